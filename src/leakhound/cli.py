@@ -1,0 +1,231 @@
+"""Command line: parse options, call one library function, render. No logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import LeakhoundError, UsageError
+from .redact import neutralize
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RUNTIME, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command-line grammar."""
+    parser = _Parser(prog="leakhound", description=(
+        "Find Elasticsearch/OpenSearch stores open to the world and measure the personal data "
+        "they expose. Scan only what you are authorised to scan."))
+    parser.add_argument("--version", action="version", version=f"leakhound {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    scan = sub.add_parser("scan", help="scan targets for open stores",
+                          description="Scan targets: host, host:port, http(s)://URL, CIDR, "
+                                      "[IPv6]:port, or @FILE (one target a line, or an nmap -oX "
+                                      "/ masscan -oJ export).")
+    scan.add_argument("targets", nargs="+", metavar="TARGET")
+    scan.add_argument("--sample", type=_positive_int, default=100, metavar="N",
+                      help="documents read per index for PII detection (default 100; 0: none)")
+    _db_option(scan)
+    _format_options(scan, ("terminal", "json", "jsonl", "markdown"))
+    scan.add_argument("--fail-on", choices=("open", "exposed"),
+                      help="exit 1 when an open (or open/partial: exposed) store is found")
+    scan.add_argument("--concurrency", type=_positive_int, default=128, metavar="N",
+                      help="open connections at most (default 128)")
+    scan.add_argument("--rate", type=_positive_float, metavar="R",
+                      help="requests per second per host at most (default: no cap)")
+    scan.add_argument("--connect-timeout", type=_positive_float, default=3.0, metavar="S")
+    scan.add_argument("--read-timeout", type=_positive_float, default=10.0, metavar="S")
+    scan.add_argument("--timeout", type=_positive_float, default=30.0, metavar="S",
+                      help="total seconds for one request, body included (default 30)")
+    scan.add_argument("--max-indices", type=_positive_int, default=1000, metavar="N",
+                      help="indices inventoried in detail per endpoint (default 1000)")
+    scan.add_argument("--max-hosts", type=_positive_int, default=4096, metavar="N",
+                      help="addresses a CIDR may expand to without --yes (default 4096)")
+    scan.add_argument("--yes", action="store_true", help="confirm a large scan")
+    scan.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                      help="detection processes (default 1; 0: in-process)")
+    scan.add_argument("--show-closed", action="store_true",
+                      help="list closed and silent endpoints in the terminal table")
+    scan.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    report = sub.add_parser("report", help="render a stored scan")
+    report.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or 'last'")
+    _db_option(report)
+    _format_options(report, ("terminal", "json", "jsonl", "markdown"))
+
+    scans = sub.add_parser("scans", help="list stored scans")
+    _db_option(scans)
+
+    purge = sub.add_parser("purge", help="delete a stored scan for good (and VACUUM)")
+    purge.add_argument("scan_id", metavar="SCAN_ID")
+    _db_option(purge)
+
+    lab = sub.add_parser("lab", help="the local demo lab: a real OpenSearch node and nginx")
+    lab.add_argument("action", choices=("up", "seed", "down", "status"))
+    lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
+                     help="records to seed (default 10000)")
+    lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
+    return parser
+
+
+def _db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, metavar="PATH",
+                   help="findings database (default: under the user's data directory)")
+
+
+def _format_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    p.add_argument("--format", choices=formats, default="terminal")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE",
+                   help="write the report here (created 0600) instead of stdout")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: one line per error, an exit status, never a traceback."""
+    try:
+        args = build_parser().parse_args(argv)
+        return int(_COMMANDS[args.command](args))
+    except KeyboardInterrupt:
+        print("leakhound: interrupted; results found so far are saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except LeakhoundError as exc:
+        print(f"leakhound: error: {neutralize(str(exc))}", file=sys.stderr)
+        return exc.exit_status
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: one line, no locals, no traceback
+        print(f"leakhound: internal error: {type(exc).__name__}: {neutralize(str(exc))[:300]}"
+              " (please report it)", file=sys.stderr)
+        return EXIT_RUNTIME
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from .store import SqliteStore
+
+    return SqliteStore(args.db)
+
+
+def _emit(args: argparse.Namespace, doc: dict[str, Any]) -> None:
+    if args.format == "terminal":
+        from rich.console import Console
+
+        from .report.terminal import render
+
+        if args.output:
+            with _private_file(args.output) as fh:
+                render(doc, Console(file=fh, width=160, no_color=True),
+                       show_closed=getattr(args, "show_closed", False))
+        else:
+            render(doc, Console(), show_closed=getattr(args, "show_closed", False))
+        return
+    from .report import FORMATS
+
+    output = FORMATS[args.format](doc)
+    if args.output:
+        with _private_file(args.output) as fh:
+            fh.write(output)
+    else:
+        sys.stdout.write(output)
+
+
+def _private_file(path: Path) -> Any:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from .engine import ScanOptions, run_scan
+    from .net import Limits
+    from .progress import ScanProgress
+
+    options = ScanOptions(
+        sample=args.sample, max_indices=args.max_indices, workers=args.workers,
+        limits=Limits(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
+                      total_timeout=args.timeout, concurrency=max(1, args.concurrency),
+                      rate=args.rate))
+    with _store(args) as store, ScanProgress(enabled=not args.no_progress) as progress:
+        scan_id = run_scan(args.targets, options, store, max_hosts=args.max_hosts, yes=args.yes,
+                           on_start=progress.start, on_progress=progress.advance)
+        doc = store.load(scan_id)
+    _emit(args, doc)
+    verdicts = {r["service"]["verdict"] for r in doc["results"]}
+    wanted = {"open"} if args.fail_on == "open" else {"open", "partial"}
+    return EXIT_FOUND if args.fail_on and verdicts & wanted else EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        doc = store.load(args.scan_id)
+    _emit(args, doc)
+    return EXIT_OK
+
+
+def _cmd_scans(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        for s in store.scans():
+            print(f"{s['scan_id']}  {s['started_at']}  {s['status']:<11}  "
+                  f"{s['endpoints']} endpoint(s), {s['exposed']} exposed")
+    return EXIT_OK
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        scan_id = store.resolve(args.scan_id)
+        store.purge(scan_id)
+    print(f"purged scan {scan_id}")
+    return EXIT_OK
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from . import lab
+
+    if args.action == "up":
+        status = lab.up(args.dir)
+        print(lab.describe(status))
+    elif args.action == "seed":
+        truth = lab.seed(args.dir, records=args.records)
+        print(lab.describe_truth(truth))
+    elif args.action == "down":
+        lab.down(args.dir)
+        print("lab stopped")
+    else:
+        print(lab.describe(lab.status(args.dir)))
+    return EXIT_OK
+
+
+_COMMANDS = {"scan": _cmd_scan, "report": _cmd_report, "scans": _cmd_scans,
+             "purge": _cmd_purge, "lab": _cmd_lab}

@@ -1,0 +1,79 @@
+"""The Detector contract: what every entity detector provides and returns."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One piece of personal data found in one string field of a document.
+
+    ``normalized`` is the canonical form used to count distinct people (lower-cased
+    de-obfuscated e-mail, E.164 phone, …). It is a raw personal value: it lives in
+    memory only while detecting and must go through ``leakhound.redact`` before it is
+    stored or shown. ``masked`` is already safe to store and print.
+
+    Offsets index the field's value as a Python ``str``; for a number they index
+    ``str(number)``; for a structured value (a ``{"lat": …, "lon": …}`` object or a
+    ``[lon, lat]`` array) both are 0.
+    """
+
+    path: str  # JSON path of the field: "customer.email", "notes[2].text"
+    entity_type: str  # Presidio's UPPER_SNAKE name, e.g. "EMAIL_ADDRESS"
+    start: int  # Python string index in the field's value
+    end: int
+    score: float  # 0..1
+    masked: str  # e.g. "j***@e***.com"
+    normalized: str | None = None
+
+
+class Span(NamedTuple):
+    """What a detector returns: a candidate before field hints, filtering and masking."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    normalized: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """What is known of the field a value sits in, before looking at the value.
+
+    ``hints`` are entity types that the field's name or mapping type suggests (a field
+    named ``email`` hints EMAIL_ADDRESS); ``numeric_id`` is set for names such as
+    ``order_id``, ``version`` or ``serial`` whose digits are rarely a person's.
+    """
+
+    path: str  # ES-style dotted path, array indices dropped: "notes.text"
+    name: str  # leaf key, lower-cased: "text"
+    parent: str = ""  # parent key, lower-cased: "notes"
+    mapping_type: str | None = None  # "keyword", "geo_point", … when the mapping is known
+    hints: frozenset[str] = frozenset()
+    numeric_id: bool = False
+
+
+NO_FIELD = Field(path="", name="")
+
+
+class Detector(ABC):
+    """One kind of personal data (sometimes a family, e.g. national ids)."""
+
+    id: ClassVar[str]  # unique, the module's name: "email"
+    entities: ClassVar[frozenset[str]]  # entity types it can return
+    # Also run on integers (as ``str(n)``): phone numbers, cards, ids stored as numbers.
+    numeric: ClassVar[bool] = False
+    # Also offered whole dicts/lists (geo_point objects): see ``find_structured``.
+    structured: ClassVar[bool] = False
+
+    @abstractmethod
+    def find(self, text: str, field: Field) -> list[Span]:
+        """Candidates in one string value; must be cheap when there is nothing to find."""
+
+    def find_structured(self, value: Any, field: Field) -> list[Span]:
+        """Candidates in a whole dict or list value (only when ``structured``)."""
+        return []

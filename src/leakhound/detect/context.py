@@ -1,0 +1,34 @@
+"""Context words around a candidate: the few words before and after it, lower-cased."""
+
+from __future__ import annotations
+
+import re
+
+# Words are runs of letters; digits and punctuation around a candidate are not context.
+_WORD = re.compile(r"[a-z]+")
+
+WINDOW = 40  # characters each side: a few words, not the whole sentence
+
+
+def words_before(text: str, start: int, n: int = 3) -> list[str]:
+    """Up to ``n`` lower-cased words just before ``start``."""
+    if start <= 0:
+        return []
+    return _WORD.findall(text[max(0, start - WINDOW) : start].lower())[-n:]
+
+
+def words_after(text: str, end: int, n: int = 2) -> list[str]:
+    """Up to ``n`` lower-cased words just after ``end``."""
+    if end >= len(text):
+        return []
+    return _WORD.findall(text[end : end + WINDOW].lower())[:n]
+
+
+def near(words: list[str], vocabulary: frozenset[str]) -> bool:
+    """True when any of ``words`` is in ``vocabulary``."""
+    return not vocabulary.isdisjoint(words)
+
+
+def clamp(score: float) -> float:
+    """A score kept in 0..1 and rounded so output is stable."""
+    return round(min(1.0, max(0.0, score)), 2)

@@ -1,0 +1,211 @@
+"""E-mail addresses, plain and obfuscated ("jane at example dot com", "jane[at]example.com")."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from .base import Detector, Field, Span
+from .context import clamp, near, words_before
+
+ENTITY = "EMAIL_ADDRESS"
+
+# Cheap gate: every form below needs an "@" or the letters "at" between two separators.
+# One C-level scan; the marker loop runs only when it finds something.
+_GATE = re.compile(r"@|%40|\bat\b", re.IGNORECASE)
+
+# The ways people write "@": the sign itself (maybe spaced: "jane @ example.com"), its
+# URL encoding in query strings, the word in brackets ("[at]", "(at)", "{at}", "<at>"),
+# and the bare word between spaces ("jane at example dot com").
+_MARKER = re.compile(
+    r"""
+      (?P<sign>[ \t]?@[ \t]?)
+    | (?P<pct>%40)
+    | (?P<bracket>[ \t]?[\[({<][ \t]?at[ \t]?[\])}>][ \t]?)
+    | (?P<word>[ \t]+at[ \t]+)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# The local part, ending right before the marker: dot-atoms ("jane.doe", "j_doe+tag"),
+# possibly with the dot obfuscated too ("jane dot doe at …"). The look-behind keeps a
+# match from starting inside a word, so the search cannot return a partial name.
+_LOCAL = re.compile(
+    r"""
+    (?<![\w.%+\-])
+    [\w%+\-]+
+    (?:(?:\.|[ \t]+dot[ \t]+|[ \t]?[\[({<][ \t]?dot[ \t]?[\])}>][ \t]?)[\w%+\-]+)*
+    \Z
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_LOCAL_DOT = re.compile(r"[ \t]+dot[ \t]+|[ \t]?[\[({<][ \t]?dot[ \t]?[\])}>][ \t]?", re.I)
+_LOCAL_MAX = 64  # RFC 5321 limit; also bounds how far back the search looks
+
+# One domain label (letters, digits, inner hyphens; any script for IDNs).
+_LABEL = re.compile(r"[^\W_](?:[\w\-]{0,61}[^\W_])?")
+
+# What may stand between two labels: a dot (maybe spaced: "example . com"), the word in
+# brackets ("[dot]", "(dot)"), the bare word ("example dot com"), or a lone space, which
+# only counts once, after a real "@" and before a well-known TLD ("jane @example com").
+_DOT = re.compile(
+    r"""
+      (?P<dot>[ \t]*\.[ \t]*)
+    | (?P<bracket>[ \t]?[\[({<][ \t]?dot[ \t]?[\])}>][ \t]?)
+    | (?P<word>[ \t]+dot[ \t]+)
+    | (?P<space>[ \t])
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Top-level domains accepted in obfuscated forms, where anything else is likely prose.
+_GENERIC_TLDS = frozenset(
+    "com net org edu gov mil int info biz name pro aero coop museum mobi io co ai app dev "
+    "xyz online site tech store shop cloud email mail live me tv cc eu asia".split()
+)
+_COUNTRY_TLDS = frozenset(
+    "ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo "
+    "br bs bt bw by bz ca cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do "
+    "dz ec ee eg er es et eu fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs "
+    "gt gu gw gy hk hm hn hr ht hu id ie il im in iq ir is it je jm jo jp ke kg kh ki km kn "
+    "kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn mo mp mq "
+    "mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl "
+    "pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sk sl sm sn so sr ss st "
+    "sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve "
+    "vg vi vn vu wf ws ye yt za zm zw".split()
+)
+_KNOWN_TLDS = _GENERIC_TLDS | _COUNTRY_TLDS
+# After a space standing for a dot, only TLDs that are not also English words.
+_SPACE_TLDS = frozenset(
+    "com net org edu gov io de fr es nl uk ru cn jp br ch se dk fi pl cz pt gr ie au ca "
+    "info biz eu".split()
+)
+# "icon@2x.png", "logo@3x.webp": asset names, not mailboxes.
+_FILE_EXTENSIONS = frozenset(
+    "png jpg jpeg gif svg webp ico bmp tif tiff css js mjs ts map json xml txt log zip gz "
+    "tgz pdf html htm md py rb java class jar so dll exe woff woff2 ttf eot mp3 mp4 mov".split()
+)
+# Words that often precede a plain " at ": "look at example.com", "logged at noon".
+_WORD_AT_STOP = frozenset(
+    """look looks looked looking arrive arrived arriving meet meeting met logged log stay
+    stayed staying work works worked working is was are be been were me us you him her them
+    it we they i here there available hosted online located live lives living find found see
+    seen visit visited visiting go went stop stopped signed sign shop shopping buy bought
+    order ordered download downloaded read check checked checkout started start starting
+    ended end ending failed fail crashed died born posted published updated created
+    deployed running run ran sent received hit hits point points aimed aim good bad best
+    better great fine ok okay up down back in out off on now just only even still tomorrow
+    today tonight yesterday noon midnight home office desk least most all once""".split()
+)
+_CONTEXT_UP = frozenset({"email", "mail", "contact", "reach", "write", "courriel", "mailto"})
+
+
+class EmailDetector(Detector):
+    """EMAIL_ADDRESS in plain and obfuscated forms; normalized to a lower-case address."""
+
+    id: ClassVar[str] = "email"
+    entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
+
+    def find(self, text: str, field: Field) -> list[Span]:
+        """E-mail addresses in ``text``."""
+        if _GATE.search(text) is None:
+            return []
+        spans: list[Span] = []
+        last_end = 0
+        for m in _MARKER.finditer(text):
+            if m.start() < last_end:
+                continue
+            span = self._at_marker(text, m)
+            if span is not None:
+                spans.append(span)
+                last_end = span.end
+        return spans
+
+    def _at_marker(self, text: str, m: re.Match[str]) -> Span | None:
+        kind = m.lastgroup
+        assert kind is not None
+        local_m = _LOCAL.search(text, max(0, m.start() - _LOCAL_MAX), m.start())
+        if local_m is None:
+            return None
+        local_raw = local_m.group()
+        local_obfuscated = _LOCAL_DOT.search(local_raw) is not None
+        local = _LOCAL_DOT.sub(".", local_raw).lower()
+        if local.startswith(".") or local.endswith(".") or ".." in local:
+            return None
+        if kind == "word" and local in _WORD_AT_STOP:
+            return None
+
+        labels, seps, ends = _domain(text, m.end())
+        if len(labels) < 2:
+            return None
+        spaced_marker = m.group() != m.group().strip()
+        plain = kind == "sign" and not spaced_marker
+        # Longest run of labels that ends on an acceptable TLD.
+        for n in range(len(labels), 1, -1):
+            used = seps[: n - 1]
+            tld = labels[n - 1].lower()
+            if not tld.isalpha() or len(tld) < 2:
+                continue
+            all_dots = all(s == "dot" for s in used)
+            if "space" in used:
+                if kind != "sign" or tld not in _SPACE_TLDS:
+                    continue
+            elif plain and all_dots and not local_obfuscated:
+                if tld in _FILE_EXTENSIONS:
+                    continue
+            elif tld not in _KNOWN_TLDS:
+                continue
+            break
+        else:
+            return None
+
+        if plain and all_dots and not local_obfuscated:
+            score = 0.95
+        elif kind == "pct" and all_dots:
+            score = 0.9
+        elif kind == "word" and all_dots:
+            # "jane at example.com" — or "look at example.com": half a signal.
+            score = 0.55
+        elif kind == "word":
+            score = 0.75
+        elif "space" in used:
+            score = 0.7
+        else:
+            score = 0.85
+        if near(words_before(text, local_m.start()), _CONTEXT_UP):
+            score += 0.1
+        domain = ".".join(labels[:n]).lower()
+        return Span(ENTITY, local_m.start(), ends[n - 1], clamp(score), f"{local}@{domain}")
+
+
+def _domain(text: str, pos: int) -> tuple[list[str], list[str], list[int]]:
+    """Labels of a domain starting at ``pos``, the kind of each separator, each label's end."""
+    labels: list[str] = []
+    seps: list[str] = []
+    ends: list[int] = []
+    lm = _LABEL.match(text, pos)
+    if lm is None:
+        return labels, seps, ends
+    labels.append(lm.group())
+    ends.append(lm.end())
+    pos = lm.end()
+    while len(labels) < 8:
+        sm = _DOT.match(text, pos)
+        if sm is None:
+            break
+        lm = _LABEL.match(text, sm.end())
+        if lm is None:
+            break
+        kind = sm.lastgroup
+        assert kind is not None
+        if kind == "dot" and sm.group() != ".":
+            kind = "spaced"
+        elif kind == "space" and seps:
+            break
+        seps.append(kind)
+        labels.append(lm.group())
+        ends.append(lm.end())
+        pos = lm.end()
+        if kind == "space":
+            break  # "jane @example com": one space-for-dot, nothing after it
+    return labels, seps, ends

@@ -1,0 +1,196 @@
+"""Walk one JSON document, run the detectors over its values, and return masked hits."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..redact import mask
+from .base import Detector, Field, Hit, Span
+from .hints import NATIONAL_ID, field_for
+from .registry import DETECTORS
+
+# A detector's score goes up this much when the field's name or mapping agrees with it…
+HINT_BOOST = 0.1
+# …and down this much for digits in a field named like an id, a version or a size.
+NUMERIC_ID_PENALTY = 0.3
+_NUMERIC_ENTITIES = frozenset(
+    {
+        "PHONE_NUMBER",
+        "CREDIT_CARD",
+        "US_SSN",
+        "IP_ADDRESS",
+        "FR_NIR",
+        "DE_TAX_ID",
+        "NL_BSN",
+        "UK_NINO",
+        "ES_NIF",
+        "ES_NIE",
+        "IT_FISCAL_CODE",
+        "IBAN_CODE",
+    }
+)
+# Entity types whose field-name hint is a family name (a "nir" field hints any national id).
+_HINT_OF = {
+    t: NATIONAL_ID
+    for t in ("FR_NIR", "DE_TAX_ID", "NL_BSN", "UK_NINO", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE")
+}
+# Integers shorter than this hold no entity we look for (the shortest: 7-digit phones).
+_MIN_INT_DIGITS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """The detectors that may return one of the requested types, split by what they read."""
+
+    types: frozenset[str] | None
+    text: tuple[Detector, ...]
+    numeric: tuple[Detector, ...]
+    structured: tuple[Detector, ...]
+
+
+_SELECTIONS: dict[frozenset[str] | None, _Selection] = {}
+
+
+def _select(types: Collection[str] | None) -> _Selection:
+    key = frozenset(types) if types is not None else None
+    sel = _SELECTIONS.get(key)
+    if sel is None:
+        chosen = tuple(d for d in DETECTORS if key is None or d.entities & key)
+        sel = _Selection(
+            types=key,
+            text=chosen,
+            numeric=tuple(d for d in chosen if d.numeric),
+            structured=tuple(d for d in chosen if d.structured),
+        )
+        _SELECTIONS[key] = sel
+    return sel
+
+
+def scan_document(
+    doc: Any,
+    *,
+    types: Collection[str] | None = None,
+    min_score: float = 0.0,
+    field_types: Mapping[str, str] | None = None,
+) -> list[Hit]:
+    """Every piece of personal data found in one JSON value, in document order.
+
+    ``types`` limits the entity types looked for (Presidio names); ``min_score`` drops
+    weaker hits; ``field_types`` maps ES-style dotted paths ("customer.location", no
+    array indices) to mapping types ("geo_point", "ip", …), which count as strong hints.
+    Paths in the hits keep array indices: ``notes[2].text``.
+    """
+    walker = _Walker(_select(types), min_score, field_types or {})
+    walker.walk(doc, "", "")
+    return walker.hits
+
+
+class _Walker:
+    __slots__ = ("field_types", "hits", "min_score", "sel")
+
+    def __init__(self, sel: _Selection, min_score: float, field_types: Mapping[str, str]):
+        self.sel = sel
+        self.min_score = min_score
+        self.field_types = field_types
+        self.hits: list[Hit] = []
+
+    def _field(self, mpath: str) -> Field:
+        return field_for(mpath, self.field_types.get(mpath) if self.field_types else None)
+
+    def walk(self, value: Any, path: str, mpath: str) -> None:
+        # type() identity checks: the common cases first, no isinstance chains.
+        t = type(value)
+        if t is str:
+            if len(value) >= 2:
+                field = self._field(mpath)
+                spans: list[Span] = []
+                for d in self.sel.text:
+                    found = d.find(value, field)
+                    if found:
+                        spans.extend(found)
+                if spans:
+                    self._emit(spans, value, path, field)
+        elif t is dict:
+            if self.sel.structured:
+                self._structured(value, path, mpath)
+            for k, v in value.items():
+                key = k if type(k) is str else str(k)
+                self.walk(v, f"{path}.{key}" if path else key, f"{mpath}.{key}" if mpath else key)
+        elif t is list or t is tuple:
+            if self.sel.structured and value:
+                self._structured(value, path, mpath)
+            for i, v in enumerate(value):
+                self.walk(v, f"{path}[{i}]", mpath)
+        elif t is int:
+            if self.sel.numeric and (value >= 10**5 or value <= -(10**5)):
+                text = str(value)
+                if len(text) >= _MIN_INT_DIGITS:
+                    field = self._field(mpath)
+                    spans = []
+                    for d in self.sel.numeric:
+                        found = d.find(text, field)
+                        if found:
+                            spans.extend(found)
+                    if spans:
+                        self._emit(spans, text, path, field)
+        elif isinstance(value, str):  # str subclasses
+            self.walk(str(value), path, mpath)
+        elif isinstance(value, Mapping):
+            self.walk(dict(value), path, mpath)
+
+    def _structured(self, value: Any, path: str, mpath: str) -> None:
+        field = self._field(mpath)
+        for d in self.sel.structured:
+            found = d.find_structured(value, field)
+            if found:
+                self._emit(found, None, path, field)
+
+    def _emit(self, spans: list[Span], text: str | None, path: str, field: Field) -> None:
+        types = self.sel.types
+        scored: list[Span] = []
+        for s in spans:
+            if types is not None and s.entity_type not in types:
+                continue
+            score = s.score
+            if _HINT_OF.get(s.entity_type, s.entity_type) in field.hints:
+                score = min(1.0, score + HINT_BOOST)
+            elif field.numeric_id and s.entity_type in _NUMERIC_ENTITIES:
+                score -= NUMERIC_ID_PENALTY
+            score = round(score, 2)
+            if score < self.min_score or score <= 0.0:
+                continue
+            scored.append(s._replace(score=score) if score != s.score else s)
+        if len(scored) > 1:
+            scored = _resolve_overlaps(scored)
+        for s in scored:
+            raw = s.normalized
+            if raw is None:
+                raw = text[s.start : s.end] if text is not None else ""
+            self.hits.append(
+                Hit(
+                    path=path,
+                    entity_type=s.entity_type,
+                    start=s.start,
+                    end=s.end,
+                    score=s.score,
+                    masked=mask(s.entity_type, raw),
+                    normalized=s.normalized,
+                )
+            )
+
+
+def _resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Where two candidates claim the same characters, the stronger (then longer) wins.
+
+    A validated IBAN also reads as a phone number, a card as a phone: one piece of data
+    must be counted once.
+    """
+    ordered = sorted(spans, key=lambda s: (-s.score, s.start - s.end, s.start))
+    kept: list[Span] = []
+    for s in ordered:
+        if s.start == s.end or all(s.end <= k.start or s.start >= k.end for k in kept):
+            kept.append(s)
+    kept.sort(key=lambda s: (s.start, s.end))
+    return kept

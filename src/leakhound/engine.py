@@ -1,0 +1,181 @@
+"""The only place that schedules work: bounded concurrency over endpoints, indices and detection."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, field
+from functools import partial
+
+from .findings import summarise
+from .models import Endpoint, Index, IndexResult, Sample, Service, TargetResult, Verdict
+from .net import Http, Limits, Scope
+from .probes.base import Probe
+from .probes.registry import PROBES
+from .store.sqlite import SqliteStore
+from .targets import DEFAULT_MAX_HOSTS, endpoints, parse_targets
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """How deep and how gently to scan."""
+
+    sample: int = 100  # documents per index; 0: inventory only
+    limits: Limits = field(default_factory=Limits)
+    max_indices: int = 1000  # per endpoint, inventoried in detail
+    workers: int = 1  # detection processes; 0: a thread of this process
+    include_system: bool = False  # sample system (dot) indices too
+    min_score: float = 0.5
+
+
+ResultCallback = Callable[[TargetResult], None]
+ProgressCallback = Callable[[int, int], None]
+
+
+class _Detection:
+    """Runs PII summaries off the event loop, in worker processes when asked."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._pool: Executor | None = None
+
+    async def summarise(self, docs: Sequence[object], field_types: dict[str, str],
+                        min_score: float) -> Sample:
+        call = partial(summarise, list(docs), field_types, min_score=min_score)
+        loop = asyncio.get_running_loop()
+        if self._workers <= 0:
+            pii = await asyncio.to_thread(call)
+        else:
+            if self._pool is None:
+                # spawn: forking a process that runs an event loop and threads is unsafe.
+                self._pool = ProcessPoolExecutor(
+                    self._workers, mp_context=multiprocessing.get_context("spawn"))
+            pii = await loop.run_in_executor(self._pool, call)
+        return Sample(requested=0, docs=len(docs), pii=pii)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def scan_endpoints(endpoints: Sequence[Endpoint], options: ScanOptions,
+                         on_result: ResultCallback,
+                         on_progress: ProgressCallback | None = None,
+                         probe: Probe | None = None,
+                         auth: tuple[str, str] | None = None) -> None:
+    """Probe every endpoint; hand each finished TargetResult to ``on_result`` at once."""
+    probe = probe or PROBES[0]
+    scope = Scope()
+    for ep in endpoints:
+        scope.add(ep.host, ep.port)
+    detection = _Detection(options.workers)
+    gate = asyncio.Semaphore(options.limits.concurrency)
+    done = 0
+    total = len(endpoints)
+
+    async def one(ep: Endpoint) -> None:
+        nonlocal done
+        async with gate:
+            result = await _scan_one(http, probe, ep, options, detection)
+        on_result(result)
+        done += 1
+        if on_progress:
+            on_progress(done, total)
+
+    try:
+        async with Http(options.limits, scope, auth=auth) as http:
+            tasks = [asyncio.create_task(one(ep)) for ep in endpoints]
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for t in tasks:
+                    t.cancel()
+                with suppress(asyncio.CancelledError):
+                    await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        detection.close()
+
+
+async def _scan_one(http: Http, probe: Probe, ep: Endpoint, options: ScanOptions,
+                    detection: _Detection) -> TargetResult:
+    try:
+        service = await probe.fingerprint(http, ep)
+    except Exception as exc:  # a bug must cost one target, not the scan
+        return TargetResult(Service(ep, ep.url(), probe.kind, Verdict.ERROR,
+                                    f"internal error: {type(exc).__name__}: {exc}"[:300]))
+    if service.verdict not in (Verdict.OPEN, Verdict.PARTIAL):
+        return TargetResult(service)
+    try:
+        inv = await probe.inventory(http, service, max_indices=options.max_indices)
+        results = await asyncio.gather(
+            *(_sample_index(http, probe, service, idx, options, detection)
+              for idx in inv.indices))
+    except Exception as exc:
+        return TargetResult(service, inventory_error=f"internal error: {type(exc).__name__}: "
+                                                     f"{exc}"[:300])
+    return TargetResult(service, tuple(results), inv.error, inv.truncated)
+
+
+async def _sample_index(http: Http, probe: Probe, service: Service, index: Index,
+                        options: ScanOptions, detection: _Detection) -> IndexResult:
+    if options.sample <= 0 or (index.system and not options.include_system):
+        return IndexResult(index)
+    if index.docs == 0:
+        return IndexResult(index, Sample(options.sample, 0))
+    got = await probe.sample(http, service, index, options.sample)
+    if got.error:
+        return IndexResult(index, Sample(options.sample, 0, error=got.error))
+    index = _ransom_check(index, got.docs)
+    field_types = {f.path: f.type for f in index.fields}
+    try:
+        sample = await detection.summarise(got.docs, field_types, options.min_score)
+    except Exception as exc:  # keep the inventory even when detection breaks
+        return IndexResult(index, Sample(options.sample, len(got.docs),
+                                         error=f"detection failed: {type(exc).__name__}"))
+    return IndexResult(index, Sample(options.sample, sample.docs, sample.pii))
+
+
+def _ransom_check(index: Index, docs: Sequence[object]) -> Index:
+    from dataclasses import replace
+
+    from .probes.elasticsearch import ransom_text
+
+    if any(ransom_text(d) for d in docs[:20]):
+        reasons = (*index.compromise_reasons, "a document reads like a ransom note")
+        return replace(index, compromised=True, compromise_reasons=reasons)
+    return index
+
+
+def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
+             max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
+             on_progress: ProgressCallback | None = None,
+             on_start: Callable[[str, int], None] | None = None) -> str:
+    """Parse targets, scan them, record every result as it arrives; return the scan id.
+
+    An interruption (Ctrl-C) marks the scan interrupted and re-raises; what was recorded stays.
+    """
+    probe = PROBES[0]
+    parsed = parse_targets(specs, probe.default_ports, max_hosts=max_hosts, yes=yes)
+    eps = endpoints(parsed)
+    opts = {"sample": options.sample, "max_indices": options.max_indices,
+            "concurrency": options.limits.concurrency, "rate": options.limits.rate,
+            "connect_timeout": options.limits.connect_timeout,
+            "read_timeout": options.limits.read_timeout,
+            "total_timeout": options.limits.total_timeout}
+    scan_id = store.begin_scan(list(specs), opts)
+    if on_start:
+        on_start(scan_id, len(eps))
+    status = "failed"
+    try:
+        asyncio.run(scan_endpoints(eps, options, lambda r: store.record(scan_id, r),
+                                   on_progress, probe))
+        status = "done"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        store.finish_scan(scan_id, status)
+    return scan_id

@@ -1,0 +1,67 @@
+"""leakhound's one exception tree.
+
+    LeakhoundError                 base; ``str(e)`` is one line fit for a user
+    ├── UsageError                 the user's mistake (bad option, bad target, bad file): exit 2
+    │   ├── TargetError            a target specification that cannot be parsed
+    │   └── ScopeError             a target outside the authorised scope, or too large without --yes
+    ├── StoreError                 the findings database cannot be opened, written or read: exit 3
+    └── NetError                   one request failed; the engine makes it a Verdict, never exit
+        ├── ConnectError           nothing listens (refused) or the host is unreachable
+        ├── TimeoutError_          connect/read/total deadline passed
+        ├── ProtocolError          not HTTP, broken HTTP, TLS mismatch, reset
+        ├── TooLargeError          body or headers over the cap
+        └── PolicyError            the request would leave the scope or the read-only allow-list
+
+Outcomes of scanning (a host that times out, a 401) are values, not exceptions: see
+``leakhound.models.Verdict``. Exceptions are for the user's mistakes and for our own bugs.
+"""
+
+from __future__ import annotations
+
+
+class LeakhoundError(Exception):
+    """Base of every error leakhound raises on purpose."""
+
+    exit_status = 3
+
+
+class UsageError(LeakhoundError):
+    """A mistake in what the user asked for."""
+
+    exit_status = 2
+
+
+class TargetError(UsageError):
+    """A target specification that cannot be parsed."""
+
+
+class ScopeError(UsageError):
+    """A target outside the authorised scope, or a range too large without confirmation."""
+
+
+class StoreError(LeakhoundError):
+    """The findings database cannot be opened, written or read."""
+
+
+class NetError(LeakhoundError):
+    """One request failed; carries a one-line reason."""
+
+
+class ConnectError(NetError):
+    """Nothing listens on the port, or the host cannot be reached."""
+
+
+class TimeoutError_(NetError):  # trailing "_": the builtin TimeoutError stays usable
+    """A connect, read or total deadline passed."""
+
+
+class ProtocolError(NetError):
+    """The peer does not speak (valid) HTTP, or TLS does not match."""
+
+
+class TooLargeError(NetError):
+    """A response body or header block exceeds its cap."""
+
+
+class PolicyError(NetError):
+    """The request would leave the target scope or the read-only allow-list."""

@@ -1,0 +1,348 @@
+"""The one HTTP layer every request passes through.
+
+It enforces, in one place: the target scope (no request to a host or port that was not a
+target, redirects included), a read-only allow-list of methods and paths per service kind,
+connect/read/total timeouts, a response-size cap (after decompression, so a gzip bomb stops at
+the cap), per-host request rate and global concurrency. Every request is offered to the audit
+hooks first, so a test can record what a whole scan sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import orjson
+
+from .errors import (
+    ConnectError,
+    NetError,
+    PolicyError,
+    ProtocolError,
+    TimeoutError_,
+    TooLargeError,
+)
+from .models import TlsInfo
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on every request: time, size, rate and concurrency."""
+
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_body: int = 32 * MiB
+    concurrency: int = 64
+    rate: float | None = None  # requests per second per host; None: unlimited
+    max_redirects: int = 3  # same-origin redirects only
+
+
+@dataclass(frozen=True, slots=True)
+class AllowRule:
+    """One permitted (method, path) shape; ``path`` is a full-match regular expression."""
+
+    method: str
+    path: str
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether a request with this method and path fits the rule."""
+        return self.method == method and re.fullmatch(self.path, path) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AllowList:
+    """The read-only requests one service kind may send."""
+
+    kind: str
+    rules: tuple[AllowRule, ...]
+
+    def allows(self, method: str, path: str) -> bool:
+        """Whether the request is read-only by this kind's rules."""
+        return any(r.matches(method, path) for r in self.rules)
+
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A complete, size-capped HTTP response."""
+
+    status: int
+    headers: Mapping[str, str]  # lower-cased names; repeated headers joined with ", "
+    body: bytes
+    url: str
+    tls: TlsInfo | None = None
+
+    def json(self) -> Any:
+        """The body parsed as JSON; ProtocolError when it is not."""
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError as exc:
+            raise ProtocolError(f"invalid JSON in response to {urlsplit(self.url).path}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What an audit hook sees of a request about to be sent."""
+
+    method: str
+    url: str
+    kind: str
+
+
+AuditHook = Callable[[Request], None]
+_audit_hooks: list[AuditHook] = []
+
+
+def add_audit_hook(hook: AuditHook) -> None:
+    """Register a callable that sees every request before it is sent (process-wide)."""
+    _audit_hooks.append(hook)
+
+
+def remove_audit_hook(hook: AuditHook) -> None:
+    """Unregister an audit hook."""
+    with suppress(ValueError):
+        _audit_hooks.remove(hook)
+
+
+@dataclass
+class Scope:
+    """The (host, port) pairs a scan may talk to: exactly its targets."""
+
+    allowed: set[tuple[str, int]] = field(default_factory=set)
+
+    def add(self, host: str, port: int) -> None:
+        """Allow one endpoint."""
+        self.allowed.add((host.lower().strip("[]"), port))
+
+    def check(self, url: str) -> None:
+        """Raise PolicyError unless the URL's host and port are in scope."""
+        parts = urlsplit(url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise PolicyError(f"bad port in {url!r}") from exc
+        host = (parts.hostname or "").lower()
+        if (host, port) not in self.allowed:
+            raise PolicyError(f"{host}:{port} is not a target of this scan")
+
+
+class _RateLimiter:
+    """Spaces requests to one host at least 1/rate seconds apart."""
+
+    def __init__(self, rate: float | None) -> None:
+        self._interval = 1.0 / rate if rate else 0.0
+        self._next: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+
+    async def wait(self, host: str) -> None:
+        if not self._interval:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(host, now))
+            self._next[host] = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+def _tls_info(stream: Any) -> TlsInfo | None:
+    """Read the peer certificate, if any, from httpcore's network stream."""
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    if not der:
+        return TlsInfo()
+    from cryptography import x509
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return TlsInfo(subject="(unparseable certificate)")
+    not_after = cert.not_valid_after_utc
+    return TlsInfo(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        not_after=not_after.isoformat(),
+        expired=not_after < datetime.now(UTC),
+    )
+
+
+def _insecure_context() -> ssl.SSLContext:
+    # We inspect certificates, we do not trust them: scanning must also see self-signed servers.
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())[:200]
+
+
+class Http:
+    """An async HTTP client bound to a scope, limits and per-kind allow-lists."""
+
+    def __init__(self, limits: Limits | None = None, scope: Scope | None = None,
+                 auth: tuple[str, str] | None = None) -> None:
+        self.limits = limits or Limits()
+        self.scope = scope or Scope()
+        self._sem = asyncio.Semaphore(self.limits.concurrency)
+        self._rate = _RateLimiter(self.limits.rate)
+        self._client = httpx.AsyncClient(
+            verify=_insecure_context(),
+            follow_redirects=False,
+            auth=auth,
+            trust_env=False,  # never route scans through a proxy from the environment
+            timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
+            limits=httpx.Limits(max_connections=self.limits.concurrency,
+                                max_keepalive_connections=self.limits.concurrency),
+            headers={"User-Agent": "leakhound (read-only exposure scanner)",
+                     "Accept-Encoding": "gzip, deflate"},
+        )
+
+    async def __aenter__(self) -> Http:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self._client.aclose()
+
+    async def get(self, url: str, allow: AllowList, **kw: Any) -> Response:
+        """A GET request through the policy."""
+        return await self.request("GET", url, allow, **kw)
+
+    async def request(self, method: str, url: str, allow: AllowList, *,
+                      json: Any = None, params: Mapping[str, str] | None = None,
+                      max_body: int | None = None) -> Response:
+        """Send one request after the scope and allow-list checks; follow same-origin redirects."""
+        if params:
+            url = str(httpx.URL(url, params=params))
+        for _hop in range(self.limits.max_redirects + 1):
+            response = await self._send(method, url, allow, json, max_body)
+            location = response.headers.get("location")
+            if response.status not in (301, 302, 303, 307, 308) or not location:
+                return response
+            target = urljoin(url, location)
+            if not _same_origin(url, target):
+                return response  # never followed: the prober reports it
+            if response.status == 303:
+                method, json = "GET", None
+            url = target
+        return response
+
+    def _check(self, method: str, url: str, allow: AllowList) -> None:
+        self.scope.check(url)
+        path = urlsplit(url).path or "/"
+        if not allow.allows(method, path):
+            raise PolicyError(f"{method} {path} is not on the {allow.kind} read-only allow-list")
+
+    async def _send(self, method: str, url: str, allow: AllowList, json: Any,
+                    max_body: int | None) -> Response:
+        self._check(method, url, allow)
+        for hook in list(_audit_hooks):
+            hook(Request(method, url, allow.kind))
+        cap = min(max_body or self.limits.max_body, self.limits.max_body)
+        host = (urlsplit(url).hostname or "").lower()
+        await self._rate.wait(host)
+        async with self._sem:
+            try:
+                async with asyncio.timeout(self.limits.total_timeout):
+                    return await self._exchange(method, url, json, cap)
+            except TimeoutError as exc:
+                raise TimeoutError_(
+                    f"no complete answer within {self.limits.total_timeout:g}s") from exc
+            except httpx.ConnectTimeout as exc:
+                raise TimeoutError_(
+                    f"connect timed out after {self.limits.connect_timeout:g}s") from exc
+            except httpx.TimeoutException as exc:
+                raise TimeoutError_(
+                    f"read timed out after {self.limits.read_timeout:g}s") from exc
+            except httpx.ConnectError as exc:
+                raise _connect_error(exc) from exc
+            except (httpx.RemoteProtocolError, httpx.LocalProtocolError,
+                    httpx.DecodingError) as exc:
+                raise ProtocolError(f"not valid HTTP: {_describe(exc)}") from exc
+            except httpx.ReadError as exc:
+                raise ProtocolError(f"connection broken: {_describe(exc)}") from exc
+            except httpx.HTTPError as exc:
+                raise ProtocolError(_describe(exc)) from exc
+            except (ssl.SSLError, OSError) as exc:
+                raise ProtocolError(_describe(exc)) from exc
+
+    async def _exchange(self, method: str, url: str, json: Any, cap: int) -> Response:
+        content = orjson.dumps(json) if json is not None else None
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        request = self._client.build_request(method, url, content=content, headers=headers)
+        response = await self._client.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > cap and method != "HEAD":
+                raise TooLargeError(f"response of {int(declared)} bytes is over the "
+                                    f"{cap} byte cap")
+            tls = _tls_info(response.extensions.get("network_stream"))
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():  # decompressed: caps gzip bombs too
+                size += len(chunk)
+                if size > cap:
+                    raise TooLargeError(f"response body over the {cap} byte cap")
+                chunks.append(chunk)
+            headers_out = {k.lower(): ", ".join(response.headers.get_list(k))
+                           for k in response.headers}
+            return Response(response.status_code, headers_out, b"".join(chunks),
+                            str(response.url), tls)
+        finally:
+            await response.aclose()
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    try:
+        return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
+    except ValueError:
+        return False
+
+
+def _connect_error(exc: httpx.ConnectError) -> NetError:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return ProtocolError(f"TLS handshake failed: {_describe(cause)}")
+        if isinstance(cause, ConnectionRefusedError):
+            return ConnectError("connection refused")
+        cause = cause.__cause__ or cause.__context__
+    text = _describe(exc)
+    if "refused" in text.lower():
+        return ConnectError("connection refused")
+    if "name or service not known" in text.lower() or "nodename" in text.lower():
+        return ConnectError("host name does not resolve")
+    return ConnectError(text)
+
+
+def rules(kind: str, pairs: Iterable[tuple[str, str]]) -> AllowList:
+    """Build an allow-list; refuses any method that could write, except POST to read APIs."""
+    built = []
+    for method, path in pairs:
+        if method not in READ_METHODS and method != "POST":
+            raise ValueError(f"{method} is not a read method")
+        built.append(AllowRule(method, path))
+    return AllowList(kind, tuple(built))

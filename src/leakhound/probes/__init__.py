@@ -1,0 +1,1 @@
+"""Service probes: one module per kind of data store."""

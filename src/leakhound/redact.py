@@ -1,0 +1,220 @@
+"""The one place where raw personal values become something that may be stored or shown.
+
+Three things leave a detector: a masked preview (``mask``), a keyed hash used to count and
+compare people without keeping them (``keyed_hash``), and target-controlled text made inert
+for a terminal (``neutralize``). Nothing else in leakhound turns a raw value into output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import os
+import re
+
+__all__ = ["keyed_hash", "mask", "neutralize", "new_key"]
+
+_STARS = "***"
+
+# Known token prefixes that say *what* a secret is without saying anything of its value.
+_SECRET_PREFIXES = (
+    "-----BEGIN",
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxr-",
+    "xoxs-",
+    "eyJ",
+    "Bearer ",
+    "sk_live_",
+    "sk_test_",
+)
+
+# E.164: "+" then a 1-3 digit country code; phonenumbers knows which length is right.
+_E164 = re.compile(r"\+(\d{1,15})")
+# A signed decimal, for coordinates.
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def new_key() -> bytes:
+    """A fresh random key for ``keyed_hash``; one per findings database."""
+    return os.urandom(32)
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    """HMAC-SHA256 of ``value`` under ``key``, hex.
+
+    Plain hashes of phone numbers or SSNs are reversed by brute force in minutes; a secret
+    per-database key makes the hashes useless to anyone who copies the database alone.
+    """
+    if not key:
+        raise ValueError("keyed_hash needs a non-empty key")
+    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def mask(entity_type: str, value: str) -> str:
+    """A preview of ``value`` that shows its shape but never the value itself."""
+    value = value.strip()
+    if not value:
+        return _STARS
+    masker = _MASKERS.get(entity_type, _mask_generic)
+    try:
+        return masker(value)
+    except (ValueError, IndexError):
+        return _mask_generic(value)
+
+
+def _mask_generic(value: str) -> str:
+    # One leading character tells a reader "a name", "a number"… without identifying anyone.
+    if len(value) < 4:
+        return _STARS
+    return value[0] + _STARS
+
+
+def _mask_email(value: str) -> str:
+    local, sep, domain = value.rpartition("@")
+    if not sep or not local or "." not in domain:
+        return _mask_generic(value)
+    labels = domain.split(".")
+    return f"{local[0]}{_STARS}@{labels[0][:1]}{_STARS}.{labels[-1]}"
+
+
+def _mask_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 6:
+        return _STARS
+    tail = digits[-2:]
+    m = _E164.match(value.replace(" ", ""))
+    if m:
+        cc = _country_code(m.group(1))
+        if cc:
+            return f"+{cc} {_STARS}{tail}"
+    return f"{_STARS}{tail}"
+
+
+def _country_code(digits: str) -> str | None:
+    try:
+        import phonenumbers
+    except ImportError:  # pragma: no cover - phonenumbers is a dependency
+        return None
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return str(number.country_code) if number.country_code else None
+
+
+def _mask_card(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 12:
+        return _STARS
+    return f"****{digits[-4:]}"
+
+
+def _mask_ip(value: str) -> str:
+    host = value.strip("[]")
+    addr = ipaddress.ip_address(host.split("%", 1)[0])
+    if addr.version == 4:
+        # The first two octets name a network (provider, region); the last two the host.
+        a, b, _, _ = str(addr).split(".")
+        return f"{a}.{b}.*.*"
+    groups = addr.exploded.split(":")
+    return f"{int(groups[0], 16):x}:{int(groups[1], 16):x}:*:*"
+
+
+def _mask_iban(value: str) -> str:
+    compact = value.replace(" ", "")
+    if len(compact) < 8:
+        return _STARS
+    # The country code is not personal; check digits and account are.
+    return f"{compact[:2]}{_STARS}"
+
+
+def _mask_secret(value: str) -> str:
+    for prefix in _SECRET_PREFIXES:
+        if value.startswith(prefix) and len(value) > len(prefix) + 4:
+            return prefix + _STARS
+    return _STARS
+
+
+def _mask_geo(value: str) -> str:
+    # Whole degrees (~100 km) say which region without pointing at a house.
+    parts = _NUMBER.findall(value)
+    if len(parts) < 2:
+        return _STARS
+    return f"{int(float(parts[0]))}.*,{int(float(parts[1]))}.*"
+
+
+_MASKERS = {
+    "EMAIL_ADDRESS": _mask_email,
+    "PHONE_NUMBER": _mask_phone,
+    "CREDIT_CARD": _mask_card,
+    "IP_ADDRESS": _mask_ip,
+    "IBAN_CODE": _mask_iban,
+    "SECRET": _mask_secret,
+    "GEO_COORDINATES": _mask_geo,
+}
+
+
+def _control_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    # C0 controls and DEL: ESC starts ANSI sequences, CR/BS rewrite what was shown.
+    # C1 controls: 0x9b is a one-byte CSI on some terminals.
+    for cp in (*range(0x00, 0x20), *range(0x7F, 0xA0)):
+        table[cp] = f"\\x{cp:02x}"
+    # Bidi overrides and isolates reorder what the reader sees ("Trojan Source");
+    # line/paragraph separators break lines in some terminals; BOM/zero-width hide text.
+    for cp in (
+        0x061C,
+        0x200B,
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        0x2028,
+        0x2029,
+        0xFEFF,
+    ):
+        table[cp] = f"\\u{cp:04x}"
+    return table
+
+
+_CONTROL = _control_table()
+_CONTROL_KEEP_NL = {k: v for k, v in _CONTROL.items() if k not in (0x0A, 0x09)}
+
+# A complete ANSI/VT escape sequence: CSI (ESC [ … final), OSC (ESC ] … BEL or ST),
+# DCS/SOS/PM/APC strings, and two-character escapes. Dropped whole so no half of a
+# sequence (e.g. "[31m") is left behind.
+_ANSI = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]                  # CSI: colours, cursor moves, erase
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?      # OSC: titles, hyperlinks, clipboard writes
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?           # DCS, SOS, PM, APC strings
+    | \x1b[ -/]*[0-~]                         # two-character escapes (charset, reset…)
+    | \x9b[0-?]*[ -/]*[@-~]                   # 8-bit CSI
+    """,
+    re.VERBOSE,
+)
+
+
+def neutralize(text: str, *, keep_newlines: bool = False) -> str:
+    """Target-controlled text made safe to print on a terminal.
+
+    Escape sequences are removed whole; any other control, bidi or invisible character is
+    shown escaped (``\\x07``), so a reader sees that something was there.
+    ``keep_newlines`` leaves line feeds and tabs alone for multi-line output.
+    """
+    if text.isprintable() and "\x1b" not in text:
+        # Fast path: isprintable() is False for every C0/C1 and bidi/format character.
+        return text
+    text = _ANSI.sub("", text)
+    return text.translate(_CONTROL_KEEP_NL if keep_newlines else _CONTROL)

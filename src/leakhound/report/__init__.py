@@ -1,0 +1,20 @@
+"""Report formats, one module each, all rendering the same scan document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import json as json_report
+from . import jsonl as jsonl_report
+from . import markdown as markdown_report
+
+Renderer = Callable[[dict[str, Any]], str]
+
+FORMATS: dict[str, Renderer] = {
+    "json": json_report.render,
+    "jsonl": jsonl_report.render,
+    "markdown": markdown_report.render,
+}
+
+__all__ = ["FORMATS", "Renderer"]

@@ -1,0 +1,106 @@
+"""The terminal summary: rich tables, colour only on a TTY, every target string neutralised."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..redact import neutralize
+from . import text
+from .summary import EXPOSED, summarise
+
+_STYLE = {
+    "open": "bold red",
+    "partial": "bold yellow",
+    "secured": "green",
+    "closed": "dim",
+    "timeout": "dim",
+    "error": "magenta",
+    "not-elasticsearch": "dim",
+}
+
+
+def safe(value: object) -> Text:
+    """Target-controlled text as a rich Text (never parsed as markup), control chars removed."""
+    return Text(neutralize(str(value)))
+
+
+def render(doc: dict[str, Any], console: Console, *, show_closed: bool = False) -> None:
+    """Print the scan summary and, for exposed endpoints, their indices."""
+    s = summarise(doc)
+    table = Table(title=f"leakhound scan {doc['scan_id']}", title_justify="left")
+    for col in ("Endpoint", "Verdict", "Product", "Cluster", "Indices", "Documents", "Reason"):
+        table.add_column(col, overflow="fold")
+    hidden = 0
+    for r in doc["results"]:
+        svc = r["service"]
+        if svc["verdict"] in ("closed", "timeout") and not show_closed:
+            hidden += 1
+            continue
+        fp = svc["fingerprint"]
+        docs = sum(ir["index"]["docs"] or 0 for ir in r["indices"])
+        table.add_row(
+            safe(svc["url"]),
+            Text(svc["verdict"], style=_STYLE.get(svc["verdict"], "")),
+            safe(text.product(fp)),
+            safe(fp.get("cluster_name") or ""),
+            str(len(r["indices"])) if r["indices"] else "",
+            text.count(docs) if r["indices"] else "",
+            safe(svc["reason"]),
+        )
+    console.print(table, highlight=False)
+    if hidden:
+        console.print(
+            f"{hidden} endpoint(s) closed or silent (not listed; --show-closed lists them)",
+            highlight=False,
+        )
+    for r in doc["results"]:
+        if r["service"]["verdict"] in EXPOSED:
+            _indices(r, console)
+    console.print(
+        f"Exposed: {s['exposed_endpoints']} endpoint(s), {s['exposed_indices']} indices, "
+        f"{s['exposed_documents']:,} documents; personal data: "
+        f"{', '.join(s['pii_types']) or 'none found in samples'}; "
+        f"compromised indices: {s['compromised_indices']}",
+        highlight=False,
+    )
+    console.print(f"scan_id: {doc['scan_id']}", highlight=False)
+
+
+def _indices(r: dict[str, Any], console: Console) -> None:
+    table = Table(
+        title=Text.assemble("Indices of ", safe(r["service"]["url"])), title_justify="left"
+    )
+    for col in ("Index", "Documents", "Size", "Dates", "Personal data (sample)", "Flags"):
+        table.add_column(col, overflow="fold")
+    for ir in r["indices"]:
+        idx = ir["index"]
+        flags = Text()
+        if idx["compromised"]:
+            flags.append("COMPROMISED ", style="bold red")
+        if idx["hidden"]:
+            flags.append("hidden ", style="dim")
+        if idx.get("error"):
+            flags.append(neutralize(idx["error"]), style="magenta")
+        table.add_row(
+            safe(idx["name"]),
+            text.count(idx["docs"]),
+            text.size(idx["store_bytes"]),
+            text.dates(idx),
+            safe(text.pii_line(ir.get("sample"))),
+            flags,
+        )
+    console.print(table, highlight=False)
+    if r.get("inventory_error"):
+        console.print(
+            Text.assemble("inventory incomplete: ", safe(r["inventory_error"])), highlight=False
+        )
+    if r.get("indices_truncated"):
+        console.print(
+            f"{r['indices_truncated']} more indices listed but not inventoried "
+            "(raise --max-indices)",
+            highlight=False,
+        )

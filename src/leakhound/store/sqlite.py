@@ -1,0 +1,267 @@
+"""The findings database: SQLite in WAL mode, file 0600, one transaction per target result."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import platformdirs
+
+from .. import __version__
+from ..errors import StoreError, UsageError
+from ..models import TargetResult, to_dict
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+    CREATE TABLE scans (
+        scan_id TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,              -- running, done, interrupted, failed
+        targets TEXT NOT NULL,             -- JSON list of the specifications given
+        options TEXT NOT NULL,             -- JSON
+        tool_version TEXT NOT NULL
+    );
+    CREATE TABLE results (
+        scan_id TEXT NOT NULL REFERENCES scans(scan_id) ON DELETE CASCADE,
+        endpoint TEXT NOT NULL,            -- host:port, the asset's identity
+        url TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        body TEXT NOT NULL,                -- JSON of the TargetResult (masked values only)
+        PRIMARY KEY (scan_id, endpoint)
+    );
+    CREATE TABLE indices (
+        scan_id TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        name TEXT NOT NULL,
+        docs INTEGER,
+        store_bytes INTEGER,
+        date_min TEXT,
+        date_max TEXT,
+        compromised INTEGER NOT NULL,
+        PRIMARY KEY (scan_id, endpoint, name),
+        FOREIGN KEY (scan_id, endpoint) REFERENCES results(scan_id, endpoint) ON DELETE CASCADE
+    );
+    CREATE TABLE pii (
+        scan_id TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        index_name TEXT NOT NULL,
+        entity_type TEXT NOT NULL,
+        field TEXT NOT NULL,
+        docs INTEGER NOT NULL,
+        sampled INTEGER NOT NULL,
+        PRIMARY KEY (scan_id, endpoint, index_name, entity_type, field),
+        FOREIGN KEY (scan_id, endpoint) REFERENCES results(scan_id, endpoint) ON DELETE CASCADE
+    );
+    """,
+}
+
+
+def default_db_path() -> Path:
+    """The findings database under the user's data directory."""
+    return Path(platformdirs.user_data_dir("leakhound")) / "findings.db"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_scan_id() -> str:
+    """A sortable, unique scan handle: UTC time plus randomness."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 (and its folder 0700) before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+class SqliteStore:
+    """Scans, results and asset history in one SQLite file."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else default_db_path()
+        try:
+            if not self.path.exists():
+                _create_private(self.path)
+            old = os.umask(0o077)  # -wal and -shm files must not be readable by others
+            try:
+                self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+            finally:
+                os.umask(old)
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the findings database {self.path}: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot create the findings database {self.path}: "
+                             f"{exc.strerror or exc}") from exc
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"findings database {self.path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer leakhound "
+                             f"(schema {version} > {SCHEMA_VERSION})")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._tx() as db:
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={target}")
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('hash_key', ?)",
+                       (secrets.token_bytes(32),))
+            row = db.execute("SELECT value FROM meta WHERE key='hash_key'").fetchone()
+        self._hash_key = bytes(row[0])
+
+    @property
+    def hash_key(self) -> bytes:
+        """This database's secret key for keyed hashes of personal values."""
+        return self._hash_key
+
+    def begin_scan(self, targets: list[str], options: dict[str, Any]) -> str:
+        """Record a new scan as running; return its id."""
+        scan_id = new_scan_id()
+        with self._tx() as db:
+            db.execute("INSERT INTO scans VALUES (?, ?, NULL, 'running', ?, ?, ?)",
+                       (scan_id, _now(), orjson.dumps(targets).decode(),
+                        orjson.dumps(options).decode(), __version__))
+        return scan_id
+
+    def finish_scan(self, scan_id: str, status: str = "done") -> None:
+        """Mark a scan finished (done, interrupted or failed)."""
+        with self._tx() as db:
+            db.execute("UPDATE scans SET finished_at=?, status=? WHERE scan_id=?",
+                       (_now(), status, scan_id))
+
+    def record(self, scan_id: str, result: TargetResult) -> None:
+        """Save one target's result atomically; history is read from earlier results."""
+        svc = result.service
+        endpoint = svc.endpoint.netloc
+        now = _now()
+        body = to_dict(result)
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (scan_id, endpoint, svc.url, svc.kind, svc.verdict.value, svc.reason,
+                        now, orjson.dumps(body).decode()))
+            for ir in result.indices:
+                idx = ir.index
+                db.execute("INSERT OR REPLACE INTO indices VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (scan_id, endpoint, idx.name, idx.docs, idx.store_bytes,
+                            idx.date_min, idx.date_max, int(idx.compromised)))
+                if ir.sample:
+                    for pii in ir.sample.pii:
+                        for f in pii.fields:
+                            db.execute("INSERT OR REPLACE INTO pii VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                       (scan_id, endpoint, idx.name, pii.entity_type, f.path,
+                                        f.docs, ir.sample.docs))
+
+    def scan_ids(self) -> list[str]:
+        """Every scan id, newest first."""
+        return [r[0] for r in self._db.execute(
+            "SELECT scan_id FROM scans ORDER BY rowid DESC")]
+
+    def scans(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest scans with their verdict counts."""
+        rows = self._db.execute(
+            """SELECT s.scan_id, s.started_at, s.finished_at, s.status,
+                      COUNT(r.endpoint), SUM(r.verdict IN ('open','partial'))
+               FROM scans s LEFT JOIN results r ON r.scan_id = s.scan_id
+               GROUP BY s.scan_id ORDER BY s.rowid DESC LIMIT ?""",
+            (limit,)).fetchall()
+        return [{"scan_id": r[0], "started_at": r[1], "finished_at": r[2], "status": r[3],
+                 "endpoints": r[4], "exposed": r[5] or 0} for r in rows]
+
+    def resolve(self, scan_id: str) -> str:
+        """A full scan id from an id or 'last'; UsageError when unknown."""
+        if scan_id == "last":
+            ids = self.scan_ids()
+            if not ids:
+                raise UsageError(f"no scan in {self.path}")
+            return ids[0]
+        row = self._db.execute("SELECT scan_id FROM scans WHERE scan_id=?", (scan_id,)).fetchone()
+        if not row:
+            raise UsageError(f"no scan {scan_id!r} in {self.path}")
+        return str(row[0])
+
+    def load(self, scan_id: str) -> dict[str, Any]:
+        """The scan as one JSON-ready document (the shape of schema/scan-result.schema.json)."""
+        scan_id = self.resolve(scan_id)
+        s = self._db.execute("SELECT * FROM scans WHERE scan_id=?", (scan_id,)).fetchone()
+        results = []
+        for endpoint, body in self._db.execute(
+                "SELECT endpoint, body FROM results WHERE scan_id=? ORDER BY rowid",
+                (scan_id,)):
+            result = orjson.loads(body)
+            result["history"] = self._history(endpoint, scan_id)
+            results.append(result)
+        return {
+            "scan_id": s[0], "started_at": s[1], "finished_at": s[2], "status": s[3],
+            "targets": orjson.loads(s[4]), "options": orjson.loads(s[5]),
+            "tool": {"name": "leakhound", "version": s[6]},
+            "results": results,
+        }
+
+    def _history(self, endpoint: str, scan_id: str) -> dict[str, Any]:
+        rows = self._db.execute(
+            """SELECT r.scan_id, r.verdict, s.started_at, s.rowid FROM results r
+               JOIN scans s ON s.scan_id = r.scan_id
+               WHERE r.endpoint=? ORDER BY s.rowid""", (endpoint,)).fetchall()
+        this = next((r[3] for r in rows if r[0] == scan_id), None)
+        before = [r for r in rows if this is not None and r[3] < this]
+        first_open = next((r[2] for r in rows if r[1] in ("open", "partial")), None)
+        return {
+            "first_seen": rows[0][2] if rows else None,
+            "first_scan_id": rows[0][0] if rows else None,
+            "first_seen_exposed": first_open,
+            "previous_scans": len(before),
+            "previous_verdict": before[-1][1] if before else None,
+        }
+
+    def purge(self, scan_id: str) -> None:
+        """Delete one scan and everything it recorded, then reclaim the space."""
+        scan_id = self.resolve(scan_id)
+        with self._tx() as db:
+            db.execute("DELETE FROM scans WHERE scan_id=?", (scan_id,))
+        self._db.execute("VACUUM")

@@ -1,0 +1,245 @@
+"""Parsing of target specifications: hosts, host:port, URLs, CIDR ranges, files, scanner exports."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import ScopeError, TargetError
+from .models import Endpoint
+
+# RFC 1123 labels; underscores are tolerated because internal DNS names carry them.
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$")
+# "host:port" where host has no colon (IPv6 needs brackets when a port follows).
+_HOST_PORT = re.compile(r"^(?P<host>[^:\[\]/]+):(?P<port>\d{1,5})$")
+_BRACKETED = re.compile(r"^\[(?P<host>[0-9A-Fa-f:.%]+)\](?::(?P<port>\d{1,5}))?$")
+
+DEFAULT_MAX_HOSTS = 4096
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    """One parsed target: the endpoints it stands for and the text it came from."""
+
+    text: str
+    endpoints: tuple[Endpoint, ...]
+
+
+def _port(text: str, spec: str) -> int:
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise TargetError(f"port out of range in target {spec!r}")
+    return port
+
+
+def _host(text: str, spec: str) -> str:
+    """Validate and canonicalise a host: IP addresses compressed, names lower-cased."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    if not _HOSTNAME.match(text) or text.replace(".", "").isdigit():
+        raise TargetError(f"not a host name or IP address: {spec!r}")
+    return text.rstrip(".").lower()
+
+
+def _with_ports(host: str, ports: Sequence[int]) -> tuple[Endpoint, ...]:
+    return tuple(Endpoint(host, p) for p in ports)
+
+
+def parse_one(spec: str, default_ports: Sequence[int], *, max_hosts: int = DEFAULT_MAX_HOSTS,
+              yes: bool = False) -> TargetSpec:
+    """Parse one target specification (not a @file) into endpoints."""
+    text = spec.strip()
+    if not text:
+        raise TargetError("empty target")
+    if "\x00" in text or any(ord(c) < 32 for c in text):
+        raise TargetError("target contains control characters")
+    low = text.lower()
+    if low.startswith(("http://", "https://")):
+        return TargetSpec(text, (_parse_url(text),))
+    if "://" in text:
+        raise TargetError(f"unsupported URL scheme in target {text!r} (use http:// or https://)")
+    if "/" in text:
+        return TargetSpec(text, _parse_cidr(text, default_ports, max_hosts, yes))
+    m = _BRACKETED.match(text)
+    if m:
+        host = _host(m["host"], text)
+        if ":" not in host:
+            raise TargetError(f"brackets are for IPv6 addresses: {text!r}")
+        if m["port"]:
+            return TargetSpec(text, (Endpoint(host, _port(m["port"], text)),))
+        return TargetSpec(text, _with_ports(host, default_ports))
+    if text.count(":") >= 2:  # a bare IPv6 literal; a port would need brackets
+        try:
+            host = str(ipaddress.IPv6Address(text))
+        except ValueError as exc:
+            raise TargetError(
+                f"not an IPv6 address (use [addr]:port for a port): {text!r}") from exc
+        return TargetSpec(text, _with_ports(host, default_ports))
+    m = _HOST_PORT.match(text)
+    if m:
+        return TargetSpec(text, (Endpoint(_host(m["host"], text), _port(m["port"], text)),))
+    if ":" in text:
+        raise TargetError(f"cannot parse target {text!r}")
+    return TargetSpec(text, _with_ports(_host(text, text), default_ports))
+
+
+def _parse_url(text: str) -> Endpoint:
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise TargetError(f"bad URL {text!r}: {exc}") from exc
+    if not parts.hostname:
+        raise TargetError(f"URL without a host: {text!r}")
+    if parts.username or parts.password:
+        raise TargetError(f"credentials in a target URL are not accepted (use --auth): {text!r}")
+    if parts.query or parts.fragment:
+        raise TargetError(f"target URL must not carry a query or fragment: {text!r}")
+    scheme = parts.scheme.lower()
+    host = _host(parts.hostname, text)
+    return Endpoint(host, port or (443 if scheme == "https" else 80), scheme,
+                    parts.path.rstrip("/"))
+
+
+def _parse_cidr(text: str, default_ports: Sequence[int], max_hosts: int,
+                yes: bool) -> tuple[Endpoint, ...]:
+    host_part, _, port_part = text.partition("/")
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError as exc:
+        raise TargetError(f"bad CIDR range {text!r}: {exc}") from exc
+    del host_part, port_part
+    if net.num_addresses > max_hosts and not yes:
+        raise ScopeError(
+            f"{text} holds {net.num_addresses} addresses, over the bound of {max_hosts}: "
+            "pass --yes to confirm, or --max-hosts to raise the bound"
+        )
+    # Network and broadcast addresses answer nothing on IPv4 /30 and wider.
+    hosts = net.hosts() if net.version == 4 and net.prefixlen < 31 else iter(net)
+    return tuple(Endpoint(str(ip), p) for ip in hosts for p in default_ports)
+
+
+def _read_file(path_text: str) -> str:
+    path = Path(path_text).expanduser()
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise TargetError(f"target file {path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise TargetError(f"cannot read target file {path}: {exc.strerror or exc}") from exc
+
+
+def _parse_masscan(text: str, origin: str) -> list[TargetSpec]:
+    """masscan -oJ: a JSON list of {"ip": ..., "ports": [{"port": N, "status": "open"}]}."""
+    try:
+        data = json.loads(text.strip().rstrip(",").replace(",\n]", "\n]"))
+    except ValueError as exc:
+        raise TargetError(f"{origin}: not a valid masscan JSON export: {exc}") from exc
+    if not isinstance(data, list):
+        raise TargetError(f"{origin}: masscan JSON export must be a list")
+    specs = []
+    for row in data:
+        if not isinstance(row, dict):
+            continue
+        ip = row.get("ip")
+        for p in row.get("ports") or ():
+            if isinstance(p, dict) and p.get("status", "open") == "open" and isinstance(ip, str):
+                host = _host(ip, origin)
+                specs.append(TargetSpec(f"{ip}:{p.get('port')}",
+                                        (Endpoint(host, _port(str(p.get("port")), origin)),)))
+    return specs
+
+
+def _parse_nmap_xml(text: str, origin: str) -> list[TargetSpec]:
+    """nmap -oX: every open TCP port of every host."""
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise TargetError(f"{origin}: nmap XML with a DTD or entities is refused")
+    try:
+        root = ET.fromstring(text)  # noqa: S314 - DTDs/entities refused above
+    except ET.ParseError as exc:
+        raise TargetError(f"{origin}: not a valid nmap XML export: {exc}") from exc
+    specs = []
+    for host in root.iter("host"):
+        addr = next((a.get("addr") for a in host.iter("address")
+                     if a.get("addrtype") in ("ipv4", "ipv6")), None)
+        if not addr:
+            continue
+        for port in host.iter("port"):
+            state = port.find("state")
+            if port.get("protocol") == "tcp" and state is not None and state.get("state") == "open":
+                ep = Endpoint(_host(addr, origin), _port(port.get("portid", "0"), origin))
+                specs.append(TargetSpec(f"{ep.netloc}", (ep,)))
+    return specs
+
+
+def _parse_file(path_text: str, default_ports: Sequence[int], max_hosts: int,
+                yes: bool) -> list[TargetSpec]:
+    origin = f"@{path_text}"
+    text = _read_file(path_text)
+    head = text.lstrip()[:200]
+    if head.startswith("<"):
+        return _parse_nmap_xml(text, origin)
+    if head.startswith("[") and '"ip"' in text[:4096]:
+        return _parse_masscan(text, origin)
+    specs = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("@"):
+            raise TargetError(f"{origin} line {lineno}: target files cannot include other files")
+        try:
+            specs.append(parse_one(line, default_ports, max_hosts=max_hosts, yes=yes))
+        except TargetError as exc:
+            raise TargetError(f"{origin} line {lineno}: {exc}") from exc
+    return specs
+
+
+def parse_targets(specs: Iterable[str], default_ports: Sequence[int], *,
+                  max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False) -> list[TargetSpec]:
+    """Parse every specification (expanding @files and scanner exports), in order."""
+    out: list[TargetSpec] = []
+    for spec in specs:
+        if spec.startswith("@"):
+            out.extend(_parse_file(spec[1:], default_ports, max_hosts, yes))
+        else:
+            out.append(parse_one(spec, default_ports, max_hosts=max_hosts, yes=yes))
+    total = sum(len(s.endpoints) for s in out)
+    if total > max_hosts * max(1, len(default_ports)) and not yes:
+        raise ScopeError(f"the targets expand to {total} endpoints: pass --yes to confirm")
+    return out
+
+
+def endpoints(specs: Iterable[TargetSpec]) -> list[Endpoint]:
+    """The distinct endpoints of the specifications, first occurrence first."""
+    seen: dict[Endpoint, None] = {}
+    for spec in specs:
+        for ep in spec.endpoints:
+            seen.setdefault(ep, None)
+    return list(seen)
+
+
+def load_scope(path: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Read a --scope file: one CIDR or address a line, '#' comments."""
+    nets = []
+    for lineno, line in enumerate(_read_file(path).splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            nets.append(ipaddress.ip_network(line, strict=False))
+        except ValueError as exc:
+            raise TargetError(f"scope file {path} line {lineno}: {exc}") from exc
+    if not nets:
+        raise TargetError(f"scope file {path} lists no range")
+    return nets

@@ -1,0 +1,57 @@
+"""The JSON and JSON-lines formats follow the documented schema."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import pytest
+
+from leakhound.report import json as json_report
+from leakhound.report import jsonl as jsonl_report
+
+
+def schema() -> dict[str, Any]:
+    text = resources.files("leakhound").joinpath("schema/scan-result.schema.json").read_text()
+    return dict(json.loads(text))
+
+
+def validate(doc: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator(
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(doc)
+
+
+def test_json_report_is_valid_against_the_schema(scan_doc: dict[str, Any]) -> None:
+    doc = json.loads(json_report.render(scan_doc))
+    validate(doc)
+    assert doc["summary"]["by_verdict"] == {"closed": 1, "open": 1}
+    assert doc["summary"]["exposed_documents"] == 1001
+    assert doc["summary"]["compromised_indices"] == 1
+    assert doc["summary"]["pii_types"] == ["EMAIL_ADDRESS"]
+
+
+def test_schema_rejects_a_wrong_verdict(scan_doc: dict[str, Any]) -> None:
+    doc = json.loads(json_report.render(scan_doc))
+    doc["results"][0]["service"]["verdict"] = "wide-open"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(doc)
+
+
+def test_schema_rejects_unmasked_fields_it_does_not_know(scan_doc: dict[str, Any]) -> None:
+    doc = json.loads(json_report.render(scan_doc))
+    doc["results"][0]["indices"][0]["sample"]["pii"][0]["raw"] = ["jane@example.com"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(doc)
+
+
+def test_jsonl_has_one_line_per_endpoint_then_a_summary(scan_doc: dict[str, Any]) -> None:
+    lines = [json.loads(x) for x in jsonl_report.render(scan_doc).splitlines()]
+    assert len(lines) == 3
+    assert all(line["scan_id"] == scan_doc["scan_id"] for line in lines)
+    full = json_report.document(scan_doc)
+    sub = {"$ref": "#/$defs/result", "$defs": schema()["$defs"]}
+    for line in lines[:2]:
+        jsonschema.validate(line["result"], sub)
+    assert lines[2]["summary"] == json.loads(json.dumps(full["summary"]))

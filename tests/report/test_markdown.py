@@ -1,0 +1,26 @@
+"""The Markdown report: readable figures, target strings made inert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leakhound.report import markdown
+
+
+def test_markdown_shows_key_figures(scan_doc: dict[str, Any]) -> None:
+    text = markdown.render(scan_doc)
+    assert f"# leakhound scan {scan_doc['scan_id']}" in text
+    assert "support-cases-2019" in text.replace("\\", "")
+    assert "1,000" in text
+    assert "2019-01-02 – 2019-12-30" in text
+    assert "EMAIL\\_ADDRESS 87/100" in text
+    assert "COMPROMISED" in text
+
+
+def test_markdown_neutralises_hostile_index_names(scan_doc: dict[str, Any]) -> None:
+    text = markdown.render(scan_doc)
+    assert "<script>" not in text
+    assert "\x1b" not in text and "\x07" not in text
+    # the pipe in the name cannot open a new table cell
+    row = next(line for line in text.splitlines() if "alert" in line)
+    assert row.count(" | ") == 5

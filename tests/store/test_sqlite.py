@@ -1,0 +1,111 @@
+"""The findings database: private file, one row per scan, history across scans, purge."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from leakhound.errors import StoreError, UsageError
+from leakhound.models import (
+    Endpoint,
+    Index,
+    IndexResult,
+    PiiField,
+    PiiSummary,
+    Sample,
+    Service,
+    TargetResult,
+    Verdict,
+)
+from leakhound.store import SqliteStore
+
+
+def _result(verdict: Verdict, port: int = 9200) -> TargetResult:
+    ep = Endpoint("127.0.0.1", port)
+    svc = Service(ep, f"http://127.0.0.1:{port}", "elasticsearch", verdict, "why")
+    idx = Index("cases", 10, 2048, "green", "open", False, False)
+    pii = PiiSummary("EMAIL_ADDRESS", 3, (PiiField("customer.email", 3),), ("j***@e***.com",), 3)
+    return TargetResult(svc, (IndexResult(idx, Sample(100, 10, (pii,))),))
+
+
+def test_database_file_is_private(tmp_path: Path) -> None:
+    db = tmp_path / "sub" / "findings.db"
+    with SqliteStore(db) as store:
+        store.begin_scan(["127.0.0.1"], {})
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+    for extra in db.parent.glob("findings.db-*"):
+        assert stat.S_IMODE(extra.stat().st_mode) & 0o077 == 0
+
+
+def test_scan_round_trip_keeps_results_and_masks(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["127.0.0.1:9200"], {"sample": 100})
+        store.record(scan_id, _result(Verdict.OPEN))
+        store.finish_scan(scan_id)
+        doc = store.load(scan_id)
+    assert doc["scan_id"] == scan_id and doc["status"] == "done"
+    (r,) = doc["results"]
+    assert r["service"]["verdict"] == "open"
+    assert r["indices"][0]["sample"]["pii"][0]["examples"] == ["j***@e***.com"]
+
+
+def test_second_scan_of_same_target_becomes_history(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        first = store.begin_scan(["127.0.0.1:9200"], {})
+        store.record(first, _result(Verdict.OPEN))
+        store.finish_scan(first)
+        second = store.begin_scan(["127.0.0.1:9200"], {})
+        store.record(second, _result(Verdict.SECURED))
+        store.finish_scan(second)
+        doc = store.load(second)
+        assert store.scan_ids() == [second, first]
+        assert store.resolve("last") == second
+    history = doc["results"][0]["history"]
+    assert history["first_scan_id"] == first
+    assert history["previous_scans"] == 1
+    assert history["previous_verdict"] == "open"
+    assert history["first_seen_exposed"] is not None
+
+
+def test_recording_the_same_endpoint_twice_in_a_scan_keeps_one_row(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan([], {})
+        store.record(scan_id, _result(Verdict.OPEN))
+        store.record(scan_id, _result(Verdict.OPEN))
+        assert len(store.load(scan_id)["results"]) == 1
+
+
+def test_purge_deletes_everything_of_a_scan(tmp_path: Path) -> None:
+    db = tmp_path / "f.db"
+    with SqliteStore(db) as store:
+        scan_id = store.begin_scan([], {})
+        store.record(scan_id, _result(Verdict.OPEN))
+        store.purge(scan_id)
+        with pytest.raises(UsageError):
+            store.load(scan_id)
+        for table in ("results", "indices", "pii"):
+            assert store._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+    assert b"j***@e***.com" not in db.read_bytes()
+
+
+def test_unknown_scan_id_is_a_usage_error(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store, pytest.raises(UsageError, match="no scan"):
+        store.load("20990101-000000-abcdef")
+
+
+def test_a_file_that_is_not_a_database_gives_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "f.db"
+    bad.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError) as info:
+        SqliteStore(bad)
+    assert "\n" not in str(info.value)
+
+
+def test_each_database_has_its_own_hash_key(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "a.db") as a, SqliteStore(tmp_path / "b.db") as b:
+        assert len(a.hash_key) == 32 and a.hash_key != b.hash_key
+    with SqliteStore(tmp_path / "a.db") as again:
+        assert again.hash_key == a.hash_key

@@ -1,0 +1,145 @@
+"""Parsing of target specifications."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leakhound.errors import ScopeError, TargetError
+from leakhound.models import Endpoint
+from leakhound.targets import endpoints, load_scope, parse_one, parse_targets
+
+PORTS = (9200, 9243)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        pytest.param("127.0.0.1", [("127.0.0.1", 9200, None), ("127.0.0.1", 9243, None)],
+                     id="ipv4-default-ports"),
+        pytest.param("127.0.0.1:9201", [("127.0.0.1", 9201, None)], id="ipv4-port"),
+        pytest.param("LocalHost", [("localhost", 9200, None), ("localhost", 9243, None)],
+                     id="name-lowercased"),
+        pytest.param("db-1.internal_zone.example:80", [("db-1.internal_zone.example", 80, None)],
+                     id="name-with-underscore"),
+        pytest.param("::1", [("::1", 9200, None), ("::1", 9243, None)], id="bare-ipv6"),
+        pytest.param("[::1]:9300", [("::1", 9300, None)], id="bracketed-ipv6-port"),
+        pytest.param("[0:0::1]", [("::1", 9200, None), ("::1", 9243, None)],
+                     id="bracketed-ipv6-canonical"),
+        pytest.param("http://127.0.0.1:9200/", [("127.0.0.1", 9200, "http")], id="url-http"),
+        pytest.param("https://127.0.0.1", [("127.0.0.1", 443, "https")], id="url-https-443"),
+        pytest.param("HTTPS://[::1]:9243", [("::1", 9243, "https")], id="url-ipv6"),
+        pytest.param("http://localhost", [("localhost", 80, "http")], id="url-http-80"),
+    ],
+)
+def test_targets_parse_to_endpoints(spec: str, expected: list[tuple[str, int, str | None]]) -> None:
+    got = [(e.host, e.port, e.scheme) for e in parse_one(spec, PORTS).endpoints]
+    assert got == expected
+
+
+def test_url_path_is_kept_as_prefix() -> None:
+    (ep,) = parse_one("http://127.0.0.1:8080/es/", PORTS).endpoints
+    assert ep.base_path == "/es"
+    assert ep.url() == "http://127.0.0.1:8080/es"
+
+
+def test_cidr_expands_to_hosts_and_default_ports() -> None:
+    eps = parse_one("127.0.0.0/28", PORTS).endpoints
+    hosts = {e.host for e in eps}
+    assert len(hosts) == 14  # network and broadcast left out
+    assert "127.0.0.1" in hosts and "127.0.0.14" in hosts and "127.0.0.0" not in hosts
+    assert len(eps) == 28
+
+
+def test_small_cidrs_keep_every_address() -> None:
+    assert [e.host for e in parse_one("127.0.0.8/31", (9200,)).endpoints] == [
+        "127.0.0.8", "127.0.0.9"]
+    assert [e.host for e in parse_one("::1/128", (9200,)).endpoints] == ["::1"]
+
+
+def test_large_cidr_needs_confirmation() -> None:
+    with pytest.raises(ScopeError, match="--yes"):
+        parse_one("10.0.0.0/8", PORTS)
+    assert len(parse_one("127.0.0.0/20", (9200,), yes=True).endpoints) == 4094
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("127.0.0.1:0", id="port-zero"),
+        pytest.param("127.0.0.1:70000", id="port-too-big"),
+        pytest.param("ftp://127.0.0.1", id="other-scheme"),
+        pytest.param("http://user:pw@127.0.0.1:9200", id="credentials-in-url"),
+        pytest.param("http://127.0.0.1:9200/?q=1", id="query"),
+        pytest.param("127.0.0.0/33", id="bad-prefix"),
+        pytest.param("::1:9200:zz", id="bad-ipv6"),
+        pytest.param("[127.0.0.1]:9200", id="brackets-around-ipv4"),
+        pytest.param("host name", id="space"),
+        pytest.param("bad\x1b[31mhost", id="escape-sequence"),
+        pytest.param("1.2.3", id="numeric-not-ip"),
+        pytest.param("a:b:c", id="colons"),
+    ],
+)
+def test_bad_targets_are_refused_with_one_line(spec: str) -> None:
+    with pytest.raises(TargetError) as info:
+        parse_one(spec, PORTS)
+    assert "\n" not in str(info.value)
+
+
+def test_target_file_with_comments(tmp_path: Path) -> None:
+    f = tmp_path / "targets.txt"
+    f.write_text("# lab\n127.0.0.1:9200\n\n[::1]:9201  # v6\nhttp://localhost:8080\n")
+    eps = endpoints(parse_targets([f"@{f}"], PORTS))
+    assert eps == [Endpoint("127.0.0.1", 9200), Endpoint("::1", 9201),
+                   Endpoint("localhost", 8080, "http")]
+
+
+def test_target_file_error_names_the_line(tmp_path: Path) -> None:
+    f = tmp_path / "targets.txt"
+    f.write_text("127.0.0.1\nnot a host\n")
+    with pytest.raises(TargetError, match="line 2"):
+        parse_targets([f"@{f}"], PORTS)
+
+
+def test_missing_target_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="cannot read"):
+        parse_targets([f"@{tmp_path / 'nope.txt'}"], PORTS)
+
+
+def test_duplicates_are_scanned_once() -> None:
+    eps = endpoints(parse_targets(["127.0.0.1:9200", "127.0.0.1", "http://127.0.0.1:9200"],
+                                  PORTS))
+    assert eps == [Endpoint("127.0.0.1", 9200), Endpoint("127.0.0.1", 9243),
+                   Endpoint("127.0.0.1", 9200, "http")]
+
+
+def test_masscan_export(tmp_path: Path) -> None:
+    f = tmp_path / "masscan.json"
+    f.write_text('[\n{"ip": "127.0.0.5", "timestamp": "1", "ports": [{"port": 9200, '
+                 '"proto": "tcp", "status": "open"}]},\n{"ip": "127.0.0.6", "ports": '
+                 '[{"port": 9243, "proto": "tcp", "status": "open"}]}\n]\n')
+    assert endpoints(parse_targets([f"@{f}"], PORTS)) == [Endpoint("127.0.0.5", 9200),
+                                                           Endpoint("127.0.0.6", 9243)]
+
+
+def test_nmap_xml_export_open_ports_only(tmp_path: Path) -> None:
+    f = tmp_path / "nmap.xml"
+    f.write_text("""<?xml version="1.0"?><nmaprun><host><address addr="127.0.0.7" addrtype="ipv4"/>
+      <ports><port protocol="tcp" portid="9200"><state state="open"/></port>
+      <port protocol="tcp" portid="9300"><state state="closed"/></port></ports></host></nmaprun>""")
+    assert endpoints(parse_targets([f"@{f}"], PORTS)) == [Endpoint("127.0.0.7", 9200)]
+
+
+def test_nmap_xml_with_entities_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "bomb.xml"
+    f.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><nmaprun>&a;</nmaprun>')
+    with pytest.raises(TargetError, match="refused"):
+        parse_targets([f"@{f}"], PORTS)
+
+
+def test_scope_file(tmp_path: Path) -> None:
+    f = tmp_path / "scope.txt"
+    f.write_text("127.0.0.0/8  # loopback\n::1\n")
+    assert [str(n) for n in load_scope(str(f))] == ["127.0.0.0/8", "::1/128"]
