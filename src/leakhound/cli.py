@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(purge)
 
     lab = sub.add_parser("lab", help="the local demo lab: a real OpenSearch node and nginx")
-    lab.add_argument("action", choices=("up", "seed", "down", "status"))
+    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets"),
+                     help="targets: print the running lab's target URLs, one a line")
     lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
                      help="records to seed (default 10000)")
     lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
@@ -214,16 +215,19 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     from . import lab
 
     if args.action == "up":
-        status = lab.up(args.dir)
-        print(lab.describe(status))
+        print(lab.up(args.dir))
     elif args.action == "seed":
         truth = lab.seed(args.dir, records=args.records)
-        print(lab.describe_truth(truth))
+        print(f"seeded {truth.documents:,} documents in {len(truth.indices)} indices "
+              f"({truth.distinct_customers:,} distinct customers) in {truth.seconds:.1f}s")
     elif args.action == "down":
         lab.down(args.dir)
         print("lab stopped")
+    elif args.action == "targets":
+        for target in lab.status(args.dir).targets:
+            print(target.url)
     else:
-        print(lab.describe(lab.status(args.dir)))
+        print(lab.status(args.dir))
     return EXIT_OK
 
 

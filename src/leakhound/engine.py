@@ -128,7 +128,7 @@ async def _sample_index(http: Http, probe: Probe, service: Service, index: Index
     got = await probe.sample(http, service, index, options.sample)
     if got.error:
         return IndexResult(index, Sample(options.sample, 0, error=got.error))
-    index = _ransom_check(index, got.docs)
+    index = probe.flag_sample(index, got.docs)
     field_types = {f.path: f.type for f in index.fields}
     try:
         sample = await detection.summarise(got.docs, field_types, options.min_score)
@@ -136,17 +136,6 @@ async def _sample_index(http: Http, probe: Probe, service: Service, index: Index
         return IndexResult(index, Sample(options.sample, len(got.docs),
                                          error=f"detection failed: {type(exc).__name__}"))
     return IndexResult(index, Sample(options.sample, sample.docs, sample.pii))
-
-
-def _ransom_check(index: Index, docs: Sequence[object]) -> Index:
-    from dataclasses import replace
-
-    from .probes.elasticsearch import ransom_text
-
-    if any(ransom_text(d) for d in docs[:20]):
-        reasons = (*index.compromise_reasons, "a document reads like a ransom note")
-        return replace(index, compromised=True, compromise_reasons=reasons)
-    return index
 
 
 def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,

@@ -91,7 +91,7 @@ class Index:
     """One index as the inventory saw it."""
 
     name: str
-    docs: int | None  # exact, from _count
+    docs: int | None  # from _count (exact) or, when _count is refused, from _cat/indices
     store_bytes: int | None
     health: str | None
     status: str | None
@@ -104,6 +104,7 @@ class Index:
     compromised: bool = False
     compromise_reasons: tuple[str, ...] = ()
     error: str | None = None  # why part of the inventory is missing, if it is
+    docs_exact: bool = True  # False: _cat/indices' count, which includes nested documents
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,11 @@ def near(words: list[str], vocabulary: frozenset[str]) -> bool:
     return not vocabulary.isdisjoint(words)
 
 
+def wordset(words: str) -> frozenset[str]:
+    """A vocabulary written as one whitespace-separated string."""
+    return frozenset(words.split())
+
+
 def clamp(score: float) -> float:
     """A score kept in 0..1 and rounded so output is stable."""
     return round(min(1.0, max(0.0, score)), 2)

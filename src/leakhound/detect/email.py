@@ -6,7 +6,7 @@ import re
 from typing import ClassVar
 
 from .base import Detector, Field, Span
-from .context import clamp, near, words_before
+from .context import clamp, near, words_before, wordset
 
 ENTITY = "EMAIL_ADDRESS"
 
@@ -59,11 +59,11 @@ _DOT = re.compile(
 )
 
 # Top-level domains accepted in obfuscated forms, where anything else is likely prose.
-_GENERIC_TLDS = frozenset(
+_GENERIC_TLDS = wordset(
     "com net org edu gov mil int info biz name pro aero coop museum mobi io co ai app dev "
-    "xyz online site tech store shop cloud email mail live me tv cc eu asia".split()
+    "xyz online site tech store shop cloud email mail live me tv cc eu asia"
 )
-_COUNTRY_TLDS = frozenset(
+_COUNTRY_TLDS = wordset(
     "ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo "
     "br bs bt bw by bz ca cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do "
     "dz ec ee eg er es et eu fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs "
@@ -72,21 +72,20 @@ _COUNTRY_TLDS = frozenset(
     "mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl "
     "pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sk sl sm sn so sr ss st "
     "sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve "
-    "vg vi vn vu wf ws ye yt za zm zw".split()
+    "vg vi vn vu wf ws ye yt za zm zw"
 )
 _KNOWN_TLDS = _GENERIC_TLDS | _COUNTRY_TLDS
 # After a space standing for a dot, only TLDs that are not also English words.
-_SPACE_TLDS = frozenset(
-    "com net org edu gov io de fr es nl uk ru cn jp br ch se dk fi pl cz pt gr ie au ca "
-    "info biz eu".split()
+_SPACE_TLDS = wordset(
+    "com net org edu gov io de fr es nl uk ru cn jp br ch se dk fi pl cz pt gr ie au ca info biz eu"
 )
 # "icon@2x.png", "logo@3x.webp": asset names, not mailboxes.
-_FILE_EXTENSIONS = frozenset(
+_FILE_EXTENSIONS = wordset(
     "png jpg jpeg gif svg webp ico bmp tif tiff css js mjs ts map json xml txt log zip gz "
-    "tgz pdf html htm md py rb java class jar so dll exe woff woff2 ttf eot mp3 mp4 mov".split()
+    "tgz pdf html htm md py rb java class jar so dll exe woff woff2 ttf eot mp3 mp4 mov"
 )
 # Words that often precede a plain " at ": "look at example.com", "logged at noon".
-_WORD_AT_STOP = frozenset(
+_WORD_AT_STOP = wordset(
     """look looks looked looking arrive arrived arriving meet meeting met logged log stay
     stayed staying work works worked working is was are be been were me us you him her them
     it we they i here there available hosted online located live lives living find found see
@@ -95,7 +94,7 @@ _WORD_AT_STOP = frozenset(
     ended end ending failed fail crashed died born posted published updated created
     deployed running run ran sent received hit hits point points aimed aim good bad best
     better great fine ok okay up down back in out off on now just only even still tomorrow
-    today tonight yesterday noon midnight home office desk least most all once""".split()
+    today tonight yesterday noon midnight home office desk least most all once"""
 )
 _CONTEXT_UP = frozenset({"email", "mail", "contact", "reach", "write", "courriel", "mailto"})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -14,7 +15,7 @@ CARD = "CREDIT_CARD"
 IBAN = "IBAN_CODE"
 SSN = "US_SSN"
 NATIONAL_ID = "NATIONAL_ID"  # a hint only: national_id.py decides which country's
-SECRET = "SECRET"
+SECRET = "SECRET"  # noqa: S105 - an entity name, not a password
 GEO = "GEO_COORDINATES"
 PERSON = "PERSON"
 LOCATION = "LOCATION"
@@ -337,7 +338,7 @@ def _hints_of(words: list[str]) -> set[str]:
         h = _WORD_HINTS.get(w)
         if h:
             found |= h
-    for pair in zip(words, words[1:], strict=False):
+    for pair in itertools.pairwise(words):
         h2 = _PAIR_HINTS.get(pair)
         if h2:
             found.add(h2)

@@ -16,9 +16,7 @@ ENTITY = "IP_ADDRESS"
 # by another ".digit" or a digit, for the same reason. Octet ranges are checked by
 # ipaddress, which also rejects leading zeros ("01.02.03.04" is a date, not an address).
 # An optional ":port" belongs to the span.
-_V4 = re.compile(
-    r"(?<![\w.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?::(\d{1,5}))?(?![\w]|\.\d)"
-)
+_V4 = re.compile(r"(?<![\w.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?::(\d{1,5}))?(?![\w]|\.\d)")
 
 # IPv6 candidates: hex groups and colons, at least two colons, optionally ending in a
 # dotted quad (::ffff:192.0.2.1) and a zone (%eth0); optionally bracketed with a port

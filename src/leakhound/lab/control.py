@@ -1,4 +1,4 @@
-"""up, down and status of the lab: one OpenSearch node plus nginx, recorded in lab.json."""
+"""up, seed, down and status of the lab: an OpenSearch node plus nginx, recorded in lab.json."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from . import nginx, opensearch, process
 from .errors import LabError
+from .seeder import SeedTruth, populate, read_truth
 from .state import (
     PASSWORD,
     REALM,
@@ -190,3 +191,18 @@ def _status(paths: LabPaths, record: dict[str, Any] | None) -> LabStatus:
 def _url(port: int) -> str:
     """The loopback URL of a port."""
     return f"http://127.0.0.1:{port}"
+
+
+def seed(state_dir: Path | None = None, records: int = 10_000, seed: int = 1) -> SeedTruth:
+    """Replace the lab's data with `records` synthetic support cases and more; return the truth."""
+    paths = _paths(state_dir)
+    with locked(paths):
+        current = _status(paths, read_record(paths))
+        if not current.running:
+            raise LabError(f"the lab is not running in {paths.root}: call leakhound.lab.up() first")
+        return populate(current.url("open"), paths, records, seed)
+
+
+def truth(state_dir: Path | None = None) -> SeedTruth | None:
+    """The truth.json of the last seed() in the state directory, or None."""
+    return read_truth(_paths(state_dir))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ..models import Endpoint, Index, Service
@@ -45,3 +46,7 @@ class Probe(ABC):
     @abstractmethod
     async def sample(self, http: Http, service: Service, index: Index, size: int) -> SampleDocs:
         """Read up to ``size`` documents of one index."""
+
+    def flag_sample(self, index: Index, docs: Sequence[Any]) -> Index:
+        """The index with what its sampled documents reveal (e.g. a ransom note) added."""
+        return index

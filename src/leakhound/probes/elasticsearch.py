@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -385,6 +386,9 @@ class ElasticsearchProbe(Probe):
                 errors.append(f"_mapping: HTTP {resp.status}")
         except NetError as exc:
             errors.append(f"_mapping: {exc}")
+        docs_exact = docs is not None
+        if docs is None:  # _count refused (a partial store): _cat counts nested docs too
+            docs = _int(row.get("docs.count"))
         date_field = main_date_field(fields)
         date_min = date_max = None
         if date_field and docs:
@@ -405,6 +409,7 @@ class ElasticsearchProbe(Probe):
             compromised=bool(reasons),
             compromise_reasons=tuple(reasons),
             error="; ".join(errors) or None,
+            docs_exact=docs_exact,
         )
 
     async def _date_range(self, http: Http, path: str, field: str,
@@ -450,11 +455,18 @@ class ElasticsearchProbe(Probe):
                      if isinstance(h, dict) and h.get("_source") is not None)
         return SampleDocs(docs)
 
+    def flag_sample(self, index: Index, docs: Sequence[Any]) -> Index:
+        """Mark the index compromised when a sampled document reads like a ransom note."""
+        if not any(ransom_text(d) for d in docs[:20]):
+            return index
+        reasons = (*index.compromise_reasons, "a document reads like a ransom note")
+        return _replace(index, compromised=True, compromise_reasons=reasons)
 
-def _replace(fp: Fingerprint, **changes: Any) -> Fingerprint:
+
+def _replace(value: Any, **changes: Any) -> Any:
     from dataclasses import replace
 
-    return replace(fp, **changes)
+    return replace(value, **changes)
 
 
 def _with_tls(fp: Fingerprint, resp: Response) -> Fingerprint:

@@ -57,7 +57,7 @@ def render(doc: dict[str, Any]) -> str:
                 flags.append("hidden")
             if idx.get("error"):
                 flags.append(idx["error"])
-            out.append(f"| {cell(idx['name'])} | {text.count(idx['docs'])} | "
+            out.append(f"| {cell(idx['name'])} | {text.count(idx['docs'], idx.get('docs_exact', True))} | "
                        f"{text.size(idx['store_bytes'])} | {text.dates(idx)} | "
                        f"{cell(text.pii_line(ir.get('sample')))} | {cell(' · '.join(flags))} |")
         if r.get("indices_truncated"):

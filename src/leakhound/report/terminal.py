@@ -87,7 +87,7 @@ def _indices(r: dict[str, Any], console: Console) -> None:
             flags.append(neutralize(idx["error"]), style="magenta")
         table.add_row(
             safe(idx["name"]),
-            text.count(idx["docs"]),
+            text.count(idx["docs"], idx.get("docs_exact", True)),
             text.size(idx["store_bytes"]),
             text.dates(idx),
             safe(text.pii_line(ir.get("sample"))),

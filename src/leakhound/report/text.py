@@ -17,9 +17,9 @@ def size(n: int | None) -> str:
     return f"{n} B"
 
 
-def count(n: int | None) -> str:
-    """A count with thousands separators, '?' when unknown."""
-    return "?" if n is None else f"{n:,}"
+def count(n: int | None, exact: bool = True) -> str:
+    """A count with thousands separators, '?' when unknown, '~' when not exact."""
+    return "?" if n is None else f"{'' if exact else '~'}{n:,}"
 
 
 def dates(index: dict[str, Any]) -> str:

@@ -1,0 +1,42 @@
+"""`python -m leakhound.lab up|seed|status|down`: run the lab by hand."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import LabError, down, seed, status, up
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, run one lab command, print its result; return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m leakhound.lab", description=__doc__)
+    parser.add_argument("command", choices=("up", "seed", "status", "down"))
+    parser.add_argument("--dir", type=Path, default=None, help="state directory (default: .lab)")
+    parser.add_argument("--records", type=int, default=10_000, help="support cases to write")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "up":
+            print(up(args.dir))
+        elif args.command == "seed":
+            up(args.dir)
+            truth = seed(args.dir, records=args.records, seed=args.seed)
+            print(json.dumps({"documents": truth.documents, "seconds": round(truth.seconds, 1),
+                              "distinct_customers": truth.distinct_customers,
+                              "indices": {n: t.documents for n, t in truth.indices.items()}},
+                             indent=2))  # fmt: skip
+        elif args.command == "status":
+            print(status(args.dir))
+        else:
+            print(down(args.dir))
+    except LabError as exc:
+        print(f"leakhound.lab: {exc}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

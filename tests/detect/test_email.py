@@ -1,0 +1,158 @@
+"""EMAIL_ADDRESS: plain and obfuscated forms found, prose that merely says "at" left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from leakhound.detect import scan_document
+
+from .util import found, hits
+
+E = "EMAIL_ADDRESS"
+
+
+@pytest.mark.parametrize(
+    ("text", "address", "normalized"),
+    [
+        pytest.param(
+            "write to jane.doe@example.com today",
+            "jane.doe@example.com",
+            "jane.doe@example.com",
+            id="plain",
+        ),
+        pytest.param(
+            "Jane.Doe+tag@Example.CO.UK",
+            "Jane.Doe+tag@Example.CO.UK",
+            "jane.doe+tag@example.co.uk",
+            id="upper-case-and-subdomain",
+        ),
+        pytest.param(
+            "<a href='mailto:jane@example.com'>",
+            "jane@example.com",
+            "jane@example.com",
+            id="mailto",
+        ),
+        pytest.param(
+            "reach me: jane @ example.com", "jane @ example.com", "jane@example.com", id="spaced-at"
+        ),
+        pytest.param(
+            "jane @example com", "jane @example com", "jane@example.com", id="space-for-dot"
+        ),
+        pytest.param(
+            "jane @ example . com",
+            "jane @ example . com",
+            "jane@example.com",
+            id="spaced-at-and-dot",
+        ),
+        pytest.param(
+            "jane at example dot com", "jane at example dot com", "jane@example.com", id="words"
+        ),
+        pytest.param(
+            "JANE AT EXAMPLE DOT COM",
+            "JANE AT EXAMPLE DOT COM",
+            "jane@example.com",
+            id="words-upper-case",
+        ),
+        pytest.param(
+            "jane[at]example[dot]com",
+            "jane[at]example[dot]com",
+            "jane@example.com",
+            id="square-brackets",
+        ),
+        pytest.param(
+            "jane(at)example.com", "jane(at)example.com", "jane@example.com", id="parentheses"
+        ),
+        pytest.param(
+            "jane{at}example{dot}org", "jane{at}example{dot}org", "jane@example.org", id="braces"
+        ),
+        pytest.param(
+            "jane <at> example <dot> fr",
+            "jane <at> example <dot> fr",
+            "jane@example.fr",
+            id="angle-brackets",
+        ),
+        pytest.param(
+            "jane [AT] example [DOT] de",
+            "jane [AT] example [DOT] de",
+            "jane@example.de",
+            id="spaced-brackets-upper",
+        ),
+        pytest.param(
+            "john dot smith at gmail dot com",
+            "john dot smith at gmail dot com",
+            "john.smith@gmail.com",
+            id="dot-in-local-part",
+        ),
+        pytest.param(
+            "GET /unsubscribe?u=jane%40example.com&t=1",
+            "jane%40example.com",
+            "jane@example.com",
+            id="url-encoded",
+        ),
+        pytest.param("jörg@müller.de", "jörg@müller.de", "jörg@müller.de", id="idn"),
+        pytest.param(
+            "contact: jane at example.com",
+            "jane at example.com",
+            "jane@example.com",
+            id="word-at-real-dot",
+        ),
+        pytest.param(
+            "mail jane.doe@example.com.",
+            "jane.doe@example.com",
+            "jane.doe@example.com",
+            id="sentence-end",
+        ),
+    ],
+)
+def test_email_forms_are_found(text: str, address: str, normalized: str) -> None:
+    result = hits(text, E)
+    assert [text[h.start : h.end] for h in result] == [address]
+    assert result[0].normalized == normalized
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("logged at noon, dot release pending", id="at-noon-dot-release"),
+        pytest.param("call back (at) 9am tomorrow", id="bracket-at-time"),
+        pytest.param("meet me at the office dot com-style", id="office-dot-com-style"),
+        pytest.param("look at example.com for details", id="look-at-url"),
+        pytest.param("we arrived at home. Dot was there", id="arrived-at-home"),
+        pytest.param("ping @john at the meeting", id="handle-then-at"),
+        pytest.param("icon@2x.png and logo@3x.webp", id="retina-asset"),
+        pytest.param("npm install lodash@4.17.21", id="package-version"),
+        pytest.param("import '@angular/core'", id="scoped-package"),
+        pytest.param("user@localhost", id="no-dot"),
+        pytest.param("a @ b", id="bare-at"),
+        pytest.param("price: 3 @ 4.99 each", id="at-price"),
+        pytest.param("x" * 70 + "@example.com", id="local-part-too-long"),
+        pytest.param("at at at dot dot", id="words-only"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_prose_and_lookalikes_are_not_emails(text: str) -> None:
+    assert found(text, E) == []
+
+
+def test_two_addresses_in_one_string_are_both_found() -> None:
+    text = "from a.b@example.com to c(at)example.org"
+    assert found(text, E) == ["a.b@example.com", "c(at)example.org"]
+
+
+def test_plain_scores_higher_than_obfuscated() -> None:
+    plain = hits("jane@example.com", E)[0].score
+    words = hits("jane at example dot com", E)[0].score
+    assert plain > words
+
+
+def test_email_field_name_raises_the_score() -> None:
+    in_text = hits("jane at example dot com", E)[0].score
+    in_email_field = hits("jane at example dot com", E, field="email")[0].score
+    assert in_email_field > in_text
+
+
+def test_masked_value_hides_the_address() -> None:
+    (hit,) = scan_document({"contact": {"email": "jane.doe@example.com"}})
+    assert hit.path == "contact.email"
+    assert hit.masked == "j***@e***.com"
+    assert "jane" not in hit.masked and "example" not in hit.masked

@@ -1,0 +1,112 @@
+"""IP_ADDRESS: v4 and v6 with ports found; versions, builds and error codes left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from .util import found, hits
+
+IP = "IP_ADDRESS"
+
+
+@pytest.mark.parametrize(
+    ("text", "address", "normalized"),
+    [
+        pytest.param("login from 203.0.113.7 failed", "203.0.113.7", "203.0.113.7", id="v4"),
+        pytest.param("client 8.8.8.8:443 connected", "8.8.8.8:443", "8.8.8.8", id="v4-with-port"),
+        pytest.param(
+            "GET / HTTP/1.1 from 81.2.69.160", "81.2.69.160", "81.2.69.160", id="v4-public"
+        ),
+        pytest.param("peer=10.12.0.254;", "10.12.0.254", "10.12.0.254", id="v4-private"),
+        pytest.param("ip=2001:db8::1 ok", "2001:db8::1", "2001:db8::1", id="v6-compressed"),
+        pytest.param(
+            "2001:0DB8:0000:0000:0000:FF00:0042:8329",
+            "2001:0DB8:0000:0000:0000:FF00:0042:8329",
+            "2001:db8::ff00:42:8329",
+            id="v6-full-upper",
+        ),
+        pytest.param(
+            "remote [2a00:1450:4007:80e::200e]:443",
+            "[2a00:1450:4007:80e::200e]:443",
+            "2a00:1450:4007:80e::200e",
+            id="v6-bracketed-port",
+        ),
+        pytest.param(
+            "src ::ffff:81.2.69.160", "::ffff:81.2.69.160", "81.2.69.160", id="v4-mapped-v6"
+        ),
+        pytest.param(
+            "fe80::1ff:fe23:4567:890a%eth0 up",
+            "fe80::1ff:fe23:4567:890a%eth0",
+            "fe80::1ff:fe23:4567:890a",
+            id="v6-zone",
+        ),
+        pytest.param(
+            "X-Forwarded-For: 81.2.69.160, 10.0.0.1", "81.2.69.160", "81.2.69.160", id="xff-first"
+        ),
+    ],
+)
+def test_ip_addresses_are_found(text: str, address: str, normalized: str) -> None:
+    result = hits(text, IP)
+    assert text[result[0].start : result[0].end] == address
+    assert result[0].normalized == normalized
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Windows 10 build 10.0.19045.2965", id="windows-build"),
+        pytest.param("OS Version: 10.0.22631.3296", id="windows-version"),
+        pytest.param("installed KB5034441 last night", id="kb-article"),
+        pytest.param("failed with error 0x80070005", id="hresult"),
+        pytest.param("running v1.2.3.4", id="v-prefixed-version"),
+        pytest.param("version 2.14.10.120 released", id="version-word"),
+        pytest.param("firmware 4.20.101.5", id="firmware"),
+        pytest.param("upgraded to 4.2.1.0", id="small-octets-upgrade"),
+        pytest.param("OID 1.3.6.1.4.1.9.9", id="snmp-oid"),
+        pytest.param("at 2024-03-05T10:22:01.123Z", id="iso-timestamp"),
+        pytest.param("12:30:45 done", id="clock-time"),
+        pytest.param("mac 00:1A:2B:3C:4D:5E", id="mac-address"),
+        pytest.param("std::vector<int>", id="cpp-scope"),
+        pytest.param("ip 999.1.1.1", id="octet-out-of-range"),
+        pytest.param("netmask 255.255.255.0", id="netmask"),
+        pytest.param("bind 0.0.0.0:9200", id="unspecified"),
+        pytest.param("listen [::1]:8080", id="v6-loopback"),
+        pytest.param("date 01.02.03.04", id="leading-zeros"),
+        pytest.param("Chrome/120.0.6099.109", id="user-agent-version"),
+        pytest.param("SN 1234.5678.9012.3456", id="dotted-serial"),
+    ],
+)
+def test_versions_builds_and_codes_are_not_ips(text: str) -> None:
+    assert found(text, IP) == []
+
+
+def test_context_word_raises_and_version_word_lowers() -> None:
+    bare = hits("saw 81.2.69.160 here", IP)[0].score
+    client = hits("client 81.2.69.160 here", IP)[0].score
+    assert client > bare
+
+
+def test_ip_field_overrides_version_context() -> None:
+    assert found("version 81.2.69.160", IP, field="client_ip") == ["81.2.69.160"]
+
+
+def test_ip_mapping_type_is_a_hint() -> None:
+    from leakhound.detect import scan_document
+
+    doc = {"x": "81.2.69.160"}
+    plain = scan_document(doc)[0].score
+    mapped = scan_document(doc, field_types={"x": "ip"})[0].score
+    assert mapped > plain
+
+
+def test_public_scores_higher_than_private() -> None:
+    public = hits("from 81.2.69.160", IP)[0].score
+    private = hits("from 192.168.1.20", IP)[0].score
+    assert public > private
+
+
+def test_masked_ip_hides_the_host_part() -> None:
+    (h,) = hits("from 81.2.69.160", IP)
+    assert h.masked == "81.2.*.*"
+    (h6,) = hits("from 2a00:1450:4007:80e::200e", IP)
+    assert "200e" not in h6.masked and h6.masked.startswith("2a00:1450:")

@@ -1,0 +1,33 @@
+"""The registry lists every detector module once, with unique ids and Presidio-style names."""
+
+from __future__ import annotations
+
+import pkgutil
+
+import leakhound.detect as detect_pkg
+from leakhound.detect.base import Detector
+from leakhound.detect.registry import DETECTORS, by_id
+
+# Modules of leakhound.detect that are plumbing, not detectors.
+SUPPORT = {"base", "context", "hints", "jsonl", "registry", "scan", "subjects", "ner"}
+
+
+def test_every_detector_module_is_registered() -> None:
+    modules = {m.name for m in pkgutil.iter_modules(detect_pkg.__path__)} - SUPPORT
+    registered = {type(d).__module__.rsplit(".", 1)[1] for d in DETECTORS}
+    assert modules == registered
+
+
+def test_detector_ids_are_unique_and_name_their_module() -> None:
+    ids = [d.id for d in DETECTORS]
+    assert len(ids) == len(set(ids))
+    for d in DETECTORS:
+        assert type(d).__module__.endswith("." + d.id)
+
+
+def test_detectors_follow_the_contract() -> None:
+    for d in DETECTORS:
+        assert isinstance(d, Detector)
+        assert d.entities and all(e.isupper() and " " not in e for e in d.entities)
+        assert by_id(d.id) is d
+        assert type(d).__name__.endswith("Detector")

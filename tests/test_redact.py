@@ -1,0 +1,129 @@
+"""redact: masks never reveal the value, keyed hashes depend on the key, terminals stay safe."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from leakhound.redact import keyed_hash, mask, neutralize, new_key
+
+
+@pytest.mark.parametrize(
+    ("entity", "value", "masked"),
+    [
+        pytest.param("EMAIL_ADDRESS", "jane.doe@example.com", "j***@e***.com", id="email"),
+        pytest.param("EMAIL_ADDRESS", "a@mail.example.co.uk", "a***@m***.uk", id="email-sub"),
+        pytest.param("PHONE_NUMBER", "+33612345678", "+33 ***78", id="phone-e164-fr"),
+        pytest.param("PHONE_NUMBER", "+14155550123", "+1 ***23", id="phone-e164-us"),
+        pytest.param("PHONE_NUMBER", "+442079460958", "+44 ***58", id="phone-e164-uk"),
+        pytest.param("PHONE_NUMBER", "06 12 34 56 78", "***78", id="phone-national"),
+        pytest.param("CREDIT_CARD", "4111 1111 1111 1111", "****1111", id="card"),
+        pytest.param("IP_ADDRESS", "81.2.69.160", "81.2.*.*", id="ipv4"),
+        pytest.param("IP_ADDRESS", "2a00:1450:4007:80e::200e", "2a00:1450:*:*", id="ipv6"),
+        pytest.param("IBAN_CODE", "DE89370400440532013000", "DE***", id="iban"),
+        pytest.param("SECRET", "AKIAIOSFODNN7EXAMPLE", "AKIA***", id="aws-key"),
+        pytest.param("SECRET", "hunter2hunter2", "***", id="password"),
+        pytest.param("GEO_COORDINATES", "48.858370, 2.294481", "48.*,2.*", id="geo"),
+        pytest.param("PERSON", "Jane Doe", "J***", id="person"),
+        pytest.param("US_SSN", "123-45-6789", "1***", id="generic"),
+        pytest.param("PERSON", "Al", "***", id="too-short-for-a-hint"),
+        pytest.param("EMAIL_ADDRESS", "not an address", "n***", id="malformed-email"),
+        pytest.param("IP_ADDRESS", "not an ip", "n***", id="malformed-ip"),
+        pytest.param("PHONE_NUMBER", "", "***", id="empty"),
+    ],
+)
+def test_mask_shows_shape_not_value(entity: str, value: str, masked: str) -> None:
+    assert mask(entity, value) == masked
+
+
+ENTITIES = [
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IP_ADDRESS",
+    "IBAN_CODE",
+    "SECRET",
+    "GEO_COORDINATES",
+    "PERSON",
+    "LOCATION",
+    "US_SSN",
+    "UNKNOWN",
+]
+
+
+@given(entity=st.sampled_from(ENTITIES), value=st.text(min_size=4, max_size=40))
+def test_mask_never_contains_the_raw_value(entity: str, value: str) -> None:
+    value = value.strip()
+    if len(value) >= 4:
+        assert value not in mask(entity, value)
+
+
+@given(st.emails())
+def test_mask_never_contains_an_email(value: str) -> None:
+    masked = mask("EMAIL_ADDRESS", value)
+    assert value not in masked
+    assert value.split("@")[0] not in masked or len(value.split("@")[0]) == 1
+
+
+def test_keyed_hash_is_hmac_sha256_hex() -> None:
+    import hashlib
+    import hmac
+
+    key = b"k" * 32
+    assert (
+        keyed_hash(key, "+33612345678")
+        == hmac.new(key, b"+33612345678", hashlib.sha256).hexdigest()
+    )
+
+
+def test_keyed_hash_depends_on_the_key() -> None:
+    assert keyed_hash(new_key(), "123-45-6789") != keyed_hash(new_key(), "123-45-6789")
+    assert len(keyed_hash(b"x", "v")) == 64
+
+
+def test_keyed_hash_refuses_an_empty_key() -> None:
+    with pytest.raises(ValueError, match="key"):
+        keyed_hash(b"", "value")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param("plain text", "plain text", id="untouched"),
+        pytest.param("héllo wörld ✓", "héllo wörld ✓", id="unicode-untouched"),
+        pytest.param("\x1b[31mred\x1b[0m", "red", id="csi-colour"),
+        pytest.param("\x1b[2J\x1b[Hclear", "clear", id="clear-screen"),
+        pytest.param("\x1b]0;pwned\x07title", "title", id="osc-title-bel"),
+        pytest.param("\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\", "link", id="osc-hyperlink"),
+        pytest.param("\x1b]52;c;ZXZpbA==\x07x", "x", id="osc-clipboard"),
+        pytest.param("\x1bPq#0\x1b\\ok", "ok", id="dcs"),
+        pytest.param("a\x9b31mb", "ab", id="c1-csi"),
+        pytest.param("bell\x07", "bell\\x07", id="bell"),
+        pytest.param("fake\rreal", "fake\\x0dreal", id="carriage-return"),
+        pytest.param("back\x08space", "back\\x08space", id="backspace"),
+        pytest.param("line\nbreak", "line\\x0abreak", id="newline"),
+        pytest.param("a\u202eevil", "a\\u202eevil", id="bidi-override"),
+        pytest.param("zero\u200bwidth", "zero\\u200bwidth", id="zero-width"),
+        pytest.param("dangling \x1b", "dangling \\x1b", id="lone-escape"),
+        pytest.param("nul\x00", "nul\\x00", id="nul"),
+    ],
+)
+def test_neutralize_makes_target_text_inert(text: str, shown: str) -> None:
+    assert neutralize(text) == shown
+
+
+def test_neutralize_can_keep_newlines() -> None:
+    assert neutralize("a\nb\tc\x1b[1m", keep_newlines=True) == "a\nb\tc"
+
+
+@given(st.text())
+def test_neutralized_text_has_no_control_characters(text: str) -> None:
+    out = neutralize(text)
+    assert "\x1b" not in out
+    assert all(ch.isprintable() or ch == " " or not _dangerous(ch) for ch in out)
+
+
+def _dangerous(ch: str) -> bool:
+    cp = ord(ch)
+    return cp < 0x20 or 0x7F <= cp < 0xA0 or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069
