@@ -79,3 +79,22 @@ def test_unwritable_output_is_a_usage_error(tmp_path: Path,
                "--format", "json", "--output", str(tmp_path / "no" / "such" / "dir.json")])
     assert rc == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_detect_reads_json_lines_and_reports_bad_lines(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "docs.jsonl"
+    f.write_text('{"text": "write to jane @contoso com"}\n{oops\n{"n": 1}\n')
+    rc = main(["detect", str(f), "--types", "email_address"])
+    out = capsys.readouterr()
+    (finding,) = [json.loads(x) for x in out.out.splitlines()]
+    assert finding["line"] == 0 and finding["type"] == "EMAIL_ADDRESS"
+    assert finding["path"] == "text" and finding["masked"] == "j***@c***.com"
+    assert "jane" not in out.out
+    assert out.err.startswith("line 1:") and out.err.count("\n") == 1
+    assert rc != 0
+
+
+def test_detect_refuses_unknown_types(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["detect", "--types", "EMAIL_ADDRESS,SHOE_SIZE"]) == 2
+    assert "SHOE_SIZE" in capsys.readouterr().err

@@ -84,6 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(report)
     _format_options(report, ("terminal", "json", "jsonl", "markdown"))
 
+    detect = sub.add_parser("detect", help="find personal data in JSON lines",
+                            description="Read JSON documents, one a line (stdin without FILE); "
+                                        "write one JSON line per finding, values masked.")
+    detect.add_argument("file", nargs="?", type=Path, metavar="FILE")
+    detect.add_argument("--types", metavar="T1,T2",
+                        help="entity types to look for (default: all), e.g. EMAIL_ADDRESS,IP_ADDRESS")
+    detect.add_argument("--min-score", type=float, default=0.0, metavar="S",
+                        help="report findings scoring at least S (0..1, default 0)")
+    detect.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                        help="processes (default 1)")
+    detect.add_argument("--ner", action=argparse.BooleanOptionalAction, default=False,
+                        help="names and places from the optional NER model (leakhound[ner])")
+
     scans = sub.add_parser("scans", help="list stored scans")
     _db_option(scans)
 
@@ -188,6 +201,28 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_FOUND if args.fail_on and verdicts & wanted else EXIT_OK
 
 
+def _cmd_detect(args: argparse.Namespace) -> int:
+    from .detect import entity_types
+    from .detect.jsonl import run_jsonl
+
+    types = None
+    if args.types:
+        types = [t.strip().upper() for t in args.types.split(",") if t.strip()]
+        unknown = sorted(set(types) - set(entity_types()))
+        if unknown:
+            raise UsageError(f"unknown entity type(s): {', '.join(unknown)} "
+                             f"(known: {', '.join(sorted(entity_types()))})")
+    if args.ner:
+        raise UsageError("--ner needs the optional NER model, which is not wired in yet")
+    if not 0.0 <= args.min_score <= 1.0:
+        raise UsageError("--min-score must be between 0 and 1")
+    source: Any = args.file if args.file else sys.stdin.buffer
+    if args.file and not args.file.is_file():
+        raise UsageError(f"cannot read {args.file}: no such file")
+    return run_jsonl(source, sys.stdout, sys.stderr, types=types, min_score=args.min_score,
+                     workers=max(1, args.workers))
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     with _store(args) as store:
         doc = store.load(args.scan_id)
@@ -231,5 +266,5 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"scan": _cmd_scan, "report": _cmd_report, "scans": _cmd_scans,
+_COMMANDS = {"scan": _cmd_scan, "detect": _cmd_detect, "report": _cmd_report, "scans": _cmd_scans,
              "purge": _cmd_purge, "lab": _cmd_lab}

@@ -5,6 +5,7 @@
     │   ├── TargetError            a target specification that cannot be parsed
     │   └── ScopeError             a target outside the authorised scope, or too large without --yes
     ├── StoreError                 the findings database cannot be opened, written or read: exit 3
+    ├── LabError                   (leakhound.lab) the demo lab cannot start, seed or stop: exit 3
     └── NetError                   one request failed; the engine makes it a Verdict, never exit
         ├── ConnectError           nothing listens (refused) or the host is unreachable
         ├── TimeoutError_          connect/read/total deadline passed

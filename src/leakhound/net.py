@@ -13,6 +13,7 @@ import asyncio
 import re
 import ssl
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ from .errors import (
 from .models import TlsInfo
 
 MiB = 1024 * 1024
+# Parsing allocates 30-130 bytes per JSON value: a 32 MiB body of "{}," is 11 million dicts
+# (1.5 GB, seconds of CPU on the event loop). Bodies that could hold more values are refused.
+MAX_JSON_VALUES = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,12 @@ class Response:
     tls: TlsInfo | None = None
 
     def json(self) -> Any:
-        """The body parsed as JSON; ProtocolError when it is not."""
+        """The body parsed as JSON; ProtocolError when it is not, TooLargeError when huge."""
+        # Every value or key but the first follows "[", "{" or ",": a cheap upper bound.
+        values = self.body.count(b",") + self.body.count(b"[") + self.body.count(b"{")
+        if values > MAX_JSON_VALUES:
+            raise TooLargeError(f"response to {urlsplit(self.url).path} holds over "
+                                f"{MAX_JSON_VALUES:,} JSON values")
         try:
             return orjson.loads(self.body)
         except orjson.JSONDecodeError as exc:
@@ -299,9 +308,13 @@ class Http:
                 raise TooLargeError(f"response of {int(declared)} bytes is over the "
                                     f"{cap} byte cap")
             tls = _tls_info(response.extensions.get("network_stream"))
+            inflater = _inflater(response.headers.get("content-encoding", ""))
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():  # decompressed: caps gzip bombs too
+            # Raw bytes, decompressed here in bounded steps: httpx would inflate each network
+            # read in one unbounded call (64 KiB of gzip hold 64 MiB; "gzip, gzip" 64 GiB).
+            async for raw in response.aiter_raw():
+                chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
                 size += len(chunk)
                 if size > cap:
                     raise TooLargeError(f"response body over the {cap} byte cap")
@@ -312,6 +325,44 @@ class Http:
                             str(response.url), tls)
         finally:
             await response.aclose()
+
+
+# Content codings decoded here, as zlib window bits; any other single coding passes through.
+_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
+               "deflate": zlib.MAX_WBITS}
+
+
+class _Inflater:
+    """Decompresses one gzip or deflate body, never producing more than the caller has room for."""
+
+    def __init__(self, coding: str) -> None:
+        self._coding = coding
+        self._z = zlib.decompressobj(_ZLIB_WBITS[coding])
+        self._started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """At most ``room`` (> 0) bytes decompressed from ``data``."""
+        try:
+            try:
+                out = self._z.decompress(data, room)
+            except zlib.error:
+                if self._coding != "deflate" or self._started:
+                    raise
+                # Some servers send raw deflate without the zlib header; httpx tolerates it too.
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                out = self._z.decompress(data, room)
+        except zlib.error as exc:
+            raise ProtocolError(f"bad {self._coding} body: {_describe(exc)}") from exc
+        self._started = True
+        return out
+
+
+def _inflater(header: str) -> _Inflater | None:
+    codings = [c.strip().lower() for c in header.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if len(codings) > 1:  # we never ask for stacked codings; they only serve to nest bombs
+        raise ProtocolError(f"stacked content codings refused: {header[:60]!r}")
+    return _Inflater(codings[0]) if codings and codings[0] in _ZLIB_WBITS else None
 
 
 def _same_origin(a: str, b: str) -> bool:

@@ -1,14 +1,24 @@
-"""Find personal data in JSON documents: ``scan_document`` and what it returns.
+"""Find personal data in JSON documents and count the people it belongs to.
 
-Each entity kind has its own module (``email.py``, ``ip.py``…), listed in ``registry.py``.
-Hits carry masked values only, plus a ``normalized`` raw value for counting distinct
-people, which must go through ``leakhound.redact`` before it is stored or shown.
+``scan_document`` walks one JSON value and returns ``Hit``s (masked previews, offsets,
+scores); ``SubjectCounter`` counts distinct people from the hits' normalized values;
+``run_jsonl`` is ``leakhound detect [FILE]``. Each entity kind has its own module
+(``email.py``, ``ip.py``…), listed in ``registry.py``.
 """
 
 from __future__ import annotations
 
 from .base import Hit
+from .jsonl import run_jsonl
 from .registry import entity_types
 from .scan import scan_document
+from .subjects import SubjectCount, SubjectCounter
 
-__all__ = ["Hit", "entity_types", "scan_document"]
+__all__ = [
+    "Hit",
+    "SubjectCount",
+    "SubjectCounter",
+    "entity_types",
+    "run_jsonl",
+    "scan_document",
+]

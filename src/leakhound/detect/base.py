@@ -67,6 +67,8 @@ class Detector(ABC):
     entities: ClassVar[frozenset[str]]  # entity types it can return
     # Also run on integers (as ``str(n)``): phone numbers, cards, ids stored as numbers.
     numeric: ClassVar[bool] = False
+    # Strings with fewer digits than this are not offered (a cheap count, made once).
+    min_digits: ClassVar[int] = 0
     # Also offered whole dicts/lists (geo_point objects): see ``find_structured``.
     structured: ClassVar[bool] = False
 

@@ -239,6 +239,61 @@ _NOT_A_PERSON = frozenset(
     }
 )
 
+# Words that make a password-ish name about the password's metadata, not its value:
+# "token_type": "Bearer", "password_changed_at", "secret_length".
+_NOT_A_SECRET = frozenset(
+    {
+        "type",
+        "types",
+        "count",
+        "expires",
+        "expiry",
+        "expire",
+        "expiration",
+        "expired",
+        "ttl",
+        "length",
+        "policy",
+        "hint",
+        "reset",
+        "changed",
+        "updated",
+        "created",
+        "at",
+        "date",
+        "time",
+        "url",
+        "uri",
+        "endpoint",
+        "enabled",
+        "required",
+        "strength",
+        "age",
+        "last",
+        "id",
+        "name",
+        "min",
+        "max",
+        "rules",
+        "field",
+        "label",
+        "prompt",
+        "set",
+        "change",
+        "is",
+        "has",
+        "version",
+        "scope",
+        "scopes",
+        "issuer",
+        "audience",
+        "manager",
+        "store",
+        "path",
+        "file",
+    }
+)
+
 # Leaf names that say nothing alone: look at the parent ("phone.number", "email.keyword").
 _GENERIC = frozenset(
     {
@@ -362,6 +417,8 @@ def field_for(path: str, mapping_type: str | None = None) -> Field:
         hints = _hints_of(parent_words + leaf_words)
     else:
         hints = _hints_of(leaf_words)
+    if SECRET in hints and _NOT_A_SECRET.intersection(leaf_words):
+        hints.discard(SECRET)
     if (
         "name" in leaf_words
         and not _NOT_A_PERSON.intersection(leaf_words)

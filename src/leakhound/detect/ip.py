@@ -112,6 +112,7 @@ class IpDetector(Detector):
 
     id: ClassVar[str] = "ip"
     entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
+    min_digits: ClassVar[int] = 4
 
     def find(self, text: str, field: Field) -> list[Span]:
         """IP addresses in ``text``."""

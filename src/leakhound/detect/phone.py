@@ -1,4 +1,11 @@
-"""Phone numbers, international and national (US, UK, FR, DE, ES, IT, NL), via phonenumbers."""
+"""Phone numbers, international and national (US, UK, FR, DE, ES, IT, NL), via phonenumbers.
+
+A candidate window holding one number is parsed for each plausible region and checked
+with ``is_valid_number``; a window with more digits than any number has goes through
+``PhoneNumberMatcher`` (leniency VALID), which finds the numbers inside it. Dates, clock
+times, IP addresses, ids after "order"/"#" and bare digit strings with nothing saying
+"phone" are refused before phonenumbers is asked, because asking costs 30-60 µs.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +21,30 @@ from .context import clamp, near, words_before, wordset
 
 ENTITY = "PHONE_NUMBER"
 
-# A run that could hold a phone number: optional "+", digits with the separators people
-# type (space, NBSP, dot, dash, slash, parentheses), 7 digits at least. Not preceded by
-# a letter, digit or one of ".-/+", so "KB5034441", "0x80070005", "v10.0.1" and the
-# middle of longer ids never start a run. phonenumbers' matcher then decides, inside
-# that window only: it knows each country's lengths and rejects dates and times.
-_CANDIDATE = re.compile(r"(?<![\w.+\-/])\+?\(?\d[\d \t\u00a0().\-/]{5,26}\d(?!\w)")
+# A run that could hold a phone number: an optional "+" and/or "(", then digits with the
+# separators people type (space, NBSP, dot, dash, slash, parentheses), ending on a digit.
+# The run must not follow a letter, digit or one of ".+-/:", so "KB5034441",
+# "0x80070005", "v10.0.1", the seconds of "09:53:24.679590" and the middle of longer ids
+# never start one. The first character comes before the look-behind because `re` scans
+# much faster for a pattern that starts with a character class.
+_CANDIDATE = re.compile(
+    r"[+(\d](?<![\w.+\-/:][+(\d])"
+    r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
+    r"[\d \t\u00a0().\-/]{5,40}\d(?!\w)"
+)
 _NON_DIGIT = re.compile(r"\D")
+# A calendar date inside the run ("2024-03-05 10", "05/03/2024"): phonenumbers sees only
+# the window, not the ":22:01" after it, so dates are refused here. Not followed by
+# another separator and digit, so "06.12.34.56.78" stays a French number.
+_DATE = re.compile(
+    r"(?<![\d.\-/])(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
+    r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?\d\d)(?![-/.]?\d)"
+)
+_DIGIT_RUN = re.compile(r"\d+")
+# "(415) 555-0123", "1 (415) 555-0123": the North American way, area code in brackets.
+_NANP_SHAPE = re.compile(r"(?:1[ \-]?)?\(\d{3}\)[ \-]?\d{3}[ \-.]\d{4}$")
+# 81.2.69.160: an IPv4 address is ip.py's, though some read as valid phone numbers.
+_DOTTED_QUAD = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 # An unbroken digit string: ids, timestamps and phone numbers look the same.
 _BARE = re.compile(r"\+?\d+")
 
@@ -30,6 +54,18 @@ _LEADING_ZERO_11 = ("GB", "DE", "IT", "NL", "FR")  # 0 + 10 digits: UK's usual s
 _LEADING_ZERO_10 = ("FR", "NL", "DE", "IT", "GB")  # 0 + 9 digits: FR, NL
 _LEADING_ZERO = ("DE", "IT", "GB", "FR", "NL")
 _NO_TRUNK = ("US", "ES", "IT")  # NANP, Spain, Italian mobiles have no trunk "0"
+
+# Digits a national number has in each region (trunk "0" included): regions that cannot
+# hold this many digits are not asked.
+_NATIONAL_LENGTHS = {
+    "US": frozenset({10, 11}),
+    "GB": frozenset({10, 11}),
+    "FR": frozenset({10}),
+    "NL": frozenset({10}),
+    "ES": frozenset({9}),
+    "IT": frozenset(range(6, 12)),
+    "DE": frozenset(range(5, 15)),
+}
 
 _MAX_WINDOWS = 32  # phonenumbers costs ~60 µs a try: bound the work on digit-heavy text
 
@@ -50,6 +86,7 @@ class PhoneDetector(Detector):
     id: ClassVar[str] = "phone"
     entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
     numeric: ClassVar[bool] = True
+    min_digits: ClassVar[int] = 7
 
     def find(self, text: str, field: Field) -> list[Span]:
         """Phone numbers in ``text``."""
@@ -87,10 +124,18 @@ def _after_hash(text: str, start: int) -> bool:
 @lru_cache(maxsize=65536)
 def _numbers_in(window: str, hinted: bool) -> tuple[tuple[int, int, str, bool], ...]:
     """(start, end, E.164, written internationally) for each number in one window."""
+    if _DATE.search(window) or _DOTTED_QUAD.fullmatch(window):
+        return ()
     compact = _NON_DIGIT.sub("", window)
-    international = window.startswith("+") or compact.startswith("00")
-    if international:
+    if window.isdigit() and len(window) >= 11 and not window.startswith("0"):
+        # 33612345678 or 14155550123 as an unbroken string: a "+" that was dropped.
+        dropped_plus = _parse_international(window)
+        if dropped_plus:
+            return dropped_plus
+    if window.startswith("+"):
         regions: tuple[str, ...] = ("US",)  # any region: the "+" says which country
+    elif compact.startswith("00"):
+        regions = ("DE",)  # a region whose international call prefix is "00"
     elif compact.startswith("0"):
         if len(compact) == 11:
             regions = _LEADING_ZERO_11
@@ -98,26 +143,74 @@ def _numbers_in(window: str, hinted: bool) -> tuple[tuple[int, int, str, bool], 
             regions = _LEADING_ZERO_10
         else:
             regions = _LEADING_ZERO
+    elif _NANP_SHAPE.match(window):
+        regions = ("US",)  # "(415) 555-0123": only North America writes numbers so
     else:
         regions = _NO_TRUNK
+    if len(regions) > 1:
+        regions = tuple(r for r in regions if len(compact) in _NATIONAL_LENGTHS[r]) or regions
+    if len(compact) > 15:
+        # Longer than any E.164 number: two numbers run together, or a number and
+        # something else. The matcher finds what is inside.
+        return _matched(window, regions)
+    # One number at most: parsing the window costs about half a matcher run.
+    fallback: tuple[tuple[int, int, str, bool], ...] = ()
     for region in regions:
-        found = tuple(
-            (
-                m.start,
-                m.end,
-                phonenumbers.format_number(m.number, PhoneNumberFormat.E164),
-                international or m.raw_string.lstrip().startswith(("+", "00")),
-            )
-            for m in PhoneNumberMatcher(window, region, leniency=Leniency.VALID)
-        )
-        if found:
-            return found
-    if hinted and not international and window.isdigit() and len(window) >= 10:
-        # A "phone" field holding 33612345678 or 14155550123: the "+" was dropped.
         try:
-            number = phonenumbers.parse("+" + window, None)
+            number = phonenumbers.parse(window, region)
         except phonenumbers.NumberParseException:
-            return ()
-        if phonenumbers.is_valid_number(number):
-            return ((0, len(window), phonenumbers.format_number(number, PhoneNumberFormat.E164), True),)
-    return ()
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        found = ((0, len(window), _e164(number), window.startswith(("+", "00"))),)
+        if len(regions) == 1 or _written_as_in(window, number):
+            return found
+        fallback = fallback or found
+    return fallback
+
+
+def _matched(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, str, bool], ...]:
+    """Every number the matcher finds in a long window, trying each plausible region.
+
+    Where two regions read the same characters, the one whose grouping matches wins,
+    then the earlier region.
+    """
+    candidates: list[tuple[bool, int, int, int, str, bool]] = []
+    for rank, region in enumerate(regions):
+        for m in PhoneNumberMatcher(window, region, leniency=Leniency.VALID):
+            written_here = len(regions) == 1 or _written_as_in(m.raw_string, m.number)
+            intl = m.raw_string.lstrip("( ").startswith(("+", "00"))
+            candidates.append((not written_here, rank, m.start, m.end, _e164(m.number), intl))
+    kept: list[tuple[int, int, str, bool]] = []
+    for _, _, start, end, e164, intl in sorted(candidates):
+        if all(end <= k[0] or start >= k[1] for k in kept):
+            kept.append((start, end, e164, intl))
+    return tuple(sorted(kept))
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def _written_as_in(raw: str, number: phonenumbers.PhoneNumber) -> bool:
+    """True when ``raw`` groups its digits the way the number's country prints them.
+
+    "030 12345678" is Berlin, "0301 234 5678" would be British: when several countries
+    accept the same digits, the grouping tells them apart.
+    """
+    national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return _groups(raw) == _groups(national)
+
+
+def _groups(number: str) -> tuple[int, ...]:
+    return tuple(len(g) for g in _DIGIT_RUN.findall(number))
+
+
+def _parse_international(digits: str) -> tuple[tuple[int, int, str, bool], ...]:
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return ()
+    if not phonenumbers.is_valid_number(number):
+        return ()
+    return ((0, len(digits), _e164(number), True),)

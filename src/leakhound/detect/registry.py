@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from .base import Detector
+from .card import CardDetector
 from .email import EmailDetector
+from .geo import GeoDetector
+from .iban import IbanDetector
 from .ip import IpDetector
+from .location import LocationDetector
+from .national_id import NationalIdDetector
+from .person import PersonDetector
+from .phone import PhoneDetector
+from .secret import SecretDetector
+from .ssn import SsnDetector
 
+# Order matters only for speed: cheap, frequent detectors first.
 DETECTORS: tuple[Detector, ...] = (
     EmailDetector(),
     IpDetector(),
+    PhoneDetector(),
+    CardDetector(),
+    IbanDetector(),
+    SsnDetector(),
+    NationalIdDetector(),
+    SecretDetector(),
+    GeoDetector(),
+    PersonDetector(),
+    LocationDetector(),
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,17 +40,27 @@ _HINT_OF = {
 _MIN_INT_DIGITS = 6
 
 
+_Finder = Callable[[str, Field], list[Span]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Selection:
-    """The detectors that may return one of the requested types, split by what they read."""
+    """The detectors that may return one of the requested types, split by what they read.
+
+    ``text`` and ``numeric`` hold (min_digits, bound find) pairs so the walk does no
+    attribute look-ups per string.
+    """
 
     types: frozenset[str] | None
-    text: tuple[Detector, ...]
-    numeric: tuple[Detector, ...]
+    text: tuple[tuple[int, _Finder], ...]
+    numeric: tuple[tuple[int, _Finder], ...]
     structured: tuple[Detector, ...]
+    counts_digits: bool
 
 
 _SELECTIONS: dict[frozenset[str] | None, _Selection] = {}
+# str.translate deleting digits: len(before) - len(after) counts them at C speed.
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
 def _select(types: Collection[str] | None) -> _Selection:
@@ -60,9 +70,10 @@ def _select(types: Collection[str] | None) -> _Selection:
         chosen = tuple(d for d in DETECTORS if key is None or d.entities & key)
         sel = _Selection(
             types=key,
-            text=chosen,
-            numeric=tuple(d for d in chosen if d.numeric),
+            text=tuple((d.min_digits, d.find) for d in chosen),
+            numeric=tuple((d.min_digits, d.find) for d in chosen if d.numeric),
             structured=tuple(d for d in chosen if d.structured),
+            counts_digits=any(d.min_digits for d in chosen),
         )
         _SELECTIONS[key] = sel
     return sel
@@ -105,11 +116,15 @@ class _Walker:
         if t is str:
             if len(value) >= 2:
                 field = self._field(mpath)
+                digits = (
+                    len(value) - len(value.translate(_NO_DIGITS)) if self.sel.counts_digits else 0
+                )
                 spans: list[Span] = []
-                for d in self.sel.text:
-                    found = d.find(value, field)
-                    if found:
-                        spans.extend(found)
+                for min_digits, find in self.sel.text:
+                    if min_digits <= digits:
+                        found = find(value, field)
+                        if found:
+                            spans.extend(found)
                 if spans:
                     self._emit(spans, value, path, field)
         elif t is dict:
@@ -129,10 +144,11 @@ class _Walker:
                 if len(text) >= _MIN_INT_DIGITS:
                     field = self._field(mpath)
                     spans = []
-                    for d in self.sel.numeric:
-                        found = d.find(text, field)
-                        if found:
-                            spans.extend(found)
+                    for min_digits, find in self.sel.numeric:
+                        if min_digits <= len(text):
+                            found = find(text, field)
+                            if found:
+                                spans.extend(found)
                     if spans:
                         self._emit(spans, text, path, field)
         elif isinstance(value, str):  # str subclasses

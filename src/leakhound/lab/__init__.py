@@ -1,10 +1,10 @@
 """leakhound's demo and test lab: a real OpenSearch node on loopback, nginx in front, fake PII.
 
-    >>> from leakhound import lab
-    >>> status = lab.up()            # builds the Java launcher once, starts node + nginx
-    >>> truth = lab.seed(records=10_000, seed=1)
-    >>> status.url("secured"), status.auth
-    >>> lab.down()
+    from leakhound import lab
+    status = lab.up()                       # builds the Java launcher once, starts node + nginx
+    truth = lab.seed(records=10_000, seed=1)
+    status.url("secured"), status.auth      # ("http://127.0.0.1:PORT", ("lab", "lab-password"))
+    lab.down()
 
 The state directory is $LEAKHOUND_LAB_DIR, else ``.lab`` in the repo root (the nearest folder up
 from the working directory with a pyproject.toml), else ``./.lab``. See README.md beside this file.

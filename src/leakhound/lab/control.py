@@ -23,7 +23,6 @@ from .state import (
     write_record,
 )
 
-ROLES = ("open", "secured", "partial")
 _NODE_TIMEOUT = 180.0  # a loaded 2-core CI machine; about 5 s is usual here
 
 
@@ -64,6 +63,7 @@ class LabStatus:
         return (self.username, self.password)
 
     def __str__(self) -> str:
+        """A few lines for a terminal: the targets and the credentials."""
         if not self.running:
             return f"lab down ({self.state_dir})"
         lines = [f"lab up ({self.state_dir}), OpenSearch {self.opensearch_version}"]

@@ -94,24 +94,21 @@ def build(cache: Path) -> Launcher:
             # Maven runs on the same Java that will run the node.
             env["JAVA_HOME"] = str(Path(java).resolve().parent.parent)
         log = work / "mvn.log"
-        argv = [
-            mvn, "-B", "-q", "-f", str(work / "pom.xml"),
+        goals = [
+            "-B", "-q", "-Dstyle.color=never", "-f", str(work / "pom.xml"),
             "compile", "dependency:copy-dependencies",
             f"-DoutputDirectory={work / 'lib'}", "-DincludeScope=runtime",
         ]  # fmt: skip
-        try:
-            with log.open("wb") as out:
-                done = subprocess.run(
-                    argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work,
-                    timeout=_MVN_TIMEOUT, check=False,
-                )  # fmt: skip
-        except subprocess.TimeoutExpired as exc:
-            raise LabError(f"Maven build timed out after {_MVN_TIMEOUT:.0f} s; log {log}") from exc
-        if done.returncode != 0:
-            raise LabError(f"Maven build failed ({log}): {log_tail(log)}")
+        # Offline first: once ~/.m2 holds the jars no network is needed (or wanted). Online
+        # only when something is missing, which on a fresh machine fetches about 80 MB.
+        offline = _mvn([mvn, "-o", *goals], env, work, log) == 0
+        if not offline and _mvn([mvn, *goals], env, work, log) != 0:
+            kept = cache / "mvn-failed.log"  # the work folder goes, the log stays
+            shutil.copy2(log, kept)
+            raise LabError(f"Maven build failed ({kept}): {_first_error(kept)}")
         (work / "target" / "classes").rename(work / "classes")
         shutil.rmtree(work / "target", ignore_errors=True)
-        (work / "BUILT").write_text(" ".join(argv) + "\n")
+        (work / "BUILT").write_text(" ".join(goals) + "\n")
         try:
             work.rename(home)
         except OSError:
@@ -122,6 +119,33 @@ def build(cache: Path) -> Launcher:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return Launcher(home, java)
+
+
+def _mvn(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> int:
+    """Run Maven with its output appended to log; return its exit status."""
+    try:
+        with log.open("ab") as out:
+            out.write(("\n$ " + " ".join(argv) + "\n").encode())
+            out.flush()
+            done = subprocess.run(
+                argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd,
+                timeout=_MVN_TIMEOUT, check=False,
+            )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        raise LabError(f"Maven build timed out after {_MVN_TIMEOUT:.0f} s; log {log}") from exc
+    return done.returncode
+
+
+def _first_error(log: Path) -> str:
+    """The first [ERROR] line of the last Maven run in log (the later ones link to its wiki)."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    last_run = text.rsplit("\n$ ", 1)[-1]
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in last_run.splitlines()]
+    errors = [line for line in lines if line.startswith("[ERROR]") and line[7:].strip()]
+    return errors[0][:400] if errors else log_tail(log)
 
 
 def start(launcher: Launcher, node_home: Path, port: int, log: Path) -> int:
@@ -141,19 +165,30 @@ def start(launcher: Launcher, node_home: Path, port: int, log: Path) -> int:
 
 
 def wait_ready(port: int, pid: int, started: int | None, log: Path, timeout: float) -> str:
-    """Wait until the node answers GET / with its version; return that version."""
+    """Wait until the node answers and its existing indices are green; return its version."""
     deadline = time.monotonic() + timeout
     url = f"http://127.0.0.1:{port}/"
-    while time.monotonic() < deadline:
-        if not process.alive(pid, started):
-            raise LabError(f"OpenSearch exited during startup; log {log}: {log_tail(log)}")
-        try:
-            response = httpx.get(url, timeout=5.0, trust_env=False)  # no proxy for loopback
-            if response.status_code == 200:
-                return str(response.json()["version"]["number"])
-        except (httpx.HTTPError, ValueError, KeyError):
-            pass
-        time.sleep(0.5)
+    version = None
+    with httpx.Client(base_url=url, timeout=10.0, trust_env=False) as http:  # no proxy here
+        while time.monotonic() < deadline:
+            if not process.alive(pid, started):
+                raise LabError(f"OpenSearch exited during startup; log {log}: {log_tail(log)}")
+            try:
+                if version is None:
+                    response = http.get("/")
+                    if response.status_code == 200:
+                        version = str(response.json()["version"]["number"])
+                if version is not None:
+                    # GET / answers before a restarted node has recovered its shards: counts
+                    # would be short. One node, no replicas: every index ends up green.
+                    health = http.get(
+                        "/_cluster/health", params={"wait_for_status": "green", "timeout": "5s"}
+                    )
+                    if health.status_code == 200 and health.json().get("status") == "green":
+                        return version
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            time.sleep(0.5)
     raise LabError(
         f"OpenSearch did not answer on {url} within {timeout:.0f} s; log {log}: {log_tail(log)}"
     )

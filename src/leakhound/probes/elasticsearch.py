@@ -40,10 +40,11 @@ _RANSOM_NAME = re.compile(
     r"^(?:read[_\-. ]?me|readme|read[_ ]me[_ ]to[_ ]recover.*|how[_\-]?to[_\-]?recover.*|"
     r"recover[_\-]?your[_\-]?data|warning|please[_\-]?read(?:[_\-]?me)?|restore[_\-]?data)$",
     re.I)
-_RANSOM_TEXT = re.compile(
-    r"\b(?:bitcoin|btc|monero|xmr)\b.*\b(?:recover|restore|backed?\s?up|pay)\b|"
-    r"\b(?:recover|restore|backed?\s?up|pay)\b.*\b(?:bitcoin|btc|monero|xmr)\b",
-    re.I | re.S)
+# A note names a coin and asks to pay or recover, in either order. Two searches, not one
+# "coin.*ask|ask.*coin" pattern: that backtracks quadratically (seconds per document) on text
+# repeating one word without the other.
+_RANSOM_COIN = re.compile(r"\b(?:bitcoin|btc|monero|xmr)\b", re.I)
+_RANSOM_ASK = re.compile(r"\b(?:recover|restore|backed?\s?up|pay)\b", re.I)
 
 # Preferred names for the "main date" of a record, most telling first.
 _DATE_NAMES = ("@timestamp", "created_at", "createdAt", "created", "timestamp", "date",
@@ -53,6 +54,11 @@ _ES_TAGLINE = "You Know, for Search"
 _OS_TAGLINE = "The OpenSearch Project"
 
 MAX_FIELDS = 5000  # per index: a hostile mapping may declare millions
+MAX_FIELD_PATH = 512  # characters: longer dotted paths are skipped (a long parent name would
+# otherwise be copied into every child's path: 300 KB of mapping, 1 GB of paths)
+# Dates an aggregation may report: digits, letters (month names), separators. Anything else
+# (escape sequences, markup) is not a date and must not reach a report.
+_DATE_TEXT = re.compile(r"[\w :.,/+\-]{1,40}")
 
 
 def _realm(resp: Response) -> str | None:
@@ -109,7 +115,7 @@ def _looks_like_es_error(body: Any) -> bool:
 def _json_or_none(resp: Response) -> Any:
     try:
         return resp.json()
-    except ProtocolError:
+    except (ProtocolError, TooLargeError):
         return None
 
 
@@ -137,6 +143,8 @@ def flatten_mapping(mapping: Any) -> list[FieldInfo]:
             if not isinstance(spec, dict) or not isinstance(name, str):
                 continue
             path = f"{prefix}{name}"
+            if len(path) > MAX_FIELD_PATH:
+                continue
             sub = spec.get("properties")
             if isinstance(sub, dict):
                 stack.append((path + ".", sub, depth + 1))
@@ -173,7 +181,7 @@ def compromise_by_name(name: str) -> list[str]:
 def ransom_text(doc: Any) -> bool:
     """Whether a document reads like a ransom note (payment in crypto to recover data)."""
     text = " ".join(_strings(doc, 50))[:20000]
-    return bool(_RANSOM_TEXT.search(text))
+    return bool(_RANSOM_COIN.search(text) and _RANSOM_ASK.search(text))
 
 
 def _strings(value: Any, budget: int) -> list[str]:
@@ -199,10 +207,21 @@ def _valid_index_name(name: Any) -> bool:
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
+    # A count must fit SQLite's signed 64-bit INTEGER; str.isdigit() is also true of "²",
+    # which int() refuses, and of 5000-digit strings, which int() refuses too.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+    return None
+
+
+def _short_text(value: Any, limit: int) -> str | None:
+    # Never str() an arbitrary JSON value: a 1000-deep list makes repr() raise RecursionError.
+    if isinstance(value, str):
+        return value[:limit]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)[:limit]
     return None
 
 
@@ -356,7 +375,7 @@ class ElasticsearchProbe(Probe):
         if isinstance(body, dict):
             for name, value in body.items():
                 settings = value.get("settings") if isinstance(value, dict) else None
-                if isinstance(settings, dict) and str(settings.get("index.hidden")) == "true":
+                if isinstance(settings, dict) and settings.get("index.hidden") in ("true", True):
                     out.add(name)
         return out
 
@@ -398,8 +417,8 @@ class ElasticsearchProbe(Probe):
             name=name,
             docs=docs,
             store_bytes=_int(row.get("store.size")),
-            health=str(row.get("health"))[:20] if row.get("health") is not None else None,
-            status=str(row.get("status"))[:20] if row.get("status") is not None else None,
+            health=_short_text(row.get("health"), 20),
+            status=_short_text(row.get("status"), 20),
             hidden=name in hidden or name.startswith("."),
             system=name.startswith("."),
             fields=tuple(fields),
@@ -432,7 +451,7 @@ class ElasticsearchProbe(Probe):
             if not isinstance(agg, dict):
                 return None
             text = agg.get("value_as_string")
-            return text[:40] if isinstance(text, str) else None
+            return text if isinstance(text, str) and _DATE_TEXT.fullmatch(text) else None
 
         return edge("min"), edge("max")
 

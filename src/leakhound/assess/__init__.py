@@ -1,0 +1,38 @@
+"""Breach assessment: ENISA severity, the GDPR decision aid, the figures a notification needs.
+
+``assess(doc, context, aware_since)`` turns a stored scan document into an ``Assessment``;
+``load_context`` reads the owner's YAML context file; ``render`` shows an assessment as
+terminal text, Markdown or JSON.
+"""
+
+from .assessment import Assessment, Exposure, assess
+from .categories import DataCategory, Identifiability, entity_class
+from .context import Context, ContextError, load_context, parse_context, parse_when
+from .figures import Figure, IndexExposure, Method, Store, records_by_year
+from .gdpr import Deadline, Decision, Duty
+from .severity import Criterion, Level, Severity
+
+__all__ = [
+    "Assessment",
+    "Context",
+    "ContextError",
+    "Criterion",
+    "DataCategory",
+    "Deadline",
+    "Decision",
+    "Duty",
+    "Exposure",
+    "Figure",
+    "Identifiability",
+    "IndexExposure",
+    "Level",
+    "Method",
+    "Severity",
+    "Store",
+    "assess",
+    "entity_class",
+    "load_context",
+    "parse_context",
+    "parse_when",
+    "records_by_year",
+]

@@ -1,0 +1,230 @@
+"""One breach assessment of a stored scan: figures, ENISA severity, GDPR advice, next steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .categories import SECRET, DataCategory, entity_class
+from .context import Context, parse_context, parse_when
+from .figures import (
+    Figure,
+    IndexExposure,
+    Method,
+    Store,
+    data_subjects,
+    date_range,
+    index_exposures,
+    records,
+    stores,
+)
+from .gdpr import Deadline, Decision, Duty, article_33, article_34, deadline
+from .severity import Severity, severity
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """When the data could be reached, as far as the owner and the scans know."""
+
+    started: str | None  # from the owner; None when unknown
+    first_seen_exposed: str | None  # the earliest scan that found a store open
+    ended: str | None  # from the owner; None while open or unknown
+    scanned_at: str | None  # the end of this scan (still open then, if ended is None)
+
+    @property
+    def started_text(self) -> str:
+        """Plain words for the start of the window."""
+        if self.started:
+            return self.started
+        if self.first_seen_exposed:
+            return f"unknown; at the latest {self.first_seen_exposed} (first seen open)"
+        return "unknown"
+
+    @property
+    def ended_text(self) -> str:
+        """Plain words for the end of the window."""
+        if self.ended:
+            return self.ended
+        return f"still open when scanned ({self.scanned_at or 'unknown'})"
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Everything ``assess`` concluded about one scan, each conclusion with its reasons."""
+
+    scan_id: str
+    assessed_at: datetime
+    stores: tuple[Store, ...]  # exposed endpoints
+    indices: tuple[IndexExposure, ...]  # every index of the exposed endpoints
+    entity_types: tuple[str, ...]  # found in the samples of exposed indices
+    personal_data_found: bool
+    severity: Severity
+    authority: Decision  # Art. 33
+    subjects: Decision  # Art. 34
+    deadline: Deadline
+    data_subjects: Figure
+    records: Figure
+    date_range: tuple[str | None, str | None]
+    exposure: Exposure
+    consequences: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    context: Context
+
+    @property
+    def categories(self) -> tuple[DataCategory, ...]:
+        """ENISA categories of the data found, highest first."""
+        found = {entity_class(t).category for t in self.entity_types}
+        return tuple(sorted((c for c in found if c), key=lambda c: -c.basic_score))
+
+    @property
+    def indices_with_personal_data(self) -> tuple[IndexExposure, ...]:
+        """Exposed indices whose sample held personal data."""
+        return tuple(i for i in self.indices
+                     if any(entity_class(t).category for t in i.entity_types))
+
+
+def assess(
+    doc: dict[str, Any],
+    context: Mapping[str, Any] | Context | None = None,
+    aware_since: datetime | None = None,
+    *,
+    now: datetime | None = None,
+) -> Assessment:
+    """Assess a scan document (``SqliteStore.load``) as a personal data breach.
+
+    ``context`` is what the data's owner knows (``load_context`` reads it from YAML; a plain
+    mapping is checked the same way). ``aware_since`` starts the 72-hour clock of Art. 33(1);
+    without it, the context's ``aware_since``, else the end of the scan, is assumed.
+    """
+    ctx = parse_context(context or {})
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    exposed = stores(doc)
+    indices = index_exposures(doc)
+    types = tuple(sorted({t for i in indices for t in i.entity_types}))
+    personal = any(entity_class(t).category is not None for t in types) or (
+        ctx.data_processing_context is not None)
+    measured = all(i.measured for i in indices if i.docs != 0)
+
+    if aware_since is not None:
+        since, basis = parse_when(aware_since, "aware_since"), "given"
+    elif ctx.aware_since is not None:
+        since, basis = ctx.aware_since, "given in the context file"
+    else:
+        when = doc.get("finished_at") or doc["started_at"]
+        since = parse_when(when, "scan time")
+        basis = (f"assumed: the end of scan {doc['scan_id']} (pass --aware-since, or set "
+                 "aware_since in the context file)")
+    due = deadline(since, basis, now)
+
+    hosts = [r["service"]["endpoint"]["host"] for r in doc["results"]
+             if r["service"]["verdict"] in ("open", "partial")]
+    sev = severity(indices, hosts, ctx)
+    a33 = article_33(sev, ctx, exposed=bool(exposed), personal=personal, measured=measured,
+                     due=due)
+    a34 = article_34(sev, ctx, a33)
+
+    if ctx.data_subjects is not None:
+        people = Figure(ctx.data_subjects, Method.GIVEN, basis="stated by the data's owner")
+    else:
+        people = data_subjects(indices)
+    first_seen = min((s.first_seen_exposed for s in exposed if s.first_seen_exposed),
+                     default=None)
+    exposure = Exposure(ctx.exposure_started, first_seen, ctx.exposure_ended,
+                        doc.get("finished_at") or doc.get("started_at"))
+    return Assessment(
+        scan_id=doc["scan_id"], assessed_at=now, stores=exposed, indices=indices,
+        entity_types=types, personal_data_found=personal, severity=sev, authority=a33,
+        subjects=a34, deadline=due, data_subjects=people, records=records(indices),
+        date_range=date_range(indices), exposure=exposure,
+        consequences=consequences(types, indices, ctx),
+        next_steps=next_steps(doc["scan_id"], exposed, indices, types, a33, a34, ctx),
+        context=ctx)
+
+
+# What people risk, by kind of data: plain words for Art. 33(3)(c) and the Art. 34 notice.
+_CONSEQUENCES: dict[str, str] = {
+    "EMAIL_ADDRESS": "targeted phishing and spam: messages that look genuine because they use "
+                     "real details",
+    "PHONE_NUMBER": "scam calls and text messages (vishing, smishing)",
+    "PERSON": "impersonation and social engineering with the person's real name",
+    "LOCATION": "unwanted contact or visits at home; letters and parcels used for fraud",
+    "GEO_COORDINATES": "disclosure of where a person lives, works or goes; risk to physical "
+                       "safety",
+    "IP_ADDRESS": "profiling of online activity; identification only through the access "
+                  "provider",
+    "CREDIT_CARD": "fraudulent card payments",
+    "IBAN_CODE": "fraudulent direct debits and payment-redirection scams",
+    "US_BANK_NUMBER": "fraudulent debits and payment-redirection scams",
+    "NATIONAL_ID": "identity theft: accounts, loans or contracts opened in the person's name",
+    SECRET: "takeover of accounts or systems the exposed credentials open",
+}
+
+
+def consequences(types: tuple[str, ...], indices: tuple[IndexExposure, ...],
+                 ctx: Context) -> tuple[str, ...]:
+    """Likely consequences for the people concerned (Art. 33(3)(c)), most specific first."""
+    out = list(ctx.likely_consequences)
+    seen: set[str] = set()
+    for t in types:
+        key = t
+        if t not in _CONSEQUENCES and entity_class(t) is entity_class("NATIONAL_ID"):
+            key = "NATIONAL_ID"
+        text = _CONSEQUENCES.get(key)
+        if text and text not in seen:
+            seen.add(text)
+            out.append(text)
+    if any(entity_class(t).category is DataCategory.SENSITIVE for t in types):
+        out.append("discrimination, distress or damage to reputation from disclosed special "
+                   "categories of data (GDPR Art. 9)")
+    if any(i.compromised for i in indices):
+        out.append("loss of the data (deleted in a wipe or ransom attack) and extortion "
+                   "attempts")
+    if types and not ctx.likely_consequences:
+        out.append("loss of control over one's personal data")
+    return tuple(out)
+
+
+def next_steps(scan_id: str, exposed: tuple[Store, ...], indices: tuple[IndexExposure, ...],
+               types: tuple[str, ...], a33: Decision, a34: Decision,
+               ctx: Context) -> tuple[str, ...]:
+    """What to do now, in order."""
+    steps: list[str] = []
+    if exposed and not ctx.exposure_ended:
+        which = "the exposed store" if len(exposed) == 1 else f"the {len(exposed)} exposed stores"
+        steps.append(f"Close access to {which}: firewall the port or "
+                     "bind to a private interface, and enable authentication. Keep logs and a "
+                     "snapshot as evidence; do not delete indices.")
+    if exposed and ctx.third_party_access is None:
+        steps.append("Review the stores' access and proxy logs for reads by anyone else since "
+                     "the exposure began, then record the finding as third_party_access in the "
+                     "context file.")
+    unmeasured = [i for i in indices if not i.measured and i.docs != 0]
+    if unmeasured:
+        steps.append(f"{len(unmeasured)} exposed index(es) were not sampled: scan again with "
+                     "--sample to measure their personal data.")
+    if SECRET in types:
+        steps.append("Rotate every credential found in the exposed data and check what it "
+                     "opened.")
+    if any(i.compromised for i in indices):
+        steps.append("Restore deleted data from backups; do not pay a ransom; report the "
+                     "extortion to the police.")
+    if "CREDIT_CARD" in types:
+        steps.append("Tell your payment provider or acquirer so that card issuers can watch the "
+                     "exposed cards (PCI DSS incident response).")
+    if a33.duty is Duty.REQUIRED:
+        steps.append(f"Notify the supervisory authority by the deadline (draft: leakhound notify "
+                     f"{scan_id} --kind authority).")
+    if a34.duty is Duty.REQUIRED:
+        steps.append(f"Tell the people concerned without undue delay (draft: leakhound notify "
+                     f"{scan_id} --kind subjects).")
+    elif a34.duty is Duty.PUBLIC_COMMUNICATION:
+        steps.append(f"Publish a public communication about the breach (draft to adapt: "
+                     f"leakhound notify {scan_id} --kind subjects).")
+    steps.append("Record the breach, its effects and the remedial action in the breach register "
+                 "(Art. 33(5)), whatever the decision.")
+    steps.append(f"When the case is closed, delete this scan's findings: leakhound purge "
+                 f"{scan_id}.")
+    return tuple(steps)
+

@@ -1,0 +1,89 @@
+"""Payment card numbers: known issuer ranges, right length, Luhn checksum."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from stdnum import luhn
+
+from .base import Detector, Field, Span
+from .context import clamp, near, words_before, wordset
+
+ENTITY = "CREDIT_CARD"
+
+# 13 to 19 digits, either unbroken or in groups split by one space or dash (4-4-4-4,
+# Amex 4-6-5). Not touching a letter, digit, dash or dot on either side, so the middle
+# of a longer id, a UUID or a dotted version is never a candidate. The separator is
+# captured once and required to stay the same (the backreference) so that a run of
+# unrelated numbers ("12 2024-01 ...") does not glue into one.
+_CANDIDATE = re.compile(r"(?<![\w\-.])\d{4}(?:([ \-]?)\d{2,6}(?:\1\d{1,7}){0,4})(?![\w\-]|\.\d)")
+_NON_DIGIT = re.compile(r"\D")
+
+# Issuer identification ranges (prefix -> lengths), from the networks' published tables.
+# A 16-digit id that passes Luhn by chance still has to start like a real card.
+_RANGES: tuple[tuple[int, int, frozenset[int]], ...] = (
+    (4, 4, frozenset({13, 16, 19})),  # Visa
+    (51, 55, frozenset({16})),  # Mastercard
+    (2221, 2720, frozenset({16})),  # Mastercard 2-series
+    (34, 34, frozenset({15})),  # American Express
+    (37, 37, frozenset({15})),
+    (6011, 6011, frozenset({16, 17, 18, 19})),  # Discover
+    (644, 649, frozenset({16, 17, 18, 19})),
+    (65, 65, frozenset({16, 17, 18, 19})),
+    (3528, 3589, frozenset({16, 17, 18, 19})),  # JCB
+    (300, 305, frozenset({14, 15, 16, 17, 18, 19})),  # Diners Club
+    (36, 36, frozenset({14, 15, 16, 17, 18, 19})),
+    (38, 39, frozenset({16, 17, 18, 19})),
+    (62, 62, frozenset({16, 17, 18, 19})),  # UnionPay
+    (50, 50, frozenset({12, 13, 14, 15, 16, 17, 18, 19})),  # Maestro
+    (56, 58, frozenset({12, 13, 14, 15, 16, 17, 18, 19})),
+    (67, 67, frozenset({12, 13, 14, 15, 16, 17, 18, 19})),
+    (2200, 2204, frozenset({16, 17, 18, 19})),  # Mir
+)
+
+_CONTEXT_UP = wordset(
+    "card cards credit debit visa mastercard amex american express discover jcb diners "
+    "maestro unionpay cc pan payment paid pay cb carte tarjeta karte kreditkarte cvv expiry"
+)
+_CONTEXT_DOWN = wordset(
+    "order invoice ticket ref reference serial sn build version id tracking case sku imei "
+    "transaction txn confirmation account iban isbn ean upc uuid hash"
+)
+
+
+def issuer_matches(digits: str) -> bool:
+    """True when the number starts in a known issuer range with a length that range uses."""
+    n = len(digits)
+    for low, high, lengths in _RANGES:
+        width = len(str(low))
+        if low <= int(digits[:width]) <= high and n in lengths:
+            return True
+    return False
+
+
+class CardDetector(Detector):
+    """CREDIT_CARD; normalized to its digits."""
+
+    id: ClassVar[str] = "card"
+    entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
+    min_digits: ClassVar[int] = 12
+    numeric: ClassVar[bool] = True
+
+    def find(self, text: str, field: Field) -> list[Span]:
+        """Card numbers in ``text``."""
+        spans: list[Span] = []
+        for m in _CANDIDATE.finditer(text):
+            digits = _NON_DIGIT.sub("", m.group())
+            if not 12 <= len(digits) <= 19:
+                continue
+            if not issuer_matches(digits) or not luhn.is_valid(digits):
+                continue  # 16-digit ids fail one test or the other nine times in ten
+            before = words_before(text, m.start())
+            score = 0.8 if m.group(1) else 0.7
+            if near(before, _CONTEXT_UP):
+                score += 0.15
+            elif near(before[-2:], _CONTEXT_DOWN):
+                score -= 0.4
+            spans.append(Span(ENTITY, m.start(), m.end(), clamp(score), digits))
+        return spans

@@ -1,0 +1,52 @@
+"""A lab for a test session: start and seed it once, reuse a lab already seeded the same way."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import httpx
+
+from .control import LabStatus, down, seed, status, truth, up
+from .seeder import SeedTruth
+
+
+class LabSession(NamedTuple):
+    """What a test gets: the running lab and the truth of the data in it."""
+
+    status: LabStatus
+    truth: SeedTruth
+
+
+@contextlib.contextmanager
+def lab_session(state_dir: Path, records: int = 10_000, seed_: int = 1) -> Iterator[LabSession]:
+    """Yield a running, seeded lab; stop it afterwards only if this call started it.
+
+    Data left on disk by an earlier seed with the same records and seed is reused when the node
+    still holds exactly what truth.json says (a restarted lab keeps its indices).
+    """
+    started_here = not status(state_dir).running
+    current = up(state_dir)
+    try:
+        known = truth(state_dir)
+        if not _still_seeded(current, known, records, seed_):
+            known = seed(state_dir, records=records, seed=seed_)
+        assert known is not None
+        yield LabSession(current, known)
+    finally:
+        if started_here:
+            down(state_dir)
+
+
+def _still_seeded(lab: LabStatus, known: SeedTruth | None, records: int, seed_: int) -> bool:
+    """True when truth.json matches the request and the node still holds exactly that data."""
+    if known is None or (known.records, known.seed) != (records, seed_):
+        return False
+    with httpx.Client(base_url=lab.url("open"), timeout=30.0, trust_env=False) as http:
+        for name, expected in known.indices.items():
+            response = http.get(f"/{name}/_count")
+            if response.status_code != 200 or response.json()["count"] != expected.documents:
+                return False
+    return True

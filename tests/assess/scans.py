@@ -1,0 +1,69 @@
+"""Build scan documents through the real store: one exposed store holding the indices asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leakhound.models import (
+    Endpoint,
+    Fingerprint,
+    Index,
+    IndexResult,
+    PiiField,
+    PiiSummary,
+    Sample,
+    Service,
+    TargetResult,
+    Verdict,
+)
+from leakhound.store import SqliteStore
+
+
+@dataclass
+class Ix:
+    """One index to put in the scan: ``pii`` maps an entity type to (docs, distinct)."""
+
+    name: str
+    docs: int | None = 1000
+    pii: dict[str, tuple[int, int]] = field(default_factory=dict)
+    sampled: int = 100
+    date_min: str | None = None
+    date_max: str | None = None
+    compromised: bool = False
+    reasons: tuple[str, ...] = ()
+
+
+Build = Callable[..., dict[str, Any]]
+
+
+def builder(folder: Path) -> Build:
+    """``build(Ix(...), ..., verdict=Verdict.OPEN, host=...)`` -> the stored scan document."""
+    counter = iter(range(1000))
+
+    def build(*indices: Ix, verdict: Verdict = Verdict.OPEN,
+              host: str = "198.51.100.7") -> dict[str, Any]:
+        ep = Endpoint(host, 9200)
+        svc = Service(ep, ep.url("http"), "elasticsearch", verdict,
+                      "_cat/indices, _search answer without credentials",
+                      Fingerprint(product="opensearch", version="2.19.1"))
+        results = []
+        for ix in indices:
+            pii = tuple(
+                PiiSummary(t, d, (PiiField(f"doc.{t.lower()}", d),), (), distinct)
+                for t, (d, distinct) in ix.pii.items())
+            index = Index(ix.name, ix.docs, 4096, "green", "open", False, False,
+                          date_field="created_at" if ix.date_min else None,
+                          date_min=ix.date_min, date_max=ix.date_max,
+                          compromised=ix.compromised, compromise_reasons=ix.reasons)
+            sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
+            results.append(IndexResult(index, sample))
+        with SqliteStore(folder / f"f{next(counter)}.db") as store:
+            scan_id = store.begin_scan([host], {"sample": 100})
+            store.record(scan_id, TargetResult(svc, tuple(results)))
+            store.finish_scan(scan_id)
+            return store.load(scan_id)
+
+    return build

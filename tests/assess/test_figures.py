@@ -1,0 +1,84 @@
+"""Numbers of people and records: exact when counted, estimates labelled with their basis."""
+
+from __future__ import annotations
+
+from scans import Build, Ix
+
+from leakhound.assess import Method, assess, records_by_year
+
+
+def test_people_are_extrapolated_from_the_sample(build_scan: Build) -> None:
+    # 80 distinct e-mails in 100 sampled documents of 1,000: about 800 people.
+    a = assess(build_scan(Ix("crm", docs=1000, sampled=100,
+                             pii={"EMAIL_ADDRESS": (90, 80), "IP_ADDRESS": (100, 95)})))
+    people = a.data_subjects
+    assert people.method is Method.ESTIMATE
+    assert people.value == 800
+    assert people.low == 80
+    assert people.approximate
+    assert "sample" in people.basis
+
+
+def test_people_are_exact_when_the_whole_index_was_read(build_scan: Build) -> None:
+    a = assess(build_scan(Ix("small", docs=50, sampled=50, pii={"PHONE_NUMBER": (50, 42)})))
+    assert (a.data_subjects.value, a.data_subjects.method) == (42, Method.EXACT)
+
+
+def test_people_add_up_over_indices_and_lean_high(build_scan: Build) -> None:
+    # 2019: 50 distinct / 100 sampled of 400 -> 200; 2020: 30 / 100 of 1,000 -> 300.
+    a = assess(build_scan(Ix("c-2019", docs=400, pii={"EMAIL_ADDRESS": (60, 50)}),
+                          Ix("c-2020", docs=1000, pii={"PERSON": (60, 30)})))
+    assert a.data_subjects.value == 500
+    assert a.data_subjects.low == 50
+    assert "leans high" in a.data_subjects.basis
+
+
+def test_ip_addresses_stand_in_only_when_nothing_else_names_people(build_scan: Build) -> None:
+    a = assess(build_scan(Ix("logs", docs=200, pii={"IP_ADDRESS": (100, 10)})))
+    assert a.data_subjects.value == 20
+    assert "IP addresses standing in" in a.indices[0].subjects.basis
+
+
+def test_owner_stated_number_of_people_wins(build_scan: Build) -> None:
+    a = assess(build_scan(Ix("crm", pii={"EMAIL_ADDRESS": (90, 80)})), {"data_subjects": 12000})
+    assert (a.data_subjects.value, a.data_subjects.method) == (12000, Method.GIVEN)
+
+
+def test_records_count_documents_of_indices_with_personal_data(build_scan: Build) -> None:
+    a = assess(build_scan(Ix("crm", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
+                          Ix("metrics", docs=50000, pii={}),
+                          Ix("secrets", docs=7, pii={"SECRET": (1, 1)})))
+    assert a.records.value == 1000
+    assert a.records.method is Method.EXACT
+
+
+def test_date_range_spans_indices_with_personal_data(build_scan: Build) -> None:
+    a = assess(build_scan(
+        Ix("c-2019", pii={"EMAIL_ADDRESS": (1, 1)}, date_min="2019-01-02T00:00:00.000Z",
+           date_max="2019-12-30T00:00:00.000Z"),
+        Ix("c-2021", pii={"EMAIL_ADDRESS": (1, 1)}, date_min="2021-03-01T10:00:00+02:00",
+           date_max="2021-06-01"),
+        Ix("metrics", date_min="2010-01-01", date_max="2030-01-01")))
+    assert a.date_range == ("2019-01-02", "2021-06-01")
+
+
+def test_records_by_year_spread_over_each_index_range(build_scan: Build) -> None:
+    # 730 documents over 2019-07-02 .. 2020-07-01 (366 days: 183 in 2019, 183 in 2020).
+    a = assess(build_scan(Ix("c", docs=732, pii={"EMAIL_ADDRESS": (1, 1)},
+                             date_min="2019-07-02", date_max="2020-07-01"),
+                          Ix("d", docs=10, pii={"EMAIL_ADDRESS": (1, 1)},
+                             date_min="2021-05-01", date_max="2021-05-02")))
+    assert records_by_year(a.indices) == [(2019, 366), (2020, 366), (2021, 10)]
+
+
+def test_exposure_window_from_owner_and_history(build_scan: Build) -> None:
+    doc = build_scan(Ix("crm", pii={"EMAIL_ADDRESS": (1, 1)}))
+    a = assess(doc)
+    assert a.exposure.started is None
+    assert a.exposure.first_seen_exposed == doc["started_at"]
+    assert "at the latest" in a.exposure.started_text
+    assert "still open" in a.exposure.ended_text
+    b = assess(doc, {"exposure_started": "2024-03-01", "exposure_ended": "2024-04-12T09:30:00Z"})
+    assert b.exposure.started_text == "2024-03-01"
+    assert b.exposure.ended_text == "2024-04-12T09:30:00+00:00"
+    assert not any(s.startswith("Close access") for s in b.next_steps)

@@ -1,0 +1,63 @@
+"""CREDIT_CARD: Luhn-valid numbers in known issuer ranges; other 16-digit ids left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from leakhound.detect import scan_document
+
+from .util import found, hits
+
+C = "CREDIT_CARD"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        pytest.param("card 4111 1111 1111 1111 exp 12/27", "4111 1111 1111 1111", id="visa-spaced"),
+        pytest.param("4111-1111-1111-1111", "4111-1111-1111-1111", id="visa-dashed"),
+        pytest.param("cc=4539148803436467;", "4539148803436467", id="visa-unbroken"),
+        pytest.param("5555 5555 5555 4444", "5555 5555 5555 4444", id="mastercard"),
+        pytest.param("2223 0031 2200 3222", "2223 0031 2200 3222", id="mastercard-2-series"),
+        pytest.param("amex 3782 822463 10005", "3782 822463 10005", id="amex-4-6-5"),
+        pytest.param("6011 1111 1111 1117", "6011 1111 1111 1117", id="discover"),
+        pytest.param("3530 1113 3330 0000", "3530 1113 3330 0000", id="jcb"),
+        pytest.param("4222222222222", "4222222222222", id="visa-13"),
+    ],
+)
+def test_card_numbers_are_found(text: str, card: str) -> None:
+    result = hits(text, C)
+    assert [text[h.start : h.end] for h in result] == [card]
+    assert result[0].normalized == card.replace(" ", "").replace("-", "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("4111 1111 1111 1112", id="luhn-fails"),
+        pytest.param("id 1234567812345678", id="16-digit-id-not-luhn"),
+        pytest.param("9999 9999 9999 9995", id="luhn-ok-unknown-issuer"),
+        pytest.param("4111 1111-1111 1111", id="mixed-separators"),
+        pytest.param("2024 0305 1022 0100", id="digits-of-a-timestamp"),
+        pytest.param("epoch 1709634121000", id="epoch-millis"),
+        pytest.param("uuid 550e8400-e29b-41d4-a716-446655440000", id="uuid"),
+        pytest.param("Windows build 10.0.19045.2965", id="windows-build"),
+        pytest.param("v4111.1111.1111.1111", id="dotted-version"),
+        pytest.param("x41111111111111111", id="glued-to-letters"),
+        pytest.param("41111111111111111111111", id="too-long"),
+    ],
+)
+def test_ids_that_are_not_cards_are_not_found(text: str) -> None:
+    assert found(text, C) == []
+
+
+def test_id_field_lowers_the_score() -> None:
+    in_text = hits("4539148803436467", C)[0].score
+    (in_id,) = scan_document({"order_id": "4539148803436467"}, types={C})
+    assert in_id.score < in_text
+
+
+def test_card_stored_as_a_number_is_found_in_a_card_field() -> None:
+    (h,) = scan_document({"payment": {"card_number": 4539148803436467}}, types={C})
+    assert h.path == "payment.card_number"
+    assert h.masked == "****6467"

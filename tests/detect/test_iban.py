@@ -1,0 +1,55 @@
+"""IBAN_CODE: country length and mod-97 checked; near misses left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from .util import found, hits
+
+I = "IBAN_CODE"
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        pytest.param(
+            "IBAN DE89 3704 0044 0532 0130 00", "DE89 3704 0044 0532 0130 00", id="de-grouped"
+        ),
+        pytest.param("GB82WEST12345698765432", "GB82WEST12345698765432", id="gb-compact"),
+        pytest.param(
+            "FR1420041010050500013M02606", "FR1420041010050500013M02606", id="fr-letter-in-bban"
+        ),
+        pytest.param("NL91ABNA0417164300.", "NL91ABNA0417164300", id="nl-sentence-end"),
+        pytest.param("ES9121000418450200051332", "ES9121000418450200051332", id="es"),
+        pytest.param("IT60X0542811101000000123456", "IT60X0542811101000000123456", id="it"),
+        pytest.param(
+            "DE89 3704 0044 0532 0130 00 BIC COBADEFFXXX",
+            "DE89 3704 0044 0532 0130 00",
+            id="followed-by-bic",
+        ),
+    ],
+)
+def test_ibans_are_found(text: str, iban: str) -> None:
+    result = hits(text, I)
+    assert [text[h.start : h.end] for h in result] == [iban]
+    assert result[0].normalized == iban.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("DE89 3704 0044 0532 0130 01", id="check-digits-wrong"),
+        pytest.param("DE89370400440532013", id="too-short-for-country"),
+        pytest.param("XX89370400440532013000", id="unknown-country"),
+        pytest.param("de89370400440532013000", id="lower-case"),
+        pytest.param("ORDER12345678901234567", id="order-reference"),
+        pytest.param("KB5034441 and 0x80070005", id="kb-and-hresult"),
+    ],
+)
+def test_non_ibans_are_not_found(text: str) -> None:
+    assert found(text, I) == []
+
+
+def test_masked_iban_keeps_only_the_country() -> None:
+    (h,) = hits("IBAN DE89 3704 0044 0532 0130 00", I)
+    assert h.masked == "DE***"

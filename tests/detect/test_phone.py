@@ -1,0 +1,125 @@
+"""PHONE_NUMBER: international and national formats found; timestamps, builds and ids not."""
+
+from __future__ import annotations
+
+import pytest
+
+from leakhound.detect import scan_document
+
+from .util import found, hits
+
+P = "PHONE_NUMBER"
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "e164"),
+    [
+        pytest.param(
+            "call +33 6 12 34 56 78 now", "+33 6 12 34 56 78", "+33612345678", id="fr-intl"
+        ),
+        pytest.param("tel 06 12 34 56 78", "06 12 34 56 78", "+33612345678", id="fr-national"),
+        pytest.param("06.12.34.56.78", "06.12.34.56.78", "+33612345678", id="fr-dotted"),
+        pytest.param("0033 6 12 34 56 78", "0033 6 12 34 56 78", "+33612345678", id="fr-00-prefix"),
+        pytest.param(
+            "my number: 0612345678", "0612345678", "+33612345678", id="fr-unbroken-context"
+        ),
+        pytest.param("(415) 555-0123", "(415) 555-0123", "+14155550123", id="us-brackets"),
+        pytest.param("+1 (415) 555-0123", "+1 (415) 555-0123", "+14155550123", id="us-intl"),
+        pytest.param("+1-202-555-0173", "+1-202-555-0173", "+12025550173", id="us-dashes"),
+        pytest.param("1-800-555-0199", "1-800-555-0199", "+18005550199", id="us-toll-free"),
+        pytest.param("+44 20 7946 0958", "+44 20 7946 0958", "+442079460958", id="uk-intl"),
+        pytest.param(
+            "+44 (0)20 7946 0958",
+            "+44 (0)20 7946 0958",
+            "+442079460958",
+            id="uk-intl-trunk-in-brackets",
+        ),
+        pytest.param("020 7946 0958", "020 7946 0958", "+442079460958", id="uk-london"),
+        pytest.param("07911 123456", "07911 123456", "+447911123456", id="uk-mobile"),
+        pytest.param("+49 30 12345678", "+49 30 12345678", "+493012345678", id="de-intl"),
+        pytest.param("Tel. 030 12345678", "030 12345678", "+493012345678", id="de-berlin"),
+        pytest.param("0151 23456789", "0151 23456789", "+4915123456789", id="de-mobile"),
+        pytest.param("+34 612 34 56 78", "+34 612 34 56 78", "+34612345678", id="es-intl"),
+        pytest.param("612 34 56 78", "612 34 56 78", "+34612345678", id="es-mobile"),
+        pytest.param("91 123 45 67", "91 123 45 67", "+34911234567", id="es-madrid"),
+        pytest.param("+39 06 6982 1234", "+39 06 6982 1234", "+390669821234", id="it-intl"),
+        pytest.param("06 6982 1234", "06 6982 1234", "+390669821234", id="it-rome"),
+        pytest.param("333 123 4567", "333 123 4567", "+393331234567", id="it-mobile"),
+        pytest.param("+31 20 123 4567", "+31 20 123 4567", "+31201234567", id="nl-intl"),
+        pytest.param("020 123 4567", "020 123 4567", "+31201234567", id="nl-amsterdam"),
+        pytest.param("06-12345678", "06-12345678", "+31612345678", id="nl-mobile"),
+        pytest.param("tel +33612345678", "+33612345678", "+33612345678", id="e164-unbroken"),
+    ],
+)
+def test_phone_numbers_are_found(text: str, number: str, e164: str) -> None:
+    result = hits(text, P)
+    assert [text[h.start : h.end] for h in result] == [number]
+    assert result[0].normalized == e164
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Windows 10 build 10.0.19045.2965", id="windows-build"),
+        pytest.param("version 6.1.7601.17514", id="windows-version"),
+        pytest.param("installed KB5034441", id="kb-article"),
+        pytest.param("error 0x80070005", id="hresult"),
+        pytest.param("at 2024-03-05T10:22:01Z", id="iso-timestamp"),
+        pytest.param("2024-03-05 10:22:01", id="sql-timestamp"),
+        pytest.param("09:53:24.679590", id="clock-with-microseconds"),
+        pytest.param("05/03/2024 10:22", id="european-date-time"),
+        pytest.param("epoch 1709634121000", id="epoch-millis"),
+        pytest.param("4155550123", id="bare-digits-no-context"),
+        pytest.param("order 0612345678", id="order-id"),
+        pytest.param("see #4155550123", id="hash-id"),
+        pytest.param("serial SN 4829-1739-5521", id="serial-number"),
+        pytest.param("ticket id 2024-000123", id="ticket-id"),
+        pytest.param("ISBN 978-3-16-148410-0", id="isbn"),
+        pytest.param("from 81.2.69.160", id="ip-address"),
+        pytest.param("v2.3.4567890", id="version"),
+        pytest.param("price 1 234 567,89 €", id="grouped-amount"),
+        pytest.param("between 100000 and 200000 users", id="round-numbers"),
+        pytest.param("uuid 550e8400-e29b-41d4-a716-446655440000", id="uuid"),
+        pytest.param("sha 3f786850e387550fdab836ed7e6dc881de23001b", id="sha1"),
+        pytest.param("mac 00-1A-2B-3C-4D-5E", id="mac-address"),
+        pytest.param("Call me on 555-0123", id="too-short"),
+        pytest.param("card 4111 1111 1111 1111", id="card-number"),
+    ],
+)
+def test_timestamps_builds_and_ids_are_not_phones(text: str) -> None:
+    assert found(text, P) == []
+
+
+def test_two_numbers_in_one_run_are_both_found() -> None:
+    text = "tel: 06 12 34 56 78 / 06 98 76 54 32"
+    assert [h.normalized for h in hits(text, P)] == ["+33612345678", "+33698765432"]
+
+
+@pytest.mark.parametrize(
+    ("value", "e164"),
+    [
+        pytest.param(33612345678, "+33612345678", id="int-without-plus"),
+        pytest.param("4155550123", "+14155550123", id="bare-us-in-phone-field"),
+        pytest.param("+33 6 12 34 56 78", "+33612345678", id="formatted"),
+    ],
+)
+def test_phone_field_accepts_bare_and_numeric_values(value: object, e164: str) -> None:
+    (h,) = scan_document({"customer": {"phone": value}}, types={P})
+    assert h.path == "customer.phone"
+    assert h.normalized == e164
+
+
+def test_numbers_in_untitled_numeric_fields_are_not_phones() -> None:
+    assert scan_document({"count": 4155550123}, types={P}) == []
+
+
+def test_context_word_raises_the_score() -> None:
+    bare = hits("06 12 34 56 78", P)[0].score
+    called = hits("call 06 12 34 56 78", P)[0].score
+    assert called > bare
+
+
+def test_masked_phone_keeps_country_code_and_last_two_digits() -> None:
+    (h,) = hits("call +33 6 12 34 56 78", P)
+    assert h.masked == "+33 ***78"
+    assert "612345" not in h.masked

@@ -1,0 +1,71 @@
+"""up is idempotent, down stops what up started: on a lab of its own, not the shared one."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from leakhound import lab
+from leakhound.lab import process
+
+
+@pytest.fixture(scope="module")
+def own_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A state directory with a lab this module starts and always stops."""
+    state_dir = tmp_path_factory.mktemp("own-lab")
+    try:
+        yield state_dir
+    finally:
+        lab.down(state_dir)
+
+
+def listening(url: str) -> bool:
+    """True when something accepts connections at url's port."""
+    port = int(url.rsplit(":", 1)[1])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def test_up_twice_is_the_same_lab(own_lab: Path) -> None:
+    first = lab.up(own_lab)
+    second = lab.up(own_lab)
+    assert first.running and second.running
+    assert first == second  # same pids, same ports
+    assert [t.role for t in first.targets] == ["open", "secured", "partial"]
+    assert all(t.url.startswith("http://127.0.0.1:") for t in first.targets)
+    record = json.loads((own_lab / "lab.json").read_text())
+    assert record["node"]["pid"] == first.node_pid
+    assert record["nginx"]["pid"] == first.nginx_pid
+    assert lab.status(own_lab) == first
+
+
+def test_down_stops_the_processes_and_is_idempotent(own_lab: Path) -> None:
+    running = lab.up(own_lab)
+    record = json.loads((own_lab / "lab.json").read_text())
+    stopped = lab.down(own_lab)
+    assert not stopped.running and stopped.targets == ()
+    for part in ("node", "nginx"):
+        assert not process.alive(record[part]["pid"], record[part]["start_time"])
+    assert not any(listening(t.url) for t in running.targets)
+    assert not lab.down(own_lab).running
+    assert not lab.status(own_lab).running
+    assert (own_lab / "lab.json").is_file()  # down removes nothing
+
+
+def test_up_after_down_keeps_the_data(own_lab: Path) -> None:
+    lab.up(own_lab)
+    truth = lab.seed(own_lab, records=200, seed=5)
+    lab.down(own_lab)
+    again = lab.up(own_lab)
+    with httpx.Client(trust_env=False, timeout=30.0) as http:
+        count = http.get(again.url("open") + "/support-cases-*/_count").json()["count"]
+    assert count == 200
+    assert lab.truth(own_lab) == truth

@@ -1,0 +1,340 @@
+"""The one HTTP layer against tiny local servers: scope, allow-list, redirects, caps, rate."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import tracemalloc
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hostile import servers as S  # tests/ is on sys.path, as for every test folder
+from leakhound import net
+from leakhound.errors import ConnectError, PolicyError, ProtocolError, TimeoutError_, TooLargeError
+from leakhound.probes.elasticsearch import ALLOW
+
+ANY_GET = net.rules("test", [("GET", r"/.*"), ("POST", r"/[a-z]+/_search")])
+
+
+@pytest.fixture(scope="module")
+def loop() -> Iterator[S.ServerLoop]:
+    """One loop of small servers for the module."""
+    with S.ServerLoop() as servers:
+        yield servers
+
+
+def _http(*ports: int, **limits: Any) -> net.Http:
+    scope = net.Scope()
+    for port in ports:
+        scope.add("127.0.0.1", port)
+    return net.Http(net.Limits(**{"connect_timeout": 1, "read_timeout": 2,
+                                  "total_timeout": 5, **limits}), scope)
+
+
+async def _get(http: net.Http, url: str, allow: net.AllowList = ANY_GET,
+               **kw: Any) -> net.Response:
+    async with http:
+        return await http.get(url, allow, **kw)
+
+
+def _received(loop: S.ServerLoop, port: int) -> list[S.Received]:
+    return [r for r in loop.received if r.port == port]
+
+
+# --------------------------------------------------------------------------- scope
+
+
+@pytest.mark.parametrize("url", [
+    pytest.param("http://127.0.0.2:{port}/", id="other-loopback-address"),
+    pytest.param("http://127.0.0.1:{other}/", id="other-port-same-host"),
+    pytest.param("http://169.254.169.254/latest/meta-data/", id="metadata"),
+    pytest.param("http://[fe80::1]:{port}/", id="link-local-v6"),
+    pytest.param("http://localhost:{port}/", id="name-of-the-same-host"),
+    pytest.param("http://192.0.2.7:9200/", id="other-host"),
+])
+def test_out_of_scope_request_is_refused_before_any_connect(loop: S.ServerLoop,
+                                                            url: str) -> None:
+    port = loop.serve(S.fixed(200, b"{}"))
+    other = loop.serve(S.fixed(200, b"{}"))
+    recorder = S.ConnectRecorder()
+    with recorder.recording(), pytest.raises(PolicyError, match="not a target"):
+        asyncio.run(_get(_http(port), url.format(port=port, other=other)))
+    assert recorder.connects == [] and recorder.lookups == []
+    assert _received(loop, other) == []
+
+
+def test_in_scope_request_reaches_the_server(loop: S.ServerLoop) -> None:
+    port = loop.serve(S.fixed(200, b'{"ok": true}'))
+    recorder = S.ConnectRecorder()
+    with recorder.recording():
+        resp = asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/"))
+    assert (resp.status, resp.json()) == (200, {"ok": True})
+    assert recorder.off_loopback() == set() and recorder.connects
+
+
+# --------------------------------------------------------------------------- allow-list
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    pytest.param("PUT", "/logs", id="put-index"),
+    pytest.param("DELETE", "/logs", id="delete-index"),
+    pytest.param("POST", "/_bulk", id="bulk"),
+    pytest.param("POST", "/logs/_doc", id="index-document"),
+    pytest.param("POST", "/logs/_update_by_query", id="update-by-query"),
+    pytest.param("POST", "/logs/_delete_by_query", id="delete-by-query"),
+    pytest.param("POST", "/_search/../_bulk", id="dot-segments"),
+    pytest.param("GET", "/_bulk", id="get-on-an-unlisted-api"),
+    pytest.param("GET", "/_snapshot/_all", id="snapshot-api"),
+    pytest.param("POST", "/_all/_close", id="close-all"),
+])
+def test_write_request_is_refused_before_any_byte_is_sent(loop: S.ServerLoop, method: str,
+                                                          path: str) -> None:
+    port = loop.serve(S.fixed(200, b"{}"))
+    sent: list[net.Request] = []
+    recorder = S.ConnectRecorder()
+    net.add_audit_hook(sent.append)
+
+    async def go() -> None:
+        async with _http(port) as http:
+            await http.request(method, f"http://127.0.0.1:{port}{path}", ALLOW, json={})
+
+    try:
+        with recorder.recording(), pytest.raises(PolicyError, match="read-only allow-list"):
+            asyncio.run(go())
+    finally:
+        net.remove_audit_hook(sent.append)
+    assert sent == [] and recorder.connects == [] and _received(loop, port) == []
+
+
+def test_an_allow_list_cannot_name_a_write_method() -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        with pytest.raises(ValueError, match="not a read method"):
+            net.rules("bad", [(method, "/.*")])
+
+
+def test_audit_hook_sees_every_request_sent(loop: S.ServerLoop) -> None:
+    port = loop.serve(S.fixed(200, b"{}"))
+    sent: list[net.Request] = []
+    net.add_audit_hook(sent.append)
+    try:
+        asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/", ALLOW))
+    finally:
+        net.remove_audit_hook(sent.append)
+    assert sent == [net.Request("GET", f"http://127.0.0.1:{port}/", "elasticsearch")]
+
+
+# --------------------------------------------------------------------------- redirects
+
+
+def _chain() -> S.Handler:
+    """/hop/N redirects to /hop/N+1, for ever."""
+
+    async def handle(conn: S.Conn) -> None:
+        while (req := await conn.request_or_400()) is not None:
+            n = int(req.path.rsplit("/", 1)[-1] or 0) if req.path.startswith("/hop/") else 0
+            await conn.reply(302, headers={"Location": f"/hop/{n + 1}"})
+
+    return handle
+
+
+def test_same_origin_redirects_are_followed_up_to_the_limit(loop: S.ServerLoop) -> None:
+    port = loop.serve(_chain())
+    resp = asyncio.run(_get(_http(port, max_redirects=3), f"http://127.0.0.1:{port}/hop/0"))
+    assert resp.status == 302 and resp.url.endswith("/hop/3")
+    assert [r.target for r in _received(loop, port)] == [f"/hop/{n}" for n in range(4)]
+
+
+def test_same_origin_redirect_to_an_answer_is_followed(loop: S.ServerLoop) -> None:
+    async def handle(conn: S.Conn) -> None:
+        while (req := await conn.request_or_400()) is not None:
+            if req.path == "/":
+                await conn.reply(301, headers={"Location": "/moved/"})
+            else:
+                await conn.reply(200, b'{"here": 1}')
+
+    port = loop.serve(handle)
+    resp = asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/"))
+    assert (resp.status, resp.json()) == (200, {"here": 1})
+    assert resp.url == f"http://127.0.0.1:{port}/moved/"
+
+
+@pytest.mark.parametrize("location", [
+    pytest.param("http://169.254.169.254/latest/meta-data/", id="metadata"),
+    pytest.param("//169.254.169.254/", id="metadata-scheme-relative"),
+    pytest.param("http://[fe80::1]:9200/", id="link-local-v6"),
+    pytest.param("http://127.0.0.1:{other}/", id="other-target-port"),
+    pytest.param("https://127.0.0.1:{port}/", id="scheme-change"),
+    pytest.param("http://127.0.0.1:{port}@169.254.169.254/", id="userinfo-trick"),
+    pytest.param("http://127.0.0.1:99999/", id="bad-port"),
+])
+def test_cross_origin_redirect_is_returned_not_followed(loop: S.ServerLoop,
+                                                       location: str) -> None:
+    other = loop.serve(S.fixed(200, b"{}"))
+    box: dict[str, str] = {}  # the Location may name the server's own port, known once served
+
+    async def handle(conn: S.Conn) -> None:
+        while await conn.request_or_400() is not None:
+            await conn.reply(302, headers={"Location": box["location"]})
+
+    port = loop.serve(handle)
+    location = box["location"] = location.format(port=port, other=other)
+    recorder = S.ConnectRecorder()
+    with recorder.recording():
+        resp = asyncio.run(_get(_http(port, other), f"http://127.0.0.1:{port}/"))
+    assert resp.status == 302 and resp.headers["location"] == location
+    assert len(_received(loop, port)) == 1 and _received(loop, other) == []
+    assert recorder.off_loopback() == set()
+
+
+def test_redirect_of_a_search_to_a_write_api_is_refused(loop: S.ServerLoop) -> None:
+    port = loop.serve(S.redirect("/_bulk", 307))
+
+    async def go() -> None:
+        async with _http(port) as http:
+            await http.request("POST", f"http://127.0.0.1:{port}/logs/_search", ALLOW,
+                               json={"size": 1})
+
+    with pytest.raises(PolicyError, match="POST /_bulk"):
+        asyncio.run(go())
+    assert [(r.method, r.target) for r in _received(loop, port)] == [("POST", "/logs/_search")]
+
+
+# --------------------------------------------------------------------------- size caps
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_body_over_the_cap_is_refused(loop: S.ServerLoop, chunked: bool) -> None:
+    body = b"x" * 5000
+
+    async def handle(conn: S.Conn) -> None:
+        while await conn.request_or_400() is not None:
+            if chunked:
+                await conn.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+            else:
+                await conn.reply(200, body)
+
+    port = loop.serve(handle)
+    url = f"http://127.0.0.1:{port}/"
+    with pytest.raises(TooLargeError, match="4999 byte cap"):
+        asyncio.run(_get(_http(port, max_body=4999), url))
+    assert asyncio.run(_get(_http(port, max_body=5000), url)).body == body
+    with pytest.raises(TooLargeError):  # a per-request cap can lower the limit, never raise it
+        asyncio.run(_get(_http(port, max_body=4999), url, max_body=10_000))
+
+
+def test_gzip_bomb_is_cut_at_the_cap_without_inflating_past_it(loop: S.ServerLoop) -> None:
+    port = loop.serve(S.gzip_bomb(S.gzip_parts(), plain_bytes=1024**3))
+    cap = 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLargeError, match=f"{cap} byte cap"):
+            asyncio.run(_get(_http(port, max_body=cap), f"http://127.0.0.1:{port}/"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # One network read of this stream inflates to ~64 MiB when decoded in one call.
+    assert peak < 8 * cap, f"{peak / 2**20:.0f} MiB"
+
+
+def test_stacked_content_codings_are_refused(loop: S.ServerLoop) -> None:
+    body = S.nested_gzip_body(S.gzip_parts(), 64 * 1024**2)
+    port = loop.serve(S.nested_gzip_bomb(body))
+    with pytest.raises(ProtocolError, match="stacked content codings"):
+        asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/"))
+
+
+@pytest.mark.parametrize(("encoding", "compress"), [
+    pytest.param("gzip", lambda b: zlib.compress(b, wbits=31), id="gzip"),
+    pytest.param("deflate", zlib.compress, id="deflate-zlib"),
+    pytest.param("deflate", lambda b: zlib.compress(b, wbits=-15), id="deflate-raw"),
+    pytest.param("identity", lambda b: b, id="identity"),
+    pytest.param("br", lambda b: b, id="unknown-passes-through"),
+])
+def test_single_content_coding_is_decoded(loop: S.ServerLoop, encoding: str,
+                                          compress: Any) -> None:
+    plain = b'{"tagline": "You Know, for Search"}' * 50
+    port = loop.serve(S.fixed(200, compress(plain), {"Content-Encoding": encoding}))
+    assert asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/")).body == plain
+
+
+def test_corrupt_gzip_is_a_protocol_error(loop: S.ServerLoop) -> None:
+    port = loop.serve(S.fixed(200, b"this is not gzip", {"Content-Encoding": "gzip"}))
+    with pytest.raises(ProtocolError, match="bad gzip body"):
+        asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/"))
+
+
+def test_json_with_too_many_values_is_refused_unparsed() -> None:
+    flood = net.Response(200, {}, b"[" + b"{}," * net.MAX_JSON_VALUES + b"{}]", "http://h/x")
+    with pytest.raises(TooLargeError, match="JSON values"):
+        flood.json()
+    fine = net.Response(200, {}, b"[" + b"1," * 1000 + b"1]", "http://h/x")
+    assert len(fine.json()) == 1001
+
+
+# --------------------------------------------------------------------------- time
+
+
+def test_silent_server_is_a_read_timeout(loop: S.ServerLoop) -> None:
+    port = loop.serve(S.silent())
+    start = time.monotonic()
+    with pytest.raises(TimeoutError_, match=r"read timed out after 0\.5s"):
+        asyncio.run(_get(_http(port, read_timeout=0.5), f"http://127.0.0.1:{port}/"))
+    assert time.monotonic() - start < 3
+
+
+def test_dripping_server_is_cut_by_the_total_timeout(loop: S.ServerLoop) -> None:
+    port = loop.serve(S.drip(0.2))
+    start = time.monotonic()
+    with pytest.raises(TimeoutError_, match=r"no complete answer within 1\.5s"):
+        asyncio.run(_get(_http(port, read_timeout=1, total_timeout=1.5),
+                         f"http://127.0.0.1:{port}/"))
+    assert time.monotonic() - start < 4
+
+
+def test_closed_port_is_connection_refused() -> None:
+    port = S.closed_port()
+    with pytest.raises(ConnectError, match="connection refused"):
+        asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/"))
+
+
+# --------------------------------------------------------------------------- rate, concurrency
+
+
+def test_rate_limit_spaces_requests_to_one_host(loop: S.ServerLoop) -> None:
+    port = loop.serve(S.fixed(200, b"{}"))
+    n = 6
+
+    async def go() -> float:
+        async with _http(port, rate=5) as http:
+            start = time.monotonic()
+            await asyncio.gather(*(http.get(f"http://127.0.0.1:{port}/", ANY_GET)
+                                   for _ in range(n)))
+            return time.monotonic() - start
+
+    assert asyncio.run(go()) >= (n - 1) / 5 - 0.05
+
+
+def test_concurrency_cap_bounds_requests_in_flight(loop: S.ServerLoop) -> None:
+    state = {"now": 0, "peak": 0}
+
+    async def handle(conn: S.Conn) -> None:
+        while await conn.request_or_400() is not None:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+            await asyncio.sleep(0.15)
+            state["now"] -= 1
+            await conn.reply(200, b"{}")
+
+    port = loop.serve(handle)
+
+    async def go() -> None:
+        async with _http(port, concurrency=2) as http:
+            await asyncio.gather(*(http.get(f"http://127.0.0.1:{port}/", ANY_GET)
+                                   for _ in range(8)))
+
+    asyncio.run(go())
+    assert state["peak"] == 2
