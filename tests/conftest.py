@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from leakhound import net
 
 DATA = Path(__file__).parent / "data"
+_RELEASE_PATHS = ("/_search/point_in_time", "/_pit", "/_search/scroll")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def request_audit() -> Iterator[list[net.Request]]:
-    """Record every request the suite's scans send; fail on any non-read method."""
+    """Record every request the suite's scans send; fail on any non-read method.
+
+    The one DELETE allowed is the release of a search context (PIT, scroll) at the root.
+    """
     seen: list[net.Request] = []
     net.add_audit_hook(seen.append)
     yield seen
     net.remove_audit_hook(seen.append)
-    writes = [r for r in seen if r.method not in ("GET", "HEAD", "POST")]
+    writes = [r for r in seen if r.method not in ("GET", "HEAD", "POST")
+              and not (r.method == "DELETE" and urlsplit(r.url).path in _RELEASE_PATHS)]
     assert not writes, f"non-read requests were sent: {writes[:5]}"
 
 

@@ -98,3 +98,85 @@ def test_detect_reads_json_lines_and_reports_bad_lines(tmp_path: Path,
 def test_detect_refuses_unknown_types(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["detect", "--types", "EMAIL_ADDRESS,SHOE_SIZE"]) == 2
     assert "SHOE_SIZE" in capsys.readouterr().err
+
+
+@pytest.fixture
+def stored_scan(tmp_path: Path) -> tuple[str, str]:
+    """(db path, scan id) of a stored scan with one open store holding e-mail addresses."""
+    from leakhound.models import (
+        Endpoint,
+        Fingerprint,
+        Index,
+        IndexResult,
+        PiiField,
+        PiiSummary,
+        Sample,
+        Service,
+        TargetResult,
+        Verdict,
+    )
+    from leakhound.store import SqliteStore
+
+    svc = Service(Endpoint("127.0.0.1", 9200), "http://127.0.0.1:9200", "elasticsearch",
+                  Verdict.OPEN, "open", Fingerprint(product="opensearch", version="2.19.1"))
+    pii = PiiSummary("EMAIL_ADDRESS", 50, (PiiField("customer.email", 50),), ("j***@e***.com",),
+                     40)
+    idx = Index("cases", 1000, 10_000, "green", "open", False, False,
+                date_min="2005-01-01T00:00:00Z", date_max="2019-12-31T00:00:00Z")
+    db = tmp_path / "f.db"
+    with SqliteStore(db) as store:
+        scan_id = store.begin_scan(["127.0.0.1:9200"], {})
+        store.record(scan_id, TargetResult(svc, (IndexResult(idx, Sample(100, 100, (pii,))),)))
+        store.finish_scan(scan_id)
+    return str(db), scan_id
+
+
+def test_assess_prints_severity_and_deadline(stored_scan: tuple[str, str],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    db, scan_id = stored_scan
+    assert main(["assess", scan_id, "--db", db, "--format", "json",
+                 "--aware-since", "2026-11-01T09:00"]) == 0
+    a = json.loads(capsys.readouterr().out)
+    text = json.dumps(a)
+    assert "2026-11-04T09:00" in text  # aware-since + 72 hours
+    assert "severity" in a
+
+
+def test_assess_with_a_bad_context_file_is_one_line(stored_scan: tuple[str, str], tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    db, scan_id = stored_scan
+    ctx = tmp_path / "context.yaml"
+    ctx.write_text("no_such_key: 1\n")
+    assert main(["assess", scan_id, "--db", db, "--context", str(ctx)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no_such_key" in err
+
+
+def test_bad_aware_since_is_a_usage_error(stored_scan: tuple[str, str],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    db, scan_id = stored_scan
+    assert main(["assess", scan_id, "--db", db, "--aware-since", "yesterday-ish"]) == 2
+    assert "ISO 8601" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["authority", "subjects"])
+def test_notify_writes_a_private_draft(kind: str, stored_scan: tuple[str, str], tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    db, scan_id = stored_scan
+    out = tmp_path / f"{kind}.md"
+    assert main(["notify", scan_id, "--kind", kind, "--db", db, "--output", str(out)]) == 0
+    text = out.read_text()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert "[[TO FILL" in text if kind == "authority" else "password" in text.lower()
+
+
+@pytest.mark.parametrize("fmt", ["html", "sarif"])
+def test_report_html_and_sarif(fmt: str, stored_scan: tuple[str, str],
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    db, scan_id = stored_scan
+    assert main(["report", scan_id, "--db", db, "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "html":
+        assert out.lstrip().lower().startswith("<!doctype html>") and "cases" in out
+    else:
+        assert json.loads(out)["version"] == "2.1.0"

@@ -62,8 +62,10 @@ def test_mask_never_contains_the_raw_value(entity: str, value: str) -> None:
 @given(st.emails())
 def test_mask_never_contains_an_email(value: str) -> None:
     masked = mask("EMAIL_ADDRESS", value)
+    local = value.rsplit("@", 1)[0]
     assert value not in masked
-    assert value.split("@")[0] not in masked or len(value.split("@")[0]) == 1
+    if len(local) > 1 and "*" not in local:
+        assert local not in masked
 
 
 def test_keyed_hash_is_hmac_sha256_hex() -> None:

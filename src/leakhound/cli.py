@@ -53,11 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Scan targets: host, host:port, http(s)://URL, CIDR, "
                                       "[IPv6]:port, or @FILE (one target a line, or an nmap -oX "
                                       "/ masscan -oJ export).")
-    scan.add_argument("targets", nargs="+", metavar="TARGET")
+    scan.add_argument("targets", nargs="*", metavar="TARGET")
     scan.add_argument("--sample", type=_positive_int, default=100, metavar="N",
                       help="documents read per index for PII detection (default 100; 0: none)")
     _db_option(scan)
-    _format_options(scan, ("terminal", "json", "jsonl", "markdown"))
+    _format_options(scan, ("terminal", "json", "jsonl", "markdown", "html", "sarif"))
     scan.add_argument("--fail-on", choices=("open", "exposed"),
                       help="exit 1 when an open (or open/partial: exposed) store is found")
     scan.add_argument("--concurrency", type=_positive_int, default=128, metavar="N",
@@ -78,18 +78,49 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--show-closed", action="store_true",
                       help="list closed and silent endpoints in the terminal table")
     scan.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    full = scan.add_argument_group("full depth (--depth full): read every document")
+    full.add_argument("--depth", choices=("sample", "full"), default="sample",
+                      help="sample: --sample documents per index (default); full: all of them")
+    full.add_argument("--index", action="append", default=[], metavar="PATTERN",
+                      help="indices to read in full, fnmatch pattern (repeatable; default: all "
+                           "non-system indices)")
+    full.add_argument("--slices", type=_positive_int, default=2, metavar="N",
+                      help="slices read in parallel per index (default 2)")
+    full.add_argument("--docs-rate", type=_positive_float, metavar="DOCS_PER_S",
+                      help="documents per second at most over the whole scan (default: no cap)")
+    full.add_argument("--batch", type=_positive_int, default=1000, metavar="N",
+                      help="documents per request and per checkpoint (default 1000)")
+    full.add_argument("--resume", metavar="SCAN_ID",
+                      help="continue an interrupted full scan from its checkpoints")
+    full.add_argument("--dask", metavar="tcp://HOST:8786",
+                      help="run slices as tasks on this Dask scheduler (leakhound[dask])")
 
     report = sub.add_parser("report", help="render a stored scan")
     report.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or 'last'")
     _db_option(report)
-    _format_options(report, ("terminal", "json", "jsonl", "markdown"))
+    _format_options(report, ("terminal", "json", "jsonl", "markdown", "html", "sarif"))
+
+    assess = sub.add_parser("assess", help="assess a stored scan as a personal data breach",
+                            description="ENISA severity and the GDPR Art. 33/34 decision aid, "
+                                        "each input shown with why; advice, not legal advice.")
+    assess.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or 'last'")
+    _db_option(assess)
+    _context_options(assess)
+    _format_options(assess, ("terminal", "json", "markdown", "html"))
+
+    notify = sub.add_parser("notify", help="draft a breach notification (Art. 33 / Art. 34)")
+    notify.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or 'last'")
+    notify.add_argument("--kind", choices=("authority", "subjects"), required=True)
+    _db_option(notify)
+    _context_options(notify)
+    _format_options(notify, ("markdown", "html"))
 
     detect = sub.add_parser("detect", help="find personal data in JSON lines",
                             description="Read JSON documents, one a line (stdin without FILE); "
                                         "write one JSON line per finding, values masked.")
     detect.add_argument("file", nargs="?", type=Path, metavar="FILE")
     detect.add_argument("--types", metavar="T1,T2",
-                        help="entity types to look for (default: all), e.g. EMAIL_ADDRESS,IP_ADDRESS")
+                        help="entity types (default: all), e.g. EMAIL_ADDRESS,IP_ADDRESS")
     detect.add_argument("--min-score", type=float, default=0.0, metavar="S",
                         help="report findings scoring at least S (0..1, default 0)")
     detect.add_argument("--workers", type=_positive_int, default=1, metavar="N",
@@ -118,8 +149,26 @@ def _db_option(p: argparse.ArgumentParser) -> None:
                    help="findings database (default: under the user's data directory)")
 
 
+def _when(text: str) -> Any:
+    from .assess import ContextError, parse_when
+
+    try:
+        return parse_when(text)
+    except ContextError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or date-time: {text!r}") from None
+
+
+def _context_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--context", type=Path, metavar="FILE",
+                   help="YAML file with what the data's owner knows (overrides the scanner's view)")
+    p.add_argument("--aware-since", type=_when, metavar="DATETIME",
+                   help="when the owner became aware (ISO 8601, UTC without offset; default: "
+                        "the end of the scan)")
+
+
 def _format_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
-    p.add_argument("--format", choices=formats, default="terminal")
+    p.add_argument("--format", choices=formats, default=formats[0])
     p.add_argument("--output", "-o", type=Path, metavar="FILE",
                    help="write the report here (created 0600) instead of stdout")
 
@@ -164,7 +213,10 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any]) -> None:
         return
     from .report import FORMATS
 
-    output = FORMATS[args.format](doc)
+    _write(args, FORMATS[args.format](doc))
+
+
+def _write(args: argparse.Namespace, output: str) -> None:
     if args.output:
         with _private_file(args.output) as fh:
             fh.write(output)
@@ -191,9 +243,36 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         limits=Limits(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
                       total_timeout=args.timeout, concurrency=max(1, args.concurrency),
                       rate=args.rate))
+    if args.depth == "full" or args.resume:
+        return _cmd_full_scan(args, options)
+    if not args.targets:
+        raise UsageError("the following arguments are required: TARGET")
     with _store(args) as store, ScanProgress(enabled=not args.no_progress) as progress:
         scan_id = run_scan(args.targets, options, store, max_hosts=args.max_hosts, yes=args.yes,
                            on_start=progress.start, on_progress=progress.advance)
+        doc = store.load(scan_id)
+    _emit(args, doc)
+    verdicts = {r["service"]["verdict"] for r in doc["results"]}
+    wanted = {"open"} if args.fail_on == "open" else {"open", "partial"}
+    return EXIT_FOUND if args.fail_on and verdicts & wanted else EXIT_OK
+
+
+def _cmd_full_scan(args: argparse.Namespace, options: Any) -> int:
+    from .fullscan import FullOptions, run_full_scan
+    from .progress import FullProgress
+
+    if args.resume and args.targets:
+        raise UsageError("--resume takes its targets from the stored scan: give no TARGET")
+    if not args.resume and not args.targets:
+        raise UsageError("the following arguments are required: TARGET")
+    if not args.slices:
+        raise UsageError("--slices must be at least 1")
+    full = FullOptions(indices=tuple(args.index), slices=args.slices, docs_rate=args.docs_rate,
+                       batch=max(1, args.batch), dask=args.dask)
+    with _store(args) as store, FullProgress(enabled=not args.no_progress) as progress:
+        scan_id = run_full_scan(args.targets, options, full, store, max_hosts=args.max_hosts,
+                                yes=args.yes, resume=args.resume, on_start=progress.start,
+                                on_docs=progress.docs)
         doc = store.load(scan_id)
     _emit(args, doc)
     verdicts = {r["service"]["verdict"] for r in doc["results"]}
@@ -227,6 +306,48 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with _store(args) as store:
         doc = store.load(args.scan_id)
     _emit(args, doc)
+    return EXIT_OK
+
+
+def _assessment(args: argparse.Namespace, doc: dict[str, Any]) -> Any:
+    from .assess import assess, load_context
+
+    context = load_context(args.context) if args.context else None
+    return assess(doc, context, args.aware_since)
+
+
+def _cmd_assess(args: argparse.Namespace) -> int:
+    from .assess import render
+
+    with _store(args) as store:
+        doc = store.load(args.scan_id)
+    assessment = _assessment(args, doc)
+    if args.format == "terminal":
+        from rich.console import Console
+
+        if args.output:
+            with _private_file(args.output) as fh:
+                render.render_terminal(assessment, Console(file=fh, width=120, no_color=True))
+        else:
+            render.render_terminal(assessment, Console())
+        return EXIT_OK
+    if args.format == "html":
+        from .report import html
+
+        _write(args, html.render(doc, assessment))
+    elif args.format == "json":
+        _write(args, render.render_json(assessment))
+    else:
+        _write(args, render.render_markdown(assessment))
+    return EXIT_OK
+
+
+def _cmd_notify(args: argparse.Namespace) -> int:
+    from .notify import notify
+
+    with _store(args) as store:
+        doc = store.load(args.scan_id)
+    _write(args, notify(doc, _assessment(args, doc), kind=args.kind, fmt=args.format))
     return EXIT_OK
 
 
@@ -266,5 +387,6 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"scan": _cmd_scan, "detect": _cmd_detect, "report": _cmd_report, "scans": _cmd_scans,
+_COMMANDS = {"scan": _cmd_scan, "detect": _cmd_detect, "report": _cmd_report,
+             "assess": _cmd_assess, "notify": _cmd_notify, "scans": _cmd_scans,
              "purge": _cmd_purge, "lab": _cmd_lab}

@@ -137,11 +137,82 @@ class Sample:
 
 
 @dataclass(frozen=True, slots=True)
+class Distinct:
+    """A count of distinct values: exact, or a HyperLogLog estimate with its ~95% bounds."""
+
+    estimate: int
+    lower: int  # equal to estimate when exact
+    upper: int
+    exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FullField:
+    """One PII type in one field over a full read."""
+
+    path: str
+    docs: int  # documents carrying the type in this field
+    distinct: Distinct  # distinct normalised values in this field
+
+
+@dataclass(frozen=True, slots=True)
+class FullPii:
+    """One PII type over every document read: how many carry it, how many distinct values."""
+
+    entity_type: str
+    docs: int
+    distinct: Distinct
+    fields: tuple[FullField, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """Distinct people: the largest distinct count of one identifying type in one field."""
+
+    entity_type: str  # e.g. EMAIL_ADDRESS
+    field: str  # e.g. customer.email
+    distinct: Distinct
+
+
+@dataclass(frozen=True, slots=True)
+class YearCount:
+    """Documents whose main date falls in one year."""
+
+    year: int
+    docs: int
+
+
+@dataclass(frozen=True, slots=True)
+class FullRead:
+    """What reading every document of one index (``--depth full``) found."""
+
+    method: str  # "pit" (point in time + search_after) or "scroll"
+    slices: int
+    docs: int  # documents read
+    pii: tuple[FullPii, ...] = ()
+    people: People | None = None
+    years: tuple[YearCount, ...] = ()  # by the index's main date field
+    pii_fields: tuple[str, ...] = ()  # every field carrying some PII type
+    complete: bool = True  # False: the read stopped early (see error)
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FullTotals:
+    """A full read over all the indices of one endpoint, people counted once across them."""
+
+    docs: int
+    pii: tuple[FullPii, ...] = ()
+    people: People | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class IndexResult:
-    """An index with what its sample revealed."""
+    """An index with what its sample (or its full read) revealed."""
 
     index: Index
     sample: Sample | None = None
+    full: FullRead | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +223,7 @@ class TargetResult:
     indices: tuple[IndexResult, ...] = ()
     inventory_error: str | None = None
     indices_truncated: int = 0  # indices listed but not inventoried (over the cap)
+    full: FullTotals | None = None  # --depth full: totals over the indices read
 
 
 def to_dict(value: object) -> dict[str, object]:

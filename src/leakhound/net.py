@@ -250,7 +250,10 @@ class Http:
             location = response.headers.get("location")
             if response.status not in (301, 302, 303, 307, 308) or not location:
                 return response
-            target = urljoin(url, location)
+            try:
+                target = urljoin(url, location)
+            except ValueError:  # httpx accepts some Locations urljoin refuses ("http://]/")
+                return response
             if not _same_origin(url, target):
                 return response  # never followed: the prober reports it
             if response.status == 303:
@@ -389,11 +392,30 @@ def _connect_error(exc: httpx.ConnectError) -> NetError:
     return ConnectError(text)
 
 
-def rules(kind: str, pairs: Iterable[tuple[str, str]]) -> AllowList:
-    """Build an allow-list; refuses any method that could write, except POST to read APIs."""
+# The only paths DELETE may ever reach: releasing a search context the scan itself opened
+# (point in time, scroll). Deleting anything else would be a write.
+RELEASE_SUFFIXES = ("/_pit", "/_search/point_in_time", "/_search/scroll")
+
+
+def rules(kind: str, pairs: Iterable[tuple[str, str]], *,
+          releases: Iterable[str] = ()) -> AllowList:
+    """Build an allow-list; refuses any method that could write, except POST to read APIs.
+
+    ``releases`` are path patterns where DELETE frees a search context we opened; each must
+    end with one of RELEASE_SUFFIXES (literally), so no pattern can reach an index or a document.
+    """
     built = []
     for method, path in pairs:
         if method not in READ_METHODS and method != "POST":
             raise ValueError(f"{method} is not a read method")
         built.append(AllowRule(method, path))
+    for path in releases:
+        if not path.endswith(RELEASE_SUFFIXES):
+            raise ValueError(f"{path!r} is not a search-context release path")
+        built.append(AllowRule("DELETE", path))
     return AllowList(kind, tuple(built))
+
+
+def is_release(method: str, path: str) -> bool:
+    """Whether a request releases a search context (the one DELETE a scan may send)."""
+    return method == "DELETE" and path.rstrip("/").endswith(RELEASE_SUFFIXES)

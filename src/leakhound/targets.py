@@ -34,7 +34,10 @@ class TargetSpec:
 
 
 def _port(text: str, spec: str) -> int:
-    port = int(text)
+    try:
+        port = int(text)
+    except ValueError:  # scanner exports are untrusted: "x", "None", "1.5"
+        raise TargetError(f"bad port in target {spec!r}") from None
     if not 1 <= port <= 65535:
         raise TargetError(f"port out of range in target {spec!r}")
     return port
@@ -151,8 +154,8 @@ def _parse_masscan(text: str, origin: str) -> list[TargetSpec]:
     for row in data:
         if not isinstance(row, dict):
             continue
-        ip = row.get("ip")
-        for p in row.get("ports") or ():
+        ip, ports = row.get("ip"), row.get("ports")
+        for p in ports if isinstance(ports, list) else ():
             if isinstance(p, dict) and p.get("status", "open") == "open" and isinstance(ip, str):
                 host = _host(ip, origin)
                 specs.append(TargetSpec(f"{ip}:{p.get('port')}",

@@ -43,21 +43,38 @@ def builder(folder: Path) -> Build:
     """``build(Ix(...), ..., verdict=Verdict.OPEN, host=...)`` -> the stored scan document."""
     counter = iter(range(1000))
 
-    def build(*indices: Ix, verdict: Verdict = Verdict.OPEN,
-              host: str = "198.51.100.7") -> dict[str, Any]:
+    def build(
+        *indices: Ix, verdict: Verdict = Verdict.OPEN, host: str = "198.51.100.7"
+    ) -> dict[str, Any]:
         ep = Endpoint(host, 9200)
-        svc = Service(ep, ep.url("http"), "elasticsearch", verdict,
-                      "_cat/indices, _search answer without credentials",
-                      Fingerprint(product="opensearch", version="2.19.1"))
+        svc = Service(
+            ep,
+            ep.url("http"),
+            "elasticsearch",
+            verdict,
+            "_cat/indices, _search answer without credentials",
+            Fingerprint(product="opensearch", version="2.19.1"),
+        )
         results = []
         for ix in indices:
             pii = tuple(
                 PiiSummary(t, d, (PiiField(f"doc.{t.lower()}", d),), (), distinct)
-                for t, (d, distinct) in ix.pii.items())
-            index = Index(ix.name, ix.docs, 4096, "green", "open", False, False,
-                          date_field="created_at" if ix.date_min else None,
-                          date_min=ix.date_min, date_max=ix.date_max,
-                          compromised=ix.compromised, compromise_reasons=ix.reasons)
+                for t, (d, distinct) in ix.pii.items()
+            )
+            index = Index(
+                ix.name,
+                ix.docs,
+                4096,
+                "green",
+                "open",
+                False,
+                False,
+                date_field="created_at" if ix.date_min else None,
+                date_min=ix.date_min,
+                date_max=ix.date_max,
+                compromised=ix.compromised,
+                compromise_reasons=ix.reasons,
+            )
             sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
             results.append(IndexResult(index, sample))
         with SqliteStore(folder / f"f{next(counter)}.db") as store:

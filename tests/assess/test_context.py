@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,30 +60,44 @@ def test_empty_file_is_an_empty_context(tmp_path: Path) -> None:
     assert load_context(write(tmp_path, "# nothing yet\n")).controller is None
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    pytest.param("controler: x\n", "unknown key 'controler'", id="typo-in-key"),
-    pytest.param("- a\n- b\n", "must be a mapping", id="not-a-mapping"),
-    pytest.param("data_encrypted: maybe\n", "data_encrypted: expected true or false",
-                 id="not-a-flag"),
-    pytest.param("data_processing_context: 5\n", "must be 1, 2, 3 or 4", id="dpc-off-scale"),
-    pytest.param("data_processing_context: {adjustment: 4}\n", "from -3 to +3",
-                 id="adjustment-off-scale"),
-    pytest.param("ease_of_identification: 0.6\n", "negligible, limited, significant or maximum",
-                 id="ei-off-scale"),
-    pytest.param("circumstances: {confidentiality: leaked}\n",
-                 "circumstances.confidentiality: must be one of none (0), known (0.25)",
-                 id="cb-word-unknown"),
-    pytest.param("circumstances: {secrecy: 1}\n", "unknown key 'secrecy'", id="cb-key-unknown"),
-    pytest.param("third_party_access: maybe\n", "none, known, unknown, confirmed",
-                 id="access-word-unknown"),
-    pytest.param("exposure_started: last spring\n", "not an ISO 8601 date", id="bad-date"),
-    pytest.param("data_subjects: -3\n", "whole number of people", id="negative-people"),
-    pytest.param("measures_taken: {a: 1}\n", "expected a list of text", id="measures-mapping"),
-    pytest.param("controller: [1, 2]\n", "controller: expected text", id="controller-list"),
-    pytest.param("controller: a: b\n", "line 1: not valid YAML", id="broken-yaml"),
-])
-def test_bad_context_is_one_line_naming_file_and_key(tmp_path: Path, text: str,
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("controler: x\n", "unknown key 'controler'", id="typo-in-key"),
+        pytest.param("- a\n- b\n", "must be a mapping", id="not-a-mapping"),
+        pytest.param(
+            "data_encrypted: maybe\n", "data_encrypted: expected true or false", id="not-a-flag"
+        ),
+        pytest.param("data_processing_context: 5\n", "must be 1, 2, 3 or 4", id="dpc-off-scale"),
+        pytest.param(
+            "data_processing_context: {adjustment: 4}\n", "from -3 to +3", id="adjustment-off-scale"
+        ),
+        pytest.param(
+            "ease_of_identification: 0.6\n",
+            "negligible, limited, significant or maximum",
+            id="ei-off-scale",
+        ),
+        pytest.param(
+            "circumstances: {confidentiality: leaked}\n",
+            "circumstances.confidentiality: must be one of none (0), known (0.25)",
+            id="cb-word-unknown",
+        ),
+        pytest.param("circumstances: {secrecy: 1}\n", "unknown key 'secrecy'", id="cb-key-unknown"),
+        pytest.param(
+            "third_party_access: maybe\n",
+            "none, known, unknown, confirmed",
+            id="access-word-unknown",
+        ),
+        pytest.param("exposure_started: last spring\n", "not an ISO 8601 date", id="bad-date"),
+        pytest.param("data_subjects: -3\n", "whole number of people", id="negative-people"),
+        pytest.param("measures_taken: {a: 1}\n", "expected a list of text", id="measures-mapping"),
+        pytest.param("controller: [1, 2]\n", "controller: expected text", id="controller-list"),
+        pytest.param("controller: a: b\n", "line 1: not valid YAML", id="broken-yaml"),
+    ],
+)
+def test_bad_context_is_one_line_naming_file_and_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ContextError) as err:
         load_context(path)
@@ -102,11 +117,24 @@ def test_huge_file_is_refused(tmp_path: Path) -> None:
         load_context(write(tmp_path, "controller: " + "x" * (1 << 20) + "\n"))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    pytest.param("2024-04-10", datetime(2024, 4, 10, tzinfo=UTC), id="date-is-utc-midnight"),
-    pytest.param("2024-04-10T09:00Z", datetime(2024, 4, 10, 9, tzinfo=UTC), id="zulu"),
-    pytest.param("2024-04-10 11:00+02:00", datetime(2024, 4, 10, 9, tzinfo=UTC), id="offset"),
-    pytest.param("2024-04-10T09:00", datetime(2024, 4, 10, 9, tzinfo=UTC), id="naive-is-utc"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("2024-04-10", datetime(2024, 4, 10, tzinfo=UTC), id="date-is-utc-midnight"),
+        pytest.param("2024-04-10T09:00Z", datetime(2024, 4, 10, 9, tzinfo=UTC), id="zulu"),
+        pytest.param("2024-04-10 11:00+02:00", datetime(2024, 4, 10, 9, tzinfo=UTC), id="offset"),
+        pytest.param("2024-04-10T09:00", datetime(2024, 4, 10, 9, tzinfo=UTC), id="naive-is-utc"),
+    ],
+)
 def test_parse_when(text: str, expected: datetime) -> None:
     assert parse_when(text) == expected
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    from leakhound.assess import context
+
+    doc = context.__doc__ or ""
+    example = textwrap.dedent(doc.split("Example::", 1)[1])
+    ctx = load_context(write(tmp_path, example))
+    assert ctx.third_party_access == "unknown"
+    assert ctx.circumstances.malicious == 0.5

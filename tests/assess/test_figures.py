@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from scans import Build, Ix
 
 from leakhound.assess import Method, assess, records_by_year
+from leakhound.models import (
+    Distinct,
+    Endpoint,
+    FullField,
+    FullPii,
+    FullRead,
+    FullTotals,
+    Index,
+    IndexResult,
+    People,
+    Service,
+    TargetResult,
+    Verdict,
+    YearCount,
+)
+from leakhound.store import SqliteStore
 
 
 def test_people_are_extrapolated_from_the_sample(build_scan: Build) -> None:
     # 80 distinct e-mails in 100 sampled documents of 1,000: about 800 people.
-    a = assess(build_scan(Ix("crm", docs=1000, sampled=100,
-                             pii={"EMAIL_ADDRESS": (90, 80), "IP_ADDRESS": (100, 95)})))
+    a = assess(
+        build_scan(
+            Ix(
+                "crm",
+                docs=1000,
+                sampled=100,
+                pii={"EMAIL_ADDRESS": (90, 80), "IP_ADDRESS": (100, 95)},
+            )
+        )
+    )
     people = a.data_subjects
     assert people.method is Method.ESTIMATE
     assert people.value == 800
@@ -26,8 +52,12 @@ def test_people_are_exact_when_the_whole_index_was_read(build_scan: Build) -> No
 
 def test_people_add_up_over_indices_and_lean_high(build_scan: Build) -> None:
     # 2019: 50 distinct / 100 sampled of 400 -> 200; 2020: 30 / 100 of 1,000 -> 300.
-    a = assess(build_scan(Ix("c-2019", docs=400, pii={"EMAIL_ADDRESS": (60, 50)}),
-                          Ix("c-2020", docs=1000, pii={"PERSON": (60, 30)})))
+    a = assess(
+        build_scan(
+            Ix("c-2019", docs=400, pii={"EMAIL_ADDRESS": (60, 50)}),
+            Ix("c-2020", docs=1000, pii={"PERSON": (60, 30)}),
+        )
+    )
     assert a.data_subjects.value == 500
     assert a.data_subjects.low == 50
     assert "leans high" in a.data_subjects.basis
@@ -45,29 +75,58 @@ def test_owner_stated_number_of_people_wins(build_scan: Build) -> None:
 
 
 def test_records_count_documents_of_indices_with_personal_data(build_scan: Build) -> None:
-    a = assess(build_scan(Ix("crm", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
-                          Ix("metrics", docs=50000, pii={}),
-                          Ix("secrets", docs=7, pii={"SECRET": (1, 1)})))
+    a = assess(
+        build_scan(
+            Ix("crm", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
+            Ix("metrics", docs=50000, pii={}),
+            Ix("secrets", docs=7, pii={"SECRET": (1, 1)}),
+        )
+    )
     assert a.records.value == 1000
     assert a.records.method is Method.EXACT
 
 
 def test_date_range_spans_indices_with_personal_data(build_scan: Build) -> None:
-    a = assess(build_scan(
-        Ix("c-2019", pii={"EMAIL_ADDRESS": (1, 1)}, date_min="2019-01-02T00:00:00.000Z",
-           date_max="2019-12-30T00:00:00.000Z"),
-        Ix("c-2021", pii={"EMAIL_ADDRESS": (1, 1)}, date_min="2021-03-01T10:00:00+02:00",
-           date_max="2021-06-01"),
-        Ix("metrics", date_min="2010-01-01", date_max="2030-01-01")))
+    a = assess(
+        build_scan(
+            Ix(
+                "c-2019",
+                pii={"EMAIL_ADDRESS": (1, 1)},
+                date_min="2019-01-02T00:00:00.000Z",
+                date_max="2019-12-30T00:00:00.000Z",
+            ),
+            Ix(
+                "c-2021",
+                pii={"EMAIL_ADDRESS": (1, 1)},
+                date_min="2021-03-01T10:00:00+02:00",
+                date_max="2021-06-01",
+            ),
+            Ix("metrics", date_min="2010-01-01", date_max="2030-01-01"),
+        )
+    )
     assert a.date_range == ("2019-01-02", "2021-06-01")
 
 
 def test_records_by_year_spread_over_each_index_range(build_scan: Build) -> None:
     # 730 documents over 2019-07-02 .. 2020-07-01 (366 days: 183 in 2019, 183 in 2020).
-    a = assess(build_scan(Ix("c", docs=732, pii={"EMAIL_ADDRESS": (1, 1)},
-                             date_min="2019-07-02", date_max="2020-07-01"),
-                          Ix("d", docs=10, pii={"EMAIL_ADDRESS": (1, 1)},
-                             date_min="2021-05-01", date_max="2021-05-02")))
+    a = assess(
+        build_scan(
+            Ix(
+                "c",
+                docs=732,
+                pii={"EMAIL_ADDRESS": (1, 1)},
+                date_min="2019-07-02",
+                date_max="2020-07-01",
+            ),
+            Ix(
+                "d",
+                docs=10,
+                pii={"EMAIL_ADDRESS": (1, 1)},
+                date_min="2021-05-01",
+                date_max="2021-05-02",
+            ),
+        )
+    )
     assert records_by_year(a.indices) == [(2019, 366), (2020, 366), (2021, 10)]
 
 
@@ -82,3 +141,71 @@ def test_exposure_window_from_owner_and_history(build_scan: Build) -> None:
     assert b.exposure.started_text == "2024-03-01"
     assert b.exposure.ended_text == "2024-04-12T09:30:00+00:00"
     assert not any(s.startswith("Close access") for s in b.next_steps)
+
+
+def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
+    # A --depth full read: people counted once across the endpoint's indices (exact), and
+    # documents per year counted, not spread.
+    exact = Distinct(1234, 1234, 1234, True)
+    hll = Distinct(50_000, 48_000, 52_000, False)
+    crm = Index(
+        "crm", 5000, 1, "green", "open", False, False, date_min="2019-01-01", date_max="2020-12-31"
+    )
+    logs = Index("shop-2020", 70_000, 1, "green", "open", False, False)
+    full_crm = FullRead(
+        "pit",
+        1,
+        5000,
+        (FullPii("EMAIL_ADDRESS", 4990, exact, (FullField("email", 4990, exact),)),),
+        People("EMAIL_ADDRESS", "email", exact),
+        (YearCount(2019, 1000), YearCount(2020, 4000)),
+    )
+    full_shop = FullRead(
+        "pit",
+        2,
+        70_000,
+        (FullPii("EMAIL_ADDRESS", 70_000, hll, (FullField("buyer.email", 70_000, hll),)),),
+        People("EMAIL_ADDRESS", "buyer.email", hll),
+    )
+    ep = Endpoint("198.51.100.7", 9200)
+    svc = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "open")
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(
+            scan_id,
+            TargetResult(
+                svc, (IndexResult(crm, None, full_crm), IndexResult(logs, None, full_shop))
+            ),
+        )
+        doc = store.load(scan_id)
+    a = assess(doc)
+    crm_ix = next(i for i in a.indices if i.name == "crm")
+    assert (crm_ix.subjects.value, crm_ix.subjects.method) == (1234, Method.EXACT)
+    shop_ix = next(i for i in a.indices if i.name == "shop-2020")
+    assert (shop_ix.subjects.low, shop_ix.subjects.high) == (48_000, 52_000)
+    assert "HyperLogLog" in shop_ix.subjects.basis
+    assert a.data_subjects.value == 51_234  # per-index counts added (no endpoint total)
+    assert records_by_year(a.indices)[:2] == [(2019, 1000), (2020, 4000)]
+
+    # With the endpoint's totals, each person counts once across its indices.
+    with SqliteStore(tmp_path / "g.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(
+            scan_id,
+            TargetResult(
+                svc,
+                (IndexResult(crm, None, full_crm), IndexResult(logs, None, full_shop)),
+                full=FullTotals(
+                    75_000,
+                    (),
+                    People("EMAIL_ADDRESS", "email", Distinct(50_500, 49_000, 52_000, False)),
+                ),
+            ),
+        )
+        b = assess(store.load(scan_id))
+    assert (b.data_subjects.value, b.data_subjects.low, b.data_subjects.high) == (
+        50_500,
+        49_000,
+        52_000,
+    )
+    assert "counted once" in b.data_subjects.basis

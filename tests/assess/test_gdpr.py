@@ -10,12 +10,12 @@ from leakhound.assess import Duty, assess
 from leakhound.models import Verdict
 
 AWARE = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
-SHOP = Ix("shop-orders", pii={"EMAIL_ADDRESS": (95, 90), "PERSON": (95, 88),
-                              "CREDIT_CARD": (60, 60)})
+SHOP = Ix(
+    "shop-orders", pii={"EMAIL_ADDRESS": (95, 90), "PERSON": (95, 88), "CREDIT_CARD": (60, 60)}
+)
 
 
-def test_emails_names_and_cards_open_to_the_internet_need_art_33_and_34(
-        build_scan: Build) -> None:
+def test_emails_names_and_cards_open_to_the_internet_need_art_33_and_34(build_scan: Build) -> None:
     # SE = 3 × 1 + 0.5 = 3.5: high -> notify the authority and the people.
     a = assess(build_scan(SHOP), None, AWARE, now=AWARE + timedelta(hours=5))
     assert a.authority.duty is Duty.REQUIRED
@@ -39,8 +39,9 @@ def test_encrypted_data_needs_no_art_34(build_scan: Build) -> None:
 def test_encrypted_data_lost_to_ransom_still_notifiable_but_no_art_34(build_scan: Build) -> None:
     # A ransom adds availability (0.25) and malice (0.5): SE = 3 × 1 + 1.25 = 4.25, very high.
     # Encrypted data: Art. 33 still due (availability is lost), Art. 34(3)(a) applies.
-    doc = build_scan(SHOP, Ix("how_to_recover", docs=1, sampled=1, compromised=True,
-                              reasons=("ransom note",)))
+    doc = build_scan(
+        SHOP, Ix("how_to_recover", docs=1, sampled=1, compromised=True, reasons=("ransom note",))
+    )
     a = assess(doc, {"data_encrypted": True}, AWARE, now=AWARE)
     assert a.severity.score == 4.25
     assert a.authority.duty is Duty.REQUIRED
@@ -49,8 +50,10 @@ def test_encrypted_data_lost_to_ransom_still_notifiable_but_no_art_34(build_scan
 
 
 def test_measures_that_remove_the_high_risk_art_34_3_b(build_scan: Build) -> None:
-    ctx = {"high_risk_mitigated": True,
-           "measures_taken": ["all exposed cards cancelled and reissued by the issuer"]}
+    ctx = {
+        "high_risk_mitigated": True,
+        "measures_taken": ["all exposed cards cancelled and reissued by the issuer"],
+    }
     a = assess(build_scan(SHOP), ctx, AWARE, now=AWARE)
     assert a.authority.duty is Duty.REQUIRED
     assert a.subjects.duty is Duty.NOT_REQUIRED
@@ -66,16 +69,21 @@ def test_disproportionate_effort_means_public_communication(build_scan: Build) -
 def test_ip_addresses_with_low_identifiability_may_not_be_notifiable(build_scan: Build) -> None:
     # SE = 2 × 0.25 + 0.5 = 1.0: low -> Art. 33's "unlikely to result in a risk" exception
     # may apply; the controller must document it.
-    a = assess(build_scan(Ix("access-logs", pii={"IP_ADDRESS": (100, 12)})), None, AWARE,
-               now=AWARE)
+    a = assess(build_scan(Ix("access-logs", pii={"IP_ADDRESS": (100, 12)})), None, AWARE, now=AWARE)
     assert a.authority.duty is Duty.LIKELY_NOT_REQUIRED
     assert a.subjects.duty is Duty.NOT_REQUIRED
     assert any("33(5)" in r for r in a.authority.reasons)
 
 
 def test_medium_severity_notifies_the_authority_only(build_scan: Build) -> None:
-    a = assess(build_scan(Ix("payouts", pii={"IBAN_CODE": (50, 50), "PERSON": (50, 50),
-                                             "LOCATION": (50, 48)})), None, AWARE, now=AWARE)
+    a = assess(
+        build_scan(
+            Ix("payouts", pii={"IBAN_CODE": (50, 50), "PERSON": (50, 50), "LOCATION": (50, 48)})
+        ),
+        None,
+        AWARE,
+        now=AWARE,
+    )
     assert a.severity.score == 2.5
     assert a.authority.duty is Duty.REQUIRED
     assert a.subjects.duty is Duty.NOT_REQUIRED

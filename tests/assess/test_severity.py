@@ -44,8 +44,14 @@ def test_emails_names_and_cards_are_high(build_scan: Build) -> None:
     # E-mails and names: simple (1); card numbers: financial (3). Highest: DPC = 3.
     # E-mail (and name with e-mail) identifies fully: EI = 1. Open store: CB = 0.5.
     # SE = 3 × 1 + 0.5 = 3.5 -> high.
-    a = assess(build_scan(Ix("shop-orders", pii={
-        "EMAIL_ADDRESS": (95, 90), "PERSON": (95, 88), "CREDIT_CARD": (60, 60)})))
+    a = assess(
+        build_scan(
+            Ix(
+                "shop-orders",
+                pii={"EMAIL_ADDRESS": (95, 90), "PERSON": (95, 88), "CREDIT_CARD": (60, 60)},
+            )
+        )
+    )
     s = a.severity
     assert (s.dpc.value, s.ei.value, s.cb) == (3, 1.0, 0.5)
     assert s.score == 3.5
@@ -58,8 +64,11 @@ def test_bank_accounts_without_details_are_lowered_by_one(build_scan: Build) -> 
     # further details"): 2. Names + addresses: simple (1). DPC = max(2, 1) = 2.
     # A name together with an address points at one person: EI = 1. CB = 0.5.
     # SE = 2 × 1 + 0.5 = 2.5 -> medium.
-    a = assess(build_scan(Ix("payouts", pii={
-        "IBAN_CODE": (50, 50), "PERSON": (50, 50), "LOCATION": (50, 48)})))
+    a = assess(
+        build_scan(
+            Ix("payouts", pii={"IBAN_CODE": (50, 50), "PERSON": (50, 50), "LOCATION": (50, 48)})
+        )
+    )
     s = a.severity
     assert (s.dpc.value, s.ei.value) == (2, 1.0)
     assert s.score == 2.5
@@ -86,13 +95,25 @@ def test_ransomed_store_adds_availability_and_malice(build_scan: Build) -> None:
     # confidentiality +0.5; data may be deleted: availability +0.25 (temporary, until
     # restored); intentional harm: malicious +0.5; integrity 0 (no altered record known).
     # CB = 0.5 + 0 + 0.25 + 0.5 = 1.25. SE = 1 × 1 + 1.25 = 2.25 -> medium.
-    a = assess(build_scan(
-        Ix("customers", pii={"EMAIL_ADDRESS": (90, 90)}),
-        Ix("read_me_to_recover", docs=1, sampled=1, compromised=True,
-           reasons=("index name looks like a ransom note",))))
+    a = assess(
+        build_scan(
+            Ix("customers", pii={"EMAIL_ADDRESS": (90, 90)}),
+            Ix(
+                "read_me_to_recover",
+                docs=1,
+                sampled=1,
+                compromised=True,
+                reasons=("index name looks like a ransom note",),
+            ),
+        )
+    )
     s = a.severity
-    assert (s.confidentiality.value, s.integrity.value, s.availability.value,
-            s.malicious.value) == (0.5, 0.0, 0.25, 0.5)
+    assert (
+        s.confidentiality.value,
+        s.integrity.value,
+        s.availability.value,
+        s.malicious.value,
+    ) == (0.5, 0.0, 0.25, 0.5)
     assert s.score == 2.25
     assert s.level is Level.MEDIUM
     assert any("ransom" in w for w in s.malicious.why)
@@ -116,22 +137,24 @@ def test_owner_sets_every_input(build_scan: Build) -> None:
     ctx = {
         "data_processing_context": 4,
         "ease_of_identification": "limited",
-        "circumstances": {"confidentiality": "known", "availability": "permanent",
-                          "malicious": True, "reason": "forensics report 2024-04"},
+        "circumstances": {
+            "confidentiality": "known",
+            "availability": "permanent",
+            "malicious": True,
+            "reason": "forensics report 2024-04",
+        },
     }
     a = assess(build_scan(Ix("x", pii={"EMAIL_ADDRESS": (1, 1)})), ctx)
     s = a.severity
     assert (s.dpc.value, s.ei.value, s.cb, s.score) == (4, 0.5, 1.25, 3.25)
-    assert all(c.overridden for c in (s.dpc, s.ei, s.confidentiality, s.availability,
-                                      s.malicious))
+    assert all(c.overridden for c in (s.dpc, s.ei, s.confidentiality, s.availability, s.malicious))
     assert not s.integrity.overridden
 
 
 def test_no_third_party_access_removes_confidentiality_score(build_scan: Build) -> None:
     # Logs show no access but ours: "exposed without evidence of unlawful processing", 0.
     # SE = 1 × 1 + 0 = 1.
-    a = assess(build_scan(Ix("c", pii={"EMAIL_ADDRESS": (9, 9)})),
-               {"third_party_access": "none"})
+    a = assess(build_scan(Ix("c", pii={"EMAIL_ADDRESS": (9, 9)})), {"third_party_access": "none"})
     assert a.severity.confidentiality.value == 0
     assert a.severity.score == 1.0
 
@@ -149,13 +172,16 @@ def test_private_address_is_pointed_out(build_scan: Build) -> None:
     assert any("not a public address" in w for w in a.severity.confidentiality.why)
 
 
-@pytest.mark.parametrize(("score", "level"), [
-    pytest.param(1.99, Level.LOW, id="below-2-low"),
-    pytest.param(2.0, Level.MEDIUM, id="2-is-medium"),
-    pytest.param(3.0, Level.HIGH, id="3-is-high"),
-    pytest.param(3.99, Level.HIGH, id="below-4-high"),
-    pytest.param(4.0, Level.VERY_HIGH, id="4-is-very-high"),
-    pytest.param(6.0, Level.VERY_HIGH, id="max-very-high"),
-])
+@pytest.mark.parametrize(
+    ("score", "level"),
+    [
+        pytest.param(1.99, Level.LOW, id="below-2-low"),
+        pytest.param(2.0, Level.MEDIUM, id="2-is-medium"),
+        pytest.param(3.0, Level.HIGH, id="3-is-high"),
+        pytest.param(3.99, Level.HIGH, id="below-4-high"),
+        pytest.param(4.0, Level.VERY_HIGH, id="4-is-very-high"),
+        pytest.param(6.0, Level.VERY_HIGH, id="max-very-high"),
+    ],
+)
 def test_severity_level_boundaries(score: float, level: Level) -> None:
     assert level_of(score) is level

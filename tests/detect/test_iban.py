@@ -6,7 +6,7 @@ import pytest
 
 from .util import found, hits
 
-I = "IBAN_CODE"
+IB = "IBAN_CODE"
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,7 @@ I = "IBAN_CODE"
     ],
 )
 def test_ibans_are_found(text: str, iban: str) -> None:
-    result = hits(text, I)
+    result = hits(text, IB)
     assert [text[h.start : h.end] for h in result] == [iban]
     assert result[0].normalized == iban.replace(" ", "")
 
@@ -47,9 +47,9 @@ def test_ibans_are_found(text: str, iban: str) -> None:
     ],
 )
 def test_non_ibans_are_not_found(text: str) -> None:
-    assert found(text, I) == []
+    assert found(text, IB) == []
 
 
 def test_masked_iban_keeps_only_the_country() -> None:
-    (h,) = hits("IBAN DE89 3704 0044 0532 0130 00", I)
+    (h,) = hits("IBAN DE89 3704 0044 0532 0130 00", IB)
     assert h.masked == "DE***"

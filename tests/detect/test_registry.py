@@ -6,16 +6,17 @@ import pkgutil
 
 import leakhound.detect as detect_pkg
 from leakhound.detect.base import Detector
-from leakhound.detect.registry import DETECTORS, by_id
+from leakhound.detect.registry import DETECTORS, OPTIONAL_MODULES, by_id
 
 # Modules of leakhound.detect that are plumbing, not detectors.
-SUPPORT = {"base", "context", "hints", "jsonl", "registry", "scan", "subjects", "ner"}
+SUPPORT = {"base", "context", "hints", "jsonl", "registry", "scan", "subjects"}
 
 
 def test_every_detector_module_is_registered() -> None:
     modules = {m.name for m in pkgutil.iter_modules(detect_pkg.__path__)} - SUPPORT
     registered = {type(d).__module__.rsplit(".", 1)[1] for d in DETECTORS}
-    assert modules == registered
+    assert modules == registered | set(OPTIONAL_MODULES)
+    assert not registered & set(OPTIONAL_MODULES)
 
 
 def test_detector_ids_are_unique_and_name_their_module() -> None:
@@ -31,3 +32,23 @@ def test_detectors_follow_the_contract() -> None:
         assert d.entities and all(e.isupper() and " " not in e for e in d.entities)
         assert by_id(d.id) is d
         assert type(d).__name__.endswith("Detector")
+
+
+def test_by_id_refuses_unknown_ids() -> None:
+    import pytest
+
+    with pytest.raises(KeyError):
+        by_id("shoe_size")
+
+
+def test_public_api_is_small_and_explicit() -> None:
+    assert sorted(detect_pkg.__all__) == [
+        "Hit",
+        "SubjectCount",
+        "SubjectCounter",
+        "entity_types",
+        "run_jsonl",
+        "scan_document",
+    ]
+    for name in detect_pkg.__all__:
+        assert getattr(detect_pkg, name).__doc__

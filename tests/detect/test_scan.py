@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leakhound.detect import Hit, entity_types, scan_document
 
@@ -97,3 +99,129 @@ def test_deeply_nested_document_is_walked() -> None:
         doc = {"a": doc}
     (h,) = scan_document(doc)
     assert h.path == ".".join(["a"] * 200)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Windows 10 build 10.0.19045.2965", id="windows-build"),
+        pytest.param("build 22631.3296", id="windows-build-short"),
+        pytest.param("KB5034441 failed", id="kb-article"),
+        pytest.param("HRESULT 0x80070005", id="hresult"),
+        pytest.param("crc32 0xDEADBEEF", id="hex-code"),
+        pytest.param("id 1234567812345678", id="16-digit-non-luhn-id"),
+        pytest.param("ref 9876543210987654", id="16-digit-ref"),
+        pytest.param("2024-03-05T10:22:01.123Z", id="iso-timestamp"),
+        pytest.param("2024-03-05 10:22:01,123 INFO started", id="log-timestamp"),
+        pytest.param("took 1709634121000 ms", id="epoch-millis"),
+        pytest.param("version 2.14.10.120", id="version"),
+        pytest.param("v1.2.3.4", id="v-version"),
+        pytest.param("Chrome/120.0.6099.109 Safari/537.36", id="user-agent"),
+        pytest.param("OID 1.3.6.1.4.1.311.21.8", id="oid"),
+        pytest.param("SN: 4829-1739-5521", id="serial-dashed"),
+        pytest.param("serial number C02XK1JHJG5J", id="serial-alnum"),
+        pytest.param("order #100234567", id="order-hash"),
+        pytest.param("invoice INV-2024-000123", id="invoice"),
+        pytest.param("tracking 1Z999AA10123456784", id="tracking"),
+        pytest.param("EAN 4006381333931", id="ean"),
+        pytest.param("ISBN 978-3-16-148410-0", id="isbn"),
+        pytest.param("IMEI 490154203237518", id="imei"),
+        pytest.param("uuid 550e8400-e29b-41d4-a716-446655440000", id="uuid"),
+        pytest.param("commit 9fceb02d0ae598e95dc970b74767f19372d61af8", id="git-sha"),
+        pytest.param("MAC 00:1A:2B:3C:4D:5E", id="mac"),
+        pytest.param("amount 1234567.89 and $1,234,567.89", id="amounts"),
+        pytest.param("port 8080 listening on 0.0.0.0", id="bind-address"),
+        pytest.param("logged at noon, dot release pending", id="at-dot-prose"),
+        pytest.param("call back (at) 9am tomorrow", id="bracket-at-prose"),
+        pytest.param("meet me at the office dot com-style", id="dot-com-prose"),
+    ],
+)
+def test_hard_negatives_give_no_hit_of_any_type(text: str) -> None:
+    assert scan_document({"text": text}) == []
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        pytest.param({"ts": 1709634121000}, id="epoch-int"),
+        pytest.param({"order_id": 4111111111111111}, id="luhn-valid-order-id"),
+        pytest.param({"tweet_id": 1709634121000123456}, id="snowflake-id"),
+        pytest.param({"count": 123456789}, id="count"),
+        pytest.param({"bytes": 4155550123}, id="bytes-like-a-phone"),
+    ],
+)
+def test_numeric_ids_are_not_personal_data_at_the_usual_threshold(doc: object) -> None:
+    assert scan_document(doc, min_score=0.5) == []
+
+
+def test_one_document_with_every_kind() -> None:
+    doc = {
+        "customer": {
+            "name": "Jane Doe",
+            "email": "jane.doe@example.com",
+            "phone": "+33 6 12 34 56 78",
+            "address": {"city": "Lyon"},
+            "ssn": "536-90-4399",
+            "iban": "DE89 3704 0044 0532 0130 00",
+        },
+        "payment": {"card": "4111 1111 1111 1111"},
+        "client_ip": "81.2.69.160",
+        "geo": {"location": {"lat": 45.764, "lon": 4.8357}},
+        "password": "hunter2!",
+        "notes": "codice fiscale RCCMNL83S18D969H",
+    }
+    got = {(h.path, h.entity_type) for h in scan_document(doc, min_score=0.5)}
+    assert got == {
+        ("customer.name", "PERSON"),
+        ("customer.email", "EMAIL_ADDRESS"),
+        ("customer.phone", "PHONE_NUMBER"),
+        ("customer.address.city", "LOCATION"),
+        ("customer.ssn", "US_SSN"),
+        ("customer.iban", "IBAN_CODE"),
+        ("payment.card", "CREDIT_CARD"),
+        ("client_ip", "IP_ADDRESS"),
+        ("geo.location", "GEO_COORDINATES"),
+        ("password", "SECRET"),
+        ("notes", "IT_FISCAL_CODE"),
+    }
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON)
+def test_any_json_value_is_walked_without_error(doc: object) -> None:
+    for h in scan_document(doc):
+        assert 0 <= h.start <= h.end
+        assert 0.0 < h.score <= 1.0
+
+
+_PII_ALPHABET = st.sampled_from(list("0123456789 .-+@()[]:/abcdeATxo\n\t"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_PII_ALPHABET, max_size=60) | st.text(max_size=60))
+def test_offsets_stay_inside_the_value_and_masks_hide_it(text: str) -> None:
+    for h in scan_document({"text": text}):
+        assert 0 <= h.start < h.end <= len(text)
+        raw = text[h.start : h.end]
+        if len(raw) >= 6 and "*" not in raw:
+            assert raw not in h.masked
+
+
+def test_clear_caches_forgets_raw_values() -> None:
+    from leakhound.detect import ip, phone
+    from leakhound.detect.scan import clear_caches
+
+    scan_document({"t": "call 06 12 34 56 78 from 81.2.69.160"})
+    assert phone._numbers_in.cache_info().currsize and ip._judge_v4.cache_info().currsize
+    clear_caches()
+    assert phone._numbers_in.cache_info().currsize == 0
+    assert ip._judge_v4.cache_info().currsize == 0

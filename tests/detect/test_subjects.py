@@ -124,3 +124,20 @@ def test_add_hits_uses_normalized_values_only() -> None:
 def test_counter_needs_a_key() -> None:
     with pytest.raises(ValueError):
         SubjectCounter(b"")
+
+
+def test_memory_limit_counts_all_types_together(tmp_path: os.PathLike[str]) -> None:
+    with SubjectCounter(KEY, memory_limit=100, spill_dir=str(tmp_path)) as c:
+        for t in ("A", "B", "C"):
+            for v in emails(0, 60):
+                c.add(t, v)
+        assert os.listdir(tmp_path)  # 180 digests held > 100: spilled
+        assert {t: n.estimate for t, n in c.counts().items()} == {"A": 60, "B": 60, "C": 60}
+
+
+def test_add_all_counts_one_value_under_several_keys() -> None:
+    with SubjectCounter(KEY) as c:
+        c.add_all([E, E + "\tcustomer.email"], "jane@example.com")
+        c.add(E, "jane@example.com")
+        assert c.count(E).estimate == 1
+        assert c.count(E + "\tcustomer.email").estimate == 1

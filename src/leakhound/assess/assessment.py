@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .categories import SECRET, DataCategory, entity_class
-from .context import Context, parse_context, parse_when
+from .context import Context, format_when, parse_context, parse_when
 from .figures import (
     Figure,
     IndexExposure,
@@ -16,6 +16,7 @@ from .figures import (
     Store,
     data_subjects,
     date_range,
+    full_totals,
     index_exposures,
     records,
     stores,
@@ -39,7 +40,8 @@ class Exposure:
         if self.started:
             return self.started
         if self.first_seen_exposed:
-            return f"unknown; at the latest {self.first_seen_exposed} (first seen open)"
+            seen = format_when(self.first_seen_exposed)
+            return f"unknown; at the latest {seen} (first seen open)"
         return "unknown"
 
     @property
@@ -47,7 +49,7 @@ class Exposure:
         """Plain words for the end of the window."""
         if self.ended:
             return self.ended
-        return f"still open when scanned ({self.scanned_at or 'unknown'})"
+        return f"still open when scanned ({format_when(self.scanned_at)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +83,9 @@ class Assessment:
     @property
     def indices_with_personal_data(self) -> tuple[IndexExposure, ...]:
         """Exposed indices whose sample held personal data."""
-        return tuple(i for i in self.indices
-                     if any(entity_class(t).category for t in i.entity_types))
+        return tuple(
+            i for i in self.indices if any(entity_class(t).category for t in i.entity_types)
+        )
 
 
 def assess(
@@ -104,7 +107,8 @@ def assess(
     indices = index_exposures(doc)
     types = tuple(sorted({t for i in indices for t in i.entity_types}))
     personal = any(entity_class(t).category is not None for t in types) or (
-        ctx.data_processing_context is not None)
+        ctx.data_processing_context is not None
+    )
     measured = all(i.measured for i in indices if i.docs != 0)
 
     if aware_since is not None:
@@ -114,46 +118,62 @@ def assess(
     else:
         when = doc.get("finished_at") or doc["started_at"]
         since = parse_when(when, "scan time")
-        basis = (f"assumed: the end of scan {doc['scan_id']} (pass --aware-since, or set "
-                 "aware_since in the context file)")
+        basis = (
+            f"assumed: the end of scan {doc['scan_id']} (pass --aware-since, or set "
+            "aware_since in the context file)"
+        )
     due = deadline(since, basis, now)
 
-    hosts = [r["service"]["endpoint"]["host"] for r in doc["results"]
-             if r["service"]["verdict"] in ("open", "partial")]
+    hosts = [
+        r["service"]["endpoint"]["host"]
+        for r in doc["results"]
+        if r["service"]["verdict"] in ("open", "partial")
+    ]
     sev = severity(indices, hosts, ctx)
-    a33 = article_33(sev, ctx, exposed=bool(exposed), personal=personal, measured=measured,
-                     due=due)
+    a33 = article_33(sev, ctx, exposed=bool(exposed), personal=personal, measured=measured, due=due)
     a34 = article_34(sev, ctx, a33)
 
     if ctx.data_subjects is not None:
         people = Figure(ctx.data_subjects, Method.GIVEN, basis="stated by the data's owner")
     else:
-        people = data_subjects(indices)
-    first_seen = min((s.first_seen_exposed for s in exposed if s.first_seen_exposed),
-                     default=None)
-    exposure = Exposure(ctx.exposure_started, first_seen, ctx.exposure_ended,
-                        doc.get("finished_at") or doc.get("started_at"))
+        people = data_subjects(indices, full_totals(doc))
+    first_seen = min((s.first_seen_exposed for s in exposed if s.first_seen_exposed), default=None)
+    exposure = Exposure(
+        ctx.exposure_started,
+        first_seen,
+        ctx.exposure_ended,
+        doc.get("finished_at") or doc.get("started_at"),
+    )
     return Assessment(
-        scan_id=doc["scan_id"], assessed_at=now, stores=exposed, indices=indices,
-        entity_types=types, personal_data_found=personal, severity=sev, authority=a33,
-        subjects=a34, deadline=due, data_subjects=people, records=records(indices),
-        date_range=date_range(indices), exposure=exposure,
+        scan_id=doc["scan_id"],
+        assessed_at=now,
+        stores=exposed,
+        indices=indices,
+        entity_types=types,
+        personal_data_found=personal,
+        severity=sev,
+        authority=a33,
+        subjects=a34,
+        deadline=due,
+        data_subjects=people,
+        records=records(indices),
+        date_range=date_range(indices),
+        exposure=exposure,
         consequences=consequences(types, indices, ctx),
         next_steps=next_steps(doc["scan_id"], exposed, indices, types, a33, a34, ctx),
-        context=ctx)
+        context=ctx,
+    )
 
 
 # What people risk, by kind of data: plain words for Art. 33(3)(c) and the Art. 34 notice.
 _CONSEQUENCES: dict[str, str] = {
     "EMAIL_ADDRESS": "targeted phishing and spam: messages that look genuine because they use "
-                     "real details",
+    "real details",
     "PHONE_NUMBER": "scam calls and text messages (vishing, smishing)",
     "PERSON": "impersonation and social engineering with the person's real name",
     "LOCATION": "unwanted contact or visits at home; letters and parcels used for fraud",
-    "GEO_COORDINATES": "disclosure of where a person lives, works or goes; risk to physical "
-                       "safety",
-    "IP_ADDRESS": "profiling of online activity; identification only through the access "
-                  "provider",
+    "GEO_COORDINATES": "disclosure of where a person lives, works or goes; risk to physical safety",
+    "IP_ADDRESS": "profiling of online activity; identification only through the access provider",
     "CREDIT_CARD": "fraudulent card payments",
     "IBAN_CODE": "fraudulent direct debits and payment-redirection scams",
     "US_BANK_NUMBER": "fraudulent debits and payment-redirection scams",
@@ -162,8 +182,9 @@ _CONSEQUENCES: dict[str, str] = {
 }
 
 
-def consequences(types: tuple[str, ...], indices: tuple[IndexExposure, ...],
-                 ctx: Context) -> tuple[str, ...]:
+def consequences(
+    types: tuple[str, ...], indices: tuple[IndexExposure, ...], ctx: Context
+) -> tuple[str, ...]:
     """Likely consequences for the people concerned (Art. 33(3)(c)), most specific first."""
     out = list(ctx.likely_consequences)
     seen: set[str] = set()
@@ -176,55 +197,79 @@ def consequences(types: tuple[str, ...], indices: tuple[IndexExposure, ...],
             seen.add(text)
             out.append(text)
     if any(entity_class(t).category is DataCategory.SENSITIVE for t in types):
-        out.append("discrimination, distress or damage to reputation from disclosed special "
-                   "categories of data (GDPR Art. 9)")
+        out.append(
+            "discrimination, distress or damage to reputation from disclosed special "
+            "categories of data (GDPR Art. 9)"
+        )
     if any(i.compromised for i in indices):
-        out.append("loss of the data (deleted in a wipe or ransom attack) and extortion "
-                   "attempts")
+        out.append("loss of the data (deleted in a wipe or ransom attack) and extortion attempts")
     if types and not ctx.likely_consequences:
         out.append("loss of control over one's personal data")
     return tuple(out)
 
 
-def next_steps(scan_id: str, exposed: tuple[Store, ...], indices: tuple[IndexExposure, ...],
-               types: tuple[str, ...], a33: Decision, a34: Decision,
-               ctx: Context) -> tuple[str, ...]:
+def next_steps(
+    scan_id: str,
+    exposed: tuple[Store, ...],
+    indices: tuple[IndexExposure, ...],
+    types: tuple[str, ...],
+    a33: Decision,
+    a34: Decision,
+    ctx: Context,
+) -> tuple[str, ...]:
     """What to do now, in order."""
     steps: list[str] = []
     if exposed and not ctx.exposure_ended:
         which = "the exposed store" if len(exposed) == 1 else f"the {len(exposed)} exposed stores"
-        steps.append(f"Close access to {which}: firewall the port or "
-                     "bind to a private interface, and enable authentication. Keep logs and a "
-                     "snapshot as evidence; do not delete indices.")
+        steps.append(
+            f"Close access to {which}: firewall the port or "
+            "bind to a private interface, and enable authentication. Keep logs and a "
+            "snapshot as evidence; do not delete indices."
+        )
     if exposed and ctx.third_party_access is None:
-        steps.append("Review the stores' access and proxy logs for reads by anyone else since "
-                     "the exposure began, then record the finding as third_party_access in the "
-                     "context file.")
+        steps.append(
+            "Review the stores' access and proxy logs for reads by anyone else since "
+            "the exposure began, then record the finding as third_party_access in the "
+            "context file."
+        )
     unmeasured = [i for i in indices if not i.measured and i.docs != 0]
     if unmeasured:
-        steps.append(f"{len(unmeasured)} exposed index(es) were not sampled: scan again with "
-                     "--sample to measure their personal data.")
+        steps.append(
+            f"{len(unmeasured)} exposed index(es) were not sampled: scan again with "
+            "--sample to measure their personal data."
+        )
     if SECRET in types:
-        steps.append("Rotate every credential found in the exposed data and check what it "
-                     "opened.")
+        steps.append("Rotate every credential found in the exposed data and check what it opened.")
     if any(i.compromised for i in indices):
-        steps.append("Restore deleted data from backups; do not pay a ransom; report the "
-                     "extortion to the police.")
+        steps.append(
+            "Restore deleted data from backups; do not pay a ransom; report the "
+            "extortion to the police."
+        )
     if "CREDIT_CARD" in types:
-        steps.append("Tell your payment provider or acquirer so that card issuers can watch the "
-                     "exposed cards (PCI DSS incident response).")
+        steps.append(
+            "Tell your payment provider or acquirer so that card issuers can watch the "
+            "exposed cards (PCI DSS incident response)."
+        )
     if a33.duty is Duty.REQUIRED:
-        steps.append(f"Notify the supervisory authority by the deadline (draft: leakhound notify "
-                     f"{scan_id} --kind authority).")
+        steps.append(
+            f"Notify the supervisory authority by the deadline (draft: leakhound notify "
+            f"{scan_id} --kind authority)."
+        )
     if a34.duty is Duty.REQUIRED:
-        steps.append(f"Tell the people concerned without undue delay (draft: leakhound notify "
-                     f"{scan_id} --kind subjects).")
+        steps.append(
+            f"Tell the people concerned without undue delay (draft: leakhound notify "
+            f"{scan_id} --kind subjects)."
+        )
     elif a34.duty is Duty.PUBLIC_COMMUNICATION:
-        steps.append(f"Publish a public communication about the breach (draft to adapt: "
-                     f"leakhound notify {scan_id} --kind subjects).")
-    steps.append("Record the breach, its effects and the remedial action in the breach register "
-                 "(Art. 33(5)), whatever the decision.")
-    steps.append(f"When the case is closed, delete this scan's findings: leakhound purge "
-                 f"{scan_id}.")
+        steps.append(
+            f"Publish a public communication about the breach (draft to adapt: "
+            f"leakhound notify {scan_id} --kind subjects)."
+        )
+    steps.append(
+        "Record the breach, its effects and the remedial action in the breach register "
+        "(Art. 33(5)), whatever the decision."
+    )
+    steps.append(
+        f"When the case is closed, delete this scan's findings: leakhound purge {scan_id}."
+    )
     return tuple(steps)
-

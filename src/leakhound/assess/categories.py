@@ -3,7 +3,7 @@
 The scales are those of ENISA, *Recommendations for a methodology of the assessment of severity
 of personal data breaches*, working document v1.0, December 2013:
 
-- Data Processing Context (DPC), Annex 1 / Assessment Table 1: every breached data type falls
+- Data Processing Context (DPC), Annex 1: every breached data type falls
   in one of four categories with a preliminary basic score, then adjusted by context; when the
   data fall in several categories each is scored and the highest score is the DPC.
 
@@ -124,38 +124,57 @@ _NATIONAL_ID = EntityClass(
 ENTITY_CLASSES: dict[str, EntityClass] = {
     # Contact details and names: ENISA's own examples of simple data.
     "EMAIL_ADDRESS": EntityClass(
-        "e-mail addresses", DataCategory.SIMPLE, Identifiability.MAXIMUM,
-        person_key=True, locator=True,
+        "e-mail addresses",
+        DataCategory.SIMPLE,
+        Identifiability.MAXIMUM,
+        person_key=True,
+        locator=True,
     ),
     "PHONE_NUMBER": EntityClass(
-        "phone numbers", DataCategory.SIMPLE, Identifiability.SIGNIFICANT,
-        person_key=True, locator=True,
+        "phone numbers",
+        DataCategory.SIMPLE,
+        Identifiability.SIGNIFICANT,
+        person_key=True,
+        locator=True,
     ),
     "PERSON": EntityClass(
-        "names", DataCategory.SIMPLE, Identifiability.SIGNIFICANT, person_key=True,
+        "names",
+        DataCategory.SIMPLE,
+        Identifiability.SIGNIFICANT,
+        person_key=True,
     ),
     # A postal address is a contact detail (simple); alone it points at a household.
     "LOCATION": EntityClass(
-        "postal addresses and places", DataCategory.SIMPLE, Identifiability.LIMITED,
+        "postal addresses and places",
+        DataCategory.SIMPLE,
+        Identifiability.LIMITED,
         locator=True,
     ),
     # Traffic data and location are ENISA's examples of behavioural data. An IP address alone
     # names a subscriber only through the access provider's records (CJEU C-582/14 Breyer).
     "IP_ADDRESS": EntityClass(
-        "IP addresses", DataCategory.BEHAVIOURAL, Identifiability.NEGLIGIBLE,
+        "IP addresses",
+        DataCategory.BEHAVIOURAL,
+        Identifiability.NEGLIGIBLE,
     ),
     "GEO_COORDINATES": EntityClass(
-        "geographic coordinates", DataCategory.BEHAVIOURAL, Identifiability.LIMITED,
+        "geographic coordinates",
+        DataCategory.BEHAVIOURAL,
+        Identifiability.LIMITED,
         locator=True,
     ),
     # Credit cards are ENISA's example of financial data. ENISA raises it by 1 when full card
     # data enabling fraud is disclosed; a number alone does not show that, the owner can.
     "CREDIT_CARD": EntityClass(
-        "payment card numbers", DataCategory.FINANCIAL, Identifiability.LIMITED,
+        "payment card numbers",
+        DataCategory.FINANCIAL,
+        Identifiability.LIMITED,
         person_key=True,
     ),
     "IBAN_CODE": EntityClass(
-        "bank account numbers (IBAN)", DataCategory.FINANCIAL, Identifiability.LIMITED,
+        "bank account numbers (IBAN)",
+        DataCategory.FINANCIAL,
+        Identifiability.LIMITED,
         adjustment=-1,
         adjustment_reason=(
             "ENISA lowers financial data by 1 for 'simple bank account numbers without "
@@ -164,7 +183,9 @@ ENTITY_CLASSES: dict[str, EntityClass] = {
         person_key=True,
     ),
     "US_BANK_NUMBER": EntityClass(
-        "bank account numbers", DataCategory.FINANCIAL, Identifiability.LIMITED,
+        "bank account numbers",
+        DataCategory.FINANCIAL,
+        Identifiability.LIMITED,
         adjustment=-1,
         adjustment_reason=(
             "ENISA lowers financial data by 1 for 'simple bank account numbers without "
@@ -173,19 +194,29 @@ ENTITY_CLASSES: dict[str, EntityClass] = {
         person_key=True,
     ),
     "CRYPTO": EntityClass(
-        "cryptocurrency wallet addresses", DataCategory.FINANCIAL, Identifiability.NEGLIGIBLE,
+        "cryptocurrency wallet addresses",
+        DataCategory.FINANCIAL,
+        Identifiability.NEGLIGIBLE,
         adjustment=-1,
         adjustment_reason="a wallet address alone gives little insight into a person's finances",
     ),
     # Presidio's NRP: nationality, religious or political group; the last two are GDPR Art. 9.
     "NRP": EntityClass(
-        "nationality, religious or political affiliation", DataCategory.SENSITIVE,
+        "nationality, religious or political affiliation",
+        DataCategory.SENSITIVE,
         Identifiability.NEGLIGIBLE,
     ),
+    # National identifiers reported by detect/ssn.py and detect/national_id.py.
     "US_SSN": _NATIONAL_ID,
     "NATIONAL_ID": _NATIONAL_ID,
-    SECRET: EntityClass("credentials (passwords, keys, tokens)", None,
-                        Identifiability.NEGLIGIBLE),
+    "UK_NINO": _NATIONAL_ID,
+    "FR_NIR": _NATIONAL_ID,
+    "DE_TAX_ID": _NATIONAL_ID,
+    "ES_NIF": _NATIONAL_ID,
+    "ES_NIE": _NATIONAL_ID,
+    "IT_FISCAL_CODE": _NATIONAL_ID,
+    "NL_BSN": _NATIONAL_ID,
+    SECRET: EntityClass("credentials (passwords, keys, tokens)", None, Identifiability.NEGLIGIBLE),
 }
 
 # Presidio names its national identifiers COUNTRY_KIND (UK_NINO, ES_NIF, IT_FISCAL_CODE,
@@ -193,7 +224,7 @@ ENTITY_CLASSES: dict[str, EntityClass] = {
 _NATIONAL_ID_NAME = re.compile(
     r"^[A-Z]{2}_(SSN|NINO|NHS|NIR|NIF|NIE|DNI|PESEL|TIN|TFN|ITIN|BSN|FISCAL_CODE|AADHAAR|PAN|"
     r"RRN|NRIC_FIN|PASSPORT|IDENTITY_CARD|ID_CARD|DRIVER_LICENSE|VOTER|MEDICARE|"
-    r"PERSONAL_IDENTITY_CODE|PERSONAL_ID|NATIONAL_ID|ID)$"
+    r"PERSONAL_IDENTITY_CODE|PERSONAL_ID|NATIONAL_ID|TAX_ID|ID)$"
 )
 
 

@@ -35,7 +35,7 @@ from .categories import Identifiability
 
 MAX_BYTES = 1 << 20
 
-# ENISA, Circumstances of Breach: each element's words and scores (Annex 3).
+# ENISA, Circumstances of Breach: each element's words and scores.
 CONFIDENTIALITY = {"none": 0.0, "known": 0.25, "unknown": 0.5}
 INTEGRITY = {"none": 0.0, "recoverable": 0.25, "unrecoverable": 0.5}
 AVAILABILITY = {"none": 0.0, "temporary": 0.25, "permanent": 0.5}
@@ -129,12 +129,12 @@ def parse_context(data: object, *, source: str = "context") -> Context:
     if isinstance(data, Context):
         return data
     if not isinstance(data, Mapping):
-        raise ContextError(f"{source}: must be a mapping of keys to values, "
-                           f"not {_kind(data)}")
+        raise ContextError(f"{source}: must be a mapping of keys to values, not {_kind(data)}")
     unknown = [str(k) for k in data if k not in _PARSERS]
     if unknown:
-        raise ContextError(f"{source}: unknown key {unknown[0]!r} "
-                           f"(known keys: {', '.join(sorted(_PARSERS))})")
+        raise ContextError(
+            f"{source}: unknown key {unknown[0]!r} (known keys: {', '.join(sorted(_PARSERS))})"
+        )
     values: dict[str, Any] = {}
     for key, value in data.items():
         if value is None:
@@ -162,6 +162,18 @@ def parse_when(value: object, where: str = "date") -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def format_when(ts: str | None) -> str:
+    """'2024-04-12T09:30:00+00:00' as '2024-04-12 09:30 UTC'; a bare date stays a date."""
+    if not ts:
+        return "unknown"
+    if len(ts) == 10:
+        return ts
+    try:
+        return f"{parse_when(ts):%Y-%m-%d %H:%M} UTC"
+    except ContextError:
+        return ts
 
 
 def _kind(value: object) -> str:
@@ -238,11 +250,13 @@ def _dpc(value: object, where: str) -> DpcOverride:
     score = m.get("score")
     adjustment = m.get("adjustment", 0)
     if score is not None and (isinstance(score, bool) or score not in (1, 2, 3, 4)):
-        raise ContextError(f"{where}.score: must be 1, 2, 3 or 4 (ENISA's DPC scale), "
-                           f"not {score!r}")
+        raise ContextError(
+            f"{where}.score: must be 1, 2, 3 or 4 (ENISA's DPC scale), not {score!r}"
+        )
     if isinstance(adjustment, bool) or adjustment not in (-3, -2, -1, 0, 1, 2, 3):
-        raise ContextError(f"{where}.adjustment: must be a whole number from -3 to +3, "
-                           f"not {adjustment!r}")
+        raise ContextError(
+            f"{where}.adjustment: must be a whole number from -3 to +3, not {adjustment!r}"
+        )
     if score is None and not adjustment:
         raise ContextError(f"{where}: give a score (1-4) or an adjustment (-3 to +3)")
     return DpcOverride(score, adjustment, _reason(m, where))
@@ -263,7 +277,8 @@ def _ei(value: object, where: str) -> Override:
     except ValueError:
         raise ContextError(
             f"{where}: level must be negligible, limited, significant or maximum "
-            f"(or 0.25, 0.5, 0.75, 1), not {level!r}") from None
+            f"(or 0.25, 0.5, 0.75, 1), not {level!r}"
+        ) from None
     return Override(score, _reason(m, where))
 
 
@@ -281,19 +296,28 @@ def _element(value: object, where: str, scale: Mapping[str, float]) -> float:
 
 
 def _circumstances(value: object, where: str) -> CircumstancesOverride:
-    m = _mapping(value, where, ("confidentiality", "integrity", "availability", "malicious",
-                                "reason"))
-    scales = {"confidentiality": CONFIDENTIALITY, "integrity": INTEGRITY,
-              "availability": AVAILABILITY, "malicious": MALICIOUS}
-    parts = {k: _element(m[k], f"{where}.{k}", scale) for k, scale in scales.items()
-             if m.get(k) is not None}
+    m = _mapping(
+        value, where, ("confidentiality", "integrity", "availability", "malicious", "reason")
+    )
+    scales = {
+        "confidentiality": CONFIDENTIALITY,
+        "integrity": INTEGRITY,
+        "availability": AVAILABILITY,
+        "malicious": MALICIOUS,
+    }
+    parts = {
+        k: _element(m[k], f"{where}.{k}", scale)
+        for k, scale in scales.items()
+        if m.get(k) is not None
+    }
     return CircumstancesOverride(**parts, reason=_reason(m, where))
 
 
 def _access(value: object, where: str) -> str:
     if not isinstance(value, str) or value.strip().lower() not in THIRD_PARTY_ACCESS:
-        raise ContextError(f"{where}: must be one of {', '.join(THIRD_PARTY_ACCESS)}, "
-                           f"not {value!r}")
+        raise ContextError(
+            f"{where}: must be one of {', '.join(THIRD_PARTY_ACCESS)}, not {value!r}"
+        )
     return value.strip().lower()
 
 

@@ -52,7 +52,7 @@ class Code:
 
 
 Inline = str | Target | Fill | Strong | Code
-Text = Inline | tuple[Inline, ...]
+Text = Inline | tuple["Text", ...]  # nested tuples are flattened
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,38 +101,52 @@ def fill(prompt: str) -> Fill:
     return Fill(prompt)
 
 
-def _parts(text: Text) -> tuple[Inline, ...]:
-    return text if isinstance(text, tuple) else (text,)
+def _parts(text: Text) -> list[Inline]:
+    if not isinstance(text, tuple):
+        return [text]
+    return [p for t in text for p in _parts(t)]
 
 
 # ---------------------------------------------------------------- Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+# Inline markup: emphasis, code, links and images (brackets), raw HTML, table cells, strike.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+# Markup that only counts at the start of a line: headings, lists, quotes, setext rules.
+_MD_LINE_START = re.compile(r"^([#+\-=])")
+_MD_ORDERED = re.compile(r"^(\d+)([.)])")
 
 
 def md_escape(text: str) -> str:
     """Target-controlled text made inert in Markdown: controls shown, markup escaped."""
     flat = " ".join(neutralize(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    flat = _MD_SPECIAL.sub(r"\\\1", flat)
+    return _MD_ORDERED.sub(r"\1\\\2", _MD_LINE_START.sub(r"\\\1", flat))
 
 
 def _md_inline(text: Text, *, cell: bool = False) -> str:
     out = []
     for p in _parts(text):
         if isinstance(p, Target):
-            out.append(md_escape(p.text))
-        elif isinstance(p, Fill):
-            out.append(FILL_MARK.format(p.prompt))
+            out.append(md_escape(p.text))  # pipes already escaped
+            continue
+        if isinstance(p, Fill):
+            piece = FILL_MARK.format(p.prompt)
         elif isinstance(p, Strong):
-            out.append(f"**{p.text}**")
+            # "**Type: **" is not emphasis in CommonMark: keep outer spaces outside.
+            core = p.text.strip()
+            piece = (
+                p.text[: len(p.text) - len(p.text.lstrip())]
+                + f"**{core}**"
+                + p.text[len(p.text.rstrip()) :]
+            )
         elif isinstance(p, Code):
-            out.append(f"`{p.text.replace('`', '')}`")
+            piece = f"`{p.text.replace('`', '')}`"
         else:
-            out.append(p)
-    joined = "".join(out)
-    if cell:
-        joined = " ".join(joined.split()).replace("|", "\\|")
-    return joined
+            piece = p
+        if cell:
+            piece = " ".join(piece.split()).replace("|", "\\|")
+        out.append(piece)
+    return "".join(out)
 
 
 def to_markdown(blocks: Iterable[Block]) -> str:
@@ -202,7 +216,8 @@ def to_html_body(blocks: Iterable[Block]) -> str:
             head = "".join(f'<th scope="col">{h(c)}</th>' for c in b.header)
             rows = "".join(
                 "<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row) + "</tr>"
-                for row in b.rows)
+                for row in b.rows
+            )
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
     return "\n".join(out)
 
@@ -215,8 +230,7 @@ border-bottom:1px solid #d8dde4;padding-bottom:.2rem}
 table{border-collapse:collapse;width:100%;font-size:.92rem;margin:.6rem 0}
 th,td{border:1px solid #d8dde4;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f2f4f7}code{font-size:.9em;background:#f2f4f7;padding:0 .2em;border-radius:3px}
-.target{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.9em;
-overflow-wrap:anywhere}
+.target{overflow-wrap:anywhere}
 mark.fill{background:#fff1b8;padding:0 .2em}
 aside.note{border-left:4px solid #c7882b;background:#fdf6ea;padding:.1rem .9rem;margin:1rem 0}
 @media print{body{margin:0;max-width:none}aside.note{break-inside:avoid}}

@@ -46,8 +46,11 @@ class Decision:
     @property
     def summary(self) -> str:
         """'Art. 33 notification: required'."""
-        what = "notification to the supervisory authority" if self.article == "Art. 33" \
+        what = (
+            "notification to the supervisory authority"
+            if self.article == "Art. 33"
             else "communication to the data subjects"
+        )
         return f"{self.article} {what}: {self.duty.value.replace('-', ' ')}"
 
 
@@ -76,22 +79,34 @@ def deadline(aware_since: datetime, basis: str, now: datetime) -> Deadline:
     return Deadline(aware_since, basis, aware_since + NOTIFY_WITHIN, now)
 
 
-def article_33(sev: Severity, ctx: Context, *, exposed: bool, personal: bool,
-               measured: bool, due: Deadline) -> Decision:
+def article_33(
+    sev: Severity, ctx: Context, *, exposed: bool, personal: bool, measured: bool, due: Deadline
+) -> Decision:
     """Advice on notifying the supervisory authority."""
     if not exposed:
-        return Decision("Art. 33", Duty.NOT_REQUIRED, (
-            "no store in this scan was open: nothing was exposed",))
+        return Decision(
+            "Art. 33", Duty.NOT_REQUIRED, ("no store in this scan was open: nothing was exposed",)
+        )
     if not personal:
         if not measured:
-            return Decision("Art. 33", Duty.UNDETERMINED, (
-                "exposed indices were not sampled (or their sample failed), so whether they "
-                "hold personal data is unknown: scan again with --sample, or set "
-                "data_processing_context in the context file",))
-        return Decision("Art. 33", Duty.LIKELY_NOT_REQUIRED, (
-            "no personal data was found in the samples: on this evidence the exposure is not a "
-            "personal data breach (Art. 4(12)); a sample can miss data, so check the stores "
-            "and keep a record of the check",))
+            return Decision(
+                "Art. 33",
+                Duty.UNDETERMINED,
+                (
+                    "exposed indices were not sampled (or their sample failed), so whether they "
+                    "hold personal data is unknown: scan again with --sample, or set "
+                    "data_processing_context in the context file",
+                ),
+            )
+        return Decision(
+            "Art. 33",
+            Duty.LIKELY_NOT_REQUIRED,
+            (
+                "no personal data was found in the samples: on this evidence the exposure is not a "
+                "personal data breach (Art. 4(12)); a sample can miss data, so check the stores "
+                "and keep a record of the check",
+            ),
+        )
     reasons = [f"ENISA severity {sev.level.value} (SE {sev.formula}): {sev.level.meaning}"]
     only_confidentiality = not (sev.integrity.value or sev.availability.value)
     if ctx.data_encrypted and only_confidentiality:
@@ -99,24 +114,28 @@ def article_33(sev: Severity, ctx: Context, *, exposed: bool, personal: bool,
             "the owner states the data was encrypted (unintelligible without a key that was not "
             "exposed): a confidentiality breach of such data is unlikely to result in a risk "
             "(EDPB Guidelines 9/2022 on breach notification, on securely encrypted data); "
-            "check that the key was not stored with the data")
-        reasons.append("document the breach and this reasoning in the breach register "
-                       "(Art. 33(5))")
+            "check that the key was not stored with the data"
+        )
+        reasons.append("document the breach and this reasoning in the breach register (Art. 33(5))")
         return Decision("Art. 33", Duty.LIKELY_NOT_REQUIRED, tuple(reasons))
     if sev.level is Level.LOW:
         reasons.append(
             "Art. 33(1) exempts a breach that is unlikely to result in a risk; a low score "
             "supports that, but only if you can show it; in doubt, the cautious course is "
-            "to notify")
+            "to notify"
+        )
         reasons.append("either way, document the breach and the decision (Art. 33(5))")
         return Decision("Art. 33", Duty.LIKELY_NOT_REQUIRED, tuple(reasons))
-    reasons.append("the breach is likely to result in a risk to people's rights and freedoms: "
-                   f"notify the supervisory authority by {due.due:%Y-%m-%d %H:%M} UTC (72 hours "
-                   "after becoming aware, Art. 33(1)); information may be given in phases "
-                   "(Art. 33(4))")
+    reasons.append(
+        "the breach is likely to result in a risk to people's rights and freedoms: "
+        f"notify the supervisory authority by {due.due:%Y-%m-%d %H:%M} UTC (72 hours "
+        "after becoming aware, Art. 33(1)); information may be given in phases "
+        "(Art. 33(4))"
+    )
     if due.overdue:
-        reasons.append("the 72 hours have passed: notify now and give the reasons for the "
-                       "delay (Art. 33(1))")
+        reasons.append(
+            "the 72 hours have passed: notify now and give the reasons for the delay (Art. 33(1))"
+        )
     return Decision("Art. 33", Duty.REQUIRED, tuple(reasons))
 
 
@@ -125,29 +144,44 @@ def article_34(sev: Severity, ctx: Context, a33: Decision) -> Decision:
     if a33.duty in (Duty.NOT_REQUIRED, Duty.UNDETERMINED):
         return Decision("Art. 34", a33.duty, a33.reasons[:1])
     if sev.level.rank < Level.HIGH.rank:
-        return Decision("Art. 34", Duty.NOT_REQUIRED, (
-            f"ENISA severity {sev.level.value}: not a high risk, so Art. 34(1) does not "
-            "require telling people; you may still do so, and the authority may ask you to "
-            "(Art. 34(4))",))
-    reasons = [f"ENISA severity {sev.level.value} (SE {sev.formula}): a high risk to "
-               "people's rights and freedoms is likely (Art. 34(1))"]
+        return Decision(
+            "Art. 34",
+            Duty.NOT_REQUIRED,
+            (
+                f"ENISA severity {sev.level.value}: not a high risk, so Art. 34(1) does not "
+                "require telling people; you may still do so, and the authority may ask you to "
+                "(Art. 34(4))",
+            ),
+        )
+    reasons = [
+        f"ENISA severity {sev.level.value} (SE {sev.formula}): a high risk to "
+        "people's rights and freedoms is likely (Art. 34(1))"
+    ]
     if ctx.data_encrypted:
-        reasons.append("exception Art. 34(3)(a): the owner states the data was unintelligible "
-                       "to anyone not authorised (encrypted, key not exposed): communication "
-                       "not required; record why the encryption holds")
+        reasons.append(
+            "exception Art. 34(3)(a): the owner states the data was unintelligible "
+            "to anyone not authorised (encrypted, key not exposed): communication "
+            "not required; record why the encryption holds"
+        )
         return Decision("Art. 34", Duty.NOT_REQUIRED, tuple(reasons))
     if ctx.high_risk_mitigated:
         measures = "; ".join(ctx.measures_taken) or "measures stated by the owner"
-        reasons.append("exception Art. 34(3)(b): the owner states that measures taken since "
-                       f"({measures}) make the high risk no longer likely to materialise: "
-                       "communication not required; record the evidence")
+        reasons.append(
+            "exception Art. 34(3)(b): the owner states that measures taken since "
+            f"({measures}) make the high risk no longer likely to materialise: "
+            "communication not required; record the evidence"
+        )
         return Decision("Art. 34", Duty.NOT_REQUIRED, tuple(reasons))
     if ctx.disproportionate_effort:
-        reasons.append("exception Art. 34(3)(c): contacting each person would involve "
-                       "disproportionate effort (owner's statement): make a public "
-                       "communication instead, as effective for informing them")
+        reasons.append(
+            "exception Art. 34(3)(c): contacting each person would involve "
+            "disproportionate effort (owner's statement): make a public "
+            "communication instead, as effective for informing them"
+        )
         return Decision("Art. 34", Duty.PUBLIC_COMMUNICATION, tuple(reasons))
-    reasons.append("no Art. 34(3) exception stated in the context file (data_encrypted, "
-                   "high_risk_mitigated, disproportionate_effort): tell the people concerned "
-                   "without undue delay, in clear and plain language (Art. 34(2))")
+    reasons.append(
+        "no Art. 34(3) exception stated in the context file (data_encrypted, "
+        "high_risk_mitigated, disproportionate_effort): tell the people concerned "
+        "without undue delay, in clear and plain language (Art. 34(2))"
+    )
     return Decision("Art. 34", Duty.REQUIRED, tuple(reasons))

@@ -51,12 +51,14 @@ def duty_text(duty: Duty) -> str:
 
 
 def deadline_text(a: Assessment) -> str:
-    """'2024-04-13 09:00 UTC (67 h left)' or '… (overdue by 8 h)'."""
+    """'2024-04-13 09:00 UTC (67 h left)', '… (overdue by 8 h)', '… (overdue by 12 days)'."""
     d = a.deadline
     when = f"{d.due:%Y-%m-%d %H:%M} UTC"
+    hours = abs(d.hours_left)
+    span = f"{hours / 24:.0f} days" if hours > 72 else f"{hours:.0f} h"
     if d.overdue:
-        return f"{when} (overdue by {-d.hours_left:.0f} h)"
-    return f"{when} ({d.hours_left:.0f} h left)"
+        return f"{when} (overdue by {span})"
+    return f"{when} ({span} left)"
 
 
 def _when(dt: datetime) -> str:
@@ -67,8 +69,13 @@ def _when(dt: datetime) -> str:
 
 
 def _figure(f: Figure) -> dict[str, Any]:
-    return {"value": f.value, "method": f.method.value, "low": f.low, "high": f.high,
-            "basis": f.basis}
+    return {
+        "value": f.value,
+        "method": f.method.value,
+        "low": f.low,
+        "high": f.high,
+        "basis": f.basis,
+    }
 
 
 def _criterion(c: Criterion) -> dict[str, Any]:
@@ -88,8 +95,12 @@ def to_dict(a: Assessment) -> dict[str, Any]:
         "categories": [c.value for c in a.categories],
         "severity": {
             "method": "ENISA 2013: SE = DPC x EI + CB",
-            "score": s.score, "level": s.level.value, "formula": s.formula,
-            "dpc": _criterion(s.dpc), "ei": _criterion(s.ei), "cb": s.cb,
+            "score": s.score,
+            "level": s.level.value,
+            "formula": s.formula,
+            "dpc": _criterion(s.dpc),
+            "ei": _criterion(s.ei),
+            "cb": s.cb,
             "circumstances": {
                 "confidentiality": _criterion(s.confidentiality),
                 "integrity": _criterion(s.integrity),
@@ -111,16 +122,37 @@ def to_dict(a: Assessment) -> dict[str, Any]:
         "data_subjects": _figure(a.data_subjects),
         "records": _figure(a.records),
         "date_range": {"min": a.date_range[0], "max": a.date_range[1]},
-        "exposure": {"started": a.exposure.started,
-                     "first_seen_exposed": a.exposure.first_seen_exposed,
-                     "ended": a.exposure.ended, "scanned_at": a.exposure.scanned_at},
-        "stores": [{"url": st.url, "verdict": st.verdict, "product": st.product,
-                    "indices": st.indices, "documents": st.docs,
-                    "first_seen_exposed": st.first_seen_exposed} for st in a.stores],
-        "indices": [{"url": i.url, "name": i.name, "documents": i.docs, "sampled": i.sampled,
-                     "entity_types": list(i.entity_types), "date_min": i.date_min,
-                     "date_max": i.date_max, "compromised": i.compromised,
-                     "data_subjects": _figure(i.subjects)} for i in a.indices],
+        "exposure": {
+            "started": a.exposure.started,
+            "first_seen_exposed": a.exposure.first_seen_exposed,
+            "ended": a.exposure.ended,
+            "scanned_at": a.exposure.scanned_at,
+        },
+        "stores": [
+            {
+                "url": st.url,
+                "verdict": st.verdict,
+                "product": st.product,
+                "indices": st.indices,
+                "documents": st.docs,
+                "first_seen_exposed": st.first_seen_exposed,
+            }
+            for st in a.stores
+        ],
+        "indices": [
+            {
+                "url": i.url,
+                "name": i.name,
+                "documents": i.docs,
+                "sampled": i.sampled,
+                "entity_types": list(i.entity_types),
+                "date_min": i.date_min,
+                "date_max": i.date_max,
+                "compromised": i.compromised,
+                "data_subjects": _figure(i.subjects),
+            }
+            for i in a.indices
+        ],
         "consequences": list(a.consequences),
         "next_steps": list(a.next_steps),
     }
@@ -139,44 +171,84 @@ def blocks(a: Assessment) -> list[Block]:
     s = a.severity
     out: list[Block] = [
         Heading(f"Breach assessment of scan {a.scan_id}", 1),
-        Para(f"Assessed {_when(a.assessed_at)}. Advice to support the controller's decision, "
-             "not a legal opinion; every input below can be corrected in the context file."),
+        Para(
+            f"Assessed {_when(a.assessed_at)}. Advice to support the controller's decision, "
+            "not a legal opinion; every input below can be corrected in the context file."
+        ),
         Heading("Decision"),
-        Table(("Question", "Answer"), (
-            ("ENISA severity", f"{s.level.value} (SE = DPC × EI + CB = {s.formula})"),
-            ("Notify the supervisory authority (Art. 33)", duty_text(a.authority.duty)),
-            ("Tell the people concerned (Art. 34)", duty_text(a.subjects.duty)),
-            ("Aware since", f"{_when(a.deadline.aware_since)} "
-                            f"({a.deadline.aware_since_basis})"),
-            ("Art. 33 deadline (72 h)", deadline_text(a)),
-        )),
+        Table(
+            ("Question", "Answer"),
+            (
+                ("ENISA severity", f"{s.level.value} (SE = DPC × EI + CB = {s.formula})"),
+                ("Notify the supervisory authority (Art. 33)", duty_text(a.authority.duty)),
+                ("Tell the people concerned (Art. 34)", duty_text(a.subjects.duty)),
+                (
+                    "Aware since",
+                    f"{_when(a.deadline.aware_since)} ({a.deadline.aware_since_basis})",
+                ),
+                ("Art. 33 deadline (72 h)", deadline_text(a)),
+            ),
+        ),
     ]
     if a.deadline.overdue and a.authority.duty is Duty.REQUIRED:
-        out.append(Note("The 72 hours have passed: notify now and give the reasons for the "
-                        "delay (Art. 33(1))."))
-    out += [Heading("Why", 3), Bullets(a.authority.reasons), Bullets(a.subjects.reasons),
-            Heading("Figures"),
-            Table(("Figure", "Value", "How it was obtained"), (
-                ("People (data subjects)", figure_text(a.data_subjects, "people"),
-                 a.data_subjects.basis),
+        out.append(
+            Note(
+                "The 72 hours have passed: notify now and give the reasons for the "
+                "delay (Art. 33(1))."
+            )
+        )
+    out += [
+        Heading("Why", 3),
+        Bullets(a.authority.reasons),
+        Bullets(a.subjects.reasons),
+        Heading("Figures"),
+        Table(
+            ("Figure", "Value", "How it was obtained"),
+            (
+                (
+                    "People (data subjects)",
+                    figure_text(a.data_subjects, "people"),
+                    a.data_subjects.basis,
+                ),
                 ("Records", figure_text(a.records, "records"), a.records.basis),
                 ("Dates of the records", _range(a.date_range), "index date fields"),
                 ("Exposure began", a.exposure.started_text, ""),
                 ("Exposure ended", a.exposure.ended_text, ""),
-            )),
-            Heading("Severity inputs (ENISA 2013)"),
-            Table(("Input", "Value", "Why"), tuple(
-                (c.name + (" (set by the owner)" if c.overridden else ""), f"{c.value:g}",
-                 Target(" · ".join(c.why)))
-                for c in (s.dpc, s.ei, *s.circumstances)))]
+            ),
+        ),
+        Heading("Severity inputs (ENISA 2013)"),
+        Table(
+            ("Input", "Value", "Why"),
+            tuple(
+                (
+                    c.name + (" (set by the owner)" if c.overridden else ""),
+                    f"{c.value:g}",
+                    Target(" · ".join(c.why)),
+                )
+                for c in (s.dpc, s.ei, *s.circumstances)
+            ),
+        ),
+    ]
     if a.indices_with_personal_data:
-        out += [Heading("Personal data found"),
-                Table(("Store", "Index", "Documents", "Personal data (sample)", "People"), tuple(
-                    (Target(i.url), Target(i.name), _count(i.docs),
-                     ", ".join(f"{entity_class(k.entity_type).label} {k.docs}/{i.sampled}"
-                               for k in i.pii),
-                     figure_text(i.subjects, "people"))
-                    for i in a.indices_with_personal_data))]
+        out += [
+            Heading("Personal data found"),
+            Table(
+                ("Store", "Index", "Documents", "Personal data (sample)", "People"),
+                tuple(
+                    (
+                        Target(i.url),
+                        Target(i.name),
+                        _count(i.docs),
+                        ", ".join(
+                            f"{entity_class(k.entity_type).label} {k.docs}/{i.sampled}"
+                            for k in i.pii
+                        ),
+                        figure_text(i.subjects, "people"),
+                    )
+                    for i in a.indices_with_personal_data
+                ),
+            ),
+        ]
     if a.consequences:
         out += [Heading("Likely consequences"), Bullets(a.consequences)]
     out += [Heading("Next steps"), Bullets(a.next_steps, ordered=True)]
@@ -207,20 +279,32 @@ def render_terminal(a: Assessment, console: Any) -> None:
     from rich.text import Text
 
     s = a.severity
-    style = {"low": "green", "medium": "yellow", "high": "bold red",
-             "very high": "bold white on red"}[s.level.value]
-    console.print(Text.assemble(
-        ("Breach assessment of scan ", "bold"), (a.scan_id, "bold"), "\n",
-        "ENISA severity: ", (s.level.value.upper(), style), f"  SE = DPC × EI + CB = {s.formula}"),
-        highlight=False)
+    style = {
+        "low": "green",
+        "medium": "yellow",
+        "high": "bold red",
+        "very high": "bold white on red",
+    }[s.level.value]
+    console.print(
+        Text.assemble(
+            ("Breach assessment of scan ", "bold"),
+            (a.scan_id, "bold"),
+            "\n",
+            "ENISA severity: ",
+            (s.level.value.upper(), style),
+            f"  SE = DPC × EI + CB = {s.formula}",
+        ),
+        highlight=False,
+    )
     t = RichTable(show_header=True, title="GDPR", title_justify="left")
     t.add_column("Question")
     t.add_column("Answer", overflow="fold")
     t.add_row("Notify the authority (Art. 33)", duty_text(a.authority.duty))
     t.add_row("Tell the people (Art. 34)", duty_text(a.subjects.duty))
     t.add_row("Aware since", f"{_when(a.deadline.aware_since)} ({a.deadline.aware_since_basis})")
-    t.add_row("Art. 33 deadline", Text(deadline_text(a),
-                                       style="bold red" if a.deadline.overdue else ""))
+    t.add_row(
+        "Art. 33 deadline", Text(deadline_text(a), style="bold red" if a.deadline.overdue else "")
+    )
     t.add_row("People", figure_text(a.data_subjects, "people"))
     t.add_row("Records", figure_text(a.records, "records"))
     t.add_row("Dates of the records", _range(a.date_range))
@@ -231,8 +315,11 @@ def render_terminal(a: Assessment, console: Any) -> None:
     inputs.add_column("Value", justify="right")
     inputs.add_column("Why", overflow="fold")
     for c in (s.dpc, s.ei, *s.circumstances):
-        inputs.add_row(c.name + (" *" if c.overridden else ""), f"{c.value:g}",
-                       Text("\n".join(neutralize(w) for w in c.why)))
+        inputs.add_row(
+            c.name + (" *" if c.overridden else ""),
+            f"{c.value:g}",
+            Text("\n".join(neutralize(w) for w in c.why)),
+        )
     console.print(inputs, highlight=False)
     if any(c.overridden for c in (s.dpc, s.ei, *s.circumstances)):
         console.print("* set by the owner in the context file", highlight=False)

@@ -5,7 +5,7 @@ breaches*, working document v1.0, December 2013. Each input comes with the findi
 to it and can be overridden by the data's owner (``context.Context``); ``categories`` holds the
 mapping of leakhound's entity types to ENISA's data categories and identification levels.
 
-Circumstances of Breach (Annex 3), added to DPC × EI:
+Circumstances of Breach, added to DPC × EI:
 
 =================  ==========================================================================
 loss of            0: exposed without evidence of unlawful processing; +0.25: to a number of
@@ -58,13 +58,13 @@ class Level(StrEnum):
 
 _MEANING = {
     Level.LOW: "people will not be affected or may meet a few inconveniences, which they "
-               "will overcome without any problem",
+    "will overcome without any problem",
     Level.MEDIUM: "people may meet significant inconveniences, which they will be able to "
-                  "overcome despite a few difficulties",
+    "overcome despite a few difficulties",
     Level.HIGH: "people may meet significant consequences, which they should be able to "
-                "overcome albeit with serious difficulties",
+    "overcome albeit with serious difficulties",
     Level.VERY_HIGH: "people may meet significant, or even irreversible, consequences, which "
-                     "they may not overcome",
+    "they may not overcome",
 }
 
 
@@ -103,8 +103,12 @@ class Severity:
     @property
     def cb(self) -> float:
         """Circumstances of Breach: the four elements added."""
-        return (self.confidentiality.value + self.integrity.value + self.availability.value
-                + self.malicious.value)
+        return (
+            self.confidentiality.value
+            + self.integrity.value
+            + self.availability.value
+            + self.malicious.value
+        )
 
     @property
     def score(self) -> float:
@@ -119,7 +123,7 @@ class Severity:
     @property
     def formula(self) -> str:
         """'3 × 1 + 0.5 = 3.5' — the arithmetic, for a reader to check."""
-        return (f"{self.dpc.value:g} × {self.ei.value:g} + {self.cb:g} = {self.score:g}")
+        return f"{self.dpc.value:g} × {self.ei.value:g} + {self.cb:g} = {self.score:g}"
 
     @property
     def circumstances(self) -> tuple[Criterion, ...]:
@@ -158,29 +162,39 @@ def data_processing_context(indices: Sequence[IndexExposure], ctx: Context) -> C
         why.append(line)
         scores[cls.category] = max(scores.get(cls.category, 0), score)
     if secrets:
-        why.append("credentials found (" + "; ".join(secrets) + "): ENISA scores credentials by "
-                   "the data of the systems they open, which a scan cannot see; raise the DPC "
-                   "in the context file if they open personal data")
+        why.append(
+            "credentials found (" + "; ".join(secrets) + "): ENISA scores credentials by "
+            "the data of the systems they open, which a scan cannot see; raise the DPC "
+            "in the context file if they open personal data"
+        )
     if scores:
         top = max(scores, key=lambda c: (scores[c], c.basic_score))
         value = scores[top]
-        why.insert(0, f"DPC {value}: the highest category score ({top.label}); ENISA scores "
-                      "each category found and keeps the highest")
+        why.insert(
+            0,
+            f"DPC {value}: the highest category score ({top.label}); ENISA scores "
+            "each category found and keeps the highest",
+        )
     else:
         value = 1
-        why.insert(0, "DPC 1: no personal data category found in the samples; 1 is the lowest "
-                      "score ENISA's scale allows")
+        why.insert(
+            0,
+            "DPC 1: no personal data category found in the samples; 1 is the lowest "
+            "score ENISA's scale allows",
+        )
     override = ctx.data_processing_context
     if override is None:
         return Criterion("DPC", value, tuple(why))
     if override.score is not None:
-        why.insert(0, f"set to {override.score} by the owner: {override.reason} "
-                      f"(leakhound found {value})")
+        why.insert(
+            0, f"set to {override.score} by the owner: {override.reason} (leakhound found {value})"
+        )
         value = override.score
     if override.adjustment:
         new = clamp_dpc(value + override.adjustment)
-        why.insert(0, f"{value} {override.adjustment:+d} = {new}, adjusted by the owner: "
-                      f"{override.reason}")
+        why.insert(
+            0, f"{value} {override.adjustment:+d} = {new}, adjusted by the owner: {override.reason}"
+        )
         value = new
     return Criterion("DPC", value, tuple(why), overridden=True)
 
@@ -209,8 +223,10 @@ def ease_of_identification(indices: Sequence[IndexExposure], ctx: Context) -> Cr
         return Criterion("EI", best.score, tuple(why))
     o = ctx.ease_of_identification
     lvl = Identifiability.from_score(o.score)
-    why.insert(0, f"set to {lvl.value} ({o.score:g}) by the owner: {o.reason} "
-                  f"(leakhound found {best.value})")
+    why.insert(
+        0,
+        f"set to {lvl.value} ({o.score:g}) by the owner: {o.reason} (leakhound found {best.value})",
+    )
     return Criterion("EI", o.score, tuple(why), overridden=True)
 
 
@@ -219,8 +235,10 @@ def _identifiability(types: Sequence[str]) -> tuple[Identifiability, str]:
     if "PERSON" in classes:
         others = [t for t, c in classes.items() if c.locator and t != "PERSON"]
         if others:
-            return (Identifiability.MAXIMUM,
-                    f"names together with {', '.join(sorted(others))} point at one person")
+            return (
+                Identifiability.MAXIMUM,
+                f"names together with {', '.join(sorted(others))} point at one person",
+            )
     top = max(classes, key=lambda t: (classes[t].identifies.score, t))
     level = classes[top].identifies
     reasons = {
@@ -228,7 +246,7 @@ def _identifiability(types: Sequence[str]) -> tuple[Identifiability, str]:
         Identifiability.SIGNIFICANT: f"{top} leads to a person with little effort",
         Identifiability.LIMITED: f"{top} leads to a person only with other records",
         Identifiability.NEGLIGIBLE: f"{top} leads to a person only through third parties' "
-                                    "records (e.g. an access provider's)",
+        "records (e.g. an access provider's)",
     }
     return level, reasons[level]
 
@@ -236,82 +254,119 @@ def _identifiability(types: Sequence[str]) -> tuple[Identifiability, str]:
 def circumstances(
     indices: Sequence[IndexExposure], hosts: Sequence[str], ctx: Context
 ) -> tuple[Criterion, Criterion, Criterion, Criterion]:
-    """CB elements: confidentiality, integrity, availability, malicious intent (ENISA Annex 3).
+    """CB elements: confidentiality, integrity, availability, malicious intent (ENISA).
 
     Until access-log forensics exists, leakhound reads them from what the scan saw (an open
     store; signs of a wipe or ransom) and from the context file.
     """
     o = ctx.circumstances
     compromised = [i for i in indices if i.compromised]
-    signs = "; ".join(f"{_where(i)}: {', '.join(i.compromise_reasons) or 'compromised'}"
-                      for i in compromised[:3])
+    signs = "; ".join(
+        f"{_where(i)}: {', '.join(i.compromise_reasons) or 'compromised'}" for i in compromised[:3]
+    )
 
     # Confidentiality.
     if o.confidentiality is not None:
-        conf = Criterion("confidentiality", o.confidentiality,
-                         (f"set by the owner: {o.reason}",), overridden=True)
+        conf = Criterion(
+            "confidentiality",
+            o.confidentiality,
+            (f"set by the owner: {o.reason}",),
+            overridden=True,
+        )
     elif compromised:
-        conf = Criterion("confidentiality", 0.5, (
-            f"someone else wrote to the store ({signs}): the data was reached by an unknown "
-            "party, an unknown number of recipients",))
+        conf = Criterion(
+            "confidentiality",
+            0.5,
+            (
+                f"someone else wrote to the store ({signs}): the data was reached by an unknown "
+                "party, an unknown number of recipients",
+            ),
+        )
     elif ctx.third_party_access is not None:
         score = {"none": 0.0, "known": 0.25, "unknown": 0.5, "confirmed": 0.5}[
-            ctx.third_party_access]
+            ctx.third_party_access
+        ]
         words = {
             "none": "the owner's logs show no access but authorised ones: exposed without "
-                    "evidence of unlawful processing",
+            "evidence of unlawful processing",
             "known": "only known recipients reached the data",
             "unknown": "whether others reached the data is unknown: an unknown number of "
-                       "recipients",
+            "recipients",
             "confirmed": "unknown parties reached the data",
         }[ctx.third_party_access]
-        conf = Criterion("confidentiality", score,
-                         (f"third_party_access: {ctx.third_party_access}: {words}",),
-                         overridden=True)
+        conf = Criterion(
+            "confidentiality",
+            score,
+            (f"third_party_access: {ctx.third_party_access}: {words}",),
+            overridden=True,
+        )
     else:
-        why = ["the store answered without credentials: anyone who could reach it could read "
-               "it, an unknown number of recipients (open stores are found by automated "
-               "scanners within hours)"]
+        why = [
+            "the store answered without credentials: anyone who could reach it could read "
+            "it, an unknown number of recipients (open stores are found by automated "
+            "scanners within hours)"
+        ]
         private = [h for h in hosts if _private(h)]
         if private:
-            why.append(f"{', '.join(private[:3])} is not a public address: if the store was "
-                       "reachable only from a private network, set third_party_access or "
-                       "circumstances.confidentiality in the context file")
+            why.append(
+                f"{', '.join(private[:3])} is not a public address: if the store was "
+                "reachable only from a private network, set third_party_access or "
+                "circumstances.confidentiality in the context file"
+            )
         conf = Criterion("confidentiality", CONFIDENTIALITY["unknown"], tuple(why))
 
     # Integrity.
     if o.integrity is not None:
-        integ = Criterion("integrity", o.integrity, (f"set by the owner: {o.reason}",),
-                          overridden=True)
+        integ = Criterion(
+            "integrity", o.integrity, (f"set by the owner: {o.reason}",), overridden=True
+        )
     elif compromised:
-        integ = Criterion("integrity", 0.0, (
-            "the store was written to, but no altered personal record is known; raise to "
-            "recoverable (0.25) or unrecoverable (0.5) if records were changed",))
+        integ = Criterion(
+            "integrity",
+            0.0,
+            (
+                "the store was written to, but no altered personal record is known; raise to "
+                "recoverable (0.25) or unrecoverable (0.5) if records were changed",
+            ),
+        )
     else:
         integ = Criterion("integrity", 0.0, ("no sign that records were altered",))
 
     # Availability.
     if o.availability is not None:
-        avail = Criterion("availability", o.availability, (f"set by the owner: {o.reason}",),
-                          overridden=True)
+        avail = Criterion(
+            "availability", o.availability, (f"set by the owner: {o.reason}",), overridden=True
+        )
     elif compromised:
-        avail = Criterion("availability", 0.25, (
-            f"signs of a wipe or ransom ({signs}): data may have been deleted; temporary "
-            "unavailability assumed until restored (0 if nothing is missing, 0.5 if the "
-            "data cannot be recovered)",))
+        avail = Criterion(
+            "availability",
+            0.25,
+            (
+                f"signs of a wipe or ransom ({signs}): data may have been deleted; temporary "
+                "unavailability assumed until restored (0 if nothing is missing, 0.5 if the "
+                "data cannot be recovered)",
+            ),
+        )
     else:
         avail = Criterion("availability", 0.0, ("no sign that data was deleted",))
 
     # Malicious intent.
     if o.malicious is not None:
-        mal = Criterion("malicious intent", o.malicious, (f"set by the owner: {o.reason}",),
-                        overridden=True)
+        mal = Criterion(
+            "malicious intent", o.malicious, (f"set by the owner: {o.reason}",), overridden=True
+        )
     elif compromised:
-        mal = Criterion("malicious intent", 0.5, (
-            f"a ransom note or wipe is an intentional harmful action ({signs})",))
+        mal = Criterion(
+            "malicious intent",
+            0.5,
+            (f"a ransom note or wipe is an intentional harmful action ({signs})",),
+        )
     else:
-        mal = Criterion("malicious intent", 0.0, (
-            "an open store is a misconfiguration; no sign of an intentional harmful action",))
+        mal = Criterion(
+            "malicious intent",
+            0.0,
+            ("an open store is a misconfiguration; no sign of an intentional harmful action",),
+        )
     return conf, integ, avail, mal
 
 
@@ -328,4 +383,8 @@ def severity(indices: Sequence[IndexExposure], hosts: Sequence[str], ctx: Contex
     return Severity(
         dpc=data_processing_context(indices, ctx),
         ei=ease_of_identification(indices, ctx),
-        confidentiality=conf, integrity=integ, availability=avail, malicious=mal)
+        confidentiality=conf,
+        integrity=integ,
+        availability=avail,
+        malicious=mal,
+    )

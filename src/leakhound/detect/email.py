@@ -28,17 +28,24 @@ _MARKER = re.compile(
 )
 
 # The local part, ending right before the marker: dot-atoms ("jane.doe", "j_doe+tag"),
-# possibly with the dot obfuscated too ("jane dot doe at …"). The look-behind keeps a
-# match from starting inside a word, so the search cannot return a partial name.
-_LOCAL = re.compile(
+# possibly with the dot obfuscated too ("jane dot doe at …"). It is matched on the
+# reversed text just before the marker, anchored, so the regex never scans the string
+# (the words are spelled backwards: "tod" is "dot", brackets face the other way). The
+# final look-ahead is a look-behind in reading order: a local part does not start in the
+# middle of a word.
+_LOCAL_REVERSED = re.compile(
     r"""
-    (?<![\w.%+\-])
     [\w%+\-]+
-    (?:(?:\.|[ \t]+dot[ \t]+|[ \t]?[\[({<][ \t]?dot[ \t]?[\])}>][ \t]?)[\w%+\-]+)*
-    \Z
+    (?:(?:\.|[ \t]+tod[ \t]+|[ \t]?[\])}>][ \t]?tod[ \t]?[\[({<][ \t]?)[\w%+\-]+)*
+    (?![\w.%+\-])
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# A character that may continue a local part: one right before a 64-character window
+# means the local part is longer than the window and so not an address.
+_LOCAL_CHARS = re.compile(r"[\w.%+\-]")
+# The spelled-out dots of a local part ("jane dot doe", "jane[dot]doe"), turned back
+# into "." for the normalized address.
 _LOCAL_DOT = re.compile(r"[ \t]+dot[ \t]+|[ \t]?[\[({<][ \t]?dot[ \t]?[\])}>][ \t]?", re.I)
 _LOCAL_MAX = 64  # RFC 5321 limit; also bounds how far back the search looks
 
@@ -133,23 +140,27 @@ class EmailDetector(Detector):
     def _at_marker(self, text: str, m: re.Match[str]) -> Span | None:
         kind = m.lastgroup
         assert kind is not None
-        local_m = _LOCAL.search(text, max(0, m.start() - _LOCAL_MAX), m.start())
-        if local_m is None:
+        # The domain first: anchored and cheap, and prose ("at the office") fails here.
+        labels, seps, ends = _domain(text, m.end())
+        if len(labels) < 2 or (kind != "sign" and seps[0] == "space"):
             return None
-        local_raw = local_m.group()
+        local_start = _local_start(text, m.start())
+        if local_start is None:
+            return None
+        local_raw = text[local_start : m.start()]
         local_obfuscated = _LOCAL_DOT.search(local_raw) is not None
         local = _LOCAL_DOT.sub(".", local_raw).lower()
         if local.startswith(".") or local.endswith(".") or ".." in local:
             return None
         if kind == "word" and local in _WORD_AT_STOP:
             return None
-        ls = local_m.start()
-        if ls and text[ls - 1] == ":" and "://" in text[max(0, ls - 80) : ls]:
+        if (
+            local_start
+            and text[local_start - 1] == ":"
+            and "://" in text[max(0, local_start - 80) : local_start]
+        ):
             return None  # scheme://user:password@host — credentials, secret.py's
 
-        labels, seps, ends = _domain(text, m.end())
-        if len(labels) < 2:
-            return None
         spaced_marker = m.group() != m.group().strip()
         plain = kind == "sign" and not spaced_marker
         # Longest run of labels that ends on an acceptable TLD.
@@ -184,10 +195,23 @@ class EmailDetector(Detector):
             score = 0.7
         else:
             score = 0.85
-        if near(words_before(text, local_m.start()), _CONTEXT_UP):
+        if near(words_before(text, local_start), _CONTEXT_UP):
             score += 0.1
         domain = ".".join(labels[:n]).lower()
-        return Span(ENTITY, local_m.start(), ends[n - 1], clamp(score), f"{local}@{domain}")
+        return Span(ENTITY, local_start, ends[n - 1], clamp(score), f"{local}@{domain}")
+
+
+def _local_start(text: str, end: int) -> int | None:
+    """Where the local part ending at ``end`` starts, or None when there is none."""
+    window_start = max(0, end - _LOCAL_MAX)
+    reversed_window = text[window_start:end][::-1]
+    m = _LOCAL_REVERSED.match(reversed_window)
+    if m is None:
+        return None
+    start = end - m.end()
+    if start == window_start and start > 0 and _LOCAL_CHARS.match(text, start - 1):
+        return None  # longer than any local part may be
+    return start
 
 
 def _domain(text: str, pos: int) -> tuple[list[str], list[str], list[int]]:

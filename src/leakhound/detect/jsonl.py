@@ -77,7 +77,8 @@ def run_jsonl(
 
 def _batches(infile: IO[bytes] | IO[str]) -> Iterator[_Batch]:
     batch: _Batch = []
-    for number, line in enumerate(infile):
+    lines: Iterable[bytes | str] = infile
+    for number, line in enumerate(lines):
         batch.append((number, line))
         if len(batch) >= BATCH_LINES:
             yield batch

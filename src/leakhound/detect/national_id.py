@@ -29,30 +29,45 @@ ES_NIE = "ES_NIE"
 IT_FISCAL_CODE = "IT_FISCAL_CODE"
 NL_BSN = "NL_BSN"
 
+# Spaces, dots and dashes of the printed forms, dropped for the compact id.
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
-# One pass over the text; each alternative is one id's printed shape.
-_CANDIDATE = re.compile(
+# Two passes, one for ids that start with a digit and one for ids that start with a
+# letter. Each pattern starts with a character class and only then looks behind (the
+# id must not continue a word or a dashed code): `re` skips ahead much faster through a
+# pattern that starts with a class. Each alternative is one id's printed shape, less
+# the first character, which a look-behind re-checks where it is narrower.
+_DIGIT_FIRST = re.compile(
     r"""
-    (?<![\w\-])(?:
+    \d(?<![\w\-]\d)(?:
       # FR NIR: sex (1/2, 3/4/7/8 for temporary numbers), year, month (01-12, 20-99 for
       # unknown), department (2A/2B in Corsica), commune, order, key: 15 characters,
       # often printed in groups "1 84 12 76 451 089 46".
-      (?P<nir>[1-478]\ ?\d{2}\ ?(?:0[1-9]|1[0-2]|[2-9]\d)\ ?(?:\d{2}|2[AaBb])\ ?\d{3}\ ?\d{3}\ ?\d{2})
+      (?<=[1-478])(?P<nir>\ ?\d{2}\ ?(?:0[1-9]|1[0-2]|[2-9]\d)\ ?(?:\d{2}|2[AaBb])
+              \ ?\d{3}\ ?\d{3}\ ?\d{2})
+      # ES DNI: eight digits, check letter.
+    | (?P<dni>\d{7}-?[A-Za-z])
+      # DE IdNr: eleven digits, first not 0, printed "36 574 261 809" or unbroken.
+    | (?<=[1-9])(?P<idnr>\d\ ?\d{3}\ ?\d{3}\ ?\d{3})
+      # NL BSN: nine digits, printed "1112.22.333", "111 222 333" or unbroken.
+    | (?P<bsn>\d{3}\.\d{2}\.\d{3}|\d{2}\ \d{3}\ \d{3}|\d{8})
+    )(?![\w\-]|\.\d)
+    """,
+    re.VERBOSE,
+)
+_LETTER_FIRST = re.compile(
+    r"""
+    [A-Za-z](?<![\w\-][A-Za-z])(?:
       # UK NINO: two prefix letters (D F I Q U V never, O never second), six digits
       # often in pairs, one suffix letter A-D: "AB 12 34 56 C".
-    | (?P<nino>[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\ ?\d{2}\ ?\d{2}\ ?\d{2}\ ?[A-D])
+      (?<=[A-CEGHJ-PR-TW-Z])(?P<nino>[A-CEGHJ-NPR-TW-Z]\ ?\d{2}\ ?\d{2}\ ?\d{2}\ ?[A-D])
       # IT codice fiscale: surname and name letters, year, month letter, day (+40 for
       # women), municipality, check letter; digits may be swapped for letters
       # (omocodia), hence [0-9LMNP-V].
-    | (?P<cf>[A-Za-z]{6}[0-9LMNP-V]{2}[A-EHLMPR-Ta-ehlmpr-t][0-9LMNP-V]{2}[A-Za-z][0-9LMNP-V]{3}[A-Za-z])
-      # ES NIE: X/Y/Z, seven digits, check letter; ES DNI: eight digits, check letter.
-    | (?P<nie>[XYZxyz]-?\d{7}-?[A-Za-z])
-    | (?P<dni>\d{8}-?[A-Za-z])
-      # DE IdNr: eleven digits, first not 0, printed "36 574 261 809" or unbroken.
-    | (?P<idnr>[1-9]\d\ ?\d{3}\ ?\d{3}\ ?\d{3})
-      # NL BSN: nine digits, printed "1112.22.333", "111 222 333" or unbroken.
-    | (?P<bsn>\d{4}\.\d{2}\.\d{3}|\d{3}\ \d{3}\ \d{3}|\d{9})
+    | (?P<cf>[A-Za-z]{5}[0-9LMNP-V]{2}[A-EHLMPR-Ta-ehlmpr-t]
+             [0-9LMNP-V]{2}[A-Za-z][0-9LMNP-V]{3}[A-Za-z])
+      # ES NIE: X/Y/Z, seven digits, check letter.
+    | (?<=[XYZxyz])(?P<nie>-?\d{7}-?[A-Za-z])
     )(?![\w\-]|\.\d)
     """,
     re.VERBOSE,
@@ -121,15 +136,14 @@ class NationalIdDetector(Detector):
         """National ids in ``text``."""
         spans: list[Span] = []
         hinted = NATIONAL_ID in field.hints
-        for m in _CANDIDATE.finditer(text):
+        for m in sorted(
+            (*_DIGIT_FIRST.finditer(text), *_LETTER_FIRST.finditer(text)), key=lambda m: m.start()
+        ):
             kind = m.lastgroup
             assert kind is not None
             entity, validate, needs_context, score, context = _RULES[kind]
             compact = _NON_ALNUM.sub("", m.group()).upper()
-            try:
-                if not validate(compact):
-                    continue
-            except Exception:  # noqa: BLE001 - a validator's bug must not stop a scan
+            if not validate(compact):
                 continue
             before = words_before(text, m.start(), 4)
             up = near(before, context)
@@ -138,6 +152,6 @@ class NationalIdDetector(Detector):
             if up:
                 score += 0.2
             elif compact == m.group() and compact.isdigit():
-                score -= 0.2  # an unbroken digit string, nothing saying what it is
+                score -= 0.3  # an unbroken digit string, nothing saying what it is
             spans.append(Span(entity, m.start(), m.end(), clamp(score), compact))
         return spans

@@ -7,6 +7,7 @@ the value looks like one.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import ClassVar
 
@@ -18,7 +19,9 @@ ENTITY = PERSON
 
 # One to five words of letters (any script), with the apostrophes, hyphens and dots of
 # "O'Brien", "Jean-Luc", "J. R. R."; no digits, no "@", nothing over 80 characters.
-_NAME = re.compile(r"[^\W\d_][^\W\d_'’.\-]*\.?(?:(?:\s+|['’\-])[^\W\d_][^\W\d_'’.\-]*\.?){0,4}")
+_NAME_WORD = r"[^\W\d_](?:[^\W\d_]|['’.\-])*"
+# Up to five such words separated by whitespace: longer values are sentences.
+_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}}")
 
 # Parents under which a bare "name" is a person's.
 _PERSON_PARENTS = wordset(
@@ -69,4 +72,4 @@ class PersonDetector(Detector):
 
 
 def _pair_is_strong(words: list[str]) -> bool:
-    return any(a + b in _STRONG for a, b in zip(words, words[1:], strict=False))
+    return any(a + b in _STRONG for a, b in itertools.pairwise(words))

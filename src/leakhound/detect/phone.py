@@ -25,13 +25,15 @@ ENTITY = "PHONE_NUMBER"
 # separators people type (space, NBSP, dot, dash, slash, parentheses), ending on a digit.
 # The run must not follow a letter, digit or one of ".+-/:", so "KB5034441",
 # "0x80070005", "v10.0.1", the seconds of "09:53:24.679590" and the middle of longer ids
-# never start one. The first character comes before the look-behind because `re` scans
+# never start one; it may end before an extension ("…0123x45", "…0123 ext 45"), which
+# is not part of the number. The first character comes before the look-behind because `re` scans
 # much faster for a pattern that starts with a character class.
 _CANDIDATE = re.compile(
     r"[+(\d](?<![\w.+\-/:][+(\d])"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
-    r"[\d \t\u00a0().\-/]{5,40}\d(?!\w)"
+    r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w)"
 )
+# Everything but digits: counting them, and the compact form of a window.
 _NON_DIGIT = re.compile(r"\D")
 # A calendar date inside the run ("2024-03-05 10", "05/03/2024"): phonenumbers sees only
 # the window, not the ":22:01" after it, so dates are refused here. Not followed by
@@ -40,6 +42,7 @@ _DATE = re.compile(
     r"(?<![\d.\-/])(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
     r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?\d\d)(?![-/.]?\d)"
 )
+# Runs of digits, to compare how a number is grouped with how its country groups it.
 _DIGIT_RUN = re.compile(r"\d+")
 # "(415) 555-0123", "1 (415) 555-0123": the North American way, area code in brackets.
 _NANP_SHAPE = re.compile(r"(?:1[ \-]?)?\(\d{3}\)[ \-]?\d{3}[ \-.]\d{4}$")
@@ -163,7 +166,8 @@ def _numbers_in(window: str, hinted: bool) -> tuple[tuple[int, int, str, bool], 
         if not phonenumbers.is_valid_number(number):
             continue
         found = ((0, len(window), _e164(number), window.startswith(("+", "00"))),)
-        if len(regions) == 1 or _written_as_in(window, number):
+        if len(regions) == 1 or window.isdigit() or _written_as_in(window, number):
+            # An unbroken run has no grouping to compare: the first region's reading wins.
             return found
         fallback = fallback or found
     return fallback
@@ -189,7 +193,8 @@ def _matched(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, str
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    # What format_number(E164) returns for a valid number, without its checks and copies.
+    return f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
 
 
 def _written_as_in(raw: str, number: phonenumbers.PhoneNumber) -> bool:

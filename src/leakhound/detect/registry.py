@@ -31,6 +31,17 @@ DETECTORS: tuple[Detector, ...] = (
 )
 
 
+# Modules whose detector needs an optional extra; see ``optional_detectors``.
+OPTIONAL_MODULES: tuple[str, ...] = ("ner",)
+
+
+def optional_detectors() -> tuple[Detector, ...]:
+    """The optional detectors whose extras are installed (spaCy NER), possibly none."""
+    from . import ner
+
+    return (ner.NerDetector(),) if ner.available() else ()
+
+
 def by_id(detector_id: str) -> Detector:
     """The detector with this id; KeyError when there is none."""
     for detector in DETECTORS:

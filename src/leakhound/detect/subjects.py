@@ -3,13 +3,15 @@
 Values arrive as ``Hit.normalized`` (raw personal data) and are immediately replaced by a
 keyed digest (``leakhound.redact.keyed_digest``): nothing here ever holds or writes a raw
 value. Up to ``exact_limit`` distinct values per type the count is exact, with digests
-kept in a set and spilled to a temporary SQLite file past ``memory_limit``; beyond that
+kept in sets and spilled to a temporary SQLite file once ``memory_limit`` digests (all
+types together) are held in memory; beyond that
 the count comes from a HyperLogLog sketch (datasketches ``hll_sketch``) that is fed from
 the first value on, so switching costs nothing and merging is always possible.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import os
@@ -85,12 +87,19 @@ class SubjectCounter:
         self._tallies: dict[str, _Tally] = {}
         self._db: sqlite3.Connection | None = None
         self._db_path: str | None = None
+        self._held = 0  # digests in memory, all types together
 
     # -- adding -----------------------------------------------------------------------
 
     def add(self, entity_type: str, value: str) -> None:
         """Count one normalized value of one entity type."""
         self._add_digest(entity_type, keyed_digest(self._key, value, _DIGEST))
+
+    def add_all(self, entity_types: Iterable[str], value: str) -> None:
+        """Count one value under several keys (a type, a type per field…), hashing once."""
+        digest = keyed_digest(self._key, value, _DIGEST)
+        for entity_type in entity_types:
+            self._add_digest(entity_type, digest)
 
     def add_hits(self, hits: Iterable[Hit]) -> None:
         """Count the normalized value of every hit that has one."""
@@ -110,13 +119,13 @@ class SubjectCounter:
         tally.hll.update(int.from_bytes(digest[:8], "big", signed=True))
         if not tally.exact:
             return
-        tally.memory.add(digest)
-        if len(tally.memory) >= self.memory_limit:
-            self._spill(entity_type, tally)
-        if len(tally.memory) + tally.spilled > self.exact_limit:
-            # Cheap upper bound crossed; check the real distinct count before giving up.
-            if self._exact_count(entity_type, tally) > self.exact_limit:
-                self._drop_exact(entity_type, tally)
+        self._remember(tally, digest)
+        # The cheap upper bound first; the real distinct count only when it is crossed.
+        if (
+            len(tally.memory) + tally.spilled > self.exact_limit
+            and self._exact_count(entity_type, tally) > self.exact_limit
+        ):
+            self._drop_exact(entity_type, tally)
 
     # -- exact storage ----------------------------------------------------------------
 
@@ -136,6 +145,15 @@ class SubjectCounter:
             )
         return self._db
 
+    def _remember(self, tally: _Tally, digest: bytes) -> None:
+        before = len(tally.memory)
+        tally.memory.add(digest)
+        if len(tally.memory) != before:
+            self._held += 1
+            if self._held >= self.memory_limit:
+                for entity_type, t in self._tallies.items():
+                    self._spill(entity_type, t)
+
     def _spill(self, entity_type: str, tally: _Tally) -> None:
         if not tally.memory:
             return
@@ -147,6 +165,7 @@ class SubjectCounter:
         )
         db.commit()
         tally.spilled += db.total_changes - before
+        self._held -= len(tally.memory)
         tally.memory.clear()
 
     def _exact_count(self, entity_type: str, tally: _Tally) -> int:
@@ -157,6 +176,7 @@ class SubjectCounter:
 
     def _drop_exact(self, entity_type: str, tally: _Tally) -> None:
         tally.exact = False
+        self._held -= len(tally.memory)
         tally.memory = set()
         if tally.spilled and self._db is not None:
             self._db.execute("DELETE FROM seen WHERE entity = ?", (entity_type,))
@@ -209,9 +229,7 @@ class SubjectCounter:
                 self._drop_exact(entity_type, mine)
                 continue
             for digest in other._digests(entity_type, theirs):
-                mine.memory.add(digest)
-                if len(mine.memory) >= self.memory_limit:
-                    self._spill(entity_type, mine)
+                self._remember(mine, digest)
             if self._exact_count(entity_type, mine) > self.exact_limit:
                 self._drop_exact(entity_type, mine)
 
@@ -276,9 +294,7 @@ class SubjectCounter:
             offset += entry["digests"]
             tally.exact = entry["exact"]
             for i in range(0, len(raw), _DIGEST):
-                tally.memory.add(raw[i : i + _DIGEST])
-                if len(tally.memory) >= counter.memory_limit:
-                    counter._spill(entry["entity"], tally)
+                counter._remember(tally, raw[i : i + _DIGEST])
         if offset != len(data):
             raise ValueError("truncated or corrupt subject counter checkpoint")
         return counter
@@ -291,10 +307,8 @@ class SubjectCounter:
             self._db.close()
             self._db = None
         if self._db_path is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._db_path)
-            except FileNotFoundError:
-                pass
             self._db_path = None
 
     def __enter__(self) -> SubjectCounter:
@@ -304,7 +318,5 @@ class SubjectCounter:
         self.close()
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # best effort at interpreter exit
             self.close()
-        except Exception:  # noqa: BLE001, S110 - best effort at interpreter exit
-            pass

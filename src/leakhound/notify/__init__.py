@@ -17,8 +17,9 @@ KINDS = ("authority", "subjects")
 FORMATS = ("markdown", "html")
 
 
-def notify(doc: dict[str, Any], assessment: Assessment, kind: str = "authority",
-           fmt: str = "markdown") -> str:
+def notify(
+    doc: dict[str, Any], assessment: Assessment, kind: str = "authority", fmt: str = "markdown"
+) -> str:
     """A draft notification of the breach described by ``doc`` and its ``assessment``."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..assess import Assessment, DataCategory, Duty, entity_class
 from ..assess.categories import SECRET
+from ..assess.context import format_when
 from ..assess.document import (
     Block,
     Bullets,
@@ -45,8 +46,9 @@ def _or_fill(value: str | None, prompt: str) -> Inline:
 def _range(a: Assessment) -> Text:
     lo, hi = a.date_range
     if not lo and not hi:
-        return Fill("dates of the oldest and newest records (not found in the indices' "
-                    "date fields)")
+        return Fill(
+            "dates of the oldest and newest records (not found in the indices' date fields)"
+        )
     return f"from {lo or '?'} to {hi or '?'} (from the indices' date fields)"
 
 
@@ -54,20 +56,35 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
     """The draft as document blocks."""
     ctx = a.context
     s = a.severity
-    scanned = doc.get("finished_at") or doc["started_at"]
+    scanned = format_when(doc.get("finished_at") or doc["started_at"])
     out: list[Block] = [
         Heading(title(a), 1),
-        Note(("Draft prepared by leakhound from scan ", Code(a.scan_id), f" ({scanned}). "
-              "Check every statement, complete every ", Strong("[[TO FILL: …]]"), " and "
-              "remove this note before sending. The authority's own form may order the items "
-              "differently; the numbering below follows GDPR Art. 33(3).")),
+        Note(
+            (
+                "Draft prepared by leakhound from scan ",
+                Code(a.scan_id),
+                f" ({scanned}). Check every statement, complete every ",
+                Strong("[[TO FILL: …]]"),
+                " and "
+                "remove this note before sending. The authority's own form may order the items "
+                "differently; the numbering below follows GDPR Art. 33(3).",
+            )
+        ),
         Heading("Controller and timeline"),
         Table(("Item", "Details"), _timeline(a, scanned)),
     ]
     if a.deadline.overdue:
-        out.append(Para((Strong("Reasons for the delay (Art. 33(1)): "),
-                         Fill("why this notification comes more than 72 hours after becoming "
-                              "aware of the breach"))))
+        out.append(
+            Para(
+                (
+                    Strong("Reasons for the delay (Art. 33(1)): "),
+                    Fill(
+                        "why this notification comes more than 72 hours after becoming "
+                        "aware of the breach"
+                    ),
+                )
+            )
+        )
 
     # (a) Nature of the breach.
     kinds = ["confidentiality (unauthorised access to or disclosure of personal data)"]
@@ -78,66 +95,128 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
     docs = sum(st.docs for st in a.stores)
     open_ = [st for st in a.stores if st.verdict == "open"]
     partial = [st for st in a.stores if st.verdict == "partial"]
-    what = (f"{len(a.stores)} data store{'s' if len(a.stores) != 1 else ''} "
-            f"({', '.join(sorted({st.product for st in a.stores})) or 'search engine'}) "
-            "answered requests from the network without authentication")
+    what = (
+        f"{len(a.stores)} data store{'s' if len(a.stores) != 1 else ''} "
+        f"({', '.join(sorted({st.product for st in a.stores})) or 'search engine'}) "
+        "answered requests from the network without authentication"
+    )
     if partial and not open_:
         what += " on some of their interfaces"
-    what += (f", so that anyone able to reach {'them' if len(a.stores) != 1 else 'it'} could "
-             f"read the {docs:,} documents held in {sum(st.indices for st in a.stores)} "
-             "indices.")
+    what += (
+        f", so that anyone able to reach {'them' if len(a.stores) != 1 else 'it'} could "
+        f"read the {docs:,} documents held in {sum(st.indices for st in a.stores)} "
+        "indices."
+    )
     out += [
         Heading("(a) Nature of the breach"),
         Para((Strong("Type: "), "; ".join(kinds) + ".")),
-        Para((Strong("What happened: "), what, " The system concerned: ",
-              _or_fill(ctx.system_description, "what the exposed system is used for"), ".")),
+        Para(
+            (
+                Strong("What happened: "),
+                what,
+                " The system concerned: ",
+                _or_fill(ctx.system_description, "what the exposed system is used for"),
+                ".",
+            )
+        ),
     ]
     compromised = [i for i in a.indices if i.compromised]
     if compromised:
-        parts: list[Inline] = [Strong("Signs of an attack: "),
-                               "indices showing signs of a prior wipe or ransom demand: "]
+        parts: list[Inline] = [
+            Strong("Signs of an attack: "),
+            "indices showing signs of a prior wipe or ransom demand: ",
+        ]
         for n, i in enumerate(compromised[:10]):
-            parts += [", " if n else "", Target(i.name), " (",
-                      Target("; ".join(i.compromise_reasons) or "compromised"), ")"]
+            parts += [
+                ", " if n else "",
+                Target(i.name),
+                " (",
+                Target("; ".join(i.compromise_reasons) or "compromised"),
+                ")",
+            ]
         parts.append(".")
         out.append(Para(tuple(parts)))
     out += [
-        Para((Strong("Categories of data subjects: "),
-              _or_fill(ctx.data_subject_categories,
-                       "who the people are: customers, employees, patients, children…"), ".")),
-        Para((Strong("Approximate number of data subjects: "),
-              figure_text(a.data_subjects, "people"), ". ", a.data_subjects.basis, ".")),
+        Para(
+            (
+                Strong("Categories of data subjects: "),
+                _or_fill(
+                    ctx.data_subject_categories,
+                    "who the people are: customers, employees, patients, children…",
+                ),
+                ".",
+            )
+        ),
+        Para(
+            (
+                Strong("Approximate number of data subjects: "),
+                figure_text(a.data_subjects, "people"),
+                ": ",
+                a.data_subjects.basis,
+                ".",
+            )
+        ),
         Para((Strong("Categories of personal data: "),)),
         Bullets(_categories(a) or (Fill("the categories of personal data concerned"),)),
-        Para((Strong("Special categories (Art. 9) and criminal-offence data (Art. 10): "),
-              *_special(a))),
-        Para((Strong("Approximate number of personal data records: "),
-              figure_text(a.records, "records"), ". ", a.records.basis, ".")),
+        Para(
+            (
+                Strong("Special categories (Art. 9) and criminal-offence data (Art. 10): "),
+                *_special(a),
+            )
+        ),
+        Para(
+            (
+                Strong("Approximate number of personal data records: "),
+                figure_text(a.records, "records"),
+                ": ",
+                a.records.basis,
+                ".",
+            )
+        ),
         Para((Strong("Date range of the records: "), _range(a), ".")),
         Heading("Stores and indices concerned", 3),
-        Table(("Store", "Index", "Documents", "Personal data found in a sample", "Dates"),
-              tuple(_index_row(i) for i in (a.indices_with_personal_data or a.indices))
-              or (("—", "—", "—", "—", "—"),)),
+        Table(
+            ("Store", "Index", "Documents", "Personal data found in a sample", "Dates"),
+            tuple(_index_row(i) for i in (a.indices_with_personal_data or a.indices))
+            or (("—", "—", "—", "—", "—"),),
+        ),
     ]
 
     # (b) Contact point.
     out += [
         Heading("(b) Data protection officer or other contact point"),
-        Para(_or_fill(ctx.dpo_contact, "name and contact details (e-mail, phone) of the DPO or "
-                                       "other contact point for more information")),
+        Para(
+            _or_fill(
+                ctx.dpo_contact,
+                "name and contact details (e-mail, phone) of the DPO or "
+                "other contact point for more information",
+            )
+        ),
     ]
 
     # (c) Likely consequences.
     out += [
         Heading("(c) Likely consequences of the breach"),
         Bullets(a.consequences or (Fill("the likely consequences for the people concerned"),)),
-        Para((Strong("Severity: "), f"{s.level.value}, assessed with ENISA's methodology "
-              f"(Recommendations for a methodology of the assessment of severity of personal "
-              f"data breaches, 2013): SE = DPC × EI + CB = {s.formula}: {s.level.meaning}.")),
-        Table(("Input", "Score", "Reasoning"), tuple(
-            (_input_name(c.name) + (" (our own assessment)" if c.overridden else ""),
-             f"{c.value:g}", Target(" · ".join(c.why)))
-            for c in (s.dpc, s.ei, *s.circumstances))),
+        Para(
+            (
+                Strong("Severity: "),
+                f"{s.level.value}, assessed with ENISA's methodology "
+                f"(Recommendations for a methodology of the assessment of severity of personal "
+                f"data breaches, 2013): SE = DPC × EI + CB = {s.formula}: {s.level.meaning}.",
+            )
+        ),
+        Table(
+            ("Input", "Score", "Reasoning"),
+            tuple(
+                (
+                    _input_name(c.name) + (" (our own assessment)" if c.overridden else ""),
+                    f"{c.value:g}",
+                    Target(" · ".join(c.why)),
+                )
+                for c in (s.dpc, s.ei, *s.circumstances)
+            ),
+        ),
     ]
 
     # (d) Measures.
@@ -145,25 +224,47 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
     out += [
         Heading("(d) Measures taken or proposed"),
         Para(Strong("Taken:")),
-        Bullets(ctx.measures_taken or (Fill("measures already taken, with dates: access "
-                                            "closed, logs and evidence preserved…"),)),
+        Bullets(
+            ctx.measures_taken
+            or (
+                Fill(
+                    "measures already taken, with dates: access "
+                    "closed, logs and evidence preserved…"
+                ),
+            )
+        ),
         Para(Strong("Proposed:")),
         Bullets(tuple(proposed)),
-        Para((Strong("Communication to the data subjects (Art. 34): "),
-              duty_text(a.subjects.duty), ". ", "; ".join(a.subjects.reasons), ".")),
+        Para(
+            (
+                Strong("Communication to the data subjects (Art. 34): "),
+                duty_text(a.subjects.duty),
+                ". ",
+                "; ".join(a.subjects.reasons),
+                ".",
+            )
+        ),
     ]
     if a.subjects.duty in (Duty.REQUIRED, Duty.PUBLIC_COMMUNICATION):
-        out.append(Para(("Planned date and channel of the communication: ",
-                         Fill("date, and e-mail / letter / public notice"), ".")))
+        out.append(
+            Para(
+                (
+                    "Planned date and channel of the communication: ",
+                    Fill("date, and e-mail / letter / public notice"),
+                    ".",
+                )
+            )
+        )
 
     # Art. 33(4): what follows.
     later: list[Text] = []
     if ctx.third_party_access is None:
-        later.append("whether anyone other than the controller accessed the data, once the "
-                     "access logs of the exposure window have been reviewed")
+        later.append(
+            "whether anyone other than the controller accessed the data, once the "
+            "access logs of the exposure window have been reviewed"
+        )
     if a.data_subjects.approximate:
-        later.append("a firmer number of data subjects, from a full count of distinct "
-                     "identifiers")
+        later.append("a firmer number of data subjects, from a full count of distinct identifiers")
     if not ctx.exposure_started:
         later.append("when the exposure began")
     if later:
@@ -175,25 +276,44 @@ def _timeline(a: Assessment, scanned: str) -> tuple[tuple[Text, ...], ...]:
     ctx = a.context
     rows: list[tuple[Text, ...]] = [
         ("Controller", _or_fill(ctx.controller, "name and address of the controller")),
-        ("How the breach was discovered",
-         (f"a scan of the stores with leakhound ({scanned}); ",
-          Fill("or how it was first reported"))),
+        (
+            "How the breach was discovered",
+            (
+                f"a scan of the stores with leakhound ({scanned}); ",
+                Fill("or how it was first reported"),
+            ),
+        ),
         ("Aware of the breach since", f"{_when(a)} ({a.deadline.aware_since_basis})"),
         ("Notification due (72 hours)", deadline_text(a)),
-        ("Exposure began",
-         ctx.exposure_started or Fill(f"when the store became reachable; "
-                                      f"{a.exposure.started_text}")),
-        ("Exposure ended",
-         ctx.exposure_ended or Fill(f"when access was closed; {a.exposure.ended_text}")),
+        (
+            "Exposure began",
+            ctx.exposure_started
+            or (
+                Fill("when the store became reachable"),
+                f" (at the latest {format_when(a.exposure.first_seen_exposed)}, when a scan first "
+                "found it open)"
+                if a.exposure.first_seen_exposed
+                else "",
+            ),
+        ),
+        (
+            "Exposure ended",
+            ctx.exposure_ended
+            or (
+                Fill("when access was closed"),
+                f" (still open at the scan, {format_when(a.exposure.scanned_at)})"
+                if a.exposure.scanned_at
+                else "",
+            ),
+        ),
     ]
     return tuple(rows)
 
 
 def _input_name(name: str) -> str:
-    return {"DPC": "Data processing context (DPC)",
-            "EI": "Ease of identification (EI)"}.get(name, f"Loss of {name}"
-                                                    if name != "malicious intent"
-                                                    else "Malicious intent")
+    return {"DPC": "Data processing context (DPC)", "EI": "Ease of identification (EI)"}.get(
+        name, f"Loss of {name}" if name != "malicious intent" else "Malicious intent"
+    )
 
 
 def _categories(a: Assessment) -> tuple[Text, ...]:
@@ -202,27 +322,43 @@ def _categories(a: Assessment) -> tuple[Text, ...]:
         cls = entity_class(t)
         where = [i for i in a.indices if t in i.entity_types]
         cat = cls.category.label if cls.category else "credentials"
-        rows.append((cls.label, f" ({cat}; ", Code(t), f"): in {len(where)} "
-                     f"ind{'ex' if len(where) == 1 else 'ices'}"))
+        rows.append(
+            (
+                cls.label,
+                f" ({cat}; ",
+                Code(t),
+                f"): in {len(where)} ind{'ex' if len(where) == 1 else 'ices'}",
+            )
+        )
     return tuple(rows)
 
 
 def _special(a: Assessment) -> tuple[Inline, ...]:
-    sensitive = [entity_class(t).label for t in a.entity_types
-                 if entity_class(t).category is DataCategory.SENSITIVE]
+    sensitive = [
+        entity_class(t).label
+        for t in a.entity_types
+        if entity_class(t).category is DataCategory.SENSITIVE
+    ]
     if sensitive:
         return (", ".join(sensitive) + ". ", Fill("confirm and complete"))
-    return ("none detected by the scan, which does not recognise health, beliefs or other "
-            "special categories in free text: ", Fill("confirm, or list them"))
+    return (
+        "none detected by the scan, which does not recognise health, beliefs or other "
+        "special categories in free text: ",
+        Fill("confirm, or list them"),
+    )
 
 
 def _index_row(i: Any) -> tuple[Text, ...]:
-    kinds = ", ".join(f"{entity_class(k.entity_type).label} ({k.docs}/{i.sampled})"
-                      for k in i.pii) or "—"
-    dates = f"{(i.date_min or '?')[:10]} – {(i.date_max or '?')[:10]}" \
-        if (i.date_min or i.date_max) else ""
-    return (Target(i.url), Target(i.name), "?" if i.docs is None else f"{i.docs:,}", kinds,
-            dates)
+    kinds = (
+        ", ".join(f"{entity_class(k.entity_type).label} ({k.docs}/{i.sampled})" for k in i.pii)
+        or "—"
+    )
+    dates = (
+        f"{(i.date_min or '?')[:10]} – {(i.date_max or '?')[:10]}"
+        if (i.date_min or i.date_max)
+        else ""
+    )
+    return (Target(i.url), Target(i.name), "?" if i.docs is None else f"{i.docs:,}", kinds, dates)
 
 
 def _default_measures(a: Assessment) -> list[Text]:

@@ -31,6 +31,18 @@ ALLOW = rules("elasticsearch", [
     ("GET", rf"{_PRE}{_IDX}/_count"),
     ("POST", rf"{_PRE}{_IDX}/_count"),
     ("GET", rf"{_PRE}{_IDX}/_mapping"),
+    # Full-depth reads (fullscan.py). On Elasticsearch 5/6 "POST /{index}/_pit" would index a
+    # document (type "_pit"): the PIT paths are sent only when the fingerprint proves a version
+    # that has them (OpenSearch >= 2.4, Elasticsearch >= 7.10). Scroll exists in every version.
+    ("POST", rf"{_PRE}{_IDX}/_search/point_in_time"),
+    ("POST", rf"{_PRE}{_IDX}/_pit"),
+    ("POST", rf"{_PRE}/_search/scroll"),
+], releases=[
+    # DELETE frees the contexts a full scan opened, at the root only: under a prefix,
+    # "/x/_search/scroll" would be a document delete (index x, type _search) on 5.x/6.x.
+    r"/_search/point_in_time",
+    r"/_pit",
+    r"/_search/scroll",
 ])
 
 # What wiper and ransom bots leave behind: "meow" bots rename or empty indices with a "-meow"

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import html as html_report
 from . import json as json_report
 from . import jsonl as jsonl_report
 from . import markdown as markdown_report
+from . import sarif as sarif_report
 
 Renderer = Callable[[dict[str, Any]], str]
 
@@ -15,6 +17,8 @@ FORMATS: dict[str, Renderer] = {
     "json": json_report.render,
     "jsonl": jsonl_report.render,
     "markdown": markdown_report.render,
+    "html": html_report.render,
+    "sarif": sarif_report.render,
 }
 
 __all__ = ["FORMATS", "Renderer"]

@@ -57,10 +57,30 @@ def render(doc: dict[str, Any]) -> str:
                 flags.append("hidden")
             if idx.get("error"):
                 flags.append(idx["error"])
-            out.append(f"| {cell(idx['name'])} | {text.count(idx['docs'], idx.get('docs_exact', True))} | "
+            docs = text.count(idx["docs"], idx.get("docs_exact", True))
+            out.append(f"| {cell(idx['name'])} | {docs} | "
                        f"{text.size(idx['store_bytes'])} | {text.dates(idx)} | "
                        f"{cell(text.pii_line(ir.get('sample')))} | {cell(' · '.join(flags))} |")
         if r.get("indices_truncated"):
             out.append(f"\n{r['indices_truncated']} more indices were listed but not inventoried.")
+        out += _full(r)
     out += ["", "Values shown are masked; raw personal data is never stored or printed.", ""]
     return "\n".join(out)
+
+
+def _full(r: dict[str, Any]) -> list[str]:
+    """The full read (--depth full) of an endpoint's indices, when there was one."""
+    read = [ir for ir in r["indices"] if ir.get("full")]
+    if not read:
+        return []
+    total = r.get("full") or {}
+    out = ["", f"### Full read: {total.get('docs', 0):,} documents, distinct people "
+                f"{cell(text.people(total) or '0')}", "",
+           "| Index | Read | People | Personal data (documents, documents/distinct per field) "
+           "| Per year |", "|---|---:|---|---|---|"]
+    for ir in read:
+        full = ir["full"]
+        out.append(f"| {cell(ir['index']['name'])} | {full['docs']:,} | "
+                   f"{cell(text.people(full))} | {cell(text.full_pii_line(full))} | "
+                   f"{cell(text.years(full))} |")
+    return out

@@ -94,6 +94,7 @@ def _indices(r: dict[str, Any], console: Console) -> None:
             flags,
         )
     console.print(table, highlight=False)
+    _full(r, console)
     if r.get("inventory_error"):
         console.print(
             Text.assemble("inventory incomplete: ", safe(r["inventory_error"])), highlight=False
@@ -104,3 +105,22 @@ def _indices(r: dict[str, Any], console: Console) -> None:
             "(raise --max-indices)",
             highlight=False,
         )
+
+
+def _full(r: dict[str, Any], console: Console) -> None:
+    """The full read (--depth full) of an endpoint's indices, when there was one."""
+    read = [ir for ir in r["indices"] if ir.get("full")]
+    if not read:
+        return
+    total = r.get("full") or {}
+    table = Table(title=Text.assemble(
+        f"Full read: {total.get('docs', 0):,} documents, distinct people ",
+        safe(text.people(total) or "0")), title_justify="left")
+    for col in ("Index", "Read", "People", "Personal data (docs, docs/distinct per field)",
+                "Per year"):
+        table.add_column(col, overflow="fold")
+    for ir in read:
+        full = ir["full"]
+        table.add_row(safe(ir["index"]["name"]), f"{full['docs']:,}", safe(text.people(full)),
+                      safe(text.full_pii_line(full)), safe(text.years(full)))
+    console.print(table, highlight=False)

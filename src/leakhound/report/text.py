@@ -53,3 +53,43 @@ def pii_line(sample: dict[str, Any] | None) -> str:
             fields += f", +{more}"
         parts.append(f"{pii['entity_type']} {pii['docs']}/{sample['docs']} ({fields})")
     return "; ".join(parts)
+
+
+def distinct(d: dict[str, Any] | None) -> str:
+    """'489' when exact, '≈12,300 (12,100–12,500)' when estimated."""
+    if not d:
+        return ""
+    if d["exact"]:
+        return f"{d['estimate']:,}"
+    return f"≈{d['estimate']:,} ({d['lower']:,}–{d['upper']:,})"
+
+
+def people(full: dict[str, Any] | None) -> str:
+    """'489 (EMAIL_ADDRESS in customer.email)': distinct people of a full read."""
+    p = (full or {}).get("people")
+    if not p:
+        return ""
+    return f"{distinct(p['distinct'])} ({p['entity_type']} in {p['field']})"
+
+
+def full_pii_line(full: dict[str, Any] | None, max_fields: int = 4) -> str:
+    """'EMAIL_ADDRESS 614 docs: customer.email 614/489 distinct, …' per type, joined by '; '."""
+    if not full:
+        return ""
+    parts = []
+    for pii in full["pii"]:
+        fields = ", ".join(f"{f['path']} {f['docs']:,}/{distinct(f['distinct'])}"
+                           for f in pii["fields"][:max_fields])
+        more = len(pii["fields"]) - max_fields
+        if more > 0:
+            fields += f", +{more}"
+        parts.append(f"{pii['entity_type']} {pii['docs']:,} docs ({fields})")
+    line = "; ".join(parts)
+    if full.get("error"):
+        line = f"INCOMPLETE: {full['error']}" + (f"; {line}" if line else "")
+    return line
+
+
+def years(full: dict[str, Any] | None) -> str:
+    """'2005: 227, 2006: 252' records per year of the main date field."""
+    return ", ".join(f"{y['year']}: {y['docs']:,}" for y in (full or {}).get("years", []))

@@ -18,7 +18,7 @@ from .. import __version__
 from ..errors import StoreError, UsageError
 from ..models import TargetResult, to_dict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -63,6 +63,51 @@ _MIGRATIONS: dict[int, str] = {
         field TEXT NOT NULL,
         docs INTEGER NOT NULL,
         sampled INTEGER NOT NULL,
+        PRIMARY KEY (scan_id, endpoint, index_name, entity_type, field),
+        FOREIGN KEY (scan_id, endpoint) REFERENCES results(scan_id, endpoint) ON DELETE CASCADE
+    );
+    """,
+    # --depth full: per-slice checkpoints (position + counts, written in one transaction per
+    # batch, so a resumed scan counts every document exactly once) and per-field figures.
+    2: """
+    CREATE TABLE full_slices (
+        scan_id TEXT NOT NULL REFERENCES scans(scan_id) ON DELETE CASCADE,
+        endpoint TEXT NOT NULL,
+        index_name TEXT NOT NULL,
+        slice INTEGER NOT NULL,
+        slices INTEGER NOT NULL,           -- slice.max of the read
+        method TEXT NOT NULL,              -- pit-os, pit-es, scroll
+        context TEXT,                      -- the point-in-time id (never a personal value)
+        position TEXT,                     -- JSON search_after of the last counted page
+        docs INTEGER NOT NULL,             -- documents counted so far
+        batches INTEGER NOT NULL,          -- rows in full_batches for this slice
+        done INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (scan_id, endpoint, index_name, slice)
+    );
+    CREATE TABLE full_batches (
+        scan_id TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        index_name TEXT NOT NULL,
+        slice INTEGER NOT NULL,
+        batch INTEGER NOT NULL,
+        tally BLOB NOT NULL,               -- leakhound.tally.Tally: counts and keyed digests
+        PRIMARY KEY (scan_id, endpoint, index_name, slice, batch),
+        FOREIGN KEY (scan_id, endpoint, index_name, slice)
+            REFERENCES full_slices(scan_id, endpoint, index_name, slice) ON DELETE CASCADE
+    );
+    CREATE TABLE full_pii (
+        scan_id TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        index_name TEXT NOT NULL,
+        entity_type TEXT NOT NULL,
+        field TEXT NOT NULL,
+        docs INTEGER NOT NULL,             -- documents read carrying the type in the field
+        read INTEGER NOT NULL,             -- documents read in the index
+        distinct_estimate INTEGER NOT NULL,
+        distinct_lower INTEGER NOT NULL,
+        distinct_upper INTEGER NOT NULL,
+        distinct_exact INTEGER NOT NULL,
         PRIMARY KEY (scan_id, endpoint, index_name, entity_type, field),
         FOREIGN KEY (scan_id, endpoint) REFERENCES results(scan_id, endpoint) ON DELETE CASCADE
     );
@@ -196,6 +241,100 @@ class SqliteStore:
                             db.execute("INSERT OR REPLACE INTO pii VALUES (?, ?, ?, ?, ?, ?, ?)",
                                        (scan_id, endpoint, idx.name, pii.entity_type, f.path,
                                         f.docs, ir.sample.docs))
+                if ir.full:
+                    for fp in ir.full.pii:
+                        for ff in fp.fields:
+                            d = ff.distinct
+                            db.execute("INSERT OR REPLACE INTO full_pii VALUES "
+                                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                       (scan_id, endpoint, idx.name, fp.entity_type, ff.path,
+                                        ff.docs, ir.full.docs, d.estimate, d.lower, d.upper,
+                                        int(d.exact)))
+
+    # -- full-depth checkpoints (leakhound.fullscan) -------------------------------------
+
+    def reopen_scan(self, scan_id: str) -> tuple[list[str], dict[str, Any]]:
+        """Mark a stored scan running again; return its targets and options (for --resume)."""
+        scan_id = self.resolve(scan_id)
+        with self._tx() as db:
+            row = db.execute("SELECT targets, options FROM scans WHERE scan_id=?",
+                             (scan_id,)).fetchone()
+            db.execute("UPDATE scans SET status='running', finished_at=NULL WHERE scan_id=?",
+                       (scan_id,))
+        return orjson.loads(row[0]), orjson.loads(row[1])
+
+    def recorded_endpoints(self, scan_id: str) -> set[str]:
+        """Endpoints (host:port) whose result this scan already recorded."""
+        return {r[0] for r in self._db.execute(
+            "SELECT endpoint FROM results WHERE scan_id=?", (scan_id,))}
+
+    def slices(self, scan_id: str, endpoint: str, index: str) -> list[dict[str, Any]]:
+        """The checkpoint rows of one index's slices, by slice number."""
+        rows = self._db.execute(
+            """SELECT slice, slices, method, context, position, docs, batches, done
+               FROM full_slices WHERE scan_id=? AND endpoint=? AND index_name=?
+               ORDER BY slice""", (scan_id, endpoint, index)).fetchall()
+        return [{"slice": r[0], "slices": r[1], "method": r[2], "context": r[3],
+                 "position": orjson.loads(r[4]) if r[4] else None, "docs": r[5],
+                 "batches": r[6], "done": bool(r[7])} for r in rows]
+
+    def slice_tallies(self, scan_id: str, endpoint: str, index: str, slice_: int) -> list[bytes]:
+        """The tallies counted so far in one slice, in batch order."""
+        return [bytes(r[0]) for r in self._db.execute(
+            """SELECT tally FROM full_batches WHERE scan_id=? AND endpoint=? AND index_name=?
+               AND slice=? ORDER BY batch""", (scan_id, endpoint, index, slice_))]
+
+    def start_slices(self, scan_id: str, endpoint: str, index: str, method: str,
+                     slices: int, context: str | None, which: list[int] | None = None) -> None:
+        """(Re)start slices from zero: no position, no counts (all slices unless ``which``)."""
+        which = list(range(slices)) if which is None else which
+        with self._tx() as db:
+            for n in which:
+                db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
+                              AND index_name=? AND slice=?""", (scan_id, endpoint, index, n))
+                db.execute("INSERT OR REPLACE INTO full_slices VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)",
+                           (scan_id, endpoint, index, n, slices, method, context, _now()))
+            # every slice of an index shares the point in time
+            db.execute("""UPDATE full_slices SET context=? WHERE scan_id=? AND endpoint=?
+                          AND index_name=? AND method != 'scroll'""",
+                       (context, scan_id, endpoint, index))
+
+    def checkpoint(self, scan_id: str, endpoint: str, index: str, slice_: int, *,
+                   tally: bytes, docs: int, position: Any, context: str | None,
+                   done: bool = False) -> None:
+        """Count one batch and move the slice's position past it, in ONE transaction."""
+        with self._tx() as db:
+            row = db.execute("""SELECT batches FROM full_slices WHERE scan_id=? AND endpoint=?
+                                AND index_name=? AND slice=?""",
+                             (scan_id, endpoint, index, slice_)).fetchone()
+            if row is None:
+                raise StoreError(f"no checkpoint row for {index} slice {slice_}")
+            batch = row[0]
+            db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, ?, ?)",
+                       (scan_id, endpoint, index, slice_, batch, tally))
+            db.execute("""UPDATE full_slices SET position=?, context=COALESCE(?, context),
+                          docs=docs+?, batches=batches+1, done=?, updated_at=?
+                          WHERE scan_id=? AND endpoint=? AND index_name=? AND slice=?""",
+                       (orjson.dumps(position).decode() if position is not None else None,
+                        context, docs, int(done), _now(), scan_id, endpoint, index, slice_))
+
+    def finish_slice(self, scan_id: str, endpoint: str, index: str, slice_: int,
+                     tally: bytes) -> None:
+        """Mark a slice read to its end, its batches folded into one tally."""
+        with self._tx() as db:
+            db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
+                          AND index_name=? AND slice=?""", (scan_id, endpoint, index, slice_))
+            db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, 0, ?)",
+                       (scan_id, endpoint, index, slice_, tally))
+            db.execute("""UPDATE full_slices SET batches=1, done=1, updated_at=?
+                          WHERE scan_id=? AND endpoint=? AND index_name=? AND slice=?""",
+                       (_now(), scan_id, endpoint, index, slice_))
+
+    def drop_checkpoints(self, scan_id: str) -> None:
+        """Forget the per-slice tallies of a finished scan (the figures stay in results)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM full_batches WHERE scan_id=?", (scan_id,))
 
     def scan_ids(self) -> list[str]:
         """Every scan id, newest first."""

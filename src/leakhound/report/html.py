@@ -1,0 +1,370 @@
+"""HTML: one self-contained page a manager can read — figures, charts, deadlines, next steps.
+
+No script and no external asset: styles and SVG charts are inline, and a Content-Security-
+Policy forbids anything else. Every value goes through Jinja2's autoescaping after control
+characters are neutralised, because index names, URLs and reasons come from the scanned
+servers and may be written by an attacker.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ..assess import Assessment, assess, entity_class, records_by_year
+from ..assess.categories import category_score
+from ..assess.document import CSP
+from ..assess.render import deadline_text, duty_text, figure_text
+from ..redact import neutralize
+from . import text
+from .summary import summarise
+
+if TYPE_CHECKING:
+    import jinja2
+
+SEVERITY_COLOURS = {
+    "low": "#2f855a",
+    "medium": "#b7791f",
+    "high": "#c53030",
+    "very high": "#742a2a",
+}
+
+
+def _finalize(value: object) -> object:
+    # Runs on every {{ … }} before autoescaping: control and bidi characters from a target
+    # are shown escaped, never passed to the page.
+    from markupsafe import Markup
+
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return neutralize(value)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    import jinja2  # imported here so that other formats work without it
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("leakhound", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["count"] = text.count
+    return env
+
+
+def render(doc: dict[str, Any], assessment: Assessment | None = None) -> str:
+    """The scan as one HTML page; with an assessment, severity and GDPR deadlines too."""
+    template = _environment().get_template("report.html.j2")
+    return template.render(**view(doc, assessment))
+
+
+def view(doc: dict[str, Any], assessment: Assessment | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain values (no logic in the template)."""
+    a = assessment or assess(doc)
+    s = summarise(doc)
+    with_pii = a.indices_with_personal_data
+    people = a.data_subjects
+    kinds = _kinds(a)
+    years = records_by_year(with_pii)
+    v: dict[str, Any] = {
+        "csp": CSP,
+        "title": f"leakhound report — scan {doc['scan_id']}",
+        "scan": {
+            "id": doc["scan_id"],
+            "started": _short(doc["started_at"]),
+            "finished": _short(doc.get("finished_at")),
+            "status": doc["status"],
+            "version": doc["tool"]["version"],
+            "endpoints": s["endpoints"],
+            "hidden": s["endpoints"] - s["exposed_endpoints"],
+            "by_verdict": ", ".join(f"{k} {n}" for k, n in s["by_verdict"].items()),
+        },
+        "cards": [
+            {
+                "label": "exposed stores",
+                "value": f"{len(a.stores):,}",
+                "note": "answer without a password",
+                "alert": bool(a.stores),
+            },
+            {
+                "label": "indices with personal data",
+                "value": f"{len(with_pii):,}",
+                "note": f"of {s['exposed_indices']:,} exposed indices",
+                "alert": bool(with_pii),
+            },
+            {
+                "label": "records",
+                "value": _figure_value(a.records.value),
+                "note": "documents in those indices",
+                "alert": False,
+            },
+            {
+                "label": "people",
+                "value": _figure_value(people.value, approx=people.approximate),
+                "note": _people_note(a),
+                "alert": False,
+            },
+        ],
+        "compromised": [
+            {"store": i.url, "index": i.name, "reasons": "; ".join(i.compromise_reasons)}
+            for i in a.indices
+            if i.compromised
+        ],
+        "in_short": _in_short(a, kinds),
+        "stores": [
+            {
+                "url": st.url,
+                "verdict": st.verdict,
+                "product": st.product,
+                "reason": st.reason,
+                "indices": st.indices,
+                "docs": text.count(st.docs),
+                "first_seen": _short(st.first_seen_exposed),
+            }
+            for st in a.stores
+        ],
+        "indices": [_index_row(i) for i in (with_pii or a.indices)],
+        "several_stores": len(a.stores) > 1,
+        "other_indices": len(a.indices) - len(with_pii) if with_pii else 0,
+        "kinds_chart": _bars([(k["label"], k["records"]) for k in kinds], width=560),
+        "kinds": kinds,
+        "years_chart": _columns(years),
+        "years": years,
+        "people": {"text": figure_text(people, "people"), "basis": people.basis},
+        "records_fig": {"text": figure_text(a.records, "records"), "basis": a.records.basis},
+        "date_range": _range(a.date_range),
+        "next_steps": list(a.next_steps),
+        "assessment": _assessment(a) if assessment is not None else None,
+    }
+    return v
+
+
+def _short(value: str | None) -> str:
+    if not value:
+        return "—"
+    return value[:16].replace("T", " ")
+
+
+def _figure_value(n: int | None, *, approx: bool = False) -> str:
+    if n is None:
+        return "?"
+    return ("≈ " if approx else "") + f"{n:,}"
+
+
+def _people_note(a: Assessment) -> str:
+    f = a.data_subjects
+    if f.value is None:
+        return "no identifier found in the samples"
+    if f.method.value == "estimate":
+        return "estimate from samples" + (f", at least {f.low:,}" if f.low else "")
+    if f.method.value == "given":
+        return "stated by the data's owner"
+    return "counted"
+
+
+def _kinds(a: Assessment) -> list[dict[str, Any]]:
+    """Each kind of personal data: where, and how many records carry it (sample-scaled)."""
+    records: Counter[str] = Counter()
+    indices: Counter[str] = Counter()
+    for i in a.indices:
+        for k in i.pii:
+            indices[k.entity_type] += 1
+            if i.sampled:
+                records[k.entity_type] += round((i.docs or i.sampled) * k.docs / i.sampled)
+    out: list[dict[str, Any]] = []
+    for t in a.entity_types:
+        cls = entity_class(t)
+        out.append(
+            {
+                "type": t,
+                "label": cls.label,
+                "category": cls.category.label if cls.category else "credentials",
+                "indices": indices[t],
+                "records": records[t],
+            }
+        )
+    out.sort(key=lambda k: -k["records"])
+    return out
+
+
+def _in_short(a: Assessment, kinds: list[dict[str, Any]]) -> str:
+    if not a.stores:
+        return "No store in this scan answered without a password: nothing was found exposed."
+    n = len(a.stores)
+    docs = sum(st.docs for st in a.stores)
+    parts = [
+        f"{n} data store{'s' if n != 1 else ''} answered without a password, holding "
+        f"{docs:,} documents in {sum(st.indices for st in a.stores):,} indices."
+    ]
+    # Most serious first; data that barely identifies anyone (IP addresses) last.
+    personal = sorted(
+        (k for k in kinds if k["category"] != "credentials"),
+        key=lambda k: (
+            entity_class(k["type"]).identifies.score == 0.25,
+            -(category_score(k["type"]) or 0),
+        ),
+    )
+    if personal:
+        labels = [k["label"] for k in personal]
+        listed = ", ".join(labels[:-1]) + (" and " if len(labels) > 1 else "") + labels[-1]
+        who = figure_text(a.data_subjects, "people")
+        parts.append(
+            f"{len(a.indices_with_personal_data)} of those indices hold personal "
+            f"data — {listed} — about {who.removeprefix('about ')}."
+        )
+    else:
+        parts.append("The samples read found no personal data.")
+    if any(k["category"] == "credentials" for k in kinds):
+        parts.append("Credentials (passwords, keys or tokens) were found too.")
+    if any(i.compromised for i in a.indices):
+        parts.append("Some indices show signs of a prior wipe or ransom demand.")
+    return " ".join(parts)
+
+
+def _index_row(i: Any) -> dict[str, Any]:
+    flags = []
+    if i.compromised:
+        flags.append("compromised: " + "; ".join(i.compromise_reasons))
+    if i.sample_error and i.docs:
+        flags.append(f"sample: {i.sample_error}")
+    return {
+        "store": i.url,
+        "name": i.name,
+        "docs": text.count(i.docs),
+        "dates": text.dates({"date_min": i.date_min, "date_max": i.date_max}),
+        "pii": [
+            {
+                "label": entity_class(k.entity_type).label,
+                "type": k.entity_type,
+                "share": f"{k.docs:,}/{i.sampled:,} {'read' if i.full else 'sampled'}",
+                "fields": ", ".join(k.fields[:4]) + (" …" if len(k.fields) > 4 else ""),
+            }
+            for k in i.pii
+        ],
+        "people": "—"
+        if i.subjects.value is None
+        else _figure_value(i.subjects.value, approx=i.subjects.approximate)
+        + ("" if i.names_people else " IP addresses"),
+        "flags": flags,
+    }
+
+
+def _range(r: tuple[str | None, str | None]) -> str:
+    if not r[0] and not r[1]:
+        return "unknown"
+    return f"{r[0] or '?'} – {r[1] or '?'}"
+
+
+def _assessment(a: Assessment) -> dict[str, Any]:
+    s = a.severity
+    return {
+        "level": s.level.value,
+        "meaning": s.level.meaning,
+        "formula": s.formula,
+        "colour": SEVERITY_COLOURS[s.level.value],
+        "gauge": _gauge(s.score),
+        "art33": {
+            "duty": duty_text(a.authority.duty),
+            "key": a.authority.duty.value,
+            "reasons": list(a.authority.reasons),
+        },
+        "art34": {
+            "duty": duty_text(a.subjects.duty),
+            "key": a.subjects.duty.value,
+            "reasons": list(a.subjects.reasons),
+        },
+        "deadline": deadline_text(a),
+        "overdue": a.deadline.overdue,
+        "aware_since": f"{a.deadline.aware_since:%Y-%m-%d %H:%M} UTC",
+        "aware_basis": a.deadline.aware_since_basis,
+        "inputs": [
+            {
+                "name": c.name,
+                "value": f"{c.value:g}",
+                "why": list(c.why),
+                "overridden": c.overridden,
+            }
+            for c in (s.dpc, s.ei, *s.circumstances)
+        ],
+        "consequences": list(a.consequences),
+        "exposure": f"{a.exposure.started_text} → {a.exposure.ended_text}",
+    }
+
+
+# ------------------------------------------------------------------ charts (numbers only)
+
+
+def _bars(items: list[tuple[str, int]], width: int) -> dict[str, Any] | None:
+    """Horizontal bars: geometry for the template's SVG."""
+    items = [(label, n) for label, n in items if n > 0]
+    if not items:
+        return None
+    top = max(n for _, n in items)
+    label_w, bar_w, row = 230, width - 230 - 90, 30
+    bars = [
+        {
+            "label": label,
+            "value": f"{n:,}",
+            "y": i * row,
+            "w": max(2, round(bar_w * n / top)),
+            "x": label_w,
+            "tx": label_w + max(2, round(bar_w * n / top)) + 8,
+        }
+        for i, (label, n) in enumerate(items)
+    ]
+    return {"width": width, "height": len(items) * row, "bars": bars, "label_w": label_w}
+
+
+def _columns(years: list[tuple[int, int]]) -> dict[str, Any] | None:
+    """Vertical bars per year."""
+    if not years:
+        return None
+    top = max(n for _, n in years) or 1
+    col, gap, plot_h = 46, 14, 160
+    cols: list[dict[str, Any]] = [
+        {
+            "label": str(y),
+            "value": f"{n:,}",
+            "x": 10 + i * (col + gap),
+            "h": max(1, round(plot_h * n / top)),
+            "w": col,
+        }
+        for i, (y, n) in enumerate(years)
+    ]
+    for c in cols:
+        c["y"] = 20 + plot_h - c["h"]
+    return {
+        "width": 20 + len(cols) * (col + gap),
+        "height": plot_h + 50,
+        "cols": cols,
+        "base": 20 + plot_h,
+    }
+
+
+def _gauge(score: float) -> dict[str, Any]:
+    """ENISA's scale 0–6 as four bands, with a marker at the score."""
+    scale = 6.0
+    width = 480
+    bands = [(0, 2, "low"), (2, 3, "medium"), (3, 4, "high"), (4, 6, "very high")]
+    return {
+        "width": width,
+        "bands": [
+            {
+                "x": round(width * lo / scale),
+                "w": round(width * (hi - lo) / scale),
+                "label": label,
+                "colour": SEVERITY_COLOURS[label],
+                "tx": round(width * (lo + hi) / 2 / scale),
+            }
+            for lo, hi, label in bands
+        ],
+        "marker": (m := round(width * min(score, scale) / scale)),
+        "label_x": m + 10 if m < width / 2 else m - 10,
+        "anchor": "start" if m < width / 2 else "end",
+        "score": f"{score:g}",
+    }

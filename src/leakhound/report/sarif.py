@@ -1,0 +1,282 @@
+"""SARIF 2.1.0: one rule per kind of finding, one result per finding, located at its URL.
+
+Kinds of finding: an open store, a partly open store, an index with signs of a wipe or ransom,
+and a kind of personal data exposed in an index. A result's location is the store's URL (the
+index name percent-encoded after it) with the index as a logical location; its fingerprint
+is stable across scans so that code-scanning tools can follow one finding over time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from ..assess import IndexExposure, entity_class
+from ..assess.categories import SECRET, Identifiability, category_score
+from ..assess.figures import exposed_results, index_exposures
+from ..redact import neutralize
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+
+OPEN_STORE, PARTIAL_STORE, COMPROMISED_INDEX, PERSONAL_DATA = "LH001", "LH002", "LH003", "LH004"
+
+RULES: tuple[dict[str, Any], ...] = (
+    {
+        "id": OPEN_STORE,
+        "name": "OpenStore",
+        "shortDescription": {"text": "Data store open without authentication"},
+        "fullDescription": {
+            "text": "An Elasticsearch or OpenSearch endpoint lists and returns "
+            "its indices to anyone who can reach it, without "
+            "credentials."
+        },
+        "help": {
+            "text": "Restrict network access (firewall, private interface) and enable "
+            "authentication on every node. Keep logs and a snapshot as evidence, "
+            "then assess the exposure as a possible personal data breach "
+            "(leakhound assess)."
+        },
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["security", "external/cwe/cwe-306"],
+            "security-severity": "9.1",
+            "precision": "very-high",
+        },
+    },
+    {
+        "id": PARTIAL_STORE,
+        "name": "PartiallyOpenStore",
+        "shortDescription": {"text": "Data store partly open without authentication"},
+        "fullDescription": {
+            "text": "Some of the endpoint's APIs answer without credentials "
+            "while others ask for them: a partial or misapplied "
+            "access policy."
+        },
+        "help": {
+            "text": "Review the access policy: require authentication on every API, "
+            "including search and listing endpoints."
+        },
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {
+            "tags": ["security", "external/cwe/cwe-284"],
+            "security-severity": "7.5",
+            "precision": "high",
+        },
+    },
+    {
+        "id": COMPROMISED_INDEX,
+        "name": "CompromisedIndex",
+        "shortDescription": {"text": "Index shows signs of a prior wipe or ransom demand"},
+        "fullDescription": {
+            "text": "An index looks like a ransom note or the remains of a "
+            "wipe: someone else wrote to the store."
+        },
+        "help": {
+            "text": "Treat the store as breached: preserve evidence, restore from "
+            "backups, do not pay, and assess notification duties."
+        },
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["security", "external/cwe/cwe-306"],
+            "security-severity": "9.8",
+            "precision": "high",
+        },
+    },
+    {
+        "id": PERSONAL_DATA,
+        "name": "PersonalDataExposed",
+        "shortDescription": {"text": "Personal data exposed in an open store"},
+        "fullDescription": {
+            "text": "A sample of the index's documents holds a kind of "
+            "personal data (or credentials) readable by anyone who "
+            "can reach the store."
+        },
+        "help": {
+            "text": "Close access first; then assess the exposure with leakhound assess "
+            "(ENISA severity, GDPR Art. 33/34 advice and deadlines)."
+        },
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["security", "privacy", "external/cwe/cwe-359"],
+            "security-severity": "8.6",
+            "precision": "high",
+        },
+    },
+)
+_RULE_INDEX = {r["id"]: n for n, r in enumerate(RULES)}
+
+
+def _text(value: object) -> str:
+    return neutralize(str(value))
+
+
+def _utc(ts: str | None) -> str | None:
+    if not ts:
+        return None
+    return ts.replace("+00:00", "Z")
+
+
+def _fingerprint(*parts: str) -> dict[str, str]:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return {"leakhoundFinding/v1": digest[:32]}
+
+
+def _store_location(url: str, endpoint: str) -> dict[str, Any]:
+    return {
+        "physicalLocation": {"artifactLocation": {"uri": url}},
+        "logicalLocations": [{"name": _text(endpoint), "kind": "resource"}],
+    }
+
+
+def _index_location(i: IndexExposure) -> dict[str, Any]:
+    return {
+        "physicalLocation": {"artifactLocation": {"uri": f"{i.url}/{quote(i.name, safe='')}"}},
+        "logicalLocations": [
+            {
+                "name": _text(i.name),
+                "fullyQualifiedName": _text(f"{i.endpoint}/{i.name}"),
+                "kind": "resource",
+            }
+        ],
+    }
+
+
+def _result(
+    rule: str,
+    message: str,
+    location: dict[str, Any],
+    fingerprint: dict[str, str],
+    level: str | None = None,
+    **properties: Any,
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": rule,
+        "ruleIndex": _RULE_INDEX[rule],
+        "message": {"text": message},
+        "locations": [location],
+        "partialFingerprints": fingerprint,
+    }
+    if level:
+        result["level"] = level
+    if properties:
+        result["properties"] = properties
+    return result
+
+
+def _pii_level(entity_type: str) -> str:
+    """error for credentials and data scoring 2+ on ENISA's DPC scale, note for data that
+    barely identifies anyone (IP addresses), warning for the rest (contact details)."""
+    if entity_type == SECRET:
+        return "error"
+    cls = entity_class(entity_type)
+    if cls.identifies is Identifiability.NEGLIGIBLE:
+        return "note"
+    score = category_score(entity_type) or 1
+    return "error" if score >= 2 else "warning"
+
+
+def results(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The SARIF results of a scan document."""
+    out = []
+    for r in exposed_results(doc):
+        svc = r["service"]
+        rule = OPEN_STORE if svc["verdict"] == "open" else PARTIAL_STORE
+        ep = svc["endpoint"]
+        endpoint = (
+            f"[{ep['host']}]:{ep['port']}" if ":" in ep["host"] else f"{ep['host']}:{ep['port']}"
+        )
+        out.append(
+            _result(
+                rule,
+                _text(
+                    f"{svc['url']} is {svc['verdict']}: {svc['reason']}; "
+                    f"{len(r['indices'])} indices"
+                ),
+                _store_location(svc["url"], endpoint),
+                _fingerprint(rule, endpoint),
+                verdict=svc["verdict"],
+                indices=len(r["indices"]),
+                documents=sum(ir["index"]["docs"] or 0 for ir in r["indices"]),
+            )
+        )
+    for i in index_exposures(doc):
+        if i.compromised:
+            out.append(
+                _result(
+                    COMPROMISED_INDEX,
+                    _text(
+                        f"index '{i.name}' on {i.url} shows signs of a wipe or ransom: "
+                        f"{'; '.join(i.compromise_reasons) or 'compromised'}"
+                    ),
+                    _index_location(i),
+                    _fingerprint(COMPROMISED_INDEX, i.endpoint, i.name),
+                )
+            )
+        for k in i.pii:
+            cls = entity_class(k.entity_type)
+            docs = "?" if i.docs is None else f"{i.docs:,}"
+            fields = ", ".join(k.fields[:5]) + (", …" if len(k.fields) > 5 else "")
+            out.append(
+                _result(
+                    PERSONAL_DATA,
+                    _text(
+                        f"{cls.label} ({k.entity_type}) in {k.docs} of {i.sampled} "
+                        f"{'documents read' if i.full else 'sampled documents'} of index "
+                        f"'{i.name}' ({docs} documents) on {i.url}; fields: {fields}"
+                    ),
+                    _index_location(i),
+                    _fingerprint(PERSONAL_DATA, i.endpoint, i.name, k.entity_type),
+                    level=_pii_level(k.entity_type),
+                    entity_type=k.entity_type,
+                    enisa_category=cls.category.value if cls.category else "credentials",
+                    sampled_documents=i.sampled,
+                    documents_with_type=k.docs,
+                    index_documents=i.docs,
+                )
+            )
+    return out
+
+
+def document(doc: dict[str, Any]) -> dict[str, Any]:
+    """The scan as a SARIF log (a dict)."""
+    version = doc["tool"]["version"]
+    invocation: dict[str, Any] = {"executionSuccessful": doc["status"] == "done"}
+    if _utc(doc.get("started_at")):
+        invocation["startTimeUtc"] = _utc(doc["started_at"])
+    if _utc(doc.get("finished_at")):
+        invocation["endTimeUtc"] = _utc(doc["finished_at"])
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "leakhound",
+                        "version": version,
+                        "semanticVersion": version,
+                        "rules": list(RULES),
+                    }
+                },
+                "automationDetails": {"id": f"leakhound-scan/{doc['scan_id']}"},
+                "invocations": [invocation],
+                "results": results(doc),
+                "properties": {
+                    "scan_id": doc["scan_id"],
+                    "status": doc["status"],
+                    "endpoints": len(doc["results"]),
+                },
+            }
+        ],
+    }
+
+
+def render(doc: dict[str, Any]) -> str:
+    """The scan as SARIF 2.1.0 JSON."""
+    return orjson.dumps(document(doc), option=orjson.OPT_INDENT_2).decode() + "\n"

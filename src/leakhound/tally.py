@@ -1,0 +1,191 @@
+"""Counts over a full read of one index: mergeable, serialisable, free of raw values.
+
+A ``Tally`` is what one batch, one slice or one whole index yields: documents read, documents
+carrying each PII type (in any field, and per field), records per year of the main date field,
+and distinct values per type and per (type, field) in a ``SubjectCounter`` (keyed digests, then
+HyperLogLog). Batches are counted in worker processes; slices merge their batches; an index
+merges its slices; an endpoint merges its indices. ``to_bytes`` is the checkpoint form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import struct
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from .detect.subjects import SubjectCount, SubjectCounter
+from .findings import field_path
+from .models import Distinct, FullField, FullPii, People
+
+_MAGIC = b"LHTALLY1"
+_SEP = "\t"  # a SubjectCounter key per field: "EMAIL_ADDRESS\tcustomer.email"
+_YEAR = re.compile(r"\s*([+-]?\d{4,6})-")  # ISO dates; "2012-03-04T…" → 2012
+# Types that single out one person: the "distinct people" figure is the largest distinct count
+# of one of these in one field. Names repeat across people; IPs and places are not people.
+IDENTIFYING = ("EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "US_SSN", "FR_NIR", "DE_TAX_ID",
+               "NL_BSN", "UK_NINO", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "CREDIT_CARD")
+
+
+def _lookup(doc: Any, path: str) -> Any:
+    value = doc
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def year_of(value: Any) -> int | None:
+    """The year of a date as Elasticsearch stores it: ISO text, or epoch milliseconds."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, str):
+        if value.isdigit() and len(value) >= 10:  # epoch_millis sent as text
+            value = int(value)
+        else:
+            m = _YEAR.match(value)
+            return int(m.group(1)) if m and 0 < int(m.group(1)) < 10000 else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return dt.datetime.fromtimestamp(value / 1000, dt.UTC).year
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+class Tally:
+    """Counts over some documents of one index; ``merge`` adds another tally of the same key."""
+
+    def __init__(self, key: bytes, counter: SubjectCounter | None = None) -> None:
+        self.key = key
+        self.docs = 0
+        self.by_type: Counter[str] = Counter()
+        self.by_field: Counter[str] = Counter()  # "TYPE\tfield" -> documents
+        self.years: Counter[int] = Counter()
+        self.subjects = counter or SubjectCounter(key)
+
+    def add_documents(self, docs: Sequence[Any], field_types: Mapping[str, str] | None,
+                      date_field: str | None, *, min_score: float = 0.5) -> None:
+        """Run the detectors over documents and count what they carry (in a worker process)."""
+        from .detect import scan_document
+
+        for doc in docs:
+            self.docs += 1
+            if date_field:
+                year = year_of(_lookup(doc, date_field))
+                if year is not None:
+                    self.years[year] += 1
+            types: set[str] = set()
+            fields: set[str] = set()
+            for hit in scan_document(doc, min_score=min_score, field_types=field_types):
+                key = hit.entity_type + _SEP + field_path(hit.path)
+                types.add(hit.entity_type)
+                fields.add(key)
+                if hit.normalized is not None:
+                    self.subjects.add(hit.entity_type, hit.normalized)
+                    self.subjects.add(key, hit.normalized)
+            self.by_type.update(types)
+            self.by_field.update(fields)
+
+    def merge(self, other: Tally) -> None:
+        """Add another tally (another batch, slice or index) into this one."""
+        self.docs += other.docs
+        self.by_type.update(other.by_type)
+        self.by_field.update(other.by_field)
+        self.years.update(other.years)
+        self.subjects.merge(other.subjects)
+
+    # -- results ---------------------------------------------------------------------
+
+    def _distinct(self, key: str) -> Distinct:
+        c: SubjectCount = self.subjects.count(key)
+        return Distinct(c.estimate, c.lower, c.upper, c.exact)
+
+    def pii(self) -> tuple[FullPii, ...]:
+        """Per PII type: documents, distinct values and per-field figures, most common first."""
+        out = []
+        for etype, docs in sorted(self.by_type.items(), key=lambda kv: (-kv[1], kv[0])):
+            fields = []
+            for key, n in self.by_field.items():
+                t, _, path = key.partition(_SEP)
+                if t == etype:
+                    fields.append(FullField(path, n, self._distinct(key)))
+            fields.sort(key=lambda f: (-f.docs, f.path))
+            out.append(FullPii(etype, docs, self._distinct(etype), tuple(fields)))
+        return tuple(out)
+
+    def people(self) -> People | None:
+        """Distinct people: the largest distinct count of an identifying type in one field."""
+        best: People | None = None
+        for key in self.by_field:
+            etype, _, path = key.partition(_SEP)
+            if etype not in IDENTIFYING:
+                continue
+            d = self._distinct(key)
+            rank = (d.estimate, -IDENTIFYING.index(etype), path)  # ties: e-mail first
+            if best is None or rank > (best.distinct.estimate,
+                                       -IDENTIFYING.index(best.entity_type), best.field):
+                best = People(etype, path, d)
+        return best
+
+    def pii_fields(self) -> tuple[str, ...]:
+        """Every field carrying some PII type."""
+        return tuple(sorted({k.partition(_SEP)[2] for k in self.by_field}))
+
+    def year_counts(self) -> list[tuple[int, int]]:
+        """(year, documents), oldest first."""
+        return sorted(self.years.items())
+
+    # -- checkpoints -----------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """Counts and keyed digests only: never a raw value, never the key."""
+        head = orjson.dumps({"docs": self.docs, "types": dict(self.by_type),
+                             "fields": dict(self.by_field),
+                             "years": {str(y): n for y, n in self.years.items()}})
+        return _MAGIC + struct.pack(">I", len(head)) + head + self.subjects.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, key: bytes) -> Tally:
+        """A tally restored from ``to_bytes``; ``key`` must be the one it was made with."""
+        if not data.startswith(_MAGIC):
+            raise ValueError("not a leakhound tally")
+        (size,) = struct.unpack_from(">I", data, len(_MAGIC))
+        start = len(_MAGIC) + 4
+        head = orjson.loads(data[start:start + size])
+        tally = cls(key, SubjectCounter.from_bytes(data[start + size:], key))
+        tally.docs = head["docs"]
+        tally.by_type.update(head["types"])
+        tally.by_field.update(head["fields"])
+        tally.years.update({int(y): n for y, n in head["years"].items()})
+        return tally
+
+    def close(self) -> None:
+        """Delete the subject counter's spill file, if any."""
+        self.subjects.close()
+
+
+def merged(key: bytes, blobs: Iterable[bytes]) -> Tally:
+    """One tally from serialised ones."""
+    total = Tally(key)
+    for blob in blobs:
+        part = Tally.from_bytes(blob, key)
+        total.merge(part)
+        part.close()
+    return total
+
+
+def count_batch(docs: Sequence[Any], field_types: Mapping[str, str] | None,
+                date_field: str | None, min_score: float, key: bytes) -> bytes:
+    """Detect and count one batch: what a worker process (or a Dask task) runs."""
+    tally = Tally(key)
+    try:
+        tally.add_documents(docs, field_types, date_field, min_score=min_score)
+        return tally.to_bytes()
+    finally:
+        tally.close()

@@ -1,0 +1,166 @@
+"""Notification drafts: every Art. 33(3) item for the authority, plain words and scam advice
+for the people, blanks for what only the owner knows, target strings made inert."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from scans import Build, Ix
+
+from leakhound.assess import assess
+from leakhound.notify import notify
+
+AWARE = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
+HOSTILE = "<script>alert(1)</script>|[x](http://evil)\x1b]0;t\x07"
+FULL_CONTEXT = {
+    "controller": "Example Shop SAS, 1 rue de la Paix, Paris",
+    "dpo_contact": "Jane Doe, dpo@example.com, +33 1 23 45 67 89",
+    "data_subject_categories": "customers of the web shop",
+    "system_description": "the order search index of our web shop",
+    "supervisory_authority": "CNIL, www.cnil.fr",
+    "exposure_started": "2024-03-01",
+    "exposure_ended": "2024-04-10T10:00:00Z",
+    "third_party_access": "unknown",
+    "measures_taken": ["port 9200 closed to the internet on 2024-04-10"],
+}
+
+
+@pytest.fixture
+def shop(build_scan: Build) -> dict[str, Any]:
+    return build_scan(
+        Ix(
+            "shop-orders",
+            docs=48210,
+            pii={"EMAIL_ADDRESS": (95, 90), "PERSON": (95, 88), "CREDIT_CARD": (60, 60)},
+            date_min="2019-03-01",
+            date_max="2021-02-01",
+        ),
+        Ix(HOSTILE, docs=5, sampled=5, pii={"PHONE_NUMBER": (5, 5)}),
+    )
+
+
+def draft(
+    doc: dict[str, Any],
+    ctx: dict[str, Any] | None = None,
+    kind: str = "authority",
+    fmt: str = "markdown",
+    hours: float = 5,
+) -> str:
+    a = assess(doc, ctx, AWARE, now=AWARE + timedelta(hours=hours))
+    return notify(doc, a, kind=kind, fmt=fmt)
+
+
+def test_authority_draft_has_every_art_33_3_item(shop: dict[str, Any]) -> None:
+    text = draft(shop)
+    for heading in (
+        "(a) Nature of the breach",
+        "(b) Data protection officer or other contact point",
+        "(c) Likely consequences of the breach",
+        "(d) Measures taken or proposed",
+    ):
+        assert f"## {heading}" in text
+    # (a): categories and approximate numbers of people and of records
+    assert "**Categories of data subjects:**" in text
+    assert "payment card numbers (financial data; `CREDIT_CARD`)" in text
+    assert "about 43,394 people (estimate; at least 90)" in text  # 43,389 + 5 phone owners
+    assert "48,215 records (exact)" in text
+    # exposure window, date range, stores and indices
+    assert "Exposure began" in text and "Exposure ended" in text
+    assert "from 2019-03-01 to 2021-02-01" in text
+    assert "| http://198.51.100.7:9200 | shop-orders | 48,210 |" in text
+    # (c) consequences with the severity and its reasoning
+    assert "fraudulent card payments" in text
+    assert "SE = DPC × EI + CB = 3 × 1 + 0.5 = 3.5" in text
+    assert "| Notification due (72 hours) | 2024-04-13 09:00 UTC (67 h left) |" in text
+
+
+def test_what_only_the_owner_knows_is_left_blank(shop: dict[str, Any]) -> None:
+    text = draft(shop)
+    for blank in (
+        "name and address of the controller",
+        "name and contact details (e-mail, phone) of the DPO",
+        "who the people are",
+        "measures already taken",
+        "when the store became reachable",
+    ):
+        assert f"[[TO FILL: {blank}" in text
+    assert "Reasons for the delay" not in text
+
+
+def test_context_fills_the_blanks(shop: dict[str, Any]) -> None:
+    text = draft(shop, FULL_CONTEXT)
+    assert "Jane Doe, dpo@example.com" in text
+    assert "customers of the web shop" in text
+    assert "port 9200 closed to the internet on 2024-04-10" in text
+    assert "| Exposure began | 2024-03-01 |" in text
+    blanks = re.findall(r"\[\[TO FILL: ([^\]]*)\]\]", text)
+    assert not any("DPO" in b or "controller" in b or "measures already" in b for b in blanks)
+
+
+def test_late_notification_asks_for_the_reasons_of_delay(shop: dict[str, Any]) -> None:
+    text = draft(shop, hours=80)
+    assert "Reasons for the delay (Art. 33(1))" in text
+    assert "overdue by 8 h" in text
+
+
+def test_subjects_notice_is_plain_and_warns_of_scams(shop: dict[str, Any]) -> None:
+    text = draft(shop, FULL_CONTEXT, kind="subjects")
+    assert "your payment card number" in text and "your e-mail address" in text
+    assert "Between 2024-03-01 and 2024-04-10" in text
+    # Art. 34(2): contact point, consequences, measures
+    assert "Jane Doe, dpo@example.com" in text
+    assert "payments made with your card without your consent" in text
+    assert "port 9200 closed" in text
+    # anti-scam advice
+    assert "quote real details of this incident" in text
+    assert "We will never call you first about this incident." in text
+    assert "never ask for your password" in text
+    assert "remote access" in text
+    # the complaint right, and no server-chosen text at all
+    assert "CNIL, www.cnil.fr" in text
+    assert "script" not in text and "shop-orders" not in text and "198.51.100.7" not in text
+    assert "Art. 33" not in text and "ENISA" not in text  # no jargon for the people
+
+
+def test_public_communication_is_flagged_to_the_editor(shop: dict[str, Any]) -> None:
+    text = draft(shop, {"disproportionate_effort": True}, kind="subjects")
+    assert "public communication (Art. 34(3)(c))" in text
+
+
+@pytest.mark.parametrize("kind", ["authority", "subjects"])
+def test_markdown_drafts_neutralise_hostile_names(shop: dict[str, Any], kind: str) -> None:
+    text = draft(shop, kind=kind)
+    lines = text.splitlines()
+    cells = 0
+    for n, line in enumerate(lines):
+        pipes = len(re.findall(r"(?<!\\)\|", line))
+        if n + 1 < len(lines) and lines[n + 1].startswith("|---"):
+            cells = pipes  # a table's header row
+        if "alert" in line and line.startswith("|"):
+            assert pipes == cells  # the name opens no extra cell
+    assert "<script>" not in text
+    assert not re.search(r"(?<!\\)\[x(?<!\\)\]\(", text)  # no live link from an index name
+    assert "\x1b" not in text and "\x07" not in text
+
+
+@pytest.mark.parametrize("kind", ["authority", "subjects"])
+def test_html_drafts_are_escaped_and_script_free(shop: dict[str, Any], kind: str) -> None:
+    page = draft(shop, kind=kind, fmt="html")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Content-Security-Policy" in page
+    assert "<script" not in page
+    assert "\x1b" not in page and "\x07" not in page
+    if kind == "authority":
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert '<mark class="fill">[[TO FILL: name and address of the controller]]</mark>' in page
+
+
+def test_unknown_kind_or_format_is_refused(shop: dict[str, Any]) -> None:
+    a = assess(shop)
+    with pytest.raises(ValueError, match="kind"):
+        notify(shop, a, kind="press")
+    with pytest.raises(ValueError, match="fmt"):
+        notify(shop, a, fmt="pdf")

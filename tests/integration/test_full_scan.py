@@ -1,0 +1,261 @@
+"""``scan --depth full`` against the real lab: every document read, counted once, contexts freed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+from leakhound import fullscan
+from leakhound.cli import main
+from leakhound.probes import elasticsearch_read
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "src/leakhound/schema/"
+                     "scan-result.schema.json").read_text())
+SRC = str(Path(__file__).parents[2] / "src")
+
+
+def open_contexts(url: str) -> dict[str, int]:
+    """What the node itself says is open (plain httpx, not leakhound)."""
+    body = httpx.get(f"{url}/_nodes/stats/indices/search", timeout=30, trust_env=False).json()
+    out = {"open_contexts": 0, "point_in_time_current": 0, "scroll_current": 0}
+    for node in body["nodes"].values():
+        search = node["indices"]["search"]
+        for key in out:
+            out[key] += search.get(key, 0)
+    return out
+
+
+def no_contexts(url: str) -> bool:
+    # The node decrements its counters just after answering the release: allow it a moment.
+    for _ in range(50):
+        if not any(open_contexts(url).values()):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def full_report(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    capsys.readouterr()
+    assert main(["report", "last", "--db", str(db), "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def open_result(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["results"][0]
+
+
+def assert_totals_equal_truth(result: dict[str, Any], truth: Any) -> None:
+    indices = {ir["index"]["name"]: ir for ir in result["indices"]}
+    for name, t in truth.indices.items():
+        full = indices[name]["full"]
+        assert full is not None, name
+        assert full["complete"], (name, full["error"])
+        assert full["docs"] == t.documents, name
+        if name.startswith("support-cases-") and t.documents:
+            people = full["people"]
+            assert (people["entity_type"], people["field"]) == ("EMAIL_ADDRESS",
+                                                                "customer.email"), name
+            assert people["distinct"]["exact"]
+            assert people["distinct"]["estimate"] == t.distinct_customers, name
+    assert result["full"]["docs"] == truth.documents
+    assert result["full"]["people"]["distinct"]["estimate"] == truth.distinct_customers
+
+
+@pytest.fixture(scope="module")
+def scanned(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One full scan of the open node, as its JSON report."""
+    status, _truth = lab
+    db = tmp_path_factory.mktemp("full") / "findings.db"
+    out = db.with_name("report.json")
+    rc = main(["scan", status.url("open"), "--depth", "full", "--db", str(db),
+               "--format", "json", "--output", str(out), "--workers", "1", "--batch", "300"])
+    assert rc == 0
+    doc = json.loads(out.read_text())
+    doc["_db"] = str(db)
+    return doc
+
+
+def test_full_report_is_valid_against_the_schema(scanned: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator(SCHEMA).validate(
+        {k: v for k, v in scanned.items() if k != "_db"})
+
+
+def test_every_document_is_read_and_people_counted_exactly(scanned: dict[str, Any],
+                                                           lab: Any) -> None:
+    assert_totals_equal_truth(open_result(scanned), lab.truth)
+
+
+def test_per_field_counts_equal_what_was_seeded(scanned: dict[str, Any], lab: Any) -> None:
+    indices = {ir["index"]["name"]: ir["full"] for ir in open_result(scanned)["indices"]}
+    for name, t in lab.truth.indices.items():
+        if not name.startswith("support-cases-") or not t.documents:
+            continue
+        full = indices[name]
+        by_type = {p["entity_type"]: p for p in full["pii"]}
+        emails = {f["path"]: f for f in by_type["EMAIL_ADDRESS"]["fields"]}
+        seeded = t.pii["EMAIL_ADDRESS"]
+        for path in ("customer.email", "agent_email"):
+            assert emails[path]["docs"] == seeded[path], (name, path)
+        assert by_type["EMAIL_ADDRESS"]["docs"] == t.documents
+        assert set(t.fields("EMAIL_ADDRESS")) <= set(full["pii_fields"]), name
+        year = int(name.rsplit("-", 1)[1])
+        assert full["years"] == [{"year": year, "docs": t.documents}], name
+
+
+def test_full_figures_are_stored_and_rendered(scanned: dict[str, Any],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with sqlite3.connect(scanned["_db"]) as db:
+        rows = db.execute("""SELECT docs, distinct_estimate FROM full_pii WHERE
+                             index_name='support-cases-2012' AND field='customer.email'""")
+        assert rows.fetchall()
+        assert db.execute("SELECT COUNT(*) FROM full_batches").fetchone()[0] == 0
+    for fmt in ("markdown", "terminal"):
+        assert main(["report", scanned["scan_id"], "--db", scanned["_db"], "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert "Full read" in out and "customer.email" in out
+
+
+def test_contexts_are_released_after_a_full_scan(scanned: dict[str, Any], lab: Any,
+                                                 request_audit: list[Any]) -> None:
+    assert no_contexts(lab.status.url("open"))
+    deletes = [r for r in request_audit if r.method == "DELETE"]
+    assert deletes, "no point in time was released"
+    assert {httpx.URL(r.url).path for r in deletes} <= {"/_search/point_in_time"}
+
+
+def test_index_pattern_selects_what_is_read(lab: Any, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "f.db"
+    assert main(["scan", lab.status.url("open"), "--depth", "full", "--index",
+                 "support-cases-201[89]", "--slices", "3", "--workers", "0",
+                 "--db", str(db), "--format", "jsonl"]) == 0
+    result = open_result(full_report(db, capsys))
+    read = {ir["index"]["name"]: ir["full"] for ir in result["indices"] if ir["full"]}
+    assert set(read) == {"support-cases-2018", "support-cases-2019"}
+    for name, full in read.items():
+        assert full["docs"] == lab.truth.indices[name].documents
+        assert full["slices"] == 3
+
+
+def test_sliced_scroll_reads_the_same(lab: Any, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      request_audit: list[Any],
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(fullscan, "read_method", lambda fp: elasticsearch_read.SCROLL)
+    db = tmp_path / "f.db"
+    before = len(request_audit)
+    assert main(["scan", lab.status.url("open"), "--depth", "full", "--workers", "0",
+                 "--batch", "400", "--db", str(db), "--format", "jsonl"]) == 0
+    result = open_result(full_report(db, capsys))
+    assert {ir["full"]["method"] for ir in result["indices"] if ir["full"]} == {"scroll"}
+    assert_totals_equal_truth(result, lab.truth)
+    assert no_contexts(lab.status.url("open"))
+    sent = request_audit[before:]
+    assert any(r.method == "DELETE" and r.url.endswith("/_search/scroll") for r in sent)
+
+
+def test_partial_store_reports_the_refusal(lab: Any, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "f.db"
+    assert main(["scan", lab.status.url("partial"), "--depth", "full", "--workers", "0",
+                 "--db", str(db), "--format", "jsonl"]) == 0
+    result = open_result(full_report(db, capsys))
+    assert result["service"]["verdict"] == "partial"
+    fulls = [ir["full"] for ir in result["indices"] if ir["full"]]
+    assert fulls and all(not f["complete"] and "401" in f["error"] for f in fulls)
+
+
+# -- interruption and resumption ----------------------------------------------------------
+
+
+def _spawn(argv: list[str]) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": SRC}
+    code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen([sys.executable, "-c", code, *argv], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _counted(db: Path) -> tuple[str | None, int]:
+    """(scan id, documents checkpointed so far) as another process sees the database."""
+    if not db.exists():
+        return None, 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            row = conn.execute("SELECT scan_id FROM scans").fetchone()
+            docs = conn.execute("SELECT COALESCE(SUM(docs), 0) FROM full_slices").fetchone()[0]
+    except sqlite3.OperationalError:  # not migrated yet
+        return None, 0
+    return (row[0] if row else None), docs
+
+
+def _run_until(db: Path, argv: list[str], docs: int) -> tuple[subprocess.Popen[bytes], str]:
+    proc = _spawn(argv)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        scan_id, counted = _counted(db)
+        if scan_id and counted >= docs:
+            return proc, scan_id
+        if proc.poll() is not None:
+            pytest.fail(f"the scan ended before {docs} documents: {proc.stderr.read()!r}")
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail("the scan did not get far enough in time")
+
+
+def _slow_scan(url: str, db: Path) -> list[str]:
+    # Small pages and a document rate cap: the kill lands in the middle of the read.
+    return ["scan", url, "--depth", "full", "--db", str(db), "--format", "jsonl",
+            "--workers", "1", "--batch", "100", "--docs-rate", "2500", "--no-progress"]
+
+
+@pytest.mark.parametrize("free_the_pit", [False, True], ids=["pit-alive", "pit-expired"])
+def test_scan_killed_with_sigkill_resumes_to_exact_totals(
+        lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        free_the_pit: bool) -> None:
+    url = lab.status.url("open")
+    db = tmp_path / "f.db"
+    proc, scan_id = _run_until(db, _slow_scan(url, db), docs=4000)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    with sqlite3.connect(db) as conn:
+        status = conn.execute("SELECT status FROM scans").fetchone()[0]
+        unfinished = conn.execute("SELECT DISTINCT context FROM full_slices WHERE done=0 "
+                                  "AND context IS NOT NULL").fetchall()
+    assert status == "running"  # killed: nobody marked it
+    if free_the_pit:  # as if keep_alive had passed: the resumed slices must start over
+        for (pit,) in unfinished:
+            httpx.request("DELETE", f"{url}/_search/point_in_time", json={"pit_id": [pit]},
+                          trust_env=False)
+    capsys.readouterr()
+    assert main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl",
+                 "--no-progress"]) == 0
+    doc = full_report(db, capsys)
+    assert doc["scan_id"] == scan_id and doc["status"] == "done"
+    assert_totals_equal_truth(open_result(doc), lab.truth)
+    assert no_contexts(url)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_interrupted_scan_releases_its_contexts(lab: Any, tmp_path: Path,
+                                                sig: signal.Signals) -> None:
+    url = lab.status.url("open")
+    db = tmp_path / "f.db"
+    proc, _scan_id = _run_until(db, _slow_scan(url, db), docs=1500)
+    assert open_contexts(url)["point_in_time_current"] >= 1  # mid-read: one is open
+    proc.send_signal(sig)
+    rc = proc.wait(60)
+    assert rc == 130, proc.stderr.read()
+    assert no_contexts(url)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM scans").fetchone()[0] == "interrupted"

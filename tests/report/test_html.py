@@ -1,0 +1,281 @@
+"""The HTML report: self-contained, readable in a real browser, inert against hostile names.
+
+The browser tests run headless Chromium (Debian package ``chromium``) and fail, never skip,
+when it is missing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import struct
+import subprocess
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leakhound.assess import assess
+from leakhound.models import (
+    Endpoint,
+    Fingerprint,
+    Index,
+    IndexResult,
+    PiiField,
+    PiiSummary,
+    Sample,
+    Service,
+    TargetResult,
+    Verdict,
+)
+from leakhound.report import FORMATS
+from leakhound.report import html as html_report
+from leakhound.store import SqliteStore
+
+IMG_ATTACK = "<img src=x onerror=document.title='pwned'>"
+SCRIPT_ATTACK = "<script>document.title='pwned'</script>"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+AWARE = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def hostile_doc(tmp_path: Path) -> dict[str, Any]:
+    """An open store with customer data and two indices named to run script in a browser."""
+    ep = Endpoint("198.51.100.7", 9200)
+    svc = Service(
+        ep,
+        ep.url("http"),
+        "elasticsearch",
+        Verdict.OPEN,
+        "_cat/indices, _search answer without credentials",
+        Fingerprint(product="elasticsearch", version="7.17.9"),
+    )
+
+    def pii(t: str, docs: int, distinct: int, path: str) -> PiiSummary:
+        return PiiSummary(t, docs, (PiiField(path, docs),), (), distinct)
+
+    customers = Index(
+        "customers-2021",
+        48_210,
+        9_000_000,
+        "green",
+        "open",
+        False,
+        False,
+        date_field="created_at",
+        date_min="2019-03-01T00:00:00.000Z",
+        date_max="2021-02-01T00:00:00.000Z",
+    )
+    sample = Sample(
+        100,
+        100,
+        (
+            pii("EMAIL_ADDRESS", 95, 90, "email"),
+            pii("PERSON", 95, 88, "name"),
+            pii("CREDIT_CARD", 60, 60, "payment.card"),
+        ),
+    )
+    img = Index(
+        IMG_ATTACK,
+        1,
+        100,
+        "yellow",
+        "open",
+        False,
+        False,
+        compromised=True,
+        compromise_reasons=(SCRIPT_ATTACK,),
+    )
+    script = Index(
+        SCRIPT_ATTACK,
+        12,
+        100,
+        "yellow",
+        "open",
+        False,
+        False,
+        date_field="ts",
+        date_min="2022-01-01",
+        date_max="2022-06-30",
+    )
+    result = TargetResult(
+        svc,
+        (
+            IndexResult(customers, sample),
+            IndexResult(img, Sample(100, 1)),
+            IndexResult(script, Sample(100, 12, (pii("EMAIL_ADDRESS", 12, 12, IMG_ATTACK),))),
+        ),
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["198.51.100.7"], {"sample": 100})
+        store.record(scan_id, result)
+        store.finish_scan(scan_id)
+        return store.load(scan_id)
+
+
+def chromium() -> str:
+    """The headless browser; the test fails (never skips) when it is not installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("headless Chromium is required: apt-get install -y chromium")
+
+
+def browse(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Open a local page in headless Chromium with no network and a throwaway profile."""
+    profile = tmp_path / f"profile-{page.stem}"
+    profile.mkdir()
+    cmd = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-extensions",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=3000",
+        *args,
+        page.as_uri(),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+class _Dom(HTMLParser):
+    """Elements, title and visible text of a dumped DOM."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.title = ""
+        self.text: list[str] = []
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        self.text.append(data)
+
+
+def dump_dom(page: Path, tmp_path: Path) -> _Dom:
+    dom = _Dom()
+    dom.feed(browse(page, tmp_path, "--dump-dom").stdout)
+    return dom
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------- the page itself
+
+
+def test_html_is_registered_and_self_contained(scan_doc: dict[str, Any]) -> None:
+    page = FORMATS["html"](scan_doc)
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    assert meta and html.unescape(meta.group(1)) == CSP
+    assert page.index("Content-Security-Policy") < page.index("<title>")
+    assert "<script" not in page
+    assert not re.search(r"\s(src|href)=", page)  # no external asset, no link to a target
+    assert "@import" not in page and "url(" not in page
+
+
+def test_html_escapes_hostile_index_names(scan_doc: dict[str, Any]) -> None:
+    page = html_report.render(scan_doc)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "\x1b" not in page and "\x07" not in page
+
+
+def test_html_without_assessment_still_gives_figures(scan_doc: dict[str, Any]) -> None:
+    page = html_report.render(scan_doc)
+    assert "support-cases-2019" in page
+    assert "≈ 800" in page  # 80 distinct e-mails in 100 sampled of 1,000
+    assert "Severity:" not in page
+    assert "Next steps" in page
+
+
+# ----------------------------------------------------------------- in a real browser
+
+
+def test_report_renders_key_figures_in_chromium(
+    hostile_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    a = assess(hostile_doc, {"controller": "Example Shop SAS"}, AWARE, now=AWARE.replace(hour=12))
+    page = write(tmp_path, "report.html", html_report.render(hostile_doc, a))
+    dom = dump_dom(page, tmp_path)
+    text = " ".join(" ".join(dom.text).split())
+    assert dom.title == f"leakhound report — scan {hostile_doc['scan_id']}"
+    # DPC 3 (cards) × EI 1 + CB (0.5 confidentiality + 0.25 availability + 0.5 malice) = 4.25
+    assert "Severity: VERY HIGH" in text
+    assert "3 × 1 + 1.25 = 4.25" in text
+    assert "2024-04-13 09:00 UTC" in text  # aware + 72 h
+    assert "48,210" in text  # documents of the customer index
+    assert "≈ 43,389" in text  # 90 distinct e-mails / 100 sampled × 48,210
+    assert "payment card numbers" in text
+    years = text[text.index("Records by year") :]
+    assert re.search(r"\b2019\b.*\b2020\b.*\b2021\b.*\b2022\b", years)
+    assert "Next steps" in text
+
+
+def test_hostile_index_names_run_no_script_in_chromium(
+    hostile_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    a = assess(hostile_doc, None, AWARE, now=AWARE)
+    page = write(tmp_path, "report.html", html_report.render(hostile_doc, a))
+    dom = dump_dom(page, tmp_path)
+    assert dom.title.startswith("leakhound report")
+    assert "pwned" not in dom.title
+    assert "script" not in dom.tags and "img" not in dom.tags
+    text = "".join(dom.text)
+    assert IMG_ATTACK in text and SCRIPT_ATTACK in text  # shown as text, not parsed
+
+
+def test_escaping_alone_stops_injection_without_the_csp(
+    hostile_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    # The CSP is a second wall; the escaping must hold on its own.
+    page_text = html_report.render(hostile_doc, assess(hostile_doc))
+    no_csp = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page_text)
+    assert no_csp != page_text
+    dom = dump_dom(write(tmp_path, "no-csp.html", no_csp), tmp_path)
+    assert "pwned" not in dom.title
+    assert "script" not in dom.tags and "img" not in dom.tags
+
+
+def test_the_browser_harness_does_catch_an_injection(tmp_path: Path) -> None:
+    # Control: the same attack, unescaped and without CSP, does change the title here.
+    page = write(
+        tmp_path,
+        "control.html",
+        f"<!DOCTYPE html><html><head><title>safe</title></head><body>{IMG_ATTACK}</body></html>",
+    )
+    assert dump_dom(page, tmp_path).title == "pwned"
+
+
+def test_report_screenshot_is_a_full_page(hostile_doc: dict[str, Any], tmp_path: Path) -> None:
+    page = write(tmp_path, "report.html", html_report.render(hostile_doc, assess(hostile_doc)))
+    shot = tmp_path / "report.png"
+    browse(page, tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (1280, 2400)
+    assert len(data) > 50_000  # a rendered page, not a blank one

@@ -1,0 +1,109 @@
+"""SARIF 2.1.0 output: valid against the official schema, one rule per kind of finding."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from leakhound.report import FORMATS, sarif
+
+SCHEMA = Path(__file__).parent.parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
+SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+
+
+def validate(log: dict[str, Any]) -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    cls(schema, format_checker=cls.FORMAT_CHECKER).validate(log)
+
+
+def test_vendored_schema_is_the_official_one() -> None:
+    data = SCHEMA.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == SCHEMA_SHA256
+    schema = json.loads(data)
+    assert schema["id"].endswith("/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json")
+
+
+# RFC 3986 characters; jsonschema checks "uri" and "date-time" only with optional packages.
+URI = re.compile(r"^https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+
+
+def test_sarif_is_valid_against_the_schema(scan_doc: dict[str, Any]) -> None:
+    log = json.loads(FORMATS["sarif"](scan_doc))
+    validate(log)
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    for res in run["results"]:
+        for loc in res["locations"]:
+            assert URI.match(loc["physicalLocation"]["artifactLocation"]["uri"])
+    for key in ("startTimeUtc", "endTimeUtc"):
+        stamp = run["invocations"][0][key]
+        assert stamp.endswith("Z")
+        datetime.fromisoformat(stamp)
+
+
+def test_schema_catches_a_broken_log(scan_doc: dict[str, Any]) -> None:
+    log = json.loads(sarif.render(scan_doc))
+    log["runs"][0]["results"][0]["level"] = "catastrophic"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(log)
+
+
+def test_one_rule_per_kind_of_finding(scan_doc: dict[str, Any]) -> None:
+    run = json.loads(sarif.render(scan_doc))["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["name"] for r in rules] == [
+        "OpenStore",
+        "PartiallyOpenStore",
+        "CompromisedIndex",
+        "PersonalDataExposed",
+    ]
+    assert len({r["id"] for r in rules}) == 4
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for res in run["results"]:
+        by_rule.setdefault(res["ruleId"], []).append(res)
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+    # one open store (the closed one is not a finding), one compromised index, one PII kind
+    assert {k: len(v) for k, v in by_rule.items()} == {
+        sarif.OPEN_STORE: 1,
+        sarif.COMPROMISED_INDEX: 1,
+        sarif.PERSONAL_DATA: 1,
+    }
+    store = by_rule[sarif.OPEN_STORE][0]
+    assert (
+        store["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "http://127.0.0.1:9200"
+    )
+    pii = by_rule[sarif.PERSONAL_DATA][0]
+    assert (
+        pii["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "http://127.0.0.1:9200/support-cases-2019"
+    )
+    assert pii["properties"]["entity_type"] == "EMAIL_ADDRESS"
+    assert pii["level"] == "warning"
+    assert "87 of 100 sampled documents" in pii["message"]["text"]
+
+
+def test_hostile_index_name_is_encoded_in_uris_and_inert_in_text(scan_doc: dict[str, Any]) -> None:
+    run = json.loads(sarif.render(scan_doc))["runs"][0]
+    bad = next(r for r in run["results"] if r["ruleId"] == sarif.COMPROMISED_INDEX)
+    uri = bad["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.startswith("http://127.0.0.1:9200/%3Cscript%3E")
+    assert "<" not in uri and "|" not in uri
+    text = bad["message"]["text"] + bad["locations"][0]["logicalLocations"][0]["name"]
+    assert "\x1b" not in text and "\x07" not in text
+
+
+def test_fingerprints_are_stable_across_scans(scan_doc: dict[str, Any]) -> None:
+    one = json.loads(sarif.render(scan_doc))["runs"][0]["results"]
+    other = dict(scan_doc, scan_id="20990101-000000-abcdef")
+    two = json.loads(sarif.render(other))["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in one] == [r["partialFingerprints"] for r in two]

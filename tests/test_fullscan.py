@@ -1,0 +1,166 @@
+"""Full-depth scans without a server: the release-only DELETE rule, tallies, checkpoints."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from leakhound import net
+from leakhound.fullscan import FullOptions, selected
+from leakhound.models import Fingerprint, Index
+from leakhound.probes.elasticsearch import ALLOW
+from leakhound.probes.elasticsearch_read import (
+    PIT_ELASTIC,
+    PIT_OPENSEARCH,
+    SCROLL,
+    _slices,
+    read_method,
+)
+from leakhound.store.sqlite import _MIGRATIONS, SqliteStore
+from leakhound.tally import Tally, count_batch, merged, year_of
+
+KEY = b"k" * 32
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    pytest.param("DELETE", "/_search/point_in_time", id="release-opensearch-pit"),
+    pytest.param("DELETE", "/_pit", id="release-elasticsearch-pit"),
+    pytest.param("DELETE", "/_search/scroll", id="release-scroll"),
+    pytest.param("POST", "/cases/_search/point_in_time", id="open-opensearch-pit"),
+    pytest.param("POST", "/cases/_pit", id="open-elasticsearch-pit"),
+    pytest.param("POST", "/_search/scroll", id="next-scroll-page"),
+])
+def test_full_read_requests_are_allowed(method: str, path: str) -> None:
+    assert ALLOW.allows(method, path)
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    pytest.param("DELETE", "/cases", id="delete-index"),
+    pytest.param("DELETE", "/cases/_doc/1", id="delete-document"),
+    pytest.param("DELETE", "/cases/_pit", id="pit-under-an-index"),
+    pytest.param("DELETE", "/cases/_search/scroll", id="es6-document-delete-shape"),
+    pytest.param("DELETE", "/_all", id="delete-all"),
+    pytest.param("DELETE", "/_search/point_in_time/_all", id="release-all-pits"),
+    pytest.param("PUT", "/_search/scroll", id="put"),
+    pytest.param("POST", "/_search/point_in_time", id="pit-without-index"),
+])
+def test_no_other_delete_or_write_is_allowed(method: str, path: str) -> None:
+    assert not ALLOW.allows(method, path)
+
+
+def test_rules_refuse_delete_outside_release_rules() -> None:
+    with pytest.raises(ValueError):
+        net.rules("bad", [("DELETE", "/_pit")])
+    with pytest.raises(ValueError):
+        net.rules("bad", [], releases=[r"/[^/]+"])
+    assert net.rules("ok", [], releases=["/_pit"]).allows("DELETE", "/_pit")
+
+
+@pytest.mark.parametrize(("fp", "method"), [
+    (Fingerprint("opensearch", "2.19.1", "opensearch"), PIT_OPENSEARCH),
+    (Fingerprint("opensearch", "2.4.0", "opensearch"), PIT_OPENSEARCH),
+    (Fingerprint("opensearch", "2.3.0", "opensearch"), SCROLL),
+    (Fingerprint("opensearch", "1.3.2", "opensearch"), SCROLL),
+    # compatibility mode claims 7.10.2 and hides the real version: never guess a PIT path
+    (Fingerprint("opensearch", "7.10.2", None, compatibility_mode=True), SCROLL),
+    (Fingerprint("elasticsearch", "7.10.0"), PIT_ELASTIC),
+    (Fingerprint("elasticsearch", "8.13.4"), PIT_ELASTIC),
+    (Fingerprint("elasticsearch", "7.9.3"), SCROLL),
+    (Fingerprint("elasticsearch", "6.8.23"), SCROLL),  # "POST /idx/_pit" would index a doc
+    (Fingerprint("unknown", None), SCROLL),
+])
+def test_pit_only_where_the_version_has_it(fp: Fingerprint, method: str) -> None:
+    assert read_method(fp) == method
+
+
+@pytest.mark.parametrize(("wanted", "shards", "slices"), [
+    (2, 1, 2), (1, 3, 3), (2, 3, 3), (4, 3, 6), (6, 3, 6), (0, 2, 2)])
+def test_slices_are_a_multiple_of_the_shards(wanted: int, shards: int, slices: int) -> None:
+    # _doc is a total order within one shard only: each slice must read one shard.
+    assert _slices(wanted, shards) == slices
+
+
+def _index(name: str, system: bool = False) -> Index:
+    return Index(name, 1, None, None, None, system, system)
+
+
+def test_selection_defaults_to_non_system_indices() -> None:
+    assert selected(_index("cases"), ())
+    assert not selected(_index(".kibana", system=True), ())
+    assert selected(_index("cases-2019"), ("cases-201*",))
+    assert not selected(_index("payroll"), ("cases-*",))
+
+
+@pytest.mark.parametrize(("value", "year"), [
+    ("2012-03-04T05:06:07Z", 2012), ("2012-03-04", 2012), (1325376000000, 2012),
+    ("1325376000000", 2012), (["2019-01-01"], 2019), ("yesterday", None), (None, None),
+    (True, None), ("99999999999999999999999", None),
+])
+def test_year_of_a_stored_date(value: object, year: int | None) -> None:
+    assert year_of(value) == year
+
+
+DOCS = [
+    {"created_at": "2012-01-02T00:00:00Z", "customer": {"email": "jane.doe@gmail.com"},
+     "agent_email": "bob@contoso.com"},
+    {"created_at": "2013-01-02T00:00:00Z", "customer": {"email": "jane.doe@gmail.com"},
+     "agent_email": "bob@contoso.com"},
+    {"created_at": "2013-05-02T00:00:00Z", "customer": {"email": "max.mustermann@web.de"},
+     "agent_email": "bob@contoso.com"},
+]
+
+
+def test_batches_merge_to_the_whole() -> None:
+    whole = Tally.from_bytes(count_batch(DOCS, None, "created_at", 0.5, KEY), KEY)
+    parts = merged(KEY, [count_batch(DOCS[:1], None, "created_at", 0.5, KEY),
+                         count_batch(DOCS[1:], None, "created_at", 0.5, KEY)])
+    for t in (whole, parts):
+        assert t.docs == 3
+        assert dict(t.years) == {2012: 1, 2013: 2}
+        people = t.people()
+        assert people is not None
+        assert (people.entity_type, people.field) == ("EMAIL_ADDRESS", "customer.email")
+        assert people.distinct.estimate == 2 and people.distinct.exact
+        email = next(p for p in t.pii() if p.entity_type == "EMAIL_ADDRESS")
+        assert email.docs == 3 and email.distinct.estimate == 3
+        assert {f.path: f.docs for f in email.fields} == {"customer.email": 3, "agent_email": 3}
+        assert set(t.pii_fields()) >= {"customer.email", "agent_email"}
+
+
+def test_a_tally_holds_no_raw_value_and_round_trips() -> None:
+    blob = count_batch(DOCS, None, "created_at", 0.5, KEY)
+    assert b"jane" not in blob and b"gmail" not in blob
+    again = Tally.from_bytes(Tally.from_bytes(blob, KEY).to_bytes(), KEY)
+    assert again.docs == 3 and again.pii() == Tally.from_bytes(blob, KEY).pii()
+    with pytest.raises(ValueError):
+        Tally.from_bytes(blob, b"another key")
+
+
+def test_options_survive_the_database_for_resume() -> None:
+    full = FullOptions(indices=("a*",), slices=3, docs_rate=100.0, batch=50)
+    assert FullOptions.from_json(full.to_json()) == full
+
+
+def test_a_version_1_database_gains_the_checkpoint_tables(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(_MIGRATIONS[1] + ";PRAGMA user_version=1;")
+    with SqliteStore(path) as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        store.start_slices(scan_id, "h:1", "cases", "pit-os", 2, "PIT")
+        blob = count_batch(DOCS, None, None, 0.5, store.hash_key)
+        store.checkpoint(scan_id, "h:1", "cases", 1, tally=blob, docs=3, position=[41],
+                         context="PIT")
+        rows = store.slices(scan_id, "h:1", "cases")
+        assert [(r["slice"], r["docs"], r["position"], r["done"]) for r in rows] == [
+            (0, 0, None, False), (1, 3, [41], False)]
+        assert store.slice_tallies(scan_id, "h:1", "cases", 1) == [blob]
+        store.finish_slice(scan_id, "h:1", "cases", 1, blob)
+        assert store.slices(scan_id, "h:1", "cases")[1]["done"]
+        store.start_slices(scan_id, "h:1", "cases", "pit-os", 2, "PIT2", [1])  # restart
+        assert store.slice_tallies(scan_id, "h:1", "cases", 1) == []
+        assert {r["context"] for r in store.slices(scan_id, "h:1", "cases")} == {"PIT2"}
+        store.purge(scan_id)
+        assert store.slices(scan_id, "h:1", "cases") == []
