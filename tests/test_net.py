@@ -75,6 +75,17 @@ def test_in_scope_request_reaches_the_server(loop: S.ServerLoop) -> None:
     assert recorder.off_loopback() == set() and recorder.connects
 
 
+def test_proxy_settings_from_the_environment_are_ignored(loop: S.ServerLoop,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    port = loop.serve(S.fixed(200, b"{}"))
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://192.0.2.9:3128")
+    recorder = S.ConnectRecorder()
+    with recorder.recording():
+        resp = asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/"))
+    assert resp.status == 200 and recorder.off_loopback() == set()
+
+
 # --------------------------------------------------------------------------- allow-list
 
 

@@ -291,15 +291,13 @@ def _cmd_detect(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"unknown entity type(s): {', '.join(unknown)} "
                              f"(known: {', '.join(sorted(entity_types()))})")
-    if args.ner:
-        raise UsageError("--ner needs the optional NER model, which is not wired in yet")
     if not 0.0 <= args.min_score <= 1.0:
         raise UsageError("--min-score must be between 0 and 1")
     source: Any = args.file if args.file else sys.stdin.buffer
     if args.file and not args.file.is_file():
         raise UsageError(f"cannot read {args.file}: no such file")
     return run_jsonl(source, sys.stdout, sys.stderr, types=types, min_score=args.min_score,
-                     workers=max(1, args.workers))
+                     workers=max(1, args.workers), ner=args.ner)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

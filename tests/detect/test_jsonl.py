@@ -122,3 +122,12 @@ def test_workers_preserve_order_across_batches() -> None:
 def test_workers_must_be_positive() -> None:
     with pytest.raises(UsageError):
         run(b"", workers=0)
+
+
+def test_ner_without_the_extra_fails_before_reading() -> None:
+    from leakhound.detect.ner import available
+
+    if available():
+        pytest.skip("spaCy and its model are installed here")
+    with pytest.raises(UsageError, match="ner"):
+        run(INPUT, ner=True)

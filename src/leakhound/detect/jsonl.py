@@ -40,12 +40,14 @@ def run_jsonl(
     types: Collection[str] | None = None,
     min_score: float = 0.0,
     workers: int = 1,
+    ner: bool = False,
 ) -> int:
     """Scan every JSON line of ``infile``; return 0, or 2 when some lines were malformed.
 
     ``infile`` is a path or an open file (binary preferred: invalid UTF-8 then becomes an
     error line instead of an exception). ``workers > 1`` spreads batches of lines over
-    that many processes; output order is the input order either way.
+    that many processes; output order is the input order either way. ``ner`` adds
+    spaCy's PERSON/LOCATION recogniser (the ``ner`` extra; UsageError without it).
     """
     if workers < 1:
         raise UsageError("--workers must be at least 1")
@@ -53,16 +55,18 @@ def run_jsonl(
         try:
             with open(infile, "rb") as f:
                 return run_jsonl(
-                    f, outfile, errfile, types=types, min_score=min_score, workers=workers
+                    f, outfile, errfile, types=types, min_score=min_score, workers=workers, ner=ner
                 )
         except OSError as e:
             raise UsageError(f"cannot read {neutralize(os.fspath(infile))}: {e.strerror}") from e
     type_set = frozenset(types) if types is not None else None
+    if ner:
+        scan_document(None, ner=True)  # fail now, in this process, if the extra is missing
     batches = _batches(infile)
     if workers == 1:
-        results: Iterable[_Result] = (_scan_batch(b, type_set, min_score) for b in batches)
+        results: Iterable[_Result] = (_scan_batch(b, type_set, min_score, ner) for b in batches)
     else:
-        results = _parallel(batches, type_set, min_score, workers)
+        results = _parallel(batches, type_set, min_score, ner, workers)
     status = EXIT_OK
     for out_lines, err_lines in results:
         if out_lines:
@@ -87,7 +91,9 @@ def _batches(infile: IO[bytes] | IO[str]) -> Iterator[_Batch]:
         yield batch
 
 
-def _scan_batch(batch: _Batch, types: frozenset[str] | None, min_score: float) -> _Result:
+def _scan_batch(
+    batch: _Batch, types: frozenset[str] | None, min_score: float, ner: bool = False
+) -> _Result:
     out: list[str] = []
     errors: list[str] = []
     for number, line in batch:
@@ -102,7 +108,7 @@ def _scan_batch(batch: _Batch, types: frozenset[str] | None, min_score: float) -
             except ValueError:
                 errors.append(f"line {number}: not valid JSON ({neutralize(str(e))})\n")
                 continue
-        for hit in scan_document(doc, types=types, min_score=min_score):
+        for hit in scan_document(doc, types=types, min_score=min_score, ner=ner):
             out.append(
                 json.dumps(
                     {
@@ -121,13 +127,17 @@ def _scan_batch(batch: _Batch, types: frozenset[str] | None, min_score: float) -
 
 
 def _parallel(
-    batches: Iterator[_Batch], types: frozenset[str] | None, min_score: float, workers: int
+    batches: Iterator[_Batch],
+    types: frozenset[str] | None,
+    min_score: float,
+    ner: bool,
+    workers: int,
 ) -> Iterator[_Result]:
     """Results in input order, with at most 2 batches per worker in flight (bounded memory)."""
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[_Result]] = deque()
         for batch in batches:
-            pending.append(pool.submit(_scan_batch, batch, types, min_score))
+            pending.append(pool.submit(_scan_batch, batch, types, min_score, ner))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
