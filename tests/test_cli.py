@@ -180,3 +180,15 @@ def test_report_html_and_sarif(fmt: str, stored_scan: tuple[str, str],
         assert out.lstrip().lower().startswith("<!doctype html>") and "cases" in out
     else:
         assert json.loads(out)["version"] == "2.1.0"
+
+
+def test_scan_outside_scope_is_refused_before_any_request(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], request_audit: list[object]) -> None:
+    scope = tmp_path / "scope.txt"
+    scope.write_text("127.0.0.0/30\n")
+    before = len(request_audit)
+    rc = main(["scan", "127.0.0.1:9", "127.0.9.9:9", "--scope", str(scope),
+               "--db", str(tmp_path / "f.db")])
+    assert rc == 2
+    assert "outside the authorised scope" in capsys.readouterr().err
+    assert len(request_audit) == before

@@ -143,3 +143,24 @@ def test_scope_file(tmp_path: Path) -> None:
     f = tmp_path / "scope.txt"
     f.write_text("127.0.0.0/8  # loopback\n::1\n")
     assert [str(n) for n in load_scope(str(f))] == ["127.0.0.0/8", "::1/128"]
+
+
+def test_public_range_needs_confirmation_but_a_public_host_does_not() -> None:
+    with pytest.raises(ScopeError, match="public range"):
+        parse_one("8.8.8.0/30", PORTS)
+    assert len(parse_one("8.8.8.0/30", (9200,), yes=True).endpoints) == 2
+    assert parse_one("8.8.8.8", (9200,)).endpoints == (Endpoint("8.8.8.8", 9200),)
+    assert len(parse_one("10.0.0.0/30", (9200,)).endpoints) == 2  # private: no confirmation
+
+
+def test_scope_refuses_what_lies_outside(tmp_path: Path) -> None:
+    from leakhound.targets import check_scope
+
+    f = tmp_path / "scope.txt"
+    f.write_text("127.0.0.0/24\n")
+    scope = load_scope(str(f))
+    check_scope([Endpoint("127.0.0.5", 9200), Endpoint("localhost", 9200)], scope)
+    with pytest.raises(ScopeError, match="outside the authorised scope"):
+        check_scope([Endpoint("127.0.1.5", 9200)], scope)
+    with pytest.raises(ScopeError, match="outside"):
+        check_scope([Endpoint("::1", 9200)], scope)

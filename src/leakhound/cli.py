@@ -72,7 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="indices inventoried in detail per endpoint (default 1000)")
     scan.add_argument("--max-hosts", type=_positive_int, default=4096, metavar="N",
                       help="addresses a CIDR may expand to without --yes (default 4096)")
-    scan.add_argument("--yes", action="store_true", help="confirm a large scan")
+    scan.add_argument("--yes", action="store_true",
+                      help="confirm a large range, or a public one you are authorised for")
+    scan.add_argument("--scope", metavar="FILE",
+                      help="authorised ranges (one CIDR a line): any target outside is refused")
     scan.add_argument("--workers", type=_positive_int, default=1, metavar="N",
                       help="detection processes (default 1; 0: in-process)")
     scan.add_argument("--show-closed", action="store_true",
@@ -249,6 +252,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         raise UsageError("the following arguments are required: TARGET")
     with _store(args) as store, ScanProgress(enabled=not args.no_progress) as progress:
         scan_id = run_scan(args.targets, options, store, max_hosts=args.max_hosts, yes=args.yes,
+                           scope_file=args.scope,
                            on_start=progress.start, on_progress=progress.advance)
         doc = store.load(scan_id)
     _emit(args, doc)

@@ -16,7 +16,7 @@ from .net import Http, Limits, Scope
 from .probes.base import Probe
 from .probes.registry import PROBES
 from .store.sqlite import SqliteStore
-from .targets import DEFAULT_MAX_HOSTS, endpoints, parse_targets
+from .targets import DEFAULT_MAX_HOSTS, check_scope, endpoints, load_scope, parse_targets
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +140,7 @@ async def _sample_index(http: Http, probe: Probe, service: Service, index: Index
 
 def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
              max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
+             scope_file: str | None = None,
              on_progress: ProgressCallback | None = None,
              on_start: Callable[[str, int], None] | None = None) -> str:
     """Parse targets, scan them, record every result as it arrives; return the scan id.
@@ -149,6 +150,8 @@ def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
     probe = PROBES[0]
     parsed = parse_targets(specs, probe.default_ports, max_hosts=max_hosts, yes=yes)
     eps = endpoints(parsed)
+    if scope_file:
+        check_scope(eps, load_scope(scope_file))
     opts = {"sample": options.sample, "max_indices": options.max_indices,
             "concurrency": options.limits.concurrency, "rate": options.limits.rate,
             "connect_timeout": options.limits.connect_timeout,

@@ -116,20 +116,27 @@ def _parse_url(text: str) -> Endpoint:
 
 def _parse_cidr(text: str, default_ports: Sequence[int], max_hosts: int,
                 yes: bool) -> tuple[Endpoint, ...]:
-    host_part, _, port_part = text.partition("/")
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError as exc:
         raise TargetError(f"bad CIDR range {text!r}: {exc}") from exc
-    del host_part, port_part
     if net.num_addresses > max_hosts and not yes:
         raise ScopeError(
             f"{text} holds {net.num_addresses} addresses, over the bound of {max_hosts}: "
             "pass --yes to confirm, or --max-hosts to raise the bound"
         )
+    # Public addresses are scanned when named one by one; a public range is a sweep of other
+    # people's hosts unless the user confirms they are authorised for all of it.
+    if _has_public(net) and net.num_addresses > 1 and not yes:
+        raise ScopeError(f"{text} is a public range: pass --yes to confirm you are "
+                         "authorised to scan every address in it")
     # Network and broadcast addresses answer nothing on IPv4 /30 and wider.
     hosts = net.hosts() if net.version == 4 and net.prefixlen < 31 else iter(net)
     return tuple(Endpoint(str(ip), p) for ip in hosts for p in default_ports)
+
+
+def _has_public(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    return net.is_global or net[0].is_global or net[-1].is_global
 
 
 def _read_file(path_text: str) -> str:
@@ -232,7 +239,30 @@ def endpoints(specs: Iterable[TargetSpec]) -> list[Endpoint]:
     return list(seen)
 
 
-def load_scope(path: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def check_scope(eps: Iterable[Endpoint], scope: Sequence[Network]) -> None:
+    """Refuse (ScopeError) any endpoint whose address, or any address its name resolves to,
+    lies outside the authorised ranges."""
+    import socket
+
+    for ep in eps:
+        try:
+            addrs = {ipaddress.ip_address(ep.host)}
+        except ValueError:
+            try:
+                infos = socket.getaddrinfo(ep.host, ep.port, proto=socket.IPPROTO_TCP)
+            except OSError as exc:
+                raise ScopeError(f"{ep.host} does not resolve, so it cannot be checked "
+                                 f"against the scope: {exc.strerror or exc}") from exc
+            addrs = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
+        for addr in addrs:
+            if not any(addr in net for net in scope):
+                raise ScopeError(f"{ep.netloc} ({addr}) is outside the authorised scope")
+
+
+def load_scope(path: str) -> list[Network]:
     """Read a --scope file: one CIDR or address a line, '#' comments."""
     nets = []
     for lineno, line in enumerate(_read_file(path).splitlines(), 1):
