@@ -55,3 +55,17 @@ def test_jsonl_has_one_line_per_endpoint_then_a_summary(scan_doc: dict[str, Any]
     for line in lines[:2]:
         jsonschema.validate(line["result"], sub)
     assert lines[2]["summary"] == json.loads(json.dumps(full["summary"]))
+
+
+def test_two_endpoints_of_one_cluster_are_counted_once(scan_doc: dict[str, Any]) -> None:
+    import copy
+
+    twin = copy.deepcopy(scan_doc["results"][0])
+    twin["service"]["url"] = "http://127.0.0.1:8080"
+    for r in (scan_doc["results"][0], twin):
+        r["service"]["fingerprint"]["cluster_uuid"] = "same-cluster"
+    doc = {**scan_doc, "results": [*scan_doc["results"], twin]}
+    summary = json_report.document(doc)["summary"]
+    assert summary["exposed_endpoints"] == 2
+    assert summary["exposed_documents"] == 1001
+    assert summary["exposed_indices"] == 2

@@ -13,12 +13,19 @@ def summarise(doc: dict[str, Any]) -> dict[str, Any]:
     verdicts: Counter[str] = Counter()
     pii_types: Counter[str] = Counter()
     exposed_docs = exposed_indices = compromised = 0
+    seen: set[tuple[str, str]] = set()
     for result in doc["results"]:
         verdicts[result["service"]["verdict"]] += 1
         if result["service"]["verdict"] not in EXPOSED:
             continue
+        # Two endpoints of one cluster (a node and a proxy in front of it) expose the same
+        # indices: count each index of a cluster once.
+        cluster = result["service"]["fingerprint"].get("cluster_uuid") or result["service"]["url"]
         for ir in result["indices"]:
             index = ir["index"]
+            if (cluster, index["name"]) in seen:
+                continue
+            seen.add((cluster, index["name"]))
             exposed_indices += 1
             exposed_docs += index["docs"] or 0
             compromised += bool(index["compromised"])

@@ -70,11 +70,25 @@ def render(doc: dict[str, Any], console: Console, *, show_closed: bool = False) 
     console.print(f"scan_id: {doc['scan_id']}", highlight=False)
 
 
+def _pii_fields(r: dict[str, Any], console: Console) -> None:
+    """One row per PII type over all sampled indices: how often, in which fields, an example."""
+    rows = text.pii_by_type(r["indices"])
+    if not rows:
+        return
+    table = Table(title="Personal data by type (samples)", title_justify="left")
+    for col in ("Type", "Indices", "Sampled docs", "Fields", "Example (masked)"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(row["type"], str(row["indices"]), f"{row['docs']:,}/{row['sampled']:,}",
+                      safe(", ".join(row["fields"])), safe(row["example"]))
+    console.print(table, highlight=False)
+
+
 def _indices(r: dict[str, Any], console: Console) -> None:
     table = Table(
         title=Text.assemble("Indices of ", safe(r["service"]["url"])), title_justify="left"
     )
-    for col in ("Index", "Documents", "Size", "Dates", "Personal data (sample)", "Flags"):
+    for col in ("Index", "Documents", "Size", "Dates", "Personal data in sample", "Flags"):
         table.add_column(col, overflow="fold")
     for ir in r["indices"]:
         idx = ir["index"]
@@ -90,10 +104,11 @@ def _indices(r: dict[str, Any], console: Console) -> None:
             text.count(idx["docs"], idx.get("docs_exact", True)),
             text.size(idx["store_bytes"]),
             text.dates(idx),
-            safe(text.pii_line(ir.get("sample"))),
+            safe(text.pii_kinds(ir.get("sample"))),
             flags,
         )
     console.print(table, highlight=False)
+    _pii_fields(r, console)
     _full(r, console)
     if r.get("inventory_error"):
         console.print(

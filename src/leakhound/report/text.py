@@ -93,3 +93,40 @@ def full_pii_line(full: dict[str, Any] | None, max_fields: int = 4) -> str:
 def years(full: dict[str, Any] | None) -> str:
     """'2005: 227, 2006: 252' records per year of the main date field."""
     return ", ".join(f"{y['year']}: {y['docs']:,}" for y in (full or {}).get("years", []))
+
+
+_SHORT = {"EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "IP_ADDRESS": "ip",
+          "PERSON": "name", "LOCATION": "place", "GEO_COORDINATES": "geo",
+          "CREDIT_CARD": "card", "IBAN_CODE": "iban", "US_SSN": "ssn", "SECRET": "secret"}
+
+
+def pii_kinds(sample: dict[str, Any] | None) -> str:
+    """The PII kinds of one index's sample in short words: 'email, phone, ip'."""
+    if not sample:
+        return ""
+    if sample.get("error"):
+        return f"not sampled: {sample['error']}"
+    kinds = [_SHORT.get(p["entity_type"], p["entity_type"].lower()) for p in sample["pii"]]
+    return ", ".join(kinds) if kinds else ("none" if sample["docs"] else "")
+
+
+def pii_by_type(indices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """PII summed over the sampled indices of one endpoint, most frequent type first."""
+    acc: dict[str, dict[str, Any]] = {}
+    for ir in indices:
+        sample = ir.get("sample") or {}
+        for pii in sample.get("pii", []):
+            row = acc.setdefault(pii["entity_type"], {"type": pii["entity_type"], "indices": 0,
+                                                      "docs": 0, "sampled": 0, "fields": {},
+                                                      "example": ""})
+            row["indices"] += 1
+            row["docs"] += pii["docs"]
+            row["sampled"] += sample["docs"]
+            for f in pii["fields"]:
+                row["fields"][f["path"]] = row["fields"].get(f["path"], 0) + f["docs"]
+            if not row["example"] and pii["examples"]:
+                row["example"] = pii["examples"][0]
+    out = sorted(acc.values(), key=lambda r: (-r["docs"], r["type"]))
+    for row in out:
+        row["fields"] = sorted(row["fields"], key=lambda p: (-row["fields"][p], p))
+    return out
