@@ -164,3 +164,39 @@ def test_a_version_1_database_gains_the_checkpoint_tables(tmp_path: Path) -> Non
         assert {r["context"] for r in store.slices(scan_id, "h:1", "cases")} == {"PIT2"}
         store.purge(scan_id)
         assert store.slices(scan_id, "h:1", "cases") == []
+
+
+def test_docs_rate_paces_the_whole_scan() -> None:
+    import asyncio
+    import time
+
+    from leakhound.fullscan import _Pacer
+
+    async def take_three() -> float:
+        pacer = _Pacer(1000.0)
+        t0 = time.monotonic()
+        await asyncio.gather(*(pacer.take(200) for _ in range(3)))  # 600 docs at 1000/s
+        return time.monotonic() - t0
+
+    assert 0.35 <= asyncio.run(take_three()) < 1.5
+
+
+def test_full_progress_shows_documents_per_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from rich.console import Console
+
+    from leakhound import progress
+
+    err = io.StringIO()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(progress, "Console",
+                        lambda **kw: Console(file=err, force_terminal=True, width=120))
+    with progress.FullProgress() as bar:
+        bar.start("20260101-000000-abcdef", 1)
+        bar.docs("127.0.0.1:9200/cases\x1b[31m", 500, 1000)
+        bar.docs("127.0.0.1:9200/cases\x1b[31m", 1000, 1000)
+    text = err.getvalue()
+    assert "cases" in text and "docs/s" in text
+    assert "cases\x1b[31m" not in text  # a target's escape sequence never reaches the TTY

@@ -10,6 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 
+from .errors import StoreError
 from .findings import summarise
 from .models import Endpoint, Index, IndexResult, Sample, Service, TargetResult, Verdict
 from .net import Http, Limits, Scope
@@ -138,6 +139,17 @@ async def _sample_index(http: Http, probe: Probe, service: Service, index: Index
     return IndexResult(index, Sample(options.sample, sample.docs, sample.pii))
 
 
+def _record(store: SqliteStore, scan_id: str, result: TargetResult) -> None:
+    """Save one result; a result the database refuses is saved as a one-line error instead."""
+    try:
+        store.record(scan_id, result)
+    except (StoreError, ValueError, OverflowError, TypeError) as exc:
+        svc = result.service
+        reason = f"result could not be stored: {type(exc).__name__}: {exc}"[:300]
+        store.record(scan_id, TargetResult(Service(svc.endpoint, svc.url, svc.kind,
+                                                   Verdict.ERROR, reason)))
+
+
 def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
              max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
              scope_file: str | None = None,
@@ -162,7 +174,7 @@ def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
         on_start(scan_id, len(eps))
     status = "failed"
     try:
-        asyncio.run(scan_endpoints(eps, options, lambda r: store.record(scan_id, r),
+        asyncio.run(scan_endpoints(eps, options, partial(_record, store, scan_id),
                                    on_progress, probe))
         status = "done"
     except KeyboardInterrupt:

@@ -183,8 +183,9 @@ async def _run_slice(run: _Run, endpoint: str, index: Index, reader: SliceReader
     async def produce() -> None:
         try:
             while True:
-                await run.pacer.take(run.full.batch)
                 page = await _next_page(reader)
+                if page is not None:  # paid after the fact: the rate counts documents received
+                    await run.pacer.take(len(page.docs))
                 await queue.put(page)
                 if page is None:
                     return
@@ -301,8 +302,8 @@ async def _read_index(run: _Run, service: Service, index: Index,
                     t.close()
                 continue
             if failed or gone:
-                exc = (failed or gone)[0]
-                error = f"read stopped: {type(exc).__name__}: {exc}"[:300]
+                first = (failed or gone)[0]
+                error = f"read stopped: {type(first).__name__}: {first}"[:300]
             break
         total = Tally(run.key)
         for t in tallies.values():

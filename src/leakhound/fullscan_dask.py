@@ -56,10 +56,10 @@ async def _read_slice(base: str, host: str, port: int, plan: ReadPlan, slice_id:
             reader = SliceReader(http, base, plan, slice_id, size=batch, keep_alive=keep_alive)
             try:
                 while True:
-                    await pacer.take(batch)
                     page = await _next_page(reader)
                     if page is None:
                         break
+                    await pacer.take(len(page.docs))
                     part = Tally.from_bytes(await asyncio.to_thread(
                         count_batch, page.docs, field_types, date_field, min_score, key), key)
                     tally.merge(part)

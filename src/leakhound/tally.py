@@ -29,6 +29,9 @@ _YEAR = re.compile(r"\s*([+-]?\d{4,6})-")  # ISO dates; "2012-03-04T…" → 201
 # of one of these in one field. Names repeat across people; IPs and places are not people.
 IDENTIFYING = ("EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "US_SSN", "FR_NIR", "DE_TAX_ID",
                "NL_BSN", "UK_NINO", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "CREDIT_CARD")
+# Digests kept in memory per counted key before spilling to disk: about 100 bytes each, and a
+# tally holds ~15 keys (types and type/field pairs), so ~30 MB at most per tally in memory.
+MEMORY_LIMIT = 20_000
 
 
 def _lookup(doc: Any, path: str) -> Any:
@@ -67,7 +70,7 @@ class Tally:
         self.by_type: Counter[str] = Counter()
         self.by_field: Counter[str] = Counter()  # "TYPE\tfield" -> documents
         self.years: Counter[int] = Counter()
-        self.subjects = counter or SubjectCounter(key)
+        self.subjects = counter or SubjectCounter(key, memory_limit=MEMORY_LIMIT)
 
     def add_documents(self, docs: Sequence[Any], field_types: Mapping[str, str] | None,
                       date_field: str | None, *, min_score: float = 0.5) -> None:
@@ -158,7 +161,8 @@ class Tally:
         (size,) = struct.unpack_from(">I", data, len(_MAGIC))
         start = len(_MAGIC) + 4
         head = orjson.loads(data[start:start + size])
-        tally = cls(key, SubjectCounter.from_bytes(data[start + size:], key))
+        tally = cls(key, SubjectCounter.from_bytes(data[start + size:], key,
+                                                   memory_limit=MEMORY_LIMIT))
         tally.docs = head["docs"]
         tally.by_type.update(head["types"])
         tally.by_field.update(head["fields"])

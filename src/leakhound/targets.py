@@ -105,7 +105,7 @@ def _parse_url(text: str) -> Endpoint:
     if not parts.hostname:
         raise TargetError(f"URL without a host: {text!r}")
     if parts.username or parts.password:
-        raise TargetError(f"credentials in a target URL are not accepted (use --auth): {text!r}")
+        raise TargetError(f"credentials in a target URL are not accepted: {text!r}")
     if parts.query or parts.fragment:
         raise TargetError(f"target URL must not carry a query or fragment: {text!r}")
     scheme = parts.scheme.lower()

@@ -6,13 +6,14 @@ import ipaddress
 import json
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import example, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from leakhound.errors import ScopeError, TargetError
-from leakhound.targets import endpoints, parse_one, parse_targets
+from leakhound.targets import check_scope, endpoints, parse_one, parse_targets
 
 from .budget import budget
 
@@ -60,14 +61,50 @@ def test_cidr_never_yields_an_endpoint_outside_the_range(addr: ipaddress.IPv4Add
     net = ipaddress.ip_network(text, strict=False)
     try:
         spec = parse_one(text, PORTS, max_hosts=max_hosts, yes=yes)
-    except ScopeError:
-        assert net.num_addresses > max_hosts and not yes
+    except ScopeError:  # too many addresses, or a public range, and no --yes
+        assert not yes
         return
     assert spec.endpoints
     for ep in spec.endpoints:
         assert ipaddress.ip_address(ep.host) in net
         assert ep.port in PORTS
     assert len(spec.endpoints) <= net.num_addresses * len(PORTS)
+
+
+_NETS = st.builds(lambda a, p: ipaddress.ip_network(f"{a}/{p}", strict=False),
+                  st.ip_addresses(v=4), st.integers(24, 32)) | st.builds(
+    lambda a, p: ipaddress.ip_network(f"{a}/{p}", strict=False), st.ip_addresses(v=6),
+    st.integers(120, 128))
+
+
+@st.composite
+def _scope_and_targets(draw: st.DrawFn) -> tuple[list[Any], list[str]]:
+    """Authorised ranges, and targets of which some fall inside, some across, some outside."""
+    scope = draw(st.lists(_NETS, min_size=1, max_size=3))
+    inside = st.sampled_from(scope).flatmap(
+        lambda net: st.integers(0, net.num_addresses - 1).map(lambda i: net[i]))
+    one = st.one_of(
+        inside.map(str), inside.map(lambda a: f"[{a}]:9200" if a.version == 6 else f"{a}:9200"),
+        inside.map(lambda a: f"{a}/{a.max_prefixlen - 2}"),  # may straddle a range's edge
+        st.ip_addresses().map(str), _NETS.map(str))
+    return scope, draw(st.lists(one, min_size=1, max_size=4))
+
+
+@FAST
+@given(_scope_and_targets())
+def test_scope_file_lets_no_endpoint_outside_its_ranges(
+        case: tuple[list[Any], list[str]]) -> None:
+    # Addresses only: a host name would send a DNS query off this machine.
+    scope, targets = case
+    try:
+        eps = endpoints(parse_targets(targets, PORTS, max_hosts=4096, yes=True))
+        check_scope(eps, scope)
+    except (TargetError, ScopeError):
+        event("refused")
+        return
+    event("accepted")
+    for ep in eps:
+        assert any(ipaddress.ip_address(ep.host) in net for net in scope), ep
 
 
 # --------------------------------------------------------------------------- files

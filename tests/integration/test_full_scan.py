@@ -137,15 +137,20 @@ def test_contexts_are_released_after_a_full_scan(scanned: dict[str, Any], lab: A
 def test_index_pattern_selects_what_is_read(lab: Any, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "f.db"
+    t0 = time.monotonic()
     assert main(["scan", lab.status.url("open"), "--depth", "full", "--index",
-                 "support-cases-201[89]", "--slices", "3", "--workers", "0",
-                 "--db", str(db), "--format", "jsonl"]) == 0
+                 "support-cases-201[89]", "--slices", "3", "--workers", "0", "--batch", "200",
+                 "--docs-rate", "1000", "--db", str(db), "--format", "jsonl"]) == 0
+    seconds = time.monotonic() - t0
     result = open_result(full_report(db, capsys))
     read = {ir["index"]["name"]: ir["full"] for ir in result["indices"] if ir["full"]}
     assert set(read) == {"support-cases-2018", "support-cases-2019"}
     for name, full in read.items():
         assert full["docs"] == lab.truth.indices[name].documents
         assert full["slices"] == 3
+    # --docs-rate 1000: 2,213 documents take at least ~2 s (the first pages are not waited for)
+    docs = sum(f["docs"] for f in read.values())
+    assert seconds >= (docs - 3 * 200) / 1000
 
 
 def test_sliced_scroll_reads_the_same(lab: Any, tmp_path: Path,
@@ -259,3 +264,20 @@ def test_interrupted_scan_releases_its_contexts(lab: Any, tmp_path: Path,
     assert no_contexts(url)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT status FROM scans").fetchone()[0] == "interrupted"
+
+
+def test_dask_cluster_gives_the_same_totals(scanned: dict[str, Any], lab: Any, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    distributed = pytest.importorskip("distributed")
+    db = tmp_path / "f.db"
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        assert main(["scan", lab.status.url("open"), "--depth", "full", "--dask",
+                     cluster.scheduler_address, "--db", str(db), "--format", "jsonl"]) == 0
+    remote, local = open_result(full_report(db, capsys)), open_result(scanned)
+    assert remote["full"] == local["full"]
+    fulls = {ir["index"]["name"]: ir["full"] for ir in local["indices"]}
+    for ir in remote["indices"]:
+        assert ir["full"] == fulls[ir["index"]["name"]], ir["index"]["name"]
+    assert_totals_equal_truth(remote, lab.truth)
+    assert no_contexts(lab.status.url("open"))

@@ -109,3 +109,19 @@ def test_each_database_has_its_own_hash_key(tmp_path: Path) -> None:
         assert len(a.hash_key) == 32 and a.hash_key != b.hash_key
     with SqliteStore(tmp_path / "a.db") as again:
         assert again.hash_key == a.hash_key
+
+
+def test_a_result_the_database_refuses_becomes_an_error_verdict(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from leakhound.engine import _record
+
+    result = _result(Verdict.OPEN)
+    huge = replace(result.indices[0].index, docs=2**70)  # over SQLite's 64-bit integers
+    bad = replace(result, indices=(replace(result.indices[0], index=huge),))
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan([], {})
+        _record(store, scan_id, bad)
+        (r,) = store.load(scan_id)["results"]
+    assert r["service"]["verdict"] == "error"
+    assert r["service"]["reason"].startswith("result could not be stored")

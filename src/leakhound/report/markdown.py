@@ -59,7 +59,7 @@ def render(doc: dict[str, Any]) -> str:
                 flags.append(idx["error"])
             docs = text.count(idx["docs"], idx.get("docs_exact", True))
             out.append(f"| {cell(idx['name'])} | {docs} | "
-                       f"{text.size(idx['store_bytes'])} | {text.dates(idx)} | "
+                       f"{text.size(idx['store_bytes'])} | {cell(text.dates(idx))} | "
                        f"{cell(text.pii_line(ir.get('sample')))} | {cell(' · '.join(flags))} |")
         if r.get("indices_truncated"):
             out.append(f"\n{r['indices_truncated']} more indices were listed but not inventoried.")

@@ -31,6 +31,8 @@ def summarise(doc: dict[str, Any]) -> dict[str, Any]:
             compromised += bool(index["compromised"])
             for pii in (ir.get("sample") or {}).get("pii", []):
                 pii_types[pii["entity_type"]] += 1
+            for pii in (ir.get("full") or {}).get("pii", []):  # --depth full
+                pii_types[pii["entity_type"]] += 1
     return {
         "endpoints": len(doc["results"]),
         "by_verdict": dict(sorted(verdicts.items())),
@@ -41,5 +43,6 @@ def summarise(doc: dict[str, Any]) -> dict[str, Any]:
         "pii_types": sorted(pii_types),
         "indices_with_pii": sum(
             1 for r in doc["results"] if r["service"]["verdict"] in EXPOSED
-            for ir in r["indices"] if (ir.get("sample") or {}).get("pii")),
+            for ir in r["indices"]
+            if (ir.get("sample") or {}).get("pii") or (ir.get("full") or {}).get("pii")),
     }

@@ -103,7 +103,7 @@ def _indices(r: dict[str, Any], console: Console) -> None:
             safe(idx["name"]),
             text.count(idx["docs"], idx.get("docs_exact", True)),
             text.size(idx["store_bytes"]),
-            text.dates(idx),
+            safe(text.dates(idx)),
             safe(text.pii_kinds(ir.get("sample"))),
             flags,
         )

@@ -1,0 +1,141 @@
+"""leakhound and its peers behind one call: texts in, (type, start, end) spans out.
+
+Peers, installed for benchmarking only:
+- Presidio (``presidio-analyzer``) with the same spaCy small model leakhound's ``ner``
+  extra uses, loaded by module name from the installed package (no download);
+  default recognisers and score threshold, asked only for the benchmark's types.
+- DataFog (``datafog``), its regex engine (``RegexAnnotator``), default labels.
+
+Every tool reads the ticket as one free-text string (leakhound as ``{"text": …}``, a
+field whose name hints nothing), so field-name hints play no part here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+os.environ.setdefault("DATAFOG_NO_TELEMETRY", "1")  # DataFog's telemetry is opt-in; be sure
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from corpus import NER_TYPES, PATTERN_TYPES, TYPES  # noqa: E402
+
+from leakhound.detect import scan_document  # noqa: E402
+from leakhound.detect.ner import MODEL  # noqa: E402
+from leakhound.detect.ner import scan_documents as scan_documents_ner  # noqa: E402
+
+Found = list[tuple[str, int, int]]  # (Presidio type, start, end) in one text
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A detector under test: the types it can report and a batch call."""
+
+    name: str
+    types: frozenset[str]
+    run: Callable[[Sequence[str]], list[Found]]
+
+
+def leakhound_patterns() -> Tool:
+    """leakhound without NER: the pattern detectors (and field hints, idle here)."""
+
+    def run(texts: Sequence[str]) -> list[Found]:
+        return [
+            [(h.entity_type, h.start, h.end) for h in scan_document({"text": t}, types=TYPES)]
+            for t in texts
+        ]
+
+    return Tool("leakhound", frozenset(PATTERN_TYPES), run)
+
+
+def leakhound_ner() -> Tool:
+    """leakhound with the ``ner`` extra, the model batched over all texts (nlp.pipe)."""
+
+    def run(texts: Sequence[str]) -> list[Found]:
+        docs = scan_documents_ner([{"text": t} for t in texts], types=TYPES)
+        return [[(h.entity_type, h.start, h.end) for h in hits] for hits in docs]
+
+    return Tool("leakhound+ner", frozenset(TYPES), run)
+
+
+def presidio() -> Tool:
+    """Presidio's AnalyzerEngine on the installed small English model, defaults otherwise."""
+    import tldextract
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.predefined_recognizers.generic import email_recognizer
+
+    # Its e-mail validator asks tldextract, which fetches the public suffix list from
+    # GitHub on first use; the snapshot bundled with tldextract keeps it offline.
+    email_recognizer.tldextract = _OfflineTld(tldextract.TLDExtract(suffix_list_urls=()))  # type: ignore[attr-defined]
+    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": MODEL}]}
+    engine = AnalyzerEngine(
+        nlp_engine=NlpEngineProvider(nlp_configuration=config).create_engine(),
+        supported_languages=["en"],
+    )
+    wanted = list(TYPES)
+
+    def run(texts: Sequence[str]) -> list[Found]:
+        return [
+            [
+                (r.entity_type, r.start, r.end)
+                for r in engine.analyze(t, language="en", entities=wanted)
+            ]
+            for t in texts
+        ]
+
+    return Tool("presidio", frozenset(TYPES), run)
+
+
+class _OfflineTld:
+    """Stands in for the ``tldextract`` module inside Presidio's e-mail recogniser."""
+
+    def __init__(self, extractor: object) -> None:
+        self.extract = extractor
+
+
+# DataFog's labels -> the benchmark's (Presidio) names; DOB and ZIP have no counterpart.
+_DATAFOG_TYPES = {
+    "EMAIL": "EMAIL_ADDRESS",
+    "PHONE": "PHONE_NUMBER",
+    "SSN": "US_SSN",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IP_ADDRESS": "IP_ADDRESS",
+}
+
+
+def datafog() -> Tool:
+    """DataFog's regex engine with its default labels, offsets from annotate_with_spans."""
+    from datafog.processing.text_processing.regex_annotator.regex_annotator import (
+        RegexAnnotator,
+    )
+
+    annotator = RegexAnnotator()
+
+    def run(texts: Sequence[str]) -> list[Found]:
+        out: list[Found] = []
+        for t in texts:
+            _, result = annotator.annotate_with_spans(t)
+            out.append(
+                [
+                    (_DATAFOG_TYPES[s.label], s.start, s.end)
+                    for s in result.spans
+                    if s.label in _DATAFOG_TYPES
+                ]
+            )
+        return out
+
+    return Tool("datafog", frozenset(_DATAFOG_TYPES.values()), run)
+
+
+__all__ = [
+    "NER_TYPES",
+    "PATTERN_TYPES",
+    "TYPES",
+    "Tool",
+    "datafog",
+    "leakhound_ner",
+    "leakhound_patterns",
+    "presidio",
+]
