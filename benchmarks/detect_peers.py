@@ -19,11 +19,11 @@ from dataclasses import dataclass
 os.environ.setdefault("DATAFOG_NO_TELEMETRY", "1")  # DataFog's telemetry is opt-in; be sure
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from corpus import NER_TYPES, PATTERN_TYPES, TYPES  # noqa: E402
+from corpus import NER_TYPES, PATTERN_TYPES, TYPES
 
-from leakhound.detect import scan_document  # noqa: E402
-from leakhound.detect.ner import MODEL  # noqa: E402
-from leakhound.detect.ner import scan_documents as scan_documents_ner  # noqa: E402
+from leakhound.detect import scan_document
+from leakhound.detect.ner import MODEL
+from leakhound.detect.ner import scan_documents as scan_documents_ner
 
 Found = list[tuple[str, int, int]]  # (Presidio type, start, end) in one text
 

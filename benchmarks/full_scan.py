@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -112,13 +111,21 @@ def leakhound(url: str, workers: int, slices: int, batch: int) -> tuple[float, i
     """(seconds, documents read, peak RSS KiB of the largest process, totals) of a full scan."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "f.db"
-        code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
+        # The scan measures itself: its own peak and its workers' (the lab's processes and
+        # anything else this benchmark ran must not count).
+        code = (
+            "import resource, sys; from leakhound.cli import main; rc = main(sys.argv[2:]); "
+            "open(sys.argv[1], 'w').write(str(max(resource.getrusage(w).ru_maxrss for w in "
+            "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))); sys.exit(rc)"
+        )
+        rss_file = Path(tmp) / "rss"
         t0 = time.perf_counter()
         subprocess.run(
             [
                 sys.executable,
                 "-c",
                 code,
+                str(rss_file),
                 "scan",
                 url,
                 "--depth",
@@ -142,7 +149,7 @@ def leakhound(url: str, workers: int, slices: int, batch: int) -> tuple[float, i
             check=True,
         )
         seconds = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        rss = int(rss_file.read_text())
         result = json.loads((Path(tmp) / "r.json").read_text())["results"][0]
     return seconds, result["full"]["docs"], rss, result["full"]
 

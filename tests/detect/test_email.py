@@ -102,6 +102,18 @@ E = "EMAIL_ADDRESS"
             "jane.doe@example.com",
             id="sentence-end",
         ),
+        pytest.param(
+            "please write to gianni @libero it",
+            "gianni @libero it",
+            "gianni@libero.it",
+            id="space-for-dot-word-tld-after-cue",
+        ),
+        pytest.param(
+            "my address is anna @gmx at",
+            "anna @gmx at",
+            "anna@gmx.at",
+            id="space-for-dot-austria-after-cue",
+        ),
     ],
 )
 def test_email_forms_are_found(text: str, address: str, normalized: str) -> None:
@@ -128,6 +140,8 @@ def test_email_forms_are_found(text: str, address: str, normalized: str) -> None
         pytest.param("x" * 70 + "@example.com", id="local-part-too-long"),
         pytest.param("at at at dot dot", id="words-only"),
         pytest.param("", id="empty"),
+        pytest.param("thanks @john it works now", id="handle-then-it"),
+        pytest.param("I told bob @alice it was fixed", id="handle-then-it-after-words"),
     ],
 )
 def test_prose_and_lookalikes_are_not_emails(text: str) -> None:

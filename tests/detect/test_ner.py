@@ -150,3 +150,30 @@ def test_a_pattern_hit_wins_over_an_overlapping_model_guess() -> None:
     for h in hits:
         if h is not emails[0]:
             assert h.end <= emails[0].start or h.start >= emails[0].end
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        pytest.param("It still fails.\n\nBest regards,\nNoël Bailly", "Noël Bailly", id="regards"),
+        pytest.param("See the log.\n\nKind regards, Dale Davies", "Dale Davies", id="same-line"),
+        pytest.param("Thanks,\nJ. R. Smith\nACME Corp", "J. R. Smith", id="initials"),
+        pytest.param("Merci.\nCordialement,\nAnne-Marie Lévêque", "Anne-Marie Lévêque", id="fr"),
+    ],
+)
+def test_a_signature_names_its_writer(text: str, name: str) -> None:
+    got = [text[h.start : h.end] for h in scan_document({"t": text}, types={"PERSON"}, ner=True)]
+    assert got == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Thanks,\nThe Support Team", id="team-signature"),
+        pytest.param("Tel: +44 1256 428071 after five.", id="tel-label"),
+        pytest.param("The update KB5034441 failed on Windows 10 again.", id="product-ids"),
+        pytest.param("Running v1.2.2-beta of the desktop app.", id="version"),
+    ],
+)
+def test_labels_products_and_versions_are_not_people_or_places(text: str) -> None:
+    assert scan_document({"t": text}, types={"PERSON", "LOCATION"}, ner=True) == []

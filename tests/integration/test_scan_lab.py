@@ -101,11 +101,18 @@ def test_wiped_and_ransom_indices_are_flagged(scanned: dict[str, Any], lab: Any)
     assert "a document reads like a ransom note" in indices["read_me"]["compromise_reasons"]
 
 
-def test_system_indices_are_listed_hidden(scanned: dict[str, Any], lab: Any) -> None:
-    indices = [ir["index"] for ir in by_role(scanned, lab, "open")["indices"]]
-    dots = [i for i in indices if i["name"].startswith(".")]
-    assert all(i["hidden"] and i["system"] for i in dots)
-    assert not any(i["hidden"] for i in indices if i["name"] in lab[1].indices)
+def test_hidden_and_system_indices_are_listed_and_flagged(scanned: dict[str, Any],
+                                                          lab: Any) -> None:
+    indices = {ir["index"]["name"]: ir for ir in by_role(scanned, lab, "open")["indices"]}
+    hidden = indices["audit-trail"]  # index.hidden: true, listed only with expand_wildcards
+    assert hidden["index"]["hidden"] and not hidden["index"]["system"]
+    assert hidden["index"]["docs"] == lab[1].indices["audit-trail"].documents
+    kinds = {p["entity_type"] for p in hidden["sample"]["pii"]}
+    assert {"EMAIL_ADDRESS", "IP_ADDRESS"} <= kinds
+    assert all(i["index"]["hidden"] and i["index"]["system"]
+               for n, i in indices.items() if n.startswith("."))
+    assert not any(i["index"]["hidden"] for n, i in indices.items()
+                   if n in lab[1].indices and n != "audit-trail")
 
 
 def test_pii_found_in_sample_where_it_was_seeded(scanned: dict[str, Any], lab: Any) -> None:

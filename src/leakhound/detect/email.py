@@ -104,6 +104,10 @@ _WORD_AT_STOP = wordset(
     today tonight yesterday noon midnight home office desk least most all once"""
 )
 _CONTEXT_UP = frozenset({"email", "mail", "contact", "reach", "write", "courriel", "mailto"})
+# Words that let a country TLD which is also an English word (Italy's "it", Austria's "at",
+# Belgium's "be") follow a space standing for a dot: "write to gianni @libero it", "my
+# address is anna @gmx at". Without one, "thanks @john it works" is prose.
+_SPACE_TLD_CUES = _CONTEXT_UP | {"address", "addr", "adresse", "indirizzo", "adres"}
 
 
 class EmailDetector(Detector):
@@ -171,7 +175,9 @@ class EmailDetector(Detector):
                 continue
             all_dots = all(s == "dot" for s in used)
             if "space" in used:
-                if kind != "sign" or tld not in _SPACE_TLDS:
+                if kind != "sign" or not (
+                    tld in _SPACE_TLDS or (tld in _COUNTRY_TLDS and _cued(text, local_start))
+                ):
                     continue
             elif plain and all_dots and not local_obfuscated:
                 if tld in _FILE_EXTENSIONS:
@@ -199,6 +205,11 @@ class EmailDetector(Detector):
             score += 0.1
         domain = ".".join(labels[:n]).lower()
         return Span(ENTITY, local_start, ends[n - 1], clamp(score), f"{local}@{domain}")
+
+
+def _cued(text: str, local_start: int) -> bool:
+    """True when the words before an address say one is coming ("email me at", "write to")."""
+    return near(words_before(text, local_start), _SPACE_TLD_CUES)
 
 
 def _local_start(text: str, end: int) -> int | None:

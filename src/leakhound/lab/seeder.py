@@ -33,8 +33,11 @@ from .state import LabPaths
 SUPPORT_PREFIX = "support-cases-"
 PAYROLL_INDEX = "hr-payroll"
 RANSOM_INDEX = "read_me"
+# A hidden index (index.hidden: true): listed only with expand_wildcards=all, so a scanner that
+# forgets it misses the audit trail's e-mails and client IPs.
+HIDDEN_INDEX = "audit-trail"
 YEARS = tuple(range(2005, 2020))
-TRUTH_FORMAT = 1
+TRUTH_FORMAT = 2  # 2: the hidden audit-trail index
 
 EMAIL_ADDRESS = "EMAIL_ADDRESS"
 IP_ADDRESS = "IP_ADDRESS"
@@ -159,6 +162,15 @@ _PAYROLL_MAPPING: dict[str, Any] = {
         "city": {"type": "keyword"},
     },
 }
+_AUDIT_MAPPING: dict[str, Any] = {
+    "properties": {
+        "created_at": {"type": "date"},
+        "user_email": {"type": "keyword"},
+        "client_ip": {"type": "ip"},
+        "action": {"type": "keyword"},
+    }
+}
+
 _RANSOM_MAPPING: dict[str, Any] = {
     "properties": {
         "message": {"type": "text"},
@@ -353,6 +365,8 @@ def generate(records: int = 10_000, seed: int = 1) -> Dataset:
     docs.sort(key=lambda d: (d.index, d.id))
     docs += [doc for doc, _ in employees]
     docs.append(_ransom_note(gen))
+    docs += [_audit_entry(gen, n, agents[n % len(agents)][1]["email"])
+             for n in range(max(5, records // 100))]
     return Dataset(index_bodies(seed), docs)
 
 
@@ -364,6 +378,7 @@ def index_bodies(seed: int = 1) -> dict[str, dict[str, Any]]:
         indices[f"{SUPPORT_PREFIX}{year}"] = {"settings": settings, "mappings": _CASE_MAPPING}
     indices[PAYROLL_INDEX] = {"settings": settings, "mappings": _PAYROLL_MAPPING}
     indices[RANSOM_INDEX] = {"settings": settings, "mappings": _RANSOM_MAPPING}
+    indices[HIDDEN_INDEX] = {"settings": {**settings, "hidden": True}, "mappings": _AUDIT_MAPPING}
     # Wiper bots leave empty indices named <random>-meow; ours is random but seeded.
     letters = random.Random(f"meow-{seed}").choices(string.ascii_lowercase + string.digits, k=10)
     indices["".join(letters) + "-meow"] = {"settings": settings}
@@ -548,6 +563,18 @@ def _ransom_note(gen: _Generator) -> Doc:
     return Doc(RANSOM_INDEX, "1", source, pii, {"message": "plain", "email": "plain"})
 
 
+def _audit_entry(gen: _Generator, number: int, email: str) -> Doc:
+    """One sign-in record of a support agent, in the hidden audit index."""
+    rng = gen.rng
+    when = dt.datetime(2019, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=int(rng.random() * 3e7))
+    ip = ".".join(str(rng.randint(1, 223)) if i == 0 else str(rng.randint(0, 255))
+                  for i in range(4))
+    source = {"created_at": when.isoformat().replace("+00:00", "Z"), "user_email": email,
+              "client_ip": ip, "action": rng.choice(("login", "logout", "export"))}
+    pii = {EMAIL_ADDRESS: frozenset({"user_email"}), IP_ADDRESS: frozenset({"client_ip"})}
+    return Doc(HIDDEN_INDEX, str(number), source, pii, {"user_email": "plain"})
+
+
 def _phone(fake: Faker, region: str) -> phonenumbers.PhoneNumber | None:
     """A number libphonenumber deems valid for region (Faker's are often not), or None."""
     for _ in range(30):
@@ -575,14 +602,15 @@ def lab_owned(name: str) -> bool:
     """True for index names seed() creates (and so may delete before writing again)."""
     return (
         name.startswith(SUPPORT_PREFIX)
-        or name in (PAYROLL_INDEX, RANSOM_INDEX)
+        or name in (PAYROLL_INDEX, RANSOM_INDEX, HIDDEN_INDEX)
         or name.endswith("-meow")
     )
 
 
 def prepare(http: httpx.Client, bodies: Mapping[str, Mapping[str, Any]]) -> None:
     """Delete the lab's old indices and create the new ones (in parallel: each waits a shard)."""
-    listing = _ok(http.get("/_cat/indices", params={"format": "json", "h": "index"}))
+    listing = _ok(http.get("/_cat/indices", params={"format": "json", "h": "index",
+                                                     "expand_wildcards": "all"}))
     stale = sorted(row["index"] for row in listing.json() if lab_owned(row["index"]))
     if stale:
         _ok(http.delete("/" + ",".join(stale)))

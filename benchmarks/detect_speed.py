@@ -1,0 +1,165 @@
+"""Documents per second: leakhound beside Presidio and DataFog, one core, one run.
+
+Run: .venv/bin/python benchmarks/detect_speed.py [N_DOCS=10000] [NER_DOCS=1000] [PRESIDIO_DOCS=300]
+
+Documents are ``corpus.py`` support tickets (~800 bytes, seed 1), each scanned as
+``{"text": ticket}``. The single-core figures run pinned to one CPU (sched_setaffinity,
+BLAS/OpenMP threads 1). Each tool is warmed on other tickets first and leakhound's
+per-value caches are cleared, so no figure comes from a cache of the timed texts.
+
+- leakhound, patterns: ``scan_document`` with every built-in detector (all 18 types),
+  over all N documents.
+- leakhound with NER: ``ner.scan_documents`` (the model batched with ``nlp.pipe``) over
+  the first NER_DOCS documents; and unbatched ``scan_document(ner=True)`` for reference.
+- Presidio: ``AnalyzerEngine.analyze`` on the same spaCy small model, asked only for the
+  eight benchmark types (fewer recognisers: in its favour), over PRESIDIO_DOCS documents,
+  because at its speed all N would take many minutes.
+- DataFog: its regex engine, ``annotate`` (no offsets, its fastest call) and
+  ``annotate_with_spans``, over all N documents.
+- ``run_jsonl`` with ``workers=1`` and ``workers=2`` over the N documents as JSON lines
+  (all CPUs allowed), output discarded.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before spaCy/numpy load: one core means one thread
+
+import io  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+from corpus import TYPES, tickets  # noqa: E402
+from detect_peers import datafog, presidio  # noqa: E402
+
+from leakhound.detect import run_jsonl, scan_document  # noqa: E402
+from leakhound.detect.ner import scan_documents  # noqa: E402
+from leakhound.detect.scan import clear_caches  # noqa: E402
+
+TARGET_VS_PRESIDIO = 200.0
+TARGET_NER_VS_PRESIDIO = 3.0
+TARGET_WORKERS_2 = 1.7
+NER_BATCH = 256  # documents per scan_documents call, as run_jsonl batches lines
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    n_ner = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+    n_presidio = int(sys.argv[3]) if len(sys.argv) > 3 else 300
+    all_cpus = os.sched_getaffinity(0)
+    print(
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    texts = [t.text for t in tickets(n, seed=1)]
+    warm = [t.text for t in tickets(200, seed=2)]
+    docs = [{"text": t} for t in texts]
+    size = sum(len(t.encode()) for t in texts)
+    print(f"{n} documents, {size / n:.0f} bytes on average, {size / 1e6:.1f} MB\n")
+
+    os.sched_setaffinity(0, {min(all_cpus)})
+    rows: list[tuple[str, int, int, float]] = []  # name, docs, bytes, seconds
+
+    def measure(name: str, subset: Sequence[str], run: Callable[[Sequence[str]], object]) -> float:
+        run(warm[:50])
+        clear_caches()
+        seconds = timed(lambda: run(subset))
+        rows.append((name, len(subset), sum(len(t.encode()) for t in subset), seconds))
+        print(f"  {name:<44}{len(subset) / seconds:>10.0f} docs/s", flush=True)
+        return len(subset) / seconds
+
+    print("One core:")
+    lh = measure(
+        "leakhound, patterns (all 18 types)",
+        texts,
+        lambda ts: [scan_document({"text": t}) for t in ts],
+    )
+    measure(
+        "leakhound, patterns (the 8 benchmark types)",
+        texts,
+        lambda ts: [scan_document({"text": t}, types=TYPES) for t in ts],
+    )
+    ner_texts = texts[:n_ner]
+
+    def ner_batched(ts: Sequence[str]) -> None:
+        for i in range(0, len(ts), NER_BATCH):
+            scan_documents([{"text": t} for t in ts[i : i + NER_BATCH]])
+
+    lh_ner = measure(f"leakhound + NER, batched ({n_ner} docs)", ner_texts, ner_batched)
+    measure(
+        f"leakhound + NER, one doc at a time ({n_presidio} docs)",
+        texts[:n_presidio],
+        lambda ts: [scan_document({"text": t}, ner=True) for t in ts],
+    )
+    pr_tool = presidio()
+    pr = measure(f"presidio ({n_presidio} docs)", texts[:n_presidio], pr_tool.run)
+    from datafog.processing.text_processing.regex_annotator.regex_annotator import (
+        RegexAnnotator,
+    )
+
+    annotator = RegexAnnotator()
+    df_plain = measure(
+        "datafog regex, annotate", texts, lambda ts: [annotator.annotate(t) for t in ts]
+    )
+    df_spans = measure("datafog regex, annotate_with_spans", texts, datafog().run)
+    df = max(df_plain, df_spans)
+
+    os.sched_setaffinity(0, all_cpus)
+    print(f"\nrun_jsonl, {n} JSON lines, all {len(all_cpus)} CPUs:")
+    with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as f:
+        for d in docs:
+            f.write(json.dumps(d).encode() + b"\n")
+        path = f.name
+    try:
+        by_workers = {}
+        for workers in (1, 2):
+            run_jsonl(path, io.StringIO(), io.StringIO(), workers=workers)  # warm the pool path
+            clear_caches()
+            seconds = timed(
+                lambda w=workers: run_jsonl(path, io.StringIO(), io.StringIO(), workers=w)
+            )
+            by_workers[workers] = n / seconds
+            print(f"  workers={workers:<38}{n / seconds:>10.0f} docs/s", flush=True)
+    finally:
+        os.unlink(path)
+
+    print("\nTable")
+    print(f"  {'tool':<52}{'docs':>7}{'docs/s':>10}{'MB/s':>9}")
+    for name, count, nbytes, seconds in rows:
+        print(f"  {name:<52}{count:>7}{count / seconds:>10.0f}{nbytes / seconds / 1e6:>9.2f}")
+    ratios = [
+        (
+            f"patterns vs presidio {lh / pr:.0f}x >= {TARGET_VS_PRESIDIO:.0f}x",
+            lh / pr >= TARGET_VS_PRESIDIO,
+        ),
+        (f"patterns vs datafog (its faster call) {lh / df:.2f}x > 1x", lh > df),
+        (
+            f"with NER vs presidio {lh_ner / pr:.1f}x >= {TARGET_NER_VS_PRESIDIO:.0f}x",
+            lh_ner / pr >= TARGET_NER_VS_PRESIDIO,
+        ),
+        (
+            f"run_jsonl workers 2 vs 1 {by_workers[2] / by_workers[1]:.2f}x >= {TARGET_WORKERS_2}x",
+            by_workers[2] / by_workers[1] >= TARGET_WORKERS_2,
+        ),
+    ]
+    print("\nRatios and targets")
+    for text, ok in ratios:
+        print(f"  {'PASS' if ok else 'MISS'}  {text}")
+    print(f"\nload average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0 if all(ok for _, ok in ratios) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
