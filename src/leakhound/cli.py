@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="addresses a CIDR may expand to without --yes (default 4096)")
     scan.add_argument("--yes", action="store_true",
                       help="confirm a large range, or a public one you are authorised for")
+    creds = scan.add_mutually_exclusive_group()
+    creds.add_argument("--auth", metavar="USER:PASS",
+                       help="credentials to read secured/partial stores you own (visible to "
+                            "other local users in the process list: prefer --auth-env)")
+    creds.add_argument("--auth-env", metavar="VAR",
+                       help="read USER:PASS from this environment variable")
     scan.add_argument("--scope", metavar="FILE",
                       help="authorised ranges (one CIDR a line): any target outside is refused")
     scan.add_argument("--workers", type=_positive_int, default=1, metavar="N",
@@ -236,6 +242,21 @@ def _private_file(path: Path) -> Any:
     return os.fdopen(fd, "w", encoding="utf-8")
 
 
+def _credentials(args: argparse.Namespace) -> tuple[str, str] | None:
+    """USER:PASS from --auth or the variable named by --auth-env; never echoed back."""
+    text = args.auth
+    if args.auth_env:
+        text = os.environ.get(args.auth_env)
+        if text is None:
+            raise UsageError(f"--auth-env: the environment variable {args.auth_env} is not set")
+    if text is None:
+        return None
+    user, sep, password = text.partition(":")
+    if not sep or not user:
+        raise UsageError("credentials must have the form USER:PASS")
+    return user, password
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     from .engine import ScanOptions, run_scan
     from .net import Limits
@@ -252,7 +273,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         raise UsageError("the following arguments are required: TARGET")
     with _store(args) as store, ScanProgress(enabled=not args.no_progress) as progress:
         scan_id = run_scan(args.targets, options, store, max_hosts=args.max_hosts, yes=args.yes,
-                           scope_file=args.scope,
+                           scope_file=args.scope, auth=_credentials(args),
                            on_start=progress.start, on_progress=progress.advance)
         doc = store.load(scan_id)
     _emit(args, doc)

@@ -7,7 +7,7 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from .errors import StoreError
@@ -80,14 +80,17 @@ async def scan_endpoints(endpoints: Sequence[Endpoint], options: ScanOptions,
     async def one(ep: Endpoint) -> None:
         nonlocal done
         async with gate:
-            result = await _scan_one(http, probe, ep, options, detection)
+            result = await _scan_one(http, authed, probe, ep, options, detection)
         on_result(result)
         done += 1
         if on_progress:
             on_progress(done, total)
 
+    # Verdicts are always decided without credentials; given ones only serve to read what a
+    # secured or partial store holds (an authorised owner's re-check).
+    authed = Http(options.limits, scope, auth=auth) if auth else None
     try:
-        async with Http(options.limits, scope, auth=auth) as http:
+        async with Http(options.limits, scope) as http:
             tasks = [asyncio.create_task(one(ep)) for ep in endpoints]
             try:
                 await asyncio.gather(*tasks)
@@ -97,27 +100,37 @@ async def scan_endpoints(endpoints: Sequence[Endpoint], options: ScanOptions,
                 with suppress(asyncio.CancelledError):
                     await asyncio.gather(*tasks, return_exceptions=True)
     finally:
+        if authed is not None:
+            await authed.aclose()
         detection.close()
 
 
-async def _scan_one(http: Http, probe: Probe, ep: Endpoint, options: ScanOptions,
-                    detection: _Detection) -> TargetResult:
+async def _scan_one(http: Http, authed: Http | None, probe: Probe, ep: Endpoint,
+                    options: ScanOptions, detection: _Detection) -> TargetResult:
     try:
         service = await probe.fingerprint(http, ep)
+        reader, read_as = http, service
+        if authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
+            with_credentials = await probe.fingerprint(authed, ep)
+            if with_credentials.verdict == Verdict.OPEN:
+                reader, read_as = authed, with_credentials
+                service = replace(service, fingerprint=replace(
+                    with_credentials.fingerprint, realm=service.fingerprint.realm))
     except Exception as exc:  # a bug must cost one target, not the scan
         return TargetResult(Service(ep, ep.url(), probe.kind, Verdict.ERROR,
                                     f"internal error: {type(exc).__name__}: {exc}"[:300]))
-    if service.verdict not in (Verdict.OPEN, Verdict.PARTIAL):
+    if read_as.verdict not in (Verdict.OPEN, Verdict.PARTIAL):
         return TargetResult(service)
+    authenticated = reader is authed
     try:
-        inv = await probe.inventory(http, service, max_indices=options.max_indices)
+        inv = await probe.inventory(reader, read_as, max_indices=options.max_indices)
         results = await asyncio.gather(
-            *(_sample_index(http, probe, service, idx, options, detection)
+            *(_sample_index(reader, probe, read_as, idx, options, detection)
               for idx in inv.indices))
     except Exception as exc:
         return TargetResult(service, inventory_error=f"internal error: {type(exc).__name__}: "
-                                                     f"{exc}"[:300])
-    return TargetResult(service, tuple(results), inv.error, inv.truncated)
+                                                     f"{exc}"[:300], authenticated=authenticated)
+    return TargetResult(service, tuple(results), inv.error, inv.truncated, authenticated)
 
 
 async def _sample_index(http: Http, probe: Probe, service: Service, index: Index,
@@ -152,7 +165,7 @@ def _record(store: SqliteStore, scan_id: str, result: TargetResult) -> None:
 
 def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
              max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
-             scope_file: str | None = None,
+             scope_file: str | None = None, auth: tuple[str, str] | None = None,
              on_progress: ProgressCallback | None = None,
              on_start: Callable[[str, int], None] | None = None) -> str:
     """Parse targets, scan them, record every result as it arrives; return the scan id.
@@ -175,7 +188,7 @@ def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
     status = "failed"
     try:
         asyncio.run(scan_endpoints(eps, options, partial(_record, store, scan_id),
-                                   on_progress, probe))
+                                   on_progress, probe, auth))
         status = "done"
     except KeyboardInterrupt:
         status = "interrupted"

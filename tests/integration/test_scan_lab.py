@@ -187,3 +187,44 @@ def test_host_port_without_scheme_finds_http(lab: Any, tmp_path: Path,
     result = json.loads(out.splitlines()[0])["result"]
     assert result["service"]["verdict"] == "open"
     assert result["service"]["url"] == lab[0].url("open")
+
+
+def test_credentials_read_a_secured_store_without_changing_its_verdict(
+        lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    status, truth = lab
+    user, password = status.auth
+    monkeypatch.setenv("LAB_CREDENTIALS", f"{user}:{password}")
+    db = tmp_path / "f.db"
+    rc, out, err = run(["scan", status.url("secured"), "--auth-env", "LAB_CREDENTIALS",
+                        "--sample", "5", "--db", str(db), "--format", "jsonl"], capsys)
+    assert rc == 0, err
+    result = json.loads(out.splitlines()[0])["result"]
+    assert result["service"]["verdict"] == "secured"
+    assert result["service"]["fingerprint"]["realm"] == status.realm
+    assert result["service"]["fingerprint"]["product"] == "opensearch"
+    assert result["authenticated"] is True
+    docs = {ir["index"]["name"]: ir["index"]["docs"] for ir in result["indices"]}
+    assert docs["hr-payroll"] == truth.indices["hr-payroll"].documents
+    for fmt in ("terminal", "markdown", "json"):
+        rc, text, _ = run(["report", "last", "--db", str(db), "--format", fmt], capsys)
+        assert rc == 0 and password not in text
+    assert password.encode() not in db.read_bytes()
+
+
+def test_wrong_credentials_leave_the_store_unread(lab: Any, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(["scan", lab[0].url("secured"), "--auth", "lab:wrong-password",
+                      "--db", str(tmp_path / "f.db"), "--format", "jsonl"], capsys)
+    assert rc == 0
+    result = json.loads(out.splitlines()[0])["result"]
+    assert result["service"]["verdict"] == "secured"
+    assert result["authenticated"] is False and result["indices"] == []
+
+
+def test_auth_env_that_is_not_set_is_a_usage_error(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    rc = main(["scan", "127.0.0.1:9", "--auth-env", "LEAKHOUND_NO_SUCH_VARIABLE",
+               "--db", str(tmp_path / "f.db")])
+    assert rc == 2
+    assert "LEAKHOUND_NO_SUCH_VARIABLE" in capsys.readouterr().err

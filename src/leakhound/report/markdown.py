@@ -41,9 +41,11 @@ def render(doc: dict[str, Any]) -> str:
                    f"{cell(text.product(svc['fingerprint']))} | {cell(svc['reason'])} | "
                    f"{cell(r['history'].get('first_seen') or '')} |")
     for r in doc["results"]:
-        if r["service"]["verdict"] not in EXPOSED:
+        if r["service"]["verdict"] not in EXPOSED and not r["indices"]:
             continue
         out += ["", f"## {cell(r['service']['url'])}", ""]
+        if r.get("authenticated"):
+            out += ["Read with the credentials given (--auth); the verdict is without them.", ""]
         if r.get("inventory_error"):
             out += [f"Inventory incomplete: {cell(r['inventory_error'])}", ""]
         out += ["| Index | Documents | Size | Dates | Personal data in sample | Flags |",

@@ -58,7 +58,7 @@ def render(doc: dict[str, Any], console: Console, *, show_closed: bool = False) 
             highlight=False,
         )
     for r in doc["results"]:
-        if r["service"]["verdict"] in EXPOSED:
+        if r["service"]["verdict"] in EXPOSED or r["indices"]:
             _indices(r, console)
     console.print(
         f"Exposed: {s['exposed_endpoints']} endpoint(s), {s['exposed_indices']} indices, "
@@ -108,6 +108,9 @@ def _indices(r: dict[str, Any], console: Console) -> None:
             flags,
         )
     console.print(table, highlight=False)
+    if r.get("authenticated"):
+        console.print("read with the credentials given (--auth); the verdict is without them",
+                      highlight=False)
     _pii_fields(r, console)
     _full(r, console)
     if r.get("inventory_error"):
