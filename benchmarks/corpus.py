@@ -13,12 +13,14 @@ Run ``python benchmarks/corpus.py [N] [SEED]`` to print N tickets as JSON lines.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import random
 import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 import phonenumbers
 from faker import Faker
@@ -352,7 +354,10 @@ def negative(fake: Faker, rng: random.Random, kind: str) -> str:
     if kind == "non-luhn-16":
         return non_luhn_16(rng)
     if kind == "iso-timestamp":
-        ts = fake.date_time_between(start_date="-2y")
+        # Fixed bounds: "-2y" would depend on today and change the draws that follow.
+        ts = fake.date_time_between(
+            start_date=datetime(2023, 1, 1), end_date=datetime(2025, 12, 31)
+        )
         return rng.choice(
             (ts.strftime("%Y-%m-%dT%H:%M:%SZ"), ts.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3])
         )
@@ -370,6 +375,25 @@ def negative(fake: Faker, rng: random.Random, kind: str) -> str:
     raise ValueError(kind)
 
 
+def ipv6(rng: random.Random) -> str:
+    """A global unicast IPv6 address (2000::/3), compressed as software prints it.
+
+    Faker's ``ipv6()`` draws from the whole space, multicast and reserved ranges included,
+    which no customer connects from.
+    """
+    return str(ipaddress.IPv6Address((0b001 << 125) | rng.getrandbits(125)))
+
+
+def _stable(fake: Faker) -> None:
+    """Sort word lists a provider built from a set (it_IT's cities), whose order changes
+    with the string hash seed of each process."""
+    for provider in fake.get_providers():
+        for attr in ("cities",):
+            values = getattr(provider, attr, None)
+            if isinstance(values, list):
+                setattr(provider, attr, sorted(values))
+
+
 def _city(fake: Faker, rng: random.Random, locale: str) -> str:
     return rng.choice(_CITIES[locale]) if rng.random() < 0.5 else fake.city()
 
@@ -380,6 +404,7 @@ def tickets(n: int, seed: int = 0, locales: tuple[str, ...] = LOCALES) -> Iterat
     fakes = {loc: Faker(loc) for loc in set(locales) | set(_IBAN_LOCALES)}
     for i, loc in enumerate(sorted(fakes)):
         fakes[loc].seed_instance(seed * 31 + i)
+        _stable(fakes[loc])
     for number in range(n):
         locale = locales[number % len(locales)]
         fake = fakes[locale]
@@ -442,7 +467,7 @@ def tickets(n: int, seed: int = 0, locales: tuple[str, ...] = LOCALES) -> Iterat
                 if rng.random() < 0.6:
                     value, variant = fake.ipv4_public(), "v4"
                 else:
-                    value, variant = fake.ipv6(), "v6"
+                    value, variant = ipv6(rng), "v6"
                 b.sentence(rng.choice(_IP_CONTEXTS), value, "IP_ADDRESS", variant)
             elif kind == "location":
                 b.sentence(

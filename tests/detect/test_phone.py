@@ -84,6 +84,8 @@ def test_phone_numbers_are_found(text: str, number: str, e164: str) -> None:
         pytest.param("mac 00-1A-2B-3C-4D-5E", id="mac-address"),
         pytest.param("Call me on 555-0123", id="too-short"),
         pytest.param("card 4111 1111 1111 1111", id="card-number"),
+        pytest.param("card number 4902093618327700", id="unbroken-card-after-number"),
+        pytest.param("number 4926099550648834", id="sixteen-digits-past-e164"),
     ],
 )
 def test_timestamps_builds_and_ids_are_not_phones(text: str) -> None:

@@ -130,8 +130,9 @@ def _numbers_in(window: str, hinted: bool) -> tuple[tuple[int, int, str, bool], 
     if _DATE.search(window) or _DOTTED_QUAD.fullmatch(window):
         return ()
     compact = _NON_DIGIT.sub("", window)
-    if window.isdigit() and len(window) >= 11 and not window.startswith("0"):
-        # 33612345678 or 14155550123 as an unbroken string: a "+" that was dropped.
+    if window.isdigit() and 11 <= len(window) <= 15 and not window.startswith("0"):
+        # 33612345678 or 14155550123 as an unbroken string: a "+" that was dropped. Not
+        # past 15 digits, the most E.164 allows: 16 digits are a card or an id.
         dropped_plus = _parse_international(window)
         if dropped_plus:
             return dropped_plus
