@@ -33,8 +33,9 @@ def _results(db: Path) -> int:
 
 def test_kill_9_mid_scan_keeps_what_was_recorded(silent_port: int, tmp_path: Path) -> None:
     db = tmp_path / "f.db"
-    # 14 closed endpoints finish at once; the silent one keeps the scan running.
-    proc = subprocess.Popen([PY, "-m", "leakhound", "scan", "127.0.8.0/28", f"127.0.0.1:{silent_port}",
+    # 14 hosts x 2 closed ports finish at once; the silent one keeps the scan running.
+    proc = subprocess.Popen([PY, "-m", "leakhound", "scan", "127.0.8.0/28",
+                             f"127.0.0.1:{silent_port}",
                              "--read-timeout", "60", "--timeout", "60", "--db", str(db),
                              "--format", "jsonl"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
