@@ -130,7 +130,8 @@ async def _scan_one(http: Http, authed: Http | None, probe: Probe, ep: Endpoint,
     except Exception as exc:
         return TargetResult(service, inventory_error=f"internal error: {type(exc).__name__}: "
                                                      f"{exc}"[:300], authenticated=authenticated)
-    return TargetResult(service, tuple(results), inv.error, inv.truncated, authenticated)
+    return TargetResult(service, tuple(results), inv.error, inv.truncated,
+                        authenticated=authenticated)
 
 
 async def _sample_index(http: Http, probe: Probe, service: Service, index: Index,

@@ -223,8 +223,8 @@ class TargetResult:
     indices: tuple[IndexResult, ...] = ()
     inventory_error: str | None = None
     indices_truncated: int = 0  # indices listed but not inventoried (over the cap)
-    authenticated: bool = False  # inventory read with the credentials given (--auth)
     full: FullTotals | None = None  # --depth full: totals over the indices read
+    authenticated: bool = False  # inventory read with the credentials given (--auth)
 
 
 def to_dict(value: object) -> dict[str, object]:
