@@ -12,7 +12,16 @@ from functools import partial
 
 from .errors import StoreError
 from .findings import summarise
-from .models import Endpoint, Index, IndexResult, Sample, Service, TargetResult, Verdict
+from .models import (
+    Endpoint,
+    Index,
+    IndexResult,
+    PiiSummary,
+    Sample,
+    Service,
+    TargetResult,
+    Verdict,
+)
 from .net import Http, Limits, Scope
 from .probes.base import Probe
 from .probes.registry import PROBES
@@ -44,7 +53,8 @@ class _Detection:
         self._pool: Executor | None = None
 
     async def summarise(self, docs: Sequence[object], field_types: dict[str, str],
-                        min_score: float) -> Sample:
+                        min_score: float) -> tuple[PiiSummary, ...]:
+        """PII summary of the documents, computed off the event loop."""
         call = partial(summarise, list(docs), field_types, min_score=min_score)
         loop = asyncio.get_running_loop()
         if self._workers <= 0:
@@ -55,7 +65,7 @@ class _Detection:
                 self._pool = ProcessPoolExecutor(
                     self._workers, mp_context=multiprocessing.get_context("spawn"))
             pii = await loop.run_in_executor(self._pool, call)
-        return Sample(requested=0, docs=len(docs), pii=pii)
+        return pii
 
     def close(self) -> None:
         if self._pool is not None:
@@ -146,11 +156,11 @@ async def _sample_index(http: Http, probe: Probe, service: Service, index: Index
     index = probe.flag_sample(index, got.docs)
     field_types = {f.path: f.type for f in index.fields}
     try:
-        sample = await detection.summarise(got.docs, field_types, options.min_score)
+        pii = await detection.summarise(got.docs, field_types, options.min_score)
     except Exception as exc:  # keep the inventory even when detection breaks
         return IndexResult(index, Sample(options.sample, len(got.docs),
                                          error=f"detection failed: {type(exc).__name__}"))
-    return IndexResult(index, Sample(options.sample, sample.docs, sample.pii))
+    return IndexResult(index, Sample(options.sample, len(got.docs), pii))
 
 
 def _record(store: SqliteStore, scan_id: str, result: TargetResult) -> None:
