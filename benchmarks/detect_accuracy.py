@@ -148,7 +148,7 @@ def report(results: Sequence[Result], corpus: Sequence[Ticket]) -> bool:
         cells = [f"{r.by_variant[('EMAIL_ADDRESS', v)][0] / n:.3f}" if n else "—" for r in results]
         print(f"{v:<16}{n:>7}  " + "".join(f"{c:>{width}}" for c in cells))
     print()
-    print("Recall per variant, other types (leakhound+ner | presidio | datafog)")
+    print("Recall per variant, other types (" + " | ".join(r.tool.name for r in results) + ")")
     variants = sorted({k for r in results for k in r.by_variant if k[0] != "EMAIL_ADDRESS"})
     for key in variants:
         found = []

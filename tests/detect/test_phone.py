@@ -86,6 +86,9 @@ def test_phone_numbers_are_found(text: str, number: str, e164: str) -> None:
         pytest.param("card 4111 1111 1111 1111", id="card-number"),
         pytest.param("card number 4902093618327700", id="unbroken-card-after-number"),
         pytest.param("number 4926099550648834", id="sixteen-digits-past-e164"),
+        pytest.param("tel 1777 6317 0669 0735 21", id="digits-in-fours-past-e164"),
+        pytest.param("phone 612-34-5678", id="ssn-shape"),
+        pytest.param("phone 3714 496353 98431", id="amex-shape"),
     ],
 )
 def test_timestamps_builds_and_ids_are_not_phones(text: str) -> None:

@@ -38,6 +38,7 @@ _V6 = re.compile(
     """,
     re.VERBOSE,
 )
+_V6_GATE = re.compile(r"(?::[0-9A-Fa-f]{1,4}){5}")
 # Hex digits, counted: "a::b" is a valid address but says nothing about anyone.
 _HEX = re.compile(r"[0-9A-Fa-f]")
 
@@ -123,7 +124,9 @@ class IpDetector(Detector):
         """IP addresses in ``text``."""
         spans: list[Span] = []
         hinted = ENTITY in field.hints
-        if text.count(":") >= 2:  # every IPv6 form has two colons at least
+        # Every IPv6 form has a "::" or eight groups (five colon-hex pairs in a row at
+        # least); the gate is ten times cheaper than _V6 and shuts out clock times.
+        if "::" in text or (text.count(":") >= 5 and _V6_GATE.search(text)):
             for m in _V6.finditer(text):
                 span = self._v6(text, m, hinted)
                 if span is not None:

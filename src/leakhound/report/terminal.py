@@ -51,7 +51,10 @@ def render(doc: dict[str, Any], console: Console, *, show_closed: bool = False) 
             text.count(docs) if r["indices"] else "",
             safe(svc["reason"]),
         )
-    console.print(table, highlight=False)
+    if table.row_count:
+        console.print(table, highlight=False)
+    else:
+        console.print(f"leakhound scan {doc['scan_id']}", highlight=False)
     if hidden:
         console.print(
             f"{hidden} endpoint(s) closed or silent (not listed; --show-closed lists them)",
