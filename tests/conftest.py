@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from leakhound import net
+from leakhound.lab.testing import LabSession, lab_session
 from leakhound.probes.registry import PROBES
 
 DATA = Path(__file__).parent / "data"
@@ -40,3 +42,18 @@ def request_audit() -> Iterator[list[net.Request]]:
 def data_dir() -> Path:
     """The folder of recorded responses and sample inputs."""
     return DATA
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabSession]:
+    """A running lab (a real OpenSearch node behind nginx) seeded with 10,000 support cases
+    (seed 1): ``lab.status``, ``lab.truth``.
+
+    State directory: $LEAKHOUND_LAB_DIR (a lab already up and seeded the same way there is
+    reused and left running), else a fresh temporary one. Never skips: a lab that cannot start
+    fails the tests that asked for it, with the reason.
+    """
+    env = os.environ.get("LEAKHOUND_LAB_DIR")
+    state_dir = Path(env) if env else tmp_path_factory.getbasetemp() / "lab"
+    with lab_session(state_dir) as session:
+        yield session

@@ -346,7 +346,7 @@ async def _scan_endpoint(run: _Run, ep: Endpoint) -> TargetResult:
         totals = FullTotals(total.docs, total.pii(), total.people())
     finally:
         total.close()
-    return TargetResult(service, tuple(results), inv.error, inv.truncated, totals)
+    return TargetResult(service, tuple(results), inv.error, inv.truncated, full=totals)
 
 
 async def scan_endpoints_full(eps: Sequence[Endpoint], run: _Run,
