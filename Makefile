@@ -24,7 +24,7 @@ system-deps:
 $(BIN)/leakhound: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,lab]'
+	$(BIN)/pip install -q -e '.[test,lab,ner]'
 	@touch $@
 
 venv: $(BIN)/leakhound

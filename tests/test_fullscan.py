@@ -200,3 +200,43 @@ def test_full_progress_shows_documents_per_index(monkeypatch: pytest.MonkeyPatch
     text = err.getvalue()
     assert "cases" in text and "docs/s" in text
     assert "cases\x1b[31m" not in text  # a target's escape sequence never reaches the TTY
+
+
+class _Pager:
+    """A stand-in for Http answering every PIT search with one more page (a hostile server)."""
+
+    def __init__(self, repeat: bool) -> None:
+        self.repeat = repeat
+        self.n = 0
+
+    async def request(self, method: str, url: str, allow: object, **kw: object) -> object:
+        import orjson
+
+        from leakhound.net import Response
+
+        self.n += 1
+        sort = [1] if self.repeat else [self.n]
+        body = {"pit_id": "P", "hits": {"hits": [{"_source": {"a": 1}, "sort": sort}] * 10}}
+        return Response(200, {}, orjson.dumps(body), url)
+
+
+@pytest.mark.parametrize("repeat", [True, False], ids=["same-page-again", "endless-pages"])
+def test_a_server_that_pages_forever_is_stopped(repeat: bool) -> None:
+    import asyncio
+
+    from leakhound.errors import ProtocolError
+    from leakhound.probes.elasticsearch_read import ReadPlan, SliceReader
+
+    plan = ReadPlan(PIT_OPENSEARCH, "cases", 1, 1, "P", total=50)
+    reader = SliceReader(_Pager(repeat), "http://h:1", plan, 0,  # type: ignore[arg-type]
+                         size=10, keep_alive="1m")
+
+    async def read_all() -> int:
+        pages = 0
+        while await reader.next_page() is not None:
+            pages += 1
+            assert pages < 100
+        return pages
+
+    with pytest.raises(ProtocolError):
+        asyncio.run(read_all())

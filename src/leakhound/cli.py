@@ -297,7 +297,8 @@ def _cmd_full_scan(args: argparse.Namespace, options: Any) -> int:
     with _store(args) as store, FullProgress(enabled=not args.no_progress) as progress:
         scan_id = run_full_scan(args.targets, options, full, store, max_hosts=args.max_hosts,
                                 yes=args.yes, resume=args.resume, on_start=progress.start,
-                                on_docs=progress.docs)
+                                on_docs=progress.docs, scope_file=args.scope,
+                                auth=_credentials(args))
         doc = store.load(scan_id)
     _emit(args, doc)
     verdicts = {r["service"]["verdict"] for r in doc["results"]}

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from .engine import ScanOptions
+from .engine import ScanOptions, _record
 from .errors import NetError, PolicyError, UsageError
 from .models import (
     Endpoint,
@@ -51,7 +51,7 @@ from .probes.elasticsearch_read import (
 from .probes.registry import PROBES
 from .store.sqlite import SqliteStore
 from .tally import Tally, count_batch, merged
-from .targets import DEFAULT_MAX_HOSTS, endpoints, parse_targets
+from .targets import DEFAULT_MAX_HOSTS, check_scope, endpoints, load_scope, parse_targets
 
 RETRIES = 3  # a failed page request is retried this many times (the position has not moved)
 
@@ -146,6 +146,7 @@ class _Run:
     on_docs: DocsCallback | None = None
     key: bytes = b""
     read: dict[str, int] = field(default_factory=dict)
+    authed: Http | None = None  # --auth: reads a secured/partial store the owner opens to us
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,13 +321,23 @@ async def _scan_endpoint(run: _Run, ep: Endpoint) -> TargetResult:
     probe = PROBES[0]
     try:
         service = await probe.fingerprint(run.http, ep)
+        read_as, authenticated = service, False
+        # As a sample scan does: the verdict is decided without credentials; given ones only
+        # serve to read what a secured or partial store holds.
+        if run.authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
+            with_credentials = await probe.fingerprint(run.authed, ep)
+            if with_credentials.verdict == Verdict.OPEN:
+                read_as, authenticated = with_credentials, True
+                run = replace(run, http=run.authed)
+                service = replace(service, fingerprint=replace(
+                    with_credentials.fingerprint, realm=service.fingerprint.realm))
     except Exception as exc:  # a bug must cost one target, not the scan
         return TargetResult(Service(ep, ep.url(), probe.kind, Verdict.ERROR,
                                     f"internal error: {type(exc).__name__}: {exc}"[:300]))
-    if service.verdict not in (Verdict.OPEN, Verdict.PARTIAL):
+    if read_as.verdict not in (Verdict.OPEN, Verdict.PARTIAL):
         return TargetResult(service)
-    inv = await probe.inventory(run.http, service, max_indices=run.options.max_indices)
-    method = read_method(service.fingerprint)
+    inv = await probe.inventory(run.http, read_as, max_indices=run.options.max_indices)
+    method = read_method(read_as.fingerprint)
     total = Tally(run.key)
     results: list[IndexResult] = []
     try:
@@ -337,16 +348,17 @@ async def _scan_endpoint(run: _Run, ep: Endpoint) -> TargetResult:
             if run.full.dask:
                 from .fullscan_dask import read_index_dask
 
-                full, tally = await read_index_dask(run, service, index, method)
+                full, tally = await read_index_dask(run, read_as, index, method)
             else:
-                full, tally = await _read_index(run, service, index, method)
+                full, tally = await _read_index(run, read_as, index, method)
             total.merge(tally)
             tally.close()
             results.append(IndexResult(index, None, full))
         totals = FullTotals(total.docs, total.pii(), total.people())
     finally:
         total.close()
-    return TargetResult(service, tuple(results), inv.error, inv.truncated, full=totals)
+    return TargetResult(service, tuple(results), inv.error, inv.truncated, full=totals,
+                        authenticated=authenticated)
 
 
 async def scan_endpoints_full(eps: Sequence[Endpoint], run: _Run,
@@ -359,6 +371,7 @@ async def scan_endpoints_full(eps: Sequence[Endpoint], run: _Run,
 def run_full_scan(specs: Sequence[str], options: ScanOptions, full: FullOptions,
                   store: SqliteStore, *, max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
                   resume: str | None = None, auth: tuple[str, str] | None = None,
+                  scope_file: str | None = None,
                   on_start: Callable[[str, int], None] | None = None,
                   on_docs: DocsCallback | None = None) -> str:
     """Scan targets at full depth (or resume scan ``resume``); return the scan id.
@@ -367,6 +380,9 @@ def run_full_scan(specs: Sequence[str], options: ScanOptions, full: FullOptions,
     checkpoints stay, for --resume) and KeyboardInterrupt is raised.
     """
     probe = PROBES[0]
+    if full.dask and auth:
+        raise UsageError("--dask does not take --auth: the credentials would travel to the "
+                         "cluster's workers")
     if resume:
         scan_id = store.resolve(resume)
         specs, stored = store.reopen_scan(scan_id)
@@ -380,7 +396,10 @@ def run_full_scan(specs: Sequence[str], options: ScanOptions, full: FullOptions,
     else:
         skip = set()
     parsed = parse_targets(list(specs), probe.default_ports, max_hosts=max_hosts, yes=yes)
-    eps = [ep for ep in endpoints(parsed) if ep.netloc not in skip]
+    eps = endpoints(parsed)
+    if scope_file:
+        check_scope(eps, load_scope(scope_file))
+    eps = [ep for ep in eps if ep.netloc not in skip]
     if not resume:
         lim = options.limits
         opts = {"sample": 0, "max_indices": options.max_indices, "workers": options.workers,
@@ -419,12 +438,15 @@ async def _main(scan_id: str, eps: Sequence[Endpoint], options: ScanOptions,
     for ep in eps:
         scope.add(ep.host, ep.port)
     counting = _Counting(options.workers)
+    authed = Http(options.limits, scope, auth=auth) if auth else None
     try:
-        async with Http(options.limits, scope, auth=auth) as http:
+        async with Http(options.limits, scope) as http:
             run = _Run(scan_id, store, http, options, full, counting, _Pacer(full.docs_rate),
-                       on_docs, store.hash_key)
-            await scan_endpoints_full(eps, run, lambda r: store.record(scan_id, r))
+                       on_docs, store.hash_key, authed=authed)
+            await scan_endpoints_full(eps, run, partial(_record, store, scan_id))
     finally:
+        if authed is not None:
+            await authed.aclose()
         counting.close()
         with suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)

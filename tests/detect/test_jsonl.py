@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,10 +125,12 @@ def test_workers_must_be_positive() -> None:
         run(b"", workers=0)
 
 
-def test_ner_without_the_extra_fails_before_reading() -> None:
-    from leakhound.detect.ner import available
+def test_ner_without_the_extra_fails_before_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakhound.detect import ner, scan
 
-    if available():
-        pytest.skip("spaCy and its model are installed here")
+    monkeypatch.setitem(sys.modules, "spacy", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, ner.MODEL, None)
+    monkeypatch.setattr(scan, "_SELECTIONS", {})
+    ner._pipeline.cache_clear()
     with pytest.raises(UsageError, match="ner"):
         run(INPUT, ner=True)

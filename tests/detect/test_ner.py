@@ -15,7 +15,14 @@ import pytest
 from leakhound.detect import scan, scan_document
 from leakhound.detect.base import NO_FIELD
 from leakhound.detect.hints import field_for
-from leakhound.detect.ner import MODEL, NerDetector, _pipeline, available, scan_documents
+from leakhound.detect.ner import (
+    MODEL,
+    NerDetector,
+    _pipeline,
+    _segments,
+    available,
+    scan_documents,
+)
 from leakhound.detect.registry import optional_detectors
 from leakhound.errors import UsageError
 
@@ -176,3 +183,20 @@ def test_a_signature_names_its_writer(text: str, name: str) -> None:
 )
 def test_labels_products_and_versions_are_not_people_or_places(text: str) -> None:
     assert scan_document({"t": text}, types={"PERSON", "LOCATION"}, ner=True) == []
+
+
+def test_sentences_without_a_name_like_capital_are_not_given_to_the_model() -> None:
+    text = "the app crashes when I open it. The sync stops. Our office in Glasgow has it."
+    assert [text[a:b].strip() for a, b in _segments(text)] == ["Our office in Glasgow has it."]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        pytest.param("Madrid is lovely in spring. we moved.", "LOCATION", "Madrid", id="place"),
+        pytest.param("the app broke. Angela Merkel called.", "PERSON", "Angela Merkel", id="name"),
+    ],
+)
+def test_a_name_opening_a_sentence_is_still_read(text: str, entity: str, value: str) -> None:
+    got = [(h.entity_type, text[h.start : h.end]) for h in scan_document({"t": text}, ner=True)]
+    assert got == [(entity, value)]

@@ -181,6 +181,22 @@ def test_partial_store_reports_the_refusal(lab: Any, tmp_path: Path,
     assert fulls and all(not f["complete"] and "401" in f["error"] for f in fulls)
 
 
+def test_owner_credentials_read_a_partial_store_in_full(lab: Any, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    db = tmp_path / "f.db"
+    assert main(["scan", lab.status.url("partial"), "--depth", "full", "--workers", "0",
+                 "--auth", "lab:lab-password", "--index", "support-cases-2012",
+                 "--db", str(db), "--format", "jsonl"]) == 0
+    result = open_result(full_report(db, capsys))
+    assert result["service"]["verdict"] == "partial" and result["authenticated"]
+    (full,) = [ir["full"] for ir in result["indices"] if ir["full"]]
+    truth = lab.truth.indices["support-cases-2012"]
+    assert full["complete"] and full["docs"] == truth.documents
+    assert full["people"]["distinct"]["estimate"] == truth.distinct_customers
+    assert no_contexts(lab.status.url("open"))  # released through the proxy, with credentials
+
+
 # -- interruption and resumption ----------------------------------------------------------
 
 

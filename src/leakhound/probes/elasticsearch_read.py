@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import orjson
+
 from ..errors import NetError, ProtocolError, TooLargeError
 from ..models import Fingerprint
 from ..net import Http, Response
@@ -170,6 +172,7 @@ class SliceReader:
         self.position = position
         self.context = context if context is not None else plan.context
         self._scroll_started = False
+        self._read = 0
         self.done = False
 
     def _slice_spec(self) -> dict[str, int] | None:
@@ -186,6 +189,15 @@ class SliceReader:
         if not page.docs:
             self.done = True
             return None
+        # A hostile server could page forever: never read more than the snapshot holds.
+        # (A scroll's snapshot is taken after the count: allow a growing index some room.)
+        self._read += len(page.docs)
+        total = self._plan.total
+        if total is not None and self._plan.method == SCROLL:
+            total = 2 * total + 10 * self._size
+        if total is not None and self._read > total + self._size:
+            raise ProtocolError(f"{self._plan.index}: more documents than the index holds "
+                                f"({self._plan.total:,}): the server keeps paging")
         return page
 
     async def _pit_page(self) -> Page:
@@ -207,8 +219,10 @@ class SliceReader:
         docs = tuple(h.get("_source") for h in hits if h.get("_source") is not None)
         if hits:
             sort = hits[-1].get("sort")
-            if not isinstance(sort, list) or not sort:
-                raise ProtocolError("a hit without sort values: cannot page on")
+            if not isinstance(sort, list) or not sort or len(orjson.dumps(sort)) > 10_000:
+                raise ProtocolError("a hit without usable sort values: cannot page on")
+            if sort == self.position:
+                raise ProtocolError("the server answers the same page again")
             self.position = sort
         # Hits without _source (disabled in the mapping) still count as read.
         docs += (None,) * (len(hits) - len(docs))
