@@ -12,7 +12,7 @@ export LEAKHOUND_LAB_DIR := $(LAB_DIR)
 # OpenSearch launcher). Installs only what is missing.
 system-deps:
 	@missing=""; \
-	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || missing="$$missing nginx-light"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jdk-headless"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -24,7 +24,7 @@ system-deps:
 $(BIN)/leakhound: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,lab,ner]'
+	$(BIN)/pip install -q -e '.[test,lab,ner,dask]'
 	@touch $@
 
 venv: $(BIN)/leakhound
