@@ -276,6 +276,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
                            scope_file=args.scope, auth=_credentials(args),
                            on_start=progress.start, on_progress=progress.advance)
         doc = store.load(scan_id)
+    return _finish(args, doc)
+
+
+def _finish(args: argparse.Namespace, doc: dict[str, Any]) -> int:
+    """Render the scan; exit 1 when --fail-on asked about what was found."""
     _emit(args, doc)
     verdicts = {r["service"]["verdict"] for r in doc["results"]}
     wanted = {"open"} if args.fail_on == "open" else {"open", "partial"}
@@ -300,10 +305,7 @@ def _cmd_full_scan(args: argparse.Namespace, options: Any) -> int:
                                 on_docs=progress.docs, scope_file=args.scope,
                                 auth=_credentials(args))
         doc = store.load(scan_id)
-    _emit(args, doc)
-    verdicts = {r["service"]["verdict"] for r in doc["results"]}
-    wanted = {"open"} if args.fail_on == "open" else {"open", "partial"}
-    return EXIT_FOUND if args.fail_on and verdicts & wanted else EXIT_OK
+    return _finish(args, doc)
 
 
 def _cmd_detect(args: argparse.Namespace) -> int:
