@@ -192,3 +192,15 @@ def test_scan_outside_scope_is_refused_before_any_request(
     assert rc == 2
     assert "outside the authorised scope" in capsys.readouterr().err
     assert len(request_audit) == before
+
+
+def test_full_depth_scan_outside_scope_is_refused_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], request_audit: list[object]) -> None:
+    scope = tmp_path / "scope.txt"
+    scope.write_text("127.0.0.0/30\n")
+    before = len(request_audit)
+    rc = main(["scan", "127.0.9.9:9", "--depth", "full", "--scope", str(scope),
+               "--db", str(tmp_path / "f.db")])
+    assert rc == 2
+    assert "outside the authorised scope" in capsys.readouterr().err
+    assert len(request_audit) == before
