@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "other local users in the process list: prefer --auth-env)")
     creds.add_argument("--auth-env", metavar="VAR",
                        help="read USER:PASS from this environment variable")
+    creds.add_argument("--netrc", nargs="?", const="~/.netrc", metavar="FILE",
+                       help="per-host credentials from a netrc file (default ~/.netrc)")
     scan.add_argument("--scope", metavar="FILE",
                       help="authorised ranges (one CIDR a line): any target outside is refused")
     scan.add_argument("--workers", type=_positive_int, default=1, metavar="N",
@@ -242,8 +244,16 @@ def _private_file(path: Path) -> Any:
     return os.fdopen(fd, "w", encoding="utf-8")
 
 
-def _credentials(args: argparse.Namespace) -> tuple[str, str] | None:
-    """USER:PASS from --auth or the variable named by --auth-env; never echoed back."""
+def _credentials(args: argparse.Namespace) -> Any:
+    """USER:PASS from --auth or the variable named by --auth-env, or a netrc file's per-host
+    entries (--netrc); never echoed back."""
+    if getattr(args, "netrc", None):
+        import httpx
+
+        path = Path(args.netrc).expanduser()
+        if not path.is_file():
+            raise UsageError(f"--netrc: cannot read {path}")
+        return httpx.NetRCAuth(str(path))
     text = args.auth
     if args.auth_env:
         text = os.environ.get(args.auth_env)

@@ -22,7 +22,7 @@ from .models import (
     TargetResult,
     Verdict,
 )
-from .net import Http, Limits, Scope
+from .net import Credentials, Http, Limits, Scope
 from .probes.base import Probe
 from .probes.registry import PROBES
 from .store.sqlite import SqliteStore
@@ -76,7 +76,7 @@ async def scan_endpoints(endpoints: Sequence[Endpoint], options: ScanOptions,
                          on_result: ResultCallback,
                          on_progress: ProgressCallback | None = None,
                          probe: Probe | None = None,
-                         auth: tuple[str, str] | None = None) -> None:
+                         auth: Credentials | None = None) -> None:
     """Probe every endpoint; hand each finished TargetResult to ``on_result`` at once."""
     probe = probe or PROBES[0]
     scope = Scope()
@@ -176,7 +176,7 @@ def _record(store: SqliteStore, scan_id: str, result: TargetResult) -> None:
 
 def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
              max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
-             scope_file: str | None = None, auth: tuple[str, str] | None = None,
+             scope_file: str | None = None, auth: Credentials | None = None,
              on_progress: ProgressCallback | None = None,
              on_start: Callable[[str, int], None] | None = None) -> str:
     """Parse targets, scan them, record every result as it arrives; return the scan id.

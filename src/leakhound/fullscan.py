@@ -37,7 +37,7 @@ from .models import (
     Verdict,
     YearCount,
 )
-from .net import Http, Limits, Scope
+from .net import Credentials, Http, Limits, Scope
 from .probes.elasticsearch_read import (
     SCROLL,
     ContextGone,
@@ -370,7 +370,7 @@ async def scan_endpoints_full(eps: Sequence[Endpoint], run: _Run,
 
 def run_full_scan(specs: Sequence[str], options: ScanOptions, full: FullOptions,
                   store: SqliteStore, *, max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
-                  resume: str | None = None, auth: tuple[str, str] | None = None,
+                  resume: str | None = None, auth: Credentials | None = None,
                   scope_file: str | None = None,
                   on_start: Callable[[str, int], None] | None = None,
                   on_docs: DocsCallback | None = None) -> str:
@@ -428,7 +428,7 @@ def run_full_scan(specs: Sequence[str], options: ScanOptions, full: FullOptions,
 
 
 async def _main(scan_id: str, eps: Sequence[Endpoint], options: ScanOptions,
-                full: FullOptions, store: SqliteStore, auth: tuple[str, str] | None,
+                full: FullOptions, store: SqliteStore, auth: Credentials | None,
                 on_docs: DocsCallback | None) -> None:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()

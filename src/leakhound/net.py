@@ -35,6 +35,8 @@ from .errors import (
 from .models import TlsInfo
 
 MiB = 1024 * 1024
+# Basic credentials (user, password), or an httpx.Auth such as NetRCAuth (per-host, from netrc).
+Credentials = tuple[str, str] | httpx.Auth
 # Parsing allocates 30-130 bytes per JSON value: a 32 MiB body of "{}," is 11 million dicts
 # (1.5 GB, seconds of CPU on the event loop). Bodies that could hold more values are refused.
 MAX_JSON_VALUES = 2_000_000
@@ -208,7 +210,7 @@ class Http:
     """An async HTTP client bound to a scope, limits and per-kind allow-lists."""
 
     def __init__(self, limits: Limits | None = None, scope: Scope | None = None,
-                 auth: tuple[str, str] | None = None) -> None:
+                 auth: Credentials | None = None) -> None:
         self.limits = limits or Limits()
         self.scope = scope or Scope()
         self._sem = asyncio.Semaphore(self.limits.concurrency)

@@ -228,3 +228,24 @@ def test_auth_env_that_is_not_set_is_a_usage_error(capsys: pytest.CaptureFixture
                "--db", str(tmp_path / "f.db")])
     assert rc == 2
     assert "LEAKHOUND_NO_SUCH_VARIABLE" in capsys.readouterr().err
+
+
+def test_netrc_credentials_are_used_for_their_host_only(lab: Any, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    status, truth = lab
+    user, password = status.auth
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine 127.0.0.1 login {user} password {password}\n")
+    netrc.chmod(0o600)
+    rc, out, err = run(["scan", status.url("secured"), "--netrc", str(netrc), "--sample", "0",
+                        "--db", str(tmp_path / "f.db"), "--format", "jsonl"], capsys)
+    assert rc == 0, err
+    result = json.loads(out.splitlines()[0])["result"]
+    assert result["service"]["verdict"] == "secured" and result["authenticated"] is True
+    names = {ir["index"]["name"] for ir in result["indices"]}
+    assert set(truth.indices) <= names
+    other = tmp_path / "other-netrc"
+    other.write_text(f"machine db.example.invalid login {user} password {password}\n")
+    rc, out, _ = run(["scan", status.url("secured"), "--netrc", str(other), "--sample", "0",
+                      "--db", str(tmp_path / "g.db"), "--format", "jsonl"], capsys)
+    assert json.loads(out.splitlines()[0])["result"]["authenticated"] is False
