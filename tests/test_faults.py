@@ -108,3 +108,58 @@ def test_database_locked_for_long_gives_one_line(tmp_path: Path,
         holder.wait()
     err = capsys.readouterr().err
     assert "locked" in err and err.count("\n") == 1
+
+
+def test_target_going_down_mid_scan_keeps_what_was_found(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A cluster that answers the root and the listing, then stops listening (a restart)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    root = {"name": "n", "cluster_name": "restarting", "tagline": "You Know, for Search",
+            "version": {"number": "7.17.0", "lucene_version": "8.11.1"}}
+    listing = [{"index": f"cases-{i}", "health": "green", "status": "open",
+                "docs.count": "10", "store.size": "1000"} for i in range(5)]
+    served: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = self.path.split("?")[0]
+            served.append(path)
+            body = root if path == "/" else listing if path == "/_cat/indices" else {"hits": {}}
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            if path == "/_cat/indices" and served.count(path) >= 2:
+                # inventory listing served: go down before the per-index requests
+                threading.Thread(target=server.shutdown).start()
+                self.close_connection = True
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        rc = main(["scan", f"127.0.0.1:{port}", "--db", str(tmp_path / "f.db"),
+                   "--format", "json", "--connect-timeout", "1", "--read-timeout", "2"])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+    out = capsys.readouterr()
+    assert rc == 0 and "Traceback" not in out.err
+    result = json.loads(out.out)["results"][0]
+    assert result["service"]["verdict"] == "open"
+    names = sorted(ir["index"]["name"] for ir in result["indices"])
+    assert names == [f"cases-{i}" for i in range(5)]  # the listing survived the outage
+    for ir in result["indices"]:
+        assert ir["index"]["docs"] == 10 and ir["index"]["docs_exact"] is False
+        assert ir["index"]["error"]  # each failed request is named, in one line
+        assert "\n" not in ir["index"]["error"]
