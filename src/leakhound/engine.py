@@ -115,17 +115,28 @@ async def scan_endpoints(endpoints: Sequence[Endpoint], options: ScanOptions,
         detection.close()
 
 
+async def access(probe: Probe, http: Http, authed: Http | None,
+                 ep: Endpoint) -> tuple[Service, Service, Http]:
+    """Decide the verdict without credentials; then, for a secured or partial store and
+    credentials given, whether they open it.
+
+    Returns the service to report (its unauthenticated verdict), the service to read from
+    and the client to read with.
+    """
+    service = await probe.fingerprint(http, ep)
+    if authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
+        with_credentials = await probe.fingerprint(authed, ep)
+        if with_credentials.verdict == Verdict.OPEN:
+            reported = replace(service, fingerprint=replace(
+                with_credentials.fingerprint, realm=service.fingerprint.realm))
+            return reported, with_credentials, authed
+    return service, service, http
+
+
 async def _scan_one(http: Http, authed: Http | None, probe: Probe, ep: Endpoint,
                     options: ScanOptions, detection: _Detection) -> TargetResult:
     try:
-        service = await probe.fingerprint(http, ep)
-        reader, read_as = http, service
-        if authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
-            with_credentials = await probe.fingerprint(authed, ep)
-            if with_credentials.verdict == Verdict.OPEN:
-                reader, read_as = authed, with_credentials
-                service = replace(service, fingerprint=replace(
-                    with_credentials.fingerprint, realm=service.fingerprint.realm))
+        service, read_as, reader = await access(probe, http, authed, ep)
     except Exception as exc:  # a bug must cost one target, not the scan
         return TargetResult(Service(ep, ep.url(), probe.kind, Verdict.ERROR,
                                     f"internal error: {type(exc).__name__}: {exc}"[:300]))
@@ -163,7 +174,7 @@ async def _sample_index(http: Http, probe: Probe, service: Service, index: Index
     return IndexResult(index, Sample(options.sample, len(got.docs), pii))
 
 
-def _record(store: SqliteStore, scan_id: str, result: TargetResult) -> None:
+def record_result(store: SqliteStore, scan_id: str, result: TargetResult) -> None:
     """Save one result; a result the database refuses is saved as a one-line error instead."""
     try:
         store.record(scan_id, result)
@@ -198,7 +209,7 @@ def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
         on_start(scan_id, len(eps))
     status = "failed"
     try:
-        asyncio.run(scan_endpoints(eps, options, partial(_record, store, scan_id),
+        asyncio.run(scan_endpoints(eps, options, partial(record_result, store, scan_id),
                                    on_progress, probe, auth))
         status = "done"
     except KeyboardInterrupt:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from .engine import ScanOptions, _record
+from .engine import ScanOptions, access, record_result
 from .errors import NetError, PolicyError, UsageError
 from .models import (
     Endpoint,
@@ -320,17 +320,9 @@ async def _read_index(run: _Run, service: Service, index: Index,
 async def _scan_endpoint(run: _Run, ep: Endpoint) -> TargetResult:
     probe = PROBES[0]
     try:
-        service = await probe.fingerprint(run.http, ep)
-        read_as, authenticated = service, False
-        # As a sample scan does: the verdict is decided without credentials; given ones only
-        # serve to read what a secured or partial store holds.
-        if run.authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
-            with_credentials = await probe.fingerprint(run.authed, ep)
-            if with_credentials.verdict == Verdict.OPEN:
-                read_as, authenticated = with_credentials, True
-                run = replace(run, http=run.authed)
-                service = replace(service, fingerprint=replace(
-                    with_credentials.fingerprint, realm=service.fingerprint.realm))
+        service, read_as, reader = await access(probe, run.http, run.authed, ep)
+        authenticated = reader is not run.http
+        run = replace(run, http=reader)
     except Exception as exc:  # a bug must cost one target, not the scan
         return TargetResult(Service(ep, ep.url(), probe.kind, Verdict.ERROR,
                                     f"internal error: {type(exc).__name__}: {exc}"[:300]))
@@ -443,7 +435,7 @@ async def _main(scan_id: str, eps: Sequence[Endpoint], options: ScanOptions,
         async with Http(options.limits, scope) as http:
             run = _Run(scan_id, store, http, options, full, counting, _Pacer(full.docs_rate),
                        on_docs, store.hash_key, authed=authed)
-            await scan_endpoints_full(eps, run, partial(_record, store, scan_id))
+            await scan_endpoints_full(eps, run, partial(record_result, store, scan_id))
     finally:
         if authed is not None:
             await authed.aclose()

@@ -114,14 +114,14 @@ def test_each_database_has_its_own_hash_key(tmp_path: Path) -> None:
 def test_a_result_the_database_refuses_becomes_an_error_verdict(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from leakhound.engine import _record
+    from leakhound.engine import record_result
 
     result = _result(Verdict.OPEN)
     huge = replace(result.indices[0].index, docs=2**70)  # over SQLite's 64-bit integers
     bad = replace(result, indices=(replace(result.indices[0], index=huge),))
     with SqliteStore(tmp_path / "f.db") as store:
         scan_id = store.begin_scan([], {})
-        _record(store, scan_id, bad)
+        record_result(store, scan_id, bad)
         (r,) = store.load(scan_id)["results"]
     assert r["service"]["verdict"] == "error"
     assert r["service"]["reason"].startswith("result could not be stored")
