@@ -1,0 +1,51 @@
+"""The README's usage block names only commands and options the CLI really has."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from leakhound.cli import build_parser
+
+README = Path(__file__).parents[1] / "README.md"
+
+
+def _usage_block() -> list[str]:
+    text = README.read_text()
+    block = text.split("## Usage", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands: list[str] = []
+    for line in block.splitlines():
+        if line.startswith("leakhound "):
+            commands.append(line)
+        elif line.strip() and commands:
+            commands[-1] += " " + line.strip()
+    return commands
+
+
+def _subparsers() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_readme_opens_with_the_two_setup_commands() -> None:
+    head = README.read_text().split("```sh", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert [line.split("#")[0].strip() for line in head] == ["make demo", "make test"]
+
+
+def test_every_command_and_option_in_the_usage_block_exists() -> None:
+    subs = _subparsers()
+    commands = _usage_block()
+    assert len(commands) >= 8
+    for line in commands:
+        name = line.split()[1]
+        assert name in subs, f"README names an unknown command: {name}"
+        known = {opt for a in subs[name]._actions for opt in a.option_strings}
+        for option in re.findall(r"(?<![\w-])--[a-z][a-z-]*", line):
+            assert option in known, f"README: 'leakhound {name}' has no option {option}"
+
+
+def test_every_command_is_in_the_usage_block() -> None:
+    named = {line.split()[1] for line in _usage_block()}
+    assert set(_subparsers()) <= named, sorted(set(_subparsers()) - named)
