@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import subprocess
@@ -113,7 +114,6 @@ def test_database_locked_for_long_gives_one_line(tmp_path: Path,
 def test_target_going_down_mid_scan_keeps_what_was_found(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A cluster that answers the root and the listing, then stops listening (a restart)."""
-    import json
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -163,3 +163,33 @@ def test_target_going_down_mid_scan_keeps_what_was_found(
         assert ir["index"]["docs"] == 10 and ir["index"]["docs_exact"] is False
         assert ir["index"]["error"]  # each failed request is named, in one line
         assert "\n" not in ir["index"]["error"]
+
+
+def test_a_killed_sample_scan_resumes_with_the_endpoints_left(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "f.db"
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    proc = subprocess.Popen([PY, "-m", "leakhound", "scan", "127.0.13.0/29",
+                             f"127.0.0.1:{port}", "--read-timeout", "60", "--timeout", "60",
+                             "--db", str(db), "--format", "jsonl"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (db.exists() and _results(db) >= 12):
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait()
+    silent.close()  # the silent server is gone by the time the scan resumes
+    with sqlite3.connect(db) as conn:
+        scan_id = conn.execute("SELECT scan_id FROM scans").fetchone()[0]
+    assert _results(db) == 12
+    capsys.readouterr()
+    assert main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    verdicts = [json.loads(line)["result"]["service"]["verdict"] for line in lines[:-1]]
+    assert len(verdicts) == 13 and set(verdicts) == {"closed"}  # 12 kept + the one left
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM scans").fetchone()[0] == "done"
+    assert main(["scan", "--resume", scan_id, "127.0.0.1:9", "--db", str(db)]) == 2

@@ -277,13 +277,20 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         limits=Limits(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
                       total_timeout=args.timeout, concurrency=max(1, args.concurrency),
                       rate=args.rate))
-    if args.depth == "full" or args.resume:
+    if args.resume:
+        if args.targets:
+            raise UsageError("--resume takes its targets from the stored scan: give no TARGET")
+        with _store(args) as store:
+            full_depth = store.scan_options(args.resume).get("depth") == "full"
+        if full_depth:
+            return _cmd_full_scan(args, options)
+    elif args.depth == "full":
         return _cmd_full_scan(args, options)
-    if not args.targets:
+    elif not args.targets:
         raise UsageError("the following arguments are required: TARGET")
     with _store(args) as store, ScanProgress(enabled=not args.no_progress) as progress:
         scan_id = run_scan(args.targets, options, store, max_hosts=args.max_hosts, yes=args.yes,
-                           scope_file=args.scope, auth=_credentials(args),
+                           scope_file=args.scope, auth=_credentials(args), resume=args.resume,
                            on_start=progress.start, on_progress=progress.advance)
         doc = store.load(scan_id)
     return _finish(args, doc)

@@ -174,6 +174,23 @@ async def _sample_index(http: Http, probe: Probe, service: Service, index: Index
     return IndexResult(index, Sample(options.sample, len(got.docs), pii))
 
 
+def _stored_options(stored: dict[str, object], given: ScanOptions) -> ScanOptions:
+    """The options a stored sample scan ran with (what it did not store stays as given)."""
+    def number(key: str, default: float | None) -> float | None:
+        value = stored.get(key, default)
+        return float(value) if isinstance(value, int | float) else default
+
+    lim = given.limits
+    limits = replace(lim, concurrency=int(number("concurrency", lim.concurrency) or 1),
+                     rate=number("rate", None),
+                     connect_timeout=number("connect_timeout", lim.connect_timeout) or 3.0,
+                     read_timeout=number("read_timeout", lim.read_timeout) or 10.0,
+                     total_timeout=number("total_timeout", lim.total_timeout) or 30.0)
+    return replace(given, sample=int(number("sample", given.sample) or 0),
+                   max_indices=int(number("max_indices", given.max_indices) or 1),
+                   limits=limits)
+
+
 def record_result(store: SqliteStore, scan_id: str, result: TargetResult) -> None:
     """Save one result; a result the database refuses is saved as a one-line error instead."""
     try:
@@ -188,23 +205,34 @@ def record_result(store: SqliteStore, scan_id: str, result: TargetResult) -> Non
 def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
              max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
              scope_file: str | None = None, auth: Credentials | None = None,
+             resume: str | None = None,
              on_progress: ProgressCallback | None = None,
              on_start: Callable[[str, int], None] | None = None) -> str:
     """Parse targets, scan them, record every result as it arrives; return the scan id.
 
     An interruption (Ctrl-C) marks the scan interrupted and re-raises; what was recorded stays.
+    ``resume``: continue that stored sample scan with the endpoints it has no result for yet,
+    under its stored options.
     """
     probe = PROBES[0]
+    skip: set[str] = set()
+    if resume:
+        scan_id = store.resolve(resume)
+        specs, stored = store.reopen_scan(scan_id)
+        options = _stored_options(stored, options)
+        skip = store.recorded_endpoints(scan_id)
     parsed = parse_targets(specs, probe.default_ports, max_hosts=max_hosts, yes=yes)
     eps = endpoints(parsed)
     if scope_file:
         check_scope(eps, load_scope(scope_file))
-    opts = {"sample": options.sample, "max_indices": options.max_indices,
-            "concurrency": options.limits.concurrency, "rate": options.limits.rate,
-            "connect_timeout": options.limits.connect_timeout,
-            "read_timeout": options.limits.read_timeout,
-            "total_timeout": options.limits.total_timeout}
-    scan_id = store.begin_scan(list(specs), opts)
+    eps = [ep for ep in eps if ep.netloc not in skip]
+    if not resume:
+        lim = options.limits
+        opts = {"sample": options.sample, "max_indices": options.max_indices,
+                "concurrency": lim.concurrency, "rate": lim.rate,
+                "connect_timeout": lim.connect_timeout, "read_timeout": lim.read_timeout,
+                "total_timeout": lim.total_timeout}
+        scan_id = store.begin_scan(list(specs), opts)
     if on_start:
         on_start(scan_id, len(eps))
     status = "failed"

@@ -253,6 +253,12 @@ class SqliteStore:
 
     # -- full-depth checkpoints (leakhound.fullscan) -------------------------------------
 
+    def scan_options(self, scan_id: str) -> dict[str, Any]:
+        """The options a stored scan ran with."""
+        row = self._db.execute("SELECT options FROM scans WHERE scan_id=?",
+                               (self.resolve(scan_id),)).fetchone()
+        return dict(orjson.loads(row[0]))
+
     def reopen_scan(self, scan_id: str) -> tuple[list[str], dict[str, Any]]:
         """Mark a stored scan running again; return its targets and options (for --resume)."""
         scan_id = self.resolve(scan_id)
