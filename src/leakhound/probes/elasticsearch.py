@@ -308,8 +308,7 @@ class ElasticsearchProbe(Probe):
         """Root answered; ask the data APIs whether they need credentials."""
         checks = {
             "_cat/indices": http.get(base + "/_cat/indices", ALLOW,
-                                     params={"format": "json", "h": "index"},
-                                     max_body=1024 * 1024 * 64),
+                                     params={"format": "json", "h": "index"}),
             "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
@@ -363,12 +362,10 @@ class ElasticsearchProbe(Probe):
     async def _cat_indices(self, http: Http, base: str) -> list[dict[str, Any]] | None:
         params = {"format": "json", "bytes": "b", "expand_wildcards": "all",
                   "h": "health,status,index,docs.count,store.size"}
-        resp = await http.get(base + "/_cat/indices", ALLOW, params=params,
-                              max_body=1024 * 1024 * 64)
+        resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
         if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
             params.pop("expand_wildcards")
-            resp = await http.get(base + "/_cat/indices", ALLOW, params=params,
-                                  max_body=1024 * 1024 * 64)
+            resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
         if resp.status != 200:
             raise ProtocolError(f"HTTP {resp.status} on _cat/indices")
         body = resp.json()
