@@ -142,6 +142,32 @@ def build_parser() -> argparse.ArgumentParser:
     scans = sub.add_parser("scans", help="list stored scans")
     _db_option(scans)
 
+    subjects = sub.add_parser(
+        "export-subjects", help="list the identifiers a stored scan found exposed (hashed)",
+        description="Read again the indices a stored scan found open or partial (the findings "
+                    "database keeps no raw value) and list each distinct identifier once: its "
+                    "type, its keyed hash (HMAC-SHA256 under this database's key) and the "
+                    "indices it was found in, never the raw value. The data's owner matches "
+                    "the hashes by running the same command with --reveal on their side "
+                    "(leakhound may add a matcher later).")
+    subjects.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or 'last'")
+    subjects.add_argument("--types", metavar="T1,T2",
+                          help="identifying types (default EMAIL_ADDRESS,PHONE_NUMBER; also "
+                               "IBAN_CODE, CREDIT_CARD, US_SSN, national ids…)")
+    subjects.add_argument("--reveal", action="store_true",
+                          help="the raw identifiers too: personal data, only with --output "
+                               "(file created 0600)")
+    _db_option(subjects)
+    _format_options(subjects, ("jsonl", "csv"))
+    subjects_creds = subjects.add_mutually_exclusive_group()
+    subjects_creds.add_argument("--auth", metavar="USER:PASS",
+                                help="credentials to read partial stores you own (prefer "
+                                     "--auth-env)")
+    subjects_creds.add_argument("--auth-env", metavar="VAR",
+                                help="read USER:PASS from this environment variable")
+    subjects_creds.add_argument("--netrc", nargs="?", const="~/.netrc", metavar="FILE",
+                                help="per-host credentials from a netrc file (default ~/.netrc)")
+
     purge = sub.add_parser("purge", help="delete a stored scan for good (and VACUUM)")
     purge.add_argument("scan_id", metavar="SCAN_ID")
     _db_option(purge)
@@ -402,6 +428,32 @@ def _cmd_scans(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export_subjects(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
+    from .subjects_export import ExportOptions, export_subjects, parse_types
+
+    if args.reveal and not args.output:
+        raise UsageError("--reveal writes personal data: it needs --output FILE, never stdout")
+    options = ExportOptions(types=parse_types(args.types), reveal=args.reveal, fmt=args.format)
+    try:
+        with _store(args) as store:
+            summary = export_subjects(
+                store, args.scan_id,
+                lambda: _private_file(args.output) if args.output else nullcontext(sys.stdout),
+                options, auth=_credentials(args),
+                on_error=lambda line: print(f"leakhound: {neutralize(line)}", file=sys.stderr))
+    except KeyboardInterrupt:
+        print("leakhound: interrupted; nothing exported", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(f"leakhound: {neutralize(summary.describe())}", file=sys.stderr)
+    if args.reveal:
+        print(f"leakhound: warning: {neutralize(str(args.output))} holds personal data (raw "
+              "identifiers): keep it private and delete it after the notification run",
+              file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_purge(args: argparse.Namespace) -> int:
     with _store(args) as store:
         scan_id = store.resolve(args.scan_id)
@@ -432,4 +484,4 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 _COMMANDS = {"scan": _cmd_scan, "detect": _cmd_detect, "report": _cmd_report,
              "assess": _cmd_assess, "notify": _cmd_notify, "scans": _cmd_scans,
-             "purge": _cmd_purge, "lab": _cmd_lab}
+             "purge": _cmd_purge, "lab": _cmd_lab, "export-subjects": _cmd_export_subjects}
