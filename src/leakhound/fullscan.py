@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any
 
 from .engine import ScanOptions, access, record_result
-from .errors import NetError, PolicyError, UsageError
+from .errors import NetError, UsageError
 from .models import (
     Endpoint,
     FullRead,
@@ -43,6 +43,7 @@ from .probes.elasticsearch_read import (
     ContextGone,
     ReadPlan,
     SliceReader,
+    next_page,
     open_plan,
     read_method,
     release,
@@ -52,8 +53,6 @@ from .probes.registry import PROBES
 from .store.sqlite import SqliteStore
 from .tally import Tally, count_batch, merged
 from .targets import DEFAULT_MAX_HOSTS, check_scope, endpoints, load_scope, parse_targets
-
-RETRIES = 3  # a failed page request is retried this many times (the position has not moved)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,19 +160,6 @@ def selected(index: Index, patterns: Sequence[str], include_system: bool = False
     return include_system or not index.system
 
 
-async def _next_page(reader: SliceReader) -> Any:
-    for attempt in range(RETRIES + 1):
-        try:
-            return await reader.next_page()
-        except (ContextGone, PolicyError):
-            raise
-        except NetError:
-            if attempt == RETRIES:
-                raise
-            await asyncio.sleep(0.5 * 2**attempt)
-    return None  # unreachable
-
-
 async def _run_slice(run: _Run, endpoint: str, index: Index, reader: SliceReader,
                      slice_id: int, tally: Tally) -> None:
     """Read one slice to its end through a bounded queue, checkpointing every page counted."""
@@ -184,7 +170,7 @@ async def _run_slice(run: _Run, endpoint: str, index: Index, reader: SliceReader
     async def produce() -> None:
         try:
             while True:
-                page = await _next_page(reader)
+                page = await next_page(reader)
                 if page is not None:  # paid after the fact: the rate counts documents received
                     await run.pacer.take(len(page.docs))
                 await queue.put(page)

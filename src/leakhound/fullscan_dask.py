@@ -22,6 +22,7 @@ from .net import Http, Limits, Scope
 from .probes.elasticsearch_read import (
     ReadPlan,
     SliceReader,
+    next_page,
     open_plan,
     release,
     reopen,
@@ -45,7 +46,7 @@ async def _read_slice(base: str, host: str, port: int, plan: ReadPlan, slice_id:
                       limits: Limits, batch: int, keep_alive: str, field_types: dict[str, str],
                       date_field: str | None, min_score: float, key: bytes,
                       docs_rate: float | None) -> bytes:
-    from .fullscan import _next_page, _Pacer
+    from .fullscan import _Pacer
 
     scope = Scope()
     scope.add(host, port)
@@ -56,7 +57,7 @@ async def _read_slice(base: str, host: str, port: int, plan: ReadPlan, slice_id:
             reader = SliceReader(http, base, plan, slice_id, size=batch, keep_alive=keep_alive)
             try:
                 while True:
-                    page = await _next_page(reader)
+                    page = await next_page(reader)
                     if page is None:
                         break
                     await pacer.take(len(page.docs))

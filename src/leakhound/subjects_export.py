@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from .engine import access
-from .errors import LeakhoundError, NetError, PolicyError, UsageError
+from .errors import LeakhoundError, NetError, UsageError
 from .models import Endpoint, Verdict
 from .net import Credentials, Http, Limits, Scope
 from .probes.elasticsearch_read import (
@@ -42,6 +42,7 @@ from .probes.elasticsearch_read import (
     ContextGone,
     ReadPlan,
     SliceReader,
+    next_page,
     open_plan,
     read_method,
     release,
@@ -56,7 +57,6 @@ __all__ = ["DEFAULT_TYPES", "FORMATS", "ExportOptions", "ExportSummary", "Subjec
 
 DEFAULT_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER")
 FORMATS = ("jsonl", "csv")
-RETRIES = 3  # a failed page request is retried this many times (the position has not moved)
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); an
 # identifier or index name is target-controlled. E.164 numbers ("+4930…") are left alone.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -309,25 +309,12 @@ class _Export:
     docs: int = 0
 
 
-async def _next_page(reader: SliceReader) -> Any:
-    for attempt in range(RETRIES + 1):
-        try:
-            return await reader.next_page()
-        except (ContextGone, PolicyError):
-            raise
-        except NetError:
-            if attempt == RETRIES:
-                raise
-            await asyncio.sleep(0.5 * 2**attempt)
-    return None  # unreachable
-
-
 async def _read_slice(run: _Export, reader: SliceReader, place: str,
                       field_types: Mapping[str, str]) -> None:
     opts = run.options
     try:
         while True:
-            page = await _next_page(reader)
+            page = await next_page(reader)
             if page is None:
                 return
             # Detection is CPU work: off the event loop.

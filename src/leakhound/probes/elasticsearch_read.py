@@ -13,6 +13,7 @@ release paths, the only DELETE on the allow-list).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from contextlib import suppress
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from urllib.parse import quote
 
 import orjson
 
-from ..errors import NetError, ProtocolError, TooLargeError
+from ..errors import NetError, PolicyError, ProtocolError, TooLargeError
 from ..models import Fingerprint
 from ..net import Http, Response
 from .elasticsearch import ALLOW
@@ -273,3 +274,21 @@ async def _delete(http: Http, url: str, body: dict[str, Any]) -> None:
     # The base URL may carry a proxy path; DELETE is allowed at the root only (see ALLOW).
     with suppress(NetError):  # else the context expires on its own after keep_alive
         await http.request("DELETE", url, ALLOW, json=body)
+
+
+RETRIES = 3  # a failed page request is retried this many times (the position has not moved)
+
+
+async def next_page(reader: SliceReader) -> Page | None:
+    """The slice's next page, retrying a failed request with back-off; a lost context or a
+    policy refusal is never retried."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return await reader.next_page()
+        except (ContextGone, PolicyError):
+            raise
+        except NetError:
+            if attempt == RETRIES:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    return None  # unreachable
