@@ -46,7 +46,7 @@ from .probes.elasticsearch_read import (
     next_page,
     open_plan,
     read_method,
-    release,
+    release_all,
     reopen,
 )
 from .probes.registry import PROBES
@@ -298,9 +298,7 @@ async def _read_index(run: _Run, service: Service, index: Index,
             t.close()
         return _full_read(plan, total, error), total
     finally:
-        for ctx in contexts:
-            if ctx:
-                await release(run.http, base, plan, ctx)
+        await release_all(run.http, base, plan, contexts)
 
 
 async def _scan_endpoint(run: _Run, ep: Endpoint) -> TargetResult:

@@ -45,7 +45,7 @@ from .probes.elasticsearch_read import (
     next_page,
     open_plan,
     read_method,
-    release,
+    release_all,
 )
 from .probes.registry import PROBES
 from .redact import keyed_hash, neutralize
@@ -342,9 +342,7 @@ async def _read_index(run: _Export, http: Http, base: str, place: str, name: str
                 return_exceptions=True)
         finally:
             contexts = {plan.context} | {r.context for r in readers if plan.method != SCROLL}
-            for ctx in contexts:
-                if ctx:
-                    await release(http, base, plan, ctx)
+            await release_all(http, base, plan, contexts)
         for res in results:
             if isinstance(res, BaseException) and not isinstance(res, Exception):
                 raise res  # cancellation, KeyboardInterrupt

@@ -38,7 +38,7 @@ def open_contexts(url: str) -> dict[str, int]:
 
 def no_contexts(url: str) -> bool:
     # The node decrements its counters just after answering the release: allow it a moment.
-    for _ in range(50):
+    for _ in range(150):
         if not any(open_contexts(url).values()):
             return True
         time.sleep(0.1)

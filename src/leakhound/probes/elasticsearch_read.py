@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -268,6 +269,26 @@ async def release(http: Http, base: str, plan: ReadPlan, context: str | None = N
         await _delete(http, base + "/_search/point_in_time", {"pit_id": [pit]})
     elif plan.method == PIT_ELASTIC:
         await _delete(http, base + "/_pit", {"id": pit})
+
+
+async def release_all(http: Http, base: str, plan: ReadPlan,
+                      contexts: Iterable[str | None]) -> None:
+    """Free every context, even while the calling task is being cancelled (Ctrl-C, SIGTERM):
+    the releases run to their end (each bounded by the request timeouts), then the
+    cancellation goes on."""
+    pending = [c for c in contexts if c]
+    if not pending:
+        return
+    task = asyncio.ensure_future(
+        asyncio.gather(*(release(http, base, plan, c) for c in pending)))
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 async def _delete(http: Http, url: str, body: dict[str, Any]) -> None:
