@@ -249,3 +249,10 @@ def test_netrc_credentials_are_used_for_their_host_only(lab: Any, tmp_path: Path
     rc, out, _ = run(["scan", status.url("secured"), "--netrc", str(other), "--sample", "0",
                       "--db", str(tmp_path / "g.db"), "--format", "jsonl"], capsys)
     assert json.loads(out.splitlines()[0])["result"]["authenticated"] is False
+
+
+def test_summary_counts_the_node_and_its_proxy_once(scanned: dict[str, Any], lab: Any) -> None:
+    summary = scanned["summary"]
+    assert summary["exposed_endpoints"] == 2  # the node (open) and the proxy (partial)
+    assert summary["exposed_documents"] == lab[1].documents
+    assert {"EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER"} <= set(summary["pii_types"])
