@@ -118,7 +118,28 @@ def _slices(wanted: int, shards: int) -> int:
 
 async def open_plan(http: Http, base: str, index: str, method: str, slices: int,
                     keep_alive: str) -> ReadPlan:
-    """Open the index's PIT (if the method has one) and size the slices to its shards."""
+    """Open the index's PIT (if the method has one) and size the slices to its shards.
+
+    Never leaves a PIT behind when cancelled (Ctrl-C, SIGTERM): the opening runs to its end,
+    the PIT it made is released, then the cancellation goes on. Without this, a PIT created
+    while its answer was in flight would stay open, unknown to us, until keep_alive passed.
+    """
+    task = asyncio.ensure_future(_open_plan(http, base, index, method, slices, keep_alive))
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        if not task.cancelled() and task.exception() is None:
+            await release_all(http, base, task.result(), [task.result().context])
+        raise asyncio.CancelledError
+    return task.result()
+
+
+async def _open_plan(http: Http, base: str, index: str, method: str, slices: int,
+                     keep_alive: str) -> ReadPlan:
     path = base + "/" + quote(index, safe="")
     if method == SCROLL:
         resp = await http.request("POST", path + "/_search", ALLOW,
