@@ -315,59 +315,32 @@ def circumstances(
             )
         conf = Criterion("confidentiality", CONFIDENTIALITY["unknown"], tuple(why))
 
-    # Integrity.
-    if o.integrity is not None:
-        integ = Criterion(
-            "integrity", o.integrity, (f"set by the owner: {o.reason}",), overridden=True
-        )
-    elif compromised:
-        integ = Criterion(
-            "integrity",
-            0.0,
-            (
-                "the store was written to, but no altered personal record is known; raise to "
-                "recoverable (0.25) or unrecoverable (0.5) if records were changed",
-            ),
-        )
-    else:
-        integ = Criterion("integrity", 0.0, ("no sign that records were altered",))
-
-    # Availability.
-    if o.availability is not None:
-        avail = Criterion(
-            "availability", o.availability, (f"set by the owner: {o.reason}",), overridden=True
-        )
-    elif compromised:
-        avail = Criterion(
-            "availability",
-            0.25,
-            (
-                f"signs of a wipe or ransom ({signs}): data may have been deleted; temporary "
-                "unavailability assumed until restored (0 if nothing is missing, 0.5 if the "
-                "data cannot be recovered)",
-            ),
-        )
-    else:
-        avail = Criterion("availability", 0.0, ("no sign that data was deleted",))
-
-    # Malicious intent.
-    if o.malicious is not None:
-        mal = Criterion(
-            "malicious intent", o.malicious, (f"set by the owner: {o.reason}",), overridden=True
-        )
-    elif compromised:
-        mal = Criterion(
-            "malicious intent",
-            0.5,
-            (f"a ransom note or wipe is an intentional harmful action ({signs})",),
-        )
-    else:
-        mal = Criterion(
-            "malicious intent",
-            0.0,
-            ("an open store is a misconfiguration; no sign of an intentional harmful action",),
-        )
+    integ = _circumstance(
+        "integrity", o.integrity, o.reason, bool(compromised),
+        (0.0, "the store was written to, but no altered personal record is known; raise to "
+              "recoverable (0.25) or unrecoverable (0.5) if records were changed"),
+        "no sign that records were altered")
+    avail = _circumstance(
+        "availability", o.availability, o.reason, bool(compromised),
+        (0.25, f"signs of a wipe or ransom ({signs}): data may have been deleted; temporary "
+               "unavailability assumed until restored (0 if nothing is missing, 0.5 if the "
+               "data cannot be recovered)"),
+        "no sign that data was deleted")
+    mal = _circumstance(
+        "malicious intent", o.malicious, o.reason, bool(compromised),
+        (0.5, f"a ransom note or wipe is an intentional harmful action ({signs})"),
+        "an open store is a misconfiguration; no sign of an intentional harmful action")
     return conf, integ, avail, mal
+
+
+def _circumstance(name: str, owner: float | None, owner_reason: str, compromised: bool,
+                  if_compromised: tuple[float, str], otherwise: str) -> Criterion:
+    """One CB criterion: the owner's value, else what a wipe/ransom implies, else 0."""
+    if owner is not None:
+        return Criterion(name, owner, (f"set by the owner: {owner_reason}",), overridden=True)
+    if compromised:
+        return Criterion(name, if_compromised[0], (if_compromised[1],))
+    return Criterion(name, 0.0, (otherwise,))
 
 
 def _private(host: str) -> bool:
