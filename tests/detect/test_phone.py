@@ -128,3 +128,69 @@ def test_masked_phone_keeps_country_code_and_last_two_digits() -> None:
     (h,) = hits("call +33 6 12 34 56 78", P)
     assert h.masked == "+33 ***78"
     assert "612345" not in h.masked
+
+
+# The fast readings (phone._valid_number, phone._is_valid) against phonenumbers itself.
+
+
+def _windows() -> list[str]:
+    import random
+
+    rnd = random.Random(1)
+    windows = [
+        "+44 (0)20 7946 0958", "+33 (0)6 12 34 56 78", "0033 6 12 34 56 78", "+39 06 6982 1234",
+        "06 6982 1234", "333 123 4567", "39 333 123 4567", "34612345678", "1-800-555-0199",
+        "(415) 555-0123", "0180020 1234", "+7 800 555 35 35", "+1 242 359 1234", "+44 1624 756789",
+        "000 123 4567", "+0 612 345 678", "+999 1234 5678",
+    ]  # fmt: skip
+    for _ in range(3000):
+        digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(7, 13)))
+        prefix = rnd.choice(["", "", "0", "+", "+33 ", "+44 ", "+39 ", "+49 ", "+1 ", "00"])
+        windows.append(prefix + " ".join([digits[:3], digits[3:6], digits[6:]]).strip())
+    return windows
+
+
+def test_fast_reading_of_a_window_agrees_with_parsing_it() -> None:
+    from leakhound.detect import phone
+
+    for window in _windows():
+        compact = phone._NON_DIGIT.sub("", window)
+        for region in ("US", "GB", "DE", "FR", "NL", "ES", "IT"):
+            fast = phone._valid_number(window, compact, region)
+            slow = phone._parsed(window, region)
+            assert (fast and phone._e164(fast)) == (slow and phone._e164(slow)), (window, region)
+
+
+def test_fast_validity_agrees_with_is_valid_number_in_every_country() -> None:
+    import random
+
+    import phonenumbers
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumber
+
+    from leakhound.detect.phone import _is_valid
+
+    rnd = random.Random(5)
+    checked = valid = 0
+    for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items():
+        for kind in range(11):
+            example = (
+                phonenumbers.example_number_for_non_geo_entity(cc)
+                if regions[0] == "001"
+                else phonenumbers.example_number_for_type(regions[0], kind)
+            )
+            for _ in range(4):
+                if example is not None and rnd.random() < 0.7:
+                    national = list(phonenumbers.national_significant_number(example))
+                    national[rnd.randrange(len(national))] = rnd.choice("0123456789")
+                    text = "".join(national)
+                else:
+                    text = "".join(rnd.choice("123456789") for _ in range(rnd.randint(5, 12)))
+                if text[0] == "0":
+                    continue
+                expected = phonenumbers.is_valid_number(
+                    PhoneNumber(country_code=cc, national_number=int(text))
+                )
+                assert _is_valid(cc, text) == expected, (cc, text)
+                checked += 1
+                valid += expected
+    assert checked > 5000 and valid > 1000  # both answers well represented

@@ -71,6 +71,11 @@ class Detector(ABC):
     min_digits: ClassVar[int] = 0
     # Also offered whole dicts/lists (geo_point objects): see ``find_structured``.
     structured: ClassVar[bool] = False
+    # Hyperscan patterns (``gate.py``) of which one must match somewhere in a string for
+    # ``find`` to return anything there, unless the field's name hints this detector's
+    # entities. Each must be a necessary condition of the detector's own candidates,
+    # never a guess: a gate skips work and may not change a result. Empty: always run.
+    gate: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def find(self, text: str, field: Field) -> list[Span]:

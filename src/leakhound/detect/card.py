@@ -9,6 +9,7 @@ from stdnum import luhn
 
 from .base import Detector, Field, Span
 from .context import clamp, near, words_before, wordset
+from .gate import END, START
 
 ENTITY = "CREDIT_CARD"
 
@@ -72,6 +73,9 @@ class CardDetector(Detector):
 
     id: ClassVar[str] = "card"
     entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
+    # Twelve digits at least, each after a digit or one separator, at word boundaries
+    # (the candidate's look-arounds refuse a word character on either side).
+    gate: ClassVar[tuple[str, ...]] = (START + r"\d{4}(?:[ \-]?\d){8,}" + END,)
     min_digits: ClassVar[int] = 12
     numeric: ClassVar[bool] = True
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from .base import Detector, Field, Span
 from .context import clamp, near, words_before, wordset
+from .gate import SPACE
 
 ENTITY = "GEO_COORDINATES"
 
@@ -68,6 +69,10 @@ class GeoDetector(Detector):
 
     id: ClassVar[str] = "geo"
     entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
+    # _PAIR less its look-arounds and optional leading digits and sign.
+    gate: ClassVar[tuple[str, ...]] = (
+        rf"\d\.\d{{4}}\d{{0,11}}(?:°)?{SPACE}*[NS]?{SPACE}*[,;/ ]{SPACE}*-?\d{{1,3}}\.\d{{4}}",
+    )
     structured: ClassVar[bool] = True
 
     def find(self, text: str, field: Field) -> list[Span]:

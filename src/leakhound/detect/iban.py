@@ -9,6 +9,7 @@ from stdnum import iban
 
 from .base import Detector, Field, Span
 from .context import clamp, near, words_before, wordset
+from .gate import START
 
 ENTITY = "IBAN_CODE"
 
@@ -28,6 +29,9 @@ class IbanDetector(Detector):
 
     id: ClassVar[str] = "iban"
     entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
+    # The first fifteen characters of any candidate (country, check digits, eleven more),
+    # at a word's start as the look-behind wants.
+    gate: ClassVar[tuple[str, ...]] = (START + r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11}",)
     min_digits: ClassVar[int] = 8
 
     def find(self, text: str, field: Field) -> list[Span]:

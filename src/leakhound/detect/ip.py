@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from .base import Detector, Field, Span
 from .context import clamp, near, words_after, words_before
+from .gate import END, START
 
 ENTITY = "IP_ADDRESS"
 
@@ -118,6 +119,13 @@ class IpDetector(Detector):
 
     id: ClassVar[str] = "ip"
     entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
+    # A dotted quad between word boundaries (a port may follow: ":" is one), and what the
+    # IPv6 pass needs before it runs (see ``find``).
+    gate: ClassVar[tuple[str, ...]] = (
+        START + r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}" + END,
+        r"::",
+        r"(?::[0-9A-Fa-f]{1,4}){5}",
+    )
     min_digits: ClassVar[int] = 4
 
     def find(self, text: str, field: Field) -> list[Span]:

@@ -19,6 +19,7 @@ from stdnum.nl import bsn
 
 from .base import Detector, Field, Span
 from .context import clamp, near, words_before, wordset
+from .gate import END, START
 from .hints import NATIONAL_ID
 
 FR_NIR = "FR_NIR"
@@ -130,6 +131,20 @@ class NationalIdDetector(Detector):
         {FR_NIR, UK_NINO, DE_TAX_ID, ES_NIF, ES_NIE, IT_FISCAL_CODE, NL_BSN}
     )
     min_digits: ClassVar[int] = 6
+    # Each alternative of _DIGIT_FIRST and _LETTER_FIRST with its first character put
+    # back, the NIR month and department widened to digits, and the look-arounds (no
+    # word character on either side) as word boundaries.
+    gate: ClassVar[tuple[str, ...]] = (
+        START + r"\d ?\d{2} ?\d{2} ?(?:\d{2}|2[AaBb]) ?\d{3} ?\d{3} ?\d{2}" + END,  # FR NIR
+        START + r"\d{8}-?[A-Za-z]" + END,  # ES DNI
+        START + r"\d{2} ?\d{3} ?\d{3} ?\d{3}" + END,  # DE IdNr
+        START + r"(?:\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3}|\d{9})" + END,  # NL BSN
+        START + r"[A-Za-z][A-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]" + END,  # UK NINO
+        START
+        + r"[A-Za-z]{6}[0-9LMNP-V]{2}[A-Za-z][0-9LMNP-V]{2}[A-Za-z][0-9LMNP-V]{3}[A-Za-z]"
+        + END,
+        START + r"[XYZxyz]-?\d{7}-?[A-Za-z]" + END,  # ES NIE
+    )
     numeric: ClassVar[bool] = True
 
     def find(self, text: str, field: Field) -> list[Span]:

@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import UsageError
 from ..redact import mask
 from .base import Detector, Field, Hit, Span
+from .gate import Gates
 from .hints import NATIONAL_ID, field_for
 from .registry import DETECTORS, optional_detectors
 
@@ -42,24 +43,28 @@ _MIN_INT_DIGITS = 6
 
 
 _Finder = Callable[[str, Field], list[Span]]
+# One detector as the walk runs it on a string: (min_digits, bound find, gate id or -1,
+# the hints that open its gate whatever the string holds).
+_TextStep = tuple[int, _Finder, int, frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
 class _Selection:
     """The detectors that may return one of the requested types, split by what they read.
 
-    ``text`` and ``numeric`` hold (min_digits, bound find) pairs so the walk does no
-    attribute look-ups per string.
+    ``text`` and ``numeric`` hold (min_digits, bound find, …) tuples so the walk does no
+    attribute look-ups per string; ``gates`` holds the chosen detectors' gates.
     """
 
     types: frozenset[str] | None
-    text: tuple[tuple[int, _Finder], ...]
+    text: tuple[_TextStep, ...]
     numeric: tuple[tuple[int, _Finder], ...]
     structured: tuple[Detector, ...]
     counts_digits: bool
+    gates: Gates
 
 
-_SELECTIONS: dict[tuple[frozenset[str] | None, bool], _Selection] = {}
+_SELECTIONS: dict[tuple[frozenset[str] | None, bool, bool], _Selection] = {}
 
 
 def _digits(text: str) -> int:
@@ -72,9 +77,16 @@ def _digits(text: str) -> int:
     return len(raw) - len(raw.translate(None, b"0123456789"))
 
 
-def _select(types: Collection[str] | None, ner: bool) -> _Selection:
+def _opening_hints(d: Detector) -> frozenset[str]:
+    """Field hints under which a detector reads whole values, so its gate must not shut."""
+    return frozenset(
+        {*d.entities, *(NATIONAL_ID for t in d.entities if _HINT_OF.get(t) == NATIONAL_ID)}
+    )
+
+
+def _select(types: Collection[str] | None, ner: bool, gated: bool = True) -> _Selection:
     key = frozenset(types) if types is not None else None
-    sel = _SELECTIONS.get((key, ner))
+    sel = _SELECTIONS.get((key, ner, gated))
     if sel is None:
         pool = DETECTORS
         if ner:
@@ -83,14 +95,19 @@ def _select(types: Collection[str] | None, ner: bool) -> _Selection:
                 raise UsageError("NER needs spaCy and its English model: install leakhound[ner]")
             pool = (*DETECTORS, *extra)
         chosen = tuple(d for d in pool if key is None or d.entities & key)
+        gates = Gates([(i, p) for i, d in enumerate(chosen) for p in d.gate] if gated else [])
         sel = _Selection(
             types=key,
-            text=tuple((d.min_digits, d.find) for d in chosen),
+            text=tuple(
+                (d.min_digits, d.find, i if i in gates.ids else -1, _opening_hints(d))
+                for i, d in enumerate(chosen)
+            ),
             numeric=tuple((d.min_digits, d.find) for d in chosen if d.numeric),
             structured=tuple(d for d in chosen if d.structured),
             counts_digits=any(d.min_digits for d in chosen),
+            gates=gates,
         )
-        _SELECTIONS[(key, ner)] = sel
+        _SELECTIONS[(key, ner, gated)] = sel
     return sel
 
 
@@ -101,6 +118,7 @@ def scan_document(
     min_score: float = 0.0,
     field_types: Mapping[str, str] | None = None,
     ner: bool = False,
+    gated: bool = True,
 ) -> list[Hit]:
     """Every piece of personal data found in one JSON value, in document order.
 
@@ -109,8 +127,10 @@ def scan_document(
     array indices) to mapping types ("geo_point", "ip", …), which count as strong hints.
     Paths in the hits keep array indices: ``notes[2].text``. ``ner`` adds spaCy's
     PERSON/LOCATION recogniser for free text (the ``ner`` extra; UsageError without it).
+    ``gated=False`` runs every detector on every string (``gate.py``): the same hits,
+    slower; for tests and for measuring what the gates save.
     """
-    walker = _Walker(_select(types, ner), min_score, field_types or {})
+    walker = _Walker(_select(types, ner, gated), min_score, field_types or {})
     walker.walk(doc, "", "")
     return walker.hits
 
@@ -132,14 +152,23 @@ class _Walker:
         t = type(value)
         if t is str:
             if len(value) >= 2:
+                sel = self.sel
                 field = self._field(mpath)
-                digits = _digits(value) if self.sel.counts_digits else 0
+                digits = _digits(value) if sel.counts_digits else 0
                 spans: list[Span] = []
-                for min_digits, find in self.sel.text:
-                    if min_digits <= digits:
-                        found = find(value, field)
-                        if found:
-                            spans.extend(found)
+                opened: set[int] | frozenset[int] | None = None
+                looked = False
+                for min_digits, find, gate, hints in sel.text:
+                    if min_digits > digits:
+                        continue
+                    if gate >= 0 and not (hints & field.hints):
+                        if not looked:
+                            opened, looked = sel.gates.open_in(value), True
+                        if opened is not None and gate not in opened:
+                            continue
+                    found = find(value, field)
+                    if found:
+                        spans.extend(found)
                 if spans:
                     self._emit(spans, value, path, field)
         elif t is dict:
@@ -195,19 +224,21 @@ class _Walker:
             scored.append(s._replace(score=score) if score != s.score else s)
         if len(scored) > 1:
             scored = _resolve_overlaps(scored)
+        append = self.hits.append
         for s in scored:
             raw = s.normalized
             if raw is None:
                 raw = text[s.start : s.end] if text is not None else ""
-            self.hits.append(
+            # Positional: a third cheaper than keywords for a slotted dataclass.
+            append(
                 Hit(
-                    path=path,
-                    entity_type=s.entity_type,
-                    start=s.start,
-                    end=s.end,
-                    score=s.score,
-                    masked=mask(s.entity_type, raw),
-                    normalized=s.normalized,
+                    path,
+                    s.entity_type,
+                    s.start,
+                    s.end,
+                    s.score,
+                    mask(s.entity_type, raw),
+                    s.normalized,
                 )
             )
 

@@ -150,6 +150,10 @@ class SecretDetector(Detector):
 
     id: ClassVar[str] = "secret"
     entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
+    # A kind's pattern runs only where one of its needles is (``find``): any needle.
+    gate: ClassVar[tuple[str, ...]] = (
+        "(?i)" + "|".join(re.escape(n) for kind in _KINDS for n in kind.needles),
+    )
 
     def find(self, text: str, field: Field) -> list[Span]:
         """Secrets in ``text``; the whole value when the field is named like a password."""

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from .base import Detector, Field, Span
 from .context import clamp, near, words_before, wordset
+from .gate import END, START
 
 ENTITY = "US_SSN"
 
@@ -42,6 +43,9 @@ class SsnDetector(Detector):
 
     id: ClassVar[str] = "ssn"
     entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
+    # The candidate with any separator where one may stand, its look-arounds (no word
+    # character on either side) as word boundaries.
+    gate: ClassVar[tuple[str, ...]] = (START + r"\d{3}[\- ]?\d{2}[\- ]?\d{4}" + END,)
     min_digits: ClassVar[int] = 9
     numeric: ClassVar[bool] = True
 
