@@ -61,3 +61,20 @@ def test_card_stored_as_a_number_is_found_in_a_card_field() -> None:
     (h,) = scan_document({"payment": {"card_number": 4539148803436467}}, types={C})
     assert h.path == "payment.card_number"
     assert h.masked == "****6467"
+
+
+def test_luhn_agrees_with_stdnum() -> None:
+    import random
+
+    from stdnum import luhn
+
+    from leakhound.detect.card import luhn_valid
+
+    rnd = random.Random(2)
+    numbers = [
+        "".join(rnd.choice("0123456789") for _ in range(rnd.randint(12, 19))) for _ in range(3000)
+    ]
+    numbers += ["４１１１１１１１１１１１１１１１", "4111111111111111", "79927398713"]
+    for number in numbers:
+        assert luhn_valid(number) == luhn.is_valid(number), number
+    assert sum(map(luhn_valid, numbers)) > 250  # about one in ten passes

@@ -53,3 +53,34 @@ def test_non_ibans_are_not_found(text: str) -> None:
 def test_masked_iban_keeps_only_the_country() -> None:
     (h,) = hits("IBAN DE89 3704 0044 0532 0130 00", IB)
     assert h.masked == "DE***"
+
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def test_cached_validation_agrees_with_stdnum() -> None:
+    import random
+
+    from faker import Faker
+    from stdnum import iban
+
+    from leakhound.detect.iban import is_valid_iban
+
+    rnd = random.Random(3)
+    checked = valid = 0
+    for locale in ("de_DE", "en_GB", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_PT", "pl_PL", "de_CH"):
+        fake = Faker(locale)
+        fake.seed_instance(1)
+        for _ in range(150):
+            value = fake.iban()
+            if rnd.random() < 0.5:  # one character changed: check digits or structure break
+                chars = list(value)
+                chars[rnd.randrange(len(chars))] = rnd.choice(_ALNUM)
+                value = "".join(chars)
+            if rnd.random() < 0.1:
+                value = value[:-1]
+            expected = iban.is_valid(value)
+            assert is_valid_iban(value) == expected, value
+            checked += 1
+            valid += expected
+    assert valid > 400 and checked - valid > 300

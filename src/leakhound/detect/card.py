@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from stdnum import luhn
-
 from .base import Detector, Field, Span
 from .context import clamp, near, words_before, wordset
 from .gate import END, START
@@ -58,14 +56,35 @@ _CONTEXT_DOWN = wordset(
 )
 
 
+# The ranges by prefix width, so each width's prefix is read once per number.
+_BY_WIDTH = tuple(
+    (width, tuple((low, high, lengths) for low, high, lengths in _RANGES if len(str(low)) == width))
+    for width in sorted({len(str(low)) for low, _, _ in _RANGES})
+)
+# Luhn: what a digit in a doubled position adds.
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
 def issuer_matches(digits: str) -> bool:
     """True when the number starts in a known issuer range with a length that range uses."""
     n = len(digits)
-    for low, high, lengths in _RANGES:
-        width = len(str(low))
-        if low <= int(digits[:width]) <= high and n in lengths:
-            return True
+    for width, ranges in _BY_WIDTH:
+        prefix = int(digits[:width])
+        for low, high, lengths in ranges:
+            if low <= prefix <= high and n in lengths:
+                return True
     return False
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check (``stdnum.luhn.is_valid`` on digits) without its generic machinery.
+
+    ASCII digits only, as stdnum: "４１１１…" in full-width digits is not a card here.
+    """
+    if not digits.isascii():
+        return False
+    total = sum(map(int, digits[-1::-2])) + sum(_DOUBLED[int(d)] for d in digits[-2::-2])
+    return total % 10 == 0
 
 
 class CardDetector(Detector):
@@ -86,7 +105,7 @@ class CardDetector(Detector):
             digits = _NON_DIGIT.sub("", m.group())
             if not 12 <= len(digits) <= 19:
                 continue
-            if not issuer_matches(digits) or not luhn.is_valid(digits):
+            if not issuer_matches(digits) or not luhn_valid(digits):
                 continue  # 16-digit ids fail one test or the other nine times in ten
             before = words_before(text, m.start())
             up = near(before, _CONTEXT_UP)
