@@ -225,3 +225,47 @@ def test_clear_caches_forgets_raw_values() -> None:
     clear_caches()
     assert phone._numbers_in.cache_info().currsize == 0
     assert ip._judge_v4.cache_info().currsize == 0
+
+
+# Known short values (scan.MEMO_*): reused hits must be the hits a fresh read gives.
+
+
+def test_a_repeated_value_gives_the_same_hits_under_its_own_path() -> None:
+    from leakhound.detect.scan import clear_caches
+
+    doc = {
+        "cases": [{"email": "jane.doe@example.com", "ip": "81.2.69.160"} for _ in range(3)],
+        "agent": "jane.doe@example.com",
+    }
+    clear_caches()
+    first = scan_document(doc)
+    again = scan_document(doc)
+    assert first == again
+    assert [h.path for h in first] == [
+        "cases[0].email", "cases[0].ip", "cases[1].email", "cases[1].ip",
+        "cases[2].email", "cases[2].ip", "agent",
+    ]  # fmt: skip
+    clear_caches()
+    assert scan_document(doc, gated=False) == first
+
+
+def test_mapping_type_and_min_score_are_part_of_what_is_known() -> None:
+    doc = {"addr": "10.1.2.3"}
+    plain = scan_document(doc)
+    mapped = scan_document(doc, field_types={"addr": "ip"})
+    assert plain[0].score < mapped[0].score  # the mapping hint counts, even on a known value
+    assert scan_document(doc, min_score=0.99) == []
+    assert scan_document(doc) == plain
+
+
+def test_known_values_are_bounded_and_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakhound.detect import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "MEMO_ENTRIES", 50)
+    scan_module.clear_caches()
+    for n in range(500):
+        scan_document({"email": f"user{n}@example.com"})
+    memo = scan_module._select(None, False).memo
+    assert 0 < len(memo) <= 50
+    scan_module.clear_caches()
+    assert len(memo) == 0

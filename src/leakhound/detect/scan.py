@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UsageError
@@ -62,7 +62,22 @@ class _Selection:
     structured: tuple[Detector, ...]
     counts_digits: bool
     gates: Gates
+    # Short values already read in a field, and what was found in them: see MEMO_ENTRIES.
+    memo: dict[_MemoKey, tuple[_Known, ...]] = field(default_factory=dict)
 
+
+# Stores repeat short values field after field: a customer's e-mail, phone, name and IP
+# in each of their cases, an agent's address in thousands, templated subjects and
+# notes. The hits of a (field, mapping type, value, min_score) seen before are reused:
+# the detectors are pure functions of those. Values up to MEMO_MAX_CHARS characters,
+# MEMO_ENTRIES of them at most per selection (~10 MB), the table emptied when full.
+# Raw values stay in memory only as long as the detecting process; clear_caches() drops
+# them.
+MEMO_MAX_CHARS = 200
+MEMO_ENTRIES = 20_000
+_MemoKey = tuple[str, str | None, str, float]
+# A hit less its path: entity type, start, end, score, masked, normalized.
+_Known = tuple[str, int, int, float, str, str | None]
 
 _SELECTIONS: dict[tuple[frozenset[str] | None, bool, bool], _Selection] = {}
 
@@ -152,25 +167,7 @@ class _Walker:
         t = type(value)
         if t is str:
             if len(value) >= 2:
-                sel = self.sel
-                field = self._field(mpath)
-                digits = _digits(value) if sel.counts_digits else 0
-                spans: list[Span] = []
-                opened: set[int] | frozenset[int] | None = None
-                looked = False
-                for min_digits, find, gate, hints in sel.text:
-                    if min_digits > digits:
-                        continue
-                    if gate >= 0 and not (hints & field.hints):
-                        if not looked:
-                            opened, looked = sel.gates.open_in(value), True
-                        if opened is not None and gate not in opened:
-                            continue
-                    found = find(value, field)
-                    if found:
-                        spans.extend(found)
-                if spans:
-                    self._emit(spans, value, path, field)
+                self._text(value, path, mpath)
         elif t is dict:
             if self.sel.structured:
                 self._structured(value, path, mpath)
@@ -199,6 +196,43 @@ class _Walker:
             self.walk(str(value), path, mpath)
         elif isinstance(value, Mapping):
             self.walk(dict(value), path, mpath)
+
+    def _text(self, value: str, path: str, mpath: str) -> None:
+        sel = self.sel
+        key: _MemoKey | None = None
+        if len(value) <= MEMO_MAX_CHARS:
+            mapping = self.field_types.get(mpath) if self.field_types else None
+            key = (mpath, mapping, value, self.min_score)
+            known = sel.memo.get(key)
+            if known is not None:
+                self.hits.extend([Hit(path, *k) for k in known])
+                return
+        field = self._field(mpath)
+        digits = _digits(value) if sel.counts_digits else 0
+        spans: list[Span] = []
+        opened: set[int] | None = None
+        looked = False
+        for min_digits, find, gate, hints in sel.text:
+            if min_digits > digits:
+                continue
+            if gate >= 0 and not (hints & field.hints):
+                if not looked:
+                    opened, looked = sel.gates.open_in(value), True
+                if opened is not None and gate not in opened:
+                    continue
+            found = find(value, field)
+            if found:
+                spans.extend(found)
+        first = len(self.hits)
+        if spans:
+            self._emit(spans, value, path, field)
+        if key is not None:
+            if len(sel.memo) >= MEMO_ENTRIES:
+                sel.memo.clear()  # cheaper than LRU order on every hit; refills at once
+            sel.memo[key] = tuple(
+                (h.entity_type, h.start, h.end, h.score, h.masked, h.normalized)
+                for h in self.hits[first:]
+            )
 
     def _structured(self, value: Any, path: str, mpath: str) -> None:
         field = self._field(mpath)
@@ -244,13 +278,16 @@ class _Walker:
 
 
 def clear_caches() -> None:
-    """Forget the per-value caches (phone windows, IP verdicts) and the field hints.
+    """Forget the per-value caches (known short values, phone windows, IP verdicts) and the
+    field hints.
 
     The phone and IP caches hold raw values seen recently, so that repeated values cost
     nothing; a long-lived process that is done detecting can drop them.
     """
     from . import ip, phone
 
+    for sel in _SELECTIONS.values():
+        sel.memo.clear()
     phone._numbers_in.cache_clear()
     ip._judge_v4.cache_clear()
     ip._judge_v6.cache_clear()
