@@ -244,16 +244,19 @@ class _Walker:
     def _emit(self, spans: list[Span], text: str | None, path: str, field: Field) -> None:
         types = self.sel.types
         scored: list[Span] = []
+        min_score = self.min_score
+        hints = field.hints
+        numeric_id = field.numeric_id
         for s in spans:
             if types is not None and s.entity_type not in types:
                 continue
             score = s.score
-            if _HINT_OF.get(s.entity_type, s.entity_type) in field.hints:
+            if hints and _HINT_OF.get(s.entity_type, s.entity_type) in hints:
                 score = min(1.0, score + HINT_BOOST)
-            elif field.numeric_id and s.entity_type in _NUMERIC_ENTITIES:
+            elif numeric_id and s.entity_type in _NUMERIC_ENTITIES:
                 score -= NUMERIC_ID_PENALTY
             score = round(score, 2)
-            if score < self.min_score or score <= 0.0:
+            if score < min_score or score <= 0.0:
                 continue
             scored.append(s._replace(score=score) if score != s.score else s)
         if len(scored) > 1:
@@ -300,10 +303,22 @@ def _resolve_overlaps(spans: list[Span]) -> list[Span]:
     A validated IBAN also reads as a phone number, a card as a phone: one piece of data
     must be counted once.
     """
+    by_place = sorted(spans, key=_place)
+    end = -1
+    for s in by_place:
+        if s.start >= s.end or s.start < end:
+            break
+        end = s.end
+    else:
+        return by_place  # the usual case: nothing overlaps, nothing to choose
     ordered = sorted(spans, key=lambda s: (-s.score, s.start - s.end, s.start))
     kept: list[Span] = []
     for s in ordered:
         if s.start == s.end or all(s.end <= k.start or s.start >= k.end for k in kept):
             kept.append(s)
-    kept.sort(key=lambda s: (s.start, s.end))
+    kept.sort(key=_place)
     return kept
+
+
+def _place(s: Span) -> tuple[int, int]:
+    return s.start, s.end
