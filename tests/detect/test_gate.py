@@ -44,6 +44,10 @@ def test_a_shut_gate_skips_the_detector(monkeypatch: pytest.MonkeyPatch) -> None
     assert calls == []  # digits enough for the detector, but no id's shape anywhere
     scan_document({"note": "NIR 1 84 12 76 451 089 46 on file"})
     assert calls == ["NIR 1 84 12 76 451 089 46 on file"]
+    scan_document({"note": "Numéro de commande 123456, livrée le 05/03/2024 à Orléans"})
+    assert len(calls) == 1  # accented text is gated too
+    scan_document({"note": "Numéro\u00a0de commande 123456"})
+    assert len(calls) == 2  # a non-ASCII space could matter to a detector: all gates open
 
 
 def test_a_hinted_field_opens_every_gate_of_its_kind() -> None:
@@ -74,6 +78,9 @@ def test_gated_and_ungated_scans_agree_on_the_multilingual_corpus(seed: int) -> 
         pytest.param("ÀB123456C and AB 12 34 56 C", id="nino-after-accented-letter"),
         pytest.param("client 2001:db8:85a3::8a2e:370:7334 é", id="ipv6"),
         pytest.param("PASSWORD=Sup3rS3cret!", id="upper-case-needle"),
+        pytest.param("api_\u212aey=Sup3rS3cret!", id="kelvin-sign-lower-cases-to-k"),
+        pytest.param("mot de passe: \u0130stanbul2024! password=\u0130st4nbul", id="dotted-i"),
+        pytest.param("à 48.85661°, 2.35222° près de l'église", id="degree-sign"),
         pytest.param("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVl", id="jwt"),
         pytest.param("IBAN DE89 3704 0044 0532 0130 00 ü", id="iban-grouped"),
         pytest.param("\ud800 4111 1111 1111 1111", id="lone-surrogate"),

@@ -9,13 +9,13 @@ not run on that string.
 
 A gate only ever skips work, never adds a finding: each gate pattern is a necessary
 condition of its detector's own candidate pattern (tests compare results with and
-without gates, on ASCII and on multilingual text). Where Hyperscan is not installed,
-cannot take a string (lone surrogates are not UTF-8) or reports an error, every gate
-counts as open.
+without gates, on ASCII and on multilingual text). Where Hyperscan is not installed or
+reports an error, every gate counts as open.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -27,13 +27,13 @@ except ImportError:  # pragma: no cover - depends on the platform
     hyperscan = None
 
 
-# Word boundaries for gates: Hyperscan has no look-behind, and no ``\b`` in the Unicode
-# mode non-ASCII text needs; but a gate only needs to know that a match exists, so the
-# character before or after may be consumed. Python's ``(?<![\w\-])`` implies START.
+# Word boundaries for gates: Hyperscan has no look-behind; but a gate only needs to know
+# that a match exists, so the character before or after may be consumed. Python's
+# ``(?<![\w\-])`` implies START.
 START = r"(?:^|\W)"
 END = r"(?:\W|$)"
-# What Python's ``\s`` matches on ``str`` beyond Unicode's White_Space: the C0
-# separators U+001C..U+001F.
+# What Python's ``\s`` matches in ASCII: Hyperscan's ``\s`` and the C0 separators
+# U+001C..U+001F.
 SPACE = r"[\s\x1c-\x1f]"
 
 
@@ -42,66 +42,69 @@ def _on_match(gate_id: int, start: int, end: int, flags: int, fired: set[int]) -
 
 
 class Gates:
-    """The gates of several detectors, compiled into one database per kind of text.
+    """The gates of several detectors, compiled into one database.
 
     ``patterns`` pairs a gate id (the detector's index in the caller's list) with one
     pattern in Hyperscan syntax; a detector may have several; ``(?i)`` makes one
-    caseless. ASCII strings go through a database with ASCII classes, where ``\\d``,
-    ``\\w`` and ``\\W`` mean what Python's ``re`` means on such text; other strings
-    through one compiled with Unicode properties (UTF-8, UCP), where they mean what
-    Python means on any ``str``: "４１１１ …" and "١٢٣" are digits to the detectors, so
-    they must be to the gates.
+    caseless. The database reads ASCII, where ``\\d``, ``\\w``, ``\\W`` and ``\\s``
+    mean what Python's ``re`` means on such text. Other text is read with each non-ASCII
+    character as "?": still exact for the gates, whose patterns need no non-ASCII
+    character and for which "?", like a letter with an accent, is no digit, no space and
+    a word boundary where Python sees none (a looser gate, never a stricter one) — unless
+    the text holds a non-ASCII digit ("４", "٣"), space (NBSP) or a character that
+    lower-cases to ASCII (the Kelvin sign, dotted capital I): those mean something to
+    the detectors, so every gate opens. (Hyperscan's own Unicode mode would take those
+    too, but compiling it costs three seconds in every process.)
     """
 
     def __init__(self, patterns: Sequence[tuple[int, str]]):
         self.ids = frozenset(i for i, _ in patterns)
-        self._ascii: Any = None
-        self._unicode: Any = None
+        self._db: Any = None
         self._local = threading.local()
         if hyperscan is None or not patterns:
             return
-        single = hyperscan.HS_FLAG_SINGLEMATCH
-        self._ascii = _compile(patterns, single)
-        self._unicode = _compile(patterns, single | hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP)
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(
+            expressions=[p.encode("ascii") for _, p in patterns],
+            ids=[i for i, _ in patterns],
+            elements=len(patterns),
+            flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(patterns),
+        )
 
     @property
     def active(self) -> bool:
         """False when there is nothing to gate with (no Hyperscan, no patterns)."""
-        return self._ascii is not None
+        return self._db is not None
 
     def open_in(self, text: str) -> set[int] | None:
         """The gate ids with a pattern matching in ``text``; None means "assume all"."""
-        if self._ascii is None:
+        if self._db is None:
             return None
         if text.isascii():
-            db, raw, kind = self._ascii, text.encode("ascii"), "ascii"
+            raw = text.encode("ascii")
+        elif not (
+            _NON_ASCII_DIGIT.search(text)
+            or _NON_ASCII_SPACE.search(text)
+            or "\u0130" in text
+            or "\u212a" in text
+        ):
+            raw = text.encode("ascii", "replace")  # one "?" per character: same offsets
         else:
-            try:
-                raw = text.encode("utf-8")
-            except UnicodeEncodeError:  # lone surrogates: not something Hyperscan may read
-                return None
-            db, kind = self._unicode, "unicode"
-        scratches = getattr(self._local, "scratches", None)
-        if scratches is None:
-            scratches = self._local.scratches = {}
-        scratch = scratches.get(kind)
+            return None
+        scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             # A scratch space per thread: Hyperscan refuses one used by two scans at once.
-            scratch = scratches[kind] = hyperscan.Scratch(db)
+            scratch = self._local.scratch = hyperscan.Scratch(self._db)
         fired: set[int] = set()
         try:
-            db.scan(raw, match_event_handler=_on_match, context=fired, scratch=scratch)
+            self._db.scan(raw, match_event_handler=_on_match, context=fired, scratch=scratch)
         except hyperscan.error:
             return None
         return fired
 
 
-def _compile(patterns: Sequence[tuple[int, str]], flags: int) -> Any:
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(
-        expressions=[p.encode("utf-8") for _, p in patterns],
-        ids=[i for i, _ in patterns],
-        elements=len(patterns),
-        flags=[flags] * len(patterns),
-    )
-    return db
+# Non-ASCII digits and spaces (Python's \d and \s): with the two characters whose lower
+# case is ASCII (U+0130, U+212A), what the detectors could use and "?" would hide. One
+# class each, which `re` scans at C speed (an alternation of them runs 3x slower).
+_NON_ASCII_DIGIT = re.compile(r"[^\x00-\x7f\D]")
+_NON_ASCII_SPACE = re.compile(r"[^\x00-\x7f\S]")

@@ -69,9 +69,10 @@ class GeoDetector(Detector):
 
     id: ClassVar[str] = "geo"
     entities: ClassVar[frozenset[str]] = frozenset({ENTITY})
-    # _PAIR less its look-arounds and optional leading digits and sign.
+    # _PAIR less its look-arounds and optional leading digits and sign; "°" reaches the
+    # gate as "?" (gate.py).
     gate: ClassVar[tuple[str, ...]] = (
-        rf"\d\.\d{{4}}\d{{0,11}}(?:°)?{SPACE}*[NS]?{SPACE}*[,;/ ]{SPACE}*-?\d{{1,3}}\.\d{{4}}",
+        rf"\d\.\d{{4}}\d{{0,11}}\??{SPACE}*[NS]?{SPACE}*[,;/ ]{SPACE}*-?\d{{1,3}}\.\d{{4}}",
     )
     structured: ClassVar[bool] = True
 
