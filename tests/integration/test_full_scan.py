@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+from scanproc import run_until
 
 from leakhound import fullscan
 from leakhound.cli import main
@@ -22,7 +20,6 @@ from leakhound.probes import elasticsearch_read
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "src/leakhound/schema/"
                      "scan-result.schema.json").read_text())
-SRC = str(Path(__file__).parents[2] / "src")
 
 
 def open_contexts(url: str) -> dict[str, int]:
@@ -200,40 +197,6 @@ def test_owner_credentials_read_a_partial_store_in_full(lab: Any, tmp_path: Path
 # -- interruption and resumption ----------------------------------------------------------
 
 
-def _spawn(argv: list[str]) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": SRC}
-    code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.Popen([sys.executable, "-c", code, *argv], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def _counted(db: Path) -> tuple[str | None, int]:
-    """(scan id, documents checkpointed so far) as another process sees the database."""
-    if not db.exists():
-        return None, 0
-    try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            row = conn.execute("SELECT scan_id FROM scans").fetchone()
-            docs = conn.execute("SELECT COALESCE(SUM(docs), 0) FROM full_slices").fetchone()[0]
-    except sqlite3.OperationalError:  # not migrated yet
-        return None, 0
-    return (row[0] if row else None), docs
-
-
-def _run_until(db: Path, argv: list[str], docs: int) -> tuple[subprocess.Popen[bytes], str]:
-    proc = _spawn(argv)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        scan_id, counted = _counted(db)
-        if scan_id and counted >= docs:
-            return proc, scan_id
-        if proc.poll() is not None:
-            pytest.fail(f"the scan ended before {docs} documents: {proc.stderr.read()!r}")
-        time.sleep(0.05)
-    proc.kill()
-    pytest.fail("the scan did not get far enough in time")
-
-
 def _slow_scan(url: str, db: Path) -> list[str]:
     # Small pages and a document rate cap: the kill lands in the middle of the read.
     return ["scan", url, "--depth", "full", "--db", str(db), "--format", "jsonl",
@@ -246,7 +209,7 @@ def test_scan_killed_with_sigkill_resumes_to_exact_totals(
         free_the_pit: bool) -> None:
     url = lab.status.url("open")
     db = tmp_path / "f.db"
-    proc, scan_id = _run_until(db, _slow_scan(url, db), docs=4000)
+    proc, scan_id = run_until(db, _slow_scan(url, db), docs=4000)
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     with sqlite3.connect(db) as conn:
@@ -272,7 +235,7 @@ def test_interrupted_scan_releases_its_contexts(lab: Any, tmp_path: Path,
                                                 sig: signal.Signals) -> None:
     url = lab.status.url("open")
     db = tmp_path / "f.db"
-    proc, _scan_id = _run_until(db, _slow_scan(url, db), docs=1500)
+    proc, _scan_id = run_until(db, _slow_scan(url, db), docs=1500)
     # Mid-read a PIT is open, except in the instant between two indices: look for a moment.
     seen_open = False
     for _ in range(100):

@@ -164,15 +164,18 @@ def start(launcher: Launcher, node_home: Path, port: int, log: Path) -> int:
     return process.spawn(argv, log, cwd=node_home)
 
 
-def wait_ready(port: int, pid: int, started: int | None, log: Path, timeout: float) -> str:
-    """Wait until the node answers and its existing indices are green; return its version."""
+def wait_ready(
+    port: int, pid: int, started: int | None, log: Path, timeout: float, name: str = "OpenSearch"
+) -> str:
+    """Wait until the node (OpenSearch or Elasticsearch: ``name``) answers and its existing
+    indices are green; return its version."""
     deadline = time.monotonic() + timeout
     url = f"http://127.0.0.1:{port}/"
     version = None
     with httpx.Client(base_url=url, timeout=10.0, trust_env=False) as http:  # no proxy here
         while time.monotonic() < deadline:
             if not process.alive(pid, started):
-                raise LabError(f"OpenSearch exited during startup; log {log}: {log_tail(log)}")
+                raise LabError(f"{name} exited during startup; log {log}: {log_tail(log)}")
             try:
                 if version is None:
                     response = http.get("/")
@@ -186,9 +189,9 @@ def wait_ready(port: int, pid: int, started: int | None, log: Path, timeout: flo
                     )
                     if health.status_code == 200 and health.json().get("status") == "green":
                         return version
-            except (httpx.HTTPError, ValueError, KeyError):
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
                 pass
             time.sleep(0.5)
     raise LabError(
-        f"OpenSearch did not answer on {url} within {timeout:.0f} s; log {log}: {log_tail(log)}"
+        f"{name} did not answer on {url} within {timeout:.0f} s; log {log}: {log_tail(log)}"
     )

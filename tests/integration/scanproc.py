@@ -1,0 +1,55 @@
+"""A full scan in a child process, stopped part-way: what the interruption tests share."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SRC = str(Path(__file__).parents[2] / "src")
+
+
+def spawn(argv: list[str]) -> subprocess.Popen[bytes]:
+    """``leakhound ARGV`` in a child process, stderr kept for failure messages."""
+    env = {**os.environ, "PYTHONPATH": SRC}
+    code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def counted(db: Path) -> tuple[str | None, int]:
+    """(scan id, documents checkpointed so far) as another process sees the database."""
+    if not db.exists():
+        return None, 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            row = conn.execute("SELECT scan_id FROM scans").fetchone()
+            docs = conn.execute("SELECT COALESCE(SUM(docs), 0) FROM full_slices").fetchone()[0]
+    except sqlite3.OperationalError:  # not migrated yet
+        return None, 0
+    return (row[0] if row else None), docs
+
+
+def run_until(db: Path, argv: list[str], docs: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the scan and return once ``docs`` documents are checkpointed in ``db``."""
+    proc = spawn(argv)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        scan_id, so_far = counted(db)
+        if scan_id and so_far >= docs:
+            return proc, scan_id
+        if proc.poll() is not None:
+            assert proc.stderr is not None
+            pytest.fail(f"the scan ended before {docs} documents: {proc.stderr.read()!r}")
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail("the scan did not get far enough in time")
