@@ -204,3 +204,8 @@ def test_full_depth_scan_outside_scope_is_refused_too(
     assert rc == 2
     assert "outside the authorised scope" in capsys.readouterr().err
     assert len(request_audit) == before
+
+
+def test_ca_file_without_credentials_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "127.0.0.1:1", "--ca-file", "/etc/hostname"]) == 2
+    assert "--ca-file and --insecure-auth go with" in capsys.readouterr().err

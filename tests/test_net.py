@@ -349,3 +349,46 @@ def test_concurrency_cap_bounds_requests_in_flight(loop: S.ServerLoop) -> None:
 
     asyncio.run(go())
     assert state["peak"] == 2
+
+
+# Credentials travel only where a man in the middle cannot read them (net.OwnerAuth).
+
+
+def _authed(insecure: bool = False) -> net.Http:
+    scope = net.Scope()
+    for host in ("192.0.2.10", "127.0.0.1", "::1", "localhost"):
+        scope.add(host, 9200)
+    return net.Http(scope=scope, auth=net.OwnerAuth(("owner", "pw"), insecure=insecure))
+
+
+def test_credentials_are_never_sent_in_clear_beyond_loopback() -> None:
+    http = _authed()
+    with pytest.raises(PolicyError, match="not sent in clear"):
+        http._check("GET", "http://192.0.2.10:9200/", ALLOW)
+    http._check("GET", "https://192.0.2.10:9200/", ALLOW)  # verified TLS: allowed
+    for url in ("http://127.0.0.1:9200/", "http://[::1]:9200/", "http://localhost:9200/"):
+        http._check("GET", url, ALLOW)
+    asyncio.run(http.aclose())
+
+
+def test_insecure_auth_lifts_the_clear_text_refusal() -> None:
+    http = _authed(insecure=True)
+    http._check("GET", "http://192.0.2.10:9200/", ALLOW)
+    asyncio.run(http.aclose())
+
+
+def test_a_client_without_credentials_reads_plain_http_anywhere_in_scope() -> None:
+    scope = net.Scope()
+    scope.add("192.0.2.10", 9200)
+    http = net.Http(scope=scope)
+    http._check("GET", "http://192.0.2.10:9200/", ALLOW)
+    asyncio.run(http.aclose())
+
+
+def test_an_unreadable_ca_file_is_a_usage_error(tmp_path: Any) -> None:
+    from leakhound.errors import UsageError
+
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(UsageError, match="--ca-file"):
+        net.Http(auth=net.OwnerAuth(("owner", "pw"), ca_file=str(bad)))

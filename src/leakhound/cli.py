@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="read USER:PASS from this environment variable")
     creds.add_argument("--netrc", nargs="?", const="~/.netrc", metavar="FILE",
                        help="per-host credentials from a netrc file (default ~/.netrc)")
+    _auth_transport_options(scan)
     scan.add_argument("--scope", metavar="FILE",
                       help="authorised ranges (one CIDR a line): any target outside is refused")
     scan.add_argument("--workers", type=_positive_int, default=1, metavar="N",
@@ -167,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="read USER:PASS from this environment variable")
     subjects_creds.add_argument("--netrc", nargs="?", const="~/.netrc", metavar="FILE",
                                 help="per-host credentials from a netrc file (default ~/.netrc)")
+    _auth_transport_options(subjects)
 
     purge = sub.add_parser("purge", help="delete a stored scan for good (and VACUUM)")
     purge.add_argument("scan_id", metavar="SCAN_ID")
@@ -270,7 +272,31 @@ def _private_file(path: Path) -> Any:
     return os.fdopen(fd, "w", encoding="utf-8")
 
 
+def _auth_transport_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ca-file", metavar="FILE",
+                        help="CA certificates (PEM) to trust when sending credentials over "
+                             "https (default: the system's)")
+    parser.add_argument("--insecure-auth", action="store_true",
+                        help="send credentials without verifying the server's certificate, "
+                             "or over plain http to a host other than loopback")
+
+
 def _credentials(args: argparse.Namespace) -> Any:
+    """The owner's credentials (``_plain_credentials``) with how they may travel."""
+    plain = _plain_credentials(args)
+    if plain is None:
+        if getattr(args, "ca_file", None) or getattr(args, "insecure_auth", False):
+            raise UsageError("--ca-file and --insecure-auth go with --auth, --auth-env or --netrc")
+        return None
+    from .net import OwnerAuth
+
+    ca_file = getattr(args, "ca_file", None)
+    if ca_file is not None and not Path(ca_file).is_file():
+        raise UsageError(f"--ca-file: cannot read {ca_file}")
+    return OwnerAuth(plain, ca_file=ca_file, insecure=getattr(args, "insecure_auth", False))
+
+
+def _plain_credentials(args: argparse.Namespace) -> Any:
     """USER:PASS from --auth or the variable named by --auth-env, or a netrc file's per-host
     entries (--netrc); never echoed back."""
     if getattr(args, "netrc", None):

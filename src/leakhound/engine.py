@@ -130,6 +130,9 @@ async def access(probe: Probe, http: Http, authed: Http | None,
             reported = replace(service, fingerprint=replace(
                 with_credentials.fingerprint, realm=service.fingerprint.realm))
             return reported, with_credentials, authed
+        # Say why the owner's credentials read nothing: refused, or never sent.
+        why = with_credentials.reason or with_credentials.verdict.value
+        service = replace(service, reason=f"{service.reason}; with the credentials given: {why}")
     return service, service, http
 
 

@@ -10,6 +10,7 @@ hooks first, so a test can record what a whole scan sent.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
 import ssl
 import time
@@ -31,12 +32,30 @@ from .errors import (
     ProtocolError,
     TimeoutError_,
     TooLargeError,
+    UsageError,
 )
 from .models import TlsInfo
 
 MiB = 1024 * 1024
-# Basic credentials (user, password), or an httpx.Auth such as NetRCAuth (per-host, from netrc).
-Credentials = tuple[str, str] | httpx.Auth
+@dataclass(frozen=True, slots=True)
+class OwnerAuth:
+    """An owner's credentials and how they may travel.
+
+    Scanning trusts no certificate (it must see self-signed servers), but credentials are
+    another matter: a client that sends them verifies the server's certificate and host
+    name (system CAs, or ``ca_file``), and refuses plain http to anything but loopback,
+    where a man in the middle would read them; ``insecure`` lifts both, knowingly.
+    """
+
+    auth: tuple[str, str] | httpx.Auth
+    ca_file: str | None = None
+    insecure: bool = False
+
+
+# Basic credentials (user, password), or an httpx.Auth such as NetRCAuth (per-host, from
+# netrc), or either with the rules for sending them (plain ones are sent by the rules'
+# defaults).
+Credentials = tuple[str, str] | httpx.Auth | OwnerAuth
 # Parsing allocates 30-130 bytes per JSON value: a 32 MiB body of "{}," is 11 million dicts
 # (1.5 GB, seconds of CPU on the event loop). Bodies that could hold more values are refused.
 MAX_JSON_VALUES = 2_000_000
@@ -193,12 +212,28 @@ def _tls_info(stream: Any) -> TlsInfo | None:
     )
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%", 1)[0]).is_loopback
+    except ValueError:
+        return host.lower() in ("localhost", "localhost.")
+
+
 def _insecure_context() -> ssl.SSLContext:
     # We inspect certificates, we do not trust them: scanning must also see self-signed servers.
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def _verifying_context(ca_file: str | None) -> ssl.SSLContext:
+    # For a client that sends credentials: the system's CAs (or the owner's), host names
+    # checked.
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"--ca-file {ca_file}: {_describe(exc)}") from exc
 
 
 def _describe(exc: BaseException) -> str:
@@ -215,10 +250,16 @@ class Http:
         self.scope = scope or Scope()
         self._sem = asyncio.Semaphore(self.limits.concurrency)
         self._rate = _RateLimiter(self.limits.rate)
+        if auth is not None and not isinstance(auth, OwnerAuth):
+            auth = OwnerAuth(auth)
+        self._owner = auth
+        verify = _insecure_context()
+        if auth is not None and not auth.insecure:
+            verify = _verifying_context(auth.ca_file)
         self._client = httpx.AsyncClient(
-            verify=_insecure_context(),
+            verify=verify,
             follow_redirects=False,
-            auth=auth,
+            auth=auth.auth if auth is not None else None,
             trust_env=False,  # never route scans through a proxy from the environment
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
             limits=httpx.Limits(max_connections=self.limits.concurrency,
@@ -265,6 +306,13 @@ class Http:
 
     def _check(self, method: str, url: str, allow: AllowList) -> None:
         self.scope.check(url)
+        if self._owner is not None and not self._owner.insecure:
+            parts = urlsplit(url)
+            if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+                raise PolicyError(
+                    f"credentials are not sent in clear (http) to {parts.hostname}: use "
+                    "https, or --insecure-auth"
+                )
         path = urlsplit(url).path or "/"
         if not allow.allows(method, path):
             raise PolicyError(f"{method} {path} is not on the {allow.kind} read-only allow-list")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import ipaddress
 import json
 import signal
 import socket
@@ -56,9 +58,13 @@ def _self_signed(folder: Path, expired: bool) -> None:
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "leakhound lab")])
     now = dt.datetime.now(dt.UTC)
     not_after = now - dt.timedelta(days=1) if expired else now + dt.timedelta(days=30)
+    # Valid for 127.0.0.1 (a SAN): with --ca-file naming it, a verifying client accepts it.
+    san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=60)).not_valid_after(not_after)
+            .add_extension(san, critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
     (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     (folder / "key.pem").write_bytes(key.private_bytes(
@@ -66,35 +72,51 @@ def _self_signed(folder: Path, expired: bool) -> None:
         serialization.NoEncryption()))
 
 
-@pytest.fixture(params=[False, True], ids=["valid-cert", "expired-cert"])
-def tls_target(request: pytest.FixtureRequest, lab: Any,
-               tmp_path: Path) -> Iterator[tuple[str, bool]]:
-    """(host:port, cert expired?) of nginx terminating TLS in front of the lab's open node."""
+@contextlib.contextmanager
+def _tls_proxy(folder: Path, upstream: str, expired: bool) -> Iterator[str]:
+    """host:port of nginx terminating TLS (a self-signed certificate) in front of upstream."""
     import os
 
-    (tmp_path / "tmp").mkdir()
-    _self_signed(tmp_path, expired=request.param)
+    (folder / "tmp").mkdir(parents=True)
+    _self_signed(folder, expired=expired)
     port = _free_port()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(CONF.format(dir=tmp_path, port=port, node=lab[0].url("open"),
+    conf = folder / "nginx.conf"
+    conf.write_text(CONF.format(dir=folder, port=port, node=upstream,
                                 user="user root;" if os.geteuid() == 0 else ""))
-    proc = subprocess.Popen([find_nginx(), "-p", str(tmp_path), "-c", str(conf),
-                             "-e", str(tmp_path / "error.log")])
+    proc = subprocess.Popen([find_nginx(), "-p", str(folder), "-c", str(conf),
+                             "-e", str(folder / "error.log")])
     deadline = time.monotonic() + 20
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
-            assert proc.poll() is None, (tmp_path / "error.log").read_text()
+            assert proc.poll() is None, (folder / "error.log").read_text()
             assert time.monotonic() < deadline, "nginx did not start"
             time.sleep(0.1)
-    yield f"127.0.0.1:{port}", request.param
-    proc.send_signal(signal.SIGQUIT)
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(params=[False, True], ids=["valid-cert", "expired-cert"])
+def tls_target(request: pytest.FixtureRequest, lab: Any,
+               tmp_path: Path) -> Iterator[tuple[str, bool]]:
+    """(host:port, cert expired?) of nginx terminating TLS in front of the lab's open node."""
+    with _tls_proxy(tmp_path, lab[0].url("open"), expired=request.param) as target:
+        yield target, request.param
+
+
+@pytest.fixture
+def tls_secured(lab: Any, tmp_path: Path) -> Iterator[str]:
+    """host:port of nginx terminating TLS in front of the lab's secured (basic auth) target."""
+    with _tls_proxy(tmp_path / "proxy", lab[0].url("secured"), expired=False) as target:
+        yield target
 
 
 def test_https_is_found_and_certificate_recorded(tls_target: tuple[str, bool], tmp_path: Path,
@@ -113,3 +135,36 @@ def test_https_is_found_and_certificate_recorded(tls_target: tuple[str, bool], t
     assert tls["expired"] is expired
     assert (dt.datetime.fromisoformat(tls["not_after"]) < dt.datetime.now(dt.UTC)) is expired
     assert result["indices"], "the inventory went through TLS too"
+
+
+def _scan_with_credentials(target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                           lab: Any, *extra: str) -> dict[str, Any]:
+    user, password = lab[0].auth
+    rc = main(["scan", target, "--sample", "0", "--db", str(tmp_path / "f.db"),
+               "--format", "jsonl", "--auth", f"{user}:{password}", *extra])
+    assert rc == 0
+    return json.loads(capsys.readouterr().out.splitlines()[0])["result"]
+
+
+def test_credentials_are_not_sent_to_a_server_whose_certificate_is_not_trusted(
+        tls_secured: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], lab: Any) -> None:
+    result = _scan_with_credentials(tls_secured, tmp_path, capsys, lab)
+    svc = result["service"]
+    assert svc["verdict"] == "secured"  # found without credentials, as always
+    assert "with the credentials given" in svc["reason"]
+    assert "certificate" in svc["reason"].lower()
+    assert not result["indices"]  # nothing read: the handshake failed before any request
+
+
+def test_credentials_go_to_a_certificate_the_owner_trusts(
+        tls_secured: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], lab: Any) -> None:
+    cert = tmp_path / "proxy" / "cert.pem"
+    result = _scan_with_credentials(tls_secured, tmp_path, capsys, lab, "--ca-file", str(cert))
+    assert result["service"]["verdict"] == "secured"
+    assert result["indices"], "the owner's credentials read the inventory over verified TLS"
+
+
+def test_insecure_auth_sends_credentials_without_verifying(
+        tls_secured: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], lab: Any) -> None:
+    result = _scan_with_credentials(tls_secured, tmp_path, capsys, lab, "--insecure-auth")
+    assert result["indices"]

@@ -90,6 +90,31 @@ def _body(resp: Response, what: str) -> dict[str, Any]:
     return body
 
 
+class ShardFailure(ProtocolError):
+    """Shards failed to answer a page: the documents they hold would be missing."""
+
+
+def _check_shards(body: dict[str, Any], what: str) -> None:
+    """Refuse a page that some shards did not answer.
+
+    Elasticsearch and OpenSearch answer 200 with the hits of the shards that worked and
+    a ``_shards.failed`` count: read as a whole page, an index would end "complete" with
+    documents missing. A shard whose context is gone makes the whole context gone.
+    """
+    shards = body.get("_shards")
+    failed = shards.get("failed") if isinstance(shards, dict) else None
+    if not isinstance(failed, int) or failed <= 0:
+        return
+    assert isinstance(shards, dict)
+    detail = orjson.dumps(shards.get("failures", []))[:4000].decode("utf-8", "replace")
+    if any(m in detail for m in _MISSING):
+        raise ContextGone(f"{what}: the search context is gone on {failed} shard(s)")
+    raise ShardFailure(
+        f"{what}: {failed} of {shards.get('total', '?')} shards failed to answer: "
+        "the page would be incomplete"
+    )
+
+
 def _shards(body: dict[str, Any]) -> int:
     shards = body.get("_shards")
     total = shards.get("total") if isinstance(shards, dict) else None
@@ -201,6 +226,11 @@ class SliceReader:
     def _slice_spec(self) -> dict[str, int] | None:
         return {"id": self._slice, "max": self._plan.slices} if self._plan.slices > 1 else None
 
+    @property
+    def method(self) -> str:
+        """How the slice is read: the plan's PIT flavour or SCROLL."""
+        return self._plan.method
+
     async def next_page(self) -> Page | None:
         """The next page, or None at the end of the slice."""
         if self.done:
@@ -234,6 +264,7 @@ class SliceReader:
             query["search_after"] = self.position
         resp = await self._http.request("POST", self._base + "/_search", ALLOW, json=query)
         body = _body(resp, "_search")
+        _check_shards(body, "_search")
         hits = _hits(body)
         # Elasticsearch may hand back a new PIT id: the next page must use the newest one.
         new_id = body.get("pit_id")
@@ -268,7 +299,8 @@ class SliceReader:
         body = _body(resp, "scroll")
         sid = body.get("_scroll_id")
         if isinstance(sid, str) and sid:
-            self.context = sid
+            self.context = sid  # first: close() must free it even if the page is refused
+        _check_shards(body, "scroll")
         hits = _hits(body)
         docs = tuple(h.get("_source") for h in hits if h.get("_source") is not None)
         docs += (None,) * (len(hits) - len(docs))
@@ -329,6 +361,11 @@ async def next_page(reader: SliceReader) -> Page | None:
             return await reader.next_page()
         except (ContextGone, PolicyError):
             raise
+        except ShardFailure:
+            # A search_after page can be asked again; a scroll has moved past the page.
+            if reader.method == SCROLL or attempt == RETRIES:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
         except NetError:
             if attempt == RETRIES:
                 raise
