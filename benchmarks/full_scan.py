@@ -4,9 +4,11 @@ Seeds N support cases (default 100,000) into a lab, then reads every support-cas
 (a) a bare sliced point-in-time reader that only counts bytes (no detection: the read limit)
     and, when ``npx elasticdump`` installs from npm, elasticdump's export to /dev/null;
 (b) leakhound's full scan with detection, in a subprocess (peak RSS measured).
-Prints documents/s side by side with the ratio, and leakhound's peak RSS.
+Prints documents/s side by side with the ratio, and leakhound's peak RSS. ``--scan-only`` runs
+(b) alone: for the RSS figures, without the minutes the peers take.
 
 Run: .venv/bin/python benchmarks/full_scan.py [--records 1000000] [--dir PATH] [--workers 2]
+     [--scan-only]
 (loopback only: the lab listens on 127.0.0.1.)
 """
 
@@ -107,10 +109,10 @@ def elasticdump(url: str, docs: int, limit: int) -> float | None:
     return docs / seconds if done.returncode == 0 else None
 
 
-def _rss_kib(pid: int) -> int:
+def _rss_kib(pid: int, field: str = "VmRSS") -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     except (OSError, ValueError):
         pass
@@ -128,22 +130,43 @@ def _children(pid: int) -> list[int]:
 def leakhound(url: str, workers: int, slices: int, batch: int) -> tuple[float, int, int, int, dict]:
     """(seconds, documents, peak RSS KiB of the scan process, of the whole tree, totals).
 
-    RSS is sampled from /proc every 0.2 s (ru_maxrss would inherit this benchmark's own peak
-    across fork+exec).
+    The scan process's peak is the kernel's high-water mark (VmHWM), read from /proc every
+    0.2 s, so a spike between two reads counts too; the tree's is the largest sum of VmRSS
+    seen (ru_maxrss would inherit this benchmark's own peak across fork+exec).
     """
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "f.db"
         code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
-        argv = [sys.executable, "-c", code, "scan", url, "--depth", "full", "--index", PATTERN,
-                "--workers", str(workers), "--slices", str(slices), "--batch", str(batch),
-                "--db", str(db), "--format", "json", "--output", str(Path(tmp) / "r.json"),
-                "--no-progress"]
+        argv = [
+            sys.executable,
+            "-c",
+            code,
+            "scan",
+            url,
+            "--depth",
+            "full",
+            "--index",
+            PATTERN,
+            "--workers",
+            str(workers),
+            "--slices",
+            str(slices),
+            "--batch",
+            str(batch),
+            "--db",
+            str(db),
+            "--format",
+            "json",
+            "--output",
+            str(Path(tmp) / "r.json"),
+            "--no-progress",
+        ]
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv)
         main_peak = tree_peak = 0
         while proc.poll() is None:
             own = _rss_kib(proc.pid)
-            main_peak = max(main_peak, own)
+            main_peak = max(main_peak, own, _rss_kib(proc.pid, "VmHWM"))
             tree_peak = max(tree_peak, own + sum(_rss_kib(c) for c in _children(proc.pid)))
             time.sleep(0.2)
         seconds = time.perf_counter() - t0
@@ -177,37 +200,48 @@ def main() -> None:
     parser.add_argument("--slices", type=int, default=2)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--no-elasticdump", action="store_true")
+    parser.add_argument(
+        "--scan-only",
+        action="store_true",
+        help="leakhound's scan alone: no bare reader, no elasticdump",
+    )
     args = parser.parse_args()
     with lab_session(args.dir, records=args.records) as (status, truth):
         url = status.url("open")
         indices = sorted(n for n in truth.indices if n.startswith("support-cases-"))
         expected = sum(truth.indices[n].documents for n in indices)
         settle(url)
-        t0 = time.perf_counter()
-        docs, nbytes = asyncio.run(bare_reader(url, indices, args.slices, args.batch))
-        bare = time.perf_counter() - t0
-        assert docs == expected, (docs, expected)
+        bare = nbytes = None
+        if not args.scan_only:
+            t0 = time.perf_counter()
+            docs, nbytes = asyncio.run(bare_reader(url, indices, args.slices, args.batch))
+            bare = time.perf_counter() - t0
+            assert docs == expected, (docs, expected)
         ours, read, rss, tree, totals = leakhound(url, args.workers, args.slices, args.batch)
         assert read == expected, (read, expected)
-        dump = None if args.no_elasticdump else elasticdump(url, expected, args.batch)
+        skip_dump = args.no_elasticdump or args.scan_only
+        dump = None if skip_dump else elasticdump(url, expected, args.batch)
     people = totals["people"]["distinct"] if totals.get("people") else {}
+    answers = f" ({nbytes / 2**20:,.0f} MiB of search answers)" if nbytes is not None else ""
     print(
-        f"documents: {expected:,} in {len(indices)} indices ({nbytes / 2**20:,.0f} MiB of "
-        f"search answers); distinct people {people.get('estimate', 0):,} "
-        f"({'exact' if people.get('exact') else 'estimated'}; seeded "
-        f"{truth.distinct_customers:,})"
+        f"documents: {expected:,} in {len(indices)} indices{answers}; distinct people "
+        f"{people.get('estimate', 0):,} ({'exact' if people.get('exact') else 'estimated'}; "
+        f"seeded {truth.distinct_customers:,})"
     )
-    print(f"{'bare sliced PIT reader (bytes only)':<40}{expected / bare:>10,.0f} docs/s")
-    if dump is not None:
-        print(f"{'elasticdump export (no detection)':<40}{dump:>10,.0f} docs/s")
-    else:
-        print(f"{'elasticdump export':<40}{'n/a (npx elasticdump unavailable)':>10}")
     rate = expected / ours
-    print(
-        f"{'leakhound full scan + detection':<40}{rate:>10,.0f} docs/s   "
-        f"{rate / (expected / bare):.2f}x the bare reader"
-        + (f", {rate / dump:.2f}x elasticdump" if dump else "")
-    )
+    if bare is None:
+        print(f"{'leakhound full scan + detection':<40}{rate:>10,.0f} docs/s")
+    else:
+        print(f"{'bare sliced PIT reader (bytes only)':<40}{expected / bare:>10,.0f} docs/s")
+        if dump is not None:
+            print(f"{'elasticdump export (no detection)':<40}{dump:>10,.0f} docs/s")
+        elif not skip_dump:
+            print(f"{'elasticdump export':<40}{'n/a (npx elasticdump unavailable)':>10}")
+        print(
+            f"{'leakhound full scan + detection':<40}{rate:>10,.0f} docs/s   "
+            f"{rate / (expected / bare):.2f}x the bare reader"
+            + (f", {rate / dump:.2f}x elasticdump" if dump else "")
+        )
     print(
         f"leakhound peak RSS: scan process {rss / 1024:,.0f} MiB, with its workers "
         f"{tree / 1024:,.0f} MiB; workers {args.workers}, "

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from leakhound import net
+from leakhound.detect import SubjectCounter
 from leakhound.fullscan import FullOptions, selected
 from leakhound.models import Fingerprint, Index
 from leakhound.probes.elasticsearch import ALLOW
@@ -138,6 +139,53 @@ def test_a_tally_holds_no_raw_value_and_round_trips() -> None:
         Tally.from_bytes(blob, b"another key")
 
 
+def test_a_batch_merged_from_bytes_counts_as_one_restored() -> None:
+    blobs = [count_batch([doc], None, "created_at", 0.5, KEY) for doc in DOCS]
+    restored, direct = Tally(KEY), Tally(KEY)
+    for blob in blobs:
+        part = Tally.from_bytes(blob, KEY)
+        restored.merge(part)
+        part.close()
+        direct.merge_bytes(blob)
+    assert direct.to_bytes() == restored.to_bytes()
+    assert (direct.docs, direct.pii(), direct.people()) == (3, restored.pii(), restored.people())
+    with pytest.raises(ValueError):
+        direct.merge_bytes(count_batch(DOCS, None, None, 0.5, b"another key"))
+    assert direct.docs == 3  # refused whole: nothing half-added
+
+
+def test_tally_figures_do_not_depend_on_the_memory_budget() -> None:
+    blob = count_batch(DOCS * 4, None, "created_at", 0.5, KEY)
+    tallies = [Tally(KEY, SubjectCounter(KEY, memory_limit=budget)) for budget in (1, 3, 10**6)]
+    for t in tallies:
+        t.merge_bytes(blob)
+        t.merge_bytes(blob)  # every digest twice: the repeats go to disk with the rest
+    first = tallies[0]
+    assert first.people() is not None and first.people().distinct.estimate == 2
+    for t in tallies:
+        assert (t.docs, t.pii(), t.people()) == (24, first.pii(), first.people())
+        t.close()
+
+
+def test_a_slice_marked_done_keeps_its_batches_for_resume(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        key = store.hash_key
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        store.start_slices(scan_id, "h:1", "cases", "pit-os", 1, "PIT")
+        for n, doc in enumerate(DOCS):
+            store.checkpoint(scan_id, "h:1", "cases", 0, docs=1, position=[n], context="PIT",
+                             tally=count_batch([doc], None, "created_at", 0.5, key))
+        # How _run_slice ends a slice: no folded tally, an empty one beside the batches.
+        store.checkpoint(scan_id, "h:1", "cases", 0, tally=Tally(key).to_bytes(), docs=0,
+                         position=None, context=None, done=True)
+        row = store.slices(scan_id, "h:1", "cases")[0]
+        assert row["done"] and row["docs"] == 3
+        again = merged(key, store.slice_tallies(scan_id, "h:1", "cases", 0))
+        whole = Tally.from_bytes(count_batch(DOCS, None, "created_at", 0.5, key), key)
+        assert (again.docs, again.pii(), again.people(), again.year_counts()) == (
+            3, whole.pii(), whole.people(), whole.year_counts())
+
+
 def test_options_survive_the_database_for_resume() -> None:
     full = FullOptions(indices=("a*",), slices=3, docs_rate=100.0, batch=50)
     assert FullOptions.from_json(full.to_json()) == full
@@ -240,3 +288,4 @@ def test_a_server_that_pages_forever_is_stopped(repeat: bool) -> None:
 
     with pytest.raises(ProtocolError):
         asyncio.run(read_all())
+

@@ -191,21 +191,31 @@ async def _run_slice(run: _Run, endpoint: str, index: Index, reader: SliceReader
                 raise page.exc
             blob = await run.counting.count(page.docs, field_types, index.date_field,
                                             run.options.min_score, run.key)
-            part = Tally.from_bytes(blob, run.key)
-            tally.merge(part)
-            part.close()
+            tally.merge_bytes(blob)
             run.store.checkpoint(run.scan_id, endpoint, index.name, slice_id, tally=blob,
                                  docs=len(page.docs), position=page.position,
                                  context=page.context)
             run.read[name] = run.read.get(name, 0) + len(page.docs)
             if run.on_docs:
                 run.on_docs(name, run.read[name], index.docs)
-        run.store.finish_slice(run.scan_id, endpoint, index.name, slice_id, tally.to_bytes())
+        # Done, its batches kept as they are: folding them into one tally (finish_slice) would
+        # build a blob as large as the slice's distinct values, in memory, at once.
+        run.store.checkpoint(run.scan_id, endpoint, index.name, slice_id,
+                             tally=_empty_tally(run.key), docs=0, position=None, context=None,
+                             done=True)
     finally:
         producer.cancel()
         with suppress(asyncio.CancelledError, Exception):
             await producer
         await reader.close()
+
+
+def _empty_tally(key: bytes) -> bytes:
+    empty = Tally(key)
+    try:
+        return empty.to_bytes()
+    finally:
+        empty.close()
 
 
 def _full_read(plan: ReadPlan, tally: Tally, error: str | None) -> FullRead:

@@ -61,10 +61,8 @@ async def _read_slice(base: str, host: str, port: int, plan: ReadPlan, slice_id:
                     if page is None:
                         break
                     await pacer.take(len(page.docs))
-                    part = Tally.from_bytes(await asyncio.to_thread(
-                        count_batch, page.docs, field_types, date_field, min_score, key), key)
-                    tally.merge(part)
-                    part.close()
+                    tally.merge_bytes(await asyncio.to_thread(
+                        count_batch, page.docs, field_types, date_field, min_score, key))
             finally:
                 await reader.close()
         return tally.to_bytes()

@@ -29,9 +29,11 @@ _YEAR = re.compile(r"\s*([+-]?\d{4,6})-")  # ISO dates; "2012-03-04T…" → 201
 # of one of these in one field. Names repeat across people; IPs and places are not people.
 IDENTIFYING = ("EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "US_SSN", "FR_NIR", "DE_TAX_ID",
                "NL_BSN", "UK_NINO", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "CREDIT_CARD")
-# Digests kept in memory per counted key before spilling to disk: about 100 bytes each, and a
-# tally holds ~15 keys (types and type/field pairs), so ~30 MB at most per tally in memory.
-MEMORY_LIMIT = 20_000
+# Digests (16 bytes each, all keys of a tally together) held in memory before the rest goes to
+# a spill file: 512 KiB per tally whatever the volume. A batch of 1,000 support cases gives
+# ~17,000 (20 keys), so a worker's batch never touches the disk; a scan holds four tallies
+# at once (endpoint, index, two slices).
+MEMORY_LIMIT = 32_768
 
 
 def _lookup(doc: Any, path: str) -> Any:
@@ -103,6 +105,15 @@ class Tally:
         self.years.update(other.years)
         self.subjects.merge(other.subjects)
 
+    def merge_bytes(self, data: bytes) -> None:
+        """Add a serialised tally (``to_bytes``) into this one without restoring it first."""
+        head, counter = _parse(data)
+        self.subjects.merge_bytes(counter)  # first: it refuses another key before any change
+        self.docs += head["docs"]
+        self.by_type.update(head["types"])
+        self.by_field.update(head["fields"])
+        self.years.update({int(y): n for y, n in head["years"].items()})
+
     # -- results ---------------------------------------------------------------------
 
     def _distinct(self, key: str) -> Distinct:
@@ -156,13 +167,8 @@ class Tally:
     @classmethod
     def from_bytes(cls, data: bytes, key: bytes) -> Tally:
         """A tally restored from ``to_bytes``; ``key`` must be the one it was made with."""
-        if not data.startswith(_MAGIC):
-            raise ValueError("not a leakhound tally")
-        (size,) = struct.unpack_from(">I", data, len(_MAGIC))
-        start = len(_MAGIC) + 4
-        head = orjson.loads(data[start:start + size])
-        tally = cls(key, SubjectCounter.from_bytes(data[start + size:], key,
-                                                   memory_limit=MEMORY_LIMIT))
+        head, counter = _parse(data)
+        tally = cls(key, SubjectCounter.from_bytes(counter, key, memory_limit=MEMORY_LIMIT))
         tally.docs = head["docs"]
         tally.by_type.update(head["types"])
         tally.by_field.update(head["fields"])
@@ -174,13 +180,24 @@ class Tally:
         self.subjects.close()
 
 
+def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """The counts of a serialised tally and its subject counter's checkpoint."""
+    if not data.startswith(_MAGIC):
+        raise ValueError("not a leakhound tally")
+    (size,) = struct.unpack_from(">I", data, len(_MAGIC))
+    start = len(_MAGIC) + 4
+    return orjson.loads(data[start:start + size]), data[start + size:]
+
+
 def merged(key: bytes, blobs: Iterable[bytes]) -> Tally:
     """One tally from serialised ones."""
     total = Tally(key)
-    for blob in blobs:
-        part = Tally.from_bytes(blob, key)
-        total.merge(part)
-        part.close()
+    try:
+        for blob in blobs:
+            total.merge_bytes(blob)
+    except BaseException:
+        total.close()
+        raise
     return total
 
 

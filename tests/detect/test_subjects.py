@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tracemalloc
+from pathlib import Path
 
 import pytest
 
@@ -141,3 +143,115 @@ def test_add_all_counts_one_value_under_several_keys() -> None:
         c.add(E, "jane@example.com")
         assert c.count(E).estimate == 1
         assert c.count(E + "\tcustomer.email").estimate == 1
+
+
+def feed(counter: SubjectCounter, n: int) -> None:
+    """n distinct e-mails under two keys, every tenth one twice (a person who writes again)."""
+    for i in range(n):
+        value = f"user{i}@example.com"
+        counter.add_all((E, E + "\tcustomer.email"), value)
+        if i % 10 == 0:
+            counter.add(E, value)
+
+
+def traced_after_feeding(n: int, memory_limit: int, spill_dir: str) -> tuple[int, int, int]:
+    """(Python memory the counter holds once fed, the peak while feeding, distinct counted)."""
+    tracemalloc.start()
+    try:
+        with SubjectCounter(KEY, memory_limit=memory_limit, spill_dir=spill_dir) as c:
+            base = tracemalloc.get_traced_memory()[0]
+            feed(c, n)
+            held, peak = tracemalloc.get_traced_memory()
+            assert c.held <= memory_limit
+            count = c.count(E)
+    finally:
+        tracemalloc.stop()
+    assert count.exact
+    return held - base, peak - base, count.estimate
+
+
+def test_memory_stays_within_the_budget_however_many_values(tmp_path: Path) -> None:
+    budget = 8192  # digests: 128 KiB packed
+    small = traced_after_feeding(10_000, budget, str(tmp_path))  # 21,000 digests: spills
+    large = traced_after_feeding(50_000, budget, str(tmp_path))
+    assert (small[2], large[2]) == (10_000, 50_000)  # exact all the same
+    # What stays held is the packed digests (16 bytes each) and a little bookkeeping; a set of
+    # bytes objects would take ~100 bytes a digest (800 KiB here).
+    for held, _, _ in (small, large):
+        assert held <= budget * 16 + 32 * 1024
+    # Five times the values, the same peak: nothing in memory grows with the volume.
+    assert large[1] <= small[1] * 1.1
+
+
+def test_counts_and_checkpoints_are_identical_whatever_the_budget(tmp_path: Path) -> None:
+    blobs = set()
+    counts = []
+    for budget in (1, 7, 1000, 100_000):
+        with SubjectCounter(KEY, memory_limit=budget, spill_dir=str(tmp_path)) as c:
+            feed(c, 3000)
+            for v in emails(0, 500):
+                c.add("PERSON", v)
+            counts.append(c.counts())
+            blobs.add(c.to_bytes())
+        assert os.listdir(tmp_path) == []
+    assert all(n == counts[0] for n in counts)
+    assert counts[0][E].estimate == 3000 and counts[0]["PERSON"].estimate == 500
+    assert len(blobs) == 1  # the same digests, sorted, and the same sketches
+
+
+def test_a_checkpoint_holds_each_digest_once(tmp_path: Path) -> None:
+    with SubjectCounter(KEY, memory_limit=50, spill_dir=str(tmp_path)) as c:
+        for _ in range(3):  # every value three times, spilled in between
+            for v in emails(0, 400):
+                c.add(E, v)
+        data = c.to_bytes()
+    with SubjectCounter.from_bytes(data, KEY, memory_limit=10**6) as restored:
+        assert restored.count(E).estimate == 400
+    # 400 digests of 16 bytes and one sketch: no repeats written.
+    assert len(data) < 400 * 16 + 2000
+
+
+def test_merge_bytes_counts_as_restoring_then_merging(tmp_path: Path) -> None:
+    with SubjectCounter(KEY) as part:
+        for v in emails(500, 1500):
+            part.add(E, v)
+        part.add("PERSON", "Jane Doe")
+        data = part.to_bytes()
+    with (
+        SubjectCounter(KEY, memory_limit=64, spill_dir=str(tmp_path)) as a,
+        SubjectCounter(KEY, memory_limit=64, spill_dir=str(tmp_path)) as b,
+    ):
+        for c in (a, b):
+            for v in emails(0, 1000):
+                c.add(E, v)
+        with SubjectCounter.from_bytes(data, KEY) as restored:
+            a.merge(restored)
+        b.merge_bytes(data)
+        assert a.counts() == b.counts()
+        assert b.count(E).estimate == 1500 and b.count("PERSON").estimate == 1
+        assert a.to_bytes() == b.to_bytes()
+
+
+def test_merge_bytes_refuses_another_key_and_changes_nothing() -> None:
+    with SubjectCounter(b"other-key") as theirs:
+        theirs.add(E, "a@x.com")
+        data = theirs.to_bytes()
+    with SubjectCounter(KEY) as c:
+        c.add(E, "b@x.com")
+        before = c.to_bytes()
+        with pytest.raises(ValueError, match="different key"):
+            c.merge_bytes(data)
+        with pytest.raises(ValueError):
+            c.merge_bytes(before[:-5])
+        assert c.to_bytes() == before
+
+
+def test_repeats_at_the_exact_limit_keep_the_count_exact() -> None:
+    with SubjectCounter(KEY, exact_limit=100, memory_limit=64) as c:
+        for _ in range(20):
+            for v in emails(0, 100):
+                c.add(E, v)
+        n = c.count(E)
+        assert (n.estimate, n.exact) == (100, True)
+        c.add(E, "one-more@example.com")
+        assert not c.count(E).exact

@@ -2,11 +2,12 @@
 
 Values arrive as ``Hit.normalized`` (raw personal data) and are immediately replaced by a
 keyed digest (``leakhound.redact.keyed_digest``): nothing here ever holds or writes a raw
-value. Up to ``exact_limit`` distinct values per type the count is exact, with digests
-kept in sets and spilled to a temporary SQLite file once ``memory_limit`` digests (all
-types together) are held in memory; beyond that
-the count comes from a HyperLogLog sketch (datasketches ``hll_sketch``) that is fed from
-the first value on, so switching costs nothing and merging is always possible.
+value. Up to ``exact_limit`` distinct values per type the count is exact. The digests are
+held in memory as packed 16-byte records (``memory_limit`` of them, all types together, is
+the whole in-memory budget) and moved to a temporary SQLite file, which removes the
+duplicates, whenever the budget is full; beyond ``exact_limit`` the count comes from a
+HyperLogLog sketch (datasketches ``hll_sketch``) that is fed from the first value on, so
+switching costs nothing and merging is always possible.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import os
 import sqlite3
 import struct
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from hashlib import sha256
+from typing import Any
 
 import datasketches
 
@@ -33,6 +35,15 @@ _MAGIC = b"LHSUBJ1\n"
 _DIGEST = 16
 # Two standard deviations: the bounds hold about 95% of the time.
 _STD_DEVS = 2
+# 1 MiB of packed digests.
+_MEMORY_LIMIT = 65_536
+# SQLite's page cache per spill file (KiB). Its default, 2 MiB, fills only once the file is
+# that large, so a bigger scan would hold more of it; inserts arrive sorted, so a small cache
+# costs little.
+_CACHE_KIB = 512
+# Digests sorted at a time (as bytes objects of ~100 bytes each, briefly): to spill, or to count
+# a type that never spilled. A type holding more than this is counted on disk.
+_CHUNK = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +60,27 @@ class SubjectCount:
 class _Tally:
     """One entity type: an HLL sketch always, exact digests while under the limit."""
 
-    __slots__ = ("exact", "hll", "memory", "spilled")
+    __slots__ = ("dirty", "exact", "hll", "memory", "slack", "spilled")
 
-    def __init__(self, lg_k: int) -> None:
+    def __init__(self, lg_k: int, exact_limit: int) -> None:
         self.hll = datasketches.hll_sketch(lg_k, datasketches.tgt_hll_type.HLL_8)
-        self.memory: set[bytes] = set()
+        # Packed digests, appended as they come: a Python set costs ~100 bytes a digest.
+        self.memory = bytearray()
+        self.dirty = False  # appended to since the last sort: may hold duplicates
         self.spilled = 0  # digests written to the spill table (distinct)
         self.exact = True
+        # Digests that may still be added before the distinct count could pass the limit:
+        # each adds at most one, so the count is taken only when this runs out.
+        self.slack = exact_limit
+
+    @property
+    def held(self) -> int:
+        return len(self.memory) // _DIGEST
+
+
+def _sorted_distinct(packed: bytes | bytearray) -> list[bytes]:
+    data = bytes(packed)
+    return sorted({data[i : i + _DIGEST] for i in range(0, len(data), _DIGEST)})
 
 
 class SubjectCounter:
@@ -63,6 +88,7 @@ class SubjectCounter:
 
     ``key`` is the findings database's secret (see ``redact.new_key``): counters made
     with different keys cannot be merged, since the same person would hash differently.
+    Memory stays within ``memory_limit`` digests of 16 bytes whatever the volume counted.
     """
 
     def __init__(
@@ -70,7 +96,7 @@ class SubjectCounter:
         key: bytes,
         *,
         exact_limit: int = 1_000_000,
-        memory_limit: int = 200_000,
+        memory_limit: int = _MEMORY_LIMIT,
         lg_k: int = 14,
         spill_dir: str | None = None,
     ) -> None:
@@ -85,9 +111,15 @@ class SubjectCounter:
         self.lg_k = lg_k
         self._spill_dir = spill_dir
         self._tallies: dict[str, _Tally] = {}
+        self._ids: dict[str, int] = {}  # entity type -> its number in the spill table
         self._db: sqlite3.Connection | None = None
         self._db_path: str | None = None
         self._held = 0  # digests in memory, all types together
+
+    @property
+    def held(self) -> int:
+        """Digests held in memory now, all types together (never above ``memory_limit``)."""
+        return self._held
 
     # -- adding -----------------------------------------------------------------------
 
@@ -110,7 +142,7 @@ class SubjectCounter:
     def _tally(self, entity_type: str) -> _Tally:
         tally = self._tallies.get(entity_type)
         if tally is None:
-            tally = self._tallies[entity_type] = _Tally(self.lg_k)
+            tally = self._tallies[entity_type] = _Tally(self.lg_k, self.exact_limit)
         return tally
 
     def _add_digest(self, entity_type: str, digest: bytes) -> None:
@@ -119,13 +151,24 @@ class SubjectCounter:
         tally.hll.update(int.from_bytes(digest[:8], "big", signed=True))
         if not tally.exact:
             return
-        self._remember(tally, digest)
-        # The cheap upper bound first; the real distinct count only when it is crossed.
-        if (
-            len(tally.memory) + tally.spilled > self.exact_limit
-            and self._exact_count(entity_type, tally) > self.exact_limit
-        ):
+        if self._held + 1 < self.memory_limit:  # the common case, without _absorb's loop
+            tally.memory += digest
+            tally.dirty = True
+            tally.slack -= 1
+            self._held += 1
+        else:
+            self._absorb(tally, digest)
+        if tally.slack < 0:
+            self._check_limit(entity_type, tally)
+
+    def _check_limit(self, entity_type: str, tally: _Tally) -> None:
+        if tally.slack >= 0:
+            return
+        n = self._exact_count(entity_type, tally)
+        if n > self.exact_limit:
             self._drop_exact(entity_type, tally)
+        else:
+            tally.slack = self.exact_limit - n
 
     # -- exact storage ----------------------------------------------------------------
 
@@ -139,56 +182,96 @@ class SubjectCounter:
             self._db = sqlite3.connect(path)
             self._db.execute("PRAGMA journal_mode=OFF")
             self._db.execute("PRAGMA synchronous=OFF")
+            self._db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+            # A number per type, not its name on every row: half the file, twice the cache.
             self._db.execute(
-                "CREATE TABLE seen (entity TEXT NOT NULL, digest BLOB NOT NULL, "
+                "CREATE TABLE seen (entity INTEGER NOT NULL, digest BLOB NOT NULL, "
                 "PRIMARY KEY (entity, digest)) WITHOUT ROWID"
             )
         return self._db
 
-    def _remember(self, tally: _Tally, digest: bytes) -> None:
-        before = len(tally.memory)
-        tally.memory.add(digest)
-        if len(tally.memory) != before:
-            self._held += 1
+    def _entity_id(self, entity_type: str) -> int:
+        return self._ids.setdefault(entity_type, len(self._ids))
+
+    def _absorb(self, tally: _Tally, packed: bytes | memoryview) -> None:
+        """Append packed digests, making room whenever the budget is full."""
+        view = memoryview(packed)
+        while view:
+            room = max(1, self.memory_limit - self._held) * _DIGEST
+            part = view[:room]
+            tally.memory += part
+            tally.dirty = True
+            tally.slack -= len(part) // _DIGEST
+            self._held += len(part) // _DIGEST
+            view = view[len(part) :]
             if self._held >= self.memory_limit:
-                for entity_type, t in self._tallies.items():
-                    self._spill(entity_type, t)
+                self._make_room()
+
+    def _make_room(self) -> None:
+        # The spill table removes the repeats; sorting the whole budget here would cost ~100
+        # bytes a digest for a moment, what the packed form saves.
+        for entity_type, tally in self._tallies.items():
+            self._spill(entity_type, tally)
+
+    def _compact(self, tally: _Tally) -> None:
+        """Sort and deduplicate a type's digests in memory (at most ``_CHUNK`` of them)."""
+        if not tally.dirty:
+            return
+        before = tally.held
+        tally.memory = bytearray(b"".join(_sorted_distinct(tally.memory)))
+        tally.dirty = False
+        self._held -= before - tally.held
 
     def _spill(self, entity_type: str, tally: _Tally) -> None:
         if not tally.memory:
             return
         db = self._connection()
+        entity = self._entity_id(entity_type)
         before = db.total_changes
-        db.executemany(
-            "INSERT OR IGNORE INTO seen (entity, digest) VALUES (?, ?)",
-            ((entity_type, d) for d in tally.memory),
-        )
+        step = _CHUNK * _DIGEST
+        for start in range(0, len(tally.memory), step):
+            # In key order: the table's pages are walked through once, not hit at random.
+            db.executemany(
+                "INSERT OR IGNORE INTO seen (entity, digest) VALUES (?, ?)",
+                ((entity, d) for d in _sorted_distinct(tally.memory[start : start + step])),
+            )
         db.commit()
         tally.spilled += db.total_changes - before
-        self._held -= len(tally.memory)
-        tally.memory.clear()
+        self._held -= tally.held
+        tally.memory = bytearray()
+        tally.dirty = False
 
     def _exact_count(self, entity_type: str, tally: _Tally) -> int:
-        if tally.spilled:
+        if tally.spilled or tally.held > _CHUNK:
             self._spill(entity_type, tally)
             return tally.spilled
-        return len(tally.memory)
+        self._compact(tally)
+        return tally.held
 
     def _drop_exact(self, entity_type: str, tally: _Tally) -> None:
         tally.exact = False
-        self._held -= len(tally.memory)
-        tally.memory = set()
+        self._held -= tally.held
+        tally.memory = bytearray()
+        tally.dirty = False
         if tally.spilled and self._db is not None:
-            self._db.execute("DELETE FROM seen WHERE entity = ?", (entity_type,))
+            self._db.execute("DELETE FROM seen WHERE entity = ?", (self._entity_id(entity_type),))
             self._db.commit()
         tally.spilled = 0
 
-    def _digests(self, entity_type: str, tally: _Tally) -> Iterable[bytes]:
-        yield from tally.memory
-        if tally.spilled and self._db is not None:
-            rows = self._db.execute("SELECT digest FROM seen WHERE entity = ?", (entity_type,))
-            for (digest,) in rows:
-                yield digest
+    def _blocks(self, entity_type: str, tally: _Tally) -> Iterator[bytes]:
+        """Every digest of one type once, in order, as packed blocks of bounded size."""
+        self._exact_count(entity_type, tally)  # sorted in memory, or all of it on disk
+        if not tally.spilled:
+            if tally.memory:
+                yield bytes(tally.memory)
+            return
+        assert self._db is not None
+        rows = self._db.execute(
+            "SELECT digest FROM seen WHERE entity = ? ORDER BY digest",
+            (self._entity_id(entity_type),),
+        )
+        while chunk := rows.fetchmany(_CHUNK):
+            yield b"".join(digest for (digest,) in chunk)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -215,23 +298,43 @@ class SubjectCounter:
 
     # -- combining and saving ---------------------------------------------------------
 
+    def _union(self, mine: _Tally, theirs: Any, lg_k: int) -> None:
+        union = datasketches.hll_union(max(self.lg_k, lg_k))
+        union.update(mine.hll)
+        union.update(theirs)
+        mine.hll = union.get_result(datasketches.tgt_hll_type.HLL_8)
+
+    def _merge_exact(
+        self, entity_type: str, mine: _Tally, exact: bool, blocks: Iterable[bytes | memoryview]
+    ) -> None:
+        if not (mine.exact and exact):
+            self._drop_exact(entity_type, mine)
+            return
+        for block in blocks:
+            self._absorb(mine, block)
+            self._check_limit(entity_type, mine)
+            if not mine.exact:
+                return
+
     def merge(self, other: SubjectCounter) -> None:
         """Add ``other``'s values into this counter (per-slice counters combine)."""
         if other._key_id != self._key_id:
             raise ValueError("cannot merge subject counters made with different keys")
         for entity_type, theirs in other._tallies.items():
             mine = self._tally(entity_type)
-            union = datasketches.hll_union(max(self.lg_k, other.lg_k))
-            union.update(mine.hll)
-            union.update(theirs.hll)
-            mine.hll = union.get_result(datasketches.tgt_hll_type.HLL_8)
-            if not (mine.exact and theirs.exact):
-                self._drop_exact(entity_type, mine)
-                continue
-            for digest in other._digests(entity_type, theirs):
-                self._remember(mine, digest)
-            if self._exact_count(entity_type, mine) > self.exact_limit:
-                self._drop_exact(entity_type, mine)
+            self._union(mine, theirs.hll, other.lg_k)
+            blocks = other._blocks(entity_type, theirs) if theirs.exact else ()
+            self._merge_exact(entity_type, mine, theirs.exact, blocks)
+
+    def merge_bytes(self, data: bytes) -> None:
+        """Add a checkpoint (``to_bytes``) into this counter without restoring it first."""
+        header, entries = _parse(data)
+        if header["key_id"] != self._key_id:
+            raise ValueError("checkpoint was made with a different key")
+        for entry, hll, digests in entries:
+            mine = self._tally(entry["entity"])
+            self._union(mine, datasketches.hll_sketch.deserialize(hll), header["lg_k"])
+            self._merge_exact(entry["entity"], mine, entry["exact"], (digests,))
 
     def to_bytes(self) -> bytes:
         """A checkpoint: digests and sketches only, never a raw value, never the key."""
@@ -246,7 +349,10 @@ class SubjectCounter:
         for entity_type in sorted(self._tallies):
             tally = self._tallies[entity_type]
             hll = tally.hll.serialize_compact()
-            digests = b"".join(self._digests(entity_type, tally)) if tally.exact else b""
+            digests = bytearray()
+            if tally.exact:
+                for block in self._blocks(entity_type, tally):
+                    digests += block
             types.append(
                 {
                     "entity": entity_type,
@@ -255,7 +361,7 @@ class SubjectCounter:
                     "digests": len(digests),
                 }
             )
-            blobs += [hll, digests]
+            blobs += [hll, bytes(digests)]
         header["types"] = types
         head = json.dumps(header, separators=(",", ":")).encode()
         return _MAGIC + struct.pack(">I", len(head)) + head + b"".join(blobs)
@@ -266,17 +372,11 @@ class SubjectCounter:
         data: bytes,
         key: bytes,
         *,
-        memory_limit: int = 200_000,
+        memory_limit: int = _MEMORY_LIMIT,
         spill_dir: str | None = None,
     ) -> SubjectCounter:
         """A counter restored from ``to_bytes``; ``key`` must be the one it was made with."""
-        if not data.startswith(_MAGIC):
-            raise ValueError("not a leakhound subject counter checkpoint")
-        offset = len(_MAGIC)
-        (size,) = struct.unpack_from(">I", data, offset)
-        offset += 4
-        header = json.loads(data[offset : offset + size])
-        offset += size
+        header, entries = _parse(data)
         counter = cls(
             key,
             exact_limit=header["exact_limit"],
@@ -286,17 +386,11 @@ class SubjectCounter:
         )
         if header["key_id"] != counter._key_id:
             raise ValueError("checkpoint was made with a different key")
-        for entry in header["types"]:
+        for entry, hll, digests in entries:
             tally = counter._tally(entry["entity"])
-            tally.hll = datasketches.hll_sketch.deserialize(data[offset : offset + entry["hll"]])
-            offset += entry["hll"]
-            raw = data[offset : offset + entry["digests"]]
-            offset += entry["digests"]
+            tally.hll = datasketches.hll_sketch.deserialize(hll)
             tally.exact = entry["exact"]
-            for i in range(0, len(raw), _DIGEST):
-                counter._remember(tally, raw[i : i + _DIGEST])
-        if offset != len(data):
-            raise ValueError("truncated or corrupt subject counter checkpoint")
+            counter._absorb(tally, digests)
         return counter
 
     # -- lifetime ---------------------------------------------------------------------
@@ -320,3 +414,29 @@ class SubjectCounter:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # best effort at interpreter exit
             self.close()
+
+
+def _parse(data: bytes) -> tuple[dict[str, Any], list[tuple[dict[str, Any], bytes, memoryview]]]:
+    """The header and, per type, (entry, sketch, packed digests); checks the layout first."""
+    if not data.startswith(_MAGIC):
+        raise ValueError("not a leakhound subject counter checkpoint")
+    offset = len(_MAGIC)
+    try:
+        (size,) = struct.unpack_from(">I", data, offset)
+        header = json.loads(data[offset + 4 : offset + 4 + size])
+        offset += 4 + size
+        view = memoryview(data)
+        entries = []
+        for entry in header["types"]:
+            hll = bytes(view[offset : offset + entry["hll"]])
+            offset += entry["hll"]
+            digests = view[offset : offset + entry["digests"]]
+            offset += entry["digests"]
+            if entry["digests"] % _DIGEST:
+                raise ValueError("a digest block is not a whole number of digests")
+            entries.append((entry, hll, digests))
+    except (struct.error, KeyError, TypeError) as exc:
+        raise ValueError(f"corrupt subject counter checkpoint: {exc}") from exc
+    if offset != len(data):
+        raise ValueError("truncated or corrupt subject counter checkpoint")
+    return header, entries
