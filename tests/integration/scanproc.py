@@ -1,4 +1,5 @@
-"""A full scan in a child process, stopped part-way: what the interruption tests share."""
+"""What the full-read integration tests share: a scan in a child process stopped part-way,
+and waiting for a node's counters to settle."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,17 @@ def run_until(db: Path, argv: list[str], docs: int) -> tuple[subprocess.Popen[by
         time.sleep(0.05)
     proc.kill()
     pytest.fail("the scan did not get far enough in time")
+
+
+def eventually(check: Callable[[], bool], seconds: float = 15.0) -> bool:
+    """True once ``check()`` is; False if it is not within ``seconds``.
+
+    A node decrements its open-context counters just after answering the release.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        if check():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)

@@ -13,7 +13,6 @@ import signal
 import sqlite3
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -21,7 +20,7 @@ from typing import Any, NamedTuple
 import httpx
 import orjson
 import pytest
-from scanproc import run_until
+from scanproc import eventually, run_until
 
 from leakhound.cli import main
 from leakhound.lab import elasticsearch
@@ -114,12 +113,7 @@ def open_contexts(url: str) -> int:
 
 
 def no_contexts(url: str) -> bool:
-    # The node decrements its counters just after answering the release: allow it a moment.
-    for _ in range(100):
-        if open_contexts(url) == 0:
-            return True
-        time.sleep(0.1)
-    return False
+    return eventually(lambda: open_contexts(url) == 0, seconds=10)
 
 
 def report(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from scanproc import eventually
 
 from leakhound import subjects_export
 from leakhound.cli import main
@@ -34,12 +35,7 @@ def open_pits(url: str) -> int:
 
 
 def no_pits(url: str) -> bool:
-    # The node decrements its counter just after answering the release: allow it a moment.
-    for _ in range(50):
-        if open_pits(url) == 0:
-            return True
-        time.sleep(0.1)
-    return False
+    return eventually(lambda: open_pits(url) == 0, seconds=5)
 
 
 def customer_emails(url: str) -> set[str]:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from scanproc import run_until
+from scanproc import eventually, run_until
 
 from leakhound import fullscan
 from leakhound.cli import main
@@ -34,12 +34,7 @@ def open_contexts(url: str) -> dict[str, int]:
 
 
 def no_contexts(url: str) -> bool:
-    # The node decrements its counters just after answering the release: allow it a moment.
-    for _ in range(150):
-        if not any(open_contexts(url).values()):
-            return True
-        time.sleep(0.1)
-    return False
+    return eventually(lambda: not any(open_contexts(url).values()))
 
 
 def full_report(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
