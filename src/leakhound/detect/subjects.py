@@ -4,8 +4,9 @@ Values arrive as ``Hit.normalized`` (raw personal data) and are immediately repl
 keyed digest (``leakhound.redact.keyed_digest``): nothing here ever holds or writes a raw
 value. Up to ``exact_limit`` distinct values per type the count is exact. The digests are
 held in memory as packed 16-byte records (``memory_limit`` of them, all types together, is
-the whole in-memory budget) and moved to a temporary SQLite file, which removes the
-duplicates, whenever the budget is full; beyond ``exact_limit`` the count comes from a
+the whole in-memory budget) and moved to a temporary SQLite file (unlinked as soon as it is
+open: nothing is left on disk, even after kill -9), which removes the duplicates, whenever
+the budget is full; beyond ``exact_limit`` the count comes from a
 HyperLogLog sketch (datasketches ``hll_sketch``) that is fed from the first value on, so
 switching costs nothing and merging is always possible.
 """
@@ -188,6 +189,11 @@ class SubjectCounter:
                 "CREATE TABLE seen (entity INTEGER NOT NULL, digest BLOB NOT NULL, "
                 "PRIMARY KEY (entity, digest)) WITHOUT ROWID"
             )
+            # Unlinked at once: the connection keeps the open file, and a process killed
+            # with SIGKILL leaves nothing behind. Safe with no journal (journal_mode=OFF
+            # above), which SQLite would otherwise name after the file.
+            os.unlink(path)
+            self._db_path = None
         return self._db
 
     def _entity_id(self, entity_type: str) -> int:
