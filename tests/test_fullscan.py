@@ -289,3 +289,26 @@ def test_a_server_that_pages_forever_is_stopped(repeat: bool) -> None:
     with pytest.raises(ProtocolError):
         asyncio.run(read_all())
 
+
+
+def test_dropping_a_finished_scans_checkpoints_gives_the_space_back(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "f.db"
+    with SqliteStore(path) as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        store.start_slices(scan_id, "h:1", "cases", "pit-os", 1, "PIT")
+        for n in range(200):  # 200 batches of ~20 KB: checkpoints of a few thousand documents
+            store.checkpoint(scan_id, "h:1", "cases", 0, docs=1, position=[n], context="PIT",
+                             tally=os.urandom(20_000))
+        full = _on_disk(path)
+        assert full > 4_000_000
+        store.drop_checkpoints(scan_id)
+        assert _on_disk(path) < full // 10
+        assert store.slice_tallies(scan_id, "h:1", "cases", 0) == []
+
+
+def _on_disk(path: Path) -> int:
+    """The database and its write-ahead log together."""
+    wal = path.with_name(path.name + "-wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
