@@ -74,15 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="addresses a CIDR may expand to without --yes (default 4096)")
     scan.add_argument("--yes", action="store_true",
                       help="confirm a large range, or a public one you are authorised for")
-    creds = scan.add_mutually_exclusive_group()
-    creds.add_argument("--auth", metavar="USER:PASS",
-                       help="credentials to read secured/partial stores you own (visible to "
-                            "other local users in the process list: prefer --auth-env)")
-    creds.add_argument("--auth-env", metavar="VAR",
-                       help="read USER:PASS from this environment variable")
-    creds.add_argument("--netrc", nargs="?", const="~/.netrc", metavar="FILE",
-                       help="per-host credentials from a netrc file (default ~/.netrc)")
-    _auth_transport_options(scan)
+    _credential_options(scan, "credentials to read secured/partial stores you own (visible to "
+                              "other local users in the process list: prefer --auth-env)")
     scan.add_argument("--scope", metavar="FILE",
                       help="authorised ranges (one CIDR a line): any target outside is refused")
     scan.add_argument("--workers", type=_positive_int, default=1, metavar="N",
@@ -160,15 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "(file created 0600)")
     _db_option(subjects)
     _format_options(subjects, ("jsonl", "csv"))
-    subjects_creds = subjects.add_mutually_exclusive_group()
-    subjects_creds.add_argument("--auth", metavar="USER:PASS",
-                                help="credentials to read partial stores you own (prefer "
-                                     "--auth-env)")
-    subjects_creds.add_argument("--auth-env", metavar="VAR",
-                                help="read USER:PASS from this environment variable")
-    subjects_creds.add_argument("--netrc", nargs="?", const="~/.netrc", metavar="FILE",
-                                help="per-host credentials from a netrc file (default ~/.netrc)")
-    _auth_transport_options(subjects)
+    _credential_options(subjects, "credentials to read partial stores you own (prefer "
+                                  "--auth-env)")
 
     purge = sub.add_parser("purge", help="delete a stored scan for good (and VACUUM)")
     purge.add_argument("scan_id", metavar="SCAN_ID")
@@ -272,7 +258,13 @@ def _private_file(path: Path) -> Any:
     return os.fdopen(fd, "w", encoding="utf-8")
 
 
-def _auth_transport_options(parser: argparse.ArgumentParser) -> None:
+def _credential_options(parser: argparse.ArgumentParser, auth_help: str) -> None:
+    creds = parser.add_mutually_exclusive_group()
+    creds.add_argument("--auth", metavar="USER:PASS", help=auth_help)
+    creds.add_argument("--auth-env", metavar="VAR",
+                       help="read USER:PASS from this environment variable")
+    creds.add_argument("--netrc", nargs="?", const="~/.netrc", metavar="FILE",
+                       help="per-host credentials from a netrc file (default ~/.netrc)")
     parser.add_argument("--ca-file", metavar="FILE",
                         help="CA certificates (PEM) to trust when sending credentials over "
                              "https (default: the system's)")

@@ -227,12 +227,7 @@ def _valid_number(window: str, compact: str, region: str) -> PhoneNumber | None:
             cc, national = 39, compact
     if not cc:
         return _parsed(window, region)
-    if not _is_valid(cc, national):
-        return None
-    number = PhoneNumber(country_code=cc, national_number=int(national))
-    if national[0] == "0":
-        number.italian_leading_zero = True
-    return number
+    return _number(cc, national) if _is_valid(cc, national) else None
 
 
 def _international(compact: str) -> tuple[int, str]:
@@ -276,13 +271,18 @@ def _is_valid(cc: int, national: str) -> bool:
             return True
         if len(regions) == 1:
             return False
+    return bool(phonenumbers.is_valid_number(_number(cc, national)))
+
+
+def _number(cc: int, national: str) -> PhoneNumber:
+    """The PhoneNumber parse() would make of these digits, leading zeros as it keeps them."""
     number = PhoneNumber(country_code=cc, national_number=int(national))
     if national[0] == "0":
         number.italian_leading_zero = True
         zeros = len(national) - len(national.lstrip("0"))
         if 1 < zeros < len(national):
             number.number_of_leading_zeros = zeros
-    return bool(phonenumbers.is_valid_number(number))
+    return number
 
 
 _TYPE_DESCS = (

@@ -150,13 +150,7 @@ async def open_plan(http: Http, base: str, index: str, method: str, slices: int,
     while its answer was in flight would stay open, unknown to us, until keep_alive passed.
     """
     task = asyncio.ensure_future(_open_plan(http, base, index, method, slices, keep_alive))
-    cancelled = False
-    while not task.done():
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            cancelled = True
-    if cancelled:
+    if await _to_the_end(task):
         if not task.cancelled() and task.exception() is None:
             await release_all(http, base, task.result(), [task.result().context])
         raise asyncio.CancelledError
@@ -334,14 +328,20 @@ async def release_all(http: Http, base: str, plan: ReadPlan,
         return
     task = asyncio.ensure_future(
         asyncio.gather(*(release(http, base, plan, c) for c in pending)))
+    if await _to_the_end(task):
+        raise asyncio.CancelledError
+
+
+async def _to_the_end(task: asyncio.Future[Any]) -> bool:
+    """Wait for ``task`` to finish even through cancellations of the caller; True when the
+    caller was cancelled meanwhile (it must then go on being cancelled)."""
     cancelled = False
     while not task.done():
         try:
             await asyncio.shield(task)
         except asyncio.CancelledError:
             cancelled = True
-    if cancelled:
-        raise asyncio.CancelledError
+    return cancelled
 
 
 async def _delete(http: Http, url: str, body: dict[str, Any]) -> None:
