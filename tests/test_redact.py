@@ -133,3 +133,47 @@ def test_neutralized_text_has_no_control_characters(text: str) -> None:
 def _dangerous(ch: str) -> bool:
     cp = ord(ch)
     return cp < 0x20 or 0x7F <= cp < 0xA0 or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069
+
+
+def test_fast_masks_agree_with_reading_the_value_in_full() -> None:
+    # _mask_ip reads IPv6 with inet_pton and _mask_phone E.164 without regexes: both
+    # must give what parsing the value with ipaddress / the digit regexes gives.
+    import ipaddress
+    import random
+    import re
+
+    from leakhound import redact
+
+    def ip_by_ipaddress(value: str) -> str:
+        addr = ipaddress.ip_address(value.strip("[]").split("%", 1)[0])
+        if addr.version == 4:
+            a, b, _, _ = str(addr).split(".")
+            return f"{a}.{b}.*.*"
+        groups = addr.exploded.split(":")
+        return f"{int(groups[0], 16):x}:{int(groups[1], 16):x}:*:*"
+
+    def phone_by_regex(value: str) -> str:
+        digits = re.sub(r"\D", "", value)
+        if len(digits) < 6:
+            return "***"
+        m = re.match(r"\+(\d{1,15})", value.replace(" ", ""))
+        cc = redact._country_code(m.group(1)) if m else None
+        return f"+{cc} ***{digits[-2:]}" if cc else f"***{digits[-2:]}"
+
+    rnd = random.Random(6)
+    values = ["::", "::1", "1::", "::ffff:1.2.3.4", "::1.2.3.4", "fe80::1%eth0", "[2001:db8::1]"]
+    values += ["1:2", ":::", "1::2::3", "12345::", "g::1", "1:2:3:4:5:6:7:8:9"]
+    for _ in range(3000):
+        addr = ipaddress.IPv6Address(rnd.getrandbits(128) >> rnd.choice([0, 16, 64, 120]))
+        values += [str(addr), addr.exploded]
+    for value in values:
+        try:
+            expected = ip_by_ipaddress(value)
+        except ValueError:
+            expected = redact._mask_generic(value)
+        assert mask("IP_ADDRESS", value) == expected, value
+    for _ in range(5000):
+        value = rnd.choice(["+", "+", "", "+0"]) + "".join(
+            rnd.choice("0123456789") for _ in range(rnd.randint(1, 16))
+        )
+        assert redact._mask_phone(value) == phone_by_regex(value), value

@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import os
 import re
+import socket
 from functools import cache
 
 __all__ = ["keyed_digest", "keyed_hash", "mask", "neutralize", "new_key"]
@@ -107,16 +108,19 @@ def _mask_email(value: str) -> str:
 
 
 def _mask_phone(value: str) -> str:
-    digits = _NON_DIGIT.sub("", value)
+    if value[0] == "+" and value.isascii() and value[1:].isdigit():
+        # E.164, as the detector normalizes numbers: the same as below, without regexes.
+        digits = value[1:]
+        cc = _country_code(digits) if len(digits) >= 6 else None
+    else:
+        digits = _NON_DIGIT.sub("", value)
+        m = _E164.match(value.replace(" ", ""))
+        cc = _country_code(m.group(1)) if m and len(digits) >= 6 else None
     if len(digits) < 6:
         return _STARS
-    tail = digits[-2:]
-    m = _E164.match(value.replace(" ", ""))
-    if m:
-        cc = _country_code(m.group(1))
-        if cc:
-            return f"+{cc} {_STARS}{tail}"
-    return f"{_STARS}{tail}"
+    if cc:
+        return f"+{cc} {_STARS}{digits[-2:]}"
+    return f"{_STARS}{digits[-2:]}"
 
 
 def _country_code(digits: str) -> str | None:
@@ -149,6 +153,14 @@ def _mask_ip(value: str) -> str:
         # What ipaddress would print, for the usual case, at a tenth of the cost.
         return f"{int(quad.group(1))}.{int(quad.group(2))}.*.*"
     host = value.strip("[]")
+    if ":" in host and "%" not in host:
+        try:
+            packed = socket.inet_pton(socket.AF_INET6, host)
+        except OSError:
+            pass
+        else:  # an IPv6 address: its first two groups, as below, without ipaddress
+            first, second = packed[0] << 8 | packed[1], packed[2] << 8 | packed[3]
+            return f"{first:x}:{second:x}:*:*"
     addr = ipaddress.ip_address(host.split("%", 1)[0])
     if addr.version == 4:
         # The first two octets name a network (provider, region); the last two the host.

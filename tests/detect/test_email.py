@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leakhound.detect import scan_document
+from leakhound.detect.base import NO_FIELD, Span
+from leakhound.detect.email import EmailDetector
 
 from .util import found, hits
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+if str(BENCHMARKS) not in sys.path:
+    sys.path.insert(0, str(BENCHMARKS))
 
 E = "EMAIL_ADDRESS"
 
@@ -170,3 +181,60 @@ def test_masked_value_hides_the_address() -> None:
     assert hit.path == "contact.email"
     assert hit.masked == "j***@e***.com"
     assert "jane" not in hit.masked and "example" not in hit.masked
+
+
+# The needles found in one Hyperscan pass (gate.Literals) against str.find on the
+# lower-cased text, which the detector falls back to.
+
+_ODD_TEXTS = [
+    "Mail: JANE.DOE@EXAMPLE.COM, Jane AT example DOT com, jane[AT]example[DOT]com",
+    "\u0130stanbul: ayse @ firma . com.tr or AYSE(at)firma.com",  # lower() adds a character
+    "Straße 5, jörg at beispiel dot de, \u212aelvin@example.com, ü%40example.com",
+    "\ud800 bob@example.com \u00a0at example dot com",
+    "tab\tat example.com and {at} < at >",
+    "İİ@ İ ada@example.com",  # offsets past the end of the text, once
+]
+
+
+def test_a_character_that_lower_cases_longer_moves_no_offset() -> None:
+    text = "İİ ada@example.com"
+    (h,) = hits(text, E)
+    assert text[h.start : h.end] == "ada@example.com"
+    assert scan_document({"t": "İİ@"}) == []
+
+
+def _both_ways(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Span], list[Span]]:
+    from leakhound.detect import email
+    from leakhound.detect.gate import Literals
+
+    fast = EmailDetector().find(text, NO_FIELD)
+    with monkeypatch.context() as m:
+        m.setattr(email, "_NEEDLE_FINDER", Literals([]))  # no database: the str.find loop
+        slow = EmailDetector().find(text, NO_FIELD)
+    return fast, slow
+
+
+def test_one_pass_needles_agree_with_the_find_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from corpus import tickets  # benchmarks/: multilingual support tickets
+
+    texts = [t.text for t in tickets(300, seed=3)] + _ODD_TEXTS
+    found = 0
+    for text in texts:
+        fast, slow = _both_ways(text, monkeypatch)
+        assert fast == slow, text
+        found += len(fast)
+    assert found > 400
+
+
+_MARKER_PIECES = [
+    "a", "T", "at", "AT", " ", "\t", "@", "%40", "[", "(", "{", "<", "]", ")", ".",
+    "dot", "com", "jane", "é", "\u0130", "\u212a", "x.io", "example",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MARKER_PIECES), max_size=30).map("".join))
+def test_one_pass_needles_agree_on_generated_text(text: str) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        fast, slow = _both_ways(text, mp)
+    assert fast == slow

@@ -110,3 +110,43 @@ def test_masked_ip_hides_the_host_part() -> None:
     assert h.masked == "81.2.*.*"
     (h6,) = hits("from 2a00:1450:4007:80e::200e", IP)
     assert "200e" not in h6.masked and h6.masked.startswith("2a00:1450:")
+
+
+def _spans(matches: object) -> list[tuple[int, int]]:
+    return [m.span() for m in matches]  # type: ignore[attr-defined]
+
+
+def test_anchored_candidates_are_the_regex_scans_own() -> None:
+    # ip._v4_candidates and ip._v6_candidates try the regexes only at dots and colons:
+    # they must yield exactly what scanning every position would.
+    import random
+
+    from leakhound.detect import ip
+
+    rnd = random.Random(4)
+    alphabet = "0123456789.:[]%abcdefABCDEFxyz_- /\u0663\u00e9"
+    texts = [
+        "[2001:db8::1]:443 and 10.0.0.1:8080, fe80::1%eth0 [::ffff:192.0.2.1] 1.2.3.4.5",
+        "at 14:51:41 from 2001:0db8:85a3:0000:0000:8a2e:0370:7334, v1.2.3.4 x10.0.0.1",
+        "a::b ::1 1:2:3:4:5:6:7:8 [1::2] [::] 0.0.0.0 255.255.255.255 1.2.3 ::ffff:1.2.3.4",
+    ]
+    def piece() -> str:
+        kind = rnd.randrange(4)
+        if kind == 0:  # digits and dots: quads, versions, dates
+            return ".".join(str(rnd.randint(0, 300)) for _ in range(rnd.randint(2, 6)))
+        if kind == 1:  # hex groups and colons: addresses, times, MACs
+            groups = [f"{rnd.randint(0, 0xFFFFF):x}"[: rnd.randint(0, 5)] for _ in range(9)]
+            return ":".join(groups[: rnd.randint(2, 9)])
+        return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 4)))
+
+    for _ in range(3000):
+        texts.append(
+            "".join(piece() + rnd.choice(["", " ", " ", ", ", "[", "]:"]) for _ in range(8))
+        )
+    found = [0, 0]
+    for text in texts:
+        found[0] += len(_spans(ip._V4.finditer(text)))
+        found[1] += len(_spans(ip._V6.finditer(text)))
+        assert _spans(ip._v4_candidates(text)) == _spans(ip._V4.finditer(text)), text
+        assert _spans(ip._v6_candidates(text)) == _spans(ip._V6.finditer(text)), text
+    assert min(found) > 500  # both scans have plenty to find

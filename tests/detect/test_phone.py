@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from leakhound.detect import scan_document
 
@@ -147,7 +148,72 @@ def _windows() -> list[str]:
         digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(7, 13)))
         prefix = rnd.choice(["", "", "0", "+", "+33 ", "+44 ", "+39 ", "+49 ", "+1 ", "00"])
         windows.append(prefix + " ".join([digits[:3], digits[3:6], digits[6:]]).strip())
+    # Longer runs (cards, ids), a country code or the US international prefix in front,
+    # a zero after a country code (kept in Italy, a trunk prefix elsewhere).
+    codes = sorted(COUNTRY_CODE_TO_REGION_CODE)
+    for _ in range(3000):
+        digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(7, 19)))
+        prefix = rnd.choice(
+            ["", "1", "34", "39", "011 ", "+39 0", "+39 00", f"+{rnd.choice(codes)} 0"]
+        )
+        sep = rnd.choice(["", " ", "-"])
+        windows.append(prefix + sep.join([digits[:4], digits[4:8], digits[8:]]).strip(sep))
     return windows
+
+
+def test_unbroken_long_runs_hold_no_number_without_a_trunk_zero() -> None:
+    # What _numbers_in assumes when it skips the matcher for such a run.
+    import random
+
+    from leakhound.detect import phone
+
+    rnd = random.Random(2)
+    for _ in range(150):
+        run = str(rnd.randint(1, 9)) + "".join(
+            rnd.choice("0123456789") for _ in range(rnd.randint(15, 40))
+        )
+        assert phone._matched(run, phone._NO_TRUNK) == (), run
+        assert phone._numbers_in(run, True) == ()
+    # With a trunk "0", Germany's 15-digit numbers do fit: those still go to the matcher.
+    assert phone._numbers_in("0777417385612768", True) == ((0, 16, "+49777417385612768", False),)
+
+
+def test_national_grouping_agrees_with_format_number_in_every_country() -> None:
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat
+
+    from leakhound.detect import phone
+
+    rnd = random.Random(3)
+    checked = 0
+    for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items():
+        for region in regions:
+            for kind in range(11):
+                example = (
+                    phonenumbers.example_number_for_non_geo_entity(cc)
+                    if region == "001"
+                    else phonenumbers.example_number_for_type(region, kind)
+                )
+                if example is None:
+                    continue
+                national = phonenumbers.national_significant_number(example)
+                for _ in range(3):
+                    digits = list(national)
+                    digits[rnd.randrange(len(digits))] = rnd.choice("0123456789")
+                    if rnd.random() < 0.2:
+                        digits.append(rnd.choice("0123456789"))
+                    text = "".join(digits)
+                    if not text.strip("0"):
+                        continue
+                    number = phone._number(cc, text)
+                    expected = phone._groups(
+                        phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+                    )
+                    assert phone._national_groups(number) == expected, (cc, region, text)
+                    checked += 1
+    assert checked > 4000
 
 
 def test_fast_reading_of_a_window_agrees_with_parsing_it() -> None:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One piece of personal data found in one string field of a document.
 
     ``normalized`` is the canonical form used to count distinct people (lower-cased
@@ -19,6 +18,9 @@ class Hit:
     Offsets index the field's value as a Python ``str``; for a number they index
     ``str(number)``; for a structured value (a ``{"lat": …, "lon": …}`` object or a
     ``[lon, lat]`` array) both are 0.
+
+    A named tuple: a detector makes several per document, and a tuple is built in a
+    third of the time of a frozen dataclass.
     """
 
     path: str  # JSON path of the field: "customer.email", "notes[2].text"

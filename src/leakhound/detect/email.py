@@ -7,12 +7,16 @@ from typing import ClassVar
 
 from .base import Detector, Field, Span
 from .context import clamp, near, words_before, wordset
+from .gate import Literals
 
 ENTITY = "EMAIL_ADDRESS"
 
-# Where a marker can start, found with str.find on the lower-cased text: far cheaper than
-# scanning the whole string with a regex, and most strings contain none of them.
+# Where a marker can start, found as plain strings in the lower-cased text: far cheaper
+# than scanning the whole string with a regex, and most strings contain none of them.
 _NEEDLES = ("@", "%40", " at ", "\tat", "[at", "(at", "{at", "<at", "[ at", "( at", "{ at", "< at")
+_NEEDLE_FINDER = Literals(_NEEDLES)  # all of them in one pass where Hyperscan is there
+# Lower case for the needles' letters only, which keeps every offset where it was.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 # The ways people write "@": the sign itself (maybe spaced: "jane @ example.com"), its
 # URL encoding in query strings, the word in brackets ("[at]", "(at)", "{at}", "<at>"),
@@ -118,15 +122,20 @@ class EmailDetector(Detector):
 
     def find(self, text: str, field: Field) -> list[Span]:
         """E-mail addresses in ``text``."""
-        low = text.lower()
-        starts: set[int] = set()
-        for needle in _NEEDLES:
-            i = low.find(needle)
-            while i != -1:
-                starts.add(i - 1 if i and text[i - 1] in " \t" else i)
-                i = low.find(needle, i + 1)
-        if not starts:
+        found = _NEEDLE_FINDER.starts(text)
+        if found is None:
+            low = text.lower()
+            if len(low) != len(text):  # "İ" lower-cases to two characters
+                low = text.translate(_ASCII_LOWER)
+            found = []
+            for needle in _NEEDLES:
+                i = low.find(needle)
+                while i != -1:
+                    found.append(i)
+                    i = low.find(needle, i + 1)
+        if not found:
             return []
+        starts = {i - 1 if i and text[i - 1] in " \t" else i for i in found}
         spans: list[Span] = []
         last_end = 0
         for start in sorted(starts):

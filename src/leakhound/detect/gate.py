@@ -108,3 +108,55 @@ class Gates:
 # class each, which `re` scans at C speed (an alternation of them runs 3x slower).
 _NON_ASCII_DIGIT = re.compile(r"[^\x00-\x7f\D]")
 _NON_ASCII_SPACE = re.compile(r"[^\x00-\x7f\S]")
+
+
+class Literals:
+    """Where any of a few ASCII strings occurs in a text, ignoring ASCII case: one
+    Hyperscan pass instead of a ``str.find`` loop per string (a third of the cost for
+    a dozen strings over 800 characters).
+
+    ``starts(text)`` gives the start offset in ``text`` of every occurrence,
+    overlapping ones included, in no particular order; None where the caller must
+    search itself (no Hyperscan). Non-ASCII characters are read as "?", as ``Gates``
+    does: no string here holds one, and the only one whose lower case is an ASCII
+    letter is the Kelvin sign, which the strings may not contain (``__init__``
+    refuses "k").
+    """
+
+    def __init__(self, strings: Sequence[str]):
+        if any(not s.isascii() or "k" in s.lower() for s in strings):
+            raise ValueError("Literals takes ASCII strings without a 'k'")
+        self._lengths = [len(s) for s in strings]
+        self._db: Any = None
+        self._local = threading.local()
+        if hyperscan is None or not strings:
+            return
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(
+            expressions=["".join(f"\\x{ord(c):02x}" for c in s).encode() for s in strings],
+            ids=list(range(len(strings))),
+            elements=len(strings),
+            flags=[hyperscan.HS_FLAG_CASELESS] * len(strings),
+        )
+
+    def starts(self, text: str) -> list[int] | None:
+        if self._db is None:
+            return None
+        # One "?" per non-ASCII character (a lone surrogate included): same offsets.
+        raw = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._db)
+        found: list[int] = []
+        lengths = self._lengths
+        try:
+            self._db.scan(
+                raw,
+                match_event_handler=lambda i, _start, end, _flags, _ctx: found.append(
+                    end - lengths[i]
+                ),
+                scratch=scratch,
+            )
+        except hyperscan.error:
+            return None
+        return found

@@ -50,7 +50,7 @@ def is_valid_iban(compact: str) -> bool:
     length, structure, module = _rules(compact[:2])
     if len(compact) != length or structure is None:
         return False
-    if not mod_97_10.is_valid(compact[4:] + compact[:4]) or not structure.match(compact[4:]):
+    if not mod_97_valid(compact[4:] + compact[:4]) or not structure.match(compact[4:]):
         return False
     if module is not None:
         try:
@@ -61,6 +61,18 @@ def is_valid_iban(compact: str) -> bool:
 
 
 _STRUCTURE_PART = re.compile(r"(\d+)!?[nac]")
+# Letters as ISO 7064 reads them: A=10 … Z=35.
+_LETTER_VALUES = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
+
+
+def mod_97_valid(number: str) -> bool:
+    """``stdnum.iso7064.mod_97_10.is_valid`` for digits and capital letters: the number
+    with each letter written as its value, mod 97, is 1. One ``int()`` instead of one
+    per character."""
+    try:
+        return int(number.translate(_LETTER_VALUES)) % 97 == 1
+    except ValueError:
+        return mod_97_10.is_valid(number)
 
 
 class IbanDetector(Detector):
@@ -78,12 +90,14 @@ class IbanDetector(Detector):
         spans: list[Span] = []
         for m in _CANDIDATE.finditer(text):
             raw = m.group()
-            positions = [i for i, ch in enumerate(raw) if ch != " "]
-            compact = "".join(raw[i] for i in positions)
+            compact = raw.replace(" ", "")
             n = _rules(compact[:2])[0]
             if not n or n > len(compact) or not is_valid_iban(compact[:n]):
                 continue
-            end = m.start() + positions[n - 1] + 1
+            if len(compact) == len(raw):
+                end = m.start() + n
+            else:  # after the n-th character that is not a space
+                end = m.start() + [i for i, ch in enumerate(raw) if ch != " "][n - 1] + 1
             score = 0.9
             if near(words_before(text, m.start()), _CONTEXT_UP):
                 score += 0.1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from ..errors import UsageError
@@ -266,7 +267,7 @@ class _Walker:
             raw = s.normalized
             if raw is None:
                 raw = text[s.start : s.end] if text is not None else ""
-            # Positional: a third cheaper than keywords for a slotted dataclass.
+            # Positional: cheaper than keywords.
             append(
                 Hit(
                     path,
@@ -320,5 +321,5 @@ def _resolve_overlaps(spans: list[Span]) -> list[Span]:
     return kept
 
 
-def _place(s: Span) -> tuple[int, int]:
-    return s.start, s.end
+# (start, end) of a Span, read at C speed.
+_place = itemgetter(1, 2)
