@@ -24,16 +24,16 @@ def summarise(docs: Sequence[Any], field_types: Mapping[str, str] | None = None,
 
     Runs in a worker process: raw values stay there; only masked examples and counts return.
     """
-    from .detect import scan_document
+    from .detect import scan_batch
 
     docs_by_type: Counter[str] = Counter()
     docs_by_field: Counter[tuple[str, str]] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     distinct: dict[str, set[str]] = defaultdict(set)
-    for doc in docs:
+    for hits in scan_batch(docs, min_score=min_score, field_types=field_types):
         types_here: set[str] = set()
         fields_here: set[tuple[str, str]] = set()
-        for hit in scan_document(doc, min_score=min_score, field_types=field_types):
+        for hit in hits:
             types_here.add(hit.entity_type)
             fields_here.add((hit.entity_type, field_path(hit.path)))
             distinct[hit.entity_type].add(hit.normalized or hit.masked)

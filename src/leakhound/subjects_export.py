@@ -133,15 +133,14 @@ def identifiers(docs: Iterable[Any], key: bytes, types: Sequence[str], *,
     The raw value is kept beside its hash only when ``reveal``; otherwise it is dropped here,
     the moment the detector has produced it.
     """
-    from .detect import scan_document
+    from .detect import scan_batch
 
     wanted = frozenset(types)
     seen: dict[tuple[str, str], str | None] = {}
-    for doc in docs:
-        if doc is None:
-            continue
-        for hit in scan_document(doc, types=wanted, min_score=min_score,
-                                 field_types=field_types):
+    found = scan_batch((d for d in docs if d is not None), types=wanted, min_score=min_score,
+                       field_types=field_types)
+    for hits in found:
+        for hit in hits:
             if hit.entity_type not in wanted or not hit.normalized:
                 continue
             digest = keyed_hash(key, hit.normalized)

@@ -77,9 +77,10 @@ class Tally:
     def add_documents(self, docs: Sequence[Any], field_types: Mapping[str, str] | None,
                       date_field: str | None, *, min_score: float = 0.5) -> None:
         """Run the detectors over documents and count what they carry (in a worker process)."""
-        from .detect import scan_document
+        from .detect import scan_batch
 
-        for doc in docs:
+        found = scan_batch(docs, min_score=min_score, field_types=field_types)
+        for doc, hits in zip(docs, found, strict=True):
             self.docs += 1
             if date_field:
                 year = year_of(_lookup(doc, date_field))
@@ -87,7 +88,7 @@ class Tally:
                     self.years[year] += 1
             types: set[str] = set()
             fields: set[str] = set()
-            for hit in scan_document(doc, min_score=min_score, field_types=field_types):
+            for hit in hits:
                 key = hit.entity_type + _SEP + field_path(hit.path)
                 types.add(hit.entity_type)
                 fields.add(key)

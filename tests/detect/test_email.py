@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,10 +11,6 @@ from leakhound.detect.base import NO_FIELD, Span
 from leakhound.detect.email import EmailDetector
 
 from .util import found, hits
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-if str(BENCHMARKS) not in sys.path:
-    sys.path.insert(0, str(BENCHMARKS))
 
 E = "EMAIL_ADDRESS"
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from corpus import tickets  # benchmarks/, put on the path by conftest.py
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,12 +12,6 @@ from leakhound.detect import scan_document
 from leakhound.detect.gate import Gates
 from leakhound.detect.national_id import NationalIdDetector
 from leakhound.detect.registry import DETECTORS
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-if str(BENCHMARKS) not in sys.path:
-    sys.path.insert(0, str(BENCHMARKS))
-
-from corpus import tickets  # noqa: E402
 
 
 def test_every_gate_compiles_into_one_database() -> None:

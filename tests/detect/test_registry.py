@@ -48,6 +48,7 @@ def test_public_api_is_small_and_explicit() -> None:
         "SubjectCounter",
         "entity_types",
         "run_jsonl",
+        "scan_batch",
         "scan_document",
     ]
     for name in detect_pkg.__all__:

@@ -269,3 +269,30 @@ def test_known_values_are_bounded_and_forgotten(monkeypatch: pytest.MonkeyPatch)
     assert 0 < len(memo) <= 50
     scan_module.clear_caches()
     assert len(memo) == 0
+
+
+def test_a_batch_gives_each_document_what_scanning_it_alone_gives() -> None:
+    from corpus import tickets
+
+    from leakhound.detect import scan_batch
+    from leakhound.detect.scan import clear_caches
+
+    docs: list[object] = [{"text": t.text} for t in tickets(120, seed=4)]
+    docs += [
+        {"customer": {"email": "jane@example.com", "phone": "+33 6 12 34 56 78"}},
+        {"customer": {"email": "jane@example.com"}, "notes": ["call 0612345678", 4111111111111111]},
+        {"location": {"lat": 48.8584, "lon": 2.2945}, "ip": "81.2.69.160", "n": 33612345678},
+        [{"ssn": "078-05-1120"}, "not a document but a value", None, 3.5, True],
+        "jane@example.com",
+        {},
+    ]  # repeated short values inside the batch, numbers, a geo object, odd shapes
+    fields = {"location": "geo_point", "ip": "ip"}
+    for kwargs in ({}, {"types": {"EMAIL_ADDRESS", "PHONE_NUMBER"}}, {"min_score": 0.8}):
+        clear_caches()
+        alone = [scan_document(d, field_types=fields, **kwargs) for d in docs]  # type: ignore[arg-type]
+        clear_caches()
+        together = scan_batch(docs, field_types=fields, **kwargs)  # type: ignore[arg-type]
+        assert together == alone
+        assert scan_batch(docs, field_types=fields, **kwargs) == alone  # from the memo
+    assert sum(map(len, alone)) > 300
+    assert scan_batch([]) == []

@@ -1,7 +1,8 @@
 """Find personal data in JSON documents and count the people it belongs to.
 
 ``scan_document`` walks one JSON value and returns ``Hit``s (masked previews, offsets,
-scores); ``SubjectCounter`` counts distinct people from the hits' normalized values;
+scores); ``scan_batch`` does the same for a page of documents, faster.
+``SubjectCounter`` counts distinct people from the hits' normalized values;
 ``run_jsonl`` is ``leakhound detect [FILE]``. Each entity kind has its own module
 (``email.py``, ``ip.py``…), listed in ``registry.py``.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from .base import Hit
 from .jsonl import run_jsonl
 from .registry import entity_types
-from .scan import scan_document
+from .scan import scan_batch, scan_document
 from .subjects import SubjectCount, SubjectCounter
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "SubjectCounter",
     "entity_types",
     "run_jsonl",
+    "scan_batch",
     "scan_document",
 ]

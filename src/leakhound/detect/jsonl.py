@@ -20,7 +20,7 @@ import orjson
 
 from ..errors import UsageError
 from ..redact import neutralize
-from .scan import scan_document
+from .scan import scan_batch, scan_document
 
 __all__ = ["run_jsonl"]
 
@@ -118,7 +118,7 @@ def _scan_batch(
 
         found = scan_documents(docs, types=types, min_score=min_score)
     else:
-        found = [scan_document(d, types=types, min_score=min_score) for d in docs]
+        found = scan_batch(docs, types=types, min_score=min_score)
     for number, hits in zip(numbers, found, strict=True):
         for hit in hits:
             out.append(

@@ -220,23 +220,21 @@ def scan_documents(
 ) -> list[list[Hit]]:
     """``scan_document(doc, ner=True)`` for each document, with the model run batched.
 
-    Pattern and field-hint detectors run per document as usual; the free-text fields of
-    all documents then go through one ``nlp.pipe``. Where a model's guess overlaps a
+    Pattern and field-hint detectors run as ``scan_batch`` runs them; the free-text
+    fields of all documents then go through one ``nlp.pipe``. Where a model's guess overlaps a
     pattern hit in the same field (a name inside an e-mail address), the pattern wins: it
     was validated, the guess was not.
     """
-    from .scan import scan_document  # scan imports the registry, which imports us
+    from .scan import scan_batch  # scan imports the registry, which imports us
 
     wanted = ENTITIES if types is None else ENTITIES & frozenset(types)
-    results: list[list[Hit]] = []
+    docs = list(docs)
+    results = scan_batch(docs, types=types, min_score=min_score, field_types=field_types)
     texts: list[str] = []
     where: list[tuple[int, str]] = []  # (document, path) of each text
     orders: list[dict[str, int]] = []
     mappings = field_types or {}
     for d, doc in enumerate(docs):
-        results.append(
-            scan_document(doc, types=types, min_score=min_score, field_types=field_types)
-        )
         order: dict[str, int] = {}
         for path, mpath, text in _values(doc, "", ""):
             order.setdefault(path, len(order))
