@@ -93,8 +93,7 @@ class Tally:
                 types.add(hit.entity_type)
                 fields.add(key)
                 if hit.normalized is not None:
-                    self.subjects.add(hit.entity_type, hit.normalized)
-                    self.subjects.add(key, hit.normalized)
+                    self.subjects.add_all((hit.entity_type, key), hit.normalized)  # one HMAC
             self.by_type.update(types)
             self.by_field.update(fields)
 
