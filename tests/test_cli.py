@@ -206,6 +206,38 @@ def test_full_depth_scan_outside_scope_is_refused_too(
     assert len(request_audit) == before
 
 
+@pytest.mark.parametrize("depth", ["sample", "full"])
+def test_a_resumed_scan_keeps_to_the_scope_it_started_under(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], request_audit: list[object],
+        depth: str) -> None:
+    import sqlite3
+
+    scope = tmp_path / "scope.txt"
+    scope.write_text("127.0.0.0/30  # the lab\n")
+    db = tmp_path / "f.db"
+    assert main(["scan", "127.0.0.1:9", "--depth", depth, "--scope", str(scope),
+                 "--db", str(db), "--format", "jsonl"]) == 0
+    with sqlite3.connect(db) as conn:
+        scan_id, options = conn.execute("SELECT scan_id, options FROM scans").fetchone()
+    assert json.loads(options)["scope"] == ["127.0.0.0/30"]
+    # The address left the authorised ranges since (a name that resolves elsewhere now,
+    # here a narrower scope written in): resuming without --scope is refused all the same.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE scans SET options=json_set(options, '$.scope', "
+                     "json_array('127.0.5.0/30')), status='interrupted'")
+    capsys.readouterr()
+    before = len(request_audit)
+    assert main(["scan", "--resume", scan_id, "--db", str(db)]) == 2
+    assert "outside the authorised scope" in capsys.readouterr().err
+    assert len(request_audit) == before
+    # And a --scope given on resume is checked too, beside the stored one.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE scans SET options=json_remove(options, '$.scope')")
+    scope.write_text("127.0.6.0/30\n")
+    assert main(["scan", "--resume", scan_id, "--scope", str(scope), "--db", str(db)]) == 2
+    assert "outside the authorised scope" in capsys.readouterr().err
+
+
 def test_ca_file_without_credentials_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "127.0.0.1:1", "--ca-file", "/etc/hostname"]) == 2
     assert "--ca-file and --insecure-auth go with" in capsys.readouterr().err

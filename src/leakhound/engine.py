@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 from .errors import StoreError
 from .findings import summarise
@@ -205,6 +207,26 @@ def record_result(store: SqliteStore, scan_id: str, result: TargetResult) -> Non
                                                    Verdict.ERROR, reason)))
 
 
+def enforce_scope(eps: Sequence[Endpoint], scope_file: str | None,
+                  stored: dict[str, Any] | None = None) -> list[str] | None:
+    """Refuse (ScopeError) endpoints outside ``--scope``, and, for a resumed scan, outside
+    the scope it was started under, which its stored options keep: names are resolved
+    again on resume, and an address that moved out of the authorised ranges is refused
+    even when ``--scope`` is not given again. Returns the ranges to store with a new scan.
+    """
+    given = load_scope(scope_file) if scope_file else None
+    if given is not None:
+        check_scope(eps, given)
+    kept = stored.get("scope") if stored else None
+    if kept:
+        try:
+            ranges = [ipaddress.ip_network(r, strict=False) for r in kept]
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"the stored scope of this scan is unreadable: {exc}") from exc
+        check_scope(eps, ranges)
+    return [str(n) for n in given] if given else None
+
+
 def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
              max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
              scope_file: str | None = None, auth: Credentials | None = None,
@@ -219,6 +241,7 @@ def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
     """
     probe = PROBES[0]
     skip: set[str] = set()
+    stored: dict[str, Any] | None = None
     if resume:
         scan_id = store.resolve(resume)
         specs, stored = store.reopen_scan(scan_id)
@@ -226,15 +249,14 @@ def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
         skip = store.recorded_endpoints(scan_id)
     parsed = parse_targets(specs, probe.default_ports, max_hosts=max_hosts, yes=yes)
     eps = endpoints(parsed)
-    if scope_file:
-        check_scope(eps, load_scope(scope_file))
+    scope = enforce_scope(eps, scope_file, stored)
     eps = [ep for ep in eps if ep.netloc not in skip]
     if not resume:
         lim = options.limits
         opts = {"sample": options.sample, "max_indices": options.max_indices,
                 "concurrency": lim.concurrency, "rate": lim.rate,
                 "connect_timeout": lim.connect_timeout, "read_timeout": lim.read_timeout,
-                "total_timeout": lim.total_timeout}
+                "total_timeout": lim.total_timeout, **({"scope": scope} if scope else {})}
         scan_id = store.begin_scan(list(specs), opts)
     if on_start:
         on_start(scan_id, len(eps))

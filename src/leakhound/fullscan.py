@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from .engine import ScanOptions, access, record_result
+from .engine import ScanOptions, access, enforce_scope, record_result
 from .errors import NetError, UsageError
 from .models import (
     Endpoint,
@@ -52,7 +52,7 @@ from .probes.elasticsearch_read import (
 from .probes.registry import PROBES
 from .store.sqlite import SqliteStore
 from .tally import Tally, count_batch, merged
-from .targets import DEFAULT_MAX_HOSTS, check_scope, endpoints, load_scope, parse_targets
+from .targets import DEFAULT_MAX_HOSTS, endpoints, parse_targets
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +369,7 @@ def run_full_scan(specs: Sequence[str], options: ScanOptions, full: FullOptions,
     if full.dask and auth:
         raise UsageError("--dask does not take --auth: the credentials would travel to the "
                          "cluster's workers")
+    stored: dict[str, Any] | None = None
     if resume:
         scan_id = store.resolve(resume)
         specs, stored = store.reopen_scan(scan_id)
@@ -383,8 +384,7 @@ def run_full_scan(specs: Sequence[str], options: ScanOptions, full: FullOptions,
         skip = set()
     parsed = parse_targets(list(specs), probe.default_ports, max_hosts=max_hosts, yes=yes)
     eps = endpoints(parsed)
-    if scope_file:
-        check_scope(eps, load_scope(scope_file))
+    scope = enforce_scope(eps, scope_file, stored)
     eps = [ep for ep in eps if ep.netloc not in skip]
     if not resume:
         lim = options.limits
@@ -396,7 +396,7 @@ def run_full_scan(specs: Sequence[str], options: ScanOptions, full: FullOptions,
                            "read_timeout": lim.read_timeout,
                            "total_timeout": lim.total_timeout, "max_body": lim.max_body,
                            "concurrency": lim.concurrency, "rate": lim.rate},
-                **full.to_json()}
+                **full.to_json(), **({"scope": scope} if scope else {})}
         scan_id = store.begin_scan(list(specs), opts)
     if on_start:
         on_start(scan_id, len(eps))
