@@ -204,11 +204,11 @@ def test_a_version_1_database_gains_the_checkpoint_tables(tmp_path: Path) -> Non
         rows = store.slices(scan_id, "h:1", "cases")
         assert [(r["slice"], r["docs"], r["position"], r["done"]) for r in rows] == [
             (0, 0, None, False), (1, 3, [41], False)]
-        assert store.slice_tallies(scan_id, "h:1", "cases", 1) == [blob]
+        assert list(store.slice_tallies(scan_id, "h:1", "cases", 1)) == [blob]
         store.finish_slice(scan_id, "h:1", "cases", 1, blob)
         assert store.slices(scan_id, "h:1", "cases")[1]["done"]
         store.start_slices(scan_id, "h:1", "cases", "pit-os", 2, "PIT2", [1])  # restart
-        assert store.slice_tallies(scan_id, "h:1", "cases", 1) == []
+        assert list(store.slice_tallies(scan_id, "h:1", "cases", 1)) == []
         assert {r["context"] for r in store.slices(scan_id, "h:1", "cases")} == {"PIT2"}
         store.purge(scan_id)
         assert store.slices(scan_id, "h:1", "cases") == []
@@ -305,10 +305,34 @@ def test_dropping_a_finished_scans_checkpoints_gives_the_space_back(tmp_path: Pa
         assert full > 4_000_000
         store.drop_checkpoints(scan_id)
         assert _on_disk(path) < full // 10
-        assert store.slice_tallies(scan_id, "h:1", "cases", 0) == []
+        assert list(store.slice_tallies(scan_id, "h:1", "cases", 0)) == []
 
 
 def _on_disk(path: Path) -> int:
     """The database and its write-ahead log together."""
     wal = path.with_name(path.name + "-wal")
     return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+def test_resume_reads_a_slices_checkpoints_one_at_a_time(tmp_path: Path) -> None:
+    # A slice of a big index holds hundreds of megabytes of batch tallies: merging them on
+    # resume must not load them all at once.
+    import tracemalloc
+
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        store.start_slices(scan_id, "h:1", "cases", "pit-os", 1, "PIT")
+        big = b"\0" * (1 << 20)  # 1 MiB a row: the reader only moves bytes
+        for n in range(40):
+            store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[n], context="PIT",
+                             tally=big)
+        seen = 0
+        tracemalloc.start()
+        try:
+            for data in store.slice_tallies(scan_id, "h:1", "cases", 0):
+                seen += len(data)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert seen == 40 << 20
+        assert peak < 8 << 20  # a couple of rows at a time, not forty

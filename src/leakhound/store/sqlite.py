@@ -284,11 +284,20 @@ class SqliteStore:
                  "position": orjson.loads(r[4]) if r[4] else None, "docs": r[5],
                  "batches": r[6], "done": bool(r[7])} for r in rows]
 
-    def slice_tallies(self, scan_id: str, endpoint: str, index: str, slice_: int) -> list[bytes]:
-        """The tallies counted so far in one slice, in batch order."""
-        return [bytes(r[0]) for r in self._db.execute(
-            """SELECT tally FROM full_batches WHERE scan_id=? AND endpoint=? AND index_name=?
-               AND slice=? ORDER BY batch""", (scan_id, endpoint, index, slice_))]
+    def slice_tallies(self, scan_id: str, endpoint: str, index: str,
+                      slice_: int) -> Iterator[bytes]:
+        """The tallies counted so far in one slice, in batch order, one at a time: a slice
+        of a big index holds hundreds of megabytes of them. Consume before writing again."""
+        batches = self._db.execute(
+            """SELECT batch FROM full_batches WHERE scan_id=? AND endpoint=? AND index_name=?
+               AND slice=? ORDER BY batch""", (scan_id, endpoint, index, slice_)).fetchall()
+        for (batch,) in batches:
+            row = self._db.execute(
+                """SELECT tally FROM full_batches WHERE scan_id=? AND endpoint=?
+                   AND index_name=? AND slice=? AND batch=?""",
+                (scan_id, endpoint, index, slice_, batch)).fetchone()
+            if row is not None:
+                yield bytes(row[0])
 
     def start_slices(self, scan_id: str, endpoint: str, index: str, method: str,
                      slices: int, context: str | None, which: list[int] | None = None) -> None:
