@@ -116,6 +116,9 @@ class PhoneDetector(Detector):
             if tries >= _MAX_WINDOWS:
                 break
             window = m.group()
+            numbers = _numbers_in(window, hinted)
+            if not numbers:
+                continue  # no number in it: its context does not matter
             before = words_before(text, m.start())
             up = near(before, _CONTEXT_UP)
             if not (hinted or up):
@@ -123,7 +126,7 @@ class PhoneDetector(Detector):
                     continue  # "order 0612345678", "#4155550123": an id
                 if _BARE.fullmatch(window) and not window.startswith("+"):
                     continue  # an unbroken digit string with nothing saying "phone"
-            for start, end, e164, international in _numbers_in(window, hinted):
+            for start, end, e164, international in numbers:
                 score = 0.75 if international else 0.6
                 if up:
                     score += 0.15
@@ -235,10 +238,10 @@ def _valid_number(window: str, compact: str, region: str) -> PhoneNumber | None:
             and window[0] != "+"
             and compact.isascii()
             and compact[0] != "0"
-            and len(compact) > _LONGEST_NATIONAL[region] + 3
+            and len(compact) - _strippable(compact, region) > _LONGEST_NATIONAL[region]
         ):
-            # Too many digits for this region even less a country code and trunk
-            # prefix, and no international prefix (all of theirs start with "0").
+            # Too many digits for this region even less what parse() could take off the
+            # front, and no international prefix (all of theirs start with "0").
             return None
         return _parsed(window, region)
     return _number(cc, national) if _is_valid(cc, national) else None
@@ -250,6 +253,14 @@ def _longest_national(region: str) -> int:
     if general is None or not general.possible_length:
         raise RuntimeError(f"phonenumbers has no lengths for {region}")
     return max(general.possible_length)
+
+
+def _strippable(compact: str, region: str) -> int:
+    """How many leading digits parse() may take off a number read in a region without a
+    trunk "0": the country code and, in North America, a trunk "1" before and after it."""
+    if region == "US":
+        return min(3, len(compact) - len(compact.lstrip("1")))
+    return 2 if compact[:2] == str(_CC[region]) else 0
 
 
 # The most digits a national number has in the regions read without a trunk "0".
