@@ -153,9 +153,9 @@ def _windows() -> list[str]:
     codes = sorted(COUNTRY_CODE_TO_REGION_CODE)
     for _ in range(3000):
         digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(7, 19)))
+        some_code = f"+{rnd.choice(codes)} 0"
         prefix = rnd.choice(
-            ["", "1", "11", "111", "34", "39", "011 ", "10.0.", "+39 0", "+39 00"]
-            + [f"+{rnd.choice(codes)} 0"]
+            ["", "1", "11", "111", "34", "39", "011 ", "10.0.", "+39 0", "+39 00", some_code]
         )
         sep = rnd.choice(["", " ", "-"])
         windows.append(prefix + sep.join([digits[:4], digits[4:8], digits[8:]]).strip(sep))
