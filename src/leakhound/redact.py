@@ -161,6 +161,11 @@ def _mask_ip(value: str) -> str:
         else:  # an IPv6 address: its first two groups, as below, without ipaddress
             first, second = packed[0] << 8 | packed[1], packed[2] << 8 | packed[3]
             return f"{first:x}:{second:x}:*:*"
+    return _mask_ip_parsed(host)
+
+
+def _mask_ip_parsed(host: str) -> str:
+    """``_mask_ip`` through ``ipaddress``: any form it reads, a zone, IPv4 in IPv6."""
     addr = ipaddress.ip_address(host.split("%", 1)[0])
     if addr.version == 4:
         # The first two octets name a network (provider, region); the last two the host.

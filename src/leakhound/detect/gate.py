@@ -41,6 +41,37 @@ def _on_match(gate_id: int, start: int, end: int, flags: int, fired: set[int]) -
     fired.add(gate_id)
 
 
+class _Database:
+    """A compiled block-mode Hyperscan database, with a scratch space per thread
+    (Hyperscan refuses one scratch used by two scans at once)."""
+
+    def __init__(self, expressions: Sequence[bytes], ids: Sequence[int], flag: int):
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(
+            expressions=list(expressions),
+            ids=list(ids),
+            elements=len(expressions),
+            flags=[flag] * len(expressions),
+        )
+        self._local = threading.local()
+
+    def scan(self, raw: bytes, on_match: Any, context: Any = None) -> bool:
+        """Report every match to ``on_match``; False when Hyperscan failed."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._db)
+        try:
+            self._db.scan(raw, match_event_handler=on_match, context=context, scratch=scratch)
+        except hyperscan.error:
+            return False
+        return True
+
+
+def _ascii(text: str) -> bytes:
+    """``text`` as ASCII, one "?" per other character (a lone surrogate too): same offsets."""
+    return text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+
+
 class Gates:
     """The gates of several detectors, compiled into one database.
 
@@ -59,17 +90,13 @@ class Gates:
 
     def __init__(self, patterns: Sequence[tuple[int, str]]):
         self.ids = frozenset(i for i, _ in patterns)
-        self._db: Any = None
-        self._local = threading.local()
-        if hyperscan is None or not patterns:
-            return
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._db.compile(
-            expressions=[p.encode("ascii") for _, p in patterns],
-            ids=[i for i, _ in patterns],
-            elements=len(patterns),
-            flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(patterns),
-        )
+        self._db: _Database | None = None
+        if hyperscan is not None and patterns:
+            self._db = _Database(
+                [p.encode("ascii") for _, p in patterns],
+                [i for i, _ in patterns],
+                hyperscan.HS_FLAG_SINGLEMATCH,
+            )
 
     @property
     def active(self) -> bool:
@@ -80,27 +107,15 @@ class Gates:
         """The gate ids with a pattern matching in ``text``; None means "assume all"."""
         if self._db is None:
             return None
-        if text.isascii():
-            raw = text.encode("ascii")
-        elif not (
+        if not text.isascii() and (
             _NON_ASCII_DIGIT.search(text)
             or _NON_ASCII_SPACE.search(text)
             or "\u0130" in text
             or "\u212a" in text
         ):
-            raw = text.encode("ascii", "replace")  # one "?" per character: same offsets
-        else:
             return None
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            # A scratch space per thread: Hyperscan refuses one used by two scans at once.
-            scratch = self._local.scratch = hyperscan.Scratch(self._db)
         fired: set[int] = set()
-        try:
-            self._db.scan(raw, match_event_handler=_on_match, context=fired, scratch=scratch)
-        except hyperscan.error:
-            return None
-        return fired
+        return fired if self._db.scan(_ascii(text), _on_match, fired) else None
 
 
 # Non-ASCII digits and spaces (Python's \d and \s): with the two characters whose lower
@@ -127,36 +142,21 @@ class Literals:
         if any(not s.isascii() or "k" in s.lower() for s in strings):
             raise ValueError("Literals takes ASCII strings without a 'k'")
         self._lengths = [len(s) for s in strings]
-        self._db: Any = None
-        self._local = threading.local()
-        if hyperscan is None or not strings:
-            return
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._db.compile(
-            expressions=["".join(f"\\x{ord(c):02x}" for c in s).encode() for s in strings],
-            ids=list(range(len(strings))),
-            elements=len(strings),
-            flags=[hyperscan.HS_FLAG_CASELESS] * len(strings),
-        )
+        self._db: _Database | None = None
+        if hyperscan is not None and strings:
+            self._db = _Database(
+                ["".join(f"\\x{ord(c):02x}" for c in s).encode() for s in strings],
+                range(len(strings)),
+                hyperscan.HS_FLAG_CASELESS,
+            )
 
     def starts(self, text: str) -> list[int] | None:
         if self._db is None:
             return None
-        # One "?" per non-ASCII character (a lone surrogate included): same offsets.
-        raw = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self._db)
         found: list[int] = []
         lengths = self._lengths
-        try:
-            self._db.scan(
-                raw,
-                match_event_handler=lambda i, _start, end, _flags, _ctx: found.append(
-                    end - lengths[i]
-                ),
-                scratch=scratch,
-            )
-        except hyperscan.error:
-            return None
-        return found
+
+        def on_match(i: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            found.append(end - lengths[i])
+
+        return found if self._db.scan(_ascii(text), on_match) else None
