@@ -3,12 +3,13 @@
 Seeds N support cases (default 100,000) into a lab, then reads every support-cases-* document:
 (a) a bare sliced point-in-time reader that only counts bytes (no detection: the read limit)
     and, when ``npx elasticdump`` installs from npm, elasticdump's export to /dev/null;
-(b) leakhound's full scan with detection, in a subprocess (peak RSS measured).
+(b) leakhound's full scan with detection, in a subprocess (peak RSS and the findings
+    database's peak size measured).
 Prints documents/s side by side with the ratio, and leakhound's peak RSS. ``--scan-only`` runs
 (b) alone: for the RSS figures, without the minutes the peers take.
 
 Run: .venv/bin/python benchmarks/full_scan.py [--records 1000000] [--dir PATH] [--workers 2]
-     [--scan-only]
+     [--scan-only] [--fold-bytes N]
 (loopback only: the lab listens on 127.0.0.1.)
 """
 
@@ -127,16 +128,23 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in text.split()]
 
 
-def leakhound(url: str, workers: int, slices: int, batch: int) -> tuple[float, int, int, int, dict]:
-    """(seconds, documents, peak RSS KiB of the scan process, of the whole tree, totals).
+def leakhound(
+    url: str, workers: int, slices: int, batch: int, fold_bytes: int | None = None
+) -> tuple[float, int, int, int, int, dict]:
+    """(seconds, documents, peak RSS KiB of the scan process, of the whole tree, peak bytes
+    of the findings database, totals).
 
     The scan process's peak is the kernel's high-water mark (VmHWM), read from /proc every
     0.2 s, so a spike between two reads counts too; the tree's is the largest sum of VmRSS
-    seen (ru_maxrss would inherit this benchmark's own peak across fork+exec).
+    seen (ru_maxrss would inherit this benchmark's own peak across fork+exec). The
+    database's is the largest size of its file and write-ahead log seen at those reads.
+    ``fold_bytes`` sets ``leakhound.fullscan.FOLD_BYTES`` in the scan process.
     """
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "f.db"
         code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
+        if fold_bytes is not None:
+            code = f"import leakhound.fullscan as f; f.FOLD_BYTES = {fold_bytes}\n{code}"
         argv = [
             sys.executable,
             "-c",
@@ -163,17 +171,25 @@ def leakhound(url: str, workers: int, slices: int, batch: int) -> tuple[float, i
         ]
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv)
-        main_peak = tree_peak = 0
+        main_peak = tree_peak = db_peak = 0
         while proc.poll() is None:
             own = _rss_kib(proc.pid)
             main_peak = max(main_peak, own, _rss_kib(proc.pid, "VmHWM"))
             tree_peak = max(tree_peak, own + sum(_rss_kib(c) for c in _children(proc.pid)))
+            db_peak = max(db_peak, sum(_size(Path(f"{db}{end}")) for end in ("", "-wal")))
             time.sleep(0.2)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
             sys.exit(f"leakhound scan failed with status {proc.returncode}")
         result = json.loads((Path(tmp) / "r.json").read_text())["results"][0]
-    return seconds, result["full"]["docs"], main_peak, tree_peak, result["full"]
+    return seconds, result["full"]["docs"], main_peak, tree_peak, db_peak, result["full"]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def settle(url: str) -> None:
@@ -205,6 +221,13 @@ def main() -> None:
         action="store_true",
         help="leakhound's scan alone: no bare reader, no elasticdump",
     )
+    parser.add_argument(
+        "--fold-bytes",
+        type=int,
+        metavar="N",
+        help="leakhound.fullscan.FOLD_BYTES for the scan (default: leakhound's own; a huge "
+        "number: never fold a slice's checkpoints)",
+    )
     args = parser.parse_args()
     with lab_session(args.dir, records=args.records) as (status, truth):
         url = status.url("open")
@@ -217,7 +240,9 @@ def main() -> None:
             docs, nbytes = asyncio.run(bare_reader(url, indices, args.slices, args.batch))
             bare = time.perf_counter() - t0
             assert docs == expected, (docs, expected)
-        ours, read, rss, tree, totals = leakhound(url, args.workers, args.slices, args.batch)
+        ours, read, rss, tree, db_peak, totals = leakhound(
+            url, args.workers, args.slices, args.batch, args.fold_bytes
+        )
         assert read == expected, (read, expected)
         skip_dump = args.no_elasticdump or args.scan_only
         dump = None if skip_dump else elasticdump(url, expected, args.batch)
@@ -247,6 +272,7 @@ def main() -> None:
         f"{tree / 1024:,.0f} MiB; workers {args.workers}, "
         f"slices {args.slices}, batch {args.batch}"
     )
+    print(f"findings database peak {db_peak / 2**20:,.0f} MiB (file and write-ahead log)")
 
 
 if __name__ == "__main__":

@@ -336,3 +336,36 @@ def test_resume_reads_a_slices_checkpoints_one_at_a_time(tmp_path: Path) -> None
             tracemalloc.stop()
         assert seen == 40 << 20
         assert peak < 8 << 20  # a couple of rows at a time, not forty
+
+
+def test_folding_a_slice_keeps_its_counts_and_each_digest_once(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        key = store.hash_key
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        store.start_slices(scan_id, "h:1", "cases", "pit-os", 1, "PIT")
+        blob = count_batch(DOCS, None, "created_at", 0.5, key)
+        for n in range(30):  # the same three people in every batch
+            store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[n], context="PIT",
+                             tally=blob)
+
+        def stored() -> tuple[int, int]:
+            return store._db.execute(
+                "SELECT COUNT(*), SUM(LENGTH(tally)) FROM full_batches").fetchone()
+
+        rows, size = stored()
+        assert rows == 30
+        before = merged(key, store.slice_tallies(scan_id, "h:1", "cases", 0))
+        written = store.fold_slice(scan_id, "h:1", "cases", 0, before.to_parts(2))
+        rows, folded = stored()
+        assert written == folded and folded < size / 10  # once, not thirty times
+        assert rows > 2  # a piece per two digests of a type, beside the counts
+        # Batches after a fold go on from there; a resume reads the same tally.
+        store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[30], context="PIT",
+                         tally=blob)
+        after = merged(key, store.slice_tallies(scan_id, "h:1", "cases", 0))
+        unfolded = merged(key, [blob] * 31)
+        assert store.slices(scan_id, "h:1", "cases")[0]["docs"] == after.docs == 93
+        assert (after.pii(), after.people(), after.year_counts()) == (
+            unfolded.pii(), unfolded.people(), unfolded.year_counts())
+        for t in (before, after, unfolded):
+            t.close()

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import struct
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -159,10 +159,22 @@ class Tally:
 
     def to_bytes(self) -> bytes:
         """Counts and keyed digests only: never a raw value, never the key."""
-        head = orjson.dumps({"docs": self.docs, "types": dict(self.by_type),
+        head = self._head()
+        return _MAGIC + struct.pack(">I", len(head)) + head + self.subjects.to_bytes()
+
+    def to_parts(self, digests_per_part: int = 65_536) -> Iterator[bytes]:
+        """``to_bytes`` in pieces of bounded size (``SubjectCounter.to_parts``): the first
+        carries the counts, the others digests only; merged together they are this tally."""
+        head = self._head()
+        empty = orjson.dumps({"docs": 0, "types": {}, "fields": {}, "years": {}})
+        for n, part in enumerate(self.subjects.to_parts(digests_per_part)):
+            counts = head if n == 0 else empty
+            yield _MAGIC + struct.pack(">I", len(counts)) + counts + part
+
+    def _head(self) -> bytes:
+        return orjson.dumps({"docs": self.docs, "types": dict(self.by_type),
                              "fields": dict(self.by_field),
                              "years": {str(y): n for y, n in self.years.items()}})
-        return _MAGIC + struct.pack(">I", len(head)) + head + self.subjects.to_bytes()
 
     @classmethod
     def from_bytes(cls, data: bytes, key: bytes) -> Tally:

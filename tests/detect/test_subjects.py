@@ -269,3 +269,29 @@ def test_repeats_at_the_exact_limit_keep_the_count_exact() -> None:
         assert (n.estimate, n.exact) == (100, True)
         c.add(E, "one-more@example.com")
         assert not c.count(E).exact
+
+
+def test_a_checkpoint_in_parts_merges_back_into_the_same_counter(tmp_path: Path) -> None:
+    # to_parts: what a full scan writes when it folds a slice's checkpoints, a piece at a
+    # time; merged in any order, the pieces are the counter.
+    with SubjectCounter(KEY, exact_limit=5000, memory_limit=100, spill_dir=str(tmp_path)) as c:
+        feed(c, 3000)  # spilled to disk, exact
+        for v in emails(0, 8000):
+            c.add("PHONE_NUMBER", v)  # past the exact limit: a sketch only
+        c.add("PERSON", "Jane Doe")
+        parts = list(c.to_parts(digests_per_part=700))
+        whole = c.to_bytes()
+        expected = c.counts()
+    # The sketches, then 3000 e-mails in 700s under each of their two keys, one person.
+    assert len(parts) == 1 + 5 + 5 + 1
+    assert max(map(len, parts[1:])) < 700 * 16 + 1000  # each piece bounded
+    for order in (parts, parts[::-1]):
+        with SubjectCounter(KEY, exact_limit=5000, memory_limit=100,
+                            spill_dir=str(tmp_path)) as back:
+            for part in order:
+                back.merge_bytes(part)
+            assert back.counts() == expected
+            assert back.count(E).exact and not back.count("PHONE_NUMBER").exact
+            assert back.to_bytes() == whole
+    with pytest.raises(ValueError):
+        next(SubjectCounter(KEY).to_parts(0))

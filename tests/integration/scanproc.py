@@ -16,10 +16,11 @@ import pytest
 SRC = str(Path(__file__).parents[2] / "src")
 
 
-def spawn(argv: list[str]) -> subprocess.Popen[bytes]:
-    """``leakhound ARGV`` in a child process, stderr kept for failure messages."""
+def spawn(argv: list[str], prelude: str = "") -> subprocess.Popen[bytes]:
+    """``leakhound ARGV`` in a child process, stderr kept for failure messages; ``prelude``
+    is Python run first (a module constant set for the test)."""
     env = {**os.environ, "PYTHONPATH": SRC}
-    code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = f"{prelude}\nimport sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.Popen(
         [sys.executable, "-c", code, *argv],
         env=env,
@@ -41,9 +42,10 @@ def counted(db: Path) -> tuple[str | None, int]:
     return (row[0] if row else None), docs
 
 
-def run_until(db: Path, argv: list[str], docs: int) -> tuple[subprocess.Popen[bytes], str]:
+def run_until(db: Path, argv: list[str], docs: int,
+              prelude: str = "") -> tuple[subprocess.Popen[bytes], str]:
     """Start the scan and return once ``docs`` documents are checkpointed in ``db``."""
-    proc = spawn(argv)
+    proc = spawn(argv, prelude)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         scan_id, so_far = counted(db)

@@ -344,32 +344,61 @@ class SubjectCounter:
 
     def to_bytes(self) -> bytes:
         """A checkpoint: digests and sketches only, never a raw value, never the key."""
-        header: dict[str, object] = {
-            "key_id": self._key_id,
-            "exact_limit": self.exact_limit,
-            "lg_k": self.lg_k,
-            "types": [],
-        }
-        blobs: list[bytes] = []
-        types: list[dict[str, object]] = []
+        entries = []
         for entity_type in sorted(self._tallies):
             tally = self._tallies[entity_type]
-            hll = tally.hll.serialize_compact()
             digests = bytearray()
             if tally.exact:
                 for block in self._blocks(entity_type, tally):
                     digests += block
-            types.append(
-                {
-                    "entity": entity_type,
-                    "exact": tally.exact,
-                    "hll": len(hll),
-                    "digests": len(digests),
-                }
+            entries.append(
+                (entity_type, tally.hll.serialize_compact(), tally.exact, bytes(digests))
             )
-            blobs += [hll, bytes(digests)]
-        header["types"] = types
+        return self._checkpoint(entries)
+
+    def to_parts(self, digests_per_part: int = 65_536) -> Iterator[bytes]:
+        """The same checkpoint as ``to_bytes``, cut into pieces of bounded size: merged
+        (``merge_bytes``) into an empty counter with the same key, in any order, they give
+        this counter back. The first piece holds every type's sketch and exactness; each
+        other one up to ``digests_per_part`` digests of one type. ``to_bytes`` builds every
+        digest into one object; this never holds more than a piece (and the counter's own
+        budget), however many values were counted.
+        """
+        if digests_per_part < 1:
+            raise ValueError("digests_per_part must be >= 1")
+        yield self._checkpoint(
+            [(t, self._tallies[t].hll.serialize_compact(), self._tallies[t].exact, b"")
+             for t in sorted(self._tallies)]
+        )
+        empty = datasketches.hll_sketch(self.lg_k, datasketches.tgt_hll_type.HLL_8)
+        no_sketch = empty.serialize_compact()
+        step = digests_per_part * _DIGEST
+        for entity_type in sorted(self._tallies):
+            tally = self._tallies[entity_type]
+            if not tally.exact:
+                continue
+            pending = bytearray()
+            for block in self._blocks(entity_type, tally):
+                pending += block
+                while len(pending) >= step:
+                    yield self._checkpoint([(entity_type, no_sketch, True, bytes(pending[:step]))])
+                    del pending[:step]
+            if pending:
+                yield self._checkpoint([(entity_type, no_sketch, True, bytes(pending))])
+
+    def _checkpoint(self, entries: list[tuple[str, bytes, bool, bytes]]) -> bytes:
+        """The ``to_bytes`` layout for (type, sketch, exact, packed digests) entries."""
+        header = {
+            "key_id": self._key_id,
+            "exact_limit": self.exact_limit,
+            "lg_k": self.lg_k,
+            "types": [
+                {"entity": t, "exact": exact, "hll": len(hll), "digests": len(digests)}
+                for t, hll, exact, digests in entries
+            ],
+        }
         head = json.dumps(header, separators=(",", ":")).encode()
+        blobs = [part for _, hll, _, digests in entries for part in (hll, digests)]
         return _MAGIC + struct.pack(">I", len(head)) + head + b"".join(blobs)
 
     @classmethod
