@@ -175,7 +175,7 @@ def test_a_slice_marked_done_keeps_its_batches_for_resume(tmp_path: Path) -> Non
         for n, doc in enumerate(DOCS):
             store.checkpoint(scan_id, "h:1", "cases", 0, docs=1, position=[n], context="PIT",
                              tally=count_batch([doc], None, "created_at", 0.5, key))
-        # How _run_slice ends a slice: no folded tally, an empty one beside the batches.
+        # A slice marked done beside its batch rows (as after a fold, or a kill before one).
         store.checkpoint(scan_id, "h:1", "cases", 0, tally=Tally(key).to_bytes(), docs=0,
                          position=None, context=None, done=True)
         row = store.slices(scan_id, "h:1", "cases")[0]

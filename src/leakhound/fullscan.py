@@ -207,8 +207,12 @@ async def _run_slice(run: _Run, endpoint: str, index: Index, reader: SliceReader
             run.read[name] = run.read.get(name, 0) + len(page.docs)
             if run.on_docs:
                 run.on_docs(name, run.read[name], index.docs)
-        # Done, its batches kept as they are: folding them into one tally (finish_slice) would
-        # build a blob as large as the slice's distinct values, in memory, at once.
+        # Done: its rows become its tally, each digest once, in pieces of bounded size (a
+        # finished slice's rows stay until the scan ends: a scan of many indices would
+        # otherwise keep every batch of each).
+        if stored:
+            run.store.fold_slice(run.scan_id, endpoint, index.name, slice_id,
+                                 tally.to_parts())
         run.store.checkpoint(run.scan_id, endpoint, index.name, slice_id,
                              tally=_empty_tally(run.key), docs=0, position=None, context=None,
                              done=True)
