@@ -369,3 +369,24 @@ def test_folding_a_slice_keeps_its_counts_and_each_digest_once(tmp_path: Path) -
             unfolded.pii(), unfolded.people(), unfolded.year_counts())
         for t in (before, after, unfolded):
             t.close()
+
+
+def test_folding_a_finished_index_keeps_one_tally_for_all_its_slices(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        key = store.hash_key
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        store.start_slices(scan_id, "h:1", "cases", "pit-os", 2, "PIT")
+        blob = count_batch(DOCS, None, "created_at", 0.5, key)
+        for slice_ in (0, 1):  # the same people met by both slices
+            for n in range(5):
+                store.checkpoint(scan_id, "h:1", "cases", slice_, docs=3, position=[n],
+                                 context="PIT", tally=blob, done=n == 4)
+        total = merged(key, [blob] * 10)
+        store.fold_index(scan_id, "h:1", "cases", total.to_parts())
+        assert list(store.slice_tallies(scan_id, "h:1", "cases", 1)) == []
+        back = merged(key, store.slice_tallies(scan_id, "h:1", "cases", 0))
+        assert (back.docs, back.pii(), back.people(), back.year_counts()) == (
+            30, total.pii(), total.people(), total.year_counts())
+        assert [r["docs"] for r in store.slices(scan_id, "h:1", "cases")] == [15, 15]
+        total.close()
+        back.close()

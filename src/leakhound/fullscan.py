@@ -324,6 +324,10 @@ async def _read_index(run: _Run, service: Service, index: Index,
         for t in tallies.values():
             total.merge(t)
             t.close()
+        if error is None and len(tallies) > 1:
+            # Read to its end: until the scan finishes its rows only serve a resume, which
+            # needs the index's tally, not each slice's.
+            run.store.fold_index(run.scan_id, endpoint, index.name, total.to_parts())
         return _full_read(plan, total, error), total
     finally:
         await release_all(run.http, base, plan, contexts)

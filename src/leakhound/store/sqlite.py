@@ -342,6 +342,16 @@ class SqliteStore:
         A customer who writes in every batch is stored once instead of once a batch, and a
         type past the exact limit keeps its sketch without digests: a slice's rows stay
         within a few times its distinct values, however many documents it holds."""
+        return self._fold(scan_id, endpoint, index, slice_, parts, whole_index=False)
+
+    def fold_index(self, scan_id: str, endpoint: str, index: str,
+                   parts: Iterable[bytes]) -> int:
+        """``fold_slice`` for an index read to its end: every slice's rows replaced by the
+        index's tally, kept under slice 0 (a person both slices met is stored once)."""
+        return self._fold(scan_id, endpoint, index, 0, parts, whole_index=True)
+
+    def _fold(self, scan_id: str, endpoint: str, index: str, slice_: int,
+              parts: Iterable[bytes], *, whole_index: bool) -> int:
         written = 0
         with self._tx() as db:
             row = db.execute("""SELECT batches FROM full_slices WHERE scan_id=? AND endpoint=?
@@ -350,8 +360,12 @@ class SqliteStore:
             if row is None:
                 raise StoreError(f"no checkpoint row for {index} slice {slice_}")
             batch = row[0]
-            db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
-                          AND index_name=? AND slice=?""", (scan_id, endpoint, index, slice_))
+            if whole_index:
+                db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
+                              AND index_name=?""", (scan_id, endpoint, index))
+            else:
+                db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
+                              AND index_name=? AND slice=?""", (scan_id, endpoint, index, slice_))
             for part in parts:
                 db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, ?, ?)",
                            (scan_id, endpoint, index, slice_, batch, part))
