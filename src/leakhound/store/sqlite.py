@@ -390,7 +390,7 @@ class SqliteStore:
 
     def drop_checkpoints(self, scan_id: str) -> None:
         """Forget the per-slice tallies of a finished scan (the figures stay in results), and
-        give their space back: a full scan's checkpoints took ~300 bytes a document at their
+        give their space back: a full scan's checkpoints took ~270 bytes a document at their
         peak on the lab's million support cases, which deleted rows alone would keep in the
         file."""
         with self._tx() as db:
