@@ -320,12 +320,7 @@ class SqliteStore:
                    done: bool = False) -> None:
         """Count one batch and move the slice's position past it, in ONE transaction."""
         with self._tx() as db:
-            row = db.execute("""SELECT batches FROM full_slices WHERE scan_id=? AND endpoint=?
-                                AND index_name=? AND slice=?""",
-                             (scan_id, endpoint, index, slice_)).fetchone()
-            if row is None:
-                raise StoreError(f"no checkpoint row for {index} slice {slice_}")
-            batch = row[0]
+            batch = _next_batch(db, scan_id, endpoint, index, slice_)
             db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, ?, ?)",
                        (scan_id, endpoint, index, slice_, batch, tally))
             db.execute("""UPDATE full_slices SET position=?, context=COALESCE(?, context),
@@ -354,12 +349,7 @@ class SqliteStore:
               parts: Iterable[bytes], *, whole_index: bool) -> int:
         written = 0
         with self._tx() as db:
-            row = db.execute("""SELECT batches FROM full_slices WHERE scan_id=? AND endpoint=?
-                                AND index_name=? AND slice=?""",
-                             (scan_id, endpoint, index, slice_)).fetchone()
-            if row is None:
-                raise StoreError(f"no checkpoint row for {index} slice {slice_}")
-            batch = row[0]
+            batch = _next_batch(db, scan_id, endpoint, index, slice_)
             if whole_index:
                 db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
                               AND index_name=?""", (scan_id, endpoint, index))
@@ -467,3 +457,14 @@ class SqliteStore:
             db.execute("DELETE FROM scans WHERE scan_id=?", (scan_id,))
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _next_batch(db: sqlite3.Connection, scan_id: str, endpoint: str, index: str,
+                slice_: int) -> int:
+    """The number the next batch row of a slice takes (its ``batches`` counter)."""
+    row = db.execute("""SELECT batches FROM full_slices WHERE scan_id=? AND endpoint=?
+                        AND index_name=? AND slice=?""",
+                     (scan_id, endpoint, index, slice_)).fetchone()
+    if row is None:
+        raise StoreError(f"no checkpoint row for {index} slice {slice_}")
+    return int(row[0])
