@@ -167,11 +167,17 @@ def test_tally_figures_do_not_depend_on_the_memory_budget() -> None:
         t.close()
 
 
+def _started(store: SqliteStore, n: int) -> str:
+    """A full scan of index "cases" on h:1 with ``n`` slices started; its scan id."""
+    scan_id = store.begin_scan(["x"], {"depth": "full"})
+    store.start_slices(scan_id, "h:1", "cases", "pit-os", n, "PIT")
+    return scan_id
+
+
 def test_a_slice_marked_done_keeps_its_batches_for_resume(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "f.db") as store:
         key = store.hash_key
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        store.start_slices(scan_id, "h:1", "cases", "pit-os", 1, "PIT")
+        scan_id = _started(store, 1)
         for n, doc in enumerate(DOCS):
             store.checkpoint(scan_id, "h:1", "cases", 0, docs=1, position=[n], context="PIT",
                              tally=count_batch([doc], None, "created_at", 0.5, key))
@@ -196,8 +202,7 @@ def test_a_version_1_database_gains_the_checkpoint_tables(tmp_path: Path) -> Non
     with sqlite3.connect(path) as db:
         db.executescript(_MIGRATIONS[1] + ";PRAGMA user_version=1;")
     with SqliteStore(path) as store:
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        store.start_slices(scan_id, "h:1", "cases", "pit-os", 2, "PIT")
+        scan_id = _started(store, 2)
         blob = count_batch(DOCS, None, None, 0.5, store.hash_key)
         store.checkpoint(scan_id, "h:1", "cases", 1, tally=blob, docs=3, position=[41],
                          context="PIT")
@@ -296,8 +301,7 @@ def test_dropping_a_finished_scans_checkpoints_gives_the_space_back(tmp_path: Pa
 
     path = tmp_path / "f.db"
     with SqliteStore(path) as store:
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        store.start_slices(scan_id, "h:1", "cases", "pit-os", 1, "PIT")
+        scan_id = _started(store, 1)
         for n in range(200):  # 200 batches of ~20 KB: checkpoints of a few thousand documents
             store.checkpoint(scan_id, "h:1", "cases", 0, docs=1, position=[n], context="PIT",
                              tally=os.urandom(20_000))
@@ -320,8 +324,7 @@ def test_resume_reads_a_slices_checkpoints_one_at_a_time(tmp_path: Path) -> None
     import tracemalloc
 
     with SqliteStore(tmp_path / "f.db") as store:
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        store.start_slices(scan_id, "h:1", "cases", "pit-os", 1, "PIT")
+        scan_id = _started(store, 1)
         big = b"\0" * (1 << 20)  # 1 MiB a row: the reader only moves bytes
         for n in range(40):
             store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[n], context="PIT",
@@ -341,8 +344,7 @@ def test_resume_reads_a_slices_checkpoints_one_at_a_time(tmp_path: Path) -> None
 def test_folding_a_slice_keeps_its_counts_and_each_digest_once(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "f.db") as store:
         key = store.hash_key
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        store.start_slices(scan_id, "h:1", "cases", "pit-os", 1, "PIT")
+        scan_id = _started(store, 1)
         blob = count_batch(DOCS, None, "created_at", 0.5, key)
         for n in range(30):  # the same three people in every batch
             store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[n], context="PIT",
@@ -374,8 +376,7 @@ def test_folding_a_slice_keeps_its_counts_and_each_digest_once(tmp_path: Path) -
 def test_folding_a_finished_index_keeps_one_tally_for_all_its_slices(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "f.db") as store:
         key = store.hash_key
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        store.start_slices(scan_id, "h:1", "cases", "pit-os", 2, "PIT")
+        scan_id = _started(store, 2)
         blob = count_batch(DOCS, None, "created_at", 0.5, key)
         for slice_ in (0, 1):  # the same people met by both slices
             for n in range(5):

@@ -159,8 +159,7 @@ class Tally:
 
     def to_bytes(self) -> bytes:
         """Counts and keyed digests only: never a raw value, never the key."""
-        head = self._head()
-        return _MAGIC + struct.pack(">I", len(head)) + head + self.subjects.to_bytes()
+        return _pack(self._head(), self.subjects.to_bytes())
 
     def to_parts(self, digests_per_part: int = 65_536) -> Iterator[bytes]:
         """``to_bytes`` in pieces of bounded size (``SubjectCounter.to_parts``): the first
@@ -168,8 +167,7 @@ class Tally:
         head = self._head()
         empty = orjson.dumps({"docs": 0, "types": {}, "fields": {}, "years": {}})
         for n, part in enumerate(self.subjects.to_parts(digests_per_part)):
-            counts = head if n == 0 else empty
-            yield _MAGIC + struct.pack(">I", len(counts)) + counts + part
+            yield _pack(head if n == 0 else empty, part)
 
     def _head(self) -> bytes:
         return orjson.dumps({"docs": self.docs, "types": dict(self.by_type),
@@ -190,6 +188,11 @@ class Tally:
     def close(self) -> None:
         """Delete the subject counter's spill file, if any."""
         self.subjects.close()
+
+
+def _pack(head: bytes, counter: bytes) -> bytes:
+    """A serialised tally: its counts (JSON) and its subject counter's checkpoint."""
+    return _MAGIC + struct.pack(">I", len(head)) + head + counter
 
 
 def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:

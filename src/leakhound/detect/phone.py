@@ -154,9 +154,9 @@ def _numbers_in(window: str, hinted: bool) -> tuple[tuple[int, int, str, bool], 
     if window.isdigit() and 11 <= len(window) <= 15 and not window.startswith("0"):
         # 33612345678 or 14155550123 as an unbroken string: a "+" that was dropped. Not
         # past 15 digits, the most E.164 allows: 16 digits are a card or an id.
-        dropped_plus = _parse_international(window)
-        if dropped_plus:
-            return dropped_plus
+        dropped_plus = _valid_number("+" + window, window, "US")  # "+": region unused
+        if dropped_plus is not None:
+            return ((0, len(window), _e164(dropped_plus), True),)
     if window.startswith("+"):
         regions: tuple[str, ...] = ("US",)  # any region: the "+" says which country
     elif compact.startswith("00"):
@@ -460,13 +460,3 @@ def _national_formats(
 
 def _groups(number: str) -> tuple[int, ...]:
     return tuple(len(g) for g in _DIGIT_RUN.findall(number))
-
-
-def _parse_international(digits: str) -> tuple[tuple[int, int, str, bool], ...]:
-    try:
-        number = phonenumbers.parse("+" + digits, None)
-    except phonenumbers.NumberParseException:
-        return ()
-    if not phonenumbers.is_valid_number(number):
-        return ()
-    return ((0, len(digits), _e164(number), True),)
