@@ -119,7 +119,7 @@ def test_detect_reads_json_lines_and_reports_bad_lines(
     assert finding["path"] == "text" and finding["masked"] == "j***@c***.com"
     assert "jane" not in out.out
     assert out.err.startswith("line 1:") and out.err.count("\n") == 1
-    assert rc != 0
+    assert rc == 2  # bad input: documented exit status of detect
 
 
 def test_detect_refuses_unknown_types(capsys: pytest.CaptureFixture[str]) -> None:
@@ -184,7 +184,12 @@ def test_assess_prints_severity_and_deadline(
     a = json.loads(capsys.readouterr().out)
     text = json.dumps(a)
     assert "2026-11-04T09:00" in text  # aware-since + 72 hours
-    assert "severity" in a
+    from leakhound.assess.severity import level_of
+
+    s = a["severity"]
+    assert s["score"] == s["dpc"]["value"] * s["ei"]["value"] + s["cb"]
+    assert s["level"] == level_of(s["score"]).value
+    assert any("127.0.0.1:9200/cases: EMAIL_ADDRESS identifies" in w for w in s["ei"]["why"])
 
 
 def test_assess_with_a_bad_context_file_is_one_line(

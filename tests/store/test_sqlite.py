@@ -67,7 +67,7 @@ def test_second_scan_of_same_target_becomes_history(tmp_path: Path) -> None:
     assert history.first_scan_id == first
     assert history.previous_scans == 1
     assert history.previous_verdict == "open"
-    assert history.first_seen_exposed is not None
+    assert history.first_seen_exposed == history.first_seen  # the first scan found it open
 
 
 def test_recording_the_same_endpoint_twice_in_a_scan_keeps_one_row(tmp_path: Path) -> None:
