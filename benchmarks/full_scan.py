@@ -225,8 +225,8 @@ def main() -> None:
         "--fold-bytes",
         type=int,
         metavar="N",
-        help="leakhound.scanner.checkpoints.FOLD_BYTES for the scan (default: leakhound's own; a huge "
-        "number: never fold a slice's checkpoints)",
+        help="leakhound.scanner.checkpoints.FOLD_BYTES for the scan (default: leakhound's own; "
+        "a huge number: never fold a slice's checkpoints)",
     )
     args = parser.parse_args()
     with lab_session(args.dir, records=args.records) as (status, truth):
