@@ -76,6 +76,15 @@ def parse_root(body: Any) -> Fingerprint | None:
     )
 
 
+def _data_answer(api: str, resp: Response) -> bool:
+    """Whether a data API's answer reads as Elasticsearch's: a list of index rows, or search
+    hits."""
+    body = _json_or_none(resp)
+    if api == "_cat/indices":
+        return isinstance(body, list) and all(isinstance(r, dict) for r in body[:10])
+    return isinstance(body, dict) and isinstance(body.get("hits"), dict)
+
+
 def _looks_like_es_error(body: Any) -> bool:
     return isinstance(body, dict) and "error" in body and "status" in body
 
@@ -202,11 +211,12 @@ class ElasticsearchProbe(Probe):
     async def _classify(self, http: Http, endpoint: Endpoint, base: str,
                         root: Response) -> Service:
         if root.status in (401, 403):
+            # The root's refusal is evidence, not the verdict: a proxy may guard / alone, an
+            # anonymous role may read indices but not cluster information.
             realm = _realm(root)
             fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
             why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
-            return Service(endpoint, base, self.kind, Verdict.SECURED, why, fp,
-                           closed_apis=("/",))
+            return await self._data_access(http, endpoint, base, fp, root_refused=why)
         if 300 <= root.status < 400:
             where = root.headers.get("location", "")[:200]
             return Service(endpoint, base, self.kind, _NOT_ES,
@@ -232,8 +242,10 @@ class ElasticsearchProbe(Probe):
         return await self._data_access(http, endpoint, base, fp)
 
     async def _data_access(self, http: Http, endpoint: Endpoint, base: str,
-                           fp: Fingerprint) -> Service:
-        """Root answered; ask the data APIs whether they need credentials."""
+                           fp: Fingerprint, root_refused: str | None = None) -> Service:
+        """Ask the data APIs (list and search) whether they need credentials: they decide the
+        verdict. ``root_refused``: why the root asked for credentials; the data APIs must then
+        answer as Elasticsearch does to count as open (the root did not prove the product)."""
         checks = {
             "_cat/indices": http.get(base + "/_cat/indices", ALLOW,
                                      params={"format": "json", "h": "index"}),
@@ -249,12 +261,22 @@ class ElasticsearchProbe(Probe):
             elif res.status in (401, 403):
                 closed_apis.append(name)
                 realm = realm or _realm(res)
-            elif 200 <= res.status < 300:
+            elif 200 <= res.status < 300 and (root_refused is None or _data_answer(name, res)):
                 open_apis.append(name)
             else:
                 failing.append(f"{name}: HTTP {res.status}")
-        if realm:
+        if realm and not fp.realm:
             fp = _replace(fp, realm=realm)
+        if root_refused is not None:
+            if not open_apis:  # as before the data APIs were asked: the root's own words
+                return Service(endpoint, base, self.kind, Verdict.SECURED, root_refused, fp,
+                               closed_apis=("/", *closed_apis))
+            verdict = Verdict.OPEN if not closed_apis else Verdict.PARTIAL
+            reason = (f"{', '.join(open_apis)} answer without credentials although / asks "
+                      f"for them ({root_refused})"
+                      + (f"; {', '.join(closed_apis)} ask for them" if closed_apis else ""))
+            return Service(endpoint, base, self.kind, verdict, reason, fp, tuple(open_apis),
+                           ("/", *closed_apis))
         if open_apis and closed_apis:
             verdict = Verdict.PARTIAL
             reason = (f"{', '.join(open_apis)} answer without credentials; "
