@@ -281,7 +281,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
         for name in CLOSED:
             ports[name] = S.closed_port()
             targets.append(f"127.0.0.1:{ports[name]}")
-        argv = ["scan", *targets, "--db", str(db), "--sample", "5", "--workers", "1",
+        # The servers imitate Elasticsearch: the other kinds' probes are tried elsewhere.
+        argv = ["scan", *targets, "--kinds", "elasticsearch", "--db", str(db), "--sample", "5",
+                "--workers", "1",
                 "--connect-timeout", str(CONNECT), "--read-timeout", str(READ),
                 "--timeout", str(TOTAL), "--max-indices", str(MAX_INDICES),
                 "--show-closed", "--no-progress"]

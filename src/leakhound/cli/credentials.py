@@ -43,6 +43,6 @@ def _plain(args: argparse.Namespace) -> Any:
     if text is None:
         return None
     user, sep, password = text.partition(":")
-    if not sep or not user:
-        raise UsageError("credentials must have the form USER:PASS")
+    if not sep:  # USER may be empty: a store that takes a password alone (Redis requirepass)
+        raise UsageError("credentials must have the form USER:PASS (or :PASS)")
     return user, password

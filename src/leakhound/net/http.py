@@ -9,7 +9,6 @@ at the cap), same-origin redirects only, and credentials only where they cannot 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import ssl
 import zlib
 from collections.abc import Mapping
@@ -31,7 +30,7 @@ from ..errors import (
     UsageError,
 )
 from ..models import TlsInfo
-from .policy import Gate, Limits, Policy, Scope, describe
+from .policy import Gate, Limits, Policy, Scope, describe, is_loopback
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +101,6 @@ def _tls_info(stream: Any) -> TlsInfo | None:
         not_after=not_after.isoformat(),
         expired=not_after < datetime.now(UTC),
     )
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.strip("[]").split("%", 1)[0]).is_loopback
-    except ValueError:
-        return host.lower() in ("localhost", "localhost.")
 
 
 def _insecure_context() -> ssl.SSLContext:
@@ -200,7 +192,7 @@ class Http:
         host = (parts.hostname or "").lower()
         self.scope.check_endpoint(host, port)
         if (self._owner is not None and not self._owner.insecure and parts.scheme == "http"
-                and not _is_loopback(host)):
+                and not is_loopback(host)):
             raise PolicyError(
                     f"credentials are not sent in clear (http) to {parts.hostname}: use "
                     "https, or --insecure-auth"

@@ -9,6 +9,7 @@ request is admitted: HTTP (``http.py``) and raw TCP (``tcp.py``) both pass throu
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable
@@ -222,6 +223,14 @@ class Gate:
         await self._rate.wait(host.lower())
         async with self._sem:
             yield
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host is this machine: a loopback address, or the name localhost."""
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%", 1)[0]).is_loopback
+    except ValueError:
+        return host.lower() in ("localhost", "localhost.")
 
 
 def describe(exc: BaseException) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from ..errors import ConnectError, ProtocolError, TimeoutError_, TooLargeError
@@ -98,18 +98,32 @@ class TcpStream:
         allowed. A connection that failed midway is closed: its framing can no longer be
         trusted.
         """
+        replies = await self._send([(command, payload)], read_reply)
+        return replies[0] if replies else None
+
+    async def pipeline(self, requests: Sequence[tuple[str, bytes]],
+                       read_reply: Callable[[FrameReader], Awaitable[T]]) -> list[T]:
+        """Send several commands at once and read their replies in order: every command is
+        admitted before the first byte is written; the replies together are within one
+        budget and one total deadline."""
+        return await self._send(requests, read_reply)
+
+    async def _send(self, requests: Sequence[tuple[str, bytes]],
+                    read_reply: Callable[[FrameReader], Awaitable[T]] | None) -> list[T]:
         if self.closed:
             raise ProtocolError("the connection was closed after an error")
-        self._gate.admit(self._host, self._port, command, "", self._allow, self.url)
+        for command, _ in requests:
+            self._gate.admit(self._host, self._port, command, "", self._allow, self.url)
         limits = self._gate.limits
         async with self._gate.slot(self._host):
             try:
                 async with asyncio.timeout(limits.total_timeout):
-                    self._writer.write(payload)
+                    self._writer.write(b"".join(payload for _, payload in requests))
                     await self._writer.drain()
                     if read_reply is None:
-                        return None
-                    return await read_reply(FrameReader(self._reader, limits))
+                        return []
+                    frames = FrameReader(self._reader, limits)
+                    return [await read_reply(frames) for _ in requests]
             except TimeoutError as exc:
                 await self.close()
                 raise TimeoutError_(f"no complete answer within {limits.total_timeout:g}s") \

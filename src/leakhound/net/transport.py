@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ssl
 
+from ..errors import PolicyError
 from .http import Credentials, Http, OwnerAuth
-from .policy import Gate, Limits, Policy, Scope
+from .policy import Gate, Limits, Policy, Scope, is_loopback
 from .tcp import TcpStream, connect
 
 
@@ -41,6 +42,18 @@ class Transport:
             self._gate = Gate(self.limits, self.scope)
         return await connect(self._gate, host, port, allow, scheme=scheme, tls=tls)
 
+    def login(self, host: str, *, encrypted: bool) -> tuple[str, str] | None:
+        """The owner's user name and password for a kind that logs in over its own protocol,
+        under the same rule as HTTP: only encrypted, or to loopback, unless ``insecure``.
+        None without credentials (or with per-host ones from netrc, which name HTTP hosts)."""
+        owner = self.credentials
+        if owner is None or not isinstance(owner.auth, tuple):
+            return None
+        if not (encrypted or owner.insecure or is_loopback(host)):
+            raise PolicyError(f"credentials are not sent in clear to {host}: use TLS, or "
+                              "--insecure-auth")
+        return owner.auth
+
     async def __aenter__(self) -> Transport:
         return self
 
@@ -51,3 +64,4 @@ class Transport:
         """Close the HTTP client's pooled connections (TCP streams are closed by their user)."""
         if self._http is not None:
             await self._http.aclose()
+

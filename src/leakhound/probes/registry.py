@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from ..targets import Kinds
 from .base import Probe
 from .elasticsearch import ElasticsearchProbe
+from .redis import RedisProbe
 
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(),)
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), RedisProbe())
 
 
 class Registry:

@@ -15,6 +15,8 @@ from ..net import Transport
 from ..probes.base import Probe
 from ..probes.registry import Registry
 
+_RECOGNISED = (Verdict.OPEN, Verdict.PARTIAL, Verdict.SECURED)
+
 
 @dataclass(frozen=True, slots=True)
 class Access:
@@ -48,15 +50,17 @@ async def access(registry: Registry, transport: Transport, authed: Transport | N
         probe = registry.by_kind(kind)
         service = await probe.verdict(transport, ep)
         tried.append((probe, service))
-        if service.verdict.not_kind is None:
-            break  # recognised, or the endpoint itself is closed, silent or broken
-    probe, service = tried[-1]
-    if service.verdict.not_kind is not None:
+        # Recognised, or nothing listens: done. Another protocol's attempt can fail or hang
+        # where this kind's would be answered (Redis drops a connection that sent HTTP): an
+        # error or a timeout lets the next kind try.
+        if service.verdict in (Verdict.CLOSED, *_RECOGNISED):
+            break
+    recognised = [(p, s) for p, s in tried if s.verdict in _RECOGNISED]
+    probe, service = recognised[0] if recognised else tried[0]
+    if not recognised and len(tried) > 1:
         # No kind recognised it: the first (the most likely by port) tells why.
-        probe, service = tried[0]
-        if len(tried) > 1:
-            others = ", ".join(p.kind for p, _ in tried[1:])
-            service = replace(service, reason=f"{service.reason} (also not: {others})")
+        others = "; ".join(f"{p.kind}: {s.verdict.value}" for p, s in tried[1:])
+        service = replace(service, reason=f"{service.reason} (also tried {others})"[:600])
     if authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
         with_credentials = await probe.verdict(authed, ep)
         if with_credentials.verdict == Verdict.OPEN:
