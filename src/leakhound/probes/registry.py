@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from ..targets import Kinds
 from .base import Probe
 from .elasticsearch import ElasticsearchProbe
+from .mongodb import MongodbProbe
 from .redis import RedisProbe
 
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), RedisProbe())
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), RedisProbe())
 
 
 class Registry:
