@@ -34,9 +34,24 @@ def request_audit() -> Iterator[list[net.Request]]:
     assert not writes, f"non-read requests were sent: {writes[:5]}"
     # Independently of the layer's own check: every request of a probe fits its allow-list.
     kinds = {p.kind: p.allow for p in PROBES}
+    # (an HTTP request is judged by its path; a command by its name, a statement by its text)
     off_list = [r for r in seen if r.kind in kinds
-                and not kinds[r.kind].allows(r.method, urlsplit(r.url).path or "/")]
+                and not kinds[r.kind].allows(r.method, r.target or urlsplit(r.url).path or "/")]
     assert not off_list, f"requests outside the allow-list were sent: {off_list[:5]}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test writes the user's own findings database: the default one (under the user's
+    data directory) lives in a temporary folder for the session."""
+    home = tmp_path_factory.mktemp("data-home")
+    old = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = old
 
 
 @pytest.fixture

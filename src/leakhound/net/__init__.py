@@ -19,6 +19,7 @@ from .policy import (
     commands,
     remove_audit_hook,
     rules,
+    statements,
 )
 from .tcp import FrameReader, TcpStream
 from .transport import Transport
@@ -45,4 +46,5 @@ __all__ = [
     "commands",
     "remove_audit_hook",
     "rules",
+    "statements",
 ]

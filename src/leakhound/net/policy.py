@@ -72,6 +72,32 @@ class AllowList:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementList:
+    """The read-only statements a SQL store kind may send: each statement's text must fully
+    match one of the patterns (the probe builds every statement; names from the server are
+    quoted), so no other statement, and nothing after one, can leave."""
+
+    kind: str
+    patterns: tuple[re.Pattern[str], ...]
+
+    def allows(self, method: str, path: str) -> bool:
+        """Whether ``path``, a statement, fits a pattern (``method`` names the message)."""
+        return method in ("startup", "auth") or (
+            method == "query" and any(p.fullmatch(path) for p in self.patterns))
+
+
+def statements(kind: str, patterns: Iterable[str]) -> StatementList:
+    """Build a statement allow-list; a pattern must start with a read verb (SELECT, SHOW,
+    SET of a read-only session parameter, BEGIN/START of a read-only transaction, COMMIT)."""
+    built = []
+    for p in patterns:
+        if not re.match(r"(?:SELECT|SHOW|SET|BEGIN|START|COMMIT|ROLLBACK)\b", p):
+            raise ValueError(f"{p[:40]!r} is not a read statement")
+        built.append(re.compile(p, re.S))
+    return StatementList(kind, tuple(built))
+
+
+@dataclass(frozen=True, slots=True)
 class CommandList:
     """The read-only commands one store kind may send over its own protocol.
 
@@ -130,6 +156,8 @@ class Request:
     method: str  # HTTP method, or the command's name
     url: str  # http(s)://host:port/path, or <kind>://host:port for a command
     kind: str
+    # What the allow-list judged beside the method: the path, or a statement's text.
+    target: str = field(default="", compare=False)
 
 
 AuditHook = Callable[[Request], None]
@@ -215,7 +243,7 @@ class Gate:
         if not allow.allows(method, path):
             what = f"{method} {path}" if path else method
             raise PolicyError(f"{what} is not on the {allow.kind} read-only allow-list")
-        audit(Request(method, url, allow.kind))
+        audit(Request(method, url, allow.kind, path))
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:

@@ -91,14 +91,15 @@ class TcpStream:
         return obj if isinstance(obj, ssl.SSLObject) else None
 
     async def exchange(self, command: str, payload: bytes,
-                       read_reply: Callable[[FrameReader], Awaitable[T]] | None) -> T | None:
+                       read_reply: Callable[[FrameReader], Awaitable[T]] | None, *,
+                       statement: str = "") -> T | None:
         """Send one command's bytes and read its reply with ``read_reply`` (None: no reply).
 
-        ``command`` is the name the allow-list knows it by; nothing is written unless it is
-        allowed. A connection that failed midway is closed: its framing can no longer be
-        trusted.
+        ``command`` is the name the allow-list knows it by (``statement``: the text of a SQL
+        statement, judged too); nothing is written unless it is allowed. A connection that
+        failed midway is closed: its framing can no longer be trusted.
         """
-        replies = await self._send([(command, payload)], read_reply)
+        replies = await self._send([(command, payload)], read_reply, statement)
         return replies[0] if replies else None
 
     async def pipeline(self, requests: Sequence[tuple[str, bytes]],
@@ -109,11 +110,13 @@ class TcpStream:
         return await self._send(requests, read_reply)
 
     async def _send(self, requests: Sequence[tuple[str, bytes]],
-                    read_reply: Callable[[FrameReader], Awaitable[T]] | None) -> list[T]:
+                    read_reply: Callable[[FrameReader], Awaitable[T]] | None,
+                    statement: str = "") -> list[T]:
         if self.closed:
             raise ProtocolError("the connection was closed after an error")
         for command, _ in requests:
-            self._gate.admit(self._host, self._port, command, "", self._allow, self.url)
+            self._gate.admit(self._host, self._port, command, statement, self._allow,
+                             self.url)
         limits = self._gate.limits
         async with self._gate.slot(self._host):
             try:
