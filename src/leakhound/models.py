@@ -16,6 +16,7 @@ import typing
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 
 class Verdict(str):
@@ -111,6 +112,9 @@ class Endpoint:
     port: int
     scheme: str | None = None  # "http", "https", "mongodb"…, or None: the kind decides
     base_path: str = ""  # URL path prefix when the target is behind a proxy path
+    # The user a database kind logs in as, from its URL (postgresql://reader@host); never a
+    # password. Written in JSON only when there is one.
+    user: str | None = field(default=None, metadata={"omit_empty": True})
 
     @property
     def netloc(self) -> str:
@@ -120,7 +124,8 @@ class Endpoint:
 
     def url(self, scheme: str | None = None) -> str:
         """Base URL for this endpoint with the given (or its own) scheme."""
-        return f"{scheme or self.scheme or 'http'}://{self.netloc}{self.base_path}"
+        user = f"{quote(self.user, safe='')}@" if self.user else ""
+        return f"{scheme or self.scheme or 'http'}://{user}{self.netloc}{self.base_path}"
 
 
 @dataclass(frozen=True, slots=True)
