@@ -329,6 +329,8 @@ class TargetResult:
     truncated: int = field(default=0, metadata={"json": "indices_truncated"})
     full: FullTotals | None = None  # --depth full: totals over the containers read
     authenticated: bool = False  # inventory read with the credentials given (--auth)
+    # Why the store may be a honeypot (``honeypot.py``): the finding's confidence is lower.
+    honeypot: tuple[str, ...] = field(default=(), metadata={"omit_empty": True})
 
     @property
     def exposed(self) -> bool:

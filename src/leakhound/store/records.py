@@ -35,7 +35,8 @@ class ResultRecord(TargetResult):
     def of(cls, result: TargetResult, history: History) -> ResultRecord:
         """A result as the store keeps it."""
         return cls(result.service, result.containers, result.inventory_error,
-                   result.truncated, result.full, result.authenticated, history)
+                   result.truncated, result.full, result.authenticated, result.honeypot,
+                   history)
 
 
 @dataclass(frozen=True, slots=True)
