@@ -489,6 +489,9 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         truth = lab.seed(args.dir, records=args.records)
         print(f"seeded {truth.documents:,} documents in {len(truth.indices)} indices "
               f"({truth.distinct_customers:,} distinct customers) in {truth.seconds:.1f}s")
+        for other in lab.objectstores.truths(lab.status(args.dir).state_dir).values():
+            if other is not None:
+                print(f"  and {lab.objectstores.summary(other)}")
     elif args.action == "down":
         lab.down(args.dir)
         print("lab stopped")
