@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 LAB_DIR ?= $(CURDIR)/.lab
 export LEAKHOUND_LAB_DIR := $(LAB_DIR)
 
-.PHONY: demo test lint system-deps venv lab-up lab-down bench clean
+.PHONY: demo test lint system-deps venv lab-up lab-down bench clean lab-build
 
 # System packages the lab and the integration tests use (nginx; Java and Maven build the
 # OpenSearch launcher). Installs only what is missing.
@@ -20,6 +20,13 @@ system-deps:
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@# The lab's object stores: Go builds MinIO, Node.js runs Azurite and pouchdb-server (npm
+	@# fetches them at the first `lab up`). Debian 12's own golang (1.19) and nodejs (18) are too
+	@# old, so these are checked, not installed.
+	@{ command -v go || test -x /usr/local/go/bin/go; } >/dev/null || \
+	  { echo "Go 1.24+ is needed (the lab builds MinIO with it)"; exit 1; }
+	@{ command -v node && command -v npm; } >/dev/null || \
+	  { echo "Node.js 20+ and npm are needed (the lab runs Azurite and pouchdb-server)"; exit 1; }
 
 $(BIN)/leakhound: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,8 +49,14 @@ lint: venv
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
+# Build the lab's servers (OpenSearch launcher, MinIO; npm installs of Azurite and
+# pouchdb-server) into its cache before the tests: a cold first build takes minutes, more than
+# one test's timeout. A no-op once cached.
+lab-build: venv
+	$(BIN)/python -m leakhound.lab build
+
 # Lint, then every test (unit, hostile, fuzz, integration against the real lab servers).
-test: system-deps venv lint
+test: system-deps venv lint lab-build
 	$(BIN)/pytest -q
 
 lab-down: venv

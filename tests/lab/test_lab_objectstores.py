@@ -340,3 +340,25 @@ def test_couchdb_databases_hold_what_the_truth_says(
         other = lab.status.url(role, "couchdb")
         for db, body in truth["databases"].items():
             assert couchdb.count_docs(other, db, lab.status.auth) == body["documents"], (role, db)
+
+
+def test_bench_bucket_is_public_and_made_once(lab: LabSession, http: httpx.Client) -> None:
+    made = objectstores.bench_bucket(lab.status.state_dir, count=2_500)
+    endpoint, bucket = s3_parts(made.target)
+    assert bucket == s3.BENCH_BUCKET and made.objects == 2_500 and made.seconds > 0
+    keys: list[str] = []
+    params = {"list-type": "2", "max-keys": "1000"}
+    while True:
+        root = ET.fromstring(http.get(f"{endpoint}/{bucket}", params=params).content)
+        keys += [c.findtext(f"{S3_NS}Key") or "" for c in root.iter(f"{S3_NS}Contents")]
+        token = root.findtext(f"{S3_NS}NextContinuationToken")
+        if not token:
+            break
+        params["continuation-token"] = token
+    expected = dict(s3.bench_objects(2_500))
+    assert sorted(keys) == sorted(expected)  # the snowball tars themselves are not kept
+    key = keys[-1]
+    assert http.get(f"{endpoint}/{bucket}/{key}").content == expected[key]
+    assert made.bytes == sum(len(body) for body in expected.values())
+    again = objectstores.bench_bucket(lab.status.state_dir, count=2_500)
+    assert again.seconds == 0.0 and again.bytes == made.bytes

@@ -21,7 +21,15 @@ from . import azurite, couchdb, process, s3
 from .errors import LabError
 from .exports import export_objects, objects_truth
 from .seeder import Dataset, Doc, generate, tally
-from .state import PASSWORD, USERNAME, LabPaths, free_ports
+from .state import (
+    PASSWORD,
+    USERNAME,
+    LabPaths,
+    default_state_dir,
+    free_ports,
+    locked,
+    read_record,
+)
 
 TRUTH_FORMAT = 1
 SECTIONS = ("minio", "azurite", *(f"couchdb-{role}" for role in couchdb.ROLES))
@@ -324,3 +332,47 @@ def summary(truth: dict[str, Any]) -> str:
         f"{truth['kind']}: {len(truth['containers'])} containers x {total['objects']} objects"
         f" ({total['bytes'] / 1e6:.1f} MB, {total['records']:,} records each)"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# A large bucket for benchmarks
+
+
+@dataclass(frozen=True)
+class BenchBucket:
+    """A public (list + read) MinIO bucket of many small objects, for benchmarks."""
+
+    target: str  # s3://bench-objects@127.0.0.1:PORT
+    objects: int
+    bytes: int
+    seconds: float  # what making it took; 0.0 when an earlier call's bucket was reused
+
+
+def bench_bucket(state_dir: Path | None = None, count: int = 100_000) -> BenchBucket:
+    """The running lab's benchmark bucket of count objects, made once and reused after."""
+    paths = LabPaths(Path(state_dir).expanduser().resolve() if state_dir else default_state_dir())
+    marker = paths.root / "bench-s3.json"
+    with locked(paths):
+        record = read_record(paths) or {}
+        port = _get(record, "minio", "port")
+        if not process.alive(_get(record, "minio", "pid"), _get(record, "minio", "start_time")):
+            raise LabError(f"MinIO is not running in {paths.root}: call leakhound.lab.up() first")
+        endpoint, target = f"http://127.0.0.1:{port}", f"s3://{s3.BENCH_BUCKET}@127.0.0.1:{port}"
+        try:
+            known = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            known = None
+        if isinstance(known, dict) and known.get("objects") == count:
+            last_key = list(s3.bench_objects(count))[-1][0]
+            client = s3.client(endpoint, USERNAME, PASSWORD)
+            try:
+                client.head_object(Bucket=s3.BENCH_BUCKET, Key=last_key)
+                return BenchBucket(target, count, int(known["bytes"]), 0.0)
+            except client.exceptions.ClientError:
+                pass  # gone (a fresh data folder): make it again
+        begin = time.monotonic()
+        size = s3.make_many_objects(endpoint, USERNAME, PASSWORD, count)
+        seconds = time.monotonic() - begin
+        marker.write_text(json.dumps({"objects": count, "bytes": size}) + "\n")
+        return BenchBucket(target, count, size, round(seconds, 3))
+

@@ -17,7 +17,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -201,47 +201,51 @@ def count_objects(endpoint: str, user: str, password: str, bucket: str) -> dict[
     return sizes
 
 
-def bench_keys(count: int) -> Iterable[str]:
-    """The keys of the benchmark bucket: 100 folders of count/100 small JSON objects."""
+def bench_objects(count: int) -> Iterator[tuple[str, bytes]]:
+    """(key, body) of the benchmark bucket: 100 folders of small JSON objects, one e-mail each."""
     for n in range(count):
-        yield f"cases/{n % 100:02d}/case-{n:06d}.json"
+        key = f"cases/{n % 100:02d}/case-{n:06d}.json"
+        body = json.dumps({"case_id": f"CS-{n:06d}", "email": f"user{n:06d}@example.org"})
+        yield key, body.encode()
 
 
 def make_many_objects(
-    endpoint: str, user: str, password: str, count: int = 100_000, bucket: str = BENCH_BUCKET,
-    workers: int = 32,
-) -> float:  # fmt: skip
-    """Fill a public (list + read) bucket with count small objects; return the seconds it took.
+    endpoint: str,
+    user: str,
+    password: str,
+    count: int = 100_000,
+    bucket: str = BENCH_BUCKET,
+    parallel: int = 4,
+) -> int:
+    """Fill a public (list + read) bucket with count small objects; return their total bytes.
 
     MinIO unpacks a tar PUT with ``X-Amz-Meta-Snowball-Auto-Extract: true`` into one object per
-    member, server side: one request of 10,000 objects instead of 10,000 signed PUTs. The
-    batches go up in parallel.
+    member, server side: one request per 10,000 objects instead of 10,000 signed PUTs (100,000
+    objects took 90 s here, parallel single PUTs of 32 threads about 250 s). Batches go up in
+    parallel.
     """
-    begin = time.monotonic()
-    s3 = client(endpoint, user, password, pool=workers)
+    s3 = client(endpoint, user, password, pool=parallel)
     _fresh_bucket(s3, bucket)
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy(bucket, "open")))
-    keys = list(bench_keys(count))
-    batch = 10_000
-    batches = [keys[i : i + batch] for i in range(0, len(keys), batch)]
+    objects = list(bench_objects(count))
+    batches = [objects[i : i + 10_000] for i in range(0, len(objects), 10_000)]
 
-    def put(names: list[str]) -> None:
+    def put(batch: list[tuple[str, bytes]]) -> None:
         raw = io.BytesIO()
         with tarfile.open(fileobj=raw, mode="w") as tar:
-            for name in names:
-                body = json.dumps({"key": name, "email": f"user{name[-11:-5]}@example.org"})
-                info = tarfile.TarInfo(name)
+            for key, body in batch:
+                info = tarfile.TarInfo(key)
                 info.size = len(body)
-                info.mtime = 1577836800
-                tar.addfile(info, io.BytesIO(body.encode()))
+                info.mtime = 1577836800  # 2020-01-01: the same tar bytes every time
+                tar.addfile(info, io.BytesIO(body))
         s3.put_object(
             Bucket=bucket,
-            Key=f"snowball-{names[0].replace('/', '-')}.tar",
+            Key=f"snowball-{batch[0][0].replace('/', '-')}.tar",
             Body=raw.getvalue(),
             Metadata={"snowball-auto-extract": "true"},
         )
 
-    with ThreadPoolExecutor(max_workers=min(workers, 4)) as pool:
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
         for _ in pool.map(put, batches):
             pass
-    return time.monotonic() - begin
+    return sum(len(body) for _, body in objects)
