@@ -178,3 +178,13 @@ def test_a_server_that_dies_at_startup_is_reported_with_its_log(tmp_path: Path) 
         s3.wait_ready(free_ports(1)[0], pid, None, log, timeout=20)
     assert "MinIO exited during startup" in str(caught.value)
     assert "Unable to use the drive" in str(caught.value) and str(log) in str(caught.value)
+
+
+def test_a_client_library_error_is_a_one_line_lab_error() -> None:
+    from leakhound.lab.state import free_ports
+
+    closed = f"http://127.0.0.1:{free_ports(1)[0]}"
+    with pytest.raises(LabError) as caught, objectstores._one_line("seeding"):
+        s3.seed(closed, "lab", "lab-password", [])
+    assert str(caught.value).startswith("seeding failed: EndpointConnectionError: ")
+    assert "\n" not in str(caught.value)

@@ -79,11 +79,14 @@ def endpoint(port: int) -> str:
 
 def service(port: int) -> Any:
     """A BlobServiceClient signed with the account key."""
-    from azure.storage.blob import BlobServiceClient  # the lab extra; only seeding needs it
+    # The lab extra; only seeding needs it.
+    from azure.storage.blob import BlobServiceClient, ExponentialRetry
 
     conn = (f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};"
             f"BlobEndpoint={endpoint(port)};")  # fmt: skip
-    return BlobServiceClient.from_connection_string(conn)
+    # Loopback: fail within seconds, not after the default backoff of 15 s, 18 s, 42 s.
+    retry = ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2)
+    return BlobServiceClient.from_connection_string(conn, retry_policy=retry)
 
 
 def seed(port: int, objects: Sequence[ExportObject]) -> None:

@@ -7,10 +7,11 @@ here and in s3.py, azurite.py, couchdb.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -85,6 +86,7 @@ def start(
     ports = [p for p in free_ports(len(SECTIONS) + len(taken), wanted) if p not in taken]
     sections: dict[str, Any] = {}
     admin = (USERNAME, PASSWORD)
+    section = SECTIONS[0]
     try:
         for section, port in zip(SECTIONS, ports, strict=False):
             folder, log = _folder(paths, section), _log(paths, section)
@@ -98,6 +100,9 @@ def start(
                                     None if role == "open" else admin)  # fmt: skip
             sections[section] = {"port": port, "pid": pid, "start_time": process.start_time(pid),
                                  "log": str(log)}  # fmt: skip
+    except OSError as exc:  # the binary or node went missing under a cache that says "built"
+        stop(sections)
+        raise LabError(f"cannot start {section}: {exc}") from exc
     except BaseException:
         stop(sections)
         raise
@@ -216,7 +221,8 @@ def populate(paths: LabPaths, record: dict[str, Any], records: int, seed: int) -
 
     def timed(job: Callable[[], None]) -> float:
         started = time.monotonic()
-        job()
+        with _one_line("seeding"):
+            job()
         return time.monotonic() - started
 
     with ThreadPoolExecutor(max_workers=5) as pool:
@@ -242,12 +248,25 @@ def populate(paths: LabPaths, record: dict[str, Any], records: int, seed: int) -
                                 max(seconds[f"couchdb-{r}"] for r in couchdb.ROLES)),
     }  # fmt: skip
     for kind, truth in truths.items():
-        mismatch = _mismatch(record, kind, truth)
+        with _one_line(f"counting back {kind}"):
+            mismatch = _mismatch(record, kind, truth)
         if mismatch:
             raise LabError(f"after seeding, {mismatch}")
         truth["seconds_total"] = round(time.monotonic() - begin, 3)
         _write_truth(paths.root, kind, truth)
     return truths
+
+
+@contextlib.contextmanager
+def _one_line(doing: str) -> Iterator[None]:
+    """Turn a client library's error (boto3, azure, httpx) into a one-line LabError."""
+    try:
+        yield
+    except LabError:
+        raise
+    except Exception as exc:
+        text = " ".join(str(exc).split())[:300]
+        raise LabError(f"{doing} failed: {type(exc).__name__}: {text}") from exc
 
 
 def _couch_url(record: dict[str, Any], role: str) -> str:
@@ -365,14 +384,13 @@ def bench_bucket(state_dir: Path | None = None, count: int = 100_000) -> BenchBu
         if isinstance(known, dict) and known.get("objects") == count:
             last_key = list(s3.bench_objects(count))[-1][0]
             client = s3.client(endpoint, USERNAME, PASSWORD)
-            try:
+            # Gone (a fresh data folder) or unreadable: make it again below.
+            with contextlib.suppress(Exception):
                 client.head_object(Bucket=s3.BENCH_BUCKET, Key=last_key)
                 return BenchBucket(target, count, int(known["bytes"]), 0.0)
-            except client.exceptions.ClientError:
-                pass  # gone (a fresh data folder): make it again
         begin = time.monotonic()
-        size = s3.make_many_objects(endpoint, USERNAME, PASSWORD, count)
+        with _one_line("making the benchmark bucket"):
+            size = s3.make_many_objects(endpoint, USERNAME, PASSWORD, count)
         seconds = time.monotonic() - begin
         marker.write_text(json.dumps({"objects": count, "bytes": size}) + "\n")
         return BenchBucket(target, count, size, round(seconds, 3))
-
