@@ -231,6 +231,9 @@ def lab(args: argparse.Namespace) -> int:
         truth = lab_.seed(args.dir, records=args.records)
         print(f"seeded {truth.documents:,} documents in {len(truth.indices)} indices "
               f"({truth.distinct_customers:,} distinct customers) in {truth.seconds:.1f}s")
+        for other in lab_.objectstores.truths(lab_.status(args.dir).state_dir).values():
+            if other is not None:
+                print(f"  and {lab_.objectstores.summary(other)}")
     elif args.action == "down":
         lab_.down(args.dir)
         print("lab stopped")
