@@ -1,9 +1,8 @@
-"""A stored scan document to render, built through the real store."""
+"""A stored scan to render, built through the real store."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,13 +19,13 @@ from leakhound.models import (
     TargetResult,
     Verdict,
 )
-from leakhound.store import SqliteStore
+from leakhound.store import ScanRecord, SqliteStore
 
 HOSTILE = "<script>alert(1)</script>\x1b]0;pwned\x07|x"
 
 
 @pytest.fixture
-def scan_doc(tmp_path: Path) -> dict[str, Any]:
+def scan(tmp_path: Path) -> ScanRecord:
     """A scan with one open endpoint (hostile index name included) and one closed one."""
     ep = Endpoint("127.0.0.1", 9200)
     fp = Fingerprint(
@@ -87,4 +86,4 @@ def scan_doc(tmp_path: Path) -> dict[str, Any]:
         store.record(scan_id, result)
         store.record(scan_id, closed)
         store.finish_scan(scan_id)
-        return store.load(scan_id).to_dict()
+        return store.load(scan_id)

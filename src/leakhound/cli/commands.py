@@ -8,13 +8,16 @@ import signal
 import sys
 from collections.abc import Coroutine
 from contextlib import nullcontext, suppress
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import UsageError
 from ..redact import neutralize
 from ..store import ScanRecord, SqliteStore
 from .credentials import credentials
 from .output import emit, private_file, write
+
+if TYPE_CHECKING:
+    from ..assess import Assessment
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RUNTIME, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 T = TypeVar("T")
@@ -159,12 +162,12 @@ def report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _assessment(args: argparse.Namespace, record: ScanRecord) -> Any:
+def _assessment(args: argparse.Namespace, record: ScanRecord) -> Assessment:
     from ..assess import assess as assess_scan
     from ..assess import load_context
 
     context = load_context(args.context) if args.context else None
-    return assess_scan(record.to_dict(), context, args.aware_since)
+    return assess_scan(record, context, args.aware_since)
 
 
 def assess(args: argparse.Namespace) -> int:
@@ -186,7 +189,7 @@ def assess(args: argparse.Namespace) -> int:
     if args.format == "html":
         from ..report import html
 
-        write(args, html.render(record.to_dict(), assessment))
+        write(args, html.render(record, assessment))
     elif args.format == "json":
         write(args, render.render_json(assessment))
     else:
@@ -200,7 +203,7 @@ def notify(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         record = store.load(args.scan_id)
-    write(args, draft(record.to_dict(), _assessment(args, record), kind=args.kind, fmt=args.format))
+    write(args, draft(record, _assessment(args, record), kind=args.kind, fmt=args.format))
     return EXIT_OK
 
 
