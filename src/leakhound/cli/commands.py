@@ -11,6 +11,7 @@ from contextlib import nullcontext, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import UsageError
+from ..models import Verdict
 from ..redact import neutralize
 from ..store import ScanRecord, SqliteStore
 from .credentials import credentials
@@ -119,9 +120,11 @@ def scan(args: argparse.Namespace) -> int:
 def _finish(args: argparse.Namespace, record: ScanRecord) -> int:
     """Render the scan; exit 1 when --fail-on asked about what was found."""
     emit(args, record)
-    verdicts = {r.service.verdict for r in record.results}
-    wanted = {"open"} if args.fail_on == "open" else {"open", "partial"}
-    return EXIT_FOUND if args.fail_on and verdicts & wanted else EXIT_OK
+    if args.fail_on == "open":
+        found = any(r.service.verdict == Verdict.OPEN for r in record.results)
+    else:
+        found = any(r.exposed for r in record.results)
+    return EXIT_FOUND if args.fail_on and found else EXIT_OK
 
 
 def detect(args: argparse.Namespace) -> int:
