@@ -15,7 +15,7 @@ class Summary:
     """Counts by verdict, exposed containers and records, PII types, compromised containers."""
 
     endpoints: int
-    by_verdict: dict[str, int]  # verdict name -> endpoints, by name
+    by_verdict: dict[str, int]  # verdict name -> endpoints, sorted by name
     exposed_endpoints: int
     exposed_containers: int = field(metadata={"json": "exposed_indices"})
     exposed_documents: int
