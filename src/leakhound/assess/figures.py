@@ -101,46 +101,43 @@ class Store:
     first_seen_exposed: str | None
     containers: int
     docs: int
+    other_endpoints: tuple[str, ...] = ()  # the same store reached at other endpoints
 
 
 def stores(scan: ScanRecord) -> tuple[Store, ...]:
-    """Every exposed endpoint of the scan."""
+    """Every exposed store of the scan, once however many endpoints it answered at."""
     out = []
-    for r in scan.exposed:
-        svc = r.service
-        fp = svc.fingerprint
-        name = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}.get(
-            fp.product, "unknown product"
-        )
-        product = " ".join(x for x in (name, fp.version or "") if x)
+    for st in scan.stores:
+        svc = st.service
         out.append(
             Store(
                 url=svc.url,
                 endpoint=svc.endpoint.netloc,
                 verdict=svc.verdict,
-                product=product,
+                product=svc.fingerprint.title or "unknown product",
                 reason=svc.reason,
-                first_seen_exposed=r.history.first_seen_exposed,
-                containers=len(r.containers),
-                docs=sum(cr.container.docs or 0 for cr in r.containers),
+                first_seen_exposed=st.first_seen_exposed,
+                containers=len(st.containers),
+                docs=sum(cr.container.docs or 0 for _, cr in st.containers),
+                other_endpoints=tuple(r.service.endpoint.netloc for r in st.others),
             )
         )
     return tuple(out)
 
 
 def container_exposures(scan: ScanRecord) -> tuple[ContainerExposure, ...]:
-    """Every container of every exposed store, with its people counted or estimated.
+    """Every container of every exposed store, once, with its people counted or estimated.
 
     A full read (``--depth full``) gives counts over every record read; without one the
-    container's sample is scaled up.
+    container's sample is scaled up. Containers are named by their store's main endpoint.
     """
     out = []
-    for r in scan.exposed:
-        for cr in r.containers:
+    for st in scan.stores:
+        for _result, cr in st.containers:
             if cr.full is not None and cr.full.docs:
-                out.append(_from_full(r.service, cr.container, cr.full))
+                out.append(_from_full(st.service, cr.container, cr.full))
             else:
-                out.append(_from_sample(r.service, cr.container, cr.sample))
+                out.append(_from_sample(st.service, cr.container, cr.sample))
     return tuple(out)
 
 
@@ -339,12 +336,15 @@ def data_subjects(
 
 
 def full_totals(scan: ScanRecord) -> dict[str, People]:
-    """Endpoint -> its full-read people (counted once across its containers), where read."""
-    return {
-        r.service.endpoint.netloc: r.full.people
-        for r in scan.exposed
-        if r.full is not None and r.full.people is not None
-    }
+    """Store (its main endpoint) -> its full-read people, counted once across its
+    containers, where a full read counted them."""
+    out = {}
+    for st in scan.stores:
+        read = next((r.full.people for r in st.results
+                     if r.full is not None and r.full.people is not None), None)
+        if read is not None:
+            out[st.service.endpoint.netloc] = read
+    return out
 
 
 def records(containers: Iterable[ContainerExposure]) -> Figure:
