@@ -294,11 +294,27 @@ class FullPii:
 
 @dataclass(frozen=True, slots=True)
 class People:
-    """Distinct people: the largest distinct count of one identifying type in one field."""
+    """Distinct people read in full: the distinct identifiers of the most identifying type
+    present (``count/people.py``), across ``fields`` (``field`` is then "*")."""
 
     entity_type: str  # e.g. EMAIL_ADDRESS
-    field: str  # e.g. customer.email
+    field: str  # "*": every field below; a path: that field alone (written before 2026-12)
     distinct: Distinct
+    fields: tuple[str, ...] = dataclasses.field(default=(), metadata={"omit_empty": True})
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleCount:
+    """Distinct people in a store as a sample scan counted or estimated them, and how."""
+
+    entity_type: str  # the most identifying type present
+    value: int
+    low: int
+    high: int | None
+    exact: bool
+    method: str  # "read" (every identifier read), "store-list" / "store-count" (+ sample), "sample"
+    basis: str  # one sentence: how the figure was obtained
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +371,8 @@ class TargetResult:
     authenticated: bool = False  # inventory read with the credentials given (--auth)
     # Why the store may be a honeypot (``honeypot.py``): the finding's confidence is lower.
     honeypot: tuple[str, ...] = field(default=(), metadata={"omit_empty": True})
+    # A sample scan's people in the store (``count/people.py``); None: no identifier seen.
+    people: PeopleCount | None = field(default=None, metadata={"omit_empty": True})
 
     @property
     def exposed(self) -> bool:

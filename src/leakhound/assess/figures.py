@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from ..models import Container, Distinct, FullRead, People, Sample, Service, Verdict
+from ..models import (
+    Container,
+    Distinct,
+    FullRead,
+    People,
+    PeopleCount,
+    Sample,
+    Service,
+    Verdict,
+)
 from ..store.records import ScanRecord
 from .categories import entity_class
 
@@ -333,6 +342,41 @@ def data_subjects(
             "indices counts once per index, so this leans high)"
         )
     return Figure(total, Method.ESTIMATE, low=low, basis=basis)
+
+
+def _counted_figure(p: PeopleCount) -> Figure:
+    method = Method.EXACT if p.exact else Method.ESTIMATE
+    return Figure(p.value, method, p.low, p.high, p.basis)
+
+
+def store_people(scan: ScanRecord) -> Figure | None:
+    """People over the exposed stores, each store counted once (``count/people.py``): its
+    full read where there was one, else what its sample scan counted or estimated. None when
+    no store was counted either way (the per-container figures then stand in)."""
+    parts: list[Figure] = []
+    for st in scan.stores:
+        full = next((r.full.people for r in st.results
+                     if r.full is not None and r.full.people is not None), None)
+        sampled = next((r.people for r in st.results if r.people is not None), None)
+        if full is not None:
+            where = ", ".join(full.fields) if full.fields else full.field
+            parts.append(_distinct_figure(
+                full.distinct, f"distinct {full.entity_type} in {where} over every document "
+                f"read on {st.service.endpoint.netloc}, each counted once"))
+        elif sampled is not None:
+            parts.append(_counted_figure(sampled))
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    exact = all(f.method == Method.EXACT for f in parts)
+    total = sum(f.value or 0 for f in parts)
+    return Figure(
+        total, Method.EXACT if exact else Method.ESTIMATE,
+        low=sum(f.low or 0 for f in parts),
+        high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
+        basis=f"{len(parts)} stores, each counted as below, added (someone in two stores "
+              "counts twice): " + "; ".join(f.basis for f in parts))
 
 
 def full_totals(scan: ScanRecord) -> dict[str, People]:

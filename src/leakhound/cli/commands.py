@@ -57,7 +57,7 @@ def scan(args: argparse.Namespace) -> int:
     """``leakhound scan``: sample or full depth, new or resumed."""
     from .. import scanner
     from ..net import Limits
-    from ..scanner.options import FullOptions, ScanOptions
+    from ..scanner.options import PEOPLE_READ, FullOptions, ScanOptions
     from .progress import FullProgress, ScanProgress
 
     if args.resume and args.targets:
@@ -77,6 +77,7 @@ def scan(args: argparse.Namespace) -> int:
         )
     options = ScanOptions(
         sample=args.sample,
+        people_read=PEOPLE_READ if args.people_read is None else args.people_read,
         max_containers=args.max_indices,
         workers=args.workers,
         kinds=_kinds(args.kinds),
@@ -272,7 +273,8 @@ def lab(args: argparse.Namespace) -> int:
         truth = lab_.seed(args.dir, records=args.records)
         print(
             f"seeded {truth.documents:,} documents in {len(truth.indices)} indices "
-            f"({truth.distinct_customers:,} distinct customers) in {truth.seconds:.1f}s"
+            f"({truth.distinct_customers:,} distinct customers, {truth.distinct_emails:,} "
+            f"distinct e-mail addresses) in {truth.seconds:.1f}s"
         )
         for other in lab_.objectstores.truths(lab_.status(args.dir).state_dir).values():
             if other is not None:

@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "e.g. elasticsearch")
     scan.add_argument("--sample", type=_positive_int, default=100, metavar="N",
                       help="documents read per index for PII detection (default 100; 0: none)")
+    scan.add_argument("--people-read", type=_positive_int, metavar="N",
+                      help="count people exactly by reading the identifying fields of every "
+                           "record in stores of at most N records (default 200,000; 0: never: "
+                           "the store's own count and the sample)")
     _db_option(scan)
     _format_options(scan, ("terminal", "json", "jsonl", "markdown", "html", "sarif"))
     scan.add_argument("--fail-on", choices=("open", "exposed"),

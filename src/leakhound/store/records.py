@@ -36,7 +36,7 @@ class ResultRecord(TargetResult):
         """A result as the store keeps it."""
         return cls(result.service, result.containers, result.inventory_error,
                    result.truncated, result.full, result.authenticated, result.honeypot,
-                   history)
+                   result.people, history)
 
 
 def _fullness(cr: ContainerResult) -> tuple[int, ...]:
