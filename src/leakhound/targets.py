@@ -249,6 +249,12 @@ def _parse_nmap_xml(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
 def _parse_file(path_text: str, kinds: Kinds, max_hosts: int,
                 yes: bool) -> list[TargetSpec]:
     origin = f"@{path_text}"
+    # Search-engine exports (Shodan, Censys, LeakIX, BinaryEdge, ZoomEye, FOFA): their own module.
+    from .target_exports import export_specs  # it builds on parse_one, defined here
+
+    specs_found = export_specs(path_text, origin, kinds)
+    if specs_found is not None:
+        return specs_found
     text = _read_file(path_text)
     head = text.lstrip()[:200]
     if head.startswith("<"):
