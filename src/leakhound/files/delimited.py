@@ -150,15 +150,19 @@ class DelimitedParser:
 
 def _is_header(first: list[str], rest: list[list[str]]) -> bool:
     """Whether the first row names the columns: names, unique, and hinting or unlike the data."""
+    # Blank names are allowed (an index column), repeated ones are not: data repeats, names don't.
     cells = [c.strip() for c in first]
-    if not cells or any(not c or len(c) > 64 or _DATA_CELL.search(c) for c in cells):
+    named = [c for c in cells if c]
+    if not named or any(len(c) > 64 or _DATA_CELL.search(c) for c in named):
         return False
-    if len({c.lower() for c in cells}) != len(cells):
+    if len({c.lower() for c in named}) != len(named):
         return False
     if any(field_for(c.lower(), None).hints for c in cells):
         return True
     # A column whose values carry digits or an e-mail sign under a name that carries neither.
     for i, cell in enumerate(cells):
+        if not cell:
+            continue
         values = [r[i] for r in rest if i < len(r) and r[i]]
         looks_like_data = sum(1 for v in values if _HAS_DATA.search(v)) * 2 >= len(values)
         if values and looks_like_data and not _HAS_DATA.search(cell):

@@ -178,17 +178,20 @@ class JsonParser:
             elif c == "," and self._depth == self._array and self._start is not None:
                 self._record(self._start, i)
         self._pos = pos
-        if self._start is not None and pos - self._start > self._max:
+        if self._start is not None and len(buf) - self._start > self._max:
             raise Stop(
                 f"JSON record at line {self._line_of(self._start)} longer than "
                 f"{self._max} characters; stopped"
             )
 
     def _record(self, start: int, end: int) -> None:
-        text = self._buf[start:end]
         line = self._line_of(start)
         self._start = None
         self._streamed = True
+        if end - start > self._max:
+            self._sink.skip(f"line {line}: record longer than {self._max} characters, skipped")
+            return
+        text = self._buf[start:end]
         try:
             value = _loads(text)
         except (ValueError, RecursionError) as exc:

@@ -136,10 +136,10 @@ def text_format(text: str, low_name: str = "", ctype: str = "") -> str:
     by_name = next(
         (f for s, f in _NAME_FORMATS.items() if _strip_compressed(low_name).endswith(s)), None
     )
-    if body.startswith("["):
+    if body.startswith(("{", "[")):
+        if _looks_jsonl(body, named=by_name == "jsonl"):
+            return "jsonl"
         return "json"
-    if body.startswith("{"):
-        return "jsonl" if _looks_jsonl(body) else "json"
     if _SQL.search(body[:4096]):
         return "sql"
     if by_name in ("csv", "tsv", "sql", "text"):
@@ -156,16 +156,18 @@ def _strip_compressed(name: str) -> str:
     return name
 
 
-def _looks_jsonl(body: str) -> bool:
-    """One JSON object a line: the first line closes its object and the next opens one."""
+def _looks_jsonl(body: str, *, named: bool) -> bool:
+    """JSON lines: the first line is a whole JSON value, and another follows or the name says so."""
     import orjson
 
-    lines = [ln for ln in body.split("\n", 3)[:3] if ln.strip()]
+    first, _, rest = body.partition("\n")
+    if not first.rstrip().endswith(("}", "]")) or not (rest.strip() or named):
+        return False
     try:
-        orjson.loads(lines[0])
+        orjson.loads(first)
     except orjson.JSONDecodeError:
         return False
-    return len(lines) == 1 or lines[1].lstrip().startswith("{")
+    return True
 
 
 def _delimited_kind(body: str, *, strict: bool = False) -> str | None:
