@@ -76,6 +76,7 @@ class Decompress:
         self.eof = False  # the stream ended (raw deflate: the zip member's data is all read)
         self.unused = b""  # bytes after the end of the stream
         self._dead = False
+        self._failed: Exception | None = None  # what the next node raised
 
     def _new(self) -> Any:  # zlib's, bz2's or lzma's decompressor
         if self.kind == "gzip":
@@ -100,6 +101,10 @@ class Decompress:
         except Stop:
             self._dead = True
             raise
+        if self._failed is not None:
+            # The reader after this stream failed: say so now that the stream is at rest.
+            failed, self._failed = self._failed, None
+            raise failed
 
     def _pump(self, data: bytes) -> None:
         d = self._d
@@ -134,7 +139,19 @@ class Decompress:
                 f"{_NAMES[self.kind]} expands more than {self._ratio}:1 (a "
                 f"decompression bomb?): stopped after {self.output // MiB} MiB"
             )
-        self._down.feed(out)
+        try:
+            self._down.feed(out)
+        except Full:
+            raise
+        except READ_ERRORS as exc:
+            # Keep decompressing (into nothing) so the stream's end is still found.
+            self._down = _Discard()
+            self._failed = exc
+
+    def detach(self) -> bool:
+        """Send what follows to nowhere (its reader failed); False if the stream is broken."""
+        self._down = _Discard()
+        return not self._dead
 
     def close(self, cut: bool) -> None:
         """End of the compressed input; a stream that did not reach its end is truncated."""
@@ -237,38 +254,40 @@ class ZipWalk:
         sized = not flags & 0x08
         self._sized = sized
         self._left = csize
-        if name.endswith("/"):  # a folder: no data
-            self._member, self._inflate = _Discard(), None
-            self._state = "data" if sized and csize else "header"
-            return True
-        self._members += 1
-        if self._members > self._max_members:
-            self._done = True
-            raise Stop(f"zip holds more than {self._max_members} members: the rest not read")
-        node, note = self._open(name)
-        self._name, self._note = name, note
-        if flags & 0x01:
-            note("encrypted, not read")
-            node = _Discard()
-            if not sized:
+        folder = name.endswith("/")
+        node: Node = _Discard()
+        if not folder:
+            self._members += 1
+            if self._members > self._max_members:
                 self._done = True
-                raise Stop(f"zip: encrypted member {name!r} of unknown size: the rest not read")
-        elif method not in (0, 8, 12):
-            note(f"compression method {_METHODS.get(method, method)} not supported, not read")
-            node = _Discard()
-            if not sized:
-                self._done = True
-                raise Stop(f"zip: member {name!r} of unknown size: the rest not read")
-        elif method == 0 and not sized:
+                raise Stop(f"zip holds more than {self._max_members} members: the rest not read")
+            node, note = self._open(name)
+            self._name, self._note = name, note
+            why = ("encrypted, not read" if flags & 0x01 else None) or (
+                None
+                if method in (0, 8, 12)
+                else f"compression method {_METHODS.get(method, method)} not supported, not read"
+            )
+            if why is not None:
+                note(why)
+                node = _Discard()
+        readable = method in (8, 12) and not flags & 0x01
+        if not sized and not readable and not (folder and method == 0):
+            # Without sizes, a member's end is found only by inflating it.
             self._done = True
-            raise Stop(f"zip: stored member {name!r} without its size: the rest not read")
-        self._inflate = None
-        if method in (8, 12) and not isinstance(node, _Discard):
-            self._inflate = Decompress(
-                "deflate" if method == 8 else "bz2", node, self._budget, self._report
+            raise Stop(
+                f"zip: member {name!r} without its size cannot be skipped: the rest not read"
             )
         self._member = node
-        self._state = "data"
+        self._inflate = None
+        if readable and (not sized or not isinstance(node, _Discard)):
+            kind = "deflate" if method == 8 else "bz2"
+            self._inflate = Decompress(kind, node, self._budget, self._report)
+        self._state = (
+            "data"
+            if (sized and csize) or self._inflate is not None
+            else ("header" if sized else "descriptor")
+        )
         return True
 
     def _data(self) -> bool:
@@ -283,27 +302,27 @@ class ZipWalk:
             self._guarded(target, chunk)
             if self._left:
                 return False
-            self._end_member(cut=False)
+            self._end_member()
             self._state = "header"
             return True
         inflate = self._inflate
         assert inflate is not None
         chunk = bytes(self._buf)
         self._consume(len(chunk))
-        self._guarded(target, chunk)
+        self._guarded(inflate, chunk)
         if not inflate.eof:
             return False
         # The deflate stream ended: what follows it is the data descriptor, then a header.
         self._buf[:0] = inflate.unused
         self._offset -= len(inflate.unused)
-        self._end_member(cut=False)
+        self._end_member()
         self._state = "descriptor"
         return True
 
     def _guarded(self, target: Node, chunk: bytes | None) -> None:
         """Feed (or, with None, end) one member; a member that fails ends alone, noted."""
-        if self._member is None or isinstance(self._member, _Discard):
-            return
+        if isinstance(self._member, _Discard) and self._inflate is None:
+            return  # listed only: its bytes are skipped
         try:
             if chunk is None:
                 target.close(False)
@@ -312,17 +331,19 @@ class ZipWalk:
         except Full:
             raise
         except READ_ERRORS as exc:
-            self._note(reason_of(exc))
-            if chunk is not None and not self._sized:
-                # The member's end is known only by inflating it to its end.
+            if not isinstance(self._member, _Discard):
+                self._note(reason_of(exc))
+            self._member = _Discard()
+            inflate = self._inflate
+            if inflate is not None and chunk is not None and not inflate.detach():
+                # The stream itself is broken: where this member ends, and the next starts,
+                # cannot be found.
                 self._done = True
-                raise Stop(
-                    f"zip: member {self._name!r} failed and its end cannot be found: "
-                    "the rest not read"
-                ) from None
-            self._member, self._inflate = _Discard(), None
+                raise Stop(f"zip: member {self._name!r} is corrupt: the rest not read") from None
+            if inflate is not None and self._sized:
+                self._inflate = None  # its bytes are skipped by count
 
-    def _end_member(self, cut: bool) -> None:
+    def _end_member(self) -> None:
         target: Node | None = self._inflate if self._inflate is not None else self._member
         if target is not None:
             self._guarded(target, None)

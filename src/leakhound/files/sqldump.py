@@ -366,9 +366,19 @@ class SqlDumpParser:
                 self._pos = start
                 return False
             self._pos = pos
-            self._emit(row, start)
+            if pos - start > self._max:
+                self._long(start)
+            else:
+                self._emit(row, start)
         self._pos = pos
         return False
+
+    def _long(self, start: int) -> None:
+        line = self._line_of(start)
+        self._sink.skip(
+            f"line {line}: row of {clip(self._table, 40)} longer than {self._max} characters, "
+            "skipped"
+        )
 
     def _convert(self, m: re.Match[str]) -> Any:
         s = m["s"]
@@ -414,7 +424,9 @@ class SqlDumpParser:
                 self._pos = end + 1
                 self._mode = "statement"
                 return True
-            if line:
+            if len(line) > self._max:
+                self._long(pos)
+            elif line:
                 row = [None if f == "\\N" else _copy_unescape(f) for f in line.split("\t")]
                 self._emit(row, pos)
             pos = end + 1
