@@ -170,7 +170,7 @@ def test_an_unreadable_row_skips_its_statement_and_the_next_is_read() -> None:
     sql = b"INSERT INTO t VALUES (1, 'a'), (2, ???);\nINSERT INTO t VALUES (3, 'c');\n"
     r = documents(sql, "x.sql")
     assert [d["col1"] for d in r.docs] == [1, 3]
-    assert r.skipped == 1 and "unreadable row of t" in r.reasons[0]
+    assert r.skipped == 1 and "row of t unreadable near" in r.reasons[0]
 
 
 def test_a_row_over_the_cap_is_skipped_and_reading_goes_on() -> None:

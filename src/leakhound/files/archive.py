@@ -134,7 +134,9 @@ class Decompress:
     def _emit(self, out: bytes) -> None:
         self.output += len(out)
         self._budget.spend(len(out))
-        if self.output > self._ratio * self.input + RATIO_SLACK:
+        # Input still waiting in zlib's tail is not counted: one big chunk buys no slack.
+        used = self.input - (len(self._d.unconsumed_tail) if self._zlib else 0)
+        if self.output > self._ratio * used + RATIO_SLACK:
             raise Stop(
                 f"{_NAMES[self.kind]} expands more than {self._ratio}:1 (a "
                 f"decompression bomb?): stopped after {self.output // MiB} MiB"
@@ -335,7 +337,8 @@ class ZipWalk:
                 self._note(reason_of(exc))
             self._member = _Discard()
             inflate = self._inflate
-            if inflate is not None and chunk is not None and not inflate.detach():
+            alive = inflate is not None and inflate.detach()
+            if inflate is not None and chunk is not None and not alive and not self._sized:
                 # The stream itself is broken: where this member ends, and the next starts,
                 # cannot be found.
                 self._done = True

@@ -61,7 +61,7 @@ class JsonLinesParser:
 
 # Structural characters, and the rest of a string after its opening quote.
 _STRUCT = re.compile(r'["{}\[\],]')
-_STRING_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING_REST = re.compile(r'(?:[^"\\]++|\\.)*+"', re.DOTALL)  # possessive: no backtracking
 # Arrays this deep at most are searched for records ({"data": {"rows": [...]}} is depth 2).
 _MAX_ARRAY_DEPTH = 4
 

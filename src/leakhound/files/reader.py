@@ -262,7 +262,7 @@ class FileReader:
         sink, report = self._sink, self._report
         stopped = self._stopped or (report.notes[0] if report.notes else None)
         members = tuple(
-            Member(name, "+".join(r.formats) or "empty", s.rows, (r.notes[0] if r.notes else None))
+            Member(name, "+".join(r.formats) or "empty", s.rows, "; ".join(r.notes) or None)
             for name, s, r in self._members
         )
         return FileDocs(

@@ -115,17 +115,23 @@ def text_encoding(head: bytes) -> str | None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     sample = head[:8192]
-    if b"\x00" in sample:
+    nul = sample.find(b"\x00")
+    if nul >= 0 and (nul < 16 or b"\n" not in sample[:nul]):
         return None
+    if nul >= 0:
+        # Text, then zeros (a log file preallocated, a bomb of zeros after good rows): the
+        # text is read, the zeros are one over-long line.
+        sample = sample[:nul]
     # Control characters other than whitespace and ESC (terminal colours in logs) mean binary.
     controls = sum(1 for b in sample if b < 32 and b not in b"\t\n\r\x0c\x1b")
     if controls > len(sample) // 100 + 1:
         return None
+    text = head if nul < 0 else head[: head.find(b"\x00")]
     try:
-        head.decode("utf-8")
+        text.decode("utf-8")
     except UnicodeDecodeError as exc:
         # A multi-byte character cut by the end of the head is still UTF-8.
-        if exc.start < len(head) - 3 or exc.reason != "unexpected end of data":
+        if exc.start < len(text) - 3 or exc.reason != "unexpected end of data":
             return "cp1252"  # Windows exports of Excel and older databases
     return "utf-8"
 

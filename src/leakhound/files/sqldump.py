@@ -22,8 +22,10 @@ _HEADER = re.compile(
 )
 _IDENT_RE = re.compile(_IDENT)
 # mysqldump escapes with backslashes; PostgreSQL and SQLite double the quote only.
-_MY_STRING = r"'(?P<s>(?:[^'\\]|\\.|'')*)'"
-_STD_STRING = r"'(?P<s>(?:[^']|'')*)'"
+# Possessive quantifiers: a string of megabytes that never closes fails without the regex
+# engine keeping a backtracking point per character (hundreds of megabytes).
+_MY_STRING = r"'(?P<s>(?:[^'\\]++|\\.|'')*+)'"
+_STD_STRING = r"'(?P<s>(?:[^']++|'')*+)'"
 _VALUE = r"""\s*(?:
     (?P<pre>_[A-Za-z0-9]+\s*|[NnXxBbEe](?='))?{string}(?P<cast>::[\w ]+(?:\[\])?)?
    |(?P<null>NULL)(?![\w])
@@ -353,9 +355,13 @@ class SqlDumpParser:
             if not closed:
                 if (self._final or n - start > self._max) and not (self._final and self._cut):
                     line = self._line_of(start)
+                    why = (
+                        f"longer than {self._max} characters (a string that never closes?)"
+                        if n - start > self._max
+                        else f"unreadable near {clip(buf[pos : pos + 30], 30)!r}"
+                    )
                     self._sink.skip(
-                        f"line {line}: unreadable row of {clip(self._table, 40)}"
-                        f" near {clip(buf[pos : pos + 30], 30)!r}; rest of the "
+                        f"line {line}: row of {clip(self._table, 40)} {why}; rest of the "
                         "statement skipped"
                     )
                     self._pos = start

@@ -20,7 +20,7 @@ from typing import Any
 from xml.parsers import expat
 
 from .archive import RATIO_SLACK, STEP, Budget
-from .base import ROW, SHEET, Doc, Sink, Stop, clip
+from .base import ROW, SHEET, Doc, Full, Sink, Stop, clip
 from .delimited import _is_header, _names
 
 MAX_PARTS = 10_000  # parts of a workbook: real ones have tens
@@ -198,6 +198,11 @@ class _Workbook:
                 f"XLSX: over {len(out)} shared strings or {limits.max_shared_chars} "
                 "characters of them; cells using the rest are left out"
             )
+        except Full:
+            raise
+        except (Stop, expat.ExpatError) as exc:
+            # The sheets are still read: cells using strings not read are left out.
+            self.sink.skip(f"XLSX shared strings: {clip(str(exc), 120)}; read {len(out)} of them")
         return out
 
 
