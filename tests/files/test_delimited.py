@@ -60,7 +60,6 @@ def test_no_header_numbers_the_columns() -> None:
         pytest.param("1,2,3", False, id="numbers"),
         pytest.param("x,x,y", False, id="duplicate-names"),
         pytest.param(",b,c", True, id="blank-name-allowed"),
-        pytest.param(",,", False, id="all-blank"),
     ],
 )
 def test_header_or_data(first: str, is_header: bool) -> None:
@@ -72,6 +71,10 @@ def test_header_or_data(first: str, is_header: bool) -> None:
 def test_blank_header_names_are_numbered_without_clashing() -> None:
     docs = _rows(b"col2,,email\na@b.co,x,c@d.co\n")
     assert docs == [{"_line": 2, "col2": "a@b.co", "col2_2": "x", "email": "c@d.co"}]
+
+
+def test_rows_of_empty_cells_are_no_documents() -> None:
+    assert _rows(b'email,name\n,\n"",""\na@b.co,\n') == [{"_line": 4, "email": "a@b.co"}]
 
 
 def test_rows_longer_than_the_header_keep_their_extra_cells() -> None:

@@ -145,7 +145,8 @@ class DelimitedParser:
                     doc[header[i] if header is not None and i < len(header) else f"col{i + 1}"] = (
                         value
                     )
-        self._sink.add(doc)
+        if len(doc) > 1:  # a row of empty cells carries nothing
+            self._sink.add(doc)
 
 
 def _is_header(first: list[str], rest: list[list[str]]) -> bool:

@@ -101,15 +101,20 @@ def sniff(head: bytes, name: str = "", content_type: str | None = None) -> Sniff
             return Sniffed("binary", label=label)
     if _MP4.match(head):
         return Sniffed("binary", label="MP4/QuickTime media")
-    encoding = text_encoding(head)
+    named = next((f for s, f in _NAME_FORMATS.items() if _strip_compressed(low).endswith(s)), None)
+    encoding = text_encoding(head, named_text=named not in (None, "xlsx"))
     if encoding is None:
         return Sniffed("binary", label="unknown binary")
     text = head.decode(encoding, errors="replace")
     return Sniffed(text_format(text, low, ctype), encoding)
 
 
-def text_encoding(head: bytes) -> str | None:
-    """The encoding of text that starts with head, or None when it is not text."""
+def text_encoding(head: bytes, *, named_text: bool = False) -> str | None:
+    """The encoding of text that starts with head, or None when it is not text.
+
+    ``named_text``: the name says a text format, so control characters (a dump of binary
+    columns) do not make it binary; a NUL early on still does.
+    """
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -124,7 +129,7 @@ def text_encoding(head: bytes) -> str | None:
         sample = sample[:nul]
     # Control characters other than whitespace and ESC (terminal colours in logs) mean binary.
     controls = sum(1 for b in sample if b < 32 and b not in b"\t\n\r\x0c\x1b")
-    if controls > len(sample) // 100 + 1:
+    if not named_text and controls * 20 > len(sample) + 40:  # over 5%, past a couple
         return None
     text = head if nul < 0 else head[: head.find(b"\x00")]
     try:
