@@ -99,6 +99,7 @@ def test_gzip_bomb_within_the_ratio_stops_at_the_output_cap(gzip_bomb: bytes) ->
     r, peak = _peak(lambda: documents(gzip_bomb, "x.csv.gz", limits=limits))
     assert [d["email"] for d in r.docs] == GOOD_EMAILS
     assert _one_line(r.stopped) == "stopped at the cap of 64 MiB of decompressed data"
+    assert r.truncated
     assert peak < 16 * MiB
 
 

@@ -49,6 +49,12 @@ class Budget:
     limits: Limits
     output: int = 0
 
+    @property
+    def over(self) -> bool:
+        """Whether the cap was passed."""
+        cap = self.limits.max_output
+        return cap is not None and self.output > cap
+
     def spend(self, n: int) -> None:
         """Count n more decompressed bytes; Full past the cap."""
         self.output += n

@@ -122,7 +122,6 @@ class Sink:
     reasons: list[str] = field(default_factory=list)
     extra: Doc | None = None  # keys added to every document (an archive member's name)
     parent: Sink | None = None
-    format: str = ""  # the format the parser feeding this sink reads
 
     def add(self, doc: Doc) -> None:
         """Keep one document; Full once the document cap is reached."""

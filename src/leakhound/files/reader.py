@@ -12,7 +12,6 @@ from .base import (
     READ_ERRORS,
     Doc,
     FileDocs,
-    Full,
     Limits,
     Member,
     Parser,
@@ -138,7 +137,6 @@ class _Head:
 
     def _node_for(self, fmt: str, encoding: str | None, label: str | None) -> Node:
         sink, report, limits = self._sink, self._report, self._budget.limits
-        sink.format = fmt
         nested = fmt in (*COMPRESSED, "zip", "tar")
         if nested and self._depth >= limits.max_nesting:
             return _Listed(report, f"{fmt} nested {self._depth} deep: not opened")
@@ -253,9 +251,8 @@ class FileReader:
 
     def _stop(self, exc: BaseException) -> None:
         self._stopped = reason_of(exc)
-        if not isinstance(exc, Full):
-            return
-        self._report.truncated = self._report.truncated or "decompressed" in self._stopped
+        if self._budget.over:
+            self._report.truncated = True  # cut by our cap on decompressed bytes
 
     def result(self) -> FileDocs:
         """What the file gave: the documents not handed out yet, the counts and the reasons."""

@@ -36,6 +36,9 @@ _MY_STRING_RE = re.compile(_MY_STRING, re.DOTALL)
 _STD_STRING_RE = re.compile(_STD_STRING, re.DOTALL)
 _MY_VALUE = re.compile(_VALUE.format(string=_MY_STRING), re.VERBOSE | re.DOTALL)
 _STD_VALUE = re.compile(_VALUE.format(string=_STD_STRING), re.VERBOSE | re.DOTALL)
+# Group numbers (both patterns come from one template, so they share them): m.group(number)
+# is the fastest access.
+_S, _PRE, _SEP = (_MY_VALUE.groupindex[g] for g in ("s", "pre", "sep"))
 _BACKSLASH = re.compile(r"\\(.)", re.DOTALL)
 _MY_ESCAPES = {"0": "\x00", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
 # Where a statement we do not read could end, or hide a ';': quotes, comments, dollar quotes.
@@ -349,9 +352,14 @@ class SqlDumpParser:
                 m = value(buf, pos)
                 if m is None:
                     break
-                row.append(self._convert(m))
+                # The common case inline: a plain string with nothing to unescape.
+                s, pre, sep = m.group(_S, _PRE, _SEP)
+                if s is not None and pre is None and "\\" not in s and "'" not in s:
+                    row.append(s)
+                else:
+                    row.append(self._convert(m))
                 pos = m.end()
-                closed = m["sep"] == ")"
+                closed = sep == ")"
             if not closed:
                 if (self._final or n - start > self._max) and not (self._final and self._cut):
                     line = self._line_of(start)
@@ -409,9 +417,14 @@ class SqlDumpParser:
     def _emit(self, row: list[Any], start: int) -> None:
         cols = self._cols
         doc: Doc = {TABLE: self._table, LINE: self._line_of(start)}
-        for i, v in enumerate(row[: self._max_fields]):
-            if v is not None and v != "":
-                doc[cols[i] if i < len(cols) else f"col{i + 1}"] = v
+        if len(row) > self._max_fields:
+            row = row[: self._max_fields]
+        if len(row) <= len(cols):
+            doc.update({c: v for c, v in zip(cols, row, strict=False) if v is not None and v != ""})
+        else:
+            for i, v in enumerate(row):
+                if v is not None and v != "":
+                    doc[cols[i] if i < len(cols) else f"col{i + 1}"] = v
         self._sink.add(doc)
 
     def _copy(self) -> bool:
