@@ -101,7 +101,7 @@ def sniff(head: bytes, name: str = "", content_type: str | None = None) -> Sniff
             return Sniffed("binary", label=label)
     if _MP4.match(head):
         return Sniffed("binary", label="MP4/QuickTime media")
-    named = next((f for s, f in _NAME_FORMATS.items() if _strip_compressed(low).endswith(s)), None)
+    named = name_format(low)
     encoding = text_encoding(head, named_text=named not in (None, "xlsx"))
     if encoding is None:
         return Sniffed("binary", label="unknown binary")
@@ -144,20 +144,26 @@ def text_encoding(head: bytes, *, named_text: bool = False) -> str | None:
 def text_format(text: str, low_name: str = "", ctype: str = "") -> str:
     """The format of a text: json, jsonl, sql, csv, tsv or text (logs and the rest)."""
     body = text.lstrip("\ufeff \t\r\n")
-    by_name = next(
-        (f for s, f in _NAME_FORMATS.items() if _strip_compressed(low_name).endswith(s)), None
-    )
+    by_name = name_format(low_name)
     if body.startswith(("{", "[")):
         if _looks_jsonl(body, named=by_name == "jsonl"):
             return "jsonl"
         return "json"
     if _SQL.search(body[:4096]):
         return "sql"
-    if by_name in ("csv", "tsv", "sql", "text"):
-        return _delimited_kind(body) or by_name if by_name in ("csv", "tsv") else by_name
+    if by_name in ("csv", "tsv"):
+        return _delimited_kind(body) or by_name  # the content's delimiter decides csv or tsv
+    if by_name in ("sql", "text"):
+        return by_name
     if "csv" in ctype or "tab-separated" in ctype:
         return _delimited_kind(body) or "csv"
     return _delimited_kind(body, strict=True) or "text"
+
+
+def name_format(low_name: str) -> str | None:
+    """The format a (lower-case) file name says, compression suffixes aside."""
+    bare = _strip_compressed(low_name)
+    return next((f for suffix, f in _NAME_FORMATS.items() if bare.endswith(suffix)), None)
 
 
 def _strip_compressed(name: str) -> str:
