@@ -89,6 +89,7 @@ def rows(n: int) -> list[dict[str, str]]:
 
 
 def as_csv(data: list[dict[str, str]]) -> bytes:
+    """The rows as a CSV file with a header."""
     out = io.StringIO()
     w = csv.DictWriter(out, COLUMNS)
     w.writeheader()
@@ -97,6 +98,7 @@ def as_csv(data: list[dict[str, str]]) -> bytes:
 
 
 def as_jsonl(data: list[dict[str, str]]) -> bytes:
+    """The rows as JSON lines."""
     return b"".join(orjson.dumps(r) + b"\n" for r in data)
 
 
@@ -105,6 +107,7 @@ def _my(value: str) -> str:
 
 
 def as_mysqldump(data: list[dict[str, str]]) -> bytes:
+    """The rows as mysqldump writes a table: CREATE TABLE, extended INSERTs."""
     cols = ",\n".join(f"  `{c}` text DEFAULT NULL" for c in COLUMNS)
     parts = [
         "-- MySQL dump 10.19  Distrib 10.11.19-MariaDB\n",
@@ -123,6 +126,7 @@ def _copy(value: str) -> str:
 
 
 def as_pg_dump(data: list[dict[str, str]]) -> bytes:
+    """The rows as pg_dump writes a table: CREATE TABLE, a COPY block."""
     cols = ",\n".join(f"    {c} text" for c in COLUMNS)
     head = (
         f"--\n-- PostgreSQL database dump\n--\nCREATE TABLE public.cases (\n{cols}\n);\n"
@@ -175,6 +179,7 @@ def best(fn: Callable[[], int]) -> tuple[float, float, int]:
 
 
 def main() -> None:
+    """Print each file's MB/s with detection beside leakhound detect's."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
