@@ -43,6 +43,7 @@ EXPECTED = {
             ("203.0.113.10", 9200, None, "elasticsearch"),
             ("203.0.113.10", 443, "https", None),
             ("203.0.113.11", 3306, None, "mysql"),
+            ("203.0.113.300", 6379, None, "redis"),  # refused as a target by targets.py
         ],
         1,
     ),
@@ -107,7 +108,7 @@ def test_each_engine_export_gives_its_records_and_kinds(name: str) -> None:
     export = load_export(str(DATA / name), name)
     assert export is not None
     assert export.engine == engine
-    got = [(r.endpoint.host, r.endpoint.port, r.endpoint.scheme, r.kind) for r in export.records]
+    got = [(r.host, r.port, r.scheme, r.kind) for r in export.records]
     assert got == records
     assert export.skipped == refused
     assert len(export.reasons) == refused
@@ -122,7 +123,24 @@ def test_refusal_reasons_say_why() -> None:
     assert any("udp" in r for r in export.reasons)
     assert any("nine-thousand" in r for r in export.reasons)
     censys = load_export(str(DATA / "censys-search.json"), "x")
-    assert censys is not None and "203.0.113.300" in censys.reasons[0]
+    assert censys is not None and "UDP service" in censys.reasons[0]
+
+
+def test_a_record_whose_host_is_no_address_is_left_out() -> None:
+    specs = parse_targets([f"@{DATA / 'censys-search.json'}"], PORTS)
+    assert [s.text for s in specs] == [
+        "censys:203.0.113.10:9200",
+        "censys:203.0.113.10:443",
+        "censys:203.0.113.11:3306",
+    ]
+
+
+def test_an_export_whose_records_are_all_refused_as_targets_is_one_error(tmp_path: Path) -> None:
+    f = tmp_path / "bad.json"
+    service = {"port": 9200, "service_name": "ELASTICSEARCH", "transport_protocol": "TCP"}
+    f.write_text(json.dumps([{"ip": "999.1.1.1", "services": [service]}]))
+    with pytest.raises(TargetError, match=r"no usable record in this censys export.*999\.1"):
+        parse_targets([f"@{f}"], PORTS)
 
 
 def test_shodan_download_is_read_gzipped(tmp_path: Path) -> None:
@@ -173,8 +191,8 @@ def test_a_repeated_service_is_one_target_with_the_kind_someone_named(tmp_path: 
     ]
     export = parse_export("\n".join(json.dumps(x) for x in lines), "t")
     assert export is not None
-    assert [(r.endpoint.netloc, r.kind) for r in export.records] == [
-        ("192.0.2.1:9200", "elasticsearch")
+    assert [(r.host, r.port, r.kind) for r in export.records] == [
+        ("192.0.2.1", 9200, "elasticsearch")
     ]
 
 
@@ -192,7 +210,7 @@ def test_malformed_lines_are_counted_and_the_rest_read() -> None:
     )
     export = parse_export(text, "t")
     assert export is not None
-    assert [r.endpoint.host for r in export.records] == ["192.0.2.1", "192.0.2.2"]
+    assert [r.host for r in export.records] == ["192.0.2.1", "192.0.2.2"]
     assert export.skipped == 1 and "line 2" in export.reasons[0]
 
 

@@ -17,13 +17,9 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import LeakhoundError, TargetError
-from .models import Endpoint, Target
-
-if TYPE_CHECKING:
-    from .targets import Kinds, TargetSpec
+from .errors import TargetError
 
 MAX_EXPORT_BYTES = 256 * 1024 * 1024  # an export decompressed: Shodan's are gzipped JSON lines
 MAX_REASONS = 5
@@ -105,10 +101,16 @@ def store_kind(*names: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ExportRecord:
-    """One service an engine saw: where it is, the engine's name for it, the store kind."""
+    """One service an engine saw: where it is, the engine's name for it, the store kind.
+
+    ``host`` is as the engine wrote it (an address, or a name where it gave no address):
+    targets.py checks and canonicalises it as it does every target.
+    """
 
     engine: str
-    endpoint: Endpoint
+    host: str
+    port: int
+    scheme: str | None  # "https" where the engine saw TLS, "http" where it saw HTTP
     kind: str | None  # one of KINDS, or None when the engine's name tells none
     service: str | None  # what the engine called it, as written (for the report)
 
@@ -165,29 +167,6 @@ def load_export(path_text: str, origin: str) -> Export | None:
     return parse_export(raw.decode("utf-8", errors="replace"), origin)
 
 
-def export_specs(path_text: str, origin: str, kinds: Kinds) -> list[TargetSpec] | None:
-    """A target file's records as target specifications; None when the file is no search
-    engine's export. TargetError when no record of it is usable.
-
-    The kind the engine named is tried first on its endpoint, then the kinds whose default
-    ports hold the port; a named kind outside the ones asked for (``kinds``) is left out.
-    """
-    from .targets import TargetSpec
-
-    export = load_export(path_text, origin)
-    if export is None:
-        return None
-    if not export.records and export.skipped:
-        raise TargetError(f"no usable record in this {export.engine} export: {export.reasons[0]}")
-    asked = {k for _, k in kinds.ports if k}
-    specs = []
-    for r in export.records:
-        named = (r.kind,) if r.kind is not None and (not asked or r.kind in asked) else ()
-        tried = tuple(dict.fromkeys((*named, *kinds.at(r.endpoint.port))))
-        specs.append(TargetSpec(f"{r.engine}:{r.endpoint.netloc}", (Target(r.endpoint, tried),)))
-    return specs
-
-
 def parse_export(text: str, origin: str) -> Export | None:
     """Recognise and read an export's text; None when no engine's shape is found."""
     body = text.lstrip("\ufeff \t\r\n")
@@ -200,7 +179,7 @@ def parse_export(text: str, origin: str) -> Export | None:
     if found is None:
         return None
     engine = found[0]
-    records: dict[Endpoint, ExportRecord] = {}
+    records: dict[tuple[str, int, str | None], ExportRecord] = {}
     skipped = len(bad_lines)
     reasons = [f"{origin}: {r}" for r in bad_lines[:MAX_REASONS]]
     parse = _PARSERS[engine]
@@ -210,14 +189,19 @@ def parse_export(text: str, origin: str) -> Export | None:
         for item in found[1] if found is not None and found[0] == engine else [row]:
             number += 1
             try:
-                for record in parse(item):
-                    known = records.get(record.endpoint)
-                    if known is None or (known.kind is None and record.kind is not None):
-                        records[record.endpoint] = record
-            except (_Bad, LeakhoundError) as exc:
-                skipped += 1
-                if len(reasons) < MAX_REASONS:
-                    reasons.append(f"{origin} record {number}: {_one_line(str(exc))}")
+                found_records = list(parse(item))
+            except _Bad as exc:
+                found_records = [exc]
+            for record in found_records:
+                if isinstance(record, _Bad):  # the record, or one service of it, refused
+                    skipped += 1
+                    if len(reasons) < MAX_REASONS:
+                        reasons.append(f"{origin} record {number}: {_one_line(str(record))}")
+                    continue
+                key = (record.host.lower(), record.port, record.scheme)
+                known = records.get(key)
+                if known is None or (known.kind is None and record.kind is not None):
+                    records[key] = record
     return Export(engine, tuple(records.values()), skipped, tuple(reasons))
 
 
@@ -309,24 +293,21 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _endpoint(host: Any, port: Any, scheme: str | None) -> Endpoint:
-    """An endpoint validated as a target on the command line would be."""
-    from .targets import parse_one  # targets imports this module for @FILE
+_Where = tuple[str, int, str | None]
 
+
+def _where(host: Any, port: Any, scheme: str | None) -> _Where:
+    """Host, port and scheme of a record, their types and ranges checked."""
     if isinstance(host, int) and not isinstance(host, bool) and 0 <= host < 2**32:
         host = str(ipaddress.IPv4Address(host))  # Shodan's "ip" is an integer
     if not isinstance(host, str) or not host.strip():
         raise _Bad("no host")
     if isinstance(port, bool) or not isinstance(port, int | str):
         raise _Bad(f"bad port {port!r}")
-    port_text = str(port).strip()
-    if not port_text.isdecimal() or not port_text.isascii():
-        raise _Bad(f"bad port {port_text!r}")
-    host = host.strip()
-    netloc = f"[{host}]:{port_text}" if ":" in host else f"{host}:{port_text}"
-    spec = f"{scheme}://{netloc}" if scheme in ("http", "https") else netloc
-    (ep,) = parse_one(spec, ()).endpoints
-    return ep
+    text = str(port).strip()
+    if not text.isdecimal() or not text.isascii() or not 1 <= int(text) <= 65535:
+        raise _Bad(f"bad port {text[:20]!r}")
+    return host.strip(), int(text), scheme
 
 
 def _tcp(transport: Any) -> None:
@@ -346,15 +327,17 @@ def _get(obj: Any, *path: str) -> Any:
     return obj
 
 
-def _record(engine: str, ep: Endpoint, *names: Any) -> ExportRecord:
+def _record(engine: str, where: _Where, *names: Any) -> ExportRecord:
     texts = [n for n in names if isinstance(n, str) and n]
     service = next((n for n in texts if n.lower() not in _GENERIC), texts[0] if texts else None)
-    return ExportRecord(engine, ep, store_kind(*texts), service)
+    return ExportRecord(engine, *where, store_kind(*texts), service)
 
 
 # ------------------------------------------------------------------------------ engines
 
-_Records = Iterator[ExportRecord]
+# A parser yields records, and a _Bad for each part of its record it refuses (a Censys host's
+# UDP service); it raises _Bad when the whole record is unusable.
+_Records = Iterator["ExportRecord | _Bad"]
 
 
 def _shodan(b: Any) -> _Records:
@@ -364,7 +347,7 @@ def _shodan(b: Any) -> _Records:
     _tcp(b.get("transport"))
     module = _get(b, "_shodan", "module")
     tls = "ssl" in b or (isinstance(module, str) and module.endswith(("https", "-ssl")))
-    ep = _endpoint(b.get("ip_str", b.get("ip")), b.get("port"), _scheme(tls, "http" in b))
+    ep = _where(b.get("ip_str", b.get("ip")), b.get("port"), _scheme(tls, "http" in b))
     # A banner names the store twice: its module and a property of the store's own name.
     props = [k for k in ("elastic", "mongodb", "redis", "couchdb", "kibana") if k in b]
     yield _record("shodan", ep, module, *props, b.get("product"))
@@ -377,7 +360,7 @@ def _censys(hit: Any) -> _Records:
     web = _get(hit, "webproperty_v1", "resource")
     if isinstance(web, dict):
         port = web.get("port")
-        ep = _endpoint(web.get("hostname"), port, "https" if str(port) == "443" else "http")
+        ep = _where(web.get("hostname"), port, "https" if str(port) == "443" else "http")
         software = [s.get("product") for s in web.get("software") or [] if isinstance(s, dict)]
         yield _record("censys", ep, *software)
         return
@@ -386,7 +369,6 @@ def _censys(hit: Any) -> _Records:
     if not isinstance(services, list) or not services:
         raise _Bad("no services")
     ip = host.get("ip")
-    bad: list[str] = []
     for s in services:
         try:
             if not isinstance(s, dict):
@@ -396,13 +378,11 @@ def _censys(hit: Any) -> _Records:
             extended = s.get("extended_service_name")
             tls = "tls" in s or extended == "HTTPS" or name == "HTTPS"
             http = "http" in s or str(name).upper() in ("HTTP", "HTTPS")
-            ep = _endpoint(ip, s.get("port"), _scheme(tls, http))
+            ep = _where(ip, s.get("port"), _scheme(tls, http))
             software = [x.get("product") for x in s.get("software") or [] if isinstance(x, dict)]
             yield _record("censys", ep, name, extended, *software)
         except _Bad as exc:
-            bad.append(str(exc))
-    if bad and len(bad) == len(services):
-        raise _Bad(bad[0])
+            yield exc
 
 
 def _leakix(event: Any) -> _Records:
@@ -415,7 +395,7 @@ def _leakix(event: Any) -> _Records:
     protocol = event.get("protocol")
     tls = (isinstance(transport, list) and "tls" in transport) or protocol == "https"
     http = (isinstance(transport, list) and "http" in transport) or protocol == "http"
-    ep = _endpoint(event.get("ip") or event.get("host"), event.get("port"), _scheme(tls, http))
+    ep = _where(event.get("ip") or event.get("host"), event.get("port"), _scheme(tls, http))
     yield _record(
         "leakix",
         ep,
@@ -436,7 +416,7 @@ def _binaryedge(event: Any) -> _Records:
     service = service if isinstance(service, dict) else {}
     tls = module == "ssl" or service.get("tunnel") == "ssl"
     http = module in ("webv2", "http", "https") or service.get("name") in ("http", "https")
-    ep = _endpoint(target.get("ip"), target.get("port"), _scheme(tls, http))
+    ep = _where(target.get("ip"), target.get("port"), _scheme(tls, http))
     yield _record("binaryedge", ep, module, service.get("name"), service.get("product"))
 
 
@@ -451,7 +431,7 @@ def _zoomeye(m: Any) -> _Records:
     service = info.get("service")
     tls = isinstance(service, str) and ("https" in service or "ssl" in service)
     http = isinstance(service, str) and "http" in service
-    ep = _endpoint(m.get("ip"), info.get("port"), _scheme(tls, http))
+    ep = _where(m.get("ip"), info.get("port"), _scheme(tls, http))
     yield _record("zoomeye", ep, info.get("app"), service, info.get("product"))
 
 
@@ -493,7 +473,7 @@ def _fofa(row: Any) -> _Records:
                 scheme = m[1]
             host = host or m[2].strip("[]")
             port = port or m[3] or (443 if scheme == "https" else 80 if scheme == "http" else None)
-    ep = _endpoint(host, port, scheme)
+    ep = _where(host, port, scheme)
     yield _record("fofa", ep, protocol, fields.get("server"), fields.get("product"))
 
 
@@ -512,7 +492,6 @@ __all__ = [
     "KINDS",
     "Export",
     "ExportRecord",
-    "export_specs",
     "load_export",
     "parse_export",
     "store_kind",
