@@ -15,7 +15,8 @@ agent_email, subject, description, internal_notes…), and written as:
 Each file is read as ``--depth full`` reads an object: ``FileReader`` fed 1 MiB chunks,
 its documents scanned by ``scan_batch`` in pages of 256. Figures are per CPU-second of this
 process (``process_time``), pinned to one CPU, best of REPEATS; MB are of the file's bytes.
-The target: parsing adds at most 25% to detection (ratio ≤ 1.25 for CSV, JSONL, SQL).
+The target: parsing adds at most 25% to detection (ratio ≤ 1.25 for CSV, JSONL, SQL); the
+script exits 1 when a format misses it.
 """
 
 from __future__ import annotations
@@ -223,6 +224,7 @@ def main() -> None:
         if found != base_found:
             print(f"  note: {found} findings vs {base_found} from the JSON lines")
     print(json.dumps({"rows": len(data), "target_ratio": TARGET, "met": not failed}))
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -89,8 +89,8 @@ def _ok(export: Any) -> None:
     for reason in export.reasons:
         assert "\n" not in reason
     for record in export.records:
-        assert 1 <= record.endpoint.port <= 65535
-        assert record.endpoint.scheme in (None, "http", "https")
+        assert 1 <= record.port <= 65535 and record.host == record.host.strip() != ""
+        assert record.scheme in (None, "http", "https")
         assert record.kind is None or record.kind in KINDS
 
 

@@ -96,8 +96,7 @@ class Decompress:
     def feed(self, data: bytes) -> None:
         """Decompress the next bytes, step by step, into the next node."""
         if self._dead or self.eof:
-            self.unused += data
-            return
+            return  # past the end (zeros padding a gzip file), or broken: nothing to read
         self.input += len(data)
         try:
             self._pump(data)

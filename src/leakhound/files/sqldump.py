@@ -63,8 +63,9 @@ _NOT_COLUMNS = frozenset(
         "PERIOD",
     ]
 )
-# Dump tools' signatures: their strings use backslash escapes.
-_MYSQL_SIGNS = ("-- MySQL dump", "-- MariaDB dump", "/*!40", "`")
+# mysqldump's and mariadb-dump's signatures: their strings use backslash escapes (so do
+# dumps whose table names are `quoted`, see _begin).
+_MYSQL_SIGNS = ("-- MySQL dump", "-- MariaDB dump", "/*!40")
 _NEED_MORE = -1
 
 
