@@ -11,6 +11,7 @@ from typing import Any
 
 from . import __version__
 from .errors import LeakhoundError, UsageError
+from .lint import command as lint_command
 from .redact import neutralize
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RUNTIME, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
                      help="records to seed (default 10000)")
     lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
+    lint_command.add_parser(sub)
     return parser
 
 
@@ -502,4 +504,5 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 _COMMANDS = {"scan": _cmd_scan, "detect": _cmd_detect, "report": _cmd_report,
              "assess": _cmd_assess, "notify": _cmd_notify, "scans": _cmd_scans,
-             "purge": _cmd_purge, "lab": _cmd_lab, "export-subjects": _cmd_export_subjects}
+             "purge": _cmd_purge, "lab": _cmd_lab, "export-subjects": _cmd_export_subjects,
+             "lint": lint_command.run}
