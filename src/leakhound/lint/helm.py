@@ -76,11 +76,15 @@ def _walk(node: Any, prefix: str, depth: int = 0) -> list[tuple[str, Located]]:
     """Every mapping under a node with its dotted path (depth-capped: YAML aliases can make a
     tree exponentially wide)."""
     out: list[tuple[str, Located]] = []
-    if depth > 10 or not isinstance(node, Located):
+    if depth > 10:
         return out
-    out.append((prefix, node))
-    for key, value in node.items():
-        out.extend(_walk(value, f"{prefix}{key}.", depth + 1))
+    if isinstance(node, list):  # extraEnvs, env: lists of mappings
+        for i, item in enumerate(node):
+            out.extend(_walk(item, f"{prefix}{i}.", depth + 1))
+    elif isinstance(node, Located):
+        out.append((prefix, node))
+        for key, value in node.items():
+            out.extend(_walk(value, f"{prefix}{key}.", depth + 1))
     return out
 
 

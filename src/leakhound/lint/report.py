@@ -92,9 +92,9 @@ def render_terminal(result: LintResult, console: Console) -> None:
         if f.confidence.value == "low":
             head.append("  (low confidence)", style="dim")
         console.print(head, highlight=False, soft_wrap=True)
-        console.print(Padding(Text(neutralize(f.why)), (0, 0, 0, 7)), highlight=False)
+        console.print(Padding(Text(neutralize(f.why)), (0, 0, 0, 7), expand=False), highlight=False)
         fix = Text("fix: " + neutralize(f.fix), style="dim")
-        console.print(Padding(fix, (0, 0, 0, 7)), highlight=False)
+        console.print(Padding(fix, (0, 0, 0, 7), expand=False), highlight=False)
     counts = ", ".join(f"{n} {label}" for label, n in _counts(result).items() if n)
     summary = f"{len(result.files)} file(s) linted, {len(result.findings)} finding(s)"
     if counts:

@@ -34,11 +34,9 @@ _FIX = (
 
 
 def is_couchdb(text: str) -> bool:
-    """True when an .ini file has CouchDB's sections (local.ini is a common name)."""
-    try:
-        return any(e.section in SECTIONS for e in ini_entries(text, bare_keys=True))
-    except ValueError:
-        return False
+    """True when an .ini file has CouchDB's sections (local.ini is a common name);
+    ConfigSyntaxError when it is not INI at all."""
+    return any(e.section in SECTIONS for e in ini_entries(text, bare_keys=True))
 
 
 def lint(text: str, path: str) -> list[Finding]:
