@@ -151,3 +151,26 @@ def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     code, out, _ = _run([str(EXPOSED / "redis"), "--format", "sarif", "-o", str(target)], capsys)
     assert (code, out) == (1, "")
     _validate(json.loads(target.read_text()))
+
+
+def test_sarif_fingerprints_are_unique_and_survive_moved_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule = (
+        'resource "aws_security_group" "g" {\n'
+        + (
+            '  ingress {\n    from_port = 9200\n    to_port = 9200\n    protocol = "tcp"\n'
+            '    cidr_blocks = ["0.0.0.0/0"]\n  }\n'
+        )
+        * 2
+        + "}\n"
+    )
+    (tmp_path / "main.tf").write_text(rule)
+    _, out, _ = _run([str(tmp_path), "--format", "sarif"], capsys)
+    before = [r["partialFingerprints"] for r in json.loads(out)["runs"][0]["results"]]
+    assert len(before) == 2 and before[0] != before[1]
+    (tmp_path / "main.tf").write_text("# a comment moves every line\n\n" + rule)
+    _, out, _ = _run([str(tmp_path), "--format", "sarif"], capsys)
+    after = json.loads(out)["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in after] == before
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after] == [8, 14]

@@ -46,7 +46,8 @@ def chart_of(values: Path) -> tuple[str, dict[str, str]]:
                 return "", {}
             doc = docs[0] if docs and isinstance(docs[0], dict) else {}
             deps = {}
-            for d in doc.get("dependencies") or []:
+            deps_list = doc.get("dependencies")
+            for d in deps_list if isinstance(deps_list, list) else []:
                 if isinstance(d, dict) and d.get("name"):
                     deps[str(d.get("alias") or d["name"])] = str(d["name"])
             return str(doc.get("name") or ""), deps
@@ -154,9 +155,10 @@ def _exposure(where: str, node: Located) -> tuple[int, str, str] | None:
     if kind not in ("LoadBalancer", "NodePort"):
         return None
     ranges = node.get("loadBalancerSourceRanges") or []
+    ranges = ranges if isinstance(ranges, list) else [ranges]
     if kind == "LoadBalancer" and ranges and not any(is_world(str(r)) for r in ranges):
         return None
-    annotations = node.get("annotations") or {}
+    annotations = child(node, "annotations")
     if kind == "LoadBalancer" and any(
         _INTERNAL_LB.search(f"{k}={v}") and str(v).lower() not in ("false", "0", "no")
         for k, v in annotations.items()

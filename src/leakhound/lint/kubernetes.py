@@ -78,21 +78,31 @@ def _get(node: Any, *keys: str) -> Any:
     return node
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
 def _objects(doc: Any) -> list[Located]:
     if is_manifest(doc) and doc.get("kind") == "List":
-        return [i for i in doc.get("items") or [] if is_manifest(i)]
+        return [i for i in _list(doc.get("items")) if is_manifest(i)]
     return [doc] if is_manifest(doc) else []
 
 
 def _pod(obj: Located) -> tuple[dict[str, Any], Located | None]:
     kind = obj.get("kind")
     if kind == "Pod":
-        return _get(obj, "metadata", "labels") or {}, obj.get("spec")
+        return _mapping(_get(obj, "metadata", "labels")), obj.get("spec")
     if kind == "CronJob":
         tmpl = _get(obj, "spec", "jobTemplate", "spec", "template")
     else:
         tmpl = _get(obj, "spec", "template")
-    return _get(tmpl, "metadata", "labels") or {}, _get(tmpl, "spec")
+    return _mapping(_get(tmpl, "metadata", "labels")), _get(tmpl, "spec")
 
 
 def _container(c: Located) -> Container:
@@ -100,13 +110,13 @@ def _container(c: Located) -> Container:
     store = catalog.image_store(image)
     env = {
         str(e.get("name")): e.get("value")
-        for e in c.get("env") or []
+        for e in _list(c.get("env"))
         if isinstance(e, dict) and "value" in e
     }
-    command = " ".join(str(x) for x in (c.get("command") or []) + (c.get("args") or []))
+    command = " ".join(str(x) for x in _list(c.get("command")) + _list(c.get("args")))
     auth = catalog.container_auth(store, env, command, catalog.image_tag(image)) if store else None
     out = Container(image, store, auth)
-    for p in c.get("ports") or []:
+    for p in _list(c.get("ports")):
         if isinstance(p, Located) and isinstance(p.get("containerPort"), int):
             out.ports[p["containerPort"]] = p
             if p.get("name"):
@@ -121,6 +131,8 @@ def lint(docs: list[tuple[str, Any]]) -> list[Finding]:
     for path, doc in docs:
         for obj in _objects(doc):
             kind = obj.get("kind")
+            if not isinstance(kind, str):
+                continue
             meta = child(obj, "metadata")
             ns = str(meta.get("namespace") or "default")
             if kind in _WORKLOADS:
@@ -128,7 +140,7 @@ def lint(docs: list[tuple[str, Any]]) -> list[Finding]:
                 if not isinstance(spec, Located):
                     continue
                 containers = [
-                    _container(c) for c in spec.get("containers") or [] if isinstance(c, Located)
+                    _container(c) for c in _list(spec.get("containers")) if isinstance(c, Located)
                 ]
                 workloads.append(
                     Workload(
@@ -196,20 +208,20 @@ def _service(path: str, svc: Located, workloads: list[Workload]) -> list[Finding
     if not isinstance(spec, Located):
         return []
     kind = str(spec.get("type") or "ClusterIP")
-    external_ips = spec.get("externalIPs") or []
+    external_ips = _list(spec.get("externalIPs"))
     if kind not in ("LoadBalancer", "NodePort") and not external_ips:
         return []
-    annotations = meta.get("annotations") or {}
+    annotations = child(meta, "annotations")
     if kind == "LoadBalancer" and any(
         str(annotations.get(k, "")).lower() == v for k, v in _INTERNAL.items()
     ):
         return []
-    ranges = spec.get("loadBalancerSourceRanges") or []
+    ranges = _list(spec.get("loadBalancerSourceRanges"))
     if kind == "LoadBalancer" and ranges and not any(is_world(str(r)) for r in ranges):
         return []  # only the listed ranges reach it
     ns = str(meta.get("namespace") or "default")
     name = str(meta.get("name"))
-    selector = spec.get("selector") or {}
+    selector = child(spec, "selector")
     matched = [
         w
         for w in workloads

@@ -112,12 +112,19 @@ def _uri(path: str) -> tuple[str, bool]:
     return quote(p.as_posix(), safe="/"), True
 
 
-def _fingerprint(f: Finding) -> dict[str, str]:
-    # Without the line: the finding keeps its identity when lines above it move.
-    parts = "\x1f".join((f.rule.id, f.path, f.subject, f.store))
-    return {
-        "leakhoundLint/v1": hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    }
+def _fingerprints(findings: list[Finding]) -> list[dict[str, str]]:
+    """Stable identities for code-scanning tools: rule, file, subject and store, without the
+    line (a finding keeps its identity when lines above it move), plus an occurrence count so
+    two findings of one subject (two ports of one Service) stay distinct."""
+    seen: dict[str, int] = {}
+    out = []
+    for f in findings:
+        key = "\x1f".join((f.rule.id, f.path, f.subject, f.store))
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        digest = hashlib.sha256(f"{key}\x1f{n}".encode("utf-8", "surrogatepass")).hexdigest()
+        out.append({"leakhoundLint/v1": digest[:32]})
+    return out
 
 
 def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, Any]:
@@ -140,7 +147,7 @@ def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, An
         for r in RULES
     ]
     results = []
-    for f in result.findings:
+    for f, fingerprint in zip(result.findings, _fingerprints(result.findings), strict=True):
         uri, relative = _uri(f.path)
         location: dict[str, Any] = {"uri": uri}
         if relative:
@@ -159,7 +166,7 @@ def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, An
                         }
                     }
                 ],
-                "partialFingerprints": _fingerprint(f),
+                "partialFingerprints": fingerprint,
                 "properties": {
                     "severity": f.severity.label,
                     "confidence": f.confidence.value,
