@@ -174,3 +174,9 @@ def test_sarif_fingerprints_are_unique_and_survive_moved_lines(
     after = json.loads(out)["runs"][0]["results"]
     assert [r["partialFingerprints"] for r in after] == before
     assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after] == [8, 14]
+
+
+def test_a_file_named_twice_is_read_once(capsys: pytest.CaptureFixture[str]) -> None:
+    case = EXPOSED / "redis"
+    _, out, _ = _run([str(case), str(case / "redis.conf"), "--format", "json"], capsys)
+    assert len(json.loads(out)["findings"]) == 1

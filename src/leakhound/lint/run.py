@@ -116,16 +116,26 @@ class _Run:
         )
 
 
+def _files_under(top: Path) -> Iterable[tuple[Path, bool]]:
+    if top.is_file():
+        yield top, True
+        return
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for f in sorted(filenames):
+            yield Path(dirpath) / f, False
+
+
 def _walk(paths: Iterable[Path]) -> Iterable[tuple[Path, bool]]:
-    """(file, named by the user) for every file under the paths, in a stable order."""
+    """(file, named by the user) for every file under the paths, in a stable order, each file
+    once (``lint infra infra/main.tf`` reads main.tf once)."""
+    seen: set[Path] = set()
     for top in paths:
-        if top.is_file():
-            yield top, True
-            continue
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-            for f in sorted(filenames):
-                yield Path(dirpath) / f, False
+        for path, named in _files_under(top):
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield path, named
 
 
 def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
