@@ -157,3 +157,16 @@ def test_interpolation_follows_compose() -> None:
     env = {"A": "x", "E": ""}
     assert interpolate("${A}-${B:-d}-${E:-d}-${E-d}-$$A-$A", env) == ("x-d-d--$A-x", [])
     assert interpolate("${MISSING}", {}) == ("", ["MISSING"])
+
+
+def test_env_file_entries_are_read_for_auth_evidence(files: Files) -> None:
+    files.add(
+        "app/compose.yml",
+        "services:\n  db:\n    image: postgres:16\n    env_file:\n"
+        "      - db.env\n      - path: missing.env\n        required: false\n"
+        '    ports:\n      - "5432:5432"\n',
+    )
+    files.add("app/db.env", "POSTGRES_HOST_AUTH_METHOD=trust\n")
+    (f,) = files.lint()
+    assert (f.line, f.severity.label) == (9, "high")
+    assert "POSTGRES_HOST_AUTH_METHOD=trust" in f.why

@@ -193,3 +193,40 @@ def test_gcp_allow_without_ports_means_every_port(files: Files) -> None:
     )
     (f,) = files.lint()
     assert (f.line, f.store) == (2, "any store (all ports)")
+
+
+def test_terraform_json_syntax(files: Files) -> None:
+    doc = {
+        "variable": {"src": {"default": "0.0.0.0/0"}},
+        "resource": {
+            "aws_security_group": {
+                "g": {
+                    "ingress": [
+                        {
+                            "from_port": 6379,
+                            "to_port": 6379,
+                            "protocol": "tcp",
+                            "cidr_blocks": ["${var.src}"],
+                        },
+                        {
+                            "from_port": 443,
+                            "to_port": 443,
+                            "protocol": "tcp",
+                            "cidr_blocks": ["0.0.0.0/0"],
+                        },
+                    ]
+                }
+            },
+            "google_compute_firewall": {
+                "f": {"source_ranges": ["10.0.0.0/8"], "allow": {"protocol": "tcp"}}
+            },
+        },
+    }
+    import json
+
+    text = json.dumps(doc, indent=2)
+    files.add("main.tf.json", text)
+    (f,) = files.lint()
+    cidr = next(n for n, line in enumerate(text.splitlines(), 1) if '"cidr_blocks"' in line)
+    assert (f.path, f.line, f.store, f.severity.label) == ("main.tf.json", cidr, "Redis", "high")
+    assert "var.src from its default" in f.why

@@ -9,6 +9,7 @@ follows what the service's image, environment and command say about its authenti
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from . import catalog
@@ -94,9 +95,24 @@ def parse_short(item: str) -> tuple[str, list[int], str] | None:
     return (host_ip, container, proto) if container else None
 
 
-def _environment(svc: Located, env: dict[str, str]) -> dict[str, str]:
-    raw = svc.get("environment")
+def _env_files(svc: Located, base: Path | None) -> dict[str, str]:
+    """The variables of a service's ``env_file:`` entries that exist beside the compose file."""
+    raw = svc.get("env_file")
     out: dict[str, str] = {}
+    for item in raw if isinstance(raw, list) else [raw]:
+        name = item.get("path") if isinstance(item, dict) else item
+        if base is None or not isinstance(name, str):
+            continue
+        try:
+            out.update(read_env_file((base / name).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue  # a missing env file: Compose fails on it, the linter says what it can
+    return out
+
+
+def _environment(svc: Located, env: dict[str, str], base: Path | None = None) -> dict[str, str]:
+    raw = svc.get("environment")
+    out: dict[str, str] = _env_files(svc, base)
     if isinstance(raw, dict):
         for k, v in raw.items():
             out[str(k)] = interpolate(str(v), env)[0] if v is not None else env.get(str(k), "")
@@ -121,8 +137,9 @@ def _command(svc: Located) -> str:
 _SEVERITY = {Auth.OFF: Severity.HIGH, Auth.UNKNOWN: Severity.MEDIUM, Auth.ON: Severity.LOW}
 
 
-def lint(doc: Located, path: str, env: dict[str, str]) -> list[Finding]:
-    """Findings for one Compose document (``env``: the .env file's variables)."""
+def lint(doc: Located, path: str, env: dict[str, str], base: Path | None = None) -> list[Finding]:
+    """Findings for one Compose document (``env``: the .env file's variables; ``base``: the
+    compose file's folder, where ``env_file:`` entries are read)."""
     out: list[Finding] = []
     services = doc.get("services")
     if not isinstance(services, Located):
@@ -134,7 +151,7 @@ def lint(doc: Located, path: str, env: dict[str, str]) -> list[Finding]:
         store = catalog.image_store(image) if image else None
         auth = (
             catalog.container_auth(
-                store, _environment(svc, env), _command(svc), catalog.image_tag(image)
+                store, _environment(svc, env, base), _command(svc), catalog.image_tag(image)
             )
             if store
             else None

@@ -226,8 +226,8 @@ def _lint_file(run: _Run, path: Path, kind: str | None, text: str) -> bool:
     elif kind == "tfvars":
         run.tfvars[path.parent][path] = terraform.parse(text)
     elif kind == "terraform-json":
-        run.result.skipped.append(Skipped(shown, "Terraform JSON syntax is not linted yet"))
-        return True
+        run.tf[path.parent][path] = terraform.from_json(load_json(text))
+        run.display[path] = shown
     elif kind == "json" or (kind is None and path.suffix.lower() == ".json"):
         doc = load_json(text)
         if not cloud_rules.is_export(doc):
@@ -250,7 +250,7 @@ def _lint_yaml(run: _Run, path: Path, kind: str | None, text: str, shown: str) -
                 except (OSError, UnicodeDecodeError):
                     env = {}
             if isinstance(doc, Located):
-                run.result.findings.extend(compose.lint(doc, shown, env))
+                run.result.findings.extend(compose.lint(doc, shown, env, path.parent))
             known = True
         elif kubernetes.is_manifest(doc):
             run.k8s.append((shown, doc))

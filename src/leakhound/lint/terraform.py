@@ -16,7 +16,7 @@ from typing import Any
 
 from .model import NETWORK_RULE, Finding
 from .network import Unresolved, is_world, judge, stores_label
-from .sources import ConfigSyntaxError
+from .sources import ConfigSyntaxError, Located
 
 
 @dataclass
@@ -102,6 +102,60 @@ def parse(text: str) -> Block:
     except (LarkError, RuntimeError, ValueError, RecursionError) as exc:
         raise ConfigSyntaxError(f"invalid HCL: {str(exc).splitlines()[0][:120]}") from None
     return root
+
+
+# Names that are nested blocks (not map attributes) in the resources linted here: Terraform's
+# JSON syntax writes both as objects, and only the schema tells them apart.
+_JSON_BLOCKS = {
+    "ingress",
+    "egress",
+    "security_rule",
+    "allow",
+    "deny",
+    "dynamic",
+    "content",
+    "resource",
+    "variable",
+    "locals",
+}
+
+
+def from_json(doc: Any) -> Block:
+    """A ``.tf.json`` document as the same root block ``parse`` gives (lines from the JSON)."""
+    root = Block("", [], getattr(doc, "line", 1))
+    if not isinstance(doc, Located):
+        raise ConfigSyntaxError("Terraform JSON must be an object", getattr(doc, "line", 1))
+    for kind in ("resource", "variable", "locals"):
+        section = doc.get(kind)
+        for item in section if isinstance(section, list) else [section]:
+            if isinstance(item, Located):
+                root.blocks.extend(
+                    _json_blocks(kind, item, depth={"resource": 2, "variable": 1}.get(kind, 0))
+                )
+    return root
+
+
+def _json_blocks(kind: str, node: Located, depth: int, labels: tuple[str, ...] = ()) -> list[Block]:
+    """Blocks of ``kind`` under ``node``, whose first ``depth`` levels of keys are labels."""
+    if depth:
+        out: list[Block] = []
+        for key, value in node.items():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, Located):
+                    out.extend(_json_blocks(kind, item, depth - 1, (*labels, str(key))))
+        return out
+    block = Block(kind, list(labels), node.line)
+    for key, value in node.items():
+        items = value if isinstance(value, list) else [value]
+        if key in _JSON_BLOCKS and items and all(isinstance(i, Located) for i in items):
+            for item in items:
+                if key == "dynamic":
+                    block.blocks.extend(_json_blocks("dynamic", item, 1))
+                else:
+                    block.blocks.extend(_json_blocks(str(key), item, 0))
+        else:
+            block.attrs[str(key)] = (value, node.line_of(key))
+    return [block]
 
 
 _WHOLE = re.compile(r"^\$\{(.*)\}$", re.S)
