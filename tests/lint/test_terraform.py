@@ -230,3 +230,25 @@ def test_terraform_json_syntax(files: Files) -> None:
     cidr = next(n for n, line in enumerate(text.splitlines(), 1) if '"cidr_blocks"' in line)
     assert (f.path, f.line, f.store, f.severity.label) == ("main.tf.json", cidr, "Redis", "high")
     assert "var.src from its default" in f.why
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "expected"),
+    [
+        pytest.param("[aws_vpc.main.cidr_block]", [], id="vpc-cidr"),
+        pytest.param(
+            "data.aws_vpc.shared.cidr_block_associations[*].cidr_block", [], id="data-source-splat"
+        ),
+        pytest.param("[each.value]", [(6, "medium")], id="for-each-is-unresolved"),
+        pytest.param("module.net.public_cidrs", [(6, "medium")], id="module-output"),
+    ],
+)
+def test_references_to_other_resources_are_internal_addresses(
+    files: Files, cidrs: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add(
+        "sg.tf",
+        'resource "aws_security_group" "g" {\n  ingress {\n    from_port = 5432\n'
+        f'    to_port = 5432\n    protocol = "tcp"\n    cidr_blocks = {cidrs}\n  }}\n}}\n',
+    )
+    assert [(f.line, f.severity.label) for f in files.lint()] == expected

@@ -160,6 +160,10 @@ def _json_blocks(kind: str, node: Located, depth: int, labels: tuple[str, ...] =
 
 _WHOLE = re.compile(r"^\$\{(.*)\}$", re.S)
 _REF = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
+_RESOURCE_REF = re.compile(
+    r"^(?!(?:var|local|each|count|self|path|terraform|module)\.)(?:data\.)?[a-z][a-z0-9_]*\.[\w-]+"
+    r"(?:\[[^\]]*\])?(?:\.[\w-]+(?:\[[^\]]*\])?)+$"
+)
 _INTERP = re.compile(r"\$\{([^{}]*)\}")
 _LITERAL = re.compile(r'"([^"$]*)"')
 
@@ -191,6 +195,10 @@ class Scope:
         if whole and _REF.match(whole.group(1).strip()):
             found = self.lookup(whole.group(1).strip())
             return found if isinstance(found, Unresolved) else self.resolve(found, depth + 1)
+        if whole and _RESOURCE_REF.match(whole.group(1).strip()):
+            # Another resource's attribute (aws_vpc.main.cidr_block, azurerm_subnet.app.
+            # address_prefixes[0]): an address inside the deployment, not the Internet.
+            return whole.group(1).strip()
         if whole and "${" not in whole.group(1):
             return self._opaque(whole.group(1))
 
