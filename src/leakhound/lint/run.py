@@ -96,12 +96,14 @@ class _Run:
     display: dict[Path, str]
 
     def show(self, path: Path) -> str:
+        """A path as reported: relative to the root when under it."""
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
 
     def broken(self, path: Path, exc: ConfigSyntaxError) -> None:
+        """Report a file that does not parse."""
         self.result.findings.append(
             Finding(
                 PARSE_ERROR,

@@ -260,6 +260,7 @@ class _Module:
         self.findings: list[Finding] = []
 
     def r(self, value: Any) -> Any:
+        """A value resolved in the module's scope."""
         return self.scope.resolve(value)
 
     def rule(
@@ -272,6 +273,7 @@ class _Module:
         protocol: Any,
         raw: Any,
     ) -> None:
+        """Record a finding when the rule admits the Internet to a store port."""
         verdict = judge(sources, ports, protocol)
         if verdict is None:
             return
@@ -296,6 +298,7 @@ class _Module:
         )
 
     def azure_rule(self, path: str, b: Block, subject: str) -> None:
+        """An NSG rule (standalone resource or inline security_rule)."""
         direction, access = _lower(self.r(b.get("direction"))), _lower(self.r(b.get("access")))
         if direction == "outbound" or access == "deny":
             return
@@ -315,6 +318,7 @@ class _Module:
     def aws_ingress(
         self, path: str, b: Block, subject: str, v4: str, v6: str, proto_key: str
     ) -> None:
+        """An AWS ingress: a security group's block, a security_group_rule, a vpc rule."""
         protocol = self.r(b.get(proto_key))
         if str(protocol).strip() in ("-1", "all"):
             ports: list[Any] = ["*"]
@@ -328,6 +332,7 @@ class _Module:
         self.rule(path, b.line_of(v4, v6), subject, sources, ports, protocol, b.attrs)
 
     def gcp_firewall(self, path: str, b: Block, subject: str) -> None:
+        """A GCP firewall: its sources (0.0.0.0/0 when none is named) and allow blocks."""
         if _lower(self.r(b.get("direction", "INGRESS"))) == "egress":
             return
         if self.r(b.get("disabled")) is True:
