@@ -41,6 +41,7 @@ demo: system-deps venv
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Lint, then every test (unit, hostile, fuzz, integration against the real lab servers).
 test: system-deps venv lint

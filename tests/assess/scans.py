@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from leakhound.models import (
+    Container,
+    ContainerResult,
     Endpoint,
     Fingerprint,
-    Index,
-    IndexResult,
     PiiField,
     PiiSummary,
     Sample,
@@ -61,14 +61,13 @@ def builder(folder: Path) -> Build:
                 PiiSummary(t, d, (PiiField(f"doc.{t.lower()}", d),), (), distinct)
                 for t, (d, distinct) in ix.pii.items()
             )
-            index = Index(
+            index = Container(
                 ix.name,
                 ix.docs,
                 4096,
-                "green",
-                "open",
                 False,
                 False,
+                details={"health": "green", "status": "open"},
                 date_field="created_at" if ix.date_min else None,
                 date_min=ix.date_min,
                 date_max=ix.date_max,
@@ -76,11 +75,11 @@ def builder(folder: Path) -> Build:
                 compromise_reasons=ix.reasons,
             )
             sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
-            results.append(IndexResult(index, sample))
+            results.append(ContainerResult(index, sample))
         with SqliteStore(folder / f"f{next(counter)}.db") as store:
             scan_id = store.begin_scan([host], {"sample": 100})
             store.record(scan_id, TargetResult(svc, tuple(results)))
             store.finish_scan(scan_id)
-            return store.load(scan_id)
+            return store.load(scan_id).to_dict()
 
     return build

@@ -8,14 +8,14 @@ from scans import Build, Ix
 
 from leakhound.assess import Method, assess, records_by_year
 from leakhound.models import (
+    Container,
+    ContainerResult,
     Distinct,
     Endpoint,
     FullField,
     FullPii,
     FullRead,
     FullTotals,
-    Index,
-    IndexResult,
     People,
     Service,
     TargetResult,
@@ -148,10 +148,19 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
     # documents per year counted, not spread.
     exact = Distinct(1234, 1234, 1234, True)
     hll = Distinct(50_000, 48_000, 52_000, False)
-    crm = Index(
-        "crm", 5000, 1, "green", "open", False, False, date_min="2019-01-01", date_max="2020-12-31"
+    crm = Container(
+        "crm",
+        5000,
+        1,
+        False,
+        False,
+        date_min="2019-01-01",
+        date_max="2020-12-31",
+        details={"health": "green", "status": "open"},
     )
-    logs = Index("shop-2020", 70_000, 1, "green", "open", False, False)
+    logs = Container(
+        "shop-2020", 70_000, 1, False, False, details={"health": "green", "status": "open"}
+    )
     full_crm = FullRead(
         "pit",
         1,
@@ -174,10 +183,10 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
         store.record(
             scan_id,
             TargetResult(
-                svc, (IndexResult(crm, None, full_crm), IndexResult(logs, None, full_shop))
+                svc, (ContainerResult(crm, None, full_crm), ContainerResult(logs, None, full_shop))
             ),
         )
-        doc = store.load(scan_id)
+        doc = store.load(scan_id).to_dict()
     a = assess(doc)
     crm_ix = next(i for i in a.indices if i.name == "crm")
     assert (crm_ix.subjects.value, crm_ix.subjects.method) == (1234, Method.EXACT)
@@ -194,7 +203,7 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
             scan_id,
             TargetResult(
                 svc,
-                (IndexResult(crm, None, full_crm), IndexResult(logs, None, full_shop)),
+                (ContainerResult(crm, None, full_crm), ContainerResult(logs, None, full_shop)),
                 full=FullTotals(
                     75_000,
                     (),
@@ -202,7 +211,7 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
                 ),
             ),
         )
-        b = assess(store.load(scan_id))
+        b = assess(store.load(scan_id).to_dict())
     assert (b.data_subjects.value, b.data_subjects.low, b.data_subjects.high) == (
         50_500,
         49_000,

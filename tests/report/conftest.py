@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from leakhound.models import (
+    Container,
+    ContainerResult,
     Endpoint,
     FieldInfo,
     Fingerprint,
-    Index,
-    IndexResult,
     PiiField,
     PiiSummary,
     Sample,
@@ -36,13 +36,15 @@ def scan_doc(tmp_path: Path) -> dict[str, Any]:
                   ("_cat/indices", "_search"))
     pii = PiiSummary("EMAIL_ADDRESS", 87, (PiiField("customer.email", 80),
                                           PiiField("description", 12)), ("j***@e***.com",), 80)
-    good = Index("support-cases-2019", 1000, 4096, "green", "open", False, False,
-                 (FieldInfo("created_at", "date"), FieldInfo("customer.email", "keyword")),
-                 "created_at", "2019-01-02T00:00:00.000Z", "2019-12-30T00:00:00.000Z")
-    bad = Index(HOSTILE, 1, 100, "yellow", "open", False, False, compromised=True,
-                compromise_reasons=("index name looks like a ransom note",))
-    result = TargetResult(svc, (IndexResult(good, Sample(100, 100, (pii,))),
-                                IndexResult(bad, Sample(100, 1))))
+    good = Container("support-cases-2019", 1000, 4096, False, False,
+                     (FieldInfo("created_at", "date"), FieldInfo("customer.email", "keyword")),
+                     "created_at", "2019-01-02T00:00:00.000Z", "2019-12-30T00:00:00.000Z",
+                     details={"health": "green", "status": "open"})
+    bad = Container(HOSTILE, 1, 100, False, False, compromised=True,
+                    compromise_reasons=("index name looks like a ransom note",),
+                    details={"health": "yellow", "status": "open"})
+    result = TargetResult(svc, (ContainerResult(good, Sample(100, 100, (pii,))),
+                                ContainerResult(bad, Sample(100, 1))))
     closed = TargetResult(Service(Endpoint("127.0.0.1", 9243), "http://127.0.0.1:9243",
                                   "elasticsearch", Verdict.CLOSED, "connection refused"))
     with SqliteStore(tmp_path / "f.db") as store:
@@ -50,4 +52,4 @@ def scan_doc(tmp_path: Path) -> dict[str, Any]:
         store.record(scan_id, result)
         store.record(scan_id, closed)
         store.finish_scan(scan_id)
-        return store.load(scan_id)
+        return store.load(scan_id).to_dict()

@@ -20,10 +20,10 @@ import pytest
 
 from leakhound.assess import assess
 from leakhound.models import (
+    Container,
+    ContainerResult,
     Endpoint,
     Fingerprint,
-    Index,
-    IndexResult,
     PiiField,
     PiiSummary,
     Sample,
@@ -57,17 +57,16 @@ def hostile_doc(tmp_path: Path) -> dict[str, Any]:
     def pii(t: str, docs: int, distinct: int, path: str) -> PiiSummary:
         return PiiSummary(t, docs, (PiiField(path, docs),), (), distinct)
 
-    customers = Index(
+    customers = Container(
         "customers-2021",
         48_210,
         9_000_000,
-        "green",
-        "open",
         False,
         False,
         date_field="created_at",
         date_min="2019-03-01T00:00:00.000Z",
         date_max="2021-02-01T00:00:00.000Z",
+        details={"health": "green", "status": "open"},
     )
     sample = Sample(
         100,
@@ -78,42 +77,40 @@ def hostile_doc(tmp_path: Path) -> dict[str, Any]:
             pii("CREDIT_CARD", 60, 60, "payment.card"),
         ),
     )
-    img = Index(
+    img = Container(
         IMG_ATTACK,
         1,
         100,
-        "yellow",
-        "open",
         False,
         False,
         compromised=True,
         compromise_reasons=(SCRIPT_ATTACK,),
+        details={"health": "yellow", "status": "open"},
     )
-    script = Index(
+    script = Container(
         SCRIPT_ATTACK,
         12,
         100,
-        "yellow",
-        "open",
         False,
         False,
         date_field="ts",
         date_min="2022-01-01",
         date_max="2022-06-30",
+        details={"health": "yellow", "status": "open"},
     )
     result = TargetResult(
         svc,
         (
-            IndexResult(customers, sample),
-            IndexResult(img, Sample(100, 1)),
-            IndexResult(script, Sample(100, 12, (pii("EMAIL_ADDRESS", 12, 12, IMG_ATTACK),))),
+            ContainerResult(customers, sample),
+            ContainerResult(img, Sample(100, 1)),
+            ContainerResult(script, Sample(100, 12, (pii("EMAIL_ADDRESS", 12, 12, IMG_ATTACK),))),
         ),
     )
     with SqliteStore(tmp_path / "f.db") as store:
         scan_id = store.begin_scan(["198.51.100.7"], {"sample": 100})
         store.record(scan_id, result)
         store.finish_scan(scan_id)
-        return store.load(scan_id)
+        return store.load(scan_id).to_dict()
 
 
 def chromium() -> str:

@@ -53,8 +53,10 @@ _LOCAL_CHARS = re.compile(r"[\w.%+\-]")
 _LOCAL_DOT = re.compile(r"[ \t]+dot[ \t]+|[ \t]?[\[({<][ \t]?dot[ \t]?[\])}>][ \t]?", re.I)
 _LOCAL_MAX = 64  # RFC 5321 limit; also bounds how far back the search looks
 
-# One domain label (letters, digits, inner hyphens; any script for IDNs).
+# One domain label (letters, digits, inner hyphens; any script for IDNs, and their ASCII
+# form, "xn--" and Punycode: "xn--bcher-kva" is "bücher").
 _LABEL = re.compile(r"[^\W_](?:[\w\-]{0,61}[^\W_])?")
+_ACE_PREFIX = "xn--"  # an IDN label's ASCII form starts so (RFC 5890's A-label)
 
 # What may stand between two labels: a dot (maybe spaced: "example . com"), the word in
 # brackets ("[dot]", "(dot)"), the bare word ("example dot com"), or a lone space, which
@@ -180,18 +182,23 @@ class EmailDetector(Detector):
         for n in range(len(labels), 1, -1):
             used = seps[: n - 1]
             tld = labels[n - 1].lower()
-            if not tld.isalpha() or len(tld) < 2:
+            # An internationalised TLD in its ASCII form ("xn--p1ai" is ".рф") is no word
+            # of prose in any language: as good as a known TLD in every form.
+            idn_tld = tld.startswith(_ACE_PREFIX) and _is_idn_tld(tld)
+            if not idn_tld and (not tld.isalpha() or len(tld) < 2):
                 continue
             all_dots = all(s == "dot" for s in used)
             if "space" in used:
                 if kind != "sign" or not (
-                    tld in _SPACE_TLDS or (tld in _COUNTRY_TLDS and _cued(text, local_start))
+                    idn_tld
+                    or tld in _SPACE_TLDS
+                    or (tld in _COUNTRY_TLDS and _cued(text, local_start))
                 ):
                     continue
             elif plain and all_dots and not local_obfuscated:
                 if tld in _FILE_EXTENSIONS:
                     continue
-            elif tld not in _KNOWN_TLDS:
+            elif not idn_tld and tld not in _KNOWN_TLDS:
                 continue
             break
         else:
@@ -213,7 +220,38 @@ class EmailDetector(Detector):
         if near(words_before(text, local_start), _CONTEXT_UP):
             score += 0.1
         domain = ".".join(labels[:n]).lower()
+        if _ACE_PREFIX in domain:
+            # One mailbox, one person: an IDN written in Punycode is counted, and masked,
+            # in the Unicode form it stands for ("jane@xn--bcher-kva.de" is
+            # "jane@bücher.de").
+            domain = ".".join(_unicode_label(label) or label for label in domain.split("."))
         return Span(ENTITY, local_start, ends[n - 1], clamp(score), f"{local}@{domain}")
+
+
+def _unicode_label(label: str) -> str | None:
+    """The Unicode form of a lower-case A-label ("xn--bcher-kva" -> "bücher"), or None when
+    ``label`` is none: its Punycode must decode to a label of non-ASCII characters that
+    encodes back to the same text ("xn--abc-" decodes to plain "abc": not an IDN)."""
+    if not label.startswith(_ACE_PREFIX):
+        return None
+    code = label[len(_ACE_PREFIX) :]
+    try:
+        decoded = code.encode("ascii").decode("punycode")
+    except UnicodeError:
+        return None
+    if (
+        decoded.isascii()
+        or not _LABEL.fullmatch(decoded)
+        or decoded.encode("punycode") != code.encode()
+    ):
+        return None
+    return decoded.lower()
+
+
+def _is_idn_tld(label: str) -> bool:
+    """True for the A-label of a TLD: its Unicode form is letters ("xn--p1ai" is "рф")."""
+    decoded = _unicode_label(label)
+    return decoded is not None and decoded.isalpha()
 
 
 def _cued(text: str, local_start: int) -> bool:

@@ -1,0 +1,90 @@
+"""Tallies: what a full read counts, merged from batches, serialised without raw values."""
+
+from __future__ import annotations
+
+import pytest
+
+from leakhound.count.distinct import DistinctCounter
+from leakhound.count.tally import Tally, count_batch, merged, year_of
+
+KEY = b"k" * 32
+
+
+
+@pytest.mark.parametrize(("value", "year"), [
+    ("2012-03-04T05:06:07Z", 2012), ("2012-03-04", 2012), (1325376000000, 2012),
+    ("1325376000000", 2012), (["2019-01-01"], 2019), ("yesterday", None), (None, None),
+    (True, None), ("99999999999999999999999", None),
+])
+def test_year_of_a_stored_date(value: object, year: int | None) -> None:
+    assert year_of(value) == year
+
+
+
+DOCS = [
+    {"created_at": "2012-01-02T00:00:00Z", "customer": {"email": "jane.doe@gmail.com"},
+     "agent_email": "bob@contoso.com"},
+    {"created_at": "2013-01-02T00:00:00Z", "customer": {"email": "jane.doe@gmail.com"},
+     "agent_email": "bob@contoso.com"},
+    {"created_at": "2013-05-02T00:00:00Z", "customer": {"email": "max.mustermann@web.de"},
+     "agent_email": "bob@contoso.com"},
+]
+
+
+
+def test_batches_merge_to_the_whole() -> None:
+    whole = Tally.from_bytes(count_batch(DOCS, None, "created_at", 0.5, KEY), KEY)
+    parts = merged(KEY, [count_batch(DOCS[:1], None, "created_at", 0.5, KEY),
+                         count_batch(DOCS[1:], None, "created_at", 0.5, KEY)])
+    for t in (whole, parts):
+        assert t.docs == 3
+        assert dict(t.years) == {2012: 1, 2013: 2}
+        people = t.people()
+        assert people is not None
+        assert (people.entity_type, people.field) == ("EMAIL_ADDRESS", "customer.email")
+        assert people.distinct.estimate == 2 and people.distinct.exact
+        email = next(p for p in t.pii() if p.entity_type == "EMAIL_ADDRESS")
+        assert email.docs == 3 and email.distinct.estimate == 3
+        assert {f.path: f.docs for f in email.fields} == {"customer.email": 3, "agent_email": 3}
+        assert set(t.pii_fields()) >= {"customer.email", "agent_email"}
+
+
+
+def test_a_tally_holds_no_raw_value_and_round_trips() -> None:
+    blob = count_batch(DOCS, None, "created_at", 0.5, KEY)
+    assert b"jane" not in blob and b"gmail" not in blob
+    again = Tally.from_bytes(Tally.from_bytes(blob, KEY).to_bytes(), KEY)
+    assert again.docs == 3 and again.pii() == Tally.from_bytes(blob, KEY).pii()
+    with pytest.raises(ValueError):
+        Tally.from_bytes(blob, b"another key")
+
+
+
+def test_a_batch_merged_from_bytes_counts_as_one_restored() -> None:
+    blobs = [count_batch([doc], None, "created_at", 0.5, KEY) for doc in DOCS]
+    restored, direct = Tally(KEY), Tally(KEY)
+    for blob in blobs:
+        part = Tally.from_bytes(blob, KEY)
+        restored.merge(part)
+        part.close()
+        direct.merge_bytes(blob)
+    assert direct.to_bytes() == restored.to_bytes()
+    assert (direct.docs, direct.pii(), direct.people()) == (3, restored.pii(), restored.people())
+    with pytest.raises(ValueError):
+        direct.merge_bytes(count_batch(DOCS, None, None, 0.5, b"another key"))
+    assert direct.docs == 3  # refused whole: nothing half-added
+
+
+
+def test_tally_figures_do_not_depend_on_the_memory_budget() -> None:
+    blob = count_batch(DOCS * 4, None, "created_at", 0.5, KEY)
+    tallies = [Tally(KEY, DistinctCounter(KEY, memory_limit=budget)) for budget in (1, 3, 10**6)]
+    for t in tallies:
+        t.merge_bytes(blob)
+        t.merge_bytes(blob)  # every digest twice: the repeats go to disk with the rest
+    first = tallies[0]
+    assert first.people() is not None and first.people().distinct.estimate == 2
+    for t in tallies:
+        assert (t.docs, t.pii(), t.people()) == (24, first.pii(), first.people())
+        t.close()
+
