@@ -8,9 +8,11 @@ from ..targets import Kinds
 from .base import Probe
 from .elasticsearch import ElasticsearchProbe
 from .mongodb import MongodbProbe
+from .postgresql import PostgresqlProbe
 from .redis import RedisProbe
 
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), RedisProbe())
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), PostgresqlProbe(),
+                             RedisProbe())
 
 
 class Registry:
