@@ -119,12 +119,11 @@ def cardinality(node: Node) -> int:
 
 
 async def _scan(url: str, options: ScanOptions) -> tuple[PeopleCount | None, int | None, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        with leakhound.SqliteStore(Path(tmp) / "f.db") as store:
-            began = time.monotonic()
-            scan_id = await leakhound.scan([url], options, store=store)
-            seconds = time.monotonic() - began
-            (result,) = store.load(scan_id).results
+    with tempfile.TemporaryDirectory() as tmp, leakhound.SqliteStore(Path(tmp) / "f.db") as store:
+        began = time.monotonic()
+        scan_id = await leakhound.scan([url], options, store=store)
+        seconds = time.monotonic() - began
+        (result,) = store.load(scan_id).results
     full = result.full.people.distinct.estimate if result.full and result.full.people else None
     return result.people, full, seconds
 

@@ -11,6 +11,7 @@ from contextlib import nullcontext, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import UsageError
+from ..lint import command as lint_command
 from ..models import Verdict
 from ..redact import neutralize
 from ..store import ScanRecord, SqliteStore
@@ -300,4 +301,5 @@ COMMANDS = {
     "purge": purge,
     "lab": lab,
     "export-subjects": export_subjects,
+    "lint": lint_command.run,
 }

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import UsageError
+from ..lint import command as lint_command
 
 
 class _Parser(argparse.ArgumentParser):
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
                      help="records to seed (default 10000)")
     lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
+    lint_command.add_parser(sub)
     return parser
 
 
