@@ -8,9 +8,10 @@ from ..targets import Kinds
 from .base import Probe
 from .elasticsearch import ElasticsearchProbe
 from .mongodb import MongodbProbe
+from .mysql import MysqlProbe
 from .redis import RedisProbe
 
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), RedisProbe())
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), RedisProbe(), MysqlProbe())
 
 
 class Registry:
