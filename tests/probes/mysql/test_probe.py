@@ -9,11 +9,12 @@ from collections.abc import Sequence
 import pytest
 
 from leakhound.errors import ProtocolError
-from leakhound.models import Endpoint, FieldType, Service, Verdict
+from leakhound.models import Container, Endpoint, FieldType, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.mysql import MysqlProbe, wire
 from leakhound.probes.mysql.connection import greet, log_in
 from leakhound.probes.mysql.rows import json_fields, main_date
+from leakhound.probes.mysql.tables import row_bytes, rows_that_fit
 from leakhound.probes.registry import DEFAULT
 
 from .replay import (
@@ -296,3 +297,12 @@ def test_the_main_date_prefers_a_creation_date() -> None:
     assert main_date(columns, ("created_at", "updated_at")) == "Created_At"
     assert main_date([("hired_at", "date")], ("created_at",)) == "hired_at"
     assert main_date([("name", "varchar")], ("created_at",)) is None
+
+
+def test_pages_of_big_rows_are_cut_to_fit_the_reply_budget() -> None:
+    budget = 32 * 1024 * 1024
+    table = Container("docs.files", 1000, 1000 * 2 * 1024 * 1024)  # 2 MiB a row
+    assert rows_that_fit(1000, row_bytes(table), budget) == 4
+    assert rows_that_fit(1000, row_bytes(Container("a.b", 10, 50 * 1024 * 1024 * 10)), budget) == 1
+    assert rows_that_fit(1000, row_bytes(Container("a.b", 2000, 1_600_000)), budget) == 1000
+    assert rows_that_fit(100, row_bytes(Container("a.b", 0, None)), budget) == 100

@@ -16,7 +16,7 @@ from .connection import ROOT, Connection, connect, credentials, greet, log_in
 from .read import MysqlReader
 from .rows import documents, json_fields, main_date
 from .rows import field_type as _field_type
-from .tables import REMOTE_ENGINES, describe, is_mariadb, where
+from .tables import REMOTE_ENGINES, describe, is_mariadb, row_bytes, rows_that_fit, where
 from .wire import CLIENT_SSL, Greeting, ServerError, text
 
 # Past this many estimated rows an InnoDB table is not counted row by row (seconds of the
@@ -281,7 +281,8 @@ class MysqlProbe(Probe):
         except NetError as exc:
             return SampleDocs((), str(exc))
         try:
-            got = await conn.query(sql.first_rows(schema, table, max(1, size)))
+            rows = rows_that_fit(size, row_bytes(container), transport.limits.max_body)
+            got = await conn.query(sql.first_rows(schema, table, rows))
             json = container.details.get("json_columns") or ()
             return SampleDocs(tuple(documents(got, json)))
         except (NetError, ValueError) as exc:

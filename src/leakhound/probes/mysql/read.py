@@ -20,7 +20,7 @@ from ..base import FullReader, Page, PartitionReader, ReadPlan
 from . import sql
 from .connection import Connection, connect
 from .rows import documents
-from .tables import REMOTE_ENGINES, describe, where
+from .tables import REMOTE_ENGINES, describe, row_bytes, rows_that_fit, where
 from .wire import ResultSet, ServerError
 
 KEYSET, OFFSET = "keyset", "offset"
@@ -47,6 +47,7 @@ class MysqlReader(FullReader):
         finally:
             await conn.close()
         state = {
+            "row_bytes": row_bytes(container),
             "database": schema,
             "table": table,
             "key": list(info.key),
@@ -83,7 +84,11 @@ class TablePages(PartitionReader):
             or len(key) != len(kinds)
         ):
             raise ProtocolError(f"{plan.container}: the stored read plan is not MySQL's")
-        self.reader, self.size = reader, max(1, size)
+        average = state.get("row_bytes")
+        self.reader = reader
+        self.size = rows_that_fit(
+            size, average if isinstance(average, int) else None, reader.transport.limits.max_body
+        )
         self.schema, self.table = schema, table
         self.key, self.kinds, self.json = list(key), list(kinds), list(json)
         self.after: list[bytes] | None = None
