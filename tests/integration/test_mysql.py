@@ -109,7 +109,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(home: Path, secured: bool) -> Server:
+def _start(home: Path, secured: bool, *extra: str) -> Server:
     """install-db once, then mariadbd on a free loopback port, answering within 60 s."""
     home.mkdir(parents=True)
     root = ["--user=root"] if os.geteuid() == 0 else []
@@ -144,6 +144,7 @@ def _start(home: Path, secured: bool) -> Server:
         "--innodb-buffer-pool-size=32M",
         "--character-set-server=utf8mb4",
         "--collation-server=utf8mb4_unicode_ci",
+        *extra,
     ]
     if secured:
         init = home / "secure.sql"
@@ -540,3 +541,19 @@ def test_every_statement_sent_was_on_the_allow_list(
     assert not any("mysql`.`user" in s or "load_file" in s or "outfile" in s for s in lowered)
     kinds = Counter(s.split(" FROM ")[0] for s in statements if " FROM `" in s)
     assert kinds["SELECT COUNT(*)"] and kinds["SELECT *"]
+
+
+def test_a_server_without_grant_tables_is_open_to_anyone(tmp_path: Path) -> None:
+    server = _start(tmp_path / "skip", False, "--skip-grant-tables")
+    try:
+        server.client(
+            "CREATE DATABASE crm; CREATE TABLE crm.people (id INT PRIMARY KEY, "
+            "email VARCHAR(100)); INSERT INTO crm.people VALUES (1, 'a.b@example.net');"
+        )
+        doc = _scan(tmp_path, server.url, "--sample", "5")
+    finally:
+        _stop(server)
+    result = doc["results"][0]
+    assert result["service"]["verdict"] == "open"
+    assert "--skip-grant-tables" in result["service"]["reason"]
+    assert _tables(result)["crm.people"]["index"]["docs"] == 1

@@ -143,6 +143,15 @@ class MysqlProbe(Probe):
             row = got.rows[0] if got.rows and len(got.rows[0]) == 3 else (None, None, None)
             account = text(row[1] or b"", 200)
             fp = fingerprint(greeting, text(row[2]) if row[2] else None)
+            if account == "@" or account.startswith("skip-grants"):
+                # MariaDB says "@", MySQL "skip-grants user@skip-grants host".
+                return service(
+                    Verdict.OPEN,
+                    f"{who} logs in: the server runs without its grant tables "
+                    f"(--skip-grant-tables), anyone reads everything",
+                    fp,
+                    ("login", "information_schema"),
+                )
             if account.startswith("@"):
                 return service(
                     Verdict.PARTIAL,
