@@ -15,6 +15,7 @@ from leakhound.models import Container
         pytest.param("meow", True, id="meow"),
         pytest.param("read_me", True, id="read-me"),
         pytest.param("READ_ME_TO_RECOVER_YOUR_DATA", True, id="read-me-to-recover"),
+        pytest.param("readme_to_recover", True, id="readme-to-recover"),
         pytest.param("how_to_recover", True, id="how-to-recover"),
         pytest.param("homeowners", False, id="meow-inside-word"),
         pytest.param("readme-docs-archive", False, id="readme-prefix-of-real-index"),

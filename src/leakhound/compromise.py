@@ -16,7 +16,7 @@ from .models import Container
 
 _WIPE_NAME = re.compile(r"(?:^|[-_])meow$", re.I)
 _RANSOM_NAME = re.compile(
-    r"^(?:read[_\-. ]?me|readme|read[_ ]me[_ ]to[_ ]recover.*|how[_\-]?to[_\-]?recover.*|"
+    r"^(?:read[_\-. ]?me(?:[_\-. ]?to[_\-. ]?recover.*)?|how[_\-]?to[_\-]?recover.*|"
     r"recover[_\-]?your[_\-]?data|warning|please[_\-]?read(?:[_\-]?me)?|restore[_\-]?data)$",
     re.I)
 # A note names a coin and asks to pay or recover, in either order. Two searches, not one

@@ -16,6 +16,7 @@ import typing
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 
 class Verdict(str):
@@ -81,6 +82,11 @@ _EXPOSED_NAMES = frozenset({"open", "partial"})
 OPENNESS = ("open", "partial", "secured", "error", "timeout", "closed")
 
 
+def openness(verdict: str) -> int:
+    """How open a verdict is: 0 the most (open), larger for less."""
+    return OPENNESS.index(verdict) if verdict in OPENNESS else len(OPENNESS)
+
+
 class FieldType(StrEnum):
     """What a field holds, in words every store kind maps its own types onto.
 
@@ -111,6 +117,9 @@ class Endpoint:
     port: int
     scheme: str | None = None  # "http", "https", "mongodb"…, or None: the kind decides
     base_path: str = ""  # URL path prefix when the target is behind a proxy path
+    # The user a database kind logs in as, from its URL (postgresql://reader@host); never a
+    # password. Written in JSON only when there is one.
+    user: str | None = field(default=None, metadata={"omit_empty": True})
 
     @property
     def netloc(self) -> str:
@@ -120,7 +129,8 @@ class Endpoint:
 
     def url(self, scheme: str | None = None) -> str:
         """Base URL for this endpoint with the given (or its own) scheme."""
-        return f"{scheme or self.scheme or 'http'}://{self.netloc}{self.base_path}"
+        user = f"{quote(self.user, safe='')}@" if self.user else ""
+        return f"{scheme or self.scheme or 'http'}://{user}{self.netloc}{self.base_path}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +170,18 @@ class Fingerprint:
     # JSON only when there is something.
     details: dict[str, Any] = field(default_factory=dict, metadata={"omit_empty": True})
 
+    @property
+    def title(self) -> str:
+        """'OpenSearch 2.19.1' and the like; '' when the product is unknown."""
+        name = _PRODUCT_NAMES.get(self.product, "")
+        return " ".join(x for x in (name, self.version or "") if x) if name else ""
+
+
+_PRODUCT_NAMES = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch",
+                  "mongodb": "MongoDB", "redis": "Redis", "valkey": "Valkey",
+                  "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
+                  "couchdb": "CouchDB", "kibana": "Kibana"}
+
 
 @dataclass(frozen=True, slots=True)
 class Service:
@@ -173,6 +195,13 @@ class Service:
     fingerprint: Fingerprint = field(default_factory=Fingerprint)
     open_apis: tuple[str, ...] = ()
     closed_apis: tuple[str, ...] = ()
+
+    @property
+    def store_id(self) -> str:
+        """The store behind the endpoint: its own identity where it tells one (a cluster's
+        uuid), else its endpoint. A node and a proxy in front of it are one store."""
+        uuid = self.fingerprint.cluster_uuid
+        return f"{self.kind}:{uuid}" if uuid else f"{self.kind}@{self.endpoint.netloc}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +353,8 @@ class TargetResult:
     truncated: int = field(default=0, metadata={"json": "indices_truncated"})
     full: FullTotals | None = None  # --depth full: totals over the containers read
     authenticated: bool = False  # inventory read with the credentials given (--auth)
+    # Why the store may be a honeypot (``honeypot.py``): the finding's confidence is lower.
+    honeypot: tuple[str, ...] = field(default=(), metadata={"omit_empty": True})
 
     @property
     def exposed(self) -> bool:

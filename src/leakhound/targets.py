@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .errors import ScopeError, TargetError
 from .models import Endpoint, Target
@@ -152,11 +152,11 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
         raise TargetError(f"bad URL {text!r}: {exc}") from exc
     if not parts.hostname:
         raise TargetError(f"URL without a host: {text!r}")
-    if parts.username or parts.password:
+    scheme = parts.scheme.lower()
+    if parts.password or (parts.username and scheme in ("http", "https")):
         raise TargetError(f"credentials in a target URL are not accepted: {text!r}")
     if parts.query or parts.fragment:
         raise TargetError(f"target URL must not carry a query or fragment: {text!r}")
-    scheme = parts.scheme.lower()
     host = _host(parts.hostname, text)
     named = kinds.of_scheme(scheme, port)
     if port is None:
@@ -166,7 +166,10 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
             port = next((p for k in named if (p := kinds.port_of(k))), None)
             if port is None:
                 raise TargetError(f"URL without a port, and no default port for it: {text!r}")
-    return Target(Endpoint(host, port, scheme, parts.path.rstrip("/")), named)
+    user = unquote(parts.username) if parts.username else None
+    if user is not None and (not user or len(user) > 128 or not user.isprintable()):
+        raise TargetError(f"not a user name in target URL {text!r}")
+    return Target(Endpoint(host, port, scheme, parts.path.rstrip("/"), user), named)
 
 
 def _parse_cidr(text: str, kinds: Kinds, max_hosts: int,

@@ -1,11 +1,10 @@
-"""Build scan documents through the real store: one exposed store holding the indices asked for."""
+"""Build stored scans through the real store: one exposed store holding the indices asked for."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from leakhound.models import (
     Container,
@@ -19,7 +18,7 @@ from leakhound.models import (
     TargetResult,
     Verdict,
 )
-from leakhound.store import SqliteStore
+from leakhound.store import ScanRecord, SqliteStore
 
 
 @dataclass
@@ -36,16 +35,16 @@ class Ix:
     reasons: tuple[str, ...] = ()
 
 
-Build = Callable[..., dict[str, Any]]
+Build = Callable[..., ScanRecord]
 
 
 def builder(folder: Path) -> Build:
-    """``build(Ix(...), ..., verdict=Verdict.OPEN, host=...)`` -> the stored scan document."""
+    """``build(Ix(...), ..., verdict=Verdict.OPEN, host=...)`` -> the stored scan."""
     counter = iter(range(1000))
 
     def build(
         *indices: Ix, verdict: Verdict = Verdict.OPEN, host: str = "198.51.100.7"
-    ) -> dict[str, Any]:
+    ) -> ScanRecord:
         ep = Endpoint(host, 9200)
         svc = Service(
             ep,
@@ -80,6 +79,6 @@ def builder(folder: Path) -> Build:
             scan_id = store.begin_scan([host], {"sample": 100})
             store.record(scan_id, TargetResult(svc, tuple(results)))
             store.finish_scan(scan_id)
-            return store.load(scan_id).to_dict()
+            return store.load(scan_id)
 
     return build

@@ -66,7 +66,7 @@ def test_people_add_up_over_indices_and_lean_high(build_scan: Build) -> None:
 def test_ip_addresses_stand_in_only_when_nothing_else_names_people(build_scan: Build) -> None:
     a = assess(build_scan(Ix("logs", docs=200, pii={"IP_ADDRESS": (100, 10)})))
     assert a.data_subjects.value == 20
-    assert "IP addresses standing in" in a.indices[0].subjects.basis
+    assert "IP addresses standing in" in a.containers[0].subjects.basis
 
 
 def test_owner_stated_number_of_people_wins(build_scan: Build) -> None:
@@ -127,14 +127,14 @@ def test_records_by_year_spread_over_each_index_range(build_scan: Build) -> None
             ),
         )
     )
-    assert records_by_year(a.indices) == [(2019, 366), (2020, 366), (2021, 10)]
+    assert records_by_year(a.containers) == [(2019, 366), (2020, 366), (2021, 10)]
 
 
 def test_exposure_window_from_owner_and_history(build_scan: Build) -> None:
     doc = build_scan(Ix("crm", pii={"EMAIL_ADDRESS": (1, 1)}))
     a = assess(doc)
     assert a.exposure.started is None
-    assert a.exposure.first_seen_exposed == doc["started_at"]
+    assert a.exposure.first_seen_exposed == doc.started_at
     assert "at the latest" in a.exposure.started_text
     assert "still open" in a.exposure.ended_text
     b = assess(doc, {"exposure_started": "2024-03-01", "exposure_ended": "2024-04-12T09:30:00Z"})
@@ -186,15 +186,15 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
                 svc, (ContainerResult(crm, None, full_crm), ContainerResult(logs, None, full_shop))
             ),
         )
-        doc = store.load(scan_id).to_dict()
+        doc = store.load(scan_id)
     a = assess(doc)
-    crm_ix = next(i for i in a.indices if i.name == "crm")
+    crm_ix = next(i for i in a.containers if i.name == "crm")
     assert (crm_ix.subjects.value, crm_ix.subjects.method) == (1234, Method.EXACT)
-    shop_ix = next(i for i in a.indices if i.name == "shop-2020")
+    shop_ix = next(i for i in a.containers if i.name == "shop-2020")
     assert (shop_ix.subjects.low, shop_ix.subjects.high) == (48_000, 52_000)
     assert "HyperLogLog" in shop_ix.subjects.basis
     assert a.data_subjects.value == 51_234  # per-index counts added (no endpoint total)
-    assert records_by_year(a.indices)[:2] == [(2019, 1000), (2020, 4000)]
+    assert records_by_year(a.containers)[:2] == [(2019, 1000), (2020, 4000)]
 
     # With the endpoint's totals, each person counts once across its indices.
     with SqliteStore(tmp_path / "g.db") as store:
@@ -211,7 +211,7 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
                 ),
             ),
         )
-        b = assess(store.load(scan_id).to_dict())
+        b = assess(store.load(scan_id))
     assert (b.data_subjects.value, b.data_subjects.low, b.data_subjects.high) == (
         50_500,
         49_000,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -23,6 +23,9 @@ from .document import (
 from .figures import Figure, Method
 from .gdpr import Duty
 from .severity import Criterion
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 FORMATS = ("terminal", "json", "markdown")
 
@@ -131,9 +134,9 @@ def to_dict(a: Assessment) -> dict[str, Any]:
         "stores": [
             {
                 "url": st.url,
-                "verdict": st.verdict,
+                "verdict": st.verdict.value,
                 "product": st.product,
-                "indices": st.indices,
+                "indices": st.containers,
                 "documents": st.docs,
                 "first_seen_exposed": st.first_seen_exposed,
             }
@@ -151,7 +154,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "compromised": i.compromised,
                 "data_subjects": _figure(i.subjects),
             }
-            for i in a.indices
+            for i in a.containers
         ],
         "consequences": list(a.consequences),
         "next_steps": list(a.next_steps),
@@ -229,7 +232,7 @@ def blocks(a: Assessment) -> list[Block]:
             ),
         ),
     ]
-    if a.indices_with_personal_data:
+    if a.containers_with_personal_data:
         out += [
             Heading("Personal data found"),
             Table(
@@ -245,7 +248,7 @@ def blocks(a: Assessment) -> list[Block]:
                         ),
                         figure_text(i.subjects, "people"),
                     )
-                    for i in a.indices_with_personal_data
+                    for i in a.containers_with_personal_data
                 ),
             ),
         ]
@@ -273,7 +276,7 @@ def render_markdown(a: Assessment) -> str:
 # ---------------------------------------------------------------- terminal
 
 
-def render_terminal(a: Assessment, console: Any) -> None:
+def render_terminal(a: Assessment, console: Console) -> None:
     """The assessment on a rich console; every target string neutralised."""
     from rich.table import Table as RichTable
     from rich.text import Text

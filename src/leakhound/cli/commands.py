@@ -8,13 +8,17 @@ import signal
 import sys
 from collections.abc import Coroutine
 from contextlib import nullcontext, suppress
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import UsageError
+from ..models import Verdict
 from ..redact import neutralize
 from ..store import ScanRecord, SqliteStore
 from .credentials import credentials
 from .output import emit, private_file, write
+
+if TYPE_CHECKING:
+    from ..assess import Assessment
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RUNTIME, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 T = TypeVar("T")
@@ -64,14 +68,27 @@ def scan(args: argparse.Namespace) -> int:
     if args.depth == "full":
         if not args.slices:
             raise UsageError("--slices must be at least 1")
-        full = FullOptions(containers=tuple(args.index), partitions=args.slices,
-                           docs_rate=args.docs_rate, batch=max(1, args.batch), dask=args.dask)
+        full = FullOptions(
+            containers=tuple(args.index),
+            partitions=args.slices,
+            docs_rate=args.docs_rate,
+            batch=max(1, args.batch),
+            dask=args.dask,
+        )
     options = ScanOptions(
-        sample=args.sample, max_containers=args.max_indices, workers=args.workers,
-        kinds=_kinds(args.kinds), full=full,
-        limits=Limits(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
-                      total_timeout=args.timeout, concurrency=max(1, args.concurrency),
-                      rate=args.rate))
+        sample=args.sample,
+        max_containers=args.max_indices,
+        workers=args.workers,
+        kinds=_kinds(args.kinds),
+        full=full,
+        limits=Limits(
+            connect_timeout=args.connect_timeout,
+            read_timeout=args.read_timeout,
+            total_timeout=args.timeout,
+            concurrency=max(1, args.concurrency),
+            rate=args.rate,
+        ),
+    )
     with _store(args) as store:
         if args.resume:
             full_depth = store.scan_options(args.resume).get("depth") == "full"
@@ -84,9 +101,14 @@ def scan(args: argparse.Namespace) -> int:
                 events["on_docs"] = progress.docs
             else:
                 events["on_progress"] = progress.advance
-            common: dict[str, Any] = {"store": store, "credentials": credentials(args),
-                                      "scope_file": args.scope, "max_hosts": args.max_hosts,
-                                      "yes": args.yes, **events}
+            common: dict[str, Any] = {
+                "store": store,
+                "credentials": credentials(args),
+                "scope_file": args.scope,
+                "max_hosts": args.max_hosts,
+                "yes": args.yes,
+                **events,
+            }
             if args.resume:
                 scan_id = run(scanner.resume(args.resume, options, **common))
             else:
@@ -98,9 +120,11 @@ def scan(args: argparse.Namespace) -> int:
 def _finish(args: argparse.Namespace, record: ScanRecord) -> int:
     """Render the scan; exit 1 when --fail-on asked about what was found."""
     emit(args, record)
-    verdicts = {r.service.verdict for r in record.results}
-    wanted = {"open"} if args.fail_on == "open" else {"open", "partial"}
-    return EXIT_FOUND if args.fail_on and verdicts & wanted else EXIT_OK
+    if args.fail_on == "open":
+        found = any(r.service.verdict == Verdict.OPEN for r in record.results)
+    else:
+        found = any(r.exposed for r in record.results)
+    return EXIT_FOUND if args.fail_on and found else EXIT_OK
 
 
 def detect(args: argparse.Namespace) -> int:
@@ -113,15 +137,24 @@ def detect(args: argparse.Namespace) -> int:
         types = [t.strip().upper() for t in args.types.split(",") if t.strip()]
         unknown = sorted(set(types) - set(entity_types()))
         if unknown:
-            raise UsageError(f"unknown entity type(s): {', '.join(unknown)} "
-                             f"(known: {', '.join(sorted(entity_types()))})")
+            raise UsageError(
+                f"unknown entity type(s): {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(entity_types()))})"
+            )
     if not 0.0 <= args.min_score <= 1.0:
         raise UsageError("--min-score must be between 0 and 1")
     source: Any = args.file if args.file else sys.stdin.buffer
     if args.file and not args.file.is_file():
         raise UsageError(f"cannot read {args.file}: no such file")
-    return run_jsonl(source, sys.stdout, sys.stderr, types=types, min_score=args.min_score,
-                     workers=max(1, args.workers), ner=args.ner)
+    return run_jsonl(
+        source,
+        sys.stdout,
+        sys.stderr,
+        types=types,
+        min_score=args.min_score,
+        workers=max(1, args.workers),
+        ner=args.ner,
+    )
 
 
 def report(args: argparse.Namespace) -> int:
@@ -132,12 +165,12 @@ def report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _assessment(args: argparse.Namespace, record: ScanRecord) -> Any:
+def _assessment(args: argparse.Namespace, record: ScanRecord) -> Assessment:
     from ..assess import assess as assess_scan
     from ..assess import load_context
 
     context = load_context(args.context) if args.context else None
-    return assess_scan(record.to_dict(), context, args.aware_since)
+    return assess_scan(record, context, args.aware_since)
 
 
 def assess(args: argparse.Namespace) -> int:
@@ -159,7 +192,7 @@ def assess(args: argparse.Namespace) -> int:
     if args.format == "html":
         from ..report import html
 
-        write(args, html.render(record.to_dict(), assessment))
+        write(args, html.render(record, assessment))
     elif args.format == "json":
         write(args, render.render_json(assessment))
     else:
@@ -173,8 +206,7 @@ def notify(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         record = store.load(args.scan_id)
-    write(args, draft(record.to_dict(), _assessment(args, record), kind=args.kind,
-                       fmt=args.format))
+    write(args, draft(record, _assessment(args, record), kind=args.kind, fmt=args.format))
     return EXIT_OK
 
 
@@ -182,8 +214,10 @@ def scans(args: argparse.Namespace) -> int:
     """``leakhound scans``: the stored scans, newest first."""
     with _store(args) as store:
         for s in store.scans():
-            print(f"{s['scan_id']}  {s['started_at']}  {s['status']:<11}  "
-                  f"{s['endpoints']} endpoint(s), {s['exposed']} exposed")
+            print(
+                f"{s['scan_id']}  {s['started_at']}  {s['status']:<11}  "
+                f"{s['endpoints']} endpoint(s), {s['exposed']} exposed"
+            )
     return EXIT_OK
 
 
@@ -196,19 +230,26 @@ def export_subjects(args: argparse.Namespace) -> int:
     options = ExportOptions(types=parse_types(args.types), reveal=args.reveal, fmt=args.format)
     try:
         with _store(args) as store:
-            summary = run(export_subjects(
-                store, args.scan_id,
-                lambda: private_file(args.output) if args.output else nullcontext(sys.stdout),
-                options, credentials=credentials(args),
-                on_error=lambda line: print(f"leakhound: {neutralize(line)}", file=sys.stderr)))
+            summary = run(
+                export_subjects(
+                    store,
+                    args.scan_id,
+                    lambda: private_file(args.output) if args.output else nullcontext(sys.stdout),
+                    options,
+                    credentials=credentials(args),
+                    on_error=lambda line: print(f"leakhound: {neutralize(line)}", file=sys.stderr),
+                )
+            )
     except KeyboardInterrupt:
         print("leakhound: interrupted; nothing exported", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(f"leakhound: {neutralize(summary.describe())}", file=sys.stderr)
     if args.reveal:
-        print(f"leakhound: warning: {neutralize(str(args.output))} holds personal data (raw "
-              "identifiers): keep it private and delete it after the notification run",
-              file=sys.stderr)
+        print(
+            f"leakhound: warning: {neutralize(str(args.output))} holds personal data (raw "
+            "identifiers): keep it private and delete it after the notification run",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -229,8 +270,13 @@ def lab(args: argparse.Namespace) -> int:
         print(lab_.up(args.dir))
     elif args.action == "seed":
         truth = lab_.seed(args.dir, records=args.records)
-        print(f"seeded {truth.documents:,} documents in {len(truth.indices)} indices "
-              f"({truth.distinct_customers:,} distinct customers) in {truth.seconds:.1f}s")
+        print(
+            f"seeded {truth.documents:,} documents in {len(truth.indices)} indices "
+            f"({truth.distinct_customers:,} distinct customers) in {truth.seconds:.1f}s"
+        )
+        for other in lab_.objectstores.truths(lab_.status(args.dir).state_dir).values():
+            if other is not None:
+                print(f"  and {lab_.objectstores.summary(other)}")
     elif args.action == "down":
         lab_.down(args.dir)
         print("lab stopped")
@@ -242,6 +288,14 @@ def lab(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"scan": scan, "detect": detect, "report": report, "assess": assess,
-            "notify": notify, "scans": scans, "purge": purge, "lab": lab,
-            "export-subjects": export_subjects}
+COMMANDS = {
+    "scan": scan,
+    "detect": detect,
+    "report": report,
+    "assess": assess,
+    "notify": notify,
+    "scans": scans,
+    "purge": purge,
+    "lab": lab,
+    "export-subjects": export_subjects,
+}

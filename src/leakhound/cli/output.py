@@ -40,12 +40,14 @@ def emit(args: argparse.Namespace, record: ScanRecord) -> None:
 
         if args.output:
             with private_file(args.output) as fh:
-                render(record.to_dict(), Console(file=fh, width=160, no_color=True),
-                       show_closed=getattr(args, "show_closed", False))
+                render(
+                    record,
+                    Console(file=fh, width=160, no_color=True),
+                    show_closed=getattr(args, "show_closed", False),
+                )
         else:
-            render(record.to_dict(), Console(), show_closed=getattr(args, "show_closed", False))
+            render(record, Console(), show_closed=getattr(args, "show_closed", False))
         return
     from ..report import FORMATS
 
-    write(args, FORMATS[args.format](record.to_dict()))
-
+    write(args, FORMATS[args.format](record))

@@ -9,9 +9,11 @@ from .base import Probe
 from .elasticsearch import ElasticsearchProbe
 from .mongodb import MongodbProbe
 from .mysql import MysqlProbe
+from .postgresql import PostgresqlProbe
 from .redis import RedisProbe
 
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), RedisProbe(), MysqlProbe())
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), MysqlProbe(),
+                             PostgresqlProbe(), RedisProbe())
 
 
 class Registry:

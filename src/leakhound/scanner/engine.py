@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
+from .. import honeypot
 from ..count.tally import Tally
 from ..errors import NetError
 from ..models import Container, ContainerResult, FullTotals, Service, Target, TargetResult, Verdict
@@ -130,7 +131,8 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
         return TargetResult(acc.reported, inventory_error=f"internal error: "
                             f"{type(exc).__name__}: {exc}"[:300], authenticated=authenticated)
     return TargetResult(acc.reported, tuple(results), inv.error, inv.truncated, full=totals,
-                        authenticated=authenticated)
+                        authenticated=authenticated,
+                        honeypot=honeypot.tells(acc.read_as, inv.containers))
 
 
 async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],

@@ -17,10 +17,10 @@ import platformdirs
 
 from .. import __version__
 from ..errors import StoreError, UsageError
-from ..models import TargetResult, Verdict, to_dict
+from ..models import TargetResult, Verdict, openness, to_dict
 from .records import History, ScanRecord, Tool, result_from_json
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -160,6 +160,16 @@ _MIGRATIONS: dict[int, str] = {
     DROP TABLE full_batches;
     DROP TABLE full_slices
     """,
+    # The store behind each result (Service.store_id: a cluster's uuid, else the endpoint): a
+    # store seen at several endpoints, or at a new one in a later scan, has one history.
+    4: """
+    ALTER TABLE results ADD COLUMN store_id TEXT;
+    UPDATE results SET store_id = kind || ':' ||
+        json_extract(body, '$.service.fingerprint.cluster_uuid')
+        WHERE json_extract(body, '$.service.fingerprint.cluster_uuid') IS NOT NULL;
+    UPDATE results SET store_id = kind || '@' || endpoint WHERE store_id IS NULL;
+    CREATE INDEX results_store ON results(store_id)
+    """,
 }
 
 
@@ -275,9 +285,9 @@ class SqliteStore:
         now = _now()
         body = to_dict(result)
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (scan_id, endpoint, svc.url, svc.kind, svc.verdict.value, svc.reason,
-                        now, orjson.dumps(body).decode()))
+                        now, orjson.dumps(body).decode(), svc.store_id))
             for ir in result.containers:
                 idx = ir.container
                 db.execute("INSERT OR REPLACE INTO indices VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -474,32 +484,40 @@ class SqliteStore:
         scan_id = self.resolve(scan_id)
         s = self._db.execute("SELECT * FROM scans WHERE scan_id=?", (scan_id,)).fetchone()
         results = []
-        for endpoint, body in self._db.execute(
-                "SELECT endpoint, body FROM results WHERE scan_id=? ORDER BY rowid",
+        for store_id, body in self._db.execute(
+                "SELECT store_id, body FROM results WHERE scan_id=? ORDER BY rowid",
                 (scan_id,)):
             try:
                 results.append(result_from_json(orjson.loads(body),
-                                                self._history(endpoint, scan_id)))
+                                                self._history(store_id, scan_id)))
             except (ValueError, TypeError, KeyError) as exc:
                 raise StoreError(f"a stored result of scan {scan_id} is unreadable: "
                                  f"{type(exc).__name__}: {exc}"[:300]) from exc
         return ScanRecord(s[0], s[1], s[2], s[3], tuple(orjson.loads(s[4])),
                           orjson.loads(s[5]), Tool("leakhound", s[6]), tuple(results))
 
-    def _history(self, endpoint: str, scan_id: str) -> History:
+    def _history(self, store_id: str, scan_id: str) -> History:
+        """What earlier scans saw of the store, at any of its endpoints (one row a scan: its
+        most open verdict)."""
         rows = self._db.execute(
             """SELECT r.scan_id, r.verdict, s.started_at, s.rowid FROM results r
                JOIN scans s ON s.scan_id = r.scan_id
-               WHERE r.endpoint=? ORDER BY s.rowid""", (endpoint,)).fetchall()
-        this = next((r[3] for r in rows if r[0] == scan_id), None)
-        before = [r for r in rows if this is not None and r[3] < this]
-        first_open = next((r[2] for r in rows if r[1] in ("open", "partial")), None)
+               WHERE r.store_id=? ORDER BY s.rowid""", (store_id,)).fetchall()
+        scans: dict[str, tuple[str, str, int]] = {}
+        for sid, verdict, started, rowid in rows:
+            kept = scans.get(sid)
+            if kept is None or openness(verdict) < openness(kept[0]):
+                scans[sid] = (verdict, started, rowid)
+        this = scans[scan_id][2] if scan_id in scans else None
+        before = [(sid, v) for sid, v in scans.items() if this is not None and v[2] < this]
+        ordered = list(scans.items())
+        first_open = next((v[1] for _, v in ordered if Verdict.parse(v[0]).exposed), None)
         return History(
-            first_seen=rows[0][2] if rows else None,
-            first_scan_id=rows[0][0] if rows else None,
+            first_seen=ordered[0][1][1] if ordered else None,
+            first_scan_id=ordered[0][0] if ordered else None,
             first_seen_exposed=first_open,
             previous_scans=len(before),
-            previous_verdict=Verdict.parse(before[-1][1]) if before else None,
+            previous_verdict=Verdict.parse(before[-1][1][0]) if before else None,
         )
 
     def purge(self, scan_id: str) -> None:

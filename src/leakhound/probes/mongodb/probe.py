@@ -128,6 +128,9 @@ class MongodbProbe(Probe):
         except CommandFailed:
             build = {}
         version = build.get("version")
+        git = build.get("gitVersion")
+        if isinstance(git, str):
+            details["git_version"] = git[:40]
         ferret = build.get("ferretdbVersion")
         if isinstance(ferret, str):
             details["ferretdb_version"] = ferret[:50]

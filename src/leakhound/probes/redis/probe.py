@@ -73,8 +73,8 @@ class RedisProbe(Probe):
                 return service(_NOT_REDIS, f"INFO answered without a version: {what[:80]!r}")
             fp = Fingerprint(product="valkey" if "valkey_version" in fields else "redis",
                              version=version[:50], cluster_uuid=fields.get("run_id"),
-                             details={k: fields[k] for k in ("redis_mode", "role")
-                                      if k in fields})
+                             details={**{k: fields[k] for k in ("redis_mode", "role")
+                                         if k in fields}, "info_fields": len(fields)})
             if fields.get("redis_mode") == "sentinel":
                 return service(_NOT_REDIS, "a Redis Sentinel: it watches servers, it holds no "
                                            "data", fp)
