@@ -306,3 +306,16 @@ def test_pages_of_big_rows_are_cut_to_fit_the_reply_budget() -> None:
     assert rows_that_fit(1000, row_bytes(Container("a.b", 10, 50 * 1024 * 1024 * 10)), budget) == 1
     assert rows_that_fit(1000, row_bytes(Container("a.b", 2000, 1_600_000)), budget) == 1000
     assert rows_that_fit(100, row_bytes(Container("a.b", 0, None)), budget) == 100
+
+
+def test_the_urls_user_logs_in_instead_of_root() -> None:
+    async def go() -> tuple[Service, list[bytes]]:
+        async with replay(GREETING, [DENIED]) as played:
+            endpoint = Endpoint("127.0.0.1", played.port, "mysql", user="reader")
+            return await PROBE.verdict(_transport(played.port), endpoint), played.received
+
+    service, (login,) = asyncio.run(go())
+    assert login[32:39] == b"reader\0" and login[39] == 0  # no password
+    assert service.verdict == Verdict.SECURED
+    assert service.reason.startswith("reader with an empty password is refused")
+    assert service.url == f"mysql://reader@127.0.0.1:{service.endpoint.port}"

@@ -1,10 +1,11 @@
 """One connection to a MySQL or MariaDB server: the greeting, one login, statements out through
 the allow-list, and the read-only transaction every read happens in.
 
-The login is ``root`` with an empty password, or the owner's credentials when they were given
-(``--auth``): never a guessed password. The server speaks first, so reading its greeting is an
-exchange that writes nothing (``startup``); the login's packets go out as ``auth``; every
-statement as ``query``, its text judged by the allow-list before a byte is written.
+The login is ``root`` (or the URL's user: ``mysql://reader@host``) with an empty password, or
+the owner's credentials when they were given (``--auth``): never a guessed password. The
+server speaks first, so reading its greeting is an exchange that writes nothing
+(``startup``); the login's packets go out as ``auth``; every statement as ``query``, its text
+judged by the allow-list before a byte is written.
 """
 
 from __future__ import annotations
@@ -101,10 +102,12 @@ async def greet(transport: Transport, endpoint: Endpoint) -> tuple[TcpStream, Gr
 
 
 def credentials(transport: Transport, endpoint: Endpoint) -> tuple[str, str]:
-    """The owner's user and password (PolicyError where they may not travel), else root with
-    an empty password."""
+    """The owner's user (else the URL's, else root) and password (PolicyError where they may
+    not travel); without credentials, the URL's user or root with an empty password."""
     login = transport.login(endpoint.host, encrypted=False)
-    return login if login is not None else (ROOT, "")
+    if login is not None:
+        return login[0] or endpoint.user or ROOT, login[1]
+    return endpoint.user or ROOT, ""
 
 
 async def log_in(

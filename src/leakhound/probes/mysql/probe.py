@@ -12,7 +12,7 @@ from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from . import sql
 from .allow import ALLOW
-from .connection import ROOT, Connection, connect, credentials, greet, log_in
+from .connection import Connection, connect, credentials, greet, log_in
 from .read import MysqlReader
 from .rows import documents, json_fields, main_date
 from .rows import field_type as _field_type
@@ -70,8 +70,8 @@ class MysqlProbe(Probe):
     allow = ALLOW
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
-        """The greeting says it is MySQL; a login as root with an empty password (or as the
-        owner) decides."""
+        """The greeting says it is MySQL; a login as root (or the URL's user) with an empty
+        password, or as the owner, decides."""
         url = endpoint.url("mysql")
 
         def service(
@@ -96,7 +96,7 @@ class MysqlProbe(Probe):
             user, password = credentials(transport, endpoint)
         except PolicyError as exc:
             return service(Verdict.ERROR, str(exc))
-        who = "root with an empty password" if (user, password) == (ROOT, "") else user
+        who = f"{user} with an empty password" if not password else user
         try:
             stream, greeting, packets = await greet(transport, endpoint)
         except ConnectError as exc:
