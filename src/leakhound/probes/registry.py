@@ -8,11 +8,12 @@ from ..targets import Kinds
 from .base import Probe
 from .elasticsearch import ElasticsearchProbe
 from .mongodb import MongodbProbe
+from .mysql import MysqlProbe
 from .postgresql import PostgresqlProbe
 from .redis import RedisProbe
 
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), PostgresqlProbe(),
-                             RedisProbe())
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), MysqlProbe(),
+                             PostgresqlProbe(), RedisProbe())
 
 
 class Registry:
