@@ -6,13 +6,16 @@ from collections.abc import Iterable, Sequence
 
 from ..targets import Kinds
 from .base import Probe
+from .couchdb import CouchdbProbe
 from .elasticsearch import ElasticsearchProbe
 from .mongodb import MongodbProbe
 from .postgresql import PostgresqlProbe
 from .redis import RedisProbe
 
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), PostgresqlProbe(),
-                             RedisProbe())
+# HTTP kinds are tried in this order on a port that names none of them: Elasticsearch first
+# (the most common).
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), CouchdbProbe(), MongodbProbe(),
+                             PostgresqlProbe(), RedisProbe())
 
 
 class Registry:
