@@ -30,12 +30,23 @@ def dates(index: dict[str, Any]) -> str:
     return f"{(lo or '?')[:10]} – {(hi or '?')[:10]}"
 
 
+_PRODUCTS = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch", "couchdb": "CouchDB",
+             "kibana": "Kibana", "opensearch-dashboards": "OpenSearch Dashboards",
+             "mongodb": "MongoDB", "postgresql": "PostgreSQL", "redis": "Redis"}
+
+
 def product(fp: dict[str, Any]) -> str:
-    """'OpenSearch 2.19.1' and the like."""
-    name = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}.get(fp["product"], "")
+    """'OpenSearch 2.19.1' and the like; a Kibana also names the cluster behind it
+    ('Kibana 8.11.3 (Elasticsearch 8.11.3)')."""
+    kind = fp["product"]
+    name = _PRODUCTS.get(kind, "" if kind == "unknown" else kind)
     text = " ".join(x for x in (name, fp.get("version") or "") if x)
     if fp.get("compatibility_mode"):
         text += " (compatibility mode)"
+    details = fp.get("details")
+    cluster = details.get("cluster") if isinstance(details, dict) else None
+    if isinstance(cluster, dict) and isinstance(cluster.get("product"), str):
+        text += f" ({product({'version': None, **cluster})})"
     return text
 
 
