@@ -8,14 +8,15 @@ from ..targets import Kinds
 from .base import Probe
 from .couchdb import CouchdbProbe
 from .elasticsearch import ElasticsearchProbe
+from .kibana import KibanaProbe
 from .mongodb import MongodbProbe
 from .postgresql import PostgresqlProbe
 from .redis import RedisProbe
 
 # HTTP kinds are tried in this order on a port that names none of them: Elasticsearch first
-# (the most common).
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), CouchdbProbe(), MongodbProbe(),
-                             PostgresqlProbe(), RedisProbe())
+# (the most common), Kibana last (it answers as itself only on /api/status).
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), CouchdbProbe(), KibanaProbe(),
+                             MongodbProbe(), PostgresqlProbe(), RedisProbe())
 
 
 class Registry:
