@@ -65,8 +65,9 @@ def recorded(path: str, **headers: str) -> Answer:
 
 def as_json(status: int, body: Any, **headers: str) -> Answer:
     """A JSON answer."""
-    return Answer(status, json.dumps(body).encode(),
-                  {"content-type": "application/json", **headers})
+    return Answer(
+        status, json.dumps(body).encode(), {"content-type": "application/json", **headers}
+    )
 
 
 class RecordedServer:
@@ -87,8 +88,13 @@ class RecordedServer:
                 size = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(size) if size else b""
                 parts = urlsplit(self.path)
-                seen = Seen(self.command, parts.path, parts.query,
-                            {k.lower(): v for k, v in self.headers.items()}, body)
+                seen = Seen(
+                    self.command,
+                    parts.path,
+                    parts.query,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 outer.received.append(seen)
                 try:
                     answer = outer.route(seen)
@@ -103,13 +109,14 @@ class RecordedServer:
                 if self.command != "HEAD":
                     self.wfile.write(answer.body)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle  # noqa: N815
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name=f"recorded-{self.port}")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name=f"recorded-{self.port}"
+        )
 
     @property
     def url(self) -> str:

@@ -39,8 +39,9 @@ class AllDocs:
         return as_json(200, {"total_rows": len(self.docs), "offset": 0, "rows": rows})
 
 
-def _read(server: RecordedServer, size: int, position: Any = None,
-          docs: int | None = None) -> tuple[list[str], Any]:
+def _read(
+    server: RecordedServer, size: int, position: Any = None, docs: int | None = None
+) -> tuple[list[str], Any]:
     async def go() -> tuple[list[str], Any]:
         scope = Scope()
         scope.add("127.0.0.1", server.port)
