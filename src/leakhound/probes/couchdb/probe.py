@@ -169,6 +169,11 @@ def _count(value: Any) -> int | None:
     return None
 
 
+def _unexpected(resp: Response) -> str:
+    """Why an answer that should have held rows did not."""
+    return "no rows in the answer" if resp.status == 200 else f"HTTP {resp.status}"
+
+
 def _json(resp: Response) -> Any:
     try:
         return resp.json()
@@ -380,7 +385,7 @@ class CouchdbProbe(Probe):
             if len(user or named) > len(asked)
             else f"{len(asked)}"
         )
-        which = "system databases" if not user else "databases"
+        which = ("system database" if not user else "database") + ("s" if len(asked) > 1 else "")
         if readable and refused:
             shown = ", ".join(readable[:3]) + (", …" if len(readable) > 3 else "")
             return service(
@@ -390,17 +395,23 @@ class CouchdbProbe(Probe):
                 opened=("_all_dbs", "_all_docs"),
                 closed=("_all_docs",),
             )
+        # Databases that neither read nor refuse (an error) are named, not counted as either.
+        fail = f"; {len(failing)} fail ({failing[0]})" if failing else ""
         if readable:
+            some = f"{len(readable)} of {of}" if failing else of
             return service(
                 Verdict.OPEN,
-                f"/_all_dbs and {of} {which} read without credentials" + party,
+                f"/_all_dbs and {some} {which} read without credentials{fail}{party}"[:500],
                 opened=("_all_dbs", "_all_docs"),
             )
         if refused:
+            some, verb = (
+                (f"{len(refused)} of {of}", "ask") if failing else (f"each of {of}", "asks")
+            )
             return service(
                 Verdict.SECURED,
                 f"/_all_dbs lists {len(names)} databases without credentials, but "
-                f"each of {of} {which} asks for them",
+                f"{some} {which} {verb} for them{fail}"[:500],
                 opened=("_all_dbs",),
                 closed=("_all_docs",),
             )
@@ -470,7 +481,7 @@ class CouchdbProbe(Probe):
                 elif _refused(resp):
                     readable = False
                 else:
-                    errors.append(f"_all_docs: HTTP {resp.status}")
+                    errors.append(f"_all_docs: {_unexpected(resp)}")
             except NetError as exc:
                 errors.append(f"_all_docs: {exc}")
         design: int | None = 0 if doc_count == 0 else None
@@ -560,7 +571,7 @@ async def _reads(http: Http, base: str, name: str) -> str:
         return "refused"
     if resp.status == 200 and rows_of(_json(resp)) is not None:
         return "open"
-    return f"HTTP {resp.status}"
+    return _unexpected(resp)
 
 
 async def _admin_party(http: Http, base: str) -> bool:
@@ -616,7 +627,7 @@ async def _design_docs(http: Http, path: str, errors: list[str]) -> int | None:
         return None
     rows = rows_of(_json(resp)) if resp.status == 200 else None
     if rows is None:
-        errors.append(f"design documents: HTTP {resp.status}")
+        errors.append(f"design documents: {_unexpected(resp)}")
         return None
     design = [r for r in rows if r["id"].startswith(DESIGN_PREFIX)]
     if len(design) > DESIGN_DOCS:

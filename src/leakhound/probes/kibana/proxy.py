@@ -92,8 +92,11 @@ def _cluster_answer(response: Response, url: str) -> Response:
     if response.status == 403 and _FILTERED in response.body[:500]:
         raise ProtocolError("Kibana's console.proxyFilter refuses the path")
     status = response.status
-    relayed = response.headers.get(STATUS_HEADER, "")
-    if response.status == 200 and relayed.isdigit() and len(relayed) == 3:
+    relayed = response.headers.get(STATUS_HEADER)
+    if response.status == 200 and relayed is not None:
+        if not (relayed.isascii() and relayed.isdigit() and len(relayed) == 3):
+            # The cluster's status is unknown: its answer cannot be read as a success.
+            raise ProtocolError(f"the console proxy relays no status ({relayed[:20]!r})")
         status = int(relayed)
     return Response(status, response.headers, response.body, url, response.tls)
 
