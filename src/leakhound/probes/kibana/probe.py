@@ -163,13 +163,13 @@ class KibanaProbe(Probe):
             ):
                 reason = "http: the server asks for https"
                 continue
-            return await self._classify(transport, replace(endpoint, scheme=scheme), base, resp)
+            return await self._classify(transport, endpoint, scheme, base, resp)
         return Service(
             endpoint, endpoint.url(schemes[0]), self.kind, Verdict.ERROR, reason or "no answer"
         )
 
     async def _classify(
-        self, transport: Transport, endpoint: Endpoint, base: str, resp: Response
+        self, transport: Transport, endpoint: Endpoint, scheme: str, base: str, resp: Response
     ) -> Service:
         fp = None
         if resp.status == 200:
@@ -186,7 +186,9 @@ class KibanaProbe(Probe):
                 why = f"HTTP {resp.status} on /api/status with no Kibana status"
             return Service(endpoint, base, self.kind, _NOT_KIBANA, why, Fingerprint(tls=resp.tls))
         fp = replace(fp, tls=resp.tls)
-        cluster = await self._elasticsearch.verdict(ProxyTransport(transport, base), endpoint)
+        # The cluster is asked on the scheme Kibana answered on (one try, no fallback).
+        proxied = replace(endpoint, scheme=scheme)
+        cluster = await self._elasticsearch.verdict(ProxyTransport(transport, base), proxied)
         cfp = cluster.fingerprint
         if cfp.product != "unknown":
             fp = replace(
