@@ -302,8 +302,13 @@ class WatchLog:
         return parse_stamp(row[0]) if row and row[0] else None
 
     def delivered(self, alert_id: str, route: str, attempts: int, at: datetime) -> None:
-        """Record a delivery that went through."""
-        self._set(alert_id, route, "delivered", attempts, None, None, stamp(at))
+        """Record a delivery that went through (the last failed attempt's error stays)."""
+        with self._tx() as db:
+            db.execute(
+                """UPDATE watch_deliveries SET status='delivered', attempts=?, next_at=NULL,
+                          delivered_at=? WHERE alert_id=? AND route=?""",
+                (attempts, stamp(at), alert_id, route),
+            )
 
     def retry(self, alert_id: str, route: str, attempts: int, error: str, at: datetime) -> None:
         """Record a failed attempt and when the next one is due."""

@@ -358,7 +358,7 @@ def load(cli: Mapping[str, Any]) -> WatchConfig:
 def parse_listen(text: str) -> tuple[str, int]:
     """``--metrics HOST:PORT`` (``:9464`` listens on loopback)."""
     host, sep, port = str(text).rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
         raise UsageError(f"--metrics: expected HOST:PORT, got {text!r}")
     return (host.strip("[]") or "127.0.0.1", int(port))
 
