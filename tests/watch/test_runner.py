@@ -216,7 +216,7 @@ def test_sighup_reloads_the_config_before_the_next_round(
         store: SqliteStore, tmp_path: Path, toy: ToyStore) -> None:
     path = tmp_path / "watch.yaml"
     path.write_text("every: 60s\njitter: 0s\n")
-    clock, inbox = FakeClock(), Inbox()
+    clock = FakeClock()
     said: list[str] = []
     cli = {"targets": ["127.0.30.4:9"], "config": path}
     w = Watch(load(cli), store, clock=clock, say=said.append, reload=lambda: load(cli))
