@@ -50,8 +50,9 @@ def http_receiver(fail_with: list[int] | None = None) -> Iterator[HttpReceiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             with lock:
-                state.requests.append(Received(self.path, {k.lower(): v for k, v in
-                                                           self.headers.items()}, body))
+                state.requests.append(
+                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
                 status = state.fail_with.pop(0) if state.fail_with else 200
                 state.statuses.append(status)
             self.send_response(status)
@@ -84,20 +85,32 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "leakhound test mail")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([
-                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
-                critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_file, key_file = folder / "mail.pem", folder / "mail.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_file, key_file
 
 
@@ -113,8 +126,9 @@ class MailServer:
 
 
 @contextmanager
-def smtp_server(folder: Path, user: str = "alerts", password: str = "mail-s3cret"
-                ) -> Iterator[MailServer]:
+def smtp_server(
+    folder: Path, user: str = "alerts", password: str = "mail-s3cret"
+) -> Iterator[MailServer]:
     """aiosmtpd on loopback: STARTTLS required before AUTH, AUTH required before MAIL."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -129,23 +143,36 @@ def smtp_server(folder: Path, user: str = "alerts", password: str = "mail-s3cret
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            state.messages.append(message_from_bytes(envelope.original_content,
-                                                      policy=policy.default))
-            state.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos),
-                                    session.ssl is not None))
+            state.messages.append(
+                message_from_bytes(envelope.original_content, policy=policy.default)
+            )
+            state.envelopes.append(
+                (envelope.mail_from, list(envelope.rcpt_tos), session.ssl is not None)
+            )
             return "250 OK"
 
-    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str,
-                      auth_data: Any) -> Any:
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == user.encode()
-              and auth_data.password == password.encode())
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> Any:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == user.encode()
+            and auth_data.password == password.encode()
+        )
         state.logins.append((mechanism, ok))
         # handled=False: aiosmtpd answers 535 itself; True would leave the client hanging.
         return AuthResult(success=ok, handled=False)
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=context,
-                            require_starttls=True, auth_required=True, auth_require_tls=True,
-                            authenticator=authenticator)
+    controller = Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        auth_required=True,
+        auth_require_tls=True,
+        authenticator=authenticator,
+    )
     controller.start()
     try:
         yield state

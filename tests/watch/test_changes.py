@@ -15,8 +15,7 @@ from leakhound.watch.changes import Evaluation
 from .records import pii, result, scan
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-RULES = Rules(remind=3600, remind_max=4 * 3600, count_jump=0.5, count_jump_min=100,
-              cert_days=14)
+RULES = Rules(remind=3600, remind_max=4 * 3600, count_jump=0.5, count_jump_min=100, cert_days=14)
 
 
 class Issues:
@@ -30,21 +29,37 @@ class Issues:
     def apply(self, changes: list[IssueChange], at: datetime) -> None:
         for c in changes:
             if c.op == "open":
-                self.rows[c.key] = IssueRow(self._next, c.key, c.kind, c.endpoint, stamp(at),
-                                            "scan", c.reminders, c.next_reminder, c.state)
+                self.rows[c.key] = IssueRow(
+                    self._next,
+                    c.key,
+                    c.kind,
+                    c.endpoint,
+                    stamp(at),
+                    "scan",
+                    c.reminders,
+                    c.next_reminder,
+                    c.state,
+                )
                 self._next += 1
             elif c.op == "update":
                 old = self.rows[c.key]
-                self.rows[c.key] = IssueRow(old.issue_id, c.key, c.kind, c.endpoint,
-                                            old.opened_at, old.opened_scan, c.reminders,
-                                            c.next_reminder, c.state)
+                self.rows[c.key] = IssueRow(
+                    old.issue_id,
+                    c.key,
+                    c.kind,
+                    c.endpoint,
+                    old.opened_at,
+                    old.opened_scan,
+                    c.reminders,
+                    c.next_reminder,
+                    c.state,
+                )
             else:
                 del self.rows[c.key]
                 self.resolved.append(c.key)
 
 
-def run(issues: Issues, *results: object, at: datetime = T0, rules: Rules = RULES
-        ) -> Evaluation:
+def run(issues: Issues, *results: object, at: datetime = T0, rules: Rules = RULES) -> Evaluation:
     out = evaluate(scan("s", *results), dict(issues.rows), at, rules)  # type: ignore[arg-type]
     issues.apply(out.changes, at)
     return out
@@ -60,18 +75,28 @@ IBAN = pii("IBAN_CODE", "DE** **** **** 3000")
 
 def test_a_store_open_is_one_alert_and_the_next_rounds_say_nothing() -> None:
     issues = Issues()
-    first = run(issues, result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)}),
-                result(9201, Verdict.SECURED))
+    first = run(
+        issues,
+        result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)}),
+        result(9201, Verdict.SECURED),
+    )
     assert events(first) == [("opened", "127.0.0.1:9200")]
     alert = first.alerts[0]
     assert alert.severity == "critical" and alert.issue == "exposed"
     assert "open opensearch store at http://127.0.0.1:9200" in alert.title
     assert alert.evidence["pii"]["EMAIL_ADDRESS"]["examples"] == ["j***@e***.com"]
-    assert alert.next_steps == ("leakhound report s", "leakhound assess s",
-                                "leakhound notify s --kind authority")
+    assert alert.next_steps == (
+        "leakhound report s",
+        "leakhound assess s",
+        "leakhound notify s --kind authority",
+    )
     for minutes in (1, 2, 3):
-        again = run(issues, result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)}),
-                    result(9201, Verdict.SECURED), at=T0 + timedelta(minutes=minutes))
+        again = run(
+            issues,
+            result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)}),
+            result(9201, Verdict.SECURED),
+            at=T0 + timedelta(minutes=minutes),
+        )
         assert again.alerts == []
 
 
@@ -84,9 +109,11 @@ def test_a_partial_store_opens_an_issue_too_and_going_open_is_a_change() -> None
     assert out.alerts[0].severity == "critical"
 
 
-@pytest.mark.parametrize("closed", [Verdict.SECURED, Verdict.CLOSED,
-                                    Verdict.not_of("elasticsearch")],
-                         ids=["secured", "closed", "not-the-kind"])
+@pytest.mark.parametrize(
+    "closed",
+    [Verdict.SECURED, Verdict.CLOSED, Verdict.not_of("elasticsearch")],
+    ids=["secured", "closed", "not-the-kind"],
+)
 def test_a_store_closed_again_is_resolved_once(closed: Verdict) -> None:
     issues = Issues()
     run(issues, result(9200))
@@ -125,20 +152,26 @@ def test_a_new_kind_of_personal_data_is_one_alert_and_a_sample_missing_it_once_i
     assert events(out) == [("new-pii", "127.0.0.1:9200")]
     assert "IBAN_CODE" in out.alerts[0].title and "EMAIL_ADDRESS" not in out.alerts[0].title
     # the next sample misses the rare IBAN, the one after finds it again: nothing new
-    assert run(issues, result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)})
-               ).alerts == []
-    assert run(issues, result(9200, containers={"cases": 500},
-                              kinds={"cases": (EMAIL, IBAN)})).alerts == []
+    assert (
+        run(issues, result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)})).alerts == []
+    )
+    assert (
+        run(issues, result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL, IBAN)})).alerts
+        == []
+    )
 
 
-@pytest.mark.parametrize(("before", "after", "jumps"), [
-    pytest.param(1000, 1400, False, id="40%-up-is-not-a-jump"),
-    pytest.param(1000, 1600, True, id="60%-up-is-a-jump"),
-    pytest.param(5000, 0, True, id="wiped"),
-    pytest.param(100, 190, False, id="90%-but-under-100-records"),
-    pytest.param(0, 150, True, id="from-empty"),
-    pytest.param(1000, None, False, id="count-unknown"),
-])
+@pytest.mark.parametrize(
+    ("before", "after", "jumps"),
+    [
+        pytest.param(1000, 1400, False, id="40%-up-is-not-a-jump"),
+        pytest.param(1000, 1600, True, id="60%-up-is-a-jump"),
+        pytest.param(5000, 0, True, id="wiped"),
+        pytest.param(100, 190, False, id="90%-but-under-100-records"),
+        pytest.param(0, 150, True, id="from-empty"),
+        pytest.param(1000, None, False, id="count-unknown"),
+    ],
+)
 def test_record_counts_jumping(before: int, after: int | None, jumps: bool) -> None:
     issues = Issues()
     run(issues, result(9200, containers={"cases": before}))
@@ -152,8 +185,12 @@ def test_ransom_signs_are_one_alert_and_resolve_when_the_store_closes() -> None:
     issues = Issues()
     out = run(issues, result(9200, containers={"cases": 5, "read_me": 1}, compromised=("read_me",)))
     assert sorted(e for e, _ in events(out)) == ["compromised", "opened"]
-    assert run(issues, result(9200, containers={"cases": 5, "read_me": 1},
-                              compromised=("read_me",))).alerts == []
+    assert (
+        run(
+            issues, result(9200, containers={"cases": 5, "read_me": 1}, compromised=("read_me",))
+        ).alerts
+        == []
+    )
     out = run(issues, result(9200, Verdict.SECURED))
     assert [a.issue for a in out.alerts] == ["exposed", "compromised"]
     assert {a.event for a in out.alerts} == {"resolved"}
@@ -165,11 +202,14 @@ def test_a_certificate_near_expiry_is_one_alert_and_renewal_resolves_it() -> Non
     out = run(issues, result(9243, Verdict.SECURED, not_after=soon))
     assert events(out) == [("certificate", "127.0.0.1:9243")]
     assert "expires in 5 day(s)" in out.alerts[0].title
-    assert run(issues, result(9243, Verdict.SECURED, not_after=soon),
-               at=T0 + timedelta(minutes=5)).alerts == []
+    assert (
+        run(
+            issues, result(9243, Verdict.SECURED, not_after=soon), at=T0 + timedelta(minutes=5)
+        ).alerts
+        == []
+    )
     later = (T0 + timedelta(days=90)).isoformat()
-    out = run(issues, result(9243, Verdict.SECURED, not_after=later),
-              at=T0 + timedelta(minutes=10))
+    out = run(issues, result(9243, Verdict.SECURED, not_after=later), at=T0 + timedelta(minutes=10))
     assert events(out) == [("resolved", "127.0.0.1:9243")]
     far = (T0 + timedelta(days=60)).isoformat()
     assert run(Issues(), result(9243, Verdict.SECURED, not_after=far)).alerts == []

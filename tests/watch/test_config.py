@@ -15,10 +15,18 @@ from leakhound.watch.routes import build_all
 PARIS = timezone(timedelta(hours=1))
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("90", 90), ("30s", 30), ("5m", 300), ("1h30m", 5400), ("2d", 172800), ("250ms", 0.25),
-    (45, 45),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90", 90),
+        ("30s", 30),
+        ("5m", 300),
+        ("1h30m", 5400),
+        ("2d", 172800),
+        ("250ms", 0.25),
+        (45, 45),
+    ],
+)
 def test_durations(text: str | int, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
@@ -29,8 +37,9 @@ def test_not_durations(text: str) -> None:
         parse_duration(text)
 
 
-@pytest.mark.parametrize(("text", "fraction"), [("50%", 0.5), ("50", 0.5), ("0.25", 0.25),
-                                                ("200%", 2.0)])
+@pytest.mark.parametrize(
+    ("text", "fraction"), [("50%", 0.5), ("50", 0.5), ("0.25", 0.25), ("200%", 2.0)]
+)
 def test_percentages(text: str, fraction: float) -> None:
     assert parse_percent(text, "--count-jump") == fraction
 
@@ -42,8 +51,9 @@ def test_quiet_hours_across_midnight_hold_until_their_end() -> None:
     assert not quiet.holds(datetime(2026, 1, 5, 7, 0, tzinfo=PARIS))
     assert not quiet.holds(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))  # 13:00 in Paris
     assert quiet.end_after(at) == datetime(2026, 1, 6, 7, 0, tzinfo=PARIS)
-    assert quiet.end_after(datetime(2026, 1, 6, 3, 0, tzinfo=PARIS)) == \
-        datetime(2026, 1, 6, 7, 0, tzinfo=PARIS)
+    assert quiet.end_after(datetime(2026, 1, 6, 3, 0, tzinfo=PARIS)) == datetime(
+        2026, 1, 6, 7, 0, tzinfo=PARIS
+    )
     noon = datetime(2026, 1, 5, 12, 0, tzinfo=PARIS)
     assert quiet.end_after(noon) == noon
 
@@ -60,13 +70,21 @@ def test_bad_quiet_hours(text: str) -> None:
         QuietHours.parse(text)
 
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("https://hooks.example.net/x", "webhook"), ("http://127.0.0.1:9/x", "webhook"),
-    ("slack", "slack"), ("slack+https://hooks.slack.com/services/T/B/x", "slack"),
-    ("teams", "teams"), ("smtp://alerts@mail.example.net:587?to=a@example.net", "smtp"),
-    ("smtps://mail.example.net?to=a@example.net", "smtp"), ("syslog://127.0.0.1", "syslog"),
-    ("syslog+tcp://127.0.0.1:601", "syslog"), ("exec:/usr/bin/logger -t leakhound", "command"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("https://hooks.example.net/x", "webhook"),
+        ("http://127.0.0.1:9/x", "webhook"),
+        ("slack", "slack"),
+        ("slack+https://hooks.slack.com/services/T/B/x", "slack"),
+        ("teams", "teams"),
+        ("smtp://alerts@mail.example.net:587?to=a@example.net", "smtp"),
+        ("smtps://mail.example.net?to=a@example.net", "smtp"),
+        ("syslog://127.0.0.1", "syslog"),
+        ("syslog+tcp://127.0.0.1:601", "syslog"),
+        ("exec:/usr/bin/logger -t leakhound", "command"),
+    ],
+)
 def test_alert_routes_from_the_command_line(text: str, kind: str) -> None:
     assert route_from_text(text).type == kind
 
@@ -77,10 +95,21 @@ def test_an_unknown_route_is_a_usage_error() -> None:
 
 
 def test_secrets_come_from_the_environment() -> None:
-    config = build({"targets": ["127.0.0.1"], "alerts": [
-        "https://hooks.example.net/x", "slack", "smtp://alerts@mail.example.net?to=a@example.net"]})
-    env = {"LEAKHOUND_WEBHOOK_SECRET": "w", "LEAKHOUND_SLACK_URL": "https://hooks.slack.com/s/1",
-           "LEAKHOUND_SMTP_PASSWORD": "p"}
+    config = build(
+        {
+            "targets": ["127.0.0.1"],
+            "alerts": [
+                "https://hooks.example.net/x",
+                "slack",
+                "smtp://alerts@mail.example.net?to=a@example.net",
+            ],
+        }
+    )
+    env = {
+        "LEAKHOUND_WEBHOOK_SECRET": "w",
+        "LEAKHOUND_SLACK_URL": "https://hooks.slack.com/s/1",
+        "LEAKHOUND_SMTP_PASSWORD": "p",
+    }
     routes = build_all(config.routes, env)
     labels = sorted(routes)
     assert [label.split()[0] for label in labels] == ["slack", "smtp", "webhook"]
@@ -89,11 +118,14 @@ def test_secrets_come_from_the_environment() -> None:
     assert "smtp smtp://alerts@mail.example.net" in labels[1]
 
 
-@pytest.mark.parametrize(("alert", "missing"), [
-    ("https://hooks.example.net/x", "LEAKHOUND_WEBHOOK_SECRET"),
-    ("slack", "LEAKHOUND_SLACK_URL"),
-    ("smtp://alerts@mail.example.net?to=a@example.net", "LEAKHOUND_SMTP_PASSWORD"),
-])
+@pytest.mark.parametrize(
+    ("alert", "missing"),
+    [
+        ("https://hooks.example.net/x", "LEAKHOUND_WEBHOOK_SECRET"),
+        ("slack", "LEAKHOUND_SLACK_URL"),
+        ("smtp://alerts@mail.example.net?to=a@example.net", "LEAKHOUND_SMTP_PASSWORD"),
+    ],
+)
 def test_a_route_without_its_secret_is_refused(alert: str, missing: str) -> None:
     config = build({"targets": ["127.0.0.1"], "alerts": [alert]})
     with pytest.raises(UsageError, match=missing):

@@ -27,21 +27,40 @@ from leakhound.watch.routes.webhook import WebhookRoute, verify
 from .receivers import http_receiver, smtp_server, syslog_tcp, syslog_udp
 
 ALERT = Alert(
-    alert_id="a1b2c3d4e5f60718", watch="default", event="opened", severity="critical",
-    issue="exposed", endpoint="127.0.0.1:9200", url="http://127.0.0.1:9200",
-    store_kind="elasticsearch", verdict="open",
+    alert_id="a1b2c3d4e5f60718",
+    watch="default",
+    event="opened",
+    severity="critical",
+    issue="exposed",
+    endpoint="127.0.0.1:9200",
+    url="http://127.0.0.1:9200",
+    store_kind="elasticsearch",
+    verdict="open",
     title="open opensearch store at http://127.0.0.1:9200: 2 container(s), 600 records; "
-          "personal data: EMAIL_ADDRESS",
-    scan_id="20260105-120000-abcdef", at="2026-01-05T12:00:00.000+00:00",
-    evidence={"verdict": "open", "reason": "data APIs answer without credentials",
-              "containers": [{"name": "cases<b>", "docs": 500, "pii": ["EMAIL_ADDRESS"],
-                              "compromised": False}],
-              "containers_total": 2,
-              "pii": {"EMAIL_ADDRESS": {"docs": 40, "fields": ["customer.email"],
-                                        "examples": ["j***@e***.com"]}}},
-    next_steps=("leakhound report 20260105-120000-abcdef",
-                "leakhound assess 20260105-120000-abcdef",
-                "leakhound notify 20260105-120000-abcdef --kind authority"))
+    "personal data: EMAIL_ADDRESS",
+    scan_id="20260105-120000-abcdef",
+    at="2026-01-05T12:00:00.000+00:00",
+    evidence={
+        "verdict": "open",
+        "reason": "data APIs answer without credentials",
+        "containers": [
+            {"name": "cases<b>", "docs": 500, "pii": ["EMAIL_ADDRESS"], "compromised": False}
+        ],
+        "containers_total": 2,
+        "pii": {
+            "EMAIL_ADDRESS": {
+                "docs": 40,
+                "fields": ["customer.email"],
+                "examples": ["j***@e***.com"],
+            }
+        },
+    },
+    next_steps=(
+        "leakhound report 20260105-120000-abcdef",
+        "leakhound assess 20260105-120000-abcdef",
+        "leakhound notify 20260105-120000-abcdef --kind authority",
+    ),
+)
 
 
 def test_the_webhook_is_signed_as_documented() -> None:
@@ -107,14 +126,20 @@ def test_teams_gets_an_adaptive_card() -> None:
 
 def test_email_goes_through_starttls_and_auth(tmp_path: Path) -> None:
     with smtp_server(tmp_path) as mail:
-        route = SmtpRoute(f"smtp://alerts@127.0.0.1:{mail.port}?to=sec@example.net,"
-                          "ops@example.net&from=watch@example.net", "mail-s3cret",
-                          {"ca": str(mail.ca_file)})
+        route = SmtpRoute(
+            f"smtp://alerts@127.0.0.1:{mail.port}?to=sec@example.net,"
+            "ops@example.net&from=watch@example.net",
+            "mail-s3cret",
+            {"ca": str(mail.ca_file)},
+        )
         asyncio.run(route.send(ALERT, "a1b2c3d4e5f60718-0badc0de"))
     assert [ok for _mechanism, ok in mail.logins] == [True]
     [(sender, rcpts, tls)] = mail.envelopes
-    assert (sender, rcpts, tls) == ("watch@example.net", ["sec@example.net", "ops@example.net"],
-                                    True)
+    assert (sender, rcpts, tls) == (
+        "watch@example.net",
+        ["sec@example.net", "ops@example.net"],
+        True,
+    )
     [msg] = mail.messages
     assert msg["Subject"] == f"[leakhound critical] {ALERT.title}"
     assert msg["X-Leakhound-Alert"] == ALERT.alert_id
@@ -128,8 +153,11 @@ def test_email_goes_through_starttls_and_auth(tmp_path: Path) -> None:
 
 def test_a_wrong_smtp_password_fails_at_once(tmp_path: Path) -> None:
     with smtp_server(tmp_path) as mail:
-        route = SmtpRoute(f"smtp://alerts@127.0.0.1:{mail.port}?to=sec@example.net",
-                          "wrong", {"ca": str(mail.ca_file), "timeout": 20})
+        route = SmtpRoute(
+            f"smtp://alerts@127.0.0.1:{mail.port}?to=sec@example.net",
+            "wrong",
+            {"ca": str(mail.ca_file), "timeout": 20},
+        )
         began = time.monotonic()
         with pytest.raises(DeliveryError, match="535"):
             asyncio.run(route.send(ALERT, "d"))
@@ -139,8 +167,7 @@ def test_a_wrong_smtp_password_fails_at_once(tmp_path: Path) -> None:
 
 def test_an_smtp_server_whose_certificate_is_not_trusted_gets_nothing(tmp_path: Path) -> None:
     with smtp_server(tmp_path) as mail:
-        route = SmtpRoute(f"smtp://alerts@127.0.0.1:{mail.port}?to=sec@example.net",
-                          "mail-s3cret")
+        route = SmtpRoute(f"smtp://alerts@127.0.0.1:{mail.port}?to=sec@example.net", "mail-s3cret")
         with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
             asyncio.run(route.send(ALERT, "d"))
     assert mail.logins == [] and mail.messages == []
@@ -149,7 +176,9 @@ def test_an_smtp_server_whose_certificate_is_not_trusted_gets_nothing(tmp_path: 
 RFC5424 = re.compile(
     rb"^<(?P<pri>\d{1,3})>1 (?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (?P<host>\S+) "
     rb"leakhound (?P<pid>\d+) (?P<msgid>\S+) (?P<sd>\[leakhound@32473(?: \w+=\"(?:[^\"\\\]]|"
-    rb"\\.)*\")+\]) \xef\xbb\xbf(?P<msg>.+)$", re.S)
+    rb"\\.)*\")+\]) \xef\xbb\xbf(?P<msg>.+)$",
+    re.S,
+)
 
 
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
@@ -173,12 +202,13 @@ def test_syslog_messages_are_rfc_5424(transport: str) -> None:
     assert b"next: leakhound assess 20260105-120000-abcdef" in m["msg"]
 
 
-def test_a_command_gets_the_alert_on_stdin_and_its_facts_in_its_environment(
-        tmp_path: Path) -> None:
+def test_a_command_gets_the_alert_on_stdin_and_its_facts_in_its_environment(tmp_path: Path) -> None:
     out = tmp_path / "got.json"
-    script = ("import json, os, sys; d = json.load(sys.stdin); "
-              "d['env'] = {k: v for k, v in os.environ.items() if k.startswith('LEAKHOUND_')}; "
-              f"open({str(out)!r}, 'w').write(json.dumps(d))")
+    script = (
+        "import json, os, sys; d = json.load(sys.stdin); "
+        "d['env'] = {k: v for k, v in os.environ.items() if k.startswith('LEAKHOUND_')}; "
+        f"open({str(out)!r}, 'w').write(json.dumps(d))"
+    )
     asyncio.run(CommandRoute([sys.executable, "-c", script]).send(ALERT, "delivery-1"))
     got = json.loads(out.read_text())
     assert got["alert"]["title"] == ALERT.title
@@ -188,8 +218,9 @@ def test_a_command_gets_the_alert_on_stdin_and_its_facts_in_its_environment(
 
 
 def test_a_command_that_fails_is_a_failed_delivery_with_its_last_words() -> None:
-    script = "import sys; sys.stdin.read(); print('pager: quota exceeded', file=sys.stderr); " \
-             "sys.exit(4)"
+    script = (
+        "import sys; sys.stdin.read(); print('pager: quota exceeded', file=sys.stderr); sys.exit(4)"
+    )
     with pytest.raises(DeliveryError) as err:
         asyncio.run(CommandRoute([sys.executable, "-c", script]).send(ALERT, "d"))
     assert str(err.value).endswith("exited 4: pager: quota exceeded")

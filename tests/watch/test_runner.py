@@ -57,8 +57,9 @@ async def until(check: Callable[[], bool], seconds: float = 60.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def _watch(store: SqliteStore, clock: FakeClock, inbox: Inbox, targets: list[str],
-           **settings: object) -> Watch:
+def _watch(
+    store: SqliteStore, clock: FakeClock, inbox: Inbox, targets: list[str], **settings: object
+) -> Watch:
     config = build({"targets": targets, "every": "60s", "jitter": "10s", **settings})
     w = Watch(config, store, clock=clock, rng=random.Random(7), say=lambda _line: None)
     w.routes = {inbox.label: inbox}  # type: ignore[dict-item]
@@ -83,8 +84,10 @@ def test_rounds_start_after_a_jitter_then_keep_a_fixed_cadence(store: SqliteStor
         w.stop()
         await clock.advance(1)
         await task
-        return [(parse_stamp(r.started_at) - clock.start).total_seconds()
-                for r in reversed(log.rounds())]
+        return [
+            (parse_stamp(r.started_at) - clock.start).total_seconds()
+            for r in reversed(log.rounds())
+        ]
 
     starts = asyncio.run(main())
     assert starts == pytest.approx([first, first + 60, first + 120, first + 180], abs=0.01)
@@ -92,7 +95,8 @@ def test_rounds_start_after_a_jitter_then_keep_a_fixed_cadence(store: SqliteStor
 
 
 def test_a_store_opened_then_closed_is_one_alert_then_one_resolution(
-        store: SqliteStore, toy: ToyStore) -> None:
+    store: SqliteStore, toy: ToyStore
+) -> None:
     clock, inbox = FakeClock(), Inbox()
     toy.opened = False
     w = _watch(store, clock, inbox, [toy.target], jitter="0s")
@@ -155,7 +159,8 @@ def test_reminders_while_a_store_stays_open(store: SqliteStore, toy: ToyStore) -
 
 
 def test_in_quiet_hours_only_critical_alerts_go_out_at_once(
-        store: SqliteStore, toy: ToyStore) -> None:
+    store: SqliteStore, toy: ToyStore
+) -> None:
     clock, inbox = FakeClock(), Inbox()  # 12:00 UTC
     w = _watch(store, clock, inbox, [toy.target], jitter="0s")
     w.config = replace(w.config, quiet=QuietHours.parse("11:00-14:00", clock.start.tzinfo))
@@ -184,10 +189,12 @@ def test_in_quiet_hours_only_critical_alerts_go_out_at_once(
 
 
 def test_metrics_count_rounds_verdicts_alerts_and_deliveries(
-        store: SqliteStore, toy: ToyStore) -> None:
+    store: SqliteStore, toy: ToyStore
+) -> None:
     clock, inbox = FakeClock(), Inbox()
-    w = _watch(store, clock, inbox, [toy.target, "127.0.30.3:9"], jitter="0s",
-               metrics="127.0.0.1:0")
+    w = _watch(
+        store, clock, inbox, [toy.target, "127.0.30.3:9"], jitter="0s", metrics="127.0.0.1:0"
+    )
     log = WatchLog(store, "default")
 
     async def main() -> str:
@@ -213,7 +220,8 @@ def test_metrics_count_rounds_verdicts_alerts_and_deliveries(
 
 
 def test_sighup_reloads_the_config_before_the_next_round(
-        store: SqliteStore, tmp_path: Path, toy: ToyStore) -> None:
+    store: SqliteStore, tmp_path: Path, toy: ToyStore
+) -> None:
     path = tmp_path / "watch.yaml"
     path.write_text("every: 60s\njitter: 0s\n")
     clock = FakeClock()
@@ -239,7 +247,6 @@ def test_sighup_reloads_the_config_before_the_next_round(
 
     asyncio.run(main())
     assert any(line.startswith("config reloaded: 2 target spec(s)") for line in said)
-    assert any("config not reloaded, the old one stays" in line and "evry" in line
-               for line in said)
+    assert any("config not reloaded, the old one stays" in line and "evry" in line for line in said)
     exposed = [line for line in said if "1 exposed" in line]
     assert len(exposed) == 2  # rounds 2 and 3 scanned the target the reload added

@@ -19,6 +19,7 @@ import pytest
 
 from leakhound import lab as lab_
 from leakhound.cli import main
+
 from .receivers import (
     HttpReceiver,
     MailServer,
@@ -51,8 +52,12 @@ def _raw_emails(lab: Any) -> set[str]:
 
 
 def test_opening_and_closing_a_lab_store_alerts_once_through_every_route(
-        lab: Any, secured_closed_after: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    lab: Any,
+    secured_closed_after: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     status = lab.status
     secured = secured_closed_after
     endpoint = secured.removeprefix("http://")
@@ -62,17 +67,37 @@ def test_opening_and_closing_a_lab_store_alerts_once_through_every_route(
     monkeypatch.setenv("LEAKHOUND_SMTP_PASSWORD", "mail-s3cret")
     script = f"import sys; open({str(commands)!r}, 'a').write(sys.stdin.read() + '\\n')"
 
-    with http_receiver() as hook, http_receiver() as slack, http_receiver() as teams, \
-            smtp_server(tmp_path) as mail, syslog_udp() as syslog:
-        argv = ["watch", status.url("open"), secured, status.url("partial"), "--once",
-                "--db", str(db), "--sample", "20",
-                "--alert", hook.url("/leakhound"),
-                "--alert", f"slack+{slack.url('/slack')}",
-                "--alert", f"teams+{teams.url('/teams')}",
-                "--alert", f"smtp://alerts@127.0.0.1:{mail.port}?to=sec@example.net"
-                           f"&from=watch@example.net&ca={mail.ca_file}",
-                "--alert", f"syslog://127.0.0.1:{syslog.port}",
-                "--alert", f"exec:{sys.executable} -c \"{script}\""]
+    with (
+        http_receiver() as hook,
+        http_receiver() as slack,
+        http_receiver() as teams,
+        smtp_server(tmp_path) as mail,
+        syslog_udp() as syslog,
+    ):
+        argv = [
+            "watch",
+            status.url("open"),
+            secured,
+            status.url("partial"),
+            "--once",
+            "--db",
+            str(db),
+            "--sample",
+            "20",
+            "--alert",
+            hook.url("/leakhound"),
+            "--alert",
+            f"slack+{slack.url('/slack')}",
+            "--alert",
+            f"teams+{teams.url('/teams')}",
+            "--alert",
+            f"smtp://alerts@127.0.0.1:{mail.port}?to=sec@example.net"
+            f"&from=watch@example.net&ca={mail.ca_file}",
+            "--alert",
+            f"syslog://127.0.0.1:{syslog.port}",
+            "--alert",
+            f'exec:{sys.executable} -c "{script}"',
+        ]
 
         def round_() -> list[dict[str, Any]]:
             seen = len(hook.requests)
@@ -82,7 +107,8 @@ def test_opening_and_closing_a_lab_store_alerts_once_through_every_route(
         baseline = round_()
         assert {a["endpoint"] for a in baseline} == {
             status.url("open").removeprefix("http://"),
-            status.url("partial").removeprefix("http://")}
+            status.url("partial").removeprefix("http://"),
+        }
         assert not any(a["endpoint"] == endpoint for a in baseline)  # secured: nothing
 
         lab_.toggle(status.state_dir, "secured", opened=True)
@@ -101,7 +127,9 @@ def test_opening_and_closing_a_lab_store_alerts_once_through_every_route(
         lab_.toggle(status.state_dir, "secured", opened=False)
         resolved = round_()
         assert [(a["event"], a["issue"]) for a in resolved] == [
-            ("resolved", "exposed"), ("resolved", "compromised")]
+            ("resolved", "exposed"),
+            ("resolved", "compromised"),
+        ]
         assert all(a["endpoint"] == endpoint for a in resolved)
 
         every = baseline + opened + resolved
@@ -109,8 +137,9 @@ def test_opening_and_closing_a_lab_store_alerts_once_through_every_route(
 
     raw = _raw_emails(lab)
     with sqlite3.connect(db) as conn:
-        stored = json.dumps(conn.execute(
-            "SELECT * FROM watch_alerts, watch_deliveries, watch_issues").fetchall())
+        stored = json.dumps(
+            conn.execute("SELECT * FROM watch_alerts, watch_deliveries, watch_issues").fetchall()
+        )
         rounds = conn.execute("SELECT status, evaluated FROM watch_rounds").fetchall()
         states = conn.execute("SELECT DISTINCT status FROM watch_deliveries").fetchall()
     assert rounds == [("done", 1)] * 4
@@ -122,9 +151,17 @@ def test_opening_and_closing_a_lab_store_alerts_once_through_every_route(
     assert leaked == []
 
 
-def _check_every_route(every: list[dict[str, Any]], hook: HttpReceiver, slack: HttpReceiver,
-                       teams: HttpReceiver, mail: MailServer, syslog: SyslogReceiver,
-                       commands: Path, alert: dict[str, Any], secured: str) -> None:
+def _check_every_route(
+    every: list[dict[str, Any]],
+    hook: HttpReceiver,
+    slack: HttpReceiver,
+    teams: HttpReceiver,
+    mail: MailServer,
+    syslog: SyslogReceiver,
+    commands: Path,
+    alert: dict[str, Any],
+    secured: str,
+) -> None:
     ids = [a["alert_id"] for a in every]
     # webhook: each signed as documented, checked by hand
     for r in hook.requests:
@@ -135,12 +172,15 @@ def _check_every_route(every: list[dict[str, Any]], hook: HttpReceiver, slack: H
     assert len(slack.requests) == len(teams.requests) == len(every)
     slack_titles = [json.loads(r.body)["text"] for r in slack.requests]
     assert sum(secured in t and "open opensearch store" in t for t in slack_titles) == 1
-    teams_titles = [json.loads(r.body)["attachments"][0]["content"]["body"][0]["text"]
-                    for r in teams.requests]
+    teams_titles = [
+        json.loads(r.body)["attachments"][0]["content"]["body"][0]["text"] for r in teams.requests
+    ]
     assert teams_titles.count(alert["title"]) == 1
     assert sorted(m["X-Leakhound-Alert"] for m in mail.messages) == sorted(ids)
     assert all(tls for _f, _t, tls in mail.envelopes)
-    assert sorted(re.search(rb'alert_id="(\w+)"', m)[1].decode()  # type: ignore[index]
-                  for m in syslog.messages) == sorted(ids)
+    assert sorted(
+        re.search(rb'alert_id="(\w+)"', m)[1].decode()  # type: ignore[index]
+        for m in syslog.messages
+    ) == sorted(ids)
     lines = [json.loads(line) for line in commands.read_text().splitlines() if line.strip()]
     assert sorted(x["alert"]["alert_id"] for x in lines) == sorted(ids)

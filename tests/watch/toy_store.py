@@ -10,9 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ROOT = {"name": "n1", "cluster_name": "toy", "cluster_uuid": "u1",
-        "tagline": "You Know, for Search",
-        "version": {"number": "7.17.0", "lucene_version": "8.11.1"}}
+ROOT = {
+    "name": "n1",
+    "cluster_name": "toy",
+    "cluster_uuid": "u1",
+    "tagline": "You Know, for Search",
+    "version": {"number": "7.17.0", "lucene_version": "8.11.1"},
+}
 # A raw personal value the store holds: it must never appear in an alert or a record.
 RAW_EMAIL = "margaret.hamilton@apollo-guidance.example"
 
@@ -63,16 +67,31 @@ def toy_store() -> Iterator[ToyStore]:
             elif path == "/":
                 self._answer(200, ROOT)
             elif path == "/_cat/indices":
-                self._answer(200, [{"index": n, "health": "green", "status": "open",
-                                    "docs.count": str(d), "store.size": "1000"}
-                                   for n, d in state.indices.items()])
+                self._answer(
+                    200,
+                    [
+                        {
+                            "index": n,
+                            "health": "green",
+                            "status": "open",
+                            "docs.count": str(d),
+                            "store.size": "1000",
+                        }
+                        for n, d in state.indices.items()
+                    ],
+                )
             elif path.endswith("/_count"):
                 name = path.strip("/").split("/")[0]
                 self._answer(200, {"count": state.indices.get(name, 0)})
             elif path.endswith("/_search"):
-                hits = [{"_index": "cases", "_id": str(i),
-                         "_source": {"customer": {"email": RAW_EMAIL}, "body": "hello"}}
-                        for i in range(3)]
+                hits = [
+                    {
+                        "_index": "cases",
+                        "_id": str(i),
+                        "_source": {"customer": {"email": RAW_EMAIL}, "body": "hello"},
+                    }
+                    for i in range(3)
+                ]
                 self._answer(200, {"hits": {"total": {"value": 3}, "hits": hits}})
             else:
                 self._answer(200, {})

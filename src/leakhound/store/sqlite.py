@@ -526,6 +526,12 @@ class SqliteStore:
     def load(self, scan_id: str, *, history: bool = True) -> ScanRecord:
         """The scan with every result and each endpoint's history (``history=False``: an
         empty one, for a reader that asks ``history`` of the few endpoints it needs)."""
+        try:
+            return self._load(scan_id, history)
+        except sqlite3.Error as exc:  # a disk failing under a long-running reader: one line
+            raise StoreError(f"findings database {self.path}: {exc}") from exc
+
+    def _load(self, scan_id: str, history: bool) -> ScanRecord:
         scan_id = self.resolve(scan_id)
         s = self._db.execute("SELECT * FROM scans WHERE scan_id=?", (scan_id,)).fetchone()
         results = []

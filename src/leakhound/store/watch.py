@@ -8,6 +8,7 @@ Times are UTC ISO 8601 strings of one width (milliseconds), so they compare as t
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -111,6 +112,13 @@ class WatchLog:
     def _tx(self) -> Any:
         return self.store._tx()
 
+    def _read(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """Rows of a query; StoreError (one line) when the database cannot be read."""
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"findings database {self.store.path}: {exc}") from exc
+
     # -- rounds ------------------------------------------------------------------------
 
     def begin_round(self, scan_id: str, at: datetime) -> int:
@@ -151,23 +159,23 @@ class WatchLog:
 
     def rounds(self, limit: int = 100) -> list[RoundRow]:
         """The newest rounds, newest first."""
-        rows = self._db.execute(
+        rows = self._read(
             """SELECT watch, round, scan_id, started_at, finished_at, status, evaluated
                FROM watch_rounds WHERE watch=? ORDER BY round DESC LIMIT ?""",
             (self.watch, limit),
-        ).fetchall()
+        )
         return [RoundRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
 
     # -- issues, alerts and deliveries of a round --------------------------------------
 
     def open_issues(self) -> dict[str, IssueRow]:
         """The issues not resolved yet, by key."""
-        rows = self._db.execute(
+        rows = self._read(
             """SELECT issue_id, key, kind, endpoint, opened_at, opened_scan, reminders,
                       next_reminder, state FROM watch_issues
                WHERE watch=? AND resolved_at IS NULL ORDER BY issue_id""",
             (self.watch,),
-        ).fetchall()
+        )
         return {
             r[1]: IssueRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], orjson.loads(r[8]))
             for r in rows
@@ -257,13 +265,13 @@ class WatchLog:
 
     def alerts(self, limit: int = 1000) -> list[AlertRow]:
         """The newest alerts of this watch, oldest first."""
-        rows = self._db.execute(
+        rows = self._read(
             """SELECT a.alert_id, i.key, a.event, a.severity, a.endpoint, a.scan_id,
                       a.created_at, a.body
                FROM watch_alerts a LEFT JOIN watch_issues i ON i.issue_id = a.issue_id
                WHERE a.watch=? ORDER BY a.rowid DESC LIMIT ?""",
             (self.watch, limit),
-        ).fetchall()
+        )
         return [
             AlertRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], orjson.loads(r[7]))
             for r in reversed(rows)
@@ -275,14 +283,14 @@ class WatchLog:
         if not names:
             return []
         marks = ",".join("?" * len(names))
-        rows = self._db.execute(
+        rows = self._read(
             f"""SELECT d.alert_id, d.route, d.status, d.attempts, d.next_at, d.last_error,
                        d.delivered_at, a.body
                 FROM watch_deliveries d JOIN watch_alerts a ON a.alert_id = d.alert_id
                 WHERE a.watch=? AND d.status='pending' AND d.next_at<=? AND d.route IN ({marks})
                 ORDER BY d.next_at, a.rowid LIMIT ?""",  # noqa: S608 - placeholders only
             (self.watch, stamp(at), *names, limit),
-        ).fetchall()
+        )
         return [
             DeliveryRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], orjson.loads(r[7])) for r in rows
         ]
@@ -293,12 +301,15 @@ class WatchLog:
         if not names:
             return None
         marks = ",".join("?" * len(names))
-        row = self._db.execute(
-            f"""SELECT MIN(d.next_at) FROM watch_deliveries d
+        row = (
+            self._read(
+                f"""SELECT MIN(d.next_at) FROM watch_deliveries d
                 JOIN watch_alerts a ON a.alert_id = d.alert_id
                 WHERE a.watch=? AND d.status='pending' AND d.route IN ({marks})""",  # noqa: S608
-            (self.watch, *names),
-        ).fetchone()
+                (self.watch, *names),
+            )
+            or [None]
+        )[0]
         return parse_stamp(row[0]) if row and row[0] else None
 
     def delivered(self, alert_id: str, route: str, attempts: int, at: datetime) -> None:
@@ -357,13 +368,13 @@ class WatchLog:
 
     def deliveries(self) -> list[DeliveryRow]:
         """Every delivery of this watch, in the order the alerts were raised."""
-        rows = self._db.execute(
+        rows = self._read(
             """SELECT d.alert_id, d.route, d.status, d.attempts, d.next_at, d.last_error,
                       d.delivered_at, a.body
                FROM watch_deliveries d JOIN watch_alerts a ON a.alert_id = d.alert_id
                WHERE a.watch=? ORDER BY a.rowid, d.route""",
             (self.watch,),
-        ).fetchall()
+        )
         return [
             DeliveryRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], orjson.loads(r[7])) for r in rows
         ]

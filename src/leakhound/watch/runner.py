@@ -26,6 +26,7 @@ from ..net import Credentials
 from ..probes.base import Probe
 from ..redact import neutralize
 from ..scanner.options import ScanOptions
+from ..store.records import History
 from ..store.sqlite import SqliteStore
 from ..store.watch import AlertRow, WatchLog
 from .alert import CRITICAL, Alert
@@ -149,13 +150,21 @@ class Watch:
                 self.metrics.serve(host, port)
             except OSError as exc:
                 raise UsageError(f"--metrics {host}:{port}: {exc.strerror or exc}") from None
-        dropped = self.log.drop_other_routes(self.routes)
+        try:
+            dropped = self.log.drop_other_routes(self.routes)
+        except StoreError as exc:
+            dropped = 0
+            self.say(f"cannot look at pending deliveries: {exc}")
         if dropped:
             self.say(f"{dropped} pending deliveries to routes no longer configured: dropped")
         done_delivering = asyncio.Event()
         deliveries = None if once else asyncio.create_task(self.dispatcher.run(done_delivering))
         try:
-            resumed = await self._guarded(self._resume_last())
+            try:
+                resumed = await self._guarded(self._resume_last())
+            except StoreError as exc:
+                self.say(f"cannot look at the last round: {exc}")
+                resumed = False
             if not (once and resumed):
                 if not once:
                     await self._wait(self.rng.uniform(0, self.config.first_delay))
@@ -295,12 +304,12 @@ class Watch:
         except UsageError as exc:
             if not self._rounds_done:
                 raise  # the first round: a mistake in the targets or the scope, said once
-            self.say(f"round {number or '?'} failed, the watch goes on: {exc}")
+            self.say(f"round {number or '(not begun)'} failed, the watch goes on: {exc}")
             if number is not None:
                 self._finished(number, "failed", began)
             return False
         except StoreError as exc:
-            self.say(f"round {number or '?'} failed, the watch goes on: {exc}")
+            self.say(f"round {number or '(not begun)'} failed, the watch goes on: {exc}")
             if number is not None:
                 self._finished(number, "failed", began)
             else:
@@ -332,7 +341,7 @@ class Watch:
                 self.config.rules,
                 watch=self.config.name,
                 db=self.db,
-                history=lambda ep: self.store.history(ep, scan_id),
+                history=lambda ep: self._history(ep, scan_id),
             )
             rows = [_row(a) for a in result.alerts]
             due = {a.alert_id: self._due(a, now) for a in result.alerts}
@@ -362,6 +371,13 @@ class Watch:
         if result.alerts:
             self.dispatcher.wake()
         return True
+
+    def _history(self, endpoint: str, scan_id: str) -> History:
+        """An endpoint's history for an alert's evidence; none when it cannot be read."""
+        try:
+            return self.store.history(endpoint, scan_id)
+        except Exception:  # decoration only: the alert goes out without it
+            return History()
 
     def _due(self, alert: Alert, now: datetime) -> datetime:
         """Now, or the end of the quiet hours for an alert that is not critical."""
