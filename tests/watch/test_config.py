@@ -191,3 +191,23 @@ def test_an_unknown_setting_is_refused(tmp_path: Path) -> None:
 def test_a_watch_needs_a_target() -> None:
     with pytest.raises(UsageError, match="TARGET"):
         build({})
+
+
+def test_the_readme_config_example_builds(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    marker = "# watch.yaml (chmod 600 if it holds a secret in clear)\n"
+    path = tmp_path / "watch.yaml"
+    path.write_text(readme.split(marker, 1)[1].split("```", 1)[0])
+    config = build({"config": path}, read_file(path))
+    assert (config.every, config.rules.remind, config.rules.count_jump) == (300, 7200, 0.3)
+    env = {
+        "SOC_HOOK_SECRET": "x",
+        "LEAKHOUND_SMTP_PASSWORD": "p",
+        "LEAKHOUND_TEAMS_URL": "https://teams.example.net/workflow",
+    }
+    assert sorted(r.split()[0] for r in build_all(config.routes, env)) == [
+        "command",
+        "smtp",
+        "teams",
+        "webhook",
+    ]
