@@ -281,7 +281,7 @@ def watch(args: argparse.Namespace) -> int:
         w = watch_.Watch(config, store, credentials=credentials(args),
                          reload=lambda: watch_.load(cli), workers=args.workers,
                          db=str(args.db) if args.db else None)
-        asyncio.run(w.run(once=True) if args.once else w.serve())
+        asyncio.run(w.serve(once=args.once))
     return EXIT_OK
 
 

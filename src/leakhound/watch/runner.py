@@ -124,7 +124,7 @@ class Watch:
 
     # -- running ----------------------------------------------------------------------
 
-    async def serve(self) -> None:
+    async def serve(self, *, once: bool = False) -> None:
         """``run`` with SIGTERM and SIGINT stopping it, SIGHUP reloading its config."""
         loop = asyncio.get_running_loop()
         handled = []
@@ -137,7 +137,7 @@ class Watch:
                 loop.add_signal_handler(sig, action)
                 handled.append(sig)
         try:
-            await self.run()
+            await self.run(once=once)
         finally:
             for sig in handled:
                 loop.remove_signal_handler(sig)
