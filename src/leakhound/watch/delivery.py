@@ -68,7 +68,9 @@ class Dispatcher:
         return len(rows)
 
     async def _attempt(self, row: DeliveryRow) -> None:
-        route = self.routes[row.route]
+        route = self.routes.get(row.route)
+        if route is None:  # removed by a reload since it was read: left to the next start
+            return
         kind = row.route.split(" ", 1)[0]
         attempts = row.attempts + 1
         error = ""
@@ -116,10 +118,13 @@ class Dispatcher:
         """Deliver until ``stop`` is set."""
         while not stop.is_set():
             self._wake.clear()
-            await self.deliver_due()
             try:
+                await self.deliver_due()
                 nxt = self.log.next_due(self.routes)
             except StoreError:
+                nxt = None
+            except Exception as exc:  # a bug must not end the deliveries for good
+                self.say(f"delivery: internal error: {one_line(exc)}")
                 nxt = None
             wait = 60.0 if nxt is None else (nxt - self.clock.now()).total_seconds()
             if wait <= 0 and self._wake.is_set():

@@ -157,6 +157,8 @@ class Watch:
             self.say(f"cannot look at pending deliveries: {exc}")
         if dropped:
             self.say(f"{dropped} pending deliveries to routes no longer configured: dropped")
+        if not self.routes:
+            self.say("no --alert route: alerts are recorded and written here only")
         done_delivering = asyncio.Event()
         deliveries = None if once else asyncio.create_task(self.dispatcher.run(done_delivering))
         try:
