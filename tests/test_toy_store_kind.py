@@ -258,7 +258,7 @@ def test_a_toy_kind_is_read_in_full_and_resumed_after_an_interruption(
         "people": (25, True, "offsets"), "notes": (7, True, "offsets")}
     assert result["full"]["docs"] == 32
     people = result["full"]["people"]
-    assert (people["entity_type"], people["field"]) == ("EMAIL_ADDRESS", "email")
+    assert (people["entity_type"], people["fields"]) == ("EMAIL_ADDRESS", ["email"])
     assert people["distinct"] == {"estimate": 25, "lower": 25, "upper": 25, "exact": True}
 
 

@@ -82,6 +82,11 @@ _EXPOSED_NAMES = frozenset({"open", "partial"})
 OPENNESS = ("open", "partial", "secured", "error", "timeout", "closed")
 
 
+def openness(verdict: str) -> int:
+    """How open a verdict is: 0 the most (open), larger for less."""
+    return OPENNESS.index(verdict) if verdict in OPENNESS else len(OPENNESS)
+
+
 class FieldType(StrEnum):
     """What a field holds, in words every store kind maps its own types onto.
 
@@ -165,6 +170,18 @@ class Fingerprint:
     # JSON only when there is something.
     details: dict[str, Any] = field(default_factory=dict, metadata={"omit_empty": True})
 
+    @property
+    def title(self) -> str:
+        """'OpenSearch 2.19.1' and the like; '' when the product is unknown."""
+        name = _PRODUCT_NAMES.get(self.product, "")
+        return " ".join(x for x in (name, self.version or "") if x) if name else ""
+
+
+_PRODUCT_NAMES = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch",
+                  "mongodb": "MongoDB", "redis": "Redis", "valkey": "Valkey",
+                  "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
+                  "couchdb": "CouchDB", "kibana": "Kibana"}
+
 
 @dataclass(frozen=True, slots=True)
 class Service:
@@ -178,6 +195,13 @@ class Service:
     fingerprint: Fingerprint = field(default_factory=Fingerprint)
     open_apis: tuple[str, ...] = ()
     closed_apis: tuple[str, ...] = ()
+
+    @property
+    def store_id(self) -> str:
+        """The store behind the endpoint: its own identity where it tells one (a cluster's
+        uuid), else its endpoint. A node and a proxy in front of it are one store."""
+        uuid = self.fingerprint.cluster_uuid
+        return f"{self.kind}:{uuid}" if uuid else f"{self.kind}@{self.endpoint.netloc}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,11 +294,27 @@ class FullPii:
 
 @dataclass(frozen=True, slots=True)
 class People:
-    """Distinct people: the largest distinct count of one identifying type in one field."""
+    """Distinct people read in full: the distinct identifiers of the most identifying type
+    present (``count/people.py``), across ``fields`` (``field`` is then "*")."""
 
     entity_type: str  # e.g. EMAIL_ADDRESS
-    field: str  # e.g. customer.email
+    field: str  # "*": every field below; a path: that field alone (written before 2026-12)
     distinct: Distinct
+    fields: tuple[str, ...] = dataclasses.field(default=(), metadata={"omit_empty": True})
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleCount:
+    """Distinct people in a store as a sample scan counted or estimated them, and how."""
+
+    entity_type: str  # the most identifying type present
+    value: int
+    low: int
+    high: int | None
+    exact: bool
+    method: str  # "read" (every identifier read), "store-list" / "store-count" (+ sample), "sample"
+    basis: str  # one sentence: how the figure was obtained
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +371,8 @@ class TargetResult:
     authenticated: bool = False  # inventory read with the credentials given (--auth)
     # Why the store may be a honeypot (``honeypot.py``): the finding's confidence is lower.
     honeypot: tuple[str, ...] = field(default=(), metadata={"omit_empty": True})
+    # A sample scan's people in the store (``count/people.py``); None: no identifier seen.
+    people: PeopleCount | None = field(default=None, metadata={"omit_empty": True})
 
     @property
     def exposed(self) -> bool:

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import ScopeError, TargetError
 from .models import Endpoint, Target
+from .target_exports import Export, load_export
 
 # RFC 1123 labels; underscores are tolerated because internal DNS names carry them.
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
@@ -252,6 +253,10 @@ def _parse_nmap_xml(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
 def _parse_file(path_text: str, kinds: Kinds, max_hosts: int,
                 yes: bool) -> list[TargetSpec]:
     origin = f"@{path_text}"
+    # Search-engine exports (Shodan, Censys, LeakIX, BinaryEdge, ZoomEye, FOFA).
+    export = load_export(path_text, origin)
+    if export is not None:
+        return _export_specs(export, kinds, origin)
     text = _read_file(path_text)
     head = text.lstrip()[:200]
     if head.startswith("<"):
@@ -269,6 +274,26 @@ def _parse_file(path_text: str, kinds: Kinds, max_hosts: int,
             specs.append(parse_one(line, kinds, max_hosts=max_hosts, yes=yes))
         except TargetError as exc:
             raise TargetError(f"{origin} line {lineno}: {exc}") from exc
+    return specs
+
+
+def _export_specs(export: Export, kinds: Kinds, origin: str) -> list[TargetSpec]:
+    """A search-engine export's records as targets: the kind the engine named first (if it
+    is one asked for), then the kinds of the port; a record whose host is neither an address
+    nor a name is left out, and an export with no usable record is an error."""
+    asked = {k for _, k in kinds.ports if k}
+    specs, refused = [], list(export.reasons)
+    for r in export.records:
+        try:
+            ep = Endpoint(_host(r.host, r.host), _port(str(r.port), r.host), r.scheme)
+        except TargetError as exc:
+            refused.append(f"{origin}: {exc}")
+            continue
+        named = (r.kind,) if r.kind is not None and (not asked or r.kind in asked) else ()
+        tried = tuple(dict.fromkeys((*named, *kinds.at(ep.port))))
+        specs.append(TargetSpec(f"{r.engine}:{ep.netloc}", (Target(ep, tried),)))
+    if not specs and refused:
+        raise TargetError(f"no usable record in this {export.engine} export: {refused[0]}")
     return specs
 
 

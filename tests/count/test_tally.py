@@ -41,13 +41,36 @@ def test_batches_merge_to_the_whole() -> None:
         assert dict(t.years) == {2012: 1, 2013: 2}
         people = t.people()
         assert people is not None
-        assert (people.entity_type, people.field) == ("EMAIL_ADDRESS", "customer.email")
-        assert people.distinct.estimate == 2 and people.distinct.exact
+        # People: every distinct address, in whichever field (the agent's too).
+        assert (people.entity_type, people.fields) == ("EMAIL_ADDRESS",
+                                                       ("agent_email", "customer.email"))
+        assert people.distinct.estimate == 3 and people.distinct.exact
         email = next(p for p in t.pii() if p.entity_type == "EMAIL_ADDRESS")
         assert email.docs == 3 and email.distinct.estimate == 3
         assert {f.path: f.docs for f in email.fields} == {"customer.email": 3, "agent_email": 3}
         assert set(t.pii_fields()) >= {"customer.email", "agent_email"}
 
+
+
+def test_an_address_in_two_fields_and_two_forms_is_one_person() -> None:
+    docs = [{"customer": {"email": "jane.doe@gmail.com"},
+             "description": "write to me at jane.doe [at] gmail [dot] com please"},
+            {"customer": {"email": "max.mustermann@web.de"}, "description": "no address"},
+            {"notes": "Customer also uses Jane.Doe@GMAIL.com, and +44 20 7946 0958."}]
+    t = Tally.from_bytes(count_batch(docs, None, None, 0.5, KEY), KEY)
+    people = t.people()
+    assert people is not None and people.entity_type == "EMAIL_ADDRESS"
+    assert set(people.fields) == {"customer.email", "description", "notes"}
+    assert people.distinct.estimate == 2 and people.distinct.exact
+
+
+def test_without_an_address_the_next_identifying_kind_counts_people() -> None:
+    docs = [{"phone": "+44 20 7946 0958"}, {"phone": "+44 20 7946 0959"},
+            {"note": "call +44 20 7946 0958"}, {"ip": "203.0.113.7"}]
+    t = Tally.from_bytes(count_batch(docs, None, None, 0.3, KEY), KEY)
+    people = t.people()
+    assert people is not None and people.entity_type == "PHONE_NUMBER"
+    assert people.distinct.estimate == 2
 
 
 def test_a_tally_holds_no_raw_value_and_round_trips() -> None:
@@ -83,7 +106,7 @@ def test_tally_figures_do_not_depend_on_the_memory_budget() -> None:
         t.merge_bytes(blob)
         t.merge_bytes(blob)  # every digest twice: the repeats go to disk with the rest
     first = tallies[0]
-    assert first.people() is not None and first.people().distinct.estimate == 2
+    assert first.people() is not None and first.people().distinct.estimate == 3
     for t in tallies:
         assert (t.docs, t.pii(), t.people()) == (24, first.pii(), first.people())
         t.close()

@@ -118,6 +118,30 @@ E = "EMAIL_ADDRESS"
             "anna@gmx.at",
             id="space-for-dot-austria-after-cue",
         ),
+        pytest.param(
+            "Please write to me at jane@example.de. My number is 0123.",
+            "jane@example.de",
+            "jane@example.de",
+            id="full-stop-then-a-country-tld-word",  # not "jane@example.de.my"
+        ),
+        pytest.param(
+            "write to me at jane[at]example[dot]fr. My number is 0123.",
+            "jane[at]example[dot]fr",
+            "jane@example.fr",
+            id="bracketed-then-full-stop",
+        ),
+        pytest.param(
+            "(email: jane @example co uk) thanks",
+            "jane @example co uk",
+            "jane@example.co.uk",
+            id="space-for-dot-second-level",
+        ),
+        pytest.param(
+            "email: jane @example com au",
+            "jane @example com au",
+            "jane@example.com.au",
+            id="space-for-dot-second-level-com",
+        ),
     ],
 )
 def test_email_forms_are_found(text: str, address: str, normalized: str) -> None:
@@ -146,6 +170,7 @@ def test_email_forms_are_found(text: str, address: str, normalized: str) -> None
         pytest.param("", id="empty"),
         pytest.param("thanks @john it works now", id="handle-then-it"),
         pytest.param("I told bob @alice it was fixed", id="handle-then-it-after-words"),
+        pytest.param("thanks @acme co uk team", id="handle-then-co-uk-uncued"),
     ],
 )
 def test_prose_and_lookalikes_are_not_emails(text: str) -> None:

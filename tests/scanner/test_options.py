@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leakhound.models import Container
-from leakhound.scanner.options import FullOptions
+from leakhound.scanner.options import PEOPLE_READ, FullOptions, ScanOptions
 
 
 def _index(name: str, system: bool = False) -> Container:
@@ -23,3 +23,11 @@ def test_options_survive_the_database_for_resume() -> None:
     full = FullOptions(containers=("a*",), partitions=3, docs_rate=100.0, batch=50)
     assert FullOptions.from_json(full.to_json()) == full
 
+
+
+def test_a_sample_scan_keeps_how_far_it_reads_people_for_resume() -> None:
+    opts = ScanOptions(people_read=0)
+    assert opts.to_json()["people_read"] == 0
+    assert ScanOptions().stored(opts.to_json()).people_read == 0
+    assert "people_read" not in ScanOptions().to_json()  # the default is not stored
+    assert ScanOptions().stored(ScanOptions().to_json()).people_read == PEOPLE_READ

@@ -20,6 +20,7 @@ from .figures import (
     date_range,
     full_totals,
     records,
+    store_people,
     stores,
 )
 from .gdpr import Deadline, Decision, Duty, article_33, article_34, deadline
@@ -133,7 +134,7 @@ def assess(
     if ctx.data_subjects is not None:
         people = Figure(ctx.data_subjects, Method.GIVEN, basis="stated by the data's owner")
     else:
-        people = data_subjects(containers, full_totals(scan))
+        people = store_people(scan) or data_subjects(containers, full_totals(scan))
     first_seen = min((s.first_seen_exposed for s in exposed if s.first_seen_exposed), default=None)
     exposure = Exposure(
         ctx.exposure_started,

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from ..models import Container, Distinct, FullRead, People, Sample, Service, Verdict
+from ..models import (
+    Container,
+    Distinct,
+    FullRead,
+    People,
+    PeopleCount,
+    Sample,
+    Service,
+    Verdict,
+)
 from ..store.records import ScanRecord
 from .categories import entity_class
 
@@ -101,46 +110,43 @@ class Store:
     first_seen_exposed: str | None
     containers: int
     docs: int
+    other_endpoints: tuple[str, ...] = ()  # the same store reached at other endpoints
 
 
 def stores(scan: ScanRecord) -> tuple[Store, ...]:
-    """Every exposed endpoint of the scan."""
+    """Every exposed store of the scan, once however many endpoints it answered at."""
     out = []
-    for r in scan.exposed:
-        svc = r.service
-        fp = svc.fingerprint
-        name = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}.get(
-            fp.product, "unknown product"
-        )
-        product = " ".join(x for x in (name, fp.version or "") if x)
+    for st in scan.stores:
+        svc = st.service
         out.append(
             Store(
                 url=svc.url,
                 endpoint=svc.endpoint.netloc,
                 verdict=svc.verdict,
-                product=product,
+                product=svc.fingerprint.title or "unknown product",
                 reason=svc.reason,
-                first_seen_exposed=r.history.first_seen_exposed,
-                containers=len(r.containers),
-                docs=sum(cr.container.docs or 0 for cr in r.containers),
+                first_seen_exposed=st.first_seen_exposed,
+                containers=len(st.containers),
+                docs=sum(cr.container.docs or 0 for _, cr in st.containers),
+                other_endpoints=tuple(r.service.endpoint.netloc for r in st.others),
             )
         )
     return tuple(out)
 
 
 def container_exposures(scan: ScanRecord) -> tuple[ContainerExposure, ...]:
-    """Every container of every exposed store, with its people counted or estimated.
+    """Every container of every exposed store, once, with its people counted or estimated.
 
     A full read (``--depth full``) gives counts over every record read; without one the
-    container's sample is scaled up.
+    container's sample is scaled up. Containers are named by their store's main endpoint.
     """
     out = []
-    for r in scan.exposed:
-        for cr in r.containers:
+    for st in scan.stores:
+        for _result, cr in st.containers:
             if cr.full is not None and cr.full.docs:
-                out.append(_from_full(r.service, cr.container, cr.full))
+                out.append(_from_full(st.service, cr.container, cr.full))
             else:
-                out.append(_from_sample(r.service, cr.container, cr.sample))
+                out.append(_from_sample(st.service, cr.container, cr.sample))
     return tuple(out)
 
 
@@ -338,13 +344,51 @@ def data_subjects(
     return Figure(total, Method.ESTIMATE, low=low, basis=basis)
 
 
+def _counted_figure(p: PeopleCount) -> Figure:
+    method = Method.EXACT if p.exact else Method.ESTIMATE
+    return Figure(p.value, method, p.low, p.high, p.basis)
+
+
+def store_people(scan: ScanRecord) -> Figure | None:
+    """People over the exposed stores, each store counted once (``count/people.py``): its
+    full read where there was one, else what its sample scan counted or estimated. None when
+    no store was counted either way (the per-container figures then stand in)."""
+    parts: list[Figure] = []
+    for st in scan.stores:
+        full = next((r.full.people for r in st.results
+                     if r.full is not None and r.full.people is not None), None)
+        sampled = next((r.people for r in st.results if r.people is not None), None)
+        if full is not None:
+            where = ", ".join(full.fields) if full.fields else full.field
+            parts.append(_distinct_figure(
+                full.distinct, f"distinct {full.entity_type} in {where} over every document "
+                f"read on {st.service.endpoint.netloc}, each counted once"))
+        elif sampled is not None:
+            parts.append(_counted_figure(sampled))
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    exact = all(f.method == Method.EXACT for f in parts)
+    total = sum(f.value or 0 for f in parts)
+    return Figure(
+        total, Method.EXACT if exact else Method.ESTIMATE,
+        low=sum(f.low or 0 for f in parts),
+        high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
+        basis=f"{len(parts)} stores, each counted as below, added (someone in two stores "
+              "counts twice): " + "; ".join(f.basis for f in parts))
+
+
 def full_totals(scan: ScanRecord) -> dict[str, People]:
-    """Endpoint -> its full-read people (counted once across its containers), where read."""
-    return {
-        r.service.endpoint.netloc: r.full.people
-        for r in scan.exposed
-        if r.full is not None and r.full.people is not None
-    }
+    """Store (its main endpoint) -> its full-read people, counted once across its
+    containers, where a full read counted them."""
+    out = {}
+    for st in scan.stores:
+        read = next((r.full.people for r in st.results
+                     if r.full is not None and r.full.people is not None), None)
+        if read is not None:
+            out[st.service.endpoint.netloc] = read
+    return out
 
 
 def records(containers: Iterable[ContainerExposure]) -> Figure:

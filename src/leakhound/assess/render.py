@@ -31,11 +31,15 @@ FORMATS = ("terminal", "json", "markdown")
 
 
 def figure_text(f: Figure, unit: str) -> str:
-    """'about 800 people (estimate; at least 80)', '1,000 records (exact)'."""
+    """'about 800 people (estimate; at least 80)', 'about 800 people (estimate; between 780
+    and 830)', '1,000 records (exact)'."""
     if f.value is None:
         return f"unknown ({f.basis})" if f.basis else "unknown"
     if f.method is Method.ESTIMATE:
-        bound = f"; at least {f.low:,}" if f.low is not None else ""
+        if f.low is not None and f.high is not None:
+            bound = f"; between {f.low:,} and {f.high:,}"
+        else:
+            bound = f"; at least {f.low:,}" if f.low is not None else ""
         return f"about {f.value:,} {unit} (estimate{bound})"
     if f.method is Method.GIVEN:
         return f"{f.value:,} {unit} (stated by the owner)"
@@ -308,8 +312,10 @@ def render_terminal(a: Assessment, console: Console) -> None:
     t.add_row(
         "Art. 33 deadline", Text(deadline_text(a), style="bold red" if a.deadline.overdue else "")
     )
-    t.add_row("People", figure_text(a.data_subjects, "people"))
-    t.add_row("Records", figure_text(a.records, "records"))
+    for label, figure, unit in (("People", a.data_subjects, "people"),
+                                ("Records", a.records, "records")):
+        how = f"\n{neutralize(figure.basis)}" if figure.basis and figure.value is not None else ""
+        t.add_row(label, Text(figure_text(figure, unit)).append(how, style="dim"))
     t.add_row("Dates of the records", _range(a.date_range))
     t.add_row("Exposure", f"{a.exposure.started_text} → {a.exposure.ended_text}")
     console.print(t, highlight=False)

@@ -11,6 +11,7 @@ from contextlib import nullcontext, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import UsageError
+from ..lint import command as lint_command
 from ..models import Verdict
 from ..redact import neutralize
 from ..store import ScanRecord, SqliteStore
@@ -57,7 +58,7 @@ def scan(args: argparse.Namespace) -> int:
     """``leakhound scan``: sample or full depth, new or resumed."""
     from .. import scanner
     from ..net import Limits
-    from ..scanner.options import FullOptions, ScanOptions
+    from ..scanner.options import PEOPLE_READ, FullOptions, ScanOptions
     from .progress import FullProgress, ScanProgress
 
     if args.resume and args.targets:
@@ -77,6 +78,7 @@ def scan(args: argparse.Namespace) -> int:
         )
     options = ScanOptions(
         sample=args.sample,
+        people_read=PEOPLE_READ if args.people_read is None else args.people_read,
         max_containers=args.max_indices,
         workers=args.workers,
         kinds=_kinds(args.kinds),
@@ -295,7 +297,8 @@ def lab(args: argparse.Namespace) -> int:
         truth = lab_.seed(args.dir, records=args.records)
         print(
             f"seeded {truth.documents:,} documents in {len(truth.indices)} indices "
-            f"({truth.distinct_customers:,} distinct customers) in {truth.seconds:.1f}s"
+            f"({truth.distinct_customers:,} distinct customers, {truth.distinct_emails:,} "
+            f"distinct e-mail addresses) in {truth.seconds:.1f}s"
         )
         for other in lab_.objectstores.truths(lab_.status(args.dir).state_dir).values():
             if other is not None:
@@ -327,5 +330,6 @@ COMMANDS = {
     "purge": purge,
     "lab": lab,
     "export-subjects": export_subjects,
+    "lint": lint_command.run,
     "watch": watch,
 }

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import UsageError
+from ..lint import command as lint_command
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "e.g. elasticsearch")
     scan.add_argument("--sample", type=_positive_int, default=100, metavar="N",
                       help="documents read per index for PII detection (default 100; 0: none)")
+    scan.add_argument("--people-read", type=_positive_int, metavar="N",
+                      help="count people exactly by reading the identifying fields of every "
+                           "record in stores of at most N records (default 200,000; 0: never: "
+                           "the store's own count and the sample)")
     _db_option(scan)
     _format_options(scan, ("terminal", "json", "jsonl", "markdown", "html", "sarif"))
     scan.add_argument("--fail-on", choices=("open", "exposed"),
@@ -170,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
                      help="records to seed (default 10000)")
     lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
+    lint_command.add_parser(sub)
     return parser
 
 

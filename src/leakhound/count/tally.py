@@ -23,7 +23,7 @@ import orjson
 from ..detect import scan_batch
 from ..models import Distinct, FullField, FullPii, People
 from .distinct import DistinctCount, DistinctCounter
-from .people import IDENTIFYING
+from .people import people_type
 from .summary import field_path
 
 _MAGIC = b"LHTALLY1"
@@ -132,18 +132,14 @@ class Tally:
         return tuple(out)
 
     def people(self) -> People | None:
-        """Distinct people: the largest distinct count of an identifying type in one field."""
-        best: People | None = None
-        for key in self.by_field:
-            etype, _, path = key.partition(_SEP)
-            if etype not in IDENTIFYING:
-                continue
-            d = self._distinct(key)
-            rank = (d.estimate, -IDENTIFYING.index(etype), path)  # ties: e-mail first
-            if best is None or rank > (best.distinct.estimate,
-                                       -IDENTIFYING.index(best.entity_type), best.field):
-                best = People(etype, path, d)
-        return best
+        """Distinct people (``count/people.py``): the distinct identifiers of the most
+        identifying type present, across all its fields."""
+        etype = people_type(self.by_type)
+        if etype is None:
+            return None
+        fields = sorted({k.partition(_SEP)[2] for k in self.by_field
+                         if k.partition(_SEP)[0] == etype})
+        return People(etype, "*", self._distinct(etype), tuple(fields))
 
     def pii_fields(self) -> tuple[str, ...]:
         """Every field carrying some PII type."""

@@ -92,6 +92,10 @@ _KNOWN_TLDS = _GENERIC_TLDS | _COUNTRY_TLDS
 _SPACE_TLDS = wordset(
     "com net org edu gov io de fr es nl uk ru cn jp br ch se dk fi pl cz pt gr ie au ca info biz eu"
 )
+# Second-level labels under a country's TLD ("co.uk", "com.au", "ac.jp"), and how a country
+# code follows one when spaces stand for the dots: "jane @example co uk".
+_SECOND_LEVELS = wordset("co com org net ac gov edu ne or")
+_COUNTRY_AFTER_SPACE = re.compile(r"[ \t]([A-Za-z]{2})\b")
 # "icon@2x.png", "logo@3x.webp": asset names, not mailboxes.
 _FILE_EXTENSIONS = wordset(
     "png jpg jpeg gif svg webp ico bmp tif tiff css js mjs ts map json xml txt log zip gz "
@@ -195,6 +199,10 @@ class EmailDetector(Detector):
                     or (tld in _COUNTRY_TLDS and _cued(text, local_start))
                 ):
                     continue
+                if used.count("space") == 2 and not (  # "@example co uk" as for "co"
+                    labels[n - 2].lower() in _SPACE_TLDS or _cued(text, local_start)
+                ):
+                    continue
             elif plain and all_dots and not local_obfuscated:
                 if tld in _FILE_EXTENSIONS:
                     continue
@@ -293,6 +301,8 @@ def _domain(text: str, pos: int) -> tuple[list[str], list[str], list[int]]:
         kind = sm.lastgroup
         assert kind is not None
         if kind == "dot" and sm.group() != ".":
+            if sm.group().startswith("."):
+                break  # "at jane@example.de. My number…": a full stop, then the next sentence
             kind = "spaced"
         elif kind == "space" and seps:
             break
@@ -301,5 +311,13 @@ def _domain(text: str, pos: int) -> tuple[list[str], list[str], list[int]]:
         ends.append(lm.end())
         pos = lm.end()
         if kind == "space":
-            break  # "jane @example com": one space-for-dot, nothing after it
+            # "jane @example com": one space-for-dot, nothing after it, but for a country's
+            # second level: "jane @example co uk"
+            cm = _COUNTRY_AFTER_SPACE.match(text, pos)
+            if (cm and lm.group().lower() in _SECOND_LEVELS
+                    and cm.group(1).lower() in _COUNTRY_TLDS):
+                seps.append("space")
+                labels.append(cm.group(1))
+                ends.append(cm.end())
+            break
     return labels, seps, ends

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
             truth = seed(args.dir, records=args.records, seed=args.seed)
             print(json.dumps({"documents": truth.documents, "seconds": round(truth.seconds, 1),
                               "distinct_customers": truth.distinct_customers,
+                              "distinct_emails": truth.distinct_emails,
                               "indices": {n: t.documents for n, t in truth.indices.items()},
                               "stores": [objectstores.summary(t) for t in objectstores.truths(
                                   status(args.dir).state_dir).values() if t]},

@@ -12,12 +12,12 @@ contract and never asks which kind it handles.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import NetError, PolicyError
-from ..models import Container, Endpoint, FieldType, Service
+from ..models import Container, Distinct, Endpoint, FieldType, Service
 from ..net import Policy, Transport
 
 
@@ -121,6 +121,11 @@ class FullReader(ABC):
         """A reader of partition ``number`` from ``position`` (None: from its start), in pages
         of ``size`` records."""
 
+    def project(self, fields: Sequence[str]) -> FullReader:
+        """This reader, asking only for ``fields`` (dotted paths) where the kind can leave the
+        rest on the server; the same reader where it cannot."""
+        return self
+
     async def release(self, plan: ReadPlan, states: set[Any]) -> None:
         """Free the plan-level server state (``plan.state`` and the newer ``states`` the
         partitions moved to); never raises."""
@@ -156,6 +161,24 @@ class Probe(ABC):
     @abstractmethod
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """The reader of every record of the service's containers."""
+
+    async def count_distinct(self, transport: Transport, service: Service,
+                             containers: Sequence[Container],
+                             fields: Sequence[str]) -> dict[str, Distinct] | None:
+        """The store's own count of the distinct values of each field across all
+        ``containers`` at once (fields whose values the store indexes whole); None where the
+        kind has no such count. ``NetError`` with the reason when the store refused it or
+        did not answer in time: the scan then estimates from the sample and says why."""
+        return None
+
+    def distinct_values(self, transport: Transport, service: Service,
+                        containers: Sequence[Container],
+                        field: str) -> AsyncIterator[str] | None:
+        """Each distinct value of one field across all ``containers``, once, listed by the
+        store (a field it indexes whole), page by page; None where the kind cannot list
+        them. The scan asks only for fields ``count_distinct`` found small, reduces each
+        value to a keyed digest at once and keeps no value. ``NetError`` as above."""
+        return None
 
     def field_type(self, native: str) -> FieldType:
         """The neutral type of one of this kind's own field types."""

@@ -29,21 +29,19 @@ class Summary:
 
 
 def summarise(scan: ScanRecord) -> Summary:
-    """Counts by verdict, exposed containers and records, PII types, compromised containers."""
+    """Counts by verdict, exposed containers and records, PII types, compromised containers.
+
+    Two endpoints of one store (a node and a proxy in front of it) expose the same containers:
+    each container of a store counts once, with the fullest view any endpoint gave.
+    """
     verdicts: Counter[str] = Counter(r.service.verdict.value for r in scan.results)
     pii_types: set[str] = set()
-    # Two endpoints of one store (a node and a proxy in front of it) expose the same
-    # containers: each container of a store counts once, with the fullest view any endpoint gave.
-    docs: dict[tuple[str, str], int] = {}
-    compromised: set[tuple[str, str]] = set()
-    with_pii = 0
-    for result in scan.exposed:
-        store = result.service.fingerprint.cluster_uuid or result.service.url
-        for cr in result.containers:
-            key = (store, cr.container.name)
-            docs[key] = max(docs.get(key, 0), cr.container.docs or 0)
-            if cr.container.compromised:
-                compromised.add(key)
+    containers = docs = compromised = with_pii = 0
+    for store in scan.stores:
+        for _result, cr in store.containers:
+            containers += 1
+            docs += cr.container.docs or 0
+            compromised += cr.container.compromised
             found = [p.entity_type for p in (cr.sample.pii if cr.sample else ())]
             found += [p.entity_type for p in (cr.full.pii if cr.full else ())]  # --depth full
             pii_types.update(found)
@@ -52,9 +50,9 @@ def summarise(scan: ScanRecord) -> Summary:
         endpoints=len(scan.results),
         by_verdict=dict(sorted(verdicts.items())),
         exposed_endpoints=sum(1 for _ in scan.exposed),
-        exposed_containers=len(docs),
-        exposed_documents=sum(docs.values()),
-        compromised_containers=len(compromised),
+        exposed_containers=containers,
+        exposed_documents=docs,
+        compromised_containers=compromised,
         pii_types=tuple(sorted(pii_types)),
         containers_with_pii=with_pii,
     )

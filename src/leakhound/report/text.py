@@ -34,8 +34,7 @@ def dates(date_min: str | None, date_max: str | None) -> str:
 
 def product(fp: Fingerprint) -> str:
     """'OpenSearch 2.19.1' and the like."""
-    name = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}.get(fp.product, "")
-    text = " ".join(x for x in (name, fp.version or "") if x)
+    text = fp.title
     if fp.compatibility_mode:
         text += " (compatibility mode)"
     return text

@@ -9,9 +9,10 @@ arrive, so nothing found is lost when the scan is interrupted.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import honeypot
 from ..count.tally import Tally
@@ -26,6 +27,7 @@ from .dask import DaskExecutor
 from .full import DocsCallback, Executor, LocalExecutor, ReadContext, read_container
 from .options import FullOptions, ScanOptions
 from .pacing import Pacer
+from .people import count_people
 from .sample import sample_container
 from .workers import Workers
 
@@ -47,6 +49,8 @@ class _Scan:
     executor: Executor | None = None
     pacer: Pacer | None = None
     on_docs: DocsCallback | None = None
+    # Keys identifiers' digests: the findings database's own, else one for this scan alone.
+    key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
 
 async def scan_targets(targets: Sequence[Target], options: ScanOptions, registry: Registry,
@@ -76,6 +80,8 @@ async def scan_targets(targets: Sequence[Target], options: ScanOptions, registry
                     else LocalExecutor())
     run = _Scan(registry, options, transport, authed, workers, store, scan_id, executor,
                 Pacer(full.docs_rate) if full else None, on_docs)
+    if store is not None:
+        run.key = store.hash_key
     gate = asyncio.Semaphore(1 if full else options.limits.concurrency)
     done = 0
 
@@ -120,19 +126,28 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
     try:
         inv = await acc.probe.inventory(acc.transport, acc.read_as,
                                         max_containers=run.options.max_containers)
+        people = None
         if run.options.full:
             results, totals = await _read_all(run, acc, inv.containers, run.options.full)
         else:
-            results = list(await asyncio.gather(
+            sampled = await asyncio.gather(
                 *(sample_container(acc.probe, acc.transport, acc.read_as, c, run.options,
-                                   run.workers) for c in inv.containers)))
+                                   run.workers, run.key) for c in inv.containers))
+            results = [cr for cr, _ in sampled]
             totals = None
+            try:
+                people = await count_people(
+                    acc, [(cr.container, cr.sample.docs if cr.sample else 0)
+                          for cr in results],
+                    [found for _, found in sampled], run.options, run.workers, run.key)
+            except Exception:  # a bug in counting people costs that figure, not the inventory
+                people = None
     except Exception as exc:
         return TargetResult(acc.reported, inventory_error=f"internal error: "
                             f"{type(exc).__name__}: {exc}"[:300], authenticated=authenticated)
     return TargetResult(acc.reported, tuple(results), inv.error, inv.truncated, full=totals,
                         authenticated=authenticated,
-                        honeypot=honeypot.tells(acc.read_as, inv.containers))
+                        honeypot=honeypot.tells(acc.read_as, inv.containers), people=people)
 
 
 async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],

@@ -42,6 +42,9 @@ class FullOptions:
                    dask=data.get("dask"))
 
 
+PEOPLE_READ = 200_000  # records: a store this small has its people counted, not estimated
+
+
 @dataclass(frozen=True, slots=True)
 class ScanOptions:
     """How deep and how gently to scan."""
@@ -53,6 +56,9 @@ class ScanOptions:
     include_system: bool = False  # sample system (dot) containers too
     min_score: float = 0.5
     kinds: tuple[str, ...] = ()  # store kinds to try (--kinds); empty: all, by port
+    # A sample scan reads the identifying fields of every record of a store up to this many
+    # records, to count its people instead of estimating them (0: never).
+    people_read: int = PEOPLE_READ
     full: FullOptions | None = None  # --depth full: every record of the selected containers
 
     def to_json(self, scope: Sequence[str] | None = None) -> dict[str, Any]:
@@ -73,6 +79,8 @@ class ScanOptions:
             out |= self.full.to_json()
         if self.kinds:
             out["kinds"] = list(self.kinds)
+        if self.people_read != PEOPLE_READ and not self.full:
+            out["people_read"] = self.people_read
         if scope:
             out["scope"] = list(scope)
         return out
@@ -98,4 +106,5 @@ class ScanOptions:
             self, sample=int(number("sample", self.sample) or 0),
             max_containers=int(number("max_indices", self.max_containers) or 1),
             limits=limits, full=full,
+            people_read=int(number("people_read", PEOPLE_READ) or 0),
             kinds=tuple(str(k) for k in kinds) if isinstance(kinds, list) else self.kinds)

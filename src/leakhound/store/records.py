@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import TargetResult, Verdict, from_dict, to_dict
+from ..models import ContainerResult, Service, TargetResult, Verdict, from_dict, openness, to_dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,69 @@ class ResultRecord(TargetResult):
         """A result as the store keeps it."""
         return cls(result.service, result.containers, result.inventory_error,
                    result.truncated, result.full, result.authenticated, result.honeypot,
-                   history)
+                   result.people, history)
+
+
+def _fullness(cr: ContainerResult) -> tuple[int, ...]:
+    """How much a view of a container says, to keep the fullest of several endpoints'."""
+    full, sample = cr.full, cr.sample
+    return (int(full is not None and full.complete), int(full is not None),
+            int(sample is not None and not sample.error and sample.docs > 0),
+            sample.docs if sample else 0, int(cr.container.docs_exact),
+            cr.container.docs or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreView:
+    """One exposed store as a scan saw it: every endpoint it answered at, most open first,
+    and each of its containers once, as the endpoint that said most about it saw it."""
+
+    identity: str
+    results: tuple[ResultRecord, ...]
+    # (the result whose view was kept, the container) for each container name
+    containers: tuple[tuple[ResultRecord, ContainerResult], ...]
+
+    @property
+    def main(self) -> ResultRecord:
+        """The most open endpoint: its verdict and reason are the store's."""
+        return self.results[0]
+
+    @property
+    def service(self) -> Service:
+        """The main endpoint's service."""
+        return self.main.service
+
+    @property
+    def others(self) -> tuple[ResultRecord, ...]:
+        """Other ways in: the same store at other endpoints."""
+        return self.results[1:]
+
+    @property
+    def first_seen_exposed(self) -> str | None:
+        """The earliest scan that found the store open, at any of its endpoints."""
+        seen = [r.history.first_seen_exposed for r in self.results
+                if r.history.first_seen_exposed]
+        return min(seen) if seen else None
+
+    @classmethod
+    def group(cls, results: tuple[ResultRecord, ...]) -> tuple[StoreView, ...]:
+        """The exposed results grouped by store, in the order the scan met the stores."""
+        by_store: dict[str, list[ResultRecord]] = {}
+        for r in results:
+            if r.exposed:
+                by_store.setdefault(r.service.store_id, []).append(r)
+        out = []
+        for identity, found in by_store.items():
+            ranked = sorted(found, key=lambda r: (openness(r.service.verdict),
+                                                  -len(r.containers)))
+            kept: dict[str, tuple[ResultRecord, ContainerResult]] = {}
+            for r in ranked:
+                for cr in r.containers:
+                    name = cr.container.name
+                    if name not in kept or _fullness(cr) > _fullness(kept[name][1]):
+                        kept[name] = (r, cr)
+            out.append(cls(identity, tuple(ranked), tuple(kept.values())))
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +126,11 @@ class ScanRecord:
     def exposed(self) -> Iterator[ResultRecord]:
         """The results of endpoints open or partly open."""
         return (r for r in self.results if r.exposed)
+
+    @property
+    def stores(self) -> tuple[StoreView, ...]:
+        """The exposed stores, each once however many endpoints it answered at."""
+        return StoreView.group(self.results)
 
     def to_dict(self) -> dict[str, Any]:
         """The scan as JSON-ready data."""

@@ -17,10 +17,10 @@ import platformdirs
 
 from .. import __version__
 from ..errors import StoreError, UsageError
-from ..models import TargetResult, Verdict, to_dict
+from ..models import TargetResult, Verdict, openness, to_dict
 from .records import History, ScanRecord, Tool, result_from_json
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -160,12 +160,20 @@ _MIGRATIONS: dict[int, str] = {
     DROP TABLE full_batches;
     DROP TABLE full_slices
     """,
+    # The store behind each result (Service.store_id: a cluster's uuid, else the endpoint): a
+    # store seen at several endpoints, or at a new one in a later scan, has one history.
+    4: """
+    ALTER TABLE results ADD COLUMN store_id TEXT;
+    UPDATE results SET store_id = kind || ':' ||
+        json_extract(body, '$.service.fingerprint.cluster_uuid')
+        WHERE json_extract(body, '$.service.fingerprint.cluster_uuid') IS NOT NULL;
+    UPDATE results SET store_id = kind || '@' || endpoint WHERE store_id IS NULL;
+    CREATE INDEX results_store ON results(store_id)
+    """,
     # leakhound watch (store/watch.py): its rounds (each a scan), the issues it follows
     # (an exposed store, signs of ransom, a certificate expiring), the alerts it raised and
-    # their deliveries. Every text is masked; no secret of a route is ever stored. A watch
-    # reads an endpoint's history every round: results gain an index by endpoint.
-    4: """
-    CREATE INDEX results_by_endpoint ON results(endpoint);
+    # their deliveries. Every text is masked; no secret of a route is ever stored.
+    5: """
     CREATE TABLE watch_rounds (
         watch TEXT NOT NULL,
         round INTEGER NOT NULL,
@@ -329,9 +337,9 @@ class SqliteStore:
         now = _now()
         body = to_dict(result)
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (scan_id, endpoint, svc.url, svc.kind, svc.verdict.value, svc.reason,
-                        now, orjson.dumps(body).decode()))
+                        now, orjson.dumps(body).decode(), svc.store_id))
             for ir in result.containers:
                 idx = ir.container
                 db.execute("INSERT OR REPLACE INTO indices VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -535,12 +543,12 @@ class SqliteStore:
         scan_id = self.resolve(scan_id)
         s = self._db.execute("SELECT * FROM scans WHERE scan_id=?", (scan_id,)).fetchone()
         results = []
-        for endpoint, body in self._db.execute(
-                "SELECT endpoint, body FROM results WHERE scan_id=? ORDER BY rowid",
+        for store_id, body in self._db.execute(
+                "SELECT store_id, body FROM results WHERE scan_id=? ORDER BY rowid",
                 (scan_id,)):
             try:
                 results.append(result_from_json(orjson.loads(body),
-                                                self.history(endpoint, scan_id) if history
+                                                self.history(store_id, scan_id) if history
                                                 else History()))
             except (ValueError, TypeError, KeyError) as exc:
                 raise StoreError(f"a stored result of scan {scan_id} is unreadable: "
@@ -548,21 +556,28 @@ class SqliteStore:
         return ScanRecord(s[0], s[1], s[2], s[3], tuple(orjson.loads(s[4])),
                           orjson.loads(s[5]), Tool("leakhound", s[6]), tuple(results))
 
-    def history(self, endpoint: str, scan_id: str) -> History:
-        """What the scans up to ``scan_id`` saw of ``endpoint`` (host:port)."""
+    def history(self, store_id: str, scan_id: str) -> History:
+        """What the scans up to ``scan_id`` saw of the store (``Service.store_id``), at any of
+        its endpoints (one row a scan: its most open verdict)."""
         rows = self._db.execute(
             """SELECT r.scan_id, r.verdict, s.started_at, s.rowid FROM results r
                JOIN scans s ON s.scan_id = r.scan_id
-               WHERE r.endpoint=? ORDER BY s.rowid""", (endpoint,)).fetchall()
-        this = next((r[3] for r in rows if r[0] == scan_id), None)
-        before = [r for r in rows if this is not None and r[3] < this]
-        first_open = next((r[2] for r in rows if r[1] in ("open", "partial")), None)
+               WHERE r.store_id=? ORDER BY s.rowid""", (store_id,)).fetchall()
+        scans: dict[str, tuple[str, str, int]] = {}
+        for sid, verdict, started, rowid in rows:
+            kept = scans.get(sid)
+            if kept is None or openness(verdict) < openness(kept[0]):
+                scans[sid] = (verdict, started, rowid)
+        this = scans[scan_id][2] if scan_id in scans else None
+        before = [(sid, v) for sid, v in scans.items() if this is not None and v[2] < this]
+        ordered = list(scans.items())
+        first_open = next((v[1] for _, v in ordered if Verdict.parse(v[0]).exposed), None)
         return History(
-            first_seen=rows[0][2] if rows else None,
-            first_scan_id=rows[0][0] if rows else None,
+            first_seen=ordered[0][1][1] if ordered else None,
+            first_scan_id=ordered[0][0] if ordered else None,
             first_seen_exposed=first_open,
             previous_scans=len(before),
-            previous_verdict=Verdict.parse(before[-1][1]) if before else None,
+            previous_verdict=Verdict.parse(before[-1][1][0]) if before else None,
         )
 
     def purge(self, scan_id: str) -> None:

@@ -420,7 +420,7 @@ def _evidence(ctx: Context, r: ResultRecord, changes: list[str] | None = None) -
     out["compromise"] = [
         _text(x, 300) for c in r.containers for x in c.container.compromise_reasons
     ][:10]
-    seen = ctx.history(r.service.endpoint.netloc)
+    seen = ctx.history(r.service.store_id)
     if seen.first_seen_exposed:
         out["first_seen_exposed"] = seen.first_seen_exposed
     if seen.previous_verdict is not None:

@@ -343,7 +343,7 @@ class Watch:
                 self.config.rules,
                 watch=self.config.name,
                 db=self.db,
-                history=lambda ep: self._history(ep, scan_id),
+                history=lambda store_id: self._history(store_id, scan_id),
             )
             rows = [_row(a) for a in result.alerts]
             due = {a.alert_id: self._due(a, now) for a in result.alerts}
@@ -374,10 +374,10 @@ class Watch:
             self.dispatcher.wake()
         return True
 
-    def _history(self, endpoint: str, scan_id: str) -> History:
-        """An endpoint's history for an alert's evidence; none when it cannot be read."""
+    def _history(self, store_id: str, scan_id: str) -> History:
+        """A store's history for an alert's evidence; none when it cannot be read."""
         try:
-            return self.store.history(endpoint, scan_id)
+            return self.store.history(store_id, scan_id)
         except Exception:  # decoration only: the alert goes out without it
             return History()
 

@@ -16,7 +16,9 @@ context opened here is freed by ``release`` (the plan's points in time) or a sli
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 from urllib.parse import quote
@@ -131,6 +133,7 @@ class ElasticsearchReader(FullReader):
         self._method = read_method(service.fingerprint)
         self.method = _shown(self._method)
         self.keep_alive = keep_alive
+        self._fields: tuple[str, ...] | None = None
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """Open the index's PIT (if the method has one) and size the slices to its shards."""
@@ -185,7 +188,13 @@ class ElasticsearchReader(FullReader):
                   size: int) -> PartitionReader:
         """One slice, from its checkpointed position (a PIT slice) or from its start."""
         return SliceReader(self._http, self._base, plan, number, size=size,
-                           keep_alive=self.keep_alive, position=position)
+                           keep_alive=self.keep_alive, position=position, fields=self._fields)
+
+    def project(self, fields: Sequence[str]) -> FullReader:
+        """Each hit's ``_source`` holding only ``fields``."""
+        projected = copy.copy(self)
+        projected._fields = tuple(fields)
+        return projected
 
     async def release(self, plan: ReadPlan, states: set[Any]) -> None:
         """Free the plan's points in time: its own and the newer ids slices were handed."""
@@ -212,8 +221,10 @@ class SliceReader(PartitionReader):
     """Pages of one slice, from a position; ``close`` frees the slice's own scroll context."""
 
     def __init__(self, http: Http, base: str, plan: ReadPlan, slice_id: int, *,
-                 size: int, keep_alive: str, position: Any = None) -> None:
+                 size: int, keep_alive: str, position: Any = None,
+                 fields: Sequence[str] | None = None) -> None:
         state = _state(plan)
+        self._fields = list(fields) if fields else None
         self._http, self._base, self._plan = http, base, plan
         self._method: str = state["method"]
         self._slice = slice_id
@@ -278,6 +289,8 @@ class SliceReader(PartitionReader):
         spec = self._slice_spec()
         if spec:
             query["slice"] = spec
+        if self._fields is not None:
+            query["_source"] = self._fields
         if self.after is not None:
             query["search_after"] = self.after
         resp = await self._http.request("POST", self._base + "/_search", ALLOW, json=query)
@@ -306,6 +319,8 @@ class SliceReader(PartitionReader):
             spec = self._slice_spec()
             if spec:
                 query["slice"] = spec
+            if self._fields is not None:
+                query["_source"] = self._fields
             path = self._base + "/" + quote(self._plan.container, safe="") + "/_search"
             resp = await self._http.request("POST", path, ALLOW, json=query,
                                             params={"scroll": self._keep_alive})

@@ -4,6 +4,7 @@ listDatabases, collections as containers, samples and full reads with ``find``."
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any
 
 import bson
@@ -302,6 +303,7 @@ class MongodbReader(FullReader):
 
     def __init__(self, transport: Transport, endpoint: Endpoint) -> None:
         self.transport, self.endpoint = transport, endpoint
+        self.fields: tuple[str, ...] | None = None
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """One partition: the ``_id`` order of the collection."""
@@ -315,12 +317,20 @@ class MongodbReader(FullReader):
                   size: int) -> PartitionReader:
         """Documents after the stored ``_id`` (from the first when None)."""
         after = position.get("after") if isinstance(position, dict) else None
-        return _IdPages(self, plan.container, after, size)
+        return _IdPages(self, plan.container, after, size, self.fields)
+
+    def project(self, fields: Sequence[str]) -> FullReader:
+        """Documents holding only ``fields`` (and ``_id``): a projection."""
+        projected = MongodbReader(self.transport, self.endpoint)
+        projected.fields = tuple(fields)
+        return projected
 
 
 class _IdPages(PartitionReader):
-    def __init__(self, reader: MongodbReader, name: str, after: str | None, size: int) -> None:
+    def __init__(self, reader: MongodbReader, name: str, after: str | None, size: int,
+                 fields: Sequence[str] | None = None) -> None:
         self.reader, self.size = reader, max(1, size)
+        self.projection = {f: 1 for f in fields} if fields else None
         self.db, self.collection = _split(name)
         self.after = after
         self.conn: Connection | None = None
@@ -333,7 +343,7 @@ class _IdPages(PartitionReader):
             self.conn = await connect(self.reader.transport, self.reader.endpoint)
         filter_ = {"_id": {"$gt": _decode_id(self.after)}} if self.after else {}
         docs = await _find(self.conn, self.db, self.collection, filter_, self.size,
-                           sort={"_id": 1})
+                           sort={"_id": 1}, projection=self.projection)
         if len(docs) < self.size:
             self.done = True
         if not docs:
