@@ -21,9 +21,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from corpus import NER_TYPES, PATTERN_TYPES, TYPES
 
-from leakhound.detect import scan_document
+from leakhound.detect import scan_batch, scan_document
 from leakhound.detect.ner import MODEL
-from leakhound.detect.ner import scan_documents as scan_documents_ner
 
 Found = list[tuple[str, int, int]]  # (Presidio type, start, end) in one text
 
@@ -53,7 +52,7 @@ def leakhound_ner() -> Tool:
     """leakhound with the ``ner`` extra, the model batched over all texts (nlp.pipe)."""
 
     def run(texts: Sequence[str]) -> list[Found]:
-        docs = scan_documents_ner([{"text": t} for t in texts], types=TYPES)
+        docs = scan_batch([{"text": t} for t in texts], types=TYPES, ner=True)
         return [[(h.entity_type, h.start, h.end) for h in hits] for hits in docs]
 
     return Tool("leakhound+ner", frozenset(TYPES), run)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from leakhound.detect import scan, scan_document
+from leakhound.detect import scan, scan_batch, scan_document
 from leakhound.detect.base import NO_FIELD
 from leakhound.detect.hints import field_for
 from leakhound.detect.ner import (
@@ -21,7 +21,6 @@ from leakhound.detect.ner import (
     _pipeline,
     _segments,
     available,
-    scan_documents,
 )
 from leakhound.detect.registry import optional_detectors
 from leakhound.errors import UsageError
@@ -126,12 +125,12 @@ def test_batched_scan_matches_one_document_at_a_time() -> None:
         {"email": "jane.doe@example.com", "t": "Call Barack Obama at +1 415 555 2671"},
         {"t": "nothing to see here"},
     ]
-    assert scan_documents(docs) == [scan_document(d, ner=True) for d in docs]
+    assert scan_batch(docs, ner=True) == [scan_document(d, ner=True) for d in docs]
 
 
 def test_batched_scan_keeps_document_order_and_paths() -> None:
-    (hits,) = scan_documents(
-        [{"a": "Angela Merkel", "b": {"c": ["x", "Then Barack Obama left Paris."]}}]
+    (hits,) = scan_batch(
+        [{"a": "Angela Merkel", "b": {"c": ["x", "Then Barack Obama left Paris."]}}], ner=True
     )
     assert [(h.path, h.entity_type) for h in hits] == [
         ("a", "PERSON"),
@@ -142,15 +141,15 @@ def test_batched_scan_keeps_document_order_and_paths() -> None:
 
 def test_batched_scan_honours_types_and_min_score() -> None:
     doc = {"t": "Yesterday Angela Merkel visited Berlin, mail am@example.org"}
-    (hits,) = scan_documents([doc], types={"LOCATION"})
+    (hits,) = scan_batch([doc], types={"LOCATION"}, ner=True)
     assert {h.entity_type for h in hits} == {"LOCATION"}
-    (hits,) = scan_documents([doc], min_score=0.9)
+    (hits,) = scan_batch([doc], min_score=0.9, ner=True)
     assert {h.entity_type for h in hits} == {"EMAIL_ADDRESS"}
 
 
 def test_a_pattern_hit_wins_over_an_overlapping_model_guess() -> None:
     text = "Contact Angela.Merkel@example.org today"
-    (hits,) = scan_documents([{"t": text}])
+    (hits,) = scan_batch([{"t": text}], ner=True)
     emails = [h for h in hits if h.entity_type == "EMAIL_ADDRESS"]
     assert len(emails) == 1
     for h in hits:

@@ -373,6 +373,13 @@ _NUMERIC_ID = frozenset(
     }
 )
 
+# Names of fields that say which country a document's person is in (region.py): a country
+# or its code, a locale or language tag ("fr_FR", "de"), or an address ending in one.
+_COUNTRY_WORDS = frozenset(
+    {"country", "countrycode", "locale", "lang", "language", "pays", "land", "paese", "pais"}
+)
+_ADDRESS_WORDS = frozenset({"address", "addresses", "adresse", "streetaddress", "addr"})
+
 # Mapping types that settle the question whatever the name says.
 _MAPPING_HINTS: dict[str, frozenset[str]] = {
     "geo_point": frozenset({GEO}),
@@ -432,6 +439,11 @@ def field_for(path: str, mapping_type: str | None = None) -> Field:
     numeric_id = (
         bool(_NUMERIC_ID.intersection(leaf_words)) or mapping_type in _NUMERIC_MAPPINGS
     ) and not (hints - {PERSON, LOCATION, GEO})
+    place = ""
+    if _COUNTRY_WORDS.intersection(leaf_words) and not hints - {LOCATION}:
+        place = "country"
+    elif _ADDRESS_WORDS.intersection(leaf_words) and LOCATION in hints:
+        place = "address"
     return Field(
         path=path,
         name=leaf.lower(),
@@ -439,4 +451,5 @@ def field_for(path: str, mapping_type: str | None = None) -> Field:
         mapping_type=mapping_type,
         hints=frozenset(hints),
         numeric_id=numeric_id,
+        place=place,
     )

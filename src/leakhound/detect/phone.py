@@ -108,6 +108,10 @@ class PhoneDetector(Detector):
     numeric: ClassVar[bool] = True
     min_digits: ClassVar[int] = 7
 
+    def clear_caches(self) -> None:
+        """Forget the windows of digits read recently."""
+        _numbers_in.cache_clear()
+
     def find(self, text: str, field: Field) -> list[Span]:
         """Phone numbers in ``text``."""
         hinted = ENTITY in field.hints
