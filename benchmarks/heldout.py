@@ -444,7 +444,7 @@ def _record(number: int, locale: str, rng: random.Random, fakes: dict[str, Faker
         sender.value(plain_email, "EMAIL_ADDRESS", "plain")
         sender.add(">")
         fields["from"] = sender
-        doc["to"] = "support@example.com"
+        fields["to"] = _whole("support@example.com", "EMAIL_ADDRESS", "plain")
         doc["date"] = lookalike(rng, "timestamp")
         doc["subject"] = subject
         fields["text"] = body
@@ -456,33 +456,20 @@ def _record(number: int, locale: str, rng: random.Random, fakes: dict[str, Faker
         if rng.random() < 0.5:
             fields["contact.phone"] = _whole(*_phone_value(rng, region))
         if signal == "address" or rng.random() < 0.3:
-            town, kind = _town(rng, fake, region)
-            country_name = P.COUNTRY_NAMES["en"][region].removeprefix("the ")
-            addr = _Text()
-            template = _STREETS[region]
-            addr.fill(template.replace("{n}", str(rng.randint(1, 120))), {
-                "town": (town, "LOCATION", kind, None),
-                "country": (country_name, "LOCATION", "country", None),
-            })  # fmt: skip
-            fields["contact.address"] = addr
+            fields["contact.address"] = _address(rng, fake, region)
         doc["notes"] = [{"author": "agent", "text": None}]
         fields["notes[0].text"] = body
     if signal == "country-field":
+        # A country is a place: labelled LOCATION in a field as in the text.
         if shape == "crm":
-            doc["contact"]["country"] = region
+            fields["contact.country"] = _whole(region, "LOCATION", "country-field")
         else:
-            doc["customer_country"] = rng.choice(
-                (region, P.COUNTRY_NAMES["en"][region].removeprefix("the "))
+            country_name = P.COUNTRY_NAMES["en"][region].removeprefix("the ")
+            fields["customer_country"] = _whole(
+                rng.choice((region, country_name)), "LOCATION", "country-field"
             )
     if shape != "crm" and signal == "address":
-        town, kind = _town(rng, fake, region)
-        country_name = P.COUNTRY_NAMES["en"][region].removeprefix("the ")
-        addr = _Text()
-        addr.fill(_STREETS[region].replace("{n}", str(rng.randint(1, 120))), {
-            "town": (town, "LOCATION", kind, None),
-            "country": (country_name, "LOCATION", "country", None),
-        })  # fmt: skip
-        fields["shipping_address"] = addr
+        fields["shipping_address"] = _address(rng, fake, region)
 
     labels: list[Label] = []
     negatives: list[Label] = []
@@ -492,6 +479,14 @@ def _record(number: int, locale: str, rng: random.Random, fakes: dict[str, Faker
         labels += labs
         negatives += negs
     return Record(number, locale, shape, doc, tuple(labels), tuple(negatives))
+
+
+def _address(rng: random.Random, fake: Faker, region: str) -> _Text:
+    """A postal address, labelled whole: in a field of its own, the address is the place."""
+    town, _ = _town(rng, fake, region)
+    country_name = P.COUNTRY_NAMES["en"][region].removeprefix("the ")
+    street = _STREETS[region].replace("{n}", str(rng.randint(1, 120)))
+    return _whole(street.format(town=town, country=country_name), "LOCATION", "address")
 
 
 def _whole(value: str, kind: str, variant: str) -> _Text:

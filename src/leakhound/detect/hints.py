@@ -380,6 +380,27 @@ _COUNTRY_WORDS = frozenset(
 )
 _ADDRESS_WORDS = frozenset({"address", "addresses", "adresse", "streetaddress", "addr"})
 
+# Last words of a name that make it prose whatever qualifies it: "ticket_description",
+# "order_notes" and "case_comment" hold what people wrote, not an id.
+_PROSE = frozenset(
+    {
+        "description",
+        "body",
+        "text",
+        "message",
+        "comment",
+        "comments",
+        "note",
+        "notes",
+        "summary",
+        "details",
+        "content",
+        "subject",
+        "title",
+        "resolution",
+    }
+)
+
 # Mapping types that settle the question whatever the name says.
 _MAPPING_HINTS: dict[str, frozenset[str]] = {
     "geo_point": frozenset({GEO}),
@@ -437,7 +458,8 @@ def field_for(path: str, mapping_type: str | None = None) -> Field:
     if mapping_type in _MAPPING_HINTS:
         hints |= _MAPPING_HINTS[mapping_type]
     numeric_id = (
-        bool(_NUMERIC_ID.intersection(leaf_words)) or mapping_type in _NUMERIC_MAPPINGS
+        (bool(_NUMERIC_ID.intersection(leaf_words)) and leaf_words[-1] not in _PROSE)
+        or mapping_type in _NUMERIC_MAPPINGS
     ) and not (hints - {PERSON, LOCATION, GEO})
     place = ""
     if _COUNTRY_WORDS.intersection(leaf_words) and not hints - {LOCATION}:
