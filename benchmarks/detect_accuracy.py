@@ -304,8 +304,9 @@ def _verbose(lh: Result, types: Sequence[str]) -> None:
             print(f"  {t:<14} {text!r}")
 
 
-def _tools() -> list[Tool]:
-    return [make() for make in (leakhound_patterns, leakhound_ner, presidio, datafog)]
+def _tools(peers: bool = True) -> list[Tool]:
+    makers = [leakhound_patterns, leakhound_ner] + ([presidio, datafog] if peers else [])
+    return [make() for make in makers]
 
 
 def run_corpus(tools: Sequence[Tool], n: int, seed: int, verbose: bool) -> bool:
@@ -392,8 +393,11 @@ def main() -> int:
     parser.add_argument("-v", action="store_true", help="print leakhound+ner's misses")
     parser.add_argument("--heldout", type=int, default=700, help="heldout.py records")
     parser.add_argument("--only", choices=("corpus", "heldout"))
+    parser.add_argument(
+        "--leakhound-only", action="store_true", help="no peers (targets need them)"
+    )
     args = parser.parse_args()
-    tools = _tools()
+    tools = _tools(peers=not args.leakhound_only)
     ok = True
     if args.only != "heldout":
         ok = run_corpus(tools, args.n, args.seed, args.v) and ok

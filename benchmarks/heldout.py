@@ -313,7 +313,9 @@ def _country(lang: str, region: str) -> tuple[str, tuple[int, int] | None]:
 def _ipv4(rng: random.Random) -> str:
     while True:
         address = ipaddress.IPv4Address(rng.getrandbits(32))
-        if address.is_global:
+        # Multicast and reserved ranges are "global" to ipaddress; no customer logs in
+        # from one.
+        if address.is_global and not (address.is_multicast or address.is_reserved):
             return str(address)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-# Words are runs of letters; digits and punctuation around a candidate are not context.
-_WORD = re.compile(r"[a-z]+")
+# Words are runs of letters, accented ones too ("téléphone", "llámenme"); digits and
+# punctuation around a candidate are not context.
+_WORD = re.compile(r"[^\W\d_]+")
 
 WINDOW = 40  # characters each side: a few words, not the whole sentence
 
