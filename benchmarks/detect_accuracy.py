@@ -328,7 +328,7 @@ def run_corpus(tools: Sequence[Tool], n: int, seed: int, verbose: bool) -> bool:
     report(results, corpus)
     ok = _targets(results)
     if verbose:
-        _verbose(results[1], PATTERN_TYPES)
+        _verbose(results[1], TYPES)
     return ok
 
 

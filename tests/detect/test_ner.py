@@ -199,3 +199,79 @@ def test_sentences_without_a_name_like_capital_are_not_given_to_the_model() -> N
 def test_a_name_opening_a_sentence_is_still_read(text: str, entity: str, value: str) -> None:
     got = [(h.entity_type, text[h.start : h.end]) for h in scan_document({"t": text}, ner=True)]
     assert got == [(entity, value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        pytest.param(
+            "Das geht nicht.\n\nMit freundlichen Grüßen\nIngo Baum", "PERSON", "Ingo Baum",
+            id="de-signature",
+        ),
+        pytest.param(
+            "Me llamo Alejandra Cortina y soy cliente.", "PERSON", "Alejandra Cortina",
+            id="es-introduction",
+        ),
+        pytest.param(
+            "L'account è intestato a mio marito, Filippo Bruno.", "PERSON", "Filippo Bruno",
+            id="it-relative",
+        ),
+        pytest.param(
+            "Uw collega Mirte van Brunswijk zou mij terugbellen.", "PERSON",
+            "Mirte van Brunswijk", id="nl-colleague-with-particle",
+        ),
+        pytest.param(
+            "Ich habe mit Lukas Klein von Ihrer Hotline gesprochen.", "PERSON", "Lukas Klein",
+            id="de-from-your-hotline",
+        ),
+        pytest.param(
+            "J'ai eu Claude Lefèvre au téléphone hier soir.", "PERSON", "Claude Lefèvre",
+            id="fr-model",
+        ),
+        pytest.param("Bitte liefern Sie nach Bad Mergentheim.", "LOCATION", "Bad Mergentheim",
+                     id="de-ship-to"),
+        pytest.param("I'm writing in from Bakerhaven, the UK.", "LOCATION", "Bakerhaven",
+                     id="invented-town-then-country"),
+        pytest.param("I'm writing in from Bakerhaven, the UK.", "LOCATION", "UK",
+                     id="country-after-town"),
+        pytest.param("Abito a Bassano del Grappa dal mese scorso.", "LOCATION",
+                     "Bassano del Grappa", id="it-town-with-particle"),
+        pytest.param("Ik woon sinds maart in Wernhout.", "LOCATION", "Wernhout",
+                     id="nl-live-in"),
+        pytest.param("Edeltraud Aumann <edeltraud.aumann@gmx.de>", "PERSON",
+                     "Edeltraud Aumann", id="display-name"),
+    ],
+)  # fmt: skip
+def test_names_and_places_the_way_support_text_writes_them(
+    text: str, entity: str, value: str
+) -> None:
+    got = [(h.entity_type, text[h.start : h.end]) for h in scan_document({"t": text}, ner=True)]
+    assert (entity, value) in got
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        pytest.param("Reading the manual did not help at all.", "LOCATION", id="reading"),
+        pytest.param("The Phoenix plan was supposed to include it.", "LOCATION", id="phoenix-plan"),
+        pytest.param("I watched the Paris Hilton documentary.", "LOCATION", id="paris-hilton"),
+        pytest.param("Das Paket ist leider noch in Bearbeitung.", "LOCATION", id="de-noun"),
+        pytest.param("Please send the refund to IBAN GB33BUKB20201555555555.", "LOCATION",
+                     id="acronym-after-to"),
+        pytest.param("Guten Tag,\n\nDer Drucker meldet bei jedem Auftrag einen Papierstau.",
+                     "PERSON", id="de-nouns-are-not-names"),
+        pytest.param("Bonsoir,\n\nLa mise à jour Orange du routeur n'a rien changé.", "LOCATION",
+                     id="fr-greeting-and-brand"),
+        pytest.param("Merci de livrer plutôt à domicile.", "LOCATION", id="lower-case-place"),
+    ],
+)  # fmt: skip
+def test_capitalised_words_without_a_cue_are_not_names_or_places(text: str, entity: str) -> None:
+    assert scan_document({"t": text}, types={entity}, ner=True) == []
+
+
+def test_each_value_is_read_in_its_own_language() -> None:
+    from leakhound.detect.ner import language_of
+
+    assert language_of("Ich kann mich seit gestern nicht mehr anmelden.") == "de"
+    assert language_of("Le colis est indiqué comme livré mais je n'ai rien reçu.") == "fr"
+    assert language_of("Angela Merkel") == "en"  # a few words: the default model's
