@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import heldout
+import presidio_cases
 from corpus import EMAIL_VARIANTS, NER_TYPES, PATTERN_TYPES, TYPES, tickets
 from detect_peers import (
     DocFound,
@@ -176,8 +177,13 @@ def _cell(res: Result, t: str) -> str:
     return f"{s.precision:.3f} {s.recall:.3f} {s.f1:.3f}"
 
 
-def report(results: Sequence[Result], corpus: Sequence[Unit], types: Sequence[str] = TYPES) -> None:
-    """Print the tables."""
+def report(
+    results: Sequence[Result],
+    corpus: Sequence[Unit],
+    types: Sequence[str] = TYPES,
+    variants: bool = True,
+) -> None:
+    """Print the tables (``variants``: recall per way of writing, reports on look-alikes)."""
     labels = Counter(lab.type for t in corpus for lab in t.labels)
     width = 19
     head = f"{'type':<14}{'labels':>7}  " + "".join(f"{r.tool.name:>{width}}" for r in results)
@@ -194,6 +200,8 @@ def report(results: Sequence[Result], corpus: Sequence[Unit], types: Sequence[st
             m = r.micro([t for t in group if t in r.tool.types])
             cells.append(f"{m.precision:.3f} {m.recall:.3f} {m.f1:.3f}")
         print(f"{name:<14}{'':>7}  " + "".join(f"{c:>{width}}" for c in cells))
+    if not variants:
+        return
     print()
     print("E-mail recall per variant")
     print(f"{'variant':<16}{'labels':>7}  " + "".join(f"{r.tool.name:>{width}}" for r in results))
@@ -386,23 +394,105 @@ def run_heldout(tools: Sequence[Tool], n: int, seed: int, verbose: bool) -> bool
     return ok
 
 
+@dataclass(frozen=True)
+class CaseLabel:
+    """An offset pair a Presidio test expects."""
+
+    start: int
+    end: int
+    type: str
+    variant: str  # the test the row is from
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CaseUnit:
+    """One row of a Presidio test table as a scored unit."""
+
+    text: str
+    labels: tuple[CaseLabel, ...]
+    negatives: tuple[CaseLabel, ...] = ()
+
+
+def _deliberate(case: presidio_cases.Case, kind: str, value: str) -> str:
+    """Why leakhound differs from a Presidio test row on purpose, or ""."""
+    import ipaddress
+
+    from leakhound.detect.ssn import valid_ssn
+
+    if case.type == "IP_ADDRESS" and kind == "miss":
+        try:
+            ip = ipaddress.ip_interface(value.strip("[]").split("%")[0]).ip
+        except ValueError:
+            return ""
+        if ip.is_loopback or ip.is_unspecified or ip.is_multicast:
+            return "deliberate: loopback, unspecified or multicast, no one's address"
+        if ip.is_reserved or str(ip) == "255.255.255.255":
+            return "deliberate: reserved or broadcast, no one's address"
+        if ip.version == 6 and value.count(":") < 5 and "." not in value:
+            return (
+                "deliberate: IPv6 with under five groups (fe80::1, 2001:db8::1) read as too little"
+            )
+    if case.type == "US_SSN" and kind == "miss":
+        digits = "".join(c for c in value if c.isdigit())
+        if len(digits) == 9 and not valid_ssn(digits[:3], digits[3:5], digits[5:]):
+            return "deliberate: never issued (area 000/666/9xx, group 00, serial 0000, known fakes)"
+        if len(digits) == 9 and not ("-" in value or " " in value or "." in value):
+            return "deliberate: nine bare digits with no SSN cue"
+    return ""
+
+
+def run_presidio_cases(tools: Sequence[Tool]) -> None:
+    """Presidio's own recognizer test rows: per type, and where leakhound differs."""
+    commit, cases = presidio_cases.load()
+    units = [
+        CaseUnit(c.text, tuple(CaseLabel(a, b, c.type, c.source, c.text[a:b]) for a, b in c.spans))
+        for c in cases
+    ]
+    types = [t for t in TYPES if any(c.type == t for c in cases)]
+    print(
+        f"\n== Presidio's recognizer tests ({len(cases)} rows, commit {commit[:10]}): "
+        "each row scored on its recogniser's type only\n"
+    )
+    results = []
+    texts = [c.text for c in cases]
+    for tool in tools:
+        t0 = time.perf_counter()
+        found = tool.run(texts)
+        own = [[r for r in f if r[0] == c.type] for f, c in zip(found, cases, strict=True)]
+        results.append(score(tool, units, own, time.perf_counter() - t0))
+    report(results, units, types, variants=False)
+    lh = {r.tool.name: r for r in results}["leakhound+ner"]
+    print("\nWhere leakhound+ner differs from Presidio's expectations:")
+    by_text = {c.text: c for c in cases}
+    for lab, _ in lh.misses:
+        case = next(c for c in cases if c.source == lab.variant)
+        why = _deliberate(case, "miss", case.text[lab.start : lab.end])
+        print(f"  miss  {lab.type:<14} {case.text!r:<60} {why or 'not deliberate'}")
+    for t, text in lh.false_positives:
+        case = next((c for c in by_text.values() if text in c.text and c.type == t), None)
+        print(f"  extra {t:<14} {text!r:<60} in {case.text if case else '?'!r}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("n", nargs="?", type=int, default=1400, help="corpus.py tickets")
     parser.add_argument("seed", nargs="?", type=int, default=0)
     parser.add_argument("-v", action="store_true", help="print leakhound+ner's misses")
     parser.add_argument("--heldout", type=int, default=700, help="heldout.py records")
-    parser.add_argument("--only", choices=("corpus", "heldout"))
+    parser.add_argument("--only", choices=("corpus", "heldout", "presidio-tests"))
     parser.add_argument(
         "--leakhound-only", action="store_true", help="no peers (targets need them)"
     )
     args = parser.parse_args()
     tools = _tools(peers=not args.leakhound_only)
     ok = True
-    if args.only != "heldout":
+    if args.only in (None, "corpus"):
         ok = run_corpus(tools, args.n, args.seed, args.v) and ok
-    if args.only != "corpus":
+    if args.only in (None, "heldout"):
         ok = run_heldout(tools, args.heldout, args.seed, args.v) and ok
+    if args.only in (None, "presidio-tests"):
+        run_presidio_cases(tools)
     return 0 if ok else 1
 
 

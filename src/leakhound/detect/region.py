@@ -16,10 +16,10 @@ from functools import cache
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
 
 from .base import NO_CONTEXT, Context, Field
-from .base import NO_FIELD as _NO_FIELD
-from .iban import IbanDetector
+from .iban import IbanDetector, countries_of
 
-_IBAN = IbanDetector()
+# Strings with fewer digits hold no IBAN (the IBAN detector's own bound).
+IBAN_DIGITS = IbanDetector.min_digits
 
 # How much each kind of evidence counts.
 FIELD_WEIGHT = 8.0  # "country": "FR", "locale": "fr_FR"
@@ -162,8 +162,9 @@ class Regions:
         if region is not None:
             self.votes[region] = self.votes.get(region, 0.0) + weight
 
-    def read(self, value: str, field: Field, digits: int) -> None:
-        """Take what one string value says (``digits``: its ASCII digits, when counted)."""
+    def read(self, value: str, field: Field, iban: bool = True) -> None:
+        """Take what one string value says (``iban``: it may hold an IBAN, as far as the
+        caller knows: scan.py asks its Hyperscan gates, in the pass it makes anyway)."""
         if field.place:
             if field.place == "address":
                 self._vote(address_region(value), ADDRESS_WEIGHT)
@@ -181,9 +182,9 @@ class Regions:
             for m in _DOUBLE_ZERO.finditer(value):
                 if m.start() == 0 or not value[m.start() - 1].isalnum():
                     self._vote(_calling_region(m.group(1)), PHONE_WEIGHT)
-        if digits >= 12:  # the fewest digits an IBAN holds (Norway's: 2 + 11)
-            for span in _IBAN.find(value, _NO_FIELD):
-                self._vote((span.normalized or "")[:2], IBAN_WEIGHT)
+        if iban:
+            for country in countries_of(value):
+                self._vote(country, IBAN_WEIGHT)
 
     def context(self) -> Context:
         """The document's context: regions by votes, ties in the order first met."""

@@ -12,7 +12,8 @@ from ..redact import mask
 from .base import NO_CONTEXT, Context, Detector, Field, Hit, Span
 from .gate import Gates
 from .hints import NATIONAL_ID, field_for
-from .region import Regions
+from .iban import IbanDetector
+from .region import IBAN_DIGITS, Regions
 from .registry import DETECTORS, optional_detectors
 
 # A detector's score goes up this much when the field's name or mapping agrees with it…
@@ -66,6 +67,9 @@ class _Selection:
     structured: tuple[Detector, ...]
     counts_digits: bool
     gates: Gates
+    # The gate id that says an IBAN may be in a string (region.py reads its country), or
+    # -1 when there is no gate to ask.
+    iban_gate: int
     # Short values already read in a field, and what was found in them: see MEMO_ENTRIES.
     memo: dict[_MemoKey, tuple[_Known, ...]] = field(default_factory=dict)
 
@@ -115,7 +119,12 @@ def _select(types: Collection[str] | None, ner: bool, gated: bool = True) -> _Se
                 raise UsageError("NER needs spaCy and its English model: install leakhound[ner]")
             pool = (*DETECTORS, *extra)
         chosen = tuple(d for d in pool if key is None or d.entities & key)
-        gates = Gates([(i, p) for i, d in enumerate(chosen) for p in d.gate] if gated else [])
+        # Every selection also asks, at no extra pass, whether a string may hold an IBAN:
+        # the document's country may be in its first two letters (region.py).
+        iban_gate = len(chosen)
+        patterns = [(i, p) for i, d in enumerate(chosen) for p in d.gate]
+        patterns += [(iban_gate, p) for p in IbanDetector.gate]
+        gates = Gates(patterns if gated else [])
         sel = _Selection(
             types=key,
             text=tuple(
@@ -130,8 +139,9 @@ def _select(types: Collection[str] | None, ner: bool, gated: bool = True) -> _Se
             ),
             numeric=tuple((d.min_digits, d.find) for d in chosen if d.numeric),
             structured=tuple(d for d in chosen if d.structured),
-            counts_digits=any(d.min_digits for d in chosen),
+            counts_digits=True,  # region.py wants the digits of every string
             gates=gates,
+            iban_gate=iban_gate if gates.active else -1,
         )
         _SELECTIONS[(key, ner, gated)] = sel
     return sel
@@ -202,10 +212,14 @@ BATCH_DOCS = 256
 _Entry = tuple[str, "tuple[_Known, ...] | _Pending"]
 
 
+# A string's open gates: False until asked, None for "assume all" (gate.py).
+_Open = set[int] | bool | None
+
+
 class _Pending:
     """A string the detectors are to read, and what they found there."""
 
-    __slots__ = ("context", "digits", "field", "key", "known", "spans", "value")
+    __slots__ = ("context", "digits", "field", "gates", "key", "known", "spans", "value")
 
     def __init__(
         self,
@@ -214,19 +228,21 @@ class _Pending:
         key: _MemoKey | None,
         digits: int,
         context: Context = NO_CONTEXT,
+        gates: _Open = False,
     ):
         self.value = value
         self.field = field
         self.key = key
         self.digits = digits
         self.context = context
+        self.gates = gates
         self.spans: list[Span] = []
         self.known: tuple[_Known, ...] = ()
 
 
 # A string met by the walk, before the rest of its document is known: (index of its
-# entry, value, ES-style path, field, digits).
-_Met = tuple[int, str, str, Field, int]
+# entry, value, ES-style path, field, digits, open gates if asked already).
+_Met = tuple[int, str, str, Field, int, _Open]
 
 
 class _Batch:
@@ -264,9 +280,16 @@ class _Batch:
         if t is str:
             if len(value) >= 2:
                 field = self._field(mpath)
-                digits = _digits(value) if self.sel.counts_digits else 0
-                self.regions.read(value, field, digits)
-                self.met.append((len(entries), value, mpath, field, digits))
+                digits = _digits(value)
+                gates: _Open = False
+                iban = False
+                if digits >= IBAN_DIGITS:
+                    # Asked now rather than when the first detector asks: the same pass.
+                    sel = self.sel
+                    gates = sel.gates.open_in(value) if sel.iban_gate >= 0 else None
+                    iban = gates is None or sel.iban_gate in gates
+                self.regions.read(value, field, iban)
+                self.met.append((len(entries), value, mpath, field, digits, gates))
                 entries.append((path, ()))
         elif t is dict:
             if self.sel.structured:
@@ -301,7 +324,7 @@ class _Batch:
 
     def _text(self, met: _Met, context: Context, entries: list[_Entry]) -> None:
         """Give one string its hits: known already, or to be read with its context."""
-        where, value, mpath, field, digits = met
+        where, value, mpath, field, digits, gates = met
         path = entries[where][0]
         key: _MemoKey | None = None
         if len(value) <= MEMO_MAX_CHARS:
@@ -315,7 +338,7 @@ class _Batch:
             if item is not None:
                 entries[where] = (path, item)
                 return
-        item = _Pending(value, field, key, digits, context)
+        item = _Pending(value, field, key, digits, context, gates)
         if key is not None:
             self.repeated[key] = item
         self.pending.append(item)
@@ -332,19 +355,19 @@ class _Batch:
         """Run the text detectors over every pending string, one detector at a time."""
         sel = self.sel
         pending = self.pending
-        # Each string's open gates, looked up once, when the first gated detector asks.
-        opened: list[set[int] | bool | None] = [False] * len(pending)
         for min_digits, detector, gate, hints, how in sel.text:
             find = detector.find
             find_in = detector.find_in
             asked: list[_Pending] = []
-            for i, item in enumerate(pending):
+            for item in pending:
                 if min_digits > item.digits:
                     continue
                 if gate >= 0 and not (hints & item.field.hints):
-                    gates = opened[i]
+                    # Each string's open gates, looked up once, when the first gated
+                    # detector asks (or the walk did).
+                    gates = item.gates
                     if gates is False:
-                        gates = opened[i] = sel.gates.open_in(item.value)
+                        gates = item.gates = sel.gates.open_in(item.value)
                     if gates is not None and gate not in gates:  # type: ignore[operator]
                         continue
                 if how == _MANY:
