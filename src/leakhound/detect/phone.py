@@ -260,12 +260,17 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
     if national and prefer:
         # The document's own countries first: a valid reading there needs no grouping
         # to confirm it ("0571 457379" is Minden in a German customer's record).
+        tried = []
         for region in prefer:
             if region not in regions and not _could_be_national(compact, region):
                 continue
             number = _valid_number(window, compact, region)
             if number is not None:
                 return ((0, len(window), _e164(number), False, _IN_CONTEXT),)
+            tried.append(region)
+        if tried and len(compact) <= 15:
+            # Not the document's countries: the usual order, less what was just refused.
+            regions = tuple(r for r in regions if r not in tried) or regions
     if len(compact) > 15:
         # Longer than any E.164 number: two numbers run together, or a number and
         # something else. The matcher finds what is inside, at ~350 µs a window: not
