@@ -287,4 +287,21 @@ class NerDetector(Detector):
             pieces = (clipped[i][a:b] for i, a, b in where)
             for (i, a, _), doc in zip(where, nlp.pipe(pieces, batch_size=BATCH_SIZE), strict=True):
                 found[i].extend(_model_spans(doc, a))
-        return [_judged(t, spans) for t, spans in zip(clipped, found, strict=True)]
+        return [
+            _judged(t, _short_value_spans(t, spans))
+            for t, spans in zip(clipped, found, strict=True)
+        ]
+
+
+def _short_value_spans(text: str, spans: list[Span]) -> list[Span]:
+    """In a value of a few words, whose language nothing tells, the English model's
+    one-word name beside other words is a guess ("Mauvais article", "Verkeerd artikel":
+    subjects); a name of two words or more, or the whole value, stands."""
+    if len(text.split(None, _FEW_WORDS)) > _FEW_WORDS:
+        return spans
+    return [
+        s
+        for s in spans
+        if not (s.entity_type == "PERSON" and " " not in text[s.start : s.end].strip())
+        or text.strip() == text[s.start : s.end].strip()
+    ]
