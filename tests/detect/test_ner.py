@@ -275,3 +275,19 @@ def test_each_value_is_read_in_its_own_language() -> None:
     assert language_of("Ich kann mich seit gestern nicht mehr anmelden.") == "de"
     assert language_of("Le colis est indiqué comme livré mais je n'ai rien reçu.") == "fr"
     assert language_of("Angela Merkel") == "en"  # a few words: the default model's
+
+
+@pytest.mark.parametrize(
+    ("name", "known"),
+    [
+        pytest.param("Paris", True, id="capital"),
+        pytest.param("reading", True, id="any-case"),
+        pytest.param("Landshut", True, id="german-town"),
+        pytest.param("Williamshaven", False, id="invented-town"),
+        pytest.param("Bearbeitung", False, id="german-noun"),
+    ],
+)
+def test_known_places_come_from_the_installed_gazetteer(name: str, known: bool) -> None:
+    from leakhound.detect.gazetteer import known_place
+
+    assert known_place(name) is known
