@@ -28,20 +28,13 @@ def request_audit() -> Iterator[list[net.Request]]:
     net.add_audit_hook(seen.append)
     yield seen
     net.remove_audit_hook(seen.append)
-    writes = [
-        r
-        for r in seen
-        if r.method not in ("GET", "HEAD", "POST")
-        and not (r.method == "DELETE" and urlsplit(r.url).path in _RELEASE_PATHS)
-    ]
+    writes = [r for r in seen if r.method not in ("GET", "HEAD", "POST")
+              and not (r.method == "DELETE" and urlsplit(r.url).path in _RELEASE_PATHS)]
     assert not writes, f"non-read requests were sent: {writes[:5]}"
     # Independently of the layer's own check: every request of a probe fits its allow-list.
     kinds = {p.kind: p.allow for p in PROBES}
-    off_list = [
-        r
-        for r in seen
-        if r.kind in kinds and not kinds[r.kind].allows(r.method, urlsplit(r.url).path or "/")
-    ]
+    off_list = [r for r in seen if r.kind in kinds
+                and not kinds[r.kind].allows(r.method, urlsplit(r.url).path or "/")]
     assert not off_list, f"requests outside the allow-list were sent: {off_list[:5]}"
 
 

@@ -25,34 +25,28 @@ from leakhound.tally import Tally, count_batch, merged, year_of
 KEY = b"k" * 32
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        pytest.param("DELETE", "/_search/point_in_time", id="release-opensearch-pit"),
-        pytest.param("DELETE", "/_pit", id="release-elasticsearch-pit"),
-        pytest.param("DELETE", "/_search/scroll", id="release-scroll"),
-        pytest.param("POST", "/cases/_search/point_in_time", id="open-opensearch-pit"),
-        pytest.param("POST", "/cases/_pit", id="open-elasticsearch-pit"),
-        pytest.param("POST", "/_search/scroll", id="next-scroll-page"),
-    ],
-)
+@pytest.mark.parametrize(("method", "path"), [
+    pytest.param("DELETE", "/_search/point_in_time", id="release-opensearch-pit"),
+    pytest.param("DELETE", "/_pit", id="release-elasticsearch-pit"),
+    pytest.param("DELETE", "/_search/scroll", id="release-scroll"),
+    pytest.param("POST", "/cases/_search/point_in_time", id="open-opensearch-pit"),
+    pytest.param("POST", "/cases/_pit", id="open-elasticsearch-pit"),
+    pytest.param("POST", "/_search/scroll", id="next-scroll-page"),
+])
 def test_full_read_requests_are_allowed(method: str, path: str) -> None:
     assert ALLOW.allows(method, path)
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        pytest.param("DELETE", "/cases", id="delete-index"),
-        pytest.param("DELETE", "/cases/_doc/1", id="delete-document"),
-        pytest.param("DELETE", "/cases/_pit", id="pit-under-an-index"),
-        pytest.param("DELETE", "/cases/_search/scroll", id="es6-document-delete-shape"),
-        pytest.param("DELETE", "/_all", id="delete-all"),
-        pytest.param("DELETE", "/_search/point_in_time/_all", id="release-all-pits"),
-        pytest.param("PUT", "/_search/scroll", id="put"),
-        pytest.param("POST", "/_search/point_in_time", id="pit-without-index"),
-    ],
-)
+@pytest.mark.parametrize(("method", "path"), [
+    pytest.param("DELETE", "/cases", id="delete-index"),
+    pytest.param("DELETE", "/cases/_doc/1", id="delete-document"),
+    pytest.param("DELETE", "/cases/_pit", id="pit-under-an-index"),
+    pytest.param("DELETE", "/cases/_search/scroll", id="es6-document-delete-shape"),
+    pytest.param("DELETE", "/_all", id="delete-all"),
+    pytest.param("DELETE", "/_search/point_in_time/_all", id="release-all-pits"),
+    pytest.param("PUT", "/_search/scroll", id="put"),
+    pytest.param("POST", "/_search/point_in_time", id="pit-without-index"),
+])
 def test_no_other_delete_or_write_is_allowed(method: str, path: str) -> None:
     assert not ALLOW.allows(method, path)
 
@@ -65,30 +59,25 @@ def test_rules_refuse_delete_outside_release_rules() -> None:
     assert net.rules("ok", [], releases=["/_pit"]).allows("DELETE", "/_pit")
 
 
-@pytest.mark.parametrize(
-    ("fp", "method"),
-    [
-        (Fingerprint("opensearch", "2.19.1", "opensearch"), PIT_OPENSEARCH),
-        (Fingerprint("opensearch", "2.4.0", "opensearch"), PIT_OPENSEARCH),
-        (Fingerprint("opensearch", "2.3.0", "opensearch"), SCROLL),
-        (Fingerprint("opensearch", "1.3.2", "opensearch"), SCROLL),
-        # compatibility mode claims 7.10.2 and hides the real version: never guess a PIT path
-        (Fingerprint("opensearch", "7.10.2", None, compatibility_mode=True), SCROLL),
-        (Fingerprint("elasticsearch", "7.10.0"), PIT_ELASTIC),
-        (Fingerprint("elasticsearch", "8.13.4"), PIT_ELASTIC),
-        (Fingerprint("elasticsearch", "7.9.3"), SCROLL),
-        (Fingerprint("elasticsearch", "6.8.23"), SCROLL),  # "POST /idx/_pit" would index a doc
-        (Fingerprint("unknown", None), SCROLL),
-    ],
-)
+@pytest.mark.parametrize(("fp", "method"), [
+    (Fingerprint("opensearch", "2.19.1", "opensearch"), PIT_OPENSEARCH),
+    (Fingerprint("opensearch", "2.4.0", "opensearch"), PIT_OPENSEARCH),
+    (Fingerprint("opensearch", "2.3.0", "opensearch"), SCROLL),
+    (Fingerprint("opensearch", "1.3.2", "opensearch"), SCROLL),
+    # compatibility mode claims 7.10.2 and hides the real version: never guess a PIT path
+    (Fingerprint("opensearch", "7.10.2", None, compatibility_mode=True), SCROLL),
+    (Fingerprint("elasticsearch", "7.10.0"), PIT_ELASTIC),
+    (Fingerprint("elasticsearch", "8.13.4"), PIT_ELASTIC),
+    (Fingerprint("elasticsearch", "7.9.3"), SCROLL),
+    (Fingerprint("elasticsearch", "6.8.23"), SCROLL),  # "POST /idx/_pit" would index a doc
+    (Fingerprint("unknown", None), SCROLL),
+])
 def test_pit_only_where_the_version_has_it(fp: Fingerprint, method: str) -> None:
     assert read_method(fp) == method
 
 
-@pytest.mark.parametrize(
-    ("wanted", "shards", "slices"),
-    [(2, 1, 2), (1, 3, 3), (2, 3, 3), (4, 3, 6), (6, 3, 6), (0, 2, 2)],
-)
+@pytest.mark.parametrize(("wanted", "shards", "slices"), [
+    (2, 1, 2), (1, 3, 3), (2, 3, 3), (4, 3, 6), (6, 3, 6), (0, 2, 2)])
 def test_slices_are_a_multiple_of_the_shards(wanted: int, shards: int, slices: int) -> None:
     # _doc is a total order within one shard only: each slice must read one shard.
     assert _slices(wanted, shards) == slices
@@ -105,52 +94,29 @@ def test_selection_defaults_to_non_system_indices() -> None:
     assert not selected(_index("payroll"), ("cases-*",))
 
 
-@pytest.mark.parametrize(
-    ("value", "year"),
-    [
-        ("2012-03-04T05:06:07Z", 2012),
-        ("2012-03-04", 2012),
-        (1325376000000, 2012),
-        ("1325376000000", 2012),
-        (["2019-01-01"], 2019),
-        ("yesterday", None),
-        (None, None),
-        (True, None),
-        ("99999999999999999999999", None),
-    ],
-)
+@pytest.mark.parametrize(("value", "year"), [
+    ("2012-03-04T05:06:07Z", 2012), ("2012-03-04", 2012), (1325376000000, 2012),
+    ("1325376000000", 2012), (["2019-01-01"], 2019), ("yesterday", None), (None, None),
+    (True, None), ("99999999999999999999999", None),
+])
 def test_year_of_a_stored_date(value: object, year: int | None) -> None:
     assert year_of(value) == year
 
 
 DOCS = [
-    {
-        "created_at": "2012-01-02T00:00:00Z",
-        "customer": {"email": "jane.doe@gmail.com"},
-        "agent_email": "bob@contoso.com",
-    },
-    {
-        "created_at": "2013-01-02T00:00:00Z",
-        "customer": {"email": "jane.doe@gmail.com"},
-        "agent_email": "bob@contoso.com",
-    },
-    {
-        "created_at": "2013-05-02T00:00:00Z",
-        "customer": {"email": "max.mustermann@web.de"},
-        "agent_email": "bob@contoso.com",
-    },
+    {"created_at": "2012-01-02T00:00:00Z", "customer": {"email": "jane.doe@gmail.com"},
+     "agent_email": "bob@contoso.com"},
+    {"created_at": "2013-01-02T00:00:00Z", "customer": {"email": "jane.doe@gmail.com"},
+     "agent_email": "bob@contoso.com"},
+    {"created_at": "2013-05-02T00:00:00Z", "customer": {"email": "max.mustermann@web.de"},
+     "agent_email": "bob@contoso.com"},
 ]
 
 
 def test_batches_merge_to_the_whole() -> None:
     whole = Tally.from_bytes(count_batch(DOCS, None, "created_at", 0.5, KEY), KEY)
-    parts = merged(
-        KEY,
-        [
-            count_batch(DOCS[:1], None, "created_at", 0.5, KEY),
-            count_batch(DOCS[1:], None, "created_at", 0.5, KEY),
-        ],
-    )
+    parts = merged(KEY, [count_batch(DOCS[:1], None, "created_at", 0.5, KEY),
+                         count_batch(DOCS[1:], None, "created_at", 0.5, KEY)])
     for t in (whole, parts):
         assert t.docs == 3
         assert dict(t.years) == {2012: 1, 2013: 2}
@@ -213,38 +179,17 @@ def test_a_slice_marked_done_keeps_its_batches_for_resume(tmp_path: Path) -> Non
         key = store.hash_key
         scan_id = _started(store, 1)
         for n, doc in enumerate(DOCS):
-            store.checkpoint(
-                scan_id,
-                "h:1",
-                "cases",
-                0,
-                docs=1,
-                position=[n],
-                context="PIT",
-                tally=count_batch([doc], None, "created_at", 0.5, key),
-            )
+            store.checkpoint(scan_id, "h:1", "cases", 0, docs=1, position=[n], context="PIT",
+                             tally=count_batch([doc], None, "created_at", 0.5, key))
         # A slice marked done beside its batch rows (as after a fold, or a kill before one).
-        store.checkpoint(
-            scan_id,
-            "h:1",
-            "cases",
-            0,
-            tally=Tally(key).to_bytes(),
-            docs=0,
-            position=None,
-            context=None,
-            done=True,
-        )
+        store.checkpoint(scan_id, "h:1", "cases", 0, tally=Tally(key).to_bytes(), docs=0,
+                         position=None, context=None, done=True)
         row = store.slices(scan_id, "h:1", "cases")[0]
         assert row["done"] and row["docs"] == 3
         again = merged(key, store.slice_tallies(scan_id, "h:1", "cases", 0))
         whole = Tally.from_bytes(count_batch(DOCS, None, "created_at", 0.5, key), key)
         assert (again.docs, again.pii(), again.people(), again.year_counts()) == (
-            3,
-            whole.pii(),
-            whole.people(),
-            whole.year_counts(),
-        )
+            3, whole.pii(), whole.people(), whole.year_counts())
 
 
 def test_options_survive_the_database_for_resume() -> None:
@@ -259,14 +204,11 @@ def test_a_version_1_database_gains_the_checkpoint_tables(tmp_path: Path) -> Non
     with SqliteStore(path) as store:
         scan_id = _started(store, 2)
         blob = count_batch(DOCS, None, None, 0.5, store.hash_key)
-        store.checkpoint(
-            scan_id, "h:1", "cases", 1, tally=blob, docs=3, position=[41], context="PIT"
-        )
+        store.checkpoint(scan_id, "h:1", "cases", 1, tally=blob, docs=3, position=[41],
+                         context="PIT")
         rows = store.slices(scan_id, "h:1", "cases")
         assert [(r["slice"], r["docs"], r["position"], r["done"]) for r in rows] == [
-            (0, 0, None, False),
-            (1, 3, [41], False),
-        ]
+            (0, 0, None, False), (1, 3, [41], False)]
         assert list(store.slice_tallies(scan_id, "h:1", "cases", 1)) == [blob]
         store.finish_slice(scan_id, "h:1", "cases", 1, blob)
         assert store.slices(scan_id, "h:1", "cases")[1]["done"]
@@ -302,9 +244,8 @@ def test_full_progress_shows_documents_per_index(monkeypatch: pytest.MonkeyPatch
 
     err = io.StringIO()
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    monkeypatch.setattr(
-        progress, "Console", lambda **kw: Console(file=err, force_terminal=True, width=120)
-    )
+    monkeypatch.setattr(progress, "Console",
+                        lambda **kw: Console(file=err, force_terminal=True, width=120))
     with progress.FullProgress() as bar:
         bar.start("20260101-000000-abcdef", 1)
         bar.docs("127.0.0.1:9200/cases\x1b[31m", 500, 1000)
@@ -340,14 +281,8 @@ def test_a_server_that_pages_forever_is_stopped(repeat: bool) -> None:
     from leakhound.probes.elasticsearch_read import ReadPlan, SliceReader
 
     plan = ReadPlan(PIT_OPENSEARCH, "cases", 1, 1, "P", total=50)
-    reader = SliceReader(
-        _Pager(repeat),
-        "http://h:1",
-        plan,
-        0,  # type: ignore[arg-type]
-        size=10,
-        keep_alive="1m",
-    )
+    reader = SliceReader(_Pager(repeat), "http://h:1", plan, 0,  # type: ignore[arg-type]
+                         size=10, keep_alive="1m")
 
     async def read_all() -> int:
         pages = 0
@@ -360,6 +295,7 @@ def test_a_server_that_pages_forever_is_stopped(repeat: bool) -> None:
         asyncio.run(read_all())
 
 
+
 def test_dropping_a_finished_scans_checkpoints_gives_the_space_back(tmp_path: Path) -> None:
     import os
 
@@ -367,16 +303,8 @@ def test_dropping_a_finished_scans_checkpoints_gives_the_space_back(tmp_path: Pa
     with SqliteStore(path) as store:
         scan_id = _started(store, 1)
         for n in range(200):  # 200 batches of ~20 KB: checkpoints of a few thousand documents
-            store.checkpoint(
-                scan_id,
-                "h:1",
-                "cases",
-                0,
-                docs=1,
-                position=[n],
-                context="PIT",
-                tally=os.urandom(20_000),
-            )
+            store.checkpoint(scan_id, "h:1", "cases", 0, docs=1, position=[n], context="PIT",
+                             tally=os.urandom(20_000))
         full = _on_disk(path)
         assert full > 4_000_000
         store.drop_checkpoints(scan_id)
@@ -399,9 +327,8 @@ def test_resume_reads_a_slices_checkpoints_one_at_a_time(tmp_path: Path) -> None
         scan_id = _started(store, 1)
         big = b"\0" * (1 << 20)  # 1 MiB a row: the reader only moves bytes
         for n in range(40):
-            store.checkpoint(
-                scan_id, "h:1", "cases", 0, docs=3, position=[n], context="PIT", tally=big
-            )
+            store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[n], context="PIT",
+                             tally=big)
         seen = 0
         tracemalloc.start()
         try:
@@ -420,14 +347,12 @@ def test_folding_a_slice_keeps_its_counts_and_each_digest_once(tmp_path: Path) -
         scan_id = _started(store, 1)
         blob = count_batch(DOCS, None, "created_at", 0.5, key)
         for n in range(30):  # the same three people in every batch
-            store.checkpoint(
-                scan_id, "h:1", "cases", 0, docs=3, position=[n], context="PIT", tally=blob
-            )
+            store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[n], context="PIT",
+                             tally=blob)
 
         def stored() -> tuple[int, int]:
             return store._db.execute(
-                "SELECT COUNT(*), SUM(LENGTH(tally)) FROM full_batches"
-            ).fetchone()
+                "SELECT COUNT(*), SUM(LENGTH(tally)) FROM full_batches").fetchone()
 
         rows, size = stored()
         assert rows == 30
@@ -437,17 +362,13 @@ def test_folding_a_slice_keeps_its_counts_and_each_digest_once(tmp_path: Path) -
         assert written == folded and folded < size / 10  # once, not thirty times
         assert rows > 2  # a piece per two digests of a type, beside the counts
         # Batches after a fold go on from there; a resume reads the same tally.
-        store.checkpoint(
-            scan_id, "h:1", "cases", 0, docs=3, position=[30], context="PIT", tally=blob
-        )
+        store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[30], context="PIT",
+                         tally=blob)
         after = merged(key, store.slice_tallies(scan_id, "h:1", "cases", 0))
         unfolded = merged(key, [blob] * 31)
         assert store.slices(scan_id, "h:1", "cases")[0]["docs"] == after.docs == 93
         assert (after.pii(), after.people(), after.year_counts()) == (
-            unfolded.pii(),
-            unfolded.people(),
-            unfolded.year_counts(),
-        )
+            unfolded.pii(), unfolded.people(), unfolded.year_counts())
         for t in (before, after, unfolded):
             t.close()
 
@@ -459,27 +380,14 @@ def test_folding_a_finished_index_keeps_one_tally_for_all_its_slices(tmp_path: P
         blob = count_batch(DOCS, None, "created_at", 0.5, key)
         for slice_ in (0, 1):  # the same people met by both slices
             for n in range(5):
-                store.checkpoint(
-                    scan_id,
-                    "h:1",
-                    "cases",
-                    slice_,
-                    docs=3,
-                    position=[n],
-                    context="PIT",
-                    tally=blob,
-                    done=n == 4,
-                )
+                store.checkpoint(scan_id, "h:1", "cases", slice_, docs=3, position=[n],
+                                 context="PIT", tally=blob, done=n == 4)
         total = merged(key, [blob] * 10)
         store.fold_index(scan_id, "h:1", "cases", total.to_parts())
         assert list(store.slice_tallies(scan_id, "h:1", "cases", 1)) == []
         back = merged(key, store.slice_tallies(scan_id, "h:1", "cases", 0))
         assert (back.docs, back.pii(), back.people(), back.year_counts()) == (
-            30,
-            total.pii(),
-            total.people(),
-            total.year_counts(),
-        )
+            30, total.pii(), total.people(), total.year_counts())
         assert [r["docs"] for r in store.slices(scan_id, "h:1", "cases")] == [15, 15]
         total.close()
         back.close()

@@ -54,9 +54,8 @@ class _Detection:
         self._workers = workers
         self._pool: Executor | None = None
 
-    async def summarise(
-        self, docs: Sequence[object], field_types: dict[str, str], min_score: float
-    ) -> tuple[PiiSummary, ...]:
+    async def summarise(self, docs: Sequence[object], field_types: dict[str, str],
+                        min_score: float) -> tuple[PiiSummary, ...]:
         """PII summary of the documents, computed off the event loop."""
         call = partial(summarise, list(docs), field_types, min_score=min_score)
         loop = asyncio.get_running_loop()
@@ -66,8 +65,7 @@ class _Detection:
             if self._pool is None:
                 # spawn: forking a process that runs an event loop and threads is unsafe.
                 self._pool = ProcessPoolExecutor(
-                    self._workers, mp_context=multiprocessing.get_context("spawn")
-                )
+                    self._workers, mp_context=multiprocessing.get_context("spawn"))
             pii = await loop.run_in_executor(self._pool, call)
         return pii
 
@@ -76,14 +74,11 @@ class _Detection:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-async def scan_endpoints(
-    endpoints: Sequence[Endpoint],
-    options: ScanOptions,
-    on_result: ResultCallback,
-    on_progress: ProgressCallback | None = None,
-    probe: Probe | None = None,
-    auth: Credentials | None = None,
-) -> None:
+async def scan_endpoints(endpoints: Sequence[Endpoint], options: ScanOptions,
+                         on_result: ResultCallback,
+                         on_progress: ProgressCallback | None = None,
+                         probe: Probe | None = None,
+                         auth: Credentials | None = None) -> None:
     """Probe every endpoint; hand each finished TargetResult to ``on_result`` at once."""
     probe = probe or PROBES[0]
     scope = Scope()
@@ -122,9 +117,8 @@ async def scan_endpoints(
         detection.close()
 
 
-async def access(
-    probe: Probe, http: Http, authed: Http | None, ep: Endpoint
-) -> tuple[Service, Service, Http]:
+async def access(probe: Probe, http: Http, authed: Http | None,
+                 ep: Endpoint) -> tuple[Service, Service, Http]:
     """Decide the verdict without credentials; then, for a secured or partial store and
     credentials given, whether they open it.
 
@@ -135,10 +129,8 @@ async def access(
     if authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
         with_credentials = await probe.fingerprint(authed, ep)
         if with_credentials.verdict == Verdict.OPEN:
-            reported = replace(
-                service,
-                fingerprint=replace(with_credentials.fingerprint, realm=service.fingerprint.realm),
-            )
+            reported = replace(service, fingerprint=replace(
+                with_credentials.fingerprint, realm=service.fingerprint.realm))
             return reported, with_credentials, authed
         # Say why the owner's credentials read nothing: refused, or never sent.
         why = with_credentials.reason or with_credentials.verdict.value
@@ -146,53 +138,30 @@ async def access(
     return service, service, http
 
 
-async def _scan_one(
-    http: Http,
-    authed: Http | None,
-    probe: Probe,
-    ep: Endpoint,
-    options: ScanOptions,
-    detection: _Detection,
-) -> TargetResult:
+async def _scan_one(http: Http, authed: Http | None, probe: Probe, ep: Endpoint,
+                    options: ScanOptions, detection: _Detection) -> TargetResult:
     try:
         service, read_as, reader = await access(probe, http, authed, ep)
     except Exception as exc:  # a bug must cost one target, not the scan
-        return TargetResult(
-            Service(
-                ep,
-                ep.url(),
-                probe.kind,
-                Verdict.ERROR,
-                f"internal error: {type(exc).__name__}: {exc}"[:300],
-            )
-        )
+        return TargetResult(Service(ep, ep.url(), probe.kind, Verdict.ERROR,
+                                    f"internal error: {type(exc).__name__}: {exc}"[:300]))
     if read_as.verdict not in (Verdict.OPEN, Verdict.PARTIAL):
         return TargetResult(service)
     authenticated = reader is authed
     try:
         inv = await probe.inventory(reader, read_as, max_indices=options.max_indices)
         results = await asyncio.gather(
-            *(_sample_index(reader, probe, read_as, idx, options, detection) for idx in inv.indices)
-        )
+            *(_sample_index(reader, probe, read_as, idx, options, detection)
+              for idx in inv.indices))
     except Exception as exc:
-        return TargetResult(
-            service,
-            inventory_error=f"internal error: {type(exc).__name__}: {exc}"[:300],
-            authenticated=authenticated,
-        )
-    return TargetResult(
-        service, tuple(results), inv.error, inv.truncated, authenticated=authenticated
-    )
+        return TargetResult(service, inventory_error=f"internal error: {type(exc).__name__}: "
+                                                     f"{exc}"[:300], authenticated=authenticated)
+    return TargetResult(service, tuple(results), inv.error, inv.truncated,
+                        authenticated=authenticated)
 
 
-async def _sample_index(
-    http: Http,
-    probe: Probe,
-    service: Service,
-    index: Index,
-    options: ScanOptions,
-    detection: _Detection,
-) -> IndexResult:
+async def _sample_index(http: Http, probe: Probe, service: Service, index: Index,
+                        options: ScanOptions, detection: _Detection) -> IndexResult:
     if options.sample <= 0 or (index.system and not options.include_system):
         return IndexResult(index)
     if index.docs == 0:
@@ -205,35 +174,26 @@ async def _sample_index(
     try:
         pii = await detection.summarise(got.docs, field_types, options.min_score)
     except Exception as exc:  # keep the inventory even when detection breaks
-        return IndexResult(
-            index,
-            Sample(options.sample, len(got.docs), error=f"detection failed: {type(exc).__name__}"),
-        )
+        return IndexResult(index, Sample(options.sample, len(got.docs),
+                                         error=f"detection failed: {type(exc).__name__}"))
     return IndexResult(index, Sample(options.sample, len(got.docs), pii))
 
 
 def _stored_options(stored: dict[str, object], given: ScanOptions) -> ScanOptions:
     """The options a stored sample scan ran with (what it did not store stays as given)."""
-
     def number(key: str, default: float | None) -> float | None:
         value = stored.get(key, default)
         return float(value) if isinstance(value, int | float) else default
 
     lim = given.limits
-    limits = replace(
-        lim,
-        concurrency=int(number("concurrency", lim.concurrency) or 1),
-        rate=number("rate", None),
-        connect_timeout=number("connect_timeout", lim.connect_timeout) or 3.0,
-        read_timeout=number("read_timeout", lim.read_timeout) or 10.0,
-        total_timeout=number("total_timeout", lim.total_timeout) or 30.0,
-    )
-    return replace(
-        given,
-        sample=int(number("sample", given.sample) or 0),
-        max_indices=int(number("max_indices", given.max_indices) or 1),
-        limits=limits,
-    )
+    limits = replace(lim, concurrency=int(number("concurrency", lim.concurrency) or 1),
+                     rate=number("rate", None),
+                     connect_timeout=number("connect_timeout", lim.connect_timeout) or 3.0,
+                     read_timeout=number("read_timeout", lim.read_timeout) or 10.0,
+                     total_timeout=number("total_timeout", lim.total_timeout) or 30.0)
+    return replace(given, sample=int(number("sample", given.sample) or 0),
+                   max_indices=int(number("max_indices", given.max_indices) or 1),
+                   limits=limits)
 
 
 def record_result(store: SqliteStore, scan_id: str, result: TargetResult) -> None:
@@ -243,14 +203,12 @@ def record_result(store: SqliteStore, scan_id: str, result: TargetResult) -> Non
     except (StoreError, ValueError, OverflowError, TypeError) as exc:
         svc = result.service
         reason = f"result could not be stored: {type(exc).__name__}: {exc}"[:300]
-        store.record(
-            scan_id, TargetResult(Service(svc.endpoint, svc.url, svc.kind, Verdict.ERROR, reason))
-        )
+        store.record(scan_id, TargetResult(Service(svc.endpoint, svc.url, svc.kind,
+                                                   Verdict.ERROR, reason)))
 
 
-def enforce_scope(
-    eps: Sequence[Endpoint], scope_file: str | None, stored: dict[str, Any] | None = None
-) -> list[str] | None:
+def enforce_scope(eps: Sequence[Endpoint], scope_file: str | None,
+                  stored: dict[str, Any] | None = None) -> list[str] | None:
     """Refuse (ScopeError) endpoints outside ``--scope``, and, for a resumed scan, outside
     the scope it was started under, which its stored options keep: names are resolved
     again on resume, and an address that moved out of the authorised ranges is refused
@@ -269,19 +227,12 @@ def enforce_scope(
     return [str(n) for n in given] if given else None
 
 
-def run_scan(
-    specs: Sequence[str],
-    options: ScanOptions,
-    store: SqliteStore,
-    *,
-    max_hosts: int = DEFAULT_MAX_HOSTS,
-    yes: bool = False,
-    scope_file: str | None = None,
-    auth: Credentials | None = None,
-    resume: str | None = None,
-    on_progress: ProgressCallback | None = None,
-    on_start: Callable[[str, int], None] | None = None,
-) -> str:
+def run_scan(specs: Sequence[str], options: ScanOptions, store: SqliteStore, *,
+             max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
+             scope_file: str | None = None, auth: Credentials | None = None,
+             resume: str | None = None,
+             on_progress: ProgressCallback | None = None,
+             on_start: Callable[[str, int], None] | None = None) -> str:
     """Parse targets, scan them, record every result as it arrives; return the scan id.
 
     An interruption (Ctrl-C) marks the scan interrupted and re-raises; what was recorded stays.
@@ -302,26 +253,17 @@ def run_scan(
     eps = [ep for ep in eps if ep.netloc not in skip]
     if not resume:
         lim = options.limits
-        opts = {
-            "sample": options.sample,
-            "max_indices": options.max_indices,
-            "concurrency": lim.concurrency,
-            "rate": lim.rate,
-            "connect_timeout": lim.connect_timeout,
-            "read_timeout": lim.read_timeout,
-            "total_timeout": lim.total_timeout,
-            **({"scope": scope} if scope else {}),
-        }
+        opts = {"sample": options.sample, "max_indices": options.max_indices,
+                "concurrency": lim.concurrency, "rate": lim.rate,
+                "connect_timeout": lim.connect_timeout, "read_timeout": lim.read_timeout,
+                "total_timeout": lim.total_timeout, **({"scope": scope} if scope else {})}
         scan_id = store.begin_scan(list(specs), opts)
     if on_start:
         on_start(scan_id, len(eps))
     status = "failed"
     try:
-        asyncio.run(
-            scan_endpoints(
-                eps, options, partial(record_result, store, scan_id), on_progress, probe, auth
-            )
-        )
+        asyncio.run(scan_endpoints(eps, options, partial(record_result, store, scan_id),
+                                   on_progress, probe, auth))
         status = "done"
     except KeyboardInterrupt:
         status = "interrupted"

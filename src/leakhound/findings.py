@@ -18,9 +18,8 @@ def field_path(path: str) -> str:
     return _LIST_INDEX.sub("", path)
 
 
-def summarise(
-    docs: Sequence[Any], field_types: Mapping[str, str] | None = None, *, min_score: float = 0.5
-) -> tuple[PiiSummary, ...]:
+def summarise(docs: Sequence[Any], field_types: Mapping[str, str] | None = None,
+              *, min_score: float = 0.5) -> tuple[PiiSummary, ...]:
     """Which PII types the documents carry, in which fields, in how many documents.
 
     Runs in a worker process: raw values stay there; only masked examples and counts return.
@@ -45,17 +44,8 @@ def summarise(
         docs_by_field.update(fields_here)
     out = []
     for etype, count in sorted(docs_by_type.items(), key=lambda kv: (-kv[1], kv[0])):
-        fields = sorted(
-            ((p, n) for (t, p), n in docs_by_field.items() if t == etype),
-            key=lambda pn: (-pn[1], pn[0]),
-        )
-        out.append(
-            PiiSummary(
-                etype,
-                count,
-                tuple(PiiField(p, n) for p, n in fields),
-                tuple(examples[etype]),
-                len(distinct[etype]),
-            )
-        )
+        fields = sorted(((p, n) for (t, p), n in docs_by_field.items() if t == etype),
+                        key=lambda pn: (-pn[1], pn[0]))
+        out.append(PiiSummary(etype, count, tuple(PiiField(p, n) for p, n in fields),
+                              tuple(examples[etype]), len(distinct[etype])))
     return tuple(out)

@@ -69,27 +69,16 @@ class FullOptions:
 
     def to_json(self) -> dict[str, Any]:
         """What the scan's stored options keep, for --resume."""
-        return {
-            "depth": "full",
-            "indices": list(self.indices),
-            "slices": self.slices,
-            "docs_rate": self.docs_rate,
-            "batch": self.batch,
-            "keep_alive": self.keep_alive,
-            "dask": self.dask,
-        }
+        return {"depth": "full", "indices": list(self.indices), "slices": self.slices,
+                "docs_rate": self.docs_rate, "batch": self.batch,
+                "keep_alive": self.keep_alive, "dask": self.dask}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FullOptions:
         """The options a scan was started with."""
-        return cls(
-            indices=tuple(data.get("indices") or ()),
-            slices=int(data["slices"]),
-            docs_rate=data.get("docs_rate"),
-            batch=int(data["batch"]),
-            keep_alive=str(data.get("keep_alive") or "5m"),
-            dask=data.get("dask"),
-        )
+        return cls(indices=tuple(data.get("indices") or ()), slices=int(data["slices"]),
+                   docs_rate=data.get("docs_rate"), batch=int(data["batch"]),
+                   keep_alive=str(data.get("keep_alive") or "5m"), dask=data.get("dask"))
 
 
 DocsCallback = Callable[[str, int, int | None], None]  # (endpoint/index, documents, expected)
@@ -126,23 +115,15 @@ class _Counting:
         self._workers = workers
         self._pool: Executor | None = None
 
-    async def count(
-        self,
-        docs: Sequence[Any],
-        field_types: dict[str, str],
-        date_field: str | None,
-        min_score: float,
-        key: bytes,
-    ) -> bytes:
+    async def count(self, docs: Sequence[Any], field_types: dict[str, str],
+                    date_field: str | None, min_score: float, key: bytes) -> bytes:
         call = partial(count_batch, list(docs), field_types, date_field, min_score, key)
         if self._workers <= 0:
             return await asyncio.to_thread(call)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self._workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_ignore_sigint,
-            )
+                self._workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_ignore_sigint)
         return await asyncio.get_running_loop().run_in_executor(self._pool, call)
 
     def close(self) -> None:
@@ -179,9 +160,8 @@ def selected(index: Index, patterns: Sequence[str], include_system: bool = False
     return include_system or not index.system
 
 
-async def _run_slice(
-    run: _Run, endpoint: str, index: Index, reader: SliceReader, slice_id: int, tally: Tally
-) -> None:
+async def _run_slice(run: _Run, endpoint: str, index: Index, reader: SliceReader,
+                     slice_id: int, tally: Tally) -> None:
     """Read one slice to its end through a bounded queue, checkpointing every page counted."""
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=max(1, run.full.queue))
     field_types = {f.path: f.type for f in index.fields}
@@ -210,28 +190,19 @@ async def _run_slice(
                 break
             if isinstance(page, _Failed):
                 raise page.exc
-            blob = await run.counting.count(
-                page.docs, field_types, index.date_field, run.options.min_score, run.key
-            )
+            blob = await run.counting.count(page.docs, field_types, index.date_field,
+                                            run.options.min_score, run.key)
             tally.merge_bytes(blob)
-            run.store.checkpoint(
-                run.scan_id,
-                endpoint,
-                index.name,
-                slice_id,
-                tally=blob,
-                docs=len(page.docs),
-                position=page.position,
-                context=page.context,
-            )
+            run.store.checkpoint(run.scan_id, endpoint, index.name, slice_id, tally=blob,
+                                 docs=len(page.docs), position=page.position,
+                                 context=page.context)
             stored += len(blob)
             if stored > max(FOLD_BYTES, folded):
                 # The slice's tally is exactly what its rows hold: write it instead, each
                 # digest once. Waiting for as many new bytes as the last fold wrote keeps
                 # the rewriting to at most twice the batches' own bytes.
-                folded = run.store.fold_slice(
-                    run.scan_id, endpoint, index.name, slice_id, tally.to_parts()
-                )
+                folded = run.store.fold_slice(run.scan_id, endpoint, index.name, slice_id,
+                                              tally.to_parts())
                 stored = 0
             run.read[name] = run.read.get(name, 0) + len(page.docs)
             if run.on_docs:
@@ -240,18 +211,11 @@ async def _run_slice(
         # finished slice's rows stay until the scan ends: a scan of many indices would
         # otherwise keep every batch of each).
         if stored:
-            run.store.fold_slice(run.scan_id, endpoint, index.name, slice_id, tally.to_parts())
-        run.store.checkpoint(
-            run.scan_id,
-            endpoint,
-            index.name,
-            slice_id,
-            tally=_empty_tally(run.key),
-            docs=0,
-            position=None,
-            context=None,
-            done=True,
-        )
+            run.store.fold_slice(run.scan_id, endpoint, index.name, slice_id,
+                                 tally.to_parts())
+        run.store.checkpoint(run.scan_id, endpoint, index.name, slice_id,
+                             tally=_empty_tally(run.key), docs=0, position=None, context=None,
+                             done=True)
     finally:
         producer.cancel()
         with suppress(asyncio.CancelledError, Exception):
@@ -286,91 +250,67 @@ def _full_read(plan: ReadPlan, tally: Tally, error: str | None) -> FullRead:
     )
 
 
-async def _read_index(
-    run: _Run, service: Service, index: Index, method: str
-) -> tuple[FullRead, Tally]:
+async def _read_index(run: _Run, service: Service, index: Index,
+                      method: str) -> tuple[FullRead, Tally]:
     """Every document of one index, resumed from its checkpoints when it has some."""
     endpoint, base = service.endpoint.netloc, service.url
     rows = run.store.slices(run.scan_id, endpoint, index.name)
     fresh = not rows
     if fresh:
         try:
-            plan = await open_plan(
-                run.http, base, index.name, method, run.full.slices, run.full.keep_alive
-            )
+            plan = await open_plan(run.http, base, index.name, method, run.full.slices,
+                                   run.full.keep_alive)
         except NetError as exc:
             plan = ReadPlan(method, index.name, 0, 0)
             return _full_read(plan, Tally(run.key), f"cannot read: {exc}"[:300]), Tally(run.key)
-        run.store.start_slices(
-            run.scan_id, endpoint, index.name, plan.method, plan.slices, plan.context
-        )
+        run.store.start_slices(run.scan_id, endpoint, index.name, plan.method, plan.slices,
+                               plan.context)
         rows = run.store.slices(run.scan_id, endpoint, index.name)
     else:
-        plan = ReadPlan(rows[0]["method"], index.name, rows[0]["slices"], 0, rows[0]["context"])
+        plan = ReadPlan(rows[0]["method"], index.name, rows[0]["slices"], 0,
+                        rows[0]["context"])
     name = f"{endpoint}/{index.name}"
     contexts: set[str] = {plan.context} if plan.context else set()
     error: str | None = None
     try:
         for attempt in range(2):
-            tallies = {
-                r["slice"]: merged(
-                    run.key, run.store.slice_tallies(run.scan_id, endpoint, index.name, r["slice"])
-                )
-                for r in rows
-            }
+            tallies = {r["slice"]: merged(run.key, run.store.slice_tallies(
+                run.scan_id, endpoint, index.name, r["slice"])) for r in rows}
             run.read[name] = sum(t.docs for t in tallies.values())
             todo = [r for r in rows if not r["done"]]
             if not fresh and plan.method == SCROLL and todo:
                 # A scroll cannot be re-entered at a checkpoint: its slices start over.
                 which = [r["slice"] for r in todo]
-                run.store.start_slices(
-                    run.scan_id, endpoint, index.name, plan.method, plan.slices, None, which
-                )
+                run.store.start_slices(run.scan_id, endpoint, index.name, plan.method,
+                                       plan.slices, None, which)
                 for n in which:
                     tallies[n].close()
                     tallies[n] = Tally(run.key)
                 todo = [{**r, "position": None, "context": None} for r in todo]
                 run.read[name] = sum(t.docs for t in tallies.values())
-            readers = [
-                SliceReader(
-                    run.http,
-                    base,
-                    plan,
-                    r["slice"],
-                    size=run.full.batch,
-                    keep_alive=run.full.keep_alive,
-                    position=r["position"],
-                    context=r["context"] if plan.method != SCROLL else None,
-                )
-                for r in todo
-            ]
+            readers = [SliceReader(run.http, base, plan, r["slice"], size=run.full.batch,
+                                   keep_alive=run.full.keep_alive, position=r["position"],
+                                   context=r["context"] if plan.method != SCROLL else None)
+                       for r in todo]
             results = await asyncio.gather(
-                *(
-                    _run_slice(run, endpoint, index, rd, rd_slice, tallies[rd_slice])
-                    for rd, rd_slice in zip(readers, (r["slice"] for r in todo), strict=True)
-                ),
-                return_exceptions=True,
-            )
+                *(_run_slice(run, endpoint, index, rd, rd_slice, tallies[rd_slice])
+                  for rd, rd_slice in zip(readers, (r["slice"] for r in todo), strict=True)),
+                return_exceptions=True)
             contexts |= {rd.context for rd in readers if rd.context and plan.method != SCROLL}
             for res in results:
                 if isinstance(res, BaseException) and not isinstance(res, Exception):
                     raise res  # cancellation, KeyboardInterrupt
             gone = [r for r in results if isinstance(r, ContextGone)]
-            failed = [
-                r for r in results if isinstance(r, Exception) and not isinstance(r, ContextGone)
-            ]
+            failed = [r for r in results if isinstance(r, Exception) and not isinstance(
+                r, ContextGone)]
             if gone and not failed and attempt == 0 and plan.method != SCROLL:
                 # The point in time expired: unfinished slices start over on a new one.
                 plan = await reopen(run.http, base, plan, run.full.keep_alive)
                 contexts.add(plan.context or "")
-                which = [
-                    r["slice"]
-                    for r in run.store.slices(run.scan_id, endpoint, index.name)
-                    if not r["done"]
-                ]
-                run.store.start_slices(
-                    run.scan_id, endpoint, index.name, plan.method, plan.slices, plan.context, which
-                )
+                which = [r["slice"] for r in run.store.slices(
+                    run.scan_id, endpoint, index.name) if not r["done"]]
+                run.store.start_slices(run.scan_id, endpoint, index.name, plan.method,
+                                       plan.slices, plan.context, which)
                 rows = run.store.slices(run.scan_id, endpoint, index.name)
                 fresh = True
                 for t in tallies.values():
@@ -400,15 +340,8 @@ async def _scan_endpoint(run: _Run, ep: Endpoint) -> TargetResult:
         authenticated = reader is not run.http
         run = replace(run, http=reader)
     except Exception as exc:  # a bug must cost one target, not the scan
-        return TargetResult(
-            Service(
-                ep,
-                ep.url(),
-                probe.kind,
-                Verdict.ERROR,
-                f"internal error: {type(exc).__name__}: {exc}"[:300],
-            )
-        )
+        return TargetResult(Service(ep, ep.url(), probe.kind, Verdict.ERROR,
+                                    f"internal error: {type(exc).__name__}: {exc}"[:300]))
     if read_as.verdict not in (Verdict.OPEN, Verdict.PARTIAL):
         return TargetResult(service)
     inv = await probe.inventory(run.http, read_as, max_indices=run.options.max_indices)
@@ -432,33 +365,23 @@ async def _scan_endpoint(run: _Run, ep: Endpoint) -> TargetResult:
         totals = FullTotals(total.docs, total.pii(), total.people())
     finally:
         total.close()
-    return TargetResult(
-        service, tuple(results), inv.error, inv.truncated, full=totals, authenticated=authenticated
-    )
+    return TargetResult(service, tuple(results), inv.error, inv.truncated, full=totals,
+                        authenticated=authenticated)
 
 
-async def scan_endpoints_full(
-    eps: Sequence[Endpoint], run: _Run, on_result: Callable[[TargetResult], None]
-) -> None:
+async def scan_endpoints_full(eps: Sequence[Endpoint], run: _Run,
+                              on_result: Callable[[TargetResult], None]) -> None:
     """Read every endpoint in turn (slices give the parallelism); record each result."""
     for ep in eps:
         on_result(await _scan_endpoint(run, ep))
 
 
-def run_full_scan(
-    specs: Sequence[str],
-    options: ScanOptions,
-    full: FullOptions,
-    store: SqliteStore,
-    *,
-    max_hosts: int = DEFAULT_MAX_HOSTS,
-    yes: bool = False,
-    resume: str | None = None,
-    auth: Credentials | None = None,
-    scope_file: str | None = None,
-    on_start: Callable[[str, int], None] | None = None,
-    on_docs: DocsCallback | None = None,
-) -> str:
+def run_full_scan(specs: Sequence[str], options: ScanOptions, full: FullOptions,
+                  store: SqliteStore, *, max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
+                  resume: str | None = None, auth: Credentials | None = None,
+                  scope_file: str | None = None,
+                  on_start: Callable[[str, int], None] | None = None,
+                  on_docs: DocsCallback | None = None) -> str:
     """Scan targets at full depth (or resume scan ``resume``); return the scan id.
 
     Ctrl-C or SIGTERM: the contexts are released, the scan is marked interrupted (its
@@ -466,9 +389,8 @@ def run_full_scan(
     """
     probe = PROBES[0]
     if full.dask and auth:
-        raise UsageError(
-            "--dask does not take --auth: the credentials would travel to the cluster's workers"
-        )
+        raise UsageError("--dask does not take --auth: the credentials would travel to the "
+                         "cluster's workers")
     stored: dict[str, Any] | None = None
     if resume:
         scan_id = store.resolve(resume)
@@ -476,12 +398,9 @@ def run_full_scan(
         if stored.get("depth") != "full":
             raise UsageError(f"scan {scan_id} is not a full-depth scan: nothing to resume")
         full = FullOptions.from_json(stored)
-        options = replace(
-            options,
-            sample=0,
-            max_indices=int(stored.get("max_indices", 1000)),
-            limits=Limits(**stored["limits"]) if "limits" in stored else options.limits,
-        )
+        options = replace(options, sample=0, max_indices=int(stored.get("max_indices", 1000)),
+                          limits=Limits(**stored["limits"]) if "limits" in stored
+                          else options.limits)
         skip = store.recorded_endpoints(scan_id)
     else:
         skip = set()
@@ -491,26 +410,15 @@ def run_full_scan(
     eps = [ep for ep in eps if ep.netloc not in skip]
     if not resume:
         lim = options.limits
-        opts = {
-            "sample": 0,
-            "max_indices": options.max_indices,
-            "workers": options.workers,
-            "concurrency": lim.concurrency,
-            "rate": lim.rate,
-            "connect_timeout": lim.connect_timeout,
-            "read_timeout": lim.read_timeout,
-            "total_timeout": lim.total_timeout,
-            "limits": {
-                "connect_timeout": lim.connect_timeout,
-                "read_timeout": lim.read_timeout,
+        opts = {"sample": 0, "max_indices": options.max_indices, "workers": options.workers,
+                "concurrency": lim.concurrency, "rate": lim.rate,
+                "connect_timeout": lim.connect_timeout, "read_timeout": lim.read_timeout,
                 "total_timeout": lim.total_timeout,
-                "max_body": lim.max_body,
-                "concurrency": lim.concurrency,
-                "rate": lim.rate,
-            },
-            **full.to_json(),
-            **({"scope": scope} if scope else {}),
-        }
+                "limits": {"connect_timeout": lim.connect_timeout,
+                           "read_timeout": lim.read_timeout,
+                           "total_timeout": lim.total_timeout, "max_body": lim.max_body,
+                           "concurrency": lim.concurrency, "rate": lim.rate},
+                **full.to_json(), **({"scope": scope} if scope else {})}
         scan_id = store.begin_scan(list(specs), opts)
     if on_start:
         on_start(scan_id, len(eps))
@@ -527,15 +435,9 @@ def run_full_scan(
     return scan_id
 
 
-async def _main(
-    scan_id: str,
-    eps: Sequence[Endpoint],
-    options: ScanOptions,
-    full: FullOptions,
-    store: SqliteStore,
-    auth: Credentials | None,
-    on_docs: DocsCallback | None,
-) -> None:
+async def _main(scan_id: str, eps: Sequence[Endpoint], options: ScanOptions,
+                full: FullOptions, store: SqliteStore, auth: Credentials | None,
+                on_docs: DocsCallback | None) -> None:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     with suppress(NotImplementedError, RuntimeError):  # not on Windows, not off the main thread
@@ -547,18 +449,8 @@ async def _main(
     authed = Http(options.limits, scope, auth=auth) if auth else None
     try:
         async with Http(options.limits, scope) as http:
-            run = _Run(
-                scan_id,
-                store,
-                http,
-                options,
-                full,
-                counting,
-                _Pacer(full.docs_rate),
-                on_docs,
-                store.hash_key,
-                authed=authed,
-            )
+            run = _Run(scan_id, store, http, options, full, counting, _Pacer(full.docs_rate),
+                       on_docs, store.hash_key, authed=authed)
             await scan_endpoints_full(eps, run, partial(record_result, store, scan_id))
     finally:
         if authed is not None:

@@ -33,57 +33,19 @@ if TYPE_CHECKING:
     from .fullscan import _Run
 
 
-def read_slice(
-    base: str,
-    host: str,
-    port: int,
-    plan: ReadPlan,
-    slice_id: int,
-    *,
-    limits: Limits,
-    batch: int,
-    keep_alive: str,
-    field_types: dict[str, str],
-    date_field: str | None,
-    min_score: float,
-    hash_key: bytes,
-    docs_rate: float | None,
-) -> bytes:
+def read_slice(base: str, host: str, port: int, plan: ReadPlan, slice_id: int, *,
+               limits: Limits, batch: int, keep_alive: str, field_types: dict[str, str],
+               date_field: str | None, min_score: float, hash_key: bytes,
+               docs_rate: float | None) -> bytes:
     """A Dask task: read one slice to its end, count it, return the serialised tally."""
-    return asyncio.run(
-        _read_slice(
-            base,
-            host,
-            port,
-            plan,
-            slice_id,
-            limits,
-            batch,
-            keep_alive,
-            field_types,
-            date_field,
-            min_score,
-            hash_key,
-            docs_rate,
-        )
-    )
+    return asyncio.run(_read_slice(base, host, port, plan, slice_id, limits, batch, keep_alive,
+                                   field_types, date_field, min_score, hash_key, docs_rate))
 
 
-async def _read_slice(
-    base: str,
-    host: str,
-    port: int,
-    plan: ReadPlan,
-    slice_id: int,
-    limits: Limits,
-    batch: int,
-    keep_alive: str,
-    field_types: dict[str, str],
-    date_field: str | None,
-    min_score: float,
-    key: bytes,
-    docs_rate: float | None,
-) -> bytes:
+async def _read_slice(base: str, host: str, port: int, plan: ReadPlan, slice_id: int,
+                      limits: Limits, batch: int, keep_alive: str, field_types: dict[str, str],
+                      date_field: str | None, min_score: float, key: bytes,
+                      docs_rate: float | None) -> bytes:
     from .fullscan import _Pacer
 
     scope = Scope()
@@ -99,11 +61,8 @@ async def _read_slice(
                     if page is None:
                         break
                     await pacer.take(len(page.docs))
-                    tally.merge_bytes(
-                        await asyncio.to_thread(
-                            count_batch, page.docs, field_types, date_field, min_score, key
-                        )
-                    )
+                    tally.merge_bytes(await asyncio.to_thread(
+                        count_batch, page.docs, field_types, date_field, min_score, key))
             finally:
                 await reader.close()
         return tally.to_bytes()
@@ -111,9 +70,8 @@ async def _read_slice(
         tally.close()
 
 
-async def read_index_dask(
-    run: _Run, service: Service, index: Index, method: str
-) -> tuple[FullRead, Tally]:
+async def read_index_dask(run: _Run, service: Service, index: Index,
+                          method: str) -> tuple[FullRead, Tally]:
     """Every document of one index, one Dask task per slice; finished slices checkpointed."""
     try:
         from distributed import Client
@@ -125,24 +83,22 @@ async def read_index_dask(
     rows = run.store.slices(run.scan_id, endpoint, index.name)
     try:
         if rows:
-            old = ReadPlan(rows[0]["method"], index.name, rows[0]["slices"], 0, rows[0]["context"])
+            old = ReadPlan(rows[0]["method"], index.name, rows[0]["slices"], 0,
+                           rows[0]["context"])
             plan = await reopen(run.http, base, old, run.full.keep_alive)
         else:
-            plan = await open_plan(
-                run.http, base, index.name, method, run.full.slices, run.full.keep_alive
-            )
-            run.store.start_slices(
-                run.scan_id, endpoint, index.name, plan.method, plan.slices, plan.context
-            )
+            plan = await open_plan(run.http, base, index.name, method, run.full.slices,
+                                   run.full.keep_alive)
+            run.store.start_slices(run.scan_id, endpoint, index.name, plan.method,
+                                   plan.slices, plan.context)
             rows = run.store.slices(run.scan_id, endpoint, index.name)
     except NetError as exc:
         empty = ReadPlan(method, index.name, 0, 0)
         return _full_read(empty, Tally(run.key), f"cannot read: {exc}"[:300]), Tally(run.key)
     done = {r["slice"] for r in rows if r["done"]}
     todo = [r["slice"] for r in rows if not r["done"]]
-    run.store.start_slices(
-        run.scan_id, endpoint, index.name, plan.method, plan.slices, plan.context, todo
-    )
+    run.store.start_slices(run.scan_id, endpoint, index.name, plan.method, plan.slices,
+                           plan.context, todo)
     blobs: dict[int, bytes] = {}
     for n in done:
         part = merged(run.key, run.store.slice_tallies(run.scan_id, endpoint, index.name, n))
@@ -155,26 +111,12 @@ async def read_index_dask(
         client = await Client(run.full.dask, asynchronous=True)
         rate = run.full.docs_rate / max(1, len(todo)) if run.full.docs_rate else None
         field_types = {f.path: f.type for f in index.fields}
-        futures = [
-            client.submit(
-                read_slice,
-                base,
-                service.endpoint.host,
-                service.endpoint.port,
-                plan,
-                n,
-                limits=run.http.limits,
-                batch=run.full.batch,
-                keep_alive=run.full.keep_alive,
-                field_types=field_types,
-                date_field=index.date_field,
-                min_score=run.options.min_score,
-                hash_key=run.key,
-                docs_rate=rate,
-                pure=False,
-            )
-            for n in todo
-        ]
+        futures = [client.submit(
+            read_slice, base, service.endpoint.host, service.endpoint.port, plan, n,
+            limits=run.http.limits, batch=run.full.batch, keep_alive=run.full.keep_alive,
+            field_types=field_types, date_field=index.date_field,
+            min_score=run.options.min_score, hash_key=run.key, docs_rate=rate, pure=False)
+            for n in todo]
         for n, fut in zip(todo, futures, strict=True):
             try:
                 blob = await fut

@@ -37,8 +37,6 @@ from .errors import (
 from .models import TlsInfo
 
 MiB = 1024 * 1024
-
-
 @dataclass(frozen=True, slots=True)
 class OwnerAuth:
     """An owner's credentials and how they may travel.
@@ -118,9 +116,8 @@ class Response:
         # Every value or key but the first follows "[", "{" or ",": a cheap upper bound.
         values = self.body.count(b",") + self.body.count(b"[") + self.body.count(b"{")
         if values > MAX_JSON_VALUES:
-            raise TooLargeError(
-                f"response to {urlsplit(self.url).path} holds over {MAX_JSON_VALUES:,} JSON values"
-            )
+            raise TooLargeError(f"response to {urlsplit(self.url).path} holds over "
+                                f"{MAX_JSON_VALUES:,} JSON values")
         try:
             return orjson.loads(self.body)
         except orjson.JSONDecodeError as exc:
@@ -247,12 +244,8 @@ def _describe(exc: BaseException) -> str:
 class Http:
     """An async HTTP client bound to a scope, limits and per-kind allow-lists."""
 
-    def __init__(
-        self,
-        limits: Limits | None = None,
-        scope: Scope | None = None,
-        auth: Credentials | None = None,
-    ) -> None:
+    def __init__(self, limits: Limits | None = None, scope: Scope | None = None,
+                 auth: Credentials | None = None) -> None:
         self.limits = limits or Limits()
         self.scope = scope or Scope()
         self._sem = asyncio.Semaphore(self.limits.concurrency)
@@ -269,14 +262,10 @@ class Http:
             auth=auth.auth if auth is not None else None,
             trust_env=False,  # never route scans through a proxy from the environment
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=self.limits.concurrency,
-                max_keepalive_connections=self.limits.concurrency,
-            ),
-            headers={
-                "User-Agent": "leakhound (read-only exposure scanner)",
-                "Accept-Encoding": "gzip, deflate",
-            },
+            limits=httpx.Limits(max_connections=self.limits.concurrency,
+                                max_keepalive_connections=self.limits.concurrency),
+            headers={"User-Agent": "leakhound (read-only exposure scanner)",
+                     "Accept-Encoding": "gzip, deflate"},
         )
 
     async def __aenter__(self) -> Http:
@@ -293,16 +282,9 @@ class Http:
         """A GET request through the policy."""
         return await self.request("GET", url, allow, **kw)
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        allow: AllowList,
-        *,
-        json: Any = None,
-        params: Mapping[str, str] | None = None,
-        max_body: int | None = None,
-    ) -> Response:
+    async def request(self, method: str, url: str, allow: AllowList, *,
+                      json: Any = None, params: Mapping[str, str] | None = None,
+                      max_body: int | None = None) -> Response:
         """Send one request after the scope and allow-list checks; follow same-origin redirects."""
         if params:
             url = str(httpx.URL(url, params=params))
@@ -335,9 +317,8 @@ class Http:
         if not allow.allows(method, path):
             raise PolicyError(f"{method} {path} is not on the {allow.kind} read-only allow-list")
 
-    async def _send(
-        self, method: str, url: str, allow: AllowList, json: Any, max_body: int | None
-    ) -> Response:
+    async def _send(self, method: str, url: str, allow: AllowList, json: Any,
+                    max_body: int | None) -> Response:
         self._check(method, url, allow)
         for hook in list(_audit_hooks):
             hook(Request(method, url, allow.kind))
@@ -350,21 +331,17 @@ class Http:
                     return await self._exchange(method, url, json, cap)
             except TimeoutError as exc:
                 raise TimeoutError_(
-                    f"no complete answer within {self.limits.total_timeout:g}s"
-                ) from exc
+                    f"no complete answer within {self.limits.total_timeout:g}s") from exc
             except httpx.ConnectTimeout as exc:
                 raise TimeoutError_(
-                    f"connect timed out after {self.limits.connect_timeout:g}s"
-                ) from exc
+                    f"connect timed out after {self.limits.connect_timeout:g}s") from exc
             except httpx.TimeoutException as exc:
-                raise TimeoutError_(f"read timed out after {self.limits.read_timeout:g}s") from exc
+                raise TimeoutError_(
+                    f"read timed out after {self.limits.read_timeout:g}s") from exc
             except httpx.ConnectError as exc:
                 raise _connect_error(exc) from exc
-            except (
-                httpx.RemoteProtocolError,
-                httpx.LocalProtocolError,
-                httpx.DecodingError,
-            ) as exc:
+            except (httpx.RemoteProtocolError, httpx.LocalProtocolError,
+                    httpx.DecodingError) as exc:
                 raise ProtocolError(f"not valid HTTP: {_describe(exc)}") from exc
             except httpx.ReadError as exc:
                 raise ProtocolError(f"connection broken: {_describe(exc)}") from exc
@@ -381,7 +358,8 @@ class Http:
         try:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > cap and method != "HEAD":
-                raise TooLargeError(f"response of {int(declared)} bytes is over the {cap} byte cap")
+                raise TooLargeError(f"response of {int(declared)} bytes is over the "
+                                    f"{cap} byte cap")
             tls = _tls_info(response.extensions.get("network_stream"))
             inflater = _inflater(response.headers.get("content-encoding", ""))
             chunks: list[bytes] = []
@@ -394,22 +372,17 @@ class Http:
                 if size > cap:
                     raise TooLargeError(f"response body over the {cap} byte cap")
                 chunks.append(chunk)
-            headers_out = {
-                k.lower(): ", ".join(response.headers.get_list(k)) for k in response.headers
-            }
-            return Response(
-                response.status_code, headers_out, b"".join(chunks), str(response.url), tls
-            )
+            headers_out = {k.lower(): ", ".join(response.headers.get_list(k))
+                           for k in response.headers}
+            return Response(response.status_code, headers_out, b"".join(chunks),
+                            str(response.url), tls)
         finally:
             await response.aclose()
 
 
 # Content codings decoded here, as zlib window bits; any other single coding passes through.
-_ZLIB_WBITS = {
-    "gzip": 16 + zlib.MAX_WBITS,
-    "x-gzip": 16 + zlib.MAX_WBITS,
-    "deflate": zlib.MAX_WBITS,
-}
+_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
+               "deflate": zlib.MAX_WBITS}
 
 
 class _Inflater:
@@ -474,9 +447,8 @@ def _connect_error(exc: httpx.ConnectError) -> NetError:
 RELEASE_SUFFIXES = ("/_pit", "/_search/point_in_time", "/_search/scroll")
 
 
-def rules(
-    kind: str, pairs: Iterable[tuple[str, str]], *, releases: Iterable[str] = ()
-) -> AllowList:
+def rules(kind: str, pairs: Iterable[tuple[str, str]], *,
+          releases: Iterable[str] = ()) -> AllowList:
     """Build an allow-list; refuses any method that could write, except POST to read APIs.
 
     ``releases`` are path patterns where DELETE frees a search context we opened; each must

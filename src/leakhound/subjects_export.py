@@ -52,18 +52,8 @@ from .redact import keyed_hash, neutralize
 from .store.sqlite import SqliteStore
 from .tally import IDENTIFYING
 
-__all__ = [
-    "DEFAULT_TYPES",
-    "FORMATS",
-    "ExportOptions",
-    "ExportSummary",
-    "Subject",
-    "SubjectSpill",
-    "export_subjects",
-    "identifiers",
-    "parse_types",
-    "write_subjects",
-]
+__all__ = ["DEFAULT_TYPES", "FORMATS", "ExportOptions", "ExportSummary", "Subject",
+           "SubjectSpill", "export_subjects", "identifiers", "parse_types", "write_subjects"]
 
 DEFAULT_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER")
 FORMATS = ("jsonl", "csv")
@@ -117,12 +107,10 @@ class ExportSummary:
     def describe(self) -> str:
         """One line for stderr."""
         kinds = ", ".join(f"{t} {n:,}" for t, n in self.by_type) or "none"
-        return (
-            f"exported {self.identifiers:,} distinct identifier(s) ({kinds}) from "
-            f"{self.docs:,} document(s) in {self.indices} index(es) of "
-            f"{self.endpoints} endpoint(s) of scan {self.scan_id}"
-            + (f"; {len(self.errors)} could not be read" if self.errors else "")
-        )
+        return (f"exported {self.identifiers:,} distinct identifier(s) ({kinds}) from "
+                f"{self.docs:,} document(s) in {self.indices} index(es) of "
+                f"{self.endpoints} endpoint(s) of scan {self.scan_id}"
+                + (f"; {len(self.errors)} could not be read" if self.errors else ""))
 
 
 def parse_types(text: str | None) -> tuple[str, ...]:
@@ -132,22 +120,14 @@ def parse_types(text: str | None) -> tuple[str, ...]:
     types = tuple(dict.fromkeys(t.strip().upper() for t in text.split(",") if t.strip()))
     unknown = [t for t in types if t not in IDENTIFYING]
     if unknown or not types:
-        raise UsageError(
-            f"not an identifying type: {', '.join(unknown) or text!r} "
-            f"(identifying: {', '.join(IDENTIFYING)})"
-        )
+        raise UsageError(f"not an identifying type: {', '.join(unknown) or text!r} "
+                         f"(identifying: {', '.join(IDENTIFYING)})")
     return types
 
 
-def identifiers(
-    docs: Iterable[Any],
-    key: bytes,
-    types: Sequence[str],
-    *,
-    field_types: Mapping[str, str] | None = None,
-    min_score: float = 0.5,
-    reveal: bool = False,
-) -> list[Row]:
+def identifiers(docs: Iterable[Any], key: bytes, types: Sequence[str], *,
+                field_types: Mapping[str, str] | None = None, min_score: float = 0.5,
+                reveal: bool = False) -> list[Row]:
     """The distinct identifiers of the given types in some documents, keyed-hashed.
 
     The raw value is kept beside its hash only when ``reveal``; otherwise it is dropped here,
@@ -157,12 +137,8 @@ def identifiers(
 
     wanted = frozenset(types)
     seen: dict[tuple[str, str], str | None] = {}
-    found = scan_batch(
-        (d for d in docs if d is not None),
-        types=wanted,
-        min_score=min_score,
-        field_types=field_types,
-    )
+    found = scan_batch((d for d in docs if d is not None), types=wanted, min_score=min_score,
+                       field_types=field_types)
     for hits in found:
         for hit in hits:
             if hit.entity_type not in wanted or not hit.normalized:
@@ -217,35 +193,25 @@ class SubjectSpill:
             assert pid is not None
             self._places[place] = pid
         self._db.execute("BEGIN")
-        self._db.executemany(
-            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)", ((t, h, v, pid) for t, h, v in rows)
-        )
+        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)",
+                             ((t, h, v, pid) for t, h, v in rows))
         self._db.execute("COMMIT")
 
     def counts(self) -> tuple[tuple[str, int], ...]:
         """Distinct identifiers per type."""
-        return tuple(
-            (t, n)
-            for t, n in self._db.execute(
-                "SELECT entity_type, COUNT(DISTINCT hash) FROM seen GROUP BY entity_type "
-                "ORDER BY entity_type"
-            )
-        )
+        return tuple((t, n) for t, n in self._db.execute(
+            "SELECT entity_type, COUNT(DISTINCT hash) FROM seen GROUP BY entity_type "
+            "ORDER BY entity_type"))
 
     def subjects(self) -> Iterator[Subject]:
         """Every distinct identifier once, by type then hash, streamed from disk."""
         names = {pid: name for name, pid in self._places.items()}
         cursor = self._db.execute(
-            "SELECT entity_type, hash, value, place FROM seen ORDER BY entity_type, hash, place"
-        )
+            "SELECT entity_type, hash, value, place FROM seen ORDER BY entity_type, hash, place")
         for (etype, digest), group in itertools.groupby(cursor, key=lambda r: (r[0], r[1])):
             rows = list(group)  # one row per index it was found in
-            yield Subject(
-                etype,
-                digest,
-                next((r[2] for r in rows if r[2] is not None), None),
-                tuple(names[r[3]] for r in rows),
-            )
+            yield Subject(etype, digest, next((r[2] for r in rows if r[2] is not None), None),
+                          tuple(names[r[3]] for r in rows))
 
 
 def _cell(text: str) -> str:
@@ -254,9 +220,8 @@ def _cell(text: str) -> str:
     return text
 
 
-def write_subjects(
-    subjects: Iterable[Subject], fh: IO[str], fmt: str = "jsonl", *, reveal: bool = False
-) -> int:
+def write_subjects(subjects: Iterable[Subject], fh: IO[str], fmt: str = "jsonl", *,
+                   reveal: bool = False) -> int:
     """One line per identifier (JSON lines, or CSV with a header); returns the lines written."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
@@ -267,14 +232,8 @@ def write_subjects(
     for s in subjects:
         indices = [neutralize(i) for i in s.indices]
         if writer:
-            writer.writerow(
-                [
-                    s.entity_type,
-                    *([_cell(s.value or "")] if reveal else []),
-                    s.keyed_hash,
-                    _cell(";".join(indices)),
-                ]
-            )
+            writer.writerow([s.entity_type, *([_cell(s.value or "")] if reveal else []),
+                             s.keyed_hash, _cell(";".join(indices))])
         else:
             line: dict[str, Any] = {"entity_type": s.entity_type}
             if reveal:
@@ -310,18 +269,9 @@ def _exposed(doc: Mapping[str, Any]) -> list[_Exposed]:
         ep = service["endpoint"]
         scheme = urlsplit(service.get("url") or "").scheme or ep.get("scheme")
         endpoint = Endpoint(ep["host"], int(ep["port"]), scheme, ep.get("base_path") or "")
-        out.append(
-            _Exposed(
-                endpoint,
-                tuple(
-                    (
-                        e["index"]["name"],
-                        {f["path"]: f["type"] for f in e["index"].get("fields") or ()},
-                    )
-                    for e in chosen
-                ),
-            )
-        )
+        out.append(_Exposed(endpoint, tuple(
+            (e["index"]["name"], {f["path"]: f["type"] for f in e["index"].get("fields") or ()})
+            for e in chosen)))
     return out
 
 
@@ -335,13 +285,11 @@ def _limits(options: Mapping[str, Any]) -> Limits:
         return float(value) if isinstance(value, int | float) and value > 0 else default
 
     rate = stored.get("rate")
-    return Limits(
-        connect_timeout=num("connect_timeout", base.connect_timeout),
-        read_timeout=num("read_timeout", base.read_timeout),
-        total_timeout=num("total_timeout", base.total_timeout),
-        concurrency=int(num("concurrency", base.concurrency)),
-        rate=float(rate) if isinstance(rate, int | float) and rate > 0 else None,
-    )
+    return Limits(connect_timeout=num("connect_timeout", base.connect_timeout),
+                  read_timeout=num("read_timeout", base.read_timeout),
+                  total_timeout=num("total_timeout", base.total_timeout),
+                  concurrency=int(num("concurrency", base.concurrency)),
+                  rate=float(rate) if isinstance(rate, int | float) and rate > 0 else None)
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -360,9 +308,8 @@ class _Export:
     docs: int = 0
 
 
-async def _read_slice(
-    run: _Export, reader: SliceReader, place: str, field_types: Mapping[str, str]
-) -> None:
+async def _read_slice(run: _Export, reader: SliceReader, place: str,
+                      field_types: Mapping[str, str]) -> None:
     opts = run.options
     try:
         while True:
@@ -370,43 +317,28 @@ async def _read_slice(
             if page is None:
                 return
             # Detection is CPU work: off the event loop.
-            rows = await asyncio.to_thread(
-                identifiers,
-                page.docs,
-                run.key,
-                opts.types,
-                field_types=field_types,
-                min_score=opts.min_score,
-                reveal=opts.reveal,
-            )
+            rows = await asyncio.to_thread(identifiers, page.docs, run.key, opts.types,
+                                           field_types=field_types, min_score=opts.min_score,
+                                           reveal=opts.reveal)
             run.spill.add(place, rows)
             run.docs += len(page.docs)
     finally:
         await reader.close()
 
 
-async def _read_index(
-    run: _Export,
-    http: Http,
-    base: str,
-    place: str,
-    name: str,
-    field_types: Mapping[str, str],
-    method: str,
-) -> None:
+async def _read_index(run: _Export, http: Http, base: str, place: str, name: str,
+                      field_types: Mapping[str, str], method: str) -> None:
     """Every document of one index; a point in time that expires is reopened once and the index
     read again (identifiers are deduplicated, so a document read twice costs nothing)."""
     opts = run.options
     for attempt in range(2):
         plan: ReadPlan = await open_plan(http, base, name, method, opts.slices, opts.keep_alive)
-        readers = [
-            SliceReader(http, base, plan, n, size=opts.batch, keep_alive=opts.keep_alive)
-            for n in range(plan.slices)
-        ]
+        readers = [SliceReader(http, base, plan, n, size=opts.batch, keep_alive=opts.keep_alive)
+                   for n in range(plan.slices)]
         try:
             results = await asyncio.gather(
-                *(_read_slice(run, r, place, field_types) for r in readers), return_exceptions=True
-            )
+                *(_read_slice(run, r, place, field_types) for r in readers),
+                return_exceptions=True)
         finally:
             contexts = {plan.context} | {r.context for r in readers if plan.method != SCROLL}
             await release_all(http, base, plan, contexts)
@@ -414,19 +346,16 @@ async def _read_index(
             if isinstance(res, BaseException) and not isinstance(res, Exception):
                 raise res  # cancellation, KeyboardInterrupt
         failed = [r for r in results if isinstance(r, Exception)]
-        if (
-            failed
-            and all(isinstance(r, ContextGone) for r in failed)
-            and attempt == 0
-            and plan.method != SCROLL
-        ):
+        if failed and all(isinstance(r, ContextGone) for r in failed) and attempt == 0 \
+                and plan.method != SCROLL:
             continue
         if failed:
             raise failed[0]
         return
 
 
-async def _read_endpoint(run: _Export, http: Http, authed: Http | None, target: _Exposed) -> None:
+async def _read_endpoint(run: _Export, http: Http, authed: Http | None,
+                         target: _Exposed) -> None:
     netloc = target.endpoint.netloc
     try:
         _service, read_as, reader = await access(PROBES[0], http, authed, target.endpoint)
@@ -441,17 +370,15 @@ async def _read_endpoint(run: _Export, http: Http, authed: Http | None, target: 
     method = read_method(read_as.fingerprint)
     for name, field_types in target.indices:
         try:
-            await _read_index(
-                run, reader, read_as.url, f"{netloc}/{name}", name, field_types, method
-            )
+            await _read_index(run, reader, read_as.url, f"{netloc}/{name}", name, field_types,
+                              method)
             run.indices += 1
         except NetError as exc:
             run.on_error(f"{netloc}/{name}: cannot read: {exc}"[:300])
 
 
-async def _collect(
-    run: _Export, targets: Sequence[_Exposed], limits: Limits, auth: Credentials | None
-) -> None:
+async def _collect(run: _Export, targets: Sequence[_Exposed], limits: Limits,
+                   auth: Credentials | None) -> None:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     with suppress(NotImplementedError, RuntimeError):  # not on Windows, not off the main thread
@@ -472,16 +399,11 @@ async def _collect(
             loop.remove_signal_handler(signal.SIGTERM)
 
 
-def export_subjects(
-    store: SqliteStore,
-    scan_id: str,
-    output: Callable[[], AbstractContextManager[IO[str]]],
-    options: ExportOptions = ExportOptions(),
-    *,
-    auth: Credentials | None = None,
-    on_error: ErrorCallback | None = None,
-    spill_dir: str | Path | None = None,
-) -> ExportSummary:
+def export_subjects(store: SqliteStore, scan_id: str,
+                    output: Callable[[], AbstractContextManager[IO[str]]],
+                    options: ExportOptions = ExportOptions(), *,
+                    auth: Credentials | None = None, on_error: ErrorCallback | None = None,
+                    spill_dir: str | Path | None = None) -> ExportSummary:
     """Re-read what stored scan ``scan_id`` found exposed and write its distinct identifiers.
 
     ``output`` opens the destination, and is called only once something was read (no empty
@@ -495,10 +417,8 @@ def export_subjects(
     doc = store.load(scan_id)
     targets = _exposed(doc)
     if not targets:
-        raise LeakhoundError(
-            f"scan {doc['scan_id']} recorded no open or partial endpoint "
-            "with indices: nothing to export"
-        )
+        raise LeakhoundError(f"scan {doc['scan_id']} recorded no open or partial endpoint "
+                             "with indices: nothing to export")
     errors: list[str] = []
 
     def error(line: str) -> None:
@@ -513,13 +433,11 @@ def export_subjects(
         except asyncio.CancelledError as exc:  # SIGTERM
             raise KeyboardInterrupt from exc
         if run.indices == 0 and run.docs == 0:
-            raise LeakhoundError(
-                f"nothing could be read from the {len(targets)} exposed "
-                f"endpoint(s) of scan {doc['scan_id']}: nothing exported"
-            )
+            raise LeakhoundError(f"nothing could be read from the {len(targets)} exposed "
+                                 f"endpoint(s) of scan {doc['scan_id']}: nothing exported")
         with output() as fh:
             write_subjects(spill.subjects(), fh, options.fmt, reveal=options.reveal)
         by_type = spill.counts()
-    return ExportSummary(
-        doc["scan_id"], run.endpoints, run.indices, run.docs, by_type, tuple(errors)
-    )
+    return ExportSummary(doc["scan_id"], run.endpoints, run.indices, run.docs, by_type,
+                         tuple(errors))
+

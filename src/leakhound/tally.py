@@ -27,20 +27,8 @@ _SEP = "\t"  # a SubjectCounter key per field: "EMAIL_ADDRESS\tcustomer.email"
 _YEAR = re.compile(r"\s*([+-]?\d{4,6})-")  # ISO dates; "2012-03-04T…" → 2012
 # Types that single out one person: the "distinct people" figure is the largest distinct count
 # of one of these in one field. Names repeat across people; IPs and places are not people.
-IDENTIFYING = (
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "IBAN_CODE",
-    "US_SSN",
-    "FR_NIR",
-    "DE_TAX_ID",
-    "NL_BSN",
-    "UK_NINO",
-    "ES_NIF",
-    "ES_NIE",
-    "IT_FISCAL_CODE",
-    "CREDIT_CARD",
-)
+IDENTIFYING = ("EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "US_SSN", "FR_NIR", "DE_TAX_ID",
+               "NL_BSN", "UK_NINO", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "CREDIT_CARD")
 # Digests (16 bytes each, all keys of a tally together) held in memory before the rest goes to
 # a spill file: 512 KiB per tally whatever the volume. A batch of 1,000 support cases gives
 # ~17,000 (20 keys), so a worker's batch never touches the disk; a scan holds four tallies
@@ -86,14 +74,8 @@ class Tally:
         self.years: Counter[int] = Counter()
         self.subjects = counter or SubjectCounter(key, memory_limit=MEMORY_LIMIT)
 
-    def add_documents(
-        self,
-        docs: Sequence[Any],
-        field_types: Mapping[str, str] | None,
-        date_field: str | None,
-        *,
-        min_score: float = 0.5,
-    ) -> None:
+    def add_documents(self, docs: Sequence[Any], field_types: Mapping[str, str] | None,
+                      date_field: str | None, *, min_score: float = 0.5) -> None:
         """Run the detectors over documents and count what they carry (in a worker process)."""
         from .detect import scan_batch
 
@@ -160,11 +142,8 @@ class Tally:
                 continue
             d = self._distinct(key)
             rank = (d.estimate, -IDENTIFYING.index(etype), path)  # ties: e-mail first
-            if best is None or rank > (
-                best.distinct.estimate,
-                -IDENTIFYING.index(best.entity_type),
-                best.field,
-            ):
+            if best is None or rank > (best.distinct.estimate,
+                                       -IDENTIFYING.index(best.entity_type), best.field):
                 best = People(etype, path, d)
         return best
 
@@ -191,14 +170,9 @@ class Tally:
             yield _pack(head if n == 0 else empty, part)
 
     def _head(self) -> bytes:
-        return orjson.dumps(
-            {
-                "docs": self.docs,
-                "types": dict(self.by_type),
-                "fields": dict(self.by_field),
-                "years": {str(y): n for y, n in self.years.items()},
-            }
-        )
+        return orjson.dumps({"docs": self.docs, "types": dict(self.by_type),
+                             "fields": dict(self.by_field),
+                             "years": {str(y): n for y, n in self.years.items()}})
 
     @classmethod
     def from_bytes(cls, data: bytes, key: bytes) -> Tally:
@@ -227,7 +201,7 @@ def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:
         raise ValueError("not a leakhound tally")
     (size,) = struct.unpack_from(">I", data, len(_MAGIC))
     start = len(_MAGIC) + 4
-    return orjson.loads(data[start : start + size]), data[start + size :]
+    return orjson.loads(data[start:start + size]), data[start + size:]
 
 
 def merged(key: bytes, blobs: Iterable[bytes]) -> Tally:
@@ -242,13 +216,8 @@ def merged(key: bytes, blobs: Iterable[bytes]) -> Tally:
     return total
 
 
-def count_batch(
-    docs: Sequence[Any],
-    field_types: Mapping[str, str] | None,
-    date_field: str | None,
-    min_score: float,
-    key: bytes,
-) -> bytes:
+def count_batch(docs: Sequence[Any], field_types: Mapping[str, str] | None,
+                date_field: str | None, min_score: float, key: bytes) -> bytes:
     """Detect and count one batch: what a worker process (or a Dask task) runs."""
     tally = Tally(key)
     try:

@@ -58,13 +58,8 @@ def _with_ports(host: str, ports: Sequence[int]) -> tuple[Endpoint, ...]:
     return tuple(Endpoint(host, p) for p in ports)
 
 
-def parse_one(
-    spec: str,
-    default_ports: Sequence[int],
-    *,
-    max_hosts: int = DEFAULT_MAX_HOSTS,
-    yes: bool = False,
-) -> TargetSpec:
+def parse_one(spec: str, default_ports: Sequence[int], *, max_hosts: int = DEFAULT_MAX_HOSTS,
+              yes: bool = False) -> TargetSpec:
     """Parse one target specification (not a @file) into endpoints."""
     text = spec.strip()
     if not text:
@@ -91,8 +86,7 @@ def parse_one(
             host = str(ipaddress.IPv6Address(text))
         except ValueError as exc:
             raise TargetError(
-                f"not an IPv6 address (use [addr]:port for a port): {text!r}"
-            ) from exc
+                f"not an IPv6 address (use [addr]:port for a port): {text!r}") from exc
         return TargetSpec(text, _with_ports(host, default_ports))
     m = _HOST_PORT.match(text)
     if m:
@@ -116,14 +110,12 @@ def _parse_url(text: str) -> Endpoint:
         raise TargetError(f"target URL must not carry a query or fragment: {text!r}")
     scheme = parts.scheme.lower()
     host = _host(parts.hostname, text)
-    return Endpoint(
-        host, port or (443 if scheme == "https" else 80), scheme, parts.path.rstrip("/")
-    )
+    return Endpoint(host, port or (443 if scheme == "https" else 80), scheme,
+                    parts.path.rstrip("/"))
 
 
-def _parse_cidr(
-    text: str, default_ports: Sequence[int], max_hosts: int, yes: bool
-) -> tuple[Endpoint, ...]:
+def _parse_cidr(text: str, default_ports: Sequence[int], max_hosts: int,
+                yes: bool) -> tuple[Endpoint, ...]:
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError as exc:
@@ -136,10 +128,8 @@ def _parse_cidr(
     # Public addresses are scanned when named one by one; a public range is a sweep of other
     # people's hosts unless the user confirms they are authorised for all of it.
     if _has_public(net) and net.num_addresses > 1 and not yes:
-        raise ScopeError(
-            f"{text} is a public range: pass --yes to confirm you are "
-            "authorised to scan every address in it"
-        )
+        raise ScopeError(f"{text} is a public range: pass --yes to confirm you are "
+                         "authorised to scan every address in it")
     # Network and broadcast addresses answer nothing on IPv4 /30 and wider.
     hosts = net.hosts() if net.version == 4 and net.prefixlen < 31 else iter(net)
     return tuple(Endpoint(str(ip), p) for ip in hosts for p in default_ports)
@@ -175,12 +165,8 @@ def _parse_masscan(text: str, origin: str) -> list[TargetSpec]:
         for p in ports if isinstance(ports, list) else ():
             if isinstance(p, dict) and p.get("status", "open") == "open" and isinstance(ip, str):
                 host = _host(ip, origin)
-                specs.append(
-                    TargetSpec(
-                        f"{ip}:{p.get('port')}",
-                        (Endpoint(host, _port(str(p.get("port")), origin)),),
-                    )
-                )
+                specs.append(TargetSpec(f"{ip}:{p.get('port')}",
+                                        (Endpoint(host, _port(str(p.get("port")), origin)),)))
     return specs
 
 
@@ -194,10 +180,8 @@ def _parse_nmap_xml(text: str, origin: str) -> list[TargetSpec]:
         raise TargetError(f"{origin}: not a valid nmap XML export: {exc}") from exc
     specs = []
     for host in root.iter("host"):
-        addr = next(
-            (a.get("addr") for a in host.iter("address") if a.get("addrtype") in ("ipv4", "ipv6")),
-            None,
-        )
+        addr = next((a.get("addr") for a in host.iter("address")
+                     if a.get("addrtype") in ("ipv4", "ipv6")), None)
         if not addr:
             continue
         for port in host.iter("port"):
@@ -208,9 +192,8 @@ def _parse_nmap_xml(text: str, origin: str) -> list[TargetSpec]:
     return specs
 
 
-def _parse_file(
-    path_text: str, default_ports: Sequence[int], max_hosts: int, yes: bool
-) -> list[TargetSpec]:
+def _parse_file(path_text: str, default_ports: Sequence[int], max_hosts: int,
+                yes: bool) -> list[TargetSpec]:
     origin = f"@{path_text}"
     text = _read_file(path_text)
     head = text.lstrip()[:200]
@@ -232,13 +215,8 @@ def _parse_file(
     return specs
 
 
-def parse_targets(
-    specs: Iterable[str],
-    default_ports: Sequence[int],
-    *,
-    max_hosts: int = DEFAULT_MAX_HOSTS,
-    yes: bool = False,
-) -> list[TargetSpec]:
+def parse_targets(specs: Iterable[str], default_ports: Sequence[int], *,
+                  max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False) -> list[TargetSpec]:
     """Parse every specification (expanding @files and scanner exports), in order."""
     out: list[TargetSpec] = []
     for spec in specs:
@@ -276,10 +254,8 @@ def check_scope(eps: Iterable[Endpoint], scope: Sequence[Network]) -> None:
             try:
                 infos = socket.getaddrinfo(ep.host, ep.port, proto=socket.IPPROTO_TCP)
             except OSError as exc:
-                raise ScopeError(
-                    f"{ep.host} does not resolve, so it cannot be checked "
-                    f"against the scope: {exc.strerror or exc}"
-                ) from exc
+                raise ScopeError(f"{ep.host} does not resolve, so it cannot be checked "
+                                 f"against the scope: {exc.strerror or exc}") from exc
             addrs = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
         for addr in addrs:
             if not any(addr in net for net in scope):

@@ -130,7 +130,6 @@ def test_anchored_candidates_are_the_regex_scans_own() -> None:
         "at 14:51:41 from 2001:0db8:85a3:0000:0000:8a2e:0370:7334, v1.2.3.4 x10.0.0.1",
         "a::b ::1 1:2:3:4:5:6:7:8 [1::2] [::] 0.0.0.0 255.255.255.255 1.2.3 ::ffff:1.2.3.4",
     ]
-
     def piece() -> str:
         kind = rnd.randrange(4)
         if kind == 0:  # digits and dots: quads, versions, dates

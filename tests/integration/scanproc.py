@@ -42,9 +42,8 @@ def counted(db: Path) -> tuple[str | None, int]:
     return (row[0] if row else None), docs
 
 
-def run_until(
-    db: Path, argv: list[str], docs: int, prelude: str = ""
-) -> tuple[subprocess.Popen[bytes], str]:
+def run_until(db: Path, argv: list[str], docs: int,
+              prelude: str = "") -> tuple[subprocess.Popen[bytes], str]:
     """Start the scan and return once ``docs`` documents are checkpointed in ``db``."""
     proc = spawn(argv, prelude)
     deadline = time.monotonic() + 120

@@ -36,14 +36,8 @@ def _read_slice(server: _PartialPages, method: str) -> int:
     from leakhound.probes.elasticsearch_read import ReadPlan, SliceReader, next_page
 
     plan = ReadPlan(method, "cases", 1, 1, "P", total=10)
-    reader = SliceReader(
-        server,
-        "http://h:1",
-        plan,
-        0,  # type: ignore[arg-type]
-        size=10,
-        keep_alive="1m",
-    )
+    reader = SliceReader(server, "http://h:1", plan, 0,  # type: ignore[arg-type]
+                         size=10, keep_alive="1m")
 
     async def read_all() -> int:
         docs = 0
@@ -68,9 +62,8 @@ def test_a_shard_that_keeps_failing_fails_the_slice(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(elasticsearch_read.asyncio, "sleep", _no_sleep)
     with pytest.raises(ShardFailure, match="1 of 3 shards failed"):
-        _read_slice(
-            _PartialPages(failures=99, reason="node_disconnected_exception"), PIT_OPENSEARCH
-        )
+        _read_slice(_PartialPages(failures=99, reason="node_disconnected_exception"),
+                    PIT_OPENSEARCH)
 
 
 def test_a_scroll_page_with_a_failed_shard_is_not_asked_again() -> None:

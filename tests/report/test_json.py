@@ -20,8 +20,7 @@ def schema() -> dict[str, Any]:
 
 def validate(doc: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator(
-        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    ).validate(doc)
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(doc)
 
 
 def test_json_report_is_valid_against_the_schema(scan_doc: dict[str, Any]) -> None:

@@ -316,49 +316,25 @@ def circumstances(
         conf = Criterion("confidentiality", CONFIDENTIALITY["unknown"], tuple(why))
 
     integ = _circumstance(
-        "integrity",
-        o.integrity,
-        o.reason,
-        bool(compromised),
-        (
-            0.0,
-            "the store was written to, but no altered personal record is known; raise to "
-            "recoverable (0.25) or unrecoverable (0.5) if records were changed",
-        ),
-        "no sign that records were altered",
-    )
+        "integrity", o.integrity, o.reason, bool(compromised),
+        (0.0, "the store was written to, but no altered personal record is known; raise to "
+              "recoverable (0.25) or unrecoverable (0.5) if records were changed"),
+        "no sign that records were altered")
     avail = _circumstance(
-        "availability",
-        o.availability,
-        o.reason,
-        bool(compromised),
-        (
-            0.25,
-            f"signs of a wipe or ransom ({signs}): data may have been deleted; temporary "
-            "unavailability assumed until restored (0 if nothing is missing, 0.5 if the "
-            "data cannot be recovered)",
-        ),
-        "no sign that data was deleted",
-    )
+        "availability", o.availability, o.reason, bool(compromised),
+        (0.25, f"signs of a wipe or ransom ({signs}): data may have been deleted; temporary "
+               "unavailability assumed until restored (0 if nothing is missing, 0.5 if the "
+               "data cannot be recovered)"),
+        "no sign that data was deleted")
     mal = _circumstance(
-        "malicious intent",
-        o.malicious,
-        o.reason,
-        bool(compromised),
+        "malicious intent", o.malicious, o.reason, bool(compromised),
         (0.5, f"a ransom note or wipe is an intentional harmful action ({signs})"),
-        "an open store is a misconfiguration; no sign of an intentional harmful action",
-    )
+        "an open store is a misconfiguration; no sign of an intentional harmful action")
     return conf, integ, avail, mal
 
 
-def _circumstance(
-    name: str,
-    owner: float | None,
-    owner_reason: str,
-    compromised: bool,
-    if_compromised: tuple[float, str],
-    otherwise: str,
-) -> Criterion:
+def _circumstance(name: str, owner: float | None, owner_reason: str, compromised: bool,
+                  if_compromised: tuple[float, str], otherwise: str) -> Criterion:
     """One CB criterion: the owner's value, else what a wipe/ransom implies, else 0."""
     if owner is not None:
         return Criterion(name, owner, (f"set by the owner: {owner_reason}",), overridden=True)

@@ -367,10 +367,8 @@ class SubjectCounter:
         if digests_per_part < 1:
             raise ValueError("digests_per_part must be >= 1")
         yield self._checkpoint(
-            [
-                (t, self._tallies[t].hll.serialize_compact(), self._tallies[t].exact, b"")
-                for t in sorted(self._tallies)
-            ]
+            [(t, self._tallies[t].hll.serialize_compact(), self._tallies[t].exact, b"")
+             for t in sorted(self._tallies)]
         )
         empty = datasketches.hll_sketch(self.lg_k, datasketches.tgt_hll_type.HLL_8)
         no_sketch = empty.serialize_compact()

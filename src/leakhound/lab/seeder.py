@@ -365,10 +365,8 @@ def generate(records: int = 10_000, seed: int = 1) -> Dataset:
     docs.sort(key=lambda d: (d.index, d.id))
     docs += [doc for doc, _ in employees]
     docs.append(_ransom_note(gen))
-    docs += [
-        _audit_entry(gen, n, agents[n % len(agents)][1]["email"])
-        for n in range(max(5, records // 100))
-    ]
+    docs += [_audit_entry(gen, n, agents[n % len(agents)][1]["email"])
+             for n in range(max(5, records // 100))]
     return Dataset(index_bodies(seed), docs)
 
 
@@ -569,15 +567,10 @@ def _audit_entry(gen: _Generator, number: int, email: str) -> Doc:
     """One sign-in record of a support agent, in the hidden audit index."""
     rng = gen.rng
     when = dt.datetime(2019, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=int(rng.random() * 3e7))
-    ip = ".".join(
-        str(rng.randint(1, 223)) if i == 0 else str(rng.randint(0, 255)) for i in range(4)
-    )
-    source = {
-        "created_at": when.isoformat().replace("+00:00", "Z"),
-        "user_email": email,
-        "client_ip": ip,
-        "action": rng.choice(("login", "logout", "export")),
-    }
+    ip = ".".join(str(rng.randint(1, 223)) if i == 0 else str(rng.randint(0, 255))
+                  for i in range(4))
+    source = {"created_at": when.isoformat().replace("+00:00", "Z"), "user_email": email,
+              "client_ip": ip, "action": rng.choice(("login", "logout", "export"))}
     pii = {EMAIL_ADDRESS: frozenset({"user_email"}), IP_ADDRESS: frozenset({"client_ip"})}
     return Doc(HIDDEN_INDEX, str(number), source, pii, {"user_email": "plain"})
 
@@ -616,11 +609,8 @@ def lab_owned(name: str) -> bool:
 
 def prepare(http: httpx.Client, bodies: Mapping[str, Mapping[str, Any]]) -> None:
     """Delete the lab's old indices and create the new ones (in parallel: each waits a shard)."""
-    listing = _ok(
-        http.get(
-            "/_cat/indices", params={"format": "json", "h": "index", "expand_wildcards": "all"}
-        )
-    )
+    listing = _ok(http.get("/_cat/indices", params={"format": "json", "h": "index",
+                                                     "expand_wildcards": "all"}))
     stale = sorted(row["index"] for row in listing.json() if lab_owned(row["index"]))
     if stale:
         _ok(http.delete("/" + ",".join(stale)))

@@ -20,34 +20,30 @@ _SEG = r"/(?!\.\.?(?:/|$))[^/_\-+][^/]*"  # never "." or ".." segments
 _PRE = rf"(?:{_SEG})*"
 _IDX = _SEG
 
-ALLOW = rules(
-    "elasticsearch",
-    [
-        ("GET", rf"{_PRE}/?"),
-        ("HEAD", rf"{_PRE}/?"),
-        ("GET", rf"{_PRE}/_cat/indices"),
-        ("GET", rf"{_PRE}/_cluster/health"),
-        ("GET", rf"{_PRE}/_all/_settings/index\.hidden"),
-        ("GET", rf"{_PRE}/_search"),
-        ("POST", rf"{_PRE}(?:{_IDX})?/_search"),
-        ("GET", rf"{_PRE}{_IDX}/_count"),
-        ("POST", rf"{_PRE}{_IDX}/_count"),
-        ("GET", rf"{_PRE}{_IDX}/_mapping"),
-        # Full-depth reads (fullscan.py). On Elasticsearch 5/6 "POST /{index}/_pit" would index a
-        # document (type "_pit"): the PIT paths are sent only when the fingerprint proves a version
-        # that has them (OpenSearch >= 2.4, Elasticsearch >= 7.10). Scroll exists in every version.
-        ("POST", rf"{_PRE}{_IDX}/_search/point_in_time"),
-        ("POST", rf"{_PRE}{_IDX}/_pit"),
-        ("POST", rf"{_PRE}/_search/scroll"),
-    ],
-    releases=[
-        # DELETE frees the contexts a full scan opened, at the root only: under a prefix,
-        # "/x/_search/scroll" would be a document delete (index x, type _search) on 5.x/6.x.
-        r"/_search/point_in_time",
-        r"/_pit",
-        r"/_search/scroll",
-    ],
-)
+ALLOW = rules("elasticsearch", [
+    ("GET", rf"{_PRE}/?"),
+    ("HEAD", rf"{_PRE}/?"),
+    ("GET", rf"{_PRE}/_cat/indices"),
+    ("GET", rf"{_PRE}/_cluster/health"),
+    ("GET", rf"{_PRE}/_all/_settings/index\.hidden"),
+    ("GET", rf"{_PRE}/_search"),
+    ("POST", rf"{_PRE}(?:{_IDX})?/_search"),
+    ("GET", rf"{_PRE}{_IDX}/_count"),
+    ("POST", rf"{_PRE}{_IDX}/_count"),
+    ("GET", rf"{_PRE}{_IDX}/_mapping"),
+    # Full-depth reads (fullscan.py). On Elasticsearch 5/6 "POST /{index}/_pit" would index a
+    # document (type "_pit"): the PIT paths are sent only when the fingerprint proves a version
+    # that has them (OpenSearch >= 2.4, Elasticsearch >= 7.10). Scroll exists in every version.
+    ("POST", rf"{_PRE}{_IDX}/_search/point_in_time"),
+    ("POST", rf"{_PRE}{_IDX}/_pit"),
+    ("POST", rf"{_PRE}/_search/scroll"),
+], releases=[
+    # DELETE frees the contexts a full scan opened, at the root only: under a prefix,
+    # "/x/_search/scroll" would be a document delete (index x, type _search) on 5.x/6.x.
+    r"/_search/point_in_time",
+    r"/_pit",
+    r"/_search/scroll",
+])
 
 # What wiper and ransom bots leave behind: "meow" bots rename or empty indices with a "-meow"
 # suffix; ransom gangs create an index named like "read_me" or "how_to_recover" with a note.
@@ -55,8 +51,7 @@ _WIPE_NAME = re.compile(r"(?:^|[-_])meow$", re.I)
 _RANSOM_NAME = re.compile(
     r"^(?:read[_\-. ]?me|readme|read[_ ]me[_ ]to[_ ]recover.*|how[_\-]?to[_\-]?recover.*|"
     r"recover[_\-]?your[_\-]?data|warning|please[_\-]?read(?:[_\-]?me)?|restore[_\-]?data)$",
-    re.I,
-)
+    re.I)
 # A note names a coin and asks to pay or recover, in either order. Two searches, not one
 # "coin.*ask|ask.*coin" pattern: that backtracks quadratically (seconds per document) on text
 # repeating one word without the other.
@@ -64,18 +59,8 @@ _RANSOM_COIN = re.compile(r"\b(?:bitcoin|btc|monero|xmr)\b", re.I)
 _RANSOM_ASK = re.compile(r"\b(?:recover|restore|backed?\s?up|pay)\b", re.I)
 
 # Preferred names for the "main date" of a record, most telling first.
-_DATE_NAMES = (
-    "@timestamp",
-    "created_at",
-    "createdAt",
-    "created",
-    "timestamp",
-    "date",
-    "creation_date",
-    "opened_at",
-    "updated_at",
-    "time",
-)
+_DATE_NAMES = ("@timestamp", "created_at", "createdAt", "created", "timestamp", "date",
+               "creation_date", "opened_at", "updated_at", "time")
 _REALM = re.compile(r'realm="([^"]*)"', re.I)
 _ES_TAGLINE = "You Know, for Search"
 _OS_TAGLINE = "The OpenSearch Project"
@@ -228,12 +213,9 @@ def _strings(value: Any, budget: int) -> list[str]:
 def _valid_index_name(name: Any) -> bool:
     # The server's own rules; a hostile server may return names that would be wildcards or
     # paths in a URL, so those are never requested.
-    return (
-        isinstance(name, str)
-        and 0 < len(name.encode()) <= 255
-        and not name.startswith(("_", "-", "+"))
-        and not any(c in name for c in '\\/*?"<>| ,#:')
-    )
+    return (isinstance(name, str) and 0 < len(name.encode()) <= 255
+            and not name.startswith(("_", "-", "+"))
+            and not any(c in name for c in '\\/*?"<>| ,#:'))
 
 
 def _int(value: Any) -> int | None:
@@ -276,87 +258,57 @@ class ElasticsearchProbe(Probe):
             except TimeoutError_ as exc:
                 return Service(endpoint, base, self.kind, Verdict.TIMEOUT, str(exc))
             except TooLargeError as exc:
-                return Service(
-                    endpoint,
-                    base,
-                    self.kind,
-                    Verdict.NOT_ELASTICSEARCH,
-                    f"root answer too large: {exc}",
-                )
+                return Service(endpoint, base, self.kind, Verdict.NOT_ELASTICSEARCH,
+                               f"root answer too large: {exc}")
             except NetError as exc:
                 reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
                 continue
-            if (
-                scheme == "http"
-                and len(schemes) > 1
-                and root.status == 400
-                and b"https" in root.body[:2000].lower()
-            ):
+            if (scheme == "http" and len(schemes) > 1 and root.status == 400
+                    and b"https" in root.body[:2000].lower()):
                 reason = "http: the server asks for https"
                 continue
             return await self._classify(http, endpoint, base, root)
-        return Service(
-            endpoint, endpoint.url(schemes[0]), self.kind, Verdict.ERROR, reason or "no answer"
-        )
+        return Service(endpoint, endpoint.url(schemes[0]), self.kind, Verdict.ERROR,
+                       reason or "no answer")
 
-    async def _classify(self, http: Http, endpoint: Endpoint, base: str, root: Response) -> Service:
+    async def _classify(self, http: Http, endpoint: Endpoint, base: str,
+                        root: Response) -> Service:
         if root.status in (401, 403):
             realm = _realm(root)
             fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
             why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
-            return Service(endpoint, base, self.kind, Verdict.SECURED, why, fp, closed_apis=("/",))
+            return Service(endpoint, base, self.kind, Verdict.SECURED, why, fp,
+                           closed_apis=("/",))
         if 300 <= root.status < 400:
             where = root.headers.get("location", "")[:200]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                Verdict.NOT_ELASTICSEARCH,
-                f"HTTP {root.status} redirect to {where!r} (not followed)",
-                Fingerprint(tls=root.tls),
-            )
+            return Service(endpoint, base, self.kind, Verdict.NOT_ELASTICSEARCH,
+                           f"HTTP {root.status} redirect to {where!r} (not followed)",
+                           Fingerprint(tls=root.tls))
         body = _json_or_none(root)
         if root.status != 200:
             if _looks_like_es_error(body):
-                return Service(
-                    endpoint,
-                    base,
-                    self.kind,
-                    Verdict.ERROR,
-                    f"the cluster answers HTTP {root.status} on /",
-                    Fingerprint(product="elasticsearch", tls=root.tls),
-                )
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                Verdict.NOT_ELASTICSEARCH,
-                f"HTTP {root.status} on / with no Elasticsearch answer",
-                Fingerprint(tls=root.tls),
-            )
+                return Service(endpoint, base, self.kind, Verdict.ERROR,
+                               f"the cluster answers HTTP {root.status} on /",
+                               Fingerprint(product="elasticsearch", tls=root.tls))
+            return Service(endpoint, base, self.kind, Verdict.NOT_ELASTICSEARCH,
+                           f"HTTP {root.status} on / with no Elasticsearch answer",
+                           Fingerprint(tls=root.tls))
         parsed = parse_root(body)
         if parsed is None:
             server = root.headers.get("server", "")[:80]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                Verdict.NOT_ELASTICSEARCH,
-                "HTTP 200 on / but not an Elasticsearch/OpenSearch root"
-                + (f" (server {server!r})" if server else ""),
-                Fingerprint(tls=root.tls),
-            )
+            return Service(endpoint, base, self.kind, Verdict.NOT_ELASTICSEARCH,
+                           "HTTP 200 on / but not an Elasticsearch/OpenSearch root"
+                           + (f" (server {server!r})" if server else ""),
+                           Fingerprint(tls=root.tls))
         fp = _with_tls(parsed, root)
         return await self._data_access(http, endpoint, base, fp)
 
-    async def _data_access(
-        self, http: Http, endpoint: Endpoint, base: str, fp: Fingerprint
-    ) -> Service:
+    async def _data_access(self, http: Http, endpoint: Endpoint, base: str,
+                           fp: Fingerprint) -> Service:
         """Root answered; ask the data APIs whether they need credentials."""
         checks = {
-            "_cat/indices": http.get(
-                base + "/_cat/indices", ALLOW, params={"format": "json", "h": "index"}
-            ),
+            "_cat/indices": http.get(base + "/_cat/indices", ALLOW,
+                                     params={"format": "json", "h": "index"}),
             "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
@@ -377,10 +329,8 @@ class ElasticsearchProbe(Probe):
             fp = _replace(fp, realm=realm)
         if open_apis and closed_apis:
             verdict = Verdict.PARTIAL
-            reason = (
-                f"{', '.join(open_apis)} answer without credentials; "
-                f"{', '.join(closed_apis)} ask for them"
-            )
+            reason = (f"{', '.join(open_apis)} answer without credentials; "
+                      f"{', '.join(closed_apis)} ask for them")
         elif open_apis:
             verdict, reason = Verdict.OPEN, f"{', '.join(open_apis)} answer without credentials"
         elif closed_apis:
@@ -388,9 +338,8 @@ class ElasticsearchProbe(Probe):
             reason = "root answers without credentials, data APIs ask for them"
         else:
             verdict, reason = Verdict.ERROR, "data APIs fail: " + "; ".join(failing)
-        return Service(
-            endpoint, base, self.kind, verdict, reason, fp, tuple(open_apis), tuple(closed_apis)
-        )
+        return Service(endpoint, base, self.kind, verdict, reason, fp,
+                       tuple(open_apis), tuple(closed_apis))
 
     async def inventory(self, http: Http, service: Service, *, max_indices: int) -> Inventory:
         """Every index with exact counts, sizes, fields, date range and wipe/ransom signs."""
@@ -411,12 +360,8 @@ class ElasticsearchProbe(Probe):
         return Inventory(tuple(indices), error, len(rest))
 
     async def _cat_indices(self, http: Http, base: str) -> list[dict[str, Any]] | None:
-        params = {
-            "format": "json",
-            "bytes": "b",
-            "expand_wildcards": "all",
-            "h": "health,status,index,docs.count,store.size",
-        }
+        params = {"format": "json", "bytes": "b", "expand_wildcards": "all",
+                  "h": "health,status,index,docs.count,store.size"}
         resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
         if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
             params.pop("expand_wildcards")
@@ -430,11 +375,8 @@ class ElasticsearchProbe(Probe):
 
     async def _hidden(self, http: Http, base: str) -> set[str]:
         try:
-            resp = await http.get(
-                base + "/_all/_settings/index.hidden",
-                ALLOW,
-                params={"expand_wildcards": "all", "flat_settings": "true"},
-            )
+            resp = await http.get(base + "/_all/_settings/index.hidden", ALLOW,
+                                  params={"expand_wildcards": "all", "flat_settings": "true"})
             body = resp.json() if resp.status == 200 else {}
         except NetError:
             return set()
@@ -446,7 +388,8 @@ class ElasticsearchProbe(Probe):
                     out.add(name)
         return out
 
-    async def _index(self, http: Http, base: str, row: dict[str, Any], hidden: set[str]) -> Index:
+    async def _index(self, http: Http, base: str, row: dict[str, Any],
+                     hidden: set[str]) -> Index:
         name = str(row["index"])
         path = base + "/" + quote(name, safe="")
         errors: list[str] = []
@@ -497,13 +440,10 @@ class ElasticsearchProbe(Probe):
             docs_exact=docs_exact,
         )
 
-    async def _date_range(
-        self, http: Http, path: str, field: str, errors: list[str]
-    ) -> tuple[str | None, str | None]:
-        query = {
-            "size": 0,
-            "aggs": {"min": {"min": {"field": field}}, "max": {"max": {"field": field}}},
-        }
+    async def _date_range(self, http: Http, path: str, field: str,
+                          errors: list[str]) -> tuple[str | None, str | None]:
+        query = {"size": 0, "aggs": {"min": {"min": {"field": field}},
+                                     "max": {"max": {"field": field}}}}
         try:
             resp = await http.request("POST", path + "/_search", ALLOW, json=query)
             body = _json_or_none(resp)
@@ -539,11 +479,8 @@ class ElasticsearchProbe(Probe):
         hits = hits.get("hits") if isinstance(hits, dict) else None
         if not isinstance(hits, list):
             return SampleDocs((), "no hits in the _search answer")
-        docs = tuple(
-            h.get("_source")
-            for h in hits[:size]
-            if isinstance(h, dict) and h.get("_source") is not None
-        )
+        docs = tuple(h.get("_source") for h in hits[:size]
+                     if isinstance(h, dict) and h.get("_source") is not None)
         return SampleDocs(docs)
 
     def flag_sample(self, index: Index, docs: Sequence[Any]) -> Index:

@@ -141,9 +141,8 @@ def _slices(wanted: int, shards: int) -> int:
     return max(1, -(-max(1, wanted) // shards)) * shards
 
 
-async def open_plan(
-    http: Http, base: str, index: str, method: str, slices: int, keep_alive: str
-) -> ReadPlan:
+async def open_plan(http: Http, base: str, index: str, method: str, slices: int,
+                    keep_alive: str) -> ReadPlan:
     """Open the index's PIT (if the method has one) and size the slices to its shards.
 
     Never leaves a PIT behind when cancelled (Ctrl-C, SIGTERM): the opening runs to its end,
@@ -158,24 +157,20 @@ async def open_plan(
     return task.result()
 
 
-async def _open_plan(
-    http: Http, base: str, index: str, method: str, slices: int, keep_alive: str
-) -> ReadPlan:
+async def _open_plan(http: Http, base: str, index: str, method: str, slices: int,
+                     keep_alive: str) -> ReadPlan:
     path = base + "/" + quote(index, safe="")
     if method == SCROLL:
-        resp = await http.request(
-            "POST", path + "/_search", ALLOW, json={"size": 0, "track_total_hits": True}
-        )
+        resp = await http.request("POST", path + "/_search", ALLOW,
+                                  json={"size": 0, "track_total_hits": True})
         body = _body(resp, "_search")
         total = _total(body)
         # A slice of an empty index without mapping fails ("field _id not found").
-        return ReadPlan(
-            SCROLL, index, 1 if total == 0 else max(1, slices), _shards(body), None, total
-        )
+        return ReadPlan(SCROLL, index, 1 if total == 0 else max(1, slices), _shards(body), None,
+                        total)
     if method == PIT_OPENSEARCH:
-        resp = await http.request(
-            "POST", path + "/_search/point_in_time", ALLOW, params={"keep_alive": keep_alive}
-        )
+        resp = await http.request("POST", path + "/_search/point_in_time", ALLOW,
+                                  params={"keep_alive": keep_alive})
         pit = _body(resp, "open point in time").get("pit_id")
     else:
         resp = await http.request("POST", path + "/_pit", ALLOW, params={"keep_alive": keep_alive})
@@ -184,23 +179,17 @@ async def _open_plan(
         raise ProtocolError("no point-in-time id in the answer")
     plan = ReadPlan(method, index, 1, 1, pit)
     try:
-        resp = await http.request(
-            "POST",
-            base + "/_search",
-            ALLOW,
-            json={
-                "size": 0,
-                "track_total_hits": True,
-                "pit": {"id": pit, "keep_alive": keep_alive},
-            },
-        )
+        resp = await http.request("POST", base + "/_search", ALLOW,
+                                  json={"size": 0, "track_total_hits": True,
+                                        "pit": {"id": pit, "keep_alive": keep_alive}})
         body = _body(resp, "_search")
     except BaseException:
         await release(http, base, plan)
         raise
     shards, total = _shards(body), _total(body)
     # A slice of an empty index without mapping fails ("field _id not found").
-    return ReadPlan(method, index, _slices(1 if total == 0 else slices, shards), shards, pit, total)
+    return ReadPlan(method, index, _slices(1 if total == 0 else slices, shards), shards, pit,
+                    total)
 
 
 async def reopen(http: Http, base: str, plan: ReadPlan, keep_alive: str) -> ReadPlan:
@@ -215,18 +204,9 @@ async def reopen(http: Http, base: str, plan: ReadPlan, keep_alive: str) -> Read
 class SliceReader:
     """Pages of one slice, from a position; ``close`` frees the slice's own scroll context."""
 
-    def __init__(
-        self,
-        http: Http,
-        base: str,
-        plan: ReadPlan,
-        slice_id: int,
-        *,
-        size: int,
-        keep_alive: str,
-        position: Any = None,
-        context: str | None = None,
-    ) -> None:
+    def __init__(self, http: Http, base: str, plan: ReadPlan, slice_id: int, *,
+                 size: int, keep_alive: str, position: Any = None,
+                 context: str | None = None) -> None:
         self._http, self._base, self._plan = http, base, plan
         self._slice = slice_id
         self._size = size
@@ -263,19 +243,14 @@ class SliceReader:
         if total is not None and self._plan.method == SCROLL:
             total = 2 * total + 10 * self._size
         if total is not None and self._read > total + self._size:
-            raise ProtocolError(
-                f"{self._plan.index}: more documents than the index holds "
-                f"({self._plan.total:,}): the server keeps paging"
-            )
+            raise ProtocolError(f"{self._plan.index}: more documents than the index holds "
+                                f"({self._plan.total:,}): the server keeps paging")
         return page
 
     async def _pit_page(self) -> Page:
-        query: dict[str, Any] = {
-            "size": self._size,
-            "sort": ["_doc"],
-            "track_total_hits": False,
-            "pit": {"id": self.context, "keep_alive": self._keep_alive},
-        }
+        query: dict[str, Any] = {"size": self._size, "sort": ["_doc"],
+                                 "track_total_hits": False,
+                                 "pit": {"id": self.context, "keep_alive": self._keep_alive}}
         spec = self._slice_spec()
         if spec:
             query["slice"] = spec
@@ -308,17 +283,13 @@ class SliceReader:
             if spec:
                 query["slice"] = spec
             path = self._base + "/" + quote(self._plan.index, safe="") + "/_search"
-            resp = await self._http.request(
-                "POST", path, ALLOW, json=query, params={"scroll": self._keep_alive}
-            )
+            resp = await self._http.request("POST", path, ALLOW, json=query,
+                                            params={"scroll": self._keep_alive})
             self._scroll_started = True
         else:
             resp = await self._http.request(
-                "POST",
-                self._base + "/_search/scroll",
-                ALLOW,
-                json={"scroll": self._keep_alive, "scroll_id": self.context},
-            )
+                "POST", self._base + "/_search/scroll", ALLOW,
+                json={"scroll": self._keep_alive, "scroll_id": self.context})
         body = _body(resp, "scroll")
         sid = body.get("_scroll_id")
         if isinstance(sid, str) and sid:
@@ -347,16 +318,16 @@ async def release(http: Http, base: str, plan: ReadPlan, context: str | None = N
         await _delete(http, base + "/_pit", {"id": pit})
 
 
-async def release_all(
-    http: Http, base: str, plan: ReadPlan, contexts: Iterable[str | None]
-) -> None:
+async def release_all(http: Http, base: str, plan: ReadPlan,
+                      contexts: Iterable[str | None]) -> None:
     """Free every context, even while the calling task is being cancelled (Ctrl-C, SIGTERM):
     the releases run to their end (each bounded by the request timeouts), then the
     cancellation goes on."""
     pending = [c for c in contexts if c]
     if not pending:
         return
-    task = asyncio.ensure_future(asyncio.gather(*(release(http, base, plan, c) for c in pending)))
+    task = asyncio.ensure_future(
+        asyncio.gather(*(release(http, base, plan, c) for c in pending)))
     if await _to_the_end(task):
         raise asyncio.CancelledError
 

@@ -24,7 +24,8 @@ def render(doc: dict[str, Any]) -> str:
     out = [
         f"# leakhound scan {doc['scan_id']}",
         "",
-        f"- Started: {doc['started_at']}; finished: {doc['finished_at'] or '—'} ({doc['status']})",
+        f"- Started: {doc['started_at']}; finished: {doc['finished_at'] or '—'} "
+        f"({doc['status']})",
         f"- Endpoints: {s['endpoints']}; exposed: {s['exposed_endpoints']} "
         f"({', '.join(f'{k} {v}' for k, v in s['by_verdict'].items())})",
         f"- Exposed indices: {s['exposed_indices']}, documents: {s['exposed_documents']:,}; "
@@ -36,11 +37,9 @@ def render(doc: dict[str, Any]) -> str:
     ]
     for r in doc["results"]:
         svc = r["service"]
-        out.append(
-            f"| {cell(svc['url'])} | **{svc['verdict']}** | "
-            f"{cell(text.product(svc['fingerprint']))} | {cell(svc['reason'])} | "
-            f"{cell(r['history'].get('first_seen') or '')} |"
-        )
+        out.append(f"| {cell(svc['url'])} | **{svc['verdict']}** | "
+                   f"{cell(text.product(svc['fingerprint']))} | {cell(svc['reason'])} | "
+                   f"{cell(r['history'].get('first_seen') or '')} |")
     for r in doc["results"]:
         if r["service"]["verdict"] not in EXPOSED and not r["indices"]:
             continue
@@ -49,10 +48,8 @@ def render(doc: dict[str, Any]) -> str:
             out += ["Read with the credentials given (--auth); the verdict is without them.", ""]
         if r.get("inventory_error"):
             out += [f"Inventory incomplete: {cell(r['inventory_error'])}", ""]
-        out += [
-            "| Index | Documents | Size | Dates | Personal data in sample | Flags |",
-            "|---|---:|---:|---|---|---|",
-        ]
+        out += ["| Index | Documents | Size | Dates | Personal data in sample | Flags |",
+                "|---|---:|---:|---|---|---|"]
         for ir in r["indices"]:
             idx = ir["index"]
             flags = []
@@ -63,11 +60,9 @@ def render(doc: dict[str, Any]) -> str:
             if idx.get("error"):
                 flags.append(idx["error"])
             docs = text.count(idx["docs"], idx.get("docs_exact", True))
-            out.append(
-                f"| {cell(idx['name'])} | {docs} | "
-                f"{text.size(idx['store_bytes'])} | {cell(text.dates(idx))} | "
-                f"{cell(text.pii_line(ir.get('sample')))} | {cell(' · '.join(flags))} |"
-            )
+            out.append(f"| {cell(idx['name'])} | {docs} | "
+                       f"{text.size(idx['store_bytes'])} | {cell(text.dates(idx))} | "
+                       f"{cell(text.pii_line(ir.get('sample')))} | {cell(' · '.join(flags))} |")
         if r.get("indices_truncated"):
             out.append(f"\n{r['indices_truncated']} more indices were listed but not inventoried.")
         out += _full(r)
@@ -81,20 +76,13 @@ def _full(r: dict[str, Any]) -> list[str]:
     if not read:
         return []
     total = r.get("full") or {}
-    out = [
-        "",
-        f"### Full read: {total.get('docs', 0):,} documents, distinct people "
-        f"{cell(text.people(total) or '0')}",
-        "",
-        "| Index | Read | People | Personal data (documents, documents/distinct per field) "
-        "| Per year |",
-        "|---|---:|---|---|---|",
-    ]
+    out = ["", f"### Full read: {total.get('docs', 0):,} documents, distinct people "
+                f"{cell(text.people(total) or '0')}", "",
+           "| Index | Read | People | Personal data (documents, documents/distinct per field) "
+           "| Per year |", "|---|---:|---|---|---|"]
     for ir in read:
         full = ir["full"]
-        out.append(
-            f"| {cell(ir['index']['name'])} | {full['docs']:,} | "
-            f"{cell(text.people(full))} | {cell(text.full_pii_line(full))} | "
-            f"{cell(text.years(full))} |"
-        )
+        out.append(f"| {cell(ir['index']['name'])} | {full['docs']:,} | "
+                   f"{cell(text.people(full))} | {cell(text.full_pii_line(full))} | "
+                   f"{cell(text.years(full))} |")
     return out

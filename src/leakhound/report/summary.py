@@ -41,10 +41,7 @@ def summarise(doc: dict[str, Any]) -> dict[str, Any]:
         "compromised_indices": len(compromised),
         "pii_types": sorted(pii_types),
         "indices_with_pii": sum(
-            1
-            for r in doc["results"]
-            if r["service"]["verdict"] in EXPOSED
+            1 for r in doc["results"] if r["service"]["verdict"] in EXPOSED
             for ir in r["indices"]
-            if (ir.get("sample") or {}).get("pii") or (ir.get("full") or {}).get("pii")
-        ),
+            if (ir.get("sample") or {}).get("pii") or (ir.get("full") or {}).get("pii")),
     }

@@ -82,13 +82,8 @@ def _pii_fields(r: dict[str, Any], console: Console) -> None:
     for col in ("Type", "Indices", "Sampled docs", "Fields", "Example (masked)"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(
-            row["type"],
-            str(row["indices"]),
-            f"{row['docs']:,}/{row['sampled']:,}",
-            safe(", ".join(row["fields"])),
-            safe(row["example"]),
-        )
+        table.add_row(row["type"], str(row["indices"]), f"{row['docs']:,}/{row['sampled']:,}",
+                      safe(", ".join(row["fields"])), safe(row["example"]))
     console.print(table, highlight=False)
 
 
@@ -117,9 +112,8 @@ def _indices(r: dict[str, Any], console: Console) -> None:
         )
     console.print(table, highlight=False)
     if r.get("authenticated"):
-        console.print(
-            "read with the credentials given (--auth); the verdict is without them", highlight=False
-        )
+        console.print("read with the credentials given (--auth); the verdict is without them",
+                      highlight=False)
     _pii_fields(r, console)
     _full(r, console)
     if r.get("inventory_error"):
@@ -140,28 +134,14 @@ def _full(r: dict[str, Any], console: Console) -> None:
     if not read:
         return
     total = r.get("full") or {}
-    table = Table(
-        title=Text.assemble(
-            f"Full read: {total.get('docs', 0):,} documents, distinct people ",
-            safe(text.people(total) or "0"),
-        ),
-        title_justify="left",
-    )
-    for col in (
-        "Index",
-        "Read",
-        "People",
-        "Personal data (docs, docs/distinct per field)",
-        "Per year",
-    ):
+    table = Table(title=Text.assemble(
+        f"Full read: {total.get('docs', 0):,} documents, distinct people ",
+        safe(text.people(total) or "0")), title_justify="left")
+    for col in ("Index", "Read", "People", "Personal data (docs, docs/distinct per field)",
+                "Per year"):
         table.add_column(col, overflow="fold")
     for ir in read:
         full = ir["full"]
-        table.add_row(
-            safe(ir["index"]["name"]),
-            f"{full['docs']:,}",
-            safe(text.people(full)),
-            safe(text.full_pii_line(full)),
-            safe(text.years(full)),
-        )
+        table.add_row(safe(ir["index"]["name"]), f"{full['docs']:,}", safe(text.people(full)),
+                      safe(text.full_pii_line(full)), safe(text.years(full)))
     console.print(table, highlight=False)

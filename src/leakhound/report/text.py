@@ -78,10 +78,8 @@ def full_pii_line(full: dict[str, Any] | None, max_fields: int = 4) -> str:
         return ""
     parts = []
     for pii in full["pii"]:
-        fields = ", ".join(
-            f"{f['path']} {f['docs']:,}/{distinct(f['distinct'])}"
-            for f in pii["fields"][:max_fields]
-        )
+        fields = ", ".join(f"{f['path']} {f['docs']:,}/{distinct(f['distinct'])}"
+                           for f in pii["fields"][:max_fields])
         more = len(pii["fields"]) - max_fields
         if more > 0:
             fields += f", +{more}"
@@ -97,18 +95,9 @@ def years(full: dict[str, Any] | None) -> str:
     return ", ".join(f"{y['year']}: {y['docs']:,}" for y in (full or {}).get("years", []))
 
 
-_SHORT = {
-    "EMAIL_ADDRESS": "email",
-    "PHONE_NUMBER": "phone",
-    "IP_ADDRESS": "ip",
-    "PERSON": "name",
-    "LOCATION": "place",
-    "GEO_COORDINATES": "geo",
-    "CREDIT_CARD": "card",
-    "IBAN_CODE": "iban",
-    "US_SSN": "ssn",
-    "SECRET": "secret",
-}
+_SHORT = {"EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "IP_ADDRESS": "ip",
+          "PERSON": "name", "LOCATION": "place", "GEO_COORDINATES": "geo",
+          "CREDIT_CARD": "card", "IBAN_CODE": "iban", "US_SSN": "ssn", "SECRET": "secret"}
 
 
 def pii_kinds(sample: dict[str, Any] | None) -> str:
@@ -127,17 +116,9 @@ def pii_by_type(indices: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for ir in indices:
         sample = ir.get("sample") or {}
         for pii in sample.get("pii", []):
-            row = acc.setdefault(
-                pii["entity_type"],
-                {
-                    "type": pii["entity_type"],
-                    "indices": 0,
-                    "docs": 0,
-                    "sampled": 0,
-                    "fields": {},
-                    "example": "",
-                },
-            )
+            row = acc.setdefault(pii["entity_type"], {"type": pii["entity_type"], "indices": 0,
+                                                      "docs": 0, "sampled": 0, "fields": {},
+                                                      "example": ""})
             row["indices"] += 1
             row["docs"] += pii["docs"]
             row["sampled"] += sample["docs"]

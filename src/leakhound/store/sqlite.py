@@ -157,9 +157,8 @@ class SqliteStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the findings database {self.path}: {exc}") from exc
         except OSError as exc:
-            raise StoreError(
-                f"cannot create the findings database {self.path}: {exc.strerror or exc}"
-            ) from exc
+            raise StoreError(f"cannot create the findings database {self.path}: "
+                             f"{exc.strerror or exc}") from exc
 
     def close(self) -> None:
         """Close the connection."""
@@ -187,10 +186,8 @@ class SqliteStore:
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer leakhound "
-                f"(schema {version} > {SCHEMA_VERSION})"
-            )
+            raise StoreError(f"{self.path} was written by a newer leakhound "
+                             f"(schema {version} > {SCHEMA_VERSION})")
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self._tx() as db:
                 for statement in _MIGRATIONS[target].split(";"):
@@ -198,10 +195,8 @@ class SqliteStore:
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version={target}")
         with self._tx() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('hash_key', ?)",
-                (secrets.token_bytes(32),),
-            )
+            db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('hash_key', ?)",
+                       (secrets.token_bytes(32),))
             row = db.execute("SELECT value FROM meta WHERE key='hash_key'").fetchone()
         self._hash_key = bytes(row[0])
 
@@ -214,25 +209,16 @@ class SqliteStore:
         """Record a new scan as running; return its id."""
         scan_id = new_scan_id()
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO scans VALUES (?, ?, NULL, 'running', ?, ?, ?)",
-                (
-                    scan_id,
-                    _now(),
-                    orjson.dumps(targets).decode(),
-                    orjson.dumps(options).decode(),
-                    __version__,
-                ),
-            )
+            db.execute("INSERT INTO scans VALUES (?, ?, NULL, 'running', ?, ?, ?)",
+                       (scan_id, _now(), orjson.dumps(targets).decode(),
+                        orjson.dumps(options).decode(), __version__))
         return scan_id
 
     def finish_scan(self, scan_id: str, status: str = "done") -> None:
         """Mark a scan finished (done, interrupted or failed)."""
         with self._tx() as db:
-            db.execute(
-                "UPDATE scans SET finished_at=?, status=? WHERE scan_id=?",
-                (_now(), status, scan_id),
-            )
+            db.execute("UPDATE scans SET finished_at=?, status=? WHERE scan_id=?",
+                       (_now(), status, scan_id))
 
     def record(self, scan_id: str, result: TargetResult) -> None:
         """Save one target's result atomically; history is read from earlier results."""
@@ -241,211 +227,110 @@ class SqliteStore:
         now = _now()
         body = to_dict(result)
         with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    scan_id,
-                    endpoint,
-                    svc.url,
-                    svc.kind,
-                    svc.verdict.value,
-                    svc.reason,
-                    now,
-                    orjson.dumps(body).decode(),
-                ),
-            )
+            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (scan_id, endpoint, svc.url, svc.kind, svc.verdict.value, svc.reason,
+                        now, orjson.dumps(body).decode()))
             for ir in result.indices:
                 idx = ir.index
-                db.execute(
-                    "INSERT OR REPLACE INTO indices VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        scan_id,
-                        endpoint,
-                        idx.name,
-                        idx.docs,
-                        idx.store_bytes,
-                        idx.date_min,
-                        idx.date_max,
-                        int(idx.compromised),
-                    ),
-                )
+                db.execute("INSERT OR REPLACE INTO indices VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (scan_id, endpoint, idx.name, idx.docs, idx.store_bytes,
+                            idx.date_min, idx.date_max, int(idx.compromised)))
                 if ir.sample:
                     for pii in ir.sample.pii:
                         for f in pii.fields:
-                            db.execute(
-                                "INSERT OR REPLACE INTO pii VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (
-                                    scan_id,
-                                    endpoint,
-                                    idx.name,
-                                    pii.entity_type,
-                                    f.path,
-                                    f.docs,
-                                    ir.sample.docs,
-                                ),
-                            )
+                            db.execute("INSERT OR REPLACE INTO pii VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                       (scan_id, endpoint, idx.name, pii.entity_type, f.path,
+                                        f.docs, ir.sample.docs))
                 if ir.full:
                     for fp in ir.full.pii:
                         for ff in fp.fields:
                             d = ff.distinct
-                            db.execute(
-                                "INSERT OR REPLACE INTO full_pii VALUES "
-                                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                (
-                                    scan_id,
-                                    endpoint,
-                                    idx.name,
-                                    fp.entity_type,
-                                    ff.path,
-                                    ff.docs,
-                                    ir.full.docs,
-                                    d.estimate,
-                                    d.lower,
-                                    d.upper,
-                                    int(d.exact),
-                                ),
-                            )
+                            db.execute("INSERT OR REPLACE INTO full_pii VALUES "
+                                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                       (scan_id, endpoint, idx.name, fp.entity_type, ff.path,
+                                        ff.docs, ir.full.docs, d.estimate, d.lower, d.upper,
+                                        int(d.exact)))
 
     # -- full-depth checkpoints (leakhound.fullscan) -------------------------------------
 
     def scan_options(self, scan_id: str) -> dict[str, Any]:
         """The options a stored scan ran with."""
-        row = self._db.execute(
-            "SELECT options FROM scans WHERE scan_id=?", (self.resolve(scan_id),)
-        ).fetchone()
+        row = self._db.execute("SELECT options FROM scans WHERE scan_id=?",
+                               (self.resolve(scan_id),)).fetchone()
         return dict(orjson.loads(row[0]))
 
     def reopen_scan(self, scan_id: str) -> tuple[list[str], dict[str, Any]]:
         """Mark a stored scan running again; return its targets and options (for --resume)."""
         scan_id = self.resolve(scan_id)
         with self._tx() as db:
-            row = db.execute(
-                "SELECT targets, options FROM scans WHERE scan_id=?", (scan_id,)
-            ).fetchone()
-            db.execute(
-                "UPDATE scans SET status='running', finished_at=NULL WHERE scan_id=?", (scan_id,)
-            )
+            row = db.execute("SELECT targets, options FROM scans WHERE scan_id=?",
+                             (scan_id,)).fetchone()
+            db.execute("UPDATE scans SET status='running', finished_at=NULL WHERE scan_id=?",
+                       (scan_id,))
         return orjson.loads(row[0]), orjson.loads(row[1])
 
     def recorded_endpoints(self, scan_id: str) -> set[str]:
         """Endpoints (host:port) whose result this scan already recorded."""
-        return {
-            r[0]
-            for r in self._db.execute("SELECT endpoint FROM results WHERE scan_id=?", (scan_id,))
-        }
+        return {r[0] for r in self._db.execute(
+            "SELECT endpoint FROM results WHERE scan_id=?", (scan_id,))}
 
     def slices(self, scan_id: str, endpoint: str, index: str) -> list[dict[str, Any]]:
         """The checkpoint rows of one index's slices, by slice number."""
         rows = self._db.execute(
             """SELECT slice, slices, method, context, position, docs, batches, done
                FROM full_slices WHERE scan_id=? AND endpoint=? AND index_name=?
-               ORDER BY slice""",
-            (scan_id, endpoint, index),
-        ).fetchall()
-        return [
-            {
-                "slice": r[0],
-                "slices": r[1],
-                "method": r[2],
-                "context": r[3],
-                "position": orjson.loads(r[4]) if r[4] else None,
-                "docs": r[5],
-                "batches": r[6],
-                "done": bool(r[7]),
-            }
-            for r in rows
-        ]
+               ORDER BY slice""", (scan_id, endpoint, index)).fetchall()
+        return [{"slice": r[0], "slices": r[1], "method": r[2], "context": r[3],
+                 "position": orjson.loads(r[4]) if r[4] else None, "docs": r[5],
+                 "batches": r[6], "done": bool(r[7])} for r in rows]
 
-    def slice_tallies(
-        self, scan_id: str, endpoint: str, index: str, slice_: int
-    ) -> Iterator[bytes]:
+    def slice_tallies(self, scan_id: str, endpoint: str, index: str,
+                      slice_: int) -> Iterator[bytes]:
         """The tallies counted so far in one slice, in batch order, one at a time: a slice
         of a big index holds hundreds of megabytes of them. Consume before writing again."""
         batches = self._db.execute(
             """SELECT batch FROM full_batches WHERE scan_id=? AND endpoint=? AND index_name=?
-               AND slice=? ORDER BY batch""",
-            (scan_id, endpoint, index, slice_),
-        ).fetchall()
+               AND slice=? ORDER BY batch""", (scan_id, endpoint, index, slice_)).fetchall()
         for (batch,) in batches:
             row = self._db.execute(
                 """SELECT tally FROM full_batches WHERE scan_id=? AND endpoint=?
                    AND index_name=? AND slice=? AND batch=?""",
-                (scan_id, endpoint, index, slice_, batch),
-            ).fetchone()
+                (scan_id, endpoint, index, slice_, batch)).fetchone()
             if row is not None:
                 yield bytes(row[0])
 
-    def start_slices(
-        self,
-        scan_id: str,
-        endpoint: str,
-        index: str,
-        method: str,
-        slices: int,
-        context: str | None,
-        which: list[int] | None = None,
-    ) -> None:
+    def start_slices(self, scan_id: str, endpoint: str, index: str, method: str,
+                     slices: int, context: str | None, which: list[int] | None = None) -> None:
         """(Re)start slices from zero: no position, no counts (all slices unless ``which``)."""
         which = list(range(slices)) if which is None else which
         with self._tx() as db:
             for n in which:
-                db.execute(
-                    """DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
-                              AND index_name=? AND slice=?""",
-                    (scan_id, endpoint, index, n),
-                )
-                db.execute(
-                    "INSERT OR REPLACE INTO full_slices VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)",
-                    (scan_id, endpoint, index, n, slices, method, context, _now()),
-                )
+                db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
+                              AND index_name=? AND slice=?""", (scan_id, endpoint, index, n))
+                db.execute("INSERT OR REPLACE INTO full_slices VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)",
+                           (scan_id, endpoint, index, n, slices, method, context, _now()))
             # every slice of an index shares the point in time
-            db.execute(
-                """UPDATE full_slices SET context=? WHERE scan_id=? AND endpoint=?
+            db.execute("""UPDATE full_slices SET context=? WHERE scan_id=? AND endpoint=?
                           AND index_name=? AND method != 'scroll'""",
-                (context, scan_id, endpoint, index),
-            )
+                       (context, scan_id, endpoint, index))
 
-    def checkpoint(
-        self,
-        scan_id: str,
-        endpoint: str,
-        index: str,
-        slice_: int,
-        *,
-        tally: bytes,
-        docs: int,
-        position: Any,
-        context: str | None,
-        done: bool = False,
-    ) -> None:
+    def checkpoint(self, scan_id: str, endpoint: str, index: str, slice_: int, *,
+                   tally: bytes, docs: int, position: Any, context: str | None,
+                   done: bool = False) -> None:
         """Count one batch and move the slice's position past it, in ONE transaction."""
         with self._tx() as db:
             batch = _next_batch(db, scan_id, endpoint, index, slice_)
-            db.execute(
-                "INSERT INTO full_batches VALUES (?, ?, ?, ?, ?, ?)",
-                (scan_id, endpoint, index, slice_, batch, tally),
-            )
-            db.execute(
-                """UPDATE full_slices SET position=?, context=COALESCE(?, context),
+            db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, ?, ?)",
+                       (scan_id, endpoint, index, slice_, batch, tally))
+            db.execute("""UPDATE full_slices SET position=?, context=COALESCE(?, context),
                           docs=docs+?, batches=batches+1, done=?, updated_at=?
                           WHERE scan_id=? AND endpoint=? AND index_name=? AND slice=?""",
-                (
-                    orjson.dumps(position).decode() if position is not None else None,
-                    context,
-                    docs,
-                    int(done),
-                    _now(),
-                    scan_id,
-                    endpoint,
-                    index,
-                    slice_,
-                ),
-            )
+                       (orjson.dumps(position).decode() if position is not None else None,
+                        context, docs, int(done), _now(), scan_id, endpoint, index, slice_))
 
-    def fold_slice(
-        self, scan_id: str, endpoint: str, index: str, slice_: int, parts: Iterable[bytes]
-    ) -> int:
+    def fold_slice(self, scan_id: str, endpoint: str, index: str, slice_: int,
+                   parts: Iterable[bytes]) -> int:
         """Replace a slice's batch tallies with ``parts`` (``Tally.to_parts`` of the slice's
         tally: the same counts, each digest once), in ONE transaction; the bytes written.
 
@@ -454,69 +339,44 @@ class SqliteStore:
         within a few times its distinct values, however many documents it holds."""
         return self._fold(scan_id, endpoint, index, slice_, parts, whole_index=False)
 
-    def fold_index(self, scan_id: str, endpoint: str, index: str, parts: Iterable[bytes]) -> int:
+    def fold_index(self, scan_id: str, endpoint: str, index: str,
+                   parts: Iterable[bytes]) -> int:
         """``fold_slice`` for an index read to its end: every slice's rows replaced by the
         index's tally, kept under slice 0 (a person both slices met is stored once)."""
         return self._fold(scan_id, endpoint, index, 0, parts, whole_index=True)
 
-    def _fold(
-        self,
-        scan_id: str,
-        endpoint: str,
-        index: str,
-        slice_: int,
-        parts: Iterable[bytes],
-        *,
-        whole_index: bool,
-    ) -> int:
+    def _fold(self, scan_id: str, endpoint: str, index: str, slice_: int,
+              parts: Iterable[bytes], *, whole_index: bool) -> int:
         written = 0
         with self._tx() as db:
             batch = _next_batch(db, scan_id, endpoint, index, slice_)
             if whole_index:
-                db.execute(
-                    """DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
-                              AND index_name=?""",
-                    (scan_id, endpoint, index),
-                )
+                db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
+                              AND index_name=?""", (scan_id, endpoint, index))
             else:
-                db.execute(
-                    """DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
-                              AND index_name=? AND slice=?""",
-                    (scan_id, endpoint, index, slice_),
-                )
+                db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
+                              AND index_name=? AND slice=?""", (scan_id, endpoint, index, slice_))
             for part in parts:
-                db.execute(
-                    "INSERT INTO full_batches VALUES (?, ?, ?, ?, ?, ?)",
-                    (scan_id, endpoint, index, slice_, batch, part),
-                )
+                db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, ?, ?)",
+                           (scan_id, endpoint, index, slice_, batch, part))
                 batch += 1
                 written += len(part)
-            db.execute(
-                """UPDATE full_slices SET batches=?, updated_at=? WHERE scan_id=?
+            db.execute("""UPDATE full_slices SET batches=?, updated_at=? WHERE scan_id=?
                           AND endpoint=? AND index_name=? AND slice=?""",
-                (batch, _now(), scan_id, endpoint, index, slice_),
-            )
+                       (batch, _now(), scan_id, endpoint, index, slice_))
         return written
 
-    def finish_slice(
-        self, scan_id: str, endpoint: str, index: str, slice_: int, tally: bytes
-    ) -> None:
+    def finish_slice(self, scan_id: str, endpoint: str, index: str, slice_: int,
+                     tally: bytes) -> None:
         """Mark a slice read to its end, its batches folded into one tally."""
         with self._tx() as db:
-            db.execute(
-                """DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
-                          AND index_name=? AND slice=?""",
-                (scan_id, endpoint, index, slice_),
-            )
-            db.execute(
-                "INSERT INTO full_batches VALUES (?, ?, ?, ?, 0, ?)",
-                (scan_id, endpoint, index, slice_, tally),
-            )
-            db.execute(
-                """UPDATE full_slices SET batches=1, done=1, updated_at=?
+            db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
+                          AND index_name=? AND slice=?""", (scan_id, endpoint, index, slice_))
+            db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, 0, ?)",
+                       (scan_id, endpoint, index, slice_, tally))
+            db.execute("""UPDATE full_slices SET batches=1, done=1, updated_at=?
                           WHERE scan_id=? AND endpoint=? AND index_name=? AND slice=?""",
-                (_now(), scan_id, endpoint, index, slice_),
-            )
+                       (_now(), scan_id, endpoint, index, slice_))
 
     def drop_checkpoints(self, scan_id: str) -> None:
         """Forget the per-slice tallies of a finished scan (the figures stay in results), and
@@ -530,7 +390,8 @@ class SqliteStore:
 
     def scan_ids(self) -> list[str]:
         """Every scan id, newest first."""
-        return [r[0] for r in self._db.execute("SELECT scan_id FROM scans ORDER BY rowid DESC")]
+        return [r[0] for r in self._db.execute(
+            "SELECT scan_id FROM scans ORDER BY rowid DESC")]
 
     def scans(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest scans with their verdict counts."""
@@ -539,19 +400,9 @@ class SqliteStore:
                       COUNT(r.endpoint), SUM(r.verdict IN ('open','partial'))
                FROM scans s LEFT JOIN results r ON r.scan_id = s.scan_id
                GROUP BY s.scan_id ORDER BY s.rowid DESC LIMIT ?""",
-            (limit,),
-        ).fetchall()
-        return [
-            {
-                "scan_id": r[0],
-                "started_at": r[1],
-                "finished_at": r[2],
-                "status": r[3],
-                "endpoints": r[4],
-                "exposed": r[5] or 0,
-            }
-            for r in rows
-        ]
+            (limit,)).fetchall()
+        return [{"scan_id": r[0], "started_at": r[1], "finished_at": r[2], "status": r[3],
+                 "endpoints": r[4], "exposed": r[5] or 0} for r in rows]
 
     def resolve(self, scan_id: str) -> str:
         """A full scan id from an id or 'last'; UsageError when unknown."""
@@ -571,18 +422,14 @@ class SqliteStore:
         s = self._db.execute("SELECT * FROM scans WHERE scan_id=?", (scan_id,)).fetchone()
         results = []
         for endpoint, body in self._db.execute(
-            "SELECT endpoint, body FROM results WHERE scan_id=? ORDER BY rowid", (scan_id,)
-        ):
+                "SELECT endpoint, body FROM results WHERE scan_id=? ORDER BY rowid",
+                (scan_id,)):
             result = orjson.loads(body)
             result["history"] = self._history(endpoint, scan_id)
             results.append(result)
         return {
-            "scan_id": s[0],
-            "started_at": s[1],
-            "finished_at": s[2],
-            "status": s[3],
-            "targets": orjson.loads(s[4]),
-            "options": orjson.loads(s[5]),
+            "scan_id": s[0], "started_at": s[1], "finished_at": s[2], "status": s[3],
+            "targets": orjson.loads(s[4]), "options": orjson.loads(s[5]),
             "tool": {"name": "leakhound", "version": s[6]},
             "results": results,
         }
@@ -591,9 +438,7 @@ class SqliteStore:
         rows = self._db.execute(
             """SELECT r.scan_id, r.verdict, s.started_at, s.rowid FROM results r
                JOIN scans s ON s.scan_id = r.scan_id
-               WHERE r.endpoint=? ORDER BY s.rowid""",
-            (endpoint,),
-        ).fetchall()
+               WHERE r.endpoint=? ORDER BY s.rowid""", (endpoint,)).fetchall()
         this = next((r[3] for r in rows if r[0] == scan_id), None)
         before = [r for r in rows if this is not None and r[3] < this]
         first_open = next((r[2] for r in rows if r[1] in ("open", "partial")), None)
@@ -614,15 +459,12 @@ class SqliteStore:
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _next_batch(
-    db: sqlite3.Connection, scan_id: str, endpoint: str, index: str, slice_: int
-) -> int:
+def _next_batch(db: sqlite3.Connection, scan_id: str, endpoint: str, index: str,
+                slice_: int) -> int:
     """The number the next batch row of a slice takes (its ``batches`` counter)."""
-    row = db.execute(
-        """SELECT batches FROM full_slices WHERE scan_id=? AND endpoint=?
+    row = db.execute("""SELECT batches FROM full_slices WHERE scan_id=? AND endpoint=?
                         AND index_name=? AND slice=?""",
-        (scan_id, endpoint, index, slice_),
-    ).fetchone()
+                     (scan_id, endpoint, index, slice_)).fetchone()
     if row is None:
         raise StoreError(f"no checkpoint row for {index} slice {slice_}")
     return int(row[0])
