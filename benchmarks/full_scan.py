@@ -138,13 +138,13 @@ def leakhound(
     0.2 s, so a spike between two reads counts too; the tree's is the largest sum of VmRSS
     seen (ru_maxrss would inherit this benchmark's own peak across fork+exec). The
     database's is the largest size of its file and write-ahead log seen at those reads.
-    ``fold_bytes`` sets ``leakhound.fullscan.FOLD_BYTES`` in the scan process.
+    ``fold_bytes`` sets ``leakhound.scanner.checkpoints.FOLD_BYTES`` in the scan process.
     """
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "f.db"
         code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
         if fold_bytes is not None:
-            code = f"import leakhound.fullscan as f; f.FOLD_BYTES = {fold_bytes}\n{code}"
+            code = f"import leakhound.scanner.checkpoints as f; f.FOLD_BYTES = {fold_bytes}\n{code}"
         argv = [
             sys.executable,
             "-c",
@@ -225,8 +225,8 @@ def main() -> None:
         "--fold-bytes",
         type=int,
         metavar="N",
-        help="leakhound.fullscan.FOLD_BYTES for the scan (default: leakhound's own; a huge "
-        "number: never fold a slice's checkpoints)",
+        help="leakhound.scanner.checkpoints.FOLD_BYTES for the scan (default: leakhound's own; "
+        "a huge number: never fold a slice's checkpoints)",
     )
     args = parser.parse_args()
     with lab_session(args.dir, records=args.records) as (status, truth):

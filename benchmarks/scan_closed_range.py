@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from leakhound.engine import ScanOptions, run_scan
+import leakhound
 from leakhound.store import SqliteStore
 
 PORTS = (9200, 9243)
@@ -46,9 +46,9 @@ def main() -> None:
     bare = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp, SqliteStore(Path(tmp) / "f.db") as store:
         t0 = time.perf_counter()
-        scan_id = run_scan([cidr], ScanOptions(), store)
+        scan_id = asyncio.run(leakhound.scan([cidr], store=store))
         ours = time.perf_counter() - t0
-        n = len(store.load(scan_id)["results"])
+        n = len(store.load(scan_id).results)
     print(f"{'endpoints':<28}{n}")
     print(f"{'bare TCP connect sweep':<28}{bare:8.2f} s")
     print(f"{'leakhound scan (recorded)':<28}{ours:8.2f} s   ratio {ours / bare:.1f}x")

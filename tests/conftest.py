@@ -11,16 +11,16 @@ import pytest
 
 from leakhound import net
 from leakhound.lab.testing import LabSession, lab_session
+from leakhound.probes.elasticsearch.allow import RELEASE_PATHS
 from leakhound.probes.registry import PROBES
 
 DATA = Path(__file__).parent / "data"
-_RELEASE_PATHS = ("/_search/point_in_time", "/_pit", "/_search/scroll")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def request_audit() -> Iterator[list[net.Request]]:
-    """Record every request the suite's scans send; fail on any non-read method or any
-    request outside its probe's allow-list.
+    """Record every request and command the suite's scans send; fail on any non-read HTTP
+    method or anything outside its probe's allow-list.
 
     The one DELETE allowed is the release of a search context (PIT, scroll) at the root.
     """
@@ -28,14 +28,30 @@ def request_audit() -> Iterator[list[net.Request]]:
     net.add_audit_hook(seen.append)
     yield seen
     net.remove_audit_hook(seen.append)
-    writes = [r for r in seen if r.method not in ("GET", "HEAD", "POST")
-              and not (r.method == "DELETE" and urlsplit(r.url).path in _RELEASE_PATHS)]
+    http = [r for r in seen if urlsplit(r.url).scheme in ("http", "https")]
+    writes = [r for r in http if r.method not in ("GET", "HEAD", "POST")
+              and not (r.method == "DELETE" and urlsplit(r.url).path in RELEASE_PATHS)]
     assert not writes, f"non-read requests were sent: {writes[:5]}"
     # Independently of the layer's own check: every request of a probe fits its allow-list.
     kinds = {p.kind: p.allow for p in PROBES}
+    # (an HTTP request is judged by its path; a command by its name, a statement by its text)
     off_list = [r for r in seen if r.kind in kinds
-                and not kinds[r.kind].allows(r.method, urlsplit(r.url).path or "/")]
+                and not kinds[r.kind].allows(r.method, r.target or urlsplit(r.url).path or "/")]
     assert not off_list, f"requests outside the allow-list were sent: {off_list[:5]}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test writes the user's own findings database: the default one (under the user's
+    data directory) lives in a temporary folder for the session."""
+    home = tmp_path_factory.mktemp("data-home")
+    old = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = old
 
 
 @pytest.fixture

@@ -1,21 +1,112 @@
-"""The plain values that flow through the pipeline: targets, services, indices, findings."""
+"""The plain values that flow through the pipeline: targets, services, containers, findings.
+
+Nothing here knows a store kind: a *container* is an index, a collection, a table, a key
+pattern or a bucket prefix alike, and what only one kind has travels in its ``details``.
+``to_dict``/``from_dict`` give every value its JSON shape (the one
+``schema/scan-result.schema.json`` describes); a field may carry a different JSON name
+(``json``), and a ``details`` mapping is written beside the fields it completes (``flatten``),
+so the shape of what existed before the containers became neutral never changed.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, ClassVar
+from urllib.parse import quote
 
 
-class Verdict(StrEnum):
-    """What one endpoint turned out to be; one per target/port, never silence."""
+class Verdict(str):
+    """What one endpoint turned out to be; one per target and kind, never silence.
 
-    OPEN = "open"
-    SECURED = "secured"
-    PARTIAL = "partial"
-    NOT_ELASTICSEARCH = "not-elasticsearch"
-    CLOSED = "closed"
-    TIMEOUT = "timeout"
-    ERROR = "error"
+    ``open``, ``secured``, ``partial``, ``closed``, ``timeout``, ``error``, or
+    ``not-<kind>`` (``Verdict.not_of("mongodb")``): the endpoint answers, but not as that kind
+    of store. A ``str`` whose ``value`` is itself, so it reads and compares like an enum member.
+    """
+
+    __slots__ = ()
+
+    OPEN: ClassVar[Verdict]
+    SECURED: ClassVar[Verdict]
+    PARTIAL: ClassVar[Verdict]
+    CLOSED: ClassVar[Verdict]
+    TIMEOUT: ClassVar[Verdict]
+    ERROR: ClassVar[Verdict]
+    FIXED: ClassVar[tuple[Verdict, ...]]
+
+    @classmethod
+    def not_of(cls, kind: str) -> Verdict:
+        """The verdict of an endpoint that answers, but not as a ``kind`` store."""
+        return cls(f"not-{kind}")
+
+    @classmethod
+    def parse(cls, text: str) -> Verdict:
+        """A verdict from its name; ValueError for anything else."""
+        if text in _FIXED_NAMES or (text.startswith("not-") and len(text) > 4):
+            return cls(text)
+        raise ValueError(f"not a verdict: {text!r}")
+
+    @property
+    def value(self) -> str:
+        """The verdict's name, as in JSON."""
+        return str.__str__(self)
+
+    @property
+    def not_kind(self) -> str | None:
+        """The kind a ``not-<kind>`` verdict says the endpoint is not; None otherwise."""
+        return self[4:] if self.startswith("not-") else None
+
+    @property
+    def exposed(self) -> bool:
+        """Open, or partly open: data APIs answer without credentials."""
+        return self in _EXPOSED_NAMES
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.value!r})"
+
+
+Verdict.OPEN = Verdict("open")
+Verdict.SECURED = Verdict("secured")
+Verdict.PARTIAL = Verdict("partial")
+Verdict.CLOSED = Verdict("closed")
+Verdict.TIMEOUT = Verdict("timeout")
+Verdict.ERROR = Verdict("error")
+Verdict.FIXED = (Verdict.OPEN, Verdict.SECURED, Verdict.PARTIAL, Verdict.CLOSED,
+                 Verdict.TIMEOUT, Verdict.ERROR)
+_FIXED_NAMES = frozenset(str(v) for v in Verdict.FIXED)
+_EXPOSED_NAMES = frozenset({"open", "partial"})
+# The order "the most open" is read in, when one store answers at several endpoints.
+OPENNESS = ("open", "partial", "secured", "error", "timeout", "closed")
+
+
+def openness(verdict: str) -> int:
+    """How open a verdict is: 0 the most (open), larger for less."""
+    return OPENNESS.index(verdict) if verdict in OPENNESS else len(OPENNESS)
+
+
+class FieldType(StrEnum):
+    """What a field holds, in words every store kind maps its own types onto.
+
+    Detection reads these (an ``ip`` field is an address whatever its name says; ``text`` is
+    prose the NER model may read; ``date`` and ``version`` digits are no phone numbers).
+    """
+
+    TEXT = "text"
+    KEYWORD = "keyword"
+    NUMBER = "number"
+    DATE = "date"
+    VERSION = "version"
+    BOOLEAN = "boolean"
+    IP = "ip"
+    GEO_POINT = "geo_point"
+    GEO_SHAPE = "geo_shape"
+    OBJECT = "object"
+    NESTED = "nested"
+    BINARY = "binary"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +115,11 @@ class Endpoint:
 
     host: str  # a name, an IPv4 address or a bare IPv6 address (no brackets)
     port: int
-    scheme: str | None = None  # "http", "https", or None: try http then https
+    scheme: str | None = None  # "http", "https", "mongodb"…, or None: the kind decides
     base_path: str = ""  # URL path prefix when the target is behind a proxy path
+    # The user a database kind logs in as, from its URL (postgresql://reader@host); never a
+    # password. Written in JSON only when there is one.
+    user: str | None = field(default=None, metadata={"omit_empty": True})
 
     @property
     def netloc(self) -> str:
@@ -35,7 +129,17 @@ class Endpoint:
 
     def url(self, scheme: str | None = None) -> str:
         """Base URL for this endpoint with the given (or its own) scheme."""
-        return f"{scheme or self.scheme or 'http'}://{self.netloc}{self.base_path}"
+        user = f"{quote(self.user, safe='')}@" if self.user else ""
+        return f"{scheme or self.scheme or 'http'}://{user}{self.netloc}{self.base_path}"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """An endpoint and the store kinds to try on it, in order (the first that recognises
+    the service decides its verdict)."""
+
+    endpoint: Endpoint
+    kinds: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,18 +154,33 @@ class TlsInfo:
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """What the root endpoint reveals about the product."""
+    """What the service reveals about itself: product, version, and the store's identity."""
 
-    product: str = "unknown"  # "elasticsearch", "opensearch", "unknown"
+    product: str = "unknown"  # "elasticsearch", "opensearch", "mongodb", "redis"…
     version: str | None = None
     distribution: str | None = None
     compatibility_mode: bool = False  # OpenSearch answering as Elasticsearch 7.10.2
     cluster_name: str | None = None
-    cluster_uuid: str | None = None
+    cluster_uuid: str | None = None  # the store's identity, where it has one
     node_name: str | None = None
     tagline: str | None = None
-    realm: str | None = None  # from WWW-Authenticate when secured
+    realm: str | None = None  # from WWW-Authenticate (or the store's own word) when secured
     tls: TlsInfo | None = None
+    # What only one kind says of itself (a Redis mode, a MongoDB wire version…); written in
+    # JSON only when there is something.
+    details: dict[str, Any] = field(default_factory=dict, metadata={"omit_empty": True})
+
+    @property
+    def title(self) -> str:
+        """'OpenSearch 2.19.1' and the like; '' when the product is unknown."""
+        name = _PRODUCT_NAMES.get(self.product, "")
+        return " ".join(x for x in (name, self.version or "") if x) if name else ""
+
+
+_PRODUCT_NAMES = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch",
+                  "mongodb": "MongoDB", "redis": "Redis", "valkey": "Valkey",
+                  "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
+                  "couchdb": "CouchDB", "kibana": "Kibana"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,26 +196,33 @@ class Service:
     open_apis: tuple[str, ...] = ()
     closed_apis: tuple[str, ...] = ()
 
+    @property
+    def store_id(self) -> str:
+        """The store behind the endpoint: its own identity where it tells one (a cluster's
+        uuid), else its endpoint. A node and a proxy in front of it are one store."""
+        uuid = self.fingerprint.cluster_uuid
+        return f"{self.kind}:{uuid}" if uuid else f"{self.kind}@{self.endpoint.netloc}"
+
 
 @dataclass(frozen=True, slots=True)
 class FieldInfo:
-    """One leaf field of an index mapping."""
+    """One leaf field of a container, with the store's own name for its type (``long``,
+    ``varchar``, ``hash``…); the probe maps it to a ``FieldType`` for detection."""
 
     path: str
     type: str
 
 
 @dataclass(frozen=True, slots=True)
-class Index:
-    """One index as the inventory saw it."""
+class Container:
+    """One container as the inventory saw it: an index, a collection, a table, a key
+    pattern, a bucket prefix. What only its kind has (an index's health) is in ``details``."""
 
     name: str
-    docs: int | None  # from _count (exact) or, when _count is refused, from _cat/indices
+    docs: int | None  # records it holds: exact where the store counts them cheaply
     store_bytes: int | None
-    health: str | None
-    status: str | None
-    hidden: bool
-    system: bool
+    hidden: bool = False
+    system: bool = False
     fields: tuple[FieldInfo, ...] = ()
     date_field: str | None = None
     date_min: str | None = None
@@ -104,7 +230,8 @@ class Index:
     compromised: bool = False
     compromise_reasons: tuple[str, ...] = ()
     error: str | None = None  # why part of the inventory is missing, if it is
-    docs_exact: bool = True  # False: _cat/indices' count, which includes nested documents
+    docs_exact: bool = True  # False: an estimate or a count that includes nested records
+    details: dict[str, Any] = field(default_factory=dict, metadata={"flatten": True})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +244,7 @@ class PiiField:
 
 @dataclass(frozen=True, slots=True)
 class PiiSummary:
-    """One PII type found in one index's sample: where, how often, masked examples."""
+    """One PII type found in one container's sample: where, how often, masked examples."""
 
     entity_type: str
     docs: int  # sampled documents carrying this type in any field
@@ -128,7 +255,7 @@ class PiiSummary:
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """What the sample of one index held."""
+    """What the sample of one container held."""
 
     requested: int
     docs: int
@@ -167,11 +294,27 @@ class FullPii:
 
 @dataclass(frozen=True, slots=True)
 class People:
-    """Distinct people: the largest distinct count of one identifying type in one field."""
+    """Distinct people read in full: the distinct identifiers of the most identifying type
+    present (``count/people.py``), across ``fields`` (``field`` is then "*")."""
 
     entity_type: str  # e.g. EMAIL_ADDRESS
-    field: str  # e.g. customer.email
+    field: str  # "*": every field below; a path: that field alone (written before 2026-12)
     distinct: Distinct
+    fields: tuple[str, ...] = dataclasses.field(default=(), metadata={"omit_empty": True})
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleCount:
+    """Distinct people in a store as a sample scan counted or estimated them, and how."""
+
+    entity_type: str  # the most identifying type present
+    value: int
+    low: int
+    high: int | None
+    exact: bool
+    method: str  # "read" (every identifier read), "store-list" / "store-count" (+ sample), "sample"
+    basis: str  # one sentence: how the figure was obtained
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,14 +327,14 @@ class YearCount:
 
 @dataclass(frozen=True, slots=True)
 class FullRead:
-    """What reading every document of one index (``--depth full``) found."""
+    """What reading every document of one container (``--depth full``) found."""
 
-    method: str  # "pit" (point in time + search_after) or "scroll"
-    slices: int
+    method: str  # how the store was read, in the reader's words ("pit", "scroll", "cursor"…)
+    partitions: int = field(metadata={"json": "slices"})  # read in parallel
     docs: int  # documents read
     pii: tuple[FullPii, ...] = ()
     people: People | None = None
-    years: tuple[YearCount, ...] = ()  # by the index's main date field
+    years: tuple[YearCount, ...] = ()  # by the container's main date field
     pii_fields: tuple[str, ...] = ()  # every field carrying some PII type
     complete: bool = True  # False: the read stopped early (see error)
     error: str | None = None
@@ -199,7 +342,7 @@ class FullRead:
 
 @dataclass(frozen=True, slots=True)
 class FullTotals:
-    """A full read over all the indices of one endpoint, people counted once across them."""
+    """A full read over all the containers of one endpoint, people counted once across them."""
 
     docs: int
     pii: tuple[FullPii, ...] = ()
@@ -207,10 +350,10 @@ class FullTotals:
 
 
 @dataclass(frozen=True, slots=True)
-class IndexResult:
-    """An index with what its sample (or its full read) revealed."""
+class ContainerResult:
+    """A container with what its sample (or its full read) revealed."""
 
-    index: Index
+    container: Container = field(metadata={"json": "index"})
     sample: Sample | None = None
     full: FullRead | None = None
 
@@ -220,27 +363,104 @@ class TargetResult:
     """Everything learnt about one endpoint in one scan."""
 
     service: Service
-    indices: tuple[IndexResult, ...] = ()
+    containers: tuple[ContainerResult, ...] = field(default=(), metadata={"json": "indices"})
     inventory_error: str | None = None
-    indices_truncated: int = 0  # indices listed but not inventoried (over the cap)
-    full: FullTotals | None = None  # --depth full: totals over the indices read
+    # containers listed but not inventoried (over the cap)
+    truncated: int = field(default=0, metadata={"json": "indices_truncated"})
+    full: FullTotals | None = None  # --depth full: totals over the containers read
     authenticated: bool = False  # inventory read with the credentials given (--auth)
+    # Why the store may be a honeypot (``honeypot.py``): the finding's confidence is lower.
+    honeypot: tuple[str, ...] = field(default=(), metadata={"omit_empty": True})
+    # A sample scan's people in the store (``count/people.py``); None: no identifier seen.
+    people: PeopleCount | None = field(default=None, metadata={"omit_empty": True})
+
+    @property
+    def exposed(self) -> bool:
+        """Open or partial: what a scan found readable without credentials."""
+        return self.service.verdict.exposed
 
 
-def to_dict(value: object) -> dict[str, object]:
-    """A dataclass as plain JSON-ready data (enums as their values, tuples as lists)."""
-    from dataclasses import asdict
-
-    return asdict(value, dict_factory=_plain)  # type: ignore[call-overload]
+# -- JSON ------------------------------------------------------------------------------------
 
 
-def _plain(items: list[tuple[str, object]]) -> dict[str, object]:
-    return {k: _jsonable(v) for k, v in items}
+def to_dict(value: Any) -> dict[str, Any]:
+    """A model as plain JSON-ready data (enums and verdicts as their names, tuples as lists)."""
+    out = _json(value)
+    assert isinstance(out, dict)
+    return out
 
 
-def _jsonable(v: object) -> object:
-    if isinstance(v, StrEnum):
-        return v.value
-    if isinstance(v, tuple | list):
-        return [_jsonable(x) for x in v]
-    return v
+def _json(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            if f.metadata.get("flatten"):
+                for k, x in v.items():
+                    out.setdefault(k, _json(x))  # never over a field of the model itself
+            elif f.metadata.get("omit_empty") and not v:
+                continue
+            else:
+                out[f.metadata.get("json", f.name)] = _json(v)
+        return out
+    if isinstance(value, str):
+        return str.__str__(value)  # Verdict, FieldType and other str subclasses: plain text
+    if isinstance(value, tuple | list):
+        return [_json(x) for x in value]
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    return value
+
+
+def from_dict(cls: type[Any], data: Any) -> Any:
+    """A model rebuilt from ``to_dict``'s output (a key it lacks takes the field's default:
+    documents written by an older leakhound load too). ValueError on a wrong shape."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    hints = _hints(cls)
+    kwargs: dict[str, Any] = {}
+    rest = dict(data)
+    flatten: str | None = None
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("flatten"):
+            flatten = f.name
+            continue
+        key = f.metadata.get("json", f.name)
+        if key in rest:
+            kwargs[f.name] = _value(hints[f.name], rest.pop(key))
+    if flatten is not None:
+        kwargs[flatten] = rest
+    return cls(**kwargs)
+
+
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
+
+
+def _value(hint: Any, data: Any) -> Any:
+    if data is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _value(options[0], data) if len(options) == 1 else data
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(data, list | tuple):
+            raise ValueError(f"expected a list, got {type(data).__name__}")
+        return tuple(_value(args[0], x) for x in data)
+    if origin is dict or hint is dict:
+        return dict(data)
+    if hint is Verdict:
+        return Verdict.parse(data)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return from_dict(hint, data)
+    if isinstance(hint, type) and issubclass(hint, StrEnum):
+        return hint(data)
+    return data

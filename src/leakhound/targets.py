@@ -6,13 +6,14 @@ import ipaddress
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .errors import ScopeError, TargetError
-from .models import Endpoint
+from .models import Endpoint, Target
+from .target_exports import Export, load_export
 
 # RFC 1123 labels; underscores are tolerated because internal DNS names carry them.
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
@@ -26,11 +27,52 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
+class Kinds:
+    """What the probes tell the parser: their default ports, and the URL schemes naming them.
+
+    A plain sequence of ports stands for kinds left unnamed (the scan then tries every kind,
+    those of the port first), with http:// and https:// URLs only.
+    """
+
+    ports: tuple[tuple[int, str], ...]  # (default port, kind), most likely first
+    schemes: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"http": (), "https": ()})
+
+    @classmethod
+    def of(cls, ports: Kinds | Sequence[int]) -> Kinds:
+        """``ports`` as Kinds (a sequence of ports: kinds left unnamed)."""
+        return ports if isinstance(ports, Kinds) else cls(tuple((p, "") for p in ports))
+
+    def default_ports(self) -> list[int]:
+        """Each default port once, in order."""
+        return list(dict.fromkeys(p for p, _ in self.ports))
+
+    def at(self, port: int) -> tuple[str, ...]:
+        """The kinds whose default ports hold ``port`` (none: every kind may try)."""
+        return tuple(dict.fromkeys(k for p, k in self.ports if p == port and k))
+
+    def of_scheme(self, scheme: str, port: int | None) -> tuple[str, ...]:
+        """The kinds a URL scheme names, those listening on ``port`` first."""
+        named = self.schemes[scheme]
+        here = [k for k in self.at(port) if k in named] if port else []
+        return (*here, *(k for k in named if k not in here))
+
+    def port_of(self, kind: str) -> int | None:
+        """The first default port of a kind."""
+        return next((p for p, k in self.ports if k == kind), None)
+
+
+@dataclass(frozen=True, slots=True)
 class TargetSpec:
-    """One parsed target: the endpoints it stands for and the text it came from."""
+    """One parsed target: the endpoints it stands for, with the kinds to try on each."""
 
     text: str
-    endpoints: tuple[Endpoint, ...]
+    targets: tuple[Target, ...]
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """The endpoints alone."""
+        return tuple(t.endpoint for t in self.targets)
 
 
 def _port(text: str, spec: str) -> int:
@@ -54,49 +96,56 @@ def _host(text: str, spec: str) -> str:
     return text.rstrip(".").lower()
 
 
-def _with_ports(host: str, ports: Sequence[int]) -> tuple[Endpoint, ...]:
-    return tuple(Endpoint(host, p) for p in ports)
+def _with_ports(host: str, kinds: Kinds) -> tuple[Target, ...]:
+    return tuple(Target(Endpoint(host, p), kinds.at(p)) for p in kinds.default_ports())
 
 
-def parse_one(spec: str, default_ports: Sequence[int], *, max_hosts: int = DEFAULT_MAX_HOSTS,
-              yes: bool = False) -> TargetSpec:
-    """Parse one target specification (not a @file) into endpoints."""
+def _at(ep: Endpoint, kinds: Kinds) -> tuple[Target, ...]:
+    return (Target(ep, kinds.at(ep.port)),)
+
+
+def parse_one(spec: str, default_ports: Kinds | Sequence[int], *,
+              max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False) -> TargetSpec:
+    """Parse one target specification (not a @file) into endpoints and their kinds."""
+    kinds = Kinds.of(default_ports)
     text = spec.strip()
     if not text:
         raise TargetError("empty target")
     if "\x00" in text or any(ord(c) < 32 for c in text):
         raise TargetError("target contains control characters")
-    low = text.lower()
-    if low.startswith(("http://", "https://")):
-        return TargetSpec(text, (_parse_url(text),))
-    if "://" in text:
-        raise TargetError(f"unsupported URL scheme in target {text!r} (use http:// or https://)")
+    scheme, sep, _ = text.partition("://")
+    if sep:
+        if scheme.lower() not in kinds.schemes:
+            known = ", ".join(f"{s}://" for s in kinds.schemes)
+            raise TargetError(f"unsupported URL scheme in target {text!r} (use {known})")
+        return TargetSpec(text, (_parse_url(text, kinds),))
     if "/" in text:
-        return TargetSpec(text, _parse_cidr(text, default_ports, max_hosts, yes))
+        return TargetSpec(text, _parse_cidr(text, kinds, max_hosts, yes))
     m = _BRACKETED.match(text)
     if m:
         host = _host(m["host"], text)
         if ":" not in host:
             raise TargetError(f"brackets are for IPv6 addresses: {text!r}")
         if m["port"]:
-            return TargetSpec(text, (Endpoint(host, _port(m["port"], text)),))
-        return TargetSpec(text, _with_ports(host, default_ports))
+            return TargetSpec(text, _at(Endpoint(host, _port(m["port"], text)), kinds))
+        return TargetSpec(text, _with_ports(host, kinds))
     if text.count(":") >= 2:  # a bare IPv6 literal; a port would need brackets
         try:
             host = str(ipaddress.IPv6Address(text))
         except ValueError as exc:
             raise TargetError(
                 f"not an IPv6 address (use [addr]:port for a port): {text!r}") from exc
-        return TargetSpec(text, _with_ports(host, default_ports))
+        return TargetSpec(text, _with_ports(host, kinds))
     m = _HOST_PORT.match(text)
     if m:
-        return TargetSpec(text, (Endpoint(_host(m["host"], text), _port(m["port"], text)),))
+        ep = Endpoint(_host(m["host"], text), _port(m["port"], text))
+        return TargetSpec(text, _at(ep, kinds))
     if ":" in text:
         raise TargetError(f"cannot parse target {text!r}")
-    return TargetSpec(text, _with_ports(_host(text, text), default_ports))
+    return TargetSpec(text, _with_ports(_host(text, text), kinds))
 
 
-def _parse_url(text: str) -> Endpoint:
+def _parse_url(text: str, kinds: Kinds) -> Target:
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -104,18 +153,28 @@ def _parse_url(text: str) -> Endpoint:
         raise TargetError(f"bad URL {text!r}: {exc}") from exc
     if not parts.hostname:
         raise TargetError(f"URL without a host: {text!r}")
-    if parts.username or parts.password:
+    scheme = parts.scheme.lower()
+    if parts.password or (parts.username and scheme in ("http", "https")):
         raise TargetError(f"credentials in a target URL are not accepted: {text!r}")
     if parts.query or parts.fragment:
         raise TargetError(f"target URL must not carry a query or fragment: {text!r}")
-    scheme = parts.scheme.lower()
     host = _host(parts.hostname, text)
-    return Endpoint(host, port or (443 if scheme == "https" else 80), scheme,
-                    parts.path.rstrip("/"))
+    named = kinds.of_scheme(scheme, port)
+    if port is None:
+        if scheme in ("http", "https"):
+            port = 443 if scheme == "https" else 80
+        else:
+            port = next((p for k in named if (p := kinds.port_of(k))), None)
+            if port is None:
+                raise TargetError(f"URL without a port, and no default port for it: {text!r}")
+    user = unquote(parts.username) if parts.username else None
+    if user is not None and (not user or len(user) > 128 or not user.isprintable()):
+        raise TargetError(f"not a user name in target URL {text!r}")
+    return Target(Endpoint(host, port, scheme, parts.path.rstrip("/"), user), named)
 
 
-def _parse_cidr(text: str, default_ports: Sequence[int], max_hosts: int,
-                yes: bool) -> tuple[Endpoint, ...]:
+def _parse_cidr(text: str, kinds: Kinds, max_hosts: int,
+                yes: bool) -> tuple[Target, ...]:
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError as exc:
@@ -132,7 +191,7 @@ def _parse_cidr(text: str, default_ports: Sequence[int], max_hosts: int,
                          "authorised to scan every address in it")
     # Network and broadcast addresses answer nothing on IPv4 /30 and wider.
     hosts = net.hosts() if net.version == 4 and net.prefixlen < 31 else iter(net)
-    return tuple(Endpoint(str(ip), p) for ip in hosts for p in default_ports)
+    return tuple(t for ip in hosts for t in _with_ports(str(ip), kinds))
 
 
 def _has_public(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
@@ -149,7 +208,7 @@ def _read_file(path_text: str) -> str:
         raise TargetError(f"cannot read target file {path}: {exc.strerror or exc}") from exc
 
 
-def _parse_masscan(text: str, origin: str) -> list[TargetSpec]:
+def _parse_masscan(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
     """masscan -oJ: a JSON list of {"ip": ..., "ports": [{"port": N, "status": "open"}]}."""
     try:
         data = json.loads(text.strip().rstrip(",").replace(",\n]", "\n]"))
@@ -164,13 +223,12 @@ def _parse_masscan(text: str, origin: str) -> list[TargetSpec]:
         ip, ports = row.get("ip"), row.get("ports")
         for p in ports if isinstance(ports, list) else ():
             if isinstance(p, dict) and p.get("status", "open") == "open" and isinstance(ip, str):
-                host = _host(ip, origin)
-                specs.append(TargetSpec(f"{ip}:{p.get('port')}",
-                                        (Endpoint(host, _port(str(p.get("port")), origin)),)))
+                ep = Endpoint(_host(ip, origin), _port(str(p.get("port")), origin))
+                specs.append(TargetSpec(f"{ip}:{p.get('port')}", _at(ep, kinds)))
     return specs
 
 
-def _parse_nmap_xml(text: str, origin: str) -> list[TargetSpec]:
+def _parse_nmap_xml(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
     """nmap -oX: every open TCP port of every host."""
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise TargetError(f"{origin}: nmap XML with a DTD or entities is refused")
@@ -188,19 +246,23 @@ def _parse_nmap_xml(text: str, origin: str) -> list[TargetSpec]:
             state = port.find("state")
             if port.get("protocol") == "tcp" and state is not None and state.get("state") == "open":
                 ep = Endpoint(_host(addr, origin), _port(port.get("portid", "0"), origin))
-                specs.append(TargetSpec(f"{ep.netloc}", (ep,)))
+                specs.append(TargetSpec(f"{ep.netloc}", _at(ep, kinds)))
     return specs
 
 
-def _parse_file(path_text: str, default_ports: Sequence[int], max_hosts: int,
+def _parse_file(path_text: str, kinds: Kinds, max_hosts: int,
                 yes: bool) -> list[TargetSpec]:
     origin = f"@{path_text}"
+    # Search-engine exports (Shodan, Censys, LeakIX, BinaryEdge, ZoomEye, FOFA).
+    export = load_export(path_text, origin)
+    if export is not None:
+        return _export_specs(export, kinds, origin)
     text = _read_file(path_text)
     head = text.lstrip()[:200]
     if head.startswith("<"):
-        return _parse_nmap_xml(text, origin)
+        return _parse_nmap_xml(text, origin, kinds)
     if head.startswith("[") and '"ip"' in text[:4096]:
-        return _parse_masscan(text, origin)
+        return _parse_masscan(text, origin, kinds)
     specs = []
     for lineno, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
@@ -209,34 +271,63 @@ def _parse_file(path_text: str, default_ports: Sequence[int], max_hosts: int,
         if line.startswith("@"):
             raise TargetError(f"{origin} line {lineno}: target files cannot include other files")
         try:
-            specs.append(parse_one(line, default_ports, max_hosts=max_hosts, yes=yes))
+            specs.append(parse_one(line, kinds, max_hosts=max_hosts, yes=yes))
         except TargetError as exc:
             raise TargetError(f"{origin} line {lineno}: {exc}") from exc
     return specs
 
 
-def parse_targets(specs: Iterable[str], default_ports: Sequence[int], *,
+def _export_specs(export: Export, kinds: Kinds, origin: str) -> list[TargetSpec]:
+    """A search-engine export's records as targets: the kind the engine named first (if it
+    is one asked for), then the kinds of the port; a record whose host is neither an address
+    nor a name is left out, and an export with no usable record is an error."""
+    asked = {k for _, k in kinds.ports if k}
+    specs, refused = [], list(export.reasons)
+    for r in export.records:
+        try:
+            ep = Endpoint(_host(r.host, r.host), _port(str(r.port), r.host), r.scheme)
+        except TargetError as exc:
+            refused.append(f"{origin}: {exc}")
+            continue
+        named = (r.kind,) if r.kind is not None and (not asked or r.kind in asked) else ()
+        tried = tuple(dict.fromkeys((*named, *kinds.at(ep.port))))
+        specs.append(TargetSpec(f"{r.engine}:{ep.netloc}", (Target(ep, tried),)))
+    if not specs and refused:
+        raise TargetError(f"no usable record in this {export.engine} export: {refused[0]}")
+    return specs
+
+
+def parse_targets(specs: Iterable[str], default_ports: Kinds | Sequence[int], *,
                   max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False) -> list[TargetSpec]:
     """Parse every specification (expanding @files and scanner exports), in order."""
+    kinds = Kinds.of(default_ports)
     out: list[TargetSpec] = []
     for spec in specs:
         if spec.startswith("@"):
-            out.extend(_parse_file(spec[1:], default_ports, max_hosts, yes))
+            out.extend(_parse_file(spec[1:], kinds, max_hosts, yes))
         else:
-            out.append(parse_one(spec, default_ports, max_hosts=max_hosts, yes=yes))
-    total = sum(len(s.endpoints) for s in out)
-    if total > max_hosts * max(1, len(default_ports)) and not yes:
+            out.append(parse_one(spec, kinds, max_hosts=max_hosts, yes=yes))
+    total = sum(len(s.targets) for s in out)
+    if total > max_hosts * max(1, len(kinds.default_ports())) and not yes:
         raise ScopeError(f"the targets expand to {total} endpoints: pass --yes to confirm")
     return out
 
 
 def endpoints(specs: Iterable[TargetSpec]) -> list[Endpoint]:
     """The distinct endpoints of the specifications, first occurrence first."""
-    seen: dict[Endpoint, None] = {}
+    return [t.endpoint for t in targets(specs)]
+
+
+def targets(specs: Iterable[TargetSpec]) -> list[Target]:
+    """The distinct endpoints of the specifications with every kind named for each, first
+    occurrence first."""
+    seen: dict[Endpoint, tuple[str, ...]] = {}
     for spec in specs:
-        for ep in spec.endpoints:
-            seen.setdefault(ep, None)
-    return list(seen)
+        for t in spec.targets:
+            kinds = seen.get(t.endpoint)
+            seen[t.endpoint] = t.kinds if kinds is None else tuple(
+                dict.fromkeys((*kinds, *t.kinds)))
+    return [Target(ep, kinds) for ep, kinds in seen.items()]
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -10,5 +10,5 @@ from scans import Build, builder
 
 @pytest.fixture
 def build_scan(tmp_path: Path) -> Build:
-    """``build_scan(Ix(...), ..., verdict=Verdict.OPEN, host=...)`` -> the stored scan document."""
+    """``build_scan(Ix(...), ..., verdict=Verdict.OPEN, host=...)`` -> the stored scan."""
     return builder(tmp_path)

@@ -1,17 +1,16 @@
-"""Build scan documents through the real store: one exposed store holding the indices asked for."""
+"""Build stored scans through the real store: one exposed store holding the indices asked for."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from leakhound.models import (
+    Container,
+    ContainerResult,
     Endpoint,
     Fingerprint,
-    Index,
-    IndexResult,
     PiiField,
     PiiSummary,
     Sample,
@@ -19,7 +18,7 @@ from leakhound.models import (
     TargetResult,
     Verdict,
 )
-from leakhound.store import SqliteStore
+from leakhound.store import ScanRecord, SqliteStore
 
 
 @dataclass
@@ -36,16 +35,16 @@ class Ix:
     reasons: tuple[str, ...] = ()
 
 
-Build = Callable[..., dict[str, Any]]
+Build = Callable[..., ScanRecord]
 
 
 def builder(folder: Path) -> Build:
-    """``build(Ix(...), ..., verdict=Verdict.OPEN, host=...)`` -> the stored scan document."""
+    """``build(Ix(...), ..., verdict=Verdict.OPEN, host=...)`` -> the stored scan."""
     counter = iter(range(1000))
 
     def build(
         *indices: Ix, verdict: Verdict = Verdict.OPEN, host: str = "198.51.100.7"
-    ) -> dict[str, Any]:
+    ) -> ScanRecord:
         ep = Endpoint(host, 9200)
         svc = Service(
             ep,
@@ -61,14 +60,13 @@ def builder(folder: Path) -> Build:
                 PiiSummary(t, d, (PiiField(f"doc.{t.lower()}", d),), (), distinct)
                 for t, (d, distinct) in ix.pii.items()
             )
-            index = Index(
+            index = Container(
                 ix.name,
                 ix.docs,
                 4096,
-                "green",
-                "open",
                 False,
                 False,
+                details={"health": "green", "status": "open"},
                 date_field="created_at" if ix.date_min else None,
                 date_min=ix.date_min,
                 date_max=ix.date_max,
@@ -76,7 +74,7 @@ def builder(folder: Path) -> Build:
                 compromise_reasons=ix.reasons,
             )
             sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
-            results.append(IndexResult(index, sample))
+            results.append(ContainerResult(index, sample))
         with SqliteStore(folder / f"f{next(counter)}.db") as store:
             scan_id = store.begin_scan([host], {"sample": 100})
             store.record(scan_id, TargetResult(svc, tuple(results)))

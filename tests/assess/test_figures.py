@@ -8,14 +8,14 @@ from scans import Build, Ix
 
 from leakhound.assess import Method, assess, records_by_year
 from leakhound.models import (
+    Container,
+    ContainerResult,
     Distinct,
     Endpoint,
     FullField,
     FullPii,
     FullRead,
     FullTotals,
-    Index,
-    IndexResult,
     People,
     Service,
     TargetResult,
@@ -66,7 +66,7 @@ def test_people_add_up_over_indices_and_lean_high(build_scan: Build) -> None:
 def test_ip_addresses_stand_in_only_when_nothing_else_names_people(build_scan: Build) -> None:
     a = assess(build_scan(Ix("logs", docs=200, pii={"IP_ADDRESS": (100, 10)})))
     assert a.data_subjects.value == 20
-    assert "IP addresses standing in" in a.indices[0].subjects.basis
+    assert "IP addresses standing in" in a.containers[0].subjects.basis
 
 
 def test_owner_stated_number_of_people_wins(build_scan: Build) -> None:
@@ -127,14 +127,14 @@ def test_records_by_year_spread_over_each_index_range(build_scan: Build) -> None
             ),
         )
     )
-    assert records_by_year(a.indices) == [(2019, 366), (2020, 366), (2021, 10)]
+    assert records_by_year(a.containers) == [(2019, 366), (2020, 366), (2021, 10)]
 
 
 def test_exposure_window_from_owner_and_history(build_scan: Build) -> None:
     doc = build_scan(Ix("crm", pii={"EMAIL_ADDRESS": (1, 1)}))
     a = assess(doc)
     assert a.exposure.started is None
-    assert a.exposure.first_seen_exposed == doc["started_at"]
+    assert a.exposure.first_seen_exposed == doc.started_at
     assert "at the latest" in a.exposure.started_text
     assert "still open" in a.exposure.ended_text
     b = assess(doc, {"exposure_started": "2024-03-01", "exposure_ended": "2024-04-12T09:30:00Z"})
@@ -148,10 +148,19 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
     # documents per year counted, not spread.
     exact = Distinct(1234, 1234, 1234, True)
     hll = Distinct(50_000, 48_000, 52_000, False)
-    crm = Index(
-        "crm", 5000, 1, "green", "open", False, False, date_min="2019-01-01", date_max="2020-12-31"
+    crm = Container(
+        "crm",
+        5000,
+        1,
+        False,
+        False,
+        date_min="2019-01-01",
+        date_max="2020-12-31",
+        details={"health": "green", "status": "open"},
     )
-    logs = Index("shop-2020", 70_000, 1, "green", "open", False, False)
+    logs = Container(
+        "shop-2020", 70_000, 1, False, False, details={"health": "green", "status": "open"}
+    )
     full_crm = FullRead(
         "pit",
         1,
@@ -174,18 +183,18 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
         store.record(
             scan_id,
             TargetResult(
-                svc, (IndexResult(crm, None, full_crm), IndexResult(logs, None, full_shop))
+                svc, (ContainerResult(crm, None, full_crm), ContainerResult(logs, None, full_shop))
             ),
         )
         doc = store.load(scan_id)
     a = assess(doc)
-    crm_ix = next(i for i in a.indices if i.name == "crm")
+    crm_ix = next(i for i in a.containers if i.name == "crm")
     assert (crm_ix.subjects.value, crm_ix.subjects.method) == (1234, Method.EXACT)
-    shop_ix = next(i for i in a.indices if i.name == "shop-2020")
+    shop_ix = next(i for i in a.containers if i.name == "shop-2020")
     assert (shop_ix.subjects.low, shop_ix.subjects.high) == (48_000, 52_000)
     assert "HyperLogLog" in shop_ix.subjects.basis
     assert a.data_subjects.value == 51_234  # per-index counts added (no endpoint total)
-    assert records_by_year(a.indices)[:2] == [(2019, 1000), (2020, 4000)]
+    assert records_by_year(a.containers)[:2] == [(2019, 1000), (2020, 4000)]
 
     # With the endpoint's totals, each person counts once across its indices.
     with SqliteStore(tmp_path / "g.db") as store:
@@ -194,7 +203,7 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
             scan_id,
             TargetResult(
                 svc,
-                (IndexResult(crm, None, full_crm), IndexResult(logs, None, full_shop)),
+                (ContainerResult(crm, None, full_crm), ContainerResult(logs, None, full_shop)),
                 full=FullTotals(
                     75_000,
                     (),

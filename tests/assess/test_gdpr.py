@@ -120,7 +120,7 @@ def test_overdue_notification_is_flagged(build_scan: Build) -> None:
 def test_awareness_defaults_to_the_end_of_the_scan(build_scan: Build) -> None:
     doc = build_scan(SHOP)
     a = assess(doc)
-    assert a.deadline.aware_since == datetime.fromisoformat(doc["finished_at"])
+    assert a.deadline.aware_since == datetime.fromisoformat(doc.finished_at)
     assert a.deadline.aware_since_basis.startswith("assumed")
 
 

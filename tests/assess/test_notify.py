@@ -12,6 +12,7 @@ from scans import Build, Ix
 
 from leakhound.assess import assess
 from leakhound.notify import notify
+from leakhound.store import ScanRecord
 
 AWARE = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
 HOSTILE = "<script>alert(1)</script>|[x](http://evil)\x1b]0;t\x07"
@@ -29,7 +30,7 @@ FULL_CONTEXT = {
 
 
 @pytest.fixture
-def shop(build_scan: Build) -> dict[str, Any]:
+def shop(build_scan: Build) -> ScanRecord:
     return build_scan(
         Ix(
             "shop-orders",
@@ -43,7 +44,7 @@ def shop(build_scan: Build) -> dict[str, Any]:
 
 
 def draft(
-    doc: dict[str, Any],
+    doc: ScanRecord,
     ctx: dict[str, Any] | None = None,
     kind: str = "authority",
     fmt: str = "markdown",
@@ -53,7 +54,7 @@ def draft(
     return notify(doc, a, kind=kind, fmt=fmt)
 
 
-def test_authority_draft_has_every_art_33_3_item(shop: dict[str, Any]) -> None:
+def test_authority_draft_has_every_art_33_3_item(shop: ScanRecord) -> None:
     text = draft(shop)
     for heading in (
         "(a) Nature of the breach",
@@ -77,7 +78,7 @@ def test_authority_draft_has_every_art_33_3_item(shop: dict[str, Any]) -> None:
     assert "| Notification due (72 hours) | 2024-04-13 09:00 UTC (67 h left) |" in text
 
 
-def test_what_only_the_owner_knows_is_left_blank(shop: dict[str, Any]) -> None:
+def test_what_only_the_owner_knows_is_left_blank(shop: ScanRecord) -> None:
     text = draft(shop)
     for blank in (
         "name and address of the controller",
@@ -90,7 +91,7 @@ def test_what_only_the_owner_knows_is_left_blank(shop: dict[str, Any]) -> None:
     assert "Reasons for the delay" not in text
 
 
-def test_context_fills_the_blanks(shop: dict[str, Any]) -> None:
+def test_context_fills_the_blanks(shop: ScanRecord) -> None:
     text = draft(shop, FULL_CONTEXT)
     assert "Jane Doe, dpo@example.com" in text
     assert "customers of the web shop" in text
@@ -100,13 +101,13 @@ def test_context_fills_the_blanks(shop: dict[str, Any]) -> None:
     assert not any("DPO" in b or "controller" in b or "measures already" in b for b in blanks)
 
 
-def test_late_notification_asks_for_the_reasons_of_delay(shop: dict[str, Any]) -> None:
+def test_late_notification_asks_for_the_reasons_of_delay(shop: ScanRecord) -> None:
     text = draft(shop, hours=80)
     assert "Reasons for the delay (Art. 33(1))" in text
     assert "overdue by 8 h" in text
 
 
-def test_subjects_notice_is_plain_and_warns_of_scams(shop: dict[str, Any]) -> None:
+def test_subjects_notice_is_plain_and_warns_of_scams(shop: ScanRecord) -> None:
     text = draft(shop, FULL_CONTEXT, kind="subjects")
     assert "your payment card number" in text and "your e-mail address" in text
     assert "Between 2024-03-01 and 2024-04-10" in text
@@ -125,13 +126,13 @@ def test_subjects_notice_is_plain_and_warns_of_scams(shop: dict[str, Any]) -> No
     assert "Art. 33" not in text and "ENISA" not in text  # no jargon for the people
 
 
-def test_public_communication_is_flagged_to_the_editor(shop: dict[str, Any]) -> None:
+def test_public_communication_is_flagged_to_the_editor(shop: ScanRecord) -> None:
     text = draft(shop, {"disproportionate_effort": True}, kind="subjects")
     assert "public communication (Art. 34(3)(c))" in text
 
 
 @pytest.mark.parametrize("kind", ["authority", "subjects"])
-def test_markdown_drafts_neutralise_hostile_names(shop: dict[str, Any], kind: str) -> None:
+def test_markdown_drafts_neutralise_hostile_names(shop: ScanRecord, kind: str) -> None:
     text = draft(shop, kind=kind)
     lines = text.splitlines()
     cells = 0
@@ -147,7 +148,7 @@ def test_markdown_drafts_neutralise_hostile_names(shop: dict[str, Any], kind: st
 
 
 @pytest.mark.parametrize("kind", ["authority", "subjects"])
-def test_html_drafts_are_escaped_and_script_free(shop: dict[str, Any], kind: str) -> None:
+def test_html_drafts_are_escaped_and_script_free(shop: ScanRecord, kind: str) -> None:
     page = draft(shop, kind=kind, fmt="html")
     assert page.startswith("<!DOCTYPE html>")
     assert "Content-Security-Policy" in page
@@ -158,7 +159,7 @@ def test_html_drafts_are_escaped_and_script_free(shop: dict[str, Any], kind: str
         assert '<mark class="fill">[[TO FILL: name and address of the controller]]</mark>' in page
 
 
-def test_unknown_kind_or_format_is_refused(shop: dict[str, Any]) -> None:
+def test_unknown_kind_or_format_is_refused(shop: ScanRecord) -> None:
     a = assess(shop)
     with pytest.raises(ValueError, match="kind"):
         notify(shop, a, kind="press")

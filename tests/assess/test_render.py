@@ -11,12 +11,13 @@ from scans import Build, Ix
 
 from leakhound.assess import assess
 from leakhound.assess.render import render_json, render_markdown, render_terminal
+from leakhound.store import ScanRecord
 
 AWARE = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
 HOSTILE = "evil\x1b]0;pwned\x07<b>|x"
 
 
-def shop(build_scan: Build) -> dict:  # type: ignore[type-arg]
+def shop(build_scan: Build) -> ScanRecord:
     return build_scan(
         Ix("shop-orders", pii={"EMAIL_ADDRESS": (95, 90), "CREDIT_CARD": (60, 60)}),
         Ix(HOSTILE, docs=1, sampled=1, compromised=True, reasons=("ransom note",)),

@@ -118,6 +118,30 @@ E = "EMAIL_ADDRESS"
             "anna@gmx.at",
             id="space-for-dot-austria-after-cue",
         ),
+        pytest.param(
+            "Please write to me at jane@example.de. My number is 0123.",
+            "jane@example.de",
+            "jane@example.de",
+            id="full-stop-then-a-country-tld-word",  # not "jane@example.de.my"
+        ),
+        pytest.param(
+            "write to me at jane[at]example[dot]fr. My number is 0123.",
+            "jane[at]example[dot]fr",
+            "jane@example.fr",
+            id="bracketed-then-full-stop",
+        ),
+        pytest.param(
+            "(email: jane @example co uk) thanks",
+            "jane @example co uk",
+            "jane@example.co.uk",
+            id="space-for-dot-second-level",
+        ),
+        pytest.param(
+            "email: jane @example com au",
+            "jane @example com au",
+            "jane@example.com.au",
+            id="space-for-dot-second-level-com",
+        ),
     ],
 )
 def test_email_forms_are_found(text: str, address: str, normalized: str) -> None:
@@ -146,10 +170,137 @@ def test_email_forms_are_found(text: str, address: str, normalized: str) -> None
         pytest.param("", id="empty"),
         pytest.param("thanks @john it works now", id="handle-then-it"),
         pytest.param("I told bob @alice it was fixed", id="handle-then-it-after-words"),
+        pytest.param("thanks @acme co uk team", id="handle-then-co-uk-uncued"),
     ],
 )
 def test_prose_and_lookalikes_are_not_emails(text: str) -> None:
     assert found(text, E) == []
+
+
+# Internationalised domains in their ASCII form ("xn--" and Punycode: "xn--d1acufc.xn--p1ai"
+# is "домен.рф"), in every form the plain ones are found in, normalized to the Unicode form.
+@pytest.mark.parametrize(
+    ("text", "address", "normalized"),
+    [
+        pytest.param(
+            "jane@xn--bcher-kva.de", "jane@xn--bcher-kva.de", "jane@bücher.de", id="punycode-domain"
+        ),
+        pytest.param(
+            "ivan@xn--d1acufc.xn--p1ai",
+            "ivan@xn--d1acufc.xn--p1ai",
+            "ivan@домен.рф",
+            id="punycode-tld",
+        ),
+        pytest.param(
+            "write to ivan@xn--d1acufc.xn--p1ai.",
+            "ivan@xn--d1acufc.xn--p1ai",
+            "ivan@домен.рф",
+            id="punycode-tld-sentence-end",
+        ),
+        pytest.param(
+            "IVAN@XN--D1ACUFC.XN--P1AI",
+            "IVAN@XN--D1ACUFC.XN--P1AI",
+            "ivan@домен.рф",
+            id="punycode-upper-case",
+        ),
+        pytest.param(
+            "jane@mail.xn--bcher-kva.xn--p1ai",
+            "jane@mail.xn--bcher-kva.xn--p1ai",
+            "jane@mail.bücher.рф",
+            id="punycode-subdomain",
+        ),
+        pytest.param(
+            "<a href='mailto:ivan@xn--d1acufc.xn--p1ai'>",
+            "ivan@xn--d1acufc.xn--p1ai",
+            "ivan@домен.рф",
+            id="punycode-mailto",
+        ),
+        pytest.param(
+            "jane @xn--bcher-kva com",
+            "jane @xn--bcher-kva com",
+            "jane@bücher.com",
+            id="punycode-space-for-dot",
+        ),
+        pytest.param(
+            "ivan @xn--d1acufc xn--p1ai",
+            "ivan @xn--d1acufc xn--p1ai",
+            "ivan@домен.рф",
+            id="punycode-tld-after-space-for-dot",
+        ),
+        pytest.param(
+            "ivan @ xn--d1acufc . xn--p1ai",
+            "ivan @ xn--d1acufc . xn--p1ai",
+            "ivan@домен.рф",
+            id="punycode-spaced-at-and-dot",
+        ),
+        pytest.param(
+            "ivan at xn--d1acufc dot xn--p1ai",
+            "ivan at xn--d1acufc dot xn--p1ai",
+            "ivan@домен.рф",
+            id="punycode-words",
+        ),
+        pytest.param(
+            "ivan[at]xn--d1acufc[dot]xn--p1ai",
+            "ivan[at]xn--d1acufc[dot]xn--p1ai",
+            "ivan@домен.рф",
+            id="punycode-square-brackets",
+        ),
+        pytest.param(
+            "ivan(at)xn--d1acufc.xn--p1ai",
+            "ivan(at)xn--d1acufc.xn--p1ai",
+            "ivan@домен.рф",
+            id="punycode-parentheses",
+        ),
+        pytest.param(
+            "GET /unsubscribe?u=ivan%40xn--d1acufc.xn--p1ai&t=1",
+            "ivan%40xn--d1acufc.xn--p1ai",
+            "ivan@домен.рф",
+            id="punycode-url-encoded",
+        ),
+        pytest.param(
+            "jane at bücher dot de", "jane at bücher dot de", "jane@bücher.de", id="unicode-words"
+        ),
+        pytest.param("ivan@домен.рф", "ivan@домен.рф", "ivan@домен.рф", id="unicode-tld-plain"),
+    ],
+)
+def test_internationalised_domains_are_found(text: str, address: str, normalized: str) -> None:
+    result = hits(text, E)
+    assert [text[h.start : h.end] for h in result] == [address]
+    assert result[0].normalized == normalized
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("ivan@xn--d1acufc.xn--zz", id="tld-not-punycode"),
+        pytest.param("ivan@xn--d1acufc.xn--9hbcd", id="tld-punycode-for-digits"),
+        pytest.param("ivan at xn--d1acufc dot xn--zz", id="words-tld-not-punycode"),
+        pytest.param("jane@xn--bcher-kva", id="punycode-without-tld"),
+        pytest.param("see xn--bcher-kva.de at noon", id="punycode-domain-alone"),
+        pytest.param("npm i pkg@xn--p1ai", id="punycode-after-package-name"),
+    ],
+)
+def test_punycode_lookalikes_are_not_emails(text: str) -> None:
+    assert found(text, E) == []
+
+
+def test_a_unicode_tld_ends_only_a_plain_address() -> None:
+    # No list of the Unicode TLDs is bundled, and in obfuscated forms any word after
+    # " dot " or ". " would end an address: Turkish "at" is a horse.
+    assert found("ivan@домен.рф", E) == ["ivan@домен.рф"]
+    assert found("Beyaz at koşuyor. Şimdi durdu", E) == []
+    assert found("ivan at домен dot рф", E) == []
+    assert found("ivan at xn--d1acufc dot xn--p1ai", E) == ["ivan at xn--d1acufc dot xn--p1ai"]
+
+
+def test_an_idn_and_its_punycode_form_are_one_person() -> None:
+    (unicode,) = hits("mail jane@bücher.de", E)
+    for text in ("mail jane@xn--bcher-kva.de", "mail JANE@XN--BCHER-KVA.DE"):
+        (ascii,) = hits(text, E)
+        assert (ascii.normalized, ascii.masked) == (unicode.normalized, unicode.masked)
+    assert unicode.masked == "j***@b***.de"
+    (ru,) = hits("ivan@xn--d1acufc.xn--p1ai", E)
+    assert ru.masked == "i***@д***.рф" and "домен" not in ru.masked
 
 
 def test_two_addresses_in_one_string_are_both_found() -> None:

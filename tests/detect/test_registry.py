@@ -47,8 +47,6 @@ def test_by_id_refuses_unknown_ids() -> None:
 def test_public_api_is_small_and_explicit() -> None:
     assert sorted(detect_pkg.__all__) == [
         "Hit",
-        "SubjectCount",
-        "SubjectCounter",
         "entity_types",
         "run_jsonl",
         "scan_batch",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import example, given
@@ -163,8 +164,9 @@ def test_fingerprint_of_any_reply_is_one_verdict_with_one_line(server: tuple[Rep
 
     async def go() -> Service:
         async with _http(port) as http:
-            return await ElasticsearchProbe().fingerprint(http, Endpoint("127.0.0.1", port,
-                                                                         "http"))
+            transport = SimpleNamespace(http=http)
+            return await ElasticsearchProbe().verdict(
+                transport, Endpoint("127.0.0.1", port, "http"))  # type: ignore[arg-type]
 
     recorder = S.ConnectRecorder()
     with recorder.recording():

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,18 +15,16 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from leakhound import net
+from leakhound import compromise, net
 from leakhound.errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
-from leakhound.models import Endpoint, IndexResult, Service, TargetResult, Verdict
-from leakhound.probes.elasticsearch import (
+from leakhound.models import ContainerResult, Endpoint, Service, TargetResult, Verdict
+from leakhound.probes.elasticsearch import ElasticsearchProbe
+from leakhound.probes.elasticsearch.probe import (
     MAX_FIELD_PATH,
     MAX_FIELDS,
-    ElasticsearchProbe,
-    compromise_by_name,
     flatten_mapping,
     main_date_field,
     parse_root,
-    ransom_text,
 )
 from leakhound.store import SqliteStore
 
@@ -101,7 +100,7 @@ def test_flatten_mapping_never_raises_and_stays_bounded(mapping: Any) -> None:
 @FAST
 @given(st.text(max_size=300) | HINTS)
 def test_compromise_by_name_never_raises(name: str) -> None:
-    for reason in compromise_by_name(name):
+    for reason in compromise.by_name(name):
         assert isinstance(reason, str) and "\n" not in reason
 
 
@@ -112,15 +111,15 @@ def test_compromise_by_name_never_raises(name: str) -> None:
 @example({"k": ["bitcoin " * 50] * 50})
 def test_ransom_text_never_raises_and_is_fast(doc: Any) -> None:
     start = time.monotonic()
-    assert ransom_text(doc) in (True, False)
+    assert compromise.ransom_text(doc) in (True, False)
     assert time.monotonic() - start < 0.2
 
 
 def test_ransom_text_still_reads_a_note_in_either_order() -> None:
-    assert ransom_text({"m": "Pay 0.1 BTC to recover your data"})
-    assert ransom_text({"m": ["Send bitcoin", "and we restore everything"]})
-    assert not ransom_text({"m": "Customer asked to recover a deleted invoice."})
-    assert not ransom_text({"m": "bitcoins are up"})
+    assert compromise.ransom_text({"m": "Pay 0.1 BTC to recover your data"})
+    assert compromise.ransom_text({"m": ["Send bitcoin", "and we restore everything"]})
+    assert not compromise.ransom_text({"m": "Customer asked to recover a deleted invoice."})
+    assert not compromise.ransom_text({"m": "bitcoins are up"})
 
 
 # --------------------------------------------------------------------------- whole probe
@@ -196,24 +195,24 @@ def test_probe_never_raises_and_its_results_are_storable(
         store: tuple[SqliteStore, str], answers: dict[str, Any], fingerprints: bool) -> None:
     if fingerprints:  # a root that fingerprints, so that the inventory is reached
         answers = {**answers, "/": (200, ROOT)}
-    probe, http = ElasticsearchProbe(), FakeHttp(answers)
+    probe, http = ElasticsearchProbe(), SimpleNamespace(http=FakeHttp(answers))
 
     async def go() -> TargetResult:
-        service = await probe.fingerprint(http, Endpoint("127.0.0.1", 9200))  # type: ignore[arg-type]
+        service = await probe.verdict(http, Endpoint("127.0.0.1", 9200))  # type: ignore[arg-type]
         if service.verdict not in (Verdict.OPEN, Verdict.PARTIAL):
             return TargetResult(service)
-        inv = await probe.inventory(http, service, max_indices=3)  # type: ignore[arg-type]
+        inv = await probe.inventory(http, service, max_containers=3)  # type: ignore[arg-type]
         results = []
-        for index in inv.indices:
+        for index in inv.containers:
             got = await probe.sample(http, service, index, 5)  # type: ignore[arg-type]
-            results.append(IndexResult(probe.flag_sample(index, got.docs)))
+            results.append(ContainerResult(compromise.flag_sample(index, got.docs)))
         return TargetResult(service, tuple(results), inv.error, inv.truncated)
 
     result = asyncio.run(go())
     assert isinstance(result.service, Service)
     assert "\n" not in result.service.reason and len(result.service.reason) <= 600
-    for ir in result.indices:
-        idx = ir.index
+    for ir in result.containers:
+        idx = ir.container
         assert idx.docs is None or 0 <= idx.docs < 2**63
         assert idx.store_bytes is None or 0 <= idx.store_bytes < 2**63
         for text in (idx.date_min, idx.date_max):

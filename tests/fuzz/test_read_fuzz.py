@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from leakhound.errors import NetError, ProtocolError
 from leakhound.models import Fingerprint
 from leakhound.net import Response
-from leakhound.probes.elasticsearch_read import (
+from leakhound.probes.elasticsearch.read import (
     PIT_ELASTIC,
     PIT_OPENSEARCH,
     SCROLL,

@@ -512,8 +512,12 @@ class FakeElasticsearch:
 
     def __init__(self, indices: list[FakeIndex] | None = None, *,
                  root: dict[str, Any] | None = None, cat_body: bytes | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None,
+                 guarded: frozenset[str] = frozenset(), data_body: bytes | None = None) -> None:
         self.indices = {i.name: i for i in indices or []}
+        # "/", "/_cat/indices", "/_search": answered 401 (a proxy guarding some paths only).
+        self.guarded = guarded
+        self.data_body = data_body  # sent for the list and search APIs instead of real ones
         self.root = orjson.dumps(root or ES_ROOT)
         self.headers = headers
         if cat_body is None:
@@ -526,11 +530,18 @@ class FakeElasticsearch:
     async def __call__(self, conn: Conn) -> None:
         while (req := await conn.request_or_400()) is not None:
             status, body = self.route(req)
-            await conn.reply(status, body, headers=self.headers)
+            headers = self.headers
+            if status == 401:
+                headers = {**(headers or {}), "WWW-Authenticate": 'Basic realm="hostile"'}
+            await conn.reply(status, body, headers=headers)
 
     def route(self, req: Request) -> tuple[int, bytes]:
         """The status and body for one request."""
         path = req.path.rstrip("/") or "/"
+        if path in self.guarded:
+            return 401, b'{"error": "security_exception", "status": 401}'
+        if self.data_body is not None and path in ("/_cat/indices", "/_search"):
+            return 200, self.data_body
         if path == "/":
             return 200, self.root
         if path == "/_cat/indices":

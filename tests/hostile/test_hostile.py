@@ -97,7 +97,40 @@ def _hostile_numbers(_: Resources) -> S.Handler:
                               FakeIndex("odd-status", count=-5)], cat_body=cat)
 
 
+def _guarded(*paths: str) -> Callable[[Resources], S.Handler]:
+    return lambda r: FakeElasticsearch([FakeIndex("cases")], guarded=frozenset(paths))
+
+
+# Each combination of the root, the list API and the search API open or asking for
+# credentials: the data APIs decide, the root's answer is evidence.
+GUARDS = [
+    Case("root-list-search-open", _guarded(), ("open",),
+         r"^_cat/indices, _search answer without credentials$"),
+    Case("search-guarded", _guarded("/_search"), ("partial",),
+         r"_cat/indices answer without credentials; _search ask for them"),
+    Case("list-guarded", _guarded("/_cat/indices"), ("partial",),
+         r"_search answer without credentials; _cat/indices ask for them"),
+    Case("list-search-guarded", _guarded("/_cat/indices", "/_search"), ("secured",),
+         "root answers without credentials, data APIs ask for them"),
+    Case("root-guarded", _guarded("/"), ("open",),
+         r"_cat/indices, _search answer without credentials although / asks for them "
+         r"\(HTTP 401, realm 'hostile'\)"),
+    Case("root-search-guarded", _guarded("/", "/_search"), ("partial",),
+         r"_cat/indices answer .* although / asks .*; _search ask for them"),
+    Case("root-list-guarded", _guarded("/", "/_cat/indices"), ("partial",),
+         r"_search answer .* although / asks .*; _cat/indices ask for them"),
+    Case("root-list-search-guarded", _guarded("/", "/_cat/indices", "/_search"), ("secured",),
+         r"^HTTP 401, realm 'hostile'$"),
+    # The root asks for credentials and the data paths answer 200, but not as Elasticsearch
+    # does (a login page): nothing proves a readable store.
+    Case("root-guarded-html-data",
+         lambda r: FakeElasticsearch(guarded=frozenset({"/"}),
+                                     data_body=b"<html>please log in</html>"),
+         ("secured",), r"^HTTP 401, realm 'hostile'$"),
+]
+
 CASES = [
+    *GUARDS,
     Case("silent", lambda r: S.silent(), ("timeout",), "read timed out"),
     Case("one-byte-per-second", lambda r: S.drip(), ("timeout",), f"within {TOTAL}s"),
     Case("endless-interim-100", lambda r: S.endless_informational(), ("timeout",),
@@ -248,7 +281,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
         for name in CLOSED:
             ports[name] = S.closed_port()
             targets.append(f"127.0.0.1:{ports[name]}")
-        argv = ["scan", *targets, "--db", str(db), "--sample", "5", "--workers", "1",
+        # The servers imitate Elasticsearch: the other kinds' probes are tried elsewhere.
+        argv = ["scan", *targets, "--kinds", "elasticsearch", "--db", str(db), "--sample", "5",
+                "--workers", "1",
                 "--connect-timeout", str(CONNECT), "--read-timeout", str(READ),
                 "--timeout", str(TOTAL), "--max-indices", str(MAX_INDICES),
                 "--show-closed", "--no-progress"]
@@ -412,7 +447,7 @@ def test_dates_that_are_not_dates_are_dropped(hostile: Hostile) -> None:
 
 def test_terminal_output_carries_no_control_characters_from_targets(hostile: Hostile) -> None:
     for text in (hostile.stdout, hostile.reports["terminal"]):
-        assert "hostile" in text or "127.0.0.1" in text
+        assert "127.0.0.1" in text  # the report was rendered: the endpoint is named
         assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
         assert "\u202e" not in text
 
@@ -435,3 +470,12 @@ def _index(hostile: Hostile, server: str, name: str) -> dict[str, Any]:
             return ir["index"]  # type: ignore[no-any-return]
     raise AssertionError(f"{name!r} not inventoried on {server}")
 
+
+
+@pytest.mark.parametrize("name", ["root-guarded", "root-search-guarded", "root-list-guarded"])
+def test_a_store_whose_root_alone_asks_for_credentials_is_inventoried(hostile: Hostile,
+                                                                       name: str) -> None:
+    result = hostile.by_name[name]
+    assert result["service"]["closed_apis"][0] == "/"
+    if name != "root-list-guarded":  # the listing is open: its index is reported
+        assert [ir["index"]["name"] for ir in result["indices"]] == ["cases"]

@@ -36,10 +36,20 @@ def counted(db: Path) -> tuple[str | None, int]:
     try:
         with sqlite3.connect(db, timeout=5) as conn:
             row = conn.execute("SELECT scan_id FROM scans").fetchone()
-            docs = conn.execute("SELECT COALESCE(SUM(docs), 0) FROM full_slices").fetchone()[0]
+            docs = conn.execute("SELECT COALESCE(SUM(docs), 0) FROM full_partitions").fetchone()[0]
     except sqlite3.OperationalError:  # not migrated yet
         return None, 0
     return (row[0] if row else None), docs
+
+
+def unfinished_contexts(conn: sqlite3.Connection) -> set[str]:
+    """The point-in-time ids the unfinished partitions of a killed scan hold: their plan's, and
+    the newer ones their positions carry."""
+    rows = conn.execute(
+        """SELECT json_extract(plan, '$.state.pit') FROM full_partitions WHERE done=0
+           UNION SELECT json_extract(position, '$.context') FROM full_partitions
+           WHERE done=0""").fetchall()
+    return {r[0] for r in rows if r[0]}
 
 
 def run_until(db: Path, argv: list[str], docs: int,

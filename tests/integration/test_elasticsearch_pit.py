@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import httpx
 import orjson
 import pytest
-from scanproc import eventually, run_until
+from scanproc import eventually, run_until, unfinished_contexts
 
 from leakhound.cli import main
 from leakhound.lab import elasticsearch
@@ -28,7 +28,8 @@ from leakhound.lab.seeder import SeedTruth, generate, load, prepare, tally
 
 RECORDS, SEED = 3000, 3
 # One index on three shards: the slice count must be rounded up to the shards (see
-# elasticsearch_read), and Elasticsearch adds its own _shard_doc tie-breaker to a PIT sort.
+# probes/elasticsearch/read.py), and Elasticsearch adds its own _shard_doc tie-breaker to a
+# PIT sort.
 SHARDED, SHARDED_DOCS, SHARDED_SHARDS = "customers-sharded", 1500, 3
 
 
@@ -46,8 +47,8 @@ class Node(NamedTuple):
 
     @property
     def people(self) -> int:
-        """Distinct customer e-mails: the lab's customers plus one per sharded document."""
-        return self.truth.distinct_customers + SHARDED_DOCS
+        """Distinct e-mail addresses: the lab's, in all fields, plus one per sharded document."""
+        return self.truth.distinct_emails + SHARDED_DOCS
 
 
 def _sharded_email(n: int) -> str:
@@ -123,9 +124,9 @@ def report(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
 
 
 def assert_every_document_counted(result: dict[str, Any], node: Node) -> None:
-    """Per index and in total: documents read and distinct customer e-mails, exactly."""
+    """Per index and in total: documents read and distinct e-mail addresses, exactly."""
     fulls = {ir["index"]["name"]: ir["full"] for ir in result["indices"] if ir["full"]}
-    expected = {name: (t.documents, t.distinct_customers)
+    expected = {name: (t.documents, t.distinct_emails)
                 for name, t in node.truth.indices.items()}
     expected[SHARDED] = (SHARDED_DOCS, SHARDED_DOCS)
     assert set(fulls) == set(expected)
@@ -134,8 +135,7 @@ def assert_every_document_counted(result: dict[str, Any], node: Node) -> None:
         assert full["complete"], (name, full["error"])
         assert full["docs"] == docs, name
         if people:
-            assert (full["people"]["entity_type"], full["people"]["field"]) == (
-                "EMAIL_ADDRESS", "customer.email"), name
+            assert full["people"]["entity_type"] == "EMAIL_ADDRESS", name
             assert full["people"]["distinct"]["exact"], name
             assert full["people"]["distinct"]["estimate"] == people, name
     assert result["full"]["docs"] == node.documents
@@ -227,7 +227,7 @@ def test_interrupted_scan_releases_its_pit(node: Node, tmp_path: Path,
     assert no_contexts(node.url)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT status FROM scans").fetchone()[0] == "interrupted"
-        assert conn.execute("SELECT COUNT(*) FROM full_slices WHERE done=0").fetchone()[0]
+        assert conn.execute("SELECT COUNT(*) FROM full_partitions WHERE done=0").fetchone()[0]
 
 
 def test_killed_scan_resumes_on_a_new_pit_when_the_old_one_is_gone(
@@ -238,8 +238,7 @@ def test_killed_scan_resumes_on_a_new_pit_when_the_old_one_is_gone(
     proc.send_signal(signal.SIGKILL)  # nobody releases anything
     proc.wait(30)
     with sqlite3.connect(db) as conn:
-        pits = {row[0] for row in conn.execute(
-            "SELECT context FROM full_slices WHERE done=0 AND context IS NOT NULL")}
+        pits = unfinished_contexts(conn)
     assert pits
     assert open_contexts(node.url) >= 1  # the killed scan's PIT outlives it
     for pit in pits:  # as if keep_alive had passed: Elasticsearch answers 404 from now on

@@ -12,11 +12,10 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from scanproc import eventually, run_until
+from scanproc import eventually, run_until, unfinished_contexts
 
-from leakhound import fullscan
 from leakhound.cli import main
-from leakhound.probes import elasticsearch_read
+from leakhound.probes.elasticsearch import read as elasticsearch_read
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "src/leakhound/schema/"
                      "scan-result.schema.json").read_text())
@@ -55,13 +54,13 @@ def assert_totals_equal_truth(result: dict[str, Any], truth: Any) -> None:
         assert full["complete"], (name, full["error"])
         assert full["docs"] == t.documents, name
         if name.startswith("support-cases-") and t.documents:
-            people = full["people"]
-            assert (people["entity_type"], people["field"]) == ("EMAIL_ADDRESS",
-                                                                "customer.email"), name
+            people = full["people"]  # distinct e-mail addresses, in every field
+            assert people["entity_type"] == "EMAIL_ADDRESS", name
+            assert {"customer.email", "agent_email", "description"} <= set(people["fields"])
             assert people["distinct"]["exact"]
-            assert people["distinct"]["estimate"] == t.distinct_customers, name
+            assert people["distinct"]["estimate"] == t.distinct_emails, name
     assert result["full"]["docs"] == truth.documents
-    assert result["full"]["people"]["distinct"]["estimate"] == truth.distinct_customers
+    assert result["full"]["people"]["distinct"]["estimate"] == truth.distinct_emails
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +110,7 @@ def test_full_figures_are_stored_and_rendered(scanned: dict[str, Any],
         rows = db.execute("""SELECT docs, distinct_estimate FROM full_pii WHERE
                              index_name='support-cases-2012' AND field='customer.email'""")
         assert rows.fetchall()
-        assert db.execute("SELECT COUNT(*) FROM full_batches").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM full_tallies").fetchone()[0] == 0
     for fmt in ("markdown", "terminal"):
         assert main(["report", scanned["scan_id"], "--db", scanned["_db"], "--format", fmt]) == 0
         out = capsys.readouterr().out
@@ -151,7 +150,7 @@ def test_sliced_scroll_reads_the_same(lab: Any, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch,
                                       request_audit: list[Any],
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(fullscan, "read_method", lambda fp: elasticsearch_read.SCROLL)
+    monkeypatch.setattr(elasticsearch_read, "read_method", lambda fp: elasticsearch_read.SCROLL)
     db = tmp_path / "f.db"
     before = len(request_audit)
     assert main(["scan", lab.status.url("open"), "--depth", "full", "--workers", "0",
@@ -187,7 +186,7 @@ def test_owner_credentials_read_a_partial_store_in_full(lab: Any, tmp_path: Path
     (full,) = [ir["full"] for ir in result["indices"] if ir["full"]]
     truth = lab.truth.indices["support-cases-2012"]
     assert full["complete"] and full["docs"] == truth.documents
-    assert full["people"]["distinct"]["estimate"] == truth.distinct_customers
+    assert full["people"]["distinct"]["estimate"] == truth.distinct_emails
     assert no_contexts(lab.status.url("open"))  # released through the proxy, with credentials
 
 
@@ -209,23 +208,22 @@ def test_scan_killed_with_sigkill_resumes_to_exact_totals(
     db = tmp_path / "f.db"
     # folded: the rows of a slice are rewritten as its tally whenever the new ones outweigh
     # what the last fold wrote (no 32 MiB floor)
-    prelude = "import leakhound.fullscan as f; f.FOLD_BYTES = 0" if fold else ""
+    prelude = "import leakhound.scanner.checkpoints as f; f.FOLD_BYTES = 0" if fold else ""
     proc, scan_id = run_until(db, _slow_scan(url, db), docs=4000, prelude=prelude)
     if fold:
         with sqlite3.connect(db, timeout=5) as conn:
             rows, batches = conn.execute(
-                "SELECT (SELECT COUNT(*) FROM full_batches), SUM(batches) FROM full_slices"
+                "SELECT (SELECT COUNT(*) FROM full_tallies), SUM(batches) FROM full_partitions"
             ).fetchone()
         assert rows < batches  # the kill lands on folded rows, not one row a batch
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     with sqlite3.connect(db) as conn:
         status = conn.execute("SELECT status FROM scans").fetchone()[0]
-        unfinished = conn.execute("SELECT DISTINCT context FROM full_slices WHERE done=0 "
-                                  "AND context IS NOT NULL").fetchall()
+        unfinished = unfinished_contexts(conn)
     assert status == "running"  # killed: nobody marked it
     if free_the_pit:  # as if keep_alive had passed: the resumed slices must start over
-        for (pit,) in unfinished:
+        for pit in unfinished:
             httpx.request("DELETE", f"{url}/_search/point_in_time", json={"pit_id": [pit]},
                           trust_env=False)
     capsys.readouterr()

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from leakhound import lab
-from leakhound.lab import process
+from leakhound.lab import objectstores, process
+from leakhound.lab.state import LabPaths, read_record
+
+PARTS = ("node", "nginx", *objectstores.SECTIONS)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +31,7 @@ def own_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def listening(url: str) -> bool:
     """True when something accepts connections at url's port."""
-    port = int(url.rsplit(":", 1)[1])
+    port = urlsplit(url).port
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1.0):
             return True
@@ -39,11 +44,13 @@ def test_up_twice_is_the_same_lab(own_lab: Path) -> None:
     second = lab.up(own_lab)
     assert first.running and second.running
     assert first == second  # same pids, same ports
-    assert [t.role for t in first.targets] == ["open", "secured", "partial"]
-    assert all(t.url.startswith("http://127.0.0.1:") for t in first.targets)
+    assert [t.role for t in first.targets][:3] == ["open", "secured", "partial"]
+    assert all(t.url.startswith("http://127.0.0.1:") for t in first.targets[:3])
+    assert {t.kind for t in first.targets} == {"elasticsearch", "s3", "azblob", "couchdb"}
     record = json.loads((own_lab / "lab.json").read_text())
     assert record["node"]["pid"] == first.node_pid
     assert record["nginx"]["pid"] == first.nginx_pid
+    assert all(process.alive(record[p]["pid"], record[p]["start_time"]) for p in PARTS)
     assert lab.status(own_lab) == first
 
 
@@ -52,8 +59,12 @@ def test_down_stops_the_processes_and_is_idempotent(own_lab: Path) -> None:
     record = json.loads((own_lab / "lab.json").read_text())
     stopped = lab.down(own_lab)
     assert not stopped.running and stopped.targets == ()
-    for part in ("node", "nginx"):
-        assert not process.alive(record[part]["pid"], record[part]["start_time"])
+    for part in PARTS:
+        assert not process.alive(record[part]["pid"], record[part]["start_time"]), part
+        # Nothing of its process group runs on either (node's children, MinIO's threads).
+        group = subprocess.run(["ps", "-o", "stat=", "-g", str(record[part]["pid"])],
+                               capture_output=True, text=True, check=False)  # fmt: skip
+        assert [s for s in group.stdout.split() if not s.startswith("Z")] == [], part
     assert not any(listening(t.url) for t in running.targets)
     assert not lab.down(own_lab).running
     assert not lab.status(own_lab).running
@@ -69,3 +80,6 @@ def test_up_after_down_keeps_the_data(own_lab: Path) -> None:
         count = http.get(again.url("open") + "/support-cases-*/_count").json()["count"]
     assert count == 200
     assert lab.truth(own_lab) == truth
+    # The buckets, containers and databases survive too (MinIO, Azurite and LevelDB on disk).
+    paths = LabPaths(own_lab)
+    assert objectstores.still_seeded(paths, read_record(paths) or {}, 200, 5)

@@ -1,18 +1,17 @@
-"""A stored scan document to render, built through the real store."""
+"""A stored scan to render, built through the real store."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from leakhound.models import (
+    Container,
+    ContainerResult,
     Endpoint,
     FieldInfo,
     Fingerprint,
-    Index,
-    IndexResult,
     PiiField,
     PiiSummary,
     Sample,
@@ -20,31 +19,68 @@ from leakhound.models import (
     TargetResult,
     Verdict,
 )
-from leakhound.store import SqliteStore
+from leakhound.store import ScanRecord, SqliteStore
 
 HOSTILE = "<script>alert(1)</script>\x1b]0;pwned\x07|x"
 
 
 @pytest.fixture
-def scan_doc(tmp_path: Path) -> dict[str, Any]:
+def scan(tmp_path: Path) -> ScanRecord:
     """A scan with one open endpoint (hostile index name included) and one closed one."""
     ep = Endpoint("127.0.0.1", 9200)
-    fp = Fingerprint(product="opensearch", version="2.19.1", distribution="opensearch",
-                     cluster_name="lab")
-    svc = Service(ep, "http://127.0.0.1:9200", "elasticsearch", Verdict.OPEN,
-                  "_cat/indices, _search answer without credentials", fp,
-                  ("_cat/indices", "_search"))
-    pii = PiiSummary("EMAIL_ADDRESS", 87, (PiiField("customer.email", 80),
-                                          PiiField("description", 12)), ("j***@e***.com",), 80)
-    good = Index("support-cases-2019", 1000, 4096, "green", "open", False, False,
-                 (FieldInfo("created_at", "date"), FieldInfo("customer.email", "keyword")),
-                 "created_at", "2019-01-02T00:00:00.000Z", "2019-12-30T00:00:00.000Z")
-    bad = Index(HOSTILE, 1, 100, "yellow", "open", False, False, compromised=True,
-                compromise_reasons=("index name looks like a ransom note",))
-    result = TargetResult(svc, (IndexResult(good, Sample(100, 100, (pii,))),
-                                IndexResult(bad, Sample(100, 1))))
-    closed = TargetResult(Service(Endpoint("127.0.0.1", 9243), "http://127.0.0.1:9243",
-                                  "elasticsearch", Verdict.CLOSED, "connection refused"))
+    fp = Fingerprint(
+        product="opensearch", version="2.19.1", distribution="opensearch", cluster_name="lab"
+    )
+    svc = Service(
+        ep,
+        "http://127.0.0.1:9200",
+        "elasticsearch",
+        Verdict.OPEN,
+        "_cat/indices, _search answer without credentials",
+        fp,
+        ("_cat/indices", "_search"),
+    )
+    pii = PiiSummary(
+        "EMAIL_ADDRESS",
+        87,
+        (PiiField("customer.email", 80), PiiField("description", 12)),
+        ("j***@e***.com",),
+        80,
+    )
+    good = Container(
+        "support-cases-2019",
+        1000,
+        4096,
+        False,
+        False,
+        (FieldInfo("created_at", "date"), FieldInfo("customer.email", "keyword")),
+        "created_at",
+        "2019-01-02T00:00:00.000Z",
+        "2019-12-30T00:00:00.000Z",
+        details={"health": "green", "status": "open"},
+    )
+    bad = Container(
+        HOSTILE,
+        1,
+        100,
+        False,
+        False,
+        compromised=True,
+        compromise_reasons=("index name looks like a ransom note",),
+        details={"health": "yellow", "status": "open"},
+    )
+    result = TargetResult(
+        svc, (ContainerResult(good, Sample(100, 100, (pii,))), ContainerResult(bad, Sample(100, 1)))
+    )
+    closed = TargetResult(
+        Service(
+            Endpoint("127.0.0.1", 9243),
+            "http://127.0.0.1:9243",
+            "elasticsearch",
+            Verdict.CLOSED,
+            "connection refused",
+        )
+    )
     with SqliteStore(tmp_path / "f.db") as store:
         scan_id = store.begin_scan(["127.0.0.1"], {"sample": 100})
         store.record(scan_id, result)

@@ -14,16 +14,15 @@ import subprocess
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from leakhound.assess import assess
 from leakhound.models import (
+    Container,
+    ContainerResult,
     Endpoint,
     Fingerprint,
-    Index,
-    IndexResult,
     PiiField,
     PiiSummary,
     Sample,
@@ -33,7 +32,7 @@ from leakhound.models import (
 )
 from leakhound.report import FORMATS
 from leakhound.report import html as html_report
-from leakhound.store import SqliteStore
+from leakhound.store import ScanRecord, SqliteStore
 
 IMG_ATTACK = "<img src=x onerror=document.title='pwned'>"
 SCRIPT_ATTACK = "<script>document.title='pwned'</script>"
@@ -42,7 +41,7 @@ AWARE = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def hostile_doc(tmp_path: Path) -> dict[str, Any]:
+def hostile_scan(tmp_path: Path) -> ScanRecord:
     """An open store with customer data and two indices named to run script in a browser."""
     ep = Endpoint("198.51.100.7", 9200)
     svc = Service(
@@ -57,17 +56,16 @@ def hostile_doc(tmp_path: Path) -> dict[str, Any]:
     def pii(t: str, docs: int, distinct: int, path: str) -> PiiSummary:
         return PiiSummary(t, docs, (PiiField(path, docs),), (), distinct)
 
-    customers = Index(
+    customers = Container(
         "customers-2021",
         48_210,
         9_000_000,
-        "green",
-        "open",
         False,
         False,
         date_field="created_at",
         date_min="2019-03-01T00:00:00.000Z",
         date_max="2021-02-01T00:00:00.000Z",
+        details={"health": "green", "status": "open"},
     )
     sample = Sample(
         100,
@@ -78,35 +76,33 @@ def hostile_doc(tmp_path: Path) -> dict[str, Any]:
             pii("CREDIT_CARD", 60, 60, "payment.card"),
         ),
     )
-    img = Index(
+    img = Container(
         IMG_ATTACK,
         1,
         100,
-        "yellow",
-        "open",
         False,
         False,
         compromised=True,
         compromise_reasons=(SCRIPT_ATTACK,),
+        details={"health": "yellow", "status": "open"},
     )
-    script = Index(
+    script = Container(
         SCRIPT_ATTACK,
         12,
         100,
-        "yellow",
-        "open",
         False,
         False,
         date_field="ts",
         date_min="2022-01-01",
         date_max="2022-06-30",
+        details={"health": "yellow", "status": "open"},
     )
     result = TargetResult(
         svc,
         (
-            IndexResult(customers, sample),
-            IndexResult(img, Sample(100, 1)),
-            IndexResult(script, Sample(100, 12, (pii("EMAIL_ADDRESS", 12, 12, IMG_ATTACK),))),
+            ContainerResult(customers, sample),
+            ContainerResult(img, Sample(100, 1)),
+            ContainerResult(script, Sample(100, 12, (pii("EMAIL_ADDRESS", 12, 12, IMG_ATTACK),))),
         ),
     )
     with SqliteStore(tmp_path / "f.db") as store:
@@ -187,8 +183,8 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 # ----------------------------------------------------------------- the page itself
 
 
-def test_html_is_registered_and_self_contained(scan_doc: dict[str, Any]) -> None:
-    page = FORMATS["html"](scan_doc)
+def test_html_is_registered_and_self_contained(scan: ScanRecord) -> None:
+    page = FORMATS["html"](scan)
     meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
     assert meta and html.unescape(meta.group(1)) == CSP
     assert page.index("Content-Security-Policy") < page.index("<title>")
@@ -197,15 +193,15 @@ def test_html_is_registered_and_self_contained(scan_doc: dict[str, Any]) -> None
     assert "@import" not in page and "url(" not in page
 
 
-def test_html_escapes_hostile_index_names(scan_doc: dict[str, Any]) -> None:
-    page = html_report.render(scan_doc)
+def test_html_escapes_hostile_index_names(scan: ScanRecord) -> None:
+    page = html_report.render(scan)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "\x1b" not in page and "\x07" not in page
 
 
-def test_html_without_assessment_still_gives_figures(scan_doc: dict[str, Any]) -> None:
-    page = html_report.render(scan_doc)
+def test_html_without_assessment_still_gives_figures(scan: ScanRecord) -> None:
+    page = html_report.render(scan)
     assert "support-cases-2019" in page
     assert "≈ 800" in page  # 80 distinct e-mails in 100 sampled of 1,000
     assert "Severity:" not in page
@@ -215,14 +211,12 @@ def test_html_without_assessment_still_gives_figures(scan_doc: dict[str, Any]) -
 # ----------------------------------------------------------------- in a real browser
 
 
-def test_report_renders_key_figures_in_chromium(
-    hostile_doc: dict[str, Any], tmp_path: Path
-) -> None:
-    a = assess(hostile_doc, {"controller": "Example Shop SAS"}, AWARE, now=AWARE.replace(hour=12))
-    page = write(tmp_path, "report.html", html_report.render(hostile_doc, a))
+def test_report_renders_key_figures_in_chromium(hostile_scan: ScanRecord, tmp_path: Path) -> None:
+    a = assess(hostile_scan, {"controller": "Example Shop SAS"}, AWARE, now=AWARE.replace(hour=12))
+    page = write(tmp_path, "report.html", html_report.render(hostile_scan, a))
     dom = dump_dom(page, tmp_path)
     text = " ".join(" ".join(dom.text).split())
-    assert dom.title == f"leakhound report — scan {hostile_doc['scan_id']}"
+    assert dom.title == f"leakhound report — scan {hostile_scan.scan_id}"
     # DPC 3 (cards) × EI 1 + CB (0.5 confidentiality + 0.25 availability + 0.5 malice) = 4.25
     assert "Severity: VERY HIGH" in text
     assert "3 × 1 + 1.25 = 4.25" in text
@@ -236,10 +230,10 @@ def test_report_renders_key_figures_in_chromium(
 
 
 def test_hostile_index_names_run_no_script_in_chromium(
-    hostile_doc: dict[str, Any], tmp_path: Path
+    hostile_scan: ScanRecord, tmp_path: Path
 ) -> None:
-    a = assess(hostile_doc, None, AWARE, now=AWARE)
-    page = write(tmp_path, "report.html", html_report.render(hostile_doc, a))
+    a = assess(hostile_scan, None, AWARE, now=AWARE)
+    page = write(tmp_path, "report.html", html_report.render(hostile_scan, a))
     dom = dump_dom(page, tmp_path)
     assert dom.title.startswith("leakhound report")
     assert "pwned" not in dom.title
@@ -249,10 +243,10 @@ def test_hostile_index_names_run_no_script_in_chromium(
 
 
 def test_escaping_alone_stops_injection_without_the_csp(
-    hostile_doc: dict[str, Any], tmp_path: Path
+    hostile_scan: ScanRecord, tmp_path: Path
 ) -> None:
     # The CSP is a second wall; the escaping must hold on its own.
-    page_text = html_report.render(hostile_doc, assess(hostile_doc))
+    page_text = html_report.render(hostile_scan, assess(hostile_scan))
     no_csp = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page_text)
     assert no_csp != page_text
     dom = dump_dom(write(tmp_path, "no-csp.html", no_csp), tmp_path)
@@ -270,8 +264,8 @@ def test_the_browser_harness_does_catch_an_injection(tmp_path: Path) -> None:
     assert dump_dom(page, tmp_path).title == "pwned"
 
 
-def test_report_screenshot_is_a_full_page(hostile_doc: dict[str, Any], tmp_path: Path) -> None:
-    page = write(tmp_path, "report.html", html_report.render(hostile_doc, assess(hostile_doc)))
+def test_report_screenshot_is_a_full_page(hostile_scan: ScanRecord, tmp_path: Path) -> None:
+    page = write(tmp_path, "report.html", html_report.render(hostile_scan, assess(hostile_scan)))
     shot = tmp_path / "report.png"
     browse(page, tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars")
     data = shot.read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from importlib import resources
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from leakhound.report import json as json_report
 from leakhound.report import jsonl as jsonl_report
+from leakhound.store import ScanRecord
 
 
 def schema() -> dict[str, Any]:
@@ -20,11 +22,12 @@ def schema() -> dict[str, Any]:
 
 def validate(doc: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator(
-        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(doc)
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).validate(doc)
 
 
-def test_json_report_is_valid_against_the_schema(scan_doc: dict[str, Any]) -> None:
-    doc = json.loads(json_report.render(scan_doc))
+def test_json_report_is_valid_against_the_schema(scan: ScanRecord) -> None:
+    doc = json.loads(json_report.render(scan))
     validate(doc)
     assert doc["summary"]["by_verdict"] == {"closed": 1, "open": 1}
     assert doc["summary"]["exposed_documents"] == 1001
@@ -32,41 +35,44 @@ def test_json_report_is_valid_against_the_schema(scan_doc: dict[str, Any]) -> No
     assert doc["summary"]["pii_types"] == ["EMAIL_ADDRESS"]
 
 
-def test_schema_rejects_a_wrong_verdict(scan_doc: dict[str, Any]) -> None:
-    doc = json.loads(json_report.render(scan_doc))
+def test_schema_rejects_a_wrong_verdict(scan: ScanRecord) -> None:
+    doc = json.loads(json_report.render(scan))
     doc["results"][0]["service"]["verdict"] = "wide-open"
     with pytest.raises(jsonschema.ValidationError):
         validate(doc)
 
 
-def test_schema_rejects_unmasked_fields_it_does_not_know(scan_doc: dict[str, Any]) -> None:
-    doc = json.loads(json_report.render(scan_doc))
+def test_schema_rejects_unmasked_fields_it_does_not_know(scan: ScanRecord) -> None:
+    doc = json.loads(json_report.render(scan))
     doc["results"][0]["indices"][0]["sample"]["pii"][0]["raw"] = ["jane@example.com"]
     with pytest.raises(jsonschema.ValidationError):
         validate(doc)
 
 
-def test_jsonl_has_one_line_per_endpoint_then_a_summary(scan_doc: dict[str, Any]) -> None:
-    lines = [json.loads(x) for x in jsonl_report.render(scan_doc).splitlines()]
+def test_jsonl_has_one_line_per_endpoint_then_a_summary(scan: ScanRecord) -> None:
+    lines = [json.loads(x) for x in jsonl_report.render(scan).splitlines()]
     assert len(lines) == 3
-    assert all(line["scan_id"] == scan_doc["scan_id"] for line in lines)
-    full = json_report.document(scan_doc)
+    assert all(line["scan_id"] == scan.scan_id for line in lines)
+    full = json_report.document(scan)
     sub = {"$ref": "#/$defs/result", "$defs": schema()["$defs"]}
     for line in lines[:2]:
         jsonschema.validate(line["result"], sub)
     assert lines[2]["summary"] == json.loads(json.dumps(full["summary"]))
 
 
-def test_two_endpoints_of_one_cluster_are_counted_once(scan_doc: dict[str, Any]) -> None:
-    import copy
-
-    twin = copy.deepcopy(scan_doc["results"][0])
-    twin["service"]["url"] = "http://127.0.0.1:8080"
-    for r in (scan_doc["results"][0], twin):
-        r["service"]["fingerprint"]["cluster_uuid"] = "same-cluster"
-    for ir in twin["indices"]:  # the proxy lists the indices but cannot read samples
-        ir["sample"] = None
-    doc = {**scan_doc, "results": [twin, *scan_doc["results"]]}
+def test_two_endpoints_of_one_cluster_are_counted_once(scan: ScanRecord) -> None:
+    node, closed = scan.results
+    fingerprint = dataclasses.replace(node.service.fingerprint, cluster_uuid="same-cluster")
+    node = dataclasses.replace(
+        node, service=dataclasses.replace(node.service, fingerprint=fingerprint)
+    )
+    twin = dataclasses.replace(
+        node,
+        service=dataclasses.replace(node.service, url="http://127.0.0.1:8080"),
+        # the proxy lists the indices but cannot read samples
+        containers=tuple(dataclasses.replace(cr, sample=None) for cr in node.containers),
+    )
+    doc = dataclasses.replace(scan, results=(twin, node, closed))
     summary = json_report.document(doc)["summary"]
     assert summary["exposed_endpoints"] == 2
     assert summary["exposed_documents"] == 1001

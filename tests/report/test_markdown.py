@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from leakhound.report import markdown
+from leakhound.store import ScanRecord
 
 
-def test_markdown_shows_key_figures(scan_doc: dict[str, Any]) -> None:
-    text = markdown.render(scan_doc)
-    assert f"# leakhound scan {scan_doc['scan_id']}" in text
+def test_markdown_shows_key_figures(scan: ScanRecord) -> None:
+    text = markdown.render(scan)
+    assert f"# leakhound scan {scan.scan_id}" in text
     assert "support-cases-2019" in text.replace("\\", "")
     assert "1,000" in text
     assert "2019-01-02 – 2019-12-30" in text
@@ -17,8 +16,8 @@ def test_markdown_shows_key_figures(scan_doc: dict[str, Any]) -> None:
     assert "COMPROMISED" in text
 
 
-def test_markdown_neutralises_hostile_index_names(scan_doc: dict[str, Any]) -> None:
-    text = markdown.render(scan_doc)
+def test_markdown_neutralises_hostile_index_names(scan: ScanRecord) -> None:
+    text = markdown.render(scan)
     assert "<script>" not in text
     assert "\x1b" not in text and "\x07" not in text
     # the pipe in the name cannot open a new table cell

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -13,6 +14,7 @@ import jsonschema
 import pytest
 
 from leakhound.report import FORMATS, sarif
+from leakhound.store import ScanRecord
 
 SCHEMA = Path(__file__).parent.parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
@@ -36,8 +38,8 @@ def test_vendored_schema_is_the_official_one() -> None:
 URI = re.compile(r"^https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 
 
-def test_sarif_is_valid_against_the_schema(scan_doc: dict[str, Any]) -> None:
-    log = json.loads(FORMATS["sarif"](scan_doc))
+def test_sarif_is_valid_against_the_schema(scan: ScanRecord) -> None:
+    log = json.loads(FORMATS["sarif"](scan))
     validate(log)
     assert log["version"] == "2.1.0"
     run = log["runs"][0]
@@ -50,15 +52,15 @@ def test_sarif_is_valid_against_the_schema(scan_doc: dict[str, Any]) -> None:
         datetime.fromisoformat(stamp)
 
 
-def test_schema_catches_a_broken_log(scan_doc: dict[str, Any]) -> None:
-    log = json.loads(sarif.render(scan_doc))
+def test_schema_catches_a_broken_log(scan: ScanRecord) -> None:
+    log = json.loads(sarif.render(scan))
     log["runs"][0]["results"][0]["level"] = "catastrophic"
     with pytest.raises(jsonschema.ValidationError):
         validate(log)
 
 
-def test_one_rule_per_kind_of_finding(scan_doc: dict[str, Any]) -> None:
-    run = json.loads(sarif.render(scan_doc))["runs"][0]
+def test_one_rule_per_kind_of_finding(scan: ScanRecord) -> None:
+    run = json.loads(sarif.render(scan))["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert [r["name"] for r in rules] == [
         "OpenStore",
@@ -92,8 +94,8 @@ def test_one_rule_per_kind_of_finding(scan_doc: dict[str, Any]) -> None:
     assert "87 of 100 sampled documents" in pii["message"]["text"]
 
 
-def test_hostile_index_name_is_encoded_in_uris_and_inert_in_text(scan_doc: dict[str, Any]) -> None:
-    run = json.loads(sarif.render(scan_doc))["runs"][0]
+def test_hostile_index_name_is_encoded_in_uris_and_inert_in_text(scan: ScanRecord) -> None:
+    run = json.loads(sarif.render(scan))["runs"][0]
     bad = next(r for r in run["results"] if r["ruleId"] == sarif.COMPROMISED_INDEX)
     uri = bad["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.startswith("http://127.0.0.1:9200/%3Cscript%3E")
@@ -102,8 +104,8 @@ def test_hostile_index_name_is_encoded_in_uris_and_inert_in_text(scan_doc: dict[
     assert "\x1b" not in text and "\x07" not in text
 
 
-def test_fingerprints_are_stable_across_scans(scan_doc: dict[str, Any]) -> None:
-    one = json.loads(sarif.render(scan_doc))["runs"][0]["results"]
-    other = dict(scan_doc, scan_id="20990101-000000-abcdef")
+def test_fingerprints_are_stable_across_scans(scan: ScanRecord) -> None:
+    one = json.loads(sarif.render(scan))["runs"][0]["results"]
+    other = dataclasses.replace(scan, scan_id="20990101-000000-abcdef")
     two = json.loads(sarif.render(other))["runs"][0]["results"]
     assert [r["partialFingerprints"] for r in one] == [r["partialFingerprints"] for r in two]

@@ -9,9 +9,9 @@ import pytest
 
 from leakhound.errors import StoreError, UsageError
 from leakhound.models import (
+    Container,
+    ContainerResult,
     Endpoint,
-    Index,
-    IndexResult,
     PiiField,
     PiiSummary,
     Sample,
@@ -25,9 +25,9 @@ from leakhound.store import SqliteStore
 def _result(verdict: Verdict, port: int = 9200) -> TargetResult:
     ep = Endpoint("127.0.0.1", port)
     svc = Service(ep, f"http://127.0.0.1:{port}", "elasticsearch", verdict, "why")
-    idx = Index("cases", 10, 2048, "green", "open", False, False)
+    idx = Container("cases", 10, 2048, False, False, details={"health": "green", "status": "open"})
     pii = PiiSummary("EMAIL_ADDRESS", 3, (PiiField("customer.email", 3),), ("j***@e***.com",), 3)
-    return TargetResult(svc, (IndexResult(idx, Sample(100, 10, (pii,))),))
+    return TargetResult(svc, (ContainerResult(idx, Sample(100, 10, (pii,))),))
 
 
 def test_database_file_is_private(tmp_path: Path) -> None:
@@ -46,10 +46,10 @@ def test_scan_round_trip_keeps_results_and_masks(tmp_path: Path) -> None:
         store.record(scan_id, _result(Verdict.OPEN))
         store.finish_scan(scan_id)
         doc = store.load(scan_id)
-    assert doc["scan_id"] == scan_id and doc["status"] == "done"
-    (r,) = doc["results"]
-    assert r["service"]["verdict"] == "open"
-    assert r["indices"][0]["sample"]["pii"][0]["examples"] == ["j***@e***.com"]
+    assert doc.scan_id == scan_id and doc.status == "done"
+    (r,) = doc.results
+    assert r.service.verdict == "open"
+    assert r.containers[0].sample.pii[0].examples == ("j***@e***.com",)
 
 
 def test_second_scan_of_same_target_becomes_history(tmp_path: Path) -> None:
@@ -63,11 +63,11 @@ def test_second_scan_of_same_target_becomes_history(tmp_path: Path) -> None:
         doc = store.load(second)
         assert store.scan_ids() == [second, first]
         assert store.resolve("last") == second
-    history = doc["results"][0]["history"]
-    assert history["first_scan_id"] == first
-    assert history["previous_scans"] == 1
-    assert history["previous_verdict"] == "open"
-    assert history["first_seen_exposed"] is not None
+    history = doc.results[0].history
+    assert history.first_scan_id == first
+    assert history.previous_scans == 1
+    assert history.previous_verdict == "open"
+    assert history.first_seen_exposed == history.first_seen  # the first scan found it open
 
 
 def test_recording_the_same_endpoint_twice_in_a_scan_keeps_one_row(tmp_path: Path) -> None:
@@ -75,7 +75,7 @@ def test_recording_the_same_endpoint_twice_in_a_scan_keeps_one_row(tmp_path: Pat
         scan_id = store.begin_scan([], {})
         store.record(scan_id, _result(Verdict.OPEN))
         store.record(scan_id, _result(Verdict.OPEN))
-        assert len(store.load(scan_id)["results"]) == 1
+        assert len(store.load(scan_id).results) == 1
 
 
 def test_purge_deletes_everything_of_a_scan(tmp_path: Path) -> None:
@@ -114,14 +114,14 @@ def test_each_database_has_its_own_hash_key(tmp_path: Path) -> None:
 def test_a_result_the_database_refuses_becomes_an_error_verdict(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from leakhound.engine import record_result
+    from leakhound.scanner import record_result
 
     result = _result(Verdict.OPEN)
-    huge = replace(result.indices[0].index, docs=2**70)  # over SQLite's 64-bit integers
-    bad = replace(result, indices=(replace(result.indices[0], index=huge),))
+    huge = replace(result.containers[0].container, docs=2**70)  # over SQLite's 64-bit integers
+    bad = replace(result, containers=(replace(result.containers[0], container=huge),))
     with SqliteStore(tmp_path / "f.db") as store:
         scan_id = store.begin_scan([], {})
         record_result(store, scan_id, bad)
-        (r,) = store.load(scan_id)["results"]
-    assert r["service"]["verdict"] == "error"
-    assert r["service"]["reason"].startswith("result could not be stored")
+        (r,) = store.load(scan_id).results
+    assert r.service.verdict == "error"
+    assert r.service.reason.startswith("result could not be stored")

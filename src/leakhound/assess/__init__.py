@@ -1,19 +1,20 @@
 """Breach assessment: ENISA severity, the GDPR decision aid, the figures a notification needs.
 
-``assess(doc, context, aware_since)`` turns a stored scan document into an ``Assessment``;
-``load_context`` reads the owner's YAML context file; ``render`` shows an assessment as
-terminal text, Markdown or JSON.
+``assess(scan, context, aware_since)`` turns a stored scan (a ``ScanRecord``) into an
+``Assessment``; ``load_context`` reads the owner's YAML context file; ``render`` shows an
+assessment as terminal text, Markdown or JSON.
 """
 
 from .assessment import Assessment, Exposure, assess
 from .categories import DataCategory, Identifiability, entity_class
 from .context import Context, ContextError, load_context, parse_context, parse_when
-from .figures import Figure, IndexExposure, Method, Store, records_by_year
+from .figures import ContainerExposure, Figure, Method, Store, records_by_year
 from .gdpr import Deadline, Decision, Duty
 from .severity import Criterion, Level, Severity
 
 __all__ = [
     "Assessment",
+    "ContainerExposure",
     "Context",
     "ContextError",
     "Criterion",
@@ -24,7 +25,6 @@ __all__ = [
     "Exposure",
     "Figure",
     "Identifiability",
-    "IndexExposure",
     "Level",
     "Method",
     "Severity",

@@ -7,18 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..store.records import ScanRecord
 from .categories import SECRET, DataCategory, entity_class
 from .context import Context, format_when, parse_context, parse_when
 from .figures import (
+    ContainerExposure,
     Figure,
-    IndexExposure,
     Method,
     Store,
+    container_exposures,
     data_subjects,
     date_range,
     full_totals,
-    index_exposures,
     records,
+    store_people,
     stores,
 )
 from .gdpr import Deadline, Decision, Duty, article_33, article_34, deadline
@@ -59,8 +61,8 @@ class Assessment:
     scan_id: str
     assessed_at: datetime
     stores: tuple[Store, ...]  # exposed endpoints
-    indices: tuple[IndexExposure, ...]  # every index of the exposed endpoints
-    entity_types: tuple[str, ...]  # found in the samples of exposed indices
+    containers: tuple[ContainerExposure, ...]  # every container of the exposed endpoints
+    entity_types: tuple[str, ...]  # found in the samples of exposed containers
     personal_data_found: bool
     severity: Severity
     authority: Decision  # Art. 33
@@ -81,21 +83,21 @@ class Assessment:
         return tuple(sorted((c for c in found if c), key=lambda c: -c.basic_score))
 
     @property
-    def indices_with_personal_data(self) -> tuple[IndexExposure, ...]:
-        """Exposed indices whose sample held personal data."""
+    def containers_with_personal_data(self) -> tuple[ContainerExposure, ...]:
+        """Exposed containers whose sample held personal data."""
         return tuple(
-            i for i in self.indices if any(entity_class(t).category for t in i.entity_types)
+            i for i in self.containers if any(entity_class(t).category for t in i.entity_types)
         )
 
 
 def assess(
-    doc: dict[str, Any],
+    scan: ScanRecord,
     context: Mapping[str, Any] | Context | None = None,
     aware_since: datetime | None = None,
     *,
     now: datetime | None = None,
 ) -> Assessment:
-    """Assess a scan document (``SqliteStore.load``) as a personal data breach.
+    """Assess a stored scan (``SqliteStore.load``) as a personal data breach.
 
     ``context`` is what the data's owner knows (``load_context`` reads it from YAML; a plain
     mapping is checked the same way). ``aware_since`` starts the 72-hour clock of Art. 33(1);
@@ -103,52 +105,48 @@ def assess(
     """
     ctx = parse_context(context or {})
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    exposed = stores(doc)
-    indices = index_exposures(doc)
-    types = tuple(sorted({t for i in indices for t in i.entity_types}))
+    exposed = stores(scan)
+    containers = container_exposures(scan)
+    types = tuple(sorted({t for i in containers for t in i.entity_types}))
     personal = any(entity_class(t).category is not None for t in types) or (
         ctx.data_processing_context is not None
     )
-    measured = all(i.measured for i in indices if i.docs != 0)
+    measured = all(i.measured for i in containers if i.docs != 0)
 
     if aware_since is not None:
         since, basis = parse_when(aware_since, "aware_since"), "given"
     elif ctx.aware_since is not None:
         since, basis = ctx.aware_since, "given in the context file"
     else:
-        when = doc.get("finished_at") or doc["started_at"]
+        when = scan.finished_at or scan.started_at
         since = parse_when(when, "scan time")
         basis = (
-            f"assumed: the end of scan {doc['scan_id']} (pass --aware-since, or set "
+            f"assumed: the end of scan {scan.scan_id} (pass --aware-since, or set "
             "aware_since in the context file)"
         )
     due = deadline(since, basis, now)
 
-    hosts = [
-        r["service"]["endpoint"]["host"]
-        for r in doc["results"]
-        if r["service"]["verdict"] in ("open", "partial")
-    ]
-    sev = severity(indices, hosts, ctx)
+    hosts = [r.service.endpoint.host for r in scan.exposed]
+    sev = severity(containers, hosts, ctx)
     a33 = article_33(sev, ctx, exposed=bool(exposed), personal=personal, measured=measured, due=due)
     a34 = article_34(sev, ctx, a33)
 
     if ctx.data_subjects is not None:
         people = Figure(ctx.data_subjects, Method.GIVEN, basis="stated by the data's owner")
     else:
-        people = data_subjects(indices, full_totals(doc))
+        people = store_people(scan) or data_subjects(containers, full_totals(scan))
     first_seen = min((s.first_seen_exposed for s in exposed if s.first_seen_exposed), default=None)
     exposure = Exposure(
         ctx.exposure_started,
         first_seen,
         ctx.exposure_ended,
-        doc.get("finished_at") or doc.get("started_at"),
+        scan.finished_at or scan.started_at,
     )
     return Assessment(
-        scan_id=doc["scan_id"],
+        scan_id=scan.scan_id,
         assessed_at=now,
         stores=exposed,
-        indices=indices,
+        containers=containers,
         entity_types=types,
         personal_data_found=personal,
         severity=sev,
@@ -156,11 +154,11 @@ def assess(
         subjects=a34,
         deadline=due,
         data_subjects=people,
-        records=records(indices),
-        date_range=date_range(indices),
+        records=records(containers),
+        date_range=date_range(containers),
         exposure=exposure,
-        consequences=consequences(types, indices, ctx),
-        next_steps=next_steps(doc["scan_id"], exposed, indices, types, a33, a34, ctx),
+        consequences=consequences(types, containers, ctx),
+        next_steps=next_steps(scan.scan_id, exposed, containers, types, a33, a34, ctx),
         context=ctx,
     )
 
@@ -183,7 +181,7 @@ _CONSEQUENCES: dict[str, str] = {
 
 
 def consequences(
-    types: tuple[str, ...], indices: tuple[IndexExposure, ...], ctx: Context
+    types: tuple[str, ...], containers: tuple[ContainerExposure, ...], ctx: Context
 ) -> tuple[str, ...]:
     """Likely consequences for the people concerned (Art. 33(3)(c)), most specific first."""
     out = list(ctx.likely_consequences)
@@ -201,7 +199,7 @@ def consequences(
             "discrimination, distress or damage to reputation from disclosed special "
             "categories of data (GDPR Art. 9)"
         )
-    if any(i.compromised for i in indices):
+    if any(i.compromised for i in containers):
         out.append("loss of the data (deleted in a wipe or ransom attack) and extortion attempts")
     if types and not ctx.likely_consequences:
         out.append("loss of control over one's personal data")
@@ -211,7 +209,7 @@ def consequences(
 def next_steps(
     scan_id: str,
     exposed: tuple[Store, ...],
-    indices: tuple[IndexExposure, ...],
+    containers: tuple[ContainerExposure, ...],
     types: tuple[str, ...],
     a33: Decision,
     a34: Decision,
@@ -232,7 +230,7 @@ def next_steps(
             "the exposure began, then record the finding as third_party_access in the "
             "context file."
         )
-    unmeasured = [i for i in indices if not i.measured and i.docs != 0]
+    unmeasured = [i for i in containers if not i.measured and i.docs != 0]
     if unmeasured:
         steps.append(
             f"{len(unmeasured)} exposed index(es) were not sampled: scan again with "
@@ -240,7 +238,7 @@ def next_steps(
         )
     if SECRET in types:
         steps.append("Rotate every credential found in the exposed data and check what it opened.")
-    if any(i.compromised for i in indices):
+    if any(i.compromised for i in containers):
         steps.append(
             "Restore deleted data from backups; do not pay a ransom; report the "
             "extortion to the police."

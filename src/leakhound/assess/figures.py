@@ -1,22 +1,30 @@
-"""The numbers a breach notification asks for, read from a scan document.
+"""The numbers a breach notification asks for, read from a stored scan.
 
 Art. 33(3)(a) asks for the *approximate* number of data subjects and of records. Records are
-counted exactly (documents, from ``_count``); people are estimated from each index's sample
-until a full scan counts distinct identifiers. A ``Figure`` says which of the two it is.
+counted exactly (by the store, where it counts); people are estimated from each container's
+sample until a full read counts distinct identifiers. A ``Figure`` says which of the two it is.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
 
+from ..models import (
+    Container,
+    Distinct,
+    FullRead,
+    People,
+    PeopleCount,
+    Sample,
+    Service,
+    Verdict,
+)
+from ..store.records import ScanRecord
 from .categories import entity_class
-
-EXPOSED = ("open", "partial")
 
 
 class Method(StrEnum):
@@ -46,7 +54,7 @@ class Figure:
 
 @dataclass(frozen=True, slots=True)
 class PiiKind:
-    """One entity type in one index's sample."""
+    """One entity type in one container's sample (or full read)."""
 
     entity_type: str
     docs: int  # sampled documents carrying it
@@ -55,8 +63,8 @@ class PiiKind:
 
 
 @dataclass(frozen=True, slots=True)
-class IndexExposure:
-    """One index of an exposed store, with what its sample showed."""
+class ContainerExposure:
+    """One container of an exposed store, with what its sample (or full read) showed."""
 
     url: str  # the store's base URL
     endpoint: str  # host:port
@@ -69,8 +77,8 @@ class IndexExposure:
     date_max: str | None
     compromised: bool
     compromise_reasons: tuple[str, ...]
-    subjects: Figure  # people in this index
-    docs_exact: bool = True  # False: a _cat/indices count, nested documents included
+    subjects: Figure  # people in this container
+    docs_exact: bool = True  # False: an estimate, or a count with nested records included
     full: bool = False  # every document was read (--depth full), not a sample
     years: tuple[tuple[int, int], ...] = ()  # documents per year, from a full read
 
@@ -86,7 +94,7 @@ class IndexExposure:
 
     @property
     def measured(self) -> bool:
-        """True when a sample was read (or the index is empty), so PII absence means something."""
+        """True when a sample was read (or the container is empty): PII absence means something."""
         return self.docs == 0 or (self.sampled > 0 and not self.sample_error)
 
 
@@ -96,159 +104,147 @@ class Store:
 
     url: str
     endpoint: str
-    verdict: str
+    verdict: Verdict
     product: str
     reason: str
     first_seen_exposed: str | None
-    indices: int
+    containers: int
     docs: int
+    other_endpoints: tuple[str, ...] = ()  # the same store reached at other endpoints
 
 
-def exposed_results(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The results of endpoints that are open or partly open."""
-    return (r for r in doc["results"] if r["service"]["verdict"] in EXPOSED)
-
-
-def stores(doc: dict[str, Any]) -> tuple[Store, ...]:
-    """Every exposed endpoint of the scan."""
+def stores(scan: ScanRecord) -> tuple[Store, ...]:
+    """Every exposed store of the scan, once however many endpoints it answered at."""
     out = []
-    for r in exposed_results(doc):
-        svc = r["service"]
-        fp = svc["fingerprint"]
-        name = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}.get(
-            fp.get("product", ""), "unknown product"
-        )
-        product = " ".join(x for x in (name, fp.get("version") or "") if x)
+    for st in scan.stores:
+        svc = st.service
         out.append(
             Store(
-                url=svc["url"],
-                endpoint=_netloc(svc),
-                verdict=svc["verdict"],
-                product=product,
-                reason=svc["reason"],
-                first_seen_exposed=r["history"].get("first_seen_exposed"),
-                indices=len(r["indices"]),
-                docs=sum(ir["index"]["docs"] or 0 for ir in r["indices"]),
+                url=svc.url,
+                endpoint=svc.endpoint.netloc,
+                verdict=svc.verdict,
+                product=svc.fingerprint.title or "unknown product",
+                reason=svc.reason,
+                first_seen_exposed=st.first_seen_exposed,
+                containers=len(st.containers),
+                docs=sum(cr.container.docs or 0 for _, cr in st.containers),
+                other_endpoints=tuple(r.service.endpoint.netloc for r in st.others),
             )
         )
     return tuple(out)
 
 
-def index_exposures(doc: dict[str, Any]) -> tuple[IndexExposure, ...]:
-    """Every index of every exposed store, with its people counted or estimated.
+def container_exposures(scan: ScanRecord) -> tuple[ContainerExposure, ...]:
+    """Every container of every exposed store, once, with its people counted or estimated.
 
-    A full read (``--depth full``) gives counts over every document read; without one the
-    index's sample is scaled up.
+    A full read (``--depth full``) gives counts over every record read; without one the
+    container's sample is scaled up. Containers are named by their store's main endpoint.
     """
     out = []
-    for r in exposed_results(doc):
-        svc = r["service"]
-        for ir in r["indices"]:
-            idx = ir["index"]
-            common = {
-                "url": svc["url"],
-                "endpoint": _netloc(svc),
-                "name": idx["name"],
-                "docs": idx["docs"],
-                "date_min": idx.get("date_min"),
-                "date_max": idx.get("date_max"),
-                "compromised": bool(idx["compromised"]),
-                "compromise_reasons": tuple(idx.get("compromise_reasons") or ()),
-                "docs_exact": bool(idx.get("docs_exact", True)),
-            }
-            full = ir.get("full")
-            if full and full.get("docs"):
-                out.append(_from_full(full, common))
-                continue
-            sample = ir.get("sample") or {}
-            sampled = int(sample.get("docs") or 0)
-            pii = tuple(
-                PiiKind(
-                    p["entity_type"],
-                    p["docs"],
-                    _distinct_value(p["distinct"]),
-                    tuple(f["path"] for f in p["fields"]),
-                )
-                for p in sample.get("pii", [])
-            )
-            out.append(
-                IndexExposure(
-                    sampled=sampled,
-                    sample_error=sample.get("error") if sample else "not sampled",
-                    pii=pii,
-                    subjects=_index_subjects(idx["docs"], sampled, pii),
-                    **common,
-                )
-            )
+    for st in scan.stores:
+        for _result, cr in st.containers:
+            if cr.full is not None and cr.full.docs:
+                out.append(_from_full(st.service, cr.container, cr.full))
+            else:
+                out.append(_from_sample(st.service, cr.container, cr.sample))
     return tuple(out)
 
 
-def _distinct_value(d: Any) -> int:
-    """A distinct count as the sample (an int) or a full read ({"estimate", …}) gives it."""
-    return int(d["estimate"]) if isinstance(d, dict) else int(d)
+def _exposure(
+    svc: Service,
+    c: Container,
+    *,
+    sampled: int,
+    sample_error: str | None,
+    pii: tuple[PiiKind, ...],
+    subjects: Figure,
+    full: bool = False,
+    years: tuple[tuple[int, int], ...] = (),
+) -> ContainerExposure:
+    return ContainerExposure(
+        url=svc.url,
+        endpoint=svc.endpoint.netloc,
+        name=c.name,
+        docs=c.docs,
+        sampled=sampled,
+        sample_error=sample_error,
+        pii=pii,
+        date_min=c.date_min,
+        date_max=c.date_max,
+        compromised=c.compromised,
+        compromise_reasons=c.compromise_reasons,
+        subjects=subjects,
+        docs_exact=c.docs_exact,
+        full=full,
+        years=years,
+    )
 
 
-def _distinct_figure(d: dict[str, Any], basis: str, complete: bool = True) -> Figure:
-    exact = bool(d.get("exact")) and complete
-    value = int(d["estimate"])
-    if exact:
+def _from_sample(svc: Service, c: Container, sample: Sample | None) -> ContainerExposure:
+    sampled = sample.docs if sample is not None else 0
+    pii = tuple(
+        PiiKind(p.entity_type, p.docs, p.distinct, tuple(f.path for f in p.fields))
+        for p in (sample.pii if sample is not None else ())
+    )
+    return _exposure(
+        svc,
+        c,
+        sampled=sampled,
+        sample_error=sample.error if sample is not None else "not sampled",
+        pii=pii,
+        subjects=_subjects(c.docs, sampled, pii),
+    )
+
+
+def _distinct_figure(d: Distinct, basis: str, complete: bool = True) -> Figure:
+    value = d.estimate
+    if d.exact and complete:
         return Figure(value, Method.EXACT, value, value, basis)
     if not complete:
         return Figure(
             value,
             Method.ESTIMATE,
-            low=int(d.get("lower", value)),
+            low=d.lower,
             basis=basis + "; the read stopped early, so this is a lower figure",
         )
     return Figure(
         value,
         Method.ESTIMATE,
-        low=int(d["lower"]),
-        high=int(d["upper"]),
+        low=d.lower,
+        high=d.upper,
         basis=basis + " (HyperLogLog estimate, bounds hold ~95% of the time)",
     )
 
 
-def _from_full(full: dict[str, Any], common: dict[str, Any]) -> IndexExposure:
-    read = int(full["docs"])
-    complete = bool(full.get("complete", True))
+def _from_full(svc: Service, c: Container, full: FullRead) -> ContainerExposure:
+    read = full.docs
     pii = tuple(
-        PiiKind(
-            p["entity_type"],
-            p["docs"],
-            _distinct_value(p["distinct"]),
-            tuple(f["path"] for f in p.get("fields", [])),
-        )
-        for p in full.get("pii", [])
+        PiiKind(p.entity_type, p.docs, p.distinct.estimate, tuple(f.path for f in p.fields))
+        for p in full.pii
     )
-    people = full.get("people")
-    if people:
+    if full.people is not None:
+        people = full.people
         subjects = _distinct_figure(
-            people["distinct"],
-            f"distinct {people['entity_type']} in {people['field']} over {read:,} documents read",
-            complete,
+            people.distinct,
+            f"distinct {people.entity_type} in {people.field} over {read:,} documents read",
+            full.complete,
         )
     else:
         subjects = Figure(None, Method.UNKNOWN, basis="no identifier in the documents read")
-    return IndexExposure(
+    return _exposure(
+        svc,
+        c,
         sampled=read,
-        sample_error=None if complete else (full.get("error") or "incomplete"),
+        sample_error=None if full.complete else (full.error or "incomplete"),
         pii=pii,
         subjects=subjects,
         full=True,
-        years=tuple((int(y["year"]), int(y["docs"])) for y in full.get("years", [])),
-        **common,
+        years=tuple((y.year, y.docs) for y in full.years),
     )
 
 
-def _netloc(svc: dict[str, Any]) -> str:
-    ep = svc["endpoint"]
-    host = f"[{ep['host']}]" if ":" in ep["host"] else ep["host"]
-    return f"{host}:{ep['port']}"
-
-
-def _index_subjects(docs: int | None, sampled: int, pii: tuple[PiiKind, ...]) -> Figure:
-    """People in one index: distinct identifiers in the sample, scaled to the whole index.
+def _subjects(docs: int | None, sampled: int, pii: tuple[PiiKind, ...]) -> Figure:
+    """People in one container: distinct identifiers in the sample, scaled to the container.
 
     The type with the most distinct values among those that name one person each (e-mail,
     phone, name, card, account, national id) stands for the people; IP addresses only when
@@ -295,31 +291,31 @@ def _index_subjects(docs: int | None, sampled: int, pii: tuple[PiiKind, ...]) ->
 
 
 def data_subjects(
-    indices: Iterable[IndexExposure], totals: Mapping[str, dict[str, Any]] | None = None
+    containers: Iterable[ContainerExposure], totals: Mapping[str, People] | None = None
 ) -> Figure:
-    """Approximate number of people over all indices with personal data.
+    """Approximate number of people over all containers with personal data.
 
-    Per-index figures are added: someone present in two indices counts twice, and a linear
-    scale-up of a sample's distinct values overshoots when people recur, so a sample-based
-    figure leans high; its lower bound is the most distinct identifiers seen in one index.
-    ``totals`` maps an endpoint to its full-read totals, whose people are already counted
-    once across its indices: when present they replace that endpoint's per-index sum.
+    Per-container figures are added: someone present in two containers counts twice, and a
+    linear scale-up of a sample's distinct values overshoots when people recur, so a
+    sample-based figure leans high; its lower bound is the most distinct identifiers seen in
+    one container. ``totals`` maps an endpoint to its full-read people, already counted once
+    across its containers: when present they replace that endpoint's per-container sum.
     """
-    items = list(indices)
+    items = list(containers)
     totals = totals or {}
     parts: list[Figure] = []
     for endpoint, people in totals.items():
         parts.append(
             _distinct_figure(
-                people["distinct"],
-                f"distinct {people['entity_type']} in {people['field']} over "
+                people.distinct,
+                f"distinct {people.entity_type} in {people.field} over "
                 f"every document read on {endpoint}, each person counted once",
             )
         )
     items = [i for i in items if i.endpoint not in totals]
     with_people = [i for i in items if i.subjects.value]
     named = [i for i in with_people if i.names_people]
-    # IP addresses stand in for people only when no index names anyone: one person uses many
+    # IP addresses stand in for people only when no container names anyone: one person uses many
     # addresses and one address serves many people, so they would swamp a real count.
     with_people = named or with_people
     parts += [i.subjects for i in with_people]
@@ -348,19 +344,56 @@ def data_subjects(
     return Figure(total, Method.ESTIMATE, low=low, basis=basis)
 
 
-def full_totals(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Endpoint -> its full-read people (counted once across its indices), where read."""
+def _counted_figure(p: PeopleCount) -> Figure:
+    method = Method.EXACT if p.exact else Method.ESTIMATE
+    return Figure(p.value, method, p.low, p.high, p.basis)
+
+
+def store_people(scan: ScanRecord) -> Figure | None:
+    """People over the exposed stores, each store counted once (``count/people.py``): its
+    full read where there was one, else what its sample scan counted or estimated. None when
+    no store was counted either way (the per-container figures then stand in)."""
+    parts: list[Figure] = []
+    for st in scan.stores:
+        full = next((r.full.people for r in st.results
+                     if r.full is not None and r.full.people is not None), None)
+        sampled = next((r.people for r in st.results if r.people is not None), None)
+        if full is not None:
+            where = ", ".join(full.fields) if full.fields else full.field
+            parts.append(_distinct_figure(
+                full.distinct, f"distinct {full.entity_type} in {where} over every document "
+                f"read on {st.service.endpoint.netloc}, each counted once"))
+        elif sampled is not None:
+            parts.append(_counted_figure(sampled))
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    exact = all(f.method == Method.EXACT for f in parts)
+    total = sum(f.value or 0 for f in parts)
+    return Figure(
+        total, Method.EXACT if exact else Method.ESTIMATE,
+        low=sum(f.low or 0 for f in parts),
+        high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
+        basis=f"{len(parts)} stores, each counted as below, added (someone in two stores "
+              "counts twice): " + "; ".join(f.basis for f in parts))
+
+
+def full_totals(scan: ScanRecord) -> dict[str, People]:
+    """Store (its main endpoint) -> its full-read people, counted once across its
+    containers, where a full read counted them."""
     out = {}
-    for r in exposed_results(doc):
-        people = (r.get("full") or {}).get("people")
-        if people:
-            out[_netloc(r["service"])] = people
+    for st in scan.stores:
+        read = next((r.full.people for r in st.results
+                     if r.full is not None and r.full.people is not None), None)
+        if read is not None:
+            out[st.service.endpoint.netloc] = read
     return out
 
 
-def records(indices: Iterable[IndexExposure]) -> Figure:
-    """Documents in the exposed indices whose sample held personal data."""
-    with_pii = [i for i in indices if _personal(i)]
+def records(containers: Iterable[ContainerExposure]) -> Figure:
+    """Records in the exposed containers whose sample held personal data."""
+    with_pii = [i for i in containers if _personal(i)]
     if not with_pii:
         return Figure(0, Method.EXACT, basis="no exposed index held personal data in its sample")
     unknown = [i for i in with_pii if i.docs is None]
@@ -386,28 +419,28 @@ def records(indices: Iterable[IndexExposure]) -> Figure:
     return Figure(total, Method.EXACT, total, total, basis)
 
 
-def _personal(i: IndexExposure) -> bool:
+def _personal(i: ContainerExposure) -> bool:
     return any(entity_class(t).category is not None for t in i.entity_types)
 
 
-def date_range(indices: Iterable[IndexExposure]) -> tuple[str | None, str | None]:
-    """Oldest and newest record dates over the indices with personal data (else all)."""
-    items = list(indices)
+def date_range(containers: Iterable[ContainerExposure]) -> tuple[str | None, str | None]:
+    """Oldest and newest record dates over the containers with personal data (else all)."""
+    items = list(containers)
     chosen = [i for i in items if _personal(i)] or items
     lows = [d for d in (_day(i.date_min) for i in chosen) if d]
     highs = [d for d in (_day(i.date_max) for i in chosen) if d]
     return (min(lows).isoformat() if lows else None, max(highs).isoformat() if highs else None)
 
 
-def records_by_year(indices: Iterable[IndexExposure]) -> list[tuple[int, int]]:
+def records_by_year(containers: Iterable[ContainerExposure]) -> list[tuple[int, int]]:
     """Documents per calendar year.
 
-    A full read counts them by each document's date. Otherwise each index's documents are
-    spread evenly over its date range: only indices with both dates and a count take part,
-    and the split inside an index is an assumption (uniform over time).
+    A full read counts them by each record's date. Otherwise each container's records are
+    spread evenly over its date range: only containers with both dates and a count take part,
+    and the split inside a container is an assumption (uniform over time).
     """
     years: dict[int, float] = defaultdict(float)
-    for i in indices:
+    for i in containers:
         if i.years:  # counted by a full read: no assumption needed
             for year, n in i.years:
                 years[year] += n

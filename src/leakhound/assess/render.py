@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -24,15 +24,22 @@ from .figures import Figure, Method
 from .gdpr import Duty
 from .severity import Criterion
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 FORMATS = ("terminal", "json", "markdown")
 
 
 def figure_text(f: Figure, unit: str) -> str:
-    """'about 800 people (estimate; at least 80)', '1,000 records (exact)'."""
+    """'about 800 people (estimate; at least 80)', 'about 800 people (estimate; between 780
+    and 830)', '1,000 records (exact)'."""
     if f.value is None:
         return f"unknown ({f.basis})" if f.basis else "unknown"
     if f.method is Method.ESTIMATE:
-        bound = f"; at least {f.low:,}" if f.low is not None else ""
+        if f.low is not None and f.high is not None:
+            bound = f"; between {f.low:,} and {f.high:,}"
+        else:
+            bound = f"; at least {f.low:,}" if f.low is not None else ""
         return f"about {f.value:,} {unit} (estimate{bound})"
     if f.method is Method.GIVEN:
         return f"{f.value:,} {unit} (stated by the owner)"
@@ -131,9 +138,9 @@ def to_dict(a: Assessment) -> dict[str, Any]:
         "stores": [
             {
                 "url": st.url,
-                "verdict": st.verdict,
+                "verdict": st.verdict.value,
                 "product": st.product,
-                "indices": st.indices,
+                "indices": st.containers,
                 "documents": st.docs,
                 "first_seen_exposed": st.first_seen_exposed,
             }
@@ -151,7 +158,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "compromised": i.compromised,
                 "data_subjects": _figure(i.subjects),
             }
-            for i in a.indices
+            for i in a.containers
         ],
         "consequences": list(a.consequences),
         "next_steps": list(a.next_steps),
@@ -229,7 +236,7 @@ def blocks(a: Assessment) -> list[Block]:
             ),
         ),
     ]
-    if a.indices_with_personal_data:
+    if a.containers_with_personal_data:
         out += [
             Heading("Personal data found"),
             Table(
@@ -245,7 +252,7 @@ def blocks(a: Assessment) -> list[Block]:
                         ),
                         figure_text(i.subjects, "people"),
                     )
-                    for i in a.indices_with_personal_data
+                    for i in a.containers_with_personal_data
                 ),
             ),
         ]
@@ -273,7 +280,7 @@ def render_markdown(a: Assessment) -> str:
 # ---------------------------------------------------------------- terminal
 
 
-def render_terminal(a: Assessment, console: Any) -> None:
+def render_terminal(a: Assessment, console: Console) -> None:
     """The assessment on a rich console; every target string neutralised."""
     from rich.table import Table as RichTable
     from rich.text import Text
@@ -305,8 +312,10 @@ def render_terminal(a: Assessment, console: Any) -> None:
     t.add_row(
         "Art. 33 deadline", Text(deadline_text(a), style="bold red" if a.deadline.overdue else "")
     )
-    t.add_row("People", figure_text(a.data_subjects, "people"))
-    t.add_row("Records", figure_text(a.records, "records"))
+    for label, figure, unit in (("People", a.data_subjects, "people"),
+                                ("Records", a.records, "records")):
+        how = f"\n{neutralize(figure.basis)}" if figure.basis and figure.value is not None else ""
+        t.add_row(label, Text(figure_text(figure, unit)).append(how, style="dim"))
     t.add_row("Dates of the records", _range(a.date_range))
     t.add_row("Exposure", f"{a.exposure.started_text} → {a.exposure.ended_text}")
     console.print(t, highlight=False)

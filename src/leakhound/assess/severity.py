@@ -34,7 +34,7 @@ from .categories import (
     entity_class,
 )
 from .context import CONFIDENTIALITY, Context
-from .figures import IndexExposure
+from .figures import ContainerExposure
 
 
 class Level(StrEnum):
@@ -131,7 +131,7 @@ class Severity:
         return (self.confidentiality, self.integrity, self.availability, self.malicious)
 
 
-def _where(i: IndexExposure, entity_type: str | None = None) -> str:
+def _where(i: ContainerExposure, entity_type: str | None = None) -> str:
     fields = ""
     if entity_type:
         for k in i.pii:
@@ -140,14 +140,14 @@ def _where(i: IndexExposure, entity_type: str | None = None) -> str:
     return f"{i.endpoint}/{i.name}" + (f" ({fields})" if fields else "")
 
 
-def data_processing_context(indices: Sequence[IndexExposure], ctx: Context) -> Criterion:
+def data_processing_context(containers: Sequence[ContainerExposure], ctx: Context) -> Criterion:
     """DPC: every category scored from the types found, the highest kept (ENISA Annex 1)."""
     why: list[str] = []
     scores: dict[DataCategory, int] = {}
     secrets: list[str] = []
-    for etype in sorted({t for i in indices for t in i.entity_types}):
+    for etype in sorted({t for i in containers for t in i.entity_types}):
         cls = entity_class(etype)
-        seen = [i for i in indices if etype in i.entity_types]
+        seen = [i for i in containers if etype in i.entity_types]
         where = "; ".join(_where(i, etype) for i in seen[:3])
         if len(seen) > 3:
             where += f"; +{len(seen) - 3} more"
@@ -199,15 +199,15 @@ def data_processing_context(indices: Sequence[IndexExposure], ctx: Context) -> C
     return Criterion("DPC", value, tuple(why), overridden=True)
 
 
-def ease_of_identification(indices: Sequence[IndexExposure], ctx: Context) -> Criterion:
-    """EI: the most identifying combination found in any one index (ENISA Annex 2).
+def ease_of_identification(containers: Sequence[ContainerExposure], ctx: Context) -> Criterion:
+    """EI: the most identifying combination found in any one container (ENISA Annex 2).
 
-    Types found together in one index are taken together, since they sit in the same records:
+    Types found together in one container are taken together, since they sit in the same records:
     a name with an address, phone, e-mail or id number points at one person (maximum).
     """
     best = Identifiability.NEGLIGIBLE
     why: list[str] = []
-    for i in indices:
+    for i in containers:
         if not i.pii:
             continue
         level, reason = _identifiability(i.entity_types)
@@ -252,7 +252,7 @@ def _identifiability(types: Sequence[str]) -> tuple[Identifiability, str]:
 
 
 def circumstances(
-    indices: Sequence[IndexExposure], hosts: Sequence[str], ctx: Context
+    containers: Sequence[ContainerExposure], hosts: Sequence[str], ctx: Context
 ) -> tuple[Criterion, Criterion, Criterion, Criterion]:
     """CB elements: confidentiality, integrity, availability, malicious intent (ENISA).
 
@@ -260,7 +260,7 @@ def circumstances(
     store; signs of a wipe or ransom) and from the context file.
     """
     o = ctx.circumstances
-    compromised = [i for i in indices if i.compromised]
+    compromised = [i for i in containers if i.compromised]
     signs = "; ".join(
         f"{_where(i)}: {', '.join(i.compromise_reasons) or 'compromised'}" for i in compromised[:3]
     )
@@ -316,25 +316,49 @@ def circumstances(
         conf = Criterion("confidentiality", CONFIDENTIALITY["unknown"], tuple(why))
 
     integ = _circumstance(
-        "integrity", o.integrity, o.reason, bool(compromised),
-        (0.0, "the store was written to, but no altered personal record is known; raise to "
-              "recoverable (0.25) or unrecoverable (0.5) if records were changed"),
-        "no sign that records were altered")
+        "integrity",
+        o.integrity,
+        o.reason,
+        bool(compromised),
+        (
+            0.0,
+            "the store was written to, but no altered personal record is known; raise to "
+            "recoverable (0.25) or unrecoverable (0.5) if records were changed",
+        ),
+        "no sign that records were altered",
+    )
     avail = _circumstance(
-        "availability", o.availability, o.reason, bool(compromised),
-        (0.25, f"signs of a wipe or ransom ({signs}): data may have been deleted; temporary "
-               "unavailability assumed until restored (0 if nothing is missing, 0.5 if the "
-               "data cannot be recovered)"),
-        "no sign that data was deleted")
+        "availability",
+        o.availability,
+        o.reason,
+        bool(compromised),
+        (
+            0.25,
+            f"signs of a wipe or ransom ({signs}): data may have been deleted; temporary "
+            "unavailability assumed until restored (0 if nothing is missing, 0.5 if the "
+            "data cannot be recovered)",
+        ),
+        "no sign that data was deleted",
+    )
     mal = _circumstance(
-        "malicious intent", o.malicious, o.reason, bool(compromised),
+        "malicious intent",
+        o.malicious,
+        o.reason,
+        bool(compromised),
         (0.5, f"a ransom note or wipe is an intentional harmful action ({signs})"),
-        "an open store is a misconfiguration; no sign of an intentional harmful action")
+        "an open store is a misconfiguration; no sign of an intentional harmful action",
+    )
     return conf, integ, avail, mal
 
 
-def _circumstance(name: str, owner: float | None, owner_reason: str, compromised: bool,
-                  if_compromised: tuple[float, str], otherwise: str) -> Criterion:
+def _circumstance(
+    name: str,
+    owner: float | None,
+    owner_reason: str,
+    compromised: bool,
+    if_compromised: tuple[float, str],
+    otherwise: str,
+) -> Criterion:
     """One CB criterion: the owner's value, else what a wipe/ransom implies, else 0."""
     if owner is not None:
         return Criterion(name, owner, (f"set by the owner: {owner_reason}",), overridden=True)
@@ -350,12 +374,14 @@ def _private(host: str) -> bool:
         return host in ("localhost",) or host.endswith((".local", ".internal", ".lan"))
 
 
-def severity(indices: Sequence[IndexExposure], hosts: Sequence[str], ctx: Context) -> Severity:
-    """The ENISA severity of the exposure described by these indices."""
-    conf, integ, avail, mal = circumstances(indices, hosts, ctx)
+def severity(
+    containers: Sequence[ContainerExposure], hosts: Sequence[str], ctx: Context
+) -> Severity:
+    """The ENISA severity of the exposure described by these containers."""
+    conf, integ, avail, mal = circumstances(containers, hosts, ctx)
     return Severity(
-        dpc=data_processing_context(indices, ctx),
-        ei=ease_of_identification(indices, ctx),
+        dpc=data_processing_context(containers, ctx),
+        ei=ease_of_identification(containers, ctx),
         confidentiality=conf,
         integrity=integ,
         availability=avail,

@@ -55,7 +55,7 @@ class Field:
     path: str  # ES-style dotted path, array indices dropped: "notes.text"
     name: str  # leaf key, lower-cased: "text"
     parent: str = ""  # parent key, lower-cased: "notes"
-    mapping_type: str | None = None  # "keyword", "geo_point", … when the mapping is known
+    mapping_type: str | None = None  # a neutral models.FieldType, when the store says
     hints: frozenset[str] = frozenset()
     numeric_id: bool = False
     # "country" (also a locale or language: "fr_FR") or "address" when the field says

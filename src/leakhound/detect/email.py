@@ -53,8 +53,10 @@ _LOCAL_CHARS = re.compile(r"[\w.%+\-]")
 _LOCAL_DOT = re.compile(r"[ \t]+dot[ \t]+|[ \t]?[\[({<][ \t]?dot[ \t]?[\])}>][ \t]?", re.I)
 _LOCAL_MAX = 64  # RFC 5321 limit; also bounds how far back the search looks
 
-# One domain label (letters, digits, inner hyphens; any script for IDNs).
+# One domain label (letters, digits, inner hyphens; any script for IDNs, and their ASCII
+# form, "xn--" and Punycode: "xn--bcher-kva" is "bücher").
 _LABEL = re.compile(r"[^\W_](?:[\w\-]{0,61}[^\W_])?")
+_ACE_PREFIX = "xn--"  # an IDN label's ASCII form starts so (RFC 5890's A-label)
 
 # What may stand between two labels: a dot (maybe spaced: "example . com"), the word in
 # brackets ("[dot]", "(dot)"), the bare word ("example dot com"), or a lone space, which
@@ -90,6 +92,10 @@ _KNOWN_TLDS = _GENERIC_TLDS | _COUNTRY_TLDS
 _SPACE_TLDS = wordset(
     "com net org edu gov io de fr es nl uk ru cn jp br ch se dk fi pl cz pt gr ie au ca info biz eu"
 )
+# Second-level labels under a country's TLD ("co.uk", "com.au", "ac.jp"), and how a country
+# code follows one when spaces stand for the dots: "jane @example co uk".
+_SECOND_LEVELS = wordset("co com org net ac gov edu ne or")
+_COUNTRY_AFTER_SPACE = re.compile(r"[ \t]([A-Za-z]{2})\b")
 # "icon@2x.png", "logo@3x.webp": asset names, not mailboxes.
 _FILE_EXTENSIONS = wordset(
     "png jpg jpeg gif svg webp ico bmp tif tiff css js mjs ts map json xml txt log zip gz "
@@ -193,18 +199,27 @@ class EmailDetector(Detector):
         for n in range(len(labels), 1, -1):
             used = seps[: n - 1]
             tld = labels[n - 1].lower()
-            if not tld.isalpha() or len(tld) < 2:
+            # An internationalised TLD in its ASCII form ("xn--p1ai" is ".рф") is no word
+            # of prose in any language: as good as a known TLD in every form.
+            idn_tld = tld.startswith(_ACE_PREFIX) and _is_idn_tld(tld)
+            if not idn_tld and (not tld.isalpha() or len(tld) < 2):
                 continue
             all_dots = all(s == "dot" for s in used)
             if "space" in used:
                 if kind != "sign" or not (
-                    tld in _SPACE_TLDS or (tld in _COUNTRY_TLDS and _cued(text, local_start))
+                    idn_tld
+                    or tld in _SPACE_TLDS
+                    or (tld in _COUNTRY_TLDS and _cued(text, local_start))
+                ):
+                    continue
+                if used.count("space") == 2 and not (  # "@example co uk" as for "co"
+                    labels[n - 2].lower() in _SPACE_TLDS or _cued(text, local_start)
                 ):
                     continue
             elif plain and all_dots and not local_obfuscated:
                 if tld in _FILE_EXTENSIONS:
                     continue
-            elif tld not in _KNOWN_TLDS:
+            elif not idn_tld and tld not in _KNOWN_TLDS:
                 continue
             break
         else:
@@ -226,7 +241,38 @@ class EmailDetector(Detector):
         if near(words_before(text, local_start), _CONTEXT_UP):
             score += 0.1
         domain = ".".join(labels[:n]).lower()
+        if _ACE_PREFIX in domain:
+            # One mailbox, one person: an IDN written in Punycode is counted, and masked,
+            # in the Unicode form it stands for ("jane@xn--bcher-kva.de" is
+            # "jane@bücher.de").
+            domain = ".".join(_unicode_label(label) or label for label in domain.split("."))
         return Span(ENTITY, local_start, ends[n - 1], clamp(score), f"{local}@{domain}")
+
+
+def _unicode_label(label: str) -> str | None:
+    """The Unicode form of a lower-case A-label ("xn--bcher-kva" -> "bücher"), or None when
+    ``label`` is none: its Punycode must decode to a label of non-ASCII characters that
+    encodes back to the same text ("xn--abc-" decodes to plain "abc": not an IDN)."""
+    if not label.startswith(_ACE_PREFIX):
+        return None
+    code = label[len(_ACE_PREFIX) :]
+    try:
+        decoded = code.encode("ascii").decode("punycode")
+    except UnicodeError:
+        return None
+    if (
+        decoded.isascii()
+        or not _LABEL.fullmatch(decoded)
+        or decoded.encode("punycode") != code.encode()
+    ):
+        return None
+    return decoded.lower()
+
+
+def _is_idn_tld(label: str) -> bool:
+    """True for the A-label of a TLD: its Unicode form is letters ("xn--p1ai" is "рф")."""
+    decoded = _unicode_label(label)
+    return decoded is not None and decoded.isalpha()
 
 
 def _cued(text: str, local_start: int) -> bool:
@@ -268,6 +314,8 @@ def _domain(text: str, pos: int) -> tuple[list[str], list[str], list[int]]:
         kind = sm.lastgroup
         assert kind is not None
         if kind == "dot" and sm.group() != ".":
+            if sm.group().startswith("."):
+                break  # "at jane@example.de. My number…": a full stop, then the next sentence
             kind = "spaced"
         elif kind == "space" and seps:
             break
@@ -276,5 +324,13 @@ def _domain(text: str, pos: int) -> tuple[list[str], list[str], list[int]]:
         ends.append(lm.end())
         pos = lm.end()
         if kind == "space":
-            break  # "jane @example com": one space-for-dot, nothing after it
+            # "jane @example com": one space-for-dot, nothing after it, but for a country's
+            # second level: "jane @example co uk"
+            cm = _COUNTRY_AFTER_SPACE.match(text, pos)
+            if (cm and lm.group().lower() in _SECOND_LEVELS
+                    and cm.group(1).lower() in _COUNTRY_TLDS):
+                seps.append("space")
+                labels.append(cm.group(1))
+                ends.append(cm.end())
+            break
     return labels, seps, ends

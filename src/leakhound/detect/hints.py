@@ -6,6 +6,7 @@ import itertools
 import re
 from functools import lru_cache
 
+from ..models import FieldType
 from .base import Field
 
 EMAIL = "EMAIL_ADDRESS"
@@ -401,13 +402,14 @@ _PROSE = frozenset(
     }
 )
 
-# Mapping types that settle the question whatever the name says.
+# Field types (``models.FieldType``: each store kind maps its own types onto them) that
+# settle the question whatever the name says.
 _MAPPING_HINTS: dict[str, frozenset[str]] = {
-    "geo_point": frozenset({GEO}),
-    "geo_shape": frozenset({GEO}),
-    "ip": frozenset({IP}),
+    FieldType.GEO_POINT: frozenset({GEO}),
+    FieldType.GEO_SHAPE: frozenset({GEO}),
+    FieldType.IP: frozenset({IP}),
 }
-_NUMERIC_MAPPINGS = frozenset({"date", "date_nanos", "version"})
+_NUMERIC_MAPPINGS = frozenset({FieldType.DATE, FieldType.VERSION})
 
 
 def tokens(name: str) -> list[str]:
@@ -435,7 +437,8 @@ def _hints_of(words: list[str]) -> set[str]:
 
 @lru_cache(maxsize=8192)
 def field_for(path: str, mapping_type: str | None = None) -> Field:
-    """The ``Field`` of an ES-style dotted path ("customer.email"), with its hints."""
+    """The ``Field`` of a dotted path ("customer.email") holding a neutral field type
+    (``models.FieldType``, when the store says), with its hints."""
     parts = path.split(".") if path else []
     leaf = parts[-1] if parts else ""
     parent = parts[-2] if len(parts) >= 2 else ""

@@ -1,4 +1,9 @@
-"""IPv4 and IPv6 addresses, with or without a port, validated by ``ipaddress``."""
+"""IPv4 and IPv6 addresses, with or without a port, validated by ``ipaddress``.
+
+Loopback, unspecified, multicast, link-local and documentation addresses are never
+reported: each is the same on every machine or network, names a group rather than a
+host, or is reserved for examples, so none points at a person.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +30,11 @@ _V4 = re.compile(r"(\d(?<![\w.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?::(\d{1,5
 # dotted quad (::ffff:192.0.2.1) and a zone (%eth0); optionally bracketed with a port
 # ("[2001:db8::1]:443"). Not preceded or followed by a word character or colon, so
 # "std::vector", timestamps (10:30:00) and MAC addresses either never match or fail
-# validation. ipaddress has the last word.
+# validation. Not followed by a dot that goes on with a word character either: that
+# would be a dotted quad's first octet ("::ffff:192" of "::ffff:192.0.2.1", which the
+# other branch then takes) or a name or version going on ("…::1.5"); a dot after which
+# the text ends or a space or punctuation follows is a full stop ("… from
+# 2a00:1450:4001:80b::200e."). ipaddress has the last word.
 _V6 = re.compile(
     r"""
     (?P<open>\[)?
@@ -35,10 +44,16 @@ _V6 = re.compile(
         (?:[0-9A-Fa-f]{1,4}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?
     )
     (?:%[0-9A-Za-z]{1,15})?
-    (?![\w:.])
+    (?![\w:]|\.\w)
     (?(open)\](?::\d{1,5})?)
     """,
     re.VERBOSE,
+)
+# Documentation prefixes (RFC 3849, RFC 9637), for examples only: never anyone's host.
+# ipaddress knows the first as not global; the second is newer than Python 3.11.
+_V6_DOCUMENTATION = (
+    ipaddress.IPv6Network("2001:db8::/32"),
+    ipaddress.IPv6Network("3fff::/20"),
 )
 # Hex digits, counted: "a::b" is a valid address but says nothing about anyone.
 _HEX = re.compile(r"[0-9A-Fa-f]")
@@ -240,39 +255,51 @@ def _v6_candidates(text: str) -> Iterator[re.Match[str]]:
 # Logs repeat the same addresses: a cache hit costs ~0.1 µs.
 @lru_cache(maxsize=65536)
 def _judge_v4(raw: str, with_port: bool) -> tuple[float, str] | None:
-    """(base score, normalized) for a dotted quad, or None when it is no one's address.
-
-    Plain integer comparisons over the IANA special-purpose table: ipaddress's
-    properties give the same answers at ten times the cost.
-    """
+    """(base score, normalized) for a dotted quad, or None when it is no one's address."""
     parts = raw.split(".")
     if any(len(p) > 1 and p[0] == "0" for p in parts):
         return None  # leading zeros: "01.02.03.04" is a date or a version
     a, b, c, d = (int(p) for p in parts)
-    if max(a, b, c, d) > 255 or a == 0 or a >= 224:
-        return None  # "this network", multicast, reserved, broadcast and netmasks
-    if a == 127:
-        score = 0.3  # loopback: the machine itself
-    elif (
-        a == 10
-        or (a == 172 and 16 <= b <= 31)
-        or (a == 192 and b == 168)
-        or (a == 100 and 64 <= b <= 127)  # carrier-grade NAT
-        or (a == 169 and b == 254)  # link-local
-        or (a == 192 and b == 0 and c in (0, 2))  # IETF protocol, TEST-NET-1
-        or (a == 198 and b in (18, 19))  # benchmarking
-        or (a == 198 and b == 51 and c == 100)  # TEST-NET-2
-        or (a == 203 and b == 0 and c == 113)  # TEST-NET-3
-    ):
-        # A private or documentation address points at a device inside a network,
-        # which identifies far less than a public one.
-        score = 0.6
-    else:
-        score = 0.8
+    if max(a, b, c, d) > 255:
+        return None
+    score = _v4_score(a, b, c)
+    if score is None:
+        return None
     if max(a, b, c, d) < 20 and not with_port:
         # 1.2.3.4, 4.2.1.0: far more often a version than a host.
         score -= 0.35
     return score, raw
+
+
+def _v4_score(a: int, b: int, c: int) -> float | None:
+    """Base score of an IPv4 address from its first three octets, or None for the kinds
+    never reported.
+
+    Plain integer comparisons over the IANA special-purpose table: ipaddress's
+    properties give the same answers at ten times the cost.
+    """
+    if (
+        a == 0  # "this network", the unspecified 0.0.0.0 among them
+        or a == 127  # loopback: the machine itself, whichever it is
+        or a >= 224  # multicast (a group, not a host), reserved, broadcast and netmasks
+        or (a == 169 and b == 254)  # link-local: self-assigned, the same on every network
+        or (a == 192 and b == 0 and c == 2)  # documentation: TEST-NET-1,
+        or (a == 198 and b == 51 and c == 100)  # TEST-NET-2
+        or (a == 203 and b == 0 and c == 113)  # and TEST-NET-3
+    ):
+        return None
+    if (
+        a == 10
+        or (a == 172 and 16 <= b <= 31)
+        or (a == 192 and b == 168)
+        or (a == 100 and 64 <= b <= 127)  # carrier-grade NAT
+        or (a == 192 and b == 0 and c == 0)  # IETF protocol assignments
+        or (a == 198 and b in (18, 19))  # benchmarking
+    ):
+        # A private address points at a device inside a network, which identifies far
+        # less than a public one.
+        return 0.6
+    return 0.8
 
 
 @lru_cache(maxsize=65536)
@@ -284,22 +311,22 @@ def _judge_v6(raw: str) -> tuple[float, str] | None:
         addr = ipaddress.IPv6Address(raw)
     except ValueError:
         return None
-    if addr.is_unspecified or addr.is_loopback or addr.is_multicast:
-        return None
     mapped = addr.ipv4_mapped
-    if mapped is not None:
-        return _base_score(mapped), str(mapped)
-    return _base_score(addr), str(addr)
-
-
-def _base_score(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> float:
-    # A public address points at a subscriber; a private or link-local one at a device
-    # inside a network, which identifies far less.
-    if addr.is_loopback:
-        return 0.3
-    if addr.is_global:
-        return 0.8
-    return 0.6
+    if mapped is not None:  # ::ffff:a.b.c.d is the IPv4 address, judged as one
+        a, b, c, _ = mapped.packed
+        score = _v4_score(a, b, c)
+        return None if score is None else (score, str(mapped))
+    if (
+        addr.is_unspecified
+        or addr.is_loopback
+        or addr.is_multicast
+        or addr.is_link_local
+        or any(addr in net for net in _V6_DOCUMENTATION)
+    ):
+        return None
+    # A public address points at a subscriber; a unique-local one at a device inside a
+    # network, which identifies far less.
+    return (0.8 if addr.is_global else 0.6), str(addr)
 
 
 def _with_context(

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
 
+from ..models import FieldType
 from . import cues
 from .base import Detector, Field, Span
 from .context import wordset
@@ -92,8 +93,8 @@ _EXCLUDE = (
     "morphologizer",
 )
 _FRENCH_EXCLUDE = tuple(c for c in _EXCLUDE if c != "tok2vec")
-# Mapping types that hold prose; anything else (keyword, ip, date…) is not free text.
-_TEXT_MAPPINGS = frozenset({None, "text", "match_only_text"})
+# Field types that hold prose; anything else (keyword, ip, date…) is not free text.
+_TEXT_MAPPINGS = frozenset({None, FieldType.TEXT})
 
 
 def _found(module: str) -> bool:

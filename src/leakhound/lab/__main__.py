@@ -1,19 +1,21 @@
-"""`python -m leakhound.lab up|seed|status|down`: run the lab by hand."""
+"""`python -m leakhound.lab up|seed|status|down|build`: run the lab by hand."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
-from . import LabError, down, seed, status, up
+from . import LabError, down, objectstores, opensearch, seed, status, up
+from .state import cache_dir
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run one lab command, print its result; return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m leakhound.lab", description=__doc__)
-    parser.add_argument("command", choices=("up", "seed", "status", "down"))
+    parser.add_argument("command", choices=("up", "seed", "status", "down", "build"))
     parser.add_argument("--dir", type=Path, default=None, help="state directory (default: .lab)")
     parser.add_argument("--records", type=int, default=10_000, help="support cases to write")
     parser.add_argument("--seed", type=int, default=1, help="generator seed")
@@ -26,10 +28,21 @@ def main(argv: list[str] | None = None) -> int:
             truth = seed(args.dir, records=args.records, seed=args.seed)
             print(json.dumps({"documents": truth.documents, "seconds": round(truth.seconds, 1),
                               "distinct_customers": truth.distinct_customers,
-                              "indices": {n: t.documents for n, t in truth.indices.items()}},
+                              "distinct_emails": truth.distinct_emails,
+                              "indices": {n: t.documents for n, t in truth.indices.items()},
+                              "stores": [objectstores.summary(t) for t in objectstores.truths(
+                                  status(args.dir).state_dir).values() if t]},
                              indent=2))  # fmt: skip
         elif args.command == "status":
             print(status(args.dir))
+        elif args.command == "build":
+            # Ahead of the tests (make test): a cold first build of the object stores takes
+            # minutes, longer than one test's timeout. Nothing runs; a no-op once cached.
+            begin = time.monotonic()
+            opensearch.build(cache_dir())
+            installs = objectstores.build(cache_dir())
+            print(f"built in {time.monotonic() - begin:.1f} s: MinIO {installs.minio}, "
+                  f"Azurite {installs.azurite}, pouchdb-server {installs.pouchdb}")
         else:
             print(down(args.dir))
     except LabError as exc:

@@ -1,4 +1,5 @@
-"""up, seed, down and status of the lab: an OpenSearch node plus nginx, recorded in lab.json."""
+"""up, seed, down and status of the lab: an OpenSearch node plus nginx, recorded in lab.json;
+the object stores and CouchDB beside them (objectstores.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import nginx, opensearch, process
+from . import nginx, objectstores, opensearch, process
 from .errors import LabError
 from .seeder import SeedTruth, populate, read_truth
 from .state import (
@@ -33,6 +34,7 @@ class LabTarget:
     role: str  # "open", "secured" or "partial" (leakhound.models.Verdict values)
     url: str  # http://127.0.0.1:PORT
     description: str
+    kind: str = "elasticsearch"  # the store kind: elasticsearch, s3, azblob, couchdb
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,12 @@ class LabStatus:
     nginx_pid: int | None
     node_log: Path
 
-    def url(self, role: str) -> str:
-        """The URL of the target with this role ("open", "secured" or "partial")."""
+    def url(self, role: str, kind: str = "elasticsearch") -> str:
+        """The URL of the target of this kind with this role ("open", "secured", "partial")."""
         for target in self.targets:
-            if target.role == role:
+            if target.role == role and target.kind == kind:
                 return target.url
-        raise LabError(f"no running lab target with role {role!r} in {self.state_dir}")
+        raise LabError(f"no running lab target {kind} {role!r} in {self.state_dir}")
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -82,6 +84,7 @@ def up(state_dir: Path | None = None) -> LabStatus:
         previous = read_record(paths) or {}
         _stop(previous)  # whatever half of an earlier lab still runs
         launcher = opensearch.build(cache_dir())
+        installs = objectstores.build(cache_dir())
         ports = free_ports(3, [_get(previous, "node", "port"), *_get(previous, "nginx", "ports")])
         node_port, secured_port, partial_port = ports
         record: dict[str, Any] = {
@@ -95,6 +98,8 @@ def up(state_dir: Path | None = None) -> LabStatus:
         record["node"] |= {"pid": pid, "start_time": process.start_time(pid)}
         write_record(paths, record)  # written at once so that down() can stop a half-started lab
         try:
+            record |= objectstores.start(paths, installs, previous, taken=ports)
+            write_record(paths, record)
             version = opensearch.wait_ready(
                 node_port, pid, record["node"]["start_time"], paths.node_log, _NODE_TIMEOUT
             )
@@ -107,6 +112,8 @@ def up(state_dir: Path | None = None) -> LabStatus:
             nginx.wait_ready(
                 [secured_port, partial_port], pid, record["nginx"]["start_time"], paths.nginx_log
             )
+            objectstores.wait_ready(record)
+            write_record(paths, record)
         except BaseException:
             _stop(record)
             raise
@@ -125,6 +132,7 @@ def down(state_dir: Path | None = None) -> LabStatus:
             if isinstance(record.get(part), dict):
                 record[part]["pid"] = None
                 record[part]["start_time"] = None
+        objectstores.forget(record)
         write_record(paths, record)
         return _status(paths, record)
 
@@ -159,6 +167,7 @@ def _stop(record: dict[str, Any]) -> None:
     """Stop nginx first (it fronts the node), then the node, which needs time to close."""
     process.stop(_get(record, "nginx", "pid"), _get(record, "nginx", "start_time"), timeout=10)
     process.stop(_get(record, "node", "pid"), _get(record, "node", "start_time"), timeout=30)
+    objectstores.stop(record)
 
 
 def _status(paths: LabPaths, record: dict[str, Any] | None) -> LabStatus:
@@ -166,6 +175,7 @@ def _status(paths: LabPaths, record: dict[str, Any] | None) -> LabStatus:
     record = record or {}
     node_up, nginx_up = _alive(record, "node"), _alive(record, "nginx")
     running = node_up and nginx_up and bool(_get(record, "node", "port"))
+    running = running and objectstores.alive(record)
     targets: tuple[LabTarget, ...] = ()
     if running:
         secured, partial = _get(record, "nginx", "ports")
@@ -173,6 +183,10 @@ def _status(paths: LabPaths, record: dict[str, Any] | None) -> LabStatus:
             LabTarget("open", _url(_get(record, "node", "port")), "OpenSearch, no auth"),
             LabTarget("secured", _url(secured), "nginx basic auth on every path"),
             LabTarget("partial", _url(partial), "nginx: / and /_cat/* open, the rest needs auth"),
+        )
+        targets += tuple(
+            LabTarget(role, url, text, kind)
+            for kind, role, url, text in objectstores.targets(record)
         )
     return LabStatus(
         state_dir=paths.root,
@@ -200,7 +214,9 @@ def seed(state_dir: Path | None = None, records: int = 10_000, seed: int = 1) ->
         current = _status(paths, read_record(paths))
         if not current.running:
             raise LabError(f"the lab is not running in {paths.root}: call leakhound.lab.up() first")
-        return populate(current.url("open"), paths, records, seed)
+        truth = populate(current.url("open"), paths, records, seed)
+        objectstores.populate(paths, read_record(paths) or {}, records, seed)
+        return truth
 
 
 def truth(state_dir: Path | None = None) -> SeedTruth | None:

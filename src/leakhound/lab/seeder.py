@@ -37,7 +37,7 @@ RANSOM_INDEX = "read_me"
 # forgets it misses the audit trail's e-mails and client IPs.
 HIDDEN_INDEX = "audit-trail"
 YEARS = tuple(range(2005, 2020))
-TRUTH_FORMAT = 2  # 2: the hidden audit-trail index
+TRUTH_FORMAT = 3  # 2: the hidden audit-trail index; 3: distinct e-mail addresses
 
 EMAIL_ADDRESS = "EMAIL_ADDRESS"
 IP_ADDRESS = "IP_ADDRESS"
@@ -190,6 +190,7 @@ class Doc:
     pii: Mapping[str, frozenset[str]]  # kind -> field paths holding it
     email_forms: Mapping[str, str] = field(default_factory=dict)  # field path -> form id
     customer: str | None = None  # the customer's e-mail: who the document is about
+    emails: frozenset[str] = frozenset()  # every address it carries, in any field or form
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ class IndexTruth:
     created_at_min: str | None
     created_at_max: str | None
     distinct_customers: int
+    distinct_emails: int  # distinct e-mail addresses in all fields: leakhound's "people"
     pii: Mapping[str, Mapping[str, int]]  # kind -> field path -> documents carrying it there
     email_forms: Mapping[str, Mapping[str, int]]  # field path -> form id -> documents
 
@@ -225,6 +227,7 @@ class SeedTruth:
     seed: int
     documents: int
     distinct_customers: int
+    distinct_emails: int  # distinct e-mail addresses in all fields and indices
     indices: Mapping[str, IndexTruth]
     seconds: float = 0.0  # wall time of the seed() call that wrote it (0 when only generated)
 
@@ -236,12 +239,14 @@ class SeedTruth:
             "seed": self.seed,
             "documents": self.documents,
             "distinct_customers": self.distinct_customers,
+            "distinct_emails": self.distinct_emails,
             "seconds": round(self.seconds, 3),
             "indices": {
                 name: {
                     "documents": t.documents,
                     "created_at": {"min": t.created_at_min, "max": t.created_at_max},
                     "distinct_customers": t.distinct_customers,
+                    "distinct_emails": t.distinct_emails,
                     "pii": {kind: dict(fields) for kind, fields in t.pii.items()},
                     "email_forms": {path: dict(forms) for path, forms in t.email_forms.items()},
                 }
@@ -259,6 +264,7 @@ class SeedTruth:
                 created_at_min=body["created_at"]["min"],
                 created_at_max=body["created_at"]["max"],
                 distinct_customers=body["distinct_customers"],
+                distinct_emails=body["distinct_emails"],
                 pii=body["pii"],
                 email_forms=body["email_forms"],
             )
@@ -269,6 +275,7 @@ class SeedTruth:
             seed=data["seed"],
             documents=data["documents"],
             distinct_customers=data["distinct_customers"],
+            distinct_emails=data["distinct_emails"],
             indices=indices,
             seconds=data.get("seconds", 0.0),
         )
@@ -344,15 +351,16 @@ class _Generator:
         return phonenumbers.format_number(person.phone, fmt)
 
 
-def generate(records: int = 10_000, seed: int = 1) -> Dataset:
-    """All indices and documents for records support cases; the same seed gives the same data."""
+def generate(records: int = 10_000, seed: int = 1, customer_count: int | None = None) -> Dataset:
+    """All indices and documents for records support cases; the same seed gives the same data.
+    ``customer_count`` (default a quarter of the cases) sets how often people write again."""
     if records < 1:
         raise LabError(f"records must be at least 1, not {records}")
     gen = _Generator(seed)
     employees = [_employee(gen, n) for n in range(max(10, records // 50))]
     agents = [e for e in employees if e[1]["department"] == "Support"] or employees[:5]
     # Fewer customers than cases, drawn with a skew, so that some write many times.
-    customers = [gen.person(gen.locale()) for _ in range(max(1, records // 4))]
+    customers = [gen.person(gen.locale()) for _ in range(max(1, customer_count or records // 4))]
     docs: list[Doc] = []
     counter: Counter[int] = Counter()
     weights = [1.0 + 0.3 * (year - YEARS[0]) for year in YEARS]  # business grows every year
@@ -392,12 +400,15 @@ def tally(dataset: Dataset, records: int, seed: int, seconds: float = 0.0) -> Se
         docs_by_index[doc.index].append(doc)
     indices: dict[str, IndexTruth] = {}
     everyone: set[str] = set()
+    addresses: set[str] = set()
     for name, docs in docs_by_index.items():
         pii: dict[str, Counter[str]] = defaultdict(Counter)
         forms: dict[str, Counter[str]] = defaultdict(Counter)
         dates = [d.source["created_at"] for d in docs if "created_at" in d.source]
         customers = {d.customer for d in docs if d.customer}
         everyone |= customers
+        emails = {e for d in docs for e in d.emails}
+        addresses |= emails
         for doc in docs:
             for kind, paths in doc.pii.items():
                 pii[kind].update(paths)
@@ -409,6 +420,7 @@ def tally(dataset: Dataset, records: int, seed: int, seconds: float = 0.0) -> Se
             created_at_min=min(dates) if dates else None,
             created_at_max=max(dates) if dates else None,
             distinct_customers=len(customers),
+            distinct_emails=len(emails),
             pii={kind: dict(sorted(c.items())) for kind, c in sorted(pii.items())},
             email_forms={path: dict(sorted(c.items())) for path, c in sorted(forms.items())},
         )
@@ -417,6 +429,7 @@ def tally(dataset: Dataset, records: int, seed: int, seconds: float = 0.0) -> Se
         seed=seed,
         documents=len(dataset.docs),
         distinct_customers=len(everyone),
+        distinct_emails=len(addresses),
         indices=indices,
         seconds=seconds,
     )
@@ -465,8 +478,11 @@ def _case(gen: _Generator, year: int, number: int, who: _Person, agent_email: st
     if rng.random() < 0.15:
         notes.append(f"{who.name} asked for a manager.")
         pii[PERSON].add("internal_notes")
+    emails = {who.email, agent_email}
     if rng.random() < 0.1:
-        notes.append(f"Customer also uses {gen.fakers[who.locale].free_email()}.")
+        other = gen.fakers[who.locale].free_email()
+        emails.add(other)
+        notes.append(f"Customer also uses {other}.")
         pii[EMAIL_ADDRESS].add("internal_notes")
         forms["internal_notes"] = "plain"
     if rng.random() < 0.03:
@@ -508,7 +524,8 @@ def _case(gen: _Generator, year: int, number: int, who: _Person, agent_email: st
         "product": product,
     }
     frozen = {kind: frozenset(paths) for kind, paths in pii.items()}
-    return Doc(f"{SUPPORT_PREFIX}{year}", case_id, source, frozen, forms, who.email)
+    return Doc(f"{SUPPORT_PREFIX}{year}", case_id, source, frozen, forms, who.email,
+               frozenset(e.lower() for e in emails))
 
 
 def _employee(gen: _Generator, number: int) -> tuple[Doc, dict[str, Any]]:
@@ -543,7 +560,8 @@ def _employee(gen: _Generator, number: int) -> tuple[Doc, dict[str, Any]]:
         LOCATION: frozenset({"city"} if person.city else set()),
     }
     pii = {kind: paths for kind, paths in pii.items() if paths}
-    return Doc(PAYROLL_INDEX, employee_id, source, pii), source
+    return Doc(PAYROLL_INDEX, employee_id, source, pii,
+               emails=frozenset({person.email.lower()})), source
 
 
 def _ransom_note(gen: _Generator) -> Doc:
@@ -560,7 +578,8 @@ def _ransom_note(gen: _Generator) -> Doc:
     )
     source = {"message": message, "btc": btc, "email": email}
     pii = {EMAIL_ADDRESS: frozenset({"message", "email"})}
-    return Doc(RANSOM_INDEX, "1", source, pii, {"message": "plain", "email": "plain"})
+    return Doc(RANSOM_INDEX, "1", source, pii, {"message": "plain", "email": "plain"},
+               emails=frozenset({email}))
 
 
 def _audit_entry(gen: _Generator, number: int, email: str) -> Doc:
@@ -572,7 +591,8 @@ def _audit_entry(gen: _Generator, number: int, email: str) -> Doc:
     source = {"created_at": when.isoformat().replace("+00:00", "Z"), "user_email": email,
               "client_ip": ip, "action": rng.choice(("login", "logout", "export"))}
     pii = {EMAIL_ADDRESS: frozenset({"user_email"}), IP_ADDRESS: frozenset({"client_ip"})}
-    return Doc(HIDDEN_INDEX, str(number), source, pii, {"user_email": "plain"})
+    return Doc(HIDDEN_INDEX, str(number), source, pii, {"user_email": "plain"},
+               emails=frozenset({email.lower()}))
 
 
 def _phone(fake: Faker, region: str) -> phonenumbers.PhoneNumber | None:

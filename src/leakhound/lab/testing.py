@@ -9,8 +9,10 @@ from typing import NamedTuple
 
 import httpx
 
+from . import objectstores
 from .control import LabStatus, down, seed, status, truth, up
 from .seeder import SeedTruth
+from .state import LabPaths, read_record
 
 
 class LabSession(NamedTuple):
@@ -49,4 +51,5 @@ def _still_seeded(lab: LabStatus, known: SeedTruth | None, records: int, seed_: 
             response = http.get(f"/{name}/_count")
             if response.status_code != 200 or response.json()["count"] != expected.documents:
                 return False
-    return True
+    paths = LabPaths(lab.state_dir)
+    return objectstores.still_seeded(paths, read_record(paths) or {}, records, seed_)

@@ -8,9 +8,7 @@ adds the reasons for a delay past 72 hours; Art. 33(4) lets information follow i
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..assess import Assessment, DataCategory, Duty, entity_class
+from ..assess import Assessment, ContainerExposure, DataCategory, Duty, entity_class
 from ..assess.categories import SECRET
 from ..assess.context import format_when
 from ..assess.document import (
@@ -28,6 +26,8 @@ from ..assess.document import (
     Text,
 )
 from ..assess.render import deadline_text, duty_text, figure_text
+from ..models import Verdict
+from ..store.records import ScanRecord
 
 
 def title(a: Assessment) -> str:
@@ -52,11 +52,11 @@ def _range(a: Assessment) -> Text:
     return f"from {lo or '?'} to {hi or '?'} (from the indices' date fields)"
 
 
-def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
+def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
     """The draft as document blocks."""
     ctx = a.context
     s = a.severity
-    scanned = format_when(doc.get("finished_at") or doc["started_at"])
+    scanned = format_when(scan.finished_at or scan.started_at)
     out: list[Block] = [
         Heading(title(a), 1),
         Note(
@@ -93,8 +93,8 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
     if s.integrity.value:
         kinds.append("integrity (personal data altered)")
     docs = sum(st.docs for st in a.stores)
-    open_ = [st for st in a.stores if st.verdict == "open"]
-    partial = [st for st in a.stores if st.verdict == "partial"]
+    open_ = [st for st in a.stores if st.verdict == Verdict.OPEN]
+    partial = [st for st in a.stores if st.verdict == Verdict.PARTIAL]
     what = (
         f"{len(a.stores)} data store{'s' if len(a.stores) != 1 else ''} "
         f"({', '.join(sorted({st.product for st in a.stores})) or 'search engine'}) "
@@ -104,7 +104,7 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
         what += " on some of their interfaces"
     what += (
         f", so that anyone able to reach {'them' if len(a.stores) != 1 else 'it'} could "
-        f"read the {docs:,} documents held in {sum(st.indices for st in a.stores)} "
+        f"read the {docs:,} documents held in {sum(st.containers for st in a.stores)} "
         "indices."
     )
     out += [
@@ -120,7 +120,7 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
             )
         ),
     ]
-    compromised = [i for i in a.indices if i.compromised]
+    compromised = [i for i in a.containers if i.compromised]
     if compromised:
         parts: list[Inline] = [
             Strong("Signs of an attack: "),
@@ -177,7 +177,7 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
         Heading("Stores and indices concerned", 3),
         Table(
             ("Store", "Index", "Documents", "Personal data found in a sample", "Dates"),
-            tuple(_index_row(i) for i in (a.indices_with_personal_data or a.indices))
+            tuple(_container_row(i) for i in (a.containers_with_personal_data or a.containers))
             or (("—", "—", "—", "—", "—"),),
         ),
     ]
@@ -320,7 +320,7 @@ def _categories(a: Assessment) -> tuple[Text, ...]:
     rows: list[Text] = []
     for t in a.entity_types:
         cls = entity_class(t)
-        where = [i for i in a.indices if t in i.entity_types]
+        where = [i for i in a.containers if t in i.entity_types]
         cat = cls.category.label if cls.category else "credentials"
         rows.append(
             (
@@ -348,7 +348,7 @@ def _special(a: Assessment) -> tuple[Inline, ...]:
     )
 
 
-def _index_row(i: Any) -> tuple[Text, ...]:
+def _container_row(i: ContainerExposure) -> tuple[Text, ...]:
     kinds = (
         ", ".join(f"{entity_class(k.entity_type).label} ({k.docs}/{i.sampled})" for k in i.pii)
         or "—"
@@ -372,7 +372,7 @@ def _default_measures(a: Assessment) -> list[Text]:
         out.append("rotate every credential found in the exposed data")
     if "CREDIT_CARD" in a.entity_types:
         out.append("inform the payment provider so card issuers can monitor or reissue cards")
-    if any(i.compromised for i in a.indices):
+    if any(i.compromised for i in a.containers):
         out.append("restore deleted data from backups and report the extortion to the police")
     out.append(Fill("other measures to mitigate possible adverse effects"))
     return out

@@ -9,11 +9,10 @@ from a scanned server appears in it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..assess import Assessment, Duty, entity_class
 from ..assess.categories import SECRET
 from ..assess.document import Block, Bullets, Fill, Heading, Inline, Note, Para, Strong, Text
+from ..store.records import ScanRecord
 
 _ADVICE: dict[str, str] = {
     "EMAIL_ADDRESS": "Expect more spam and phishing e-mails. Do not open attachments or links "
@@ -65,8 +64,9 @@ def _or_fill(value: str | None, prompt: str) -> Inline:
     return value if value else Fill(prompt)
 
 
-def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
-    """The notice as document blocks."""
+def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
+    """The notice as document blocks; it takes ``scan`` as the authority draft does, and
+    quotes nothing from it."""
     ctx = a.context
     keys = sorted(
         {_key(t) for t in a.entity_types},
@@ -122,7 +122,7 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
             )
         ),
     ]
-    if any(i.compromised for i in a.indices):
+    if any(i.compromised for i in a.containers):
         out.append(
             Para(
                 "We also found signs that an attacker deleted information and left a ransom demand."
@@ -138,7 +138,7 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
             "Not every record held every item, and we have no sign so far that your "
             "information has been misused."
             if ctx.third_party_access in (None, "none")
-            and not any(i.compromised for i in a.indices)
+            and not any(i.compromised for i in a.containers)
             else "Not every record held every item."
         ),
         Heading("What this could mean for you"),

@@ -1,52 +1,192 @@
-"""The Probe contract: what every service-kind probe provides."""
+"""The store-kind contract: the four questions every kind of data store answers.
+
+*What is this and may anyone read it* (``verdict``), *what does it hold* (``inventory``:
+neutral containers with counts), *show me some* (``sample``), *give me everything*
+(``reader``: a ``FullReader`` that reads a container partition by partition, page by page,
+from opaque positions a scan checkpoints and resumes from). A probe reaches its endpoint only
+through the ``Transport`` it is handed (HTTP or TCP under the scan's policy) and sends only
+what its allow-list (``allow``) names. Everything above ``probes/`` works through this
+contract and never asks which kind it handles.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..models import Endpoint, Index, Service
-from ..net import AllowList, Http
+from ..errors import NetError, PolicyError
+from ..models import Container, Distinct, Endpoint, FieldType, Service
+from ..net import Policy, Transport
 
 
 @dataclass(frozen=True, slots=True)
 class Inventory:
     """What a probe listed of an open service."""
 
-    indices: tuple[Index, ...]
+    containers: tuple[Container, ...]
     error: str | None = None  # why the listing is missing or incomplete
-    truncated: int = 0  # indices listed but not inventoried in detail (over the cap)
+    truncated: int = 0  # containers listed but not inventoried in detail (over the cap)
 
 
 @dataclass(frozen=True, slots=True)
 class SampleDocs:
-    """Documents read from one index, with the mapping types of their fields."""
+    """Records read from one container, as JSON-like documents."""
 
     docs: tuple[Any, ...]
     error: str | None = None
 
 
+class PositionExpired(NetError):
+    """The store forgot where a read was (a point in time, a cursor expired or was freed):
+    the partitions not finished start over on a fresh plan."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """How one container is read: in how many partitions, with what the server holds for it.
+
+    ``state`` is the kind's own (a point-in-time id…), JSON-serialisable so that a checkpoint
+    can keep it; nothing outside the probe reads it.
+    """
+
+    container: str
+    partitions: int
+    method: str  # the reader's word for how ("pit", "scroll", "cursor"…), shown in reports
+    state: Any = None
+    total: int | None = None  # records the plan reads, when the store says
+    resumable: bool = True  # False: a partition cannot re-enter at a stored position
+
+    def to_json(self) -> dict[str, Any]:
+        """What a checkpoint keeps of the plan."""
+        return {"container": self.container, "partitions": self.partitions,
+                "method": self.method, "state": self.state, "total": self.total,
+                "resumable": self.resumable}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReadPlan:
+        """The plan a checkpoint kept."""
+        return cls(str(data["container"]), int(data["partitions"]), str(data["method"]),
+                   data.get("state"), data.get("total"), bool(data.get("resumable", True)))
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of one partition: its records and where the partition's next page starts."""
+
+    docs: tuple[Any, ...]
+    position: Any  # opaque, JSON-serialisable; None where the read cannot be re-entered
+
+
+class PartitionReader(ABC):
+    """Pages of one partition of a plan, from a position."""
+
+    @abstractmethod
+    async def next_page(self) -> Page | None:
+        """The next page, or None at the end of the partition."""
+
+    async def close(self) -> None:
+        """Free what this partition alone holds on the server (never raises)."""
+        return None
+
+    @property
+    def shared_state(self) -> Any:
+        """The newest plan-level state this partition used (the store may hand out a new
+        one per page): released with the plan's own."""
+        return None
+
+    def retryable(self, exc: NetError) -> bool:
+        """Whether a failed page may be asked again (its position has not moved)."""
+        return not isinstance(exc, PositionExpired | PolicyError)
+
+
+class FullReader(ABC):
+    """Reads every record of a container of one service (``--depth full``, subject export)."""
+
+    method: str = "read"  # how it reads, in reports ("pit", "scroll", "cursor"…)
+
+    @abstractmethod
+    async def open(self, container: Container, partitions: int) -> ReadPlan:
+        """Plan the read: how many partitions (at least one), and what the server holds."""
+
+    async def reopen(self, plan: ReadPlan) -> ReadPlan:
+        """A fresh plan with the same partitions, after ``PositionExpired``; NetError when the
+        layout cannot be kept."""
+        raise PositionExpired(f"{plan.container}: the read cannot be planned again")
+
+    @abstractmethod
+    def partition(self, plan: ReadPlan, number: int, position: Any,
+                  *, size: int) -> PartitionReader:
+        """A reader of partition ``number`` from ``position`` (None: from its start), in pages
+        of ``size`` records."""
+
+    def project(self, fields: Sequence[str]) -> FullReader:
+        """This reader, asking only for ``fields`` (dotted paths) where the kind can leave the
+        rest on the server; the same reader where it cannot."""
+        return self
+
+    async def release(self, plan: ReadPlan, states: set[Any]) -> None:
+        """Free the plan-level server state (``plan.state`` and the newer ``states`` the
+        partitions moved to); never raises."""
+        return None
+
+
 class Probe(ABC):
-    """One service kind: how to recognise it, list what it holds and read a sample."""
+    """One store kind: how to recognise it, list what it holds, read some, read everything."""
 
     kind: ClassVar[str]
     default_ports: ClassVar[tuple[int, ...]]
-    allow: ClassVar[AllowList]
+    # URL schemes that name this kind in a target ("mongodb", "redis"…); an HTTP kind also
+    # answers http:// and https:// targets (``speaks_http``).
+    schemes: ClassVar[tuple[str, ...]] = ()
+    speaks_http: ClassVar[bool] = False
+    allow: ClassVar[Policy]
 
     @abstractmethod
-    async def fingerprint(self, http: Http, endpoint: Endpoint) -> Service:
-        """Decide the verdict for one endpoint; never raises for network outcomes."""
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        """Decide the verdict for one endpoint; never raises for network outcomes. An
+        endpoint that answers as another kind of service is ``Verdict.not_of(self.kind)``."""
 
     @abstractmethod
-    async def inventory(self, http: Http, service: Service, *, max_indices: int) -> Inventory:
-        """List the indices (or databases) of an open or partial service."""
+    async def inventory(self, transport: Transport, service: Service, *,
+                        max_containers: int) -> Inventory:
+        """The containers of an open or partial service, with their counts."""
 
     @abstractmethod
-    async def sample(self, http: Http, service: Service, index: Index, size: int) -> SampleDocs:
-        """Read up to ``size`` documents of one index."""
+    async def sample(self, transport: Transport, service: Service, container: Container,
+                     size: int) -> SampleDocs:
+        """Up to ``size`` records of one container, cheap for the server."""
 
-    def flag_sample(self, index: Index, docs: Sequence[Any]) -> Index:
-        """The index with what its sampled documents reveal (e.g. a ransom note) added."""
-        return index
+    @abstractmethod
+    def reader(self, transport: Transport, service: Service) -> FullReader:
+        """The reader of every record of the service's containers."""
+
+    async def count_distinct(self, transport: Transport, service: Service,
+                             containers: Sequence[Container],
+                             fields: Sequence[str]) -> dict[str, Distinct] | None:
+        """The store's own count of the distinct values of each field across all
+        ``containers`` at once (fields whose values the store indexes whole); None where the
+        kind has no such count. ``NetError`` with the reason when the store refused it or
+        did not answer in time: the scan then estimates from the sample and says why."""
+        return None
+
+    def distinct_values(self, transport: Transport, service: Service,
+                        containers: Sequence[Container],
+                        field: str) -> AsyncIterator[str] | None:
+        """Each distinct value of one field across all ``containers``, once, listed by the
+        store (a field it indexes whole), page by page; None where the kind cannot list
+        them. The scan asks only for fields ``count_distinct`` found small, reduces each
+        value to a keyed digest at once and keeps no value. ``NetError`` as above."""
+        return None
+
+    def field_type(self, native: str) -> FieldType:
+        """The neutral type of one of this kind's own field types."""
+        try:
+            return FieldType(native)
+        except ValueError:
+            return FieldType.UNKNOWN
+
+    def field_types(self, container: Container) -> dict[str, str]:
+        """Field path → neutral type, what detection reads of a container's fields."""
+        return {f.path: self.field_type(f.type).value for f in container.fields}

@@ -1,16 +1,97 @@
-"""The built-in probes, listed explicitly."""
+"""The built-in probes, listed explicitly, and how a target picks its kind."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
+from ..targets import Kinds
 from .base import Probe
 from .elasticsearch import ElasticsearchProbe
+from .mongodb import MongodbProbe
+from .postgresql import PostgresqlProbe
+from .redis import RedisProbe
 
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(),)
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), PostgresqlProbe(),
+                             RedisProbe())
+
+
+class Registry:
+    """A set of probes, one per kind, and the rules that pick kinds for a target.
+
+    A URL scheme names its kind (``mongodb://``); ``http(s)://`` names the HTTP kinds; a port
+    names the kinds whose default ports hold it; a host without a port is tried on every
+    default port of the kinds asked for (``--kinds``, default: all).
+    """
+
+    def __init__(self, probes: Iterable[Probe] = PROBES) -> None:
+        self.probes: tuple[Probe, ...] = tuple(probes)
+        kinds = [p.kind for p in self.probes]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError(f"two probes share a kind: {kinds}")
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Every kind, in the registry's order."""
+        return tuple(p.kind for p in self.probes)
+
+    def by_kind(self, kind: str) -> Probe:
+        """The probe of one kind; KeyError when there is none."""
+        for probe in self.probes:
+            if probe.kind == kind:
+                return probe
+        raise KeyError(kind)
+
+    def with_probes(self, extra: Iterable[Probe]) -> Registry:
+        """This registry with more probes (a kind given again replaces the built-in one)."""
+        extra = tuple(extra)
+        replaced = {p.kind for p in extra}
+        return Registry((*(p for p in self.probes if p.kind not in replaced), *extra))
+
+    def schemes(self) -> dict[str, tuple[str, ...]]:
+        """URL scheme → the kinds it names."""
+        out: dict[str, list[str]] = {}
+        for p in self.probes:
+            for s in p.schemes:
+                out.setdefault(s, []).append(p.kind)
+            if p.speaks_http:
+                for s in ("http", "https"):
+                    out.setdefault(s, []).append(p.kind)
+        return {s: tuple(k) for s, k in out.items()}
+
+    def for_scheme(self, scheme: str, chosen: Sequence[str]) -> tuple[str, ...]:
+        """The kinds a URL scheme names, within ``chosen`` (all when empty)."""
+        named = self.schemes().get(scheme.lower(), ())
+        return tuple(k for k in named if not chosen or k in chosen)
+
+    def for_port(self, port: int, candidates: Sequence[str]) -> tuple[str, ...]:
+        """The candidates, those whose default ports hold ``port`` first."""
+        first = [k for k in candidates if port in self.by_kind(k).default_ports]
+        return (*first, *(k for k in candidates if k not in first))
+
+    def default_ports(self, chosen: Sequence[str]) -> list[tuple[int, str]]:
+        """(port, kind) for every default port of the chosen kinds (all when empty)."""
+        return [(port, p.kind) for p in self.probes if not chosen or p.kind in chosen
+                for port in p.default_ports]
+
+    def target_kinds(self, chosen: Sequence[str] = ()) -> Kinds:
+        """What the target parser needs to know of the chosen kinds (all when empty)."""
+        schemes = {s: tuple(k for k in kinds if not chosen or k in chosen)
+                   for s, kinds in self.schemes().items()}
+        schemes.setdefault("http", ())
+        schemes.setdefault("https", ())
+        return Kinds(tuple(self.default_ports(chosen)), schemes)
+
+    def check(self, chosen: Sequence[str]) -> None:
+        """ValueError naming the kinds that have no probe."""
+        unknown = [k for k in chosen if k not in self.kinds]
+        if unknown:
+            raise ValueError(f"unknown store kind(s): {', '.join(unknown)} "
+                             f"(known: {', '.join(self.kinds)})")
+
+
+DEFAULT = Registry()
 
 
 def by_kind(kind: str) -> Probe:
-    """The probe of one kind; KeyError when there is none."""
-    for probe in PROBES:
-        if probe.kind == kind:
-            return probe
-    raise KeyError(kind)
+    """The built-in probe of one kind; KeyError when there is none."""
+    return DEFAULT.by_kind(kind)

@@ -1,17 +1,17 @@
-"""Report formats, one module each, all rendering the same scan document."""
+"""Report formats, one module each, all rendering the same stored scan."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from ..store.records import ScanRecord
 from . import html as html_report
 from . import json as json_report
 from . import jsonl as jsonl_report
 from . import markdown as markdown_report
 from . import sarif as sarif_report
 
-Renderer = Callable[[dict[str, Any]], str]
+Renderer = Callable[[ScanRecord], str]
 
 FORMATS: dict[str, Renderer] = {
     "json": json_report.render,

@@ -9,14 +9,16 @@ servers and may be written by an attacker.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..assess import Assessment, assess, entity_class, records_by_year
+from ..assess import Assessment, ContainerExposure, assess, entity_class, records_by_year
 from ..assess.categories import category_score
 from ..assess.document import CSP
 from ..assess.render import deadline_text, duty_text, figure_text
 from ..redact import neutralize
+from ..store.records import ScanRecord
 from . import text
 from .summary import summarise
 
@@ -57,32 +59,32 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render(doc: dict[str, Any], assessment: Assessment | None = None) -> str:
+def render(scan: ScanRecord, assessment: Assessment | None = None) -> str:
     """The scan as one HTML page; with an assessment, severity and GDPR deadlines too."""
     template = _environment().get_template("report.html.j2")
-    return template.render(**view(doc, assessment))
+    return template.render(**view(scan, assessment))
 
 
-def view(doc: dict[str, Any], assessment: Assessment | None = None) -> dict[str, Any]:
+def view(scan: ScanRecord, assessment: Assessment | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values (no logic in the template)."""
-    a = assessment or assess(doc)
-    s = summarise(doc)
-    with_pii = a.indices_with_personal_data
+    a = assessment or assess(scan)
+    s = summarise(scan)
+    with_pii = a.containers_with_personal_data
     people = a.data_subjects
     kinds = _kinds(a)
     years = records_by_year(with_pii)
     v: dict[str, Any] = {
         "csp": CSP,
-        "title": f"leakhound report — scan {doc['scan_id']}",
+        "title": f"leakhound report — scan {scan.scan_id}",
         "scan": {
-            "id": doc["scan_id"],
-            "started": _short(doc["started_at"]),
-            "finished": _short(doc.get("finished_at")),
-            "status": doc["status"],
-            "version": doc["tool"]["version"],
-            "endpoints": s["endpoints"],
-            "hidden": s["endpoints"] - s["exposed_endpoints"],
-            "by_verdict": ", ".join(f"{k} {n}" for k, n in s["by_verdict"].items()),
+            "id": scan.scan_id,
+            "started": _short(scan.started_at),
+            "finished": _short(scan.finished_at),
+            "status": scan.status,
+            "version": scan.tool.version,
+            "endpoints": s.endpoints,
+            "hidden": s.endpoints - s.exposed_endpoints,
+            "by_verdict": ", ".join(f"{k} {n}" for k, n in s.by_verdict.items()),
         },
         "cards": [
             {
@@ -94,7 +96,7 @@ def view(doc: dict[str, Any], assessment: Assessment | None = None) -> dict[str,
             {
                 "label": "indices with personal data",
                 "value": f"{len(with_pii):,}",
-                "note": f"of {s['exposed_indices']:,} exposed indices",
+                "note": f"of {s.exposed_containers:,} exposed indices",
                 "alert": bool(with_pii),
             },
             {
@@ -111,27 +113,27 @@ def view(doc: dict[str, Any], assessment: Assessment | None = None) -> dict[str,
             },
         ],
         "compromised": [
-            {"store": i.url, "index": i.name, "reasons": "; ".join(i.compromise_reasons)}
-            for i in a.indices
+            {"store": i.url, "container": i.name, "reasons": "; ".join(i.compromise_reasons)}
+            for i in a.containers
             if i.compromised
         ],
         "in_short": _in_short(a, kinds),
         "stores": [
             {
                 "url": st.url,
-                "verdict": st.verdict,
+                "verdict": st.verdict.value,
                 "product": st.product,
                 "reason": st.reason,
-                "indices": st.indices,
+                "containers": st.containers,
                 "docs": text.count(st.docs),
                 "first_seen": _short(st.first_seen_exposed),
             }
             for st in a.stores
         ],
-        "indices": [_index_row(i) for i in (with_pii or a.indices)],
+        "containers": [_container_row(i) for i in (with_pii or a.containers)],
         "several_stores": len(a.stores) > 1,
-        "other_indices": len(a.indices) - len(with_pii) if with_pii else 0,
-        "kinds_chart": _bars([(k["label"], k["records"]) for k in kinds], width=560),
+        "other_containers": len(a.containers) - len(with_pii) if with_pii else 0,
+        "kinds_chart": _bars([(k.label, k.records) for k in kinds], width=560),
         "kinds": kinds,
         "years_chart": _columns(years),
         "years": years,
@@ -167,66 +169,70 @@ def _people_note(a: Assessment) -> str:
     return "counted"
 
 
-def _kinds(a: Assessment) -> list[dict[str, Any]]:
-    """Each kind of personal data: where, and how many records carry it (sample-scaled)."""
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of personal data: where, and how many records carry it (sample-scaled)."""
+
+    type: str  # the entity type
+    label: str
+    category: str  # the ENISA category's label, or "credentials"
+    containers: int
+    records: int
+
+
+def _kinds(a: Assessment) -> list[Kind]:
+    """Each kind of personal data, the most records first."""
     records: Counter[str] = Counter()
-    indices: Counter[str] = Counter()
-    for i in a.indices:
+    containers: Counter[str] = Counter()
+    for i in a.containers:
         for k in i.pii:
-            indices[k.entity_type] += 1
+            containers[k.entity_type] += 1
             if i.sampled:
                 records[k.entity_type] += round((i.docs or i.sampled) * k.docs / i.sampled)
-    out: list[dict[str, Any]] = []
+    out = []
     for t in a.entity_types:
         cls = entity_class(t)
-        out.append(
-            {
-                "type": t,
-                "label": cls.label,
-                "category": cls.category.label if cls.category else "credentials",
-                "indices": indices[t],
-                "records": records[t],
-            }
-        )
-    out.sort(key=lambda k: -k["records"])
+        category = cls.category.label if cls.category else "credentials"
+        out.append(Kind(t, cls.label, category, containers[t], records[t]))
+    out.sort(key=lambda k: -k.records)
     return out
 
 
-def _in_short(a: Assessment, kinds: list[dict[str, Any]]) -> str:
+def _in_short(a: Assessment, kinds: list[Kind]) -> str:
     if not a.stores:
         return "No store in this scan answered without a password: nothing was found exposed."
     n = len(a.stores)
     docs = sum(st.docs for st in a.stores)
     parts = [
         f"{n} data store{'s' if n != 1 else ''} answered without a password, holding "
-        f"{docs:,} documents in {sum(st.indices for st in a.stores):,} indices."
+        f"{docs:,} documents in {sum(st.containers for st in a.stores):,} indices."
     ]
     # Most serious first; data that barely identifies anyone (IP addresses) last.
     personal = sorted(
-        (k for k in kinds if k["category"] != "credentials"),
+        (k for k in kinds if k.category != "credentials"),
         key=lambda k: (
-            entity_class(k["type"]).identifies.score == 0.25,
-            -(category_score(k["type"]) or 0),
+            entity_class(k.type).identifies.score == 0.25,
+            -(category_score(k.type) or 0),
         ),
     )
     if personal:
-        labels = [k["label"] for k in personal]
+        labels = [k.label for k in personal]
         listed = ", ".join(labels[:-1]) + (" and " if len(labels) > 1 else "") + labels[-1]
         who = figure_text(a.data_subjects, "people")
         parts.append(
-            f"{len(a.indices_with_personal_data)} of those indices hold personal "
+            f"{len(a.containers_with_personal_data)} of those indices hold personal "
             f"data — {listed} — about {who.removeprefix('about ')}."
         )
     else:
         parts.append("The samples read found no personal data.")
-    if any(k["category"] == "credentials" for k in kinds):
+    if any(k.category == "credentials" for k in kinds):
         parts.append("Credentials (passwords, keys or tokens) were found too.")
-    if any(i.compromised for i in a.indices):
+    if any(i.compromised for i in a.containers):
         parts.append("Some indices show signs of a prior wipe or ransom demand.")
     return " ".join(parts)
 
 
-def _index_row(i: Any) -> dict[str, Any]:
+def _container_row(i: ContainerExposure) -> dict[str, Any]:
     flags = []
     if i.compromised:
         flags.append("compromised: " + "; ".join(i.compromise_reasons))
@@ -236,7 +242,7 @@ def _index_row(i: Any) -> dict[str, Any]:
         "store": i.url,
         "name": i.name,
         "docs": text.count(i.docs),
-        "dates": text.dates({"date_min": i.date_min, "date_max": i.date_max}),
+        "dates": text.dates(i.date_min, i.date_max),
         "pii": [
             {
                 "label": entity_class(k.entity_type).label,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 
+from ..models import to_dict
+from ..store.records import ScanRecord
 from .summary import summarise
 
 
-def render(doc: dict[str, Any]) -> str:
+def render(scan: ScanRecord) -> str:
     """One JSON object a line: {"scan_id", "result"} per endpoint, then {"scan_id", "summary"}."""
-    lines = [orjson.dumps({"scan_id": doc["scan_id"], "result": r}) for r in doc["results"]]
-    lines.append(orjson.dumps({"scan_id": doc["scan_id"], "summary": summarise(doc)}))
+    lines = [orjson.dumps({"scan_id": scan.scan_id, "result": to_dict(r)}) for r in scan.results]
+    lines.append(orjson.dumps({"scan_id": scan.scan_id, "summary": summarise(scan).to_dict()}))
     return b"\n".join(lines).decode() + "\n"

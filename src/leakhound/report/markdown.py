@@ -1,13 +1,14 @@
-"""Markdown: a summary, one table of endpoints, one table of indices per exposed endpoint."""
+"""Markdown: a summary, one table of endpoints, one table of containers per exposed endpoint."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from ..models import TargetResult
 from ..redact import neutralize
+from ..store.records import ScanRecord
 from . import text
-from .summary import EXPOSED, summarise
+from .summary import summarise
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -18,71 +19,81 @@ def cell(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", flat)[:500]
 
 
-def render(doc: dict[str, Any]) -> str:
+def render(scan: ScanRecord) -> str:
     """The scan as a Markdown document."""
-    s = summarise(doc)
+    s = summarise(scan)
     out = [
-        f"# leakhound scan {doc['scan_id']}",
+        f"# leakhound scan {scan.scan_id}",
         "",
-        f"- Started: {doc['started_at']}; finished: {doc['finished_at'] or '—'} "
-        f"({doc['status']})",
-        f"- Endpoints: {s['endpoints']}; exposed: {s['exposed_endpoints']} "
-        f"({', '.join(f'{k} {v}' for k, v in s['by_verdict'].items())})",
-        f"- Exposed indices: {s['exposed_indices']}, documents: {s['exposed_documents']:,}; "
-        f"compromised indices: {s['compromised_indices']}",
-        f"- Personal data types seen in samples: {', '.join(s['pii_types']) or 'none'}",
+        f"- Started: {scan.started_at}; finished: {scan.finished_at or '—'} ({scan.status})",
+        f"- Endpoints: {s.endpoints}; exposed: {s.exposed_endpoints} "
+        f"({', '.join(f'{k} {v}' for k, v in s.by_verdict.items())})",
+        f"- Exposed indices: {s.exposed_containers}, documents: {s.exposed_documents:,}; "
+        f"compromised indices: {s.compromised_containers}",
+        f"- Personal data types seen in samples: {', '.join(s.pii_types) or 'none'}",
         "",
         "| Endpoint | Verdict | Product | Reason | First seen |",
         "|---|---|---|---|---|",
     ]
-    for r in doc["results"]:
-        svc = r["service"]
-        out.append(f"| {cell(svc['url'])} | **{svc['verdict']}** | "
-                   f"{cell(text.product(svc['fingerprint']))} | {cell(svc['reason'])} | "
-                   f"{cell(r['history'].get('first_seen') or '')} |")
-    for r in doc["results"]:
-        if r["service"]["verdict"] not in EXPOSED and not r["indices"]:
+    for r in scan.results:
+        svc = r.service
+        out.append(
+            f"| {cell(svc.url)} | **{svc.verdict}** | "
+            f"{cell(text.product(svc.fingerprint))} | {cell(svc.reason)} | "
+            f"{cell(r.history.first_seen or '')} |"
+        )
+    for r in scan.results:
+        if not r.exposed and not r.containers:
             continue
-        out += ["", f"## {cell(r['service']['url'])}", ""]
-        if r.get("authenticated"):
+        out += ["", f"## {cell(r.service.url)}", ""]
+        if r.authenticated:
             out += ["Read with the credentials given (--auth); the verdict is without them.", ""]
-        if r.get("inventory_error"):
-            out += [f"Inventory incomplete: {cell(r['inventory_error'])}", ""]
-        out += ["| Index | Documents | Size | Dates | Personal data in sample | Flags |",
-                "|---|---:|---:|---|---|---|"]
-        for ir in r["indices"]:
-            idx = ir["index"]
+        if r.inventory_error:
+            out += [f"Inventory incomplete: {cell(r.inventory_error)}", ""]
+        out += [
+            "| Index | Documents | Size | Dates | Personal data in sample | Flags |",
+            "|---|---:|---:|---|---|---|",
+        ]
+        for cr in r.containers:
+            c = cr.container
             flags = []
-            if idx["compromised"]:
-                flags.append("COMPROMISED: " + "; ".join(idx["compromise_reasons"]))
-            if idx["hidden"]:
+            if c.compromised:
+                flags.append("COMPROMISED: " + "; ".join(c.compromise_reasons))
+            if c.hidden:
                 flags.append("hidden")
-            if idx.get("error"):
-                flags.append(idx["error"])
-            docs = text.count(idx["docs"], idx.get("docs_exact", True))
-            out.append(f"| {cell(idx['name'])} | {docs} | "
-                       f"{text.size(idx['store_bytes'])} | {cell(text.dates(idx))} | "
-                       f"{cell(text.pii_line(ir.get('sample')))} | {cell(' · '.join(flags))} |")
-        if r.get("indices_truncated"):
-            out.append(f"\n{r['indices_truncated']} more indices were listed but not inventoried.")
+            if c.error:
+                flags.append(c.error)
+            docs = text.count(c.docs, c.docs_exact)
+            out.append(
+                f"| {cell(c.name)} | {docs} | "
+                f"{text.size(c.store_bytes)} | {cell(text.dates(c.date_min, c.date_max))} | "
+                f"{cell(text.pii_line(cr.sample))} | {cell(' · '.join(flags))} |"
+            )
+        if r.truncated:
+            out.append(f"\n{r.truncated} more indices were listed but not inventoried.")
         out += _full(r)
     out += ["", "Values shown are masked; raw personal data is never stored or printed.", ""]
     return "\n".join(out)
 
 
-def _full(r: dict[str, Any]) -> list[str]:
-    """The full read (--depth full) of an endpoint's indices, when there was one."""
-    read = [ir for ir in r["indices"] if ir.get("full")]
+def _full(r: TargetResult) -> list[str]:
+    """The full read (--depth full) of an endpoint's containers, when there was one."""
+    read = [(cr.container, cr.full) for cr in r.containers if cr.full is not None]
     if not read:
         return []
-    total = r.get("full") or {}
-    out = ["", f"### Full read: {total.get('docs', 0):,} documents, distinct people "
-                f"{cell(text.people(total) or '0')}", "",
-           "| Index | Read | People | Personal data (documents, documents/distinct per field) "
-           "| Per year |", "|---|---:|---|---|---|"]
-    for ir in read:
-        full = ir["full"]
-        out.append(f"| {cell(ir['index']['name'])} | {full['docs']:,} | "
-                   f"{cell(text.people(full))} | {cell(text.full_pii_line(full))} | "
-                   f"{cell(text.years(full))} |")
+    total = r.full.docs if r.full else 0
+    out = [
+        "",
+        f"### Full read: {total:,} documents, distinct people {cell(text.people(r.full) or '0')}",
+        "",
+        "| Index | Read | People | Personal data (documents, documents/distinct per field) "
+        "| Per year |",
+        "|---|---:|---|---|---|",
+    ]
+    for c, full in read:
+        out.append(
+            f"| {cell(c.name)} | {full.docs:,} | "
+            f"{cell(text.people(full))} | {cell(text.full_pii_line(full))} | "
+            f"{cell(text.years(full))} |"
+        )
     return out

@@ -14,10 +14,12 @@ from urllib.parse import quote
 
 import orjson
 
-from ..assess import IndexExposure, entity_class
+from ..assess import ContainerExposure, entity_class
 from ..assess.categories import SECRET, Identifiability, category_score
-from ..assess.figures import exposed_results, index_exposures
+from ..assess.figures import container_exposures
+from ..models import Verdict
 from ..redact import neutralize
+from ..store.records import ScanRecord
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -134,7 +136,7 @@ def _store_location(url: str, endpoint: str) -> dict[str, Any]:
     }
 
 
-def _index_location(i: IndexExposure) -> dict[str, Any]:
+def _container_location(i: ContainerExposure) -> dict[str, Any]:
     return {
         "physicalLocation": {"artifactLocation": {"uri": f"{i.url}/{quote(i.name, safe='')}"}},
         "logicalLocations": [
@@ -181,31 +183,25 @@ def _pii_level(entity_type: str) -> str:
     return "error" if score >= 2 else "warning"
 
 
-def results(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The SARIF results of a scan document."""
+def results(scan: ScanRecord) -> list[dict[str, Any]]:
+    """The SARIF results of a stored scan."""
     out = []
-    for r in exposed_results(doc):
-        svc = r["service"]
-        rule = OPEN_STORE if svc["verdict"] == "open" else PARTIAL_STORE
-        ep = svc["endpoint"]
-        endpoint = (
-            f"[{ep['host']}]:{ep['port']}" if ":" in ep["host"] else f"{ep['host']}:{ep['port']}"
-        )
+    for r in scan.exposed:
+        svc = r.service
+        rule = OPEN_STORE if svc.verdict == Verdict.OPEN else PARTIAL_STORE
+        endpoint = svc.endpoint.netloc
         out.append(
             _result(
                 rule,
-                _text(
-                    f"{svc['url']} is {svc['verdict']}: {svc['reason']}; "
-                    f"{len(r['indices'])} indices"
-                ),
-                _store_location(svc["url"], endpoint),
+                _text(f"{svc.url} is {svc.verdict}: {svc.reason}; {len(r.containers)} indices"),
+                _store_location(svc.url, endpoint),
                 _fingerprint(rule, endpoint),
-                verdict=svc["verdict"],
-                indices=len(r["indices"]),
-                documents=sum(ir["index"]["docs"] or 0 for ir in r["indices"]),
+                verdict=svc.verdict.value,
+                indices=len(r.containers),
+                documents=sum(cr.container.docs or 0 for cr in r.containers),
             )
         )
-    for i in index_exposures(doc):
+    for i in container_exposures(scan):
         if i.compromised:
             out.append(
                 _result(
@@ -214,7 +210,7 @@ def results(doc: dict[str, Any]) -> list[dict[str, Any]]:
                         f"index '{i.name}' on {i.url} shows signs of a wipe or ransom: "
                         f"{'; '.join(i.compromise_reasons) or 'compromised'}"
                     ),
-                    _index_location(i),
+                    _container_location(i),
                     _fingerprint(COMPROMISED_INDEX, i.endpoint, i.name),
                 )
             )
@@ -230,7 +226,7 @@ def results(doc: dict[str, Any]) -> list[dict[str, Any]]:
                         f"{'documents read' if i.full else 'sampled documents'} of index "
                         f"'{i.name}' ({docs} documents) on {i.url}; fields: {fields}"
                     ),
-                    _index_location(i),
+                    _container_location(i),
                     _fingerprint(PERSONAL_DATA, i.endpoint, i.name, k.entity_type),
                     level=_pii_level(k.entity_type),
                     entity_type=k.entity_type,
@@ -243,14 +239,15 @@ def results(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def document(doc: dict[str, Any]) -> dict[str, Any]:
+def document(scan: ScanRecord) -> dict[str, Any]:
     """The scan as a SARIF log (a dict)."""
-    version = doc["tool"]["version"]
-    invocation: dict[str, Any] = {"executionSuccessful": doc["status"] == "done"}
-    if _utc(doc.get("started_at")):
-        invocation["startTimeUtc"] = _utc(doc["started_at"])
-    if _utc(doc.get("finished_at")):
-        invocation["endTimeUtc"] = _utc(doc["finished_at"])
+    version = scan.tool.version
+    invocation: dict[str, Any] = {"executionSuccessful": scan.status == "done"}
+    started, finished = _utc(scan.started_at), _utc(scan.finished_at)
+    if started:
+        invocation["startTimeUtc"] = started
+    if finished:
+        invocation["endTimeUtc"] = finished
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
@@ -264,19 +261,19 @@ def document(doc: dict[str, Any]) -> dict[str, Any]:
                         "rules": list(RULES),
                     }
                 },
-                "automationDetails": {"id": f"leakhound-scan/{doc['scan_id']}"},
+                "automationDetails": {"id": f"leakhound-scan/{scan.scan_id}"},
                 "invocations": [invocation],
-                "results": results(doc),
+                "results": results(scan),
                 "properties": {
-                    "scan_id": doc["scan_id"],
-                    "status": doc["status"],
-                    "endpoints": len(doc["results"]),
+                    "scan_id": scan.scan_id,
+                    "status": scan.status,
+                    "endpoints": len(scan.results),
                 },
             }
         ],
     }
 
 
-def render(doc: dict[str, Any]) -> str:
+def render(scan: ScanRecord) -> str:
     """The scan as SARIF 2.1.0 JSON."""
-    return orjson.dumps(document(doc), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return orjson.dumps(document(scan), option=orjson.OPT_INDENT_2).decode() + "\n"

@@ -1,47 +1,58 @@
-"""Figures over a whole scan document: what every report format leads with."""
+"""Figures over a whole scan: what every report format leads with."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
-EXPOSED = ("open", "partial")
+from ..models import to_dict
+from ..store.records import ScanRecord
 
 
-def summarise(doc: dict[str, Any]) -> dict[str, Any]:
-    """Counts by verdict, exposed indices and documents, PII types, compromised stores."""
-    verdicts: Counter[str] = Counter()
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts by verdict, exposed containers and records, PII types, compromised containers."""
+
+    endpoints: int
+    by_verdict: dict[str, int]  # verdict name -> endpoints, sorted by name
+    exposed_endpoints: int
+    exposed_containers: int = field(metadata={"json": "exposed_indices"})
+    exposed_documents: int
+    compromised_containers: int = field(metadata={"json": "compromised_indices"})
+    pii_types: tuple[str, ...]
+    containers_with_pii: int = field(metadata={"json": "indices_with_pii"})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as the JSON reports write it (schema/scan-result.schema.json)."""
+        return to_dict(self)
+
+
+def summarise(scan: ScanRecord) -> Summary:
+    """Counts by verdict, exposed containers and records, PII types, compromised containers.
+
+    Two endpoints of one store (a node and a proxy in front of it) expose the same containers:
+    each container of a store counts once, with the fullest view any endpoint gave.
+    """
+    verdicts: Counter[str] = Counter(r.service.verdict.value for r in scan.results)
     pii_types: set[str] = set()
-    # Two endpoints of one cluster (a node and a proxy in front of it) expose the same
-    # indices: each index of a cluster counts once, with the fullest view any endpoint gave.
-    docs: dict[tuple[str, str], int] = {}
-    compromised: set[tuple[str, str]] = set()
-    for result in doc["results"]:
-        verdicts[result["service"]["verdict"]] += 1
-        if result["service"]["verdict"] not in EXPOSED:
-            continue
-        cluster = result["service"]["fingerprint"].get("cluster_uuid") or result["service"]["url"]
-        for ir in result["indices"]:
-            index = ir["index"]
-            key = (cluster, index["name"])
-            docs[key] = max(docs.get(key, 0), index["docs"] or 0)
-            if index["compromised"]:
-                compromised.add(key)
-            for pii in (ir.get("sample") or {}).get("pii", []):
-                pii_types.add(pii["entity_type"])
-            for pii in (ir.get("full") or {}).get("pii", []):  # --depth full
-                pii_types.add(pii["entity_type"])
-    exposed_indices, exposed_docs = len(docs), sum(docs.values())
-    return {
-        "endpoints": len(doc["results"]),
-        "by_verdict": dict(sorted(verdicts.items())),
-        "exposed_endpoints": sum(verdicts[v] for v in EXPOSED),
-        "exposed_indices": exposed_indices,
-        "exposed_documents": exposed_docs,
-        "compromised_indices": len(compromised),
-        "pii_types": sorted(pii_types),
-        "indices_with_pii": sum(
-            1 for r in doc["results"] if r["service"]["verdict"] in EXPOSED
-            for ir in r["indices"]
-            if (ir.get("sample") or {}).get("pii") or (ir.get("full") or {}).get("pii")),
-    }
+    containers = docs = compromised = with_pii = 0
+    for store in scan.stores:
+        for _result, cr in store.containers:
+            containers += 1
+            docs += cr.container.docs or 0
+            compromised += cr.container.compromised
+            found = [p.entity_type for p in (cr.sample.pii if cr.sample else ())]
+            found += [p.entity_type for p in (cr.full.pii if cr.full else ())]  # --depth full
+            pii_types.update(found)
+            with_pii += bool(found)
+    return Summary(
+        endpoints=len(scan.results),
+        by_verdict=dict(sorted(verdicts.items())),
+        exposed_endpoints=sum(1 for _ in scan.exposed),
+        exposed_containers=containers,
+        exposed_documents=docs,
+        compromised_containers=compromised,
+        pii_types=tuple(sorted(pii_types)),
+        containers_with_pii=with_pii,
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..models import ContainerResult, Distinct, Fingerprint, FullRead, FullTotals, Sample
 
 
 def size(n: int | None) -> str:
@@ -22,111 +25,133 @@ def count(n: int | None, exact: bool = True) -> str:
     return "?" if n is None else f"{'' if exact else '~'}{n:,}"
 
 
-def dates(index: dict[str, Any]) -> str:
-    """The index's date range as 'YYYY-MM-DD – YYYY-MM-DD'."""
-    lo, hi = index.get("date_min"), index.get("date_max")
-    if not lo and not hi:
+def dates(date_min: str | None, date_max: str | None) -> str:
+    """A container's date range as 'YYYY-MM-DD – YYYY-MM-DD'."""
+    if not date_min and not date_max:
         return ""
-    return f"{(lo or '?')[:10]} – {(hi or '?')[:10]}"
+    return f"{(date_min or '?')[:10]} – {(date_max or '?')[:10]}"
 
 
-def product(fp: dict[str, Any]) -> str:
+def product(fp: Fingerprint) -> str:
     """'OpenSearch 2.19.1' and the like."""
-    name = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}.get(fp["product"], "")
-    text = " ".join(x for x in (name, fp.get("version") or "") if x)
-    if fp.get("compatibility_mode"):
+    text = fp.title
+    if fp.compatibility_mode:
         text += " (compatibility mode)"
     return text
 
 
-def pii_line(sample: dict[str, Any] | None) -> str:
+def pii_line(sample: Sample | None) -> str:
     """'EMAIL_ADDRESS 87/100 (customer.email, description)' per type, joined by '; '."""
-    if not sample:
+    if sample is None:
         return ""
-    if sample.get("error"):
-        return f"sample failed: {sample['error']}"
+    if sample.error:
+        return f"sample failed: {sample.error}"
     parts = []
-    for pii in sample["pii"]:
-        fields = ", ".join(f["path"] for f in pii["fields"][:4])
-        more = len(pii["fields"]) - 4
+    for pii in sample.pii:
+        fields = ", ".join(f.path for f in pii.fields[:4])
+        more = len(pii.fields) - 4
         if more > 0:
             fields += f", +{more}"
-        parts.append(f"{pii['entity_type']} {pii['docs']}/{sample['docs']} ({fields})")
+        parts.append(f"{pii.entity_type} {pii.docs}/{sample.docs} ({fields})")
     return "; ".join(parts)
 
 
-def distinct(d: dict[str, Any] | None) -> str:
+def distinct(d: Distinct | None) -> str:
     """'489' when exact, '≈12,300 (12,100–12,500)' when estimated."""
-    if not d:
+    if d is None:
         return ""
-    if d["exact"]:
-        return f"{d['estimate']:,}"
-    return f"≈{d['estimate']:,} ({d['lower']:,}–{d['upper']:,})"
+    if d.exact:
+        return f"{d.estimate:,}"
+    return f"≈{d.estimate:,} ({d.lower:,}–{d.upper:,})"
 
 
-def people(full: dict[str, Any] | None) -> str:
+def people(full: FullRead | FullTotals | None) -> str:
     """'489 (EMAIL_ADDRESS in customer.email)': distinct people of a full read."""
-    p = (full or {}).get("people")
-    if not p:
+    p = full.people if full is not None else None
+    if p is None:
         return ""
-    return f"{distinct(p['distinct'])} ({p['entity_type']} in {p['field']})"
+    return f"{distinct(p.distinct)} ({p.entity_type} in {p.field})"
 
 
-def full_pii_line(full: dict[str, Any] | None, max_fields: int = 4) -> str:
+def full_pii_line(full: FullRead | None, max_fields: int = 4) -> str:
     """'EMAIL_ADDRESS 614 docs: customer.email 614/489 distinct, …' per type, joined by '; '."""
-    if not full:
+    if full is None:
         return ""
     parts = []
-    for pii in full["pii"]:
-        fields = ", ".join(f"{f['path']} {f['docs']:,}/{distinct(f['distinct'])}"
-                           for f in pii["fields"][:max_fields])
-        more = len(pii["fields"]) - max_fields
+    for pii in full.pii:
+        fields = ", ".join(
+            f"{f.path} {f.docs:,}/{distinct(f.distinct)}" for f in pii.fields[:max_fields]
+        )
+        more = len(pii.fields) - max_fields
         if more > 0:
             fields += f", +{more}"
-        parts.append(f"{pii['entity_type']} {pii['docs']:,} docs ({fields})")
+        parts.append(f"{pii.entity_type} {pii.docs:,} docs ({fields})")
     line = "; ".join(parts)
-    if full.get("error"):
-        line = f"INCOMPLETE: {full['error']}" + (f"; {line}" if line else "")
+    if full.error:
+        line = f"INCOMPLETE: {full.error}" + (f"; {line}" if line else "")
     return line
 
 
-def years(full: dict[str, Any] | None) -> str:
+def years(full: FullRead | None) -> str:
     """'2005: 227, 2006: 252' records per year of the main date field."""
-    return ", ".join(f"{y['year']}: {y['docs']:,}" for y in (full or {}).get("years", []))
+    return ", ".join(f"{y.year}: {y.docs:,}" for y in (full.years if full is not None else ()))
 
 
-_SHORT = {"EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "IP_ADDRESS": "ip",
-          "PERSON": "name", "LOCATION": "place", "GEO_COORDINATES": "geo",
-          "CREDIT_CARD": "card", "IBAN_CODE": "iban", "US_SSN": "ssn", "SECRET": "secret"}
+_SHORT = {
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "IP_ADDRESS": "ip",
+    "PERSON": "name",
+    "LOCATION": "place",
+    "GEO_COORDINATES": "geo",
+    "CREDIT_CARD": "card",
+    "IBAN_CODE": "iban",
+    "US_SSN": "ssn",
+    "SECRET": "secret",
+}
 
 
-def pii_kinds(sample: dict[str, Any] | None) -> str:
-    """The PII kinds of one index's sample in short words: 'email, phone, ip'."""
-    if not sample:
+def pii_kinds(sample: Sample | None) -> str:
+    """The PII kinds of one container's sample in short words: 'email, phone, ip'."""
+    if sample is None:
         return ""
-    if sample.get("error"):
-        return f"not sampled: {sample['error']}"
-    kinds = [_SHORT.get(p["entity_type"], p["entity_type"].lower()) for p in sample["pii"]]
-    return ", ".join(kinds) if kinds else ("none" if sample["docs"] else "")
+    if sample.error:
+        return f"not sampled: {sample.error}"
+    kinds = [_SHORT.get(p.entity_type, p.entity_type.lower()) for p in sample.pii]
+    return ", ".join(kinds) if kinds else ("none" if sample.docs else "")
 
 
-def pii_by_type(indices: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """PII summed over the sampled indices of one endpoint, most frequent type first."""
-    acc: dict[str, dict[str, Any]] = {}
-    for ir in indices:
-        sample = ir.get("sample") or {}
-        for pii in sample.get("pii", []):
-            row = acc.setdefault(pii["entity_type"], {"type": pii["entity_type"], "indices": 0,
-                                                      "docs": 0, "sampled": 0, "fields": {},
-                                                      "example": ""})
-            row["indices"] += 1
-            row["docs"] += pii["docs"]
-            row["sampled"] += sample["docs"]
-            for f in pii["fields"]:
-                row["fields"][f["path"]] = row["fields"].get(f["path"], 0) + f["docs"]
-            if not row["example"] and pii["examples"]:
-                row["example"] = pii["examples"][0]
-    out = sorted(acc.values(), key=lambda r: (-r["docs"], r["type"]))
+@dataclass(slots=True)
+class PiiByType:
+    """One PII type summed over the sampled containers of one endpoint."""
+
+    type: str
+    containers: int = 0  # sampled containers holding it
+    docs: int = 0  # sampled records carrying it
+    sampled: int = 0  # records sampled in those containers
+    fields: tuple[str, ...] = ()  # most frequent first
+    example: str = ""  # masked
+
+
+def pii_by_type(containers: Iterable[ContainerResult]) -> list[PiiByType]:
+    """PII summed over the sampled containers of one endpoint, most frequent type first."""
+    acc: dict[str, PiiByType] = {}
+    per_field: dict[str, dict[str, int]] = {}
+    for cr in containers:
+        if cr.sample is None:
+            continue
+        for pii in cr.sample.pii:
+            row = acc.setdefault(pii.entity_type, PiiByType(pii.entity_type))
+            row.containers += 1
+            row.docs += pii.docs
+            row.sampled += cr.sample.docs
+            tally = per_field.setdefault(pii.entity_type, {})
+            for f in pii.fields:
+                tally[f.path] = tally.get(f.path, 0) + f.docs
+            if not row.example and pii.examples:
+                row.example = pii.examples[0]
+    out = sorted(acc.values(), key=lambda r: (-r.docs, r.type))
     for row in out:
-        row["fields"] = sorted(row["fields"], key=lambda p: (-row["fields"][p], p))
+        tally = per_field[row.type]
+        row.fields = tuple(sorted(tally, key=lambda p: (-tally[p], p)))
     return out

@@ -7,6 +7,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ import platformdirs
 
 from .. import __version__
 from ..errors import StoreError, UsageError
-from ..models import TargetResult, to_dict
+from ..models import TargetResult, Verdict, openness, to_dict
+from .records import History, ScanRecord, Tool, result_from_json
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -111,6 +113,62 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (scan_id, endpoint, index_name, entity_type, field),
         FOREIGN KEY (scan_id, endpoint) REFERENCES results(scan_id, endpoint) ON DELETE CASCADE
     );
+    """,
+    # Checkpoints in the store-kind contract's words: a container read in partitions, each
+    # from an opaque position; the reader's plan kept whole (its state is the kind's own).
+    # Rows of scans under way are carried over in those words.
+    3: """
+    CREATE TABLE full_partitions (
+        scan_id TEXT NOT NULL REFERENCES scans(scan_id) ON DELETE CASCADE,
+        endpoint TEXT NOT NULL,
+        container TEXT NOT NULL,
+        partition INTEGER NOT NULL,
+        plan TEXT NOT NULL,                -- JSON: the reader's plan (never a personal value)
+        position TEXT,                     -- JSON: where the partition's next page starts
+        docs INTEGER NOT NULL,             -- records counted so far
+        batches INTEGER NOT NULL,          -- rows in full_tallies for this partition
+        done INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (scan_id, endpoint, container, partition)
+    );
+    CREATE TABLE full_tallies (
+        scan_id TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        container TEXT NOT NULL,
+        partition INTEGER NOT NULL,
+        batch INTEGER NOT NULL,
+        tally BLOB NOT NULL,               -- leakhound.count.tally.Tally: counts and digests
+        PRIMARY KEY (scan_id, endpoint, container, partition, batch),
+        FOREIGN KEY (scan_id, endpoint, container, partition)
+            REFERENCES full_partitions(scan_id, endpoint, container, partition)
+            ON DELETE CASCADE
+    );
+    INSERT INTO full_partitions
+        SELECT scan_id, endpoint, index_name, slice,
+               json_object('container', index_name, 'partitions', slices,
+                           'method', CASE method WHEN 'scroll' THEN 'scroll' ELSE 'pit' END,
+                           'state', CASE method WHEN 'scroll' THEN json_object('method', method)
+                                    ELSE json_object('method', method, 'pit', context) END,
+                           'total', NULL,
+                           'resumable', json(CASE method WHEN 'scroll' THEN 'false'
+                                             ELSE 'true' END)),
+               CASE WHEN position IS NULL OR method = 'scroll' THEN NULL
+                    ELSE json_object('after', json(position), 'context', context) END,
+               docs, batches, done, updated_at
+        FROM full_slices;
+    INSERT INTO full_tallies SELECT * FROM full_batches;
+    DROP TABLE full_batches;
+    DROP TABLE full_slices
+    """,
+    # The store behind each result (Service.store_id: a cluster's uuid, else the endpoint): a
+    # store seen at several endpoints, or at a new one in a later scan, has one history.
+    4: """
+    ALTER TABLE results ADD COLUMN store_id TEXT;
+    UPDATE results SET store_id = kind || ':' ||
+        json_extract(body, '$.service.fingerprint.cluster_uuid')
+        WHERE json_extract(body, '$.service.fingerprint.cluster_uuid') IS NOT NULL;
+    UPDATE results SET store_id = kind || '@' || endpoint WHERE store_id IS NULL;
+    CREATE INDEX results_store ON results(store_id)
     """,
 }
 
@@ -227,11 +285,11 @@ class SqliteStore:
         now = _now()
         body = to_dict(result)
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (scan_id, endpoint, svc.url, svc.kind, svc.verdict.value, svc.reason,
-                        now, orjson.dumps(body).decode()))
-            for ir in result.indices:
-                idx = ir.index
+                        now, orjson.dumps(body).decode(), svc.store_id))
+            for ir in result.containers:
+                idx = ir.container
                 db.execute("INSERT OR REPLACE INTO indices VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            (scan_id, endpoint, idx.name, idx.docs, idx.store_bytes,
                             idx.date_min, idx.date_max, int(idx.compromised)))
@@ -251,7 +309,7 @@ class SqliteStore:
                                         ff.docs, ir.full.docs, d.estimate, d.lower, d.upper,
                                         int(d.exact)))
 
-    # -- full-depth checkpoints (leakhound.fullscan) -------------------------------------
+    # -- full-depth checkpoints (leakhound.scanner.full) -----------------------------------
 
     def scan_options(self, scan_id: str) -> dict[str, Any]:
         """The options a stored scan ran with."""
@@ -274,109 +332,114 @@ class SqliteStore:
         return {r[0] for r in self._db.execute(
             "SELECT endpoint FROM results WHERE scan_id=?", (scan_id,))}
 
-    def slices(self, scan_id: str, endpoint: str, index: str) -> list[dict[str, Any]]:
-        """The checkpoint rows of one index's slices, by slice number."""
+    def partitions(self, scan_id: str, endpoint: str, container: str) -> list[Checkpoint]:
+        """The checkpoints of one container's partitions, by partition number."""
         rows = self._db.execute(
-            """SELECT slice, slices, method, context, position, docs, batches, done
-               FROM full_slices WHERE scan_id=? AND endpoint=? AND index_name=?
-               ORDER BY slice""", (scan_id, endpoint, index)).fetchall()
-        return [{"slice": r[0], "slices": r[1], "method": r[2], "context": r[3],
-                 "position": orjson.loads(r[4]) if r[4] else None, "docs": r[5],
-                 "batches": r[6], "done": bool(r[7])} for r in rows]
+            """SELECT partition, plan, position, docs, batches, done
+               FROM full_partitions WHERE scan_id=? AND endpoint=? AND container=?
+               ORDER BY partition""", (scan_id, endpoint, container)).fetchall()
+        return [Checkpoint(r[0], orjson.loads(r[1]), orjson.loads(r[2]) if r[2] else None,
+                           r[3], r[4], bool(r[5])) for r in rows]
 
-    def slice_tallies(self, scan_id: str, endpoint: str, index: str,
-                      slice_: int) -> Iterator[bytes]:
-        """The tallies counted so far in one slice, in batch order, one at a time: a slice
-        of a big index holds hundreds of megabytes of them. Consume before writing again."""
+    def partition_tallies(self, scan_id: str, endpoint: str, container: str,
+                          partition: int) -> Iterator[bytes]:
+        """The tallies counted so far in one partition, in batch order, one at a time: a
+        partition of a big container holds hundreds of megabytes of them. Consume before
+        writing again."""
         batches = self._db.execute(
-            """SELECT batch FROM full_batches WHERE scan_id=? AND endpoint=? AND index_name=?
-               AND slice=? ORDER BY batch""", (scan_id, endpoint, index, slice_)).fetchall()
+            """SELECT batch FROM full_tallies WHERE scan_id=? AND endpoint=? AND container=?
+               AND partition=? ORDER BY batch""",
+            (scan_id, endpoint, container, partition)).fetchall()
         for (batch,) in batches:
             row = self._db.execute(
-                """SELECT tally FROM full_batches WHERE scan_id=? AND endpoint=?
-                   AND index_name=? AND slice=? AND batch=?""",
-                (scan_id, endpoint, index, slice_, batch)).fetchone()
+                """SELECT tally FROM full_tallies WHERE scan_id=? AND endpoint=?
+                   AND container=? AND partition=? AND batch=?""",
+                (scan_id, endpoint, container, partition, batch)).fetchone()
             if row is not None:
                 yield bytes(row[0])
 
-    def start_slices(self, scan_id: str, endpoint: str, index: str, method: str,
-                     slices: int, context: str | None, which: list[int] | None = None) -> None:
-        """(Re)start slices from zero: no position, no counts (all slices unless ``which``)."""
-        which = list(range(slices)) if which is None else which
+    def start_partitions(self, scan_id: str, endpoint: str, container: str,
+                         plan: dict[str, Any], which: Iterable[int] | None = None) -> None:
+        """(Re)start partitions from zero: no position, no counts (all of the plan's unless
+        ``which``); every partition of the container then shares ``plan``."""
+        numbers = list(range(int(plan["partitions"]))) if which is None else list(which)
+        text = orjson.dumps(plan).decode()
         with self._tx() as db:
-            for n in which:
-                db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
-                              AND index_name=? AND slice=?""", (scan_id, endpoint, index, n))
-                db.execute("INSERT OR REPLACE INTO full_slices VALUES "
-                           "(?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)",
-                           (scan_id, endpoint, index, n, slices, method, context, _now()))
-            # every slice of an index shares the point in time
-            db.execute("""UPDATE full_slices SET context=? WHERE scan_id=? AND endpoint=?
-                          AND index_name=? AND method != 'scroll'""",
-                       (context, scan_id, endpoint, index))
+            for n in numbers:
+                db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+                              AND container=? AND partition=?""",
+                           (scan_id, endpoint, container, n))
+                db.execute("INSERT OR REPLACE INTO full_partitions VALUES "
+                           "(?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)",
+                           (scan_id, endpoint, container, n, text, _now()))
+            db.execute("""UPDATE full_partitions SET plan=? WHERE scan_id=? AND endpoint=?
+                          AND container=?""", (text, scan_id, endpoint, container))
 
-    def checkpoint(self, scan_id: str, endpoint: str, index: str, slice_: int, *,
-                   tally: bytes, docs: int, position: Any, context: str | None,
-                   done: bool = False) -> None:
-        """Count one batch and move the slice's position past it, in ONE transaction."""
+    def checkpoint(self, scan_id: str, endpoint: str, container: str, partition: int, *,
+                   tally: bytes, docs: int, position: Any, done: bool = False) -> None:
+        """Count one batch and move the partition's position past it, in ONE transaction."""
         with self._tx() as db:
-            batch = _next_batch(db, scan_id, endpoint, index, slice_)
-            db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, ?, ?)",
-                       (scan_id, endpoint, index, slice_, batch, tally))
-            db.execute("""UPDATE full_slices SET position=?, context=COALESCE(?, context),
-                          docs=docs+?, batches=batches+1, done=?, updated_at=?
-                          WHERE scan_id=? AND endpoint=? AND index_name=? AND slice=?""",
+            batch = _next_batch(db, scan_id, endpoint, container, partition)
+            db.execute("INSERT INTO full_tallies VALUES (?, ?, ?, ?, ?, ?)",
+                       (scan_id, endpoint, container, partition, batch, tally))
+            db.execute("""UPDATE full_partitions SET position=?, docs=docs+?,
+                          batches=batches+1, done=?, updated_at=?
+                          WHERE scan_id=? AND endpoint=? AND container=? AND partition=?""",
                        (orjson.dumps(position).decode() if position is not None else None,
-                        context, docs, int(done), _now(), scan_id, endpoint, index, slice_))
+                        docs, int(done), _now(), scan_id, endpoint, container, partition))
 
-    def fold_slice(self, scan_id: str, endpoint: str, index: str, slice_: int,
-                   parts: Iterable[bytes]) -> int:
-        """Replace a slice's batch tallies with ``parts`` (``Tally.to_parts`` of the slice's
-        tally: the same counts, each digest once), in ONE transaction; the bytes written.
+    def fold_partition(self, scan_id: str, endpoint: str, container: str, partition: int,
+                       parts: Iterable[bytes]) -> int:
+        """Replace a partition's batch tallies with ``parts`` (``Tally.to_parts`` of the
+        partition's tally: the same counts, each digest once), in ONE transaction; the bytes
+        written.
 
         A customer who writes in every batch is stored once instead of once a batch, and a
-        type past the exact limit keeps its sketch without digests: a slice's rows stay
-        within a few times its distinct values, however many documents it holds."""
-        return self._fold(scan_id, endpoint, index, slice_, parts, whole_index=False)
+        type past the exact limit keeps its sketch without digests: a partition's rows stay
+        within a few times its distinct values, however many records it holds."""
+        return self._fold(scan_id, endpoint, container, partition, parts, whole=False)
 
-    def fold_index(self, scan_id: str, endpoint: str, index: str,
-                   parts: Iterable[bytes]) -> int:
-        """``fold_slice`` for an index read to its end: every slice's rows replaced by the
-        index's tally, kept under slice 0 (a person both slices met is stored once)."""
-        return self._fold(scan_id, endpoint, index, 0, parts, whole_index=True)
+    def fold_container(self, scan_id: str, endpoint: str, container: str,
+                       parts: Iterable[bytes]) -> int:
+        """``fold_partition`` for a container read to its end: every partition's rows
+        replaced by the container's tally, kept under partition 0 (a person two partitions
+        met is stored once)."""
+        return self._fold(scan_id, endpoint, container, 0, parts, whole=True)
 
-    def _fold(self, scan_id: str, endpoint: str, index: str, slice_: int,
-              parts: Iterable[bytes], *, whole_index: bool) -> int:
+    def _fold(self, scan_id: str, endpoint: str, container: str, partition: int,
+              parts: Iterable[bytes], *, whole: bool) -> int:
         written = 0
         with self._tx() as db:
-            batch = _next_batch(db, scan_id, endpoint, index, slice_)
-            if whole_index:
-                db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
-                              AND index_name=?""", (scan_id, endpoint, index))
+            batch = _next_batch(db, scan_id, endpoint, container, partition)
+            if whole:
+                db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+                              AND container=?""", (scan_id, endpoint, container))
             else:
-                db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
-                              AND index_name=? AND slice=?""", (scan_id, endpoint, index, slice_))
+                db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+                              AND container=? AND partition=?""",
+                           (scan_id, endpoint, container, partition))
             for part in parts:
-                db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, ?, ?)",
-                           (scan_id, endpoint, index, slice_, batch, part))
+                db.execute("INSERT INTO full_tallies VALUES (?, ?, ?, ?, ?, ?)",
+                           (scan_id, endpoint, container, partition, batch, part))
                 batch += 1
                 written += len(part)
-            db.execute("""UPDATE full_slices SET batches=?, updated_at=? WHERE scan_id=?
-                          AND endpoint=? AND index_name=? AND slice=?""",
-                       (batch, _now(), scan_id, endpoint, index, slice_))
+            db.execute("""UPDATE full_partitions SET batches=?, updated_at=? WHERE scan_id=?
+                          AND endpoint=? AND container=? AND partition=?""",
+                       (batch, _now(), scan_id, endpoint, container, partition))
         return written
 
-    def finish_slice(self, scan_id: str, endpoint: str, index: str, slice_: int,
-                     tally: bytes) -> None:
-        """Mark a slice read to its end, its batches folded into one tally."""
+    def finish_partition(self, scan_id: str, endpoint: str, container: str, partition: int,
+                         tally: bytes) -> None:
+        """Mark a partition read to its end, its batches replaced by one tally."""
         with self._tx() as db:
-            db.execute("""DELETE FROM full_batches WHERE scan_id=? AND endpoint=?
-                          AND index_name=? AND slice=?""", (scan_id, endpoint, index, slice_))
-            db.execute("INSERT INTO full_batches VALUES (?, ?, ?, ?, 0, ?)",
-                       (scan_id, endpoint, index, slice_, tally))
-            db.execute("""UPDATE full_slices SET batches=1, done=1, updated_at=?
-                          WHERE scan_id=? AND endpoint=? AND index_name=? AND slice=?""",
-                       (_now(), scan_id, endpoint, index, slice_))
+            db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+                          AND container=? AND partition=?""",
+                       (scan_id, endpoint, container, partition))
+            db.execute("INSERT INTO full_tallies VALUES (?, ?, ?, ?, 0, ?)",
+                       (scan_id, endpoint, container, partition, tally))
+            db.execute("""UPDATE full_partitions SET batches=1, done=1, updated_at=?
+                          WHERE scan_id=? AND endpoint=? AND container=? AND partition=?""",
+                       (_now(), scan_id, endpoint, container, partition))
 
     def drop_checkpoints(self, scan_id: str) -> None:
         """Forget the per-slice tallies of a finished scan (the figures stay in results), and
@@ -384,7 +447,7 @@ class SqliteStore:
         peak on the lab's million support cases, which deleted rows alone would keep in the
         file."""
         with self._tx() as db:
-            db.execute("DELETE FROM full_batches WHERE scan_id=?", (scan_id,))
+            db.execute("DELETE FROM full_tallies WHERE scan_id=?", (scan_id,))
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # WAL mode: shrink both files
 
@@ -416,39 +479,46 @@ class SqliteStore:
             raise UsageError(f"no scan {scan_id!r} in {self.path}")
         return str(row[0])
 
-    def load(self, scan_id: str) -> dict[str, Any]:
-        """The scan as one JSON-ready document (the shape of schema/scan-result.schema.json)."""
+    def load(self, scan_id: str) -> ScanRecord:
+        """The scan with every result and each endpoint's history."""
         scan_id = self.resolve(scan_id)
         s = self._db.execute("SELECT * FROM scans WHERE scan_id=?", (scan_id,)).fetchone()
         results = []
-        for endpoint, body in self._db.execute(
-                "SELECT endpoint, body FROM results WHERE scan_id=? ORDER BY rowid",
+        for store_id, body in self._db.execute(
+                "SELECT store_id, body FROM results WHERE scan_id=? ORDER BY rowid",
                 (scan_id,)):
-            result = orjson.loads(body)
-            result["history"] = self._history(endpoint, scan_id)
-            results.append(result)
-        return {
-            "scan_id": s[0], "started_at": s[1], "finished_at": s[2], "status": s[3],
-            "targets": orjson.loads(s[4]), "options": orjson.loads(s[5]),
-            "tool": {"name": "leakhound", "version": s[6]},
-            "results": results,
-        }
+            try:
+                results.append(result_from_json(orjson.loads(body),
+                                                self._history(store_id, scan_id)))
+            except (ValueError, TypeError, KeyError) as exc:
+                raise StoreError(f"a stored result of scan {scan_id} is unreadable: "
+                                 f"{type(exc).__name__}: {exc}"[:300]) from exc
+        return ScanRecord(s[0], s[1], s[2], s[3], tuple(orjson.loads(s[4])),
+                          orjson.loads(s[5]), Tool("leakhound", s[6]), tuple(results))
 
-    def _history(self, endpoint: str, scan_id: str) -> dict[str, Any]:
+    def _history(self, store_id: str, scan_id: str) -> History:
+        """What earlier scans saw of the store, at any of its endpoints (one row a scan: its
+        most open verdict)."""
         rows = self._db.execute(
             """SELECT r.scan_id, r.verdict, s.started_at, s.rowid FROM results r
                JOIN scans s ON s.scan_id = r.scan_id
-               WHERE r.endpoint=? ORDER BY s.rowid""", (endpoint,)).fetchall()
-        this = next((r[3] for r in rows if r[0] == scan_id), None)
-        before = [r for r in rows if this is not None and r[3] < this]
-        first_open = next((r[2] for r in rows if r[1] in ("open", "partial")), None)
-        return {
-            "first_seen": rows[0][2] if rows else None,
-            "first_scan_id": rows[0][0] if rows else None,
-            "first_seen_exposed": first_open,
-            "previous_scans": len(before),
-            "previous_verdict": before[-1][1] if before else None,
-        }
+               WHERE r.store_id=? ORDER BY s.rowid""", (store_id,)).fetchall()
+        scans: dict[str, tuple[str, str, int]] = {}
+        for sid, verdict, started, rowid in rows:
+            kept = scans.get(sid)
+            if kept is None or openness(verdict) < openness(kept[0]):
+                scans[sid] = (verdict, started, rowid)
+        this = scans[scan_id][2] if scan_id in scans else None
+        before = [(sid, v) for sid, v in scans.items() if this is not None and v[2] < this]
+        ordered = list(scans.items())
+        first_open = next((v[1] for _, v in ordered if Verdict.parse(v[0]).exposed), None)
+        return History(
+            first_seen=ordered[0][1][1] if ordered else None,
+            first_scan_id=ordered[0][0] if ordered else None,
+            first_seen_exposed=first_open,
+            previous_scans=len(before),
+            previous_verdict=Verdict.parse(before[-1][1][0]) if before else None,
+        )
 
     def purge(self, scan_id: str) -> None:
         """Delete one scan and everything it recorded, then reclaim the space."""
@@ -459,12 +529,24 @@ class SqliteStore:
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _next_batch(db: sqlite3.Connection, scan_id: str, endpoint: str, index: str,
-                slice_: int) -> int:
-    """The number the next batch row of a slice takes (its ``batches`` counter)."""
-    row = db.execute("""SELECT batches FROM full_slices WHERE scan_id=? AND endpoint=?
-                        AND index_name=? AND slice=?""",
-                     (scan_id, endpoint, index, slice_)).fetchone()
+def _next_batch(db: sqlite3.Connection, scan_id: str, endpoint: str, container: str,
+                partition: int) -> int:
+    """The number the next batch row of a partition takes (its ``batches`` counter)."""
+    row = db.execute("""SELECT batches FROM full_partitions WHERE scan_id=? AND endpoint=?
+                        AND container=? AND partition=?""",
+                     (scan_id, endpoint, container, partition)).fetchone()
     if row is None:
-        raise StoreError(f"no checkpoint row for {index} slice {slice_}")
+        raise StoreError(f"no checkpoint row for {container} partition {partition}")
     return int(row[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Where one partition of a container stands: its plan, position and counts so far."""
+
+    partition: int
+    plan: dict[str, Any]  # ReadPlan.to_json of the plan the partition reads under
+    position: Any  # where its next page starts; None: from its start
+    docs: int
+    batches: int
+    done: bool

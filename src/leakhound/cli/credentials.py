@@ -1,0 +1,48 @@
+"""The owner's credentials from the command line, and the rules for sending them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..net import Credentials, OwnerAuth
+
+
+def credentials(args: argparse.Namespace) -> Credentials | None:
+    """The owner's credentials (``--auth``, ``--auth-env``, ``--netrc``) with how they may
+    travel (``--ca-file``, ``--insecure-auth``); None when none were given."""
+    plain = _plain(args)
+    if plain is None:
+        if getattr(args, "ca_file", None) or getattr(args, "insecure_auth", False):
+            raise UsageError("--ca-file and --insecure-auth go with --auth, --auth-env or --netrc")
+        return None
+    ca_file = getattr(args, "ca_file", None)
+    if ca_file is not None and not Path(ca_file).is_file():
+        raise UsageError(f"--ca-file: cannot read {ca_file}")
+    return OwnerAuth(plain, ca_file=ca_file, insecure=getattr(args, "insecure_auth", False))
+
+
+def _plain(args: argparse.Namespace) -> Any:
+    """USER:PASS from --auth or the variable named by --auth-env, or a netrc file's per-host
+    entries (--netrc); never echoed back."""
+    if getattr(args, "netrc", None):
+        import httpx
+
+        path = Path(args.netrc).expanduser()
+        if not path.is_file():
+            raise UsageError(f"--netrc: cannot read {path}")
+        return httpx.NetRCAuth(str(path))
+    text = args.auth
+    if args.auth_env:
+        text = os.environ.get(args.auth_env)
+        if text is None:
+            raise UsageError(f"--auth-env: the environment variable {args.auth_env} is not set")
+    if text is None:
+        return None
+    user, sep, password = text.partition(":")
+    if not sep:  # USER may be empty: a store that takes a password alone (Redis requirepass)
+        raise UsageError("credentials must have the form USER:PASS (or :PASS)")
+    return user, password

@@ -1,0 +1,321 @@
+"""HTTP through the policy: every request of an HTTP store kind passes here.
+
+The policy (``policy.Gate``) admits each request: in scope (redirects included), on the kind's
+read-only allow-list, audited, within rate and concurrency. This layer adds what is HTTP's own:
+connect/read/total timeouts, a response-size cap applied after decompression (a gzip bomb stops
+at the cap), same-origin redirects only, and credentials only where they cannot be read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import orjson
+
+from ..errors import (
+    ConnectError,
+    NetError,
+    PolicyError,
+    ProtocolError,
+    TimeoutError_,
+    TooLargeError,
+    UsageError,
+)
+from ..models import TlsInfo
+from .policy import Gate, Limits, Policy, Scope, describe, is_loopback
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerAuth:
+    """An owner's credentials and how they may travel.
+
+    Scanning trusts no certificate (it must see self-signed servers), but credentials are
+    another matter: a client that sends them verifies the server's certificate and host
+    name (system CAs, or ``ca_file``), and refuses plain http to anything but loopback,
+    where a man in the middle would read them; ``insecure`` lifts both, knowingly.
+    """
+
+    auth: tuple[str, str] | httpx.Auth
+    ca_file: str | None = None
+    insecure: bool = False
+
+
+# Basic credentials (user, password), or an httpx.Auth such as NetRCAuth (per-host, from
+# netrc), or either with the rules for sending them (plain ones are sent by the rules'
+# defaults).
+Credentials = tuple[str, str] | httpx.Auth | OwnerAuth
+# Parsing allocates 30-130 bytes per JSON value: a 32 MiB body of "{}," is 11 million dicts
+# (1.5 GB, seconds of CPU on the event loop). Bodies that could hold more values are refused.
+MAX_JSON_VALUES = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A complete, size-capped HTTP response."""
+
+    status: int
+    headers: Mapping[str, str]  # lower-cased names; repeated headers joined with ", "
+    body: bytes
+    url: str
+    tls: TlsInfo | None = None
+
+    def json(self) -> Any:
+        """The body parsed as JSON; ProtocolError when it is not, TooLargeError when huge."""
+        # Every value or key but the first follows "[", "{" or ",": a cheap upper bound.
+        values = self.body.count(b",") + self.body.count(b"[") + self.body.count(b"{")
+        if values > MAX_JSON_VALUES:
+            raise TooLargeError(f"response to {urlsplit(self.url).path} holds over "
+                                f"{MAX_JSON_VALUES:,} JSON values")
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError as exc:
+            raise ProtocolError(f"invalid JSON in response to {urlsplit(self.url).path}") from exc
+
+
+def _tls_info(stream: Any) -> TlsInfo | None:
+    """Read the peer certificate, if any, from httpcore's network stream."""
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    if not der:
+        return TlsInfo()
+    from cryptography import x509
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return TlsInfo(subject="(unparseable certificate)")
+    not_after = cert.not_valid_after_utc
+    return TlsInfo(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        not_after=not_after.isoformat(),
+        expired=not_after < datetime.now(UTC),
+    )
+
+
+def _insecure_context() -> ssl.SSLContext:
+    # We inspect certificates, we do not trust them: scanning must also see self-signed servers.
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def _verifying_context(ca_file: str | None) -> ssl.SSLContext:
+    # For a client that sends credentials: the system's CAs (or the owner's), host names
+    # checked.
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"--ca-file {ca_file}: {describe(exc)}") from exc
+
+
+class Http:
+    """An async HTTP client bound to a scope, limits and per-kind allow-lists."""
+
+    def __init__(self, limits: Limits | None = None, scope: Scope | None = None,
+                 auth: Credentials | None = None) -> None:
+        self.limits = limits or Limits()
+        self.scope = scope or Scope()
+        self._gate = Gate(self.limits, self.scope)
+        if auth is not None and not isinstance(auth, OwnerAuth):
+            auth = OwnerAuth(auth)
+        self._owner = auth
+        verify = _insecure_context()
+        if auth is not None and not auth.insecure:
+            verify = _verifying_context(auth.ca_file)
+        self._client = httpx.AsyncClient(
+            verify=verify,
+            follow_redirects=False,
+            auth=auth.auth if auth is not None else None,
+            trust_env=False,  # never route scans through a proxy from the environment
+            timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
+            limits=httpx.Limits(max_connections=self.limits.concurrency,
+                                max_keepalive_connections=self.limits.concurrency),
+            headers={"User-Agent": "leakhound (read-only exposure scanner)",
+                     "Accept-Encoding": "gzip, deflate"},
+        )
+
+    async def __aenter__(self) -> Http:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self._client.aclose()
+
+    async def get(self, url: str, allow: Policy, **kw: Any) -> Response:
+        """A GET request through the policy."""
+        return await self.request("GET", url, allow, **kw)
+
+    async def request(self, method: str, url: str, allow: Policy, *,
+                      json: Any = None, params: Mapping[str, str] | None = None,
+                      max_body: int | None = None) -> Response:
+        """Send one request after the scope and allow-list checks; follow same-origin redirects."""
+        if params:
+            url = str(httpx.URL(url, params=params))
+        for _hop in range(self.limits.max_redirects + 1):
+            response = await self._send(method, url, allow, json, max_body)
+            location = response.headers.get("location")
+            if response.status not in (301, 302, 303, 307, 308) or not location:
+                return response
+            try:
+                target = urljoin(url, location)
+            except ValueError:  # httpx accepts some Locations urljoin refuses ("http://]/")
+                return response
+            if not _same_origin(url, target):
+                return response  # never followed: the prober reports it
+            if response.status == 303:
+                method, json = "GET", None
+            url = target
+        return response
+
+    def _check(self, method: str, url: str, allow: Policy) -> str:
+        """The request's host once the gate admits it (scope, allow-list, audit)."""
+        parts = urlsplit(url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise PolicyError(f"bad port in {url!r}") from exc
+        host = (parts.hostname or "").lower()
+        self.scope.check_endpoint(host, port)
+        if (self._owner is not None and not self._owner.insecure and parts.scheme == "http"
+                and not is_loopback(host)):
+            raise PolicyError(
+                    f"credentials are not sent in clear (http) to {parts.hostname}: use "
+                    "https, or --insecure-auth"
+                )
+        self._gate.admit(host, port, method, parts.path or "/", allow, url)
+        return host
+
+    async def _send(self, method: str, url: str, allow: Policy, json: Any,
+                    max_body: int | None) -> Response:
+        host = self._check(method, url, allow)
+        cap = min(max_body or self.limits.max_body, self.limits.max_body)
+        async with self._gate.slot(host):
+            try:
+                async with asyncio.timeout(self.limits.total_timeout):
+                    return await self._exchange(method, url, json, cap)
+            except TimeoutError as exc:
+                raise TimeoutError_(
+                    f"no complete answer within {self.limits.total_timeout:g}s") from exc
+            except httpx.ConnectTimeout as exc:
+                raise TimeoutError_(
+                    f"connect timed out after {self.limits.connect_timeout:g}s") from exc
+            except httpx.TimeoutException as exc:
+                raise TimeoutError_(
+                    f"read timed out after {self.limits.read_timeout:g}s") from exc
+            except httpx.ConnectError as exc:
+                raise _connect_error(exc) from exc
+            except (httpx.RemoteProtocolError, httpx.LocalProtocolError,
+                    httpx.DecodingError) as exc:
+                raise ProtocolError(f"not valid HTTP: {describe(exc)}") from exc
+            except httpx.ReadError as exc:
+                raise ProtocolError(f"connection broken: {describe(exc)}") from exc
+            except httpx.HTTPError as exc:
+                raise ProtocolError(describe(exc)) from exc
+            except (ssl.SSLError, OSError) as exc:
+                raise ProtocolError(describe(exc)) from exc
+
+    async def _exchange(self, method: str, url: str, json: Any, cap: int) -> Response:
+        content = orjson.dumps(json) if json is not None else None
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        request = self._client.build_request(method, url, content=content, headers=headers)
+        response = await self._client.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > cap and method != "HEAD":
+                raise TooLargeError(f"response of {int(declared)} bytes is over the "
+                                    f"{cap} byte cap")
+            tls = _tls_info(response.extensions.get("network_stream"))
+            inflater = _inflater(response.headers.get("content-encoding", ""))
+            chunks: list[bytes] = []
+            size = 0
+            # Raw bytes, decompressed here in bounded steps: httpx would inflate each network
+            # read in one unbounded call (64 KiB of gzip hold 64 MiB; "gzip, gzip" 64 GiB).
+            async for raw in response.aiter_raw():
+                chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
+                size += len(chunk)
+                if size > cap:
+                    raise TooLargeError(f"response body over the {cap} byte cap")
+                chunks.append(chunk)
+            headers_out = {k.lower(): ", ".join(response.headers.get_list(k))
+                           for k in response.headers}
+            return Response(response.status_code, headers_out, b"".join(chunks),
+                            str(response.url), tls)
+        finally:
+            await response.aclose()
+
+
+# Content codings decoded here, as zlib window bits; any other single coding passes through.
+_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
+               "deflate": zlib.MAX_WBITS}
+
+
+class _Inflater:
+    """Decompresses one gzip or deflate body, never producing more than the caller has room for."""
+
+    def __init__(self, coding: str) -> None:
+        self._coding = coding
+        self._z = zlib.decompressobj(_ZLIB_WBITS[coding])
+        self._started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """At most ``room`` (> 0) bytes decompressed from ``data``."""
+        try:
+            try:
+                out = self._z.decompress(data, room)
+            except zlib.error:
+                if self._coding != "deflate" or self._started:
+                    raise
+                # Some servers send raw deflate without the zlib header; httpx tolerates it too.
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                out = self._z.decompress(data, room)
+        except zlib.error as exc:
+            raise ProtocolError(f"bad {self._coding} body: {describe(exc)}") from exc
+        self._started = True
+        return out
+
+
+def _inflater(header: str) -> _Inflater | None:
+    codings = [c.strip().lower() for c in header.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if len(codings) > 1:  # we never ask for stacked codings; they only serve to nest bombs
+        raise ProtocolError(f"stacked content codings refused: {header[:60]!r}")
+    return _Inflater(codings[0]) if codings and codings[0] in _ZLIB_WBITS else None
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    try:
+        return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
+    except ValueError:
+        return False
+
+
+def _connect_error(exc: httpx.ConnectError) -> NetError:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return ProtocolError(f"TLS handshake failed: {describe(cause)}")
+        if isinstance(cause, ConnectionRefusedError):
+            return ConnectError("connection refused")
+        cause = cause.__cause__ or cause.__context__
+    text = describe(exc)
+    if "refused" in text.lower():
+        return ConnectError("connection refused")
+    if "name or service not known" in text.lower() or "nodename" in text.lower():
+        return ConnectError("host name does not resolve")
+    return ConnectError(text)

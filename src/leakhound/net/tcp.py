@@ -1,0 +1,176 @@
+"""Raw TCP through the policy, for store kinds that speak their own protocol.
+
+A ``TcpStream`` is one connection to one in-scope endpoint. A command leaves only through
+``exchange``: the gate checks it against the kind's command allow-list and audits it before
+the first byte is written; the reply is read within the read and total deadlines and under a
+byte budget (``Limits.max_body``), so a peer that stalls, lies about a length or sends a
+2 GB frame costs one bounded error, never memory or time beyond the limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from ..errors import ConnectError, ProtocolError, TimeoutError_, TooLargeError
+from .policy import Gate, Limits, Policy, describe
+
+T = TypeVar("T")
+
+
+class FrameReader:
+    """Reads one reply: every read within the read deadline, all of it within a byte budget."""
+
+    def __init__(self, reader: asyncio.StreamReader, limits: Limits) -> None:
+        self._reader = reader
+        self._limits = limits
+        self.budget = limits.max_body
+
+    def _spend(self, n: int) -> None:
+        if n < 0:
+            raise ProtocolError(f"negative length {n} in the reply")
+        if n > self.budget:
+            raise TooLargeError(f"reply over the {self._limits.max_body} byte cap")
+        self.budget -= n
+
+    async def exactly(self, n: int) -> bytes:
+        """``n`` bytes, or ProtocolError if the peer closes first."""
+        self._spend(n)
+        try:
+            async with asyncio.timeout(self._limits.read_timeout):
+                return await self._reader.readexactly(n)
+        except asyncio.IncompleteReadError as exc:
+            raise ProtocolError(f"connection closed after {len(exc.partial)} of {n} bytes") \
+                from exc
+        except TimeoutError as exc:
+            raise TimeoutError_(f"read timed out after {self._limits.read_timeout:g}s") from exc
+
+    async def line(self, limit: int = 64 * 1024) -> bytes:
+        """One line ending in CRLF (returned without it); ProtocolError past ``limit`` bytes."""
+        out = bytearray()
+        while True:
+            chunk = await self._until(b"\n", limit - len(out))
+            out += chunk
+            if out.endswith(b"\r\n"):
+                return bytes(out[:-2])
+            if len(out) >= limit:
+                raise ProtocolError(f"a line longer than {limit} bytes")
+
+    async def _until(self, sep: bytes, room: int) -> bytes:
+        try:
+            async with asyncio.timeout(self._limits.read_timeout):
+                data = await self._reader.readuntil(sep)
+        except asyncio.LimitOverrunError as exc:
+            data = await self._reader.readexactly(min(exc.consumed, room))
+        except asyncio.IncompleteReadError as exc:
+            raise ProtocolError("connection closed in the middle of a line") from exc
+        except TimeoutError as exc:
+            raise TimeoutError_(f"read timed out after {self._limits.read_timeout:g}s") from exc
+        self._spend(len(data))
+        return data
+
+
+class TcpStream:
+    """One connection of a kind that speaks its own protocol; commands leave only through
+    ``exchange``, after the gate admitted them."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 gate: Gate, host: str, port: int, allow: Policy, url: str) -> None:
+        self._reader, self._writer = reader, writer
+        self._gate, self._host, self._port = gate, host, port
+        self._allow = allow
+        self.url = url
+        self.closed = False
+
+    @property
+    def tls(self) -> ssl.SSLObject | None:
+        """The TLS session, when the connection is encrypted."""
+        obj = self._writer.get_extra_info("ssl_object")
+        return obj if isinstance(obj, ssl.SSLObject) else None
+
+    async def exchange(self, command: str, payload: bytes,
+                       read_reply: Callable[[FrameReader], Awaitable[T]] | None, *,
+                       statement: str = "") -> T | None:
+        """Send one command's bytes and read its reply with ``read_reply`` (None: no reply).
+
+        ``command`` is the name the allow-list knows it by (``statement``: the text of a SQL
+        statement, judged too); nothing is written unless it is allowed. A connection that
+        failed midway is closed: its framing can no longer be trusted.
+        """
+        replies = await self._send([(command, payload)], read_reply, statement)
+        return replies[0] if replies else None
+
+    async def pipeline(self, requests: Sequence[tuple[str, bytes]],
+                       read_reply: Callable[[FrameReader], Awaitable[T]]) -> list[T]:
+        """Send several commands at once and read their replies in order: every command is
+        admitted before the first byte is written; the replies together are within one
+        budget and one total deadline."""
+        return await self._send(requests, read_reply)
+
+    async def _send(self, requests: Sequence[tuple[str, bytes]],
+                    read_reply: Callable[[FrameReader], Awaitable[T]] | None,
+                    statement: str = "") -> list[T]:
+        if self.closed:
+            raise ProtocolError("the connection was closed after an error")
+        for command, _ in requests:
+            self._gate.admit(self._host, self._port, command, statement, self._allow,
+                             self.url)
+        limits = self._gate.limits
+        async with self._gate.slot(self._host):
+            try:
+                async with asyncio.timeout(limits.total_timeout):
+                    self._writer.write(b"".join(payload for _, payload in requests))
+                    await self._writer.drain()
+                    if read_reply is None:
+                        return []
+                    frames = FrameReader(self._reader, limits)
+                    return [await read_reply(frames) for _ in requests]
+            except TimeoutError as exc:
+                await self.close()
+                raise TimeoutError_(f"no complete answer within {limits.total_timeout:g}s") \
+                    from exc
+            except (ConnectionError, OSError) as exc:
+                await self.close()
+                raise ProtocolError(f"connection broken: {describe(exc)}") from exc
+            except BaseException:
+                await self.close()
+                raise
+
+    async def close(self) -> None:
+        """Close the connection (idempotent, never raises)."""
+        if self.closed:
+            return
+        self.closed = True
+        self._writer.close()
+        try:
+            async with asyncio.timeout(1.0):
+                await self._writer.wait_closed()
+        except (TimeoutError, ConnectionError, OSError, ssl.SSLError):
+            pass
+
+
+async def connect(gate: Gate, host: str, port: int, allow: Policy, *, scheme: str,
+                  tls: ssl.SSLContext | None = None) -> TcpStream:
+    """A connection to an in-scope endpoint, within the connect deadline."""
+    gate.scope.check_endpoint(host, port)
+    limits = gate.limits
+    try:
+        async with asyncio.timeout(limits.connect_timeout):
+            reader, writer = await asyncio.open_connection(
+                host, port, ssl=tls, server_hostname=host if tls else None,
+                limit=256 * 1024)
+    except TimeoutError as exc:
+        raise TimeoutError_(f"connect timed out after {limits.connect_timeout:g}s") from exc
+    except ConnectionRefusedError as exc:
+        raise ConnectError("connection refused") from exc
+    except ssl.SSLError as exc:
+        raise ProtocolError(f"TLS handshake failed: {describe(exc)}") from exc
+    except OSError as exc:
+        text = describe(exc)
+        if "name or service not known" in text.lower():
+            raise ConnectError("host name does not resolve") from exc
+        raise ConnectError(text) from exc
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return TcpStream(reader, writer, gate, host.lower(), port, allow, f"{scheme}://{netloc}")

@@ -1,0 +1,67 @@
+"""What a probe is handed to reach endpoints: HTTP and TCP under one policy.
+
+A probe never builds a client: it asks its ``Transport`` for the HTTP client or a TCP
+connection, both bound to the scan's scope, limits and audit hooks, and — for an owner's
+re-check — the owner's credentials with the rules for sending them.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+from ..errors import PolicyError
+from .http import Credentials, Http, OwnerAuth
+from .policy import Gate, Limits, Policy, Scope, is_loopback
+from .tcp import TcpStream, connect
+
+
+class Transport:
+    """HTTP and TCP to in-scope endpoints; ``credentials`` are the owner's, or None."""
+
+    def __init__(self, limits: Limits | None = None, scope: Scope | None = None,
+                 credentials: Credentials | None = None) -> None:
+        self.limits = limits or Limits()
+        self.scope = scope or Scope()
+        if credentials is not None and not isinstance(credentials, OwnerAuth):
+            credentials = OwnerAuth(credentials)
+        self.credentials: OwnerAuth | None = credentials
+        self._http: Http | None = None
+        self._gate: Gate | None = None
+
+    @property
+    def http(self) -> Http:
+        """The HTTP client (created on first use; it sends the credentials, if any)."""
+        if self._http is None:
+            self._http = Http(self.limits, self.scope, auth=self.credentials)
+        return self._http
+
+    async def tcp(self, host: str, port: int, allow: Policy, *, scheme: str,
+                  tls: ssl.SSLContext | None = None) -> TcpStream:
+        """A TCP connection to an in-scope endpoint; its commands pass ``allow``."""
+        if self._gate is None:
+            self._gate = Gate(self.limits, self.scope)
+        return await connect(self._gate, host, port, allow, scheme=scheme, tls=tls)
+
+    def login(self, host: str, *, encrypted: bool) -> tuple[str, str] | None:
+        """The owner's user name and password for a kind that logs in over its own protocol,
+        under the same rule as HTTP: only encrypted, or to loopback, unless ``insecure``.
+        None without credentials (or with per-host ones from netrc, which name HTTP hosts)."""
+        owner = self.credentials
+        if owner is None or not isinstance(owner.auth, tuple):
+            return None
+        if not (encrypted or owner.insecure or is_loopback(host)):
+            raise PolicyError(f"credentials are not sent in clear to {host}: use TLS, or "
+                              "--insecure-auth")
+        return owner.auth
+
+    async def __aenter__(self) -> Transport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client's pooled connections (TCP streams are closed by their user)."""
+        if self._http is not None:
+            await self._http.aclose()
+

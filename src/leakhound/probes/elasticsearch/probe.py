@@ -1,0 +1,571 @@
+"""Elasticsearch and OpenSearch: fingerprint and verdict, index inventory, document sample."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from ... import compromise
+from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
+from ...models import (
+    Container,
+    Distinct,
+    Endpoint,
+    FieldInfo,
+    FieldType,
+    Fingerprint,
+    Service,
+    Verdict,
+)
+from ...net import Http, Response, Transport
+from ..base import FullReader, Inventory, Probe, SampleDocs
+from .allow import ALLOW
+
+# Preferred names for the "main date" of a record, most telling first.
+_DATE_NAMES = ("@timestamp", "created_at", "createdAt", "created", "timestamp", "date",
+               "creation_date", "opened_at", "updated_at", "time")
+_REALM = re.compile(r'realm="([^"]*)"', re.I)
+_ES_TAGLINE = "You Know, for Search"
+_OS_TAGLINE = "The OpenSearch Project"
+
+MAX_FIELDS = 5000  # per index: a hostile mapping may declare millions
+MAX_FIELD_PATH = 512  # characters: longer dotted paths are skipped (a long parent name would
+# otherwise be copied into every child's path: 300 KB of mapping, 1 GB of paths)
+# Dates an aggregation may report: digits, letters (month names), separators. Anything else
+# (escape sequences, markup) is not a date and must not reach a report.
+_DATE_TEXT = re.compile(r"[\w :.,/+\-]{1,40}")
+
+
+def _realm(resp: Response) -> str | None:
+    m = _REALM.search(resp.headers.get("www-authenticate", ""))
+    return m.group(1)[:200] if m else None
+
+
+def _product_from_realm(realm: str | None) -> str:
+    if realm == "security":
+        return "elasticsearch"
+    if realm and "opensearch" in realm.lower():
+        return "opensearch"
+    return "unknown"
+
+
+def parse_root(body: Any) -> Fingerprint | None:
+    """Recognise an Elasticsearch/OpenSearch root document; None when it is not one."""
+    if not isinstance(body, dict):
+        return None
+    version = body.get("version")
+    if not isinstance(version, dict) or not isinstance(version.get("number"), str):
+        return None
+    tagline = body.get("tagline") if isinstance(body.get("tagline"), str) else None
+    distribution = version.get("distribution")
+    if distribution == "opensearch" or (tagline and tagline.startswith(_OS_TAGLINE)):
+        product = "opensearch"
+    elif (tagline and _ES_TAGLINE in tagline) or "lucene_version" in version:
+        product = "elasticsearch"
+    else:
+        return None
+
+    def text(key: str) -> str | None:
+        value = body.get(key)
+        return value[:200] if isinstance(value, str) else None
+
+    return Fingerprint(
+        product=product,
+        version=version["number"][:50],
+        distribution=distribution[:50] if isinstance(distribution, str) else None,
+        # OpenSearch with compatibility.override_main_response_version claims to be 7.10.2
+        # and drops "distribution"; its tagline still names OpenSearch.
+        compatibility_mode=product == "opensearch" and distribution is None,
+        cluster_name=text("cluster_name"),
+        cluster_uuid=text("cluster_uuid"),
+        node_name=text("name"),
+        tagline=tagline[:200] if tagline else None,
+    )
+
+
+def _data_answer(api: str, resp: Response) -> bool:
+    """Whether a data API's answer reads as Elasticsearch's: a list of index rows, or search
+    hits."""
+    body = _json_or_none(resp)
+    if api == "_cat/indices":
+        return isinstance(body, list) and all(isinstance(r, dict) for r in body[:10])
+    return isinstance(body, dict) and isinstance(body.get("hits"), dict)
+
+
+def _looks_like_es_error(body: Any) -> bool:
+    return isinstance(body, dict) and "error" in body and "status" in body
+
+
+def _json_or_none(resp: Response) -> Any:
+    try:
+        return resp.json()
+    except (ProtocolError, TooLargeError):
+        return None
+
+
+def flatten_mapping(mapping: Any) -> list[FieldInfo]:
+    """Leaf fields of one index's mapping, as dotted paths with their types.
+
+    Handles typeless mappings (7.x+) and the per-type layer of 5.x/6.x.
+    """
+    if not isinstance(mapping, dict):
+        return []
+    roots: list[dict[str, Any]] = []
+    if isinstance(mapping.get("properties"), dict):
+        roots.append(mapping["properties"])
+    else:  # 5.x/6.x: {"doc_type": {"properties": {...}}}
+        for value in mapping.values():
+            if isinstance(value, dict) and isinstance(value.get("properties"), dict):
+                roots.append(value["properties"])
+    out: dict[str, str] = {}
+    stack: list[tuple[str, dict[str, Any], int]] = [("", r, 0) for r in roots]
+    while stack and len(out) < MAX_FIELDS:
+        prefix, props, depth = stack.pop()
+        if depth > 64:
+            continue
+        for name, spec in props.items():
+            if not isinstance(spec, dict) or not isinstance(name, str):
+                continue
+            path = f"{prefix}{name}"
+            if len(path) > MAX_FIELD_PATH:
+                continue
+            sub = spec.get("properties")
+            if isinstance(sub, dict):
+                stack.append((path + ".", sub, depth + 1))
+                if spec.get("type") == "nested":
+                    out.setdefault(path, "nested")
+            else:
+                ftype = spec.get("type")
+                out.setdefault(path, ftype if isinstance(ftype, str) else "object")
+    return [FieldInfo(p, t) for p, t in sorted(out.items())]
+
+
+def main_date_field(fields: list[FieldInfo]) -> str | None:
+    """The field most likely to carry a record's own date."""
+    dates = [f.path for f in fields if f.type in ("date", "date_nanos")]
+    if not dates:
+        return None
+    for name in _DATE_NAMES:
+        for path in dates:
+            if path == name or path.endswith("." + name):
+                return path
+    return sorted(dates, key=lambda p: (p.count("."), p))[0]
+
+
+def _valid_index_name(name: Any) -> bool:
+    # The server's own rules; a hostile server may return names that would be wildcards or
+    # paths in a URL, so those are never requested.
+    return (isinstance(name, str) and 0 < len(name.encode()) <= 255
+            and not name.startswith(("_", "-", "+"))
+            and not any(c in name for c in '\\/*?"<>| ,#:'))
+
+
+def _int(value: Any) -> int | None:
+    # A count must fit SQLite's signed 64-bit INTEGER; str.isdigit() is also true of "²",
+    # which int() refuses, and of 5000-digit strings, which int() refuses too.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
+        return value
+    return None
+
+
+def _short_text(value: Any, limit: int) -> str | None:
+    # Never str() an arbitrary JSON value: a 1000-deep list makes repr() raise RecursionError.
+    if isinstance(value, str):
+        return value[:limit]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)[:limit]
+    return None
+
+
+class ElasticsearchProbe(Probe):
+    """Elasticsearch 5–9 and OpenSearch 1–3, over http or https."""
+
+    kind = "elasticsearch"
+    default_ports = (9200, 9243)
+    speaks_http = True
+    allow = ALLOW
+
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        """Try the endpoint's scheme (http, then https when none was given) and classify."""
+        http = transport.http
+        schemes = [endpoint.scheme] if endpoint.scheme else ["http", "https"]
+        reason = ""
+        for scheme in schemes:
+            base = endpoint.url(scheme)
+            try:
+                root = await http.get(base + "/", ALLOW)
+            except ConnectError as exc:
+                verdict = Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR
+                return Service(endpoint, base, self.kind, verdict, str(exc))
+            except TimeoutError_ as exc:
+                return Service(endpoint, base, self.kind, Verdict.TIMEOUT, str(exc))
+            except TooLargeError as exc:
+                return Service(endpoint, base, self.kind, _NOT_ES,
+                               f"root answer too large: {exc}")
+            except NetError as exc:
+                reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
+                continue
+            if (scheme == "http" and len(schemes) > 1 and root.status == 400
+                    and b"https" in root.body[:2000].lower()):
+                reason = "http: the server asks for https"
+                continue
+            return await self._classify(http, endpoint, base, root)
+        return Service(endpoint, endpoint.url(schemes[0]), self.kind, Verdict.ERROR,
+                       reason or "no answer")
+
+    async def _classify(self, http: Http, endpoint: Endpoint, base: str,
+                        root: Response) -> Service:
+        if root.status in (401, 403):
+            # The root's refusal is evidence, not the verdict: a proxy may guard / alone, an
+            # anonymous role may read indices but not cluster information.
+            realm = _realm(root)
+            fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
+            why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
+            return await self._data_access(http, endpoint, base, fp, root_refused=why)
+        if 300 <= root.status < 400:
+            where = root.headers.get("location", "")[:200]
+            return Service(endpoint, base, self.kind, _NOT_ES,
+                           f"HTTP {root.status} redirect to {where!r} (not followed)",
+                           Fingerprint(tls=root.tls))
+        body = _json_or_none(root)
+        if root.status != 200:
+            if _looks_like_es_error(body):
+                return Service(endpoint, base, self.kind, Verdict.ERROR,
+                               f"the cluster answers HTTP {root.status} on /",
+                               Fingerprint(product="elasticsearch", tls=root.tls))
+            return Service(endpoint, base, self.kind, _NOT_ES,
+                           f"HTTP {root.status} on / with no Elasticsearch answer",
+                           Fingerprint(tls=root.tls))
+        parsed = parse_root(body)
+        if parsed is None:
+            server = root.headers.get("server", "")[:80]
+            return Service(endpoint, base, self.kind, _NOT_ES,
+                           "HTTP 200 on / but not an Elasticsearch/OpenSearch root"
+                           + (f" (server {server!r})" if server else ""),
+                           Fingerprint(tls=root.tls))
+        fp = _with_tls(parsed, root)
+        return await self._data_access(http, endpoint, base, fp)
+
+    async def _data_access(self, http: Http, endpoint: Endpoint, base: str,
+                           fp: Fingerprint, root_refused: str | None = None) -> Service:
+        """Ask the data APIs (list and search) whether they need credentials: they decide the
+        verdict. ``root_refused``: why the root asked for credentials; the data APIs must then
+        answer as Elasticsearch does to count as open (the root did not prove the product)."""
+        checks = {
+            "_cat/indices": http.get(base + "/_cat/indices", ALLOW,
+                                     params={"format": "json", "h": "index"}),
+            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}),
+        }
+        results = await asyncio.gather(*checks.values(), return_exceptions=True)
+        open_apis, closed_apis, failing, realm = [], [], [], None
+        for name, res in zip(checks, results, strict=True):
+            if isinstance(res, BaseException):
+                if not isinstance(res, NetError):
+                    raise res
+                failing.append(f"{name}: {res}")
+            elif res.status in (401, 403):
+                closed_apis.append(name)
+                realm = realm or _realm(res)
+            elif 200 <= res.status < 300 and (root_refused is None or _data_answer(name, res)):
+                open_apis.append(name)
+            else:
+                failing.append(f"{name}: HTTP {res.status}")
+        if realm and not fp.realm:
+            fp = _replace(fp, realm=realm)
+        if root_refused is not None:
+            if not open_apis:  # as before the data APIs were asked: the root's own words
+                return Service(endpoint, base, self.kind, Verdict.SECURED, root_refused, fp,
+                               closed_apis=("/", *closed_apis))
+            verdict = Verdict.OPEN if not closed_apis else Verdict.PARTIAL
+            reason = (f"{', '.join(open_apis)} answer without credentials although / asks "
+                      f"for them ({root_refused})"
+                      + (f"; {', '.join(closed_apis)} ask for them" if closed_apis else ""))
+            return Service(endpoint, base, self.kind, verdict, reason, fp, tuple(open_apis),
+                           ("/", *closed_apis))
+        if open_apis and closed_apis:
+            verdict = Verdict.PARTIAL
+            reason = (f"{', '.join(open_apis)} answer without credentials; "
+                      f"{', '.join(closed_apis)} ask for them")
+        elif open_apis:
+            verdict, reason = Verdict.OPEN, f"{', '.join(open_apis)} answer without credentials"
+        elif closed_apis:
+            verdict = Verdict.SECURED
+            reason = "root answers without credentials, data APIs ask for them"
+        else:
+            verdict, reason = Verdict.ERROR, "data APIs fail: " + "; ".join(failing)
+        return Service(endpoint, base, self.kind, verdict, reason, fp,
+                       tuple(open_apis), tuple(closed_apis))
+
+    async def inventory(self, transport: Transport, service: Service, *,
+                        max_containers: int) -> Inventory:
+        """Every index with exact counts, sizes, fields, date range and wipe/ransom signs."""
+        http, base = transport.http, service.url
+        try:
+            rows = await self._cat_indices(http, base)
+        except NetError as exc:
+            return Inventory((), f"cannot list indices: {exc}")
+        if rows is None:
+            return Inventory((), "cannot list indices: unexpected _cat/indices answer")
+        hidden = await self._hidden(http, base)
+        valid = [r for r in rows if _valid_index_name(r.get("index"))]
+        skipped = len(rows) - len(valid)
+        valid.sort(key=lambda r: (str(r["index"]).startswith("."), str(r["index"])))
+        detailed, rest = valid[:max_containers], valid[max_containers:]
+        indices = await asyncio.gather(*(self._index(http, base, r, hidden) for r in detailed))
+        error = f"{skipped} index name(s) refused as invalid" if skipped else None
+        return Inventory(tuple(indices), error, len(rest))
+
+    async def _cat_indices(self, http: Http, base: str) -> list[dict[str, Any]] | None:
+        params = {"format": "json", "bytes": "b", "expand_wildcards": "all",
+                  "h": "health,status,index,docs.count,store.size"}
+        resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
+        if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
+            params.pop("expand_wildcards")
+            resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
+        if resp.status != 200:
+            raise ProtocolError(f"HTTP {resp.status} on _cat/indices")
+        body = resp.json()
+        if not isinstance(body, list):
+            return None
+        return [r for r in body if isinstance(r, dict)]
+
+    async def _hidden(self, http: Http, base: str) -> set[str]:
+        try:
+            resp = await http.get(base + "/_all/_settings/index.hidden", ALLOW,
+                                  params={"expand_wildcards": "all", "flat_settings": "true"})
+            body = resp.json() if resp.status == 200 else {}
+        except NetError:
+            return set()
+        out = set()
+        if isinstance(body, dict):
+            for name, value in body.items():
+                settings = value.get("settings") if isinstance(value, dict) else None
+                if isinstance(settings, dict) and settings.get("index.hidden") in ("true", True):
+                    out.add(name)
+        return out
+
+    async def _index(self, http: Http, base: str, row: dict[str, Any],
+                     hidden: set[str]) -> Container:
+        name = str(row["index"])
+        path = base + "/" + quote(name, safe="")
+        errors: list[str] = []
+        docs: int | None = None
+        try:
+            resp = await http.get(path + "/_count", ALLOW)
+            body = _json_or_none(resp)
+            if resp.status == 200 and isinstance(body, dict):
+                docs = _int(body.get("count"))
+            else:
+                errors.append(f"_count: HTTP {resp.status}")
+        except NetError as exc:
+            errors.append(f"_count: {exc}")
+        fields: list[FieldInfo] = []
+        try:
+            resp = await http.get(path + "/_mapping", ALLOW)
+            body = _json_or_none(resp)
+            if resp.status == 200 and isinstance(body, dict):
+                entry: Any = body.get(name) or next(iter(body.values()), {})
+                fields = flatten_mapping(entry.get("mappings") if isinstance(entry, dict) else None)
+            else:
+                errors.append(f"_mapping: HTTP {resp.status}")
+        except NetError as exc:
+            errors.append(f"_mapping: {exc}")
+        docs_exact = docs is not None
+        if docs is None:  # _count refused (a partial store): _cat counts nested docs too
+            docs = _int(row.get("docs.count"))
+        date_field = main_date_field(fields)
+        date_min = date_max = None
+        if date_field and docs:
+            date_min, date_max = await self._date_range(http, path, date_field, errors)
+        reasons = compromise.by_name(name)
+        return Container(
+            name=name,
+            docs=docs,
+            store_bytes=_int(row.get("store.size")),
+            hidden=name in hidden or name.startswith("."),
+            system=name.startswith("."),
+            fields=tuple(fields),
+            date_field=date_field,
+            date_min=date_min,
+            date_max=date_max,
+            compromised=bool(reasons),
+            compromise_reasons=tuple(reasons),
+            error="; ".join(errors) or None,
+            docs_exact=docs_exact,
+            details={"health": _short_text(row.get("health"), 20),
+                     "status": _short_text(row.get("status"), 20)},
+        )
+
+    async def _date_range(self, http: Http, path: str, field: str,
+                          errors: list[str]) -> tuple[str | None, str | None]:
+        query = {"size": 0, "aggs": {"min": {"min": {"field": field}},
+                                     "max": {"max": {"field": field}}}}
+        try:
+            resp = await http.request("POST", path + "/_search", ALLOW, json=query)
+            body = _json_or_none(resp)
+        except NetError as exc:
+            errors.append(f"date range: {exc}")
+            return None, None
+        if resp.status != 200 or not isinstance(body, dict):
+            errors.append(f"date range: HTTP {resp.status}")
+            return None, None
+        aggs = body.get("aggregations") or {}
+
+        def edge(key: str) -> str | None:
+            agg = aggs.get(key) if isinstance(aggs, dict) else None
+            if not isinstance(agg, dict):
+                return None
+            text = agg.get("value_as_string")
+            return text if isinstance(text, str) and _DATE_TEXT.fullmatch(text) else None
+
+        return edge("min"), edge("max")
+
+    async def sample(self, transport: Transport, service: Service, container: Container,
+                     size: int) -> SampleDocs:
+        """The first ``size`` documents in index order: cheap for the server."""
+        query = {"size": size, "sort": ["_doc"]}
+        path = service.url + "/" + quote(container.name, safe="") + "/_search"
+        try:
+            resp = await transport.http.request("POST", path, ALLOW, json=query)
+        except NetError as exc:
+            return SampleDocs((), str(exc))
+        body = _json_or_none(resp)
+        if resp.status != 200 or not isinstance(body, dict):
+            return SampleDocs((), f"HTTP {resp.status} on _search")
+        hits = body.get("hits", {})
+        hits = hits.get("hits") if isinstance(hits, dict) else None
+        if not isinstance(hits, list):
+            return SampleDocs((), "no hits in the _search answer")
+        docs = tuple(h.get("_source") for h in hits[:size]
+                     if isinstance(h, dict) and h.get("_source") is not None)
+        return SampleDocs(docs)
+
+    def reader(self, transport: Transport, service: Service) -> FullReader:
+        """Point in time + search_after where the version has it, sliced scroll otherwise."""
+        from .read import ElasticsearchReader
+
+        return ElasticsearchReader(transport.http, service)
+
+    async def count_distinct(self, transport: Transport, service: Service,
+                             containers: Sequence[Container],
+                             fields: Sequence[str]) -> dict[str, Distinct] | None:
+        """Each keyword field's distinct values across all the indices at once, one request:
+        ``cardinality`` at its highest precision, a person in several yearly indices counted
+        once. The bounds are the aggregation's (``CARDINALITY_ERROR``)."""
+        names = [c.name for c in containers]
+        if not names or not fields:
+            return None
+        aggs = {f"f{n}": {"cardinality": {"field": f, "precision_threshold": PRECISION}}
+                for n, f in enumerate(fields)}
+        query = {"size": 0, "track_total_hits": False,
+                 "query": {"terms": {"_index": names}}, "aggs": aggs}
+        resp, body = await _search_all(transport, service, query)
+        if resp.status != 200:
+            raise NetError(f"its cardinality count was refused: HTTP {resp.status}")
+        found = body.get("aggregations") if isinstance(body, dict) else None
+        if not isinstance(found, dict):
+            raise NetError("its cardinality count answered without aggregations")
+        if _failed_shards(body):
+            raise NetError("its cardinality count failed on some shards")
+        out = {}
+        for n, f in enumerate(fields):
+            agg = found.get(f"f{n}")
+            value = _int(agg.get("value")) if isinstance(agg, dict) else None
+            if value is not None:
+                err = 0.005 if value < PRECISION else CARDINALITY_ERROR
+                out[f] = Distinct(value, int(value * (1 - err)), round(value * (1 + err) + 0.5),
+                                  value == 0)
+        return out or None
+
+    async def distinct_values(self, transport: Transport, service: Service,
+                              containers: Sequence[Container],
+                              field: str) -> AsyncIterator[str]:
+        """A keyword field's values across the indices, each once: a ``composite``
+        aggregation, paged (Elasticsearch 6.1+, OpenSearch)."""
+        source: dict[str, Any] = {"size": TERMS_PAGE,
+                                  "sources": [{"v": {"terms": {"field": field}}}]}
+        names = [c.name for c in containers]
+        while True:
+            query = {"size": 0, "track_total_hits": False,
+                     "query": {"terms": {"_index": names}}, "aggs": {"v": {"composite": source}}}
+            resp, body = await _search_all(transport, service, query)
+            if resp.status != 200:
+                raise NetError(f"its list of {field} values was refused: HTTP {resp.status}")
+            aggs = body.get("aggregations") if isinstance(body, dict) else None
+            agg = aggs.get("v") if isinstance(aggs, dict) else None
+            if not isinstance(agg, dict):
+                raise NetError(f"its list of {field} values came back without them")
+            buckets = agg.get("buckets")
+            if not isinstance(buckets, list) or _failed_shards(body):
+                raise NetError(f"its list of {field} values came back incomplete")
+            for b in buckets:
+                key = b.get("key") if isinstance(b, dict) else None
+                value = key.get("v") if isinstance(key, dict) else None
+                if value is not None:
+                    yield str(value)
+            after = agg.get("after_key")
+            if not buckets or not isinstance(after, dict):
+                return
+            source = {**source, "after": after}
+
+    def field_type(self, native: str) -> FieldType:
+        """A mapping type in neutral words (``long`` is a number, ``match_only_text`` text)."""
+        return _FIELD_TYPES.get(native, FieldType.UNKNOWN)
+
+
+_NOT_ES = Verdict.not_of(ElasticsearchProbe.kind)
+# cardinality's precision_threshold at its highest: below it counts are "expected to be close
+# to accurate", above it HyperLogLog++'s error (measured: benchmarks/people_count.py).
+PRECISION = 40_000
+CARDINALITY_ERROR = 0.02
+TERMS_PAGE = 10_000  # values per composite page
+
+
+async def _search_all(transport: Transport, service: Service,
+                      query: dict[str, Any]) -> tuple[Response, Any]:
+    """A search over every index the query names, hidden ones included (7.7+; an older node
+    refuses the word and is asked again without it)."""
+    url = service.url + "/_search"
+    resp = await transport.http.request("POST", url, ALLOW, json=query,
+                                        params={"expand_wildcards": "open,hidden"})
+    if resp.status == 400:
+        resp = await transport.http.request("POST", url, ALLOW, json=query)
+    return resp, _json_or_none(resp)
+
+
+def _failed_shards(body: Any) -> bool:
+    shards = body.get("_shards") if isinstance(body, dict) else None
+    failed = shards.get("failed") if isinstance(shards, dict) else None
+    return isinstance(failed, int) and failed > 0
+
+
+_FIELD_TYPES: dict[str, FieldType] = {
+    **{t: FieldType.TEXT for t in ("text", "match_only_text")},
+    **{t: FieldType.KEYWORD for t in ("keyword", "constant_keyword", "wildcard")},
+    **{t: FieldType.NUMBER for t in ("long", "integer", "short", "byte", "double", "float",
+                                     "half_float", "scaled_float", "unsigned_long")},
+    **{t: FieldType.DATE for t in ("date", "date_nanos")},
+    "version": FieldType.VERSION,
+    "boolean": FieldType.BOOLEAN,
+    "ip": FieldType.IP,
+    "geo_point": FieldType.GEO_POINT,
+    "geo_shape": FieldType.GEO_SHAPE,
+    "object": FieldType.OBJECT,
+    "nested": FieldType.NESTED,
+    "binary": FieldType.BINARY,
+}
+
+
+def _replace(value: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(value, **changes)
+
+
+def _with_tls(fp: Fingerprint, resp: Response) -> Fingerprint:
+    return _replace(fp, tls=resp.tls) if resp.tls else fp

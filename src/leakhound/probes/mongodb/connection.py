@@ -1,0 +1,88 @@
+"""One connection to a MongoDB server: commands out through the allow-list, and the owner's
+login (SCRAM-SHA-256, ``probes/scram.py``) when their credentials were given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import bson
+
+from ...errors import ProtocolError
+from ...models import Endpoint
+from ...net import FrameReader, TcpStream, Transport
+from ..scram import MECHANISM, Scram
+from .allow import ALLOW
+from .wire import encode, read_message
+
+AUTH_DATABASE = "admin"
+
+
+async def _reply(frames: FrameReader) -> dict[str, Any]:
+    return await read_message(frames)
+
+
+class CommandFailed(ProtocolError):
+    """The server answered ``ok: 0``: code and message kept for the verdict."""
+
+    def __init__(self, command: str, reply: dict[str, Any]) -> None:
+        code = reply.get("code")
+        self.code = code if isinstance(code, int) else None
+        self.name = str(reply.get("codeName") or "")[:100]
+        self.message = str(reply.get("errmsg") or "")[:300]
+        super().__init__(f"{command}: {self.name or self.code}: {self.message}"[:300])
+
+    @property
+    def refused(self) -> bool:
+        """Whether the server asked for credentials (Unauthorized, AuthenticationFailed)."""
+        return self.code in (13, 18) or "requires authentication" in self.message.lower()
+
+
+@dataclass
+class Connection:
+    """A connection; ``run`` sends one command to a database and returns its reply."""
+
+    stream: TcpStream
+
+    async def run(self, db: str, command: dict[str, Any]) -> dict[str, Any]:
+        """The command's reply; CommandFailed when it says ``ok: 0``."""
+        name = next(iter(command))
+        reply = await self.stream.exchange(name, encode({**command, "$db": db}), _reply)
+        assert reply is not None
+        if reply.get("ok") not in (1, 1.0, True):
+            raise CommandFailed(name, reply)
+        return reply
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.stream.close()
+
+
+async def connect(transport: Transport, endpoint: Endpoint) -> Connection:
+    """A connection, logged in as the owner when their credentials were given."""
+    stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="mongodb")
+    conn = Connection(stream)
+    try:
+        login = transport.login(endpoint.host, encrypted=False)
+        if login is not None:
+            await _scram_sha_256(conn, *login)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def _scram_sha_256(conn: Connection, user: str, password: str) -> None:
+    """The owner's SCRAM-SHA-256 login through saslStart/saslContinue."""
+    scram = Scram(user, password)
+    start = await conn.run(AUTH_DATABASE, {
+        "saslStart": 1, "mechanism": MECHANISM, "payload": bson.Binary(scram.first()),
+        "autoAuthorize": 1, "options": {"skipEmptyExchange": True}})
+    reply = await conn.run(AUTH_DATABASE, {
+        "saslContinue": 1, "conversationId": start.get("conversationId"),
+        "payload": bson.Binary(scram.final(bytes(start.get("payload") or b"")))})
+    scram.verify(bytes(reply.get("payload") or b""))
+    while not reply.get("done"):
+        reply = await conn.run(AUTH_DATABASE, {
+            "saslContinue": 1, "conversationId": start.get("conversationId"),
+            "payload": bson.Binary(b"")})

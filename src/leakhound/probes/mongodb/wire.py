@@ -1,0 +1,80 @@
+"""MongoDB's wire protocol as leakhound speaks it: OP_MSG only, one command document a message.
+
+Legacy OP_QUERY is refused by MongoDB 5.1 and later for everything but the handshake (the nmap
+scripts and older public checks still send it and find nothing on a modern server). A reply
+is read under the network layer's budget: its declared length is checked against the cap before
+a byte of the body is read, and the BSON is decoded by pymongo's ``bson`` (C extension), whose
+errors become one ProtocolError.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import struct
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import bson
+from bson.codec_options import CodecOptions
+from bson.errors import BSONError
+
+from ...errors import ProtocolError
+from ...net import FrameReader
+
+OP_MSG, OP_REPLY = 2013, 1
+_HEADER = struct.Struct("<iiii")  # messageLength, requestID, responseTo, opCode
+_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True,
+                                                      unicode_decode_error_handler="replace")
+_ids = itertools.count(1)
+
+
+def encode(command: dict[str, Any]) -> bytes:
+    """One OP_MSG holding the command document (section kind 0)."""
+    body = struct.pack("<I", 0) + b"\x00" + bson.encode(command)
+    return _HEADER.pack(_HEADER.size + len(body), next(_ids) & 0x7FFFFFFF, 0, OP_MSG) + body
+
+
+async def read_message(frames: FrameReader) -> dict[str, Any]:
+    """One reply's command document; ProtocolError for anything else."""
+    header = await frames.exactly(_HEADER.size)
+    length, _request, _response_to, opcode = _HEADER.unpack(header)
+    if length < _HEADER.size + 5 or length > 48 * 1024 * 1024:
+        raise ProtocolError(f"not a MongoDB message: length {length}")
+    if opcode == OP_REPLY:
+        raise ProtocolError("the server answers with legacy OP_REPLY: a MongoDB before 3.6")
+    if opcode != OP_MSG:
+        raise ProtocolError(f"not a MongoDB message: opcode {opcode}")
+    body = await frames.exactly(length - _HEADER.size)
+    flags, kind = struct.unpack_from("<IB", body)
+    if kind != 0:
+        raise ProtocolError(f"an OP_MSG whose first section is of kind {kind}")
+    end = len(body) - (4 if flags & 1 else 0)  # checksumPresent: a CRC-32C follows
+    try:
+        (doc,) = bson.decode_all(body[5:end], _OPTIONS)
+    except (BSONError, ValueError, IndexError, OverflowError) as exc:
+        raise ProtocolError(f"invalid BSON in a MongoDB reply: {exc}"[:200]) from exc
+    if not isinstance(doc, dict):
+        raise ProtocolError("a MongoDB reply that is not a document")
+    return doc
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """A BSON value as JSON-like data detection reads: dates as ISO text, ids as text, binary
+    data left out."""
+    if depth > 64:
+        return None
+    if isinstance(value, dict):
+        return {str(k): plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v, depth + 1) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, bson.ObjectId | uuid.UUID | Decimal | bson.Decimal128 | bson.Int64):
+        return str(value)
+    if isinstance(value, bytes | bson.Binary):
+        return None  # attachments, hashes: listed, not read
+    return str(value)[:1000]

@@ -1,0 +1,58 @@
+"""What leakhound may send to PostgreSQL: the session made read-only first, then only the
+statements below, each matched whole (names from the server are double-quoted, a quote
+doubled, so a name can never end a statement or start another). Never COPY (``PROGRAM``
+runs a command), never a file-reading function, never DDL or DML."""
+
+from __future__ import annotations
+
+from ...net import statements
+
+READ_ONLY = "SET default_transaction_read_only = on"
+_NAME = r'"(?:[^"]|"")+"'  # a quoted identifier
+_TABLE = rf"{_NAME}\.{_NAME}"
+
+DATABASES = ("SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
+             "datistemplate ORDER BY datname")
+TABLES = ("SELECT n.nspname, c.relname, c.reltuples::bigint, "
+          "pg_catalog.pg_total_relation_size(c.oid) FROM pg_catalog.pg_class c "
+          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+          "WHERE c.relkind IN ('r', 'p', 'm') "
+          "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+          "AND n.nspname NOT LIKE 'pg\\_toast%' ORDER BY 1, 2")
+COLUMNS = ("SELECT table_schema, table_name, column_name, data_type "
+           "FROM information_schema.columns "
+           "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+           "ORDER BY table_schema, table_name, ordinal_position")
+INDEXED = ("SELECT n.nspname, c.relname, a.attname FROM pg_catalog.pg_index i "
+           "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
+           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+           "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+           "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')")
+
+
+def _literal(sql: str) -> str:
+    """A fixed statement as a pattern matching itself only."""
+    import re
+
+    return re.escape(sql)
+
+
+ALLOW = statements("postgresql", [
+    _literal(READ_ONLY),
+    _literal(DATABASES),
+    _literal(TABLES),
+    _literal(COLUMNS),
+    _literal(INDEXED),
+    rf"SELECT count\(\*\) FROM {_TABLE}",
+    rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM {_TABLE}",
+    rf"SELECT \* FROM {_TABLE} LIMIT \d{{1,7}}",
+    rf"SELECT ctid::text AS \"\?ctid\", \* FROM {_TABLE} WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'"
+    rf"::tid ORDER BY ctid LIMIT \d{{1,7}}",
+])
+
+
+def quote(name: str) -> str:
+    """An identifier, double-quoted (a double quote inside doubled)."""
+    if "\0" in name:
+        raise ValueError("a name with a NUL character")
+    return '"' + name.replace('"', '""') + '"'

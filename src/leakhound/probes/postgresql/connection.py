@@ -1,0 +1,212 @@
+"""One connection to PostgreSQL: the startup, how the server lets us in (or does not), the
+owner's login (md5 or SCRAM-SHA-256), then read-only queries through the statement list."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import ProtocolError
+from ...models import Endpoint
+from ...net import FrameReader, TcpStream, Transport
+from ..scram import MECHANISM, Scram
+from .allow import ALLOW, READ_ONLY
+from .wire import (
+    Result,
+    ServerError,
+    error_fields,
+    message,
+    parse_failures,
+    query,
+    read_message,
+    read_result,
+    startup,
+)
+
+DEFAULT_USER = "postgres"
+DEFAULT_DATABASE = "postgres"
+# Authentication request codes: what the server asks for instead of letting us in.
+ASKS = {2: "Kerberos", 3: "a cleartext password", 5: "an MD5 password", 7: "GSSAPI",
+        9: "SSPI", 10: "SASL (SCRAM)"}
+
+
+@dataclass
+class Greeting:
+    """How the server answered the startup: in (``ok``), or what it asks for, or its error."""
+
+    ok: bool = False
+    asks: int | None = None  # an authentication request code
+    salt: bytes = b""  # MD5's
+    mechanisms: list[str] = field(default_factory=list)  # SASL's
+    error: ServerError | None = None
+    params: dict[str, str] = field(default_factory=dict)  # ParameterStatus: server_version…
+
+
+async def _greeting(frames: FrameReader) -> Greeting:
+    """Messages after a startup or a password, up to a decision."""
+    got = Greeting()
+    for _ in range(1000):
+        kind, body = await read_message(frames)
+        if kind == b"E":
+            got.error = ServerError(error_fields(body))
+            return got
+        if kind == b"R":
+            (code,) = struct.unpack_from(">i", body)
+            if code == 0:
+                got.ok = True
+                continue
+            if code in (11, 12):  # SASL continue / final: the caller reads its data
+                got.asks, got.salt = code, body[4:]
+                return got
+            got.asks = code
+            if code == 5:
+                got.salt = body[4:8]
+            elif code == 10:
+                got.mechanisms = [m.decode() for m in body[4:].split(b"\0") if m]
+            return got
+        if kind == b"S":
+            name, _, value = body.rstrip(b"\0").partition(b"\0")
+            got.params[name.decode("utf-8", "replace")[:64]] = value.decode(
+                "utf-8", "replace")[:200]
+        elif kind == b"Z":
+            return got
+        # K (backend key), N (notice): nothing to keep
+    raise ProtocolError("the server never finished its greeting")
+
+
+async def _greeted(frames: FrameReader) -> Greeting:
+    try:
+        return await _greeting(frames)
+    except parse_failures() as exc:
+        raise ProtocolError(f"not a PostgreSQL answer: {exc}") from exc
+
+
+async def _result(frames: FrameReader) -> Result:
+    try:
+        return await read_result(frames)
+    except parse_failures() as exc:
+        raise ProtocolError(f"an unreadable PostgreSQL result: {exc}") from exc
+
+
+@dataclass
+class Connection:
+    """A connection logged in to one database."""
+
+    stream: TcpStream
+    greeting: Greeting
+
+    async def run(self, sql: str) -> Result:
+        """One statement (which must be on the allow-list) and its result."""
+        got = await self.stream.exchange("query", query(sql), _result, statement=sql)
+        assert got is not None
+        return got
+
+    async def close(self) -> None:
+        """Say goodbye (Terminate) and close."""
+        if not self.stream.closed:
+            with contextlib.suppress(ProtocolError):
+                await self.stream.exchange("startup", message(b"X", b""), None)
+        await self.stream.close()
+
+
+async def open_connection(transport: Transport, endpoint: Endpoint,
+                          database: str | None = None) -> tuple[TcpStream, Greeting]:
+    """A connection and the server's answer to our startup (no password sent yet)."""
+    stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="postgresql")
+    try:
+        user = endpoint.user or DEFAULT_USER
+        db = database or endpoint.base_path.strip("/") or DEFAULT_DATABASE
+        greeting = await stream.exchange("startup", startup(user, db), _greeted)
+        assert greeting is not None
+    except BaseException:
+        await stream.close()
+        raise
+    return stream, greeting
+
+
+async def connect(transport: Transport, endpoint: Endpoint,
+                  database: str | None = None) -> Connection:
+    """A connection to ``database`` we may read from: let in (trust), or logged in with the
+    owner's credentials; the session made read-only before anything else is asked."""
+    stream, greeting = await open_connection(transport, endpoint, database)
+    try:
+        if not greeting.ok and greeting.error is None and greeting.asks is not None:
+            greeting = await _login(transport, endpoint, stream, greeting)
+        if greeting.error is not None:
+            raise greeting.error
+        if not greeting.ok:
+            raise ProtocolError(f"the server asks for {ASKS.get(greeting.asks or -1, 'a login')}")
+        conn = Connection(stream, greeting)
+        await conn.run(READ_ONLY)
+        return conn
+    except BaseException:
+        await stream.close()
+        raise
+
+
+async def _login(transport: Transport, endpoint: Endpoint, stream: TcpStream,
+                 greeting: Greeting) -> Greeting:
+    """The owner's password, the way the server asks for it (MD5 or SCRAM-SHA-256; a
+    cleartext password only where the net layer allows credentials to travel)."""
+    login = transport.login(endpoint.host, encrypted=False)
+    if login is None:
+        return greeting
+    user, password = endpoint.user or login[0] or DEFAULT_USER, login[1]
+
+    async def send(body: bytes) -> Greeting:
+        got = await stream.exchange("auth", message(b"p", body), _greeted)
+        assert got is not None
+        return got
+
+    if greeting.asks == 3:
+        return await send(password.encode() + b"\0")
+    if greeting.asks == 5:
+        inner = hashlib.md5((password + user).encode()).hexdigest()  # noqa: S324 - the protocol
+        return await send(b"md5" + hashlib.md5(  # noqa: S324 - the protocol's own hash
+            inner.encode() + greeting.salt).hexdigest().encode() + b"\0")
+    if greeting.asks == 10 and MECHANISM in greeting.mechanisms:
+        scram = Scram("", password)  # the user is the startup's; SCRAM's name is left empty
+        first = scram.first()
+        challenge = await send(MECHANISM.encode() + b"\0" + struct.pack(">i", len(first))
+                               + first)
+        if challenge.asks != 11:
+            return challenge
+        final = await send(scram.final(challenge.salt))
+        if final.asks != 12:
+            return final
+        scram.verify(final.salt)
+        return await _finish(stream)
+    return greeting
+
+
+async def _finish(stream: TcpStream) -> Greeting:
+    """After SASL's final message: AuthenticationOk and the rest of the greeting."""
+    async def rest(frames: FrameReader) -> Greeting:
+        return await _greeted(frames)
+
+    # Nothing is sent: read what the server already sent after its final message.
+    got = await stream.exchange("auth", b"", rest)
+    assert got is not None
+    return got
+
+
+def cell(value: str | None, type_oid: int) -> Any:
+    """A text value as detection reads it: JSON parsed, integers as numbers."""
+    if value is None:
+        return None
+    if type_oid in (114, 3802):  # json, jsonb
+        import orjson
+
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    if type_oid in (20, 21, 23) and len(value) < 20:  # int8, int2, int4
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    return value

@@ -1,0 +1,310 @@
+"""PostgreSQL: the verdict from the startup (let in without a password is open), databases'
+tables as containers, samples and full reads in read-only sessions."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from ... import compromise
+from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
+from ...models import Container, Endpoint, FieldInfo, FieldType, Fingerprint, Service, Verdict
+from ...net import Transport
+from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
+from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, quote
+from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
+from .wire import ServerError
+
+# Tables up to this size are counted exactly (SELECT count(*)); larger ones keep the
+# planner's estimate, said to be one.
+EXACT_COUNT_BYTES = 2 << 30
+_NOT_PG = Verdict.not_of("postgresql")
+_CTID = re.compile(r"\(\d{1,10},\d{1,5}\)")
+# Preferred names for the "main date" of a record, most telling first.
+_DATE_NAMES = ("created_at", "createdat", "created", "timestamp", "date", "creation_date",
+               "opened_at", "updated_at", "time")
+_TYPES = {
+    **dict.fromkeys(("text", "character varying", "character", "name", "citext"),
+                    FieldType.TEXT),
+    **dict.fromkeys(("smallint", "integer", "bigint", "numeric", "real", "double precision"),
+                    FieldType.NUMBER),
+    **dict.fromkeys(("date", "timestamp without time zone", "timestamp with time zone"),
+                    FieldType.DATE),
+    "inet": FieldType.IP, "cidr": FieldType.IP, "boolean": FieldType.BOOLEAN,
+    "json": FieldType.OBJECT, "jsonb": FieldType.OBJECT, "bytea": FieldType.BINARY,
+    "point": FieldType.GEO_POINT,
+}
+
+
+def _split(name: str) -> tuple[str, str, str]:
+    """database, schema, table of a container (their names may hold dots: kept in details)."""
+    db, schema, table = [*name.split(".", 2), "", ""][:3]
+    return db, schema, table
+
+
+def _where(container: Container) -> tuple[str, str, str]:
+    d = container.details
+    if all(isinstance(d.get(k), str) for k in ("database", "schema", "table")):
+        return d["database"], d["schema"], d["table"]
+    return _split(container.name)
+
+
+def _main_date(columns: list[tuple[str, str]]) -> str | None:
+    dates = [c for c, t in columns if _TYPES.get(t) == FieldType.DATE]
+    for name in _DATE_NAMES:
+        for c in dates:
+            if c.lower() == name:
+                return c
+    return dates[0] if dates else None
+
+
+class PostgresqlProbe(Probe):
+    """PostgreSQL 9.6 and later, plain TCP."""
+
+    kind = "postgresql"
+    default_ports = (5432,)
+    schemes = ("postgresql", "postgres")
+    allow = ALLOW
+
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        """Let in without a password (trust) is open; a password asked for is secured."""
+        url = endpoint.url("postgresql")
+        user = endpoint.user or DEFAULT_USER
+
+        def service(verdict: Verdict, reason: str, fp: Fingerprint | None = None) -> Service:
+            return Service(endpoint, url, self.kind, verdict, reason[:500], fp or Fingerprint(),
+                           ("startup",) if verdict == Verdict.OPEN else (),
+                           ("startup",) if verdict == Verdict.SECURED else ())
+
+        try:
+            if transport.credentials is not None:
+                conn = await connect(transport, endpoint)  # the owner's re-check: a full login
+                fp = _fingerprint(conn.greeting.params)
+                await conn.close()
+                return service(Verdict.OPEN, f"logged in as {user} with the credentials given",
+                               fp)
+            stream, greeting = await open_connection(transport, endpoint)
+            await stream.close()
+        except ConnectError as exc:
+            return service(Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR, str(exc))
+        except TimeoutError_ as exc:
+            return service(Verdict.TIMEOUT, str(exc))
+        except ServerError as exc:
+            return _refused(service, exc)
+        except ProtocolError as exc:
+            return service(_NOT_PG, f"not the PostgreSQL protocol: {exc}")
+        except NetError as exc:
+            return service(Verdict.ERROR, str(exc))
+        fp = _fingerprint(greeting.params)
+        if greeting.error is not None:
+            return _refused(service, greeting.error, fp)
+        if greeting.ok:
+            return service(Verdict.OPEN, f"the server lets {user} in without a password "
+                                         "(trust)", fp)
+        asks = ASKS.get(greeting.asks or -1, f"authentication {greeting.asks}")
+        return service(Verdict.SECURED, f"the server asks {user} for {asks}",
+                       Fingerprint(product="postgresql", realm=asks))
+
+    async def inventory(self, transport: Transport, service: Service, *,
+                        max_containers: int) -> Inventory:
+        """Every table of every database we can connect to, counted."""
+        try:
+            conn = await connect(transport, service.endpoint)
+        except NetError as exc:
+            return Inventory((), f"cannot log in: {exc}")
+        try:
+            dbs = [r[0] for r in (await conn.run(DATABASES)).rows if r[0]]
+        except NetError as exc:
+            return Inventory((), f"cannot list databases: {exc}")
+        finally:
+            await conn.close()
+        found: list[Container] = []
+        errors: list[str] = []
+        for db in dbs:
+            if len(found) >= max_containers:
+                break
+            try:
+                found += await _tables(transport, service.endpoint, db,
+                                       max_containers - len(found))
+            except NetError as exc:
+                errors.append(f"{db}: {exc}")
+        return Inventory(tuple(found), "; ".join(errors)[:300] or None)
+
+    async def sample(self, transport: Transport, service: Service, container: Container,
+                     size: int) -> SampleDocs:
+        """The first ``size`` rows, in a read-only session."""
+        db, schema, table = _where(container)
+        try:
+            conn = await connect(transport, service.endpoint, db)
+        except NetError as exc:
+            return SampleDocs((), str(exc))
+        try:
+            got = await conn.run(f"SELECT * FROM {quote(schema)}.{quote(table)} LIMIT {size}")
+            return SampleDocs(tuple(_row(got.columns, r) for r in got.rows))
+        except NetError as exc:
+            return SampleDocs((), str(exc))
+        finally:
+            await conn.close()
+
+    def reader(self, transport: Transport, service: Service) -> FullReader:
+        """Every row in ctid order, page by page after the last ctid read."""
+        return PostgresqlReader(transport, service.endpoint)
+
+    def field_type(self, native: str) -> FieldType:
+        """A column's data type in neutral words."""
+        return _TYPES.get(native, FieldType.UNKNOWN)
+
+
+def _refused(service: Any, error: ServerError, fp: Fingerprint | None = None) -> Service:
+    """An error at the startup: the cluster refuses this host or this user (secured), or
+    something else went wrong."""
+    if error.code.startswith("28"):  # invalid authorization: pg_hba refuses, password wrong
+        return service(Verdict.SECURED, f"the server refuses the login: {error.text}",
+                       fp or Fingerprint(product="postgresql", realm=error.code))
+    result: Service = service(Verdict.ERROR, f"the server answers {error}", fp)
+    return result
+
+
+def _fingerprint(params: dict[str, str]) -> Fingerprint:
+    version = params.get("server_version")
+    details: dict[str, Any] = {k: params[k] for k in ("server_encoding", "TimeZone")
+                               if k in params}
+    return Fingerprint(product="postgresql", version=version.split(" ")[0][:50] if version
+                       else None, details=details)
+
+
+def _row(columns: list[tuple[str, int]], values: list[str | None]) -> dict[str, Any]:
+    return {name: cell(v, oid) for (name, oid), v in zip(columns, values, strict=True)}
+
+
+def _number(text: str | None) -> int | None:
+    try:
+        value = int(text or "")
+    except ValueError:
+        return None
+    return value if 0 <= value < 2**63 else None
+
+
+async def _tables(transport: Transport, endpoint: Endpoint, db: str,
+                  room: int) -> list[Container]:
+    """The tables of one database with their columns, counts and date ranges."""
+    conn = await connect(transport, endpoint, db)
+    try:
+        tables = (await conn.run(TABLES)).rows[:room]
+        columns: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for schema, table, column, kind in (await conn.run(COLUMNS)).rows:
+            if schema and table and column and len(columns[schema, table]) < 5000:
+                columns[schema, table].append((column, kind or "unknown"))
+        indexed: set[tuple[str | None, ...]] = {
+            (s, t, c) for s, t, c in (await conn.run(INDEXED)).rows}
+        out = []
+        for schema, table, estimate, size in tables:
+            if not schema or not table:
+                continue
+            out.append(await _table(conn, db, schema, table, _number(estimate), _number(size),
+                                    columns.get((schema, table), []), indexed))
+        return out
+    finally:
+        await conn.close()
+
+
+async def _table(conn: Connection, db: str, schema: str, table: str, estimate: int | None,
+                 size: int | None, columns: list[tuple[str, str]],
+                 indexed: set[tuple[str | None, ...]]) -> Container:
+    errors: list[str] = []
+    where = f"{quote(schema)}.{quote(table)}"
+    docs, exact = estimate if estimate is not None and estimate >= 0 else None, False
+    small = size is not None and size <= EXACT_COUNT_BYTES
+    if small:
+        try:
+            counted = await conn.run(f"SELECT count(*) FROM {where}")
+            docs, exact = _number(counted.rows[0][0]), True
+        except NetError as exc:
+            errors.append(f"count: {exc}")
+    date_field = _main_date(columns)
+    date_min = date_max = None
+    if date_field and docs and (small or (schema, table, date_field) in indexed):
+        try:
+            row = (await conn.run(f"SELECT min({quote(date_field)})::text, "
+                                  f"max({quote(date_field)})::text FROM {where}")).rows[0]
+            date_min, date_max = row[0], row[1]
+        except NetError as exc:
+            errors.append(f"date range: {exc}")
+    reasons = [*compromise.by_name(db, noun="database"),
+               *compromise.by_name(table, noun="table")]
+    return Container(
+        f"{db}.{schema}.{table}", docs, size, system=False,
+        fields=tuple(FieldInfo(c, t) for c, t in columns), date_field=date_field,
+        date_min=date_min, date_max=date_max, compromised=bool(reasons),
+        compromise_reasons=tuple(reasons), error="; ".join(errors)[:300] or None,
+        docs_exact=exact, details={"database": db, "schema": schema, "table": table})
+
+
+class PostgresqlReader(FullReader):
+    """A table in ctid order, each page the rows after the last ctid read: the position is one
+    value, valid on any connection while the table is not rewritten (VACUUM FULL, CLUSTER),
+    and nothing stays open on the server. From PostgreSQL 14 a ctid range is a TID Range
+    Scan; before, each page filters a sequential scan (slower on big tables, still exact)."""
+
+    method = "ctid-range"
+
+    def __init__(self, transport: Transport, endpoint: Endpoint) -> None:
+        self.transport, self.endpoint = transport, endpoint
+
+    async def open(self, container: Container, partitions: int) -> ReadPlan:
+        """One partition: the ctid order of the table."""
+        db, schema, table = _where(container)
+        return ReadPlan(container.name, 1, self.method,
+                        {"database": db, "schema": schema, "table": table}, container.docs)
+
+    async def reopen(self, plan: ReadPlan) -> ReadPlan:
+        """A position never expires: the same plan."""
+        return plan
+
+    def partition(self, plan: ReadPlan, number: int, position: Any, *,
+                  size: int) -> PartitionReader:
+        """Rows after the stored ctid (from the first when None)."""
+        state = plan.state if isinstance(plan.state, dict) else {}
+        db, schema, table = (state.get(k) for k in ("database", "schema", "table"))
+        if not (isinstance(db, str) and isinstance(schema, str) and isinstance(table, str)):
+            raise ProtocolError(f"{plan.container}: the stored read plan is not PostgreSQL's")
+        after = position.get("ctid") if isinstance(position, dict) else None
+        if after is not None and not (isinstance(after, str) and _CTID.fullmatch(after)):
+            raise ProtocolError(f"{plan.container}: an unreadable stored position")
+        return _CtidPages(self, db, schema, table, after or "(0,0)", size)
+
+
+class _CtidPages(PartitionReader):
+    def __init__(self, reader: PostgresqlReader, db: str, schema: str, table: str,
+                 after: str, size: int) -> None:
+        self.reader, self.db, self.size = reader, db, max(1, size)
+        self.where = f"{quote(schema)}.{quote(table)}"
+        self.after = after
+        self.conn: Connection | None = None
+        self.done = False
+
+    async def next_page(self) -> Page | None:
+        if self.done:
+            return None
+        if self.conn is None:
+            self.conn = await connect(self.reader.transport, self.reader.endpoint, self.db)
+        got = await self.conn.run(
+            f'SELECT ctid::text AS "?ctid", * FROM {self.where} WHERE ctid > '
+            f"'{self.after}'::tid ORDER BY ctid LIMIT {self.size}")
+        if len(got.rows) < self.size:
+            self.done = True
+        if not got.rows:
+            return None
+        last = got.rows[-1][0]
+        if not (isinstance(last, str) and _CTID.fullmatch(last)):
+            raise ProtocolError("a row without a readable ctid: cannot page on")
+        self.after = last
+        columns = got.columns[1:]
+        docs = tuple(_row(columns, r[1:]) for r in got.rows)
+        return Page(docs, {"ctid": last})
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            await self.conn.close()
+            self.conn = None

@@ -1,0 +1,133 @@
+"""PostgreSQL's frontend/backend protocol (3.0), the part leakhound speaks: a startup message,
+the owner's login, simple queries and their text results.
+
+Every backend message is a type byte and a length; the length is checked against the reply
+budget before its body is read (``FrameReader``), so a server that declares 2 GB costs one
+error, not memory.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from ...errors import ProtocolError
+from ...net import FrameReader
+
+PROTOCOL = 196608  # 3.0
+MAX_MESSAGES = 2_000_000  # messages in one reply (rows of a page, and their framing)
+# The backend messages our startup, logins and simple queries can bring (no COPY, no
+# extended protocol): anything else is not a PostgreSQL server answering us.
+_EXPECTED = frozenset(b"REASKZTDCIN"[i:i + 1] for i in range(11))
+
+
+def startup(user: str, database: str) -> bytes:
+    """The StartupMessage: who we are, which database, and our name for the server's logs."""
+    params = b"".join(f"{k}\0{v}\0".encode() for k, v in (
+        ("user", user), ("database", database), ("application_name", "leakhound"),
+        ("client_encoding", "UTF8")))
+    body = struct.pack(">i", PROTOCOL) + params + b"\0"
+    return struct.pack(">i", len(body) + 4) + body
+
+
+def message(kind: bytes, body: bytes) -> bytes:
+    """One frontend message: its type byte, length and body."""
+    return kind + struct.pack(">i", len(body) + 4) + body
+
+
+def query(sql: str) -> bytes:
+    """A simple Query message."""
+    return message(b"Q", sql.encode() + b"\0")
+
+
+async def read_message(frames: FrameReader) -> tuple[bytes, bytes]:
+    """One backend message: (type, body)."""
+    head = await frames.exactly(5)
+    kind, (length,) = head[:1], struct.unpack(">i", head[1:])
+    if length < 4:
+        raise ProtocolError(f"a PostgreSQL message with length {length}")
+    if kind not in _EXPECTED:
+        raise ProtocolError(f"not a PostgreSQL message: {head[:5]!r}")
+    return kind, await frames.exactly(length - 4)
+
+
+def error_fields(body: bytes) -> dict[str, str]:
+    """An ErrorResponse's fields: S severity, C SQLSTATE, M message…"""
+    out: dict[str, str] = {}
+    for part in body.split(b"\0"):
+        if part:
+            out[chr(part[0])] = part[1:].decode("utf-8", "replace")[:300]
+    return out
+
+
+class ServerError(ProtocolError):
+    """The server answered an ErrorResponse: its SQLSTATE and message kept."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.code = fields.get("C", "")
+        self.text = fields.get("M", "")
+        super().__init__(f"{self.code}: {self.text}"[:300])
+
+
+@dataclass
+class Result:
+    """What a simple query returned: columns (name, type oid), rows of text values."""
+
+    columns: list[tuple[str, int]] = field(default_factory=list)
+    rows: list[list[str | None]] = field(default_factory=list)
+
+
+async def read_result(frames: FrameReader) -> Result:
+    """Messages up to ReadyForQuery: the result, or ServerError."""
+    result = Result()
+    error: ServerError | None = None
+    for _ in range(MAX_MESSAGES):
+        kind, body = await read_message(frames)
+        if kind == b"T":
+            result.columns = _row_description(body)
+        elif kind == b"D":
+            result.rows.append(_data_row(body, len(result.columns)))
+        elif kind == b"E":
+            error = ServerError(error_fields(body))
+        elif kind == b"Z":
+            if error is not None:
+                raise error
+            return result
+        # C (complete), I (empty), N (notice), S (parameter), A (notification): nothing to keep
+    raise ProtocolError(f"over {MAX_MESSAGES:,} messages in one reply")
+
+
+def _row_description(body: bytes) -> list[tuple[str, int]]:
+    (count,) = struct.unpack_from(">h", body)
+    columns, at = [], 2
+    for _ in range(count):
+        end = body.index(b"\0", at)
+        name = body[at:end].decode("utf-8", "replace")
+        _table, _attr, type_oid = struct.unpack_from(">ihi", body, end + 1)
+        columns.append((name, type_oid))
+        at = end + 1 + 18
+    return columns
+
+
+def _data_row(body: bytes, expected: int) -> list[str | None]:
+    (count,) = struct.unpack_from(">h", body)
+    if count != expected:
+        raise ProtocolError(f"a row of {count} values for {expected} columns")
+    values: list[str | None] = []
+    at = 2
+    for _ in range(count):
+        (size,) = struct.unpack_from(">i", body, at)
+        at += 4
+        if size < 0:
+            values.append(None)
+            continue
+        if at + size > len(body):
+            raise ProtocolError("a value longer than its row")
+        values.append(body[at:at + size].decode("utf-8", "replace"))
+        at += size
+    return values
+
+
+def parse_failures() -> tuple[type[Exception], ...]:
+    """What a malformed message raises while being read, to become one ProtocolError."""
+    return (struct.error, ValueError, IndexError)

@@ -1,0 +1,196 @@
+"""Redis: the verdict from INFO and SCAN, key patterns as containers, bounded reads of values."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from ... import compromise
+from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
+from ...models import Container, Endpoint, Fingerprint, Service, Verdict
+from ...net import Transport
+from ..base import FullReader, Inventory, Probe, SampleDocs
+from .allow import ALLOW
+from .connection import Connection, connect, read_keys, scan_page, where
+from .keys import pattern_of
+from .read import RedisReader
+from .resp import RedisError, Reply, info_fields, text
+
+# Keys listed per database to find its patterns; past it, pattern counts are estimates.
+INVENTORY_KEYS = 200_000
+_KEYSPACE = re.compile(r"db(\d{1,5})$")
+_REFUSALS = ("NOAUTH", "NOPERM", "WRONGPASS", "DENIED")
+_NOT_REDIS = Verdict.not_of("redis")
+
+
+def _refused(reply: Reply) -> str | None:
+    """Why the server refused a command for want of credentials, if it did."""
+    if isinstance(reply, RedisError) and reply.code in _REFUSALS:
+        return reply.message[:200]
+    return None
+
+
+class RedisProbe(Probe):
+    """Redis (and servers that speak its protocol), plain TCP."""
+
+    kind = "redis"
+    default_ports = (6379,)
+    schemes = ("redis",)
+    allow = ALLOW
+
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        """INFO decides what answers; SCAN, whether its keys can be read."""
+        url = endpoint.url("redis")
+
+        def service(verdict: Verdict, reason: str, fp: Fingerprint | None = None,
+                    opened: tuple[str, ...] = (), closed: tuple[str, ...] = ()) -> Service:
+            return Service(endpoint, url, self.kind, verdict, reason[:500],
+                           fp or Fingerprint(), opened, closed)
+
+        try:
+            conn = await connect(transport, endpoint)
+        except ConnectError as exc:
+            closed = "refused" in str(exc)
+            return service(Verdict.CLOSED if closed else Verdict.ERROR, str(exc))
+        except TimeoutError_ as exc:
+            return service(Verdict.TIMEOUT, str(exc))
+        except NetError as exc:
+            return service(Verdict.ERROR, str(exc))
+        try:
+            info = await conn.call("INFO", "server")
+            refused = _refused(info)
+            if refused:
+                why = ("protected mode: the server refuses clients from other hosts"
+                       if refused.startswith("DENIED") else refused)
+                return service(Verdict.SECURED, f"INFO: {why}",
+                               Fingerprint(product="redis", realm=refused.split(" ", 1)[0]),
+                               closed=("INFO",))
+            fields = info_fields(info)
+            version = fields.get("redis_version") or fields.get("valkey_version")
+            if version is None:
+                what = text(info) or repr(info)
+                return service(_NOT_REDIS, f"INFO answered without a version: {what[:80]!r}")
+            fp = Fingerprint(product="valkey" if "valkey_version" in fields else "redis",
+                             version=version[:50], cluster_uuid=fields.get("run_id"),
+                             details={**{k: fields[k] for k in ("redis_mode", "role")
+                                         if k in fields}, "info_fields": len(fields)})
+            if fields.get("redis_mode") == "sentinel":
+                return service(_NOT_REDIS, "a Redis Sentinel: it watches servers, it holds no "
+                                           "data", fp)
+            scan = await conn.call("SCAN", 0, "COUNT", 1)
+            refused = _refused(scan)
+            if refused:
+                return service(Verdict.SECURED, f"INFO answers, SCAN asks for credentials: "
+                                                f"{refused}", fp, ("INFO",), ("SCAN",))
+            if isinstance(scan, RedisError):
+                return service(Verdict.ERROR, f"SCAN: {scan.message}", fp, ("INFO",))
+            return service(Verdict.OPEN, "INFO and SCAN answer without credentials", fp,
+                           ("INFO", "SCAN"))
+        except TimeoutError_ as exc:
+            return service(Verdict.TIMEOUT, str(exc))
+        except ProtocolError as exc:
+            return service(_NOT_REDIS, f"not the Redis protocol: {exc}")
+        except NetError as exc:
+            return service(Verdict.ERROR, str(exc))
+        finally:
+            await conn.close()
+
+    async def inventory(self, transport: Transport, service: Service, *,
+                        max_containers: int) -> Inventory:
+        """Each database's keys grouped by pattern, counted exactly when listed whole."""
+        try:
+            conn = await connect(transport, service.endpoint)
+        except NetError as exc:
+            return Inventory((), f"cannot connect: {exc}")
+        try:
+            keyspace = info_fields(await conn.call("INFO", "keyspace"))
+            dbs = sorted(int(m.group(1)) for k in keyspace if (m := _KEYSPACE.fullmatch(k)))
+            found: list[Container] = []
+            errors: list[str] = []
+            for db in dbs:
+                keys = _keyspace_count(keyspace[f"db{db}"])
+                try:
+                    found += await _patterns(conn, db, keys)
+                except NetError as exc:
+                    errors.append(f"db{db}: {exc}")
+        except NetError as exc:
+            return Inventory((), f"cannot list keys: {exc}")
+        finally:
+            await conn.close()
+        found.sort(key=lambda c: (-(c.docs or 0), c.name))
+        return Inventory(tuple(found[:max_containers]), "; ".join(errors)[:300] or None,
+                         max(0, len(found) - max_containers))
+
+    async def sample(self, transport: Transport, service: Service, container: Container,
+                     size: int) -> SampleDocs:
+        """The first ``size`` keys of the pattern SCAN finds, each with a bounded read."""
+        try:
+            conn = await connect(transport, service.endpoint)
+        except NetError as exc:
+            return SampleDocs((), str(exc))
+        try:
+            db, pattern = where(container)
+            await conn.select(db)
+            keys: list[bytes] = []
+            cursor: bytes | int = 0
+            for _ in range(1000):  # a sparse pattern in a big keyspace: stop somewhere
+                cursor, page = await scan_page(conn, cursor, pattern)
+                keys += page
+                if len(keys) >= size or cursor in (0, b"0"):
+                    break
+            return SampleDocs(tuple(await read_keys(conn, keys[:size])))
+        except NetError as exc:
+            return SampleDocs((), str(exc))
+        finally:
+            await conn.close()
+
+    def reader(self, transport: Transport, service: Service) -> FullReader:
+        """Every key of a pattern, along the SCAN cursor (resumable from any cursor)."""
+        return RedisReader(transport, service.endpoint)
+
+
+def _keyspace_count(line: str) -> int | None:
+    """keys=N of an ``INFO keyspace`` line."""
+    for part in line.split(","):
+        name, _, value = part.partition("=")
+        if name == "keys" and value.isdigit() and len(value) < 19:
+            return int(value)
+    return None
+
+
+def _name(db: int, pattern: str) -> str:
+    return pattern if db == 0 else f"db{db}/{pattern}"
+
+
+async def _patterns(conn: Connection, db: int, total: int | None) -> list[Container]:
+    """The patterns of one database, from a SCAN of up to INVENTORY_KEYS keys."""
+    await conn.select(db)
+    counts: Counter[str] = Counter()
+    first: dict[str, bytes] = {}
+    cursor: bytes | int = 0
+    seen = 0
+    while True:
+        cursor, keys = await scan_page(conn, cursor, None)
+        for key in keys:
+            pattern = pattern_of(key.decode("utf-8", "replace"))
+            counts[pattern] += 1
+            first.setdefault(pattern, key)
+        seen += len(keys)
+        if cursor in (0, b"0") or seen >= INVENTORY_KEYS:
+            break
+    whole = cursor in (0, b"0")
+    types = await conn.many([("TYPE", k) for k in first.values()])
+    out = []
+    for (pattern, key), kind in zip(first.items(), types, strict=True):
+        n = counts[pattern]
+        if not whole and total and seen:
+            n = round(n * total / seen)  # the listed share of the database
+        details: dict[str, Any] = {"database": db, "pattern": pattern,
+                                   "type": text(kind) or "unknown"}
+        reasons = compromise.by_name(pattern, noun="key")
+        out.append(Container(_name(db, pattern), n, None, compromised=bool(reasons),
+                             compromise_reasons=tuple(reasons), docs_exact=whole,
+                             details=details))
+        del key
+    return out

@@ -1,0 +1,100 @@
+"""RESP, Redis's wire format: commands written as arrays of bulk strings, replies read bounded.
+
+Replies are read through the network layer's ``FrameReader`` (every read within the deadline,
+the whole reply within its byte budget), with limits of our own on what a hostile server could
+otherwise make us build: array lengths, nesting, a declared bulk length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...errors import ProtocolError
+from ...net import FrameReader
+
+MAX_ARRAY = 100_000  # elements in one reply array (SCAN COUNT and our reads stay far below)
+MAX_DEPTH = 8  # nested arrays (XRANGE: entries of [id, [field, value…]])
+MAX_LINE = 64 * 1024  # a simple string, an error, an integer or a length line
+
+
+@dataclass(frozen=True, slots=True)
+class RedisError:
+    """An error reply (``-ERR …``, ``-NOAUTH …``): a value, not an exception."""
+
+    message: str
+
+    @property
+    def code(self) -> str:
+        """The first word: ERR, NOAUTH, NOPERM, DENIED, WRONGTYPE…"""
+        return self.message.split(" ", 1)[0]
+
+
+Reply = bytes | int | str | RedisError | list["Reply"] | None
+
+
+def encode(*args: str | bytes | int) -> bytes:
+    """One command as a RESP array of bulk strings."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        raw = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(raw), raw))
+    return b"".join(out)
+
+
+async def read_reply(frames: FrameReader, depth: int = 0) -> Reply:
+    """One reply; ProtocolError for anything that is not RESP."""
+    line = await frames.line(MAX_LINE)
+    if not line:
+        raise ProtocolError("an empty line where a RESP reply was expected")
+    kind, rest = line[:1], line[1:]
+    if kind == b"+":
+        return rest.decode("utf-8", "replace")
+    if kind == b"-":
+        return RedisError(rest.decode("utf-8", "replace")[:500])
+    if kind == b":":
+        return _int(rest, length=False)
+    if kind == b"$":
+        n = _int(rest)
+        if n == -1:
+            return None
+        data = await frames.exactly(n + 2)
+        if data[-2:] != b"\r\n":
+            raise ProtocolError("a bulk string without its CRLF")
+        return data[:-2]
+    if kind == b"*":
+        n = _int(rest)
+        if n == -1:
+            return None
+        if n > MAX_ARRAY:
+            raise ProtocolError(f"a reply array of {n} elements (over {MAX_ARRAY:,})")
+        if depth >= MAX_DEPTH:
+            raise ProtocolError("reply arrays nested too deep")
+        return [await read_reply(frames, depth + 1) for _ in range(n)]
+    raise ProtocolError(f"not a RESP reply: {line[:40]!r}")
+
+
+def _int(text: bytes, *, length: bool = True) -> int:
+    """A RESP integer; a length is -1 (null) or more."""
+    if not text or len(text) > 20 or not text.removeprefix(b"-").isdigit():
+        raise ProtocolError(f"not a RESP integer: {text[:40]!r}")
+    value = int(text)
+    if not -(2**63) <= value < 2**63 or (length and value < -1):
+        raise ProtocolError(f"a RESP {'length' if length else 'integer'} out of range: {value}")
+    return value
+
+
+def text(reply: Reply) -> str | None:
+    """A bulk or simple string reply as text; None for anything else."""
+    if isinstance(reply, bytes):
+        return reply.decode("utf-8", "replace")
+    return reply if isinstance(reply, str) else None
+
+
+def info_fields(reply: Reply) -> dict[str, str]:
+    """``INFO``'s "key:value" lines (sections and comments left out)."""
+    out: dict[str, str] = {}
+    for line in (text(reply) or "").splitlines():
+        if line and not line.startswith("#") and ":" in line:
+            key, _, value = line.partition(":")
+            out[key.strip()[:100]] = value.strip()[:500]
+    return out

@@ -1,0 +1,73 @@
+"""Who answers at an endpoint and whether anyone may read it: kind dispatch and credentials.
+
+The verdict is always decided without credentials, trying the target's kinds in order until
+one recognises the service. The owner's credentials, when given, serve only to read what a
+secured or partial store holds (an authorised re-check), never to decide the verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from ..models import Service, Target, Verdict
+from ..net import Transport
+from ..probes.base import Probe
+from ..probes.registry import Registry
+
+_RECOGNISED = (Verdict.OPEN, Verdict.PARTIAL, Verdict.SECURED)
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """The verdict to report, and what to read the store with."""
+
+    probe: Probe
+    reported: Service  # decided without credentials
+    read_as: Service  # the service as the reading transport sees it
+    transport: Transport  # the owner's when their credentials opened the store
+
+    @property
+    def readable(self) -> bool:
+        """Whether there is something to inventory: open or partial to the reader."""
+        return self.read_as.verdict.exposed
+
+
+def kinds_of(registry: Registry, target: Target, chosen: Sequence[str] = ()) -> tuple[str, ...]:
+    """The kinds to try on a target: its own, else the chosen ones (every kind when none
+    was), those of its port first."""
+    kinds = tuple(k for k in target.kinds if k in registry.kinds)
+    return kinds or registry.for_port(target.endpoint.port, chosen or registry.kinds)
+
+
+async def access(registry: Registry, transport: Transport, authed: Transport | None,
+                 target: Target, chosen: Sequence[str] = ()) -> Access:
+    """Decide the verdict without credentials; then, for a secured or partial store and
+    credentials given, whether they open it."""
+    ep = target.endpoint
+    tried: list[tuple[Probe, Service]] = []
+    for kind in kinds_of(registry, target, chosen):
+        probe = registry.by_kind(kind)
+        service = await probe.verdict(transport, ep)
+        tried.append((probe, service))
+        # Recognised, or nothing listens: done. Another protocol's attempt can fail or hang
+        # where this kind's would be answered (Redis drops a connection that sent HTTP): an
+        # error or a timeout lets the next kind try.
+        if service.verdict in (Verdict.CLOSED, *_RECOGNISED):
+            break
+    recognised = [(p, s) for p, s in tried if s.verdict in _RECOGNISED]
+    probe, service = recognised[0] if recognised else tried[0]
+    if not recognised and len(tried) > 1:
+        # No kind recognised it: the first (the most likely by port) tells why.
+        others = "; ".join(f"{p.kind}: {s.verdict.value}" for p, s in tried[1:])
+        service = replace(service, reason=f"{service.reason} (also tried {others})"[:600])
+    if authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
+        with_credentials = await probe.verdict(authed, ep)
+        if with_credentials.verdict == Verdict.OPEN:
+            reported = replace(service, fingerprint=replace(
+                with_credentials.fingerprint, realm=service.fingerprint.realm))
+            return Access(probe, reported, with_credentials, authed)
+        # Say why the owner's credentials read nothing: refused, or never sent.
+        why = with_credentials.reason or with_credentials.verdict.value
+        service = replace(service, reason=f"{service.reason}; with the credentials given: {why}")
+    return Access(probe, service, service, transport)

@@ -1,0 +1,168 @@
+"""The full scan's sink: every page counted into its partition's tally and checkpointed.
+
+A page's tally (``count.tally.count_batch``, run in a worker) and the partition's new
+position are written in ONE transaction, so a scan killed at any moment resumes (``--resume``)
+without counting a record twice or losing one. A partition's rows are folded into its tally
+(each digest once) as they grow, when it ends, and once more for the whole container, so the
+findings database holds a few times the distinct values, not one row a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+from ..count.tally import Tally, count_batch, merged
+from ..models import Container, FullRead, YearCount
+from ..probes.base import ReadPlan
+from ..store.sqlite import SqliteStore
+from .full import PartitionState, Sink
+
+# Batch rows a partition accumulates before they are folded into its tally: a batch of
+# 1,000 support cases writes ~0.1-0.5 MB, mostly digests of people met before.
+FOLD_BYTES = 32 << 20
+
+
+class TallyCollector:
+    """Page tallies merged into one where they are read (a Dask task's partition)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._tally = Tally(key)
+
+    def add(self, result: bytes) -> None:
+        """Merge one page's serialised tally."""
+        self._tally.merge_bytes(result)
+
+    def result(self) -> bytes:
+        """The partition's tally, serialised; the collector is spent."""
+        try:
+            return self._tally.to_bytes()
+        finally:
+            self._tally.close()
+
+
+class TallySink(Sink):
+    """Counts a full read into tallies checkpointed in the findings database."""
+
+    def __init__(self, store: SqliteStore, scan_id: str, endpoint: str, *,
+                 field_types: Callable[[Container], dict[str, str]], min_score: float) -> None:
+        self.store, self.scan_id, self.endpoint = store, scan_id, endpoint
+        self.key = store.hash_key
+        self._field_types = field_types
+        self.min_score = min_score
+        self.collector = partial(TallyCollector, self.key)
+        self._tallies: dict[tuple[str, int], Tally] = {}
+        self._stored: dict[tuple[str, int], int] = {}  # bytes of batch rows since the last fold
+        self._folded: dict[tuple[str, int], int] = {}  # bytes that fold wrote
+        self._plans: dict[str, ReadPlan] = {}  # the newest plan of each container
+
+    def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
+        """Detect and count one page (``count_batch``) with the container's field types."""
+        return partial(count_batch, field_types=self._field_types(container),
+                       date_field=container.date_field, min_score=self.min_score,
+                       key=self.key)
+
+    def restore(self, container: Container) -> tuple[ReadPlan, list[PartitionState]] | None:
+        """The plan and partitions the checkpoints kept, their tallies merged back one row
+        at a time."""
+        rows = self.store.partitions(self.scan_id, self.endpoint, container.name)
+        if not rows:
+            return None
+        for r in rows:
+            self._reset(container.name, r.partition, merged(self.key, self.store.partition_tallies(
+                self.scan_id, self.endpoint, container.name, r.partition)))
+        states = [PartitionState(r.partition, r.position, r.done,
+                                 self._tallies[container.name, r.partition].docs) for r in rows]
+        plan = self._plans[container.name] = ReadPlan.from_json(rows[0].plan)
+        return plan, states
+
+    def start(self, container: Container, plan: ReadPlan, partitions: Sequence[int]) -> None:
+        """Partitions from zero: their rows and tallies emptied, the plan recorded."""
+        self._plans[container.name] = plan
+        self.store.start_partitions(self.scan_id, self.endpoint, container.name,
+                                    plan.to_json(), partitions)
+        for n in partitions:
+            self._reset(container.name, n, Tally(self.key))
+
+    def _reset(self, name: str, n: int, tally: Tally) -> None:
+        old = self._tallies.pop((name, n), None)
+        if old is not None:
+            old.close()
+        self._tallies[name, n] = tally
+        self._stored[name, n] = self._folded[name, n] = 0
+
+    def page(self, container: Container, plan: ReadPlan, partition: int, result: Any,
+             docs: int, position: Any) -> None:
+        """Merge a page's tally and checkpoint it with the partition's new position."""
+        k = (container.name, partition)
+        self._tallies[k].merge_bytes(result)
+        self.store.checkpoint(self.scan_id, self.endpoint, container.name, partition,
+                              tally=result, docs=docs, position=position)
+        self._stored[k] += len(result)
+        if self._stored[k] > max(FOLD_BYTES, self._folded[k]):
+            # The partition's tally is exactly what its rows hold: write it instead, each
+            # digest once. Waiting for as many new bytes as the last fold wrote keeps the
+            # rewriting to at most twice the batches' own bytes.
+            self._folded[k] = self.store.fold_partition(
+                self.scan_id, self.endpoint, container.name, partition,
+                self._tallies[k].to_parts())
+            self._stored[k] = 0
+
+    def partition_done(self, container: Container, plan: ReadPlan, partition: int) -> None:
+        """Its rows become its tally, each digest once, in pieces of bounded size (a finished
+        partition's rows stay until the scan ends: a scan of many containers would otherwise
+        keep every batch of each); then it is marked done."""
+        k = (container.name, partition)
+        if self._stored[k]:
+            self.store.fold_partition(self.scan_id, self.endpoint, container.name, partition,
+                                      self._tallies[k].to_parts())
+        empty = Tally(self.key)
+        try:
+            blob = empty.to_bytes()
+        finally:
+            empty.close()
+        self.store.checkpoint(self.scan_id, self.endpoint, container.name, partition,
+                              tally=blob, docs=0, position=None, done=True)
+
+    def partition_result(self, container: Container, plan: ReadPlan, partition: int,
+                         result: Any) -> int:
+        """A partition counted elsewhere (a Dask task): its tally kept as one row."""
+        self.store.finish_partition(self.scan_id, self.endpoint, container.name, partition,
+                                    result)
+        tally = Tally.from_bytes(result, self.key)
+        self._reset(container.name, partition, tally)
+        return tally.docs
+
+    def finish(self, container: Container, method: str,
+               error: str | None) -> tuple[FullRead, Tally]:
+        """The container's figures, and its tally for the endpoint's totals; a container read
+        to its end keeps one folded tally until the scan ends (its rows only serve a resume,
+        which needs the container's tally, not each partition's)."""
+        plan = self._plans.pop(container.name, None)
+        total = Tally(self.key)
+        for (name, n) in [k for k in self._tallies if k[0] == container.name]:
+            part = self._tallies.pop((name, n))
+            total.merge(part)
+            part.close()
+        if error is None and plan is not None and plan.partitions > 1:
+            self.store.fold_container(self.scan_id, self.endpoint, container.name,
+                                      total.to_parts())
+        full = FullRead(
+            method=plan.method if plan is not None else method,
+            partitions=plan.partitions if plan is not None else 0,
+            docs=total.docs,
+            pii=total.pii(),
+            people=total.people(),
+            years=tuple(YearCount(y, n) for y, n in total.year_counts()),
+            pii_fields=total.pii_fields(),
+            complete=error is None,
+            error=error,
+        )
+        return full, total
+
+    def close(self) -> None:
+        """Delete what the tallies still hold on disk."""
+        for t in self._tallies.values():
+            t.close()
+        self._tallies.clear()

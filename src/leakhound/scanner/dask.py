@@ -1,0 +1,116 @@
+"""``--dask tcp://SCHEDULER:8786``: the partitions of a full read as tasks on a Dask cluster.
+
+The scanning process plans each container's read (and releases it), submits one task per
+unfinished partition and hands the result each task returns to the sink: the same totals as
+a local run. A task rebuilds the kind's reader from the registry and reads its partition
+through leakhound's own network layer (scope: the one endpoint; the same read-only
+allow-list, limits and rate), runs the sink's work on each page and returns what the sink's
+collector folded (a tally: counts and keyed digests, never a raw value). A finished partition
+is checkpointed; a resumed scan re-runs only the partitions that had not finished, from their
+start.
+
+The findings database's hash key travels to the workers with each task (digests must match
+across partitions): use a cluster you trust, with TLS between its members when it spans
+hosts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import UsageError
+from ..models import Container, Service
+from ..net import Limits, Scope, Transport
+from ..probes.base import ReadPlan
+from ..probes.registry import DEFAULT
+from .full import Collector, Executor, PartitionState, ReadContext, next_page
+from .pacing import Pacer
+
+
+def read_partition(kind: str, service: Service, plan: dict[str, Any], number: int, *,
+                   limits: Limits, batch: int, work: Callable[[Sequence[Any]], Any],
+                   collector: Callable[[], Collector], docs_rate: float | None) -> Any:
+    """A Dask task: read one partition to its end, run ``work`` on each page, and return what
+    the collector folded."""
+    return asyncio.run(_read_partition(kind, service, ReadPlan.from_json(plan), number, limits,
+                                       batch, work, collector, docs_rate))
+
+
+async def _read_partition(kind: str, service: Service, plan: ReadPlan, number: int,
+                          limits: Limits, batch: int, work: Callable[[Sequence[Any]], Any],
+                          collector: Callable[[], Collector], docs_rate: float | None) -> Any:
+    scope = Scope()
+    scope.add(service.endpoint.host, service.endpoint.port)
+    pacer = Pacer(docs_rate)
+    collected = collector()
+    async with Transport(limits, scope) as transport:
+        reader = DEFAULT.by_kind(kind).reader(transport, service)
+        part = reader.partition(plan, number, None, size=batch)
+        try:
+            while True:
+                page = await next_page(part)
+                if page is None:
+                    break
+                await pacer.take(len(page.docs))
+                collected.add(await asyncio.to_thread(work, page.docs))
+        finally:
+            await part.close()
+    return collected.result()
+
+
+class DaskExecutor(Executor):
+    """Partitions run as tasks on a Dask scheduler, each from its start."""
+
+    def __init__(self, address: str, limits: Limits, docs_rate: float | None) -> None:
+        self.address = address
+        self.limits = limits
+        self.docs_rate = docs_rate
+        self._client: Any = None
+
+    async def _connect(self) -> Any:
+        if self._client is None:
+            try:
+                from distributed import Client
+            except ImportError as exc:
+                raise UsageError("--dask needs dask[distributed] "
+                                 "(pip install 'leakhound[dask]')") from exc
+            self._client = await Client(self.address, asynchronous=True)
+        return self._client
+
+    async def run(self, ctx: ReadContext, container: Container, plan: ReadPlan,
+                  todo: Sequence[PartitionState]) -> tuple[list[BaseException | None], set[Any]]:
+        """Submit one task per partition; hand each finished one to the sink."""
+        if ctx.sink.collector is None:
+            raise UsageError("this read cannot run on a Dask cluster")
+        numbers = [s.number for s in todo]
+        ctx.sink.start(container, plan, numbers)  # a task reads its partition from the start
+        client = await self._connect()
+        rate = self.docs_rate / max(1, len(numbers)) if self.docs_rate else None
+        work = ctx.sink.work(container)
+        futures = [client.submit(
+            read_partition, ctx.probe.kind, ctx.service, plan.to_json(), n, limits=self.limits,
+            batch=ctx.batch, work=work, collector=ctx.sink.collector, docs_rate=rate,
+            pure=False) for n in numbers]
+        failures: list[BaseException | None] = []
+        try:
+            for n, fut in zip(numbers, futures, strict=True):
+                try:
+                    result = await fut
+                except Exception as exc:  # the task failed: the partition stays unfinished
+                    failures.append(exc)
+                    continue
+                failures.append(None)
+                ctx.counted(container, ctx.sink.partition_result(container, plan, n, result))
+        finally:
+            pending = [f for f in futures if not f.done()]
+            if pending:
+                await client.cancel(pending)
+        return failures, set()
+
+    async def close(self) -> None:
+        """Disconnect from the scheduler."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None

@@ -1,0 +1,182 @@
+"""The only place that schedules work: endpoints under a concurrency bound, each through
+access, inventory, then samples or full reads of its containers.
+
+Every outcome is a value: a target that times out is a result, a bug in a probe costs that
+target one line (``internal error: …``), never the scan. Results are handed on as they
+arrive, so nothing found is lost when the scan is interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+
+from .. import honeypot
+from ..count.tally import Tally
+from ..errors import NetError
+from ..models import Container, ContainerResult, FullTotals, Service, Target, TargetResult, Verdict
+from ..net import Credentials, Scope, Transport
+from ..probes.registry import Registry
+from ..store.sqlite import SqliteStore
+from .access import Access, access, kinds_of
+from .checkpoints import TallySink
+from .dask import DaskExecutor
+from .full import DocsCallback, Executor, LocalExecutor, ReadContext, read_container
+from .options import FullOptions, ScanOptions
+from .pacing import Pacer
+from .people import count_people
+from .sample import sample_container
+from .workers import Workers
+
+ResultCallback = Callable[[TargetResult], None]
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class _Scan:
+    """What every target of one scan shares."""
+
+    registry: Registry
+    options: ScanOptions
+    transport: Transport
+    authed: Transport | None
+    workers: Workers
+    store: SqliteStore | None = None  # full depth: where checkpoints go
+    scan_id: str = ""
+    executor: Executor | None = None
+    pacer: Pacer | None = None
+    on_docs: DocsCallback | None = None
+    # Keys identifiers' digests: the findings database's own, else one for this scan alone.
+    key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+
+
+async def scan_targets(targets: Sequence[Target], options: ScanOptions, registry: Registry,
+                       on_result: ResultCallback, *,
+                       credentials: Credentials | None = None,
+                       store: SqliteStore | None = None, scan_id: str = "",
+                       on_progress: ProgressCallback | None = None,
+                       on_docs: DocsCallback | None = None) -> None:
+    """Scan every target; hand each finished TargetResult to ``on_result`` at once.
+
+    Sample depth scans targets concurrently (``limits.concurrency``); full depth reads them
+    in turn, the partitions of each container giving the parallelism, and checkpoints in
+    ``store`` under ``scan_id``.
+    """
+    scope = Scope()
+    for t in targets:
+        scope.add(t.endpoint.host, t.endpoint.port)
+    full = options.full
+    workers = Workers(options.workers)
+    # Verdicts are always decided without credentials; given ones only serve to read what a
+    # secured or partial store holds (an authorised owner's re-check).
+    transport = Transport(options.limits, scope)
+    authed = Transport(options.limits, scope, credentials) if credentials else None
+    executor: Executor | None = None
+    if full:
+        executor = (DaskExecutor(full.dask, options.limits, full.docs_rate) if full.dask
+                    else LocalExecutor())
+    run = _Scan(registry, options, transport, authed, workers, store, scan_id, executor,
+                Pacer(full.docs_rate) if full else None, on_docs)
+    if store is not None:
+        run.key = store.hash_key
+    gate = asyncio.Semaphore(1 if full else options.limits.concurrency)
+    done = 0
+
+    async def one(target: Target) -> None:
+        nonlocal done
+        async with gate:
+            result = await _scan_target(run, target)
+        on_result(result)
+        done += 1
+        if on_progress:
+            on_progress(done, len(targets))
+
+    try:
+        tasks = [asyncio.create_task(one(t)) for t in targets]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            with suppress(asyncio.CancelledError):
+                await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await transport.aclose()
+        if authed is not None:
+            await authed.aclose()
+        if isinstance(executor, DaskExecutor):
+            await executor.close()
+        workers.close()
+
+
+async def _scan_target(run: _Scan, target: Target) -> TargetResult:
+    ep = target.endpoint
+    try:
+        acc = await access(run.registry, run.transport, run.authed, target, run.options.kinds)
+    except Exception as exc:  # a bug must cost one target, not the scan
+        kind = kinds_of(run.registry, target, run.options.kinds)[0]
+        return TargetResult(Service(ep, ep.url(), kind, Verdict.ERROR,
+                                    f"internal error: {type(exc).__name__}: {exc}"[:300]))
+    if not acc.readable:
+        return TargetResult(acc.reported)
+    authenticated = acc.transport is run.authed
+    try:
+        inv = await acc.probe.inventory(acc.transport, acc.read_as,
+                                        max_containers=run.options.max_containers)
+        people = None
+        if run.options.full:
+            results, totals = await _read_all(run, acc, inv.containers, run.options.full)
+        else:
+            sampled = await asyncio.gather(
+                *(sample_container(acc.probe, acc.transport, acc.read_as, c, run.options,
+                                   run.workers, run.key) for c in inv.containers))
+            results = [cr for cr, _ in sampled]
+            totals = None
+            try:
+                people = await count_people(
+                    acc, [(cr.container, cr.sample.docs if cr.sample else 0)
+                          for cr in results],
+                    [found for _, found in sampled], run.options, run.workers, run.key)
+            except Exception:  # a bug in counting people costs that figure, not the inventory
+                people = None
+    except Exception as exc:
+        return TargetResult(acc.reported, inventory_error=f"internal error: "
+                            f"{type(exc).__name__}: {exc}"[:300], authenticated=authenticated)
+    return TargetResult(acc.reported, tuple(results), inv.error, inv.truncated, full=totals,
+                        authenticated=authenticated,
+                        honeypot=honeypot.tells(acc.read_as, inv.containers), people=people)
+
+
+async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
+                    full: FullOptions) -> tuple[list[ContainerResult], FullTotals]:
+    """Every record of the selected containers, in turn; totals with people counted once
+    across them."""
+    assert run.store is not None and run.executor is not None and run.pacer is not None
+    sink = TallySink(run.store, run.scan_id, acc.reported.endpoint.netloc,
+                     field_types=acc.probe.field_types, min_score=run.options.min_score)
+    reader = acc.probe.reader(acc.transport, acc.read_as)
+    ctx = ReadContext(acc.probe, acc.read_as, reader, sink, run.workers, run.pacer,
+                      batch=full.batch, queue=full.queue, on_docs=run.on_docs)
+    total = Tally(sink.key)
+    results: list[ContainerResult] = []
+    try:
+        for container in containers:
+            if not full.selects(container, run.options.include_system):
+                results.append(ContainerResult(container))
+                continue
+            try:
+                error = await read_container(ctx, container, run.executor,
+                                             partitions=full.partitions)
+            except NetError as exc:
+                error = f"cannot read: {exc}"[:300]
+            read, tally = sink.finish(container, reader.method, error)
+            total.merge(tally)
+            tally.close()
+            results.append(ContainerResult(container, None, read))
+        return results, FullTotals(total.docs, total.pii(), total.people())
+    finally:
+        total.close()
+        sink.close()

@@ -1,0 +1,278 @@
+"""The one full-read pipeline: every record of a container, partition by partition.
+
+``read_container`` is the loop every full read runs (``--depth full``, ``--resume``, subject
+export, Dask): plan the read through the kind's ``FullReader`` (or take the plan a checkpoint
+kept), run each unfinished partition through an executor (``LocalExecutor`` here, Dask in
+``dask.py``), hand every page's result to a ``Sink`` (the tally and its checkpoints, or the
+subject export's file), start partitions over on a fresh plan once if the store forgot their
+position, and free whatever the store holds for the read on every exit: success, error,
+Ctrl-C, SIGTERM. Each partition is a bounded pipeline: a reader task fills a queue of a few
+pages, the consumer takes them in order, runs the sink's work on them in a worker and hands
+the result on — a page is counted, checkpointed and only then forgotten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..errors import NetError
+from ..models import Container, Service
+from ..probes.base import FullReader, PartitionReader, PositionExpired, Probe, ReadPlan
+from .pacing import Pacer
+from .workers import Workers
+
+RETRIES = 3  # a failed page request is asked again this many times (its position holds)
+DocsCallback = Callable[[str, int, int | None], None]  # (endpoint/container, read, expected)
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionState:
+    """Where one partition stands when a read (re)starts."""
+
+    number: int
+    position: Any = None  # None: from its start
+    done: bool = False
+    docs: int = 0  # records counted so far
+
+
+class Collector(Protocol):
+    """Folds the results of a sink's ``work`` into one, where the pages are read (a Dask
+    task returns a whole partition's result this way)."""
+
+    def add(self, result: Any) -> None:
+        """Take one page's result."""
+
+    def result(self) -> Any:
+        """Everything taken so far, as one result of the sink's ``work``."""
+
+
+class Sink(ABC):
+    """What a full read does with the pages it reads.
+
+    ``work(container)`` is what runs on each page's records in a worker (it must pickle: a
+    module-level function or a ``functools.partial`` of one); ``collector`` makes the
+    ``Collector`` that folds them where they are read (None: the sink takes pages only).
+    """
+
+    collector: Callable[[], Collector] | None = None
+
+    @abstractmethod
+    def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
+        """The function a worker runs on one page of this container's records."""
+
+    def restore(self, container: Container) -> tuple[ReadPlan, list[PartitionState]] | None:
+        """The plan and partition states a checkpoint kept for this container, if any."""
+        return None
+
+    def start(self, container: Container, plan: ReadPlan, partitions: Sequence[int]) -> None:
+        """(Re)start these partitions from zero under ``plan``."""
+        return None
+
+    @abstractmethod
+    def page(self, container: Container, plan: ReadPlan, partition: int, result: Any,
+             docs: int, position: Any) -> None:
+        """One page's result, read up to ``position``."""
+
+    def partition_done(self, container: Container, plan: ReadPlan, partition: int) -> None:
+        """The partition was read to its end."""
+        return None
+
+    def partition_result(self, container: Container, plan: ReadPlan, partition: int,
+                         result: Any) -> int:
+        """A whole partition's result at once (an executor that reads remotely); returns the
+        records it counted."""
+        raise NotImplementedError(f"{type(self).__name__} takes pages only")
+
+
+@dataclass
+class ReadContext:
+    """What every partition of one full read shares."""
+
+    probe: Probe
+    service: Service
+    reader: FullReader
+    sink: Sink
+    workers: Workers
+    pacer: Pacer
+    batch: int = 1000  # records per page
+    queue: int = 2  # pages waiting per partition
+    on_docs: DocsCallback | None = None
+    read: dict[str, int] = field(default_factory=dict)  # records per container so far
+
+    def counted(self, container: Container, docs: int) -> None:
+        """Progress: ``docs`` more records of ``container`` were counted."""
+        name = f"{self.service.endpoint.netloc}/{container.name}"
+        self.read[name] = self.read.get(name, 0) + docs
+        if self.on_docs:
+            self.on_docs(name, self.read[name], container.docs)
+
+
+class Executor(ABC):
+    """Runs the partitions of a plan; the pipeline decides which and what follows."""
+
+    @abstractmethod
+    async def run(self, ctx: ReadContext, container: Container, plan: ReadPlan,
+                  todo: Sequence[PartitionState]) -> tuple[list[BaseException | None], set[Any]]:
+        """Read each partition in ``todo`` to its end; per partition its failure (or None),
+        and the newer plan-level states the partitions used (to release with the plan)."""
+
+
+class LocalExecutor(Executor):
+    """Partitions read here, in parallel; their pages counted in the scan's workers."""
+
+    async def run(self, ctx: ReadContext, container: Container, plan: ReadPlan,
+                  todo: Sequence[PartitionState]) -> tuple[list[BaseException | None], set[Any]]:
+        """Read the partitions concurrently through bounded queues."""
+        readers = [ctx.reader.partition(plan, s.number, s.position, size=ctx.batch)
+                   for s in todo]
+        results = await asyncio.gather(
+            *(_run_partition(ctx, container, plan, s.number, r)
+              for s, r in zip(todo, readers, strict=True)),
+            return_exceptions=True)
+        shared = {r.shared_state for r in readers} - {None}
+        return [r if isinstance(r, BaseException) else None for r in results], shared
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    exc: BaseException
+
+
+async def next_page(reader: PartitionReader) -> Any:
+    """The partition's next page, a failed request asked again with back-off; a lost
+    position, a policy refusal or what the reader says cannot be repeated is not retried."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return await reader.next_page()
+        except NetError as exc:
+            if attempt == RETRIES or not reader.retryable(exc):
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    return None  # unreachable
+
+
+async def _run_partition(ctx: ReadContext, container: Container, plan: ReadPlan,
+                         number: int, reader: PartitionReader) -> None:
+    """Read one partition to its end through a bounded queue, handing every page on."""
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=max(1, ctx.queue))
+
+    async def produce() -> None:
+        try:
+            while True:
+                page = await next_page(reader)
+                if page is not None:  # paid after the fact: the rate counts records received
+                    await ctx.pacer.take(len(page.docs))
+                await queue.put(page)
+                if page is None:
+                    return
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # handed to the consumer, which raises it
+            await queue.put(_Failed(exc))
+
+    work = ctx.sink.work(container)
+    producer = asyncio.create_task(produce())
+    try:
+        while True:
+            page = await queue.get()
+            if page is None:
+                break
+            if isinstance(page, _Failed):
+                raise page.exc
+            result = await ctx.workers.run(work, page.docs)
+            ctx.sink.page(container, plan, number, result, len(page.docs), page.position)
+            ctx.counted(container, len(page.docs))
+        ctx.sink.partition_done(container, plan, number)
+    finally:
+        producer.cancel()
+        with suppress(asyncio.CancelledError, Exception):
+            await producer
+        await reader.close()
+
+
+async def _to_the_end(task: asyncio.Future[Any]) -> bool:
+    """Wait for ``task`` to finish even through cancellations of the caller; True when the
+    caller was cancelled meanwhile (it must then go on being cancelled)."""
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    return cancelled
+
+
+async def _plan(reader: FullReader, make: Any) -> ReadPlan:
+    """A plan from ``make`` (an opening), never one left behind when cancelled (Ctrl-C,
+    SIGTERM): the opening runs to its end, what it made is released, then the cancellation
+    goes on. Without this, a context created while its answer was in flight would stay open,
+    unknown to us, until it expired on its own."""
+    task: asyncio.Future[ReadPlan] = asyncio.ensure_future(make)
+    if await _to_the_end(task):
+        if not task.cancelled() and task.exception() is None:
+            await _release(reader, [(task.result(), set())])
+        raise asyncio.CancelledError
+    return task.result()
+
+
+async def _release(reader: FullReader, plans: Sequence[tuple[ReadPlan, set[Any]]]) -> None:
+    """Free every plan's server state, even while the caller is being cancelled: the releases
+    run to their end (each bounded by the request timeouts), then the cancellation goes on."""
+    if not plans:
+        return
+    task = asyncio.ensure_future(
+        asyncio.gather(*(reader.release(p, states) for p, states in plans)))
+    if await _to_the_end(task):
+        raise asyncio.CancelledError
+
+
+async def read_container(ctx: ReadContext, container: Container, executor: Executor, *,
+                         partitions: int) -> str | None:
+    """Every record of one container, resumed from its checkpoints when the sink has some;
+    the reason the read stopped early, or None when it was read to its end."""
+    restored = ctx.sink.restore(container)
+    if restored is None:
+        plan = await _plan(ctx.reader, ctx.reader.open(container, partitions))
+        states = [PartitionState(n) for n in range(plan.partitions)]
+        ctx.sink.start(container, plan, [s.number for s in states])
+        fresh = True
+    else:
+        plan, states = restored
+        fresh = False
+        ctx.counted(container, sum(s.docs for s in states))
+    opened: list[tuple[ReadPlan, set[Any]]] = [(plan, set())]
+    try:
+        for attempt in range(2):
+            todo = [s for s in states if not s.done]
+            if not fresh and not plan.resumable and todo:
+                # A read that cannot be re-entered at a position starts its partitions over.
+                ctx.sink.start(container, plan, [s.number for s in todo])
+                todo = [PartitionState(s.number) for s in todo]
+            failures, shared = await executor.run(ctx, container, plan, todo)
+            opened[-1][1].update(shared)
+            for exc in failures:
+                if exc is not None and not isinstance(exc, Exception):
+                    raise exc  # cancellation, KeyboardInterrupt
+            gone = [e for e in failures if isinstance(e, PositionExpired)]
+            failed = [e for e in failures if e is not None and not isinstance(e, PositionExpired)]
+            if gone and not failed and attempt == 0 and plan.resumable:
+                # The store forgot the positions: unfinished partitions start over on a new plan.
+                plan = await _plan(ctx.reader, ctx.reader.reopen(plan))
+                opened.append((plan, set()))
+                unfinished = [todo[i].number for i, e in enumerate(failures) if e is not None]
+                ctx.sink.start(container, plan, unfinished)
+                states = [PartitionState(n) for n in unfinished]
+                fresh = True
+                continue
+            if failed or gone:
+                first = (failed or gone)[0]
+                return f"read stopped: {type(first).__name__}: {first}"[:300]
+            return None
+        return None  # unreachable
+    finally:
+        await _release(ctx.reader, opened)

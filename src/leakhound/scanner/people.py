@@ -1,0 +1,194 @@
+"""A sample scan's people in one store (the definition and the estimator: ``count/people.py``).
+
+Most exact first: a store small enough (``ScanOptions.people_read`` records at most) has its
+identifying fields read whole, every record, and counted; otherwise the store counts the
+distinct values of the fields it indexes whole (``Probe.count_distinct``), lists them when
+they are few enough (``LIST_VALUES``, ``Probe.distinct_values``) so that a value in two fields
+counts once, and what the sample found only in free text is estimated; otherwise everything is
+estimated from the sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from functools import partial
+from typing import Any
+
+from ..count.people import SampledIdentifiers, from_sample, identifier_digests, people_type
+from ..errors import NetError
+from ..models import Container, FieldType, PeopleCount
+from ..probes.base import ReadPlan
+from .access import Access
+from .full import LocalExecutor, ReadContext, Sink, read_container
+from .options import ScanOptions
+from .pacing import Pacer
+from .workers import Workers
+
+# Distinct values a store may list for the people count (all keyword fields together, as
+# its own count gives them): beyond, its counts are added with the sample's overlaps.
+LIST_VALUES = 1_000_000
+_LIST_BATCH = 5_000
+
+
+class _Digests(Sink):
+    """The identifiers of one type in every record read, as keyed digests, in memory (a
+    store this small holds a few hundred thousand at most)."""
+
+    def __init__(self, entity_type: str, key: bytes, min_score: float,
+                 field_types: Callable[[Container], dict[str, str]]) -> None:
+        self.entity_type, self.key, self.min_score = entity_type, key, min_score
+        self._field_types = field_types
+        self.seen: set[bytes] = set()
+        self.records = 0
+
+    def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
+        return partial(identifier_digests, entity_type=self.entity_type,
+                       field_types=self._field_types(container), min_score=self.min_score,
+                       key=self.key)
+
+    def page(self, container: Container, plan: ReadPlan, partition: int, result: Any,
+             docs: int, position: Any) -> None:
+        self.seen.update(result)
+        self.records += docs
+
+
+def _merged(found: Sequence[dict[str, SampledIdentifiers]]) -> dict[str, SampledIdentifiers]:
+    out: dict[str, SampledIdentifiers] = {}
+    for part in found:
+        for etype, ids in part.items():
+            out.setdefault(etype, SampledIdentifiers(etype)).merge(ids)
+    return out
+
+
+async def count_people(acc: Access, sampled: Sequence[tuple[Container, int]],
+                       found: Sequence[dict[str, SampledIdentifiers]], options: ScanOptions,
+                       workers: Workers, key: bytes) -> PeopleCount | None:
+    """The store's people from its containers' samples (container, records sampled)."""
+    merged = _merged(found)
+    etype = people_type(merged)
+    if etype is None:
+        return None
+    ids = merged[etype]
+    counted = [c for c, n in sampled if n and c.docs]
+    ids.records = sum(n for c, n in sampled if n and c.docs)
+    total = sum(c.docs or 0 for c in counted)
+    fields = tuple(sorted(ids.fields))
+    why_not_read = ""
+    if total <= options.people_read:
+        try:
+            return await _read_all(acc, counted, etype, fields, options, workers, key)
+        except NetError as exc:
+            why_not_read = f" (reading them whole failed: {exc})"[:200]
+    kinds = _field_kinds(acc, counted)
+    keyword = [f for f in fields if kinds.get(f) == FieldType.KEYWORD]
+    counts = None
+    if keyword:
+        try:
+            counts = await acc.probe.count_distinct(acc.transport, acc.read_as, counted,
+                                                    keyword)
+        except NetError as exc:
+            why_not_read += f" (the store's own count failed: {exc})"[:200]
+    if counts and sum(d.upper for d in counts.values()) <= LIST_VALUES:
+        try:
+            listed = await _listed(acc, counted, etype, list(counts), options, key)
+        except NetError as exc:
+            why_not_read += f" (listing the values failed: {exc})"[:200]
+            listed = None
+        if listed is not None:
+            return _with_listed(etype, ids, total, listed, list(counts), why_not_read)
+    if counts:
+        return _with_store_count(etype, ids, total, counts, fields, why_not_read)
+    est = from_sample(ids, total)
+    return PeopleCount(etype, est.value, est.low, est.high, est.low == est.high, "sample",
+                       f"{etype}: {est.basis}{why_not_read}", fields)
+
+
+def _field_kinds(acc: Access, containers: Sequence[Container]) -> dict[str, FieldType]:
+    out: dict[str, FieldType] = {}
+    for c in containers:
+        for f in c.fields:
+            out.setdefault(f.path, acc.probe.field_type(f.type))
+    return out
+
+
+async def _read_all(acc: Access, containers: Sequence[Container], etype: str,
+                    fields: tuple[str, ...], options: ScanOptions, workers: Workers,
+                    key: bytes) -> PeopleCount:
+    """Every record's identifying fields, read and counted (NetError when a read fails)."""
+    sink = _Digests(etype, key, options.min_score, acc.probe.field_types)
+    reader = acc.probe.reader(acc.transport, acc.read_as).project(fields)
+    ctx = ReadContext(acc.probe, acc.read_as, reader, sink, workers, Pacer(None))
+    for c in containers:
+        error = await read_container(ctx, c, LocalExecutor(), partitions=1)
+        if error:
+            raise NetError(f"{c.name}: {error}")
+    n = len(sink.seen)
+    return PeopleCount(
+        etype, n, n, n, True, "read",
+        f"distinct {etype} in {', '.join(fields)}, read in every one of {sink.records:,} "
+        f"records of {len(containers)} container(s), each counted once", fields)
+
+
+async def _listed(acc: Access, containers: Sequence[Container], etype: str,
+                  fields: Sequence[str], options: ScanOptions, key: bytes) -> set[bytes] | None:
+    """The keyed digests of ``etype`` in the values the store lists for ``fields``, or None
+    when it cannot list them."""
+    digests: set[bytes] = set()
+    for f in fields:
+        values = acc.probe.distinct_values(acc.transport, acc.read_as, containers, f)
+        if values is None:
+            return None
+        await _digest_values(values, f, etype, options.min_score, key, digests)
+    return digests
+
+
+async def _digest_values(values: AsyncIterator[str], field: str, etype: str, min_score: float,
+                         key: bytes, into: set[bytes]) -> None:
+    batch: list[dict[str, str]] = []
+    async for v in values:
+        batch.append({field: v})
+        if len(batch) >= _LIST_BATCH:
+            into.update(identifier_digests(batch, entity_type=etype, field_types=None,
+                                           min_score=min_score, key=key))
+            batch = []
+    if batch:
+        into.update(identifier_digests(batch, entity_type=etype, field_types=None,
+                                       min_score=min_score, key=key))
+
+
+def _with_listed(etype: str, ids: SampledIdentifiers, total: int, listed: set[bytes],
+                 fields: Sequence[str], note: str) -> PeopleCount:
+    """Every identifier of the keyword fields, listed by the store and counted once, plus
+    the sample's estimate of those found only in free text."""
+    rest = from_sample(ids, total, leave_out=listed)
+    n = len(listed)
+    exact = rest.low == rest.high
+    basis = (f"{etype}: {n:,} distinct in {', '.join(fields)}, every value listed by the "
+             f"store across all its containers and counted once; found only in free text: "
+             f"{rest.basis}{note}")
+    return PeopleCount(etype, n + rest.value, n + rest.low, n + rest.high, exact,
+                       "store-list", basis, tuple(sorted(ids.fields)))
+
+
+def _with_store_count(etype: str, ids: SampledIdentifiers, total: int,
+                      counts: dict[str, Any], fields: tuple[str, ...],
+                      note: str) -> PeopleCount:
+    """The store's counts of its keyword fields, one union (overlaps between fields as the
+    sample shows them), plus the sample's estimate of identifiers found in free text only."""
+    ranked = sorted(counts, key=lambda f: -counts[f].estimate)
+    union_seen: set[bytes] = set()
+    value = low = high = 0.0
+    for n, f in enumerate(ranked):
+        sample = ids.fields.get(f, set())
+        overlap = len(sample & union_seen) / len(sample) if sample and n else 0.0
+        value += counts[f].estimate * (1 - overlap)
+        high += counts[f].upper
+        low = max(low, counts[f].lower)
+        union_seen |= sample
+    rest = from_sample(ids, total, leave_out=union_seen)
+    kw = ", ".join(f"{f} {counts[f].estimate:,}" for f in ranked)
+    basis = (f"{etype}: distinct values counted by the store across all its containers at "
+             f"once ({kw}; cardinality, within its error bounds), overlaps between fields as "
+             f"the sample shows them; found only in free text: {rest.basis}{note}")
+    return PeopleCount(etype, round(value) + rest.value, round(low) + rest.low,
+                       round(high) + rest.high, False, "store-count", basis, fields)

@@ -1,0 +1,38 @@
+"""A sample of each container: a bounded read, its ransom notes flagged, its PII summarised."""
+
+from __future__ import annotations
+
+from .. import compromise
+from ..count.people import SampledIdentifiers
+from ..count.summary import summarise_sample
+from ..models import Container, ContainerResult, Sample, Service
+from ..net import Transport
+from ..probes.base import Probe
+from .options import ScanOptions
+from .workers import Workers
+
+Sampled = tuple[ContainerResult, dict[str, SampledIdentifiers]]
+
+
+async def sample_container(probe: Probe, transport: Transport, service: Service,
+                           container: Container, options: ScanOptions, workers: Workers,
+                           key: bytes) -> Sampled:
+    """Read up to ``options.sample`` records of one container and summarise their PII in a
+    worker; the inventory is kept whatever the sample or the detection does. Beside the
+    result: the sample's identifiers as keyed digests, to count people store-wide."""
+    if options.sample <= 0 or (container.system and not options.include_system):
+        return ContainerResult(container), {}
+    if container.docs == 0:
+        return ContainerResult(container, Sample(options.sample, 0)), {}
+    got = await probe.sample(transport, service, container, options.sample)
+    if got.error:
+        return ContainerResult(container, Sample(options.sample, 0, error=got.error)), {}
+    container = compromise.flag_sample(container, got.docs)
+    try:
+        pii, found = await workers.run(summarise_sample, list(got.docs),
+                                       probe.field_types(container),
+                                       min_score=options.min_score, key=key)
+    except Exception as exc:  # keep the inventory even when detection breaks
+        return ContainerResult(container, Sample(
+            options.sample, len(got.docs), error=f"detection failed: {type(exc).__name__}")), {}
+    return ContainerResult(container, Sample(options.sample, len(got.docs), pii)), found

@@ -1,0 +1,148 @@
+"""What the findings database gives back: typed records of stored scans.
+
+``SqliteStore.load`` returns a ``ScanRecord``; renderers, assess and notify read its
+attributes, never raw dicts. ``ScanRecord.to_dict`` is the scan's JSON shape
+(``schema/scan-result.schema.json``, less the summary a report adds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import ContainerResult, Service, TargetResult, Verdict, from_dict, openness, to_dict
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What earlier scans saw of the same endpoint."""
+
+    first_seen: str | None = None
+    first_scan_id: str | None = None
+    first_seen_exposed: str | None = None  # the first scan that found it open or partial
+    previous_scans: int = 0
+    previous_verdict: Verdict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord(TargetResult):
+    """One stored result with the endpoint's history across scans."""
+
+    history: History = field(default_factory=History)
+
+    @classmethod
+    def of(cls, result: TargetResult, history: History) -> ResultRecord:
+        """A result as the store keeps it."""
+        return cls(result.service, result.containers, result.inventory_error,
+                   result.truncated, result.full, result.authenticated, result.honeypot,
+                   result.people, history)
+
+
+def _fullness(cr: ContainerResult) -> tuple[int, ...]:
+    """How much a view of a container says, to keep the fullest of several endpoints'."""
+    full, sample = cr.full, cr.sample
+    return (int(full is not None and full.complete), int(full is not None),
+            int(sample is not None and not sample.error and sample.docs > 0),
+            sample.docs if sample else 0, int(cr.container.docs_exact),
+            cr.container.docs or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreView:
+    """One exposed store as a scan saw it: every endpoint it answered at, most open first,
+    and each of its containers once, as the endpoint that said most about it saw it."""
+
+    identity: str
+    results: tuple[ResultRecord, ...]
+    # (the result whose view was kept, the container) for each container name
+    containers: tuple[tuple[ResultRecord, ContainerResult], ...]
+
+    @property
+    def main(self) -> ResultRecord:
+        """The most open endpoint: its verdict and reason are the store's."""
+        return self.results[0]
+
+    @property
+    def service(self) -> Service:
+        """The main endpoint's service."""
+        return self.main.service
+
+    @property
+    def others(self) -> tuple[ResultRecord, ...]:
+        """Other ways in: the same store at other endpoints."""
+        return self.results[1:]
+
+    @property
+    def first_seen_exposed(self) -> str | None:
+        """The earliest scan that found the store open, at any of its endpoints."""
+        seen = [r.history.first_seen_exposed for r in self.results
+                if r.history.first_seen_exposed]
+        return min(seen) if seen else None
+
+    @classmethod
+    def group(cls, results: tuple[ResultRecord, ...]) -> tuple[StoreView, ...]:
+        """The exposed results grouped by store, in the order the scan met the stores."""
+        by_store: dict[str, list[ResultRecord]] = {}
+        for r in results:
+            if r.exposed:
+                by_store.setdefault(r.service.store_id, []).append(r)
+        out = []
+        for identity, found in by_store.items():
+            ranked = sorted(found, key=lambda r: (openness(r.service.verdict),
+                                                  -len(r.containers)))
+            kept: dict[str, tuple[ResultRecord, ContainerResult]] = {}
+            for r in ranked:
+                for cr in r.containers:
+                    name = cr.container.name
+                    if name not in kept or _fullness(cr) > _fullness(kept[name][1]):
+                        kept[name] = (r, cr)
+            out.append(cls(identity, tuple(ranked), tuple(kept.values())))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """What wrote the scan."""
+
+    name: str = "leakhound"
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    """One stored scan: when, what was asked, and every result."""
+
+    scan_id: str
+    started_at: str
+    finished_at: str | None
+    status: str  # running, done, interrupted, failed
+    targets: tuple[str, ...]
+    options: dict[str, Any]
+    tool: Tool
+    results: tuple[ResultRecord, ...]
+
+    @property
+    def exposed(self) -> Iterator[ResultRecord]:
+        """The results of endpoints open or partly open."""
+        return (r for r in self.results if r.exposed)
+
+    @property
+    def stores(self) -> tuple[StoreView, ...]:
+        """The exposed stores, each once however many endpoints it answered at."""
+        return StoreView.group(self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scan as JSON-ready data."""
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanRecord:
+        """A scan from its JSON shape (as ``to_dict`` or ``--format json`` wrote it)."""
+        return from_dict(cls, {k: v for k, v in data.items() if k not in ("$schema", "summary")})
+
+
+def result_from_json(body: dict[str, Any], history: History) -> ResultRecord:
+    """A stored result body (``to_dict`` of a TargetResult) with its history."""
+    return ResultRecord.of(from_dict(TargetResult, body), history)
+

@@ -1,0 +1,85 @@
+"""The database kinds' wire parsers over arbitrary bytes: a value or one NetError, nothing else,
+within the reply budget."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import bson
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from leakhound.errors import NetError
+from leakhound.net import FrameReader, Limits
+from leakhound.probes.mongodb.wire import read_message as read_op_msg
+from leakhound.probes.postgresql.connection import _greeted, _result
+from leakhound.probes.redis.resp import read_reply
+
+from .budget import budget
+
+FAST = budget(1000)
+LIMITS = Limits(read_timeout=0.5, max_body=64 * 1024)
+
+
+def _parse(reader: Callable[[FrameReader], Awaitable[Any]], data: bytes) -> Any:
+    async def go() -> Any:
+        stream = asyncio.StreamReader()
+        stream.feed_data(data)
+        stream.feed_eof()
+        return await reader(FrameReader(stream, LIMITS))
+
+    try:
+        return asyncio.run(go())
+    except NetError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return exc
+
+
+def _resp_like() -> st.SearchStrategy[bytes]:
+    line = st.sampled_from([b"+", b"-", b":", b"$", b"*"]).flatmap(
+        lambda k: st.one_of(st.integers(-3, 10**6).map(lambda n: k + str(n).encode()),
+                            st.binary(max_size=12).map(lambda b: k + b)))
+    return st.lists(st.one_of(line, st.binary(max_size=20)), max_size=8).map(
+        lambda parts: b"\r\n".join(parts) + b"\r\n")
+
+
+@FAST
+@given(data=st.one_of(st.binary(max_size=300), _resp_like()))
+@example(data=b"*1\r\n" * 50)
+@example(data=b"$9223372036854775807\r\n")
+def test_resp_gives_a_value_or_one_net_error(data: bytes) -> None:
+    _parse(read_reply, data)
+
+
+def _op_msg(doc: bytes, opcode: int, length_delta: int, flags: int) -> bytes:
+    body = struct.pack("<IB", flags, 0) + doc
+    return struct.pack("<iiii", 16 + len(body) + length_delta, 1, 1, opcode) + body
+
+
+@FAST
+@given(data=st.one_of(
+    st.binary(max_size=300),
+    st.builds(_op_msg, st.one_of(st.binary(max_size=80),
+                                 st.just(bson.encode({"ok": 1, "x": [1, {"y": "z"}]}))),
+              st.sampled_from([2013, 1, 2004, 0]), st.integers(-20, 20),
+              st.sampled_from([0, 1, 2, 2**31]))))
+def test_op_msg_gives_a_document_or_one_net_error(data: bytes) -> None:
+    got = _parse(read_op_msg, data)
+    assert isinstance(got, NetError | dict)
+
+
+def _pg_messages() -> st.SearchStrategy[bytes]:
+    one = st.tuples(st.sampled_from(list(b"REASKZTDCINHX")), st.binary(max_size=40),
+                    st.integers(-8, 8)).map(
+        lambda t: bytes([t[0]]) + struct.pack(">i", max(0, len(t[1]) + 4 + t[2])) + t[1])
+    return st.lists(one, max_size=8).map(b"".join)
+
+
+@FAST
+@given(data=st.one_of(st.binary(max_size=300), _pg_messages()))
+def test_postgresql_answers_give_a_value_or_one_net_error(data: bytes) -> None:
+    _parse(_greeted, data)
+    _parse(_result, data)

@@ -1,0 +1,192 @@
+"""Hostile servers for the kinds with a protocol of their own (Redis, MongoDB, PostgreSQL):
+each gets one verdict with a one-line reason within the deadlines, and the scan goes on.
+
+One scan through the real CLI over every server at once, as ``test_hostile.py`` does for HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import re
+import struct
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import bson
+import orjson
+import pytest
+
+from leakhound import cli, net
+
+from . import servers as S
+
+CONNECT, READ, TOTAL = 1, 2, 4
+WALL_BOUND = 90.0  # seconds: a correctness bound, not a benchmark
+
+
+def _greets_then(data: bytes, then: Callable[[S.Conn], Any] | None = None) -> S.Handler:
+    """Reads the first message, answers ``data``, then ``then`` (default: stays silent)."""
+
+    async def handle(conn: S.Conn) -> None:
+        await conn.reader.read(65536)
+        await conn.send(data)
+        if then is not None:
+            await then(conn)
+        else:
+            await asyncio.sleep(30)
+
+    return handle
+
+
+def _answers(*replies: bytes) -> S.Handler:
+    """Answers each message it reads with the next reply, then hangs up."""
+
+    async def handle(conn: S.Conn) -> None:
+        for reply in replies:
+            if not await conn.reader.read(65536):
+                return
+            await conn.send(reply)
+        await asyncio.sleep(0.2)
+
+    return handle
+
+
+def _op_msg(doc: dict[str, Any] | bytes, length: int | None = None) -> bytes:
+    raw = doc if isinstance(doc, bytes) else bson.encode(doc)
+    body = struct.pack("<IB", 0, 0) + raw
+    return struct.pack("<iiii", length or 16 + len(body), 1, 1, 2013) + body
+
+
+def _pg(kind: bytes, body: bytes, length: int | None = None) -> bytes:
+    return kind + struct.pack(">i", length or len(body) + 4) + body
+
+
+def _bulk(text: str) -> bytes:
+    raw = text.encode()
+    return b"$%d\r\n%s\r\n" % (len(raw), raw)
+
+
+HELLO = {"ok": 1.0, "isWritablePrimary": True, "maxWireVersion": 21}
+INFO = _bulk("# Server\r\nredis_version:7.0.15\r\nrun_id:x\r\n")
+# A BSON document whose own length says 50 bytes more than it holds.
+HALF_BSON = struct.pack("<i", len(bson.encode(HELLO)) + 50) + bson.encode(HELLO)[4:]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile server: its kind, what it does, the verdict and reason expected."""
+
+    name: str
+    scheme: str
+    make: Callable[[], S.Handler]
+    verdicts: tuple[str, ...]
+    reason: str
+
+
+CASES = [
+    # Redis
+    Case("redis-silent", "redis", S.silent, ("timeout",), "read timed out"),
+    Case("redis-reset", "redis", S.reset_on_accept, ("error", "not-redis"), "."),
+    Case("redis-http", "redis", lambda: S.raw_reply(b"HTTP/1.1 400 Bad Request\r\n\r\n"),
+         ("not-redis",), "not the Redis protocol"),
+    Case("redis-2gb-bulk", "redis", lambda: _greets_then(b"$2147483648\r\n"),
+         ("error",), "byte cap"),
+    Case("redis-array-that-stops", "redis", lambda: _greets_then(b"*3\r\n$1\r\na\r\n"),
+         ("timeout",), "timed out"),
+    Case("redis-info-without-version", "redis", lambda: _answers(_bulk("hello")),
+         ("not-redis",), "without a version"),
+    Case("redis-sentinel", "redis", lambda: _answers(
+        _bulk("redis_version:7.0.15\r\nredis_mode:sentinel\r\n")), ("not-redis",), "Sentinel"),
+    Case("redis-scan-garbage", "redis", lambda: _answers(INFO, b"*2\r\n:5\r\n:6\r\n"),
+         ("open",), "INFO and SCAN"),  # a broken listing costs the inventory, not the verdict
+    # MongoDB
+    Case("mongodb-silent", "mongodb", S.silent, ("timeout",), "read timed out"),
+    Case("mongodb-http", "mongodb", lambda: S.raw_reply(b"HTTP/1.1 400 Bad Request\r\n\r\n"),
+         ("not-mongodb",), "not the MongoDB wire protocol"),
+    Case("mongodb-2gb-message", "mongodb", lambda: _greets_then(_op_msg(HELLO, 2**31 - 1)),
+         ("not-mongodb", "error"), "length|byte cap"),
+    Case("mongodb-half-bson", "mongodb", lambda: _greets_then(_op_msg(HALF_BSON)),
+         ("not-mongodb",), "BSON"),
+    Case("mongodb-legacy-reply", "mongodb", lambda: _greets_then(
+        struct.pack("<iiii", 36, 1, 1, 1) + b"\x00" * 20), ("not-mongodb",), "OP_REPLY"),
+    Case("mongodb-hello-without-wire-version", "mongodb",
+         lambda: _answers(_op_msg({"ok": 1.0})), ("not-mongodb",), "wire version"),
+    # PostgreSQL
+    Case("postgresql-silent", "postgresql", S.silent, ("timeout",), "read timed out"),
+    Case("postgresql-http", "postgresql",
+         lambda: S.raw_reply(b"HTTP/1.1 400 Bad Request\r\n\r\n"), ("not-postgresql",),
+         "not the PostgreSQL protocol"),
+    Case("postgresql-2gb-message", "postgresql",
+         lambda: _greets_then(_pg(b"R", b"\0\0\0\0", 2**31 - 1)),
+         ("error", "not-postgresql"), "byte cap"),
+    Case("postgresql-greeting-that-stops", "postgresql",
+         lambda: _greets_then(_pg(b"R", b"\0\0\0\0") + _pg(b"S", b"server_version\x0015")),
+         ("timeout",), "timed out"),
+    Case("postgresql-endless-notices", "postgresql", lambda: _greets_then(
+        _pg(b"N", b"Mhi\0\0") * 2000), ("timeout", "not-postgresql", "error"), "."),
+]
+
+
+@dataclass
+class Scan:
+    """What the one hostile scan produced."""
+
+    exit_status: int
+    wall: float
+    stderr: str
+    by_name: dict[str, dict[str, Any]]
+    sent: list[net.Request]
+
+
+@pytest.fixture(scope="module")
+def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
+    """Start every server, scan them all in one run of the CLI."""
+    tmp = tmp_path_factory.mktemp("hostile-wire")
+    with S.ServerLoop() as loop:
+        ports = {c.name: loop.serve(c.make()) for c in CASES}
+        targets = [f"{c.scheme}://127.0.0.1:{ports[c.name]}" for c in CASES]
+        argv = ["scan", *targets, "--db", str(tmp / "f.db"), "--format", "json",
+                "--connect-timeout", str(CONNECT), "--read-timeout", str(READ),
+                "--timeout", str(TOTAL), "--no-progress"]
+        sent: list[net.Request] = []
+        net.add_audit_hook(sent.append)
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            start = time.monotonic()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                status = cli.main(argv)
+            wall = time.monotonic() - start
+        finally:
+            net.remove_audit_hook(sent.append)
+    doc = orjson.loads(out.getvalue())
+    names = {port: name for name, port in ports.items()}
+    by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
+    yield Scan(status, wall, err.getvalue(), by_name, sent)
+
+
+def test_the_scan_ends_in_time_and_exits_zero(scan: Scan) -> None:
+    assert scan.exit_status == 0, scan.stderr
+    assert scan.stderr == ""
+    assert scan.wall < WALL_BOUND
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_server_gets_one_verdict_and_one_line(scan: Scan, case: Case) -> None:
+    service = scan.by_name[case.name]["service"]
+    assert service["kind"] == case.scheme
+    assert service["verdict"] in case.verdicts, service["reason"]
+    assert re.search(case.reason, service["reason"]), service["reason"]
+    assert service["reason"] and "\n" not in service["reason"] and len(service["reason"]) <= 600
+
+
+def test_every_command_sent_was_on_its_kinds_allow_list(scan: Scan) -> None:
+    from leakhound.probes.registry import DEFAULT
+
+    assert scan.sent
+    for request in scan.sent:
+        allow = DEFAULT.by_kind(request.kind).allow
+        assert allow.allows(request.method, request.target), request

@@ -1,0 +1,189 @@
+"""Raw TCP under the policy: scope before connect, the command allow-list before a byte leaves,
+deadlines and a byte budget on every reply."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from leakhound import net
+from leakhound.errors import (
+    ConnectError,
+    PolicyError,
+    ProtocolError,
+    TimeoutError_,
+    TooLargeError,
+)
+from leakhound.net import FrameReader, Limits, Scope, Transport
+
+ALLOW = net.commands("test", {"PING", "READ"}, never={"FLUSHALL"})
+
+
+class RawServer:
+    """Accepts connections on loopback, records every byte received, answers ``reply`` to each
+    chunk (or nothing, or closes)."""
+
+    def __init__(self, reply: bytes | None = b"+PONG\r\n", close: bool = False) -> None:
+        self.reply, self.close = reply, close
+        self.received = bytearray()
+        self.connections = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self._stop = False
+
+    def __enter__(self) -> RawServer:
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        return self
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._client, args=(conn,), daemon=True).start()
+
+    def _client(self, conn: socket.socket) -> None:
+        conn.settimeout(0.2)
+        with conn:
+            while not self._stop:
+                try:
+                    data = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                if not data:
+                    return
+                self.received += data
+                if self.close:
+                    return
+                if self.reply is not None:
+                    conn.sendall(self.reply)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+def _transport(port: int, **limits: float) -> Transport:
+    scope = Scope()
+    scope.add("127.0.0.1", port)
+    return Transport(Limits(**limits), scope)  # type: ignore[arg-type]
+
+
+async def _line(frames: FrameReader) -> bytes:
+    return await frames.line()
+
+
+def _exchange(port: int, command: str, payload: bytes, **limits: float) -> bytes | None:
+    async def go() -> bytes | None:
+        stream = await _transport(port, **limits).tcp("127.0.0.1", port, ALLOW, scheme="test")
+        try:
+            return await stream.exchange(command, payload, _line)
+        finally:
+            await stream.close()
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def server() -> Iterator[RawServer]:
+    with RawServer() as s:
+        yield s
+
+
+def test_an_allowed_command_is_sent_and_answered(server: RawServer) -> None:
+    assert _exchange(server.port, "PING", b"PING\r\n") == b"+PONG"
+    assert bytes(server.received) == b"PING\r\n"
+
+
+@pytest.mark.parametrize("command", ["FLUSHALL", "CONFIG", "ping", ""])
+def test_a_command_off_the_list_never_leaves(server: RawServer, command: str) -> None:
+    with pytest.raises(PolicyError, match="not on the test read-only allow-list"):
+        _exchange(server.port, command, b"FLUSHALL\r\n")
+    assert bytes(server.received) == b""  # connected, but not a byte written
+
+
+def test_a_command_list_cannot_allow_what_it_forbids() -> None:
+    with pytest.raises(ValueError, match="allowed and forbidden"):
+        net.commands("bad", {"GET", "FLUSHALL"}, never={"FLUSHALL"})
+
+
+def test_an_out_of_scope_endpoint_is_refused_before_any_connect(server: RawServer) -> None:
+    async def go() -> None:
+        await _transport(server.port).tcp("127.0.0.1", server.port + 1, ALLOW, scheme="test")
+
+    with pytest.raises(PolicyError, match="not a target"):
+        asyncio.run(go())
+    assert server.connections == 0
+
+
+def test_every_command_is_audited_before_it_is_sent(server: RawServer) -> None:
+    seen: list[net.Request] = []
+    net.add_audit_hook(seen.append)
+    try:
+        _exchange(server.port, "PING", b"PING\r\n")
+    finally:
+        net.remove_audit_hook(seen.append)
+    assert seen == [net.Request("PING", f"test://127.0.0.1:{server.port}", "test")]
+
+
+def test_a_reply_over_the_budget_is_refused() -> None:
+    with RawServer(reply=b"x" * 5000 + b"\r\n") as s, pytest.raises(TooLargeError):
+        _exchange(s.port, "PING", b"PING\r\n", max_body=1024)
+
+
+def test_a_silent_peer_is_a_read_timeout() -> None:
+    with RawServer(reply=None) as s, pytest.raises(TimeoutError_, match="read timed out"):
+        _exchange(s.port, "PING", b"PING\r\n", read_timeout=0.3)
+
+
+def test_a_peer_that_closes_midway_is_one_protocol_error() -> None:
+    with RawServer(close=True) as s, pytest.raises(ProtocolError):
+        _exchange(s.port, "PING", b"PING\r\n")
+
+
+def test_a_lying_length_costs_the_budget_not_memory() -> None:
+    async def read_declared(frames: FrameReader) -> bytes:
+        return await frames.exactly(2**31)  # "a 2 GB frame follows"
+
+    async def go() -> None:
+        with RawServer() as s:
+            stream = await _transport(s.port, max_body=1 << 20).tcp(
+                "127.0.0.1", s.port, ALLOW, scheme="test")
+            try:
+                await stream.exchange("READ", b"READ\r\n", read_declared)
+            finally:
+                await stream.close()
+
+    with pytest.raises(TooLargeError):
+        asyncio.run(go())
+
+
+def test_a_closed_port_is_a_connect_error() -> None:
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    with pytest.raises(ConnectError, match="refused"):
+        _exchange(port, "PING", b"PING\r\n")
+
+
+def test_a_failed_exchange_closes_the_connection(server: RawServer) -> None:
+    async def go() -> None:
+        stream = await _transport(server.port, max_body=2).tcp(
+            "127.0.0.1", server.port, ALLOW, scheme="test")
+        with pytest.raises(TooLargeError):
+            await stream.exchange("PING", b"PING\r\n", _line)
+        with pytest.raises(ProtocolError, match="closed after an error"):
+            await stream.exchange("PING", b"PING\r\n", _line)  # its framing is lost
+
+    asyncio.run(go())

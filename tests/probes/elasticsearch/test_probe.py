@@ -1,0 +1,124 @@
+"""Fingerprinting and inventory parsing for Elasticsearch/OpenSearch, from recorded answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from leakhound.models import FieldInfo
+from leakhound.probes.elasticsearch import ALLOW
+from leakhound.probes.elasticsearch.probe import flatten_mapping, main_date_field, parse_root
+
+ROOTS = Path(__file__).parents[2] / "data" / "elasticsearch"
+
+
+@pytest.mark.parametrize(
+    ("file", "product", "version", "compat"),
+    [
+        pytest.param("root-es-5.6.16.json", "elasticsearch", "5.6.16", False, id="es5"),
+        pytest.param("root-es-6.8.23.json", "elasticsearch", "6.8.23", False, id="es6"),
+        pytest.param("root-es-7.17.0.json", "elasticsearch", "7.17.0", False, id="es7"),
+        pytest.param("root-es-8.11.3.json", "elasticsearch", "8.11.3", False, id="es8"),
+        pytest.param("root-opensearch-1.3.14.json", "opensearch", "1.3.14", False, id="os1"),
+        pytest.param("root-opensearch-2.11.1.json", "opensearch", "2.11.1", False, id="os2"),
+        pytest.param("root-opensearch-1.3.14-compat.json", "opensearch", "7.10.2", True,
+                     id="os-compat"),
+    ],
+)
+def test_recorded_roots_are_fingerprinted(file: str, product: str, version: str,
+                                          compat: bool) -> None:
+    body = json.loads((ROOTS / file).read_text())
+    fp = parse_root(body)
+    assert fp is not None
+    assert (fp.product, fp.version, fp.compatibility_mode) == (product, version, compat)
+    assert fp.cluster_name == body["cluster_name"]
+    assert fp.node_name == body["name"]
+
+
+def test_real_lab_root_is_opensearch_2() -> None:
+    path = ROOTS / "root-opensearch-2.19.1.json"
+    fp = parse_root(json.loads(path.read_text()))
+    assert fp is not None and fp.product == "opensearch" and fp.version == "2.19.1"
+    assert fp.distribution == "opensearch" and not fp.compatibility_mode
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"status": "ok"}, id="other-json"),
+        pytest.param({"version": "1.0", "tagline": "You Know, for Search"}, id="version-not-dict"),
+        pytest.param({"version": {"number": "3.0"}, "tagline": "Solr"}, id="other-product"),
+        pytest.param([1, 2, 3], id="list"),
+        pytest.param("You Know, for Search", id="string"),
+        pytest.param(None, id="null"),
+    ],
+)
+def test_non_elasticsearch_roots_are_not_fingerprinted(body: object) -> None:
+    assert parse_root(body) is None
+
+
+def test_typeless_mapping_is_flattened() -> None:
+    mapping = {"properties": {
+        "created_at": {"type": "date"},
+        "customer": {"properties": {"email": {"type": "keyword"},
+                                    "location": {"properties": {"geo": {"type": "geo_point"}}}}},
+        "notes": {"type": "nested", "properties": {"text": {"type": "text"}}},
+    }}
+    fields = flatten_mapping(mapping)
+    assert FieldInfo("customer.email", "keyword") in fields
+    assert FieldInfo("customer.location.geo", "geo_point") in fields
+    assert FieldInfo("notes.text", "text") in fields
+    assert FieldInfo("notes", "nested") in fields
+
+
+def test_typed_mapping_of_5x_and_6x_is_flattened() -> None:
+    mapping = {"doc": {"properties": {"email": {"type": "keyword"},
+                                      "@timestamp": {"type": "date"}}}}
+    assert flatten_mapping(mapping) == [FieldInfo("@timestamp", "date"),
+                                        FieldInfo("email", "keyword")]
+
+
+def test_deep_hostile_mapping_stops() -> None:
+    deep: dict[str, object] = {"type": "keyword"}
+    for _ in range(500):
+        deep = {"properties": {"x": deep}}
+    assert len(flatten_mapping(deep)) <= 1
+
+
+@pytest.mark.parametrize(
+    ("paths", "expected"),
+    [
+        pytest.param(["updated_at", "created_at"], "created_at", id="created-before-updated"),
+        pytest.param(["meta.@timestamp", "zzz"], "meta.@timestamp", id="timestamp-nested"),
+        pytest.param(["b_when", "a.when"], "b_when", id="shallowest-first"),
+        pytest.param([], None, id="no-date"),
+    ],
+)
+def test_main_date_field_is_chosen(paths: list[str], expected: str | None) -> None:
+    fields = [FieldInfo(p, "date") for p in paths] + [FieldInfo("name", "keyword")]
+    assert main_date_field(fields) == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        pytest.param("GET", "/", True, id="root"),
+        pytest.param("GET", "/_cat/indices", True, id="cat"),
+        pytest.param("POST", "/cases/_search", True, id="search"),
+        pytest.param("GET", "/cases/_count", True, id="count"),
+        pytest.param("GET", "/proxy/es/_cat/indices", True, id="behind-a-proxy-path"),
+        pytest.param("POST", "/_bulk", False, id="bulk"),
+        pytest.param("PUT", "/cases", False, id="create-index"),
+        pytest.param("DELETE", "/cases", False, id="delete-index"),
+        pytest.param("POST", "/cases/_doc", False, id="index-doc"),
+        pytest.param("POST", "/cases/_delete_by_query", False, id="delete-by-query"),
+        pytest.param("POST", "/cases/_update_by_query", False, id="update-by-query"),
+        pytest.param("POST", "/_search/../_bulk", False, id="dot-dot"),
+        pytest.param("GET", "/_cluster/settings", False, id="cluster-settings"),
+        pytest.param("POST", "/_snapshot/repo", False, id="snapshot"),
+    ],
+)
+def test_read_only_allow_list(method: str, path: str, allowed: bool) -> None:
+    assert ALLOW.allows(method, path) is allowed

@@ -1,0 +1,116 @@
+"""PostgreSQL messages read bounded, and the statement allow-list against hostile names."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+
+import pytest
+
+from leakhound.errors import ProtocolError, TooLargeError
+from leakhound.net import FrameReader, Limits
+from leakhound.probes.postgresql import ALLOW
+from leakhound.probes.postgresql.allow import quote
+from leakhound.probes.postgresql.connection import cell
+from leakhound.probes.postgresql.wire import ServerError, read_result, startup
+
+
+def _msg(kind: bytes, body: bytes) -> bytes:
+    return kind + struct.pack(">i", len(body) + 4) + body
+
+
+def _columns(*names: tuple[str, int]) -> bytes:
+    body = struct.pack(">h", len(names))
+    for name, oid in names:
+        body += name.encode() + b"\0" + struct.pack(">ihihih", 0, 0, oid, -1, -1, 0)
+    return _msg(b"T", body)
+
+
+def _row(*values: bytes | None) -> bytes:
+    body = struct.pack(">h", len(values))
+    for v in values:
+        body += struct.pack(">i", -1) if v is None else struct.pack(">i", len(v)) + v
+    return _msg(b"D", body)
+
+
+READY = _msg(b"Z", b"I")
+
+
+def _read(data: bytes, **limits: float) -> object:
+    async def go() -> object:
+        reader = asyncio.StreamReader()
+        reader.feed_data(data)
+        reader.feed_eof()
+        return await read_result(FrameReader(reader, Limits(**limits)))  # type: ignore[arg-type]
+
+    return asyncio.run(go())
+
+
+def test_the_startup_names_the_user_and_the_database() -> None:
+    raw = startup("postgres", "support")
+    (length, protocol) = struct.unpack_from(">ii", raw)
+    assert length == len(raw) and protocol == 196608
+    assert b"user\0postgres\0database\0support\0" in raw and raw.endswith(b"\0\0")
+
+
+def test_a_result_is_read_with_its_columns() -> None:
+    got = _read(_columns(("email", 25), ("n", 23)) + _row(b"j@x.org", b"5") + _row(None, b"7")
+                + _msg(b"C", b"SELECT 2\0") + READY)
+    assert got.columns == [("email", 25), ("n", 23)]  # type: ignore[attr-defined]
+    assert got.rows == [["j@x.org", "5"], [None, "7"]]  # type: ignore[attr-defined]
+
+
+def test_an_error_response_is_raised_after_ready() -> None:
+    error = _msg(b"E", b"SERROR\0C42501\0Mpermission denied for table cases\0\0")
+    with pytest.raises(ServerError) as info:
+        _read(error + READY)
+    assert info.value.code == "42501" and "permission denied" in str(info.value)
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(b"HTTP/1.1 400 Bad Request\r\n\r\n", id="http"),
+    pytest.param(b"T\x00\x00\x00\x02", id="length-under-four"),
+    pytest.param(_columns(("a", 25)) + _row(b"x", b"y") + READY, id="more-values-than-columns"),
+    pytest.param(_columns(("a", 25)) + b"D" + struct.pack(">ih", 10, 1)
+                 + struct.pack(">i", 1000), id="value-longer-than-its-row"),
+    pytest.param(_columns(("a", 25)), id="no-ready"),
+])
+def test_what_is_not_a_result_is_one_protocol_error(data: bytes) -> None:
+    with pytest.raises((ProtocolError, struct.error, ValueError, IndexError)):
+        _read(data)
+
+
+def test_a_declared_2gb_message_is_refused_before_it_is_read() -> None:
+    with pytest.raises(TooLargeError):
+        _read(b"D" + struct.pack(">i", 2**31 - 1) + b"x" * 100, max_body=1 << 20)
+
+
+def test_json_and_integers_read_as_values() -> None:
+    assert cell('{"city": "Paris"}', 3802) == {"city": "Paris"}
+    assert cell("42", 23) == 42 and cell("x", 23) == "x" and cell(None, 25) is None
+
+
+@pytest.mark.parametrize("name", [
+    'weird";drop table x;--', 'a"."b', "semi;colon", 'quote"', "new\nline", "/* c */",
+])
+def test_a_hostile_name_stays_one_quoted_identifier(name: str) -> None:
+    statement = f"SELECT * FROM {quote('public')}.{quote(name)} LIMIT 10"
+    assert ALLOW.allows("query", statement)
+    # whatever follows a name cannot pass as another statement
+    assert not ALLOW.allows("query", statement + "; DROP TABLE x")
+
+
+@pytest.mark.parametrize("statement", [
+    "COPY cases TO PROGRAM 'sh'", "SELECT pg_read_file('/etc/passwd')",
+    "DROP TABLE cases", "INSERT INTO cases VALUES (1)", "UPDATE cases SET a = 1",
+    "SET default_transaction_read_only = off", "SELECT * FROM cases",
+    'SELECT * FROM "public"."cases" LIMIT 10; DELETE FROM cases',
+    "SELECT lo_import('/etc/passwd')", "CREATE EXTENSION dblink",
+])
+def test_no_other_statement_is_allowed(statement: str) -> None:
+    assert not ALLOW.allows("query", statement)
+
+
+def test_a_name_cannot_hold_a_nul() -> None:
+    with pytest.raises(ValueError):
+        quote("a\0b")

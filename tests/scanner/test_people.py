@@ -1,0 +1,112 @@
+"""A sample scan's people: the store's own count where it gives one, the sample otherwise,
+and the reason said when the store's count fails."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from leakhound.count.people import SampledIdentifiers, identifier_digests
+from leakhound.errors import NetError
+from leakhound.models import Container, Distinct, Endpoint, FieldInfo, Service, Verdict
+from leakhound.probes.elasticsearch import ElasticsearchProbe
+from leakhound.scanner.access import Access
+from leakhound.scanner.options import ScanOptions
+from leakhound.scanner.people import count_people
+from leakhound.scanner.workers import Workers
+
+CASES = Container("cases", 10_000, None, fields=(FieldInfo("customer.email", "keyword"),
+                                                 FieldInfo("agent_email", "keyword"),
+                                                 FieldInfo("description", "text")))
+SERVICE = Service(Endpoint("127.0.0.1", 9200), "http://127.0.0.1:9200", "elasticsearch",
+                  Verdict.OPEN)
+
+
+class _Counting(ElasticsearchProbe):
+    def __init__(self, counts: dict[str, Distinct] | Exception,
+                 values: dict[str, list[str]] | None = None) -> None:
+        self.counts, self.values = counts, values
+        self.asked: list[tuple[str, ...]] = []
+        self.listed: list[str] = []
+
+    def distinct_values(self, transport: Any, service: Service,
+                        containers: Sequence[Container],
+                        field: str) -> AsyncIterator[str] | None:
+        if self.values is None:
+            return None
+        self.listed.append(field)
+
+        async def listing() -> AsyncIterator[str]:
+            for v in (self.values or {})[field]:
+                yield v
+        return listing()
+
+    async def count_distinct(self, transport: Any, service: Service,
+                             containers: Sequence[Container],
+                             fields: Sequence[str]) -> dict[str, Distinct] | None:
+        self.asked.append(tuple(fields))
+        if isinstance(self.counts, Exception):
+            raise self.counts
+        return self.counts
+
+
+def _sampled() -> SampledIdentifiers:
+    """100 sampled records: 80 customer addresses, 10 of them also in the text, and 10
+    addresses found only in the text."""
+    ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=2)
+    keyword = {n.to_bytes(4, "big") for n in range(80)}
+    text_only = {n.to_bytes(4, "big") for n in range(1000, 1010)}
+    ids.docs = Counter(dict.fromkeys(keyword | text_only, 1))
+    ids.fields = {"customer.email": keyword, "description": set(list(keyword)[:10]) | text_only}
+    return ids
+
+
+def _count(probe: _Counting) -> Any:
+    acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    return asyncio.run(count_people(acc, [(CASES, 100)], [{"EMAIL_ADDRESS": _sampled()}],
+                                    ScanOptions(people_read=0), Workers(0), b"k" * 32))
+
+
+def test_the_store_counts_its_keyword_fields_and_the_sample_adds_free_text() -> None:
+    probe = _Counting({"customer.email": Distinct(7_000, 6_965, 7_035, False)})
+    people = _count(probe)
+    assert probe.asked == [("customer.email",)]  # only the field the store indexes whole
+    assert people.method == "store-count" and not people.exact
+    # 7,000 counted by the store; the 10 free-text-only addresses in 1% of records: ~1,000.
+    assert 7_900 <= people.value <= 8_100
+    assert people.low == 6_965 + 10 and people.high is not None and people.high > people.value
+    assert "cardinality" in people.basis and "free text" in people.basis
+
+
+def test_few_values_are_listed_and_one_in_two_fields_counts_once() -> None:
+    values = {"customer.email": [f"customer{n}@gmail.com" for n in range(300)],
+              "agent_email": ["agent@contoso.com", "CUSTOMER7@gmail.com", "n/a"]}
+    counts = {"customer.email": Distinct(300, 300, 300, True),
+              "agent_email": Distinct(3, 3, 3, True)}
+    probe = _Counting(counts, values)
+    acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    # The sample saw one customer and the agent, in their keyword fields only.
+    ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=2)
+    for f, v in (("customer.email", "customer1@gmail.com"), ("agent_email", "agent@contoso.com")):
+        (d,) = identifier_digests([{f: v}], entity_type="EMAIL_ADDRESS", field_types=None,
+                                  min_score=0.5, key=b"k" * 32)
+        ids.docs[d] += 1
+        ids.fields[f] = {d}
+    people = asyncio.run(count_people(acc, [(CASES, 100)], [{"EMAIL_ADDRESS": ids}],
+                                      ScanOptions(people_read=0), Workers(0), b"k" * 32))
+    assert sorted(probe.listed) == ["agent_email", "customer.email"]
+    # 300 customers and one agent: a customer's address in the agent field, in capitals, is
+    # the same person, and "n/a" is nobody.
+    assert (people.method, people.value, people.exact) == ("store-list", 301, True)
+    assert "every value listed by the store" in people.basis
+
+
+def test_a_refused_count_falls_back_to_the_sample_and_says_why() -> None:
+    probe = _Counting(NetError("its cardinality count was refused: HTTP 403"))
+    people = _count(probe)
+    assert people.method == "sample"
+    assert "the store's own count failed: its cardinality count was refused: HTTP 403" \
+        in people.basis
+    assert people.low == 90 and people.high is not None and people.low <= people.value
