@@ -414,6 +414,10 @@ class CaseUnit:
     negatives: tuple[CaseLabel, ...] = ()
 
 
+# Ranges reserved for documentation (RFC 5737, RFC 3849): examples, never a host.
+_DOCUMENTATION = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+
+
 def _deliberate(case: presidio_cases.Case, kind: str, value: str) -> str:
     """Why leakhound differs from a Presidio test row on purpose, or ""."""
     import ipaddress
@@ -422,17 +426,27 @@ def _deliberate(case: presidio_cases.Case, kind: str, value: str) -> str:
 
     if case.type == "IP_ADDRESS" and kind == "miss":
         try:
-            ip = ipaddress.ip_interface(value.strip("[]").split("%")[0]).ip
+            ip = ipaddress.ip_interface(value.strip("[]'").split("%")[0]).ip
         except ValueError:
             return ""
-        if ip.is_loopback or ip.is_unspecified or ip.is_multicast:
-            return "deliberate: loopback, unspecified or multicast, no one's address"
-        if ip.is_reserved or str(ip) == "255.255.255.255":
-            return "deliberate: reserved or broadcast, no one's address"
+        # An IPv6 address carrying an IPv4 one (::ffff:192.0.2.1, 2001:db8::10.0.0.1) is
+        # judged by both.
+        inner = getattr(ip, "ipv4_mapped", None)
+        for addr in (ip, inner) if inner is not None else (ip,):
+            if addr.is_loopback or addr.is_unspecified or addr.is_multicast:
+                return "deliberate: loopback, unspecified or multicast, no one's address"
+            if addr.is_link_local:
+                return "deliberate: link-local, the same on every network"
+            if any(
+                addr in ipaddress.ip_network(n)
+                for n in _DOCUMENTATION
+                if ipaddress.ip_network(n).version == addr.version
+            ):
+                return "deliberate: documentation range, reserved for examples"
+            if addr.is_reserved or str(addr) == "255.255.255.255":
+                return "deliberate: reserved or broadcast, no one's address"
         if ip.version == 6 and value.count(":") < 5 and "." not in value:
-            return (
-                "deliberate: IPv6 with under five groups (fe80::1, 2001:db8::1) read as too little"
-            )
+            return "deliberate: IPv6 with under five groups read as too little"
     if case.type == "US_SSN" and kind == "miss":
         digits = "".join(c for c in value if c.isdigit())
         if len(digits) == 9 and not valid_ssn(digits[:3], digits[3:5], digits[5:]):
