@@ -160,11 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("scan_id", metavar="SCAN_ID")
     _db_option(purge)
 
-    lab = sub.add_parser("lab", help="the local demo lab: a real OpenSearch node and nginx")
-    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets"),
-                     help="targets: print the running lab's target URLs, one a line")
+    lab = sub.add_parser("lab", help="the local demo lab: OpenSearch behind nginx, Redis, "
+                                     "PostgreSQL, MariaDB and FerretDB, open and secured")
+    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets", "build"),
+                     help="targets: print the running lab's target URLs, one a line; build: "
+                          "build the OpenSearch launcher and FerretDB now (up does it when "
+                          "needed, cached)")
     lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
                      help="records to seed (default 10000)")
+    lab.add_argument("--kind", action="append", metavar="KIND",
+                     choices=("elasticsearch", "redis", "postgresql", "mysql", "mongodb"),
+                     help="targets: only this store kind (repeatable)")
     lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
     return parser
 
@@ -489,12 +495,22 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         truth = lab.seed(args.dir, records=args.records)
         print(f"seeded {truth.documents:,} documents in {len(truth.indices)} indices "
               f"({truth.distinct_customers:,} distinct customers) in {truth.seconds:.1f}s")
+        for kind in lab.KINDS:
+            other = lab.truth(args.dir, kind)
+            if other is not None:
+                print(f"  {kind}: {other.documents:,} records in {len(other.indices)} containers "
+                      f"({other.distinct_customers:,} distinct customers), open and secured, "
+                      f"in {other.seconds:.1f}s")
     elif args.action == "down":
         lab.down(args.dir)
         print("lab stopped")
+    elif args.action == "build":
+        for name, path in lab.build().items():
+            print(f"{name}: {path}")
     elif args.action == "targets":
         for target in lab.status(args.dir).targets:
-            print(target.url)
+            if not args.kind or target.kind in args.kind:
+                print(target.url)
     else:
         print(lab.status(args.dir))
     return EXIT_OK

@@ -7,13 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from . import LabError, down, seed, status, up
+from . import KINDS, LabError, build, down, seed, status, truth, up
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run one lab command, print its result; return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m leakhound.lab", description=__doc__)
-    parser.add_argument("command", choices=("up", "seed", "status", "down"))
+    parser.add_argument("command", choices=("up", "seed", "status", "down", "build"))
     parser.add_argument("--dir", type=Path, default=None, help="state directory (default: .lab)")
     parser.add_argument("--records", type=int, default=10_000, help="support cases to write")
     parser.add_argument("--seed", type=int, default=1, help="generator seed")
@@ -23,11 +23,21 @@ def main(argv: list[str] | None = None) -> int:
             print(up(args.dir))
         elif args.command == "seed":
             up(args.dir)
-            truth = seed(args.dir, records=args.records, seed=args.seed)
-            print(json.dumps({"documents": truth.documents, "seconds": round(truth.seconds, 1),
-                              "distinct_customers": truth.distinct_customers,
-                              "indices": {n: t.documents for n, t in truth.indices.items()}},
-                             indent=2))  # fmt: skip
+            seed(args.dir, records=args.records, seed=args.seed)
+            summary = {}
+            for kind in ("elasticsearch", *KINDS):
+                t = truth(args.dir, kind)
+                if t is not None:
+                    summary[kind] = {
+                        "records": t.documents,
+                        "seconds": round(t.seconds, 1),
+                        "distinct_customers": t.distinct_customers,
+                        "containers": {n: c.documents for n, c in t.indices.items()},
+                    }
+            print(json.dumps(summary, indent=2))  # fmt: skip
+        elif args.command == "build":
+            for name, path in build().items():
+                print(f"{name}: {path}")
         elif args.command == "status":
             print(status(args.dir))
         else:
