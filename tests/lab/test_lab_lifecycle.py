@@ -1,4 +1,5 @@
-"""up is idempotent, down stops what up started: on a lab of its own, not the shared one."""
+"""up is idempotent, down stops what up started, data survives: on a lab of its own, not the
+shared one."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from leakhound import lab
-from leakhound.lab import process
+from leakhound.lab import databases, process
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +25,8 @@ def own_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         lab.down(state_dir)
 
 
-def listening(url: str) -> bool:
-    """True when something accepts connections at url's port."""
-    port = int(url.rsplit(":", 1)[1])
+def listening(port: int) -> bool:
+    """True when something accepts connections on the loopback port."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1.0):
             return True
@@ -39,11 +39,16 @@ def test_up_twice_is_the_same_lab(own_lab: Path) -> None:
     second = lab.up(own_lab)
     assert first.running and second.running
     assert first == second  # same pids, same ports
-    assert [t.role for t in first.targets] == ["open", "secured", "partial"]
-    assert all(t.url.startswith("http://127.0.0.1:") for t in first.targets)
+    search = [t for t in first.targets if t.kind == "elasticsearch"]
+    assert [t.role for t in search] == ["open", "secured", "partial"]
+    assert all(t.url.startswith("http://127.0.0.1:") for t in search)
+    assert [(t.kind, t.role) for t in first.targets[3:]] == [
+        (k, r) for k in lab.KINDS for r in ("open", "secured")]  # fmt: skip
+    assert all(listening(t.port) for t in first.targets)
     record = json.loads((own_lab / "lab.json").read_text())
     assert record["node"]["pid"] == first.node_pid
     assert record["nginx"]["pid"] == first.nginx_pid
+    assert {k: v["pid"] for k, v in record["stores"].items()} == first.pids
     assert lab.status(own_lab) == first
 
 
@@ -54,7 +59,9 @@ def test_down_stops_the_processes_and_is_idempotent(own_lab: Path) -> None:
     assert not stopped.running and stopped.targets == ()
     for part in ("node", "nginx"):
         assert not process.alive(record[part]["pid"], record[part]["start_time"])
-    assert not any(listening(t.url) for t in running.targets)
+    for part in record["stores"].values():
+        assert not process.alive(part["pid"], part["start_time"])
+    assert not any(listening(t.port) for t in running.targets)
     assert not lab.down(own_lab).running
     assert not lab.status(own_lab).running
     assert (own_lab / "lab.json").is_file()  # down removes nothing
@@ -63,9 +70,28 @@ def test_down_stops_the_processes_and_is_idempotent(own_lab: Path) -> None:
 def test_up_after_down_keeps_the_data(own_lab: Path) -> None:
     lab.up(own_lab)
     truth = lab.seed(own_lab, records=200, seed=5)
+    others = {kind: lab.truth(own_lab, kind) for kind in lab.KINDS}
     lab.down(own_lab)
     again = lab.up(own_lab)
     with httpx.Client(trust_env=False, timeout=30.0) as http:
         count = http.get(again.url("open") + "/support-cases-*/_count").json()["count"]
     assert count == 200
     assert lab.truth(own_lab) == truth
+    targets = {(t.kind, t.role): t for t in again.targets}
+    # Every server restarted on its own files (the secured ones with their users) holds it all.
+    assert databases.still_seeded(targets, others)
+    for other in others.values():
+        assert other is not None and other.records == 200
+        assert sum(t.documents for t in other.indices.values() if t.created_at_min) == 200
+
+
+def test_up_restarts_only_what_died(own_lab: Path) -> None:
+    before = lab.up(own_lab)
+    victim = before.pids["redis/secured"]
+    process.stop(victim, process.start_time(victim))
+    assert not lab.status(own_lab).running
+    after = lab.up(own_lab)
+    assert after.running and after.pids["redis/secured"] != victim
+    assert after.node_pid == before.node_pid
+    assert {k: p for k, p in after.pids.items() if k != "redis/secured"} == {
+        k: p for k, p in before.pids.items() if k != "redis/secured"}  # fmt: skip
