@@ -39,6 +39,12 @@ _TUNING = [
     "--innodb-log-file-size=16M",
     "--innodb-flush-log-at-trx-commit=2",
     "--innodb-doublewrite=0",
+    "--innodb-log-buffer-size=2M",
+    # Aria's page cache (128 MB by default) and table caches: 116 MB -> 56 MB resident.
+    "--aria-pagecache-buffer-size=8M",
+    "--key-buffer-size=1M",
+    "--table-open-cache=200",
+    "--table-definition-cache=400",
     "--max-connections=40",
     # --no-defaults skips Debian's config, and with it utf8mb4: the compiled default is latin1.
     "--character-set-server=utf8mb4",
