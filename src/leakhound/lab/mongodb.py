@@ -287,7 +287,12 @@ class FerretDBStore(LabStore):
             client.close()
 
     def count(self, target: LabTarget) -> dict[str, int]:
-        """count_documents of each lab collection (0 for a missing one)."""
+        """Documents of each lab collection (0 for a missing one), from collStats.
+
+        FerretDB's count command decodes every document (1.4 s of its CPU for 10,000, more
+        than inserting them); collStats counts the cells of the collection's SQLite table,
+        one a document. The tests count again with count_documents.
+        """
         client = _client(target)
         counts: dict[str, int] = {}
         try:
@@ -297,9 +302,8 @@ class FerretDBStore(LabStore):
             for name in self._containers(names):
                 database, collection = name.split(".", 1)
                 if collection in names.get(database, set()):
-                    # The count command (no filter): exact here, and a tenth of the time of
-                    # count_documents' aggregation on FerretDB.
-                    counts[name] = client[database][collection].estimated_document_count()
+                    stats = client[database].command("collStats", collection)
+                    counts[name] = int(stats["count"])
                 else:
                     counts[name] = 0
         finally:
