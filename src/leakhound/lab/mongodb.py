@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -154,6 +155,7 @@ def _go(argv: list[str], cwd: Path, env: dict[str, str], log: Path, what: str) -
     return done.stdout.decode("utf-8", "replace")
 
 
+@functools.cache  # asked for each instance at each up: one `go env` a process is enough
 def _go_version(go: str) -> str:
     """`go env GOVERSION` (go1.26.8)."""
     try:
