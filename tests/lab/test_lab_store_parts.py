@@ -212,3 +212,17 @@ def test_lab_up_without_the_lab_extra_says_so_in_one_line(tmp_path: Path) -> Non
     assert len(lines) == 1, done.stderr
     assert "leakhound[lab]" in lines[0] and "pymongo" in lines[0]
     assert not (tmp_path / "lab.json").exists()  # nothing started
+
+
+def test_mongodb_readiness_hello_is_an_op_msg() -> None:
+    import bson
+
+    length, _request, _response, opcode = struct.unpack("<iiii", mongodb.HELLO[:16])
+    assert length == len(mongodb.HELLO) and opcode == 2013
+    assert bson.decode(mongodb.HELLO[21:]) == {"hello": 1, "$db": "admin"}
+    ok = bson.encode({"isWritablePrimary": True, "ok": 1.0})
+    reply = struct.pack("<iiii", 21 + len(ok), 2, 1, 2013) + b"\0\0\0\0\0" + ok
+    assert mongodb.hello_ok(reply)
+    refused = bson.encode({"ok": 0.0, "errmsg": "no", "code": 13})
+    assert not mongodb.hello_ok(reply[:16] + b"\0\0\0\0\0" + refused)
+    assert not mongodb.hello_ok(b"HTTP/1.1 400 Bad Request\r\n\r\n")

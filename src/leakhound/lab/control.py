@@ -49,7 +49,7 @@ class LabStatus:
     node_pid: int | None
     nginx_pid: int | None
     node_log: Path
-    # kind -> server version ("7.0.15", "15.18", "10.11.19", "v1.24.2 (MongoDB 7.0.42)")
+    # kind -> server version ("7.0.15", "15.18", "10.11.19", "v1.24.2")
     versions: Mapping[str, str] = field(default_factory=dict)
     # "kind/role" -> pid of each database server that runs
     pids: Mapping[str, int] = field(default_factory=dict)

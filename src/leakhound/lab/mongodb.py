@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from typing import Any
 
 from .errors import LabError
 from .seeder import PAYROLL_INDEX, RANSOM_INDEX, SUPPORT_PREFIX, YEARS, Dataset, Doc
-from .servers import LabStore, LabTarget, Server, wait_ready
+from .servers import LabStore, LabTarget, Server, exchange, version_of, wait_ready
 from .state import PASSWORD, USERNAME, log_tail
 
 _MODULE = Path(__file__).with_name("ferretdb")  # go.mod + go.sum: the pinned release
@@ -224,24 +225,14 @@ class FerretDBStore(LabStore):
         return process.spawn(argv, server.log, cwd=server.home, env=env)
 
     def wait(self, server: Server, pid: int, started: int | None) -> str:
-        """buildInfo (allowed without credentials) answers with ferretdbVersion."""
-        from pymongo import MongoClient
+        """An OP_MSG hello (allowed without credentials) answers ok: 1; the version is the
+        binary's."""
+        binary = self._binary
 
         def check() -> str | None:
-            client: Any = MongoClient(
-                "127.0.0.1",
-                server.port,
-                directConnection=True,
-                serverSelectionTimeoutMS=1000,
-                connectTimeoutMS=1000,
-            )
-            try:
-                info = client.admin.command("buildInfo")
-            except Exception:  # any driver error means "not yet"
+            if not hello_ok(exchange(server.port, HELLO)):
                 return None
-            finally:
-                client.close()
-            return f"{info.get('ferretdbVersion', '?')} (MongoDB {info.get('version', '?')})"
+            return version_of([str(binary), "--version"], r"version:\s*(v\S+)")
 
         return wait_ready(server, self.name, pid, started, check)
 
@@ -318,6 +309,24 @@ class FerretDBStore(LabStore):
         names = [f"support.cases_{y}" for y in YEARS] + [PAYROLL, RANSOM]
         names += [f"support.{c}" for c in sorted(present.get("support", ())) if c.endswith("-meow")]
         return names
+
+
+def _hello() -> bytes:
+    """OP_MSG {hello: 1, $db: "admin"}, BSON written out: no driver needed to ask."""
+    body = b"\x10hello\x00" + struct.pack("<i", 1)
+    body += b"\x02$db\x00" + struct.pack("<i", 6) + b"admin\x00"
+    document = struct.pack("<i", len(body) + 5) + body + b"\x00"
+    message = struct.pack("<iB", 0, 0) + document  # flagBits, section kind 0 (body)
+    return struct.pack("<iiii", len(message) + 16, 1, 0, 2013) + message
+
+
+HELLO = _hello()
+_OK = b"\x01ok\x00" + struct.pack("<d", 1.0)  # the reply's {ok: 1.0} element
+
+
+def hello_ok(reply: bytes) -> bool:
+    """True for an OP_MSG reply (opcode 2013) whose document says ok: 1.0."""
+    return len(reply) > 21 and struct.unpack("<i", reply[12:16])[0] == 2013 and _OK in reply
 
 
 def _bson(doc: Doc) -> dict[str, Any]:
