@@ -162,11 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("scan_id", metavar="SCAN_ID")
     _db_option(purge)
 
-    lab = sub.add_parser("lab", help="the local demo lab: a real OpenSearch node and nginx")
-    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets"),
-                     help="targets: print the running lab's target URLs, one a line")
+    lab = sub.add_parser("lab", help="the local demo lab: OpenSearch behind nginx, Redis, "
+                                     "PostgreSQL, MariaDB and FerretDB, open and secured; MinIO, "
+                                     "Azurite and CouchDB")
+    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets", "build"),
+                     help="targets: print the running lab's target URLs, one a line; build: "
+                          "build the OpenSearch launcher, FerretDB and the object stores now "
+                          "(up does it when needed, cached)")
     lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
                      help="records to seed (default 10000)")
+    lab.add_argument("--kind", action="append", metavar="KIND",
+                     choices=("elasticsearch", "redis", "postgresql", "mysql", "mongodb", "s3",
+                              "azblob", "couchdb"),
+                     help="targets: only this store kind (repeatable)")
     lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
     return parser
 
