@@ -356,8 +356,9 @@ def seed(state_dir: Path | None = None, records: int = 10_000, seed: int = 1) ->
     """Replace the lab's data with `records` synthetic support cases and more; return the
     OpenSearch truth (the other kinds': truth(kind=...)).
 
-    The cases are generated once and written to OpenSearch and to the eight database servers
-    at the same time; each store is counted back against its truth before the truth is saved.
+    The cases are generated once and written to OpenSearch, to the eight database servers and
+    to the object stores at the same time; each store is counted back against its truth before
+    the truth is saved.
     """
     require_lab()
     paths = _paths(state_dir)
