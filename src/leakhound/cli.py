@@ -160,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("scan_id", metavar="SCAN_ID")
     _db_option(purge)
 
+    from .investigate import command as investigate
+
+    investigate.add_parser(sub)
     lab = sub.add_parser("lab", help="the local demo lab: a real OpenSearch node and nginx")
     lab.add_argument("action", choices=("up", "seed", "down", "status", "targets"),
                      help="targets: print the running lab's target URLs, one a line")
@@ -502,4 +505,6 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 _COMMANDS = {"scan": _cmd_scan, "detect": _cmd_detect, "report": _cmd_report,
              "assess": _cmd_assess, "notify": _cmd_notify, "scans": _cmd_scans,
-             "purge": _cmd_purge, "lab": _cmd_lab, "export-subjects": _cmd_export_subjects}
+             "purge": _cmd_purge, "lab": _cmd_lab, "export-subjects": _cmd_export_subjects,
+             "investigate": lambda args: __import__(
+                 "leakhound.investigate.command", fromlist=["run"]).run(args)}

@@ -18,7 +18,7 @@ from .. import __version__
 from ..errors import StoreError, UsageError
 from ..models import TargetResult, to_dict
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -110,6 +110,15 @@ _MIGRATIONS: dict[int, str] = {
         distinct_exact INTEGER NOT NULL,
         PRIMARY KEY (scan_id, endpoint, index_name, entity_type, field),
         FOREIGN KEY (scan_id, endpoint) REFERENCES results(scan_id, endpoint) ON DELETE CASCADE
+    );
+    """,
+    # leakhound investigate --scan: the access-log forensics of a scan's exposure window, as the
+    # JSON of leakhound.investigate (source addresses kept whole, like the rest of this file).
+    3: """
+    CREATE TABLE investigations (
+        scan_id TEXT PRIMARY KEY REFERENCES scans(scan_id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        body TEXT NOT NULL
     );
     """,
 }
@@ -449,6 +458,19 @@ class SqliteStore:
             "previous_scans": len(before),
             "previous_verdict": before[-1][1] if before else None,
         }
+
+    def save_investigation(self, scan_id: str, body: str) -> None:
+        """Store (or replace) the access-log investigation of a scan (its JSON)."""
+        scan_id = self.resolve(scan_id)
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO investigations VALUES (?, ?, ?)",
+                       (scan_id, _now(), body))
+
+    def load_investigation(self, scan_id: str) -> dict[str, Any] | None:
+        """The stored investigation of a scan, or None."""
+        row = self._db.execute("SELECT body FROM investigations WHERE scan_id=?",
+                               (self.resolve(scan_id),)).fetchone()
+        return dict(orjson.loads(row[0])) if row else None
 
     def purge(self, scan_id: str) -> None:
         """Delete one scan and everything it recorded, then reclaim the space."""

@@ -1,0 +1,98 @@
+"""Timestamps of the log formats, to UTC epoch seconds; cached where they repeat."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import UTC, datetime
+
+_MONTHS = {m.encode(): i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_ISO = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d:?\d\d|UTC|GMT)?\s*$"
+)
+
+
+class BadTime(ValueError):
+    """A timestamp that is not in the format's shape."""
+
+
+_clf_cache: dict[bytes, tuple[float, bytes]] = {}
+
+
+def clf(text: bytes) -> tuple[float, bytes]:
+    """``10/Oct/2000:13:55:36 -0700`` (nginx/Apache ``%t``, S3) → (epoch, offset)."""
+    hit = _clf_cache.get(text)
+    if hit is not None:
+        return hit
+    try:
+        day, mon, rest = text.split(b"/", 2)
+        year, hh, mm, ss_off = rest.split(b":", 3)
+        ss, _, off = ss_off.partition(b" ")
+        epoch = calendar.timegm(
+            (int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]), 0, 0, 0))
+        frac = float(b"0" + ss[2:]) if len(ss) > 2 and ss[2:3] == b"." else 0.0
+        if off:
+            sign = -1 if off[:1] == b"-" else 1
+            digits = off.lstrip(b"+-").replace(b":", b"")
+            epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+    except (ValueError, KeyError, IndexError):
+        raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}") from None
+    if not 1 <= int(day) <= 31 or int(hh) > 23:
+        raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}")
+    if len(_clf_cache) > 100_000:
+        _clf_cache.clear()
+    result = (epoch + frac, off or b"+0000")
+    _clf_cache[text] = result
+    return result
+
+
+_iso_cache: dict[str, tuple[float, str]] = {}
+
+
+def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
+    """ISO 8601 (``2019-03-05T10:00:00.123Z``, ``…+01:00``, ``… UTC``) → (epoch, offset)."""
+    hit = _iso_cache.get(text)
+    if hit is not None:
+        return hit
+    m = _ISO.match(text.strip())
+    if not m:
+        raise BadTime(f"not an ISO 8601 time: {text[:40]!r}")
+    y, mo, d, hh, mi, ss, frac, off = m.groups()
+    try:
+        epoch = calendar.timegm((int(y), int(mo), int(d), int(hh), int(mi), int(ss), 0, 0, 0))
+        datetime(int(y), int(mo), int(d), int(hh), int(mi), int(ss))  # range check
+    except ValueError:
+        raise BadTime(f"not a valid date: {text[:40]!r}") from None
+    off = off or default_offset
+    if off not in ("Z", "UTC", "GMT"):
+        sign = -1 if off[0] == "-" else 1
+        digits = off[1:].replace(":", "")
+        epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+    result = (epoch + (float(frac) if frac else 0.0), off)
+    if len(_iso_cache) > 100_000:
+        _iso_cache.clear()
+    if not frac:  # fractional times rarely repeat: cache only whole seconds
+        _iso_cache[text] = result
+    return result
+
+
+def epoch_text(t: float) -> float:
+    """Epoch seconds from a number or numeric text (flow logs, CloudTrail Lake exports)."""
+    return float(t)
+
+
+def to_iso(t: float | None) -> str | None:
+    """Epoch seconds → ``2019-03-05T10:00:00Z`` (None stays None)."""
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_user_time(text: str) -> float:
+    """``--since``/``--until``: ISO 8601 date or date-time, UTC unless an offset is given."""
+    value = text.strip()
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        value += "T00:00:00"
+    t, _ = iso(value)
+    return t
