@@ -8,5 +8,13 @@ assess, notify and the HTML report what they quote.
 from .model import Estimate, Investigation, Source, Summary, from_dict, to_dict
 from .run import Options, investigate
 
-__all__ = ["Estimate", "Investigation", "Options", "Source", "Summary", "from_dict",
-           "investigate", "to_dict"]
+__all__ = [
+    "Estimate",
+    "Investigation",
+    "Options",
+    "Source",
+    "Summary",
+    "from_dict",
+    "investigate",
+    "to_dict",
+]

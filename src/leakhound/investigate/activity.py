@@ -19,8 +19,17 @@ MAX_AGENTS = 5
 OTHER = "(other targets)"
 
 # Per-target counters of one source.
-(T_REQUESTS, T_BYTES, T_PAGES, T_UPPER, T_EXACT, T_BYTES_SIZED, T_BYTES_UNSIZED, T_LOOPS,
- T_PLAIN) = range(9)
+(
+    T_REQUESTS,
+    T_BYTES,
+    T_PAGES,
+    T_UPPER,
+    T_EXACT,
+    T_BYTES_SIZED,
+    T_BYTES_UNSIZED,
+    T_LOOPS,
+    T_PLAIN,
+) = range(9)
 
 
 class SourceState:
@@ -80,8 +89,12 @@ SKEW = 300.0
 class Activity:
     """The sink every parser writes to."""
 
-    def __init__(self, classify: Callable[[str, str | None], tuple[str, str]],
-                 since: float | None = None, until: float | None = None) -> None:
+    def __init__(
+        self,
+        classify: Callable[[str, str | None], tuple[str, str]],
+        since: float | None = None,
+        until: float | None = None,
+    ) -> None:
         self.sources: dict[str, SourceState] = {}
         self.timeline: dict[tuple[int, str], list[int]] = {}
         self.classify = classify
@@ -104,9 +117,21 @@ class Activity:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
             f.skipped_examples.append((lineno, reason, text[:200]))
 
-    def add(self, src: str, t: float, action: int, target: str | None, records: int, how: int,
-            nbytes: int, ok: bool, agent: str | None, ctx: int, line: bytes | str,
-            lineno: int) -> None:
+    def add(
+        self,
+        src: str,
+        t: float,
+        action: int,
+        target: str | None,
+        records: int,
+        how: int,
+        nbytes: int,
+        ok: bool,
+        agent: str | None,
+        ctx: int,
+        line: bytes | str,
+        lineno: int,
+    ) -> None:
         """Count one request (or flow, or command) of ``src`` at epoch ``t``."""
         f = self.file
         f.parsed += 1

@@ -83,12 +83,15 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
             parts.append(
                 f"{(hi + lo) / 2:,.0f} on {name}: {c[T_PAGES]:,} pages × their size "
                 f"(size= in the requests, about {page:,.0f}); the last page of each of "
-                f"{c[T_LOOPS]:,} loop(s) may be short")
+                f"{c[T_LOOPS]:,} loop(s) may be short"
+            )
         if c[T_PLAIN]:
             value += c[T_PLAIN]
             upper += c[T_PLAIN]
-            parts.append(f"{c[T_PLAIN]:,} at most on {name}: single searches' size= (a search "
-                         "returns up to its size)")
+            parts.append(
+                f"{c[T_PLAIN]:,} at most on {name}: single searches' size= (a search "
+                "returns up to its size)"
+            )
         nbytes = c[T_BYTES_UNSIZED]
         if nbytes:
             per, spread, how = _per_record(name, calib, inv)
@@ -99,18 +102,23 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
             value += v
             lower += v * (1 - spread)
             upper += v * (1 + spread)
-            parts.append(f"{v:,.0f} on {name}: {nbytes:,} bytes out ÷ {per:,.0f} bytes a "
-                         f"record ({how}; ±{spread:.0%})")
+            parts.append(
+                f"{v:,.0f} on {name}: {nbytes:,} bytes out ÷ {per:,.0f} bytes a "
+                f"record ({how}; ±{spread:.0%})"
+            )
     if unconverted:
-        parts.append(f"{unconverted:,} bytes out not converted to records (no document size "
-                     "known: give --scan SCAN_ID)")
+        parts.append(
+            f"{unconverted:,} bytes out not converted to records (no document size "
+            "known: give --scan SCAN_ID)"
+        )
     if not parts:
         return None
     return Estimate(round(value), round(lower), round(upper), "; ".join(parts))
 
 
-def _per_record(name: str, calib: dict[str, float],
-                inv: Inventory | None) -> tuple[float | None, float, str]:
+def _per_record(
+    name: str, calib: dict[str, float], inv: Inventory | None
+) -> tuple[float | None, float, str]:
     if name in calib:
         return calib[name], CALIBRATED_SPREAD, f"measured on this log's sized pages of {name}"
     if inv is not None:
@@ -118,45 +126,75 @@ def _per_record(name: str, calib: dict[str, float],
         if facts:
             docs = sum(f.docs or 0 for f in facts)
             size = sum(f.store_bytes or 0 for f in facts)
-            return size / docs, STORED_SPREAD, (
-                f"average stored size of {name} in scan {inv.scan_id}: store size ÷ documents")
+            return (
+                size / docs,
+                STORED_SPREAD,
+                (f"average stored size of {name} in scan {inv.scan_id}: store size ÷ documents"),
+            )
         if inv.doc_bytes:
-            return inv.doc_bytes, STORED_SPREAD, (
-                f"average stored size over the indices of scan {inv.scan_id}")
+            return (
+                inv.doc_bytes,
+                STORED_SPREAD,
+                (f"average stored size over the indices of scan {inv.scan_id}"),
+            )
     return None, 0.0, ""
 
 
-def _source(addr: str, s: SourceState, calib: dict[str, float],
-            inv: Inventory | None) -> Source:
+def _source(addr: str, s: SourceState, calib: dict[str, float], inv: Inventory | None) -> Source:
     actions = tuple(
         Action(NAMES[i], n, tuple(Example(f, ln, t) for f, ln, t in s.examples.get(i, ())))
-        for i, n in enumerate(s.actions) if n)
+        for i, n in enumerate(s.actions)
+        if n
+    )
     targets = tuple(
-        Target(name, c[T_REQUESTS], c[T_BYTES],
-               any(f.personal for f in inv.find(name)) if inv else None)
-        for name, c in sorted(s.targets.items(), key=lambda kv: -kv[1][T_REQUESTS]))
+        Target(
+            name,
+            c[T_REQUESTS],
+            c[T_BYTES],
+            any(f.personal for f in inv.find(name)) if inv else None,
+        )
+        for name, c in sorted(s.targets.items(), key=lambda kv: -kv[1][T_REQUESTS])
+    )
     reads = s.actions[READ] or s.actions[BULK_READ]
     return Source(
-        address=addr, kind=s.kind, kind_basis=s.basis,
-        first_seen=to_iso(s.first) or "", last_seen=to_iso(s.last) or "",
-        requests=s.requests, denied=s.denied, bytes_out=s.bytes_out, targets=targets,
-        actions=actions, records=estimate(s, calib, inv) if reads else None,
-        user_agents=tuple(s.agents))
+        address=addr,
+        kind=s.kind,
+        kind_basis=s.basis,
+        first_seen=to_iso(s.first) or "",
+        last_seen=to_iso(s.last) or "",
+        requests=s.requests,
+        denied=s.denied,
+        bytes_out=s.bytes_out,
+        targets=targets,
+        actions=actions,
+        records=estimate(s, calib, inv) if reads else None,
+        user_agents=tuple(s.agents),
+    )
 
 
 def _file(f: FileState) -> LogFile:
     notes = list(f.notes)
     if len(f.offsets) > 1:
-        notes.append(f"mixed time zones ({', '.join(sorted(f.offsets))}): all times are "
-                     "converted to UTC")
+        notes.append(
+            f"mixed time zones ({', '.join(sorted(f.offsets))}): all times are converted to UTC"
+        )
     if f.backwards:
-        notes.append(f"{f.backwards:,} line(s) more than 5 minutes earlier than a line before "
-                     "them: clock skew or merged files; times are taken as written")
+        notes.append(
+            f"{f.backwards:,} line(s) more than 5 minutes earlier than a line before "
+            "them: clock skew or merged files; times are taken as written"
+        )
     return LogFile(
-        path=f.path, format=f.format, lines=f.lines, parsed=f.parsed, skipped=f.skipped,
+        path=f.path,
+        format=f.format,
+        lines=f.lines,
+        parsed=f.parsed,
+        skipped=f.skipped,
         skipped_examples=tuple(Skipped(*e) for e in f.skipped_examples),
-        outside_window=f.outside_window, first=to_iso(f.first), last=to_iso(f.last),
-        notes=tuple(notes))
+        outside_window=f.outside_window,
+        first=to_iso(f.first),
+        last=to_iso(f.last),
+        notes=tuple(notes),
+    )
 
 
 def _delay(seconds: float) -> str:
@@ -176,8 +214,10 @@ def _sum(estimates: Sequence[Estimate], cap: int | None) -> Estimate | None:
     value = sum(e.value for e in estimates)
     lower = max(e.lower for e in estimates)  # the same records may have been read twice
     upper = sum(e.upper for e in estimates)
-    method = ("the sum of the unknown sources' estimates (upper bound: the same records may "
-              "have been read by several); lower bound: the largest single source's")
+    method = (
+        "the sum of the unknown sources' estimates (upper bound: the same records may "
+        "have been read by several); lower bound: the largest single source's"
+    )
     if cap is not None and upper > cap:
         upper = cap
         value = min(value, cap)
@@ -186,15 +226,19 @@ def _sum(estimates: Sequence[Estimate], cap: int | None) -> Estimate | None:
     return Estimate(value, lower, upper, method)
 
 
-def summarise(sources: Sequence[Source], window: Window, inv: Inventory | None,
-              since: float | None) -> Summary:
+def summarise(
+    sources: Sequence[Source], window: Window, inv: Inventory | None, since: float | None
+) -> Summary:
     """The first unknown access, who read, how many records; one sentence for the drafts."""
     unknown = [s for s in sources if s.kind == UNKNOWN]
     first = min(unknown, key=lambda s: s.first_seen, default=None)
     readers = [s for s in unknown if s.read]
-    personal = [s for s in readers
-                if any(t.personal for t in s.targets)
-                or (inv is not None and inv.personal and not s.targets)]
+    personal = [
+        s
+        for s in readers
+        if any(t.personal for t in s.targets)
+        or (inv is not None and inv.personal and not s.targets)
+    ]
     estimates = [s.records for s in readers if s.records]
     cap = None
     if inv is not None:
@@ -202,9 +246,11 @@ def summarise(sources: Sequence[Source], window: Window, inv: Inventory | None,
         facts = {f.name: f for n in names for f in inv.find(n)}
         cap = sum(f.docs or 0 for f in facts.values()) or None
     records = _sum(estimates, cap)
-    wipes = tuple(s.address for s in sources
-                  if s.kind != OWNER and any(a.action in ("wipe", "ransom-note")
-                                             for a in s.actions))
+    wipes = tuple(
+        s.address
+        for s in sources
+        if s.kind != OWNER and any(a.action in ("wipe", "ransom-note") for a in s.actions)
+    )
     delay = None
     if first is not None and since is not None:
         t = datetime.strptime(first.first_seen, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
@@ -212,13 +258,17 @@ def summarise(sources: Sequence[Source], window: Window, inv: Inventory | None,
     between = f"between {window.since or 'the first line'} and {window.until or 'the last line'}"
     if readers:
         what = records.text if records else "an unknown number of"
-        sentence = (f"{len(readers)} unknown source{'s' if len(readers) != 1 else ''} read "
-                    f"{what} records {between}")
+        sentence = (
+            f"{len(readers)} unknown source{'s' if len(readers) != 1 else ''} read "
+            f"{what} records {between}"
+        )
         if records:
             sentence += f" (estimated from {'the logs'}; see each source's method)"
     elif unknown:
-        sentence = (f"{len(unknown)} unknown source{'s' if len(unknown) != 1 else ''} touched "
-                    f"the store {between}, but the logs show none of them reading documents")
+        sentence = (
+            f"{len(unknown)} unknown source{'s' if len(unknown) != 1 else ''} touched "
+            f"the store {between}, but the logs show none of them reading documents"
+        )
     else:
         sentence = f"no unknown source touched the store {between}, as far as the logs show"
     if wipes:
@@ -236,17 +286,25 @@ def summarise(sources: Sequence[Source], window: Window, inv: Inventory | None,
     )
 
 
-def build(activity: Activity, window: Window, inv: Inventory | None, since: float | None,
-          dated: str, problems: Sequence[str]) -> Investigation:
+def build(
+    activity: Activity,
+    window: Window,
+    inv: Inventory | None,
+    since: float | None,
+    dated: str,
+    problems: Sequence[str],
+) -> Investigation:
     """The investigation of everything ``activity`` counted."""
     calib = _calibration(list(activity.sources.values()))
     order = {UNKNOWN: 0, SCANNER: 1, OWNER: 2}
     sources = sorted(
         (_source(a, s, calib, inv) for a, s in activity.sources.items()),
-        key=lambda s: (order.get(s.kind, 0), -_gravity(s), -s.requests, s.address))
+        key=lambda s: (order.get(s.kind, 0), -_gravity(s), -s.requests, s.address),
+    )
     timeline = tuple(
         Hour(to_iso(h * 3600.0) or "", kind, cell[0], cell[1])
-        for (h, kind), cell in sorted(activity.timeline.items()))
+        for (h, kind), cell in sorted(activity.timeline.items())
+    )
     return Investigation(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         tool_version=__version__,

@@ -43,7 +43,8 @@ def _networks_from(text: str, where: str, default_name: str) -> list[Rule]:
             net = ipaddress.ip_network(value.strip(), strict=False)
         except ValueError:
             raise UsageError(
-                f"{where} line {n}: not a CIDR or address: {value.strip()!r}") from None
+                f"{where} line {n}: not a CIDR or address: {value.strip()!r}"
+            ) from None
         rules.append(Rule(net, None, name.strip() or default_name, where))
     return rules
 
@@ -117,19 +118,27 @@ class Classifier:
         addr = _address(src)
         if addr is not None:
             for r in self.owner:
-                if r.network is not None and addr.version == r.network.version and (
-                        addr in r.network):
+                if (
+                    r.network is not None
+                    and addr.version == r.network.version
+                    and (addr in r.network)
+                ):
                     return OWNER, f"in {r.network} ({r.source})"
             for r in self.scanners:
-                if r.network is not None and addr.version == r.network.version and (
-                        addr in r.network):
+                if (
+                    r.network is not None
+                    and addr.version == r.network.version
+                    and (addr in r.network)
+                ):
                     return SCANNER, f"{r.name}: in {r.network} ({r.source})"
         if agent:
             low = agent.lower()
             for r in self.agents:
                 if r.agent and r.agent in low:
-                    return SCANNER, (f"{r.name}: user agent names it ({r.source}); a user agent "
-                                     "is the client's own claim")
+                    return SCANNER, (
+                        f"{r.name}: user agent names it ({r.source}); a user agent "
+                        "is the client's own claim"
+                    )
         if addr is None:
             return UNKNOWN, "not an IP address: cannot be matched to the owner or a scanner"
         return UNKNOWN, "neither in --owner nor in a known scanner's published ranges"

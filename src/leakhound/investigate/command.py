@@ -10,9 +10,22 @@ from typing import Any
 from ..errors import UsageError
 from ..redact import neutralize
 
-FORMAT_NAMES = ("auto", "nginx", "apache", "json", "es-audit", "opensearch-audit", "es-slowlog",
-                "mongodb", "postgresql", "azure-nsg", "aws-vpc", "s3-access", "cloudtrail",
-                "azure-storage")
+FORMAT_NAMES = (
+    "auto",
+    "nginx",
+    "apache",
+    "json",
+    "es-audit",
+    "opensearch-audit",
+    "es-slowlog",
+    "mongodb",
+    "postgresql",
+    "azure-nsg",
+    "aws-vpc",
+    "s3-access",
+    "cloudtrail",
+    "azure-storage",
+)
 OUT_FORMATS = ("terminal", "json", "markdown", "html")
 
 
@@ -35,43 +48,76 @@ def _time(text: str) -> float:
     try:
         return parse_user_time(text)
     except BadTime:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO 8601 date or date-time: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or date-time: {text!r}") from None
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``investigate`` on the CLI's subparsers."""
     p: argparse.ArgumentParser = subparsers.add_parser(
-        "investigate", help="read a store's logs: who touched the data during the exposure",
+        "investigate",
+        help="read a store's logs: who touched the data during the exposure",
         description="Read access, audit, database and flow logs of the exposure window and say, "
-                    "per source address, who touched the data, what they did and roughly how "
-                    "much they took, with evidence lines. LOG: a file, a glob, a rotated set, "
-                    "gzip/bz2/zstd-compressed, or - for stdin.")
+        "per source address, who touched the data, what they did and roughly how "
+        "much they took, with evidence lines. LOG: a file, a glob, a rotated set, "
+        "gzip/bz2/zstd-compressed, or - for stdin.",
+    )
     p.add_argument("logs", nargs="+", metavar="LOG")
-    p.add_argument("--format", choices=FORMAT_NAMES, default="auto",
-                   help="the logs' format (default auto: recognised from each file's first lines)")
-    p.add_argument("--log-format", metavar="FORMAT",
-                   help="a custom access-log format in GoAccess's notation (%%h %%^[%%d:%%t "
-                        "%%^] \"%%r\" %%s %%b …, or a JSON template), implies --format json "
-                        "for JSON templates and nginx otherwise")
-    p.add_argument("--owner", action="append", default=[], metavar="CIDR|@FILE",
-                   help="the owner's own networks (repeatable): never called unknown")
-    p.add_argument("--scanners", action="append", default=[], metavar="CIDR|@FILE",
-                   help="more research-scanner ranges, beside the dated ones shipped")
+    p.add_argument(
+        "--format",
+        choices=FORMAT_NAMES,
+        default="auto",
+        help="the logs' format (default auto: recognised from each file's first lines)",
+    )
+    p.add_argument(
+        "--log-format",
+        metavar="FORMAT",
+        help="a custom access-log format in GoAccess's notation (%%h %%^[%%d:%%t "
+        '%%^] "%%r" %%s %%b …, or a JSON template), implies --format json '
+        "for JSON templates and nginx otherwise",
+    )
+    p.add_argument(
+        "--owner",
+        action="append",
+        default=[],
+        metavar="CIDR|@FILE",
+        help="the owner's own networks (repeatable): never called unknown",
+    )
+    p.add_argument(
+        "--scanners",
+        action="append",
+        default=[],
+        metavar="CIDR|@FILE",
+        help="more research-scanner ranges, beside the dated ones shipped",
+    )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")
     p.add_argument("--until", type=_time, metavar="T", help="window end (ISO 8601, UTC)")
-    p.add_argument("--scan", metavar="SCAN_ID",
-                   help="tie the result to a stored scan ('last' works): its history sets the "
-                        "window, its inventory the index sizes; the result is stored with it")
+    p.add_argument(
+        "--scan",
+        metavar="SCAN_ID",
+        help="tie the result to a stored scan ('last' works): its history sets the "
+        "window, its inventory the index sizes; the result is stored with it",
+    )
     p.add_argument("--db", type=Path, metavar="PATH", help="findings database")
-    p.add_argument("--bulk-bytes", type=_size, default=None, metavar="SIZE",
-                   help="a flow sending more than this out is a bulk read (default 10M)")
+    p.add_argument(
+        "--bulk-bytes",
+        type=_size,
+        default=None,
+        metavar="SIZE",
+        help="a flow sending more than this out is a bulk read (default 10M)",
+    )
     p.add_argument("--format-out", choices=OUT_FORMATS, default="terminal")
-    p.add_argument("--output", "-o", type=Path, metavar="FILE",
-                   help="write the result here (created 0600) instead of stdout")
-    p.add_argument("--redact", action="store_true",
-                   help="mask IP addresses (for readers outside the team); JSON keeps them "
-                        "otherwise")
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write the result here (created 0600) instead of stdout",
+    )
+    p.add_argument(
+        "--redact",
+        action="store_true",
+        help="mask IP addresses (for readers outside the team); JSON keeps them otherwise",
+    )
     return p
 
 
@@ -101,25 +147,35 @@ def run(args: argparse.Namespace) -> int:
         inventory = from_scan(store.load(scan_id))
     try:
         options = Options(
-            format=fmt, owner=networks(args.owner, "--owner", "owner"),
+            format=fmt,
+            owner=networks(args.owner, "--owner", "owner"),
             scanners=networks(args.scanners, "--scanners", "given scanner"),
-            since=args.since, until=args.until, inventory=inventory,
-            log_format=args.log_format, bulk_bytes=args.bulk_bytes or DEFAULT_BULK_BYTES)
+            since=args.since,
+            until=args.until,
+            inventory=inventory,
+            log_format=args.log_format,
+            bulk_bytes=args.bulk_bytes or DEFAULT_BULK_BYTES,
+        )
         inv = investigate(args.logs, options)
         for problem in inv.problems:
             print(f"leakhound: {neutralize(problem)}", file=sys.stderr)
         for f in inv.files:
             if f.skipped:
-                print(f"leakhound: {neutralize(f.path)}: {f.skipped:,} of {f.lines:,} line(s) "
-                      "skipped (examples in the result)", file=sys.stderr)
+                print(
+                    f"leakhound: {neutralize(f.path)}: {f.skipped:,} of {f.lines:,} line(s) "
+                    "skipped (examples in the result)",
+                    file=sys.stderr,
+                )
         if not inv.files:
             raise UsageError("no log could be read")
         if store is not None and scan_id is not None:
             from .render import to_json
 
             store.save_investigation(scan_id, to_json(inv))
-            print(f"leakhound: stored with scan {scan_id} (assess, notify and report use it)",
-                  file=sys.stderr)
+            print(
+                f"leakhound: stored with scan {scan_id} (assess, notify and report use it)",
+                file=sys.stderr,
+            )
     finally:
         if store is not None:
             store.close()

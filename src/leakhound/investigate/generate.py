@@ -22,10 +22,25 @@ INDICES = {"customers": 20_000, "orders": 8_000, "tickets": 12_000}
 DOC_BYTES = {"customers": 820, "orders": 540, "tickets": 1_300}  # JSON _source per document
 HIT_OVERHEAD = 95  # _index, _id, _score, sort around each _source in a search response
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_AGENTS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/72.0",
-           "curl/7.58.0", "python-requests/2.21.0", "Go-http-client/1.1", "-")
-_NOISE_PATHS = ("/", "/favicon.ico", "/.env", "/wp-login.php", "/robots.txt", "/admin",
-                "/phpmyadmin/", "/actuator/health", "/.git/config", "/solr/")
+_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/72.0",
+    "curl/7.58.0",
+    "python-requests/2.21.0",
+    "Go-http-client/1.1",
+    "-",
+)
+_NOISE_PATHS = (
+    "/",
+    "/favicon.ico",
+    "/.env",
+    "/wp-login.php",
+    "/robots.txt",
+    "/admin",
+    "/phpmyadmin/",
+    "/actuator/health",
+    "/.git/config",
+    "/solr/",
+)
 
 
 @dataclass
@@ -70,8 +85,11 @@ def _line(ip: str, t: float, req: str, status: int, size: int, agent: str) -> st
 def _page(rng: random.Random, index: str, n: int) -> int:
     """Bytes of a search response holding ``n`` hits of ``index``."""
     per = DOC_BYTES[index] + HIT_OVERHEAD
-    return 180 + sum(int(per * rng.uniform(0.9, 1.1)) for _ in range(n)) if n < 50 else (
-        180 + int(n * per * rng.uniform(0.97, 1.03)))
+    return (
+        180 + sum(int(per * rng.uniform(0.9, 1.1)) for _ in range(n))
+        if n < 50
+        else (180 + int(n * per * rng.uniform(0.97, 1.03)))
+    )
 
 
 def _planted(rng: random.Random, span: float) -> tuple[list[tuple[float, str]], list[Planted]]:
@@ -83,12 +101,34 @@ def _planted(rng: random.Random, span: float) -> tuple[list[tuple[float, str]], 
     for night in range(max(1, int(span // 86400))):
         t = START + night * 86400 + 2 * 3600
         for index, docs in INDICES.items():
-            out.append((t, _line(backup, t, f"POST /{index}/_search?scroll=5m&size=1000 HTTP/1.1",
-                                 200, _page(rng, index, 1000), "curator/5.8")))
+            out.append(
+                (
+                    t,
+                    _line(
+                        backup,
+                        t,
+                        f"POST /{index}/_search?scroll=5m&size=1000 HTTP/1.1",
+                        200,
+                        _page(rng, index, 1000),
+                        "curator/5.8",
+                    ),
+                )
+            )
             for _ in range(docs // 1000):
                 t += 0.4
-                out.append((t, _line(backup, t, "POST /_search/scroll HTTP/1.1", 200,
-                                     _page(rng, index, 1000), "curator/5.8")))
+                out.append(
+                    (
+                        t,
+                        _line(
+                            backup,
+                            t,
+                            "POST /_search/scroll HTTP/1.1",
+                            200,
+                            _page(rng, index, 1000),
+                            "curator/5.8",
+                        ),
+                    )
+                )
     truth.append(Planted(backup, "owner", ["bulk-read"], note="nightly backups"))
     # A research scanner: Censys's published range and its self-declared user agent.
     censys = "162.142.125.41"
@@ -105,17 +145,42 @@ def _planted(rng: random.Random, span: float) -> tuple[list[tuple[float, str]], 
     # Attacker A: enumeration, then an elasticdump-style scroll over customers (size=100).
     thief = "203.0.113.66"
     t = START + span * 0.30
-    for req, size in (("GET / HTTP/1.1", 490), ("GET /_cat/indices?v&bytes=b HTTP/1.1", 420),
-                      ("GET /customers/_mapping HTTP/1.1", 2900)):
+    for req, size in (
+        ("GET / HTTP/1.1", 490),
+        ("GET /_cat/indices?v&bytes=b HTTP/1.1", 420),
+        ("GET /customers/_mapping HTTP/1.1", 2900),
+    ):
         out.append((t, _line(thief, t, req, 200, size, "-")))
         t += 2
     docs = INDICES["customers"]
-    out.append((t, _line(thief, t, "POST /customers/_search?scroll=10m&size=100 HTTP/1.1", 200,
-                         _page(rng, "customers", 100), "-")))
+    out.append(
+        (
+            t,
+            _line(
+                thief,
+                t,
+                "POST /customers/_search?scroll=10m&size=100 HTTP/1.1",
+                200,
+                _page(rng, "customers", 100),
+                "-",
+            ),
+        )
+    )
     for left in range(docs - 100, -100, -100):
         t += 0.25
-        out.append((t, _line(thief, t, "POST /_search/scroll HTTP/1.1", 200,
-                             _page(rng, "customers", max(0, min(100, left))), "-")))
+        out.append(
+            (
+                t,
+                _line(
+                    thief,
+                    t,
+                    "POST /_search/scroll HTTP/1.1",
+                    200,
+                    _page(rng, "customers", max(0, min(100, left))),
+                    "-",
+                ),
+            )
+        )
     out.append((t + 0.1, _line(thief, t + 0.1, "DELETE /_search/scroll HTTP/1.1", 200, 40, "-")))
     truth.append(Planted(thief, "unknown", ["probe", "enumerate", "bulk-read"], records=docs))
     # Attacker B: a point-in-time read of tickets (size in the body: bytes are all the log
@@ -124,21 +189,62 @@ def _planted(rng: random.Random, span: float) -> tuple[list[tuple[float, str]], 
     t = START + span * 0.60
     out.append((t, _line(meow, t, "GET /_cat/indices HTTP/1.1", 200, 380, "python-requests/2.22")))
     t += 1
-    out.append((t, _line(meow, t, "POST /tickets/_search/point_in_time?keep_alive=1m HTTP/1.1",
-                         200, 160, "python-requests/2.22")))
+    out.append(
+        (
+            t,
+            _line(
+                meow,
+                t,
+                "POST /tickets/_search/point_in_time?keep_alive=1m HTTP/1.1",
+                200,
+                160,
+                "python-requests/2.22",
+            ),
+        )
+    )
     pages = 8
     for _ in range(pages):
         t += 0.5
-        out.append((t, _line(meow, t, "POST /_search HTTP/1.1", 200, _page(rng, "tickets", 500),
-                             "python-requests/2.22")))
+        out.append(
+            (
+                t,
+                _line(
+                    meow,
+                    t,
+                    "POST /_search HTTP/1.1",
+                    200,
+                    _page(rng, "tickets", 500),
+                    "python-requests/2.22",
+                ),
+            )
+        )
     for index in INDICES:
         t += 1
-        out.append((t, _line(meow, t, f"DELETE /{index} HTTP/1.1", 200, 21,
-                             "python-requests/2.22")))
-        out.append((t, _line(meow, t, f"PUT /{rng.randrange(16**8):08x}-meow HTTP/1.1", 200, 80,
-                             "python-requests/2.22")))
-    truth.append(Planted(meow, "unknown", ["enumerate", "bulk-read", "wipe"], records=pages * 500,
-                         note="PIT pages: records from bytes out"))
+        out.append(
+            (t, _line(meow, t, f"DELETE /{index} HTTP/1.1", 200, 21, "python-requests/2.22"))
+        )
+        out.append(
+            (
+                t,
+                _line(
+                    meow,
+                    t,
+                    f"PUT /{rng.randrange(16**8):08x}-meow HTTP/1.1",
+                    200,
+                    80,
+                    "python-requests/2.22",
+                ),
+            )
+        )
+    truth.append(
+        Planted(
+            meow,
+            "unknown",
+            ["enumerate", "bulk-read", "wipe"],
+            records=pages * 500,
+            note="PIT pages: records from bytes out",
+        )
+    )
     # The tickets calibration comes from the owner's sized backup pages of the same index.
     out.sort(key=lambda x: x[0])
     return out, truth
@@ -147,8 +253,11 @@ def _planted(rng: random.Random, span: float) -> tuple[list[tuple[float, str]], 
 def _background(rng: random.Random, n: int, span: float) -> Iterator[tuple[float, str]]:
     """The owner's application (most lines) and internet noise, in time order."""
     app = [f"10.20.2.{i}" for i in range(1, 41)]
-    noise = [f"{rng.choice((5, 31, 45, 61, 77, 89, 91, 103, 185, 193))}.{rng.randrange(256)}."
-             f"{rng.randrange(256)}.{rng.randrange(1, 255)}" for _ in range(5000)]
+    noise = [
+        f"{rng.choice((5, 31, 45, 61, 77, 89, 91, 103, 185, 193))}.{rng.randrange(256)}."
+        f"{rng.randrange(256)}.{rng.randrange(1, 255)}"
+        for _ in range(5000)
+    ]
     names = list(INDICES)
     step = span / max(n, 1)
     t = START
@@ -157,15 +266,31 @@ def _background(rng: random.Random, n: int, span: float) -> Iterator[tuple[float
         if rng.random() < 0.92:
             index = rng.choice(names)
             size = rng.choice((10, 10, 20, 50))
-            req = (f"GET /{index}/_search?q=customer_id:{rng.randrange(10**6)}&size={size} "
-                   "HTTP/1.1")
-            yield t, _line(rng.choice(app), t, req, 200, _page(rng, index, rng.randrange(size)),
-                           "elasticsearch-py/6.3.1")
+            req = f"GET /{index}/_search?q=customer_id:{rng.randrange(10**6)}&size={size} HTTP/1.1"
+            yield (
+                t,
+                _line(
+                    rng.choice(app),
+                    t,
+                    req,
+                    200,
+                    _page(rng, index, rng.randrange(size)),
+                    "elasticsearch-py/6.3.1",
+                ),
+            )
         else:
             path = rng.choice(_NOISE_PATHS)  # the store answers / and 404s the rest
-            yield t, _line(rng.choice(noise), t, f"GET {path} HTTP/1.1",
-                           200 if path == "/" else 404, rng.randrange(100, 600),
-                           rng.choice(_AGENTS))
+            yield (
+                t,
+                _line(
+                    rng.choice(noise),
+                    t,
+                    f"GET {path} HTTP/1.1",
+                    200 if path == "/" else 404,
+                    rng.randrange(100, 600),
+                    rng.choice(_AGENTS),
+                ),
+            )
 
 
 def write(out: TextIO, lines: int, seed: int = 13, days: float = 7.0) -> Truth:
@@ -187,8 +312,13 @@ def write(out: TextIO, lines: int, seed: int = 13, days: float = 7.0) -> Truth:
     buf += [p[1] for p in planted[i:]]
     out.write("".join(buf))
     fmt = "%Y-%m-%dT%H:%M:%SZ"
-    return Truth(seed, n + len(planted), datetime.fromtimestamp(START, UTC).strftime(fmt),
-                 datetime.fromtimestamp(START + span, UTC).strftime(fmt), planted=truth)
+    return Truth(
+        seed,
+        n + len(planted),
+        datetime.fromtimestamp(START, UTC).strftime(fmt),
+        datetime.fromtimestamp(START + span, UTC).strftime(fmt),
+        planted=truth,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -83,5 +83,6 @@ def from_scan(doc: dict[str, Any]) -> Inventory:
             pii += list((ir.get("full") or {}).get("pii") or [])
             personal = any(entity_class(p.get("entity_type", "")).category for p in pii)
             indices[name] = IndexFacts(name, idx.get("docs"), idx.get("store_bytes"), personal)
-    return Inventory(doc.get("scan_id", ""), indices, first,
-                     doc.get("finished_at") or doc.get("started_at"))
+    return Inventory(
+        doc.get("scan_id", ""), indices, first, doc.get("finished_at") or doc.get("started_at")
+    )

@@ -79,21 +79,31 @@ def headline(inv: Investigation) -> list[str]:
     s = inv.summary
     out = [s.sentence[0].upper() + s.sentence[1:] + "."]
     if s.first_unknown:
-        out.append(f"First unknown access: {s.first_unknown}"
-                   + (f" ({s.time_to_first_unknown})" if s.time_to_first_unknown else "") + ".")
+        out.append(
+            f"First unknown access: {s.first_unknown}"
+            + (f" ({s.time_to_first_unknown})" if s.time_to_first_unknown else "")
+            + "."
+        )
     if s.records_unknown:
-        out.append(f"Records possibly taken by unknown parties: {s.records_unknown.text} "
-                   f"— {s.records_unknown.method}.")
+        out.append(
+            f"Records possibly taken by unknown parties: {s.records_unknown.text} "
+            f"— {s.records_unknown.method}."
+        )
     if s.unknown_personal_readers:
-        out.append(f"{len(s.unknown_personal_readers)} unknown source(s) read indices in which "
-                   "the scan found personal data.")
+        out.append(
+            f"{len(s.unknown_personal_readers)} unknown source(s) read indices in which "
+            "the scan found personal data."
+        )
     return out
 
 
 def render_text(inv: Investigation, *, redact: bool = False) -> str:
     """Terminal text: summary, then each source with its actions and evidence lines."""
-    out = [f"leakhound investigate — window {inv.window.since or '(first line)'} → "
-           f"{inv.window.until or '(last line)'} ({inv.window.basis})", ""]
+    out = [
+        f"leakhound investigate — window {inv.window.since or '(first line)'} → "
+        f"{inv.window.until or '(last line)'} ({inv.window.basis})",
+        "",
+    ]
     out += [_line(x, redact) for x in headline(inv)]
     out.append("")
     for src in inv.sources:
@@ -103,13 +113,22 @@ def render_text(inv: Investigation, *, redact: bool = False) -> str:
 
 
 def _source_text(src: Source, redact: bool) -> list[str]:
-    out = [f"{_addr(src.address, redact)}  [{src.kind}]  {src.first_seen} → {src.last_seen}  "
-           f"{src.requests:,} requests ({src.denied:,} denied), {_bytes(src.bytes_out)} out",
-           f"  class: {_line(src.kind_basis, redact)}"]
+    out = [
+        f"{_addr(src.address, redact)}  [{src.kind}]  {src.first_seen} → {src.last_seen}  "
+        f"{src.requests:,} requests ({src.denied:,} denied), {_bytes(src.bytes_out)} out",
+        f"  class: {_line(src.kind_basis, redact)}",
+    ]
     if src.targets:
-        out.append("  touched: " + neutralize(", ".join(
-            f"{t.name} ({t.requests:,})" + (" [personal data]" if t.personal else "")
-            for t in src.targets[:10])) + (" …" if len(src.targets) > 10 else ""))
+        out.append(
+            "  touched: "
+            + neutralize(
+                ", ".join(
+                    f"{t.name} ({t.requests:,})" + (" [personal data]" if t.personal else "")
+                    for t in src.targets[:10]
+                )
+            )
+            + (" …" if len(src.targets) > 10 else "")
+        )
     if src.records:
         out.append(f"  records read: {src.records.text} — {neutralize(src.records.method)}")
     for a in src.actions:
@@ -123,8 +142,10 @@ def _source_text(src: Source, redact: bool) -> list[str]:
 def _files_text(inv: Investigation, redact: bool) -> list[str]:
     out = ["Files:"]
     for f in inv.files:
-        out.append(f"  {neutralize(f.path)} ({f.format}): {f.lines:,} lines, {f.parsed:,} read, "
-                   f"{f.skipped:,} skipped, {f.outside_window:,} outside the window")
+        out.append(
+            f"  {neutralize(f.path)} ({f.format}): {f.lines:,} lines, {f.parsed:,} read, "
+            f"{f.skipped:,} skipped, {f.outside_window:,} outside the window"
+        )
         for ex in f.skipped_examples[:3]:
             out.append(f"    skipped line {ex.line}: {ex.reason}: {_line(ex.text, redact)[:120]}")
         for note in f.notes:
@@ -142,21 +163,35 @@ def _md(text: str) -> str:
 
 def render_markdown(inv: Investigation, *, redact: bool = False) -> str:
     """Markdown for a ticket: summary, a table of sources, evidence per source."""
-    out = ["# Access-log investigation", "",
-           f"Window: {inv.window.since or '(first line)'} → {inv.window.until or '(last line)'} "
-           f"({inv.window.basis}).", ""]
+    out = [
+        "# Access-log investigation",
+        "",
+        f"Window: {inv.window.since or '(first line)'} → {inv.window.until or '(last line)'} "
+        f"({inv.window.basis}).",
+        "",
+    ]
     out += [f"- {_md(mask_addresses(x) if redact else x)}" for x in headline(inv)]
-    out += ["", "| Source | Class | First seen | Last seen | Requests | Bytes out | Actions | "
-            "Records read |", "|---|---|---|---|---:|---:|---|---|"]
+    out += [
+        "",
+        "| Source | Class | First seen | Last seen | Requests | Bytes out | Actions | "
+        "Records read |",
+        "|---|---|---|---|---:|---:|---|---|",
+    ]
     for s in inv.sources:
-        out.append(f"| {_md(_addr(s.address, redact))} | {s.kind} | {s.first_seen} | "
-                   f"{s.last_seen} | {s.requests:,} | {s.bytes_out:,} | "
-                   f"{', '.join(s.action_names)} | {_est(s.records)} |")
+        out.append(
+            f"| {_md(_addr(s.address, redact))} | {s.kind} | {s.first_seen} | "
+            f"{s.last_seen} | {s.requests:,} | {s.bytes_out:,} | "
+            f"{', '.join(s.action_names)} | {_est(s.records)} |"
+        )
     for s in inv.sources:
         if s.kind == OWNER and not s.records:
             continue
-        out += ["", f"## {_md(_addr(s.address, redact))} ({s.kind})", "",
-                f"Class: {_md(mask_addresses(s.kind_basis) if redact else s.kind_basis)}."]
+        out += [
+            "",
+            f"## {_md(_addr(s.address, redact))} ({s.kind})",
+            "",
+            f"Class: {_md(mask_addresses(s.kind_basis) if redact else s.kind_basis)}.",
+        ]
         if s.records:
             out.append(f"Records read: {s.records.text}; method: {_md(s.records.method)}.")
         for a in s.actions:
@@ -165,9 +200,10 @@ def render_markdown(inv: Investigation, *, redact: bool = False) -> str:
                 out.append(f"  - `{_md(e.file)}:{e.line}` `{_md(_line(e.text, redact))[:300]}`")
     out += ["", "## Files", ""]
     for f in inv.files:
-        out.append(f"- {_md(f.path)} ({f.format}): {f.lines:,} lines, {f.skipped:,} skipped, "
-                   f"{f.outside_window:,} outside the window"
-                   + "".join(f"; {_md(n)}" for n in f.notes))
+        out.append(
+            f"- {_md(f.path)} ({f.format}): {f.lines:,} lines, {f.skipped:,} skipped, "
+            f"{f.outside_window:,} outside the window" + "".join(f"; {_md(n)}" for n in f.notes)
+        )
     for p in inv.problems:
         out.append(f"- problem: {_md(p)}")
     return "\n".join(out) + "\n"
@@ -181,8 +217,10 @@ def timeline_svg(inv: Investigation, width: int = 720, height: int = 160) -> str
     per: dict[tuple[str, str], int] = {(h.hour, h.kind): h.requests for h in inv.timeline}
     top = max(sum(per.get((h, k), 0) for k in KIND_COLOURS) for h in hours) or 1
     bar = max(1.0, (width - 60) / len(hours))
-    parts = [f'<svg class="chart" role="img" aria-label="Requests per hour by class" '
-             f'width="{width}" height="{height + 30}" viewBox="0 0 {width} {height + 30}">']
+    parts = [
+        f'<svg class="chart" role="img" aria-label="Requests per hour by class" '
+        f'width="{width}" height="{height + 30}" viewBox="0 0 {width} {height + 30}">'
+    ]
     for i, h in enumerate(hours):
         y = float(height)
         for kind, colour in KIND_COLOURS.items():
@@ -191,17 +229,22 @@ def timeline_svg(inv: Investigation, width: int = 720, height: int = 160) -> str
                 continue
             hgt = n / top * (height - 10)
             y -= hgt
-            parts.append(f'<rect x="{50 + i * bar:.1f}" y="{y:.1f}" width="{max(bar - 1, 1):.1f}" '
-                         f'height="{hgt:.1f}" fill="{colour}"><title>{html.escape(h)} '
-                         f'{kind}: {n:,} requests</title></rect>')
+            parts.append(
+                f'<rect x="{50 + i * bar:.1f}" y="{y:.1f}" width="{max(bar - 1, 1):.1f}" '
+                f'height="{hgt:.1f}" fill="{colour}"><title>{html.escape(h)} '
+                f"{kind}: {n:,} requests</title></rect>"
+            )
     parts.append(f'<text x="0" y="12" font-size="11">{top:,}/h</text>')
     parts.append(f'<text x="50" y="{height + 20}" font-size="11">{html.escape(hours[0])}</text>')
-    parts.append(f'<text x="{width - 150}" y="{height + 20}" font-size="11">'
-                 f'{html.escape(hours[-1])}</text>')
+    parts.append(
+        f'<text x="{width - 150}" y="{height + 20}" font-size="11">{html.escape(hours[-1])}</text>'
+    )
     x = 200
     for kind, colour in KIND_COLOURS.items():
-        parts.append(f'<rect x="{x}" y="{height + 12}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{x + 14}" y="{height + 21}" font-size="11">{kind}</text>')
+        parts.append(
+            f'<rect x="{x}" y="{height + 12}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{height + 21}" font-size="11">{kind}</text>'
+        )
         x += 110
     parts.append("</svg>")
     return "".join(parts)
@@ -213,22 +256,24 @@ def html_section(inv: Investigation, *, redact: bool = False) -> str:
     rows = []
     for s in inv.sources:
         rows.append(
-            f"<tr><td class=\"t\">{e(_addr(s.address, redact))}</td><td>{e(s.kind)}</td>"
-            f"<td class=\"nowrap\">{e(s.first_seen)} → {e(s.last_seen)}</td>"
-            f"<td class=\"num\">{s.requests:,}</td><td class=\"num\">{e(_bytes(s.bytes_out))}</td>"
+            f'<tr><td class="t">{e(_addr(s.address, redact))}</td><td>{e(s.kind)}</td>'
+            f'<td class="nowrap">{e(s.first_seen)} → {e(s.last_seen)}</td>'
+            f'<td class="num">{s.requests:,}</td><td class="num">{e(_bytes(s.bytes_out))}</td>'
             f"<td>{e(', '.join(s.action_names))}</td><td>{e(_est(s.records))}"
-            + (f"<br><span class=\"caption\">{e(s.records.method)}</span>" if s.records else "")
-            + "</td></tr>")
+            + (f'<br><span class="caption">{e(s.records.method)}</span>' if s.records else "")
+            + "</td></tr>"
+        )
     heads = "".join(f"<li>{e(mask_addresses(x) if redact else x)}</li>" for x in headline(inv))
     return (
         '<section id="investigation"><h2>Who read it: access logs</h2>'
-        f"<p class=\"caption\">Window {e(inv.window.since or '(first line)')} → "
+        f'<p class="caption">Window {e(inv.window.since or "(first line)")} → '
         f"{e(inv.window.until or '(last line)')} ({e(inv.window.basis)}); "
         f"{sum(f.lines for f in inv.files):,} log lines in {len(inv.files)} file(s).</p>"
         f"<ul>{heads}</ul>{timeline_svg(inv)}"
-        "<table><thead><tr><th>Source</th><th>Class</th><th>Seen</th><th class=\"num\">"
-        "Requests</th><th class=\"num\">Out</th><th>Actions</th><th>Records read</th></tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table></section>")
+        '<table><thead><tr><th>Source</th><th>Class</th><th>Seen</th><th class="num">'
+        'Requests</th><th class="num">Out</th><th>Actions</th><th>Records read</th></tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
 
 
 def render_html(inv: Investigation, *, redact: bool = False) -> str:
@@ -236,14 +281,19 @@ def render_html(inv: Investigation, *, redact: bool = False) -> str:
     from ..assess.document import CSP
 
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         "<title>leakhound investigation</title><style>body{font-family:sans-serif;"
         "max-width:1100px;margin:auto;padding:1em}table{border-collapse:collapse}td,th{border:"
         "1px solid #ccc;padding:3px 6px;vertical-align:top}.num{text-align:right}.caption{"
         "color:#555;font-size:90%}.t{font-family:monospace}</style></head><body>"
-        f"{html_section(inv, redact=redact)}</body></html>\n")
+        f"{html_section(inv, redact=redact)}</body></html>\n"
+    )
 
 
-RENDERERS = {"terminal": render_text, "markdown": render_markdown, "json": to_json,
-             "html": render_html}
+RENDERERS = {
+    "terminal": render_text,
+    "markdown": render_markdown,
+    "json": to_json,
+    "html": render_html,
+}

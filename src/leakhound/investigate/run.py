@@ -53,8 +53,9 @@ def window(options: Options) -> tuple[float | None, float | None, Window]:
     return since, until, Window(to_iso(since), to_iso(until), "; ".join(basis))
 
 
-def investigate(logs: list[str], options: Options,
-                on_file: Callable[[str, str], None] | None = None) -> Investigation:
+def investigate(
+    logs: list[str], options: Options, on_file: Callable[[str, str], None] | None = None
+) -> Investigation:
     """Read every log of ``logs`` (files, globs, ``-``) and say who did what in the window.
 
     A file that cannot be read, or whose format is not recognised, becomes a problem line in
@@ -76,8 +77,10 @@ def investigate(logs: list[str], options: Options,
             if name == "auto":
                 found = sniff(stream.head)
                 if found is None:
-                    problems.append(f"{display(path)}: format not recognised from its first "
-                                    "lines (give --format)")
+                    problems.append(
+                        f"{display(path)}: format not recognised from its first "
+                        "lines (give --format)"
+                    )
                     continue
                 name = found
             if on_file:

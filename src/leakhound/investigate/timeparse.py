@@ -6,8 +6,12 @@ import calendar
 import re
 from datetime import UTC, datetime
 
-_MONTHS = {m.encode(): i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m.encode(): i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 _ISO = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d:?\d\d|UTC|GMT)?\s*$"
 )
@@ -30,7 +34,8 @@ def clf(text: bytes) -> tuple[float, bytes]:
         year, hh, mm, ss_off = rest.split(b":", 3)
         ss, _, off = ss_off.partition(b" ")
         epoch = calendar.timegm(
-            (int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]), 0, 0, 0))
+            (int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]), 0, 0, 0)
+        )
         frac = float(b"0" + ss[2:]) if len(ss) > 2 and ss[2:3] == b"." else 0.0
         if off:
             sign = -1 if off[:1] == b"-" else 1
@@ -55,7 +60,7 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
     hit = _iso_cache.get(text)
     if hit is not None:
         return hit
-    m = _ISO.match(text.strip())
+    m = _ISO.match(text.strip().replace(",", "."))  # log4j writes 22:30:06,949
     if not m:
         raise BadTime(f"not an ISO 8601 time: {text[:40]!r}")
     y, mo, d, hh, mi, ss, frac, off = m.groups()

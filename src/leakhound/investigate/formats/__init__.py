@@ -4,15 +4,53 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import clf
+from . import (
+    aws_vpc,
+    azure_nsg,
+    azure_storage,
+    clf,
+    cloudtrail,
+    es_audit,
+    es_slowlog,
+    logformat,
+    mongodb,
+    opensearch_audit,
+    postgresql,
+    s3_access,
+)
 
 # name → module; "apache" is the same grammar as nginx's (both default to combined/common).
 FORMATS: dict[str, ModuleType] = {
     "nginx": clf,
     "apache": clf,
+    "json": logformat,
+    "es-audit": es_audit,
+    "opensearch-audit": opensearch_audit,
+    "es-slowlog": es_slowlog,
+    "mongodb": mongodb,
+    "postgresql": postgresql,
+    "azure-nsg": azure_nsg,
+    "aws-vpc": aws_vpc,
+    "s3-access": s3_access,
+    "cloudtrail": cloudtrail,
+    "azure-storage": azure_storage,
 }
-# The order sniffing tries them in: the most specific shapes first.
-SNIFF_ORDER: tuple[str, ...] = ("nginx",)
+# The order sniffing tries them in: the most specific shapes first (the generic JSON access
+# log last among the JSON ones, the combined/common shape after S3's, which it never matches).
+SNIFF_ORDER: tuple[str, ...] = (
+    "azure-nsg",
+    "cloudtrail",
+    "es-audit",
+    "opensearch-audit",
+    "es-slowlog",
+    "mongodb",
+    "postgresql",
+    "json",
+    "s3-access",
+    "azure-storage",
+    "aws-vpc",
+    "nginx",
+)
 
 
 def by_name(name: str) -> ModuleType:

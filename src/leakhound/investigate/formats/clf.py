@@ -34,12 +34,27 @@ def sniff(head: bytes) -> bool:
 
 
 def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
-    """Every request line into ``sink``."""
+    """Every request line into ``sink`` (a ``--log-format`` goes to ``logformat``)."""
+    if options.log_format:
+        from . import logformat
+
+        logformat.parse(stream, sink, options)
+        return
     feed(stream, sink, LINE, 1, 2, 3, 4, 5, 6, 8)
 
 
-def feed(stream: LogStream, sink: Activity, pattern: re.Pattern[bytes], g_src: int, g_user: int,
-         g_time: int, g_req: int, g_status: int, g_bytes: int, g_agent: int) -> None:
+def feed(
+    stream: LogStream,
+    sink: Activity,
+    pattern: re.Pattern[bytes],
+    g_src: int,
+    g_user: int,
+    g_time: int,
+    g_req: int,
+    g_status: int,
+    g_bytes: int,
+    g_agent: int,
+) -> None:
     """The hot loop shared by CLF-shaped formats: one regex match and cached lookups a line."""
     f = sink.file
     match = pattern.match
@@ -72,8 +87,18 @@ def feed(stream: LogStream, sink: Activity, pattern: re.Pattern[bytes], g_src: i
             status = g[g_status - 1]
             size = g[g_bytes - 1]
             agent = g[g_agent - 1] if g_agent else None
-            add(g[g_src - 1].decode("ascii", "replace"), t, c[0], c[1], c[2], 1 if c[2] else 0,
-                int(size) if size != b"-" else 0, status[0] in b"23",
+            add(
+                g[g_src - 1].decode("ascii", "replace"),
+                t,
+                c[0],
+                c[1],
+                c[2],
+                1 if c[2] else 0,
+                int(size) if size != b"-" else 0,
+                status[0] in b"23",
                 agent.decode("utf-8", "replace") if agent and agent != b"-" else None,
-                c[3], line, lineno)
+                c[3],
+                line,
+                lineno,
+            )
     f.lines = lineno

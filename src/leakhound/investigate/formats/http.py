@@ -33,11 +33,42 @@ RANSOM_NAMES = re.compile(
     r"backup_?info\w*|your_data\w*)$"
 )
 _SIZE = re.compile(r"(?:^|&)size=(\d+)")
-_READ_TAILS = ("_search", "_doc", "_source", "_mget", "_msearch", "_count", "_explain",
-               "_termvectors", "_field_caps", "_validate", "_sql", "_plugins", "_opendistro")
-_ENUM_HEADS = ("_cat", "_mapping", "_mappings", "_aliases", "_alias", "_cluster", "_stats",
-               "_settings", "_all", "_resolve", "_data_stream", "_template", "_index_template",
-               "_segments", "_recovery", "_shard_stores", "_nodes", "_snapshot", "_tasks")
+_READ_TAILS = (
+    "_search",
+    "_doc",
+    "_source",
+    "_mget",
+    "_msearch",
+    "_count",
+    "_explain",
+    "_termvectors",
+    "_field_caps",
+    "_validate",
+    "_sql",
+    "_plugins",
+    "_opendistro",
+)
+_ENUM_HEADS = (
+    "_cat",
+    "_mapping",
+    "_mappings",
+    "_aliases",
+    "_alias",
+    "_cluster",
+    "_stats",
+    "_settings",
+    "_all",
+    "_resolve",
+    "_data_stream",
+    "_template",
+    "_index_template",
+    "_segments",
+    "_recovery",
+    "_shard_stores",
+    "_nodes",
+    "_snapshot",
+    "_tasks",
+)
 _PROBE_HEADS = ("", "favicon.ico", "_nodes", "_license", "_xpack", "robots.txt")
 
 Classified = tuple[int, str | None, int, int]  # action, target, page size (0: unknown), ctx op
@@ -94,8 +125,11 @@ def classify(method: str, target: str) -> Classified:
         if method == "POST" and index:
             return BULK_READ, index, 0, CTX_OPEN
         return PROBE, None, 0, CTX_NONE
-    if method in ("PUT", "POST") and (index or verb == "_bulk") and (
-            verb in ("_doc", "_create", "_update", "_bulk") or (method == "PUT" and not verb)):
+    if (
+        method in ("PUT", "POST")
+        and (index or verb == "_bulk")
+        and (verb in ("_doc", "_create", "_update", "_bulk") or (method == "PUT" and not verb))
+    ):
         return WRITE, index, 0, CTX_NONE
     if verb in _READ_TAILS:
         return READ, index, size, CTX_NONE
