@@ -84,6 +84,9 @@ class FileState:
 
 
 SKEW = 300.0
+# A search response under this size holds no hit: an empty page ends a scroll (its scroll id,
+# took, _shards and an empty hits array are a few hundred bytes).
+EMPTY_PAGE = 1024
 
 
 class Activity:
@@ -199,6 +202,8 @@ class Activity:
             elif how == PAGE_SIZE and records and not ctx:
                 counts[T_PLAIN] += records  # one search: at most its size
             elif how == PAGE_SIZE and records:
+                if 0 < nbytes < EMPTY_PAGE:  # the loop's last, empty page: no hit came back
+                    return
                 counts[T_PAGES] += 1
                 counts[T_UPPER] += records
                 counts[T_BYTES_SIZED] += nbytes

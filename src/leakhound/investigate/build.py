@@ -106,13 +106,13 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
                 f"{v:,.0f} on {name}: {nbytes:,} bytes out ÷ {per:,.0f} bytes a "
                 f"record ({how}; ±{spread:.0%})"
             )
+    if not parts:
+        return None  # only bytes that no document size converts: the bytes out say that much
     if unconverted:
         parts.append(
             f"{unconverted:,} bytes out not converted to records (no document size "
             "known: give --scan SCAN_ID)"
         )
-    if not parts:
-        return None
     return Estimate(round(value), round(lower), round(upper), "; ".join(parts))
 
 

@@ -93,11 +93,11 @@ def feed(
                 c[0],
                 c[1],
                 c[2],
-                1 if c[2] else 0,
+                c[3],
                 int(size) if size != b"-" else 0,
                 status[0] in b"23",
                 agent.decode("utf-8", "replace") if agent and agent != b"-" else None,
-                c[3],
+                c[4],
                 line,
                 lineno,
             )

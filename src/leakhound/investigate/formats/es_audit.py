@@ -18,6 +18,8 @@ from ..actions import (
     CTX_NONE,
     CTX_PAGE,
     ENUMERATE,
+    NO_RECORDS,
+    PAGE_SIZE,
     PROBE,
     READ,
     WIPE,
@@ -115,12 +117,14 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
         if isinstance(path, str):
             query = e.get("url.query")
             url = path + ("?" + query if isinstance(query, str) and query else "")
-            action, index, qsize, ctx = classify(str(e.get("request.method", "GET")), url)
+            action, index, qsize, qhow, ctx = classify(str(e.get("request.method", "GET")), url)
             target = index or target
             size = qsize or size
+            how = qhow if qsize else (PAGE_SIZE if size else NO_RECORDS)
         else:
             name = str(e.get("action", ""))
             action = transport_action(name)
+            how = PAGE_SIZE if size else NO_RECORDS
             ctx = CTX_PAGE if name.startswith("indices:data/read/scroll") else CTX_NONE
             if action == WRITE and target and RANSOM_NAMES.match(target):
                 action = 6  # RANSOM_NOTE
@@ -134,7 +138,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             action,
             target,
             size,
-            1 if size else 0,
+            how,
             0,
             ok,
             (e.get("user.name") and f"user {e['user.name']}") or None,

@@ -27,7 +27,7 @@ DOC = "Elasticsearch/OpenSearch search slow log (JSON or text)"
 UNATTRIBUTED = "(unattributed)"
 _SHARD = re.compile(r"\[([^\]]+)\]\[(\d+)\]")
 _TEXT = re.compile(
-    rb"^\[([^\]]+)\]\[\s*\w+\s*\]\[[^\]]*slowlog[^\]]*\]\s*\[[^\]]*\]\s*\[([^\]]+)\]\[(\d+)\]"
+    rb"^\[([^\]]+)\]\[\s*\w+\s*\]\[[^\]]*(?:slowlog|i\.s\.s\.)[^\]]*\]\s*\[[^\]]*\]\s*\[([^\]]+)\]\[(\d+)\]"
     rb"(.*)$"
 )
 _FIELD = re.compile(rb"(\w+)\[((?:[^\[\]]|\[[^\]]*\])*)\]")

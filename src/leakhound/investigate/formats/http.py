@@ -20,6 +20,9 @@ from ..actions import (
     CTX_OPEN,
     CTX_PAGE,
     ENUMERATE,
+    EXACT,
+    NO_RECORDS,
+    PAGE_SIZE,
     PROBE,
     RANSOM_NOTE,
     READ,
@@ -71,17 +74,30 @@ _ENUM_HEADS = (
 )
 _PROBE_HEADS = ("", "favicon.ico", "_nodes", "_license", "_xpack", "robots.txt")
 
-Classified = tuple[int, str | None, int, int]  # action, target, page size (0: unknown), ctx op
+# action, target, records, how they are known (NO_RECORDS, PAGE_SIZE, EXACT), bulk context op
+Classified = tuple[int, str | None, int, int, int]
+_WEB_FILE = re.compile(
+    r"(?i)\.(php\d?|html?|gif|png|jpe?g|ico|svg|js|css|txt|xml|aspx?|jsp|cgi|env|git|bak|ini|"
+    r"cfg|conf|yml|yaml|map|woff2?)$"
+)
 
 
 def classify(method: str, target: str) -> Classified:
     """The action of one REST request (method, path?query) on an Elasticsearch-like store."""
+    action, index, size, ctx = _classify(method, target)
+    if size < 0:
+        return action, index, -size, EXACT, ctx
+    return action, index, size, PAGE_SIZE if size else NO_RECORDS, ctx
+
+
+def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
+    """``classify`` with the size alone: above 0 a page size, below 0 an exact count."""
     path, _, query = target.partition("?")
     if "%" in path:
         path = unquote(path)
     parts = [p for p in path.split("/") if p]
     head = parts[0] if parts else ""
-    if head in _PROBE_HEADS and len(parts) <= 1:
+    if (head in _PROBE_HEADS and len(parts) <= 1) or _WEB_FILE.search(path):
         return PROBE, None, 0, CTX_NONE
     index = None if head.startswith("_") or not head else head
     size = 0
@@ -131,6 +147,8 @@ def classify(method: str, target: str) -> Classified:
         and (verb in ("_doc", "_create", "_update", "_bulk") or (method == "PUT" and not verb))
     ):
         return WRITE, index, 0, CTX_NONE
+    if verb in ("_doc", "_source") and len(tails) == 2 and method in ("GET", "HEAD"):
+        return READ, index, -1, CTX_NONE  # one document by its id
     if verb in _READ_TAILS:
         return READ, index, size, CTX_NONE
     if head in _PROBE_HEADS and not index:

@@ -201,11 +201,11 @@ def _record(
         c[0],
         c[1],
         c[2],
-        1 if c[2] else 0,
+        c[3],
         nbytes,
         ok,
         str(agent) if agent not in (None, "-", "") else None,
-        c[3] or CTX_NONE,
+        c[4] or CTX_NONE,
         line,
         lineno,
     )

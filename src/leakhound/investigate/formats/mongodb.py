@@ -132,9 +132,13 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
         name = next(iter(command))
         action = COMMANDS.get(name, PROBE)
         ns = str(attr.get("ns") or "")
-        coll = ns.split(".", 1)[1] if "." in ns else (str(command.get(name)) or ns)
-        if name in ("listDatabases", "dropDatabase"):
+        named = command.get(name)
+        if isinstance(named, str):  # find/insert/drop…: the collection is the command's value
+            coll = named
+        elif name in ("listDatabases", "dropDatabase"):
             coll = ns.split(".", 1)[0] or "*"
+        else:
+            coll = str(command.get("collection") or (ns.split(".", 1)[1] if "." in ns else ns))
         if action == WRITE and RANSOM_NAMES.match(coll.rsplit(".", 1)[-1]):
             action = RANSOM_NOTE
         app = apps.get(ctx)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from ..actions import BULK_READ, CTX_NONE, CTX_PAGE, READ, WRITE
+from ..actions import BULK_READ, CTX_NONE, CTX_PAGE, NO_RECORDS, PAGE_SIZE, READ, WRITE
 from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, iso
@@ -65,11 +65,12 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             rest_seen = True
             params = e.get("audit_rest_request_params")
             query = urlencode(params) if isinstance(params, dict) else ""
-            action, index, qsize, ctx = classify(
+            action, index, qsize, qhow, ctx = classify(
                 str(e.get("audit_rest_request_method", "GET")), f"{path or '/'}?{query}"
             )
             target = index or target
             size = qsize or size
+            how = qhow if qsize else (PAGE_SIZE if size else NO_RECORDS)
         else:
             if rest_seen:
                 folded += 1
@@ -78,6 +79,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 e.get("audit_request_privilege") or e.get("audit_transport_request_type") or ""
             )
             action = transport_action(name)
+            how = PAGE_SIZE if size else NO_RECORDS
             ctx = CTX_PAGE if "read/scroll" in name else CTX_NONE
             if action == WRITE and target and RANSOM_NAMES.match(target):
                 action = 6  # RANSOM_NOTE
@@ -90,7 +92,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             action,
             target,
             size,
-            1 if size else 0,
+            how,
             0,
             ok,
             f"user {user}" if user else None,
