@@ -393,8 +393,12 @@ def _cmd_detect(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from .investigate.hooks import attach
+
     with _store(args) as store:
         doc = store.load(args.scan_id)
+        if args.format == "html":  # the JSON formats keep the scan's schema
+            doc = attach(store, doc)
     _emit(args, doc)
     return EXIT_OK
 
@@ -408,9 +412,10 @@ def _assessment(args: argparse.Namespace, doc: dict[str, Any]) -> Any:
 
 def _cmd_assess(args: argparse.Namespace) -> int:
     from .assess import render
+    from .investigate.hooks import attach
 
     with _store(args) as store:
-        doc = store.load(args.scan_id)
+        doc = attach(store, store.load(args.scan_id))
     assessment = _assessment(args, doc)
     if args.format == "terminal":
         from rich.console import Console
@@ -433,10 +438,11 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _cmd_notify(args: argparse.Namespace) -> int:
+    from .investigate.hooks import attach
     from .notify import notify
 
     with _store(args) as store:
-        doc = store.load(args.scan_id)
+        doc = attach(store, store.load(args.scan_id))
     _write(args, notify(doc, _assessment(args, doc), kind=args.kind, fmt=args.format))
     return EXIT_OK
 

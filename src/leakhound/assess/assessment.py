@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from ..investigate.hooks import Evidence, evidence
+from ..investigate.hooks import article_34 as log_article_34
 from .categories import SECRET, DataCategory, entity_class
 from .context import Context, format_when, parse_context, parse_when
 from .figures import (
@@ -73,6 +75,7 @@ class Assessment:
     consequences: tuple[str, ...]
     next_steps: tuple[str, ...]
     context: Context
+    logs: Evidence | None = None  # access-log forensics stored with the scan
 
     @property
     def categories(self) -> tuple[DataCategory, ...]:
@@ -129,9 +132,12 @@ def assess(
         for r in doc["results"]
         if r["service"]["verdict"] in ("open", "partial")
     ]
-    sev = severity(indices, hosts, ctx)
+    logs = evidence(doc)
+    sev = severity(indices, hosts, ctx, logs)
     a33 = article_33(sev, ctx, exposed=bool(exposed), personal=personal, measured=measured, due=due)
     a34 = article_34(sev, ctx, a33)
+    if logs is not None:
+        a34 = replace(a34, reasons=(*a34.reasons, log_article_34(logs)))
 
     if ctx.data_subjects is not None:
         people = Figure(ctx.data_subjects, Method.GIVEN, basis="stated by the data's owner")
@@ -160,8 +166,11 @@ def assess(
         date_range=date_range(indices),
         exposure=exposure,
         consequences=consequences(types, indices, ctx),
-        next_steps=next_steps(doc["scan_id"], exposed, indices, types, a33, a34, ctx),
+        next_steps=next_steps(
+            doc["scan_id"], exposed, indices, types, a33, a34, ctx, reviewed=logs is not None
+        ),
         context=ctx,
+        logs=logs,
     )
 
 
@@ -216,8 +225,10 @@ def next_steps(
     a33: Decision,
     a34: Decision,
     ctx: Context,
+    *,
+    reviewed: bool = False,
 ) -> tuple[str, ...]:
-    """What to do now, in order."""
+    """What to do now, in order (``reviewed``: the access logs were read already)."""
     steps: list[str] = []
     if exposed and not ctx.exposure_ended:
         which = "the exposed store" if len(exposed) == 1 else f"the {len(exposed)} exposed stores"
@@ -226,7 +237,7 @@ def next_steps(
             "bind to a private interface, and enable authentication. Keep logs and a "
             "snapshot as evidence; do not delete indices."
         )
-    if exposed and ctx.third_party_access is None:
+    if exposed and ctx.third_party_access is None and not reviewed:
         steps.append(
             "Review the stores' access and proxy logs for reads by anyone else since "
             "the exposure began, then record the finding as third_party_access in the "

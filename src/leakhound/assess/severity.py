@@ -26,6 +26,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .categories import (
     DataCategory,
@@ -35,6 +36,23 @@ from .categories import (
 )
 from .context import CONFIDENTIALITY, Context
 from .figures import IndexExposure
+
+if TYPE_CHECKING:
+    from ..investigate.hooks import Evidence
+
+
+def log_confidentiality(logs: Evidence) -> tuple[float, str]:
+    """Confidentiality from the access logs (``leakhound.investigate.hooks``)."""
+    from ..investigate.hooks import confidentiality
+
+    return confidentiality(logs)
+
+
+def log_malicious(logs: Evidence) -> tuple[float, str] | None:
+    """Malicious intent from the access logs, or None."""
+    from ..investigate.hooks import malicious
+
+    return malicious(logs)
 
 
 class Level(StrEnum):
@@ -252,12 +270,15 @@ def _identifiability(types: Sequence[str]) -> tuple[Identifiability, str]:
 
 
 def circumstances(
-    indices: Sequence[IndexExposure], hosts: Sequence[str], ctx: Context
+    indices: Sequence[IndexExposure],
+    hosts: Sequence[str],
+    ctx: Context,
+    logs: Evidence | None = None,
 ) -> tuple[Criterion, Criterion, Criterion, Criterion]:
     """CB elements: confidentiality, integrity, availability, malicious intent (ENISA).
 
-    Until access-log forensics exists, leakhound reads them from what the scan saw (an open
-    store; signs of a wipe or ransom) and from the context file.
+    leakhound reads them from what the scan saw (an open store; signs of a wipe or ransom), from
+    the context file, and from the access logs when an investigation is stored with the scan.
     """
     o = ctx.circumstances
     compromised = [i for i in indices if i.compromised]
@@ -300,6 +321,9 @@ def circumstances(
             (f"third_party_access: {ctx.third_party_access}: {words}",),
             overridden=True,
         )
+    elif logs is not None:  # access-log forensics (leakhound investigate --scan)
+        score, reason = log_confidentiality(logs)
+        conf = Criterion("confidentiality", score, (reason,))
     else:
         why = [
             "the store answered without credentials: anyone who could reach it could read "
@@ -330,6 +354,9 @@ def circumstances(
         "malicious intent", o.malicious, o.reason, bool(compromised),
         (0.5, f"a ransom note or wipe is an intentional harmful action ({signs})"),
         "an open store is a misconfiguration; no sign of an intentional harmful action")
+    logged = log_malicious(logs) if logs is not None and o.malicious is None else None
+    if logged is not None and not compromised:
+        mal = Criterion("malicious intent", logged[0], (logged[1],))
     return conf, integ, avail, mal
 
 
@@ -350,9 +377,10 @@ def _private(host: str) -> bool:
         return host in ("localhost",) or host.endswith((".local", ".internal", ".lan"))
 
 
-def severity(indices: Sequence[IndexExposure], hosts: Sequence[str], ctx: Context) -> Severity:
-    """The ENISA severity of the exposure described by these indices."""
-    conf, integ, avail, mal = circumstances(indices, hosts, ctx)
+def severity(indices: Sequence[IndexExposure], hosts: Sequence[str], ctx: Context,
+             logs: Evidence | None = None) -> Severity:
+    """The ENISA severity of the exposure described by these indices (and its access logs)."""
+    conf, integ, avail, mal = circumstances(indices, hosts, ctx, logs)
     return Severity(
         dpc=data_processing_context(indices, ctx),
         ei=ease_of_identification(indices, ctx),

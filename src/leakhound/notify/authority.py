@@ -28,6 +28,7 @@ from ..assess.document import (
     Text,
 )
 from ..assess.render import deadline_text, duty_text, figure_text
+from ..investigate.hooks import draft_sentence
 
 
 def title(a: Assessment) -> str:
@@ -120,6 +121,8 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
             )
         ),
     ]
+    if a.logs is not None:  # leakhound investigate --scan: who read it, from the access logs
+        out.append(Para((Strong("Access by others: "), draft_sentence(a.logs))))
     compromised = [i for i in a.indices if i.compromised]
     if compromised:
         parts: list[Inline] = [
@@ -258,7 +261,7 @@ def blocks(doc: dict[str, Any], a: Assessment) -> list[Block]:
 
     # Art. 33(4): what follows.
     later: list[Text] = []
-    if ctx.third_party_access is None:
+    if ctx.third_party_access is None and a.logs is None:
         later.append(
             "whether anyone other than the controller accessed the data, once the "
             "access logs of the exposure window have been reviewed"

@@ -12,6 +12,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
 from ..assess import Assessment, assess, entity_class, records_by_year
 from ..assess.categories import category_score
 from ..assess.document import CSP
@@ -116,6 +118,7 @@ def view(doc: dict[str, Any], assessment: Assessment | None = None) -> dict[str,
             if i.compromised
         ],
         "in_short": _in_short(a, kinds),
+        "investigation": _investigation(doc),
         "stores": [
             {
                 "url": st.url,
@@ -142,6 +145,14 @@ def view(doc: dict[str, Any], assessment: Assessment | None = None) -> dict[str,
         "assessment": _assessment(a) if assessment is not None else None,
     }
     return v
+
+
+def _investigation(doc: dict[str, Any]) -> Markup | None:
+    """The access-log section (``leakhound investigate --scan``), already escaped."""
+    from ..investigate.hooks import html
+
+    section = html(doc)
+    return Markup(section) if section else None  # noqa: S704 - built escaped by investigate.render
 
 
 def _short(value: str | None) -> str:
