@@ -49,8 +49,11 @@ def evidence(doc: dict[str, Any]) -> Evidence | None:
         records=s.records_unknown,
         first_unknown=s.first_unknown,
         scanner_readers=sum(1 for x in inv.sources if x.kind == SCANNER and x.read),
-        wipers=tuple(x.address for x in inv.sources if x.kind != OWNER and any(
-            a.action in ("wipe", "ransom-note") for a in x.actions)),
+        wipers=tuple(
+            x.address
+            for x in inv.sources
+            if x.kind != OWNER and any(a.action in ("wipe", "ransom-note") for a in x.actions)
+        ),
         window=window,
         logs=sum(f.lines for f in inv.files),
     )
@@ -59,34 +62,47 @@ def evidence(doc: dict[str, Any]) -> Evidence | None:
 def confidentiality(ev: Evidence) -> tuple[float, str]:
     """ENISA's loss-of-confidentiality element from the logs, with its reason."""
     if ev.unknown_readers:
-        return 0.5, (f"access logs ({ev.logs:,} lines): {ev.sentence}: the data reached an "
-                     "unknown number of unknown recipients")
+        return 0.5, (
+            f"access logs ({ev.logs:,} lines): {ev.sentence}: the data reached an "
+            "unknown number of unknown recipients"
+        )
     if ev.scanner_readers:
-        return 0.25, (f"access logs ({ev.logs:,} lines): only known research scanners read "
-                      f"documents between {ev.window}: known recipients")
+        return 0.25, (
+            f"access logs ({ev.logs:,} lines): only known research scanners read "
+            f"documents between {ev.window}: known recipients"
+        )
     unknown = sum(1 for s in ev.investigation.sources if s.kind == UNKNOWN)
-    return 0.0, (f"access logs ({ev.logs:,} lines): no unknown source read documents between "
-                 f"{ev.window}" + (f" ({unknown} only probed or listed indices)" if unknown else "")
-                 + ": exposed without evidence of unlawful processing, as far as the logs cover "
-                 "the whole exposure")
+    return 0.0, (
+        f"access logs ({ev.logs:,} lines): no unknown source read documents between "
+        f"{ev.window}"
+        + (f" ({unknown} only probed or listed indices)" if unknown else "")
+        + ": exposed without evidence of unlawful processing, as far as the logs cover "
+        "the whole exposure"
+    )
 
 
 def malicious(ev: Evidence) -> tuple[float, str] | None:
     """Malicious intent when the logs show a wipe or ransom note by someone else, else None."""
     if not ev.wipers:
         return None
-    return 0.5, (f"access logs: {len(ev.wipers)} source(s) other than the owner deleted data or "
-                 "left a ransom note: an intentional harmful action")
+    return 0.5, (
+        f"access logs: {len(ev.wipers)} source(s) other than the owner deleted data or "
+        "left a ransom note: an intentional harmful action"
+    )
 
 
 def article_34(ev: Evidence) -> str:
     """The logs' bearing on Art. 34 (and its 34(3)(b) exception), in one reason."""
     if ev.unknown_readers:
-        return (f"the access logs show it was read: {ev.sentence}; the data is in unknown "
-                "hands, so no Art. 34(3)(b) argument can rest on nobody having read it")
-    return (f"the access logs show no unknown source reading documents between {ev.window}: "
-            "if they cover the whole exposure, this supports an Art. 34(3)(b) argument that "
-            "the high risk is no longer likely to materialise")
+        return (
+            f"the access logs show it was read: {ev.sentence}; the data is in unknown "
+            "hands, so no Art. 34(3)(b) argument can rest on nobody having read it"
+        )
+    return (
+        f"the access logs show no unknown source reading documents between {ev.window}: "
+        "if they cover the whole exposure, this supports an Art. 34(3)(b) argument that "
+        "the high risk is no longer likely to materialise"
+    )
 
 
 def draft_sentence(ev: Evidence) -> str:

@@ -25,6 +25,7 @@ from .http import BULK_SIZE
 NAME = "es-slowlog"
 DOC = "Elasticsearch/OpenSearch search slow log (JSON or text)"
 UNATTRIBUTED = "(unattributed)"
+_KIND_KEYS = ("type", "component", "log.logger", "event.dataset")  # name the phase: query/fetch
 _SHARD = re.compile(r"\[([^\]]+)\]\[(\d+)\]")
 _TEXT = re.compile(
     rb"^\[([^\]]+)\]\[\s*\w+\s*\]\[[^\]]*(?:slowlog|i\.s\.s\.)[^\]]*\]\s*\[[^\]]*\]\s*\[([^\]]+)\]\[(\d+)\]"
@@ -72,7 +73,10 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 m = _SHARD.search(str(_get(e, "message") or ""))
                 who = _get(e, "id") or e.get("user.name") or UNATTRIBUTED
                 source = _get(e, "source")
-                kind = str(e.get("type") or e.get("log.logger") or e.get("component") or "")
+                kind = " ".join(
+                    str(e.get(k) or "")
+                    for k in ("type", "component", "log.logger", "event.dataset")
+                )
             else:
                 t_m = _TEXT.match(line)
                 if t_m is None:
