@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="render a stored scan")
     report.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or 'last'")
+    report.add_argument("--redact", action="store_true",
+                        help="mask IP addresses of the stored access-log investigation (html)")
     _db_option(report)
     _format_options(report, ("terminal", "json", "jsonl", "markdown", "html", "sarif"))
 
@@ -398,7 +400,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with _store(args) as store:
         doc = store.load(args.scan_id)
         if args.format == "html":  # the JSON formats keep the scan's schema
-            doc = attach(store, doc)
+            doc = attach(store, doc, redact=args.redact)
     _emit(args, doc)
     return EXIT_OK
 

@@ -26,11 +26,13 @@ class Evidence:
     logs: int  # log lines read
 
 
-def attach(store: Any, doc: dict[str, Any]) -> dict[str, Any]:
+def attach(store: Any, doc: dict[str, Any], *, redact: bool = False) -> dict[str, Any]:
     """The scan document with its stored investigation under ``"investigation"`` (a copy; the
-    scan's own JSON report keeps its schema)."""
+    scan's own JSON report keeps its schema); ``redact``: the report masks its addresses."""
     stored = store.load_investigation(doc["scan_id"])
-    return {**doc, "investigation": stored} if stored else doc
+    if not stored:
+        return doc
+    return {**doc, "investigation": stored, "investigation_redact": redact}
 
 
 def evidence(doc: dict[str, Any]) -> Evidence | None:
@@ -120,4 +122,4 @@ def html(doc: dict[str, Any]) -> str | None:
         return None
     from .render import html_section
 
-    return html_section(ev.investigation)
+    return html_section(ev.investigation, redact=bool(doc.get("investigation_redact")))

@@ -17,10 +17,13 @@ from ..redact import mask, neutralize
 from .classify import OWNER, SCANNER, UNKNOWN
 from .model import Estimate, Investigation, Source, to_dict
 
-# Dotted quads, and IPv6 literals with at least two colons (hex groups, ::), optionally a port.
+# Dotted quads; IPv6 in full (seven colons) or compressed (a "::" with hex around it). Times
+# (10:00:00) have two colons and no "::", so they never match.
+_H = r"[0-9A-Fa-f]{1,4}"
 _IP = re.compile(
-    r"(?<![\w.:])(?:(?:\d{1,3}\.){3}\d{1,3}|(?=[0-9A-Fa-f:]*::?[0-9A-Fa-f])"
-    r"(?:[0-9A-Fa-f]{1,4}:){1,7}:?[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{1,4})*)(?![\w.])"
+    r"(?<![\w.:])(?:(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
+    rf"|(?:(?:{_H}:){{7}}{_H}|(?:{_H}(?::{_H})*)?::(?:{_H}(?::{_H})*)?"
+    r"(?::?(?:\d{1,3}\.){3}\d{1,3})?)(?![\w.:]))"
 )
 KIND_COLOURS = {UNKNOWN: "#c53030", SCANNER: "#d69e2e", OWNER: "#2f855a"}
 
@@ -50,7 +53,7 @@ def to_json(inv: Investigation, *, redact: bool = False) -> str:
 def _redacted(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _redacted(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_redacted(v) for v in value]
     if isinstance(value, str):
         return mask_addresses(value)
