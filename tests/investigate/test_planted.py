@@ -101,5 +101,6 @@ def test_the_generator_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_timeline_counts_every_request(inv: Investigation) -> None:
-    assert sum(h.requests for h in inv.timeline) == sum(s.requests for s in inv.sources)
+    listed = sum(s.requests for s in inv.sources)
+    assert sum(h.requests for h in inv.timeline) == listed + inv.quiet.requests
     assert {h.kind for h in inv.timeline} == {"owner", "known-scanner", "unknown"}

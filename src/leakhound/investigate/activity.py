@@ -182,7 +182,7 @@ class Activity:
         ex = s.examples.get(action)
         if ex is None:
             ex = s.examples[action] = []
-        if len(ex) < EXAMPLES:
+        if len(ex) < (EXAMPLES if action else 1):  # one line shows a probe
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
             ex.append((f.path, lineno, text[:EXAMPLE_CHARS]))
         if target is None:

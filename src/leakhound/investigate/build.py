@@ -30,6 +30,7 @@ from .model import (
     Hour,
     Investigation,
     LogFile,
+    Quiet,
     Skipped,
     Source,
     Summary,
@@ -38,6 +39,7 @@ from .model import (
 )
 from .timeparse import to_iso
 
+MAX_QUIET = 500  # probe-only sources listed one by one; the rest are counted
 CALIBRATION_PAGES = 5  # sized pages of a target needed to trust their bytes per record
 # How far a bytes-based figure may be off: the log's own sized pages of the same index are
 # the same JSON as the unsized ones (±25% for hit metadata and page fill); the scan's stored
@@ -227,11 +229,25 @@ def _sum(estimates: Sequence[Estimate], cap: int | None) -> Estimate | None:
 
 
 def summarise(
-    sources: Sequence[Source], window: Window, inv: Inventory | None, since: float | None
+    sources: Sequence[Source],
+    window: Window,
+    inv: Inventory | None,
+    since: float | None,
+    hidden: Sequence[tuple[float, str]] = (),
 ) -> Summary:
-    """The first unknown access, who read, how many records; one sentence for the drafts."""
+    """The first unknown access, who read, how many records; one sentence for the drafts.
+
+    ``hidden``: (first seen, address) of the unknown sources not listed (they only probed)."""
     unknown = [s for s in sources if s.kind == UNKNOWN]
     first = min(unknown, key=lambda s: s.first_seen, default=None)
+    first_at = first.first_seen if first else None
+    first_src = first.address if first else None
+    if hidden:
+        h_t, h_addr = min(hidden)
+        h_iso = to_iso(h_t)
+        if first_at is None or (h_iso is not None and h_iso < first_at):
+            first_at, first_src = h_iso, h_addr
+    n_unknown = len(unknown) + len(hidden)
     readers = [s for s in unknown if s.read]
     personal = [
         s
@@ -252,8 +268,8 @@ def summarise(
         if s.kind != OWNER and any(a.action in ("wipe", "ransom-note") for a in s.actions)
     )
     delay = None
-    if first is not None and since is not None:
-        t = datetime.strptime(first.first_seen, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    if first_at is not None and since is not None:
+        t = datetime.strptime(first_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         delay = _delay(t.timestamp() - since)
     between = f"between {window.since or 'the first line'} and {window.until or 'the last line'}"
     if readers:
@@ -263,10 +279,10 @@ def summarise(
             f"{what} records {between}"
         )
         if records:
-            sentence += f" (estimated from {'the logs'}; see each source's method)"
-    elif unknown:
+            sentence += " (estimated from the logs; see each source's method)"
+    elif n_unknown:
         sentence = (
-            f"{len(unknown)} unknown source{'s' if len(unknown) != 1 else ''} touched "
+            f"{n_unknown} unknown source{'s' if n_unknown != 1 else ''} touched "
             f"the store {between}, but the logs show none of them reading documents"
         )
     else:
@@ -274,10 +290,10 @@ def summarise(
     if wipes:
         sentence += f"; {len(wipes)} source(s) deleted data or left a ransom note"
     return Summary(
-        first_unknown=first.first_seen if first else None,
-        first_unknown_source=first.address if first else None,
+        first_unknown=first_at,
+        first_unknown_source=first_src,
         time_to_first_unknown=delay,
-        unknown_sources=len(unknown),
+        unknown_sources=n_unknown,
         unknown_readers=tuple(s.address for s in readers),
         unknown_personal_readers=tuple(s.address for s in personal),
         records_unknown=records,
@@ -294,13 +310,27 @@ def build(
     dated: str,
     problems: Sequence[str],
 ) -> Investigation:
-    """The investigation of everything ``activity`` counted."""
+    """The investigation of everything ``activity`` counted.
+
+    Every source that did more than probe is listed; of those that only probed or were refused
+    (internet noise: a public address meets thousands), the ``MAX_QUIET`` busiest are listed
+    and the rest counted in ``quiet``.
+    """
     calib = _calibration(list(activity.sources.values()))
     order = {UNKNOWN: 0, SCANNER: 1, OWNER: 2}
+    loud: list[tuple[str, SourceState]] = []
+    quiet: list[tuple[str, SourceState]] = []
+    for addr, st in activity.sources.items():
+        probing = not any(st.actions[1:]) and st.kind == UNKNOWN
+        (quiet if probing else loud).append((addr, st))
+    quiet.sort(key=lambda x: -x[1].requests)
+    shown, hidden = quiet[:MAX_QUIET], quiet[MAX_QUIET:]
     sources = sorted(
-        (_source(a, s, calib, inv) for a, s in activity.sources.items()),
+        (_source(a, s, calib, inv) for a, s in loud + shown),
         key=lambda s: (order.get(s.kind, 0), -_gravity(s), -s.requests, s.address),
     )
+    hidden_unknown = [(st.first, a) for a, st in hidden if st.kind == UNKNOWN]
+    summary = summarise(sources, window, inv, since, hidden_unknown)
     timeline = tuple(
         Hour(to_iso(h * 3600.0) or "", kind, cell[0], cell[1])
         for (h, kind), cell in sorted(activity.timeline.items())
@@ -312,10 +342,13 @@ def build(
         window=window,
         files=tuple(_file(f) for f in activity.files),
         sources=tuple(sources),
-        summary=summarise(sources, window, inv, since),
+        summary=summary,
         timeline=timeline,
         scanner_data=dated,
         problems=tuple(problems),
+        quiet=Quiet(
+            len(hidden), sum(st.requests for _, st in hidden), sum(st.bytes_out for _, st in hidden)
+        ),
     )
 
 

@@ -40,7 +40,10 @@ def evidence(doc: dict[str, Any]) -> Evidence | None:
     data = doc.get("investigation")
     if not isinstance(data, dict):
         return None
-    inv = from_dict(data)
+    try:
+        inv = from_dict(data)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None  # written by another version in another shape: assess without it
     s = inv.summary
     window = f"{inv.window.since or 'the first log line'} and {inv.window.until or 'the last'}"
     return Evidence(

@@ -143,6 +143,15 @@ class Hour:
 
 
 @dataclass(frozen=True, slots=True)
+class Quiet:
+    """Sources that only probed or were refused, beyond the ones listed: counted, not listed."""
+
+    count: int
+    requests: int
+    bytes_out: int
+
+
+@dataclass(frozen=True, slots=True)
 class Investigation:
     """Who touched the store during the exposure window, from its logs."""
 
@@ -156,6 +165,7 @@ class Investigation:
     timeline: tuple[Hour, ...]
     scanner_data: str  # the date line of the shipped scanner ranges
     problems: tuple[str, ...]  # files that could not be read at all
+    quiet: Quiet = Quiet(0, 0, 0)  # probe-only sources past the listed ones
 
 
 def to_dict(inv: Investigation) -> dict[str, Any]:
@@ -199,6 +209,7 @@ _NESTED: dict[str, Any] = {
     "unknown_personal_readers": tuple,
     "wipes": tuple,
     "problems": tuple,
+    "quiet": lambda v: _build(Quiet, v),
 }
 
 

@@ -111,8 +111,18 @@ def render_text(inv: Investigation, *, redact: bool = False) -> str:
     out.append("")
     for src in inv.sources:
         out += _source_text(src, redact)
+    if inv.quiet.count:
+        out += [_quiet(inv), ""]
     out += _files_text(inv, redact)
     return "\n".join(out) + "\n"
+
+
+def _quiet(inv: Investigation) -> str:
+    q = inv.quiet
+    return (
+        f"{q.count:,} more source(s) only probed or were refused ({q.requests:,} requests, "
+        f"{_bytes(q.bytes_out)} out): counted, not listed"
+    )
 
 
 def _source_text(src: Source, redact: bool) -> list[str]:
@@ -201,6 +211,8 @@ def render_markdown(inv: Investigation, *, redact: bool = False) -> str:
             out.append(f"- **{a.action}** × {a.count:,}")
             for e in a.examples[:2]:
                 out.append(f"  - `{_md(e.file)}:{e.line}` `{_md(_line(e.text, redact))[:300]}`")
+    if inv.quiet.count:
+        out += ["", _quiet(inv) + "."]
     out += ["", "## Files", ""]
     for f in inv.files:
         out.append(
@@ -275,7 +287,9 @@ def html_section(inv: Investigation, *, redact: bool = False) -> str:
         f"<ul>{heads}</ul>{timeline_svg(inv)}"
         '<table><thead><tr><th>Source</th><th>Class</th><th>Seen</th><th class="num">'
         'Requests</th><th class="num">Out</th><th>Actions</th><th>Records read</th></tr>'
-        f"</thead><tbody>{''.join(rows)}</tbody></table></section>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        + (f'<p class="caption">{e(_quiet(inv))}.</p>' if inv.quiet.count else "")
+        + "</section>"
     )
 
 

@@ -163,6 +163,7 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
 
 
 _cache: dict[bytes, Classified] = {}
+_SIZE_B = re.compile(rb"(?:^|&)size=(\d+)")
 
 
 def classify_line(request: bytes) -> Classified | None:
@@ -171,14 +172,31 @@ def classify_line(request: bytes) -> Classified | None:
     hit = _cache.get(request)
     if hit is not None:
         return hit
-    parts = request.split(b" ")
+    # Query strings make most requests unique (q=customer_id:…), but the action depends on the
+    # query only through size= and scroll=: cache on the rest, so a busy log stays a dict hit.
+    key = request
+    q = request.find(b"?")
+    if q > 0:
+        end = request.find(b" ", q)
+        query = request[q + 1 : end] if end > 0 else request[q + 1 :]
+        m = _SIZE_B.search(query) if b"size=" in query else None
+        key = (
+            request[:q]
+            + b"?"
+            + (b"size=" + m.group(1) if m else b"")
+            + (b"&scroll=1" if b"scroll=" in query else b"")
+        )
+        hit = _cache.get(key)
+        if hit is not None:
+            return hit
+    parts = key.split(b" ")
     if len(parts) < 2 or not parts[0].isalpha() or parts[1][:1] not in (b"/", b"*", b"h"):
         return None
     target = parts[1].decode("utf-8", "replace")
     if target.startswith(("http://", "https://")):  # absolute form, as a forward proxy sees it
         target = "/" + target.split("/", 3)[-1] if target.count("/") >= 3 else "/"
     result = classify(parts[0].decode("ascii", "replace"), target)
-    if len(_cache) > 65536:  # requests repeat; a log of unique ones must not grow memory
+    if len(_cache) > 65536:  # a log of unique paths must not grow memory
         _cache.clear()
-    _cache[request] = result
+    _cache[key] = result
     return result
