@@ -53,16 +53,19 @@ def nsg_log(folder: Path, flows: int) -> Path:
     if path.exists():
         return path
     rng = random.Random(5)
+    # A public address meets a few thousand scanners; most flows are small, a few carry data.
+    pool = [
+        f"{rng.choice((45, 91, 185, 203))}.{rng.randrange(256)}.{rng.randrange(256)}.7"
+        for _ in range(20_000)
+    ]
     with path.open("wb") as fh:
         fh.write(b'{"records":[')
         for r in range(flows // 1000):
             tuples = []
             for _ in range(1000):
                 t = 1551744000 + r * 3
-                src = (
-                    f"{rng.choice((45, 91, 185, 203))}.{rng.randrange(256)}.{rng.randrange(256)}.7"
-                )
-                out = rng.choice((0, 400, 90000, 25_000_000))
+                src = rng.choice(pool)
+                out = rng.choices((0, 400, 90000, 25_000_000), (40, 50, 9, 1))[0]
                 tuples.append(
                     f"{t},{src},10.5.16.4,{rng.randrange(1024, 65535)},9200,T,I,A,E,"
                     f"12,900,{max(1, out // 1400)},{out}"
@@ -93,6 +96,7 @@ def audit_log(folder: Path, events: int) -> Path:
         return path
     rng = random.Random(6)
     paths = ("/customers/_search", "/_cat/indices", "/orders/_doc/7", "/_search/scroll")
+    pool = [f"203.0.{rng.randrange(64)}.{rng.randrange(256)}" for _ in range(5_000)]
     with path.open("wb") as fh:
         for i in range(events):
             fh.write(
@@ -103,7 +107,7 @@ def audit_log(folder: Path, events: int) -> Path:
                         "audit_rest_request_method": "GET",
                         "audit_rest_request_path": rng.choice(paths),
                         "audit_rest_request_params": {"size": "20"},
-                        "audit_request_remote_address": f"203.0.{rng.randrange(64)}.{rng.randrange(256)}",
+                        "audit_request_remote_address": rng.choice(pool),
                         "audit_request_effective_user": "app",
                         "audit_format_version": 4,
                         "@timestamp": f"2023-06-01T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:"

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from .actions import CTX_MAYBE_PAGE, CTX_OPEN, CTX_PAGE, EXACT, NAMES, PAGE_SIZE, READS
 
-EXAMPLES = 3
-EXAMPLE_CHARS = 600
+EXAMPLES = 3  # lines kept for a bulk read, a write, a wipe, a ransom note; one for the rest
+EXAMPLE_CHARS = 400  # enough for a request line with its agent, or an audit event's core
 MAX_TARGETS = 200
 MAX_AGENTS = 5
 OTHER = "(other targets)"
@@ -182,7 +182,7 @@ class Activity:
         ex = s.examples.get(action)
         if ex is None:
             ex = s.examples[action] = []
-        if len(ex) < (EXAMPLES if action else 1):  # one line shows a probe
+        if len(ex) < (EXAMPLES if action >= 3 else 1):  # a probe, a listing, a read: one line
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
             ex.append((f.path, lineno, text[:EXAMPLE_CHARS]))
         if target is None:

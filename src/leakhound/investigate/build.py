@@ -171,6 +171,7 @@ def _source(addr: str, s: SourceState, calib: dict[str, float], inv: Inventory |
         actions=actions,
         records=estimate(s, calib, inv) if reads else None,
         user_agents=tuple(s.agents),
+        read=bool(reads),
     )
 
 

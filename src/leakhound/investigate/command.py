@@ -179,12 +179,19 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
-    text = RENDERERS[args.format_out](inv, redact=args.redact)
+    if args.format_out == "json" and not args.redact:  # bytes straight out: no copies
+        from .model import to_json_bytes
+
+        data = to_json_bytes(inv) + b"\n"
+    else:
+        data = RENDERERS[args.format_out](inv, redact=args.redact).encode()
     if args.output:
         from ..cli import _private_file
 
         with _private_file(args.output) as fh:
-            fh.write(text)
+            fh.buffer.write(data)
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import orjson
+
 
 @dataclass(frozen=True, slots=True)
 class Example:
@@ -71,16 +73,12 @@ class Source:
     actions: tuple[Action, ...]
     records: Estimate | None
     user_agents: tuple[str, ...]
+    read: bool = False  # it read documents (read or bulk-read that succeeded)
 
     @property
     def action_names(self) -> tuple[str, ...]:
         """The actions, gravest last."""
         return tuple(a.action for a in self.actions)
-
-    @property
-    def read(self) -> bool:
-        """Whether it read documents (read or bulk-read that succeeded)."""
-        return any(a.action in ("read", "bulk-read") for a in self.actions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,11 +167,14 @@ class Investigation:
 
 
 def to_dict(inv: Investigation) -> dict[str, Any]:
-    """The JSON form (addresses whole)."""
-    d = asdict(inv)
-    for s, src in zip(d["sources"], inv.sources, strict=True):
-        s["read"] = src.read
-    return d
+    """The JSON form as plain values (addresses whole)."""
+    return asdict(inv)
+
+
+def to_json_bytes(inv: Investigation) -> bytes:
+    """The JSON form, serialised straight from the dataclasses (no copy: a log of many sources
+    makes a big result)."""
+    return orjson.dumps(inv, option=orjson.OPT_INDENT_2)
 
 
 def _build(cls: Any, value: Any) -> Any:

@@ -15,7 +15,7 @@ import orjson
 
 from ..redact import mask, neutralize
 from .classify import OWNER, SCANNER, UNKNOWN
-from .model import Estimate, Investigation, Source, to_dict
+from .model import Estimate, Investigation, Source, to_dict, to_json_bytes
 
 # Dotted quads; IPv6 in full (seven colons) or compressed (a "::" with hex around it). Times
 # (10:00:00) have two colons and no "::", so they never match.
@@ -44,10 +44,9 @@ def _addr(s: str, redact: bool) -> str:
 
 def to_json(inv: Investigation, *, redact: bool = False) -> str:
     """The whole result as JSON (addresses whole unless ``redact``)."""
-    d = to_dict(inv)
-    if redact:
-        d = _redacted(d)
-    return orjson.dumps(d, option=orjson.OPT_INDENT_2).decode() + "\n"
+    if not redact:
+        return to_json_bytes(inv).decode() + "\n"
+    return orjson.dumps(_redacted(to_dict(inv)), option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def _redacted(value: Any) -> Any:

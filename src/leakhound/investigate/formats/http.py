@@ -82,8 +82,22 @@ _WEB_FILE = re.compile(
 )
 
 
+_by_target: dict[tuple[str, str], Classified] = {}
+
+
 def classify(method: str, target: str) -> Classified:
     """The action of one REST request (method, path?query) on an Elasticsearch-like store."""
+    hit = _by_target.get((method, target))
+    if hit is not None:
+        return hit
+    result = _classified(method, target)
+    if len(_by_target) > 65536:  # unique targets must not grow memory
+        _by_target.clear()
+    _by_target[(method, target)] = result
+    return result
+
+
+def _classified(method: str, target: str) -> Classified:
     action, index, size, ctx = _classify(method, target)
     if size < 0:
         return action, index, -size, EXACT, ctx
