@@ -48,6 +48,11 @@ def log_confidentiality(logs: Evidence) -> tuple[float, str]:
     return confidentiality(logs)
 
 
+def reason_of(logs: Evidence) -> str:
+    """The logs' confidentiality reason (to tell whether a criterion already cites it)."""
+    return log_confidentiality(logs)[1]
+
+
 def log_malicious(logs: Evidence) -> tuple[float, str] | None:
     """Malicious intent from the access logs, or None."""
     from ..investigate.hooks import malicious
@@ -338,6 +343,11 @@ def circumstances(
                 "circumstances.confidentiality in the context file"
             )
         conf = Criterion("confidentiality", CONFIDENTIALITY["unknown"], tuple(why))
+
+    if logs is not None and not conf.overridden and conf.why[0] not in reason_of(logs):
+        # the scan saw a wipe and the logs say more: both are the evidence, the graver counts
+        score, reason = log_confidentiality(logs)
+        conf = Criterion("confidentiality", max(conf.value, score), (*conf.why, reason))
 
     integ = _circumstance(
         "integrity", o.integrity, o.reason, bool(compromised),

@@ -209,5 +209,5 @@ class Activity:
                 counts[T_BYTES_SIZED] += nbytes
                 if ctx == CTX_OPEN:
                     counts[T_LOOPS] += 1
-            else:
+            elif nbytes >= EMPTY_PAGE:  # smaller: a count, a size=0 search, an empty page
                 counts[T_BYTES_UNSIZED] += nbytes

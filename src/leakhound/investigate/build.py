@@ -40,6 +40,7 @@ from .model import (
 from .timeparse import to_iso
 
 MAX_QUIET = 500  # probe-only sources listed one by one; the rest are counted
+MAX_PARTS = 5  # targets named in a method; more are summed
 CALIBRATION_PAGES = 5  # sized pages of a target needed to trust their bytes per record
 # How far a bytes-based figure may be off: the log's own sized pages of the same index are
 # the same JSON as the unsized ones (±25% for hit metadata and page fill); the scan's stored
@@ -110,12 +111,28 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
             )
     if not parts:
         return None  # only bytes that no document size converts: the bytes out say that much
+    if len(parts) > MAX_PARTS:  # the largest first; the rest in one clause
+        parts.sort(key=_leading_number, reverse=True)
+        rest = parts[MAX_PARTS:]
+        parts = [
+            *parts[:MAX_PARTS],
+            f"and {len(rest)} more target(s), "
+            f"{sum(_leading_number(p) for p in rest):,.0f} records, by the same methods",
+        ]
     if unconverted:
         parts.append(
             f"{unconverted:,} bytes out not converted to records (no document size "
             "known: give --scan SCAN_ID)"
         )
     return Estimate(round(value), round(lower), round(upper), "; ".join(parts))
+
+
+def _leading_number(part: str) -> float:
+    head = part.split(" ", 1)[0].replace(",", "")
+    try:
+        return float(head)
+    except ValueError:
+        return 0.0
 
 
 def _per_record(
