@@ -129,3 +129,12 @@ def test_the_head_is_there_before_the_whole_file(tmp_path: Path) -> None:
     with LogStream(str(path)) as s:
         assert s.head == LINE * 3
         assert sum(len(b) for b in s.batches()) == 3
+
+
+def test_clock_skew_between_files_is_noted(tmp_path: Path, run: Run) -> None:
+    a, b = tmp_path / "web1.log", tmp_path / "web2.log"
+    a.write_bytes(LINE.replace(b"04:00:00", b"05:00:00"))
+    b.write_bytes(LINE)  # an hour earlier than the end of web1: a host with a skewed clock
+    inv = run(a, b)
+    assert any("clock skew" in n for n in inv.files[1].notes)
+    assert not any("clock skew" in n for n in inv.files[0].notes)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from .. import __version__
 from .actions import BULK_READ, NAMES, RANSOM_NOTE, READ, WIPE
 from .activity import (
+    SKEW,
     T_BYTES,
     T_BYTES_SIZED,
     T_BYTES_UNSIZED,
@@ -217,6 +218,28 @@ def _file(f: FileState) -> LogFile:
     )
 
 
+def _files(files: Sequence[FileState]) -> tuple[LogFile, ...]:
+    """Each file, with a note when it starts well before the file read before it ended (files
+    of one set are read oldest first: clock skew between hosts, or an overlapping rotation)."""
+    out = []
+    prev: FileState | None = None
+    for f in files:
+        if (
+            prev is not None
+            and prev.last is not None
+            and f.first is not None
+            and (f.format == prev.format and f.first < prev.last - SKEW)
+        ):
+            f.notes.append(
+                f"starts {(prev.last - f.first) / 60:,.0f} minutes before "
+                f"{prev.path} ends: clock skew between the hosts, or overlapping "
+                "files; times are taken as written"
+            )
+        out.append(_file(f))
+        prev = f if f.last is not None else prev
+    return tuple(out)
+
+
 def _delay(seconds: float) -> str:
     if seconds < 0:
         return "before the window's start"
@@ -358,7 +381,7 @@ def build(
         tool_version=__version__,
         scan_id=inv.scan_id if inv else None,
         window=window,
-        files=tuple(_file(f) for f in activity.files),
+        files=_files(activity.files),
         sources=tuple(sources),
         summary=summary,
         timeline=timeline,
