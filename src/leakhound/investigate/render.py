@@ -26,6 +26,7 @@ _IP = re.compile(
     r"(?::?(?:\d{1,3}\.){3}\d{1,3})?)(?![\w.:]))"
 )
 KIND_COLOURS = {UNKNOWN: "#c53030", SCANNER: "#d69e2e", OWNER: "#2f855a"}
+_KINDS = list(KIND_COLOURS)  # stacking order, unknown at the bottom
 
 
 def mask_addresses(text: str) -> str:
@@ -223,36 +224,53 @@ def render_markdown(inv: Investigation, *, redact: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-def timeline_svg(inv: Investigation, width: int = 720, height: int = 160) -> str:
-    """Requests per class per hour, stacked columns, as inline SVG (escaped, no script)."""
-    hours = sorted({h.hour for h in inv.timeline})
-    if not hours:
+def timeline_svg(
+    inv: Investigation, metric: str = "requests", width: int = 720, height: int = 140
+) -> str:
+    """Requests (or bytes out) per class per hour, stacked columns on a continuous time axis
+    (a day a column past 1,000 hours), as inline SVG: escaped, no script."""
+    if not inv.timeline:
         return ""
-    per: dict[tuple[str, str], int] = {(h.hour, h.kind): h.requests for h in inv.timeline}
-    top = max(sum(per.get((h, k), 0) for k in KIND_COLOURS) for h in hours) or 1
-    bar = max(1.0, (width - 60) / len(hours))
+    from datetime import UTC, datetime
+
+    def epoch(text: str) -> int:
+        return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+
+    first = min(epoch(h.hour) for h in inv.timeline)
+    last = max(epoch(h.hour) for h in inv.timeline)
+    step = 3600 if (last - first) // 3600 < 1000 else 86400
+    columns = (last - first) // step + 1
+    per: dict[tuple[int, str], int] = {}
+    for h in inv.timeline:
+        key = ((epoch(h.hour) - first) // step, h.kind)
+        per[key] = per.get(key, 0) + (h.requests if metric == "requests" else h.bytes_out)
+    top = max(sum(per.get((c, k), 0) for k in KIND_COLOURS) for c in range(columns)) or 1
+    bar = (width - 60) / columns
+    unit = "h" if step == 3600 else "day"
+    label = f"{metric} per {'hour' if step == 3600 else 'day'} by class"
     parts = [
-        f'<svg class="chart" role="img" aria-label="Requests per hour by class" '
-        f'width="{width}" height="{height + 30}" viewBox="0 0 {width} {height + 30}">'
+        f'<svg class="chart" role="img" aria-label="{label}" width="{width}" '
+        f'height="{height + 30}" viewBox="0 0 {width} {height + 30}">'
     ]
-    for i, h in enumerate(hours):
-        y = float(height)
-        for kind, colour in KIND_COLOURS.items():
-            n = per.get((h, kind), 0)
-            if not n:
-                continue
-            hgt = n / top * (height - 10)
-            y -= hgt
-            parts.append(
-                f'<rect x="{50 + i * bar:.1f}" y="{y:.1f}" width="{max(bar - 1, 1):.1f}" '
-                f'height="{hgt:.1f}" fill="{colour}"><title>{html.escape(h)} '
-                f"{kind}: {n:,} requests</title></rect>"
-            )
-    parts.append(f'<text x="0" y="12" font-size="11">{top:,}/h</text>')
-    parts.append(f'<text x="50" y="{height + 20}" font-size="11">{html.escape(hours[0])}</text>')
-    parts.append(
-        f'<text x="{width - 150}" y="{height + 20}" font-size="11">{html.escape(hours[-1])}</text>'
-    )
+    for (c, kind), n in sorted(per.items()):
+        if not n:
+            continue
+        below = sum(per.get((c, k), 0) for k in _KINDS[: _KINDS.index(kind)])
+        hgt = n / top * (height - 10)
+        y = height - below / top * (height - 10) - hgt
+        when = datetime.fromtimestamp(first + c * step, UTC).strftime("%Y-%m-%d %H:00")
+        shown = f"{n:,} requests" if metric == "requests" else _bytes(n)
+        parts.append(
+            f'<rect x="{50 + c * bar:.2f}" y="{y:.1f}" width="{max(bar - 0.5, 0.5):.2f}" '
+            f'height="{max(hgt, 0.5):.1f}" fill="{KIND_COLOURS[kind]}"><title>{when} {kind}: '
+            f"{html.escape(shown)}</title></rect>"
+        )
+    top_text = f"{top:,}" if metric == "requests" else _bytes(top)
+    parts.append(f'<text x="0" y="12" font-size="11">{html.escape(top_text)}/{unit}</text>')
+    start = datetime.fromtimestamp(first, UTC).strftime("%Y-%m-%d %H:00")
+    end = datetime.fromtimestamp(last, UTC).strftime("%Y-%m-%d %H:00")
+    parts.append(f'<text x="50" y="{height + 20}" font-size="11">{start}</text>')
+    parts.append(f'<text x="{width - 110}" y="{height + 20}" font-size="11">{end}</text>')
     x = 200
     for kind, colour in KIND_COLOURS.items():
         parts.append(
@@ -283,7 +301,8 @@ def html_section(inv: Investigation, *, redact: bool = False) -> str:
         f'<p class="caption">Window {e(inv.window.since or "(first line)")} → '
         f"{e(inv.window.until or '(last line)')} ({e(inv.window.basis)}); "
         f"{sum(f.lines for f in inv.files):,} log lines in {len(inv.files)} file(s).</p>"
-        f"<ul>{heads}</ul>{timeline_svg(inv)}"
+        f"<ul>{heads}</ul><h3>Requests per hour</h3>{timeline_svg(inv)}"
+        f"<h3>Bytes out per hour</h3>{timeline_svg(inv, 'bytes')}"
         '<table><thead><tr><th>Source</th><th>Class</th><th>Seen</th><th class="num">'
         'Requests</th><th class="num">Out</th><th>Actions</th><th>Records read</th></tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
