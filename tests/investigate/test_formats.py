@@ -243,3 +243,16 @@ def test_vpc_records_towards_the_client_are_its_bytes_out(run: Run) -> None:
     s = by_address(run(SAMPLES / "vpc-flow.log"))["203.0.113.66"]
     assert s.bytes_out == 73400320
     assert s.requests == 2
+
+
+def test_a_dump_tool_agent_makes_a_read_a_bulk_read(tmp_path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(
+        '203.0.113.8 - - [05/Mar/2019:04:00:00 +0000] "GET /customers/_search?size=50 HTTP/1.1" '
+        '200 41000 "-" "es2csv/2.4.1"\n'
+        '203.0.113.9 - - [05/Mar/2019:04:00:00 +0000] "GET /customers/_search?size=50 HTTP/1.1" '
+        '200 41000 "-" "Mozilla/5.0"\n'
+    )
+    got = by_address(run(path))
+    assert got["203.0.113.8"].action_names == ("bulk-read",)
+    assert got["203.0.113.9"].action_names == ("read",)

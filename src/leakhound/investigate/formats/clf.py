@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 
+from ..actions import BULK_READ, READ
 from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, clf
 from .base import ParseOptions, first_lines
-from .http import classify_line
+from .http import DUMP_AGENTS, classify_line
 
 NAME = "nginx"
 DOC = "nginx/Apache combined or common access log"
@@ -87,10 +88,13 @@ def feed(
             status = g[g_status - 1]
             size = g[g_bytes - 1]
             agent = g[g_agent - 1] if g_agent else None
+            action = c[0]
+            if action == READ and agent and DUMP_AGENTS.search(agent):
+                action = BULK_READ
             add(
                 g[g_src - 1].decode("ascii", "replace"),
                 t,
-                c[0],
+                action,
                 c[1],
                 c[2],
                 c[3],

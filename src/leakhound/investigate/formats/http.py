@@ -36,6 +36,12 @@ RANSOM_NAMES = re.compile(
     r"backup_?info\w*|your_data\w*)$"
 )
 _SIZE = re.compile(r"(?:^|&)size=(\d+)")
+# Tools made to copy a whole index, by the user agent they send (elasticdump's own requests
+# carry none of their own; these name themselves).
+DUMP_AGENTS = re.compile(
+    rb"(?i)elasticdump|elasticsearch-dump|es2csv|esdump|elastic-dump|estransfer|es-dump|"
+    rb"elasticsearch-exporter|logstash-input-elasticsearch"
+)
 _READ_TAILS = (
     "_search",
     "_doc",

@@ -17,12 +17,12 @@ from typing import Any
 
 import orjson
 
-from ..actions import CTX_NONE
+from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, clf, iso
 from .base import ParseOptions, first_lines
-from .http import classify, classify_line
+from .http import DUMP_AGENTS, classify, classify_line
 
 NAME = "json"
 DOC = "custom (--log-format) or JSON access log"
@@ -195,10 +195,13 @@ def _record(
     except (TypeError, ValueError):
         sink.skip(lineno, line, "unreadable status or size")
         return
+    action = c[0]
+    if action == READ and agent and DUMP_AGENTS.search(str(agent).encode("utf-8", "replace")):
+        action = BULK_READ
     sink.add(
         str(src),
         t,
-        c[0],
+        action,
         c[1],
         c[2],
         c[3],
