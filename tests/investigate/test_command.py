@@ -258,3 +258,32 @@ def test_addresses_are_masked_inside_text(text: str, want: str) -> None:
     from leakhound.investigate.render import mask_addresses
 
     assert mask_addresses(text) == want
+
+
+def test_flow_bytes_become_records_with_the_scans_document_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "f.db"
+    scan_id = _scan(db)
+    code, out, _ = _cli(
+        capsys,
+        "investigate",
+        SAMPLES / "nsg-flow.json",
+        "--scan",
+        scan_id,
+        "--db",
+        db,
+        "--since",
+        "2018-11-13",
+        "--format-out",
+        "json",
+    )
+    assert code == 0
+    doc = orjson.loads(out)
+    s = next(x for x in doc["sources"] if x["address"] == "203.0.113.66")
+    # 104,857,600 bytes out ÷ the scan's average stored size per document (all indices)
+    docs = sum(generate.INDICES.values())
+    size = sum(n * generate.DOC_BYTES[i] for i, n in generate.INDICES.items())
+    assert s["records"]["value"] == round((73400320 + 31457280) / (size / docs))
+    assert "average stored size over the indices of scan" in s["records"]["method"]
+    assert set(doc["summary"]["unknown_personal_readers"]) == {"203.0.113.66", "10.20.1.5"}

@@ -171,7 +171,7 @@ def _source(addr: str, s: SourceState, calib: dict[str, float], inv: Inventory |
             name,
             c[T_REQUESTS],
             c[T_BYTES],
-            any(f.personal for f in inv.find(name)) if inv else None,
+            _personal(name, inv),
         )
         for name, c in sorted(s.targets.items(), key=lambda kv: -kv[1][T_REQUESTS])
     )
@@ -191,6 +191,16 @@ def _source(addr: str, s: SourceState, calib: dict[str, float], inv: Inventory |
         user_agents=tuple(s.agents),
         read=bool(reads),
     )
+
+
+def _personal(name: str, inv: Inventory | None) -> bool | None:
+    """Whether a target holds personal data, as the scan says (None without a scan). A flow's
+    target is a port: the whole store behind it."""
+    if inv is None:
+        return None
+    if name.startswith("port "):
+        return inv.personal
+    return any(f.personal for f in inv.find(name))
 
 
 def _file(f: FileState) -> LogFile:
