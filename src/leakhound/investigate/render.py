@@ -109,12 +109,47 @@ def render_text(inv: Investigation, *, redact: bool = False) -> str:
     ]
     out += [_line(x, redact) for x in headline(inv)]
     out.append("")
+    probing = [x for x in inv.sources if _probing(x)]
+    owners = [x for x in inv.sources if x.kind == OWNER]
     for src in inv.sources:
-        out += _source_text(src, redact)
+        if not _probing(src) and src.kind != OWNER:
+            out += _source_text(src, redact)
+    if owners:
+        out.append(f"{len(owners):,} source(s) in the owner's networks:")
+        out += [
+            f"  {_addr(x.address, redact)}  {x.first_seen} → {x.last_seen}  "
+            f"{x.requests:,} request(s), {_bytes(x.bytes_out)} out, "
+            f"{', '.join(x.action_names) or 'nothing'}; records read: {_est(x.records)}"
+            for x in owners[:TERMINAL_PROBING]
+        ]
+        if len(owners) > TERMINAL_PROBING:
+            out.append(f"  … and {len(owners) - TERMINAL_PROBING:,} more")
+        out.append("")
+    if probing:
+        out.append(
+            f"{len(probing):,} unknown source(s) only probed or were refused (the busiest "
+            "first; the JSON lists them):"
+        )
+        out += [
+            f"  {_addr(x.address, redact)}  {x.first_seen} → {x.last_seen}  "
+            f"{x.requests:,} request(s), {x.denied:,} refused or failed"
+            for x in probing[:TERMINAL_PROBING]
+        ]
+        if len(probing) > TERMINAL_PROBING:
+            out.append(f"  … and {len(probing) - TERMINAL_PROBING:,} more")
+        out.append("")
     if inv.quiet.count:
         out += [_quiet(inv), ""]
     out += _files_text(inv, redact)
     return "\n".join(out) + "\n"
+
+
+TERMINAL_PROBING = 20  # probe-only sources a person reads one line each for
+
+
+def _probing(s: Source) -> bool:
+    """An unknown source that only probed or was refused: noise, shown in one line."""
+    return s.kind == UNKNOWN and set(s.action_names) <= {"probe"}
 
 
 def _quiet(inv: Investigation) -> str:
@@ -128,7 +163,8 @@ def _quiet(inv: Investigation) -> str:
 def _source_text(src: Source, redact: bool) -> list[str]:
     out = [
         f"{_addr(src.address, redact)}  [{src.kind}]  {src.first_seen} → {src.last_seen}  "
-        f"{src.requests:,} requests ({src.denied:,} denied), {_bytes(src.bytes_out)} out",
+        f"{src.requests:,} request(s) ({src.denied:,} refused or failed), "
+        f"{_bytes(src.bytes_out)} out",
         f"  class: {_line(src.kind_basis, redact)}",
     ]
     if src.targets:
@@ -197,7 +233,7 @@ def render_markdown(inv: Investigation, *, redact: bool = False) -> str:
             f"{', '.join(s.action_names)} | {_est(s.records)} |"
         )
     for s in inv.sources:
-        if s.kind == OWNER and not s.records:
+        if (s.kind == OWNER and not s.records) or _probing(s):
             continue
         out += [
             "",
