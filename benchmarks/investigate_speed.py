@@ -15,6 +15,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,10 +29,17 @@ def measure(cmd: list[str], core: int | None) -> tuple[float, float, float]:
     if core is not None and shutil.which("taskset"):
         cmd = ["taskset", "-c", str(core), *cmd]
     start = time.perf_counter()
-    with open(os.devnull, "rb") as null_in, open(os.devnull, "wb") as null_out:
-        proc = subprocess.Popen(cmd, stdin=null_in, stdout=null_out, stderr=subprocess.PIPE)
+    # stderr to a file, not a pipe: GoAccess writes progress there and would block on a full
+    # pipe that nobody reads until the end.
+    with (
+        open(os.devnull, "rb") as null_in,
+        open(os.devnull, "wb") as null_out,
+        tempfile.TemporaryFile() as err_file,
+    ):
+        proc = subprocess.Popen(cmd, stdin=null_in, stdout=null_out, stderr=err_file)
         _, status, usage = os.wait4(proc.pid, 0)
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        err_file.seek(0)
+        err = err_file.read()[-2000:].decode(errors="replace")
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{cmd[0]} failed: {err[-500:]}")
