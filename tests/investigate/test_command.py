@@ -8,8 +8,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from investigate_helpers import SAMPLES
 
-from conftest import SAMPLES
 from leakhound.cli import main
 from leakhound.investigate import generate
 from leakhound.models import (

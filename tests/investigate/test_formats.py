@@ -4,8 +4,8 @@ README for the page each follows): who did what, how many records, what was skip
 from __future__ import annotations
 
 import pytest
+from investigate_helpers import SAMPLES, Run, by_address
 
-from conftest import SAMPLES, Run, by_address
 from leakhound.investigate.formats import sniff
 from leakhound.investigate.reader import LogStream
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import orjson
+from investigate_helpers import SAMPLES, Run
 
-from conftest import SAMPLES, Run
 from leakhound.investigate import hooks
 from leakhound.investigate.render import to_json
 

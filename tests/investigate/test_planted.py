@@ -8,8 +8,8 @@ import ipaddress
 from pathlib import Path
 
 import pytest
+from investigate_helpers import Run, by_address
 
-from conftest import Run, by_address
 from leakhound.investigate import Investigation, Options, generate, investigate
 from leakhound.investigate.classify import networks
 

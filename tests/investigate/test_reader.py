@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import zstandard
+from investigate_helpers import SAMPLES, Run, by_address
 
-from conftest import SAMPLES, Run, by_address
 from leakhound.investigate import reader
 from leakhound.investigate.reader import LogStream, expand
 
