@@ -322,7 +322,10 @@ def html_section(inv: Investigation, *, redact: bool = False) -> str:
     """The investigation as an HTML fragment (for the scan report and the standalone page)."""
     e = html.escape
     rows = []
+    probing = sum(1 for s in inv.sources if _probing(s))
     for s in inv.sources:
+        if _probing(s):
+            continue
         rows.append(
             f'<tr><td class="t">{e(_addr(s.address, redact))}</td><td>{e(s.kind)}</td>'
             f'<td class="nowrap">{e(s.first_seen)} → {e(s.last_seen)}</td>'
@@ -342,6 +345,12 @@ def html_section(inv: Investigation, *, redact: bool = False) -> str:
         '<table><thead><tr><th>Source</th><th>Class</th><th>Seen</th><th class="num">'
         'Requests</th><th class="num">Out</th><th>Actions</th><th>Records read</th></tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        + (
+            f'<p class="caption">{probing:,} more unknown source(s) only probed or were refused '
+            "(each in the JSON result).</p>"
+            if probing
+            else ""
+        )
         + (f'<p class="caption">{e(_quiet(inv))}.</p>' if inv.quiet.count else "")
         + "</section>"
     )
