@@ -491,6 +491,12 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_investigate(args: argparse.Namespace) -> int:
+    from .investigate.command import run
+
+    return run(args)
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     from . import lab
 
@@ -514,5 +520,4 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 _COMMANDS = {"scan": _cmd_scan, "detect": _cmd_detect, "report": _cmd_report,
              "assess": _cmd_assess, "notify": _cmd_notify, "scans": _cmd_scans,
              "purge": _cmd_purge, "lab": _cmd_lab, "export-subjects": _cmd_export_subjects,
-             "investigate": lambda args: __import__(
-                 "leakhound.investigate.command", fromlist=["run"]).run(args)}
+             "investigate": _cmd_investigate}
