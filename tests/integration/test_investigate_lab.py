@@ -26,15 +26,21 @@ def _dump(url: str, auth: tuple[str, str], index: str, size: int) -> int:
     """An elasticdump-like read: a scroll opened with size= in the URL, paged to its end."""
     transport = httpx.HTTPTransport(local_address=DUMPER)
     read = 0
-    with httpx.Client(base_url=url, auth=auth, transport=transport, timeout=60,
-                      trust_env=False) as http:
-        body = http.post(f"/{index}/_search?scroll=1m&size={size}",
-                         json={"sort": ["_doc"]}).raise_for_status().json()
+    with httpx.Client(
+        base_url=url, auth=auth, transport=transport, timeout=60, trust_env=False
+    ) as http:
+        body = (
+            http.post(f"/{index}/_search?scroll=1m&size={size}", json={"sort": ["_doc"]})
+            .raise_for_status()
+            .json()
+        )
         while body["hits"]["hits"]:
             read += len(body["hits"]["hits"])
-            body = http.post("/_search/scroll", json={"scroll": "1m",
-                                                      "scroll_id": body["_scroll_id"]}
-                             ).raise_for_status().json()
+            body = (
+                http.post("/_search/scroll", json={"scroll": "1m", "scroll_id": body["_scroll_id"]})
+                .raise_for_status()
+                .json()
+            )
         http.request("DELETE", "/_search/scroll", json={"scroll_id": [body["_scroll_id"]]})
     return read
 
@@ -48,17 +54,56 @@ def investigated(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     auth = lab.status.auth
     dumped = _dump(lab.status.url("secured"), auth, INDEX, 100)
     db = folder / "f.db"
-    assert main(["scan", lab.status.url("partial"), "--depth", "full", "--workers", "0",
-                 "--auth", f"{auth[0]}:{auth[1]}", "--index", INDEX, "--db", str(db),
-                 "--format", "jsonl", "--output", str(folder / "scan.jsonl")]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                lab.status.url("partial"),
+                "--depth",
+                "full",
+                "--workers",
+                "0",
+                "--auth",
+                f"{auth[0]}:{auth[1]}",
+                "--index",
+                INDEX,
+                "--db",
+                str(db),
+                "--format",
+                "jsonl",
+                "--output",
+                str(folder / "scan.jsonl"),
+            ]
+        )
+        == 0
+    )
     until = (datetime.now(UTC) + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S")
     window = folder / "access.log"
     with log.open("rb") as fh:  # what nginx wrote during this test
         fh.seek(start)
         window.write_bytes(fh.read())
     out = folder / "investigation.json"
-    assert main(["investigate", str(window), "--scan", "last", "--db", str(db), "--since",
-                 since, "--until", until, "--format-out", "json", "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "investigate",
+                str(window),
+                "--scan",
+                "last",
+                "--db",
+                str(db),
+                "--since",
+                since,
+                "--until",
+                until,
+                "--format-out",
+                "json",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     doc = json.loads(out.read_text())
     for s in doc["sources"]:  # shown with -s: the figures the lead quotes
         print(s["address"], s["requests"], s["bytes_out"], s["records"])
@@ -78,7 +123,8 @@ def test_nginx_log_is_recognised_and_read_whole(investigated: dict[str, Any]) ->
 
 
 def test_the_scroll_loop_is_a_bulk_read_estimated_within_20_percent(
-        investigated: dict[str, Any], lab: Any) -> None:
+    investigated: dict[str, Any], lab: Any
+) -> None:
     truth = lab.truth.indices[INDEX].documents
     assert investigated["_dumped"] == truth
     s = _source(investigated, DUMPER)
@@ -89,8 +135,9 @@ def test_the_scroll_loop_is_a_bulk_read_estimated_within_20_percent(
     assert "pages × their size" in est["method"]
 
 
-def test_leakhounds_own_scan_is_seen_reading_in_bulk(investigated: dict[str, Any],
-                                                     lab: Any) -> None:
+def test_leakhounds_own_scan_is_seen_reading_in_bulk(
+    investigated: dict[str, Any], lab: Any
+) -> None:
     truth = lab.truth.indices[INDEX].documents
     s = _source(investigated, "127.0.0.1")
     actions = {a["action"] for a in s["actions"]}
@@ -104,8 +151,9 @@ def test_leakhounds_own_scan_is_seen_reading_in_bulk(investigated: dict[str, Any
     assert est["lower"] <= truth <= est["upper"], est
 
 
-def test_the_result_is_stored_with_the_scan(investigated: dict[str, Any],
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_result_is_stored_with_the_scan(
+    investigated: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     from leakhound.store import SqliteStore
 
     with SqliteStore(investigated["_db"]) as store:
