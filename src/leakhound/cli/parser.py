@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import UsageError
+from ..investigate import command as investigate_command
 from ..lint import command as lint_command
 
 
@@ -105,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="render a stored scan")
     report.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or 'last'")
+    report.add_argument("--redact", action="store_true",
+                        help="mask IP addresses of the stored access-log investigation (html)")
     _db_option(report)
     _format_options(report, ("terminal", "json", "jsonl", "markdown", "html", "sarif"))
 
@@ -165,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _watch_parser(sub)
 
+    investigate_command.add_parser(sub)
     lab = sub.add_parser("lab", help="the local demo lab: OpenSearch behind nginx, Redis, "
                                      "PostgreSQL, MariaDB and FerretDB, open and secured; MinIO, "
                                      "Azurite and CouchDB")
