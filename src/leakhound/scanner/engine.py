@@ -65,6 +65,7 @@ async def scan_targets(targets: Sequence[Target], options: ScanOptions, registry
     in turn, the partitions of each container giving the parallelism, and checkpoints in
     ``store`` under ``scan_id``.
     """
+    registry = registry.bounded(options.files)
     scope = Scope()
     for t in targets:
         scope.add(t.endpoint.host, t.endpoint.port)
