@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ..targets import Kinds
+from .azblob import AzblobProbe
 from .base import FileBounds, Probe
 from .elasticsearch import ElasticsearchProbe
 from .mongodb import MongodbProbe
 from .postgresql import PostgresqlProbe
 from .redis import RedisProbe
+from .s3 import S3Probe
 
+# Object stores last: on a port that names no kind, the databases are likelier.
 PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), PostgresqlProbe(),
-                             RedisProbe())
+                             RedisProbe(), S3Probe(), AzblobProbe())
 
 
 class Registry:

@@ -1,0 +1,175 @@
+"""A bucket's listing as containers: one per key prefix (the folder of each key), with counts.
+
+A bucket has no tables: people put files in folders (``exports/2019/``, ``backups/``), and a
+folder is what holds one kind of file from one source, so each folder is a container and
+personal data is reported per folder. A bucket whose folders outnumber what the inventory may
+keep has its deepest ones folded into their parents (``users/*``: everything below
+``users/``), level by level, until they fit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ... import compromise
+from ...models import Container
+from .api import Entry
+
+MAX_LABELS = 12  # extensions and content types kept per container (the rest: "other")
+MAX_DEPTH = 64  # folder levels a container name keeps
+
+
+def folder_of(key: str) -> str:
+    """The key's folder with its trailing slash ("" at the bucket's root)."""
+    return key.rpartition("/")[0] + "/" if "/" in key else ""
+
+
+def extension_of(key: str) -> str:
+    """The key's extension, lower-cased, compressions kept (``.csv.gz``); "" when none."""
+    name = key.rpartition("/")[2].lower()
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > 10:
+        return ""
+    if ext in ("gz", "bz2", "xz", "zst", "zip") and "." in stem:
+        inner = stem.rpartition(".")[2]
+        if 0 < len(inner) <= 10:
+            return f".{inner}.{ext}"
+    return f".{ext}"
+
+
+def _counted(counter: Counter[str], label: str) -> None:
+    if label in counter or len(counter) < MAX_LABELS:
+        counter[label] += 1
+    else:
+        counter["other"] += 1
+
+
+@dataclass
+class Folder:
+    """What a listing showed of the objects in one folder (or below it, once folded)."""
+
+    objects: int = 0
+    bytes: int = 0
+    largest: int = 0
+    oldest: str | None = None
+    newest: str | None = None
+    extensions: Counter[str] = field(default_factory=Counter)
+    content_types: Counter[str] = field(default_factory=Counter)
+    compromise: list[str] = field(default_factory=list)
+
+    def add(self, entry: Entry) -> None:
+        """Count one object."""
+        self.objects += 1
+        size = entry.size or 0
+        self.bytes += size
+        self.largest = max(self.largest, size)
+        if entry.modified:
+            self.oldest = min(self.oldest or entry.modified, entry.modified)
+            self.newest = max(self.newest or entry.modified, entry.modified)
+        _counted(self.extensions, extension_of(entry.key) or "(none)")
+        if entry.content_type:
+            _counted(self.content_types, entry.content_type.split(";")[0].strip().lower())
+        if len(self.compromise) < 3:
+            name = entry.key.rpartition("/")[2]
+            stem = name.split(".", 1)[0] if not name.startswith(".") else name
+            for reason in compromise.by_name(stem, noun="object"):
+                if reason not in self.compromise and len(self.compromise) < 3:
+                    self.compromise.append(reason)
+
+    def merge(self, other: Folder) -> None:
+        """Fold another folder's counts into this one."""
+        self.objects += other.objects
+        self.bytes += other.bytes
+        self.largest = max(self.largest, other.largest)
+        for when in (other.oldest, other.newest):
+            if when:
+                self.oldest = min(self.oldest or when, when)
+                self.newest = max(self.newest or when, when)
+        for mine, theirs in ((self.extensions, other.extensions),
+                             (self.content_types, other.content_types)):
+            for label, n in theirs.items():
+                if label in mine or len(mine) < MAX_LABELS:
+                    mine[label] += n
+                else:
+                    mine["other"] += n
+        for reason in other.compromise:
+            if reason not in self.compromise and len(self.compromise) < 3:
+                self.compromise.append(reason)
+
+
+@dataclass
+class Listing:
+    """A bucket's folders as its listing went; ``complete``: the listing reached its end."""
+
+    bucket: str
+    access: str  # "open" or "partial"
+    named: bool = False  # the objects the target named (not a listing)
+    folders: dict[str, Folder] = field(default_factory=dict)
+    complete: bool = True
+    error: str | None = None
+    skipped: int = 0  # entries the listing gave that could not be read
+
+    def add(self, entry: Entry) -> None:
+        """Count one object in its folder."""
+        if entry.key.endswith("/") and not entry.size:
+            return  # a "folder" marker some consoles create: no data
+        self.folders.setdefault(folder_of(entry.key), Folder()).add(entry)
+
+    @property
+    def objects(self) -> int:
+        """Objects counted."""
+        return sum(f.objects for f in self.folders.values())
+
+    def containers(self, room: int) -> list[Container]:
+        """Up to ``room`` (at least 1) containers, the deepest folders folded into their
+        parents until they fit (named objects are never folded: they are few)."""
+        if self.named:
+            return [self._container(name, f, False) for name, f in sorted(self.folders.items())]
+        folded, deep = fold(self.folders, max(1, room))
+        return [self._container(name, f, name in deep) for name, f in sorted(folded.items())]
+
+    def _container(self, prefix: str, f: Folder, below: bool) -> Container:
+        name = f"{self.bucket}/{prefix}" + ("*" if below else "")
+        details: dict[str, Any] = {
+            "bucket": self.bucket, "prefix": prefix, "below": below, "access": self.access,
+            "objects": f.objects, "largest_object": f.largest,
+            "extensions": dict(f.extensions.most_common()),
+        }
+        if f.content_types:
+            details["content_types"] = dict(f.content_types.most_common())
+        if self.named:
+            details["named_keys"] = True
+        if not self.complete:
+            details["listed_whole"] = False
+        return Container(
+            name=name, docs=None, store_bytes=f.bytes, date_min=f.oldest, date_max=f.newest,
+            compromised=bool(f.compromise), compromise_reasons=tuple(f.compromise),
+            error=self.error, docs_exact=False, details=details)
+
+
+def _cut(name: str, level: int) -> str:
+    """A folder cut to its first ``level`` segments (itself when not deeper)."""
+    parts = name.split("/")[:-1]
+    if len(parts) <= level:
+        return name
+    return "/".join(parts[:level]) + "/" if level else ""
+
+
+def fold(folders: dict[str, Folder], room: int) -> tuple[dict[str, Folder], set[str]]:
+    """Folders cut to the deepest level at which they number at most ``room``; and the names
+    that now stand for everything below them."""
+    level = MAX_DEPTH
+    if len(folders) > room:
+        deepest = min(max(name.count("/") for name in folders), MAX_DEPTH)
+        level = next((n for n in range(deepest, -1, -1)
+                      if len({_cut(f, n) for f in folders}) <= room), 0)
+    out: dict[str, Folder] = {}
+    deep: set[str] = set()
+    for name, f in folders.items():
+        target = _cut(name, level)
+        if target != name:
+            deep.add(target)
+        out.setdefault(target, Folder()).merge(f)
+    return out, deep
