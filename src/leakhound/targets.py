@@ -193,7 +193,7 @@ def _locate(kinds: Kinds, named: Sequence[str], host: str, path: str, user: str 
     object store's buckets); None for the other kinds. Kinds that would read the same URL
     differently cannot share it."""
     locators = {kinds.locators.get(k) for k in named}
-    if locators == {None}:
+    if locators <= {None}:
         return None
     if len(locators) > 1:
         raise TargetError(f"{text!r} reads differently for {', '.join(named)}: name one kind "

@@ -20,11 +20,11 @@ import re
 from urllib.parse import quote
 
 from ...errors import ProtocolError
-from ...models import Fingerprint
+from ...models import Endpoint, Fingerprint
 from ...net import Http, Response
 from ..objects import ObjectApi, ObjectProbe
 from ..objects import xml as objxml
-from ..objects.api import ListPage, Refused, StoreAnswer, entry, error_doc, http_date
+from ..objects.api import ListPage, Refused, StoreAnswer, entry, error_doc, http_date, wants_tls
 from .allow import ALLOW
 
 # The REST version asked for: listings in the shape every service since 2019 answers.
@@ -57,6 +57,54 @@ def _fingerprint(resp: Response) -> tuple[Fingerprint, bool]:
     return Fingerprint(product="azure-blob", details={"server": server} if server else {}), azure
 
 
+def error_code(resp: Response) -> tuple[str, str]:
+    """(code, message) of an Azure error: the body's, else the header's (a HEAD has no body)."""
+    code, message = error_doc(resp)
+    return code or resp.headers.get("x-ms-error-code", "")[:100], message
+
+
+def store_answer(resp: Response) -> StoreAnswer:
+    """What List Containers says: the containers anyone may list, an Azure refusal, or not
+    Azure Blob."""
+    fp, azure = _fingerprint(resp)
+    try:
+        doc = objxml.read(resp.body, frozenset({"Container"}), max_records=100_000)
+    except ProtocolError:
+        doc = None
+    if doc is not None and resp.status == 200 and doc.root == "EnumerationResults":
+        names = tuple(dict.fromkeys(n for r in doc.records
+                                    if (n := r.fields.get("Name", "")) and "/" not in n))
+        return StoreAnswer(True, fp, names)
+    code, message = error_code(resp)
+    if resp.status >= 300 and azure:
+        return StoreAnswer(True, fp, None,
+                           f"{code}: {message}" if message else code or f"HTTP {resp.status}")
+    ctype = resp.headers.get("content-type", "no content type")[:60]
+    return StoreAnswer(False, fp, None, f"the container list answered HTTP {resp.status} "
+                                        f"({ctype}), not an Azure Blob answer", wants_tls(resp))
+
+
+def parse_listing(body: bytes) -> ListPage:
+    """A List Blobs answer as a page; ProtocolError for anything else."""
+    doc = objxml.read(body, frozenset({"Blob", "BlobPrefix"}), max_records=MAX_PAGE)
+    if doc.root != "EnumerationResults":
+        raise ProtocolError(f"a listing answered <{doc.root[:40]}>")
+    if doc.over:
+        raise ProtocolError(f"a listing page of over {MAX_PAGE:,} blobs")
+    entries, skipped = [], 0
+    for r in doc.records:
+        if r.name != "Blob":
+            continue
+        e = entry(r.fields.get("Name"), r.fields.get("Content-Length"),
+                  http_date(r.fields.get("Last-Modified")), r.fields.get("Content-Type"))
+        if e is None:
+            skipped += 1
+        else:
+            entries.append(e)
+    marker = doc.fields.get("NextMarker", "").strip()
+    return ListPage(tuple(entries), marker or None, skipped)
+
+
 class AzblobApi(ObjectApi):
     """Azure Blob's requests and answers."""
 
@@ -70,23 +118,7 @@ class AzblobApi(ObjectApi):
     async def store(self, http: Http, base: str, host: str) -> StoreAnswer:
         """List Containers of the account: the list, an Azure refusal, or not Azure."""
         url = base + ("?comp=list" if base.count("/") > 2 else "/?comp=list")
-        resp = await http.get(url, ALLOW, headers=_HEADERS, max_body=4 * 2**20)
-        fp, azure = _fingerprint(resp)
-        try:
-            doc = objxml.read(resp.body, frozenset({"Container"}), max_records=100_000)
-        except ProtocolError:
-            doc = None
-        if doc is not None and resp.status == 200 and doc.root == "EnumerationResults":
-            names = tuple(dict.fromkeys(n for r in doc.records
-                                        if (n := r.fields.get("Name", "")) and "/" not in n))
-            return StoreAnswer(True, fp, names)
-        code, message = self._code(resp)
-        if resp.status >= 300 and azure:
-            return StoreAnswer(True, fp, None, f"{code}: {message}" if message else code
-                               or f"HTTP {resp.status}")
-        ctype = resp.headers.get("content-type", "no content type")[:60]
-        return StoreAnswer(False, fp, None, f"the container list answered HTTP {resp.status} "
-                                            f"({ctype}), not an Azure Blob answer")
+        return store_answer(await http.get(url, ALLOW, headers=_HEADERS, max_body=4 * 2**20))
 
     def bucket_url(self, base: str, host: str, bucket: str) -> str:
         """``base/container`` (the base holds the account on an emulator)."""
@@ -107,33 +139,11 @@ class AzblobApi(ObjectApi):
                               headers=_HEADERS, max_body=32 * 2**20)
         if resp.status != 200:
             raise self.refusal(resp)
-        doc = objxml.read(resp.body, frozenset({"Blob", "BlobPrefix"}), max_records=MAX_PAGE)
-        if doc.root != "EnumerationResults":
-            raise ProtocolError(f"a listing answered <{doc.root[:40]}>")
-        if doc.over:
-            raise ProtocolError(f"a listing page of over {MAX_PAGE:,} blobs")
-        entries, skipped = [], 0
-        for r in doc.records:
-            if r.name != "Blob":
-                continue
-            e = entry(r.fields.get("Name"), r.fields.get("Content-Length"),
-                      http_date(r.fields.get("Last-Modified")), r.fields.get("Content-Type"))
-            if e is None:
-                skipped += 1
-            else:
-                entries.append(e)
-        marker = doc.fields.get("NextMarker", "").strip()
-        return ListPage(tuple(entries), marker or None, skipped)
-
-    @staticmethod
-    def _code(resp: Response) -> tuple[str, str]:
-        code, message = error_doc(resp)
-        header = resp.headers.get("x-ms-error-code", "")[:100]
-        return code or header, message
+        return parse_listing(resp.body)
 
     def refusal(self, resp: Response) -> Refused:
         """An Azure error answer: its code (the header says it on HEAD too) and message."""
-        code, message = self._code(resp)
+        code, message = error_code(resp)
         location = resp.headers.get("location", "")
         if resp.status in (301, 302, 303, 307, 308) and location:
             message = f"redirects to {location[:100]} (not followed)"
@@ -160,6 +170,10 @@ class AzblobProbe(ObjectProbe):
     schemes = ("azblob",)
     allow = ALLOW
     api = AzblobApi()
+
+    def target_url(self, endpoint: Endpoint, spec: str) -> str:
+        """``azblob://host:port/account/container/blob`` (the account is the base path)."""
+        return f"azblob://{endpoint.netloc}{endpoint.base_path}/{spec}"
 
     @classmethod
     def locate(cls, host: str, path: str,

@@ -72,6 +72,13 @@ class StoreAnswer:
     fingerprint: Fingerprint = field(default_factory=Fingerprint)
     buckets: tuple[str, ...] | None = None
     why: str = ""  # one line: why the list was refused, or why this is not the kind
+    wants_tls: bool = False  # plain http answered by a TLS port ("use https")
+
+
+def wants_tls(resp: Response) -> bool:
+    """Whether a plain http request was answered by a port that speaks https (nginx, Go
+    and Node say so in a 400)."""
+    return resp.status == 400 and b"https" in resp.body[:2000].lower()
 
 
 class ObjectApi(ABC):

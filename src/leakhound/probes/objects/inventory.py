@@ -9,6 +9,7 @@ keep has its deepest ones folded into their parents (``users/*``: everything bel
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,27 +150,39 @@ class Listing:
             error=self.error, docs_exact=False, details=details)
 
 
-def _cut(name: str, level: int) -> str:
-    """A folder cut to its first ``level`` segments (itself when not deeper)."""
+def _ancestors(name: str) -> list[str]:
+    """The folders above a folder, nearest first, the bucket's root ("") last."""
     parts = name.split("/")[:-1]
-    if len(parts) <= level:
-        return name
-    return "/".join(parts[:level]) + "/" if level else ""
+    return ["/".join(parts[:n]) + "/" if n else "" for n in range(len(parts) - 1, -1, -1)]
 
 
 def fold(folders: dict[str, Folder], room: int) -> tuple[dict[str, Folder], set[str]]:
-    """Folders cut to the deepest level at which they number at most ``room``; and the names
-    that now stand for everything below them."""
-    level = MAX_DEPTH
-    if len(folders) > room:
-        deepest = min(max(name.count("/") for name in folders), MAX_DEPTH)
-        level = next((n for n in range(deepest, -1, -1)
-                      if len({_cut(f, n) for f in folders}) <= room), 0)
+    """At most ``room`` containers: the deepest folders folded into their parents first,
+    among them those that fold the most at once, until the rest fit; and the names that now
+    stand for everything below them."""
+    groups = sorted(folders)
+    folded: set[str] = set()
+    if len(groups) > room:
+        below: dict[str, int] = {}
+        for name in folders:
+            for parent in _ancestors(name)[:MAX_DEPTH]:
+                below[parent] = below.get(parent, 0) + 1
+        for parent in sorted(below, key=lambda p: (-p.count("/"), -below[p], p)):
+            if len(groups) <= room:
+                break
+            lo = bisect.bisect_left(groups, parent)
+            hi = lo
+            while hi < len(groups) and groups[hi].startswith(parent):
+                hi += 1
+            if hi - lo > 1:  # folding one folder into its parent would gain nothing
+                groups[lo:hi] = [parent]
+                folded.add(parent)
     out: dict[str, Folder] = {}
     deep: set[str] = set()
     for name, f in folders.items():
-        target = _cut(name, level)
-        if target != name:
+        # the outermost folded folder above it (or itself), else itself
+        target = next((p for p in (*reversed(_ancestors(name)), name) if p in folded), name)
+        if target in folded:
             deep.add(target)
         out.setdefault(target, Folder()).merge(f)
     return out, deep

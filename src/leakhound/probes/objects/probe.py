@@ -82,7 +82,7 @@ class ObjectProbe(Probe):
             if not answer.mine:
                 not_mine = (f"{not_mine}; {scheme}: {answer.why}" if not_mine
                             else f"{scheme}: {answer.why}")
-                if n + 1 < len(schemes) and ("https" in answer.why.lower() or "400" in answer.why):
+                if n + 1 < len(schemes) and answer.wants_tls:
                     continue  # a TLS port answering plain http: try https
                 return self._service(endpoint, base, Verdict.not_of(self.kind), not_mine)
             return await self._buckets(http, endpoint, base, answer.fingerprint, answer.buckets,
@@ -134,7 +134,12 @@ class ObjectProbe(Probe):
         return self._service(endpoint, base, _VERDICTS[best], reason, fp, opened, closed)
 
     def _example(self, endpoint: Endpoint) -> str:
-        return f"{self.kind}://{self.api.noun.upper()}@{endpoint.netloc}"
+        return self.target_url(endpoint, self.api.noun.upper())
+
+    def target_url(self, endpoint: Endpoint, spec: str) -> str:
+        """The target that names ``spec`` (a bucket, or bucket/key) at this endpoint."""
+        bucket, _, key = spec.partition("/")
+        return f"{self.kind}://{bucket}@{endpoint.netloc}" + (f"/{key}" if key else "")
 
     async def _access(self, http: Http, base: str, host: str, bucket: str,
                       keys: Sequence[str]) -> BucketAccess:
@@ -204,8 +209,8 @@ class ObjectProbe(Probe):
                 listings.append(listing)
             elif word == "partial" and not keys:
                 errors.append(f"{bucket}: anyone reads its objects by key, but nobody may list "
-                              f"them: name objects to read ({self.kind}://{bucket}@"
-                              f"{service.endpoint.netloc}/KEY)")
+                              f"them: name objects to read "
+                              f"({self.target_url(service.endpoint, bucket + '/KEY')})")
             if keys:
                 listings.append(await self._named(http, service, bucket, word, keys, errors))
         containers: list[Container] = []
@@ -215,7 +220,8 @@ class ObjectProbe(Probe):
             if room <= 0:
                 truncated += len(listing.folders)
                 continue
-            containers += listing.containers(room)
+            # Folding 100,000 folders takes seconds of CPU: not on the event loop.
+            containers += await asyncio.to_thread(listing.containers, room)
             if listing.error:
                 errors.append(f"{listing.bucket}: {listing.error}")
         return Inventory(tuple(containers), "; ".join(errors)[:500] or None, truncated)

@@ -56,6 +56,7 @@ def read(body: bytes, records: frozenset[str], *, max_records: int) -> Doc:
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     doc: Doc | None = None
     stack: list[ET.Element] = []  # open elements; each is dropped from its parent when it ends
+    parents: list[bool] = []  # whether each open element has had a child (it is no leaf)
     current: dict[str, str] | None = None  # the record being read
     record_depth = 0
     try:
@@ -66,7 +67,10 @@ def read(body: bytes, records: frozenset[str], *, max_records: int) -> Doc:
             for event, elem in events:
                 name = local(elem.tag)
                 if event == "start":
+                    if parents:
+                        parents[-1] = True
                     stack.append(elem)
+                    parents.append(False)
                     if len(stack) > MAX_DEPTH:
                         raise ProtocolError(f"XML nested over {MAX_DEPTH} deep")
                     if doc is None:
@@ -76,6 +80,7 @@ def read(body: bytes, records: frozenset[str], *, max_records: int) -> Doc:
                     continue
                 assert doc is not None
                 depth = len(stack)
+                leaf = not parents.pop()
                 if current is not None:
                     if depth == record_depth:  # the record itself ends
                         if len(doc.records) < max_records:
@@ -84,9 +89,9 @@ def read(body: bytes, records: frozenset[str], *, max_records: int) -> Doc:
                             doc.over = True
                             return doc
                         current = None
-                    elif len(elem) == 0:
+                    elif leaf:
                         current.setdefault(name, (elem.text or "")[:MAX_TEXT])
-                elif depth == 2 and len(elem) == 0:
+                elif depth == 2 and leaf:
                     doc.fields.setdefault(name, (elem.text or "")[:MAX_TEXT])
                 stack.pop()
                 if stack:

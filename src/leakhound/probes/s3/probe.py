@@ -23,7 +23,7 @@ from ...models import Fingerprint
 from ...net import Http, Response
 from ..objects import ObjectApi, ObjectProbe
 from ..objects import xml as objxml
-from ..objects.api import ListPage, Refused, StoreAnswer, entry, error_doc, iso_date
+from ..objects.api import ListPage, Refused, StoreAnswer, entry, error_doc, iso_date, wants_tls
 from .allow import ALLOW
 
 # AWS's virtual-host names: bucket.s3.amazonaws.com, bucket.s3.eu-west-1.amazonaws.com,
@@ -68,6 +68,63 @@ def _is_s3(resp: Response, code: str) -> bool:
                            or any(w in headers.get("server", "").lower() for w, _ in _SERVERS))
 
 
+def store_answer(resp: Response) -> StoreAnswer:
+    """What ``GET /`` says: the buckets anyone may list, an S3 refusal, or not S3."""
+    product, details = _product(resp)
+    fp = Fingerprint(product=product, details=details)
+    try:
+        doc = objxml.read(resp.body, frozenset({"Bucket"}), max_records=100_000)
+    except ProtocolError:  # whatever the body is, it is not S3's XML
+        doc = None
+    if doc is not None and resp.status == 200 and doc.root == "ListAllMyBucketsResult":
+        names = tuple(dict.fromkeys(n for r in doc.records
+                                    if (n := r.fields.get("Name", "")) and "/" not in n))
+        return StoreAnswer(True, fp, names)
+    if doc is not None and resp.status == 200 and doc.root == "ListBucketResult":
+        return StoreAnswer(True, fp, None, "the host names one bucket")
+    code, message = error_doc(resp)
+    if resp.status >= 300 and _is_s3(resp, code):
+        return StoreAnswer(True, fp, None, f"{code}: {message}" if message else code)
+    ctype = resp.headers.get("content-type", "no content type")[:60]
+    return StoreAnswer(False, fp, None,
+                       f"GET / answered HTTP {resp.status} ({ctype}), not an S3 answer",
+                       wants_tls(resp))
+
+
+def parse_listing(body: bytes) -> ListPage:
+    """A ListObjectsV2 (or V1) answer as a page; ProtocolError for anything else, and for a
+    page that cannot be followed."""
+    doc = objxml.read(body, frozenset({"Contents", "CommonPrefixes"}), max_records=MAX_PAGE)
+    if doc.root != "ListBucketResult":
+        raise ProtocolError(f"a listing answered <{doc.root[:40]}>")
+    if doc.over:
+        raise ProtocolError(f"a listing page of over {MAX_PAGE:,} objects")
+    encoded = doc.fields.get("EncodingType", "").lower() == "url"
+    entries, skipped = [], 0
+    for r in doc.records:
+        if r.name != "Contents":
+            continue
+        key = r.fields.get("Key")
+        if key is not None and encoded:
+            key = unquote_plus(key)
+        e = entry(key, r.fields.get("Size"), iso_date(r.fields.get("LastModified")))
+        if e is None:
+            skipped += 1
+        else:
+            entries.append(e)
+    next_token: str | None = None
+    if doc.fields.get("IsTruncated", "").strip().lower() == "true":
+        cont = doc.fields.get("NextContinuationToken", "")
+        if cont:
+            next_token = "c:" + cont
+        elif entries:  # a store that gives no token (V1): start after its last key
+            next_token = "a:" + (doc.fields.get("NextMarker") or entries[-1].key)
+        else:
+            raise ProtocolError("the listing says it is truncated but gives no way to the "
+                                "next page")
+    return ListPage(tuple(entries), next_token, skipped)
+
+
 class S3Api(ObjectApi):
     """S3's requests and answers."""
 
@@ -79,25 +136,7 @@ class S3Api(ObjectApi):
 
     async def store(self, http: Http, base: str, host: str) -> StoreAnswer:
         """``GET /``: the bucket list, an S3 refusal, or not S3."""
-        resp = await http.get(base + "/", ALLOW, max_body=4 * 2**20)
-        product, details = _product(resp)
-        fp = Fingerprint(product=product, details=details)
-        try:
-            doc = objxml.read(resp.body, frozenset({"Bucket"}), max_records=100_000)
-        except ProtocolError:  # whatever the body is, it is not S3's XML
-            doc = None
-        if doc is not None and resp.status == 200 and doc.root == "ListAllMyBucketsResult":
-            names = tuple(dict.fromkeys(n for r in doc.records
-                                        if (n := r.fields.get("Name", "")) and "/" not in n))
-            return StoreAnswer(True, fp, names)
-        if doc is not None and resp.status == 200 and doc.root == "ListBucketResult":
-            return StoreAnswer(True, fp, None, "the host names one bucket")
-        code, message = error_doc(resp)
-        if resp.status >= 300 and _is_s3(resp, code):
-            return StoreAnswer(True, fp, None, f"{code}: {message}" if message else code)
-        ctype = resp.headers.get("content-type", "no content type")[:60]
-        return StoreAnswer(False, fp, None,
-                           f"GET / answered HTTP {resp.status} ({ctype}), not an S3 answer")
+        return store_answer(await http.get(base + "/", ALLOW, max_body=4 * 2**20))
 
     def bucket_url(self, base: str, host: str, bucket: str) -> str:
         """``base/bucket``, or ``base`` itself where the host names the bucket."""
@@ -125,36 +164,7 @@ class S3Api(ObjectApi):
         resp = await http.get(url, ALLOW, params=params, max_body=16 * 2**20)
         if resp.status != 200:
             raise self.refusal(resp)
-        doc = objxml.read(resp.body, frozenset({"Contents", "CommonPrefixes"}),
-                          max_records=MAX_PAGE)
-        if doc.root != "ListBucketResult":
-            raise ProtocolError(f"a listing answered <{doc.root[:40]}>")
-        if doc.over:
-            raise ProtocolError(f"a listing page of over {MAX_PAGE:,} objects")
-        encoded = doc.fields.get("EncodingType", "").lower() == "url"
-        entries, skipped = [], 0
-        for r in doc.records:
-            if r.name != "Contents":
-                continue
-            key = r.fields.get("Key")
-            if key is not None and encoded:
-                key = unquote_plus(key)
-            e = entry(key, r.fields.get("Size"), iso_date(r.fields.get("LastModified")))
-            if e is None:
-                skipped += 1
-            else:
-                entries.append(e)
-        next_token: str | None = None
-        if doc.fields.get("IsTruncated", "").strip().lower() == "true":
-            cont = doc.fields.get("NextContinuationToken", "")
-            if cont:
-                next_token = "c:" + cont
-            elif entries:  # a store that does not give tokens: start after its last key
-                next_token = "a:" + entries[-1].key
-            else:
-                raise ProtocolError("the listing says it is truncated but gives no way to "
-                                    "the next page")
-        return ListPage(tuple(entries), next_token, skipped)
+        return parse_listing(resp.body)
 
     def refusal(self, resp: Response) -> Refused:
         """An S3 error answer: its code and message; a redirect says where to."""
