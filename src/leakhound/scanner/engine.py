@@ -12,7 +12,7 @@ import asyncio
 import secrets
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import honeypot
 from ..count.tally import Tally
@@ -176,6 +176,9 @@ async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
             read, tally = sink.finish(container, reader.method, error)
             total.merge(tally)
             tally.close()
+            if container.docs is None and read.complete:
+                # A kind that counts its records only by reading them (files): now it has.
+                container = replace(container, docs=read.docs, docs_exact=True)
             results.append(ContainerResult(container, None, read))
         return results, FullTotals(total.docs, total.pii(), total.people())
     finally:

@@ -34,7 +34,9 @@ def test_each_folder_is_a_container_with_its_counts_and_dates() -> None:
     assert list(by_name) == ["b/", "b/x/", "b/y/z/"]
     x = by_name["b/x/"]
     assert (x.store_bytes, x.details["objects"], x.details["largest_object"]) == (50, 2, 30)
-    assert (x.date_min, x.date_max) == ("2019-01-02T00:00:00Z", "2019-01-03T00:00:00Z")
+    assert (x.details["modified_oldest"], x.details["modified_newest"]) == (
+        "2019-01-02T00:00:00Z", "2019-01-03T00:00:00Z")
+    assert x.date_min is None  # the records' own dates are unknown before they are read
     assert x.details["extensions"] == {".csv": 1, ".json": 1}
     assert x.docs is None and not x.docs_exact
     assert x.details["bucket"] == "b" and x.details["prefix"] == "x/" and not x.details["below"]

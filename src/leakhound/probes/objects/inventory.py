@@ -140,12 +140,15 @@ class Listing:
         }
         if f.content_types:
             details["content_types"] = dict(f.content_types.most_common())
+        # When the files were written, not the dates of the records in them: details, not
+        # the container's date range (which says which years the records are from).
+        details["modified_oldest"], details["modified_newest"] = f.oldest, f.newest
         if self.named:
             details["named_keys"] = True
         if not self.complete:
             details["listed_whole"] = False
         return Container(
-            name=name, docs=None, store_bytes=f.bytes, date_min=f.oldest, date_max=f.newest,
+            name=name, docs=None, store_bytes=f.bytes,
             compromised=bool(f.compromise), compromise_reasons=tuple(f.compromise),
             error=self.error, docs_exact=False, details=details)
 

@@ -200,13 +200,15 @@ class ObjectProbe(Probe):
             specs = wanted.get(bucket)
             whole = specs is None or "" in specs
             prefixes = [s for s in specs or () if s.endswith("/")]
-            keys = [s for s in specs or () if s and not s.endswith("/")
-                    and not whole and not any(s.startswith(p) for p in prefixes)]
+            keys = [s for s in specs or () if s and not s.endswith("/")]
             if word == "open" and (whole or prefixes):
                 listing = Listing(bucket, word)
                 for prefix in [""] if whole else prefixes:
                     await self._list(http, service, listing, prefix)
                 listings.append(listing)
+                # named objects the listing covers are in it already
+                keys = [] if whole else [k for k in keys
+                                         if not any(k.startswith(p) for p in prefixes)]
             elif word == "partial" and not keys:
                 errors.append(f"{bucket}: anyone reads its objects by key, but nobody may list "
                               f"them: name objects to read "
