@@ -256,8 +256,13 @@ class ObjectProbe(Probe):
                 listing.error = f"listing stopped: {exc}"[:300]
                 return
             pages += 1
+            if page.token is not None and (page.token in seen or page.token == token):
+                listing.complete = False
+                listing.error = ("the listing says it is truncated but gives the same page "
+                                 "token again: stopped")
+                return
             listing.skipped += page.skipped
-            for e in page.entries[:size]:
+            for e in page.entries:
                 if last is not None and e.key <= last:
                     listing.complete = False
                     listing.error = "the listing goes back to a key it passed: stopped"
@@ -265,11 +270,6 @@ class ObjectProbe(Probe):
                 last = e.key
                 listing.add(e)
             if page.token is None:
-                return
-            if page.token in seen or page.token == token:
-                listing.complete = False
-                listing.error = ("the listing says it is truncated but gives the same page "
-                                 "token again: stopped")
                 return
             seen.add(page.token)
             token = page.token

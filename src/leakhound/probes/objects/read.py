@@ -148,13 +148,15 @@ async def sample_objects(api: ObjectApi, http: Http, service: Service, container
                                          got.content_type or e.content_type,
                                          truncated=truncated)
         read += 1
+        if parsed.stopped and not parsed.rows and not parsed.stopped.startswith("listed,"):
+            errors.append(f"{e.key[:80]}: {parsed.stopped}")  # a bomb, a broken file
         rows += parsed.rows
         covered += len(got.data)
         cut = cut or truncated
         docs += parsed.docs[:max(0, size - len(docs))]
         if len(docs) >= size:
             break
-    if not read and errors:
+    if not docs and errors:
         return SampleDocs((), "; ".join(errors[:2])[:300])
     records, exact = _records(container, rows, covered, read, len(data), whole and not cut,
                               data_bytes, listed_bytes)
