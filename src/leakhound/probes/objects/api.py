@@ -221,19 +221,16 @@ def http_date(text: str | None) -> str | None:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-]00:?00)")
+_ISO = re.compile(r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):([0-5]\d):"
+                  r"([0-5]\d|60)(?:\.\d{1,9})?(?:Z|[+-]00:?00)")
 
 
 def iso_date(text: str | None) -> str | None:
     """An ISO 8601 UTC time of a listing, to the second; None when it is not one."""
     m = _ISO.fullmatch((text or "").strip())
-    if not m:
+    if not m or m.group(1) < "1970":
         return None
-    y, mo, d, h, mi, s = (int(g) for g in m.groups())
-    if not (1970 <= y <= 9999 and 1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60
-            and s < 61):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}Z"
+    return "{}-{}-{}T{}:{}:{}Z".format(*m.groups())
 
 
 def size_of(text: str | None) -> int | None:

@@ -31,6 +31,7 @@ from .api import Entry, ListPage, ObjectApi, Refused
 from .inventory import extension_of
 
 SAMPLE_OBJECTS = 8  # objects a sample reads per folder, at most
+SAMPLE_LISTING = 256  # keys of a folder's listing a sample picks them from (one short page)
 CHUNK = 4 * files.base.MiB  # bytes per ranged GET of a full read
 # Files no parser reads: listed, never fetched (a sniff would say "binary" anyway).
 LISTED_ONLY = frozenset({
@@ -182,7 +183,7 @@ async def _candidates(api: ObjectApi, http: Http, place: Place) -> tuple[list[En
     if place.keys is not None:
         return [Entry(k, None, None) for k in place.keys], True
     page = await api.list_page(http, place.base, place.host, place.bucket, prefix=place.prefix,
-                               delimiter=not place.below, token=None, size=api.page_size)
+                               delimiter=not place.below, token=None, size=SAMPLE_LISTING)
     return [e for e in page.entries if e.key.startswith(place.prefix)], page.token is None
 
 
