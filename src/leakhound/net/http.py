@@ -9,6 +9,7 @@ at the cap), same-origin redirects only, and credentials only where they cannot 
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import ssl
 import zlib
 from collections.abc import Mapping
@@ -137,6 +138,11 @@ class Http:
         self._client = httpx.AsyncClient(
             verify=verify,
             follow_redirects=False,
+            # A scanner keeps no cookie: a target's Set-Cookie is never sent back (nor to
+            # another endpoint of the same host), and one httpx cannot encode never breaks a
+            # later request.
+            cookies=http.cookiejar.CookieJar(
+                http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
             auth=auth.auth if auth is not None else None,
             trust_env=False,  # never route scans through a proxy from the environment
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
