@@ -36,14 +36,16 @@ class Case:
 
     name: str
     kind: str  # s3 or azblob
-    verdict: str
+    verdict: str  # "|" between verdicts that are equally right (a cap or a deadline first)
     reason: str = ""  # a regular expression the verdict's reason must contain
     inventory: str = ""  # a regular expression the inventory error must contain
     sample: str = ""  # a regular expression some sample error must contain
 
 
 CASES = [
-    Case("endless-listing", "s3", "error", reason=r"over the \d+ byte cap"),
+    # 16 MiB at the cap, or the total deadline first on a loaded machine: both bound it
+    Case("endless-listing", "s3", "error|timeout",
+         reason=r"over the \d+ byte cap|no complete answer within"),
     Case("lying-truncation", "s3", "open", inventory=r"gives the same page token again"),
     Case("endless-pages", "s3", "open", inventory=r"listed up to --max-objects \(3,000\)"),
     Case("empty-pages", "s3", "open", inventory=r"listing stopped after \d+ pages"),
@@ -144,7 +146,7 @@ def test_every_store_has_one_verdict_and_one_line(scanned: Run) -> None:
 def test_each_store_gets_its_verdict_and_its_reason(scanned: Run, case: Case) -> None:
     result = scanned.by_name[case.name]
     service = result["service"]
-    assert service["verdict"] == case.verdict, service["reason"]
+    assert service["verdict"] in case.verdict.split("|"), service["reason"]
     assert re.search(case.reason, service["reason"]), service["reason"]
     if case.inventory:
         assert re.search(case.inventory, result["inventory_error"] or ""), result

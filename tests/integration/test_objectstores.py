@@ -286,3 +286,21 @@ def test_a_full_read_killed_with_sigkill_resumes_to_exact_totals(
     assert result["full"]["people"]["distinct"]["estimate"] == lab.truth.distinct_emails
     for prefix, ir in by_prefix(result, "public-cases").items():
         assert ir["full"]["docs"] == t["prefixes"][prefix]["records"], prefix
+
+
+def test_export_subjects_reads_the_objects_again(lab: LabSession, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "f.db")
+    code, _ = run(["scan", url(lab, "partial", "s3", "hr/payroll.csv"), "--db", db,
+                   "--no-progress", "--format", "jsonl"], capsys)
+    assert code == 0
+    code, out = run(["export-subjects", "last", "--db", db, "--types",
+                     "EMAIL_ADDRESS,IBAN_CODE"], capsys)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    found = {r["entity_type"] for r in rows if "keyed_hash" in r}
+    by_type = {t: sum(1 for r in rows if r.get("entity_type") == t) for t in found}
+    # the payroll: 200 employees, each with an e-mail address and an IBAN
+    assert by_type == {"EMAIL_ADDRESS": 200, "IBAN_CODE": 200}
+    assert all(r["indices"] == [f"127.0.0.1:{url(lab, 'open', 's3').rsplit(':', 1)[1]}/"
+                                "readable-cases/hr/"] for r in rows if "keyed_hash" in r)
