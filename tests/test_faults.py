@@ -37,9 +37,10 @@ def _results(db: Path) -> int:
 
 def test_kill_9_mid_scan_keeps_what_was_recorded(silent_port: int, tmp_path: Path) -> None:
     db = tmp_path / "f.db"
-    # 14 hosts x 2 closed ports finish at once; the silent one keeps the scan running.
+    # 14 hosts x Elasticsearch's 2 closed ports finish at once; the silent one keeps the scan
+    # running.
     proc = subprocess.Popen([PY, "-m", "leakhound", "scan", "127.0.8.0/28",
-                             f"127.0.0.1:{silent_port}",
+                             f"127.0.0.1:{silent_port}", "--kinds", "elasticsearch",
                              "--read-timeout", "60", "--timeout", "60", "--db", str(db),
                              "--format", "jsonl"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -175,8 +176,10 @@ def test_a_killed_sample_scan_resumes_with_the_endpoints_left(
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
     port = silent.getsockname()[1]
+    # 6 hosts x Elasticsearch's 2 closed ports, and the silent one.
     proc = subprocess.Popen([PY, "-m", "leakhound", "scan", "127.0.13.0/29",
-                             f"127.0.0.1:{port}", "--read-timeout", "60", "--timeout", "60",
+                             f"127.0.0.1:{port}", "--kinds", "elasticsearch",
+                             "--read-timeout", "60", "--timeout", "60",
                              "--db", str(db), "--format", "jsonl"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60

@@ -184,7 +184,8 @@ class Fingerprint:
 _PRODUCT_NAMES = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch",
                   "mongodb": "MongoDB", "redis": "Redis", "valkey": "Valkey",
                   "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
-                  "couchdb": "CouchDB", "kibana": "Kibana", "minio": "MinIO",
+                  "couchdb": "CouchDB", "kibana": "Kibana",
+                  "opensearch-dashboards": "OpenSearch Dashboards", "minio": "MinIO",
                   "amazon-s3": "Amazon S3", "s3": "S3-compatible storage",
                   "azure-blob": "Azure Blob Storage", "azurite": "Azurite"}
 

@@ -351,15 +351,16 @@ class _Generator:
         return phonenumbers.format_number(person.phone, fmt)
 
 
-def generate(records: int = 10_000, seed: int = 1) -> Dataset:
-    """All indices and documents for records support cases; the same seed gives the same data."""
+def generate(records: int = 10_000, seed: int = 1, customer_count: int | None = None) -> Dataset:
+    """All indices and documents for records support cases; the same seed gives the same data.
+    ``customer_count`` (default a quarter of the cases) sets how often people write again."""
     if records < 1:
         raise LabError(f"records must be at least 1, not {records}")
     gen = _Generator(seed)
     employees = [_employee(gen, n) for n in range(max(10, records // 50))]
     agents = [e for e in employees if e[1]["department"] == "Support"] or employees[:5]
     # Fewer customers than cases, drawn with a skew, so that some write many times.
-    customers = [gen.person(gen.locale()) for _ in range(max(1, records // 4))]
+    customers = [gen.person(gen.locale()) for _ in range(max(1, customer_count or records // 4))]
     docs: list[Doc] = []
     counter: Counter[int] = Counter()
     weights = [1.0 + 0.3 * (year - YEARS[0]) for year in YEARS]  # business grows every year

@@ -7,15 +7,21 @@ from collections.abc import Iterable, Sequence
 from ..targets import Kinds
 from .azblob import AzblobProbe
 from .base import FileBounds, Probe
+from .couchdb import CouchdbProbe
 from .elasticsearch import ElasticsearchProbe
+from .kibana import KibanaProbe
 from .mongodb import MongodbProbe
+from .mysql import MysqlProbe
 from .postgresql import PostgresqlProbe
 from .redis import RedisProbe
 from .s3 import S3Probe
 
-# Object stores last: on a port that names no kind, the databases are likelier.
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), PostgresqlProbe(),
-                             RedisProbe(), S3Probe(), AzblobProbe())
+# HTTP kinds are tried in this order on a port that names none of them: Elasticsearch first
+# (the most common), Kibana last (it answers as itself only on /api/status). Object stores
+# after the databases: on a port that names no kind, those are likelier.
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), CouchdbProbe(), KibanaProbe(),
+                             MongodbProbe(), MysqlProbe(), PostgresqlProbe(), RedisProbe(),
+                             S3Probe(), AzblobProbe())
 
 
 class Registry:

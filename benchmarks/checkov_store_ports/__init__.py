@@ -1,0 +1,1 @@
+"""Checkov loads checks only from a folder that is a package."""

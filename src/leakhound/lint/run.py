@@ -1,0 +1,265 @@
+"""Walk the paths, give each file to the linter its name (or content) calls for, collect findings.
+
+A file is *claimed* when its name says what it is (``redis.conf``, ``docker-compose.yml``,
+``*.tf``, ``values.yaml``…) or the user named it: a claimed file that does not parse is one
+finding with the reason. Other YAML and JSON files met while walking a folder are read only to
+recognise Compose files, Kubernetes manifests and cloud exports; if they do not parse they are
+listed as skipped, not reported (a repository has many YAML/JSON files that are not configs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import cloud_rules, compose, helm, kubernetes, terraform
+from .model import PARSE_ERROR, Finding, LintResult, Severity, Skipped
+from .sources import ConfigSyntaxError, Located, decode, load_json, load_yaml_all
+from .stores import couchdb, elasticsearch, mongodb, mysql, postgresql, redis
+
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".terraform",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+}
+
+
+def kind_of(path: Path) -> str | None:
+    """What a file's name says it is, or None (a generic .yaml/.json is read by content)."""
+    name = path.name.lower()
+    if name in ("elasticsearch.yml", "elasticsearch.yaml"):
+        return "elasticsearch"
+    if name in ("opensearch.yml", "opensearch.yaml"):
+        return "opensearch"
+    if name in ("kibana.yml", "kibana.yaml"):
+        return "kibana"
+    if name in ("opensearch_dashboards.yml", "opensearch_dashboards.yaml"):
+        return "opensearch-dashboards"
+    if name in ("mongod.conf", "mongod.yaml", "mongod.yml", "mongodb.conf"):
+        return "mongodb"
+    if name.endswith(".conf") and re.search(r"redis|valkey|keydb", name) and "sentinel" not in name:
+        return "redis"
+    if name.endswith(".conf") and "pg_hba" in name:
+        return "postgresql"
+    if name.endswith(".cnf"):
+        return "mysql"
+    if name.endswith(".ini") and (
+        name == "local.ini" or "couchdb" in name or path.parent.name == "local.d"
+    ):
+        return "couchdb"
+    if re.fullmatch(r"(docker-)?compose([-_.].*)?\.ya?ml", name):
+        return "compose"
+    if name.endswith(".tf"):
+        return "terraform"
+    if name == "terraform.tfvars" or name.endswith(".auto.tfvars"):
+        return "tfvars"
+    if name.endswith(".tf.json"):
+        return "terraform-json"
+    if helm.is_values_file(path):
+        return "helm"
+    if name.endswith((".yaml", ".yml")):
+        return "yaml"
+    if name.endswith(".json"):
+        return "json"
+    return None
+
+
+def _is_helm_template(path: Path) -> bool:
+    return any(
+        p.name == "templates"
+        and ((p.parent / "Chart.yaml").is_file() or (p.parent / "Chart.yml").is_file())
+        for p in path.parents
+    )
+
+
+@dataclass
+class _Run:
+    root: Path
+    result: LintResult
+    k8s: list[tuple[str, Any]]
+    tf: dict[Path, dict[Path, terraform.Block]]
+    tfvars: dict[Path, dict[Path, terraform.Block]]
+    display: dict[Path, str]
+
+    def show(self, path: Path) -> str:
+        """A path as reported: relative to the root when under it."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def broken(self, path: Path, exc: ConfigSyntaxError) -> None:
+        """Report a file that does not parse."""
+        self.result.findings.append(
+            Finding(
+                PARSE_ERROR,
+                Severity.LOW,
+                self.show(path),
+                exc.line or 1,
+                "",
+                path.name,
+                exc.reason,
+                "Fix the syntax so the file can be checked.",
+            )
+        )
+
+
+def _files_under(top: Path) -> Iterable[tuple[Path, bool]]:
+    if top.is_file():
+        yield top, True
+        return
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for f in sorted(filenames):
+            yield Path(dirpath) / f, False
+
+
+def _walk(paths: Iterable[Path]) -> Iterable[tuple[Path, bool]]:
+    """(file, named by the user) for every file under the paths, in a stable order, each file
+    once (``lint infra infra/main.tf`` reads main.tf once)."""
+    seen: set[Path] = set()
+    for top in paths:
+        for path, named in _files_under(top):
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield path, named
+
+
+def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
+    """Lint every configuration file under ``paths``; reported paths are relative to ``root``
+    (default: the current directory) when they are under it."""
+    run = _Run(
+        (root or Path.cwd()).resolve(), LintResult(), [], defaultdict(dict), defaultdict(dict), {}
+    )
+    for path, named in _walk(paths):
+        kind = kind_of(path)
+        if kind is None and not named:
+            continue
+        if _is_helm_template(path) and kind in ("yaml", "helm", None):
+            run.result.skipped.append(
+                Skipped(run.show(path), "Helm template (its values are linted)")
+            )
+            continue
+        try:
+            text = decode(path.read_bytes())
+        except OSError as exc:
+            run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
+            continue
+        except ConfigSyntaxError as exc:
+            if named or kind not in ("yaml", "json"):
+                run.broken(path, exc)
+            else:
+                run.result.skipped.append(Skipped(run.show(path), exc.reason))
+            continue
+        try:
+            linted = _lint_file(run, path, kind, text)
+        except ConfigSyntaxError as exc:
+            if kind in ("yaml", None) and "{{" in text:
+                run.result.skipped.append(Skipped(run.show(path), "a template ({{ }}), not YAML"))
+                continue
+            if not named and kind in ("yaml", "json"):
+                run.result.skipped.append(Skipped(run.show(path), exc.reason))
+                continue
+            run.broken(path, exc)
+            linted = True
+        if linted:
+            run.result.files.append(run.show(path))
+        elif named:
+            run.result.skipped.append(
+                Skipped(run.show(path), "not a configuration leakhound lints")
+            )
+    for directory, files in run.tf.items():
+        run.result.findings.extend(
+            terraform.lint_module(files, run.tfvars.get(directory, {}), run.display)
+        )
+    run.result.findings.extend(kubernetes.lint(run.k8s))
+    run.result.findings.sort(key=lambda f: (f.path, f.line, f.rule.id))
+    return run.result
+
+
+def _lint_file(run: _Run, path: Path, kind: str | None, text: str) -> bool:
+    """Lint one file; False when it turned out not to be a configuration leakhound knows."""
+    shown = run.show(path)
+    out = run.result.findings
+    if kind in ("elasticsearch", "opensearch"):
+        product = "OpenSearch" if kind == "opensearch" else "Elasticsearch"
+        for doc in load_yaml_all(text):
+            out.extend(elasticsearch.lint_search(doc, shown, product))
+    elif kind in ("kibana", "opensearch-dashboards"):
+        product = "Kibana" if kind == "kibana" else "OpenSearch Dashboards"
+        for doc in load_yaml_all(text):
+            out.extend(elasticsearch.lint_dashboards(doc, shown, product))
+    elif kind == "mongodb":
+        try:
+            docs = load_yaml_all(text)
+        except ConfigSyntaxError:
+            if "=" not in text:
+                raise
+            docs = []  # the legacy key = value form
+        out.extend(mongodb.lint(docs, text, shown))
+    elif kind == "redis":
+        out.extend(redis.lint(text, shown))
+    elif kind == "postgresql":
+        out.extend(postgresql.lint(text, shown))
+    elif kind == "mysql":
+        out.extend(mysql.lint(text, shown, path))
+    elif kind == "couchdb":
+        if not couchdb.is_couchdb(text):
+            return False
+        out.extend(couchdb.lint(text, shown))
+    elif kind == "terraform":
+        run.tf[path.parent][path] = terraform.parse(text)
+        run.display[path] = shown
+    elif kind == "tfvars":
+        run.tfvars[path.parent][path] = terraform.parse(text)
+    elif kind == "terraform-json":
+        run.tf[path.parent][path] = terraform.from_json(load_json(text))
+        run.display[path] = shown
+    elif kind == "json" or (kind is None and path.suffix.lower() == ".json"):
+        doc = load_json(text)
+        if not cloud_rules.is_export(doc):
+            return False
+        out.extend(cloud_rules.lint(doc, shown))
+    elif kind in ("compose", "helm", "yaml") or kind is None:
+        return _lint_yaml(run, path, kind, text, shown)
+    return True
+
+
+def _lint_yaml(run: _Run, path: Path, kind: str | None, text: str, shown: str) -> bool:
+    docs = load_yaml_all(text)
+    env: dict[str, str] = {}
+    known = kind in ("compose", "helm")
+    for doc in docs:
+        if compose.is_compose(doc) or kind == "compose":
+            if not env and (path.parent / ".env").is_file():
+                try:
+                    env = compose.read_env_file((path.parent / ".env").read_text("utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    env = {}
+            if isinstance(doc, Located):
+                run.result.findings.extend(compose.lint(doc, shown, env, path.parent))
+            known = True
+        elif kubernetes.is_manifest(doc):
+            run.k8s.append((shown, doc))
+            known = True
+        elif kind == "helm" and isinstance(doc, Located):
+            run.result.findings.extend(helm.lint(doc, path, shown))
+        elif cloud_rules.is_export(doc):
+            run.result.findings.extend(cloud_rules.lint(doc, shown))
+            known = True
+    return known

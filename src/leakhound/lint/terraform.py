@@ -1,0 +1,400 @@
+"""Terraform: Azure NSG rules, AWS security groups and rules, GCP firewalls that admit the
+Internet to a data store port.
+
+Parsed with python-hcl2's grammar (its lark tree keeps every attribute's line). Variables are
+resolved from ``variable`` defaults, ``locals`` and ``terraform.tfvars``/``*.auto.tfvars`` of the
+same directory (one Terraform module); what stays unresolved lowers a finding's confidence and
+is named in it, never passed silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import NETWORK_RULE, Finding
+from .network import Unresolved, is_world, judge, stores_label
+from .sources import ConfigSyntaxError, Located
+
+
+@dataclass
+class Block:
+    """An HCL block: type, labels, line, attributes (value, line) and nested blocks."""
+
+    type: str
+    labels: list[str]
+    line: int
+    attrs: dict[str, tuple[Any, int]] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """An attribute's raw value."""
+        return self.attrs[name][0] if name in self.attrs else default
+
+    def line_of(self, *names: str) -> int:
+        """The line of the first of ``names`` present, else the block's own line."""
+        for name in names:
+            if name in self.attrs:
+                return self.attrs[name][1]
+        return self.line
+
+    def children(self, kind: str) -> list[Block]:
+        """Nested blocks of a type, ``dynamic "kind" { content {…} }`` included."""
+        out = [b for b in self.blocks if b.type == kind]
+        for d in self.blocks:
+            if d.type == "dynamic" and d.labels[:1] == [kind]:
+                out.extend(c for c in d.blocks if c.type == "content")
+        return out
+
+
+def parse(text: str) -> Block:
+    """An HCL file as a root block (top-level attributes and blocks); ConfigSyntaxError when it
+    does not parse."""
+    import hcl2
+    from hcl2.transformer import RuleTransformer
+    from hcl2.utils import SerializationOptions
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+    try:
+        tree = hcl2.parses_to_tree(text)
+    except UnexpectedToken as exc:
+        raise ConfigSyntaxError(
+            f"invalid HCL: unexpected {exc.token.type} (column {exc.column})", exc.line
+        ) from None
+    except UnexpectedCharacters as exc:
+        raise ConfigSyntaxError(
+            f"invalid HCL: unexpected character {exc.char!r} (column {exc.column})", exc.line
+        ) from None
+    except UnexpectedInput as exc:
+        raise ConfigSyntaxError("invalid HCL: unexpected end of input", exc.line) from None
+    except (LarkError, RecursionError) as exc:
+        raise ConfigSyntaxError(f"invalid HCL: {str(exc).splitlines()[0][:120]}") from None
+
+    opts = SerializationOptions(
+        with_comments=False, strip_string_quotes=True, explicit_blocks=False
+    )
+
+    def value(node: Any) -> Any:
+        return RuleTransformer(discard_new_line_or_comments=True).transform(node).serialize(opts)
+
+    def block(node: Any) -> Block:
+        parts = [c for c in node.children if hasattr(c, "data")]
+        *heads, body = parts
+        names = [str(value(h)) for h in heads]
+        out = Block(names[0], names[1:], node.meta.line)
+        fill(out, body)
+        return out
+
+    def fill(target: Block, body: Any) -> None:
+        for c in body.children:
+            kind = getattr(c, "data", None)
+            if kind == "attribute":
+                ((name, val),) = value(c).items()
+                target.attrs[name] = (val, c.meta.line)
+            elif kind == "block":
+                target.blocks.append(block(c))
+
+    try:
+        root = Block("", [], 1)
+        fill(root, tree.children[0])
+    except (LarkError, RuntimeError, ValueError, RecursionError) as exc:
+        raise ConfigSyntaxError(f"invalid HCL: {str(exc).splitlines()[0][:120]}") from None
+    return root
+
+
+# Names that are nested blocks (not map attributes) in the resources linted here: Terraform's
+# JSON syntax writes both as objects, and only the schema tells them apart.
+_JSON_BLOCKS = {
+    "ingress",
+    "egress",
+    "security_rule",
+    "allow",
+    "deny",
+    "dynamic",
+    "content",
+    "resource",
+    "variable",
+    "locals",
+}
+
+
+def from_json(doc: Any) -> Block:
+    """A ``.tf.json`` document as the same root block ``parse`` gives (lines from the JSON)."""
+    root = Block("", [], getattr(doc, "line", 1))
+    if not isinstance(doc, Located):
+        raise ConfigSyntaxError("Terraform JSON must be an object", getattr(doc, "line", 1))
+    for kind in ("resource", "variable", "locals"):
+        section = doc.get(kind)
+        for item in section if isinstance(section, list) else [section]:
+            if isinstance(item, Located):
+                root.blocks.extend(
+                    _json_blocks(kind, item, depth={"resource": 2, "variable": 1}.get(kind, 0))
+                )
+    return root
+
+
+def _json_blocks(kind: str, node: Located, depth: int, labels: tuple[str, ...] = ()) -> list[Block]:
+    """Blocks of ``kind`` under ``node``, whose first ``depth`` levels of keys are labels."""
+    if depth:
+        out: list[Block] = []
+        for key, value in node.items():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, Located):
+                    out.extend(_json_blocks(kind, item, depth - 1, (*labels, str(key))))
+        return out
+    block = Block(kind, list(labels), node.line)
+    for key, value in node.items():
+        items = value if isinstance(value, list) else [value]
+        if key in _JSON_BLOCKS and items and all(isinstance(i, Located) for i in items):
+            for item in items:
+                if key == "dynamic":
+                    block.blocks.extend(_json_blocks("dynamic", item, 1))
+                else:
+                    block.blocks.extend(_json_blocks(str(key), item, 0))
+        else:
+            block.attrs[str(key)] = (value, node.line_of(key))
+    return [block]
+
+
+_WHOLE = re.compile(r"^\$\{(.*)\}$", re.S)
+_REF = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
+_RESOURCE_REF = re.compile(
+    r"^(?!(?:var|local|each|count|self|path|terraform|module)\.)(?:data\.)?[a-z][a-z0-9_]*\.[\w-]+"
+    r"(?:\[[^\]]*\])?(?:\.[\w-]+(?:\[[^\]]*\])?)+$"
+)
+_INTERP = re.compile(r"\$\{([^{}]*)\}")
+_LITERAL = re.compile(r'"([^"$]*)"')
+
+
+class Scope:
+    """Values of ``var.*`` and ``local.*`` in one module directory."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.origin: dict[str, str] = {}
+
+    def lookup(self, ref: str) -> Any:
+        """The raw value bound to 'var.x'/'local.x', or Unresolved."""
+        return self.values.get(ref, Unresolved(ref))
+
+    def resolve(self, value: Any, depth: int = 0) -> Any:
+        """A value with its references replaced where they are known (lists flattened)."""
+        if depth > 8:  # locals that refer to each other in a loop
+            return Unresolved(str(value))
+        if isinstance(value, list):
+            out: list[Any] = []
+            for item in value:
+                r = self.resolve(item, depth + 1)
+                out.extend(r if isinstance(r, list) else [r])
+            return out
+        if not isinstance(value, str) or "${" not in value:
+            return value
+        whole = _WHOLE.match(value)
+        if whole and _REF.match(whole.group(1).strip()):
+            found = self.lookup(whole.group(1).strip())
+            return found if isinstance(found, Unresolved) else self.resolve(found, depth + 1)
+        if whole and _RESOURCE_REF.match(whole.group(1).strip()):
+            # Another resource's attribute (aws_vpc.main.cidr_block, azurerm_subnet.app.
+            # address_prefixes[0]): an address inside the deployment, not the Internet.
+            return whole.group(1).strip()
+        if whole and "${" not in whole.group(1):
+            return self._opaque(whole.group(1))
+
+        def sub(m: re.Match[str]) -> str:
+            expr = m.group(1).strip()
+            got = self.resolve(self.lookup(expr), depth + 1) if _REF.match(expr) else None
+            if isinstance(got, str | int | float) and not isinstance(got, bool):
+                return str(got)
+            raise LookupError(expr)
+
+        try:
+            return _INTERP.sub(sub, value)
+        except LookupError:
+            return Unresolved(value.replace("${", "").replace("}", ""))
+
+    def _opaque(self, expr: str) -> Any:
+        """A function call or other expression: its string literals if one of them is the
+        Internet (``concat(var.a, ["0.0.0.0/0"])`` admits 0.0.0.0/0 whatever var.a holds)."""
+        world = [lit for lit in _LITERAL.findall(expr) if is_world(lit)]
+        return [*world, Unresolved(expr)] if world else Unresolved(expr)
+
+
+def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
+    """Variable defaults, locals and tfvars of one module directory."""
+    scope = Scope()
+    for root in files.values():
+        for b in root.blocks:
+            if b.type == "variable" and b.labels and "default" in b.attrs:
+                scope.values[f"var.{b.labels[0]}"] = b.get("default")
+                scope.origin[f"var.{b.labels[0]}"] = "default"
+            elif b.type == "locals":
+                for name, (val, _) in b.attrs.items():
+                    scope.values[f"local.{name}"] = val
+    order = sorted(tfvars, key=lambda p: (p.name != "terraform.tfvars", p.name))
+    for path in order:
+        # terraform.tfvars first, then *.auto.tfvars in name order: later ones win, as in
+        # Terraform itself.
+        for name, (val, _) in tfvars[path].attrs.items():
+            scope.values[f"var.{name}"] = val
+            scope.origin[f"var.{name}"] = path.name
+    return scope
+
+
+def _items(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+class _Module:
+    """Findings for the resources of one module directory."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.findings: list[Finding] = []
+
+    def r(self, value: Any) -> Any:
+        """A value resolved in the module's scope."""
+        return self.scope.resolve(value)
+
+    def rule(
+        self,
+        path: str,
+        line: int,
+        subject: str,
+        sources: list[Any],
+        ports: list[Any],
+        protocol: Any,
+        raw: Any,
+    ) -> None:
+        """Record a finding when the rule admits the Internet to a store port."""
+        verdict = judge(sources, ports, protocol)
+        if verdict is None:
+            return
+        notes = []
+        for ref in dict.fromkeys(re.findall(r"\b(?:var|local)\.[\w-]+", str(raw))):
+            if ref in self.scope.values:
+                origin = self.scope.origin.get(ref, "locals")
+                notes.append(f"{ref} from {'its default' if origin == 'default' else origin}")
+        why = verdict.why + (f" ({'; '.join(notes)})" if notes else "")
+        self.findings.append(
+            Finding(
+                NETWORK_RULE,
+                verdict.severity,
+                path,
+                line,
+                stores_label(verdict.ports, ports),
+                subject,
+                why,
+                NETWORK_RULE.help,
+                verdict.confidence,
+            )
+        )
+
+    def azure_rule(self, path: str, b: Block, subject: str) -> None:
+        """An NSG rule (standalone resource or inline security_rule)."""
+        direction, access = _lower(self.r(b.get("direction"))), _lower(self.r(b.get("access")))
+        if direction == "outbound" or access == "deny":
+            return
+        sources = [
+            *_items(self.r(b.get("source_address_prefix"))),
+            *_items(self.r(b.get("source_address_prefixes"))),
+        ]
+        ports = [
+            *_items(self.r(b.get("destination_port_range"))),
+            *_items(self.r(b.get("destination_port_ranges"))),
+        ]
+        name = self.r(b.get("name"))
+        label = f"{subject} (rule '{name}')" if isinstance(name, str) else subject
+        line = b.line_of("source_address_prefix", "source_address_prefixes")
+        self.rule(path, line, label, sources, ports, self.r(b.get("protocol")), b.attrs)
+
+    def aws_ingress(
+        self, path: str, b: Block, subject: str, v4: str, v6: str, proto_key: str
+    ) -> None:
+        """An AWS ingress: a security group's block, a security_group_rule, a vpc rule."""
+        protocol = self.r(b.get(proto_key))
+        if str(protocol).strip() in ("-1", "all"):
+            ports: list[Any] = ["*"]
+        else:
+            lo, hi = self.r(b.get("from_port")), self.r(b.get("to_port", b.get("from_port")))
+            if isinstance(lo, Unresolved) or isinstance(hi, Unresolved):
+                ports = [lo if isinstance(lo, Unresolved) else hi]
+            else:
+                ports = [f"{lo}-{hi}"]
+        sources = [*_items(self.r(b.get(v4))), *_items(self.r(b.get(v6)))]
+        self.rule(path, b.line_of(v4, v6), subject, sources, ports, protocol, b.attrs)
+
+    def gcp_firewall(self, path: str, b: Block, subject: str) -> None:
+        """A GCP firewall: its sources (0.0.0.0/0 when none is named) and allow blocks."""
+        if _lower(self.r(b.get("direction", "INGRESS"))) == "egress":
+            return
+        if self.r(b.get("disabled")) is True:
+            return
+        if "source_ranges" in b.attrs:
+            sources = _items(self.r(b.get("source_ranges")))
+            line = b.line_of("source_ranges")
+        elif "source_tags" in b.attrs or "source_service_accounts" in b.attrs:
+            return  # sources are the tagged instances, not the Internet
+        else:
+            # GCP's default for an ingress rule that names no source is 0.0.0.0/0.
+            sources, line = ["0.0.0.0/0"], b.line
+        for allow in b.children("allow"):
+            protocol = self.r(allow.get("protocol"))
+            ports = _items(self.r(allow.get("ports"))) or ["*"]
+            self.rule(path, line, subject, sources, ports, protocol, b.attrs)
+
+
+def lint_module(
+    files: dict[Path, Block], tfvars: dict[Path, Block], display: dict[Path, str]
+) -> list[Finding]:
+    """Findings for the .tf files of one directory (``display``: each file's reported path)."""
+    m = _Module(module_scope(files, tfvars))
+    for fpath, root in files.items():
+        path = display[fpath]
+        for res in root.blocks:
+            if res.type != "resource" or len(res.labels) < 2:
+                continue
+            kind, name = res.labels[0], res.labels[1]
+            subject = f"{kind}.{name}"
+            if kind == "azurerm_network_security_rule":
+                m.azure_rule(path, res, subject)
+            elif kind == "azurerm_network_security_group":
+                for sr in res.children("security_rule"):
+                    m.azure_rule(path, sr, subject)
+                for i, item in enumerate(_items(res.get("security_rule"))):
+                    if isinstance(item, dict):  # attribute syntax: security_rule = [{…}]
+                        line = res.line_of("security_rule")
+                        m.azure_rule(path, _as_block(item, line), f"{subject}[{i}]")
+            elif kind == "aws_security_group":
+                for ing in res.children("ingress"):
+                    m.aws_ingress(path, ing, subject, "cidr_blocks", "ipv6_cidr_blocks", "protocol")
+                for i, item in enumerate(_items(res.get("ingress"))):
+                    if isinstance(item, dict):
+                        line = res.line_of("ingress")
+                        m.aws_ingress(
+                            path,
+                            _as_block(item, line),
+                            f"{subject}.ingress[{i}]",
+                            "cidr_blocks",
+                            "ipv6_cidr_blocks",
+                            "protocol",
+                        )
+            elif kind == "aws_security_group_rule":
+                if _lower(m.r(res.get("type"))) == "ingress":
+                    m.aws_ingress(path, res, subject, "cidr_blocks", "ipv6_cidr_blocks", "protocol")
+            elif kind == "aws_vpc_security_group_ingress_rule":
+                m.aws_ingress(path, res, subject, "cidr_ipv4", "cidr_ipv6", "ip_protocol")
+            elif kind == "google_compute_firewall":
+                m.gcp_firewall(path, res, subject)
+    return m.findings
+
+
+def _as_block(item: dict[str, Any], line: int) -> Block:
+    return Block("item", [], line, {k: (v, line) for k, v in item.items()})

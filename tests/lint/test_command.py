@@ -1,0 +1,182 @@
+"""`leakhound lint` end to end: formats, exit status, SARIF against the official schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from leakhound.cli import main
+
+from .conftest import CORPUS, expected_marks
+
+SCHEMA = Path(__file__).parents[1] / "data" / "sarif" / "sarif-schema-2.1.0.json"
+EXPOSED = CORPUS / "exposed"
+
+
+def _validate(log: dict[str, Any]) -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls(schema, format_checker=cls.FORMAT_CHECKER).validate(log)
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["lint", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sarif_of_the_corpus_is_valid_and_locates_every_finding(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(EXPOSED)
+    code, out, _ = _run([".", "--format", "sarif"], capsys)
+    assert code == 1
+    log = json.loads(out)
+    _validate(log)
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    got = sorted(
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["ruleId"],
+            r["properties"]["severity"],
+        )
+        for r in run["results"]
+    )
+    assert got == sorted(expected_marks(EXPOSED).elements())
+    for r in run["results"]:
+        assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+        assert (
+            r["level"]
+            == {"high": "error", "medium": "warning", "low": "note"}[r["properties"]["severity"]]
+        )
+        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == (
+            "%SRCROOT%"
+        )
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == EXPOSED.resolve().as_uri() + "/"
+
+
+def test_the_schema_catches_a_broken_log(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(EXPOSED)
+    _, out, _ = _run(["redis", "--format", "sarif"], capsys)
+    log = json.loads(out)
+    log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(log)
+
+
+def test_json_lists_findings_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run([str(EXPOSED / "postgresql"), "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 1
+    assert doc["summary"] == {"high": 1, "medium": 2, "low": 0}
+    first = doc["findings"][0]
+    assert (first["rule"], first["line"], first["store"], first["severity"]) == (
+        "LH101",
+        4,
+        "PostgreSQL",
+        "high",
+    )
+    assert first["path"].endswith("postgresql/pg_hba.conf")
+    assert first["fix"] and first["why"]
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"),
+    [("low", 1), ("medium", 1), ("high", 0)],
+)
+def test_exit_status_follows_fail_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fail_on: str, code: int
+) -> None:
+    (tmp_path / "redis.conf").write_text("bind 203.0.113.5\n")  # one medium finding
+    assert _run([str(tmp_path), "--fail-on", fail_on, "--format", "json"], capsys)[0] == code
+
+
+def test_a_secured_tree_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run([str(CORPUS / "secured")], capsys)
+    assert code == 0
+    assert "0 finding(s)" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["/no/such/path"], id="missing-path"),
+        pytest.param([], id="no-path"),
+        pytest.param([".", "--fail-on", "critical"], id="bad-fail-on"),
+        pytest.param([".", "--format", "html"], id="bad-format"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    code, out, err = _run(args, capsys)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("leakhound: error:")
+
+
+def test_a_broken_file_is_a_finding_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "docker-compose.yml").write_text("services:\n  es:\n    ports: [\n")
+    (tmp_path / "main.tf").write_bytes(b"\xff\xfe\x00garbage")
+    code, out, err = _run([str(tmp_path), "--format", "json"], capsys)
+    assert code == 1 and err == ""
+    doc = json.loads(out)
+    assert sorted(
+        (f["rule"], f["path"].rsplit("/", 1)[-1], f["line"]) for f in doc["findings"]
+    ) == [("LH100", "docker-compose.yml", 4), ("LH100", "main.tf", 1)]
+
+
+def test_terminal_output_neutralises_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "redis.conf").write_text("bind 0.0.0.0 \x1b[31mevil\nprotected-mode no\n")
+    code, out, _ = _run([str(tmp_path)], capsys)
+    assert code == 1
+    assert "\x1b" not in out
+    assert "redis.conf:2" in out and "fix:" in out
+
+
+def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out.sarif"
+    code, out, _ = _run([str(EXPOSED / "redis"), "--format", "sarif", "-o", str(target)], capsys)
+    assert (code, out) == (1, "")
+    _validate(json.loads(target.read_text()))
+
+
+def test_sarif_fingerprints_are_unique_and_survive_moved_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule = (
+        'resource "aws_security_group" "g" {\n'
+        + (
+            '  ingress {\n    from_port = 9200\n    to_port = 9200\n    protocol = "tcp"\n'
+            '    cidr_blocks = ["0.0.0.0/0"]\n  }\n'
+        )
+        * 2
+        + "}\n"
+    )
+    (tmp_path / "main.tf").write_text(rule)
+    _, out, _ = _run([str(tmp_path), "--format", "sarif"], capsys)
+    before = [r["partialFingerprints"] for r in json.loads(out)["runs"][0]["results"]]
+    assert len(before) == 2 and before[0] != before[1]
+    (tmp_path / "main.tf").write_text("# a comment moves every line\n\n" + rule)
+    _, out, _ = _run([str(tmp_path), "--format", "sarif"], capsys)
+    after = json.loads(out)["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in after] == before
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after] == [8, 14]
+
+
+def test_a_file_named_twice_is_read_once(capsys: pytest.CaptureFixture[str]) -> None:
+    case = EXPOSED / "redis"
+    _, out, _ = _run([str(case), str(case / "redis.conf"), "--format", "json"], capsys)
+    assert len(json.loads(out)["findings"]) == 1

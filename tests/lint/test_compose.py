@@ -1,0 +1,172 @@
+"""docker-compose ports: short and long syntax, interfaces, ranges, variables, auth evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from leakhound.lint.compose import interpolate, parse_short
+
+from .conftest import Files
+
+
+def _compose(image: str, ports: str, env: str = "") -> str:
+    return f"services:\n  s:\n    image: {image}\n{env}    ports:\n{ports}"
+
+
+@pytest.mark.parametrize(
+    ("image", "ports", "env", "expected"),
+    [
+        pytest.param("redis:7", '      - "6379:6379"\n', "", [(5, "high")], id="short"),
+        pytest.param(
+            "redis:7",
+            '      - "0.0.0.0:16379:6379"\n',
+            "",
+            [(5, "high")],
+            id="explicit-any-and-other-host-port",
+        ),
+        pytest.param("redis:7", '      - "127.0.0.1:6379:6379"\n', "", [], id="loopback"),
+        pytest.param("redis:7", '      - "[::1]:6379:6379"\n', "", [], id="ipv6-loopback"),
+        pytest.param(
+            "redis:7", '      - "127.0.0.1::6379"\n', "", [], id="loopback-ephemeral-host-port"
+        ),
+        pytest.param(
+            "redis:7", '      - "10.0.0.4:6379:6379"\n', "", [(5, "medium")], id="private-address"
+        ),
+        pytest.param("redis:7", '      - "6379:6379/udp"\n', "", [], id="udp"),
+        pytest.param("redis:7", "      - 6379\n", "", [(5, "high")], id="container-port-only"),
+        pytest.param(
+            "elasticsearch:7.17.10",
+            '      - "9200-9300:9200-9300"\n',
+            "",
+            [(5, "high")],
+            id="range-es7-security-off-by-default",
+        ),
+        pytest.param(
+            "elasticsearch:8.13.0",
+            '      - "9200:9200"\n',
+            "",
+            [(5, "low")],
+            id="es8-security-on-by-default",
+        ),
+        pytest.param(
+            "redis:7",
+            "      - target: 6379\n        published: 6379\n",
+            "",
+            [(5, "high")],
+            id="long-syntax",
+        ),
+        pytest.param(
+            "redis:7",
+            "      - target: 6379\n        host_ip: 127.0.0.1\n",
+            "",
+            [],
+            id="long-syntax-loopback",
+        ),
+        pytest.param(
+            "redis:7",
+            '      - "6379:6379"\n',
+            "    command: redis-server --requirepass s3cret\n",
+            [(6, "low")],
+            id="redis-with-password",
+        ),
+        pytest.param(
+            "postgres:16",
+            '      - "5432:5432"\n',
+            "    environment:\n      - POSTGRES_HOST_AUTH_METHOD=trust\n",
+            [(7, "high")],
+            id="postgres-trust",
+        ),
+        pytest.param(
+            "postgres:16", '      - "5432:5432"\n', "", [(5, "medium")], id="postgres-auth-unknown"
+        ),
+        pytest.param(
+            "myorg/api:1",
+            '      - "5432:5432"\n',
+            "",
+            [(5, "medium")],
+            id="unknown-image-on-a-store-port",
+        ),
+        pytest.param("nginx:1", '      - "80:80"\n', "", [], id="web-server"),
+        pytest.param(
+            "redis:7",
+            '      - "${BIND:-127.0.0.1}:6379:6379"\n',
+            "",
+            [],
+            id="variable-default-loopback",
+        ),
+        pytest.param(
+            "redis:7",
+            '      - "${BIND}:6379:6379"\n',
+            "",
+            [(5, "high")],
+            id="unset-variable-is-empty-so-all-interfaces",
+        ),
+    ],
+)
+def test_published_store_ports(
+    files: Files, image: str, ports: str, env: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("docker-compose.yml", _compose(image, ports, env))
+    findings = files.lint()
+    assert [(f.line, f.severity.label) for f in findings] == expected
+    assert all(f.rule.id == "LH110" for f in findings)
+
+
+def test_the_env_file_beside_the_compose_file_is_read(files: Files) -> None:
+    files.add("stack/compose.yaml", _compose("mongo:7", '      - "${MONGO_BIND}:27017:27017"\n'))
+    files.add("stack/.env", "# where mongo listens\nMONGO_BIND=127.0.0.1\n")
+    assert files.lint() == []
+    files.add("stack/.env", "MONGO_BIND='0.0.0.0'\n")
+    assert [(f.path, f.line) for f in files.lint()] == [("stack/compose.yaml", 5)]
+
+
+def test_an_unset_variable_lowers_confidence_and_says_so(files: Files) -> None:
+    files.add("compose.yml", _compose("mongo:7", '      - "${MONGO_BIND}:27017:27017"\n'))
+    (f,) = files.lint()
+    assert f.confidence.value == "low"
+    assert "MONGO_BIND not set" in f.why
+
+
+def test_a_compose_file_is_recognised_by_content_too(files: Files) -> None:
+    files.add("deploy/stack.yml", _compose("redis:7", '      - "6379:6379"\n'))
+    assert [(f.path, f.line) for f in files.lint()] == [("deploy/stack.yml", 5)]
+
+
+def test_network_mode_host_exposes_the_store(files: Files) -> None:
+    files.add("compose.yml", "services:\n  db:\n    image: redis:7\n    network_mode: host\n")
+    assert [(f.line, f.severity.label) for f in files.lint()] == [(4, "high")]
+
+
+@pytest.mark.parametrize(
+    ("item", "parsed"),
+    [
+        ("9200", ("", [9200], "tcp")),
+        ("9200:9200", ("", [9200], "tcp")),
+        ("127.0.0.1:9200:9200", ("127.0.0.1", [9200], "tcp")),
+        ("[::1]:9200:9200", ("::1", [9200], "tcp")),
+        ("::1:9200:9200", ("::1", [9200], "tcp")),
+        ("9200-9201:9200-9201/udp", ("", [9200, 9201], "udp")),
+        ("http", None),
+    ],
+)
+def test_short_syntax(item: str, parsed: tuple[str, list[int], str] | None) -> None:
+    assert parse_short(item) == parsed
+
+
+def test_interpolation_follows_compose() -> None:
+    env = {"A": "x", "E": ""}
+    assert interpolate("${A}-${B:-d}-${E:-d}-${E-d}-$$A-$A", env) == ("x-d-d--$A-x", [])
+    assert interpolate("${MISSING}", {}) == ("", ["MISSING"])
+
+
+def test_env_file_entries_are_read_for_auth_evidence(files: Files) -> None:
+    files.add(
+        "app/compose.yml",
+        "services:\n  db:\n    image: postgres:16\n    env_file:\n"
+        "      - db.env\n      - path: missing.env\n        required: false\n"
+        '    ports:\n      - "5432:5432"\n',
+    )
+    files.add("app/db.env", "POSTGRES_HOST_AUTH_METHOD=trust\n")
+    (f,) = files.lint()
+    assert (f.line, f.severity.label) == (9, "high")
+    assert "POSTGRES_HOST_AUTH_METHOD=trust" in f.why

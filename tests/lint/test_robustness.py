@@ -1,0 +1,47 @@
+"""Damaged configurations never crash the linter: every corpus file, cut at each line and with
+characters swapped (a fixed seed, so a failure replays), gives findings or one LH100, never an
+exception, and every finding points at a line of the file."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from leakhound.lint import lint_paths
+
+from .conftest import CORPUS
+
+FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file())
+NOISE = ['"', "'", "{", "}", "[", "]", ":", "\n", " ", "-", "*", "0", "\t", "=", "#", "$", "\\"]
+
+
+def _variants(text: str, seed: int) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    out = ["".join(lines[:k]) for k in range(len(lines))]
+    rng = random.Random(seed)
+    for _ in range(8):
+        chars = list(text)
+        for _ in range(3):
+            chars[rng.randrange(len(chars))] = rng.choice(NOISE)
+        out.append("".join(chars))
+    return out
+
+
+@pytest.mark.parametrize("source", FILES, ids=lambda p: p.relative_to(CORPUS).as_posix())
+def test_damaged_copies_never_crash(tmp_path: Path, source: Path) -> None:
+    text = source.read_text(encoding="utf-8")
+    for n, variant in enumerate(_variants(text, seed=len(text))):
+        case = tmp_path / str(n)
+        case.mkdir()
+        if (source.parent / "Chart.yaml").is_file():
+            shutil.copy(source.parent / "Chart.yaml", case / "Chart.yaml")
+        (case / source.name).write_text(variant, encoding="utf-8")
+        result = lint_paths([case], root=case)
+        count = max(1, variant.count("\n") + 1)
+        for f in result.findings:
+            if f.path == source.name:
+                assert 1 <= f.line <= count, (variant, f)
+            assert "\n" not in f.why

@@ -1,0 +1,254 @@
+"""Terraform network rules: Azure, AWS, GCP; variables, tfvars, locals and what stays unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Files
+
+AZ = """resource "azurerm_network_security_rule" "r" {{
+  name                   = "r"
+  direction              = "{direction}"
+  access                 = "{access}"
+  protocol               = "{protocol}"
+  destination_port_range = {port}
+  source_address_prefix  = {source}
+}}
+"""
+
+
+def _az(
+    source: str = '"*"',
+    port: str = '"9200"',
+    direction: str = "Inbound",
+    access: str = "Allow",
+    protocol: str = "Tcp",
+) -> str:
+    return AZ.format(
+        source=source, port=port, direction=direction, access=access, protocol=protocol
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(_az(), [(7, "high", "high")], id="azure-star"),
+        pytest.param(_az(port='"9000-9300"'), [(7, "high", "high")], id="azure-range"),
+        pytest.param(_az(port='"*"'), [(7, "high", "high")], id="azure-all-ports"),
+        pytest.param(
+            _az(port="9200", source='"Internet"'),
+            [(7, "high", "high")],
+            id="azure-number-port-internet-tag",
+        ),
+        pytest.param(_az(protocol="*"), [(7, "high", "high")], id="azure-any-protocol"),
+        pytest.param(_az(protocol="Udp"), [], id="azure-udp"),
+        pytest.param(_az(access="Deny"), [], id="azure-deny"),
+        pytest.param(_az(direction="Outbound"), [], id="azure-outbound"),
+        pytest.param(_az(source='"VirtualNetwork"'), [], id="azure-vnet"),
+        pytest.param(_az(port='"443"'), [], id="azure-https"),
+        pytest.param(_az(source="var.src"), [(7, "medium", "low")], id="unresolved-source"),
+        pytest.param(_az(port="var.port"), [(7, "low", "low")], id="unresolved-port"),
+        pytest.param(
+            'variable "src" {\n  default = "0.0.0.0/0"\n}\n' + _az(source="var.src"),
+            [(10, "high", "high")],
+            id="variable-default",
+        ),
+        pytest.param(
+            'variable "src" {\n  default = "10.0.0.0/8"\n}\n' + _az(source="var.src"),
+            [],
+            id="variable-default-private",
+        ),
+        pytest.param(
+            'locals {\n  any = "*"\n}\n' + _az(source="local.any"),
+            [(10, "high", "high")],
+            id="local",
+        ),
+        pytest.param(
+            'variable "p" {\n  default = 27017\n}\n' + _az(port='"${var.p}"'),
+            [(10, "high", "high")],
+            id="interpolated-port",
+        ),
+        pytest.param(
+            _az(source='lookup(var.m, "k", "0.0.0.0/0")'),
+            [(7, "high", "high")],
+            id="function-with-a-world-literal",
+        ),
+    ],
+)
+def test_azure_rules(files: Files, text: str, expected: list[tuple[int, str, str]]) -> None:
+    files.add("main.tf", text)
+    findings = files.lint()
+    assert [(f.line, f.severity.label, f.confidence.value) for f in findings] == expected
+    assert all(f.rule.id == "LH120" and f.path == "main.tf" for f in findings)
+
+
+def test_tfvars_override_defaults_and_are_named(files: Files) -> None:
+    files.add(
+        "net/main.tf", 'variable "src" {\n  default = "10.0.0.0/8"\n}\n' + _az(source="var.src")
+    )
+    files.add("net/terraform.tfvars", 'src = "10.1.0.0/16"\n')
+    files.add("net/prod.auto.tfvars", 'src = "0.0.0.0/0"\n')
+    (f,) = files.lint()
+    assert (f.path, f.line, f.severity.label) == ("net/main.tf", 10, "high")
+    assert "var.src from prod.auto.tfvars" in f.why
+
+
+def test_variables_resolve_per_directory(files: Files) -> None:
+    files.add("a/vars.tf", 'variable "src" {\n  default = "0.0.0.0/0"\n}\n')
+    files.add("a/main.tf", _az(source="var.src"))
+    files.add("b/main.tf", _az(source="var.src"))
+    got = [(f.path, f.severity.label, f.confidence.value) for f in files.lint()]
+    assert got == [("a/main.tf", "high", "high"), ("b/main.tf", "medium", "low")]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            'from_port = 9200\n    to_port = 9300\n    protocol = "tcp"\n'
+            '    cidr_blocks = ["0.0.0.0/0"]',
+            [(6, "high")],
+            id="ipv4",
+        ),
+        pytest.param(
+            'from_port = 6379\n    to_port = 6379\n    protocol = "6"\n'
+            '    ipv6_cidr_blocks = ["::/0"]',
+            [(6, "high")],
+            id="ipv6-protocol-number",
+        ),
+        pytest.param(
+            'from_port = 0\n    to_port = 0\n    protocol = "-1"\n    cidr_blocks = ["0.0.0.0/0"]',
+            [(6, "high")],
+            id="all-traffic",
+        ),
+        pytest.param(
+            'from_port = 9200\n    to_port = 9200\n    protocol = "tcp"\n'
+            '    cidr_blocks = ["10.0.0.0/16"]',
+            [],
+            id="private",
+        ),
+        pytest.param(
+            'from_port = 443\n    to_port = 443\n    protocol = "tcp"\n'
+            '    cidr_blocks = ["0.0.0.0/0"]',
+            [],
+            id="https",
+        ),
+        pytest.param(
+            'from_port = 5432\n    to_port = 5432\n    protocol = "udp"\n'
+            '    cidr_blocks = ["0.0.0.0/0"]',
+            [],
+            id="udp",
+        ),
+    ],
+)
+def test_aws_security_group_ingress(
+    files: Files, body: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add(
+        "sg.tf",
+        f'resource "aws_security_group" "g" {{\n  ingress {{\n    {body}\n  }}\n'
+        '  egress {\n    from_port = 0\n    to_port = 0\n    protocol = "-1"\n'
+        '    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n',
+    )
+    assert [(f.line, f.severity.label) for f in files.lint()] == expected
+
+
+def test_a_dynamic_ingress_block_is_read_with_unknown_iterator_values(files: Files) -> None:
+    files.add(
+        "sg.tf",
+        'resource "aws_security_group" "g" {\n  dynamic "ingress" {\n'
+        "    for_each = var.ports\n    content {\n      from_port = ingress.value\n"
+        '      to_port = ingress.value\n      protocol = "tcp"\n'
+        '      cidr_blocks = ["0.0.0.0/0"]\n    }\n  }\n}\n',
+    )
+    (f,) = files.lint()
+    assert (f.line, f.severity.label, f.confidence.value) == (8, "low", "low")
+    assert "ingress.value" in f.why
+
+
+@pytest.mark.parametrize(
+    ("attrs", "expected"),
+    [
+        pytest.param('source_ranges = ["0.0.0.0/0"]', [(3, "high")], id="world"),
+        pytest.param("", [(1, "high")], id="no-source-defaults-to-world"),
+        pytest.param('source_tags = ["app"]', [], id="source-tags"),
+        pytest.param('source_ranges = ["0.0.0.0/0"]\n  direction = "EGRESS"', [], id="egress"),
+        pytest.param('source_ranges = ["0.0.0.0/0"]\n  disabled = true', [], id="disabled"),
+    ],
+)
+def test_gcp_firewall(files: Files, attrs: str, expected: list[tuple[int, str]]) -> None:
+    files.add(
+        "fw.tf",
+        f'resource "google_compute_firewall" "f" {{\n  network = "n"\n  {attrs}\n'
+        '  allow {\n    protocol = "tcp"\n    ports = ["27017"]\n  }\n}\n',
+    )
+    assert [(f.line, f.severity.label) for f in files.lint()] == expected
+
+
+def test_gcp_allow_without_ports_means_every_port(files: Files) -> None:
+    files.add(
+        "fw.tf",
+        'resource "google_compute_firewall" "f" {\n'
+        '  source_ranges = ["0.0.0.0/0"]\n  allow {\n    protocol = "all"\n  }\n}\n',
+    )
+    (f,) = files.lint()
+    assert (f.line, f.store) == (2, "any store (all ports)")
+
+
+def test_terraform_json_syntax(files: Files) -> None:
+    doc = {
+        "variable": {"src": {"default": "0.0.0.0/0"}},
+        "resource": {
+            "aws_security_group": {
+                "g": {
+                    "ingress": [
+                        {
+                            "from_port": 6379,
+                            "to_port": 6379,
+                            "protocol": "tcp",
+                            "cidr_blocks": ["${var.src}"],
+                        },
+                        {
+                            "from_port": 443,
+                            "to_port": 443,
+                            "protocol": "tcp",
+                            "cidr_blocks": ["0.0.0.0/0"],
+                        },
+                    ]
+                }
+            },
+            "google_compute_firewall": {
+                "f": {"source_ranges": ["10.0.0.0/8"], "allow": {"protocol": "tcp"}}
+            },
+        },
+    }
+    import json
+
+    text = json.dumps(doc, indent=2)
+    files.add("main.tf.json", text)
+    (f,) = files.lint()
+    cidr = next(n for n, line in enumerate(text.splitlines(), 1) if '"cidr_blocks"' in line)
+    assert (f.path, f.line, f.store, f.severity.label) == ("main.tf.json", cidr, "Redis", "high")
+    assert "var.src from its default" in f.why
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "expected"),
+    [
+        pytest.param("[aws_vpc.main.cidr_block]", [], id="vpc-cidr"),
+        pytest.param(
+            "data.aws_vpc.shared.cidr_block_associations[*].cidr_block", [], id="data-source-splat"
+        ),
+        pytest.param("[each.value]", [(6, "medium")], id="for-each-is-unresolved"),
+        pytest.param("module.net.public_cidrs", [(6, "medium")], id="module-output"),
+    ],
+)
+def test_references_to_other_resources_are_internal_addresses(
+    files: Files, cidrs: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add(
+        "sg.tf",
+        'resource "aws_security_group" "g" {\n  ingress {\n    from_port = 5432\n'
+        f'    to_port = 5432\n    protocol = "tcp"\n    cidr_blocks = {cidrs}\n  }}\n}}\n',
+    )
+    assert [(f.line, f.severity.label) for f in files.lint()] == expected
