@@ -302,6 +302,14 @@ def lab(args: argparse.Namespace) -> int:
             f"({truth.distinct_customers:,} distinct customers, {truth.distinct_emails:,} "
             f"distinct e-mail addresses) in {truth.seconds:.1f}s"
         )
+        for kind in lab_.KINDS:
+            db = lab_.truth(args.dir, kind)
+            if db is not None:
+                print(
+                    f"  {kind}: {db.documents:,} records in {len(db.indices)} containers "
+                    f"({db.distinct_customers:,} distinct customers, {db.distinct_emails:,} "
+                    f"distinct e-mail addresses), open and secured, in {db.seconds:.1f}s"
+                )
         for other in lab_.objectstores.truths(lab_.status(args.dir).state_dir).values():
             if other is not None:
                 print(f"  and {lab_.objectstores.summary(other)}")
@@ -314,9 +322,13 @@ def lab(args: argparse.Namespace) -> int:
         url = lab_.toggle(args.dir, args.name, opened=args.action == "open")
         said = "open: no credentials asked" if args.action == "open" else "closed again"
         print(f"{args.name} {said} at {url}")
+    elif args.action == "build":
+        for name, path in lab_.build().items():
+            print(f"{name}: {path}")
     elif args.action == "targets":
         for target in lab_.status(args.dir).targets:
-            print(target.url)
+            if not args.kind or target.kind in args.kind:
+                print(target.url)
     else:
         print(lab_.status(args.dir))
     return EXIT_OK

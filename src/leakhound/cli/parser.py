@@ -187,15 +187,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     _watch_parser(sub)
 
-    lab = sub.add_parser("lab", help="the local demo lab: a real OpenSearch node and nginx")
-    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets", "open",
-                                        "close"),
-                     help="targets: print the running lab's target URLs, one a line; "
-                          "open/close NAME: take a target's credentials away, or give them "
-                          "back (NAME: secured)")
+    lab = sub.add_parser("lab", help="the local demo lab: OpenSearch behind nginx, Redis, "
+                                     "PostgreSQL, MariaDB and FerretDB, open and secured; MinIO, "
+                                     "Azurite and CouchDB")
+    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets", "build",
+                                        "open", "close"),
+                     help="targets: print the running lab's target URLs, one a line; build: "
+                          "build the OpenSearch launcher, FerretDB and the object stores now "
+                          "(up does it when needed, cached); open/close NAME: take a target's "
+                          "credentials away, or give them back (NAME: secured)")
     lab.add_argument("name", nargs="?", metavar="NAME", help="the target of open/close")
     lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
                      help="records to seed (default 10000)")
+    lab.add_argument("--kind", action="append", metavar="KIND",
+                     choices=("elasticsearch", "redis", "postgresql", "mysql", "mongodb", "s3",
+                              "azblob", "couchdb"),
+                     help="targets: only this store kind (repeatable)")
     lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
     lint_command.add_parser(sub)
     return parser

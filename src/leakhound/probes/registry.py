@@ -19,6 +19,8 @@ from .s3 import S3Probe
 # HTTP kinds are tried in this order on a port that names none of them: Elasticsearch first
 # (the most common), Kibana last (it answers as itself only on /api/status). Object stores
 # after the databases: on a port that names no kind, those are likelier.
+# Packages of probes/ that serve several kinds rather than being one (what object stores share).
+SHARED_PACKAGES = ("objects",)
 PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), CouchdbProbe(), KibanaProbe(),
                              MongodbProbe(), MysqlProbe(), PostgresqlProbe(), RedisProbe(),
                              S3Probe(), AzblobProbe())
