@@ -59,6 +59,7 @@ def scan(args: argparse.Namespace) -> int:
     """``leakhound scan``: sample or full depth, new or resumed."""
     from .. import scanner
     from ..net import Limits
+    from ..probes.base import FileBounds
     from ..scanner.options import PEOPLE_READ, FullOptions, ScanOptions
     from .progress import FullProgress, ScanProgress
 
@@ -84,6 +85,7 @@ def scan(args: argparse.Namespace) -> int:
         workers=args.workers,
         kinds=_kinds(args.kinds),
         full=full,
+        files=FileBounds(max_objects=max(1, args.max_objects), max_bytes=args.max_bytes),
         limits=Limits(
             connect_timeout=args.connect_timeout,
             read_timeout=args.read_timeout,

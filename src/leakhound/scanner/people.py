@@ -83,7 +83,9 @@ async def count_people(acc: Access, sampled: Sequence[tuple[Container, int]],
     total = sum(c.docs or 0 for c in counted)
     fields = tuple(sorted(ids.fields))
     why_not_read = ""
-    if total <= options.people_read:
+    # Only a store known to be small is read whole: an estimated count (files whose records
+    # the sample extrapolated) may stand for far more than it says.
+    if total <= options.people_read and all(c.docs_exact for c in counted):
         try:
             return await _read_all(acc, counted, etype, fields, options, workers, key)
         except NetError as exc:
