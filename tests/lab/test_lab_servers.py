@@ -3,6 +3,8 @@ secured one only with the lab credentials), and stopping leaves no process and n
 
 from __future__ import annotations
 
+import os
+import pwd
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ import pytest
 from store_clients import REFUSALS, close, connect, read_something
 
 from leakhound.lab import KINDS, LabTarget, databases, process
-from leakhound.lab.servers import ROLES, LabStore, Server
+from leakhound.lab.servers import ROLES, LabStore, Server, as_account, with_dev_null
 from leakhound.lab.state import LabPaths, cache_dir, free_ports
 
 
@@ -177,3 +179,21 @@ def test_servers_keep_their_files_in_their_own_folder(launched: Launched) -> Non
         )
         assert any(each.server.home.iterdir())
         assert each.server.log.is_file() and Path(each.server.log).stat().st_size > 0
+
+
+def test_an_account_program_may_write_dev_null(tmp_path: Path) -> None:
+    """initdb writes to /dev/null as postgres: on a machine whose /dev/null is root's alone
+    (0600) the program gets one it may write, and the host's /dev/null is left as it was."""
+    if os.geteuid() != 0:
+        user = None  # not root: programs run as the current user, who has /dev/null as it is
+    else:
+        user = pwd.getpwnam("nobody")
+        tmp_path.chmod(0o755)
+    before = os.stat("/dev/null")
+    argv = [*with_dev_null(user, tmp_path), *as_account(user), "/bin/sh", "-c",
+            "echo written >/dev/null && cat /dev/null && echo ok"]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
+    after = os.stat("/dev/null")
+    same = (after.st_mode, after.st_rdev, after.st_ino)
+    assert same == (before.st_mode, before.st_rdev, before.st_ino)

@@ -9,6 +9,7 @@ own, as a second team's tables would be), and ``public.readme_to_recover`` with 
 from __future__ import annotations
 
 import datetime as dt
+import pwd
 import shutil
 import signal
 import struct
@@ -29,6 +30,7 @@ from .servers import (
     stop,
     version_of,
     wait_ready,
+    with_dev_null,
 )
 from .state import PASSWORD, USERNAME
 from .tables import CASE_COLUMNS, PAYROLL_COLUMNS, RANSOM_COLUMNS, rows, values
@@ -117,8 +119,8 @@ class PostgresStore(LabStore):
         server.home.chmod(0o700)
         give(server.home, user)
         bin_ = bindir()
-        argv = [*as_account(user), str(bin_ / "initdb"), "-D", str(data), "-U", "postgres",
-                "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]  # fmt: skip
+        argv = [*_as_postgres(user, server), str(bin_ / "initdb"), "-D", str(data),
+                "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]  # fmt: skip
         pwfile = server.home / "pwfile"
         if server.secured:
             pwfile.write_text(PASSWORD + "\n")
@@ -135,8 +137,8 @@ class PostgresStore(LabStore):
             # Single-user mode: the role exists before the first network connection, and no
             # client library is needed to make it.
             sql = f"CREATE ROLE {USERNAME} LOGIN SUPERUSER PASSWORD '{PASSWORD}';\n"
-            run([*as_account(user), str(bin_ / "postgres"), "--single", "-D", str(data), "-j",
-                 "postgres"], server.log, "creating the lab role", stdin=sql)  # fmt: skip
+            run([*_as_postgres(user, server), str(bin_ / "postgres"), "--single", "-D", str(data),
+                 "-j", "postgres"], server.log, "creating the lab role", stdin=sql)  # fmt: skip
         done.write_text("initdb done\n")
 
     def start(self, server: Server) -> int:
@@ -145,7 +147,8 @@ class PostgresStore(LabStore):
 
         user = account("postgres", _PACKAGE)
         argv = [
-            *as_account(user), str(bindir() / "postgres"), "-D", str(server.home / "data"),
+            *_as_postgres(user, server),
+            str(bindir() / "postgres"), "-D", str(server.home / "data"),
             "-p", str(server.port),
             "-c", "listen_addresses=127.0.0.1",
             "-c", "unix_socket_directories=",
@@ -242,3 +245,8 @@ def _connect(target: LabTarget, database: str) -> Any:
 
 
 STORE = PostgresStore()
+
+
+def _as_postgres(user: pwd.struct_passwd | None, server: Server) -> list[str]:
+    """The argv prefix that runs a program as postgres, with a /dev/null it may write."""
+    return [*with_dev_null(user, server.home), *as_account(user)]

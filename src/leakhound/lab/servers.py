@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 from abc import ABC, abstractmethod
@@ -103,6 +104,32 @@ def as_account(user: pwd.struct_passwd | None) -> list[str]:
         "--ambient-caps=+dac_read_search",
         "--",
     ]
+
+
+def with_dev_null(user: pwd.struct_passwd | None, folder: Path) -> list[str]:
+    """The argv prefix that gives an account's program a /dev/null it may write.
+
+    Some machines (this project's CI among them) boot with /dev/null as root's alone (0600), and
+    initdb sends its backend's output there. Nothing is changed on the host: the program runs in
+    a mount namespace of its own where a null device made in folder (0666) is bound over
+    /dev/null. unshare and sh exec in place, so a recorded pid is still the server's own. Nothing
+    when no account is taken or /dev/null already lets anyone write.
+    """
+    if user is None or stat.S_IMODE(os.stat("/dev/null").st_mode) & 0o666 == 0o666:
+        return []
+    node = folder / "null"
+    try:
+        if not node.exists():
+            os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        node.chmod(0o666)
+        with node.open("r+b"):
+            pass
+    except OSError as exc:
+        raise LabError(f"/dev/null is root's alone and {node} cannot stand in: {exc}") from exc
+    unshare = shutil.which("unshare") or "/usr/bin/unshare"
+    script = 'mount --bind "$0" /dev/null && exec "$@"'
+    private = [unshare, "--mount", "--propagation", "private", "--"]
+    return [*private, "/bin/sh", "-c", script, str(node)]
 
 
 def give(path: Path, user: pwd.struct_passwd | None) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import secrets
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import honeypot
 from ..count.tally import Tally
@@ -65,6 +65,7 @@ async def scan_targets(targets: Sequence[Target], options: ScanOptions, registry
     in turn, the partitions of each container giving the parallelism, and checkpoints in
     ``store`` under ``scan_id``.
     """
+    registry = registry.bounded(options.files)
     scope = Scope()
     for t in targets:
         scope.add(t.endpoint.host, t.endpoint.port)
@@ -175,6 +176,9 @@ async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
             read, tally = sink.finish(container, reader.method, error)
             total.merge(tally)
             tally.close()
+            if container.docs is None and read.complete:
+                # A kind that counts its records only by reading them (files): now it has.
+                container = replace(container, docs=read.docs, docs_exact=True)
             results.append(ContainerResult(container, None, read))
         return results, FullTotals(total.docs, total.pii(), total.people())
     finally:
