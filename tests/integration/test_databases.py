@@ -60,6 +60,9 @@ RANSOM = {
 # field, every record is counted there. Names, places and free-text forms are found as the
 # detectors can, never where none was seeded.
 VALIDATED = ("EMAIL_ADDRESS", "IBAN_CODE")
+# Kinds whose values carry a type, so that a date is known as one: records per year. (Redis
+# keeps text: its created_at is a string like any other.)
+TYPED_DATES = ("postgresql", "mysql", "mongodb")
 MASKED_EMAIL = re.compile(r"\w\*{3}@\w\*{3}\.[a-z.]+")
 
 by_kind = pytest.mark.parametrize("kind", KINDS)
@@ -226,6 +229,13 @@ def test_every_container_is_counted_exactly(
         assert (index["docs"], index["docs_exact"]) == (t.documents, True), name
         assert found[name]["sample"]["docs"] == min(SAMPLE, t.documents), name
         assert found[name]["sample"]["error"] is None, name
+        if t.created_at_min and truth.kind in TYPED_DATES:
+            assert index["date_field"] == "created_at", name
+        # The range is asked only where it is cheap (indexed, or a small table); a payroll's
+        # date is its hired_at, which the truth does not record.
+        if index["date_min"] is not None and index["date_field"] == "created_at":
+            day = (index["date_min"][:10], index["date_max"][:10])
+            assert day == (t.created_at_min[:10], t.created_at_max[:10]), name
 
 
 @by_kind
@@ -332,6 +342,13 @@ def assert_full_equals_truth(result: dict[str, Any], truth: SeedTruth) -> None:
             assert people["distinct"]["exact"], name
             assert people["distinct"]["estimate"] == t.distinct_emails, name
         assert_pii_where_seeded(name, found_where(full["pii"]), t.pii, t.documents, counted=True)
+        if t.created_at_min and truth.kind in TYPED_DATES:
+            years = {y["year"]: y["docs"] for y in full["years"]}
+            assert sum(years.values()) == t.documents, name
+            assert (min(years), max(years)) == (
+                int(t.created_at_min[:4]),
+                int(t.created_at_max[:4]),
+            ), name
     assert result["full"]["docs"] == truth.documents
     people = result["full"]["people"]
     assert people["entity_type"] == "EMAIL_ADDRESS" and people["distinct"]["exact"]
