@@ -28,6 +28,8 @@ from leakhound.lab import mariadb as lab_mariadb
 from leakhound.lab import mongodb as lab_mongodb
 from leakhound.lab import postgresql as lab_postgresql
 from leakhound.lab import redis as lab_redis
+from leakhound.probes.redis import connection as redis_connection
+from leakhound.probes.redis import probe as redis_probe
 from leakhound.scanner import full as full_read
 
 SCHEMA = json.loads(
@@ -449,3 +451,23 @@ def test_full_read_killed_midway_resumes_to_exact_totals(
     (result,) = doc["results"]
     assert result["service"]["verdict"] == "open"
     assert_full_equals_truth(result, truth)
+
+
+def test_a_redis_keyspace_larger_than_its_inventory_is_still_read_whole(
+    lab: Any, truths: dict[str, SeedTruth], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inventory lists a bounded number of keys to find the patterns: on a keyspace larger
+    than that, the keys of patterns it never saw are one container of their own, counted by
+    nobody before the read, and a full read reads them too."""
+    monkeypatch.setattr(redis_probe, "INVENTORY_KEYS", 1)  # one SCAN call: ~10 keys seen
+    monkeypatch.setattr(redis_connection, "SCAN_COUNT", 10)
+    target = lab.status.target("open", kind="redis")
+    result = scan(tmp_path, target.url, "--depth", "full", "--batch", "500").result(target)
+    found = containers(result)
+    assert len(found) - 1 < len(truths["redis"].containers)  # patterns the inventory missed
+    fulls = {name: c["full"] for name, c in found.items()}
+    assert all(f is not None and f["complete"] for f in fulls.values()), fulls
+    other = found[redis_probe.OTHER_KEYS]["index"]
+    # Nobody counted them before the read; the read did.
+    assert other["docs"] == fulls[redis_probe.OTHER_KEYS]["docs"] > 0 and other["docs_exact"]
+    assert result["full"]["docs"] == truths["redis"].documents

@@ -69,15 +69,20 @@ async def connect(transport: Transport, endpoint: Endpoint) -> Connection:
     return conn
 
 
-def where(container: Container) -> tuple[int, str]:
+def where(container: Container) -> tuple[int, str | None, frozenset[str]]:
+    """(database, pattern, other_than) of a container: one pattern's keys, or (pattern None)
+    every key of the database whose pattern is none of other_than's."""
     db = container.details.get("database", 0)
-    return (db if isinstance(db, int) else 0), str(container.details.get("pattern",
-                                                                         container.name))
+    pattern = container.details.get("pattern", container.name)
+    other = container.details.get("other_than") or ()
+    return ((db if isinstance(db, int) else 0), None if pattern is None else str(pattern),
+            frozenset(str(p) for p in other))
 
 
-async def scan_page(conn: Connection, cursor: bytes | int,
-                    pattern: str | None) -> tuple[bytes | int, list[bytes]]:
-    """One SCAN call: the next cursor and the keys of ``pattern`` (all when None)."""
+async def scan_page(conn: Connection, cursor: bytes | int, pattern: str | None,
+                    other_than: frozenset[str] = frozenset()) -> tuple[bytes | int, list[bytes]]:
+    """One SCAN call: the next cursor and the keys of ``pattern`` (when None: every key whose
+    pattern is none of ``other_than``)."""
     args: list[str | bytes | int] = ["SCAN", cursor, "COUNT", SCAN_COUNT]
     if pattern is not None:
         args[2:2] = ["MATCH", glob_of(pattern)]
@@ -90,6 +95,8 @@ async def scan_page(conn: Connection, cursor: bytes | int,
     keys = [k for k in reply[1] if isinstance(k, bytes)]
     if pattern is not None:
         keys = [k for k in keys if pattern_of(k.decode("utf-8", "replace")) == pattern]
+    elif other_than:
+        keys = [k for k in keys if pattern_of(k.decode("utf-8", "replace")) not in other_than]
     return reply[0], keys
 
 

@@ -19,6 +19,9 @@ from .resp import RedisError, Reply, info_fields, text
 
 # Keys listed per database to find its patterns; past it, pattern counts are estimates.
 INVENTORY_KEYS = 200_000
+# The container of a database's keys whose pattern the inventory did not list (a keyspace
+# larger than INVENTORY_KEYS, or more patterns than --max-indices keeps).
+OTHER_KEYS = "(other keys)"
 _KEYSPACE = re.compile(r"db(\d{1,5})$")
 _REFUSALS = ("NOAUTH", "NOPERM", "WRONGPASS", "DENIED")
 _NOT_REDIS = Verdict.not_of("redis")
@@ -108,19 +111,24 @@ class RedisProbe(Probe):
             dbs = sorted(int(m.group(1)) for k in keyspace if (m := _KEYSPACE.fullmatch(k)))
             found: list[Container] = []
             errors: list[str] = []
+            listed: dict[int, tuple[int | None, bool]] = {}  # db -> (keys, listed whole)
             for db in dbs:
                 keys = _keyspace_count(keyspace[f"db{db}"])
                 try:
-                    found += await _patterns(conn, db, keys)
+                    patterns, whole = await _patterns(conn, db, keys)
                 except NetError as exc:
                     errors.append(f"db{db}: {exc}")
+                    continue
+                found += patterns
+                listed[db] = (keys, whole)
         except NetError as exc:
             return Inventory((), f"cannot list keys: {exc}")
         finally:
             await conn.close()
         found.sort(key=lambda c: (-(c.docs or 0), c.name))
-        return Inventory(tuple(found[:max_containers]), "; ".join(errors)[:300] or None,
-                         max(0, len(found) - max_containers))
+        kept = found[:max_containers]
+        return Inventory((*kept, *_other_keys(kept, found, listed)),
+                         "; ".join(errors)[:300] or None, max(0, len(found) - max_containers))
 
     async def sample(self, transport: Transport, service: Service, container: Container,
                      size: int) -> SampleDocs:
@@ -130,12 +138,12 @@ class RedisProbe(Probe):
         except NetError as exc:
             return SampleDocs((), str(exc))
         try:
-            db, pattern = where(container)
+            db, pattern, other_than = where(container)
             await conn.select(db)
             keys: list[bytes] = []
             cursor: bytes | int = 0
             for _ in range(1000):  # a sparse pattern in a big keyspace: stop somewhere
-                cursor, page = await scan_page(conn, cursor, pattern)
+                cursor, page = await scan_page(conn, cursor, pattern, other_than)
                 keys += page
                 if len(keys) >= size or cursor in (0, b"0"):
                     break
@@ -163,8 +171,31 @@ def _name(db: int, pattern: str) -> str:
     return pattern if db == 0 else f"db{db}/{pattern}"
 
 
-async def _patterns(conn: Connection, db: int, total: int | None) -> list[Container]:
-    """The patterns of one database, from a SCAN of up to INVENTORY_KEYS keys."""
+def _other_keys(kept: list[Container], found: list[Container],
+                listed: dict[int, tuple[int | None, bool]]) -> list[Container]:
+    """Per database whose patterns were not all seen (a keyspace larger than the inventory's
+    SCAN) or not all kept (more than --max-indices): one container of every other key, so that
+    a full read reads the whole database and a sample looks at what the inventory missed."""
+    out = []
+    for db, (total, whole) in listed.items():
+        mine = [c for c in kept if where(c)[0] == db]
+        if whole and len(mine) == sum(1 for c in found if where(c)[0] == db):
+            continue
+        patterns = sorted({p for c in mine if (p := where(c)[1]) is not None})
+        # Counted only when the inventory listed every key (the patterns it did not keep);
+        # otherwise the kept patterns' counts are extrapolated and what is left unknown.
+        left = max(0, total - sum(c.docs or 0 for c in mine)) if whole and total else None
+        details: dict[str, Any] = {"database": db, "pattern": None, "other_than": patterns,
+                                   "type": "mixed"}
+        out.append(Container(_name(db, OTHER_KEYS), left, None, docs_exact=left is not None,
+                             details=details))
+    return out
+
+
+async def _patterns(conn: Connection, db: int,
+                    total: int | None) -> tuple[list[Container], bool]:
+    """The patterns of one database, from a SCAN of up to INVENTORY_KEYS keys, and whether
+    that SCAN listed the whole database."""
     await conn.select(db)
     counts: Counter[str] = Counter()
     first: dict[str, bytes] = {}
@@ -193,4 +224,4 @@ async def _patterns(conn: Connection, db: int, total: int | None) -> list[Contai
                              compromise_reasons=tuple(reasons), docs_exact=whole,
                              details=details))
         del key
-    return out
+    return out, whole

@@ -1,4 +1,5 @@
-"""Redis: every key of a pattern along the SCAN cursor.
+"""Redis: every key of a pattern (or every key of none of the patterns listed) along the SCAN
+cursor.
 
 SCAN is stateless on the server: the cursor is the whole position, valid on any connection,
 so a read resumes exactly where its last checkpoint left it and nothing needs releasing. One
@@ -27,10 +28,10 @@ class RedisReader(FullReader):
         self.transport, self.endpoint = transport, endpoint
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """One partition; the plan keeps where the pattern lives."""
-        db, pattern = where(container)
-        return ReadPlan(container.name, 1, self.method, {"database": db, "pattern": pattern},
-                        container.docs)
+        """One partition; the plan keeps where the pattern lives (or the patterns it is not)."""
+        db, pattern, other_than = where(container)
+        state = {"database": db, "pattern": pattern, "other_than": sorted(other_than)}
+        return ReadPlan(container.name, 1, self.method, state, container.docs)
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A cursor never expires: the same plan."""
@@ -49,9 +50,13 @@ class KeyReader(PartitionReader):
     def __init__(self, reader: RedisReader, plan: ReadPlan, cursor: str, size: int) -> None:
         state = plan.state if isinstance(plan.state, dict) else {}
         db, pattern = state.get("database", 0), state.get("pattern")
-        if not isinstance(db, int) or not isinstance(pattern, str):
+        other_than = state.get("other_than") or []
+        if (not isinstance(db, int) or not (pattern is None or isinstance(pattern, str))
+                or not isinstance(other_than, list)
+                or not all(isinstance(p, str) for p in other_than)):
             raise ProtocolError(f"{plan.container}: the stored read plan is not Redis's")
         self.reader, self.db, self.pattern, self.size = reader, db, pattern, max(1, size)
+        self.other_than = frozenset(other_than)
         self.cursor = cursor.encode()
         self.conn: Connection | None = None
         self.done = False
@@ -66,7 +71,7 @@ class KeyReader(PartitionReader):
         keys: list[bytes] = []
         cursor: bytes | int = self.cursor
         while len(keys) < self.size:
-            cursor, page = await scan_page(self.conn, cursor, self.pattern)
+            cursor, page = await scan_page(self.conn, cursor, self.pattern, self.other_than)
             keys += page
             if cursor in (0, b"0"):
                 break
