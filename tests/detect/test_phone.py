@@ -372,3 +372,40 @@ def test_fast_validity_agrees_with_is_valid_number_in_every_country() -> None:
                 checked += 1
                 valid += expected
     assert checked > 5000 and valid > 1000  # both answers well represented
+
+
+def test_fast_validity_agrees_with_is_valid_number_in_each_region_of_a_shared_code() -> None:
+    import random
+
+    import phonenumbers
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumber
+
+    from leakhound.detect.phone import _is_valid
+
+    # +1, +7, +39, +44, +262…: phonenumbers picks the region by leading digits or by
+    # patterns, one after another; _is_valid reads the same regions in the same order.
+    rnd = random.Random(7)
+    checked = valid = 0
+    for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items():
+        if len(regions) < 2 or regions[0] == "001":
+            continue
+        for region in regions:
+            for kind in range(11):
+                example = phonenumbers.example_number_for_type(region, kind)
+                for _ in range(8):
+                    if example is not None and rnd.random() < 0.8:
+                        national = list(phonenumbers.national_significant_number(example))
+                        for _ in range(rnd.randint(0, 2)):
+                            national[rnd.randrange(len(national))] = rnd.choice("0123456789")
+                        text = "".join(national)
+                    else:
+                        text = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(4, 15)))
+                    if text[0] == "0":
+                        continue
+                    expected = phonenumbers.is_valid_number(
+                        PhoneNumber(country_code=cc, national_number=int(text))
+                    )
+                    assert _is_valid(cc, text) == expected, (cc, region, text)
+                    checked += 1
+                    valid += expected
+    assert checked > 3000 and valid > 1000  # both answers well represented

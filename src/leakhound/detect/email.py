@@ -173,7 +173,7 @@ class EmailDetector(Detector):
         kind = m.lastgroup
         assert kind is not None
         # The domain first: anchored and cheap, and prose ("at the office") fails here.
-        labels, seps, ends = _domain(text, m.end())
+        labels, seps, ends = _domain(text, m.end(), kind == "sign")
         if len(labels) < 2 or (kind != "sign" and seps[0] == "space"):
             return None
         local_start = _local_start(text, m.start())
@@ -181,7 +181,7 @@ class EmailDetector(Detector):
             return None
         local_raw = text[local_start : m.start()]
         local_obfuscated = _LOCAL_DOT.search(local_raw) is not None
-        local = _LOCAL_DOT.sub(".", local_raw).lower()
+        local = (_LOCAL_DOT.sub(".", local_raw) if local_obfuscated else local_raw).lower()
         if local.startswith(".") or local.endswith(".") or ".." in local:
             return None
         if kind == "word" and local in _WORD_AT_STOP:
@@ -204,7 +204,7 @@ class EmailDetector(Detector):
             idn_tld = tld.startswith(_ACE_PREFIX) and _is_idn_tld(tld)
             if not idn_tld and (not tld.isalpha() or len(tld) < 2):
                 continue
-            all_dots = all(s == "dot" for s in used)
+            all_dots = used.count("dot") == len(used)
             if "space" in used:
                 if kind != "sign" or not (
                     idn_tld
@@ -293,8 +293,12 @@ def _local_start(text: str, end: int) -> int | None:
     return start
 
 
-def _domain(text: str, pos: int) -> tuple[list[str], list[str], list[int]]:
-    """Labels of a domain starting at ``pos``, the kind of each separator, each label's end."""
+def _domain(text: str, pos: int, spaced: bool = True) -> tuple[list[str], list[str], list[int]]:
+    """Labels of a domain starting at ``pos``, the kind of each separator, each label's end.
+
+    ``spaced=False`` (after a marker other than "@", where a lone space never stands for
+    a dot) stops at a first separator that is a space: one label, no domain.
+    """
     labels: list[str] = []
     seps: list[str] = []
     ends: list[int] = []
@@ -308,11 +312,13 @@ def _domain(text: str, pos: int) -> tuple[list[str], list[str], list[int]]:
         sm = _DOT.match(text, pos)
         if sm is None:
             break
+        kind = sm.lastgroup
+        assert kind is not None
+        if kind == "space" and not spaced and not seps:
+            break  # "look at the office": prose, whatever follows
         lm = _LABEL.match(text, sm.end())
         if lm is None:
             break
-        kind = sm.lastgroup
-        assert kind is not None
         if kind == "dot" and sm.group() != ".":
             if sm.group().startswith("."):
                 break  # "at jane@example.de. My number…": a full stop, then the next sentence

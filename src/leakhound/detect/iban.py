@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 from stdnum import iban, numdb
@@ -127,6 +127,21 @@ def mod_97_valid(number: str) -> bool:
         return mod_97_10.is_valid(number)
 
 
+@lru_cache(maxsize=4096)
+def _candidates(text: str) -> tuple[tuple[int, int, str, bool], ...]:
+    """(start, end, matched text, dashed) of each candidate in ``text``.
+
+    The walk reads a string's IBAN countries (``countries_of``, for region.py), then
+    the detector reads its IBANs: one regex pass serves both (~3 µs of the ~7 the pass
+    costs on 800 characters of a support ticket). Holds the strings of a page or so;
+    ``clear_caches`` drops them.
+    """
+    return tuple(
+        (m.start(), m.end(), m.group(), m.group("dashed") is not None)
+        for m in _CANDIDATE.finditer(text)
+    )
+
+
 def countries_of(text: str) -> list[str]:
     """The countries of the IBANs in ``text``, checked by length and check digits only.
 
@@ -135,8 +150,8 @@ def countries_of(text: str) -> list[str]:
     (the BBAN structure, a country's own check), which the detector still does.
     """
     countries: list[str] = []
-    for m in _CANDIDATE.finditer(text):
-        compact = m.group().replace(" ", "").replace("-", "")
+    for _, _, raw, _ in _candidates(text):
+        compact = raw.replace(" ", "").replace("-", "")
         n = _rules(compact[:2])[0]
         if n and n <= len(compact) and mod_97_valid(compact[4:n] + compact[:4]):
             countries.append(compact[:2])
@@ -167,12 +182,14 @@ class IbanDetector(Detector):
     )
     min_digits: ClassVar[int] = 8
 
+    def clear_caches(self) -> None:
+        """Forget the candidates of the strings read recently."""
+        _candidates.cache_clear()
+
     def find(self, text: str, field: Field) -> list[Span]:
         """IBANs in ``text``."""
         spans: list[Span] = []
-        for m in _CANDIDATE.finditer(text):
-            raw = m.group()
-            dashed = m.group("dashed") is not None
+        for start, stop, raw, dashed in _candidates(text):
             compact = raw.replace("-", "") if dashed else raw.replace(" ", "")
             n = _rules(compact[:2])[0]
             if not n or n > len(compact) or (dashed and n != len(compact)):
@@ -181,13 +198,13 @@ class IbanDetector(Detector):
             if check is IbanCheck.INVALID:
                 continue
             if dashed:
-                end = m.end()  # the whole run: its length is the country's
+                end = stop  # the whole run: its length is the country's
             elif len(compact) == len(raw):
-                end = m.start() + n
+                end = start + n
             else:  # after the n-th character that is not a space
-                end = m.start() + [i for i, ch in enumerate(raw) if ch != " "][n - 1] + 1
+                end = start + [i for i, ch in enumerate(raw) if ch != " "][n - 1] + 1
             score = _SCORE[check]
-            if near(words_before(text, m.start()), _CONTEXT_UP):
+            if near(words_before(text, start), _CONTEXT_UP):
                 score += 0.1
-            spans.append(Span(ENTITY, m.start(), end, clamp(score), compact[:n]))
+            spans.append(Span(ENTITY, start, end, clamp(score), compact[:n]))
         return spans

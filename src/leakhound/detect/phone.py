@@ -417,8 +417,11 @@ def _is_valid(cc: int, national: str) -> bool:
 
     phonenumbers tries the general pattern, then up to eleven type patterns one by one
     (premium, toll-free, …, fixed line, mobile), and for a code shared by several
-    regions does it all twice. Here the country's main region answers with two
-    patterns per length; any doubt (no answer there, a shared code) goes to phonenumbers.
+    regions does it all again in each. Here each region answers with two patterns per
+    length: the country's main region first, then, for a shared code (+1, +39, +44…),
+    the others in phonenumbers' order (``_other_regions``). Any doubt (a main region
+    picked by leading digits, a national number with a leading "0" or other than ASCII
+    digits, which phonenumbers reads otherwise) goes to phonenumbers.
     """
     regions = COUNTRY_CODE_TO_REGION_CODE.get(cc)
     if not regions:
@@ -428,6 +431,17 @@ def _is_valid(cc: int, national: str) -> bool:
         if general.fullmatch(national) and typed.fullmatch(national):
             return True
         if len(regions) == 1:
+            return False
+        others = _other_regions(cc, len(national))
+        if others is not None and national[0] != "0" and national.isascii():
+            # region_code_for_number's walk: the first region whose leading digits match,
+            # or else whose patterns do, is the number's; it is valid if they match.
+            for lead, general, typed in others:
+                if lead is None:
+                    if general.fullmatch(national) and typed.fullmatch(national):
+                        return True
+                elif lead.match(national):
+                    return bool(general.fullmatch(national) and typed.fullmatch(national))
             return False
     return bool(phonenumbers.is_valid_number(_number(cc, national)))
 
@@ -467,6 +481,34 @@ def _patterns(region: str, length: int) -> tuple[re.Pattern[str] | None, re.Patt
     metadata = PhoneMetadata.metadata_for_region(region, None)
     if metadata is None or metadata.leading_digits is not None:
         return None, None
+    return _length_patterns(metadata, length)
+
+
+# A region as region_code_for_number reads it: (its leading digits, or None where its
+# patterns decide; general pattern; any type's pattern) for numbers of one length.
+_Reader = tuple[re.Pattern[str] | None, re.Pattern[str], re.Pattern[str]]
+
+
+@lru_cache(maxsize=4096)
+def _other_regions(cc: int, length: int) -> tuple[_Reader, ...] | None:
+    """Each region after the first that shares country code ``cc``, in phonenumbers'
+    order, read for numbers of ``length``; None where phonenumbers must decide (a
+    region's metadata names another code)."""
+    readers: list[_Reader] = []
+    for region in COUNTRY_CODE_TO_REGION_CODE[cc][1:]:
+        metadata = PhoneMetadata.metadata_for_region(region, None)
+        if metadata is None:
+            continue  # phonenumbers skips it too
+        if metadata.country_code != cc:
+            return None
+        leading = metadata.leading_digits
+        lead = re.compile(leading) if leading is not None else None
+        readers.append((lead, *_length_patterns(metadata, length)))
+    return tuple(readers)
+
+
+def _length_patterns(metadata: Any, length: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(general pattern, any type's pattern) of a region's metadata for ``length``."""
 
     def usable(desc: Any) -> bool:
         return (
