@@ -9,6 +9,7 @@ arrive, so nothing found is lost when the scan is interrupted.
 from __future__ import annotations
 
 import asyncio
+import pickle
 import secrets
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -27,6 +28,7 @@ from .dask import DaskExecutor
 from .full import DocsCallback, Executor, LocalExecutor, ReadContext, read_container
 from .options import FullOptions, ScanOptions
 from .pacing import Pacer
+from .partition import ProcessExecutor
 from .people import count_people
 from .sample import sample_container
 from .workers import Workers
@@ -158,6 +160,11 @@ async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
     sink = TallySink(run.store, run.scan_id, acc.reported.endpoint.netloc,
                      field_types=acc.probe.field_types, min_score=run.options.min_score)
     reader = acc.probe.reader(acc.transport, acc.read_as)
+    executor = run.executor
+    if isinstance(executor, LocalExecutor) and run.workers.workers > 0 and _picklable(
+            acc.probe, acc.transport.credentials):
+        # The workers read their own partitions: pages never cross a process boundary.
+        executor = ProcessExecutor(run.options.limits, acc.transport.credentials)
     ctx = ReadContext(acc.probe, acc.read_as, reader, sink, run.workers, run.pacer,
                       batch=full.batch, queue=full.queue, on_docs=run.on_docs)
     total = Tally(sink.key)
@@ -168,7 +175,7 @@ async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
                 results.append(ContainerResult(container))
                 continue
             try:
-                error = await read_container(ctx, container, run.executor,
+                error = await read_container(ctx, container, executor,
                                              partitions=full.partitions)
             except NetError as exc:
                 error = f"cannot read: {exc}"[:300]
@@ -180,3 +187,13 @@ async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
     finally:
         total.close()
         sink.close()
+
+
+def _picklable(*things: object) -> bool:
+    """Whether a worker process can be handed these (a probe defined in a test, credentials
+    from an odd ``httpx.Auth``: read here instead)."""
+    try:
+        pickle.dumps(things)
+    except Exception:
+        return False
+    return True
