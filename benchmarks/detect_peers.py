@@ -6,26 +6,32 @@ Peers, installed for benchmarking only:
   default recognisers and score threshold, asked only for the benchmark's types.
 - DataFog (``datafog``), its regex engine (``RegexAnnotator``), default labels.
 
-Every tool reads the ticket as one free-text string (leakhound as ``{"text": …}``, a
-field whose name hints nothing), so field-name hints play no part here.
+Every tool reads a ``corpus.py`` ticket as one free-text string (leakhound as
+``{"text": …}``, a field whose name hints nothing), so field-name hints play no part
+there. A ``heldout.py`` record is a JSON document: leakhound reads it whole, as its scans
+do (field names are hints, the record's other fields its context); the peers read each
+string of it on its own, Presidio with the field's name as context words (what its
+``BatchAnalyzerEngine.analyze_dict`` does), DataFog without.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 os.environ.setdefault("DATAFOG_NO_TELEMETRY", "1")  # DataFog's telemetry is opt-in; be sure
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from corpus import NER_TYPES, PATTERN_TYPES, TYPES
 
-from leakhound.detect import scan_document
+from leakhound.detect import scan_batch, scan_document
 from leakhound.detect.ner import MODEL
-from leakhound.detect.ner import scan_documents as scan_documents_ner
 
 Found = list[tuple[str, int, int]]  # (Presidio type, start, end) in one text
+DocFound = list[tuple[str, str, int, int]]  # (Presidio type, path, start, end) in one record
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,34 @@ class Tool:
     name: str
     types: frozenset[str]
     run: Callable[[Sequence[str]], list[Found]]
+    run_docs: Callable[[Sequence[Any]], list[DocFound]]
+
+
+def leaves(doc: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
+    """(path as leakhound spells it, key, value) of every string in a JSON document."""
+    if isinstance(doc, str):
+        yield path, path.rsplit(".", 1)[-1].split("[")[0], doc
+    elif isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from leaves(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from leaves(v, f"{path}[{i}]")
+
+
+def _per_string(run: Callable[[str, str], Found]) -> Callable[[Sequence[Any]], list[DocFound]]:
+    """A per-document call made of a per-string one: (text, key) -> spans."""
+
+    def run_docs(docs: Sequence[Any]) -> list[DocFound]:
+        return [
+            [(t, path, s, e) for path, key, value in leaves(d) for t, s, e in run(value, key)]
+            for d in docs
+        ]
+
+    return run_docs
+
+
+_KEY_WORDS = re.compile(r"[A-Za-z][a-z]*")
 
 
 def leakhound_patterns() -> Tool:
@@ -46,17 +80,29 @@ def leakhound_patterns() -> Tool:
             for t in texts
         ]
 
-    return Tool("leakhound", frozenset(PATTERN_TYPES), run)
+    def run_docs(docs: Sequence[Any]) -> list[DocFound]:
+        return [
+            [(h.entity_type, h.path, h.start, h.end) for h in hits]
+            for hits in scan_batch(list(docs), types=TYPES)
+        ]
+
+    return Tool("leakhound", frozenset(PATTERN_TYPES), run, run_docs)
 
 
 def leakhound_ner() -> Tool:
     """leakhound with the ``ner`` extra, the model batched over all texts (nlp.pipe)."""
 
     def run(texts: Sequence[str]) -> list[Found]:
-        docs = scan_documents_ner([{"text": t} for t in texts], types=TYPES)
+        docs = scan_batch([{"text": t} for t in texts], types=TYPES, ner=True)
         return [[(h.entity_type, h.start, h.end) for h in hits] for hits in docs]
 
-    return Tool("leakhound+ner", frozenset(TYPES), run)
+    def run_docs(docs: Sequence[Any]) -> list[DocFound]:
+        return [
+            [(h.entity_type, h.path, h.start, h.end) for h in hits]
+            for hits in scan_batch(list(docs), types=TYPES, ner=True)
+        ]
+
+    return Tool("leakhound+ner", frozenset(TYPES), run, run_docs)
 
 
 def presidio() -> Tool:
@@ -85,7 +131,14 @@ def presidio() -> Tool:
             for t in texts
         ]
 
-    return Tool("presidio", frozenset(TYPES), run)
+    def one(text: str, key: str) -> Found:
+        context = [w.lower() for w in _KEY_WORDS.findall(key)]
+        return [
+            (r.entity_type, r.start, r.end)
+            for r in engine.analyze(text, language="en", entities=wanted, context=context)
+        ]
+
+    return Tool("presidio", frozenset(TYPES), run, _per_string(one))
 
 
 class _OfflineTld:
@@ -113,29 +166,29 @@ def datafog() -> Tool:
 
     annotator = RegexAnnotator()
 
-    def run(texts: Sequence[str]) -> list[Found]:
-        out: list[Found] = []
-        for t in texts:
-            _, result = annotator.annotate_with_spans(t)
-            out.append(
-                [
-                    (_DATAFOG_TYPES[s.label], s.start, s.end)
-                    for s in result.spans
-                    if s.label in _DATAFOG_TYPES
-                ]
-            )
-        return out
+    def one(text: str, key: str = "") -> Found:
+        _, result = annotator.annotate_with_spans(text)
+        return [
+            (_DATAFOG_TYPES[s.label], s.start, s.end)
+            for s in result.spans
+            if s.label in _DATAFOG_TYPES
+        ]
 
-    return Tool("datafog", frozenset(_DATAFOG_TYPES.values()), run)
+    def run(texts: Sequence[str]) -> list[Found]:
+        return [one(t) for t in texts]
+
+    return Tool("datafog", frozenset(_DATAFOG_TYPES.values()), run, _per_string(one))
 
 
 __all__ = [
     "NER_TYPES",
     "PATTERN_TYPES",
     "TYPES",
+    "DocFound",
     "Tool",
     "datafog",
     "leakhound_ner",
     "leakhound_patterns",
+    "leaves",
     "presidio",
 ]

@@ -21,11 +21,25 @@ from collections.abc import Callable
 from corpus import tickets
 
 from leakhound.detect import scan_batch
+from leakhound.detect.base import Context, Field, Span
 from leakhound.detect.hints import field_for
 from leakhound.detect.registry import DETECTORS
 from leakhound.detect.scan import _select, clear_caches
 
 PAGE = 256
+
+
+class _Ready:
+    """A detector whose answers were computed beforehand: looking them up is all it costs."""
+
+    def __init__(self, answers: dict[str, list[Span]]) -> None:
+        self.answers = answers
+
+    def find(self, text: str, field: Field) -> list[Span]:
+        return self.answers[text]
+
+    def find_in(self, text: str, field: Field, context: Context) -> list[Span]:
+        return self.answers[text]
 
 
 def per_ticket(n: int, fn: Callable[[], object]) -> float:
@@ -62,10 +76,10 @@ def main() -> int:
             )
         )
     # The same scan with every detector's answer ready: what is left is the framework.
-    answers = [{t: find(t, field) for t in texts} for _, find, _, _ in sel.text]
+    answers = [{t: d.find(t, field) for t in texts} for _, d, _, _, _ in sel.text]
     steps = sel.text
     ready = tuple(
-        (m, lambda v, f, a=a: a[v], g, h) for (m, _, g, h), a in zip(steps, answers, strict=True)
+        (m, _Ready(a), g, h, 0) for (m, _, g, h, _), a in zip(steps, answers, strict=True)
     )
     object.__setattr__(sel, "text", ready)  # the selection is frozen: put it back below
     try:

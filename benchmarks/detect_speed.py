@@ -15,7 +15,7 @@ per-value caches are cleared, so no figure comes from a cache of the timed texts
   the same one document at a time (``scan_document``); then in pages, asked only for
   the 8 benchmark types, and only for the 5 types DataFog's regex engine has. The
   targets are read on the paged figure, the product's path; the other is printed beside.
-- leakhound with NER: ``ner.scan_documents`` (the model batched with ``nlp.pipe``) over
+- leakhound with NER: ``scan_batch(ner=True)`` (the model batched with ``nlp.pipe``) over
   the first NER_DOCS documents; and unbatched ``scan_document(ner=True)`` for reference.
 - Presidio: ``AnalyzerEngine.analyze`` on the same spaCy small model, asked only for the
   eight benchmark types (fewer recognisers: in its favour), over PRESIDIO_DOCS documents,
@@ -45,7 +45,6 @@ from corpus import TYPES, tickets  # noqa: E402
 from detect_peers import datafog, presidio  # noqa: E402
 
 from leakhound.detect import run_jsonl, scan_batch, scan_document  # noqa: E402
-from leakhound.detect.ner import scan_documents  # noqa: E402
 from leakhound.detect.scan import clear_caches  # noqa: E402
 
 DATAFOG_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IP_ADDRESS")
@@ -53,7 +52,7 @@ TARGET_VS_PRESIDIO = 200.0
 TARGET_NER_VS_PRESIDIO = 3.0
 TARGET_WORKERS_2 = 1.7
 REPEATS = 3
-NER_BATCH = 256  # documents per scan_documents call, as run_jsonl batches lines
+NER_BATCH = 256  # documents per scan_batch(ner=True) call, as run_jsonl batches lines
 PAGE = 256  # documents per scan_batch call, the same
 
 
@@ -118,7 +117,7 @@ def main() -> int:
 
     def ner_batched(ts: Sequence[str]) -> None:
         for i in range(0, len(ts), NER_BATCH):
-            scan_documents([{"text": t} for t in ts[i : i + NER_BATCH]])
+            scan_batch([{"text": t} for t in ts[i : i + NER_BATCH]], ner=True)
 
     lh_ner = measure(f"leakhound + NER, batched ({n_ner} docs)", ner_texts, ner_batched)
     measure(

@@ -34,9 +34,11 @@ def request_audit() -> Iterator[list[net.Request]]:
     assert not writes, f"non-read requests were sent: {writes[:5]}"
     # Independently of the layer's own check: every request of a probe fits its allow-list.
     kinds = {p.kind: p.allow for p in PROBES}
-    # (an HTTP request is judged by its path; a command by its name, a statement by its text)
+    # (an HTTP request is judged by its path and query string; a command by its name, a
+    # statement by its text)
     off_list = [r for r in seen if r.kind in kinds
-                and not kinds[r.kind].allows(r.method, r.target or urlsplit(r.url).path or "/")]
+                and not kinds[r.kind].allows(r.method, r.target or urlsplit(r.url).path or "/",
+                                             urlsplit(r.url).query)]
     assert not off_list, f"requests outside the allow-list were sent: {off_list[:5]}"
 
 

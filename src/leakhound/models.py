@@ -180,7 +180,8 @@ class Fingerprint:
 _PRODUCT_NAMES = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch",
                   "mongodb": "MongoDB", "redis": "Redis", "valkey": "Valkey",
                   "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
-                  "couchdb": "CouchDB", "kibana": "Kibana"}
+                  "couchdb": "CouchDB", "kibana": "Kibana",
+                  "opensearch-dashboards": "OpenSearch Dashboards"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,9 @@ def test_lookalike_names_do_not_hint(path: str, not_hint: str) -> None:
         pytest.param("created", "date", True, id="date-mapping"),
         pytest.param("phone_id", None, False, id="phone-beats-id"),
         pytest.param("text", None, False, id="text"),
+        pytest.param("Ticket Description", None, False, id="prose-about-a-ticket"),
+        pytest.param("order_notes", None, False, id="notes-on-an-order"),
+        pytest.param("ticket_number", None, True, id="ticket-number"),
     ],
 )
 def test_numeric_id_names(path: str, mapping: str | None, numeric_id: bool) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from leakhound.detect import scan, scan_document
+from leakhound.detect import scan, scan_batch, scan_document
 from leakhound.detect.base import NO_FIELD
 from leakhound.detect.hints import field_for
 from leakhound.detect.ner import (
@@ -21,7 +21,6 @@ from leakhound.detect.ner import (
     _pipeline,
     _segments,
     available,
-    scan_documents,
 )
 from leakhound.detect.registry import optional_detectors
 from leakhound.errors import UsageError
@@ -126,12 +125,12 @@ def test_batched_scan_matches_one_document_at_a_time() -> None:
         {"email": "jane.doe@example.com", "t": "Call Barack Obama at +1 415 555 2671"},
         {"t": "nothing to see here"},
     ]
-    assert scan_documents(docs) == [scan_document(d, ner=True) for d in docs]
+    assert scan_batch(docs, ner=True) == [scan_document(d, ner=True) for d in docs]
 
 
 def test_batched_scan_keeps_document_order_and_paths() -> None:
-    (hits,) = scan_documents(
-        [{"a": "Angela Merkel", "b": {"c": ["x", "Then Barack Obama left Paris."]}}]
+    (hits,) = scan_batch(
+        [{"a": "Angela Merkel", "b": {"c": ["x", "Then Barack Obama left Paris."]}}], ner=True
     )
     assert [(h.path, h.entity_type) for h in hits] == [
         ("a", "PERSON"),
@@ -142,15 +141,15 @@ def test_batched_scan_keeps_document_order_and_paths() -> None:
 
 def test_batched_scan_honours_types_and_min_score() -> None:
     doc = {"t": "Yesterday Angela Merkel visited Berlin, mail am@example.org"}
-    (hits,) = scan_documents([doc], types={"LOCATION"})
+    (hits,) = scan_batch([doc], types={"LOCATION"}, ner=True)
     assert {h.entity_type for h in hits} == {"LOCATION"}
-    (hits,) = scan_documents([doc], min_score=0.9)
+    (hits,) = scan_batch([doc], min_score=0.9, ner=True)
     assert {h.entity_type for h in hits} == {"EMAIL_ADDRESS"}
 
 
 def test_a_pattern_hit_wins_over_an_overlapping_model_guess() -> None:
     text = "Contact Angela.Merkel@example.org today"
-    (hits,) = scan_documents([{"t": text}])
+    (hits,) = scan_batch([{"t": text}], ner=True)
     emails = [h for h in hits if h.entity_type == "EMAIL_ADDRESS"]
     assert len(emails) == 1
     for h in hits:
@@ -200,3 +199,95 @@ def test_sentences_without_a_name_like_capital_are_not_given_to_the_model() -> N
 def test_a_name_opening_a_sentence_is_still_read(text: str, entity: str, value: str) -> None:
     got = [(h.entity_type, text[h.start : h.end]) for h in scan_document({"t": text}, ner=True)]
     assert got == [(entity, value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        pytest.param(
+            "Das geht nicht.\n\nMit freundlichen Grüßen\nIngo Baum", "PERSON", "Ingo Baum",
+            id="de-signature",
+        ),
+        pytest.param(
+            "Me llamo Alejandra Cortina y soy cliente.", "PERSON", "Alejandra Cortina",
+            id="es-introduction",
+        ),
+        pytest.param(
+            "L'account è intestato a mio marito, Filippo Bruno.", "PERSON", "Filippo Bruno",
+            id="it-relative",
+        ),
+        pytest.param(
+            "Uw collega Mirte van Brunswijk zou mij terugbellen.", "PERSON",
+            "Mirte van Brunswijk", id="nl-colleague-with-particle",
+        ),
+        pytest.param(
+            "Ich habe mit Lukas Klein von Ihrer Hotline gesprochen.", "PERSON", "Lukas Klein",
+            id="de-from-your-hotline",
+        ),
+        pytest.param(
+            "J'ai eu Claude Lefèvre au téléphone hier soir.", "PERSON", "Claude Lefèvre",
+            id="fr-model",
+        ),
+        pytest.param("Bitte liefern Sie nach Bad Mergentheim.", "LOCATION", "Bad Mergentheim",
+                     id="de-ship-to"),
+        pytest.param("I'm writing in from Bakerhaven, the UK.", "LOCATION", "Bakerhaven",
+                     id="invented-town-then-country"),
+        pytest.param("I'm writing in from Bakerhaven, the UK.", "LOCATION", "UK",
+                     id="country-after-town"),
+        pytest.param("Abito a Bassano del Grappa dal mese scorso.", "LOCATION",
+                     "Bassano del Grappa", id="it-town-with-particle"),
+        pytest.param("Ik woon sinds maart in Wernhout.", "LOCATION", "Wernhout",
+                     id="nl-live-in"),
+        pytest.param("Edeltraud Aumann <edeltraud.aumann@gmx.de>", "PERSON",
+                     "Edeltraud Aumann", id="display-name"),
+    ],
+)  # fmt: skip
+def test_names_and_places_the_way_support_text_writes_them(
+    text: str, entity: str, value: str
+) -> None:
+    got = [(h.entity_type, text[h.start : h.end]) for h in scan_document({"t": text}, ner=True)]
+    assert (entity, value) in got
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        pytest.param("Reading the manual did not help at all.", "LOCATION", id="reading"),
+        pytest.param("The Phoenix plan was supposed to include it.", "LOCATION", id="phoenix-plan"),
+        pytest.param("I watched the Paris Hilton documentary.", "LOCATION", id="paris-hilton"),
+        pytest.param("Das Paket ist leider noch in Bearbeitung.", "LOCATION", id="de-noun"),
+        pytest.param("Please send the refund to IBAN GB33BUKB20201555555555.", "LOCATION",
+                     id="acronym-after-to"),
+        pytest.param("Guten Tag,\n\nDer Drucker meldet bei jedem Auftrag einen Papierstau.",
+                     "PERSON", id="de-nouns-are-not-names"),
+        pytest.param("Bonsoir,\n\nLa mise à jour Orange du routeur n'a rien changé.", "LOCATION",
+                     id="fr-greeting-and-brand"),
+        pytest.param("Merci de livrer plutôt à domicile.", "LOCATION", id="lower-case-place"),
+    ],
+)  # fmt: skip
+def test_capitalised_words_without_a_cue_are_not_names_or_places(text: str, entity: str) -> None:
+    assert scan_document({"t": text}, types={entity}, ner=True) == []
+
+
+def test_each_value_is_read_in_its_own_language() -> None:
+    from leakhound.detect.ner import language_of
+
+    assert language_of("Ich kann mich seit gestern nicht mehr anmelden.") == "de"
+    assert language_of("Le colis est indiqué comme livré mais je n'ai rien reçu.") == "fr"
+    assert language_of("Angela Merkel") == "en"  # a few words: the default model's
+
+
+@pytest.mark.parametrize(
+    ("name", "known"),
+    [
+        pytest.param("Paris", True, id="capital"),
+        pytest.param("reading", True, id="any-case"),
+        pytest.param("Landshut", True, id="german-town"),
+        pytest.param("Williamshaven", False, id="invented-town"),
+        pytest.param("Bearbeitung", False, id="german-noun"),
+    ],
+)
+def test_known_places_come_from_the_installed_gazetteer(name: str, known: bool) -> None:
+    from leakhound.detect.gazetteer import known_place
+
+    assert known_place(name) is known

@@ -119,6 +119,115 @@ def test_numbers_in_untitled_numeric_fields_are_not_phones() -> None:
     assert scan_document({"count": 4155550123}, types={P}) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "number", "e164"),
+    [
+        pytest.param(
+            "tel +31(0)20 123 4567", "+31(0)20 123 4567", "+31201234567", id="trunk-zero-no-space"
+        ),
+        pytest.param(
+            "Tel. +49 (0) 30 1234567", "+49 (0) 30 1234567", "+49301234567", id="trunk-zero-spaced"
+        ),
+        pytest.param(
+            "call (415) 555-0123 x7153", "(415) 555-0123", "+14155550123", id="extension-x"
+        ),
+        pytest.param(
+            "call 415-555-0123 ext. 12", "415-555-0123", "+14155550123", id="extension-ext"
+        ),
+        pytest.param("call 415.555.0123 #318", "415.555.0123", "+14155550123", id="extension-hash"),
+        pytest.param("call 001-415-555-0123", "001-415-555-0123", "+14155550123", id="access-001"),
+        pytest.param(
+            "tel 00 49 30 1234567", "00 49 30 1234567", "+49301234567", id="access-00-spaced"
+        ),
+        pytest.param(
+            "Mi móvil es el 0034612345678", "0034612345678", "+34612345678", id="access-00-unbroken"
+        ),
+        pytest.param(
+            "0049301234567 anytime", "0049301234567", "+49301234567", id="access-00-no-cue"
+        ),
+        pytest.param("ring +3166 658 9478", "+3166 658 9478", "+31666589478", id="odd-grouping"),
+        pytest.param("ring +33613318 123", "+33613318 123", "+33613318123", id="odd-grouping-fr"),
+        pytest.param(
+            "Mi móvil es el 616.03.34.52", "616.03.34.52", "+34616033452", id="es-dotted-not-an-ip"
+        ),
+        pytest.param(
+            "Pueden llamarme al 611676174.", "611676174", "+34611676174", id="es-cue-unbroken"
+        ),
+        pytest.param(
+            "Sie erreichen mich unter 030 1234567", "030 1234567", "+49301234567", id="de-cue"
+        ),
+    ],
+)
+def test_numbers_as_support_data_writes_them_are_found(text: str, number: str, e164: str) -> None:
+    result = hits(text, P)
+    assert [text[h.start : h.end] for h in result] == [number]
+    assert result[0].normalized == e164
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Numéro de série 327.850.3088 sous la batterie", id="serie-after-numero"),
+        pytest.param("Die Bestellung 415-555-0123 ist noch offen", id="bestellung"),
+        pytest.param("Licence key 415 555 0123 was rejected", id="licence-key"),
+        pytest.param("Factuur 624.826.2489 klopt niet", id="factuur"),
+        pytest.param("L'ordine 689 418 9540 risulta in lavorazione", id="ordine"),
+        pytest.param("El pedido 965 536 5807 sigue en preparación", id="pedido"),
+        pytest.param("Invoice 765.688.7253 has the wrong VAT rate", id="invoice-dotted"),
+        pytest.param("I'm on 2016100157 most afternoons", id="bare-us-run-no-cue"),
+        pytest.param("Windows build 10.0.22631.4691 here", id="windows-build"),
+        pytest.param("La aplicación dice versión 11.5.83", id="version"),
+        pytest.param("Der Fehler trat am 05.03.2025 14:22 auf", id="german-timestamp"),
+    ],
+)
+def test_ids_and_versions_in_support_text_are_not_phones(text: str) -> None:
+    assert found(text, P) == []
+
+
+@pytest.mark.parametrize(
+    ("doc", "e164"),
+    [
+        pytest.param({"country": "DE", "phone": "0571 457379"}, "+49571457379", id="country-field"),
+        pytest.param(
+            {"locale": "fr_FR", "text": "tel 01 82 63 85 79"}, "+33182638579", id="locale-field"
+        ),
+        pytest.param(
+            {"text": "call 0571 457379", "address": "Bahnhofstraße 3, Minden, Germany"},
+            "+49571457379",
+            id="address",
+        ),
+        pytest.param(
+            {"text": "ring 020 123 4567", "email": "anna@ziggo.nl"}, "+31201234567", id="email-tld"
+        ),
+        pytest.param(
+            {"text": "ring 0571 457379 or +39 333 123 4567"}, "+390571457379", id="other-phone"
+        ),
+        pytest.param(
+            {"text": "tel 06 12 34 56 78, IBAN NL91 ABNA 0417 1643 00"},
+            "+31612345678",
+            id="iban-country",
+        ),
+    ],
+)
+def test_a_national_number_is_read_in_its_documents_country(doc: object, e164: str) -> None:
+    got = [h.normalized for h in scan_document(doc, types={P})]
+    assert e164 in got
+
+
+def test_a_bare_national_run_needs_its_documents_country() -> None:
+    alone = {"text": "Overdag op 0612345678 bereikbaar? nee: op 0612345678"}
+    assert [h.normalized for h in scan_document({"text": "ok 0612345678"}, types={P})] == []
+    dutch = {"text": "ok 0612345678", "language": "nl"}
+    assert [h.normalized for h in scan_document(dutch, types={P})] == ["+31612345678"]
+    assert scan_document(alone, types={P})  # "bereikbaar" says phone
+
+
+def test_a_guessed_country_scores_lower_than_the_documents_own() -> None:
+    guessed = hits("tel 0571 457379", P)[0].score
+    (known,) = scan_document({"text": "tel 0571 457379", "country": "DE"}, types={P})
+    assert known.score > guessed
+
+
 def test_context_word_raises_the_score() -> None:
     bare = hits("06 12 34 56 78", P)[0].score
     called = hits("call 06 12 34 56 78", P)[0].score
@@ -176,7 +285,9 @@ def test_unbroken_long_runs_hold_no_number_without_a_trunk_zero() -> None:
         assert phone._matched(run, phone._NO_TRUNK) == (), run
         assert phone._numbers_in(run, True) == ()
     # With a trunk "0", Germany's 15-digit numbers do fit: those still go to the matcher.
-    assert phone._numbers_in("0777417385612768", True) == ((0, 16, "+49777417385612768", False),)
+    assert phone._numbers_in("0777417385612768", True) == (
+        (0, 16, "+49777417385612768", False, phone._GUESSED),
+    )
 
 
 def test_national_grouping_agrees_with_format_number_in_every_country() -> None:

@@ -9,7 +9,10 @@ from leakhound.detect.base import Detector
 from leakhound.detect.registry import DETECTORS, OPTIONAL_MODULES, by_id
 
 # Modules of leakhound.detect that are plumbing, not detectors.
-SUPPORT = {"base", "context", "gate", "hints", "jsonl", "registry", "scan", "subjects"}
+SUPPORT = {
+    *("base", "context", "cues", "gate", "gazetteer", "hints", "jsonl", "region"),
+    *("registry", "scan", "subjects"),
+}
 
 
 def test_every_detector_module_is_registered() -> None:

@@ -296,3 +296,40 @@ def test_a_batch_gives_each_document_what_scanning_it_alone_gives() -> None:
         assert scan_batch(docs, field_types=fields, **kwargs) == alone  # from the memo
     assert sum(map(len, alone)) > 300
     assert scan_batch([]) == []
+
+
+def test_clear_caches_asks_every_detector_to_forget_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from leakhound.detect import registry
+    from leakhound.detect.base import Detector
+    from leakhound.detect.scan import clear_caches
+
+    asked: list[str] = []
+    monkeypatch.setattr(Detector, "clear_caches", lambda self: asked.append(self.id))
+    for d in (*registry.DETECTORS, *registry.optional_detectors()):
+        if "clear_caches" in type(d).__dict__:  # a detector with caches of its own
+            monkeypatch.setattr(type(d), "clear_caches", lambda self: asked.append(self.id))
+    clear_caches()
+    assert sorted(asked) == sorted(
+        d.id for d in (*registry.DETECTORS, *registry.optional_detectors())
+    )
+
+
+def test_a_batched_detector_reads_a_whole_page_in_one_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from leakhound.detect import registry, scan_batch
+
+    (ner,) = registry.optional_detectors()
+    calls: list[int] = []
+    real = type(ner).find_many
+
+    def counting(self: object, texts: list[str], fields: list[object]) -> object:
+        calls.append(len(texts))
+        return real(self, texts, fields)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(ner), "find_many", counting)
+    docs = [{"t": f"Ticket {i}: Anna Berg wrote from Lyon.", "n": "Hi there"} for i in range(10)]
+    scan_batch(docs, ner=True)
+    assert calls == [11]  # ten tickets, and "Hi there" read once for all its places

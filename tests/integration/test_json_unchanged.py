@@ -39,6 +39,8 @@ INTENDED: dict[tuple[str, str], tuple[Any, Any, str]] = {
         ["/"], ["/", "_cat/indices", "_search"],
         "#15: the data APIs decide the verdict, even where the root asks for credentials"),
 }
+# Fields of a result added since, on purpose (a result without them then is compared as is).
+ADDED = {"people": "#15: a store's people, counted once across its fields and containers"}
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,10 @@ def _scan_json(out: Path, roles: dict[str, str], now: bool) -> dict[str, Any]:
             if where == role:
                 assert result["service"][key] == (after if now else before), (where, key)
                 result["service"][key] = "(changed on purpose)"
+        for key in ADDED:
+            if now and result["service"]["verdict"] == "open":
+                assert key in result, key  # an exposed store with personal data has them
+            result.pop(key, None)
         history = result["history"]
         history["first_scan_id"] = history["first_scan_id"] == doc["scan_id"]
         for key in HISTORY_TIMES:

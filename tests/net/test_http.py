@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 
 from hostile import servers as S  # tests/ is on sys.path, as for every test folder
@@ -135,6 +136,36 @@ def test_audit_hook_sees_every_request_sent(loop: S.ServerLoop) -> None:
     finally:
         net.remove_audit_hook(sent.append)
     assert sent == [net.Request("GET", f"http://127.0.0.1:{port}/", "elasticsearch")]
+
+
+def _echo_headers() -> S.Handler:
+    """Answers every request with the headers it received, as JSON."""
+
+    async def handle(conn: S.Conn) -> None:
+        while (req := await conn.request_or_400()) is not None:
+            await conn.reply(200, orjson.dumps(req.headers))
+
+    return handle
+
+
+PROXY = net.rules("proxy", [("POST", r"/proxy", lambda q: q == "method=GET")])
+
+
+def test_the_query_string_reaches_the_allow_list_before_anything_is_sent(
+        loop: S.ServerLoop) -> None:
+    port = loop.serve(_echo_headers())
+
+    async def go(method: str) -> net.Response:
+        async with _http(port) as http:
+            return await http.request("POST", f"http://127.0.0.1:{port}/proxy", PROXY,
+                                      params={"method": method}, headers={"kbn-xsrf": "true"})
+
+    with pytest.raises(PolicyError, match="read-only allow-list"):
+        asyncio.run(go("DELETE"))
+    assert _received(loop, port) == []
+    resp = asyncio.run(go("GET"))
+    assert resp.json()["kbn-xsrf"] == "true"  # the API's own header went with it
+    assert [r.target for r in _received(loop, port)] == ["/proxy?method=GET"]
 
 
 # --------------------------------------------------------------------------- redirects

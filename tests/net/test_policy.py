@@ -14,3 +14,26 @@ def test_rules_refuse_delete_outside_release_rules() -> None:
         net.rules("bad", [], releases=[r"/[^/]+"])
     assert net.rules("ok", [], releases=["/_pit"]).allows("DELETE", "/_pit")
 
+
+
+def _only_get(query: str) -> bool:
+    return query == "method=GET"
+
+
+def test_a_rule_with_a_query_check_admits_only_the_queries_it_accepts() -> None:
+    allow = net.rules("proxy", [("POST", "/proxy", _only_get), ("GET", "/status")])
+    assert allow.allows("POST", "/proxy", "method=GET")
+    assert not allow.allows("POST", "/proxy", "method=DELETE")
+    assert not allow.allows("POST", "/proxy")  # no query: nothing for the check to accept
+    assert not allow.allows("POST", "/other", "method=GET")
+
+
+def test_a_rule_without_a_query_check_judges_the_path_alone() -> None:
+    allow = net.rules("plain", [("GET", "/status")])
+    assert allow.allows("GET", "/status", "anything=at&all")
+    assert allow.allows("GET", "/status")
+
+
+def test_command_and_statement_lists_take_and_ignore_a_query() -> None:
+    assert net.commands("c", {"PING"}).allows("PING", "", "x=1")
+    assert net.statements("s", [r"SELECT 1"]).allows("query", "SELECT 1", "x=1")

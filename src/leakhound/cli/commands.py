@@ -264,6 +264,29 @@ def purge(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def watch(args: argparse.Namespace) -> int:
+    """``leakhound watch``: rounds on a schedule, alerts on changes, until SIGTERM."""
+    from .. import watch as watch_
+
+    cli = {
+        "targets": args.targets, "config": args.config, "every": args.every,
+        "sample": args.sample, "alerts": args.alert, "metrics": args.metrics,
+        "scope_file": args.scope, "quiet_hours": args.quiet_hours, "name": args.name,
+        "remind": args.remind, "count_jump": args.count_jump, "cert_days": args.cert_days,
+        "jitter": args.jitter, "grace": args.grace, "kinds": args.kinds,
+        "concurrency": args.concurrency, "rate": args.rate,
+        "connect_timeout": args.connect_timeout, "read_timeout": args.read_timeout,
+        "timeout": args.timeout, "max_hosts": args.max_hosts, "yes": args.yes,
+    }
+    config = watch_.load(cli)
+    with _store(args) as store:
+        w = watch_.Watch(config, store, credentials=credentials(args),
+                         reload=lambda: watch_.load(cli), workers=args.workers,
+                         db=str(args.db) if args.db else None)
+        asyncio.run(w.serve(once=args.once))
+    return EXIT_OK
+
+
 def lab(args: argparse.Namespace) -> int:
     """``leakhound lab``: the local demo lab."""
     from .. import lab as lab_
@@ -283,6 +306,12 @@ def lab(args: argparse.Namespace) -> int:
     elif args.action == "down":
         lab_.down(args.dir)
         print("lab stopped")
+    elif args.action in ("open", "close"):
+        if not args.name:
+            raise UsageError(f"lab {args.action} needs the target's NAME (secured)")
+        url = lab_.toggle(args.dir, args.name, opened=args.action == "open")
+        said = "open: no credentials asked" if args.action == "open" else "closed again"
+        print(f"{args.name} {said} at {url}")
     elif args.action == "targets":
         for target in lab_.status(args.dir).targets:
             print(target.url)
@@ -302,4 +331,5 @@ COMMANDS = {
     "lab": lab,
     "export-subjects": export_subjects,
     "lint": lint_command.run,
+    "watch": watch,
 }

@@ -163,14 +163,85 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("scan_id", metavar="SCAN_ID")
     _db_option(purge)
 
+    _watch_parser(sub)
+
     lab = sub.add_parser("lab", help="the local demo lab: a real OpenSearch node and nginx")
-    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets"),
-                     help="targets: print the running lab's target URLs, one a line")
+    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets", "open",
+                                        "close"),
+                     help="targets: print the running lab's target URLs, one a line; "
+                          "open/close NAME: take a target's credentials away, or give them "
+                          "back (NAME: secured)")
+    lab.add_argument("name", nargs="?", metavar="NAME", help="the target of open/close")
     lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
                      help="records to seed (default 10000)")
     lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
     lint_command.add_parser(sub)
     return parser
+
+
+def _watch_parser(sub: Any) -> None:
+    watch = sub.add_parser(
+        "watch", help="scan again on a schedule and alert on changes",
+        description="Scan the targets every interval, store each round as a scan, and alert "
+                    "through every --alert route when a store opens, closes again, gains a "
+                    "container or a kind of personal data, jumps in size, shows ransom signs "
+                    "or its certificate nears expiry. SIGTERM stops after the round under "
+                    "way (or checkpoints it), SIGHUP reloads --config.")
+    watch.add_argument("targets", nargs="*", metavar="TARGET")
+    watch.add_argument("--config", type=Path, metavar="FILE",
+                       help="YAML settings and alert routes (secrets in it: file 0600); "
+                            "reloaded on SIGHUP")
+    watch.add_argument("--every", metavar="DURATION", help="interval between rounds (default 5m)")
+    watch.add_argument("--sample", type=_positive_int, metavar="N",
+                       help="records read per container for PII detection (default 100)")
+    watch.add_argument("--alert", action="append", default=[], metavar="URL",
+                       help="an alert route (repeatable): https://… (signed webhook, secret "
+                            "in $LEAKHOUND_WEBHOOK_SECRET), slack, teams (URL in "
+                            "$LEAKHOUND_SLACK_URL / $LEAKHOUND_TEAMS_URL), smtp://user@host:587"
+                            "?to=… (password in $LEAKHOUND_SMTP_PASSWORD), smtps://…, "
+                            "syslog://host:514, syslog+tcp://host:601, exec:COMMAND")
+    watch.add_argument("--once", action="store_true",
+                       help="one round, its deliveries, then exit (cron, systemd timers)")
+    _db_option(watch)
+    watch.add_argument("--metrics", metavar="HOST:PORT",
+                       help="serve Prometheus metrics here, e.g. 127.0.0.1:9464")
+    watch.add_argument("--scope", metavar="FILE",
+                       help="authorised ranges (one CIDR a line): any target outside is refused")
+    watch.add_argument("--quiet-hours", metavar="HH:MM-HH:MM",
+                       help="local hours in which only critical alerts go out; the others "
+                            "wait for the end")
+    watch.add_argument("--name", metavar="NAME",
+                       help="this watch's name in the database (default 'default'; one per "
+                            "estate sharing a database)")
+    watch.add_argument("--remind", metavar="DURATION",
+                       help="first reminder while a store stays open, then doubling up to a "
+                            "day (default 1h)")
+    watch.add_argument("--count-jump", metavar="PCT",
+                       help="alert when a container's records change by more than this "
+                            "(default 50%%, and at least 100 records)")
+    watch.add_argument("--cert-days", type=_positive_int, metavar="N",
+                       help="alert when a TLS certificate expires within N days (default 14)")
+    watch.add_argument("--jitter", metavar="DURATION",
+                       help="the first round waits a random part of this (default a tenth "
+                            "of the interval, at most 1m)")
+    watch.add_argument("--grace", metavar="DURATION",
+                       help="on SIGTERM, time the round under way has to finish (default 30s)")
+    watch.add_argument("--kinds", metavar="K1,K2", help="store kinds to try (default: all)")
+    watch.add_argument("--concurrency", type=_positive_int, metavar="N",
+                       help="open connections at most (default 128)")
+    watch.add_argument("--rate", type=_positive_float, metavar="R",
+                       help="requests per second per host at most (default: no cap)")
+    watch.add_argument("--connect-timeout", type=_positive_float, metavar="S")
+    watch.add_argument("--read-timeout", type=_positive_float, metavar="S")
+    watch.add_argument("--timeout", type=_positive_float, metavar="S")
+    watch.add_argument("--max-hosts", type=_positive_int, metavar="N",
+                       help="addresses a CIDR may expand to without --yes (default 4096)")
+    watch.add_argument("--yes", action="store_true", default=None,
+                       help="confirm a large range, or a public one you are authorised for")
+    watch.add_argument("--workers", type=_positive_int, default=0, metavar="N",
+                       help="detection processes (default 0: a thread; a round samples little)")
+    _credential_options(watch, "credentials to read secured/partial stores you own (prefer "
+                               "--auth-env)")
 
 
 def _db_option(p: argparse.ArgumentParser) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
@@ -57,9 +58,28 @@ class Field:
     mapping_type: str | None = None  # a neutral models.FieldType, when the store says
     hints: frozenset[str] = frozenset()
     numeric_id: bool = False
+    # "country" (also a locale or language: "fr_FR") or "address" when the field says
+    # where its document's person is: ``region.py`` reads the value for that.
+    place: str = ""
 
 
 NO_FIELD = Field(path="", name="")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the rest of a document says about a value, gathered once per document.
+
+    ``regions`` are the countries (ISO 3166 alpha-2, "FR") the document points at, the
+    most trusted first: a country or locale field, a country in the customer's address,
+    another phone's country code, an IBAN's country, an e-mail's country-code domain.
+    A phone number written without its country code is read in those first.
+    """
+
+    regions: tuple[str, ...] = ()
+
+
+NO_CONTEXT = Context()
 
 
 class Detector(ABC):
@@ -78,11 +98,31 @@ class Detector(ABC):
     # entities. Each must be a necessary condition of the detector's own candidates,
     # never a guess: a gate skips work and may not change a result. Empty: always run.
     gate: ClassVar[tuple[str, ...]] = ()
+    # Reads the document's ``Context`` beside the field: the walk calls ``find_in``.
+    contextual: ClassVar[bool] = False
+    # Reads many values in one call (a model's batch): the walk calls ``find_many`` once
+    # for all the strings of a page instead of ``find`` for each.
+    batched: ClassVar[bool] = False
 
     @abstractmethod
     def find(self, text: str, field: Field) -> list[Span]:
         """Candidates in one string value; must be cheap when there is nothing to find."""
 
+    def find_in(self, text: str, field: Field, context: Context) -> list[Span]:
+        """``find`` knowing the rest of the document (only when ``contextual``)."""
+        return self.find(text, field)
+
+    def find_many(self, texts: Sequence[str], fields: Sequence[Field]) -> list[list[Span]]:
+        """``find`` for each of many values, in order (faster only when ``batched``)."""
+        return [self.find(t, f) for t, f in zip(texts, fields, strict=True)]
+
     def find_structured(self, value: Any, field: Field) -> list[Span]:
         """Candidates in a whole dict or list value (only when ``structured``)."""
         return []
+
+    def clear_caches(self) -> None:  # noqa: B027 - most detectors keep no cache
+        """Forget the raw values this detector keeps to answer repeated values faster.
+
+        ``scan.clear_caches`` calls it on every detector; a detector without per-value
+        caches has nothing to do.
+        """

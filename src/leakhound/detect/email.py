@@ -117,7 +117,20 @@ _CONTEXT_UP = frozenset({"email", "mail", "contact", "reach", "write", "courriel
 # Words that let a country TLD which is also an English word (Italy's "it", Austria's "at",
 # Belgium's "be") follow a space standing for a dot: "write to gianni @libero it", "my
 # address is anna @gmx at". Without one, "thanks @john it works" is prose.
-_SPACE_TLD_CUES = _CONTEXT_UP | {"address", "addr", "adresse", "indirizzo", "adres"}
+# What people write before their address in the seven locales' languages: "write to",
+# "reply to", "my address" (écrivez, répondez; schreiben, antworten; escríbanme,
+# respondan, dirección, correo; scrivetemi, rispondete; schrijf, antwoord, mail me).
+_SPACE_TLD_CUES = _CONTEXT_UP | frozenset(
+    {
+        *("address", "addr", "adresse", "indirizzo", "adres", "reply", "send", "cc"),
+        *("écrire", "écrivez", "écrivez-moi", "répondez", "répondre", "envoyez"),
+        *("schreiben", "antworten", "senden", "schicken"),
+        *("escríbanme", "escribir", "escriba", "respondan", "responder", "dirección"),
+        *("correo", "envíen"),
+        *("scrivetemi", "scrivere", "scrivete", "rispondete", "rispondere", "inviate"),
+        *("schrijf", "schrijven", "antwoord", "antwoorden", "mailen", "stuur"),
+    }
+)
 
 
 class EmailDetector(Detector):

@@ -374,6 +374,34 @@ _NUMERIC_ID = frozenset(
     }
 )
 
+# Names of fields that say which country a document's person is in (region.py): a country
+# or its code, a locale or language tag ("fr_FR", "de"), or an address ending in one.
+_COUNTRY_WORDS = frozenset(
+    {"country", "countrycode", "locale", "lang", "language", "pays", "land", "paese", "pais"}
+)
+_ADDRESS_WORDS = frozenset({"address", "addresses", "adresse", "streetaddress", "addr"})
+
+# Last words of a name that make it prose whatever qualifies it: "ticket_description",
+# "order_notes" and "case_comment" hold what people wrote, not an id.
+_PROSE = frozenset(
+    {
+        "description",
+        "body",
+        "text",
+        "message",
+        "comment",
+        "comments",
+        "note",
+        "notes",
+        "summary",
+        "details",
+        "content",
+        "subject",
+        "title",
+        "resolution",
+    }
+)
+
 # Field types (``models.FieldType``: each store kind maps its own types onto them) that
 # settle the question whatever the name says.
 _MAPPING_HINTS: dict[str, frozenset[str]] = {
@@ -433,8 +461,14 @@ def field_for(path: str, mapping_type: str | None = None) -> Field:
     if mapping_type in _MAPPING_HINTS:
         hints |= _MAPPING_HINTS[mapping_type]
     numeric_id = (
-        bool(_NUMERIC_ID.intersection(leaf_words)) or mapping_type in _NUMERIC_MAPPINGS
+        (bool(_NUMERIC_ID.intersection(leaf_words)) and leaf_words[-1] not in _PROSE)
+        or mapping_type in _NUMERIC_MAPPINGS
     ) and not (hints - {PERSON, LOCATION, GEO})
+    place = ""
+    if _COUNTRY_WORDS.intersection(leaf_words) and not hints - {LOCATION}:
+        place = "country"
+    elif _ADDRESS_WORDS.intersection(leaf_words) and LOCATION in hints:
+        place = "address"
     return Field(
         path=path,
         name=leaf.lower(),
@@ -442,4 +476,5 @@ def field_for(path: str, mapping_type: str | None = None) -> Field:
         mapping_type=mapping_type,
         hints=frozenset(hints),
         numeric_id=numeric_id,
+        place=place,
     )

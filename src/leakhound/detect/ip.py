@@ -143,6 +143,11 @@ class IpDetector(Detector):
     )
     min_digits: ClassVar[int] = 4
 
+    def clear_caches(self) -> None:
+        """Forget the verdicts kept on addresses seen recently."""
+        _judge_v4.cache_clear()
+        _judge_v6.cache_clear()
+
     def find(self, text: str, field: Field) -> list[Span]:
         """IP addresses in ``text``."""
         spans: list[Span] = []

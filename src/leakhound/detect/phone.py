@@ -5,6 +5,11 @@ with ``is_valid_number``; a window with more digits than any number has goes thr
 ``PhoneNumberMatcher`` (leniency VALID), which finds the numbers inside it. Dates, clock
 times, IP addresses, ids after "order"/"#" and bare digit strings with nothing saying
 "phone" are refused before phonenumbers is asked, because asking costs 30-60 µs.
+
+A number written without its country code is read first in the countries its document
+points at (``Context.regions``: a country field, an address, an e-mail's domain, an
+IBAN, another phone; ``region.py``), and scores higher there than when its country is
+only guessed from the digits and their grouping.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from phonenumbers import (
     PhoneNumberMatcher,
 )
 
-from .base import Detector, Field, Span
-from .context import clamp, near, words_before, wordset
+from .base import NO_CONTEXT, Context, Detector, Field, Span
+from .context import clamp, words_before, wordset
 
 ENTITY = "PHONE_NUMBER"
 
@@ -58,8 +63,10 @@ _IN_FOURS = re.compile(r"\d{4}(?:([ \-.])\d{4})(?:\1\d{4})*(?:\1\d{1,4})?")
 _DIGIT_RUN = re.compile(r"\d+")
 # "(415) 555-0123", "1 (415) 555-0123": the North American way, area code in brackets.
 _NANP_SHAPE = re.compile(r"(?:1[ \-]?)?\(\d{3}\)[ \-]?\d{3}[ \-.]\d{4}$")
-# 81.2.69.160: an IPv4 address is ip.py's, though some read as valid phone numbers.
-_DOTTED_QUAD = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+# 81.2.69.160: an IPv4 address is ip.py's, though some read as valid phone numbers. Only
+# octets up to 255: "616.03.34.52" is how Spain dots a mobile number.
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_DOTTED_QUAD = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 # An unbroken digit string: ids, timestamps and phone numbers look the same.
 _BARE = re.compile(r"\+?\d+")
 
@@ -89,15 +96,55 @@ _CC = {region: phonenumbers.country_code_for_region(region) for region in _NATIO
 
 _MAX_WINDOWS = 32  # phonenumbers costs ~60 µs a try: bound the work on digit-heavy text
 
+# Words saying "phone" just before a number, in the seven locales' languages: what people
+# write before their own number ("call me on", "joignable au", "erreichbar unter",
+# "llámenme al", "chiamatemi al", "bereikbaar op").
 _CONTEXT_UP = wordset(
+    # English
     "phone tel telephone call calls called calling mobile cell cellphone fax whatsapp sms "
-    "text texted ring dial number contact reach telefon telefono telefone portable gsm tlf"
+    "text texted ring dial number contact reach line landline direct "
+    # French
+    "téléphone tél portable joindre joignable appeler appelez rappeler rappelez numéro fixe "
+    # German
+    "telefon handy handynummer mobil mobilnummer telefonnummer rufnummer festnetz anrufen "
+    "erreichen erreichbar zurückrufen rückruf rufen "
+    # Spanish
+    "teléfono telefono tlf tfno móvil movil llamar llamarme llámenme llámeme llame número "
+    "celular fijo "
+    # Italian
+    "cellulare cell chiamare chiamarmi chiamatemi richiamarmi richiamatemi numero "
+    "raggiungibile telefonare "
+    # Dutch
+    "telefoon telefoonnummer mobiel mobiele nummer bellen bel bereiken bereikbaar "
+    "terugbellen telefone gsm"
 )
+# Words saying "an id" just before a run of digits: order, invoice, serial, licence…
 _CONTEXT_DOWN = wordset(
     "order invoice ticket ref reference serial sn build version ver kb id no tracking case "
     "sku part model po transaction txn confirmation account iban bic swift isbn ean upc "
-    "imei error code hresult pid port epoch timestamp ts crc hash checksum patch release"
+    "imei error code hresult pid port epoch timestamp ts crc hash checksum patch release "
+    "licence license key "
+    # French
+    "commande facture série serie licence référence réf dossier clé "
+    # German
+    "bestellung bestellnummer rechnung rechnungsnummer seriennummer lizenz lizenzschlüssel "
+    "auftrag auftragsnummer kundennummer vorgang "
+    # Spanish
+    "pedido factura licencia referencia versión "
+    # Italian
+    "ordine fattura licenza riferimento versione pratica "
+    # Dutch
+    "bestelling bestelnummer factuur serienummer licentie referentie versie"
 )
+
+# How a number's country was read, and what each way scores: written with its country
+# code; written nationally, in a country the document points at; written nationally,
+# the country guessed from the digits alone.
+_INTERNATIONAL, _IN_CONTEXT, _GUESSED = 0, 1, 2
+_SCORES = (0.75, 0.65, 0.55)
+# The document's countries tried before the usual order: a document rarely points at
+# more than two, and each costs a parse.
+_PREFERRED = 2
 
 
 class PhoneDetector(Detector):
@@ -108,30 +155,60 @@ class PhoneDetector(Detector):
     numeric: ClassVar[bool] = True
     min_digits: ClassVar[int] = 7
 
+    def clear_caches(self) -> None:
+        """Forget the windows of digits read recently."""
+        _numbers_in.cache_clear()
+
+    contextual: ClassVar[bool] = True
+
     def find(self, text: str, field: Field) -> list[Span]:
-        """Phone numbers in ``text``."""
+        """Phone numbers in ``text``, national ones read in the usual countries."""
+        return self.find_in(text, field, NO_CONTEXT)
+
+    def find_in(self, text: str, field: Field, context: Context) -> list[Span]:
+        """Phone numbers in ``text``, national ones read first in the document's countries."""
         hinted = ENTITY in field.hints
+        prefer = context.regions[:_PREFERRED]
         spans: list[Span] = []
         for tries, m in enumerate(_CANDIDATE.finditer(text)):
             if tries >= _MAX_WINDOWS:
                 break
             window = m.group()
-            numbers = _numbers_in(window, hinted)
+            numbers = _numbers_in(window, hinted, prefer)
             if not numbers:
                 continue  # no number in it: its context does not matter
             before = words_before(text, m.start())
-            up = near(before, _CONTEXT_UP)
+            cue = _nearest_cue(before)
+            up = cue > 0
             if not (hinted or up):
-                if near(before[-2:], _CONTEXT_DOWN) or _after_hash(text, m.start()):
+                if cue < 0 or _after_hash(text, m.start()):
                     continue  # "order 0612345678", "#4155550123": an id
-                if _BARE.fullmatch(window) and not window.startswith("+"):
-                    continue  # an unbroken digit string with nothing saying "phone"
-            for start, end, e164, international in numbers:
-                score = 0.75 if international else 0.6
+                if (
+                    _BARE.fullmatch(window)
+                    and not window.startswith(("+", "00"))
+                    and not (window[0] == "0" and numbers[0][4] == _IN_CONTEXT)
+                ):
+                    # An unbroken digit string with nothing saying "phone", unless it is
+                    # written as the document's country writes its numbers, trunk "0"
+                    # first ("0612345678" in a French customer's record).
+                    continue
+            for start, end, e164, _, how in numbers:
+                score = _SCORES[how]
                 if up:
                     score += 0.15
                 spans.append(Span(ENTITY, m.start() + start, m.start() + end, clamp(score), e164))
         return spans
+
+
+def _nearest_cue(before: list[str]) -> int:
+    """1 when a word saying "phone" comes last before a number, -1 for one saying "an id"
+    ("Numéro de série 327.850.3088": "série" is nearer than "numéro"), 0 for neither."""
+    for word in reversed(before):
+        if word in _CONTEXT_DOWN:
+            return -1
+        if word in _CONTEXT_UP:
+            return 1
+    return 0
 
 
 def _after_hash(text: str, start: int) -> bool:
@@ -141,9 +218,14 @@ def _after_hash(text: str, start: int) -> bool:
     return i >= 0 and text[i] in "#№"
 
 
+# What _numbers_in finds: (start, end, E.164, written internationally, how its country
+# was read: _INTERNATIONAL, _IN_CONTEXT or _GUESSED).
+_Number = tuple[int, int, str, bool, int]
+
+
 @lru_cache(maxsize=65536)
-def _numbers_in(window: str, hinted: bool) -> tuple[tuple[int, int, str, bool], ...]:
-    """(start, end, E.164, written internationally) for each number in one window."""
+def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tuple[_Number, ...]:
+    """The numbers in one window; ``prefer``: the countries its document points at."""
     compact = _NON_DIGIT.sub("", window)
     if len(compact) < 7 or len(compact) > 32:
         return ()  # too short for any number; too long for two
@@ -156,7 +238,7 @@ def _numbers_in(window: str, hinted: bool) -> tuple[tuple[int, int, str, bool], 
         # past 15 digits, the most E.164 allows: 16 digits are a card or an id.
         dropped_plus = _valid_number("+" + window, window, "US")  # "+": region unused
         if dropped_plus is not None:
-            return ((0, len(window), _e164(dropped_plus), True),)
+            return ((0, len(window), _e164(dropped_plus), True, _INTERNATIONAL),)
     if window.startswith("+"):
         regions: tuple[str, ...] = ("US",)  # any region: the "+" says which country
     elif compact.startswith("00"):
@@ -174,6 +256,21 @@ def _numbers_in(window: str, hinted: bool) -> tuple[tuple[int, int, str, bool], 
         regions = _NO_TRUNK
     if len(regions) > 1:
         regions = tuple(r for r in regions if len(compact) in _NATIONAL_LENGTHS[r]) or regions
+    national = window[0] != "+" and compact[:2] != "00"
+    if national and prefer:
+        # The document's own countries first: a valid reading there needs no grouping
+        # to confirm it ("0571 457379" is Minden in a German customer's record).
+        tried = []
+        for region in prefer:
+            if region not in regions and not _could_be_national(compact, region):
+                continue
+            number = _valid_number(window, compact, region)
+            if number is not None:
+                return ((0, len(window), _e164(number), False, _IN_CONTEXT),)
+            tried.append(region)
+        if tried and len(compact) <= 15:
+            # Not the document's countries: the usual order, less what was just refused.
+            regions = tuple(r for r in regions if r not in tried) or regions
     if len(compact) > 15:
         # Longer than any E.164 number: two numbers run together, or a number and
         # something else. The matcher finds what is inside, at ~350 µs a window: not
@@ -188,17 +285,39 @@ def _numbers_in(window: str, hinted: bool) -> tuple[tuple[int, int, str, bool], 
             return ()
         return _matched(window, regions)
     # One number at most: parsing the window costs about half a matcher run.
-    fallback: tuple[tuple[int, int, str, bool], ...] = ()
+    fallback: tuple[_Number, ...] = ()
+    intl = not national
+    how = _INTERNATIONAL if intl else _GUESSED
     for region in regions:
         number = _valid_number(window, compact, region)
         if number is None:
             continue
-        found = ((0, len(window), _e164(number), window.startswith(("+", "00"))),)
+        found = ((0, len(window), _e164(number), intl, how),)
         if len(regions) == 1 or window.isdigit() or _written_as_in(window, number):
             # An unbroken run has no grouping to compare: the first region's reading wins.
             return found
         fallback = fallback or found
     return fallback
+
+
+def _could_be_national(compact: str, region: str) -> bool:
+    """Whether ``compact`` has as many digits as a national number of ``region`` can
+    (its trunk prefix "0" counted): cheaper than asking phonenumbers to parse."""
+    lengths = _NATIONAL_LENGTHS.get(region)
+    if lengths is not None:
+        return len(compact) in lengths
+    possible = _possible_lengths(region)
+    n = len(compact) - (1 if compact[0] == "0" else 0)
+    return n in possible
+
+
+@cache
+def _possible_lengths(region: str) -> frozenset[int]:
+    metadata = PhoneMetadata.metadata_for_region(region)
+    general = metadata.general_desc if metadata is not None else None
+    if general is None or not general.possible_length:
+        return frozenset()
+    return frozenset(general.possible_length)
 
 
 def _valid_number(window: str, compact: str, region: str) -> PhoneNumber | None:
@@ -377,7 +496,7 @@ def _parsed(window: str, region: str) -> PhoneNumber | None:
     return number if phonenumbers.is_valid_number(number) else None
 
 
-def _matched(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, str, bool], ...]:
+def _matched(window: str, regions: tuple[str, ...]) -> tuple[_Number, ...]:
     """Every number the matcher finds in a long window, trying each plausible region.
 
     Where two regions read the same characters, the one whose grouping matches wins,
@@ -389,10 +508,10 @@ def _matched(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, str
             written_here = len(regions) == 1 or _written_as_in(m.raw_string, m.number)
             intl = m.raw_string.lstrip("( ").startswith(("+", "00"))
             candidates.append((not written_here, rank, m.start, m.end, _e164(m.number), intl))
-    kept: list[tuple[int, int, str, bool]] = []
+    kept: list[_Number] = []
     for _, _, start, end, e164, intl in sorted(candidates):
         if all(end <= k[0] or start >= k[1] for k in kept):
-            kept.append((start, end, e164, intl))
+            kept.append((start, end, e164, intl, _INTERNATIONAL if intl else _GUESSED))
     return tuple(sorted(kept))
 
 

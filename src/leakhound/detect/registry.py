@@ -10,6 +10,7 @@ from .iban import IbanDetector
 from .ip import IpDetector
 from .location import LocationDetector
 from .national_id import NationalIdDetector
+from .ner import NerDetector, available
 from .person import PersonDetector
 from .phone import PhoneDetector
 from .secret import SecretDetector
@@ -33,13 +34,13 @@ DETECTORS: tuple[Detector, ...] = (
 
 # Modules whose detector needs an optional extra; see ``optional_detectors``.
 OPTIONAL_MODULES: tuple[str, ...] = ("ner",)
+# Importing ``ner`` imports no part of spaCy: that happens when the model first reads.
+_NER = NerDetector()
 
 
 def optional_detectors() -> tuple[Detector, ...]:
     """The optional detectors whose extras are installed (spaCy NER), possibly none."""
-    from . import ner
-
-    return (ner.NerDetector(),) if ner.available() else ()
+    return (_NER,) if available() else ()
 
 
 def by_id(detector_id: str) -> Detector:

@@ -9,9 +9,11 @@ from typing import Any
 
 from ..errors import UsageError
 from ..redact import mask
-from .base import Detector, Field, Hit, Span
+from .base import NO_CONTEXT, Context, Detector, Field, Hit, Span
 from .gate import Gates
 from .hints import NATIONAL_ID, field_for
+from .iban import IbanDetector
+from .region import IBAN_DIGITS, Regions
 from .registry import DETECTORS, optional_detectors
 
 # A detector's score goes up this much when the field's name or mapping agrees with it…
@@ -44,9 +46,11 @@ _MIN_INT_DIGITS = 6
 
 
 _Finder = Callable[[str, Field], list[Span]]
-# One detector as the walk runs it on a string: (min_digits, bound find, gate id or -1,
-# the hints that open its gate whatever the string holds).
-_TextStep = tuple[int, _Finder, int, frozenset[str]]
+# One detector as the walk runs it on strings: (min_digits, the detector, gate id or -1,
+# the hints that open its gate whatever the string holds, how it reads: _ONE, _IN_CONTEXT
+# or _MANY).
+_TextStep = tuple[int, Detector, int, frozenset[str], int]
+_ONE, _IN_CONTEXT, _MANY = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,20 +67,24 @@ class _Selection:
     structured: tuple[Detector, ...]
     counts_digits: bool
     gates: Gates
+    # The gate id that says an IBAN may be in a string (region.py reads its country), or
+    # -1 when there is no gate to ask.
+    iban_gate: int
     # Short values already read in a field, and what was found in them: see MEMO_ENTRIES.
     memo: dict[_MemoKey, tuple[_Known, ...]] = field(default_factory=dict)
 
 
 # Stores repeat short values field after field: a customer's e-mail, phone, name and IP
 # in each of their cases, an agent's address in thousands, templated subjects and
-# notes. The hits of a (field, mapping type, value, min_score) seen before are reused:
-# the detectors are pure functions of those. Values up to MEMO_MAX_CHARS characters,
-# MEMO_ENTRIES of them at most per selection (~10 MB), the table emptied when full.
+# notes. The hits of a (field, mapping type, value, min_score, document context) seen
+# before are reused: the detectors are pure functions of those. Values up to
+# MEMO_MAX_CHARS characters, MEMO_ENTRIES of them at most per selection (~10 MB), the
+# table emptied when full.
 # Raw values stay in memory only as long as the detecting process; clear_caches() drops
 # them.
 MEMO_MAX_CHARS = 200
 MEMO_ENTRIES = 20_000
-_MemoKey = tuple[str, str | None, str, float]
+_MemoKey = tuple[str, str | None, str, float, Context]
 # A hit less its path: entity type, start, end, score, masked, normalized.
 _Known = tuple[str, int, int, float, str, str | None]
 
@@ -111,17 +119,29 @@ def _select(types: Collection[str] | None, ner: bool, gated: bool = True) -> _Se
                 raise UsageError("NER needs spaCy and its English model: install leakhound[ner]")
             pool = (*DETECTORS, *extra)
         chosen = tuple(d for d in pool if key is None or d.entities & key)
-        gates = Gates([(i, p) for i, d in enumerate(chosen) for p in d.gate] if gated else [])
+        # Every selection also asks, at no extra pass, whether a string may hold an IBAN:
+        # the document's country may be in its first two letters (region.py).
+        iban_gate = len(chosen)
+        patterns = [(i, p) for i, d in enumerate(chosen) for p in d.gate]
+        patterns += [(iban_gate, p) for p in IbanDetector.gate]
+        gates = Gates(patterns if gated else [])
         sel = _Selection(
             types=key,
             text=tuple(
-                (d.min_digits, d.find, i if i in gates.ids else -1, _opening_hints(d))
+                (
+                    d.min_digits,
+                    d,
+                    i if i in gates.ids else -1,
+                    _opening_hints(d),
+                    _MANY if d.batched else _IN_CONTEXT if d.contextual else _ONE,
+                )
                 for i, d in enumerate(chosen)
             ),
             numeric=tuple((d.min_digits, d.find) for d in chosen if d.numeric),
             structured=tuple(d for d in chosen if d.structured),
-            counts_digits=any(d.min_digits for d in chosen),
+            counts_digits=True,  # region.py wants the digits of every string
             gates=gates,
+            iban_gate=iban_gate if gates.active else -1,
         )
         _SELECTIONS[(key, ner, gated)] = sel
     return sel
@@ -192,22 +212,41 @@ BATCH_DOCS = 256
 _Entry = tuple[str, "tuple[_Known, ...] | _Pending"]
 
 
+# A string's open gates: False until asked, None for "assume all" (gate.py).
+_Open = set[int] | bool | None
+
+
 class _Pending:
     """A string the detectors are to read, and what they found there."""
 
-    __slots__ = ("digits", "field", "key", "known", "spans", "value")
+    __slots__ = ("context", "digits", "field", "gates", "key", "known", "spans", "value")
 
-    def __init__(self, value: str, field: Field, key: _MemoKey | None, digits: int):
+    def __init__(
+        self,
+        value: str,
+        field: Field,
+        key: _MemoKey | None,
+        digits: int,
+        context: Context = NO_CONTEXT,
+        gates: _Open = False,
+    ):
         self.value = value
         self.field = field
         self.key = key
         self.digits = digits
+        self.context = context
+        self.gates = gates
         self.spans: list[Span] = []
         self.known: tuple[_Known, ...] = ()
 
 
+# A string met by the walk, before the rest of its document is known: (index of its
+# entry, value, ES-style path, field, digits, open gates if asked already).
+_Met = tuple[int, str, str, Field, int, _Open]
+
+
 class _Batch:
-    __slots__ = ("field_types", "min_score", "pending", "repeated", "sel")
+    __slots__ = ("field_types", "met", "min_score", "pending", "regions", "repeated", "sel")
 
     def __init__(self, sel: _Selection, min_score: float, field_types: Mapping[str, str]):
         self.sel = sel
@@ -216,13 +255,23 @@ class _Batch:
         self.pending: list[_Pending] = []
         # Short strings met earlier in this batch, read once for all their places.
         self.repeated: dict[_MemoKey, _Pending] = {}
+        # The current document's strings, and what they say of its country.
+        self.met: list[_Met] = []
+        self.regions = Regions()
 
     def _field(self, mpath: str) -> Field:
         return field_for(mpath, self.field_types.get(mpath) if self.field_types else None)
 
     def walk(self, doc: Any) -> list[_Entry]:
+        """The document's entries; its strings wait for the detectors with its context."""
         entries: list[_Entry] = []
+        self.met = []
+        self.regions = Regions()
         self._walk(doc, "", "", entries)
+        if self.met:
+            context = self.regions.context()
+            for met in self.met:
+                self._text(met, context, entries)
         return entries
 
     def _walk(self, value: Any, path: str, mpath: str, entries: list[_Entry]) -> None:
@@ -230,7 +279,18 @@ class _Batch:
         t = type(value)
         if t is str:
             if len(value) >= 2:
-                self._text(value, path, mpath, entries)
+                field = self._field(mpath)
+                digits = _digits(value)
+                gates: _Open = False
+                iban = False
+                if digits >= IBAN_DIGITS:
+                    # Asked now rather than when the first detector asks: the same pass.
+                    sel = self.sel
+                    gates = sel.gates.open_in(value) if sel.iban_gate >= 0 else None
+                    iban = gates is None or sel.iban_gate in gates
+                self.regions.read(value, field, iban)
+                self.met.append((len(entries), value, mpath, field, digits, gates))
+                entries.append((path, ()))
         elif t is dict:
             if self.sel.structured:
                 self._structured(value, path, mpath, entries)
@@ -262,28 +322,27 @@ class _Batch:
         elif isinstance(value, Mapping):
             self._walk(dict(value), path, mpath, entries)
 
-    def _text(self, value: str, path: str, mpath: str, entries: list[_Entry]) -> None:
-        sel = self.sel
+    def _text(self, met: _Met, context: Context, entries: list[_Entry]) -> None:
+        """Give one string its hits: known already, or to be read with its context."""
+        where, value, mpath, field, digits, gates = met
+        path = entries[where][0]
         key: _MemoKey | None = None
         if len(value) <= MEMO_MAX_CHARS:
             mapping = self.field_types.get(mpath) if self.field_types else None
-            key = (mpath, mapping, value, self.min_score)
-            known = sel.memo.get(key)
+            key = (mpath, mapping, value, self.min_score, context)
+            known = self.sel.memo.get(key)
             if known is not None:
-                if known:
-                    entries.append((path, known))
+                entries[where] = (path, known)
                 return
             item = self.repeated.get(key)
             if item is not None:
-                entries.append((path, item))
+                entries[where] = (path, item)
                 return
-        item = _Pending(
-            value, self._field(mpath), key, _digits(value) if sel.counts_digits else 0
-        )
+        item = _Pending(value, field, key, digits, context, gates)
         if key is not None:
             self.repeated[key] = item
         self.pending.append(item)
-        entries.append((path, item))
+        entries[where] = (path, item)
 
     def _structured(self, value: Any, path: str, mpath: str, entries: list[_Entry]) -> None:
         field = self._field(mpath)
@@ -296,21 +355,36 @@ class _Batch:
         """Run the text detectors over every pending string, one detector at a time."""
         sel = self.sel
         pending = self.pending
-        # Each string's open gates, looked up once, when the first gated detector asks.
-        opened: list[set[int] | bool | None] = [False] * len(pending)
-        for min_digits, find, gate, hints in sel.text:
-            for i, item in enumerate(pending):
+        for min_digits, detector, gate, hints, how in sel.text:
+            find = detector.find
+            find_in = detector.find_in
+            asked: list[_Pending] = []
+            for item in pending:
                 if min_digits > item.digits:
                     continue
                 if gate >= 0 and not (hints & item.field.hints):
-                    gates = opened[i]
+                    # Each string's open gates, looked up once, when the first gated
+                    # detector asks (or the walk did).
+                    gates = item.gates
                     if gates is False:
-                        gates = opened[i] = sel.gates.open_in(item.value)
+                        gates = item.gates = sel.gates.open_in(item.value)
                     if gates is not None and gate not in gates:  # type: ignore[operator]
                         continue
-                found = find(item.value, item.field)
+                if how == _MANY:
+                    asked.append(item)
+                    continue
+                if how == _IN_CONTEXT:
+                    found = find_in(item.value, item.field, item.context)
+                else:
+                    found = find(item.value, item.field)
                 if found:
                     item.spans.extend(found)
+            if asked:
+                values = [item.value for item in asked]
+                fields = [item.field for item in asked]
+                for item, found in zip(asked, detector.find_many(values, fields), strict=True):
+                    if found:
+                        item.spans.extend(found)
         memo = sel.memo
         for item in pending:
             if item.spans:
@@ -364,19 +438,16 @@ class _Batch:
 
 
 def clear_caches() -> None:
-    """Forget the per-value caches (known short values, phone windows, IP verdicts) and the
-    field hints.
+    """Forget the per-value caches (known short values, each detector's own: phone windows,
+    IP verdicts…) and the field hints.
 
-    The phone and IP caches hold raw values seen recently, so that repeated values cost
-    nothing; a long-lived process that is done detecting can drop them.
+    Those caches hold raw values seen recently, so that repeated values cost nothing; a
+    long-lived process that is done detecting can drop them.
     """
-    from . import ip, phone
-
     for sel in _SELECTIONS.values():
         sel.memo.clear()
-    phone._numbers_in.cache_clear()
-    ip._judge_v4.cache_clear()
-    ip._judge_v6.cache_clear()
+    for detector in (*DETECTORS, *optional_detectors()):
+        detector.clear_caches()
     field_for.cache_clear()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .control import LabStatus, LabTarget, down, seed, status, truth, up
 from .errors import LabError
+from .exposure import toggle
 from .seeder import IndexTruth, SeedTruth
 from .state import default_state_dir
 
@@ -27,6 +28,7 @@ __all__ = [
     "down",
     "seed",
     "status",
+    "toggle",
     "truth",
     "up",
 ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -103,3 +105,28 @@ def wait_ready(
             time.sleep(0.1)
     if pending:
         raise LabError(f"nginx did not listen on {pending} within {timeout:.0f} s; log {log}")
+
+
+# The secured server's auth_basic line, as render() writes it and set_secured() rewrites it.
+_SECURED_AUTH = re.compile(r"(# secured\b[^\n]*\n\s*listen [^\n]+\n\s*auth_basic )([^;\n]+);")
+
+
+def set_secured(paths: LabPaths, pid: int, realm: str, *, opened: bool) -> None:
+    """Rewrite the secured server's auth_basic (``off`` when opened), check the config and
+    reload nginx (SIGHUP: new workers take it, requests under way finish on the old ones)."""
+    conf = paths.nginx_dir / "nginx.conf"
+    text = conf.read_text()
+    value = "off" if opened else f'"{realm}"'
+    new, count = _SECURED_AUTH.subn(lambda m: f"{m.group(1)}{value};", text)
+    if count != 1:
+        raise LabError(f"{conf}: the secured server's auth_basic line is not where it should be")
+    conf.write_text(new)
+    argv = [find_nginx(), "-p", str(paths.nginx_dir), "-c", str(conf), "-e", str(paths.nginx_log)]
+    check = subprocess.run(
+        [*argv, "-t", "-q"], capture_output=True, text=True, timeout=60, check=False
+    )
+    if check.returncode != 0:
+        conf.write_text(text)
+        message = (check.stderr or check.stdout).strip().replace("\n", " | ")
+        raise LabError(f"nginx rejected {conf}: {message}")
+    os.kill(pid, signal.SIGHUP)

@@ -295,6 +295,7 @@ def _couch_truth(dataset: Dataset, records: int, seed: int, seconds: float) -> d
         "seconds": round(seconds, 3),
         "documents": counted["documents"],
         "distinct_customers": counted["distinct_customers"],
+        "distinct_emails": counted["distinct_emails"],
         "servers": servers,
         "databases": databases,
     }

@@ -162,12 +162,14 @@ class Http:
 
     async def request(self, method: str, url: str, allow: Policy, *,
                       json: Any = None, params: Mapping[str, str] | None = None,
-                      max_body: int | None = None) -> Response:
-        """Send one request after the scope and allow-list checks; follow same-origin redirects."""
+                      max_body: int | None = None,
+                      headers: Mapping[str, str] | None = None) -> Response:
+        """Send one request after the scope and allow-list checks; follow same-origin redirects.
+        ``headers``: a few the API asks for (Kibana's ``kbn-xsrf``), never credentials."""
         if params:
             url = str(httpx.URL(url, params=params))
         for _hop in range(self.limits.max_redirects + 1):
-            response = await self._send(method, url, allow, json, max_body)
+            response = await self._send(method, url, allow, json, max_body, headers)
             location = response.headers.get("location")
             if response.status not in (301, 302, 303, 307, 308) or not location:
                 return response
@@ -197,17 +199,17 @@ class Http:
                     f"credentials are not sent in clear (http) to {parts.hostname}: use "
                     "https, or --insecure-auth"
                 )
-        self._gate.admit(host, port, method, parts.path or "/", allow, url)
+        self._gate.admit(host, port, method, parts.path or "/", allow, url, parts.query)
         return host
 
     async def _send(self, method: str, url: str, allow: Policy, json: Any,
-                    max_body: int | None) -> Response:
+                    max_body: int | None, headers: Mapping[str, str] | None = None) -> Response:
         host = self._check(method, url, allow)
         cap = min(max_body or self.limits.max_body, self.limits.max_body)
         async with self._gate.slot(host):
             try:
                 async with asyncio.timeout(self.limits.total_timeout):
-                    return await self._exchange(method, url, json, cap)
+                    return await self._exchange(method, url, json, cap, headers)
             except TimeoutError as exc:
                 raise TimeoutError_(
                     f"no complete answer within {self.limits.total_timeout:g}s") from exc
@@ -229,10 +231,13 @@ class Http:
             except (ssl.SSLError, OSError) as exc:
                 raise ProtocolError(describe(exc)) from exc
 
-    async def _exchange(self, method: str, url: str, json: Any, cap: int) -> Response:
+    async def _exchange(self, method: str, url: str, json: Any, cap: int,
+                        extra: Mapping[str, str] | None = None) -> Response:
         content = orjson.dumps(json) if json is not None else None
-        headers = {"Content-Type": "application/json"} if content is not None else None
-        request = self._client.build_request(method, url, content=content, headers=headers)
+        headers = {"Content-Type": "application/json"} if content is not None else {}
+        headers.update(extra or {})
+        request = self._client.build_request(method, url, content=content,
+                                             headers=headers or None)
         response = await self._client.send(request, stream=True)
         try:
             declared = response.headers.get("content-length")

@@ -43,20 +43,27 @@ class Policy(Protocol):
     def kind(self) -> str:
         """The store kind the list is for."""
 
-    def allows(self, method: str, path: str) -> bool:
-        """Whether this request (HTTP method and path, or a command) is read-only."""
+    def allows(self, method: str, path: str, query: str = "") -> bool:
+        """Whether this request (HTTP method, path and query string, or a command) is
+        read-only."""
 
 
 @dataclass(frozen=True, slots=True)
 class AllowRule:
-    """One permitted (method, path) shape; ``path`` is a full-match regular expression."""
+    """One permitted (method, path) shape; ``path`` is a full-match regular expression.
+
+    ``query``, when given, judges the raw query string as well: for an API whose query says
+    what it does (a proxy told which request to forward), the path alone cannot.
+    """
 
     method: str
     path: str
+    query: Callable[[str], bool] | None = None
 
-    def matches(self, method: str, path: str) -> bool:
-        """Whether a request with this method and path fits the rule."""
-        return self.method == method and re.fullmatch(self.path, path) is not None
+    def matches(self, method: str, path: str, query: str = "") -> bool:
+        """Whether a request with this method, path and query string fits the rule."""
+        return (self.method == method and re.fullmatch(self.path, path) is not None
+                and (self.query is None or self.query(query)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +73,9 @@ class AllowList:
     kind: str
     rules: tuple[AllowRule, ...]
 
-    def allows(self, method: str, path: str) -> bool:
+    def allows(self, method: str, path: str, query: str = "") -> bool:
         """Whether the request is read-only by this kind's rules."""
-        return any(r.matches(method, path) for r in self.rules)
+        return any(r.matches(method, path, query) for r in self.rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +87,7 @@ class StatementList:
     kind: str
     patterns: tuple[re.Pattern[str], ...]
 
-    def allows(self, method: str, path: str) -> bool:
+    def allows(self, method: str, path: str, query: str = "") -> bool:
         """Whether ``path``, a statement, fits a pattern (``method`` names the message)."""
         return method in ("startup", "auth") or (
             method == "query" and any(p.fullmatch(path) for p in self.patterns))
@@ -115,7 +122,7 @@ class CommandList:
         if both:
             raise ValueError(f"{self.kind}: allowed and forbidden at once: {sorted(both)}")
 
-    def allows(self, method: str, path: str = "") -> bool:
+    def allows(self, method: str, path: str = "", query: str = "") -> bool:
         """Whether the command (``method``) is on the list; ``path`` is not used."""
         return method in self.commands
 
@@ -124,19 +131,22 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 _LITERAL_PATH = re.compile(r"(?:/[A-Za-z0-9_]+)+")
 
 
-def rules(kind: str, pairs: Iterable[tuple[str, str]], *,
+def rules(kind: str,
+          pairs: Iterable[tuple[str, str] | tuple[str, str, Callable[[str], bool]]], *,
           releases: Iterable[str] = ()) -> AllowList:
     """Build an HTTP allow-list; refuses any method that could write, except POST to read APIs.
 
+    A rule is (method, path pattern) or (method, path pattern, query check): the check is
+    handed the raw query string and must accept it too.
     ``releases`` are the paths where DELETE frees a server-side context the scan itself opened
     (a point in time, a scroll): each must be one literal path, never a pattern, so that no
     release rule can reach a container or a record.
     """
     built = []
-    for method, path in pairs:
+    for method, path, *query in pairs:
         if method not in READ_METHODS and method != "POST":
             raise ValueError(f"{method} is not a read method")
-        built.append(AllowRule(method, path))
+        built.append(AllowRule(method, path, query[0] if query else None))
     for path in releases:
         if not _LITERAL_PATH.fullmatch(path):
             raise ValueError(f"{path!r} is not one literal release path")
@@ -243,10 +253,11 @@ class Gate:
         self._rate = _RateLimiter(limits.rate)
 
     def admit(self, host: str, port: int, method: str, path: str, allow: Policy,
-              url: str) -> None:
-        """Refuse (PolicyError) what is out of scope or off the allow-list; audit the rest."""
+              url: str, query: str = "") -> None:
+        """Refuse (PolicyError) what is out of scope or off the allow-list; audit the rest.
+        ``query`` is an HTTP request's raw query string (rules that judge it see it)."""
         self.scope.check_endpoint(host, port)
-        if not allow.allows(method, path):
+        if not allow.allows(method, path, query):
             what = f"{method} {path}" if path else method
             raise PolicyError(f"{what} is not on the {allow.kind} read-only allow-list")
         audit(Request(method, url, allow.kind, path))

@@ -6,13 +6,18 @@ from collections.abc import Iterable, Sequence
 
 from ..targets import Kinds
 from .base import Probe
+from .couchdb import CouchdbProbe
 from .elasticsearch import ElasticsearchProbe
+from .kibana import KibanaProbe
 from .mongodb import MongodbProbe
+from .mysql import MysqlProbe
 from .postgresql import PostgresqlProbe
 from .redis import RedisProbe
 
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), MongodbProbe(), PostgresqlProbe(),
-                             RedisProbe())
+# HTTP kinds are tried in this order on a port that names none of them: Elasticsearch first
+# (the most common), Kibana last (it answers as itself only on /api/status).
+PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), CouchdbProbe(), KibanaProbe(),
+                             MongodbProbe(), MysqlProbe(), PostgresqlProbe(), RedisProbe())
 
 
 class Registry:

@@ -221,7 +221,7 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
         who = figure_text(a.data_subjects, "people")
         parts.append(
             f"{len(a.containers_with_personal_data)} of those indices hold personal "
-            f"data — {listed} — about {who.removeprefix('about ')}."
+            f"data — {listed} — {who}."
         )
     else:
         parts.append("The samples read found no personal data.")

@@ -33,10 +33,18 @@ def dates(date_min: str | None, date_max: str | None) -> str:
 
 
 def product(fp: Fingerprint) -> str:
-    """'OpenSearch 2.19.1' and the like."""
+    """'OpenSearch 2.19.1' and the like; a Kibana also names the cluster behind it
+    ('Kibana 8.11.3 (Elasticsearch 8.11.3)')."""
     text = fp.title
+    if not text and fp.product != "unknown":  # a product without a display name
+        text = " ".join(x for x in (fp.product, fp.version or "") if x)
     if fp.compatibility_mode:
         text += " (compatibility mode)"
+    cluster = fp.details.get("cluster")
+    if isinstance(cluster, dict) and isinstance(cluster.get("product"), str):
+        version = cluster.get("version")
+        behind = Fingerprint(cluster["product"], version if isinstance(version, str) else None)
+        text += f" ({product(behind)})"
     return text
 
 

@@ -56,10 +56,15 @@ async def access(registry: Registry, transport: Transport, authed: Transport | N
         if service.verdict in (Verdict.CLOSED, *_RECOGNISED):
             break
     recognised = [(p, s) for p, s in tried if s.verdict in _RECOGNISED]
-    probe, service = recognised[0] if recognised else tried[0]
+    # Not recognised as readable or refusing, but named: a kind that knew the product (a
+    # Kibana whose console proxy fails) tells more than the kinds that say "not mine".
+    named = [(p, s) for p, s in tried
+             if s.fingerprint.product != "unknown" and s.verdict.not_kind is None]
+    probe, service = (recognised or named or tried)[0]
     if not recognised and len(tried) > 1:
-        # No kind recognised it: the first (the most likely by port) tells why.
-        others = "; ".join(f"{p.kind}: {s.verdict.value}" for p, s in tried[1:])
+        # No kind recognised it: the one that named it, else the first (the most likely by
+        # port), tells why.
+        others = "; ".join(f"{p.kind}: {s.verdict.value}" for p, s in tried if p is not probe)
         service = replace(service, reason=f"{service.reason} (also tried {others})"[:600])
     if authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
         with_credentials = await probe.verdict(authed, ep)

@@ -20,7 +20,7 @@ from ..errors import StoreError, UsageError
 from ..models import TargetResult, Verdict, openness, to_dict
 from .records import History, ScanRecord, Tool, result_from_json
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -169,6 +169,58 @@ _MIGRATIONS: dict[int, str] = {
         WHERE json_extract(body, '$.service.fingerprint.cluster_uuid') IS NOT NULL;
     UPDATE results SET store_id = kind || '@' || endpoint WHERE store_id IS NULL;
     CREATE INDEX results_store ON results(store_id)
+    """,
+    # leakhound watch (store/watch.py): its rounds (each a scan), the issues it follows
+    # (an exposed store, signs of ransom, a certificate expiring), the alerts it raised and
+    # their deliveries. Every text is masked; no secret of a route is ever stored.
+    5: """
+    CREATE TABLE watch_rounds (
+        watch TEXT NOT NULL,
+        round INTEGER NOT NULL,
+        scan_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,              -- running, done, interrupted, failed
+        evaluated INTEGER NOT NULL,        -- its changes were turned into issues and alerts
+        seconds REAL,
+        PRIMARY KEY (watch, round)
+    );
+    CREATE TABLE watch_issues (
+        issue_id INTEGER PRIMARY KEY,
+        watch TEXT NOT NULL,
+        key TEXT NOT NULL,                 -- what it is about: exposed:HOST:PORT…
+        kind TEXT NOT NULL,                -- exposed, compromised, certificate
+        endpoint TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        opened_scan TEXT NOT NULL,
+        resolved_at TEXT,
+        resolved_scan TEXT,
+        reminders INTEGER NOT NULL,
+        next_reminder TEXT,
+        state TEXT NOT NULL                -- JSON: what was last seen (names, counts, kinds)
+    );
+    CREATE UNIQUE INDEX watch_issues_open ON watch_issues(watch, key) WHERE resolved_at IS NULL;
+    CREATE TABLE watch_alerts (
+        alert_id TEXT PRIMARY KEY,
+        watch TEXT NOT NULL,
+        issue_id INTEGER REFERENCES watch_issues(issue_id),
+        event TEXT NOT NULL,               -- opened, reminder, resolved, new-container…
+        severity TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        scan_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        body TEXT NOT NULL                 -- JSON of the alert (masked evidence only)
+    );
+    CREATE TABLE watch_deliveries (
+        alert_id TEXT NOT NULL REFERENCES watch_alerts(alert_id) ON DELETE CASCADE,
+        route TEXT NOT NULL,               -- the route's label, never its secret
+        status TEXT NOT NULL,              -- pending, delivered, failed, dropped
+        attempts INTEGER NOT NULL,
+        next_at TEXT,                      -- pending: when the next attempt is due
+        last_error TEXT,
+        delivered_at TEXT,
+        PRIMARY KEY (alert_id, route)
+    )
     """,
 }
 
@@ -479,8 +531,15 @@ class SqliteStore:
             raise UsageError(f"no scan {scan_id!r} in {self.path}")
         return str(row[0])
 
-    def load(self, scan_id: str) -> ScanRecord:
-        """The scan with every result and each endpoint's history."""
+    def load(self, scan_id: str, *, history: bool = True) -> ScanRecord:
+        """The scan with every result and each endpoint's history (``history=False``: an
+        empty one, for a reader that asks ``history`` of the few endpoints it needs)."""
+        try:
+            return self._load(scan_id, history)
+        except sqlite3.Error as exc:  # a disk failing under a long-running reader: one line
+            raise StoreError(f"findings database {self.path}: {exc}") from exc
+
+    def _load(self, scan_id: str, history: bool) -> ScanRecord:
         scan_id = self.resolve(scan_id)
         s = self._db.execute("SELECT * FROM scans WHERE scan_id=?", (scan_id,)).fetchone()
         results = []
@@ -489,16 +548,17 @@ class SqliteStore:
                 (scan_id,)):
             try:
                 results.append(result_from_json(orjson.loads(body),
-                                                self._history(store_id, scan_id)))
+                                                self.history(store_id, scan_id) if history
+                                                else History()))
             except (ValueError, TypeError, KeyError) as exc:
                 raise StoreError(f"a stored result of scan {scan_id} is unreadable: "
                                  f"{type(exc).__name__}: {exc}"[:300]) from exc
         return ScanRecord(s[0], s[1], s[2], s[3], tuple(orjson.loads(s[4])),
                           orjson.loads(s[5]), Tool("leakhound", s[6]), tuple(results))
 
-    def _history(self, store_id: str, scan_id: str) -> History:
-        """What earlier scans saw of the store, at any of its endpoints (one row a scan: its
-        most open verdict)."""
+    def history(self, store_id: str, scan_id: str) -> History:
+        """What the scans up to ``scan_id`` saw of the store (``Service.store_id``), at any of
+        its endpoints (one row a scan: its most open verdict)."""
         rows = self._db.execute(
             """SELECT r.scan_id, r.verdict, s.started_at, s.rowid FROM results r
                JOIN scans s ON s.scan_id = r.scan_id

@@ -127,10 +127,12 @@ def _shown(method: str) -> str:
 class ElasticsearchReader(FullReader):
     """Every document of the indices of one cluster, through its point in time or scroll."""
 
-    def __init__(self, http: Http, service: Service, keep_alive: str = "5m") -> None:
+    def __init__(self, http: Http, service: Service, keep_alive: str = "5m",
+                 method: str | None = None) -> None:
         self._http = http
         self._base = service.url
-        self._method = read_method(service.fingerprint)
+        # ``method``: SCROLL where only GET can pass (Kibana's console proxy opens no PIT).
+        self._method = method or read_method(service.fingerprint)
         self.method = _shown(self._method)
         self.keep_alive = keep_alive
         self._fields: tuple[str, ...] | None = None

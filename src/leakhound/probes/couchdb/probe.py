@@ -1,0 +1,642 @@
+"""CouchDB and servers of its HTTP API (pouchdb-server, Cloudant…): the verdict from the
+database listing and each database's ``_all_docs``, databases as containers, samples with
+``include_docs``.
+
+The root (``GET /``) only says what answers; whether anyone may read is decided by the data
+APIs: ``/_all_dbs`` (admin-only by default from CouchDB 3: then no database can be named, and
+nothing read) and ``/{db}/_all_docs`` of each listed database (CouchDB 3 databases are
+admin-only by default too, so one database left open in a secured server makes it
+``partial``). Design documents (``_design/…``) are code, not records: they are left out of the
+counts, the samples and the full reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import orjson
+
+from ... import compromise
+from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
+from ...models import Container, Endpoint, FieldInfo, FieldType, Fingerprint, Service, Verdict
+from ...net import Http, Response, Transport
+from ..base import FullReader, Inventory, Probe, SampleDocs
+from .allow import ALLOW, SYSTEM_DATABASES
+from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
+
+VERDICT_CHECKS = 50  # databases asked, each on its own, whether it reads without credentials
+DBS_INFO_BATCH = 100  # CouchDB's max_db_number_for_dbs_info_req default
+MAX_DATABASES = 100_000  # names kept of one /_all_dbs answer
+FIELD_DOCS = 5  # documents read to find one record's fields (design documents come first)
+DESIGN_DOCS = 1000  # design documents counted per database; past it the count is a bound
+MAX_FIELDS = 5000  # per database: a hostile document may hold millions of keys
+MAX_FIELD_PATH = 512
+# What CouchDB accepts as a database name (its documented rule and length limit); anything
+# else from a listing is never requested.
+_DB_NAME = re.compile(r"[a-z][a-z0-9_$()+/-]{0,237}")
+_REALM = re.compile(r'realm="([^"]*)"', re.I)
+_VERSION = re.compile(r"(\d+)\.(\d+)")
+# Text that reads as an ISO 8601 date: such a field is the record's date, not a number.
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+# Preferred names for the "main date" of a record, most telling first.
+_DATE_NAMES = (
+    "created_at",
+    "createdAt",
+    "created",
+    "timestamp",
+    "date",
+    "@timestamp",
+    "creation_date",
+    "opened_at",
+    "updated_at",
+    "time",
+)
+_NOT_COUCHDB = Verdict.not_of("couchdb")
+
+
+def parse_root(body: Any) -> Fingerprint | None:
+    """Recognise the welcome of CouchDB (``"couchdb": "Welcome"``) or of pouchdb-server
+    (``"express-pouchdb": "Welcome!"``, the same HTTP API on Node); None for anything else."""
+    if not isinstance(body, dict):
+        return None
+    vendor = body.get("vendor")
+    vendor = vendor if isinstance(vendor, dict) else {}
+
+    def text(value: Any, limit: int = 200) -> str | None:
+        return value[:limit] if isinstance(value, str) else None
+
+    details: dict[str, Any] = {}
+    if isinstance(body.get("couchdb"), str):
+        product = "couchdb"
+        features = body.get("features")
+        if isinstance(features, list):
+            details["features"] = [f[:50] for f in features[:30] if isinstance(f, str)]
+        if text(body.get("git_sha")):
+            details["git_sha"] = text(body.get("git_sha"), 50)
+    elif isinstance(body.get("express-pouchdb"), str):
+        # pouchdb-server announces the Express layer it serves the CouchDB API with.
+        product = "pouchdb-server"
+        adapters = body.get("pouchdb-adapters")
+        if isinstance(adapters, list):
+            details["adapters"] = [a[:50] for a in adapters[:10] if isinstance(a, str)]
+    else:
+        return None
+    if text(vendor.get("name")):
+        details["vendor"] = text(vendor.get("name"))
+    return Fingerprint(
+        product=product,
+        version=text(body.get("version"), 50),
+        distribution=text(vendor.get("name")),
+        cluster_uuid=text(body.get("uuid")),
+        details=details,
+    )
+
+
+def couch_error(body: Any) -> str | None:
+    """The reason of a CouchDB error answer (``{"error": …, "reason": …}``), or None when the
+    body is not one."""
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        reason = body.get("reason")
+        return (reason if isinstance(reason, str) and reason else body["error"])[:200]
+    return None
+
+
+def database_names(body: Any) -> list[str] | None:
+    """The names of an ``/_all_dbs`` answer (at most MAX_DATABASES); None when it is not a
+    list of names."""
+    if not isinstance(body, list) or not all(isinstance(n, str) for n in body[:100]):
+        return None
+    return [n for n in body[:MAX_DATABASES] if isinstance(n, str)]
+
+
+def valid_database(name: str) -> bool:
+    """Whether a listed name may be requested: CouchDB's own naming rule, or a system
+    database by name (a hostile listing may name an API such as ``_config``)."""
+    return name in SYSTEM_DATABASES or _DB_NAME.fullmatch(name) is not None
+
+
+def document_fields(doc: dict[str, Any]) -> dict[str, str]:
+    """Dotted paths of one document's fields with the JSON type of each (ISO dates as
+    ``date``)."""
+    out: dict[str, str] = {}
+    stack: list[tuple[str, dict[str, Any], int]] = [("", doc, 0)]
+    while stack and len(out) < MAX_FIELDS:
+        prefix, value, depth = stack.pop()
+        for key, item in value.items():
+            path = f"{prefix}{key}"
+            if len(path) > MAX_FIELD_PATH or len(out) >= MAX_FIELDS:
+                continue
+            if isinstance(item, dict) and item and depth < 32:
+                stack.append((path + ".", item, depth + 1))
+            else:
+                out.setdefault(path, _json_type(item))
+    return dict(sorted(out.items()))
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, str):
+        return "date" if _ISO_DATE.fullmatch(value) else "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def main_date_field(fields: dict[str, str]) -> str | None:
+    """The date field most likely to be a record's own date."""
+    dates = [p for p, t in fields.items() if t == "date"]
+    for name in _DATE_NAMES:
+        for path in dates:
+            if path == name or path.endswith("." + name):
+                return path
+    return sorted(dates, key=lambda p: (p.count("."), p))[0] if dates else None
+
+
+def _count(value: Any) -> int | None:
+    # Counts must fit SQLite's signed 64-bit INTEGER.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
+        return value
+    return None
+
+
+def _unexpected(resp: Response) -> str:
+    """Why an answer that should have held rows did not."""
+    return "no rows in the answer" if resp.status == 200 else f"HTTP {resp.status}"
+
+
+def _json(resp: Response) -> Any:
+    try:
+        return resp.json()
+    except (ProtocolError, TooLargeError):
+        return None
+
+
+def _realm(resp: Response) -> str | None:
+    m = _REALM.search(resp.headers.get("www-authenticate", ""))
+    return m.group(1)[:200] if m else None
+
+
+def _refused(resp: Response) -> bool:
+    return resp.status in (401, 403)
+
+
+def dbs_info_allowed(fp: Fingerprint, endpoint: Endpoint) -> bool:
+    """Whether ``POST /_dbs_info`` may be sent: Apache CouchDB 2.2 or later, at the root.
+
+    pouchdb-server takes ``/_dbs_info`` for a database name (``POST /{db}`` writes a
+    document there): the fingerprint must prove the API exists, as for Elasticsearch's PIT.
+    """
+    m = _VERSION.match(fp.version or "")
+    return (
+        fp.product == "couchdb"
+        and not endpoint.base_path
+        and m is not None
+        and (int(m.group(1)), int(m.group(2))) >= (2, 2)
+    )
+
+
+class CouchdbProbe(Probe):
+    """CouchDB 1–3 and servers of its HTTP API (pouchdb-server), over http or https."""
+
+    kind = "couchdb"
+    default_ports = (5984, 6984)
+    speaks_http = True
+    allow = ALLOW
+
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        """Try the endpoint's scheme (http, then https when none was given) and classify."""
+        http = transport.http
+        schemes = [endpoint.scheme] if endpoint.scheme else ["http", "https"]
+        reason = ""
+        for scheme in schemes:
+            base = endpoint.url(scheme)
+            try:
+                root = await http.get(base + "/", ALLOW)
+            except ConnectError as exc:
+                verdict = Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR
+                return Service(endpoint, base, self.kind, verdict, str(exc))
+            except TimeoutError_ as exc:
+                return Service(endpoint, base, self.kind, Verdict.TIMEOUT, str(exc))
+            except TooLargeError as exc:
+                return Service(
+                    endpoint, base, self.kind, _NOT_COUCHDB, f"root answer too large: {exc}"
+                )
+            except NetError as exc:
+                reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
+                continue
+            if (
+                scheme == "http"
+                and len(schemes) > 1
+                and root.status == 400
+                and b"https" in root.body[:2000].lower()
+            ):
+                reason = "http: the server asks for https"
+                continue
+            return await self._classify(http, endpoint, base, root)
+        return Service(
+            endpoint, endpoint.url(schemes[0]), self.kind, Verdict.ERROR, reason or "no answer"
+        )
+
+    async def _classify(self, http: Http, endpoint: Endpoint, base: str, root: Response) -> Service:
+        body = _json(root)
+        tls = root.tls
+        if _refused(root):
+            # The root's refusal is evidence: [chttpd] require_valid_user, or a proxy guarding
+            # "/" alone. It must read as CouchDB's own error to name the product at all.
+            why = couch_error(body)
+            if why is None:
+                return Service(
+                    endpoint,
+                    base,
+                    self.kind,
+                    _NOT_COUCHDB,
+                    f"HTTP {root.status} on / without CouchDB's error answer",
+                    Fingerprint(tls=tls),
+                )
+            realm = _realm(root)
+            fp = Fingerprint(product="couchdb", realm=realm, tls=tls)
+            refused = f"/ asks for credentials (HTTP {root.status}: {why})"
+            return await self._data_access(http, endpoint, base, fp, refused)
+        if 300 <= root.status < 400:
+            where = root.headers.get("location", "")[:200]
+            return Service(
+                endpoint,
+                base,
+                self.kind,
+                _NOT_COUCHDB,
+                f"HTTP {root.status} redirect to {where!r} (not followed)",
+                Fingerprint(tls=tls),
+            )
+        if root.status != 200:
+            return Service(
+                endpoint,
+                base,
+                self.kind,
+                _NOT_COUCHDB,
+                f"HTTP {root.status} on / with no CouchDB welcome",
+                Fingerprint(tls=tls),
+            )
+        welcome = parse_root(body)
+        if welcome is None:
+            server = root.headers.get("server", "")[:80]
+            return Service(
+                endpoint,
+                base,
+                self.kind,
+                _NOT_COUCHDB,
+                "HTTP 200 on / but not a CouchDB welcome"
+                + (f" (server {server!r})" if server else ""),
+                Fingerprint(tls=tls),
+            )
+        return await self._data_access(http, endpoint, base, _replace(welcome, tls=tls))
+
+    async def _data_access(
+        self,
+        http: Http,
+        endpoint: Endpoint,
+        base: str,
+        fp: Fingerprint,
+        root_refused: str | None = None,
+    ) -> Service:
+        """The listing, then each listed database: whether they read without credentials."""
+
+        def service(
+            verdict: Verdict,
+            reason: str,
+            opened: tuple[str, ...] = (),
+            closed: tuple[str, ...] = (),
+        ) -> Service:
+            if root_refused is not None:
+                closed = ("/", *closed)
+                if verdict.exposed:
+                    reason = f"{reason}, although {root_refused}"
+            return Service(endpoint, base, self.kind, verdict, reason[:500], fp, opened, closed)
+
+        try:
+            listing = await http.get(base + "/_all_dbs", ALLOW)
+        except NetError as exc:
+            if root_refused is not None:
+                return Service(
+                    endpoint, base, self.kind, Verdict.SECURED, root_refused, fp, closed_apis=("/",)
+                )
+            return service(Verdict.ERROR, f"/_all_dbs: {exc}")
+        if _refused(listing):
+            realm = _realm(listing)
+            fp = _replace(fp, realm=fp.realm or realm)
+            if root_refused is not None:
+                return Service(
+                    endpoint,
+                    base,
+                    self.kind,
+                    Verdict.SECURED,
+                    root_refused,
+                    fp,
+                    closed_apis=("/", "_all_dbs"),
+                )
+            return service(
+                Verdict.SECURED,
+                "/_all_dbs asks for credentials (CouchDB 3's admin_only_all_dbs): "
+                "without the names of its databases none can be read",
+                closed=("_all_dbs",),
+            )
+        names = database_names(_json(listing)) if listing.status == 200 else None
+        if names is None:
+            if root_refused is not None:
+                return Service(
+                    endpoint, base, self.kind, Verdict.SECURED, root_refused, fp, closed_apis=("/",)
+                )
+            return service(Verdict.ERROR, f"unexpected /_all_dbs answer (HTTP {listing.status})")
+        if root_refused is None and await _admin_party(http, base):
+            fp = _replace(fp, details={**fp.details, "admin_party": True})
+        party = (
+            "; anonymous users are server admins (admin party)"
+            if fp.details.get("admin_party")
+            else ""
+        )
+        named = [n for n in names if valid_database(n)]
+        user = [n for n in named if not n.startswith("_")]
+        asked = (user or named)[:VERDICT_CHECKS]
+        if not asked:
+            return service(
+                Verdict.OPEN,
+                "/_all_dbs answers without credentials and lists no database" + party,
+                opened=("_all_dbs",),
+            )
+        outcomes = await asyncio.gather(*(_reads(http, base, n) for n in asked))
+        readable = [n for n, o in zip(asked, outcomes, strict=True) if o == "open"]
+        refused = [n for n, o in zip(asked, outcomes, strict=True) if o == "refused"]
+        failing = [
+            f"{n}: {o}"
+            for n, o in zip(asked, outcomes, strict=True)
+            if o not in ("open", "refused")
+        ]
+        of = (
+            f"the first {len(asked)} of {len(user or named)}"
+            if len(user or named) > len(asked)
+            else f"{len(asked)}"
+        )
+        which = ("system database" if not user else "database") + ("s" if len(asked) > 1 else "")
+        if readable and refused:
+            shown = ", ".join(readable[:3]) + (", …" if len(readable) > 3 else "")
+            return service(
+                Verdict.PARTIAL,
+                f"{len(readable)} of {of} {which} read without credentials "
+                f"({shown}); {len(refused)} ask for them" + party,
+                opened=("_all_dbs", "_all_docs"),
+                closed=("_all_docs",),
+            )
+        # Databases that neither read nor refuse (an error) are named, not counted as either.
+        fail = f"; {len(failing)} fail ({failing[0]})" if failing else ""
+        if readable:
+            some = f"{len(readable)} of {of}" if failing else of
+            return service(
+                Verdict.OPEN,
+                f"/_all_dbs and {some} {which} read without credentials{fail}{party}"[:500],
+                opened=("_all_dbs", "_all_docs"),
+            )
+        if refused:
+            some, verb = (
+                (f"{len(refused)} of {of}", "ask") if failing else (f"each of {of}", "asks")
+            )
+            return service(
+                Verdict.SECURED,
+                f"/_all_dbs lists {len(names)} databases without credentials, but "
+                f"{some} {which} {verb} for them{fail}"[:500],
+                opened=("_all_dbs",),
+                closed=("_all_docs",),
+            )
+        if root_refused is not None:
+            return Service(
+                endpoint, base, self.kind, Verdict.SECURED, root_refused, fp, closed_apis=("/",)
+            )
+        return service(
+            Verdict.ERROR, "databases fail: " + "; ".join(failing[:3]), opened=("_all_dbs",)
+        )
+
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
+        """Every listed database: documents (design documents left out), sizes, fields of
+        one record, wipe/ransom signs; those that ask for credentials as such."""
+        http, base = transport.http, service.url
+        try:
+            resp = await http.get(base + "/_all_dbs", ALLOW)
+        except NetError as exc:
+            return Inventory((), f"cannot list databases: {exc}")
+        names = database_names(_json(resp)) if resp.status == 200 else None
+        if names is None:
+            return Inventory((), f"cannot list databases: HTTP {resp.status} on /_all_dbs")
+        valid = [n for n in names if valid_database(n)]
+        skipped = len(names) - len(valid)
+        valid.sort(key=lambda n: (n.startswith("_"), n))
+        detailed, rest = valid[:max_containers], valid[max_containers:]
+        infos: dict[str, Any] = {}
+        if dbs_info_allowed(service.fingerprint, service.endpoint):
+            infos = await _dbs_info(http, base, detailed)
+        found = await asyncio.gather(
+            *(self._database(http, base, n, infos.get(n)) for n in detailed)
+        )
+        error = f"{skipped} database name(s) refused as invalid" if skipped else None
+        return Inventory(tuple(found), error, len(rest))
+
+    async def _database(self, http: Http, base: str, name: str, info: Any) -> Container:
+        path = db_path(base, name)
+        errors: list[str] = []
+        readable = True
+        if not isinstance(info, dict):
+            info = None
+            try:
+                resp = await http.get(path, ALLOW)
+                body = _json(resp)
+                if resp.status == 200 and isinstance(body, dict):
+                    info = body
+                elif _refused(resp):
+                    readable = False
+                else:
+                    errors.append(f"info: HTTP {resp.status}")
+            except NetError as exc:
+                errors.append(f"info: {exc}")
+        doc_count = _count(info.get("doc_count")) if info else None
+        first: list[Any] = []
+        if readable:
+            try:
+                resp = await http.get(
+                    path + "/_all_docs",
+                    ALLOW,
+                    params={"include_docs": "true", "limit": str(FIELD_DOCS)},
+                )
+                rows = rows_of(_json(resp)) if resp.status == 200 else None
+                if rows is not None:
+                    first = records(rows)
+                elif _refused(resp):
+                    readable = False
+                else:
+                    errors.append(f"_all_docs: {_unexpected(resp)}")
+            except NetError as exc:
+                errors.append(f"_all_docs: {exc}")
+        design: int | None = 0 if doc_count == 0 else None
+        if readable and doc_count:
+            design = await _design_docs(http, path, errors)
+        docs = doc_count
+        if doc_count is not None and design is not None:
+            docs = max(0, doc_count - design)
+        if not readable:
+            errors.insert(0, "asks for credentials")
+        fields = document_fields(first[0]) if first and isinstance(first[0], dict) else {}
+        reasons = compromise.by_name(name, noun="database")
+        sizes = info.get("sizes") if info else None
+        store = _count(sizes.get("file")) if isinstance(sizes, dict) else None
+        if store is None and info:
+            store = _count(info.get("disk_size"))
+        details: dict[str, Any] = {"readable": readable}
+        if design:
+            details["design_docs"] = design
+        deleted = _count(info.get("doc_del_count")) if info else None
+        if deleted is not None:
+            details["deleted_docs"] = deleted
+        system = name.startswith("_")
+        return Container(
+            name=name,
+            docs=docs,
+            store_bytes=store,
+            hidden=system,
+            system=system,
+            fields=tuple(FieldInfo(p, t) for p, t in fields.items()),
+            date_field=main_date_field(fields),
+            compromised=bool(reasons),
+            compromise_reasons=tuple(reasons),
+            error="; ".join(errors)[:300] or None,
+            # doc_count counts design documents: exact only once they are counted out.
+            docs_exact=docs is not None and design is not None,
+            details=details,
+        )
+
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
+        """The first ``size`` records in id order, with their documents, in one request."""
+        if container.details.get("readable") is False:
+            return SampleDocs((), "the database asks for credentials")
+        design = container.details.get("design_docs")
+        extra = design if isinstance(design, int) and 0 < design <= DESIGN_DOCS else 0
+        try:
+            resp = await transport.http.get(
+                db_path(service.url, container.name) + "/_all_docs",
+                ALLOW,
+                params={"include_docs": "true", "limit": str(size + extra)},
+            )
+        except NetError as exc:
+            return SampleDocs((), str(exc))
+        rows = rows_of(_json(resp)) if resp.status == 200 else None
+        if rows is None:
+            return SampleDocs((), f"HTTP {resp.status} on _all_docs")
+        return SampleDocs(tuple(records(rows)[:size]))
+
+    def reader(self, transport: Transport, service: Service) -> FullReader:
+        """Every record along ``_all_docs``, page by page from the last id read."""
+        return CouchdbReader(transport.http, service.url)
+
+    def field_type(self, native: str) -> FieldType:
+        """JSON types in neutral words (a string that reads as an ISO date is a date)."""
+        return _FIELD_TYPES.get(native, FieldType.UNKNOWN)
+
+
+_FIELD_TYPES = {
+    "string": FieldType.TEXT,
+    "date": FieldType.DATE,
+    "number": FieldType.NUMBER,
+    "boolean": FieldType.BOOLEAN,
+    "object": FieldType.OBJECT,
+}
+
+
+async def _reads(http: Http, base: str, name: str) -> str:
+    """Whether one database's ``_all_docs`` answers without credentials: "open", "refused",
+    or why neither."""
+    try:
+        resp = await http.get(db_path(base, name) + "/_all_docs", ALLOW, params={"limit": "1"})
+    except NetError as exc:
+        return str(exc)[:200]
+    if _refused(resp):
+        return "refused"
+    if resp.status == 200 and rows_of(_json(resp)) is not None:
+        return "open"
+    return _unexpected(resp)
+
+
+async def _admin_party(http: Http, base: str) -> bool:
+    """Whether an anonymous session holds the server admin role (no admin was ever set)."""
+    try:
+        resp = await http.get(base + "/_session", ALLOW)
+    except NetError:
+        return False
+    body = _json(resp)
+    ctx = body.get("userCtx") if isinstance(body, dict) else None
+    roles = ctx.get("roles") if isinstance(ctx, dict) else None
+    return resp.status == 200 and isinstance(roles, list) and "_admin" in roles
+
+
+async def _dbs_info(http: Http, base: str, names: list[str]) -> dict[str, Any]:
+    """name → the information ``POST /_dbs_info`` gives, a hundred names a request; what it
+    does not give is asked of each database afterwards."""
+    out: dict[str, Any] = {}
+    for start in range(0, len(names), DBS_INFO_BATCH):
+        keys = names[start : start + DBS_INFO_BATCH]
+        try:
+            resp = await http.request("POST", base + "/_dbs_info", ALLOW, json={"keys": keys})
+        except NetError:
+            return out
+        body = _json(resp)
+        if resp.status != 200 or not isinstance(body, list):
+            return out  # refused or unknown: per-database GETs instead
+        for row in body:
+            if (
+                isinstance(row, dict)
+                and row.get("key") in keys
+                and isinstance(row.get("info"), dict)
+            ):
+                out[row["key"]] = row["info"]
+    return out
+
+
+async def _design_docs(http: Http, path: str, errors: list[str]) -> int | None:
+    """How many design documents the database holds (``_all_docs`` sorts ids raw, so
+    ``_design/`` up to ``_design0`` is exactly them)."""
+    try:
+        resp = await http.get(
+            path + "/_all_docs",
+            ALLOW,
+            params={
+                "startkey": orjson.dumps(DESIGN_PREFIX).decode(),
+                "endkey": orjson.dumps("_design0").decode(),
+                "limit": str(DESIGN_DOCS + 1),
+            },
+        )
+    except NetError as exc:
+        errors.append(f"design documents: {exc}")
+        return None
+    rows = rows_of(_json(resp)) if resp.status == 200 else None
+    if rows is None:
+        errors.append(f"design documents: {_unexpected(resp)}")
+        return None
+    design = [r for r in rows if r["id"].startswith(DESIGN_PREFIX)]
+    if len(design) > DESIGN_DOCS:
+        errors.append(f"over {DESIGN_DOCS} design documents: records counted with them")
+        return None
+    return len(design)
+
+
+def _replace(value: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(value, **changes)

@@ -1,0 +1,258 @@
+"""Kibana and OpenSearch Dashboards: an open one is read access to the cluster behind it.
+
+``/api/status`` only says what answers (a status page proves nothing about the data). The
+verdict is the cluster's, decided by the Elasticsearch probe itself through the console proxy
+(``proxy.py``): its data APIs answering without credentials make the Kibana ``open``. The
+inventory, samples and full reads are the Elasticsearch probe's too, through the same proxy:
+the containers of a Kibana result are the indices of the cluster it exposes, which the
+fingerprint names (its name, UUID and version in ``cluster_name``, ``cluster_uuid`` and
+``details["cluster"]``), whether or not the cluster's own endpoint is reachable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
+from ...models import Container, Endpoint, FieldType, Fingerprint, Service, Verdict
+from ...net import Response, Transport
+from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..elasticsearch import ElasticsearchProbe
+from ..elasticsearch.read import SCROLL, ElasticsearchReader
+from .allow import ALLOW
+from .proxy import ProxyTransport
+
+NAME_HEADERS = {"kbn-name": "kibana", "osd-name": "opensearch-dashboards"}
+_NOT_KIBANA = Verdict.not_of("kibana")
+_RECOGNISED = (Verdict.OPEN, Verdict.PARTIAL, Verdict.SECURED)
+_CLUSTER_KEYS = ("product", "version", "distribution", "cluster_name", "cluster_uuid", "node_name")
+# How long a scroll through the proxy lives between pages: it cannot be released (DELETE never
+# passes the proxy), so it is kept short.
+KEEP_ALIVE = "2m"
+
+
+def _text(value: Any, limit: int = 200) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def _is_dashboards(body: dict[str, Any], headers: dict[str, str] | Any) -> bool:
+    """OpenSearch Dashboards: its name header, or its status naming the OpenSearch service."""
+    if "osd-name" in headers:
+        return True
+    status = body.get("status")
+    status = status if isinstance(status, dict) else {}
+    statuses = status.get("statuses")
+    if isinstance(statuses, list):
+        ids = [s.get("id") for s in statuses[:200] if isinstance(s, dict)]
+        if any(isinstance(i, str) and i.startswith("core:opensearch@") for i in ids):
+            return True
+    core = status.get("core")
+    return isinstance(core, dict) and "opensearch" in core
+
+
+def parse_status(body: Any, headers: Any = None) -> Fingerprint | None:
+    """Recognise a Kibana or OpenSearch Dashboards ``/api/status`` answer (the 7.x/OSD legacy
+    shape, 8.x's, or 8.x's redacted one for anonymous users); None for anything else."""
+    headers = headers or {}
+    if not isinstance(body, dict):
+        return None
+    status = body.get("status")
+    overall = status.get("overall") if isinstance(status, dict) else None
+    if not isinstance(overall, dict) or not ("state" in overall or "level" in overall):
+        return None
+    version = body.get("version")
+    number = version.get("number") if isinstance(version, dict) else None
+    product = "opensearch-dashboards" if _is_dashboards(body, headers) else "kibana"
+    details: dict[str, Any] = {}
+    if _text(body.get("uuid")):
+        details["uuid"] = _text(body.get("uuid"))
+    state = overall.get("level", overall.get("state"))
+    if _text(state, 20):
+        details["status"] = _text(state, 20)
+    return Fingerprint(
+        product=product,
+        version=_text(number, 50),
+        node_name=_text(body.get("name")),
+        details=details,
+    )
+
+
+def _by_headers(resp: Response) -> Fingerprint | None:
+    """Kibana's name header on any answer (a 401 too), or its error format on a refusal."""
+    for header, product in NAME_HEADERS.items():
+        if header in resp.headers:
+            return Fingerprint(product=product, node_name=resp.headers[header][:200] or None)
+    if resp.status in (401, 403):
+        try:
+            body = resp.json()
+        except (ProtocolError, TooLargeError):
+            return None
+        # hapi's error shape, which Kibana and OpenSearch Dashboards answer refusals in.
+        if (
+            isinstance(body, dict)
+            and body.get("statusCode") == resp.status
+            and isinstance(body.get("error"), str)
+        ):
+            return Fingerprint(product="kibana")
+    return None
+
+
+def cluster_details(fp: Fingerprint) -> dict[str, Any]:
+    """What a Kibana result keeps of the cluster it exposes."""
+    out: dict[str, Any] = {k: getattr(fp, k) for k in _CLUSTER_KEYS if getattr(fp, k)}
+    if fp.compatibility_mode:
+        out["compatibility_mode"] = True
+    return out
+
+
+def cluster_fingerprint(fp: Fingerprint) -> Fingerprint:
+    """The cluster's own fingerprint, from what a Kibana result kept of it."""
+    kept = fp.details.get("cluster")
+    kept = kept if isinstance(kept, dict) else {}
+    return Fingerprint(
+        product=_text(kept.get("product")) or "unknown",
+        version=_text(kept.get("version")),
+        distribution=_text(kept.get("distribution")),
+        compatibility_mode=kept.get("compatibility_mode") is True,
+        cluster_name=_text(kept.get("cluster_name")),
+        cluster_uuid=_text(kept.get("cluster_uuid")),
+        node_name=_text(kept.get("node_name")),
+    )
+
+
+class KibanaProbe(Probe):
+    """Kibana 7–8 and OpenSearch Dashboards 1–2: the cluster behind them, read through the
+    console proxy with GET only."""
+
+    kind = "kibana"
+    default_ports = (5601,)
+    speaks_http = True
+    allow = ALLOW
+
+    def __init__(self) -> None:
+        self._elasticsearch = ElasticsearchProbe()
+
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        """``/api/status`` says what answers; the cluster's data APIs, through the console
+        proxy, decide."""
+        http = transport.http
+        schemes = [endpoint.scheme] if endpoint.scheme else ["http", "https"]
+        reason = ""
+        for scheme in schemes:
+            base = endpoint.url(scheme)
+            try:
+                resp = await http.get(base + "/api/status", ALLOW)
+            except ConnectError as exc:
+                verdict = Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR
+                return Service(endpoint, base, self.kind, verdict, str(exc))
+            except TimeoutError_ as exc:
+                return Service(endpoint, base, self.kind, Verdict.TIMEOUT, str(exc))
+            except TooLargeError as exc:
+                return Service(
+                    endpoint, base, self.kind, _NOT_KIBANA, f"status answer too large: {exc}"
+                )
+            except NetError as exc:
+                reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
+                continue
+            if (
+                scheme == "http"
+                and len(schemes) > 1
+                and resp.status == 400
+                and b"https" in resp.body[:2000].lower()
+            ):
+                reason = "http: the server asks for https"
+                continue
+            return await self._classify(transport, endpoint, scheme, base, resp)
+        return Service(
+            endpoint, endpoint.url(schemes[0]), self.kind, Verdict.ERROR, reason or "no answer"
+        )
+
+    async def _classify(
+        self, transport: Transport, endpoint: Endpoint, scheme: str, base: str, resp: Response
+    ) -> Service:
+        fp = None
+        if resp.status == 200:
+            try:
+                fp = parse_status(resp.json(), resp.headers)
+            except (ProtocolError, TooLargeError):
+                fp = None
+        fp = fp or _by_headers(resp)
+        if fp is None:
+            if 300 <= resp.status < 400:
+                where = resp.headers.get("location", "")[:200]
+                why = f"HTTP {resp.status} redirect to {where!r} on /api/status (not followed)"
+            else:
+                why = f"HTTP {resp.status} on /api/status with no Kibana status"
+            return Service(endpoint, base, self.kind, _NOT_KIBANA, why, Fingerprint(tls=resp.tls))
+        fp = replace(fp, tls=resp.tls)
+        # The cluster is asked on the scheme Kibana answered on (one try, no fallback).
+        proxied = replace(endpoint, scheme=scheme)
+        cluster = await self._elasticsearch.verdict(ProxyTransport(transport, base), proxied)
+        cfp = cluster.fingerprint
+        if cfp.product != "unknown":
+            fp = replace(
+                fp,
+                cluster_name=cfp.cluster_name,
+                cluster_uuid=cfp.cluster_uuid,
+                details={**fp.details, "cluster": cluster_details(cfp)},
+            )
+        fp = replace(fp, realm=cfp.realm)
+        if cluster.verdict in _RECOGNISED:
+            reason = f"through the console proxy: {cluster.reason}"
+            if cluster.verdict == Verdict.SECURED and resp.status in (401, 403):
+                asks = f"{_name(fp)} asks for credentials (HTTP {resp.status} on /api/status)"
+                reason = f"{asks}, and {reason}"
+            return Service(
+                endpoint,
+                base,
+                self.kind,
+                cluster.verdict,
+                reason[:500],
+                fp,
+                cluster.open_apis,
+                cluster.closed_apis,
+            )
+        why = cluster.reason
+        if cluster.verdict != Verdict.ERROR:
+            why = f"{cluster.verdict.value}: {why}"
+        why = f"{_name(fp)} answers, but its console proxy reaches no cluster: {why}"
+        return Service(endpoint, base, self.kind, Verdict.ERROR, why[:500], fp)
+
+    def _cluster(self, transport: Transport, service: Service) -> tuple[Transport, Service]:
+        """The console proxy as a transport, and the service as the cluster it reaches."""
+        return (
+            ProxyTransport(transport, service.url),
+            replace(
+                service,
+                kind=self._elasticsearch.kind,
+                fingerprint=cluster_fingerprint(service.fingerprint),
+            ),
+        )
+
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
+        """The cluster's indices, as the Elasticsearch probe lists them, through the proxy."""
+        proxy, cluster = self._cluster(transport, service)
+        return await self._elasticsearch.inventory(proxy, cluster, max_containers=max_containers)
+
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
+        """The first ``size`` documents of one index, through the proxy."""
+        proxy, cluster = self._cluster(transport, service)
+        return await self._elasticsearch.sample(proxy, cluster, container, size)
+
+    def reader(self, transport: Transport, service: Service) -> FullReader:
+        """A sliced scroll through the proxy (a point in time cannot be opened with GET)."""
+        proxy, cluster = self._cluster(transport, service)
+        return ElasticsearchReader(proxy.http, cluster, keep_alive=KEEP_ALIVE, method=SCROLL)
+
+    def field_type(self, native: str) -> FieldType:
+        """The cluster's mapping types, as Elasticsearch's probe reads them."""
+        return self._elasticsearch.field_type(native)
+
+
+def _name(fp: Fingerprint) -> str:
+    return "OpenSearch Dashboards" if fp.product == "opensearch-dashboards" else "Kibana"

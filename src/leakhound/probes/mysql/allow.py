@@ -1,0 +1,79 @@
+"""What leakhound may send to MySQL and MariaDB: read statements of a few shapes, nothing else.
+
+Each statement's whole text must match one pattern before it leaves (``net.statements``):
+``information_schema`` reads for the inventory (names compared as hex literals), ``COUNT(*)``,
+``MIN``/``MAX`` of a date column, ``SELECT *`` of one table with a limit, after a key or from an
+offset, and the read-only transaction around them. A table is two backtick-quoted identifiers
+and never one of the server's own schemas, whatever the letter case (``mysql.user`` holds the
+password hashes; servers with ``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern
+admits a function call on data (``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...net import statements
+from . import sql
+
+IDENT = r"`(?:[^`\x00]|``)+`"
+_SYSTEM = "|".join(sql.SYSTEM_SCHEMAS)
+TABLE = rf"(?!(?i:`(?:{_SYSTEM})`)\.){IDENT}\.{IDENT}"
+HEX = r"X'(?:[0-9a-f]{2})*'"
+VALUE = rf"(?:-?\d{{1,65}}(?:\.\d{{1,30}})?|_(?:utf8mb4|binary) {HEX})"
+LIMIT = r"[1-9]\d{0,6}"
+# A keyset condition: comparisons of a key column with a value, joined by AND/OR in brackets.
+_AFTER = rf"(?:{IDENT} [>=] {VALUE}|[()]| AND | OR ){{1,400}}"
+_KEY = rf"{IDENT}(?:, {IDENT}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
+
+
+def _literal(text: str) -> str:
+    """A statement of sql.py as a pattern, with its ``{schema}``/``{table}`` hex literals."""
+    return re.escape(text).replace(r"\{schema\}", HEX).replace(r"\{table\}", HEX)
+
+
+ALLOW = statements(
+    "mysql",
+    [
+        re.escape(sql.READ_ONLY_SESSION),
+        re.escape(sql.START_READ_ONLY),
+        re.escape(sql.START),
+        re.escape(sql.WHO),
+        re.escape(sql.COUNT_TABLES),
+        re.escape(sql.LIST_TABLES) + LIMIT,
+        _literal(sql.COLUMNS_OF),
+        _literal(sql.KEYS_OF),
+        _literal(sql.CHECKS_OF),
+        rf"SELECT COUNT\(\*\) FROM {TABLE}",  # noqa: S608 - a pattern
+        rf"SELECT MIN\({IDENT}\), MAX\({IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern
+        rf"SELECT \* FROM {TABLE} LIMIT {LIMIT}",  # noqa: S608 - a pattern
+        rf"SELECT \* FROM {TABLE}(?: WHERE {_AFTER})? ORDER BY {_KEY} LIMIT {LIMIT}",  # noqa: S608 - a pattern
+        rf"SELECT \* FROM {TABLE} LIMIT {LIMIT} OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
+    ],
+)
+# What must never leave, for the tests and the reader (none can match a pattern above).
+NEVER = (
+    "SELECT LOAD_FILE('/etc/passwd')",
+    "SELECT * FROM `support`.`cases` LIMIT 5 INTO OUTFILE '/tmp/x'",
+    "SELECT * FROM `mysql`.`user` LIMIT 5",
+    "SELECT * FROM mysql.user LIMIT 5",
+    "SELECT * FROM `MySQL`.`user` LIMIT 5",
+    "SELECT COUNT(*) FROM `mysql`.`global_priv`",
+    "INSERT INTO `support`.`cases` VALUES (1)",
+    "DROP DATABASE `support`",
+    "DELETE FROM `support`.`cases`",
+    "UPDATE `support`.`cases` SET `status` = 'x'",
+    "SELECT * FROM `a`.`b` LIMIT 5; DROP TABLE `a`.`b`",
+    "SELECT * FROM `a`.`b` LIMIT 5 /* x */",
+    "SELECT * FROM `a`.`b` UNION SELECT * FROM `mysql`.`user` LIMIT 5",
+    "SELECT * FROM `a`.`b` LIMIT 5 FOR UPDATE",
+    "SET GLOBAL read_only = 0",
+    "SET SESSION sql_log_bin = 0",
+    "SHOW GRANTS",
+    "GRANT ALL ON *.* TO 'x'@'%'",
+    "CREATE USER 'x'@'%'",
+    "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE `a`.`b`",
+    "SELECT * FROM `a`.`b` WHERE `id` > (SELECT LOAD_FILE('/etc/passwd')) ORDER BY `id` LIMIT 5",
+    "SELECT * FROM `a`.`b` WHERE `id` > 1 OR SLEEP(10) ORDER BY `id` LIMIT 5",
+    "SELECT * FROM `a`.`b` LIMIT 5 OFFSET 1 INTO DUMPFILE '/tmp/x'",
+)

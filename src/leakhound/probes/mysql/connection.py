@@ -1,0 +1,190 @@
+"""One connection to a MySQL or MariaDB server: the greeting, one login, statements out through
+the allow-list, and the read-only transaction every read happens in.
+
+The login is ``root`` (or the URL's user: ``mysql://reader@host``) with an empty password, or
+the owner's credentials when they were given (``--auth``): never a guessed password. The
+server speaks first, so reading its greeting is an exchange that writes nothing
+(``startup``); the login's packets go out as ``auth``; every statement as ``query``, its text
+judged by the allow-list before a byte is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...errors import ProtocolError
+from ...models import Endpoint
+from ...net import FrameReader, TcpStream, Transport
+from .allow import ALLOW
+from .sql import READ_ONLY_SESSION, START, START_READ_ONLY
+from .wire import (
+    CACHING_SHA2,
+    NATIVE,
+    Cursor,
+    Greeting,
+    Packets,
+    ResultSet,
+    ServerError,
+    handshake_response,
+    parse_error,
+    parse_greeting,
+    query,
+    read_result,
+    scramble,
+    text,
+)
+
+ROOT = "root"
+CLEAR = "mysql_clear_password"
+_ER_PARSE = 1064  # a statement the server does not know (READ ONLY before MySQL 5.6.5)
+_MAX_AUTH_ROUNDS = 4  # switch, more data, fast-auth result, OK
+
+
+@dataclass
+class Connection:
+    """A logged-in connection; ``query`` sends one statement and returns its result set."""
+
+    stream: TcpStream
+    greeting: Greeting
+    user: str
+    packets: Packets = field(default_factory=Packets)
+    read_only: bool = False  # the session refuses writes (False: a plain transaction)
+
+    async def run(self, sql: str) -> ResultSet | ServerError:
+        """One statement's result, or the server's error as a value."""
+        self.packets.reset()
+
+        async def reply(frames: FrameReader) -> ResultSet | ServerError:
+            return await read_result(self.packets, frames)
+
+        got = await self.stream.exchange(
+            "query", self.packets.encode(query(sql)), reply, statement=sql
+        )
+        assert got is not None
+        return got
+
+    async def query(self, sql: str) -> ResultSet:
+        """One statement's result; ServerError when the server refuses it."""
+        got = await self.run(sql)
+        if isinstance(got, ServerError):
+            raise got
+        return got
+
+    async def begin(self) -> None:
+        """A read-only session and transaction (a plain one where the server knows neither)."""
+        got = await self.run(READ_ONLY_SESSION)
+        if isinstance(got, ServerError) and got.code != _ER_PARSE:
+            raise got
+        self.read_only = not isinstance(got, ServerError)
+        await self.query(START_READ_ONLY if self.read_only else START)
+
+    async def close(self) -> None:
+        """Close the connection (an open transaction is rolled back by the server)."""
+        await self.stream.close()
+
+
+async def greet(transport: Transport, endpoint: Endpoint) -> tuple[TcpStream, Greeting, Packets]:
+    """A TCP connection and the server's greeting; ServerError when the server refuses us
+    before any login (1130: host not allowed), ProtocolError when it is not MySQL."""
+    stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="mysql")
+    packets = Packets()
+
+    async def first(frames: FrameReader) -> Greeting:
+        return parse_greeting(await packets.read(frames))
+
+    try:
+        greeting = await stream.exchange("startup", b"", first)
+    except BaseException:
+        await stream.close()
+        raise
+    assert greeting is not None
+    return stream, greeting, packets
+
+
+def credentials(transport: Transport, endpoint: Endpoint) -> tuple[str, str]:
+    """The owner's user (else the URL's, else root) and password (PolicyError where they may
+    not travel); without credentials, the URL's user or root with an empty password."""
+    login = transport.login(endpoint.host, encrypted=False)
+    if login is not None:
+        return login[0] or endpoint.user or ROOT, login[1]
+    return endpoint.user or ROOT, ""
+
+
+async def log_in(
+    stream: TcpStream, greeting: Greeting, packets: Packets, user: str, password: str
+) -> ServerError | None:
+    """The login's exchange to its end: None once the server says OK, its error otherwise."""
+
+    async def reply(frames: FrameReader) -> bytes:
+        return await packets.read(frames)
+
+    async def send(payload: bytes) -> bytes:
+        got = await stream.exchange("auth", packets.encode(payload), reply)
+        assert got is not None
+        return got
+
+    plugin = greeting.plugin if greeting.plugin in (NATIVE, CACHING_SHA2) else NATIVE
+    answer = await send(handshake_response(greeting, user, password))
+    for _ in range(_MAX_AUTH_ROUNDS):
+        head = answer[:1]
+        if head == b"\x00":
+            return None
+        if head == b"\xff":
+            return parse_error(answer)
+        if head == b"\xfe":  # AuthSwitchRequest: another plugin, another nonce
+            cur = Cursor(answer[1:])
+            if not cur.left:
+                raise ProtocolError("the server asks for the pre-4.1 password hash: refused")
+            plugin = text(cur.nul(), 64)
+            nonce = cur.rest().rstrip(b"\0")
+            answer = await send(_switch(plugin, password, nonce))
+        elif head == b"\x01" and plugin == CACHING_SHA2:
+            if answer[1:] == b"\x03":  # fast authentication succeeded: an OK follows
+                answer = await _next(stream, packets)
+            elif answer[1:] == b"\x04":
+                raise ProtocolError(
+                    "caching_sha2_password asks for full authentication (the "
+                    "password is not in the server's cache): that needs TLS "
+                    "or the server's RSA key, which leakhound does not use"
+                )
+            else:
+                raise ProtocolError("an unexpected caching_sha2_password message")
+        else:
+            raise ProtocolError(f"not a MySQL login answer: {answer[:20]!r}")
+    raise ProtocolError("a login that never ends")
+
+
+def _switch(plugin: str, password: str, nonce: bytes) -> bytes:
+    """The auth response for the plugin the server switched to."""
+    if plugin == CLEAR:  # LDAP/PAM accounts: the password itself, where it may travel
+        return password.encode() + b"\0"
+    return scramble(plugin, password, nonce)
+
+
+async def _next(stream: TcpStream, packets: Packets) -> bytes:
+    """One more packet of the login, which the server sends without being asked."""
+
+    async def reply(frames: FrameReader) -> bytes:
+        return await packets.read(frames)
+
+    # Nothing is written: the server goes on by itself (its OK after fast authentication).
+    got = await stream.exchange("auth", b"", reply)
+    assert got is not None
+    return got
+
+
+async def connect(transport: Transport, endpoint: Endpoint) -> Connection:
+    """A connection logged in (the owner's credentials, else root without a password) and in
+    a read-only transaction; ServerError when the login or the transaction is refused."""
+    user, password = credentials(transport, endpoint)
+    stream, greeting, packets = await greet(transport, endpoint)
+    conn = Connection(stream, greeting, user, packets)
+    try:
+        refused = await log_in(stream, greeting, packets, user, password)
+        if refused is not None:
+            raise refused
+        await conn.begin()
+    except BaseException:
+        await conn.close()
+        raise
+    return conn

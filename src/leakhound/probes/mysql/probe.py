@@ -1,0 +1,327 @@
+"""MySQL and MariaDB: the verdict from the greeting and a login as root without a password,
+tables as containers (``database.table``), samples and full reads in a read-only transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import compromise
+from ...errors import ConnectError, NetError, PolicyError, ProtocolError, TimeoutError_
+from ...models import Container, Endpoint, FieldInfo, FieldType, Fingerprint, Service, Verdict
+from ...net import Transport
+from ..base import FullReader, Inventory, Probe, SampleDocs
+from . import sql
+from .allow import ALLOW
+from .connection import Connection, connect, credentials, greet, log_in
+from .read import MysqlReader
+from .rows import documents, json_fields, main_date
+from .rows import field_type as _field_type
+from .tables import REMOTE_ENGINES, describe, is_mariadb, row_bytes, rows_that_fit, where
+from .wire import CLIENT_SSL, Greeting, ServerError, text
+
+# Past this many estimated rows an InnoDB table is not counted row by row (seconds of the
+# server's time each); its estimate is given, docs_exact=False.
+EXACT_COUNT_ROWS = 2_000_000
+# A date column's range is asked where an index starts with it, or the table is this small.
+DATE_RANGE_ROWS = 200_000
+# Engines whose TABLE_ROWS is the exact count.
+_EXACT_ENGINES = frozenset({"myisam", "aria", "memory"})
+_DATE_NAMES = (
+    "created_at",
+    "createdat",
+    "created",
+    "creation_date",
+    "date_created",
+    "timestamp",
+    "date",
+    "opened_at",
+    "registered_at",
+    "updated_at",
+    "time",
+)
+_DENIED = (1044, 1045, 1698)  # database access denied, access denied, no password given
+_HOST_NOT_ALLOWED = 1130
+_NEEDS_TLS = 3159  # require_secure_transport
+_NOT_MYSQL = Verdict.not_of("mysql")
+
+
+def fingerprint(greeting: Greeting, comment: str | None = None) -> Fingerprint:
+    """What the greeting says: product, version, login plugin, whether TLS is offered."""
+    version = greeting.version.removeprefix("5.5.5-")  # a prefix for old replication clients
+    details: dict[str, Any] = {
+        "auth_plugin": greeting.plugin or None,
+        "tls_offered": bool(greeting.capabilities & CLIENT_SSL),
+    }
+    if comment:
+        details["version_comment"] = comment[:100]
+    return Fingerprint(
+        product="mariadb" if is_mariadb(greeting) else "mysql",
+        version=version[:50],
+        details=details,
+    )
+
+
+class MysqlProbe(Probe):
+    """MySQL, MariaDB and servers of their protocol (Percona, TiDB…), plain TCP."""
+
+    kind = "mysql"
+    default_ports = (3306,)
+    schemes = ("mysql", "mariadb")
+    allow = ALLOW
+
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        """The greeting says it is MySQL; a login as root (or the URL's user) with an empty
+        password, or as the owner, decides."""
+        url = endpoint.url("mysql")
+
+        def service(
+            verdict: Verdict,
+            reason: str,
+            fp: Fingerprint | None = None,
+            opened: tuple[str, ...] = (),
+            closed: tuple[str, ...] = (),
+        ) -> Service:
+            return Service(
+                endpoint,
+                url,
+                self.kind,
+                verdict,
+                " ".join(reason.split())[:500],
+                fp or Fingerprint(),
+                opened,
+                closed,
+            )
+
+        try:
+            user, password = credentials(transport, endpoint)
+        except PolicyError as exc:
+            return service(Verdict.ERROR, str(exc))
+        who = f"{user} with an empty password" if not password else user
+        try:
+            stream, greeting, packets = await greet(transport, endpoint)
+        except ConnectError as exc:
+            return service(Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR, str(exc))
+        except TimeoutError_ as exc:
+            return service(Verdict.TIMEOUT, f"no MySQL greeting: {exc}")
+        except ServerError as exc:
+            if exc.code == _HOST_NOT_ALLOWED:
+                return service(
+                    Verdict.SECURED,
+                    f"the server refuses this host before any login: {exc}",
+                    Fingerprint(product="mysql"),
+                    closed=("login",),
+                )
+            return service(
+                Verdict.ERROR,
+                f"the server refuses the connection: {exc}",
+                Fingerprint(product="mysql"),
+            )
+        except ProtocolError as exc:
+            return service(_NOT_MYSQL, f"not the MySQL protocol: {exc}")
+        except NetError as exc:
+            return service(Verdict.ERROR, str(exc))
+        fp = fingerprint(greeting)
+        conn = Connection(stream, greeting, user, packets)
+        try:
+            refused = await log_in(stream, greeting, packets, user, password)
+            if refused is not None:
+                if refused.code in _DENIED:
+                    return service(
+                        Verdict.SECURED, f"{who} is refused: {refused}", fp, closed=("login",)
+                    )
+                if refused.code == _NEEDS_TLS:
+                    return service(
+                        Verdict.ERROR,
+                        f"the server takes logins over TLS only, "
+                        f"which leakhound's MySQL client does not "
+                        f"speak: {refused}",
+                        fp,
+                    )
+                return service(Verdict.ERROR, f"login as {who}: {refused}", fp)
+            await conn.begin()
+            got = await conn.query(sql.WHO)
+            row = got.rows[0] if got.rows and len(got.rows[0]) == 3 else (None, None, None)
+            account = text(row[1] or b"", 200)
+            fp = fingerprint(greeting, text(row[2]) if row[2] else None)
+            if account == "@" or account.startswith("skip-grants"):
+                # MariaDB says "@", MySQL "skip-grants user@skip-grants host".
+                return service(
+                    Verdict.OPEN,
+                    f"{who} logs in: the server runs without its grant tables "
+                    f"(--skip-grant-tables), anyone reads everything",
+                    fp,
+                    ("login", "information_schema"),
+                )
+            if account.startswith("@"):
+                return service(
+                    Verdict.PARTIAL,
+                    f"{who} is let in as the anonymous account "
+                    f"({account}): it reads what was granted to "
+                    f"anyone",
+                    fp,
+                    ("login",),
+                )
+            return service(
+                Verdict.OPEN,
+                f"{who} logs in (as {account or user}); "
+                f"{'a read-only' if conn.read_only else 'a'} "
+                f"transaction reads information_schema",
+                fp,
+                ("login", "information_schema"),
+            )
+        except TimeoutError_ as exc:
+            return service(Verdict.TIMEOUT, str(exc), fp)
+        except ServerError as exc:
+            return service(Verdict.ERROR, f"{who} logs in, then: {exc}", fp, ("login",))
+        except ProtocolError as exc:
+            return service(Verdict.ERROR, f"login as {who}: {exc}", fp)
+        except NetError as exc:
+            return service(Verdict.ERROR, str(exc), fp)
+        finally:
+            await conn.close()
+
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
+        """Every user table (not views, not the server's own schemas), counted exactly where
+        that is cheap; fields from information_schema and one row for JSON columns."""
+        try:
+            conn = await connect(transport, service.endpoint)
+        except NetError as exc:
+            return Inventory((), f"cannot log in: {exc}")
+        found: list[Container] = []
+        try:
+            total = await conn.query(sql.COUNT_TABLES)
+            listed = await conn.query(sql.list_tables(max(1, max_containers)))
+            for row in listed.rows[:max_containers]:
+                found.append(await self._table(conn, row))
+            count = total.rows[0][0] if total.rows else None
+            truncated = max(0, int(count or 0) - len(found)) if (count or b"").isdigit() else 0
+        except NetError as exc:
+            return Inventory(tuple(found), f"cannot list tables: {exc}")
+        finally:
+            await conn.close()
+        return Inventory(tuple(found), None, truncated)
+
+    async def _table(self, conn: Connection, row: tuple[bytes | None, ...]) -> Container:
+        schema, name = text(row[0] or b"", 256), text(row[1] or b"", 256)
+        engine = text(row[2] or b"", 64)
+        estimate, size = _number(row[3]), _number(row[4])
+        details: dict[str, Any] = {"database": schema, "table": name, "engine": engine}
+        reasons = compromise.by_name(schema, noun="database") + compromise.by_name(
+            name, noun="table"
+        )
+
+        def container(
+            docs: int | None,
+            exact: bool,
+            error: str | None,
+            fields: dict[str, str] | None = None,
+            date: str | None = None,
+            edges: tuple[str | None, str | None] = (None, None),
+        ) -> Container:
+            return Container(
+                f"{schema}.{name}",
+                docs,
+                size,
+                fields=tuple(FieldInfo(p, t) for p, t in (fields or {}).items()),
+                date_field=date,
+                date_min=edges[0],
+                date_max=edges[1],
+                compromised=bool(reasons),
+                compromise_reasons=tuple(reasons),
+                error=error,
+                docs_exact=exact,
+                details=details,
+            )
+
+        if engine.lower() in REMOTE_ENGINES:
+            return container(
+                estimate,
+                False,
+                f"a {engine} table lives on another server: "
+                "not read (the target would connect out)",
+            )
+        errors: list[str] = []
+        try:
+            info = await describe(conn, schema, name)
+        except NetError as exc:
+            return container(estimate, False, f"columns: {exc}"[:300])
+        details["json_columns"] = list(info.json)
+        if info.key:
+            details["key"] = list(info.key)
+        docs, exact = estimate, engine.lower() in _EXACT_ENGINES
+        if not exact and (estimate is None or estimate <= EXACT_COUNT_ROWS):
+            try:
+                got = await conn.query(sql.count(schema, name))
+                docs, exact = _number(got.rows[0][0] if got.rows else None), True
+            except NetError as exc:
+                errors.append(f"count: {exc}")
+        fields = {c: t for c, t in info.columns}
+        if info.json and docs:
+            try:
+                first = documents(await conn.query(sql.first_rows(schema, name, 1)), info.json)
+                for column in info.json:
+                    if first and isinstance(first[0].get(column), dict):
+                        del fields[column]
+                        fields |= json_fields(column, first[0][column])
+            except NetError as exc:
+                errors.append(f"first row: {exc}")
+        date = main_date(info.columns, _DATE_NAMES)
+        edges: tuple[str | None, str | None] = (None, None)
+        if date and docs and (date in info.leading or docs <= DATE_RANGE_ROWS):
+            try:
+                got = await conn.query(sql.date_range(schema, name, date))
+                if got.rows and len(got.rows[0]) == 2:
+                    edges = (_iso(got.rows[0][0]), _iso(got.rows[0][1]))
+            except NetError as exc:
+                errors.append(f"date range: {exc}")
+        return container(docs, exact, "; ".join(errors)[:300] or None, fields, date, edges)
+
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
+        """The first ``size`` rows in the order the server finds cheapest."""
+        schema, table = where(container)
+        if str(container.details.get("engine", "")).lower() in REMOTE_ENGINES:
+            return SampleDocs((), "a table on another server: not read")
+        try:
+            conn = await connect(transport, service.endpoint)
+        except NetError as exc:
+            return SampleDocs((), str(exc))
+        try:
+            rows = rows_that_fit(size, row_bytes(container), transport.limits.max_body)
+            got = await conn.query(sql.first_rows(schema, table, rows))
+            json = container.details.get("json_columns") or ()
+            return SampleDocs(tuple(documents(got, json)))
+        except (NetError, ValueError) as exc:
+            return SampleDocs((), str(exc))
+        finally:
+            await conn.close()
+
+    def reader(self, transport: Transport, service: Service) -> FullReader:
+        """Every row in key order, page by page after the last key read (by offset where a
+        table has no usable key)."""
+        return MysqlReader(transport, service.endpoint)
+
+    def field_type(self, native: str) -> FieldType:
+        """A column's DATA_TYPE (``varchar``, ``datetime``, ``json:string``…) in neutral
+        words."""
+        return _field_type(native)
+
+
+def _number(raw: bytes | None) -> int | None:
+    """A count the server printed; None when it is not one (NULL for a view, garbage)."""
+    if raw is None or not raw.isdigit() or len(raw) > 18:
+        return None
+    return int(raw)
+
+
+def _iso(raw: bytes | None) -> str | None:
+    """A DATE/DATETIME as ISO text; None for NULL and the zero date."""
+    if raw is None:
+        return None
+    value = raw.decode("ascii", "replace")
+    if value.startswith("0000-00-00") or not value[:4].isdigit():
+        return None
+    return value.replace(" ", "T", 1)[:40]

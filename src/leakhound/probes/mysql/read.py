@@ -1,0 +1,169 @@
+"""MySQL: every row of a table, page by page, in a read-only transaction.
+
+Where the table has a primary key (else a unique key of NOT NULL columns), a page is the next
+rows in key order after the last key read: the position is those key values, valid on any
+connection and in any later transaction, so a read resumes exactly where its checkpoint left it
+and costs the server one index range a page. A table without such a key is read by offset:
+weaker, because a row inserted or deleted before the offset between two transactions (a resumed
+read) shifts every row after it, so a resumed read may miss or repeat rows, and the server
+walks past all the skipped rows again for each page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import NetError, ProtocolError
+from ...models import Container, Endpoint
+from ...net import Transport
+from ..base import FullReader, Page, PartitionReader, ReadPlan
+from . import sql
+from .connection import Connection, connect
+from .rows import documents
+from .tables import REMOTE_ENGINES, describe, row_bytes, rows_that_fit, where
+from .wire import ResultSet, ServerError
+
+KEYSET, OFFSET = "keyset", "offset"
+# Errors that asking again cannot change: a statement refused, a table or column gone.
+_FINAL = frozenset({1044, 1045, 1054, 1064, 1142, 1146, 1227})
+
+
+class MysqlReader(FullReader):
+    """The rows of one table: by key where there is one, by offset otherwise; one partition."""
+
+    method = KEYSET
+
+    def __init__(self, transport: Transport, endpoint: Endpoint) -> None:
+        self.transport, self.endpoint = transport, endpoint
+
+    async def open(self, container: Container, partitions: int) -> ReadPlan:
+        """One partition; the plan keeps the table, its key and its JSON columns."""
+        schema, table = where(container)
+        if str(container.details.get("engine", "")).lower() in REMOTE_ENGINES:
+            raise ProtocolError(f"{container.name}: a table on another server is not read")
+        conn = await connect(self.transport, self.endpoint)
+        try:
+            info = await describe(conn, schema, table)
+        finally:
+            await conn.close()
+        state = {
+            "row_bytes": row_bytes(container),
+            "database": schema,
+            "table": table,
+            "key": list(info.key),
+            "kinds": list(info.key_kinds),
+            "json": list(info.json),
+        }
+        return ReadPlan(container.name, 1, KEYSET if info.key else OFFSET, state, container.docs)
+
+    async def reopen(self, plan: ReadPlan) -> ReadPlan:
+        """A position never expires: the same plan."""
+        return plan
+
+    def partition(
+        self, plan: ReadPlan, number: int, position: Any, *, size: int
+    ) -> PartitionReader:
+        """The table's rows from ``position`` (None: from the first)."""
+        return TablePages(self, plan, position, size)
+
+
+class TablePages(PartitionReader):
+    """Pages of up to ``size`` rows, after a key or from an offset."""
+
+    def __init__(self, reader: MysqlReader, plan: ReadPlan, position: Any, size: int) -> None:
+        state = plan.state if isinstance(plan.state, dict) else {}
+        schema, table = state.get("database"), state.get("table")
+        key, kinds, json = state.get("key"), state.get("kinds"), state.get("json")
+        if (
+            not isinstance(schema, str)
+            or not isinstance(table, str)
+            or not isinstance(key, list)
+            or not isinstance(kinds, list)
+            or not isinstance(json, list)
+            or not _strings(key + kinds + json)
+            or len(key) != len(kinds)
+        ):
+            raise ProtocolError(f"{plan.container}: the stored read plan is not MySQL's")
+        average = state.get("row_bytes")
+        self.reader = reader
+        self.size = rows_that_fit(
+            size, average if isinstance(average, int) else None, reader.transport.limits.max_body
+        )
+        self.schema, self.table = schema, table
+        self.key, self.kinds, self.json = list(key), list(kinds), list(json)
+        self.after: list[bytes] | None = None
+        self.offset = 0
+        if isinstance(position, dict):
+            self._restore(position)
+        self.conn: Connection | None = None
+        self.done = False
+
+    def _restore(self, position: dict[str, Any]) -> None:
+        after, offset = position.get("after"), position.get("offset")
+        try:
+            if after is not None:
+                if not _strings(after) or len(after) != len(self.key):
+                    raise ValueError("a key of another length")
+                self.after = [bytes.fromhex(v) for v in after]
+            if offset is not None:
+                self.offset = int(offset)
+        except (TypeError, ValueError) as exc:
+            raise ProtocolError(f"an unreadable stored read position: {exc}") from exc
+
+    def _statement(self) -> str:
+        if self.key:
+            return sql.after_key(
+                self.schema, self.table, self.key, self.kinds, self.after, self.size
+            )
+        return sql.at_offset(self.schema, self.table, self.offset, self.size)
+
+    async def next_page(self) -> Page | None:
+        """The next rows; None after the last."""
+        if self.done:
+            return None
+        try:
+            if self.conn is None:
+                self.conn = await connect(self.reader.transport, self.reader.endpoint)
+            got = await self.conn.query(self._statement())
+        except NetError:
+            await self.close()  # asked again on a new connection, from the same position
+            raise
+        if len(got.rows) < self.size:
+            self.done = True
+        if not got.rows:
+            return None
+        docs = tuple(documents(got, self.json))
+        if not self.key:
+            self.offset += len(got.rows)
+            return Page(docs, {"offset": self.offset})
+        self.after = _key_of(got, self.key)
+        return Page(docs, {"after": [v.hex() for v in self.after]})
+
+    def retryable(self, exc: NetError) -> bool:
+        """Not a statement the server refused for good (no privilege, a table gone)."""
+        if isinstance(exc, ServerError) and exc.code in _FINAL:
+            return False
+        return super().retryable(exc)
+
+    async def close(self) -> None:
+        """Close the connection (the server rolls the read-only transaction back)."""
+        if self.conn is not None:
+            await self.conn.close()
+            self.conn = None
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _key_of(result: ResultSet, key: list[str]) -> list[bytes]:
+    """The key values of the last row, as the server printed them."""
+    names = [c.name for c in result.columns]
+    last = result.rows[-1]
+    try:
+        values = [last[names.index(k)] for k in key]
+    except ValueError as exc:
+        raise ProtocolError(f"a page without its key column: {exc}") from exc
+    if any(v is None for v in values):
+        raise ProtocolError("a NULL in a key column: cannot page on")
+    return [v for v in values if v is not None]

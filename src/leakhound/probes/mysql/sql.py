@@ -1,0 +1,149 @@
+"""Every statement leakhound sends to MySQL, built here and nowhere else.
+
+Names that come from the server are never pasted: an identifier is quoted with backticks (a
+backtick in it doubled), and a name compared in ``information_schema`` is a hexadecimal literal
+(``X'6869'``), which no character of the name can end early whatever the ``sql_mode``
+(``NO_BACKSLASH_ESCAPES`` changes what a backslash means in a quoted string; it cannot touch
+hex digits). Key values in a keyset read are numbers the server printed, or hex literals with
+an introducer (``_utf8mb4 X'…'``) so that they compare in the column's own collation.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Schemas of the server itself: never containers, never read (mysql.user above all).
+SYSTEM_SCHEMAS = ("information_schema", "performance_schema", "mysql", "sys")
+_SYSTEM = ", ".join(f"'{s}'" for s in SYSTEM_SCHEMAS)
+# Views are left out: reading one runs its query, whose cost and reach (other tables, other
+# servers through FEDERATED) leakhound cannot bound.
+_USER_TABLES = (
+    f"TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN ({_SYSTEM})"
+)
+
+READ_ONLY_SESSION = "SET SESSION TRANSACTION READ ONLY"
+START_READ_ONLY = "START TRANSACTION READ ONLY"
+# MySQL before 5.6.5 and MariaDB before 10.0 know neither statement above: a plain transaction
+# then (every statement is still a SELECT from the allow-list).
+START = "START TRANSACTION"
+WHO = "SELECT VERSION(), CURRENT_USER(), @@version_comment"
+# Constants throughout (no name from the server in them).
+COUNT_TABLES = "SELECT COUNT(*) FROM information_schema.TABLES WHERE " + _USER_TABLES  # noqa: S608
+LIST_TABLES = (
+    "SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE, TABLE_ROWS, DATA_LENGTH, AVG_ROW_LENGTH "
+    "FROM information_schema.TABLES WHERE "
+    + _USER_TABLES
+    + " ORDER BY TABLE_SCHEMA, TABLE_NAME LIMIT "
+)
+COLUMNS_OF = (
+    "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE FROM "
+    "information_schema.COLUMNS WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {table} "
+    "ORDER BY ORDINAL_POSITION"
+)
+# Unique indexes (the primary key first), column by column; and which columns lead an index.
+KEYS_OF = (
+    "SELECT INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME FROM "
+    "information_schema.STATISTICS WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {table} "
+    "ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX"
+)
+# MariaDB's JSON is LONGTEXT with a json_valid() check named after the column.
+CHECKS_OF = (
+    "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE "
+    "CONSTRAINT_SCHEMA = {schema} AND TABLE_NAME = {table}"
+)
+MAX_KEY_COLUMNS = 32  # InnoDB's limit on an index's columns is 16; MyISAM's 32
+
+
+def ident(name: str) -> str:
+    """A quoted identifier: backticks around it, a backtick in it doubled."""
+    if "\0" in name or not name:
+        raise ValueError("an identifier cannot be empty or hold NUL")
+    return "`" + name.replace("`", "``") + "`"
+
+
+def table(schema: str, name: str) -> str:
+    """`schema`.`table`"""
+    return f"{ident(schema)}.{ident(name)}"
+
+
+def hexlit(value: str | bytes) -> str:
+    """A string as a hexadecimal literal (UTF-8 bytes)."""
+    raw = value.encode() if isinstance(value, str) else value
+    return f"X'{raw.hex()}'"
+
+
+def columns_of(schema: str, name: str) -> str:
+    """The columns of one table, in order."""
+    return COLUMNS_OF.format(schema=hexlit(schema), table=hexlit(name))
+
+
+def keys_of(schema: str, name: str) -> str:
+    """The index columns of one table."""
+    return KEYS_OF.format(schema=hexlit(schema), table=hexlit(name))
+
+
+def checks_of(schema: str, name: str) -> str:
+    """The check constraints of one table (MariaDB)."""
+    return CHECKS_OF.format(schema=hexlit(schema), table=hexlit(name))
+
+
+def list_tables(limit: int) -> str:
+    """The first ``limit`` user tables with their estimates."""
+    return f"{LIST_TABLES}{int(limit)}"
+
+
+def count(schema: str, name: str) -> str:
+    """The exact number of rows."""
+    return f"SELECT COUNT(*) FROM {table(schema, name)}"  # noqa: S608
+
+
+def date_range(schema: str, name: str, column: str) -> str:
+    """The first and last value of one column."""
+    c = ident(column)
+    return f"SELECT MIN({c}), MAX({c}) FROM {table(schema, name)}"  # noqa: S608
+
+
+def first_rows(schema: str, name: str, limit: int) -> str:
+    """Up to ``limit`` rows in the order the server finds cheapest."""
+    return f"SELECT * FROM {table(schema, name)} LIMIT {int(limit)}"  # noqa: S608
+
+
+_NUMBER = re.compile(r"-?\d{1,65}(?:\.\d{1,30})?")
+
+
+def literal(kind: str, raw: bytes) -> str:
+    """A key value as the server printed it, back as a literal of its ``kind``: ``number``
+    (digits only, checked), ``text`` (compared in the column's collation) or ``binary``."""
+    if kind == "number":
+        value = raw.decode("ascii", "replace")
+        if not _NUMBER.fullmatch(value):
+            raise ValueError(f"not a number: {value[:40]!r}")
+        return value
+    return f"_{'binary' if kind == 'binary' else 'utf8mb4'} {hexlit(raw)}"
+
+
+def after_key(
+    schema: str, name: str, key: list[str], kinds: list[str], after: list[bytes] | None, limit: int
+) -> str:
+    """The next ``limit`` rows in key order, after the key values ``after`` (None: from the
+    first)."""
+    cols = ", ".join(ident(k) for k in key)
+    where = ""
+    if after is not None:
+        values = [literal(kind, raw) for kind, raw in zip(kinds, after, strict=True)]
+        where = f" WHERE {_after(key, values)}"
+    return f"SELECT * FROM {table(schema, name)}{where} ORDER BY {cols} LIMIT {int(limit)}"  # noqa: S608
+
+
+def _after(key: list[str], values: list[str]) -> str:
+    """(a, b) > (x, y) spelt out: a > x OR (a = x AND b > y). MariaDB reads a row constructor
+    comparison as a scan of the whole index; this form is a range on the key's first column."""
+    first = f"{ident(key[0])} > {values[0]}"
+    if len(key) == 1:
+        return first
+    return f"({first} OR ({ident(key[0])} = {values[0]} AND {_after(key[1:], values[1:])}))"
+
+
+def at_offset(schema: str, name: str, offset: int, limit: int) -> str:
+    """``limit`` rows from ``offset`` in the server's order (a table without a usable key)."""
+    return f"SELECT * FROM {table(schema, name)} LIMIT {int(limit)} OFFSET {int(offset)}"  # noqa: S608

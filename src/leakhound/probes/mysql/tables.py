@@ -1,0 +1,123 @@
+"""What information_schema says of one table: its columns with their types, the JSON columns
+(MariaDB's JSON is LONGTEXT with a ``json_valid`` check), the key a full read pages along and
+the columns that lead an index (where a date range is cheap to ask)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...models import Container
+from . import sql
+from .connection import Connection
+from .wire import Greeting, ResultSet, text
+
+# Engines whose tables live on another server: reading one makes the target connect out.
+REMOTE_ENGINES = frozenset({"federated", "connect", "spider"})
+_NUMBER_TYPES = frozenset(
+    {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "year"}
+)
+_BINARY_TYPES = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})
+# Types whose order or printed value does not survive a round trip as a literal: never a key.
+_NOT_KEYS = frozenset({"float", "double", "real", "enum", "set", "bit", "json", "geometry"})
+
+
+@dataclass(frozen=True, slots=True)
+class TableInfo:
+    """What information_schema says of one table: columns, a key to read it in order by, the
+    columns that lead an index, the JSON columns."""
+
+    columns: tuple[tuple[str, str], ...]  # name, DATA_TYPE (MariaDB's JSON as "json")
+    key: tuple[str, ...]  # the primary key, else a unique key of NOT NULL columns, else ()
+    key_kinds: tuple[str, ...]  # number, text or binary: how a key value is written back
+    key_source: str  # "primary", "unique" or ""
+    leading: frozenset[str]
+    json: tuple[str, ...]
+
+
+def is_mariadb(greeting: Greeting) -> bool:
+    """MariaDB says so in its version ("5.5.5-10.11.19-MariaDB-…")."""
+    return "mariadb" in greeting.version.lower()
+
+
+def _kind(data_type: str) -> str | None:
+    data_type = data_type.lower()
+    if data_type in _NOT_KEYS:
+        return None
+    if data_type in _NUMBER_TYPES:
+        return "number"
+    return "binary" if data_type in _BINARY_TYPES else "text"
+
+
+async def describe(conn: Connection, schema: str, name: str) -> TableInfo:
+    """Columns, keys and JSON columns of one table, from information_schema."""
+    got = await conn.query(sql.columns_of(schema, name))
+    columns = [
+        (text(r[0] or b"", 256), text(r[1] or b"", 64).lower(), r[3] == b"YES") for r in got.rows
+    ]
+    json: set[str] = {c for c, t, _ in columns if t == "json"}
+    if is_mariadb(conn.greeting) and any(t == "longtext" for _, t, _ in columns):
+        checks = await conn.run(sql.checks_of(schema, name))
+        if isinstance(checks, ResultSet):  # MariaDB before 10.2 has no CHECK_CONSTRAINTS
+            clauses = {text(r[0] or b"", 600) for r in checks.rows}
+            json |= {
+                c
+                for c, t, _ in columns
+                if t == "longtext" and f"json_valid({sql.ident(c)})" in clauses
+            }
+    types = {c: ("json" if c in json else t) for c, t, _ in columns}
+    nullable = {c for c, _, n in columns if n}
+    indexes: dict[str, tuple[bool, list[str]]] = {}
+    leading: set[str] = set()
+    for index, non_unique, seq, column in (await conn.query(sql.keys_of(schema, name))).rows:
+        label, col = text(index or b"", 256), text(column or b"", 256)
+        unique, cols = indexes.setdefault(label, (non_unique == b"0", []))
+        cols.append(col)
+        if seq == b"1":
+            leading.add(col)
+    key: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    source = ""
+    for label, (unique, cols) in indexes.items():  # PRIMARY first (ORDER BY)
+        found = tuple(_kind(types.get(c, "json")) for c in cols)
+        if (
+            unique
+            and cols
+            and len(cols) <= sql.MAX_KEY_COLUMNS
+            and None not in found
+            and not nullable.intersection(cols)
+        ):
+            key, kinds = tuple(cols), tuple(k for k in found if k)
+            source = "primary" if label == "PRIMARY" else "unique"
+            break
+    return TableInfo(
+        tuple(types.items()),
+        key,
+        kinds,
+        source,
+        frozenset(leading),
+        tuple(c for c, _ in types.items() if c in json),
+    )
+
+
+def where(container: Container) -> tuple[str, str]:
+    """The database and table of a container."""
+    schema, table = container.details.get("database"), container.details.get("table")
+    if not isinstance(schema, str) or not isinstance(table, str):
+        schema, _, table = container.name.partition(".")
+    return schema, table
+
+
+def row_bytes(container: Container) -> int | None:
+    """A row's average size on disk, where the inventory knows both the size and the count."""
+    if container.store_bytes and container.docs:
+        return max(1, container.store_bytes // container.docs)
+    return None
+
+
+def rows_that_fit(size: int, average: int | None, budget: int) -> int:
+    """At most ``size`` rows, fewer where rows of ``average`` bytes would fill more than a
+    quarter of one reply's byte budget (a table of documents or images): a page over the
+    budget would fail the same way however often it was asked again."""
+    if not average or average <= 0:
+        return max(1, size)
+    return max(1, min(size, budget // 4 // average))

@@ -1,0 +1,468 @@
+"""Change detection: a round's stored scan against the issues the watch follows.
+
+An issue is a state that lasts (a store exposed, ransom signs, a certificate near expiry); it
+opens once (one alert), is reminded of at a growing interval while it lasts, and resolves once
+when it ends. What happens inside an exposed store (a verdict moving between partial and open,
+a new container, a new kind of personal data, record counts jumping) is an event: one alert
+each time, compared with everything the issue has seen so far, so a sample that misses a rare
+kind one round and finds it the next raises nothing. A store that times out or errs is neither
+open nor closed: its issue waits for a verdict.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..models import Verdict
+from ..redact import neutralize
+from ..store.records import History, ResultRecord, ScanRecord
+from ..store.watch import IssueChange, IssueRow, stamp
+from . import alert as ev
+from .alert import Alert
+from .config import Rules
+
+EXPOSED, COMPROMISE, CERT = "exposed", "compromised", "certificate"
+_MAX_CONTAINERS = 20  # containers shown in one alert, largest first
+_MAX_EXAMPLES = 3
+
+
+def _gone(verdict: Verdict) -> bool:
+    """A verdict that says the store no longer answers without credentials."""
+    return verdict in (Verdict.SECURED, Verdict.CLOSED) or verdict.not_kind is not None
+
+
+@dataclass
+class Evaluation:
+    """What one round changes: issues to write and alerts to send."""
+
+    changes: list[IssueChange] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every alert of one round shares."""
+
+    watch: str
+    scan_id: str
+    now: datetime
+    rules: Rules
+    db: str | None  # the findings database the commands name (None: the default one)
+    history: Callable[[str], History]
+
+
+def evaluate(
+    record: ScanRecord,
+    issues: Mapping[str, IssueRow],
+    now: datetime,
+    rules: Rules,
+    *,
+    watch: str = "default",
+    db: str | None = None,
+    history: Callable[[str], History] | None = None,
+) -> Evaluation:
+    """The issues this round opens, changes or resolves, and the alerts that says."""
+    ctx = Context(watch, record.scan_id, now, rules, db, history or (lambda _e: History()))
+    out = Evaluation()
+    for r in record.results:
+        ep = r.service.endpoint.netloc
+        _exposure(ctx, r, issues.get(f"{EXPOSED}:{ep}"), out)
+        _compromise(ctx, r, issues.get(f"{COMPROMISE}:{ep}"), out)
+        _certificate(ctx, r, issues.get(f"{CERT}:{ep}"), out)
+    return out
+
+
+# -- the three issues ---------------------------------------------------------------------
+
+
+def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evaluation) -> None:
+    ep = r.service.endpoint.netloc
+    key = f"{EXPOSED}:{ep}"
+    verdict = r.service.verdict
+    if not r.exposed:
+        if issue is not None and _gone(verdict):
+            out.changes.append(IssueChange("resolve", key, EXPOSED, ep, issue.state))
+            out.alerts.append(
+                _alert(
+                    ctx,
+                    r,
+                    ev.RESOLVED,
+                    ev.INFO,
+                    EXPOSED,
+                    f"resolved: {_url(r)} no longer answers without credentials ({verdict})",
+                    evidence=_brief(r),
+                )
+            )
+        return
+    docs = {c.container.name: c.container.docs for c in r.containers}
+    kinds = _kinds(r)
+    if issue is None:
+        state = {"verdict": str(verdict), "docs": docs, "known": sorted(docs), "pii": sorted(kinds)}
+        out.changes.append(IssueChange("open", key, EXPOSED, ep, state, 0, _reminder(ctx, 0)))
+        out.alerts.append(
+            _alert(
+                ctx,
+                r,
+                ev.OPENED,
+                ev.CRITICAL,
+                EXPOSED,
+                _opened_title(r),
+                evidence=_evidence(ctx, r),
+            )
+        )
+        return
+    prev = issue.state
+    known, seen_kinds = set(prev.get("known") or ()), set(prev.get("pii") or ())
+    before = prev.get("docs") or {}
+    raised = 0
+    if prev.get("verdict") != str(verdict):
+        raised += 1
+        out.alerts.append(
+            _alert(
+                ctx,
+                r,
+                ev.CHANGED,
+                ev.CRITICAL if verdict == Verdict.OPEN else ev.WARNING,
+                EXPOSED,
+                f"{_url(r)} went from {prev.get('verdict')} to {verdict}",
+                evidence=_evidence(ctx, r, [f"verdict {prev.get('verdict')} -> {verdict}"]),
+            )
+        )
+    new = [n for n in docs if n not in known]
+    if new:
+        raised += 1
+        shown = ", ".join(_text(n) for n in new[:10]) + (" …" if len(new) > 10 else "")
+        out.alerts.append(
+            _alert(
+                ctx,
+                r,
+                ev.NEW_CONTAINER,
+                ev.WARNING,
+                EXPOSED,
+                f"{len(new)} new container(s) at {_url(r)}: {shown}",
+                evidence=_evidence(ctx, r, [f"new: {_text(n)}" for n in new]),
+            )
+        )
+    fresh = sorted(kinds - seen_kinds)
+    if fresh:
+        raised += 1
+        out.alerts.append(
+            _alert(
+                ctx,
+                r,
+                ev.NEW_PII,
+                ev.CRITICAL,
+                EXPOSED,
+                f"new kind of personal data at {_url(r)}: {', '.join(fresh)}",
+                evidence=_evidence(ctx, r, [f"new: {k}" for k in fresh]),
+            )
+        )
+    jumps = _jumps(ctx.rules, before, docs)
+    if jumps:
+        raised += 1
+        out.alerts.append(
+            _alert(
+                ctx,
+                r,
+                ev.COUNT_JUMP,
+                ev.WARNING,
+                EXPOSED,
+                f"record counts jumped at {_url(r)}: {'; '.join(jumps[:5])}",
+                evidence=_evidence(ctx, r, jumps),
+            )
+        )
+    reminders, next_reminder = _remind(
+        ctx, r, issue, raised, out, EXPOSED, f"still exposed: {_opened_title(r)}"
+    )
+    state = {
+        "verdict": str(verdict),
+        "docs": docs,
+        "known": sorted(known | set(docs)),
+        "pii": sorted(seen_kinds | kinds),
+    }
+    out.changes.append(IssueChange("update", key, EXPOSED, ep, state, reminders, next_reminder))
+
+
+def _compromise(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evaluation) -> None:
+    ep = r.service.endpoint.netloc
+    key = f"{COMPROMISE}:{ep}"
+    bad = sorted(c.container.name for c in r.containers if c.container.compromised)
+    if r.exposed and bad:
+        known = set((issue.state if issue else {}).get("containers") or ())
+        new = [n for n in bad if n not in known]
+        if new:
+            out.alerts.append(
+                _alert(
+                    ctx,
+                    r,
+                    ev.COMPROMISED,
+                    ev.CRITICAL,
+                    COMPROMISE,
+                    f"ransom or wipe signs at {_url(r)}: {', '.join(_text(n) for n in new[:10])}",
+                    evidence=_evidence(ctx, r),
+                )
+            )
+        state = {"containers": sorted(known | set(bad))}
+        if issue is None:
+            out.changes.append(IssueChange("open", key, COMPROMISE, ep, state))
+        elif new:
+            out.changes.append(IssueChange("update", key, COMPROMISE, ep, state))
+        return
+    if issue is not None and (r.exposed or _gone(r.service.verdict)):
+        why = (
+            "no compromised container is left"
+            if r.exposed
+            else f"the store no longer answers without credentials ({r.service.verdict})"
+        )
+        out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, issue.state))
+        out.alerts.append(
+            _alert(
+                ctx,
+                r,
+                ev.RESOLVED,
+                ev.INFO,
+                COMPROMISE,
+                f"resolved: ransom or wipe signs at {_url(r)}: {why}",
+                evidence=_brief(r),
+            )
+        )
+
+
+def _certificate(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evaluation) -> None:
+    tls = r.service.fingerprint.tls
+    if tls is None or not tls.not_after:
+        return  # no certificate seen this round: nothing to say either way
+    ep = r.service.endpoint.netloc
+    key = f"{CERT}:{ep}"
+    try:
+        not_after = datetime.fromisoformat(tls.not_after)
+    except ValueError:
+        return
+    if not_after.tzinfo is None:
+        not_after = not_after.replace(tzinfo=ctx.now.tzinfo)
+    left = not_after - ctx.now
+    expiring = bool(tls.expired) or left <= timedelta(days=ctx.rules.cert_days)
+    cert = {"subject": _text(tls.subject or ""), "not_after": tls.not_after}
+    if expiring:
+        when = (
+            "expired on"
+            if left.total_seconds() <= 0
+            else f"expires in {max(0, left.days)} day(s), on"
+        )
+        title = f"TLS certificate of {_url(r)} {when} {tls.not_after}"
+        if issue is None:
+            out.changes.append(IssueChange("open", key, CERT, ep, cert, 0, _reminder(ctx, 0)))
+            out.alerts.append(
+                _alert(ctx, r, ev.CERTIFICATE, ev.WARNING, CERT, title, evidence=_brief(r))
+            )
+            return
+        reminders, nxt = _remind(ctx, r, issue, 0, out, CERT, f"still: {title}")
+        out.changes.append(IssueChange("update", key, CERT, ep, cert, reminders, nxt))
+    elif issue is not None:
+        out.changes.append(IssueChange("resolve", key, CERT, ep, cert))
+        out.alerts.append(
+            _alert(
+                ctx,
+                r,
+                ev.RESOLVED,
+                ev.INFO,
+                CERT,
+                f"resolved: the TLS certificate of {_url(r)} now expires on {tls.not_after}",
+                evidence=_brief(r),
+            )
+        )
+
+
+# -- reminders ------------------------------------------------------------------------------
+
+
+def _reminder(ctx: Context, sent: int) -> str:
+    """When the next reminder is due after ``sent`` of them: the first after ``remind``,
+    then twice as long each time, at most ``remind_max``."""
+    seconds = min(ctx.rules.remind_max, ctx.rules.remind * 2**sent)
+    return stamp(ctx.now + timedelta(seconds=seconds))
+
+
+def _remind(
+    ctx: Context,
+    r: ResultRecord,
+    issue: IssueRow,
+    raised: int,
+    out: Evaluation,
+    kind: str,
+    title: str,
+) -> tuple[int, str | None]:
+    """A reminder when one is due and this round raised nothing else about the issue."""
+    due = issue.next_reminder
+    if raised or due is None or stamp(ctx.now) < due:
+        return issue.reminders, due
+    sent = issue.reminders + 1
+    since = _since(ctx.now, issue.opened_at)
+    out.alerts.append(
+        _alert(
+            ctx,
+            r,
+            ev.REMINDER,
+            ev.CRITICAL if kind == EXPOSED else ev.WARNING,
+            kind,
+            f"{title} (for {since}, reminder {sent})",
+            evidence=_evidence(ctx, r) if kind == EXPOSED else _brief(r),
+        )
+    )
+    return sent, _reminder(ctx, sent)
+
+
+def _since(now: datetime, opened: str) -> str:
+    seconds = max(0, int((now - datetime.fromisoformat(opened)).total_seconds()))
+    if seconds >= 86400:
+        return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 60} min"
+
+
+# -- what an alert says ---------------------------------------------------------------------
+
+
+def _jumps(rules: Rules, before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    out = []
+    for name, docs in now.items():
+        old = before.get(name)
+        if not isinstance(old, int) or not isinstance(docs, int):
+            continue
+        diff = abs(docs - old)
+        if diff >= rules.count_jump_min and diff > rules.count_jump * max(old, 1):
+            out.append(f"{_text(name)} {old:,} -> {docs:,}")
+    return out
+
+
+def _kinds(r: ResultRecord) -> set[str]:
+    kinds: set[str] = set()
+    for c in r.containers:
+        if c.sample:
+            kinds.update(p.entity_type for p in c.sample.pii)
+        if c.full:
+            kinds.update(p.entity_type for p in c.full.pii)
+    return kinds
+
+
+def _text(value: str, limit: int = 200) -> str:
+    """Text from a target, made inert and short."""
+    return neutralize(str(value))[:limit]
+
+
+def _url(r: ResultRecord) -> str:
+    return _text(r.service.url)
+
+
+def _opened_title(r: ResultRecord) -> str:
+    svc = r.service
+    product = svc.fingerprint.product if svc.fingerprint.product != "unknown" else svc.kind
+    how = "open" if svc.verdict == Verdict.OPEN else "partly open"
+    records = sum(c.container.docs or 0 for c in r.containers)
+    kinds = sorted(_kinds(r))
+    pii = f"; personal data: {', '.join(kinds)}" if kinds else ""
+    return (
+        f"{how} {_text(product)} store at {_url(r)}: {len(r.containers)} container(s), "
+        f"{records:,} records{pii}"
+    )
+
+
+def _brief(r: ResultRecord) -> dict[str, Any]:
+    svc = r.service
+    out: dict[str, Any] = {"verdict": str(svc.verdict), "reason": _text(svc.reason, 300)}
+    tls = svc.fingerprint.tls
+    if tls is not None and tls.not_after:
+        out["certificate"] = {"subject": _text(tls.subject or ""), "not_after": tls.not_after}
+    return out
+
+
+def _evidence(ctx: Context, r: ResultRecord, changes: list[str] | None = None) -> dict[str, Any]:
+    """Masked evidence: containers with counts and kinds, masked examples, ransom signs."""
+    out = _brief(r)
+    fp = r.service.fingerprint
+    out["product"] = _text(fp.product)
+    if fp.version:
+        out["version"] = _text(fp.version)
+    if changes:
+        out["changes"] = changes
+    ranked = sorted(r.containers, key=lambda c: -(c.container.docs or 0))
+    pii: dict[str, dict[str, Any]] = {}
+    shown: list[dict[str, Any]] = []
+    for c in ranked:
+        kinds = []
+        for p in c.sample.pii if c.sample else ():
+            kinds.append(p.entity_type)
+            info = pii.setdefault(p.entity_type, {"docs": 0, "fields": [], "examples": []})
+            info["docs"] += p.docs
+            info["fields"] = sorted({*info["fields"], *(_text(f.path) for f in p.fields)})[:10]
+            # Examples are the detectors' masked previews; a value without the mask's stars
+            # is not one, and never leaves.
+            for x in p.examples:
+                if "***" in x and len(info["examples"]) < _MAX_EXAMPLES:
+                    info["examples"].append(_text(x, 80))
+        if len(shown) < _MAX_CONTAINERS:
+            shown.append(
+                {
+                    "name": _text(c.container.name),
+                    "docs": c.container.docs,
+                    "pii": sorted(set(kinds)),
+                    "compromised": c.container.compromised,
+                }
+            )
+    out["containers"] = shown
+    out["containers_total"] = len(r.containers) + r.truncated
+    out["pii"] = dict(sorted(pii.items()))
+    out["compromise"] = [
+        _text(x, 300) for c in r.containers for x in c.container.compromise_reasons
+    ][:10]
+    seen = ctx.history(r.service.store_id)
+    if seen.first_seen_exposed:
+        out["first_seen_exposed"] = seen.first_seen_exposed
+    if seen.previous_verdict is not None:
+        out["previous_verdict"] = str(seen.previous_verdict)
+    return out
+
+
+def next_steps(event: str, scan_id: str, db: str | None) -> tuple[str, ...]:
+    """The commands an alert tells its reader to run next."""
+    where = f" --db {db}" if db else ""
+    if event == ev.RESOLVED:
+        return (f"leakhound report {scan_id}{where}",)
+    return (
+        f"leakhound report {scan_id}{where}",
+        f"leakhound assess {scan_id}{where}",
+        f"leakhound notify {scan_id} --kind authority{where}",
+    )
+
+
+def _alert(
+    ctx: Context,
+    r: ResultRecord,
+    event: str,
+    severity: str,
+    issue: str,
+    title: str,
+    *,
+    evidence: dict[str, Any],
+) -> Alert:
+    return Alert(
+        alert_id=secrets.token_hex(8),
+        watch=ctx.watch,
+        event=event,
+        severity=severity,
+        issue=issue,
+        endpoint=r.service.endpoint.netloc,
+        url=_url(r),
+        store_kind=r.service.kind,
+        verdict=str(r.service.verdict),
+        title=title,
+        scan_id=ctx.scan_id,
+        at=stamp(ctx.now),
+        evidence=evidence,
+        next_steps=next_steps(event, ctx.scan_id, ctx.db),
+    )

@@ -1,0 +1,161 @@
+"""Delivery: every pending alert to every route, retried with backoff when it fails, each
+attempt recorded; a route that fails never stops the watch, nor the other routes.
+
+Deliveries are at least once: a watch killed between a route's answer and the record of it
+sends that alert again at its next start, with the same ``delivery_id`` (a webhook receiver
+drops what it has seen).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from ..errors import StoreError
+from ..store.watch import DeliveryRow, WatchLog
+from .alert import Alert
+from .clock import Clock
+from .config import RetryPolicy
+from .metrics import Metrics
+from .routes import DeliveryError, Route
+from .routes.base import one_line
+
+ATTEMPT_TIMEOUT = 120.0  # one attempt, whatever the route's own deadlines
+PARALLEL = 8  # deliveries under way at once
+
+
+def delivery_id(alert_id: str, route: str) -> str:
+    """The id one alert's delivery to one route keeps across its attempts."""
+    return f"{alert_id}-{hashlib.sha256(route.encode()).hexdigest()[:8]}"
+
+
+class Dispatcher:
+    """Sends what is due, sleeps until the next thing is due or a round wakes it."""
+
+    def __init__(
+        self,
+        log: WatchLog,
+        routes: Mapping[str, Route],
+        clock: Clock,
+        retry: RetryPolicy,
+        metrics: Metrics,
+        say: Callable[[str], None],
+    ) -> None:
+        self.log = log
+        self.routes = dict(routes)
+        self.clock = clock
+        self.retry = retry
+        self.metrics = metrics
+        self.say = say
+        self._wake = asyncio.Event()
+        self._gate = asyncio.Semaphore(PARALLEL)
+
+    def wake(self) -> None:
+        """Look for due deliveries now (a round recorded new alerts)."""
+        self._wake.set()
+
+    async def deliver_due(self) -> int:
+        """Attempt every delivery due now, once; how many were attempted."""
+        try:
+            rows = self.log.due(self.clock.now(), self.routes, limit=500)
+        except StoreError as exc:
+            self.say(f"cannot read pending deliveries: {exc}")
+            return 0
+        await asyncio.gather(*(self._attempt(row) for row in rows))
+        return len(rows)
+
+    async def _attempt(self, row: DeliveryRow) -> None:
+        route = self.routes.get(row.route)
+        if route is None:  # removed by a reload since it was read: left to the next start
+            return
+        kind = row.route.split(" ", 1)[0]
+        attempts = row.attempts + 1
+        error = ""
+        async with self._gate:
+            try:
+                alert = Alert.from_dict(row.body)
+                await asyncio.wait_for(
+                    route.send(alert, delivery_id(row.alert_id, row.route)), ATTEMPT_TIMEOUT
+                )
+            except DeliveryError as exc:
+                error = str(exc)
+            except TimeoutError:
+                error = f"no answer within {ATTEMPT_TIMEOUT:.0f} s"
+            except Exception as exc:  # a bug in a route costs that delivery, not the watch
+                error = f"internal error: {one_line(exc)}"
+        try:
+            if not error:
+                self.log.delivered(row.alert_id, row.route, attempts, self.clock.now())
+                self.metrics.deliveries.labels(kind, "delivered").inc()
+            elif attempts >= self.retry.attempts:
+                self.log.failed(row.alert_id, row.route, attempts, error)
+                self.metrics.deliveries.labels(kind, "failed").inc()
+                self.say(
+                    f"alert {row.alert_id} to {row.route}: given up after {attempts} "
+                    f"attempts: {error}"
+                )
+            else:
+                delay = self.retry.delay(attempts)
+                self.log.retry(
+                    row.alert_id,
+                    row.route,
+                    attempts,
+                    error,
+                    self.clock.now() + timedelta(seconds=delay),
+                )
+                self.metrics.deliveries.labels(kind, "retry").inc()
+                self.say(
+                    f"alert {row.alert_id} to {row.route}: attempt {attempts} failed: "
+                    f"{error}; next in {delay:g} s"
+                )
+        except StoreError as exc:  # the attempt stays pending: tried again, never lost
+            self.say(f"alert {row.alert_id} to {row.route}: cannot record the attempt: {exc}")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+                nxt = self.log.next_due(self.routes)
+            except StoreError:
+                nxt = None
+            except Exception as exc:  # a bug must not end the deliveries for good
+                self.say(f"delivery: internal error: {one_line(exc)}")
+                nxt = None
+            wait = 60.0 if nxt is None else (nxt - self.clock.now()).total_seconds()
+            if wait <= 0 and self._wake.is_set():
+                continue
+            await _first(
+                self.clock.sleep(max(wait, 0.0) if nxt else 60.0), self._wake.wait(), stop.wait()
+            )
+
+    async def flush(self, seconds: float) -> int:
+        """Attempt what is due, and what falls due within ``seconds``; what is left stays
+        pending for the next start. How many deliveries are still pending."""
+        deadline = self.clock.monotonic() + seconds
+        while True:
+            await self.deliver_due()
+            nxt = self.log.next_due(self.routes)
+            if nxt is None:
+                return 0
+            wait = (nxt - self.clock.now()).total_seconds()
+            if self.clock.monotonic() + max(wait, 0) > deadline:
+                return len(self.log.due(nxt, self.routes, limit=10_000))
+            await self.clock.sleep(max(wait, 0))
+
+
+async def _first(*aws: object) -> None:
+    """Wait for the first of these to finish; cancel the others."""
+    tasks = [asyncio.ensure_future(a) for a in aws]  # type: ignore[call-overload]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t

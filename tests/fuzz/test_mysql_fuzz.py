@@ -1,0 +1,178 @@
+"""The MySQL packet reader and statement builder over arbitrary input: a packet reader that
+raises only ProtocolError or TooLargeError, and names that never leave their backticks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from leakhound.errors import ProtocolError, TooLargeError
+from leakhound.net import FrameReader, Limits
+from leakhound.probes.mysql import ALLOW, sql
+from leakhound.probes.mysql.rows import documents
+from leakhound.probes.mysql.wire import (
+    Packets,
+    ResultSet,
+    ServerError,
+    parse_greeting,
+    read_result,
+)
+from probes.mysql.lexer import idents, tokens
+
+from .budget import budget
+
+FAST = budget(1000)
+CAP = 256 * 1024
+
+
+def _packet(payload: bytes, seq: int) -> bytes:
+    return len(payload).to_bytes(3, "little") + bytes([seq]) + payload
+
+
+async def _feed(data: bytes) -> FrameReader:
+    reader = asyncio.StreamReader()
+    reader.feed_data(data)
+    reader.feed_eof()
+    return FrameReader(reader, Limits(max_body=CAP, read_timeout=1.0))
+
+
+def _answer(data: bytes) -> Any:
+    async def go() -> Any:
+        packets = Packets()
+        packets.seq = 1
+        return await read_result(packets, await _feed(data))
+
+    try:
+        return asyncio.run(go())
+    except (ProtocolError, TooLargeError) as exc:
+        return exc
+
+
+# Bytes that look like packets often enough to reach past the header: real first bytes,
+# length-encoded integers and EOF/ERR markers.
+PIECES = st.sampled_from(
+    [
+        b"\x00",
+        b"\x01",
+        b"\x02",
+        b"\xfb",
+        b"\xfc",
+        b"\xfd",
+        b"\xfe",
+        b"\xff",
+        b"\x03def",
+        b"\x0c",
+        b"\x21\x00",
+        b"\xfe\x00\x00\x02\x00",
+        b"\x0a",
+        b"5.7.1\x00",
+        b"#28000",
+    ]
+)
+PAYLOADS = st.lists(PIECES | st.binary(max_size=12), max_size=12).map(b"".join)
+ANSWERS = st.lists(PAYLOADS, min_size=1, max_size=8).map(
+    lambda ps: b"".join(_packet(p, n + 1) for n, p in enumerate(ps))
+)
+
+
+@FAST
+@given(ANSWERS | st.binary(max_size=300))
+@example(_packet(b"\x01", 1) + _packet(b"\x03def" + bytes(40), 2))
+@example(_packet(b"\xfe\xff\xff\xff\xff\xff\xff\xff\x7f", 1))
+@example(b"\xff\xff\xff\x01" + b"a" * 1000)
+def test_an_answer_is_a_result_an_error_or_one_protocol_error(data: bytes) -> None:
+    got = _answer(data)
+    assert isinstance(got, ResultSet | ServerError | ProtocolError | TooLargeError), got
+    if isinstance(got, ResultSet):
+        for doc in documents(got, [c.name for c in got.columns[:1]]):
+            assert set(doc) <= {c.name for c in got.columns}
+    if isinstance(got, ServerError):
+        assert "\n" not in str(got) and len(str(got)) <= 300
+
+
+GREETINGS = st.builds(
+    lambda version, rest: b"\x0a" + version + b"\x00" + rest,
+    st.sampled_from([b"5.7.44", b"8.0.36", b"5.5.5-10.11.19-MariaDB", b"", b"x"])
+    | st.binary(max_size=20),
+    st.binary(max_size=60),
+)
+
+
+@FAST
+@given(GREETINGS | st.binary(max_size=100))
+def test_a_greeting_parses_or_is_one_protocol_error(payload: bytes) -> None:
+    try:
+        greeting = parse_greeting(payload)
+    except ProtocolError:
+        return
+    assert greeting.version and len(greeting.version) <= 100
+    assert len(greeting.plugin) <= 64 and isinstance(greeting.nonce, bytes)
+
+
+NAMES = st.text(
+    st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+    min_size=1,
+    max_size=40,
+)
+HOSTILE = st.sampled_from(
+    [
+        "`",
+        "``",
+        "'",
+        '"',
+        ";",
+        "/*",
+        "*/",
+        "--",
+        "#",
+        "\\",
+        "\n",
+        " UNION SELECT ",
+        "mysql",
+        "`.`",
+        "X'",
+        "_binary",
+    ]
+)
+ODD_NAMES = NAMES | st.lists(HOSTILE | NAMES, min_size=1, max_size=6).map("".join)
+
+
+@FAST
+@given(ODD_NAMES, ODD_NAMES, ODD_NAMES, st.binary(max_size=30), st.integers(1, 10**6))
+@example("mysql_data", "user", "id", b"x", 5)
+def test_any_name_stays_inside_its_backticks(
+    db: str, table: str, column: str, value: bytes, limit: int
+) -> None:
+    built = [
+        sql.count(db, table),
+        sql.first_rows(db, table, limit),
+        sql.date_range(db, table, column),
+        sql.at_offset(db, table, limit, limit),
+        sql.after_key(db, table, [column, "id"], ["text", "number"], [value, b"7"], limit),
+        sql.columns_of(db, table),
+        sql.keys_of(db, table),
+    ]
+    system = db.lower() in sql.SYSTEM_SCHEMAS
+    for statement in built[:5]:
+        start = time.monotonic()
+        assert ALLOW.allows("query", statement) is not system, statement
+        assert time.monotonic() - start < 0.2
+        found = tokens(statement)
+        assert not {k for k, _ in found} & {"comment", "semicolon", "string"}, statement
+    for statement in built[5:]:
+        assert ALLOW.allows("query", statement)
+    assert idents(built[1]) == [db, table]
+    assert idents(built[4]) == [db, table, column, column, "id", column, "id"]
+
+
+@FAST
+@given(
+    ODD_NAMES,
+    st.sampled_from(["; SELECT 1", " INTO OUTFILE '/x'", " -- x", "/**/", " UNION SELECT 1"]),
+)
+def test_nothing_appended_to_a_built_statement_passes(name: str, suffix: str) -> None:
+    assert not ALLOW.allows("query", sql.first_rows(name, name, 5) + suffix)

@@ -1,0 +1,171 @@
+"""The MySQL statement allow-list: every statement leakhound builds fits it; nothing that reads
+files, writes, reads mysql.user or smuggles a second statement does; hostile names stay inside
+their backticks."""
+
+from __future__ import annotations
+
+import pytest
+
+from leakhound.errors import PolicyError
+from leakhound.net import Gate, Limits, Scope
+from leakhound.probes.mysql import ALLOW, sql
+from leakhound.probes.mysql.allow import NEVER
+
+from .lexer import idents, tokens
+
+HOSTILE = [
+    pytest.param("we`ird", id="backtick"),
+    pytest.param("``", id="two-backticks"),
+    pytest.param("`", id="one-backtick"),
+    pytest.param("a`.`b", id="backtick-dot-backtick"),
+    pytest.param("it's", id="single-quote"),
+    pytest.param('say "hi"', id="double-quote"),
+    pytest.param("x; DROP TABLE y", id="semicolon"),
+    pytest.param("/* c */", id="comment-open"),
+    pytest.param("-- c", id="dash-comment"),
+    pytest.param("# c", id="hash-comment"),
+    pytest.param("a\\`b", id="backslash-backtick"),
+    pytest.param("line\nbreak", id="newline"),
+    pytest.param("ü🙂", id="non-ascii"),
+    pytest.param("` UNION SELECT * FROM `mysql`.`user` -- ", id="union-injection"),
+]
+
+
+def _built(db: str, table: str) -> list[str]:
+    """Every statement that names a table, built for db.table."""
+    return [
+        sql.count(db, table),
+        sql.date_range(db, table, table),
+        sql.first_rows(db, table, 100),
+        sql.after_key(db, table, ["id"], ["number"], None, 1000),
+        sql.after_key(db, table, ["id"], ["number"], [b"42"], 1000),
+        sql.after_key(db, table, ["k", table], ["text", "binary"], [b"a'b", b"\x00\xff"], 10),
+        sql.at_offset(db, table, 5000, 1000),
+        sql.columns_of(db, table),
+        sql.keys_of(db, table),
+        sql.checks_of(db, table),
+    ]
+
+
+def test_every_fixed_statement_is_allowed() -> None:
+    for statement in (
+        sql.READ_ONLY_SESSION,
+        sql.START_READ_ONLY,
+        sql.START,
+        sql.WHO,
+        sql.COUNT_TABLES,
+        sql.list_tables(1000),
+    ):
+        assert ALLOW.allows("query", statement), statement
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_stay_one_read_statement(name: str) -> None:
+    for statement in _built(name, name):
+        assert ALLOW.allows("query", statement), statement
+        found = tokens(statement)
+        assert not {kind for kind, _ in found} & {"comment", "semicolon"}, statement
+        # The only quoted strings are sql.py's own constants.
+        assert {text for kind, text in found if kind == "string"} <= {"PRIMARY"}, statement
+    assert idents(sql.first_rows(name, name, 5)) == [name, name]
+    assert idents(sql.after_key("d", name, ["id", name], ["number", "text"], [b"1", b"x"], 5)) == [
+        "d",
+        name,
+        "id",
+        "id",
+        name,
+        "id",
+        name,
+    ]
+
+
+@pytest.mark.parametrize("statement", NEVER)
+def test_what_must_never_leave_is_refused(statement: str) -> None:
+    assert not ALLOW.allows("query", statement)
+
+
+@pytest.mark.parametrize(
+    "schema", ["mysql", "MySQL", "MYSQL", "information_schema", "performance_schema", "sys"]
+)
+def test_the_servers_own_schemas_are_never_read(schema: str) -> None:
+    for statement in (
+        sql.count(schema, "user"),
+        sql.first_rows(schema, "user", 5),
+        sql.after_key(schema, "user", ["User"], ["text"], None, 5),
+        sql.at_offset(schema, "global_priv", 0, 5),
+        sql.date_range(schema, "user", "password_last_changed"),
+    ):
+        assert not ALLOW.allows("query", statement), statement
+    # A user database merely named like one is read as any other.
+    assert ALLOW.allows("query", sql.count(f"{schema}_copy", "user"))
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        "; SELECT 1",
+        " INTO OUTFILE '/tmp/x'",
+        " UNION SELECT 1",
+        " /* x */",
+        " -- x",
+        " FOR UPDATE",
+        " LOCK IN SHARE MODE",
+        "\nSELECT 1",
+    ],
+)
+def test_nothing_can_follow_a_statement(suffix: str) -> None:
+    for statement in _built("support", "cases"):
+        assert not ALLOW.allows("query", statement + suffix), statement + suffix
+
+
+@pytest.mark.parametrize(
+    "value", [b"1 OR 1=1", b"1; DROP TABLE x", b"0x41", b"", b"1e5", b"--1", b"1 -- x"]
+)
+def test_a_number_key_value_that_is_not_digits_is_refused_before_it_is_written(
+    value: bytes,
+) -> None:
+    with pytest.raises(ValueError):
+        sql.literal("number", value)
+
+
+def test_text_key_values_are_hex_whatever_they_hold() -> None:
+    assert sql.literal("text", b"a' OR '1'='1") == "_utf8mb4 X'6127204f52202731273d2731'"
+    assert sql.literal("binary", b"\x00`") == "_binary X'0060'"
+    assert sql.literal("number", b"-12.50") == "-12.50"
+
+
+def test_a_composite_key_pages_on_a_range_of_its_first_column() -> None:
+    statement = sql.after_key(
+        "d", "t", ["a", "b", "c"], ["number", "text", "number"], [b"1", b"x", b"3"], 10
+    )
+    assert statement == (
+        "SELECT * FROM `d`.`t` WHERE (`a` > 1 OR (`a` = 1 AND (`b` > "
+        "_utf8mb4 X'78' OR (`b` = _utf8mb4 X'78' AND `c` > 3)))) "
+        "ORDER BY `a`, `b`, `c` LIMIT 10"
+    )
+    assert ALLOW.allows("query", statement)
+
+
+def test_names_with_nul_are_not_quoted() -> None:
+    with pytest.raises(ValueError):
+        sql.ident("a\0b")
+    with pytest.raises(ValueError):
+        sql.ident("")
+
+
+def test_the_login_messages_pass_and_other_messages_do_not() -> None:
+    assert ALLOW.allows("startup", "") and ALLOW.allows("auth", "")
+    assert not ALLOW.allows("quit", "") and not ALLOW.allows("SELECT", "SELECT 1")
+
+
+def test_the_gate_refuses_an_off_list_statement_before_anything_is_sent() -> None:
+    gate = Gate(Limits(), Scope({("127.0.0.1", 3306)}))
+    with pytest.raises(PolicyError, match="not on the mysql read-only allow-list"):
+        gate.admit(
+            "127.0.0.1",
+            3306,
+            "query",
+            "SELECT * FROM `mysql`.`user` LIMIT 5",
+            ALLOW,
+            "mysql://127.0.0.1:3306",
+        )

@@ -1,0 +1,321 @@
+"""The MySQL verdict over recorded answers and hostile ones; logins (auth switch, caching_sha2
+fast path); neutral field types; rows as documents."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from leakhound.errors import ProtocolError
+from leakhound.models import Container, Endpoint, FieldType, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.mysql import MysqlProbe, wire
+from leakhound.probes.mysql.connection import greet, log_in
+from leakhound.probes.mysql.rows import json_fields, main_date
+from leakhound.probes.mysql.tables import row_bytes, rows_that_fit
+from leakhound.probes.registry import DEFAULT
+
+from .replay import (
+    MYSQL_8_GREETING,
+    closed_port,
+    err,
+    ok,
+    packet,
+    recorded,
+    replay,
+    result_set,
+)
+
+PROBE = MysqlProbe()
+GREETING = recorded("mariadb-10.11-greeting")
+LOGIN_OK = recorded("mariadb-10.11-login-ok")
+DENIED = recorded("mariadb-10.11-login-denied")
+READ_ONLY = recorded("mariadb-10.11-set-read-only")
+WHO = recorded("mariadb-10.11-who")
+
+
+def _transport(port: int, credentials: tuple[str, str] | None = None, **limits: float) -> Transport:
+    return Transport(Limits(**limits), Scope({("127.0.0.1", port)}), credentials)
+
+
+def _verdict(
+    first: bytes,
+    replies: Sequence[bytes | None] = (),
+    credentials: tuple[str, str] | None = None,
+    **limits: float,
+) -> tuple[Service, list[bytes]]:
+    async def go() -> tuple[Service, list[bytes]]:
+        async with replay(first, replies) as played:
+            service = await PROBE.verdict(
+                _transport(played.port, credentials, **limits), Endpoint("127.0.0.1", played.port)
+            )
+            return service, played.received
+
+    return asyncio.run(go())
+
+
+def test_the_kind_is_registered_with_its_port_and_schemes() -> None:
+    assert DEFAULT.by_kind("mysql") is not None
+    assert DEFAULT.for_scheme("mariadb", ()) == ("mysql",)
+    assert DEFAULT.for_port(3306, DEFAULT.kinds)[0] == "mysql"
+
+
+def test_root_without_a_password_logging_in_is_open() -> None:
+    start = READ_ONLY[:3] + b"\x01" + READ_ONLY[4:]  # the recorded OK again
+    service, received = _verdict(GREETING, [LOGIN_OK, READ_ONLY, start, WHO])
+    assert service.verdict == Verdict.OPEN, service.reason
+    assert "root with an empty password logs in (as root@127.0.0.1)" in service.reason
+    assert service.fingerprint.product == "mariadb"
+    assert service.fingerprint.version == "10.11.19-MariaDB-0+deb12u1"
+    assert service.fingerprint.details["version_comment"] == "Debian 12"
+    login, *queries = received
+    assert login[32:37] == b"root\0" and login[37] == 0  # an empty auth response
+    assert [q[1:].decode() for q in queries] == [
+        "SET SESSION TRANSACTION READ ONLY",
+        "START TRANSACTION READ ONLY",
+        "SELECT VERSION(), CURRENT_USER(), @@version_comment",
+    ]
+
+
+def test_a_server_without_read_only_transactions_gets_a_plain_one() -> None:
+    # MySQL 5.5 answers SET SESSION TRANSACTION READ ONLY with a syntax error.
+    syntax = err(1064, "You have an error in your SQL syntax", 1, "42000")
+    service, received = _verdict(GREETING, [LOGIN_OK, syntax, ok(1), WHO])
+    assert service.verdict == Verdict.OPEN
+    assert "a transaction reads" in service.reason
+    assert received[2][1:] == b"START TRANSACTION"
+
+
+def test_the_anonymous_account_letting_root_in_is_partial() -> None:
+    # MySQL matches ''@'localhost' when no root account exists for the client's host.
+    who = result_set(
+        ["VERSION()", "CURRENT_USER()", "@@version_comment"],
+        [["5.7.44", "@localhost", "MySQL Community Server (GPL)"]],
+    )
+    service, _ = _verdict(GREETING, [LOGIN_OK, READ_ONLY, ok(1), who])
+    assert service.verdict == Verdict.PARTIAL, service.reason
+    assert "anonymous account (@localhost)" in service.reason
+
+
+def test_access_denied_is_secured() -> None:
+    service, _ = _verdict(GREETING, [DENIED])
+    assert service.verdict == Verdict.SECURED
+    assert service.reason.startswith("root with an empty password is refused: 1045 (28000)")
+    assert service.closed_apis == ("login",)
+
+
+def test_a_host_not_allowed_before_the_handshake_is_secured() -> None:
+    refusal = err(
+        1130, "Host '10.1.2.3' is not allowed to connect to this MariaDB server", 0, state=None
+    )
+    service, received = _verdict(refusal)
+    assert service.verdict == Verdict.SECURED
+    assert "refuses this host before any login" in service.reason and "1130" in service.reason
+    assert received == []  # nothing was sent, not even a login
+
+
+def test_too_many_connections_is_an_error_not_a_verdict_on_access() -> None:
+    service, _ = _verdict(err(1040, "Too many connections", 0, state=None))
+    assert service.verdict == Verdict.ERROR and "1040" in service.reason
+
+
+def test_a_tls_only_server_is_an_error_that_says_so() -> None:
+    service, _ = _verdict(
+        GREETING,
+        [
+            err(
+                3159,
+                "Connections using insecure transport are "
+                "prohibited while --require_secure_transport=ON.",
+                2,
+                "08004",
+            )
+        ],
+    )
+    assert service.verdict == Verdict.ERROR and "TLS only" in service.reason
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", id="ssh"),
+        pytest.param(b"220 mail.example.org ESMTP Postfix\r\n", id="smtp"),
+        pytest.param(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", id="http"),
+        pytest.param(packet(b"\x09" + b"3.20.0\x00" + bytes(20), 0), id="protocol-9"),
+        pytest.param(packet(b"\x0a8.0.1\x00\x01", 0), id="truncated-greeting"),
+        pytest.param(b"\x10\x00\x00\x00\x0a5.7", id="greeting-cut-by-close"),
+    ],
+)
+def test_what_is_not_mysql_says_so(first: bytes) -> None:
+    service, received = _verdict(first)
+    assert service.verdict == Verdict.not_of("mysql"), service.reason
+    assert service.reason.startswith("not the MySQL protocol") and "\n" not in service.reason
+    assert received == []
+
+
+def test_a_silent_server_is_a_timeout() -> None:
+    async def go() -> Service:
+        async with replay(b"", [], hold=2.0) as played:
+            return await PROBE.verdict(
+                _transport(played.port, read_timeout=0.3), Endpoint("127.0.0.1", played.port)
+            )
+
+    service = asyncio.run(go())
+    assert service.verdict == Verdict.TIMEOUT and "no MySQL greeting" in service.reason
+
+
+def test_a_closed_port_is_closed() -> None:
+    port = closed_port()
+    service = asyncio.run(PROBE.verdict(_transport(port), Endpoint("127.0.0.1", port)))
+    assert service.verdict == Verdict.CLOSED
+
+
+def test_a_huge_greeting_is_refused_within_the_budget() -> None:
+    service, _ = _verdict(
+        b"\xff\xff\xff\x00" + b"\x0a" * 4096, max_body=64 * 1024, read_timeout=0.5
+    )
+    assert service.verdict == Verdict.ERROR and "cap" in service.reason
+
+
+def test_credentials_are_not_sent_in_clear_to_another_host() -> None:
+    transport = Transport(Limits(), Scope({("192.0.2.7", 3306)}), ("root", "pw"))
+    service = asyncio.run(PROBE.verdict(transport, Endpoint("192.0.2.7", 3306)))
+    assert service.verdict == Verdict.ERROR and "not sent in clear" in service.reason
+
+
+def test_the_owners_credentials_follow_an_auth_switch() -> None:
+    switch = recorded("mariadb-10.11-auth-switch")
+    nonce = switch[4:].split(b"\0", 1)[1].rstrip(b"\0")
+
+    async def go() -> tuple[object, list[bytes]]:
+        async with replay(MYSQL_8_GREETING, [switch, ok(4)]) as played:
+            transport = _transport(played.port)
+            stream, greeting, packets = await greet(transport, Endpoint("127.0.0.1", played.port))
+            try:
+                return await log_in(stream, greeting, packets, "lab", "s3cret"), played.received
+            finally:
+                await stream.close()
+
+    refused, received = asyncio.run(go())
+    assert refused is None
+    first, answer = received
+    assert first.endswith(b"caching_sha2_password\0")
+    assert answer == wire.scramble(wire.NATIVE, "s3cret", nonce) and len(answer) == 20
+
+
+# caching_sha2_password's answers as go-sql-driver's tests record them: fast auth success then
+# OK; "perform full authentication".
+FAST_AUTH_OK = packet(b"\x01\x03", 2) + packet(b"\x00\x00\x00\x02\x00\x00\x00", 3)
+FULL_AUTH = packet(b"\x01\x04", 2)
+
+
+def _login(replies: list[bytes | None], password: str) -> object:
+    async def go() -> object:
+        async with replay(MYSQL_8_GREETING, replies) as played:
+            transport = _transport(played.port)
+            stream, greeting, packets = await greet(transport, Endpoint("127.0.0.1", played.port))
+            try:
+                return await log_in(stream, greeting, packets, "root", password)
+            finally:
+                await stream.close()
+
+    return asyncio.run(go())
+
+
+def test_caching_sha2_fast_authentication_logs_in() -> None:
+    assert _login([FAST_AUTH_OK], "secret") is None
+
+
+def test_caching_sha2_full_authentication_is_refused_in_one_line() -> None:
+    with pytest.raises(ProtocolError, match="full authentication"):
+        _login([FULL_AUTH], "secret")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(packet(b"\xfe", 2), id="pre-4.1-password-switch"),
+        pytest.param(packet(b"\x02garbage", 2), id="unknown-answer"),
+        pytest.param(packet(b"\xfeclient_ed25519\x00nonce\x00", 2), id="unknown-plugin"),
+    ],
+)
+def test_login_answers_leakhound_does_not_speak_are_refused(answer: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        _login([answer], "pw")
+
+
+@pytest.mark.parametrize(
+    ("native", "neutral"),
+    [
+        ("varchar", FieldType.TEXT),
+        ("longtext", FieldType.TEXT),
+        ("json:string", FieldType.TEXT),
+        ("int", FieldType.NUMBER),
+        ("decimal", FieldType.NUMBER),
+        ("json:number", FieldType.NUMBER),
+        ("datetime", FieldType.DATE),
+        ("date", FieldType.DATE),
+        ("timestamp", FieldType.DATE),
+        ("enum", FieldType.KEYWORD),
+        ("blob", FieldType.BINARY),
+        ("inet6", FieldType.IP),
+        ("point", FieldType.GEO_SHAPE),
+        ("json", FieldType.OBJECT),
+        ("DATETIME", FieldType.DATE),
+        ("json:boolean", FieldType.BOOLEAN),
+        ("vector", FieldType.UNKNOWN),
+    ],
+)
+def test_column_types_in_neutral_words(native: str, neutral: FieldType) -> None:
+    assert PROBE.field_type(native) == neutral
+
+
+def test_json_columns_give_dotted_leaf_paths() -> None:
+    location = {
+        "country": "France",
+        "city": "Lyon",
+        "geo": {"lat": 45.7, "lon": 4.8},
+        "tags": ["a"],
+        "ok": True,
+        "none": None,
+    }
+    assert json_fields("customer_location", location) == {
+        "customer_location.country": "json:string",
+        "customer_location.city": "json:string",
+        "customer_location.geo.lat": "json:number",
+        "customer_location.geo.lon": "json:number",
+        "customer_location.tags": "json:array",
+        "customer_location.ok": "json:boolean",
+        "customer_location.none": "json:null",
+    }
+
+
+def test_the_main_date_prefers_a_creation_date() -> None:
+    columns = [("id", "int"), ("updated_at", "datetime"), ("Created_At", "timestamp")]
+    assert main_date(columns, ("created_at", "updated_at")) == "Created_At"
+    assert main_date([("hired_at", "date")], ("created_at",)) == "hired_at"
+    assert main_date([("name", "varchar")], ("created_at",)) is None
+
+
+def test_pages_of_big_rows_are_cut_to_fit_the_reply_budget() -> None:
+    budget = 32 * 1024 * 1024
+    table = Container("docs.files", 1000, 1000 * 2 * 1024 * 1024)  # 2 MiB a row
+    assert rows_that_fit(1000, row_bytes(table), budget) == 4
+    assert rows_that_fit(1000, row_bytes(Container("a.b", 10, 50 * 1024 * 1024 * 10)), budget) == 1
+    assert rows_that_fit(1000, row_bytes(Container("a.b", 2000, 1_600_000)), budget) == 1000
+    assert rows_that_fit(100, row_bytes(Container("a.b", 0, None)), budget) == 100
+
+
+def test_the_urls_user_logs_in_instead_of_root() -> None:
+    async def go() -> tuple[Service, list[bytes]]:
+        async with replay(GREETING, [DENIED]) as played:
+            endpoint = Endpoint("127.0.0.1", played.port, "mysql", user="reader")
+            return await PROBE.verdict(_transport(played.port), endpoint), played.received
+
+    service, (login,) = asyncio.run(go())
+    assert login[32:39] == b"reader\0" and login[39] == 0  # no password
+    assert service.verdict == Verdict.SECURED
+    assert service.reason.startswith("reader with an empty password is refused")
+    assert service.url == f"mysql://reader@127.0.0.1:{service.endpoint.port}"

@@ -1,0 +1,48 @@
+"""The product cell every human-readable format shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from leakhound.models import Fingerprint
+from leakhound.report import text
+
+
+@pytest.mark.parametrize(
+    ("fp", "shown"),
+    [
+        pytest.param(
+            {"product": "opensearch", "version": "2.19.1"}, "OpenSearch 2.19.1", id="opensearch"
+        ),
+        pytest.param(
+            {"product": "opensearch", "version": "7.10.2", "compatibility_mode": True},
+            "OpenSearch 7.10.2 (compatibility mode)",
+            id="compatibility-mode",
+        ),
+        pytest.param({"product": "couchdb", "version": "3.4.2"}, "CouchDB 3.4.2", id="couchdb"),
+        pytest.param(
+            {"product": "pouchdb-server", "version": "4.2.0"},
+            "pouchdb-server 4.2.0",
+            id="a-product-without-a-display-name",
+        ),
+        pytest.param({"product": "unknown", "version": None}, "", id="unknown"),
+        pytest.param(
+            {
+                "product": "kibana",
+                "version": "8.11.3",
+                "details": {"cluster": {"product": "elasticsearch", "version": "8.11.3"}},
+            },
+            "Kibana 8.11.3 (Elasticsearch 8.11.3)",
+            id="kibana-names-its-cluster",
+        ),
+        pytest.param(
+            {"product": "opensearch-dashboards", "version": None},
+            "OpenSearch Dashboards",
+            id="dashboards-without-version",
+        ),
+    ],
+)
+def test_the_product_is_named_with_its_version(fp: dict[str, Any], shown: str) -> None:
+    assert text.product(Fingerprint(**fp)) == shown

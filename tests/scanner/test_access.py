@@ -1,0 +1,75 @@
+"""Kind dispatch: the kinds are tried in turn; the one that recognises the service decides,
+and when none does, the one that at least named the product tells why."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from leakhound.models import Endpoint, Fingerprint, Service, Target, Verdict
+from leakhound.net import Transport, commands
+from leakhound.probes.base import FullReader, Inventory, Probe, SampleDocs
+from leakhound.probes.registry import Registry
+from leakhound.scanner.access import access
+
+
+class Scripted(Probe):
+    """A probe whose verdict is given: (verdict, product, reason)."""
+
+    default_ports: ClassVar[tuple[int, ...]] = ()
+    allow = commands("scripted", set())
+
+    def __init__(self, kind: str, verdict: Verdict, product: str = "unknown") -> None:
+        self.kind = kind  # type: ignore[misc]
+        self._verdict, self._product = verdict, product
+        self.asked = 0
+
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        self.asked += 1
+        return Service(
+            endpoint,
+            "x://",
+            self.kind,
+            self._verdict,
+            f"{self.kind} says so",
+            Fingerprint(product=self._product),
+        )
+
+    async def inventory(self, *a: object, **k: object) -> Inventory:
+        return Inventory(())
+
+    async def sample(self, *a: object, **k: object) -> SampleDocs:
+        return SampleDocs(())
+
+    def reader(self, *a: object, **k: object) -> FullReader:
+        raise NotImplementedError
+
+
+def _access(*probes: Scripted) -> Service:
+    target = Target(Endpoint("127.0.0.1", 1234), tuple(p.kind for p in probes))
+    return asyncio.run(access(Registry(probes), Transport(), None, target)).reported
+
+
+def test_the_first_kind_that_recognises_the_service_decides() -> None:
+    a = Scripted("a", Verdict.not_of("a"))
+    b = Scripted("b", Verdict.SECURED, "b-product")
+    c = Scripted("c", Verdict.OPEN, "c-product")
+    service = _access(a, b, c)
+    assert (service.kind, service.verdict) == ("b", Verdict.SECURED)
+    assert c.asked == 0
+
+
+def test_a_kind_that_named_the_product_tells_why_when_none_recognises_it() -> None:
+    service = _access(
+        Scripted("es", Verdict.not_of("es")),
+        Scripted("kibana", Verdict.ERROR, "kibana"),
+        Scripted("other", Verdict.not_of("other")),
+    )
+    assert (service.kind, service.verdict) == ("kibana", Verdict.ERROR)
+    assert service.reason == "kibana says so (also tried es: not-es; other: not-other)"
+
+
+def test_without_a_named_product_the_first_kind_tells_why() -> None:
+    service = _access(Scripted("es", Verdict.not_of("es")), Scripted("redis", Verdict.TIMEOUT))
+    assert (service.kind, service.verdict) == ("es", Verdict.not_of("es"))
+    assert service.reason == "es says so (also tried redis: timeout)"

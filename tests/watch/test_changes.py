@@ -1,0 +1,248 @@
+"""Change detection: what a round opens, changes, reminds of and resolves, and what it keeps
+quiet about (a second round that sees the same thing, a kind the sample missed once)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from leakhound.models import Verdict
+from leakhound.store.watch import IssueChange, IssueRow, stamp
+from leakhound.watch import Rules, evaluate
+from leakhound.watch.changes import Evaluation
+
+from .records import pii, result, scan
+
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+RULES = Rules(remind=3600, remind_max=4 * 3600, count_jump=0.5, count_jump_min=100, cert_days=14)
+
+
+class Issues:
+    """The issue table as the store keeps it, applied round after round."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, IssueRow] = {}
+        self.resolved: list[str] = []
+        self._next = 1
+
+    def apply(self, changes: list[IssueChange], at: datetime) -> None:
+        for c in changes:
+            if c.op == "open":
+                self.rows[c.key] = IssueRow(
+                    self._next,
+                    c.key,
+                    c.kind,
+                    c.endpoint,
+                    stamp(at),
+                    "scan",
+                    c.reminders,
+                    c.next_reminder,
+                    c.state,
+                )
+                self._next += 1
+            elif c.op == "update":
+                old = self.rows[c.key]
+                self.rows[c.key] = IssueRow(
+                    old.issue_id,
+                    c.key,
+                    c.kind,
+                    c.endpoint,
+                    old.opened_at,
+                    old.opened_scan,
+                    c.reminders,
+                    c.next_reminder,
+                    c.state,
+                )
+            else:
+                del self.rows[c.key]
+                self.resolved.append(c.key)
+
+
+def run(issues: Issues, *results: object, at: datetime = T0, rules: Rules = RULES) -> Evaluation:
+    out = evaluate(scan("s", *results), dict(issues.rows), at, rules)  # type: ignore[arg-type]
+    issues.apply(out.changes, at)
+    return out
+
+
+def events(out: Evaluation) -> list[tuple[str, str]]:
+    return [(a.event, a.endpoint) for a in out.alerts]
+
+
+EMAIL = pii("EMAIL_ADDRESS", "j***@e***.com")
+IBAN = pii("IBAN_CODE", "DE** **** **** 3000")
+
+
+def test_a_store_open_is_one_alert_and_the_next_rounds_say_nothing() -> None:
+    issues = Issues()
+    first = run(
+        issues,
+        result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)}),
+        result(9201, Verdict.SECURED),
+    )
+    assert events(first) == [("opened", "127.0.0.1:9200")]
+    alert = first.alerts[0]
+    assert alert.severity == "critical" and alert.issue == "exposed"
+    assert "open opensearch store at http://127.0.0.1:9200" in alert.title
+    assert alert.evidence["pii"]["EMAIL_ADDRESS"]["examples"] == ["j***@e***.com"]
+    assert alert.next_steps == (
+        "leakhound report s",
+        "leakhound assess s",
+        "leakhound notify s --kind authority",
+    )
+    for minutes in (1, 2, 3):
+        again = run(
+            issues,
+            result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)}),
+            result(9201, Verdict.SECURED),
+            at=T0 + timedelta(minutes=minutes),
+        )
+        assert again.alerts == []
+
+
+def test_a_partial_store_opens_an_issue_too_and_going_open_is_a_change() -> None:
+    issues = Issues()
+    assert events(run(issues, result(9200, Verdict.PARTIAL))) == [("opened", "127.0.0.1:9200")]
+    out = run(issues, result(9200, Verdict.OPEN))
+    assert events(out) == [("changed", "127.0.0.1:9200")]
+    assert "went from partial to open" in out.alerts[0].title
+    assert out.alerts[0].severity == "critical"
+
+
+@pytest.mark.parametrize(
+    "closed",
+    [Verdict.SECURED, Verdict.CLOSED, Verdict.not_of("elasticsearch")],
+    ids=["secured", "closed", "not-the-kind"],
+)
+def test_a_store_closed_again_is_resolved_once(closed: Verdict) -> None:
+    issues = Issues()
+    run(issues, result(9200))
+    out = run(issues, result(9200, closed))
+    assert events(out) == [("resolved", "127.0.0.1:9200")]
+    assert out.alerts[0].severity == "info" and str(closed) in out.alerts[0].title
+    assert issues.resolved == ["exposed:127.0.0.1:9200"]
+    assert run(issues, result(9200, closed)).alerts == []
+    # open again later: a new issue, a new alert
+    assert events(run(issues, result(9200))) == [("opened", "127.0.0.1:9200")]
+
+
+@pytest.mark.parametrize("unknown", [Verdict.TIMEOUT, Verdict.ERROR], ids=["timeout", "error"])
+def test_a_store_that_stops_answering_is_not_resolved(unknown: Verdict) -> None:
+    issues = Issues()
+    run(issues, result(9200))
+    assert run(issues, result(9200, unknown)).alerts == []
+    assert "exposed:127.0.0.1:9200" in issues.rows
+    assert run(issues, result(9200)).alerts == []  # back, still the same issue
+
+
+def test_a_new_container_is_one_alert_and_one_that_comes_back_is_none() -> None:
+    issues = Issues()
+    run(issues, result(9200, containers={"cases": 500}))
+    out = run(issues, result(9200, containers={"cases": 500, "invoices": 20}))
+    assert events(out) == [("new-container", "127.0.0.1:9200")]
+    assert "invoices" in out.alerts[0].title
+    assert run(issues, result(9200, containers={"cases": 500})).alerts == []
+    assert run(issues, result(9200, containers={"cases": 500, "invoices": 20})).alerts == []
+
+
+def test_a_new_kind_of_personal_data_is_one_alert_and_a_sample_missing_it_once_is_none() -> None:
+    issues = Issues()
+    run(issues, result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)}))
+    out = run(issues, result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL, IBAN)}))
+    assert events(out) == [("new-pii", "127.0.0.1:9200")]
+    assert "IBAN_CODE" in out.alerts[0].title and "EMAIL_ADDRESS" not in out.alerts[0].title
+    # the next sample misses the rare IBAN, the one after finds it again: nothing new
+    assert (
+        run(issues, result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)})).alerts == []
+    )
+    assert (
+        run(issues, result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL, IBAN)})).alerts
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "jumps"),
+    [
+        pytest.param(1000, 1400, False, id="40%-up-is-not-a-jump"),
+        pytest.param(1000, 1600, True, id="60%-up-is-a-jump"),
+        pytest.param(5000, 0, True, id="wiped"),
+        pytest.param(100, 190, False, id="90%-but-under-100-records"),
+        pytest.param(0, 150, True, id="from-empty"),
+        pytest.param(1000, None, False, id="count-unknown"),
+    ],
+)
+def test_record_counts_jumping(before: int, after: int | None, jumps: bool) -> None:
+    issues = Issues()
+    run(issues, result(9200, containers={"cases": before}))
+    out = run(issues, result(9200, containers={"cases": after}))
+    assert events(out) == ([("count-jump", "127.0.0.1:9200")] if jumps else [])
+    if jumps:
+        assert f"cases {before:,} -> {after:,}" in out.alerts[0].title
+
+
+def test_ransom_signs_are_one_alert_and_resolve_when_the_store_closes() -> None:
+    issues = Issues()
+    out = run(issues, result(9200, containers={"cases": 5, "read_me": 1}, compromised=("read_me",)))
+    assert sorted(e for e, _ in events(out)) == ["compromised", "opened"]
+    assert (
+        run(
+            issues, result(9200, containers={"cases": 5, "read_me": 1}, compromised=("read_me",))
+        ).alerts
+        == []
+    )
+    out = run(issues, result(9200, Verdict.SECURED))
+    assert [a.issue for a in out.alerts] == ["exposed", "compromised"]
+    assert {a.event for a in out.alerts} == {"resolved"}
+
+
+def test_a_certificate_near_expiry_is_one_alert_and_renewal_resolves_it() -> None:
+    issues = Issues()
+    soon = (T0 + timedelta(days=5)).isoformat()
+    out = run(issues, result(9243, Verdict.SECURED, not_after=soon))
+    assert events(out) == [("certificate", "127.0.0.1:9243")]
+    assert "expires in 5 day(s)" in out.alerts[0].title
+    assert (
+        run(
+            issues, result(9243, Verdict.SECURED, not_after=soon), at=T0 + timedelta(minutes=5)
+        ).alerts
+        == []
+    )
+    later = (T0 + timedelta(days=90)).isoformat()
+    out = run(issues, result(9243, Verdict.SECURED, not_after=later), at=T0 + timedelta(minutes=10))
+    assert events(out) == [("resolved", "127.0.0.1:9243")]
+    far = (T0 + timedelta(days=60)).isoformat()
+    assert run(Issues(), result(9243, Verdict.SECURED, not_after=far)).alerts == []
+
+
+def test_reminders_come_at_a_doubling_interval_up_to_the_cap() -> None:
+    issues = Issues()
+    run(issues, result(9200))
+    reminded = []
+    for minute in range(0, 20 * 60, 5):  # a round every 5 minutes for 20 hours
+        out = run(issues, result(9200), at=T0 + timedelta(minutes=minute))
+        reminded += [minute for a in out.alerts if a.event == "reminder"]
+    # 1 h, then 2 h, then 4 h (the cap) after each reminder
+    assert reminded == [60, 180, 420, 660, 900, 1140]
+
+
+def test_a_reminder_says_how_long_the_store_has_been_open() -> None:
+    issues = Issues()
+    run(issues, result(9200))
+    out = run(issues, result(9200), at=T0 + timedelta(minutes=61))
+    assert events(out) == [("reminder", "127.0.0.1:9200")]
+    assert "(for 1 h 1 min, reminder 1)" in out.alerts[0].title
+
+
+def test_evidence_keeps_masked_examples_only() -> None:
+    raw = pii("EMAIL_ADDRESS", "jane.doe@example.com")  # not a masked preview: never sent
+    out = run(Issues(), result(9200, containers={"cases": 5}, kinds={"cases": (raw, IBAN)}))
+    evidence = out.alerts[0].evidence
+    assert evidence["pii"]["EMAIL_ADDRESS"]["examples"] == []
+    assert evidence["pii"]["IBAN_CODE"]["examples"] == ["DE** **** **** 3000"]
+    assert "jane.doe" not in repr(out.alerts[0].to_dict())
+
+
+def test_text_from_a_target_is_neutralised_in_alerts() -> None:
+    out = run(Issues(), result(9200, containers={"evil\x1b[2J\nname": 5}))
+    assert "\x1b" not in out.alerts[0].text() and "\nname" not in out.alerts[0].title

@@ -1,0 +1,203 @@
+"""Delivery: retries at a doubling interval (on a fake clock, no waiting), a route given up
+after its last attempt, every attempt recorded, one failing route never holding up another."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from leakhound.store import SqliteStore
+from leakhound.store.watch import AlertRow, WatchLog
+from leakhound.watch import Alert, FakeClock, RetryPolicy
+from leakhound.watch.delivery import Dispatcher
+from leakhound.watch.metrics import Metrics
+from leakhound.watch.routes import DeliveryError
+
+
+class FakeRoute:
+    """A route that fails its first ``failures`` attempts; when each attempt came."""
+
+    def __init__(self, name: str, clock: FakeClock, failures: int = 0) -> None:
+        self.label = f"webhook {name} (0000000{len(name)})"
+        self.clock = clock
+        self.failures = failures
+        self.attempts: list[float] = []
+        self.ids: list[str] = []
+
+    async def send(self, alert: Alert, delivery_id: str) -> None:
+        self.attempts.append(self.clock.monotonic())
+        self.ids.append(delivery_id)
+        if len(self.attempts) <= self.failures:
+            raise DeliveryError("HTTP 503 from the receiver")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    with SqliteStore(tmp_path / "f.db") as s:
+        yield s
+
+
+def _alert(alert_id: str, at: str) -> Alert:
+    return Alert(
+        alert_id,
+        "default",
+        "opened",
+        "critical",
+        "exposed",
+        "127.0.0.1:9200",
+        "http://127.0.0.1:9200",
+        "elasticsearch",
+        "open",
+        "open store",
+        "scan-1",
+        at,
+    )
+
+
+def _raise(
+    log: WatchLog,
+    clock: FakeClock,
+    routes: list[FakeRoute],
+    *ids: str,
+    due: timedelta = timedelta(0),
+) -> None:
+    number = log.begin_round("scan-1", clock.now())
+    alerts = [_alert(i, clock.now().isoformat()) for i in ids]
+    rows = [
+        AlertRow(a.alert_id, None, a.event, a.severity, a.endpoint, a.scan_id, a.at, a.to_dict())
+        for a in alerts
+    ]
+    log.commit(
+        number,
+        "scan-1",
+        clock.now(),
+        [],
+        rows,
+        [r.label for r in routes],
+        {a.alert_id: clock.now() + due for a in alerts},
+    )
+
+
+async def _running(
+    dispatcher: Dispatcher, clock: FakeClock, seconds: float, step: float = 1.0
+) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(dispatcher.run(stop))
+    for _ in range(int(seconds / step)):
+        await clock.advance(step)
+    stop.set()
+    await clock.advance(step)
+    await task
+
+
+def test_a_failing_route_is_retried_at_a_doubling_interval(store: SqliteStore) -> None:
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    flaky = FakeRoute("flaky", clock, failures=3)
+    said: list[str] = []
+    dispatcher = Dispatcher(
+        log, {flaky.label: flaky}, clock, RetryPolicy(first=5, attempts=8), Metrics(), said.append
+    )
+    _raise(log, clock, [flaky], "a1")
+    asyncio.run(_running(dispatcher, clock, 120))
+    assert flaky.attempts == [0, 5, 15, 35]  # 5 s, then 10, then 20
+    assert len(set(flaky.ids)) == 1  # the same delivery id on every attempt
+    [row] = log.deliveries()
+    assert (row.status, row.attempts, row.last_error) == (
+        "delivered",
+        4,
+        "HTTP 503 from the receiver",
+    )
+    assert len(said) == 3 and "attempt 1 failed: HTTP 503 from the receiver; next in 5 s" in said[0]
+
+
+def test_a_route_is_given_up_after_its_last_attempt(store: SqliteStore) -> None:
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    dead = FakeRoute("dead", clock, failures=99)
+    said: list[str] = []
+    dispatcher = Dispatcher(
+        log,
+        {dead.label: dead},
+        clock,
+        RetryPolicy(first=1, longest=4, attempts=5),
+        Metrics(),
+        said.append,
+    )
+    _raise(log, clock, [dead], "a1")
+    asyncio.run(_running(dispatcher, clock, 300))
+    assert dead.attempts == [0, 1, 3, 7, 11]  # 1, 2, 4, then at most 4
+    [row] = log.deliveries()
+    assert (row.status, row.attempts, row.next_at) == ("failed", 5, None)
+    assert "given up after 5 attempts" in said[-1]
+
+
+def test_one_failing_route_does_not_hold_up_another(store: SqliteStore) -> None:
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    dead, good = FakeRoute("dead", clock, failures=99), FakeRoute("good", clock)
+    dispatcher = Dispatcher(
+        log,
+        {dead.label: dead, good.label: good},
+        clock,
+        RetryPolicy(first=5),
+        Metrics(),
+        lambda _line: None,
+    )
+    _raise(log, clock, [dead, good], "a1", "a2")
+    asyncio.run(_running(dispatcher, clock, 10))
+    assert good.attempts == [0, 0]
+    statuses = {(r.alert_id, r.route.split()[1]): r.status for r in log.deliveries()}
+    assert statuses == {
+        ("a1", "dead"): "pending",
+        ("a2", "dead"): "pending",
+        ("a1", "good"): "delivered",
+        ("a2", "good"): "delivered",
+    }
+
+
+def test_a_delivery_due_later_waits_for_its_time(store: SqliteStore) -> None:
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    route = FakeRoute("later", clock)
+    dispatcher = Dispatcher(
+        log, {route.label: route}, clock, RetryPolicy(), Metrics(), lambda _line: None
+    )
+    _raise(log, clock, [route], "a1", due=timedelta(hours=2))  # the end of quiet hours
+    asyncio.run(_running(dispatcher, clock, 3 * 3600, step=60))
+    assert route.attempts == [7200]
+
+
+def test_flush_tries_what_is_due_and_leaves_the_rest_pending(store: SqliteStore) -> None:
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    dead = FakeRoute("dead", clock, failures=99)
+    dispatcher = Dispatcher(
+        log, {dead.label: dead}, clock, RetryPolicy(first=5), Metrics(), lambda _line: None
+    )
+    _raise(log, clock, [dead], "a1")
+
+    async def flush() -> int:
+        task = asyncio.create_task(dispatcher.flush(30))
+        for _ in range(60):
+            await clock.advance(1)
+        return await task
+
+    assert asyncio.run(flush()) == 1
+    assert dead.attempts == [0, 5, 15]  # the 35 s retry falls after the 30 s flush
+    [row] = log.deliveries()
+    assert (row.status, row.attempts) == ("pending", 3)
+
+
+def test_deliveries_to_a_route_removed_from_the_config_are_dropped(store: SqliteStore) -> None:
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    old, new = FakeRoute("old", clock), FakeRoute("new", clock)
+    _raise(log, clock, [old], "a1")
+    assert log.drop_other_routes([new.label]) == 1
+    [row] = log.deliveries()
+    assert (row.status, row.last_error) == ("dropped", "the route is no longer configured")
