@@ -252,3 +252,32 @@ def test_a_version_2_scan_under_way_keeps_its_checkpoints(tmp_path: Path) -> Non
         (scroll,) = store.partitions("s", "h:1", "logs")
         assert scroll.plan["state"] == {"method": "scroll"} and not scroll.plan["resumable"]
         assert scroll.position is None and scroll.docs == 5
+
+
+def test_a_finished_container_keeps_its_figures_and_joins_the_endpoint_tally(
+        tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        key = store.hash_key
+        scan_id = _started(store, 1)
+        blob = count_batch(DOCS, None, "created_at", 0.5, key)
+        store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[3], tally=blob)
+        tally = Tally.from_bytes(blob, key)
+        written = store.finish_container(scan_id, "h:1", "cases", {"docs": 3},
+                                         tally.to_parts(2))
+        assert written > 0
+        assert store.finished(scan_id, "h:1", "cases") == {"docs": 3}
+        assert store.finished(scan_id, "h:1", "other") is None
+        assert list(store.partition_tallies(scan_id, "h:1", "cases", 0)) == []  # dropped
+        back = merged(key, store.total_tallies(scan_id, "h:1"))
+        assert (back.docs, back.pii(), back.people()) == (3, tally.pii(), tally.people())
+        # Folded: the same tally in fewer pieces, each digest once.
+        pieces = len(list(store.total_tallies(scan_id, "h:1")))
+        store.fold_total(scan_id, "h:1", back.to_parts())
+        assert len(list(store.total_tallies(scan_id, "h:1"))) < pieces
+        again = merged(key, store.total_tallies(scan_id, "h:1"))
+        assert (again.docs, again.pii()) == (3, tally.pii())
+        store.drop_checkpoints(scan_id)
+        assert list(store.total_tallies(scan_id, "h:1")) == []
+        assert store.finished(scan_id, "h:1", "cases") is None
+        for t in (tally, back, again):
+            t.close()

@@ -16,7 +16,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 from .. import honeypot
-from ..count.tally import Tally
 from ..errors import NetError
 from ..models import Container, ContainerResult, FullTotals, Service, Target, TargetResult, Verdict
 from ..net import Credentials, Scope, Transport
@@ -167,7 +166,6 @@ async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
         executor = ProcessExecutor(run.options.limits, acc.transport.credentials)
     ctx = ReadContext(acc.probe, acc.read_as, reader, sink, run.workers, run.pacer,
                       batch=full.batch, queue=full.queue, on_docs=run.on_docs)
-    total = Tally(sink.key)
     results: list[ContainerResult] = []
     try:
         for container in containers:
@@ -179,13 +177,10 @@ async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
                                              partitions=full.partitions)
             except NetError as exc:
                 error = f"cannot read: {exc}"[:300]
-            read, tally = sink.finish(container, reader.method, error)
-            total.merge(tally)
-            tally.close()
-            results.append(ContainerResult(container, None, read))
-        return results, FullTotals(total.docs, total.pii(), total.people())
+            results.append(ContainerResult(container, None,
+                                           sink.finish(container, reader.method, error)))
+        return results, sink.totals()
     finally:
-        total.close()
         sink.close()
 
 
