@@ -6,25 +6,33 @@ BIN := $(VENV)/bin
 LAB_DIR ?= $(CURDIR)/.lab
 export LEAKHOUND_LAB_DIR := $(LAB_DIR)
 
-.PHONY: demo test lint system-deps venv lab-up lab-down bench clean lab-build
+.PHONY: demo test lint system-deps venv lab-build lab-up lab-down bench clean
 
 # System packages the lab and the integration tests use (nginx; Java and Maven build the
-# OpenSearch launcher). Installs only what is missing.
+# OpenSearch launcher; Redis, PostgreSQL and MariaDB servers). Installs only what is missing;
+# apt may be locked for a moment by another install, so it is retried. Go and Node.js are
+# checked below.
 system-deps:
 	@missing=""; \
 	{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || missing="$$missing nginx-light"; \
+	{ command -v redis-server || test -x /usr/bin/redis-server; } >/dev/null || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	{ command -v mariadbd || test -x /usr/sbin/mariadbd; } >/dev/null || missing="$$missing mariadb-server"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jdk-headless"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  for try in 1 2 3 4 5 6; do \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing && break; \
+	    [ $$try = 6 ] && exit 1; echo "apt busy or failing, retrying in 20 s"; sleep 20; \
+	  done; \
 	fi
-	@# The lab's object stores: Go builds MinIO, Node.js runs Azurite and pouchdb-server (npm
-	@# fetches them at the first `lab up`). Debian 12's own golang (1.19) and nodejs (18) are too
-	@# old, so these are checked, not installed.
+	@# Go builds FerretDB and MinIO, Node.js runs Azurite and pouchdb-server (the Go module proxy
+	@# and npm serve them at the first `lab up` or `lab-build`). Debian 12's own golang (1.19)
+	@# and nodejs (18) are too old, so these are checked, not installed.
 	@{ command -v go || test -x /usr/local/go/bin/go; } >/dev/null || \
-	  { echo "Go 1.24+ is needed (the lab builds MinIO with it)"; exit 1; }
+	  { echo "Go 1.24+ is needed (the lab builds FerretDB and MinIO with it)"; exit 1; }
 	@{ command -v node && command -v npm; } >/dev/null || \
 	  { echo "Node.js 20+ and npm are needed (the lab runs Azurite and pouchdb-server)"; exit 1; }
 
@@ -36,12 +44,13 @@ $(BIN)/leakhound: pyproject.toml
 
 venv: $(BIN)/leakhound
 
-# Start the lab (a real OpenSearch node + nginx on loopback), seed it, scan it, show the report.
+# Start the lab (OpenSearch + nginx, the database servers, the object stores and CouchDB on
+# loopback), seed it, scan it, show the report.
 demo: system-deps venv
 	$(BIN)/leakhound lab up
 	$(BIN)/leakhound lab seed
-	@# Only the http(s) targets until `scan` parses s3:// and azblob:// (issue #12's probes).
-	$(BIN)/leakhound lab targets | grep -E '^https?://' > $(LAB_DIR)/targets.txt
+	@# The kinds `scan` probes today: not s3:// and azblob:// yet (issue #12's bucket probes).
+	$(BIN)/leakhound lab targets | grep -E '^(https?|redis|postgresql|mongodb|mysql)://' > $(LAB_DIR)/targets.txt
 	$(BIN)/leakhound scan @$(LAB_DIR)/targets.txt --db $(LAB_DIR)/findings.db
 	@echo "Markdown report: $(BIN)/leakhound report last --db $(LAB_DIR)/findings.db --format markdown"
 	@echo "Stop the lab:    $(BIN)/leakhound lab down"
@@ -51,9 +60,9 @@ lint: venv
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Build the lab's servers (OpenSearch launcher, MinIO; npm installs of Azurite and
-# pouchdb-server) into its cache before the tests: a cold first build takes minutes, more than
-# one test's timeout. A no-op once cached.
+# Build the lab's servers into its cache before the tests (OpenSearch launcher with Maven;
+# FerretDB and MinIO with Go; npm installs of Azurite and pouchdb-server): a cold first build
+# takes minutes, more than one test's timeout. A no-op once cached.
 lab-build: venv
 	$(BIN)/python -m leakhound.lab build
 

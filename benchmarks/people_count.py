@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -215,6 +216,8 @@ def main() -> int:
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     overlaps = [o for o in args.overlaps.split(",") if o]
+    # A SIGTERM (timeout, kill) unwinds through the finally below: the node is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     node = Node()
     try:
         ok = compare(node, sizes, overlaps, not args.no_full)

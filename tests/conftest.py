@@ -64,8 +64,10 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabSession]:
-    """A running lab (a real OpenSearch node behind nginx) seeded with 10,000 support cases
-    (seed 1): ``lab.status``, ``lab.truth``.
+    """A running lab (a real OpenSearch node behind nginx, open and secured Redis, PostgreSQL,
+    MariaDB and FerretDB servers, MinIO, Azurite and three pouchdb-servers) seeded with 10,000
+    support cases (seed 1): ``lab.status``, ``lab.truth`` (the indices'), ``lab.truth_of(kind)``
+    (a database kind's; the object stores': ``objectstores.truths(lab.status.state_dir)``).
 
     State directory: $LEAKHOUND_LAB_DIR (a lab already up and seeded the same way there is
     reused and left running), else a fresh temporary one. Never skips: a lab that cannot start

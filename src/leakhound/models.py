@@ -120,6 +120,10 @@ class Endpoint:
     # The user a database kind logs in as, from its URL (postgresql://reader@host); never a
     # password. Written in JSON only when there is one.
     user: str | None = field(default=None, metadata={"omit_empty": True})
+    # What the target names inside the store, for kinds whose containers cannot be listed
+    # by everyone: an object store's buckets (``s3://bucket@host``), each optionally with an
+    # object key (``bucket/key``). Written in JSON only when there are some.
+    containers: tuple[str, ...] = field(default=(), metadata={"omit_empty": True})
 
     @property
     def netloc(self) -> str:
@@ -181,7 +185,9 @@ _PRODUCT_NAMES = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch",
                   "mongodb": "MongoDB", "redis": "Redis", "valkey": "Valkey",
                   "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
                   "couchdb": "CouchDB", "kibana": "Kibana",
-                  "opensearch-dashboards": "OpenSearch Dashboards"}
+                  "opensearch-dashboards": "OpenSearch Dashboards", "minio": "MinIO",
+                  "amazon-s3": "Amazon S3", "s3": "S3-compatible storage",
+                  "azure-blob": "Azure Blob Storage", "azurite": "Azurite"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,8 @@ import ipaddress
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -26,17 +26,26 @@ DEFAULT_MAX_HOSTS = 4096
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
+# (host, path, user part) of a URL -> (base path, containers it names); ValueError when the
+# URL cannot name them (``Probe.locate``).
+Locator = Callable[[str, str, str | None], tuple[str, tuple[str, ...]] | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Kinds:
     """What the probes tell the parser: their default ports, and the URL schemes naming them.
 
     A plain sequence of ports stands for kinds left unnamed (the scan then tries every kind,
-    those of the port first), with http:// and https:// URLs only.
+    those of the port first), with http:// and https:// URLs only. ``locators``: kinds whose
+    URLs name containers (an object store's buckets), and how; ``url_ports``: the port a URL
+    of such a kind means without one.
     """
 
     ports: tuple[tuple[int, str], ...]  # (default port, kind), most likely first
     schemes: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: {"http": (), "https": ()})
+    locators: Mapping[str, Locator] = field(default_factory=dict)
+    url_ports: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, ports: Kinds | Sequence[int]) -> Kinds:
@@ -58,8 +67,9 @@ class Kinds:
         return (*here, *(k for k in named if k not in here))
 
     def port_of(self, kind: str) -> int | None:
-        """The first default port of a kind."""
-        return next((p for p, k in self.ports if k == kind), None)
+        """The port a URL of the kind's own scheme means without one: its URL port, else its
+        first default port."""
+        return self.url_ports.get(kind) or next((p for p, k in self.ports if k == kind), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +178,38 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
             if port is None:
                 raise TargetError(f"URL without a port, and no default port for it: {text!r}")
     user = unquote(parts.username) if parts.username else None
+    located = _locate(kinds, named, host, parts.path, user, text)
+    if located is not None:
+        base, containers = located
+        return Target(Endpoint(host, port, scheme, base, containers=containers), named)
     if user is not None and (not user or len(user) > 128 or not user.isprintable()):
         raise TargetError(f"not a user name in target URL {text!r}")
     return Target(Endpoint(host, port, scheme, parts.path.rstrip("/"), user), named)
+
+
+def _locate(kinds: Kinds, named: Sequence[str], host: str, path: str, user: str | None,
+            text: str) -> tuple[str, tuple[str, ...]] | None:
+    """The base path and containers a URL names for kinds whose URLs name containers (an
+    object store's buckets); None for the other kinds. Kinds that would read the same URL
+    differently cannot share it."""
+    locators = {kinds.locators.get(k) for k in named}
+    if locators <= {None}:
+        return None
+    if len(locators) > 1:
+        raise TargetError(f"{text!r} reads differently for {', '.join(named)}: name one kind "
+                          "with --kinds")
+    locate = next(iter(locators))
+    assert locate is not None
+    try:
+        found = locate(host, unquote(path), user)
+    except ValueError as exc:
+        raise TargetError(f"{exc}: {text!r}") from None
+    if found is None:
+        return None
+    base, containers = found
+    if any(not c or len(c) > 2048 or not c.isprintable() for c in containers):
+        raise TargetError(f"not a bucket or object name in target URL {text!r}")
+    return base, containers
 
 
 def _parse_cidr(text: str, kinds: Kinds, max_hosts: int,
@@ -321,13 +360,20 @@ def endpoints(specs: Iterable[TargetSpec]) -> list[Endpoint]:
 def targets(specs: Iterable[TargetSpec]) -> list[Target]:
     """The distinct endpoints of the specifications with every kind named for each, first
     occurrence first."""
-    seen: dict[Endpoint, tuple[str, ...]] = {}
+    # Buckets of one endpoint are containers of one store: their targets become one.
+    seen: dict[Endpoint, tuple[Endpoint, tuple[str, ...]]] = {}
     for spec in specs:
         for t in spec.targets:
-            kinds = seen.get(t.endpoint)
-            seen[t.endpoint] = t.kinds if kinds is None else tuple(
-                dict.fromkeys((*kinds, *t.kinds)))
-    return [Target(ep, kinds) for ep, kinds in seen.items()]
+            place = replace(t.endpoint, containers=())
+            known = seen.get(place)
+            if known is None:
+                seen[place] = (t.endpoint, t.kinds)
+                continue
+            ep, kinds = known
+            names = tuple(dict.fromkeys((*ep.containers, *t.endpoint.containers)))
+            seen[place] = (replace(ep, containers=names),
+                           tuple(dict.fromkeys((*kinds, *t.kinds))))
+    return [Target(ep, kinds) for ep, kinds in seen.values()]
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

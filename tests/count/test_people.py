@@ -82,3 +82,15 @@ def test_the_sample_that_halves_the_range() -> None:
     # The range's width is what the unread records could hold: halving it halves them.
     assert halving_sample({1: 10}, 100, 1000) == 550
     assert halving_sample({1: 10}, 1000, 1000) is None
+
+
+def test_the_estimate_extrapolates_over_the_containers_that_hold_such_values() -> None:
+    # 10 values seen once in 100 sampled cases of 1,000; beside them 9,000 payroll records
+    # that never carry one: the cases' rate, not the store's, makes the estimate.
+    ids = SampledIdentifiers("EMAIL_ADDRESS", records=200, per_record=1,
+                             docs=Counter({bytes([n]): 1 for n in range(10)}))
+    everywhere = from_sample(ids, 10_000)
+    scoped = from_sample(ids, 10_000, scope=(100, 1_000))
+    assert scoped.value == 100 and everywhere.value == 500
+    assert (scoped.low, scoped.high) == (everywhere.low, everywhere.high)  # the range holds
+    assert "1,000 records of the containers" in scoped.basis

@@ -1,4 +1,5 @@
-"""up is idempotent, down stops what up started: on a lab of its own, not the shared one."""
+"""up is idempotent, down stops what up started, data survives: on a lab of its own, not the
+shared one."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import httpx
 import pytest
 
 from leakhound import lab
-from leakhound.lab import objectstores, process
+from leakhound.lab import databases, objectstores, process
 from leakhound.lab.state import LabPaths, read_record
 
-PARTS = ("node", "nginx", *objectstores.SECTIONS)
+PARTS = ("node", "nginx", *objectstores.SECTIONS)  # lab.json sections beside "stores"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def own_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def listening(url: str) -> bool:
-    """True when something accepts connections at url's port."""
+    """True when something accepts connections at url's loopback port."""
     port = urlsplit(url).port
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1.0):
@@ -44,13 +45,19 @@ def test_up_twice_is_the_same_lab(own_lab: Path) -> None:
     second = lab.up(own_lab)
     assert first.running and second.running
     assert first == second  # same pids, same ports
-    assert [t.role for t in first.targets][:3] == ["open", "secured", "partial"]
-    assert all(t.url.startswith("http://127.0.0.1:") for t in first.targets[:3])
-    assert {t.kind for t in first.targets} == {"elasticsearch", "s3", "azblob", "couchdb"}
+    search = [t for t in first.targets if t.kind == "elasticsearch"]
+    assert [t.role for t in search] == ["open", "secured", "partial"]
+    assert all(t.url.startswith("http://127.0.0.1:") for t in search)
+    assert [(t.kind, t.role) for t in first.targets if t.kind in lab.KINDS] == [
+        (k, r) for k in lab.KINDS for r in ("open", "secured")]  # fmt: skip
+    assert {t.kind for t in first.targets} == {
+        "elasticsearch", *lab.KINDS, "s3", "azblob", "couchdb"}  # fmt: skip
+    assert all(listening(t.url) for t in first.targets)
     record = json.loads((own_lab / "lab.json").read_text())
     assert record["node"]["pid"] == first.node_pid
     assert record["nginx"]["pid"] == first.nginx_pid
     assert all(process.alive(record[p]["pid"], record[p]["start_time"]) for p in PARTS)
+    assert {k: v["pid"] for k, v in record["stores"].items()} == first.pids
     assert lab.status(own_lab) == first
 
 
@@ -65,6 +72,8 @@ def test_down_stops_the_processes_and_is_idempotent(own_lab: Path) -> None:
         group = subprocess.run(["ps", "-o", "stat=", "-g", str(record[part]["pid"])],
                                capture_output=True, text=True, check=False)  # fmt: skip
         assert [s for s in group.stdout.split() if not s.startswith("Z")] == [], part
+    for part in record["stores"].values():
+        assert not process.alive(part["pid"], part["start_time"])
     assert not any(listening(t.url) for t in running.targets)
     assert not lab.down(own_lab).running
     assert not lab.status(own_lab).running
@@ -74,6 +83,7 @@ def test_down_stops_the_processes_and_is_idempotent(own_lab: Path) -> None:
 def test_up_after_down_keeps_the_data(own_lab: Path) -> None:
     lab.up(own_lab)
     truth = lab.seed(own_lab, records=200, seed=5)
+    others = {kind: lab.truth(own_lab, kind) for kind in lab.KINDS}
     lab.down(own_lab)
     again = lab.up(own_lab)
     with httpx.Client(trust_env=False, timeout=30.0) as http:
@@ -81,5 +91,47 @@ def test_up_after_down_keeps_the_data(own_lab: Path) -> None:
     assert count == 200
     assert lab.truth(own_lab) == truth
     # The buckets, containers and databases survive too (MinIO, Azurite and LevelDB on disk).
+    paths = LabPaths(own_lab)
+    assert objectstores.still_seeded(paths, read_record(paths) or {}, 200, 5)
+    targets = {(t.kind, t.role): t for t in again.targets}
+    # Every server restarted on its own files (the secured ones with their users) holds it all.
+    assert databases.still_seeded(targets, others)
+    for other in others.values():
+        assert other is not None and other.records == 200
+        assert sum(t.documents for t in other.indices.values() if t.created_at_min) == 200
+
+
+def _object_pids(state_dir: Path) -> dict[str, int]:
+    """lab.json's pid of each object store section."""
+    record = read_record(LabPaths(state_dir)) or {}
+    return {section: record[section]["pid"] for section in objectstores.SECTIONS}
+
+
+def test_up_restarts_only_what_died(own_lab: Path) -> None:
+    before = lab.up(own_lab)
+    objects = _object_pids(own_lab)
+    victim = before.pids["redis/secured"]
+    process.stop(victim, process.start_time(victim))
+    assert not lab.status(own_lab).running
+    after = lab.up(own_lab)
+    assert after.running and after.pids["redis/secured"] != victim
+    assert after.node_pid == before.node_pid
+    assert {k: p for k, p in after.pids.items() if k != "redis/secured"} == {
+        k: p for k, p in before.pids.items() if k != "redis/secured"}  # fmt: skip
+    assert _object_pids(own_lab) == objects
+
+
+def test_up_restarts_the_object_stores_together(own_lab: Path) -> None:
+    before = lab.up(own_lab)
+    objects = _object_pids(own_lab)
+    process.stop(objects["azurite"], process.start_time(objects["azurite"]))
+    assert not lab.status(own_lab).running
+    after = lab.up(own_lab)
+    assert after.running
+    assert (after.node_pid, after.nginx_pid, after.pids) == (
+        before.node_pid, before.nginx_pid, before.pids)  # fmt: skip
+    again = _object_pids(own_lab)
+    assert all(again[s] != objects[s] for s in objectstores.SECTIONS)
+    # The restarted servers still hold the seeded data (test_up_after_down_keeps_the_data's).
     paths = LabPaths(own_lab)
     assert objectstores.still_seeded(paths, read_record(paths) or {}, 200, 5)

@@ -423,3 +423,31 @@ def test_an_unreadable_ca_file_is_a_usage_error(tmp_path: Any) -> None:
     bad.write_text("not a certificate")
     with pytest.raises(UsageError, match="--ca-file"):
         net.Http(auth=net.OwnerAuth(("owner", "pw"), ca_file=str(bad)))
+
+
+# --------------------------------------------------------------------------- cookies
+
+
+@pytest.mark.parametrize("cookie", [
+    pytest.param("session=abc; Path=/", id="plain"),
+    pytest.param("s=\x80\xff; Path=/", id="not-ascii"),
+])
+def test_a_targets_cookie_is_never_sent_back(loop: S.ServerLoop, cookie: str) -> None:
+    """A scanner keeps no state from its targets: the next request carries no Cookie (and a
+    cookie httpx could not encode breaks nothing)."""
+    headers_seen: list[dict[str, str]] = []
+
+    async def handle(conn: S.Conn) -> None:
+        while (req := await conn.request_or_400()) is not None:
+            headers_seen.append(req.headers)
+            await conn.reply(200, b"{}", headers={"Set-Cookie": cookie})
+
+    port = loop.serve(handle)
+
+    async def twice() -> list[int]:
+        async with _http(port) as http:
+            return [(await http.get(f"http://127.0.0.1:{port}/{n}", ANY_GET)).status
+                    for n in range(2)]
+
+    assert asyncio.run(twice()) == [200, 200]
+    assert [h.get("cookie") for h in headers_seen] == [None, None]

@@ -110,3 +110,15 @@ def test_a_refused_count_falls_back_to_the_sample_and_says_why() -> None:
     assert "the store's own count failed: its cardinality count was refused: HTTP 403" \
         in people.basis
     assert people.low == 90 and people.high is not None and people.low <= people.value
+
+
+def test_a_store_whose_count_is_an_estimate_is_not_read_whole() -> None:
+    """Files whose records a sample extrapolated may hold far more than they say: their
+    people are estimated, never read whole on the strength of the estimate."""
+    probe = _Counting({"customer.email": Distinct(7_000, 6_965, 7_035, False)})
+    guessed = Container("bucket/exports/", 10_000, None, fields=CASES.fields, docs_exact=False)
+    acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    people = asyncio.run(count_people(acc, [(guessed, 100)], [{"EMAIL_ADDRESS": _sampled()}],
+                                      ScanOptions(people_read=1_000_000), Workers(0),
+                                      b"k" * 32))
+    assert people.method == "store-count"  # the reader (which needs a transport) never ran

@@ -10,6 +10,7 @@ from .categories import DataCategory, Identifiability, entity_class
 from .context import Context, ContextError, load_context, parse_context, parse_when
 from .figures import ContainerExposure, Figure, Method, Store, records_by_year
 from .gdpr import Deadline, Decision, Duty
+from .logs import LogEvidence
 from .severity import Criterion, Level, Severity
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Figure",
     "Identifiability",
     "Level",
+    "LogEvidence",
     "Method",
     "Severity",
     "Store",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from .figures import (
     stores,
 )
 from .gdpr import Deadline, Decision, Duty, article_33, article_34, deadline
+from .logs import LogEvidence
 from .severity import Severity, severity
 
 
@@ -75,6 +76,7 @@ class Assessment:
     consequences: tuple[str, ...]
     next_steps: tuple[str, ...]
     context: Context
+    logs: LogEvidence | None = None  # access-log forensics stored with the scan
 
     @property
     def categories(self) -> tuple[DataCategory, ...]:
@@ -96,12 +98,15 @@ def assess(
     aware_since: datetime | None = None,
     *,
     now: datetime | None = None,
+    logs: LogEvidence | None = None,
 ) -> Assessment:
     """Assess a stored scan (``SqliteStore.load``) as a personal data breach.
 
     ``context`` is what the data's owner knows (``load_context`` reads it from YAML; a plain
     mapping is checked the same way). ``aware_since`` starts the 72-hour clock of Art. 33(1);
-    without it, the context's ``aware_since``, else the end of the scan, is assumed.
+    without it, the context's ``aware_since``, else the end of the scan, is assumed. ``logs``:
+    what the access logs say (``leakhound investigate --scan``, read back by
+    ``leakhound.investigate.hooks.stored``).
     """
     ctx = parse_context(context or {})
     now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -127,9 +132,11 @@ def assess(
     due = deadline(since, basis, now)
 
     hosts = [r.service.endpoint.host for r in scan.exposed]
-    sev = severity(containers, hosts, ctx)
+    sev = severity(containers, hosts, ctx, logs)
     a33 = article_33(sev, ctx, exposed=bool(exposed), personal=personal, measured=measured, due=due)
     a34 = article_34(sev, ctx, a33)
+    if logs is not None:
+        a34 = replace(a34, reasons=(*a34.reasons, logs.article_34))
 
     if ctx.data_subjects is not None:
         people = Figure(ctx.data_subjects, Method.GIVEN, basis="stated by the data's owner")
@@ -158,8 +165,11 @@ def assess(
         date_range=date_range(containers),
         exposure=exposure,
         consequences=consequences(types, containers, ctx),
-        next_steps=next_steps(scan.scan_id, exposed, containers, types, a33, a34, ctx),
+        next_steps=next_steps(
+            scan.scan_id, exposed, containers, types, a33, a34, ctx, reviewed=logs is not None
+        ),
         context=ctx,
+        logs=logs,
     )
 
 
@@ -214,8 +224,10 @@ def next_steps(
     a33: Decision,
     a34: Decision,
     ctx: Context,
+    *,
+    reviewed: bool = False,
 ) -> tuple[str, ...]:
-    """What to do now, in order."""
+    """What to do now, in order (``reviewed``: the access logs were read already)."""
     steps: list[str] = []
     if exposed and not ctx.exposure_ended:
         which = "the exposed store" if len(exposed) == 1 else f"the {len(exposed)} exposed stores"
@@ -224,7 +236,7 @@ def next_steps(
             "bind to a private interface, and enable authentication. Keep logs and a "
             "snapshot as evidence; do not delete indices."
         )
-    if exposed and ctx.third_party_access is None:
+    if exposed and ctx.third_party_access is None and not reviewed:
         steps.append(
             "Review the stores' access and proxy logs for reads by anyone else since "
             "the exposure began, then record the finding as third_party_access in the "

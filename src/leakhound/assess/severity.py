@@ -35,6 +35,7 @@ from .categories import (
 )
 from .context import CONFIDENTIALITY, Context
 from .figures import ContainerExposure
+from .logs import LogEvidence
 
 
 class Level(StrEnum):
@@ -252,12 +253,15 @@ def _identifiability(types: Sequence[str]) -> tuple[Identifiability, str]:
 
 
 def circumstances(
-    containers: Sequence[ContainerExposure], hosts: Sequence[str], ctx: Context
+    containers: Sequence[ContainerExposure],
+    hosts: Sequence[str],
+    ctx: Context,
+    logs: LogEvidence | None = None,
 ) -> tuple[Criterion, Criterion, Criterion, Criterion]:
     """CB elements: confidentiality, integrity, availability, malicious intent (ENISA).
 
-    Until access-log forensics exists, leakhound reads them from what the scan saw (an open
-    store; signs of a wipe or ransom) and from the context file.
+    leakhound reads them from what the scan saw (an open store; signs of a wipe or ransom), from
+    the context file, and from the access logs when an investigation is stored with the scan.
     """
     o = ctx.circumstances
     compromised = [i for i in containers if i.compromised]
@@ -300,6 +304,9 @@ def circumstances(
             (f"third_party_access: {ctx.third_party_access}: {words}",),
             overridden=True,
         )
+    elif logs is not None:  # access-log forensics (leakhound investigate --scan)
+        score, reason = logs.confidentiality
+        conf = Criterion("confidentiality", score, (reason,))
     else:
         why = [
             "the store answered without credentials: anyone who could reach it could read "
@@ -314,6 +321,11 @@ def circumstances(
                 "circumstances.confidentiality in the context file"
             )
         conf = Criterion("confidentiality", CONFIDENTIALITY["unknown"], tuple(why))
+
+    if logs is not None and not conf.overridden and conf.why[0] not in logs.confidentiality[1]:
+        # the scan saw a wipe and the logs say more: both are the evidence, the graver counts
+        score, reason = logs.confidentiality
+        conf = Criterion("confidentiality", max(conf.value, score), (*conf.why, reason))
 
     integ = _circumstance(
         "integrity",
@@ -348,6 +360,9 @@ def circumstances(
         (0.5, f"a ransom note or wipe is an intentional harmful action ({signs})"),
         "an open store is a misconfiguration; no sign of an intentional harmful action",
     )
+    logged = logs.malicious if logs is not None and o.malicious is None else None
+    if logged is not None and not compromised:
+        mal = Criterion("malicious intent", logged[0], (logged[1],))
     return conf, integ, avail, mal
 
 
@@ -375,10 +390,13 @@ def _private(host: str) -> bool:
 
 
 def severity(
-    containers: Sequence[ContainerExposure], hosts: Sequence[str], ctx: Context
+    containers: Sequence[ContainerExposure],
+    hosts: Sequence[str],
+    ctx: Context,
+    logs: LogEvidence | None = None,
 ) -> Severity:
-    """The ENISA severity of the exposure described by these containers."""
-    conf, integ, avail, mal = circumstances(containers, hosts, ctx)
+    """The ENISA severity of the exposure described by these containers (and its access logs)."""
+    conf, integ, avail, mal = circumstances(containers, hosts, ctx, logs)
     return Severity(
         dpc=data_processing_context(containers, ctx),
         ei=ease_of_identification(containers, ctx),

@@ -11,6 +11,7 @@ from contextlib import nullcontext, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import UsageError
+from ..investigate import command as investigate_command
 from ..lint import command as lint_command
 from ..models import Verdict
 from ..redact import neutralize
@@ -19,7 +20,7 @@ from .credentials import credentials
 from .output import emit, private_file, write
 
 if TYPE_CHECKING:
-    from ..assess import Assessment
+    from ..assess import Assessment, LogEvidence
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RUNTIME, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 T = TypeVar("T")
@@ -58,6 +59,7 @@ def scan(args: argparse.Namespace) -> int:
     """``leakhound scan``: sample or full depth, new or resumed."""
     from .. import scanner
     from ..net import Limits
+    from ..probes.base import FileBounds
     from ..scanner.options import PEOPLE_READ, FullOptions, ScanOptions
     from .progress import FullProgress, ScanProgress
 
@@ -83,6 +85,7 @@ def scan(args: argparse.Namespace) -> int:
         workers=args.workers,
         kinds=_kinds(args.kinds),
         full=full,
+        files=FileBounds(max_objects=max(1, args.max_objects), max_bytes=args.max_bytes),
         limits=Limits(
             connect_timeout=args.connect_timeout,
             read_timeout=args.read_timeout,
@@ -159,20 +162,36 @@ def detect(args: argparse.Namespace) -> int:
     )
 
 
+def _logs(store: SqliteStore, record: ScanRecord, *, redact: bool = False) -> LogEvidence | None:
+    """What the access logs say, when ``leakhound investigate --scan`` stored them."""
+    from ..investigate.hooks import stored
+
+    return stored(store, record.scan_id, redact=redact)
+
+
 def report(args: argparse.Namespace) -> int:
-    """``leakhound report``: a stored scan in any format."""
+    """``leakhound report``: a stored scan in any format (the HTML page with the stored
+    access-log investigation; the JSON formats keep the scan's schema)."""
     with _store(args) as store:
         record = store.load(args.scan_id)
-    emit(args, record)
+        logs = _logs(store, record, redact=args.redact) if args.format == "html" else None
+    if logs is not None:
+        from ..report import html
+
+        write(args, html.render(record, logs=logs))
+    else:
+        emit(args, record)
     return EXIT_OK
 
 
-def _assessment(args: argparse.Namespace, record: ScanRecord) -> Assessment:
+def _assessment(
+    args: argparse.Namespace, record: ScanRecord, logs: LogEvidence | None = None
+) -> Assessment:
     from ..assess import assess as assess_scan
     from ..assess import load_context
 
     context = load_context(args.context) if args.context else None
-    return assess_scan(record, context, args.aware_since)
+    return assess_scan(record, context, args.aware_since, logs=logs)
 
 
 def assess(args: argparse.Namespace) -> int:
@@ -181,7 +200,8 @@ def assess(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         record = store.load(args.scan_id)
-    assessment = _assessment(args, record)
+        logs = _logs(store, record)
+    assessment = _assessment(args, record, logs)
     if args.format == "terminal":
         from rich.console import Console
 
@@ -208,7 +228,8 @@ def notify(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         record = store.load(args.scan_id)
-    write(args, draft(record, _assessment(args, record), kind=args.kind, fmt=args.format))
+        logs = _logs(store, record)
+    write(args, draft(record, _assessment(args, record, logs), kind=args.kind, fmt=args.format))
     return EXIT_OK
 
 
@@ -300,6 +321,14 @@ def lab(args: argparse.Namespace) -> int:
             f"({truth.distinct_customers:,} distinct customers, {truth.distinct_emails:,} "
             f"distinct e-mail addresses) in {truth.seconds:.1f}s"
         )
+        for kind in lab_.KINDS:
+            db = lab_.truth(args.dir, kind)
+            if db is not None:
+                print(
+                    f"  {kind}: {db.documents:,} records in {len(db.indices)} containers "
+                    f"({db.distinct_customers:,} distinct customers, {db.distinct_emails:,} "
+                    f"distinct e-mail addresses), open and secured, in {db.seconds:.1f}s"
+                )
         for other in lab_.objectstores.truths(lab_.status(args.dir).state_dir).values():
             if other is not None:
                 print(f"  and {lab_.objectstores.summary(other)}")
@@ -312,9 +341,13 @@ def lab(args: argparse.Namespace) -> int:
         url = lab_.toggle(args.dir, args.name, opened=args.action == "open")
         said = "open: no credentials asked" if args.action == "open" else "closed again"
         print(f"{args.name} {said} at {url}")
+    elif args.action == "build":
+        for name, path in lab_.build().items():
+            print(f"{name}: {path}")
     elif args.action == "targets":
         for target in lab_.status(args.dir).targets:
-            print(target.url)
+            if not args.kind or target.kind in args.kind:
+                print(target.url)
     else:
         print(lab_.status(args.dir))
     return EXIT_OK
@@ -332,4 +365,5 @@ COMMANDS = {
     "export-subjects": export_subjects,
     "lint": lint_command.run,
     "watch": watch,
+    "investigate": investigate_command.run,
 }

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..errors import UsageError
+from ..investigate import command as investigate_command
 from ..lint import command as lint_command
 
 
@@ -33,6 +35,21 @@ def _positive_float(text: str) -> float:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
     if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
+    return value
+
+
+_BYTES = re.compile(r"(\d{1,15})\s*(?:([kmg])(?:i?b)?|b)?", re.I)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def _byte_count(text: str) -> int:
+    """A number of bytes, with an optional unit (512K, 1M, 2MiB: powers of 1024)."""
+    m = _BYTES.fullmatch(text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a number of bytes: {text!r} (e.g. 512K, 1M)")
+    value = int(m.group(1)) * _UNITS[(m.group(2) or "").lower()]
+    if value < 1:
         raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
     return value
 
@@ -73,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="total seconds for one request, body included (default 30)")
     scan.add_argument("--max-indices", type=_positive_int, default=1000, metavar="N",
                       help="indices inventoried in detail per endpoint (default 1000)")
+    scan.add_argument("--max-objects", type=_positive_int, default=100_000, metavar="N",
+                      help="objects listed per bucket or container of an object store "
+                           "(default 100000)")
+    scan.add_argument("--max-bytes", type=_byte_count, default=1024 * 1024, metavar="BYTES",
+                      help="bytes a sample reads of one object, a ranged GET (default 1M; "
+                           "512K, 4M…)")
     scan.add_argument("--max-hosts", type=_positive_int, default=4096, metavar="N",
                       help="addresses a CIDR may expand to without --yes (default 4096)")
     scan.add_argument("--yes", action="store_true",
@@ -105,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="render a stored scan")
     report.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or 'last'")
+    report.add_argument("--redact", action="store_true",
+                        help="mask IP addresses of the stored access-log investigation (html)")
     _db_option(report)
     _format_options(report, ("terminal", "json", "jsonl", "markdown", "html", "sarif"))
 
@@ -165,15 +190,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     _watch_parser(sub)
 
-    lab = sub.add_parser("lab", help="the local demo lab: a real OpenSearch node and nginx")
-    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets", "open",
-                                        "close"),
-                     help="targets: print the running lab's target URLs, one a line; "
-                          "open/close NAME: take a target's credentials away, or give them "
-                          "back (NAME: secured)")
+    investigate_command.add_parser(sub)
+    lab = sub.add_parser("lab", help="the local demo lab: OpenSearch behind nginx, Redis, "
+                                     "PostgreSQL, MariaDB and FerretDB, open and secured; MinIO, "
+                                     "Azurite and CouchDB")
+    lab.add_argument("action", choices=("up", "seed", "down", "status", "targets", "build",
+                                        "open", "close"),
+                     help="targets: print the running lab's target URLs, one a line; build: "
+                          "build the OpenSearch launcher, FerretDB and the object stores now "
+                          "(up does it when needed, cached); open/close NAME: take a target's "
+                          "credentials away, or give them back (NAME: secured)")
     lab.add_argument("name", nargs="?", metavar="NAME", help="the target of open/close")
     lab.add_argument("--records", type=_positive_int, default=10_000, metavar="N",
                      help="records to seed (default 10000)")
+    lab.add_argument("--kind", action="append", metavar="KIND",
+                     choices=("elasticsearch", "redis", "postgresql", "mysql", "mongodb", "s3",
+                              "azblob", "couchdb"),
+                     help="targets: only this store kind (repeatable)")
     lab.add_argument("--dir", type=Path, metavar="PATH", help="lab state folder")
     lint_command.add_parser(sub)
     return parser

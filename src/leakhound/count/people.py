@@ -98,21 +98,30 @@ class Estimate:
 
 
 def from_sample(sample: SampledIdentifiers, total: int, *,
-                leave_out: set[bytes] | None = None) -> Estimate:
+                leave_out: set[bytes] | None = None,
+                scope: tuple[int, int] | None = None) -> Estimate:
     """Distinct identifiers in ``total`` records from what the sample saw (``leave_out``:
-    values already counted another way, e.g. by the store)."""
+    values already counted another way, e.g. by the store).
+
+    ``scope`` (records sampled, records) narrows the extrapolation to the containers whose
+    sample held such identifiers at all: records of a kind that never carries them (a
+    payroll beside support cases) would dilute the rate. The range stays over every record.
+    """
     counts = Counter(n for d, n in sample.docs.items() if not leave_out or d not in leave_out)
     seen = sum(counts.values())
     n = sample.records
     if n >= total or n == 0:
         return Estimate(seen, seen, seen, f"{seen:,} distinct in all {total:,} records read")
-    value = round(shlosser(counts, n, total))
+    scoped_n, scoped_total = scope if scope and 0 < scope[0] <= scope[1] else (n, total)
+    value = round(shlosser(counts, scoped_n, scoped_total))
     rate = max(sample.per_record, 1) if seen else 0
     high = seen + (total - n) * rate
     more = halving_sample(counts, n, total)
+    where = (f" (extrapolated over the {scoped_total:,} records of the containers whose "
+             f"sample held them)" if (scoped_n, scoped_total) != (n, total) else "")
     return Estimate(
         min(max(value, seen), high), seen, high,
-        f"{seen:,} distinct in {n:,} sampled records of {total:,}, extrapolated with "
+        f"{seen:,} distinct in {n:,} sampled records of {total:,}{where}, extrapolated with "
         f"Shlosser's estimator from how often each recurs (range: the values seen, up to "
         f"{rate} new per unread record); a sample of {more:,} records would halve the range")
 

@@ -8,8 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import LabError, down, objectstores, opensearch, seed, status, up
-from .state import cache_dir
+from . import KINDS, LabError, build, down, objectstores, seed, status, truth, up
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,24 +24,35 @@ def main(argv: list[str] | None = None) -> int:
             print(up(args.dir))
         elif args.command == "seed":
             up(args.dir)
-            truth = seed(args.dir, records=args.records, seed=args.seed)
-            print(json.dumps({"documents": truth.documents, "seconds": round(truth.seconds, 1),
-                              "distinct_customers": truth.distinct_customers,
-                              "distinct_emails": truth.distinct_emails,
-                              "indices": {n: t.documents for n, t in truth.indices.items()},
-                              "stores": [objectstores.summary(t) for t in objectstores.truths(
-                                  status(args.dir).state_dir).values() if t]},
-                             indent=2))  # fmt: skip
+            seed(args.dir, records=args.records, seed=args.seed)
+            summary: dict[str, object] = {}
+            for kind in ("elasticsearch", *KINDS):
+                t = truth(args.dir, kind)
+                if t is not None:
+                    summary[kind] = {
+                        "records": t.documents,
+                        "seconds": round(t.seconds, 1),
+                        "distinct_customers": t.distinct_customers,
+                        "distinct_emails": t.distinct_emails,
+                        "containers": {n: c.documents for n, c in t.indices.items()},
+                    }
+            summary["object_stores"] = [
+                objectstores.summary(t)
+                for t in objectstores.truths(status(args.dir).state_dir).values()
+                if t
+            ]
+            print(json.dumps(summary, indent=2))
         elif args.command == "status":
             print(status(args.dir))
         elif args.command == "build":
-            # Ahead of the tests (make test): a cold first build of the object stores takes
-            # minutes, longer than one test's timeout. Nothing runs; a no-op once cached.
+            # Ahead of the tests (make test): a cold first build (the OpenSearch launcher,
+            # FerretDB, MinIO, the npm installs) takes minutes, longer than one test's timeout.
+            # Nothing runs; a no-op once cached.
             begin = time.monotonic()
-            opensearch.build(cache_dir())
-            installs = objectstores.build(cache_dir())
-            print(f"built in {time.monotonic() - begin:.1f} s: MinIO {installs.minio}, "
-                  f"Azurite {installs.azurite}, pouchdb-server {installs.pouchdb}")
+            built = build()
+            print(f"built in {time.monotonic() - begin:.1f} s:")
+            for name, path in built.items():
+                print(f"  {name}: {path}")
         else:
             print(down(args.dir))
     except LabError as exc:

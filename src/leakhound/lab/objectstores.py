@@ -11,7 +11,7 @@ import contextlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -68,7 +68,7 @@ def _log(paths: LabPaths, section: str) -> Path:
     return paths.root / "logs" / f"{section}.log"
 
 
-def _get(record: dict[str, Any], section: str, key: str) -> Any:
+def _get(record: Mapping[str, Any], section: str, key: str) -> Any:
     """record[section][key], or None when lab.json is old, partial or hand-edited."""
     part = record.get(section)
     return part.get(key) if isinstance(part, dict) else None
@@ -123,7 +123,7 @@ def wait_ready(record: dict[str, Any], timeout: float = _READY_TIMEOUT) -> None:
             record[section]["version"] = couchdb.wait_ready(port, pid, started, log, timeout)
 
 
-def stop(record: dict[str, Any]) -> None:
+def stop(record: Mapping[str, Any]) -> None:
     """Stop every server of record (SIGTERM to its group, SIGKILL after 10 s)."""
     for section in SECTIONS:
         process.stop(_get(record, section, "pid"), _get(record, section, "start_time"),
@@ -138,14 +138,14 @@ def forget(record: dict[str, Any]) -> None:
             record[section]["start_time"] = None
 
 
-def alive(record: dict[str, Any]) -> bool:
+def alive(record: Mapping[str, Any]) -> bool:
     """True when every server of record runs."""
     return all(
         process.alive(_get(record, s, "pid"), _get(record, s, "start_time")) for s in SECTIONS
     )
 
 
-def targets(record: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+def targets(record: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     """(kind, role, url, description) of every target, S3 then Azure Blob then CouchDB."""
     found: list[tuple[str, str, str, str]] = []
     port = _get(record, "minio", "port")
@@ -209,11 +209,19 @@ def _databases(dataset: Dataset) -> dict[str, list[Doc]]:
     return {couchdb.db_name(index): grouped.get(index, []) for index in dataset.indices}
 
 
-def populate(paths: LabPaths, record: dict[str, Any], records: int, seed: int) -> dict[str, Any]:
-    """Seed S3, Azure Blob and CouchDB with the OpenSearch seeder's data; save and return the
-    three truths (kind -> truth document), checked against what the servers hold."""
+def populate(
+    paths: LabPaths,
+    record: Mapping[str, Any],
+    records: int,
+    seed: int,
+    dataset: Dataset | None = None,
+) -> dict[str, Any]:
+    """Seed S3, Azure Blob and CouchDB with the OpenSearch seeder's data (dataset when the caller
+    generated it already: generate(records, seed)); save and return the three truths (kind ->
+    truth document), checked against what the servers hold."""
     begin = time.monotonic()
-    dataset = generate(records, seed)
+    if dataset is None:
+        dataset = generate(records, seed)
     minio_port, azurite_port = _get(record, "minio", "port"), _get(record, "azurite", "port")
     s3_endpoint = f"http://127.0.0.1:{minio_port}"
     databases = _databases(dataset)
@@ -269,7 +277,7 @@ def _one_line(doing: str) -> Iterator[None]:
         raise LabError(f"{doing} failed: {type(exc).__name__}: {text}") from exc
 
 
-def _couch_url(record: dict[str, Any], role: str) -> str:
+def _couch_url(record: Mapping[str, Any], role: str) -> str:
     """The URL of the CouchDB server of role."""
     return f"http://127.0.0.1:{_get(record, f'couchdb-{role}', 'port')}"
 
@@ -301,7 +309,7 @@ def _couch_truth(dataset: Dataset, records: int, seed: int, seconds: float) -> d
     }
 
 
-def _mismatch(record: dict[str, Any], kind: str, truth: dict[str, Any]) -> str | None:
+def _mismatch(record: Mapping[str, Any], kind: str, truth: dict[str, Any]) -> str | None:
     """What differs between a truth and its servers (counted back as admin), or None."""
     if kind in ("s3", "azblob"):
         expected = {key: body["bytes"] for key, body in truth["objects"].items()}
@@ -323,7 +331,7 @@ def _mismatch(record: dict[str, Any], kind: str, truth: dict[str, Any]) -> str |
     return None
 
 
-def still_seeded(paths: LabPaths, record: dict[str, Any], records: int, seed: int) -> bool:
+def still_seeded(paths: LabPaths, record: Mapping[str, Any], records: int, seed: int) -> bool:
     """True when every truth file is for (records, seed) and the servers hold exactly it."""
     for kind in KINDS:
         truth = read_truth(paths.root, kind)

@@ -60,12 +60,18 @@ def alive(pid: int | None, started: int | None) -> bool:
     return started is None or now == started
 
 
-def stop(pid: int | None, started: int | None, timeout: float = 30.0) -> None:
-    """SIGTERM the process group of pid, then SIGKILL it if it outlives timeout seconds."""
+def stop(
+    pid: int | None,
+    started: int | None,
+    timeout: float = 30.0,
+    first: signal.Signals = signal.SIGTERM,
+) -> None:
+    """Send first (SIGTERM) to the process group of pid, then SIGKILL it if it outlives timeout
+    seconds."""
     if not alive(pid, started):
         return
     assert pid is not None
-    _signal_group(pid, signal.SIGTERM)
+    _signal_group(pid, first)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not alive(pid, started):

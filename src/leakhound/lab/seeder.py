@@ -16,19 +16,21 @@ import string
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
 import phonenumbers
-from faker import Faker
 from stdnum import iban as stdnum_iban
 
 from .errors import LabError
 from .state import LabPaths
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 SUPPORT_PREFIX = "support-cases-"
 PAYROLL_INDEX = "hr-payroll"
@@ -192,6 +194,27 @@ class Doc:
     customer: str | None = None  # the customer's e-mail: who the document is about
     emails: frozenset[str] = frozenset()  # every address it carries, in any field or form
 
+    def placed(
+        self,
+        container: str,
+        key: str,
+        source: dict[str, Any],
+        path: Callable[[str], str] = str,
+        more: Mapping[str, frozenset[str]] | None = None,
+    ) -> Doc:
+        """The same record as another store holds it: in container under key, as source, its
+        field paths renamed by path, plus the paths in more (kind -> paths, e.g. a key name);
+        the same customer and e-mail addresses."""
+        if path is str:  # the same paths (the common case: skip 10,000 set rebuilds)
+            pii = dict(self.pii)
+            forms = self.email_forms
+        else:
+            pii = {kind: frozenset(map(path, paths)) for kind, paths in self.pii.items()}
+            forms = {path(p): form for p, form in self.email_forms.items()}
+        for kind, paths in (more or {}).items():
+            pii[kind] = pii.get(kind, frozenset()) | paths
+        return Doc(container, key, source, pii, forms, self.customer, self.emails)
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -213,6 +236,8 @@ class IndexTruth:
     distinct_emails: int  # distinct e-mail addresses in all fields: leakhound's "people"
     pii: Mapping[str, Mapping[str, int]]  # kind -> field path -> documents carrying it there
     email_forms: Mapping[str, Mapping[str, int]]  # field path -> form id -> documents
+    # What else a scanner of this store kind should see (Redis: the key type, members).
+    info: Mapping[str, Any] = field(default_factory=dict)
 
     def fields(self, kind: str) -> tuple[str, ...]:
         """The field paths carrying kind in this index (empty when none)."""
@@ -221,7 +246,8 @@ class IndexTruth:
 
 @dataclass(frozen=True)
 class SeedTruth:
-    """What seed() wrote, per index and in total; saved as truth.json in the state directory."""
+    """What seed() wrote to one store kind, per container (index, collection, table, key
+    pattern) and in total; saved as truth.json (Elasticsearch) or truth-KIND.json."""
 
     records: int
     seed: int
@@ -230,11 +256,19 @@ class SeedTruth:
     distinct_emails: int  # distinct e-mail addresses in all fields and indices
     indices: Mapping[str, IndexTruth]
     seconds: float = 0.0  # wall time of the seed() call that wrote it (0 when only generated)
+    kind: str = "elasticsearch"  # the store kind (probe kind id) it describes
+
+    @property
+    def containers(self) -> Mapping[str, IndexTruth]:
+        """indices under the name every store kind shares (collections, tables, key patterns)."""
+        return self.indices
 
     def to_json(self) -> dict[str, Any]:
         """The truth.json document."""
+        kind = {} if self.kind == "elasticsearch" else {"kind": self.kind}
         return {
             "format": TRUTH_FORMAT,
+            **kind,
             "records": self.records,
             "seed": self.seed,
             "documents": self.documents,
@@ -249,6 +283,7 @@ class SeedTruth:
                     "distinct_emails": t.distinct_emails,
                     "pii": {kind: dict(fields) for kind, fields in t.pii.items()},
                     "email_forms": {path: dict(forms) for path, forms in t.email_forms.items()},
+                    **({"info": dict(t.info)} if t.info else {}),
                 }
                 for name, t in self.indices.items()
             },
@@ -267,6 +302,7 @@ class SeedTruth:
                 distinct_emails=body["distinct_emails"],
                 pii=body["pii"],
                 email_forms=body["email_forms"],
+                info=body.get("info", {}),
             )
             for name, body in data["indices"].items()
         }
@@ -278,6 +314,7 @@ class SeedTruth:
             distinct_emails=data["distinct_emails"],
             indices=indices,
             seconds=data.get("seconds", 0.0),
+            kind=data.get("kind", "elasticsearch"),
         )
 
 
@@ -309,6 +346,10 @@ class _Generator:
     """Deterministic generator: one Random for our choices, one seeded Faker per locale."""
 
     def __init__(self, seed: int) -> None:
+        # Imported here: `import leakhound.lab` works without the lab extra, and up()/seed()
+        # say in one line which extra to install (extras.require_lab()).
+        from faker import Faker
+
         self.rng = random.Random(seed)
         self.fakers: dict[str, Faker] = {}
         for offset, locale in enumerate(LOCALES):
@@ -373,8 +414,10 @@ def generate(records: int = 10_000, seed: int = 1, customer_count: int | None = 
     docs.sort(key=lambda d: (d.index, d.id))
     docs += [doc for doc, _ in employees]
     docs.append(_ransom_note(gen))
-    docs += [_audit_entry(gen, n, agents[n % len(agents)][1]["email"])
-             for n in range(max(5, records // 100))]
+    docs += [
+        _audit_entry(gen, n, agents[n % len(agents)][1]["email"])
+        for n in range(max(5, records // 100))
+    ]
     return Dataset(index_bodies(seed), docs)
 
 
@@ -393,8 +436,18 @@ def index_bodies(seed: int = 1) -> dict[str, dict[str, Any]]:
     return indices
 
 
-def tally(dataset: Dataset, records: int, seed: int, seconds: float = 0.0) -> SeedTruth:
-    """Count the truth from the generated documents (never from what we meant to generate)."""
+def tally(
+    dataset: Dataset,
+    records: int,
+    seed: int,
+    seconds: float = 0.0,
+    store_kind: str = "elasticsearch",
+) -> SeedTruth:
+    """Count the truth from the generated documents (never from what we meant to generate).
+
+    For the other store kinds, dataset is what the kind's shape() made of the generated one; a
+    container's body may carry an "info" mapping, copied to its truth.
+    """
     docs_by_index: dict[str, list[Doc]] = {name: [] for name in dataset.indices}
     for doc in dataset.docs:
         docs_by_index[doc.index].append(doc)
@@ -423,6 +476,7 @@ def tally(dataset: Dataset, records: int, seed: int, seconds: float = 0.0) -> Se
             distinct_emails=len(emails),
             pii={kind: dict(sorted(c.items())) for kind, c in sorted(pii.items())},
             email_forms={path: dict(sorted(c.items())) for path, c in sorted(forms.items())},
+            info=dict(dataset.indices[name].get("info", {})),
         )
     return SeedTruth(
         records=records,
@@ -432,6 +486,7 @@ def tally(dataset: Dataset, records: int, seed: int, seconds: float = 0.0) -> Se
         distinct_emails=len(addresses),
         indices=indices,
         seconds=seconds,
+        kind=store_kind,
     )
 
 
@@ -586,10 +641,15 @@ def _audit_entry(gen: _Generator, number: int, email: str) -> Doc:
     """One sign-in record of a support agent, in the hidden audit index."""
     rng = gen.rng
     when = dt.datetime(2019, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=int(rng.random() * 3e7))
-    ip = ".".join(str(rng.randint(1, 223)) if i == 0 else str(rng.randint(0, 255))
-                  for i in range(4))
-    source = {"created_at": when.isoformat().replace("+00:00", "Z"), "user_email": email,
-              "client_ip": ip, "action": rng.choice(("login", "logout", "export"))}
+    ip = ".".join(
+        str(rng.randint(1, 223)) if i == 0 else str(rng.randint(0, 255)) for i in range(4)
+    )
+    source = {
+        "created_at": when.isoformat().replace("+00:00", "Z"),
+        "user_email": email,
+        "client_ip": ip,
+        "action": rng.choice(("login", "logout", "export")),
+    }
     pii = {EMAIL_ADDRESS: frozenset({"user_email"}), IP_ADDRESS: frozenset({"client_ip"})}
     return Doc(HIDDEN_INDEX, str(number), source, pii, {"user_email": "plain"},
                emails=frozenset({email.lower()}))
@@ -629,8 +689,11 @@ def lab_owned(name: str) -> bool:
 
 def prepare(http: httpx.Client, bodies: Mapping[str, Mapping[str, Any]]) -> None:
     """Delete the lab's old indices and create the new ones (in parallel: each waits a shard)."""
-    listing = _ok(http.get("/_cat/indices", params={"format": "json", "h": "index",
-                                                     "expand_wildcards": "all"}))
+    listing = _ok(
+        http.get(
+            "/_cat/indices", params={"format": "json", "h": "index", "expand_wildcards": "all"}
+        )
+    )
     stale = sorted(row["index"] for row in listing.json() if lab_owned(row["index"]))
     if stale:
         _ok(http.delete("/" + ",".join(stale)))
@@ -658,35 +721,47 @@ def load(http: httpx.Client, docs: list[Doc], chunk_bytes: int = 1 << 20) -> Non
 
 
 def write_truth(paths: LabPaths, truth: SeedTruth) -> None:
-    """Save truth.json atomically."""
+    """Save the truth of its store kind (truth.json, truth-KIND.json) atomically."""
     paths.root.mkdir(parents=True, exist_ok=True)
-    tmp = paths.truth.with_suffix(".json.tmp")
+    target = paths.truth_of(truth.kind)
+    tmp = target.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(truth.to_json(), indent=2, ensure_ascii=False) + "\n")
-    tmp.replace(paths.truth)
+    tmp.replace(target)
 
 
-def read_truth(paths: LabPaths) -> SeedTruth | None:
-    """truth.json of the state directory, or None when absent or unreadable."""
+def read_truth(paths: LabPaths, kind: str = "elasticsearch") -> SeedTruth | None:
+    """The truth of a store kind in the state directory, or None when absent or unreadable."""
     try:
-        data = json.loads(paths.truth.read_text())
-        if data.get("format") != TRUTH_FORMAT:
+        data = json.loads(paths.truth_of(kind).read_text())
+        if data.get("format") != TRUTH_FORMAT or data.get("kind", "elasticsearch") != kind:
             return None
         return SeedTruth.from_json(data)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def populate(node_url: str, paths: LabPaths, records: int, seed: int) -> SeedTruth:
-    """Generate, write and check the data set against _count; save and return its truth."""
+def populate(
+    node_url: str,
+    paths: LabPaths,
+    records: int,
+    seed: int,
+    beside: Callable[[Dataset], object] | None = None,
+) -> SeedTruth:
+    """Generate, write and check the data set against _count; save and return its truth.
+
+    beside(dataset), when given, runs in a thread while the node indexes: the lab's other stores
+    are written from the same generated data at the same time.
+    """
     started = time.monotonic()
     limits = httpx.Limits(max_connections=16)
     with (
         httpx.Client(base_url=node_url, timeout=120.0, trust_env=False, limits=limits) as http,
-        ThreadPoolExecutor(max_workers=1) as background,
+        ThreadPoolExecutor(max_workers=2) as background,
     ):
         # The node creates indices while Python generates documents: both take a second or two.
         prepared = background.submit(prepare, http, index_bodies(seed))
         dataset = generate(records, seed)
+        others = background.submit(beside, dataset) if beside else None
         prepared.result()
         load(http, dataset.docs)
         truth = tally(dataset, records, seed)
@@ -696,6 +771,8 @@ def populate(node_url: str, paths: LabPaths, records: int, seed: int) -> SeedTru
                 raise LabError(
                     f"{name} holds {got} documents after seeding, expected {expected.documents}"
                 )
+        if others is not None:
+            others.result()
     truth = dataclasses.replace(truth, seconds=round(time.monotonic() - started, 3))
     write_truth(paths, truth)
     return truth

@@ -85,6 +85,18 @@ class LabPaths:
         """nginx's error log (its stderr goes here too)."""
         return self.root / "logs" / "nginx-error.log"
 
+    def server_home(self, kind: str, role: str) -> Path:
+        """The folder of one database server instance (its data survives down/up)."""
+        return self.root / kind / role
+
+    def server_log(self, kind: str, role: str) -> Path:
+        """The stdout and stderr of one database server instance."""
+        return self.root / "logs" / f"{kind}-{role}.log"
+
+    def truth_of(self, kind: str) -> Path:
+        """The truth of what seed() wrote to the store kind (truth.json for Elasticsearch)."""
+        return self.truth if kind == "elasticsearch" else self.root / f"truth-{kind}.json"
+
 
 def read_record(paths: LabPaths) -> dict[str, Any] | None:
     """The lab.json record, or None when there is none (or it is unreadable)."""

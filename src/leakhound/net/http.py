@@ -9,6 +9,7 @@ at the cap), same-origin redirects only, and credentials only where they cannot 
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import ssl
 import zlib
 from collections.abc import Mapping
@@ -137,6 +138,11 @@ class Http:
         self._client = httpx.AsyncClient(
             verify=verify,
             follow_redirects=False,
+            # A scanner keeps no cookie: a target's Set-Cookie is never sent back (nor to
+            # another endpoint of the same host), and one httpx cannot encode never breaks a
+            # later request.
+            cookies=http.cookiejar.CookieJar(
+                http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
             auth=auth.auth if auth is not None else None,
             trust_env=False,  # never route scans through a proxy from the environment
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
@@ -163,13 +169,16 @@ class Http:
     async def request(self, method: str, url: str, allow: Policy, *,
                       json: Any = None, params: Mapping[str, str] | None = None,
                       max_body: int | None = None,
-                      headers: Mapping[str, str] | None = None) -> Response:
+                      headers: Mapping[str, str] | None = None,
+                      decode: bool = True) -> Response:
         """Send one request after the scope and allow-list checks; follow same-origin redirects.
-        ``headers``: a few the API asks for (Kibana's ``kbn-xsrf``), never credentials."""
+        ``headers``: a few the API asks for (Kibana's ``kbn-xsrf``), never credentials.
+        ``decode=False``: the body as stored (an object's own gzip is its content, and a
+        ranged read cuts an encoded stream anywhere), no content coding asked for or undone."""
         if params:
             url = str(httpx.URL(url, params=params))
         for _hop in range(self.limits.max_redirects + 1):
-            response = await self._send(method, url, allow, json, max_body, headers)
+            response = await self._send(method, url, allow, json, max_body, headers, decode)
             location = response.headers.get("location")
             if response.status not in (301, 302, 303, 307, 308) or not location:
                 return response
@@ -203,13 +212,14 @@ class Http:
         return host
 
     async def _send(self, method: str, url: str, allow: Policy, json: Any,
-                    max_body: int | None, headers: Mapping[str, str] | None = None) -> Response:
+                    max_body: int | None, headers: Mapping[str, str] | None = None,
+                    decode: bool = True) -> Response:
         host = self._check(method, url, allow)
         cap = min(max_body or self.limits.max_body, self.limits.max_body)
         async with self._gate.slot(host):
             try:
                 async with asyncio.timeout(self.limits.total_timeout):
-                    return await self._exchange(method, url, json, cap, headers)
+                    return await self._exchange(method, url, json, cap, headers, decode)
             except TimeoutError as exc:
                 raise TimeoutError_(
                     f"no complete answer within {self.limits.total_timeout:g}s") from exc
@@ -232,10 +242,13 @@ class Http:
                 raise ProtocolError(describe(exc)) from exc
 
     async def _exchange(self, method: str, url: str, json: Any, cap: int,
-                        extra: Mapping[str, str] | None = None) -> Response:
+                        extra: Mapping[str, str] | None = None,
+                        decode: bool = True) -> Response:
         content = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
         headers.update(extra or {})
+        if not decode:
+            headers["Accept-Encoding"] = "identity"
         request = self._client.build_request(method, url, content=content,
                                              headers=headers or None)
         response = await self._client.send(request, stream=True)
@@ -245,7 +258,7 @@ class Http:
                 raise TooLargeError(f"response of {int(declared)} bytes is over the "
                                     f"{cap} byte cap")
             tls = _tls_info(response.extensions.get("network_stream"))
-            inflater = _inflater(response.headers.get("content-encoding", ""))
+            inflater = _inflater(response.headers.get("content-encoding", "")) if decode else None
             chunks: list[bytes] = []
             size = 0
             # Raw bytes, decompressed here in bounded steps: httpx would inflate each network

@@ -120,6 +120,8 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
             )
         ),
     ]
+    if a.logs is not None:  # leakhound investigate --scan: who read it, from the access logs
+        out.append(Para((Strong("Access by others: "), a.logs.sentence)))
     compromised = [i for i in a.containers if i.compromised]
     if compromised:
         parts: list[Inline] = [
@@ -258,7 +260,7 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
 
     # Art. 33(4): what follows.
     later: list[Text] = []
-    if ctx.third_party_access is None:
+    if ctx.third_party_access is None and a.logs is None:
         later.append(
             "whether anyone other than the controller accessed the data, once the "
             "access logs of the exposure window have been reviewed"

@@ -128,6 +128,13 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 "We also found signs that an attacker deleted information and left a ransom demand."
             )
         )
+    if a.logs is not None and a.logs.unknown_readers:
+        out.append(
+            Para(
+                "Our review of the access logs shows that people we do not know read "
+                "information from the store while it was open."
+            )
+        )
     out += [
         Heading("What information was involved"),
         Bullets(
@@ -139,6 +146,7 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
             "information has been misused."
             if ctx.third_party_access in (None, "none")
             and not any(i.compromised for i in a.containers)
+            and not (a.logs and a.logs.unknown_readers)
             else "Not every record held every item."
         ),
         Heading("What this could mean for you"),

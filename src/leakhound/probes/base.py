@@ -36,6 +36,23 @@ class SampleDocs:
 
     docs: tuple[Any, ...]
     error: str | None = None
+    # The container's records as the sample measured or extrapolated them, for a kind that
+    # cannot count them before reading (files in a bucket); None: the inventory's count holds.
+    records: int | None = None
+    records_exact: bool = False  # every object was read whole: ``records`` is a count
+
+
+MiB = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class FileBounds:
+    """How much of a store's files a scan may read: objects listed per bucket
+    (``--max-objects``) and bytes of one object a sample reads (``--max-bytes``). Kinds that
+    hold no files ignore them."""
+
+    max_objects: int = 100_000
+    max_bytes: int = 1 * MiB
 
 
 class PositionExpired(NetError):
@@ -148,7 +165,25 @@ class Probe(ABC):
     # answers http:// and https:// targets (``speaks_http``).
     schemes: ClassVar[tuple[str, ...]] = ()
     speaks_http: ClassVar[bool] = False
+    # An http(s):// URL names this kind only when ``--kinds`` names it (an object store's
+    # bucket URL looks like any web path).
+    http_if_chosen: ClassVar[bool] = False
+    # Target URLs name containers (``locate``), and without a port mean ``url_port``.
+    names_containers: ClassVar[bool] = False
+    url_port: ClassVar[int | None] = None
     allow: ClassVar[Policy]
+
+    @classmethod
+    def locate(cls, host: str, path: str,
+               user: str | None) -> tuple[str, tuple[str, ...]] | None:
+        """For a kind that ``names_containers`` (``s3://bucket@host/key``): the base path and
+        the containers a URL's host, path and user part name (ValueError when it cannot name
+        them); None: the path is a base path and the user a user, as for every other kind."""
+        return None
+
+    def bounded(self, bounds: FileBounds) -> Probe:
+        """This probe reading within ``bounds`` (a kind that reads no files: itself)."""
+        return self
 
     @abstractmethod
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ..targets import Kinds
-from .base import Probe
+from .azblob import AzblobProbe
+from .base import FileBounds, Probe
 from .couchdb import CouchdbProbe
 from .elasticsearch import ElasticsearchProbe
 from .kibana import KibanaProbe
@@ -13,11 +14,16 @@ from .mongodb import MongodbProbe
 from .mysql import MysqlProbe
 from .postgresql import PostgresqlProbe
 from .redis import RedisProbe
+from .s3 import S3Probe
 
 # HTTP kinds are tried in this order on a port that names none of them: Elasticsearch first
-# (the most common), Kibana last (it answers as itself only on /api/status).
+# (the most common), Kibana last (it answers as itself only on /api/status). Object stores
+# after the databases: on a port that names no kind, those are likelier.
+# Packages of probes/ that serve several kinds rather than being one (what object stores share).
+SHARED_PACKAGES = ("objects",)
 PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), CouchdbProbe(), KibanaProbe(),
-                             MongodbProbe(), MysqlProbe(), PostgresqlProbe(), RedisProbe())
+                             MongodbProbe(), MysqlProbe(), PostgresqlProbe(), RedisProbe(),
+                             S3Probe(), AzblobProbe())
 
 
 class Registry:
@@ -46,26 +52,31 @@ class Registry:
                 return probe
         raise KeyError(kind)
 
+    def bounded(self, bounds: FileBounds) -> Registry:
+        """These probes reading files within ``bounds`` (``--max-objects``, ``--max-bytes``)."""
+        return Registry(p.bounded(bounds) for p in self.probes)
+
     def with_probes(self, extra: Iterable[Probe]) -> Registry:
         """This registry with more probes (a kind given again replaces the built-in one)."""
         extra = tuple(extra)
         replaced = {p.kind for p in extra}
         return Registry((*(p for p in self.probes if p.kind not in replaced), *extra))
 
-    def schemes(self) -> dict[str, tuple[str, ...]]:
-        """URL scheme → the kinds it names."""
+    def schemes(self, chosen: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
+        """URL scheme → the kinds it names (http and https also name the kinds that take
+        http URLs only when ``chosen`` names them)."""
         out: dict[str, list[str]] = {}
         for p in self.probes:
             for s in p.schemes:
                 out.setdefault(s, []).append(p.kind)
-            if p.speaks_http:
+            if p.speaks_http or (p.http_if_chosen and p.kind in chosen):
                 for s in ("http", "https"):
                     out.setdefault(s, []).append(p.kind)
         return {s: tuple(k) for s, k in out.items()}
 
     def for_scheme(self, scheme: str, chosen: Sequence[str]) -> tuple[str, ...]:
         """The kinds a URL scheme names, within ``chosen`` (all when empty)."""
-        named = self.schemes().get(scheme.lower(), ())
+        named = self.schemes(chosen).get(scheme.lower(), ())
         return tuple(k for k in named if not chosen or k in chosen)
 
     def for_port(self, port: int, candidates: Sequence[str]) -> tuple[str, ...]:
@@ -81,10 +92,12 @@ class Registry:
     def target_kinds(self, chosen: Sequence[str] = ()) -> Kinds:
         """What the target parser needs to know of the chosen kinds (all when empty)."""
         schemes = {s: tuple(k for k in kinds if not chosen or k in chosen)
-                   for s, kinds in self.schemes().items()}
+                   for s, kinds in self.schemes(chosen).items()}
         schemes.setdefault("http", ())
         schemes.setdefault("https", ())
-        return Kinds(tuple(self.default_ports(chosen)), schemes)
+        return Kinds(tuple(self.default_ports(chosen)), schemes,
+                     {p.kind: p.locate for p in self.probes if p.names_containers},
+                     {p.kind: p.url_port for p in self.probes if p.url_port})
 
     def check(self, chosen: Sequence[str]) -> None:
         """ValueError naming the kinds that have no probe."""

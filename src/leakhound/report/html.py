@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..assess import Assessment, ContainerExposure, assess, entity_class, records_by_year
+from markupsafe import Markup
+
+from ..assess import (
+    Assessment,
+    ContainerExposure,
+    LogEvidence,
+    assess,
+    entity_class,
+    records_by_year,
+)
 from ..assess.categories import category_score
 from ..assess.document import CSP
 from ..assess.render import deadline_text, duty_text, figure_text
@@ -59,15 +68,20 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render(scan: ScanRecord, assessment: Assessment | None = None) -> str:
-    """The scan as one HTML page; with an assessment, severity and GDPR deadlines too."""
+def render(
+    scan: ScanRecord, assessment: Assessment | None = None, *, logs: LogEvidence | None = None
+) -> str:
+    """The scan as one HTML page; with an assessment, severity and GDPR deadlines too; with
+    ``logs`` (or an assessment made with them), what the access logs say."""
     template = _environment().get_template("report.html.j2")
-    return template.render(**view(scan, assessment))
+    return template.render(**view(scan, assessment, logs=logs))
 
 
-def view(scan: ScanRecord, assessment: Assessment | None = None) -> dict[str, Any]:
+def view(
+    scan: ScanRecord, assessment: Assessment | None = None, *, logs: LogEvidence | None = None
+) -> dict[str, Any]:
     """Everything the template shows, as plain values (no logic in the template)."""
-    a = assessment or assess(scan)
+    a = assessment or assess(scan, logs=logs)
     s = summarise(scan)
     with_pii = a.containers_with_personal_data
     people = a.data_subjects
@@ -118,6 +132,7 @@ def view(scan: ScanRecord, assessment: Assessment | None = None) -> dict[str, An
             if i.compromised
         ],
         "in_short": _in_short(a, kinds),
+        "investigation": _investigation(a.logs),
         "stores": [
             {
                 "url": st.url,
@@ -144,6 +159,12 @@ def view(scan: ScanRecord, assessment: Assessment | None = None) -> dict[str, An
         "assessment": _assessment(a) if assessment is not None else None,
     }
     return v
+
+
+def _investigation(logs: LogEvidence | None) -> Markup | None:
+    """The access-log section (``leakhound investigate --scan``), already escaped."""
+    section = logs.html if logs is not None else None
+    return Markup(section) if section else None  # noqa: S704 - built escaped by investigate.render
 
 
 def _short(value: str | None) -> str:

@@ -13,7 +13,7 @@ import pickle
 import secrets
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import honeypot
 from ..errors import NetError
@@ -66,6 +66,7 @@ async def scan_targets(targets: Sequence[Target], options: ScanOptions, registry
     in turn, the partitions of each container giving the parallelism, and checkpoints in
     ``store`` under ``scan_id``.
     """
+    registry = registry.bounded(options.files)
     scope = Scope()
     for t in targets:
         scope.add(t.endpoint.host, t.endpoint.port)
@@ -177,8 +178,11 @@ async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
                                              partitions=full.partitions)
             except NetError as exc:
                 error = f"cannot read: {exc}"[:300]
-            results.append(ContainerResult(container, None,
-                                           sink.finish(container, reader.method, error)))
+            read = sink.finish(container, reader.method, error)
+            if container.docs is None and read.complete:
+                # A kind that counts its records only by reading them (files): now it has.
+                container = replace(container, docs=read.docs, docs_exact=True)
+            results.append(ContainerResult(container, None, read))
         return results, sink.totals()
     finally:
         sink.close()

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..models import Container
 from ..net import Limits
+from ..probes.base import FileBounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class ScanOptions:
     # records, to count its people instead of estimating them (0: never).
     people_read: int = PEOPLE_READ
     full: FullOptions | None = None  # --depth full: every record of the selected containers
+    files: FileBounds = field(default_factory=FileBounds)  # --max-objects, --max-bytes
 
     def to_json(self, scope: Sequence[str] | None = None) -> dict[str, Any]:
         """What a stored scan keeps of its options (and its --scope ranges)."""
@@ -81,6 +83,9 @@ class ScanOptions:
             out["kinds"] = list(self.kinds)
         if self.people_read != PEOPLE_READ and not self.full:
             out["people_read"] = self.people_read
+        if self.files != FileBounds():
+            out["max_objects"] = self.files.max_objects
+            out["max_bytes"] = self.files.max_bytes
         if scope:
             out["scope"] = list(scope)
         return out
@@ -101,10 +106,13 @@ class ScanOptions:
             limits = Limits(**{k: v for k, v in data["limits"].items()
                                if k in Limits.__dataclass_fields__})
         full = FullOptions.from_json(data) if data.get("depth") == "full" else None
+        files = replace(self.files,
+                        max_objects=int(number("max_objects", self.files.max_objects) or 1),
+                        max_bytes=int(number("max_bytes", self.files.max_bytes) or 1))
         kinds = data.get("kinds")
         return replace(
             self, sample=int(number("sample", self.sample) or 0),
             max_containers=int(number("max_indices", self.max_containers) or 1),
             limits=limits, full=full,
-            people_read=int(number("people_read", PEOPLE_READ) or 0),
+            people_read=int(number("people_read", PEOPLE_READ) or 0), files=files,
             kinds=tuple(str(k) for k in kinds) if isinstance(kinds, list) else self.kinds)

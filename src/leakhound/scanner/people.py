@@ -69,12 +69,23 @@ async def count_people(acc: Access, sampled: Sequence[tuple[Container, int]],
     if etype is None:
         return None
     ids = merged[etype]
+    seen_in = [(c, n, set(f[etype].docs) if etype in f else set())
+               for (c, n), f in zip(sampled, found, strict=True) if n and c.docs]
+
+    def scope(leave_out: set[bytes]) -> tuple[int, int]:
+        """(records sampled, records) of the containers whose sample held identifiers
+        not counted another way."""
+        where = [(c, n) for c, n, digests in seen_in if digests - leave_out]
+        return sum(n for _, n in where), sum(c.docs or 0 for c, _ in where)
+
     counted = [c for c, n in sampled if n and c.docs]
     ids.records = sum(n for c, n in sampled if n and c.docs)
     total = sum(c.docs or 0 for c in counted)
     fields = tuple(sorted(ids.fields))
     why_not_read = ""
-    if total <= options.people_read:
+    # Only a store known to be small is read whole: an estimated count (files whose records
+    # the sample extrapolated) may stand for far more than it says.
+    if total <= options.people_read and all(c.docs_exact for c in counted):
         try:
             return await _read_all(acc, counted, etype, fields, options, workers, key)
         except NetError as exc:
@@ -95,10 +106,11 @@ async def count_people(acc: Access, sampled: Sequence[tuple[Container, int]],
             why_not_read += f" (listing the values failed: {exc})"[:200]
             listed = None
         if listed is not None:
-            return _with_listed(etype, ids, total, listed, list(counts), why_not_read)
+            return _with_listed(etype, ids, total, listed, list(counts), why_not_read,
+                                scope(listed))
     if counts:
-        return _with_store_count(etype, ids, total, counts, fields, why_not_read)
-    est = from_sample(ids, total)
+        return _with_store_count(etype, ids, total, counts, fields, why_not_read, scope)
+    est = from_sample(ids, total, scope=scope(set()))
     return PeopleCount(etype, est.value, est.low, est.high, est.low == est.high, "sample",
                        f"{etype}: {est.basis}{why_not_read}", fields)
 
@@ -157,10 +169,10 @@ async def _digest_values(values: AsyncIterator[str], field: str, etype: str, min
 
 
 def _with_listed(etype: str, ids: SampledIdentifiers, total: int, listed: set[bytes],
-                 fields: Sequence[str], note: str) -> PeopleCount:
+                 fields: Sequence[str], note: str, scope: tuple[int, int]) -> PeopleCount:
     """Every identifier of the keyword fields, listed by the store and counted once, plus
     the sample's estimate of those found only in free text."""
-    rest = from_sample(ids, total, leave_out=listed)
+    rest = from_sample(ids, total, leave_out=listed, scope=scope)
     n = len(listed)
     exact = rest.low == rest.high
     basis = (f"{etype}: {n:,} distinct in {', '.join(fields)}, every value listed by the "
@@ -172,7 +184,7 @@ def _with_listed(etype: str, ids: SampledIdentifiers, total: int, listed: set[by
 
 def _with_store_count(etype: str, ids: SampledIdentifiers, total: int,
                       counts: dict[str, Any], fields: tuple[str, ...],
-                      note: str) -> PeopleCount:
+                      note: str, scope: Callable[[set[bytes]], tuple[int, int]]) -> PeopleCount:
     """The store's counts of its keyword fields, one union (overlaps between fields as the
     sample shows them), plus the sample's estimate of identifiers found in free text only."""
     ranked = sorted(counts, key=lambda f: -counts[f].estimate)
@@ -185,7 +197,7 @@ def _with_store_count(etype: str, ids: SampledIdentifiers, total: int,
         high += counts[f].upper
         low = max(low, counts[f].lower)
         union_seen |= sample
-    rest = from_sample(ids, total, leave_out=union_seen)
+    rest = from_sample(ids, total, leave_out=union_seen, scope=scope(union_seen))
     kw = ", ".join(f"{f} {counts[f].estimate:,}" for f in ranked)
     basis = (f"{etype}: distinct values counted by the store across all its containers at "
              f"once ({kw}; cardinality, within its error bounds), overlaps between fields as "

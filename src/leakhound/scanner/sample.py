@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import compromise
 from ..count.people import SampledIdentifiers
 from ..count.summary import summarise_sample
@@ -27,6 +29,9 @@ async def sample_container(probe: Probe, transport: Transport, service: Service,
     got = await probe.sample(transport, service, container, options.sample)
     if got.error:
         return ContainerResult(container, Sample(options.sample, 0, error=got.error)), {}
+    if got.records is not None and container.docs is None:
+        # A kind that counts its records only by reading them (files): the sample's count.
+        container = replace(container, docs=got.records, docs_exact=got.records_exact)
     container = compromise.flag_sample(container, got.docs)
     try:
         pii, found = await workers.run(summarise_sample, list(got.docs),

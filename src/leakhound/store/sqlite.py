@@ -20,7 +20,7 @@ from ..errors import StoreError, UsageError
 from ..models import TargetResult, Verdict, openness, to_dict
 from .records import History, ScanRecord, Tool, result_from_json
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -222,11 +222,20 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (alert_id, route)
     )
     """,
+    # leakhound investigate --scan: the access-log forensics of a scan's exposure window, as the
+    # JSON of leakhound.investigate (source addresses kept whole, like the rest of this file).
+    6: """
+    CREATE TABLE investigations (
+        scan_id TEXT PRIMARY KEY REFERENCES scans(scan_id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        body TEXT NOT NULL
+    )
+    """,
     # --depth full: a container read to its end keeps its figures, and its tally joins the
     # endpoint's, which holds each person once however many containers they are in: the
     # checkpoints stay within a few times the scan's distinct values, not one tally a
     # container (a resumed scan takes both back).
-    6: """
+    7: """
     CREATE TABLE full_finished (
         scan_id TEXT NOT NULL REFERENCES scans(scan_id) ON DELETE CASCADE,
         endpoint TEXT NOT NULL,
@@ -656,6 +665,19 @@ class SqliteStore:
             previous_scans=len(before),
             previous_verdict=Verdict.parse(before[-1][1][0]) if before else None,
         )
+
+    def save_investigation(self, scan_id: str, body: str) -> None:
+        """Store (or replace) the access-log investigation of a scan (its JSON)."""
+        scan_id = self.resolve(scan_id)
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO investigations VALUES (?, ?, ?)",
+                       (scan_id, _now(), body))
+
+    def load_investigation(self, scan_id: str) -> dict[str, Any] | None:
+        """The stored investigation of a scan, or None."""
+        row = self._db.execute("SELECT body FROM investigations WHERE scan_id=?",
+                               (self.resolve(scan_id),)).fetchone()
+        return dict(orjson.loads(row[0])) if row else None
 
     def purge(self, scan_id: str) -> None:
         """Delete one scan and everything it recorded, then reclaim the space."""

@@ -19,10 +19,11 @@ from typing import Any
 import orjson
 
 from ... import compromise
-from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
+from ...errors import NetError, ProtocolError, TooLargeError
 from ...models import Container, Endpoint, FieldInfo, FieldType, Fingerprint, Service, Verdict
 from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..http_root import first_answer
 from .allow import ALLOW, SYSTEM_DATABASES
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
 
@@ -215,37 +216,11 @@ class CouchdbProbe(Probe):
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """Try the endpoint's scheme (http, then https when none was given) and classify."""
-        http = transport.http
-        schemes = [endpoint.scheme] if endpoint.scheme else ["http", "https"]
-        reason = ""
-        for scheme in schemes:
-            base = endpoint.url(scheme)
-            try:
-                root = await http.get(base + "/", ALLOW)
-            except ConnectError as exc:
-                verdict = Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR
-                return Service(endpoint, base, self.kind, verdict, str(exc))
-            except TimeoutError_ as exc:
-                return Service(endpoint, base, self.kind, Verdict.TIMEOUT, str(exc))
-            except TooLargeError as exc:
-                return Service(
-                    endpoint, base, self.kind, _NOT_COUCHDB, f"root answer too large: {exc}"
-                )
-            except NetError as exc:
-                reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
-                continue
-            if (
-                scheme == "http"
-                and len(schemes) > 1
-                and root.status == 400
-                and b"https" in root.body[:2000].lower()
-            ):
-                reason = "http: the server asks for https"
-                continue
-            return await self._classify(http, endpoint, base, root)
-        return Service(
-            endpoint, endpoint.url(schemes[0]), self.kind, Verdict.ERROR, reason or "no answer"
-        )
+        first = await first_answer(transport, endpoint, self.kind, "/", ALLOW,
+                                   too_large=_NOT_COUCHDB, what="root answer")
+        if isinstance(first, Service):
+            return first
+        return await self._classify(transport.http, endpoint, first.base, first.response)
 
     async def _classify(self, http: Http, endpoint: Endpoint, base: str, root: Response) -> Service:
         body = _json(root)

@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
+from ...errors import ProtocolError, TooLargeError
 from ...models import Container, Endpoint, FieldType, Fingerprint, Service, Verdict
 from ...net import Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from ..elasticsearch import ElasticsearchProbe
 from ..elasticsearch.read import SCROLL, ElasticsearchReader
+from ..http_root import first_answer
 from .allow import ALLOW
 from .proxy import ProxyTransport
 
@@ -136,37 +137,12 @@ class KibanaProbe(Probe):
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """``/api/status`` says what answers; the cluster's data APIs, through the console
         proxy, decide."""
-        http = transport.http
-        schemes = [endpoint.scheme] if endpoint.scheme else ["http", "https"]
-        reason = ""
-        for scheme in schemes:
-            base = endpoint.url(scheme)
-            try:
-                resp = await http.get(base + "/api/status", ALLOW)
-            except ConnectError as exc:
-                verdict = Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR
-                return Service(endpoint, base, self.kind, verdict, str(exc))
-            except TimeoutError_ as exc:
-                return Service(endpoint, base, self.kind, Verdict.TIMEOUT, str(exc))
-            except TooLargeError as exc:
-                return Service(
-                    endpoint, base, self.kind, _NOT_KIBANA, f"status answer too large: {exc}"
-                )
-            except NetError as exc:
-                reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
-                continue
-            if (
-                scheme == "http"
-                and len(schemes) > 1
-                and resp.status == 400
-                and b"https" in resp.body[:2000].lower()
-            ):
-                reason = "http: the server asks for https"
-                continue
-            return await self._classify(transport, endpoint, scheme, base, resp)
-        return Service(
-            endpoint, endpoint.url(schemes[0]), self.kind, Verdict.ERROR, reason or "no answer"
-        )
+        first = await first_answer(transport, endpoint, self.kind, "/api/status", ALLOW,
+                                   too_large=_NOT_KIBANA, what="status answer")
+        if isinstance(first, Service):
+            return first
+        return await self._classify(transport, endpoint, first.scheme, first.base,
+                                    first.response)
 
     async def _classify(
         self, transport: Transport, endpoint: Endpoint, scheme: str, base: str, resp: Response

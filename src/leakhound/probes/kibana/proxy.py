@@ -57,8 +57,10 @@ class ConsoleProxy(Http):
         params: Mapping[str, str] | None = None,
         max_body: int | None = None,
         headers: Mapping[str, str] | None = None,
+        decode: bool = True,
     ) -> Response:
-        """Send one cluster request through the console proxy, as a GET."""
+        """Send one cluster request through the console proxy, as a GET (``decode`` as for
+        ``Http.request``: the proxy's answer as stored, or decoded)."""
         if not url.startswith(self._base):
             raise PolicyError(f"{url[:100]!r} is not behind {self._base}")
         path = url[len(self._base) :] or "/"
@@ -83,6 +85,7 @@ class ConsoleProxy(Http):
             params={"path": path, "method": "GET"},
             max_body=max_body,
             headers=XSRF_HEADERS,
+            decode=decode,
         )
         return _cluster_answer(response, url)
 

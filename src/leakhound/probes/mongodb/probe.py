@@ -11,7 +11,15 @@ import bson
 
 from ... import compromise
 from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
-from ...models import Container, Endpoint, FieldInfo, Fingerprint, Service, Verdict
+from ...models import (
+    Container,
+    Endpoint,
+    FieldInfo,
+    FieldType,
+    Fingerprint,
+    Service,
+    Verdict,
+)
 from ...net import Transport
 from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
 from .allow import ALLOW
@@ -222,14 +230,14 @@ class MongodbProbe(Probe):
         """Every document in ``_id`` order, page by page from the last ``_id`` read."""
         return MongodbReader(transport, service.endpoint)
 
-    def field_type(self, native: str) -> Any:
+    def field_type(self, native: str) -> FieldType:
         """BSON types in neutral words."""
-        from ...models import FieldType
+        return _TYPES.get(native, FieldType.UNKNOWN)
 
-        return {"string": FieldType.TEXT, "date": FieldType.DATE, "long": FieldType.NUMBER,
-                "int": FieldType.NUMBER, "double": FieldType.NUMBER,
-                "bool": FieldType.BOOLEAN, "object": FieldType.OBJECT,
-                "array": FieldType.UNKNOWN}.get(native, FieldType.UNKNOWN)
+
+_TYPES = {"string": FieldType.TEXT, "date": FieldType.DATE, "long": FieldType.NUMBER,
+          "int": FieldType.NUMBER, "double": FieldType.NUMBER, "bool": FieldType.BOOLEAN,
+          "object": FieldType.OBJECT}
 
 
 async def _find(conn: Connection, db: str, collection: str, filter_: dict[str, Any],

@@ -1,0 +1,23 @@
+"""What a source did, in the few words an owner needs: the actions and their meaning."""
+
+from __future__ import annotations
+
+# Indices into a source's action counters; the order is the order of gravity shown to people.
+PROBE, ENUMERATE, READ, BULK_READ, WRITE, WIPE, RANSOM_NOTE = range(7)
+NAMES = ("probe", "enumerate", "read", "bulk-read", "write", "wipe", "ransom-note")
+MEANING = {
+    "probe": "touched the service without reading data (banner, health, a connection)",
+    "enumerate": "listed what the store holds (indices, mappings, databases, bucket listing)",
+    "read": "read documents",
+    "bulk-read": "read in bulk (scroll/PIT loops, large pages, dump tools, large flows)",
+    "write": "wrote or changed data",
+    "wipe": "deleted indices, collections, tables or objects",
+    "ransom-note": "left a ransom demand",
+}
+READS = frozenset((READ, BULK_READ))
+
+# How a record count attached to a log line was obtained.
+NO_RECORDS, PAGE_SIZE, EXACT = 0, 1, 2
+
+# What a line does to the source's bulk context (a scroll or point in time it opened).
+CTX_NONE, CTX_OPEN, CTX_PAGE, CTX_MAYBE_PAGE = 0, 1, 2, 3

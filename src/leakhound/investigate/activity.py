@@ -1,0 +1,213 @@
+"""Per-source state while logs stream by: counters, a few example lines, nothing per line.
+
+Memory grows with the sources and the indices they touch, never with the lines: each source
+keeps its counters, up to ``EXAMPLES`` lines per action and ``MAX_TARGETS`` targets; the
+timeline keeps one cell per hour and class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .actions import CTX_MAYBE_PAGE, CTX_OPEN, CTX_PAGE, EXACT, NAMES, PAGE_SIZE, READS
+
+EXAMPLES = 3  # lines kept for a bulk read, a write, a wipe, a ransom note; one for the rest
+EXAMPLE_CHARS = 400  # enough for a request line with its agent, or an audit event's core
+MAX_TARGETS = 200
+MAX_AGENTS = 5
+OTHER = "(other targets)"
+
+# Per-target counters of one source.
+(
+    T_REQUESTS,
+    T_BYTES,
+    T_PAGES,
+    T_UPPER,
+    T_EXACT,
+    T_BYTES_SIZED,
+    T_BYTES_UNSIZED,
+    T_LOOPS,
+    T_PLAIN,
+) = range(9)
+
+
+class SourceState:
+    """What one source address did, as counters."""
+
+    __slots__ = (
+        "actions",
+        "agents",
+        "basis",
+        "bulk",
+        "bytes_out",
+        "denied",
+        "examples",
+        "first",
+        "kind",
+        "last",
+        "requests",
+        "targets",
+    )
+
+    def __init__(self, t: float, kind: str, basis: str) -> None:
+        self.first = t
+        self.last = t
+        self.requests = 0
+        self.bytes_out = 0
+        self.denied = 0
+        self.actions = [0] * len(NAMES)
+        self.examples: dict[int, list[tuple[str, int, str]]] = {}
+        self.targets: dict[str, list[int]] = {}
+        self.agents: list[str] = []
+        self.bulk: tuple[str | None, int] | None = None  # the scroll/PIT it opened: target, size
+        self.kind = kind  # owner, known-scanner, unknown
+        self.basis = basis
+
+
+@dataclass
+class FileState:
+    """What one file held, and what could not be read in it."""
+
+    path: str
+    format: str
+    lines: int = 0
+    parsed: int = 0
+    skipped: int = 0
+    skipped_examples: list[tuple[int, str, str]] = field(default_factory=list)
+    outside_window: int = 0
+    first: float | None = None
+    last: float | None = None
+    offsets: set[str] = field(default_factory=set)
+    backwards: int = 0  # lines more than SKEW seconds before the latest one seen
+    notes: list[str] = field(default_factory=list)
+
+
+SKEW = 300.0
+# A search response under this size holds no hit: an empty page ends a scroll (its scroll id,
+# took, _shards and an empty hits array are a few hundred bytes).
+EMPTY_PAGE = 1024
+
+
+class Activity:
+    """The sink every parser writes to."""
+
+    def __init__(
+        self,
+        classify: Callable[[str, str | None], tuple[str, str]],
+        since: float | None = None,
+        until: float | None = None,
+    ) -> None:
+        self.sources: dict[str, SourceState] = {}
+        self.timeline: dict[tuple[int, str], list[int]] = {}
+        self.classify = classify
+        self.since = since if since is not None else float("-inf")
+        self.until = until if until is not None else float("inf")
+        self.file: FileState = FileState("", "")
+        self.files: list[FileState] = []
+
+    def begin(self, path: str, fmt: str) -> FileState:
+        """Start counting a new file."""
+        self.file = FileState(path, fmt)
+        self.files.append(self.file)
+        return self.file
+
+    def skip(self, lineno: int, line: bytes | str, reason: str) -> None:
+        """Count a line that could not be read, keeping the first few as examples."""
+        f = self.file
+        f.skipped += 1
+        if len(f.skipped_examples) < 5:
+            text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            f.skipped_examples.append((lineno, reason, text[:200]))
+
+    def add(
+        self,
+        src: str,
+        t: float,
+        action: int,
+        target: str | None,
+        records: int,
+        how: int,
+        nbytes: int,
+        ok: bool,
+        agent: str | None,
+        ctx: int,
+        line: bytes | str,
+        lineno: int,
+    ) -> None:
+        """Count one request (or flow, or command) of ``src`` at epoch ``t``."""
+        f = self.file
+        f.parsed += 1
+        if t < self.since or t > self.until:
+            f.outside_window += 1
+            return
+        if f.first is None or t < f.first:
+            f.first = t
+        if f.last is None or t > f.last:
+            f.last = t
+        elif t < f.last - SKEW:
+            f.backwards += 1
+        s = self.sources.get(src)
+        if s is None:
+            kind, basis = self.classify(src, agent)
+            s = self.sources[src] = SourceState(t, kind, basis)
+        elif t < s.first:
+            s.first = t
+        if t > s.last:
+            s.last = t
+        s.requests += 1
+        s.bytes_out += nbytes
+        cell = self.timeline.get((int(t) // 3600, s.kind))
+        if cell is None:
+            cell = self.timeline[(int(t) // 3600, s.kind)] = [0, 0]
+        cell[0] += 1
+        cell[1] += nbytes
+        if agent and len(s.agents) < MAX_AGENTS and agent not in s.agents:
+            s.agents.append(agent)
+        if not ok:
+            s.denied += 1
+            return
+        if ctx:
+            if ctx == CTX_OPEN:
+                s.bulk = (target, records if how == PAGE_SIZE else 0)
+            elif s.bulk is not None:  # a scroll page or a PIT page: of what the source opened
+                target = s.bulk[0] or target
+                if not records and s.bulk[1]:
+                    records, how = s.bulk[1], PAGE_SIZE
+                if ctx == CTX_MAYBE_PAGE:
+                    action = 3  # BULK_READ
+            elif ctx == CTX_PAGE:
+                target = target or "*"
+        s.actions[action] += 1
+        ex = s.examples.get(action)
+        if ex is None:
+            ex = s.examples[action] = []
+        if len(ex) < (EXAMPLES if action >= 3 else 1):  # a probe, a listing, a read: one line
+            text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            ex.append((f.path, lineno, text[:EXAMPLE_CHARS]))
+        if target is None:
+            return
+        counts = s.targets.get(target)
+        if counts is None:
+            if len(s.targets) >= MAX_TARGETS:
+                target = OTHER
+                counts = s.targets.get(target)
+            if counts is None:
+                counts = s.targets[target] = [0] * 9
+        counts[T_REQUESTS] += 1
+        counts[T_BYTES] += nbytes
+        if action in READS:
+            if how == EXACT:
+                counts[T_EXACT] += records
+            elif how == PAGE_SIZE and records and not ctx:
+                counts[T_PLAIN] += records  # one search: at most its size
+            elif how == PAGE_SIZE and records:
+                if 0 < nbytes < EMPTY_PAGE:  # the loop's last, empty page: no hit came back
+                    return
+                counts[T_PAGES] += 1
+                counts[T_UPPER] += records
+                counts[T_BYTES_SIZED] += nbytes
+                if ctx == CTX_OPEN:
+                    counts[T_LOOPS] += 1
+            elif nbytes >= EMPTY_PAGE:  # smaller: a count, a size=0 search, an empty page
+                counts[T_BYTES_UNSIZED] += nbytes

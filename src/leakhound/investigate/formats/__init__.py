@@ -1,0 +1,66 @@
+"""The log formats, one module each, and the sniffing that recognises a file's format."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import (
+    aws_vpc,
+    azure_nsg,
+    azure_storage,
+    clf,
+    cloudtrail,
+    es_audit,
+    es_slowlog,
+    logformat,
+    mongodb,
+    opensearch_audit,
+    postgresql,
+    s3_access,
+)
+
+# name → module; "apache" is the same grammar as nginx's (both default to combined/common).
+FORMATS: dict[str, ModuleType] = {
+    "nginx": clf,
+    "apache": clf,
+    "json": logformat,
+    "es-audit": es_audit,
+    "opensearch-audit": opensearch_audit,
+    "es-slowlog": es_slowlog,
+    "mongodb": mongodb,
+    "postgresql": postgresql,
+    "azure-nsg": azure_nsg,
+    "aws-vpc": aws_vpc,
+    "s3-access": s3_access,
+    "cloudtrail": cloudtrail,
+    "azure-storage": azure_storage,
+}
+# The order sniffing tries them in: the most specific shapes first (the generic JSON access
+# log last among the JSON ones, the combined/common shape after S3's, which it never matches).
+SNIFF_ORDER: tuple[str, ...] = (
+    "azure-nsg",
+    "cloudtrail",
+    "es-audit",
+    "opensearch-audit",
+    "es-slowlog",
+    "mongodb",
+    "postgresql",
+    "json",
+    "s3-access",
+    "azure-storage",
+    "aws-vpc",
+    "nginx",
+)
+
+
+def by_name(name: str) -> ModuleType:
+    """The module of a format name (KeyError when unknown)."""
+    return FORMATS[name]
+
+
+def sniff(head: bytes) -> str | None:
+    """The format the first bytes of a file look like, or None."""
+    for name in SNIFF_ORDER:
+        if FORMATS[name].sniff(head):
+            return name
+    return None

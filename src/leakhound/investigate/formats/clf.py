@@ -1,0 +1,108 @@
+"""nginx and Apache access logs: the combined and common formats (the defaults of both).
+
+nginx ``log_format combined``: ``$remote_addr - $remote_user [$time_local] "$request" $status
+$body_bytes_sent "$http_referer" "$http_user_agent"`` (nginx.org, ngx_http_log_module); Apache
+``LogFormat "%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-agent}i\\"" combined`` and
+``common`` without the last two (httpd.apache.org, mod_log_config). Fields appended after the
+user agent (``$request_time``, ``$http_x_forwarded_for``) are allowed and ignored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..actions import BULK_READ, READ
+from ..activity import Activity
+from ..reader import LogStream
+from ..timeparse import BadTime, clf
+from .base import ParseOptions, first_lines
+from .http import DUMP_AGENTS, classify_line
+
+NAME = "nginx"
+DOC = "nginx/Apache combined or common access log"
+
+# The quoted fields use the unrolled-loop idiom: a backslash escapes a quote (nginx writes \x22).
+_Q = rb'"([^"\\]*(?:\\.[^"\\]*)*)"'
+LINE = re.compile(
+    rb"(\S+) \S+ (\S+) \[([^\]]+)\] " + _Q + rb" (\d{3}) (\d+|-)(?: " + _Q + rb" " + _Q + rb")?"
+)
+
+
+def sniff(head: bytes) -> bool:
+    """Most of the first lines match the combined/common shape."""
+    lines = first_lines(head)
+    return bool(lines) and sum(1 for ln in lines if LINE.match(ln)) * 2 > len(lines)
+
+
+def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+    """Every request line into ``sink`` (a ``--log-format`` goes to ``logformat``)."""
+    if options.log_format:
+        from . import logformat
+
+        logformat.parse(stream, sink, options)
+        return
+    feed(stream, sink, LINE, 1, 2, 3, 4, 5, 6, 8)
+
+
+def feed(
+    stream: LogStream,
+    sink: Activity,
+    pattern: re.Pattern[bytes],
+    g_src: int,
+    g_user: int,
+    g_time: int,
+    g_req: int,
+    g_status: int,
+    g_bytes: int,
+    g_agent: int,
+) -> None:
+    """The hot loop shared by CLF-shaped formats: one regex match and cached lookups a line."""
+    f = sink.file
+    match = pattern.match
+    add = sink.add
+    skip = sink.skip
+    last_off = None
+    lineno = f.lines
+    for batch in stream.batches():
+        for line in batch:
+            lineno += 1
+            m = match(line)
+            if m is None:
+                if line.strip():
+                    skip(lineno, line, "not in the access-log shape")
+                continue
+            g = m.groups()
+            try:
+                t, off = clf(g[g_time - 1])
+            except BadTime as exc:
+                skip(lineno, line, str(exc))
+                continue
+            if off is not last_off:
+                f.offsets.add(off.decode())
+                last_off = off
+            req = g[g_req - 1]
+            c = classify_line(req)
+            if c is None:
+                skip(lineno, line, "not an HTTP request line")
+                continue
+            status = g[g_status - 1]
+            size = g[g_bytes - 1]
+            agent = g[g_agent - 1] if g_agent else None
+            action = c[0]
+            if action == READ and agent and DUMP_AGENTS.search(agent):
+                action = BULK_READ
+            add(
+                g[g_src - 1].decode("ascii", "replace"),
+                t,
+                action,
+                c[1],
+                c[2],
+                c[3],
+                int(size) if size != b"-" else 0,
+                status[0] in b"23",
+                agent.decode("utf-8", "replace") if agent and agent != b"-" else None,
+                c[4],
+                line,
+                lineno,
+            )
+    f.lines = lineno

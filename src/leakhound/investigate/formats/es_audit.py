@@ -1,0 +1,151 @@
+"""Elasticsearch security audit log (``<cluster>_audit.json``, one JSON event a line, 7.x/8.x).
+
+Fields from Elastic's "Elasticsearch audit events" reference: ``timestamp`` (log4j, ``2020-12-30
+T22:30:06,949+0200``), ``event.type`` (rest, transport…), ``event.action`` (access_granted,
+access_denied, anonymous_access_denied, authentication_failed…), ``origin.address``
+(``[::1]:52434``), ``url.path``/``url.query``/``request.method`` on REST events, ``action``
+(``indices:data/read/search``) and ``indices`` on transport events, ``request.id`` shared by
+the events of one request (counted once), ``request.body`` when ``emit_request_body`` is on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..actions import (
+    BULK_READ,
+    CTX_NONE,
+    CTX_PAGE,
+    ENUMERATE,
+    NO_RECORDS,
+    PAGE_SIZE,
+    PROBE,
+    READ,
+    WIPE,
+    WRITE,
+)
+from ..activity import Activity
+from ..reader import LogStream
+from ..timeparse import BadTime, iso
+from .base import ParseOptions, host_of, json_lines, sniff_json
+from .http import BULK_SIZE, RANSOM_NAMES, classify
+
+NAME = "es-audit"
+DOC = "Elasticsearch audit log (JSON)"
+DENIED = (
+    "access_denied",
+    "anonymous_access_denied",
+    "authentication_failed",
+    "realm_authentication_failed",
+    "connection_denied",
+    "run_as_denied",
+    "tampered_request",
+)
+_SIZE = re.compile(r'"size"\s*:\s*(\d+)')
+
+# Transport actions (privilege names) → action, most specific prefix first.
+TRANSPORT = (
+    ("indices:data/read/scroll/clear", PROBE),
+    ("indices:data/read/scroll", BULK_READ),
+    ("indices:data/read/open_point_in_time", BULK_READ),
+    ("indices:data/read/close_point_in_time", PROBE),
+    ("indices:data/read/", READ),
+    ("indices:data/write/delete/byquery", WIPE),
+    ("indices:data/write/", WRITE),
+    ("indices:admin/delete", WIPE),
+    ("indices:admin/create", WRITE),
+    ("indices:admin/auto_create", WRITE),
+    ("indices:admin/mapping/put", WRITE),
+    ("indices:admin/", ENUMERATE),
+    ("indices:monitor/", ENUMERATE),
+    ("cluster:monitor/state", ENUMERATE),
+    ("cluster:monitor/", PROBE),
+    ("cluster:admin/", WRITE),
+)
+
+
+def transport_action(name: str) -> int:
+    """The action of a transport action / privilege name."""
+    for prefix, action in TRANSPORT:
+        if name.startswith(prefix):
+            return action
+    return PROBE
+
+
+def sniff(head: bytes) -> bool:
+    """JSON lines with ``"type":"audit"`` and ``origin.address`` or ``event.action``."""
+    return sniff_json(head, (b'"origin.address"', b'"event.action"', b'"audit"'), need=2)
+
+
+def body_size(body: Any) -> int:
+    """``size`` in a logged request body, 0 when absent."""
+    if isinstance(body, str) and "size" in body:
+        m = _SIZE.search(body)
+        if m:
+            return int(m.group(1))
+    return 0
+
+
+def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+    """Every audit event into ``sink``, one per request."""
+    seen: dict[str, None] = {}
+
+    def handle(e: dict[str, Any], lineno: int, line: bytes) -> str | None:
+        when = e.get("timestamp") or e.get("@timestamp")
+        addr = e.get("origin.address")
+        if not isinstance(when, str) or not isinstance(addr, str):
+            return "no timestamp or origin.address"
+        rid = e.get("request.id")
+        if isinstance(rid, str):
+            if rid in seen:
+                return None  # another event of a request already counted
+            seen[rid] = None
+            if len(seen) > 8192:
+                for k in list(seen)[:4096]:
+                    del seen[k]
+        try:
+            t, _ = iso(when)
+        except BadTime as exc:
+            return str(exc)
+        event = str(e.get("event.action", ""))
+        ok = event not in DENIED
+        path = e.get("url.path")
+        indices = e.get("indices")
+        target = ",".join(str(i) for i in indices) if isinstance(indices, list) else None
+        size = body_size(e.get("request.body"))
+        if isinstance(path, str):
+            query = e.get("url.query")
+            url = path + ("?" + query if isinstance(query, str) and query else "")
+            action, index, qsize, qhow, ctx = classify(str(e.get("request.method", "GET")), url)
+            target = index or target
+            size = qsize or size
+            how = qhow if qsize else (PAGE_SIZE if size else NO_RECORDS)
+        else:
+            name = str(e.get("action", ""))
+            action = transport_action(name)
+            how = PAGE_SIZE if size else NO_RECORDS
+            ctx = CTX_PAGE if name.startswith("indices:data/read/scroll") else CTX_NONE
+            if action == WRITE and target and RANSOM_NAMES.match(target):
+                action = 6  # RANSOM_NOTE
+            if action == READ and size >= BULK_SIZE:
+                action = BULK_READ
+        if action == READ and size >= BULK_SIZE:
+            action = BULK_READ
+        sink.add(
+            host_of(addr),
+            t,
+            action,
+            target,
+            size,
+            how,
+            0,
+            ok,
+            (e.get("user.name") and f"user {e['user.name']}") or None,
+            ctx,
+            line,
+            lineno,
+        )
+        return None
+
+    json_lines(stream, sink, handle)

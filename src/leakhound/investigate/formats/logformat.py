@@ -1,0 +1,307 @@
+"""Custom access logs: GoAccess's ``--log-format`` notation (text or a JSON template), and JSON
+access logs with the usual key names when no format is given.
+
+The specifiers follow GoAccess's manual ("CUSTOM LOG/DATE FORMATS"): ``%h`` client, ``%d`` date,
+``%t`` time, ``%x`` date and time, ``%r`` request line, ``%m`` method, ``%U`` path, ``%q`` query,
+``%H`` protocol, ``%s`` status, ``%b`` bytes sent, ``%R`` referer, ``%u`` user agent, ``%v``/
+``%e``/``%D``/``%T``/``%L``/``%^`` read and ignored, ``%~`` spaces; the predefined ``COMBINED``,
+``COMMON`` and ``VCOMBINED``. A JSON template maps keys to specifiers, as GoAccess's does
+(``{"remote_addr": "%h", "time_local": "%d:%t %^", "request": "%r", …}``); nested keys work.
+Times: CLF (``10/Oct/2000:13:55:36 -0700``), ISO 8601, or epoch seconds/milliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from ..actions import BULK_READ, CTX_NONE, READ
+from ..activity import Activity
+from ..reader import LogStream
+from ..timeparse import BadTime, clf, iso
+from .base import ParseOptions, first_lines
+from .http import DUMP_AGENTS, classify, classify_line
+
+NAME = "json"
+DOC = "custom (--log-format) or JSON access log"
+PREDEFINED = {
+    "COMBINED": '%h %^[%d:%t %^] "%r" %s %b "%R" "%u"',
+    "COMMON": '%h %^[%d:%t %^] "%r" %s %b',
+    "VCOMBINED": '%v:%^ %h %^[%d:%t %^] "%r" %s %b "%R" "%u"',
+}
+# Key names of JSON access logs seen in nginx/Apache/Caddy/Traefik configurations.
+GUESS = {
+    "h": (
+        "remote_addr",
+        "client_ip",
+        "remote_ip",
+        "clientip",
+        "ip",
+        "client",
+        "ClientHost",
+        "request.remote_ip",
+    ),
+    "x": ("time_iso8601", "time_local", "@timestamp", "timestamp", "time", "ts", "StartUTC"),
+    "r": ("request", "request_line"),
+    "m": ("request_method", "method", "RequestMethod", "request.method"),
+    "U": ("request_uri", "uri", "path", "RequestPath", "request.uri"),
+    "q": ("args", "query_string", "query"),
+    "s": ("status", "status_code", "DownstreamStatus", "response.status"),
+    "b": ("body_bytes_sent", "bytes_sent", "size", "bytes", "DownstreamContentSize"),
+    "u": (
+        "http_user_agent",
+        "user_agent",
+        "agent",
+        "request_User-Agent",
+        "request.headers.User-Agent",
+    ),
+}
+
+
+def sniff(head: bytes) -> bool:
+    """JSON lines carrying a client address key and a request or path key."""
+    lines = first_lines(head)
+    hits = 0
+    for ln in lines:
+        if ln.lstrip()[:1] != b"{":
+            continue
+        try:
+            obj = orjson.loads(ln)
+        except orjson.JSONDecodeError:
+            continue
+        if (
+            isinstance(obj, dict)
+            and _lookup(obj, GUESS["h"]) is not None
+            and (_lookup(obj, GUESS["r"]) is not None or _lookup(obj, GUESS["U"]) is not None)
+        ):
+            hits += 1
+    return bool(lines) and hits * 2 > len(lines)
+
+
+def _get(obj: Any, key: str) -> Any:
+    if key in obj:
+        return obj[key]
+    cur = obj
+    for part in key.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def _lookup(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for k in keys:
+        v = _get(obj, k)
+        if v is not None:
+            return v
+    return None
+
+
+def when(text: Any) -> float:
+    """A time as access logs write it: CLF, ISO 8601, epoch seconds or milliseconds."""
+    if isinstance(text, (int, float)):
+        return float(text) / (1000 if text > 1e11 else 1)
+    s = str(text).strip().strip("[]")
+    if s.replace(".", "", 1).isdigit():
+        v = float(s)
+        return v / (1000 if v > 1e11 else 1)
+    if len(s) > 11 and s[2:3] == "/" and s[6:7] == "/":
+        return clf(s.encode())[0]
+    return iso(s)[0]
+
+
+def compile_text(fmt: str) -> re.Pattern[bytes]:
+    """A regex for a GoAccess text format: one named group per kept specifier."""
+    fmt = PREDEFINED.get(fmt.strip().upper(), fmt)
+    out = ["^"]
+    i = 0
+    used: set[str] = set()
+    while i < len(fmt):
+        c = fmt[i]
+        if c == "%" and i + 1 < len(fmt):
+            spec = fmt[i + 1]
+            i += 2
+            nxt = fmt[i] if i < len(fmt) else ""
+            stop = re.escape(nxt) if nxt and nxt != "%" else r"\s"
+            if spec == "~":
+                out.append(r"\s*")
+                continue
+            group = spec if spec in "hdtxrmUqHsbRu" and spec not in used else None
+            body = f"[^{stop}]*" if nxt else ".*"
+            if nxt == " " and spec not in "rRu":
+                body = r"\S*"
+            out.append(f"(?P<{group}>{body})" if group else f"(?:{body})")
+            if group:
+                used.add(group)
+        else:
+            out.append(re.escape(c))
+            i += 1
+    if "h" not in used or not ("r" in used or "U" in used):
+        raise ValueError("a --log-format needs %h and %r (or %U)")
+    return re.compile("".join(out).encode())
+
+
+def compile_json(fmt: str) -> dict[str, str]:
+    """A JSON template → {key path: specifier letters}."""
+    try:
+        template = orjson.loads(fmt)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"the JSON --log-format is not JSON: {exc}") from None
+    out: dict[str, str] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        for k, v in node.items():
+            path = f"{prefix}{k}"
+            if isinstance(v, dict):
+                walk(v, path + ".")
+            elif isinstance(v, str):
+                out[path] = v
+
+    if not isinstance(template, dict):
+        raise ValueError("the JSON --log-format must be an object")
+    walk(template, "")
+    return out
+
+
+def _record(
+    src: Any,
+    t: float,
+    req: str | None,
+    method: str | None,
+    path: str | None,
+    query: str | None,
+    status: Any,
+    size: Any,
+    agent: Any,
+    sink: Activity,
+    line: bytes,
+    lineno: int,
+) -> None:
+    if req:
+        c = classify_line(req.encode("utf-8", "replace"))
+        if c is None:
+            sink.skip(lineno, line, "not an HTTP request line")
+            return
+    elif path:
+        c = classify(method or "GET", path + (f"?{query}" if query else ""))
+    else:
+        sink.skip(lineno, line, "no request")
+        return
+    try:
+        nbytes = int(size) if size not in (None, "-", "") else 0
+        ok = str(status)[:1] in "23"
+    except (TypeError, ValueError):
+        sink.skip(lineno, line, "unreadable status or size")
+        return
+    action = c[0]
+    if action == READ and agent and DUMP_AGENTS.search(str(agent).encode("utf-8", "replace")):
+        action = BULK_READ
+    sink.add(
+        str(src),
+        t,
+        action,
+        c[1],
+        c[2],
+        c[3],
+        nbytes,
+        ok,
+        str(agent) if agent not in (None, "-", "") else None,
+        c[4] or CTX_NONE,
+        line,
+        lineno,
+    )
+
+
+def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+    """Every request of a custom or JSON access log into ``sink``."""
+    fmt = options.log_format
+    if fmt and not fmt.lstrip().startswith("{"):
+        _parse_text(stream, sink, compile_text(fmt))
+        return
+    keys = compile_json(fmt) if fmt else None
+    f = sink.file
+    lineno = f.lines
+    for batch in stream.batches():
+        for line in batch:
+            lineno += 1
+            if not line.strip():
+                continue
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                sink.skip(lineno, line, "not valid JSON (truncated or corrupt)")
+                continue
+            if not isinstance(obj, dict):
+                sink.skip(lineno, line, "not a JSON object")
+                continue
+            v: dict[str, Any] = {}
+            if keys:
+                for k, spec in keys.items():
+                    val = _get(obj, k)
+                    for letter in re.findall(r"%([a-zA-Z])", spec):
+                        v.setdefault(letter, val)
+                if "d" in v and "x" not in v:
+                    v["x"] = v["d"]
+            else:
+                v = {letter: _lookup(obj, names) for letter, names in GUESS.items()}
+            if v.get("h") is None or v.get("x") is None:
+                sink.skip(lineno, line, "no client address or time")
+                continue
+            try:
+                t = when(v["x"])
+            except (BadTime, ValueError) as exc:
+                sink.skip(lineno, line, str(exc))
+                continue
+            _record(
+                v["h"],
+                t,
+                v.get("r"),
+                v.get("m"),
+                v.get("U"),
+                v.get("q"),
+                v.get("s"),
+                v.get("b"),
+                v.get("u"),
+                sink,
+                line,
+                lineno,
+            )
+    f.lines = lineno
+
+
+def _parse_text(stream: LogStream, sink: Activity, pattern: re.Pattern[bytes]) -> None:
+    f = sink.file
+    lineno = f.lines
+    groups = pattern.groupindex
+    for batch in stream.batches():
+        for line in batch:
+            lineno += 1
+            m = pattern.match(line)
+            if m is None:
+                if line.strip():
+                    sink.skip(lineno, line, "does not match --log-format")
+                continue
+            d = {k: (m.group(k) or b"").decode("utf-8", "replace") for k in groups}
+            stamp = d.get("x") or (f"{d['d']}:{d['t']}" if "d" in d and "t" in d else d.get("d"))
+            try:
+                t = when(stamp)
+            except (BadTime, ValueError) as exc:
+                sink.skip(lineno, line, str(exc))
+                continue
+            _record(
+                d["h"],
+                t,
+                d.get("r"),
+                d.get("m"),
+                d.get("U"),
+                d.get("q"),
+                d.get("s"),
+                d.get("b"),
+                d.get("u"),
+                sink,
+                line,
+                lineno,
+            )
+    f.lines = lineno

@@ -1,0 +1,140 @@
+"""Timestamps of the log formats, to UTC epoch seconds; cached where they repeat."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import UTC, datetime
+
+_MONTHS = {
+    m.encode(): i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_ISO = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d:?\d\d|UTC|GMT)?\s*$"
+)
+
+
+class BadTime(ValueError):
+    """A timestamp that is not in the format's shape."""
+
+
+_clf_cache: dict[bytes, tuple[float, bytes]] = {}
+_clf_day: dict[bytes, tuple[float, bytes]] = {}  # "05/Mar/2019 +0000" → its midnight, zone
+
+
+def clf(text: bytes) -> tuple[float, bytes]:
+    """``10/Oct/2000:13:55:36 -0700`` (nginx/Apache ``%t``, S3) → (epoch, offset)."""
+    hit = _clf_cache.get(text)
+    if hit is not None:
+        return hit
+    # The usual 26 bytes (05/Mar/2019:04:00:00 +0000): the day and zone once, the clock by
+    # slicing, so a log with a new second on every line still costs no full parse per line.
+    if len(text) == 26 and text[11] == 58 and text[20] == 32:
+        base = _clf_day.get(text[:11] + text[20:])
+        if base is not None:
+            try:
+                h, m, sec = int(text[12:14]), int(text[15:17]), int(text[18:20])
+            except ValueError:
+                h = 99
+            if h < 24 and m < 60 and sec < 61:
+                return base[0] + h * 3600 + m * 60 + sec, base[1]
+    try:
+        day, mon, rest = text.split(b"/", 2)
+        year, hh, mm, ss_off = rest.split(b":", 3)
+        ss, _, off = ss_off.partition(b" ")
+        epoch = calendar.timegm(
+            (int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]), 0, 0, 0)
+        )
+        frac = float(b"0" + ss[2:]) if len(ss) > 2 and ss[2:3] == b"." else 0.0
+        if off:
+            sign = -1 if off[:1] == b"-" else 1
+            digits = off.lstrip(b"+-").replace(b":", b"")
+            epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+    except (ValueError, KeyError, IndexError):
+        raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}") from None
+    if not 1 <= int(day) <= 31 or int(hh) > 23:
+        raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}")
+    if len(_clf_cache) > 100_000:
+        _clf_cache.clear()
+        _clf_day.clear()
+    result = (epoch + frac, off or b"+0000")
+    _clf_cache[text] = result
+    if len(text) == 26 and not frac:
+        midnight = epoch - (int(hh) * 3600 + int(mm) * 60 + int(ss[:2]))
+        _clf_day[text[:11] + text[20:]] = (midnight, result[1])
+    return result
+
+
+_iso_cache: dict[str, tuple[float, str]] = {}
+_iso_hour: dict[str, tuple[float, str]] = {}  # "2023-06-01T10+00:00" → its epoch, zone
+
+
+def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
+    """ISO 8601 (``2019-03-05T10:00:00.123Z``, ``…+01:00``, ``… UTC``) → (epoch, offset)."""
+    hit = _iso_cache.get(text)
+    if hit is not None:
+        return hit
+    # 2023-06-01T10:00:05.123+00:00: the hour and zone once, minutes, seconds and fraction by
+    # slicing (audit and database logs give every line its own millisecond).
+    if len(text) >= 20 and text[4] == "-" and text[10] in "T " and text[16] == ":":
+        rest = text[19:]
+        frac = ""
+        if rest[:1] in ".,":
+            n = 1
+            while n < len(rest) and rest[n].isdigit():
+                n += 1
+            frac, rest = rest[1:n], rest[n:]
+        base = _iso_hour.get(text[:13] + rest)
+        if base is not None and text[14:16].isdigit() and text[17:19].isdigit():
+            fm, fs = int(text[14:16]), int(text[17:19])
+            if fm < 60 and fs < 61:
+                return base[0] + fm * 60 + fs + (float("0." + frac) if frac else 0.0), base[1]
+    m = _ISO.match(text.strip().replace(",", "."))  # log4j writes 22:30:06,949
+    if not m:
+        raise BadTime(f"not an ISO 8601 time: {text[:40]!r}")
+    y, mo, d, hh, mi, ss, frac, off = m.groups()
+    try:
+        epoch = calendar.timegm((int(y), int(mo), int(d), int(hh), int(mi), int(ss), 0, 0, 0))
+        datetime(int(y), int(mo), int(d), int(hh), int(mi), int(ss))  # range check
+    except ValueError:
+        raise BadTime(f"not a valid date: {text[:40]!r}") from None
+    off = off or default_offset
+    if off not in ("Z", "UTC", "GMT"):
+        sign = -1 if off[0] == "-" else 1
+        digits = off[1:].replace(":", "")
+        epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+    result = (epoch + (float(frac) if frac else 0.0), off)
+    if len(_iso_cache) > 100_000:
+        _iso_cache.clear()
+        _iso_hour.clear()
+    clean = text.strip()
+    if len(clean) >= 20 and clean[16] == ":":
+        zone = clean[19:].lstrip(".,0123456789")
+        _iso_hour[clean[:13] + zone] = (epoch - int(mi) * 60 - int(ss), off)
+    if not frac:  # fractional times rarely repeat: cache only whole seconds
+        _iso_cache[text] = result
+    return result
+
+
+def epoch_text(t: float) -> float:
+    """Epoch seconds from a number or numeric text (flow logs, CloudTrail Lake exports)."""
+    return float(t)
+
+
+def to_iso(t: float | None) -> str | None:
+    """Epoch seconds → ``2019-03-05T10:00:00Z`` (None stays None)."""
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_user_time(text: str) -> float:
+    """``--since``/``--until``: ISO 8601 date or date-time, UTC unless an offset is given."""
+    value = text.strip()
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        value += "T00:00:00"
+    t, _ = iso(value)
+    return t

@@ -1,0 +1,296 @@
+"""``leakhound investigate`` end to end through the CLI: outputs, redaction, the result stored
+with a scan and read by assess, notify and report, and bad input that never stops the run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import orjson
+import pytest
+from investigate_helpers import SAMPLES
+
+from leakhound.cli import main
+from leakhound.investigate import generate
+from leakhound.models import (
+    Container,
+    ContainerResult,
+    Endpoint,
+    Fingerprint,
+    PiiField,
+    PiiSummary,
+    Sample,
+    Service,
+    TargetResult,
+    Verdict,
+)
+from leakhound.store import SqliteStore
+
+FULL_IP = re.compile(r"\b203\.0\.113\.66\b|\b45\.227\.254\.8\b")
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[generate.Truth, Path]:
+    path = tmp_path_factory.mktemp("cli") / "access.log"
+    with path.open("w", encoding="ascii") as fh:
+        truth = generate.write(fh, 30_000, seed=5, days=2)
+    return truth, path
+
+
+def _scan(db: Path) -> str:
+    """A real stored scan of an open store holding the generator's indices."""
+    ep = Endpoint("198.51.100.7", 9200)
+    svc = Service(
+        ep,
+        ep.url("http"),
+        "elasticsearch",
+        Verdict.OPEN,
+        "open",
+        Fingerprint(product="opensearch", version="2.19.1"),
+    )
+    results = []
+    for name, docs in generate.INDICES.items():
+        pii = (PiiSummary("EMAIL_ADDRESS", 90, (PiiField("email", 90),), (), 90),)
+        index = Container(
+            name,
+            docs,
+            docs * generate.DOC_BYTES[name],
+            False,
+            False,
+            details={"health": "green", "status": "open"},
+        )
+        results.append(ContainerResult(index, Sample(100, 100, pii)))
+    with SqliteStore(db) as store:
+        scan_id = store.begin_scan(["198.51.100.7"], {"sample": 100})
+        store.record(scan_id, TargetResult(svc, tuple(results)))
+        store.finish_scan(scan_id)
+    return scan_id
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_keeps_addresses_and_redact_masks_them(
+    capsys: pytest.CaptureFixture[str], planted: tuple
+) -> None:
+    truth, path = planted
+    code, out, _ = _cli(capsys, "investigate", path, "--owner", truth.owner, "--format-out", "json")
+    assert code == 0
+    doc = orjson.loads(out)
+    assert {"203.0.113.66", "45.227.254.8"} <= {s["address"] for s in doc["sources"]}
+    for fmt in ("json", "markdown", "terminal", "html"):
+        code, out, _ = _cli(
+            capsys, "investigate", path, "--owner", truth.owner, "--redact", "--format-out", fmt
+        )
+        assert code == 0
+        assert not FULL_IP.search(out), fmt
+        assert "203.0.*.*" in out, fmt
+
+
+def test_html_is_self_contained_with_an_svg_timeline(
+    capsys: pytest.CaptureFixture[str], planted: tuple
+) -> None:
+    _, path = planted
+    code, out, _ = _cli(capsys, "investigate", path, "--format-out", "html")
+    assert code == 0
+    assert "<svg" in out and "Content-Security-Policy" in out and "<script" not in out
+
+
+def test_stored_with_a_scan_and_read_by_assess_notify_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], planted: tuple
+) -> None:
+    truth, path = planted
+    db = tmp_path / "f.db"
+    scan_id = _scan(db)
+    code, _, err = _cli(
+        capsys,
+        "investigate",
+        path,
+        "--scan",
+        scan_id,
+        "--db",
+        db,
+        "--owner",
+        truth.owner,
+        "--scanners",
+        truth.scanners,
+        "--since",
+        truth.start,
+        "--until",
+        truth.end,
+    )
+    assert code == 0 and f"stored with scan {scan_id}" in err
+    with SqliteStore(db) as store:
+        stored = store.load_investigation(scan_id)
+    assert stored is not None and stored["scan_id"] == scan_id
+
+    code, out, _ = _cli(capsys, "assess", scan_id, "--db", db, "--format", "json")
+    a = orjson.loads(out)
+    crit = a["severity"]["circumstances"]
+    assert crit["confidentiality"]["value"] == 0.5
+    assert "access logs" in " ".join(crit["confidentiality"]["why"])
+    assert crit["malicious_intent"]["value"] == 0.5
+    assert any("access logs" in r for r in a["gdpr"]["art_34"]["reasons"])
+
+    code, out, _ = _cli(capsys, "notify", scan_id, "--db", db, "--kind", "authority")
+    assert "Access by others:" in out and "unknown sources read" in out
+    code, out, _ = _cli(capsys, "notify", scan_id, "--db", db, "--kind", "subjects")
+    assert "people we do not know read" in out
+
+    code, out, _ = _cli(capsys, "report", scan_id, "--db", db, "--format", "html")
+    assert 'id="investigation"' in out and "<svg" in out and "203.0.113.66" in out
+    code, out, _ = _cli(capsys, "report", scan_id, "--db", db, "--format", "html", "--redact")
+    assert 'id="investigation"' in out and not FULL_IP.search(out)
+    code, out, _ = _cli(capsys, "report", scan_id, "--db", db, "--format", "json")
+    assert "investigation" not in orjson.loads(out)  # the scan's JSON keeps its schema
+
+
+def test_the_scan_sets_the_window_and_the_document_sizes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], planted: tuple
+) -> None:
+    truth, path = planted
+    db = tmp_path / "f.db"
+    scan_id = _scan(db)
+    # Without --since/--until the window is the scan's history: this 2019 log is outside it.
+    code, out, _ = _cli(
+        capsys, "investigate", path, "--scan", scan_id, "--db", db, "--format-out", "json"
+    )
+    assert code == 0
+    doc = orjson.loads(out)
+    assert "first seen exposed" in doc["window"]["basis"]
+    assert doc["files"][0]["outside_window"] == doc["files"][0]["parsed"]
+    # With the window given, the meow source's PIT pages (no size in the URL) are converted
+    # with the log's own sized pages of tickets, and its estimate names the method.
+    code, out, _ = _cli(
+        capsys,
+        "investigate",
+        path,
+        "--scan",
+        scan_id,
+        "--db",
+        db,
+        "--owner",
+        truth.owner,
+        "--since",
+        truth.start,
+        "--format-out",
+        "json",
+    )
+    assert code == 0
+    meow = next(s for s in orjson.loads(out)["sources"] if s["address"] == "45.227.254.8")
+    assert "bytes out ÷" in meow["records"]["method"]
+    assert any(t["personal"] for t in meow["targets"])
+
+
+def test_a_wrong_format_is_counted_not_fatal(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _cli(
+        capsys,
+        "investigate",
+        SAMPLES / "nginx-combined.log",
+        "--format",
+        "mongodb",
+        "--format-out",
+        "json",
+    )
+    assert code == 0
+    f = orjson.loads(out)["files"][0]
+    assert f["skipped"] == f["lines"]
+    assert any("is --format right?" in n for n in f["notes"])
+    assert "skipped" in err and "Traceback" not in err
+
+
+def test_no_readable_log_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _cli(capsys, "investigate", tmp_path / "missing.log")
+    assert code == 2
+    assert "cannot read" in err and "no log could be read" in err
+    assert "Traceback" not in err
+
+
+def test_bad_options_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (
+        ["--since", "yesterday"],
+        ["--owner", "10.0.0.0/99"],
+        ["--since", "2020-01-02", "--until", "2020-01-01"],
+    ):
+        code, _, err = _cli(capsys, "investigate", SAMPLES / "mongodb.log", *args)
+        assert code == 2, args
+        assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_custom_log_format_like_goaccess(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "custom.log"
+    path.write_text(
+        "203.0.113.5|2019-03-05T10:00:00Z|GET /_cat/indices HTTP/1.1|200|420|curl/8\n"
+        "203.0.113.5|2019-03-05T10:00:01Z|DELETE /customers HTTP/1.1|200|21|curl/8\n"
+    )
+    code, out, _ = _cli(
+        capsys, "investigate", path, "--log-format", "%h|%x|%r|%s|%b|%u", "--format-out", "json"
+    )
+    s = orjson.loads(out)["sources"][0]
+    assert code == 0 and [a["action"] for a in s["actions"]] == ["enumerate", "wipe"]
+    tpl = '{"ip": "%h", "at": "%x", "req": {"line": "%r"}, "code": "%s", "sent": "%b"}'
+    path.write_text(
+        '{"ip":"203.0.113.6","at":1551780000,"req":{"line":"GET /orders/_search?size='
+        '10 HTTP/1.1"},"code":200,"sent":900}\n'
+    )
+    code, out, _ = _cli(capsys, "investigate", path, "--log-format", tpl, "--format-out", "json")
+    s = orjson.loads(out)["sources"][0]
+    assert code == 0 and s["address"] == "203.0.113.6" and s["first_seen"] == "2019-03-05T10:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "45.227.254.8 - - [05/Mar/2019:06:00:00 +0000]",
+            "45.227.*.* - - [05/Mar/2019:06:00:00 +0000]",
+            id="line",
+        ),
+        pytest.param("203.0.113.66:5000", "203.0.*.*:5000", id="with-port"),
+        pytest.param("[2001:db8::7]:9200", "[2001:db8:*:*]:9200", id="v6-bracketed"),
+        pytest.param(
+            "first at 2019-03-05T10:00:00Z", "first at 2019-03-05T10:00:00Z", id="time-kept"
+        ),
+        pytest.param("version 1.2.3.4.5", "version 1.2.3.4.5", id="not-an-address"),
+    ],
+)
+def test_addresses_are_masked_inside_text(text: str, want: str) -> None:
+    from leakhound.investigate.render import mask_addresses
+
+    assert mask_addresses(text) == want
+
+
+def test_flow_bytes_become_records_with_the_scans_document_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "f.db"
+    scan_id = _scan(db)
+    code, out, _ = _cli(
+        capsys,
+        "investigate",
+        SAMPLES / "nsg-flow.json",
+        "--scan",
+        scan_id,
+        "--db",
+        db,
+        "--since",
+        "2018-11-13",
+        "--format-out",
+        "json",
+    )
+    assert code == 0
+    doc = orjson.loads(out)
+    s = next(x for x in doc["sources"] if x["address"] == "203.0.113.66")
+    # 104,857,600 bytes out ÷ the scan's average stored size per document (all indices)
+    docs = sum(generate.INDICES.values())
+    size = sum(n * generate.DOC_BYTES[i] for i, n in generate.INDICES.items())
+    assert s["records"]["value"] == round((73400320 + 31457280) / (size / docs))
+    assert "average stored size over the indices of scan" in s["records"]["method"]
+    assert set(doc["summary"]["unknown_personal_readers"]) == {"203.0.113.66", "10.20.1.5"}

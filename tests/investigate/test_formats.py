@@ -1,0 +1,258 @@
+"""Every listed format, parsed from samples written from its documentation (see the samples'
+README for the page each follows): who did what, how many records, what was skipped."""
+
+from __future__ import annotations
+
+import pytest
+from investigate_helpers import SAMPLES, Run, by_address
+
+from leakhound.investigate.formats import sniff
+from leakhound.investigate.reader import LogStream
+
+# file, the format sniffing must find, lines skipped on purpose,
+# {address: (class, actions, records (value, lower, upper) or None)}
+CASES = [
+    (
+        "nginx-combined.log",
+        "nginx",
+        2,
+        {
+            "203.0.113.66": ("unknown", {"probe", "enumerate", "bulk-read"}, (150, 100, 200)),
+            "45.227.254.8": ("unknown", {"wipe", "ransom-note"}, None),
+            "162.142.125.41": ("known-scanner", {"probe"}, None),
+            "2001:db8::7": ("unknown", {"read"}, (1, 1, 1)),
+            "198.18.0.10": ("unknown", set(), None),  # a 401: denied, no action
+        },
+    ),
+    (
+        "apache-common.log",
+        "nginx",
+        0,
+        {
+            "192.0.2.10": ("unknown", {"enumerate", "bulk-read"}, (5000, 0, 5000)),
+            "127.0.0.1": ("unknown", {"probe"}, None),
+        },
+    ),
+    (
+        "access.json",
+        "json",
+        1,
+        {
+            "203.0.113.70": ("unknown", {"read", "enumerate", "wipe"}, (20, 0, 20)),
+        },
+    ),
+    (
+        "es-audit.json",
+        "es-audit",
+        1,
+        {
+            "203.0.113.66": ("unknown", {"enumerate", "bulk-read"}, (5000, 0, 5000)),
+            "45.227.254.8": ("unknown", {"wipe"}, None),
+            "::1": ("unknown", set(), None),
+        },
+    ),
+    (
+        "opensearch-audit.json",
+        "opensearch-audit",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"enumerate", "bulk-read"}, (750, 500, 1000)),
+            "45.227.254.8": ("unknown", {"wipe"}, None),
+            "198.18.0.20": ("unknown", set(), None),
+        },
+    ),
+    (
+        "es-slowlog.json",
+        "es-slowlog",
+        0,
+        {
+            "dump-job-7": ("unknown", {"bulk-read"}, (10000, 0, 10000)),
+            "app-42": ("unknown", {"read"}, (20, 0, 20)),
+        },
+    ),
+    (
+        "opensearch-slowlog.log",
+        "es-slowlog",
+        0,
+        {
+            "export-3": ("unknown", {"bulk-read"}, (5000, 0, 5000)),
+        },
+    ),
+    (
+        "mongodb.log",
+        "mongodb",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"probe", "enumerate", "bulk-read"}, (1000, 1000, 1000)),
+            "45.227.254.8": ("unknown", {"probe", "wipe", "ransom-note"}, None),
+        },
+    ),
+    (
+        "postgresql.csv",
+        "postgresql",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"probe", "enumerate", "bulk-read"}, None),
+            "45.227.254.8": ("unknown", {"wipe", "ransom-note"}, None),
+            "198.18.0.30": ("unknown", set(), None),
+        },
+    ),
+    (
+        "postgresql.json",
+        "postgresql",
+        0,
+        {
+            "203.0.113.90": ("unknown", {"read", "enumerate"}, None),
+        },
+    ),
+    (
+        "nsg-flow.json",
+        "azure-nsg",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"probe", "bulk-read"}, None),
+            "162.142.125.9": ("known-scanner", {"probe"}, None),
+            "94.102.49.190": ("unknown", set(), None),
+            "52.239.0.10": ("unknown", {"probe"}, None),
+        },
+    ),
+    (
+        "vpc-flow.log",
+        "aws-vpc",
+        1,
+        {
+            "203.0.113.66": ("unknown", {"probe", "bulk-read"}, None),
+            "198.51.100.2": ("unknown", set(), None),
+        },
+    ),
+    (
+        "vpc-flow-v5.log",
+        "aws-vpc",
+        0,
+        {
+            "203.0.113.77": ("unknown", {"probe", "bulk-read"}, None),
+        },
+    ),
+    (
+        "s3-access.log",
+        "s3-access",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"enumerate", "bulk-read"}, (2, 2, 2)),
+            "45.227.254.8": ("unknown", {"wipe", "ransom-note"}, None),
+            "192.0.2.3": ("unknown", {"probe"}, None),
+        },
+    ),
+    (
+        "cloudtrail.json",
+        "cloudtrail",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"enumerate", "bulk-read"}, (1, 1, 1)),
+            "45.227.254.8": ("unknown", {"wipe"}, None),
+        },
+    ),
+    (
+        "azure-storage.log",
+        "azure-storage",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"enumerate", "bulk-read"}, (1, 1, 1)),
+            "45.227.254.8": ("unknown", {"wipe"}, None),
+            "123.100.2.10": ("unknown", {"read"}, (1, 1, 1)),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "fmt", "skipped", "want"), CASES, ids=[c[0] for c in CASES])
+def test_sample_is_read_as_documented(
+    run: Run,
+    name: str,
+    fmt: str,
+    skipped: int,
+    want: dict[str, tuple[str, set[str], tuple[int, int, int] | None]],
+) -> None:
+    inv = run(SAMPLES / name)
+    assert [f.format for f in inv.files] == [fmt]
+    assert inv.files[0].skipped == skipped
+    got = by_address(inv)
+    for addr, (kind, actions, records) in want.items():
+        s = got[addr]
+        assert s.kind == kind, addr
+        assert set(s.action_names) == actions, addr
+        if records is None:
+            assert s.records is None, addr
+        else:
+            assert s.records is not None, addr
+            assert (s.records.value, s.records.lower, s.records.upper) == records, addr
+            assert s.records.method
+
+
+@pytest.mark.parametrize(("name", "fmt"), [(c[0], c[1]) for c in CASES], ids=[c[0] for c in CASES])
+def test_format_is_recognised_from_the_first_lines(name: str, fmt: str) -> None:
+    with LogStream(str(SAMPLES / name)) as stream:
+        assert sniff(stream.head) == fmt
+
+
+def test_every_listed_format_has_a_sample() -> None:
+    from leakhound.investigate.command import FORMAT_NAMES
+
+    covered = {c[1] for c in CASES} | {"apache"}
+    assert set(FORMAT_NAMES) - {"auto"} <= covered
+
+
+def test_skipped_lines_are_counted_with_their_reason(run: Run) -> None:
+    f = run(SAMPLES / "nginx-combined.log").files[0]
+    reasons = {e.reason for e in f.skipped_examples}
+    assert reasons == {"not an HTTP request line", "not in the access-log shape"}
+    assert any("not an access log line" in e.text for e in f.skipped_examples)
+
+
+def test_mixed_time_zones_are_converted_and_noted(run: Run) -> None:
+    inv = run(SAMPLES / "nginx-combined.log")
+    assert any("mixed time zones" in n for n in inv.files[0].notes)
+    # 05:00:00 +0100 is 04:00:00 UTC
+    assert by_address(inv)["2001:db8::7"].first_seen == "2019-03-05T04:00:00Z"
+
+
+def test_a_request_in_several_audit_events_is_counted_once(run: Run) -> None:
+    s = by_address(run(SAMPLES / "es-audit.json"))["203.0.113.66"]
+    assert s.requests == 3  # the _cat/indices request logged twice (rest + transport) counts once
+
+
+def test_opensearch_transport_duplicates_are_folded(run: Run) -> None:
+    inv = run(SAMPLES / "opensearch-audit.json")
+    assert any("transport-layer" in n for n in inv.files[0].notes)
+
+
+def test_mongodb_commands_are_tied_to_their_connection(run: Run) -> None:
+    s = by_address(run(SAMPLES / "mongodb.log"))["203.0.113.66"]
+    assert "mongodump" in s.user_agents
+    assert {t.name for t in s.targets} >= {"customers"}
+
+
+def test_nsg_bytes_out_are_the_bytes_sent_to_the_remote_side(run: Run) -> None:
+    s = by_address(run(SAMPLES / "nsg-flow.json"))["203.0.113.66"]
+    assert s.bytes_out == 73400320 + 31457280
+    outbound = by_address(run(SAMPLES / "nsg-flow.json"))["52.239.0.10"]
+    assert outbound.bytes_out == 2400  # an outbound flow: the local side sent 2,400 bytes
+
+
+def test_vpc_records_towards_the_client_are_its_bytes_out(run: Run) -> None:
+    s = by_address(run(SAMPLES / "vpc-flow.log"))["203.0.113.66"]
+    assert s.bytes_out == 73400320
+    assert s.requests == 2
+
+
+def test_a_dump_tool_agent_makes_a_read_a_bulk_read(tmp_path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(
+        '203.0.113.8 - - [05/Mar/2019:04:00:00 +0000] "GET /customers/_search?size=50 HTTP/1.1" '
+        '200 41000 "-" "es2csv/2.4.1"\n'
+        '203.0.113.9 - - [05/Mar/2019:04:00:00 +0000] "GET /customers/_search?size=50 HTTP/1.1" '
+        '200 41000 "-" "Mozilla/5.0"\n'
+    )
+    got = by_address(run(path))
+    assert got["203.0.113.8"].action_names == ("bulk-read",)
+    assert got["203.0.113.9"].action_names == ("read",)

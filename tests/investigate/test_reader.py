@@ -1,0 +1,140 @@
+"""Reading logs: compressed and rotated sets, globs, and input that must not stop the run."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+from pathlib import Path
+
+import pytest
+import zstandard
+from investigate_helpers import SAMPLES, Run, by_address
+
+from leakhound.investigate import reader
+from leakhound.investigate.reader import LogStream, expand
+
+LINE = (
+    b'203.0.113.66 - - [05/Mar/2019:04:00:00 +0000] "GET /_cat/indices HTTP/1.1" 200 420 "-" "-"\n'
+)
+
+
+@pytest.mark.parametrize("codec", ["gzip", "bz2", "zstd"])
+def test_compressed_logs_are_read_like_plain_ones(tmp_path: Path, run: Run, codec: str) -> None:
+    data = (SAMPLES / "nginx-combined.log").read_bytes()
+    packed = {
+        "gzip": gzip.compress,
+        "bz2": bz2.compress,
+        "zstd": zstandard.ZstdCompressor().compress,
+    }[codec](data)
+    path = tmp_path / "access.log.1.x"
+    path.write_bytes(packed)
+    plain = run(SAMPLES / "nginx-combined.log")
+    inv = run(path)
+    assert f"{codec}-compressed" in inv.files[0].notes
+    assert inv.files[0].lines == plain.files[0].lines
+    assert [s.address for s in inv.sources] == [s.address for s in plain.sources]
+
+
+def test_a_rotated_set_is_read_oldest_first(tmp_path: Path) -> None:
+    for name in ("access.log", "access.log.1", "access.log.2.gz", "access.log.10.gz"):
+        (tmp_path / name).write_bytes(b"")
+    paths, problems = expand([str(tmp_path / "access.log*")])
+    assert [Path(p).name for p in paths] == [
+        "access.log.10.gz",
+        "access.log.2.gz",
+        "access.log.1",
+        "access.log",
+    ]
+    assert problems == []
+
+
+def test_missing_files_and_folders_are_problems_not_failures(tmp_path: Path, run: Run) -> None:
+    inv = run(tmp_path / "nope.log", tmp_path, str(tmp_path / "*.none"), SAMPLES / "mongodb.log")
+    assert len(inv.problems) == 3
+    assert [f.format for f in inv.files] == ["mongodb"]
+
+
+def test_binary_garbage_is_not_recognised(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "garbage.bin"
+    path.write_bytes(os.urandom(200_000))
+    inv = run(path)
+    assert inv.files == ()
+    assert "format not recognised" in inv.problems[0]
+
+
+def test_binary_garbage_in_a_given_format_is_counted_and_skipped(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "mixed.log"
+    path.write_bytes(LINE + os.urandom(5000).replace(b"\n", b" ") + b"\n" + LINE)
+    inv = run(path, format="nginx")
+    f = inv.files[0]
+    assert f.parsed == 2 and f.skipped == 1
+    assert by_address(inv)["203.0.113.66"].requests == 2
+
+
+def test_an_overlong_line_is_cut_out_without_being_held(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "long.log"
+    with path.open("wb") as fh:
+        fh.write(LINE)
+        fh.write(b"x" * (reader.MAX_LINE * 3 + 7) + b"\n")  # three chunks and more
+        fh.write(LINE)
+    inv = run(path, format="nginx")
+    f = inv.files[0]
+    assert f.parsed == 2
+    assert f.skipped == 1
+    assert any("over 1 MiB" in n for n in f.notes)
+
+
+def test_a_truncated_compressed_file_keeps_what_was_read(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "cut.log.gz"
+    packed = gzip.compress(LINE * 50_000)
+    path.write_bytes(packed[: len(packed) // 2])
+    inv = run(path)
+    f = inv.files[0]
+    assert 0 < f.parsed < 50_000
+    assert any("corrupt or truncated" in n for n in f.notes)
+
+
+def test_a_decompression_bomb_is_stopped(tmp_path: Path, run: Run) -> None:
+    # 1.25 GiB of zeros in a few hundred KiB of zstd: past the 1 GiB floor at over 1000x.
+    path = tmp_path / "bomb.log.zst"
+    cctx = zstandard.ZstdCompressor(level=3)
+    with path.open("wb") as fh, cctx.stream_writer(fh) as w:
+        w.write(LINE * 10)
+        block = b"\0" * (1 << 24)
+        for _ in range(80):
+            w.write(block)
+    inv = run(path, format="nginx")
+    f = inv.files[0]
+    assert f.parsed == 10
+    assert any("decompression bomb" in n for n in f.notes)
+
+
+def test_stdin_is_a_log(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "leakhound", "investigate", "-", "--format-out", "json"],
+        input=(SAMPLES / "mongodb.log").read_bytes(),
+        capture_output=True,
+        check=True,
+    )
+    assert b'"mongodb"' in out.stdout and b"45.227.254.8" in out.stdout
+
+
+def test_the_head_is_there_before_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.log"
+    path.write_bytes(LINE * 3)
+    with LogStream(str(path)) as s:
+        assert s.head == LINE * 3
+        assert sum(len(b) for b in s.batches()) == 3
+
+
+def test_clock_skew_between_files_is_noted(tmp_path: Path, run: Run) -> None:
+    a, b = tmp_path / "web1.log", tmp_path / "web2.log"
+    a.write_bytes(LINE.replace(b"04:00:00", b"05:00:00"))
+    b.write_bytes(LINE)  # an hour earlier than the end of web1: a host with a skewed clock
+    inv = run(a, b)
+    assert any("clock skew" in n for n in inv.files[1].notes)
+    assert not any("clock skew" in n for n in inv.files[0].notes)
