@@ -186,31 +186,6 @@ def test_folding_a_slice_keeps_its_counts_and_each_digest_once(tmp_path: Path) -
             t.close()
 
 
-def test_folding_a_finished_index_keeps_one_tally_for_all_its_slices(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "f.db") as store:
-        key = store.hash_key
-        scan_id = _started(store, 2)
-        blob = count_batch(DOCS, None, "created_at", 0.5, key)
-        for slice_ in (0, 1):  # the same people met by both slices
-            for n in range(5):
-                store.checkpoint(
-                    scan_id, "h:1", "cases", slice_, docs=3, position=[n], tally=blob, done=n == 4
-                )
-        total = merged(key, [blob] * 10)
-        store.fold_container(scan_id, "h:1", "cases", total.to_parts())
-        assert list(store.partition_tallies(scan_id, "h:1", "cases", 1)) == []
-        back = merged(key, store.partition_tallies(scan_id, "h:1", "cases", 0))
-        assert (back.docs, back.pii(), back.people(), back.year_counts()) == (
-            30,
-            total.pii(),
-            total.people(),
-            total.year_counts(),
-        )
-        assert [r.docs for r in store.partitions(scan_id, "h:1", "cases")] == [15, 15]
-        total.close()
-        back.close()
-
-
 def test_a_version_2_scan_under_way_keeps_its_checkpoints(tmp_path: Path) -> None:
     # Rows written in the Elasticsearch words of schema 2 read back in the contract's words:
     # the plan with its point in time, a PIT slice's search_after with the id it used, and

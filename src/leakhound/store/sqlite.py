@@ -481,27 +481,12 @@ class SqliteStore:
         A customer who writes in every batch is stored once instead of once a batch, and a
         type past the exact limit keeps its sketch without digests: a partition's rows stay
         within a few times its distinct values, however many records it holds."""
-        return self._fold(scan_id, endpoint, container, partition, parts, whole=False)
-
-    def fold_container(self, scan_id: str, endpoint: str, container: str,
-                       parts: Iterable[bytes]) -> int:
-        """``fold_partition`` for a container read to its end: every partition's rows
-        replaced by the container's tally, kept under partition 0 (a person two partitions
-        met is stored once)."""
-        return self._fold(scan_id, endpoint, container, 0, parts, whole=True)
-
-    def _fold(self, scan_id: str, endpoint: str, container: str, partition: int,
-              parts: Iterable[bytes], *, whole: bool) -> int:
         written = 0
         with self._tx() as db:
             batch = _next_batch(db, scan_id, endpoint, container, partition)
-            if whole:
-                db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
-                              AND container=?""", (scan_id, endpoint, container))
-            else:
-                db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
-                              AND container=? AND partition=?""",
-                           (scan_id, endpoint, container, partition))
+            db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+                          AND container=? AND partition=?""",
+                       (scan_id, endpoint, container, partition))
             for part in parts:
                 db.execute("INSERT INTO full_tallies VALUES (?, ?, ?, ?, ?, ?)",
                            (scan_id, endpoint, container, partition, batch, part))
