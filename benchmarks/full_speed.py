@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -36,13 +37,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 
-from leakhound.lab.testing import lab_session
+from leakhound.lab import opensearch, process
+from leakhound.lab.seeder import populate, read_truth
+from leakhound.lab.state import LabPaths, cache_dir, free_ports
 
 PATTERN = "support-cases-*"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -62,6 +67,32 @@ class Measured:
     worker_rss: list[int] = field(default_factory=list)  # KiB, each child's VmHWM
     db_peak: int = 0  # bytes, findings database and WAL
     docs: int = 0
+
+
+@contextlib.contextmanager
+def search_node(state_dir: Path, records: int) -> Iterator[tuple[str, int, Any]]:
+    """(URL, pid, truth) of the lab's OpenSearch node alone in ``state_dir``, seeded with
+    ``records`` support cases (kept from an earlier run when it still holds them), stopped at
+    the end. Only the node: the full scan reads nothing else, and seeding the lab's other
+    stores with a million records each would take an hour."""
+    paths = LabPaths(state_dir)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    (paths.root / "logs").mkdir(exist_ok=True)
+    launcher = opensearch.build(cache_dir())
+    (port,) = free_ports(1)
+    pid = opensearch.start(launcher, paths.node_home, port, paths.node_log)
+    started = process.start_time(pid)
+    try:
+        opensearch.wait_ready(port, pid, started, paths.node_log, 600)
+        url = f"http://127.0.0.1:{port}"
+        truth = read_truth(paths)
+        if truth is None or (truth.records, truth.seed) != (records, 1) or not all(
+                httpx.get(f"{url}/{n}/_count", timeout=60, trust_env=False).json().get("count")
+                == t.documents for n, t in truth.indices.items()):
+            truth = populate(url, paths, records, 1)
+        yield url, pid, truth
+    finally:
+        process.stop(pid, started, timeout=30)
 
 
 def _stat(pid: int) -> list[str]:
@@ -244,10 +275,7 @@ def main() -> None:
     ks = [int(k) for k in args.workers.split(",")]
     print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
           f"load {loadavg()}")
-    with lab_session(args.dir, records=args.records) as (status, truth):
-        url = status.url("open")
-        node = status.node_pid
-        assert node is not None
+    with search_node(args.dir, args.records) as (url, node, truth):
         indices = sorted(n for n in truth.indices if n.startswith("support-cases-"))
         expected = sum(truth.indices[n].documents for n in indices)
         settle(url)
@@ -309,15 +337,13 @@ def main() -> None:
         print(f"  2 workers / 1 worker: {speedup:.2f}x")
         project(dask_runs[2], bare, bare_node, args.shards)
     if args.small_dir:
-        with lab_session(args.small_dir, records=args.small_records) as (status, truth):
-            url = status.url("open")
-            assert status.node_pid is not None
+        with search_node(args.small_dir, args.small_records) as (url, small_node, truth):
             settle(url)
             small_expected = sum(t.documents for n, t in truth.indices.items()
                                  if n.startswith("support-cases-"))
             print(f"\n3. memory at {small_expected:,} documents (load {loadavg()})")
             for k in ks:
-                s, _ = run_scan(url, status.node_pid, k, small_expected)
+                s, _ = run_scan(url, small_node, k, small_expected)
                 big = scans[k][-1]
                 print(f"  --workers {k}: scan process {mib(s.peak_rss)} MiB against "
                       f"{mib(big.peak_rss)} MiB at {big.docs:,} "
