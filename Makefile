@@ -49,8 +49,7 @@ venv: $(BIN)/leakhound
 demo: system-deps venv
 	$(BIN)/leakhound lab up
 	$(BIN)/leakhound lab seed
-	@# The kinds `scan` probes today: not s3:// and azblob:// yet (issue #12's bucket probes).
-	$(BIN)/leakhound lab targets | grep -E '^(https?|redis|postgresql|mongodb|mysql)://' > $(LAB_DIR)/targets.txt
+	$(BIN)/leakhound lab targets > $(LAB_DIR)/targets.txt
 	$(BIN)/leakhound scan @$(LAB_DIR)/targets.txt --db $(LAB_DIR)/findings.db
 	@echo "Markdown report: $(BIN)/leakhound report last --db $(LAB_DIR)/findings.db --format markdown"
 	@echo "Stop the lab:    $(BIN)/leakhound lab down"

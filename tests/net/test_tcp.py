@@ -187,3 +187,43 @@ def test_a_failed_exchange_closes_the_connection(server: RawServer) -> None:
             await stream.exchange("PING", b"PING\r\n", _line)  # its framing is lost
 
     asyncio.run(go())
+
+
+def test_bytes_past_a_reply_are_the_next_exchange_s() -> None:
+    # Two lines arrive in one read: the second is the answer to the next command, not lost.
+    async def go() -> list[bytes | None]:
+        with RawServer(reply=b"+ONE\r\n+TWO\r\n") as s:
+            stream = await _transport(s.port).tcp("127.0.0.1", s.port, ALLOW, scheme="test")
+            try:
+                first = await stream.exchange("PING", b"PING\r\n", _line)
+                second = await stream.exchange("PING", b"PING\r\n", _line)
+            finally:
+                await stream.close()
+        return [first, second]
+
+    assert asyncio.run(go()) == [b"+ONE", b"+TWO"]
+
+
+@pytest.mark.parametrize("cut", [1, 3, 4, 5, 9])
+def test_a_reply_cut_anywhere_reads_whole(cut: int) -> None:
+    async def go() -> tuple[bytes, bytes, bytes]:
+        reader = asyncio.StreamReader()
+        frames = FrameReader(reader, Limits())
+        data = b"$4\r\nabcd\r\n+OK\r\n"
+        reader.feed_data(data[:cut])
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.05, reader.feed_data, data[cut:])
+        return await frames.line(), await frames.exactly(6), await frames.line()
+
+    assert asyncio.run(go()) == (b"$4", b"abcd\r\n", b"+OK")
+
+
+def test_a_line_without_its_end_stops_at_the_limit() -> None:
+    async def go() -> bytes:
+        reader = asyncio.StreamReader()
+        reader.feed_data(b"+" + b"x" * 100)
+        reader.feed_eof()
+        return await FrameReader(reader, Limits()).line(limit=50)
+
+    with pytest.raises(ProtocolError, match="longer than 50 bytes"):
+        asyncio.run(go())

@@ -24,7 +24,7 @@ from ...models import Endpoint, Fingerprint
 from ...net import Http, Response
 from ..objects import ObjectApi, ObjectProbe
 from ..objects import xml as objxml
-from ..objects.api import ListPage, Refused, StoreAnswer, entry, error_doc, http_date, wants_tls
+from ..objects.api import ListPage, StoreAnswer, entry, error_doc, http_date, wants_tls
 from .allow import ALLOW
 
 # The REST version asked for: listings in the shape every service since 2019 answers.
@@ -114,6 +114,9 @@ class AzblobApi(ObjectApi):
     page_size = 5000  # List Blobs gives at most 5,000 a page
     allow = ALLOW
     headers = _HEADERS
+    refusals = _REFUSALS  # Azure's 404 ResourceNotFound among them
+    absent_code = "ContainerNotFound"  # said only where existence is no secret
+    missing_code = "BlobNotFound"  # the container lets anyone read its blobs
 
     async def store(self, http: Http, base: str, host: str) -> StoreAnswer:
         """List Containers of the account: the list, an Azure refusal, or not Azure."""
@@ -141,25 +144,9 @@ class AzblobApi(ObjectApi):
             raise self.refusal(resp)
         return parse_listing(resp.body)
 
-    def refusal(self, resp: Response) -> Refused:
-        """An Azure error answer: its code (the header says it on HEAD too) and message."""
-        code, message = error_code(resp)
-        location = resp.headers.get("location", "")
-        if resp.status in (301, 302, 303, 307, 308) and location:
-            message = f"redirects to {location[:100]} (not followed)"
-        return Refused(resp.status, code, message)
-
-    def refused(self, exc: Refused) -> bool:
-        """Anonymous access refused (Azure's 404 ResourceNotFound among them)."""
-        return exc.status in (401, 403) or exc.code in _REFUSALS
-
-    def absent(self, exc: Refused) -> bool:
-        """No such container (said only where existence is no secret)."""
-        return exc.code == "ContainerNotFound"
-
-    def missing_object(self, exc: Refused) -> bool:
-        """No such blob: the container lets anyone read its blobs."""
-        return exc.code == "BlobNotFound"
+    def error_of(self, resp: Response) -> tuple[str, str]:
+        """An Azure error's code (the header says it on HEAD too) and message."""
+        return error_code(resp)
 
 
 class AzblobProbe(ObjectProbe):

@@ -131,22 +131,34 @@ class ObjectApi(ABC):
             return got
         raise self.refusal(resp)
 
-    @abstractmethod
-    def refusal(self, resp: Response) -> Refused:
-        """An error answer in the store's words."""
+    refusals: frozenset[str]  # error codes that refuse anonymous access
+    absent_code: str  # the error code of a bucket that does not exist
+    missing_code: str  # the error code of an object that does not exist
 
-    @abstractmethod
+    def error_of(self, resp: Response) -> tuple[str, str]:
+        """(code, message) of an error answer, in the store's words."""
+        return error_doc(resp)
+
+    def refusal(self, resp: Response) -> Refused:
+        """An error answer in the store's words; a redirect says where to."""
+        code, message = self.error_of(resp)
+        location = resp.headers.get("location", "")
+        if resp.status in (301, 302, 303, 307, 308) and location:
+            message = f"redirects to {location[:100]} (not followed)"
+        return Refused(resp.status, code, message)
+
     def refused(self, exc: Refused) -> bool:
         """Whether an answer refuses anonymous access (rather than failing)."""
+        return exc.status in (401, 403) or exc.code in self.refusals
 
-    @abstractmethod
     def absent(self, exc: Refused) -> bool:
         """Whether an answer says the bucket does not exist."""
+        return exc.code == self.absent_code
 
-    @abstractmethod
     def missing_object(self, exc: Refused) -> bool:
         """Whether an answer to a read says only that the object does not exist: the bucket
         lets anyone read its objects."""
+        return exc.code == self.missing_code
 
 
 # -- helpers shared by the kinds ---------------------------------------------------------------

@@ -47,7 +47,7 @@ ALLOW = statements("postgresql", [
     rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM {_TABLE}",
     rf"SELECT \* FROM {_TABLE} LIMIT \d{{1,7}}",
     rf"SELECT ctid::text AS \"\?ctid\", \* FROM {_TABLE} WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'"
-    rf"::tid ORDER BY ctid LIMIT \d{{1,7}}",
+    rf"::tid( AND ctid < '\(\d{{1,10}},0\)'::tid)? ORDER BY ctid LIMIT \d{{1,7}}",
 ])
 
 

@@ -23,7 +23,7 @@ from ...models import Fingerprint
 from ...net import Http, Response
 from ..objects import ObjectApi, ObjectProbe
 from ..objects import xml as objxml
-from ..objects.api import ListPage, Refused, StoreAnswer, entry, error_doc, iso_date, wants_tls
+from ..objects.api import ListPage, StoreAnswer, entry, error_doc, iso_date, wants_tls
 from .allow import ALLOW
 
 # AWS's virtual-host names: bucket.s3.amazonaws.com, bucket.s3.eu-west-1.amazonaws.com,
@@ -133,6 +133,9 @@ class S3Api(ObjectApi):
     plural = "buckets"
     page_size = 1000  # ListObjectsV2 gives at most 1,000 keys a page
     allow = ALLOW
+    refusals = _REFUSALS
+    absent_code = "NoSuchBucket"
+    missing_code = "NoSuchKey"  # the bucket lets anyone read its objects
 
     async def store(self, http: Http, base: str, host: str) -> StoreAnswer:
         """``GET /``: the bucket list, an S3 refusal, or not S3."""
@@ -165,26 +168,6 @@ class S3Api(ObjectApi):
         if resp.status != 200:
             raise self.refusal(resp)
         return parse_listing(resp.body)
-
-    def refusal(self, resp: Response) -> Refused:
-        """An S3 error answer: its code and message; a redirect says where to."""
-        code, message = error_doc(resp)
-        location = resp.headers.get("location", "")
-        if resp.status in (301, 302, 303, 307, 308) and location:
-            message = f"redirects to {location[:100]} (not followed)"
-        return Refused(resp.status, code, message)
-
-    def refused(self, exc: Refused) -> bool:
-        """Access denied to anonymous requests."""
-        return exc.status in (401, 403) or exc.code in _REFUSALS
-
-    def absent(self, exc: Refused) -> bool:
-        """No such bucket."""
-        return exc.code == "NoSuchBucket"
-
-    def missing_object(self, exc: Refused) -> bool:
-        """No such key: the bucket lets anyone read its objects."""
-        return exc.code == "NoSuchKey"
 
 
 class S3Probe(ObjectProbe):

@@ -1,0 +1,671 @@
+"""The four database kinds beside their peers: nmap's NSE scripts on a sample scan, each store's
+own dump tool on a full read.
+
+(a) ``sample``: ``leakhound scan`` of the lab's Redis, PostgreSQL, MariaDB and FerretDB, open and
+    secured (the targets of ``leakhound lab targets``; the lab in $LEAKHOUND_LAB_DIR, started and
+    seeded as the tests do when it is down), beside ``nmap -sV`` with each kind's NSE scripts
+    that guess no password (redis-info; mysql-empty-password, mysql-info, mysql-databases;
+    mongodb-databases, mongodb-info; none for PostgreSQL, whose one script is pgsql-brute):
+    wall time, and what each tool found (verdict, databases listed).
+(b) ``full``: servers of our own (the lab's code, one open instance a kind on a free loopback
+    port), seeded with N records by the lab's seeder and kept in --dir for the next run; per kind
+    and size, every record read:
+    - leakhound with detection off: ``scan --depth full``'s pipeline (``read_container`` over the
+      kind's ``FullReader``, the scan's 2 partitions of pages of 1,000 records), its pages handed
+      to a sink that only counts them (the CLI has no switch to turn detection off), in a process
+      of its own: records/s and peak RSS;
+    - the store's own dump tool to /dev/null: ``pg_dump``, ``mysqldump --single-transaction
+      --quick``; for Redis ``redis-cli --scan`` piped into a redis-py reader that pipelines
+      ``TYPE`` and then ``GET``/``HGETALL``/``SMEMBERS``/``ZRANGE … WITHSCORES``/``LRANGE`` per
+      1,000 keys (and ``redis-cli --rdb -`` to /dev/null, the server's own snapshot, for reference);
+      for MongoDB a bare pymongo ``find()`` over every collection (mongodump does not install
+      here: the Go module proxy refuses github.com/mongodb/mongo-tools);
+    - with ``--detect``: ``leakhound scan --depth full`` as it is, detection on (--workers 2).
+    Prints records/s side by side with the ratio (target ≥ 0.8x the dump tool) and leakhound's
+    peak RSS per size (target: flat within 10% from the smallest size to the largest).
+
+Run: .venv/bin/python benchmarks/db_scan.py [--part sample,full] [--kinds redis,postgresql,
+     mysql,mongodb] [--sizes 100000,1000000] [--dir PATH] [--detect] [--lab PATH]
+Quick run (a few minutes): --sizes 10000 --kinds redis,postgresql
+(loopback only: every server listens on 127.0.0.1.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+KINDS = ("redis", "postgresql", "mysql", "mongodb")
+# Each kind's NSE scripts that send no password guess (pgsql-brute, redis-brute, mysql-brute
+# and mongodb-brute do, and are never run).
+NSE = {
+    "redis": ("redis-info",),
+    "postgresql": (),
+    "mysql": ("mysql-empty-password", "mysql-info", "mysql-databases"),
+    "mongodb": ("mongodb-databases", "mongodb-info"),
+}
+BATCH = 1000  # records per page, as --batch's default
+PARTITIONS = 2  # as --slices's default
+SEED = 1
+
+
+@dataclass
+class Run:
+    """One tool's read: records, seconds, peak RSS of its processes (KiB), what it said."""
+
+    tool: str
+    records: int
+    seconds: float
+    rss_kib: int = 0
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+
+def timed(
+    argv: Sequence[str],
+    *,
+    stdout: Any = subprocess.DEVNULL,
+    env: dict[str, str] | None = None,
+    stdin: Any = None,
+    timeout: float = 7200,
+) -> tuple[float, int, int, str]:
+    """(seconds, peak RSS KiB, exit status, stderr's tail) of one process run to its end.
+
+    The peak RSS is GNU time's (%M): a child forked from this process would report this
+    process's own RSS at the fork as its peak (Linux keeps the high-water mark across exec).
+    """
+    with tempfile.NamedTemporaryFile() as err, tempfile.NamedTemporaryFile("r") as peak:
+        began = time.perf_counter()
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", peak.name, *argv],
+            stdout=stdout, stderr=err, stdin=stdin, env=env, timeout=timeout, check=False,
+        )  # fmt: skip
+        seconds = time.perf_counter() - began
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace")[-400:]
+        lines = peak.read().split()
+        rss = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+    return seconds, rss, done.returncode, tail
+
+
+# -- (a) sample scan beside nmap --------------------------------------------------------------
+
+
+def leakhound_cli() -> list[str]:
+    return [sys.executable, "-m", "leakhound"]
+
+
+def sample_part(lab_dir: Path, kinds: Sequence[str]) -> None:
+    from leakhound.lab.testing import lab_session
+
+    with lab_session(lab_dir) as lab:
+        targets = [t for t in lab.status.targets if t.kind in kinds]
+        rows = _leakhound_sample(targets)
+        nmap = shutil.which("nmap")
+        print(
+            f"\n(a) sample scan of the lab's database stores ({len(targets)} targets), "
+            "wall time and what was found"
+        )
+        print(f"{'kind':<10} {'role':<8} {'leakhound':<62} | nmap -sV + NSE")
+        found_nmap: dict[int, str] = {}
+        nmap_secs: dict[str, float] = {}
+        for kind in kinds:
+            ports = [t.port for t in targets if t.kind == kind]
+            if nmap and ports:
+                nmap_secs[kind], found = _nmap(nmap, ports, NSE[kind])
+                found_nmap.update(found)
+        for t in targets:
+            print(
+                f"{t.kind:<10} {t.role:<8} {rows['found'].get(t.port, '?'):<62} | "
+                f"{found_nmap.get(t.port, 'not run')}"
+            )
+        print(
+            f"\nwall time: leakhound {rows['seconds']:.1f} s for all {len(targets)} targets "
+            f"(one scan, sample of 100 records per container, people counted); nmap "
+            + ", ".join(f"{k} {s:.1f} s" for k, s in nmap_secs.items())
+            + f" = {sum(nmap_secs.values()):.1f} s (one run a kind, its scripts only)"
+        )
+        for kind in kinds:
+            print(f"  nmap scripts for {kind}: {', '.join(NSE[kind]) or '(none: -sV only)'}")
+
+
+def _leakhound_sample(targets: Sequence[Any]) -> dict[str, Any]:
+    """One `leakhound scan` of every target; seconds and one line found per port."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "scan.json"
+        argv = [
+            *leakhound_cli(),
+            "scan",
+            "--db",
+            f"{tmp}/f.db",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "--no-progress",
+            *(t.url for t in targets),
+        ]
+        seconds, _, _, _ = timed(argv)
+        doc = json.loads(out.read_text())
+    found: dict[int, str] = {}
+    for result in doc["results"]:
+        service = result["service"]
+        indices = [c["index"] for c in result.get("indices", [])]
+        line = f"{service['verdict']} {service['fingerprint'].get('version') or ''}".strip()
+        if indices:
+            databases = {i.get("database") for i in indices} - {None}
+            records = sum(i.get("docs") or 0 for i in indices)
+            people = (result.get("people") or {}).get("value")
+            line += (
+                f", {len(databases) or '-'} db {len(indices)} containers {records:,} "
+                f"records, {people if people is not None else '?'} people"
+            )
+            if any(i.get("compromised") for i in indices):
+                line += ", ransom mark"
+        found[int(service["endpoint"]["port"])] = line
+    return {"seconds": seconds, "found": found}
+
+
+def _nmap(nmap: str, ports: Sequence[int], scripts: Sequence[str]) -> tuple[float, dict[int, str]]:
+    """nmap -sV with the scripts on 127.0.0.1's ports: seconds, and one line found per port."""
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "nmap.xml"
+        argv = [nmap, "-Pn", "-n", "-sV", "-p", ",".join(map(str, ports)), "-oX", str(xml)]
+        if scripts:
+            argv += ["--script", ",".join(scripts)]
+        seconds, _, _, _ = timed([*argv, "127.0.0.1"])
+        root = ET.parse(xml).getroot()
+    found: dict[int, str] = {}
+    for port in root.iter("port"):
+        service = port.find("service")
+        name = "service not recognised"
+        if service is not None:
+            name = " ".join(
+                filter(
+                    None, (service.get("product") or service.get("name"), service.get("version"))
+                )
+            )
+        said = []
+        for script in port.iter("script"):
+            text = " ".join((script.get("output") or "").split())
+            said.append(f"{script.get('id')}: {text[:70] or '(nothing)'}")
+        found[int(port.get("portid", 0))] = f"{name}; " + ("; ".join(said) or "no script output")
+    return seconds, found
+
+
+# -- (b) full read beside the dump tools ------------------------------------------------------
+
+
+@dataclass
+class Instance:
+    """One of our own servers: its lab store, target, process, and what it holds."""
+
+    kind: str
+    store: Any
+    target: Any
+    pid: int
+    started: int | None
+    records: int  # documents of every container (keys for Redis, rows, documents)
+    databases: tuple[str, ...]  # what a dump tool is given
+
+
+DATABASES = {
+    "postgresql": ("support",),
+    "mysql": ("support", "hr", "PLEASE_READ_ME_XMG"),
+}
+_live: list[Instance] = []
+
+
+@contextmanager
+def instance(kind: str, folder: Path, size: int, dataset: Callable[[], Any]) -> Iterator[Instance]:
+    """The kind's open server of our own in folder, holding size records (seeded once)."""
+    from leakhound.lab import databases, process
+    from leakhound.lab.databases import expected_counts
+    from leakhound.lab.servers import Server
+    from leakhound.lab.state import cache_dir, free_ports
+
+    store = databases.by_kind(kind)
+    home = folder / kind
+    home.mkdir(parents=True, exist_ok=True)
+    (port,) = free_ports(1)
+    server = Server(kind, "open", home, home / "server.log", port)
+    store.prepare(server, cache_dir())
+    pid = store.start(server)
+    started = process.start_time(pid)
+    try:
+        version = store.wait(server, pid, started)
+        target = store.target("open", port, version)
+        marker = home / "seeded.json"
+        counts = None
+        try:
+            known = json.loads(marker.read_text())
+            if known["records"] == size and dict(store.count(target)) == known["counts"]:
+                counts = known["counts"]
+        except Exception:  # no marker, or the data is not what it says: seed again
+            counts = None
+        if counts is None:
+            began = time.monotonic()
+            shaped = store.shape(dataset())
+            store.write(target, shaped)
+            counts = expected_counts(shaped)
+            del shaped
+            marker.write_text(
+                json.dumps(
+                    {
+                        "records": size,
+                        "seed": SEED,
+                        "counts": counts,
+                        "seconds": round(time.monotonic() - began, 1),
+                    }
+                )
+            )
+            print(
+                f"  seeded {kind} with {size:,} records in {time.monotonic() - began:.0f} s",
+                file=sys.stderr,
+            )
+        each = Instance(
+            kind, store, target, pid, started, sum(counts.values()), DATABASES.get(kind, ())
+        )
+        _live.append(each)
+        yield each
+    finally:
+        store.stop(pid, started)
+        _live[:] = [i for i in _live if i.pid != pid]
+
+
+def leakhound_read(inst: Instance) -> Run:
+    """leakhound's full read with detection off, in a process of its own."""
+    argv = [sys.executable, __file__, "--leakhound-read", inst.target.url]
+    with tempfile.TemporaryFile() as out:
+        seconds, rss, code, err = timed(argv, stdout=out)
+        out.seek(0)
+        body = out.read().decode()
+    if code != 0:
+        return Run("leakhound", 0, seconds, rss, f"failed: {err.strip()[-200:]}")
+    got = json.loads(body)
+    note = "" if got["records"] == inst.records else f"read {got['records']:,} of {inst.records:,}"
+    if got["errors"]:
+        note += f" errors: {got['errors'][:2]}"
+    # The child's own clock: from its first request to its last page, start-up left out.
+    return Run(
+        "leakhound (detection off)",
+        got["records"],
+        got["seconds"],
+        rss,
+        note + f" (process {seconds:.1f} s)",
+    )
+
+
+async def _count_read(url: str) -> dict[str, Any]:
+    """Every record of every non-system container of url, through the full scan's pipeline,
+    counted and nothing else (the child process of leakhound_read)."""
+    from leakhound.net import Scope, Transport
+    from leakhound.probes.base import ReadPlan
+    from leakhound.probes.registry import DEFAULT
+    from leakhound.scanner.access import access
+    from leakhound.scanner.full import LocalExecutor, ReadContext, Sink, read_container
+    from leakhound.scanner.options import FullOptions, ScanOptions
+    from leakhound.scanner.pacing import Pacer
+    from leakhound.scanner.workers import Workers
+    from leakhound.targets import parse_targets, targets
+
+    class Counted(Sink):
+        """A sink that counts the records of each page (len, in the workers)."""
+
+        records = 0
+
+        def work(self, container: Any) -> Callable[[Sequence[Any]], Any]:
+            return len
+
+        def page(
+            self,
+            container: Any,
+            plan: ReadPlan,
+            partition: int,
+            result: Any,
+            docs: int,
+            position: Any,
+        ) -> None:
+            self.records += result
+
+    began = time.perf_counter()
+    (target,) = targets(parse_targets([url], DEFAULT.target_kinds()))
+    options = ScanOptions(full=FullOptions(partitions=PARTITIONS, batch=BATCH), workers=0)
+    scope = Scope()
+    scope.add(target.endpoint.host, target.endpoint.port)
+    transport = Transport(options.limits, scope)
+    workers = Workers(0)  # a thread: len() needs no process
+    sink = Counted()
+    errors = []
+    try:
+        acc = await access(DEFAULT, transport, None, target)
+        inv = await acc.probe.inventory(acc.transport, acc.read_as, max_containers=1000)
+        reader = acc.probe.reader(acc.transport, acc.read_as)
+        assert options.full is not None
+        ctx = ReadContext(
+            acc.probe,
+            acc.read_as,
+            reader,
+            sink,
+            workers,
+            Pacer(None),
+            batch=BATCH,
+            queue=options.full.queue,
+        )
+        for container in inv.containers:
+            if options.full.selects(container):
+                error = await read_container(ctx, container, LocalExecutor(), partitions=PARTITIONS)
+                if error:
+                    errors.append(f"{container.name}: {error}")
+    finally:
+        await transport.aclose()
+        workers.close()
+    return {"records": sink.records, "seconds": time.perf_counter() - began, "errors": errors}
+
+
+def leakhound_full_scan(inst: Instance) -> Run:
+    """`leakhound scan --depth full` as it is: detection on, two worker processes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "scan.json"
+        argv = [
+            *leakhound_cli(),
+            "scan",
+            "--depth",
+            "full",
+            "--workers",
+            "2",
+            "--db",
+            f"{tmp}/f.db",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "--no-progress",
+            inst.target.url,
+        ]
+        seconds, rss, code, err = timed(argv)
+        if code not in (0, 1):
+            return Run("leakhound scan --depth full", 0, seconds, rss, f"failed: {err[-200:]}")
+        (result,) = json.loads(out.read_text())["results"]
+    docs = int((result.get("full") or {}).get("docs") or 0)
+    return Run(
+        "leakhound scan --depth full",
+        docs,
+        seconds,
+        rss,
+        "detection on, --workers 2; RSS of the scan process (workers not counted)",
+    )
+
+
+def dump_tools(inst: Instance) -> list[Run]:
+    """The store's own dump tool(s) writing everything to /dev/null."""
+    port = str(inst.target.port)
+    if inst.kind == "postgresql":
+        argv = [
+            "pg_dump",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            port,
+            "-U",
+            "postgres",
+            "-d",
+            "support",
+            "-f",
+            "/dev/null",
+        ]
+        return [_dump("pg_dump (plain, to /dev/null)", argv, inst)]
+    if inst.kind == "mysql":
+        argv = [
+            shutil.which("mysqldump") or "mysqldump",
+            "--no-defaults",
+            "-h",
+            "127.0.0.1",
+            "-P",
+            port,
+            "-u",
+            "root",
+            "--single-transaction",
+            "--quick",
+            "--databases",
+            *inst.databases,
+        ]
+        return [_dump("mysqldump --single-transaction --quick", argv, inst)]
+    if inst.kind == "redis":
+        return [
+            _redis_scan_read(inst),
+            _dump(
+                "redis-cli --rdb - > /dev/null (snapshot)",
+                ["redis-cli", "-p", port, "--rdb", "-"],
+                inst,
+            ),
+        ]
+    return [_pymongo_find(inst)]
+
+
+def _dump(tool: str, argv: Sequence[str], inst: Instance) -> Run:
+    env = {**os.environ, "PGPASSWORD": "", "PGSSLMODE": "disable"}
+    seconds, rss, code, err = timed(argv, env=env)
+    note = "" if code == 0 else f"exit {code}: {' '.join(err.split())[-200:]}"
+    return Run(tool, inst.records, seconds, rss, note)
+
+
+# The reader redis-cli --scan feeds: keys from stdin, per 1,000 a pipeline of TYPE, then one of
+# the read that type asks for, replies parsed and dropped; the records it read, on stdout.
+_REDIS_READER = """
+import sys, redis
+r = redis.Redis(host="127.0.0.1", port=int(sys.argv[1]))
+READ = {b"string": lambda p, k: p.get(k), b"hash": lambda p, k: p.hgetall(k),
+        b"set": lambda p, k: p.smembers(k), b"list": lambda p, k: p.lrange(k, 0, -1),
+        b"zset": lambda p, k: p.zrange(k, 0, -1, withscores=True),
+        b"stream": lambda p, k: p.xrange(k)}
+n = 0
+def flush(keys):
+    global n
+    p = r.pipeline(transaction=False)
+    for k in keys: p.type(k)
+    types = p.execute()
+    p = r.pipeline(transaction=False)
+    for k, t in zip(keys, types):
+        if t in READ: READ[t](p, k)
+    n += len(p.execute())
+keys = []
+for line in sys.stdin.buffer:
+    keys.append(line.rstrip(b"\\n"))
+    if len(keys) == 1000:
+        flush(keys); keys = []
+if keys: flush(keys)
+print(n)
+"""
+
+
+def _redis_scan_read(inst: Instance) -> Run:
+    """redis-cli --scan | the redis-py reader above, one pipeline of two processes."""
+    port = str(inst.target.port)
+    began = time.perf_counter()
+    scan = subprocess.Popen(["redis-cli", "-p", port, "--scan"], stdout=subprocess.PIPE)
+    try:
+        with tempfile.TemporaryFile() as out:
+            _, rss, code, err = timed(
+                [sys.executable, "-c", _REDIS_READER, port], stdin=scan.stdout, stdout=out
+            )
+            out.seek(0)
+            read = int(out.read() or 0)
+    finally:
+        assert scan.stdout is not None
+        scan.stdout.close()
+        scan.wait()
+    seconds = time.perf_counter() - began
+    note = "" if read == inst.records else f"read {read:,} of {inst.records:,}"
+    if code:
+        note += f" exit {code}: {err[-200:]}"
+    return Run(
+        "redis-cli --scan | redis-py TYPE + GET/HGETALL/SMEMBERS/ZRANGE/LRANGE",
+        read,
+        seconds,
+        rss,
+        note,
+    )
+
+
+_MONGO_READER = """
+import sys
+from pymongo import MongoClient
+c = MongoClient("127.0.0.1", int(sys.argv[1]), directConnection=True)
+n = 0
+for db in c.list_database_names():
+    if db in ("admin", "local", "config"):
+        continue
+    for name in c[db].list_collection_names():
+        for doc in c[db][name].find(batch_size=1000):
+            n += 1
+print(n)
+"""
+
+
+def _pymongo_find(inst: Instance) -> Run:
+    """A bare pymongo find() of every collection: mongodump's read, without its BSON file."""
+    with tempfile.TemporaryFile() as out:
+        seconds, rss, code, err = timed(
+            [sys.executable, "-c", _MONGO_READER, str(inst.target.port)], stdout=out
+        )
+        out.seek(0)
+        read = int(out.read() or 0)
+    note = "" if read == inst.records else f"read {read:,} of {inst.records:,}"
+    if code:
+        note += f" exit {code}: {err[-200:]}"
+    return Run(
+        "pymongo find() of every collection (mongodump: not available)", read, seconds, rss, note
+    )
+
+
+def full_part(folder: Path, kinds: Sequence[str], sizes: Sequence[int], detect: bool) -> None:
+    from leakhound.lab.seeder import generate
+
+    rss: dict[str, dict[int, int]] = {k: {} for k in kinds}
+    print(
+        "\n(b) full read of our own servers, records/s (the dump tool's records: what the "
+        "store holds)"
+    )
+    print(
+        f"{'kind':<10} {'records':>9} {'tool':<70} {'records/s':>10} {'s':>7} "
+        f"{'RSS MiB':>8} {'ratio':>6}  note"
+    )
+    for size in sizes:
+        cache: list[Any] = []
+
+        def dataset(size: int = size, cache: list[Any] = cache) -> Any:
+            if not cache:
+                began = time.monotonic()
+                cache.append(generate(size, SEED))
+                print(
+                    f"  generated {size:,} records in {time.monotonic() - began:.0f} s",
+                    file=sys.stderr,
+                )
+            return cache[0]
+
+        for kind in kinds:
+            with instance(kind, folder / str(size), size, dataset) as inst:
+                ours = leakhound_read(inst)
+                peers = dump_tools(inst)
+                runs = [ours, *peers]
+                if detect:
+                    runs.append(leakhound_full_scan(inst))
+            rss[kind][size] = ours.rss_kib
+            peer = peers[0]
+            for run in runs:
+                ratio = f"{run.rate / peer.rate:.2f}x" if run is not peer and peer.rate else ""
+                print(
+                    f"{kind:<10} {inst.records:>9,} {run.tool[:70]:<70} {run.rate:>10,.0f} "
+                    f"{run.seconds:>7.1f} {run.rss_kib / 1024:>8.0f} {ratio:>6}  {run.note}"
+                )
+            sys.stdout.flush()
+        cache.clear()
+    if len(sizes) > 1:
+        print("\nleakhound's peak RSS (detection off), smallest to largest size:")
+        for kind in kinds:
+            got = rss[kind]
+            low, high = got[min(got)], got[max(got)]
+            growth = (high - low) / low if low else 0.0
+            verdict = "flat" if abs(growth) <= 0.10 else "NOT flat"
+            print(
+                f"  {kind:<10} "
+                + ", ".join(f"{s:,}: {v / 1024:.0f} MiB" for s, v in sorted(got.items()))
+                + f"  ({growth:+.1%}, {verdict} within 10%)"
+            )
+
+
+def _stop_live() -> None:
+    for inst in list(_live):
+        inst.store.stop(inst.pid, inst.started)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", default="sample,full", help="sample, full, or both")
+    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "leakhound-db-scan",
+        help="our own servers' data, kept for the next run",
+    )
+    ap.add_argument(
+        "--lab",
+        type=Path,
+        default=Path(
+            os.environ.get("LEAKHOUND_LAB_DIR", Path(tempfile.gettempdir()) / "leakhound-lab")
+        ),
+    )
+    ap.add_argument(
+        "--detect", action="store_true", help="also `scan --depth full` as it is, detection on"
+    )
+    ap.add_argument("--leakhound-read", metavar="URL", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.leakhound_read:
+        print(json.dumps(asyncio.run(_count_read(args.leakhound_read))))
+        return 0
+    kinds = [k for k in args.kinds.split(",") if k]
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        ap.error(f"unknown kinds {unknown}: {', '.join(KINDS)}")
+    parts = {p for p in args.part.split(",") if p}
+    # A SIGTERM (timeout, kill) unwinds through the finally blocks: our servers are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    load = os.getloadavg()
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} cores"
+    )
+    try:
+        if "sample" in parts:
+            sample_part(args.lab, kinds)
+        if "full" in parts:
+            args.dir.mkdir(parents=True, exist_ok=True)
+            sizes = sorted(int(s) for s in args.sizes.split(",") if s)
+            full_part(args.dir, kinds, sizes, args.detect)
+    finally:
+        _stop_live()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,451 @@
+"""The four database kinds against the lab's real servers, each compared with its kind's truth.
+
+Redis, PostgreSQL, MariaDB (kind ``mysql``) and FerretDB (kind ``mongodb``), one open and one
+secured server of each, seeded by ``leakhound lab seed`` with the same support cases. One
+sample scan of all eight is shared by most tests; per kind, one full read of the secured
+server with the owner's credentials and one full read of the open server killed with SIGKILL
+and resumed. ``-k redis`` (or another kind) runs one kind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from scanproc import run_until
+
+from leakhound.cli import main
+from leakhound.lab import KINDS, LabTarget, SeedTruth
+from leakhound.lab import mariadb as lab_mariadb
+from leakhound.lab import mongodb as lab_mongodb
+from leakhound.lab import postgresql as lab_postgresql
+from leakhound.lab import redis as lab_redis
+from leakhound.scanner import full as full_read
+
+SCHEMA = json.loads(
+    (Path(__file__).parents[2] / "src/leakhound/schema/scan-result.schema.json").read_text()
+)
+SAMPLE = 100  # records sampled per container (the default)
+# What each kind's server says: the product it is fingerprinted as, and why it is open or
+# secured (the words of its own refusal: a verdict is only as good as its reason).
+PRODUCT = {"redis": "redis", "postgresql": "postgresql", "mysql": "mariadb", "mongodb": "mongodb"}
+OPEN_BECAUSE = {
+    "redis": "INFO and SCAN answer without credentials",
+    "postgresql": "lets postgres in without a password (trust)",
+    "mysql": "root with an empty password logs in",
+    "mongodb": "listDatabases answers without credentials",
+}
+SECURED_BECAUSE = {
+    "redis": "NOAUTH Authentication required",
+    "postgresql": "asks postgres for SASL (SCRAM)",
+    "mysql": "1045 (28000): Access denied for user 'root'",
+    "mongodb": "listDatabases requires authentication",
+}
+# The container each kind's seeder left its ransom note in.
+RANSOM = {
+    "redis": lab_redis.RANSOM_KEY,
+    "postgresql": lab_postgresql.RANSOM,
+    "mysql": lab_mariadb.RANSOM,
+    "mongodb": lab_mongodb.RANSOM,
+}
+# Kinds the detectors validate (a checksum, a strict shape): where every record holds one in a
+# field, every record is counted there. Names, places and free-text forms are found as the
+# detectors can, never where none was seeded.
+VALIDATED = ("EMAIL_ADDRESS", "IBAN_CODE")
+# Kinds whose values carry a type, so that a date is known as one: records per year. (Redis
+# keeps text: its created_at is a string like any other.)
+TYPED_DATES = ("postgresql", "mysql", "mongodb")
+MASKED_EMAIL = re.compile(r"\w\*{3}@\w\*{3}\.[a-z.]+")
+
+by_kind = pytest.mark.parametrize("kind", KINDS)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One scan's JSON report and findings database."""
+
+    doc: dict[str, Any]
+    db: Path
+
+    def result(self, target: LabTarget) -> dict[str, Any]:
+        """The result of one lab target (by its port: the only thing a URL keeps as is)."""
+        found = [r for r in self.doc["results"] if r["service"]["endpoint"]["port"] == target.port]
+        assert len(found) == 1, (target, [r["service"]["url"] for r in self.doc["results"]])
+        return found[0]
+
+
+def scan(tmp: Path, *argv: str) -> Scan:
+    """``leakhound scan ARGV`` to a JSON report, validated against the schema."""
+    db, out = tmp / "findings.db", tmp / "report.json"
+    rc = main(
+        [
+            "scan",
+            *argv,
+            "--db",
+            str(db),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--workers",
+            "0",
+            "--no-progress",
+        ]
+    )
+    assert rc == 0
+    doc = json.loads(out.read_text())
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    return Scan(doc, db)
+
+
+def containers(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {ir["index"]["name"]: ir for ir in result["indices"]}
+
+
+def found_where(pii: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Entity kind -> field -> records carrying it there, from a sample's or a full read's
+    ``pii`` list; coordinates are the truth's LOCATION."""
+    out: dict[str, dict[str, int]] = {}
+    for p in pii:
+        kind = "LOCATION" if p["entity_type"] == "GEO_COORDINATES" else p["entity_type"]
+        for f in p["fields"]:
+            out.setdefault(kind, {})[f["path"]] = f["docs"]
+    return out
+
+
+def assert_pii_where_seeded(
+    name: str,
+    found: Mapping[str, Mapping[str, int]],
+    seeded: Mapping[str, Mapping[str, int]],
+    records: int,
+    *,
+    counted: bool,
+) -> None:
+    """Found only where seeded; the validated kinds in every field each record carries, and
+    there in every record when the read was whole (``counted``)."""
+    for kind, fields in found.items():
+        assert set(fields) <= set(seeded.get(kind, {})), (name, kind, fields)
+    for kind in VALIDATED:
+        everywhere = {f for f, n in seeded.get(kind, {}).items() if n == records}
+        assert everywhere <= set(found.get(kind, {})), (name, kind)
+        if counted:
+            for f in everywhere:
+                assert found[kind][f] == records, (name, kind, f)
+
+
+@pytest.fixture(scope="module")
+def truths(lab: Any) -> dict[str, SeedTruth]:
+    return {kind: lab.truth_of(kind) for kind in KINDS}
+
+
+@pytest.fixture(scope="module")
+def sampled(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Scan:
+    """One sample scan of every database target, open and secured, without credentials."""
+    urls = [lab.status.url(role, kind=kind) for kind in KINDS for role in ("open", "secured")]
+    return scan(tmp_path_factory.mktemp("databases"), *urls)
+
+
+@pytest.fixture(scope="module")
+def raw_values(lab: Any) -> set[str]:
+    """Personal values every kind holds (the lab writes the same cases into each), read from
+    the open PostgreSQL with its own client: customers' and agents' e-mail addresses and
+    phone numbers, employees' addresses and IBANs, the ransom note's address."""
+    import psycopg
+
+    port = lab.status.target("open", kind="postgresql").port
+    with psycopg.connect(
+        host="127.0.0.1",
+        port=port,
+        user="postgres",
+        dbname="support",
+        autocommit=True,
+        connect_timeout=10,
+    ) as conn:
+        rows = conn.execute(
+            "SELECT customer_email, customer_phone, agent_email FROM public.cases"
+        ).fetchall()
+        rows += conn.execute("SELECT email, iban FROM hr.payroll").fetchall()
+        rows += conn.execute("SELECT email FROM public.readme_to_recover").fetchall()
+    values = {v for row in rows for v in row if isinstance(v, str) and len(v) >= 8}
+    assert len(values) > 1000
+    return values
+
+
+def assert_nothing_raw(texts: Iterator[str] | list[str], raw: set[str]) -> None:
+    for text in texts:
+        leaked = [v for v in raw if v in text]
+        assert not leaked, leaked[:3]
+
+
+def database_text(db: Path) -> Iterator[str]:
+    """The findings database's bytes (and its write-ahead log's), as text."""
+    for path in (db, db.with_name(db.name + "-wal")):
+        if path.exists():
+            yield path.read_bytes().decode("utf-8", "replace")
+
+
+# -- the sample scan of all eight servers ----------------------------------------------------
+
+
+@by_kind
+def test_open_server_is_open_and_fingerprinted(sampled: Scan, lab: Any, kind: str) -> None:
+    result = sampled.result(lab.status.target("open", kind=kind))
+    service = result["service"]
+    assert service["verdict"] == "open" and service["kind"] == kind
+    assert OPEN_BECAUSE[kind] in service["reason"]
+    assert service["fingerprint"]["product"] == PRODUCT[kind]
+    assert lab.status.versions[kind] in json.dumps(service["fingerprint"])
+    assert not result["authenticated"] and not result.get("honeypot")
+
+
+@by_kind
+def test_secured_server_is_secured_for_its_reason(sampled: Scan, lab: Any, kind: str) -> None:
+    result = sampled.result(lab.status.target("secured", kind=kind))
+    service = result["service"]
+    assert service["verdict"] == "secured" and service["kind"] == kind
+    assert SECURED_BECAUSE[kind] in service["reason"]
+    assert service["fingerprint"]["product"] == PRODUCT[kind]
+    assert result["indices"] == [] and result.get("people") is None
+    assert not result["authenticated"]
+
+
+@by_kind
+def test_every_container_is_counted_exactly(
+    sampled: Scan, lab: Any, truths: dict[str, SeedTruth], kind: str
+) -> None:
+    found = containers(sampled.result(lab.status.target("open", kind=kind)))
+    truth = truths[kind]
+    assert set(found) == set(truth.containers)
+    for name, t in truth.containers.items():
+        index = found[name]["index"]
+        assert (index["docs"], index["docs_exact"]) == (t.documents, True), name
+        assert found[name]["sample"]["docs"] == min(SAMPLE, t.documents), name
+        assert found[name]["sample"]["error"] is None, name
+        if t.created_at_min and truth.kind in TYPED_DATES:
+            assert index["date_field"] == "created_at", name
+        # The range is asked only where it is cheap (indexed, or a small table); a payroll's
+        # date is its hired_at, which the truth does not record.
+        if index["date_min"] is not None and index["date_field"] == "created_at":
+            day = (index["date_min"][:10], index["date_max"][:10])
+            assert day == (t.created_at_min[:10], t.created_at_max[:10]), name
+
+
+@by_kind
+def test_sample_finds_pii_where_it_was_seeded_masked(
+    sampled: Scan, lab: Any, truths: dict[str, SeedTruth], kind: str
+) -> None:
+    found = containers(sampled.result(lab.status.target("open", kind=kind)))
+    for name, t in truths[kind].containers.items():
+        sample = found[name]["sample"]
+        where = found_where(sample["pii"])
+        assert_pii_where_seeded(name, where, t.pii, t.documents, counted=False)
+        assert bool(where) == bool(t.pii), name
+        for p in sample["pii"]:
+            assert p["examples"], (name, p["entity_type"])
+            for example in p["examples"]:
+                assert "*" in example, (name, example)  # masked, never raw
+                if p["entity_type"] == "EMAIL_ADDRESS":
+                    assert MASKED_EMAIL.fullmatch(example), (name, example)
+
+
+@by_kind
+def test_people_are_every_address_in_the_store_counted_once(
+    sampled: Scan, lab: Any, truths: dict[str, SeedTruth], kind: str
+) -> None:
+    # Each store is small enough to be read whole (--people-read): counted, not estimated.
+    people = sampled.result(lab.status.target("open", kind=kind))["people"]
+    assert people["entity_type"] == "EMAIL_ADDRESS"
+    assert people["method"] == "read" and people["exact"]
+    assert people["value"] == people["low"] == people["high"] == truths[kind].distinct_emails
+
+
+@by_kind
+def test_ransom_notes_and_wiper_marks_are_flagged(
+    sampled: Scan, lab: Any, truths: dict[str, SeedTruth], kind: str
+) -> None:
+    found = containers(sampled.result(lab.status.target("open", kind=kind)))
+    flagged = {n for n, ir in found.items() if ir["index"]["compromised"]}
+    meow = {n for n in truths[kind].containers if n.endswith("-meow")}  # MongoDB's only
+    assert flagged == {RANSOM[kind], *meow}
+    reasons = found[RANSOM[kind]]["index"]["compromise_reasons"]
+    assert "a document reads like a ransom note" in reasons
+    assert any("looks like a ransom note" in r for r in reasons)
+    for name in meow:
+        assert any("meow" in r for r in found[name]["index"]["compromise_reasons"])
+
+
+def test_report_and_database_hold_no_raw_personal_value(
+    sampled: Scan, raw_values: set[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = [json.dumps(sampled.doc), *database_text(sampled.db)]
+    for fmt in ("markdown", "html", "jsonl"):
+        assert (
+            main(["report", sampled.doc["scan_id"], "--db", str(sampled.db), "--format", fmt]) == 0
+        )
+        texts.append(capsys.readouterr().out)
+    assert_nothing_raw(texts, raw_values)
+
+
+def test_assess_notify_and_report_count_each_store_once(
+    sampled: Scan, truths: dict[str, SeedTruth], capsys: pytest.CaptureFixture[str]
+) -> None:
+    scan_id, db = sampled.doc["scan_id"], str(sampled.db)
+    # Four stores, each with its own people (counted whole) and records: added, never twice.
+    people = sum(t.distinct_emails for t in truths.values())
+    # Records: those of the containers that hold personal data (the empty wiper mark and
+    # Redis's id indexes hold none).
+    records = sum(c.documents for t in truths.values() for c in t.containers.values() if c.pii)
+    assert main(["assess", scan_id, "--db", db, "--format", "json"]) == 0
+    assessed = json.loads(capsys.readouterr().out)
+    assert (assessed["data_subjects"]["value"], assessed["data_subjects"]["method"]) == (
+        people,
+        "exact",
+    )
+    assert (assessed["records"]["value"], assessed["records"]["method"]) == (records, "exact")
+    stores = {s["url"].split("://")[0]: s for s in assessed["stores"]}
+    assert set(stores) == set(KINDS)
+    for kind, store in stores.items():
+        assert store["verdict"] == "open"
+        assert store["documents"] == truths[kind].documents
+    assert assessed["gdpr"]["art_33"]["duty"] == "required"
+    assert main(["notify", scan_id, "--db", db, "--kind", "authority"]) == 0
+    draft = capsys.readouterr().out
+    assert f"{people:,} people (exact)" in draft and f"{records:,} records (exact)" in draft
+    assert "answered requests from the network without authentication" in draft
+    assert main(["report", scan_id, "--db", db, "--format", "html"]) == 0
+    html = capsys.readouterr().out
+    assert f"{people:,} people (exact)" in html and f"{records:,} records (exact)" in html
+
+
+# -- full reads -------------------------------------------------------------------------------
+
+
+def assert_full_equals_truth(result: dict[str, Any], truth: SeedTruth) -> None:
+    """Every record read once, people counted exactly, per container and for the store."""
+    found = containers(result)
+    assert set(found) == set(truth.containers)
+    for name, t in truth.containers.items():
+        full = found[name]["full"]
+        assert full is not None and full["complete"], (name, full and full["error"])
+        assert full["docs"] == t.documents, name
+        if t.distinct_emails:
+            people = full["people"]
+            assert people["entity_type"] == "EMAIL_ADDRESS", name
+            assert people["distinct"]["exact"], name
+            assert people["distinct"]["estimate"] == t.distinct_emails, name
+        assert_pii_where_seeded(name, found_where(full["pii"]), t.pii, t.documents, counted=True)
+        if t.created_at_min and truth.kind in TYPED_DATES:
+            years = {y["year"]: y["docs"] for y in full["years"]}
+            assert sum(years.values()) == t.documents, name
+            assert (min(years), max(years)) == (
+                int(t.created_at_min[:4]),
+                int(t.created_at_max[:4]),
+            ), name
+    assert result["full"]["docs"] == truth.documents
+    people = result["full"]["people"]
+    assert people["entity_type"] == "EMAIL_ADDRESS" and people["distinct"]["exact"]
+    assert people["distinct"]["estimate"] == truth.distinct_emails
+
+
+@by_kind
+def test_owner_credentials_read_the_secured_server_in_full(
+    lab: Any, truths: dict[str, SeedTruth], raw_values: set[str], tmp_path: Path, kind: str
+) -> None:
+    target = lab.status.target("secured", kind=kind)
+    assert target.password
+    done = scan(
+        tmp_path,
+        target.url,
+        "--depth",
+        "full",
+        "--batch",
+        "500",
+        "--auth",
+        f"{target.username or ''}:{target.password}",
+    )
+    result = done.result(target)
+    service = result["service"]
+    # Read with the owner's credentials, reported as what anyone else meets: secured.
+    assert service["verdict"] == "secured" and result["authenticated"]
+    assert SECURED_BECAUSE[kind] in service["reason"]
+    assert "with the credentials given" not in service["reason"]
+    assert_full_equals_truth(result, truths[kind])
+    assert_nothing_raw(
+        [json.dumps(done.doc), *database_text(done.db)], raw_values | {target.password}
+    )
+
+
+@pytest.fixture
+def pages_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The records of every page a full read in this process reads from a store."""
+    read: list[int] = []
+    original = full_read.next_page
+
+    async def counting(reader: Any) -> Any:
+        page = await original(reader)
+        if page is not None:
+            read.append(len(page.docs))
+        return page
+
+    monkeypatch.setattr(full_read, "next_page", counting)
+    return read
+
+
+@by_kind
+def test_full_read_killed_midway_resumes_to_exact_totals(
+    lab: Any,
+    truths: dict[str, SeedTruth],
+    tmp_path: Path,
+    pages_read: list[int],
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+) -> None:
+    truth = truths[kind]
+    db = tmp_path / "f.db"
+    # Small pages and a rate cap: the kill lands in the middle of the read.
+    argv = [
+        "scan",
+        lab.status.url("open", kind=kind),
+        "--depth",
+        "full",
+        "--db",
+        str(db),
+        "--format",
+        "jsonl",
+        "--workers",
+        "0",
+        "--batch",
+        "100",
+        "--docs-rate",
+        "3000",
+        "--no-progress",
+    ]
+    proc, scan_id = run_until(db, argv, docs=1000)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM scans").fetchone()[0] == "running"
+        counted = conn.execute("SELECT COALESCE(SUM(docs), 0) FROM full_partitions").fetchone()[0]
+    assert 1000 <= counted < truth.documents
+    capsys.readouterr()
+    assert (
+        main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl", "--no-progress"])
+        == 0
+    )
+    # Continued from the checkpoints: what they hold is not read again.
+    assert sum(pages_read) == truth.documents - counted
+    capsys.readouterr()
+    assert main(["report", scan_id, "--db", str(db), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["scan_id"] == scan_id and doc["status"] == "done"
+    (result,) = doc["results"]
+    assert result["service"]["verdict"] == "open"
+    assert_full_equals_truth(result, truth)
