@@ -13,9 +13,10 @@ import ipaddress
 import os
 import re
 import socket
+from collections.abc import Iterable
 from functools import cache
 
-__all__ = ["keyed_digest", "keyed_hash", "mask", "neutralize", "new_key"]
+__all__ = ["keyed_digest", "keyed_digests", "keyed_hash", "mask", "neutralize", "new_key"]
 
 _STARS = "***"
 
@@ -77,7 +78,20 @@ def keyed_digest(key: bytes, value: str, size: int = 16) -> bytes:
         raise ValueError("keyed_digest needs a non-empty key")
     if not 8 <= size <= 32:
         raise ValueError("keyed_digest size must be 8..32 bytes")
-    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()[:size]
+    # hmac.digest: OpenSSL's one-shot HMAC, the same bytes as hmac.new(...).digest() at a
+    # third of the cost (no HMAC object per value: a full scan makes one per identifier).
+    return hmac.digest(key, value.encode("utf-8", "surrogatepass"), "sha256")[:size]
+
+
+def keyed_digests(key: bytes, values: Iterable[str], size: int = 16) -> dict[str, bytes]:
+    """``keyed_digest`` of each value, by value: the bulk form a full scan's worker uses for
+    the identifiers of one page (each distinct value hashed once)."""
+    if not key:
+        raise ValueError("keyed_digest needs a non-empty key")
+    if not 8 <= size <= 32:
+        raise ValueError("keyed_digest size must be 8..32 bytes")
+    digest = hmac.digest
+    return {v: digest(key, v.encode("utf-8", "surrogatepass"), "sha256")[:size] for v in values}
 
 
 def mask(entity_type: str, value: str) -> str:

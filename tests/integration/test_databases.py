@@ -438,8 +438,13 @@ def test_full_read_killed_midway_resumes_to_exact_totals(
         counted = conn.execute("SELECT COALESCE(SUM(docs), 0) FROM full_partitions").fetchone()[0]
     assert 1000 <= counted < truth.documents
     capsys.readouterr()
+    # Read in this process (--workers 0), where pages_read sees them: a worker process reads
+    # its own partitions, beyond the fixture's reach.
     assert (
-        main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl", "--no-progress"])
+        main(
+            ["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl", "--no-progress",
+             "--workers", "0"]
+        )
         == 0
     )
     # Continued from the checkpoints: what they hold is not read again.

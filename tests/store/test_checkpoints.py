@@ -186,31 +186,6 @@ def test_folding_a_slice_keeps_its_counts_and_each_digest_once(tmp_path: Path) -
             t.close()
 
 
-def test_folding_a_finished_index_keeps_one_tally_for_all_its_slices(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "f.db") as store:
-        key = store.hash_key
-        scan_id = _started(store, 2)
-        blob = count_batch(DOCS, None, "created_at", 0.5, key)
-        for slice_ in (0, 1):  # the same people met by both slices
-            for n in range(5):
-                store.checkpoint(
-                    scan_id, "h:1", "cases", slice_, docs=3, position=[n], tally=blob, done=n == 4
-                )
-        total = merged(key, [blob] * 10)
-        store.fold_container(scan_id, "h:1", "cases", total.to_parts())
-        assert list(store.partition_tallies(scan_id, "h:1", "cases", 1)) == []
-        back = merged(key, store.partition_tallies(scan_id, "h:1", "cases", 0))
-        assert (back.docs, back.pii(), back.people(), back.year_counts()) == (
-            30,
-            total.pii(),
-            total.people(),
-            total.year_counts(),
-        )
-        assert [r.docs for r in store.partitions(scan_id, "h:1", "cases")] == [15, 15]
-        total.close()
-        back.close()
-
-
 def test_a_version_2_scan_under_way_keeps_its_checkpoints(tmp_path: Path) -> None:
     # Rows written in the Elasticsearch words of schema 2 read back in the contract's words:
     # the plan with its point in time, a PIT slice's search_after with the id it used, and
@@ -252,3 +227,32 @@ def test_a_version_2_scan_under_way_keeps_its_checkpoints(tmp_path: Path) -> Non
         (scroll,) = store.partitions("s", "h:1", "logs")
         assert scroll.plan["state"] == {"method": "scroll"} and not scroll.plan["resumable"]
         assert scroll.position is None and scroll.docs == 5
+
+
+def test_a_finished_container_keeps_its_figures_and_joins_the_endpoint_tally(
+        tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        key = store.hash_key
+        scan_id = _started(store, 1)
+        blob = count_batch(DOCS, None, "created_at", 0.5, key)
+        store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[3], tally=blob)
+        tally = Tally.from_bytes(blob, key)
+        written = store.finish_container(scan_id, "h:1", "cases", {"docs": 3},
+                                         tally.to_parts(2))
+        assert written > 0
+        assert store.finished(scan_id, "h:1", "cases") == {"docs": 3}
+        assert store.finished(scan_id, "h:1", "other") is None
+        assert list(store.partition_tallies(scan_id, "h:1", "cases", 0)) == []  # dropped
+        back = merged(key, store.total_tallies(scan_id, "h:1"))
+        assert (back.docs, back.pii(), back.people()) == (3, tally.pii(), tally.people())
+        # Folded: the same tally in fewer pieces, each digest once.
+        pieces = len(list(store.total_tallies(scan_id, "h:1")))
+        store.fold_total(scan_id, "h:1", back.to_parts())
+        assert len(list(store.total_tallies(scan_id, "h:1"))) < pieces
+        again = merged(key, store.total_tallies(scan_id, "h:1"))
+        assert (again.docs, again.pii()) == (3, tally.pii())
+        store.drop_checkpoints(scan_id)
+        assert list(store.total_tallies(scan_id, "h:1")) == []
+        assert store.finished(scan_id, "h:1", "cases") is None
+        for t in (tally, back, again):
+            t.close()

@@ -185,6 +185,12 @@ def remove_audit_hook(hook: AuditHook) -> None:
         _audit_hooks.remove(hook)
 
 
+def auditing() -> bool:
+    """Whether any audit hook is registered in this process (a worker process then hands
+    the requests it sent back to be offered to them)."""
+    return bool(_audit_hooks)
+
+
 def audit(request: Request) -> None:
     """Offer a request to every audit hook (after the checks, before it is sent)."""
     for hook in list(_audit_hooks):

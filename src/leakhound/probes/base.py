@@ -119,7 +119,14 @@ class PartitionReader(ABC):
 
 
 class FullReader(ABC):
-    """Reads every record of a container of one service (``--depth full``, subject export)."""
+    """Reads every record of a container of one service (``--depth full``, subject export).
+
+    The scanning process opens and releases plans; each partition may be read in another
+    process (a worker of the scan, a Dask task) by a reader made there again from the same
+    ``Probe.reader(transport, service)`` and handed the plan, its partition number and its
+    position. So ``partition`` must need nothing but those and what ``reader`` was given
+    (the probe instance itself is pickled to get there).
+    """
 
     method: str = "read"  # how it reads, in reports ("pit", "scroll", "cursor"…)
 
@@ -195,7 +202,8 @@ class Probe(ABC):
 
     @abstractmethod
     def reader(self, transport: Transport, service: Service) -> FullReader:
-        """The reader of every record of the service's containers."""
+        """The reader of every record of the service's containers; made from these two
+        alone (a worker process makes its own to read a partition: see ``FullReader``)."""
 
     async def count_distinct(self, transport: Transport, service: Service,
                              containers: Sequence[Container],

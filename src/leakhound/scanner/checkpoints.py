@@ -3,8 +3,11 @@
 A page's tally (``count.tally.count_batch``, run in a worker) and the partition's new
 position are written in ONE transaction, so a scan killed at any moment resumes (``--resume``)
 without counting a record twice or losing one. A partition's rows are folded into its tally
-(each digest once) as they grow, when it ends, and once more for the whole container, so the
-findings database holds a few times the distinct values, not one row a batch.
+(each digest once) as they grow and when it ends. A container read to its end keeps only its
+figures: its tally joins the endpoint's (one for the whole scan, a person in many containers
+held once), written in the same transaction that drops the container's rows, and folded as it
+grows. The findings database holds a few times the scan's distinct values, not one row a
+batch nor one tally a container.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from ..count.tally import Tally, count_batch, merged
-from ..models import Container, FullRead, YearCount
+from ..models import Container, FullRead, FullTotals, YearCount, from_dict, to_dict
 from ..probes.base import ReadPlan
 from ..store.sqlite import SqliteStore
 from .full import PartitionState, Sink
@@ -56,6 +59,11 @@ class TallySink(Sink):
         self._stored: dict[tuple[str, int], int] = {}  # bytes of batch rows since the last fold
         self._folded: dict[tuple[str, int], int] = {}  # bytes that fold wrote
         self._plans: dict[str, ReadPlan] = {}  # the newest plan of each container
+        self._restored: dict[str, FullRead] = {}  # containers a resumed scan had finished
+        # The endpoint's tally: every container read to its end (a resume starts from its
+        # checkpoint), and the bytes of its pieces written since it was last folded.
+        self.total = merged(self.key, store.total_tallies(scan_id, endpoint))
+        self._total_stored = self._total_folded = 0
 
     def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
         """Detect and count one page (``count_batch``) with the container's field types."""
@@ -69,6 +77,11 @@ class TallySink(Sink):
         rows = self.store.partitions(self.scan_id, self.endpoint, container.name)
         if not rows:
             return None
+        figures = self.store.finished(self.scan_id, self.endpoint, container.name)
+        if figures is not None:  # read to its end: its figures kept, its tally in the total
+            self._restored[container.name] = from_dict(FullRead, figures)
+            plan = ReadPlan.from_json(rows[0].plan)
+            return plan, [PartitionState(r.partition, r.position, True, r.docs) for r in rows]
         for r in rows:
             self._reset(container.name, r.partition, merged(self.key, self.store.partition_tallies(
                 self.scan_id, self.endpoint, container.name, r.partition)))
@@ -134,35 +147,54 @@ class TallySink(Sink):
         self._reset(container.name, partition, tally)
         return tally.docs
 
-    def finish(self, container: Container, method: str,
-               error: str | None) -> tuple[FullRead, Tally]:
-        """The container's figures, and its tally for the endpoint's totals; a container read
-        to its end keeps one folded tally until the scan ends (its rows only serve a resume,
-        which needs the container's tally, not each partition's)."""
+    def finish(self, container: Container, method: str, error: str | None) -> FullRead:
+        """The container's figures; read to its end, they are kept and its tally joins the
+        endpoint's (its own rows dropped in the same transaction)."""
+        restored = self._restored.pop(container.name, None)
         plan = self._plans.pop(container.name, None)
+        if restored is not None:
+            return restored
         total = Tally(self.key)
-        for (name, n) in [k for k in self._tallies if k[0] == container.name]:
-            part = self._tallies.pop((name, n))
-            total.merge(part)
-            part.close()
-        if error is None and plan is not None and plan.partitions > 1:
-            self.store.fold_container(self.scan_id, self.endpoint, container.name,
-                                      total.to_parts())
-        full = FullRead(
-            method=plan.method if plan is not None else method,
-            partitions=plan.partitions if plan is not None else 0,
-            docs=total.docs,
-            pii=total.pii(),
-            people=total.people(),
-            years=tuple(YearCount(y, n) for y, n in total.year_counts()),
-            pii_fields=total.pii_fields(),
-            complete=error is None,
-            error=error,
-        )
-        return full, total
+        try:
+            for (name, n) in [k for k in self._tallies if k[0] == container.name]:
+                part = self._tallies.pop((name, n))
+                total.merge(part)
+                part.close()
+            full = FullRead(
+                method=plan.method if plan is not None else method,
+                partitions=plan.partitions if plan is not None else 0,
+                docs=total.docs,
+                pii=total.pii(),
+                people=total.people(),
+                years=tuple(YearCount(y, n) for y, n in total.year_counts()),
+                pii_fields=total.pii_fields(),
+                complete=error is None,
+                error=error,
+            )
+            if error is None and plan is not None:
+                self._total_stored += self.store.finish_container(
+                    self.scan_id, self.endpoint, container.name, to_dict(full),
+                    total.to_parts())
+                self.total.merge(total)
+                if self._total_stored > max(FOLD_BYTES, self._total_folded):
+                    # The pieces hold each container's people once: fold them into the
+                    # endpoint's, each once.
+                    self._total_folded = self.store.fold_total(
+                        self.scan_id, self.endpoint, self.total.to_parts())
+                    self._total_stored = 0
+            else:
+                self.total.merge(total)
+        finally:
+            total.close()
+        return full
+
+    def totals(self) -> FullTotals:
+        """Every container's records, PII and people, each person once across them."""
+        return FullTotals(self.total.docs, self.total.pii(), self.total.people())
 
     def close(self) -> None:
         """Delete what the tallies still hold on disk."""
         for t in self._tallies.values():
             t.close()
         self._tallies.clear()
+        self.total.close()

@@ -2,7 +2,7 @@
 
 The scanning process plans each container's read (and releases it), submits one task per
 unfinished partition and hands the result each task returns to the sink: the same totals as
-a local run. A task rebuilds the kind's reader from the registry and reads its partition
+a local run. A task (``partition.ReadTask``) rebuilds the kind's reader and reads its partition
 through leakhound's own network layer (scope: the one endpoint; the same read-only
 allow-list, limits and rate), runs the sink's work on each page and returns what the sink's
 collector folded (a tally: counts and keyed digests, never a raw value). A finished partition
@@ -21,40 +21,34 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import UsageError
-from ..models import Container, Service
-from ..net import Limits, Scope, Transport
+from ..models import Container
+from ..net import Limits
 from ..probes.base import ReadPlan
-from ..probes.registry import DEFAULT
-from .full import Collector, Executor, PartitionState, ReadContext, next_page
+from .full import Collector, Executor, PartitionState, ReadContext
 from .pacing import Pacer
+from .partition import ReadTask, pump
 
 
-def read_partition(kind: str, service: Service, plan: dict[str, Any], number: int, *,
-                   limits: Limits, batch: int, work: Callable[[Sequence[Any]], Any],
-                   collector: Callable[[], Collector], docs_rate: float | None) -> Any:
-    """A Dask task: read one partition to its end, run ``work`` on each page, and return what
-    the collector folded."""
-    return asyncio.run(_read_partition(kind, service, ReadPlan.from_json(plan), number, limits,
-                                       batch, work, collector, docs_rate))
+def read_partition(task: ReadTask, *, collector: Callable[[], Collector],
+                   docs_rate: float | None) -> Any:
+    """A Dask task: read one partition to its end, run the task's work on each page, and
+    return what the collector folded."""
+    return asyncio.run(_read_partition(task, collector, docs_rate))
 
 
-async def _read_partition(kind: str, service: Service, plan: ReadPlan, number: int,
-                          limits: Limits, batch: int, work: Callable[[Sequence[Any]], Any],
-                          collector: Callable[[], Collector], docs_rate: float | None) -> Any:
-    scope = Scope()
-    scope.add(service.endpoint.host, service.endpoint.port)
+async def _read_partition(task: ReadTask, collector: Callable[[], Collector],
+                          docs_rate: float | None) -> Any:
     pacer = Pacer(docs_rate)
     collected = collector()
-    async with Transport(limits, scope) as transport:
-        reader = DEFAULT.by_kind(kind).reader(transport, service)
-        part = reader.partition(plan, number, None, size=batch)
+
+    async def on_page(result: Any, docs: int, position: Any) -> None:
+        collected.add(result)
+        await pacer.take(docs)
+
+    async with task.transport() as transport:
+        part = task.partition(transport)
         try:
-            while True:
-                page = await next_page(part)
-                if page is None:
-                    break
-                await pacer.take(len(page.docs))
-                collected.add(await asyncio.to_thread(work, page.docs))
+            await pump(part, task.work, None, on_page)
         finally:
             await part.close()
     return collected.result()
@@ -90,9 +84,9 @@ class DaskExecutor(Executor):
         rate = self.docs_rate / max(1, len(numbers)) if self.docs_rate else None
         work = ctx.sink.work(container)
         futures = [client.submit(
-            read_partition, ctx.probe.kind, ctx.service, plan.to_json(), n, limits=self.limits,
-            batch=ctx.batch, work=work, collector=ctx.sink.collector, docs_rate=rate,
-            pure=False) for n in numbers]
+            read_partition, ReadTask(ctx.probe, ctx.service, plan.to_json(), n, None,
+                                     ctx.batch, self.limits, None, work),
+            collector=ctx.sink.collector, docs_rate=rate, pure=False) for n in numbers]
         failures: list[BaseException | None] = []
         try:
             for n, fut in zip(numbers, futures, strict=True):

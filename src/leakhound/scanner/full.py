@@ -249,6 +249,8 @@ async def read_container(ctx: ReadContext, container: Container, executor: Execu
     try:
         for attempt in range(2):
             todo = [s for s in states if not s.done]
+            if not todo:  # a resumed read whose partitions had all ended
+                return None
             if not fresh and not plan.resumable and todo:
                 # A read that cannot be re-entered at a position starts its partitions over.
                 ctx.sink.start(container, plan, [s.number for s in todo])

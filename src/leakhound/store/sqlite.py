@@ -20,7 +20,7 @@ from ..errors import StoreError, UsageError
 from ..models import TargetResult, Verdict, openness, to_dict
 from .records import History, ScanRecord, Tool, result_from_json
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -231,6 +231,26 @@ _MIGRATIONS: dict[int, str] = {
         body TEXT NOT NULL
     )
     """,
+    # --depth full: a container read to its end keeps its figures, and its tally joins the
+    # endpoint's, which holds each person once however many containers they are in: the
+    # checkpoints stay within a few times the scan's distinct values, not one tally a
+    # container (a resumed scan takes both back).
+    7: """
+    CREATE TABLE full_finished (
+        scan_id TEXT NOT NULL REFERENCES scans(scan_id) ON DELETE CASCADE,
+        endpoint TEXT NOT NULL,
+        container TEXT NOT NULL,
+        figures TEXT NOT NULL,             -- JSON of the container's FullRead
+        PRIMARY KEY (scan_id, endpoint, container)
+    );
+    CREATE TABLE full_totals (
+        scan_id TEXT NOT NULL REFERENCES scans(scan_id) ON DELETE CASCADE,
+        endpoint TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        tally BLOB NOT NULL,               -- pieces of the endpoint's Tally, merged in any order
+        PRIMARY KEY (scan_id, endpoint, part)
+    )
+    """,
 }
 
 
@@ -268,6 +288,9 @@ class SqliteStore:
             try:
                 self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
                 self._db.execute("PRAGMA journal_mode=WAL")
+                # A fold writes tens of megabytes in one transaction: the log is cut back
+                # after it, not kept at its largest size.
+                self._db.execute("PRAGMA journal_size_limit=16777216")
             finally:
                 os.umask(old)
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -458,27 +481,12 @@ class SqliteStore:
         A customer who writes in every batch is stored once instead of once a batch, and a
         type past the exact limit keeps its sketch without digests: a partition's rows stay
         within a few times its distinct values, however many records it holds."""
-        return self._fold(scan_id, endpoint, container, partition, parts, whole=False)
-
-    def fold_container(self, scan_id: str, endpoint: str, container: str,
-                       parts: Iterable[bytes]) -> int:
-        """``fold_partition`` for a container read to its end: every partition's rows
-        replaced by the container's tally, kept under partition 0 (a person two partitions
-        met is stored once)."""
-        return self._fold(scan_id, endpoint, container, 0, parts, whole=True)
-
-    def _fold(self, scan_id: str, endpoint: str, container: str, partition: int,
-              parts: Iterable[bytes], *, whole: bool) -> int:
         written = 0
         with self._tx() as db:
             batch = _next_batch(db, scan_id, endpoint, container, partition)
-            if whole:
-                db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
-                              AND container=?""", (scan_id, endpoint, container))
-            else:
-                db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
-                              AND container=? AND partition=?""",
-                           (scan_id, endpoint, container, partition))
+            db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+                          AND container=? AND partition=?""",
+                       (scan_id, endpoint, container, partition))
             for part in parts:
                 db.execute("INSERT INTO full_tallies VALUES (?, ?, ?, ?, ?, ?)",
                            (scan_id, endpoint, container, partition, batch, part))
@@ -502,13 +510,67 @@ class SqliteStore:
                           WHERE scan_id=? AND endpoint=? AND container=? AND partition=?""",
                        (_now(), scan_id, endpoint, container, partition))
 
+    def finish_container(self, scan_id: str, endpoint: str, container: str,
+                         figures: dict[str, Any], parts: Iterable[bytes]) -> int:
+        """A container read to its end, in ONE transaction: its figures kept, its tally's
+        ``parts`` (``Tally.to_parts``) added to the endpoint's, its own rows deleted. The bytes
+        written."""
+        written = 0
+        with self._tx() as db:
+            db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+                          AND container=?""", (scan_id, endpoint, container))
+            db.execute("INSERT OR REPLACE INTO full_finished VALUES (?, ?, ?, ?)",
+                       (scan_id, endpoint, container, orjson.dumps(figures).decode()))
+            row = db.execute("SELECT MAX(part) FROM full_totals WHERE scan_id=? AND endpoint=?",
+                             (scan_id, endpoint)).fetchone()
+            part = -1 if row[0] is None else int(row[0])
+            for blob in parts:
+                part += 1
+                db.execute("INSERT INTO full_totals VALUES (?, ?, ?, ?)",
+                           (scan_id, endpoint, part, blob))
+                written += len(blob)
+        return written
+
+    def finished(self, scan_id: str, endpoint: str, container: str) -> dict[str, Any] | None:
+        """The figures of a container this scan read to its end, or None."""
+        row = self._db.execute("""SELECT figures FROM full_finished WHERE scan_id=? AND
+                                  endpoint=? AND container=?""",
+                               (scan_id, endpoint, container)).fetchone()
+        return dict(orjson.loads(row[0])) if row else None
+
+    def total_tallies(self, scan_id: str, endpoint: str) -> Iterator[bytes]:
+        """The pieces of the endpoint's tally (the containers read to their end), one at a
+        time. Consume before writing again."""
+        parts = self._db.execute("SELECT part FROM full_totals WHERE scan_id=? AND endpoint=? "
+                                 "ORDER BY part", (scan_id, endpoint)).fetchall()
+        for (part,) in parts:
+            row = self._db.execute("""SELECT tally FROM full_totals WHERE scan_id=? AND
+                                      endpoint=? AND part=?""",
+                                   (scan_id, endpoint, part)).fetchone()
+            if row is not None:
+                yield bytes(row[0])
+
+    def fold_total(self, scan_id: str, endpoint: str, parts: Iterable[bytes]) -> int:
+        """Replace the endpoint's tally pieces with ``parts`` (each digest once), in ONE
+        transaction; the bytes written."""
+        written = 0
+        with self._tx() as db:
+            db.execute("DELETE FROM full_totals WHERE scan_id=? AND endpoint=?",
+                       (scan_id, endpoint))
+            for n, blob in enumerate(parts):
+                db.execute("INSERT INTO full_totals VALUES (?, ?, ?, ?)",
+                           (scan_id, endpoint, n, blob))
+                written += len(blob)
+        return written
+
     def drop_checkpoints(self, scan_id: str) -> None:
         """Forget the per-slice tallies of a finished scan (the figures stay in results), and
         give their space back: a full scan's checkpoints took ~270 bytes a document at their
         peak on the lab's million support cases, which deleted rows alone would keep in the
         file."""
         with self._tx() as db:
-            db.execute("DELETE FROM full_tallies WHERE scan_id=?", (scan_id,))
+            for table in ("full_tallies", "full_totals", "full_finished"):
+                db.execute(f"DELETE FROM {table} WHERE scan_id=?", (scan_id,))  # noqa: S608
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # WAL mode: shrink both files
 

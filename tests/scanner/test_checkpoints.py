@@ -1,0 +1,83 @@
+"""The full scan's sink: a container read to its end keeps its figures, its people join the
+endpoint's once, and a resumed scan takes both back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from leakhound.models import Container
+from leakhound.probes.base import ReadPlan
+from leakhound.scanner import checkpoints
+from leakhound.scanner.checkpoints import TallySink
+from leakhound.store.sqlite import SqliteStore
+
+PEOPLE = [f"person{n}@example.org" for n in range(200)]
+
+
+def _docs(year: int) -> list[dict[str, str]]:
+    return [{"created_at": f"{year}-03-04T00:00:00Z", "email": e} for e in PEOPLE]
+
+
+def _container(name: str) -> Container:
+    return Container(name, len(PEOPLE), None, date_field="created_at")
+
+
+def _read(sink: TallySink, name: str, year: int) -> None:
+    container = _container(name)
+    plan = ReadPlan(name, 1, "pit", {"method": "pit-os", "pit": "P"})
+    sink.start(container, plan, [0])
+    work = sink.work(container)
+    for n in range(0, len(PEOPLE), 50):
+        sink.page(container, plan, 0, work(_docs(year)[n:n + 50]), 50, {"after": [n]})
+    sink.partition_done(container, plan, 0)
+
+
+def _sink(store: SqliteStore, scan_id: str) -> TallySink:
+    return TallySink(store, scan_id, "h:1", field_types=lambda c: {}, min_score=0.5)
+
+
+def _stored(store: SqliteStore) -> int:
+    row = store._db.execute("SELECT COALESCE(SUM(LENGTH(tally)), 0) FROM full_totals")
+    return int(row.fetchone()[0])
+
+
+def test_people_in_several_containers_are_kept_once(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(checkpoints, "FOLD_BYTES", 0)  # fold the endpoint's tally each time
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        sink = _sink(store, scan_id)
+        sizes = []
+        for year in (2012, 2013, 2014):  # the same 200 people every year
+            _read(sink, f"cases-{year}", year)
+            full = sink.finish(_container(f"cases-{year}"), "pit", None)
+            assert full.people is not None and full.people.distinct.estimate == 200
+            sizes.append(_stored(store))
+        totals = sink.totals()
+        sink.close()
+    assert totals.docs == 600 and totals.people is not None
+    assert totals.people.distinct.estimate == 200
+    # Three containers of the same people: their digests stored once (200 people, 16 bytes
+    # each under two keys: 6,400 bytes); only the counts beside them grow (years, records).
+    assert sizes[0] > 6400 and sizes[2] - sizes[0] < 100
+
+
+def test_a_resumed_scan_takes_back_finished_containers_and_the_endpoint_tally(
+        tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        sink = _sink(store, scan_id)
+        _read(sink, "cases-2012", 2012)
+        first = sink.finish(_container("cases-2012"), "pit", None)
+        sink.close()  # killed here: the next container never started
+        resumed = _sink(store, scan_id)
+        container = _container("cases-2012")
+        plan, states = resumed.restore(container) or (None, [])
+        assert plan is not None and all(s.done for s in states) and states[0].docs == 200
+        assert resumed.finish(container, "pit", None) == first  # its figures, not re-read
+        _read(resumed, "cases-2013", 2013)
+        resumed.finish(_container("cases-2013"), "pit", None)
+        totals = resumed.totals()
+        resumed.close()
+    assert totals.docs == 400 and totals.people is not None
+    assert totals.people.distinct.estimate == 200
+    assert [y.year for y in first.years] == [2012]
