@@ -103,8 +103,11 @@ def bare_boto3(endpoint: str) -> tuple[float, int, int] | None:
     except ImportError:
         return None
     client = boto3.session.Session().client(
-        "s3", endpoint_url=endpoint, region_name=s3.REGION,
-        config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}, proxies={}))
+        "s3",
+        endpoint_url=endpoint,
+        region_name=s3.REGION,
+        config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}, proxies={}),
+    )
     begin = time.perf_counter()
     requests = objects = 0
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
@@ -143,26 +146,33 @@ def ours(endpoint: str, sample: int, max_bytes: int) -> dict[str, Any]:
         query = parse_qs(urlsplit(r.url).query)
         shapes["list" if "list-type" in query else r.method.lower()] += 1
     containers = result.containers
-    return {"seconds": seconds, "requests": len(sent), "shapes": shapes, "reads": reads,
-            "containers": len(containers), "verdict": result.service.verdict.value,
-            "objects": sum(int(c.container.details.get("objects", 0)) for c in containers),
-            "records": sum(c.container.docs or 0 for c in containers),
-            "pii": sum(1 for c in containers if c.sample and c.sample.pii)}
+    return {
+        "seconds": seconds,
+        "requests": len(sent),
+        "shapes": shapes,
+        "reads": reads,
+        "containers": len(containers),
+        "verdict": result.service.verdict.value,
+        "objects": sum(int(c.container.details.get("objects", 0)) for c in containers),
+        "records": sum(c.container.docs or 0 for c in containers),
+        "pii": sum(1 for c in containers if c.sample and c.sample.pii),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=100_000)
-    parser.add_argument("--dir", type=Path,
-                        default=Path(tempfile.gettempdir()) / "lh-bench-bucket")
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "lh-bench-bucket")
     parser.add_argument("--sample", type=int, default=100)
     parser.add_argument("--max-bytes", type=int, default=FileBounds().max_bytes)
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     with minio(args.dir) as endpoint:
         made = filled(endpoint, args.dir, args.objects)
-        print(f"bucket: {args.objects:,} objects in 100 folders, public (list + read)"
-              + (f", made in {made:.0f} s" if made else ", reused from " + str(args.dir)))
+        print(
+            f"bucket: {args.objects:,} objects in 100 folders, public (list + read)"
+            + (f", made in {made:.0f} s" if made else ", reused from " + str(args.dir))
+        )
         bare = bare_httpx(endpoint)
         boto = bare_boto3(endpoint)
         listed = ours(endpoint, 0, args.max_bytes)
@@ -170,23 +180,32 @@ def main() -> None:
     print(f"{'':<44}{'seconds':>9}{'requests':>10}{'objects':>10}")
     print(f"{'bare lister, httpx ListObjectsV2':<44}{bare[0]:9.2f}{bare[1]:10,}{bare[2]:10,}")
     if boto:
-        print(f"{'bare lister, boto3 UNSIGNED paginator':<44}{boto[0]:9.2f}{boto[1]:10,}"
-              f"{boto[2]:10,}")
-    for name, got in (("leakhound, inventory only (--sample 0)", listed),
-                      (f"leakhound, inventory + sample (--sample {args.sample})", sampled)):
-        print(f"{name:<44}{got['seconds']:9.2f}{got['requests']:10,}{got['objects']:10,}"
-              f"   {got['seconds'] / bare[0]:.1f}x time, {got['requests'] / bare[1]:.1f}x "
-              f"requests of the httpx lister")
+        print(
+            f"{'bare lister, boto3 UNSIGNED paginator':<44}{boto[0]:9.2f}{boto[1]:10,}{boto[2]:10,}"
+        )
+    for name, got in (
+        ("leakhound, inventory only (--sample 0)", listed),
+        (f"leakhound, inventory + sample (--sample {args.sample})", sampled),
+    ):
+        print(
+            f"{name:<44}{got['seconds']:9.2f}{got['requests']:10,}{got['objects']:10,}"
+            f"   {got['seconds'] / bare[0]:.1f}x time, {got['requests'] / bare[1]:.1f}x "
+            f"requests of the httpx lister"
+        )
     for name, got in (("inventory only", listed), ("inventory + sample", sampled)):
         shapes = ", ".join(f"{k} {v:,}" for k, v in sorted(got["shapes"].items()))
         print(f"  {name}: {got['verdict']}, {got['containers']} folders, {shapes}")
     reads = sampled["reads"]
     if reads:
-        print(f"objects read by the sample: {len(reads):,}; bytes per object: max "
-              f"{max(reads):,}, mean {statistics.mean(reads):,.0f} (--max-bytes "
-              f"{args.max_bytes:,}: {'kept' if max(reads) <= args.max_bytes else 'EXCEEDED'})")
-    print(f"records counted or extrapolated by the sample: {sampled['records']:,}; "
-          f"folders with personal data found: {sampled['pii']}")
+        print(
+            f"objects read by the sample: {len(reads):,}; bytes per object: max "
+            f"{max(reads):,}, mean {statistics.mean(reads):,.0f} (--max-bytes "
+            f"{args.max_bytes:,}: {'kept' if max(reads) <= args.max_bytes else 'EXCEEDED'})"
+        )
+    print(
+        f"records counted or extrapolated by the sample: {sampled['records']:,}; "
+        f"folders with personal data found: {sampled['pii']}"
+    )
 
 
 if __name__ == "__main__":

@@ -86,9 +86,15 @@ def search_node(state_dir: Path, records: int) -> Iterator[tuple[str, int, Any]]
         opensearch.wait_ready(port, pid, started, paths.node_log, 600)
         url = f"http://127.0.0.1:{port}"
         truth = read_truth(paths)
-        if truth is None or (truth.records, truth.seed) != (records, 1) or not all(
+        if (
+            truth is None
+            or (truth.records, truth.seed) != (records, 1)
+            or not all(
                 httpx.get(f"{url}/{n}/_count", timeout=60, trust_env=False).json().get("count")
-                == t.documents for n, t in truth.indices.items()):
+                == t.documents
+                for n, t in truth.indices.items()
+            )
+        ):
             truth = populate(url, paths, records, 1)
         yield url, pid, truth
     finally:
@@ -141,8 +147,9 @@ def _size(path: Path) -> int:
         return 0
 
 
-def measure(argv: list[str], node_pid: int, db: Path | None = None,
-            stdout: int | None = subprocess.DEVNULL) -> Measured:
+def measure(
+    argv: list[str], node_pid: int, db: Path | None = None, stdout: int | None = subprocess.DEVNULL
+) -> Measured:
     """Run ``argv``; its wall time, CPU (own, children, node) and peak memory."""
     node0 = sum(cpu_seconds(node_pid))
     t0 = time.perf_counter()
@@ -172,16 +179,19 @@ def measure(argv: list[str], node_pid: int, db: Path | None = None,
 def export_jsonl(url: str, indices: list[str], path: Path, size: int = 1000) -> int:
     """Every document's _source, one JSON line each (a PIT per index, search_after)."""
     docs = 0
-    with httpx.Client(base_url=url, timeout=120, trust_env=False) as http, \
-            path.open("wb") as out:
+    with httpx.Client(base_url=url, timeout=120, trust_env=False) as http, path.open("wb") as out:
         for index in indices:
-            pit = http.post(f"/{index}/_search/point_in_time",
-                            params={"keep_alive": "2m"}).json()["pit_id"]
+            pit = http.post(f"/{index}/_search/point_in_time", params={"keep_alive": "2m"}).json()[
+                "pit_id"
+            ]
             try:
                 after = None
                 while True:
-                    query: dict[str, object] = {"size": size, "sort": ["_doc"],
-                                                "pit": {"id": pit, "keep_alive": "2m"}}
+                    query: dict[str, object] = {
+                        "size": size,
+                        "sort": ["_doc"],
+                        "pit": {"id": pit, "keep_alive": "2m"},
+                    }
                     if after is not None:
                         query["search_after"] = after
                     hits = orjson.loads(http.post("/_search", json=query).content)["hits"]["hits"]
@@ -196,14 +206,34 @@ def export_jsonl(url: str, indices: list[str], path: Path, size: int = 1000) -> 
 
 
 def scan_argv(url: str, db: Path, out: Path, workers: int, dask: str | None = None) -> list[str]:
-    argv = [sys.executable, "-c", CLI, "scan", url, "--depth", "full", "--index", PATTERN,
-            "--db", str(db), "--format", "json", "--output", str(out), "--no-progress",
-            "--slices", "2", "--batch", "1000"]
+    argv = [
+        sys.executable,
+        "-c",
+        CLI,
+        "scan",
+        url,
+        "--depth",
+        "full",
+        "--index",
+        PATTERN,
+        "--db",
+        str(db),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--no-progress",
+        "--slices",
+        "2",
+        "--batch",
+        "1000",
+    ]
     return argv + (["--dask", dask] if dask else ["--workers", str(workers)])
 
 
-def run_scan(url: str, node_pid: int, workers: int, expected: int,
-             dask: str | None = None) -> tuple[Measured, dict]:
+def run_scan(
+    url: str, node_pid: int, workers: int, expected: int, dask: str | None = None
+) -> tuple[Measured, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         db, out = Path(tmp) / "f.db", Path(tmp) / "r.json"
         m = measure(scan_argv(url, db, out, workers, dask), node_pid, db)
@@ -214,8 +244,9 @@ def run_scan(url: str, node_pid: int, workers: int, expected: int,
 
 
 def run_detect(path: Path, node_pid: int, workers: int, expected: int) -> Measured:
-    m = measure([sys.executable, "-c", CLI, "detect", str(path), "--workers", str(workers)],
-                node_pid)
+    m = measure(
+        [sys.executable, "-c", CLI, "detect", str(path), "--workers", str(workers)], node_pid
+    )
     m.docs = expected
     return m
 
@@ -251,9 +282,11 @@ def us(seconds: float, docs: int) -> str:
 
 
 def line(label: str, m: Measured, extra: str = "") -> None:
-    print(f"  {label:<34}{m.docs / m.seconds:>9,.0f} docs/s  cpu us/doc: own "
-          f"{us(m.own_cpu, m.docs)}, workers {us(m.children_cpu, m.docs)}, "
-          f"node {us(m.node_cpu, m.docs)}{extra}")
+    print(
+        f"  {label:<34}{m.docs / m.seconds:>9,.0f} docs/s  cpu us/doc: own "
+        f"{us(m.own_cpu, m.docs)}, workers {us(m.children_cpu, m.docs)}, "
+        f"node {us(m.node_cpu, m.docs)}{extra}"
+    )
 
 
 def loadavg() -> str:
@@ -269,12 +302,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="detect/scan pairs per K")
     parser.add_argument("--workers", default="1,2", help="K values (default 1,2)")
     parser.add_argument("--skip-dask", action="store_true")
-    parser.add_argument("--shards", type=int, default=10,
-                        help="shards of the projected 250M-record store (default 10)")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=10,
+        help="shards of the projected 250M-record store (default 10)",
+    )
     args = parser.parse_args()
     ks = [int(k) for k in args.workers.split(",")]
-    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-          f"load {loadavg()}")
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load {loadavg()}")
     with search_node(args.dir, args.records) as (url, node, truth):
         indices = sorted(n for n in truth.indices if n.startswith("support-cases-"))
         expected = sum(truth.indices[n].documents for n in indices)
@@ -284,9 +320,11 @@ def main() -> None:
             tmp = export.with_suffix(".part")
             assert export_jsonl(url, indices, tmp) == expected
             tmp.rename(export)
-        print(f"documents: {expected:,} in {len(indices)} indices, "
-              f"{export.stat().st_size / expected:,.0f} bytes each as JSON lines; seeded people "
-              f"{truth.distinct_customers:,}")
+        print(
+            f"documents: {expected:,} in {len(indices)} indices, "
+            f"{export.stat().st_size / expected:,.0f} bytes each as JSON lines; seeded people "
+            f"{truth.distinct_customers:,}"
+        )
         print("\n1. overhead: the full scan beside `leakhound detect` on the same documents")
         pairs: dict[int, list[tuple[Measured, Measured]]] = {k: [] for k in ks}
         scans: dict[int, list[Measured]] = {k: [] for k in ks}
@@ -298,34 +336,52 @@ def main() -> None:
                 scans[k].append(s)
                 print(f" K={k} (run {r + 1}, load {loadavg()})")
                 line(f"leakhound detect --workers {k}", d)
-                line(f"scan --depth full --workers {k}", s,
-                     f"   ratio {(s.docs / s.seconds) / (d.docs / d.seconds):.2f}x")
+                line(
+                    f"scan --depth full --workers {k}",
+                    s,
+                    f"   ratio {(s.docs / s.seconds) / (d.docs / d.seconds):.2f}x",
+                )
                 ours = (s.own_cpu + s.children_cpu) / s.docs
                 theirs = (d.own_cpu + d.children_cpu) / d.docs
-                print(f"  {'CPU per document, scan/detect':<34}{ours / theirs:>9.2f}x "
-                      f"without the node, {(ours + s.node_cpu / s.docs) / theirs:.2f}x with it")
+                print(
+                    f"  {'CPU per document, scan/detect':<34}{ours / theirs:>9.2f}x "
+                    f"without the node, {(ours + s.node_cpu / s.docs) / theirs:.2f}x with it"
+                )
         people = full.get("people") or {}
-        print(f"  the scans counted {people.get('distinct', {}).get('estimate', 0):,} "
-              f"distinct people (e-mail addresses), every run the same figures")
+        print(
+            f"  the scans counted {people.get('distinct', {}).get('estimate', 0):,} "
+            f"distinct people (e-mail addresses), every run the same figures"
+        )
         print("\n3. memory and disk (the scans above)")
         for k in ks:
             for s in scans[k]:
-                print(f"  --workers {k}: scan process {mib(s.peak_rss)} MiB, workers "
-                      f"{', '.join(mib(w) for w in s.worker_rss)} MiB, findings database peak "
-                      f"{s.db_peak / 2**20:,.0f} MiB")
+                print(
+                    f"  --workers {k}: scan process {mib(s.peak_rss)} MiB, workers "
+                    f"{', '.join(mib(w) for w in s.worker_rss)} MiB, findings database peak "
+                    f"{s.db_peak / 2**20:,.0f} MiB"
+                )
         if args.skip_dask:
             return
         print("\n2. scale-out: --dask on a LocalCluster, and the store-side limit")
         bare, bare_cpu, bare_node = bare_rate(url, indices, node)
-        print(f"  bare sliced PIT reader (one shard at a time): {bare:,.0f} docs/s; CPU us/doc:"
-              f" reader {bare_cpu * 1e6:,.1f}, node {bare_node * 1e6:,.1f}")
+        print(
+            f"  bare sliced PIT reader (one shard at a time): {bare:,.0f} docs/s; CPU us/doc:"
+            f" reader {bare_cpu * 1e6:,.1f}, node {bare_node * 1e6:,.1f}"
+        )
         import distributed
 
         dask_runs = {}
         for n in (1, 2):
-            with distributed.LocalCluster(n_workers=n, processes=True, threads_per_worker=1,
-                                          host="127.0.0.1", dashboard_address=None) as cluster, \
-                    distributed.Client(cluster) as client:
+            with (
+                distributed.LocalCluster(
+                    n_workers=n,
+                    processes=True,
+                    threads_per_worker=1,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                ) as cluster,
+                distributed.Client(cluster) as client,
+            ):
                 pids = list(client.run(os.getpid).values())
                 before = sum(sum(cpu_seconds(p)) for p in pids)
                 m, _ = run_scan(url, node, 0, expected, dask=cluster.scheduler_address)
@@ -333,44 +389,55 @@ def main() -> None:
             dask_runs[n] = m
             line(f"scan --dask, {n} worker(s)", m)
         speedup = (dask_runs[2].docs / dask_runs[2].seconds) / (
-            dask_runs[1].docs / dask_runs[1].seconds)
+            dask_runs[1].docs / dask_runs[1].seconds
+        )
         print(f"  2 workers / 1 worker: {speedup:.2f}x")
         project(dask_runs[2], bare, bare_node, args.shards)
     if args.small_dir:
         with search_node(args.small_dir, args.small_records) as (url, small_node, truth):
             settle(url)
-            small_expected = sum(t.documents for n, t in truth.indices.items()
-                                 if n.startswith("support-cases-"))
+            small_expected = sum(
+                t.documents for n, t in truth.indices.items() if n.startswith("support-cases-")
+            )
             print(f"\n3. memory at {small_expected:,} documents (load {loadavg()})")
             for k in ks:
                 s, _ = run_scan(url, small_node, k, small_expected)
                 big = scans[k][-1]
-                print(f"  --workers {k}: scan process {mib(s.peak_rss)} MiB against "
-                      f"{mib(big.peak_rss)} MiB at {big.docs:,} "
-                      f"({(big.peak_rss / s.peak_rss - 1) * 100:+.0f}%); workers "
-                      f"{', '.join(mib(w) for w in s.worker_rss)} against "
-                      f"{', '.join(mib(w) for w in big.worker_rss)} MiB; database peak "
-                      f"{s.db_peak / 2**20:,.0f} against {big.db_peak / 2**20:,.0f} MiB")
+                print(
+                    f"  --workers {k}: scan process {mib(s.peak_rss)} MiB against "
+                    f"{mib(big.peak_rss)} MiB at {big.docs:,} "
+                    f"({(big.peak_rss / s.peak_rss - 1) * 100:+.0f}%); workers "
+                    f"{', '.join(mib(w) for w in s.worker_rss)} against "
+                    f"{', '.join(mib(w) for w in big.worker_rss)} MiB; database peak "
+                    f"{s.db_peak / 2**20:,.0f} against {big.db_peak / 2**20:,.0f} MiB"
+                )
 
 
 def project(m: Measured, per_shard: float, node_per_doc: float, shards: int) -> None:
     """Time for 250M records on C cores from the measured CPU per document."""
     workers = m.children_cpu / m.docs  # CPU seconds per document in the workers
     coordinator = m.own_cpu / m.docs  # in the scanning process (one core)
-    print(f"  projection for {PROJECTED_RECORDS / 1e6:,.0f}M records, from the 2-worker run's "
-          f"CPU per document (workers {workers * 1e6:,.1f} us, scanning process "
-          f"{coordinator * 1e6:,.1f} us) and the bare reader's {per_shard:,.0f} docs/s a shard "
-          f"({shards} shards; the node's CPU on its own machines):")
+    print(
+        f"  projection for {PROJECTED_RECORDS / 1e6:,.0f}M records, from the 2-worker run's "
+        f"CPU per document (workers {workers * 1e6:,.1f} us, scanning process "
+        f"{coordinator * 1e6:,.1f} us) and the bare reader's {per_shard:,.0f} docs/s a shard "
+        f"({shards} shards; the node's CPU on its own machines):"
+    )
     for cores in (16, 64, 256):
         cpu = cores / workers
-        limits = {"workers' CPU": cpu, "scanning process": 1 / coordinator,
-                  f"store ({shards} shards)": shards * per_shard}
+        limits = {
+            "workers' CPU": cpu,
+            "scanning process": 1 / coordinator,
+            f"store ({shards} shards)": shards * per_shard,
+        }
         binding = min(limits, key=lambda k: limits[k])
         rate = limits[binding]
         hours = PROJECTED_RECORDS / rate / 3600
-        print(f"  {cores:>5} cores: {rate:>10,.0f} docs/s, {hours:6.2f} h; bound by the "
-              f"{binding} (the cores alone: {cpu:,.0f} docs/s, which {cpu / per_shard:,.0f} "
-              f"shards keep up with; the node then needs {cpu * node_per_doc:,.0f} cores)")
+        print(
+            f"  {cores:>5} cores: {rate:>10,.0f} docs/s, {hours:6.2f} h; bound by the "
+            f"{binding} (the cores alone: {cpu:,.0f} docs/s, which {cpu / per_shard:,.0f} "
+            f"shards keep up with; the node then needs {cpu * node_per_doc:,.0f} cores)"
+        )
 
 
 if __name__ == "__main__":

@@ -81,8 +81,7 @@ def truth_of(dataset: Dataset, records: int, seed: int) -> Truth:
                 if path == ("customer", "email"):
                     customers.add(value.lower())
     everyone = {e for d in dataset.docs for e in d.emails}
-    return Truth(records, t.documents, t.distinct_emails, len(customers),
-                 len(everyone - keyword))
+    return Truth(records, t.documents, t.distinct_emails, len(customers), len(everyone - keyword))
 
 
 class Node:
@@ -112,8 +111,10 @@ def seed(node: Node, records: int, seed_: int, overlap: str) -> Truth:
 
 
 def cardinality(node: Node) -> int:
-    query = {"size": 0, "aggs": {"c": {"cardinality": {
-        "field": "customer.email", "precision_threshold": 40_000}}}}
+    query = {
+        "size": 0,
+        "aggs": {"c": {"cardinality": {"field": "customer.email", "precision_threshold": 40_000}}},
+    }
     with httpx.Client(base_url=node.url, timeout=600, trust_env=False) as http:
         body = http.post(f"/{SUPPORT_PREFIX}*/_search", json=query).json()
     return int(body["aggregations"]["c"]["value"])
@@ -143,8 +144,10 @@ def _range(p: PeopleCount) -> str:
 
 def compare(node: Node, sizes: list[int], overlaps: list[str], full: bool) -> bool:
     ok = True
-    print(f"{'records':>9} {'overlap':>7} {'truth':>8} {'full':>8} | {'method':>11} "
-          f"{'people':>8} {'error':>8} {'range':>17} {'s':>5} | card. customers vs truth")
+    print(
+        f"{'records':>9} {'overlap':>7} {'truth':>8} {'full':>8} | {'method':>11} "
+        f"{'people':>8} {'error':>8} {'range':>17} {'s':>5} | card. customers vs truth"
+    )
     for records in sizes:
         for overlap in overlaps:
             truth = seed(node, records, 1, overlap)
@@ -168,19 +171,29 @@ def compare(node: Node, sizes: list[int], overlaps: list[str], full: bool) -> bo
             card_err = abs(card - truth.customers) / truth.customers
             ok &= card_err <= 0.02
             for n, (label, p, secs) in enumerate(rows):
-                head = (f"{records:>9,} {overlap:>7} {truth.emails:>8,} "
-                        f"{(exact if exact is not None else '-'):>8} |") if n == 0 \
+                head = (
+                    (
+                        f"{records:>9,} {overlap:>7} {truth.emails:>8,} "
+                        f"{(exact if exact is not None else '-'):>8} |"
+                    )
+                    if n == 0
                     else " " * 36 + "|"
-                tail = (f" | {card:,} vs {truth.customers:,} ({_err(card, truth.customers)})"
-                        if n == 0 else "")
+                )
+                tail = (
+                    f" | {card:,} vs {truth.customers:,} ({_err(card, truth.customers)})"
+                    if n == 0
+                    else ""
+                )
                 if p is None:
                     print(f"{head} {label:>11} {'none':>8}{tail}")
                     continue
                 inside = p.low <= truth.emails <= (p.high or p.low)
                 ok &= inside
-                print(f"{head} {p.method:>11} {p.value:>8,} {_err(p.value, truth.emails):>8} "
-                      f"{_range(p):>17} {secs:>5.1f}{tail}"
-                      + ("" if inside else "  RANGE MISSES THE TRUTH"))
+                print(
+                    f"{head} {p.method:>11} {p.value:>8,} {_err(p.value, truth.emails):>8} "
+                    f"{_range(p):>17} {secs:>5.1f}{tail}"
+                    + ("" if inside else "  RANGE MISSES THE TRUTH")
+                )
             if exact is not None and exact != truth.emails:
                 print(f"  full scan {exact:,} differs from the truth {truth.emails:,}")
                 ok = False
@@ -199,10 +212,12 @@ def coverage(node: Node, runs: int, records: int) -> bool:
             inside += 1
         errors.append((p.value - truth.emails) / truth.emails)
     share = inside / runs
-    print(f"\nfree-text estimate over {runs} seeded runs of {records:,} records: range holds "
-          f"the truth in {inside}/{runs} ({100 * share:.0f}%; target ≥ 95%); point estimate "
-          f"error median {100 * statistics.median(errors):+.2f}%, worst "
-          f"{100 * max(errors, key=abs):+.2f}%")
+    print(
+        f"\nfree-text estimate over {runs} seeded runs of {records:,} records: range holds "
+        f"the truth in {inside}/{runs} ({100 * share:.0f}%; target ≥ 95%); point estimate "
+        f"error median {100 * statistics.median(errors):+.2f}%, worst "
+        f"{100 * max(errors, key=abs):+.2f}%"
+    )
     return share >= 0.95
 
 

@@ -29,16 +29,25 @@ def request_audit() -> Iterator[list[net.Request]]:
     yield seen
     net.remove_audit_hook(seen.append)
     http = [r for r in seen if urlsplit(r.url).scheme in ("http", "https")]
-    writes = [r for r in http if r.method not in ("GET", "HEAD", "POST")
-              and not (r.method == "DELETE" and urlsplit(r.url).path in RELEASE_PATHS)]
+    writes = [
+        r
+        for r in http
+        if r.method not in ("GET", "HEAD", "POST")
+        and not (r.method == "DELETE" and urlsplit(r.url).path in RELEASE_PATHS)
+    ]
     assert not writes, f"non-read requests were sent: {writes[:5]}"
     # Independently of the layer's own check: every request of a probe fits its allow-list.
     kinds = {p.kind: p.allow for p in PROBES}
     # (an HTTP request is judged by its path and query string; a command by its name, a
     # statement by its text)
-    off_list = [r for r in seen if r.kind in kinds
-                and not kinds[r.kind].allows(r.method, r.target or urlsplit(r.url).path or "/",
-                                             urlsplit(r.url).query)]
+    off_list = [
+        r
+        for r in seen
+        if r.kind in kinds
+        and not kinds[r.kind].allows(
+            r.method, r.target or urlsplit(r.url).path or "/", urlsplit(r.url).query
+        )
+    ]
     assert not off_list, f"requests outside the allow-list were sent: {off_list[:5]}"
 
 

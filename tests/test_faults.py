@@ -39,11 +39,28 @@ def test_kill_9_mid_scan_keeps_what_was_recorded(silent_port: int, tmp_path: Pat
     db = tmp_path / "f.db"
     # 14 hosts x Elasticsearch's 2 closed ports finish at once; the silent one keeps the scan
     # running.
-    proc = subprocess.Popen([PY, "-m", "leakhound", "scan", "127.0.8.0/28",
-                             f"127.0.0.1:{silent_port}", "--kinds", "elasticsearch",
-                             "--read-timeout", "60", "--timeout", "60", "--db", str(db),
-                             "--format", "jsonl"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "leakhound",
+            "scan",
+            "127.0.8.0/28",
+            f"127.0.0.1:{silent_port}",
+            "--kinds",
+            "elasticsearch",
+            "--read-timeout",
+            "60",
+            "--timeout",
+            "60",
+            "--db",
+            str(db),
+            "--format",
+            "jsonl",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if db.exists() and _results(db) >= 28:
@@ -69,8 +86,12 @@ def test_full_disk_gives_one_line_and_exit_3(tmp_path: Path) -> None:
         "from leakhound.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
-    done = subprocess.run([PY, "-c", script, "scan", "127.0.10.0/26", "--db", str(db),
-                           "--format", "jsonl"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [PY, "-c", script, "scan", "127.0.10.0/26", "--db", str(db), "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 3
     assert done.stderr.startswith("leakhound: error: findings database")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
@@ -79,12 +100,14 @@ def test_full_disk_gives_one_line_and_exit_3(tmp_path: Path) -> None:
 
 
 def _hold_lock(db: Path, seconds: float) -> subprocess.Popen[bytes]:
-    code = ("import sqlite3, sys, time\n"
-            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-            "c.execute('BEGIN EXCLUSIVE')\n"
-            "print('locked', flush=True)\n"
-            "time.sleep(float(sys.argv[2]))\n"
-            "c.execute('COMMIT')\n")
+    code = (
+        "import sqlite3, sys, time\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('BEGIN EXCLUSIVE')\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(float(sys.argv[2]))\n"
+        "c.execute('COMMIT')\n"
+    )
     proc = subprocess.Popen([PY, "-c", code, str(db), str(seconds)], stdout=subprocess.PIPE)
     assert proc.stdout is not None and proc.stdout.readline() == b"locked\n"
     return proc
@@ -101,8 +124,9 @@ def test_database_briefly_locked_by_another_process_is_waited_for(tmp_path: Path
     assert _results(db) == 1
 
 
-def test_database_locked_for_long_gives_one_line(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_database_locked_for_long_gives_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "f.db"
     assert main(["scans", "--db", str(db)]) == 0
     holder = _hold_lock(db, 30)
@@ -116,15 +140,28 @@ def test_database_locked_for_long_gives_one_line(tmp_path: Path,
 
 
 def test_target_going_down_mid_scan_keeps_what_was_found(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A cluster that answers the root and the listing, then stops listening (a restart)."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    root = {"name": "n", "cluster_name": "restarting", "tagline": "You Know, for Search",
-            "version": {"number": "7.17.0", "lucene_version": "8.11.1"}}
-    listing = [{"index": f"cases-{i}", "health": "green", "status": "open",
-                "docs.count": "10", "store.size": "1000"} for i in range(5)]
+    root = {
+        "name": "n",
+        "cluster_name": "restarting",
+        "tagline": "You Know, for Search",
+        "version": {"number": "7.17.0", "lucene_version": "8.11.1"},
+    }
+    listing = [
+        {
+            "index": f"cases-{i}",
+            "health": "green",
+            "status": "open",
+            "docs.count": "10",
+            "store.size": "1000",
+        }
+        for i in range(5)
+    ]
     served: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -151,8 +188,20 @@ def test_target_going_down_mid_scan_keeps_what_was_found(
     thread = threading.Thread(target=server.serve_forever)
     thread.start()
     try:
-        rc = main(["scan", f"127.0.0.1:{port}", "--db", str(tmp_path / "f.db"),
-                   "--format", "json", "--connect-timeout", "1", "--read-timeout", "2"])
+        rc = main(
+            [
+                "scan",
+                f"127.0.0.1:{port}",
+                "--db",
+                str(tmp_path / "f.db"),
+                "--format",
+                "json",
+                "--connect-timeout",
+                "1",
+                "--read-timeout",
+                "2",
+            ]
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -170,18 +219,36 @@ def test_target_going_down_mid_scan_keeps_what_was_found(
 
 
 def test_a_killed_sample_scan_resumes_with_the_endpoints_left(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "f.db"
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
     port = silent.getsockname()[1]
     # 6 hosts x Elasticsearch's 2 closed ports, and the silent one.
-    proc = subprocess.Popen([PY, "-m", "leakhound", "scan", "127.0.13.0/29",
-                             f"127.0.0.1:{port}", "--kinds", "elasticsearch",
-                             "--read-timeout", "60", "--timeout", "60",
-                             "--db", str(db), "--format", "jsonl"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "leakhound",
+            "scan",
+            "127.0.13.0/29",
+            f"127.0.0.1:{port}",
+            "--kinds",
+            "elasticsearch",
+            "--read-timeout",
+            "60",
+            "--timeout",
+            "60",
+            "--db",
+            str(db),
+            "--format",
+            "jsonl",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (db.exists() and _results(db) >= 12):
         time.sleep(0.1)

@@ -43,8 +43,10 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 
 def test_importing_the_package_stays_light() -> None:
-    code = ("import sys, leakhound; "
-            "print(sorted(m for m in sys.modules if m.startswith('leakhound')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, leakhound; print(sorted(m for m in sys.modules if m.startswith('leakhound')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "['leakhound']"

@@ -16,17 +16,27 @@ PORTS = (9200, 9243)
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        pytest.param("127.0.0.1", [("127.0.0.1", 9200, None), ("127.0.0.1", 9243, None)],
-                     id="ipv4-default-ports"),
+        pytest.param(
+            "127.0.0.1",
+            [("127.0.0.1", 9200, None), ("127.0.0.1", 9243, None)],
+            id="ipv4-default-ports",
+        ),
         pytest.param("127.0.0.1:9201", [("127.0.0.1", 9201, None)], id="ipv4-port"),
-        pytest.param("LocalHost", [("localhost", 9200, None), ("localhost", 9243, None)],
-                     id="name-lowercased"),
-        pytest.param("db-1.internal_zone.example:80", [("db-1.internal_zone.example", 80, None)],
-                     id="name-with-underscore"),
+        pytest.param(
+            "LocalHost",
+            [("localhost", 9200, None), ("localhost", 9243, None)],
+            id="name-lowercased",
+        ),
+        pytest.param(
+            "db-1.internal_zone.example:80",
+            [("db-1.internal_zone.example", 80, None)],
+            id="name-with-underscore",
+        ),
         pytest.param("::1", [("::1", 9200, None), ("::1", 9243, None)], id="bare-ipv6"),
         pytest.param("[::1]:9300", [("::1", 9300, None)], id="bracketed-ipv6-port"),
-        pytest.param("[0:0::1]", [("::1", 9200, None), ("::1", 9243, None)],
-                     id="bracketed-ipv6-canonical"),
+        pytest.param(
+            "[0:0::1]", [("::1", 9200, None), ("::1", 9243, None)], id="bracketed-ipv6-canonical"
+        ),
         pytest.param("http://127.0.0.1:9200/", [("127.0.0.1", 9200, "http")], id="url-http"),
         pytest.param("https://127.0.0.1", [("127.0.0.1", 443, "https")], id="url-https-443"),
         pytest.param("HTTPS://[::1]:9243", [("::1", 9243, "https")], id="url-ipv6"),
@@ -54,7 +64,9 @@ def test_cidr_expands_to_hosts_and_default_ports() -> None:
 
 def test_small_cidrs_keep_every_address() -> None:
     assert [e.host for e in parse_one("127.0.0.8/31", (9200,)).endpoints] == [
-        "127.0.0.8", "127.0.0.9"]
+        "127.0.0.8",
+        "127.0.0.9",
+    ]
     assert [e.host for e in parse_one("::1/128", (9200,)).endpoints] == ["::1"]
 
 
@@ -92,8 +104,11 @@ def test_target_file_with_comments(tmp_path: Path) -> None:
     f = tmp_path / "targets.txt"
     f.write_text("# lab\n127.0.0.1:9200\n\n[::1]:9201  # v6\nhttp://localhost:8080\n")
     eps = endpoints(parse_targets([f"@{f}"], PORTS))
-    assert eps == [Endpoint("127.0.0.1", 9200), Endpoint("::1", 9201),
-                   Endpoint("localhost", 8080, "http")]
+    assert eps == [
+        Endpoint("127.0.0.1", 9200),
+        Endpoint("::1", 9201),
+        Endpoint("localhost", 8080, "http"),
+    ]
 
 
 def test_target_file_error_names_the_line(tmp_path: Path) -> None:
@@ -109,19 +124,25 @@ def test_missing_target_file_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_duplicates_are_scanned_once() -> None:
-    eps = endpoints(parse_targets(["127.0.0.1:9200", "127.0.0.1", "http://127.0.0.1:9200"],
-                                  PORTS))
-    assert eps == [Endpoint("127.0.0.1", 9200), Endpoint("127.0.0.1", 9243),
-                   Endpoint("127.0.0.1", 9200, "http")]
+    eps = endpoints(parse_targets(["127.0.0.1:9200", "127.0.0.1", "http://127.0.0.1:9200"], PORTS))
+    assert eps == [
+        Endpoint("127.0.0.1", 9200),
+        Endpoint("127.0.0.1", 9243),
+        Endpoint("127.0.0.1", 9200, "http"),
+    ]
 
 
 def test_masscan_export(tmp_path: Path) -> None:
     f = tmp_path / "masscan.json"
-    f.write_text('[\n{"ip": "127.0.0.5", "timestamp": "1", "ports": [{"port": 9200, '
-                 '"proto": "tcp", "status": "open"}]},\n{"ip": "127.0.0.6", "ports": '
-                 '[{"port": 9243, "proto": "tcp", "status": "open"}]}\n]\n')
-    assert endpoints(parse_targets([f"@{f}"], PORTS)) == [Endpoint("127.0.0.5", 9200),
-                                                           Endpoint("127.0.0.6", 9243)]
+    f.write_text(
+        '[\n{"ip": "127.0.0.5", "timestamp": "1", "ports": [{"port": 9200, '
+        '"proto": "tcp", "status": "open"}]},\n{"ip": "127.0.0.6", "ports": '
+        '[{"port": 9243, "proto": "tcp", "status": "open"}]}\n]\n'
+    )
+    assert endpoints(parse_targets([f"@{f}"], PORTS)) == [
+        Endpoint("127.0.0.5", 9200),
+        Endpoint("127.0.0.6", 9243),
+    ]
 
 
 def test_nmap_xml_export_open_ports_only(tmp_path: Path) -> None:

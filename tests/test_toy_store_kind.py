@@ -36,8 +36,9 @@ from leakhound.probes.base import (
 )
 from leakhound.scanner.options import FullOptions, ScanOptions
 
-SCHEMA = json.loads((Path(__file__).parents[1] / "src/leakhound/schema/"
-                     "scan-result.schema.json").read_text())
+SCHEMA = json.loads(
+    (Path(__file__).parents[1] / "src/leakhound/schema/scan-result.schema.json").read_text()
+)
 PEOPLE = [{"name": f"Person {n}", "email": f"person{n}@example.org"} for n in range(25)]
 NOTES = [{"text": f"ticket {n} closed"} for n in range(7)]
 
@@ -48,8 +49,9 @@ class ToyServer:
     """``HELLO`` -> ``TOYKV 1 <mode>``; ``LIST`` -> ``BUCKET name count`` lines, ``END``;
     ``READ bucket offset limit`` -> JSON lines, ``END``. ``auth`` mode refuses LIST and READ."""
 
-    def __init__(self, buckets: dict[str, list[dict[str, Any]]], auth: bool = False,
-                 delay: float = 0.0) -> None:
+    def __init__(
+        self, buckets: dict[str, list[dict[str, Any]]], auth: bool = False, delay: float = 0.0
+    ) -> None:
         self.buckets, self.auth, self.delay = buckets, auth, delay
         self.commands: list[str] = []
         self.loop = asyncio.new_event_loop()
@@ -68,7 +70,7 @@ class ToyServer:
             else:  # READ
                 await asyncio.sleep(self.delay)
                 start, limit = int(args[1]), int(args[2])
-                rows = self.buckets[args[0]][start:start + limit]
+                rows = self.buckets[args[0]][start : start + limit]
                 out = [orjson.dumps(r).decode() for r in rows] + ["END"]
             writer.write("".join(o + "\r\n" for o in out).encode())
             await writer.drain()
@@ -85,8 +87,9 @@ class ToyServer:
             async with server:
                 await self.stop.wait()
 
-        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(serve(),),
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.loop.run_until_complete, args=(serve(),), daemon=True
+        )
         self.thread.start()
         ready.wait(5)
         return self
@@ -112,8 +115,10 @@ async def _ask(transport: Transport, ep: Endpoint, *lines: str) -> list[list[str
 
     stream = await transport.tcp(ep.host, ep.port, ALLOW, scheme="toykv")
     try:
-        return [await stream.exchange(line.split()[0], (line + "\r\n").encode(), until_end)
-                or [] for line in lines]
+        return [
+            await stream.exchange(line.split()[0], (line + "\r\n").encode(), until_end) or []
+            for line in lines
+        ]
     finally:
         await stream.close()
 
@@ -127,8 +132,9 @@ class ToyProbe(Probe):
             (hello,) = await _ask(transport, endpoint, "HELLO")
         except (ConnectError, TimeoutError_) as exc:
             closed = isinstance(exc, ConnectError) and "refused" in str(exc)
-            return Service(endpoint, url, self.kind,
-                           Verdict.CLOSED if closed else Verdict.TIMEOUT, str(exc))
+            return Service(
+                endpoint, url, self.kind, Verdict.CLOSED if closed else Verdict.TIMEOUT, str(exc)
+            )
         except NetError as exc:
             return Service(endpoint, url, self.kind, Verdict.not_of(self.kind), str(exc))
         if not hello or not hello[0].startswith("TOYKV"):
@@ -137,14 +143,16 @@ class ToyProbe(Probe):
             return Service(endpoint, url, self.kind, Verdict.SECURED, "LIST needs credentials")
         return Service(endpoint, url, self.kind, Verdict.OPEN, "LIST answers without credentials")
 
-    async def inventory(self, transport: Transport, service: Service, *,
-                        max_containers: int) -> Inventory:
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
         (rows,) = await _ask(transport, service.endpoint, "LIST")
         found = [r.split() for r in rows if r.startswith("BUCKET ")]
         return Inventory(tuple(Container(name, int(n), None) for _, name, n in found))
 
-    async def sample(self, transport: Transport, service: Service, container: Container,
-                     size: int) -> SampleDocs:
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
         (rows,) = await _ask(transport, service.endpoint, f"READ {container.name} 0 {size}")
         return SampleDocs(tuple(orjson.loads(r) for r in rows))
 
@@ -166,22 +174,30 @@ class ToyReader(FullReader):
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         return plan
 
-    def partition(self, plan: ReadPlan, number: int, position: Any, *,
-                  size: int) -> PartitionReader:
+    def partition(
+        self, plan: ReadPlan, number: int, position: Any, *, size: int
+    ) -> PartitionReader:
         return ToyPartition(self, plan, number, position or 0, size)
 
 
 class ToyPartition(PartitionReader):
-    def __init__(self, reader: ToyReader, plan: ReadPlan, number: int, page: int,
-                 size: int) -> None:
-        self.reader, self.plan, self.number, self.page, self.size = (reader, plan, number,
-                                                                     page, size)
+    def __init__(
+        self, reader: ToyReader, plan: ReadPlan, number: int, page: int, size: int
+    ) -> None:
+        self.reader, self.plan, self.number, self.page, self.size = (
+            reader,
+            plan,
+            number,
+            page,
+            size,
+        )
 
     async def next_page(self) -> Page | None:
         # Page p of partition n holds records [(p*N + n)*size, …+size).
         start = (self.page * self.plan.partitions + self.number) * self.size
-        (rows,) = await _ask(self.reader.transport, self.reader.ep,
-                             f"READ {self.plan.container} {start} {self.size}")
+        (rows,) = await _ask(
+            self.reader.transport, self.reader.ep, f"READ {self.plan.container} {start} {self.size}"
+        )
         if not rows:
             return None
         self.page += 1
@@ -193,8 +209,10 @@ class ToyPartition(PartitionReader):
 
 @pytest.fixture
 def servers() -> Iterator[tuple[ToyServer, ToyServer]]:
-    with ToyServer({"people": PEOPLE, "notes": NOTES}, delay=0.02) as open_, \
-            ToyServer({"people": PEOPLE}, auth=True) as secured:
+    with (
+        ToyServer({"people": PEOPLE, "notes": NOTES}, delay=0.02) as open_,
+        ToyServer({"people": PEOPLE}, auth=True) as secured,
+    ):
         yield open_, secured
 
 
@@ -206,15 +224,20 @@ def _report(db: Path, scan_id: str, capsys: pytest.CaptureFixture[str]) -> dict[
     return doc
 
 
-def test_a_toy_kind_is_sampled_and_reported(servers: tuple[ToyServer, ToyServer],
-                                           tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_toy_kind_is_sampled_and_reported(
+    servers: tuple[ToyServer, ToyServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     open_, secured = servers
     db = tmp_path / "f.db"
     with leakhound.SqliteStore(db) as store:
-        scan_id = asyncio.run(leakhound.scan(
-            [f"toykv://127.0.0.1:{open_.port}", f"127.0.0.1:{secured.port}"],
-            ScanOptions(sample=10, kinds=("toykv",)), store=store, probes=[ToyProbe()]))
+        scan_id = asyncio.run(
+            leakhound.scan(
+                [f"toykv://127.0.0.1:{open_.port}", f"127.0.0.1:{secured.port}"],
+                ScanOptions(sample=10, kinds=("toykv",)),
+                store=store,
+                probes=[ToyProbe()],
+            )
+        )
     doc = _report(db, scan_id, capsys)
     by_port = {r["service"]["endpoint"]["port"]: r for r in doc["results"]}
     opened, refused = by_port[open_.port], by_port[secured.port]
@@ -229,17 +252,19 @@ def test_a_toy_kind_is_sampled_and_reported(servers: tuple[ToyServer, ToyServer]
 
 
 def test_a_toy_kind_is_read_in_full_and_resumed_after_an_interruption(
-        servers: tuple[ToyServer, ToyServer], tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    servers: tuple[ToyServer, ToyServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     open_, _ = servers
     db = tmp_path / "f.db"
     options = ScanOptions(workers=0, full=FullOptions(partitions=2, batch=2))
 
     async def interrupted() -> str:
         with leakhound.SqliteStore(db) as store:
-            task = asyncio.create_task(leakhound.scan(
-                [f"toykv://127.0.0.1:{open_.port}"], options, store=store,
-                probes=[ToyProbe()]))
+            task = asyncio.create_task(
+                leakhound.scan(
+                    [f"toykv://127.0.0.1:{open_.port}"], options, store=store, probes=[ToyProbe()]
+                )
+            )
             while _counted(db) < 8:  # stop it part-way, checkpoints written
                 await asyncio.sleep(0.01)
             task.cancel()
@@ -255,7 +280,9 @@ def test_a_toy_kind_is_read_in_full_and_resumed_after_an_interruption(
     result = _report(db, scan_id, capsys)["results"][0]
     reads = {ir["index"]["name"]: ir["full"] for ir in result["indices"]}
     assert {n: (f["docs"], f["complete"], f["method"]) for n, f in reads.items()} == {
-        "people": (25, True, "offsets"), "notes": (7, True, "offsets")}
+        "people": (25, True, "offsets"),
+        "notes": (7, True, "offsets"),
+    }
     assert result["full"]["docs"] == 32
     people = result["full"]["people"]
     assert (people["entity_type"], people["fields"]) == ("EMAIL_ADDRESS", ["email"])
@@ -268,7 +295,8 @@ def _counted(db: Path) -> int:
         return 0
     try:
         with sqlite3.connect(db, timeout=5) as conn:
-            return int(conn.execute("SELECT COALESCE(SUM(docs), 0) FROM full_partitions")
-                       .fetchone()[0])
+            return int(
+                conn.execute("SELECT COALESCE(SUM(docs), 0) FROM full_partitions").fetchone()[0]
+            )
     except sqlite3.OperationalError:
         return 0

@@ -18,7 +18,8 @@ _WIPE_NAME = re.compile(r"(?:^|[-_])meow$", re.I)
 _RANSOM_NAME = re.compile(
     r"^(?:read[_\-. ]?me(?:[_\-. ]?to[_\-. ]?recover.*)?|how[_\-]?to[_\-]?recover.*|"
     r"recover[_\-]?your[_\-]?data|warning|please[_\-]?read(?:[_\-]?me)?|restore[_\-]?data)$",
-    re.I)
+    re.I,
+)
 # A note names a coin and asks to pay or recover, in either order. Two searches, not one
 # "coin.*ask|ask.*coin" pattern: that backtracks quadratically (seconds per document) on text
 # repeating one word without the other.

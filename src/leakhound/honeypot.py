@@ -36,13 +36,15 @@ def tells(service: Service, containers: Sequence[Container] = ()) -> tuple[str, 
     for field in ("node_name", "version"):
         value = getattr(fp, field)
         why = _DEFAULTS.get((kind, field, value)) if isinstance(value, str) else None
-        if why is not None and (kind != "mongodb" or fp.details.get("git_version", "")
-                                .startswith("e68e9a0")):
+        if why is not None and (
+            kind != "mongodb" or fp.details.get("git_version", "").startswith("e68e9a0")
+        ):
             out.append(f"{field.replace('_', ' ')} {value!r} is {why}")
     if kind == "elasticsearch" and [c.name for c in containers] == ["test"]:
         out.append("a single index named 'test': what ElasticpotPY always lists")
     fields = fp.details.get("info_fields")
     if kind == "redis" and isinstance(fields, int) and fields < REDIS_INFO_FIELDS:
-        out.append(f"INFO reports {fields} field(s) where redis-server reports some twenty: "
-                   "an emulation")
+        out.append(
+            f"INFO reports {fields} field(s) where redis-server reports some twenty: an emulation"
+        )
     return tuple(out)

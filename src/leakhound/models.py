@@ -74,8 +74,14 @@ Verdict.PARTIAL = Verdict("partial")
 Verdict.CLOSED = Verdict("closed")
 Verdict.TIMEOUT = Verdict("timeout")
 Verdict.ERROR = Verdict("error")
-Verdict.FIXED = (Verdict.OPEN, Verdict.SECURED, Verdict.PARTIAL, Verdict.CLOSED,
-                 Verdict.TIMEOUT, Verdict.ERROR)
+Verdict.FIXED = (
+    Verdict.OPEN,
+    Verdict.SECURED,
+    Verdict.PARTIAL,
+    Verdict.CLOSED,
+    Verdict.TIMEOUT,
+    Verdict.ERROR,
+)
 _FIXED_NAMES = frozenset(str(v) for v in Verdict.FIXED)
 _EXPOSED_NAMES = frozenset({"open", "partial"})
 # The order "the most open" is read in, when one store answers at several endpoints.
@@ -181,13 +187,24 @@ class Fingerprint:
         return " ".join(x for x in (name, self.version or "") if x) if name else ""
 
 
-_PRODUCT_NAMES = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch",
-                  "mongodb": "MongoDB", "redis": "Redis", "valkey": "Valkey",
-                  "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
-                  "couchdb": "CouchDB", "kibana": "Kibana",
-                  "opensearch-dashboards": "OpenSearch Dashboards", "minio": "MinIO",
-                  "amazon-s3": "Amazon S3", "s3": "S3-compatible storage",
-                  "azure-blob": "Azure Blob Storage", "azurite": "Azurite"}
+_PRODUCT_NAMES = {
+    "elasticsearch": "Elasticsearch",
+    "opensearch": "OpenSearch",
+    "mongodb": "MongoDB",
+    "redis": "Redis",
+    "valkey": "Valkey",
+    "postgresql": "PostgreSQL",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "couchdb": "CouchDB",
+    "kibana": "Kibana",
+    "opensearch-dashboards": "OpenSearch Dashboards",
+    "minio": "MinIO",
+    "amazon-s3": "Amazon S3",
+    "s3": "S3-compatible storage",
+    "azure-blob": "Azure Blob Storage",
+    "azurite": "Azurite",
+}
 
 
 @dataclass(frozen=True, slots=True)

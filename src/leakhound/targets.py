@@ -43,7 +43,8 @@ class Kinds:
 
     ports: tuple[tuple[int, str], ...]  # (default port, kind), most likely first
     schemes: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: {"http": (), "https": ()})
+        default_factory=lambda: {"http": (), "https": ()}
+    )
     locators: Mapping[str, Locator] = field(default_factory=dict)
     url_ports: Mapping[str, int] = field(default_factory=dict)
 
@@ -114,8 +115,13 @@ def _at(ep: Endpoint, kinds: Kinds) -> tuple[Target, ...]:
     return (Target(ep, kinds.at(ep.port)),)
 
 
-def parse_one(spec: str, default_ports: Kinds | Sequence[int], *,
-              max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False) -> TargetSpec:
+def parse_one(
+    spec: str,
+    default_ports: Kinds | Sequence[int],
+    *,
+    max_hosts: int = DEFAULT_MAX_HOSTS,
+    yes: bool = False,
+) -> TargetSpec:
     """Parse one target specification (not a @file) into endpoints and their kinds."""
     kinds = Kinds.of(default_ports)
     text = spec.strip()
@@ -144,7 +150,8 @@ def parse_one(spec: str, default_ports: Kinds | Sequence[int], *,
             host = str(ipaddress.IPv6Address(text))
         except ValueError as exc:
             raise TargetError(
-                f"not an IPv6 address (use [addr]:port for a port): {text!r}") from exc
+                f"not an IPv6 address (use [addr]:port for a port): {text!r}"
+            ) from exc
         return TargetSpec(text, _with_ports(host, kinds))
     m = _HOST_PORT.match(text)
     if m:
@@ -187,8 +194,9 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
     return Target(Endpoint(host, port, scheme, parts.path.rstrip("/"), user), named)
 
 
-def _locate(kinds: Kinds, named: Sequence[str], host: str, path: str, user: str | None,
-            text: str) -> tuple[str, tuple[str, ...]] | None:
+def _locate(
+    kinds: Kinds, named: Sequence[str], host: str, path: str, user: str | None, text: str
+) -> tuple[str, tuple[str, ...]] | None:
     """The base path and containers a URL names for kinds whose URLs name containers (an
     object store's buckets); None for the other kinds. Kinds that would read the same URL
     differently cannot share it."""
@@ -196,8 +204,9 @@ def _locate(kinds: Kinds, named: Sequence[str], host: str, path: str, user: str 
     if locators <= {None}:
         return None
     if len(locators) > 1:
-        raise TargetError(f"{text!r} reads differently for {', '.join(named)}: name one kind "
-                          "with --kinds")
+        raise TargetError(
+            f"{text!r} reads differently for {', '.join(named)}: name one kind with --kinds"
+        )
     locate = next(iter(locators))
     assert locate is not None
     try:
@@ -212,8 +221,7 @@ def _locate(kinds: Kinds, named: Sequence[str], host: str, path: str, user: str 
     return base, containers
 
 
-def _parse_cidr(text: str, kinds: Kinds, max_hosts: int,
-                yes: bool) -> tuple[Target, ...]:
+def _parse_cidr(text: str, kinds: Kinds, max_hosts: int, yes: bool) -> tuple[Target, ...]:
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError as exc:
@@ -226,8 +234,10 @@ def _parse_cidr(text: str, kinds: Kinds, max_hosts: int,
     # Public addresses are scanned when named one by one; a public range is a sweep of other
     # people's hosts unless the user confirms they are authorised for all of it.
     if _has_public(net) and net.num_addresses > 1 and not yes:
-        raise ScopeError(f"{text} is a public range: pass --yes to confirm you are "
-                         "authorised to scan every address in it")
+        raise ScopeError(
+            f"{text} is a public range: pass --yes to confirm you are "
+            "authorised to scan every address in it"
+        )
     # Network and broadcast addresses answer nothing on IPv4 /30 and wider.
     hosts = net.hosts() if net.version == 4 and net.prefixlen < 31 else iter(net)
     return tuple(t for ip in hosts for t in _with_ports(str(ip), kinds))
@@ -277,8 +287,10 @@ def _parse_nmap_xml(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
         raise TargetError(f"{origin}: not a valid nmap XML export: {exc}") from exc
     specs = []
     for host in root.iter("host"):
-        addr = next((a.get("addr") for a in host.iter("address")
-                     if a.get("addrtype") in ("ipv4", "ipv6")), None)
+        addr = next(
+            (a.get("addr") for a in host.iter("address") if a.get("addrtype") in ("ipv4", "ipv6")),
+            None,
+        )
         if not addr:
             continue
         for port in host.iter("port"):
@@ -289,8 +301,7 @@ def _parse_nmap_xml(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
     return specs
 
 
-def _parse_file(path_text: str, kinds: Kinds, max_hosts: int,
-                yes: bool) -> list[TargetSpec]:
+def _parse_file(path_text: str, kinds: Kinds, max_hosts: int, yes: bool) -> list[TargetSpec]:
     origin = f"@{path_text}"
     # Search-engine exports (Shodan, Censys, LeakIX, BinaryEdge, ZoomEye, FOFA).
     export = load_export(path_text, origin)
@@ -336,8 +347,13 @@ def _export_specs(export: Export, kinds: Kinds, origin: str) -> list[TargetSpec]
     return specs
 
 
-def parse_targets(specs: Iterable[str], default_ports: Kinds | Sequence[int], *,
-                  max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False) -> list[TargetSpec]:
+def parse_targets(
+    specs: Iterable[str],
+    default_ports: Kinds | Sequence[int],
+    *,
+    max_hosts: int = DEFAULT_MAX_HOSTS,
+    yes: bool = False,
+) -> list[TargetSpec]:
     """Parse every specification (expanding @files and scanner exports), in order."""
     kinds = Kinds.of(default_ports)
     out: list[TargetSpec] = []
@@ -371,8 +387,7 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
                 continue
             ep, kinds = known
             names = tuple(dict.fromkeys((*ep.containers, *t.endpoint.containers)))
-            seen[place] = (replace(ep, containers=names),
-                           tuple(dict.fromkeys((*kinds, *t.kinds))))
+            seen[place] = (replace(ep, containers=names), tuple(dict.fromkeys((*kinds, *t.kinds))))
     return [Target(ep, kinds) for ep, kinds in seen.values()]
 
 
@@ -391,8 +406,10 @@ def check_scope(eps: Iterable[Endpoint], scope: Sequence[Network]) -> None:
             try:
                 infos = socket.getaddrinfo(ep.host, ep.port, proto=socket.IPPROTO_TCP)
             except OSError as exc:
-                raise ScopeError(f"{ep.host} does not resolve, so it cannot be checked "
-                                 f"against the scope: {exc.strerror or exc}") from exc
+                raise ScopeError(
+                    f"{ep.host} does not resolve, so it cannot be checked "
+                    f"against the scope: {exc.strerror or exc}"
+                ) from exc
             addrs = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
         for addr in addrs:
             if not any(addr in net for net in scope):

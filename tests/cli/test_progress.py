@@ -15,8 +15,9 @@ def test_full_progress_shows_documents_per_index(monkeypatch: pytest.MonkeyPatch
 
     err = io.StringIO()
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    monkeypatch.setattr(progress, "Console",
-                        lambda **kw: Console(file=err, force_terminal=True, width=120))
+    monkeypatch.setattr(
+        progress, "Console", lambda **kw: Console(file=err, force_terminal=True, width=120)
+    )
     with progress.FullProgress() as bar:
         bar.start("20260101-000000-abcdef", 1)
         bar.docs("127.0.0.1:9200/cases\x1b[31m", 500, 1000)
@@ -24,4 +25,3 @@ def test_full_progress_shows_documents_per_index(monkeypatch: pytest.MonkeyPatch
     text = err.getvalue()
     assert "cases" in text and "docs/s" in text
     assert "cases\x1b[31m" not in text  # a target's escape sequence never reaches the TTY
-

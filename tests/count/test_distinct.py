@@ -287,8 +287,9 @@ def test_a_checkpoint_in_parts_merges_back_into_the_same_counter(tmp_path: Path)
     assert len(parts) == 1 + 5 + 5 + 1
     assert max(map(len, parts[1:])) < 700 * 16 + 1000  # each piece bounded
     for order in (parts, parts[::-1]):
-        with DistinctCounter(KEY, exact_limit=5000, memory_limit=100,
-                            spill_dir=str(tmp_path)) as back:
+        with DistinctCounter(
+            KEY, exact_limit=5000, memory_limit=100, spill_dir=str(tmp_path)
+        ) as back:
             for part in order:
                 back.merge_bytes(part)
             assert back.counts() == expected

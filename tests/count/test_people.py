@@ -55,7 +55,6 @@ def test_the_range_holds_the_truth_and_the_estimate_is_close(repeats: int) -> No
         assert "Shlosser" in est.basis and "halve" in est.basis
 
 
-
 def test_values_that_never_recur_are_estimated_closely() -> None:
     rng = random.Random(7)
     population = list(range(20_000))  # one record each: a log of sign-ups
@@ -65,15 +64,17 @@ def test_values_that_never_recur_are_estimated_closely() -> None:
 
 
 def test_a_sample_of_everything_is_exact() -> None:
-    ids = SampledIdentifiers("EMAIL_ADDRESS", records=3, per_record=1,
-                             docs=Counter({b"a": 2, b"b": 1}))
+    ids = SampledIdentifiers(
+        "EMAIL_ADDRESS", records=3, per_record=1, docs=Counter({b"a": 2, b"b": 1})
+    )
     est = from_sample(ids, 3)
     assert (est.value, est.low, est.high) == (2, 2, 2)
 
 
 def test_values_counted_another_way_are_left_out_of_the_estimate() -> None:
-    ids = SampledIdentifiers("EMAIL_ADDRESS", records=10, per_record=1,
-                             docs=Counter({b"a": 1, b"b": 1, b"c": 1}))
+    ids = SampledIdentifiers(
+        "EMAIL_ADDRESS", records=10, per_record=1, docs=Counter({b"a": 1, b"b": 1, b"c": 1})
+    )
     est = from_sample(ids, 100, leave_out={b"a", b"b"})
     assert est.low == 1 and est.value == 10  # one free-text value seen once in 10% of records
 
@@ -87,8 +88,9 @@ def test_the_sample_that_halves_the_range() -> None:
 def test_the_estimate_extrapolates_over_the_containers_that_hold_such_values() -> None:
     # 10 values seen once in 100 sampled cases of 1,000; beside them 9,000 payroll records
     # that never carry one: the cases' rate, not the store's, makes the estimate.
-    ids = SampledIdentifiers("EMAIL_ADDRESS", records=200, per_record=1,
-                             docs=Counter({bytes([n]): 1 for n in range(10)}))
+    ids = SampledIdentifiers(
+        "EMAIL_ADDRESS", records=200, per_record=1, docs=Counter({bytes([n]): 1 for n in range(10)})
+    )
     everywhere = from_sample(ids, 10_000)
     scoped = from_sample(ids, 10_000, scope=(100, 1_000))
     assert scoped.value == 100 and everywhere.value == 500

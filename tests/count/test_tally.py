@@ -10,40 +10,62 @@ from leakhound.count.tally import Tally, count_batch, merged, year_of
 KEY = b"k" * 32
 
 
-
-@pytest.mark.parametrize(("value", "year"), [
-    ("2012-03-04T05:06:07Z", 2012), ("2012-03-04", 2012), (1325376000000, 2012),
-    ("1325376000000", 2012), (["2019-01-01"], 2019), ("yesterday", None), (None, None),
-    (True, None), ("99999999999999999999999", None),
-])
+@pytest.mark.parametrize(
+    ("value", "year"),
+    [
+        ("2012-03-04T05:06:07Z", 2012),
+        ("2012-03-04", 2012),
+        (1325376000000, 2012),
+        ("1325376000000", 2012),
+        (["2019-01-01"], 2019),
+        ("yesterday", None),
+        (None, None),
+        (True, None),
+        ("99999999999999999999999", None),
+    ],
+)
 def test_year_of_a_stored_date(value: object, year: int | None) -> None:
     assert year_of(value) == year
 
 
-
 DOCS = [
-    {"created_at": "2012-01-02T00:00:00Z", "customer": {"email": "jane.doe@gmail.com"},
-     "agent_email": "bob@contoso.com"},
-    {"created_at": "2013-01-02T00:00:00Z", "customer": {"email": "jane.doe@gmail.com"},
-     "agent_email": "bob@contoso.com"},
-    {"created_at": "2013-05-02T00:00:00Z", "customer": {"email": "max.mustermann@web.de"},
-     "agent_email": "bob@contoso.com"},
+    {
+        "created_at": "2012-01-02T00:00:00Z",
+        "customer": {"email": "jane.doe@gmail.com"},
+        "agent_email": "bob@contoso.com",
+    },
+    {
+        "created_at": "2013-01-02T00:00:00Z",
+        "customer": {"email": "jane.doe@gmail.com"},
+        "agent_email": "bob@contoso.com",
+    },
+    {
+        "created_at": "2013-05-02T00:00:00Z",
+        "customer": {"email": "max.mustermann@web.de"},
+        "agent_email": "bob@contoso.com",
+    },
 ]
-
 
 
 def test_batches_merge_to_the_whole() -> None:
     whole = Tally.from_bytes(count_batch(DOCS, None, "created_at", 0.5, KEY), KEY)
-    parts = merged(KEY, [count_batch(DOCS[:1], None, "created_at", 0.5, KEY),
-                         count_batch(DOCS[1:], None, "created_at", 0.5, KEY)])
+    parts = merged(
+        KEY,
+        [
+            count_batch(DOCS[:1], None, "created_at", 0.5, KEY),
+            count_batch(DOCS[1:], None, "created_at", 0.5, KEY),
+        ],
+    )
     for t in (whole, parts):
         assert t.docs == 3
         assert dict(t.years) == {2012: 1, 2013: 2}
         people = t.people()
         assert people is not None
         # People: every distinct address, in whichever field (the agent's too).
-        assert (people.entity_type, people.fields) == ("EMAIL_ADDRESS",
-                                                       ("agent_email", "customer.email"))
+        assert (people.entity_type, people.fields) == (
+            "EMAIL_ADDRESS",
+            ("agent_email", "customer.email"),
+        )
         assert people.distinct.estimate == 3 and people.distinct.exact
         email = next(p for p in t.pii() if p.entity_type == "EMAIL_ADDRESS")
         assert email.docs == 3 and email.distinct.estimate == 3
@@ -51,12 +73,15 @@ def test_batches_merge_to_the_whole() -> None:
         assert set(t.pii_fields()) >= {"customer.email", "agent_email"}
 
 
-
 def test_an_address_in_two_fields_and_two_forms_is_one_person() -> None:
-    docs = [{"customer": {"email": "jane.doe@gmail.com"},
-             "description": "write to me at jane.doe [at] gmail [dot] com please"},
-            {"customer": {"email": "max.mustermann@web.de"}, "description": "no address"},
-            {"notes": "Customer also uses Jane.Doe@GMAIL.com, and +44 20 7946 0958."}]
+    docs = [
+        {
+            "customer": {"email": "jane.doe@gmail.com"},
+            "description": "write to me at jane.doe [at] gmail [dot] com please",
+        },
+        {"customer": {"email": "max.mustermann@web.de"}, "description": "no address"},
+        {"notes": "Customer also uses Jane.Doe@GMAIL.com, and +44 20 7946 0958."},
+    ]
     t = Tally.from_bytes(count_batch(docs, None, None, 0.5, KEY), KEY)
     people = t.people()
     assert people is not None and people.entity_type == "EMAIL_ADDRESS"
@@ -65,8 +90,12 @@ def test_an_address_in_two_fields_and_two_forms_is_one_person() -> None:
 
 
 def test_without_an_address_the_next_identifying_kind_counts_people() -> None:
-    docs = [{"phone": "+44 20 7946 0958"}, {"phone": "+44 20 7946 0959"},
-            {"note": "call +44 20 7946 0958"}, {"ip": "203.0.113.7"}]
+    docs = [
+        {"phone": "+44 20 7946 0958"},
+        {"phone": "+44 20 7946 0959"},
+        {"note": "call +44 20 7946 0958"},
+        {"ip": "203.0.113.7"},
+    ]
     t = Tally.from_bytes(count_batch(docs, None, None, 0.3, KEY), KEY)
     people = t.people()
     assert people is not None and people.entity_type == "PHONE_NUMBER"
@@ -80,7 +109,6 @@ def test_a_tally_holds_no_raw_value_and_round_trips() -> None:
     assert again.docs == 3 and again.pii() == Tally.from_bytes(blob, KEY).pii()
     with pytest.raises(ValueError):
         Tally.from_bytes(blob, b"another key")
-
 
 
 def test_a_batch_merged_from_bytes_counts_as_one_restored() -> None:
@@ -98,7 +126,6 @@ def test_a_batch_merged_from_bytes_counts_as_one_restored() -> None:
     assert direct.docs == 3  # refused whole: nothing half-added
 
 
-
 def test_tally_figures_do_not_depend_on_the_memory_budget() -> None:
     blob = count_batch(DOCS * 4, None, "created_at", 0.5, KEY)
     tallies = [Tally(KEY, DistinctCounter(KEY, memory_limit=budget)) for budget in (1, 3, 10**6)]
@@ -110,4 +137,3 @@ def test_tally_figures_do_not_depend_on_the_memory_budget() -> None:
     for t in tallies:
         assert (t.docs, t.pii(), t.people()) == (24, first.pii(), first.people())
         t.close()
-

@@ -22,17 +22,34 @@ _PIECES = st.sampled_from(
     ]
 )  # fmt: skip
 _TEXT = st.lists(_PIECES, max_size=25).map("".join)
-_KEYS = st.sampled_from(["text", "email", "phone", "ip", "notes", "customer", "location", "lat",
-                         "lon", "password", "id", "order_id", "name", "city"])
+_KEYS = st.sampled_from(
+    [
+        "text",
+        "email",
+        "phone",
+        "ip",
+        "notes",
+        "customer",
+        "location",
+        "lat",
+        "lon",
+        "password",
+        "id",
+        "order_id",
+        "name",
+        "city",
+    ]
+)
 _SCALARS = st.one_of(
-    _TEXT, st.integers(min_value=-(10**20), max_value=10**20), st.floats(allow_nan=False),
-    st.booleans(), st.none(),
+    _TEXT,
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
 )
 _JSON: st.SearchStrategy[Any] = st.recursive(
     _SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),
     max_leaves=20,
 )
 

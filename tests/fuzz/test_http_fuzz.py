@@ -56,32 +56,83 @@ def server() -> Iterator[tuple[Replies, int]]:
 def _http(port: int) -> net.Http:
     scope = net.Scope()
     scope.add("127.0.0.1", port)
-    return net.Http(net.Limits(connect_timeout=1, read_timeout=0.5, total_timeout=2,
-                               max_body=CAP), scope)
+    return net.Http(
+        net.Limits(connect_timeout=1, read_timeout=0.5, total_timeout=2, max_body=CAP), scope
+    )
 
 
 # --------------------------------------------------------------------------- payloads
 
-HEADER_NAMES = st.sampled_from([
-    "Content-Length", "Transfer-Encoding", "Content-Encoding", "Location", "WWW-Authenticate",
-    "Content-Type", "Connection", "Server", "X-Elastic-Product", "Set-Cookie",
-]) | st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
-HEADER_VALUES = st.sampled_from([
-    "0", "5", "-1", "99999999999999999999", "chunked", "gzip", "deflate", "gzip, gzip", "br",
-    "identity", "x-gzip", "http://169.254.169.254/", "//169.254.169.254/x",
-    "http://[fe80::1]:9200/", "/", "/_bulk", "http://[127.0.0.1]:9200/", "http://127.0.0.1:0/",
-    "http://]/", "http://[v1.x]/", "http://[::1%25lo]:9200/", "http:/\\169.254.169.254/",
-    'Basic realm="security"', "close", "keep-alive", "application/json",
-]) | st.binary(max_size=30).map(lambda b: b.decode("latin-1"))
-STATUS_LINES = st.sampled_from([
-    b"HTTP/1.1 200 OK", b"HTTP/1.1 301 Moved", b"HTTP/1.1 302 Found", b"HTTP/1.1 307 x",
-    b"HTTP/1.1 401 Unauthorized", b"HTTP/1.0 200 OK", b"HTTP/1.1 100 Continue",
-    b"HTTP/1.1 999 ?", b"HTTP/2 200", b"HTTP/1.1 20 OK", b"ICY 200 OK", b"",
-]) | st.binary(max_size=20)
+HEADER_NAMES = st.sampled_from(
+    [
+        "Content-Length",
+        "Transfer-Encoding",
+        "Content-Encoding",
+        "Location",
+        "WWW-Authenticate",
+        "Content-Type",
+        "Connection",
+        "Server",
+        "X-Elastic-Product",
+        "Set-Cookie",
+    ]
+) | st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
+HEADER_VALUES = st.sampled_from(
+    [
+        "0",
+        "5",
+        "-1",
+        "99999999999999999999",
+        "chunked",
+        "gzip",
+        "deflate",
+        "gzip, gzip",
+        "br",
+        "identity",
+        "x-gzip",
+        "http://169.254.169.254/",
+        "//169.254.169.254/x",
+        "http://[fe80::1]:9200/",
+        "/",
+        "/_bulk",
+        "http://[127.0.0.1]:9200/",
+        "http://127.0.0.1:0/",
+        "http://]/",
+        "http://[v1.x]/",
+        "http://[::1%25lo]:9200/",
+        "http:/\\169.254.169.254/",
+        'Basic realm="security"',
+        "close",
+        "keep-alive",
+        "application/json",
+    ]
+) | st.binary(max_size=30).map(lambda b: b.decode("latin-1"))
+STATUS_LINES = st.sampled_from(
+    [
+        b"HTTP/1.1 200 OK",
+        b"HTTP/1.1 301 Moved",
+        b"HTTP/1.1 302 Found",
+        b"HTTP/1.1 307 x",
+        b"HTTP/1.1 401 Unauthorized",
+        b"HTTP/1.0 200 OK",
+        b"HTTP/1.1 100 Continue",
+        b"HTTP/1.1 999 ?",
+        b"HTTP/2 200",
+        b"HTTP/1.1 20 OK",
+        b"ICY 200 OK",
+        b"",
+    ]
+) | st.binary(max_size=20)
 BODIES = st.one_of(
     st.binary(max_size=300),
-    st.sampled_from([b'{"version": {"number": "7.17.0"}, "tagline": "You Know, for Search"}',
-                     b"[" * 2000, b"{}", b'{"error": "x", "status": 500}']),
+    st.sampled_from(
+        [
+            b'{"version": {"number": "7.17.0"}, "tagline": "You Know, for Search"}',
+            b"[" * 2000,
+            b"{}",
+            b'{"error": "x", "status": 500}',
+        ]
+    ),
     st.binary(max_size=300).map(lambda b: zlib.compress(b, wbits=31)),
     st.binary(max_size=300).map(lambda b: zlib.compress(b, wbits=31)[:-5]),
     st.just(zlib.compress(bytes(CAP * 4), wbits=31)),  # inflates past the cap
@@ -106,8 +157,16 @@ def http_replies(draw: st.DrawFn) -> bytes:
     headers = draw(st.lists(st.tuples(HEADER_NAMES, HEADER_VALUES), max_size=6))
     body = draw(BODIES)
     if draw(st.booleans()):
-        headers.append(("Content-Length", str(draw(st.sampled_from(
-            [len(body), len(body) + 10, max(0, len(body) - 3), 10**12])))))
+        headers.append(
+            (
+                "Content-Length",
+                str(
+                    draw(
+                        st.sampled_from([len(body), len(body) + 10, max(0, len(body) - 3), 10**12])
+                    )
+                ),
+            )
+        )
     elif draw(st.booleans()):
         headers.append(("Transfer-Encoding", "chunked"))
         body = draw(_chunked(body))
@@ -135,13 +194,16 @@ def _exchange(port: int) -> net.Response | NetError:
 # Regression: httpx accepts the Location "http://]/" but urljoin() raises ValueError on it,
 # which escaped the HTTP layer as a non-NetError ("internal error" for the endpoint).
 @example(payload=b"HTTP/1.1 302 Found\r\nLocation: http://]/\r\nContent-Length: 0\r\n\r\n")
-@example(payload=b"HTTP/1.1 302 Found\r\nLocation: http://[127.0.0.1]:9200/\r\n"
-                 b"Content-Length: 0\r\n\r\n")
-@example(payload=b"HTTP/1.1 302 Found\r\nLocation: /" + b"a" * 70_000 + b"\r\n"
-                 b"Content-Length: 0\r\n\r\n")
+@example(
+    payload=b"HTTP/1.1 302 Found\r\nLocation: http://[127.0.0.1]:9200/\r\nContent-Length: 0\r\n\r\n"
+)
+@example(
+    payload=b"HTTP/1.1 302 Found\r\nLocation: /" + b"a" * 70_000 + b"\r\nContent-Length: 0\r\n\r\n"
+)
 @example(payload=b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip\r\nContent-Length: 3\r\n\r\nabc")
-def test_http_layer_answers_a_response_or_a_net_error(server: tuple[Replies, int],
-                                                      payload: bytes) -> None:
+def test_http_layer_answers_a_response_or_a_net_error(
+    server: tuple[Replies, int], payload: bytes
+) -> None:
     replies, port = server
     replies.payload = payload
     recorder = S.ConnectRecorder()
@@ -157,8 +219,9 @@ def test_http_layer_answers_a_response_or_a_net_error(server: tuple[Replies, int
 
 @NETWORK
 @given(payload=PAYLOADS)
-def test_fingerprint_of_any_reply_is_one_verdict_with_one_line(server: tuple[Replies, int],
-                                                               payload: bytes) -> None:
+def test_fingerprint_of_any_reply_is_one_verdict_with_one_line(
+    server: tuple[Replies, int], payload: bytes
+) -> None:
     replies, port = server
     replies.payload = payload
 
@@ -166,7 +229,8 @@ def test_fingerprint_of_any_reply_is_one_verdict_with_one_line(server: tuple[Rep
         async with _http(port) as http:
             transport = SimpleNamespace(http=http)
             return await ElasticsearchProbe().verdict(
-                transport, Endpoint("127.0.0.1", port, "http"))  # type: ignore[arg-type]
+                transport, Endpoint("127.0.0.1", port, "http")
+            )  # type: ignore[arg-type]
 
     recorder = S.ConnectRecorder()
     with recorder.recording():

@@ -16,16 +16,54 @@ from leakhound.probes.s3 import probe as s3
 from .budget import budget
 
 FAST = budget(2000)
-NAMES = st.sampled_from(["ListBucketResult", "EnumerationResults", "ListAllMyBucketsResult",
-                         "Error", "Contents", "Blob", "Blobs", "Bucket", "Buckets", "Key", "Name",
-                         "Size", "Content-Length", "LastModified", "Last-Modified", "Code",
-                         "IsTruncated", "NextContinuationToken", "NextMarker", "EncodingType",
-                         "Properties", "Container", "Containers", "x"])
-TEXTS = st.one_of(st.sampled_from(["true", "false", "url", "12", "-1", "1e9", "",
-                                   "2019-05-01T10:00:00.000Z", "Sat, 05 Dec 2026 17:36:56 GMT",
-                                   "AccessDenied", "a%2Fb+c", "%ZZ", "9" * 30]),
-                  st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
-                          max_size=40))
+NAMES = st.sampled_from(
+    [
+        "ListBucketResult",
+        "EnumerationResults",
+        "ListAllMyBucketsResult",
+        "Error",
+        "Contents",
+        "Blob",
+        "Blobs",
+        "Bucket",
+        "Buckets",
+        "Key",
+        "Name",
+        "Size",
+        "Content-Length",
+        "LastModified",
+        "Last-Modified",
+        "Code",
+        "IsTruncated",
+        "NextContinuationToken",
+        "NextMarker",
+        "EncodingType",
+        "Properties",
+        "Container",
+        "Containers",
+        "x",
+    ]
+)
+TEXTS = st.one_of(
+    st.sampled_from(
+        [
+            "true",
+            "false",
+            "url",
+            "12",
+            "-1",
+            "1e9",
+            "",
+            "2019-05-01T10:00:00.000Z",
+            "Sat, 05 Dec 2026 17:36:56 GMT",
+            "AccessDenied",
+            "a%2Fb+c",
+            "%ZZ",
+            "9" * 30,
+        ]
+    ),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40),
+)
 
 
 def _escape(text: str) -> str:
@@ -34,11 +72,16 @@ def _escape(text: str) -> str:
 
 ELEMENTS = st.recursive(
     st.builds(lambda n, t: f"<{n}>{_escape(t)}</{n}>", NAMES, TEXTS),
-    lambda kids: st.builds(lambda n, ks: f"<{n}>{''.join(ks)}</{n}>", NAMES,
-                           st.lists(kids, max_size=6)),
-    max_leaves=40)
-DOCUMENTS = st.builds(lambda n, ks: f'<?xml version="1.0"?><{n}>{"".join(ks)}</{n}>'.encode(),
-                      NAMES, st.lists(ELEMENTS, max_size=8))
+    lambda kids: st.builds(
+        lambda n, ks: f"<{n}>{''.join(ks)}</{n}>", NAMES, st.lists(kids, max_size=6)
+    ),
+    max_leaves=40,
+)
+DOCUMENTS = st.builds(
+    lambda n, ks: f'<?xml version="1.0"?><{n}>{"".join(ks)}</{n}>'.encode(),
+    NAMES,
+    st.lists(ELEMENTS, max_size=8),
+)
 BODIES = st.one_of(DOCUMENTS, st.binary(max_size=400))
 
 
@@ -61,12 +104,27 @@ def test_listings_read_as_a_page_or_one_protocol_error(body: bytes) -> None:
 
 
 @FAST
-@given(st.sampled_from([200, 301, 307, 400, 403, 404, 409, 500]), BODIES,
-       st.dictionaries(st.sampled_from(["server", "x-amz-request-id", "x-ms-error-code",
-                                        "x-ms-request-id", "location", "content-type"]),
-                       TEXTS, max_size=4))
-def test_any_answer_is_a_store_answer_and_a_refusal(status: int, body: bytes,
-                                                     headers: dict[str, str]) -> None:
+@given(
+    st.sampled_from([200, 301, 307, 400, 403, 404, 409, 500]),
+    BODIES,
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "server",
+                "x-amz-request-id",
+                "x-ms-error-code",
+                "x-ms-request-id",
+                "location",
+                "content-type",
+            ]
+        ),
+        TEXTS,
+        max_size=4,
+    ),
+)
+def test_any_answer_is_a_store_answer_and_a_refusal(
+    status: int, body: bytes, headers: dict[str, str]
+) -> None:
     resp = Response(status, headers, body, "http://127.0.0.1:9/")
     for module, api in ((s3, s3.S3Api()), (azblob, azblob.AzblobApi())):
         answer = module.store_answer(resp)

@@ -33,25 +33,67 @@ from .budget import budget
 FAST = budget(1000)
 
 # What orjson can hand the probe: integers beyond 64 bits arrive as floats, never as int.
-SCALARS = (st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1)
-           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30))
-HINTS = st.sampled_from([
-    "properties", "type", "date", "nested", "keyword", "version", "number", "distribution",
-    "opensearch", "tagline", "You Know, for Search", "The OpenSearch Project", "lucene_version",
-    "index", "health", "status", "docs.count", "store.size", "count", "mappings", "settings",
-    "index.hidden", "true", "hits", "_source", "aggregations", "min", "max", "value_as_string",
-    "@timestamp", "created_at", "meow", "read_me", "bitcoin", "recover", "²", "9" * 30,
-    "\x1b[2J", "<script>",
-])
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+)
+HINTS = st.sampled_from(
+    [
+        "properties",
+        "type",
+        "date",
+        "nested",
+        "keyword",
+        "version",
+        "number",
+        "distribution",
+        "opensearch",
+        "tagline",
+        "You Know, for Search",
+        "The OpenSearch Project",
+        "lucene_version",
+        "index",
+        "health",
+        "status",
+        "docs.count",
+        "store.size",
+        "count",
+        "mappings",
+        "settings",
+        "index.hidden",
+        "true",
+        "hits",
+        "_source",
+        "aggregations",
+        "min",
+        "max",
+        "value_as_string",
+        "@timestamp",
+        "created_at",
+        "meow",
+        "read_me",
+        "bitcoin",
+        "recover",
+        "²",
+        "9" * 30,
+        "\x1b[2J",
+        "<script>",
+    ]
+)
 KEYS = HINTS | st.text(max_size=12)
-JSON = st.recursive(SCALARS | HINTS,
-                    lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(KEYS, inner, max_size=4),
-                    max_leaves=16)
-SMALL_JSON = st.recursive(SCALARS | HINTS,
-                          lambda inner: st.lists(inner, max_size=3)
-                          | st.dictionaries(KEYS, inner, max_size=3),
-                          max_leaves=6)
+JSON = st.recursive(
+    SCALARS | HINTS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=16,
+)
+SMALL_JSON = st.recursive(
+    SCALARS | HINTS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
+    max_leaves=6,
+)
 
 
 @FAST
@@ -71,22 +113,34 @@ def _mapping(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
     for _ in range(draw(st.integers(0, 3))):
         name = draw(KEYS)
         if depth < 3 and draw(st.booleans()):
-            props[name] = {"type": draw(st.sampled_from(["nested", "object", 5, None])),
-                           "properties": draw(_mapping(depth + 1))}
+            props[name] = {
+                "type": draw(st.sampled_from(["nested", "object", 5, None])),
+                "properties": draw(_mapping(depth + 1)),
+            }
         else:
-            props[name] = draw(st.dictionaries(KEYS, SMALL_JSON, max_size=3)
-                               | st.fixed_dictionaries({"type": HINTS | SCALARS}))
+            props[name] = draw(
+                st.dictionaries(KEYS, SMALL_JSON, max_size=3)
+                | st.fixed_dictionaries({"type": HINTS | SCALARS})
+            )
     return props
 
 
-MAPPINGS = JSON | _mapping().map(lambda p: {"properties": p}) | _mapping().map(
-    lambda p: {"doc": {"properties": p}})
+MAPPINGS = (
+    JSON
+    | _mapping().map(lambda p: {"properties": p})
+    | _mapping().map(lambda p: {"doc": {"properties": p}})
+)
 
 
 @FAST
 @given(MAPPINGS)
-@example({"properties": {"p" * 300_000: {"properties": {f"f{i}": {"type": "keyword"}
-                                                         for i in range(2000)}}}})
+@example(
+    {
+        "properties": {
+            "p" * 300_000: {"properties": {f"f{i}": {"type": "keyword"} for i in range(2000)}}
+        }
+    }
+)
 def test_flatten_mapping_never_raises_and_stays_bounded(mapping: Any) -> None:
     fields = flatten_mapping(mapping)
     assert len(fields) <= MAX_FIELDS
@@ -124,18 +178,35 @@ def test_ransom_text_still_reads_a_note_in_either_order() -> None:
 
 # --------------------------------------------------------------------------- whole probe
 
-FAILURES = st.sampled_from([ConnectError("connection refused"), TimeoutError_("slow"),
-                            ProtocolError("garbage"), TooLargeError("big")])
+FAILURES = st.sampled_from(
+    [
+        ConnectError("connection refused"),
+        TimeoutError_("slow"),
+        ProtocolError("garbage"),
+        TooLargeError("big"),
+    ]
+)
 ROWS = st.lists(
-    st.fixed_dictionaries({"index": st.sampled_from(["logs", "a-meow", ".sys", "_x", "read_me"])
-                           | KEYS | SCALARS},
-                          optional={"health": SMALL_JSON, "status": SMALL_JSON,
-                                    "docs.count": SMALL_JSON, "store.size": SMALL_JSON}),
-    max_size=5)
-BODIES = (SMALL_JSON.map(orjson.dumps) | ROWS.map(orjson.dumps)
-          | st.binary(max_size=40) | st.just(b'{"count": 18446744073709551615}'))
-ANSWER = st.tuples(st.sampled_from([200, 200, 200, 301, 400, 401, 403, 404, 500]),
-                   BODIES) | FAILURES
+    st.fixed_dictionaries(
+        {"index": st.sampled_from(["logs", "a-meow", ".sys", "_x", "read_me"]) | KEYS | SCALARS},
+        optional={
+            "health": SMALL_JSON,
+            "status": SMALL_JSON,
+            "docs.count": SMALL_JSON,
+            "store.size": SMALL_JSON,
+        },
+    ),
+    max_size=5,
+)
+BODIES = (
+    SMALL_JSON.map(orjson.dumps)
+    | ROWS.map(orjson.dumps)
+    | st.binary(max_size=40)
+    | st.just(b'{"count": 18446744073709551615}')
+)
+ANSWER = (
+    st.tuples(st.sampled_from([200, 200, 200, 301, 400, 401, 403, 404, 500]), BODIES) | FAILURES
+)
 
 
 class FakeHttp:
@@ -147,12 +218,17 @@ class FakeHttp:
     async def get(self, url: str, allow: net.AllowList, **kw: Any) -> net.Response:
         return await self.request("GET", url, allow, **kw)
 
-    async def request(self, method: str, url: str, allow: net.AllowList,
-                      **kw: Any) -> net.Response:
+    async def request(self, method: str, url: str, allow: net.AllowList, **kw: Any) -> net.Response:
         path = urlsplit(url).path
         assert allow.allows(method, path), (method, path)
-        api = next((a for a in ("_cat/indices", "_settings", "_count", "_mapping", "_search")
-                    if a in path), "/")
+        api = next(
+            (
+                a
+                for a in ("_cat/indices", "_settings", "_count", "_mapping", "_search")
+                if a in path
+            ),
+            "/",
+        )
         answer = self.answers[api]
         if isinstance(answer, NetError):
             raise answer
@@ -174,25 +250,42 @@ ROOT = orjson.dumps({"version": {"number": "7.17.0"}, "tagline": "You Know, for 
 
 
 @FAST
-@given(answers=st.fixed_dictionaries({k: ANSWER for k in
-                                      ("/", "_cat/indices", "_settings", "_count", "_mapping",
-                                       "_search")}),
-       fingerprints=st.booleans())
+@given(
+    answers=st.fixed_dictionaries(
+        {k: ANSWER for k in ("/", "_cat/indices", "_settings", "_count", "_mapping", "_search")}
+    ),
+    fingerprints=st.booleans(),
+)
 # Regression: each of these broke the inventory ("internal error") or, for the count, the
 # whole scan (SQLite INTEGER overflow while storing the result).
-@example(answers={"/": (200, ROOT),
-                  "_cat/indices": (200, b'[{"index": "a", "store.size": "\xc2\xb2"}]'),
-                  "_settings": (200, b"{}"), "_count": (200, b'{"count": 18446744073709551615}'),
-                  "_mapping": (200, b"{}"), "_search": (200, b"{}")}, fingerprints=True)
-@example(answers={"/": (200, ROOT),
-                  "_cat/indices": (200, b'[{"index": "a", "health": ' + b"[" * 1000
-                                   + b"]" * 1000 + b"}]"),
-                  "_settings": (200, b'{"a": {"settings": {"index.hidden": '
-                                + b"[" * 1000 + b"]" * 1000 + b"}}}"),
-                  "_count": (200, b'{"count": 1}'), "_mapping": (200, b"{}"),
-                  "_search": (200, b"{}")}, fingerprints=True)
+@example(
+    answers={
+        "/": (200, ROOT),
+        "_cat/indices": (200, b'[{"index": "a", "store.size": "\xc2\xb2"}]'),
+        "_settings": (200, b"{}"),
+        "_count": (200, b'{"count": 18446744073709551615}'),
+        "_mapping": (200, b"{}"),
+        "_search": (200, b"{}"),
+    },
+    fingerprints=True,
+)
+@example(
+    answers={
+        "/": (200, ROOT),
+        "_cat/indices": (200, b'[{"index": "a", "health": ' + b"[" * 1000 + b"]" * 1000 + b"}]"),
+        "_settings": (
+            200,
+            b'{"a": {"settings": {"index.hidden": ' + b"[" * 1000 + b"]" * 1000 + b"}}}",
+        ),
+        "_count": (200, b'{"count": 1}'),
+        "_mapping": (200, b"{}"),
+        "_search": (200, b"{}"),
+    },
+    fingerprints=True,
+)
 def test_probe_never_raises_and_its_results_are_storable(
-        store: tuple[SqliteStore, str], answers: dict[str, Any], fingerprints: bool) -> None:
+    store: tuple[SqliteStore, str], answers: dict[str, Any], fingerprints: bool
+) -> None:
     if fingerprints:  # a root that fingerprints, so that the inventory is reached
         answers = {**answers, "/": (200, ROOT)}
     probe, http = ElasticsearchProbe(), SimpleNamespace(http=FakeHttp(answers))

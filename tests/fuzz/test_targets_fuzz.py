@@ -21,14 +21,54 @@ PORTS = (9200, 9243)
 FAST = budget(1000)
 
 # Pieces that steer generated text toward every branch of the parser.
-_PIECES = st.sampled_from([
-    "http://", "https://", "ftp://", "HTTP://", "[", "]", ":", "::", "/", "@", "%", "#", "?",
-    ".", "-", "_", "0", "1", "9200", "65535", "65536", "99999", "127.0.0.1", "::1", "fe80::1",
-    "%eth0", "localhost", "a" * 64, "xn--", " ", "\t", "\x00", "\u0660", "１", "@file",
-    "user:pw@", "/24", "/33", "/0", "/128", "/-1",
-])
-TARGET_TEXT = st.one_of(st.text(max_size=80),
-                        st.lists(_PIECES | st.text(max_size=4), max_size=12).map("".join))
+_PIECES = st.sampled_from(
+    [
+        "http://",
+        "https://",
+        "ftp://",
+        "HTTP://",
+        "[",
+        "]",
+        ":",
+        "::",
+        "/",
+        "@",
+        "%",
+        "#",
+        "?",
+        ".",
+        "-",
+        "_",
+        "0",
+        "1",
+        "9200",
+        "65535",
+        "65536",
+        "99999",
+        "127.0.0.1",
+        "::1",
+        "fe80::1",
+        "%eth0",
+        "localhost",
+        "a" * 64,
+        "xn--",
+        " ",
+        "\t",
+        "\x00",
+        "\u0660",
+        "１",
+        "@file",
+        "user:pw@",
+        "/24",
+        "/33",
+        "/0",
+        "/128",
+        "/-1",
+    ]
+)
+TARGET_TEXT = st.one_of(
+    st.text(max_size=80), st.lists(_PIECES | st.text(max_size=4), max_size=12).map("".join)
+)
 
 
 @FAST
@@ -49,12 +89,12 @@ def test_parse_one_raises_only_target_or_scope_errors(text: str) -> None:
 
 
 @FAST
-@given(st.ip_addresses(), st.integers(min_value=0, max_value=128), st.integers(1, 300),
-       st.booleans())
-def test_cidr_never_yields_an_endpoint_outside_the_range(addr: ipaddress.IPv4Address
-                                                         | ipaddress.IPv6Address,
-                                                         prefix: int, max_hosts: int,
-                                                         yes: bool) -> None:
+@given(
+    st.ip_addresses(), st.integers(min_value=0, max_value=128), st.integers(1, 300), st.booleans()
+)
+def test_cidr_never_yields_an_endpoint_outside_the_range(
+    addr: ipaddress.IPv4Address | ipaddress.IPv6Address, prefix: int, max_hosts: int, yes: bool
+) -> None:
     prefix = prefix if addr.version == 6 else min(prefix, 32)
     prefix = max(prefix, addr.max_prefixlen - 8)  # at most 256 addresses to enumerate
     text = f"{addr}/{prefix}"
@@ -71,10 +111,15 @@ def test_cidr_never_yields_an_endpoint_outside_the_range(addr: ipaddress.IPv4Add
     assert len(spec.endpoints) <= net.num_addresses * len(PORTS)
 
 
-_NETS = st.builds(lambda a, p: ipaddress.ip_network(f"{a}/{p}", strict=False),
-                  st.ip_addresses(v=4), st.integers(24, 32)) | st.builds(
-    lambda a, p: ipaddress.ip_network(f"{a}/{p}", strict=False), st.ip_addresses(v=6),
-    st.integers(120, 128))
+_NETS = st.builds(
+    lambda a, p: ipaddress.ip_network(f"{a}/{p}", strict=False),
+    st.ip_addresses(v=4),
+    st.integers(24, 32),
+) | st.builds(
+    lambda a, p: ipaddress.ip_network(f"{a}/{p}", strict=False),
+    st.ip_addresses(v=6),
+    st.integers(120, 128),
+)
 
 
 @st.composite
@@ -82,18 +127,21 @@ def _scope_and_targets(draw: st.DrawFn) -> tuple[list[Any], list[str]]:
     """Authorised ranges, and targets of which some fall inside, some across, some outside."""
     scope = draw(st.lists(_NETS, min_size=1, max_size=3))
     inside = st.sampled_from(scope).flatmap(
-        lambda net: st.integers(0, net.num_addresses - 1).map(lambda i: net[i]))
+        lambda net: st.integers(0, net.num_addresses - 1).map(lambda i: net[i])
+    )
     one = st.one_of(
-        inside.map(str), inside.map(lambda a: f"[{a}]:9200" if a.version == 6 else f"{a}:9200"),
+        inside.map(str),
+        inside.map(lambda a: f"[{a}]:9200" if a.version == 6 else f"{a}:9200"),
         inside.map(lambda a: f"{a}/{a.max_prefixlen - 2}"),  # may straddle a range's edge
-        st.ip_addresses().map(str), _NETS.map(str))
+        st.ip_addresses().map(str),
+        _NETS.map(str),
+    )
     return scope, draw(st.lists(one, min_size=1, max_size=4))
 
 
 @FAST
 @given(_scope_and_targets())
-def test_scope_file_lets_no_endpoint_outside_its_ranges(
-        case: tuple[list[Any], list[str]]) -> None:
+def test_scope_file_lets_no_endpoint_outside_its_ranges(case: tuple[list[Any], list[str]]) -> None:
     # Addresses only: a host name would send a DNS query off this machine.
     scope, targets = case
     try:
@@ -110,11 +158,19 @@ def test_scope_file_lets_no_endpoint_outside_its_ranges(
 # --------------------------------------------------------------------------- files
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**64), 2**64)
+    | st.text(max_size=20)
     | st.sampled_from(["127.0.0.1", "::1", "open", "closed", "9200", "0", "70000"]),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(["ip", "ports", "port", "status", "proto"])
-                      | st.text(max_size=5), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["ip", "ports", "port", "status", "proto"]) | st.text(max_size=5),
+            inner,
+            max_size=4,
+        )
+    ),
     max_leaves=20,
 )
 
@@ -123,22 +179,28 @@ _JSON = st.recursive(
 def _nmap_xml(draw: st.DrawFn) -> str:
     hosts = []
     for _ in range(draw(st.integers(0, 3))):
-        addr = draw(st.sampled_from(["127.0.0.1", "::1", "not-an-ip", "", "999.1.1.1"])
-                    | st.text(max_size=10))
+        addr = draw(
+            st.sampled_from(["127.0.0.1", "::1", "not-an-ip", "", "999.1.1.1"])
+            | st.text(max_size=10)
+        )
         ports = "".join(
             f'<port protocol="{draw(st.sampled_from(["tcp", "udp", ""]))}" '
             f'portid="{draw(st.sampled_from(["9200", "0", "-1", "70000", "x", "٩"]))}">'
             f'<state state="{draw(st.sampled_from(["open", "closed"]))}"/></port>'
-            for _ in range(draw(st.integers(0, 3))))
+            for _ in range(draw(st.integers(0, 3)))
+        )
         kind = draw(st.sampled_from(["ipv4", "ipv6", "mac"]))
-        hosts.append(f'<host><address addr="{_xml_attr(addr)}" addrtype="{kind}"/>'
-                     f"<ports>{ports}</ports></host>")
+        hosts.append(
+            f'<host><address addr="{_xml_attr(addr)}" addrtype="{kind}"/>'
+            f"<ports>{ports}</ports></host>"
+        )
     return f"<nmaprun>{''.join(hosts)}</nmaprun>"
 
 
 def _xml_attr(text: str) -> str:
-    return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-            .replace(">", "&gt;"))
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
 
 
 FILE_TEXT = st.one_of(
@@ -167,9 +229,11 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @example(text='[{"ip": "127.0.0.1", "ports": [{"port": "x"}]}]')
 @example(text='[{"ip": "127.0.0.1", "ports": [{"port": null}]}]')
 @example(text='[{"ip": "127.0.0.1", "ports": ["9200"]}]')
-@example(text='<nmaprun><host><address addr="127.0.0.1" addrtype="ipv4"/><ports>'
-              '<port protocol="tcp" portid="x"><state state="open"/></port></ports></host>'
-              '</nmaprun>')
+@example(
+    text='<nmaprun><host><address addr="127.0.0.1" addrtype="ipv4"/><ports>'
+    '<port protocol="tcp" portid="x"><state state="open"/></port></ports></host>'
+    "</nmaprun>"
+)
 def test_target_files_raise_only_target_or_scope_errors(folder: Path, text: str) -> None:
     path = folder / f"t{next(_counter)}.txt"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")

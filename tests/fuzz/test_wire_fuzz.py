@@ -40,10 +40,14 @@ def _parse(reader: Callable[[FrameReader], Awaitable[Any]], data: bytes) -> Any:
 
 def _resp_like() -> st.SearchStrategy[bytes]:
     line = st.sampled_from([b"+", b"-", b":", b"$", b"*"]).flatmap(
-        lambda k: st.one_of(st.integers(-3, 10**6).map(lambda n: k + str(n).encode()),
-                            st.binary(max_size=12).map(lambda b: k + b)))
+        lambda k: st.one_of(
+            st.integers(-3, 10**6).map(lambda n: k + str(n).encode()),
+            st.binary(max_size=12).map(lambda b: k + b),
+        )
+    )
     return st.lists(st.one_of(line, st.binary(max_size=20)), max_size=8).map(
-        lambda parts: b"\r\n".join(parts) + b"\r\n")
+        lambda parts: b"\r\n".join(parts) + b"\r\n"
+    )
 
 
 @FAST
@@ -60,21 +64,29 @@ def _op_msg(doc: bytes, opcode: int, length_delta: int, flags: int) -> bytes:
 
 
 @FAST
-@given(data=st.one_of(
-    st.binary(max_size=300),
-    st.builds(_op_msg, st.one_of(st.binary(max_size=80),
-                                 st.just(bson.encode({"ok": 1, "x": [1, {"y": "z"}]}))),
-              st.sampled_from([2013, 1, 2004, 0]), st.integers(-20, 20),
-              st.sampled_from([0, 1, 2, 2**31]))))
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.builds(
+            _op_msg,
+            st.one_of(
+                st.binary(max_size=80), st.just(bson.encode({"ok": 1, "x": [1, {"y": "z"}]}))
+            ),
+            st.sampled_from([2013, 1, 2004, 0]),
+            st.integers(-20, 20),
+            st.sampled_from([0, 1, 2, 2**31]),
+        ),
+    )
+)
 def test_op_msg_gives_a_document_or_one_net_error(data: bytes) -> None:
     got = _parse(read_op_msg, data)
     assert isinstance(got, NetError | dict)
 
 
 def _pg_messages() -> st.SearchStrategy[bytes]:
-    one = st.tuples(st.sampled_from(list(b"REASKZTDCINHX")), st.binary(max_size=40),
-                    st.integers(-8, 8)).map(
-        lambda t: bytes([t[0]]) + struct.pack(">i", max(0, len(t[1]) + 4 + t[2])) + t[1])
+    one = st.tuples(
+        st.sampled_from(list(b"REASKZTDCINHX")), st.binary(max_size=40), st.integers(-8, 8)
+    ).map(lambda t: bytes([t[0]]) + struct.pack(">i", max(0, len(t[1]) + 4 + t[2])) + t[1])
     return st.lists(one, max_size=8).map(b"".join)
 
 

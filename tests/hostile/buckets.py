@@ -17,28 +17,40 @@ from urllib.parse import parse_qs, quote_plus, unquote, urlsplit
 from . import servers as S
 
 NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
-DENIED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
-          b"<Message>Access Denied.</Message></Error>")
+DENIED = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+    b"<Message>Access Denied.</Message></Error>"
+)
 S3_HEADERS = {"Server": "FakeS3", "x-amz-request-id": "0"}
-CASES_CSV = ("id,email,phone\n" + "".join(f"{n},user{n}@example.org,+33 6 12 34 {n % 100:02d} 78\n"
-                                          for n in range(200))).encode()
+CASES_CSV = (
+    "id,email,phone\n"
+    + "".join(f"{n},user{n}@example.org,+33 6 12 34 {n % 100:02d} 78\n" for n in range(200))
+).encode()
 
 
 def contents(keys: list[tuple[str, int]], encode: bool = False) -> str:
     """<Contents> of (key, size) pairs (keys URL-encoded when asked: XML cannot carry every
     character a key may hold)."""
-    return "".join(f"<Contents><Key>{quote_plus(k, safe='/') if encode else k}</Key>"
-                   f"<LastModified>2019-05-01T10:00:00.000Z</LastModified><Size>{n}</Size>"
-                   f"</Contents>" for k, n in keys)
+    return "".join(
+        f"<Contents><Key>{quote_plus(k, safe='/') if encode else k}</Key>"
+        f"<LastModified>2019-05-01T10:00:00.000Z</LastModified><Size>{n}</Size>"
+        f"</Contents>"
+        for k, n in keys
+    )
 
 
 def listing(keys: list[tuple[str, int]], token: str | None = None) -> bytes:
     """A ListObjectsV2 page, its keys URL-encoded (``encoding-type=url``)."""
-    more = (f"<IsTruncated>true</IsTruncated><NextContinuationToken>{token}"
-            f"</NextContinuationToken>" if token else "<IsTruncated>false</IsTruncated>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult {NS}><Name>b</Name>'
-            f"<EncodingType>url</EncodingType>{more}{contents(keys, True)}"
-            f"</ListBucketResult>").encode()
+    more = (
+        f"<IsTruncated>true</IsTruncated><NextContinuationToken>{token}</NextContinuationToken>"
+        if token
+        else "<IsTruncated>false</IsTruncated>"
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult {NS}><Name>b</Name>'
+        f"<EncodingType>url</EncodingType>{more}{contents(keys, True)}"
+        f"</ListBucketResult>"
+    ).encode()
 
 
 def gzip_bomb(plain: int) -> bytes:
@@ -51,7 +63,7 @@ def gzip_bomb(plain: int) -> bytes:
 def cut_gzip() -> bytes:
     """A gzipped CSV cut in its middle: the rows before the cut are still there to read."""
     whole = gzip.compress(CASES_CSV * 20)
-    return whole[:len(whole) // 2]
+    return whole[: len(whole) // 2]
 
 
 BIG = 64 * 2**20  # what the range-ignoring store answers whole
@@ -68,11 +80,15 @@ class FakeS3:
         elif behaviour == "cut-gzip":
             self.objects = {"dumps/cases.csv.gz": cut_gzip()}
         elif behaviour == "hostile-keys":
-            self.objects = {"../../etc/passwd": CASES_CSV, "a/./b/../c.csv": CASES_CSV,
-                            "\x1b]0;pwned\x07/x.csv": CASES_CSV}
+            self.objects = {
+                "../../etc/passwd": CASES_CSV,
+                "a/./b/../c.csv": CASES_CSV,
+                "\x1b]0;pwned\x07/x.csv": CASES_CSV,
+            }
 
     def handler(self) -> S.Handler:
         """The server's connection handler."""
+
         async def handle(conn: S.Conn) -> None:
             while (req := await conn.request_or_400()) is not None:
                 if not await self.answer(conn, req):
@@ -96,8 +112,12 @@ class FakeS3:
             return True
         data = self.objects.get(key)
         if data is None:
-            await conn.reply(404, b"<Error><Code>NoSuchKey</Code></Error>", headers=S3_HEADERS,
-                             content_type="application/xml")
+            await conn.reply(
+                404,
+                b"<Error><Code>NoSuchKey</Code></Error>",
+                headers=S3_HEADERS,
+                content_type="application/xml",
+            )
             return True
         if self.behaviour == "ignores-range":
             await conn.send(S.response(200, length=BIG, content_type="text/csv"))
@@ -110,8 +130,12 @@ class FakeS3:
         if lo >= len(data):
             await conn.reply(416, b"", headers={"Content-Range": f"bytes */{len(data)}"})
             return True
-        await conn.reply(206, data[lo:hi + 1], content_type="application/octet-stream",
-                         headers={"Content-Range": f"bytes {lo}-{hi}/{len(data)}"})
+        await conn.reply(
+            206,
+            data[lo : hi + 1],
+            content_type="application/octet-stream",
+            headers={"Content-Range": f"bytes {lo}-{hi}/{len(data)}"},
+        )
         return True
 
     async def list(self, conn: S.Conn, query: dict[str, list[str]]) -> bool:
@@ -119,8 +143,10 @@ class FakeS3:
         size = int(query.get("max-keys", ["1000"])[0])
         b = self.behaviour
         if b == "endless-listing":  # one page whose XML never ends
-            await conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
-                            b"Transfer-Encoding: chunked\r\n\r\n")
+            await conn.send(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
             head = f'<?xml version="1.0"?><ListBucketResult {NS}><IsTruncated>false</IsTruncated>'
             await conn.send(b"%x\r\n%s\r\n" % (len(head), head.encode()))
             chunk = contents([(f"k{n:07d}", 1) for n in range(500)]).encode()
@@ -134,12 +160,17 @@ class FakeS3:
         elif b == "empty-pages":  # no key, and a next page, for ever
             body = listing([], str(int(token or 0) + 1))
         elif b == "backwards":  # its second page starts before its first
-            body = (listing([("m/2.csv", 10), ("m/3.csv", 10)], "2") if not token
-                    else listing([("a/1.csv", 10)]))
+            body = (
+                listing([("m/2.csv", 10), ("m/3.csv", 10)], "2")
+                if not token
+                else listing([("a/1.csv", 10)])
+            )
         elif b == "billion-laughs":
-            body = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
-                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><ListBucketResult>&b;'
-                    b"</ListBucketResult>")
+            body = (
+                b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+                b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><ListBucketResult>&b;'
+                b"</ListBucketResult>"
+            )
         elif b == "huge-page":  # 50,000 keys where one was asked for
             body = listing([(f"k{n:06d}", 1) for n in range(50_000)])
         elif b == "slow-listing":
@@ -169,6 +200,7 @@ class FakeAzure:
 
     def handler(self) -> S.Handler:
         """The server's connection handler."""
+
         async def handle(conn: S.Conn) -> None:
             while (req := await conn.request_or_400()) is not None:
                 await self.answer(conn, req)
@@ -183,11 +215,15 @@ class FakeAzure:
                 await conn.reply(302, b"", headers={"Location": "https://evil.example/acct/c"})
                 return
             marker = int(query.get("marker", ["0"])[0] or 0)
-            body = (f'<?xml version="1.0"?><EnumerationResults ContainerName="c"><Blobs/>'
-                    f"<NextMarker>{marker + 1}</NextMarker></EnumerationResults>").encode()
+            body = (
+                f'<?xml version="1.0"?><EnumerationResults ContainerName="c"><Blobs/>'
+                f"<NextMarker>{marker + 1}</NextMarker></EnumerationResults>"
+            ).encode()
             await conn.reply(200, body, headers=AZ_HEADERS, content_type="application/xml")
             return
-        await conn.reply(403, b"<Error><Code>AuthorizationFailure</Code></Error>",
-                         headers={**AZ_HEADERS, "x-ms-error-code": "AuthorizationFailure"},
-                         content_type="application/xml")
-
+        await conn.reply(
+            403,
+            b"<Error><Code>AuthorizationFailure</Code></Error>",
+            headers={**AZ_HEADERS, "x-ms-error-code": "AuthorizationFailure"},
+            content_type="application/xml",
+        )

@@ -99,9 +99,14 @@ class ServerLoop:
                 with contextlib.suppress(Exception):
                     writer.transport.abort()
 
-        server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=tls,
-                                            ssl_handshake_timeout=5 if tls else None,
-                                            limit=HEAD_LIMIT)
+        server = await asyncio.start_server(
+            on_connect,
+            "127.0.0.1",
+            0,
+            ssl=tls,
+            ssl_handshake_timeout=5 if tls else None,
+            limit=HEAD_LIMIT,
+        )
         port_box.append(server.sockets[0].getsockname()[1])
         self._servers.append(server)
         return port_box[0]
@@ -226,7 +231,7 @@ class Conn:
         """
         view = memoryview(data)
         for start in range(0, len(view), 256 * 1024):
-            self.writer.write(view[start:start + 256 * 1024])
+            self.writer.write(view[start : start + 256 * 1024])
             await self.writer.drain()
 
     async def reply(self, status: int, body: bytes = b"", **kw: Any) -> None:
@@ -239,17 +244,33 @@ class Conn:
         await asyncio.sleep(CONN_LIFETIME + 1)
 
 
-_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 307: "Temporary Redirect",
-            400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
+_REASONS = {
+    200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    307: "Temporary Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+}
 
 
-def response(status: int, body: bytes = b"", *, headers: dict[str, str] | None = None,
-             close: bool = False, content_type: str = "application/json",
-             length: int | None = None) -> bytes:
+def response(
+    status: int,
+    body: bytes = b"",
+    *,
+    headers: dict[str, str] | None = None,
+    close: bool = False,
+    content_type: str = "application/json",
+    length: int | None = None,
+) -> bytes:
     """A complete HTTP/1.1 response with a correct Content-Length (or just its head)."""
     size = len(body) if length is None else length
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Whatever')}",
-             f"Content-Type: {content_type}", f"Content-Length: {size}"]
+    lines = [
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Whatever')}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {size}",
+    ]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
     if close:
         lines.append("Connection: close")
@@ -288,8 +309,10 @@ def endless_chunked() -> Handler:
     async def handle(conn: Conn) -> None:
         if await conn.request_or_400() is None:
             return
-        await conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                        b"Transfer-Encoding: chunked\r\n\r\n")
+        await conn.send(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
         while True:
             await conn.send(chunk)
 
@@ -302,16 +325,23 @@ def short_body(declared: int, then: str) -> Handler:
     async def handle(conn: Conn) -> None:
         if await conn.request_or_400() is None:
             return
-        await conn.send(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                        f"Content-Length: {declared}\r\n\r\n".encode() + b'{"name": "x"')
+        await conn.send(
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {declared}\r\n\r\n".encode()
+            + b'{"name": "x"'
+        )
         if then == "stall":
             await conn.hold()
 
     return handle
 
 
-def fixed(status: int, body: bytes, headers: dict[str, str] | None = None,
-          content_type: str = "application/json") -> Handler:
+def fixed(
+    status: int,
+    body: bytes,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> Handler:
     """Answers every request with the same response."""
 
     async def handle(conn: Conn) -> None:
@@ -373,8 +403,9 @@ def huge_headers(size: int = 1024 * 1024) -> Handler:
     async def handle(conn: Conn) -> None:
         if await conn.request_or_400() is None:
             return
-        await conn.send(b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * size + b"\r\n"
-                        b"Content-Length: 2\r\n\r\n{}")
+        await conn.send(
+            b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * size + b"\r\nContent-Length: 2\r\n\r\n{}"
+        )
 
     return handle
 
@@ -429,8 +460,10 @@ def gzip_bomb(parts: GzipParts, *, plain_bytes: int = 16 * 1024**3) -> Handler:
     async def handle(conn: Conn) -> None:
         if await conn.request_or_400() is None:
             return
-        await conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                        b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n")
+        await conn.send(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         await conn.send(b"%x\r\n%s\r\n" % (len(parts.head), parts.head))
         for _ in range(plain_bytes // parts.block_plain):
             await conn.send(b"%x\r\n%s\r\n" % (len(parts.block), parts.block))
@@ -464,18 +497,29 @@ def self_signed(folder: Path) -> tuple[ssl.SSLContext, Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hostile.test")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert_path, key_path)
     return ctx, cert_path, key_path
@@ -510,10 +554,16 @@ class FakeIndex:
 class FakeElasticsearch:
     """An open 7.17 'cluster' whose content is hostile; every request is logged."""
 
-    def __init__(self, indices: list[FakeIndex] | None = None, *,
-                 root: dict[str, Any] | None = None, cat_body: bytes | None = None,
-                 headers: dict[str, str] | None = None,
-                 guarded: frozenset[str] = frozenset(), data_body: bytes | None = None) -> None:
+    def __init__(
+        self,
+        indices: list[FakeIndex] | None = None,
+        *,
+        root: dict[str, Any] | None = None,
+        cat_body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        guarded: frozenset[str] = frozenset(),
+        data_body: bytes | None = None,
+    ) -> None:
         self.indices = {i.name: i for i in indices or []}
         # "/", "/_cat/indices", "/_search": answered 401 (a proxy guarding some paths only).
         self.guarded = guarded
@@ -521,9 +571,17 @@ class FakeElasticsearch:
         self.root = orjson.dumps(root or ES_ROOT)
         self.headers = headers
         if cat_body is None:
-            rows = [{"health": "green", "status": "open", "index": i.name,
-                     "docs.count": "3", "store.size": "1000", **i.row}
-                    for i in self.indices.values()]
+            rows = [
+                {
+                    "health": "green",
+                    "status": "open",
+                    "index": i.name,
+                    "docs.count": "3",
+                    "store.size": "1000",
+                    **i.row,
+                }
+                for i in self.indices.values()
+            ]
             cat_body = orjson.dumps(rows)
         self.cat_body = cat_body
 
@@ -564,21 +622,35 @@ class FakeElasticsearch:
         if api == "_search" and req.method == "POST":
             query = req.json() or {}
             if "aggs" in query:
-                return 200, orjson.dumps({"aggregations": {
-                    "min": {"value": 0, "value_as_string": index.date_min},
-                    "max": {"value": 0, "value_as_string": index.date_max}}})
+                return 200, orjson.dumps(
+                    {
+                        "aggregations": {
+                            "min": {"value": 0, "value_as_string": index.date_min},
+                            "max": {"value": 0, "value_as_string": index.date_max},
+                        }
+                    }
+                )
             if index.raw_search is not None:
                 return 200, index.raw_search
-            hits = [{"_index": name, "_id": str(i), "_source": d}
-                    for i, d in enumerate(index.docs)]
+            hits = [{"_index": name, "_id": str(i), "_source": d} for i, d in enumerate(index.docs)]
             return 200, orjson.dumps({"hits": {"total": {"value": len(hits)}, "hits": hits}})
         return 404, b'{"error": "no handler", "status": 404}'
 
 
 def many_indices_cat(count: int) -> bytes:
     """A _cat/indices answer listing ``count`` indices."""
-    return orjson.dumps([{"health": "green", "status": "open", "index": f"logs-{i:07d}",
-                          "docs.count": "3", "store.size": "1000"} for i in range(count)])
+    return orjson.dumps(
+        [
+            {
+                "health": "green",
+                "status": "open",
+                "index": f"logs-{i:07d}",
+                "docs.count": "3",
+                "store.size": "1000",
+            }
+            for i in range(count)
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- connect recorder

@@ -63,38 +63,58 @@ def _deep(levels: int) -> bytes:
 
 
 def _hostile_cluster(_: Resources) -> S.Handler:
-    long_parent = {"properties": {"p" * 200_000: {"properties": {
-        f"f{i}": {"type": "keyword"} for i in range(5000)}}}}
-    return FakeElasticsearch([
-        FakeIndex(E_OSC + "escape-title",
-                  mappings={"properties": {E_OSC: {"type": "keyword"},
-                                           S.SCRIPT: {"type": "text"},
-                                           "when": {"type": "date"}}},
-                  docs=[{E_OSC: E_CLEAR + "jane.doe@example.com", S.SCRIPT: S.SCRIPT}],
-                  date_min=E_CLEAR + "2024", date_max=S.SCRIPT),
-        FakeIndex(E_CLEAR + "clear-screen"),
-        FakeIndex("\u202eevil-meow"),  # bidi override, and a wiper's suffix
-        FakeIndex(S.SCRIPT),  # refused: "<", ">" and "/" are not index-name characters
-        FakeIndex("n" * 10_000),  # refused: over 255 bytes
-        FakeIndex("invalid-utf8",
-                  raw_mapping=b'{"invalid-utf8": {"mappings": {"properties": '
-                              b'{"\xff\xfe": {"type": "keyword"}}}}}',
-                  raw_search=b'{"hits": {"hits": [{"_source": {"a": "\xc3\x28"}}]}}'),
-        FakeIndex("long-parent-path", mappings=long_parent),
-        FakeIndex("ransom-cpu", docs=[{"t": "pay " * 5000}] * 5),
-        FakeIndex("ransom-note", docs=[{"note": "All your data is backed up. Pay 0.05 BTC to "
-                                                "recover it."}]),
-    ], root={**S.ES_ROOT, "cluster_name": E_OSC + S.SCRIPT, "name": E_CLEAR},
-        headers={"Server": S.SCRIPT})
+    long_parent = {
+        "properties": {
+            "p" * 200_000: {"properties": {f"f{i}": {"type": "keyword"} for i in range(5000)}}
+        }
+    }
+    return FakeElasticsearch(
+        [
+            FakeIndex(
+                E_OSC + "escape-title",
+                mappings={
+                    "properties": {
+                        E_OSC: {"type": "keyword"},
+                        S.SCRIPT: {"type": "text"},
+                        "when": {"type": "date"},
+                    }
+                },
+                docs=[{E_OSC: E_CLEAR + "jane.doe@example.com", S.SCRIPT: S.SCRIPT}],
+                date_min=E_CLEAR + "2024",
+                date_max=S.SCRIPT,
+            ),
+            FakeIndex(E_CLEAR + "clear-screen"),
+            FakeIndex("\u202eevil-meow"),  # bidi override, and a wiper's suffix
+            FakeIndex(S.SCRIPT),  # refused: "<", ">" and "/" are not index-name characters
+            FakeIndex("n" * 10_000),  # refused: over 255 bytes
+            FakeIndex(
+                "invalid-utf8",
+                raw_mapping=b'{"invalid-utf8": {"mappings": {"properties": '
+                b'{"\xff\xfe": {"type": "keyword"}}}}}',
+                raw_search=b'{"hits": {"hits": [{"_source": {"a": "\xc3\x28"}}]}}',
+            ),
+            FakeIndex("long-parent-path", mappings=long_parent),
+            FakeIndex("ransom-cpu", docs=[{"t": "pay " * 5000}] * 5),
+            FakeIndex(
+                "ransom-note",
+                docs=[{"note": "All your data is backed up. Pay 0.05 BTC to recover it."}],
+            ),
+        ],
+        root={**S.ES_ROOT, "cluster_name": E_OSC + S.SCRIPT, "name": E_CLEAR},
+        headers={"Server": S.SCRIPT},
+    )
 
 
 def _hostile_numbers(_: Resources) -> S.Handler:
     # Counts and columns no real cluster sends: 2**64-1 overflows SQLite's INTEGER, "²" passes
     # str.isdigit() but not int(), and repr() of a 1000-deep list raises RecursionError.
-    cat = (b'[{"index": "huge-count", "health": ' + _deep(1000) + b', "store.size": "\xc2\xb2"},'
-           b' {"index": "odd-status", "status": {"a": 1}, "store.size": "' + b"9" * 5000 + b'"}]')
-    return FakeElasticsearch([FakeIndex("huge-count", count=2**64 - 1),
-                              FakeIndex("odd-status", count=-5)], cat_body=cat)
+    cat = (
+        b'[{"index": "huge-count", "health": ' + _deep(1000) + b', "store.size": "\xc2\xb2"},'
+        b' {"index": "odd-status", "status": {"a": 1}, "store.size": "' + b"9" * 5000 + b'"}]'
+    )
+    return FakeElasticsearch(
+        [FakeIndex("huge-count", count=2**64 - 1), FakeIndex("odd-status", count=-5)], cat_body=cat
+    )
 
 
 def _guarded(*paths: str) -> Callable[[Resources], S.Handler]:
@@ -104,89 +124,210 @@ def _guarded(*paths: str) -> Callable[[Resources], S.Handler]:
 # Each combination of the root, the list API and the search API open or asking for
 # credentials: the data APIs decide, the root's answer is evidence.
 GUARDS = [
-    Case("root-list-search-open", _guarded(), ("open",),
-         r"^_cat/indices, _search answer without credentials$"),
-    Case("search-guarded", _guarded("/_search"), ("partial",),
-         r"_cat/indices answer without credentials; _search ask for them"),
-    Case("list-guarded", _guarded("/_cat/indices"), ("partial",),
-         r"_search answer without credentials; _cat/indices ask for them"),
-    Case("list-search-guarded", _guarded("/_cat/indices", "/_search"), ("secured",),
-         "root answers without credentials, data APIs ask for them"),
-    Case("root-guarded", _guarded("/"), ("open",),
-         r"_cat/indices, _search answer without credentials although / asks for them "
-         r"\(HTTP 401, realm 'hostile'\)"),
-    Case("root-search-guarded", _guarded("/", "/_search"), ("partial",),
-         r"_cat/indices answer .* although / asks .*; _search ask for them"),
-    Case("root-list-guarded", _guarded("/", "/_cat/indices"), ("partial",),
-         r"_search answer .* although / asks .*; _cat/indices ask for them"),
-    Case("root-list-search-guarded", _guarded("/", "/_cat/indices", "/_search"), ("secured",),
-         r"^HTTP 401, realm 'hostile'$"),
+    Case(
+        "root-list-search-open",
+        _guarded(),
+        ("open",),
+        r"^_cat/indices, _search answer without credentials$",
+    ),
+    Case(
+        "search-guarded",
+        _guarded("/_search"),
+        ("partial",),
+        r"_cat/indices answer without credentials; _search ask for them",
+    ),
+    Case(
+        "list-guarded",
+        _guarded("/_cat/indices"),
+        ("partial",),
+        r"_search answer without credentials; _cat/indices ask for them",
+    ),
+    Case(
+        "list-search-guarded",
+        _guarded("/_cat/indices", "/_search"),
+        ("secured",),
+        "root answers without credentials, data APIs ask for them",
+    ),
+    Case(
+        "root-guarded",
+        _guarded("/"),
+        ("open",),
+        r"_cat/indices, _search answer without credentials although / asks for them "
+        r"\(HTTP 401, realm 'hostile'\)",
+    ),
+    Case(
+        "root-search-guarded",
+        _guarded("/", "/_search"),
+        ("partial",),
+        r"_cat/indices answer .* although / asks .*; _search ask for them",
+    ),
+    Case(
+        "root-list-guarded",
+        _guarded("/", "/_cat/indices"),
+        ("partial",),
+        r"_search answer .* although / asks .*; _cat/indices ask for them",
+    ),
+    Case(
+        "root-list-search-guarded",
+        _guarded("/", "/_cat/indices", "/_search"),
+        ("secured",),
+        r"^HTTP 401, realm 'hostile'$",
+    ),
     # The root asks for credentials and the data paths answer 200, but not as Elasticsearch
     # does (a login page): nothing proves a readable store.
-    Case("root-guarded-html-data",
-         lambda r: FakeElasticsearch(guarded=frozenset({"/"}),
-                                     data_body=b"<html>please log in</html>"),
-         ("secured",), r"^HTTP 401, realm 'hostile'$"),
+    Case(
+        "root-guarded-html-data",
+        lambda r: FakeElasticsearch(
+            guarded=frozenset({"/"}), data_body=b"<html>please log in</html>"
+        ),
+        ("secured",),
+        r"^HTTP 401, realm 'hostile'$",
+    ),
 ]
 
 CASES = [
     *GUARDS,
     Case("silent", lambda r: S.silent(), ("timeout",), "read timed out"),
     Case("one-byte-per-second", lambda r: S.drip(), ("timeout",), f"within {TOTAL}s"),
-    Case("endless-interim-100", lambda r: S.endless_informational(), ("timeout",),
-         f"within {TOTAL}s"),
-    Case("endless-chunked", lambda r: S.endless_chunked(), ("not-elasticsearch",),
-         "too large"),
-    Case("short-body-stall", lambda r: S.short_body(1_000_000, "stall"), ("timeout",),
-         "read timed out"),
-    Case("short-body-close", lambda r: S.short_body(1_000_000, "close"), ("error",),
-         "without sending complete message body"),
-    Case("content-length-1tb", lambda r: S.short_body(10**12, "stall"),
-         ("not-elasticsearch",), "too large"),
-    Case("invalid-json", lambda r: S.fixed(200, b"{not json"), ("not-elasticsearch",),
-         "not an Elasticsearch"),
-    Case("deep-json", lambda r: S.fixed(200, b"[" * 100_000), ("not-elasticsearch",),
-         "not an Elasticsearch"),
-    Case("json-value-flood", lambda r: S.fixed(200, b"[" + b"{}," * 3_000_000 + b"{}]"),
-         ("not-elasticsearch",), "not an Elasticsearch"),
-    Case("invalid-utf8-root", lambda r: S.fixed(200, b'{"tagline": "\xff\xfe"}'),
-         ("not-elasticsearch",), "not an Elasticsearch"),
-    Case("gzip-bomb", lambda r: S.gzip_bomb(r.gzip), ("not-elasticsearch",),
-         f"over the {CAP} byte cap"),
-    Case("nested-gzip-bomb", lambda r: S.nested_gzip_bomb(r.nested_gzip), ("error",),
-         "stacked content codings refused"),
+    Case(
+        "endless-interim-100", lambda r: S.endless_informational(), ("timeout",), f"within {TOTAL}s"
+    ),
+    Case("endless-chunked", lambda r: S.endless_chunked(), ("not-elasticsearch",), "too large"),
+    Case(
+        "short-body-stall",
+        lambda r: S.short_body(1_000_000, "stall"),
+        ("timeout",),
+        "read timed out",
+    ),
+    Case(
+        "short-body-close",
+        lambda r: S.short_body(1_000_000, "close"),
+        ("error",),
+        "without sending complete message body",
+    ),
+    Case(
+        "content-length-1tb",
+        lambda r: S.short_body(10**12, "stall"),
+        ("not-elasticsearch",),
+        "too large",
+    ),
+    Case(
+        "invalid-json",
+        lambda r: S.fixed(200, b"{not json"),
+        ("not-elasticsearch",),
+        "not an Elasticsearch",
+    ),
+    Case(
+        "deep-json",
+        lambda r: S.fixed(200, b"[" * 100_000),
+        ("not-elasticsearch",),
+        "not an Elasticsearch",
+    ),
+    Case(
+        "json-value-flood",
+        lambda r: S.fixed(200, b"[" + b"{}," * 3_000_000 + b"{}]"),
+        ("not-elasticsearch",),
+        "not an Elasticsearch",
+    ),
+    Case(
+        "invalid-utf8-root",
+        lambda r: S.fixed(200, b'{"tagline": "\xff\xfe"}'),
+        ("not-elasticsearch",),
+        "not an Elasticsearch",
+    ),
+    Case(
+        "gzip-bomb",
+        lambda r: S.gzip_bomb(r.gzip),
+        ("not-elasticsearch",),
+        f"over the {CAP} byte cap",
+    ),
+    Case(
+        "nested-gzip-bomb",
+        lambda r: S.nested_gzip_bomb(r.nested_gzip),
+        ("error",),
+        "stacked content codings refused",
+    ),
     Case("redirect-loop", lambda r: S.redirect("/"), ("not-elasticsearch",), "redirect"),
-    Case("redirect-metadata", lambda r: S.redirect("http://169.254.169.254/latest/meta-data/"),
-         ("not-elasticsearch",), r"169\.254\.169\.254.*not followed"),
-    Case("redirect-metadata-scheme-relative", lambda r: S.redirect("//169.254.169.254/"),
-         ("not-elasticsearch",), "not followed"),
-    Case("redirect-link-local-v6", lambda r: S.redirect("http://[fe80::1]:9200/"),
-         ("not-elasticsearch",), r"fe80::1.*not followed"),
-    Case("redirect-other-host", lambda r: S.redirect("http://192.0.2.7:9200/"),
-         ("not-elasticsearch",), "not followed"),
-    Case("redirect-to-write-api", lambda r: S.redirect("/_bulk", 307), ("error",),
-         "not on the elasticsearch read-only allow-list"),
+    Case(
+        "redirect-metadata",
+        lambda r: S.redirect("http://169.254.169.254/latest/meta-data/"),
+        ("not-elasticsearch",),
+        r"169\.254\.169\.254.*not followed",
+    ),
+    Case(
+        "redirect-metadata-scheme-relative",
+        lambda r: S.redirect("//169.254.169.254/"),
+        ("not-elasticsearch",),
+        "not followed",
+    ),
+    Case(
+        "redirect-link-local-v6",
+        lambda r: S.redirect("http://[fe80::1]:9200/"),
+        ("not-elasticsearch",),
+        r"fe80::1.*not followed",
+    ),
+    Case(
+        "redirect-other-host",
+        lambda r: S.redirect("http://192.0.2.7:9200/"),
+        ("not-elasticsearch",),
+        "not followed",
+    ),
+    Case(
+        "redirect-to-write-api",
+        lambda r: S.redirect("/_bulk", 307),
+        ("error",),
+        "not on the elasticsearch read-only allow-list",
+    ),
     Case("megabyte-header", lambda r: S.huge_headers(), ("error",), "not valid HTTP"),
     Case("hundred-thousand-headers", lambda r: S.many_headers(), ("error",), "not valid HTTP"),
-    Case("ssh-banner", lambda r: S.raw_reply(b"SSH-2.0-OpenSSH_9.2\r\n", greet=True),
-         ("error",), "not valid HTTP"),
-    Case("http-0.9", lambda r: S.raw_reply(b'{"tagline": "You Know, for Search"}'),
-         ("error",), "not valid HTTP"),
+    Case(
+        "ssh-banner",
+        lambda r: S.raw_reply(b"SSH-2.0-OpenSSH_9.2\r\n", greet=True),
+        ("error",),
+        "not valid HTTP",
+    ),
+    Case(
+        "http-0.9",
+        lambda r: S.raw_reply(b'{"tagline": "You Know, for Search"}'),
+        ("error",),
+        "not valid HTTP",
+    ),
     Case("random-bytes", lambda r: S.random_bytes(), ("error",), "not valid HTTP"),
     Case("reset-on-accept", lambda r: S.reset_on_accept(), ("error",), "."),
-    Case("script-in-server-header", lambda r: S.fixed(200, b"{}", {"Server": S.SCRIPT}),
-         ("not-elasticsearch",), "<script>"),
-    Case("tls-found-without-scheme",
-         lambda r: S.fixed(401, b"{}", {"WWW-Authenticate": 'Basic realm="security"'}),
-         ("secured",), "realm 'security'", tls=True),
-    Case("tls-scanned-as-http",
-         lambda r: S.fixed(401, b"{}", {"WWW-Authenticate": 'Basic realm="security"'}),
-         ("error",), "not valid HTTP", target="http", tls=True),
-    Case("plain-scanned-as-https",
-         lambda r: S.fixed(401, b"{}", {"WWW-Authenticate": 'Basic realm="security"'}),
-         ("error",), "TLS handshake failed", target="https"),
-    Case("many-indices", lambda r: FakeElasticsearch(cat_body=r.many_cat), ("open",),
-         "without credentials"),
+    Case(
+        "script-in-server-header",
+        lambda r: S.fixed(200, b"{}", {"Server": S.SCRIPT}),
+        ("not-elasticsearch",),
+        "<script>",
+    ),
+    Case(
+        "tls-found-without-scheme",
+        lambda r: S.fixed(401, b"{}", {"WWW-Authenticate": 'Basic realm="security"'}),
+        ("secured",),
+        "realm 'security'",
+        tls=True,
+    ),
+    Case(
+        "tls-scanned-as-http",
+        lambda r: S.fixed(401, b"{}", {"WWW-Authenticate": 'Basic realm="security"'}),
+        ("error",),
+        "not valid HTTP",
+        target="http",
+        tls=True,
+    ),
+    Case(
+        "plain-scanned-as-https",
+        lambda r: S.fixed(401, b"{}", {"WWW-Authenticate": 'Basic realm="security"'}),
+        ("error",),
+        "TLS handshake failed",
+        target="https",
+    ),
+    Case(
+        "many-indices",
+        lambda r: FakeElasticsearch(cat_body=r.many_cat),
+        ("open",),
+        "without credentials",
+    ),
     Case("hostile-cluster", _hostile_cluster, ("open",), "without credentials"),
     Case("hostile-numbers", _hostile_numbers, ("open",), "without credentials"),
 ]
@@ -226,8 +367,11 @@ class PeakRss:
         try:
             yield self
         finally:
-            self.peak = (self._status("VmHWM") if exact
-                         else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+            self.peak = (
+                self._status("VmHWM")
+                if exact
+                else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            )
 
     @property
     def growth(self) -> int:
@@ -268,8 +412,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     tmp = tmp_path_factory.mktemp("hostile")
     parts = S.gzip_parts()
     tls, _, _ = S.self_signed(tmp)
-    res = Resources(parts, S.nested_gzip_body(parts, 1024**3), tls,
-                    S.many_indices_cat(MANY_INDICES))
+    res = Resources(
+        parts, S.nested_gzip_body(parts, 1024**3), tls, S.many_indices_cat(MANY_INDICES)
+    )
     db = tmp / "findings.db"
     with S.ServerLoop() as loop:
         targets, ports = [], {}
@@ -282,11 +427,28 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
             ports[name] = S.closed_port()
             targets.append(f"127.0.0.1:{ports[name]}")
         # The servers imitate Elasticsearch: the other kinds' probes are tried elsewhere.
-        argv = ["scan", *targets, "--kinds", "elasticsearch", "--db", str(db), "--sample", "5",
-                "--workers", "1",
-                "--connect-timeout", str(CONNECT), "--read-timeout", str(READ),
-                "--timeout", str(TOTAL), "--max-indices", str(MAX_INDICES),
-                "--show-closed", "--no-progress"]
+        argv = [
+            "scan",
+            *targets,
+            "--kinds",
+            "elasticsearch",
+            "--db",
+            str(db),
+            "--sample",
+            "5",
+            "--workers",
+            "1",
+            "--connect-timeout",
+            str(CONNECT),
+            "--read-timeout",
+            str(READ),
+            "--timeout",
+            str(TOTAL),
+            "--max-indices",
+            str(MAX_INDICES),
+            "--show-closed",
+            "--no-progress",
+        ]
         sent: list[net.Request] = []
         net.add_audit_hook(sent.append)
         recorder = S.ConnectRecorder()
@@ -305,13 +467,29 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
         assert (code, err) == (0, ""), f"report --format {fmt}: {err} (scan: {stderr})"
         reports[fmt] = out
     report_file = tmp / "report.md"
-    assert _run(["report", "last", "--db", str(db), "--format", "markdown",
-                 "-o", str(report_file)])[0] == 0
+    assert (
+        _run(["report", "last", "--db", str(db), "--format", "markdown", "-o", str(report_file)])[0]
+        == 0
+    )
     doc = orjson.loads(reports["json"])
     names = {port: name for name, port in ports.items()}
     by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
-    yield Hostile(status, wall, peak.growth, stdout, stderr,
-                  doc, by_name, reports, sent, recorder, received, db, report_file, ports)
+    yield Hostile(
+        status,
+        wall,
+        peak.growth,
+        stdout,
+        stderr,
+        doc,
+        by_name,
+        reports,
+        sent,
+        recorder,
+        received,
+        db,
+        report_file,
+        ports,
+    )
 
 
 # --------------------------------------------------------------------------- the whole scan
@@ -329,8 +507,10 @@ def test_nothing_reaches_stderr(hostile: Hostile) -> None:
 
 
 def test_every_endpoint_has_exactly_one_verdict(hostile: Hostile) -> None:
-    endpoints = [f'{r["service"]["endpoint"]["host"]}:{r["service"]["endpoint"]["port"]}'
-                 for r in hostile.doc["results"]]
+    endpoints = [
+        f"{r['service']['endpoint']['host']}:{r['service']['endpoint']['port']}"
+        for r in hostile.doc["results"]
+    ]
     assert len(endpoints) == len(set(endpoints)) == len(CASES) + len(CLOSED)
 
 
@@ -373,8 +553,10 @@ def test_redirect_targets_are_never_requested(hostile: Hostile) -> None:
     assert ports <= set(hostile.ports.values())
 
 
-WRITE_APIS = re.compile(r"/_(?:bulk|doc|create|update|update_by_query|delete_by_query|"
-                        r"reindex|close|open)(?:/|$)")
+WRITE_APIS = re.compile(
+    r"/_(?:bulk|doc|create|update|update_by_query|delete_by_query|"
+    r"reindex|close|open)(?:/|$)"
+)
 
 
 def test_only_allow_listed_reads_reach_any_server(hostile: Hostile) -> None:
@@ -471,10 +653,10 @@ def _index(hostile: Hostile, server: str, name: str) -> dict[str, Any]:
     raise AssertionError(f"{name!r} not inventoried on {server}")
 
 
-
 @pytest.mark.parametrize("name", ["root-guarded", "root-search-guarded", "root-list-guarded"])
-def test_a_store_whose_root_alone_asks_for_credentials_is_inventoried(hostile: Hostile,
-                                                                       name: str) -> None:
+def test_a_store_whose_root_alone_asks_for_credentials_is_inventoried(
+    hostile: Hostile, name: str
+) -> None:
     result = hostile.by_name[name]
     assert result["service"]["closed_apis"][0] == "/"
     if name != "root-list-guarded":  # the listing is open: its index is reported

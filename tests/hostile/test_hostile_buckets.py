@@ -44,8 +44,12 @@ class Case:
 
 CASES = [
     # 16 MiB at the cap, or the total deadline first on a loaded machine: both bound it
-    Case("endless-listing", "s3", "error|timeout",
-         reason=r"over the \d+ byte cap|no complete answer within"),
+    Case(
+        "endless-listing",
+        "s3",
+        "error|timeout",
+        reason=r"over the \d+ byte cap|no complete answer within",
+    ),
     Case("lying-truncation", "s3", "open", inventory=r"gives the same page token again"),
     Case("endless-pages", "s3", "open", inventory=r"listed up to --max-objects \(3,000\)"),
     Case("empty-pages", "s3", "open", inventory=r"listing stopped after \d+ pages"),
@@ -101,10 +105,31 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
                 port = loop.serve(FakeAzure(behaviour).handler())
                 targets.append(f"azblob://127.0.0.1:{port}/acct/c")
             ports[case.name] = port
-        argv = ["scan", *targets, "--db", str(db), "--format", "json", "--sample", "20",
-                "--workers", "1", "--connect-timeout", str(CONNECT), "--read-timeout",
-                str(READ), "--timeout", str(TOTAL), "--max-objects", str(MAX_OBJECTS),
-                "--max-bytes", str(MAX_BYTES), "--max-indices", "50", "--no-progress"]
+        argv = [
+            "scan",
+            *targets,
+            "--db",
+            str(db),
+            "--format",
+            "json",
+            "--sample",
+            "20",
+            "--workers",
+            "1",
+            "--connect-timeout",
+            str(CONNECT),
+            "--read-timeout",
+            str(READ),
+            "--timeout",
+            str(TOTAL),
+            "--max-objects",
+            str(MAX_OBJECTS),
+            "--max-bytes",
+            str(MAX_BYTES),
+            "--max-indices",
+            "50",
+            "--no-progress",
+        ]
         sent: list[net.Request] = []
         net.add_audit_hook(sent.append)
         recorder, peak = S.ConnectRecorder(), PeakRss()
@@ -121,8 +146,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
     code, terminal, report_err = _cli(["report", "last", "--db", str(db)])
     assert (code, report_err) == (0, "")
-    yield Run(status, wall, peak.growth, err, by_name, terminal, sent, received, recorder,
-              ports)
+    yield Run(status, wall, peak.growth, err, by_name, terminal, sent, received, recorder, ports)
 
 
 def test_the_scan_ends_within_its_bounds(scanned: Run) -> None:
@@ -137,8 +161,10 @@ def test_every_store_has_one_verdict_and_one_line(scanned: Run) -> None:
     for name, result in scanned.by_name.items():
         reason = result["service"]["reason"]
         assert reason and "\n" not in reason and len(reason) <= 600, name
-        for line in (result["inventory_error"] or "",
-                     *((ir["sample"] or {}).get("error") or "" for ir in result["indices"])):
+        for line in (
+            result["inventory_error"] or "",
+            *((ir["sample"] or {}).get("error") or "" for ir in result["indices"]),
+        ):
             assert "\n" not in line and len(line) <= 600, name
 
 

@@ -91,43 +91,111 @@ CASES = [
     # Redis
     Case("redis-silent", "redis", S.silent, ("timeout",), "read timed out"),
     Case("redis-reset", "redis", S.reset_on_accept, ("error", "not-redis"), "."),
-    Case("redis-http", "redis", lambda: S.raw_reply(b"HTTP/1.1 400 Bad Request\r\n\r\n"),
-         ("not-redis",), "not the Redis protocol"),
-    Case("redis-2gb-bulk", "redis", lambda: _greets_then(b"$2147483648\r\n"),
-         ("error",), "byte cap"),
-    Case("redis-array-that-stops", "redis", lambda: _greets_then(b"*3\r\n$1\r\na\r\n"),
-         ("timeout",), "timed out"),
-    Case("redis-info-without-version", "redis", lambda: _answers(_bulk("hello")),
-         ("not-redis",), "without a version"),
-    Case("redis-sentinel", "redis", lambda: _answers(
-        _bulk("redis_version:7.0.15\r\nredis_mode:sentinel\r\n")), ("not-redis",), "Sentinel"),
-    Case("redis-scan-garbage", "redis", lambda: _answers(INFO, b"*2\r\n:5\r\n:6\r\n"),
-         ("open",), "INFO and SCAN"),  # a broken listing costs the inventory, not the verdict
+    Case(
+        "redis-http",
+        "redis",
+        lambda: S.raw_reply(b"HTTP/1.1 400 Bad Request\r\n\r\n"),
+        ("not-redis",),
+        "not the Redis protocol",
+    ),
+    Case(
+        "redis-2gb-bulk", "redis", lambda: _greets_then(b"$2147483648\r\n"), ("error",), "byte cap"
+    ),
+    Case(
+        "redis-array-that-stops",
+        "redis",
+        lambda: _greets_then(b"*3\r\n$1\r\na\r\n"),
+        ("timeout",),
+        "timed out",
+    ),
+    Case(
+        "redis-info-without-version",
+        "redis",
+        lambda: _answers(_bulk("hello")),
+        ("not-redis",),
+        "without a version",
+    ),
+    Case(
+        "redis-sentinel",
+        "redis",
+        lambda: _answers(_bulk("redis_version:7.0.15\r\nredis_mode:sentinel\r\n")),
+        ("not-redis",),
+        "Sentinel",
+    ),
+    Case(
+        "redis-scan-garbage",
+        "redis",
+        lambda: _answers(INFO, b"*2\r\n:5\r\n:6\r\n"),
+        ("open",),
+        "INFO and SCAN",
+    ),  # a broken listing costs the inventory, not the verdict
     # MongoDB
     Case("mongodb-silent", "mongodb", S.silent, ("timeout",), "read timed out"),
-    Case("mongodb-http", "mongodb", lambda: S.raw_reply(b"HTTP/1.1 400 Bad Request\r\n\r\n"),
-         ("not-mongodb",), "not the MongoDB wire protocol"),
-    Case("mongodb-2gb-message", "mongodb", lambda: _greets_then(_op_msg(HELLO, 2**31 - 1)),
-         ("not-mongodb", "error"), "length|byte cap"),
-    Case("mongodb-half-bson", "mongodb", lambda: _greets_then(_op_msg(HALF_BSON)),
-         ("not-mongodb",), "BSON"),
-    Case("mongodb-legacy-reply", "mongodb", lambda: _greets_then(
-        struct.pack("<iiii", 36, 1, 1, 1) + b"\x00" * 20), ("not-mongodb",), "OP_REPLY"),
-    Case("mongodb-hello-without-wire-version", "mongodb",
-         lambda: _answers(_op_msg({"ok": 1.0})), ("not-mongodb",), "wire version"),
+    Case(
+        "mongodb-http",
+        "mongodb",
+        lambda: S.raw_reply(b"HTTP/1.1 400 Bad Request\r\n\r\n"),
+        ("not-mongodb",),
+        "not the MongoDB wire protocol",
+    ),
+    Case(
+        "mongodb-2gb-message",
+        "mongodb",
+        lambda: _greets_then(_op_msg(HELLO, 2**31 - 1)),
+        ("not-mongodb", "error"),
+        "length|byte cap",
+    ),
+    Case(
+        "mongodb-half-bson",
+        "mongodb",
+        lambda: _greets_then(_op_msg(HALF_BSON)),
+        ("not-mongodb",),
+        "BSON",
+    ),
+    Case(
+        "mongodb-legacy-reply",
+        "mongodb",
+        lambda: _greets_then(struct.pack("<iiii", 36, 1, 1, 1) + b"\x00" * 20),
+        ("not-mongodb",),
+        "OP_REPLY",
+    ),
+    Case(
+        "mongodb-hello-without-wire-version",
+        "mongodb",
+        lambda: _answers(_op_msg({"ok": 1.0})),
+        ("not-mongodb",),
+        "wire version",
+    ),
     # PostgreSQL
     Case("postgresql-silent", "postgresql", S.silent, ("timeout",), "read timed out"),
-    Case("postgresql-http", "postgresql",
-         lambda: S.raw_reply(b"HTTP/1.1 400 Bad Request\r\n\r\n"), ("not-postgresql",),
-         "not the PostgreSQL protocol"),
-    Case("postgresql-2gb-message", "postgresql",
-         lambda: _greets_then(_pg(b"R", b"\0\0\0\0", 2**31 - 1)),
-         ("error", "not-postgresql"), "byte cap"),
-    Case("postgresql-greeting-that-stops", "postgresql",
-         lambda: _greets_then(_pg(b"R", b"\0\0\0\0") + _pg(b"S", b"server_version\x0015")),
-         ("timeout",), "timed out"),
-    Case("postgresql-endless-notices", "postgresql", lambda: _greets_then(
-        _pg(b"N", b"Mhi\0\0") * 2000), ("timeout", "not-postgresql", "error"), "."),
+    Case(
+        "postgresql-http",
+        "postgresql",
+        lambda: S.raw_reply(b"HTTP/1.1 400 Bad Request\r\n\r\n"),
+        ("not-postgresql",),
+        "not the PostgreSQL protocol",
+    ),
+    Case(
+        "postgresql-2gb-message",
+        "postgresql",
+        lambda: _greets_then(_pg(b"R", b"\0\0\0\0", 2**31 - 1)),
+        ("error", "not-postgresql"),
+        "byte cap",
+    ),
+    Case(
+        "postgresql-greeting-that-stops",
+        "postgresql",
+        lambda: _greets_then(_pg(b"R", b"\0\0\0\0") + _pg(b"S", b"server_version\x0015")),
+        ("timeout",),
+        "timed out",
+    ),
+    Case(
+        "postgresql-endless-notices",
+        "postgresql",
+        lambda: _greets_then(_pg(b"N", b"Mhi\0\0") * 2000),
+        ("timeout", "not-postgresql", "error"),
+        ".",
+    ),
 ]
 
 
@@ -149,9 +217,21 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
     with S.ServerLoop() as loop:
         ports = {c.name: loop.serve(c.make()) for c in CASES}
         targets = [f"{c.scheme}://127.0.0.1:{ports[c.name]}" for c in CASES]
-        argv = ["scan", *targets, "--db", str(tmp / "f.db"), "--format", "json",
-                "--connect-timeout", str(CONNECT), "--read-timeout", str(READ),
-                "--timeout", str(TOTAL), "--no-progress"]
+        argv = [
+            "scan",
+            *targets,
+            "--db",
+            str(tmp / "f.db"),
+            "--format",
+            "json",
+            "--connect-timeout",
+            str(CONNECT),
+            "--read-timeout",
+            str(READ),
+            "--timeout",
+            str(TOTAL),
+            "--no-progress",
+        ]
         sent: list[net.Request] = []
         net.add_audit_hook(sent.append)
         out, err = io.StringIO(), io.StringIO()

@@ -48,12 +48,14 @@ def unfinished_contexts(conn: sqlite3.Connection) -> set[str]:
     rows = conn.execute(
         """SELECT json_extract(plan, '$.state.pit') FROM full_partitions WHERE done=0
            UNION SELECT json_extract(position, '$.context') FROM full_partitions
-           WHERE done=0""").fetchall()
+           WHERE done=0"""
+    ).fetchall()
     return {r[0] for r in rows if r[0]}
 
 
-def run_until(db: Path, argv: list[str], docs: int,
-              prelude: str = "") -> tuple[subprocess.Popen[bytes], str]:
+def run_until(
+    db: Path, argv: list[str], docs: int, prelude: str = ""
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start the scan and return once ``docs`` documents are checkpointed in ``db``."""
     proc = spawn(argv, prelude)
     deadline = time.monotonic() + 120

@@ -442,8 +442,18 @@ def test_full_read_killed_midway_resumes_to_exact_totals(
     # its own partitions, beyond the fixture's reach.
     assert (
         main(
-            ["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl", "--no-progress",
-             "--workers", "0"]
+            [
+                "scan",
+                "--resume",
+                scan_id,
+                "--db",
+                str(db),
+                "--format",
+                "jsonl",
+                "--no-progress",
+                "--workers",
+                "0",
+            ]
         )
         == 0
     )

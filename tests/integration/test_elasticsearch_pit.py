@@ -61,22 +61,38 @@ def _seed(url: str) -> SeedTruth:
     with httpx.Client(base_url=url, timeout=120.0, trust_env=False) as http:
         prepare(http, dataset.indices)
         load(http, dataset.docs)
-        http.put(f"/{SHARDED}", json={
-            "settings": {"number_of_shards": SHARDED_SHARDS, "number_of_replicas": 0},
-            "mappings": {"properties": {"customer": {"properties": {
-                "email": {"type": "keyword"}}}, "note": {"type": "text"}}},
-        }).raise_for_status()
+        http.put(
+            f"/{SHARDED}",
+            json={
+                "settings": {"number_of_shards": SHARDED_SHARDS, "number_of_replicas": 0},
+                "mappings": {
+                    "properties": {
+                        "customer": {"properties": {"email": {"type": "keyword"}}},
+                        "note": {"type": "text"},
+                    }
+                },
+            },
+        ).raise_for_status()
         lines = []
         for n in range(SHARDED_DOCS):
             lines.append(orjson.dumps({"index": {"_index": SHARDED, "_id": str(n)}}))
-            lines.append(orjson.dumps({"customer": {"email": _sharded_email(n)},
-                                       "note": f"callback requested, case {n}"}))
-        bulk = http.post("/_bulk", params={"refresh": "true"}, content=b"\n".join(lines) + b"\n",
-                         headers={"content-type": "application/x-ndjson"})
+            lines.append(
+                orjson.dumps(
+                    {
+                        "customer": {"email": _sharded_email(n)},
+                        "note": f"callback requested, case {n}",
+                    }
+                )
+            )
+        bulk = http.post(
+            "/_bulk",
+            params={"refresh": "true"},
+            content=b"\n".join(lines) + b"\n",
+            headers={"content-type": "application/x-ndjson"},
+        )
         assert not bulk.raise_for_status().json()["errors"]
         truth = tally(dataset, RECORDS, SEED)
-        counts = {name: t.documents for name, t in truth.indices.items()} | {
-            SHARDED: SHARDED_DOCS}
+        counts = {name: t.documents for name, t in truth.indices.items()} | {SHARDED: SHARDED_DOCS}
         for name, expected in counts.items():
             assert http.get(f"/{name}/_count").json()["count"] == expected, name
     return truth
@@ -126,8 +142,7 @@ def report(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
 def assert_every_document_counted(result: dict[str, Any], node: Node) -> None:
     """Per index and in total: documents read and distinct e-mail addresses, exactly."""
     fulls = {ir["index"]["name"]: ir["full"] for ir in result["indices"] if ir["full"]}
-    expected = {name: (t.documents, t.distinct_emails)
-                for name, t in node.truth.indices.items()}
+    expected = {name: (t.documents, t.distinct_emails) for name, t in node.truth.indices.items()}
     expected[SHARDED] = (SHARDED_DOCS, SHARDED_DOCS)
     assert set(fulls) == set(expected)
     for name, (docs, people) in expected.items():
@@ -143,14 +158,32 @@ def assert_every_document_counted(result: dict[str, Any], node: Node) -> None:
 
 
 @pytest.fixture(scope="module")
-def scanned(node: Node, request_audit: list[Any],
-            tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], list[Any]]:
+def scanned(
+    node: Node, request_audit: list[Any], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[str, Any], list[Any]]:
     """One full scan of the node through the CLI: its JSON report and the requests it sent."""
     db = tmp_path_factory.mktemp("es-full") / "findings.db"
     out = db.with_name("report.json")
     before = len(request_audit)
-    rc = main(["scan", node.url, "--depth", "full", "--db", str(db), "--format", "json",
-               "--output", str(out), "--workers", "1", "--batch", "300", "--no-progress"])
+    rc = main(
+        [
+            "scan",
+            node.url,
+            "--depth",
+            "full",
+            "--db",
+            str(db),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--workers",
+            "1",
+            "--batch",
+            "300",
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     sent = [r for r in request_audit[before:] if r.url.startswith(node.url + "/")]
     return json.loads(out.read_text()), sent
@@ -164,7 +197,8 @@ def test_node_is_a_real_elasticsearch_8(node: Node) -> None:
 
 
 def test_full_scan_reads_through_the_elasticsearch_pit_api(
-        scanned: tuple[dict[str, Any], list[Any]], node: Node) -> None:
+    scanned: tuple[dict[str, Any], list[Any]], node: Node
+) -> None:
     doc, sent = scanned
     result = doc["results"][0]
     assert result["service"]["verdict"] == "open"
@@ -181,12 +215,14 @@ def test_full_scan_reads_through_the_elasticsearch_pit_api(
 
 
 def test_every_document_is_read_and_every_email_counted(
-        scanned: tuple[dict[str, Any], list[Any]], node: Node) -> None:
+    scanned: tuple[dict[str, Any], list[Any]], node: Node
+) -> None:
     assert_every_document_counted(scanned[0]["results"][0], node)
 
 
 def test_every_pit_is_released_after_the_scan(
-        scanned: tuple[dict[str, Any], list[Any]], node: Node) -> None:
+    scanned: tuple[dict[str, Any], list[Any]], node: Node
+) -> None:
     _doc, sent = scanned
     opened = [r for r in sent if r.method == "POST" and _path(r).endswith("/_pit")]
     deleted = [r for r in sent if r.method == "DELETE"]
@@ -201,9 +237,25 @@ def test_every_pit_is_released_after_the_scan(
 def _slow_scan(node: Node, db: Path, docs: int) -> tuple[subprocess.Popen[bytes], str]:
     """A paced scan of the sharded index in a child process, once docs are counted: the
     signal then lands mid-index, with the index's PIT open (never between two indices)."""
-    argv = ["scan", node.url, "--depth", "full", "--index", SHARDED, "--db", str(db),
-            "--format", "jsonl", "--workers", "0", "--batch", "100", "--docs-rate", "500",
-            "--no-progress"]
+    argv = [
+        "scan",
+        node.url,
+        "--depth",
+        "full",
+        "--index",
+        SHARDED,
+        "--db",
+        str(db),
+        "--format",
+        "jsonl",
+        "--workers",
+        "0",
+        "--batch",
+        "100",
+        "--docs-rate",
+        "500",
+        "--no-progress",
+    ]
     return run_until(db, argv, docs)
 
 
@@ -216,8 +268,7 @@ def assert_sharded_index_counted(result: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
-def test_interrupted_scan_releases_its_pit(node: Node, tmp_path: Path,
-                                           sig: signal.Signals) -> None:
+def test_interrupted_scan_releases_its_pit(node: Node, tmp_path: Path, sig: signal.Signals) -> None:
     db = tmp_path / "f.db"
     proc, _scan_id = _slow_scan(node, db, docs=400)
     assert open_contexts(node.url) >= 1, "no PIT open mid-read"
@@ -231,8 +282,8 @@ def test_interrupted_scan_releases_its_pit(node: Node, tmp_path: Path,
 
 
 def test_killed_scan_resumes_on_a_new_pit_when_the_old_one_is_gone(
-        node: Node, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        request_audit: list[Any]) -> None:
+    node: Node, tmp_path: Path, capsys: pytest.CaptureFixture[str], request_audit: list[Any]
+) -> None:
     db = tmp_path / "f.db"
     proc, scan_id = _slow_scan(node, db, docs=600)
     proc.send_signal(signal.SIGKILL)  # nobody releases anything
@@ -247,8 +298,10 @@ def test_killed_scan_resumes_on_a_new_pit_when_the_old_one_is_gone(
     assert no_contexts(node.url)
     capsys.readouterr()
     before = len(request_audit)
-    assert main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl",
-                 "--no-progress"]) == 0
+    assert (
+        main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl", "--no-progress"])
+        == 0
+    )
     doc = report(db, capsys)
     assert doc["scan_id"] == scan_id and doc["status"] == "done"
     assert_sharded_index_counted(doc["results"][0])

@@ -17,8 +17,9 @@ from scanproc import eventually, run_until, unfinished_contexts
 from leakhound.cli import main
 from leakhound.probes.elasticsearch import read as elasticsearch_read
 
-SCHEMA = json.loads((Path(__file__).parents[2] / "src/leakhound/schema/"
-                     "scan-result.schema.json").read_text())
+SCHEMA = json.loads(
+    (Path(__file__).parents[2] / "src/leakhound/schema/scan-result.schema.json").read_text()
+)
 
 
 def open_contexts(url: str) -> dict[str, int]:
@@ -69,8 +70,24 @@ def scanned(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
     status, _truth = lab
     db = tmp_path_factory.mktemp("full") / "findings.db"
     out = db.with_name("report.json")
-    rc = main(["scan", status.url("open"), "--depth", "full", "--db", str(db),
-               "--format", "json", "--output", str(out), "--workers", "1", "--batch", "300"])
+    rc = main(
+        [
+            "scan",
+            status.url("open"),
+            "--depth",
+            "full",
+            "--db",
+            str(db),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--workers",
+            "1",
+            "--batch",
+            "300",
+        ]
+    )
     assert rc == 0
     doc = json.loads(out.read_text())
     doc["_db"] = str(db)
@@ -79,11 +96,13 @@ def scanned(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
 
 def test_full_report_is_valid_against_the_schema(scanned: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator(SCHEMA).validate(
-        {k: v for k, v in scanned.items() if k != "_db"})
+        {k: v for k, v in scanned.items() if k != "_db"}
+    )
 
 
-def test_every_document_is_read_and_people_counted_exactly(scanned: dict[str, Any],
-                                                           lab: Any) -> None:
+def test_every_document_is_read_and_people_counted_exactly(
+    scanned: dict[str, Any], lab: Any
+) -> None:
     assert_totals_equal_truth(open_result(scanned), lab.truth)
 
 
@@ -104,8 +123,9 @@ def test_per_field_counts_equal_what_was_seeded(scanned: dict[str, Any], lab: An
         assert full["years"] == [{"year": year, "docs": t.documents}], name
 
 
-def test_full_figures_are_stored_and_rendered(scanned: dict[str, Any],
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_figures_are_stored_and_rendered(
+    scanned: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     with sqlite3.connect(scanned["_db"]) as db:
         rows = db.execute("""SELECT docs, distinct_estimate FROM full_pii WHERE
                              index_name='support-cases-2012' AND field='customer.email'""")
@@ -117,8 +137,9 @@ def test_full_figures_are_stored_and_rendered(scanned: dict[str, Any],
         assert "Full read" in out and "customer.email" in out
 
 
-def test_contexts_are_released_after_a_full_scan(scanned: dict[str, Any], lab: Any,
-                                                 request_audit: list[Any]) -> None:
+def test_contexts_are_released_after_a_full_scan(
+    scanned: dict[str, Any], lab: Any, request_audit: list[Any]
+) -> None:
     open_url = lab.status.url("open")
     assert no_contexts(open_url)
     # The audit spans the session: other modules' servers (a real Elasticsearch) are not ours.
@@ -127,13 +148,36 @@ def test_contexts_are_released_after_a_full_scan(scanned: dict[str, Any], lab: A
     assert {httpx.URL(r.url).path for r in deletes} <= {"/_search/point_in_time"}
 
 
-def test_index_pattern_selects_what_is_read(lab: Any, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_index_pattern_selects_what_is_read(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "f.db"
     t0 = time.monotonic()
-    assert main(["scan", lab.status.url("open"), "--depth", "full", "--index",
-                 "support-cases-201[89]", "--slices", "3", "--workers", "0", "--batch", "200",
-                 "--docs-rate", "1000", "--db", str(db), "--format", "jsonl"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                lab.status.url("open"),
+                "--depth",
+                "full",
+                "--index",
+                "support-cases-201[89]",
+                "--slices",
+                "3",
+                "--workers",
+                "0",
+                "--batch",
+                "200",
+                "--docs-rate",
+                "1000",
+                "--db",
+                str(db),
+                "--format",
+                "jsonl",
+            ]
+        )
+        == 0
+    )
     seconds = time.monotonic() - t0
     result = open_result(full_report(db, capsys))
     read = {ir["index"]["name"]: ir["full"] for ir in result["indices"] if ir["full"]}
@@ -146,15 +190,35 @@ def test_index_pattern_selects_what_is_read(lab: Any, tmp_path: Path,
     assert seconds >= (docs - 3 * 200) / 1000
 
 
-def test_sliced_scroll_reads_the_same(lab: Any, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch,
-                                      request_audit: list[Any],
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_sliced_scroll_reads_the_same(
+    lab: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request_audit: list[Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setattr(elasticsearch_read, "read_method", lambda fp: elasticsearch_read.SCROLL)
     db = tmp_path / "f.db"
     before = len(request_audit)
-    assert main(["scan", lab.status.url("open"), "--depth", "full", "--workers", "0",
-                 "--batch", "400", "--db", str(db), "--format", "jsonl"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                lab.status.url("open"),
+                "--depth",
+                "full",
+                "--workers",
+                "0",
+                "--batch",
+                "400",
+                "--db",
+                str(db),
+                "--format",
+                "jsonl",
+            ]
+        )
+        == 0
+    )
     result = open_result(full_report(db, capsys))
     assert {ir["full"]["method"] for ir in result["indices"] if ir["full"]} == {"scroll"}
     assert_totals_equal_truth(result, lab.truth)
@@ -163,24 +227,58 @@ def test_sliced_scroll_reads_the_same(lab: Any, tmp_path: Path,
     assert any(r.method == "DELETE" and r.url.endswith("/_search/scroll") for r in sent)
 
 
-def test_partial_store_reports_the_refusal(lab: Any, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_partial_store_reports_the_refusal(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "f.db"
-    assert main(["scan", lab.status.url("partial"), "--depth", "full", "--workers", "0",
-                 "--db", str(db), "--format", "jsonl"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                lab.status.url("partial"),
+                "--depth",
+                "full",
+                "--workers",
+                "0",
+                "--db",
+                str(db),
+                "--format",
+                "jsonl",
+            ]
+        )
+        == 0
+    )
     result = open_result(full_report(db, capsys))
     assert result["service"]["verdict"] == "partial"
     fulls = [ir["full"] for ir in result["indices"] if ir["full"]]
     assert fulls and all(not f["complete"] and "401" in f["error"] for f in fulls)
 
 
-def test_owner_credentials_read_a_partial_store_in_full(lab: Any, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]
-                                                        ) -> None:
+def test_owner_credentials_read_a_partial_store_in_full(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "f.db"
-    assert main(["scan", lab.status.url("partial"), "--depth", "full", "--workers", "0",
-                 "--auth", "lab:lab-password", "--index", "support-cases-2012",
-                 "--db", str(db), "--format", "jsonl"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                lab.status.url("partial"),
+                "--depth",
+                "full",
+                "--workers",
+                "0",
+                "--auth",
+                "lab:lab-password",
+                "--index",
+                "support-cases-2012",
+                "--db",
+                str(db),
+                "--format",
+                "jsonl",
+            ]
+        )
+        == 0
+    )
     result = open_result(full_report(db, capsys))
     assert result["service"]["verdict"] == "partial" and result["authenticated"]
     (full,) = [ir["full"] for ir in result["indices"] if ir["full"]]
@@ -195,15 +293,33 @@ def test_owner_credentials_read_a_partial_store_in_full(lab: Any, tmp_path: Path
 
 def _slow_scan(url: str, db: Path) -> list[str]:
     # Small pages and a document rate cap: the kill lands in the middle of the read.
-    return ["scan", url, "--depth", "full", "--db", str(db), "--format", "jsonl",
-            "--workers", "1", "--batch", "100", "--docs-rate", "2500", "--no-progress"]
+    return [
+        "scan",
+        url,
+        "--depth",
+        "full",
+        "--db",
+        str(db),
+        "--format",
+        "jsonl",
+        "--workers",
+        "1",
+        "--batch",
+        "100",
+        "--docs-rate",
+        "2500",
+        "--no-progress",
+    ]
 
 
-@pytest.mark.parametrize(("free_the_pit", "fold"), [(False, False), (True, False), (False, True)],
-                         ids=["pit-alive", "pit-expired", "folded-every-batch"])
+@pytest.mark.parametrize(
+    ("free_the_pit", "fold"),
+    [(False, False), (True, False), (False, True)],
+    ids=["pit-alive", "pit-expired", "folded-every-batch"],
+)
 def test_scan_killed_with_sigkill_resumes_to_exact_totals(
-        lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        free_the_pit: bool, fold: bool) -> None:
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], free_the_pit: bool, fold: bool
+) -> None:
     url = lab.status.url("open")
     db = tmp_path / "f.db"
     # folded: the rows of a slice are rewritten as its tally whenever the new ones outweigh
@@ -224,11 +340,14 @@ def test_scan_killed_with_sigkill_resumes_to_exact_totals(
     assert status == "running"  # killed: nobody marked it
     if free_the_pit:  # as if keep_alive had passed: the resumed slices must start over
         for pit in unfinished:
-            httpx.request("DELETE", f"{url}/_search/point_in_time", json={"pit_id": [pit]},
-                          trust_env=False)
+            httpx.request(
+                "DELETE", f"{url}/_search/point_in_time", json={"pit_id": [pit]}, trust_env=False
+            )
     capsys.readouterr()
-    assert main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl",
-                 "--no-progress"]) == 0
+    assert (
+        main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl", "--no-progress"])
+        == 0
+    )
     doc = full_report(db, capsys)
     assert doc["scan_id"] == scan_id and doc["status"] == "done"
     assert_totals_equal_truth(open_result(doc), lab.truth)
@@ -236,8 +355,9 @@ def test_scan_killed_with_sigkill_resumes_to_exact_totals(
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
-def test_interrupted_scan_releases_its_contexts(lab: Any, tmp_path: Path,
-                                                sig: signal.Signals) -> None:
+def test_interrupted_scan_releases_its_contexts(
+    lab: Any, tmp_path: Path, sig: signal.Signals
+) -> None:
     url = lab.status.url("open")
     db = tmp_path / "f.db"
     proc, _scan_id = run_until(db, _slow_scan(url, db), docs=1500)
@@ -257,14 +377,32 @@ def test_interrupted_scan_releases_its_contexts(lab: Any, tmp_path: Path,
         assert conn.execute("SELECT status FROM scans").fetchone()[0] == "interrupted"
 
 
-def test_dask_cluster_gives_the_same_totals(scanned: dict[str, Any], lab: Any, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_dask_cluster_gives_the_same_totals(
+    scanned: dict[str, Any], lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import distributed  # the dask extra; CI installs it
+
     db = tmp_path / "f.db"
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
-        assert main(["scan", lab.status.url("open"), "--depth", "full", "--dask",
-                     cluster.scheduler_address, "--db", str(db), "--format", "jsonl"]) == 0
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        assert (
+            main(
+                [
+                    "scan",
+                    lab.status.url("open"),
+                    "--depth",
+                    "full",
+                    "--dask",
+                    cluster.scheduler_address,
+                    "--db",
+                    str(db),
+                    "--format",
+                    "jsonl",
+                ]
+            )
+            == 0
+        )
     remote, local = open_result(full_report(db, capsys)), open_result(scanned)
     assert remote["full"] == local["full"]
     fulls = {ir["index"]["name"]: ir["full"] for ir in local["indices"]}

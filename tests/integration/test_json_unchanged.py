@@ -36,8 +36,10 @@ DETECTION = ("pii_types", "indices_with_pii")
 # (lab role, field of the service): (value before, value now, why it changed).
 INTENDED: dict[tuple[str, str], tuple[Any, Any, str]] = {
     ("secured", "closed_apis"): (
-        ["/"], ["/", "_cat/indices", "_search"],
-        "#15: the data APIs decide the verdict, even where the root asks for credentials"),
+        ["/"],
+        ["/", "_cat/indices", "_search"],
+        "#15: the data APIs decide the verdict, even where the root asks for credentials",
+    ),
 }
 # Fields of a result added since, on purpose (a result without them then is compared as is).
 ADDED = {"people": "#15: a store's people, counted once across its fields and containers"}
@@ -46,11 +48,13 @@ ADDED = {"people": "#15: a store's people, counted once across its fields and co
 @pytest.fixture(scope="module")
 def old_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ``src`` tree of commit BEFORE."""
-    got = subprocess.run(["git", "-C", str(REPO), "archive", BEFORE, "src"],
-                         capture_output=True, check=False)
+    got = subprocess.run(
+        ["git", "-C", str(REPO), "archive", BEFORE, "src"], capture_output=True, check=False
+    )
     assert got.returncode == 0, (
         f"commit {BEFORE} is not in this clone's history ({got.stderr.decode()[:200]}): "
-        "the comparison needs it (a shallow clone? fetch with full history)")
+        "the comparison needs it (a shallow clone? fetch with full history)"
+    )
     folder = tmp_path_factory.mktemp("before")
     with tarfile.open(fileobj=io.BytesIO(got.stdout)) as tar:
         tar.extractall(folder, filter="data")
@@ -105,20 +109,51 @@ def _differences(old: Any, new: Any, path: str = "") -> list[str]:
     return [] if old == new else [f"{path}: {old!r:.80} became {new!r:.80}"]
 
 
-def test_a_lab_scan_reads_as_it_did_before_the_contract(lab: Any, old_source: Path,
-                                                        tmp_path: Path) -> None:
+def test_a_lab_scan_reads_as_it_did_before_the_contract(
+    lab: Any, old_source: Path, tmp_path: Path
+) -> None:
     roles = {lab.status.url(role): role for role in ("open", "secured", "partial")}
     targets = list(roles)
     before, now = tmp_path / "before.json", tmp_path / "now.json"
     code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
     ran = subprocess.run(
-        [sys.executable, "-c", code, "scan", *targets, "--db", str(tmp_path / "before.db"),
-         "--format", "json", "--output", str(before), "--no-progress"],
-        env={**os.environ, "PYTHONPATH": str(old_source)}, capture_output=True, text=True,
-        check=False, timeout=600)
+        [
+            sys.executable,
+            "-c",
+            code,
+            "scan",
+            *targets,
+            "--db",
+            str(tmp_path / "before.db"),
+            "--format",
+            "json",
+            "--output",
+            str(before),
+            "--no-progress",
+        ],
+        env={**os.environ, "PYTHONPATH": str(old_source)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     assert ran.returncode == 0, ran.stderr
-    assert main(["scan", *targets, "--db", str(tmp_path / "now.db"), "--format", "json",
-                 "--output", str(now), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                *targets,
+                "--db",
+                str(tmp_path / "now.db"),
+                "--format",
+                "json",
+                "--output",
+                str(now),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     old, new = _scan_json(before, roles, now=False), _scan_json(now, roles, now=True)
     assert old["results"], "the old scan recorded nothing"
     assert not _differences(old, new), "\n".join(_differences(old, new)[:20])

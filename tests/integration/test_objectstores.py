@@ -19,12 +19,14 @@ from leakhound.cli import main
 from leakhound.lab import objectstores
 from leakhound.lab.testing import LabSession
 
-SCHEMA = json.loads((Path(__file__).parents[2] / "src/leakhound/schema/"
-                     "scan-result.schema.json").read_text())
+SCHEMA = json.loads(
+    (Path(__file__).parents[2] / "src/leakhound/schema/scan-result.schema.json").read_text()
+)
 KINDS = ("s3", "azblob")
 # Objects the lab writes at each bucket's root and in folders whose names say their year.
 YEAR_PREFIX = {f"exports/{y}/": y for y in range(2005, 2015)} | {
-    f"reports/{y}/": y for y in range(2015, 2018)}
+    f"reports/{y}/": y for y in range(2015, 2018)
+}
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -49,8 +51,9 @@ def result_of(doc: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def by_prefix(result: dict[str, Any], bucket: str) -> dict[str, dict[str, Any]]:
-    return {ir["index"]["prefix"]: ir for ir in result["indices"]
-            if ir["index"]["bucket"] == bucket}
+    return {
+        ir["index"]["prefix"]: ir for ir in result["indices"] if ir["index"]["bucket"] == bucket
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +62,26 @@ def sampled(lab: LabSession, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     one, as its JSON report."""
     db = tmp_path_factory.mktemp("objects") / "findings.db"
     out = db.with_name("report.json")
-    targets = [url(lab, role, kind) for kind in KINDS
-               for role in ("open", "partial", "secured")]
+    targets = [url(lab, role, kind) for kind in KINDS for role in ("open", "partial", "secured")]
     targets += [url(lab, "partial", kind, "hr/payroll.csv") for kind in KINDS]
-    assert main(["scan", *targets, "--db", str(db), "--format", "json", "--output", str(out),
-                 "--workers", "1", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                *targets,
+                "--db",
+                str(db),
+                "--format",
+                "json",
+                "--output",
+                str(out),
+                "--workers",
+                "1",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     doc = json.loads(out.read_text())
     doc["_db"] = str(db)
     return doc
@@ -74,9 +92,29 @@ def full(lab: LabSession, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     """One full scan of the open bucket and the open container."""
     db = tmp_path_factory.mktemp("objects-full") / "findings.db"
     out = db.with_name("report.json")
-    assert main(["scan", url(lab, "open", "s3"), url(lab, "open", "azblob"), "--depth", "full",
-                 "--db", str(db), "--format", "json", "--output", str(out), "--workers", "1",
-                 "--batch", "300", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                url(lab, "open", "s3"),
+                url(lab, "open", "azblob"),
+                "--depth",
+                "full",
+                "--db",
+                str(db),
+                "--format",
+                "json",
+                "--output",
+                str(out),
+                "--workers",
+                "1",
+                "--batch",
+                "300",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     doc = json.loads(out.read_text())
     doc["_db"] = str(db)
     return doc
@@ -88,10 +126,22 @@ def full(lab: LabSession, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("role", ["open", "partial", "secured"])
 def test_each_bucket_and_container_alone_gets_its_verdict(
-        lab: LabSession, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        kind: str, role: str) -> None:
-    code, out = run(["scan", url(lab, role, kind), "--db", str(tmp_path / "f.db"),
-                     "--format", "json", "--sample", "0", "--no-progress"], capsys)
+    lab: LabSession, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, role: str
+) -> None:
+    code, out = run(
+        [
+            "scan",
+            url(lab, role, kind),
+            "--db",
+            str(tmp_path / "f.db"),
+            "--format",
+            "json",
+            "--sample",
+            "0",
+            "--no-progress",
+        ],
+        capsys,
+    )
     assert code == 0
     (result,) = json.loads(out)["results"]
     service = result["service"]
@@ -109,17 +159,31 @@ def test_the_buckets_of_one_endpoint_are_one_store(sampled: dict[str, Any]) -> N
         service = result_of(sampled, kind)["service"]
         assert service["verdict"] == "open"
         assert service["fingerprint"]["details"][key] == {
-            "public-cases": "open", "readable-cases": "partial", "private-cases": "secured"}
+            "public-cases": "open",
+            "readable-cases": "partial",
+            "private-cases": "secured",
+        }
         assert "private-cases" in service["closed_apis"]
         assert "readable-cases: read" in service["open_apis"]
     assert sampled["summary"]["endpoints"] == 2
 
 
-def test_a_bucket_that_does_not_exist(lab: LabSession, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bucket_that_does_not_exist(
+    lab: LabSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     port = url(lab, "open", "s3").rsplit(":", 1)[1]
-    code, out = run(["scan", f"s3://no-such-bucket@127.0.0.1:{port}", "--db",
-                     str(tmp_path / "f.db"), "--format", "json", "--no-progress"], capsys)
+    code, out = run(
+        [
+            "scan",
+            f"s3://no-such-bucket@127.0.0.1:{port}",
+            "--db",
+            str(tmp_path / "f.db"),
+            "--format",
+            "json",
+            "--no-progress",
+        ],
+        capsys,
+    )
     (result,) = json.loads(out)["results"]
     # MinIO answers AccessDenied where AWS says NoSuchBucket: nobody can tell it from a
     # private bucket.
@@ -131,15 +195,18 @@ def test_a_bucket_that_does_not_exist(lab: LabSession, tmp_path: Path,
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_inventory_lists_every_object_of_the_open_bucket_by_folder(
-        sampled: dict[str, Any], lab: LabSession, kind: str) -> None:
+    sampled: dict[str, Any], lab: LabSession, kind: str
+) -> None:
     t = truth(lab, kind)
     folders = by_prefix(result_of(sampled, kind), "public-cases")
     assert set(folders) == set(t["prefixes"])
     for prefix, expected in t["prefixes"].items():
         index = folders[prefix]["index"]
         assert index["name"] == f"public-cases/{prefix}"
-        assert (index["objects"], index["store_bytes"]) == (expected["objects"],
-                                                            expected["bytes"]), prefix
+        assert (index["objects"], index["store_bytes"]) == (
+            expected["objects"],
+            expected["bytes"],
+        ), prefix
         # every object is under --max-bytes: the sample read them whole and counted them
         assert (index["docs"], index["docs_exact"]) == (expected["records"], True), prefix
         assert index["modified_oldest"] and index["modified_oldest"] <= index["modified_newest"]
@@ -147,12 +214,14 @@ def test_inventory_lists_every_object_of_the_open_bucket_by_folder(
     assert folders["backups/2019-12-31/"]["index"]["extensions"] == {".sql.gz": 1}
     if kind == "azblob":  # Azure's listing says each blob's content type; S3's does not
         assert folders["reports/2015/"]["index"]["content_types"] == {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": 1}
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": 1
+        }
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_samples_find_the_personal_data_of_each_folder(sampled: dict[str, Any],
-                                                       lab: LabSession, kind: str) -> None:
+def test_samples_find_the_personal_data_of_each_folder(
+    sampled: dict[str, Any], lab: LabSession, kind: str
+) -> None:
     t = truth(lab, kind)
     folders = by_prefix(result_of(sampled, kind), "public-cases")
     for prefix, expected in t["prefixes"].items():
@@ -170,17 +239,22 @@ def test_samples_find_the_personal_data_of_each_folder(sampled: dict[str, Any],
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_people_of_a_store_small_enough_are_counted_exactly(
-        sampled: dict[str, Any], lab: LabSession, kind: str) -> None:
+    sampled: dict[str, Any], lab: LabSession, kind: str
+) -> None:
     people = result_of(sampled, kind)["people"]
     assert (people["entity_type"], people["method"], people["exact"]) == (
-        "EMAIL_ADDRESS", "read", True)
+        "EMAIL_ADDRESS",
+        "read",
+        True,
+    )
     # the open bucket holds every case once, and the named payroll again: its people once
     assert people["value"] == lab.truth.distinct_emails
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_named_object_of_a_partial_bucket_is_read(sampled: dict[str, Any], lab: LabSession,
-                                                   kind: str) -> None:
+def test_a_named_object_of_a_partial_bucket_is_read(
+    sampled: dict[str, Any], lab: LabSession, kind: str
+) -> None:
     folders = by_prefix(result_of(sampled, kind), "readable-cases")
     assert list(folders) == ["hr/"]
     hr = folders["hr/"]
@@ -189,8 +263,9 @@ def test_a_named_object_of_a_partial_bucket_is_read(sampled: dict[str, Any], lab
     assert {"EMAIL_ADDRESS", "IBAN_CODE"} <= {p["entity_type"] for p in hr["sample"]["pii"]}
 
 
-def test_only_reads_reached_the_stores(sampled: dict[str, Any],
-                                       request_audit: list[net.Request]) -> None:
+def test_only_reads_reached_the_stores(
+    sampled: dict[str, Any], request_audit: list[net.Request]
+) -> None:
     mine = [r for r in request_audit if r.kind in KINDS]
     assert mine and {r.method for r in mine} <= {"GET", "HEAD"}
 
@@ -198,16 +273,19 @@ def test_only_reads_reached_the_stores(sampled: dict[str, Any],
 # -- full reads ---------------------------------------------------------------------------------
 
 
-def test_full_report_is_valid_against_the_schema(full: dict[str, Any],
-                                                 sampled: dict[str, Any]) -> None:
+def test_full_report_is_valid_against_the_schema(
+    full: dict[str, Any], sampled: dict[str, Any]
+) -> None:
     for doc in (full, sampled):
         jsonschema.Draft202012Validator(SCHEMA).validate(
-            {k: v for k, v in doc.items() if k != "_db"})
+            {k: v for k, v in doc.items() if k != "_db"}
+        )
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_full_reads_count_each_folder_as_seeded(full: dict[str, Any], lab: LabSession,
-                                                kind: str) -> None:
+def test_full_reads_count_each_folder_as_seeded(
+    full: dict[str, Any], lab: LabSession, kind: str
+) -> None:
     t = truth(lab, kind)
     result = result_of(full, kind)
     folders = by_prefix(result, "public-cases")
@@ -221,8 +299,12 @@ def test_full_reads_count_each_folder_as_seeded(full: dict[str, Any], lab: LabSe
             if key.rpartition("/")[0] + "/" == prefix or ("/" not in key and prefix == ""):
                 for path, n in obj["pii"].get("EMAIL_ADDRESS", {}).items():
                     emails[path] = emails.get(path, 0) + n
-        found = {f["path"]: f["docs"] for p in read["pii"] if p["entity_type"] == "EMAIL_ADDRESS"
-                 for f in p["fields"]}
+        found = {
+            f["path"]: f["docs"]
+            for p in read["pii"]
+            if p["entity_type"] == "EMAIL_ADDRESS"
+            for f in p["fields"]
+        }
         for path in ("customer_email", "customer.email", "agent_email", "email", "user_email"):
             if path in emails:
                 assert found.get(path) == emails[path], (prefix, path)
@@ -235,8 +317,9 @@ def test_full_reads_count_each_folder_as_seeded(full: dict[str, Any], lab: LabSe
     assert result["full"]["people"]["distinct"]["estimate"] == lab.truth.distinct_emails
 
 
-def test_full_figures_are_stored_assessed_and_rendered(full: dict[str, Any],
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_figures_are_stored_assessed_and_rendered(
+    full: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     db = full["_db"]
     with sqlite3.connect(db) as conn:
         rows = conn.execute("""SELECT docs FROM full_pii WHERE index_name=
@@ -252,7 +335,9 @@ def test_full_figures_are_stored_assessed_and_rendered(full: dict[str, Any],
     assessed = json.loads(out)
     assert assessed["personal_data_found"]
     assert [(s["product"], s["documents"]) for s in assessed["stores"]] == [
-        ("MinIO", 10301), ("Azurite 3.37.0", 10301)]
+        ("MinIO", 10301),
+        ("Azurite 3.37.0", 10301),
+    ]
     assert assessed["data_subjects"]["method"] == "exact"
     assert assessed["date_range"]["min"] is None  # files' dates are no records' dates
     for kind in ("authority", "subjects"):
@@ -261,11 +346,28 @@ def test_full_figures_are_stored_assessed_and_rendered(full: dict[str, Any],
 
 
 def test_a_full_read_killed_with_sigkill_resumes_to_exact_totals(
-        lab: LabSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lab: LabSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "f.db"
-    argv = ["scan", url(lab, "open", "s3"), "--depth", "full", "--db", str(db),
-            "--batch", "50", "--slices", "2", "--docs-rate", "1500", "--format", "jsonl",
-            "--no-progress", "--workers", "1"]
+    argv = [
+        "scan",
+        url(lab, "open", "s3"),
+        "--depth",
+        "full",
+        "--db",
+        str(db),
+        "--batch",
+        "50",
+        "--slices",
+        "2",
+        "--docs-rate",
+        "1500",
+        "--format",
+        "jsonl",
+        "--no-progress",
+        "--workers",
+        "1",
+    ]
     # 3,028 records precede exports/2008/ (451): stop inside it
     proc, scan_id = run_until(db, argv, docs=3150)
     proc.send_signal(signal.SIGKILL)
@@ -274,8 +376,10 @@ def test_a_full_read_killed_with_sigkill_resumes_to_exact_totals(
         inside = conn.execute("""SELECT COUNT(*) FROM full_partitions WHERE done=0 AND
                                  json_extract(position, '$.records') > 0""").fetchone()[0]
     assert inside  # the kill left a read inside an object: its records must not count twice
-    assert main(["scan", "--resume", scan_id, "--db", str(db), "--no-progress",
-                 "--format", "jsonl"]) == 0
+    assert (
+        main(["scan", "--resume", scan_id, "--db", str(db), "--no-progress", "--format", "jsonl"])
+        == 0
+    )
     code, out = run(["report", scan_id, "--db", str(db), "--format", "json"], capsys)
     assert code == 0
     doc = json.loads(out)
@@ -288,19 +392,34 @@ def test_a_full_read_killed_with_sigkill_resumes_to_exact_totals(
         assert ir["full"]["docs"] == t["prefixes"][prefix]["records"], prefix
 
 
-def test_export_subjects_reads_the_objects_again(lab: LabSession, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_subjects_reads_the_objects_again(
+    lab: LabSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = str(tmp_path / "f.db")
-    code, _ = run(["scan", url(lab, "partial", "s3", "hr/payroll.csv"), "--db", db,
-                   "--no-progress", "--format", "jsonl"], capsys)
+    code, _ = run(
+        [
+            "scan",
+            url(lab, "partial", "s3", "hr/payroll.csv"),
+            "--db",
+            db,
+            "--no-progress",
+            "--format",
+            "jsonl",
+        ],
+        capsys,
+    )
     assert code == 0
-    code, out = run(["export-subjects", "last", "--db", db, "--types",
-                     "EMAIL_ADDRESS,IBAN_CODE"], capsys)
+    code, out = run(
+        ["export-subjects", "last", "--db", db, "--types", "EMAIL_ADDRESS,IBAN_CODE"], capsys
+    )
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     found = {r["entity_type"] for r in rows if "keyed_hash" in r}
     by_type = {t: sum(1 for r in rows if r.get("entity_type") == t) for t in found}
     # the payroll: 200 employees, each with an e-mail address and an IBAN
     assert by_type == {"EMAIL_ADDRESS": 200, "IBAN_CODE": 200}
-    assert all(r["indices"] == [f"127.0.0.1:{url(lab, 'open', 's3').rsplit(':', 1)[1]}/"
-                                "readable-cases/hr/"] for r in rows if "keyed_hash" in r)
+    assert all(
+        r["indices"] == [f"127.0.0.1:{url(lab, 'open', 's3').rsplit(':', 1)[1]}/readable-cases/hr/"]
+        for r in rows
+        if "keyed_hash" in r
+    )

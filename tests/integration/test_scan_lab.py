@@ -13,8 +13,9 @@ import pytest
 
 from leakhound.cli import main
 
-SCHEMA = json.loads((Path(__file__).parents[2] / "src/leakhound/schema/"
-                     "scan-result.schema.json").read_text())
+SCHEMA = json.loads(
+    (Path(__file__).parents[2] / "src/leakhound/schema/scan-result.schema.json").read_text()
+)
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -29,8 +30,20 @@ def scanned(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
     status, _truth = lab
     db = tmp_path_factory.mktemp("scan") / "findings.db"
     out = db.with_name("report.json")
-    rc = main(["scan", status.url("open"), status.url("secured"), status.url("partial"),
-               "--db", str(db), "--format", "json", "--output", str(out)])
+    rc = main(
+        [
+            "scan",
+            status.url("open"),
+            status.url("secured"),
+            status.url("partial"),
+            "--db",
+            str(db),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ]
+    )
     assert rc == 0
     doc = json.loads(out.read_text())
     doc["_db"] = str(db)
@@ -101,18 +114,25 @@ def test_wiped_and_ransom_indices_are_flagged(scanned: dict[str, Any], lab: Any)
     assert "a document reads like a ransom note" in indices["read_me"]["compromise_reasons"]
 
 
-def test_hidden_and_system_indices_are_listed_and_flagged(scanned: dict[str, Any],
-                                                          lab: Any) -> None:
+def test_hidden_and_system_indices_are_listed_and_flagged(
+    scanned: dict[str, Any], lab: Any
+) -> None:
     indices = {ir["index"]["name"]: ir for ir in by_role(scanned, lab, "open")["indices"]}
     hidden = indices["audit-trail"]  # index.hidden: true, listed only with expand_wildcards
     assert hidden["index"]["hidden"] and not hidden["index"]["system"]
     assert hidden["index"]["docs"] == lab[1].indices["audit-trail"].documents
     kinds = {p["entity_type"] for p in hidden["sample"]["pii"]}
     assert {"EMAIL_ADDRESS", "IP_ADDRESS"} <= kinds
-    assert all(i["index"]["hidden"] and i["index"]["system"]
-               for n, i in indices.items() if n.startswith("."))
-    assert not any(i["index"]["hidden"] for n, i in indices.items()
-                   if n in lab[1].indices and n != "audit-trail")
+    assert all(
+        i["index"]["hidden"] and i["index"]["system"]
+        for n, i in indices.items()
+        if n.startswith(".")
+    )
+    assert not any(
+        i["index"]["hidden"]
+        for n, i in indices.items()
+        if n in lab[1].indices and n != "audit-trail"
+    )
 
 
 def test_pii_found_in_sample_where_it_was_seeded(scanned: dict[str, Any], lab: Any) -> None:
@@ -133,16 +153,18 @@ def test_pii_found_in_sample_where_it_was_seeded(scanned: dict[str, Any], lab: A
             assert re.fullmatch(r"\w\*{3}@\w\*{3}\.[a-z.]+", example), example
 
 
-def test_no_raw_personal_value_reaches_any_output(scanned: dict[str, Any], lab: Any,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_raw_personal_value_reaches_any_output(
+    scanned: dict[str, Any], lab: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = lab[0].url("open")
     hits = httpx.post(f"{url}/support-cases-*/_search", json={"size": 200}).json()["hits"]["hits"]
     emails = {h["_source"]["customer"]["email"] for h in hits}
     assert emails
     outputs = [json.dumps(scanned)]
     for fmt in ("terminal", "markdown", "jsonl"):
-        rc, out, _ = run(["report", scanned["scan_id"], "--db", scanned["_db"],
-                          "--format", fmt], capsys)
+        rc, out, _ = run(
+            ["report", scanned["scan_id"], "--db", scanned["_db"], "--format", fmt], capsys
+        )
         assert rc == 0
         outputs.append(out)
     outputs.append(Path(scanned["_db"]).read_bytes().decode("utf-8", "replace"))
@@ -151,8 +173,9 @@ def test_no_raw_personal_value_reaches_any_output(scanned: dict[str, Any], lab: 
         assert not leaked, leaked[:3]
 
 
-def test_second_scan_becomes_history(lab: Any, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_second_scan_becomes_history(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = str(tmp_path / "f.db")
     target = lab[0].url("secured")
     for _ in range(2):
@@ -167,22 +190,72 @@ def test_second_scan_becomes_history(lab: Any, tmp_path: Path,
 
 def test_fail_on_open(lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "f.db")
-    assert main(["scan", lab[0].url("open"), "--sample", "0", "--db", db,
-                 "--fail-on", "open", "--format", "jsonl"]) == 1
-    assert main(["scan", lab[0].url("secured"), "--db", db,
-                 "--fail-on", "open", "--format", "jsonl"]) == 0
-    assert main(["scan", lab[0].url("partial"), "--sample", "0", "--db", db,
-                 "--fail-on", "open", "--format", "jsonl"]) == 0
-    assert main(["scan", lab[0].url("partial"), "--sample", "0", "--db", db,
-                 "--fail-on", "exposed", "--format", "jsonl"]) == 1
+    assert (
+        main(
+            [
+                "scan",
+                lab[0].url("open"),
+                "--sample",
+                "0",
+                "--db",
+                db,
+                "--fail-on",
+                "open",
+                "--format",
+                "jsonl",
+            ]
+        )
+        == 1
+    )
+    assert (
+        main(["scan", lab[0].url("secured"), "--db", db, "--fail-on", "open", "--format", "jsonl"])
+        == 0
+    )
+    assert (
+        main(
+            [
+                "scan",
+                lab[0].url("partial"),
+                "--sample",
+                "0",
+                "--db",
+                db,
+                "--fail-on",
+                "open",
+                "--format",
+                "jsonl",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "scan",
+                lab[0].url("partial"),
+                "--sample",
+                "0",
+                "--db",
+                db,
+                "--fail-on",
+                "exposed",
+                "--format",
+                "jsonl",
+            ]
+        )
+        == 1
+    )
     capsys.readouterr()
 
 
-def test_host_port_without_scheme_finds_http(lab: Any, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_host_port_without_scheme_finds_http(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hostport = lab[0].url("open").removeprefix("http://")
-    rc, out, _ = run(["scan", hostport, "--sample", "0", "--db", str(tmp_path / "f.db"),
-                      "--format", "jsonl"], capsys)
+    rc, out, _ = run(
+        ["scan", hostport, "--sample", "0", "--db", str(tmp_path / "f.db"), "--format", "jsonl"],
+        capsys,
+    )
     assert rc == 0
     result = json.loads(out.splitlines()[0])["result"]
     assert result["service"]["verdict"] == "open"
@@ -190,14 +263,27 @@ def test_host_port_without_scheme_finds_http(lab: Any, tmp_path: Path,
 
 
 def test_credentials_read_a_secured_store_without_changing_its_verdict(
-        lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     status, truth = lab
     user, password = status.auth
     monkeypatch.setenv("LAB_CREDENTIALS", f"{user}:{password}")
     db = tmp_path / "f.db"
-    rc, out, err = run(["scan", status.url("secured"), "--auth-env", "LAB_CREDENTIALS",
-                        "--sample", "5", "--db", str(db), "--format", "jsonl"], capsys)
+    rc, out, err = run(
+        [
+            "scan",
+            status.url("secured"),
+            "--auth-env",
+            "LAB_CREDENTIALS",
+            "--sample",
+            "5",
+            "--db",
+            str(db),
+            "--format",
+            "jsonl",
+        ],
+        capsys,
+    )
     assert rc == 0, err
     result = json.loads(out.splitlines()[0])["result"]
     assert result["service"]["verdict"] == "secured"
@@ -212,33 +298,68 @@ def test_credentials_read_a_secured_store_without_changing_its_verdict(
     assert password.encode() not in db.read_bytes()
 
 
-def test_wrong_credentials_leave_the_store_unread(lab: Any, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, _ = run(["scan", lab[0].url("secured"), "--auth", "lab:wrong-password",
-                      "--db", str(tmp_path / "f.db"), "--format", "jsonl"], capsys)
+def test_wrong_credentials_leave_the_store_unread(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc, out, _ = run(
+        [
+            "scan",
+            lab[0].url("secured"),
+            "--auth",
+            "lab:wrong-password",
+            "--db",
+            str(tmp_path / "f.db"),
+            "--format",
+            "jsonl",
+        ],
+        capsys,
+    )
     assert rc == 0
     result = json.loads(out.splitlines()[0])["result"]
     assert result["service"]["verdict"] == "secured"
     assert result["authenticated"] is False and result["indices"] == []
 
 
-def test_auth_env_that_is_not_set_is_a_usage_error(capsys: pytest.CaptureFixture[str],
-                                                   tmp_path: Path) -> None:
-    rc = main(["scan", "127.0.0.1:9", "--auth-env", "LEAKHOUND_NO_SUCH_VARIABLE",
-               "--db", str(tmp_path / "f.db")])
+def test_auth_env_that_is_not_set_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rc = main(
+        [
+            "scan",
+            "127.0.0.1:9",
+            "--auth-env",
+            "LEAKHOUND_NO_SUCH_VARIABLE",
+            "--db",
+            str(tmp_path / "f.db"),
+        ]
+    )
     assert rc == 2
     assert "LEAKHOUND_NO_SUCH_VARIABLE" in capsys.readouterr().err
 
 
-def test_netrc_credentials_are_used_for_their_host_only(lab: Any, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_netrc_credentials_are_used_for_their_host_only(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, truth = lab
     user, password = status.auth
     netrc = tmp_path / "netrc"
     netrc.write_text(f"machine 127.0.0.1 login {user} password {password}\n")
     netrc.chmod(0o600)
-    rc, out, err = run(["scan", status.url("secured"), "--netrc", str(netrc), "--sample", "0",
-                        "--db", str(tmp_path / "f.db"), "--format", "jsonl"], capsys)
+    rc, out, err = run(
+        [
+            "scan",
+            status.url("secured"),
+            "--netrc",
+            str(netrc),
+            "--sample",
+            "0",
+            "--db",
+            str(tmp_path / "f.db"),
+            "--format",
+            "jsonl",
+        ],
+        capsys,
+    )
     assert rc == 0, err
     result = json.loads(out.splitlines()[0])["result"]
     assert result["service"]["verdict"] == "secured" and result["authenticated"] is True
@@ -246,8 +367,21 @@ def test_netrc_credentials_are_used_for_their_host_only(lab: Any, tmp_path: Path
     assert set(truth.indices) <= names
     other = tmp_path / "other-netrc"
     other.write_text(f"machine db.example.invalid login {user} password {password}\n")
-    rc, out, _ = run(["scan", status.url("secured"), "--netrc", str(other), "--sample", "0",
-                      "--db", str(tmp_path / "g.db"), "--format", "jsonl"], capsys)
+    rc, out, _ = run(
+        [
+            "scan",
+            status.url("secured"),
+            "--netrc",
+            str(other),
+            "--sample",
+            "0",
+            "--db",
+            str(tmp_path / "g.db"),
+            "--format",
+            "jsonl",
+        ],
+        capsys,
+    )
     assert json.loads(out.splitlines()[0])["result"]["authenticated"] is False
 
 

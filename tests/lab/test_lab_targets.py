@@ -111,8 +111,9 @@ def test_partial_target_shows_root_and_cat(lab: LabSession, http: httpx.Client) 
     rows = http.get(base + "/_cat/indices", params={"format": "json"}).json()
     listed = {row["index"]: int(row["docs.count"]) for row in rows}
     assert "audit-trail" not in listed  # hidden: only expand_wildcards=all lists it
-    rows = http.get(base + "/_cat/indices",
-                    params={"format": "json", "expand_wildcards": "all"}).json()
+    rows = http.get(
+        base + "/_cat/indices", params={"format": "json", "expand_wildcards": "all"}
+    ).json()
     listed = {row["index"]: int(row["docs.count"]) for row in rows}
     for name, t in lab.truth.indices.items():
         assert listed[name] == t.documents

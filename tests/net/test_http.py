@@ -31,12 +31,12 @@ def _http(*ports: int, **limits: Any) -> net.Http:
     scope = net.Scope()
     for port in ports:
         scope.add("127.0.0.1", port)
-    return net.Http(net.Limits(**{"connect_timeout": 1, "read_timeout": 2,
-                                  "total_timeout": 5, **limits}), scope)
+    return net.Http(
+        net.Limits(**{"connect_timeout": 1, "read_timeout": 2, "total_timeout": 5, **limits}), scope
+    )
 
 
-async def _get(http: net.Http, url: str, allow: net.AllowList = ANY_GET,
-               **kw: Any) -> net.Response:
+async def _get(http: net.Http, url: str, allow: net.AllowList = ANY_GET, **kw: Any) -> net.Response:
     async with http:
         return await http.get(url, allow, **kw)
 
@@ -48,16 +48,18 @@ def _received(loop: S.ServerLoop, port: int) -> list[S.Received]:
 # --------------------------------------------------------------------------- scope
 
 
-@pytest.mark.parametrize("url", [
-    pytest.param("http://127.0.0.2:{port}/", id="other-loopback-address"),
-    pytest.param("http://127.0.0.1:{other}/", id="other-port-same-host"),
-    pytest.param("http://169.254.169.254/latest/meta-data/", id="metadata"),
-    pytest.param("http://[fe80::1]:{port}/", id="link-local-v6"),
-    pytest.param("http://localhost:{port}/", id="name-of-the-same-host"),
-    pytest.param("http://192.0.2.7:9200/", id="other-host"),
-])
-def test_out_of_scope_request_is_refused_before_any_connect(loop: S.ServerLoop,
-                                                            url: str) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("http://127.0.0.2:{port}/", id="other-loopback-address"),
+        pytest.param("http://127.0.0.1:{other}/", id="other-port-same-host"),
+        pytest.param("http://169.254.169.254/latest/meta-data/", id="metadata"),
+        pytest.param("http://[fe80::1]:{port}/", id="link-local-v6"),
+        pytest.param("http://localhost:{port}/", id="name-of-the-same-host"),
+        pytest.param("http://192.0.2.7:9200/", id="other-host"),
+    ],
+)
+def test_out_of_scope_request_is_refused_before_any_connect(loop: S.ServerLoop, url: str) -> None:
     port = loop.serve(S.fixed(200, b"{}"))
     other = loop.serve(S.fixed(200, b"{}"))
     recorder = S.ConnectRecorder()
@@ -76,8 +78,9 @@ def test_in_scope_request_reaches_the_server(loop: S.ServerLoop) -> None:
     assert recorder.off_loopback() == set() and recorder.connects
 
 
-def test_proxy_settings_from_the_environment_are_ignored(loop: S.ServerLoop,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxy_settings_from_the_environment_are_ignored(
+    loop: S.ServerLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     port = loop.serve(S.fixed(200, b"{}"))
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
         monkeypatch.setenv(name, "http://192.0.2.9:3128")
@@ -90,20 +93,24 @@ def test_proxy_settings_from_the_environment_are_ignored(loop: S.ServerLoop,
 # --------------------------------------------------------------------------- allow-list
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    pytest.param("PUT", "/logs", id="put-index"),
-    pytest.param("DELETE", "/logs", id="delete-index"),
-    pytest.param("POST", "/_bulk", id="bulk"),
-    pytest.param("POST", "/logs/_doc", id="index-document"),
-    pytest.param("POST", "/logs/_update_by_query", id="update-by-query"),
-    pytest.param("POST", "/logs/_delete_by_query", id="delete-by-query"),
-    pytest.param("POST", "/_search/../_bulk", id="dot-segments"),
-    pytest.param("GET", "/_bulk", id="get-on-an-unlisted-api"),
-    pytest.param("GET", "/_snapshot/_all", id="snapshot-api"),
-    pytest.param("POST", "/_all/_close", id="close-all"),
-])
-def test_write_request_is_refused_before_any_byte_is_sent(loop: S.ServerLoop, method: str,
-                                                          path: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("PUT", "/logs", id="put-index"),
+        pytest.param("DELETE", "/logs", id="delete-index"),
+        pytest.param("POST", "/_bulk", id="bulk"),
+        pytest.param("POST", "/logs/_doc", id="index-document"),
+        pytest.param("POST", "/logs/_update_by_query", id="update-by-query"),
+        pytest.param("POST", "/logs/_delete_by_query", id="delete-by-query"),
+        pytest.param("POST", "/_search/../_bulk", id="dot-segments"),
+        pytest.param("GET", "/_bulk", id="get-on-an-unlisted-api"),
+        pytest.param("GET", "/_snapshot/_all", id="snapshot-api"),
+        pytest.param("POST", "/_all/_close", id="close-all"),
+    ],
+)
+def test_write_request_is_refused_before_any_byte_is_sent(
+    loop: S.ServerLoop, method: str, path: str
+) -> None:
     port = loop.serve(S.fixed(200, b"{}"))
     sent: list[net.Request] = []
     recorder = S.ConnectRecorder()
@@ -152,13 +159,19 @@ PROXY = net.rules("proxy", [("POST", r"/proxy", lambda q: q == "method=GET")])
 
 
 def test_the_query_string_reaches_the_allow_list_before_anything_is_sent(
-        loop: S.ServerLoop) -> None:
+    loop: S.ServerLoop,
+) -> None:
     port = loop.serve(_echo_headers())
 
     async def go(method: str) -> net.Response:
         async with _http(port) as http:
-            return await http.request("POST", f"http://127.0.0.1:{port}/proxy", PROXY,
-                                      params={"method": method}, headers={"kbn-xsrf": "true"})
+            return await http.request(
+                "POST",
+                f"http://127.0.0.1:{port}/proxy",
+                PROXY,
+                params={"method": method},
+                headers={"kbn-xsrf": "true"},
+            )
 
     with pytest.raises(PolicyError, match="read-only allow-list"):
         asyncio.run(go("DELETE"))
@@ -203,17 +216,19 @@ def test_same_origin_redirect_to_an_answer_is_followed(loop: S.ServerLoop) -> No
     assert resp.url == f"http://127.0.0.1:{port}/moved/"
 
 
-@pytest.mark.parametrize("location", [
-    pytest.param("http://169.254.169.254/latest/meta-data/", id="metadata"),
-    pytest.param("//169.254.169.254/", id="metadata-scheme-relative"),
-    pytest.param("http://[fe80::1]:9200/", id="link-local-v6"),
-    pytest.param("http://127.0.0.1:{other}/", id="other-target-port"),
-    pytest.param("https://127.0.0.1:{port}/", id="scheme-change"),
-    pytest.param("http://127.0.0.1:{port}@169.254.169.254/", id="userinfo-trick"),
-    pytest.param("http://127.0.0.1:99999/", id="bad-port"),
-])
-def test_cross_origin_redirect_is_returned_not_followed(loop: S.ServerLoop,
-                                                       location: str) -> None:
+@pytest.mark.parametrize(
+    "location",
+    [
+        pytest.param("http://169.254.169.254/latest/meta-data/", id="metadata"),
+        pytest.param("//169.254.169.254/", id="metadata-scheme-relative"),
+        pytest.param("http://[fe80::1]:9200/", id="link-local-v6"),
+        pytest.param("http://127.0.0.1:{other}/", id="other-target-port"),
+        pytest.param("https://127.0.0.1:{port}/", id="scheme-change"),
+        pytest.param("http://127.0.0.1:{port}@169.254.169.254/", id="userinfo-trick"),
+        pytest.param("http://127.0.0.1:99999/", id="bad-port"),
+    ],
+)
+def test_cross_origin_redirect_is_returned_not_followed(loop: S.ServerLoop, location: str) -> None:
     other = loop.serve(S.fixed(200, b"{}"))
     box: dict[str, str] = {}  # the Location may name the server's own port, known once served
 
@@ -236,8 +251,9 @@ def test_redirect_of_a_search_to_a_write_api_is_refused(loop: S.ServerLoop) -> N
 
     async def go() -> None:
         async with _http(port) as http:
-            await http.request("POST", f"http://127.0.0.1:{port}/logs/_search", ALLOW,
-                               json={"size": 1})
+            await http.request(
+                "POST", f"http://127.0.0.1:{port}/logs/_search", ALLOW, json={"size": 1}
+            )
 
     with pytest.raises(PolicyError, match="POST /_bulk"):
         asyncio.run(go())
@@ -254,8 +270,10 @@ def test_body_over_the_cap_is_refused(loop: S.ServerLoop, chunked: bool) -> None
     async def handle(conn: S.Conn) -> None:
         while await conn.request_or_400() is not None:
             if chunked:
-                await conn.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+                await conn.send(
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+                )
             else:
                 await conn.reply(200, body)
 
@@ -289,15 +307,17 @@ def test_stacked_content_codings_are_refused(loop: S.ServerLoop) -> None:
         asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/"))
 
 
-@pytest.mark.parametrize(("encoding", "compress"), [
-    pytest.param("gzip", lambda b: zlib.compress(b, wbits=31), id="gzip"),
-    pytest.param("deflate", zlib.compress, id="deflate-zlib"),
-    pytest.param("deflate", lambda b: zlib.compress(b, wbits=-15), id="deflate-raw"),
-    pytest.param("identity", lambda b: b, id="identity"),
-    pytest.param("br", lambda b: b, id="unknown-passes-through"),
-])
-def test_single_content_coding_is_decoded(loop: S.ServerLoop, encoding: str,
-                                          compress: Any) -> None:
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [
+        pytest.param("gzip", lambda b: zlib.compress(b, wbits=31), id="gzip"),
+        pytest.param("deflate", zlib.compress, id="deflate-zlib"),
+        pytest.param("deflate", lambda b: zlib.compress(b, wbits=-15), id="deflate-raw"),
+        pytest.param("identity", lambda b: b, id="identity"),
+        pytest.param("br", lambda b: b, id="unknown-passes-through"),
+    ],
+)
+def test_single_content_coding_is_decoded(loop: S.ServerLoop, encoding: str, compress: Any) -> None:
     plain = b'{"tagline": "You Know, for Search"}' * 50
     port = loop.serve(S.fixed(200, compress(plain), {"Content-Encoding": encoding}))
     assert asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}/")).body == plain
@@ -332,8 +352,9 @@ def test_dripping_server_is_cut_by_the_total_timeout(loop: S.ServerLoop) -> None
     port = loop.serve(S.drip(0.2))
     start = time.monotonic()
     with pytest.raises(TimeoutError_, match=r"no complete answer within 1\.5s"):
-        asyncio.run(_get(_http(port, read_timeout=1, total_timeout=1.5),
-                         f"http://127.0.0.1:{port}/"))
+        asyncio.run(
+            _get(_http(port, read_timeout=1, total_timeout=1.5), f"http://127.0.0.1:{port}/")
+        )
     assert time.monotonic() - start < 4
 
 
@@ -353,8 +374,9 @@ def test_rate_limit_spaces_requests_to_one_host(loop: S.ServerLoop) -> None:
     async def go() -> float:
         async with _http(port, rate=5) as http:
             start = time.monotonic()
-            await asyncio.gather(*(http.get(f"http://127.0.0.1:{port}/", ANY_GET)
-                                   for _ in range(n)))
+            await asyncio.gather(
+                *(http.get(f"http://127.0.0.1:{port}/", ANY_GET) for _ in range(n))
+            )
             return time.monotonic() - start
 
     assert asyncio.run(go()) >= (n - 1) / 5 - 0.05
@@ -375,8 +397,9 @@ def test_concurrency_cap_bounds_requests_in_flight(loop: S.ServerLoop) -> None:
 
     async def go() -> None:
         async with _http(port, concurrency=2) as http:
-            await asyncio.gather(*(http.get(f"http://127.0.0.1:{port}/", ANY_GET)
-                                   for _ in range(8)))
+            await asyncio.gather(
+                *(http.get(f"http://127.0.0.1:{port}/", ANY_GET) for _ in range(8))
+            )
 
     asyncio.run(go())
     assert state["peak"] == 2
@@ -428,10 +451,13 @@ def test_an_unreadable_ca_file_is_a_usage_error(tmp_path: Any) -> None:
 # --------------------------------------------------------------------------- cookies
 
 
-@pytest.mark.parametrize("cookie", [
-    pytest.param("session=abc; Path=/", id="plain"),
-    pytest.param("s=\x80\xff; Path=/", id="not-ascii"),
-])
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        pytest.param("session=abc; Path=/", id="plain"),
+        pytest.param("s=\x80\xff; Path=/", id="not-ascii"),
+    ],
+)
 def test_a_targets_cookie_is_never_sent_back(loop: S.ServerLoop, cookie: str) -> None:
     """A scanner keeps no state from its targets: the next request carries no Cookie (and a
     cookie httpx could not encode breaks nothing)."""
@@ -446,8 +472,9 @@ def test_a_targets_cookie_is_never_sent_back(loop: S.ServerLoop, cookie: str) ->
 
     async def twice() -> list[int]:
         async with _http(port) as http:
-            return [(await http.get(f"http://127.0.0.1:{port}/{n}", ANY_GET)).status
-                    for n in range(2)]
+            return [
+                (await http.get(f"http://127.0.0.1:{port}/{n}", ANY_GET)).status for n in range(2)
+            ]
 
     assert asyncio.run(twice()) == [200, 200]
     assert [h.get("cookie") for h in headers_seen] == [None, None]

@@ -15,7 +15,6 @@ def test_rules_refuse_delete_outside_release_rules() -> None:
     assert net.rules("ok", [], releases=["/_pit"]).allows("DELETE", "/_pit")
 
 
-
 def _only_get(query: str) -> bool:
     return query == "method=GET"
 

@@ -159,7 +159,8 @@ def test_a_lying_length_costs_the_budget_not_memory() -> None:
     async def go() -> None:
         with RawServer() as s:
             stream = await _transport(s.port, max_body=1 << 20).tcp(
-                "127.0.0.1", s.port, ALLOW, scheme="test")
+                "127.0.0.1", s.port, ALLOW, scheme="test"
+            )
             try:
                 await stream.exchange("READ", b"READ\r\n", read_declared)
             finally:
@@ -180,7 +181,8 @@ def test_a_closed_port_is_a_connect_error() -> None:
 def test_a_failed_exchange_closes_the_connection(server: RawServer) -> None:
     async def go() -> None:
         stream = await _transport(server.port, max_body=2).tcp(
-            "127.0.0.1", server.port, ALLOW, scheme="test")
+            "127.0.0.1", server.port, ALLOW, scheme="test"
+        )
         with pytest.raises(TooLargeError):
             await stream.exchange("PING", b"PING\r\n", _line)
         with pytest.raises(ProtocolError, match="closed after an error"):

@@ -28,7 +28,7 @@ def _read(sink: TallySink, name: str, year: int) -> None:
     sink.start(container, plan, [0])
     work = sink.work(container)
     for n in range(0, len(PEOPLE), 50):
-        sink.page(container, plan, 0, work(_docs(year)[n:n + 50]), 50, {"after": [n]})
+        sink.page(container, plan, 0, work(_docs(year)[n : n + 50]), 50, {"after": [n]})
     sink.partition_done(container, plan, 0)
 
 
@@ -62,7 +62,8 @@ def test_people_in_several_containers_are_kept_once(tmp_path: Path, monkeypatch)
 
 
 def test_a_resumed_scan_takes_back_finished_containers_and_the_endpoint_tally(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     with SqliteStore(tmp_path / "f.db") as store:
         scan_id = store.begin_scan(["x"], {"depth": "full"})
         sink = _sink(store, scan_id)

@@ -48,15 +48,18 @@ class _Fake(Probe):
         finally:
             self.running -= 1
 
-    async def inventory(self, transport: Transport, service: Service, *,
-                        max_containers: int) -> Inventory:
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
         if service.endpoint.host == "127.0.0.4":
             raise KeyError("another bug")
-        return Inventory((Container("people", len(DOCS), None,
-                                    fields=(FieldInfo("email", "keyword"),)),))
+        return Inventory(
+            (Container("people", len(DOCS), None, fields=(FieldInfo("email", "keyword"),)),)
+        )
 
-    async def sample(self, transport: Transport, service: Service, container: Container,
-                     size: int) -> SampleDocs:
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
         return SampleDocs(DOCS[:size])
 
     def reader(self, transport: Transport, service: Service) -> FullReader:
@@ -69,8 +72,15 @@ def _scan(hosts: list[str], concurrency: int = 64) -> tuple[list[TargetResult], 
     progress: list[int] = []
     targets = [Target(Endpoint(h, 7000, "fake"), ("fake",)) for h in hosts]
     options = ScanOptions(workers=0, limits=Limits(concurrency=concurrency))
-    asyncio.run(scan_targets(targets, options, Registry((probe,)), results.append,
-                             on_progress=lambda done, _total: progress.append(done)))
+    asyncio.run(
+        scan_targets(
+            targets,
+            options,
+            Registry((probe,)),
+            results.append,
+            on_progress=lambda done, _total: progress.append(done),
+        )
+    )
     return results, progress, probe
 
 

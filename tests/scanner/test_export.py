@@ -21,8 +21,11 @@ from leakhound.scanner.export import (
 
 KEY = b"k" * 32
 DOCS = [
-    {"customer": {"email": "Jane.Doe@Contoso.com", "phone": "+44 20 7946 0958"},
-     "notes": "write to jane dot doe at contoso dot com", "ip": "203.0.113.9"},
+    {
+        "customer": {"email": "Jane.Doe@Contoso.com", "phone": "+44 20 7946 0958"},
+        "notes": "write to jane dot doe at contoso dot com",
+        "ip": "203.0.113.9",
+    },
     {"customer": {"email": "jane.doe@contoso.com"}, "agent_email": "max.power@vendor-support.net"},
     {"customer": {"email": "JANE.DOE@CONTOSO.COM", "phone": "020 7946 0958"}},
     None,  # a hit without _source
@@ -31,10 +34,12 @@ DOCS = [
 
 def test_identifiers_are_deduplicated_and_keyed_hashed() -> None:
     rows = identifiers(DOCS, KEY, ("EMAIL_ADDRESS",))
-    assert sorted(rows) == sorted([
-        ("EMAIL_ADDRESS", keyed_hash(KEY, "jane.doe@contoso.com"), None),
-        ("EMAIL_ADDRESS", keyed_hash(KEY, "max.power@vendor-support.net"), None),
-    ])
+    assert sorted(rows) == sorted(
+        [
+            ("EMAIL_ADDRESS", keyed_hash(KEY, "jane.doe@contoso.com"), None),
+            ("EMAIL_ADDRESS", keyed_hash(KEY, "max.power@vendor-support.net"), None),
+        ]
+    )
 
 
 def test_only_the_asked_types_are_kept() -> None:
@@ -70,7 +75,8 @@ def test_spill_dedups_across_pages_and_indices_and_is_private(tmp_path: Path) ->
         # Streamed in key order: no sort, so no temporary file outside the private folder.
         plan = spill._db.execute(
             "EXPLAIN QUERY PLAN SELECT entity_type, hash, value, place FROM seen "
-            "ORDER BY entity_type, hash, place").fetchall()
+            "ORDER BY entity_type, hash, place"
+        ).fetchall()
         assert not any("TEMP B-TREE" in str(row) for row in plan)
     assert not spill.folder.exists()
     jane = keyed_hash(KEY, "jane.doe@contoso.com")
@@ -88,23 +94,34 @@ def test_spill_is_deleted_on_error(tmp_path: Path) -> None:
 
 
 def test_default_output_holds_hashes_never_values() -> None:
-    subjects = [Identifier("EMAIL_ADDRESS", "aa", "jane@contoso.com", ("h:1/x", "h:1/y")),
-                Identifier("PHONE_NUMBER", "bb", "+442079460958", ("h:1/x",))]
+    subjects = [
+        Identifier("EMAIL_ADDRESS", "aa", "jane@contoso.com", ("h:1/x", "h:1/y")),
+        Identifier("PHONE_NUMBER", "bb", "+442079460958", ("h:1/x",)),
+    ]
     out = io.StringIO()
     assert write_identifiers(subjects, out) == 2
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert lines[0] == {"entity_type": "EMAIL_ADDRESS", "keyed_hash": "aa",
-                        "indices": ["h:1/x", "h:1/y"]}
+    assert lines[0] == {
+        "entity_type": "EMAIL_ADDRESS",
+        "keyed_hash": "aa",
+        "indices": ["h:1/x", "h:1/y"],
+    }
     assert "jane" not in out.getvalue() and "2079" not in out.getvalue()
     out = io.StringIO()
     write_identifiers(subjects, out, "csv", reveal=True)
-    assert out.getvalue().splitlines() == ["entity_type,value,keyed_hash,indices",
-                                           "EMAIL_ADDRESS,jane@contoso.com,aa,h:1/x;h:1/y",
-                                           "PHONE_NUMBER,+442079460958,bb,h:1/x"]
+    assert out.getvalue().splitlines() == [
+        "entity_type,value,keyed_hash,indices",
+        "EMAIL_ADDRESS,jane@contoso.com,aa,h:1/x;h:1/y",
+        "PHONE_NUMBER,+442079460958,bb,h:1/x",
+    ]
 
 
 def test_csv_cells_cannot_become_formulas() -> None:
     out = io.StringIO()
-    write_identifiers([Identifier("EMAIL_ADDRESS", "aa", "=cmd|'/c calc'!a0@x.com", ("h:1/x",))],
-                   out, "csv", reveal=True)
+    write_identifiers(
+        [Identifier("EMAIL_ADDRESS", "aa", "=cmd|'/c calc'!a0@x.com", ("h:1/x",))],
+        out,
+        "csv",
+        reveal=True,
+    )
     assert out.getvalue().splitlines()[1].startswith("EMAIL_ADDRESS,'=cmd")

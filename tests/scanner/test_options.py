@@ -10,7 +10,6 @@ def _index(name: str, system: bool = False) -> Container:
     return Container(name, 1, None, system, system)
 
 
-
 def test_selection_defaults_to_non_system_indices() -> None:
     assert FullOptions().selects(_index("cases"))
     assert not FullOptions().selects(_index(".kibana", system=True))
@@ -18,11 +17,9 @@ def test_selection_defaults_to_non_system_indices() -> None:
     assert not FullOptions(containers=("cases-*",)).selects(_index("payroll"))
 
 
-
 def test_options_survive_the_database_for_resume() -> None:
     full = FullOptions(containers=("a*",), partitions=3, docs_rate=100.0, batch=50)
     assert FullOptions.from_json(full.to_json()) == full
-
 
 
 def test_a_sample_scan_keeps_how_far_it_reads_people_for_resume() -> None:

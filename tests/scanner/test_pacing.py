@@ -16,4 +16,3 @@ def test_docs_rate_paces_the_whole_scan() -> None:
         return time.monotonic() - t0
 
     assert 0.35 <= asyncio.run(take_three()) < 1.5
-

@@ -17,23 +17,32 @@ from leakhound.scanner.options import ScanOptions
 from leakhound.scanner.people import count_people
 from leakhound.scanner.workers import Workers
 
-CASES = Container("cases", 10_000, None, fields=(FieldInfo("customer.email", "keyword"),
-                                                 FieldInfo("agent_email", "keyword"),
-                                                 FieldInfo("description", "text")))
-SERVICE = Service(Endpoint("127.0.0.1", 9200), "http://127.0.0.1:9200", "elasticsearch",
-                  Verdict.OPEN)
+CASES = Container(
+    "cases",
+    10_000,
+    None,
+    fields=(
+        FieldInfo("customer.email", "keyword"),
+        FieldInfo("agent_email", "keyword"),
+        FieldInfo("description", "text"),
+    ),
+)
+SERVICE = Service(
+    Endpoint("127.0.0.1", 9200), "http://127.0.0.1:9200", "elasticsearch", Verdict.OPEN
+)
 
 
 class _Counting(ElasticsearchProbe):
-    def __init__(self, counts: dict[str, Distinct] | Exception,
-                 values: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, counts: dict[str, Distinct] | Exception, values: dict[str, list[str]] | None = None
+    ) -> None:
         self.counts, self.values = counts, values
         self.asked: list[tuple[str, ...]] = []
         self.listed: list[str] = []
 
-    def distinct_values(self, transport: Any, service: Service,
-                        containers: Sequence[Container],
-                        field: str) -> AsyncIterator[str] | None:
+    def distinct_values(
+        self, transport: Any, service: Service, containers: Sequence[Container], field: str
+    ) -> AsyncIterator[str] | None:
         if self.values is None:
             return None
         self.listed.append(field)
@@ -41,11 +50,16 @@ class _Counting(ElasticsearchProbe):
         async def listing() -> AsyncIterator[str]:
             for v in (self.values or {})[field]:
                 yield v
+
         return listing()
 
-    async def count_distinct(self, transport: Any, service: Service,
-                             containers: Sequence[Container],
-                             fields: Sequence[str]) -> dict[str, Distinct] | None:
+    async def count_distinct(
+        self,
+        transport: Any,
+        service: Service,
+        containers: Sequence[Container],
+        fields: Sequence[str],
+    ) -> dict[str, Distinct] | None:
         self.asked.append(tuple(fields))
         if isinstance(self.counts, Exception):
             raise self.counts
@@ -65,8 +79,16 @@ def _sampled() -> SampledIdentifiers:
 
 def _count(probe: _Counting) -> Any:
     acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
-    return asyncio.run(count_people(acc, [(CASES, 100)], [{"EMAIL_ADDRESS": _sampled()}],
-                                    ScanOptions(people_read=0), Workers(0), b"k" * 32))
+    return asyncio.run(
+        count_people(
+            acc,
+            [(CASES, 100)],
+            [{"EMAIL_ADDRESS": _sampled()}],
+            ScanOptions(people_read=0),
+            Workers(0),
+            b"k" * 32,
+        )
+    )
 
 
 def test_the_store_counts_its_keyword_fields_and_the_sample_adds_free_text() -> None:
@@ -81,21 +103,34 @@ def test_the_store_counts_its_keyword_fields_and_the_sample_adds_free_text() -> 
 
 
 def test_few_values_are_listed_and_one_in_two_fields_counts_once() -> None:
-    values = {"customer.email": [f"customer{n}@gmail.com" for n in range(300)],
-              "agent_email": ["agent@contoso.com", "CUSTOMER7@gmail.com", "n/a"]}
-    counts = {"customer.email": Distinct(300, 300, 300, True),
-              "agent_email": Distinct(3, 3, 3, True)}
+    values = {
+        "customer.email": [f"customer{n}@gmail.com" for n in range(300)],
+        "agent_email": ["agent@contoso.com", "CUSTOMER7@gmail.com", "n/a"],
+    }
+    counts = {
+        "customer.email": Distinct(300, 300, 300, True),
+        "agent_email": Distinct(3, 3, 3, True),
+    }
     probe = _Counting(counts, values)
     acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
     # The sample saw one customer and the agent, in their keyword fields only.
     ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=2)
     for f, v in (("customer.email", "customer1@gmail.com"), ("agent_email", "agent@contoso.com")):
-        (d,) = identifier_digests([{f: v}], entity_type="EMAIL_ADDRESS", field_types=None,
-                                  min_score=0.5, key=b"k" * 32)
+        (d,) = identifier_digests(
+            [{f: v}], entity_type="EMAIL_ADDRESS", field_types=None, min_score=0.5, key=b"k" * 32
+        )
         ids.docs[d] += 1
         ids.fields[f] = {d}
-    people = asyncio.run(count_people(acc, [(CASES, 100)], [{"EMAIL_ADDRESS": ids}],
-                                      ScanOptions(people_read=0), Workers(0), b"k" * 32))
+    people = asyncio.run(
+        count_people(
+            acc,
+            [(CASES, 100)],
+            [{"EMAIL_ADDRESS": ids}],
+            ScanOptions(people_read=0),
+            Workers(0),
+            b"k" * 32,
+        )
+    )
     assert sorted(probe.listed) == ["agent_email", "customer.email"]
     # 300 customers and one agent: a customer's address in the agent field, in capitals, is
     # the same person, and "n/a" is nobody.
@@ -107,8 +142,9 @@ def test_a_refused_count_falls_back_to_the_sample_and_says_why() -> None:
     probe = _Counting(NetError("its cardinality count was refused: HTTP 403"))
     people = _count(probe)
     assert people.method == "sample"
-    assert "the store's own count failed: its cardinality count was refused: HTTP 403" \
-        in people.basis
+    assert (
+        "the store's own count failed: its cardinality count was refused: HTTP 403" in people.basis
+    )
     assert people.low == 90 and people.high is not None and people.low <= people.value
 
 
@@ -118,7 +154,14 @@ def test_a_store_whose_count_is_an_estimate_is_not_read_whole() -> None:
     probe = _Counting({"customer.email": Distinct(7_000, 6_965, 7_035, False)})
     guessed = Container("bucket/exports/", 10_000, None, fields=CASES.fields, docs_exact=False)
     acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
-    people = asyncio.run(count_people(acc, [(guessed, 100)], [{"EMAIL_ADDRESS": _sampled()}],
-                                      ScanOptions(people_read=1_000_000), Workers(0),
-                                      b"k" * 32))
+    people = asyncio.run(
+        count_people(
+            acc,
+            [(guessed, 100)],
+            [{"EMAIL_ADDRESS": _sampled()}],
+            ScanOptions(people_read=1_000_000),
+            Workers(0),
+            b"k" * 32,
+        )
+    )
     assert people.method == "store-count"  # the reader (which needs a transport) never ran

@@ -230,15 +230,15 @@ def test_a_version_2_scan_under_way_keeps_its_checkpoints(tmp_path: Path) -> Non
 
 
 def test_a_finished_container_keeps_its_figures_and_joins_the_endpoint_tally(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     with SqliteStore(tmp_path / "f.db") as store:
         key = store.hash_key
         scan_id = _started(store, 1)
         blob = count_batch(DOCS, None, "created_at", 0.5, key)
         store.checkpoint(scan_id, "h:1", "cases", 0, docs=3, position=[3], tally=blob)
         tally = Tally.from_bytes(blob, key)
-        written = store.finish_container(scan_id, "h:1", "cases", {"docs": 3},
-                                         tally.to_parts(2))
+        written = store.finish_container(scan_id, "h:1", "cases", {"docs": 3}, tally.to_parts(2))
         assert written > 0
         assert store.finished(scan_id, "h:1", "cases") == {"docs": 3}
         assert store.finished(scan_id, "h:1", "other") is None

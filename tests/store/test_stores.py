@@ -23,15 +23,24 @@ from leakhound.store import SqliteStore
 from leakhound.store.sqlite import _MIGRATIONS
 
 
-def _result(port: int, verdict: Verdict, *, uuid: str | None = "cluster-1",
-            sampled: bool = True) -> TargetResult:
+def _result(
+    port: int, verdict: Verdict, *, uuid: str | None = "cluster-1", sampled: bool = True
+) -> TargetResult:
     ep = Endpoint("127.0.0.1", port)
-    svc = Service(ep, f"http://127.0.0.1:{port}", "elasticsearch", verdict, f"why {port}",
-                  Fingerprint(product="opensearch", version="2.19.1", cluster_uuid=uuid))
+    svc = Service(
+        ep,
+        f"http://127.0.0.1:{port}",
+        "elasticsearch",
+        verdict,
+        f"why {port}",
+        Fingerprint(product="opensearch", version="2.19.1", cluster_uuid=uuid),
+    )
     pii = PiiSummary("EMAIL_ADDRESS", 40, (PiiField("customer.email", 40),), (), 40)
     sample = Sample(100, 100, (pii,)) if sampled else Sample(100, 0, error="HTTP 401 on _search")
-    boxes = [ContainerResult(Container(f"cases-{y}", 1000, 10, details={"health": "green"}),
-                             sample) for y in (2018, 2019)]
+    boxes = [
+        ContainerResult(Container(f"cases-{y}", 1000, 10, details={"health": "green"}), sample)
+        for y in (2018, 2019)
+    ]
     return TargetResult(svc, tuple(boxes))
 
 
@@ -45,23 +54,36 @@ def _scan(store: SqliteStore, *results: TargetResult) -> str:
 
 def test_a_node_and_its_proxy_are_one_store(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "f.db") as store:
-        scan = store.load(_scan(store, _result(9200, Verdict.OPEN),
-                                _result(9300, Verdict.PARTIAL, sampled=False),
-                                _result(9400, Verdict.OPEN, uuid="another")))
+        scan = store.load(
+            _scan(
+                store,
+                _result(9200, Verdict.OPEN),
+                _result(9300, Verdict.PARTIAL, sampled=False),
+                _result(9400, Verdict.OPEN, uuid="another"),
+            )
+        )
     (first, second) = scan.stores
     assert [r.service.endpoint.port for r in first.results] == [9200, 9300]
     assert first.service.verdict == Verdict.OPEN  # the most open endpoint speaks for it
     assert [r.service.endpoint.port for r in first.others] == [9300]
     # each container once, as the endpoint that read it saw it
     assert [(r.service.endpoint.port, cr.sample.docs) for r, cr in first.containers] == [
-        (9200, 100), (9200, 100)]
+        (9200, 100),
+        (9200, 100),
+    ]
     assert [r.service.endpoint.port for r in second.results] == [9400]
     summary = summarise(scan)
-    assert (summary.exposed_endpoints, summary.exposed_containers,
-            summary.exposed_documents, summary.containers_with_pii) == (3, 4, 4000, 4)
+    assert (
+        summary.exposed_endpoints,
+        summary.exposed_containers,
+        summary.exposed_documents,
+        summary.containers_with_pii,
+    ) == (3, 4, 4000, 4)
     a = assess(scan)
     assert [(s.endpoint, s.other_endpoints, s.containers, s.docs) for s in a.stores] == [
-        ("127.0.0.1:9200", ("127.0.0.1:9300",), 2, 2000), ("127.0.0.1:9400", (), 2, 2000)]
+        ("127.0.0.1:9200", ("127.0.0.1:9300",), 2, 2000),
+        ("127.0.0.1:9400", (), 2, 2000),
+    ]
     assert a.records.value == 4000  # not 6000: the proxy's containers are the node's
 
 
@@ -87,18 +109,26 @@ def test_a_store_seen_twice_in_one_scan_counts_that_scan_once(tmp_path: Path) ->
 
 def test_a_version_3_database_learns_which_store_each_result_was(tmp_path: Path) -> None:
     path = tmp_path / "v3.db"
-    body = ('{"service": {"endpoint": {"host": "h", "port": 1, "scheme": null, '
-            '"base_path": ""}, "url": "http://h:1", "kind": "elasticsearch", "verdict": "open",'
-            ' "reason": "", "fingerprint": {"cluster_uuid": "U"}}, "indices": []}')
+    body = (
+        '{"service": {"endpoint": {"host": "h", "port": 1, "scheme": null, '
+        '"base_path": ""}, "url": "http://h:1", "kind": "elasticsearch", "verdict": "open",'
+        ' "reason": "", "fingerprint": {"cluster_uuid": "U"}}, "indices": []}'
+    )
     with sqlite3.connect(path) as db:
         for n in (1, 2, 3):
             db.executescript(_MIGRATIONS[n] + ";")
         db.execute("PRAGMA user_version=3")
         db.execute("INSERT INTO scans VALUES ('s', 't', 't', 'done', '[]', '{}', '0')")
-        db.execute("INSERT INTO results VALUES ('s', 'h:1', 'http://h:1', 'elasticsearch', "
-                   "'open', '', 't', ?)", (body,))
-        db.execute("INSERT INTO results VALUES ('s', 'h:2', 'http://h:2', 'elasticsearch', "
-                   "'closed', '', 't', ?)", (body.replace('"U"', "null"),))
+        db.execute(
+            "INSERT INTO results VALUES ('s', 'h:1', 'http://h:1', 'elasticsearch', "
+            "'open', '', 't', ?)",
+            (body,),
+        )
+        db.execute(
+            "INSERT INTO results VALUES ('s', 'h:2', 'http://h:2', 'elasticsearch', "
+            "'closed', '', 't', ?)",
+            (body.replace('"U"', "null"),),
+        )
     with SqliteStore(path) as store:
         ids = dict(store._db.execute("SELECT endpoint, store_id FROM results").fetchall())
     assert ids == {"h:1": "elasticsearch:U", "h:2": "elasticsearch@h:2"}

@@ -355,14 +355,20 @@ def store_people(scan: ScanRecord) -> Figure | None:
     no store was counted either way (the per-container figures then stand in)."""
     parts: list[Figure] = []
     for st in scan.stores:
-        full = next((r.full.people for r in st.results
-                     if r.full is not None and r.full.people is not None), None)
+        full = next(
+            (r.full.people for r in st.results if r.full is not None and r.full.people is not None),
+            None,
+        )
         sampled = next((r.people for r in st.results if r.people is not None), None)
         if full is not None:
             where = ", ".join(full.fields) if full.fields else full.field
-            parts.append(_distinct_figure(
-                full.distinct, f"distinct {full.entity_type} in {where} over every document "
-                f"read on {st.service.endpoint.netloc}, each counted once"))
+            parts.append(
+                _distinct_figure(
+                    full.distinct,
+                    f"distinct {full.entity_type} in {where} over every document "
+                    f"read on {st.service.endpoint.netloc}, each counted once",
+                )
+            )
         elif sampled is not None:
             parts.append(_counted_figure(sampled))
     if not parts:
@@ -372,11 +378,13 @@ def store_people(scan: ScanRecord) -> Figure | None:
     exact = all(f.method == Method.EXACT for f in parts)
     total = sum(f.value or 0 for f in parts)
     return Figure(
-        total, Method.EXACT if exact else Method.ESTIMATE,
+        total,
+        Method.EXACT if exact else Method.ESTIMATE,
         low=sum(f.low or 0 for f in parts),
         high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
         basis=f"{len(parts)} stores, each counted as below, added (someone in two stores "
-              "counts twice): " + "; ".join(f.basis for f in parts))
+        "counts twice): " + "; ".join(f.basis for f in parts),
+    )
 
 
 def full_totals(scan: ScanRecord) -> dict[str, People]:
@@ -384,8 +392,10 @@ def full_totals(scan: ScanRecord) -> dict[str, People]:
     containers, where a full read counted them."""
     out = {}
     for st in scan.stores:
-        read = next((r.full.people for r in st.results
-                     if r.full is not None and r.full.people is not None), None)
+        read = next(
+            (r.full.people for r in st.results if r.full is not None and r.full.people is not None),
+            None,
+        )
         if read is not None:
             out[st.service.endpoint.netloc] = read
     return out

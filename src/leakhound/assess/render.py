@@ -312,8 +312,10 @@ def render_terminal(a: Assessment, console: Console) -> None:
     t.add_row(
         "Art. 33 deadline", Text(deadline_text(a), style="bold red" if a.deadline.overdue else "")
     )
-    for label, figure, unit in (("People", a.data_subjects, "people"),
-                                ("Records", a.records, "records")):
+    for label, figure, unit in (
+        ("People", a.data_subjects, "people"),
+        ("Records", a.records, "records"),
+    ):
         how = f"\n{neutralize(figure.basis)}" if figure.basis and figure.value is not None else ""
         t.add_row(label, Text(figure_text(figure, unit)).append(how, style="dim"))
     t.add_row("Dates of the records", _range(a.date_range))

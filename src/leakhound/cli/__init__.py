@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: one line, no locals, no traceback
-        print(f"leakhound: internal error: {type(exc).__name__}: {neutralize(str(exc))[:300]}"
-              " (please report it)", file=sys.stderr)
+        print(
+            f"leakhound: internal error: {type(exc).__name__}: {neutralize(str(exc))[:300]}"
+            " (please report it)",
+            file=sys.stderr,
+        )
         return EXIT_RUNTIME

@@ -290,20 +290,39 @@ def watch(args: argparse.Namespace) -> int:
     from .. import watch as watch_
 
     cli = {
-        "targets": args.targets, "config": args.config, "every": args.every,
-        "sample": args.sample, "alerts": args.alert, "metrics": args.metrics,
-        "scope_file": args.scope, "quiet_hours": args.quiet_hours, "name": args.name,
-        "remind": args.remind, "count_jump": args.count_jump, "cert_days": args.cert_days,
-        "jitter": args.jitter, "grace": args.grace, "kinds": args.kinds,
-        "concurrency": args.concurrency, "rate": args.rate,
-        "connect_timeout": args.connect_timeout, "read_timeout": args.read_timeout,
-        "timeout": args.timeout, "max_hosts": args.max_hosts, "yes": args.yes,
+        "targets": args.targets,
+        "config": args.config,
+        "every": args.every,
+        "sample": args.sample,
+        "alerts": args.alert,
+        "metrics": args.metrics,
+        "scope_file": args.scope,
+        "quiet_hours": args.quiet_hours,
+        "name": args.name,
+        "remind": args.remind,
+        "count_jump": args.count_jump,
+        "cert_days": args.cert_days,
+        "jitter": args.jitter,
+        "grace": args.grace,
+        "kinds": args.kinds,
+        "concurrency": args.concurrency,
+        "rate": args.rate,
+        "connect_timeout": args.connect_timeout,
+        "read_timeout": args.read_timeout,
+        "timeout": args.timeout,
+        "max_hosts": args.max_hosts,
+        "yes": args.yes,
     }
     config = watch_.load(cli)
     with _store(args) as store:
-        w = watch_.Watch(config, store, credentials=credentials(args),
-                         reload=lambda: watch_.load(cli), workers=args.workers,
-                         db=str(args.db) if args.db else None)
+        w = watch_.Watch(
+            config,
+            store,
+            credentials=credentials(args),
+            reload=lambda: watch_.load(cli),
+            workers=args.workers,
+            db=str(args.db) if args.db else None,
+        )
         asyncio.run(w.serve(once=args.once))
     return EXIT_OK
 

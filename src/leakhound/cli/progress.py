@@ -31,9 +31,14 @@ class ScanProgress:
         """Begin showing progress for a scan of ``total`` endpoints."""
         if not self._enabled:
             return
-        self._progress = Progress(TextColumn(f"scan {scan_id}"), BarColumn(),
-                                  MofNCompleteColumn(), TimeRemainingColumn(),
-                                  console=Console(stderr=True), transient=True)
+        self._progress = Progress(
+            TextColumn(f"scan {scan_id}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self._task = self._progress.add_task("endpoints", total=total)
         self._progress.start()
 
@@ -41,7 +46,6 @@ class ScanProgress:
         """One more endpoint finished."""
         if self._progress is not None:
             self._progress.update(self._task, completed=done, total=total)
-
 
 
 class FullProgress:
@@ -71,10 +75,15 @@ class FullProgress:
         """Begin showing progress for a full scan of ``total`` endpoints."""
         if not self._enabled:
             return
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                  MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                                  TimeRemainingColumn(), console=Console(stderr=True),
-                                  transient=True)
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self._overall = self._progress.add_task(f"scan {scan_id}", total=None, rate="")
         self._progress.start()
         self._started = time.monotonic()
@@ -90,8 +99,10 @@ class FullProgress:
         if expected is not None:
             self._expected[index] = max(expected, read)
         rate = sum(self._read.values()) / max(time.monotonic() - self._started, 1e-6)
-        self._progress.update(self._tasks[index], completed=read,
-                              total=self._expected.get(index))
-        self._progress.update(self._overall, completed=sum(self._read.values()),
-                              total=sum(self._expected.values()) or None,
-                              rate=f"{rate:,.0f} docs/s")
+        self._progress.update(self._tasks[index], completed=read, total=self._expected.get(index))
+        self._progress.update(
+            self._overall,
+            completed=sum(self._read.values()),
+            total=sum(self._expected.values()) or None,
+            rate=f"{rate:,.0f} docs/s",
+        )

@@ -303,8 +303,9 @@ class DistinctCounter:
         data = self._spill.read(run.offset + start * _DIGEST, (stop - start) * _DIGEST)
         return np.frombuffer(data, dtype=_DTYPE)
 
-    def _ranges(self, sources: list[_Run], extra: np.ndarray | None = None
-                ) -> Iterator[tuple[int, int, np.ndarray]]:
+    def _ranges(
+        self, sources: list[_Run], extra: np.ndarray | None = None
+    ) -> Iterator[tuple[int, int, np.ndarray]]:
         """(first byte from, to, the sorted distinct digests there) over several runs and a
         sorted array, a range of first bytes at a time (about ``_CHUNK`` digests each)."""
         total = sum(r.count for r in sources) + (len(extra) if extra is not None else 0)
@@ -355,8 +356,11 @@ class DistinctCounter:
                 for r in tally.runs:
                     offset = fresh.size
                     for start in range(0, r.count, _CHUNK):
-                        fresh.append(spill.read(r.offset + start * _DIGEST,
-                                                min(_CHUNK, r.count - start) * _DIGEST))
+                        fresh.append(
+                            spill.read(
+                                r.offset + start * _DIGEST, min(_CHUNK, r.count - start) * _DIGEST
+                            )
+                        )
                     moved.append(_Run(offset, r.count, r.index))
                 tally.runs = moved
         except BaseException:
@@ -485,8 +489,9 @@ class DistinctCounter:
         for entry, hll, digests in entries:
             mine = self._tally(entry["entity"])
             if not entry["exact"]:
-                self._union(entry["entity"], mine,
-                            datasketches.hll_sketch.deserialize(hll), header["lg_k"])
+                self._union(
+                    entry["entity"], mine, datasketches.hll_sketch.deserialize(hll), header["lg_k"]
+                )
             elif mine.exact:  # an exact entry's digests are all of it (its sketch, if any, too)
                 self._absorb(mine, digests)
             else:
@@ -502,8 +507,14 @@ class DistinctCounter:
             if hll is None:
                 for block in self._blocks(tally):
                     digests += block
-            entries.append((entity_type, hll.serialize_compact() if hll is not None else b"",
-                            hll is None, bytes(digests)))
+            entries.append(
+                (
+                    entity_type,
+                    hll.serialize_compact() if hll is not None else b"",
+                    hll is None,
+                    bytes(digests),
+                )
+            )
         return self._checkpoint(entries)
 
     def to_parts(self, digests_per_part: int = 65_536) -> Iterator[bytes]:
@@ -519,8 +530,7 @@ class DistinctCounter:
         first = []
         for t in sorted(self._tallies):
             hll = self._sketch(t, self._tallies[t])
-            first.append((t, hll.serialize_compact() if hll is not None else b"",
-                          hll is None, b""))
+            first.append((t, hll.serialize_compact() if hll is not None else b"", hll is None, b""))
         yield self._checkpoint(first)
         step = digests_per_part * _DIGEST
         for entity_type in sorted(self._tallies):
@@ -592,8 +602,9 @@ def key_id(key: bytes) -> str:
     return hmac.new(key, b"leakhound subject counter", sha256).hexdigest()[:16]
 
 
-def checkpoint(key_id: str, exact_limit: int, lg_k: int,
-               entries: list[tuple[str, bytes, bool, bytes]]) -> bytes:
+def checkpoint(
+    key_id: str, exact_limit: int, lg_k: int, entries: list[tuple[str, bytes, bool, bytes]]
+) -> bytes:
     """The ``DistinctCounter.to_bytes`` layout for (type, sketch, exact, packed digests)
     entries: what a worker writes for one page without building a counter."""
     header = {

@@ -33,8 +33,20 @@ from ..detect import scan_batch
 from ..redact import keyed_digest
 
 # Most identifying first: the first present names the figure.
-IDENTIFYING = ("EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "US_SSN", "FR_NIR", "DE_TAX_ID",
-               "NL_BSN", "UK_NINO", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "CREDIT_CARD")
+IDENTIFYING = (
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "IBAN_CODE",
+    "US_SSN",
+    "FR_NIR",
+    "DE_TAX_ID",
+    "NL_BSN",
+    "UK_NINO",
+    "ES_NIF",
+    "ES_NIE",
+    "IT_FISCAL_CODE",
+    "CREDIT_CARD",
+)
 
 
 def people_type(types: Iterable[str]) -> str | None:
@@ -97,9 +109,13 @@ class Estimate:
     basis: str
 
 
-def from_sample(sample: SampledIdentifiers, total: int, *,
-                leave_out: set[bytes] | None = None,
-                scope: tuple[int, int] | None = None) -> Estimate:
+def from_sample(
+    sample: SampledIdentifiers,
+    total: int,
+    *,
+    leave_out: set[bytes] | None = None,
+    scope: tuple[int, int] | None = None,
+) -> Estimate:
     """Distinct identifiers in ``total`` records from what the sample saw (``leave_out``:
     values already counted another way, e.g. by the store).
 
@@ -117,23 +133,39 @@ def from_sample(sample: SampledIdentifiers, total: int, *,
     rate = max(sample.per_record, 1) if seen else 0
     high = seen + (total - n) * rate
     more = halving_sample(counts, n, total)
-    where = (f" (extrapolated over the {scoped_total:,} records of the containers whose "
-             f"sample held them)" if (scoped_n, scoped_total) != (n, total) else "")
+    where = (
+        f" (extrapolated over the {scoped_total:,} records of the containers whose "
+        f"sample held them)"
+        if (scoped_n, scoped_total) != (n, total)
+        else ""
+    )
     return Estimate(
-        min(max(value, seen), high), seen, high,
+        min(max(value, seen), high),
+        seen,
+        high,
         f"{seen:,} distinct in {n:,} sampled records of {total:,}{where}, extrapolated with "
         f"Shlosser's estimator from how often each recurs (range: the values seen, up to "
-        f"{rate} new per unread record); a sample of {more:,} records would halve the range")
+        f"{rate} new per unread record); a sample of {more:,} records would halve the range",
+    )
 
 
-def identifier_digests(docs: Sequence[Any], *, entity_type: str,
-                       field_types: Mapping[str, str] | None, min_score: float,
-                       key: bytes) -> list[bytes]:
+def identifier_digests(
+    docs: Sequence[Any],
+    *,
+    entity_type: str,
+    field_types: Mapping[str, str] | None,
+    min_score: float,
+    key: bytes,
+) -> list[bytes]:
     """The keyed digests of one type's identifiers in some records (what a worker returns
     when a store's identifiers are read whole: never a value)."""
     out: list[bytes] = []
-    for hits in scan_batch(docs, types=(entity_type,), min_score=min_score,
-                           field_types=field_types):
-        out += [keyed_digest(key, h.normalized) for h in hits
-                if h.entity_type == entity_type and h.normalized]
+    for hits in scan_batch(
+        docs, types=(entity_type,), min_score=min_score, field_types=field_types
+    ):
+        out += [
+            keyed_digest(key, h.normalized)
+            for h in hits
+            if h.entity_type == entity_type and h.normalized
+        ]
     return out

@@ -21,8 +21,9 @@ def field_path(path: str) -> str:
     return _LIST_INDEX.sub("", path)
 
 
-def summarise(docs: Sequence[Any], field_types: Mapping[str, str] | None = None,
-              *, min_score: float = 0.5) -> tuple[PiiSummary, ...]:
+def summarise(
+    docs: Sequence[Any], field_types: Mapping[str, str] | None = None, *, min_score: float = 0.5
+) -> tuple[PiiSummary, ...]:
     """Which PII types the documents carry, in which fields, in how many documents.
 
     Runs in a worker process: raw values stay there; only masked examples and counts return.
@@ -30,9 +31,13 @@ def summarise(docs: Sequence[Any], field_types: Mapping[str, str] | None = None,
     return summarise_sample(docs, field_types, min_score=min_score)[0]
 
 
-def summarise_sample(docs: Sequence[Any], field_types: Mapping[str, str] | None = None, *,
-                     min_score: float = 0.5, key: bytes | None = None,
-                     ) -> tuple[tuple[PiiSummary, ...], dict[str, SampledIdentifiers]]:
+def summarise_sample(
+    docs: Sequence[Any],
+    field_types: Mapping[str, str] | None = None,
+    *,
+    min_score: float = 0.5,
+    key: bytes | None = None,
+) -> tuple[tuple[PiiSummary, ...], dict[str, SampledIdentifiers]]:
     """``summarise``, and with ``key`` the identifying values of the sample as keyed digests
     (per type: how many records hold each, in which fields), for counting people store-wide."""
     found: dict[str, SampledIdentifiers] = {}
@@ -64,10 +69,19 @@ def summarise_sample(docs: Sequence[Any], field_types: Mapping[str, str] | None 
         docs_by_field.update(fields_here)
     out = []
     for etype, count in sorted(docs_by_type.items(), key=lambda kv: (-kv[1], kv[0])):
-        fields = sorted(((p, n) for (t, p), n in docs_by_field.items() if t == etype),
-                        key=lambda pn: (-pn[1], pn[0]))
-        out.append(PiiSummary(etype, count, tuple(PiiField(p, n) for p, n in fields),
-                              tuple(examples[etype]), len(distinct[etype])))
+        fields = sorted(
+            ((p, n) for (t, p), n in docs_by_field.items() if t == etype),
+            key=lambda pn: (-pn[1], pn[0]),
+        )
+        out.append(
+            PiiSummary(
+                etype,
+                count,
+                tuple(PiiField(p, n) for p, n in fields),
+                tuple(examples[etype]),
+                len(distinct[etype]),
+            )
+        )
     for ids in found.values():
         ids.records = len(docs)
     return tuple(out), found

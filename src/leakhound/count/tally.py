@@ -75,8 +75,14 @@ class Tally:
         self.years: Counter[int] = Counter()
         self.subjects = counter or DistinctCounter(key, memory_limit=MEMORY_LIMIT)
 
-    def add_documents(self, docs: Sequence[Any], field_types: Mapping[str, str] | None,
-                      date_field: str | None, *, min_score: float = 0.5) -> None:
+    def add_documents(
+        self,
+        docs: Sequence[Any],
+        field_types: Mapping[str, str] | None,
+        date_field: str | None,
+        *,
+        min_score: float = 0.5,
+    ) -> None:
         """Run the detectors over documents and count what they carry (in a worker process).
 
         The identifiers of all the documents are gathered first, each distinct one hashed
@@ -156,8 +162,9 @@ class Tally:
         etype = people_type(self.by_type)
         if etype is None:
             return None
-        fields = sorted({k.partition(_SEP)[2] for k in self.by_field
-                         if k.partition(_SEP)[0] == etype})
+        fields = sorted(
+            {k.partition(_SEP)[2] for k in self.by_field if k.partition(_SEP)[0] == etype}
+        )
         return People(etype, "*", self._distinct(etype), tuple(fields))
 
     def pii_fields(self) -> tuple[str, ...]:
@@ -183,9 +190,14 @@ class Tally:
             yield _pack(head if n == 0 else empty, part)
 
     def _head(self) -> bytes:
-        return orjson.dumps({"docs": self.docs, "types": dict(self.by_type),
-                             "fields": dict(self.by_field),
-                             "years": {str(y): n for y, n in self.years.items()}})
+        return orjson.dumps(
+            {
+                "docs": self.docs,
+                "types": dict(self.by_type),
+                "fields": dict(self.by_field),
+                "years": {str(y): n for y, n in self.years.items()},
+            }
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes, key: bytes) -> Tally:
@@ -214,7 +226,7 @@ def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:
         raise ValueError("not a leakhound tally")
     (size,) = struct.unpack_from(">I", data, len(_MAGIC))
     start = len(_MAGIC) + 4
-    return orjson.loads(data[start:start + size]), data[start + size:]
+    return orjson.loads(data[start : start + size]), data[start + size :]
 
 
 def merged(key: bytes, blobs: Iterable[bytes]) -> Tally:
@@ -229,8 +241,13 @@ def merged(key: bytes, blobs: Iterable[bytes]) -> Tally:
     return total
 
 
-def count_batch(docs: Sequence[Any], field_types: Mapping[str, str] | None,
-                date_field: str | None, min_score: float, key: bytes) -> bytes:
+def count_batch(
+    docs: Sequence[Any],
+    field_types: Mapping[str, str] | None,
+    date_field: str | None,
+    min_score: float,
+    key: bytes,
+) -> bytes:
     """Detect and count one batch: what a worker process (or a Dask task) runs."""
     tally = Tally(key)
     try:

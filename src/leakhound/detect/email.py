@@ -333,8 +333,7 @@ def _domain(text: str, pos: int, spaced: bool = True) -> tuple[list[str], list[s
             # "jane @example com": one space-for-dot, nothing after it, but for a country's
             # second level: "jane @example co uk"
             cm = _COUNTRY_AFTER_SPACE.match(text, pos)
-            if (cm and lm.group().lower() in _SECOND_LEVELS
-                    and cm.group(1).lower() in _COUNTRY_TLDS):
+            if cm and lm.group().lower() in _SECOND_LEVELS and cm.group(1).lower() in _COUNTRY_TLDS:
                 seps.append("space")
                 labels.append(cm.group(1))
                 ends.append(cm.end())

@@ -579,8 +579,15 @@ def _case(gen: _Generator, year: int, number: int, who: _Person, agent_email: st
         "product": product,
     }
     frozen = {kind: frozenset(paths) for kind, paths in pii.items()}
-    return Doc(f"{SUPPORT_PREFIX}{year}", case_id, source, frozen, forms, who.email,
-               frozenset(e.lower() for e in emails))
+    return Doc(
+        f"{SUPPORT_PREFIX}{year}",
+        case_id,
+        source,
+        frozen,
+        forms,
+        who.email,
+        frozenset(e.lower() for e in emails),
+    )
 
 
 def _employee(gen: _Generator, number: int) -> tuple[Doc, dict[str, Any]]:
@@ -615,8 +622,9 @@ def _employee(gen: _Generator, number: int) -> tuple[Doc, dict[str, Any]]:
         LOCATION: frozenset({"city"} if person.city else set()),
     }
     pii = {kind: paths for kind, paths in pii.items() if paths}
-    return Doc(PAYROLL_INDEX, employee_id, source, pii,
-               emails=frozenset({person.email.lower()})), source
+    return Doc(
+        PAYROLL_INDEX, employee_id, source, pii, emails=frozenset({person.email.lower()})
+    ), source
 
 
 def _ransom_note(gen: _Generator) -> Doc:
@@ -633,8 +641,14 @@ def _ransom_note(gen: _Generator) -> Doc:
     )
     source = {"message": message, "btc": btc, "email": email}
     pii = {EMAIL_ADDRESS: frozenset({"message", "email"})}
-    return Doc(RANSOM_INDEX, "1", source, pii, {"message": "plain", "email": "plain"},
-               emails=frozenset({email}))
+    return Doc(
+        RANSOM_INDEX,
+        "1",
+        source,
+        pii,
+        {"message": "plain", "email": "plain"},
+        emails=frozenset({email}),
+    )
 
 
 def _audit_entry(gen: _Generator, number: int, email: str) -> Doc:
@@ -651,8 +665,14 @@ def _audit_entry(gen: _Generator, number: int, email: str) -> Doc:
         "action": rng.choice(("login", "logout", "export")),
     }
     pii = {EMAIL_ADDRESS: frozenset({"user_email"}), IP_ADDRESS: frozenset({"client_ip"})}
-    return Doc(HIDDEN_INDEX, str(number), source, pii, {"user_email": "plain"},
-               emails=frozenset({email.lower()}))
+    return Doc(
+        HIDDEN_INDEX,
+        str(number),
+        source,
+        pii,
+        {"user_email": "plain"},
+        emails=frozenset({email.lower()}),
+    )
 
 
 def _phone(fake: Faker, region: str) -> phonenumbers.PhoneNumber | None:

@@ -73,8 +73,9 @@ class Response:
         # Every value or key but the first follows "[", "{" or ",": a cheap upper bound.
         values = self.body.count(b",") + self.body.count(b"[") + self.body.count(b"{")
         if values > MAX_JSON_VALUES:
-            raise TooLargeError(f"response to {urlsplit(self.url).path} holds over "
-                                f"{MAX_JSON_VALUES:,} JSON values")
+            raise TooLargeError(
+                f"response to {urlsplit(self.url).path} holds over {MAX_JSON_VALUES:,} JSON values"
+            )
         try:
             return orjson.loads(self.body)
         except orjson.JSONDecodeError as exc:
@@ -124,8 +125,12 @@ def _verifying_context(ca_file: str | None) -> ssl.SSLContext:
 class Http:
     """An async HTTP client bound to a scope, limits and per-kind allow-lists."""
 
-    def __init__(self, limits: Limits | None = None, scope: Scope | None = None,
-                 auth: Credentials | None = None) -> None:
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        scope: Scope | None = None,
+        auth: Credentials | None = None,
+    ) -> None:
         self.limits = limits or Limits()
         self.scope = scope or Scope()
         self._gate = Gate(self.limits, self.scope)
@@ -142,14 +147,19 @@ class Http:
             # another endpoint of the same host), and one httpx cannot encode never breaks a
             # later request.
             cookies=http.cookiejar.CookieJar(
-                http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
+                http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+            ),
             auth=auth.auth if auth is not None else None,
             trust_env=False,  # never route scans through a proxy from the environment
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
-            limits=httpx.Limits(max_connections=self.limits.concurrency,
-                                max_keepalive_connections=self.limits.concurrency),
-            headers={"User-Agent": "leakhound (read-only exposure scanner)",
-                     "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(
+                max_connections=self.limits.concurrency,
+                max_keepalive_connections=self.limits.concurrency,
+            ),
+            headers={
+                "User-Agent": "leakhound (read-only exposure scanner)",
+                "Accept-Encoding": "gzip, deflate",
+            },
         )
 
     async def __aenter__(self) -> Http:
@@ -166,11 +176,18 @@ class Http:
         """A GET request through the policy."""
         return await self.request("GET", url, allow, **kw)
 
-    async def request(self, method: str, url: str, allow: Policy, *,
-                      json: Any = None, params: Mapping[str, str] | None = None,
-                      max_body: int | None = None,
-                      headers: Mapping[str, str] | None = None,
-                      decode: bool = True) -> Response:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        allow: Policy,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        max_body: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        decode: bool = True,
+    ) -> Response:
         """Send one request after the scope and allow-list checks; follow same-origin redirects.
         ``headers``: a few the API asks for (Kibana's ``kbn-xsrf``), never credentials.
         ``decode=False``: the body as stored (an object's own gzip is its content, and a
@@ -202,18 +219,29 @@ class Http:
             raise PolicyError(f"bad port in {url!r}") from exc
         host = (parts.hostname or "").lower()
         self.scope.check_endpoint(host, port)
-        if (self._owner is not None and not self._owner.insecure and parts.scheme == "http"
-                and not is_loopback(host)):
+        if (
+            self._owner is not None
+            and not self._owner.insecure
+            and parts.scheme == "http"
+            and not is_loopback(host)
+        ):
             raise PolicyError(
-                    f"credentials are not sent in clear (http) to {parts.hostname}: use "
-                    "https, or --insecure-auth"
-                )
+                f"credentials are not sent in clear (http) to {parts.hostname}: use "
+                "https, or --insecure-auth"
+            )
         self._gate.admit(host, port, method, parts.path or "/", allow, url, parts.query)
         return host
 
-    async def _send(self, method: str, url: str, allow: Policy, json: Any,
-                    max_body: int | None, headers: Mapping[str, str] | None = None,
-                    decode: bool = True) -> Response:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        allow: Policy,
+        json: Any,
+        max_body: int | None,
+        headers: Mapping[str, str] | None = None,
+        decode: bool = True,
+    ) -> Response:
         host = self._check(method, url, allow)
         cap = min(max_body or self.limits.max_body, self.limits.max_body)
         async with self._gate.slot(host):
@@ -222,17 +250,21 @@ class Http:
                     return await self._exchange(method, url, json, cap, headers, decode)
             except TimeoutError as exc:
                 raise TimeoutError_(
-                    f"no complete answer within {self.limits.total_timeout:g}s") from exc
+                    f"no complete answer within {self.limits.total_timeout:g}s"
+                ) from exc
             except httpx.ConnectTimeout as exc:
                 raise TimeoutError_(
-                    f"connect timed out after {self.limits.connect_timeout:g}s") from exc
+                    f"connect timed out after {self.limits.connect_timeout:g}s"
+                ) from exc
             except httpx.TimeoutException as exc:
-                raise TimeoutError_(
-                    f"read timed out after {self.limits.read_timeout:g}s") from exc
+                raise TimeoutError_(f"read timed out after {self.limits.read_timeout:g}s") from exc
             except httpx.ConnectError as exc:
                 raise _connect_error(exc) from exc
-            except (httpx.RemoteProtocolError, httpx.LocalProtocolError,
-                    httpx.DecodingError) as exc:
+            except (
+                httpx.RemoteProtocolError,
+                httpx.LocalProtocolError,
+                httpx.DecodingError,
+            ) as exc:
                 raise ProtocolError(f"not valid HTTP: {describe(exc)}") from exc
             except httpx.ReadError as exc:
                 raise ProtocolError(f"connection broken: {describe(exc)}") from exc
@@ -241,22 +273,26 @@ class Http:
             except (ssl.SSLError, OSError) as exc:
                 raise ProtocolError(describe(exc)) from exc
 
-    async def _exchange(self, method: str, url: str, json: Any, cap: int,
-                        extra: Mapping[str, str] | None = None,
-                        decode: bool = True) -> Response:
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        json: Any,
+        cap: int,
+        extra: Mapping[str, str] | None = None,
+        decode: bool = True,
+    ) -> Response:
         content = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
         headers.update(extra or {})
         if not decode:
             headers["Accept-Encoding"] = "identity"
-        request = self._client.build_request(method, url, content=content,
-                                             headers=headers or None)
+        request = self._client.build_request(method, url, content=content, headers=headers or None)
         response = await self._client.send(request, stream=True)
         try:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > cap and method != "HEAD":
-                raise TooLargeError(f"response of {int(declared)} bytes is over the "
-                                    f"{cap} byte cap")
+                raise TooLargeError(f"response of {int(declared)} bytes is over the {cap} byte cap")
             tls = _tls_info(response.extensions.get("network_stream"))
             inflater = _inflater(response.headers.get("content-encoding", "")) if decode else None
             chunks: list[bytes] = []
@@ -269,17 +305,22 @@ class Http:
                 if size > cap:
                     raise TooLargeError(f"response body over the {cap} byte cap")
                 chunks.append(chunk)
-            headers_out = {k.lower(): ", ".join(response.headers.get_list(k))
-                           for k in response.headers}
-            return Response(response.status_code, headers_out, b"".join(chunks),
-                            str(response.url), tls)
+            headers_out = {
+                k.lower(): ", ".join(response.headers.get_list(k)) for k in response.headers
+            }
+            return Response(
+                response.status_code, headers_out, b"".join(chunks), str(response.url), tls
+            )
         finally:
             await response.aclose()
 
 
 # Content codings decoded here, as zlib window bits; any other single coding passes through.
-_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
-               "deflate": zlib.MAX_WBITS}
+_ZLIB_WBITS = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": zlib.MAX_WBITS,
+}
 
 
 class _Inflater:

@@ -62,8 +62,11 @@ class AllowRule:
 
     def matches(self, method: str, path: str, query: str = "") -> bool:
         """Whether a request with this method, path and query string fits the rule."""
-        return (self.method == method and re.fullmatch(self.path, path) is not None
-                and (self.query is None or self.query(query)))
+        return (
+            self.method == method
+            and re.fullmatch(self.path, path) is not None
+            and (self.query is None or self.query(query))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,8 @@ class StatementList:
     def allows(self, method: str, path: str, query: str = "") -> bool:
         """Whether ``path``, a statement, fits a pattern (``method`` names the message)."""
         return method in ("startup", "auth") or (
-            method == "query" and any(p.fullmatch(path) for p in self.patterns))
+            method == "query" and any(p.fullmatch(path) for p in self.patterns)
+        )
 
 
 def statements(kind: str, patterns: Iterable[str]) -> StatementList:
@@ -131,9 +135,12 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 _LITERAL_PATH = re.compile(r"(?:/[A-Za-z0-9_]+)+")
 
 
-def rules(kind: str,
-          pairs: Iterable[tuple[str, str] | tuple[str, str, Callable[[str], bool]]], *,
-          releases: Iterable[str] = ()) -> AllowList:
+def rules(
+    kind: str,
+    pairs: Iterable[tuple[str, str] | tuple[str, str, Callable[[str], bool]]],
+    *,
+    releases: Iterable[str] = (),
+) -> AllowList:
     """Build an HTTP allow-list; refuses any method that could write, except POST to read APIs.
 
     A rule is (method, path pattern) or (method, path pattern, query check): the check is
@@ -252,8 +259,9 @@ class Gate:
         self._sem = asyncio.Semaphore(limits.concurrency)
         self._rate = _RateLimiter(limits.rate)
 
-    def admit(self, host: str, port: int, method: str, path: str, allow: Policy,
-              url: str, query: str = "") -> None:
+    def admit(
+        self, host: str, port: int, method: str, path: str, allow: Policy, url: str, query: str = ""
+    ) -> None:
         """Refuse (PolicyError) what is out of scope or off the allow-list; audit the rest.
         ``query`` is an HTTP request's raw query string (rules that judge it see it)."""
         self.scope.check_endpoint(host, port)

@@ -42,7 +42,7 @@ class FrameReader:
     @property
     def pending(self) -> bytes:
         """Bytes received and not yet read: the start of whatever the peer sends next."""
-        return self._data[self._pos:]
+        return self._data[self._pos :]
 
     def _spend(self, n: int) -> None:
         if n < 0:
@@ -68,10 +68,10 @@ class FrameReader:
         self._spend(n)
         end = self._pos + n
         if end <= len(self._data):
-            out = self._data[self._pos:end]
+            out = self._data[self._pos : end]
             self._pos = end
             return out
-        parts = [self._data[self._pos:]]
+        parts = [self._data[self._pos :]]
         have = len(parts[0])
         self._data, self._pos = b"", 0
         while have < n:  # chunks joined once: a long value is not copied at every read
@@ -91,13 +91,13 @@ class FrameReader:
                 if size > limit:
                     break
                 self._spend(size)
-                out = self._data[self._pos:end]
+                out = self._data[self._pos : end]
                 self._pos = end + 2
                 return out
             if len(self._data) - self._pos >= limit:
                 break
             chunk = await self._receive("connection closed in the middle of a line")
-            self._data = self._data[self._pos:] + chunk
+            self._data = self._data[self._pos :] + chunk
             self._pos = 0
         self._spend(limit)
         raise ProtocolError(f"a line longer than {limit} bytes")
@@ -107,8 +107,16 @@ class TcpStream:
     """One connection of a kind that speaks its own protocol; commands leave only through
     ``exchange``, after the gate admitted them."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 gate: Gate, host: str, port: int, allow: Policy, url: str) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        gate: Gate,
+        host: str,
+        port: int,
+        allow: Policy,
+        url: str,
+    ) -> None:
         self._reader, self._writer = reader, writer
         self._gate, self._host, self._port = gate, host, port
         self._allow = allow
@@ -122,9 +130,14 @@ class TcpStream:
         obj = self._writer.get_extra_info("ssl_object")
         return obj if isinstance(obj, ssl.SSLObject) else None
 
-    async def exchange(self, command: str, payload: bytes,
-                       read_reply: Callable[[FrameReader], Awaitable[T]] | None, *,
-                       statement: str = "") -> T | None:
+    async def exchange(
+        self,
+        command: str,
+        payload: bytes,
+        read_reply: Callable[[FrameReader], Awaitable[T]] | None,
+        *,
+        statement: str = "",
+    ) -> T | None:
         """Send one command's bytes and read its reply with ``read_reply`` (None: no reply).
 
         ``command`` is the name the allow-list knows it by (``statement``: the text of a SQL
@@ -134,21 +147,26 @@ class TcpStream:
         replies = await self._send([(command, payload)], read_reply, statement)
         return replies[0] if replies else None
 
-    async def pipeline(self, requests: Sequence[tuple[str, bytes]],
-                       read_reply: Callable[[FrameReader], Awaitable[T]]) -> list[T]:
+    async def pipeline(
+        self,
+        requests: Sequence[tuple[str, bytes]],
+        read_reply: Callable[[FrameReader], Awaitable[T]],
+    ) -> list[T]:
         """Send several commands at once and read their replies in order: every command is
         admitted before the first byte is written; the replies together are within one
         budget and one total deadline."""
         return await self._send(requests, read_reply)
 
-    async def _send(self, requests: Sequence[tuple[str, bytes]],
-                    read_reply: Callable[[FrameReader], Awaitable[T]] | None,
-                    statement: str = "") -> list[T]:
+    async def _send(
+        self,
+        requests: Sequence[tuple[str, bytes]],
+        read_reply: Callable[[FrameReader], Awaitable[T]] | None,
+        statement: str = "",
+    ) -> list[T]:
         if self.closed:
             raise ProtocolError("the connection was closed after an error")
         for command, _ in requests:
-            self._gate.admit(self._host, self._port, command, statement, self._allow,
-                             self.url)
+            self._gate.admit(self._host, self._port, command, statement, self._allow, self.url)
         limits = self._gate.limits
         async with self._gate.slot(self._host):
             try:
@@ -163,8 +181,7 @@ class TcpStream:
                     return replies
             except TimeoutError as exc:
                 await self.close()
-                raise TimeoutError_(f"no complete answer within {limits.total_timeout:g}s") \
-                    from exc
+                raise TimeoutError_(f"no complete answer within {limits.total_timeout:g}s") from exc
             except (ConnectionError, OSError) as exc:
                 await self.close()
                 raise ProtocolError(f"connection broken: {describe(exc)}") from exc
@@ -185,16 +202,23 @@ class TcpStream:
             pass
 
 
-async def connect(gate: Gate, host: str, port: int, allow: Policy, *, scheme: str,
-                  tls: ssl.SSLContext | None = None) -> TcpStream:
+async def connect(
+    gate: Gate,
+    host: str,
+    port: int,
+    allow: Policy,
+    *,
+    scheme: str,
+    tls: ssl.SSLContext | None = None,
+) -> TcpStream:
     """A connection to an in-scope endpoint, within the connect deadline."""
     gate.scope.check_endpoint(host, port)
     limits = gate.limits
     try:
         async with asyncio.timeout(limits.connect_timeout):
             reader, writer = await asyncio.open_connection(
-                host, port, ssl=tls, server_hostname=host if tls else None,
-                limit=256 * 1024)
+                host, port, ssl=tls, server_hostname=host if tls else None, limit=256 * 1024
+            )
     except TimeoutError as exc:
         raise TimeoutError_(f"connect timed out after {limits.connect_timeout:g}s") from exc
     except ConnectionRefusedError as exc:

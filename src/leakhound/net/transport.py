@@ -18,8 +18,12 @@ from .tcp import TcpStream, connect
 class Transport:
     """HTTP and TCP to in-scope endpoints; ``credentials`` are the owner's, or None."""
 
-    def __init__(self, limits: Limits | None = None, scope: Scope | None = None,
-                 credentials: Credentials | None = None) -> None:
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        scope: Scope | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
         self.limits = limits or Limits()
         self.scope = scope or Scope()
         if credentials is not None and not isinstance(credentials, OwnerAuth):
@@ -35,8 +39,9 @@ class Transport:
             self._http = Http(self.limits, self.scope, auth=self.credentials)
         return self._http
 
-    async def tcp(self, host: str, port: int, allow: Policy, *, scheme: str,
-                  tls: ssl.SSLContext | None = None) -> TcpStream:
+    async def tcp(
+        self, host: str, port: int, allow: Policy, *, scheme: str, tls: ssl.SSLContext | None = None
+    ) -> TcpStream:
         """A TCP connection to an in-scope endpoint; its commands pass ``allow``."""
         if self._gate is None:
             self._gate = Gate(self.limits, self.scope)
@@ -50,8 +55,9 @@ class Transport:
         if owner is None or not isinstance(owner.auth, tuple):
             return None
         if not (encrypted or owner.insecure or is_loopback(host)):
-            raise PolicyError(f"credentials are not sent in clear to {host}: use TLS, or "
-                              "--insecure-auth")
+            raise PolicyError(
+                f"credentials are not sent in clear to {host}: use TLS, or --insecure-auth"
+            )
         return owner.auth
 
     async def __aenter__(self) -> Transport:
@@ -64,4 +70,3 @@ class Transport:
         """Close the HTTP client's pooled connections (TCP streams are closed by their user)."""
         if self._http is not None:
             await self._http.aclose()
-

@@ -77,15 +77,26 @@ class ReadPlan:
 
     def to_json(self) -> dict[str, Any]:
         """What a checkpoint keeps of the plan."""
-        return {"container": self.container, "partitions": self.partitions,
-                "method": self.method, "state": self.state, "total": self.total,
-                "resumable": self.resumable}
+        return {
+            "container": self.container,
+            "partitions": self.partitions,
+            "method": self.method,
+            "state": self.state,
+            "total": self.total,
+            "resumable": self.resumable,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReadPlan:
         """The plan a checkpoint kept."""
-        return cls(str(data["container"]), int(data["partitions"]), str(data["method"]),
-                   data.get("state"), data.get("total"), bool(data.get("resumable", True)))
+        return cls(
+            str(data["container"]),
+            int(data["partitions"]),
+            str(data["method"]),
+            data.get("state"),
+            data.get("total"),
+            bool(data.get("resumable", True)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +151,9 @@ class FullReader(ABC):
         raise PositionExpired(f"{plan.container}: the read cannot be planned again")
 
     @abstractmethod
-    def partition(self, plan: ReadPlan, number: int, position: Any,
-                  *, size: int) -> PartitionReader:
+    def partition(
+        self, plan: ReadPlan, number: int, position: Any, *, size: int
+    ) -> PartitionReader:
         """A reader of partition ``number`` from ``position`` (None: from its start), in pages
         of ``size`` records."""
 
@@ -174,8 +186,7 @@ class Probe(ABC):
     allow: ClassVar[Policy]
 
     @classmethod
-    def locate(cls, host: str, path: str,
-               user: str | None) -> tuple[str, tuple[str, ...]] | None:
+    def locate(cls, host: str, path: str, user: str | None) -> tuple[str, tuple[str, ...]] | None:
         """For a kind that ``names_containers`` (``s3://bucket@host/key``): the base path and
         the containers a URL's host, path and user part name (ValueError when it cannot name
         them); None: the path is a base path and the user a user, as for every other kind."""
@@ -191,13 +202,15 @@ class Probe(ABC):
         endpoint that answers as another kind of service is ``Verdict.not_of(self.kind)``."""
 
     @abstractmethod
-    async def inventory(self, transport: Transport, service: Service, *,
-                        max_containers: int) -> Inventory:
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
         """The containers of an open or partial service, with their counts."""
 
     @abstractmethod
-    async def sample(self, transport: Transport, service: Service, container: Container,
-                     size: int) -> SampleDocs:
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
         """Up to ``size`` records of one container, cheap for the server."""
 
     @abstractmethod
@@ -205,18 +218,22 @@ class Probe(ABC):
         """The reader of every record of the service's containers; made from these two
         alone (a worker process makes its own to read a partition: see ``FullReader``)."""
 
-    async def count_distinct(self, transport: Transport, service: Service,
-                             containers: Sequence[Container],
-                             fields: Sequence[str]) -> dict[str, Distinct] | None:
+    async def count_distinct(
+        self,
+        transport: Transport,
+        service: Service,
+        containers: Sequence[Container],
+        fields: Sequence[str],
+    ) -> dict[str, Distinct] | None:
         """The store's own count of the distinct values of each field across all
         ``containers`` at once (fields whose values the store indexes whole); None where the
         kind has no such count. ``NetError`` with the reason when the store refused it or
         did not answer in time: the scan then estimates from the sample and says why."""
         return None
 
-    def distinct_values(self, transport: Transport, service: Service,
-                        containers: Sequence[Container],
-                        field: str) -> AsyncIterator[str] | None:
+    def distinct_values(
+        self, transport: Transport, service: Service, containers: Sequence[Container], field: str
+    ) -> AsyncIterator[str] | None:
         """Each distinct value of one field across all ``containers``, once, listed by the
         store (a field it indexes whole), page by page; None where the kind cannot list
         them. The scan asks only for fields ``count_distinct`` found small, reduces each

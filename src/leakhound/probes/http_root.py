@@ -20,8 +20,16 @@ class FirstAnswer:
     response: Response
 
 
-async def first_answer(transport: Transport, endpoint: Endpoint, kind: str, path: str,
-                       allow: Policy, *, too_large: Verdict, what: str) -> FirstAnswer | Service:
+async def first_answer(
+    transport: Transport,
+    endpoint: Endpoint,
+    kind: str,
+    path: str,
+    allow: Policy,
+    *,
+    too_large: Verdict,
+    what: str,
+) -> FirstAnswer | Service:
     """GET ``path`` on the endpoint's scheme, or http then https when it names none.
 
     A refused connection is ``closed``, a silent one ``timeout``, an answer too large
@@ -45,10 +53,13 @@ async def first_answer(transport: Transport, endpoint: Endpoint, kind: str, path
         except NetError as exc:
             reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
             continue
-        if (scheme == "http" and len(schemes) > 1 and resp.status == 400
-                and b"https" in resp.body[:2000].lower()):
+        if (
+            scheme == "http"
+            and len(schemes) > 1
+            and resp.status == 400
+            and b"https" in resp.body[:2000].lower()
+        ):
             reason = "http: the server asks for https"
             continue
         return FirstAnswer(scheme, base, resp)
-    return Service(endpoint, endpoint.url(schemes[0]), kind, Verdict.ERROR,
-                   reason or "no answer")
+    return Service(endpoint, endpoint.url(schemes[0]), kind, Verdict.ERROR, reason or "no answer")

@@ -21,9 +21,17 @@ from .s3 import S3Probe
 # after the databases: on a port that names no kind, those are likelier.
 # Packages of probes/ that serve several kinds rather than being one (what object stores share).
 SHARED_PACKAGES = ("objects",)
-PROBES: tuple[Probe, ...] = (ElasticsearchProbe(), CouchdbProbe(), KibanaProbe(),
-                             MongodbProbe(), MysqlProbe(), PostgresqlProbe(), RedisProbe(),
-                             S3Probe(), AzblobProbe())
+PROBES: tuple[Probe, ...] = (
+    ElasticsearchProbe(),
+    CouchdbProbe(),
+    KibanaProbe(),
+    MongodbProbe(),
+    MysqlProbe(),
+    PostgresqlProbe(),
+    RedisProbe(),
+    S3Probe(),
+    AzblobProbe(),
+)
 
 
 class Registry:
@@ -86,25 +94,35 @@ class Registry:
 
     def default_ports(self, chosen: Sequence[str]) -> list[tuple[int, str]]:
         """(port, kind) for every default port of the chosen kinds (all when empty)."""
-        return [(port, p.kind) for p in self.probes if not chosen or p.kind in chosen
-                for port in p.default_ports]
+        return [
+            (port, p.kind)
+            for p in self.probes
+            if not chosen or p.kind in chosen
+            for port in p.default_ports
+        ]
 
     def target_kinds(self, chosen: Sequence[str] = ()) -> Kinds:
         """What the target parser needs to know of the chosen kinds (all when empty)."""
-        schemes = {s: tuple(k for k in kinds if not chosen or k in chosen)
-                   for s, kinds in self.schemes(chosen).items()}
+        schemes = {
+            s: tuple(k for k in kinds if not chosen or k in chosen)
+            for s, kinds in self.schemes(chosen).items()
+        }
         schemes.setdefault("http", ())
         schemes.setdefault("https", ())
-        return Kinds(tuple(self.default_ports(chosen)), schemes,
-                     {p.kind: p.locate for p in self.probes if p.names_containers},
-                     {p.kind: p.url_port for p in self.probes if p.url_port})
+        return Kinds(
+            tuple(self.default_ports(chosen)),
+            schemes,
+            {p.kind: p.locate for p in self.probes if p.names_containers},
+            {p.kind: p.url_port for p in self.probes if p.url_port},
+        )
 
     def check(self, chosen: Sequence[str]) -> None:
         """ValueError naming the kinds that have no probe."""
         unknown = [k for k in chosen if k not in self.kinds]
         if unknown:
-            raise ValueError(f"unknown store kind(s): {', '.join(unknown)} "
-                             f"(known: {', '.join(self.kinds)})")
+            raise ValueError(
+                f"unknown store kind(s): {', '.join(unknown)} (known: {', '.join(self.kinds)})"
+            )
 
 
 DEFAULT = Registry()

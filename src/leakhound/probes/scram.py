@@ -20,8 +20,9 @@ def _hmac(key: bytes, data: bytes) -> bytes:
 
 
 def _attributes(message: bytes) -> dict[str, str]:
-    return dict(part.split("=", 1) for part in message.decode("utf-8", "replace").split(",")
-                if "=" in part)
+    return dict(
+        part.split("=", 1) for part in message.decode("utf-8", "replace").split(",") if "=" in part
+    )
 
 
 class Scram:
@@ -50,13 +51,14 @@ class Scram:
         salted = hashlib.pbkdf2_hmac("sha256", saslprep(self._password).encode(), salt, rounds)
         client_key = _hmac(salted, b"Client Key")
         without_proof = f"c=biws,r={nonce}"
-        auth_message = (f"{self._first_bare},{server_first.decode('utf-8', 'replace')},"
-                        f"{without_proof}").encode()
+        auth_message = (
+            f"{self._first_bare},{server_first.decode('utf-8', 'replace')},{without_proof}"
+        ).encode()
         signature = _hmac(hashlib.sha256(client_key).digest(), auth_message)
-        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature,
-                                                              strict=True)))
+        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True)))
         self._expected = base64.b64encode(
-            _hmac(_hmac(salted, b"Server Key"), auth_message)).decode()
+            _hmac(_hmac(salted, b"Server Key"), auth_message)
+        ).decode()
         return f"{without_proof},p={proof.decode()}".encode()
 
     def verify(self, server_final: bytes) -> None:

@@ -36,21 +36,29 @@ def record_result(store: SqliteStore, scan_id: str, result: TargetResult) -> Non
     except (StoreError, ValueError, OverflowError, TypeError) as exc:
         svc = result.service
         reason = f"result could not be stored: {type(exc).__name__}: {exc}"[:300]
-        store.record(scan_id, TargetResult(Service(svc.endpoint, svc.url, svc.kind,
-                                                   Verdict.ERROR, reason)))
+        store.record(
+            scan_id, TargetResult(Service(svc.endpoint, svc.url, svc.kind, Verdict.ERROR, reason))
+        )
 
 
 def _registry(probes: Iterable[Probe]) -> Registry:
     return DEFAULT.with_probes(probes)
 
 
-async def scan(specs: Sequence[str], options: ScanOptions | None = None, *,
-               store: SqliteStore, probes: Iterable[Probe] = (),
-               credentials: Credentials | None = None, scope_file: str | None = None,
-               max_hosts: int = DEFAULT_MAX_HOSTS, yes: bool = False,
-               on_start: StartCallback | None = None,
-               on_progress: ProgressCallback | None = None,
-               on_docs: DocsCallback | None = None) -> str:
+async def scan(
+    specs: Sequence[str],
+    options: ScanOptions | None = None,
+    *,
+    store: SqliteStore,
+    probes: Iterable[Probe] = (),
+    credentials: Credentials | None = None,
+    scope_file: str | None = None,
+    max_hosts: int = DEFAULT_MAX_HOSTS,
+    yes: bool = False,
+    on_start: StartCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_docs: DocsCallback | None = None,
+) -> str:
     """Scan targets (hosts, ranges, URLs, files), record every result; the scan id.
 
     ``options.full`` reads every record of the selected containers instead of a sample.
@@ -58,44 +66,75 @@ async def scan(specs: Sequence[str], options: ScanOptions | None = None, *,
     """
     options = options or ScanOptions()
     if options.full and options.full.dask and credentials:
-        raise UsageError("--dask does not take --auth: the credentials would travel to the "
-                         "cluster's workers")
+        raise UsageError(
+            "--dask does not take --auth: the credentials would travel to the cluster's workers"
+        )
     registry = _registry(probes)
-    session = begin(store, specs, options, registry, scope_file=scope_file,
-                    max_hosts=max_hosts, yes=yes)
+    session = begin(
+        store, specs, options, registry, scope_file=scope_file, max_hosts=max_hosts, yes=yes
+    )
     return await _run(store, session, registry, credentials, on_start, on_progress, on_docs)
 
 
-async def resume(scan_id: str, options: ScanOptions | None = None, *, store: SqliteStore,
-                 probes: Iterable[Probe] = (), credentials: Credentials | None = None,
-                 scope_file: str | None = None, max_hosts: int = DEFAULT_MAX_HOSTS,
-                 yes: bool = False, on_start: StartCallback | None = None,
-                 on_progress: ProgressCallback | None = None,
-                 on_docs: DocsCallback | None = None) -> str:
+async def resume(
+    scan_id: str,
+    options: ScanOptions | None = None,
+    *,
+    store: SqliteStore,
+    probes: Iterable[Probe] = (),
+    credentials: Credentials | None = None,
+    scope_file: str | None = None,
+    max_hosts: int = DEFAULT_MAX_HOSTS,
+    yes: bool = False,
+    on_start: StartCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_docs: DocsCallback | None = None,
+) -> str:
     """Continue stored scan ``scan_id``: the targets it has no result for yet, under the
     options and the scope it started with (a full-depth scan from its checkpoints)."""
     registry = _registry(probes)
-    session = reopen(store, scan_id, options or ScanOptions(), registry,
-                     scope_file=scope_file, max_hosts=max_hosts, yes=yes)
+    session = reopen(
+        store,
+        scan_id,
+        options or ScanOptions(),
+        registry,
+        scope_file=scope_file,
+        max_hosts=max_hosts,
+        yes=yes,
+    )
     full = session.options.full
     if full and full.dask and credentials:
-        raise UsageError("--dask does not take --auth: the credentials would travel to the "
-                         "cluster's workers")
+        raise UsageError(
+            "--dask does not take --auth: the credentials would travel to the cluster's workers"
+        )
     return await _run(store, session, registry, credentials, on_start, on_progress, on_docs)
 
 
-async def _run(store: SqliteStore, session: Session, registry: Registry,
-               credentials: Credentials | None, on_start: StartCallback | None,
-               on_progress: ProgressCallback | None, on_docs: DocsCallback | None) -> str:
+async def _run(
+    store: SqliteStore,
+    session: Session,
+    registry: Registry,
+    credentials: Credentials | None,
+    on_start: StartCallback | None,
+    on_progress: ProgressCallback | None,
+    on_docs: DocsCallback | None,
+) -> str:
     scan_id = session.scan_id
     if on_start:
         on_start(scan_id, len(session.targets))
     status = "failed"
     try:
-        await scan_targets(session.targets, session.options, registry,
-                           lambda result: record_result(store, scan_id, result),
-                           credentials=credentials, store=store, scan_id=scan_id,
-                           on_progress=on_progress, on_docs=on_docs)
+        await scan_targets(
+            session.targets,
+            session.options,
+            registry,
+            lambda result: record_result(store, scan_id, result),
+            credentials=credentials,
+            store=store,
+            scan_id=scan_id,
+            on_progress=on_progress,
+            on_docs=on_docs,
+        )
         status = "done"
         if session.options.full:
             store.drop_checkpoints(scan_id)

@@ -40,8 +40,13 @@ def kinds_of(registry: Registry, target: Target, chosen: Sequence[str] = ()) -> 
     return kinds or registry.for_port(target.endpoint.port, chosen or registry.kinds)
 
 
-async def access(registry: Registry, transport: Transport, authed: Transport | None,
-                 target: Target, chosen: Sequence[str] = ()) -> Access:
+async def access(
+    registry: Registry,
+    transport: Transport,
+    authed: Transport | None,
+    target: Target,
+    chosen: Sequence[str] = (),
+) -> Access:
     """Decide the verdict without credentials; then, for a secured or partial store and
     credentials given, whether they open it."""
     ep = target.endpoint
@@ -58,8 +63,11 @@ async def access(registry: Registry, transport: Transport, authed: Transport | N
     recognised = [(p, s) for p, s in tried if s.verdict in _RECOGNISED]
     # Not recognised as readable or refusing, but named: a kind that knew the product (a
     # Kibana whose console proxy fails) tells more than the kinds that say "not mine".
-    named = [(p, s) for p, s in tried
-             if s.fingerprint.product != "unknown" and s.verdict.not_kind is None]
+    named = [
+        (p, s)
+        for p, s in tried
+        if s.fingerprint.product != "unknown" and s.verdict.not_kind is None
+    ]
     probe, service = (recognised or named or tried)[0]
     if not recognised and len(tried) > 1:
         # No kind recognised it: the one that named it, else the first (the most likely by
@@ -69,8 +77,10 @@ async def access(registry: Registry, transport: Transport, authed: Transport | N
     if authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
         with_credentials = await probe.verdict(authed, ep)
         if with_credentials.verdict == Verdict.OPEN:
-            reported = replace(service, fingerprint=replace(
-                with_credentials.fingerprint, realm=service.fingerprint.realm))
+            reported = replace(
+                service,
+                fingerprint=replace(with_credentials.fingerprint, realm=service.fingerprint.realm),
+            )
             return Access(probe, reported, with_credentials, authed)
         # Say why the owner's credentials read nothing: refused, or never sent.
         why = with_credentials.reason or with_credentials.verdict.value

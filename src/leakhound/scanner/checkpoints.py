@@ -48,8 +48,15 @@ class TallyCollector:
 class TallySink(Sink):
     """Counts a full read into tallies checkpointed in the findings database."""
 
-    def __init__(self, store: SqliteStore, scan_id: str, endpoint: str, *,
-                 field_types: Callable[[Container], dict[str, str]], min_score: float) -> None:
+    def __init__(
+        self,
+        store: SqliteStore,
+        scan_id: str,
+        endpoint: str,
+        *,
+        field_types: Callable[[Container], dict[str, str]],
+        min_score: float,
+    ) -> None:
         self.store, self.scan_id, self.endpoint = store, scan_id, endpoint
         self.key = store.hash_key
         self._field_types = field_types
@@ -67,9 +74,13 @@ class TallySink(Sink):
 
     def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
         """Detect and count one page (``count_batch``) with the container's field types."""
-        return partial(count_batch, field_types=self._field_types(container),
-                       date_field=container.date_field, min_score=self.min_score,
-                       key=self.key)
+        return partial(
+            count_batch,
+            field_types=self._field_types(container),
+            date_field=container.date_field,
+            min_score=self.min_score,
+            key=self.key,
+        )
 
     def restore(self, container: Container) -> tuple[ReadPlan, list[PartitionState]] | None:
         """The plan and partitions the checkpoints kept, their tallies merged back one row
@@ -83,18 +94,31 @@ class TallySink(Sink):
             plan = ReadPlan.from_json(rows[0].plan)
             return plan, [PartitionState(r.partition, r.position, True, r.docs) for r in rows]
         for r in rows:
-            self._reset(container.name, r.partition, merged(self.key, self.store.partition_tallies(
-                self.scan_id, self.endpoint, container.name, r.partition)))
-        states = [PartitionState(r.partition, r.position, r.done,
-                                 self._tallies[container.name, r.partition].docs) for r in rows]
+            self._reset(
+                container.name,
+                r.partition,
+                merged(
+                    self.key,
+                    self.store.partition_tallies(
+                        self.scan_id, self.endpoint, container.name, r.partition
+                    ),
+                ),
+            )
+        states = [
+            PartitionState(
+                r.partition, r.position, r.done, self._tallies[container.name, r.partition].docs
+            )
+            for r in rows
+        ]
         plan = self._plans[container.name] = ReadPlan.from_json(rows[0].plan)
         return plan, states
 
     def start(self, container: Container, plan: ReadPlan, partitions: Sequence[int]) -> None:
         """Partitions from zero: their rows and tallies emptied, the plan recorded."""
         self._plans[container.name] = plan
-        self.store.start_partitions(self.scan_id, self.endpoint, container.name,
-                                    plan.to_json(), partitions)
+        self.store.start_partitions(
+            self.scan_id, self.endpoint, container.name, plan.to_json(), partitions
+        )
         for n in partitions:
             self._reset(container.name, n, Tally(self.key))
 
@@ -105,21 +129,35 @@ class TallySink(Sink):
         self._tallies[name, n] = tally
         self._stored[name, n] = self._folded[name, n] = 0
 
-    def page(self, container: Container, plan: ReadPlan, partition: int, result: Any,
-             docs: int, position: Any) -> None:
+    def page(
+        self,
+        container: Container,
+        plan: ReadPlan,
+        partition: int,
+        result: Any,
+        docs: int,
+        position: Any,
+    ) -> None:
         """Merge a page's tally and checkpoint it with the partition's new position."""
         k = (container.name, partition)
         self._tallies[k].merge_bytes(result)
-        self.store.checkpoint(self.scan_id, self.endpoint, container.name, partition,
-                              tally=result, docs=docs, position=position)
+        self.store.checkpoint(
+            self.scan_id,
+            self.endpoint,
+            container.name,
+            partition,
+            tally=result,
+            docs=docs,
+            position=position,
+        )
         self._stored[k] += len(result)
         if self._stored[k] > max(FOLD_BYTES, self._folded[k]):
             # The partition's tally is exactly what its rows hold: write it instead, each
             # digest once. Waiting for as many new bytes as the last fold wrote keeps the
             # rewriting to at most twice the batches' own bytes.
             self._folded[k] = self.store.fold_partition(
-                self.scan_id, self.endpoint, container.name, partition,
-                self._tallies[k].to_parts())
+                self.scan_id, self.endpoint, container.name, partition, self._tallies[k].to_parts()
+            )
             self._stored[k] = 0
 
     def partition_done(self, container: Container, plan: ReadPlan, partition: int) -> None:
@@ -128,21 +166,30 @@ class TallySink(Sink):
         keep every batch of each); then it is marked done."""
         k = (container.name, partition)
         if self._stored[k]:
-            self.store.fold_partition(self.scan_id, self.endpoint, container.name, partition,
-                                      self._tallies[k].to_parts())
+            self.store.fold_partition(
+                self.scan_id, self.endpoint, container.name, partition, self._tallies[k].to_parts()
+            )
         empty = Tally(self.key)
         try:
             blob = empty.to_bytes()
         finally:
             empty.close()
-        self.store.checkpoint(self.scan_id, self.endpoint, container.name, partition,
-                              tally=blob, docs=0, position=None, done=True)
+        self.store.checkpoint(
+            self.scan_id,
+            self.endpoint,
+            container.name,
+            partition,
+            tally=blob,
+            docs=0,
+            position=None,
+            done=True,
+        )
 
-    def partition_result(self, container: Container, plan: ReadPlan, partition: int,
-                         result: Any) -> int:
+    def partition_result(
+        self, container: Container, plan: ReadPlan, partition: int, result: Any
+    ) -> int:
         """A partition counted elsewhere (a Dask task): its tally kept as one row."""
-        self.store.finish_partition(self.scan_id, self.endpoint, container.name, partition,
-                                    result)
+        self.store.finish_partition(self.scan_id, self.endpoint, container.name, partition, result)
         tally = Tally.from_bytes(result, self.key)
         self._reset(container.name, partition, tally)
         return tally.docs
@@ -156,7 +203,7 @@ class TallySink(Sink):
             return restored
         total = Tally(self.key)
         try:
-            for (name, n) in [k for k in self._tallies if k[0] == container.name]:
+            for name, n in [k for k in self._tallies if k[0] == container.name]:
                 part = self._tallies.pop((name, n))
                 total.merge(part)
                 part.close()
@@ -173,14 +220,15 @@ class TallySink(Sink):
             )
             if error is None and plan is not None:
                 self._total_stored += self.store.finish_container(
-                    self.scan_id, self.endpoint, container.name, to_dict(full),
-                    total.to_parts())
+                    self.scan_id, self.endpoint, container.name, to_dict(full), total.to_parts()
+                )
                 self.total.merge(total)
                 if self._total_stored > max(FOLD_BYTES, self._total_folded):
                     # The pieces hold each container's people once: fold them into the
                     # endpoint's, each once.
                     self._total_folded = self.store.fold_total(
-                        self.scan_id, self.endpoint, self.total.to_parts())
+                        self.scan_id, self.endpoint, self.total.to_parts()
+                    )
                     self._total_stored = 0
             else:
                 self.total.merge(total)

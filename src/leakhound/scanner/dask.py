@@ -29,15 +29,17 @@ from .pacing import Pacer
 from .partition import ReadTask, pump
 
 
-def read_partition(task: ReadTask, *, collector: Callable[[], Collector],
-                   docs_rate: float | None) -> Any:
+def read_partition(
+    task: ReadTask, *, collector: Callable[[], Collector], docs_rate: float | None
+) -> Any:
     """A Dask task: read one partition to its end, run the task's work on each page, and
     return what the collector folded."""
     return asyncio.run(_read_partition(task, collector, docs_rate))
 
 
-async def _read_partition(task: ReadTask, collector: Callable[[], Collector],
-                          docs_rate: float | None) -> Any:
+async def _read_partition(
+    task: ReadTask, collector: Callable[[], Collector], docs_rate: float | None
+) -> Any:
     pacer = Pacer(docs_rate)
     collected = collector()
 
@@ -68,13 +70,15 @@ class DaskExecutor(Executor):
             try:
                 from distributed import Client
             except ImportError as exc:
-                raise UsageError("--dask needs dask[distributed] "
-                                 "(pip install 'leakhound[dask]')") from exc
+                raise UsageError(
+                    "--dask needs dask[distributed] (pip install 'leakhound[dask]')"
+                ) from exc
             self._client = await Client(self.address, asynchronous=True)
         return self._client
 
-    async def run(self, ctx: ReadContext, container: Container, plan: ReadPlan,
-                  todo: Sequence[PartitionState]) -> tuple[list[BaseException | None], set[Any]]:
+    async def run(
+        self, ctx: ReadContext, container: Container, plan: ReadPlan, todo: Sequence[PartitionState]
+    ) -> tuple[list[BaseException | None], set[Any]]:
         """Submit one task per partition; hand each finished one to the sink."""
         if ctx.sink.collector is None:
             raise UsageError("this read cannot run on a Dask cluster")
@@ -83,10 +87,26 @@ class DaskExecutor(Executor):
         client = await self._connect()
         rate = self.docs_rate / max(1, len(numbers)) if self.docs_rate else None
         work = ctx.sink.work(container)
-        futures = [client.submit(
-            read_partition, ReadTask(ctx.probe, ctx.service, plan.to_json(), n, None,
-                                     ctx.batch, self.limits, None, work),
-            collector=ctx.sink.collector, docs_rate=rate, pure=False) for n in numbers]
+        futures = [
+            client.submit(
+                read_partition,
+                ReadTask(
+                    ctx.probe,
+                    ctx.service,
+                    plan.to_json(),
+                    n,
+                    None,
+                    ctx.batch,
+                    self.limits,
+                    None,
+                    work,
+                ),
+                collector=ctx.sink.collector,
+                docs_rate=rate,
+                pure=False,
+            )
+            for n in numbers
+        ]
         failures: list[BaseException | None] = []
         try:
             for n, fut in zip(numbers, futures, strict=True):

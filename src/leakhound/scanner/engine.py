@@ -54,12 +54,18 @@ class _Scan:
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
 
-async def scan_targets(targets: Sequence[Target], options: ScanOptions, registry: Registry,
-                       on_result: ResultCallback, *,
-                       credentials: Credentials | None = None,
-                       store: SqliteStore | None = None, scan_id: str = "",
-                       on_progress: ProgressCallback | None = None,
-                       on_docs: DocsCallback | None = None) -> None:
+async def scan_targets(
+    targets: Sequence[Target],
+    options: ScanOptions,
+    registry: Registry,
+    on_result: ResultCallback,
+    *,
+    credentials: Credentials | None = None,
+    store: SqliteStore | None = None,
+    scan_id: str = "",
+    on_progress: ProgressCallback | None = None,
+    on_docs: DocsCallback | None = None,
+) -> None:
     """Scan every target; hand each finished TargetResult to ``on_result`` at once.
 
     Sample depth scans targets concurrently (``limits.concurrency``); full depth reads them
@@ -78,10 +84,23 @@ async def scan_targets(targets: Sequence[Target], options: ScanOptions, registry
     authed = Transport(options.limits, scope, credentials) if credentials else None
     executor: Executor | None = None
     if full:
-        executor = (DaskExecutor(full.dask, options.limits, full.docs_rate) if full.dask
-                    else LocalExecutor())
-    run = _Scan(registry, options, transport, authed, workers, store, scan_id, executor,
-                Pacer(full.docs_rate) if full else None, on_docs)
+        executor = (
+            DaskExecutor(full.dask, options.limits, full.docs_rate)
+            if full.dask
+            else LocalExecutor()
+        )
+    run = _Scan(
+        registry,
+        options,
+        transport,
+        authed,
+        workers,
+        store,
+        scan_id,
+        executor,
+        Pacer(full.docs_rate) if full else None,
+        on_docs,
+    )
     if store is not None:
         run.key = store.hash_key
     gate = asyncio.Semaphore(1 if full else options.limits.concurrency)
@@ -120,53 +139,98 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
         acc = await access(run.registry, run.transport, run.authed, target, run.options.kinds)
     except Exception as exc:  # a bug must cost one target, not the scan
         kind = kinds_of(run.registry, target, run.options.kinds)[0]
-        return TargetResult(Service(ep, ep.url(), kind, Verdict.ERROR,
-                                    f"internal error: {type(exc).__name__}: {exc}"[:300]))
+        return TargetResult(
+            Service(
+                ep,
+                ep.url(),
+                kind,
+                Verdict.ERROR,
+                f"internal error: {type(exc).__name__}: {exc}"[:300],
+            )
+        )
     if not acc.readable:
         return TargetResult(acc.reported)
     authenticated = acc.transport is run.authed
     try:
-        inv = await acc.probe.inventory(acc.transport, acc.read_as,
-                                        max_containers=run.options.max_containers)
+        inv = await acc.probe.inventory(
+            acc.transport, acc.read_as, max_containers=run.options.max_containers
+        )
         people = None
         if run.options.full:
             results, totals = await _read_all(run, acc, inv.containers, run.options.full)
         else:
             sampled = await asyncio.gather(
-                *(sample_container(acc.probe, acc.transport, acc.read_as, c, run.options,
-                                   run.workers, run.key) for c in inv.containers))
+                *(
+                    sample_container(
+                        acc.probe, acc.transport, acc.read_as, c, run.options, run.workers, run.key
+                    )
+                    for c in inv.containers
+                )
+            )
             results = [cr for cr, _ in sampled]
             totals = None
             try:
                 people = await count_people(
-                    acc, [(cr.container, cr.sample.docs if cr.sample else 0)
-                          for cr in results],
-                    [found for _, found in sampled], run.options, run.workers, run.key)
+                    acc,
+                    [(cr.container, cr.sample.docs if cr.sample else 0) for cr in results],
+                    [found for _, found in sampled],
+                    run.options,
+                    run.workers,
+                    run.key,
+                )
             except Exception:  # a bug in counting people costs that figure, not the inventory
                 people = None
     except Exception as exc:
-        return TargetResult(acc.reported, inventory_error=f"internal error: "
-                            f"{type(exc).__name__}: {exc}"[:300], authenticated=authenticated)
-    return TargetResult(acc.reported, tuple(results), inv.error, inv.truncated, full=totals,
-                        authenticated=authenticated,
-                        honeypot=honeypot.tells(acc.read_as, inv.containers), people=people)
+        return TargetResult(
+            acc.reported,
+            inventory_error=f"internal error: {type(exc).__name__}: {exc}"[:300],
+            authenticated=authenticated,
+        )
+    return TargetResult(
+        acc.reported,
+        tuple(results),
+        inv.error,
+        inv.truncated,
+        full=totals,
+        authenticated=authenticated,
+        honeypot=honeypot.tells(acc.read_as, inv.containers),
+        people=people,
+    )
 
 
-async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
-                    full: FullOptions) -> tuple[list[ContainerResult], FullTotals]:
+async def _read_all(
+    run: _Scan, acc: Access, containers: Sequence[Container], full: FullOptions
+) -> tuple[list[ContainerResult], FullTotals]:
     """Every record of the selected containers, in turn; totals with people counted once
     across them."""
     assert run.store is not None and run.executor is not None and run.pacer is not None
-    sink = TallySink(run.store, run.scan_id, acc.reported.endpoint.netloc,
-                     field_types=acc.probe.field_types, min_score=run.options.min_score)
+    sink = TallySink(
+        run.store,
+        run.scan_id,
+        acc.reported.endpoint.netloc,
+        field_types=acc.probe.field_types,
+        min_score=run.options.min_score,
+    )
     reader = acc.probe.reader(acc.transport, acc.read_as)
     executor = run.executor
-    if isinstance(executor, LocalExecutor) and run.workers.workers > 0 and _picklable(
-            acc.probe, acc.transport.credentials):
+    if (
+        isinstance(executor, LocalExecutor)
+        and run.workers.workers > 0
+        and _picklable(acc.probe, acc.transport.credentials)
+    ):
         # The workers read their own partitions: pages never cross a process boundary.
         executor = ProcessExecutor(run.options.limits, acc.transport.credentials)
-    ctx = ReadContext(acc.probe, acc.read_as, reader, sink, run.workers, run.pacer,
-                      batch=full.batch, queue=full.queue, on_docs=run.on_docs)
+    ctx = ReadContext(
+        acc.probe,
+        acc.read_as,
+        reader,
+        sink,
+        run.workers,
+        run.pacer,
+        batch=full.batch,
+        queue=full.queue,
+        on_docs=run.on_docs,
+    )
     results: list[ContainerResult] = []
     try:
         for container in containers:
@@ -174,8 +238,7 @@ async def _read_all(run: _Scan, acc: Access, containers: Sequence[Container],
                 results.append(ContainerResult(container))
                 continue
             try:
-                error = await read_container(ctx, container, executor,
-                                             partitions=full.partitions)
+                error = await read_container(ctx, container, executor, partitions=full.partitions)
             except NetError as exc:
                 error = f"cannot read: {exc}"[:300]
             read = sink.finish(container, reader.method, error)

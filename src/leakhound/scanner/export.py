@@ -47,9 +47,18 @@ from .options import ScanOptions
 from .pacing import Pacer
 from .workers import Workers
 
-__all__ = ["DEFAULT_TYPES", "FORMATS", "ExportOptions", "ExportSummary", "Identifier",
-           "IdentifierSpill", "export_subjects", "identifiers", "parse_types",
-           "write_identifiers"]
+__all__ = [
+    "DEFAULT_TYPES",
+    "FORMATS",
+    "ExportOptions",
+    "ExportSummary",
+    "Identifier",
+    "IdentifierSpill",
+    "export_subjects",
+    "identifiers",
+    "parse_types",
+    "write_identifiers",
+]
 
 DEFAULT_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER")
 FORMATS = ("jsonl", "csv")
@@ -103,10 +112,12 @@ class ExportSummary:
     def describe(self) -> str:
         """One line for stderr."""
         kinds = ", ".join(f"{t} {n:,}" for t, n in self.by_type) or "none"
-        return (f"exported {self.identifiers:,} distinct identifier(s) ({kinds}) from "
-                f"{self.docs:,} document(s) in {self.indices} index(es) of "
-                f"{self.endpoints} endpoint(s) of scan {self.scan_id}"
-                + (f"; {len(self.errors)} could not be read" if self.errors else ""))
+        return (
+            f"exported {self.identifiers:,} distinct identifier(s) ({kinds}) from "
+            f"{self.docs:,} document(s) in {self.indices} index(es) of "
+            f"{self.endpoints} endpoint(s) of scan {self.scan_id}"
+            + (f"; {len(self.errors)} could not be read" if self.errors else "")
+        )
 
 
 def parse_types(text: str | None) -> tuple[str, ...]:
@@ -116,14 +127,22 @@ def parse_types(text: str | None) -> tuple[str, ...]:
     types = tuple(dict.fromkeys(t.strip().upper() for t in text.split(",") if t.strip()))
     unknown = [t for t in types if t not in IDENTIFYING]
     if unknown or not types:
-        raise UsageError(f"not an identifying type: {', '.join(unknown) or text!r} "
-                         f"(identifying: {', '.join(IDENTIFYING)})")
+        raise UsageError(
+            f"not an identifying type: {', '.join(unknown) or text!r} "
+            f"(identifying: {', '.join(IDENTIFYING)})"
+        )
     return types
 
 
-def identifiers(docs: Iterable[Any], key: bytes, types: Sequence[str], *,
-                field_types: Mapping[str, str] | None = None, min_score: float = 0.5,
-                reveal: bool = False) -> list[Row]:
+def identifiers(
+    docs: Iterable[Any],
+    key: bytes,
+    types: Sequence[str],
+    *,
+    field_types: Mapping[str, str] | None = None,
+    min_score: float = 0.5,
+    reveal: bool = False,
+) -> list[Row]:
     """The distinct identifiers of the given types in some documents, keyed-hashed.
 
     The raw value is kept beside its hash only when ``reveal``; otherwise it is dropped here,
@@ -131,8 +150,12 @@ def identifiers(docs: Iterable[Any], key: bytes, types: Sequence[str], *,
     """
     wanted = frozenset(types)
     seen: dict[tuple[str, str], str | None] = {}
-    found = scan_batch((d for d in docs if d is not None), types=wanted, min_score=min_score,
-                       field_types=field_types)
+    found = scan_batch(
+        (d for d in docs if d is not None),
+        types=wanted,
+        min_score=min_score,
+        field_types=field_types,
+    )
     for hits in found:
         for hit in hits:
             if hit.entity_type not in wanted or not hit.normalized:
@@ -187,25 +210,35 @@ class IdentifierSpill:
             assert pid is not None
             self._places[place] = pid
         self._db.execute("BEGIN")
-        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)",
-                             ((t, h, v, pid) for t, h, v in rows))
+        self._db.executemany(
+            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)", ((t, h, v, pid) for t, h, v in rows)
+        )
         self._db.execute("COMMIT")
 
     def counts(self) -> tuple[tuple[str, int], ...]:
         """Distinct identifiers per type."""
-        return tuple((t, n) for t, n in self._db.execute(
-            "SELECT entity_type, COUNT(DISTINCT hash) FROM seen GROUP BY entity_type "
-            "ORDER BY entity_type"))
+        return tuple(
+            (t, n)
+            for t, n in self._db.execute(
+                "SELECT entity_type, COUNT(DISTINCT hash) FROM seen GROUP BY entity_type "
+                "ORDER BY entity_type"
+            )
+        )
 
     def identifiers(self) -> Iterator[Identifier]:
         """Every distinct identifier once, by type then hash, streamed from disk."""
         names = {pid: name for name, pid in self._places.items()}
         cursor = self._db.execute(
-            "SELECT entity_type, hash, value, place FROM seen ORDER BY entity_type, hash, place")
+            "SELECT entity_type, hash, value, place FROM seen ORDER BY entity_type, hash, place"
+        )
         for (etype, digest), group in itertools.groupby(cursor, key=lambda r: (r[0], r[1])):
             rows = list(group)  # one row per index it was found in
-            yield Identifier(etype, digest, next((r[2] for r in rows if r[2] is not None), None),
-                          tuple(names[r[3]] for r in rows))
+            yield Identifier(
+                etype,
+                digest,
+                next((r[2] for r in rows if r[2] is not None), None),
+                tuple(names[r[3]] for r in rows),
+            )
 
 
 def _cell(text: str) -> str:
@@ -214,8 +247,9 @@ def _cell(text: str) -> str:
     return text
 
 
-def write_identifiers(found: Iterable[Identifier], fh: IO[str], fmt: str = "jsonl", *,
-                      reveal: bool = False) -> int:
+def write_identifiers(
+    found: Iterable[Identifier], fh: IO[str], fmt: str = "jsonl", *, reveal: bool = False
+) -> int:
     """One line per identifier (JSON lines, or CSV with a header); returns the lines written."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
@@ -226,8 +260,14 @@ def write_identifiers(found: Iterable[Identifier], fh: IO[str], fmt: str = "json
     for s in found:
         indices = [neutralize(i) for i in s.indices]
         if writer:
-            writer.writerow([s.entity_type, *([_cell(s.value or "")] if reveal else []),
-                             s.keyed_hash, _cell(";".join(indices))])
+            writer.writerow(
+                [
+                    s.entity_type,
+                    *([_cell(s.value or "")] if reveal else []),
+                    s.keyed_hash,
+                    _cell(";".join(indices)),
+                ]
+            )
         else:
             line: dict[str, Any] = {"entity_type": s.entity_type}
             if reveal:
@@ -283,19 +323,37 @@ class _Export(Sink):
         """The identifiers of one page, keyed-hashed (raw values only with reveal)."""
         assert self.probe is not None
         opts = self.options
-        return partial(identifiers, key=self.key, types=opts.types,
-                       field_types=self.probe.field_types(container),
-                       min_score=opts.min_score, reveal=opts.reveal)
+        return partial(
+            identifiers,
+            key=self.key,
+            types=opts.types,
+            field_types=self.probe.field_types(container),
+            min_score=opts.min_score,
+            reveal=opts.reveal,
+        )
 
-    def page(self, container: Container, plan: ReadPlan, partition: int, result: Any,
-             docs: int, position: Any) -> None:
+    def page(
+        self,
+        container: Container,
+        plan: ReadPlan,
+        partition: int,
+        result: Any,
+        docs: int,
+        position: Any,
+    ) -> None:
         """Keep a page's identifiers, once each per container."""
         self.spill.add(f"{self.place}/{container.name}", result)
         self.docs += docs
 
 
-async def _read_endpoint(run: _Export, registry: Registry, transport: Transport,
-                         authed: Transport | None, workers: Workers, target: _Exposed) -> None:
+async def _read_endpoint(
+    run: _Export,
+    registry: Registry,
+    transport: Transport,
+    authed: Transport | None,
+    workers: Workers,
+    target: _Exposed,
+) -> None:
     ep = target.result.service.endpoint
     netloc = ep.netloc
     try:
@@ -311,14 +369,16 @@ async def _read_endpoint(run: _Export, registry: Registry, transport: Transport,
     run.endpoints += 1
     run.probe, run.place = acc.probe, netloc
     reader = acc.probe.reader(acc.transport, acc.read_as)
-    ctx = ReadContext(acc.probe, acc.read_as, reader, run, workers, Pacer(None),
-                      batch=run.options.batch)
+    ctx = ReadContext(
+        acc.probe, acc.read_as, reader, run, workers, Pacer(None), batch=run.options.batch
+    )
     for container in target.containers:
         # A partition started over re-reads records: identifiers are deduplicated, so a
         # record read twice costs nothing.
         try:
-            error = await read_container(ctx, container, LocalExecutor(),
-                                         partitions=run.options.partitions)
+            error = await read_container(
+                ctx, container, LocalExecutor(), partitions=run.options.partitions
+            )
         except NetError as exc:
             error = f"cannot read: {exc}"
         if error:
@@ -327,8 +387,13 @@ async def _read_endpoint(run: _Export, registry: Registry, transport: Transport,
             run.indices += 1
 
 
-async def _collect(run: _Export, registry: Registry, targets: Sequence[_Exposed],
-                   limits: Limits, credentials: Credentials | None) -> None:
+async def _collect(
+    run: _Export,
+    registry: Registry,
+    targets: Sequence[_Exposed],
+    limits: Limits,
+    credentials: Credentials | None,
+) -> None:
     scope = Scope()
     for t in targets:
         scope.add(t.result.service.endpoint.host, t.result.service.endpoint.port)
@@ -346,13 +411,17 @@ async def _collect(run: _Export, registry: Registry, targets: Sequence[_Exposed]
         workers.close()
 
 
-async def export_subjects(store: SqliteStore, scan_id: str,
-                          output: Callable[[], AbstractContextManager[IO[str]]],
-                          options: ExportOptions | None = None, *,
-                          credentials: Credentials | None = None,
-                          probes: Iterable[Probe] = (),
-                          on_error: ErrorCallback | None = None,
-                          spill_dir: str | Path | None = None) -> ExportSummary:
+async def export_subjects(
+    store: SqliteStore,
+    scan_id: str,
+    output: Callable[[], AbstractContextManager[IO[str]]],
+    options: ExportOptions | None = None,
+    *,
+    credentials: Credentials | None = None,
+    probes: Iterable[Probe] = (),
+    on_error: ErrorCallback | None = None,
+    spill_dir: str | Path | None = None,
+) -> ExportSummary:
     """Re-read what stored scan ``scan_id`` found exposed and write its distinct identifiers.
 
     ``output`` opens the destination, and is called only once something was read (no empty
@@ -367,8 +436,10 @@ async def export_subjects(store: SqliteStore, scan_id: str,
     record = store.load(scan_id)
     targets = _exposed(record.results)
     if not targets:
-        raise LeakhoundError(f"scan {record.scan_id} recorded no open or partial endpoint "
-                             "with indices: nothing to export")
+        raise LeakhoundError(
+            f"scan {record.scan_id} recorded no open or partial endpoint "
+            "with indices: nothing to export"
+        )
     errors: list[str] = []
 
     def error(line: str) -> None:
@@ -381,10 +452,13 @@ async def export_subjects(store: SqliteStore, scan_id: str,
         run = _Export(spill, store.hash_key, options, error)
         await _collect(run, DEFAULT.with_probes(probes), targets, limits, credentials)
         if run.indices == 0 and run.docs == 0:
-            raise LeakhoundError(f"nothing could be read from the {len(targets)} exposed "
-                                 f"endpoint(s) of scan {record.scan_id}: nothing exported")
+            raise LeakhoundError(
+                f"nothing could be read from the {len(targets)} exposed "
+                f"endpoint(s) of scan {record.scan_id}: nothing exported"
+            )
         with output() as fh:
             write_identifiers(spill.identifiers(), fh, options.fmt, reveal=options.reveal)
         by_type = spill.counts()
-    return ExportSummary(record.scan_id, run.endpoints, run.indices, run.docs, by_type,
-                         tuple(errors))
+    return ExportSummary(
+        record.scan_id, run.endpoints, run.indices, run.docs, by_type, tuple(errors)
+    )

@@ -74,16 +74,24 @@ class Sink(ABC):
         return None
 
     @abstractmethod
-    def page(self, container: Container, plan: ReadPlan, partition: int, result: Any,
-             docs: int, position: Any) -> None:
+    def page(
+        self,
+        container: Container,
+        plan: ReadPlan,
+        partition: int,
+        result: Any,
+        docs: int,
+        position: Any,
+    ) -> None:
         """One page's result, read up to ``position``."""
 
     def partition_done(self, container: Container, plan: ReadPlan, partition: int) -> None:
         """The partition was read to its end."""
         return None
 
-    def partition_result(self, container: Container, plan: ReadPlan, partition: int,
-                         result: Any) -> int:
+    def partition_result(
+        self, container: Container, plan: ReadPlan, partition: int, result: Any
+    ) -> int:
         """A whole partition's result at once (an executor that reads remotely); returns the
         records it counted."""
         raise NotImplementedError(f"{type(self).__name__} takes pages only")
@@ -116,8 +124,9 @@ class Executor(ABC):
     """Runs the partitions of a plan; the pipeline decides which and what follows."""
 
     @abstractmethod
-    async def run(self, ctx: ReadContext, container: Container, plan: ReadPlan,
-                  todo: Sequence[PartitionState]) -> tuple[list[BaseException | None], set[Any]]:
+    async def run(
+        self, ctx: ReadContext, container: Container, plan: ReadPlan, todo: Sequence[PartitionState]
+    ) -> tuple[list[BaseException | None], set[Any]]:
         """Read each partition in ``todo`` to its end; per partition its failure (or None),
         and the newer plan-level states the partitions used (to release with the plan)."""
 
@@ -125,15 +134,18 @@ class Executor(ABC):
 class LocalExecutor(Executor):
     """Partitions read here, in parallel; their pages counted in the scan's workers."""
 
-    async def run(self, ctx: ReadContext, container: Container, plan: ReadPlan,
-                  todo: Sequence[PartitionState]) -> tuple[list[BaseException | None], set[Any]]:
+    async def run(
+        self, ctx: ReadContext, container: Container, plan: ReadPlan, todo: Sequence[PartitionState]
+    ) -> tuple[list[BaseException | None], set[Any]]:
         """Read the partitions concurrently through bounded queues."""
-        readers = [ctx.reader.partition(plan, s.number, s.position, size=ctx.batch)
-                   for s in todo]
+        readers = [ctx.reader.partition(plan, s.number, s.position, size=ctx.batch) for s in todo]
         results = await asyncio.gather(
-            *(_run_partition(ctx, container, plan, s.number, r)
-              for s, r in zip(todo, readers, strict=True)),
-            return_exceptions=True)
+            *(
+                _run_partition(ctx, container, plan, s.number, r)
+                for s, r in zip(todo, readers, strict=True)
+            ),
+            return_exceptions=True,
+        )
         shared = {r.shared_state for r in readers} - {None}
         return [r if isinstance(r, BaseException) else None for r in results], shared
 
@@ -156,8 +168,9 @@ async def next_page(reader: PartitionReader) -> Any:
     return None  # unreachable
 
 
-async def _run_partition(ctx: ReadContext, container: Container, plan: ReadPlan,
-                         number: int, reader: PartitionReader) -> None:
+async def _run_partition(
+    ctx: ReadContext, container: Container, plan: ReadPlan, number: int, reader: PartitionReader
+) -> None:
     """Read one partition to its end through a bounded queue, handing every page on."""
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=max(1, ctx.queue))
 
@@ -226,13 +239,15 @@ async def _release(reader: FullReader, plans: Sequence[tuple[ReadPlan, set[Any]]
     if not plans:
         return
     task = asyncio.ensure_future(
-        asyncio.gather(*(reader.release(p, states) for p, states in plans)))
+        asyncio.gather(*(reader.release(p, states) for p, states in plans))
+    )
     if await _to_the_end(task):
         raise asyncio.CancelledError
 
 
-async def read_container(ctx: ReadContext, container: Container, executor: Executor, *,
-                         partitions: int) -> str | None:
+async def read_container(
+    ctx: ReadContext, container: Container, executor: Executor, *, partitions: int
+) -> str | None:
     """Every record of one container, resumed from its checkpoints when the sink has some;
     the reason the read stopped early, or None when it was read to its end."""
     restored = ctx.sink.restore(container)

@@ -32,15 +32,25 @@ class FullOptions:
 
     def to_json(self) -> dict[str, Any]:
         """What the scan's stored options keep, for --resume."""
-        return {"depth": "full", "indices": list(self.containers), "slices": self.partitions,
-                "docs_rate": self.docs_rate, "batch": self.batch, "dask": self.dask}
+        return {
+            "depth": "full",
+            "indices": list(self.containers),
+            "slices": self.partitions,
+            "docs_rate": self.docs_rate,
+            "batch": self.batch,
+            "dask": self.dask,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FullOptions:
         """The options a scan was started with."""
-        return cls(containers=tuple(data.get("indices") or ()), partitions=int(data["slices"]),
-                   docs_rate=data.get("docs_rate"), batch=int(data["batch"]),
-                   dask=data.get("dask"))
+        return cls(
+            containers=tuple(data.get("indices") or ()),
+            partitions=int(data["slices"]),
+            docs_rate=data.get("docs_rate"),
+            batch=int(data["batch"]),
+            dask=data.get("dask"),
+        )
 
 
 PEOPLE_READ = 200_000  # records: a store this small has its people counted, not estimated
@@ -67,17 +77,27 @@ class ScanOptions:
         """What a stored scan keeps of its options (and its --scope ranges)."""
         lim = self.limits
         out: dict[str, Any] = {
-            "sample": 0 if self.full else self.sample, "max_indices": self.max_containers}
+            "sample": 0 if self.full else self.sample,
+            "max_indices": self.max_containers,
+        }
         if self.full:
             out["workers"] = self.workers
-        out |= {"concurrency": lim.concurrency, "rate": lim.rate,
-                "connect_timeout": lim.connect_timeout, "read_timeout": lim.read_timeout,
-                "total_timeout": lim.total_timeout}
+        out |= {
+            "concurrency": lim.concurrency,
+            "rate": lim.rate,
+            "connect_timeout": lim.connect_timeout,
+            "read_timeout": lim.read_timeout,
+            "total_timeout": lim.total_timeout,
+        }
         if self.full:
-            out["limits"] = {"connect_timeout": lim.connect_timeout,
-                             "read_timeout": lim.read_timeout,
-                             "total_timeout": lim.total_timeout, "max_body": lim.max_body,
-                             "concurrency": lim.concurrency, "rate": lim.rate}
+            out["limits"] = {
+                "connect_timeout": lim.connect_timeout,
+                "read_timeout": lim.read_timeout,
+                "total_timeout": lim.total_timeout,
+                "max_body": lim.max_body,
+                "concurrency": lim.concurrency,
+                "rate": lim.rate,
+            }
             out |= self.full.to_json()
         if self.kinds:
             out["kinds"] = list(self.kinds)
@@ -92,27 +112,38 @@ class ScanOptions:
 
     def stored(self, data: Mapping[str, Any]) -> ScanOptions:
         """These options as a stored scan ran with them (what it did not store stays)."""
+
         def number(key: str, default: float | None) -> float | None:
             value = data.get(key, default)
             return float(value) if isinstance(value, int | float) else default
 
         lim = self.limits
-        limits = replace(lim, concurrency=int(number("concurrency", lim.concurrency) or 1),
-                         rate=number("rate", None),
-                         connect_timeout=number("connect_timeout", lim.connect_timeout) or 3.0,
-                         read_timeout=number("read_timeout", lim.read_timeout) or 10.0,
-                         total_timeout=number("total_timeout", lim.total_timeout) or 30.0)
+        limits = replace(
+            lim,
+            concurrency=int(number("concurrency", lim.concurrency) or 1),
+            rate=number("rate", None),
+            connect_timeout=number("connect_timeout", lim.connect_timeout) or 3.0,
+            read_timeout=number("read_timeout", lim.read_timeout) or 10.0,
+            total_timeout=number("total_timeout", lim.total_timeout) or 30.0,
+        )
         if isinstance(data.get("limits"), dict):
-            limits = Limits(**{k: v for k, v in data["limits"].items()
-                               if k in Limits.__dataclass_fields__})
+            limits = Limits(
+                **{k: v for k, v in data["limits"].items() if k in Limits.__dataclass_fields__}
+            )
         full = FullOptions.from_json(data) if data.get("depth") == "full" else None
-        files = replace(self.files,
-                        max_objects=int(number("max_objects", self.files.max_objects) or 1),
-                        max_bytes=int(number("max_bytes", self.files.max_bytes) or 1))
+        files = replace(
+            self.files,
+            max_objects=int(number("max_objects", self.files.max_objects) or 1),
+            max_bytes=int(number("max_bytes", self.files.max_bytes) or 1),
+        )
         kinds = data.get("kinds")
         return replace(
-            self, sample=int(number("sample", self.sample) or 0),
+            self,
+            sample=int(number("sample", self.sample) or 0),
             max_containers=int(number("max_indices", self.max_containers) or 1),
-            limits=limits, full=full,
-            people_read=int(number("people_read", PEOPLE_READ) or 0), files=files,
-            kinds=tuple(str(k) for k in kinds) if isinstance(kinds, list) else self.kinds)
+            limits=limits,
+            full=full,
+            people_read=int(number("people_read", PEOPLE_READ) or 0),
+            files=files,
+            kinds=tuple(str(k) for k in kinds) if isinstance(kinds, list) else self.kinds,
+        )

@@ -57,8 +57,9 @@ class ReadTask:
     def partition(self, transport: Transport) -> PartitionReader:
         """The partition's reader, from the task's position."""
         reader = self.probe.reader(transport, self.service)
-        return reader.partition(ReadPlan.from_json(self.plan), self.number, self.position,
-                                size=self.batch)
+        return reader.partition(
+            ReadPlan.from_json(self.plan), self.number, self.position, size=self.batch
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +67,12 @@ class _Failed:
     exc: BaseException
 
 
-async def pump(part: PartitionReader, work: Callable[[Sequence[Any]], Any],
-               credits: asyncio.Semaphore | None,
-               on_page: Callable[[Any, int, Any], Awaitable[None]]) -> None:
+async def pump(
+    part: PartitionReader,
+    work: Callable[[Sequence[Any]], Any],
+    credits: asyncio.Semaphore | None,
+    on_page: Callable[[Any, int, Any], Awaitable[None]],
+) -> None:
     """Read a partition to its end: the next page is asked for (once a credit allows) while
     the last one is detected in a thread; each page's result goes to ``on_page(result,
     records, position)`` in order."""
@@ -104,8 +108,9 @@ async def pump(part: PartitionReader, work: Callable[[Sequence[Any]], Any],
             await producer
 
 
-async def serve_read(task: ReadTask, credits: asyncio.Semaphore, stop: asyncio.Event,
-                     send: Send) -> None:
+async def serve_read(
+    task: ReadTask, credits: asyncio.Semaphore, stop: asyncio.Event, send: Send
+) -> None:
     """In a worker process: read ``task``'s partition page by page as credits come, send each
     page's result (``PAGE``), then ``END``; ``FAILED`` with the error instead. ``stop`` ends
     the read early; the partition is closed on every exit before the last frame goes."""
@@ -124,8 +129,12 @@ async def serve_read(task: ReadTask, credits: asyncio.Semaphore, stop: asyncio.E
             part = task.partition(transport)
 
             async def on_page(result: Any, docs: int, position: Any) -> None:
-                header = {"docs": docs, "position": position, "shared": part.shared_state,
-                          "audit": audited()}
+                header = {
+                    "docs": docs,
+                    "position": position,
+                    "shared": part.shared_state,
+                    "audit": audited(),
+                }
                 await send(PAGE, pack_page(header, result))
 
             reading = asyncio.create_task(pump(part, task.work, credits, on_page))
@@ -163,8 +172,9 @@ class ProcessExecutor(Executor):
         self.limits = limits
         self.credentials = credentials
 
-    async def run(self, ctx: ReadContext, container: Container, plan: ReadPlan,
-                  todo: Sequence[PartitionState]) -> tuple[list[BaseException | None], set[Any]]:
+    async def run(
+        self, ctx: ReadContext, container: Container, plan: ReadPlan, todo: Sequence[PartitionState]
+    ) -> tuple[list[BaseException | None], set[Any]]:
         """Read the partitions in the workers, as many at once as there are workers."""
         readers = max(1, min(len(todo), ctx.workers.workers))
         limits = self.limits
@@ -173,22 +183,50 @@ class ProcessExecutor(Executor):
         shared: set[Any] = set()
         work = ctx.sink.work(container)
         results = await asyncio.gather(
-            *(self._partition(ctx, container, plan, s, ReadTask(
-                ctx.probe, ctx.service, plan.to_json(), s.number, s.position, ctx.batch,
-                limits, self.credentials, work, auditing()), shared) for s in todo),
-            return_exceptions=True)
+            *(
+                self._partition(
+                    ctx,
+                    container,
+                    plan,
+                    s,
+                    ReadTask(
+                        ctx.probe,
+                        ctx.service,
+                        plan.to_json(),
+                        s.number,
+                        s.position,
+                        ctx.batch,
+                        limits,
+                        self.credentials,
+                        work,
+                        auditing(),
+                    ),
+                    shared,
+                )
+                for s in todo
+            ),
+            return_exceptions=True,
+        )
         return [r if isinstance(r, BaseException) else None for r in results], shared
 
-    async def _partition(self, ctx: ReadContext, container: Container, plan: ReadPlan,
-                         state: PartitionState, task: ReadTask, shared: set[Any]) -> None:
+    async def _partition(
+        self,
+        ctx: ReadContext,
+        container: Container,
+        plan: ReadPlan,
+        state: PartitionState,
+        task: ReadTask,
+        shared: set[Any],
+    ) -> None:
         job = partial(serve_read, task)
         async with ctx.workers.reading(job, credits=max(1, ctx.queue)) as channel:
             while True:
                 kind, payload = await channel.next()
                 if kind == FAILED:
                     raise load_error(payload)
-                header, result = unpack_page(payload) if kind == PAGE else (
-                    orjson.loads(payload), None)
+                header, result = (
+                    unpack_page(payload) if kind == PAGE else (orjson.loads(payload), None)
+                )
                 _replay(header.get("audit"))
                 if header.get("shared") is not None:
                     shared.add(header["shared"])
@@ -200,4 +238,3 @@ class ProcessExecutor(Executor):
                 ctx.counted(container, docs)
                 await ctx.pacer.take(docs)  # paid after the fact, as a local read does
                 await channel.credit()
-

@@ -34,20 +34,36 @@ class _Digests(Sink):
     """The identifiers of one type in every record read, as keyed digests, in memory (a
     store this small holds a few hundred thousand at most)."""
 
-    def __init__(self, entity_type: str, key: bytes, min_score: float,
-                 field_types: Callable[[Container], dict[str, str]]) -> None:
+    def __init__(
+        self,
+        entity_type: str,
+        key: bytes,
+        min_score: float,
+        field_types: Callable[[Container], dict[str, str]],
+    ) -> None:
         self.entity_type, self.key, self.min_score = entity_type, key, min_score
         self._field_types = field_types
         self.seen: set[bytes] = set()
         self.records = 0
 
     def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
-        return partial(identifier_digests, entity_type=self.entity_type,
-                       field_types=self._field_types(container), min_score=self.min_score,
-                       key=self.key)
+        return partial(
+            identifier_digests,
+            entity_type=self.entity_type,
+            field_types=self._field_types(container),
+            min_score=self.min_score,
+            key=self.key,
+        )
 
-    def page(self, container: Container, plan: ReadPlan, partition: int, result: Any,
-             docs: int, position: Any) -> None:
+    def page(
+        self,
+        container: Container,
+        plan: ReadPlan,
+        partition: int,
+        result: Any,
+        docs: int,
+        position: Any,
+    ) -> None:
         self.seen.update(result)
         self.records += docs
 
@@ -60,17 +76,25 @@ def _merged(found: Sequence[dict[str, SampledIdentifiers]]) -> dict[str, Sampled
     return out
 
 
-async def count_people(acc: Access, sampled: Sequence[tuple[Container, int]],
-                       found: Sequence[dict[str, SampledIdentifiers]], options: ScanOptions,
-                       workers: Workers, key: bytes) -> PeopleCount | None:
+async def count_people(
+    acc: Access,
+    sampled: Sequence[tuple[Container, int]],
+    found: Sequence[dict[str, SampledIdentifiers]],
+    options: ScanOptions,
+    workers: Workers,
+    key: bytes,
+) -> PeopleCount | None:
     """The store's people from its containers' samples (container, records sampled)."""
     merged = _merged(found)
     etype = people_type(merged)
     if etype is None:
         return None
     ids = merged[etype]
-    seen_in = [(c, n, set(f[etype].docs) if etype in f else set())
-               for (c, n), f in zip(sampled, found, strict=True) if n and c.docs]
+    seen_in = [
+        (c, n, set(f[etype].docs) if etype in f else set())
+        for (c, n), f in zip(sampled, found, strict=True)
+        if n and c.docs
+    ]
 
     def scope(leave_out: set[bytes]) -> tuple[int, int]:
         """(records sampled, records) of the containers whose sample held identifiers
@@ -95,8 +119,7 @@ async def count_people(acc: Access, sampled: Sequence[tuple[Container, int]],
     counts = None
     if keyword:
         try:
-            counts = await acc.probe.count_distinct(acc.transport, acc.read_as, counted,
-                                                    keyword)
+            counts = await acc.probe.count_distinct(acc.transport, acc.read_as, counted, keyword)
         except NetError as exc:
             why_not_read += f" (the store's own count failed: {exc})"[:200]
     if counts and sum(d.upper for d in counts.values()) <= LIST_VALUES:
@@ -106,13 +129,22 @@ async def count_people(acc: Access, sampled: Sequence[tuple[Container, int]],
             why_not_read += f" (listing the values failed: {exc})"[:200]
             listed = None
         if listed is not None:
-            return _with_listed(etype, ids, total, listed, list(counts), why_not_read,
-                                scope(listed))
+            return _with_listed(
+                etype, ids, total, listed, list(counts), why_not_read, scope(listed)
+            )
     if counts:
         return _with_store_count(etype, ids, total, counts, fields, why_not_read, scope)
     est = from_sample(ids, total, scope=scope(set()))
-    return PeopleCount(etype, est.value, est.low, est.high, est.low == est.high, "sample",
-                       f"{etype}: {est.basis}{why_not_read}", fields)
+    return PeopleCount(
+        etype,
+        est.value,
+        est.low,
+        est.high,
+        est.low == est.high,
+        "sample",
+        f"{etype}: {est.basis}{why_not_read}",
+        fields,
+    )
 
 
 def _field_kinds(acc: Access, containers: Sequence[Container]) -> dict[str, FieldType]:
@@ -123,9 +155,15 @@ def _field_kinds(acc: Access, containers: Sequence[Container]) -> dict[str, Fiel
     return out
 
 
-async def _read_all(acc: Access, containers: Sequence[Container], etype: str,
-                    fields: tuple[str, ...], options: ScanOptions, workers: Workers,
-                    key: bytes) -> PeopleCount:
+async def _read_all(
+    acc: Access,
+    containers: Sequence[Container],
+    etype: str,
+    fields: tuple[str, ...],
+    options: ScanOptions,
+    workers: Workers,
+    key: bytes,
+) -> PeopleCount:
     """Every record's identifying fields, read and counted (NetError when a read fails)."""
     sink = _Digests(etype, key, options.min_score, acc.probe.field_types)
     reader = acc.probe.reader(acc.transport, acc.read_as).project(fields)
@@ -136,13 +174,26 @@ async def _read_all(acc: Access, containers: Sequence[Container], etype: str,
             raise NetError(f"{c.name}: {error}")
     n = len(sink.seen)
     return PeopleCount(
-        etype, n, n, n, True, "read",
+        etype,
+        n,
+        n,
+        n,
+        True,
+        "read",
         f"distinct {etype} in {', '.join(fields)}, read in every one of {sink.records:,} "
-        f"records of {len(containers)} container(s), each counted once", fields)
+        f"records of {len(containers)} container(s), each counted once",
+        fields,
+    )
 
 
-async def _listed(acc: Access, containers: Sequence[Container], etype: str,
-                  fields: Sequence[str], options: ScanOptions, key: bytes) -> set[bytes] | None:
+async def _listed(
+    acc: Access,
+    containers: Sequence[Container],
+    etype: str,
+    fields: Sequence[str],
+    options: ScanOptions,
+    key: bytes,
+) -> set[bytes] | None:
     """The keyed digests of ``etype`` in the values the store lists for ``fields``, or None
     when it cannot list them."""
     digests: set[bytes] = set()
@@ -154,37 +205,72 @@ async def _listed(acc: Access, containers: Sequence[Container], etype: str,
     return digests
 
 
-async def _digest_values(values: AsyncIterator[str], field: str, etype: str, min_score: float,
-                         key: bytes, into: set[bytes]) -> None:
+async def _digest_values(
+    values: AsyncIterator[str],
+    field: str,
+    etype: str,
+    min_score: float,
+    key: bytes,
+    into: set[bytes],
+) -> None:
     batch: list[dict[str, str]] = []
     async for v in values:
         batch.append({field: v})
         if len(batch) >= _LIST_BATCH:
-            into.update(identifier_digests(batch, entity_type=etype, field_types=None,
-                                           min_score=min_score, key=key))
+            into.update(
+                identifier_digests(
+                    batch, entity_type=etype, field_types=None, min_score=min_score, key=key
+                )
+            )
             batch = []
     if batch:
-        into.update(identifier_digests(batch, entity_type=etype, field_types=None,
-                                       min_score=min_score, key=key))
+        into.update(
+            identifier_digests(
+                batch, entity_type=etype, field_types=None, min_score=min_score, key=key
+            )
+        )
 
 
-def _with_listed(etype: str, ids: SampledIdentifiers, total: int, listed: set[bytes],
-                 fields: Sequence[str], note: str, scope: tuple[int, int]) -> PeopleCount:
+def _with_listed(
+    etype: str,
+    ids: SampledIdentifiers,
+    total: int,
+    listed: set[bytes],
+    fields: Sequence[str],
+    note: str,
+    scope: tuple[int, int],
+) -> PeopleCount:
     """Every identifier of the keyword fields, listed by the store and counted once, plus
     the sample's estimate of those found only in free text."""
     rest = from_sample(ids, total, leave_out=listed, scope=scope)
     n = len(listed)
     exact = rest.low == rest.high
-    basis = (f"{etype}: {n:,} distinct in {', '.join(fields)}, every value listed by the "
-             f"store across all its containers and counted once; found only in free text: "
-             f"{rest.basis}{note}")
-    return PeopleCount(etype, n + rest.value, n + rest.low, n + rest.high, exact,
-                       "store-list", basis, tuple(sorted(ids.fields)))
+    basis = (
+        f"{etype}: {n:,} distinct in {', '.join(fields)}, every value listed by the "
+        f"store across all its containers and counted once; found only in free text: "
+        f"{rest.basis}{note}"
+    )
+    return PeopleCount(
+        etype,
+        n + rest.value,
+        n + rest.low,
+        n + rest.high,
+        exact,
+        "store-list",
+        basis,
+        tuple(sorted(ids.fields)),
+    )
 
 
-def _with_store_count(etype: str, ids: SampledIdentifiers, total: int,
-                      counts: dict[str, Any], fields: tuple[str, ...],
-                      note: str, scope: Callable[[set[bytes]], tuple[int, int]]) -> PeopleCount:
+def _with_store_count(
+    etype: str,
+    ids: SampledIdentifiers,
+    total: int,
+    counts: dict[str, Any],
+    fields: tuple[str, ...],
+    note: str,
+    scope: Callable[[set[bytes]], tuple[int, int]],
+) -> PeopleCount:
     """The store's counts of its keyword fields, one union (overlaps between fields as the
     sample shows them), plus the sample's estimate of identifiers found in free text only."""
     ranked = sorted(counts, key=lambda f: -counts[f].estimate)
@@ -199,8 +285,18 @@ def _with_store_count(etype: str, ids: SampledIdentifiers, total: int,
         union_seen |= sample
     rest = from_sample(ids, total, leave_out=union_seen, scope=scope(union_seen))
     kw = ", ".join(f"{f} {counts[f].estimate:,}" for f in ranked)
-    basis = (f"{etype}: distinct values counted by the store across all its containers at "
-             f"once ({kw}; cardinality, within its error bounds), overlaps between fields as "
-             f"the sample shows them; found only in free text: {rest.basis}{note}")
-    return PeopleCount(etype, round(value) + rest.value, round(low) + rest.low,
-                       round(high) + rest.high, False, "store-count", basis, fields)
+    basis = (
+        f"{etype}: distinct values counted by the store across all its containers at "
+        f"once ({kw}; cardinality, within its error bounds), overlaps between fields as "
+        f"the sample shows them; found only in free text: {rest.basis}{note}"
+    )
+    return PeopleCount(
+        etype,
+        round(value) + rest.value,
+        round(low) + rest.low,
+        round(high) + rest.high,
+        False,
+        "store-count",
+        basis,
+        fields,
+    )

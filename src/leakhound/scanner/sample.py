@@ -16,9 +16,15 @@ from .workers import Workers
 Sampled = tuple[ContainerResult, dict[str, SampledIdentifiers]]
 
 
-async def sample_container(probe: Probe, transport: Transport, service: Service,
-                           container: Container, options: ScanOptions, workers: Workers,
-                           key: bytes) -> Sampled:
+async def sample_container(
+    probe: Probe,
+    transport: Transport,
+    service: Service,
+    container: Container,
+    options: ScanOptions,
+    workers: Workers,
+    key: bytes,
+) -> Sampled:
     """Read up to ``options.sample`` records of one container and summarise their PII in a
     worker; the inventory is kept whatever the sample or the detection does. Beside the
     result: the sample's identifiers as keyed digests, to count people store-wide."""
@@ -34,10 +40,16 @@ async def sample_container(probe: Probe, transport: Transport, service: Service,
         container = replace(container, docs=got.records, docs_exact=got.records_exact)
     container = compromise.flag_sample(container, got.docs)
     try:
-        pii, found = await workers.run(summarise_sample, list(got.docs),
-                                       probe.field_types(container),
-                                       min_score=options.min_score, key=key)
+        pii, found = await workers.run(
+            summarise_sample,
+            list(got.docs),
+            probe.field_types(container),
+            min_score=options.min_score,
+            key=key,
+        )
     except Exception as exc:  # keep the inventory even when detection breaks
-        return ContainerResult(container, Sample(
-            options.sample, len(got.docs), error=f"detection failed: {type(exc).__name__}")), {}
+        return ContainerResult(
+            container,
+            Sample(options.sample, len(got.docs), error=f"detection failed: {type(exc).__name__}"),
+        ), {}
     return ContainerResult(container, Sample(options.sample, len(got.docs), pii)), found

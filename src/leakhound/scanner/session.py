@@ -25,8 +25,9 @@ class Session:
     options: ScanOptions
 
 
-def enforce_scope(eps: Sequence[Endpoint], scope_file: str | None,
-                  stored: Mapping[str, Any] | None = None) -> list[str] | None:
+def enforce_scope(
+    eps: Sequence[Endpoint], scope_file: str | None, stored: Mapping[str, Any] | None = None
+) -> list[str] | None:
     """Refuse (ScopeError) endpoints outside ``--scope``, and, for a resumed scan, outside
     the scope it was started under, which its stored options keep: names are resolved
     again on resume, and an address that moved out of the authorised ranges is refused
@@ -45,8 +46,9 @@ def enforce_scope(eps: Sequence[Endpoint], scope_file: str | None,
     return [str(n) for n in given] if given else None
 
 
-def _targets(specs: Sequence[str], options: ScanOptions, registry: Registry, *,
-             max_hosts: int, yes: bool) -> list[Target]:
+def _targets(
+    specs: Sequence[str], options: ScanOptions, registry: Registry, *, max_hosts: int, yes: bool
+) -> list[Target]:
     try:
         registry.check(options.kinds)
     except ValueError as exc:
@@ -55,9 +57,16 @@ def _targets(specs: Sequence[str], options: ScanOptions, registry: Registry, *,
     return targets(parse_targets(specs, kinds, max_hosts=max_hosts, yes=yes))
 
 
-def begin(store: SqliteStore, specs: Sequence[str], options: ScanOptions, registry: Registry,
-          *, scope_file: str | None = None, max_hosts: int = DEFAULT_MAX_HOSTS,
-          yes: bool = False) -> Session:
+def begin(
+    store: SqliteStore,
+    specs: Sequence[str],
+    options: ScanOptions,
+    registry: Registry,
+    *,
+    scope_file: str | None = None,
+    max_hosts: int = DEFAULT_MAX_HOSTS,
+    yes: bool = False,
+) -> Session:
     """Parse and check the targets, then record a new scan."""
     found = _targets(specs, options, registry, max_hosts=max_hosts, yes=yes)
     scope = enforce_scope([t.endpoint for t in found], scope_file)
@@ -65,9 +74,16 @@ def begin(store: SqliteStore, specs: Sequence[str], options: ScanOptions, regist
     return Session(scan_id, tuple(found), options)
 
 
-def reopen(store: SqliteStore, scan_id: str, given: ScanOptions, registry: Registry, *,
-           scope_file: str | None = None, max_hosts: int = DEFAULT_MAX_HOSTS,
-           yes: bool = False) -> Session:
+def reopen(
+    store: SqliteStore,
+    scan_id: str,
+    given: ScanOptions,
+    registry: Registry,
+    *,
+    scope_file: str | None = None,
+    max_hosts: int = DEFAULT_MAX_HOSTS,
+    yes: bool = False,
+) -> Session:
     """A stored scan to continue: its targets without a result yet, under the options and the
     scope it started with."""
     scan_id = store.resolve(scan_id)

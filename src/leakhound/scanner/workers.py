@@ -194,8 +194,9 @@ class Workers:
         raise load_error(answer)
 
     @contextlib.asynccontextmanager
-    async def reading(self, job: Callable[..., Awaitable[None]],
-                      credits: int) -> AsyncIterator[Channel]:
+    async def reading(
+        self, job: Callable[..., Awaitable[None]], credits: int
+    ) -> AsyncIterator[Channel]:
         """A worker running ``job(credits, stop, send)`` (``partition.serve_read`` and its
         task: it must pickle), granted ``credits`` pages ahead. On leaving early (an error, a
         cancellation) the read is stopped and its partition closed before the worker takes
@@ -292,8 +293,9 @@ async def _spawn() -> _Proc:
     ctx = multiprocessing.get_context("spawn")
     mine, theirs = socket.socketpair()
     try:
-        process = ctx.Process(target=_worker_main, args=(theirs,), daemon=True,
-                              name="leakhound-worker")
+        process = ctx.Process(
+            target=_worker_main, args=(theirs,), daemon=True, name="leakhound-worker"
+        )
         await asyncio.to_thread(process.start)
     except BaseException:
         mine.close()

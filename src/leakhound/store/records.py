@@ -34,18 +34,30 @@ class ResultRecord(TargetResult):
     @classmethod
     def of(cls, result: TargetResult, history: History) -> ResultRecord:
         """A result as the store keeps it."""
-        return cls(result.service, result.containers, result.inventory_error,
-                   result.truncated, result.full, result.authenticated, result.honeypot,
-                   result.people, history)
+        return cls(
+            result.service,
+            result.containers,
+            result.inventory_error,
+            result.truncated,
+            result.full,
+            result.authenticated,
+            result.honeypot,
+            result.people,
+            history,
+        )
 
 
 def _fullness(cr: ContainerResult) -> tuple[int, ...]:
     """How much a view of a container says, to keep the fullest of several endpoints'."""
     full, sample = cr.full, cr.sample
-    return (int(full is not None and full.complete), int(full is not None),
-            int(sample is not None and not sample.error and sample.docs > 0),
-            sample.docs if sample else 0, int(cr.container.docs_exact),
-            cr.container.docs or 0)
+    return (
+        int(full is not None and full.complete),
+        int(full is not None),
+        int(sample is not None and not sample.error and sample.docs > 0),
+        sample.docs if sample else 0,
+        int(cr.container.docs_exact),
+        cr.container.docs or 0,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +88,7 @@ class StoreView:
     @property
     def first_seen_exposed(self) -> str | None:
         """The earliest scan that found the store open, at any of its endpoints."""
-        seen = [r.history.first_seen_exposed for r in self.results
-                if r.history.first_seen_exposed]
+        seen = [r.history.first_seen_exposed for r in self.results if r.history.first_seen_exposed]
         return min(seen) if seen else None
 
     @classmethod
@@ -89,8 +100,7 @@ class StoreView:
                 by_store.setdefault(r.service.store_id, []).append(r)
         out = []
         for identity, found in by_store.items():
-            ranked = sorted(found, key=lambda r: (openness(r.service.verdict),
-                                                  -len(r.containers)))
+            ranked = sorted(found, key=lambda r: (openness(r.service.verdict), -len(r.containers)))
             kept: dict[str, tuple[ResultRecord, ContainerResult]] = {}
             for r in ranked:
                 for cr in r.containers:
@@ -145,4 +155,3 @@ class ScanRecord:
 def result_from_json(body: dict[str, Any], history: History) -> ResultRecord:
     """A stored result body (``to_dict`` of a TargetResult) with its history."""
     return ResultRecord.of(from_dict(TargetResult, body), history)
-

@@ -299,8 +299,9 @@ class SqliteStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the findings database {self.path}: {exc}") from exc
         except OSError as exc:
-            raise StoreError(f"cannot create the findings database {self.path}: "
-                             f"{exc.strerror or exc}") from exc
+            raise StoreError(
+                f"cannot create the findings database {self.path}: {exc.strerror or exc}"
+            ) from exc
 
     def close(self) -> None:
         """Close the connection."""
@@ -328,8 +329,10 @@ class SqliteStore:
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} was written by a newer leakhound "
-                             f"(schema {version} > {SCHEMA_VERSION})")
+            raise StoreError(
+                f"{self.path} was written by a newer leakhound "
+                f"(schema {version} > {SCHEMA_VERSION})"
+            )
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self._tx() as db:
                 for statement in _MIGRATIONS[target].split(";"):
@@ -337,8 +340,10 @@ class SqliteStore:
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version={target}")
         with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('hash_key', ?)",
-                       (secrets.token_bytes(32),))
+            db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('hash_key', ?)",
+                (secrets.token_bytes(32),),
+            )
             row = db.execute("SELECT value FROM meta WHERE key='hash_key'").fetchone()
         self._hash_key = bytes(row[0])
 
@@ -351,16 +356,25 @@ class SqliteStore:
         """Record a new scan as running; return its id."""
         scan_id = new_scan_id()
         with self._tx() as db:
-            db.execute("INSERT INTO scans VALUES (?, ?, NULL, 'running', ?, ?, ?)",
-                       (scan_id, _now(), orjson.dumps(targets).decode(),
-                        orjson.dumps(options).decode(), __version__))
+            db.execute(
+                "INSERT INTO scans VALUES (?, ?, NULL, 'running', ?, ?, ?)",
+                (
+                    scan_id,
+                    _now(),
+                    orjson.dumps(targets).decode(),
+                    orjson.dumps(options).decode(),
+                    __version__,
+                ),
+            )
         return scan_id
 
     def finish_scan(self, scan_id: str, status: str = "done") -> None:
         """Mark a scan finished (done, interrupted or failed)."""
         with self._tx() as db:
-            db.execute("UPDATE scans SET finished_at=?, status=? WHERE scan_id=?",
-                       (_now(), status, scan_id))
+            db.execute(
+                "UPDATE scans SET finished_at=?, status=? WHERE scan_id=?",
+                (_now(), status, scan_id),
+            )
 
     def record(self, scan_id: str, result: TargetResult) -> None:
         """Save one target's result atomically; history is read from earlier results."""
@@ -369,111 +383,208 @@ class SqliteStore:
         now = _now()
         body = to_dict(result)
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (scan_id, endpoint, svc.url, svc.kind, svc.verdict.value, svc.reason,
-                        now, orjson.dumps(body).decode(), svc.store_id))
+            db.execute(
+                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    scan_id,
+                    endpoint,
+                    svc.url,
+                    svc.kind,
+                    svc.verdict.value,
+                    svc.reason,
+                    now,
+                    orjson.dumps(body).decode(),
+                    svc.store_id,
+                ),
+            )
             for ir in result.containers:
                 idx = ir.container
-                db.execute("INSERT OR REPLACE INTO indices VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (scan_id, endpoint, idx.name, idx.docs, idx.store_bytes,
-                            idx.date_min, idx.date_max, int(idx.compromised)))
+                db.execute(
+                    "INSERT OR REPLACE INTO indices VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        scan_id,
+                        endpoint,
+                        idx.name,
+                        idx.docs,
+                        idx.store_bytes,
+                        idx.date_min,
+                        idx.date_max,
+                        int(idx.compromised),
+                    ),
+                )
                 if ir.sample:
                     for pii in ir.sample.pii:
                         for f in pii.fields:
-                            db.execute("INSERT OR REPLACE INTO pii VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                       (scan_id, endpoint, idx.name, pii.entity_type, f.path,
-                                        f.docs, ir.sample.docs))
+                            db.execute(
+                                "INSERT OR REPLACE INTO pii VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (
+                                    scan_id,
+                                    endpoint,
+                                    idx.name,
+                                    pii.entity_type,
+                                    f.path,
+                                    f.docs,
+                                    ir.sample.docs,
+                                ),
+                            )
                 if ir.full:
                     for fp in ir.full.pii:
                         for ff in fp.fields:
                             d = ff.distinct
-                            db.execute("INSERT OR REPLACE INTO full_pii VALUES "
-                                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                       (scan_id, endpoint, idx.name, fp.entity_type, ff.path,
-                                        ff.docs, ir.full.docs, d.estimate, d.lower, d.upper,
-                                        int(d.exact)))
+                            db.execute(
+                                "INSERT OR REPLACE INTO full_pii VALUES "
+                                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (
+                                    scan_id,
+                                    endpoint,
+                                    idx.name,
+                                    fp.entity_type,
+                                    ff.path,
+                                    ff.docs,
+                                    ir.full.docs,
+                                    d.estimate,
+                                    d.lower,
+                                    d.upper,
+                                    int(d.exact),
+                                ),
+                            )
 
     # -- full-depth checkpoints (leakhound.scanner.full) -----------------------------------
 
     def scan_options(self, scan_id: str) -> dict[str, Any]:
         """The options a stored scan ran with."""
-        row = self._db.execute("SELECT options FROM scans WHERE scan_id=?",
-                               (self.resolve(scan_id),)).fetchone()
+        row = self._db.execute(
+            "SELECT options FROM scans WHERE scan_id=?", (self.resolve(scan_id),)
+        ).fetchone()
         return dict(orjson.loads(row[0]))
 
     def reopen_scan(self, scan_id: str) -> tuple[list[str], dict[str, Any]]:
         """Mark a stored scan running again; return its targets and options (for --resume)."""
         scan_id = self.resolve(scan_id)
         with self._tx() as db:
-            row = db.execute("SELECT targets, options FROM scans WHERE scan_id=?",
-                             (scan_id,)).fetchone()
-            db.execute("UPDATE scans SET status='running', finished_at=NULL WHERE scan_id=?",
-                       (scan_id,))
+            row = db.execute(
+                "SELECT targets, options FROM scans WHERE scan_id=?", (scan_id,)
+            ).fetchone()
+            db.execute(
+                "UPDATE scans SET status='running', finished_at=NULL WHERE scan_id=?", (scan_id,)
+            )
         return orjson.loads(row[0]), orjson.loads(row[1])
 
     def recorded_endpoints(self, scan_id: str) -> set[str]:
         """Endpoints (host:port) whose result this scan already recorded."""
-        return {r[0] for r in self._db.execute(
-            "SELECT endpoint FROM results WHERE scan_id=?", (scan_id,))}
+        return {
+            r[0]
+            for r in self._db.execute("SELECT endpoint FROM results WHERE scan_id=?", (scan_id,))
+        }
 
     def partitions(self, scan_id: str, endpoint: str, container: str) -> list[Checkpoint]:
         """The checkpoints of one container's partitions, by partition number."""
         rows = self._db.execute(
             """SELECT partition, plan, position, docs, batches, done
                FROM full_partitions WHERE scan_id=? AND endpoint=? AND container=?
-               ORDER BY partition""", (scan_id, endpoint, container)).fetchall()
-        return [Checkpoint(r[0], orjson.loads(r[1]), orjson.loads(r[2]) if r[2] else None,
-                           r[3], r[4], bool(r[5])) for r in rows]
+               ORDER BY partition""",
+            (scan_id, endpoint, container),
+        ).fetchall()
+        return [
+            Checkpoint(
+                r[0],
+                orjson.loads(r[1]),
+                orjson.loads(r[2]) if r[2] else None,
+                r[3],
+                r[4],
+                bool(r[5]),
+            )
+            for r in rows
+        ]
 
-    def partition_tallies(self, scan_id: str, endpoint: str, container: str,
-                          partition: int) -> Iterator[bytes]:
+    def partition_tallies(
+        self, scan_id: str, endpoint: str, container: str, partition: int
+    ) -> Iterator[bytes]:
         """The tallies counted so far in one partition, in batch order, one at a time: a
         partition of a big container holds hundreds of megabytes of them. Consume before
         writing again."""
         batches = self._db.execute(
             """SELECT batch FROM full_tallies WHERE scan_id=? AND endpoint=? AND container=?
                AND partition=? ORDER BY batch""",
-            (scan_id, endpoint, container, partition)).fetchall()
+            (scan_id, endpoint, container, partition),
+        ).fetchall()
         for (batch,) in batches:
             row = self._db.execute(
                 """SELECT tally FROM full_tallies WHERE scan_id=? AND endpoint=?
                    AND container=? AND partition=? AND batch=?""",
-                (scan_id, endpoint, container, partition, batch)).fetchone()
+                (scan_id, endpoint, container, partition, batch),
+            ).fetchone()
             if row is not None:
                 yield bytes(row[0])
 
-    def start_partitions(self, scan_id: str, endpoint: str, container: str,
-                         plan: dict[str, Any], which: Iterable[int] | None = None) -> None:
+    def start_partitions(
+        self,
+        scan_id: str,
+        endpoint: str,
+        container: str,
+        plan: dict[str, Any],
+        which: Iterable[int] | None = None,
+    ) -> None:
         """(Re)start partitions from zero: no position, no counts (all of the plan's unless
         ``which``); every partition of the container then shares ``plan``."""
         numbers = list(range(int(plan["partitions"]))) if which is None else list(which)
         text = orjson.dumps(plan).decode()
         with self._tx() as db:
             for n in numbers:
-                db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+                db.execute(
+                    """DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
                               AND container=? AND partition=?""",
-                           (scan_id, endpoint, container, n))
-                db.execute("INSERT OR REPLACE INTO full_partitions VALUES "
-                           "(?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)",
-                           (scan_id, endpoint, container, n, text, _now()))
-            db.execute("""UPDATE full_partitions SET plan=? WHERE scan_id=? AND endpoint=?
-                          AND container=?""", (text, scan_id, endpoint, container))
+                    (scan_id, endpoint, container, n),
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO full_partitions VALUES "
+                    "(?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)",
+                    (scan_id, endpoint, container, n, text, _now()),
+                )
+            db.execute(
+                """UPDATE full_partitions SET plan=? WHERE scan_id=? AND endpoint=?
+                          AND container=?""",
+                (text, scan_id, endpoint, container),
+            )
 
-    def checkpoint(self, scan_id: str, endpoint: str, container: str, partition: int, *,
-                   tally: bytes, docs: int, position: Any, done: bool = False) -> None:
+    def checkpoint(
+        self,
+        scan_id: str,
+        endpoint: str,
+        container: str,
+        partition: int,
+        *,
+        tally: bytes,
+        docs: int,
+        position: Any,
+        done: bool = False,
+    ) -> None:
         """Count one batch and move the partition's position past it, in ONE transaction."""
         with self._tx() as db:
             batch = _next_batch(db, scan_id, endpoint, container, partition)
-            db.execute("INSERT INTO full_tallies VALUES (?, ?, ?, ?, ?, ?)",
-                       (scan_id, endpoint, container, partition, batch, tally))
-            db.execute("""UPDATE full_partitions SET position=?, docs=docs+?,
+            db.execute(
+                "INSERT INTO full_tallies VALUES (?, ?, ?, ?, ?, ?)",
+                (scan_id, endpoint, container, partition, batch, tally),
+            )
+            db.execute(
+                """UPDATE full_partitions SET position=?, docs=docs+?,
                           batches=batches+1, done=?, updated_at=?
                           WHERE scan_id=? AND endpoint=? AND container=? AND partition=?""",
-                       (orjson.dumps(position).decode() if position is not None else None,
-                        docs, int(done), _now(), scan_id, endpoint, container, partition))
+                (
+                    orjson.dumps(position).decode() if position is not None else None,
+                    docs,
+                    int(done),
+                    _now(),
+                    scan_id,
+                    endpoint,
+                    container,
+                    partition,
+                ),
+            )
 
-    def fold_partition(self, scan_id: str, endpoint: str, container: str, partition: int,
-                       parts: Iterable[bytes]) -> int:
+    def fold_partition(
+        self, scan_id: str, endpoint: str, container: str, partition: int, parts: Iterable[bytes]
+    ) -> int:
         """Replace a partition's batch tallies with ``parts`` (``Tally.to_parts`` of the
         partition's tally: the same counts, each digest once), in ONE transaction; the bytes
         written.
@@ -484,69 +595,102 @@ class SqliteStore:
         written = 0
         with self._tx() as db:
             batch = _next_batch(db, scan_id, endpoint, container, partition)
-            db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+            db.execute(
+                """DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
                           AND container=? AND partition=?""",
-                       (scan_id, endpoint, container, partition))
+                (scan_id, endpoint, container, partition),
+            )
             for part in parts:
-                db.execute("INSERT INTO full_tallies VALUES (?, ?, ?, ?, ?, ?)",
-                           (scan_id, endpoint, container, partition, batch, part))
+                db.execute(
+                    "INSERT INTO full_tallies VALUES (?, ?, ?, ?, ?, ?)",
+                    (scan_id, endpoint, container, partition, batch, part),
+                )
                 batch += 1
                 written += len(part)
-            db.execute("""UPDATE full_partitions SET batches=?, updated_at=? WHERE scan_id=?
+            db.execute(
+                """UPDATE full_partitions SET batches=?, updated_at=? WHERE scan_id=?
                           AND endpoint=? AND container=? AND partition=?""",
-                       (batch, _now(), scan_id, endpoint, container, partition))
+                (batch, _now(), scan_id, endpoint, container, partition),
+            )
         return written
 
-    def finish_partition(self, scan_id: str, endpoint: str, container: str, partition: int,
-                         tally: bytes) -> None:
+    def finish_partition(
+        self, scan_id: str, endpoint: str, container: str, partition: int, tally: bytes
+    ) -> None:
         """Mark a partition read to its end, its batches replaced by one tally."""
         with self._tx() as db:
-            db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+            db.execute(
+                """DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
                           AND container=? AND partition=?""",
-                       (scan_id, endpoint, container, partition))
-            db.execute("INSERT INTO full_tallies VALUES (?, ?, ?, ?, 0, ?)",
-                       (scan_id, endpoint, container, partition, tally))
-            db.execute("""UPDATE full_partitions SET batches=1, done=1, updated_at=?
+                (scan_id, endpoint, container, partition),
+            )
+            db.execute(
+                "INSERT INTO full_tallies VALUES (?, ?, ?, ?, 0, ?)",
+                (scan_id, endpoint, container, partition, tally),
+            )
+            db.execute(
+                """UPDATE full_partitions SET batches=1, done=1, updated_at=?
                           WHERE scan_id=? AND endpoint=? AND container=? AND partition=?""",
-                       (_now(), scan_id, endpoint, container, partition))
+                (_now(), scan_id, endpoint, container, partition),
+            )
 
-    def finish_container(self, scan_id: str, endpoint: str, container: str,
-                         figures: dict[str, Any], parts: Iterable[bytes]) -> int:
+    def finish_container(
+        self,
+        scan_id: str,
+        endpoint: str,
+        container: str,
+        figures: dict[str, Any],
+        parts: Iterable[bytes],
+    ) -> int:
         """A container read to its end, in ONE transaction: its figures kept, its tally's
         ``parts`` (``Tally.to_parts``) added to the endpoint's, its own rows deleted. The bytes
         written."""
         written = 0
         with self._tx() as db:
-            db.execute("""DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
-                          AND container=?""", (scan_id, endpoint, container))
-            db.execute("INSERT OR REPLACE INTO full_finished VALUES (?, ?, ?, ?)",
-                       (scan_id, endpoint, container, orjson.dumps(figures).decode()))
-            row = db.execute("SELECT MAX(part) FROM full_totals WHERE scan_id=? AND endpoint=?",
-                             (scan_id, endpoint)).fetchone()
+            db.execute(
+                """DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
+                          AND container=?""",
+                (scan_id, endpoint, container),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO full_finished VALUES (?, ?, ?, ?)",
+                (scan_id, endpoint, container, orjson.dumps(figures).decode()),
+            )
+            row = db.execute(
+                "SELECT MAX(part) FROM full_totals WHERE scan_id=? AND endpoint=?",
+                (scan_id, endpoint),
+            ).fetchone()
             part = -1 if row[0] is None else int(row[0])
             for blob in parts:
                 part += 1
-                db.execute("INSERT INTO full_totals VALUES (?, ?, ?, ?)",
-                           (scan_id, endpoint, part, blob))
+                db.execute(
+                    "INSERT INTO full_totals VALUES (?, ?, ?, ?)", (scan_id, endpoint, part, blob)
+                )
                 written += len(blob)
         return written
 
     def finished(self, scan_id: str, endpoint: str, container: str) -> dict[str, Any] | None:
         """The figures of a container this scan read to its end, or None."""
-        row = self._db.execute("""SELECT figures FROM full_finished WHERE scan_id=? AND
+        row = self._db.execute(
+            """SELECT figures FROM full_finished WHERE scan_id=? AND
                                   endpoint=? AND container=?""",
-                               (scan_id, endpoint, container)).fetchone()
+            (scan_id, endpoint, container),
+        ).fetchone()
         return dict(orjson.loads(row[0])) if row else None
 
     def total_tallies(self, scan_id: str, endpoint: str) -> Iterator[bytes]:
         """The pieces of the endpoint's tally (the containers read to their end), one at a
         time. Consume before writing again."""
-        parts = self._db.execute("SELECT part FROM full_totals WHERE scan_id=? AND endpoint=? "
-                                 "ORDER BY part", (scan_id, endpoint)).fetchall()
+        parts = self._db.execute(
+            "SELECT part FROM full_totals WHERE scan_id=? AND endpoint=? ORDER BY part",
+            (scan_id, endpoint),
+        ).fetchall()
         for (part,) in parts:
-            row = self._db.execute("""SELECT tally FROM full_totals WHERE scan_id=? AND
+            row = self._db.execute(
+                """SELECT tally FROM full_totals WHERE scan_id=? AND
                                       endpoint=? AND part=?""",
-                                   (scan_id, endpoint, part)).fetchone()
+                (scan_id, endpoint, part),
+            ).fetchone()
             if row is not None:
                 yield bytes(row[0])
 
@@ -555,11 +699,13 @@ class SqliteStore:
         transaction; the bytes written."""
         written = 0
         with self._tx() as db:
-            db.execute("DELETE FROM full_totals WHERE scan_id=? AND endpoint=?",
-                       (scan_id, endpoint))
+            db.execute(
+                "DELETE FROM full_totals WHERE scan_id=? AND endpoint=?", (scan_id, endpoint)
+            )
             for n, blob in enumerate(parts):
-                db.execute("INSERT INTO full_totals VALUES (?, ?, ?, ?)",
-                           (scan_id, endpoint, n, blob))
+                db.execute(
+                    "INSERT INTO full_totals VALUES (?, ?, ?, ?)", (scan_id, endpoint, n, blob)
+                )
                 written += len(blob)
         return written
 
@@ -576,8 +722,7 @@ class SqliteStore:
 
     def scan_ids(self) -> list[str]:
         """Every scan id, newest first."""
-        return [r[0] for r in self._db.execute(
-            "SELECT scan_id FROM scans ORDER BY rowid DESC")]
+        return [r[0] for r in self._db.execute("SELECT scan_id FROM scans ORDER BY rowid DESC")]
 
     def scans(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest scans with their verdict counts."""
@@ -586,9 +731,19 @@ class SqliteStore:
                       COUNT(r.endpoint), SUM(r.verdict IN ('open','partial'))
                FROM scans s LEFT JOIN results r ON r.scan_id = s.scan_id
                GROUP BY s.scan_id ORDER BY s.rowid DESC LIMIT ?""",
-            (limit,)).fetchall()
-        return [{"scan_id": r[0], "started_at": r[1], "finished_at": r[2], "status": r[3],
-                 "endpoints": r[4], "exposed": r[5] or 0} for r in rows]
+            (limit,),
+        ).fetchall()
+        return [
+            {
+                "scan_id": r[0],
+                "started_at": r[1],
+                "finished_at": r[2],
+                "status": r[3],
+                "endpoints": r[4],
+                "exposed": r[5] or 0,
+            }
+            for r in rows
+        ]
 
     def resolve(self, scan_id: str) -> str:
         """A full scan id from an id or 'last'; UsageError when unknown."""
@@ -615,17 +770,31 @@ class SqliteStore:
         s = self._db.execute("SELECT * FROM scans WHERE scan_id=?", (scan_id,)).fetchone()
         results = []
         for store_id, body in self._db.execute(
-                "SELECT store_id, body FROM results WHERE scan_id=? ORDER BY rowid",
-                (scan_id,)):
+            "SELECT store_id, body FROM results WHERE scan_id=? ORDER BY rowid", (scan_id,)
+        ):
             try:
-                results.append(result_from_json(orjson.loads(body),
-                                                self.history(store_id, scan_id) if history
-                                                else History()))
+                results.append(
+                    result_from_json(
+                        orjson.loads(body),
+                        self.history(store_id, scan_id) if history else History(),
+                    )
+                )
             except (ValueError, TypeError, KeyError) as exc:
-                raise StoreError(f"a stored result of scan {scan_id} is unreadable: "
-                                 f"{type(exc).__name__}: {exc}"[:300]) from exc
-        return ScanRecord(s[0], s[1], s[2], s[3], tuple(orjson.loads(s[4])),
-                          orjson.loads(s[5]), Tool("leakhound", s[6]), tuple(results))
+                raise StoreError(
+                    f"a stored result of scan {scan_id} is unreadable: {type(exc).__name__}: {exc}"[
+                        :300
+                    ]
+                ) from exc
+        return ScanRecord(
+            s[0],
+            s[1],
+            s[2],
+            s[3],
+            tuple(orjson.loads(s[4])),
+            orjson.loads(s[5]),
+            Tool("leakhound", s[6]),
+            tuple(results),
+        )
 
     def history(self, store_id: str, scan_id: str) -> History:
         """What the scans up to ``scan_id`` saw of the store (``Service.store_id``), at any of
@@ -633,7 +802,9 @@ class SqliteStore:
         rows = self._db.execute(
             """SELECT r.scan_id, r.verdict, s.started_at, s.rowid FROM results r
                JOIN scans s ON s.scan_id = r.scan_id
-               WHERE r.store_id=? ORDER BY s.rowid""", (store_id,)).fetchall()
+               WHERE r.store_id=? ORDER BY s.rowid""",
+            (store_id,),
+        ).fetchall()
         scans: dict[str, tuple[str, str, int]] = {}
         for sid, verdict, started, rowid in rows:
             kept = scans.get(sid)
@@ -655,13 +826,15 @@ class SqliteStore:
         """Store (or replace) the access-log investigation of a scan (its JSON)."""
         scan_id = self.resolve(scan_id)
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO investigations VALUES (?, ?, ?)",
-                       (scan_id, _now(), body))
+            db.execute(
+                "INSERT OR REPLACE INTO investigations VALUES (?, ?, ?)", (scan_id, _now(), body)
+            )
 
     def load_investigation(self, scan_id: str) -> dict[str, Any] | None:
         """The stored investigation of a scan, or None."""
-        row = self._db.execute("SELECT body FROM investigations WHERE scan_id=?",
-                               (self.resolve(scan_id),)).fetchone()
+        row = self._db.execute(
+            "SELECT body FROM investigations WHERE scan_id=?", (self.resolve(scan_id),)
+        ).fetchone()
         return dict(orjson.loads(row[0])) if row else None
 
     def purge(self, scan_id: str) -> None:
@@ -673,12 +846,15 @@ class SqliteStore:
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _next_batch(db: sqlite3.Connection, scan_id: str, endpoint: str, container: str,
-                partition: int) -> int:
+def _next_batch(
+    db: sqlite3.Connection, scan_id: str, endpoint: str, container: str, partition: int
+) -> int:
     """The number the next batch row of a partition takes (its ``batches`` counter)."""
-    row = db.execute("""SELECT batches FROM full_partitions WHERE scan_id=? AND endpoint=?
+    row = db.execute(
+        """SELECT batches FROM full_partitions WHERE scan_id=? AND endpoint=?
                         AND container=? AND partition=?""",
-                     (scan_id, endpoint, container, partition)).fetchone()
+        (scan_id, endpoint, container, partition),
+    ).fetchone()
     if row is None:
         raise StoreError(f"no checkpoint row for {container} partition {partition}")
     return int(row[0])

@@ -23,12 +23,14 @@ ROOTS = Path(__file__).parents[2] / "data" / "elasticsearch"
         pytest.param("root-es-8.11.3.json", "elasticsearch", "8.11.3", False, id="es8"),
         pytest.param("root-opensearch-1.3.14.json", "opensearch", "1.3.14", False, id="os1"),
         pytest.param("root-opensearch-2.11.1.json", "opensearch", "2.11.1", False, id="os2"),
-        pytest.param("root-opensearch-1.3.14-compat.json", "opensearch", "7.10.2", True,
-                     id="os-compat"),
+        pytest.param(
+            "root-opensearch-1.3.14-compat.json", "opensearch", "7.10.2", True, id="os-compat"
+        ),
     ],
 )
-def test_recorded_roots_are_fingerprinted(file: str, product: str, version: str,
-                                          compat: bool) -> None:
+def test_recorded_roots_are_fingerprinted(
+    file: str, product: str, version: str, compat: bool
+) -> None:
     body = json.loads((ROOTS / file).read_text())
     fp = parse_root(body)
     assert fp is not None
@@ -60,12 +62,18 @@ def test_non_elasticsearch_roots_are_not_fingerprinted(body: object) -> None:
 
 
 def test_typeless_mapping_is_flattened() -> None:
-    mapping = {"properties": {
-        "created_at": {"type": "date"},
-        "customer": {"properties": {"email": {"type": "keyword"},
-                                    "location": {"properties": {"geo": {"type": "geo_point"}}}}},
-        "notes": {"type": "nested", "properties": {"text": {"type": "text"}}},
-    }}
+    mapping = {
+        "properties": {
+            "created_at": {"type": "date"},
+            "customer": {
+                "properties": {
+                    "email": {"type": "keyword"},
+                    "location": {"properties": {"geo": {"type": "geo_point"}}},
+                }
+            },
+            "notes": {"type": "nested", "properties": {"text": {"type": "text"}}},
+        }
+    }
     fields = flatten_mapping(mapping)
     assert FieldInfo("customer.email", "keyword") in fields
     assert FieldInfo("customer.location.geo", "geo_point") in fields
@@ -74,10 +82,13 @@ def test_typeless_mapping_is_flattened() -> None:
 
 
 def test_typed_mapping_of_5x_and_6x_is_flattened() -> None:
-    mapping = {"doc": {"properties": {"email": {"type": "keyword"},
-                                      "@timestamp": {"type": "date"}}}}
-    assert flatten_mapping(mapping) == [FieldInfo("@timestamp", "date"),
-                                        FieldInfo("email", "keyword")]
+    mapping = {
+        "doc": {"properties": {"email": {"type": "keyword"}, "@timestamp": {"type": "date"}}}
+    }
+    assert flatten_mapping(mapping) == [
+        FieldInfo("@timestamp", "date"),
+        FieldInfo("email", "keyword"),
+    ]
 
 
 def test_deep_hostile_mapping_stops() -> None:

@@ -45,8 +45,14 @@ def _read_slice(server: _PartialPages, method: str) -> int:
     from leakhound.scanner.full import next_page
 
     plan = ReadPlan("cases", 1, method, {"method": method, "pit": "P"}, total=10)
-    reader = SliceReader(server, "http://h:1", plan, 0,  # type: ignore[arg-type]
-                         size=10, keep_alive="1m")
+    reader = SliceReader(
+        server,
+        "http://h:1",
+        plan,
+        0,  # type: ignore[arg-type]
+        size=10,
+        keep_alive="1m",
+    )
 
     async def read_all() -> int:
         docs = 0
@@ -71,8 +77,9 @@ def test_a_shard_that_keeps_failing_fails_the_slice(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(full.asyncio, "sleep", _no_sleep)
     with pytest.raises(ShardFailure, match="1 of 3 shards failed"):
-        _read_slice(_PartialPages(failures=99, reason="node_disconnected_exception"),
-                    PIT_OPENSEARCH)
+        _read_slice(
+            _PartialPages(failures=99, reason="node_disconnected_exception"), PIT_OPENSEARCH
+        )
 
 
 def test_a_scroll_page_with_a_failed_shard_is_not_asked_again() -> None:
@@ -96,30 +103,33 @@ async def _no_sleep(seconds: float) -> None:
     return None
 
 
-@pytest.mark.parametrize(("fp", "method"), [
-    (Fingerprint("opensearch", "2.19.1", "opensearch"), PIT_OPENSEARCH),
-    (Fingerprint("opensearch", "2.4.0", "opensearch"), PIT_OPENSEARCH),
-    (Fingerprint("opensearch", "2.3.0", "opensearch"), SCROLL),
-    (Fingerprint("opensearch", "1.3.2", "opensearch"), SCROLL),
-    # compatibility mode claims 7.10.2 and hides the real version: never guess a PIT path
-    (Fingerprint("opensearch", "7.10.2", None, compatibility_mode=True), SCROLL),
-    (Fingerprint("elasticsearch", "7.10.0"), PIT_ELASTIC),
-    (Fingerprint("elasticsearch", "8.13.4"), PIT_ELASTIC),
-    (Fingerprint("elasticsearch", "7.9.3"), SCROLL),
-    (Fingerprint("elasticsearch", "6.8.23"), SCROLL),  # "POST /idx/_pit" would index a doc
-    (Fingerprint("unknown", None), SCROLL),
-])
+@pytest.mark.parametrize(
+    ("fp", "method"),
+    [
+        (Fingerprint("opensearch", "2.19.1", "opensearch"), PIT_OPENSEARCH),
+        (Fingerprint("opensearch", "2.4.0", "opensearch"), PIT_OPENSEARCH),
+        (Fingerprint("opensearch", "2.3.0", "opensearch"), SCROLL),
+        (Fingerprint("opensearch", "1.3.2", "opensearch"), SCROLL),
+        # compatibility mode claims 7.10.2 and hides the real version: never guess a PIT path
+        (Fingerprint("opensearch", "7.10.2", None, compatibility_mode=True), SCROLL),
+        (Fingerprint("elasticsearch", "7.10.0"), PIT_ELASTIC),
+        (Fingerprint("elasticsearch", "8.13.4"), PIT_ELASTIC),
+        (Fingerprint("elasticsearch", "7.9.3"), SCROLL),
+        (Fingerprint("elasticsearch", "6.8.23"), SCROLL),  # "POST /idx/_pit" would index a doc
+        (Fingerprint("unknown", None), SCROLL),
+    ],
+)
 def test_pit_only_where_the_version_has_it(fp: Fingerprint, method: str) -> None:
     assert read_method(fp) == method
 
 
-
-@pytest.mark.parametrize(("wanted", "shards", "slices"), [
-    (2, 1, 2), (1, 3, 3), (2, 3, 3), (4, 3, 6), (6, 3, 6), (0, 2, 2)])
+@pytest.mark.parametrize(
+    ("wanted", "shards", "slices"),
+    [(2, 1, 2), (1, 3, 3), (2, 3, 3), (4, 3, 6), (6, 3, 6), (0, 2, 2)],
+)
 def test_slices_are_a_multiple_of_the_shards(wanted: int, shards: int, slices: int) -> None:
     # _doc is a total order within one shard only: each slice must read one shard.
     assert _slices(wanted, shards) == slices
-
 
 
 class _Pager:
@@ -140,7 +150,6 @@ class _Pager:
         return Response(200, {}, orjson.dumps(body), url)
 
 
-
 @pytest.mark.parametrize("repeat", [True, False], ids=["same-page-again", "endless-pages"])
 def test_a_server_that_pages_forever_is_stopped(repeat: bool) -> None:
     import asyncio
@@ -150,8 +159,14 @@ def test_a_server_that_pages_forever_is_stopped(repeat: bool) -> None:
     from leakhound.probes.elasticsearch.read import SliceReader
 
     plan = ReadPlan("cases", 1, "pit", {"method": PIT_OPENSEARCH, "pit": "P"}, total=50)
-    reader = SliceReader(_Pager(repeat), "http://h:1", plan, 0,  # type: ignore[arg-type]
-                         size=10, keep_alive="1m")
+    reader = SliceReader(
+        _Pager(repeat),
+        "http://h:1",
+        plan,
+        0,  # type: ignore[arg-type]
+        size=10,
+        keep_alive="1m",
+    )
 
     async def read_all() -> int:
         pages = 0
@@ -162,4 +177,3 @@ def test_a_server_that_pages_forever_is_stopped(repeat: bool) -> None:
 
     with pytest.raises(ProtocolError):
         asyncio.run(read_all())
-

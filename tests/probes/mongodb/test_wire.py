@@ -16,8 +16,7 @@ from leakhound.probes.mongodb.probe import _fields, _main_date
 from leakhound.probes.mongodb.wire import OP_MSG, OP_REPLY, encode, plain, read_message
 
 
-def _message(doc: bytes, opcode: int = OP_MSG, length: int | None = None,
-             kind: int = 0) -> bytes:
+def _message(doc: bytes, opcode: int = OP_MSG, length: int | None = None, kind: int = 0) -> bytes:
     body = struct.pack("<IB", 0, kind) + doc
     size = 16 + len(body) if length is None else length
     return struct.pack("<iiii", size, 7, 1, opcode) + body
@@ -42,18 +41,23 @@ def test_a_command_is_one_op_msg() -> None:
 
 def test_a_reply_is_read() -> None:
     assert _read(_message(bson.encode({"ok": 1.0, "maxWireVersion": 21}))) == {
-        "ok": 1.0, "maxWireVersion": 21}
+        "ok": 1.0,
+        "maxWireVersion": 21,
+    }
 
 
-@pytest.mark.parametrize("data", [
-    pytest.param(b"HTTP/1.1 400 Bad Request\r\n\r\n", id="http"),
-    pytest.param(_message(bson.encode({"ok": 1}), opcode=OP_REPLY), id="legacy-op-reply"),
-    pytest.param(_message(bson.encode({"ok": 1}), opcode=2004), id="other-opcode"),
-    pytest.param(_message(bson.encode({"ok": 1}), kind=1), id="document-sequence-first"),
-    pytest.param(_message(b"\x05\x00\x00\x00\x01"), id="invalid-bson"),
-    pytest.param(_message(bson.encode({"ok": 1}))[:-3], id="truncated"),
-    pytest.param(_message(bson.encode({"ok": 1}), length=3), id="length-too-short"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"HTTP/1.1 400 Bad Request\r\n\r\n", id="http"),
+        pytest.param(_message(bson.encode({"ok": 1}), opcode=OP_REPLY), id="legacy-op-reply"),
+        pytest.param(_message(bson.encode({"ok": 1}), opcode=2004), id="other-opcode"),
+        pytest.param(_message(bson.encode({"ok": 1}), kind=1), id="document-sequence-first"),
+        pytest.param(_message(b"\x05\x00\x00\x00\x01"), id="invalid-bson"),
+        pytest.param(_message(bson.encode({"ok": 1}))[:-3], id="truncated"),
+        pytest.param(_message(bson.encode({"ok": 1}), length=3), id="length-too-short"),
+    ],
+)
 def test_what_is_not_an_op_msg_reply_is_one_protocol_error(data: bytes) -> None:
     with pytest.raises(ProtocolError):
         _read(data)
@@ -69,23 +73,57 @@ def test_a_declared_huge_message_is_refused_before_its_body_is_read() -> None:
 def test_bson_values_read_as_detection_reads_them() -> None:
     when = dt.datetime(2019, 5, 1, 12, 0, tzinfo=dt.UTC)
     oid = bson.ObjectId("65f0c0ffee0000000000beef")
-    doc = {"_id": oid, "created_at": when, "blob": bson.Binary(b"\x00\x01"),
-           "n": bson.Int64(5), "price": bson.Decimal128("1.50"), "tags": ["a", {"b": when}]}
-    assert plain(doc) == {"_id": str(oid), "created_at": when.isoformat(), "blob": None,
-                          "n": 5, "price": "1.50", "tags": ["a", {"b": when.isoformat()}]}
+    doc = {
+        "_id": oid,
+        "created_at": when,
+        "blob": bson.Binary(b"\x00\x01"),
+        "n": bson.Int64(5),
+        "price": bson.Decimal128("1.50"),
+        "tags": ["a", {"b": when}],
+    }
+    assert plain(doc) == {
+        "_id": str(oid),
+        "created_at": when.isoformat(),
+        "blob": None,
+        "n": 5,
+        "price": "1.50",
+        "tags": ["a", {"b": when.isoformat()}],
+    }
 
 
 def test_fields_and_the_main_date_come_from_a_document() -> None:
-    doc = {"_id": "CS-1", "created_at": dt.datetime(2019, 1, 1), "customer": {"email": "x"},
-           "updated_at": dt.datetime(2020, 1, 1)}
+    doc = {
+        "_id": "CS-1",
+        "created_at": dt.datetime(2019, 1, 1),
+        "customer": {"email": "x"},
+        "updated_at": dt.datetime(2020, 1, 1),
+    }
     fields = _fields(doc)
-    assert fields == {"_id": "string", "created_at": "date", "customer.email": "string",
-                      "updated_at": "date"}
+    assert fields == {
+        "_id": "string",
+        "created_at": "date",
+        "customer.email": "string",
+        "updated_at": "date",
+    }
     assert _main_date(fields) == "created_at"
 
 
-@pytest.mark.parametrize("command", ["eval", "mapReduce", "aggregate", "insert", "update",
-                                     "delete", "drop", "dropDatabase", "createUser",
-                                     "setParameter", "shutdown", "findAndModify"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "eval",
+        "mapReduce",
+        "aggregate",
+        "insert",
+        "update",
+        "delete",
+        "drop",
+        "dropDatabase",
+        "createUser",
+        "setParameter",
+        "shutdown",
+        "findAndModify",
+    ],
+)
 def test_no_write_or_code_running_command_is_allowed(command: str) -> None:
     assert not ALLOW.allows(command, "") and command in ALLOW.never

@@ -8,14 +8,17 @@ from leakhound.probes.objects.api import Entry
 from leakhound.probes.objects.inventory import Listing, extension_of, folder_of
 
 
-@pytest.mark.parametrize(("key", "folder", "ext"), [
-    pytest.param("READ_ME.txt", "", ".txt", id="root"),
-    pytest.param("exports/2005/cases.csv", "exports/2005/", ".csv", id="folder"),
-    pytest.param("backups/db.sql.gz", "backups/", ".sql.gz", id="compressed"),
-    pytest.param("bin/agent", "bin/", "", id="no-extension"),
-    pytest.param(".env", "", "", id="dotfile"),
-    pytest.param("a/b.verylongextension", "a/", "", id="not-an-extension"),
-])
+@pytest.mark.parametrize(
+    ("key", "folder", "ext"),
+    [
+        pytest.param("READ_ME.txt", "", ".txt", id="root"),
+        pytest.param("exports/2005/cases.csv", "exports/2005/", ".csv", id="folder"),
+        pytest.param("backups/db.sql.gz", "backups/", ".sql.gz", id="compressed"),
+        pytest.param("bin/agent", "bin/", "", id="no-extension"),
+        pytest.param(".env", "", "", id="dotfile"),
+        pytest.param("a/b.verylongextension", "a/", "", id="not-an-extension"),
+    ],
+)
 def test_folder_and_extension_of_a_key(key: str, folder: str, ext: str) -> None:
     assert (folder_of(key), extension_of(key)) == (folder, ext)
 
@@ -35,7 +38,9 @@ def test_each_folder_is_a_container_with_its_counts_and_dates() -> None:
     x = by_name["b/x/"]
     assert (x.store_bytes, x.details["objects"], x.details["largest_object"]) == (50, 2, 30)
     assert (x.details["modified_oldest"], x.details["modified_newest"]) == (
-        "2019-01-02T00:00:00Z", "2019-01-03T00:00:00Z")
+        "2019-01-02T00:00:00Z",
+        "2019-01-03T00:00:00Z",
+    )
     assert x.date_min is None  # the records' own dates are unknown before they are read
     assert x.details["extensions"] == {".csv": 1, ".json": 1}
     assert x.docs is None and not x.docs_exact
@@ -46,7 +51,10 @@ def test_too_many_folders_fold_level_by_level_into_their_parents() -> None:
     keys = [f"users/{n}/avatar.png" for n in range(50)] + ["exports/2019/a.csv", "top.csv"]
     got = listing(*keys).containers(5)
     assert [(c.name, c.details["objects"], c.details["below"]) for c in got] == [
-        ("b/", 1, False), ("b/exports/2019/", 1, False), ("b/users/*", 50, True)]
+        ("b/", 1, False),
+        ("b/exports/2019/", 1, False),
+        ("b/users/*", 50, True),
+    ]
 
 
 def test_a_room_of_one_folds_everything_into_the_bucket() -> None:

@@ -40,29 +40,51 @@ class Shelf(ObjectApi):
     def bucket_url(self, base: str, host: str, bucket: str) -> str:
         return f"{base}/{bucket}"
 
-    async def list_page(self, http: Http, base: str, host: str, bucket: str, *, prefix: str,
-                        delimiter: bool, token: str | None, size: int) -> ListPage:
+    async def list_page(
+        self,
+        http: Http,
+        base: str,
+        host: str,
+        bucket: str,
+        *,
+        prefix: str,
+        delimiter: bool,
+        token: str | None,
+        size: int,
+    ) -> ListPage:
         self.lists += 1
-        keys = [k for k in self.objects if k.startswith(prefix)
-                and not (delimiter and "/" in k[len(prefix):])]
+        keys = [
+            k
+            for k in self.objects
+            if k.startswith(prefix) and not (delimiter and "/" in k[len(prefix) :])
+        ]
         # The token is the last key listed, as S3's are in effect: stable under deletions.
         start = next((n for n, k in enumerate(keys) if token is None or k > token), len(keys))
         if self.lie == "same-token":
-            return ListPage(tuple(Entry(k, len(self.objects[k]), None) for k in keys[:size]),
-                            "7")
+            return ListPage(tuple(Entry(k, len(self.objects[k]), None) for k in keys[:size]), "7")
         if self.lie == "backwards" and start:
             start -= 1
-        page = keys[start:start + self.page_size]
+        page = keys[start : start + self.page_size]
         more = page[-1] if start + self.page_size < len(keys) else None
         return ListPage(tuple(Entry(k, len(self.objects[k]), None) for k in page), more)
 
-    async def read(self, http: Http, base: str, host: str, bucket: str, key: str, start: int,
-                   length: int, *, headers: Mapping[str, str] | None = None,
-                   method: str = "GET") -> Chunk:
+    async def read(
+        self,
+        http: Http,
+        base: str,
+        host: str,
+        bucket: str,
+        key: str,
+        start: int,
+        length: int,
+        *,
+        headers: Mapping[str, str] | None = None,
+        method: str = "GET",
+    ) -> Chunk:
         if key not in self.objects:
             raise Refused(404, "NoSuchKey")
         data = self.objects[key]
-        return Chunk(data[start:start + length], len(data), None)
+        return Chunk(data[start : start + length], len(data), None)
 
     def refusal(self, resp: Response) -> Refused:
         raise NotImplementedError
@@ -96,19 +118,26 @@ OBJECTS = {
     "f/g.csv": csv_object("g", 9),
     "f/sub/h.csv": csv_object("h", 5),  # below the folder: not its own
 }
-EXPECTED = ([f"a-{n}" for n in range(11)] + [f"b-{n}" for n in range(4)]
-            + [f"d-{n}" for n in range(25)] + ["f-0"] + [f"g-{n}" for n in range(9)])
+EXPECTED = (
+    [f"a-{n}" for n in range(11)]
+    + [f"b-{n}" for n in range(4)]
+    + [f"d-{n}" for n in range(25)]
+    + ["f-0"]
+    + [f"g-{n}" for n in range(9)]
+)
 SERVICE = Service(Endpoint("127.0.0.1", 9, "s3"), "http://127.0.0.1:9", "shelf", Verdict.OPEN)
-FOLDER = Container("b/f/", None, None, details={"bucket": "b", "prefix": "f/", "below": False,
-                                                "objects": 7})
+FOLDER = Container(
+    "b/f/", None, None, details={"bucket": "b", "prefix": "f/", "below": False, "objects": 7}
+)
 
 
 def reader(api: Shelf) -> objread.ObjectReader:
     return objread.ObjectReader(api, None, SERVICE, FileBounds())  # type: ignore[arg-type]
 
 
-async def read_all(api: Shelf, size: int, position: Any = None, number: int = 0,
-                   parts: int = 1) -> list[tuple[list[str], Any]]:
+async def read_all(
+    api: Shelf, size: int, position: Any = None, number: int = 0, parts: int = 1
+) -> list[tuple[list[str], Any]]:
     r = reader(api)
     plan = await r.open(FOLDER, parts)
     part = r.partition(plan, number, position, size=size)
@@ -144,8 +173,11 @@ def test_a_read_resumed_from_any_position_gives_exactly_the_rest(size: int) -> N
 def test_partitions_share_the_objects_and_together_read_each_once() -> None:
     got: list[str] = []
     for number in range(3):
-        got += [i for ids, _ in asyncio.run(read_all(Shelf(OBJECTS), 5, number=number,
-                                                     parts=3)) for i in ids]
+        got += [
+            i
+            for ids, _ in asyncio.run(read_all(Shelf(OBJECTS), 5, number=number, parts=3))
+            for i in ids
+        ]
     assert sorted(got) == sorted(EXPECTED)
 
 
@@ -164,10 +196,13 @@ def test_an_object_deleted_since_it_was_listed_is_passed() -> None:
     assert asyncio.run(go()) == [i for i in EXPECTED if not i.startswith("f-")]
 
 
-@pytest.mark.parametrize(("lie", "why"), [
-    pytest.param("same-token", "same page token", id="truncated-for-ever"),
-    pytest.param("backwards", "goes back", id="out-of-order"),
-])
+@pytest.mark.parametrize(
+    ("lie", "why"),
+    [
+        pytest.param("same-token", "same page token", id="truncated-for-ever"),
+        pytest.param("backwards", "goes back", id="out-of-order"),
+    ],
+)
 def test_a_listing_that_lies_stops_the_read_with_its_reason(lie: str, why: str) -> None:
     with pytest.raises(ProtocolError, match=why):
         asyncio.run(read_all(Shelf(OBJECTS, lie=lie), size=1000))
@@ -175,10 +210,18 @@ def test_a_listing_that_lies_stops_the_read_with_its_reason(lie: str, why: str) 
 
 def test_named_objects_are_read_without_a_listing() -> None:
     api = Shelf(OBJECTS)
-    service = Service(Endpoint("127.0.0.1", 9, "s3", containers=("b/f/g.csv", "b/f/a.csv")),
-                      "http://127.0.0.1:9", "shelf", Verdict.PARTIAL)
-    folder = Container("b/f/", None, None, details={"bucket": "b", "prefix": "f/",
-                                                    "named_keys": True, "objects": 2})
+    service = Service(
+        Endpoint("127.0.0.1", 9, "s3", containers=("b/f/g.csv", "b/f/a.csv")),
+        "http://127.0.0.1:9",
+        "shelf",
+        Verdict.PARTIAL,
+    )
+    folder = Container(
+        "b/f/",
+        None,
+        None,
+        details={"bucket": "b", "prefix": "f/", "named_keys": True, "objects": 2},
+    )
 
     async def go() -> list[str]:
         r = objread.ObjectReader(api, None, service, FileBounds())  # type: ignore[arg-type]
@@ -192,8 +235,9 @@ def test_named_objects_are_read_without_a_listing() -> None:
 def test_a_sample_reads_at_most_max_bytes_of_each_object_and_extrapolates() -> None:
     big = csv_object("x", 2000)
     api = Shelf({"big/x.csv": big, "big/y.csv": big})
-    folder = Container("b/big/", None, 2 * len(big),
-                       details={"bucket": "b", "prefix": "big/", "objects": 2})
+    folder = Container(
+        "b/big/", None, 2 * len(big), details={"bucket": "b", "prefix": "big/", "objects": 2}
+    )
     reads: list[int] = []
     plain = api.read
 
@@ -203,8 +247,16 @@ def test_a_sample_reads_at_most_max_bytes_of_each_object_and_extrapolates() -> N
         return got
 
     api.read = counted  # type: ignore[method-assign]
-    got = asyncio.run(objread.sample_objects(api, None, SERVICE, folder, 50,  # type: ignore[arg-type]
-                                             FileBounds(max_bytes=4096)))
+    got = asyncio.run(
+        objread.sample_objects(
+            api,
+            None,
+            SERVICE,
+            folder,
+            50,  # type: ignore[arg-type]
+            FileBounds(max_bytes=4096),
+        )
+    )
     assert len(got.docs) == 50 and reads == [4096]
     assert got.records is not None and not got.records_exact
     assert 3600 <= got.records <= 4400  # 4,000 rows, from rows per byte of the piece read
@@ -213,9 +265,21 @@ def test_a_sample_reads_at_most_max_bytes_of_each_object_and_extrapolates() -> N
 def test_a_small_folder_read_whole_by_a_sample_is_counted_exactly() -> None:
     api = Shelf(OBJECTS)
     api.page_size = 1000  # the sample picks from one listing page: here all of the folder
-    folder = Container("b/f/", None, sum(len(v) for k, v in OBJECTS.items() if "sub" not in k),
-                       details={"bucket": "b", "prefix": "f/", "objects": 7})
-    got = asyncio.run(objread.sample_objects(api, None, SERVICE, folder, 1000,  # type: ignore[arg-type]
-                                             FileBounds()))
+    folder = Container(
+        "b/f/",
+        None,
+        sum(len(v) for k, v in OBJECTS.items() if "sub" not in k),
+        details={"bucket": "b", "prefix": "f/", "objects": 7},
+    )
+    got = asyncio.run(
+        objread.sample_objects(
+            api,
+            None,
+            SERVICE,
+            folder,
+            1000,  # type: ignore[arg-type]
+            FileBounds(),
+        )
+    )
     assert (got.records, got.records_exact) == (len(EXPECTED), True)
     assert [d["id"] for d in got.docs] == EXPECTED

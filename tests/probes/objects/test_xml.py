@@ -11,10 +11,13 @@ RECORDS = frozenset({"Contents"})
 
 
 def test_namespaced_fields_and_records_are_read_by_local_name() -> None:
-    doc = xml.read(b'<?xml version="1.0"?><R xmlns="urn:x"><IsTruncated>true</IsTruncated>'
-                   b"<Contents><Key>a</Key><Owner><ID>o</ID></Owner></Contents>"
-                   b"<Contents><Key>b</Key><Key>shadow</Key></Contents></R>",
-                   RECORDS, max_records=10)
+    doc = xml.read(
+        b'<?xml version="1.0"?><R xmlns="urn:x"><IsTruncated>true</IsTruncated>'
+        b"<Contents><Key>a</Key><Owner><ID>o</ID></Owner></Contents>"
+        b"<Contents><Key>b</Key><Key>shadow</Key></Contents></R>",
+        RECORDS,
+        max_records=10,
+    )
     assert doc.root == "R" and doc.fields == {"IsTruncated": "true"}
     assert [r.fields for r in doc.records] == [{"Key": "a", "ID": "o"}, {"Key": "b"}]
 
@@ -26,20 +29,27 @@ def test_records_past_the_cap_stop_the_reading() -> None:
 
 
 def test_texts_are_clipped() -> None:
-    doc = xml.read(b"<R><Contents><Key>" + b"k" * 100_000 + b"</Key></Contents></R>", RECORDS,
-                   max_records=1)
+    doc = xml.read(
+        b"<R><Contents><Key>" + b"k" * 100_000 + b"</Key></Contents></R>", RECORDS, max_records=1
+    )
     assert len(doc.records[0].fields["Key"]) == xml.MAX_TEXT
 
 
-@pytest.mark.parametrize(("body", "why"), [
-    pytest.param(b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                 b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><R>&lol2;</R>', "DTD",
-                 id="billion-laughs"),
-    pytest.param(b"<R>" + b"<a>" * 100 + b"</a>" * 100 + b"</R>", "nested", id="deep"),
-    pytest.param(b"<R><Contents>", "invalid XML", id="cut"),
-    pytest.param(b"not xml at all", "not XML", id="text"),
-    pytest.param(b"", "not XML", id="empty"),
-])
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        pytest.param(
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><R>&lol2;</R>',
+            "DTD",
+            id="billion-laughs",
+        ),
+        pytest.param(b"<R>" + b"<a>" * 100 + b"</a>" * 100 + b"</R>", "nested", id="deep"),
+        pytest.param(b"<R><Contents>", "invalid XML", id="cut"),
+        pytest.param(b"not xml at all", "not XML", id="text"),
+        pytest.param(b"", "not XML", id="empty"),
+    ],
+)
 def test_what_is_not_a_bounded_xml_answer_is_refused(body: bytes, why: str) -> None:
     with pytest.raises(ProtocolError, match=why):
         xml.read(body, RECORDS, max_records=10)

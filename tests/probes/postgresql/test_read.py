@@ -12,8 +12,10 @@ from leakhound.probes.postgresql import ALLOW
 from leakhound.probes.postgresql.probe import _CtidPages
 from leakhound.probes.postgresql.wire import Result
 
-_WHERE = re.compile(r"ctid > '\((\d+),(\d+)\)'::tid(?: AND ctid < '\((\d+),0\)'::tid)? "
-                    r"ORDER BY ctid LIMIT (\d+)$")
+_WHERE = re.compile(
+    r"ctid > '\((\d+),(\d+)\)'::tid(?: AND ctid < '\((\d+),0\)'::tid)? "
+    r"ORDER BY ctid LIMIT (\d+)$"
+)
 
 
 class Table:
@@ -32,8 +34,7 @@ class Table:
         upper = (int(match[3]), 0) if match[3] else None
         rows = [c for c in self.ctids if c > after and (upper is None or c < upper)]
         rows = rows[: int(match[4])]
-        return Result([("?ctid", 25), ("n", 25)],
-                      [[f"({b},{i})", f"{b}.{i}"] for b, i in rows])
+        return Result([("?ctid", 25), ("n", 25)], [[f"({b},{i})", f"{b}.{i}"] for b, i in rows])
 
 
 def _read(table: Table, size: int, after: str = "(0,0)") -> list[str]:

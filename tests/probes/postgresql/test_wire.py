@@ -54,8 +54,13 @@ def test_the_startup_names_the_user_and_the_database() -> None:
 
 
 def test_a_result_is_read_with_its_columns() -> None:
-    got = _read(_columns(("email", 25), ("n", 23)) + _row(b"j@x.org", b"5") + _row(None, b"7")
-                + _msg(b"C", b"SELECT 2\0") + READY)
+    got = _read(
+        _columns(("email", 25), ("n", 23))
+        + _row(b"j@x.org", b"5")
+        + _row(None, b"7")
+        + _msg(b"C", b"SELECT 2\0")
+        + READY
+    )
     assert got.columns == [("email", 25), ("n", 23)]  # type: ignore[attr-defined]
     assert got.rows == [["j@x.org", "5"], [None, "7"]]  # type: ignore[attr-defined]
 
@@ -67,14 +72,19 @@ def test_an_error_response_is_raised_after_ready() -> None:
     assert info.value.code == "42501" and "permission denied" in str(info.value)
 
 
-@pytest.mark.parametrize("data", [
-    pytest.param(b"HTTP/1.1 400 Bad Request\r\n\r\n", id="http"),
-    pytest.param(b"T\x00\x00\x00\x02", id="length-under-four"),
-    pytest.param(_columns(("a", 25)) + _row(b"x", b"y") + READY, id="more-values-than-columns"),
-    pytest.param(_columns(("a", 25)) + b"D" + struct.pack(">ih", 10, 1)
-                 + struct.pack(">i", 1000), id="value-longer-than-its-row"),
-    pytest.param(_columns(("a", 25)), id="no-ready"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"HTTP/1.1 400 Bad Request\r\n\r\n", id="http"),
+        pytest.param(b"T\x00\x00\x00\x02", id="length-under-four"),
+        pytest.param(_columns(("a", 25)) + _row(b"x", b"y") + READY, id="more-values-than-columns"),
+        pytest.param(
+            _columns(("a", 25)) + b"D" + struct.pack(">ih", 10, 1) + struct.pack(">i", 1000),
+            id="value-longer-than-its-row",
+        ),
+        pytest.param(_columns(("a", 25)), id="no-ready"),
+    ],
+)
 def test_what_is_not_a_result_is_one_protocol_error(data: bytes) -> None:
     with pytest.raises((ProtocolError, struct.error, ValueError, IndexError)):
         _read(data)
@@ -90,9 +100,17 @@ def test_json_and_integers_read_as_values() -> None:
     assert cell("42", 23) == 42 and cell("x", 23) == "x" and cell(None, 25) is None
 
 
-@pytest.mark.parametrize("name", [
-    'weird";drop table x;--', 'a"."b', "semi;colon", 'quote"', "new\nline", "/* c */",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        'weird";drop table x;--',
+        'a"."b',
+        "semi;colon",
+        'quote"',
+        "new\nline",
+        "/* c */",
+    ],
+)
 def test_a_hostile_name_stays_one_quoted_identifier(name: str) -> None:
     statement = f"SELECT * FROM {quote('public')}.{quote(name)} LIMIT 10"
     assert ALLOW.allows("query", statement)
@@ -100,13 +118,21 @@ def test_a_hostile_name_stays_one_quoted_identifier(name: str) -> None:
     assert not ALLOW.allows("query", statement + "; DROP TABLE x")
 
 
-@pytest.mark.parametrize("statement", [
-    "COPY cases TO PROGRAM 'sh'", "SELECT pg_read_file('/etc/passwd')",
-    "DROP TABLE cases", "INSERT INTO cases VALUES (1)", "UPDATE cases SET a = 1",
-    "SET default_transaction_read_only = off", "SELECT * FROM cases",
-    'SELECT * FROM "public"."cases" LIMIT 10; DELETE FROM cases',
-    "SELECT lo_import('/etc/passwd')", "CREATE EXTENSION dblink",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "COPY cases TO PROGRAM 'sh'",
+        "SELECT pg_read_file('/etc/passwd')",
+        "DROP TABLE cases",
+        "INSERT INTO cases VALUES (1)",
+        "UPDATE cases SET a = 1",
+        "SET default_transaction_read_only = off",
+        "SELECT * FROM cases",
+        'SELECT * FROM "public"."cases" LIMIT 10; DELETE FROM cases',
+        "SELECT lo_import('/etc/passwd')",
+        "CREATE EXTENSION dblink",
+    ],
+)
 def test_no_other_statement_is_allowed(statement: str) -> None:
     assert not ALLOW.allows("query", statement)
 

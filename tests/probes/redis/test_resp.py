@@ -23,34 +23,44 @@ def _read(data: bytes, **limits: float) -> object:
 
 def test_commands_are_arrays_of_bulk_strings() -> None:
     assert encode("SCAN", 0, "MATCH", b"case:*") == (
-        b"*4\r\n$4\r\nSCAN\r\n$1\r\n0\r\n$5\r\nMATCH\r\n$6\r\ncase:*\r\n")
+        b"*4\r\n$4\r\nSCAN\r\n$1\r\n0\r\n$5\r\nMATCH\r\n$6\r\ncase:*\r\n"
+    )
 
 
-@pytest.mark.parametrize(("data", "value"), [
-    pytest.param(b"+OK\r\n", "OK", id="simple"),
-    pytest.param(b"-NOAUTH Authentication required.\r\n",
-                 RedisError("NOAUTH Authentication required."), id="error"),
-    pytest.param(b":-2\r\n", -2, id="negative-integer"),
-    pytest.param(b"$5\r\nhello\r\n", b"hello", id="bulk"),
-    pytest.param(b"$-1\r\n", None, id="null-bulk"),
-    pytest.param(b"*2\r\n$1\r\n0\r\n*1\r\n$3\r\nkey\r\n", [b"0", [b"key"]], id="scan-page"),
-    pytest.param(b"*-1\r\n", None, id="null-array"),
-])
+@pytest.mark.parametrize(
+    ("data", "value"),
+    [
+        pytest.param(b"+OK\r\n", "OK", id="simple"),
+        pytest.param(
+            b"-NOAUTH Authentication required.\r\n",
+            RedisError("NOAUTH Authentication required."),
+            id="error",
+        ),
+        pytest.param(b":-2\r\n", -2, id="negative-integer"),
+        pytest.param(b"$5\r\nhello\r\n", b"hello", id="bulk"),
+        pytest.param(b"$-1\r\n", None, id="null-bulk"),
+        pytest.param(b"*2\r\n$1\r\n0\r\n*1\r\n$3\r\nkey\r\n", [b"0", [b"key"]], id="scan-page"),
+        pytest.param(b"*-1\r\n", None, id="null-array"),
+    ],
+)
 def test_replies_are_read(data: bytes, value: object) -> None:
     assert _read(data) == value
 
 
-@pytest.mark.parametrize("data", [
-    pytest.param(b"HTTP/1.1 400 Bad Request\r\n", id="http"),
-    pytest.param(b"$5\r\nhel", id="truncated-bulk"),
-    pytest.param(b"$5\r\nhelloXX", id="bulk-without-crlf"),
-    pytest.param(b"*x\r\n", id="not-a-length"),
-    pytest.param(b"$-7\r\n", id="negative-length"),
-    pytest.param(b"*99999999\r\n", id="huge-array"),
-    pytest.param(b"*1\r\n" * 20, id="nested-too-deep"),
-    pytest.param(b"\r\n", id="empty-line"),
-    pytest.param(b":" + b"9" * 30 + b"\r\n", id="integer-too-long"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"HTTP/1.1 400 Bad Request\r\n", id="http"),
+        pytest.param(b"$5\r\nhel", id="truncated-bulk"),
+        pytest.param(b"$5\r\nhelloXX", id="bulk-without-crlf"),
+        pytest.param(b"*x\r\n", id="not-a-length"),
+        pytest.param(b"$-7\r\n", id="negative-length"),
+        pytest.param(b"*99999999\r\n", id="huge-array"),
+        pytest.param(b"*1\r\n" * 20, id="nested-too-deep"),
+        pytest.param(b"\r\n", id="empty-line"),
+        pytest.param(b":" + b"9" * 30 + b"\r\n", id="integer-too-long"),
+    ],
+)
 def test_what_is_not_resp_is_one_protocol_error(data: bytes) -> None:
     with pytest.raises(ProtocolError):
         _read(data)
@@ -73,5 +83,8 @@ def test_a_reply_that_stops_is_a_timeout() -> None:
 
 def test_info_lines_become_fields() -> None:
     info = b"# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n\r\nrun_id:abc\r\n"
-    assert info_fields(info) == {"redis_version": "7.0.15", "redis_mode": "standalone",
-                                 "run_id": "abc"}
+    assert info_fields(info) == {
+        "redis_version": "7.0.15",
+        "redis_mode": "standalone",
+        "run_id": "abc",
+    }

@@ -28,15 +28,27 @@ def test_a_bucket_list_anyone_reads_names_its_buckets() -> None:
     assert got.fingerprint.product == "amazon-s3"
 
 
-@pytest.mark.parametrize(("status", "headers", "body"), [
-    pytest.param(200, {"content-type": "text/html"}, b"<html><body>It works</body></html>",
-                 id="web-page"),
-    pytest.param(200, {"content-type": "application/json"}, b'{"tagline": "You Know, for Search"}',
-                 id="elasticsearch"),
-    pytest.param(403, {"content-type": "application/xml"},
-                 b"<Error><Code>Forbidden</Code></Error>", id="some-other-xml-error"),
-    pytest.param(401, {}, b"", id="bare-401"),
-])
+@pytest.mark.parametrize(
+    ("status", "headers", "body"),
+    [
+        pytest.param(
+            200, {"content-type": "text/html"}, b"<html><body>It works</body></html>", id="web-page"
+        ),
+        pytest.param(
+            200,
+            {"content-type": "application/json"},
+            b'{"tagline": "You Know, for Search"}',
+            id="elasticsearch",
+        ),
+        pytest.param(
+            403,
+            {"content-type": "application/xml"},
+            b"<Error><Code>Forbidden</Code></Error>",
+            id="some-other-xml-error",
+        ),
+        pytest.param(401, {}, b"", id="bare-401"),
+    ],
+)
 def test_other_answers_are_not_s3(status: int, headers: dict[str, str], body: bytes) -> None:
     got = store_answer(Response(status, headers, body, "http://h:1/"))
     assert not got.mine
@@ -44,8 +56,14 @@ def test_other_answers_are_not_s3(status: int, headers: dict[str, str], body: by
 
 
 def test_a_plain_http_request_to_a_tls_port_asks_for_https() -> None:
-    got = store_answer(Response(400, {"content-type": "text/html"},
-                                b"The plain HTTP request was sent to HTTPS port", "http://h:1/"))
+    got = store_answer(
+        Response(
+            400,
+            {"content-type": "text/html"},
+            b"The plain HTTP request was sent to HTTPS port",
+            "http://h:1/",
+        )
+    )
     assert not got.mine and got.wants_tls
 
 
@@ -53,7 +71,8 @@ def test_minio_listing_reads_keys_sizes_dates_and_next_token() -> None:
     page = parse_listing(answer("s3/list-v2-truncated-minio.json").body)
     assert [(e.key, e.size, e.modified) for e in page.entries] == [
         ("exports/2005/support-cases-2005.csv", 106724, "2026-12-05T17:36:57Z"),
-        ("exports/2006/support-cases-2006.csv", 120319, "2026-12-05T17:36:57Z")]
+        ("exports/2006/support-cases-2006.csv", 120319, "2026-12-05T17:36:57Z"),
+    ]
     assert page.token is not None and page.token.startswith("c:ZXhwb3J0cy8y")
 
 
@@ -64,8 +83,10 @@ def test_a_whole_listing_ends_and_decodes_nothing_it_was_not_told_to() -> None:
 
 
 def test_url_encoded_keys_are_decoded() -> None:
-    body = (b"<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>"
-            b"<Contents><Key>a+b%2Fc%0A%2B.csv</Key><Size>1</Size></Contents></ListBucketResult>")
+    body = (
+        b"<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>"
+        b"<Contents><Key>a+b%2Fc%0A%2B.csv</Key><Size>1</Size></Contents></ListBucketResult>"
+    )
     assert [e.key for e in parse_listing(body).entries] == ["a b/c\n+.csv"]
 
 
@@ -74,22 +95,30 @@ def test_a_v1_listing_continues_after_its_next_marker() -> None:
     assert page.token == "a:b.csv"
 
 
-@pytest.mark.parametrize(("body", "why"), [
-    pytest.param(b"<ListAllMyBucketsResult/>", "a listing answered", id="not-a-listing"),
-    pytest.param(b"<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>",
-                 "no way to the next page", id="truncated-without-a-way-on"),
-    pytest.param(b"{}", "not XML", id="json"),
-])
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        pytest.param(b"<ListAllMyBucketsResult/>", "a listing answered", id="not-a-listing"),
+        pytest.param(
+            b"<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>",
+            "no way to the next page",
+            id="truncated-without-a-way-on",
+        ),
+        pytest.param(b"{}", "not XML", id="json"),
+    ],
+)
 def test_listings_that_cannot_be_followed_say_why(body: bytes, why: str) -> None:
     with pytest.raises(ProtocolError, match=why):
         parse_listing(body)
 
 
 def test_entries_without_key_or_with_nonsense_are_skipped_or_blanked() -> None:
-    body = (b"<ListBucketResult><IsTruncated>false</IsTruncated>"
-            b"<Contents><Size>1</Size></Contents>"
-            b"<Contents><Key>k</Key><Size>-5</Size><LastModified>yesterday</LastModified>"
-            b"</Contents></ListBucketResult>")
+    body = (
+        b"<ListBucketResult><IsTruncated>false</IsTruncated>"
+        b"<Contents><Size>1</Size></Contents>"
+        b"<Contents><Key>k</Key><Size>-5</Size><LastModified>yesterday</LastModified>"
+        b"</Contents></ListBucketResult>"
+    )
     page = parse_listing(body)
     assert page.skipped == 1
     assert [(e.key, e.size, e.modified) for e in page.entries] == [("k", None, None)]
@@ -114,13 +143,16 @@ def test_a_redirect_says_where_to_and_is_no_refusal() -> None:
 
 
 def test_path_style_and_virtual_host_urls() -> None:
-    assert API.bucket_url("http://127.0.0.1:9000", "127.0.0.1", "a b") == \
-        "http://127.0.0.1:9000/a%20b"
+    assert (
+        API.bucket_url("http://127.0.0.1:9000", "127.0.0.1", "a b") == "http://127.0.0.1:9000/a%20b"
+    )
     host = "cases.s3.eu-west-1.amazonaws.com"
     assert virtual_bucket(host) == "cases"
     assert API.bucket_url(f"https://{host}", host, "cases") == f"https://{host}"
-    assert API.object_url("http://h:1", "h", "b", "x/../y/./z %.csv") == \
-        "http://h:1/b/x/%2E%2E/y/%2E/z%20%25.csv"
+    assert (
+        API.object_url("http://h:1", "h", "b", "x/../y/./z %.csv")
+        == "http://h:1/b/x/%2E%2E/y/%2E/z%20%25.csv"
+    )
 
 
 def test_locate_reads_the_three_url_forms() -> None:

@@ -12,8 +12,7 @@ from urllib.parse import parse_qsl
 
 from ...net import rules
 
-BLOB_LIST_PARAMS = frozenset({"restype", "comp", "prefix", "delimiter", "marker",
-                              "maxresults"})
+BLOB_LIST_PARAMS = frozenset({"restype", "comp", "prefix", "delimiter", "marker", "maxresults"})
 CONTAINER_LIST_PARAMS = frozenset({"comp", "prefix", "marker", "maxresults"})
 
 
@@ -34,8 +33,12 @@ def _pairs(query: str) -> dict[str, str] | None:
 def blob_listing(query: str) -> bool:
     """List Blobs of one container, and only its parameters."""
     got = _pairs(query)
-    return (got is not None and set(got) <= BLOB_LIST_PARAMS
-            and got.get("restype") == "container" and got.get("comp") == "list")
+    return (
+        got is not None
+        and set(got) <= BLOB_LIST_PARAMS
+        and got.get("restype") == "container"
+        and got.get("comp") == "list"
+    )
 
 
 def container_listing(query: str) -> bool:
@@ -44,9 +47,12 @@ def container_listing(query: str) -> bool:
     return got is not None and set(got) <= CONTAINER_LIST_PARAMS and got.get("comp") == "list"
 
 
-ALLOW = rules("azblob", [
-    ("GET", r"/.*", no_query),
-    ("HEAD", r"/.*", no_query),
-    ("GET", r"/.*", blob_listing),
-    ("GET", r"/.*", container_listing),
-])
+ALLOW = rules(
+    "azblob",
+    [
+        ("GET", r"/.*", no_query),
+        ("HEAD", r"/.*", no_query),
+        ("GET", r"/.*", blob_listing),
+        ("GET", r"/.*", container_listing),
+    ],
+)

@@ -31,12 +31,23 @@ from .allow import ALLOW
 VERSION = "2021-08-06"
 _HEADERS = {"x-ms-version": VERSION}
 # Azure's public, government and China clouds name the account in the host.
-_HOST_STYLE = re.compile(r"[a-z0-9]{3,24}\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|"
-                         r"usgovcloudapi\.net)|[a-z0-9]{3,24}\.blob\.storage\.azure\.net", re.I)
+_HOST_STYLE = re.compile(
+    r"[a-z0-9]{3,24}\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|"
+    r"usgovcloudapi\.net)|[a-z0-9]{3,24}\.blob\.storage\.azure\.net",
+    re.I,
+)
 MAX_PAGE = 10_000  # blobs one listing page may hold (we ask for at most 5,000)
-_REFUSALS = frozenset({"AuthorizationFailure", "ResourceNotFound", "PublicAccessNotPermitted",
-                       "NoAuthenticationInformation", "AuthenticationFailed",
-                       "AuthorizationPermissionMismatch", "InsufficientAccountPermissions"})
+_REFUSALS = frozenset(
+    {
+        "AuthorizationFailure",
+        "ResourceNotFound",
+        "PublicAccessNotPermitted",
+        "NoAuthenticationInformation",
+        "AuthenticationFailed",
+        "AuthorizationPermissionMismatch",
+        "InsufficientAccountPermissions",
+    }
+)
 _SERVER = re.compile(r"(Azurite-Blob|Windows-Azure-Blob)/([\w.-]{1,20})")
 
 
@@ -49,11 +60,9 @@ def _fingerprint(resp: Response) -> tuple[Fingerprint, bool]:
     """Who answers, and whether the answer is Azure Blob's (its headers say so)."""
     server = resp.headers.get("server", "")[:100]
     m = _SERVER.search(server)
-    azure = m is not None or "x-ms-request-id" in resp.headers \
-        or "x-ms-error-code" in resp.headers
+    azure = m is not None or "x-ms-request-id" in resp.headers or "x-ms-error-code" in resp.headers
     if m and m.group(1) == "Azurite-Blob":
-        return Fingerprint(product="azurite", version=m.group(2),
-                           details={"server": server}), azure
+        return Fingerprint(product="azurite", version=m.group(2), details={"server": server}), azure
     return Fingerprint(product="azure-blob", details={"server": server} if server else {}), azure
 
 
@@ -72,16 +81,25 @@ def store_answer(resp: Response) -> StoreAnswer:
     except ProtocolError:
         doc = None
     if doc is not None and resp.status == 200 and doc.root == "EnumerationResults":
-        names = tuple(dict.fromkeys(n for r in doc.records
-                                    if (n := r.fields.get("Name", "")) and "/" not in n))
+        names = tuple(
+            dict.fromkeys(
+                n for r in doc.records if (n := r.fields.get("Name", "")) and "/" not in n
+            )
+        )
         return StoreAnswer(True, fp, names)
     code, message = error_code(resp)
     if resp.status >= 300 and azure:
-        return StoreAnswer(True, fp, None,
-                           f"{code}: {message}" if message else code or f"HTTP {resp.status}")
+        return StoreAnswer(
+            True, fp, None, f"{code}: {message}" if message else code or f"HTTP {resp.status}"
+        )
     ctype = resp.headers.get("content-type", "no content type")[:60]
-    return StoreAnswer(False, fp, None, f"the container list answered HTTP {resp.status} "
-                                        f"({ctype}), not an Azure Blob answer", wants_tls(resp))
+    return StoreAnswer(
+        False,
+        fp,
+        None,
+        f"the container list answered HTTP {resp.status} ({ctype}), not an Azure Blob answer",
+        wants_tls(resp),
+    )
 
 
 def parse_listing(body: bytes) -> ListPage:
@@ -95,8 +113,12 @@ def parse_listing(body: bytes) -> ListPage:
     for r in doc.records:
         if r.name != "Blob":
             continue
-        e = entry(r.fields.get("Name"), r.fields.get("Content-Length"),
-                  http_date(r.fields.get("Last-Modified")), r.fields.get("Content-Type"))
+        e = entry(
+            r.fields.get("Name"),
+            r.fields.get("Content-Length"),
+            http_date(r.fields.get("Last-Modified")),
+            r.fields.get("Content-Type"),
+        )
         if e is None:
             skipped += 1
         else:
@@ -127,9 +149,18 @@ class AzblobApi(ObjectApi):
         """``base/container`` (the base holds the account on an emulator)."""
         return f"{base}/{quote(bucket, safe='')}"
 
-    async def list_page(self, http: Http, base: str, host: str, bucket: str, *,
-                        prefix: str, delimiter: bool, token: str | None,
-                        size: int) -> ListPage:
+    async def list_page(
+        self,
+        http: Http,
+        base: str,
+        host: str,
+        bucket: str,
+        *,
+        prefix: str,
+        delimiter: bool,
+        token: str | None,
+        size: int,
+    ) -> ListPage:
         """One List Blobs page; the token is the listing's marker."""
         params = {"restype": "container", "comp": "list", "maxresults": str(max(1, size))}
         if prefix:
@@ -138,8 +169,13 @@ class AzblobApi(ObjectApi):
             params["delimiter"] = "/"
         if token:
             params["marker"] = token
-        resp = await http.get(self.bucket_url(base, host, bucket), ALLOW, params=params,
-                              headers=_HEADERS, max_body=32 * 2**20)
+        resp = await http.get(
+            self.bucket_url(base, host, bucket),
+            ALLOW,
+            params=params,
+            headers=_HEADERS,
+            max_body=32 * 2**20,
+        )
         if resp.status != 200:
             raise self.refusal(resp)
         return parse_listing(resp.body)
@@ -163,8 +199,7 @@ class AzblobProbe(ObjectProbe):
         return f"azblob://{endpoint.netloc}{endpoint.base_path}/{spec}"
 
     @classmethod
-    def locate(cls, host: str, path: str,
-               user: str | None) -> tuple[str, tuple[str, ...]] | None:
+    def locate(cls, host: str, path: str, user: str | None) -> tuple[str, tuple[str, ...]] | None:
         """``azblob://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB`` (Azure), or
         ``azblob://HOST:PORT/ACCOUNT/CONTAINER/BLOB`` (an emulator: the account is the base
         path); ``…/CONTAINER/folder/`` names a folder."""

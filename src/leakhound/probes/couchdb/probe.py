@@ -216,8 +216,9 @@ class CouchdbProbe(Probe):
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """Try the endpoint's scheme (http, then https when none was given) and classify."""
-        first = await first_answer(transport, endpoint, self.kind, "/", ALLOW,
-                                   too_large=_NOT_COUCHDB, what="root answer")
+        first = await first_answer(
+            transport, endpoint, self.kind, "/", ALLOW, too_large=_NOT_COUCHDB, what="root answer"
+        )
         if isinstance(first, Service):
             return first
         return await self._classify(transport.http, endpoint, first.base, first.response)

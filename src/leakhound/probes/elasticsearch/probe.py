@@ -26,8 +26,18 @@ from ..http_root import first_answer
 from .allow import ALLOW
 
 # Preferred names for the "main date" of a record, most telling first.
-_DATE_NAMES = ("@timestamp", "created_at", "createdAt", "created", "timestamp", "date",
-               "creation_date", "opened_at", "updated_at", "time")
+_DATE_NAMES = (
+    "@timestamp",
+    "created_at",
+    "createdAt",
+    "created",
+    "timestamp",
+    "date",
+    "creation_date",
+    "opened_at",
+    "updated_at",
+    "time",
+)
 _REALM = re.compile(r'realm="([^"]*)"', re.I)
 _ES_TAGLINE = "You Know, for Search"
 _OS_TAGLINE = "The OpenSearch Project"
@@ -159,9 +169,12 @@ def main_date_field(fields: list[FieldInfo]) -> str | None:
 def _valid_index_name(name: Any) -> bool:
     # The server's own rules; a hostile server may return names that would be wildcards or
     # paths in a URL, so those are never requested.
-    return (isinstance(name, str) and 0 < len(name.encode()) <= 255
-            and not name.startswith(("_", "-", "+"))
-            and not any(c in name for c in '\\/*?"<>| ,#:'))
+    return (
+        isinstance(name, str)
+        and 0 < len(name.encode()) <= 255
+        and not name.startswith(("_", "-", "+"))
+        and not any(c in name for c in '\\/*?"<>| ,#:')
+    )
 
 
 def _int(value: Any) -> int | None:
@@ -193,14 +206,14 @@ class ElasticsearchProbe(Probe):
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """Try the endpoint's scheme (http, then https when none was given) and classify."""
-        first = await first_answer(transport, endpoint, self.kind, "/", ALLOW,
-                                   too_large=_NOT_ES, what="root answer")
+        first = await first_answer(
+            transport, endpoint, self.kind, "/", ALLOW, too_large=_NOT_ES, what="root answer"
+        )
         if isinstance(first, Service):
             return first
         return await self._classify(transport.http, endpoint, first.base, first.response)
 
-    async def _classify(self, http: Http, endpoint: Endpoint, base: str,
-                        root: Response) -> Service:
+    async def _classify(self, http: Http, endpoint: Endpoint, base: str, root: Response) -> Service:
         if root.status in (401, 403):
             # The root's refusal is evidence, not the verdict: a proxy may guard / alone, an
             # anonymous role may read indices but not cluster information.
@@ -210,36 +223,63 @@ class ElasticsearchProbe(Probe):
             return await self._data_access(http, endpoint, base, fp, root_refused=why)
         if 300 <= root.status < 400:
             where = root.headers.get("location", "")[:200]
-            return Service(endpoint, base, self.kind, _NOT_ES,
-                           f"HTTP {root.status} redirect to {where!r} (not followed)",
-                           Fingerprint(tls=root.tls))
+            return Service(
+                endpoint,
+                base,
+                self.kind,
+                _NOT_ES,
+                f"HTTP {root.status} redirect to {where!r} (not followed)",
+                Fingerprint(tls=root.tls),
+            )
         body = _json_or_none(root)
         if root.status != 200:
             if _looks_like_es_error(body):
-                return Service(endpoint, base, self.kind, Verdict.ERROR,
-                               f"the cluster answers HTTP {root.status} on /",
-                               Fingerprint(product="elasticsearch", tls=root.tls))
-            return Service(endpoint, base, self.kind, _NOT_ES,
-                           f"HTTP {root.status} on / with no Elasticsearch answer",
-                           Fingerprint(tls=root.tls))
+                return Service(
+                    endpoint,
+                    base,
+                    self.kind,
+                    Verdict.ERROR,
+                    f"the cluster answers HTTP {root.status} on /",
+                    Fingerprint(product="elasticsearch", tls=root.tls),
+                )
+            return Service(
+                endpoint,
+                base,
+                self.kind,
+                _NOT_ES,
+                f"HTTP {root.status} on / with no Elasticsearch answer",
+                Fingerprint(tls=root.tls),
+            )
         parsed = parse_root(body)
         if parsed is None:
             server = root.headers.get("server", "")[:80]
-            return Service(endpoint, base, self.kind, _NOT_ES,
-                           "HTTP 200 on / but not an Elasticsearch/OpenSearch root"
-                           + (f" (server {server!r})" if server else ""),
-                           Fingerprint(tls=root.tls))
+            return Service(
+                endpoint,
+                base,
+                self.kind,
+                _NOT_ES,
+                "HTTP 200 on / but not an Elasticsearch/OpenSearch root"
+                + (f" (server {server!r})" if server else ""),
+                Fingerprint(tls=root.tls),
+            )
         fp = _with_tls(parsed, root)
         return await self._data_access(http, endpoint, base, fp)
 
-    async def _data_access(self, http: Http, endpoint: Endpoint, base: str,
-                           fp: Fingerprint, root_refused: str | None = None) -> Service:
+    async def _data_access(
+        self,
+        http: Http,
+        endpoint: Endpoint,
+        base: str,
+        fp: Fingerprint,
+        root_refused: str | None = None,
+    ) -> Service:
         """Ask the data APIs (list and search) whether they need credentials: they decide the
         verdict. ``root_refused``: why the root asked for credentials; the data APIs must then
         answer as Elasticsearch does to count as open (the root did not prove the product)."""
         checks = {
-            "_cat/indices": http.get(base + "/_cat/indices", ALLOW,
-                                     params={"format": "json", "h": "index"}),
+            "_cat/indices": http.get(
+                base + "/_cat/indices", ALLOW, params={"format": "json", "h": "index"}
+            ),
             "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
@@ -260,18 +300,37 @@ class ElasticsearchProbe(Probe):
             fp = _replace(fp, realm=realm)
         if root_refused is not None:
             if not open_apis:  # as before the data APIs were asked: the root's own words
-                return Service(endpoint, base, self.kind, Verdict.SECURED, root_refused, fp,
-                               closed_apis=("/", *closed_apis))
+                return Service(
+                    endpoint,
+                    base,
+                    self.kind,
+                    Verdict.SECURED,
+                    root_refused,
+                    fp,
+                    closed_apis=("/", *closed_apis),
+                )
             verdict = Verdict.OPEN if not closed_apis else Verdict.PARTIAL
-            reason = (f"{', '.join(open_apis)} answer without credentials although / asks "
-                      f"for them ({root_refused})"
-                      + (f"; {', '.join(closed_apis)} ask for them" if closed_apis else ""))
-            return Service(endpoint, base, self.kind, verdict, reason, fp, tuple(open_apis),
-                           ("/", *closed_apis))
+            reason = (
+                f"{', '.join(open_apis)} answer without credentials although / asks "
+                f"for them ({root_refused})"
+                + (f"; {', '.join(closed_apis)} ask for them" if closed_apis else "")
+            )
+            return Service(
+                endpoint,
+                base,
+                self.kind,
+                verdict,
+                reason,
+                fp,
+                tuple(open_apis),
+                ("/", *closed_apis),
+            )
         if open_apis and closed_apis:
             verdict = Verdict.PARTIAL
-            reason = (f"{', '.join(open_apis)} answer without credentials; "
-                      f"{', '.join(closed_apis)} ask for them")
+            reason = (
+                f"{', '.join(open_apis)} answer without credentials; "
+                f"{', '.join(closed_apis)} ask for them"
+            )
         elif open_apis:
             verdict, reason = Verdict.OPEN, f"{', '.join(open_apis)} answer without credentials"
         elif closed_apis:
@@ -279,11 +338,13 @@ class ElasticsearchProbe(Probe):
             reason = "root answers without credentials, data APIs ask for them"
         else:
             verdict, reason = Verdict.ERROR, "data APIs fail: " + "; ".join(failing)
-        return Service(endpoint, base, self.kind, verdict, reason, fp,
-                       tuple(open_apis), tuple(closed_apis))
+        return Service(
+            endpoint, base, self.kind, verdict, reason, fp, tuple(open_apis), tuple(closed_apis)
+        )
 
-    async def inventory(self, transport: Transport, service: Service, *,
-                        max_containers: int) -> Inventory:
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
         """Every index with exact counts, sizes, fields, date range and wipe/ransom signs."""
         http, base = transport.http, service.url
         try:
@@ -302,8 +363,12 @@ class ElasticsearchProbe(Probe):
         return Inventory(tuple(indices), error, len(rest))
 
     async def _cat_indices(self, http: Http, base: str) -> list[dict[str, Any]] | None:
-        params = {"format": "json", "bytes": "b", "expand_wildcards": "all",
-                  "h": "health,status,index,docs.count,store.size"}
+        params = {
+            "format": "json",
+            "bytes": "b",
+            "expand_wildcards": "all",
+            "h": "health,status,index,docs.count,store.size",
+        }
         resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
         if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
             params.pop("expand_wildcards")
@@ -317,8 +382,11 @@ class ElasticsearchProbe(Probe):
 
     async def _hidden(self, http: Http, base: str) -> set[str]:
         try:
-            resp = await http.get(base + "/_all/_settings/index.hidden", ALLOW,
-                                  params={"expand_wildcards": "all", "flat_settings": "true"})
+            resp = await http.get(
+                base + "/_all/_settings/index.hidden",
+                ALLOW,
+                params={"expand_wildcards": "all", "flat_settings": "true"},
+            )
             body = resp.json() if resp.status == 200 else {}
         except NetError:
             return set()
@@ -330,8 +398,9 @@ class ElasticsearchProbe(Probe):
                     out.add(name)
         return out
 
-    async def _index(self, http: Http, base: str, row: dict[str, Any],
-                     hidden: set[str]) -> Container:
+    async def _index(
+        self, http: Http, base: str, row: dict[str, Any], hidden: set[str]
+    ) -> Container:
         name = str(row["index"])
         path = base + "/" + quote(name, safe="")
         errors: list[str] = []
@@ -378,14 +447,19 @@ class ElasticsearchProbe(Probe):
             compromise_reasons=tuple(reasons),
             error="; ".join(errors) or None,
             docs_exact=docs_exact,
-            details={"health": _short_text(row.get("health"), 20),
-                     "status": _short_text(row.get("status"), 20)},
+            details={
+                "health": _short_text(row.get("health"), 20),
+                "status": _short_text(row.get("status"), 20),
+            },
         )
 
-    async def _date_range(self, http: Http, path: str, field: str,
-                          errors: list[str]) -> tuple[str | None, str | None]:
-        query = {"size": 0, "aggs": {"min": {"min": {"field": field}},
-                                     "max": {"max": {"field": field}}}}
+    async def _date_range(
+        self, http: Http, path: str, field: str, errors: list[str]
+    ) -> tuple[str | None, str | None]:
+        query = {
+            "size": 0,
+            "aggs": {"min": {"min": {"field": field}}, "max": {"max": {"field": field}}},
+        }
         try:
             resp = await http.request("POST", path + "/_search", ALLOW, json=query)
             body = _json_or_none(resp)
@@ -406,8 +480,9 @@ class ElasticsearchProbe(Probe):
 
         return edge("min"), edge("max")
 
-    async def sample(self, transport: Transport, service: Service, container: Container,
-                     size: int) -> SampleDocs:
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
         """The first ``size`` documents in index order: cheap for the server."""
         query = {"size": size, "sort": ["_doc"]}
         path = service.url + "/" + quote(container.name, safe="") + "/_search"
@@ -422,8 +497,11 @@ class ElasticsearchProbe(Probe):
         hits = hits.get("hits") if isinstance(hits, dict) else None
         if not isinstance(hits, list):
             return SampleDocs((), "no hits in the _search answer")
-        docs = tuple(h.get("_source") for h in hits[:size]
-                     if isinstance(h, dict) and h.get("_source") is not None)
+        docs = tuple(
+            h.get("_source")
+            for h in hits[:size]
+            if isinstance(h, dict) and h.get("_source") is not None
+        )
         return SampleDocs(docs)
 
     def reader(self, transport: Transport, service: Service) -> FullReader:
@@ -432,19 +510,29 @@ class ElasticsearchProbe(Probe):
 
         return ElasticsearchReader(transport.http, service)
 
-    async def count_distinct(self, transport: Transport, service: Service,
-                             containers: Sequence[Container],
-                             fields: Sequence[str]) -> dict[str, Distinct] | None:
+    async def count_distinct(
+        self,
+        transport: Transport,
+        service: Service,
+        containers: Sequence[Container],
+        fields: Sequence[str],
+    ) -> dict[str, Distinct] | None:
         """Each keyword field's distinct values across all the indices at once, one request:
         ``cardinality`` at its highest precision, a person in several yearly indices counted
         once. The bounds are the aggregation's (``CARDINALITY_ERROR``)."""
         names = [c.name for c in containers]
         if not names or not fields:
             return None
-        aggs = {f"f{n}": {"cardinality": {"field": f, "precision_threshold": PRECISION}}
-                for n, f in enumerate(fields)}
-        query = {"size": 0, "track_total_hits": False,
-                 "query": {"terms": {"_index": names}}, "aggs": aggs}
+        aggs = {
+            f"f{n}": {"cardinality": {"field": f, "precision_threshold": PRECISION}}
+            for n, f in enumerate(fields)
+        }
+        query = {
+            "size": 0,
+            "track_total_hits": False,
+            "query": {"terms": {"_index": names}},
+            "aggs": aggs,
+        }
         resp, body = await _search_all(transport, service, query)
         if resp.status != 200:
             raise NetError(f"its cardinality count was refused: HTTP {resp.status}")
@@ -459,21 +547,28 @@ class ElasticsearchProbe(Probe):
             value = _int(agg.get("value")) if isinstance(agg, dict) else None
             if value is not None:
                 err = 0.005 if value < PRECISION else CARDINALITY_ERROR
-                out[f] = Distinct(value, int(value * (1 - err)), round(value * (1 + err) + 0.5),
-                                  value == 0)
+                out[f] = Distinct(
+                    value, int(value * (1 - err)), round(value * (1 + err) + 0.5), value == 0
+                )
         return out or None
 
-    async def distinct_values(self, transport: Transport, service: Service,
-                              containers: Sequence[Container],
-                              field: str) -> AsyncIterator[str]:
+    async def distinct_values(
+        self, transport: Transport, service: Service, containers: Sequence[Container], field: str
+    ) -> AsyncIterator[str]:
         """A keyword field's values across the indices, each once: a ``composite``
         aggregation, paged (Elasticsearch 6.1+, OpenSearch)."""
-        source: dict[str, Any] = {"size": TERMS_PAGE,
-                                  "sources": [{"v": {"terms": {"field": field}}}]}
+        source: dict[str, Any] = {
+            "size": TERMS_PAGE,
+            "sources": [{"v": {"terms": {"field": field}}}],
+        }
         names = [c.name for c in containers]
         while True:
-            query = {"size": 0, "track_total_hits": False,
-                     "query": {"terms": {"_index": names}}, "aggs": {"v": {"composite": source}}}
+            query = {
+                "size": 0,
+                "track_total_hits": False,
+                "query": {"terms": {"_index": names}},
+                "aggs": {"v": {"composite": source}},
+            }
             resp, body = await _search_all(transport, service, query)
             if resp.status != 200:
                 raise NetError(f"its list of {field} values was refused: HTTP {resp.status}")
@@ -507,13 +602,15 @@ CARDINALITY_ERROR = 0.02
 TERMS_PAGE = 10_000  # values per composite page
 
 
-async def _search_all(transport: Transport, service: Service,
-                      query: dict[str, Any]) -> tuple[Response, Any]:
+async def _search_all(
+    transport: Transport, service: Service, query: dict[str, Any]
+) -> tuple[Response, Any]:
     """A search over every index the query names, hidden ones included (7.7+; an older node
     refuses the word and is asked again without it)."""
     url = service.url + "/_search"
-    resp = await transport.http.request("POST", url, ALLOW, json=query,
-                                        params={"expand_wildcards": "open,hidden"})
+    resp = await transport.http.request(
+        "POST", url, ALLOW, json=query, params={"expand_wildcards": "open,hidden"}
+    )
     if resp.status == 400:
         resp = await transport.http.request("POST", url, ALLOW, json=query)
     return resp, _json_or_none(resp)
@@ -528,8 +625,20 @@ def _failed_shards(body: Any) -> bool:
 _FIELD_TYPES: dict[str, FieldType] = {
     **{t: FieldType.TEXT for t in ("text", "match_only_text")},
     **{t: FieldType.KEYWORD for t in ("keyword", "constant_keyword", "wildcard")},
-    **{t: FieldType.NUMBER for t in ("long", "integer", "short", "byte", "double", "float",
-                                     "half_float", "scaled_float", "unsigned_long")},
+    **{
+        t: FieldType.NUMBER
+        for t in (
+            "long",
+            "integer",
+            "short",
+            "byte",
+            "double",
+            "float",
+            "half_float",
+            "scaled_float",
+            "unsigned_long",
+        )
+    },
     **{t: FieldType.DATE for t in ("date", "date_nanos")},
     "version": FieldType.VERSION,
     "boolean": FieldType.BOOLEAN,

@@ -127,8 +127,9 @@ def _shown(method: str) -> str:
 class ElasticsearchReader(FullReader):
     """Every document of the indices of one cluster, through its point in time or scroll."""
 
-    def __init__(self, http: Http, service: Service, keep_alive: str = "5m",
-                 method: str | None = None) -> None:
+    def __init__(
+        self, http: Http, service: Service, keep_alive: str = "5m", method: str | None = None
+    ) -> None:
         self._http = http
         self._base = service.url
         # ``method``: SCROLL where only GET can pass (Kibana's console proxy opens no PIT).
@@ -145,37 +146,60 @@ class ElasticsearchReader(FullReader):
         path = self._base + "/" + quote(index, safe="")
         http = self._http
         if method == SCROLL:
-            resp = await http.request("POST", path + "/_search", ALLOW,
-                                      json={"size": 0, "track_total_hits": True})
+            resp = await http.request(
+                "POST", path + "/_search", ALLOW, json={"size": 0, "track_total_hits": True}
+            )
             body = _body(resp, "_search")
             total = _total(body)
             # A slice of an empty index without mapping fails ("field _id not found").
-            return ReadPlan(index, 1 if total == 0 else max(1, slices), _shown(SCROLL),
-                            {"method": SCROLL, "shards": _shards(body)}, total,
-                            resumable=False)
+            return ReadPlan(
+                index,
+                1 if total == 0 else max(1, slices),
+                _shown(SCROLL),
+                {"method": SCROLL, "shards": _shards(body)},
+                total,
+                resumable=False,
+            )
         if method == PIT_OPENSEARCH:
-            resp = await http.request("POST", path + "/_search/point_in_time", ALLOW,
-                                      params={"keep_alive": self.keep_alive})
+            resp = await http.request(
+                "POST",
+                path + "/_search/point_in_time",
+                ALLOW,
+                params={"keep_alive": self.keep_alive},
+            )
             pit = _body(resp, "open point in time").get("pit_id")
         else:
-            resp = await http.request("POST", path + "/_pit", ALLOW,
-                                      params={"keep_alive": self.keep_alive})
+            resp = await http.request(
+                "POST", path + "/_pit", ALLOW, params={"keep_alive": self.keep_alive}
+            )
             pit = _body(resp, "open point in time").get("id")
         if not isinstance(pit, str) or not pit or len(pit) > 100_000:
             raise ProtocolError("no point-in-time id in the answer")
         plan = ReadPlan(index, 1, _shown(method), {"method": method, "pit": pit})
         try:
-            resp = await http.request("POST", self._base + "/_search", ALLOW,
-                                      json={"size": 0, "track_total_hits": True,
-                                            "pit": {"id": pit, "keep_alive": self.keep_alive}})
+            resp = await http.request(
+                "POST",
+                self._base + "/_search",
+                ALLOW,
+                json={
+                    "size": 0,
+                    "track_total_hits": True,
+                    "pit": {"id": pit, "keep_alive": self.keep_alive},
+                },
+            )
             body = _body(resp, "_search")
         except BaseException:
             await self.release(plan, set())
             raise
         shards, total = _shards(body), _total(body)
         # A slice of an empty index without mapping fails ("field _id not found").
-        return ReadPlan(index, _slices(1 if total == 0 else slices, shards), _shown(method),
-                        {"method": method, "pit": pit, "shards": shards}, total)
+        return ReadPlan(
+            index,
+            _slices(1 if total == 0 else slices, shards),
+            _shown(method),
+            {"method": method, "pit": pit, "shards": shards},
+            total,
+        )
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A fresh PIT for the same index and slice layout (after the old one expired)."""
@@ -186,11 +210,20 @@ class ElasticsearchReader(FullReader):
             raise ProtocolError(f"{plan.container}: the shard count changed since the scan began")
         return fresh
 
-    def partition(self, plan: ReadPlan, number: int, position: Any, *,
-                  size: int) -> PartitionReader:
+    def partition(
+        self, plan: ReadPlan, number: int, position: Any, *, size: int
+    ) -> PartitionReader:
         """One slice, from its checkpointed position (a PIT slice) or from its start."""
-        return SliceReader(self._http, self._base, plan, number, size=size,
-                           keep_alive=self.keep_alive, position=position, fields=self._fields)
+        return SliceReader(
+            self._http,
+            self._base,
+            plan,
+            number,
+            size=size,
+            keep_alive=self.keep_alive,
+            position=position,
+            fields=self._fields,
+        )
 
     def project(self, fields: Sequence[str]) -> FullReader:
         """Each hit's ``_source`` holding only ``fields``."""
@@ -205,16 +238,18 @@ class ElasticsearchReader(FullReader):
         pits = {state.get("pit"), *states} - {None}
         for pit in pits:
             if method == PIT_OPENSEARCH:
-                await _delete(self._http, self._base + "/_search/point_in_time",
-                              {"pit_id": [pit]})
+                await _delete(self._http, self._base + "/_search/point_in_time", {"pit_id": [pit]})
             elif method == PIT_ELASTIC:
                 await _delete(self._http, self._base + "/_pit", {"id": pit})
 
 
 def _state(plan: ReadPlan) -> dict[str, Any]:
     state = plan.state
-    if not isinstance(state, dict) or state.get("method") not in (PIT_OPENSEARCH, PIT_ELASTIC,
-                                                                   SCROLL):
+    if not isinstance(state, dict) or state.get("method") not in (
+        PIT_OPENSEARCH,
+        PIT_ELASTIC,
+        SCROLL,
+    ):
         raise ProtocolError(f"{plan.container}: the stored read plan is not this reader's")
     return state
 
@@ -222,9 +257,18 @@ def _state(plan: ReadPlan) -> dict[str, Any]:
 class SliceReader(PartitionReader):
     """Pages of one slice, from a position; ``close`` frees the slice's own scroll context."""
 
-    def __init__(self, http: Http, base: str, plan: ReadPlan, slice_id: int, *,
-                 size: int, keep_alive: str, position: Any = None,
-                 fields: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        http: Http,
+        base: str,
+        plan: ReadPlan,
+        slice_id: int,
+        *,
+        size: int,
+        keep_alive: str,
+        position: Any = None,
+        fields: Sequence[str] | None = None,
+    ) -> None:
         state = _state(plan)
         self._fields = list(fields) if fields else None
         self._http, self._base, self._plan = http, base, plan
@@ -243,8 +287,9 @@ class SliceReader(PartitionReader):
         self.done = False
 
     def _slice_spec(self) -> dict[str, int] | None:
-        return {"id": self._slice, "max": self._plan.partitions} if self._plan.partitions > 1 \
-            else None
+        return (
+            {"id": self._slice, "max": self._plan.partitions} if self._plan.partitions > 1 else None
+        )
 
     @property
     def method(self) -> str:
@@ -280,14 +325,19 @@ class SliceReader(PartitionReader):
         if total is not None and self._method == SCROLL:
             total = 2 * total + 10 * self._size
         if total is not None and self._read > total + self._size:
-            raise ProtocolError(f"{self._plan.container}: more documents than the index holds "
-                                f"({self._plan.total:,}): the server keeps paging")
+            raise ProtocolError(
+                f"{self._plan.container}: more documents than the index holds "
+                f"({self._plan.total:,}): the server keeps paging"
+            )
         return page
 
     async def _pit_page(self) -> Page:
-        query: dict[str, Any] = {"size": self._size, "sort": ["_doc"],
-                                 "track_total_hits": False,
-                                 "pit": {"id": self.context, "keep_alive": self._keep_alive}}
+        query: dict[str, Any] = {
+            "size": self._size,
+            "sort": ["_doc"],
+            "track_total_hits": False,
+            "pit": {"id": self.context, "keep_alive": self._keep_alive},
+        }
         spec = self._slice_spec()
         if spec:
             query["slice"] = spec
@@ -324,13 +374,17 @@ class SliceReader(PartitionReader):
             if self._fields is not None:
                 query["_source"] = self._fields
             path = self._base + "/" + quote(self._plan.container, safe="") + "/_search"
-            resp = await self._http.request("POST", path, ALLOW, json=query,
-                                            params={"scroll": self._keep_alive})
+            resp = await self._http.request(
+                "POST", path, ALLOW, json=query, params={"scroll": self._keep_alive}
+            )
             self._scroll_started = True
         else:
             resp = await self._http.request(
-                "POST", self._base + "/_search/scroll", ALLOW,
-                json={"scroll": self._keep_alive, "scroll_id": self.context})
+                "POST",
+                self._base + "/_search/scroll",
+                ALLOW,
+                json={"scroll": self._keep_alive, "scroll_id": self.context},
+            )
         body = _body(resp, "scroll")
         sid = body.get("_scroll_id")
         if isinstance(sid, str) and sid:

@@ -137,12 +137,18 @@ class KibanaProbe(Probe):
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """``/api/status`` says what answers; the cluster's data APIs, through the console
         proxy, decide."""
-        first = await first_answer(transport, endpoint, self.kind, "/api/status", ALLOW,
-                                   too_large=_NOT_KIBANA, what="status answer")
+        first = await first_answer(
+            transport,
+            endpoint,
+            self.kind,
+            "/api/status",
+            ALLOW,
+            too_large=_NOT_KIBANA,
+            what="status answer",
+        )
         if isinstance(first, Service):
             return first
-        return await self._classify(transport, endpoint, first.scheme, first.base,
-                                    first.response)
+        return await self._classify(transport, endpoint, first.scheme, first.base, first.response)
 
     async def _classify(
         self, transport: Transport, endpoint: Endpoint, scheme: str, base: str, resp: Response

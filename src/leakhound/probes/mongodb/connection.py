@@ -75,14 +75,31 @@ async def connect(transport: Transport, endpoint: Endpoint) -> Connection:
 async def _scram_sha_256(conn: Connection, user: str, password: str) -> None:
     """The owner's SCRAM-SHA-256 login through saslStart/saslContinue."""
     scram = Scram(user, password)
-    start = await conn.run(AUTH_DATABASE, {
-        "saslStart": 1, "mechanism": MECHANISM, "payload": bson.Binary(scram.first()),
-        "autoAuthorize": 1, "options": {"skipEmptyExchange": True}})
-    reply = await conn.run(AUTH_DATABASE, {
-        "saslContinue": 1, "conversationId": start.get("conversationId"),
-        "payload": bson.Binary(scram.final(bytes(start.get("payload") or b"")))})
+    start = await conn.run(
+        AUTH_DATABASE,
+        {
+            "saslStart": 1,
+            "mechanism": MECHANISM,
+            "payload": bson.Binary(scram.first()),
+            "autoAuthorize": 1,
+            "options": {"skipEmptyExchange": True},
+        },
+    )
+    reply = await conn.run(
+        AUTH_DATABASE,
+        {
+            "saslContinue": 1,
+            "conversationId": start.get("conversationId"),
+            "payload": bson.Binary(scram.final(bytes(start.get("payload") or b""))),
+        },
+    )
     scram.verify(bytes(reply.get("payload") or b""))
     while not reply.get("done"):
-        reply = await conn.run(AUTH_DATABASE, {
-            "saslContinue": 1, "conversationId": start.get("conversationId"),
-            "payload": bson.Binary(b"")})
+        reply = await conn.run(
+            AUTH_DATABASE,
+            {
+                "saslContinue": 1,
+                "conversationId": start.get("conversationId"),
+                "payload": bson.Binary(b""),
+            },
+        )

@@ -28,11 +28,27 @@ from .wire import plain
 
 SYSTEM_DATABASES = ("admin", "local", "config")
 # Preferred names for the "main date" of a record, most telling first.
-_DATE_NAMES = ("created_at", "createdAt", "created", "timestamp", "date", "@timestamp",
-               "creation_date", "opened_at", "updated_at", "time")
+_DATE_NAMES = (
+    "created_at",
+    "createdAt",
+    "created",
+    "timestamp",
+    "date",
+    "@timestamp",
+    "creation_date",
+    "opened_at",
+    "updated_at",
+    "time",
+)
 _NOT_MONGODB = Verdict.not_of("mongodb")
-_BSON_TYPES = {bool: "bool", int: "long", float: "double", str: "string", dict: "object",
-               list: "array"}
+_BSON_TYPES = {
+    bool: "bool",
+    int: "long",
+    float: "double",
+    str: "string",
+    dict: "object",
+    list: "array",
+}
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -49,8 +65,9 @@ def _type(value: Any) -> str:
     return type(value).__name__.lower()[:20]
 
 
-def _fields(doc: dict[str, Any], prefix: str = "", out: dict[str, str] | None = None,
-            depth: int = 0) -> dict[str, str]:
+def _fields(
+    doc: dict[str, Any], prefix: str = "", out: dict[str, str] | None = None, depth: int = 0
+) -> dict[str, str]:
     """Dotted paths and BSON types of one document's fields."""
     out = {} if out is None else out
     for key, value in doc.items():
@@ -85,10 +102,16 @@ class MongodbProbe(Probe):
         """hello says it is MongoDB; listDatabases (authorizedDatabases: false) decides."""
         url = endpoint.url("mongodb")
 
-        def service(verdict: Verdict, reason: str, fp: Fingerprint | None = None,
-                    opened: tuple[str, ...] = (), closed: tuple[str, ...] = ()) -> Service:
-            return Service(endpoint, url, self.kind, verdict, reason[:500], fp or Fingerprint(),
-                           opened, closed)
+        def service(
+            verdict: Verdict,
+            reason: str,
+            fp: Fingerprint | None = None,
+            opened: tuple[str, ...] = (),
+            closed: tuple[str, ...] = (),
+        ) -> Service:
+            return Service(
+                endpoint, url, self.kind, verdict, reason[:500], fp or Fingerprint(), opened, closed
+            )
 
         try:
             conn = await connect(transport, endpoint)
@@ -107,16 +130,26 @@ class MongodbProbe(Probe):
                 return service(_NOT_MONGODB, "hello answered without a wire version")
             fp = await self._fingerprint(conn, hello)
             try:
-                await conn.run("admin", {"listDatabases": 1, "nameOnly": True,
-                                         "authorizedDatabases": False})
+                await conn.run(
+                    "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
+                )
             except CommandFailed as exc:
                 if exc.refused:
-                    return service(Verdict.SECURED, f"listDatabases asks for credentials "
-                                                    f"({exc.name or exc.code}: {exc.message})",
-                                   fp, ("hello",), ("listDatabases",))
+                    return service(
+                        Verdict.SECURED,
+                        f"listDatabases asks for credentials "
+                        f"({exc.name or exc.code}: {exc.message})",
+                        fp,
+                        ("hello",),
+                        ("listDatabases",),
+                    )
                 return service(Verdict.ERROR, str(exc), fp, ("hello",))
-            return service(Verdict.OPEN, "listDatabases answers without credentials", fp,
-                           ("hello", "listDatabases"))
+            return service(
+                Verdict.OPEN,
+                "listDatabases answers without credentials",
+                fp,
+                ("hello", "listDatabases"),
+            )
         except TimeoutError_ as exc:
             return service(Verdict.TIMEOUT, str(exc))
         except ProtocolError as exc:
@@ -143,11 +176,15 @@ class MongodbProbe(Probe):
         ferret = build.get("ferretdbVersion")
         if isinstance(ferret, str):
             details["ferretdb_version"] = ferret[:50]
-        return Fingerprint(product="mongodb", version=version[:50] if isinstance(version, str)
-                           else None, details=details)
+        return Fingerprint(
+            product="mongodb",
+            version=version[:50] if isinstance(version, str) else None,
+            details=details,
+        )
 
-    async def inventory(self, transport: Transport, service: Service, *,
-                        max_containers: int) -> Inventory:
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
         """Every collection of every database, counted; fields from one document."""
         try:
             conn = await connect(transport, service.endpoint)
@@ -156,10 +193,14 @@ class MongodbProbe(Probe):
         found: list[Container] = []
         errors: list[str] = []
         try:
-            listing = await conn.run("admin", {"listDatabases": 1, "nameOnly": True,
-                                               "authorizedDatabases": False})
-            dbs: list[str] = [d["name"] for d in listing.get("databases") or []
-                              if isinstance(d, dict) and isinstance(d.get("name"), str)]
+            listing = await conn.run(
+                "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
+            )
+            dbs: list[str] = [
+                d["name"]
+                for d in listing.get("databases") or []
+                if isinstance(d, dict) and isinstance(d.get("name"), str)
+            ]
             names: list[tuple[str, str]] = []
             for db in sorted(dbs):
                 try:
@@ -168,9 +209,13 @@ class MongodbProbe(Probe):
                     errors.append(f"{db}: {exc}")
                     continue
                 batch = (got.get("cursor") or {}).get("firstBatch") or []
-                names += [(db, c["name"]) for c in batch
-                          if isinstance(c, dict) and isinstance(c.get("name"), str)
-                          and not c["name"].startswith("system.")]
+                names += [
+                    (db, c["name"])
+                    for c in batch
+                    if isinstance(c, dict)
+                    and isinstance(c.get("name"), str)
+                    and not c["name"].startswith("system.")
+                ]
             truncated = max(0, len(names) - max_containers)
             for db, collection in names[:max_containers]:
                 found.append(await self._collection(conn, db, collection))
@@ -201,17 +246,28 @@ class MongodbProbe(Probe):
         if date_field and docs and await _indexed(conn, db, collection, date_field):
             date_min, date_max = await _date_range(conn, db, collection, date_field, errors)
         name = f"{db}.{collection}"
-        reasons = (compromise.by_name(db, noun="database")
-                   + compromise.by_name(collection, noun="collection"))
-        return Container(name, docs, None, hidden=False, system=db in SYSTEM_DATABASES,
-                         fields=tuple(FieldInfo(p, t) for p, t in sorted(fields.items())),
-                         date_field=date_field, date_min=date_min, date_max=date_max,
-                         compromised=bool(reasons), compromise_reasons=tuple(reasons),
-                         error="; ".join(errors)[:300] or None,
-                         details={"database": db, "collection": collection})
+        reasons = compromise.by_name(db, noun="database") + compromise.by_name(
+            collection, noun="collection"
+        )
+        return Container(
+            name,
+            docs,
+            None,
+            hidden=False,
+            system=db in SYSTEM_DATABASES,
+            fields=tuple(FieldInfo(p, t) for p, t in sorted(fields.items())),
+            date_field=date_field,
+            date_min=date_min,
+            date_max=date_max,
+            compromised=bool(reasons),
+            compromise_reasons=tuple(reasons),
+            error="; ".join(errors)[:300] or None,
+            details={"database": db, "collection": collection},
+        )
 
-    async def sample(self, transport: Transport, service: Service, container: Container,
-                     size: int) -> SampleDocs:
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
         """The first ``size`` documents in natural order, one batch."""
         try:
             conn = await connect(transport, service.endpoint)
@@ -235,17 +291,34 @@ class MongodbProbe(Probe):
         return _TYPES.get(native, FieldType.UNKNOWN)
 
 
-_TYPES = {"string": FieldType.TEXT, "date": FieldType.DATE, "long": FieldType.NUMBER,
-          "int": FieldType.NUMBER, "double": FieldType.NUMBER, "bool": FieldType.BOOLEAN,
-          "object": FieldType.OBJECT}
+_TYPES = {
+    "string": FieldType.TEXT,
+    "date": FieldType.DATE,
+    "long": FieldType.NUMBER,
+    "int": FieldType.NUMBER,
+    "double": FieldType.NUMBER,
+    "bool": FieldType.BOOLEAN,
+    "object": FieldType.OBJECT,
+}
 
 
-async def _find(conn: Connection, db: str, collection: str, filter_: dict[str, Any],
-                limit: int, sort: dict[str, int] | None = None,
-                projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
+async def _find(
+    conn: Connection,
+    db: str,
+    collection: str,
+    filter_: dict[str, Any],
+    limit: int,
+    sort: dict[str, int] | None = None,
+    projection: dict[str, int] | None = None,
+) -> list[dict[str, Any]]:
     """Up to ``limit`` documents in one batch (no server cursor left open)."""
-    command: dict[str, Any] = {"find": collection, "filter": filter_, "limit": limit,
-                               "batchSize": limit, "singleBatch": True}
+    command: dict[str, Any] = {
+        "find": collection,
+        "filter": filter_,
+        "limit": limit,
+        "batchSize": limit,
+        "singleBatch": True,
+    }
     if sort:
         command["sort"] = sort
     if projection:
@@ -270,13 +343,21 @@ async def _indexed(conn: Connection, db: str, collection: str, field: str) -> bo
     return False
 
 
-async def _date_range(conn: Connection, db: str, collection: str, field: str,
-                      errors: list[str]) -> tuple[str | None, str | None]:
+async def _date_range(
+    conn: Connection, db: str, collection: str, field: str, errors: list[str]
+) -> tuple[str | None, str | None]:
     edges: list[str | None] = []
     for order in (1, -1):
         try:
-            got = await _find(conn, db, collection, {field: {"$type": "date"}}, 1,
-                              sort={field: order}, projection={field: 1})
+            got = await _find(
+                conn,
+                db,
+                collection,
+                {field: {"$type": "date"}},
+                1,
+                sort={field: order},
+                projection={field: 1},
+            )
         except NetError as exc:
             errors.append(f"date range: {exc}")
             return None, None
@@ -321,8 +402,9 @@ class MongodbReader(FullReader):
         """A position never expires: the same plan."""
         return plan
 
-    def partition(self, plan: ReadPlan, number: int, position: Any, *,
-                  size: int) -> PartitionReader:
+    def partition(
+        self, plan: ReadPlan, number: int, position: Any, *, size: int
+    ) -> PartitionReader:
         """Documents after the stored ``_id`` (from the first when None)."""
         after = position.get("after") if isinstance(position, dict) else None
         return _IdPages(self, plan.container, after, size, self.fields)
@@ -335,8 +417,14 @@ class MongodbReader(FullReader):
 
 
 class _IdPages(PartitionReader):
-    def __init__(self, reader: MongodbReader, name: str, after: str | None, size: int,
-                 fields: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        reader: MongodbReader,
+        name: str,
+        after: str | None,
+        size: int,
+        fields: Sequence[str] | None = None,
+    ) -> None:
         self.reader, self.size = reader, max(1, size)
         self.projection = {f: 1 for f in fields} if fields else None
         self.db, self.collection = _split(name)
@@ -350,8 +438,15 @@ class _IdPages(PartitionReader):
         if self.conn is None:
             self.conn = await connect(self.reader.transport, self.reader.endpoint)
         filter_ = {"_id": {"$gt": _decode_id(self.after)}} if self.after else {}
-        docs = await _find(self.conn, self.db, self.collection, filter_, self.size,
-                           sort={"_id": 1}, projection=self.projection)
+        docs = await _find(
+            self.conn,
+            self.db,
+            self.collection,
+            filter_,
+            self.size,
+            sort={"_id": 1},
+            projection=self.projection,
+        )
         if len(docs) < self.size:
             self.done = True
         if not docs:

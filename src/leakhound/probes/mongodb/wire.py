@@ -25,8 +25,9 @@ from ...net import FrameReader
 
 OP_MSG, OP_REPLY = 2013, 1
 _HEADER = struct.Struct("<iiii")  # messageLength, requestID, responseTo, opCode
-_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True,
-                                                      unicode_decode_error_handler="replace")
+_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(
+    tz_aware=True, unicode_decode_error_handler="replace"
+)
 _ids = itertools.count(1)
 
 

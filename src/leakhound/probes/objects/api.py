@@ -104,26 +104,51 @@ class ObjectApi(ABC):
         return self.bucket_url(base, host, bucket) + "/" + quote_key(key)
 
     @abstractmethod
-    async def list_page(self, http: Http, base: str, host: str, bucket: str, *,
-                        prefix: str, delimiter: bool, token: str | None,
-                        size: int) -> ListPage:
+    async def list_page(
+        self,
+        http: Http,
+        base: str,
+        host: str,
+        bucket: str,
+        *,
+        prefix: str,
+        delimiter: bool,
+        token: str | None,
+        size: int,
+    ) -> ListPage:
         """One page of a bucket's objects under ``prefix`` (``delimiter``: directly under
         it); Refused with the store's words, NetError otherwise."""
 
-    async def read(self, http: Http, base: str, host: str, bucket: str, key: str,
-                   start: int, length: int, *, headers: Mapping[str, str] | None = None,
-                   method: str = "GET") -> Chunk:
+    async def read(
+        self,
+        http: Http,
+        base: str,
+        host: str,
+        bucket: str,
+        key: str,
+        start: int,
+        length: int,
+        *,
+        headers: Mapping[str, str] | None = None,
+        method: str = "GET",
+    ) -> Chunk:
         """``length`` bytes of an object from ``start`` (a ranged GET): Refused with the
         store's words; an object shorter than ``start`` gives no bytes."""
         url = self.object_url(base, host, bucket, key)
         range_ = {"Range": f"bytes={start}-{start + length - 1}"} if method == "GET" else {}
         # Room for an error's XML too; a store that ignores the range gets cut at it.
-        resp = await http.request(method, url, self.allow,
-                                  headers={**self.headers, **(headers or {}), **range_},
-                                  max_body=max(length, ERROR_ROOM), decode=False)
+        resp = await http.request(
+            method,
+            url,
+            self.allow,
+            headers={**self.headers, **(headers or {}), **range_},
+            max_body=max(length, ERROR_ROOM),
+            decode=False,
+        )
         if resp.status == 416:  # asked past the end (an empty object, or one that shrank)
-            return Chunk(b"", _range_total(resp.headers.get("content-range")) or start,
-                         _ctype(resp))
+            return Chunk(
+                b"", _range_total(resp.headers.get("content-range")) or start, _ctype(resp)
+            )
         if resp.status in (200, 206):
             got = _chunk(resp, start, method)
             if len(got.data) > length:  # a store that ignores ranges: never more than asked
@@ -205,13 +230,16 @@ def _chunk(resp: Response, start: int, method: str) -> Chunk:
     if resp.status == 206:
         m = _CONTENT_RANGE.fullmatch(resp.headers.get("content-range", "").strip())
         if not m or int(m.group(1)) != start:
-            raise ProtocolError(f"a ranged read answered another range "
-                                f"({resp.headers.get('content-range', 'none')[:60]!r})")
+            raise ProtocolError(
+                f"a ranged read answered another range "
+                f"({resp.headers.get('content-range', 'none')[:60]!r})"
+            )
         total = int(m.group(3)) if m.group(3) != "*" else None
         return Chunk(resp.body, total, _ctype(resp), modified)
     if start:
-        raise ProtocolError("the store ignores ranges: it answered the whole object to a read "
-                            "from its middle")
+        raise ProtocolError(
+            "the store ignores ranges: it answered the whole object to a read from its middle"
+        )
     size = int(length) if method == "HEAD" and length.isdigit() and len(length) < 20 else None
     return Chunk(resp.body, size if method == "HEAD" else len(resp.body), _ctype(resp), modified)
 
@@ -233,8 +261,10 @@ def http_date(text: str | None) -> str | None:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_ISO = re.compile(r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):([0-5]\d):"
-                  r"([0-5]\d|60)(?:\.\d{1,9})?(?:Z|[+-]00:?00)")
+_ISO = re.compile(
+    r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):([0-5]\d):"
+    r"([0-5]\d|60)(?:\.\d{1,9})?(?:Z|[+-]00:?00)"
+)
 
 
 def iso_date(text: str | None) -> str | None:
@@ -253,8 +283,9 @@ def size_of(text: str | None) -> int | None:
     return None
 
 
-def entry(key: str | None, size: str | None, modified: str | None,
-          content_type: str | None = None) -> Entry | None:
+def entry(
+    key: str | None, size: str | None, modified: str | None, content_type: str | None = None
+) -> Entry | None:
     """A listing entry, or None when its key is missing or too long."""
     if not key or len(key) > MAX_KEY:
         return None

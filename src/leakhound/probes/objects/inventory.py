@@ -91,8 +91,10 @@ class Folder:
             if when:
                 self.oldest = min(self.oldest or when, when)
                 self.newest = max(self.newest or when, when)
-        for mine, theirs in ((self.extensions, other.extensions),
-                             (self.content_types, other.content_types)):
+        for mine, theirs in (
+            (self.extensions, other.extensions),
+            (self.content_types, other.content_types),
+        ):
             for label, n in theirs.items():
                 if label in mine or len(mine) < MAX_LABELS:
                     mine[label] += n
@@ -137,8 +139,12 @@ class Listing:
     def _container(self, prefix: str, f: Folder, below: bool) -> Container:
         name = f"{self.bucket}/{prefix}" + ("*" if below else "")
         details: dict[str, Any] = {
-            "bucket": self.bucket, "prefix": prefix, "below": below, "access": self.access,
-            "objects": f.objects, "largest_object": f.largest,
+            "bucket": self.bucket,
+            "prefix": prefix,
+            "below": below,
+            "access": self.access,
+            "objects": f.objects,
+            "largest_object": f.largest,
             "extensions": dict(f.extensions.most_common()),
         }
         if f.content_types:
@@ -151,9 +157,15 @@ class Listing:
         if not self.complete:
             details["listed_whole"] = False
         return Container(
-            name=name, docs=None, store_bytes=f.bytes,
-            compromised=bool(f.compromise), compromise_reasons=tuple(f.compromise),
-            error=self.error, docs_exact=False, details=details)
+            name=name,
+            docs=None,
+            store_bytes=f.bytes,
+            compromised=bool(f.compromise),
+            compromise_reasons=tuple(f.compromise),
+            error=self.error,
+            docs_exact=False,
+            details=details,
+        )
 
 
 def _ancestors(name: str) -> list[str]:

@@ -30,8 +30,14 @@ from .read import ObjectReader, named, sample_objects
 MAX_BUCKETS = 1000  # buckets checked per endpoint (named ones first, then listed ones)
 # The words of a bucket, most open first: the store's verdict is its most open bucket's.
 WORDS = ("open", "partial", "secured", "absent", "error", "timeout")
-_VERDICTS = {"open": Verdict.OPEN, "partial": Verdict.PARTIAL, "secured": Verdict.SECURED,
-             "absent": Verdict.CLOSED, "error": Verdict.ERROR, "timeout": Verdict.TIMEOUT}
+_VERDICTS = {
+    "open": Verdict.OPEN,
+    "partial": Verdict.PARTIAL,
+    "secured": Verdict.SECURED,
+    "absent": Verdict.CLOSED,
+    "error": Verdict.ERROR,
+    "timeout": Verdict.TIMEOUT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +69,13 @@ class ObjectProbe(Probe):
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """The store-level request on each scheme in turn, then every bucket's access."""
         http = transport.http
-        schemes = ([endpoint.scheme] if endpoint.scheme in ("http", "https")
-                   else ["https", "http"] if endpoint.port == 443 else ["http", "https"])
+        schemes = (
+            [endpoint.scheme]
+            if endpoint.scheme in ("http", "https")
+            else ["https", "http"]
+            if endpoint.port == 443
+            else ["http", "https"]
+        )
         not_mine = ""
         for n, scheme in enumerate(schemes):
             base = endpoint.url(scheme)
@@ -72,60 +83,108 @@ class ObjectProbe(Probe):
                 answer = await self.api.store(http, base, endpoint.host)
             except ConnectError as exc:
                 closed = "refused" in str(exc)
-                return self._service(endpoint, base, Verdict.CLOSED if closed else Verdict.ERROR,
-                                     str(exc))
+                return self._service(
+                    endpoint, base, Verdict.CLOSED if closed else Verdict.ERROR, str(exc)
+                )
             except TimeoutError_ as exc:
                 return self._service(endpoint, base, Verdict.TIMEOUT, str(exc))
             except NetError as exc:
                 not_mine = f"{not_mine}; {scheme}: {exc}" if not_mine else f"{scheme}: {exc}"
                 continue
             if not answer.mine:
-                not_mine = (f"{not_mine}; {scheme}: {answer.why}" if not_mine
-                            else f"{scheme}: {answer.why}")
+                not_mine = (
+                    f"{not_mine}; {scheme}: {answer.why}" if not_mine else f"{scheme}: {answer.why}"
+                )
                 if n + 1 < len(schemes) and answer.wants_tls:
                     continue  # a TLS port answering plain http: try https
                 return self._service(endpoint, base, Verdict.not_of(self.kind), not_mine)
-            return await self._buckets(http, endpoint, base, answer.fingerprint, answer.buckets,
-                                       answer.why)
-        return self._service(endpoint, endpoint.url(schemes[0]), Verdict.ERROR,
-                             not_mine or "no answer")
+            return await self._buckets(
+                http, endpoint, base, answer.fingerprint, answer.buckets, answer.why
+            )
+        return self._service(
+            endpoint, endpoint.url(schemes[0]), Verdict.ERROR, not_mine or "no answer"
+        )
 
-    def _service(self, endpoint: Endpoint, base: str, verdict: Verdict, reason: str,
-                 fp: Fingerprint | None = None, opened: tuple[str, ...] = (),
-                 closed: tuple[str, ...] = ()) -> Service:
-        return Service(endpoint, base, self.kind, verdict, " ".join(reason.split())[:500],
-                       fp or Fingerprint(), opened, closed)
+    def _service(
+        self,
+        endpoint: Endpoint,
+        base: str,
+        verdict: Verdict,
+        reason: str,
+        fp: Fingerprint | None = None,
+        opened: tuple[str, ...] = (),
+        closed: tuple[str, ...] = (),
+    ) -> Service:
+        return Service(
+            endpoint,
+            base,
+            self.kind,
+            verdict,
+            " ".join(reason.split())[:500],
+            fp or Fingerprint(),
+            opened,
+            closed,
+        )
 
-    async def _buckets(self, http: Http, endpoint: Endpoint, base: str, fp: Fingerprint,
-                       listed: tuple[str, ...] | None, refusal: str) -> Service:
+    async def _buckets(
+        self,
+        http: Http,
+        endpoint: Endpoint,
+        base: str,
+        fp: Fingerprint,
+        listed: tuple[str, ...] | None,
+        refusal: str,
+    ) -> Service:
         """Each bucket's access, and the store's verdict from them."""
         api, noun = self.api, self.api.noun
         wanted = named(Service(endpoint, base, self.kind, Verdict.ERROR))
         buckets = list(dict.fromkeys((*wanted, *(listed or ()))))
         more = max(0, len(buckets) - MAX_BUCKETS)
         buckets = buckets[:MAX_BUCKETS]
-        found = await asyncio.gather(*(
-            self._access(http, base, endpoint.host, b,
-                         [k for k in wanted.get(b, []) if k and not k.endswith("/")])
-            for b in buckets))
+        found = await asyncio.gather(
+            *(
+                self._access(
+                    http,
+                    base,
+                    endpoint.host,
+                    b,
+                    [k for k in wanted.get(b, []) if k and not k.endswith("/")],
+                )
+                for b in buckets
+            )
+        )
         words = {a.bucket: a.word for a in found}
         details = {**fp.details, api.plural: words}
         if listed is not None:
             details[f"{api.plural}_listed"] = len(listed)
         fp = replace(fp, details=details)
-        opened = tuple(f"{a.bucket}: {'list' if a.word == 'open' else 'read'}"
-                       for a in found if a.word in ("open", "partial"))
+        opened = tuple(
+            f"{a.bucket}: {'list' if a.word == 'open' else 'read'}"
+            for a in found
+            if a.word in ("open", "partial")
+        )
         closed = tuple(a.bucket for a in found if a.word == "secured")
         if listed is not None:
             opened = (f"{noun} list", *opened)
         if not found:
             if listed is not None:
-                return self._service(endpoint, base, Verdict.OPEN,
-                                     f"anyone lists its {api.plural}: it holds none", fp, opened)
+                return self._service(
+                    endpoint,
+                    base,
+                    Verdict.OPEN,
+                    f"anyone lists its {api.plural}: it holds none",
+                    fp,
+                    opened,
+                )
             return self._service(
-                endpoint, base, Verdict.SECURED,
+                endpoint,
+                base,
+                Verdict.SECURED,
                 f"nobody may list its {api.plural} ({refusal or 'refused'}); name them to "
-                f"check each: {self._example(endpoint)}", fp, closed=(f"{noun} list",))
+                f"check each: {self._example(endpoint)}",
+                fp,
+                closed=(f"{noun} list",),
+            )
         best = min(found, key=lambda a: WORDS.index(a.word)).word
         parts = [f"{a.bucket}: {a.reason}" for a in found]
         if listed is not None:
@@ -141,13 +200,15 @@ class ObjectProbe(Probe):
         bucket, _, key = spec.partition("/")
         return f"{self.kind}://{bucket}@{endpoint.netloc}" + (f"/{key}" if key else "")
 
-    async def _access(self, http: Http, base: str, host: str, bucket: str,
-                      keys: Sequence[str]) -> BucketAccess:
+    async def _access(
+        self, http: Http, base: str, host: str, bucket: str, keys: Sequence[str]
+    ) -> BucketAccess:
         """What anyone may do with one bucket: list it, read its objects, or neither."""
         api = self.api
         try:
-            await api.list_page(http, base, host, bucket, prefix="", delimiter=False,
-                                token=None, size=1)
+            await api.list_page(
+                http, base, host, bucket, prefix="", delimiter=False, token=None, size=1
+            )
             return BucketAccess(bucket, "open", "anyone lists it")
         except Refused as exc:
             if api.absent(exc):
@@ -164,9 +225,13 @@ class ObjectProbe(Probe):
                 await api.read(http, base, host, bucket, key, 0, 1)
             except Refused as exc:
                 if api.missing_object(exc):
-                    return BucketAccess(bucket, "partial", f"anyone reads its objects by key "
-                                        f"(a missing one answers {exc.code or exc.status}); "
-                                        f"listing it answers {listing.code or listing.status}")
+                    return BucketAccess(
+                        bucket,
+                        "partial",
+                        f"anyone reads its objects by key "
+                        f"(a missing one answers {exc.code or exc.status}); "
+                        f"listing it answers {listing.code or listing.status}",
+                    )
                 if api.absent(exc):
                     return BucketAccess(bucket, "absent", f"no such {api.noun} ({exc.code})")
                 continue
@@ -175,17 +240,26 @@ class ObjectProbe(Probe):
             except NetError as exc:
                 return BucketAccess(bucket, "error", f"reading {key!r}: {exc}")
             if key == READ_CHECK_KEY:  # a store that answers anything to any key
-                return BucketAccess(bucket, "error", f"it answers a key that cannot exist "
-                                    f"({key!r}): not an object store's behaviour")
-            return BucketAccess(bucket, "partial", f"anyone reads {key!r}; listing it answers "
-                                f"{listing.code or listing.status}")
-        return BucketAccess(bucket, "secured", f"listing and reading refused "
-                            f"({listing.code or listing.status})")
+                return BucketAccess(
+                    bucket,
+                    "error",
+                    f"it answers a key that cannot exist "
+                    f"({key!r}): not an object store's behaviour",
+                )
+            return BucketAccess(
+                bucket,
+                "partial",
+                f"anyone reads {key!r}; listing it answers {listing.code or listing.status}",
+            )
+        return BucketAccess(
+            bucket, "secured", f"listing and reading refused ({listing.code or listing.status})"
+        )
 
     # -- inventory ----------------------------------------------------------------------------
 
-    async def inventory(self, transport: Transport, service: Service, *,
-                        max_containers: int) -> Inventory:
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
         """Each open bucket's folders as containers (listed up to ``--max-objects``), and the
         objects the target named in partial ones."""
         http, api = transport.http, self.api
@@ -207,12 +281,15 @@ class ObjectProbe(Probe):
                     await self._list(http, service, listing, prefix)
                 listings.append(listing)
                 # named objects the listing covers are in it already
-                keys = [] if whole else [k for k in keys
-                                         if not any(k.startswith(p) for p in prefixes)]
+                keys = (
+                    [] if whole else [k for k in keys if not any(k.startswith(p) for p in prefixes)]
+                )
             elif word == "partial" and not keys:
-                errors.append(f"{bucket}: anyone reads its objects by key, but nobody may list "
-                              f"them: name objects to read "
-                              f"({self.target_url(service.endpoint, bucket + '/KEY')})")
+                errors.append(
+                    f"{bucket}: anyone reads its objects by key, but nobody may list "
+                    f"them: name objects to read "
+                    f"({self.target_url(service.endpoint, bucket + '/KEY')})"
+                )
             if keys:
                 listings.append(await self._named(http, service, bucket, word, keys, errors))
         containers: list[Container] = []
@@ -248,9 +325,16 @@ class ObjectProbe(Probe):
                 return
             size = min(api.page_size, limit - listing.objects)
             try:
-                page = await api.list_page(http, service.url, service.endpoint.host,
-                                           listing.bucket, prefix=prefix, delimiter=False,
-                                           token=token, size=size)
+                page = await api.list_page(
+                    http,
+                    service.url,
+                    service.endpoint.host,
+                    listing.bucket,
+                    prefix=prefix,
+                    delimiter=False,
+                    token=token,
+                    size=size,
+                )
             except NetError as exc:
                 listing.complete = False
                 listing.error = f"listing stopped: {exc}"[:300]
@@ -258,8 +342,9 @@ class ObjectProbe(Probe):
             pages += 1
             if page.token is not None and (page.token in seen or page.token == token):
                 listing.complete = False
-                listing.error = ("the listing says it is truncated but gives the same page "
-                                 "token again: stopped")
+                listing.error = (
+                    "the listing says it is truncated but gives the same page token again: stopped"
+                )
                 return
             listing.skipped += page.skipped
             for e in page.entries:
@@ -274,14 +359,22 @@ class ObjectProbe(Probe):
             seen.add(page.token)
             token = page.token
 
-    async def _named(self, http: Http, service: Service, bucket: str, word: str,
-                     keys: Sequence[str], errors: list[str]) -> Listing:
+    async def _named(
+        self,
+        http: Http,
+        service: Service,
+        bucket: str,
+        word: str,
+        keys: Sequence[str],
+        errors: list[str],
+    ) -> Listing:
         """The objects a target named in a bucket, each asked for its size and date."""
         listing = Listing(bucket, word, named=True)
         for key in sorted(set(keys)):
             try:
-                head = await self.api.read(http, service.url, service.endpoint.host, bucket,
-                                           key, 0, 1, method="HEAD")
+                head = await self.api.read(
+                    http, service.url, service.endpoint.host, bucket, key, 0, 1, method="HEAD"
+                )
             except NetError as exc:
                 errors.append(f"{bucket}/{key}: {exc}"[:200])
                 continue
@@ -290,12 +383,14 @@ class ObjectProbe(Probe):
 
     # -- reading -------------------------------------------------------------------------------
 
-    async def sample(self, transport: Transport, service: Service, container: Container,
-                     size: int) -> SampleDocs:
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
         """A few objects of the container, at most ``--max-bytes`` of each."""
         try:
-            return await sample_objects(self.api, transport.http, service, container, size,
-                                        self.bounds)
+            return await sample_objects(
+                self.api, transport.http, service, container, size, self.bounds
+            )
         except (ProtocolError, TooLargeError) as exc:
             return SampleDocs((), str(exc))
 

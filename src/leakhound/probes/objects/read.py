@@ -34,12 +34,46 @@ SAMPLE_OBJECTS = 8  # objects a sample reads per folder, at most
 SAMPLE_LISTING = 256  # keys of a folder's listing a sample picks them from (one short page)
 CHUNK = 4 * files.base.MiB  # bytes per ranged GET of a full read
 # Files no parser reads: listed, never fetched (a sniff would say "binary" anyway).
-LISTED_ONLY = frozenset({
-    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", ".tiff", ".heic",
-    ".mp4", ".mov", ".avi", ".mkv", ".webm", ".mp3", ".wav", ".flac", ".ogg", ".m4a",
-    ".woff", ".woff2", ".ttf", ".otf", ".eot", ".exe", ".dll", ".so", ".dylib", ".iso",
-    ".dmg", ".bin", ".class", ".jar", ".pyc", ".wasm",
-})
+LISTED_ONLY = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+        ".bmp",
+        ".ico",
+        ".tif",
+        ".tiff",
+        ".heic",
+        ".mp4",
+        ".mov",
+        ".avi",
+        ".mkv",
+        ".webm",
+        ".mp3",
+        ".wav",
+        ".flac",
+        ".ogg",
+        ".m4a",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".otf",
+        ".eot",
+        ".exe",
+        ".dll",
+        ".so",
+        ".dylib",
+        ".iso",
+        ".dmg",
+        ".bin",
+        ".class",
+        ".jar",
+        ".pyc",
+        ".wasm",
+    }
+)
 # A sample scan counts people by reading the identifying fields of every record of a small
 # store (``--people-read``); for files that means reading whole objects, so only where no
 # object is larger than a sample reads of it and the total stays small.
@@ -65,13 +99,16 @@ class Place:
         d = container.details
         bucket, prefix = str(d.get("bucket", "")), str(d.get("prefix", ""))
         keys = named_keys(service, bucket, prefix) if d.get("named_keys") else None
-        return cls(service.url, service.endpoint.host, bucket, prefix, bool(d.get("below")),
-                   keys)
+        return cls(service.url, service.endpoint.host, bucket, prefix, bool(d.get("below")), keys)
 
     def to_json(self) -> dict[str, Any]:
         """What a read plan keeps."""
-        return {"bucket": self.bucket, "prefix": self.prefix, "below": self.below,
-                "keys": list(self.keys) if self.keys is not None else None}
+        return {
+            "bucket": self.bucket,
+            "prefix": self.prefix,
+            "below": self.below,
+            "keys": list(self.keys) if self.keys is not None else None,
+        }
 
     @classmethod
     def from_json(cls, service: Service, data: Any) -> Place:
@@ -79,9 +116,14 @@ class Place:
         if not isinstance(data, dict) or not isinstance(data.get("bucket"), str):
             raise ProtocolError("the stored read plan is not an object store's")
         keys = data.get("keys")
-        return cls(service.url, service.endpoint.host, data["bucket"], str(data.get("prefix")),
-                   bool(data.get("below")),
-                   tuple(str(k) for k in keys) if isinstance(keys, list) else None)
+        return cls(
+            service.url,
+            service.endpoint.host,
+            data["bucket"],
+            str(data.get("prefix")),
+            bool(data.get("below")),
+            tuple(str(k) for k in keys) if isinstance(keys, list) else None,
+        )
 
 
 def named(service: Service) -> dict[str, list[str]]:
@@ -96,13 +138,20 @@ def named(service: Service) -> dict[str, list[str]]:
 def named_keys(service: Service, bucket: str, prefix: str) -> tuple[str, ...]:
     """The objects the target named directly in one folder of a bucket."""
     keys = [k for k in named(service).get(bucket, []) if k and not k.endswith("/")]
-    return tuple(sorted(k for k in keys if k.rpartition("/")[0] + "/" == prefix
-                        or ("/" not in k and prefix == "")))
+    return tuple(
+        sorted(
+            k
+            for k in keys
+            if k.rpartition("/")[0] + "/" == prefix or ("/" not in k and prefix == "")
+        )
+    )
 
 
 def _readable(entry: Entry) -> bool:
-    return not (entry.key.endswith("/") and not entry.size) \
+    return (
+        not (entry.key.endswith("/") and not entry.size)
         and extension_of(entry.key).rpartition(".")[2] not in _LISTED_EXT
+    )
 
 
 _LISTED_EXT = frozenset(e.lstrip(".") for e in LISTED_ONLY)
@@ -116,8 +165,14 @@ def _spread(entries: Sequence[Entry], n: int) -> list[Entry]:
     return [entries[round(i * step)] for i in range(n)]
 
 
-async def sample_objects(api: ObjectApi, http: Http, service: Service, container: Container,
-                         size: int, bounds: FileBounds) -> SampleDocs:
+async def sample_objects(
+    api: ObjectApi,
+    http: Http,
+    service: Service,
+    container: Container,
+    size: int,
+    bounds: FileBounds,
+) -> SampleDocs:
     """Up to ``size`` records from a few objects of one container, at most ``max_bytes`` of
     each; with the container's records counted or extrapolated."""
     place = Place.of(service, container)
@@ -134,38 +189,54 @@ async def sample_objects(api: ObjectApi, http: Http, service: Service, container
     errors: list[str] = []
     for e in _spread(data, SAMPLE_OBJECTS):
         try:
-            got = await api.read(http, place.base, place.host, place.bucket, e.key, 0,
-                                 bounds.max_bytes)
+            got = await api.read(
+                http, place.base, place.host, place.bucket, e.key, 0, bounds.max_bytes
+            )
         except TooLargeError:
-            errors.append(f"{e.key[:80]}: the store ignores ranges and answers more than "
-                          f"--max-bytes ({bounds.max_bytes:,} bytes): not read")
+            errors.append(
+                f"{e.key[:80]}: the store ignores ranges and answers more than "
+                f"--max-bytes ({bounds.max_bytes:,} bytes): not read"
+            )
             continue
         except NetError as exc:
             errors.append(f"{e.key[:80]}: {exc}")
             continue
         total = got.size if got.size is not None else e.size
         truncated = total is None or total > len(got.data)
-        parsed = await asyncio.to_thread(files.documents, got.data, e.key,
-                                         got.content_type or e.content_type,
-                                         truncated=truncated)
+        parsed = await asyncio.to_thread(
+            files.documents,
+            got.data,
+            e.key,
+            got.content_type or e.content_type,
+            truncated=truncated,
+        )
         read += 1
         if parsed.stopped and not parsed.rows and not parsed.stopped.startswith("listed,"):
             errors.append(f"{e.key[:80]}: {parsed.stopped}")  # a bomb, a broken file
         rows += parsed.rows
         covered += len(got.data)
         cut = cut or truncated
-        docs += parsed.docs[:max(0, size - len(docs))]
+        docs += parsed.docs[: max(0, size - len(docs))]
         if len(docs) >= size:
             break
     if not docs and errors:
         return SampleDocs((), "; ".join(errors[:2])[:300])
-    records, exact = _records(container, rows, covered, read, len(data), whole and not cut,
-                              data_bytes, listed_bytes)
+    records, exact = _records(
+        container, rows, covered, read, len(data), whole and not cut, data_bytes, listed_bytes
+    )
     return SampleDocs(tuple(docs), None, records, exact)
 
 
-def _records(container: Container, rows: int, covered: int, read: int, readable: int,
-             whole: bool, data_bytes: int, listed_bytes: int) -> tuple[int | None, bool]:
+def _records(
+    container: Container,
+    rows: int,
+    covered: int,
+    read: int,
+    readable: int,
+    whole: bool,
+    data_bytes: int,
+    listed_bytes: int,
+) -> tuple[int | None, bool]:
     """The container's records: counted when every readable object was read whole, else
     records per byte read times the bytes of its readable objects."""
     if whole and read == readable:
@@ -182,8 +253,16 @@ async def _candidates(api: ObjectApi, http: Http, place: Place) -> tuple[list[En
     and whether that is every object of the container."""
     if place.keys is not None:
         return [Entry(k, None, None) for k in place.keys], True
-    page = await api.list_page(http, place.base, place.host, place.bucket, prefix=place.prefix,
-                               delimiter=not place.below, token=None, size=SAMPLE_LISTING)
+    page = await api.list_page(
+        http,
+        place.base,
+        place.host,
+        place.bucket,
+        prefix=place.prefix,
+        delimiter=not place.below,
+        token=None,
+        size=SAMPLE_LISTING,
+    )
     return [e for e in page.entries if e.key.startswith(place.prefix)], page.token is None
 
 
@@ -195,8 +274,15 @@ class ObjectReader(FullReader):
 
     method = "list"
 
-    def __init__(self, api: ObjectApi, http: Http, service: Service, bounds: FileBounds,
-                 *, projected: bool = False) -> None:
+    def __init__(
+        self,
+        api: ObjectApi,
+        http: Http,
+        service: Service,
+        bounds: FileBounds,
+        *,
+        projected: bool = False,
+    ) -> None:
         self.api, self.http, self.service, self.bounds = api, http, service, bounds
         self.projected = projected
         self._planned_objects = 0
@@ -216,13 +302,17 @@ class ObjectReader(FullReader):
         if self.projected:
             largest = container.details.get("largest_object")
             if isinstance(largest, int) and largest > self.bounds.max_bytes:
-                raise NetError(f"{container.name} holds an object of {largest:,} bytes, over "
-                               f"--max-bytes: a sample scan reads none whole")
+                raise NetError(
+                    f"{container.name} holds an object of {largest:,} bytes, over "
+                    f"--max-bytes: a sample scan reads none whole"
+                )
             self._planned_objects += objects
             self._planned_bytes += container.store_bytes or 0
             if self._planned_objects > PEOPLE_OBJECTS or self._planned_bytes > PEOPLE_BYTES:
-                raise NetError(f"reading every object would take over {PEOPLE_OBJECTS:,} "
-                               f"objects or {PEOPLE_BYTES // files.base.MiB} MiB")
+                raise NetError(
+                    f"reading every object would take over {PEOPLE_OBJECTS:,} "
+                    f"objects or {PEOPLE_BYTES // files.base.MiB} MiB"
+                )
         n = max(1, min(partitions, objects))
         return ReadPlan(container.name, n, self.method, place.to_json(), container.docs)
 
@@ -230,8 +320,9 @@ class ObjectReader(FullReader):
         """A listing keeps nothing on the server: the same plan."""
         return plan
 
-    def partition(self, plan: ReadPlan, number: int, position: Any, *,
-                  size: int) -> PartitionReader:
+    def partition(
+        self, plan: ReadPlan, number: int, position: Any, *, size: int
+    ) -> PartitionReader:
         """The objects of partition ``number`` (by a hash of their keys), from ``position``."""
         place = Place.from_json(self.service, plan.state)
         return ObjectPartition(self, place, number, plan.partitions, position, max(1, size))
@@ -261,11 +352,17 @@ class ObjectPartition(PartitionReader):
     of it that were. A failed request leaves everything as it was, so a retry goes on.
     """
 
-    def __init__(self, reader: ObjectReader, place: Place, number: int, parts: int,
-                 position: Any, size: int) -> None:
+    def __init__(
+        self, reader: ObjectReader, place: Place, number: int, parts: int, position: Any, size: int
+    ) -> None:
         pos = position if isinstance(position, dict) else {}
         self.reader, self.place, self.number, self.parts, self.size = (
-            reader, place, number, parts, size)
+            reader,
+            place,
+            number,
+            parts,
+            size,
+        )
         self.page_token: str | None = _text(pos.get("token"))  # asked for the current page
         self.after: str | None = _text(pos.get("after"))  # the last object handed out whole
         self.resume_key: str | None = _text(pos.get("key"))
@@ -311,8 +408,12 @@ class ObjectPartition(PartitionReader):
         if not docs and self.done and not self.held:
             return None
         first = self.held[0] if self.held else None
-        position = {"token": first.token if first else self.page_token, "after": self.after,
-                    "key": first.key if first else None, "records": first.start if first else 0}
+        position = {
+            "token": first.token if first else self.page_token,
+            "after": self.after,
+            "key": first.key if first else None,
+            "records": first.start if first else 0,
+        }
         return Page(tuple(docs), position)
 
     async def _next_entry(self) -> Entry | None:
@@ -326,8 +427,9 @@ class ObjectPartition(PartitionReader):
                 page = await self._list(token)
                 if page.token is not None:
                     if page.token in self.tokens or page.token == token:
-                        raise ProtocolError("the listing gives the same page token again: "
-                                            "it would never end")
+                        raise ProtocolError(
+                            "the listing gives the same page token again: it would never end"
+                        )
                     self.tokens.add(page.token)
                 self.page_token = token
                 self.entries, self.index, self.next_token = list(page.entries), 0, page.token
@@ -335,8 +437,9 @@ class ObjectPartition(PartitionReader):
             e = self.entries[self.index]
             self.index += 1
             if self.last_key is not None and e.key <= self.last_key:
-                raise ProtocolError("the listing goes back to a key it passed: it lies "
-                                    "about its order")
+                raise ProtocolError(
+                    "the listing goes back to a key it passed: it lies about its order"
+                )
             self.last_key = e.key
             if not e.key.startswith(place.prefix) or not _mine(e.key, self.number, self.parts):
                 continue
@@ -349,14 +452,22 @@ class ObjectPartition(PartitionReader):
         place, api = self.place, self.reader.api
         if place.keys is not None:  # named objects: one page of them, no listing
             return ListPage(tuple(Entry(k, None, None) for k in place.keys), None)
-        return await api.list_page(self.reader.http, place.base, place.host, place.bucket,
-                                   prefix=place.prefix, delimiter=not place.below, token=token,
-                                   size=api.page_size)
+        return await api.list_page(
+            self.reader.http,
+            place.base,
+            place.host,
+            place.bucket,
+            prefix=place.prefix,
+            delimiter=not place.below,
+            token=token,
+            size=api.page_size,
+        )
 
     def _start(self, entry: Entry) -> None:
         self.entry = entry
-        self.file = files.FileReader(entry.key, entry.content_type,
-                                     files.Limits(max_output=None, max_docs=None))
+        self.file = files.FileReader(
+            entry.key, entry.content_type, files.Limits(max_output=None, max_docs=None)
+        )
         self.offset = 0
         skip = self.resume_skip if entry.key == self.resume_key else 0
         self.resume_key, self.resume_skip = None, 0
@@ -368,14 +479,25 @@ class ObjectPartition(PartitionReader):
         assert self.entry is not None and self.file is not None
         place, api = self.place, self.reader.api
         try:
-            got = await api.read(self.reader.http, place.base, place.host, place.bucket,
-                                 self.entry.key, self.offset, CHUNK)
+            got = await api.read(
+                self.reader.http,
+                place.base,
+                place.host,
+                place.bucket,
+                self.entry.key,
+                self.offset,
+                CHUNK,
+            )
         except Refused as exc:
             if not api.missing_object(exc):
                 raise
             got = None  # deleted since it was listed
-        end = got is None or not got.data or len(got.data) < CHUNK or (
-            got.size is not None and self.offset + len(got.data) >= got.size)
+        end = (
+            got is None
+            or not got.data
+            or len(got.data) < CHUNK
+            or (got.size is not None and self.offset + len(got.data) >= got.size)
+        )
         docs: list[Any] = []
         if got is not None and got.data:
             self.offset += len(got.data)

@@ -11,23 +11,31 @@ READ_ONLY = "SET default_transaction_read_only = on"
 _NAME = r'"(?:[^"]|"")+"'  # a quoted identifier
 _TABLE = rf"{_NAME}\.{_NAME}"
 
-DATABASES = ("SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
-             "datistemplate ORDER BY datname")
-TABLES = ("SELECT n.nspname, c.relname, c.reltuples::bigint, "
-          "pg_catalog.pg_total_relation_size(c.oid) FROM pg_catalog.pg_class c "
-          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-          "WHERE c.relkind IN ('r', 'p', 'm') "
-          "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-          "AND n.nspname NOT LIKE 'pg\\_toast%' ORDER BY 1, 2")
-COLUMNS = ("SELECT table_schema, table_name, column_name, data_type "
-           "FROM information_schema.columns "
-           "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
-           "ORDER BY table_schema, table_name, ordinal_position")
-INDEXED = ("SELECT n.nspname, c.relname, a.attname FROM pg_catalog.pg_index i "
-           "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
-           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-           "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
-           "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')")
+DATABASES = (
+    "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
+    "datistemplate ORDER BY datname"
+)
+TABLES = (
+    "SELECT n.nspname, c.relname, c.reltuples::bigint, "
+    "pg_catalog.pg_total_relation_size(c.oid) FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p', 'm') "
+    "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "AND n.nspname NOT LIKE 'pg\\_toast%' ORDER BY 1, 2"
+)
+COLUMNS = (
+    "SELECT table_schema, table_name, column_name, data_type "
+    "FROM information_schema.columns "
+    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+    "ORDER BY table_schema, table_name, ordinal_position"
+)
+INDEXED = (
+    "SELECT n.nspname, c.relname, a.attname FROM pg_catalog.pg_index i "
+    "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
+)
 
 
 def _literal(sql: str) -> str:
@@ -37,18 +45,22 @@ def _literal(sql: str) -> str:
     return re.escape(sql)
 
 
-ALLOW = statements("postgresql", [
-    _literal(READ_ONLY),
-    _literal(DATABASES),
-    _literal(TABLES),
-    _literal(COLUMNS),
-    _literal(INDEXED),
-    rf"SELECT count\(\*\) FROM {_TABLE}",
-    rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM {_TABLE}",
-    rf"SELECT \* FROM {_TABLE} LIMIT \d{{1,7}}",
-    rf"SELECT ctid::text AS \"\?ctid\", \* FROM {_TABLE} WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'"
-    rf"::tid( AND ctid < '\(\d{{1,10}},0\)'::tid)? ORDER BY ctid LIMIT \d{{1,7}}",
-])
+ALLOW = statements(
+    "postgresql",
+    [
+        _literal(READ_ONLY),
+        _literal(DATABASES),
+        _literal(TABLES),
+        _literal(COLUMNS),
+        _literal(INDEXED),
+        rf"SELECT count\(\*\) FROM {_TABLE}",
+        rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM {_TABLE}",
+        rf"SELECT \* FROM {_TABLE} LIMIT \d{{1,7}}",
+        rf"SELECT ctid::text AS \"\?ctid\", \* FROM {_TABLE} "
+        rf"WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'"
+        rf"::tid( AND ctid < '\(\d{{1,10}},0\)'::tid)? ORDER BY ctid LIMIT \d{{1,7}}",
+    ],
+)
 
 
 def quote(name: str) -> str:

@@ -29,8 +29,14 @@ from .wire import (
 DEFAULT_USER = "postgres"
 DEFAULT_DATABASE = "postgres"
 # Authentication request codes: what the server asks for instead of letting us in.
-ASKS = {2: "Kerberos", 3: "a cleartext password", 5: "an MD5 password", 7: "GSSAPI",
-        9: "SSPI", 10: "SASL (SCRAM)"}
+ASKS = {
+    2: "Kerberos",
+    3: "a cleartext password",
+    5: "an MD5 password",
+    7: "GSSAPI",
+    9: "SSPI",
+    10: "SASL (SCRAM)",
+}
 
 
 @dataclass
@@ -69,8 +75,9 @@ async def _greeting(frames: FrameReader) -> Greeting:
             return got
         if kind == b"S":
             name, _, value = body.rstrip(b"\0").partition(b"\0")
-            got.params[name.decode("utf-8", "replace")[:64]] = value.decode(
-                "utf-8", "replace")[:200]
+            got.params[name.decode("utf-8", "replace")[:64]] = value.decode("utf-8", "replace")[
+                :200
+            ]
         elif kind == b"Z":
             return got
         # K (backend key), N (notice): nothing to keep
@@ -112,8 +119,9 @@ class Connection:
         await self.stream.close()
 
 
-async def open_connection(transport: Transport, endpoint: Endpoint,
-                          database: str | None = None) -> tuple[TcpStream, Greeting]:
+async def open_connection(
+    transport: Transport, endpoint: Endpoint, database: str | None = None
+) -> tuple[TcpStream, Greeting]:
     """A connection and the server's answer to our startup (no password sent yet)."""
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="postgresql")
     try:
@@ -127,8 +135,9 @@ async def open_connection(transport: Transport, endpoint: Endpoint,
     return stream, greeting
 
 
-async def connect(transport: Transport, endpoint: Endpoint,
-                  database: str | None = None) -> Connection:
+async def connect(
+    transport: Transport, endpoint: Endpoint, database: str | None = None
+) -> Connection:
     """A connection to ``database`` we may read from: let in (trust), or logged in with the
     owner's credentials; the session made read-only before anything else is asked."""
     stream, greeting = await open_connection(transport, endpoint, database)
@@ -147,8 +156,9 @@ async def connect(transport: Transport, endpoint: Endpoint,
         raise
 
 
-async def _login(transport: Transport, endpoint: Endpoint, stream: TcpStream,
-                 greeting: Greeting) -> Greeting:
+async def _login(
+    transport: Transport, endpoint: Endpoint, stream: TcpStream, greeting: Greeting
+) -> Greeting:
     """The owner's password, the way the server asks for it (MD5 or SCRAM-SHA-256; a
     cleartext password only where the net layer allows credentials to travel)."""
     login = transport.login(endpoint.host, encrypted=False)
@@ -165,13 +175,19 @@ async def _login(transport: Transport, endpoint: Endpoint, stream: TcpStream,
         return await send(password.encode() + b"\0")
     if greeting.asks == 5:
         inner = hashlib.md5((password + user).encode()).hexdigest()  # noqa: S324 - the protocol
-        return await send(b"md5" + hashlib.md5(  # noqa: S324 - the protocol's own hash
-            inner.encode() + greeting.salt).hexdigest().encode() + b"\0")
+        return await send(
+            b"md5"
+            + hashlib.md5(  # noqa: S324 - the protocol's own hash
+                inner.encode() + greeting.salt
+            )
+            .hexdigest()
+            .encode()
+            + b"\0"
+        )
     if greeting.asks == 10 and MECHANISM in greeting.mechanisms:
         scram = Scram("", password)  # the user is the startup's; SCRAM's name is left empty
         first = scram.first()
-        challenge = await send(MECHANISM.encode() + b"\0" + struct.pack(">i", len(first))
-                               + first)
+        challenge = await send(MECHANISM.encode() + b"\0" + struct.pack(">i", len(first)) + first)
         if challenge.asks != 11:
             return challenge
         final = await send(scram.final(challenge.salt))
@@ -184,6 +200,7 @@ async def _login(transport: Transport, endpoint: Endpoint, stream: TcpStream,
 
 async def _finish(stream: TcpStream) -> Greeting:
     """After SASL's final message: AuthenticationOk and the rest of the greeting."""
+
     async def rest(frames: FrameReader) -> Greeting:
         return await _greeted(frames)
 

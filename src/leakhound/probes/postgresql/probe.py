@@ -25,17 +25,31 @@ _FIRST_WINDOW = 8  # blocks: ~100 rows of a table of 600-byte rows
 _MAX_WINDOW = 1 << 16  # blocks (512 MiB of 8 KiB blocks): a window of sparse blocks
 _MAX_BLOCK = 4_294_967_295  # a ctid's block number is 32 bits
 # Preferred names for the "main date" of a record, most telling first.
-_DATE_NAMES = ("created_at", "createdat", "created", "timestamp", "date", "creation_date",
-               "opened_at", "updated_at", "time")
+_DATE_NAMES = (
+    "created_at",
+    "createdat",
+    "created",
+    "timestamp",
+    "date",
+    "creation_date",
+    "opened_at",
+    "updated_at",
+    "time",
+)
 _TYPES = {
-    **dict.fromkeys(("text", "character varying", "character", "name", "citext"),
-                    FieldType.TEXT),
-    **dict.fromkeys(("smallint", "integer", "bigint", "numeric", "real", "double precision"),
-                    FieldType.NUMBER),
-    **dict.fromkeys(("date", "timestamp without time zone", "timestamp with time zone"),
-                    FieldType.DATE),
-    "inet": FieldType.IP, "cidr": FieldType.IP, "boolean": FieldType.BOOLEAN,
-    "json": FieldType.OBJECT, "jsonb": FieldType.OBJECT, "bytea": FieldType.BINARY,
+    **dict.fromkeys(("text", "character varying", "character", "name", "citext"), FieldType.TEXT),
+    **dict.fromkeys(
+        ("smallint", "integer", "bigint", "numeric", "real", "double precision"), FieldType.NUMBER
+    ),
+    **dict.fromkeys(
+        ("date", "timestamp without time zone", "timestamp with time zone"), FieldType.DATE
+    ),
+    "inet": FieldType.IP,
+    "cidr": FieldType.IP,
+    "boolean": FieldType.BOOLEAN,
+    "json": FieldType.OBJECT,
+    "jsonb": FieldType.OBJECT,
+    "bytea": FieldType.BINARY,
     "point": FieldType.GEO_POINT,
 }
 
@@ -76,17 +90,23 @@ class PostgresqlProbe(Probe):
         user = endpoint.user or DEFAULT_USER
 
         def service(verdict: Verdict, reason: str, fp: Fingerprint | None = None) -> Service:
-            return Service(endpoint, url, self.kind, verdict, reason[:500], fp or Fingerprint(),
-                           ("startup",) if verdict == Verdict.OPEN else (),
-                           ("startup",) if verdict == Verdict.SECURED else ())
+            return Service(
+                endpoint,
+                url,
+                self.kind,
+                verdict,
+                reason[:500],
+                fp or Fingerprint(),
+                ("startup",) if verdict == Verdict.OPEN else (),
+                ("startup",) if verdict == Verdict.SECURED else (),
+            )
 
         try:
             if transport.credentials is not None:
                 conn = await connect(transport, endpoint)  # the owner's re-check: a full login
                 fp = _fingerprint(conn.greeting.params)
                 await conn.close()
-                return service(Verdict.OPEN, f"logged in as {user} with the credentials given",
-                               fp)
+                return service(Verdict.OPEN, f"logged in as {user} with the credentials given", fp)
             stream, greeting = await open_connection(transport, endpoint)
             await stream.close()
         except ConnectError as exc:
@@ -103,14 +123,19 @@ class PostgresqlProbe(Probe):
         if greeting.error is not None:
             return _refused(service, greeting.error, fp)
         if greeting.ok:
-            return service(Verdict.OPEN, f"the server lets {user} in without a password "
-                                         "(trust)", fp)
+            return service(
+                Verdict.OPEN, f"the server lets {user} in without a password (trust)", fp
+            )
         asks = ASKS.get(greeting.asks or -1, f"authentication {greeting.asks}")
-        return service(Verdict.SECURED, f"the server asks {user} for {asks}",
-                       Fingerprint(product="postgresql", realm=asks))
+        return service(
+            Verdict.SECURED,
+            f"the server asks {user} for {asks}",
+            Fingerprint(product="postgresql", realm=asks),
+        )
 
-    async def inventory(self, transport: Transport, service: Service, *,
-                        max_containers: int) -> Inventory:
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
         """Every table of every database we can connect to, counted."""
         try:
             conn = await connect(transport, service.endpoint)
@@ -128,14 +153,14 @@ class PostgresqlProbe(Probe):
             if len(found) >= max_containers:
                 break
             try:
-                found += await _tables(transport, service.endpoint, db,
-                                       max_containers - len(found))
+                found += await _tables(transport, service.endpoint, db, max_containers - len(found))
             except NetError as exc:
                 errors.append(f"{db}: {exc}")
         return Inventory(tuple(found), "; ".join(errors)[:300] or None)
 
-    async def sample(self, transport: Transport, service: Service, container: Container,
-                     size: int) -> SampleDocs:
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
         """The first ``size`` rows, in a read-only session."""
         db, schema, table = _where(container)
         try:
@@ -163,18 +188,23 @@ def _refused(service: Any, error: ServerError, fp: Fingerprint | None = None) ->
     """An error at the startup: the cluster refuses this host or this user (secured), or
     something else went wrong."""
     if error.code.startswith("28"):  # invalid authorization: pg_hba refuses, password wrong
-        return service(Verdict.SECURED, f"the server refuses the login: {error.text}",
-                       fp or Fingerprint(product="postgresql", realm=error.code))
+        return service(
+            Verdict.SECURED,
+            f"the server refuses the login: {error.text}",
+            fp or Fingerprint(product="postgresql", realm=error.code),
+        )
     result: Service = service(Verdict.ERROR, f"the server answers {error}", fp)
     return result
 
 
 def _fingerprint(params: dict[str, str]) -> Fingerprint:
     version = params.get("server_version")
-    details: dict[str, Any] = {k: params[k] for k in ("server_encoding", "TimeZone")
-                               if k in params}
-    return Fingerprint(product="postgresql", version=version.split(" ")[0][:50] if version
-                       else None, details=details)
+    details: dict[str, Any] = {k: params[k] for k in ("server_encoding", "TimeZone") if k in params}
+    return Fingerprint(
+        product="postgresql",
+        version=version.split(" ")[0][:50] if version else None,
+        details=details,
+    )
 
 
 def _row(columns: list[tuple[str, int]], values: list[str | None]) -> dict[str, Any]:
@@ -189,8 +219,7 @@ def _number(text: str | None) -> int | None:
     return value if 0 <= value < 2**63 else None
 
 
-async def _tables(transport: Transport, endpoint: Endpoint, db: str,
-                  room: int) -> list[Container]:
+async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) -> list[Container]:
     """The tables of one database with their columns, counts and date ranges."""
     conn = await connect(transport, endpoint, db)
     try:
@@ -200,21 +229,39 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str,
             if schema and table and column and len(columns[schema, table]) < 5000:
                 columns[schema, table].append((column, kind or "unknown"))
         indexed: set[tuple[str | None, ...]] = {
-            (s, t, c) for s, t, c in (await conn.run(INDEXED)).rows}
+            (s, t, c) for s, t, c in (await conn.run(INDEXED)).rows
+        }
         out = []
         for schema, table, estimate, size in tables:
             if not schema or not table:
                 continue
-            out.append(await _table(conn, db, schema, table, _number(estimate), _number(size),
-                                    columns.get((schema, table), []), indexed))
+            out.append(
+                await _table(
+                    conn,
+                    db,
+                    schema,
+                    table,
+                    _number(estimate),
+                    _number(size),
+                    columns.get((schema, table), []),
+                    indexed,
+                )
+            )
         return out
     finally:
         await conn.close()
 
 
-async def _table(conn: Connection, db: str, schema: str, table: str, estimate: int | None,
-                 size: int | None, columns: list[tuple[str, str]],
-                 indexed: set[tuple[str | None, ...]]) -> Container:
+async def _table(
+    conn: Connection,
+    db: str,
+    schema: str,
+    table: str,
+    estimate: int | None,
+    size: int | None,
+    columns: list[tuple[str, str]],
+    indexed: set[tuple[str | None, ...]],
+) -> Container:
     errors: list[str] = []
     where = f"{quote(schema)}.{quote(table)}"
     docs, exact = estimate if estimate is not None and estimate >= 0 else None, False
@@ -229,19 +276,31 @@ async def _table(conn: Connection, db: str, schema: str, table: str, estimate: i
     date_min = date_max = None
     if date_field and docs and (small or (schema, table, date_field) in indexed):
         try:
-            row = (await conn.run(f"SELECT min({quote(date_field)})::text, "
-                                  f"max({quote(date_field)})::text FROM {where}")).rows[0]
+            row = (
+                await conn.run(
+                    f"SELECT min({quote(date_field)})::text, "
+                    f"max({quote(date_field)})::text FROM {where}"
+                )
+            ).rows[0]
             date_min, date_max = row[0], row[1]
         except NetError as exc:
             errors.append(f"date range: {exc}")
-    reasons = [*compromise.by_name(db, noun="database"),
-               *compromise.by_name(table, noun="table")]
+    reasons = [*compromise.by_name(db, noun="database"), *compromise.by_name(table, noun="table")]
     return Container(
-        f"{db}.{schema}.{table}", docs, size, system=False,
-        fields=tuple(FieldInfo(c, t) for c, t in columns), date_field=date_field,
-        date_min=date_min, date_max=date_max, compromised=bool(reasons),
-        compromise_reasons=tuple(reasons), error="; ".join(errors)[:300] or None,
-        docs_exact=exact, details={"database": db, "schema": schema, "table": table})
+        f"{db}.{schema}.{table}",
+        docs,
+        size,
+        system=False,
+        fields=tuple(FieldInfo(c, t) for c, t in columns),
+        date_field=date_field,
+        date_min=date_min,
+        date_max=date_max,
+        compromised=bool(reasons),
+        compromise_reasons=tuple(reasons),
+        error="; ".join(errors)[:300] or None,
+        docs_exact=exact,
+        details={"database": db, "schema": schema, "table": table},
+    )
 
 
 class PostgresqlReader(FullReader):
@@ -265,15 +324,21 @@ class PostgresqlReader(FullReader):
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """One partition: the ctid order of the table."""
         db, schema, table = _where(container)
-        return ReadPlan(container.name, 1, self.method,
-                        {"database": db, "schema": schema, "table": table}, container.docs)
+        return ReadPlan(
+            container.name,
+            1,
+            self.method,
+            {"database": db, "schema": schema, "table": table},
+            container.docs,
+        )
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A position never expires: the same plan."""
         return plan
 
-    def partition(self, plan: ReadPlan, number: int, position: Any, *,
-                  size: int) -> PartitionReader:
+    def partition(
+        self, plan: ReadPlan, number: int, position: Any, *, size: int
+    ) -> PartitionReader:
         """Rows after the stored ctid (from the first when None)."""
         state = plan.state if isinstance(plan.state, dict) else {}
         db, schema, table = (state.get(k) for k in ("database", "schema", "table"))
@@ -286,8 +351,9 @@ class PostgresqlReader(FullReader):
 
 
 class _CtidPages(PartitionReader):
-    def __init__(self, reader: PostgresqlReader, db: str, schema: str, table: str,
-                 after: str, size: int) -> None:
+    def __init__(
+        self, reader: PostgresqlReader, db: str, schema: str, table: str, after: str, size: int
+    ) -> None:
         self.reader, self.db, self.size = reader, db, max(1, size)
         self.where = f"{quote(schema)}.{quote(table)}"
         self.after = after
@@ -303,7 +369,8 @@ class _CtidPages(PartitionReader):
             upper = f" AND ctid < '({min(block + self.blocks, _MAX_BLOCK)},0)'::tid"
         return await self.conn.run(
             f'SELECT ctid::text AS "?ctid", * FROM {self.where} WHERE ctid > '
-            f"'{self.after}'::tid{upper} ORDER BY ctid LIMIT {self.size}")
+            f"'{self.after}'::tid{upper} ORDER BY ctid LIMIT {self.size}"
+        )
 
     async def next_page(self) -> Page | None:
         if self.done:

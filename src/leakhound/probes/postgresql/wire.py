@@ -18,14 +18,20 @@ PROTOCOL = 196608  # 3.0
 MAX_MESSAGES = 2_000_000  # messages in one reply (rows of a page, and their framing)
 # The backend messages our startup, logins and simple queries can bring (no COPY, no
 # extended protocol): anything else is not a PostgreSQL server answering us.
-_EXPECTED = frozenset(b"REASKZTDCIN"[i:i + 1] for i in range(11))
+_EXPECTED = frozenset(b"REASKZTDCIN"[i : i + 1] for i in range(11))
 
 
 def startup(user: str, database: str) -> bytes:
     """The StartupMessage: who we are, which database, and our name for the server's logs."""
-    params = b"".join(f"{k}\0{v}\0".encode() for k, v in (
-        ("user", user), ("database", database), ("application_name", "leakhound"),
-        ("client_encoding", "UTF8")))
+    params = b"".join(
+        f"{k}\0{v}\0".encode()
+        for k, v in (
+            ("user", user),
+            ("database", database),
+            ("application_name", "leakhound"),
+            ("client_encoding", "UTF8"),
+        )
+    )
     body = struct.pack(">i", PROTOCOL) + params + b"\0"
     return struct.pack(">i", len(body) + 4) + body
 
@@ -123,7 +129,7 @@ def _data_row(body: bytes, expected: int) -> list[str | None]:
             continue
         if at + size > len(body):
             raise ProtocolError("a value longer than its row")
-        values.append(body[at:at + size].decode("utf-8", "replace"))
+        values.append(body[at : at + size].decode("utf-8", "replace"))
         at += size
     return values
 

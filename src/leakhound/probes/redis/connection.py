@@ -36,8 +36,7 @@ class Connection:
         """Several commands in one round trip, their replies in order."""
         if not commands:
             return []
-        return await self.stream.pipeline(
-            [(str(c[0]), encode(*c)) for c in commands], _reply)
+        return await self.stream.pipeline([(str(c[0]), encode(*c)) for c in commands], _reply)
 
     async def select(self, db: int) -> None:
         """Make ``db`` this connection's database."""
@@ -75,12 +74,19 @@ def where(container: Container) -> tuple[int, str | None, frozenset[str]]:
     db = container.details.get("database", 0)
     pattern = container.details.get("pattern", container.name)
     other = container.details.get("other_than") or ()
-    return ((db if isinstance(db, int) else 0), None if pattern is None else str(pattern),
-            frozenset(str(p) for p in other))
+    return (
+        (db if isinstance(db, int) else 0),
+        None if pattern is None else str(pattern),
+        frozenset(str(p) for p in other),
+    )
 
 
-async def scan_page(conn: Connection, cursor: bytes | int, pattern: str | None,
-                    other_than: frozenset[str] = frozenset()) -> tuple[bytes | int, list[bytes]]:
+async def scan_page(
+    conn: Connection,
+    cursor: bytes | int,
+    pattern: str | None,
+    other_than: frozenset[str] = frozenset(),
+) -> tuple[bytes | int, list[bytes]]:
     """One SCAN call: the next cursor and the keys of ``pattern`` (when None: every key whose
     pattern is none of ``other_than``)."""
     args: list[str | bytes | int] = ["SCAN", cursor, "COUNT", SCAN_COUNT]
@@ -89,8 +95,13 @@ async def scan_page(conn: Connection, cursor: bytes | int, pattern: str | None,
     reply = await conn.call(*args)
     if isinstance(reply, RedisError):
         raise ProtocolError(f"SCAN: {reply.message[:200]}")
-    if (not isinstance(reply, list) or len(reply) != 2 or not isinstance(reply[0], bytes)
-            or not reply[0].isdigit() or not isinstance(reply[1], list)):
+    if (
+        not isinstance(reply, list)
+        or len(reply) != 2
+        or not isinstance(reply[0], bytes)
+        or not reply[0].isdigit()
+        or not isinstance(reply[1], list)
+    ):
         raise ProtocolError("SCAN answered something else than [cursor, keys]")
     keys = [k for k in reply[1] if isinstance(k, bytes)]
     if pattern is not None:
@@ -104,7 +115,7 @@ async def read_keys(conn: Connection, keys: list[bytes]) -> list[dict[str, Any]]
     """Each key with its value, type first then one bounded read, in pipelined round trips."""
     docs: list[dict[str, Any]] = []
     for start in range(0, len(keys), READS_PER_PIPELINE):
-        chunk = keys[start:start + READS_PER_PIPELINE]
+        chunk = keys[start : start + READS_PER_PIPELINE]
         kinds = [text(t) or "none" for t in await conn.many([("TYPE", k) for k in chunk])]
         planned = [(k, kind, reads(k, kind)) for k, kind in zip(chunk, kinds, strict=True)]
         asked = [(cmd, *args) for _, _, r in planned if r is not None for cmd, args in [r]]

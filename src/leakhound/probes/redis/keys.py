@@ -74,8 +74,9 @@ def document(key: bytes, kind: str, reply: Reply) -> dict[str, Any]:
         doc["members"] = [text(v) or "" for v in _page(reply)]
     elif kind == "zset":
         items = _list(reply)
-        doc["members"] = {text(m) or "": text(s) or "" for m, s in zip(items[::2], items[1::2],
-                                                                        strict=False)}
+        doc["members"] = {
+            text(m) or "": text(s) or "" for m, s in zip(items[::2], items[1::2], strict=False)
+        }
     elif kind == "stream":
         doc["entries"] = [_entry(e) for e in _list(reply)]
     return doc

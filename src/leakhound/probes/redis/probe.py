@@ -46,10 +46,16 @@ class RedisProbe(Probe):
         """INFO decides what answers; SCAN, whether its keys can be read."""
         url = endpoint.url("redis")
 
-        def service(verdict: Verdict, reason: str, fp: Fingerprint | None = None,
-                    opened: tuple[str, ...] = (), closed: tuple[str, ...] = ()) -> Service:
-            return Service(endpoint, url, self.kind, verdict, reason[:500],
-                           fp or Fingerprint(), opened, closed)
+        def service(
+            verdict: Verdict,
+            reason: str,
+            fp: Fingerprint | None = None,
+            opened: tuple[str, ...] = (),
+            closed: tuple[str, ...] = (),
+        ) -> Service:
+            return Service(
+                endpoint, url, self.kind, verdict, reason[:500], fp or Fingerprint(), opened, closed
+            )
 
         try:
             conn = await connect(transport, endpoint)
@@ -64,32 +70,50 @@ class RedisProbe(Probe):
             info = await conn.call("INFO", "server")
             refused = _refused(info)
             if refused:
-                why = ("protected mode: the server refuses clients from other hosts"
-                       if refused.startswith("DENIED") else refused)
-                return service(Verdict.SECURED, f"INFO: {why}",
-                               Fingerprint(product="redis", realm=refused.split(" ", 1)[0]),
-                               closed=("INFO",))
+                why = (
+                    "protected mode: the server refuses clients from other hosts"
+                    if refused.startswith("DENIED")
+                    else refused
+                )
+                return service(
+                    Verdict.SECURED,
+                    f"INFO: {why}",
+                    Fingerprint(product="redis", realm=refused.split(" ", 1)[0]),
+                    closed=("INFO",),
+                )
             fields = info_fields(info)
             version = fields.get("redis_version") or fields.get("valkey_version")
             if version is None:
                 what = text(info) or repr(info)
                 return service(_NOT_REDIS, f"INFO answered without a version: {what[:80]!r}")
-            fp = Fingerprint(product="valkey" if "valkey_version" in fields else "redis",
-                             version=version[:50], cluster_uuid=fields.get("run_id"),
-                             details={**{k: fields[k] for k in ("redis_mode", "role")
-                                         if k in fields}, "info_fields": len(fields)})
+            fp = Fingerprint(
+                product="valkey" if "valkey_version" in fields else "redis",
+                version=version[:50],
+                cluster_uuid=fields.get("run_id"),
+                details={
+                    **{k: fields[k] for k in ("redis_mode", "role") if k in fields},
+                    "info_fields": len(fields),
+                },
+            )
             if fields.get("redis_mode") == "sentinel":
-                return service(_NOT_REDIS, "a Redis Sentinel: it watches servers, it holds no "
-                                           "data", fp)
+                return service(
+                    _NOT_REDIS, "a Redis Sentinel: it watches servers, it holds no data", fp
+                )
             scan = await conn.call("SCAN", 0, "COUNT", 1)
             refused = _refused(scan)
             if refused:
-                return service(Verdict.SECURED, f"INFO answers, SCAN asks for credentials: "
-                                                f"{refused}", fp, ("INFO",), ("SCAN",))
+                return service(
+                    Verdict.SECURED,
+                    f"INFO answers, SCAN asks for credentials: {refused}",
+                    fp,
+                    ("INFO",),
+                    ("SCAN",),
+                )
             if isinstance(scan, RedisError):
                 return service(Verdict.ERROR, f"SCAN: {scan.message}", fp, ("INFO",))
-            return service(Verdict.OPEN, "INFO and SCAN answer without credentials", fp,
-                           ("INFO", "SCAN"))
+            return service(
+                Verdict.OPEN, "INFO and SCAN answer without credentials", fp, ("INFO", "SCAN")
+            )
         except TimeoutError_ as exc:
             return service(Verdict.TIMEOUT, str(exc))
         except ProtocolError as exc:
@@ -99,8 +123,9 @@ class RedisProbe(Probe):
         finally:
             await conn.close()
 
-    async def inventory(self, transport: Transport, service: Service, *,
-                        max_containers: int) -> Inventory:
+    async def inventory(
+        self, transport: Transport, service: Service, *, max_containers: int
+    ) -> Inventory:
         """Each database's keys grouped by pattern, counted exactly when listed whole."""
         try:
             conn = await connect(transport, service.endpoint)
@@ -127,11 +152,15 @@ class RedisProbe(Probe):
             await conn.close()
         found.sort(key=lambda c: (-(c.docs or 0), c.name))
         kept = found[:max_containers]
-        return Inventory((*kept, *_other_keys(kept, found, listed)),
-                         "; ".join(errors)[:300] or None, max(0, len(found) - max_containers))
+        return Inventory(
+            (*kept, *_other_keys(kept, found, listed)),
+            "; ".join(errors)[:300] or None,
+            max(0, len(found) - max_containers),
+        )
 
-    async def sample(self, transport: Transport, service: Service, container: Container,
-                     size: int) -> SampleDocs:
+    async def sample(
+        self, transport: Transport, service: Service, container: Container, size: int
+    ) -> SampleDocs:
         """The first ``size`` keys of the pattern SCAN finds, each with a bounded read."""
         try:
             conn = await connect(transport, service.endpoint)
@@ -171,8 +200,9 @@ def _name(db: int, pattern: str) -> str:
     return pattern if db == 0 else f"db{db}/{pattern}"
 
 
-def _other_keys(kept: list[Container], found: list[Container],
-                listed: dict[int, tuple[int | None, bool]]) -> list[Container]:
+def _other_keys(
+    kept: list[Container], found: list[Container], listed: dict[int, tuple[int | None, bool]]
+) -> list[Container]:
     """Per database whose patterns were not all seen (a keyspace larger than the inventory's
     SCAN) or not all kept (more than --max-indices): one container of every other key, so that
     a full read reads the whole database and a sample looks at what the inventory missed."""
@@ -185,15 +215,21 @@ def _other_keys(kept: list[Container], found: list[Container],
         # Counted only when the inventory listed every key (the patterns it did not keep);
         # otherwise the kept patterns' counts are extrapolated and what is left unknown.
         left = max(0, total - sum(c.docs or 0 for c in mine)) if whole and total else None
-        details: dict[str, Any] = {"database": db, "pattern": None, "other_than": patterns,
-                                   "type": "mixed"}
-        out.append(Container(_name(db, OTHER_KEYS), left, None, docs_exact=left is not None,
-                             details=details))
+        details: dict[str, Any] = {
+            "database": db,
+            "pattern": None,
+            "other_than": patterns,
+            "type": "mixed",
+        }
+        out.append(
+            Container(
+                _name(db, OTHER_KEYS), left, None, docs_exact=left is not None, details=details
+            )
+        )
     return out
 
 
-async def _patterns(conn: Connection, db: int,
-                    total: int | None) -> tuple[list[Container], bool]:
+async def _patterns(conn: Connection, db: int, total: int | None) -> tuple[list[Container], bool]:
     """The patterns of one database, from a SCAN of up to INVENTORY_KEYS keys, and whether
     that SCAN listed the whole database."""
     await conn.select(db)
@@ -217,11 +253,22 @@ async def _patterns(conn: Connection, db: int,
         n = counts[pattern]
         if not whole and total and seen:
             n = round(n * total / seen)  # the listed share of the database
-        details: dict[str, Any] = {"database": db, "pattern": pattern,
-                                   "type": text(kind) or "unknown"}
+        details: dict[str, Any] = {
+            "database": db,
+            "pattern": pattern,
+            "type": text(kind) or "unknown",
+        }
         reasons = compromise.by_name(pattern, noun="key")
-        out.append(Container(_name(db, pattern), n, None, compromised=bool(reasons),
-                             compromise_reasons=tuple(reasons), docs_exact=whole,
-                             details=details))
+        out.append(
+            Container(
+                _name(db, pattern),
+                n,
+                None,
+                compromised=bool(reasons),
+                compromise_reasons=tuple(reasons),
+                docs_exact=whole,
+                details=details,
+            )
+        )
         del key
     return out, whole

@@ -37,8 +37,9 @@ class RedisReader(FullReader):
         """A cursor never expires: the same plan."""
         return plan
 
-    def partition(self, plan: ReadPlan, number: int, position: Any, *,
-                  size: int) -> PartitionReader:
+    def partition(
+        self, plan: ReadPlan, number: int, position: Any, *, size: int
+    ) -> PartitionReader:
         """The pattern's keys from ``position`` (a cursor; None: from the start)."""
         cursor = position.get("cursor") if isinstance(position, dict) else None
         return KeyReader(self, plan, str(cursor) if cursor is not None else "0", size)
@@ -51,9 +52,12 @@ class KeyReader(PartitionReader):
         state = plan.state if isinstance(plan.state, dict) else {}
         db, pattern = state.get("database", 0), state.get("pattern")
         other_than = state.get("other_than") or []
-        if (not isinstance(db, int) or not (pattern is None or isinstance(pattern, str))
-                or not isinstance(other_than, list)
-                or not all(isinstance(p, str) for p in other_than)):
+        if (
+            not isinstance(db, int)
+            or not (pattern is None or isinstance(pattern, str))
+            or not isinstance(other_than, list)
+            or not all(isinstance(p, str) for p in other_than)
+        ):
             raise ProtocolError(f"{plan.container}: the stored read plan is not Redis's")
         self.reader, self.db, self.pattern, self.size = reader, db, pattern, max(1, size)
         self.other_than = frozenset(other_than)

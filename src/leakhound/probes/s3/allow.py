@@ -13,8 +13,17 @@ from urllib.parse import parse_qsl
 
 from ...net import rules
 
-LIST_PARAMS = frozenset({"list-type", "max-keys", "prefix", "delimiter", "continuation-token",
-                         "start-after", "encoding-type"})
+LIST_PARAMS = frozenset(
+    {
+        "list-type",
+        "max-keys",
+        "prefix",
+        "delimiter",
+        "continuation-token",
+        "start-after",
+        "encoding-type",
+    }
+)
 
 
 def no_query(query: str) -> bool:
@@ -29,12 +38,18 @@ def listing_query(query: str) -> bool:
     except ValueError:
         return False
     names = [k for k, _ in pairs]
-    return (len(names) == len(set(names)) and set(names) <= LIST_PARAMS
-            and dict(pairs).get("list-type") == "2")
+    return (
+        len(names) == len(set(names))
+        and set(names) <= LIST_PARAMS
+        and dict(pairs).get("list-type") == "2"
+    )
 
 
-ALLOW = rules("s3", [
-    ("GET", r"/.*", no_query),
-    ("HEAD", r"/.*", no_query),
-    ("GET", r"/.*", listing_query),
-])
+ALLOW = rules(
+    "s3",
+    [
+        ("GET", r"/.*", no_query),
+        ("HEAD", r"/.*", no_query),
+        ("GET", r"/.*", listing_query),
+    ],
+)

@@ -28,19 +28,46 @@ from .allow import ALLOW
 
 # AWS's virtual-host names: bucket.s3.amazonaws.com, bucket.s3.eu-west-1.amazonaws.com,
 # bucket.s3-eu-west-1.amazonaws.com, bucket.s3.dualstack.…; China's end in .amazonaws.com.cn.
-_VIRTUAL = re.compile(r"(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-][a-z0-9-]+)*"
-                      r"\.amazonaws\.com(?:\.cn)?", re.I)
+_VIRTUAL = re.compile(
+    r"(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-][a-z0-9-]+)*"
+    r"\.amazonaws\.com(?:\.cn)?",
+    re.I,
+)
 MAX_PAGE = 10_000  # objects one listing page may hold (we ask for at most 1,000)
 # What an S3 store answers to an anonymous request it refuses; any of them proves S3.
-_REFUSALS = frozenset({"AccessDenied", "AllAccessDisabled", "AccountProblem",
-                       "InvalidAccessKeyId", "SignatureDoesNotMatch", "MissingSecurityHeader",
-                       "NotSignedUp", "InvalidToken", "ExpiredToken"})
-_S3_CODES = _REFUSALS | {"NoSuchBucket", "NoSuchKey", "PermanentRedirect", "InvalidBucketName",
-                         "AuthorizationHeaderMalformed", "InvalidRequest", "MethodNotAllowed",
-                         "XMinioServerNotInitialized", "SlowDown", "ServiceUnavailable",
-                         "InternalError"}
-_SERVERS = (("minio", "minio"), ("amazons3", "amazon-s3"), ("seaweedfs", "seaweedfs"),
-            ("ceph", "ceph"), ("garage", "garage"))
+_REFUSALS = frozenset(
+    {
+        "AccessDenied",
+        "AllAccessDisabled",
+        "AccountProblem",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "MissingSecurityHeader",
+        "NotSignedUp",
+        "InvalidToken",
+        "ExpiredToken",
+    }
+)
+_S3_CODES = _REFUSALS | {
+    "NoSuchBucket",
+    "NoSuchKey",
+    "PermanentRedirect",
+    "InvalidBucketName",
+    "AuthorizationHeaderMalformed",
+    "InvalidRequest",
+    "MethodNotAllowed",
+    "XMinioServerNotInitialized",
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+}
+_SERVERS = (
+    ("minio", "minio"),
+    ("amazons3", "amazon-s3"),
+    ("seaweedfs", "seaweedfs"),
+    ("ceph", "ceph"),
+    ("garage", "garage"),
+)
 
 
 def virtual_bucket(host: str) -> str | None:
@@ -63,9 +90,12 @@ def _product(resp: Response) -> tuple[str, dict[str, str]]:
 def _is_s3(resp: Response, code: str) -> bool:
     """Whether an error answer is an S3 store's (its code, or its headers, say so)."""
     headers = resp.headers
-    return bool(code) and (code in _S3_CODES or "x-amz-request-id" in headers
-                           or "x-amz-id-2" in headers
-                           or any(w in headers.get("server", "").lower() for w, _ in _SERVERS))
+    return bool(code) and (
+        code in _S3_CODES
+        or "x-amz-request-id" in headers
+        or "x-amz-id-2" in headers
+        or any(w in headers.get("server", "").lower() for w, _ in _SERVERS)
+    )
 
 
 def store_answer(resp: Response) -> StoreAnswer:
@@ -77,8 +107,11 @@ def store_answer(resp: Response) -> StoreAnswer:
     except ProtocolError:  # whatever the body is, it is not S3's XML
         doc = None
     if doc is not None and resp.status == 200 and doc.root == "ListAllMyBucketsResult":
-        names = tuple(dict.fromkeys(n for r in doc.records
-                                    if (n := r.fields.get("Name", "")) and "/" not in n))
+        names = tuple(
+            dict.fromkeys(
+                n for r in doc.records if (n := r.fields.get("Name", "")) and "/" not in n
+            )
+        )
         return StoreAnswer(True, fp, names)
     if doc is not None and resp.status == 200 and doc.root == "ListBucketResult":
         return StoreAnswer(True, fp, None, "the host names one bucket")
@@ -86,9 +119,13 @@ def store_answer(resp: Response) -> StoreAnswer:
     if resp.status >= 300 and _is_s3(resp, code):
         return StoreAnswer(True, fp, None, f"{code}: {message}" if message else code)
     ctype = resp.headers.get("content-type", "no content type")[:60]
-    return StoreAnswer(False, fp, None,
-                       f"GET / answered HTTP {resp.status} ({ctype}), not an S3 answer",
-                       wants_tls(resp))
+    return StoreAnswer(
+        False,
+        fp,
+        None,
+        f"GET / answered HTTP {resp.status} ({ctype}), not an S3 answer",
+        wants_tls(resp),
+    )
 
 
 def parse_listing(body: bytes) -> ListPage:
@@ -120,8 +157,9 @@ def parse_listing(body: bytes) -> ListPage:
         elif entries:  # a store that gives no token (V1): start after its last key
             next_token = "a:" + (doc.fields.get("NextMarker") or entries[-1].key)
         else:
-            raise ProtocolError("the listing says it is truncated but gives no way to the "
-                                "next page")
+            raise ProtocolError(
+                "the listing says it is truncated but gives no way to the next page"
+            )
     return ListPage(tuple(entries), next_token, skipped)
 
 
@@ -147,9 +185,18 @@ class S3Api(ObjectApi):
             return base
         return f"{base}/{quote(bucket, safe='')}"
 
-    async def list_page(self, http: Http, base: str, host: str, bucket: str, *,
-                        prefix: str, delimiter: bool, token: str | None,
-                        size: int) -> ListPage:
+    async def list_page(
+        self,
+        http: Http,
+        base: str,
+        host: str,
+        bucket: str,
+        *,
+        prefix: str,
+        delimiter: bool,
+        token: str | None,
+        size: int,
+    ) -> ListPage:
         """One ListObjectsV2 page. The token is ``c:`` a continuation token, or ``a:`` a key
         to start after (a store that says it is truncated without giving a token)."""
         params = {"list-type": "2", "max-keys": str(max(1, size)), "encoding-type": "url"}
@@ -180,8 +227,7 @@ class S3Probe(ObjectProbe):
     api = S3Api()
 
     @classmethod
-    def locate(cls, host: str, path: str,
-               user: str | None) -> tuple[str, tuple[str, ...]] | None:
+    def locate(cls, host: str, path: str, user: str | None) -> tuple[str, tuple[str, ...]] | None:
         """``s3://bucket@host/key``, ``s3://host/bucket/key`` (path style), or the bucket in
         an AWS virtual-host name: no base path; the bucket, or ``bucket/key`` (``bucket/
         prefix/`` for a folder)."""
