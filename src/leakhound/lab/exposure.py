@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from . import nginx
+from . import nginx, process
 from .control import status
 from .errors import LabError
 from .state import REALM, LabPaths, locked, read_record
@@ -31,38 +31,21 @@ def toggle(state_dir: Path | None, name: str, *, opened: bool) -> str:
         pid = ((read_record(paths) or {}).get("nginx") or {}).get("pid")
         if not isinstance(pid, int):
             raise LabError(f"no nginx pid in {paths.record}")
-        workers = _children(pid)
+        workers = process.children(pid)
         nginx.set_secured(paths, pid, REALM, opened=opened)
         _wait_for(url, 200 if opened else 401)
         _wait_gone(pid, workers)
     return url
 
 
-def _children(pid: int) -> set[int]:
-    """The processes whose parent is pid (nginx's workers)."""
-    out = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name in field 2 may hold spaces and parentheses: split after the last ")".
-        fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 1 and fields[1] == str(pid):
-            out.add(int(entry.name))
-    return out
-
-
 def _wait_gone(pid: int, old: set[int]) -> None:
     """Until the workers that served the old config have exited: a client's kept-alive
     connection to one of them would still get the old answer (open where it is closed)."""
     deadline = time.monotonic() + _SETTLE
-    while old & _children(pid):
+    while old & process.children(pid):
         if time.monotonic() >= deadline:
             raise LabError(
-                f"nginx's old workers {sorted(old & _children(pid))} did not exit "
+                f"nginx's old workers {sorted(old & process.children(pid))} did not exit "
                 f"within {_SETTLE:.0f} s after the reload"
             )
         time.sleep(0.05)

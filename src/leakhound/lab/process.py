@@ -36,17 +36,31 @@ def spawn(argv: list[str], log: Path, cwd: Path, env: dict[str, str] | None = No
     return proc.pid
 
 
-def start_time(pid: int) -> int | None:
-    """The kernel's start time of pid (clock ticks since boot), or None if it is gone."""
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None if gone."""
     try:
         stat = (_PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
     # The command name in field 2 may hold spaces and parentheses: split after the last ")".
-    fields = stat[stat.rindex(")") + 2 :].split()
-    if fields[0] in ("Z", "X"):  # a zombie has exited; only its exit status is left
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def start_time(pid: int) -> int | None:
+    """The kernel's start time of pid (clock ticks since boot), or None if it is gone."""
+    fields = _stat(pid)
+    if fields is None or fields[0] in ("Z", "X"):  # a zombie has exited: only its status is left
         return None
     return int(fields[19])
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is pid (nginx's workers, say)."""
+    out = set()
+    for entry in _PROC.iterdir():
+        if entry.name.isdigit() and (fields := _stat(entry.name)) and fields[1] == str(pid):
+            out.add(int(entry.name))
+    return out
 
 
 def alive(pid: int | None, started: int | None) -> bool:
