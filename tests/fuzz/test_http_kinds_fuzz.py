@@ -33,15 +33,9 @@ from leakhound.probes.kibana.probe import parse_status
 from leakhound.store import SqliteStore
 
 from .budget import budget
+from .strategies import json_trees
 
 FAST = budget(1000)
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**63), 2**64 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30)
-)
 HINTS = st.sampled_from(
     [
         "couchdb",
@@ -88,16 +82,8 @@ HINTS = st.sampled_from(
     ]
 )
 KEYS = HINTS | st.text(max_size=12)
-JSON = st.recursive(
-    SCALARS | HINTS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
-    max_leaves=16,
-)
-SMALL_JSON = st.recursive(
-    SCALARS | HINTS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
-    max_leaves=6,
-)
+JSON = json_trees(HINTS, KEYS, width=4, leaves=16)
+SMALL_JSON = json_trees(HINTS, KEYS, width=3, leaves=6)
 
 
 @FAST
