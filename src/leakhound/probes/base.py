@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import NetError, PolicyError
-from ..models import Container, Distinct, Endpoint, FieldType, Service
+from ..models import Container, Distinct, Endpoint, FieldType, Fingerprint, Service, Verdict
 from ..net import Policy, Transport
 
 
@@ -195,6 +195,21 @@ class Probe(ABC):
     def bounded(self, bounds: FileBounds) -> Probe:
         """This probe reading within ``bounds`` (a kind that reads no files: itself)."""
         return self
+
+    def answer(
+        self,
+        endpoint: Endpoint,
+        url: str,
+        verdict: Verdict,
+        reason: str,
+        fp: Fingerprint | None = None,
+        opened: tuple[str, ...] = (),
+        closed: tuple[str, ...] = (),
+    ) -> Service:
+        """This kind's verdict on endpoint, as reached at url (the reason cut at 500 characters)."""
+        return Service(
+            endpoint, url, self.kind, verdict, reason[:500], fp or Fingerprint(), opened, closed
+        )
 
     @abstractmethod
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:

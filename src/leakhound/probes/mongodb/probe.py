@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import bson
@@ -102,16 +103,7 @@ class MongodbProbe(Probe):
         """hello says it is MongoDB; listDatabases (authorizedDatabases: false) decides."""
         url = endpoint.url("mongodb")
 
-        def service(
-            verdict: Verdict,
-            reason: str,
-            fp: Fingerprint | None = None,
-            opened: tuple[str, ...] = (),
-            closed: tuple[str, ...] = (),
-        ) -> Service:
-            return Service(
-                endpoint, url, self.kind, verdict, reason[:500], fp or Fingerprint(), opened, closed
-            )
+        service = partial(self.answer, endpoint, url)
 
         try:
             conn = await connect(transport, endpoint)

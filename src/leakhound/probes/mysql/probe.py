@@ -81,16 +81,8 @@ class MysqlProbe(Probe):
             opened: tuple[str, ...] = (),
             closed: tuple[str, ...] = (),
         ) -> Service:
-            return Service(
-                endpoint,
-                url,
-                self.kind,
-                verdict,
-                " ".join(reason.split())[:500],
-                fp or Fingerprint(),
-                opened,
-                closed,
-            )
+            # A server's error text may span lines: the reason is one.
+            return self.answer(endpoint, url, verdict, " ".join(reason.split()), fp, opened, closed)
 
         try:
             user, password = credentials(transport, endpoint)

@@ -115,16 +115,7 @@ class ObjectProbe(Probe):
         opened: tuple[str, ...] = (),
         closed: tuple[str, ...] = (),
     ) -> Service:
-        return Service(
-            endpoint,
-            base,
-            self.kind,
-            verdict,
-            " ".join(reason.split())[:500],
-            fp or Fingerprint(),
-            opened,
-            closed,
-        )
+        return self.answer(endpoint, base, verdict, " ".join(reason.split()), fp, opened, closed)
 
     async def _buckets(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import partial
 from typing import Any
 
 from ... import compromise
@@ -46,16 +47,7 @@ class RedisProbe(Probe):
         """INFO decides what answers; SCAN, whether its keys can be read."""
         url = endpoint.url("redis")
 
-        def service(
-            verdict: Verdict,
-            reason: str,
-            fp: Fingerprint | None = None,
-            opened: tuple[str, ...] = (),
-            closed: tuple[str, ...] = (),
-        ) -> Service:
-            return Service(
-                endpoint, url, self.kind, verdict, reason[:500], fp or Fingerprint(), opened, closed
-            )
+        service = partial(self.answer, endpoint, url)
 
         try:
             conn = await connect(transport, endpoint)
