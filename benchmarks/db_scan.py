@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -72,10 +74,53 @@ class Run:
     seconds: float
     rss_kib: int = 0
     note: str = ""
+    cpu: float = 0.0  # CPU seconds of the tool's processes (user + system)
+    server_cpu: float = 0.0  # CPU seconds the server spent meanwhile (all its processes)
 
     @property
     def rate(self) -> float:
         return self.records / self.seconds if self.seconds else 0.0
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its descendants, live and reaped (PostgreSQL's backends
+    are the postmaster's children: an ended one is in its parent's cutime/cstime)."""
+    from leakhound.lab import process
+
+    ticks, todo, seen = 0, [pid], set()
+    while todo:
+        each = todo.pop()
+        if each in seen:
+            continue
+        seen.add(each)
+        fields = process._stat(each)
+        if fields is None:
+            continue
+        ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        todo += process.children(each)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def metered(produce: Callable[..., Any]) -> Callable[..., Any]:
+    """A producer of Run(s) for an Instance (its last argument), with the CPU its processes
+    and the server spent meanwhile: records/s alone hides who did the work on a machine
+    whose cores the server shares."""
+
+    @functools.wraps(produce)
+    def run(*args: Any) -> Any:
+        inst = args[-1]
+        server, ours = _tree_cpu(inst.pid), _children_cpu()
+        got = produce(*args)
+        got.server_cpu = _tree_cpu(inst.pid) - server
+        got.cpu = got.cpu or _children_cpu() - ours  # a child's own figure where it gave one
+        return got
+
+    return run
 
 
 def timed(
@@ -290,6 +335,7 @@ def instance(kind: str, folder: Path, size: int, dataset: Callable[[], Any]) -> 
         _live[:] = [i for i in _live if i.pid != pid]
 
 
+@metered
 def leakhound_read(inst: Instance) -> Run:
     """leakhound's full read with detection off, in a process of its own."""
     argv = [sys.executable, __file__, "--leakhound-read", inst.target.url]
@@ -309,7 +355,8 @@ def leakhound_read(inst: Instance) -> Run:
         got["records"],
         got["seconds"],
         rss,
-        note + f" (process {seconds:.1f} s)",
+        note + f" (process {seconds:.1f} s; its CPU from the first request on)",
+        cpu=got["cpu"],
     )
 
 
@@ -345,7 +392,7 @@ async def _count_read(url: str) -> dict[str, Any]:
         ) -> None:
             self.records += result
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     (target,) = targets(parse_targets([url], DEFAULT.target_kinds()))
     options = ScanOptions(full=FullOptions(partitions=PARTITIONS, batch=BATCH), workers=0)
     scope = Scope()
@@ -377,9 +424,15 @@ async def _count_read(url: str) -> dict[str, Any]:
     finally:
         await transport.aclose()
         workers.close()
-    return {"records": sink.records, "seconds": time.perf_counter() - began, "errors": errors}
+    return {
+        "records": sink.records,
+        "seconds": time.perf_counter() - began,
+        "cpu": time.process_time() - cpu,
+        "errors": errors,
+    }
 
 
+@metered
 def leakhound_full_scan(inst: Instance) -> Run:
     """`leakhound scan --depth full` as it is: detection on, two worker processes."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -460,6 +513,7 @@ def dump_tools(inst: Instance) -> list[Run]:
     return [_pymongo_find(inst)]
 
 
+@metered
 def _dump(tool: str, argv: Sequence[str], inst: Instance) -> Run:
     env = {**os.environ, "PGPASSWORD": "", "PGSSLMODE": "disable"}
     seconds, rss, code, err = timed(argv, env=env)
@@ -496,6 +550,7 @@ print(n)
 """
 
 
+@metered
 def _redis_scan_read(inst: Instance) -> Run:
     """redis-cli --scan | the redis-py reader above, one pipeline of two processes."""
     port = str(inst.target.port)
@@ -540,6 +595,7 @@ print(n)
 """
 
 
+@metered
 def _pymongo_find(inst: Instance) -> Run:
     """A bare pymongo find() of every collection: mongodump's read, without its BSON file."""
     with tempfile.TemporaryFile() as out:
@@ -565,8 +621,12 @@ def full_part(folder: Path, kinds: Sequence[str], sizes: Sequence[int], detect: 
         "store holds)"
     )
     print(
-        f"{'kind':<10} {'records':>9} {'tool':<70} {'records/s':>10} {'s':>7} "
-        f"{'RSS MiB':>8} {'ratio':>6}  note"
+        "(CPU µs/rec: the tool's processes, and the server's meanwhile; the machine's cores "
+        "are shared by both, so records/s is bounded by their sum over the cores)"
+    )
+    print(
+        f"{'kind':<10} {'records':>9} {'tool':<56} {'records/s':>10} {'s':>7} "
+        f"{'RSS MiB':>8} {'ratio':>6} {'CPU µs/rec':>10} {'server':>7}  note"
     )
     for size in sizes:
         cache: list[Any] = []
@@ -592,9 +652,11 @@ def full_part(folder: Path, kinds: Sequence[str], sizes: Sequence[int], detect: 
             peer = peers[0]
             for run in runs:
                 ratio = f"{run.rate / peer.rate:.2f}x" if run is not peer and peer.rate else ""
+                per = 1e6 / run.records if run.records else 0.0
                 print(
-                    f"{kind:<10} {inst.records:>9,} {run.tool[:70]:<70} {run.rate:>10,.0f} "
-                    f"{run.seconds:>7.1f} {run.rss_kib / 1024:>8.0f} {ratio:>6}  {run.note}"
+                    f"{kind:<10} {inst.records:>9,} {run.tool[:56]:<56} {run.rate:>10,.0f} "
+                    f"{run.seconds:>7.1f} {run.rss_kib / 1024:>8.0f} {ratio:>6} "
+                    f"{run.cpu * per:>10.1f} {run.server_cpu * per:>7.1f}  {run.note}"
                 )
             sys.stdout.flush()
         cache.clear()

@@ -12,10 +12,12 @@ import bson
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from leakhound.errors import NetError
+from leakhound.errors import NetError, ProtocolError
 from leakhound.net import FrameReader, Limits
 from leakhound.probes.mongodb.wire import read_message as read_op_msg
 from leakhound.probes.postgresql.connection import _greeted, _result
+from leakhound.probes.postgresql.copy import CopyRows
+from leakhound.probes.postgresql.wire import read_copy
 from leakhound.probes.redis.resp import read_reply
 
 from .budget import budget
@@ -85,7 +87,7 @@ def test_op_msg_gives_a_document_or_one_net_error(data: bytes) -> None:
 
 def _pg_messages() -> st.SearchStrategy[bytes]:
     one = st.tuples(
-        st.sampled_from(list(b"REASKZTDCINHX")), st.binary(max_size=40), st.integers(-8, 8)
+        st.sampled_from(list(b"REASKZTDCINHXdc")), st.binary(max_size=40), st.integers(-8, 8)
     ).map(lambda t: bytes([t[0]]) + struct.pack(">i", max(0, len(t[1]) + 4 + t[2])) + t[1])
     return st.lists(one, max_size=8).map(b"".join)
 
@@ -95,3 +97,31 @@ def _pg_messages() -> st.SearchStrategy[bytes]:
 def test_postgresql_answers_give_a_value_or_one_net_error(data: bytes) -> None:
     _parse(_greeted, data)
     _parse(_result, data)
+
+
+@FAST
+@given(data=st.one_of(st.binary(max_size=300), _pg_messages()))
+def test_a_postgresql_copy_gives_its_rows_or_one_net_error(data: bytes) -> None:
+    got = _parse(read_copy, data)
+    assert isinstance(got, NetError | list)
+
+
+_COPY_TEXT = st.lists(
+    st.text(alphabet=st.sampled_from(list("ab\\\t\nNnrtx\u00e9")), max_size=30).map(
+        lambda t: t.encode() + b"\n"
+    ),
+    max_size=5,
+)
+
+
+@FAST
+@given(lines=st.one_of(_COPY_TEXT, st.lists(st.binary(max_size=40), max_size=5)))
+def test_copy_text_gives_documents_or_one_protocol_error(lines: list[bytes]) -> None:
+    rows = CopyRows([("a", 25), ("b", 23), ("c", 3802)])
+    try:
+        docs, last = rows.documents(lines)
+    except ProtocolError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert len(docs) == len(lines) and all(set(d) == {"a", "b", "c"} for d in docs)
+    assert isinstance(last, str)

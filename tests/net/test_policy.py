@@ -36,3 +36,18 @@ def test_a_rule_without_a_query_check_judges_the_path_alone() -> None:
 def test_command_and_statement_lists_take_and_ignore_a_query() -> None:
     assert net.commands("c", {"PING"}).allows("PING", "", "x=1")
     assert net.statements("s", [r"SELECT 1"]).allows("query", "SELECT 1", "x=1")
+
+
+def test_a_statement_list_takes_copy_only_as_a_query_s_rows_to_the_client() -> None:
+    assert net.statements("s", [r"COPY \(SELECT 1\) TO STDOUT"]).allows(
+        "query", "COPY (SELECT 1) TO STDOUT"
+    )
+    for pattern in (
+        r"COPY t TO STDOUT",
+        r"COPY \(SELECT 1\) TO PROGRAM 'sh'",
+        r"COPY \(SELECT 1\) TO '/tmp/x'",
+        r"COPY t FROM STDIN",
+        r"DELETE FROM t",
+    ):
+        with pytest.raises(ValueError, match="not a read statement"):
+            net.statements("s", [pattern])

@@ -229,3 +229,29 @@ def test_a_line_without_its_end_stops_at_the_limit() -> None:
 
     with pytest.raises(ProtocolError, match="longer than 50 bytes"):
         asyncio.run(go())
+
+
+def test_some_gives_what_is_received_and_unread_gives_it_back() -> None:
+    async def go() -> tuple[bytes, bytes, int, bytes]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(b"abcdef")
+        frames = FrameReader(reader, Limits(max_body=100))
+        first = await frames.some()
+        frames.unread(first[4:])
+        budget = frames.budget
+        return first, await frames.exactly(2), budget, frames.pending
+
+    assert asyncio.run(go()) == (b"abcdef", b"ef", 96, b"")
+
+
+def test_some_never_hands_over_more_than_the_budget() -> None:
+    async def go() -> bytes:
+        reader = asyncio.StreamReader()
+        reader.feed_data(b"x" * 50)
+        frames = FrameReader(reader, Limits(max_body=20))
+        got = await frames.some()
+        assert got == b"x" * 20
+        return await frames.some()
+
+    with pytest.raises(TooLargeError):
+        asyncio.run(go())

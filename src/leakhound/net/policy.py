@@ -99,10 +99,12 @@ class StatementList:
 
 def statements(kind: str, patterns: Iterable[str]) -> StatementList:
     """Build a statement allow-list; a pattern must start with a read verb (SELECT, SHOW,
-    SET of a read-only session parameter, BEGIN/START of a read-only transaction, COMMIT)."""
+    SET of a read-only session parameter, BEGIN/START of a read-only transaction, COMMIT),
+    or be a query's rows copied to the client (``COPY (SELECT …) TO STDOUT``, nothing else)."""
     built = []
     for p in patterns:
-        if not re.match(r"(?:SELECT|SHOW|SET|BEGIN|START|COMMIT|ROLLBACK)\b", p):
+        copy_out = p.startswith(r"COPY \(SELECT ") and p.endswith(r"\) TO STDOUT")
+        if not copy_out and not re.match(r"(?:SELECT|SHOW|SET|BEGIN|START|COMMIT|ROLLBACK)\b", p):
             raise ValueError(f"{p[:40]!r} is not a read statement")
         built.append(re.compile(p, re.S))
     return StatementList(kind, tuple(built))

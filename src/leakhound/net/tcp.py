@@ -82,6 +82,28 @@ class FrameReader:
         self._data = joined[n:]
         return joined[:n]
 
+    async def some(self) -> bytes:
+        """Whatever is received and not yet read, else the next chunk from the socket: for a
+        parser that cuts many small messages from memory at once. Every byte is spent from
+        the budget; what the parser does not use it hands back with ``unread``."""
+        if self.budget <= 0:
+            self._spend(1)  # raises: the reply goes on past the cap
+        if self._pos < len(self._data):
+            data = self._data[self._pos :]
+        else:
+            data = await self._receive("connection closed in the middle of a reply")
+        # Bytes past the budget stay unread: they may be the next reply's, never this one's.
+        data, self._data, self._pos = data[: self.budget], data[self.budget :], 0
+        self._spend(len(data))
+        return data
+
+    def unread(self, data: bytes) -> None:
+        """Bytes from ``some`` the parser did not use: read again next, budget given back."""
+        if data:
+            self.budget += len(data)
+            self._data = data + self._data[self._pos :]
+            self._pos = 0
+
     async def line(self, limit: int = 64 * 1024) -> bytes:
         """One line ending in CRLF (returned without it); ProtocolError past ``limit`` bytes."""
         while True:

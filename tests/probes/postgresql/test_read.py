@@ -1,5 +1,6 @@
 """The ctid-range reader against a table simulated in memory: every row read once, each page
-a window of blocks after the position, the statements on the allow-list."""
+a window of blocks after the position, partitions that split the table's blocks, the
+statements on the allow-list."""
 
 from __future__ import annotations
 
@@ -8,18 +9,20 @@ import re
 
 import pytest
 
+from leakhound.models import Container
+from leakhound.probes.base import ReadPlan
 from leakhound.probes.postgresql import ALLOW
-from leakhound.probes.postgresql.probe import _CtidPages
+from leakhound.probes.postgresql.probe import PostgresqlReader, _CtidPages
 from leakhound.probes.postgresql.wire import Result
 
 _WHERE = re.compile(
     r"ctid > '\((\d+),(\d+)\)'::tid(?: AND ctid < '\((\d+),0\)'::tid)? "
-    r"ORDER BY ctid LIMIT (\d+)$"
+    r"ORDER BY ctid LIMIT (\d+)\) TO STDOUT$"
 )
 
 
 class Table:
-    """Rows at (block, item) ctids; answers the reader's SELECTs as PostgreSQL would."""
+    """Rows at (block, item) ctids; answers the reader's statements as PostgreSQL would."""
 
     def __init__(self, ctids: list[tuple[int, int]]) -> None:
         self.ctids = sorted(ctids)
@@ -27,26 +30,52 @@ class Table:
 
     async def run(self, sql: str) -> Result:
         assert ALLOW.allows("query", sql), sql
+        assert sql.endswith(" LIMIT 0"), sql  # the columns, once a connection
+        return Result([("n", 25)], [])
+
+    async def copy(self, sql: str) -> list[bytes]:
+        assert ALLOW.allows("query", sql), sql
         self.statements.append(sql)
         match = _WHERE.search(sql)
         assert match, sql
         after = (int(match[1]), int(match[2]))
         upper = (int(match[3]), 0) if match[3] else None
         rows = [c for c in self.ctids if c > after and (upper is None or c < upper)]
-        rows = rows[: int(match[4])]
-        return Result([("?ctid", 25), ("n", 25)], [[f"({b},{i})", f"{b}.{i}"] for b, i in rows])
+        return [f"{b}.{i}\t({b},{i})\n".encode() for b, i in rows[: int(match[4])]]
 
 
-def _read(table: Table, size: int, after: str = "(0,0)") -> list[str]:
+def _pages(table: Table, pages: _CtidPages) -> list[str]:
     async def go() -> list[str]:
-        pages = _CtidPages(None, "db", "public", "t", after, size)  # type: ignore[arg-type]
         pages.conn = table  # type: ignore[assignment]
+        from leakhound.probes.postgresql.copy import CopyRows
+
+        pages.rows = CopyRows([("n", 25)])
         got: list[str] = []
         while (page := await pages.next_page()) is not None:
             got += [doc["n"] for doc in page.docs]
         return got
 
     return asyncio.run(go())
+
+
+def _read(table: Table, size: int, after: str = "(0,0)") -> list[str]:
+    return _pages(table, _CtidPages(None, "db", "public", "t", after, size))  # type: ignore[arg-type]
+
+
+def _plan(blocks: int | None, partitions: int) -> ReadPlan:
+    details = {"database": "db", "schema": "public", "table": "t"}
+    if blocks is not None:
+        details["blocks"] = blocks  # type: ignore[assignment]
+    container = Container("db.public.t", 10, None, details=details)
+    return asyncio.run(PostgresqlReader(None, None).open(container, partitions))  # type: ignore[arg-type]
+
+
+def _read_plan(table: Table, plan: ReadPlan, size: int) -> list[list[str]]:
+    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+    return [
+        _pages(table, reader.partition(plan, n, None, size=size))  # type: ignore[arg-type]
+        for n in range(plan.partitions)
+    ]
 
 
 @pytest.mark.parametrize("size", [1, 7, 1000])
@@ -77,7 +106,59 @@ def test_the_window_never_passes_the_largest_block() -> None:
 
 
 def test_an_upper_bound_other_than_a_block_start_is_refused() -> None:
-    base = 'SELECT ctid::text AS "?ctid", * FROM "public"."t" WHERE ctid > \'(1,2)\'::tid'
-    assert ALLOW.allows("query", f"{base} AND ctid < '(9,0)'::tid ORDER BY ctid LIMIT 10")
-    assert not ALLOW.allows("query", f"{base} AND ctid < '(9,3)'::tid ORDER BY ctid LIMIT 10")
-    assert not ALLOW.allows("query", f"{base} OR true ORDER BY ctid LIMIT 10")
+    base = 'COPY (SELECT *, ctid::text AS "?ctid" FROM "public"."t" WHERE ctid > \'(1,2)\'::tid'
+    end = " ORDER BY ctid LIMIT 10) TO STDOUT"
+    assert ALLOW.allows("query", f"{base} AND ctid < '(9,0)'::tid{end}")
+    assert not ALLOW.allows("query", f"{base} AND ctid < '(9,3)'::tid{end}")
+    assert not ALLOW.allows("query", f"{base} OR true{end}")
+
+
+@pytest.mark.parametrize("partitions", [2, 3, 8])
+def test_partitions_split_the_blocks_and_read_every_row_once(partitions: int) -> None:
+    ctids = [(b, i) for b in range(0, 9000) for i in (1, 2) if not 3000 <= b < 5000]
+    ctids += [(9500, 1)]  # written past the blocks the inventory counted: the last reads it
+    plan = _plan(9000, partitions)
+    assert plan.partitions == partitions
+    parts = _read_plan(Table(ctids), plan, 500)
+    assert [n for part in parts for n in part] == [f"{b}.{i}" for b, i in sorted(ctids)]
+    assert sum(1 for part in parts if part) >= 2  # read side by side, not one after another
+
+
+def test_a_small_or_uncounted_table_is_one_partition() -> None:
+    assert _plan(100, 2).partitions == 1
+    assert _plan(None, 2).partitions == 1
+    assert _plan(0, 2).partitions == 1
+
+
+def test_a_partition_resumes_after_its_position_and_stops_at_its_end() -> None:
+    ctids = [(b, i) for b in range(4096) for i in (1, 2)]
+    plan = _plan(4096, 2)
+    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+    first = _pages(Table(ctids), reader.partition(plan, 0, {"ctid": "(2000,1)"}, size=300))  # type: ignore[arg-type]
+    assert first[0] == "2000.2" and first[-1] == "2047.2"
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"database": "db", "schema": "public", "table": "t", "starts": [0, "x"]},
+        {"database": "db", "schema": "public", "table": "t", "starts": [5, 0]},
+        {"database": "db", "schema": "public", "table": "t", "starts": [0]},
+        {"database": "db", "schema": "public", "table": "t", "starts": [0, -1]},
+        {"database": "db", "schema": "public"},
+    ],
+)
+def test_a_stored_plan_that_is_not_ours_is_refused(state: dict[str, object]) -> None:
+    from leakhound.errors import ProtocolError
+
+    plan = ReadPlan("db.public.t", 2, "ctid-range", state)
+    with pytest.raises(ProtocolError):
+        PostgresqlReader(None, None).partition(plan, 1, None, size=10)  # type: ignore[arg-type]
+
+
+def test_a_plan_kept_before_partitions_reads_the_whole_table() -> None:
+    plan = ReadPlan(
+        "db.public.t", 1, "ctid-range", {"database": "db", "schema": "public", "table": "t"}
+    )
+    ctids = [(b, 1) for b in range(50)]
+    assert len(_read_plan(Table(ctids), plan, 7)[0]) == 50

@@ -12,7 +12,8 @@ from leakhound.net import FrameReader, Limits
 from leakhound.probes.postgresql import ALLOW
 from leakhound.probes.postgresql.allow import quote
 from leakhound.probes.postgresql.connection import cell
-from leakhound.probes.postgresql.wire import ServerError, read_result, startup
+from leakhound.probes.postgresql.copy import CopyRows
+from leakhound.probes.postgresql.wire import ServerError, read_copy, read_result, startup
 
 
 def _msg(kind: bytes, body: bytes) -> bytes:
@@ -122,6 +123,13 @@ def test_a_hostile_name_stays_one_quoted_identifier(name: str) -> None:
     "statement",
     [
         "COPY cases TO PROGRAM 'sh'",
+        "COPY cases TO '/tmp/x'",
+        "COPY cases TO STDOUT",
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM "public"."t" WHERE ctid > \'(0,0)\'::tid '
+        "ORDER BY ctid LIMIT 10) TO PROGRAM 'sh'",
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM "public"."t" WHERE ctid > \'(0,0)\'::tid '
+        "ORDER BY ctid LIMIT 10) TO STDOUT; COPY cases FROM PROGRAM 'sh'",
+        'COPY "public"."t" FROM STDIN',
         "SELECT pg_read_file('/etc/passwd')",
         "DROP TABLE cases",
         "INSERT INTO cases VALUES (1)",
@@ -140,3 +148,109 @@ def test_no_other_statement_is_allowed(statement: str) -> None:
 def test_a_name_cannot_hold_a_nul() -> None:
     with pytest.raises(ValueError):
         quote("a\0b")
+
+
+def _copy(data: bytes, chunks: int = 1, **limits: float) -> list[bytes]:
+    """read_copy over ``data`` arriving in ``chunks`` pieces."""
+
+    async def go() -> list[bytes]:
+        reader = asyncio.StreamReader()
+        step = max(1, len(data) // chunks)
+        pieces = [data[at : at + step] for at in range(0, len(data), step)]
+        loop = asyncio.get_running_loop()
+        for n, piece in enumerate(pieces):
+            loop.call_later(0.001 * n, reader.feed_data, piece)
+        loop.call_later(0.001 * (len(pieces) + 2), reader.feed_eof)
+        return await read_copy(FrameReader(reader, Limits(**limits)))  # type: ignore[arg-type]
+
+    return asyncio.run(go())
+
+
+def _copy_reply(*lines: bytes) -> bytes:
+    out = _msg(b"H", struct.pack(">bh", 0, 2) + struct.pack(">hh", 0, 0))
+    out += b"".join(_msg(b"d", line) for line in lines)
+    return out + _msg(b"c", b"") + _msg(b"C", b"COPY 2\0") + READY
+
+
+@pytest.mark.parametrize("chunks", [1, 3, 17, 200])
+def test_copy_rows_are_read_whole_however_they_arrive(chunks: int) -> None:
+    lines = [b"a@x.org\t(0,1)\n", b"b\\nc\t(0,2)\n"] * 20
+    assert _copy(_copy_reply(*lines), chunks) == lines
+
+
+def test_a_copy_row_longer_than_a_chunk_is_read_whole() -> None:
+    long = b"x" * 700_000 + b"\t(0,1)\n"
+    assert _copy(_copy_reply(long, b"y\t(0,2)\n"), 9) == [long, b"y\t(0,2)\n"]
+
+
+def test_a_copy_error_is_raised_after_ready() -> None:
+    error = _msg(b"E", b"SERROR\0C25006\0Mcannot execute COPY in a read-only transaction\0\0")
+    with pytest.raises(ServerError) as info:
+        _copy(error + READY)
+    assert info.value.code == "25006"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(_msg(b"D", b"\0\0") + READY, id="a-data-row-in-a-copy"),
+        pytest.param(b"d\x00\x00\x00\x02" + READY, id="length-under-four"),
+        pytest.param(_msg(b"d", b"x\t(0,1)\n"), id="no-ready"),
+        pytest.param(b"HTTP/1.1 200 OK\r\n\r\n", id="http"),
+    ],
+)
+def test_what_is_not_a_copy_is_one_protocol_error(data: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        _copy(data)
+
+
+def test_a_declared_2gb_copy_row_is_refused_before_it_is_read() -> None:
+    with pytest.raises(TooLargeError):
+        _copy(b"d" + struct.pack(">i", 2**31 - 1) + b"x" * 100, max_body=1 << 20)
+
+
+def test_copy_rows_past_the_budget_are_refused() -> None:
+    with pytest.raises(TooLargeError):
+        _copy(_copy_reply(*[b"x" * 1000 + b"\t(0,1)\n"] * 100), 4, max_body=50_000)
+
+
+_COLUMNS = [("email", 25), ("n", 23), ("location", 3802), ("notes", 25)]
+
+
+def test_copy_text_reads_as_the_query_protocol_s_values() -> None:
+    docs, last = CopyRows(_COLUMNS).documents(
+        [
+            b'a@x.org\t5\t{"city": "Paris"}\tline one\\nline two\\ttabbed\t(0,1)\n',
+            b"\\N\t\\N\t\\N\tback\\\\nslash \\\\ \\r \\v\\b\\f \\q\t(3,12)\n",
+        ]
+    )
+    assert docs == [
+        {
+            "email": "a@x.org",
+            "n": 5,
+            "location": {"city": "Paris"},
+            "notes": "line one\nline two\ttabbed",
+        },
+        {"email": None, "n": None, "location": None, "notes": "back\\nslash \\ \r \v\b\f q"},
+    ]
+    assert last == "(3,12)"
+
+
+def test_copy_text_is_utf8_and_a_broken_byte_is_replaced() -> None:
+    docs, _ = CopyRows(_COLUMNS[:1]).documents(["Zoë Ärger".encode() + b"\xff\t(0,1)\n"])
+    assert docs == [{"email": "Zoë Ärger\ufffd"}]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        pytest.param([b"only-one-value\n"], id="too-few-values"),
+        pytest.param([b"a\t1\t{}\tn\textra\t(0,1)\n"], id="too-many-values"),
+        pytest.param([b"a\t1\t{}\tn\t(0,1)"], id="no-line-end"),
+        pytest.param([b"a\t1\t{}\tn\t(0,1)\na\t1\t{}\tn\t(0,2)\n"], id="two-rows-in-one"),
+        pytest.param([b"a\t1\t{}\tn\t\\N\n"], id="no-position"),
+    ],
+)
+def test_a_copy_row_of_the_wrong_shape_is_one_protocol_error(lines: list[bytes]) -> None:
+    with pytest.raises(ProtocolError):
+        CopyRows(_COLUMNS).documents(lines)

@@ -1,7 +1,9 @@
 """What leakhound may send to PostgreSQL: the session made read-only first, then only the
 statements below, each matched whole (names from the server are double-quoted, a quote
-doubled, so a name can never end a statement or start another). Never COPY (``PROGRAM``
-runs a command), never a file-reading function, never DDL or DML."""
+doubled, so a name can never end a statement or start another). COPY only as ``COPY
+(SELECT …) TO STDOUT`` of a page of one table, the form pg_dump reads in: never to or from a
+file, never ``PROGRAM`` (which runs a command). Never a file-reading function, never DDL or
+DML."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ DATABASES = (
 )
 TABLES = (
     "SELECT n.nspname, c.relname, c.reltuples::bigint, "
-    "pg_catalog.pg_total_relation_size(c.oid) FROM pg_catalog.pg_class c "
+    "pg_catalog.pg_total_relation_size(c.oid), "
+    "pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::bigint "
+    "FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind IN ('r', 'p', 'm') "
     "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
@@ -56,9 +60,9 @@ ALLOW = statements(
         rf"SELECT count\(\*\) FROM {_TABLE}",
         rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM {_TABLE}",
         rf"SELECT \* FROM {_TABLE} LIMIT \d{{1,7}}",
-        rf"SELECT ctid::text AS \"\?ctid\", \* FROM {_TABLE} "
+        rf"COPY \(SELECT \*, ctid::text AS \"\?ctid\" FROM {_TABLE} "
         rf"WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'"
-        rf"::tid( AND ctid < '\(\d{{1,10}},0\)'::tid)? ORDER BY ctid LIMIT \d{{1,7}}",
+        rf"::tid( AND ctid < '\(\d{{1,10}},0\)'::tid)? ORDER BY ctid LIMIT \d{{1,7}}\) TO STDOUT",
     ],
 )
 

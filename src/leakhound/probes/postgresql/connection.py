@@ -21,6 +21,7 @@ from .wire import (
     message,
     parse_failures,
     query,
+    read_copy,
     read_message,
     read_result,
     startup,
@@ -108,6 +109,19 @@ class Connection:
     async def run(self, sql: str) -> Result:
         """One statement (which must be on the allow-list) and its result."""
         got = await self.stream.exchange("query", query(sql), _result, statement=sql)
+        assert got is not None
+        return got
+
+    async def copy(self, sql: str) -> list[bytes]:
+        """One ``COPY (SELECT …) TO STDOUT`` (on the allow-list) and its rows' lines."""
+
+        async def lines(frames: FrameReader) -> list[bytes]:
+            try:
+                return await read_copy(frames)
+            except parse_failures() as exc:
+                raise ProtocolError(f"an unreadable PostgreSQL COPY: {exc}") from exc
+
+        got = await self.stream.exchange("query", query(sql), lines, statement=sql)
         assert got is not None
         return got
 
@@ -210,18 +224,23 @@ async def _finish(stream: TcpStream) -> Greeting:
     return got
 
 
+JSON_TYPES = frozenset({114, 3802})  # json, jsonb
+INTEGER_TYPES = frozenset({20, 21, 23})  # int8, int2, int4
+TYPED = JSON_TYPES | INTEGER_TYPES  # the types whose text ``cell`` reads into a value
+
+
 def cell(value: str | None, type_oid: int) -> Any:
     """A text value as detection reads it: JSON parsed, integers as numbers."""
     if value is None:
         return None
-    if type_oid in (114, 3802):  # json, jsonb
+    if type_oid in JSON_TYPES:
         import orjson
 
         try:
             return orjson.loads(value)
         except orjson.JSONDecodeError:
             return value
-    if type_oid in (20, 21, 23) and len(value) < 20:  # int8, int2, int4
+    if type_oid in INTEGER_TYPES and len(value) < 20:
         try:
             return int(value)
         except ValueError:

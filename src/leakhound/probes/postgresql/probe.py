@@ -14,6 +14,7 @@ from ...net import Transport
 from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, quote
 from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
+from .copy import CopyRows
 from .wire import ServerError
 
 # Tables up to this size are counted exactly (SELECT count(*)); larger ones keep the
@@ -24,6 +25,9 @@ _CTID = re.compile(r"\(\d{1,10},\d{1,5}\)")
 _FIRST_WINDOW = 8  # blocks: ~100 rows of a table of 600-byte rows
 _MAX_WINDOW = 1 << 16  # blocks (512 MiB of 8 KiB blocks): a window of sparse blocks
 _MAX_BLOCK = 4_294_967_295  # a ctid's block number is 32 bits
+# A table is split into partitions of at least this many blocks (8 MiB of 8 KiB blocks):
+# below that, a second connection costs more than it saves.
+_MIN_PARTITION_BLOCKS = 1024
 # Preferred names for the "main date" of a record, most telling first.
 _DATE_NAMES = (
     "created_at",
@@ -232,7 +236,7 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
             (s, t, c) for s, t, c in (await conn.run(INDEXED)).rows
         }
         out = []
-        for schema, table, estimate, size in tables:
+        for schema, table, estimate, size, *more in tables:
             if not schema or not table:
                 continue
             out.append(
@@ -245,6 +249,7 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
                     _number(size),
                     columns.get((schema, table), []),
                     indexed,
+                    _number(more[0]) if more else None,
                 )
             )
         return out
@@ -261,6 +266,7 @@ async def _table(
     size: int | None,
     columns: list[tuple[str, str]],
     indexed: set[tuple[str | None, ...]],
+    blocks: int | None = None,
 ) -> Container:
     errors: list[str] = []
     where = f"{quote(schema)}.{quote(table)}"
@@ -299,7 +305,12 @@ async def _table(
         compromise_reasons=tuple(reasons),
         error="; ".join(errors)[:300] or None,
         docs_exact=exact,
-        details={"database": db, "schema": schema, "table": table},
+        details={
+            "database": db,
+            "schema": schema,
+            "table": table,
+            **({"blocks": blocks} if blocks else {}),
+        },
     )
 
 
@@ -312,9 +323,15 @@ class PostgresqlReader(FullReader):
     PostgreSQL 14 that is a TID Range Scan of those blocks alone. Without the upper bound the
     planner sorts every row after the position for each page (a sequential scan and a top-N
     sort: 0.46 s a page of a 1,000,000-row table, 1.9 ms with the window). The window grows
-    while pages come back short; an empty window is followed by the unbounded page, which
-    alone says the table has no more rows (or skips a run of empty blocks). Before 14 each
-    page filters a sequential scan (slower on big tables, still exact)."""
+    while pages come back short; an empty window is followed by the page up to the
+    partition's end (the table's end for the last), which alone says there are no more rows
+    (or skips a run of empty blocks). Before 14 each page filters a sequential scan (slower
+    on big tables, still exact).
+
+    The table's blocks, as the inventory counted them, are split into partitions read on
+    connections of their own: the server turns one partition's rows into text while this
+    process reads another's. The last partition has no end: rows written past the counted
+    blocks are read too. A page comes as ``COPY (SELECT …) TO STDOUT`` (see ``copy``)."""
 
     method = "ctid-range"
 
@@ -322,13 +339,18 @@ class PostgresqlReader(FullReader):
         self.transport, self.endpoint = transport, endpoint
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """One partition: the ctid order of the table."""
+        """The table's blocks in up to ``partitions`` ranges, each in ctid order."""
         db, schema, table = _where(container)
+        blocks = container.details.get("blocks")
+        starts = [0]
+        if isinstance(blocks, int) and blocks > 0:
+            count = max(1, min(partitions, blocks // _MIN_PARTITION_BLOCKS))
+            starts = [blocks * n // count for n in range(count)]
         return ReadPlan(
             container.name,
-            1,
+            len(starts),
             self.method,
-            {"database": db, "schema": schema, "table": table},
+            {"database": db, "schema": schema, "table": table, "starts": starts},
             container.docs,
         )
 
@@ -339,37 +361,54 @@ class PostgresqlReader(FullReader):
     def partition(
         self, plan: ReadPlan, number: int, position: Any, *, size: int
     ) -> PartitionReader:
-        """Rows after the stored ctid (from the first when None)."""
+        """The partition's rows after the stored ctid (from its first block when None)."""
         state = plan.state if isinstance(plan.state, dict) else {}
         db, schema, table = (state.get(k) for k in ("database", "schema", "table"))
         if not (isinstance(db, str) and isinstance(schema, str) and isinstance(table, str)):
             raise ProtocolError(f"{plan.container}: the stored read plan is not PostgreSQL's")
+        starts = state.get("starts", [0])  # a plan of one partition kept before "starts"
+        if (
+            not isinstance(starts, list)
+            or len(starts) != plan.partitions
+            or not all(isinstance(b, int) and 0 <= b <= _MAX_BLOCK for b in starts)
+            or starts != sorted(starts)
+            or not 0 <= number < len(starts)
+        ):
+            raise ProtocolError(f"{plan.container}: an unreadable stored read plan")
         after = position.get("ctid") if isinstance(position, dict) else None
         if after is not None and not (isinstance(after, str) and _CTID.fullmatch(after)):
             raise ProtocolError(f"{plan.container}: an unreadable stored position")
-        return _CtidPages(self, db, schema, table, after or "(0,0)", size)
+        end = starts[number + 1] if number + 1 < len(starts) else None
+        return _CtidPages(self, db, schema, table, after or f"({starts[number]},0)", size, end=end)
 
 
 class _CtidPages(PartitionReader):
     def __init__(
-        self, reader: PostgresqlReader, db: str, schema: str, table: str, after: str, size: int
+        self,
+        reader: PostgresqlReader,
+        db: str,
+        schema: str,
+        table: str,
+        after: str,
+        size: int,
+        *,
+        end: int | None = None,
     ) -> None:
         self.reader, self.db, self.size = reader, db, max(1, size)
         self.where = f"{quote(schema)}.{quote(table)}"
         self.after = after
+        self.end = end  # the block this partition stops before (None: the table's end)
         self.blocks = _FIRST_WINDOW  # blocks a page's window spans past the position's
         self.conn: Connection | None = None
+        self.rows: CopyRows | None = None
         self.done = False
 
-    async def _page(self, bounded: bool) -> Any:
+    async def _page(self, upper: int | None) -> list[bytes]:
         assert self.conn is not None
-        upper = ""
-        if bounded:
-            block = int(self.after[1:].split(",", 1)[0])
-            upper = f" AND ctid < '({min(block + self.blocks, _MAX_BLOCK)},0)'::tid"
-        return await self.conn.run(
-            f'SELECT ctid::text AS "?ctid", * FROM {self.where} WHERE ctid > '
-            f"'{self.after}'::tid{upper} ORDER BY ctid LIMIT {self.size}"
+        bound = "" if upper is None else f" AND ctid < '({upper},0)'::tid"
+        return await self.conn.copy(
+            f'COPY (SELECT *, ctid::text AS "?ctid" FROM {self.where} WHERE ctid > '
+            f"'{self.after}'::tid{bound} ORDER BY ctid LIMIT {self.size}) TO STDOUT"
         )
 
     async def next_page(self) -> Page | None:
@@ -377,23 +416,32 @@ class _CtidPages(PartitionReader):
             return None
         if self.conn is None:
             self.conn = await connect(self.reader.transport, self.reader.endpoint, self.db)
-        got = await self._page(bounded=True)
-        if len(got.rows) * 2 < self.size:
+            # The columns' names and types: COPY sends only the values.
+            self.rows = CopyRows(
+                (await self.conn.run(f"SELECT * FROM {self.where} LIMIT 0")).columns
+            )
+        assert self.rows is not None
+        block = int(self.after[1:].split(",", 1)[0])
+        upper = min(block + self.blocks, _MAX_BLOCK)
+        final = self.end is not None and upper >= self.end
+        if self.end is not None and final:
+            upper = self.end
+        lines = await self._page(upper)
+        if len(lines) * 2 < self.size:
             self.blocks = min(self.blocks * 2, _MAX_WINDOW)
-        if not got.rows:
-            # Nothing in the window: the table's end, or empty blocks. The unbounded page says.
-            got = await self._page(bounded=False)
-            if len(got.rows) < self.size:
-                self.done = True
-        if not got.rows:
+        if not lines and not final:
+            # Nothing in the window: the partition's end, or empty blocks. The rest says.
+            lines = await self._page(self.end)
+            final = True
+        if final and len(lines) < self.size:
+            self.done = True
+        if not lines:
             return None
-        last = got.rows[-1][0]
-        if not (isinstance(last, str) and _CTID.fullmatch(last)):
+        docs, last = self.rows.documents(lines)
+        if not _CTID.fullmatch(last):
             raise ProtocolError("a row without a readable ctid: cannot page on")
         self.after = last
-        columns = got.columns[1:]
-        docs = tuple(_row(columns, r[1:]) for r in got.rows)
-        return Page(docs, {"ctid": last})
+        return Page(tuple(docs), {"ctid": last})
 
     async def close(self) -> None:
         if self.conn is not None:

@@ -1,5 +1,5 @@
 """PostgreSQL's frontend/backend protocol (3.0), the part leakhound speaks: a startup message,
-the owner's login, simple queries and their text results.
+the owner's login, simple queries and their text results, and ``COPY … TO STDOUT``'s rows.
 
 Every backend message is a type byte and a length; the length is checked against the reply
 budget before its body is read (``FrameReader``), so a server that declares 2 GB costs one
@@ -11,14 +11,19 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from ...errors import ProtocolError
+from ...errors import ProtocolError, TooLargeError
 from ...net import FrameReader
 
 PROTOCOL = 196608  # 3.0
 MAX_MESSAGES = 2_000_000  # messages in one reply (rows of a page, and their framing)
-# The backend messages our startup, logins and simple queries can bring (no COPY, no
-# extended protocol): anything else is not a PostgreSQL server answering us.
+# The backend messages our startup, logins and simple queries can bring (no extended
+# protocol): anything else is not a PostgreSQL server answering us.
 _EXPECTED = frozenset(b"REASKZTDCIN"[i : i + 1] for i in range(11))
+# What the answer to a COPY … TO STDOUT brings: CopyOutResponse, CopyData, CopyDone, then as a
+# query's end (CommandComplete, ErrorResponse, notices, ReadyForQuery).
+_COPY_EXPECTED = frozenset(b"HdcCENSAZ")
+_MAX_OTHER = 1 << 20  # bytes of any message but a row: the server's are tens of bytes
+_JOINED = 64 * 1024  # a message this much longer than what is in memory is read in one go
 
 
 def startup(user: str, database: str) -> bytes:
@@ -101,6 +106,51 @@ async def read_result(frames: FrameReader) -> Result:
             return result
         # C (complete), I (empty), N (notice), S (parameter), A (notification): nothing to keep
     raise ProtocolError(f"over {MAX_MESSAGES:,} messages in one reply")
+
+
+async def read_copy(frames: FrameReader) -> list[bytes]:
+    """The answer to a ``COPY … TO STDOUT``, up to ReadyForQuery: one line a row (CopyData,
+    ``\\n`` included), or ServerError.
+
+    A page is thousands of small messages: they are cut from the bytes already received in
+    one loop, not awaited one by one (two awaits a row cost more than the rest of the read);
+    each declared length is still held to the reply's budget before its body is awaited."""
+    lines: list[bytes] = []
+    error: ServerError | None = None
+    messages = 0
+    buf = await frames.some()
+    while True:
+        pos, size = 0, len(buf)
+        while size - pos >= 5:
+            kind = buf[pos]
+            length = int.from_bytes(buf[pos + 1 : pos + 5], "big")
+            if kind not in _COPY_EXPECTED:
+                raise ProtocolError(f"not a PostgreSQL message: {buf[pos : pos + 5]!r}")
+            if length < 4 or (kind != 0x64 and length > _MAX_OTHER):
+                raise ProtocolError(f"a PostgreSQL message with length {length}")
+            end = pos + 1 + length
+            if end > size:
+                missing = end - size
+                if missing > frames.budget:
+                    raise TooLargeError(f"a message of {length} bytes, over the reply's cap")
+                if missing > _JOINED:  # one long message: awaited whole, not chunk by chunk
+                    buf, pos, size = buf[pos:] + await frames.exactly(missing), 0, length + 1
+                    continue
+                break
+            if kind == 0x64:  # d: CopyData, one row
+                lines.append(buf[pos + 5 : end])
+            elif kind == 0x5A:  # Z: ReadyForQuery
+                frames.unread(buf[end:])
+                if error is not None:
+                    raise error
+                return lines
+            elif kind == 0x45:  # E
+                error = ServerError(error_fields(buf[pos + 5 : end]))
+            pos = end
+            messages += 1
+            if messages > MAX_MESSAGES:
+                raise ProtocolError(f"over {MAX_MESSAGES:,} messages in one reply")
+        buf = buf[pos:] + await frames.some()
 
 
 def _row_description(body: bytes) -> list[tuple[str, int]]:
