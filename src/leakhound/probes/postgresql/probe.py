@@ -440,6 +440,11 @@ class _CtidPages(PartitionReader):
         docs, last = self.rows.documents(lines)
         if not _CTID.fullmatch(last):
             raise ProtocolError("a row without a readable ctid: cannot page on")
+        if len(lines) >= self.size:
+            # A full page: the next window spans as many blocks as this page's rows did, so
+            # the server neither scans and sorts rows past the page nor reads them again.
+            spanned = int(last[1:].split(",", 1)[0]) - block + 1
+            self.blocks = max(_FIRST_WINDOW, min(spanned, _MAX_WINDOW))
         self.after = last
         return Page(tuple(docs), {"ctid": last})
 
