@@ -106,7 +106,9 @@ def test_the_window_never_passes_the_largest_block() -> None:
 
 
 def test_an_upper_bound_other_than_a_block_start_is_refused() -> None:
-    base = 'COPY (SELECT *, ctid::text AS "?ctid" FROM "public"."t" WHERE ctid > \'(1,2)\'::tid'
+    base = (
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY "public"."t" WHERE ctid > \'(1,2)\'::tid'
+    )
     end = " ORDER BY ctid LIMIT 10) TO STDOUT"
     assert ALLOW.allows("query", f"{base} AND ctid < '(9,0)'::tid{end}")
     assert not ALLOW.allows("query", f"{base} AND ctid < '(9,3)'::tid{end}")

@@ -113,7 +113,7 @@ def test_json_and_integers_read_as_values() -> None:
     ],
 )
 def test_a_hostile_name_stays_one_quoted_identifier(name: str) -> None:
-    statement = f"SELECT * FROM {quote('public')}.{quote(name)} LIMIT 10"
+    statement = f"SELECT * FROM ONLY {quote('public')}.{quote(name)} LIMIT 10"
     assert ALLOW.allows("query", statement)
     # whatever follows a name cannot pass as another statement
     assert not ALLOW.allows("query", statement + "; DROP TABLE x")
@@ -125,9 +125,9 @@ def test_a_hostile_name_stays_one_quoted_identifier(name: str) -> None:
         "COPY cases TO PROGRAM 'sh'",
         "COPY cases TO '/tmp/x'",
         "COPY cases TO STDOUT",
-        'COPY (SELECT *, ctid::text AS "?ctid" FROM "public"."t" WHERE ctid > \'(0,0)\'::tid '
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY "public"."t" WHERE ctid > \'(0,0)\'::tid '
         "ORDER BY ctid LIMIT 10) TO PROGRAM 'sh'",
-        'COPY (SELECT *, ctid::text AS "?ctid" FROM "public"."t" WHERE ctid > \'(0,0)\'::tid '
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY "public"."t" WHERE ctid > \'(0,0)\'::tid '
         "ORDER BY ctid LIMIT 10) TO STDOUT; COPY cases FROM PROGRAM 'sh'",
         'COPY "public"."t" FROM STDIN',
         "SELECT pg_read_file('/etc/passwd')",

@@ -3,7 +3,12 @@ statements below, each matched whole (names from the server are double-quoted, a
 doubled, so a name can never end a statement or start another). COPY only as ``COPY
 (SELECT …) TO STDOUT`` of a page of one table, the form pg_dump reads in: never to or from a
 file, never ``PROGRAM`` (which runs a command). Never a file-reading function, never DDL or
-DML."""
+DML.
+
+A table is read ``FROM ONLY`` itself: an inheritance parent's rows without its children's,
+each child being a table of its own. A partitioned table holds no rows (its partitions do,
+listed as tables) and is not listed: read whole, its partitions' rows would be counted twice
+and its ctids, one series a partition, cannot page."""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ TABLES = (
     "pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::bigint "
     "FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE c.relkind IN ('r', 'p', 'm') "
+    "WHERE c.relkind IN ('r', 'm') "
     "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
     "AND n.nspname NOT LIKE 'pg\\_toast%' ORDER BY 1, 2"
 )
@@ -57,10 +62,10 @@ ALLOW = statements(
         _literal(TABLES),
         _literal(COLUMNS),
         _literal(INDEXED),
-        rf"SELECT count\(\*\) FROM {_TABLE}",
-        rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM {_TABLE}",
-        rf"SELECT \* FROM {_TABLE} LIMIT \d{{1,7}}",
-        rf"COPY \(SELECT \*, ctid::text AS \"\?ctid\" FROM {_TABLE} "
+        rf"SELECT count\(\*\) FROM ONLY {_TABLE}",
+        rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM ONLY {_TABLE}",
+        rf"SELECT \* FROM ONLY {_TABLE} LIMIT \d{{1,7}}",
+        rf"COPY \(SELECT \*, ctid::text AS \"\?ctid\" FROM ONLY {_TABLE} "
         rf"WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'"
         rf"::tid( AND ctid < '\(\d{{1,10}},0\)'::tid)? ORDER BY ctid LIMIT \d{{1,7}}\) TO STDOUT",
     ],

@@ -172,7 +172,7 @@ class PostgresqlProbe(Probe):
         except NetError as exc:
             return SampleDocs((), str(exc))
         try:
-            got = await conn.run(f"SELECT * FROM {quote(schema)}.{quote(table)} LIMIT {size}")
+            got = await conn.run(f"SELECT * FROM ONLY {quote(schema)}.{quote(table)} LIMIT {size}")
             return SampleDocs(tuple(_row(got.columns, r) for r in got.rows))
         except NetError as exc:
             return SampleDocs((), str(exc))
@@ -274,7 +274,7 @@ async def _table(
     small = size is not None and size <= EXACT_COUNT_BYTES
     if small:
         try:
-            counted = await conn.run(f"SELECT count(*) FROM {where}")
+            counted = await conn.run(f"SELECT count(*) FROM ONLY {where}")
             docs, exact = _number(counted.rows[0][0]), True
         except NetError as exc:
             errors.append(f"count: {exc}")
@@ -285,7 +285,7 @@ async def _table(
             row = (
                 await conn.run(
                     f"SELECT min({quote(date_field)})::text, "
-                    f"max({quote(date_field)})::text FROM {where}"
+                    f"max({quote(date_field)})::text FROM ONLY {where}"
                 )
             ).rows[0]
             date_min, date_max = row[0], row[1]
@@ -407,7 +407,7 @@ class _CtidPages(PartitionReader):
         assert self.conn is not None
         bound = "" if upper is None else f" AND ctid < '({upper},0)'::tid"
         return await self.conn.copy(
-            f'COPY (SELECT *, ctid::text AS "?ctid" FROM {self.where} WHERE ctid > '
+            f'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY {self.where} WHERE ctid > '
             f"'{self.after}'::tid{bound} ORDER BY ctid LIMIT {self.size}) TO STDOUT"
         )
 
@@ -418,7 +418,7 @@ class _CtidPages(PartitionReader):
             self.conn = await connect(self.reader.transport, self.reader.endpoint, self.db)
             # The columns' names and types: COPY sends only the values.
             self.rows = CopyRows(
-                (await self.conn.run(f"SELECT * FROM {self.where} LIMIT 0")).columns
+                (await self.conn.run(f"SELECT * FROM ONLY {self.where} LIMIT 0")).columns
             )
         assert self.rows is not None
         block = int(self.after[1:].split(",", 1)[0])

@@ -1,0 +1,131 @@
+"""What only the PostgreSQL kind shows, against the lab's open server.
+
+What every database kind shares (verdicts, exact counts, PII where seeded, people, full reads
+with the owner's credentials, kill -9 and resume) is in ``test_databases.py``. Here: tables
+whose rows another table also answers for. A partitioned table answers for its partitions'
+rows and an inheritance parent for its children's; each partition and child is a table of
+its own, so read as tables they would be counted twice, and a partitioned table's ctids (one
+series a partition) cannot page at all.
+
+The tables live in a scratch database of the lab's open server, made with PostgreSQL's own
+client library and dropped afterwards: the seeded databases are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leakhound.cli import main
+
+SCRATCH = "lh_inherited"
+# Rows a partition, and the parent's own rows beside its child's.
+PARTITIONS = {"events_early": 2500, "events_late": 1700}
+BASE, CHILD = 1200, 800
+
+
+def _connect(port: int, database: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        host="127.0.0.1",
+        port=port,
+        user="postgres",
+        dbname=database,
+        autocommit=True,
+        connect_timeout=30,
+    )
+
+
+@pytest.fixture(scope="module")
+def inherited(lab: Any) -> Iterator[Any]:
+    """The open server, with a scratch database of a partitioned table and an inheritance
+    parent with a child (dropped at the end)."""
+    target = lab.status.target("open", kind="postgresql")
+    with _connect(target.port, "postgres") as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH}")
+        conn.execute(f"CREATE DATABASE {SCRATCH}")
+    try:
+        with _connect(target.port, SCRATCH) as conn:
+            conn.execute("CREATE TABLE events (id int, email text) PARTITION BY RANGE (id)")
+            start = 0
+            for name, rows in PARTITIONS.items():
+                conn.execute(
+                    f"CREATE TABLE {name} PARTITION OF events "
+                    f"FOR VALUES FROM ({start}) TO ({start + rows})"
+                )
+                start += rows
+            # Rows of both partitions written in turn: their ctids interleave, (0,1) twice.
+            conn.execute(
+                "INSERT INTO events SELECT g, 'user' || g || '@example.org' FROM "
+                f"generate_series(0, {start - 1}) g ORDER BY g % {PARTITIONS['events_early']}"
+            )
+            conn.execute("CREATE TABLE base (id int, email text)")
+            conn.execute("CREATE TABLE child (note text) INHERITS (base)")
+            conn.execute(
+                f"INSERT INTO base SELECT g, 'b' || g || '@example.org' "
+                f"FROM generate_series(1, {BASE}) g"
+            )
+            conn.execute(
+                f"INSERT INTO child SELECT g, 'c' || g || '@example.org', 'x' "
+                f"FROM generate_series(1, {CHILD}) g"
+            )
+        yield target
+    finally:
+        with _connect(target.port, "postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
+
+
+def _scan(tmp: Path, url: str, *argv: str) -> dict[str, Any]:
+    out = tmp / "report.json"
+    rc = main(
+        [
+            "scan",
+            url,
+            *argv,
+            "--db",
+            str(tmp / "findings.db"),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--workers",
+            "0",
+            "--no-progress",
+        ]
+    )
+    assert rc == 0
+    (result,) = json.loads(out.read_text())["results"]
+    return {
+        ir["index"]["name"].removeprefix(f"{SCRATCH}.public."): ir
+        for ir in result["indices"]
+        if ir["index"]["name"].startswith(f"{SCRATCH}.")
+    }
+
+
+def test_each_row_is_counted_once_under_partitions_and_inheritance(
+    inherited: Any, tmp_path: Path
+) -> None:
+    got = _scan(tmp_path, inherited.url)
+    assert {name: ir["index"]["docs"] for name, ir in got.items()} == {
+        **PARTITIONS,
+        "base": BASE,
+        "child": CHILD,
+    }
+
+
+def test_a_full_read_of_partitions_and_inheritance_reads_each_row_once(
+    inherited: Any, tmp_path: Path
+) -> None:
+    got = _scan(tmp_path, inherited.url, "--depth", "full", "--batch", "300")
+    expected = {**PARTITIONS, "base": BASE, "child": CHILD}
+    assert {name: ir["full"]["docs"] for name, ir in got.items()} == expected
+    emails = {
+        name: next(p for p in ir["full"]["pii"] if p["entity_type"] == "EMAIL_ADDRESS")
+        for name, ir in got.items()
+    }
+    assert {name: e["fields"][0]["docs"] for name, e in emails.items()} == expected
