@@ -79,7 +79,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabSession]:
     (a database kind's; the object stores': ``objectstores.truths(lab.status.state_dir)``).
 
     State directory: $LEAKHOUND_LAB_DIR (a lab already up and seeded the same way there is
-    reused and left running), else a fresh temporary one. Never skips: a lab that cannot start
+    reused; two test runs may share it, the last one out stopping a lab that a run started),
+    else a fresh temporary one. Never skips: a lab that cannot start
     fails the tests that asked for it, with the reason.
     """
     env = os.environ.get("LEAKHOUND_LAB_DIR")
