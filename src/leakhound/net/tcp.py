@@ -82,6 +82,31 @@ class FrameReader:
         self._data = joined[n:]
         return joined[:n]
 
+    def buffered(self) -> tuple[bytes, int]:
+        """The bytes received and not read yet, without a copy: the buffer and the offset in
+        it where they start (a parser that walks many frames at once reads them in place)."""
+        return self._data, self._pos
+
+    def advance(self, n: int) -> None:
+        """Mark ``n`` of the buffered bytes as read (spent from the budget)."""
+        if n > len(self._data) - self._pos:
+            raise ProtocolError(f"{n} bytes read of a buffer that holds fewer")
+        self._spend(n)
+        self._pos += n
+
+    async def fill(self, n: int) -> None:
+        """Receive until ``n`` bytes are buffered unread; those ``n`` are checked against the
+        budget before any is read (TooLargeError), ProtocolError if the peer closes first."""
+        if n > self.budget:
+            raise TooLargeError(f"reply over the {self._limits.max_body} byte cap")
+        parts = [self._data[self._pos :]]
+        have = len(parts[0])
+        while have < n:
+            chunk = await self._receive(f"connection closed after {have} of {n} bytes")
+            parts.append(chunk)
+            have += len(chunk)
+        self._data, self._pos = b"".join(parts), 0
+
     async def line(self, limit: int = 64 * 1024) -> bytes:
         """One line ending in CRLF (returned without it); ProtocolError past ``limit`` bytes."""
         while True:

@@ -19,7 +19,7 @@ from ...net import Transport
 from ..base import FullReader, Page, PartitionReader, ReadPlan
 from . import sql
 from .connection import Connection, connect
-from .rows import documents
+from .rows import decoded, decoder
 from .tables import REMOTE_ENGINES, describe, row_bytes, rows_that_fit, where
 from .wire import ResultSet, ServerError
 
@@ -91,6 +91,7 @@ class TablePages(PartitionReader):
         )
         self.schema, self.table = schema, table
         self.key, self.kinds, self.json = list(key), list(kinds), list(json)
+        self.decoder = decoder(frozenset(json))
         self.after: list[bytes] | None = None
         self.offset = 0
         if isinstance(position, dict):
@@ -124,7 +125,7 @@ class TablePages(PartitionReader):
         try:
             if self.conn is None:
                 self.conn = await connect(self.reader.transport, self.reader.endpoint)
-            got = await self.conn.query(self._statement())
+            got = await self.conn.query(self._statement(), self.decoder)
         except NetError:
             await self.close()  # asked again on a new connection, from the same position
             raise
@@ -132,7 +133,7 @@ class TablePages(PartitionReader):
             self.done = True
         if not got.rows:
             return None
-        docs = tuple(documents(got, self.json))
+        docs = tuple(decoded(got))
         if not self.key:
             self.offset += len(got.rows)
             return Page(docs, {"offset": self.offset})
@@ -159,7 +160,7 @@ def _strings(value: Any) -> bool:
 def _key_of(result: ResultSet, key: list[str]) -> list[bytes]:
     """The key values of the last row, as the server printed them."""
     names = [c.name for c in result.columns]
-    last = result.rows[-1]
+    last = result.last
     try:
         values = [last[names.index(k)] for k in key]
     except ValueError as exc:
