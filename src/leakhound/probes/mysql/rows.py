@@ -156,32 +156,30 @@ def converter(column: Column, json: bool = False) -> Callable[[bytes], Any]:
 
 
 def decoder(json_columns: Collection[str] = ()) -> Callable[[tuple[Column, ...]], Decoder]:
-    """Rows decoded as they are read (``read_result``): each value as ``value`` makes it."""
+    """Rows decoded as they are read (``read_result``): documents of each value as ``value``
+    makes it."""
 
     def make(columns: tuple[Column, ...]) -> Decoder:
         flags = [c.name in json_columns for c in columns]
 
-        def careful(row: Row) -> list[Any]:
-            return [value(c, raw, j) for c, raw, j in zip(columns, row, flags, strict=True)]
+        def careful(row: Row) -> dict[str, Any]:
+            return {c.name: value(c, raw, j) for c, raw, j in zip(columns, row, flags, strict=True)}
 
-        convert = tuple(converter(c, j) for c, j in zip(columns, flags, strict=True))
-        return Decoder(convert, careful)
+        fields = tuple((c.name, converter(c, j)) for c, j in zip(columns, flags, strict=True))
+        return Decoder(fields, careful)
 
     return make
 
 
 def documents(result: ResultSet, json_columns: Collection[str] = ()) -> list[dict[str, Any]]:
-    """Every row of a result set as a document (its values raw, or decoded by ``decoder``
-    as they were read: ``decoded``)."""
+    """Every row of a result set of raw values as a document."""
     careful = decoder(json_columns)(result.columns).careful
-    names = [c.name for c in result.columns]
-    return [dict(zip(names, careful(row), strict=True)) for row in result.rows]
+    return [careful(row) for row in result.rows]
 
 
 def decoded(result: ResultSet) -> list[dict[str, Any]]:
-    """Every row of a result set read with ``decoder`` as a document."""
-    names = [c.name for c in result.columns]
-    return [dict(zip(names, row, strict=True)) for row in result.rows]
+    """Every row of a result set read with ``decoder``: already its document."""
+    return result.rows
 
 
 def json_fields(name: str, doc: Any) -> dict[str, str]:

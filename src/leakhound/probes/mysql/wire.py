@@ -295,17 +295,22 @@ Row = tuple[bytes | None, ...]
 
 @dataclass(frozen=True, slots=True)
 class Decoder:
-    """What a result set's values become as they are cut from the packets: ``convert`` has
-    one function a column, applied to each value that is not NULL; a row where one of them
-    raised ValueError is handed whole (its raw values) to ``careful`` instead."""
+    """What a result set's rows become as they are cut from the packets: a dict a row, with
+    one key and one function a column (``fields``), the function applied to each value that
+    is not NULL; a row where one of them raised ValueError is handed whole (its raw values)
+    to ``careful`` instead."""
 
-    convert: tuple[Callable[[bytes], Any], ...]
-    careful: Callable[[Row], list[Any]]
+    fields: tuple[tuple[Any, Callable[[bytes], Any]], ...]
+    careful: Callable[[Row], dict[Any, Any]]
 
 
 def raw(columns: tuple[Column, ...]) -> Decoder:
-    """Values as the server sent them: bytes, None for NULL."""
-    return Decoder((bytes,) * len(columns), list)
+    """Values as the server sent them: bytes, None for NULL, keyed by their column's place."""
+    return Decoder(tuple((n, bytes) for n in range(len(columns))), _places)
+
+
+def _places(row: Row) -> dict[Any, Any]:
+    return dict(enumerate(row))
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +330,7 @@ async def read_result(
 ) -> ResultSet | ServerError:
     """The reply to a COM_QUERY: an OK (no columns), a text result set, or the server's error
     (a value: the connection stays usable after a complete ERR packet). Rows are tuples of
-    raw values, or lists of what ``decoder``, given the columns, makes of them."""
+    raw values, or the dicts ``decoder``, given the columns, makes of them."""
     first = await packets.read(frames)
     if not first:
         raise ProtocolError("an empty packet where a query's answer was expected")
@@ -361,7 +366,7 @@ async def read_result(
             if not is_eof(stop):
                 return parse_error(stop)
             if decoder is None:
-                rows = [tuple(r) for r in rows]
+                rows = [tuple(r.values()) for r in rows]
             return ResultSet(columns, rows, parse_row(last, count) if last else ())
         else:
             have = len(data) - at
@@ -384,7 +389,7 @@ def parse_row(payload: bytes, width: int) -> Row:
 def scan_rows(
     data: bytes, at: int, decode: Decoder, seq: int, rows: list[Any]
 ) -> tuple[int, int, bytes | None, bytes]:
-    """The complete row packets of ``data`` from ``at``, each appended to ``rows`` as the list
+    """The complete row packets of ``data`` from ``at``, each appended to ``rows`` as the dict
     of its values decoded. Returns where the packets read end, the next sequence id, the
     payload of the packet that ended the rows (EOF or ERR, read too; ``_LONG`` before a
     packet in parts, not read; None where ``data`` ends before a packet does), and the
@@ -394,7 +399,7 @@ def scan_rows(
     checked by where it ends (a value running past its packet leaves the row's end
     elsewhere than the packet's end: one check a row, not one a value)."""
     end = len(data)
-    convert, careful = decode.convert, decode.careful
+    fields, careful = decode.fields, decode.careful
     append = rows.append
     row_at = row_end = 0
     stop: bytes | None = None
@@ -417,29 +422,33 @@ def scan_rows(
             if first == 0xFF or (first == 0xFE and length < 9):
                 stop = data[p:at]
                 break
-            row: list[Any] = []
+            row: dict[Any, Any] = {}
             try:
-                for f in convert:
+                for key, f in fields:
                     n = data[p]
                     if n < 0xFB:
-                        p += n + 1
-                        row.append(f(data[p - n : p]))
+                        s = p + 1
+                        p = s + n
+                        row[key] = f(data[s:p])
                     elif n == 0xFB:
                         p += 1
-                        row.append(None)
+                        row[key] = None
                     else:
                         if n == 0xFC:
-                            n, p = data[p + 1] | data[p + 2] << 8, p + 3
+                            s = p + 3
+                            n = data[p + 1] | data[p + 2] << 8
                         elif n == 0xFD:
-                            n, p = data[p + 1] | data[p + 2] << 8 | data[p + 3] << 16, p + 4
+                            s = p + 4
+                            n = data[p + 1] | data[p + 2] << 8 | data[p + 3] << 16
                         elif n == 0xFE:
-                            n, p = int.from_bytes(data[p + 1 : p + 9], "little"), p + 9
+                            s = p + 9
+                            n = int.from_bytes(data[p + 1 : s], "little")
                         else:
                             raise ProtocolError("0xFF where a length-encoded integer was expected")
-                        p += n
-                        row.append(f(data[p - n : p]))
+                        p = s + n
+                        row[key] = f(data[s:p])
             except ValueError:  # a value the fast conversion does not take: the careful one
-                row, p = careful(parse_row(data[at - length : at], len(convert))), at
+                row, p = careful(parse_row(data[at - length : at], len(fields))), at
             if p != at:
                 raise ProtocolError(
                     "a result row longer than its columns"
