@@ -7,6 +7,12 @@ and costs the server one index range a page. A table without such a key is read 
 weaker, because a row inserted or deleted before the offset between two transactions (a resumed
 read) shifts every row after it, so a resumed read may miss or repeat rows, and the server
 walks past all the skipped rows again for each page.
+
+A keyed table of more than a few pages is read in as many partitions as asked, each a range
+of the key on a connection of its own (the server sends one partition's rows while the
+client decodes another's): the keys where partitions end are found once, by offset along the
+key's index, when the read is planned, and kept in the plan, so a resumed read has the same
+ranges.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from .tables import REMOTE_ENGINES, describe, row_bytes, rows_that_fit, where
 from .wire import ResultSet, ServerError
 
 KEYSET, OFFSET = "keyset", "offset"
+MIN_PARTITION = 2_000  # rows a partition holds at least: a smaller table is one partition
 # Errors that asking again cannot change: a statement refused, a table or column gone.
 _FINAL = frozenset({1044, 1045, 1054, 1064, 1142, 1146, 1227})
 
@@ -37,13 +44,15 @@ class MysqlReader(FullReader):
         self.transport, self.endpoint = transport, endpoint
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """One partition; the plan keeps the table, its key and its JSON columns."""
+        """The plan keeps the table, its key, its JSON columns and the keys where its
+        partitions end (one partition without a key or with few rows)."""
         schema, table = where(container)
         if str(container.details.get("engine", "")).lower() in REMOTE_ENGINES:
             raise ProtocolError(f"{container.name}: a table on another server is not read")
         conn = await connect(self.transport, self.endpoint)
         try:
             info = await describe(conn, schema, table)
+            ends = await _ends(conn, schema, table, list(info.key), container.docs, partitions)
         finally:
             await conn.close()
         state = {
@@ -53,8 +62,11 @@ class MysqlReader(FullReader):
             "key": list(info.key),
             "kinds": list(info.key_kinds),
             "json": list(info.json),
+            "ends": [[v.hex() for v in end] for end in ends],
         }
-        return ReadPlan(container.name, 1, KEYSET if info.key else OFFSET, state, container.docs)
+        return ReadPlan(
+            container.name, len(ends) + 1, KEYSET if info.key else OFFSET, state, container.docs
+        )
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A position never expires: the same plan."""
@@ -64,16 +76,19 @@ class MysqlReader(FullReader):
         self, plan: ReadPlan, number: int, position: Any, *, size: int
     ) -> PartitionReader:
         """The table's rows from ``position`` (None: from the first)."""
-        return TablePages(self, plan, position, size)
+        return TablePages(self, plan, number, position, size)
 
 
 class TablePages(PartitionReader):
     """Pages of up to ``size`` rows, after a key or from an offset."""
 
-    def __init__(self, reader: MysqlReader, plan: ReadPlan, position: Any, size: int) -> None:
+    def __init__(
+        self, reader: MysqlReader, plan: ReadPlan, number: int, position: Any, size: int
+    ) -> None:
         state = plan.state if isinstance(plan.state, dict) else {}
         schema, table = state.get("database"), state.get("table")
         key, kinds, json = state.get("key"), state.get("kinds"), state.get("json")
+        ends = state.get("ends", [])
         if (
             not isinstance(schema, str)
             or not isinstance(table, str)
@@ -82,8 +97,20 @@ class TablePages(PartitionReader):
             or not isinstance(json, list)
             or not _strings(key + kinds + json)
             or len(key) != len(kinds)
+            or not isinstance(ends, list)
+            or not all(_strings(e) and len(e) == len(key) for e in ends)
+            or len(ends) + 1 != plan.partitions
+            or not 0 <= number < plan.partitions
+            or (ends and not key)
         ):
             raise ProtocolError(f"{plan.container}: the stored read plan is not MySQL's")
+        try:
+            bounds = [None, *([bytes.fromhex(v) for v in e] for e in ends), None]
+        except ValueError as exc:
+            raise ProtocolError(f"{plan.container}: the stored read plan is not MySQL's") from exc
+        # Partition n reads the keys after the end of partition n - 1, up to its own end.
+        self.after: list[bytes] | None = bounds[number]
+        self.upto: list[bytes] | None = bounds[number + 1]
         average = state.get("row_bytes")
         self.reader = reader
         self.size = rows_that_fit(
@@ -92,7 +119,6 @@ class TablePages(PartitionReader):
         self.schema, self.table = schema, table
         self.key, self.kinds, self.json = list(key), list(kinds), list(json)
         self.decoder = decoder(frozenset(json))
-        self.after: list[bytes] | None = None
         self.offset = 0
         if isinstance(position, dict):
             self._restore(position)
@@ -114,7 +140,7 @@ class TablePages(PartitionReader):
     def _statement(self) -> str:
         if self.key:
             return sql.after_key(
-                self.schema, self.table, self.key, self.kinds, self.after, self.size
+                self.schema, self.table, self.key, self.kinds, self.after, self.size, self.upto
             )
         return sql.at_offset(self.schema, self.table, self.offset, self.size)
 
@@ -168,3 +194,25 @@ def _key_of(result: ResultSet, key: list[str]) -> list[bytes]:
     if any(v is None for v in values):
         raise ProtocolError("a NULL in a key column: cannot page on")
     return [v for v in values if v is not None]
+
+
+async def _ends(
+    conn: Connection, schema: str, table: str, key: list[str], rows: int | None, partitions: int
+) -> list[list[bytes]]:
+    """The keys where each partition but the last ends, found by offset along the key (the
+    rows split evenly by the inventory's count); none where one partition will do."""
+    if not key or not rows or partitions < 2:
+        return []
+    partitions = min(partitions, rows // MIN_PARTITION)
+    ends: list[list[bytes]] = []
+    for n in range(1, partitions):
+        got = await conn.query(sql.key_at(schema, table, key, rows * n // partitions - 1))
+        if not got.rows:
+            break  # fewer rows than counted: the last partition reads the rest
+        values = list(got.rows[0])
+        if len(values) != len(key) or any(v is None for v in values):
+            raise ProtocolError("a key without its values: cannot split the read")
+        end = [v for v in values if v is not None]
+        if not ends or end != ends[-1]:
+            ends.append(end)
+    return ends
