@@ -7,6 +7,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -228,4 +229,42 @@ def test_a_line_without_its_end_stops_at_the_limit() -> None:
         return await FrameReader(reader, Limits()).line(limit=50)
 
     with pytest.raises(ProtocolError, match="longer than 50 bytes"):
+        asyncio.run(go())
+
+
+def _fed(data: bytes, eof: bool = True, **limits: Any) -> FrameReader:
+    reader = asyncio.StreamReader()
+    reader.feed_data(data)
+    if eof:
+        reader.feed_eof()
+    return FrameReader(reader, Limits(**limits))
+
+
+def test_frames_read_in_place_are_spent_from_the_budget() -> None:
+    async def go() -> tuple[bytes, int, int]:
+        frames = _fed(b"abcdef", max_body=10)
+        await frames.fill(4)
+        data, at = frames.buffered()
+        frames.advance(4)
+        with pytest.raises(ProtocolError):
+            frames.advance(len(data) - at)  # more than is buffered
+        return data[at : at + 4], frames.budget, len(frames.pending)
+
+    assert asyncio.run(go()) == (b"abcd", 6, 2)
+
+
+def test_a_fill_over_the_budget_is_refused_before_it_is_read() -> None:
+    async def go() -> None:
+        # Nothing more is ever sent: a fill that waited for the bytes would time out.
+        await _fed(b"ab", eof=False, max_body=1024, read_timeout=0.2).fill(2048)
+
+    with pytest.raises(TooLargeError):
+        asyncio.run(go())
+
+
+def test_a_fill_the_peer_closes_before_is_one_protocol_error() -> None:
+    async def go() -> None:
+        await _fed(b"ab").fill(3)
+
+    with pytest.raises(ProtocolError):
         asyncio.run(go())
