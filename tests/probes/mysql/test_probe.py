@@ -15,7 +15,7 @@ from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import ReadPlan
 from leakhound.probes.mysql import MysqlProbe, wire
 from leakhound.probes.mysql.connection import greet, log_in
-from leakhound.probes.mysql.read import MysqlReader, TablePages
+from leakhound.probes.mysql.read import MysqlReader, TablePages, between
 from leakhound.probes.mysql.rows import json_fields, main_date
 from leakhound.probes.mysql.tables import row_bytes, rows_that_fit
 from leakhound.probes.registry import DEFAULT
@@ -370,3 +370,23 @@ def test_a_stored_plan_with_ranges_that_do_not_add_up_is_refused(
     reader = MysqlReader(_transport(1), Endpoint("127.0.0.1", 1, "mysql"))
     with pytest.raises(ProtocolError):
         reader.partition(_plan(partitions, ends), number, None, size=10)
+
+
+@pytest.mark.parametrize(
+    ("kind", "first", "last", "partitions", "ends"),
+    [
+        pytest.param("number", b"1", b"1000000", 2, [b"500000"], id="whole-numbers"),
+        pytest.param("number", b"-5", b"5", 4, [b"-3", b"0", b"2"], id="negative-numbers"),
+        pytest.param("number", b"7", b"8", 4, [b"7"], id="fewer-values-than-partitions"),
+        pytest.param("text", b"CS-2012-0001", b"CS-2016-0001", 2, [b"CS-2014-0001"], id="ascii"),
+        pytest.param("text", b"a", b"a", 2, [b"a"], id="one-value"),
+        pytest.param("binary", b"\x00\xff", b"\x01\x01", 2, [b"\x01"], id="bytes"),
+        pytest.param("number", b"1.5", b"9", 2, None, id="a-decimal-is-split-by-offset"),
+        pytest.param("text", "é".encode(), b"z", 2, None, id="text-not-ascii-is-split-by-offset"),
+        pytest.param("binary", b"a", b"z" * 1_000_000, 2, None, id="a-huge-key-is-split-by-offset"),
+    ],
+)
+def test_partitions_end_evenly_between_the_first_and_last_key(
+    kind: str, first: bytes, last: bytes, partitions: int, ends: list[bytes] | None
+) -> None:
+    assert between(kind, first, last, partitions) == ends

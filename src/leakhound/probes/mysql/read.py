@@ -10,13 +10,14 @@ walks past all the skipped rows again for each page.
 
 A keyed table of more than a few pages is read in as many partitions as asked, each a range
 of the key on a connection of its own (the server sends one partition's rows while the
-client decodes another's): the keys where partitions end are found once, by offset along the
-key's index, when the read is planned, and kept in the plan, so a resumed read has the same
-ranges.
+client decodes another's): the keys where partitions end are found once when the read is
+planned (evenly between the key's first and last value, else by offset along its index) and
+kept in the plan, so a resumed read has the same ranges.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...errors import NetError, ProtocolError
@@ -52,7 +53,15 @@ class MysqlReader(FullReader):
         conn = await connect(self.transport, self.endpoint)
         try:
             info = await describe(conn, schema, table)
-            ends = await _ends(conn, schema, table, list(info.key), container.docs, partitions)
+            ends = await _ends(
+                conn,
+                schema,
+                table,
+                list(info.key),
+                list(info.key_kinds),
+                container.docs,
+                partitions,
+            )
         finally:
             await conn.close()
         state = {
@@ -197,13 +206,31 @@ def _key_of(result: ResultSet, key: list[str]) -> list[bytes]:
 
 
 async def _ends(
-    conn: Connection, schema: str, table: str, key: list[str], rows: int | None, partitions: int
+    conn: Connection,
+    schema: str,
+    table: str,
+    key: list[str],
+    kinds: list[str],
+    rows: int | None,
+    partitions: int,
 ) -> list[list[bytes]]:
-    """The keys where each partition but the last ends, found by offset along the key (the
-    rows split evenly by the inventory's count); none where one partition will do."""
+    """The keys where each partition but the last ends (none where one partition will do):
+    evenly between the key's first and last value where the key is one whole number or one
+    ASCII or binary string (two ends of an index: no rows walked), else by offset along the
+    key, the rows split evenly by the inventory's count (the rows before each end walked)."""
     if not key or not rows or partitions < 2:
         return []
     partitions = min(partitions, rows // MIN_PARTITION)
+    if partitions < 2:
+        return []
+    if len(key) == 1:
+        got = await conn.query(sql.date_range(schema, table, key[0]))
+        if got.rows and len(got.rows[0]) == 2:
+            first, last = got.rows[0]
+            if first is not None and last is not None:
+                points = between(kinds[0], first, last, partitions)
+                if points is not None:
+                    return [[p] for p in points]
     ends: list[list[bytes]] = []
     for n in range(1, partitions):
         got = await conn.query(sql.key_at(schema, table, key, rows * n // partitions - 1))
@@ -216,3 +243,54 @@ async def _ends(
         if not ends or end != ends[-1]:
             ends.append(end)
     return ends
+
+
+MAX_SPREAD = 256  # bytes of a key interpolated (a longer one, or a hostile 1 MiB value: by offset)
+_WHOLE = re.compile(rb"-?\d{1,65}")
+
+
+def between(kind: str, first: bytes, last: bytes, partitions: int) -> list[bytes] | None:
+    """``partitions - 1`` values evenly between two keys, each distinct and above the one
+    before (None where the kind's values cannot be interpolated: a decimal, text that is not
+    ASCII). Any value splits the key correctly, whatever the column's collation (each row is
+    after an end or up to it); an even split needs them near the rows' own spread."""
+    if kind == "number":
+        if not _WHOLE.fullmatch(first) or not _WHOLE.fullmatch(last):
+            return None
+        low, high = int(first), int(last)
+        points = [str(low + (high - low) * n // partitions).encode() for n in range(1, partitions)]
+    elif max(len(first), len(last)) > MAX_SPREAD:
+        return None
+    elif kind == "text" and first.isascii() and last.isascii():
+        points = _spread(first, last, partitions, 128)
+    elif kind == "binary":
+        points = _spread(first, last, partitions, 256)
+    else:
+        return None
+    out: list[bytes] = []
+    for p in points:
+        if not out or p != out[-1]:
+            out.append(p)
+    return out
+
+
+def _spread(first: bytes, last: bytes, partitions: int, base: int) -> list[bytes]:
+    """Strings evenly between two, read as numbers of ``base`` digits (a byte a digit: below
+    128, ASCII stays ASCII)."""
+    width = max(len(first), len(last))
+    low, high = (_number(v.ljust(width, b"\0"), base) for v in (first, last))
+    out = []
+    for n in range(1, partitions):
+        value = low + (high - low) * n // partitions
+        digits = bytearray(width)
+        for at in range(width - 1, -1, -1):
+            value, digits[at] = divmod(value, base)
+        out.append(bytes(digits).rstrip(b"\0") or b"\0")
+    return out
+
+
+def _number(raw: bytes, base: int) -> int:
+    value = 0
+    for byte in raw:
+        value = value * base + byte
+    return value

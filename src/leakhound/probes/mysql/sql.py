@@ -98,7 +98,7 @@ def count(schema: str, name: str) -> str:
 
 
 def date_range(schema: str, name: str, column: str) -> str:
-    """The first and last value of one column."""
+    """The first and last value of one column (a date's range, a key's)."""
     c = ident(column)
     return f"SELECT MIN({c}), MAX({c}) FROM {table(schema, name)}"  # noqa: S608
 
