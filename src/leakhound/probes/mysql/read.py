@@ -37,7 +37,8 @@ _FINAL = frozenset({1044, 1045, 1054, 1064, 1142, 1146, 1227})
 
 
 class MysqlReader(FullReader):
-    """The rows of one table: by key where there is one, by offset otherwise; one partition."""
+    """The rows of one table: by key where there is one, in ranges of it for partitions; by
+    offset otherwise, in one partition."""
 
     method = KEYSET
 
