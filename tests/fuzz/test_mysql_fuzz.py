@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from leakhound.errors import ProtocolError, TooLargeError
 from leakhound.net import FrameReader, Limits
 from leakhound.probes.mysql import ALLOW, sql
-from leakhound.probes.mysql.rows import documents
+from leakhound.probes.mysql.rows import decoded, decoder, documents
 from leakhound.probes.mysql.wire import (
     Packets,
     ResultSet,
@@ -40,11 +40,11 @@ async def _feed(data: bytes) -> FrameReader:
     return FrameReader(reader, Limits(max_body=CAP, read_timeout=1.0))
 
 
-def _answer(data: bytes) -> Any:
+def _answer(data: bytes, decode: Any = None) -> Any:
     async def go() -> Any:
         packets = Packets()
         packets.seq = 1
-        return await read_result(packets, await _feed(data))
+        return await read_result(packets, await _feed(data), decode)
 
     try:
         return asyncio.run(go())
@@ -92,6 +92,16 @@ def test_an_answer_is_a_result_an_error_or_one_protocol_error(data: bytes) -> No
             assert set(doc) <= {c.name for c in got.columns}
     if isinstance(got, ServerError):
         assert "\n" not in str(got) and len(str(got)) <= 300
+    # Decoded as read, the same answer: the same documents, the same error.
+    fast = _answer(
+        data, decoder([c.name for c in got.columns[:1]] if isinstance(got, ResultSet) else [])
+    )
+    assert type(fast) is type(got)
+    if isinstance(got, ResultSet):
+        assert repr(decoded(fast)) == repr(
+            documents(got, [c.name for c in got.columns[:1]])
+        )  # NaN is not NaN
+        assert fast.last == (got.rows[-1] if got.rows else ())
 
 
 GREETINGS = st.builds(

@@ -7,6 +7,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -231,27 +232,39 @@ def test_a_line_without_its_end_stops_at_the_limit() -> None:
         asyncio.run(go())
 
 
-def test_some_gives_what_is_received_and_unread_gives_it_back() -> None:
-    async def go() -> tuple[bytes, bytes, int, bytes]:
-        reader = asyncio.StreamReader()
-        reader.feed_data(b"abcdef")
-        frames = FrameReader(reader, Limits(max_body=100))
-        first = await frames.some()
-        frames.unread(first[4:])
-        budget = frames.budget
-        return first, await frames.exactly(2), budget, frames.pending
-
-    assert asyncio.run(go()) == (b"abcdef", b"ef", 96, b"")
+def _fed(data: bytes, eof: bool = True, **limits: Any) -> FrameReader:
+    reader = asyncio.StreamReader()
+    reader.feed_data(data)
+    if eof:
+        reader.feed_eof()
+    return FrameReader(reader, Limits(**limits))
 
 
-def test_some_never_hands_over_more_than_the_budget() -> None:
-    async def go() -> bytes:
-        reader = asyncio.StreamReader()
-        reader.feed_data(b"x" * 50)
-        frames = FrameReader(reader, Limits(max_body=20))
-        got = await frames.some()
-        assert got == b"x" * 20
-        return await frames.some()
+def test_frames_read_in_place_are_spent_from_the_budget() -> None:
+    async def go() -> tuple[bytes, int, int]:
+        frames = _fed(b"abcdef", max_body=10)
+        await frames.fill(4)
+        data, at = frames.buffered()
+        frames.advance(4)
+        with pytest.raises(ProtocolError):
+            frames.advance(len(data) - at)  # more than is buffered
+        return data[at : at + 4], frames.budget, len(frames.pending)
+
+    assert asyncio.run(go()) == (b"abcd", 6, 2)
+
+
+def test_a_fill_over_the_budget_is_refused_before_it_is_read() -> None:
+    async def go() -> None:
+        # Nothing more is ever sent: a fill that waited for the bytes would time out.
+        await _fed(b"ab", eof=False, max_body=1024, read_timeout=0.2).fill(2048)
 
     with pytest.raises(TooLargeError):
+        asyncio.run(go())
+
+
+def test_a_fill_the_peer_closes_before_is_one_protocol_error() -> None:
+    async def go() -> None:
+        await _fed(b"ab").fill(3)
+
+    with pytest.raises(ProtocolError):
         asyncio.run(go())

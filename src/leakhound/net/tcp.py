@@ -82,27 +82,30 @@ class FrameReader:
         self._data = joined[n:]
         return joined[:n]
 
-    async def some(self) -> bytes:
-        """Whatever is received and not yet read, else the next chunk from the socket: for a
-        parser that cuts many small messages from memory at once. Every byte is spent from
-        the budget; what the parser does not use it hands back with ``unread``."""
-        if self.budget <= 0:
-            self._spend(1)  # raises: the reply goes on past the cap
-        if self._pos < len(self._data):
-            data = self._data[self._pos :]
-        else:
-            data = await self._receive("connection closed in the middle of a reply")
-        # Bytes past the budget stay unread: they may be the next reply's, never this one's.
-        data, self._data, self._pos = data[: self.budget], data[self.budget :], 0
-        self._spend(len(data))
-        return data
+    def buffered(self) -> tuple[bytes, int]:
+        """The bytes received and not read yet, without a copy: the buffer and the offset in
+        it where they start (a parser that walks many frames at once reads them in place)."""
+        return self._data, self._pos
 
-    def unread(self, data: bytes) -> None:
-        """Bytes from ``some`` the parser did not use: read again next, budget given back."""
-        if data:
-            self.budget += len(data)
-            self._data = data + self._data[self._pos :]
-            self._pos = 0
+    def advance(self, n: int) -> None:
+        """Mark ``n`` of the buffered bytes as read (spent from the budget)."""
+        if n > len(self._data) - self._pos:
+            raise ProtocolError(f"{n} bytes read of a buffer that holds fewer")
+        self._spend(n)
+        self._pos += n
+
+    async def fill(self, n: int) -> None:
+        """Receive until ``n`` bytes are buffered unread; those ``n`` are checked against the
+        budget before any is read (TooLargeError), ProtocolError if the peer closes first."""
+        if n > self.budget:
+            raise TooLargeError(f"reply over the {self._limits.max_body} byte cap")
+        parts = [self._data[self._pos :]]
+        have = len(parts[0])
+        while have < n:
+            chunk = await self._receive(f"connection closed after {have} of {n} bytes")
+            parts.append(chunk)
+            have += len(chunk)
+        self._data, self._pos = b"".join(parts), 0
 
     async def line(self, limit: int = 64 * 1024) -> bytes:
         """One line ending in CRLF (returned without it); ProtocolError past ``limit`` bytes."""

@@ -40,6 +40,9 @@ def _built(db: str, table: str) -> list[str]:
         sql.after_key(db, table, ["id"], ["number"], None, 1000),
         sql.after_key(db, table, ["id"], ["number"], [b"42"], 1000),
         sql.after_key(db, table, ["k", table], ["text", "binary"], [b"a'b", b"\x00\xff"], 10),
+        sql.after_key(db, table, ["id"], ["number"], [b"42"], 1000, [b"99"]),
+        sql.after_key(db, table, ["k", table], ["text", "binary"], None, 10, [b"z", b"\x01"]),
+        sql.key_at(db, table, ["k", table], 50_000),
         sql.at_offset(db, table, 5000, 1000),
         sql.columns_of(db, table),
         sql.keys_of(db, table),
@@ -144,6 +147,29 @@ def test_a_composite_key_pages_on_a_range_of_its_first_column() -> None:
         "ORDER BY `a`, `b`, `c` LIMIT 10"
     )
     assert ALLOW.allows("query", statement)
+
+
+def test_a_partition_reads_after_its_start_and_up_to_its_end() -> None:
+    statement = sql.after_key(
+        "d", "t", ["a", "b"], ["number", "text"], [b"1", b"x"], 10, [b"7", b"y"]
+    )
+    assert statement == (
+        "SELECT * FROM `d`.`t` WHERE (`a` > 1 OR (`a` = 1 AND `b` > _utf8mb4 X'78')) AND "
+        "(`a` < 7 OR (`a` = 7 AND `b` <= _utf8mb4 X'79')) ORDER BY `a`, `b` LIMIT 10"
+    )
+    assert ALLOW.allows("query", statement)
+    first = sql.after_key("d", "t", ["id"], ["number"], None, 10, [b"500"])
+    assert first == "SELECT * FROM `d`.`t` WHERE `id` <= 500 ORDER BY `id` LIMIT 10"
+    assert ALLOW.allows("query", first)
+
+
+def test_where_a_partition_ends_is_read_from_the_key_alone() -> None:
+    statement = sql.key_at("d", "t", ["a", "b"], 49_999)
+    assert statement == "SELECT `a`, `b` FROM `d`.`t` ORDER BY `a`, `b` LIMIT 1 OFFSET 49999"
+    assert ALLOW.allows("query", statement)
+    assert not ALLOW.allows("query", statement.replace("`a`, `b` FROM", "* FROM"))
+    assert not ALLOW.allows("query", statement.replace("LIMIT 1 ", "LIMIT 2 "))
+    assert not ALLOW.allows("query", sql.key_at("mysql", "user", ["User"], 0))
 
 
 def test_names_with_nul_are_not_quoted() -> None:

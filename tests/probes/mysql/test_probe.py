@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 from leakhound.errors import ProtocolError
 from leakhound.models import Container, Endpoint, FieldType, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.base import ReadPlan
 from leakhound.probes.mysql import MysqlProbe, wire
 from leakhound.probes.mysql.connection import greet, log_in
+from leakhound.probes.mysql.read import MysqlReader, TablePages, between
 from leakhound.probes.mysql.rows import json_fields, main_date
 from leakhound.probes.mysql.tables import row_bytes, rows_that_fit
 from leakhound.probes.registry import DEFAULT
@@ -319,3 +322,71 @@ def test_the_urls_user_logs_in_instead_of_root() -> None:
     assert service.verdict == Verdict.SECURED
     assert service.reason.startswith("reader with an empty password is refused")
     assert service.url == f"mysql://reader@127.0.0.1:{service.endpoint.port}"
+
+
+def _plan(partitions: int, ends: Any) -> ReadPlan:
+    state = {
+        "row_bytes": 100,
+        "database": "d",
+        "table": "t",
+        "key": ["id"],
+        "kinds": ["number"],
+        "json": [],
+        "ends": ends,
+    }
+    return ReadPlan("d.t", partitions, "keyset", state, 300_000)
+
+
+def test_each_partition_reads_its_own_range_of_the_key() -> None:
+    reader = MysqlReader(_transport(1), Endpoint("127.0.0.1", 1, "mysql"))
+    plan = _plan(3, [[b"100".hex()], [b"200".hex()]])
+    pages = [reader.partition(plan, n, None, size=10) for n in range(3)]
+    statements = [p._statement() for p in pages if isinstance(p, TablePages)]
+    assert statements == [
+        "SELECT * FROM `d`.`t` WHERE `id` <= 100 ORDER BY `id` LIMIT 10",
+        "SELECT * FROM `d`.`t` WHERE `id` > 100 AND `id` <= 200 ORDER BY `id` LIMIT 10",
+        "SELECT * FROM `d`.`t` WHERE `id` > 200 ORDER BY `id` LIMIT 10",
+    ]
+    resumed = reader.partition(plan, 1, {"after": [b"150".hex()]}, size=10)
+    assert isinstance(resumed, TablePages)
+    assert resumed._statement() == (
+        "SELECT * FROM `d`.`t` WHERE `id` > 150 AND `id` <= 200 ORDER BY `id` LIMIT 10"
+    )
+
+
+@pytest.mark.parametrize(
+    ("partitions", "ends", "number"),
+    [
+        pytest.param(3, [[b"1".hex()]], 0, id="fewer-ends-than-partitions"),
+        pytest.param(2, [[b"1".hex(), b"2".hex()]], 0, id="an-end-of-another-length"),
+        pytest.param(2, [["zz"]], 0, id="an-end-not-hex"),
+        pytest.param(2, "ab", 0, id="ends-not-a-list"),
+        pytest.param(2, [[b"1".hex()]], 2, id="a-partition-past-the-plan"),
+    ],
+)
+def test_a_stored_plan_with_ranges_that_do_not_add_up_is_refused(
+    partitions: int, ends: Any, number: int
+) -> None:
+    reader = MysqlReader(_transport(1), Endpoint("127.0.0.1", 1, "mysql"))
+    with pytest.raises(ProtocolError):
+        reader.partition(_plan(partitions, ends), number, None, size=10)
+
+
+@pytest.mark.parametrize(
+    ("kind", "first", "last", "partitions", "ends"),
+    [
+        pytest.param("number", b"1", b"1000000", 2, [b"500000"], id="whole-numbers"),
+        pytest.param("number", b"-5", b"5", 4, [b"-3", b"0", b"2"], id="negative-numbers"),
+        pytest.param("number", b"7", b"8", 4, [b"7"], id="fewer-values-than-partitions"),
+        pytest.param("text", b"CS-2012-0001", b"CS-2016-0001", 2, [b"CS-2014-0001"], id="ascii"),
+        pytest.param("text", b"a", b"a", 2, [b"a"], id="one-value"),
+        pytest.param("binary", b"\x00\xff", b"\x01\x01", 2, [b"\x01"], id="bytes"),
+        pytest.param("number", b"1.5", b"9", 2, None, id="a-decimal-is-split-by-offset"),
+        pytest.param("text", "é".encode(), b"z", 2, None, id="text-not-ascii-is-split-by-offset"),
+        pytest.param("binary", b"a", b"z" * 1_000_000, 2, None, id="a-huge-key-is-split-by-offset"),
+    ],
+)
+def test_partitions_end_evenly_between_the_first_and_last_key(
+    kind: str, first: bytes, last: bytes, partitions: int, ends: list[bytes] | None
+) -> None:
+    assert between(kind, first, last, partitions) == ends

@@ -12,7 +12,7 @@ import pytest
 from leakhound.errors import ProtocolError, TimeoutError_, TooLargeError
 from leakhound.net import FrameReader, Limits
 from leakhound.probes.mysql import wire
-from leakhound.probes.mysql.rows import documents
+from leakhound.probes.mysql.rows import decoded, decoder, documents
 from leakhound.probes.mysql.wire import (
     CACHING_SHA2,
     NATIVE,
@@ -35,11 +35,11 @@ def _frames(data: bytes, **limits: Any) -> FrameReader:
     return FrameReader(reader, Limits(**limits))
 
 
-def _result(data: bytes, **limits: Any) -> ResultSet | ServerError:
+def _result(data: bytes, decode: Any = None, **limits: Any) -> ResultSet | ServerError:
     async def go() -> ResultSet | ServerError:
         packets = Packets()
         packets.seq = 1  # the answer to a command sent as packet 0
-        return await read_result(packets, _frames(data, **limits))
+        return await read_result(packets, _frames(data, **limits), decode)
 
     return asyncio.run(go())
 
@@ -451,3 +451,58 @@ def test_a_null_value_reads_as_none() -> None:
     )
     got = _result(data)
     assert isinstance(got, ResultSet) and got.rows == [(None,)]
+
+
+def test_values_decoded_as_they_are_read_are_the_careful_documents() -> None:
+    data = recorded("mariadb-10.11-types")
+    raw, fast = _result(data), _result(data, decoder(["doc"]))
+    assert isinstance(raw, ResultSet) and isinstance(fast, ResultSet)
+    assert decoded(fast) == documents(raw, ["doc"])
+    assert fast.last == raw.rows[-1]
+
+
+def _rows(*payloads: bytes) -> bytes:
+    out = packet(b"\x02", 1) + packet(_column(b"a"), 2) + packet(_column(b"b"), 3)
+    out += packet(EOF, 4)
+    for n, payload in enumerate(payloads):
+        out += packet(payload, 5 + n)
+    return out + packet(EOF, 5 + len(payloads))
+
+
+def test_a_row_the_fast_decoding_refuses_is_decoded_the_careful_way() -> None:
+    data = _rows(b"\x03abc\x02\xff\xfe", b"\x01x\xfb", b"\x01y\x01z")
+    got = _result(data, decoder())
+    assert isinstance(got, ResultSet)
+    assert decoded(got) == [
+        {"a": "abc", "b": "\ufffd\ufffd"},
+        {"a": "x", "b": None},
+        {"a": "y", "b": "z"},
+    ]
+    assert got.last == (b"y", b"z")
+
+
+def test_rows_split_anywhere_across_reads_are_read_alike() -> None:
+    data = _rows(*(bytes([5]) + b"v%04d" % n + b"\xfc\x2c\x01" + b"w" * 300 for n in range(50)))
+    whole = _result(data)
+
+    async def go(step: int) -> ResultSet | ServerError:
+        reader = asyncio.StreamReader()
+        for at in range(0, len(data), step):
+            reader.feed_data(data[at : at + step])
+        reader.feed_eof()
+        frames = FrameReader(reader, Limits())
+        frames.CHUNK = step
+        packets = Packets()
+        packets.seq = 1
+        return await read_result(packets, frames)
+
+    for step in (1, 3, 7, 300, 4096):
+        assert asyncio.run(go(step)) == whole
+    assert isinstance(whole, ResultSet) and len(whole.rows) == 50
+
+
+def test_a_row_longer_than_the_budget_is_refused_before_it_is_read() -> None:
+    # The header of a row of 1 MiB, and nothing after it: waiting for its body would time out.
+    data = _rows()[: -len(packet(EOF, 5))] + b"\x00\x00\x10\x05"
+    with pytest.raises(TooLargeError):
+        _result(data, max_body=64 * 1024, read_timeout=0.2)

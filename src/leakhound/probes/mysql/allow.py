@@ -2,9 +2,10 @@
 
 Each statement's whole text must match one pattern before it leaves (``net.statements``):
 ``information_schema`` reads for the inventory (names compared as hex literals), ``COUNT(*)``,
-``MIN``/``MAX`` of a date column, ``SELECT *`` of one table with a limit, after a key or from an
-offset, and the read-only transaction around them. A table is two backtick-quoted identifiers
-and never one of the server's own schemas, whatever the letter case (``mysql.user`` holds the
+``MIN``/``MAX`` of a date column, ``SELECT *`` of one table with a limit, after a key (and up
+to one) or from an offset, the key columns of one row at an offset (where a partition ends),
+and the read-only transaction around them. A table is two backtick-quoted identifiers and
+never one of the server's own schemas, whatever the letter case (``mysql.user`` holds the
 password hashes; servers with ``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern
 admits a function call on data (``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
 """
@@ -22,8 +23,9 @@ TABLE = rf"(?!(?i:`(?:{_SYSTEM})`)\.){IDENT}\.{IDENT}"
 HEX = r"X'(?:[0-9a-f]{2})*'"
 VALUE = rf"(?:-?\d{{1,65}}(?:\.\d{{1,30}})?|_(?:utf8mb4|binary) {HEX})"
 LIMIT = r"[1-9]\d{0,6}"
-# A keyset condition: comparisons of a key column with a value, joined by AND/OR in brackets.
-_AFTER = rf"(?:{IDENT} [>=] {VALUE}|[()]| AND | OR ){{1,400}}"
+# A keyset condition: comparisons of a key column with a value, joined by AND/OR in brackets
+# (after a key, and up to the key where a partition ends).
+_AFTER = rf"(?:{IDENT} (?:[<>=]|<=) {VALUE}|[()]| AND | OR ){{1,800}}"
 _KEY = rf"{IDENT}(?:, {IDENT}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
 
 
@@ -49,6 +51,7 @@ ALLOW = statements(
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT}",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE}(?: WHERE {_AFTER})? ORDER BY {_KEY} LIMIT {LIMIT}",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT} OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
+        rf"SELECT {_KEY} FROM {TABLE} ORDER BY {_KEY} LIMIT 1 OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
     ],
 )
 # What must never leave, for the tests and the reader (none can match a pattern above).
@@ -76,4 +79,9 @@ NEVER = (
     "SELECT * FROM `a`.`b` WHERE `id` > (SELECT LOAD_FILE('/etc/passwd')) ORDER BY `id` LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `id` > 1 OR SLEEP(10) ORDER BY `id` LIMIT 5",
     "SELECT * FROM `a`.`b` LIMIT 5 OFFSET 1 INTO DUMPFILE '/tmp/x'",
+    "SELECT `id` FROM `mysql`.`user` ORDER BY `id` LIMIT 1 OFFSET 5",
+    "SELECT `authentication_string` FROM `mysql`.`user` ORDER BY `user` LIMIT 1 OFFSET 0",
+    "SELECT `id`, LOAD_FILE('/etc/passwd') FROM `a`.`b` ORDER BY `id` LIMIT 1 OFFSET 5",
+    "SELECT `id` FROM `a`.`b` ORDER BY `id` LIMIT 1 OFFSET 5 INTO OUTFILE '/tmp/x'",
+    "SELECT * FROM `a`.`b` WHERE `id` <= 5 OR SLEEP(10) ORDER BY `id` LIMIT 5",
 )

@@ -10,6 +10,7 @@ judged by the allow-list before a byte is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ...errors import ProtocolError
@@ -20,7 +21,9 @@ from .sql import READ_ONLY_SESSION, START, START_READ_ONLY
 from .wire import (
     CACHING_SHA2,
     NATIVE,
+    Column,
     Cursor,
+    Decoder,
     Greeting,
     Packets,
     ResultSet,
@@ -34,6 +37,7 @@ from .wire import (
     text,
 )
 
+Decode = Callable[[tuple[Column, ...]], Decoder]
 ROOT = "root"
 CLEAR = "mysql_clear_password"
 _ER_PARSE = 1064  # a statement the server does not know (READ ONLY before MySQL 5.6.5)
@@ -50,12 +54,13 @@ class Connection:
     packets: Packets = field(default_factory=Packets)
     read_only: bool = False  # the session refuses writes (False: a plain transaction)
 
-    async def run(self, sql: str) -> ResultSet | ServerError:
-        """One statement's result, or the server's error as a value."""
+    async def run(self, sql: str, decoder: Decode | None = None) -> ResultSet | ServerError:
+        """One statement's result (rows of raw values, or decoded by ``decoder``), or the
+        server's error as a value."""
         self.packets.reset()
 
         async def reply(frames: FrameReader) -> ResultSet | ServerError:
-            return await read_result(self.packets, frames)
+            return await read_result(self.packets, frames, decoder)
 
         got = await self.stream.exchange(
             "query", self.packets.encode(query(sql)), reply, statement=sql
@@ -63,9 +68,9 @@ class Connection:
         assert got is not None
         return got
 
-    async def query(self, sql: str) -> ResultSet:
+    async def query(self, sql: str, decoder: Decode | None = None) -> ResultSet:
         """One statement's result; ServerError when the server refuses it."""
-        got = await self.run(sql)
+        got = await self.run(sql, decoder)
         if isinstance(got, ServerError):
             raise got
         return got

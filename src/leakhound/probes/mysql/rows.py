@@ -6,7 +6,7 @@ data that is not UTF-8 (images, hashes) is left out as MongoDB's binary is: list
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import orjson
@@ -20,7 +20,9 @@ from .wire import (
     INTEGER_TYPES,
     JSON_TYPE,
     Column,
+    Decoder,
     ResultSet,
+    Row,
 )
 
 MAX_FIELDS = 5000  # field paths kept of one table (JSON columns included)
@@ -119,13 +121,65 @@ def value(column: Column, raw: bytes | None, json: bool = False) -> Any:
     return raw.decode("utf-8", "replace")
 
 
+def _date(raw: bytes) -> str | None:
+    text = raw.decode("ascii", "replace")
+    return None if text.startswith("0000-00-00") else text.replace(" ", "T", 1)
+
+
+def _bits(raw: bytes) -> int:
+    return int.from_bytes(raw, "big")
+
+
+def _nothing(raw: bytes) -> None:
+    return None
+
+
+def converter(column: Column, json: bool = False) -> Callable[[bytes], Any]:
+    """What ``value`` does to the common values of a column, chosen once per result set: a
+    builtin where one will do, which raises ValueError wherever ``value`` would do something
+    else (text that is not UTF-8, a number that is not one); that row then goes through
+    ``value``."""
+    kind = column.type
+    if kind == JSON_TYPE or json:
+        return orjson.loads
+    if kind in INTEGER_TYPES:
+        return int
+    if kind in FLOAT_TYPES:
+        return float
+    if kind in DATE_TYPES:
+        return _date
+    if kind == BIT_TYPE:
+        return _bits
+    if kind == _GEOMETRY:
+        return _nothing
+    return bytes.decode  # strict UTF-8: what is not falls back to ``value``
+
+
+def decoder(json_columns: Collection[str] = ()) -> Callable[[tuple[Column, ...]], Decoder]:
+    """Rows decoded as they are read (``read_result``): documents of each value as ``value``
+    makes it."""
+
+    def make(columns: tuple[Column, ...]) -> Decoder:
+        flags = [c.name in json_columns for c in columns]
+
+        def careful(row: Row) -> dict[str, Any]:
+            return {c.name: value(c, raw, j) for c, raw, j in zip(columns, row, flags, strict=True)}
+
+        fields = tuple((c.name, converter(c, j)) for c, j in zip(columns, flags, strict=True))
+        return Decoder(fields, careful)
+
+    return make
+
+
 def documents(result: ResultSet, json_columns: Collection[str] = ()) -> list[dict[str, Any]]:
-    """Every row of a result set as a document."""
-    flags = [c.name in json_columns for c in result.columns]
-    return [
-        {c.name: value(c, raw, j) for c, raw, j in zip(result.columns, row, flags, strict=True)}
-        for row in result.rows
-    ]
+    """Every row of a result set of raw values as a document."""
+    careful = decoder(json_columns)(result.columns).careful
+    return [careful(row) for row in result.rows]
+
+
+def decoded(result: ResultSet) -> list[dict[str, Any]]:
+    """Every row of a result set read with ``decoder``: already its document."""
+    return result.rows
 
 
 def json_fields(name: str, doc: Any) -> dict[str, str]:

@@ -98,7 +98,7 @@ def count(schema: str, name: str) -> str:
 
 
 def date_range(schema: str, name: str, column: str) -> str:
-    """The first and last value of one column."""
+    """The first and last value of one column (a date's range, a key's)."""
     c = ident(column)
     return f"SELECT MIN({c}), MAX({c}) FROM {table(schema, name)}"  # noqa: S608
 
@@ -123,15 +123,25 @@ def literal(kind: str, raw: bytes) -> str:
 
 
 def after_key(
-    schema: str, name: str, key: list[str], kinds: list[str], after: list[bytes] | None, limit: int
+    schema: str,
+    name: str,
+    key: list[str],
+    kinds: list[str],
+    after: list[bytes] | None,
+    limit: int,
+    upto: list[bytes] | None = None,
 ) -> str:
     """The next ``limit`` rows in key order, after the key values ``after`` (None: from the
-    first)."""
+    first) and up to ``upto`` included (None: to the last)."""
     cols = ", ".join(ident(k) for k in key)
-    where = ""
+    conditions = []
     if after is not None:
         values = [literal(kind, raw) for kind, raw in zip(kinds, after, strict=True)]
-        where = f" WHERE {_after(key, values)}"
+        conditions.append(_after(key, values))
+    if upto is not None:
+        values = [literal(kind, raw) for kind, raw in zip(kinds, upto, strict=True)]
+        conditions.append(_upto(key, values))
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     return f"SELECT * FROM {table(schema, name)}{where} ORDER BY {cols} LIMIT {int(limit)}"  # noqa: S608
 
 
@@ -142,6 +152,21 @@ def _after(key: list[str], values: list[str]) -> str:
     if len(key) == 1:
         return first
     return f"({first} OR ({ident(key[0])} = {values[0]} AND {_after(key[1:], values[1:])}))"
+
+
+def _upto(key: list[str], values: list[str]) -> str:
+    """(a, b) <= (x, y) spelt out the same way: a < x OR (a = x AND b <= y)."""
+    if len(key) == 1:
+        return f"{ident(key[0])} <= {values[0]}"
+    first = f"{ident(key[0])} < {values[0]}"
+    return f"({first} OR ({ident(key[0])} = {values[0]} AND {_upto(key[1:], values[1:])}))"
+
+
+def key_at(schema: str, name: str, key: list[str], offset: int) -> str:
+    """The key of the row at ``offset`` in key order (where a partition ends): read from the
+    key's index alone."""
+    cols = ", ".join(ident(k) for k in key)
+    return f"SELECT {cols} FROM {table(schema, name)} ORDER BY {cols} LIMIT 1 OFFSET {int(offset)}"  # noqa: S608
 
 
 def at_offset(schema: str, name: str, offset: int, limit: int) -> str:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...errors import ProtocolError
 from ...net import FrameReader
@@ -84,14 +86,6 @@ class Column:
     type: int
     charset: int
     flags: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ResultSet:
-    """A text result set: its columns and rows of raw values (None for NULL)."""
-
-    columns: tuple[Column, ...]
-    rows: list[tuple[bytes | None, ...]] = field(default_factory=list)
 
 
 class Cursor:
@@ -296,9 +290,47 @@ def is_eof(payload: bytes) -> bool:
     return payload[:1] == b"\xfe" and len(payload) < 9
 
 
-async def read_result(packets: Packets, frames: FrameReader) -> ResultSet | ServerError:
+Row = tuple[bytes | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decoder:
+    """What a result set's rows become as they are cut from the packets: a dict a row, with
+    one key and one function a column (``fields``), the function applied to each value that
+    is not NULL; a row where one of them raised ValueError is handed whole (its raw values)
+    to ``careful`` instead."""
+
+    fields: tuple[tuple[Any, Callable[[bytes], Any]], ...]
+    careful: Callable[[Row], dict[Any, Any]]
+
+
+def raw(columns: tuple[Column, ...]) -> Decoder:
+    """Values as the server sent them: bytes, None for NULL, keyed by their column's place."""
+    return Decoder(tuple((n, bytes) for n in range(len(columns))), _places)
+
+
+def _places(row: Row) -> dict[Any, Any]:
+    return dict(enumerate(row))
+
+
+@dataclass(frozen=True, slots=True)
+class ResultSet:
+    """A text result set: its columns and rows of values (raw: bytes, None for NULL; else what
+    the ``Decoder`` made of them), and the raw values of its last row."""
+
+    columns: tuple[Column, ...]
+    rows: list[Any] = field(default_factory=list)
+    last: Row = ()
+
+
+async def read_result(
+    packets: Packets,
+    frames: FrameReader,
+    decoder: Callable[[tuple[Column, ...]], Decoder] | None = None,
+) -> ResultSet | ServerError:
     """The reply to a COM_QUERY: an OK (no columns), a text result set, or the server's error
-    (a value: the connection stays usable after a complete ERR packet)."""
+    (a value: the connection stays usable after a complete ERR packet). Rows are tuples of
+    raw values, or the dicts ``decoder``, given the columns, makes of them."""
     first = await packets.read(frames)
     if not first:
         raise ProtocolError("an empty packet where a query's answer was expected")
@@ -317,18 +349,117 @@ async def read_result(packets: Packets, frames: FrameReader) -> ResultSet | Serv
     end = await packets.read(frames)
     if not is_eof(end):
         raise ProtocolError("a result set's columns not followed by EOF")
-    rows: list[tuple[bytes | None, ...]] = []
+    decode = (decoder or raw)(columns)
+    rows: list[Any] = []
+    last = b""
     while True:
-        payload = await packets.read(frames)
-        if is_eof(payload):
-            return ResultSet(columns, rows)
-        if payload[:1] == b"\xff":
-            return parse_error(payload)  # the query failed while it ran
-        cur = Cursor(payload)
-        row = tuple(cur.lenenc_bytes() for _ in columns)
-        if cur.left:
-            raise ProtocolError("a result row longer than its columns")
-        rows.append(row)
+        # The rows already received are cut in one loop; the socket is awaited only for
+        # the packet the buffer ends in the middle of.
+        data, start = frames.buffered()
+        at, packets.seq, stop, cut = scan_rows(data, start, decode, packets.seq, rows)
+        frames.advance(at - start)
+        last = cut or last
+        if stop is _LONG:  # a row of 16 MiB or more: its parts joined the careful way
+            last = await packets.read(frames)
+            rows.append(decode.careful(parse_row(last, count)))
+        elif stop is not None:
+            if not is_eof(stop):
+                return parse_error(stop)
+            if decoder is None:
+                rows = [tuple(r.values()) for r in rows]
+            return ResultSet(columns, rows, parse_row(last, count) if last else ())
+        else:
+            have = len(data) - at
+            need = 4 if have < 4 else 4 + (data[at] | data[at + 1] << 8 | data[at + 2] << 16)
+            await frames.fill(need)
+
+
+_LONG = b"long"  # scan_rows stopped at a packet in parts
+
+
+def parse_row(payload: bytes, width: int) -> Row:
+    """One text row of ``width`` values (None for NULL), from a payload read on its own."""
+    cur = Cursor(payload)
+    row = tuple([cur.lenenc_bytes() for _ in range(width)])
+    if cur.left:
+        raise ProtocolError("a result row longer than its columns")
+    return row
+
+
+def scan_rows(
+    data: bytes, at: int, decode: Decoder, seq: int, rows: list[Any]
+) -> tuple[int, int, bytes | None, bytes]:
+    """The complete row packets of ``data`` from ``at``, each appended to ``rows`` as the dict
+    of its values decoded. Returns where the packets read end, the next sequence id, the
+    payload of the packet that ended the rows (EOF or ERR, read too; ``_LONG`` before a
+    packet in parts, not read; None where ``data`` ends before a packet does), and the
+    payload of the last row appended (empty if none).
+
+    One loop over the bytes already received, without an object a packet: every length is
+    checked by where it ends (a value running past its packet leaves the row's end
+    elsewhere than the packet's end: one check a row, not one a value)."""
+    end = len(data)
+    fields, careful = decode.fields, decode.careful
+    append = rows.append
+    row_at = row_end = 0
+    stop: bytes | None = None
+    try:
+        while at + 4 <= end:
+            length = data[at] | data[at + 1] << 8 | data[at + 2] << 16
+            if data[at + 3] != seq:
+                raise ProtocolError(
+                    f"a MySQL packet out of sequence ({data[at + 3]}, expected {seq})"
+                )
+            if length >= MAX_PART:
+                stop = _LONG
+                break
+            p = at + 4
+            if p + length > end:
+                break
+            seq = (seq + 1) & 0xFF
+            at = p + length
+            first = data[p] if length else -1
+            if first == 0xFF or (first == 0xFE and length < 9):
+                stop = data[p:at]
+                break
+            row: dict[Any, Any] = {}
+            try:
+                for key, f in fields:
+                    n = data[p]
+                    if n < 0xFB:
+                        s = p + 1
+                        p = s + n
+                        row[key] = f(data[s:p])
+                    elif n == 0xFB:
+                        p += 1
+                        row[key] = None
+                    else:
+                        if n == 0xFC:
+                            s = p + 3
+                            n = data[p + 1] | data[p + 2] << 8
+                        elif n == 0xFD:
+                            s = p + 4
+                            n = data[p + 1] | data[p + 2] << 8 | data[p + 3] << 16
+                        elif n == 0xFE:
+                            s = p + 9
+                            n = int.from_bytes(data[p + 1 : s], "little")
+                        else:
+                            raise ProtocolError("0xFF where a length-encoded integer was expected")
+                        p = s + n
+                        row[key] = f(data[s:p])
+            except ValueError:  # a value the fast conversion does not take: the careful one
+                row, p = careful(parse_row(data[at - length : at], len(fields))), at
+            if p != at:
+                raise ProtocolError(
+                    "a result row longer than its columns"
+                    if p < at
+                    else "a MySQL packet shorter than it says"
+                )
+            append(row)
+            row_at, row_end = at - length, at
+    except IndexError:
+        raise ProtocolError("a MySQL packet shorter than it says") from None
+    return at, seq, stop, data[row_at:row_end]
 
 
 def parse_column(payload: bytes) -> Column:

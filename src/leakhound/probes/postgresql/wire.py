@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from ...errors import ProtocolError, TooLargeError
+from ...errors import ProtocolError
 from ...net import FrameReader
 
 PROTOCOL = 196608  # 3.0
@@ -23,7 +23,6 @@ _EXPECTED = frozenset(b"REASKZTDCIN"[i : i + 1] for i in range(11))
 # query's end (CommandComplete, ErrorResponse, notices, ReadyForQuery).
 _COPY_EXPECTED = frozenset(b"HdcCENSAZ")
 _MAX_OTHER = 1 << 20  # bytes of any message but a row: the server's are tens of bytes
-_JOINED = 64 * 1024  # a message this much longer than what is in memory is read in one go
 
 
 def startup(user: str, database: str) -> bytes:
@@ -112,45 +111,42 @@ async def read_copy(frames: FrameReader) -> list[bytes]:
     """The answer to a ``COPY … TO STDOUT``, up to ReadyForQuery: one line a row (CopyData,
     ``\\n`` included), or ServerError.
 
-    A page is thousands of small messages: they are cut from the bytes already received in
-    one loop, not awaited one by one (two awaits a row cost more than the rest of the read);
-    each declared length is still held to the reply's budget before its body is awaited."""
+    A page is thousands of small messages: they are cut in place from the bytes already
+    received, in one loop, not awaited one by one (two awaits a row cost more than the rest
+    of the read); the socket is awaited only for the message the buffer ends in the middle
+    of, whose declared length is held to the reply's budget first."""
     lines: list[bytes] = []
     error: ServerError | None = None
     messages = 0
-    buf = await frames.some()
     while True:
-        pos, size = 0, len(buf)
-        while size - pos >= 5:
-            kind = buf[pos]
-            length = int.from_bytes(buf[pos + 1 : pos + 5], "big")
+        data, start = frames.buffered()
+        at, size, need = start, len(data), 5
+        while size - at >= 5:
+            kind = data[at]
+            length = int.from_bytes(data[at + 1 : at + 5], "big")
             if kind not in _COPY_EXPECTED:
-                raise ProtocolError(f"not a PostgreSQL message: {buf[pos : pos + 5]!r}")
+                raise ProtocolError(f"not a PostgreSQL message: {data[at : at + 5]!r}")
             if length < 4 or (kind != 0x64 and length > _MAX_OTHER):
                 raise ProtocolError(f"a PostgreSQL message with length {length}")
-            end = pos + 1 + length
+            end = at + 1 + length
             if end > size:
-                missing = end - size
-                if missing > frames.budget:
-                    raise TooLargeError(f"a message of {length} bytes, over the reply's cap")
-                if missing > _JOINED:  # one long message: awaited whole, not chunk by chunk
-                    buf, pos, size = buf[pos:] + await frames.exactly(missing), 0, length + 1
-                    continue
+                need = 1 + length
                 break
             if kind == 0x64:  # d: CopyData, one row
-                lines.append(buf[pos + 5 : end])
+                lines.append(data[at + 5 : end])
             elif kind == 0x5A:  # Z: ReadyForQuery
-                frames.unread(buf[end:])
+                frames.advance(end - start)
                 if error is not None:
                     raise error
                 return lines
             elif kind == 0x45:  # E
-                error = ServerError(error_fields(buf[pos + 5 : end]))
-            pos = end
+                error = ServerError(error_fields(data[at + 5 : end]))
+            at = end
             messages += 1
             if messages > MAX_MESSAGES:
                 raise ProtocolError(f"over {MAX_MESSAGES:,} messages in one reply")
-        buf = buf[pos:] + await frames.some()
+        frames.advance(at - start)
+        await frames.fill(need)
 
 
 def _row_description(body: bytes) -> list[tuple[str, int]]:
