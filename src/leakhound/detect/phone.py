@@ -176,24 +176,27 @@ class PhoneDetector(Detector):
             if tries >= _MAX_WINDOWS:
                 break
             window = m.group()
-            numbers = _numbers_in(window, hinted, prefer)
-            if not numbers:
-                continue  # no number in it: its context does not matter
-            before = words_before(text, m.start())
-            cue = _nearest_cue(before)
+            # The words before first: a third of the windows follow one saying "an id"
+            # (versions, order numbers), and reading them costs less than the number.
+            cue = _nearest_cue(words_before(text, m.start()))
             up = cue > 0
+            bare = False
             if not (hinted or up):
                 if cue < 0 or _after_hash(text, m.start()):
                     continue  # "order 0612345678", "#4155550123": an id
-                if (
-                    _BARE.fullmatch(window)
-                    and not window.startswith(("+", "00"))
-                    and not (window[0] == "0" and numbers[0][4] == _IN_CONTEXT)
-                ):
-                    # An unbroken digit string with nothing saying "phone", unless it is
-                    # written as the document's country writes its numbers, trunk "0"
-                    # first ("0612345678" in a French customer's record).
+                # An unbroken digit string with nothing saying "phone", unless it is
+                # written as the document's country writes its numbers, trunk "0" first
+                # ("0612345678" in a French customer's record).
+                bare = (
+                    window[0] != "+"
+                    and not window.startswith("00")
+                    and _BARE.fullmatch(window) is not None
+                )
+                if bare and window[0] != "0":
                     continue
+            numbers = _numbers_in(window, hinted, prefer)
+            if not numbers or (bare and numbers[0][4] != _IN_CONTEXT):
+                continue
             for start, end, e164, _, how in numbers:
                 score = _SCORES[how]
                 if up:
