@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 from stdnum import iban, numdb
+from stdnum.es import ccc
 from stdnum.exceptions import InvalidComponent, ValidationError
 from stdnum.iso7064 import mod_97_10
 
@@ -76,7 +77,7 @@ def check_iban(compact: str) -> IbanCheck:
         return IbanCheck.INVALID
     if module is not None:
         try:
-            module.validate(compact)
+            _OWN_CHECK.get(compact[:2], module.validate)(compact)
         except InvalidComponent:
             # Checked again here, whatever stdnum's order of checks: the national check
             # digits hold and the bank code alone is unknown.
@@ -105,6 +106,17 @@ def _belgian_unlisted_bank(compact: str) -> bool:
     digits mod 97, 97 for 0, are its last two) but whose bank code stdnum does not list."""
     bban = compact[4:]  # twelve digits: the BBAN structure was matched
     return (int(bban[:10]) % 97 or 97) == int(bban[10:]) and not _belgian_bank_listed(bban[:3])
+
+
+def _spanish_account(compact: str) -> None:
+    """``stdnum.es.iban.validate`` of an IBAN whose checks ``check_iban`` has made: the
+    account's own (CCC) check digits. The module makes stdnum's IBAN checks again first,
+    three quarters of its 70 µs; a test holds both to the same answers."""
+    ccc.validate(compact[4:])
+
+
+# A country's own check, where its stdnum module would repeat the IBAN checks first.
+_OWN_CHECK = {"ES": _spanish_account}
 
 
 # The countries whose stdnum module refuses a bank code missing from a registry it
