@@ -266,3 +266,20 @@ def test_spanish_account_check_agrees_with_stdnum() -> None:
         assert is_valid_iban(number) == expected, number
         valid += expected
     assert 1000 < valid < 2000
+
+
+def test_country_rules_agree_with_the_registry_for_every_pair_of_capitals() -> None:
+    import itertools
+    import string
+
+    from stdnum import numdb
+
+    from leakhound.detect.iban import _listed_countries, _rules
+
+    assert _listed_countries() is not None  # the shortcut is taken
+    registry = numdb.get("iban")
+    pairs = ["".join(p) for p in itertools.product(string.ascii_uppercase, repeat=2)]
+    for code in [*pairs, "", "D", "de", "DE8"]:
+        info = registry.info(code)
+        listed = bool(info and info[0][1].get("bban"))
+        assert (_rules(code)[0] > 0) == listed, code
