@@ -245,3 +245,41 @@ def test_every_belgian_bank_code_is_listed_or_unlisted_never_invalid() -> None:
             assert got == (expected or IbanCheck.UNLISTED_BANK), number
             seen.add(got)
     assert seen == set(IbanCheck)
+
+
+def test_spanish_account_check_agrees_with_stdnum() -> None:
+    import random
+
+    from stdnum import iban
+    from stdnum.es import ccc
+
+    from leakhound.detect.iban import is_valid_iban
+
+    rnd = random.Random(5)
+    valid = 0
+    for _ in range(3000):
+        bban = "".join(rnd.choice("0123456789") for _ in range(20))
+        if rnd.random() < 0.5:  # the account's own check digits right for half of them
+            bban = bban[:8] + ccc.calc_check_digits(bban) + bban[10:]
+        number = "ES" + iban.calc_check_digits("ES00" + bban) + bban
+        expected = iban.is_valid(number)
+        assert is_valid_iban(number) == expected, number
+        valid += expected
+    assert 1000 < valid < 2000
+
+
+def test_country_rules_agree_with_the_registry_for_every_pair_of_capitals() -> None:
+    import itertools
+    import string
+
+    from stdnum import numdb
+
+    from leakhound.detect.iban import _listed_countries, _rules
+
+    assert _listed_countries() is not None  # the shortcut is taken
+    registry = numdb.get("iban")
+    pairs = ["".join(p) for p in itertools.product(string.ascii_uppercase, repeat=2)]
+    for code in [*pairs, "", "D", "de", "DE8"]:
+        info = registry.info(code)
+        listed = bool(info and info[0][1].get("bban"))
+        assert (_rules(code)[0] > 0) == listed, code

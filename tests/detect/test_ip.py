@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+
+from leakhound.detect.ip import _judge_v6
 
 from .util import found, hits
 
@@ -251,3 +255,24 @@ def test_anchored_candidates_are_the_regex_scans_own() -> None:
         assert _spans(ip._v4_candidates(text)) == _spans(ip._V4.finditer(text)), text
         assert _spans(ip._v6_candidates(text)) == _spans(ip._V6.finditer(text)), text
     assert min(found) > 500  # both scans have plenty to find
+
+
+@pytest.mark.parametrize(
+    ("raw", "reported"),
+    [
+        pytest.param("2a00:1450:4001:080b:1111:2222:3333:200E", True, id="leading-zero-upper-case"),
+        pytest.param("2a00:1450:0:80b:0:0:3333:200e", True, id="zero-groups-compressed"),
+        pytest.param("fd12:3456:789a:1:2:3:4:5", True, id="unique-local"),
+        pytest.param("0:0:0:0:0:ffff:5102:45a0", True, id="v4-mapped"),
+        pytest.param("2a00:1450:4001:80b:1111:2222:3333:200e0", False, id="group-too-long"),
+        pytest.param("2001:db8:1:2:3:4:5:6", False, id="documentation"),
+    ],
+)
+def test_eight_group_addresses_read_as_ipaddress_reads_them(raw: str, reported: bool) -> None:
+    _judge_v6.cache_clear()
+    judged = _judge_v6(raw)
+    assert (judged is not None) is reported
+    if judged is not None:
+        addr = ipaddress.IPv6Address(raw)
+        mapped = addr.ipv4_mapped
+        assert judged[1] == str(mapped if mapped is not None else addr)

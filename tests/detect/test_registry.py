@@ -10,7 +10,7 @@ from leakhound.detect.registry import DETECTORS, OPTIONAL_MODULES, by_id
 
 # Modules of leakhound.detect that are plumbing, not detectors.
 SUPPORT = {
-    *("base", "context", "cues", "gate", "gazetteer", "hints", "jsonl", "region"),
+    *("base", "context", "cues", "digits", "gate", "gazetteer", "hints", "jsonl", "region"),
     *("registry", "scan", "subjects"),
 }
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from .base import Detector, Field, Span
 from .context import clamp, near, words_before, wordset
+from .digits import DigitRegex
 from .gate import END, START
 
 ENTITY = "CREDIT_CARD"
@@ -17,8 +17,8 @@ ENTITY = "CREDIT_CARD"
 # captured once and required to stay the same (the backreference) so that a run of
 # unrelated numbers ("12 2024-01 ...") does not glue into one. The first digit comes
 # before the look-behind: `re` skips ahead much faster through a pattern that starts
-# with a character class.
-_CANDIDATE = re.compile(
+# with a character class, faster still with ASCII digits (``digits.py``).
+_CANDIDATE = DigitRegex(
     r"\d(?<![\w\-.]\d)\d{3}(?:([ \-]?)\d{2,6}(?:\1\d{1,7}){0,4})(?![\w\-]|\.\d)"
 )
 

@@ -51,6 +51,8 @@ _LOCAL_CHARS = re.compile(r"[\w.%+\-]")
 # The spelled-out dots of a local part ("jane dot doe", "jane[dot]doe"), turned back
 # into "." for the normalized address.
 _LOCAL_DOT = re.compile(r"[ \t]+dot[ \t]+|[ \t]?[\[({<][ \t]?dot[ \t]?[\])}>][ \t]?", re.I)
+# What each of its forms holds: a space or tab, or an opening bracket.
+_DOT_MARKS = frozenset(" \t[({<")
 _LOCAL_MAX = 64  # RFC 5321 limit; also bounds how far back the search looks
 
 # One domain label (letters, digits, inner hyphens; any script for IDNs, and their ASCII
@@ -180,7 +182,11 @@ class EmailDetector(Detector):
         if local_start is None:
             return None
         local_raw = text[local_start : m.start()]
-        local_obfuscated = _LOCAL_DOT.search(local_raw) is not None
+        # A spelled-out dot needs a space, a tab or an opening bracket: most local parts
+        # have none, and are not searched.
+        local_obfuscated = (
+            not _DOT_MARKS.isdisjoint(local_raw) and _LOCAL_DOT.search(local_raw) is not None
+        )
         local = (_LOCAL_DOT.sub(".", local_raw) if local_obfuscated else local_raw).lower()
         if local.startswith(".") or local.endswith(".") or ".." in local:
             return None
@@ -314,8 +320,10 @@ def _domain(text: str, pos: int, spaced: bool = True) -> tuple[list[str], list[s
             break
         kind = sm.lastgroup
         assert kind is not None
-        if kind == "space" and not spaced and not seps:
-            break  # "look at the office": prose, whatever follows
+        if kind == "space" and (seps or not spaced):
+            # "look at the office": prose, whatever follows; a space stands for a dot
+            # only as the first separator.
+            break
         lm = _LABEL.match(text, sm.end())
         if lm is None:
             break
@@ -323,8 +331,6 @@ def _domain(text: str, pos: int, spaced: bool = True) -> tuple[list[str], list[s
             if sm.group().startswith("."):
                 break  # "at jane@example.de. My number…": a full stop, then the next sentence
             kind = "spaced"
-        elif kind == "space" and seps:
-            break
         seps.append(kind)
         labels.append(lm.group())
         ends.append(lm.end())

@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 from stdnum import iban, numdb
+from stdnum.es import ccc
 from stdnum.exceptions import InvalidComponent, ValidationError
 from stdnum.iso7064 import mod_97_10
 
@@ -45,12 +46,26 @@ def _rules(country: str) -> tuple[int, re.Pattern[str] | None, Any]:
     stdnum's ``iban.is_valid`` looks these up again for every number (a third of its
     20-60 µs); each country has one length and one structure, so they are looked up once.
     """
+    listed = _listed_countries()
+    if listed is not None and country[:2] not in listed:
+        return 0, None, None
     info = numdb.get("iban").info(country)
     structure = info[0][1].get("bban", "") if info and info[0][1] else ""
     if not structure:
         return 0, None, None
     length = 4 + sum(int(n) for n in _STRUCTURE_PART.findall(structure))
     return length, iban._struct_to_re(structure), iban._get_cc_module(country)
+
+
+@cache
+def _listed_countries() -> frozenset[str] | None:
+    """The country codes stdnum's IBAN registry lists, or None if it lists anything but
+    single two-letter codes. Candidates start with any two capitals: a registry lookup
+    costs ~65 µs, and a long run meets most of the 676 pairs once."""
+    prefixes = numdb.get("iban").prefixes
+    if any(length != 2 or low != high for length, low, high, _, _ in prefixes):
+        return None
+    return frozenset(low for _, low, _, _, _ in prefixes)
 
 
 class IbanCheck(Enum):
@@ -76,7 +91,7 @@ def check_iban(compact: str) -> IbanCheck:
         return IbanCheck.INVALID
     if module is not None:
         try:
-            module.validate(compact)
+            _OWN_CHECK.get(compact[:2], module.validate)(compact)
         except InvalidComponent:
             # Checked again here, whatever stdnum's order of checks: the national check
             # digits hold and the bank code alone is unknown.
@@ -105,6 +120,17 @@ def _belgian_unlisted_bank(compact: str) -> bool:
     digits mod 97, 97 for 0, are its last two) but whose bank code stdnum does not list."""
     bban = compact[4:]  # twelve digits: the BBAN structure was matched
     return (int(bban[:10]) % 97 or 97) == int(bban[10:]) and not _belgian_bank_listed(bban[:3])
+
+
+def _spanish_account(compact: str) -> None:
+    """``stdnum.es.iban.validate`` of an IBAN whose checks ``check_iban`` has made: the
+    account's own (CCC) check digits. The module makes stdnum's IBAN checks again first,
+    three quarters of its 70 µs; a test holds both to the same answers."""
+    ccc.validate(compact[4:])
+
+
+# A country's own check, where its stdnum module would repeat the IBAN checks first.
+_OWN_CHECK = {"ES": _spanish_account}
 
 
 # The countries whose stdnum module refuses a bank code missing from a registry it

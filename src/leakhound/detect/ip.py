@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import ClassVar
@@ -57,6 +58,9 @@ _V6_DOCUMENTATION = (
 )
 # Hex digits, counted: "a::b" is a valid address but says nothing about anyone.
 _HEX = re.compile(r"[0-9A-Fa-f]")
+# Eight groups, no "::", no dotted quad: the form logs print, which inet_pton reads as
+# ipaddress does in a fifteenth of the time.
+_EIGHT_GROUPS = re.compile(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}")
 
 # Words before a candidate that make it a version, a build or an error code.
 _CONTEXT_DOWN = frozenset(
@@ -307,8 +311,9 @@ def _judge_v6(raw: str) -> tuple[float, str] | None:
     """(base score, normalized) for an IPv6 candidate, or None."""
     if len(_HEX.findall(raw)) < 5 and "." not in raw:
         return None  # "a::b", "::1": too little to be anyone's address
+    eight = _EIGHT_GROUPS.fullmatch(raw) is not None
     try:
-        addr = ipaddress.IPv6Address(raw)
+        addr = ipaddress.IPv6Address(socket.inet_pton(socket.AF_INET6, raw) if eight else raw)
     except ValueError:
         return None
     mapped = addr.ipv4_mapped
@@ -326,7 +331,14 @@ def _judge_v6(raw: str) -> tuple[float, str] | None:
         return None
     # A public address points at a subscriber; a unique-local one at a device inside a
     # network, which identifies far less.
-    return (0.8 if addr.is_global else 0.6), str(addr)
+    score = 0.8 if addr.is_global else 0.6
+    if eight:
+        groups = [int(g, 16) for g in raw.split(":")]
+        if all(groups):
+            # str(addr) where no group is 0, so none is compressed: each group in lower
+            # case without its leading zeros (a sixth of the cost).
+            return score, ":".join([f"{g:x}" for g in groups])
+    return score, str(addr)
 
 
 def _with_context(

@@ -133,16 +133,17 @@ class NationalIdDetector(Detector):
     min_digits: ClassVar[int] = 6
     # Each alternative of _DIGIT_FIRST and _LETTER_FIRST with its first character put
     # back, the NIR month and department widened to digits, and the look-arounds (no
-    # word character on either side) as word boundaries.
+    # word character on either side) as word boundaries. The codice fiscale's is its
+    # tail after the six name letters: with them in front, any six letters start a
+    # match and the pass over a ticket costs Hyperscan 7.9 µs instead of 6.1.
     gate: ClassVar[tuple[str, ...]] = (
         START + r"\d ?\d{2} ?\d{2} ?(?:\d{2}|2[AaBb]) ?\d{3} ?\d{3} ?\d{2}" + END,  # FR NIR
         START + r"\d{8}-?[A-Za-z]" + END,  # ES DNI
         START + r"\d{2} ?\d{3} ?\d{3} ?\d{3}" + END,  # DE IdNr
         START + r"(?:\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3}|\d{9})" + END,  # NL BSN
         START + r"[A-Za-z][A-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]" + END,  # UK NINO
-        START
-        + r"[A-Za-z]{6}[0-9LMNP-V]{2}[A-Za-z][0-9LMNP-V]{2}[A-Za-z][0-9LMNP-V]{3}[A-Za-z]"
-        + END,
+        r"[0-9LMNP-V]{2}[A-EHLMPR-Ta-ehlmpr-t][0-9LMNP-V]{2}[A-Za-z][0-9LMNP-V]{3}[A-Za-z]"
+        + END,  # IT codice fiscale
         START + r"[XYZxyz]-?\d{7}-?[A-Za-z]" + END,  # ES NIE
     )
     numeric: ClassVar[bool] = True

@@ -30,6 +30,7 @@ from phonenumbers import (
 
 from .base import NO_CONTEXT, Context, Detector, Field, Span
 from .context import clamp, words_before, wordset
+from .digits import DigitRegex
 
 ENTITY = "PHONE_NUMBER"
 
@@ -39,8 +40,9 @@ ENTITY = "PHONE_NUMBER"
 # "0x80070005", "v10.0.1", the seconds of "09:53:24.679590" and the middle of longer ids
 # never start one; it may end before an extension ("…0123x45", "…0123 ext 45"), which
 # is not part of the number. The first character comes before the look-behind because `re` scans
-# much faster for a pattern that starts with a character class.
-_CANDIDATE = re.compile(
+# much faster for a pattern that starts with a character class, faster still with ASCII
+# digits (``digits.py``).
+_CANDIDATE = DigitRegex(
     r"[+(\d](?<![\w.+\-/:][+(\d])"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
     r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w)"
@@ -174,24 +176,27 @@ class PhoneDetector(Detector):
             if tries >= _MAX_WINDOWS:
                 break
             window = m.group()
-            numbers = _numbers_in(window, hinted, prefer)
-            if not numbers:
-                continue  # no number in it: its context does not matter
-            before = words_before(text, m.start())
-            cue = _nearest_cue(before)
+            # The words before first: a third of the windows follow one saying "an id"
+            # (versions, order numbers), and reading them costs less than the number.
+            cue = _nearest_cue(words_before(text, m.start()))
             up = cue > 0
+            bare = False
             if not (hinted or up):
                 if cue < 0 or _after_hash(text, m.start()):
                     continue  # "order 0612345678", "#4155550123": an id
-                if (
-                    _BARE.fullmatch(window)
-                    and not window.startswith(("+", "00"))
-                    and not (window[0] == "0" and numbers[0][4] == _IN_CONTEXT)
-                ):
-                    # An unbroken digit string with nothing saying "phone", unless it is
-                    # written as the document's country writes its numbers, trunk "0"
-                    # first ("0612345678" in a French customer's record).
+                # An unbroken digit string with nothing saying "phone", unless it is
+                # written as the document's country writes its numbers, trunk "0" first
+                # ("0612345678" in a French customer's record).
+                bare = (
+                    window[0] != "+"
+                    and not window.startswith("00")
+                    and _BARE.fullmatch(window) is not None
+                )
+                if bare and window[0] != "0":
                     continue
+            numbers = _numbers_in(window, hinted, prefer)
+            if not numbers or (bare and numbers[0][4] != _IN_CONTEXT):
+                continue
             for start, end, e164, _, how in numbers:
                 score = _SCORES[how]
                 if up:
