@@ -84,7 +84,7 @@ NO_CONTEXT = Context()
 # Entries of each per-value cache of the detectors (phone windows, IP verdicts): what a
 # worker keeps between pages. At 65,536 the three filled to ~54 MiB and a full scan's
 # worker grew from 114 to 159 MiB between 20,000 and 400,000 support cases; at 8,192 it stays
-# at 96-98 MiB, the lower hit ratio costing ~3 µs of ~370 a document (unmeasurable in the
+# at 99-103 MiB, the lower hit ratio costing ~3 µs of ~370 a document (unmeasurable in the
 # CPU per document, and in detect_speed.py's figure): benchmarks/worker_memory.py.
 VALUE_CACHE_ENTRIES = 8192
 
