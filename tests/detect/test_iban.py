@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from leakhound.detect import scan_document
+from leakhound.detect import iban, scan_document
 
 from .util import found, hits
 
@@ -283,3 +283,15 @@ def test_country_rules_agree_with_the_registry_for_every_pair_of_capitals() -> N
         info = registry.info(code)
         listed = bool(info and info[0][1].get("bban"))
         assert (_rules(code)[0] > 0) == listed, code
+
+
+def test_a_long_text_finds_its_iban_without_being_kept_by_the_cache() -> None:
+    # The candidate cache is keyed by whole values: past CACHED_CHARS a string is searched
+    # again rather than kept, so a worker reading long texts does not hold thousands of them.
+    text = "note " * (iban.CACHED_CHARS // 5) + "IBAN DE89 3704 0044 0532 0130 00 " + "x" * 40
+    assert len(text) > iban.CACHED_CHARS
+    iban._cached_candidates.cache_clear()
+    result = hits(text, IB)
+    assert [text[h.start : h.end] for h in result] == ["DE89 3704 0044 0532 0130 00"]
+    assert iban._cached_candidates.cache_info().currsize == 0
+    assert iban.countries_of(text) == ["DE"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from leakhound.detect import region
 from leakhound.detect.hints import field_for
 from leakhound.detect.region import IBAN_DIGITS, Regions, address_region, region_named
 
@@ -64,3 +65,14 @@ def _regions(doc: dict[str, str]) -> tuple[str, ...]:
 )
 def test_what_a_document_says_of_its_country(doc: dict[str, str], regions: tuple[str, ...]) -> None:
     assert _regions(doc) == regions
+
+
+def test_a_documents_context_is_kept_in_a_bounded_cache_and_equal_once_made_again() -> None:
+    # Orders of countries grow with the documents read: the cache of answers has a limit,
+    # and an answer made again after eviction is the same memo key as the first.
+    assert region._context.cache_info().maxsize is not None
+    first = region._context(("FR", "DE"))
+    region._context.cache_clear()
+    again = region._context(("FR", "DE"))
+    assert again is not first
+    assert again == first and hash(again) == hash(first)

@@ -81,6 +81,13 @@ class Context:
 
 NO_CONTEXT = Context()
 
+# Entries of each per-value cache of the detectors (phone windows, IP verdicts): what a
+# worker keeps between pages. At 65,536 the three filled to ~54 MiB and a full scan's
+# worker grew from 114 to 159 MiB between 20,000 and 400,000 support cases; at 8,192 it stays
+# at 99-103 MiB, the lower hit ratio costing ~3 µs of ~370 a document (unmeasurable in the
+# CPU per document, and in detect_speed.py's figure): benchmarks/worker_memory.py.
+VALUE_CACHE_ENTRIES = 8192
+
 
 class Detector(ABC):
     """One kind of personal data (sometimes a family, e.g. national ids)."""

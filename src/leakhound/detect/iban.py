@@ -153,15 +153,33 @@ def mod_97_valid(number: str) -> bool:
         return mod_97_10.is_valid(number)
 
 
-@lru_cache(maxsize=4096)
+# Strings longer than this are not kept by the cache below: its 4,096 entries are keyed by
+# whole values, so without a limit a worker reading long texts would keep 4,096 of them
+# (gigabytes of 1 MB fields) long after their page. With it the cache holds at most
+# 4,096 x 2,048 characters (32 MiB of 4-byte characters, 8 MiB of ASCII); a longer string is
+# searched twice, a pass that costs little beside the detectors reading all of it.
+CACHED_CHARS = 2048
+
+
 def _candidates(text: str) -> tuple[tuple[int, int, str, bool], ...]:
     """(start, end, matched text, dashed) of each candidate in ``text``.
 
     The walk reads a string's IBAN countries (``countries_of``, for region.py), then
     the detector reads its IBANs: one regex pass serves both (~3 µs of the ~7 the pass
-    costs on 800 characters of a support ticket). Holds the strings of a page or so;
-    ``clear_caches`` drops them.
+    costs on 800 characters of a support ticket). Holds the strings of a page or so (up to
+    ``CACHED_CHARS`` long); ``clear_caches`` drops them.
     """
+    if len(text) > CACHED_CHARS:
+        return _find_candidates(text)
+    return _cached_candidates(text)
+
+
+@lru_cache(maxsize=4096)
+def _cached_candidates(text: str) -> tuple[tuple[int, int, str, bool], ...]:
+    return _find_candidates(text)
+
+
+def _find_candidates(text: str) -> tuple[tuple[int, int, str, bool], ...]:
     return tuple(
         (m.start(), m.end(), m.group(), m.group("dashed") is not None)
         for m in _CANDIDATE.finditer(text)
@@ -210,7 +228,7 @@ class IbanDetector(Detector):
 
     def clear_caches(self) -> None:
         """Forget the candidates of the strings read recently."""
-        _candidates.cache_clear()
+        _cached_candidates.cache_clear()
 
     def find(self, text: str, field: Field) -> list[Span]:
         """IBANs in ``text``."""

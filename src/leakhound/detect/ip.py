@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import ClassVar
 
-from .base import Detector, Field, Span
+from .base import VALUE_CACHE_ENTRIES, Detector, Field, Span
 from .context import clamp, near, words_after, words_before
 from .gate import END, START
 
@@ -257,7 +257,7 @@ def _v6_candidates(text: str) -> Iterator[re.Match[str]]:
 
 
 # Logs repeat the same addresses: a cache hit costs ~0.1 µs.
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=VALUE_CACHE_ENTRIES)
 def _judge_v4(raw: str, with_port: bool) -> tuple[float, str] | None:
     """(base score, normalized) for a dotted quad, or None when it is no one's address."""
     parts = raw.split(".")
@@ -306,7 +306,7 @@ def _v4_score(a: int, b: int, c: int) -> float | None:
     return 0.8
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=VALUE_CACHE_ENTRIES)
 def _judge_v6(raw: str) -> tuple[float, str] | None:
     """(base score, normalized) for an IPv6 candidate, or None."""
     if len(_HEX.findall(raw)) < 5 and "." not in raw:

@@ -28,7 +28,7 @@ from phonenumbers import (
     PhoneNumberMatcher,
 )
 
-from .base import NO_CONTEXT, Context, Detector, Field, Span
+from .base import NO_CONTEXT, VALUE_CACHE_ENTRIES, Context, Detector, Field, Span
 from .context import clamp, words_before, wordset
 from .digits import DigitRegex
 
@@ -228,7 +228,7 @@ def _after_hash(text: str, start: int) -> bool:
 _Number = tuple[int, int, str, bool, int]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=VALUE_CACHE_ENTRIES)
 def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tuple[_Number, ...]:
     """The numbers in one window; ``prefer``: the countries its document points at."""
     compact = _NON_DIGIT.sub("", window)
