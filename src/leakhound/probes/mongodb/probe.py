@@ -12,7 +12,7 @@ from typing import Any
 import bson
 
 from ... import compromise
-from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
+from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
 from ...models import (
     Container,
     Endpoint,
@@ -434,6 +434,10 @@ class MongodbReader(FullReader):
         return projected
 
 
+class BadCursor(ProtocolError):
+    """A cursor reply no server sends (a lie about the cursor or its order): not retried."""
+
+
 EMPTY_BATCHES = 3  # empty batches in a row from a cursor that says it goes on: a hostile one
 # The first batch of a cursor: its bytes size the next ones (documents may be 16 MiB each).
 FIRST_BATCH = 16
@@ -445,13 +449,13 @@ def _batch(reply: dict[str, Any], key: str, asked: int) -> tuple[int, list[dict[
     than asked for."""
     cursor = reply.get("cursor")
     if not isinstance(cursor, dict) or not isinstance(batch := cursor.get(key), list):
-        raise ProtocolError(f"a cursor reply without {key}")
+        raise BadCursor(f"a cursor reply without {key}")
     cursor_id = cursor.get("id")
     # bool is an int to Python, not a cursor id; the C decoder gives int (or Int64) 64-bit.
     if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
-        raise ProtocolError("a cursor reply without a valid cursor id")
+        raise BadCursor("a cursor reply without a valid cursor id")
     if len(batch) > asked:
-        raise ProtocolError(f"a batch of {len(batch)} documents where {asked} were asked for")
+        raise BadCursor(f"a batch of {len(batch)} documents where {asked} were asked for")
     return int(cursor_id), [d for d in batch if isinstance(d, dict)]
 
 
@@ -498,16 +502,23 @@ class _CursorPages(PartitionReader):
                 return None
             try:
                 docs = await (self._more() if self.cursor else self._find())
-            except NetError:
+            except NetError as exc:
+                if isinstance(exc, TooLargeError):  # asked again, on smaller batches
+                    self.batch = max(1, self.batch // 4)
                 await self._drop()  # the retry opens a new cursor after the last _id read
                 raise
         first, last = docs[0].get("_id"), docs[-1].get("_id")
         if first is None or last is None:
-            raise ProtocolError("a document without _id: cannot page on")
+            raise BadCursor("a document without _id: cannot page on")
         if self.last is not None and not _before(self.last, first):
-            raise ProtocolError("the cursor went back in _id order: not a sorted read")
+            raise BadCursor("the cursor went back in _id order: not a sorted read")
         self.last, self.after = last, _encode_id(last)
         return Page(tuple(plain(d) for d in docs), {"after": self.after})
+
+    def retryable(self, exc: NetError) -> bool:
+        """A broken connection or a forgotten cursor is asked again (on a new cursor from the
+        last ``_id``); a server that lied about its cursor is not."""
+        return not isinstance(exc, BadCursor) and super().retryable(exc)
 
     async def _find(self) -> list[dict[str, Any]]:
         if self.conn is None:
@@ -533,14 +544,14 @@ class _CursorPages(PartitionReader):
         )
         cursor, docs = _batch(reply, "nextBatch", asked)
         if cursor not in (0, self.cursor):
-            raise ProtocolError("getMore answered with another cursor's id")
+            raise BadCursor("getMore answered with another cursor's id")
         self.cursor = cursor
         if docs or not cursor:
             self.empty = 0
         else:
             self.empty += 1
             if self.empty >= EMPTY_BATCHES:
-                raise ProtocolError("the cursor sends empty batches without ending")
+                raise BadCursor("the cursor sends empty batches without ending")
         return self._took(docs)
 
     def _took(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
