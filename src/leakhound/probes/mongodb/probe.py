@@ -1,5 +1,6 @@
 """MongoDB (and servers that speak its wire protocol): the verdict from hello and
-listDatabases, collections as containers, samples and full reads with ``find``."""
+listDatabases, collections as containers (counted by collStats), samples with ``find``, full
+reads through one ``find`` cursor a collection (``getMore``, ``killCursors``)."""
 
 from __future__ import annotations
 
