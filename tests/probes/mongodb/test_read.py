@@ -20,7 +20,7 @@ from leakhound.net.policy import Request
 from leakhound.probes.base import Page
 from leakhound.probes.mongodb import ALLOW
 from leakhound.probes.mongodb.connection import connect
-from leakhound.probes.mongodb.probe import MongodbReader, _CursorPages
+from leakhound.probes.mongodb.probe import MongodbReader, SlowSort, _CursorPages
 
 Reply = Callable[["FakeMongo", dict[str, Any]], dict[str, Any] | None]
 
@@ -41,6 +41,7 @@ class FakeMongo:
         self.cursors: dict[int, list[dict[str, Any]]] = {}
         self.commands: list[dict[str, Any]] = []
         self.fail_get_more_once = False
+        self.find_delay = 0.0
         self._next = 1000
 
     def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
@@ -88,7 +89,10 @@ class FakeMongo:
                 header = await reader.readexactly(16)
                 (length,) = struct.unpack_from("<i", header)
                 body = await reader.readexactly(length - 16)
-                reply = self.answer(bson.decode(body[5:]))
+                cmd = bson.decode(body[5:])
+                if "find" in cmd:
+                    await asyncio.sleep(self.find_delay)  # a server sorting a collection first
+                reply = self.answer(cmd)
                 if reply is None:
                     break
                 writer.write(_op_msg(reply))
@@ -105,7 +109,7 @@ async def _served(fake: FakeMongo, **limits: Any) -> AsyncIterator[MongodbReader
     port = server.sockets[0].getsockname()[1]
     scope = Scope()
     scope.add("127.0.0.1", port)
-    transport = Transport(Limits(read_timeout=2, total_timeout=4, **limits), scope)
+    transport = Transport(Limits(**{"read_timeout": 2, "total_timeout": 4, **limits}), scope)
     try:
         yield MongodbReader(transport, Endpoint("127.0.0.1", port))
     finally:
@@ -316,3 +320,19 @@ def test_commands_outside_the_allow_list_never_leave() -> None:
     assert [r.method for r in sent] == ["killCursors"]
     assert _sent(fake) == ["killCursors"]  # nothing else reached the server
     assert ALLOW.allows("getMore", "") and ALLOW.allows("killCursors", "")
+
+
+def test_a_cursor_not_opened_in_time_is_not_asked_again() -> None:
+    fake = FakeMongo(list(range(1, 51)))
+    fake.find_delay = 1.5
+
+    async def go() -> None:
+        async with _served(fake, read_timeout=0.5, total_timeout=1) as reader:
+            pages = reader.partition(_plan(reader), 0, None, size=10)
+            assert isinstance(pages, _CursorPages)
+            with pytest.raises(SlowSort, match="read-timeout") as caught:
+                await pages.next_page()
+            assert not pages.retryable(caught.value)
+            await pages.close()
+
+    asyncio.run(go())

@@ -439,6 +439,10 @@ class BadCursor(ProtocolError):
     """A cursor reply no server sends (a lie about the cursor or its order): not retried."""
 
 
+class SlowSort(TimeoutError_):
+    """The sorted ``find`` that opens a cursor did not answer within the read deadline."""
+
+
 EMPTY_BATCHES = 3  # empty batches in a row from a cursor that says it goes on: a hostile one
 # The first batch of a cursor: its bytes size the next ones (documents may be 16 MiB each).
 FIRST_BATCH = 16
@@ -501,12 +505,18 @@ class _CursorPages(PartitionReader):
         while not docs:  # an empty batch of a cursor that goes on: ask again (a few times)
             if self.done:
                 return None
+            opening = not self.cursor
             try:
-                docs = await (self._more() if self.cursor else self._find())
+                docs = await (self._find() if opening else self._more())
             except NetError as exc:
                 if isinstance(exc, TooLargeError):  # asked again, on smaller batches
                     self.batch = max(1, self.batch // 4)
                 await self._drop()  # the retry opens a new cursor after the last _id read
+                if opening and isinstance(exc, TimeoutError_):
+                    raise SlowSort(
+                        f"{exc}: the server sorts the collection before its first batch "
+                        "(no _id index walk): a longer --read-timeout gives it the time"
+                    ) from exc
                 raise
         first, last = docs[0].get("_id"), docs[-1].get("_id")
         if first is None or last is None:
@@ -518,8 +528,10 @@ class _CursorPages(PartitionReader):
 
     def retryable(self, exc: NetError) -> bool:
         """A broken connection or a forgotten cursor is asked again (on a new cursor from the
-        last ``_id``); a server that lied about its cursor is not."""
-        return not isinstance(exc, BadCursor) and super().retryable(exc)
+        last ``_id``); a server that lied about its cursor is not, nor one that did not open
+        the cursor in time: it may still be sorting, and a second find would sort again
+        beside the first (FerretDB went on with each abandoned one, to 10 GB and both cores)."""
+        return not isinstance(exc, BadCursor | SlowSort) and super().retryable(exc)
 
     async def _find(self) -> list[dict[str, Any]]:
         if self.conn is None:
