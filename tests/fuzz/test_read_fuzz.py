@@ -106,3 +106,76 @@ def test_read_method_is_always_one_of_three(
 def test_slices_are_a_multiple_of_the_shards(wanted: int, shards: int) -> None:
     n = _slices(wanted, shards)
     assert n % shards == 0 and n >= max(1, wanted) and n >= shards
+
+
+# MongoDB: the cursor reader over arbitrary find/getMore replies.
+_IDS = st.one_of(
+    st.integers(-(2**63), 2**63 - 1), st.text(max_size=6), st.none(), st.booleans(), st.floats()
+)
+_DOCS = st.lists(
+    st.one_of(st.fixed_dictionaries({"_id": _IDS}, optional={"x": JSON}), JSON), max_size=5
+)
+_CURSOR_IDS = st.one_of(
+    st.just(0), st.just(7), st.integers(-(2**63), 2**63 - 1), st.booleans(), st.text(max_size=3)
+)
+_REPLIES = st.lists(
+    st.one_of(
+        st.builds(
+            lambda key, cid, docs: {"cursor": {"id": cid, key: docs}, "ok": 1},
+            st.sampled_from(["firstBatch", "nextBatch", "batch"]),
+            _CURSOR_IDS,
+            _DOCS,
+        ),
+        st.dictionaries(st.sampled_from(["cursor", "ok", "id", "nextBatch"]), JSON, max_size=3),
+    ),
+    max_size=8,
+)
+
+
+class _Replies:
+    """A connection answering the reader's commands with the next of ``replies``."""
+
+    def __init__(self, replies: list[dict[str, Any]]) -> None:
+        self.replies = list(replies)
+        self.sent: list[str] = []
+        self.stream = type("Stream", (), {"closed": False})()
+        self.reply_bytes = 100
+
+    async def run(self, db: str, command: dict[str, Any]) -> dict[str, Any]:
+        self.sent.append(next(iter(command)))
+        if not self.replies:
+            raise ProtocolError("no more replies")
+        return self.replies.pop(0)
+
+    async def close(self) -> None:
+        return None
+
+
+@FAST
+@given(replies=_REPLIES)
+def test_the_cursor_reader_gives_pages_or_one_net_error(replies: list[dict[str, Any]]) -> None:
+    import asyncio
+
+    from leakhound.models import Endpoint
+    from leakhound.net import Limits, Transport
+    from leakhound.probes.mongodb.probe import MongodbReader, _CursorPages
+
+    conn = _Replies(replies)
+    reader = MongodbReader(Transport(Limits(max_body=64 * 1024)), Endpoint("127.0.0.1", 1))
+
+    async def go() -> None:
+        pages = _CursorPages(reader, "db.c", None, 5)
+        pages.conn = conn  # type: ignore[assignment]
+        try:
+            for _ in range(len(replies) + 1):
+                page = await pages.next_page()
+                if page is None:
+                    break
+                assert 1 <= len(page.docs) <= 5 and isinstance(page.position, dict)
+        except NetError as exc:
+            assert "\n" not in str(exc)
+        finally:
+            await pages.close()
+
+    asyncio.run(go())
+    assert conn.sent.count("find") <= 1  # a new cursor only when the pipeline asks again

@@ -2,9 +2,14 @@
 
 ``hello`` and ``buildInfo`` say what answers; ``listDatabases`` with ``authorizedDatabases:
 false`` decides (without it, a server with authorisation on answers an empty list with
-``ok: 1``: a false "open"); ``listCollections``, ``count``, ``listIndexes`` and ``find`` read.
-``saslStart``/``saslContinue`` carry the owner's login only. Filters are leakhound's own
-(``_id`` ranges): never ``$where``, never a write.
+``ok: 1``: a false "open"); ``listCollections``, ``listIndexes`` and ``find`` read;
+``collStats`` counts a collection from its statistics (``count`` where it is refused:
+FerretDB on SQLite answers ``count`` by reading every document). A full read is one cursor a
+collection: ``getMore`` takes its next batch and ``killCursors`` frees it when the read stops
+before the end (both touch only the cursor leakhound's own ``find`` opened, and read nothing
+that ``find`` did not ask for). ``saslStart``/``saslContinue`` carry the owner's login only.
+Filters are leakhound's own (``_id`` ranges): never ``$where``, never a write. Anything not
+listed here is refused before a byte leaves (``tests/probes/mongodb/test_read.py``).
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ ALLOW = commands(
         "listDatabases",
         "listCollections",
         "listIndexes",
+        "collStats",
         "count",
         "find",
+        "getMore",
+        "killCursors",
         "saslStart",
         "saslContinue",
     },

@@ -18,10 +18,6 @@ from .wire import encode, read_message
 AUTH_DATABASE = "admin"
 
 
-async def _reply(frames: FrameReader) -> dict[str, Any]:
-    return await read_message(frames)
-
-
 class CommandFailed(ProtocolError):
     """The server answered ``ok: 0``: code and message kept for the verdict."""
 
@@ -43,11 +39,18 @@ class Connection:
     """A connection; ``run`` sends one command to a database and returns its reply."""
 
     stream: TcpStream
+    reply_bytes: int = 0  # the size of the last reply read
+
+    async def _reply(self, frames: FrameReader) -> dict[str, Any]:
+        budget = frames.budget
+        reply = await read_message(frames)
+        self.reply_bytes = budget - frames.budget
+        return reply
 
     async def run(self, db: str, command: dict[str, Any]) -> dict[str, Any]:
         """The command's reply; CommandFailed when it says ``ok: 0``."""
         name = next(iter(command))
-        reply = await self.stream.exchange(name, encode({**command, "$db": db}), _reply)
+        reply = await self.stream.exchange(name, encode({**command, "$db": db}), self._reply)
         assert reply is not None
         if reply.get("ok") not in (1, 1.0, True):
             raise CommandFailed(name, reply)

@@ -1,17 +1,19 @@
 """MongoDB (and servers that speak its wire protocol): the verdict from hello and
-listDatabases, collections as containers, samples and full reads with ``find``."""
+listDatabases, collections as containers (counted by collStats), samples with ``find``, full
+reads through one ``find`` cursor a collection (``getMore``, ``killCursors``)."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from contextlib import suppress
 from functools import partial
 from typing import Any
 
 import bson
 
 from ... import compromise
-from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
+from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
 from ...models import (
     Container,
     Endpoint,
@@ -221,9 +223,7 @@ class MongodbProbe(Probe):
         errors: list[str] = []
         docs: int | None = None
         try:
-            got = await conn.run(db, {"count": collection})
-            n = got.get("n")
-            docs = int(n) if isinstance(n, int | float) and 0 <= n < 2**63 else None
+            docs = await _count(conn, db, collection)
         except NetError as exc:
             errors.append(f"count: {exc}")
         fields: dict[str, str] = {}
@@ -322,6 +322,24 @@ async def _find(
     return [d for d in batch if isinstance(d, dict)]
 
 
+def _number(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and 0 <= value < 2**63 else None
+
+
+async def _count(conn: Connection, db: str, collection: str) -> int | None:
+    """The collection's documents as its statistics count them (``collStats``: no scan);
+    ``count`` where the server has no such statistics. FerretDB on SQLite answers ``count``
+    by reading every document: as long as a full read of the collection."""
+    try:
+        got = await conn.run(db, {"collStats": collection})
+    except CommandFailed:
+        got = {}
+    docs = _number(got.get("count"))
+    if docs is None:
+        docs = _number((await conn.run(db, {"count": collection})).get("n"))
+    return docs
+
+
 async def _indexed(conn: Connection, db: str, collection: str, field: str) -> bool:
     """Whether an index starts with the field: only then is its range cheap to ask."""
     try:
@@ -373,14 +391,23 @@ def _decode_id(text: str) -> Any:
 
 
 class MongodbReader(FullReader):
-    """A collection in ``_id`` order: each page a ``find`` after the last ``_id`` read, so a
-    position is one value, valid on any connection, and nothing is left open on the server.
+    """A collection in ``_id`` order through one server cursor: a ``find`` sorted by ``_id``,
+    then a ``getMore`` a page, and ``killCursors`` when the read stops before the end.
 
-    ``_id`` values of different BSON types sort in type brackets that a ``$gt`` does not cross:
-    a collection mixing them is read up to the end of the first bracket (its count tells).
+    The position kept after each page is the last ``_id`` read, valid on any connection: a
+    read resumed (or retried after a broken connection) opens a new cursor on the ``_id``
+    values after it. One cursor, not a ``find`` a page from the last ``_id``, because a server
+    that cannot walk the ``_id`` index (FerretDB on SQLite) sorts the collection again for
+    every such ``find``: the read of a collection then costs its size squared over the page.
+
+    One partition a collection: a cursor is already one sorted pass, and a second one over
+    another ``_id`` range would make such a server filter and sort the collection twice.
+
+    ``_id`` values of different BSON types sort in type brackets that a ``$gt`` does not
+    cross: a read resumed in a collection mixing them ends with the bracket it stopped in.
     """
 
-    method = "id-range"
+    method = "cursor"
 
     def __init__(self, transport: Transport, endpoint: Endpoint) -> None:
         self.transport, self.endpoint = transport, endpoint
@@ -399,7 +426,7 @@ class MongodbReader(FullReader):
     ) -> PartitionReader:
         """Documents after the stored ``_id`` (from the first when None)."""
         after = position.get("after") if isinstance(position, dict) else None
-        return _IdPages(self, plan.container, after, size, self.fields)
+        return _CursorPages(self, plan.container, after, size, self.fields)
 
     def project(self, fields: Sequence[str]) -> FullReader:
         """Documents holding only ``fields`` (and ``_id``): a projection."""
@@ -408,7 +435,49 @@ class MongodbReader(FullReader):
         return projected
 
 
-class _IdPages(PartitionReader):
+class BadCursor(ProtocolError):
+    """A cursor reply no server sends (a lie about the cursor or its order): not retried."""
+
+
+class SlowSort(TimeoutError_):
+    """The sorted ``find`` that opens a cursor did not answer within the read deadline."""
+
+
+EMPTY_BATCHES = 3  # empty batches in a row from a cursor that says it goes on: a hostile one
+# The first batch of a cursor: its bytes size the next ones (documents may be 16 MiB each).
+FIRST_BATCH = 16
+
+
+def _batch(reply: dict[str, Any], key: str, asked: int) -> tuple[int, list[dict[str, Any]]]:
+    """A cursor reply's id and documents (``key``: firstBatch or nextBatch); ProtocolError
+    for what no server sends: no cursor, an id that is not a 64-bit integer, more documents
+    than asked for."""
+    cursor = reply.get("cursor")
+    if not isinstance(cursor, dict) or not isinstance(batch := cursor.get(key), list):
+        raise BadCursor(f"a cursor reply without {key}")
+    cursor_id = cursor.get("id")
+    # bool is an int to Python, not a cursor id; the C decoder gives int (or Int64) 64-bit.
+    if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
+        raise BadCursor("a cursor reply without a valid cursor id")
+    if len(batch) > asked:
+        raise BadCursor(f"a batch of {len(batch)} documents where {asked} were asked for")
+    return int(cursor_id), [d for d in batch if isinstance(d, dict)]
+
+
+def _before(previous: Any, first: Any) -> bool:
+    """Whether ``first`` may follow ``previous`` in ``_id`` order (checked where Python
+    can compare them: same type)."""
+    if type(previous) is not type(first):
+        return True
+    try:
+        return bool(previous < first)
+    except TypeError:
+        return previous != first
+
+
+class _CursorPages(PartitionReader):
+    """One cursor's pages; a new cursor from the last ``_id`` after a failure."""
+
     def __init__(
         self,
         reader: MongodbReader,
@@ -421,35 +490,116 @@ class _IdPages(PartitionReader):
         self.projection = {f: 1 for f in fields} if fields else None
         self.db, self.collection = _split(name)
         self.after = after
+        self.last: Any = _decode_id(after) if after else None
         self.conn: Connection | None = None
+        self.cursor = 0  # the open server cursor, 0: none
+        self.batch = min(self.size, FIRST_BATCH)
+        self.empty = 0
         self.done = False
+        # Half the reply cap for a batch: the server's own 16 MiB batch limit aside, a batch
+        # of large documents must not run into the cap (its reply would be lost whole).
+        self.budget = max(1, reader.transport.limits.max_body // 2)
 
     async def next_page(self) -> Page | None:
-        if self.done:
-            return None
-        if self.conn is None:
-            self.conn = await connect(self.reader.transport, self.reader.endpoint)
-        filter_ = {"_id": {"$gt": _decode_id(self.after)}} if self.after else {}
-        docs = await _find(
-            self.conn,
-            self.db,
-            self.collection,
-            filter_,
-            self.size,
-            sort={"_id": 1},
-            projection=self.projection,
-        )
-        if len(docs) < self.size:
-            self.done = True
-        if not docs:
-            return None
-        last = docs[-1].get("_id")
-        if last is None:
-            raise ProtocolError("a document without _id: cannot page on")
-        self.after = _encode_id(last)
+        docs: list[dict[str, Any]] = []
+        while not docs:  # an empty batch of a cursor that goes on: ask again (a few times)
+            if self.done:
+                return None
+            opening = not self.cursor
+            try:
+                docs = await (self._find() if opening else self._more())
+            except NetError as exc:
+                if isinstance(exc, TooLargeError):  # asked again, on smaller batches
+                    self.batch = max(1, self.batch // 4)
+                await self._drop()  # the retry opens a new cursor after the last _id read
+                if opening and isinstance(exc, TimeoutError_):
+                    raise SlowSort(
+                        f"{exc}: the server sorts the collection before its first batch "
+                        "(no _id index walk): a longer --read-timeout gives it the time"
+                    ) from exc
+                raise
+        first, last = docs[0].get("_id"), docs[-1].get("_id")
+        if first is None or last is None:
+            raise BadCursor("a document without _id: cannot page on")
+        if self.last is not None and not _before(self.last, first):
+            raise BadCursor("the cursor went back in _id order: not a sorted read")
+        self.last, self.after = last, _encode_id(last)
         return Page(tuple(plain(d) for d in docs), {"after": self.after})
 
+    def retryable(self, exc: NetError) -> bool:
+        """A broken connection or a forgotten cursor is asked again (on a new cursor from the
+        last ``_id``); a server that lied about its cursor is not, nor one that did not open
+        the cursor in time: it may still be sorting, and a second find would sort again
+        beside the first (FerretDB went on with each abandoned one, to 10 GB and both cores)."""
+        return not isinstance(exc, BadCursor | SlowSort) and super().retryable(exc)
+
+    async def _find(self) -> list[dict[str, Any]]:
+        if self.conn is None:
+            self.conn = await connect(self.reader.transport, self.reader.endpoint)
+        command: dict[str, Any] = {
+            "find": self.collection,
+            "filter": {"_id": {"$gt": self.last}} if self.after else {},
+            "sort": {"_id": 1},
+            "batchSize": self.batch,
+        }
+        if self.projection:
+            command["projection"] = self.projection
+        reply = await self.conn.run(self.db, command)
+        self.cursor, docs = _batch(reply, "firstBatch", self.batch)
+        return self._took(docs)
+
+    async def _more(self) -> list[dict[str, Any]]:
+        assert self.conn is not None
+        asked = self.batch
+        reply = await self.conn.run(
+            self.db,
+            {"getMore": bson.Int64(self.cursor), "collection": self.collection, "batchSize": asked},
+        )
+        cursor, docs = _batch(reply, "nextBatch", asked)
+        if cursor not in (0, self.cursor):
+            raise BadCursor("getMore answered with another cursor's id")
+        self.cursor = cursor
+        if docs or not cursor:
+            self.empty = 0
+        else:
+            self.empty += 1
+            if self.empty >= EMPTY_BATCHES:
+                raise BadCursor("the cursor sends empty batches without ending")
+        return self._took(docs)
+
+    def _took(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The documents of a batch; the read ends with the cursor, and the next batch is
+        sized from this one's bytes to stay under the reply cap."""
+        if not self.cursor:
+            self.done = True
+        assert self.conn is not None
+        if docs and self.conn.reply_bytes:
+            per_doc = max(1, self.conn.reply_bytes // len(docs))
+            self.batch = max(1, min(self.size, self.budget // per_doc))
+        return docs
+
+    async def _drop(self) -> None:
+        """Let the cursor go and forget a connection that failed midway."""
+        await self._kill()
+        if self.conn is not None and self.conn.stream.closed:
+            self.conn = None
+
+    async def _kill(self) -> None:
+        """``killCursors`` for the open cursor, on a new connection when its own was closed
+        midway (an error, a cancellation): a server keeps a cursor no session holds for
+        minutes after its connection is gone."""
+        cursor, self.cursor = self.cursor, 0
+        if not cursor:
+            return
+        with suppress(NetError):
+            if self.conn is None or self.conn.stream.closed:
+                self.conn = await connect(self.reader.transport, self.reader.endpoint)
+            await self.conn.run(
+                self.db, {"killCursors": self.collection, "cursors": [bson.Int64(cursor)]}
+            )
+
     async def close(self) -> None:
+        await self._kill()
         if self.conn is not None:
             await self.conn.close()
             self.conn = None

@@ -61,16 +61,30 @@ async def read_message(frames: FrameReader) -> dict[str, Any]:
     return doc
 
 
+# Values detection reads as they are: the common case, kept without a call.
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any, depth: int = 0) -> Any:
     """A BSON value as JSON-like data detection reads: dates as ISO text, ids as text, binary
     data left out."""
     if depth > 64:
         return None
-    if isinstance(value, dict):
-        return {str(k): plain(v, depth + 1) for k, v in value.items()}
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict or isinstance(value, dict):
+        if depth == 64:  # what lies below is past the depth read
+            return {str(k): None for k in value}
+        return {
+            (k if type(k) is str else str(k)): (v if type(v) in _AS_IS else plain(v, depth + 1))
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [plain(v, depth + 1) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
+        if depth == 64:
+            return [None] * len(value)
+        return [v if type(v) in _AS_IS else plain(v, depth + 1) for v in value]
+    if isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, dt.datetime):
         return value.isoformat()

@@ -1,0 +1,338 @@
+"""The cursor reader against a MongoDB simulated on loopback: every document read once in
+``_id`` order through one cursor, a resumed or retried read exact from the last ``_id``, the
+cursor killed on every early exit, and a hostile cursor one ProtocolError."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import bson
+import pytest
+
+from leakhound.errors import NetError, PolicyError, ProtocolError, TooLargeError
+from leakhound.models import Endpoint
+from leakhound.net import Limits, Scope, Transport, add_audit_hook, remove_audit_hook
+from leakhound.net.policy import Request
+from leakhound.probes.base import Page
+from leakhound.probes.mongodb import ALLOW
+from leakhound.probes.mongodb.connection import connect
+from leakhound.probes.mongodb.probe import MongodbReader, SlowSort, _CursorPages
+
+Reply = Callable[["FakeMongo", dict[str, Any]], dict[str, Any] | None]
+
+
+def _op_msg(doc: dict[str, Any]) -> bytes:
+    body = struct.pack("<IB", 0, 0) + bson.encode(doc)
+    return struct.pack("<iiii", 16 + len(body), 1, 1, 2013) + body
+
+
+class FakeMongo:
+    """One collection ``db.c`` of documents ``{_id: n}``, answered as MongoDB would: find
+    sorted by ``_id`` with a ``$gt`` filter, getMore, killCursors; ``hostile`` replaces the
+    answer to getMore."""
+
+    def __init__(self, ids: list[Any], hostile: Reply | None = None) -> None:
+        self.docs = [{"_id": i, "name": f"n{i}"} for i in ids]
+        self.hostile = hostile
+        self.cursors: dict[int, list[dict[str, Any]]] = {}
+        self.commands: list[dict[str, Any]] = []
+        self.fail_get_more_once = False
+        self.find_delay = 0.0
+        self._next = 1000
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        self.commands.append(cmd)
+        name = next(iter(cmd))
+        if name == "find":
+            docs = sorted(self.docs, key=lambda d: d["_id"])
+            after = (cmd.get("filter") or {}).get("_id", {}).get("$gt")
+            if after is not None:
+                docs = [d for d in docs if d["_id"] > after]
+            first, rest = docs[: cmd["batchSize"]], docs[cmd["batchSize"] :]
+            cursor = 0
+            if rest:
+                self._next += 1
+                cursor = self._next
+                self.cursors[cursor] = rest
+            return {
+                "cursor": {"id": bson.Int64(cursor), "ns": "db.c", "firstBatch": first},
+                "ok": 1,
+            }
+        if name == "getMore":
+            if self.hostile is not None:
+                return self.hostile(self, cmd)
+            if self.fail_get_more_once:
+                self.fail_get_more_once = False
+                return None  # the connection drops
+            cursor = int(cmd["getMore"])
+            rest = self.cursors.pop(cursor, None)
+            if rest is None:
+                return {"ok": 0, "code": 43, "codeName": "CursorNotFound", "errmsg": "gone"}
+            batch, rest = rest[: cmd["batchSize"]], rest[cmd["batchSize"] :]
+            if rest:
+                self.cursors[cursor] = rest
+            left = bson.Int64(cursor if rest else 0)
+            return {"cursor": {"id": left, "ns": "db.c", "nextBatch": batch}, "ok": 1}
+        if name == "killCursors":
+            for c in cmd["cursors"]:
+                self.cursors.pop(int(c), None)
+            return {"cursorsKilled": cmd["cursors"], "ok": 1}
+        return {"ok": 0, "code": 59, "errmsg": f"no such command {name}"}
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                header = await reader.readexactly(16)
+                (length,) = struct.unpack_from("<i", header)
+                body = await reader.readexactly(length - 16)
+                cmd = bson.decode(body[5:])
+                if "find" in cmd:
+                    await asyncio.sleep(self.find_delay)  # a server sorting a collection first
+                reply = self.answer(cmd)
+                if reply is None:
+                    break
+                writer.write(_op_msg(reply))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@asynccontextmanager
+async def _served(fake: FakeMongo, **limits: Any) -> AsyncIterator[MongodbReader]:
+    server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    scope = Scope()
+    scope.add("127.0.0.1", port)
+    transport = Transport(Limits(**{"read_timeout": 2, "total_timeout": 4, **limits}), scope)
+    try:
+        yield MongodbReader(transport, Endpoint("127.0.0.1", port))
+    finally:
+        server.close()
+        await transport.aclose()
+
+
+async def _pages(pages: _CursorPages, stop: int | None = None) -> list[Page]:
+    got: list[Page] = []
+    try:
+        while (stop is None or len(got) < stop) and (page := await pages.next_page()):
+            got.append(page)
+    finally:
+        await pages.close()
+    return got
+
+
+def _read(
+    fake: FakeMongo, size: int, after: Any = None, stop: int | None = None, **limits: Any
+) -> list[Page]:
+    async def go() -> list[Page]:
+        async with _served(fake, **limits) as reader:
+            pages = reader.partition(_plan(reader), 0, after, size=size)
+            assert isinstance(pages, _CursorPages)
+            return await _pages(pages, stop)
+
+    return asyncio.run(go())
+
+
+def _plan(reader: MongodbReader) -> Any:
+    from leakhound.probes.base import ReadPlan
+
+    return ReadPlan("db.c", 1, reader.method, None, None)
+
+
+def _names(pages: list[Page]) -> list[str]:
+    return [d["name"] for p in pages for d in p.docs]
+
+
+def _sent(fake: FakeMongo) -> list[str]:
+    return [next(iter(c)) for c in fake.commands]
+
+
+@pytest.mark.parametrize("size", [1, 7, 1000])
+def test_every_document_is_read_once_in_id_order_through_one_cursor(size: int) -> None:
+    fake = FakeMongo(list(range(500, 0, -1)))
+    pages = _read(fake, size)
+    assert _names(pages) == [f"n{i}" for i in range(1, 501)]
+    assert _sent(fake).count("find") == 1
+    first = min(size, 16)  # a small first batch sizes the others
+    assert _sent(fake).count("getMore") == -(-(500 - first) // size)
+    assert "killCursors" not in _sent(fake)  # the cursor ran to its end: nothing to free
+    assert fake.commands[0]["sort"] == {"_id": 1}
+
+
+def test_a_resumed_read_opens_a_cursor_after_the_last_id() -> None:
+    fake = FakeMongo(list(range(1, 101)))
+    first = _read(fake, 10, stop=3)
+    position = first[-1].position
+    assert _names(first)[-1] == "n30"
+    rest = _read(FakeMongo(list(range(1, 101))), 10, after=position)
+    assert _names(rest) == [f"n{i}" for i in range(31, 101)]
+
+
+def test_a_read_stopped_early_kills_its_cursor() -> None:
+    fake = FakeMongo(list(range(1, 101)))
+    _read(fake, 10, stop=2)
+    assert _sent(fake)[-1] == "killCursors"
+    assert fake.commands[-1]["killCursors"] == "c" and not fake.cursors
+
+
+def test_a_cancelled_read_kills_its_cursor() -> None:
+    fake = FakeMongo(list(range(1, 101)))
+
+    async def go() -> None:
+        async with _served(fake) as reader:
+            pages = reader.partition(_plan(reader), 0, None, size=10)
+            assert isinstance(pages, _CursorPages)
+            await pages.next_page()
+            task = asyncio.create_task(_pages(pages))
+            await asyncio.sleep(0)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(go())
+    assert "killCursors" in _sent(fake) and not fake.cursors
+
+
+def test_a_broken_connection_is_retried_from_the_last_id_on_a_new_cursor() -> None:
+    fake = FakeMongo(list(range(1, 51)))
+
+    async def go() -> list[str]:
+        async with _served(fake) as reader:
+            pages = reader.partition(_plan(reader), 0, None, size=10)
+            assert isinstance(pages, _CursorPages)
+            got = _names([p for p in [await pages.next_page()] if p])
+            fake.fail_get_more_once = True
+            with pytest.raises(NetError):
+                await pages.next_page()
+            got += _names(await _pages(pages))  # as the pipeline's retry asks again
+            return got
+
+    assert asyncio.run(go()) == [f"n{i}" for i in range(1, 51)]
+    finds = [c for c in fake.commands if "find" in c]
+    assert len(finds) == 2 and finds[1]["filter"] == {"_id": {"$gt": 10}}
+
+
+def test_a_cursor_the_server_forgot_is_reopened_from_the_last_id() -> None:
+    fake = FakeMongo(list(range(1, 31)))
+
+    async def go() -> list[str]:
+        async with _served(fake) as reader:
+            pages = reader.partition(_plan(reader), 0, None, size=10)
+            assert isinstance(pages, _CursorPages)
+            got = _names([p for p in [await pages.next_page()] if p])
+            fake.cursors.clear()
+            with pytest.raises(ProtocolError, match="CursorNotFound"):
+                await pages.next_page()
+            return got + _names(await _pages(pages))
+
+    assert asyncio.run(go()) == [f"n{i}" for i in range(1, 31)]
+
+
+def _another_cursor(fake: FakeMongo, cmd: dict[str, Any]) -> dict[str, Any]:
+    return {"cursor": {"id": bson.Int64(777), "nextBatch": [{"_id": 10**6}]}, "ok": 1}
+
+
+def _no_cursor_id(fake: FakeMongo, cmd: dict[str, Any]) -> dict[str, Any]:
+    return {"cursor": {"id": "x", "nextBatch": []}, "ok": 1}
+
+
+def _too_many(fake: FakeMongo, cmd: dict[str, Any]) -> dict[str, Any]:
+    batch = [{"_id": 10**6 + i} for i in range(cmd["batchSize"] + 1)]
+    return {"cursor": {"id": cmd["getMore"], "nextBatch": batch}, "ok": 1}
+
+
+def _huge(fake: FakeMongo, cmd: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cursor": {"id": cmd["getMore"], "nextBatch": [{"_id": 10**6, "x": "y" * 70_000}]},
+        "ok": 1,
+    }
+
+
+def _forever_empty(fake: FakeMongo, cmd: dict[str, Any]) -> dict[str, Any]:
+    return {"cursor": {"id": cmd["getMore"], "nextBatch": []}, "ok": 1}
+
+
+def _forever_same(fake: FakeMongo, cmd: dict[str, Any]) -> dict[str, Any]:
+    return {"cursor": {"id": cmd["getMore"], "nextBatch": [{"_id": 5, "name": "again"}]}, "ok": 1}
+
+
+@pytest.mark.parametrize(
+    ("hostile", "error", "reason"),
+    [
+        pytest.param(_another_cursor, ProtocolError, "another cursor", id="bad-cursor-id"),
+        pytest.param(_no_cursor_id, ProtocolError, "valid cursor id", id="no-cursor-id"),
+        pytest.param(_too_many, ProtocolError, "were asked for", id="more-than-asked"),
+        pytest.param(_huge, TooLargeError, "byte cap", id="huge-batch"),
+        pytest.param(_forever_empty, ProtocolError, "empty batches", id="infinite-empty"),
+        pytest.param(_forever_same, ProtocolError, "went back", id="infinite-repeat"),
+    ],
+)
+def test_a_hostile_get_more_is_one_error_and_the_cursor_is_let_go(
+    hostile: Reply, error: type[NetError], reason: str
+) -> None:
+    fake = FakeMongo(list(range(1, 21)), hostile)
+    with pytest.raises(error, match=reason):
+        _read(fake, 5, max_body=64 * 1024)
+    assert _sent(fake).count("getMore") <= 3
+
+
+def test_a_batch_of_large_documents_is_asked_small_enough_for_the_reply_cap() -> None:
+    fake = FakeMongo(list(range(1, 41)))
+    for doc in fake.docs:
+        doc["blob"] = "z" * 500
+    pages = _read(fake, 100, max_body=16 * 1024)
+    assert len(_names(pages)) == 40
+    asked = [c["batchSize"] for c in fake.commands if "getMore" in c]
+    assert asked and all(a * 500 <= 8 * 1024 for a in asked)
+
+
+def test_commands_outside_the_allow_list_never_leave() -> None:
+    sent: list[Request] = []
+    fake = FakeMongo([1])
+
+    async def go() -> None:
+        server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        scope = Scope()
+        scope.add("127.0.0.1", port)
+        transport = Transport(Limits(read_timeout=2, total_timeout=4), scope)
+        try:
+            conn = await connect(transport, Endpoint("127.0.0.1", port))
+            for name in [*sorted(ALLOW.never), "killOp", "getLog", "currentOp", "aggregate"]:
+                with pytest.raises(PolicyError):
+                    await conn.run("db", {name: "c"})
+            await conn.run("db", {"killCursors": "c", "cursors": [bson.Int64(1)]})
+            await conn.close()
+        finally:
+            server.close()
+
+    add_audit_hook(sent.append)
+    try:
+        asyncio.run(go())
+    finally:
+        remove_audit_hook(sent.append)
+    assert [r.method for r in sent] == ["killCursors"]
+    assert _sent(fake) == ["killCursors"]  # nothing else reached the server
+    assert ALLOW.allows("getMore", "") and ALLOW.allows("killCursors", "")
+
+
+def test_a_cursor_not_opened_in_time_is_not_asked_again() -> None:
+    fake = FakeMongo(list(range(1, 51)))
+    fake.find_delay = 1.5
+
+    async def go() -> None:
+        async with _served(fake, read_timeout=0.5, total_timeout=1) as reader:
+            pages = reader.partition(_plan(reader), 0, None, size=10)
+            assert isinstance(pages, _CursorPages)
+            with pytest.raises(SlowSort, match="read-timeout") as caught:
+                await pages.next_page()
+            assert not pages.retryable(caught.value)
+            await pages.close()
+
+    asyncio.run(go())
