@@ -336,3 +336,46 @@ def test_a_cursor_not_opened_in_time_is_not_asked_again() -> None:
             await pages.close()
 
     asyncio.run(go())
+
+
+class WithAView(FakeMongo):
+    """The collection beside a view of it, listed as MongoDB lists them (a view's type is
+    "view"; FerretDB, the lab's server, has no views, so this reply is written here)."""
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        name = next(iter(cmd))
+        if name == "listDatabases":
+            return {"databases": [{"name": "db"}], "ok": 1}
+        if name == "listCollections":
+            listed = [
+                {"name": "c", "type": "collection"},
+                {"name": "c_by_city", "type": "view"},
+                {"name": "system.views", "type": "collection"},
+            ]
+            return {"cursor": {"id": bson.Int64(0), "ns": "db.$cmd", "firstBatch": listed}, "ok": 1}
+        if name in ("collStats", "count"):
+            return {"count": len(self.docs), "n": len(self.docs), "ok": 1}
+        if name == "listIndexes":
+            index = [{"v": 2, "key": {"_id": 1}, "name": "_id_"}]
+            return {"cursor": {"id": bson.Int64(0), "ns": "db.c", "firstBatch": index}, "ok": 1}
+        return super().answer(cmd)
+
+
+def test_a_view_is_not_listed_beside_the_collection_it_shows() -> None:
+    from leakhound.models import Fingerprint, Service, Verdict
+    from leakhound.probes.mongodb.probe import MongodbProbe
+
+    async def go() -> list[tuple[str, int | None]]:
+        async with _served(WithAView(list(range(30)))) as reader:
+            service = Service(
+                reader.endpoint,
+                "mongodb://127.0.0.1",
+                "mongodb",
+                Verdict.OPEN,
+                "",
+                Fingerprint(),
+            )
+            got = await MongodbProbe().inventory(reader.transport, service, max_containers=10)
+        return [(c.name, c.docs) for c in got.containers]
+
+    assert asyncio.run(go()) == [("db.c", 30)]

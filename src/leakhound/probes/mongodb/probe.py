@@ -203,12 +203,15 @@ class MongodbProbe(Probe):
                     errors.append(f"{db}: {exc}")
                     continue
                 batch = (got.get("cursor") or {}).get("firstBatch") or []
+                # A view holds no documents of its own: read, it would count its source
+                # collection's again (the source is listed and read as itself).
                 names += [
                     (db, c["name"])
                     for c in batch
                     if isinstance(c, dict)
                     and isinstance(c.get("name"), str)
                     and not c["name"].startswith("system.")
+                    and c.get("type", "collection") != "view"
                 ]
             truncated = max(0, len(names) - max_containers)
             for db, collection in names[:max_containers]:
