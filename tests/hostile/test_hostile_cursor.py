@@ -6,10 +6,7 @@ with no traceback, having sent only commands of the allow-list."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import struct
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +15,13 @@ import bson
 import orjson
 import pytest
 
-from leakhound import cli, net
 from leakhound.probes.mongodb import ALLOW
 from leakhound.probes.mongodb.probe import EMPTY_BATCHES
 from leakhound.scanner.full import RETRIES
 
+from . import audited
 from . import servers as S
+from .audited import Scan
 
 DOCS = 50
 WALL_BOUND = 60.0  # seconds: a correctness bound, not a benchmark
@@ -116,17 +114,6 @@ CASES = [
 ]
 
 
-@dataclass
-class Scan:
-    """What the one hostile full scan produced."""
-
-    exit_status: int
-    wall: float
-    stderr: str
-    by_name: dict[str, dict[str, Any]]
-    sent: list[net.Request]
-
-
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
     """Every hostile server, read in full in one run of the CLI."""
@@ -148,20 +135,8 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
             "4",
             "--no-progress",
         ]
-        sent: list[net.Request] = []
-        net.add_audit_hook(sent.append)
-        out, err = io.StringIO(), io.StringIO()
-        try:
-            start = time.monotonic()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                status = cli.main(argv)
-            wall = time.monotonic() - start
-        finally:
-            net.remove_audit_hook(sent.append)
-    doc = orjson.loads(out.getvalue())
-    names = {port: name for name, port in ports.items()}
-    by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
-    yield Scan(status, wall, err.getvalue(), by_name, sent)
+        got = audited.scan(argv, ports)
+    yield got
 
 
 def test_the_full_scan_ends_in_time_without_a_traceback(scan: Scan) -> None:

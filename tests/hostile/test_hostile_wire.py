@@ -7,22 +7,18 @@ One scan through the real CLI over every server at once, as ``test_hostile.py`` 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import re
 import struct
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import bson
-import orjson
 import pytest
 
-from leakhound import cli, net
-
+from . import audited
 from . import servers as S
+from .audited import Scan
 
 CONNECT, READ, TOTAL = 1, 2, 4
 WALL_BOUND = 90.0  # seconds: a correctness bound, not a benchmark
@@ -199,17 +195,6 @@ CASES = [
 ]
 
 
-@dataclass
-class Scan:
-    """What the one hostile scan produced."""
-
-    exit_status: int
-    wall: float
-    stderr: str
-    by_name: dict[str, dict[str, Any]]
-    sent: list[net.Request]
-
-
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
     """Start every server, scan them all in one run of the CLI."""
@@ -232,20 +217,8 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
             str(TOTAL),
             "--no-progress",
         ]
-        sent: list[net.Request] = []
-        net.add_audit_hook(sent.append)
-        out, err = io.StringIO(), io.StringIO()
-        try:
-            start = time.monotonic()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                status = cli.main(argv)
-            wall = time.monotonic() - start
-        finally:
-            net.remove_audit_hook(sent.append)
-    doc = orjson.loads(out.getvalue())
-    names = {port: name for name, port in ports.items()}
-    by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
-    yield Scan(status, wall, err.getvalue(), by_name, sent)
+        got = audited.scan(argv, ports)
+    yield got
 
 
 def test_the_scan_ends_in_time_and_exits_zero(scan: Scan) -> None:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
+from reports import report
 from scanproc import run_until
 
 from leakhound.cli import main
@@ -32,9 +32,6 @@ from leakhound.probes.redis import connection as redis_connection
 from leakhound.probes.redis import probe as redis_probe
 from leakhound.scanner import full as full_read
 
-SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "src/leakhound/schema/scan-result.schema.json").read_text()
-)
 SAMPLE = 100  # records sampled per container (the default)
 # What each kind's server says: the product it is fingerprinted as, and why it is open or
 # secured (the words of its own refusal: a verdict is only as good as its reason).
@@ -86,25 +83,7 @@ class Scan:
 
 def scan(tmp: Path, *argv: str) -> Scan:
     """``leakhound scan ARGV`` to a JSON report, validated against the schema."""
-    db, out = tmp / "findings.db", tmp / "report.json"
-    rc = main(
-        [
-            "scan",
-            *argv,
-            "--db",
-            str(db),
-            "--format",
-            "json",
-            "--output",
-            str(out),
-            "--workers",
-            "0",
-            "--no-progress",
-        ]
-    )
-    assert rc == 0
-    doc = json.loads(out.read_text())
-    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    doc, db = report(tmp, *argv)
     return Scan(doc, db)
 
 

@@ -13,7 +13,6 @@ databases are never touched.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -25,17 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
+from reports import report
 
-from leakhound.cli import main
 from leakhound.lab import LabTarget, SeedTruth
 from leakhound.lab.mariadb import CASES, PAYROLL, RANSOM
 from leakhound.probes.mysql import ALLOW
 
-SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "src/leakhound/schema/scan-result.schema.json").read_text()
-)
 # Names a hostile (or merely careless) schema may hold: each must stay inside its backticks.
 ODD_DB = "we`ird'db;/*"
 ODD_TABLE = 'ta`ble"; DROP TABLE canary; -- /*x*/'
@@ -111,29 +106,7 @@ def mariadb(lab: Any) -> Iterator[Lab]:
 
 
 def _scan(tmp: Path, *argv: str, schema: bool = True) -> dict[str, Any]:
-    db, out = tmp / "f.db", tmp / "report.json"
-    assert (
-        main(
-            [
-                "scan",
-                *argv,
-                "--db",
-                str(db),
-                "--format",
-                "json",
-                "--output",
-                str(out),
-                "--workers",
-                "0",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
-    doc = json.loads(out.read_text())
-    if schema:
-        jsonschema.Draft202012Validator(SCHEMA).validate(doc)
-    return doc
+    return report(tmp, *argv, schema=schema)[0]
 
 
 def _tables(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -13,14 +13,12 @@ client library and dropped afterwards: the seeded databases are never touched.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from leakhound.cli import main
+from reports import report
 
 SCRATCH = "lh_inherited"
 # Rows a partition, and the parent's own rows beside its child's.
@@ -81,25 +79,8 @@ def inherited(lab: Any) -> Iterator[Any]:
 
 
 def _scan(tmp: Path, url: str, *argv: str) -> dict[str, Any]:
-    out = tmp / "report.json"
-    rc = main(
-        [
-            "scan",
-            url,
-            *argv,
-            "--db",
-            str(tmp / "findings.db"),
-            "--format",
-            "json",
-            "--output",
-            str(out),
-            "--workers",
-            "0",
-            "--no-progress",
-        ]
-    )
-    assert rc == 0
-    (result,) = json.loads(out.read_text())["results"]
+    doc, _ = report(tmp, url, *argv)
+    (result,) = doc["results"]
     return {
         ir["index"]["name"].removeprefix(f"{SCRATCH}.public."): ir
         for ir in result["indices"]

@@ -1,0 +1,45 @@
+"""One run of ``leakhound scan`` over the hostile servers of a module, through the CLI, with
+every request the net layer let out recorded (the audit hook) and the results by server."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from leakhound import cli, net
+
+
+@dataclass
+class Scan:
+    """What the one hostile scan produced."""
+
+    exit_status: int
+    wall: float
+    stderr: str
+    by_name: dict[str, dict[str, Any]]
+    sent: list[net.Request]
+
+
+def scan(argv: Sequence[str], ports: Mapping[str, int]) -> Scan:
+    """``leakhound ARGV`` (a JSON report on stdout); the results by the name of the server on
+    each port of ``ports``."""
+    sent: list[net.Request] = []
+    net.add_audit_hook(sent.append)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        start = time.monotonic()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = cli.main(list(argv))
+        wall = time.monotonic() - start
+    finally:
+        net.remove_audit_hook(sent.append)
+    doc = orjson.loads(out.getvalue())
+    names = {port: name for name, port in ports.items()}
+    by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
+    return Scan(status, wall, err.getvalue(), by_name, sent)
