@@ -87,18 +87,14 @@ def _tree_cpu(pid: int) -> float:
     are the postmaster's children: an ended one is in its parent's cutime/cstime)."""
     from leakhound.lab import process
 
-    ticks, todo, seen = 0, [pid], set()
+    total, todo, seen = 0.0, [pid], set()
     while todo:
         each = todo.pop()
-        if each in seen:
-            continue
-        seen.add(each)
-        fields = process._stat(each)
-        if fields is None:
-            continue
-        ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
-        todo += process.children(each)
-    return ticks / os.sysconf("SC_CLK_TCK")
+        if each not in seen:
+            seen.add(each)
+            total += sum(process.cpu_seconds(each))
+            todo += process.children(each)
+    return total
 
 
 def _children_cpu() -> float:

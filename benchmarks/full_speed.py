@@ -46,11 +46,11 @@ import httpx
 import orjson
 
 from leakhound.lab import opensearch, process
+from leakhound.lab.process import cpu_seconds
 from leakhound.lab.seeder import populate, read_truth
 from leakhound.lab.state import LabPaths, cache_dir, free_ports
 
 PATTERN = "support-cases-*"
-TICK = os.sysconf("SC_CLK_TCK")
 CLI = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
 PROJECTED_RECORDS = 250_000_000
 
@@ -99,17 +99,6 @@ def search_node(state_dir: Path, records: int) -> Iterator[tuple[str, int, Any]]
         yield url, pid, truth
     finally:
         process.stop(pid, started, timeout=30)
-
-
-def _stat(pid: int) -> list[str]:
-    text = Path(f"/proc/{pid}/stat").read_text()
-    return text[text.rindex(")") + 2 :].split()
-
-
-def cpu_seconds(pid: int) -> tuple[float, float]:
-    """(own, reaped children's) CPU seconds of a process."""
-    f = _stat(pid)
-    return (int(f[11]) + int(f[12])) / TICK, (int(f[13]) + int(f[14])) / TICK
 
 
 def _status(pid: int, field_: str) -> int:

@@ -54,6 +54,16 @@ def start_time(pid: int) -> int | None:
     return int(fields[19])
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(own, reaped children's) CPU seconds of pid (utime + stime, cutime + cstime), readable
+    while it is a zombie; (0, 0) once it is gone."""
+    fields = _stat(pid)
+    if fields is None:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
 def children(pid: int) -> set[int]:
     """The processes whose parent is pid (nginx's workers, say)."""
     out = set()
