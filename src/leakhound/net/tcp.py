@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from ..errors import ConnectError, ProtocolError, TimeoutError_, TooLargeError
@@ -162,14 +163,18 @@ class TcpStream:
         read_reply: Callable[[FrameReader], Awaitable[T]] | None,
         *,
         statement: str = "",
+        wait: float | None = None,
     ) -> T | None:
         """Send one command's bytes and read its reply with ``read_reply`` (None: no reply).
 
         ``command`` is the name the allow-list knows it by (``statement``: the text of a SQL
         statement, judged too); nothing is written unless it is allowed. A connection that
-        failed midway is closed: its framing can no longer be trusted.
+        failed midway is closed: its framing can no longer be trusted. ``wait``: seconds the
+        server may take before its reply when that is longer than the read deadline (a reply
+        it must compute over a whole collection first); the reply's total deadline grows by
+        as much.
         """
-        replies = await self._send([(command, payload)], read_reply, statement)
+        replies = await self._send([(command, payload)], read_reply, statement, wait)
         return replies[0] if replies else None
 
     async def pipeline(
@@ -187,12 +192,13 @@ class TcpStream:
         requests: Sequence[tuple[str, bytes]],
         read_reply: Callable[[FrameReader], Awaitable[T]] | None,
         statement: str = "",
+        wait: float | None = None,
     ) -> list[T]:
         if self.closed:
             raise ProtocolError("the connection was closed after an error")
         for command, _ in requests:
             self._gate.admit(self._host, self._port, command, statement, self._allow, self.url)
-        limits = self._gate.limits
+        limits = _waiting(self._gate.limits, wait)
         async with self._gate.slot(self._host):
             try:
                 async with asyncio.timeout(limits.total_timeout):
@@ -225,6 +231,15 @@ class TcpStream:
                 await self._writer.wait_closed()
         except (TimeoutError, ConnectionError, OSError, ssl.SSLError):
             pass
+
+
+def _waiting(limits: Limits, wait: float | None) -> Limits:
+    """``limits`` with a read deadline of at least ``wait`` seconds, and a total deadline
+    longer by what the read deadline grew."""
+    if wait is None or wait <= limits.read_timeout:
+        return limits
+    longer = wait - limits.read_timeout
+    return replace(limits, read_timeout=wait, total_timeout=limits.total_timeout + longer)
 
 
 async def connect(

@@ -18,7 +18,7 @@ from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport, add_audit_hook, remove_audit_hook
 from leakhound.net.policy import Request
 from leakhound.probes.base import Page
-from leakhound.probes.mongodb import ALLOW
+from leakhound.probes.mongodb import ALLOW, probe
 from leakhound.probes.mongodb.connection import connect
 from leakhound.probes.mongodb.probe import MongodbReader, SlowSort, _CursorPages
 
@@ -139,10 +139,10 @@ def _read(
     return asyncio.run(go())
 
 
-def _plan(reader: MongodbReader) -> Any:
+def _plan(reader: MongodbReader, total: int | None = None) -> Any:
     from leakhound.probes.base import ReadPlan
 
-    return ReadPlan("db.c", 1, reader.method, None, None)
+    return ReadPlan("db.c", 1, reader.method, None, total)
 
 
 def _names(pages: list[Page]) -> list[str]:
@@ -336,6 +336,32 @@ def test_a_cursor_not_opened_in_time_is_not_asked_again() -> None:
             await pages.close()
 
     asyncio.run(go())
+
+
+def test_a_cursor_is_given_the_time_to_sort_the_documents_its_collection_counts() -> None:
+    """A server that sorts a counted collection before its first batch (FerretDB) is waited
+    for beyond the read deadline, as long as sorting that many documents takes: the read
+    ends whole, with one find."""
+    fake = FakeMongo(list(range(1, 51)))
+    fake.find_delay = 1.5
+    counted = int(2.0 * probe.SORT_RATE)  # two seconds of sorting
+
+    async def go() -> list[Page]:
+        async with _served(fake, read_timeout=0.5, total_timeout=1) as reader:
+            pages = reader.partition(_plan(reader, counted), 0, None, size=10)
+            assert isinstance(pages, _CursorPages)
+            return await _pages(pages)
+
+    assert len(_names(asyncio.run(go()))) == 50
+    assert _sent(fake).count("find") == 1
+
+
+def test_the_wait_for_a_cursor_grows_with_the_count_within_a_ceiling() -> None:
+    assert probe.opening_wait(10, None) == 10
+    assert probe.opening_wait(10, 0) == 10
+    assert probe.opening_wait(10, -5) == 10
+    assert probe.opening_wait(10, 1_000_000) == 10 + 1_000_000 / probe.SORT_RATE
+    assert probe.opening_wait(10, 10**15) == 10 + probe.SORT_WAIT_MAX
 
 
 class WithAView(FakeMongo):

@@ -47,10 +47,14 @@ class Connection:
         self.reply_bytes = budget - frames.budget
         return reply
 
-    async def run(self, db: str, command: dict[str, Any]) -> dict[str, Any]:
-        """The command's reply; CommandFailed when it says ``ok: 0``."""
+    async def run(
+        self, db: str, command: dict[str, Any], *, wait: float | None = None
+    ) -> dict[str, Any]:
+        """The command's reply; CommandFailed when it says ``ok: 0``. ``wait``: seconds the
+        server may take to start its reply, when longer than the read deadline."""
         name = next(iter(command))
-        reply = await self.stream.exchange(name, encode({**command, "$db": db}), self._reply)
+        payload = encode({**command, "$db": db})
+        reply = await self.stream.exchange(name, payload, self._reply, wait=wait)
         assert reply is not None
         if reply.get("ok") not in (1, 1.0, True):
             raise CommandFailed(name, reply)

@@ -429,7 +429,7 @@ class MongodbReader(FullReader):
     ) -> PartitionReader:
         """Documents after the stored ``_id`` (from the first when None)."""
         after = position.get("after") if isinstance(position, dict) else None
-        return _CursorPages(self, plan.container, after, size, self.fields)
+        return _CursorPages(self, plan.container, after, size, self.fields, total=plan.total)
 
     def project(self, fields: Sequence[str]) -> FullReader:
         """Documents holding only ``fields`` (and ``_id``): a projection."""
@@ -447,6 +447,23 @@ class SlowSort(TimeoutError_):
 
 
 EMPTY_BATCHES = 3  # empty batches in a row from a cursor that says it goes on: a hostile one
+# Documents a second a server that cannot walk the _id index sorts before the first batch of
+# a cursor: FerretDB 1.24 on SQLite sorted ~5,000 a second on two loaded cores (1,000,000
+# documents, benchmarks/README.md); the deadline to open a cursor allows 2.5 times as long.
+SORT_RATE = 2_000
+SORT_WAIT_MAX = 1_800.0  # seconds: the longest a cursor may take to open, whatever the count
+
+
+def opening_wait(read_timeout: float, documents: int | None) -> float:
+    """Seconds the ``find`` that opens a cursor may take before its first batch: the read
+    deadline, and as long again as sorting ``documents`` takes a server that sorts the whole
+    collection first (FerretDB): a collection of 1,000,000 documents is not an error at the
+    default deadline. A server with an ``_id`` index answers at once; a stalling one costs
+    this wait once a collection, never more than ``SORT_WAIT_MAX``."""
+    sorting = max(0, documents or 0) / SORT_RATE
+    return read_timeout + min(sorting, SORT_WAIT_MAX)
+
+
 # The first batch of a cursor: its bytes size the next ones (documents may be 16 MiB each).
 FIRST_BATCH = 16
 
@@ -488,8 +505,11 @@ class _CursorPages(PartitionReader):
         after: str | None,
         size: int,
         fields: Sequence[str] | None = None,
+        *,
+        total: int | None = None,
     ) -> None:
         self.reader, self.size = reader, max(1, size)
+        self.wait = opening_wait(reader.transport.limits.read_timeout, total)
         self.projection = {f: 1 for f in fields} if fields else None
         self.db, self.collection = _split(name)
         self.after = after
@@ -517,8 +537,9 @@ class _CursorPages(PartitionReader):
                 await self._drop()  # the retry opens a new cursor after the last _id read
                 if opening and isinstance(exc, TimeoutError_):
                     raise SlowSort(
-                        f"{exc}: the server sorts the collection before its first batch "
-                        "(no _id index walk): a longer --read-timeout gives it the time"
+                        f"{exc}: no first batch of the cursor (a server without an _id index "
+                        "walk sorts the whole collection first): a longer --read-timeout "
+                        "gives it the time"
                     ) from exc
                 raise
         first, last = docs[0].get("_id"), docs[-1].get("_id")
@@ -547,7 +568,7 @@ class _CursorPages(PartitionReader):
         }
         if self.projection:
             command["projection"] = self.projection
-        reply = await self.conn.run(self.db, command)
+        reply = await self.conn.run(self.db, command, wait=self.wait)
         self.cursor, docs = _batch(reply, "firstBatch", self.batch)
         return self._took(docs)
 
