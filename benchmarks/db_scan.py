@@ -699,6 +699,10 @@ def main() -> int:
     ap.add_argument("--leakhound-read", metavar="URL", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.leakhound_read:
+        import leakhound.scanner  # noqa: F401  (imported before the freeze, as by `scan`)
+        from leakhound.startup import started
+
+        started()  # as the command line does before a scan
         print(json.dumps(asyncio.run(_count_read(args.leakhound_read))))
         return 0
     kinds = [k for k in args.kinds.split(",") if k]

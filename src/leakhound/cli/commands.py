@@ -15,6 +15,7 @@ from ..investigate import command as investigate_command
 from ..lint import command as lint_command
 from ..models import Verdict
 from ..redact import neutralize
+from ..startup import started
 from ..store import ScanRecord, SqliteStore
 from .credentials import credentials
 from .output import emit, private_file, write
@@ -41,6 +42,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
             with suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGTERM)
 
+    started()
     try:
         return asyncio.run(main())
     except asyncio.CancelledError as exc:  # SIGTERM

@@ -20,6 +20,7 @@ import orjson
 
 from ..errors import UsageError
 from ..redact import neutralize
+from ..startup import started
 from .scan import scan_batch, scan_document
 
 __all__ = ["run_jsonl"]
@@ -130,6 +131,7 @@ def _scan_batch(
                 )
                 + "\n"
             )
+    started()  # the first batch imported and built what detection needs (in a worker too)
     return out, errors
 
 

@@ -27,6 +27,7 @@ from ..net import Limits, Request, Scope, Transport, add_audit_hook, remove_audi
 from ..net.http import OwnerAuth
 from ..net.policy import audit, auditing
 from ..probes.base import PartitionReader, Probe, ReadPlan
+from ..startup import started
 from .full import Executor, PartitionState, ReadContext, next_page
 from .workers import END, FAILED, PAGE, dump_error, load_error, pack_page, unpack_page
 
@@ -102,6 +103,7 @@ async def pump(
                 raise page.exc
             result = await asyncio.to_thread(work, page.docs)
             await on_page(result, len(page.docs), page.position)
+            started()  # in a worker, the first page imported and built what detection needs
     finally:
         producer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -29,6 +29,8 @@ from typing import Any, TypeVar
 
 import orjson
 
+from ..startup import started
+
 T = TypeVar("T")
 
 # Frames: one byte of kind, four of length, the payload.
@@ -354,6 +356,7 @@ async def _serve(sock: socket.socket) -> None:
                 except Exception as exc:
                     answer = FAILED, dump_error(exc)
                 await send_frame(writer, *answer)
+                started()  # the first job imported and built what detection needs
                 continue
             credits, stop = state
             try:
