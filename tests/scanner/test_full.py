@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from leakhound.probes.base import (
     PositionExpired,
     ReadPlan,
 )
+from leakhound.scanner.checkpoints import TallySink
 from leakhound.scanner.full import (
     GROWTH,
     SLACK_PAGES,
@@ -31,6 +33,7 @@ from leakhound.scanner.full import (
 )
 from leakhound.scanner.pacing import Pacer
 from leakhound.scanner.workers import Workers
+from leakhound.store.sqlite import SqliteStore
 
 PAGE = 10
 
@@ -131,6 +134,12 @@ class Kept(Sink):
 def _read(
     reader: Reader, sink: Kept, docs: int | None, *, partitions: int = 1
 ) -> tuple[str | None, ReadContext]:
+    return _read_into(reader, sink, Container("cases", docs, None), partitions=partitions)
+
+
+def _read_into(
+    reader: Reader, sink: Sink, container: Container, *, partitions: int = 1
+) -> tuple[str | None, ReadContext]:
     service = Service(Endpoint("127.0.0.1", 1), "test://127.0.0.1:1", "test", Verdict.OPEN, "")
     ctx = ReadContext(
         None,  # type: ignore[arg-type]  # the pipeline never asks the probe
@@ -141,7 +150,6 @@ def _read(
         Pacer(None),
         batch=PAGE,
     )
-    container = Container("cases", docs, None)
 
     async def go() -> str | None:
         return await asyncio.wait_for(
@@ -232,3 +240,27 @@ def test_a_store_that_really_grew_reads_on_after_a_resume() -> None:
     assert bound is not None and bound.limit == _limit(1000)
     bound.add(0, _limit(1000) + 1)
     assert "when the read was resumed" in (bound.over() or "")
+
+
+def test_a_scan_resumed_after_a_stop_keeps_its_records_and_stops_again_at_once(
+    tmp_path: Path,
+) -> None:
+    # The checkpoints of a read stopped at its bound, in the findings database: a resumed
+    # scan (killed after the stop, before its end) takes them back and reads nothing more.
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        container = Container("cases", 100, None)
+        sink = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
+        why, _ = _read_into(Reader(100, None), sink, container)
+        first = sink.finish(container, "test", why)
+        sink.close()
+        assert why is not None and not first.complete and first.error == why
+        assert _limit(100) < first.docs <= _limit(100) + PAGE
+
+        reader = Reader(100, None)
+        resumed = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
+        again, _ = _read_into(reader, resumed, container)
+        second = resumed.finish(container, "test", again)
+        resumed.close()
+    assert reader.asked == 0 and again == why
+    assert second.docs == first.docs and second.error == why
