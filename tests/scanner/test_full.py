@@ -6,6 +6,7 @@ started over are not counted twice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,13 @@ import pytest
 from leakhound.models import Container, Endpoint, Service, Verdict
 from leakhound.probes.base import (
     FullReader,
+    Overrun,
     Page,
     PartitionReader,
     PositionExpired,
     ReadPlan,
 )
+from leakhound.scanner import dask
 from leakhound.scanner.checkpoints import TallySink
 from leakhound.scanner.full import (
     GROWTH,
@@ -264,3 +267,39 @@ def test_a_scan_resumed_after_a_stop_keeps_its_records_and_stops_again_at_once(
         resumed.close()
     assert reader.asked == 0 and again == why
     assert second.docs == first.docs and second.error == why
+
+
+class _Collected:
+    def __init__(self) -> None:
+        self.docs = 0
+
+    def add(self, result: int) -> None:
+        self.docs += result
+
+    def result(self) -> int:
+        return self.docs
+
+
+class _Task:
+    """What a Dask task is handed, for a partition that never ends."""
+
+    number, work = 0, staticmethod(_count)
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    def transport(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()
+
+    def partition(self, transport: None) -> Pages:
+        return Pages(self.reader, 0, None)
+
+
+def test_a_dask_task_stops_its_partition_at_the_read_s_bound() -> None:
+    bound = RecordBound(100, "began", PAGE)
+    reader = Reader(100, None)
+    with pytest.raises(
+        Overrun, match=f"^stopped after {_limit(100) + PAGE} records: more than twice the 100 "
+    ):
+        asyncio.run(dask._read_partition(_Task(reader), _Collected, None, bound))  # type: ignore[arg-type]
+    assert reader.asked <= _limit(100) // PAGE + 3  # a page or two asked ahead
