@@ -202,11 +202,6 @@ class ReadContext:
         if why is not None:
             raise Overrun(why)
 
-    def limit(self, container: Container) -> int | None:
-        """Records the container's read may count at most (None: no bound)."""
-        bound = self.bounds.get(container.name)
-        return bound.limit if bound is not None else None
-
 
 class Executor(ABC):
     """Runs the partitions of a plan; the pipeline decides which and what follows."""
