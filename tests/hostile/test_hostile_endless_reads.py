@@ -1,8 +1,9 @@
 """Full reads that the server never ends, over HTTP: an Elasticsearch scroll and a point in
-time that keep sending new hits, and an S3 listing of ever new pages. Each read stops past
-twice what the store counted when it began (and a few pages), with one line of reason, what
-it counted kept in the report; the scan ends in time, with no traceback, having sent only
-requests of the kinds' allow-lists. (MongoDB's endless cursor is in test_hostile_cursor.)"""
+time that keep sending new hits, an S3 listing of ever new pages and an object whose ranged
+reads never end. Each read stops past twice what the store counted or listed when it began
+(and a few pages), with one line of reason, what it counted kept in the report; the scan
+ends in time, with no traceback, having sent only requests of the kinds' allow-lists.
+(MongoDB's endless cursor is in test_hostile_cursor.)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import orjson
 import pytest
 
 from leakhound.probes.elasticsearch import ALLOW as ELASTICSEARCH
-from leakhound.probes.objects.read import LISTING_GROWTH, LISTING_SLACK_PAGES
+from leakhound.probes.objects.read import CHUNK, LISTING_GROWTH, LISTING_SLACK_PAGES
 from leakhound.probes.s3 import ALLOW as S3
 from leakhound.scanner.full import GROWTH, SLACK_PAGES
 
@@ -88,6 +89,31 @@ def _bucket() -> FakeS3:
     return s3
 
 
+class EndlessObject(FakeS3):
+    """A bucket of one small CSV file, as listed, whose ranged reads never end: every range
+    asked for is answered whole with more rows, of a size the store does not say."""
+
+    HEAD, ROW = b"id,note\n", b"1," + b"x" * 197 + b"\n"
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.objects = {"big/notes.csv": self.HEAD + self.ROW * 20}
+
+    async def answer(self, conn: S.Conn, req: S.Request) -> bool:
+        path = urlsplit(req.target).path
+        if req.method != "GET" or "range" not in req.headers or not path.endswith(".csv"):
+            return await super().answer(conn, req)
+        start, _, end = req.headers["range"].removeprefix("bytes=").partition("-")
+        lo, hi = int(start), int(end)
+        body = ((self.HEAD if lo == 0 else b"") + self.ROW * ((hi - lo) // len(self.ROW) + 1))[
+            : hi - lo + 1
+        ]
+        await conn.reply(
+            206, body, content_type="text/csv", headers={"Content-Range": f"bytes {lo}-{hi}/*"}
+        )
+        return True
+
+
 ES_CASES = {"scroll": "7.9.3", "pit-without-a-total": "7.17.0"}
 
 
@@ -98,10 +124,12 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
     with S.ServerLoop() as loop:
         ports = {name: loop.serve(EndlessCluster(v)) for name, v in ES_CASES.items()}
         ports["s3"] = loop.serve(_bucket().handler())
+        ports["s3-endless-object"] = loop.serve(EndlessObject().handler())
         argv = [
             "scan",
             *(f"http://127.0.0.1:{ports[name]}" for name in ES_CASES),
             f"s3://b@127.0.0.1:{ports['s3']}",
+            f"s3://b@127.0.0.1:{ports['s3-endless-object']}",
             "--depth",
             "full",
             "--max-objects",
@@ -166,6 +194,25 @@ def test_a_listing_that_never_ends_stops_past_twice_what_the_inventory_listed(
     assert most < listed <= most + LISTING_PAGE
     # The records of the files read before the stop are counted and kept.
     assert full["complete"] is False and full["docs"] == READ_OBJECTS * 200
+
+
+def test_an_object_that_never_ends_stops_past_twice_its_listed_size(scan: Scan) -> None:
+    result = scan.by_name["s3-endless-object"]
+    (folder,) = [c for c in result["indices"] if c.get("full")]
+    full = folder["full"]
+    listed = len(EndlessObject().objects["big/notes.csv"])
+    m = re.fullmatch(
+        rf"stopped reading 'big/notes.csv' after ([\d,]+) bytes: more than twice the "
+        rf"{listed:,} the listing gave it \(an object growing this fast, or a server that "
+        r"does not end it\)",
+        full["error"],
+    )
+    assert m, full["error"]
+    read = int(m.group(1).replace(",", ""))
+    assert LISTING_GROWTH * listed + CHUNK < read <= LISTING_GROWTH * listed + 2 * CHUNK
+    # Every row of what was read is counted and kept.
+    assert full["complete"] is False
+    assert full["docs"] == (read - len(EndlessObject.HEAD)) // len(EndlessObject.ROW)
 
 
 def test_only_allow_listed_requests_reached_the_servers(scan: Scan) -> None:

@@ -561,6 +561,16 @@ class ObjectPartition(PartitionReader):
             docs = await asyncio.to_thread(self.file.feed, got.data)
             if not end and self.file.result().format.endswith("binary"):
                 end = True  # listed, not parsed: the rest is not fetched
+        listed = self.entry.size
+        if not end and listed is not None and self.offset > LISTING_GROWTH * listed + CHUNK:
+            # An object that never ends (a size the server does not say, or a false one):
+            # read no further, its records handed out, then the read stops with why.
+            end = True
+            self.overrun = Overrun(
+                f"stopped reading {self.entry.key[:80]!r} after {self.offset:,} bytes: more "
+                f"than twice the {listed:,} the listing gave it (an object growing this fast, "
+                "or a server that does not end it)"
+            )
         if end:
             docs += self.file.close()
         held = self.held[-1]
