@@ -24,6 +24,7 @@ class Scan:
     stderr: str
     by_name: dict[str, dict[str, Any]]
     sent: list[net.Request]
+    ports: dict[str, int]  # each server's port, by its name
 
 
 def scan(argv: Sequence[str], ports: Mapping[str, int]) -> Scan:
@@ -42,4 +43,4 @@ def scan(argv: Sequence[str], ports: Mapping[str, int]) -> Scan:
     doc = orjson.loads(out.getvalue())
     names = {port: name for name, port in ports.items()}
     by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
-    return Scan(status, wall, err.getvalue(), by_name, sent)
+    return Scan(status, wall, err.getvalue(), by_name, sent, dict(ports))

@@ -1,11 +1,14 @@
 """Hostile MongoDB cursors on a full read: a server that answers everything as MongoDB does
 until ``getMore``, then lies (another cursor's id, a reply over the byte cap, a cursor that
-never ends). Each costs that collection's read one line of reason; the scan ends in time,
-with no traceback, having sent only commands of the allow-list."""
+never ends, one of ever new ``_id`` values). Each costs that collection's read one line of
+reason; the scan ends in time, with no traceback, having sent only commands of the
+allow-list, and what was counted before the stop is in the report."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import re
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +20,7 @@ import pytest
 
 from leakhound.probes.mongodb import ALLOW
 from leakhound.probes.mongodb.probe import EMPTY_BATCHES
-from leakhound.scanner.full import RETRIES
+from leakhound.scanner.full import GROWTH, RETRIES, SLACK_PAGES
 
 from . import audited
 from . import servers as S
@@ -76,6 +79,21 @@ def _mongodb(get_more: GetMore) -> S.Handler:
     return handle
 
 
+def _endless() -> GetMore:
+    """A cursor that never ends: every getMore a full batch of new, ever greater ``_id``s."""
+    after = itertools.count(1000)
+
+    def get_more(cmd: dict[str, Any]) -> bytes:
+        start = next(after) * 10_000
+        return _op_msg(_batch(42, "nextBatch", _docs(start, int(cmd["batchSize"]))))
+
+    return get_more
+
+
+ENDLESS = "endless-increasing-ids"
+BATCH = 1000  # the full read's default page
+
+
 @dataclass(frozen=True)
 class Case:
     """One hostile getMore and the reason the read stops with."""
@@ -111,6 +129,7 @@ CASES = [
         lambda cmd: _op_msg(_batch(42, "nextBatch", _docs(0, 5))),
         "went back",
     ),
+    Case(ENDLESS, _endless(), f"more than twice the {DOCS} the server counted"),
 ]
 
 
@@ -153,10 +172,32 @@ def test_a_hostile_cursor_stops_its_read_with_one_line(scan: Scan, case: Case) -
     assert case.reason in text, text[:2000]
 
 
+def test_a_cursor_that_never_ends_stops_past_twice_its_count_and_keeps_what_it_counted(
+    scan: Scan,
+) -> None:
+    (index,) = scan.by_name[ENDLESS]["indices"]
+    full = index["full"]
+    assert full["complete"] is False and "\n" not in full["error"]
+    m = re.fullmatch(
+        rf"stopped after ([\d,]+) records: more than twice the {DOCS} the server counted when "
+        r"the read began \(a store growing this fast, or a server that does not end its read\)",
+        full["error"],
+    )
+    assert m, full["error"]
+    # Every record counted before the stop is in the report, and the figures are its own.
+    counted = int(m.group(1).replace(",", ""))
+    assert full["docs"] == counted
+    assert (
+        GROWTH * DOCS + SLACK_PAGES * BATCH < counted <= (GROWTH * DOCS + (SLACK_PAGES + 1) * BATCH)
+    )
+    assert {p["entity_type"]: p["docs"] for p in full["pii"]}.get("EMAIL_ADDRESS") == counted
+
+
 def test_only_allowed_commands_were_sent_and_each_bad_cursor_was_asked_once(scan: Scan) -> None:
     assert scan.sent
     assert all(ALLOW.allows(r.method, r.target) for r in scan.sent if r.kind == "mongodb")
-    get_mores = [r for r in scan.sent if r.method == "getMore"]
+    endless = f"mongodb://127.0.0.1:{scan.ports[ENDLESS]}"
+    get_mores = [r for r in scan.sent if r.method == "getMore" and r.url != endless]
     # Empty batches: asked a few times; a reply over the cap: asked again, on smaller
     # batches (it may have been a batch of large documents); every other lie: once.
-    assert len(get_mores) <= len(CASES) - 2 + EMPTY_BATCHES + 1 + RETRIES
+    assert len(get_mores) <= len(CASES) - 3 + EMPTY_BATCHES + 1 + RETRIES

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import NetError, PolicyError
+from ..errors import NetError, PolicyError, ProtocolError
 from ..models import Container, Distinct, Endpoint, FieldType, Fingerprint, Service, Verdict
 from ..net import Policy, Transport
 
@@ -60,6 +60,11 @@ class PositionExpired(NetError):
     the partitions not finished start over on a fresh plan."""
 
 
+class Overrun(ProtocolError):
+    """A read sent far more than the store said it holds (records past the count, objects
+    past the listing): stopped, what was counted kept; ``str()`` is the whole reason."""
+
+
 @dataclass(frozen=True, slots=True)
 class ReadPlan:
     """How one container is read: in how many partitions, with what the server holds for it.
@@ -74,6 +79,9 @@ class ReadPlan:
     state: Any = None
     total: int | None = None  # records the plan reads, when the store says
     resumable: bool = True  # False: a partition cannot re-enter at a stored position
+    # Records of what holds the container (a Redis database's keys), where the container's
+    # own are not counted: what bounds a read that would otherwise have no bound.
+    store_total: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """What a checkpoint keeps of the plan."""
@@ -84,6 +92,7 @@ class ReadPlan:
             "state": self.state,
             "total": self.total,
             "resumable": self.resumable,
+            "store_total": self.store_total,
         }
 
     @classmethod
@@ -96,7 +105,13 @@ class ReadPlan:
             data.get("state"),
             data.get("total"),
             bool(data.get("resumable", True)),
+            _count(data.get("store_total")),
         )
+
+
+def _count(value: Any) -> int | None:
+    """A stored count, or None for what is not one."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +141,7 @@ class PartitionReader(ABC):
 
     def retryable(self, exc: NetError) -> bool:
         """Whether a failed page may be asked again (its position has not moved)."""
-        return not isinstance(exc, PositionExpired | PolicyError)
+        return not isinstance(exc, PositionExpired | PolicyError | Overrun)
 
 
 class FullReader(ABC):

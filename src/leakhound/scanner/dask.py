@@ -17,34 +17,47 @@ hosts.
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import UsageError
 from ..models import Container
 from ..net import Limits
-from ..probes.base import ReadPlan
-from .full import Collector, Executor, PartitionState, ReadContext
+from ..probes.base import Overrun, ReadPlan
+from .full import Collector, Executor, PartitionState, ReadContext, RecordBound
 from .pacing import Pacer
 from .partition import ReadTask, pump
 
 
 def read_partition(
-    task: ReadTask, *, collector: Callable[[], Collector], docs_rate: float | None
+    task: ReadTask,
+    *,
+    collector: Callable[[], Collector],
+    docs_rate: float | None,
+    bound: RecordBound | None = None,
 ) -> Any:
     """A Dask task: read one partition to its end, run the task's work on each page, and
-    return what the collector folded."""
-    return asyncio.run(_read_partition(task, collector, docs_rate))
+    return what the collector folded; ``Overrun`` once the partition alone is past the
+    read's ``bound``."""
+    return asyncio.run(_read_partition(task, collector, docs_rate, bound))
 
 
 async def _read_partition(
-    task: ReadTask, collector: Callable[[], Collector], docs_rate: float | None
+    task: ReadTask,
+    collector: Callable[[], Collector],
+    docs_rate: float | None,
+    bound: RecordBound | None,
 ) -> Any:
     pacer = Pacer(docs_rate)
     collected = collector()
 
     async def on_page(result: Any, docs: int, position: Any) -> None:
         collected.add(result)
+        if bound is not None:
+            bound.add(task.number, docs)
+            if (why := bound.over()) is not None:
+                raise Overrun(why)
         await pacer.take(docs)
 
     async with task.transport() as transport:
@@ -84,6 +97,12 @@ class DaskExecutor(Executor):
             raise UsageError("this read cannot run on a Dask cluster")
         numbers = [s.number for s in todo]
         ctx.sink.start(container, plan, numbers)  # a task reads its partition from the start
+        bound = ctx.bounds.get(container.name)
+        if bound is not None:
+            bound.restart(numbers)
+            # Each task counts its own partition against the whole read's bound.
+            bound = copy.copy(bound)
+            bound.docs = {}
         client = await self._connect()
         rate = self.docs_rate / max(1, len(numbers)) if self.docs_rate else None
         work = ctx.sink.work(container)
@@ -103,6 +122,7 @@ class DaskExecutor(Executor):
                 ),
                 collector=ctx.sink.collector,
                 docs_rate=rate,
+                bound=bound,
                 pure=False,
             )
             for n in numbers
@@ -115,8 +135,14 @@ class DaskExecutor(Executor):
                 except Exception as exc:  # the task failed: the partition stays unfinished
                     failures.append(exc)
                     continue
+                docs = ctx.sink.partition_result(container, plan, n, result)
+                ctx.counted(container, docs)
+                try:
+                    ctx.admit(container, n, docs)
+                except Overrun as exc:
+                    failures.append(exc)
+                    continue
                 failures.append(None)
-                ctx.counted(container, ctx.sink.partition_result(container, plan, n, result))
         finally:
             pending = [f for f in futures if not f.done()]
             if pending:

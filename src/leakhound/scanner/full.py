@@ -9,6 +9,11 @@ position, and free whatever the store holds for the read on every exit: success,
 Ctrl-C, SIGTERM. Each partition is a bounded pipeline: a reader task fills a queue of a few
 pages, the consumer takes them in order, runs the sink's work on them in a worker and hands
 the result on — a page is counted, checkpointed and only then forgotten.
+
+Nothing but the server ends a read, so a hostile one (a cursor of ever new ``_id`` values, a
+scroll or a SCAN that never ends) is stopped here, whatever its kind (``RecordBound``): past
+twice the records the server counted when the read began, and a few pages more, the read
+stops with that reason, what it counted kept and checkpointed, like any early stop.
 """
 
 from __future__ import annotations
@@ -22,12 +27,77 @@ from typing import Any, Protocol
 
 from ..errors import NetError
 from ..models import Container, Service
-from ..probes.base import FullReader, PartitionReader, PositionExpired, Probe, ReadPlan
+from ..probes.base import (
+    FullReader,
+    Overrun,
+    PartitionReader,
+    PositionExpired,
+    Probe,
+    ReadPlan,
+)
 from .pacing import Pacer
 from .workers import Workers
 
 RETRIES = 3  # a failed page request is asked again this many times (its position holds)
 DocsCallback = Callable[[str, int, int | None], None]  # (endpoint/container, read, expected)
+# A read is believed up to GROWTH times the records counted when it began, plus SLACK_PAGES
+# pages: a live store may grow while it is read (or its count be an estimate, or lag), but
+# one that more than doubles during its own read is rare enough to be worth a stop and a
+# line, and a server that never ends its read costs at most about twice an honest read.
+GROWTH = 2
+SLACK_PAGES = 10
+
+
+class RecordBound:
+    """How many records a container's read may count: past it the read stops (``Overrun``).
+
+    The basis is the container's count when its read was planned (kept in the plan, so a
+    resumed read keeps it), or the count the resume's inventory gives when that is larger (a
+    store that really grew reads on); for a container nobody counts, the records of what
+    holds it (``ReadPlan.store_total``). Without either, nothing bounds the read here.
+    Partitions started over are counted from zero again, as the sink counts them.
+    """
+
+    def __init__(self, basis: int, what: str, page: int) -> None:
+        self.basis, self.what = basis, what
+        self.limit = GROWTH * basis + SLACK_PAGES * max(1, page)
+        self.docs: dict[int, int] = {}  # records counted per partition
+
+    @classmethod
+    def of(cls, plan: ReadPlan, container: Container, page: int) -> RecordBound | None:
+        """The bound of one read, or None where the server counted nothing to bound it by."""
+        counts = [n for n in (plan.total, container.docs) if isinstance(n, int) and n >= 0]
+        if counts:
+            grew = plan.total is not None and max(counts) > plan.total
+            return cls(max(counts), "was resumed" if grew else "began", page)
+        if plan.store_total is not None and plan.store_total >= 0:
+            return cls(plan.store_total, "began, in all of the store", page)
+        return None
+
+    @property
+    def counted(self) -> int:
+        """Records counted so far, over every partition."""
+        return sum(self.docs.values())
+
+    def restart(self, partitions: Sequence[int]) -> None:
+        """These partitions start over: what they counted is counted no more."""
+        for n in partitions:
+            self.docs.pop(n, None)
+
+    def add(self, partition: int, docs: int) -> None:
+        """``docs`` more records of ``partition`` were counted."""
+        self.docs[partition] = self.docs.get(partition, 0) + docs
+
+    def over(self) -> str | None:
+        """Why the read must stop (one line), or None while it is within its bound."""
+        n = self.counted
+        if n <= self.limit:
+            return None
+        return (
+            f"stopped after {n:,} records: more than twice the {self.basis:,} the server "
+            f"counted when the read {self.what} (a store growing this fast, or a server "
+            "that does not end its read)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +181,7 @@ class ReadContext:
     queue: int = 2  # pages waiting per partition
     on_docs: DocsCallback | None = None
     read: dict[str, int] = field(default_factory=dict)  # records per container so far
+    bounds: dict[str, RecordBound] = field(default_factory=dict)  # per container being read
 
     def counted(self, container: Container, docs: int) -> None:
         """Progress: ``docs`` more records of ``container`` were counted."""
@@ -118,6 +189,18 @@ class ReadContext:
         self.read[name] = self.read.get(name, 0) + docs
         if self.on_docs:
             self.on_docs(name, self.read[name], container.docs)
+
+    def admit(self, container: Container, partition: int, docs: int) -> None:
+        """``docs`` more records of one partition were counted and checkpointed; ``Overrun``
+        when the container's read is past its bound (its other partitions stop at their
+        next page)."""
+        bound = self.bounds.get(container.name)
+        if bound is None:
+            return
+        bound.add(partition, docs)
+        why = bound.over()
+        if why is not None:
+            raise Overrun(why)
 
 
 class Executor(ABC):
@@ -200,6 +283,7 @@ async def _run_partition(
             result = await ctx.workers.run(work, page.docs)
             ctx.sink.page(container, plan, number, result, len(page.docs), page.position)
             ctx.counted(container, len(page.docs))
+            ctx.admit(container, number, len(page.docs))
         ctx.sink.partition_done(container, plan, number)
     finally:
         producer.cancel()
@@ -260,6 +344,11 @@ async def read_container(
         plan, states = restored
         fresh = False
         ctx.counted(container, sum(s.docs for s in states))
+    bound = RecordBound.of(plan, container, ctx.batch)
+    if bound is not None:
+        for s in states:
+            bound.add(s.number, s.docs)
+        ctx.bounds[container.name] = bound
     opened: list[tuple[ReadPlan, set[Any]]] = [(plan, set())]
     try:
         for attempt in range(2):
@@ -270,11 +359,19 @@ async def read_container(
                 # A read that cannot be re-entered at a position starts its partitions over.
                 ctx.sink.start(container, plan, [s.number for s in todo])
                 todo = [PartitionState(s.number) for s in todo]
+                if bound is not None:
+                    bound.restart([s.number for s in todo])
+            if bound is not None and (why := bound.over()) is not None:
+                return why  # a resumed read already past its bound: asked nothing more
             failures, shared = await executor.run(ctx, container, plan, todo)
             opened[-1][1].update(shared)
             for exc in failures:
                 if exc is not None and not isinstance(exc, Exception):
                     raise exc  # cancellation, KeyboardInterrupt
+            over = [e for e in failures if isinstance(e, Overrun)]
+            if over:  # the reason is the whole line, with every partition's records counted
+                why = bound.over() if bound is not None else None
+                return (why or str(over[0]))[:300]
             gone = [e for e in failures if isinstance(e, PositionExpired)]
             failed = [e for e in failures if e is not None and not isinstance(e, PositionExpired)]
             if gone and not failed and attempt == 0 and plan.resumable:
@@ -283,6 +380,8 @@ async def read_container(
                 opened.append((plan, set()))
                 unfinished = [todo[i].number for i, e in enumerate(failures) if e is not None]
                 ctx.sink.start(container, plan, unfinished)
+                if bound is not None:
+                    bound.restart(unfinished)
                 states = [PartitionState(n) for n in unfinished]
                 fresh = True
                 continue
@@ -292,4 +391,5 @@ async def read_container(
             return None
         return None  # unreachable
     finally:
+        ctx.bounds.pop(container.name, None)
         await _release(ctx.reader, opened)

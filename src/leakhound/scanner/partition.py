@@ -238,5 +238,6 @@ class ProcessExecutor(Executor):
                 docs = header["docs"]
                 ctx.sink.page(container, plan, state.number, result, docs, header["position"])
                 ctx.counted(container, docs)
+                ctx.admit(container, state.number, docs)
                 await ctx.pacer.take(docs)  # paid after the fact, as a local read does
                 await channel.credit()

@@ -14,7 +14,7 @@ from hostile.recorded import Answer, RecordedServer, Seen, as_json
 from leakhound.errors import ProtocolError
 from leakhound.models import Container
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.couchdb.read import CouchdbReader
+from leakhound.probes.couchdb.read import EMPTY_PAGES, CouchdbReader
 
 
 class AllDocs:
@@ -111,3 +111,22 @@ def test_a_database_that_asks_for_credentials_is_not_planned() -> None:
 
     with pytest.raises(ProtocolError, match="asks for credentials"):
         asyncio.run(go())
+
+
+def test_pages_without_a_record_are_read_only_a_few_times() -> None:
+    # Design documents (or rows without their document) page after page: nothing the
+    # pipeline's bound on records can see, so the reader stops them itself.
+    ids = [f"_design/d{n:04d}" for n in range(3 * EMPTY_PAGES * 5)] + ["zz"]
+    with (
+        RecordedServer(AllDocs(ids)) as server,
+        pytest.raises(ProtocolError, match=f"{EMPTY_PAGES} pages of _all_docs without a record"),
+    ):
+        _read(server, 5)
+    assert len([s for s in server.received if s.path == "/db/_all_docs"]) == EMPTY_PAGES
+
+
+def test_a_few_design_documents_are_read_past() -> None:
+    ids = [f"_design/d{n:04d}" for n in range((EMPTY_PAGES - 1) * 5)] + ["zz"]
+    with RecordedServer(AllDocs(ids)) as server:
+        got, _ = _read(server, 5)
+    assert got == ["zz"]

@@ -318,13 +318,12 @@ class SliceReader(PartitionReader):
         if not page.docs:
             self.done = True
             return None
-        # A hostile server could page forever: never read more than the snapshot holds.
-        # (A scroll's snapshot is taken after the count: allow a growing index some room.)
+        # A point in time is the snapshot its count was taken on: a slice never reads more
+        # than it holds (tighter than the pipeline's bound, ``scanner.full.RecordBound``,
+        # which alone bounds a scroll: its snapshot is taken after the count).
         self._read += len(page.docs)
         total = self._plan.total
-        if total is not None and self._method == SCROLL:
-            total = 2 * total + 10 * self._size
-        if total is not None and self._read > total + self._size:
+        if total is not None and self._method != SCROLL and self._read > total + self._size:
             raise ProtocolError(
                 f"{self._plan.container}: more documents than the index holds "
                 f"({self._plan.total:,}): the server keeps paging"

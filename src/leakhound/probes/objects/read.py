@@ -26,7 +26,15 @@ from ... import files
 from ...errors import NetError, PolicyError, ProtocolError, TooLargeError
 from ...models import Container, Service
 from ...net import Http
-from ..base import FileBounds, FullReader, Page, PartitionReader, ReadPlan, SampleDocs
+from ..base import (
+    FileBounds,
+    FullReader,
+    Overrun,
+    Page,
+    PartitionReader,
+    ReadPlan,
+    SampleDocs,
+)
 from .api import Entry, ListPage, ObjectApi, Refused
 from .inventory import extension_of
 
@@ -74,6 +82,13 @@ LISTED_ONLY = frozenset(
         ".wasm",
     }
 )
+# A full read's listing is believed up to twice the objects the inventory listed (or
+# --max-objects, where the inventory stopped there), and ten listing pages more: records
+# cannot bound it (a folder's are not counted, and most objects are no file a parser reads),
+# and a listing of ever new keys would never end. The same rule as the pipeline's bound on
+# records (``scanner.full.RecordBound``): a bucket may grow while it is read, rarely double.
+LISTING_GROWTH = 2
+LISTING_SLACK_PAGES = 10
 # A sample scan counts people by reading the identifying fields of every record of a small
 # store (``--people-read``); for files that means reading whole objects, so only where no
 # object is larger than a sample reads of it and the total stays small.
@@ -314,7 +329,12 @@ class ObjectReader(FullReader):
                     f"objects or {PEOPLE_BYTES // files.base.MiB} MiB"
                 )
         n = max(1, min(partitions, objects))
-        return ReadPlan(container.name, n, self.method, place.to_json(), container.docs)
+        state: dict[str, Any] = place.to_json()
+        if place.keys is None:  # a listing: what bounds it
+            whole = container.details.get("listed_whole", True) is not False
+            state["objects"] = objects if whole else max(objects, self.bounds.max_objects)
+            state["listed_whole"] = whole
+        return ReadPlan(container.name, n, self.method, state, container.docs)
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A listing keeps nothing on the server: the same plan."""
@@ -325,7 +345,12 @@ class ObjectReader(FullReader):
     ) -> PartitionReader:
         """The objects of partition ``number`` (by a hash of their keys), from ``position``."""
         place = Place.from_json(self.service, plan.state)
-        return ObjectPartition(self, place, number, plan.partitions, position, max(1, size))
+        part = ObjectPartition(self, place, number, plan.partitions, position, max(1, size))
+        state = plan.state if isinstance(plan.state, dict) else {}
+        objects = state.get("objects")
+        if isinstance(objects, int) and not isinstance(objects, bool) and objects >= 0:
+            part.bound_by(objects, state.get("listed_whole") is not False)
+        return part
 
 
 def _mine(key: str, number: int, parts: int) -> bool:
@@ -368,6 +393,11 @@ class ObjectPartition(PartitionReader):
         self.resume_key: str | None = _text(pos.get("key"))
         skip = pos.get("records")
         self.resume_skip = skip if isinstance(skip, int) and skip >= 0 else 0
+        listed = pos.get("listed")  # objects listed before the resume
+        self.listed = listed if isinstance(listed, int) and listed >= 0 else 0
+        self.most: int | None = None  # objects the listing may give (None: no bound)
+        self.overrun: Overrun | None = None  # the listing's, once the records held are out
+        self.basis = ""
         self.entries: list[Entry] | None = None
         self.index = 0
         self.next_token: str | None = None
@@ -379,14 +409,33 @@ class ObjectPartition(PartitionReader):
         self.held: list[_Held] = []
         self.done = False
 
+    def bound_by(self, objects: int, whole: bool) -> None:
+        """Bound the listing by the ``objects`` the inventory listed (``whole``: all of the
+        folder's; else as far as --max-objects)."""
+        self.most = LISTING_GROWTH * objects + LISTING_SLACK_PAGES * self.reader.api.page_size
+        self.basis = (
+            f"the {objects:,} the inventory listed when the read began"
+            if whole
+            else f"the {objects:,} of --max-objects, where the inventory stopped listing"
+        )
+
     def _waiting(self) -> int:
         return sum(len(h.docs or ()) for h in self.held)
 
     async def next_page(self) -> Page | None:
         """The next ``size`` records (or the rest); None after the last."""
-        while self._waiting() < self.size and not self.done:
+        if self.overrun is not None and not self._waiting():
+            raise self.overrun
+        while self._waiting() < self.size and not self.done and self.overrun is None:
             if self.file is None:
-                entry = await self._next_entry()
+                try:
+                    entry = await self._next_entry()
+                except Overrun as exc:
+                    if not self._waiting():
+                        raise
+                    # The records of the objects read are handed out first: none is lost.
+                    self.overrun = exc
+                    break
                 if entry is None:
                     self.done = True
                     break
@@ -413,6 +462,7 @@ class ObjectPartition(PartitionReader):
             "after": self.after,
             "key": first.key if first else None,
             "records": first.start if first else 0,
+            "listed": self.listed,
         }
         return Page(tuple(docs), position)
 
@@ -433,6 +483,13 @@ class ObjectPartition(PartitionReader):
                     self.tokens.add(page.token)
                 self.page_token = token
                 self.entries, self.index, self.next_token = list(page.entries), 0, page.token
+                self.listed += len(page.entries)
+                if self.most is not None and self.listed > self.most:
+                    raise Overrun(
+                        f"stopped after listing {self.listed:,} objects: more than twice "
+                        f"{self.basis} (a bucket growing this fast, or a listing that does "
+                        "not end)"
+                    )
                 continue
             e = self.entries[self.index]
             self.index += 1
@@ -504,6 +561,16 @@ class ObjectPartition(PartitionReader):
             docs = await asyncio.to_thread(self.file.feed, got.data)
             if not end and self.file.result().format.endswith("binary"):
                 end = True  # listed, not parsed: the rest is not fetched
+        listed = self.entry.size
+        if not end and listed is not None and self.offset > LISTING_GROWTH * listed + CHUNK:
+            # An object that never ends (a size the server does not say, or a false one):
+            # read no further, its records handed out, then the read stops with why.
+            end = True
+            self.overrun = Overrun(
+                f"stopped reading {self.entry.key[:80]!r} after {self.offset:,} bytes: more "
+                f"than twice the {listed:,} the listing gave it (an object growing this fast, "
+                "or a server that does not end it)"
+            )
         if end:
             docs += self.file.close()
         held = self.held[-1]

@@ -213,6 +213,8 @@ def _other_keys(
             "other_than": patterns,
             "type": "mixed",
         }
+        if total is not None:  # INFO keyspace's keys=: what bounds a full read left uncounted
+            details["database_keys"] = total
         out.append(
             Container(
                 _name(db, OTHER_KEYS), left, None, docs_exact=left is not None, details=details
@@ -250,6 +252,8 @@ async def _patterns(conn: Connection, db: int, total: int | None) -> tuple[list[
             "pattern": pattern,
             "type": text(kind) or "unknown",
         }
+        if total is not None:  # INFO keyspace's keys=: what bounds a full read's SCAN calls
+            details["database_keys"] = total
         reasons = compromise.by_name(pattern, noun="key")
         out.append(
             Container(

@@ -6,6 +6,13 @@ so a read resumes exactly where its last checkpoint left it and nothing needs re
 partition per pattern: the cursor space cannot be split. SCAN may return a key twice while the
 server resizes its table (Redis documents it); a read of a keyspace that grows or shrinks
 meanwhile can count such a key twice.
+
+Nothing but the server brings the cursor back to 0. The keys a read counts are bounded by the
+pipeline (``scanner.full.RecordBound``: the pattern's count, or for the keys of no listed
+pattern the database's, from INFO keyspace); the SCAN calls here, since a cursor that never
+ends may give no key of the pattern at all: past ``SCAN_GROWTH`` whole passes over the keys
+the database held when the read began (a pass takes at most about two calls per SCAN_COUNT
+keys, on a sparse table), and ``SCAN_SLACK`` calls more, the read stops.
 """
 
 from __future__ import annotations
@@ -15,8 +22,11 @@ from typing import Any
 from ...errors import ProtocolError
 from ...models import Container, Endpoint
 from ...net import Transport
-from ..base import FullReader, Page, PartitionReader, ReadPlan
-from .connection import Connection, connect, read_keys, scan_page, where
+from ..base import FullReader, Overrun, Page, PartitionReader, ReadPlan
+from .connection import SCAN_COUNT, Connection, connect, read_keys, scan_page, where
+
+SCAN_GROWTH = 4  # whole passes of SCAN calls over the database's keys a read may make
+SCAN_SLACK = 100  # calls more (a small or growing keyspace)
 
 
 class RedisReader(FullReader):
@@ -28,10 +38,14 @@ class RedisReader(FullReader):
         self.transport, self.endpoint = transport, endpoint
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """One partition; the plan keeps where the pattern lives (or the patterns it is not)."""
+        """One partition; the plan keeps where the pattern lives (or the patterns it is not),
+        and the database's keys (INFO keyspace) for a container the inventory did not count:
+        what bounds a SCAN that never comes back to 0."""
         db, pattern, other_than = where(container)
         state = {"database": db, "pattern": pattern, "other_than": sorted(other_than)}
-        return ReadPlan(container.name, 1, self.method, state, container.docs)
+        keys = container.details.get("database_keys")
+        keys = keys if isinstance(keys, int) and not isinstance(keys, bool) else None
+        return ReadPlan(container.name, 1, self.method, state, container.docs, store_total=keys)
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A cursor never expires: the same plan."""
@@ -41,8 +55,11 @@ class RedisReader(FullReader):
         self, plan: ReadPlan, number: int, position: Any, *, size: int
     ) -> PartitionReader:
         """The pattern's keys from ``position`` (a cursor; None: from the start)."""
-        cursor = position.get("cursor") if isinstance(position, dict) else None
-        return KeyReader(self, plan, str(cursor) if cursor is not None else "0", size)
+        pos = position if isinstance(position, dict) else {}
+        cursor, scans = pos.get("cursor"), pos.get("scans")
+        reader = KeyReader(self, plan, str(cursor) if cursor is not None else "0", size)
+        reader.scans = scans if isinstance(scans, int) and scans >= 0 else 0
+        return reader
 
 
 class KeyReader(PartitionReader):
@@ -64,6 +81,11 @@ class KeyReader(PartitionReader):
         self.cursor = cursor.encode()
         self.conn: Connection | None = None
         self.done = False
+        self.scans = 0  # SCAN calls of the read so far (kept in its position)
+        self.keys = plan.store_total  # the database's keys when the read began
+        self.most = (
+            None if self.keys is None else SCAN_GROWTH * (self.keys // SCAN_COUNT + 1) + SCAN_SLACK
+        )
 
     async def next_page(self) -> Page | None:
         """The next keys along the cursor; None once it came back to 0."""
@@ -75,7 +97,14 @@ class KeyReader(PartitionReader):
         keys: list[bytes] = []
         cursor: bytes | int = self.cursor
         while len(keys) < self.size:
+            if self.most is not None and self.scans >= self.most:
+                raise Overrun(
+                    f"stopped after {self.scans:,} SCAN calls: more than {SCAN_GROWTH} whole "
+                    f"passes over the {self.keys:,} keys the database held when the read began "
+                    "take (a keyspace growing this fast, or a cursor that never comes back to 0)"
+                )
             cursor, page = await scan_page(self.conn, cursor, self.pattern, self.other_than)
+            self.scans += 1
             keys += page
             if cursor in (0, b"0"):
                 break
@@ -85,7 +114,7 @@ class KeyReader(PartitionReader):
             self.done = True
         if not docs and self.done:
             return None
-        return Page(tuple(docs), {"cursor": self.cursor.decode()})
+        return Page(tuple(docs), {"cursor": self.cursor.decode(), "scans": self.scans})
 
     async def close(self) -> None:
         """Close the connection (the server holds nothing for a SCAN)."""

@@ -1,0 +1,305 @@
+"""The full-read pipeline's bound on records: a server that never ends a read is stopped past
+twice what it counted (and a few pages), with one line, what it sent counted and checkpointed;
+a store that grows a little is read to its end, a resumed read keeps its bound, and partitions
+started over are not counted twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leakhound.models import Container, Endpoint, Service, Verdict
+from leakhound.probes.base import (
+    FullReader,
+    Overrun,
+    Page,
+    PartitionReader,
+    PositionExpired,
+    ReadPlan,
+)
+from leakhound.scanner import dask
+from leakhound.scanner.checkpoints import TallySink
+from leakhound.scanner.full import (
+    GROWTH,
+    SLACK_PAGES,
+    LocalExecutor,
+    PartitionState,
+    ReadContext,
+    RecordBound,
+    Sink,
+    read_container,
+)
+from leakhound.scanner.pacing import Pacer
+from leakhound.scanner.workers import Workers
+from leakhound.store.sqlite import SqliteStore
+
+PAGE = 10
+
+
+class Pages(PartitionReader):
+    """``pages`` pages of PAGE records (None: for ever), or ``fail`` raised at one page."""
+
+    def __init__(self, reader: Reader, number: int, position: Any) -> None:
+        self.reader, self.number = reader, number
+        self.at = position or 0
+
+    async def next_page(self) -> Page | None:
+        self.reader.asked += 1
+        pages = self.reader.pages
+        if pages is not None and self.at >= pages:
+            return None
+        if self.reader.expire_at == self.at:
+            self.reader.expire_at = None
+            raise PositionExpired("the point in time is gone")
+        self.at += 1
+        await asyncio.sleep(0)
+        return Page(tuple({"n": self.at} for _ in range(PAGE)), self.at)
+
+
+class Reader(FullReader):
+    """A store that says it holds ``counted`` records and sends ``pages`` pages a partition."""
+
+    def __init__(
+        self,
+        counted: int | None,
+        pages: int | None,
+        *,
+        partitions: int = 1,
+        store_total: int | None = None,
+        expire_at: int | None = None,
+    ) -> None:
+        self.counted, self.pages, self.partitions = counted, pages, partitions
+        self.store_total, self.expire_at = store_total, expire_at
+        self.asked = 0
+
+    async def open(self, container: Container, partitions: int) -> ReadPlan:
+        return ReadPlan(
+            container.name,
+            self.partitions,
+            "test",
+            None,
+            self.counted,
+            store_total=self.store_total,
+        )
+
+    async def reopen(self, plan: ReadPlan) -> ReadPlan:
+        return plan
+
+    def partition(self, plan: ReadPlan, number: int, position: Any, *, size: int) -> Pages:
+        return Pages(self, number, position)
+
+
+def _count(docs: Sequence[Any]) -> int:
+    return len(docs)
+
+
+class Kept(Sink):
+    """What a checkpointing sink keeps: records per partition, and what a resume gives."""
+
+    def __init__(self, restored: tuple[ReadPlan, list[PartitionState]] | None = None) -> None:
+        self.restored = restored
+        self.docs: dict[int, int] = {}
+        self.positions: dict[int, Any] = {}
+        self.done: set[int] = set()
+
+    def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
+        return _count
+
+    def restore(self, container: Container) -> tuple[ReadPlan, list[PartitionState]] | None:
+        return self.restored
+
+    def start(self, container: Container, plan: ReadPlan, partitions: Sequence[int]) -> None:
+        for n in partitions:
+            self.docs[n] = 0
+            self.positions[n] = None
+
+    def page(
+        self,
+        container: Container,
+        plan: ReadPlan,
+        partition: int,
+        result: Any,
+        docs: int,
+        position: Any,
+    ) -> None:
+        self.docs[partition] = self.docs.get(partition, 0) + result
+        self.positions[partition] = position
+
+    def partition_done(self, container: Container, plan: ReadPlan, partition: int) -> None:
+        self.done.add(partition)
+
+
+def _read(
+    reader: Reader, sink: Kept, docs: int | None, *, partitions: int = 1
+) -> tuple[str | None, ReadContext]:
+    return _read_into(reader, sink, Container("cases", docs, None), partitions=partitions)
+
+
+def _read_into(
+    reader: Reader, sink: Sink, container: Container, *, partitions: int = 1
+) -> tuple[str | None, ReadContext]:
+    service = Service(Endpoint("127.0.0.1", 1), "test://127.0.0.1:1", "test", Verdict.OPEN, "")
+    ctx = ReadContext(
+        None,  # type: ignore[arg-type]  # the pipeline never asks the probe
+        service,
+        reader,
+        sink,
+        Workers(0),
+        Pacer(None),
+        batch=PAGE,
+    )
+
+    async def go() -> str | None:
+        return await asyncio.wait_for(
+            read_container(ctx, container, LocalExecutor(), partitions=partitions), 20
+        )
+
+    return asyncio.run(go()), ctx
+
+
+def _limit(counted: int) -> int:
+    return GROWTH * counted + SLACK_PAGES * PAGE
+
+
+@pytest.mark.parametrize("partitions", [1, 3])
+def test_a_read_that_never_ends_stops_past_twice_the_count(partitions: int) -> None:
+    sink = Kept()
+    why, ctx = _read(Reader(100, None, partitions=partitions), sink, 100)
+    assert why is not None and "\n" not in why
+    counted = sum(sink.docs.values())
+    assert why.startswith(f"stopped after {counted:,} records: more than twice the 100 ")
+    assert "when the read began" in why and "does not end its read" in why
+    # Every page counted was checkpointed; each partition read at most one page past it.
+    assert _limit(100) < counted <= _limit(100) + partitions * PAGE
+    assert ctx.read["127.0.0.1:1/cases"] == counted
+    assert not sink.done and all(p is not None for p in sink.positions.values())
+    assert ctx.bounds == {}
+
+
+def test_a_store_that_grows_a_little_is_read_to_its_end() -> None:
+    sink = Kept()
+    why, _ = _read(Reader(100, 18), sink, 100)  # 180 records of 100 counted
+    assert why is None and sink.docs == {0: 180} and sink.done == {0}
+
+
+def test_a_store_counted_at_zero_still_reads_a_few_pages() -> None:
+    why, _ = _read(Reader(0, SLACK_PAGES), Kept(), 0)
+    assert why is None
+
+
+def test_the_count_of_the_store_bounds_a_container_nobody_counted() -> None:
+    sink = Kept()
+    why, _ = _read(Reader(None, None, store_total=50), sink, None)
+    assert why is not None and "the 50 the server counted" in why and "all of the store" in why
+    assert _limit(50) < sum(sink.docs.values()) <= _limit(50) + PAGE
+
+
+def test_nothing_bounds_a_read_that_nobody_counted() -> None:
+    assert RecordBound.of(ReadPlan("x", 1, "t"), Container("x", None, None), PAGE) is None
+    why, _ = _read(Reader(None, 40), Kept(), None)  # read to its end, however long
+    assert why is None
+
+
+def test_partitions_started_over_are_not_counted_twice() -> None:
+    # 100 counted, 100 sent; the position is lost at the 9th page and the read starts over:
+    # 180 records met in all, 100 counted.
+    sink = Kept()
+    why, _ = _read(Reader(100, 10, expire_at=9), sink, 100)
+    assert why is None and sink.docs == {0: 100}
+
+
+def _resumed(docs: int) -> tuple[ReadPlan, list[PartitionState]]:
+    return ReadPlan("cases", 1, "test", None, 100), [PartitionState(0, 30, False, docs)]
+
+
+def test_a_resumed_read_past_its_bound_stops_again_without_asking_the_server() -> None:
+    reader = Reader(100, None)
+    why, _ = _read(reader, Kept(_resumed(_limit(100) + 5)), 100)
+    assert why is not None and why.startswith(f"stopped after {_limit(100) + 5:,} records")
+    assert reader.asked == 0
+
+
+def test_a_resumed_read_keeps_the_count_it_began_with() -> None:
+    # The resume's inventory says less: the plan's own count holds; the records counted
+    # before the stop count towards it.
+    sink = Kept(_resumed(150))
+    why, ctx = _read(Reader(100, None), sink, 20)
+    assert why is not None and "twice the 100 " in why and "when the read began" in why
+    assert 150 + sink.docs[0] == ctx.read["127.0.0.1:1/cases"]
+    assert _limit(100) < ctx.read["127.0.0.1:1/cases"] <= _limit(100) + PAGE
+
+
+def test_a_store_that_really_grew_reads_on_after_a_resume() -> None:
+    # Stopped at 215 of 100 counted; the store now counts 1,000: the resume reads to its end.
+    sink = Kept(_resumed(215))
+    why, _ = _read(Reader(100, 60), sink, 1000)
+    assert why is None and sink.docs == {0: 300} and sink.done == {0}
+    bound = RecordBound.of(ReadPlan("x", 1, "t", total=100), Container("x", 1000, None), PAGE)
+    assert bound is not None and bound.limit == _limit(1000)
+    bound.add(0, _limit(1000) + 1)
+    assert "when the read was resumed" in (bound.over() or "")
+
+
+def test_a_scan_resumed_after_a_stop_keeps_its_records_and_stops_again_at_once(
+    tmp_path: Path,
+) -> None:
+    # The checkpoints of a read stopped at its bound, in the findings database: a resumed
+    # scan (killed after the stop, before its end) takes them back and reads nothing more.
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        container = Container("cases", 100, None)
+        sink = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
+        why, _ = _read_into(Reader(100, None), sink, container)
+        first = sink.finish(container, "test", why)
+        sink.close()
+        assert why is not None and not first.complete and first.error == why
+        assert _limit(100) < first.docs <= _limit(100) + PAGE
+
+        reader = Reader(100, None)
+        resumed = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
+        again, _ = _read_into(reader, resumed, container)
+        second = resumed.finish(container, "test", again)
+        resumed.close()
+    assert reader.asked == 0 and again == why
+    assert second.docs == first.docs and second.error == why
+
+
+class _Collected:
+    def __init__(self) -> None:
+        self.docs = 0
+
+    def add(self, result: int) -> None:
+        self.docs += result
+
+    def result(self) -> int:
+        return self.docs
+
+
+class _Task:
+    """What a Dask task is handed, for a partition that never ends."""
+
+    number, work = 0, staticmethod(_count)
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    def transport(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()
+
+    def partition(self, transport: None) -> Pages:
+        return Pages(self.reader, 0, None)
+
+
+def test_a_dask_task_stops_its_partition_at_the_read_s_bound() -> None:
+    bound = RecordBound(100, "began", PAGE)
+    reader = Reader(100, None)
+    with pytest.raises(
+        Overrun, match=f"^stopped after {_limit(100) + PAGE} records: more than twice the 100 "
+    ):
+        asyncio.run(dask._read_partition(_Task(reader), _Collected, None, bound))  # type: ignore[arg-type]
+    assert reader.asked <= _limit(100) // PAGE + 3  # a page or two asked ahead
