@@ -330,6 +330,41 @@ def test_a_resumed_scan_keeps_to_the_scope_it_started_under(
     assert "outside the authorised scope" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("given", "used"), [([], 1), (["--workers", "0"], 0), (["--workers", "3"], 3)]
+)
+def test_a_resumed_scan_takes_its_workers_from_the_command_line_and_its_reading_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: list[str], used: int
+) -> None:
+    from leakhound import scanner
+    from leakhound.scanner.options import FullOptions, ScanOptions
+    from leakhound.store.sqlite import SqliteStore
+
+    db = tmp_path / "f.db"
+    started = ScanOptions(
+        max_containers=7,
+        workers=2,
+        full=FullOptions(containers=("cases-*",), partitions=3, batch=50),
+    )
+    assert started.to_json()["workers"] == 2  # stored, for the record only
+    with SqliteStore(db) as store:
+        scan_id = store.begin_scan(["127.0.0.1:9"], started.to_json())
+    seen: list[ScanOptions] = []
+
+    async def read(targets: object, options: ScanOptions, *args: object, **kw: object) -> None:
+        seen.append(options)  # what the resumed scan would read with, no request sent
+
+    monkeypatch.setattr(scanner, "scan_targets", read)
+    # What to read and how fast, given again, is ignored: the stored scan's stands.
+    again = ["--depth", "full", "--index", "other", "--slices", "1", "--batch", "999"]
+    argv = ["scan", "--resume", scan_id, *again, *given, "--max-indices", "1", "--db", str(db)]
+    assert main([*argv, "--format", "jsonl"]) == 0
+    (options,) = seen
+    assert options.workers == used  # the machine's: this command line's, else the default 1
+    assert options.max_containers == 7
+    assert options.full == FullOptions(containers=("cases-*",), partitions=3, batch=50)
+
+
 def test_ca_file_without_credentials_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "127.0.0.1:1", "--ca-file", "/etc/hostname"]) == 2
     assert "--ca-file and --insecure-auth go with" in capsys.readouterr().err

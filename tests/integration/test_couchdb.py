@@ -12,16 +12,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import jsonschema
 import pytest
+from reports import assert_valid, report, run_scan, scan_argv, stored
 from scanproc import run_until
 
 from leakhound.cli import main
 from leakhound.lab import objectstores
 
-SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "src/leakhound/schema/scan-result.schema.json").read_text()
-)
 ROLES = ("open", "partial", "secured")
 MASKED_EMAIL = re.compile(r"\w\*{3}@\w\*{3}\.[a-z.]+")
 
@@ -32,12 +29,6 @@ def couch(lab: Any) -> dict[str, Any]:
     truth = objectstores.truths(lab.status.state_dir)["couchdb"]
     assert truth is not None, "the lab was not seeded with CouchDB"
     return {"urls": {r: lab.status.url(r, kind="couchdb") for r in ROLES}, "truth": truth}
-
-
-def report(db: Path, capsys: pytest.CaptureFixture[str], scan_id: str = "last") -> dict[str, Any]:
-    capsys.readouterr()
-    assert main(["report", scan_id, "--db", str(db), "--format", "json"]) == 0
-    return json.loads(capsys.readouterr().out)
 
 
 def by_url(doc: dict[str, Any], url: str) -> dict[str, Any]:
@@ -51,33 +42,15 @@ def databases(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def scanned(couch: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One sample scan of the three servers (no --kinds: http URLs on unknown ports)."""
-    db = tmp_path_factory.mktemp("couch") / "findings.db"
-    out = db.with_name("report.json")
-    assert (
-        main(
-            [
-                "scan",
-                *couch["urls"].values(),
-                "--db",
-                str(db),
-                "--format",
-                "json",
-                "--output",
-                str(out),
-                "--no-progress",
-            ]
-        )
-        == 0
+    doc, db = report(
+        tmp_path_factory.mktemp("couch"), *couch["urls"].values(), workers=None, schema=False
     )
-    doc = json.loads(out.read_text())
     doc["_db"] = str(db)
     return doc
 
 
 def test_report_is_valid_against_the_schema(scanned: dict[str, Any]) -> None:
-    jsonschema.Draft202012Validator(SCHEMA).validate(
-        {k: v for k, v in scanned.items() if k != "_db"}
-    )
+    assert_valid(scanned)
 
 
 def test_each_server_gets_its_verdict_from_its_data_apis(
@@ -222,27 +195,8 @@ def test_full_read_totals_equal_the_truth(
     couch: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "f.db"
-    assert (
-        main(
-            [
-                "scan",
-                couch["urls"]["open"],
-                "--depth",
-                "full",
-                "--db",
-                str(db),
-                "--format",
-                "jsonl",
-                "--workers",
-                "1",
-                "--batch",
-                "250",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
-    result = report(db, capsys)["results"][0]
+    run_scan(db, couch["urls"]["open"], "--depth", "full", "--batch", "250", workers=1)
+    result = stored(db, capsys)["results"][0]
     assert {ir["full"]["method"] for ir in result["indices"] if ir["full"]} == {"all_docs"}
     assert_full_equals_truth(result, couch["truth"])
 
@@ -251,23 +205,12 @@ def test_a_full_read_killed_with_sigkill_resumes_to_exact_totals(
     couch: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "f.db"
-    argv = [
-        "scan",
+    argv = scan_argv(
+        db,
         couch["urls"]["open"],
-        "--depth",
-        "full",
-        "--db",
-        str(db),
-        "--format",
-        "jsonl",
-        "--workers",
-        "1",
-        "--batch",
-        "100",
-        "--docs-rate",
-        "2500",
-        "--no-progress",
-    ]
+        *("--depth", "full", "--batch", "100", "--docs-rate", "2500"),
+        workers=1,
+    )
     proc, scan_id = run_until(db, argv, docs=4000)
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
@@ -281,11 +224,8 @@ def test_a_full_read_killed_with_sigkill_resumes_to_exact_totals(
         ]
     assert positions and all(isinstance(p["after"], str) for p in positions)
     capsys.readouterr()
-    assert (
-        main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl", "--no-progress"])
-        == 0
-    )
-    doc = report(db, capsys)
+    run_scan(db, "--resume", scan_id, workers=None)
+    doc = stored(db, capsys)
     assert doc["scan_id"] == scan_id and doc["status"] == "done"
     assert_full_equals_truth(doc["results"][0], couch["truth"])
 
@@ -295,25 +235,13 @@ def test_owner_credentials_read_the_secured_server(
 ) -> None:
     user, password = lab.status.auth
     db = tmp_path / "f.db"
-    assert (
-        main(
-            [
-                "scan",
-                couch["urls"]["secured"],
-                "--auth",
-                f"{user}:{password}",
-                "--sample",
-                "5",
-                "--db",
-                str(db),
-                "--format",
-                "jsonl",
-                "--no-progress",
-            ]
-        )
-        == 0
+    run_scan(
+        db,
+        couch["urls"]["secured"],
+        *("--auth", f"{user}:{password}", "--sample", "5"),
+        workers=None,
     )
-    result = report(db, capsys)["results"][0]
+    result = stored(db, capsys)["results"][0]
     assert result["service"]["verdict"] == "secured"  # decided without the credentials
     assert result["authenticated"] is True
     found = databases(result)

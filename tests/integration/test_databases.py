@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reports import report
+from reports import report, run_scan, scan_argv, stored
 from scanproc import run_until
 
 from leakhound.cli import main
@@ -392,23 +392,11 @@ def test_full_read_killed_midway_resumes_to_exact_totals(
     truth = truths[kind]
     db = tmp_path / "f.db"
     # Small pages and a rate cap: the kill lands in the middle of the read.
-    argv = [
-        "scan",
+    argv = scan_argv(
+        db,
         lab.status.url("open", kind=kind),
-        "--depth",
-        "full",
-        "--db",
-        str(db),
-        "--format",
-        "jsonl",
-        "--workers",
-        "0",
-        "--batch",
-        "100",
-        "--docs-rate",
-        "3000",
-        "--no-progress",
-    ]
+        *("--depth", "full", "--batch", "100", "--docs-rate", "3000"),
+    )
     proc, scan_id = run_until(db, argv, docs=1000)
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
@@ -419,28 +407,10 @@ def test_full_read_killed_midway_resumes_to_exact_totals(
     capsys.readouterr()
     # Read in this process (--workers 0), where pages_read sees them: a worker process reads
     # its own partitions, beyond the fixture's reach.
-    assert (
-        main(
-            [
-                "scan",
-                "--resume",
-                scan_id,
-                "--db",
-                str(db),
-                "--format",
-                "jsonl",
-                "--no-progress",
-                "--workers",
-                "0",
-            ]
-        )
-        == 0
-    )
+    run_scan(db, "--resume", scan_id)
     # Continued from the checkpoints: what they hold is not read again.
     assert sum(pages_read) == truth.documents - counted
-    capsys.readouterr()
-    assert main(["report", scan_id, "--db", str(db), "--format", "json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
+    doc = stored(db, capsys, scan_id)
     assert doc["scan_id"] == scan_id and doc["status"] == "done"
     (result,) = doc["results"]
     assert result["service"]["verdict"] == "open"

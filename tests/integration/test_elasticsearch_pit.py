@@ -7,7 +7,6 @@ test zip on Maven Central (``leakhound.lab.elasticsearch``), security off, on lo
 
 from __future__ import annotations
 
-import json
 import shutil
 import signal
 import sqlite3
@@ -20,9 +19,9 @@ from typing import Any, NamedTuple
 import httpx
 import orjson
 import pytest
+from reports import report, run_scan, scan_argv, stored
 from scanproc import eventually, run_until, unfinished_contexts
 
-from leakhound.cli import main
 from leakhound.lab import elasticsearch
 from leakhound.lab.seeder import SeedTruth, generate, load, prepare, tally
 
@@ -133,12 +132,6 @@ def no_contexts(url: str) -> bool:
     return eventually(lambda: open_contexts(url) == 0, seconds=10)
 
 
-def report(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    capsys.readouterr()
-    assert main(["report", "last", "--db", str(db), "--format", "json"]) == 0
-    return json.loads(capsys.readouterr().out)
-
-
 def assert_every_document_counted(result: dict[str, Any], node: Node) -> None:
     """Per index and in total: documents read and distinct e-mail addresses, exactly."""
     fulls = {ir["index"]["name"]: ir["full"] for ir in result["indices"] if ir["full"]}
@@ -162,31 +155,16 @@ def scanned(
     node: Node, request_audit: list[Any], tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[dict[str, Any], list[Any]]:
     """One full scan of the node through the CLI: its JSON report and the requests it sent."""
-    db = tmp_path_factory.mktemp("es-full") / "findings.db"
-    out = db.with_name("report.json")
     before = len(request_audit)
-    rc = main(
-        [
-            "scan",
-            node.url,
-            "--depth",
-            "full",
-            "--db",
-            str(db),
-            "--format",
-            "json",
-            "--output",
-            str(out),
-            "--workers",
-            "1",
-            "--batch",
-            "300",
-            "--no-progress",
-        ]
+    doc, _db = report(
+        tmp_path_factory.mktemp("es-full"),
+        node.url,
+        *("--depth", "full", "--batch", "300"),
+        workers=1,
+        schema=False,
     )
-    assert rc == 0
     sent = [r for r in request_audit[before:] if r.url.startswith(node.url + "/")]
-    return json.loads(out.read_text()), sent
+    return doc, sent
 
 
 def test_node_is_a_real_elasticsearch_8(node: Node) -> None:
@@ -237,25 +215,11 @@ def test_every_pit_is_released_after_the_scan(
 def _slow_scan(node: Node, db: Path, docs: int) -> tuple[subprocess.Popen[bytes], str]:
     """A paced scan of the sharded index in a child process, once docs are counted: the
     signal then lands mid-index, with the index's PIT open (never between two indices)."""
-    argv = [
-        "scan",
+    argv = scan_argv(
+        db,
         node.url,
-        "--depth",
-        "full",
-        "--index",
-        SHARDED,
-        "--db",
-        str(db),
-        "--format",
-        "jsonl",
-        "--workers",
-        "0",
-        "--batch",
-        "100",
-        "--docs-rate",
-        "500",
-        "--no-progress",
-    ]
+        *("--depth", "full", "--index", SHARDED, "--batch", "100", "--docs-rate", "500"),
+    )
     return run_until(db, argv, docs)
 
 
@@ -298,11 +262,8 @@ def test_killed_scan_resumes_on_a_new_pit_when_the_old_one_is_gone(
     assert no_contexts(node.url)
     capsys.readouterr()
     before = len(request_audit)
-    assert (
-        main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl", "--no-progress"])
-        == 0
-    )
-    doc = report(db, capsys)
+    run_scan(db, "--resume", scan_id, workers=None)
+    doc = stored(db, capsys)
     assert doc["scan_id"] == scan_id and doc["status"] == "done"
     assert_sharded_index_counted(doc["results"][0])
     # The checkpointed PIT answered 404: the unfinished slices went on from a fresh one.

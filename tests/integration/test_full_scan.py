@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sqlite3
 import time
@@ -10,16 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jsonschema
 import pytest
+from reports import assert_valid, report, run_scan, scan_argv, stored
 from scanproc import eventually, run_until, unfinished_contexts
 
 from leakhound.cli import main
 from leakhound.probes.elasticsearch import read as elasticsearch_read
-
-SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "src/leakhound/schema/scan-result.schema.json").read_text()
-)
 
 
 def open_contexts(url: str) -> dict[str, int]:
@@ -35,12 +30,6 @@ def open_contexts(url: str) -> dict[str, int]:
 
 def no_contexts(url: str) -> bool:
     return eventually(lambda: not any(open_contexts(url).values()))
-
-
-def full_report(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    capsys.readouterr()
-    assert main(["report", "last", "--db", str(db), "--format", "json"]) == 0
-    return json.loads(capsys.readouterr().out)
 
 
 def open_result(doc: dict[str, Any]) -> dict[str, Any]:
@@ -68,36 +57,19 @@ def assert_totals_equal_truth(result: dict[str, Any], truth: Any) -> None:
 def scanned(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One full scan of the open node, as its JSON report."""
     status, _truth = lab
-    db = tmp_path_factory.mktemp("full") / "findings.db"
-    out = db.with_name("report.json")
-    rc = main(
-        [
-            "scan",
-            status.url("open"),
-            "--depth",
-            "full",
-            "--db",
-            str(db),
-            "--format",
-            "json",
-            "--output",
-            str(out),
-            "--workers",
-            "1",
-            "--batch",
-            "300",
-        ]
+    doc, db = report(
+        tmp_path_factory.mktemp("full"),
+        status.url("open"),
+        *("--depth", "full", "--batch", "300"),
+        workers=1,
+        schema=False,  # its own test below
     )
-    assert rc == 0
-    doc = json.loads(out.read_text())
     doc["_db"] = str(db)
     return doc
 
 
 def test_full_report_is_valid_against_the_schema(scanned: dict[str, Any]) -> None:
-    jsonschema.Draft202012Validator(SCHEMA).validate(
-        {k: v for k, v in scanned.items() if k != "_db"}
-    )
+    assert_valid(scanned)
 
 
 def test_every_document_is_read_and_people_counted_exactly(
@@ -153,33 +125,14 @@ def test_index_pattern_selects_what_is_read(
 ) -> None:
     db = tmp_path / "f.db"
     t0 = time.monotonic()
-    assert (
-        main(
-            [
-                "scan",
-                lab.status.url("open"),
-                "--depth",
-                "full",
-                "--index",
-                "support-cases-201[89]",
-                "--slices",
-                "3",
-                "--workers",
-                "0",
-                "--batch",
-                "200",
-                "--docs-rate",
-                "1000",
-                "--db",
-                str(db),
-                "--format",
-                "jsonl",
-            ]
-        )
-        == 0
+    run_scan(
+        db,
+        lab.status.url("open"),
+        *("--depth", "full", "--index", "support-cases-201[89]", "--slices", "3"),
+        *("--batch", "200", "--docs-rate", "1000"),
     )
     seconds = time.monotonic() - t0
-    result = open_result(full_report(db, capsys))
+    result = open_result(stored(db, capsys))
     read = {ir["index"]["name"]: ir["full"] for ir in result["indices"] if ir["full"]}
     assert set(read) == {"support-cases-2018", "support-cases-2019"}
     for name, full in read.items():
@@ -200,26 +153,8 @@ def test_sliced_scroll_reads_the_same(
     monkeypatch.setattr(elasticsearch_read, "read_method", lambda fp: elasticsearch_read.SCROLL)
     db = tmp_path / "f.db"
     before = len(request_audit)
-    assert (
-        main(
-            [
-                "scan",
-                lab.status.url("open"),
-                "--depth",
-                "full",
-                "--workers",
-                "0",
-                "--batch",
-                "400",
-                "--db",
-                str(db),
-                "--format",
-                "jsonl",
-            ]
-        )
-        == 0
-    )
-    result = open_result(full_report(db, capsys))
+    run_scan(db, lab.status.url("open"), "--depth", "full", "--batch", "400")
+    result = open_result(stored(db, capsys))
     assert {ir["full"]["method"] for ir in result["indices"] if ir["full"]} == {"scroll"}
     assert_totals_equal_truth(result, lab.truth)
     assert no_contexts(lab.status.url("open"))
@@ -231,24 +166,8 @@ def test_partial_store_reports_the_refusal(
     lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "f.db"
-    assert (
-        main(
-            [
-                "scan",
-                lab.status.url("partial"),
-                "--depth",
-                "full",
-                "--workers",
-                "0",
-                "--db",
-                str(db),
-                "--format",
-                "jsonl",
-            ]
-        )
-        == 0
-    )
-    result = open_result(full_report(db, capsys))
+    run_scan(db, lab.status.url("partial"), "--depth", "full")
+    result = open_result(stored(db, capsys))
     assert result["service"]["verdict"] == "partial"
     fulls = [ir["full"] for ir in result["indices"] if ir["full"]]
     assert fulls and all(not f["complete"] and "401" in f["error"] for f in fulls)
@@ -258,28 +177,12 @@ def test_owner_credentials_read_a_partial_store_in_full(
     lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "f.db"
-    assert (
-        main(
-            [
-                "scan",
-                lab.status.url("partial"),
-                "--depth",
-                "full",
-                "--workers",
-                "0",
-                "--auth",
-                "lab:lab-password",
-                "--index",
-                "support-cases-2012",
-                "--db",
-                str(db),
-                "--format",
-                "jsonl",
-            ]
-        )
-        == 0
+    run_scan(
+        db,
+        lab.status.url("partial"),
+        *("--depth", "full", "--auth", "lab:lab-password", "--index", "support-cases-2012"),
     )
-    result = open_result(full_report(db, capsys))
+    result = open_result(stored(db, capsys))
     assert result["service"]["verdict"] == "partial" and result["authenticated"]
     (full,) = [ir["full"] for ir in result["indices"] if ir["full"]]
     truth = lab.truth.indices["support-cases-2012"]
@@ -293,23 +196,9 @@ def test_owner_credentials_read_a_partial_store_in_full(
 
 def _slow_scan(url: str, db: Path) -> list[str]:
     # Small pages and a document rate cap: the kill lands in the middle of the read.
-    return [
-        "scan",
-        url,
-        "--depth",
-        "full",
-        "--db",
-        str(db),
-        "--format",
-        "jsonl",
-        "--workers",
-        "1",
-        "--batch",
-        "100",
-        "--docs-rate",
-        "2500",
-        "--no-progress",
-    ]
+    return scan_argv(
+        db, url, *("--depth", "full", "--batch", "100", "--docs-rate", "2500"), workers=1
+    )
 
 
 @pytest.mark.parametrize(
@@ -344,11 +233,8 @@ def test_scan_killed_with_sigkill_resumes_to_exact_totals(
                 "DELETE", f"{url}/_search/point_in_time", json={"pit_id": [pit]}, trust_env=False
             )
     capsys.readouterr()
-    assert (
-        main(["scan", "--resume", scan_id, "--db", str(db), "--format", "jsonl", "--no-progress"])
-        == 0
-    )
-    doc = full_report(db, capsys)
+    run_scan(db, "--resume", scan_id, workers=None)
+    doc = stored(db, capsys)
     assert doc["scan_id"] == scan_id and doc["status"] == "done"
     assert_totals_equal_truth(open_result(doc), lab.truth)
     assert no_contexts(url)
@@ -386,24 +272,13 @@ def test_dask_cluster_gives_the_same_totals(
     with distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
     ) as cluster:
-        assert (
-            main(
-                [
-                    "scan",
-                    lab.status.url("open"),
-                    "--depth",
-                    "full",
-                    "--dask",
-                    cluster.scheduler_address,
-                    "--db",
-                    str(db),
-                    "--format",
-                    "jsonl",
-                ]
-            )
-            == 0
+        run_scan(
+            db,
+            lab.status.url("open"),
+            *("--depth", "full", "--dask", cluster.scheduler_address),
+            workers=None,
         )
-    remote, local = open_result(full_report(db, capsys)), open_result(scanned)
+    remote, local = open_result(stored(db, capsys)), open_result(scanned)
     assert remote["full"] == local["full"]
     fulls = {ir["index"]["name"]: ir["full"] for ir in local["indices"]}
     for ir in remote["indices"]:

@@ -10,8 +10,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
+from reports import assert_valid, report, run_scan, scan_argv, stored
 from scanproc import run_until
 
 from leakhound import net
@@ -19,9 +19,6 @@ from leakhound.cli import main
 from leakhound.lab import objectstores
 from leakhound.lab.testing import LabSession
 
-SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "src/leakhound/schema/scan-result.schema.json").read_text()
-)
 KINDS = ("s3", "azblob")
 # Objects the lab writes at each bucket's root and in folders whose names say their year.
 YEAR_PREFIX = {f"exports/{y}/": y for y in range(2005, 2015)} | {
@@ -60,29 +57,9 @@ def by_prefix(result: dict[str, Any], bucket: str) -> dict[str, dict[str, Any]]:
 def sampled(lab: LabSession, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One sample scan of every lab bucket and container, plus a named object in each partial
     one, as its JSON report."""
-    db = tmp_path_factory.mktemp("objects") / "findings.db"
-    out = db.with_name("report.json")
     targets = [url(lab, role, kind) for kind in KINDS for role in ("open", "partial", "secured")]
     targets += [url(lab, "partial", kind, "hr/payroll.csv") for kind in KINDS]
-    assert (
-        main(
-            [
-                "scan",
-                *targets,
-                "--db",
-                str(db),
-                "--format",
-                "json",
-                "--output",
-                str(out),
-                "--workers",
-                "1",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
-    doc = json.loads(out.read_text())
+    doc, db = report(tmp_path_factory.mktemp("objects"), *targets, workers=1, schema=False)
     doc["_db"] = str(db)
     return doc
 
@@ -90,32 +67,13 @@ def sampled(lab: LabSession, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 @pytest.fixture(scope="module")
 def full(lab: LabSession, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One full scan of the open bucket and the open container."""
-    db = tmp_path_factory.mktemp("objects-full") / "findings.db"
-    out = db.with_name("report.json")
-    assert (
-        main(
-            [
-                "scan",
-                url(lab, "open", "s3"),
-                url(lab, "open", "azblob"),
-                "--depth",
-                "full",
-                "--db",
-                str(db),
-                "--format",
-                "json",
-                "--output",
-                str(out),
-                "--workers",
-                "1",
-                "--batch",
-                "300",
-                "--no-progress",
-            ]
-        )
-        == 0
+    doc, db = report(
+        tmp_path_factory.mktemp("objects-full"),
+        *(url(lab, "open", "s3"), url(lab, "open", "azblob")),
+        *("--depth", "full", "--batch", "300"),
+        workers=1,
+        schema=False,
     )
-    doc = json.loads(out.read_text())
     doc["_db"] = str(db)
     return doc
 
@@ -277,9 +235,7 @@ def test_full_report_is_valid_against_the_schema(
     full: dict[str, Any], sampled: dict[str, Any]
 ) -> None:
     for doc in (full, sampled):
-        jsonschema.Draft202012Validator(SCHEMA).validate(
-            {k: v for k, v in doc.items() if k != "_db"}
-        )
+        assert_valid(doc)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -349,25 +305,12 @@ def test_a_full_read_killed_with_sigkill_resumes_to_exact_totals(
     lab: LabSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "f.db"
-    argv = [
-        "scan",
+    argv = scan_argv(
+        db,
         url(lab, "open", "s3"),
-        "--depth",
-        "full",
-        "--db",
-        str(db),
-        "--batch",
-        "50",
-        "--slices",
-        "2",
-        "--docs-rate",
-        "1500",
-        "--format",
-        "jsonl",
-        "--no-progress",
-        "--workers",
-        "1",
-    ]
+        *("--depth", "full", "--batch", "50", "--slices", "2", "--docs-rate", "1500"),
+        workers=1,
+    )
     # 3,028 records precede exports/2008/ (451): stop inside it
     proc, scan_id = run_until(db, argv, docs=3150)
     proc.send_signal(signal.SIGKILL)
@@ -376,13 +319,8 @@ def test_a_full_read_killed_with_sigkill_resumes_to_exact_totals(
         inside = conn.execute("""SELECT COUNT(*) FROM full_partitions WHERE done=0 AND
                                  json_extract(position, '$.records') > 0""").fetchone()[0]
     assert inside  # the kill left a read inside an object: its records must not count twice
-    assert (
-        main(["scan", "--resume", scan_id, "--db", str(db), "--no-progress", "--format", "jsonl"])
-        == 0
-    )
-    code, out = run(["report", scan_id, "--db", str(db), "--format", "json"], capsys)
-    assert code == 0
-    doc = json.loads(out)
+    run_scan(db, "--resume", scan_id, workers=None)
+    doc = stored(db, capsys, scan_id)
     t = truth(lab, "s3")
     result = result_of(doc, "s3")
     assert doc["status"] == "done"
@@ -395,22 +333,10 @@ def test_a_full_read_killed_with_sigkill_resumes_to_exact_totals(
 def test_export_subjects_reads_the_objects_again(
     lab: LabSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(tmp_path / "f.db")
-    code, _ = run(
-        [
-            "scan",
-            url(lab, "partial", "s3", "hr/payroll.csv"),
-            "--db",
-            db,
-            "--no-progress",
-            "--format",
-            "jsonl",
-        ],
-        capsys,
-    )
-    assert code == 0
+    db = tmp_path / "f.db"
+    run_scan(db, url(lab, "partial", "s3", "hr/payroll.csv"), workers=None)
     code, out = run(
-        ["export-subjects", "last", "--db", db, "--types", "EMAIL_ADDRESS,IBAN_CODE"], capsys
+        ["export-subjects", "last", "--db", str(db), "--types", "EMAIL_ADDRESS,IBAN_CODE"], capsys
     )
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]

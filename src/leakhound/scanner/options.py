@@ -111,7 +111,9 @@ class ScanOptions:
         return out
 
     def stored(self, data: Mapping[str, Any]) -> ScanOptions:
-        """These options as a stored scan ran with them (what it did not store stays)."""
+        """These options as a stored scan ran with them, for --resume: what it did not store
+        stays, and so do the workers, which it stores but which belong to the machine that
+        resumes it."""
 
         def number(key: str, default: float | None) -> float | None:
             value = data.get(key, default)
