@@ -303,3 +303,20 @@ def test_a_dask_task_stops_its_partition_at_the_read_s_bound() -> None:
     ):
         asyncio.run(dask._read_partition(_Task(reader), _Collected, None, bound))  # type: ignore[arg-type]
     assert reader.asked <= _limit(100) // PAGE + 3  # a page or two asked ahead
+
+
+def test_an_estimated_count_bounds_a_read_ten_times_over() -> None:
+    """A store's estimate (a planner's statistics after a bulk load) may be far below the
+    truth: the read goes on to ten times it, and the reason says it was an estimate."""
+    estimated = Container("x", 1000, None, docs_exact=False)
+    bound = RecordBound.of(ReadPlan("x", 1, "t", total=1000), estimated, PAGE)
+    assert bound is not None
+    bound.add(0, 9_000)
+    assert bound.over() is None
+    bound.add(0, 1_000 + 10 * PAGE + 1)
+    why = bound.over()
+    assert why is not None and "ten times the 1,000 the server estimated" in why
+    exact = RecordBound.of(ReadPlan("x", 1, "t", total=1000), Container("x", 1000, None), PAGE)
+    assert exact is not None
+    exact.add(0, 9_000)
+    assert exact.over() is not None and "twice the 1,000 the server counted" in exact.over()

@@ -45,6 +45,9 @@ DocsCallback = Callable[[str, int, int | None], None]  # (endpoint/container, re
 # one that more than doubles during its own read is rare enough to be worth a stop and a
 # line, and a server that never ends its read costs at most about twice an honest read.
 GROWTH = 2
+# A count the store says is an estimate (PostgreSQL's reltuples, InnoDB's TABLE_ROWS on big
+# tables) lags a bulk load until the next statistics: it is believed ten times over.
+ESTIMATE_GROWTH = 10
 SLACK_PAGES = 10
 
 
@@ -58,9 +61,10 @@ class RecordBound:
     Partitions started over are counted from zero again, as the sink counts them.
     """
 
-    def __init__(self, basis: int, what: str, page: int) -> None:
-        self.basis, self.what = basis, what
-        self.limit = GROWTH * basis + SLACK_PAGES * max(1, page)
+    def __init__(self, basis: int, what: str, page: int, *, estimate: bool = False) -> None:
+        self.basis, self.what, self.estimate = basis, what, estimate
+        self.growth = ESTIMATE_GROWTH if estimate else GROWTH
+        self.limit = self.growth * basis + SLACK_PAGES * max(1, page)
         self.docs: dict[int, int] = {}  # records counted per partition
 
     @classmethod
@@ -69,7 +73,8 @@ class RecordBound:
         counts = [n for n in (plan.total, container.docs) if isinstance(n, int) and n >= 0]
         if counts:
             grew = plan.total is not None and max(counts) > plan.total
-            return cls(max(counts), "was resumed" if grew else "began", page)
+            what = "was resumed" if grew else "began"
+            return cls(max(counts), what, page, estimate=not container.docs_exact)
         if plan.store_total is not None and plan.store_total >= 0:
             return cls(plan.store_total, "began, in all of the store", page)
         return None
@@ -93,9 +98,11 @@ class RecordBound:
         n = self.counted
         if n <= self.limit:
             return None
+        times = "ten times" if self.estimate else "twice"
+        counted = "estimated" if self.estimate else "counted"
         return (
-            f"stopped after {n:,} records: more than twice the {self.basis:,} the server "
-            f"counted when the read {self.what} (a store growing this fast, or a server "
+            f"stopped after {n:,} records: more than {times} the {self.basis:,} the server "
+            f"{counted} when the read {self.what} (a store growing this fast, or a server "
             "that does not end its read)"
         )
 
