@@ -141,7 +141,9 @@ class _Replies:
         self.stream = type("Stream", (), {"closed": False})()
         self.reply_bytes = 100
 
-    async def run(self, db: str, command: dict[str, Any]) -> dict[str, Any]:
+    async def run(
+        self, db: str, command: dict[str, Any], *, wait: float | None = None
+    ) -> dict[str, Any]:
         self.sent.append(next(iter(command)))
         if not self.replies:
             raise ProtocolError("no more replies")
