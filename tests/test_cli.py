@@ -357,12 +357,14 @@ def test_a_resumed_scan_takes_its_workers_from_the_command_line_and_its_reading_
     monkeypatch.setattr(scanner, "scan_targets", read)
     # What to read and how fast, given again, is ignored: the stored scan's stands.
     again = ["--depth", "full", "--index", "other", "--slices", "1", "--batch", "999"]
+    again += ["--kinds", "redis"]  # started without: every kind by port, as then
     argv = ["scan", "--resume", scan_id, *again, *given, "--max-indices", "1", "--db", str(db)]
     assert main([*argv, "--format", "jsonl"]) == 0
     (options,) = seen
     assert options.workers == used  # the machine's: this command line's, else the default 1
     assert options.max_containers == 7
     assert options.full == FullOptions(containers=("cases-*",), partitions=3, batch=50)
+    assert options.kinds == ()
 
 
 def test_ca_file_without_credentials_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

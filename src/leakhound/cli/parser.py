@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue a stored scan (a full one from its checkpoints) with its targets, scope, "
         "depth and reading options (--sample, --people-read, --max-indices, --max-objects, "
         "--max-bytes, --index, --slices, --batch, --docs-rate, --dask, --concurrency, --rate, "
-        "timeouts; --kinds if it had them): given again, they are ignored; --workers, "
+        "timeouts, --kinds): given again, they are ignored; --workers, "
         "credentials, --max-hosts, --yes and the output come from this command line",
     )
     full.add_argument(

@@ -147,5 +147,6 @@ class ScanOptions:
             full=full,
             people_read=int(number("people_read", PEOPLE_READ) or 0),
             files=files,
-            kinds=tuple(str(k) for k in kinds) if isinstance(kinds, list) else self.kinds,
+            # Started without --kinds: every kind by port, as then (a --kinds now is ignored).
+            kinds=tuple(str(k) for k in kinds) if isinstance(kinds, list) else (),
         )
