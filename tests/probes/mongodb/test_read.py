@@ -405,3 +405,80 @@ def test_a_view_is_not_listed_beside_the_collection_it_shows() -> None:
         return [(c.name, c.docs) for c in got.containers]
 
     assert asyncio.run(go()) == [("db.c", 30)]
+
+
+class ManyCollections(FakeMongo):
+    """A database of ``n`` collections whose listCollections cursor answers two at a time
+    (as a server may for a database of many), or never ends (``endless``)."""
+
+    def __init__(self, n: int, *, endless: bool = False) -> None:
+        super().__init__([1])
+        self.names = [f"c{i:03}" for i in range(n)]
+        self.endless = endless
+        self.listed = 0
+
+    def _page(self, key: str) -> dict[str, Any]:
+        if self.endless:
+            self.names += [f"x{len(self.names)}", f"x{len(self.names) + 1}"]
+        batch = [
+            {"name": n, "type": "collection"} for n in self.names[self.listed : self.listed + 2]
+        ]
+        self.listed += len(batch)
+        more = self.endless or self.listed < len(self.names)
+        cursor = {"id": bson.Int64(77 if more else 0), "ns": "db.$cmd.listCollections", key: batch}
+        return {"cursor": cursor, "ok": 1}
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        name = next(iter(cmd))
+        if name == "listDatabases":
+            self.commands.append(cmd)
+            return {"databases": [{"name": "db"}], "ok": 1}
+        if name == "listCollections":
+            self.commands.append(cmd)
+            return self._page("firstBatch")
+        if name == "getMore" and cmd.get("collection") == "$cmd.listCollections":
+            self.commands.append(cmd)
+            return self._page("nextBatch")
+        if name in ("collStats", "count"):
+            return {"count": 1, "n": 1, "ok": 1}
+        if name == "listIndexes":
+            index = [{"v": 2, "key": {"_id": 1}, "name": "_id_"}]
+            return {"cursor": {"id": bson.Int64(0), "ns": "db.c", "firstBatch": index}, "ok": 1}
+        return super().answer(cmd)
+
+
+def _inventory(fake: FakeMongo, max_containers: int) -> Any:
+    from leakhound.models import Fingerprint, Service, Verdict
+    from leakhound.probes.mongodb.probe import MongodbProbe
+
+    async def go() -> Any:
+        async with _served(fake) as reader:
+            service = Service(
+                reader.endpoint, "mongodb://127.0.0.1", "mongodb", Verdict.OPEN, "", Fingerprint()
+            )
+            return await MongodbProbe().inventory(
+                reader.transport, service, max_containers=max_containers
+            )
+
+    return asyncio.run(go())
+
+
+def test_collections_listed_in_several_batches_are_all_inventoried() -> None:
+    fake = ManyCollections(7)
+    got = _inventory(fake, 100)
+    assert [c.name for c in got.containers] == [f"db.c{i:03}" for i in range(7)]
+    assert _sent(fake).count("getMore") == 3
+    assert "killCursors" not in _sent(fake)  # the cursor ended on its own
+    assert got.error is None
+    # Past --max-indices, the rest is said to be left out, all of it counted.
+    fewer = _inventory(ManyCollections(7), 5)
+    assert len(fewer.containers) == 5 and fewer.truncated == 2
+
+
+def test_a_collection_list_that_never_ends_stops_and_its_cursor_is_killed() -> None:
+    fake = ManyCollections(3, endless=True)
+    got = _inventory(fake, 10)
+    assert len(got.containers) == 10
+    assert _sent(fake).count("getMore") == probe.LIST_BATCHES - 1
+    assert _sent(fake)[-1] != "getMore" and "killCursors" in _sent(fake)
+    assert got.error is not None and "100 batches, no more" in got.error

@@ -198,21 +198,13 @@ class MongodbProbe(Probe):
             names: list[tuple[str, str]] = []
             for db in sorted(dbs):
                 try:
-                    got = await conn.run(db, {"listCollections": 1, "nameOnly": True})
+                    listed, whole = await _collections(conn, db)
                 except NetError as exc:
                     errors.append(f"{db}: {exc}")
                     continue
-                batch = (got.get("cursor") or {}).get("firstBatch") or []
-                # A view holds no documents of its own: read, it would count its source
-                # collection's again (the source is listed and read as itself).
-                names += [
-                    (db, c["name"])
-                    for c in batch
-                    if isinstance(c, dict)
-                    and isinstance(c.get("name"), str)
-                    and not c["name"].startswith("system.")
-                    and c.get("type", "collection") != "view"
-                ]
+                if not whole:
+                    errors.append(f"{db}: collections listed in {LIST_BATCHES} batches, no more")
+                names += [(db, name) for name in listed]
             truncated = max(0, len(names) - max_containers)
             for db, collection in names[:max_containers]:
                 found.append(await self._collection(conn, db, collection))
@@ -323,6 +315,47 @@ async def _find(
     if not isinstance(batch, list):
         raise ProtocolError("find answered without a first batch")
     return [d for d in batch if isinstance(d, dict)]
+
+
+LIST_BATCHES = 100  # listCollections batches of one database, at most (a cursor that never ends)
+LIST_LIMIT = 100_000  # names in one listCollections batch, at most (a server sends ~16 MiB)
+
+
+async def _collections(conn: Connection, db: str) -> tuple[list[str], bool]:
+    """The collections of ``db`` (not views, not ``system.*``), and whether that is all of
+    them: the first batch of ``listCollections``, then ``getMore`` while its cursor goes on
+    (a server may answer a database of many collections in batches), ``LIST_BATCHES`` at
+    most; the cursor killed when the list stops before its end."""
+    got = await conn.run(db, {"listCollections": 1, "nameOnly": True})
+    cursor, batch = _batch(got, "firstBatch", LIST_LIMIT)
+    names: list[str] = []
+    try:
+        for turn in range(LIST_BATCHES):
+            # A view holds no documents of its own: read, it would count its source
+            # collection's again (the source is listed and read as itself).
+            names += [
+                c["name"]
+                for c in batch
+                if isinstance(c.get("name"), str)
+                and not c["name"].startswith("system.")
+                and c.get("type", "collection") != "view"
+            ]
+            if not cursor or turn == LIST_BATCHES - 1:
+                break
+            got = await conn.run(
+                db, {"getMore": bson.Int64(cursor), "collection": "$cmd.listCollections"}
+            )
+            more, batch = _batch(got, "nextBatch", LIST_LIMIT)
+            if more not in (0, cursor):
+                raise BadCursor("getMore answered with another cursor's id")
+            cursor = more
+    finally:
+        if cursor:
+            with suppress(NetError):
+                await conn.run(
+                    db, {"killCursors": "$cmd.listCollections", "cursors": [bson.Int64(cursor)]}
+                )
+    return names, not cursor
 
 
 def _number(value: Any) -> int | None:
