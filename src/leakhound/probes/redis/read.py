@@ -23,7 +23,8 @@ from ...errors import ProtocolError
 from ...models import Container, Endpoint
 from ...net import Transport
 from ..base import FullReader, Overrun, Page, PartitionReader, ReadPlan
-from .connection import SCAN_COUNT, Connection, connect, read_keys, scan_page, where
+from . import connection
+from .connection import Connection, connect, read_keys, scan_page, where
 
 SCAN_GROWTH = 4  # whole passes of SCAN calls over the database's keys a read may make
 SCAN_SLACK = 100  # calls more (a small or growing keyspace)
@@ -84,7 +85,10 @@ class KeyReader(PartitionReader):
         self.scans = 0  # SCAN calls of the read so far (kept in its position)
         self.keys = plan.store_total  # the database's keys when the read began
         self.most = (
-            None if self.keys is None else SCAN_GROWTH * (self.keys // SCAN_COUNT + 1) + SCAN_SLACK
+            None
+            if self.keys is None
+            # the COUNT scan_page sends, read when the read starts
+            else SCAN_GROWTH * (self.keys // connection.SCAN_COUNT + 1) + SCAN_SLACK
         )
 
     async def next_page(self) -> Page | None:
