@@ -212,7 +212,7 @@ def test_scan_killed_with_sigkill_resumes_to_exact_totals(
     url = lab.status.url("open")
     db = tmp_path / "f.db"
     # folded: the rows of a slice are rewritten as its tally whenever the new ones outweigh
-    # what the last fold wrote (no 32 MiB floor)
+    # what the last fold wrote (no FOLD_BYTES floor)
     prelude = "import leakhound.scanner.checkpoints as f; f.FOLD_BYTES = 0" if fold else ""
     proc, scan_id = run_until(db, _slow_scan(url, db), docs=4000, prelude=prelude)
     if fold:

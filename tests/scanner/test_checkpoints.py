@@ -82,3 +82,50 @@ def test_a_resumed_scan_takes_back_finished_containers_and_the_endpoint_tally(
     assert totals.docs == 400 and totals.people is not None
     assert totals.people.distinct.estimate == 200
     assert [y.year for y in first.years] == [2012]
+
+
+def _rows(store: SqliteStore) -> int:
+    """Bytes of every tally row the checkpoints hold: partitions' and the endpoint's."""
+    return sum(
+        int(store._db.execute(f"SELECT COALESCE(SUM(LENGTH(tally)), 0) FROM {t}").fetchone()[0])
+        for t in ("full_tallies", "full_totals")
+    )
+
+
+def _peak_rows(tmp_path: Path, pages: int, containers: int) -> int:
+    """The most tally bytes held at once while ``containers`` containers of ``pages`` pages
+    each are read (two partitions a container), every page the same 5,000 people."""
+    people = [
+        {"email": ", ".join(f"person{n + k}@example.org" for k in range(0, 5000, 1000))}
+        for n in range(1000)
+    ]
+    with SqliteStore(tmp_path / f"{pages}-{containers}.db") as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        sink = _sink(store, scan_id)
+        page = sink.work(Container("c", None, None))(people)
+        peak = 0
+        for c in range(containers):
+            container = Container(f"cases-{c}", None, None)
+            plan = ReadPlan(container.name, 2, "pit", {"method": "pit-os", "pit": "P"})
+            sink.start(container, plan, [0, 1])
+            for n in range(pages):
+                sink.page(container, plan, n % 2, page, 1000, {"after": [n]})
+                peak = max(peak, _rows(store))
+            for n in (0, 1):
+                sink.partition_done(container, plan, n)
+            sink.finish(container, "pit", None)
+            peak = max(peak, _rows(store))
+        totals = sink.totals()
+        sink.close()
+    assert totals.people is not None and totals.people.distinct.estimate == 5000
+    assert totals.docs == pages * containers * 1000
+    return peak
+
+
+def test_checkpoints_of_the_same_people_do_not_grow_with_the_records(tmp_path: Path) -> None:
+    # 5,000 people, 160 KB of digests under two keys, on every page of 1,000 records: four
+    # times the pages of one container, then four times the containers, hold about as many
+    # bytes at their peak (the people's digests a few times and the batches written since
+    # the last fold), not one row a page until a threshold set in megabytes.
+    assert _peak_rows(tmp_path, 160, 1) < 1.25 * _peak_rows(tmp_path, 40, 1)
+    assert _peak_rows(tmp_path, 1, 120) < 1.25 * _peak_rows(tmp_path, 1, 30)

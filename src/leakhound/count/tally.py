@@ -23,7 +23,7 @@ import orjson
 from ..detect import scan_batch
 from ..models import Distinct, FullField, FullPii, People
 from ..redact import keyed_digests
-from .distinct import DistinctCount, DistinctCounter
+from .distinct import PART_DIGESTS, DistinctCount, DistinctCounter
 from .people import people_type
 from .summary import field_path
 
@@ -181,7 +181,7 @@ class Tally:
         """Counts and keyed digests only: never a raw value, never the key."""
         return _pack(self._head(), self.subjects.to_bytes())
 
-    def to_parts(self, digests_per_part: int = 65_536) -> Iterator[bytes]:
+    def to_parts(self, digests_per_part: int = PART_DIGESTS) -> Iterator[bytes]:
         """``to_bytes`` in pieces of bounded size (``DistinctCounter.to_parts``): the first
         carries the counts, the others digests only; merged together they are this tally."""
         head = self._head()

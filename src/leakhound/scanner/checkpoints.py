@@ -6,8 +6,8 @@ without counting a record twice or losing one. A partition's rows are folded int
 (each digest once) as they grow and when it ends. A container read to its end keeps only its
 figures: its tally joins the endpoint's (one for the whole scan, a person in many containers
 held once), written in the same transaction that drops the container's rows, and folded as it
-grows. The findings database holds a few times the scan's distinct values, not one row a
-batch nor one tally a container.
+grows. The findings database holds a few times the scan's distinct values and a few
+``FOLD_BYTES`` of batches, not one row a batch nor one tally a container.
 """
 
 from __future__ import annotations
@@ -22,9 +22,15 @@ from ..probes.base import ReadPlan
 from ..store.sqlite import SqliteStore
 from .full import PartitionState, Sink
 
-# Batch rows a partition accumulates before they are folded into its tally: a batch of
-# 1,000 support cases writes ~0.1-0.5 MB, mostly digests of people met before.
-FOLD_BYTES = 32 << 20
+# Batch rows a partition (and container pieces the endpoint's tally) accumulate before they
+# are folded, each digest once; past the first fold, as many bytes as the fold wrote. A batch
+# of 1,000 support cases writes ~0.1-0.5 MB, mostly digests of people met before, so this
+# floor is the one part of the checkpoints that records, not distinct values, decide. At
+# 32 MiB it was up to 32 MiB for each partition being read and as much for the endpoint's
+# pieces, which a container of few people and many records filled. A fold writes what the
+# tally holds, once per as many new bytes: more folds of fewer bytes when there are few
+# people, never more bytes than the batches themselves took to write.
+FOLD_BYTES = 2 << 20
 
 
 class TallyCollector:
