@@ -184,8 +184,8 @@ def test_a_listing_that_never_ends_stops_past_twice_what_the_inventory_listed(
     full = folder["full"]
     m = re.fullmatch(
         rf"stopped after listing ([\d,]+) objects: more than twice the {OBJECTS} of "
-        r"--max-objects, where the inventory stopped listing \(a bucket growing this fast, "
-        r"or a listing that does not end\)",
+        r"--max-objects, where the inventory stopped listing \(a larger --max-objects reads "
+        r"further\)",
         full["error"],
     )
     assert m, full["error"]

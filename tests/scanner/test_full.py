@@ -320,3 +320,12 @@ def test_an_estimated_count_bounds_a_read_ten_times_over() -> None:
     assert exact is not None
     exact.add(0, 9_000)
     assert exact.over() is not None and "twice the 1,000 the server counted" in exact.over()
+
+
+def test_an_estimate_of_nothing_bounds_nothing() -> None:
+    """PostgreSQL's reltuples is 0 before a big table's first ANALYZE: no bound from it (an
+    exact count of 0 still bounds the read to a few pages)."""
+    unanalysed = Container("x", 0, None, docs_exact=False)
+    assert RecordBound.of(ReadPlan("x", 1, "t", total=0), unanalysed, PAGE) is None
+    empty = RecordBound.of(ReadPlan("x", 1, "t", total=0), Container("x", 0, None), PAGE)
+    assert empty is not None and empty.limit == 10 * PAGE

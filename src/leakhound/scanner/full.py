@@ -71,6 +71,10 @@ class RecordBound:
     def of(cls, plan: ReadPlan, container: Container, page: int) -> RecordBound | None:
         """The bound of one read, or None where the server counted nothing to bound it by."""
         counts = [n for n in (plan.total, container.docs) if isinstance(n, int) and n >= 0]
+        if not container.docs_exact and not any(counts):
+            # An estimate of nothing (PostgreSQL's reltuples before the first ANALYZE, for a
+            # table big enough to be estimated) says nothing: no bound from it.
+            counts = []
         if counts:
             grew = plan.total is not None and max(counts) > plan.total
             what = "was resumed" if grew else "began"

@@ -103,7 +103,6 @@ async def pump(
                 raise page.exc
             result = await asyncio.to_thread(work, page.docs)
             await on_page(result, len(page.docs), page.position)
-            started()  # in a worker, the first page imported and built what detection needs
     finally:
         producer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -138,6 +137,9 @@ async def serve_read(
                     "audit": audited(),
                 }
                 await send(PAGE, pack_page(header, result))
+                # The first page imported and built what detection needs (only in leakhound's
+                # own workers: a Dask worker's process is not ours to freeze).
+                started()
 
             reading = asyncio.create_task(pump(part, task.work, credits, on_page))
             stopping = asyncio.create_task(stop.wait())

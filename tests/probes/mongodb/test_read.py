@@ -416,6 +416,7 @@ class ManyCollections(FakeMongo):
         self.names = [f"c{i:03}" for i in range(n)]
         self.endless = endless
         self.listed = 0
+        self.refuse_more = False
 
     def _page(self, key: str) -> dict[str, Any]:
         if self.endless:
@@ -438,6 +439,8 @@ class ManyCollections(FakeMongo):
             return self._page("firstBatch")
         if name == "getMore" and cmd.get("collection") == "$cmd.listCollections":
             self.commands.append(cmd)
+            if self.refuse_more:
+                return {"ok": 0, "code": 43, "codeName": "CursorNotFound", "errmsg": "gone"}
             return self._page("nextBatch")
         if name in ("collStats", "count"):
             return {"count": 1, "n": 1, "ok": 1}
@@ -482,3 +485,11 @@ def test_a_collection_list_that_never_ends_stops_and_its_cursor_is_killed() -> N
     assert _sent(fake).count("getMore") == probe.LIST_BATCHES - 1
     assert _sent(fake)[-1] != "getMore" and "killCursors" in _sent(fake)
     assert got.error is not None and "100 batches, no more" in got.error
+
+
+def test_a_collection_list_cut_short_keeps_what_it_listed_and_says_so() -> None:
+    fake = ManyCollections(7)
+    fake.refuse_more = True
+    got = _inventory(fake, 100)
+    assert [c.name for c in got.containers] == ["db.c000", "db.c001"]
+    assert got.error is not None and "collections listed in part" in got.error

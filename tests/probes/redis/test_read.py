@@ -8,9 +8,12 @@ import asyncio
 import itertools
 from typing import Any
 
+import pytest
+
 from leakhound.models import Container, Endpoint
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import Overrun
+from leakhound.probes.redis import read as redis_read
 from leakhound.probes.redis.probe import OTHER_KEYS, _other_keys
 from leakhound.probes.redis.read import SCAN_GROWTH, SCAN_SLACK, RedisReader
 
@@ -126,6 +129,19 @@ def test_without_the_database_s_count_the_reader_leaves_the_bound_to_the_pipelin
     server = EndlessScan(lambda n: [b"order:%d" % (n * 10 + i) for i in range(10)])
     read, why = _read(server, _other(None), 3)
     assert read == 3 and isinstance(why, AssertionError)  # pages go on: the pipeline bounds them
+
+
+def test_without_the_database_s_count_a_cursor_that_gives_no_key_is_stopped_all_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(redis_read, "UNCOUNTED_SCANS", 50)
+    server = EndlessScan(lambda n: [b"user:%d" % (n * 10 + i) for i in range(10)])
+    read, why = _read(server, _other(None), 10)
+    assert read == 0 and server.scans == 50
+    assert str(why) == (
+        "stopped after 50 SCAN calls, the most a read may make where the database's keys are "
+        "not known (a cursor that never comes back to 0)"
+    )
 
 
 def test_the_keys_of_no_listed_pattern_carry_the_database_s_count() -> None:

@@ -19,7 +19,7 @@ import orjson
 from ...errors import ProtocolError, TooLargeError
 from ...models import Container
 from ...net import Http
-from ..base import FullReader, Page, PartitionReader, ReadPlan
+from ..base import FullReader, Overrun, Page, PartitionReader, ReadPlan
 from .allow import ALLOW
 
 MAX_ID = 10_000  # characters of one id kept as a position; a longer one cannot be a real id
@@ -127,8 +127,8 @@ class AllDocsReader(PartitionReader):
             if docs:
                 return Page(tuple(docs), {"after": self.after})
             empty += 1  # a page of design documents only: read on, a few times
-            if empty >= EMPTY_PAGES:
-                raise ProtocolError(
+            if empty >= EMPTY_PAGES:  # not asked again: the position has moved on
+                raise Overrun(
                     f"{self._plan.container}: {empty} pages of _all_docs without a record: "
                     "the server keeps paging"
                 )

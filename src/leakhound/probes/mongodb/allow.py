@@ -6,8 +6,9 @@ false`` decides (without it, a server with authorisation on answers an empty lis
 ``collStats`` counts a collection from its statistics (``count`` where it is refused:
 FerretDB on SQLite answers ``count`` by reading every document). A full read is one cursor a
 collection: ``getMore`` takes its next batch and ``killCursors`` frees it when the read stops
-before the end (both touch only the cursor leakhound's own ``find`` opened, and read nothing
-that ``find`` did not ask for). ``saslStart``/``saslContinue`` carry the owner's login only.
+before the end (both touch only a cursor leakhound's own ``find`` or ``listCollections``
+opened, and read nothing that command did not ask for: the inventory pages a long list of
+collections the same way). ``saslStart``/``saslContinue`` carry the owner's login only.
 Filters are leakhound's own (``_id`` ranges): never ``$where``, never a write. Anything not
 listed here is refused before a byte leaves (``tests/probes/mongodb/test_read.py``).
 """

@@ -198,12 +198,12 @@ class MongodbProbe(Probe):
             names: list[tuple[str, str]] = []
             for db in sorted(dbs):
                 try:
-                    listed, whole = await _collections(conn, db)
+                    listed, short = await _collections(conn, db)
                 except NetError as exc:
                     errors.append(f"{db}: {exc}")
                     continue
-                if not whole:
-                    errors.append(f"{db}: collections listed in {LIST_BATCHES} batches, no more")
+                if short:
+                    errors.append(f"{db}: {short}")
                 names += [(db, name) for name in listed]
             truncated = max(0, len(names) - max_containers)
             for db, collection in names[:max_containers]:
@@ -321,14 +321,16 @@ LIST_BATCHES = 100  # listCollections batches of one database, at most (a cursor
 LIST_LIMIT = 100_000  # names in one listCollections batch, at most (a server sends ~16 MiB)
 
 
-async def _collections(conn: Connection, db: str) -> tuple[list[str], bool]:
-    """The collections of ``db`` (not views, not ``system.*``), and whether that is all of
-    them: the first batch of ``listCollections``, then ``getMore`` while its cursor goes on
-    (a server may answer a database of many collections in batches), ``LIST_BATCHES`` at
-    most; the cursor killed when the list stops before its end."""
+async def _collections(conn: Connection, db: str) -> tuple[list[str], str | None]:
+    """The collections of ``db`` (not views, not ``system.*``), and why the list stopped
+    before its end (None: it did not): the first batch of ``listCollections``, then
+    ``getMore`` while its cursor goes on (a server may answer a database of many collections
+    in batches), ``LIST_BATCHES`` at most; the cursor killed when the list stops first. A
+    ``getMore`` that fails keeps the collections listed before it."""
     got = await conn.run(db, {"listCollections": 1, "nameOnly": True})
     cursor, batch = _batch(got, "firstBatch", LIST_LIMIT)
     names: list[str] = []
+    short: str | None = None
     try:
         for turn in range(LIST_BATCHES):
             # A view holds no documents of its own: read, it would count its source
@@ -340,14 +342,21 @@ async def _collections(conn: Connection, db: str) -> tuple[list[str], bool]:
                 and not c["name"].startswith("system.")
                 and c.get("type", "collection") != "view"
             ]
-            if not cursor or turn == LIST_BATCHES - 1:
+            if not cursor:
                 break
-            got = await conn.run(
-                db, {"getMore": bson.Int64(cursor), "collection": "$cmd.listCollections"}
-            )
-            more, batch = _batch(got, "nextBatch", LIST_LIMIT)
-            if more not in (0, cursor):
-                raise BadCursor("getMore answered with another cursor's id")
+            if turn == LIST_BATCHES - 1:
+                short = f"collections listed in {LIST_BATCHES} batches, no more"
+                break
+            try:
+                got = await conn.run(
+                    db, {"getMore": bson.Int64(cursor), "collection": "$cmd.listCollections"}
+                )
+                more, batch = _batch(got, "nextBatch", LIST_LIMIT)
+                if more not in (0, cursor):
+                    raise BadCursor("getMore answered with another cursor's id")
+            except NetError as exc:
+                short = f"collections listed in part: {exc}"
+                break
             cursor = more
     finally:
         if cursor:
@@ -355,7 +364,7 @@ async def _collections(conn: Connection, db: str) -> tuple[list[str], bool]:
                 await conn.run(
                     db, {"killCursors": "$cmd.listCollections", "cursors": [bson.Int64(cursor)]}
                 )
-    return names, not cursor
+    return names, short
 
 
 def _number(value: Any) -> int | None:

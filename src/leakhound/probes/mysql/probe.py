@@ -24,8 +24,10 @@ from .wire import CLIENT_SSL, Greeting, ServerError, text
 EXACT_COUNT_ROWS = 2_000_000
 # A date column's range is asked where an index starts with it, or the table is this small.
 DATE_RANGE_ROWS = 200_000
-# Engines whose TABLE_ROWS is the exact count.
-_EXACT_ENGINES = frozenset({"myisam", "aria", "memory"})
+# Engines that keep their row count: COUNT(*) answers at once, whatever the size. Their
+# TABLE_ROWS is not taken for it: MySQL 8 answers information_schema from statistics it
+# caches for up to a day (information_schema_stats_expiry).
+_COUNTED_ENGINES = frozenset({"myisam", "aria", "memory"})
 _DATE_NAMES = (
     "created_at",
     "createdat",
@@ -242,8 +244,9 @@ class MysqlProbe(Probe):
         details["json_columns"] = list(info.json)
         if info.key:
             details["key"] = list(info.key)
-        docs, exact = estimate, engine.lower() in _EXACT_ENGINES
-        if not exact and (estimate is None or estimate <= EXACT_COUNT_ROWS):
+        docs, exact = estimate, False
+        counted = engine.lower() in _COUNTED_ENGINES
+        if counted or estimate is None or estimate <= EXACT_COUNT_ROWS:
             try:
                 got = await conn.query(sql.count(schema, name))
                 docs, exact = _number(got.rows[0][0] if got.rows else None), True

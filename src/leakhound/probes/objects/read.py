@@ -397,7 +397,7 @@ class ObjectPartition(PartitionReader):
         self.listed = listed if isinstance(listed, int) and listed >= 0 else 0
         self.most: int | None = None  # objects the listing may give (None: no bound)
         self.overrun: Overrun | None = None  # the listing's, once the records held are out
-        self.basis = ""
+        self.basis = self.why = ""
         self.entries: list[Entry] | None = None
         self.index = 0
         self.next_token: str | None = None
@@ -413,11 +413,11 @@ class ObjectPartition(PartitionReader):
         """Bound the listing by the ``objects`` the inventory listed (``whole``: all of the
         folder's; else as far as --max-objects)."""
         self.most = LISTING_GROWTH * objects + LISTING_SLACK_PAGES * self.reader.api.page_size
-        self.basis = (
-            f"the {objects:,} the inventory listed when the read began"
-            if whole
-            else f"the {objects:,} of --max-objects, where the inventory stopped listing"
-        )
+        self.basis = f"the {objects:,} the inventory listed when the read began"
+        self.why = "a bucket growing this fast, or a listing that does not end"
+        if not whole:  # nobody counted the rest: an honest bucket may be that large
+            self.basis = f"the {objects:,} of --max-objects, where the inventory stopped listing"
+            self.why = "a larger --max-objects reads further"
 
     def _waiting(self) -> int:
         return sum(len(h.docs or ()) for h in self.held)
@@ -487,8 +487,7 @@ class ObjectPartition(PartitionReader):
                 if self.most is not None and self.listed > self.most:
                     raise Overrun(
                         f"stopped after listing {self.listed:,} objects: more than twice "
-                        f"{self.basis} (a bucket growing this fast, or a listing that does "
-                        "not end)"
+                        f"{self.basis} ({self.why})"
                     )
                 continue
             e = self.entries[self.index]

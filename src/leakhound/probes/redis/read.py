@@ -28,6 +28,9 @@ from .connection import Connection, connect, read_keys, scan_page, where
 
 SCAN_GROWTH = 4  # whole passes of SCAN calls over the database's keys a read may make
 SCAN_SLACK = 100  # calls more (a small or growing keyspace)
+# SCAN calls at most where the database's keys are not known (no INFO keyspace): a
+# billion keys' worth at the default COUNT.
+UNCOUNTED_SCANS = 1_000_000
 
 
 class RedisReader(FullReader):
@@ -85,7 +88,7 @@ class KeyReader(PartitionReader):
         self.scans = 0  # SCAN calls of the read so far (kept in its position)
         self.keys = plan.store_total  # the database's keys when the read began
         self.most = (
-            None
+            UNCOUNTED_SCANS
             if self.keys is None
             # the COUNT scan_page sends, read when the read starts
             else SCAN_GROWTH * (self.keys // connection.SCAN_COUNT + 1) + SCAN_SLACK
@@ -101,7 +104,12 @@ class KeyReader(PartitionReader):
         keys: list[bytes] = []
         cursor: bytes | int = self.cursor
         while len(keys) < self.size:
-            if self.most is not None and self.scans >= self.most:
+            if self.scans >= self.most and self.keys is None:
+                raise Overrun(
+                    f"stopped after {self.scans:,} SCAN calls, the most a read may make where "
+                    "the database's keys are not known (a cursor that never comes back to 0)"
+                )
+            if self.scans >= self.most:
                 raise Overrun(
                     f"stopped after {self.scans:,} SCAN calls: more than {SCAN_GROWTH} whole "
                     f"passes over the {self.keys:,} keys the database held when the read began "
