@@ -125,7 +125,11 @@ def text_encoding(head: bytes, *, named_text: bool = False) -> str | None:
         return None
     if nul >= 0:
         # Text, then zeros (a log file preallocated, a bomb of zeros after good rows): the
-        # text is read, the zeros are one over-long line.
+        # text is read, the zeros are one over-long line. A NUL among other bytes is binary
+        # (random bytes hold one every 256, and often a newline before it).
+        zeros = sample[nul : nul + 256]
+        if zeros.count(0) * 10 < len(zeros) * 9:
+            return None
         sample = sample[:nul]
     # Control characters other than whitespace and ESC (terminal colours in logs) mean binary.
     controls = sum(1 for b in sample if b < 32 and b not in b"\t\n\r\x0c\x1b")
