@@ -69,30 +69,15 @@ def _cases(args: argparse.Namespace) -> list[bytes]:
 
 def worker(args: argparse.Namespace, freeze: bool) -> dict[str, Any]:
     """One worker's counting of ``--cases`` cases (in this process)."""
-    from functools import partial
-
     import orjson
 
-    from leakhound.count.tally import count_batch
-    from leakhound.lab.seeder import _CASE_MAPPING
-    from leakhound.probes.elasticsearch.probe import (
-        ElasticsearchProbe,
-        flatten_mapping,
-        main_date_field,
-    )
-    from leakhound.scanner.options import ScanOptions
     from leakhound.startup import started
 
+    sys.path.insert(0, str(HERE))
+    from worker_memory import sink_work
+
     lines = _cases(args)
-    fields = flatten_mapping(_CASE_MAPPING)
-    probe = ElasticsearchProbe()
-    work = partial(
-        count_batch,
-        field_types={f.path: probe.field_type(f.type).value for f in fields},
-        date_field=main_date_field(fields),
-        min_score=ScanOptions().min_score,
-        key=os.urandom(32),
-    )
+    work = sink_work()
     work([orjson.loads(line) for line in lines[:1000]])  # the first page: imports, tables
     if freeze:
         started()  # where a worker calls it: after its first page

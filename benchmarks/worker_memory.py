@@ -254,17 +254,24 @@ def cache_bytes(cached: dict[str, Callable[..., Any]]) -> None:
         print(f"  {name:<28} {n:>7,} entries  {freed / 2**20:6.2f} MiB  {freed / n:6.0f} B each")
 
 
-async def run(args: argparse.Namespace) -> None:
-    marks = sorted(int(m) for m in args.marks.split(","))
+def sink_work() -> Callable[[list[Any]], Any]:
+    """What a ``--depth full`` worker runs on a page of support cases (``TallySink.work``):
+    ``count_batch`` with the lab mapping's field types, its date field, the default
+    ``min_score`` and a key of this run."""
     fields = flatten_mapping(_CASE_MAPPING)
     probe = ElasticsearchProbe()
-    work = partial(
+    return partial(
         count_batch,
         field_types={f.path: probe.field_type(f.type).value for f in fields},
         date_field=main_date_field(fields),
         min_score=ScanOptions().min_score,
         key=os.urandom(32),
     )
+
+
+async def run(args: argparse.Namespace) -> None:
+    marks = sorted(int(m) for m in args.marks.split(","))
+    work = sink_work()
     cached = caches()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     if args.speed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,3 +45,20 @@ def scan(argv: Sequence[str], ports: Mapping[str, int]) -> Scan:
     names = {port: name for name, port in ports.items()}
     by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
     return Scan(status, wall, err.getvalue(), by_name, sent, dict(ports))
+
+
+def stopped_after(full: Mapping[str, Any], counted: int) -> int:
+    """The records a full read counted before it stopped past its bound (``counted``: what
+    the server counted when the read began), read from its one-line reason, which must be
+    the pipeline's; the report's records must be those."""
+    assert full["complete"] is False and "\n" not in full["error"]
+    m = re.fullmatch(
+        rf"stopped after ([\d,]+) records: more than twice the {counted:,} the server counted "
+        r"when the read began \(a store growing this fast, or a server that does not end its "
+        r"read\)",
+        full["error"],
+    )
+    assert m, full["error"]
+    read = int(m.group(1).replace(",", ""))
+    assert full["docs"] == read
+    return read
