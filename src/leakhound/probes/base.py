@@ -105,12 +105,12 @@ class ReadPlan:
             data.get("state"),
             data.get("total"),
             bool(data.get("resumable", True)),
-            _count(data.get("store_total")),
+            count_of(data.get("store_total")),
         )
 
 
-def _count(value: Any) -> int | None:
-    """A stored count, or None for what is not one."""
+def count_of(value: Any) -> int | None:
+    """A count (a non-negative int, not a bool) from stored or answered data, else None."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 

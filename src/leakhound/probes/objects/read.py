@@ -34,6 +34,7 @@ from ..base import (
     PartitionReader,
     ReadPlan,
     SampleDocs,
+    count_of,
 )
 from .api import Entry, ListPage, ObjectApi, Refused
 from .inventory import extension_of
@@ -347,8 +348,8 @@ class ObjectReader(FullReader):
         place = Place.from_json(self.service, plan.state)
         part = ObjectPartition(self, place, number, plan.partitions, position, max(1, size))
         state = plan.state if isinstance(plan.state, dict) else {}
-        objects = state.get("objects")
-        if isinstance(objects, int) and not isinstance(objects, bool) and objects >= 0:
+        objects = count_of(state.get("objects"))
+        if objects is not None:
             part.bound_by(objects, state.get("listed_whole") is not False)
         return part
 

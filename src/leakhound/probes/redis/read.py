@@ -22,7 +22,7 @@ from typing import Any
 from ...errors import ProtocolError
 from ...models import Container, Endpoint
 from ...net import Transport
-from ..base import FullReader, Overrun, Page, PartitionReader, ReadPlan
+from ..base import FullReader, Overrun, Page, PartitionReader, ReadPlan, count_of
 from . import connection
 from .connection import Connection, connect, read_keys, scan_page, where
 
@@ -47,8 +47,7 @@ class RedisReader(FullReader):
         what bounds a SCAN that never comes back to 0."""
         db, pattern, other_than = where(container)
         state = {"database": db, "pattern": pattern, "other_than": sorted(other_than)}
-        keys = container.details.get("database_keys")
-        keys = keys if isinstance(keys, int) and not isinstance(keys, bool) else None
+        keys = count_of(container.details.get("database_keys"))
         return ReadPlan(container.name, 1, self.method, state, container.docs, store_total=keys)
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
@@ -86,12 +85,21 @@ class KeyReader(PartitionReader):
         self.conn: Connection | None = None
         self.done = False
         self.scans = 0  # SCAN calls of the read so far (kept in its position)
-        self.keys = plan.store_total  # the database's keys when the read began
-        self.most = (
-            UNCOUNTED_SCANS
-            if self.keys is None
-            # the COUNT scan_page sends, read when the read starts
-            else SCAN_GROWTH * (self.keys // connection.SCAN_COUNT + 1) + SCAN_SLACK
+        keys = plan.store_total  # the database's keys when the read began
+        # SCAN calls at most, and why past them (the COUNT scan_page sends, read now).
+        self.most, self.past = (
+            (
+                UNCOUNTED_SCANS,
+                ", the most a read may make where the database's keys are not known (a "
+                "cursor that never comes back to 0)",
+            )
+            if keys is None
+            else (
+                SCAN_GROWTH * (keys // connection.SCAN_COUNT + 1) + SCAN_SLACK,
+                f": more than {SCAN_GROWTH} whole passes over the {keys:,} keys the database "
+                "held when the read began take (a keyspace growing this fast, or a cursor "
+                "that never comes back to 0)",
+            )
         )
 
     async def next_page(self) -> Page | None:
@@ -104,17 +112,8 @@ class KeyReader(PartitionReader):
         keys: list[bytes] = []
         cursor: bytes | int = self.cursor
         while len(keys) < self.size:
-            if self.scans >= self.most and self.keys is None:
-                raise Overrun(
-                    f"stopped after {self.scans:,} SCAN calls, the most a read may make where "
-                    "the database's keys are not known (a cursor that never comes back to 0)"
-                )
             if self.scans >= self.most:
-                raise Overrun(
-                    f"stopped after {self.scans:,} SCAN calls: more than {SCAN_GROWTH} whole "
-                    f"passes over the {self.keys:,} keys the database held when the read began "
-                    "take (a keyspace growing this fast, or a cursor that never comes back to 0)"
-                )
+                raise Overrun(f"stopped after {self.scans:,} SCAN calls{self.past}")
             cursor, page = await scan_page(self.conn, cursor, self.pattern, self.other_than)
             self.scans += 1
             keys += page
