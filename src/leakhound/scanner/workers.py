@@ -22,6 +22,7 @@ import pickle
 import signal
 import socket
 import struct
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -41,6 +42,7 @@ _LIMIT = 1 << 30  # no frame is larger: a page's result is a few hundred KB
 # Seconds a stopped read may take to close its partition (a scroll's DELETE, bounded by the
 # request timeouts) before the scan goes on without it.
 STOP_SECONDS = 60.0
+CLOSE_DEADLINE = 2.0  # seconds the workers have to end once their sockets close
 
 
 class WorkerDied(RuntimeError):
@@ -110,7 +112,12 @@ class _Proc:
     alive: bool = True
 
     def close(self) -> None:
+        """End the worker's socket now: the transport's own close takes effect only when the
+        event loop next runs, and a caller that then waits for the process (``Workers.close``)
+        would wait out its whole deadline for an end of input the worker never saw."""
         self.alive = False
+        with contextlib.suppress(Exception):
+            self.writer.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(Exception):
             self.writer.close()
 
@@ -222,12 +229,17 @@ class Workers:
             task.cancel()
         for proc in self._procs:
             proc.close()
+        # Each worker ends on its socket's end: all of them within one deadline, the ones
+        # still running then terminated.
+        deadline = time.monotonic() + CLOSE_DEADLINE
         for proc in self._procs:
             with contextlib.suppress(Exception):
-                proc.process.join(2)
+                proc.process.join(max(0.0, deadline - time.monotonic()))
+        for proc in self._procs:
+            with contextlib.suppress(Exception):
                 if proc.process.is_alive():
                     proc.process.terminate()
-                    proc.process.join(2)
+                    proc.process.join(CLOSE_DEADLINE)
         self._procs = []
         self._idle = None
 

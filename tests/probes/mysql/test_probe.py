@@ -379,6 +379,23 @@ def test_a_stored_plan_with_ranges_that_do_not_add_up_is_refused(
         pytest.param("number", b"-5", b"5", 4, [b"-3", b"0", b"2"], id="negative-numbers"),
         pytest.param("number", b"7", b"8", 4, [b"7"], id="fewer-values-than-partitions"),
         pytest.param("text", b"CS-2012-0001", b"CS-2016-0001", 2, [b"CS-2014-0001"], id="ascii"),
+        pytest.param(
+            "text",
+            b"CS-2005-000001",
+            b"CS-2019-111850",
+            2,
+            [b"CS-2012-055925"],
+            id="digits-spread-over-digits",  # over 128 characters a digit: CS-200w-0ppt2p
+        ),
+        pytest.param(
+            "text",
+            b"00000000-1111",
+            b"ffffffff-9999",
+            4,
+            [b"40000000-0833", b"80000000-0555", b"c0000000-0277"],
+            id="hex-spread-over-hex-its-dash-kept",
+        ),
+        pytest.param("text", b"A a", b"Z z", 3, [b"I r", b"R i"], id="letters"),
         pytest.param("text", b"a", b"a", 2, [b"a"], id="one-value"),
         pytest.param("binary", b"\x00\xff", b"\x01\x01", 2, [b"\x01"], id="bytes"),
         pytest.param("number", b"1.5", b"9", 2, None, id="a-decimal-is-split-by-offset"),

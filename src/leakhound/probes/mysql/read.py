@@ -263,9 +263,9 @@ def between(kind: str, first: bytes, last: bytes, partitions: int) -> list[bytes
     elif max(len(first), len(last)) > MAX_SPREAD:
         return None
     elif kind == "text" and first.isascii() and last.isascii():
-        points = _spread(first, last, partitions, 128)
+        points = _spread(first, last, partitions, _alphabets(first, last))
     elif kind == "binary":
-        points = _spread(first, last, partitions, 256)
+        points = _spread(first, last, partitions, [_BYTES] * max(len(first), len(last)))
     else:
         return None
     out: list[bytes] = []
@@ -275,23 +275,50 @@ def between(kind: str, first: bytes, last: bytes, partitions: int) -> list[bytes
     return out
 
 
-def _spread(first: bytes, last: bytes, partitions: int, base: int) -> list[bytes]:
-    """Strings evenly between two, read as numbers of ``base`` digits (a byte a digit: below
-    128, ASCII stays ASCII)."""
-    width = max(len(first), len(last))
-    low, high = (_number(v.ljust(width, b"\0"), base) for v in (first, last))
+# The characters a position of a text key is read in, smallest first: a key made of digits,
+# hex or letters at a position is spread over those alone (an identifier such as CS-2005-000001
+# spreads over its digits, not over the 128 ASCII characters, most of which it never holds).
+_CLASSES = (
+    b"0123456789",
+    b"0123456789abcdef",
+    b"0123456789ABCDEF",
+    b"abcdefghijklmnopqrstuvwxyz",
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    bytes(range(128)),
+)
+_BYTES = bytes(range(256))
+
+
+def _alphabets(first: bytes, last: bytes) -> list[bytes]:
+    """Per position of the longer key, the smallest class holding both keys' characters
+    there (a shorter key holds none)."""
     out = []
-    for n in range(1, partitions):
-        value = low + (high - low) * n // partitions
-        digits = bytearray(width)
-        for at in range(width - 1, -1, -1):
-            value, digits[at] = divmod(value, base)
-        out.append(bytes(digits).rstrip(b"\0") or b"\0")
+    for at in range(max(len(first), len(last))):
+        held = {key[at] for key in (first, last) if at < len(key)}
+        fits = [c for c in _CLASSES if all(ch in c for ch in held)]
+        # A separator both keys hold there (the dash of CS-2005-000001) stays what it is.
+        out.append(bytes(held) if fits[0] is _CLASSES[-1] and len(held) == 1 else fits[0])
     return out
 
 
-def _number(raw: bytes, base: int) -> int:
+def _spread(first: bytes, last: bytes, partitions: int, alphabets: list[bytes]) -> list[bytes]:
+    """Strings evenly between two, read as numbers whose digits are each position's
+    alphabet (in byte order, so that a larger number is a later string)."""
+    low, high = (_number(v, alphabets) for v in (first, last))
+    out = []
+    for n in range(1, partitions):
+        value = low + (high - low) * n // partitions
+        digits = bytearray(len(alphabets))
+        for at in range(len(alphabets) - 1, -1, -1):
+            value, index = divmod(value, len(alphabets[at]))
+            digits[at] = alphabets[at][index]
+        out.append(bytes(digits).rstrip(b"\0") or b"\0")  # a binary key's trailing zeros
+    return out
+
+
+def _number(raw: bytes, alphabets: list[bytes]) -> int:
+    """A key as a number of the positions' alphabets (a position past its end: digit 0)."""
     value = 0
-    for byte in raw:
-        value = value * base + byte
+    for at, alphabet in enumerate(alphabets):
+        value = value * len(alphabet) + (alphabet.index(raw[at]) if at < len(raw) else 0)
     return value

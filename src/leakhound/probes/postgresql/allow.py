@@ -65,6 +65,8 @@ ALLOW = statements(
         rf"SELECT count\(\*\) FROM ONLY {_TABLE}",
         rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM ONLY {_TABLE}",
         rf"SELECT \* FROM ONLY {_TABLE} LIMIT \d{{1,7}}",
+        rf"COPY \(SELECT \* FROM ONLY {_TABLE} WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'::tid "
+        rf"AND ctid < '\(\d{{1,10}},0\)'::tid LIMIT \d{{1,9}}\) TO STDOUT",
         rf"COPY \(SELECT \*, ctid::text AS \"\?ctid\" FROM ONLY {_TABLE} "
         rf"WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'"
         rf"::tid( AND ctid < '\(\d{{1,10}},0\)'::tid)? ORDER BY ctid LIMIT \d{{1,7}}\) TO STDOUT",

@@ -9,6 +9,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from ...errors import ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
@@ -229,17 +231,22 @@ INTEGER_TYPES = frozenset({20, 21, 23})  # int8, int2, int4
 TYPED = JSON_TYPES | INTEGER_TYPES  # the types whose text ``cell`` reads into a value
 
 
+def json_value(value: str | None) -> Any:
+    """A json or jsonb column's text parsed (text that does not parse stays text)."""
+    if value is None:
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+
+
 def cell(value: str | None, type_oid: int) -> Any:
     """A text value as detection reads it: JSON parsed, integers as numbers."""
     if value is None:
         return None
     if type_oid in JSON_TYPES:
-        import orjson
-
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
+        return json_value(value)
     if type_oid in INTEGER_TYPES and len(value) < 20:
         try:
             return int(value)

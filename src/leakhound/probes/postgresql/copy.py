@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ...errors import ProtocolError
-from .connection import TYPED, cell
+from .connection import JSON_TYPES, TYPED, cell, json_value
 
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 # What COPY TO writes after a backslash, and what it stood for; any other character stands
@@ -43,30 +43,35 @@ def _values(row: str) -> list[Any]:
 
 def _converter(type_oid: int) -> Callable[[str | None], Any] | None:
     """How a column's text becomes the document's value; None: it stays the text."""
+    if type_oid in JSON_TYPES:
+        return json_value
     if type_oid not in TYPED:
         return None
     return lambda text: cell(text, type_oid)
 
 
 class CopyRows:
-    """The documents of COPY text lines whose values are the columns, then the row's
-    position as the last value (``SELECT *, ctid::text``)."""
+    """The documents of COPY text lines whose values are the columns, then, for a page read
+    in ctid order, the row's position as the last value (``SELECT *, ctid::text``)."""
 
     def __init__(self, columns: Sequence[tuple[str, int]]) -> None:
         self.names = [name for name, _ in columns]
-        self.width = len(columns) + 1  # and the position
         self.convert = [
             (name, conv) for name, type_oid in columns if (conv := _converter(type_oid)) is not None
         ]
 
-    def documents(self, lines: list[bytes]) -> tuple[list[dict[str, Any]], str]:
-        """The rows of a page as documents, and the last row's position."""
+    def documents(
+        self, lines: list[bytes], *, positioned: bool = True
+    ) -> tuple[list[dict[str, Any]], str]:
+        """The rows of a page as documents, and the last row's position ("" where the rows
+        were read without theirs)."""
         if not lines:
             return [], ""
         text = b"".join(lines).decode("utf-8", "replace")
         if not text.endswith("\n"):
             raise ProtocolError("a COPY row without its line end")
-        names, width, convert = self.names, self.width, self.convert
+        names, convert = self.names, self.convert
+        width = len(names) + positioned
         docs: list[dict[str, Any]] = []
         values: list[Any] = []
         for row in text[:-1].split("\n"):
@@ -79,6 +84,8 @@ class CopyRows:
             docs.append(doc)
         if len(docs) != len(lines):
             raise ProtocolError("a COPY line holding more than one row")
+        if not positioned:
+            return docs, ""
         position = values[-1]
         if not isinstance(position, str):
             raise ProtocolError("a COPY row without its position")
