@@ -255,7 +255,17 @@ class Container:
     compromise_reasons: tuple[str, ...] = ()
     error: str | None = None  # why part of the inventory is missing, if it is
     docs_exact: bool = True  # False: an estimate or a count that includes nested records
+    # What its records are copies of, when they are ("materialized view": the rows of a query
+    # over other tables): read and shown like any container's, never added to the records
+    # or the people of the store.
+    derived: str | None = field(default=None, metadata={"omit_empty": True})
     details: dict[str, Any] = field(default_factory=dict, metadata={"flatten": True})
+
+    @property
+    def own_docs(self) -> int:
+        """The records it adds to its store's: none for copies (``derived``), else ``docs``
+        (0 when uncounted)."""
+        return 0 if self.derived else self.docs or 0
 
 
 @dataclass(frozen=True, slots=True)

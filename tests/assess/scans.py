@@ -33,6 +33,7 @@ class Ix:
     date_max: str | None = None
     compromised: bool = False
     reasons: tuple[str, ...] = ()
+    derived: str | None = None
 
 
 Build = Callable[..., ScanRecord]
@@ -72,6 +73,7 @@ def builder(folder: Path) -> Build:
                 date_max=ix.date_max,
                 compromised=ix.compromised,
                 compromise_reasons=ix.reasons,
+                derived=ix.derived,
             )
             sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
             results.append(ContainerResult(index, sample))

@@ -86,6 +86,28 @@ def test_records_count_documents_of_indices_with_personal_data(build_scan: Build
     assert a.records.method is Method.EXACT
 
 
+def test_copies_are_shown_but_add_no_records_and_no_people(build_scan: Build) -> None:
+    # A materialized view of the customers table: the same 1,000 rows and the same people.
+    a = assess(
+        build_scan(
+            Ix("crm.public.customers", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
+            Ix(
+                "crm.public.customers_by_city",
+                docs=1000,
+                pii={"EMAIL_ADDRESS": (90, 80)},
+                derived="materialized view",
+            ),
+        )
+    )
+    assert (a.records.value, a.records.method) == (1000, Method.EXACT)
+    assert "1,000 records of 1 container of copies (materialized view) not added" in (
+        a.records.basis
+    )
+    assert a.data_subjects.value == 800  # the table's people alone
+    assert [st.docs for st in a.stores] == [1000]
+    assert len(a.containers) == 2  # still shown, with what its sample held
+
+
 def test_date_range_spans_indices_with_personal_data(build_scan: Build) -> None:
     a = assess(
         build_scan(

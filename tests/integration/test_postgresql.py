@@ -5,7 +5,8 @@ with the owner's credentials, kill -9 and resume) is in ``test_databases.py``. H
 whose rows another table also answers for. A partitioned table answers for its partitions'
 rows and an inheritance parent for its children's; each partition and child is a table of
 its own, so read as tables they would be counted twice, and a partitioned table's ctids (one
-series a partition) cannot page at all.
+series a partition) cannot page at all. A materialized view stores copies of its tables'
+rows: it is read and shown, marked as derived, and adds no records.
 
 The tables live in a scratch database of the lab's open server, made with PostgreSQL's own
 client library and dropped afterwards: the seeded databases are never touched.
@@ -13,12 +14,15 @@ client library and dropped afterwards: the seeded databases are never touched.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from reports import report
+
+from leakhound.cli import main
 
 SCRATCH = "lh_inherited"
 # Rows a partition, and the parent's own rows beside its child's.
@@ -72,6 +76,7 @@ def inherited(lab: Any) -> Iterator[Any]:
                 f"INSERT INTO child SELECT g, 'c' || g || '@example.org', 'x' "
                 f"FROM generate_series(1, {CHILD}) g"
             )
+            conn.execute("CREATE MATERIALIZED VIEW base_copy AS SELECT * FROM ONLY base")
         yield target
     finally:
         with _connect(target.port, "postgres") as conn:
@@ -96,6 +101,13 @@ def test_each_row_is_counted_once_under_partitions_and_inheritance(
         **PARTITIONS,
         "base": BASE,
         "child": CHILD,
+        "base_copy": BASE,
+    }
+    assert {name: ir["index"].get("derived") for name, ir in got.items()} == {
+        **dict.fromkeys(PARTITIONS),
+        "base": None,
+        "child": None,
+        "base_copy": "materialized view",
     }
 
 
@@ -103,10 +115,26 @@ def test_a_full_read_of_partitions_and_inheritance_reads_each_row_once(
     inherited: Any, tmp_path: Path
 ) -> None:
     got = _scan(tmp_path, inherited.url, "--depth", "full", "--batch", "300")
-    expected = {**PARTITIONS, "base": BASE, "child": CHILD}
+    expected = {**PARTITIONS, "base": BASE, "child": CHILD, "base_copy": BASE}
     assert {name: ir["full"]["docs"] for name, ir in got.items()} == expected
     emails = {
         name: next(p for p in ir["full"]["pii"] if p["entity_type"] == "EMAIL_ADDRESS")
         for name, ir in got.items()
     }
     assert {name: e["fields"][0]["docs"] for name, e in emails.items()} == expected
+
+
+def test_a_materialized_view_adds_no_records_to_the_assessment(
+    inherited: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc, db = report(tmp_path, inherited.url)
+    (result,) = doc["results"]
+    personal = [ir for ir in result["indices"] if ir["sample"] and ir["sample"]["pii"]]
+    own = sum(ir["index"]["docs"] for ir in personal if not ir["index"].get("derived"))
+    assert sum(ir["index"]["docs"] for ir in personal) == own + BASE  # the view is personal
+    capsys.readouterr()
+    assert main(["assess", doc["scan_id"], "--db", str(db), "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)["records"]
+    assert (records["value"], records["method"]) == (own, "exact")
+    left_out = f"{BASE:,} records of 1 container of copies (materialized view) not added"
+    assert left_out in records["basis"]

@@ -81,6 +81,7 @@ class ContainerExposure:
     docs_exact: bool = True  # False: an estimate, or a count with nested records included
     full: bool = False  # every document was read (--depth full), not a sample
     years: tuple[tuple[int, int], ...] = ()  # documents per year, from a full read
+    derived: str | None = None  # what its records are copies of (never added to the totals)
 
     @property
     def entity_types(self) -> tuple[str, ...]:
@@ -127,7 +128,7 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 reason=svc.reason,
                 first_seen_exposed=st.first_seen_exposed,
                 containers=len(st.containers),
-                docs=sum(cr.container.docs or 0 for _, cr in st.containers),
+                docs=sum(cr.container.own_docs for _, cr in st.containers),
                 other_endpoints=tuple(r.service.endpoint.netloc for r in st.others),
             )
         )
@@ -177,6 +178,7 @@ def _exposure(
         docs_exact=c.docs_exact,
         full=full,
         years=years,
+        derived=c.derived,
     )
 
 
@@ -312,7 +314,8 @@ def data_subjects(
                 f"every document read on {endpoint}, each person counted once",
             )
         )
-    items = [i for i in items if i.endpoint not in totals]
+    # Copies (a materialized view's rows) hold people their sources already count.
+    items = [i for i in items if i.endpoint not in totals and not i.derived]
     with_people = [i for i in items if i.subjects.value]
     named = [i for i in with_people if i.names_people]
     # IP addresses stand in for people only when no container names anyone: one person uses many
@@ -402,10 +405,26 @@ def full_totals(scan: ScanRecord) -> dict[str, People]:
 
 
 def records(containers: Iterable[ContainerExposure]) -> Figure:
-    """Records in the exposed containers whose sample held personal data."""
-    with_pii = [i for i in containers if _personal(i)]
+    """Records in the exposed containers whose sample held personal data; a container of
+    copies (a materialized view) is named in the basis, its rows not added."""
+    personal = [i for i in containers if _personal(i)]
+    with_pii = [i for i in personal if not i.derived]
+    copies = [i for i in personal if i.derived]
+    not_added = ""
+    if copies:
+        rows = sum(i.docs or 0 for i in copies)
+        not_added = (
+            f"; {rows:,} records of {len(copies)} "
+            f"{'container' if len(copies) == 1 else 'containers'} of copies "
+            f"({', '.join(sorted({str(i.derived) for i in copies}))}) not added"
+        )
     if not with_pii:
-        return Figure(0, Method.EXACT, basis="no exposed index held personal data in its sample")
+        basis = (
+            "only containers of copies held personal data in their samples"
+            if copies
+            else "no exposed index held personal data in its sample"
+        )
+        return Figure(0, Method.EXACT, basis=basis + not_added)
     unknown = [i for i in with_pii if i.docs is None]
     nested = [i for i in with_pii if not i.docs_exact]
     total = sum(i.docs or 0 for i in with_pii)
@@ -413,7 +432,7 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
         f"documents in {len(with_pii)} exposed "
         f"ind{'ex' if len(with_pii) == 1 else 'ices'} whose sample held personal data, "
         "counted by the store"
-    )
+    ) + not_added
     if unknown:
         return Figure(
             total, Method.ESTIMATE, low=total, basis=basis + f"; {len(unknown)} refused a count"

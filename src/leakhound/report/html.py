@@ -208,7 +208,7 @@ def _kinds(a: Assessment) -> list[Kind]:
     for i in a.containers:
         for k in i.pii:
             containers[k.entity_type] += 1
-            if i.sampled:
+            if i.sampled and not i.derived:  # copies' rows are their sources' records
                 records[k.entity_type] += round((i.docs or i.sampled) * k.docs / i.sampled)
     out = []
     for t in a.entity_types:

@@ -198,7 +198,7 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
                 _fingerprint(rule, endpoint),
                 verdict=svc.verdict.value,
                 indices=len(r.containers),
-                documents=sum(cr.container.docs or 0 for cr in r.containers),
+                documents=sum(cr.container.own_docs for cr in r.containers),
             )
         )
     for i in container_exposures(scan):

@@ -40,7 +40,7 @@ def summarise(scan: ScanRecord) -> Summary:
     for store in scan.stores:
         for _result, cr in store.containers:
             containers += 1
-            docs += cr.container.docs or 0
+            docs += cr.container.own_docs
             compromised += cr.container.compromised
             found = [p.entity_type for p in (cr.sample.pii if cr.sample else ())]
             found += [p.entity_type for p in (cr.full.pii if cr.full else ())]  # --depth full

@@ -40,7 +40,7 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
         if svc.verdict in (Verdict.CLOSED, Verdict.TIMEOUT) and not show_closed:
             hidden += 1
             continue
-        docs = sum(cr.container.docs or 0 for cr in r.containers)
+        docs = sum(cr.container.own_docs for cr in r.containers)
         table.add_row(
             safe(svc.url),
             Text(svc.verdict.value, style=_STYLE.get(svc.verdict, "")),

@@ -363,7 +363,7 @@ def _opened_title(r: ResultRecord) -> str:
     svc = r.service
     product = svc.fingerprint.product if svc.fingerprint.product != "unknown" else svc.kind
     how = "open" if svc.verdict == Verdict.OPEN else "partly open"
-    records = sum(c.container.docs or 0 for c in r.containers)
+    records = sum(c.container.own_docs for c in r.containers)
     kinds = sorted(_kinds(r))
     pii = f"; personal data: {', '.join(kinds)}" if kinds else ""
     return (

@@ -8,7 +8,8 @@ DML.
 A table is read ``FROM ONLY`` itself: an inheritance parent's rows without its children's,
 each child being a table of its own. A partitioned table holds no rows (its partitions do,
 listed as tables) and is not listed: read whole, its partitions' rows would be counted twice
-and its ctids, one series a partition, cannot page."""
+and its ctids, one series a partition, cannot page. A materialized view is listed and read
+(it stores its rows), marked as derived: its rows are copies of its tables'."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ DATABASES = (
 TABLES = (
     "SELECT n.nspname, c.relname, c.reltuples::bigint, "
     "pg_catalog.pg_total_relation_size(c.oid), "
-    "pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::bigint "
+    "pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::bigint, "
+    "c.relkind::text "
     "FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind IN ('r', 'm') "

@@ -255,6 +255,7 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
                     columns.get((schema, table), []),
                     indexed,
                     _number(more[0]) if more else None,
+                    more[1] if len(more) > 1 else None,
                 )
             )
         return out
@@ -272,6 +273,7 @@ async def _table(
     columns: list[tuple[str, str]],
     indexed: set[tuple[str | None, ...]],
     blocks: int | None = None,
+    relkind: str | None = None,
 ) -> Container:
     errors: list[str] = []
     where = f"{quote(schema)}.{quote(table)}"
@@ -310,6 +312,9 @@ async def _table(
         compromise_reasons=tuple(reasons),
         error="; ".join(errors)[:300] or None,
         docs_exact=exact,
+        # A materialized view's rows are its query's over other tables: copies, read and
+        # shown, not added to the store's records.
+        derived="materialized view" if relkind == "m" else None,
         details={
             "database": db,
             "schema": schema,
