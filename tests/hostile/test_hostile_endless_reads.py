@@ -90,18 +90,23 @@ def _bucket() -> FakeS3:
 
 
 class EndlessObject(FakeS3):
-    """A bucket of one small CSV file, as listed, whose ranged reads never end: every range
-    asked for is answered whole with more rows, of a size the store does not say."""
+    """A bucket of a small CSV file, as listed, whose ranged reads never end (every range
+    asked for is answered whole with more rows, of a size the store does not say), and an
+    honest one listed after it."""
 
     HEAD, ROW = b"id,note\n", b"1," + b"x" * 197 + b"\n"
+    TAIL_ROWS = 30
 
     def __init__(self) -> None:
         super().__init__("")
-        self.objects = {"big/notes.csv": self.HEAD + self.ROW * 20}
+        self.objects = {
+            "big/notes.csv": self.HEAD + self.ROW * 20,
+            "big/tail.csv": self.HEAD + self.ROW * self.TAIL_ROWS,
+        }
 
     async def answer(self, conn: S.Conn, req: S.Request) -> bool:
         path = urlsplit(req.target).path
-        if req.method != "GET" or "range" not in req.headers or not path.endswith(".csv"):
+        if req.method != "GET" or "range" not in req.headers or not path.endswith("notes.csv"):
             return await super().answer(conn, req)
         start, _, end = req.headers["range"].removeprefix("bytes=").partition("-")
         lo, hi = int(start), int(end)
@@ -188,7 +193,9 @@ def test_a_listing_that_never_ends_stops_past_twice_what_the_inventory_listed(
     assert full["complete"] is False and full["docs"] == READ_OBJECTS * 200
 
 
-def test_an_object_that_never_ends_stops_past_twice_its_listed_size(scan: Scan) -> None:
+def test_an_object_that_never_ends_stops_past_twice_its_listed_size_and_the_rest_is_read(
+    scan: Scan,
+) -> None:
     result = scan.by_name["s3-endless-object"]
     (folder,) = [c for c in result["indices"] if c.get("full")]
     full = folder["full"]
@@ -202,9 +209,10 @@ def test_an_object_that_never_ends_stops_past_twice_its_listed_size(scan: Scan) 
     assert m, full["error"]
     read = int(m.group(1).replace(",", ""))
     assert LISTING_GROWTH * listed + CHUNK < read <= LISTING_GROWTH * listed + 2 * CHUNK
-    # Every row of what was read is counted and kept.
+    # Every row of what was read is counted and kept, and the object after it read whole.
     assert full["complete"] is False
-    assert full["docs"] == (read - len(EndlessObject.HEAD)) // len(EndlessObject.ROW)
+    endless = (read - len(EndlessObject.HEAD)) // len(EndlessObject.ROW)
+    assert full["docs"] == endless + EndlessObject.TAIL_ROWS
 
 
 def test_only_allow_listed_requests_reached_the_servers(scan: Scan) -> None:

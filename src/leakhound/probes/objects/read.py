@@ -398,6 +398,9 @@ class ObjectPartition(PartitionReader):
         self.listed = listed if isinstance(listed, int) and listed >= 0 else 0
         self.most: int | None = None  # objects the listing may give (None: no bound)
         self.overrun: Overrun | None = None  # the listing's, once the records held are out
+        # Objects read in part (larger than twice their listed size): the others are read
+        # on, and the read ends with why once they are.
+        self.cut: list[str] = []
         self.basis = self.why = ""
         self.entries: list[Entry] | None = None
         self.index = 0
@@ -456,6 +459,10 @@ class ObjectPartition(PartitionReader):
             self.after = h.key  # handed out whole
             self.held.pop(0)
         if not docs and self.done and not self.held:
+            if self.cut:
+                more = len(self.cut) - 1
+                also = f"; {more:,} more read in part likewise" if more else ""
+                raise Overrun(self.cut[0] + also)
             return None
         first = self.held[0] if self.held else None
         position = {
@@ -563,10 +570,12 @@ class ObjectPartition(PartitionReader):
                 end = True  # listed, not parsed: the rest is not fetched
         listed = self.entry.size
         if not end and listed is not None and self.offset > LISTING_GROWTH * listed + CHUNK:
-            # An object that never ends (a size the server does not say, or a false one):
-            # read no further, its records handed out, then the read stops with why.
+            # An object that never ends (a size the server does not say, or a false one), or
+            # one overwritten with a much larger one since it was listed: read no further,
+            # its records handed out, the folder's other objects read on; the read then
+            # ends with why.
             end = True
-            self.overrun = Overrun(
+            self.cut.append(
                 f"stopped reading {self.entry.key[:80]!r} after {self.offset:,} bytes: more "
                 f"than twice the {listed:,} the listing gave it (an object growing this fast, "
                 "or a server that does not end it)"
