@@ -295,14 +295,36 @@ class _Task:
         return Pages(self.reader, 0, None)
 
 
-def test_a_dask_task_stops_its_partition_at_the_read_s_bound() -> None:
+def test_a_dask_task_stops_its_partition_at_the_read_s_bound_and_keeps_its_count() -> None:
     bound = RecordBound(100, "began", PAGE)
     reader = Reader(100, None)
-    with pytest.raises(
-        Overrun, match=f"^stopped after {_limit(100) + PAGE} records: more than twice the 100 "
-    ):
-        asyncio.run(dask._read_partition(_Task(reader), _Collected, None, bound))  # type: ignore[arg-type]
+    stopped = asyncio.run(dask._read_partition(_Task(reader), _Collected, None, bound))  # type: ignore[arg-type]
+    assert isinstance(stopped, dask.Stopped)
+    assert stopped.why.startswith(
+        f"stopped after {_limit(100) + PAGE} records: more than twice the 100 "
+    )
+    assert stopped.result == _limit(100) + PAGE  # every page counted before the stop
     assert reader.asked <= _limit(100) // PAGE + 3  # a page or two asked ahead
+
+
+class _StoppingPages(Pages):
+    """Five pages, then the reader stops the read (a CouchDB of empty pages, a listing)."""
+
+    async def next_page(self) -> Page | None:
+        if self.at >= 5:
+            raise Overrun("the reader saw a read that would not end")
+        return await super().next_page()
+
+
+class _StoppingTask(_Task):
+    def partition(self, transport: None) -> Pages:
+        return _StoppingPages(self.reader, 0, None)
+
+
+def test_a_dask_task_whose_reader_stops_its_read_keeps_its_count() -> None:
+    task = _StoppingTask(Reader(100, None))
+    stopped = asyncio.run(dask._read_partition(task, _Collected, None, None))  # type: ignore[arg-type]
+    assert stopped == dask.Stopped(5 * PAGE, "the reader saw a read that would not end")
 
 
 def test_an_estimated_count_bounds_a_read_ten_times_over() -> None:

@@ -7,7 +7,9 @@ through leakhound's own network layer (scope: the one endpoint; the same read-on
 allow-list, limits and rate), runs the sink's work on each page and returns what the sink's
 collector folded (a tally: counts and keyed digests, never a raw value). A finished partition
 is checkpointed; a resumed scan re-runs only the partitions that had not finished, from their
-start.
+start. A task whose read is stopped (past the read's bound, or a reader that sees a read that
+would not end) returns what it counted with why (``Stopped``): kept and checkpointed like a
+finished partition's, the read then stopped with that reason, as a local read is.
 
 The findings database's hash key travels to the workers with each task (digests must match
 across partitions): use a cluster you trust, with TLS between its members when it spans
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UsageError
@@ -30,6 +33,16 @@ from .pacing import Pacer
 from .partition import ReadTask, pump
 
 
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """What a Dask task folded before its partition's read stopped (``Overrun``: past the
+    read's bound, or a reader that saw a read that would not end), and why: the records
+    counted are kept, as a local read keeps them."""
+
+    result: Any
+    why: str
+
+
 def read_partition(
     task: ReadTask,
     *,
@@ -38,8 +51,8 @@ def read_partition(
     bound: RecordBound | None = None,
 ) -> Any:
     """A Dask task: read one partition to its end, run the task's work on each page, and
-    return what the collector folded; ``Overrun`` once the partition alone is past the
-    read's ``bound``."""
+    return what the collector folded; ``Stopped`` with it once the partition alone is past
+    the read's ``bound`` (or its reader stops it)."""
     return asyncio.run(_read_partition(task, collector, docs_rate, bound))
 
 
@@ -64,6 +77,8 @@ async def _read_partition(
         part = task.partition(transport)
         try:
             await pump(part, task.work, None, on_page)
+        except Overrun as exc:
+            return Stopped(collected.result(), str(exc))
         finally:
             await part.close()
     return collected.result()
@@ -135,6 +150,9 @@ class DaskExecutor(Executor):
                 except Exception as exc:  # the task failed: the partition stays unfinished
                     failures.append(exc)
                     continue
+                stopped = result if isinstance(result, Stopped) else None
+                if stopped is not None:  # what it counted is kept, then the read stops
+                    result = stopped.result
                 docs = ctx.sink.partition_result(container, plan, n, result)
                 ctx.counted(container, docs)
                 try:
@@ -142,7 +160,7 @@ class DaskExecutor(Executor):
                 except Overrun as exc:
                     failures.append(exc)
                     continue
-                failures.append(None)
+                failures.append(Overrun(stopped.why) if stopped is not None else None)
         finally:
             pending = [f for f in futures if not f.done()]
             if pending:
