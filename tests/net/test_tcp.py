@@ -268,3 +268,50 @@ def test_a_fill_the_peer_closes_before_is_one_protocol_error() -> None:
 
     with pytest.raises(ProtocolError):
         asyncio.run(go())
+
+
+def _paced(first_after: float, rest_after: float) -> tuple[float | None, BaseException | None]:
+    """A server that answers PING with "+PO" after ``first_after`` seconds and "NG\\r\\n"
+    ``rest_after`` seconds later, read with a 0.4 s read deadline and a 2 s wait for the
+    reply's first bytes: (seconds the exchange took, or the error it raised)."""
+
+    async def go() -> tuple[float | None, BaseException | None]:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readline()
+            await asyncio.sleep(first_after)
+            writer.write(b"+PO")
+            await writer.drain()
+            await asyncio.sleep(rest_after)
+            writer.write(b"NG\r\n")
+            await writer.drain()
+            await asyncio.sleep(3)
+            writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        stream = await _transport(port, read_timeout=0.4, total_timeout=10).tcp(
+            "127.0.0.1", port, ALLOW, scheme="test"
+        )
+        began = asyncio.get_running_loop().time()
+        try:
+            await stream.exchange("PING", b"PING\r\n", _line, wait=2.0)
+            return asyncio.get_running_loop().time() - began, None
+        except TimeoutError_ as exc:
+            return None, exc
+        finally:
+            await stream.close()
+            server.close()
+
+    return asyncio.run(go())
+
+
+def test_a_reply_s_first_bytes_may_take_the_wait_given() -> None:
+    took, error = _paced(first_after=1.0, rest_after=0.0)
+    assert error is None and took is not None and took >= 1.0  # past the 0.4 s read deadline
+
+
+def test_the_wait_is_for_the_first_bytes_alone_the_rest_keep_the_read_deadline() -> None:
+    # The first bytes at once, then a stall longer than the read deadline: a server that
+    # stalls mid-reply gets the read deadline, not the wait meant for its first bytes.
+    took, error = _paced(first_after=0.0, rest_after=1.0)
+    assert took is None and "read timed out after 0.4s" in str(error)

@@ -33,12 +33,23 @@ class FrameReader:
 
     CHUNK = 256 * 1024  # bytes asked of the socket at once
 
-    def __init__(self, reader: asyncio.StreamReader, limits: Limits, pending: bytes = b"") -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        limits: Limits,
+        pending: bytes = b"",
+        *,
+        first_wait: float | None = None,
+    ) -> None:
         self._reader = reader
         self._limits = limits
         self.budget = limits.max_body
         self._data = pending
         self._pos = 0
+        # Seconds the reply's first bytes may take, where longer than the read deadline (a
+        # server that computes over a whole collection before it answers); every later
+        # read is held to the read deadline again.
+        self._first_wait = first_wait
 
     @property
     def pending(self) -> bytes:
@@ -55,11 +66,14 @@ class FrameReader:
     async def _receive(self, closed: str) -> bytes:
         """The next bytes from the socket, within the read deadline; ProtocolError(closed)
         when the peer closed the connection instead."""
+        timeout = self._limits.read_timeout
+        if self._first_wait is not None:
+            timeout, self._first_wait = max(timeout, self._first_wait), None
         try:
-            async with asyncio.timeout(self._limits.read_timeout):
+            async with asyncio.timeout(timeout):
                 chunk = await self._reader.read(self.CHUNK)
         except TimeoutError as exc:
-            raise TimeoutError_(f"read timed out after {self._limits.read_timeout:g}s") from exc
+            raise TimeoutError_(f"read timed out after {timeout:g}s") from exc
         if not chunk:
             raise ProtocolError(closed)
         return chunk
@@ -206,7 +220,7 @@ class TcpStream:
                     await self._writer.drain()
                     if read_reply is None:
                         return []
-                    frames = FrameReader(self._reader, limits, self._pending)
+                    frames = FrameReader(self._reader, limits, self._pending, first_wait=wait)
                     replies = [await read_reply(frames) for _ in requests]
                     self._pending = frames.pending
                     return replies
@@ -234,12 +248,12 @@ class TcpStream:
 
 
 def _waiting(limits: Limits, wait: float | None) -> Limits:
-    """``limits`` with a read deadline of at least ``wait`` seconds, and a total deadline
-    longer by what the read deadline grew."""
+    """``limits`` with a total deadline longer by what waiting ``wait`` seconds for the
+    reply's first bytes adds to the read deadline (the wait itself is the FrameReader's,
+    for those first bytes alone)."""
     if wait is None or wait <= limits.read_timeout:
         return limits
-    longer = wait - limits.read_timeout
-    return replace(limits, read_timeout=wait, total_timeout=limits.total_timeout + longer)
+    return replace(limits, total_timeout=limits.total_timeout + wait - limits.read_timeout)
 
 
 async def connect(
