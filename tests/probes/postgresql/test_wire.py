@@ -236,6 +236,14 @@ def test_copy_text_reads_as_the_query_protocol_s_values() -> None:
     assert last == "(3,12)"
 
 
+def test_a_window_s_rows_come_without_positions_even_of_no_columns() -> None:
+    docs, last = CopyRows(_COLUMNS[:2]).documents([b"a@x.org\t5\n"], positioned=False)
+    assert (docs, last) == ([{"email": "a@x.org", "n": 5}], "")
+    assert CopyRows([]).documents([b"\n", b"\n"], positioned=False) == ([{}, {}], "")
+    with pytest.raises(ProtocolError):
+        CopyRows([]).documents([b"x\n"], positioned=False)
+
+
 def test_copy_text_is_utf8_and_a_broken_byte_is_replaced() -> None:
     docs, _ = CopyRows(_COLUMNS[:1]).documents(["Zoë Ärger".encode() + b"\xff\t(0,1)\n"])
     assert docs == [{"email": "Zoë Ärger\ufffd"}]

@@ -75,7 +75,10 @@ class CopyRows:
         docs: list[dict[str, Any]] = []
         values: list[Any] = []
         for row in text[:-1].split("\n"):
-            values = _values(row) if "\\" in row else row.split("\t")
+            if not width:  # a table of no columns (CREATE TABLE t ()): an empty line a row
+                values = [] if not row else [row]
+            else:
+                values = _values(row) if "\\" in row else row.split("\t")
             if len(values) != width:
                 raise ProtocolError(f"a COPY row of {len(values)} values for {width} columns")
             doc = dict(zip(names, values, strict=False))  # the position, last, left out
