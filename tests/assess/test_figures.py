@@ -90,11 +90,19 @@ def test_copies_are_shown_but_add_no_records_and_no_people(build_scan: Build) ->
     # A materialized view of the customers table: the same 1,000 rows and the same people.
     a = assess(
         build_scan(
-            Ix("crm.public.customers", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
+            Ix(
+                "crm.public.customers",
+                docs=1000,
+                pii={"EMAIL_ADDRESS": (90, 80)},
+                date_min="2019-01-01",
+                date_max="2019-12-31",
+            ),
             Ix(
                 "crm.public.customers_by_city",
                 docs=1000,
                 pii={"EMAIL_ADDRESS": (90, 80)},
+                date_min="2019-01-01",
+                date_max="2019-12-31",
                 derived="materialized view",
             ),
         )
@@ -106,6 +114,26 @@ def test_copies_are_shown_but_add_no_records_and_no_people(build_scan: Build) ->
     assert a.data_subjects.value == 800  # the table's people alone
     assert [st.docs for st in a.stores] == [1000]
     assert len(a.containers) == 2  # still shown, with what its sample held
+    assert records_by_year(a.containers) == [(2019, 1000)]
+
+
+def test_copies_are_counted_where_nothing_else_held_personal_data(build_scan: Build) -> None:
+    # The view readable, its table not (its sample refused): the view is what was exposed.
+    a = assess(
+        build_scan(
+            Ix("crm.public.customers", docs=1000, sampled=0),
+            Ix(
+                "crm.public.customers_by_city",
+                docs=1000,
+                pii={"EMAIL_ADDRESS": (90, 80)},
+                derived="materialized view",
+            ),
+        )
+    )
+    assert a.records.value == 1000
+    copies = "only 1 container of copies (materialized view) held personal data"
+    assert copies in a.records.basis
+    assert a.data_subjects.value == 800
 
 
 def test_date_range_spans_indices_with_personal_data(build_scan: Build) -> None:

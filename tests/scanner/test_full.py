@@ -351,3 +351,30 @@ def test_an_estimate_of_nothing_bounds_nothing() -> None:
     assert RecordBound.of(ReadPlan("x", 1, "t", total=0), unanalysed, PAGE) is None
     empty = RecordBound.of(ReadPlan("x", 1, "t", total=0), Container("x", 0, None), PAGE)
     assert empty is not None and empty.limit == 10 * PAGE
+
+
+def test_a_stopped_dask_partition_is_kept_unfinished_and_a_resume_reads_it_once(
+    tmp_path: Path,
+) -> None:
+    # A Dask task stopped before its partition's end: its records are kept (the scan's
+    # report of the stop counts them), the partition stays unfinished, and a resumed read
+    # starts it over without adding what the stopped task counted.
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        container = Container("cases", 100, None)
+        sink = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
+        plan = ReadPlan("cases", 1, "test", None, 100)
+        sink.start(container, plan, [0])
+        assert sink.collector is not None
+        collected = sink.collector()
+        collected.add(sink.work(container)([{"n": i} for i in range(30)]))
+        assert sink.partition_result(container, plan, 0, collected.result(), done=False) == 30
+        sink.close()
+
+        reader = Reader(100, 3)
+        resumed = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
+        why, _ = _read_into(reader, resumed, container)
+        full = resumed.finish(container, "test", why)
+        resumed.close()
+    assert why is None and reader.asked >= 3  # read again from its start
+    assert full.complete and full.docs == 3 * PAGE

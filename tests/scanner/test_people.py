@@ -165,3 +165,28 @@ def test_a_store_whose_count_is_an_estimate_is_not_read_whole() -> None:
         )
     )
     assert people.method == "store-count"  # the reader (which needs a transport) never ran
+
+
+def test_a_copy_of_a_table_adds_no_people() -> None:
+    """A materialized view of the cases holds their people again: the store's people, from
+    its samples, are those of the cases alone."""
+    import dataclasses
+
+    view = dataclasses.replace(CASES, name="cases_by_city", derived="materialized view")
+
+    def count(containers: list[Container]) -> Any:
+        probe = _Counting(NetError("its cardinality count was refused: HTTP 403"))
+        acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+        return asyncio.run(
+            count_people(
+                acc,
+                [(c, 100) for c in containers],
+                [{"EMAIL_ADDRESS": _sampled()} for _ in containers],
+                ScanOptions(people_read=0),
+                Workers(0),
+                b"k" * 32,
+            )
+        )
+
+    alone, beside = count([CASES]), count([CASES, view])
+    assert (beside.value, beside.low, beside.high) == (alone.value, alone.low, alone.high)

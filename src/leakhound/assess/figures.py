@@ -314,9 +314,12 @@ def data_subjects(
                 f"every document read on {endpoint}, each person counted once",
             )
         )
-    # Copies (a materialized view's rows) hold people their sources already count.
-    items = [i for i in items if i.endpoint not in totals and not i.derived]
-    with_people = [i for i in items if i.subjects.value]
+    items = [i for i in items if i.endpoint not in totals]
+    # Copies (a materialized view's rows) hold people their sources already count: they
+    # count only where nothing else names anyone.
+    with_people = [i for i in items if i.subjects.value and not i.derived] or [
+        i for i in items if i.subjects.value
+    ]
     named = [i for i in with_people if i.names_people]
     # IP addresses stand in for people only when no container names anyone: one person uses many
     # addresses and one address serves many people, so they would swamp a real count.
@@ -405,26 +408,26 @@ def full_totals(scan: ScanRecord) -> dict[str, People]:
 
 
 def records(containers: Iterable[ContainerExposure]) -> Figure:
-    """Records in the exposed containers whose sample held personal data; a container of
-    copies (a materialized view) is named in the basis, its rows not added."""
+    """Records in the exposed containers whose sample held personal data. A container of
+    copies (a materialized view) is named in the basis, its rows not added, unless copies
+    are all that held personal data (their sources unreadable, or elsewhere): then they
+    are what was exposed, and counted."""
     personal = [i for i in containers if _personal(i)]
-    with_pii = [i for i in personal if not i.derived]
+    originals = [i for i in personal if not i.derived]
     copies = [i for i in personal if i.derived]
-    not_added = ""
+    note = ""
     if copies:
-        rows = sum(i.docs or 0 for i in copies)
-        not_added = (
-            f"; {rows:,} records of {len(copies)} "
-            f"{'container' if len(copies) == 1 else 'containers'} of copies "
-            f"({', '.join(sorted({str(i.derived) for i in copies}))}) not added"
+        what = (
+            f"{len(copies)} {'container' if len(copies) == 1 else 'containers'} of copies "
+            f"({', '.join(sorted({str(i.derived) for i in copies}))})"
         )
+        if originals:
+            note = f"; {sum(i.docs or 0 for i in copies):,} records of {what} not added"
+        else:
+            note = f"; only {what} held personal data: their records counted"
+    with_pii = originals or copies
     if not with_pii:
-        basis = (
-            "only containers of copies held personal data in their samples"
-            if copies
-            else "no exposed index held personal data in its sample"
-        )
-        return Figure(0, Method.EXACT, basis=basis + not_added)
+        return Figure(0, Method.EXACT, basis="no exposed index held personal data in its sample")
     unknown = [i for i in with_pii if i.docs is None]
     nested = [i for i in with_pii if not i.docs_exact]
     total = sum(i.docs or 0 for i in with_pii)
@@ -432,7 +435,7 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
         f"documents in {len(with_pii)} exposed "
         f"ind{'ex' if len(with_pii) == 1 else 'ices'} whose sample held personal data, "
         "counted by the store"
-    ) + not_added
+    ) + note
     if unknown:
         return Figure(
             total, Method.ESTIMATE, low=total, basis=basis + f"; {len(unknown)} refused a count"
@@ -462,7 +465,7 @@ def date_range(containers: Iterable[ContainerExposure]) -> tuple[str | None, str
 
 
 def records_by_year(containers: Iterable[ContainerExposure]) -> list[tuple[int, int]]:
-    """Documents per calendar year.
+    """Documents per calendar year (copies, ``derived``, left out).
 
     A full read counts them by each record's date. Otherwise each container's records are
     spread evenly over its date range: only containers with both dates and a count take part,
@@ -470,6 +473,8 @@ def records_by_year(containers: Iterable[ContainerExposure]) -> list[tuple[int, 
     """
     years: dict[int, float] = defaultdict(float)
     for i in containers:
+        if i.derived:  # copies: their sources' records, counted there
+            continue
         if i.years:  # counted by a full read: no assumption needed
             for year, n in i.years:
                 years[year] += n

@@ -192,11 +192,31 @@ class TallySink(Sink):
         )
 
     def partition_result(
-        self, container: Container, plan: ReadPlan, partition: int, result: Any
+        self,
+        container: Container,
+        plan: ReadPlan,
+        partition: int,
+        result: Any,
+        *,
+        done: bool = True,
     ) -> int:
-        """A partition counted elsewhere (a Dask task): its tally kept as one row."""
-        self.store.finish_partition(self.scan_id, self.endpoint, container.name, partition, result)
+        """A partition counted elsewhere (a Dask task): its tally kept as one row; one that
+        stopped before its end (``done=False``) is kept unfinished, without a position."""
         tally = Tally.from_bytes(result, self.key)
+        if done:
+            self.store.finish_partition(
+                self.scan_id, self.endpoint, container.name, partition, result
+            )
+        else:
+            self.store.checkpoint(
+                self.scan_id,
+                self.endpoint,
+                container.name,
+                partition,
+                tally=result,
+                docs=tally.docs,
+                position=None,
+            )
         self._reset(container.name, partition, tally)
         return tally.docs
 

@@ -8,8 +8,9 @@ allow-list, limits and rate), runs the sink's work on each page and returns what
 collector folded (a tally: counts and keyed digests, never a raw value). A finished partition
 is checkpointed; a resumed scan re-runs only the partitions that had not finished, from their
 start. A task whose read is stopped (past the read's bound, or a reader that sees a read that
-would not end) returns what it counted with why (``Stopped``): kept and checkpointed like a
-finished partition's, the read then stopped with that reason, as a local read is.
+would not end) returns what it counted with why (``Stopped``): kept and checkpointed, the
+partition left unfinished (a resumed scan reads it again from its start), and the read then
+stopped with that reason, as a local read is.
 
 The findings database's hash key travels to the workers with each task (digests must match
 across partitions): use a cluster you trust, with TLS between its members when it spans
@@ -153,7 +154,7 @@ class DaskExecutor(Executor):
                 stopped = result if isinstance(result, Stopped) else None
                 if stopped is not None:  # what it counted is kept, then the read stops
                     result = stopped.result
-                docs = ctx.sink.partition_result(container, plan, n, result)
+                docs = ctx.sink.partition_result(container, plan, n, result, done=stopped is None)
                 ctx.counted(container, docs)
                 try:
                     ctx.admit(container, n, docs)

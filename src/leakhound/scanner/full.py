@@ -171,10 +171,17 @@ class Sink(ABC):
         return None
 
     def partition_result(
-        self, container: Container, plan: ReadPlan, partition: int, result: Any
+        self,
+        container: Container,
+        plan: ReadPlan,
+        partition: int,
+        result: Any,
+        *,
+        done: bool = True,
     ) -> int:
         """A whole partition's result at once (an executor that reads remotely); returns the
-        records it counted."""
+        records it counted. ``done=False``: the partition's read stopped before its end (its
+        records kept, without a position: a resumed read starts it over)."""
         raise NotImplementedError(f"{type(self).__name__} takes pages only")
 
 
@@ -354,6 +361,12 @@ async def read_container(
     else:
         plan, states = restored
         fresh = False
+        # A partition that counted records but kept no position (a Dask task's, stopped
+        # before its end) cannot go on from where it was: it starts over.
+        anew = [s.number for s in states if not s.done and s.position is None and s.docs]
+        if anew:
+            ctx.sink.start(container, plan, anew)
+            states = [PartitionState(s.number) if s.number in anew else s for s in states]
         ctx.counted(container, sum(s.docs for s in states))
     bound = RecordBound.of(plan, container, ctx.batch)
     if bound is not None:

@@ -84,7 +84,12 @@ async def count_people(
     workers: Workers,
     key: bytes,
 ) -> PeopleCount | None:
-    """The store's people from its containers' samples (container, records sampled)."""
+    """The store's people from its containers' samples (container, records sampled).
+    Containers of copies (a materialized view: ``Container.derived``) hold people their
+    sources already count: they are left out, unless nothing else held an identifier."""
+    own = [(s, f) for s, f in zip(sampled, found, strict=True) if not s[0].derived]
+    if any(f for _, f in own):
+        sampled, found = [s for s, _ in own], [f for _, f in own]
     merged = _merged(found)
     etype = people_type(merged)
     if etype is None:

@@ -396,7 +396,14 @@ def test_a_stored_plan_with_ranges_that_do_not_add_up_is_refused(
             id="hex-spread-over-hex-its-dash-kept",
         ),
         pytest.param("text", b"A a", b"Z z", 3, [b"I r", b"R i"], id="letters"),
-        pytest.param("text", b"a", b"a", 2, [b"a"], id="one-value"),
+        pytest.param("text", b"a", b"a", 2, None, id="one-value-is-split-by-offset"),
+        pytest.param("text", b"A12", b"Z9X", 2, [b"N0H"], id="digits-and-capitals"),
+        # Lower and upper case at one position: in order in bytes, not under a _ci
+        # collation (c… before X…): split by offset.
+        pytest.param("text", b"AABNJ", b"zZZxh", 5, None, id="mixed-case-is-split-by-offset"),
+        pytest.param("text", b"apple", b"Zebra", 2, None, id="keys-out-of-byte-order"),
+        pytest.param("text", b"ab", b"a", 3, None, id="first-above-last"),
+        pytest.param("binary", b"\x02", b"\x01", 2, None, id="bytes-out-of-order"),
         pytest.param("binary", b"\x00\xff", b"\x01\x01", 2, [b"\x01"], id="bytes"),
         pytest.param("number", b"1.5", b"9", 2, None, id="a-decimal-is-split-by-offset"),
         pytest.param("text", "é".encode(), b"z", 2, None, id="text-not-ascii-is-split-by-offset"),

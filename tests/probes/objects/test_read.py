@@ -18,7 +18,7 @@ import pytest
 from leakhound.errors import ProtocolError
 from leakhound.models import Container, Endpoint, Service, Verdict
 from leakhound.net import Http, Response
-from leakhound.probes.base import FileBounds
+from leakhound.probes.base import FileBounds, Overrun
 from leakhound.probes.objects import read as objread
 from leakhound.probes.objects.api import Chunk, Entry, ListPage, ObjectApi, Refused
 from leakhound.probes.s3 import ALLOW
@@ -283,3 +283,49 @@ def test_a_small_folder_read_whole_by_a_sample_is_counted_exactly() -> None:
     )
     assert (got.records, got.records_exact) == (len(EXPECTED), True)
     assert [d["id"] for d in got.docs] == EXPECTED
+
+
+class Grown(Shelf):
+    """The listing gives f/b.jsonl the 10 bytes it held when it was listed; it has been
+    overwritten with a far larger one since."""
+
+    async def list_page(self, *args: Any, **kwargs: Any) -> ListPage:
+        page = await super().list_page(*args, **kwargs)
+        entries = (Entry(e.key, 10 if e.key == "f/b.jsonl" else e.size, None) for e in page.entries)
+        return ListPage(tuple(entries), page.token)
+
+
+async def _read_to_stop(
+    api: Shelf, size: int, position: Any = None
+) -> tuple[list[tuple[list[str], Any]], str | None]:
+    r = reader(api)
+    part = r.partition(await r.open(FOLDER, 1), 0, position, size=size)
+    pages: list[tuple[list[str], Any]] = []
+    while True:
+        try:
+            page = await part.next_page()
+        except Overrun as exc:
+            return pages, str(exc)
+        if page is None:
+            return pages, None
+        pages.append(([d["id"] for d in page.docs], page.position))
+
+
+def test_an_object_grown_since_it_was_listed_is_cut_alone_and_said_at_the_end() -> None:
+    api = Grown({**OBJECTS, "f/b.jsonl": jsonl_object("b", 40)})
+    pages, why = asyncio.run(_read_to_stop(api, 5))
+    got = [i for ids, _ in pages for i in ids]
+    # Read past twice the listed 10 bytes and a chunk (84 bytes): cut there; every other
+    # object read whole after it.
+    assert why is not None and why.startswith("stopped reading 'f/b.jsonl' after ")
+    assert "more than twice the 10 the listing gave it" in why
+    assert [i for i in got if not i.startswith("b-")] == [
+        i for i in EXPECTED if not i.startswith("b-")
+    ]
+    assert 0 < sum(i.startswith("b-") for i in got) < 40
+    # A read resumed from any position after the cut still ends saying so.
+    after = [position for ids, position in pages if (position.get("after") or "") >= "f/b.jsonl"]
+    assert after
+    for position in after:
+        _, again = asyncio.run(_read_to_stop(Grown(api.objects), 5, position))
+        assert again == why

@@ -253,8 +253,15 @@ _WHOLE = re.compile(rb"-?\d{1,65}")
 def between(kind: str, first: bytes, last: bytes, partitions: int) -> list[bytes] | None:
     """``partitions - 1`` values evenly between two keys, each distinct and above the one
     before (None where the kind's values cannot be interpolated: a decimal, text that is not
-    ASCII). Any value splits the key correctly, whatever the column's collation (each row is
-    after an end or up to it); an even split needs them near the rows' own spread."""
+    ASCII or mixes characters whose order depends on the column's collation, keys that are
+    not in order). Ends in order split the key correctly, whatever values they are (each row
+    is after an end or up to it); an even split needs them near the rows' own spread.
+
+    Text is spread over each position's own class of characters (digits, hex, letters of one
+    case, or both of those), each in the same order in the usual collations as in bytes, so
+    the ends are in order for the server too. Where a position mixes others (a lower and an
+    upper case letter: one order with ``utf8mb4_bin``, another with ``_ci``), the ends are
+    found by offset instead."""
     if kind == "number":
         if not _WHOLE.fullmatch(first) or not _WHOLE.fullmatch(last):
             return None
@@ -263,10 +270,15 @@ def between(kind: str, first: bytes, last: bytes, partitions: int) -> list[bytes
     elif max(len(first), len(last)) > MAX_SPREAD:
         return None
     elif kind == "text" and first.isascii() and last.isascii():
-        points = _spread(first, last, partitions, _alphabets(first, last))
+        alphabets = _alphabets(first, last)
+        if alphabets is None:
+            return None
+        points = _spread(first, last, partitions, alphabets)
     elif kind == "binary":
         points = _spread(first, last, partitions, [_BYTES] * max(len(first), len(last)))
     else:
+        return None
+    if points and points[0] is _UNORDERED:
         return None
     out: list[bytes] = []
     for p in points:
@@ -284,20 +296,27 @@ _CLASSES = (
     b"0123456789ABCDEF",
     b"abcdefghijklmnopqrstuvwxyz",
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    bytes(range(128)),
+    b"0123456789abcdefghijklmnopqrstuvwxyz",
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 )
 _BYTES = bytes(range(256))
+_UNORDERED = b""  # the first key is not below the last: no ends from them
 
 
-def _alphabets(first: bytes, last: bytes) -> list[bytes]:
+def _alphabets(first: bytes, last: bytes) -> list[bytes] | None:
     """Per position of the longer key, the smallest class holding both keys' characters
-    there (a shorter key holds none)."""
+    there (a shorter key holds none), or the one character both hold (a separator, as the
+    dash of CS-2005-000001); None where a position holds two characters of no one class."""
     out = []
     for at in range(max(len(first), len(last))):
         held = {key[at] for key in (first, last) if at < len(key)}
         fits = [c for c in _CLASSES if all(ch in c for ch in held)]
-        # A separator both keys hold there (the dash of CS-2005-000001) stays what it is.
-        out.append(bytes(held) if fits[0] is _CLASSES[-1] and len(held) == 1 else fits[0])
+        if fits:
+            out.append(fits[0])
+        elif len(held) == 1:
+            out.append(bytes(held))
+        else:
+            return None
     return out
 
 
@@ -305,6 +324,8 @@ def _spread(first: bytes, last: bytes, partitions: int, alphabets: list[bytes]) 
     """Strings evenly between two, read as numbers whose digits are each position's
     alphabet (in byte order, so that a larger number is a later string)."""
     low, high = (_number(v, alphabets) for v in (first, last))
+    if low >= high:
+        return [_UNORDERED]
     out = []
     for n in range(1, partitions):
         value = low + (high - low) * n // partitions

@@ -399,8 +399,17 @@ class ObjectPartition(PartitionReader):
         self.most: int | None = None  # objects the listing may give (None: no bound)
         self.overrun: Overrun | None = None  # the listing's, once the records held are out
         # Objects read in part (larger than twice their listed size): the others are read
-        # on, and the read ends with why once they are.
-        self.cut: list[str] = []
+        # on, and the read ends with why once they are (kept in the position: a resumed
+        # read still ends with it).
+        cut = pos.get("cut")
+        self.cut: list[Any] = (
+            [cut[0], cut[1]]
+            if isinstance(cut, list)
+            and len(cut) == 2
+            and isinstance(cut[0], str)
+            and isinstance(cut[1], int)
+            else []
+        )  # [the first one's reason, how many]
         self.basis = self.why = ""
         self.entries: list[Entry] | None = None
         self.index = 0
@@ -426,17 +435,26 @@ class ObjectPartition(PartitionReader):
     def _waiting(self) -> int:
         return sum(len(h.docs or ()) for h in self.held)
 
+    def _why(self, overrun: Overrun | None = None) -> Overrun:
+        """Why the read stops: the listing's reason (if it stopped), and the objects read in
+        part."""
+        parts = [str(overrun)] if overrun is not None else []
+        if self.cut:
+            more = self.cut[1] - 1
+            parts.append(self.cut[0] + (f"; {more:,} more read in part likewise" if more else ""))
+        return Overrun("; ".join(parts))
+
     async def next_page(self) -> Page | None:
         """The next ``size`` records (or the rest); None after the last."""
         if self.overrun is not None and not self._waiting():
-            raise self.overrun
+            raise self._why(self.overrun)
         while self._waiting() < self.size and not self.done and self.overrun is None:
             if self.file is None:
                 try:
                     entry = await self._next_entry()
                 except Overrun as exc:
                     if not self._waiting():
-                        raise
+                        raise self._why(exc) from None
                     # The records of the objects read are handed out first: none is lost.
                     self.overrun = exc
                     break
@@ -460,9 +478,7 @@ class ObjectPartition(PartitionReader):
             self.held.pop(0)
         if not docs and self.done and not self.held:
             if self.cut:
-                more = len(self.cut) - 1
-                also = f"; {more:,} more read in part likewise" if more else ""
-                raise Overrun(self.cut[0] + also)
+                raise self._why()
             return None
         first = self.held[0] if self.held else None
         position = {
@@ -471,6 +487,7 @@ class ObjectPartition(PartitionReader):
             "key": first.key if first else None,
             "records": first.start if first else 0,
             "listed": self.listed,
+            **({"cut": self.cut} if self.cut else {}),
         }
         return Page(tuple(docs), position)
 
@@ -575,11 +592,14 @@ class ObjectPartition(PartitionReader):
             # its records handed out, the folder's other objects read on; the read then
             # ends with why.
             end = True
-            self.cut.append(
-                f"stopped reading {self.entry.key[:80]!r} after {self.offset:,} bytes: more "
-                f"than twice the {listed:,} the listing gave it (an object growing this fast, "
-                "or a server that does not end it)"
-            )
+            if not self.cut:
+                self.cut = [
+                    f"stopped reading {self.entry.key[:80]!r} after {self.offset:,} bytes: more "
+                    f"than twice the {listed:,} the listing gave it (an object growing this "
+                    "fast, or a server that does not end it)",
+                    0,
+                ]
+            self.cut[1] += 1
         if end:
             docs += self.file.close()
         held = self.held[-1]

@@ -412,6 +412,7 @@ class _CtidPages(PartitionReader):
         self.after = after
         self.end = end  # the block this partition stops before (None: the table's end)
         self.blocks = _FIRST_WINDOW  # blocks a page's window spans past the position's
+        self.dense: int | None = None  # the end of a window being read in order, if one is
         self.conn: Connection | None = None
         self.rows: CopyRows | None = None
         self.done = False
@@ -436,14 +437,15 @@ class _CtidPages(PartitionReader):
             f"'{self.after}'::tid{bound} ORDER BY ctid LIMIT {self.size}) TO STDOUT"
         )
 
-    def _in_order(self, lines: list[bytes]) -> Page:
-        """A page read in ctid order: the position is its last row's."""
+    def _in_order(self, lines: list[bytes], position: str | None = None) -> Page:
+        """A page read in ctid order: the position is its last row's, or ``position`` (the
+        end of the window its rows were all of)."""
         assert self.rows is not None
         docs, last = self.rows.documents(lines)
         if not _CTID.fullmatch(last):
             raise ProtocolError("a row without a readable ctid: cannot page on")
-        self.after = last
-        return Page(tuple(docs), {"ctid": last})
+        self.after = position or last
+        return Page(tuple(docs), {"ctid": self.after})
 
     async def next_page(self) -> Page | None:
         if self.done:
@@ -455,40 +457,62 @@ class _CtidPages(PartitionReader):
                 (await self.conn.run(f"SELECT * FROM ONLY {self.where} LIMIT 0")).columns
             )
         assert self.rows is not None
-        block = int(self.after[1:].split(",", 1)[0])
-        upper = min(block + self.blocks, _MAX_BLOCK)
-        final = self.end is not None and upper >= self.end
-        if self.end is not None and final:
-            upper = self.end
-        lines = await self._window(upper) if upper > block else []
-        if len(lines) > self.size * _CAP_PAGES:
-            # Rows far denser than the blocks before: this page is the first of them in
-            # order, and the next window spans as many blocks as they did.
-            page = self._in_order(await self._ordered(upper))
-            spanned = int(self.after[1:].split(",", 1)[0]) - block + 1
-            self.blocks = max(1, min(spanned, _MAX_WINDOW))
-            return page
-        if lines:
-            docs, _ = self.rows.documents(lines, positioned=False)
-            # Every row of the window was read: the next page starts at its end.
-            self.after = f"({upper - 1},{_MAX_ITEM})"
-            self.done = final
-            # The next window spans the blocks a page's rows fill here (growing at most
-            # _GROWTH times a page through sparse blocks).
-            fit = self.blocks * self.size // len(docs)
-            self.blocks = max(1, min(fit, self.blocks * _GROWTH, _MAX_WINDOW))
-            return Page(tuple(docs), {"ctid": self.after})
-        if final:
-            self.done = True
-            return None
-        # Nothing in the window: the partition's end, or empty blocks. The rest says.
-        lines = await self._ordered(self.end)
-        self.blocks = min(self.blocks * 2, _MAX_WINDOW)
-        if len(lines) < self.size:
+        while True:
+            if self.dense is not None:
+                page = await self._dense_page(self.dense)
+                if page is None and not self.done:
+                    continue  # nothing was left of it: windows again, from its end
+                return page
+            block, item = (int(n) for n in self.after[1:-1].split(","))
+            start = block + 1 if item == _MAX_ITEM else block  # a window's end: past its block
+            upper = min(start + self.blocks, _MAX_BLOCK)
+            final = self.end is not None and upper >= self.end
+            if self.end is not None and final:
+                upper = self.end
+            lines = await self._window(upper) if upper > start else []
+            if len(lines) > self.size * _CAP_PAGES:
+                # Rows far denser than the blocks before: this window is read in order, a
+                # page at a time, and the next one spans fewer blocks.
+                self.dense = upper
+                self.blocks = max(1, self.blocks * self.size // len(lines))
+                continue
+            if lines:
+                docs, _ = self.rows.documents(lines, positioned=False)
+                # Every row of the window was read: the next page starts at its end.
+                self.after = f"({upper - 1},{_MAX_ITEM})"
+                self.done = final
+                # The next window spans the blocks a page's rows fill here (growing at most
+                # _GROWTH times a page through sparse blocks).
+                fit = self.blocks * self.size // len(docs)
+                self.blocks = max(1, min(fit, self.blocks * _GROWTH, _MAX_WINDOW))
+                return Page(tuple(docs), {"ctid": self.after})
+            if final:
+                self.done = True
+                return None
+            # Nothing in the window: the partition's end, or empty blocks. The rest says.
+            lines = await self._ordered(self.end)
+            self.blocks = min(self.blocks * 2, _MAX_WINDOW)
+            if len(lines) < self.size:
+                self.done = True
+            if not lines:
+                return None
+            return self._in_order(lines)
+
+    async def _dense_page(self, until: int) -> Page | None:
+        """The next page of a window too dense to take whole (up to ``until``'s block), in
+        ctid order; once its rows are out, the position is the window's end (None: none
+        were left, its rows deleted meanwhile)."""
+        lines = await self._ordered(until)
+        if len(lines) >= self.size:
+            return self._in_order(lines)
+        self.dense = None
+        end = f"({until - 1},{_MAX_ITEM})"
+        if self.end is not None and until >= self.end:
             self.done = True
         if not lines:
+            self.after = end
             return None
-        return self._in_order(lines)
+        return self._in_order(lines, end)
 
     async def close(self) -> None:
         if self.conn is not None:
