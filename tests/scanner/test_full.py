@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -245,26 +245,37 @@ def test_a_store_that_really_grew_reads_on_after_a_resume() -> None:
     assert "when the read was resumed" in (bound.over() or "")
 
 
+@pytest.fixture
+def findings(tmp_path: Path) -> Iterator[tuple[SqliteStore, str]]:
+    """A findings database and a full scan begun in it."""
+    with SqliteStore(tmp_path / "f.db") as store:
+        yield store, store.begin_scan(["x"], {"depth": "full"})
+
+
+def _tally(findings: tuple[SqliteStore, str]) -> TallySink:
+    """The full scan's checkpointing sink, on the findings database."""
+    store, scan_id = findings
+    return TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
+
+
 def test_a_scan_resumed_after_a_stop_keeps_its_records_and_stops_again_at_once(
-    tmp_path: Path,
+    findings: tuple[SqliteStore, str],
 ) -> None:
     # The checkpoints of a read stopped at its bound, in the findings database: a resumed
     # scan (killed after the stop, before its end) takes them back and reads nothing more.
-    with SqliteStore(tmp_path / "f.db") as store:
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        container = Container("cases", 100, None)
-        sink = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
-        why, _ = _read_into(Reader(100, None), sink, container)
-        first = sink.finish(container, "test", why)
-        sink.close()
-        assert why is not None and not first.complete and first.error == why
-        assert _limit(100) < first.docs <= _limit(100) + PAGE
+    container = Container("cases", 100, None)
+    sink = _tally(findings)
+    why, _ = _read_into(Reader(100, None), sink, container)
+    first = sink.finish(container, "test", why)
+    sink.close()
+    assert why is not None and not first.complete and first.error == why
+    assert _limit(100) < first.docs <= _limit(100) + PAGE
 
-        reader = Reader(100, None)
-        resumed = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
-        again, _ = _read_into(reader, resumed, container)
-        second = resumed.finish(container, "test", again)
-        resumed.close()
+    reader = Reader(100, None)
+    resumed = _tally(findings)
+    again, _ = _read_into(reader, resumed, container)
+    second = resumed.finish(container, "test", again)
+    resumed.close()
     assert reader.asked == 0 and again == why
     assert second.docs == first.docs and second.error == why
 
@@ -354,27 +365,25 @@ def test_an_estimate_of_nothing_bounds_nothing() -> None:
 
 
 def test_a_stopped_dask_partition_is_kept_unfinished_and_a_resume_reads_it_once(
-    tmp_path: Path,
+    findings: tuple[SqliteStore, str],
 ) -> None:
     # A Dask task stopped before its partition's end: its records are kept (the scan's
     # report of the stop counts them), the partition stays unfinished, and a resumed read
     # starts it over without adding what the stopped task counted.
-    with SqliteStore(tmp_path / "f.db") as store:
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        container = Container("cases", 100, None)
-        sink = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
-        plan = ReadPlan("cases", 1, "test", None, 100)
-        sink.start(container, plan, [0])
-        assert sink.collector is not None
-        collected = sink.collector()
-        collected.add(sink.work(container)([{"n": i} for i in range(30)]))
-        assert sink.partition_result(container, plan, 0, collected.result(), done=False) == 30
-        sink.close()
+    container = Container("cases", 100, None)
+    plan = ReadPlan("cases", 1, "test", None, 100)
+    sink = _tally(findings)
+    sink.start(container, plan, [0])
+    assert sink.collector is not None
+    collected = sink.collector()
+    collected.add(sink.work(container)([{"n": i} for i in range(30)]))
+    assert sink.partition_result(container, plan, 0, collected.result(), done=False) == 30
+    sink.close()
 
-        reader = Reader(100, 3)
-        resumed = TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
-        why, _ = _read_into(reader, resumed, container)
-        full = resumed.finish(container, "test", why)
-        resumed.close()
+    reader = Reader(100, 3)
+    resumed = _tally(findings)
+    why, _ = _read_into(reader, resumed, container)
+    full = resumed.finish(container, "test", why)
+    resumed.close()
     assert why is None and reader.asked >= 3  # read again from its start
     assert full.complete and full.docs == 3 * PAGE

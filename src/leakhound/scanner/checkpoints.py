@@ -147,15 +147,7 @@ class TallySink(Sink):
         """Merge a page's tally and checkpoint it with the partition's new position."""
         k = (container.name, partition)
         self._tallies[k].merge_bytes(result)
-        self.store.checkpoint(
-            self.scan_id,
-            self.endpoint,
-            container.name,
-            partition,
-            tally=result,
-            docs=docs,
-            position=position,
-        )
+        self._checkpoint(container, partition, result, docs, position)
         self._stored[k] += len(result)
         if self._stored[k] > max(FOLD_BYTES, self._folded[k]):
             # The partition's tally is exactly what its rows hold: write it instead, each
@@ -165,6 +157,28 @@ class TallySink(Sink):
                 self.scan_id, self.endpoint, container.name, partition, self._tallies[k].to_parts()
             )
             self._stored[k] = 0
+
+    def _checkpoint(
+        self,
+        container: Container,
+        partition: int,
+        tally: bytes,
+        docs: int,
+        position: Any,
+        *,
+        done: bool = False,
+    ) -> None:
+        """One batch of the partition's tally and its new position, in the store."""
+        self.store.checkpoint(
+            self.scan_id,
+            self.endpoint,
+            container.name,
+            partition,
+            tally=tally,
+            docs=docs,
+            position=position,
+            done=done,
+        )
 
     def partition_done(self, container: Container, plan: ReadPlan, partition: int) -> None:
         """Its rows become its tally, each digest once, in pieces of bounded size (a finished
@@ -180,16 +194,7 @@ class TallySink(Sink):
             blob = empty.to_bytes()
         finally:
             empty.close()
-        self.store.checkpoint(
-            self.scan_id,
-            self.endpoint,
-            container.name,
-            partition,
-            tally=blob,
-            docs=0,
-            position=None,
-            done=True,
-        )
+        self._checkpoint(container, partition, blob, 0, None, done=True)
 
     def partition_result(
         self,
@@ -208,15 +213,7 @@ class TallySink(Sink):
                 self.scan_id, self.endpoint, container.name, partition, result
             )
         else:
-            self.store.checkpoint(
-                self.scan_id,
-                self.endpoint,
-                container.name,
-                partition,
-                tally=result,
-                docs=tally.docs,
-                position=None,
-            )
+            self._checkpoint(container, partition, result, tally.docs, None)
         self._reset(container.name, partition, tally)
         return tally.docs
 
