@@ -329,3 +329,47 @@ def test_an_object_grown_since_it_was_listed_is_cut_alone_and_said_at_the_end() 
     for position in after:
         _, again = asyncio.run(_read_to_stop(Grown(api.objects), 5, position))
         assert again == why
+
+
+def test_folder_markers_are_no_objects_to_the_listing_s_bound() -> None:
+    # A folder read with everything below it, whose console made an empty marker for each
+    # of 60 subfolders: the inventory counted its 3 objects, not the markers. Bounded by
+    # twice 3 and ten pages of 3, the listing must not stop on the 60 markers.
+    objects = {f"f/e{n:02}/": b"" for n in range(60)}
+    objects |= {"f/a.csv": csv_object("a", 4), "f/e07/g.csv": csv_object("g", 3)}
+    objects |= {"f/z.jsonl": jsonl_object("z", 2)}
+    below = Container(
+        "b/f/*", None, None, details={"bucket": "b", "prefix": "f/", "below": True, "objects": 3}
+    )
+
+    async def go() -> tuple[list[str], Any]:
+        r = reader(Shelf(objects))
+        part = r.partition(await r.open(below, 1), 0, None, size=100)
+        got: list[str] = []
+        position = None
+        while (page := await part.next_page()) is not None:
+            got += [d["id"] for d in page.docs]
+            position = page.position
+        return got, position
+
+    got, position = asyncio.run(go())
+    assert sorted(got) == sorted([f"a-{n}" for n in range(4)] + ["g-0", "g-1", "g-2", "z-0", "z-1"])
+    assert position["listed"] == 3 and position["markers"] == 60
+
+
+def test_a_bounded_listing_of_nothing_but_markers_stops_past_its_own_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(objread, "MAX_MARKERS", 20)
+    below = Container(
+        "b/f/*", None, None, details={"bucket": "b", "prefix": "f/", "below": True, "objects": 0}
+    )
+
+    async def go() -> None:
+        r = reader(Shelf({f"f/e{n:03}/": b"" for n in range(100)}))
+        part = r.partition(await r.open(below, 1), 0, None, size=100)
+        while await part.next_page() is not None:
+            pass
+
+    with pytest.raises(Overrun, match=r"^stopped after listing 21 folder markers: more than 20 "):
+        asyncio.run(go())

@@ -34,6 +34,12 @@ class Entry:
     modified: str | None  # ISO 8601, UTC, to the second
     content_type: str | None = None
 
+    @property
+    def marker(self) -> bool:
+        """A "folder" marker some consoles create (an empty key ending in /): no data, and
+        not counted as an object."""
+        return self.key.endswith("/") and not self.size
+
 
 @dataclass(frozen=True, slots=True)
 class ListPage:

@@ -119,8 +119,8 @@ class Listing:
 
     def add(self, entry: Entry) -> None:
         """Count one object in its folder."""
-        if entry.key.endswith("/") and not entry.size:
-            return  # a "folder" marker some consoles create: no data
+        if entry.marker:
+            return
         self.folders.setdefault(folder_of(entry.key), Folder()).add(entry)
 
     @property

@@ -90,6 +90,9 @@ LISTED_ONLY = frozenset(
 # records (``scanner.full.RecordBound``): a bucket may grow while it is read, rarely double.
 LISTING_GROWTH = 2
 LISTING_SLACK_PAGES = 10
+# Folder markers are not objects (the inventory does not count them): a bounded listing
+# stops on them only past this many, a listing that gives nothing else for ever.
+MAX_MARKERS = 1_000_000
 # A sample scan counts people by reading the identifying fields of every record of a small
 # store (``--people-read``); for files that means reading whole objects, so only where no
 # object is larger than a sample reads of it and the total stays small.
@@ -164,10 +167,7 @@ def named_keys(service: Service, bucket: str, prefix: str) -> tuple[str, ...]:
 
 
 def _readable(entry: Entry) -> bool:
-    return (
-        not (entry.key.endswith("/") and not entry.size)
-        and extension_of(entry.key).rpartition(".")[2] not in _LISTED_EXT
-    )
+    return not entry.marker and extension_of(entry.key).rpartition(".")[2] not in _LISTED_EXT
 
 
 _LISTED_EXT = frozenset(e.lstrip(".") for e in LISTED_ONLY)
@@ -396,6 +396,8 @@ class ObjectPartition(PartitionReader):
         self.resume_skip = skip if isinstance(skip, int) and skip >= 0 else 0
         listed = pos.get("listed")  # objects listed before the resume
         self.listed = listed if isinstance(listed, int) and listed >= 0 else 0
+        markers = pos.get("markers")  # folder markers listed before the resume
+        self.markers = markers if isinstance(markers, int) and markers >= 0 else 0
         self.most: int | None = None  # objects the listing may give (None: no bound)
         self.overrun: Overrun | None = None  # the listing's, once the records held are out
         # Objects read in part (larger than twice their listed size): the others are read
@@ -487,6 +489,7 @@ class ObjectPartition(PartitionReader):
             "key": first.key if first else None,
             "records": first.start if first else 0,
             "listed": self.listed,
+            **({"markers": self.markers} if self.markers else {}),
             **({"cut": self.cut} if self.cut else {}),
         }
         return Page(tuple(docs), position)
@@ -508,7 +511,14 @@ class ObjectPartition(PartitionReader):
                     self.tokens.add(page.token)
                 self.page_token = token
                 self.entries, self.index, self.next_token = list(page.entries), 0, page.token
-                self.listed += len(page.entries)
+                markers = sum(e.marker for e in page.entries)
+                self.listed += len(page.entries) - markers  # objects, as the inventory counts
+                self.markers += markers
+                if self.most is not None and self.markers > MAX_MARKERS:
+                    raise Overrun(
+                        f"stopped after listing {self.markers:,} folder markers: more than "
+                        f"{MAX_MARKERS:,} (a listing that does not end)"
+                    )
                 if self.most is not None and self.listed > self.most:
                     raise Overrun(
                         f"stopped after listing {self.listed:,} objects: more than twice "
