@@ -262,6 +262,7 @@ def between(kind: str, first: bytes, last: bytes, partitions: int) -> list[bytes
     the ends are in order for the server too. Where a position mixes others (a lower and an
     upper case letter: one order with ``utf8mb4_bin``, another with ``_ci``), the ends are
     found by offset instead."""
+    points: list[bytes] | None = None
     if kind == "number":
         if not _WHOLE.fullmatch(first) or not _WHOLE.fullmatch(last):
             return None
@@ -271,14 +272,10 @@ def between(kind: str, first: bytes, last: bytes, partitions: int) -> list[bytes
         return None
     elif kind == "text" and first.isascii() and last.isascii():
         alphabets = _alphabets(first, last)
-        if alphabets is None:
-            return None
-        points = _spread(first, last, partitions, alphabets)
+        points = _spread(first, last, partitions, alphabets) if alphabets else None
     elif kind == "binary":
         points = _spread(first, last, partitions, [_BYTES] * max(len(first), len(last)))
-    else:
-        return None
-    if points and points[0] is _UNORDERED:
+    if points is None:
         return None
     out: list[bytes] = []
     for p in points:
@@ -300,7 +297,6 @@ _CLASSES = (
     b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 )
 _BYTES = bytes(range(256))
-_UNORDERED = b""  # the first key is not below the last: no ends from them
 
 
 def _alphabets(first: bytes, last: bytes) -> list[bytes] | None:
@@ -320,12 +316,15 @@ def _alphabets(first: bytes, last: bytes) -> list[bytes] | None:
     return out
 
 
-def _spread(first: bytes, last: bytes, partitions: int, alphabets: list[bytes]) -> list[bytes]:
+def _spread(
+    first: bytes, last: bytes, partitions: int, alphabets: list[bytes]
+) -> list[bytes] | None:
     """Strings evenly between two, read as numbers whose digits are each position's
-    alphabet (in byte order, so that a larger number is a later string)."""
+    alphabet (in byte order, so that a larger number is a later string); None where the
+    first is not below the last."""
     low, high = (_number(v, alphabets) for v in (first, last))
     if low >= high:
-        return [_UNORDERED]
+        return None
     out = []
     for n in range(1, partitions):
         value = low + (high - low) * n // partitions

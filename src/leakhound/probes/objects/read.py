@@ -394,24 +394,17 @@ class ObjectPartition(PartitionReader):
         self.resume_key: str | None = _text(pos.get("key"))
         skip = pos.get("records")
         self.resume_skip = skip if isinstance(skip, int) and skip >= 0 else 0
-        listed = pos.get("listed")  # objects listed before the resume
-        self.listed = listed if isinstance(listed, int) and listed >= 0 else 0
-        markers = pos.get("markers")  # folder markers listed before the resume
-        self.markers = markers if isinstance(markers, int) and markers >= 0 else 0
+        self.listed = count_of(pos.get("listed")) or 0  # objects listed before the resume
+        self.markers = count_of(pos.get("markers")) or 0  # folder markers, likewise
         self.most: int | None = None  # objects the listing may give (None: no bound)
         self.overrun: Overrun | None = None  # the listing's, once the records held are out
         # Objects read in part (larger than twice their listed size): the others are read
         # on, and the read ends with why once they are (kept in the position: a resumed
         # read still ends with it).
         cut = pos.get("cut")
-        self.cut: list[Any] = (
-            [cut[0], cut[1]]
-            if isinstance(cut, list)
-            and len(cut) == 2
-            and isinstance(cut[0], str)
-            and isinstance(cut[1], int)
-            else []
-        )  # [the first one's reason, how many]
+        first, count = cut if isinstance(cut, list) and len(cut) == 2 else (None, None)
+        self.cut: str | None = first if isinstance(first, str) else None  # the first's reason
+        self.cuts = (count_of(count) or 0) if self.cut else 0  # how many were
         self.basis = self.why = ""
         self.entries: list[Entry] | None = None
         self.index = 0
@@ -442,8 +435,8 @@ class ObjectPartition(PartitionReader):
         part."""
         parts = [str(overrun)] if overrun is not None else []
         if self.cut:
-            more = self.cut[1] - 1
-            parts.append(self.cut[0] + (f"; {more:,} more read in part likewise" if more else ""))
+            more = self.cuts - 1
+            parts.append(self.cut + (f"; {more:,} more read in part likewise" if more > 0 else ""))
         return Overrun("; ".join(parts))
 
     async def next_page(self) -> Page | None:
@@ -490,7 +483,7 @@ class ObjectPartition(PartitionReader):
             "records": first.start if first else 0,
             "listed": self.listed,
             **({"markers": self.markers} if self.markers else {}),
-            **({"cut": self.cut} if self.cut else {}),
+            **({"cut": [self.cut, self.cuts]} if self.cut else {}),
         }
         return Page(tuple(docs), position)
 
@@ -602,14 +595,12 @@ class ObjectPartition(PartitionReader):
             # its records handed out, the folder's other objects read on; the read then
             # ends with why.
             end = True
-            if not self.cut:
-                self.cut = [
-                    f"stopped reading {self.entry.key[:80]!r} after {self.offset:,} bytes: more "
-                    f"than twice the {listed:,} the listing gave it (an object growing this "
-                    "fast, or a server that does not end it)",
-                    0,
-                ]
-            self.cut[1] += 1
+            self.cut = self.cut or (
+                f"stopped reading {self.entry.key[:80]!r} after {self.offset:,} bytes: more "
+                f"than twice the {listed:,} the listing gave it (an object growing this fast, "
+                "or a server that does not end it)"
+            )
+            self.cuts += 1
         if end:
             docs += self.file.close()
         held = self.held[-1]

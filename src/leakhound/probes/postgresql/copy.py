@@ -74,11 +74,15 @@ class CopyRows:
         width = len(names) + positioned
         docs: list[dict[str, Any]] = []
         values: list[Any] = []
-        for row in text[:-1].split("\n"):
-            if not width:  # a table of no columns (CREATE TABLE t ()): an empty line a row
-                values = [] if not row else [row]
-            else:
-                values = _values(row) if "\\" in row else row.split("\t")
+        rows = text[:-1].split("\n")
+        if not width:  # a table of no columns (CREATE TABLE t ()): an empty line a row
+            if any(rows):
+                raise ProtocolError("a COPY row with values for a table of no columns")
+            if len(rows) != len(lines):
+                raise ProtocolError("a COPY line holding more than one row")
+            return [{} for _ in rows], ""
+        for row in rows:
+            values = _values(row) if "\\" in row else row.split("\t")
             if len(values) != width:
                 raise ProtocolError(f"a COPY row of {len(values)} values for {width} columns")
             doc = dict(zip(names, values, strict=False))  # the position, last, left out
