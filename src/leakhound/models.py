@@ -261,11 +261,31 @@ class Container:
     derived: str | None = field(default=None, metadata={"omit_empty": True})
     details: dict[str, Any] = field(default_factory=dict, metadata={"flatten": True})
 
-    @property
-    def own_docs(self) -> int:
-        """The records it adds to its store's: none for copies (``derived``), else ``docs``
-        (0 when uncounted)."""
-        return 0 if self.derived else self.docs or 0
+
+@dataclass(frozen=True, slots=True)
+class Documents:
+    """A store's records as its containers count them, and the rows of its copies
+    (``derived``) that were not added: copies repeat their sources' records, so they are
+    added only where nothing else in the store holds any (the sources gone or unreadable)."""
+
+    records: int
+    copies: int  # rows of containers of copies, not in ``records``
+
+    @classmethod
+    def of(cls, containers: typing.Iterable[Container]) -> Documents:
+        """As the inventory counted the containers."""
+        return cls.read((c, c.docs) for c in containers)
+
+    @classmethod
+    def read(cls, counts: typing.Iterable[tuple[Container, int | None]]) -> Documents:
+        """As ``counts`` gives each container's (a full read's documents)."""
+        records = copies = 0
+        for c, n in counts:
+            if c.derived:
+                copies += n or 0
+            else:
+                records += n or 0
+        return cls(records, copies) if records else cls(copies, 0)
 
 
 @dataclass(frozen=True, slots=True)

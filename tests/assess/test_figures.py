@@ -22,6 +22,7 @@ from leakhound.models import (
     Verdict,
     YearCount,
 )
+from leakhound.report import html
 from leakhound.store import SqliteStore
 
 
@@ -119,21 +120,26 @@ def test_copies_are_shown_but_add_no_records_and_no_people(build_scan: Build) ->
 
 def test_copies_are_counted_where_nothing_else_held_personal_data(build_scan: Build) -> None:
     # The view readable, its table not (its sample refused): the view is what was exposed.
-    a = assess(
-        build_scan(
-            Ix("crm.public.customers", docs=1000, sampled=0),
-            Ix(
-                "crm.public.customers_by_city",
-                docs=1000,
-                pii={"EMAIL_ADDRESS": (90, 80)},
-                derived="materialized view",
-            ),
-        )
+    scan = build_scan(
+        Ix("crm.public.customers", docs=1000, sampled=0),
+        Ix(
+            "crm.public.customers_by_city",
+            docs=1000,
+            pii={"EMAIL_ADDRESS": (90, 80)},
+            date_min="2019-01-01",
+            date_max="2019-12-31",
+            derived="materialized view",
+        ),
     )
+    a = assess(scan)
     assert a.records.value == 1000
     copies = "only 1 container of copies (materialized view) held personal data"
     assert copies in a.records.basis
     assert a.data_subjects.value == 800
+    # the same containers' records by year, and by kind in the HTML report
+    assert records_by_year(a.containers_with_personal_data) == [(2019, 1000)]
+    (kind,) = html.view(scan, a)["kinds"]
+    assert (kind.type, kind.records) == ("EMAIL_ADDRESS", 900)
 
 
 def test_date_range_spans_indices_with_personal_data(build_scan: Build) -> None:

@@ -8,7 +8,7 @@ assessment as terminal text, Markdown or JSON.
 from .assessment import Assessment, Exposure, assess
 from .categories import DataCategory, Identifiability, entity_class
 from .context import Context, ContextError, load_context, parse_context, parse_when
-from .figures import ContainerExposure, Figure, Method, Store, records_by_year
+from .figures import ContainerExposure, Figure, Method, Store, counted, records_by_year
 from .gdpr import Deadline, Decision, Duty
 from .logs import LogEvidence
 from .severity import Criterion, Level, Severity
@@ -32,6 +32,7 @@ __all__ = [
     "Severity",
     "Store",
     "assess",
+    "counted",
     "entity_class",
     "load_context",
     "parse_context",

@@ -16,6 +16,7 @@ from enum import StrEnum
 from ..models import (
     Container,
     Distinct,
+    Documents,
     FullRead,
     People,
     PeopleCount,
@@ -128,7 +129,7 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 reason=svc.reason,
                 first_seen_exposed=st.first_seen_exposed,
                 containers=len(st.containers),
-                docs=sum(cr.container.own_docs for _, cr in st.containers),
+                docs=Documents.of(cr.container for _, cr in st.containers).records,
                 other_endpoints=tuple(r.service.endpoint.netloc for r in st.others),
             )
         )
@@ -413,6 +414,7 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
     are all that held personal data (their sources unreadable, or elsewhere): then they
     are what was exposed, and counted."""
     personal = [i for i in containers if _personal(i)]
+    with_pii = counted(personal)
     originals = [i for i in personal if not i.derived]
     copies = [i for i in personal if i.derived]
     note = ""
@@ -425,7 +427,6 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
             note = f"; {sum(i.docs or 0 for i in copies):,} records of {what} not added"
         else:
             note = f"; only {what} held personal data: their records counted"
-    with_pii = originals or copies
     if not with_pii:
         return Figure(0, Method.EXACT, basis="no exposed index held personal data in its sample")
     unknown = [i for i in with_pii if i.docs is None]
@@ -451,6 +452,13 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
     return Figure(total, Method.EXACT, total, total, basis)
 
 
+def counted(containers: Iterable[ContainerExposure]) -> list[ContainerExposure]:
+    """The containers whose records count: not the copies (a materialized view's rows are
+    their sources' records, counted there), unless copies are all there are."""
+    items = list(containers)
+    return [i for i in items if not i.derived] or items
+
+
 def _personal(i: ContainerExposure) -> bool:
     return any(entity_class(t).category is not None for t in i.entity_types)
 
@@ -465,16 +473,15 @@ def date_range(containers: Iterable[ContainerExposure]) -> tuple[str | None, str
 
 
 def records_by_year(containers: Iterable[ContainerExposure]) -> list[tuple[int, int]]:
-    """Documents per calendar year (copies, ``derived``, left out).
+    """Documents per calendar year (copies, ``derived``, left out unless they are all
+    there is: ``counted``).
 
     A full read counts them by each record's date. Otherwise each container's records are
     spread evenly over its date range: only containers with both dates and a count take part,
     and the split inside a container is an assumption (uniform over time).
     """
     years: dict[int, float] = defaultdict(float)
-    for i in containers:
-        if i.derived:  # copies: their sources' records, counted there
-            continue
+    for i in counted(containers):
         if i.years:  # counted by a full read: no assumption needed
             for year, n in i.years:
                 years[year] += n

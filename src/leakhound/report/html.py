@@ -20,6 +20,7 @@ from ..assess import (
     ContainerExposure,
     LogEvidence,
     assess,
+    counted,
     entity_class,
     records_by_year,
 )
@@ -208,7 +209,9 @@ def _kinds(a: Assessment) -> list[Kind]:
     for i in a.containers:
         for k in i.pii:
             containers[k.entity_type] += 1
-            if i.sampled and not i.derived:  # copies' rows are their sources' records
+    for i in counted(i for i in a.containers if i.pii):  # copies: their sources' records
+        for k in i.pii:
+            if i.sampled:
                 records[k.entity_type] += round((i.docs or i.sampled) * k.docs / i.sampled)
     out = []
     for t in a.entity_types:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..models import TargetResult
+from ..models import Documents, TargetResult
 from ..redact import neutralize
 from ..store.records import ScanRecord
 from . import text
@@ -28,7 +28,7 @@ def render(scan: ScanRecord) -> str:
         f"- Started: {scan.started_at}; finished: {scan.finished_at or '—'} ({scan.status})",
         f"- Endpoints: {s.endpoints}; exposed: {s.exposed_endpoints} "
         f"({', '.join(f'{k} {v}' for k, v in s.by_verdict.items())})",
-        f"- Exposed indices: {s.exposed_containers}, documents: {s.exposed_documents:,}; "
+        f"- Exposed indices: {s.exposed_containers}, documents: {text.documents(s.documents)}; "
         f"compromised indices: {s.compromised_containers}",
         f"- Personal data types seen in samples: {', '.join(s.pii_types) or 'none'}",
         "",
@@ -61,6 +61,8 @@ def render(scan: ScanRecord) -> str:
                 flags.append("COMPROMISED: " + "; ".join(c.compromise_reasons))
             if c.hidden:
                 flags.append("hidden")
+            if c.derived:
+                flags.append(f"copies ({c.derived})")
             if c.error:
                 flags.append(c.error)
             docs = text.count(c.docs, c.docs_exact)
@@ -81,10 +83,10 @@ def _full(r: TargetResult) -> list[str]:
     read = [(cr.container, cr.full) for cr in r.containers if cr.full is not None]
     if not read:
         return []
-    total = r.full.docs if r.full else 0
+    total = text.documents(Documents.read((c, full.docs) for c, full in read))
     out = [
         "",
-        f"### Full read: {total:,} documents, distinct people {cell(text.people(r.full) or '0')}",
+        f"### Full read: {total} documents, distinct people {cell(text.people(r.full) or '0')}",
         "",
         "| Index | Read | People | Personal data (documents, documents/distinct per field) "
         "| Per year |",

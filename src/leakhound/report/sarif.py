@@ -17,7 +17,7 @@ import orjson
 from ..assess import ContainerExposure, entity_class
 from ..assess.categories import SECRET, Identifiability, category_score
 from ..assess.figures import container_exposures
-from ..models import Verdict
+from ..models import Documents, Verdict
 from ..redact import neutralize
 from ..store.records import ScanRecord
 
@@ -198,7 +198,7 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
                 _fingerprint(rule, endpoint),
                 verdict=svc.verdict.value,
                 indices=len(r.containers),
-                documents=sum(cr.container.own_docs for cr in r.containers),
+                documents=Documents.of(cr.container for cr in r.containers).records,
             )
         )
     for i in container_exposures(scan):

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import to_dict
+from ..models import Documents, to_dict
 from ..store.records import ScanRecord
 
 
@@ -22,6 +22,12 @@ class Summary:
     compromised_containers: int = field(metadata={"json": "compromised_indices"})
     pii_types: tuple[str, ...]
     containers_with_pii: int = field(metadata={"json": "indices_with_pii"})
+    # Rows of containers of copies (materialized views) not in exposed_documents
+    copied_documents: int = field(default=0, metadata={"omit_empty": True})
+
+    @property
+    def documents(self) -> Documents:
+        return Documents(self.exposed_documents, self.copied_documents)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as the JSON reports write it (schema/scan-result.schema.json)."""
@@ -36,11 +42,12 @@ def summarise(scan: ScanRecord) -> Summary:
     """
     verdicts: Counter[str] = Counter(r.service.verdict.value for r in scan.results)
     pii_types: set[str] = set()
-    containers = docs = compromised = with_pii = 0
+    containers = docs = copies = compromised = with_pii = 0
     for store in scan.stores:
+        counted = Documents.of(cr.container for _, cr in store.containers)
+        docs, copies = docs + counted.records, copies + counted.copies
         for _result, cr in store.containers:
             containers += 1
-            docs += cr.container.own_docs
             compromised += cr.container.compromised
             found = [p.entity_type for p in (cr.sample.pii if cr.sample else ())]
             found += [p.entity_type for p in (cr.full.pii if cr.full else ())]  # --depth full
@@ -55,4 +62,5 @@ def summarise(scan: ScanRecord) -> Summary:
         compromised_containers=compromised,
         pii_types=tuple(sorted(pii_types)),
         containers_with_pii=with_pii,
+        copied_documents=copies,
     )

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..models import TargetResult, Verdict
+from ..models import Documents, TargetResult, Verdict
 from ..redact import neutralize
 from ..store.records import ScanRecord
 from . import text
@@ -40,14 +40,14 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
         if svc.verdict in (Verdict.CLOSED, Verdict.TIMEOUT) and not show_closed:
             hidden += 1
             continue
-        docs = sum(cr.container.own_docs for cr in r.containers)
+        docs = Documents.of(cr.container for cr in r.containers)
         table.add_row(
             safe(svc.url),
             Text(svc.verdict.value, style=_STYLE.get(svc.verdict, "")),
             safe(text.product(svc.fingerprint)),
             safe(svc.fingerprint.cluster_name or ""),
             str(len(r.containers)) if r.containers else "",
-            text.count(docs) if r.containers else "",
+            text.documents(docs) if r.containers else "",
             safe(svc.reason),
         )
     if table.row_count:
@@ -64,7 +64,7 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
             _containers(r, console)
     console.print(
         f"Exposed: {s.exposed_endpoints} endpoint(s), {s.exposed_containers} indices, "
-        f"{s.exposed_documents:,} documents; personal data: "
+        f"{text.documents(s.documents)} documents; personal data: "
         f"{', '.join(s.pii_types) or 'none found in samples'}; "
         f"compromised indices: {s.compromised_containers}",
         highlight=False,
@@ -102,6 +102,8 @@ def _containers(r: TargetResult, console: Console) -> None:
             flags.append("COMPROMISED ", style="bold red")
         if c.hidden:
             flags.append("hidden ", style="dim")
+        if c.derived:
+            flags.append(f"copies ({neutralize(c.derived)}) ", style="dim")
         if c.error:
             flags.append(neutralize(c.error), style="magenta")
         table.add_row(
@@ -135,10 +137,10 @@ def _full(r: TargetResult, console: Console) -> None:
     read = [(cr.container, cr.full) for cr in r.containers if cr.full is not None]
     if not read:
         return
-    total = r.full.docs if r.full else 0
+    total = text.documents(Documents.read((c, full.docs) for c, full in read))
     table = Table(
         title=Text.assemble(
-            f"Full read: {total:,} documents, distinct people ", safe(text.people(r.full) or "0")
+            f"Full read: {total} documents, distinct people ", safe(text.people(r.full) or "0")
         ),
         title_justify="left",
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..models import ContainerResult, Distinct, Fingerprint, FullRead, FullTotals, Sample
+from ..models import (
+    ContainerResult,
+    Distinct,
+    Documents,
+    Fingerprint,
+    FullRead,
+    FullTotals,
+    Sample,
+)
 
 
 def size(n: int | None) -> str:
@@ -23,6 +31,11 @@ def size(n: int | None) -> str:
 def count(n: int | None, exact: bool = True) -> str:
     """A count with thousands separators, '?' when unknown, '~' when not exact."""
     return "?" if n is None else f"{'' if exact else '~'}{n:,}"
+
+
+def documents(d: Documents) -> str:
+    """A store's records, and the rows of copies not added to them, when there are any."""
+    return f"{d.records:,}" + (f" (+{d.copies:,} in copies)" if d.copies else "")
 
 
 def dates(date_min: str | None, date_max: str | None) -> str:

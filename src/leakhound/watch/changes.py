@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..models import Verdict
+from ..models import Documents, Verdict
 from ..redact import neutralize
 from ..store.records import History, ResultRecord, ScanRecord
 from ..store.watch import IssueChange, IssueRow, stamp
@@ -363,7 +363,7 @@ def _opened_title(r: ResultRecord) -> str:
     svc = r.service
     product = svc.fingerprint.product if svc.fingerprint.product != "unknown" else svc.kind
     how = "open" if svc.verdict == Verdict.OPEN else "partly open"
-    records = sum(c.container.own_docs for c in r.containers)
+    records = Documents.of(c.container for c in r.containers).records
     kinds = sorted(_kinds(r))
     pii = f"; personal data: {', '.join(kinds)}" if kinds else ""
     return (
