@@ -12,6 +12,7 @@ from leakhound.models import (
     Endpoint,
     FieldInfo,
     Fingerprint,
+    PeopleCount,
     PiiField,
     PiiSummary,
     Sample,
@@ -27,6 +28,27 @@ HOSTILE = "<script>alert(1)</script>\x1b]0;pwned\x07|x"
 @pytest.fixture
 def scan(tmp_path: Path) -> ScanRecord:
     """A scan with one open endpoint (hostile index name included) and one closed one."""
+    return _scan(tmp_path)
+
+
+@pytest.fixture
+def counted_scan(tmp_path: Path) -> ScanRecord:
+    """The same scan, its open store's people counted as a sample scan counts them."""
+    people = PeopleCount(
+        "EMAIL_ADDRESS",
+        812,
+        812,
+        812,
+        True,
+        "read",
+        "distinct EMAIL_ADDRESS in customer.email, description, read in every one of 1,001 "
+        "records of 2 container(s), each counted once",
+        ("customer.email", "description"),
+    )
+    return _scan(tmp_path, people)
+
+
+def _scan(tmp_path: Path, people: PeopleCount | None = None) -> ScanRecord:
     ep = Endpoint("127.0.0.1", 9200)
     fp = Fingerprint(
         product="opensearch", version="2.19.1", distribution="opensearch", cluster_name="lab"
@@ -70,7 +92,9 @@ def scan(tmp_path: Path) -> ScanRecord:
         details={"health": "yellow", "status": "open"},
     )
     result = TargetResult(
-        svc, (ContainerResult(good, Sample(100, 100, (pii,))), ContainerResult(bad, Sample(100, 1)))
+        svc,
+        (ContainerResult(good, Sample(100, 100, (pii,))), ContainerResult(bad, Sample(100, 1))),
+        people=people,
     )
     closed = TargetResult(
         Service(

@@ -23,3 +23,10 @@ def test_markdown_neutralises_hostile_index_names(scan: ScanRecord) -> None:
     # the pipe in the name cannot open a new table cell
     row = next(line for line in text.splitlines() if "alert" in line)
     assert row.count(" | ") == 5
+
+
+def test_markdown_prints_a_sample_scans_people_with_how_they_were_counted(
+    counted_scan: ScanRecord,
+) -> None:
+    text = markdown.render(counted_scan).replace("\\", "")
+    assert "People: 812 (exact): distinct EMAIL_ADDRESS in customer.email" in text

@@ -34,3 +34,10 @@ def test_terminal_strips_escape_sequences_from_targets(scan: ScanRecord) -> None
 def test_closed_endpoints_listed_on_request(scan: ScanRecord) -> None:
     assert "connection refused" in render(scan, show_closed=True)
     assert "connection refused" not in render(scan)
+
+
+def test_terminal_prints_a_sample_scans_people_with_how_they_were_counted(
+    counted_scan: ScanRecord,
+) -> None:
+    out = render(counted_scan)
+    assert "People: 812 (exact): distinct EMAIL_ADDRESS in customer.email" in out

@@ -73,6 +73,8 @@ def render(scan: ScanRecord) -> str:
             )
         if r.truncated:
             out.append(f"\n{r.truncated} more indices were listed but not inventoried.")
+        if r.people is not None and r.full is None:  # a full read prints its own count
+            out += ["", f"People: {cell(text.store_people(r.people))}"]
         out += _full(r)
     out += ["", "Values shown are masked; raw personal data is never stored or printed.", ""]
     return "\n".join(out)

@@ -120,6 +120,8 @@ def _containers(r: TargetResult, console: Console) -> None:
             "read with the credentials given (--auth); the verdict is without them", highlight=False
         )
     _pii_fields(r, console)
+    if r.people is not None and r.full is None:  # a full read prints its own count
+        console.print(Text.assemble("People: ", safe(text.store_people(r.people))), highlight=False)
     _full(r, console)
     if r.inventory_error:
         console.print(

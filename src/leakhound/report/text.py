@@ -12,6 +12,7 @@ from ..models import (
     Fingerprint,
     FullRead,
     FullTotals,
+    PeopleCount,
     Sample,
 )
 
@@ -92,6 +93,17 @@ def people(full: FullRead | FullTotals | None) -> str:
     if p is None:
         return ""
     return f"{distinct(p.distinct)} ({p.entity_type} in {p.field})"
+
+
+def store_people(p: PeopleCount | None) -> str:
+    """A sample scan's people in one store, with how they were counted: '3,543 (exact):
+    distinct EMAIL_ADDRESS in …', '≈12,300 (estimate, between 9,800 and 15,100): …'."""
+    if p is None:
+        return ""
+    if p.exact:
+        return f"{p.value:,} (exact): {p.basis}"
+    high = f"{p.high:,}" if p.high is not None else "unbounded"
+    return f"≈{p.value:,} (estimate, between {p.low:,} and {high}): {p.basis}"
 
 
 def full_pii_line(full: FullRead | None, max_fields: int = 4) -> str:
