@@ -7,6 +7,7 @@ from pathlib import Path
 from scans import Build, Ix
 
 from leakhound.assess import Method, assess, records_by_year
+from leakhound.assess.render import figure_text
 from leakhound.models import (
     Container,
     ContainerResult,
@@ -17,6 +18,9 @@ from leakhound.models import (
     FullRead,
     FullTotals,
     People,
+    PeopleCount,
+    PiiSummary,
+    Sample,
     Service,
     TargetResult,
     Verdict,
@@ -274,3 +278,28 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
         52_000,
     )
     assert "counted once" in b.data_subjects.basis
+
+
+def test_people_of_several_stores_added_are_an_upper_bound_not_a_count(tmp_path: Path) -> None:
+    # A database and its copy in a bucket, each read whole: 3,543 people in each, maybe the
+    # same 3,543. Added, 7,086 is the most there can be, never an exact count.
+    def counted(host: str, kind: str) -> TargetResult:
+        ep = Endpoint(host, 5432)
+        crm = Container("crm", 10_000, 1, False, False)
+        sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 160),))
+        people = PeopleCount(
+            "EMAIL_ADDRESS", 3543, 3543, 3543, True, "read", "distinct EMAIL_ADDRESS, read whole"
+        )
+        svc = Service(ep, ep.url("http"), kind, Verdict.OPEN, "open")
+        return TargetResult(svc, (ContainerResult(crm, sample),), people=people)
+
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, counted("198.51.100.7", "postgresql"))
+        store.record(scan_id, counted("198.51.100.8", "s3"))
+        a = assess(store.load(scan_id))
+    people = a.data_subjects
+    assert people.method is Method.ESTIMATE
+    assert (people.value, people.low, people.high) == (7086, 3543, 7086)
+    assert "most there can be" in people.basis
+    assert figure_text(people, "people") == "up to 7,086 people (estimate; at least 3,543)"

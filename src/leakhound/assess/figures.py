@@ -382,15 +382,20 @@ def store_people(scan: ScanRecord) -> Figure | None:
         return None
     if len(parts) == 1:
         return parts[0]
-    exact = all(f.method == Method.EXACT for f in parts)
+    # One organisation's stores often hold the same people (a database, its cache, its
+    # backup in a bucket), and no store's identifiers are kept to tell: added, the stores'
+    # counts are the most there can be, never a count. The fewest: everyone of the largest
+    # store in every other one.
     total = sum(f.value or 0 for f in parts)
+    low = max(f.low or 0 for f in parts)
     return Figure(
         total,
-        Method.EXACT if exact else Method.ESTIMATE,
-        low=sum(f.low or 0 for f in parts),
+        Method.ESTIMATE,
+        low=low,
         high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
-        basis=f"{len(parts)} stores, each counted as below, added (someone in two stores "
-        "counts twice): " + "; ".join(f.basis for f in parts),
+        basis=f"{len(parts)} stores, each counted as below, added: someone in several stores "
+        f"counts once in each, so the sum is the most there can be, and the largest store's "
+        f"{low:,} the fewest: " + "; ".join(f.basis for f in parts),
     )
 
 

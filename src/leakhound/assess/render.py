@@ -32,10 +32,13 @@ FORMATS = ("terminal", "json", "markdown")
 
 def figure_text(f: Figure, unit: str) -> str:
     """'about 800 people (estimate; at least 80)', 'about 800 people (estimate; between 780
-    and 830)', '1,000 records (exact)'."""
+    and 830)', 'up to 9,000 people (estimate; at least 3,000)', '1,000 records (exact)'."""
     if f.value is None:
         return f"unknown ({f.basis})" if f.basis else "unknown"
     if f.method is Method.ESTIMATE:
+        if f.low is not None and f.high is not None and f.low < f.high == f.value:
+            # The figure is its own upper bound (stores' counts added): said so.
+            return f"up to {f.value:,} {unit} (estimate; at least {f.low:,})"
         if f.low is not None and f.high is not None:
             bound = f"; between {f.low:,} and {f.high:,}"
         else:

@@ -122,7 +122,11 @@ def view(
             },
             {
                 "label": "people",
-                "value": _figure_value(people.value, approx=people.approximate),
+                "value": (
+                    f"≤ {people.value:,}"
+                    if people.value is not None and people.high == people.value != people.low
+                    else _figure_value(people.value, approx=people.approximate)
+                ),
                 "note": _people_note(a),
                 "alert": False,
             },
@@ -185,6 +189,8 @@ def _people_note(a: Assessment) -> str:
     if f.value is None:
         return "no identifier found in the samples"
     if f.method.value == "estimate":
+        if f.low is not None and f.high is not None and f.low < f.high == f.value:
+            return f"at most (stores' counts added), at least {f.low:,}"
         return "estimate from samples" + (f", at least {f.low:,}" if f.low else "")
     if f.method.value == "given":
         return "stated by the data's owner"
