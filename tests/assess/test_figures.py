@@ -303,3 +303,32 @@ def test_people_of_several_stores_added_are_an_upper_bound_not_a_count(tmp_path:
     assert (people.value, people.low, people.high) == (7086, 3543, 7086)
     assert "most there can be" in people.basis
     assert figure_text(people, "people") == "up to 7,086 people (estimate; at least 3,543)"
+
+
+def test_an_index_never_holds_more_people_than_its_store_was_counted_to_hold(
+    tmp_path: Path,
+) -> None:
+    # 10,000 support cases of 3,433 people: a sample of 100 saw 160 distinct e-mails
+    # (customer, agent, some in the text) and 170 distinct phones. Scaled linearly, 16,000
+    # or 17,000 people; the store's identifiers, read whole, are 3,543 e-mail addresses.
+    ep = Endpoint("198.51.100.7", 5432)
+    cases = Container("support.public.cases", 10_000, 1, False, False)
+    sample = Sample(
+        100,
+        100,
+        (
+            PiiSummary("EMAIL_ADDRESS", 100, (), (), 160),
+            PiiSummary("PHONE_NUMBER", 100, (), (), 170),
+        ),
+    )
+    people = PeopleCount(
+        "EMAIL_ADDRESS", 3543, 3543, 3543, True, "read", "distinct EMAIL_ADDRESS, read whole"
+    )
+    svc = Service(ep, ep.url("http"), "postgresql", Verdict.OPEN, "open")
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(cases, sample),), people=people))
+        a = assess(store.load(scan_id))
+    subjects = a.containers[0].subjects
+    assert (subjects.value, subjects.low, subjects.high) == (3543, 160, 3543)
+    assert "EMAIL_ADDRESS" in subjects.basis and "counted in the whole store" in subjects.basis

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from ..count.people import people_type
 from ..models import (
     Container,
     Distinct,
@@ -144,11 +145,12 @@ def container_exposures(scan: ScanRecord) -> tuple[ContainerExposure, ...]:
     """
     out = []
     for st in scan.stores:
+        counted = next((r.people for r in st.results if r.people is not None), None)
         for _result, cr in st.containers:
             if cr.full is not None and cr.full.docs:
                 out.append(_from_full(st.service, cr.container, cr.full))
             else:
-                out.append(_from_sample(st.service, cr.container, cr.sample))
+                out.append(_from_sample(st.service, cr.container, cr.sample, counted))
     return tuple(out)
 
 
@@ -183,7 +185,9 @@ def _exposure(
     )
 
 
-def _from_sample(svc: Service, c: Container, sample: Sample | None) -> ContainerExposure:
+def _from_sample(
+    svc: Service, c: Container, sample: Sample | None, store: PeopleCount | None = None
+) -> ContainerExposure:
     sampled = sample.docs if sample is not None else 0
     pii = tuple(
         PiiKind(p.entity_type, p.docs, p.distinct, tuple(f.path for f in p.fields))
@@ -195,7 +199,7 @@ def _from_sample(svc: Service, c: Container, sample: Sample | None) -> Container
         sampled=sampled,
         sample_error=sample.error if sample is not None else "not sampled",
         pii=pii,
-        subjects=_subjects(c.docs, sampled, pii),
+        subjects=_subjects(c.docs, sampled, pii, store),
     )
 
 
@@ -246,14 +250,23 @@ def _from_full(svc: Service, c: Container, full: FullRead) -> ContainerExposure:
     )
 
 
-def _subjects(docs: int | None, sampled: int, pii: tuple[PiiKind, ...]) -> Figure:
+def _subjects(
+    docs: int | None, sampled: int, pii: tuple[PiiKind, ...], store: PeopleCount | None = None
+) -> Figure:
     """People in one container: distinct identifiers in the sample, scaled to the container.
 
-    The type with the most distinct values among those that name one person each (e-mail,
-    phone, name, card, account, national id) stands for the people; IP addresses only when
-    nothing else does, because one person uses many and one address serves many people.
+    The most identifying type present stands for the people, as for a whole store
+    (``count/people.py``: an e-mail address, else a phone number, an IBAN, a national id, a
+    card); without one, the type with the most distinct values among those that name one
+    person each (names); IP addresses only when nothing else does, because one person uses
+    many and one address serves many people. A linear scale-up assumes no one recurs, so a
+    container never holds more than its store was counted to hold (``store``, the sample
+    scan's count across all the store's containers, of the same type).
     """
-    keys = [k for k in pii if entity_class(k.entity_type).person_key]
+    ranked = people_type(k.entity_type for k in pii)
+    keys = [k for k in pii if k.entity_type == ranked] or [
+        k for k in pii if entity_class(k.entity_type).person_key
+    ]
     proxy = ""
     if not keys:
         keys = [k for k in pii if k.entity_type == "IP_ADDRESS"]
@@ -282,15 +295,21 @@ def _subjects(docs: int | None, sampled: int, pii: tuple[PiiKind, ...]) -> Figur
             ),
         )
     scaled = round(best.distinct * docs / sampled)
-    return Figure(
-        scaled,
-        Method.ESTIMATE,
-        low=best.distinct,
-        basis=(
-            f"{best.distinct:,} distinct {best.entity_type} in {sampled:,} sampled documents, "
-            f"scaled to {docs:,} documents{proxy}"
-        ),
+    basis = (
+        f"{best.distinct:,} distinct {best.entity_type} in {sampled:,} sampled documents, "
+        f"scaled to {docs:,} documents{proxy}"
     )
+    if store is not None and store.entity_type == best.entity_type and store.high is not None:
+        cap = max(store.high, best.distinct)
+        if scaled > cap:
+            return Figure(
+                cap,
+                Method.ESTIMATE,
+                low=best.distinct,
+                high=cap,
+                basis=basis + f" ({scaled:,}), at most the {cap:,} counted in the whole store",
+            )
+    return Figure(scaled, Method.ESTIMATE, low=best.distinct, basis=basis)
 
 
 def data_subjects(
