@@ -13,6 +13,7 @@ from leakhound.models import (
     ContainerResult,
     Distinct,
     Endpoint,
+    Fingerprint,
     FullField,
     FullPii,
     FullRead,
@@ -332,3 +333,15 @@ def test_an_index_never_holds_more_people_than_its_store_was_counted_to_hold(
     subjects = a.containers[0].subjects
     assert (subjects.value, subjects.low, subjects.high) == (3543, 160, 3543)
     assert "EMAIL_ADDRESS" in subjects.basis and "counted in the whole store" in subjects.basis
+
+
+def test_a_store_without_a_display_name_is_named_as_it_named_itself(tmp_path: Path) -> None:
+    ep = Endpoint("198.51.100.7", 5984)
+    fp = Fingerprint(product="pouchdb-server", version="4.2.0")
+    svc = Service(ep, ep.url("http"), "couchdb", Verdict.OPEN, "admin party", fp)
+    db = Container("support-cases-2019", 1132, 1, False, False)
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(db, None),)))
+        a = assess(store.load(scan_id))
+    assert [s.product for s in a.stores] == ["pouchdb-server 4.2.0"]

@@ -18,6 +18,7 @@ from ..models import (
     Container,
     Distinct,
     Documents,
+    Fingerprint,
     FullRead,
     People,
     PeopleCount,
@@ -126,7 +127,7 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 url=svc.url,
                 endpoint=svc.endpoint.netloc,
                 verdict=svc.verdict,
-                product=svc.fingerprint.title or "unknown product",
+                product=_product(svc.fingerprint),
                 reason=svc.reason,
                 first_seen_exposed=st.first_seen_exposed,
                 containers=len(st.containers),
@@ -135,6 +136,16 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
             )
         )
     return tuple(out)
+
+
+def _product(fp: Fingerprint) -> str:
+    """'OpenSearch 2.19.1'; a product without a display name as the store named itself
+    ('pouchdb-server 4.2.0'), as the terminal report shows it."""
+    if fp.title:
+        return fp.title
+    if fp.product and fp.product != "unknown":
+        return " ".join(x for x in (fp.product, fp.version or "") if x)
+    return "unknown product"
 
 
 def container_exposures(scan: ScanRecord) -> tuple[ContainerExposure, ...]:
