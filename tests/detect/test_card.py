@@ -23,6 +23,8 @@ C = "CREDIT_CARD"
         pytest.param("6011 1111 1111 1117", "6011 1111 1111 1117", id="discover"),
         pytest.param("3530 1113 3330 0000", "3530 1113 3330 0000", id="jcb"),
         pytest.param("4222222222222", "4222222222222", id="visa-13"),
+        pytest.param("card 3852 0000 0232 37 on file", "3852 0000 0232 37", id="diners-38-14"),
+        pytest.param("diners 38520000023237", "38520000023237", id="diners-38-14-unbroken"),
     ],
 )
 def test_card_numbers_are_found(text: str, card: str) -> None:

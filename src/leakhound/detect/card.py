@@ -36,7 +36,7 @@ _RANGES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (3528, 3589, frozenset({16, 17, 18, 19})),  # JCB
     (300, 305, frozenset({14, 15, 16, 17, 18, 19})),  # Diners Club
     (36, 36, frozenset({14, 15, 16, 17, 18, 19})),
-    (38, 39, frozenset({16, 17, 18, 19})),
+    (38, 39, frozenset({14, 15, 16, 17, 18, 19})),  # 14 digits before Discover's network
     (62, 62, frozenset({16, 17, 18, 19})),  # UnionPay
     (50, 50, frozenset({12, 13, 14, 15, 16, 17, 18, 19})),  # Maestro
     (56, 58, frozenset({12, 13, 14, 15, 16, 17, 18, 19})),
