@@ -214,6 +214,26 @@ def test_a_national_number_is_read_in_its_documents_country(doc: object, e164: s
     assert e164 in got
 
 
+@pytest.mark.parametrize(
+    "doc",
+    [
+        pytest.param(
+            {"customer_lat": "50.82709", "customer_lon": "6.9747", "customer_country": "Germany"},
+            id="csv-latitude-german-customer",
+        ),
+        pytest.param({"geo": {"lat": "-33.86882", "lon": "151.2093"}}, id="signed-latitude"),
+        pytest.param({"latitude": 48.07667, "longitude": 8.64409}, id="numeric-coordinates"),
+    ],
+)
+def test_coordinates_in_coordinate_fields_are_not_phones(doc: object) -> None:
+    assert scan_document(doc, types={P}) == []
+
+
+def test_a_phone_in_a_location_field_is_still_found() -> None:
+    doc = {"location": "reception, call +49 30 1234567"}
+    assert [h.normalized for h in scan_document(doc, types={P})] == ["+49301234567"]
+
+
 def test_a_bare_national_run_needs_its_documents_country() -> None:
     alone = {"text": "Overdag op 0612345678 bereikbaar? nee: op 0612345678"}
     assert [h.normalized for h in scan_document({"text": "ok 0612345678"}, types={P})] == []

@@ -33,6 +33,11 @@ from .context import clamp, words_before, wordset
 from .digits import DigitRegex
 
 ENTITY = "PHONE_NUMBER"
+# A field whose name says coordinates ("customer_lat", "geo.lon", "latitude"): a value that
+# is one signed decimal there is a degree, however it reads as a national number ("50.82709"
+# in a German customer's record is a valid number of Wesseling's area, and its latitude).
+_GEO = "GEO_COORDINATES"
+_DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 
 # A run that could hold a phone number: an optional "+" and/or "(", then digits with the
 # separators people type (space, NBSP, dot, dash, slash, parentheses), ending on a digit.
@@ -170,6 +175,8 @@ class PhoneDetector(Detector):
     def find_in(self, text: str, field: Field, context: Context) -> list[Span]:
         """Phone numbers in ``text``, national ones read first in the document's countries."""
         hinted = ENTITY in field.hints
+        if not hinted and _GEO in field.hints and _DEGREES.fullmatch(text):
+            return []
         prefer = context.regions[:_PREFERRED]
         spans: list[Span] = []
         for tries, m in enumerate(_CANDIDATE.finditer(text)):
