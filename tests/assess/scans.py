@@ -34,6 +34,7 @@ class Ix:
     compromised: bool = False
     reasons: tuple[str, ...] = ()
     derived: str | None = None
+    sample_error: str | None = None  # the sample could not be read (then nothing sampled)
 
 
 Build = Callable[..., ScanRecord]
@@ -76,6 +77,8 @@ def builder(folder: Path) -> Build:
                 derived=ix.derived,
             )
             sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
+            if ix.sample_error:
+                sample = Sample(100, 0, (), ix.sample_error)
             results.append(ContainerResult(index, sample))
         with SqliteStore(folder / f"f{next(counter)}.db") as store:
             scan_id = store.begin_scan([host], {"sample": 100})

@@ -11,6 +11,7 @@ import pytest
 from scans import Build, Ix
 
 from leakhound.assess import assess
+from leakhound.models import Verdict
 from leakhound.notify import notify
 from leakhound.store import ScanRecord
 
@@ -165,3 +166,21 @@ def test_unknown_kind_or_format_is_refused(shop: ScanRecord) -> None:
         notify(shop, a, kind="press")
     with pytest.raises(ValueError, match="fmt"):
         notify(shop, a, fmt="pdf")
+
+
+def test_a_partial_stores_indices_that_asked_for_credentials_are_not_said_readable(
+    build_scan: Build,
+) -> None:
+    # _cat/indices answers, _search asks for credentials on one index: its 10,000 documents
+    # were listed, not readable.
+    doc = build_scan(
+        Ix("support-cases-2019", docs=1132, pii={"EMAIL_ADDRESS": (100, 90)}),
+        Ix("support-cases-2018", docs=10_000, sample_error="HTTP 401 on _search"),
+        verdict=Verdict.PARTIAL,
+    )
+    text = draft(doc).replace("\\", "")
+    assert "could read the 1,132 documents held in 1 index;" in text
+    assert "1 more index was listed, but reading them asked for credentials or failed" in text
+    steps = assess(doc).next_steps
+    assert not any("were not sampled" in s for s in steps)
+    assert any("could not be read (HTTP 401 on _search): scan again with" in s for s in steps)

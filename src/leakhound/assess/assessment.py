@@ -243,10 +243,22 @@ def next_steps(
             "context file."
         )
     unmeasured = [i for i in containers if not i.measured and i.docs != 0]
-    if unmeasured:
+    # A sample that was tried and could not be read (a partial store's index asking for
+    # credentials, a failed read) is not measured by sampling again.
+    unread = [
+        i for i in unmeasured if i.sampled == 0 and i.sample_error not in (None, "not sampled")
+    ]
+    unsampled = [i for i in unmeasured if i not in unread]
+    if unsampled:
         steps.append(
-            f"{len(unmeasured)} exposed index(es) were not sampled: scan again with "
+            f"{len(unsampled)} exposed index(es) were not sampled: scan again with "
             "--sample to measure their personal data."
+        )
+    if unread:
+        steps.append(
+            f"{len(unread)} exposed index(es) could not be read ({unread[0].sample_error}"
+            f"{'…' if len(unread) > 1 else ''}): scan again with the owner's credentials "
+            "(--auth) to measure their personal data."
         )
     if SECRET in types:
         steps.append("Rotate every credential found in the exposed data and check what it opened.")
