@@ -315,6 +315,9 @@ class Sample:
     docs: int
     pii: tuple[PiiSummary, ...] = ()
     error: str | None = None
+    # The container's people, as its store's are counted (``count/people.py``): read in
+    # every record where the store's were, else estimated from this sample.
+    people: PeopleCount | None = field(default=None, metadata={"omit_empty": True})
 
 
 @dataclass(frozen=True, slots=True)

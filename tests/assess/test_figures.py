@@ -345,3 +345,23 @@ def test_a_store_without_a_display_name_is_named_as_it_named_itself(tmp_path: Pa
         store.record(scan_id, TargetResult(svc, (ContainerResult(db, None),)))
         a = assess(store.load(scan_id))
     assert [s.product for s in a.stores] == ["pouchdb-server 4.2.0"]
+
+
+def test_an_index_counted_by_the_scan_keeps_that_count(tmp_path: Path) -> None:
+    # The scan read the store's identifiers whole and counted each index's: 3,433 people in
+    # 10,000 cases, exactly; no scale-up of the 160 addresses its sample of 100 saw.
+    ep = Endpoint("198.51.100.7", 5432)
+    cases = Container("support.public.cases", 10_000, 1, False, False)
+    counted = PeopleCount("EMAIL_ADDRESS", 3433, 3433, 3433, True, "read", "read in every record")
+    sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 160),), people=counted)
+    svc = Service(ep, ep.url("http"), "postgresql", Verdict.OPEN, "open")
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(cases, sample),)))
+        a = assess(store.load(scan_id))
+    subjects = a.containers[0].subjects
+    assert (subjects.value, subjects.method, subjects.basis) == (
+        3433,
+        Method.EXACT,
+        "read in every record",
+    )

@@ -10,11 +10,19 @@ from typing import Any
 
 from leakhound.count.people import SampledIdentifiers, identifier_digests
 from leakhound.errors import NetError
-from leakhound.models import Container, Distinct, Endpoint, FieldInfo, Service, Verdict
+from leakhound.models import (
+    Container,
+    Distinct,
+    Endpoint,
+    FieldInfo,
+    PeopleCount,
+    Service,
+    Verdict,
+)
 from leakhound.probes.elasticsearch import ElasticsearchProbe
 from leakhound.scanner.access import Access
 from leakhound.scanner.options import ScanOptions
-from leakhound.scanner.people import count_people
+from leakhound.scanner.people import _container_people, count_people, count_people_by_container
 from leakhound.scanner.workers import Workers
 
 CASES = Container(
@@ -190,3 +198,43 @@ def test_a_copy_of_a_table_adds_no_people() -> None:
 
     alone, beside = count([CASES]), count([CASES, view])
     assert (beside.value, beside.low, beside.high) == (alone.value, alone.low, alone.high)
+
+
+def test_each_containers_people_are_counted_as_the_stores_are() -> None:
+    # Two containers sampled: 2019's 100 records of 1,132 saw 80 addresses once each and 10
+    # twice; the payroll's 200 records were all read. Each container's own sample, never
+    # the store's merged one, and never above the store's count.
+    cases, payroll = Container("cases-2019", 1132, None), Container("payroll", 200, None)
+    ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=2)
+    ids.docs = Counter({n.to_bytes(4, "big"): 1 + (n < 10) for n in range(80)})
+    ids.fields = {"customer.email": set(ids.docs)}
+    staff = SampledIdentifiers("EMAIL_ADDRESS", records=200, per_record=1)
+    staff.docs = Counter({n.to_bytes(4, "big"): 1 for n in range(5000, 5200)})
+    staff.fields = {"email": set(staff.docs)}
+    acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    store, each = asyncio.run(
+        count_people_by_container(
+            acc,
+            [(cases, 100), (payroll, 200)],
+            [{"EMAIL_ADDRESS": ids}, {"EMAIL_ADDRESS": staff}],
+            ScanOptions(people_read=0),
+            Workers(0),
+            b"k" * 32,
+        )
+    )
+    assert store is not None
+    two019, pay = each
+    assert pay is not None and (pay.value, pay.exact) == (200, True)
+    assert two019 is not None and two019.method == "sample" and not two019.exact
+    assert two019.low == 80 and two019.high is not None
+    assert 80 < two019.value <= min(store.value, 1132 * 2)
+    assert "Shlosser" in two019.basis
+
+
+def test_a_containers_people_are_exact_where_the_store_was_read_whole() -> None:
+    store = PeopleCount("EMAIL_ADDRESS", 3543, 3543, 3543, True, "read", "read", ("email",))
+    cases = Container("cases", 10_000, None)
+    read = {"cases": {n.to_bytes(4, "big") for n in range(3433)}}
+    got = _container_people(store, cases, 100, None, read)
+    assert got is not None and (got.value, got.exact, got.method) == (3433, True, "read")
+    assert _container_people(store, Container("empty", 0, None), 0, None, read) is None

@@ -210,7 +210,11 @@ def _from_sample(
         sampled=sampled,
         sample_error=sample.error if sample is not None else "not sampled",
         pii=pii,
-        subjects=_subjects(c.docs, sampled, pii, store),
+        subjects=(
+            _counted_figure(sample.people)
+            if sample is not None and sample.people is not None
+            else _subjects(c.docs, sampled, pii, store)
+        ),
     )
 
 

@@ -28,7 +28,7 @@ from .full import DocsCallback, Executor, LocalExecutor, ReadContext, read_conta
 from .options import FullOptions, ScanOptions
 from .pacing import Pacer
 from .partition import ProcessExecutor
-from .people import count_people
+from .people import count_people_by_container
 from .sample import sample_container
 from .workers import Workers
 
@@ -170,7 +170,7 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
             results = [cr for cr, _ in sampled]
             totals = None
             try:
-                people = await count_people(
+                people, each = await count_people_by_container(
                     acc,
                     [(cr.container, cr.sample.docs if cr.sample else 0) for cr in results],
                     [found for _, found in sampled],
@@ -178,6 +178,12 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
                     run.workers,
                     run.key,
                 )
+                results = [
+                    replace(cr, sample=replace(cr.sample, people=p))
+                    if p is not None and cr.sample is not None
+                    else cr
+                    for cr, p in zip(results, each, strict=True)
+                ]
             except Exception:  # a bug in counting people costs that figure, not the inventory
                 people = None
     except Exception as exc:

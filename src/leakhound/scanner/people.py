@@ -45,6 +45,7 @@ class _Digests(Sink):
         self._field_types = field_types
         self.seen: set[bytes] = set()
         self.records = 0
+        self.by_container: dict[str, set[bytes]] = {}
 
     def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
         return partial(
@@ -65,6 +66,7 @@ class _Digests(Sink):
         position: Any,
     ) -> None:
         self.seen.update(result)
+        self.by_container.setdefault(container.name, set()).update(result)
         self.records += docs
 
 
@@ -87,13 +89,84 @@ async def count_people(
     """The store's people from its containers' samples (container, records sampled).
     Containers of copies (a materialized view: ``Container.derived``) hold people their
     sources already count: they are left out, unless nothing else held an identifier."""
+    store, _ = await count_people_by_container(acc, sampled, found, options, workers, key)
+    return store
+
+
+async def count_people_by_container(
+    acc: Access,
+    sampled: Sequence[tuple[Container, int]],
+    found: Sequence[dict[str, SampledIdentifiers]],
+    options: ScanOptions,
+    workers: Workers,
+    key: bytes,
+) -> tuple[PeopleCount | None, tuple[PeopleCount | None, ...]]:
+    """``count_people``, and beside it each container's people (in the order of
+    ``sampled``) counted the same way: read whole where the store's identifiers were, else
+    estimated from the container's own sample, never above the store's count."""
+    store, read = await _count_store(acc, sampled, found, options, workers, key)
+    if store is None:
+        return None, tuple(None for _ in sampled)
+    return store, tuple(
+        _container_people(store, c, n, f.get(store.entity_type), read)
+        for (c, n), f in zip(sampled, found, strict=True)
+    )
+
+
+def _container_people(
+    store: PeopleCount,
+    container: Container,
+    sampled: int,
+    ids: SampledIdentifiers | None,
+    read: dict[str, set[bytes]] | None,
+) -> PeopleCount | None:
+    """One container's people, of the type its store's are counted in."""
+    etype = store.entity_type
+    if read is not None:  # every record's identifiers were read: counted
+        n = len(read.get(container.name, ()))
+        if not n:
+            return None
+        return PeopleCount(
+            etype,
+            n,
+            n,
+            n,
+            True,
+            "read",
+            f"distinct {etype} read in every one of its {container.docs or 0:,} records",
+            store.fields,
+        )
+    if ids is None or not ids.docs or not sampled or not container.docs:
+        return None
+    own = SampledIdentifiers(etype, sampled, ids.docs, ids.fields, ids.per_record)
+    est = from_sample(own, container.docs)
+    # A part of the store holds no more people than the whole store was counted to hold.
+    high = est.high if store.high is None else min(est.high, max(store.high, est.low))
+    value = min(est.value, high, max(store.value, est.low))
+    basis = f"{etype}: {est.basis}"
+    if value < est.value:
+        basis += f"; at most the whole store's {value:,}"
+    return PeopleCount(
+        etype, value, est.low, high, est.low == high, "sample", basis, tuple(sorted(ids.fields))
+    )
+
+
+async def _count_store(
+    acc: Access,
+    sampled: Sequence[tuple[Container, int]],
+    found: Sequence[dict[str, SampledIdentifiers]],
+    options: ScanOptions,
+    workers: Workers,
+    key: bytes,
+) -> tuple[PeopleCount | None, dict[str, set[bytes]] | None]:
+    """The store's people, and each container's identifiers where they were read whole."""
     own = [(s, f) for s, f in zip(sampled, found, strict=True) if not s[0].derived]
     if any(f for _, f in own):
         sampled, found = [s for s, _ in own], [f for _, f in own]
     merged = _merged(found)
     etype = people_type(merged)
     if etype is None:
-        return None
+        return None, None
     ids = merged[etype]
     seen_in = [
         (c, n, set(f[etype].docs) if etype in f else set())
@@ -136,9 +209,9 @@ async def count_people(
         if listed is not None:
             return _with_listed(
                 etype, ids, total, listed, list(counts), why_not_read, scope(listed)
-            )
+            ), None
     if counts:
-        return _with_store_count(etype, ids, total, counts, fields, why_not_read, scope)
+        return _with_store_count(etype, ids, total, counts, fields, why_not_read, scope), None
     est = from_sample(ids, total, scope=scope(set()))
     return PeopleCount(
         etype,
@@ -149,7 +222,7 @@ async def count_people(
         "sample",
         f"{etype}: {est.basis}{why_not_read}",
         fields,
-    )
+    ), None
 
 
 def _field_kinds(acc: Access, containers: Sequence[Container]) -> dict[str, FieldType]:
@@ -168,8 +241,9 @@ async def _read_all(
     options: ScanOptions,
     workers: Workers,
     key: bytes,
-) -> PeopleCount:
-    """Every record's identifying fields, read and counted (NetError when a read fails)."""
+) -> tuple[PeopleCount, dict[str, set[bytes]]]:
+    """Every record's identifying fields, read and counted (NetError when a read fails),
+    and each container's identifiers."""
     sink = _Digests(etype, key, options.min_score, acc.probe.field_types)
     reader = acc.probe.reader(acc.transport, acc.read_as).project(fields)
     ctx = ReadContext(acc.probe, acc.read_as, reader, sink, workers, Pacer(None))
@@ -188,7 +262,7 @@ async def _read_all(
         f"distinct {etype} in {', '.join(fields)}, read in every one of {sink.records:,} "
         f"records of {len(containers)} container(s), each counted once",
         fields,
-    )
+    ), sink.by_container
 
 
 async def _listed(
