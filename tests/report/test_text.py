@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from leakhound.models import Fingerprint
+from leakhound.models import Distinct, Fingerprint, FullTotals, People
 from leakhound.report import text
 
 
@@ -46,3 +46,14 @@ from leakhound.report import text
 )
 def test_the_product_is_named_with_its_version(fp: dict[str, Any], shown: str) -> None:
     assert text.product(Fingerprint(**fp)) == shown
+
+
+def test_people_read_across_fields_name_the_fields_not_a_star() -> None:
+    exact = Distinct(3543, 3543, 3543, True)
+    fields = ("agent_email", "customer_email", "description", "internal_notes")
+    full = FullTotals(10_201, (), People("EMAIL_ADDRESS", "*", exact, fields))
+    shown = text.people(full)
+    assert shown == "3,543 (EMAIL_ADDRESS in agent_email, customer_email, description, +1)"
+    assert text.people(FullTotals(1, (), People("EMAIL_ADDRESS", "*", exact))) == (
+        "3,543 (EMAIL_ADDRESS in any field)"
+    )

@@ -92,7 +92,10 @@ def people(full: FullRead | FullTotals | None) -> str:
     p = full.people if full is not None else None
     if p is None:
         return ""
-    return f"{distinct(p.distinct)} ({p.entity_type} in {p.field})"
+    where = p.field
+    if where == "*":  # counted once across these fields
+        where = ", ".join(p.fields[:3]) + (f", +{len(p.fields) - 3}" if len(p.fields) > 3 else "")
+    return f"{distinct(p.distinct)} ({p.entity_type} in {where or 'any field'})"
 
 
 def store_people(p: PeopleCount | None) -> str:
