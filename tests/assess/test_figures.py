@@ -303,6 +303,7 @@ def test_people_of_several_stores_added_are_an_upper_bound_not_a_count(tmp_path:
     assert people.method is Method.ESTIMATE
     assert (people.value, people.low, people.high) == (7086, 3543, 7086)
     assert "most there can be" in people.basis
+    assert f"export-subjects {scan_id} counts each identifier once" in people.basis
     assert figure_text(people, "people") == "up to 7,086 people (estimate; at least 3,543)"
 
 

@@ -429,7 +429,8 @@ def store_people(scan: ScanRecord) -> Figure | None:
         high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
         basis=f"{len(parts)} stores, each counted as below, added: someone in several stores "
         f"counts once in each, so the sum is the most there can be, and the largest store's "
-        f"{low:,} the fewest: " + "; ".join(f.basis for f in parts),
+        f"{low:,} the fewest (leakhound export-subjects {scan.scan_id} counts each identifier "
+        "once across the stores): " + "; ".join(f.basis for f in parts),
     )
 
 
