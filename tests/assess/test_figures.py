@@ -7,7 +7,7 @@ from pathlib import Path
 from scans import Build, Ix
 
 from leakhound.assess import Method, assess, records_by_year
-from leakhound.assess.render import figure_text
+from leakhound.assess.render import figure_text, to_dict
 from leakhound.models import (
     Container,
     ContainerResult,
@@ -366,3 +366,27 @@ def test_an_index_counted_by_the_scan_keeps_that_count(tmp_path: Path) -> None:
         Method.EXACT,
         "read in every record",
     )
+
+
+def test_every_way_into_a_store_is_named_where_it_must_be_closed(tmp_path: Path) -> None:
+    # The node itself open, and nginx in front of it partly open: one store, two ways in.
+    fp = Fingerprint(product="opensearch", version="2.19.1", cluster_uuid="u-1")
+    cases = Container("support-cases-2019", 1132, 1, False, False)
+    sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 90),))
+
+    def at(port: int, verdict: Verdict) -> TargetResult:
+        ep = Endpoint("198.51.100.7", port)
+        svc = Service(ep, ep.url("http"), "elasticsearch", verdict, "open", fp)
+        return TargetResult(svc, (ContainerResult(cases, sample),))
+
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, at(9200, Verdict.OPEN))
+        store.record(scan_id, at(8080, Verdict.PARTIAL))
+        doc = store.load(scan_id)
+    a = assess(doc)
+    assert [s.other_endpoints for s in a.stores] == [("198.51.100.7:8080",)]
+    close = next(s for s in a.next_steps if s.startswith("Close access"))
+    assert "also 198.51.100.7:8080" in close
+    assert to_dict(a)["stores"][0]["other_endpoints"] == ["198.51.100.7:8080"]
+    assert "also reached at 198.51.100.7:8080" in html.render(doc, a)

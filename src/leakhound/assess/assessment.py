@@ -231,6 +231,11 @@ def next_steps(
     steps: list[str] = []
     if exposed and not ctx.exposure_ended:
         which = "the exposed store" if len(exposed) == 1 else f"the {len(exposed)} exposed stores"
+        # A store reached at several endpoints (a node and a proxy in front of it) is closed
+        # only when every way in is.
+        also = [e for st in exposed for e in st.other_endpoints]
+        if also:
+            which += f", at every endpoint (also {', '.join(also)})"
         steps.append(
             f"Close access to {which}: firewall the port or "
             "bind to a private interface, and enable authentication. Keep logs and a "

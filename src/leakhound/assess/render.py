@@ -146,6 +146,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "indices": st.containers,
                 "documents": st.docs,
                 "first_seen_exposed": st.first_seen_exposed,
+                "other_endpoints": list(st.other_endpoints),
             }
             for st in a.stores
         ],

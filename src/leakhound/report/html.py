@@ -147,6 +147,7 @@ def view(
                 "containers": st.containers,
                 "docs": text.count(st.docs),
                 "first_seen": _short(st.first_seen_exposed),
+                "also": ", ".join(st.other_endpoints),
             }
             for st in a.stores
         ],
