@@ -390,3 +390,22 @@ def test_every_way_into_a_store_is_named_where_it_must_be_closed(tmp_path: Path)
     assert "also 198.51.100.7:8080" in close
     assert to_dict(a)["stores"][0]["other_endpoints"] == ["198.51.100.7:8080"]
     assert "also reached at 198.51.100.7:8080" in html.render(doc, a)
+
+
+def test_records_of_several_stores_say_a_copy_in_each_counts_in_each(tmp_path: Path) -> None:
+    sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 90),))
+
+    def at(host: str) -> TargetResult:
+        ep = Endpoint(host, 5432)
+        svc = Service(ep, ep.url("http"), "postgresql", Verdict.OPEN, "open")
+        return TargetResult(svc, (ContainerResult(Container("cases", 1000, 1), sample),))
+
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, at("198.51.100.7"))
+        store.record(scan_id, at("198.51.100.8"))
+        a = assess(store.load(scan_id))
+    assert a.records.value == 2000
+    assert "in 2 stores, each counting its own (a record kept in two counts twice)" in (
+        a.records.basis
+    )

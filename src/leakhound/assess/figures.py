@@ -477,6 +477,11 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
         f"ind{'ex' if len(with_pii) == 1 else 'ices'} whose sample held personal data, "
         "counted by the store"
     ) + note
+    stores = len({i.url for i in with_pii})
+    if stores > 1:
+        # Nothing tells a record apart from its copy in another store (a database and its
+        # backup in a bucket): each store's are counted.
+        basis += f"; in {stores} stores, each counting its own (a record kept in two counts twice)"
     if unknown:
         return Figure(
             total, Method.ESTIMATE, low=total, basis=basis + f"; {len(unknown)} refused a count"
