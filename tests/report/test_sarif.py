@@ -109,3 +109,10 @@ def test_fingerprints_are_stable_across_scans(scan: ScanRecord) -> None:
     other = dataclasses.replace(scan, scan_id="20990101-000000-abcdef")
     two = json.loads(sarif.render(other))["runs"][0]["results"]
     assert [r["partialFingerprints"] for r in one] == [r["partialFingerprints"] for r in two]
+
+
+def test_the_open_store_rule_describes_every_store_kind() -> None:
+    rule = next(r for r in sarif.RULES if r["id"] == sarif.OPEN_STORE)
+    text = rule["fullDescription"]["text"]
+    assert not text.startswith("An Elasticsearch or OpenSearch endpoint")
+    assert all(kind in text for kind in ("PostgreSQL", "Redis", "MongoDB", "S3"))

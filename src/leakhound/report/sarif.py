@@ -34,9 +34,9 @@ RULES: tuple[dict[str, Any], ...] = (
         "name": "OpenStore",
         "shortDescription": {"text": "Data store open without authentication"},
         "fullDescription": {
-            "text": "An Elasticsearch or OpenSearch endpoint lists and returns "
-            "its indices to anyone who can reach it, without "
-            "credentials."
+            "text": "A data store (Elasticsearch, OpenSearch, CouchDB, MongoDB, Redis, "
+            "PostgreSQL, MySQL, an S3 bucket or Azure Blob container…) lists and returns "
+            "its data to anyone who can reach it, without credentials."
         },
         "help": {
             "text": "Restrict network access (firewall, private interface) and enable "
