@@ -6,7 +6,7 @@ from pathlib import Path
 
 from scans import Build, Ix
 
-from leakhound.assess import Method, assess, records_by_year
+from leakhound.assess import Method, assess, records_by_year, years_basis
 from leakhound.assess.render import figure_text, to_dict
 from leakhound.models import (
     Container,
@@ -189,6 +189,11 @@ def test_records_by_year_spread_over_each_index_range(build_scan: Build) -> None
         )
     )
     assert records_by_year(a.containers) == [(2019, 366), (2020, 366), (2021, 10)]
+    assert years_basis(a.containers) == (
+        "Documents of the 2 indices with personal data, by year: 2 from their oldest and "
+        "newest date, their records assumed spread evenly over that range (an assumption: a "
+        "year may be off by a factor)."
+    )
 
 
 def test_exposure_window_from_owner_and_history(build_scan: Build) -> None:
@@ -256,6 +261,11 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
     assert "HyperLogLog" in shop_ix.subjects.basis
     assert a.data_subjects.value == 51_234  # per-index counts added (no endpoint total)
     assert records_by_year(a.containers)[:2] == [(2019, 1000), (2020, 4000)]
+    # what the chart's caption says: the dated read counted, the undated one left out
+    assert years_basis(a.containers) == (
+        "Documents of the 2 indices with personal data, by year: 1 read whole, each record "
+        "counted in its own date's year; 1 left out, without a date range (70,000 records)."
+    )
 
     # With the endpoint's totals, each person counts once across its indices.
     with SqliteStore(tmp_path / "g.db") as store:

@@ -226,6 +226,7 @@ def test_report_renders_key_figures_in_chromium(hostile_scan: ScanRecord, tmp_pa
     assert "payment card numbers" in text
     years = text[text.index("Records by year") :]
     assert re.search(r"\b2019\b.*\b2020\b.*\b2021\b.*\b2022\b", years)
+    assert "assumed spread evenly over that range" in years  # how the chart was counted
     assert "Next steps" in text
 
 

@@ -8,7 +8,15 @@ assessment as terminal text, Markdown or JSON.
 from .assessment import Assessment, Exposure, assess
 from .categories import DataCategory, Identifiability, entity_class
 from .context import Context, ContextError, load_context, parse_context, parse_when
-from .figures import ContainerExposure, Figure, Method, Store, counted, records_by_year
+from .figures import (
+    ContainerExposure,
+    Figure,
+    Method,
+    Store,
+    counted,
+    records_by_year,
+    years_basis,
+)
 from .gdpr import Deadline, Decision, Duty
 from .logs import LogEvidence
 from .severity import Criterion, Level, Severity
@@ -38,4 +46,5 @@ __all__ = [
     "parse_context",
     "parse_when",
     "records_by_year",
+    "years_basis",
 ]

@@ -527,19 +527,48 @@ def records_by_year(containers: Iterable[ContainerExposure]) -> list[tuple[int, 
     """
     years: dict[int, float] = defaultdict(float)
     for i in counted(containers):
-        if i.years:  # counted by a full read: no assumption needed
+        source = _years_from(i)
+        if source == "read":  # counted by a full read: no assumption needed
             for year, n in i.years:
                 years[year] += n
-            continue
-        lo, hi = _day(i.date_min), _day(i.date_max)
-        if not (lo and hi and i.docs) or hi < lo:
-            continue
-        span = (hi - lo).days + 1
-        for year in range(lo.year, hi.year + 1):
-            start = max(lo, date(year, 1, 1))
-            end = min(hi, date(year, 12, 31))
-            years[year] += i.docs * ((end - start).days + 1) / span
+        elif source == "spread":
+            lo, hi = _day(i.date_min), _day(i.date_max)
+            assert lo and hi and i.docs
+            span = (hi - lo).days + 1
+            for year in range(lo.year, hi.year + 1):
+                start = max(lo, date(year, 1, 1))
+                end = min(hi, date(year, 12, 31))
+                years[year] += i.docs * ((end - start).days + 1) / span
     return [(y, round(n)) for y, n in sorted(years.items())]
+
+
+def years_basis(containers: Iterable[ContainerExposure]) -> str:
+    """How ``records_by_year`` counted the same containers, and what it left out."""
+    items = counted(containers)
+    sources = [_years_from(i) for i in items]
+    read, spread = sources.count("read"), sources.count("spread")
+    out = [
+        f"{read} read whole, each record counted in its own date's year" if read else "",
+        f"{spread} from their oldest and newest date, their records assumed spread evenly "
+        "over that range (an assumption: a year may be off by a factor)"
+        if spread
+        else "",
+    ]
+    left = [i for i, s in zip(items, sources, strict=True) if s is None]
+    if left:
+        records = sum(i.docs or 0 for i in left)
+        out.append(f"{len(left)} left out, without a date range ({records:,} records)")
+    what = f"Documents of the {len(items)} ind{'ex' if len(items) == 1 else 'ices'}"
+    return f"{what} with personal data, by year: " + "; ".join(x for x in out if x) + "."
+
+
+def _years_from(i: ContainerExposure) -> str | None:
+    """Where a container's records by year come from: "read" (a full read dated each
+    record), "spread" (its date range and count), None (neither: left out)."""
+    if i.years:
+        return "read"
+    lo, hi = _day(i.date_min), _day(i.date_max)
+    return "spread" if lo and hi and i.docs and hi >= lo else None
 
 
 def _day(text: str | None) -> date | None:

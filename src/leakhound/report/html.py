@@ -23,6 +23,7 @@ from ..assess import (
     counted,
     entity_class,
     records_by_year,
+    years_basis,
 )
 from ..assess.categories import category_score
 from ..assess.document import CSP
@@ -158,6 +159,7 @@ def view(
         "kinds": kinds,
         "years_chart": _columns(years),
         "years": years,
+        "years_basis": years_basis(with_pii),
         "people": {"text": figure_text(people, "people"), "basis": people.basis},
         "records_fig": {"text": figure_text(a.records, "records"), "basis": a.records.basis},
         "date_range": _range(a.date_range),
