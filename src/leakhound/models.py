@@ -375,6 +375,17 @@ class PeopleCount:
 
 
 @dataclass(frozen=True, slots=True)
+class PeopleAcross:
+    """People counted once across the stores of one scan whose identifiers it read (or
+    listed) whole: one set of keyed digests for all of them, so that someone held in two
+    stores (a database and its cache, its backup) counts once."""
+
+    entity_type: str
+    distinct: Distinct
+    endpoints: tuple[str, ...]  # host:port of each store whose identifiers it holds
+
+
+@dataclass(frozen=True, slots=True)
 class YearCount:
     """Documents whose main date falls in one year."""
 

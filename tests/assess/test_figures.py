@@ -19,6 +19,7 @@ from leakhound.models import (
     FullRead,
     FullTotals,
     People,
+    PeopleAcross,
     PeopleCount,
     PiiSummary,
     Sample,
@@ -291,23 +292,29 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
     assert "counted once" in b.data_subjects.basis
 
 
+def _counted_store(host: str, kind: str, exact: bool = True) -> TargetResult:
+    """A store of 10,000 records read whole (3,543 people), or estimated (about 5,000)."""
+    ep = Endpoint(host, 5432)
+    crm = Container("crm", 10_000, 1, False, False)
+    sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 160),))
+    people = (
+        PeopleCount(
+            "EMAIL_ADDRESS", 3543, 3543, 3543, True, "read", "distinct EMAIL_ADDRESS, read whole"
+        )
+        if exact
+        else PeopleCount("EMAIL_ADDRESS", 5000, 160, 9000, False, "sample", "estimated")
+    )
+    svc = Service(ep, ep.url("http"), kind, Verdict.OPEN, "open")
+    return TargetResult(svc, (ContainerResult(crm, sample),), people=people)
+
+
 def test_people_of_several_stores_added_are_an_upper_bound_not_a_count(tmp_path: Path) -> None:
     # A database and its copy in a bucket, each read whole: 3,543 people in each, maybe the
     # same 3,543. Added, 7,086 is the most there can be, never an exact count.
-    def counted(host: str, kind: str) -> TargetResult:
-        ep = Endpoint(host, 5432)
-        crm = Container("crm", 10_000, 1, False, False)
-        sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 160),))
-        people = PeopleCount(
-            "EMAIL_ADDRESS", 3543, 3543, 3543, True, "read", "distinct EMAIL_ADDRESS, read whole"
-        )
-        svc = Service(ep, ep.url("http"), kind, Verdict.OPEN, "open")
-        return TargetResult(svc, (ContainerResult(crm, sample),), people=people)
-
     with SqliteStore(tmp_path / "f.db") as store:
         scan_id = store.begin_scan(["x"], {})
-        store.record(scan_id, counted("198.51.100.7", "postgresql"))
-        store.record(scan_id, counted("198.51.100.8", "s3"))
+        store.record(scan_id, _counted_store("198.51.100.7", "postgresql"))
+        store.record(scan_id, _counted_store("198.51.100.8", "s3"))
         a = assess(store.load(scan_id))
     people = a.data_subjects
     assert people.method is Method.ESTIMATE
@@ -315,6 +322,34 @@ def test_people_of_several_stores_added_are_an_upper_bound_not_a_count(tmp_path:
     assert "most there can be" in people.basis
     assert f"export-subjects {scan_id} counts each identifier once" in people.basis
     assert figure_text(people, "people") == "up to 7,086 people (estimate; at least 3,543)"
+
+
+def test_people_of_stores_read_whole_are_counted_once_across_them(tmp_path: Path) -> None:
+    # The same two stores, their identifiers counted together by the scan: 3,600 people in
+    # all (57 in one of them only).
+    across = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(3600, 3600, 3600, True),
+        ("198.51.100.7:5432", "198.51.100.8:5432"),
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, _counted_store("198.51.100.7", "postgresql"))
+        store.record(scan_id, _counted_store("198.51.100.8", "s3"))
+        store.record_people(scan_id, [across])
+        scan = store.load(scan_id)
+        assert scan.people_across == (across,)
+        people = assess(scan).data_subjects
+        assert (people.value, people.method) == (3600, Method.EXACT)
+        assert "of the 2 stores whose identifiers were all read" in people.basis
+        assert "each store alone: 3,543, 3,543" in people.basis
+        # A third store, estimated from its sample: added to the count of the two.
+        store.record(scan_id, _counted_store("198.51.100.9", "redis", exact=False))
+        people = assess(store.load(scan_id)).data_subjects
+    assert (people.value, people.low, people.high) == (8600, 3600, 12600)
+    assert figure_text(people, "people") == (
+        "about 8,600 people (estimate; between 3,600 and 12,600)"
+    )
 
 
 def test_an_index_never_holds_more_people_than_its_store_was_counted_to_hold(

@@ -279,18 +279,20 @@ def test_assess_notify_and_report_count_each_store_once(
     sampled: Scan, truths: dict[str, SeedTruth], capsys: pytest.CaptureFixture[str]
 ) -> None:
     scan_id, db = sampled.doc["scan_id"], str(sampled.db)
-    # Four stores, each with its own people (counted whole) and records: added, never twice.
-    # People added over stores are the most there can be, not a count: the lab's four hold
-    # the same people, so the fewest, one store's, is the truth.
-    people = sum(t.distinct_emails for t in truths.values())
+    # Four stores, each with its people (counted whole) and records. The lab seeds each with
+    # the same people: counted once across the four, they are one store's.
+    (people,) = {t.distinct_emails for t in truths.values()}
     # Records: those of the containers that hold personal data (the empty wiper mark and
     # Redis's id indexes hold none).
     records = sum(c.documents for t in truths.values() for c in t.containers.values() if c.pii)
+    (across,) = sampled.doc["people_across"]
+    assert (across["entity_type"], across["distinct"]["estimate"]) == ("EMAIL_ADDRESS", people)
+    assert len(across["endpoints"]) == len(KINDS)
     assert main(["assess", scan_id, "--db", db, "--format", "json"]) == 0
     assessed = json.loads(capsys.readouterr().out)
     subjects = assessed["data_subjects"]
-    assert (subjects["value"], subjects["method"], subjects["high"]) == (people, "estimate", people)
-    assert subjects["low"] == max(t.distinct_emails for t in truths.values())
+    assert (subjects["value"], subjects["method"]) == (people, "exact")
+    assert f"of the {len(KINDS)} stores whose identifiers were all read" in subjects["basis"]
     assert (assessed["records"]["value"], assessed["records"]["method"]) == (records, "exact")
     stores = {s["url"].split("://")[0]: s for s in assessed["stores"]}
     assert set(stores) == set(KINDS)
@@ -300,8 +302,7 @@ def test_assess_notify_and_report_count_each_store_once(
     assert assessed["gdpr"]["art_33"]["duty"] == "required"
     assert main(["notify", scan_id, "--db", db, "--kind", "authority"]) == 0
     draft = capsys.readouterr().out
-    fewest = max(t.distinct_emails for t in truths.values())
-    who = f"up to {people:,} people (estimate; at least {fewest:,})"
+    who = f"{people:,} people (exact)"
     assert who in draft and f"{records:,} records (exact)" in draft
     assert "answered requests from the network without authentication" in draft
     assert main(["report", scan_id, "--db", db, "--format", "html"]) == 0

@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from leakhound.models import Distinct, PeopleAcross
 from leakhound.report import json as json_report
 from leakhound.report import jsonl as jsonl_report
 from leakhound.store import ScanRecord
@@ -79,3 +80,18 @@ def test_two_endpoints_of_one_cluster_are_counted_once(scan: ScanRecord) -> None
     assert summary["exposed_indices"] == 2
     assert summary["pii_types"] == ["EMAIL_ADDRESS"]  # from the endpoint that could read
     assert summary["compromised_indices"] == 1
+
+
+def test_people_counted_across_stores_are_in_the_report_and_the_schema(scan: ScanRecord) -> None:
+    across = PeopleAcross("EMAIL_ADDRESS", Distinct(3600, 3600, 3600, True), ("127.0.0.1:9200",))
+    doc = json.loads(json_report.render(dataclasses.replace(scan, people_across=(across,))))
+    validate(doc)
+    assert doc["people_across"] == [
+        {
+            "entity_type": "EMAIL_ADDRESS",
+            "distinct": {"estimate": 3600, "lower": 3600, "upper": 3600, "exact": True},
+            "endpoints": ["127.0.0.1:9200"],
+        }
+    ]
+    assert ScanRecord.from_dict(doc).people_across == (across,)
+    assert "people_across" not in json.loads(json_report.render(scan))  # none counted: none

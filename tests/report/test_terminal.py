@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import Any
 
 from rich.console import Console
 
-from leakhound.report import terminal
+from leakhound.models import Distinct, PeopleAcross
+from leakhound.report import markdown, terminal
 from leakhound.store import ScanRecord
 
 
@@ -41,3 +43,17 @@ def test_terminal_prints_a_sample_scans_people_with_how_they_were_counted(
 ) -> None:
     out = render(counted_scan)
     assert "People: 812 (exact): distinct EMAIL_ADDRESS in customer.email" in out
+
+
+def test_people_counted_across_stores_close_the_summary(scan: ScanRecord) -> None:
+    across = PeopleAcross(
+        "EMAIL_ADDRESS", Distinct(3543, 3543, 3543, True), ("127.0.0.1:5432", "127.0.0.1:6379")
+    )
+    with_people = dataclasses.replace(scan, people_across=(across,))
+    expected = (
+        "People: 3,543 distinct EMAIL_ADDRESS, each counted once across the 2 stores whose "
+        "identifiers were read whole"
+    )
+    assert expected in " ".join(render(with_people).split())
+    assert expected[len("People: ") :] in markdown.render(with_people)
+    assert "counted once across" not in render(scan)

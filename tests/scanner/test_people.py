@@ -22,7 +22,12 @@ from leakhound.models import (
 from leakhound.probes.elasticsearch import ElasticsearchProbe
 from leakhound.scanner.access import Access
 from leakhound.scanner.options import ScanOptions
-from leakhound.scanner.people import _container_people, count_people, count_people_by_container
+from leakhound.scanner.people import (
+    AcrossStores,
+    _container_people,
+    count_people,
+    count_people_by_container,
+)
 from leakhound.scanner.workers import Workers
 
 CASES = Container(
@@ -238,3 +243,63 @@ def test_a_containers_people_are_exact_where_the_store_was_read_whole() -> None:
     got = _container_people(store, cases, 100, None, read)
     assert got is not None and (got.value, got.exact, got.method) == (3433, True, "read")
     assert _container_people(store, Container("empty", 0, None), 0, None, read) is None
+
+
+def _digests(values: Sequence[str]) -> list[bytes]:
+    return identifier_digests(
+        [{"email": v} for v in values],
+        entity_type="EMAIL_ADDRESS",
+        field_types=None,
+        min_score=0.5,
+        key=b"k" * 32,
+    )
+
+
+def test_people_of_stores_read_whole_are_counted_once_across_them() -> None:
+    across = AcrossStores(b"k" * 32)
+    assert across.counts() == ()
+    # A database and its backup hold the same 300 customers; a cache 50 of them and 20 more.
+    customers = [f"customer{n}@gmail.com" for n in range(300)]
+    across.add("10.0.0.1:5432", "EMAIL_ADDRESS", _digests(customers))
+    across.add("10.0.0.2:9000", "EMAIL_ADDRESS", _digests(customers))
+    cache = customers[:50] + [f"visitor{n}@gmail.com" for n in range(20)]
+    across.add("10.0.0.3:6379", "EMAIL_ADDRESS", _digests(cache))
+    across.add("10.0.0.3:6379", "PHONE_NUMBER", [b"p" * 16])
+    (emails, phones) = across.counts()
+    assert (emails.entity_type, emails.distinct) == ("EMAIL_ADDRESS", Distinct(320, 320, 320, True))
+    assert emails.endpoints == ("10.0.0.1:5432", "10.0.0.2:9000", "10.0.0.3:6379")
+    assert (phones.entity_type, phones.distinct.estimate, phones.endpoints) == (
+        "PHONE_NUMBER",
+        1,
+        ("10.0.0.3:6379",),
+    )
+    across.close()
+
+
+def test_only_a_store_counted_exactly_joins_the_count_across_stores() -> None:
+    values = {"customer.email": [f"customer{n}@gmail.com" for n in range(300)]}
+    listed = _Counting({"customer.email": Distinct(300, 300, 300, True)}, values)
+    estimated = _Counting({"customer.email": Distinct(7_000, 6_965, 7_035, False)})
+    across = AcrossStores(b"k" * 32)
+    for probe in (listed, estimated):
+        acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+        ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+        (d,) = _digests(["customer1@gmail.com"])
+        ids.docs[d] += 1
+        ids.fields["customer.email"] = {d}
+        people, _ = asyncio.run(
+            count_people_by_container(
+                acc,
+                [(CASES, 100)],
+                [{"EMAIL_ADDRESS": ids}],
+                ScanOptions(people_read=0),
+                Workers(0),
+                b"k" * 32,
+                across,
+            )
+        )
+        assert people is not None
+    # the listed store (exact) is in; the one the store only counted (an estimate) is not
+    (emails,) = across.counts()
+    assert (emails.distinct.estimate, emails.endpoints) == (300, ("127.0.0.1:9200",))
+    across.close()

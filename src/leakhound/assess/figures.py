@@ -392,9 +392,13 @@ def _counted_figure(p: PeopleCount) -> Figure:
 
 def store_people(scan: ScanRecord) -> Figure | None:
     """People over the exposed stores, each store counted once (``count/people.py``): its
-    full read where there was one, else what its sample scan counted or estimated. None when
-    no store was counted either way (the per-container figures then stand in)."""
+    full read where there was one, else what its sample scan counted or estimated. Stores
+    whose identifiers the scan read whole are counted together, each person once across
+    them (``ScanRecord.people_across``). None when no store was counted either way (the
+    per-container figures then stand in)."""
+    across = {p.entity_type: p for p in scan.people_across}
     parts: list[Figure] = []
+    together: dict[str, list[Figure]] = {}  # type -> the counts of the stores read whole
     for st in scan.stores:
         full = next(
             (r.full.people for r in st.results if r.full is not None and r.full.people is not None),
@@ -411,15 +415,32 @@ def store_people(scan: ScanRecord) -> Figure | None:
                 )
             )
         elif sampled is not None:
-            parts.append(_counted_figure(sampled))
+            joined = across.get(sampled.entity_type)
+            endpoints = {r.service.endpoint.netloc for r in st.results}
+            if joined is not None and sampled.exact and endpoints & set(joined.endpoints):
+                together.setdefault(sampled.entity_type, []).append(_counted_figure(sampled))
+            else:
+                parts.append(_counted_figure(sampled))
+    for etype, counts in together.items():
+        if len(counts) == 1:  # one store alone: its own count says it
+            parts += counts
+            continue
+        joined = across[etype]
+        parts.append(
+            _distinct_figure(
+                joined.distinct,
+                f"distinct {etype} of the {len(counts)} stores whose identifiers were all read "
+                f"({', '.join(joined.endpoints)}), each person counted once across them (each "
+                f"store alone: {', '.join(f'{f.value:,}' for f in counts)})",
+            )
+        )
     if not parts:
         return None
     if len(parts) == 1:
         return parts[0]
     # One organisation's stores often hold the same people (a database, its cache, its
-    # backup in a bucket), and no store's identifiers are kept to tell: added, the stores'
-    # counts are the most there can be, never a count. The fewest: everyone of the largest
-    # store in every other one.
+    # backup in a bucket): added, counts of different stores are the most there can be,
+    # never a count. The fewest: everyone of the largest in every other one.
     total = sum(f.value or 0 for f in parts)
     low = max(f.low or 0 for f in parts)
     return Figure(
@@ -427,10 +448,10 @@ def store_people(scan: ScanRecord) -> Figure | None:
         Method.ESTIMATE,
         low=low,
         high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
-        basis=f"{len(parts)} stores, each counted as below, added: someone in several stores "
-        f"counts once in each, so the sum is the most there can be, and the largest store's "
-        f"{low:,} the fewest (leakhound export-subjects {scan.scan_id} counts each identifier "
-        "once across the stores): " + "; ".join(f.basis for f in parts),
+        basis=f"{len(parts)} counts, each as below, added: someone in several of them counts "
+        f"once in each, so the sum is the most there can be, and the largest's {low:,} the "
+        f"fewest (leakhound export-subjects {scan.scan_id} counts each identifier once across "
+        "the stores): " + "; ".join(f.basis for f in parts),
     )
 
 

@@ -31,6 +31,7 @@ def render(scan: ScanRecord) -> str:
         f"- Exposed indices: {s.exposed_containers}, documents: {text.documents(s.documents)}; "
         f"compromised indices: {s.compromised_containers}",
         f"- Personal data types seen in samples: {', '.join(s.pii_types) or 'none'}",
+        *(f"- People: {text.people_across(p)}" for p in scan.people_across),
         "",
         "| Endpoint | Verdict | Product | Reason | First seen |",
         "|---|---|---|---|---|",

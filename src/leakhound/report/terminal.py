@@ -69,6 +69,8 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
         f"compromised indices: {s.compromised_containers}",
         highlight=False,
     )
+    for p in scan.people_across:
+        console.print(f"People: {text.people_across(p)}", highlight=False)
     console.print(f"scan_id: {scan.scan_id}", highlight=False)
 
 

@@ -12,6 +12,7 @@ from ..models import (
     Fingerprint,
     FullRead,
     FullTotals,
+    PeopleAcross,
     PeopleCount,
     Sample,
 )
@@ -96,6 +97,15 @@ def people(full: FullRead | FullTotals | None) -> str:
     if where == "*":  # counted once across these fields
         where = ", ".join(p.fields[:3]) + (f", +{len(p.fields) - 3}" if len(p.fields) > 3 else "")
     return f"{distinct(p.distinct)} ({p.entity_type} in {where or 'any field'})"
+
+
+def people_across(p: PeopleAcross) -> str:
+    """'3,543 distinct EMAIL_ADDRESS, each counted once across the 4 stores read whole'."""
+    n = len(p.endpoints)
+    return (
+        f"{distinct(p.distinct)} distinct {p.entity_type}, each counted once across the "
+        f"{n} store{'' if n == 1 else 's'} whose identifiers were read whole"
+    )
 
 
 def store_people(p: PeopleCount | None) -> str:

@@ -124,7 +124,7 @@ async def _run(
         on_start(scan_id, len(session.targets))
     status = "failed"
     try:
-        await scan_targets(
+        across = await scan_targets(
             session.targets,
             session.options,
             registry,
@@ -135,6 +135,7 @@ async def _run(
             on_progress=on_progress,
             on_docs=on_docs,
         )
+        store.record_people(scan_id, across)
         status = "done"
         if session.options.full:
             store.drop_checkpoints(scan_id)

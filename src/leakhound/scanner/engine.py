@@ -17,7 +17,16 @@ from dataclasses import dataclass, field, replace
 
 from .. import honeypot
 from ..errors import NetError
-from ..models import Container, ContainerResult, FullTotals, Service, Target, TargetResult, Verdict
+from ..models import (
+    Container,
+    ContainerResult,
+    FullTotals,
+    PeopleAcross,
+    Service,
+    Target,
+    TargetResult,
+    Verdict,
+)
 from ..net import Credentials, Scope, Transport
 from ..probes.registry import Registry
 from ..store.sqlite import SqliteStore
@@ -28,7 +37,7 @@ from .full import DocsCallback, Executor, LocalExecutor, ReadContext, read_conta
 from .options import FullOptions, ScanOptions
 from .pacing import Pacer
 from .partition import ProcessExecutor
-from .people import count_people_by_container
+from .people import AcrossStores, count_people_by_container
 from .sample import sample_container
 from .workers import Workers
 
@@ -52,6 +61,7 @@ class _Scan:
     on_docs: DocsCallback | None = None
     # Keys identifiers' digests: the findings database's own, else one for this scan alone.
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    across: AcrossStores | None = None  # people once across the stores read whole
 
 
 async def scan_targets(
@@ -65,8 +75,9 @@ async def scan_targets(
     scan_id: str = "",
     on_progress: ProgressCallback | None = None,
     on_docs: DocsCallback | None = None,
-) -> None:
-    """Scan every target; hand each finished TargetResult to ``on_result`` at once.
+) -> tuple[PeopleAcross, ...]:
+    """Scan every target; hand each finished TargetResult to ``on_result`` at once. Returns
+    the people counted once across the stores whose identifiers were read whole.
 
     Sample depth scans targets concurrently (``limits.concurrency``); full depth reads them
     in turn, the partitions of each container giving the parallelism, and checkpoints in
@@ -103,6 +114,7 @@ async def scan_targets(
     )
     if store is not None:
         run.key = store.hash_key
+    run.across = AcrossStores(run.key)
     gate = asyncio.Semaphore(1 if full else options.limits.concurrency)
     done = 0
 
@@ -119,6 +131,7 @@ async def scan_targets(
         tasks = [asyncio.create_task(one(t)) for t in targets]
         try:
             await asyncio.gather(*tasks)
+            return run.across.counts()
         finally:
             for task in tasks:
                 task.cancel()
@@ -131,6 +144,7 @@ async def scan_targets(
         if isinstance(executor, DaskExecutor):
             await executor.close()
         workers.close()
+        run.across.close()
 
 
 async def _scan_target(run: _Scan, target: Target) -> TargetResult:
@@ -177,6 +191,7 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
                     run.options,
                     run.workers,
                     run.key,
+                    run.across,
                 )
                 results = [
                     replace(cr, sample=replace(cr.sample, people=p))

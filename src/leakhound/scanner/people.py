@@ -6,17 +6,21 @@ distinct values of the fields it indexes whole (``Probe.count_distinct``), lists
 they are few enough (``LIST_VALUES``, ``Probe.distinct_values``) so that a value in two fields
 counts once, and what the sample found only in free text is estimated; otherwise everything is
 estimated from the sample.
+
+A store counted exactly (read or listed whole) hands its identifiers on to the scan's
+``AcrossStores``, which counts people once across all such stores of the scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
+from ..count.distinct import DistinctCounter
 from ..count.people import SampledIdentifiers, from_sample, identifier_digests, people_type
 from ..errors import NetError
-from ..models import Container, FieldType, PeopleCount
+from ..models import Container, Distinct, FieldType, PeopleAcross, PeopleCount
 from ..probes.base import ReadPlan
 from .access import Access
 from .full import LocalExecutor, ReadContext, Sink, read_container
@@ -100,17 +104,53 @@ async def count_people_by_container(
     options: ScanOptions,
     workers: Workers,
     key: bytes,
+    across: AcrossStores | None = None,
 ) -> tuple[PeopleCount | None, tuple[PeopleCount | None, ...]]:
     """``count_people``, and beside it each container's people (in the order of
     ``sampled``) counted the same way: read whole where the store's identifiers were, else
-    estimated from the container's own sample, never above the store's count."""
-    store, read = await _count_store(acc, sampled, found, options, workers, key)
+    estimated from the container's own sample, never above the store's count. Where the
+    store's identifiers were all read (or listed), they join ``across`` under ``endpoint``."""
+    store, read, digests = await _count_store(acc, sampled, found, options, workers, key)
     if store is None:
         return None, tuple(None for _ in sampled)
+    if across is not None and digests is not None:
+        across.add(acc.reported.endpoint.netloc, store.entity_type, digests)
     return store, tuple(
         _container_people(store, c, n, f.get(store.entity_type), read)
         for (c, n), f in zip(sampled, found, strict=True)
     )
+
+
+class AcrossStores:
+    """The identifiers of every store of a scan whose own were all read (or listed), in one
+    counter a type (keyed digests, exact up to a million, then HyperLogLog; bounded memory):
+    people counted once across those stores."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._counter: DistinctCounter | None = None
+        self._endpoints: dict[str, set[str]] = {}
+
+    def add(self, endpoint: str, entity_type: str, digests: Iterable[bytes]) -> None:
+        if self._counter is None:
+            self._counter = DistinctCounter(self._key)
+        self._counter.add_digests(entity_type, b"".join(digests))
+        self._endpoints.setdefault(entity_type, set()).add(endpoint)
+
+    def counts(self) -> tuple[PeopleAcross, ...]:
+        """One figure a type, for the stores that held it."""
+        if self._counter is None:
+            return ()
+        out = []
+        for etype, endpoints in sorted(self._endpoints.items()):
+            c = self._counter.count(etype)
+            distinct = Distinct(c.estimate, c.lower, c.upper, c.exact)
+            out.append(PeopleAcross(etype, distinct, tuple(sorted(endpoints))))
+        return tuple(out)
+
+    def close(self) -> None:
+        if self._counter is not None:
+            self._counter.close()
 
 
 def _container_people(
@@ -158,15 +198,16 @@ async def _count_store(
     options: ScanOptions,
     workers: Workers,
     key: bytes,
-) -> tuple[PeopleCount | None, dict[str, set[bytes]] | None]:
-    """The store's people, and each container's identifiers where they were read whole."""
+) -> tuple[PeopleCount | None, dict[str, set[bytes]] | None, set[bytes] | None]:
+    """The store's people, each container's identifiers where they were read whole, and
+    all of the store's where they were read or listed whole (an exact count)."""
     own = [(s, f) for s, f in zip(sampled, found, strict=True) if not s[0].derived]
     if any(f for _, f in own):
         sampled, found = [s for s, _ in own], [f for _, f in own]
     merged = _merged(found)
     etype = people_type(merged)
     if etype is None:
-        return None, None
+        return None, None, None
     ids = merged[etype]
     seen_in = [
         (c, n, set(f[etype].docs) if etype in f else set())
@@ -189,7 +230,10 @@ async def _count_store(
     # the sample extrapolated) may stand for far more than it says.
     if total <= options.people_read and all(c.docs_exact for c in counted):
         try:
-            return await _read_all(acc, counted, etype, fields, options, workers, key)
+            people, by_container = await _read_all(
+                acc, counted, etype, fields, options, workers, key
+            )
+            return people, by_container, set().union(*by_container.values())
         except NetError as exc:
             why_not_read = f" (reading them whole failed: {exc})"[:200]
     kinds = _field_kinds(acc, counted)
@@ -207,22 +251,28 @@ async def _count_store(
             why_not_read += f" (listing the values failed: {exc})"[:200]
             listed = None
         if listed is not None:
-            return _with_listed(
+            people = _with_listed(
                 etype, ids, total, listed, list(counts), why_not_read, scope(listed)
-            ), None
+            )
+            return people, None, listed if people.exact else None
     if counts:
-        return _with_store_count(etype, ids, total, counts, fields, why_not_read, scope), None
+        people = _with_store_count(etype, ids, total, counts, fields, why_not_read, scope)
+        return people, None, None
     est = from_sample(ids, total, scope=scope(set()))
-    return PeopleCount(
-        etype,
-        est.value,
-        est.low,
-        est.high,
-        est.low == est.high,
-        "sample",
-        f"{etype}: {est.basis}{why_not_read}",
-        fields,
-    ), None
+    return (
+        PeopleCount(
+            etype,
+            est.value,
+            est.low,
+            est.high,
+            est.low == est.high,
+            "sample",
+            f"{etype}: {est.basis}{why_not_read}",
+            fields,
+        ),
+        None,
+        None,
+    )
 
 
 def _field_kinds(acc: Access, containers: Sequence[Container]) -> dict[str, FieldType]:

@@ -11,7 +11,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import ContainerResult, Service, TargetResult, Verdict, from_dict, openness, to_dict
+from ..models import (
+    ContainerResult,
+    PeopleAcross,
+    Service,
+    TargetResult,
+    Verdict,
+    from_dict,
+    openness,
+    to_dict,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +140,9 @@ class ScanRecord:
     options: dict[str, Any]
     tool: Tool
     results: tuple[ResultRecord, ...]
+    # People counted once across the stores whose identifiers the scan read whole (one a
+    # type); each store's own count stays in its result.
+    people_across: tuple[PeopleAcross, ...] = field(default=(), metadata={"omit_empty": True})
 
     @property
     def exposed(self) -> Iterator[ResultRecord]:

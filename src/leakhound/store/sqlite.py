@@ -17,10 +17,10 @@ import platformdirs
 
 from .. import __version__
 from ..errors import StoreError, UsageError
-from ..models import TargetResult, Verdict, openness, to_dict
+from ..models import PeopleAcross, TargetResult, Verdict, from_dict, openness, to_dict
 from .records import History, ScanRecord, Tool, result_from_json
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -251,6 +251,15 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (scan_id, endpoint, part)
     )
     """,
+    # People counted once across the stores a sample scan read the identifiers of.
+    8: """
+    CREATE TABLE scan_people (
+        scan_id TEXT NOT NULL REFERENCES scans(scan_id) ON DELETE CASCADE,
+        entity_type TEXT NOT NULL,
+        body TEXT NOT NULL,                -- JSON of the PeopleAcross
+        PRIMARY KEY (scan_id, entity_type)
+    )
+    """,
 }
 
 
@@ -374,6 +383,15 @@ class SqliteStore:
             db.execute(
                 "UPDATE scans SET finished_at=?, status=? WHERE scan_id=?",
                 (_now(), status, scan_id),
+            )
+
+    def record_people(self, scan_id: str, people: Iterable[PeopleAcross]) -> None:
+        """Keep the people a scan counted once across stores (one figure a type; a later
+        count of the same scan, a resumed one, replaces it)."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO scan_people VALUES (?, ?, ?)",
+                [(scan_id, p.entity_type, orjson.dumps(to_dict(p)).decode()) for p in people],
             )
 
     def record(self, scan_id: str, result: TargetResult) -> None:
@@ -785,6 +803,12 @@ class SqliteStore:
                         :300
                     ]
                 ) from exc
+        across = tuple(
+            from_dict(PeopleAcross, orjson.loads(body))
+            for (body,) in self._db.execute(
+                "SELECT body FROM scan_people WHERE scan_id=? ORDER BY entity_type", (scan_id,)
+            )
+        )
         return ScanRecord(
             s[0],
             s[1],
@@ -794,6 +818,7 @@ class SqliteStore:
             orjson.loads(s[5]),
             Tool("leakhound", s[6]),
             tuple(results),
+            across,
         )
 
     def history(self, store_id: str, scan_id: str) -> History:
