@@ -351,8 +351,9 @@ def test_a_resumed_scan_takes_its_workers_from_the_command_line_and_its_reading_
         scan_id = store.begin_scan(["127.0.0.1:9"], started.to_json())
     seen: list[ScanOptions] = []
 
-    async def read(targets: object, options: ScanOptions, *args: object, **kw: object) -> None:
+    async def read(targets: object, options: ScanOptions, *args: object, **kw: object) -> tuple[()]:
         seen.append(options)  # what the resumed scan would read with, no request sent
+        return ()  # no people counted across stores
 
     monkeypatch.setattr(scanner, "scan_targets", read)
     # What to read and how fast, given again, is ignored: the stored scan's stands.

@@ -91,6 +91,31 @@ def test_merge_past_the_limit_switches_to_the_estimate() -> None:
     assert n.lower <= 1600 <= n.upper
 
 
+def test_merge_type_adds_one_type_alone() -> None:
+    with DistinctCounter(KEY) as a, DistinctCounter(KEY) as b:
+        a.add(E, "a@x.com")
+        for v in emails(0, 50):
+            b.add(E, v)
+        b.add("PHONE_NUMBER", "+49 30 1234567")
+        a.merge_type(b, E)
+        a.merge_type(b, "IBAN_CODE")  # a type the other never saw changes nothing
+        assert (a.count(E).estimate, a.count(E).exact) == (51, True)
+        assert a.count("PHONE_NUMBER").estimate == 0
+        assert a.count("IBAN_CODE").estimate == 0
+
+
+def test_merge_type_of_a_sketch_keeps_the_bound() -> None:
+    with DistinctCounter(KEY) as a, DistinctCounter(KEY, exact_limit=1000) as b:
+        for v in emails(0, 500):
+            a.add(E, v)
+        for v in emails(0, 5000):
+            b.add(E, v)
+        a.merge_type(b, E)
+        n = a.count(E)
+    assert not n.exact
+    assert n.lower <= 5000 <= n.upper
+
+
 def test_merge_refuses_a_counter_made_with_another_key() -> None:
     with DistinctCounter(KEY) as a, DistinctCounter(b"other-key") as b:
         b.add(E, "a@x.com")

@@ -294,12 +294,14 @@ def test_full_figures_are_stored_assessed_and_rendered(
         ("MinIO", 10301),
         ("Azurite 3.37.0", 10301),
     ]
-    # Two stores, each read whole: their people added are the most there can be, and the
-    # lab's two hold the same people, so the fewest (one store's) is the truth.
+    # Two stores, each read whole, holding the same people (the lab's files): counted once
+    # across the two, they are one store's.
     subjects = assessed["data_subjects"]
-    people = [r["full"]["people"]["distinct"]["estimate"] for r in full["results"]]
-    assert (subjects["method"], subjects["value"]) == ("estimate", sum(people))
-    assert (subjects["low"], subjects["high"]) == (max(people), sum(people))
+    (people,) = {r["full"]["people"]["distinct"]["estimate"] for r in full["results"]}
+    (across,) = full["people_across"]
+    assert len(across["endpoints"]) == 2 and across["distinct"]["estimate"] == people
+    assert (subjects["method"], subjects["value"]) == ("exact", people)
+    assert "of the 2 stores whose identifiers were all read" in subjects["basis"]
     assert assessed["date_range"]["min"] is None  # files' dates are no records' dates
     for kind in ("authority", "subjects"):
         code, out = run(["notify", full["scan_id"], "--db", db, "--kind", kind], capsys)

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from leakhound.count.distinct import DistinctCounter
 from leakhound.count.people import SampledIdentifiers, identifier_digests
 from leakhound.errors import NetError
 from leakhound.models import (
@@ -302,4 +303,19 @@ def test_only_a_store_counted_exactly_joins_the_count_across_stores() -> None:
     # the listed store (exact) is in; the one the store only counted (an estimate) is not
     (emails,) = across.counts()
     assert (emails.distinct.estimate, emails.endpoints) == (300, ("127.0.0.1:9200",))
+    across.close()
+
+
+def test_a_store_read_in_full_joins_the_count_with_its_counter() -> None:
+    across = AcrossStores(b"k" * 32)
+    customers = [f"customer{n}@gmail.com" for n in range(300)]
+    across.add("10.0.0.1:5432", "EMAIL_ADDRESS", _digests(customers))
+    with DistinctCounter(b"k" * 32) as full:  # a full read's tally of a bucket's files
+        for v in customers[100:] + [f"visitor{n}@gmail.com" for n in range(40)]:
+            full.add("EMAIL_ADDRESS", v)
+        full.add("PHONE_NUMBER", "+49 30 1234567")
+        across.add_counted("10.0.0.2:9000", "EMAIL_ADDRESS", full)
+    (emails,) = across.counts()  # only the type the store's people are counted in
+    assert emails.distinct == Distinct(340, 340, 340, True)
+    assert emails.endpoints == ("10.0.0.1:5432", "10.0.0.2:9000")
     across.close()

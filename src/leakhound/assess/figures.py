@@ -405,22 +405,28 @@ def store_people(scan: ScanRecord) -> Figure | None:
             None,
         )
         sampled = next((r.people for r in st.results if r.people is not None), None)
+        own: Figure | None = None
+        etype = ""
         if full is not None:
             where = ", ".join(full.fields) if full.fields else full.field
-            parts.append(
-                _distinct_figure(
-                    full.distinct,
-                    f"distinct {full.entity_type} in {where} over every document "
-                    f"read on {st.service.endpoint.netloc}, each counted once",
-                )
+            etype = full.entity_type
+            own = _distinct_figure(
+                full.distinct,
+                f"distinct {full.entity_type} in {where} over every document "
+                f"read on {st.service.endpoint.netloc}, each counted once",
             )
         elif sampled is not None:
-            joined = across.get(sampled.entity_type)
-            endpoints = {r.service.endpoint.netloc for r in st.results}
-            if joined is not None and sampled.exact and endpoints & set(joined.endpoints):
-                together.setdefault(sampled.entity_type, []).append(_counted_figure(sampled))
-            else:
-                parts.append(_counted_figure(sampled))
+            etype, own = sampled.entity_type, _counted_figure(sampled)
+        if own is None:
+            continue
+        # A store the scan counted whole (a full read to every container's end, or its
+        # identifiers read or listed) is in the count across such stores.
+        joined = across.get(etype)
+        endpoints = {r.service.endpoint.netloc for r in st.results}
+        if joined is not None and endpoints & set(joined.endpoints):
+            together.setdefault(etype, []).append(own)
+        else:
+            parts.append(own)
     for etype, counts in together.items():
         if len(counts) == 1:  # one store alone: its own count says it
             parts += counts

@@ -475,19 +475,27 @@ class DistinctCounter:
 
     def merge(self, other: DistinctCounter) -> None:
         """Add ``other``'s values into this counter (per-slice counters combine)."""
+        for entity_type in list(other._tallies):
+            self.merge_type(other, entity_type)
+
+    def merge_type(self, other: DistinctCounter, entity_type: str) -> None:
+        """Add ``other``'s values of one type into this counter (a store's people into a
+        count across stores)."""
         if other._key_id != self._key_id:
             raise ValueError("cannot merge subject counters made with different keys")
-        for entity_type, theirs in other._tallies.items():
-            mine = self._tally(entity_type)
-            sketch = other._sketch(entity_type, theirs)
-            if sketch is not None:
-                self._union(entity_type, mine, sketch, other.lg_k)
-                continue
-            for block in other._blocks(theirs):
-                if mine.exact:
-                    self._absorb(mine, block)
-                else:
-                    self._feed(mine, block)
+        theirs = other._tallies.get(entity_type)
+        if theirs is None:
+            return
+        mine = self._tally(entity_type)
+        sketch = other._sketch(entity_type, theirs)
+        if sketch is not None:
+            self._union(entity_type, mine, sketch, other.lg_k)
+            return
+        for block in other._blocks(theirs):
+            if mine.exact:
+                self._absorb(mine, block)
+            else:
+                self._feed(mine, block)
 
     def merge_bytes(self, data: bytes) -> None:
         """Add a checkpoint (``to_bytes``) into this counter without restoring it first."""

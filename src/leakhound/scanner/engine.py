@@ -267,7 +267,18 @@ async def _read_all(
                 # A kind that counts its records only by reading them (files): now it has.
                 container = replace(container, docs=read.docs, docs_exact=True)
             results.append(ContainerResult(container, None, read))
-        return results, sink.totals()
+        totals = sink.totals()
+        people = totals.people
+        if (
+            people is not None
+            and run.across is not None
+            and all(r.full is None or r.full.complete for r in results)
+        ):
+            # Every record read: its people join the count across the scan's stores.
+            run.across.add_counted(
+                acc.reported.endpoint.netloc, people.entity_type, sink.total.subjects
+            )
+        return results, totals
     finally:
         sink.close()
 
