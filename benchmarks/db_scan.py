@@ -332,9 +332,11 @@ def instance(kind: str, folder: Path, size: int, dataset: Callable[[], Any]) -> 
 
 
 @metered
-def leakhound_read(inst: Instance) -> Run:
-    """leakhound's full read with detection off, in a process of its own."""
+def leakhound_read(readers: int, inst: Instance) -> Run:
+    """leakhound's full read with detection off, in a process of its own; with ``readers``,
+    its partitions read by that many worker processes (as ``--workers N`` reads them)."""
     argv = [sys.executable, __file__, "--leakhound-read", inst.target.url]
+    argv += ["--readers", str(readers)]
     with tempfile.TemporaryFile() as out:
         seconds, rss, code, err = timed(argv, stdout=out)
         out.seek(0)
@@ -347,7 +349,9 @@ def leakhound_read(inst: Instance) -> Run:
         note += f" errors: {got['errors'][:2]}"
     # The child's own clock: from its first request to its last page, start-up left out.
     return Run(
-        "leakhound (detection off)",
+        f"leakhound (detection off, {readers} reading processes)"
+        if readers
+        else "leakhound (detection off)",
         got["records"],
         got["seconds"],
         rss,
@@ -356,16 +360,24 @@ def leakhound_read(inst: Instance) -> Run:
     )
 
 
-async def _count_read(url: str) -> dict[str, Any]:
+async def _count_read(url: str, readers: int) -> dict[str, Any]:
     """Every record of every non-system container of url, through the full scan's pipeline,
-    counted and nothing else (the child process of leakhound_read)."""
+    counted and nothing else (the child process of leakhound_read): read by this process, or
+    with ``readers``, by that many worker processes, each reading its own partitions."""
     from leakhound.net import Scope, Transport
     from leakhound.probes.base import ReadPlan
     from leakhound.probes.registry import DEFAULT
     from leakhound.scanner.access import access
-    from leakhound.scanner.full import LocalExecutor, ReadContext, Sink, read_container
+    from leakhound.scanner.full import (
+        Executor,
+        LocalExecutor,
+        ReadContext,
+        Sink,
+        read_container,
+    )
     from leakhound.scanner.options import FullOptions, ScanOptions
     from leakhound.scanner.pacing import Pacer
+    from leakhound.scanner.partition import ProcessExecutor
     from leakhound.scanner.workers import Workers
     from leakhound.targets import parse_targets, targets
 
@@ -389,12 +401,16 @@ async def _count_read(url: str) -> dict[str, Any]:
             self.records += result
 
     began, cpu = time.perf_counter(), time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     (target,) = targets(parse_targets([url], DEFAULT.target_kinds()))
-    options = ScanOptions(full=FullOptions(partitions=PARTITIONS, batch=BATCH), workers=0)
+    options = ScanOptions(full=FullOptions(partitions=PARTITIONS, batch=BATCH), workers=readers)
     scope = Scope()
     scope.add(target.endpoint.host, target.endpoint.port)
     transport = Transport(options.limits, scope)
-    workers = Workers(0)  # a thread: len() needs no process
+    # None: a thread, len() needs no process; else the scan's worker processes, each reading
+    # its partitions' pages and counting them where they were read (as `scan` with --workers).
+    workers = Workers(readers)
+    executor: Executor = ProcessExecutor(options.limits) if readers else LocalExecutor()
     sink = Counted()
     errors = []
     try:
@@ -414,16 +430,19 @@ async def _count_read(url: str) -> dict[str, Any]:
         )
         for container in inv.containers:
             if options.full.selects(container):
-                error = await read_container(ctx, container, LocalExecutor(), partitions=PARTITIONS)
+                error = await read_container(ctx, container, executor, partitions=PARTITIONS)
                 if error:
                     errors.append(f"{container.name}: {error}")
     finally:
         await transport.aclose()
         workers.close()
+    seconds = time.perf_counter() - began
+    waited = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers, once they ended
+    spent = waited.ru_utime + waited.ru_stime - children.ru_utime - children.ru_stime
     return {
         "records": sink.records,
-        "seconds": time.perf_counter() - began,
-        "cpu": time.process_time() - cpu,
+        "seconds": seconds,
+        "cpu": time.process_time() - cpu + spent,
         "errors": errors,
     }
 
@@ -608,7 +627,13 @@ def _pymongo_find(inst: Instance) -> Run:
     )
 
 
-def full_part(folder: Path, kinds: Sequence[str], sizes: Sequence[int], detect: bool) -> None:
+def full_part(
+    folder: Path,
+    kinds: Sequence[str],
+    sizes: Sequence[int],
+    detect: bool,
+    readers: Sequence[int] = (),
+) -> None:
     from leakhound.lab.seeder import generate
 
     rss: dict[str, dict[int, int]] = {k: {} for k in kinds}
@@ -639,9 +664,10 @@ def full_part(folder: Path, kinds: Sequence[str], sizes: Sequence[int], detect: 
 
         for kind in kinds:
             with instance(kind, folder / str(size), size, dataset) as inst:
-                ours = leakhound_read(inst)
+                ours = leakhound_read(0, inst)
+                parallel = [leakhound_read(n, inst) for n in readers]
                 peers = dump_tools(inst)
-                runs = [ours, *peers]
+                runs = [ours, *parallel, *peers]
                 if detect:
                     runs.append(leakhound_full_scan(inst))
             rss[kind][size] = ours.rss_kib
@@ -696,6 +722,12 @@ def main() -> int:
     ap.add_argument(
         "--detect", action="store_true", help="also `scan --depth full` as it is, detection on"
     )
+    ap.add_argument(
+        "--readers",
+        default="2",
+        help="also leakhound's read (detection off) by N worker processes, as `scan --workers "
+        "N` reads; comma-separated, 0 or empty: none",
+    )
     ap.add_argument("--leakhound-read", metavar="URL", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.leakhound_read:
@@ -703,7 +735,8 @@ def main() -> int:
         from leakhound.startup import started
 
         started()  # as the command line does before a scan
-        print(json.dumps(asyncio.run(_count_read(args.leakhound_read))))
+        readers = int(args.readers or 0)
+        print(json.dumps(asyncio.run(_count_read(args.leakhound_read, readers))))
         return 0
     kinds = [k for k in args.kinds.split(",") if k]
     unknown = sorted(set(kinds) - set(KINDS))
@@ -723,7 +756,8 @@ def main() -> int:
         if "full" in parts:
             args.dir.mkdir(parents=True, exist_ok=True)
             sizes = sorted(int(s) for s in args.sizes.split(",") if s)
-            full_part(args.dir, kinds, sizes, args.detect)
+            each = [int(n) for n in args.readers.split(",") if n and int(n)]
+            full_part(args.dir, kinds, sizes, args.detect, each)
     finally:
         _stop_live()
     return 0

@@ -259,6 +259,10 @@ class Container:
     # over other tables): read and shown like any container's, never added to the records
     # or the people of the store.
     derived: str | None = field(default=None, metadata={"omit_empty": True})
+    # Records a year of the main date field, as the store counted them at inventory (one
+    # aggregate query, every record, no sample); empty where it was not asked (too large a
+    # table to group) or not given. Records without a date are in no year.
+    years: tuple[YearCount, ...] = field(default=(), metadata={"omit_empty": True})
     details: dict[str, Any] = field(default_factory=dict, metadata={"flatten": True})
 
 

@@ -17,6 +17,7 @@ from leakhound.models import (
     Service,
     TargetResult,
     Verdict,
+    YearCount,
 )
 from leakhound.store import ScanRecord, SqliteStore
 
@@ -35,6 +36,7 @@ class Ix:
     reasons: tuple[str, ...] = ()
     derived: str | None = None
     sample_error: str | None = None  # the sample could not be read (then nothing sampled)
+    years: tuple[tuple[int, int], ...] = ()  # (year, docs) the store counted at inventory
 
 
 Build = Callable[..., ScanRecord]
@@ -75,6 +77,7 @@ def builder(folder: Path) -> Build:
                 compromised=ix.compromised,
                 compromise_reasons=ix.reasons,
                 derived=ix.derived,
+                years=tuple(YearCount(y, n) for y, n in ix.years),
             )
             sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
             if ix.sample_error:

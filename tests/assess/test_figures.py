@@ -197,6 +197,37 @@ def test_records_by_year_spread_over_each_index_range(build_scan: Build) -> None
     )
 
 
+def test_records_by_year_counted_by_the_store_need_no_spread(build_scan: Build) -> None:
+    # The store counted its records a year (one of them undated): each year as counted, where
+    # spreading the same 1,000 records over 2019-12-31 .. 2021-01-01 would put 2 in 2019.
+    a = assess(
+        build_scan(
+            Ix(
+                "cases",
+                docs=1000,
+                pii={"EMAIL_ADDRESS": (1, 1)},
+                date_min="2019-12-31",
+                date_max="2021-01-01",
+                years=((2019, 600), (2020, 300), (2021, 99)),
+            ),
+            Ix(
+                "d",
+                docs=10,
+                pii={"EMAIL_ADDRESS": (1, 1)},
+                date_min="2021-05-01",
+                date_max="2021-05-02",
+            ),
+        )
+    )
+    assert records_by_year(a.containers) == [(2019, 600), (2020, 300), (2021, 109)]
+    assert years_basis(a.containers) == (
+        "Documents of the 2 indices with personal data, by year: 1 counted a year by the "
+        "store itself (every record, no sample); 1 from their oldest and newest date, their "
+        "records assumed spread evenly over that range (an assumption: a year may be off by a "
+        "factor)."
+    )
+
+
 def test_exposure_window_from_owner_and_history(build_scan: Build) -> None:
     doc = build_scan(Ix("crm", pii={"EMAIL_ADDRESS": (1, 1)}))
     a = assess(doc)

@@ -45,6 +45,8 @@ INTENDED: dict[tuple[str, str], tuple[Any, Any, str]] = {
 ADDED = {"people": "#15: a store's people, counted once across its fields and containers"}
 # Fields of a container's sample added since, on purpose.
 ADDED_TO_SAMPLE = {"people": "a container's people, counted as its store's are"}
+# Fields of a container (index) added since, on purpose.
+ADDED_TO_INDEX = {"years": "records a year, as the store counted them at inventory"}
 # Fields of the scan added since, on purpose.
 ADDED_TO_SCAN = {"people_across": "people counted once across the stores read whole"}
 
@@ -84,6 +86,8 @@ def _scan_json(out: Path, roles: dict[str, str], now: bool) -> dict[str, Any]:
         for key in HISTORY_TIMES:
             history[key] = history[key] is not None and history[key] >= doc["started_at"]
         for entry in result["indices"]:
+            for key in ADDED_TO_INDEX:
+                entry["index"].pop(key, None)
             if entry["sample"]:
                 entry["sample"].pop("pii")
                 for key in ADDED_TO_SAMPLE:

@@ -103,6 +103,9 @@ def test_inventory_equals_what_was_seeded(scanned: dict[str, Any], lab: Any) -> 
             assert indices[name]["date_field"] == "created_at"
             assert indices[name]["date_min"][:10] == t.created_at_min[:10], name
             assert indices[name]["date_max"][:10] == t.created_at_max[:10], name
+            # every document a year, as the node's date histogram counted them
+            years = {y["year"]: y["docs"] for y in indices[name]["years"]}
+            assert years == dict(t.created_at_years), name
 
 
 def test_wiped_and_ransom_indices_are_flagged(scanned: dict[str, Any], lab: Any) -> None:

@@ -210,6 +210,7 @@ def _from_sample(
         sampled=sampled,
         sample_error=sample.error if sample is not None else "not sampled",
         pii=pii,
+        years=tuple((y.year, y.docs) for y in c.years),
         subjects=(
             _counted_figure(sample.people)
             if sample is not None and sample.people is not None
@@ -261,7 +262,8 @@ def _from_full(svc: Service, c: Container, full: FullRead) -> ContainerExposure:
         pii=pii,
         subjects=subjects,
         full=True,
-        years=tuple((y.year, y.docs) for y in full.years),
+        # each record read, dated; else the store's count a year, if it gave one
+        years=tuple((y.year, y.docs) for y in (full.years or c.years)),
     )
 
 
@@ -548,14 +550,15 @@ def records_by_year(containers: Iterable[ContainerExposure]) -> list[tuple[int, 
     """Documents per calendar year (copies, ``derived``, left out unless they are all
     there is: ``counted``).
 
-    A full read counts them by each record's date. Otherwise each container's records are
-    spread evenly over its date range: only containers with both dates and a count take part,
-    and the split inside a container is an assumption (uniform over time).
+    A full read counts them by each record's date, and so does a store that counted its
+    records a year at inventory. Otherwise each container's records are spread evenly over
+    its date range: only containers with both dates and a count take part, and the split
+    inside a container is an assumption (uniform over time).
     """
     years: dict[int, float] = defaultdict(float)
     for i in counted(containers):
         source = _years_from(i)
-        if source == "read":  # counted by a full read: no assumption needed
+        if source in ("read", "counted"):  # each record in its own year: no assumption
             for year, n in i.years:
                 years[year] += n
         elif source == "spread":
@@ -574,8 +577,12 @@ def years_basis(containers: Iterable[ContainerExposure]) -> str:
     items = counted(containers)
     sources = [_years_from(i) for i in items]
     read, spread = sources.count("read"), sources.count("spread")
+    by_store = sources.count("counted")
     out = [
         f"{read} read whole, each record counted in its own date's year" if read else "",
+        f"{by_store} counted a year by the store itself (every record, no sample)"
+        if by_store
+        else "",
         f"{spread} from their oldest and newest date, their records assumed spread evenly "
         "over that range (an assumption: a year may be off by a factor)"
         if spread
@@ -591,9 +598,10 @@ def years_basis(containers: Iterable[ContainerExposure]) -> str:
 
 def _years_from(i: ContainerExposure) -> str | None:
     """Where a container's records by year come from: "read" (a full read dated each
-    record), "spread" (its date range and count), None (neither: left out)."""
+    record), "counted" (the store counted them a year at inventory), "spread" (its date
+    range and count), None (none of these: left out)."""
     if i.years:
-        return "read"
+        return "read" if i.full else "counted"
     lo, hi = _day(i.date_min), _day(i.date_max)
     return "spread" if lo and hi and i.docs and hi >= lo else None
 

@@ -238,6 +238,7 @@ class IndexTruth:
     email_forms: Mapping[str, Mapping[str, int]]  # field path -> form id -> documents
     # What else a scanner of this store kind should see (Redis: the key type, members).
     info: Mapping[str, Any] = field(default_factory=dict)
+    created_at_years: Mapping[int, int] = field(default_factory=dict)  # year -> documents
 
     def fields(self, kind: str) -> tuple[str, ...]:
         """The field paths carrying kind in this index (empty when none)."""
@@ -278,7 +279,11 @@ class SeedTruth:
             "indices": {
                 name: {
                     "documents": t.documents,
-                    "created_at": {"min": t.created_at_min, "max": t.created_at_max},
+                    "created_at": {
+                        "min": t.created_at_min,
+                        "max": t.created_at_max,
+                        "years": {str(y): n for y, n in sorted(t.created_at_years.items())},
+                    },
                     "distinct_customers": t.distinct_customers,
                     "distinct_emails": t.distinct_emails,
                     "pii": {kind: dict(fields) for kind, fields in t.pii.items()},
@@ -303,6 +308,9 @@ class SeedTruth:
                 pii=body["pii"],
                 email_forms=body["email_forms"],
                 info=body.get("info", {}),
+                created_at_years={
+                    int(y): n for y, n in body["created_at"].get("years", {}).items()
+                },
             )
             for name, body in data["indices"].items()
         }
@@ -436,6 +444,11 @@ def index_bodies(seed: int = 1) -> dict[str, dict[str, Any]]:
     return indices
 
 
+def _year(when: Any) -> int:
+    """A created_at's year: ISO text (UTC) or a datetime, as a store kind's shape keeps it."""
+    return when.year if isinstance(when, dt.date) else int(str(when)[:4])
+
+
 def tally(
     dataset: Dataset,
     records: int,
@@ -477,6 +490,7 @@ def tally(
             pii={kind: dict(sorted(c.items())) for kind, c in sorted(pii.items())},
             email_forms={path: dict(sorted(c.items())) for path, c in sorted(forms.items())},
             info=dict(dataset.indices[name].get("info", {})),
+            created_at_years=dict(sorted(Counter(_year(d) for d in dates).items())),
         )
     return SeedTruth(
         records=records,

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from leakhound.models import FieldInfo
+from leakhound.models import FieldInfo, YearCount
 from leakhound.probes.elasticsearch import ALLOW
-from leakhound.probes.elasticsearch.probe import flatten_mapping, main_date_field, parse_root
+from leakhound.probes.elasticsearch.probe import (
+    flatten_mapping,
+    main_date_field,
+    parse_root,
+    years_of,
+)
 
 ROOTS = Path(__file__).parents[2] / "data" / "elasticsearch"
 
@@ -133,3 +138,49 @@ def test_main_date_field_is_chosen(paths: list[str], expected: str | None) -> No
 )
 def test_read_only_allow_list(method: str, path: str, allowed: bool) -> None:
     assert ALLOW.allows(method, path) is allowed
+
+
+def test_documents_a_year_from_the_date_histogram() -> None:
+    # As OpenSearch 2.19 answers a date_histogram by calendar year (keys: each year's start).
+    body = {
+        "hits": {"total": {"value": 10000, "relation": "gte"}, "hits": []},
+        "aggregations": {
+            "years": {
+                "buckets": [
+                    {
+                        "key_as_string": "1969-01-01T00:00:00.000Z",
+                        "key": -31536000000,
+                        "doc_count": 2,
+                    },
+                    {
+                        "key_as_string": "2019-01-01T00:00:00.000Z",
+                        "key": 1546300800000,
+                        "doc_count": 812,
+                    },
+                    {
+                        "key_as_string": "2020-01-01T00:00:00.000Z",
+                        "key": 1577836800000,
+                        "doc_count": 1,
+                    },
+                ]
+            }
+        },
+    }
+    assert years_of(body) == (YearCount(1969, 2), YearCount(2019, 812), YearCount(2020, 1))
+
+
+@pytest.mark.parametrize(
+    "buckets",
+    [
+        pytest.param("x", id="not-a-list"),
+        pytest.param([{"key": "2019", "doc_count": 1}], id="key-text"),
+        pytest.param([{"key": True, "doc_count": 1}], id="key-bool"),
+        pytest.param([{"key": 1546300800000, "doc_count": -1}], id="negative-count"),
+        pytest.param([{"key": 1546300800000 + 86_400_000, "doc_count": 1}], id="not-a-year-start"),
+        pytest.param([{"key": 10**20, "doc_count": 1}], id="beyond-the-calendar"),
+        pytest.param([{"key": 1546300800000, "doc_count": 1}] * 10_001, id="too-many"),
+    ],
+)
+def test_a_histogram_that_is_not_years_gives_none(buckets: object) -> None:
+    assert years_of({"aggregations": {"years": {"buckets": buckets}}}) == ()
+    assert years_of({"aggregations": {}}) == () and years_of(None) == ()

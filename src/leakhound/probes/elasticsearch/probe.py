@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from ...models import (
     Fingerprint,
     Service,
     Verdict,
+    YearCount,
 )
 from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
@@ -48,6 +50,8 @@ MAX_FIELD_PATH = 512  # characters: longer dotted paths are skipped (a long pare
 # Dates an aggregation may report: digits, letters (month names), separators. Anything else
 # (escape sequences, markup) is not a date and must not reach a report.
 _DATE_TEXT = re.compile(r"[\w :.,/+\-]{1,40}")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_YEARS = 10_000  # buckets of a date histogram by year: more is not a calendar
 
 
 def _realm(resp: Response) -> str | None:
@@ -152,6 +156,30 @@ def flatten_mapping(mapping: Any) -> list[FieldInfo]:
                 ftype = spec.get("type")
                 out.setdefault(path, ftype if isinstance(ftype, str) else "object")
     return [FieldInfo(p, t) for p, t in sorted(out.items())]
+
+
+def years_of(body: Any) -> tuple[YearCount, ...]:
+    """The documents a year of a ``date_histogram`` by year named ``years``; () unless every
+    bucket is one (a year's start in milliseconds since the epoch, a count)."""
+    aggs = body.get("aggregations") if isinstance(body, dict) else None
+    agg = aggs.get("years") if isinstance(aggs, dict) else None
+    buckets = agg.get("buckets") if isinstance(agg, dict) else None
+    if not isinstance(buckets, list) or len(buckets) > _MAX_YEARS:
+        return ()
+    years = []
+    for b in buckets:
+        key = b.get("key") if isinstance(b, dict) else None
+        n = _int(b.get("doc_count")) if isinstance(b, dict) else None
+        if not isinstance(key, int) or isinstance(key, bool) or n is None:
+            return ()
+        try:
+            start = _EPOCH + timedelta(milliseconds=key)
+        except OverflowError:
+            return ()
+        if (start.month, start.day, start.hour, start.minute) != (1, 1, 0, 0):
+            return ()  # not a calendar year's start: some other interval
+        years.append(YearCount(start.year, n))
+    return tuple(years)
 
 
 def main_date_field(fields: list[FieldInfo]) -> str | None:
@@ -430,8 +458,11 @@ class ElasticsearchProbe(Probe):
             docs = _int(row.get("docs.count"))
         date_field = main_date_field(fields)
         date_min = date_max = None
+        years: tuple[YearCount, ...] = ()
         if date_field and docs:
             date_min, date_max = await self._date_range(http, path, date_field, errors)
+            if date_min is not None:
+                years = await self._years(http, path, date_field)
         reasons = compromise.by_name(name)
         return Container(
             name=name,
@@ -447,6 +478,7 @@ class ElasticsearchProbe(Probe):
             compromise_reasons=tuple(reasons),
             error="; ".join(errors) or None,
             docs_exact=docs_exact,
+            years=years,
             details={
                 "health": _short_text(row.get("health"), 20),
                 "status": _short_text(row.get("status"), 20),
@@ -479,6 +511,29 @@ class ElasticsearchProbe(Probe):
             return text if isinstance(text, str) and _DATE_TEXT.fullmatch(text) else None
 
         return edge("min"), edge("max")
+
+    async def _years(self, http: Http, path: str, field: str) -> tuple[YearCount, ...]:
+        """Documents a calendar year of the date field, counted by the cluster (a date
+        histogram: every document, from the field's doc values). () where it is refused
+        (Elasticsearch before 7.2 knows no ``calendar_interval``) or malformed: the figures
+        then spread the documents over the date range and say so."""
+        query = {
+            "size": 0,
+            "aggs": {
+                "years": {
+                    "date_histogram": {
+                        "field": field,
+                        "calendar_interval": "year",
+                        "min_doc_count": 1,
+                    }
+                }
+            },
+        }
+        try:
+            resp = await http.request("POST", path + "/_search", ALLOW, json=query)
+        except NetError:
+            return ()
+        return years_of(_json_or_none(resp)) if resp.status == 200 else ()
 
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int

@@ -2,12 +2,13 @@
 
 Each statement's whole text must match one pattern before it leaves (``net.statements``):
 ``information_schema`` reads for the inventory (names compared as hex literals), ``COUNT(*)``,
-``MIN``/``MAX`` of a date column, ``SELECT *`` of one table with a limit, after a key (and up
-to one) or from an offset, the key columns of one row at an offset (where a partition ends),
-and the read-only transaction around them. A table is two backtick-quoted identifiers and
-never one of the server's own schemas, whatever the letter case (``mysql.user`` holds the
-password hashes; servers with ``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern
-admits a function call on data (``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
+``MIN``/``MAX`` of a date column and its rows a ``YEAR``, ``SELECT *`` of one table with a
+limit, after a key (and up to one) or from an offset, the key columns of one row at an offset
+(where a partition ends), and the read-only transaction around them. A table is two
+backtick-quoted identifiers and never one of the server's own schemas, whatever the letter
+case (``mysql.user`` holds the password hashes; servers with ``lower_case_table_names=1``
+fold ``MYSQL`` into it). No pattern admits a function call on data other than ``YEAR`` of a
+column (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ ALLOW = statements(
         _literal(sql.CHECKS_OF),
         rf"SELECT COUNT\(\*\) FROM {TABLE}",  # noqa: S608 - a pattern
         rf"SELECT MIN\({IDENT}\), MAX\({IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern
+        rf"SELECT YEAR\({IDENT}\), COUNT\(\*\) FROM {TABLE} GROUP BY 1",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT}",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE}(?: WHERE {_AFTER})? ORDER BY {_KEY} LIMIT {LIMIT}",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT} OFFSET \d{{1,19}}",  # noqa: S608 - a pattern

@@ -7,7 +7,16 @@ from typing import Any
 
 from ... import compromise
 from ...errors import ConnectError, NetError, PolicyError, ProtocolError, TimeoutError_
-from ...models import Container, Endpoint, FieldInfo, FieldType, Fingerprint, Service, Verdict
+from ...models import (
+    Container,
+    Endpoint,
+    FieldInfo,
+    FieldType,
+    Fingerprint,
+    Service,
+    Verdict,
+    YearCount,
+)
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from . import sql
@@ -213,6 +222,7 @@ class MysqlProbe(Probe):
             fields: dict[str, str] | None = None,
             date: str | None = None,
             edges: tuple[str | None, str | None] = (None, None),
+            years: tuple[YearCount, ...] = (),
         ) -> Container:
             return Container(
                 f"{schema}.{name}",
@@ -226,6 +236,7 @@ class MysqlProbe(Probe):
                 compromise_reasons=tuple(reasons),
                 error=error,
                 docs_exact=exact,
+                years=years,
                 details=details,
             )
 
@@ -271,7 +282,14 @@ class MysqlProbe(Probe):
                     edges = (_iso(got.rows[0][0]), _iso(got.rows[0][1]))
             except NetError as exc:
                 errors.append(f"date range: {exc}")
-        return container(docs, exact, "; ".join(errors)[:300] or None, fields, date, edges)
+        years: tuple[YearCount, ...] = ()
+        if date and docs and docs <= DATE_RANGE_ROWS:
+            # Every row's year, counted by the server (a pass over the table, as for its range).
+            try:
+                years = _by_year(await conn.query(sql.by_year(schema, name, date)))
+            except NetError as exc:
+                errors.append(f"rows by year: {exc}")
+        return container(docs, exact, "; ".join(errors)[:300] or None, fields, date, edges, years)
 
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
@@ -310,6 +328,23 @@ def _number(raw: bytes | None) -> int | None:
     if raw is None or not raw.isdigit() or len(raw) > 18:
         return None
     return int(raw)
+
+
+def _by_year(got: Any) -> tuple[YearCount, ...]:
+    """Rows a year from ``YEAR(…), COUNT(*) … GROUP BY 1``; () when an answer is not such
+    rows. NULL (no date, or the zero date) is in no year."""
+    years = []
+    for row in got.rows:
+        if len(row) != 2 or (n := _number(row[1])) is None:
+            return ()
+        if row[0] is None:
+            continue
+        year = _number(row[0])
+        if year is None:
+            return ()
+        if year:  # YEAR of the zero date is 0: no date
+            years.append(YearCount(year, n))
+    return tuple(sorted(years, key=lambda y: y.year))
 
 
 def _iso(raw: bytes | None) -> str | None:

@@ -103,6 +103,12 @@ def date_range(schema: str, name: str, column: str) -> str:
     return f"SELECT MIN({c}), MAX({c}) FROM {table(schema, name)}"  # noqa: S608
 
 
+def by_year(schema: str, name: str, column: str) -> str:
+    """The rows a year of one date column (NULL: the rows without a date)."""
+    c = ident(column)
+    return f"SELECT YEAR({c}), COUNT(*) FROM {table(schema, name)} GROUP BY 1"  # noqa: S608
+
+
 def first_rows(schema: str, name: str, limit: int) -> str:
     """Up to ``limit`` rows in the order the server finds cheapest."""
     return f"SELECT * FROM {table(schema, name)} LIMIT {int(limit)}"  # noqa: S608

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from ... import compromise
 from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
-from ...models import Container, Endpoint, FieldInfo, FieldType, Fingerprint, Service, Verdict
+from ...models import (
+    Container,
+    Endpoint,
+    FieldInfo,
+    FieldType,
+    Fingerprint,
+    Service,
+    Verdict,
+    YearCount,
+)
 from ...net import Transport
 from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, quote
@@ -228,6 +238,23 @@ def _number(text: str | None) -> int | None:
     return value if 0 <= value < 2**63 else None
 
 
+def _by_year(rows: Sequence[Sequence[str | None]]) -> tuple[int | None, tuple[YearCount, ...]]:
+    """A table's rows and its rows a year from ``extract(year …), count(*) … GROUP BY 1``;
+    (None, ()) when an answer is not such rows."""
+    total, years = 0, []
+    for row in rows:
+        if len(row) != 2 or (n := _number(row[1])) is None:
+            return None, ()
+        total += n
+        if row[0] is not None:
+            try:
+                year = int(row[0])
+            except ValueError:
+                return None, ()
+            years.append(YearCount(year, n))
+    return total, tuple(sorted(years, key=lambda y: y.year))
+
+
 async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) -> list[Container]:
     """The tables of one database with their columns, counts and date ranges."""
     conn = await connect(transport, endpoint, db)
@@ -279,13 +306,25 @@ async def _table(
     where = f"{quote(schema)}.{quote(table)}"
     docs, exact = estimate if estimate is not None and estimate >= 0 else None, False
     small = size is not None and size <= EXACT_COUNT_BYTES
-    if small:
+    date_field = _main_date(columns)
+    years: tuple[YearCount, ...] = ()
+    if small and date_field:
+        # One pass counts the rows and their years (the rows without a date in no year).
+        try:
+            grouped = await conn.run(
+                f"SELECT extract(year FROM {quote(date_field)})::int, count(*) "
+                f"FROM ONLY {where} GROUP BY 1"
+            )
+            docs, years = _by_year(grouped.rows)
+            exact = docs is not None
+        except NetError as exc:
+            errors.append(f"count by year: {exc}")
+    if small and not exact:
         try:
             counted = await conn.run(f"SELECT count(*) FROM ONLY {where}")
             docs, exact = _number(counted.rows[0][0]), True
         except NetError as exc:
             errors.append(f"count: {exc}")
-    date_field = _main_date(columns)
     date_min = date_max = None
     if date_field and docs and (small or (schema, table, date_field) in indexed):
         try:
@@ -312,6 +351,7 @@ async def _table(
         compromise_reasons=tuple(reasons),
         error="; ".join(errors)[:300] or None,
         docs_exact=exact,
+        years=years,
         # A materialized view's rows are its query's over other tables: copies, read and
         # shown, not added to the store's records.
         derived="materialized view" if relkind == "m" else None,
