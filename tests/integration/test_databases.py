@@ -217,8 +217,9 @@ def test_every_container_is_counted_exactly(
         if index["date_min"] is not None and index["date_field"] == "created_at":
             day = (index["date_min"][:10], index["date_max"][:10])
             assert day == (t.created_at_min[:10], t.created_at_max[:10]), name
-        if kind in ("postgresql", "mysql") and index["date_field"] == "created_at":
-            # the lab's tables are small: the server counted every row a year (GROUP BY)
+        if kind in TYPED_DATES and index["date_field"] == "created_at":
+            # the lab's tables and collections are small: the server counted every record a
+            # year (GROUP BY the year; MongoDB: a count of each year's dates)
             years = {y["year"]: y["docs"] for y in index["years"]}
             assert years == dict(t.created_at_years) and years, name
 

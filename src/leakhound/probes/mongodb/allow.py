@@ -9,7 +9,8 @@ collection: ``getMore`` takes its next batch and ``killCursors`` frees it when t
 before the end (both touch only a cursor leakhound's own ``find`` or ``listCollections``
 opened, and read nothing that command did not ask for: the inventory pages a long list of
 collections the same way). ``saslStart``/``saslContinue`` carry the owner's login only.
-Filters are leakhound's own (``_id`` ranges): never ``$where``, never a write. Anything not
+Filters are leakhound's own (``_id`` ranges, a date field's range a year for ``count``): never
+``$where``, never a write. Anything not
 listed here is refused before a byte leaves (``tests/probes/mongodb/test_read.py``).
 """
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -22,6 +23,7 @@ from ...models import (
     Fingerprint,
     Service,
     Verdict,
+    YearCount,
 )
 from ...net import Transport
 from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
@@ -30,6 +32,10 @@ from .connection import CommandFailed, Connection, connect
 from .wire import plain
 
 SYSTEM_DATABASES = ("admin", "local", "config")
+# A collection this small has its date range and its documents a year asked even without an
+# index on the date (each a pass over it, as a count is on FerretDB), as MySQL's tables do.
+SMALL_COLLECTION = 200_000
+MAX_YEARS = 100  # counts a year asked of one collection, at most
 # Preferred names for the "main date" of a record, most telling first.
 _DATE_NAMES = (
     "created_at",
@@ -230,8 +236,12 @@ class MongodbProbe(Probe):
             errors.append(f"find: {exc}")
         date_field = _main_date(fields)
         date_min = date_max = None
-        if date_field and docs and await _indexed(conn, db, collection, date_field):
+        years: tuple[YearCount, ...] = ()
+        small = docs is not None and docs <= SMALL_COLLECTION
+        if date_field and docs and (small or await _indexed(conn, db, collection, date_field)):
             date_min, date_max = await _date_range(conn, db, collection, date_field, errors)
+            if small and date_min and date_max:
+                years = await _years(conn, db, collection, date_field, date_min, date_max, errors)
         name = f"{db}.{collection}"
         reasons = compromise.by_name(db, noun="database") + compromise.by_name(
             collection, noun="collection"
@@ -249,6 +259,7 @@ class MongodbProbe(Probe):
             compromised=bool(reasons),
             compromise_reasons=tuple(reasons),
             error="; ".join(errors)[:300] or None,
+            years=years,
             details={"database": db, "collection": collection},
         )
 
@@ -421,6 +432,41 @@ async def _date_range(
             value = value.get(part) if isinstance(value, dict) else None
         edges.append(value.isoformat() if hasattr(value, "isoformat") else None)
     return edges[0], edges[1]
+
+
+async def _years(
+    conn: Connection,
+    db: str,
+    collection: str,
+    field: str,
+    first: str,
+    last: str,
+    errors: list[str],
+) -> tuple[YearCount, ...]:
+    """Documents a calendar year (UTC) of the date field, one ``count`` of a date range a
+    year from the first date's to the last's (``aggregate`` is never sent); () past
+    ``MAX_YEARS`` years or when a count fails."""
+    try:
+        low, high = int(first[:4]), int(last[:4])
+    except ValueError:
+        return ()
+    if not 1 <= low <= high <= 9998 or high - low >= MAX_YEARS:
+        return ()
+    out = []
+    for year in range(low, high + 1):
+        # naive datetimes: BSON dates are UTC
+        span = {"$gte": datetime(year, 1, 1), "$lt": datetime(year + 1, 1, 1)}
+        try:
+            got = await conn.run(db, {"count": collection, "query": {field: span}})
+        except NetError as exc:
+            errors.append(f"documents by year: {exc}")
+            return ()
+        n = _number(got.get("n"))
+        if n is None:
+            return ()
+        if n:
+            out.append(YearCount(year, n))
+    return tuple(out)
 
 
 def _encode_id(value: Any) -> str:
