@@ -58,6 +58,7 @@ def test_the_range_holds_the_truth_and_the_estimate_is_within_its_factor(repeats
         factor = max(est.value / est.low, est.high / est.value)
         assert 1 / factor <= est.value / people <= factor
         assert f"within a factor of {factor:.1f}" in est.basis and "halve" in est.basis
+        assert "if the records sampled are like the rest" in est.basis  # what it assumes
 
 
 def _cases(n: int, rng: random.Random) -> list[list[int]]:

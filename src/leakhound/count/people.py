@@ -25,9 +25,12 @@ bound in expectation: it is exact when every identifier appears once), each wide
 standard deviations of f1 and f2 for the sample's chance. The figure is the geometric middle
 of the two bounds without that margin, and the basis says within what factor of either end of
 the range it lies (about the square root of their ratio): a 1% sample of support cases, where
-a customer writes three times but a one-off address appears once, cannot tell more. Beside the
-likely range stands the one that always holds: at least the values seen, at most what the unread
-records could hold at the sample's own highest rate per record (in the basis).
+a customer writes three times but a one-off address appears once, cannot tell more. The range
+assumes the records sampled are like the rest: a sample is the first records a store returns,
+which holds in the lab (its tables are in case order, customers drawn apart from it) but not in
+a table ordered by customer, and the basis says so. Beside the likely range stands the one
+that always holds: at least the values seen, at most what the unread records could hold at the
+sample's own highest rate per record (in the basis).
 
 Shlosser's estimator (1981), which this replaced, extrapolates as if such a sample could tell
 how often the unseen recur: it read the first 100 of the lab's 10,000 cases as 10,228 people
@@ -259,8 +262,9 @@ def from_sample(
         low,
         high,
         f"{seen:,} distinct in {n:,} sampled records of {total:,}{where}; likely between "
-        f"{low:,} and {high:,}: at least those seen plus Chao's lower estimate of those not "
-        f"seen, at most each of the {got.once:,} seen once standing for {stands} "
+        f"{low:,} and {high:,} if the records sampled are like the rest (the first a "
+        f"store returns are taken as such): at least those seen plus Chao's lower estimate "
+        f"of those not seen, at most each of the {got.once:,} seen once standing for {stands} "
         f"({got.twice:,} seen twice; {MARGIN:g} standard deviations of margin for the "
         f"sample's chance), the figure the middle of the two bounds before that margin on "
         f"a log scale, within a factor of {factor:.1f} of either end of the range; for "
