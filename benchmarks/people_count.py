@@ -9,7 +9,8 @@ times), then for each:
 - a sample scan as run by default (``--people-read``: the identifying fields of a store up
   to 200,000 records read whole);
 - a sample scan with ``--people-read 0``: the keyword fields listed by the store
-  (``composite``), free-text-only addresses estimated from the sample (Shlosser);
+  (``composite``), free-text-only addresses estimated from the sample (the likely range of
+  ``count/people.py``, its log-scale middle the figure);
 - the same with listing turned off, as for a store with over a million values: the store's
   ``cardinality`` counts, overlaps between fields from the sample;
 - the server-side count alone: ``cardinality`` of ``customer.email`` across the indices

@@ -18,7 +18,13 @@ from functools import partial
 from typing import Any
 
 from ..count.distinct import DistinctCounter
-from ..count.people import SampledIdentifiers, from_sample, identifier_digests, people_type
+from ..count.people import (
+    SampledIdentifiers,
+    Stratum,
+    from_sample,
+    identifier_digests,
+    people_type,
+)
 from ..errors import NetError
 from ..models import Container, Distinct, FieldType, PeopleAcross, PeopleCount
 from ..probes.base import ReadPlan
@@ -197,7 +203,7 @@ def _container_people(
     if value < est.value:
         basis += f"; at most the whole store's {value:,}"
     return PeopleCount(
-        etype, value, est.low, high, est.low == high, "sample", basis, tuple(sorted(ids.fields))
+        etype, value, est.low, high, est.exact, "sample", basis, tuple(sorted(ids.fields))
     )
 
 
@@ -219,18 +225,12 @@ async def _count_store(
     if etype is None:
         return None, None, None
     ids = merged[etype]
-    seen_in = [
-        (c, n, set(f[etype].docs) if etype in f else set())
+    # Each container's sample at its own rate: 1% of the cases beside half the payroll.
+    strata = [
+        Stratum(f[etype].docs if etype in f else {}, n, c.docs or 0)
         for (c, n), f in zip(sampled, found, strict=True)
         if n and c.docs
     ]
-
-    def scope(leave_out: set[bytes]) -> tuple[int, int]:
-        """(records sampled, records) of the containers whose sample held identifiers
-        not counted another way."""
-        where = [(c, n) for c, n, digests in seen_in if digests - leave_out]
-        return sum(n for _, n in where), sum(c.docs or 0 for c, _ in where)
-
     counted = [c for c, n in sampled if n and c.docs]
     ids.records = sum(n for c, n in sampled if n and c.docs)
     total = sum(c.docs or 0 for c in counted)
@@ -261,21 +261,19 @@ async def _count_store(
             why_not_read += f" (listing the values failed: {exc})"[:200]
             listed = None
         if listed is not None:
-            people = _with_listed(
-                etype, ids, total, listed, list(counts), why_not_read, scope(listed)
-            )
+            people = _with_listed(etype, ids, total, listed, list(counts), why_not_read, strata)
             return people, None, listed if people.exact else None
     if counts:
-        people = _with_store_count(etype, ids, total, counts, fields, why_not_read, scope)
+        people = _with_store_count(etype, ids, total, counts, fields, why_not_read, strata)
         return people, None, None
-    est = from_sample(ids, total, scope=scope(set()))
+    est = from_sample(ids, total, strata=strata)
     return (
         PeopleCount(
             etype,
             est.value,
             est.low,
             est.high,
-            est.low == est.high,
+            est.exact,
             "sample",
             f"{etype}: {est.basis}{why_not_read}",
             fields,
@@ -377,13 +375,13 @@ def _with_listed(
     listed: set[bytes],
     fields: Sequence[str],
     note: str,
-    scope: tuple[int, int],
+    strata: Sequence[Stratum],
 ) -> PeopleCount:
     """Every identifier of the keyword fields, listed by the store and counted once, plus
     the sample's estimate of those found only in free text."""
-    rest = from_sample(ids, total, leave_out=listed, scope=scope)
+    rest = from_sample(ids, total, leave_out=listed, strata=strata)
     n = len(listed)
-    exact = rest.low == rest.high
+    exact = rest.exact
     basis = (
         f"{etype}: {n:,} distinct in {', '.join(fields)}, every value listed by the "
         f"store across all its containers and counted once; found only in free text: "
@@ -408,7 +406,7 @@ def _with_store_count(
     counts: dict[str, Any],
     fields: tuple[str, ...],
     note: str,
-    scope: Callable[[set[bytes]], tuple[int, int]],
+    strata: Sequence[Stratum],
 ) -> PeopleCount:
     """The store's counts of its keyword fields, one union (overlaps between fields as the
     sample shows them), plus the sample's estimate of identifiers found in free text only."""
@@ -422,7 +420,7 @@ def _with_store_count(
         high += counts[f].upper
         low = max(low, counts[f].lower)
         union_seen |= sample
-    rest = from_sample(ids, total, leave_out=union_seen, scope=scope(union_seen))
+    rest = from_sample(ids, total, leave_out=union_seen, strata=strata)
     kw = ", ".join(f"{f} {counts[f].estimate:,}" for f in ranked)
     basis = (
         f"{etype}: distinct values counted by the store across all its containers at "
