@@ -381,6 +381,9 @@ def test_people_of_stores_read_whole_are_counted_once_across_them(tmp_path: Path
     assert figure_text(people, "people") == (
         "about 8,600 people (estimate; between 3,600 and 12,600)"
     )
+    # the estimate's figure is a likely one: the sum is the most the figures allow, not a bound
+    assert "the most these counts allow (the estimates' likely highs added" in people.basis
+    assert "most there can be" not in people.basis
 
 
 def test_an_index_never_holds_more_people_than_its_store_was_counted_to_hold(

@@ -451,13 +451,20 @@ def store_people(scan: ScanRecord) -> Figure | None:
     # never a count. The fewest: everyone of the largest in every other one.
     total = sum(f.value or 0 for f in parts)
     low = max(f.low or 0 for f in parts)
+    # An estimate's figure is a likely one: the sum is then the most those figures allow, and
+    # the most there likely are the sum of their likely highs (the range's high end).
+    most = (
+        "the most these counts allow (the estimates' likely highs added: the range's high end)"
+        if any(f.method is not Method.EXACT for f in parts)
+        else "the most there can be"
+    )
     return Figure(
         total,
         Method.ESTIMATE,
         low=low,
         high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
         basis=f"{len(parts)} counts, each as below, added: someone in several of them counts "
-        f"once in each, so the sum is the most there can be, and the largest's {low:,} the "
+        f"once in each, so the sum is {most}, and the largest's {low:,} the "
         f"fewest (leakhound export-subjects {scan.scan_id} counts each identifier once across "
         "the stores): " + "; ".join(f.basis for f in parts),
     )
