@@ -429,6 +429,19 @@ class ContainerResult:
     sample: Sample | None = None
     full: FullRead | None = None
 
+    def refused(self, verdict: str) -> bool:
+        """Listed, not exposed: in a partial store (``verdict``, its store's), a container
+        of which nothing could be read, every read tried (its sample, its full read)
+        having answered with an error: it asked for credentials, or failed. One rule for
+        every figure that counts what anyone could read (the scan's summary, assess, the
+        notification drafts); an empty container, or one never read, is not refused."""
+        tried = [r for r in (self.sample, self.full) if r is not None]
+        return (
+            verdict == Verdict.PARTIAL
+            and bool(tried)
+            and all(r.docs == 0 and r.error for r in tried)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class TargetResult:

@@ -488,3 +488,45 @@ def test_records_of_several_stores_say_a_copy_in_each_counts_in_each(tmp_path: P
     assert "in 2 stores, each counting its own (a record kept in two counts twice)" in (
         a.records.basis
     )
+
+
+def test_a_partial_stores_indices_that_refused_a_read_are_left_out_of_its_figures(
+    build_scan: Build,
+) -> None:
+    # _cat/indices counts 10,000 documents in support-cases-2018, _search asks for
+    # credentials: listed, not readable, so neither the store's indices nor its documents.
+    doc = build_scan(
+        Ix("support-cases-2019", docs=1132, pii={"EMAIL_ADDRESS": (100, 90)}),
+        Ix("support-cases-2018", docs=10_000, sample_error="HTTP 401 on _search"),
+        verdict=Verdict.PARTIAL,
+    )
+    a = assess(doc)
+    (store,) = a.stores
+    assert (store.containers, store.docs) == (1, 1132)
+    assert (store.refused, store.refused_docs) == (1, 10_000)
+    assert [i.refused for i in a.containers] == [False, True]
+    out = to_dict(a)
+    assert {k: out["stores"][0][k] for k in ("indices", "documents")} == {
+        "indices": 1,
+        "documents": 1132,
+    }
+    assert (out["stores"][0]["refused_indices"], out["stores"][0]["refused_documents"]) == (
+        1,
+        10_000,
+    )
+    assert [i["refused"] for i in out["indices"]] == [False, True]
+    short = html.view(doc, a)["in_short"]
+    assert (
+        "holding 1,132 documents in 1 indices (1 more index listed but not readable (asked "
+        "for credentials, or the read failed), holding 10,000 documents)."
+    ) in short
+
+
+def test_an_open_stores_index_whose_sample_failed_is_still_exposed(build_scan: Build) -> None:
+    doc = build_scan(
+        Ix("support-cases-2019", docs=1132, pii={"EMAIL_ADDRESS": (100, 90)}),
+        Ix("support-cases-2018", docs=10_000, sample_error="timed out"),
+    )
+    a = assess(doc)
+    assert (a.stores[0].containers, a.stores[0].docs, a.stores[0].refused) == (2, 11_132, 0)
+    assert not any(i.refused for i in a.containers)

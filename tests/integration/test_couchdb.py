@@ -114,6 +114,42 @@ def test_partial_server_reads_only_its_public_database(
     assert by_url(scanned, couch["urls"]["secured"])["indices"] == []
 
 
+def test_partial_servers_databases_that_ask_for_credentials_are_listed_not_exposed(
+    couch: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The partial server alone: its summary is its own figures.
+    doc, db = report(tmp_path, couch["urls"]["partial"], workers=None)
+    truth = couch["truth"]
+    public = truth["servers"]["partial"]["anonymous_read"]
+    found = databases(doc["results"][0])
+    # _users and _replicator: system databases, listed with their counts, not sampled.
+    system = sorted(n for n, ir in found.items() if ir["index"]["system"])
+    assert system == ["_replicator", "_users"]
+    refused = sorted(set(truth["databases"]) - set(public))
+    assert len(refused) == 18 and len(found) == 21
+    summary = doc["summary"]
+    assert summary["exposed_indices"] == len(public) + len(system) == 3  # was 21
+    assert summary["refused_indices"] == len(refused)
+    # A database that asks for credentials is not counted by this server either: no records
+    # were said to be held behind them, and none is added to the exposed ones.
+    assert "refused_documents" not in summary
+    assert summary["exposed_documents"] == sum(
+        truth["databases"][n]["documents"] for n in public
+    ) + sum(found[n]["index"]["docs"] for n in system)
+    assert summary["indices_with_pii"] == 1 and summary["compromised_indices"] == 2
+    for fmt, line in (
+        ("terminal", "18 more indices listed but not readable"),
+        ("markdown", "- 18 more indices listed but not readable (asked for credentials"),
+    ):
+        capsys.readouterr()
+        assert main(["report", doc["scan_id"], "--db", str(db), "--format", fmt]) == 0
+        assert line in " ".join(capsys.readouterr().out.split()), fmt
+    capsys.readouterr()
+    assert main(["notify", doc["scan_id"], "--db", str(db), "--kind", "authority"]) == 0
+    draft = " ".join(capsys.readouterr().out.replace("\\", "").split())
+    assert "held in 3 indices; 18 more indices were listed, but reading them asked" in draft
+
+
 def test_masked_personal_data_per_database(scanned: dict[str, Any], couch: dict[str, Any]) -> None:
     found = databases(by_url(scanned, couch["urls"]["open"]))
     for name, truth in couch["truth"]["databases"].items():

@@ -248,11 +248,9 @@ def next_steps(
             "context file."
         )
     unmeasured = [i for i in containers if not i.measured and i.docs != 0]
-    # A sample that was tried and could not be read (a partial store's index asking for
-    # credentials, a failed read) is not measured by sampling again.
-    unread = [
-        i for i in unmeasured if i.sampled == 0 and i.sample_error not in (None, "not sampled")
-    ]
+    # A read that was tried and refused (a partial store's index asking for credentials, or
+    # failing: ContainerResult.refused) is not measured by sampling again.
+    unread = [i for i in unmeasured if i.refused]
     unsampled = [i for i in unmeasured if i not in unread]
     if unsampled:
         steps.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
@@ -85,6 +85,9 @@ class ContainerExposure:
     full: bool = False  # every document was read (--depth full), not a sample
     years: tuple[tuple[int, int], ...] = ()  # documents per year, from a full read
     derived: str | None = None  # what its records are copies of (never added to the totals)
+    # Listed by a partial store that would not let anyone read it (``ContainerResult.refused``):
+    # seen, not exposed; its records are in no exposed figure.
+    refused: bool = False
 
     @property
     def entity_types(self) -> tuple[str, ...]:
@@ -112,9 +115,11 @@ class Store:
     product: str
     reason: str
     first_seen_exposed: str | None
-    containers: int
-    docs: int
+    containers: int  # anyone could read them: not those listed but refused
+    docs: int  # records in those
     other_endpoints: tuple[str, ...] = ()  # the same store reached at other endpoints
+    refused: int = 0  # containers listed, but their read asked for credentials (or failed)
+    refused_docs: int = 0  # records the store counted in those
 
 
 def stores(scan: ScanRecord) -> tuple[Store, ...]:
@@ -122,6 +127,9 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
     out = []
     for st in scan.stores:
         svc = st.service
+        listed = [cr for _, cr in st.containers]
+        shut = [cr for cr in listed if cr.refused(svc.verdict)]
+        read = [cr for cr in listed if not cr.refused(svc.verdict)]
         out.append(
             Store(
                 url=svc.url,
@@ -130,9 +138,11 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 product=_product(svc.fingerprint),
                 reason=svc.reason,
                 first_seen_exposed=st.first_seen_exposed,
-                containers=len(st.containers),
-                docs=Documents.of(cr.container for _, cr in st.containers).records,
+                containers=len(read),
+                docs=Documents.of(cr.container for cr in read).records,
                 other_endpoints=tuple(r.service.endpoint.netloc for r in st.others),
+                refused=len(shut),
+                refused_docs=Documents.of(cr.container for cr in shut).records,
             )
         )
     return tuple(out)
@@ -159,9 +169,13 @@ def container_exposures(scan: ScanRecord) -> tuple[ContainerExposure, ...]:
         counted = next((r.people for r in st.results if r.people is not None), None)
         for _result, cr in st.containers:
             if cr.full is not None and cr.full.docs:
-                out.append(_from_full(st.service, cr.container, cr.full))
+                one = _from_full(st.service, cr.container, cr.full)
             else:
-                out.append(_from_sample(st.service, cr.container, cr.sample, counted))
+                one = _from_sample(st.service, cr.container, cr.sample, counted)
+                if cr.sample is None and cr.full is not None and cr.full.error:
+                    # A full read that read nothing: its error says why, not "not sampled".
+                    one = replace(one, sample_error=cr.full.error)
+            out.append(replace(one, refused=cr.refused(st.service.verdict)))
     return tuple(out)
 
 

@@ -145,6 +145,8 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "product": st.product,
                 "indices": st.containers,
                 "documents": st.docs,
+                "refused_indices": st.refused,
+                "refused_documents": st.refused_docs,
                 "first_seen_exposed": st.first_seen_exposed,
                 "other_endpoints": list(st.other_endpoints),
             }
@@ -160,6 +162,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "date_min": i.date_min,
                 "date_max": i.date_max,
                 "compromised": i.compromised,
+                "refused": i.refused,
                 "data_subjects": _figure(i.subjects),
             }
             for i in a.containers

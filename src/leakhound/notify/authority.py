@@ -103,18 +103,17 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
     if partial and not open_:
         what += " on some of their interfaces"
     # A partial store lists some indices it does not let anyone read (_search, or a
-    # database, asking for credentials): those were seen, not readable.
-    partly = {st.url for st in partial}
-    refused = [i for i in a.containers if i.url in partly and _refused(i)]
-    docs -= sum(0 if i.derived else i.docs or 0 for i in refused)
-    readable = sum(st.containers for st in a.stores) - len(refused)
+    # database, asking for credentials): those were seen, not readable, and the stores'
+    # figures leave them out (ContainerResult.refused).
+    refused = sum(st.refused for st in a.stores)
+    readable = sum(st.containers for st in a.stores)
     what += (
         f", so that anyone able to reach {'them' if len(a.stores) != 1 else 'it'} could "
         f"read the {docs:,} documents held in {readable} ind{'ex' if readable == 1 else 'ices'}"
     )
     if refused:
         what += (
-            f"; {len(refused)} more {'index was' if len(refused) == 1 else 'indices were'} "
+            f"; {refused} more {'index was' if refused == 1 else 'indices were'} "
             "listed, but reading them asked for credentials or failed"
         )
     what += "."
@@ -389,8 +388,3 @@ def _default_measures(a: Assessment) -> list[Text]:
         out.append("restore deleted data from backups and report the extortion to the police")
     out.append(Fill("other measures to mitigate possible adverse effects"))
     return out
-
-
-def _refused(i: ContainerExposure) -> bool:
-    """A container its store listed but whose sample could not be read."""
-    return i.sampled == 0 and i.sample_error not in (None, "not sampled")

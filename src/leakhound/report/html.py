@@ -146,6 +146,7 @@ def view(
                 "product": st.product,
                 "reason": st.reason,
                 "containers": st.containers,
+                "refused": st.refused,
                 "docs": text.count(st.docs),
                 "first_seen": _short(st.first_seen_exposed),
                 "also": ", ".join(st.other_endpoints),
@@ -154,7 +155,9 @@ def view(
         ],
         "containers": [_container_row(i) for i in (with_pii or a.containers)],
         "several_stores": len(a.stores) > 1,
-        "other_containers": len(a.containers) - len(with_pii) if with_pii else 0,
+        "other_containers": (
+            sum(not i.refused for i in a.containers) - len(with_pii) if with_pii else 0
+        ),
         "kinds_chart": _bars([(k.label, k.records) for k in kinds], width=560),
         "kinds": kinds,
         "years_chart": _columns(years),
@@ -236,9 +239,11 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
         return "No store in this scan answered without a password: nothing was found exposed."
     n = len(a.stores)
     docs = sum(st.docs for st in a.stores)
+    refused = sum(st.refused for st in a.stores)
+    shut = f" ({text.refused(refused, sum(st.refused_docs for st in a.stores))})" if refused else ""
     parts = [
         f"{n} data store{'s' if n != 1 else ''} answered without a password, holding "
-        f"{docs:,} documents in {sum(st.containers for st in a.stores):,} indices."
+        f"{docs:,} documents in {sum(st.containers for st in a.stores):,} indices{shut}."
     ]
     # Most serious first; data that barely identifies anyone (IP addresses) last.
     personal = sorted(

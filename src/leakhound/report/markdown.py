@@ -30,6 +30,11 @@ def render(scan: ScanRecord) -> str:
         f"({', '.join(f'{k} {v}' for k, v in s.by_verdict.items())})",
         f"- Exposed indices: {s.exposed_containers}, documents: {text.documents(s.documents)}; "
         f"compromised indices: {s.compromised_containers}",
+        *(
+            [f"- {text.refused(s.refused_containers, s.refused_documents)}"]
+            if s.refused_containers
+            else []
+        ),
         f"- Personal data types seen in samples: {', '.join(s.pii_types) or 'none'}",
         *(f"- People: {text.people_across(p)}" for p in scan.people_across),
         "",

@@ -190,15 +190,26 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
         svc = r.service
         rule = OPEN_STORE if svc.verdict == Verdict.OPEN else PARTIAL_STORE
         endpoint = svc.endpoint.netloc
+        # Indices listed but refused are not exposed: counted apart.
+        read = [cr for cr in r.containers if not cr.refused(svc.verdict)]
+        shut = len(r.containers) - len(read)
+        counts: dict[str, Any] = {
+            "indices": len(read),
+            "documents": Documents.of(cr.container for cr in read).records,
+        }
+        if shut:
+            counts["refused_indices"] = shut
         out.append(
             _result(
                 rule,
-                _text(f"{svc.url} is {svc.verdict}: {svc.reason}; {len(r.containers)} indices"),
+                _text(
+                    f"{svc.url} is {svc.verdict}: {svc.reason}; {len(read)} indices"
+                    + (f" ({shut} more listed but not readable)" if shut else "")
+                ),
                 _store_location(svc.url, endpoint),
                 _fingerprint(rule, endpoint),
                 verdict=svc.verdict.value,
-                indices=len(r.containers),
-                documents=Documents.of(cr.container for cr in r.containers).records,
+                **counts,
             )
         )
     for i in container_exposures(scan):

@@ -12,7 +12,12 @@ from ..store.records import ScanRecord
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """Counts by verdict, exposed containers and records, PII types, compromised containers."""
+    """Counts by verdict, exposed containers and records, PII types, compromised containers.
+
+    A container a partial store listed but would not let anyone read
+    (``ContainerResult.refused``) is not exposed: it is counted apart, with the records its
+    store said it holds, in ``refused_containers`` and ``refused_documents``.
+    """
 
     endpoints: int
     by_verdict: dict[str, int]  # verdict name -> endpoints, sorted by name
@@ -24,6 +29,12 @@ class Summary:
     containers_with_pii: int = field(metadata={"json": "indices_with_pii"})
     # Rows of containers of copies (materialized views) not in exposed_documents
     copied_documents: int = field(default=0, metadata={"omit_empty": True})
+    # Containers listed but refused (asked for credentials, or failed), and their records:
+    # in neither exposed_containers nor exposed_documents
+    refused_containers: int = field(
+        default=0, metadata={"json": "refused_indices", "omit_empty": True}
+    )
+    refused_documents: int = field(default=0, metadata={"omit_empty": True})
 
     @property
     def documents(self) -> Documents:
@@ -38,16 +49,24 @@ def summarise(scan: ScanRecord) -> Summary:
     """Counts by verdict, exposed containers and records, PII types, compromised containers.
 
     Two endpoints of one store (a node and a proxy in front of it) expose the same containers:
-    each container of a store counts once, with the fullest view any endpoint gave.
+    each container of a store counts once, with the fullest view any endpoint gave. A
+    container its store listed but refused to read is counted apart, its records too.
     """
     verdicts: Counter[str] = Counter(r.service.verdict.value for r in scan.results)
     pii_types: set[str] = set()
-    containers = docs = copies = compromised = with_pii = 0
+    containers = docs = copies = compromised = with_pii = refused = refused_docs = 0
     for store in scan.stores:
-        counted = Documents.of(cr.container for _, cr in store.containers)
+        verdict = store.service.verdict
+        listed = [cr for _, cr in store.containers]
+        read = [cr for cr in listed if not cr.refused(verdict)]
+        shut = [cr for cr in listed if cr.refused(verdict)]
+        counted = Documents.of(cr.container for cr in read)
         docs, copies = docs + counted.records, copies + counted.copies
-        for _result, cr in store.containers:
-            containers += 1
+        containers += len(read)
+        refused += len(shut)
+        refused_docs += Documents.of(cr.container for cr in shut).records
+        for cr in listed:
+            # A name can show a wipe (a ransom note's database) even where reading is refused.
             compromised += cr.container.compromised
             found = [p.entity_type for p in (cr.sample.pii if cr.sample else ())]
             found += [p.entity_type for p in (cr.full.pii if cr.full else ())]  # --depth full
@@ -63,4 +82,6 @@ def summarise(scan: ScanRecord) -> Summary:
         pii_types=tuple(sorted(pii_types)),
         containers_with_pii=with_pii,
         copied_documents=copies,
+        refused_containers=refused,
+        refused_documents=refused_docs,
     )

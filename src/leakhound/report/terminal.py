@@ -40,13 +40,16 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
         if svc.verdict in (Verdict.CLOSED, Verdict.TIMEOUT) and not show_closed:
             hidden += 1
             continue
-        docs = Documents.of(cr.container for cr in r.containers)
+        # Containers listed but refused are not exposed: beside the count, not in it.
+        read = [cr for cr in r.containers if not cr.refused(svc.verdict)]
+        shut = len(r.containers) - len(read)
+        docs = Documents.of(cr.container for cr in read)
         table.add_row(
             safe(svc.url),
             Text(svc.verdict.value, style=_STYLE.get(svc.verdict, "")),
             safe(text.product(svc.fingerprint)),
             safe(svc.fingerprint.cluster_name or ""),
-            str(len(r.containers)) if r.containers else "",
+            (f"{len(read)}" + (f" (+{shut} refused)" if shut else "")) if r.containers else "",
             text.documents(docs) if r.containers else "",
             safe(svc.reason),
         )
@@ -62,9 +65,11 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
     for r in scan.results:
         if r.exposed or r.containers:
             _containers(r, console)
+    refused = text.refused(s.refused_containers, s.refused_documents)
     console.print(
         f"Exposed: {s.exposed_endpoints} endpoint(s), {s.exposed_containers} indices, "
-        f"{text.documents(s.documents)} documents; personal data: "
+        f"{text.documents(s.documents)} documents{'; ' + refused if refused else ''}; "
+        "personal data: "
         f"{', '.join(s.pii_types) or 'none found in samples'}; "
         f"compromised indices: {s.compromised_containers}",
         highlight=False,

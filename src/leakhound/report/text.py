@@ -40,6 +40,18 @@ def documents(d: Documents) -> str:
     return f"{d.records:,}" + (f" (+{d.copies:,} in copies)" if d.copies else "")
 
 
+def refused(containers: int, documents: int) -> str:
+    """Containers a partial store listed but refused to read, and the records it said they
+    hold: not exposed, so never in the exposed figures ('' when there are none)."""
+    if not containers:
+        return ""
+    held = f", holding {documents:,} documents" if documents else ""
+    return (
+        f"{containers:,} more ind{'ex' if containers == 1 else 'ices'} listed but not readable "
+        f"(asked for credentials, or the read failed){held}"
+    )
+
+
 def dates(date_min: str | None, date_max: str | None) -> str:
     """A container's date range as 'YYYY-MM-DD – YYYY-MM-DD'."""
     if not date_min and not date_max:

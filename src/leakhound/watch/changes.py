@@ -363,12 +363,15 @@ def _opened_title(r: ResultRecord) -> str:
     svc = r.service
     product = svc.fingerprint.product if svc.fingerprint.product != "unknown" else svc.kind
     how = "open" if svc.verdict == Verdict.OPEN else "partly open"
-    records = Documents.of(c.container for c in r.containers).records
+    # Containers listed but refused are not exposed: named apart, their records left out.
+    read = [c for c in r.containers if not c.refused(svc.verdict)]
+    shut = len(r.containers) - len(read)
+    records = Documents.of(c.container for c in read).records
     kinds = sorted(_kinds(r))
     pii = f"; personal data: {', '.join(kinds)}" if kinds else ""
     return (
-        f"{how} {_text(product)} store at {_url(r)}: {len(r.containers)} container(s), "
-        f"{records:,} records{pii}"
+        f"{how} {_text(product)} store at {_url(r)}: {len(read)} container(s), "
+        f"{records:,} records{f' ({shut} more listed but not readable)' if shut else ''}{pii}"
     )
 
 
