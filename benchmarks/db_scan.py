@@ -13,7 +13,8 @@ own dump tool on a full read.
     - leakhound with detection off: ``scan --depth full``'s pipeline (``read_container`` over the
       kind's ``FullReader``, the scan's 2 partitions of pages of 1,000 records), its pages handed
       to a sink that only counts them (the CLI has no switch to turn detection off), in a process
-      of its own: records/s and peak RSS;
+      of its own: records/s and peak RSS; and again with its partitions read by ``--readers N``
+      worker processes (default 2), as ``scan --workers N`` reads them;
     - the store's own dump tool to /dev/null: ``pg_dump``, ``mysqldump --single-transaction
       --quick``; for Redis ``redis-cli --scan`` piped into a redis-py reader that pipelines
       ``TYPE`` and then ``GET``/``HGETALL``/``SMEMBERS``/``ZRANGE … WITHSCORES``/``LRANGE`` per
@@ -25,7 +26,7 @@ own dump tool on a full read.
     peak RSS per size (target: flat within 10% from the smallest size to the largest).
 
 Run: .venv/bin/python benchmarks/db_scan.py [--part sample,full] [--kinds redis,postgresql,
-     mysql,mongodb] [--sizes 100000,1000000] [--dir PATH] [--detect] [--lab PATH]
+     mysql,mongodb] [--sizes 100000,1000000] [--dir PATH] [--detect] [--readers 2] [--lab PATH]
 Quick run (a few minutes): --sizes 10000 --kinds redis,postgresql
 (loopback only: every server listens on 127.0.0.1.)
 """
