@@ -103,6 +103,30 @@ def test_unsampled_indices_leave_the_decision_open(build_scan: Build) -> None:
     assert any("--sample" in s for s in a.next_steps)
 
 
+def test_a_partial_store_that_let_nothing_be_read_exposed_names_not_records(
+    build_scan: Build,
+) -> None:
+    # Its listing answers, every index's read asks for credentials: nothing to sample again.
+    refused = [Ix(n, sample_error="HTTP 401 (credentials needed)") for n in ("crm", "orders")]
+    a = assess(build_scan(*refused, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
+    assert a.authority.duty is Duty.LIKELY_NOT_REQUIRED
+    (reason,) = a.authority.reasons
+    assert reason.startswith("2 listed indices refused to be read without credentials")
+    assert "names and record counts were exposed, not their records" in reason
+    assert not any("--sample" in s for s in a.next_steps)
+    assert any("--auth" in s for s in a.next_steps)
+
+
+def test_an_index_refused_beside_a_readable_one_is_named_with_the_decision(
+    build_scan: Build,
+) -> None:
+    both = (Ix("metrics", pii={}), Ix("crm", sample_error="HTTP 403"))
+    a = assess(build_scan(*both, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
+    assert a.authority.duty is Duty.LIKELY_NOT_REQUIRED  # was undetermined: crm "unmeasured"
+    assert any("Art. 4(12)" in r for r in a.authority.reasons)
+    assert any(r.startswith("1 listed index refused") for r in a.authority.reasons)
+
+
 def test_secured_store_is_not_a_breach(build_scan: Build) -> None:
     a = assess(build_scan(SHOP, verdict=Verdict.SECURED), None, AWARE, now=AWARE)
     assert a.stores == ()

@@ -116,7 +116,10 @@ def assess(
     personal = any(entity_class(t).category is not None for t in types) or (
         ctx.data_processing_context is not None
     )
-    measured = all(i.measured for i in containers if i.docs != 0)
+    # A container a partial store listed but would not let anyone read (ContainerResult.refused)
+    # exposed its name and count, not its records: it is not unmeasured data.
+    measured = all(i.measured for i in containers if i.docs != 0 and not i.refused)
+    refused = sum(1 for i in containers if i.refused)
 
     if aware_since is not None:
         since, basis = parse_when(aware_since, "aware_since"), "given"
@@ -133,7 +136,16 @@ def assess(
 
     hosts = [r.service.endpoint.host for r in scan.exposed]
     sev = severity(containers, hosts, ctx, logs)
-    a33 = article_33(sev, ctx, exposed=bool(exposed), personal=personal, measured=measured, due=due)
+    a33 = article_33(
+        sev,
+        ctx,
+        exposed=bool(exposed),
+        personal=personal,
+        measured=measured,
+        due=due,
+        refused=refused,
+        readable=any(not i.refused for i in containers),
+    )
     a34 = article_34(sev, ctx, a33)
     if logs is not None:
         a34 = replace(a34, reasons=(*a34.reasons, logs.article_34))

@@ -80,12 +80,36 @@ def deadline(aware_since: datetime, basis: str, now: datetime) -> Deadline:
 
 
 def article_33(
-    sev: Severity, ctx: Context, *, exposed: bool, personal: bool, measured: bool, due: Deadline
+    sev: Severity,
+    ctx: Context,
+    *,
+    exposed: bool,
+    personal: bool,
+    measured: bool,
+    due: Deadline,
+    refused: int = 0,
+    readable: bool = True,
 ) -> Decision:
-    """Advice on notifying the supervisory authority."""
+    """Advice on notifying the supervisory authority. ``refused``: containers the exposed
+    stores listed but whose records they would not let anyone read without credentials;
+    ``readable``: whether any listed container could be read."""
     if not exposed:
         return Decision(
             "Art. 33", Duty.NOT_REQUIRED, ("no store in this scan was open: nothing was exposed",)
+        )
+    shut = (
+        f"{refused} listed ind{'ex' if refused == 1 else 'ices'} refused to be read without "
+        "credentials: their names and record counts were exposed, not their records (scan "
+        "again with the owner's credentials, --auth, to know what they hold)"
+    )
+    if not personal and not readable:
+        return Decision(
+            "Art. 33",
+            Duty.LIKELY_NOT_REQUIRED,
+            (
+                f"{shut}; on this evidence no personal data was exposed, unless the names "
+                "themselves carry some: check them, and keep a record of the check",
+            ),
         )
     if not personal:
         if not measured:
@@ -105,6 +129,7 @@ def article_33(
                 "no personal data was found in the samples: on this evidence the exposure is not a "
                 "personal data breach (Art. 4(12)); a sample can miss data, so check the stores "
                 "and keep a record of the check",
+                *((shut,) if refused else ()),
             ),
         )
     reasons = [f"ENISA severity {sev.level.value} (SE {sev.formula}): {sev.level.meaning}"]
