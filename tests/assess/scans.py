@@ -41,6 +41,14 @@ class Ix:
 
 Build = Callable[..., ScanRecord]
 
+# A partial store's two indices (build with verdict=Verdict.PARTIAL): _cat/indices counts
+# both, _search asks for credentials on support-cases-2018, so its 10,000 documents were
+# listed, not readable.
+READ_AND_REFUSED = (
+    Ix("support-cases-2019", docs=1132, pii={"EMAIL_ADDRESS": (100, 90)}),
+    Ix("support-cases-2018", docs=10_000, sample_error="HTTP 401 on _search"),
+)
+
 
 def builder(folder: Path) -> Build:
     """``build(Ix(...), ..., verdict=Verdict.OPEN, host=...)`` -> the stored scan."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scans import Build, Ix
+from scans import READ_AND_REFUSED, Build, Ix
 
 from leakhound.assess import Method, assess, records_by_year, years_basis
 from leakhound.assess.render import figure_text, to_dict
@@ -493,13 +493,8 @@ def test_records_of_several_stores_say_a_copy_in_each_counts_in_each(tmp_path: P
 def test_a_partial_stores_indices_that_refused_a_read_are_left_out_of_its_figures(
     build_scan: Build,
 ) -> None:
-    # _cat/indices counts 10,000 documents in support-cases-2018, _search asks for
-    # credentials: listed, not readable, so neither the store's indices nor its documents.
-    doc = build_scan(
-        Ix("support-cases-2019", docs=1132, pii={"EMAIL_ADDRESS": (100, 90)}),
-        Ix("support-cases-2018", docs=10_000, sample_error="HTTP 401 on _search"),
-        verdict=Verdict.PARTIAL,
-    )
+    # support-cases-2018 listed, not readable: neither in the store's indices nor documents
+    doc = build_scan(*READ_AND_REFUSED, verdict=Verdict.PARTIAL)
     a = assess(doc)
     (store,) = a.stores
     assert (store.containers, store.docs) == (1, 1132)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from scans import Build, Ix
+from scans import READ_AND_REFUSED, Build, Ix
 
 from leakhound.assess import assess
 from leakhound.models import Verdict
@@ -171,13 +171,8 @@ def test_unknown_kind_or_format_is_refused(shop: ScanRecord) -> None:
 def test_a_partial_stores_indices_that_asked_for_credentials_are_not_said_readable(
     build_scan: Build,
 ) -> None:
-    # _cat/indices answers, _search asks for credentials on one index: its 10,000 documents
-    # were listed, not readable.
-    doc = build_scan(
-        Ix("support-cases-2019", docs=1132, pii={"EMAIL_ADDRESS": (100, 90)}),
-        Ix("support-cases-2018", docs=10_000, sample_error="HTTP 401 on _search"),
-        verdict=Verdict.PARTIAL,
-    )
+    # support-cases-2018 listed, not readable: neither in the store's indices nor documents
+    doc = build_scan(*READ_AND_REFUSED, verdict=Verdict.PARTIAL)
     text = draft(doc).replace("\\", "")
     assert "could read the 1,132 documents held in 1 index;" in text
     assert "1 more index was listed, but reading them asked for credentials or failed" in text
