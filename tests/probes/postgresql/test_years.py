@@ -10,6 +10,11 @@ from leakhound.probes.postgresql.probe import _by_year
 def test_rows_a_year_and_the_undated_rows_in_the_total() -> None:
     rows: list[list[str | None]] = [["2020", "300"], [None, "7"], ["2019", "600"]]
     assert _by_year(rows) == (907, (YearCount(2019, 600), YearCount(2020, 300)))
+    # 'infinity', a "never" sentinel, has no year: its rows are in the total alone
+    assert _by_year([["Infinity", "2"], ["-Infinity", "1"], ["2019", "5"]]) == (
+        8,
+        (YearCount(2019, 5),),
+    )
     assert _by_year([]) == (0, ())  # an empty table
 
 
@@ -21,7 +26,7 @@ def test_an_answer_that_is_not_years_and_counts_gives_none() -> None:
 
 def test_the_statement_is_allowed_and_nothing_around_it() -> None:
     sent = (
-        'SELECT extract(year FROM "created_at")::int, count(*) '
+        'SELECT extract(year FROM "created_at")::text, count(*) '
         'FROM ONLY "public"."cases" GROUP BY 1'
     )
     assert ALLOW.allows("query", sent)

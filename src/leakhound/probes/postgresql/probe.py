@@ -239,20 +239,23 @@ def _number(text: str | None) -> int | None:
 
 
 def _by_year(rows: Sequence[Sequence[str | None]]) -> tuple[int | None, tuple[YearCount, ...]]:
-    """A table's rows and its rows a year from ``extract(year …), count(*) … GROUP BY 1``;
-    (None, ()) when an answer is not such rows."""
+    """A table's rows and its rows a year from ``extract(year …)::text, count(*) … GROUP BY
+    1``; the rows without a date (NULL) and those of ``infinity`` ("Infinity", "-Infinity":
+    a sentinel, no year) in the total alone; (None, ()) when an answer is not such rows."""
     total, years = 0, []
     for row in rows:
         if len(row) != 2 or (n := _number(row[1])) is None:
             return None, ()
         total += n
-        if row[0] is not None:
-            try:
-                year = int(row[0])
-            except ValueError:
-                return None, ()
-            years.append(YearCount(year, n))
+        if row[0] is None or row[0] in ("Infinity", "-Infinity"):
+            continue
+        if not _YEAR.fullmatch(row[0]):
+            return None, ()
+        years.append(YearCount(int(row[0]), n))
     return total, tuple(sorted(years, key=lambda y: y.year))
+
+
+_YEAR = re.compile(r"-?\d{1,6}")  # extract's year: BC years are negative
 
 
 async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) -> list[Container]:
@@ -312,7 +315,7 @@ async def _table(
         # One pass counts the rows and their years (the rows without a date in no year).
         try:
             grouped = await conn.run(
-                f"SELECT extract(year FROM {quote(date_field)})::int, count(*) "
+                f"SELECT extract(year FROM {quote(date_field)})::text, count(*) "
                 f"FROM ONLY {where} GROUP BY 1"
             )
             docs, years = _by_year(grouped.rows)
