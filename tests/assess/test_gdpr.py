@@ -111,7 +111,7 @@ def test_a_partial_store_that_let_nothing_be_read_exposed_names_not_records(
     a = assess(build_scan(*refused, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
     assert a.authority.duty is Duty.LIKELY_NOT_REQUIRED
     (reason,) = a.authority.reasons
-    assert reason.startswith("2 listed indices refused to be read without credentials")
+    assert reason.startswith("2 listed indices asked for credentials to be read")
     assert "names and record counts were exposed, not their records" in reason
     assert not any("--sample" in s for s in a.next_steps)
     assert any("--auth" in s for s in a.next_steps)
@@ -124,7 +124,20 @@ def test_an_index_refused_beside_a_readable_one_is_named_with_the_decision(
     a = assess(build_scan(*both, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
     assert a.authority.duty is Duty.LIKELY_NOT_REQUIRED  # was undetermined: crm "unmeasured"
     assert any("Art. 4(12)" in r for r in a.authority.reasons)
-    assert any(r.startswith("1 listed index refused") for r in a.authority.reasons)
+    assert any(r.startswith("1 listed index asked for credentials") for r in a.authority.reasons)
+
+
+def test_indices_whose_read_failed_otherwise_leave_the_decision_open(build_scan: Build) -> None:
+    # A partial store whose reads timed out: the records may well be readable by anyone.
+    failed = [Ix(n, sample_error="timed out after 30 s") for n in ("crm", "orders")]
+    a = assess(build_scan(*failed, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
+    assert a.authority.duty is Duty.UNDETERMINED
+    assert not any("credentials to be read" in r for r in a.authority.reasons)
+
+
+def test_an_open_store_with_no_index_names_none_refused(build_scan: Build) -> None:
+    a = assess(build_scan(), None, AWARE, now=AWARE)
+    assert not any("listed ind" in r for r in a.authority.reasons)
 
 
 def test_secured_store_is_not_a_breach(build_scan: Build) -> None:

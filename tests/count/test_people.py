@@ -113,6 +113,15 @@ def test_a_value_in_every_record_is_one_person() -> None:
     assert (got.value, got.low) == (1, 1) and 1 < got.high < 1_000
 
 
+def test_a_sample_whose_values_are_all_counted_otherwise_states_no_factor() -> None:
+    # Every value seen is counted another way (the store listed it): none is left to
+    # estimate, so there is no factor to state (it was "within a factor of inf").
+    ids = SampledIdentifiers("EMAIL_ADDRESS", 100, Counter({b"a": 3, b"b": 1}))
+    got = from_sample(ids, 10_000, leave_out={b"a", b"b"})
+    assert (got.value, got.low) == (0, 0)
+    assert "factor" not in got.basis and "inf" not in got.basis
+
+
 def test_values_that_never_recur_are_estimated_closely() -> None:
     rng = random.Random(7)
     population = list(range(20_000))  # one record each: a log of sign-ups

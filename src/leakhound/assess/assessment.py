@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -92,6 +93,20 @@ class Assessment:
         )
 
 
+# What a read refused for want of credentials answers (HTTP 401/403, CouchDB's and S3's words,
+# MongoDB's Unauthorized, Redis's NOAUTH, SQL's access denied), as the probes word the error.
+_CREDENTIALS = re.compile(
+    r"\b40[13]\b|credential|unauthori[sz]ed|authenticat|access ?denied|forbidden|noauth",
+    re.IGNORECASE,
+)
+
+
+def asks_credentials(i: ContainerExposure) -> bool:
+    """Whether a container was listed but refused for want of credentials: refused
+    (``ContainerResult.refused``) with an error that says so, not a read that failed."""
+    return i.refused and bool(i.sample_error and _CREDENTIALS.search(i.sample_error))
+
+
 def assess(
     scan: ScanRecord,
     context: Mapping[str, Any] | Context | None = None,
@@ -116,10 +131,13 @@ def assess(
     personal = any(entity_class(t).category is not None for t in types) or (
         ctx.data_processing_context is not None
     )
-    # A container a partial store listed but would not let anyone read (ContainerResult.refused)
-    # exposed its name and count, not its records: it is not unmeasured data.
-    measured = all(i.measured for i in containers if i.docs != 0 and not i.refused)
-    refused = sum(1 for i in containers if i.refused)
+    # A container a partial store listed but whose read asked for credentials exposed its
+    # name and count, not its records: it is not unmeasured data. One whose read failed
+    # otherwise (a timeout, an error) may be readable: it stays unmeasured.
+    shut = [asks_credentials(i) for i in containers]
+    measured = all(
+        i.measured for i, s in zip(containers, shut, strict=True) if i.docs != 0 and not s
+    )
 
     if aware_since is not None:
         since, basis = parse_when(aware_since, "aware_since"), "given"
@@ -143,8 +161,8 @@ def assess(
         personal=personal,
         measured=measured,
         due=due,
-        refused=refused,
-        readable=any(not i.refused for i in containers),
+        refused=sum(shut),
+        readable=not all(shut),
     )
     a34 = article_34(sev, ctx, a33)
     if logs is not None:

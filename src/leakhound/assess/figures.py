@@ -276,8 +276,7 @@ def _from_full(svc: Service, c: Container, full: FullRead) -> ContainerExposure:
         pii=pii,
         subjects=subjects,
         full=True,
-        # each record read, dated; else the store's count a year, if it gave one
-        years=tuple((y.year, y.docs) for y in (full.years or c.years)),
+        years=tuple((y.year, y.docs) for y in full.years),  # each record read, dated
     )
 
 

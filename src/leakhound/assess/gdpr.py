@@ -91,18 +91,18 @@ def article_33(
     readable: bool = True,
 ) -> Decision:
     """Advice on notifying the supervisory authority. ``refused``: containers the exposed
-    stores listed but whose records they would not let anyone read without credentials;
-    ``readable``: whether any listed container could be read."""
+    stores listed but whose read asked for credentials; ``readable``: whether any listed
+    container could be read (or was not refused so)."""
     if not exposed:
         return Decision(
             "Art. 33", Duty.NOT_REQUIRED, ("no store in this scan was open: nothing was exposed",)
         )
     shut = (
-        f"{refused} listed ind{'ex' if refused == 1 else 'ices'} refused to be read without "
-        "credentials: their names and record counts were exposed, not their records (scan "
-        "again with the owner's credentials, --auth, to know what they hold)"
+        f"{refused} listed ind{'ex' if refused == 1 else 'ices'} asked for credentials to be "
+        "read: their names and record counts were exposed, not their records (scan again "
+        "with the owner's credentials, --auth, to know what they hold)"
     )
-    if not personal and not readable:
+    if not personal and refused and not readable:
         return Decision(
             "Art. 33",
             Duty.LIKELY_NOT_REQUIRED,

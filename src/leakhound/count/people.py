@@ -249,7 +249,7 @@ def from_sample(
     high = max(seen, min(math.ceil(got.high), ceiling))
     low = min(max(math.floor(got.low), seen), high)
     value = min(max(round(got.value), low), high)
-    factor = max(value / low, high / value) if low else math.inf
+    factor = max(value / low, high / value) if low and value else None
     rates = {round(st.unread_per_read, 1) for st in strata if st.docs}
     stands = (
         f"{rates.pop():,.1f} more, the records not read per record read"
@@ -267,7 +267,9 @@ def from_sample(
         f"of those not seen, at most each of the {got.once:,} seen once standing for {stands} "
         f"({got.twice:,} seen twice; {MARGIN:g} standard deviations of margin for the "
         f"sample's chance), the figure the middle of the two bounds before that margin on "
-        f"a log scale, within a factor of {factor:.1f} of either end of the range; for "
+        f"a log scale"
+        + (f", within a factor of {factor:.1f} of either end of the range" if factor else "")
+        + f"; for "
         f"certain no fewer than the {seen:,} seen nor more than {ceiling:,} (up to {rate} "
         f"new per unread record), a range a sample of {more:,} records would halve",
         seen,

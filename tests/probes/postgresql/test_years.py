@@ -22,6 +22,8 @@ def test_an_answer_that_is_not_years_and_counts_gives_none() -> None:
     assert _by_year([["2019", "many"]]) == (None, ())
     assert _by_year([["MMXIX", "3"]]) == (None, ())
     assert _by_year([["2019"]]) == (None, ())
+    # each count fits, their sum does not: no store holds that many rows
+    assert _by_year([["2020", str(2**62)], ["2021", str(2**62)]]) == (None, ())
 
 
 def test_the_statement_is_allowed_and_nothing_around_it() -> None:
