@@ -94,21 +94,6 @@ class SampledIdentifiers:
         self.per_record = max(self.per_record, other.per_record)
 
 
-def shlosser(frequencies: Mapping[int, int], sampled: int, total: int) -> float:
-    """Distinct values in ``total`` records, from ``frequencies`` (k -> values seen in k
-    sampled records) in ``sampled`` records (Shlosser 1981, Bernoulli sampling). No longer the
-    scan's figure (see the module's docstring): kept as the yardstick the tests measure the
-    likely range against."""
-    seen = sum(frequencies.values())
-    if sampled <= 0 or total <= sampled or seen == 0:
-        return float(seen)
-    q = sampled / total
-    f1 = frequencies.get(1, 0)
-    num = sum((1 - q) ** k * n for k, n in frequencies.items())
-    den = sum(k * q * (1 - q) ** (k - 1) * n for k, n in frequencies.items())
-    return seen + (f1 * num / den if den else 0.0)
-
-
 def halving_sample(frequencies: Mapping[int, int], sampled: int, total: int) -> int | None:
     """Records a sample would need for the estimate's range to be half as wide (the range
     shrinks with the records not read); None when the sample is already the whole store."""
@@ -213,17 +198,15 @@ def from_sample(
     total: int,
     *,
     leave_out: set[bytes] | None = None,
-    scope: tuple[int, int] | None = None,
     strata: Sequence[Stratum] | None = None,
 ) -> Estimate:
     """Distinct identifiers in ``total`` records from what the sample saw (``leave_out``:
     values already counted another way, e.g. by the store).
 
     ``strata``: the sample container by container, each extrapolated at its own rate (the
-    store's records are theirs). Without them the sample is one stratum; ``scope`` (records
-    sampled, records) then narrows it to the containers whose sample held such identifiers
-    at all: records of a kind that never carries them (a payroll beside support cases) would
-    dilute the rate. The range that always holds stays over every record.
+    store's records are theirs: a container whose sample held no such identifier, a payroll
+    beside support cases, dilutes no other's rate). Without them the sample is one stratum.
+    The range that always holds stays over every record.
     """
     counts = Counter(n for d, n in sample.docs.items() if not leave_out or d not in leave_out)
     seen = sum(counts.values())
@@ -235,16 +218,8 @@ def from_sample(
     rate = max(sample.per_record, 1) if seen else 0
     ceiling = seen + (total - n) * rate
     if strata is None:
-        scoped_n, scoped_total = scope if scope and 0 < scope[0] <= scope[1] else (n, total)
-        strata = [Stratum(sample.docs, scoped_n, scoped_total)]
-        where = (
-            f" (extrapolated over the {scoped_total:,} records of the containers whose "
-            f"sample held them)"
-            if (scoped_n, scoped_total) != (n, total)
-            else ""
-        )
-    else:
-        where = f", each of {len(strata)} containers at its own rate" if len(strata) > 1 else ""
+        strata = [Stratum(sample.docs, n, total)]
+    where = f", each of {len(strata)} containers at its own rate" if len(strata) > 1 else ""
     got = likely_range(strata, leave_out)
     high = max(seen, min(math.ceil(got.high), ceiling))
     low = min(max(math.floor(got.low), seen), high)

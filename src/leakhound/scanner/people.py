@@ -139,16 +139,16 @@ class AcrossStores:
 
     def add(self, endpoint: str, entity_type: str, digests: Iterable[bytes]) -> None:
         """A store's identifiers, read whole by a sample scan."""
-        self._counter_().add_digests(entity_type, b"".join(digests))
+        self._counting().add_digests(entity_type, b"".join(digests))
         self._endpoints.setdefault(entity_type, set()).add(endpoint)
 
     def add_counted(self, endpoint: str, entity_type: str, counter: DistinctCounter) -> None:
         """A store's identifiers of one type as a full read counted them, every container
         read to its end (exact, or its HyperLogLog sketch)."""
-        self._counter_().merge_type(counter, entity_type)
+        self._counting().merge_type(counter, entity_type)
         self._endpoints.setdefault(entity_type, set()).add(endpoint)
 
-    def _counter_(self) -> DistinctCounter:
+    def _counting(self) -> DistinctCounter:
         if self._counter is None:
             self._counter = DistinctCounter(self._key)
         return self._counter

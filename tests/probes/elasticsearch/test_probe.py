@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from leakhound.models import FieldInfo, YearCount
+from leakhound.models import FieldInfo, Fingerprint, YearCount
 from leakhound.probes.elasticsearch import ALLOW
 from leakhound.probes.elasticsearch.probe import (
+    _year_interval,
     flatten_mapping,
     main_date_field,
     parse_root,
@@ -184,3 +185,20 @@ def test_documents_a_year_from_the_date_histogram() -> None:
 def test_a_histogram_that_is_not_years_gives_none(buckets: object) -> None:
     assert years_of({"aggregations": {"years": {"buckets": buckets}}}) == ()
     assert years_of({"aggregations": {}}) == () and years_of(None) == ()
+
+
+@pytest.mark.parametrize(
+    ("product", "version", "interval"),
+    [
+        pytest.param("elasticsearch", "6.8.23", "interval", id="es6"),
+        pytest.param("elasticsearch", "7.1.1", "interval", id="es7.1"),
+        pytest.param("elasticsearch", "7.2.0", "calendar_interval", id="es7.2"),
+        pytest.param("elasticsearch", "8.11.3", "calendar_interval", id="es8-refuses-interval"),
+        pytest.param("opensearch", "1.3.14", "calendar_interval", id="os1"),
+        pytest.param("elasticsearch", None, None, id="unknown-version-no-histogram"),
+    ],
+)
+def test_years_are_asked_as_the_clusters_version_knows_how(
+    product: str, version: str | None, interval: str | None
+) -> None:
+    assert _year_interval(Fingerprint(product=product, version=version)) == interval

@@ -158,6 +158,18 @@ def flatten_mapping(mapping: Any) -> list[FieldInfo]:
     return [FieldInfo(p, t) for p, t in sorted(out.items())]
 
 
+def _year_interval(fp: Fingerprint | None) -> str | None:
+    """How a date histogram asks for calendar years on this cluster: ``calendar_interval``
+    (OpenSearch, Elasticsearch 7.2 and later; 8.0 refuses ``interval``), ``interval`` before
+    7.2, None where the version is unknown (no histogram: the date range alone)."""
+    m = re.match(r"(\d+)\.(\d+)", (fp.version if fp is not None else None) or "")
+    if fp is None or not m:
+        return None
+    if fp.product == "elasticsearch" and (int(m[1]), int(m[2])) < (7, 2):
+        return "interval"
+    return "calendar_interval"
+
+
 def years_of(body: Any) -> tuple[YearCount, ...]:
     """The documents a year of a ``date_histogram`` by year named ``years``; () unless every
     bucket is one (a year's start in milliseconds since the epoch, a count)."""
@@ -386,7 +398,10 @@ class ElasticsearchProbe(Probe):
         skipped = len(rows) - len(valid)
         valid.sort(key=lambda r: (str(r["index"]).startswith("."), str(r["index"])))
         detailed, rest = valid[:max_containers], valid[max_containers:]
-        indices = await asyncio.gather(*(self._index(http, base, r, hidden) for r in detailed))
+        interval = _year_interval(service.fingerprint)
+        indices = await asyncio.gather(
+            *(self._index(http, base, r, hidden, interval) for r in detailed)
+        )
         error = f"{skipped} index name(s) refused as invalid" if skipped else None
         return Inventory(tuple(indices), error, len(rest))
 
@@ -427,7 +442,7 @@ class ElasticsearchProbe(Probe):
         return out
 
     async def _index(
-        self, http: Http, base: str, row: dict[str, Any], hidden: set[str]
+        self, http: Http, base: str, row: dict[str, Any], hidden: set[str], interval: str | None
     ) -> Container:
         name = str(row["index"])
         path = base + "/" + quote(name, safe="")
@@ -460,9 +475,9 @@ class ElasticsearchProbe(Probe):
         date_min = date_max = None
         years: tuple[YearCount, ...] = ()
         if date_field and docs:
-            date_min, date_max = await self._date_range(http, path, date_field, errors)
-            if date_min is not None:
-                years = await self._years(http, path, date_field)
+            date_min, date_max, years = await self._date_range(
+                http, path, date_field, errors, interval
+            )
         reasons = compromise.by_name(name)
         return Container(
             name=name,
@@ -486,54 +501,37 @@ class ElasticsearchProbe(Probe):
         )
 
     async def _date_range(
-        self, http: Http, path: str, field: str, errors: list[str]
-    ) -> tuple[str | None, str | None]:
-        query = {
-            "size": 0,
-            "aggs": {"min": {"min": {"field": field}}, "max": {"max": {"field": field}}},
-        }
+        self, http: Http, path: str, field: str, errors: list[str], interval: str | None
+    ) -> tuple[str | None, str | None, tuple[YearCount, ...]]:
+        """The field's first and last date and, in the same search, its documents a
+        calendar year (a date histogram: every document, from the field's doc values) where
+        the cluster's version says how to ask (``interval``: ``_year_interval``)."""
+        aggs: dict[str, Any] = {"min": {"min": {"field": field}}, "max": {"max": {"field": field}}}
+        if interval is not None:
+            aggs["years"] = {
+                "date_histogram": {"field": field, interval: "year", "min_doc_count": 1}
+            }
         try:
-            resp = await http.request("POST", path + "/_search", ALLOW, json=query)
+            resp = await http.request(
+                "POST", path + "/_search", ALLOW, json={"size": 0, "aggs": aggs}
+            )
             body = _json_or_none(resp)
         except NetError as exc:
             errors.append(f"date range: {exc}")
-            return None, None
+            return None, None, ()
         if resp.status != 200 or not isinstance(body, dict):
             errors.append(f"date range: HTTP {resp.status}")
-            return None, None
-        aggs = body.get("aggregations") or {}
+            return None, None, ()
+        found = body.get("aggregations") or {}
 
         def edge(key: str) -> str | None:
-            agg = aggs.get(key) if isinstance(aggs, dict) else None
+            agg = found.get(key) if isinstance(found, dict) else None
             if not isinstance(agg, dict):
                 return None
             text = agg.get("value_as_string")
             return text if isinstance(text, str) and _DATE_TEXT.fullmatch(text) else None
 
-        return edge("min"), edge("max")
-
-    async def _years(self, http: Http, path: str, field: str) -> tuple[YearCount, ...]:
-        """Documents a calendar year of the date field, counted by the cluster (a date
-        histogram: every document, from the field's doc values). () where it is refused
-        (Elasticsearch before 7.2 knows no ``calendar_interval``) or malformed: the figures
-        then spread the documents over the date range and say so."""
-        query = {
-            "size": 0,
-            "aggs": {
-                "years": {
-                    "date_histogram": {
-                        "field": field,
-                        "calendar_interval": "year",
-                        "min_doc_count": 1,
-                    }
-                }
-            },
-        }
-        try:
-            resp = await http.request("POST", path + "/_search", ALLOW, json=query)
-        except NetError:
-            return ()
-        return years_of(_json_or_none(resp)) if resp.status == 200 else ()
+        return edge("min"), edge("max"), years_of(body)
 
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
