@@ -22,6 +22,15 @@ KEY = b"k" * 32
         (None, None),
         (True, None),
         ("99999999999999999999999", None),
+        # written with an offset: the year in UTC, as the stores count theirs
+        pytest.param("2020-01-01 09:00:00+13", 2019, id="pg-timestamptz-ahead-of-utc"),
+        pytest.param("2019-12-31T23:30:00-05:00", 2020, id="behind-utc"),
+        pytest.param("2019-12-31T23:30:00.123456789-05:00", 2020, id="nanoseconds"),
+        pytest.param("2020-01-01T09:00:00Z", 2020, id="utc"),
+        pytest.param("2020-01-01T00:30:00", 2020, id="no-offset-as-written"),
+        pytest.param("2020-01-01", 2020, id="a-date"),
+        pytest.param("2020-06-01T00:30:00+13:00", 2020, id="mid-year-never-parsed"),
+        pytest.param("2019-12-31T23:30:00-05:00 garbage", 2019, id="unparsed-as-written"),
     ],
 )
 def test_year_of_a_stored_date(value: object, year: int | None) -> None:

@@ -138,3 +138,47 @@ def test_a_materialized_view_adds_no_records_to_the_assessment(
     assert (records["value"], records["method"]) == (own, "exact")
     left_out = f"{BASE:,} records of 1 container of copies (materialized view) not added"
     assert left_out in records["basis"]
+
+
+ZONED = "lh_zoned"
+# A New Year's Eve in UTC that is already New Year's Day in Auckland (UTC+13 in December),
+# and a New Year's Day morning in UTC, a year on: the years counted must be the UTC ones.
+ZONED_ROWS = {"2019-12-31 20:00:00+00": 3, "2020-06-15 12:00:00+00": 2, "2021-01-01 02:00:00+00": 4}
+ZONED_YEARS = {2019: 3, 2020: 2, 2021: 4}
+
+
+@pytest.fixture(scope="module")
+def zoned(lab: Any) -> Iterator[Any]:
+    """The open server, with a scratch database whose sessions' time zone is Auckland's and
+    a table of timestamptz rows near New Year (dropped at the end)."""
+    target = lab.status.target("open", kind="postgresql")
+    with _connect(target.port, "postgres") as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {ZONED}")
+        conn.execute(f"CREATE DATABASE {ZONED}")
+        conn.execute(f"ALTER DATABASE {ZONED} SET timezone TO 'Pacific/Auckland'")
+    try:
+        with _connect(target.port, ZONED) as conn:
+            conn.execute("CREATE TABLE tickets (id serial, email text, created_at timestamptz)")
+            for when, rows in ZONED_ROWS.items():
+                conn.execute(
+                    "INSERT INTO tickets (email, created_at) SELECT 'z' || g || "
+                    "'@example.org', %s::timestamptz FROM generate_series(1, %s) g",
+                    (when, rows),
+                )
+        yield target
+    finally:
+        with _connect(target.port, "postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {ZONED} WITH (FORCE)")
+
+
+def test_rows_a_year_are_counted_in_utc_whatever_the_session_time_zone(
+    zoned: Any, tmp_path: Path
+) -> None:
+    doc, _ = report(tmp_path, zoned.url, "--depth", "full", "--index", f"{ZONED}.*")
+    (result,) = doc["results"]
+    (table,) = [ir for ir in result["indices"] if ir["index"]["name"].startswith(f"{ZONED}.")]
+    # The session writes the first rows as 2020-01-01 09:00:00+13 (the server's own output):
+    # the store's count and the full read's both put them in 2019.
+    assert table["index"]["date_min"].startswith("2020-01-01 09:00:00+13")
+    assert {y["year"]: y["docs"] for y in table["index"]["years"]} == ZONED_YEARS
+    assert {y["year"]: y["docs"] for y in table["full"]["years"]} == ZONED_YEARS

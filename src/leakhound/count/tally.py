@@ -35,6 +35,9 @@ _YEAR = re.compile(r"\s*([+-]?\d{4,6})-")  # ISO dates; "2012-03-04T…" → 201
 # ~17,000 (20 keys), so a worker's batch never touches the disk; a scan holds four tallies
 # at once (endpoint, index, two slices).
 MEMORY_LIMIT = 32_768
+# Fractions of a second past microseconds (Elasticsearch's date_nanos), which Python's ISO
+# parser refuses: cut to six digits.
+_FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
 def _lookup(doc: Any, path: str) -> Any:
@@ -55,13 +58,30 @@ def year_of(value: Any) -> int | None:
             value = int(value)
         else:
             m = _YEAR.match(value)
-            return int(m.group(1)) if m and 0 < int(m.group(1)) < 10000 else None
+            if not m or not 0 < (year := int(m.group(1))) < 10000:
+                return None
+            return _utc_year(value, m.end(), year)
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             return dt.datetime.fromtimestamp(value / 1000, dt.UTC).year
         except (OverflowError, OSError, ValueError):
             return None
     return None
+
+
+def _utc_year(value: str, month: int, year: int) -> int:
+    """The year of a date written with its offset, in UTC (as the stores count their records
+    a year): only a time in the first or last day of a year can be in another year in UTC,
+    so only those are parsed; a text that does not parse keeps the year it is written in."""
+    if value[month : month + 5] not in ("01-01", "12-31"):
+        return year
+    try:
+        when = dt.datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
+    except ValueError:
+        return year
+    if when.tzinfo is None:
+        return year
+    return when.astimezone(dt.UTC).year
 
 
 class Tally:

@@ -34,3 +34,13 @@ def test_the_statement_is_allowed_and_nothing_around_it() -> None:
     assert ALLOW.allows("query", sent)
     assert not ALLOW.allows("query", sent + "; DROP TABLE x")
     assert not ALLOW.allows("query", sent.replace('"created_at"', "pg_read_file('/etc/passwd')"))
+
+
+def test_a_timestamptz_year_in_utc_is_allowed_and_no_other_zone() -> None:
+    sent = (
+        "SELECT extract(year FROM \"created_at\" AT TIME ZONE 'UTC')::text, count(*) "
+        'FROM ONLY "public"."cases" GROUP BY 1'
+    )
+    assert ALLOW.allows("query", sent)
+    assert not ALLOW.allows("query", sent.replace("'UTC'", "'Pacific/Auckland'"))
+    assert not ALLOW.allows("query", sent.replace("'UTC'", "current_setting('x')"))

@@ -65,7 +65,8 @@ ALLOW = statements(
         _literal(COLUMNS),
         _literal(INDEXED),
         rf"SELECT count\(\*\) FROM ONLY {_TABLE}",
-        rf"SELECT extract\(year FROM {_NAME}\)::text, count\(\*\) FROM ONLY {_TABLE} GROUP BY 1",
+        rf"SELECT extract\(year FROM {_NAME}( AT TIME ZONE 'UTC')?\)::text, count\(\*\) "
+        rf"FROM ONLY {_TABLE} GROUP BY 1",
         rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM ONLY {_TABLE}",
         rf"SELECT \* FROM ONLY {_TABLE} LIMIT \d{{1,7}}",
         rf"COPY \(SELECT \* FROM ONLY {_TABLE} WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'::tid "
