@@ -207,11 +207,13 @@ def assess(args: argparse.Namespace) -> int:
     if args.format == "terminal":
         from rich.console import Console
 
+        from ..report.console import stdout_console
+
         if args.output:
             with private_file(args.output) as fh:
                 render.render_terminal(assessment, Console(file=fh, width=120, no_color=True))
         else:
-            render.render_terminal(assessment, Console())
+            render.render_terminal(assessment, stdout_console())
         return EXIT_OK
     if args.format == "html":
         from ..report import html

@@ -36,6 +36,7 @@ def emit(args: argparse.Namespace, record: ScanRecord) -> None:
     if args.format == "terminal":
         from rich.console import Console
 
+        from ..report.console import stdout_console
         from ..report.terminal import render
 
         if args.output:
@@ -46,7 +47,7 @@ def emit(args: argparse.Namespace, record: ScanRecord) -> None:
                     show_closed=getattr(args, "show_closed", False),
                 )
         else:
-            render(record, Console(), show_closed=getattr(args, "show_closed", False))
+            render(record, stdout_console(), show_closed=getattr(args, "show_closed", False))
         return
     from ..report import FORMATS
 

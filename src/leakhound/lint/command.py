@@ -53,11 +53,13 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "terminal":
         from rich.console import Console
 
+        from ..report.console import stdout_console
+
         if args.output:
             with _open(args.output) as fh:
                 render_terminal(result, Console(file=fh, width=160, no_color=True))
         else:
-            render_terminal(result, Console())
+            render_terminal(result, stdout_console())
     else:
         text = render_json(result) if args.format == "json" else render_sarif(result)
         if args.output:
