@@ -77,7 +77,24 @@ class Lab:
         return client(self.secured.port, sql, "root", self.secured.password)
 
 
-_SCRATCH = f"DROP DATABASE IF EXISTS {_q(ODD_DB)};\nDROP USER IF EXISTS '{READER}'@'%';\n"
+STALE = "lh_stale"  # tables filled before and after their statistics were last measured
+_SCRATCH = (
+    f"DROP DATABASE IF EXISTS {_q(ODD_DB)};\nDROP DATABASE IF EXISTS {STALE};\n"
+    f"DROP USER IF EXISTS '{READER}'@'%';\n"
+)
+# `filled`: measured at one row (and never again), then 3,000 more; `fresh`: measured full.
+_STALE_TABLES = (
+    f"CREATE DATABASE {STALE};\n"
+    f"CREATE TABLE {STALE}.filled (id INT PRIMARY KEY, email VARCHAR(100), note TEXT) "
+    "STATS_PERSISTENT=1 STATS_AUTO_RECALC=0;\n"
+    f"INSERT INTO {STALE}.filled VALUES (0, 'first@example.org', 'x');\n"
+    f"ANALYZE TABLE {STALE}.filled;\n"
+    f"INSERT INTO {STALE}.filled SELECT seq, CONCAT('p', seq, '@example.org'), "
+    f"REPEAT('n', 300) FROM {STALE}.seq_1_to_3000;\n"
+    f"CREATE TABLE {STALE}.fresh LIKE {STALE}.filled;\n"
+    f"INSERT INTO {STALE}.fresh SELECT * FROM {STALE}.filled;\n"
+    f"ANALYZE TABLE {STALE}.fresh;\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +114,7 @@ def mariadb(lab: Any) -> Iterator[Lab]:
         f"(2, 'other.person@example.net'), (3, 'third.person@example.net');\n"
         f"CREATE TABLE {_q(ODD_DB)}.{CANARY} (id INT PRIMARY KEY);\n"
         f"INSERT INTO {_q(ODD_DB)}.{CANARY} VALUES (1), (2);\n"
-        f"CREATE USER '{READER}'@'%';\nGRANT SELECT ON hr.* TO '{READER}'@'%';\n"
+        f"CREATE USER '{READER}'@'%';\nGRANT SELECT ON hr.* TO '{READER}'@'%';\n" + _STALE_TABLES
     )
     try:
         yield found
@@ -200,6 +217,27 @@ def test_a_table_without_a_key_is_read_by_offset(odd: dict[str, Any], mariadb: L
     for name in (PAYROLL, RANSOM):
         assert tables[name]["full"]["docs"] == mariadb.truth.containers[name].documents
     assert tables[CASES]["full"] is None  # not selected by --index
+
+
+def test_a_size_the_statistics_measured_before_the_rows_is_not_given(
+    odd: dict[str, Any], mariadb: Lab
+) -> None:
+    tables = _tables(odd)
+    filled, fresh = tables[f"{STALE}.filled"]["index"], tables[f"{STALE}.fresh"]["index"]
+    assert (filled["docs"], filled["docs_exact"]) == (3001, True)
+    # The server still says one page (16 KB) for the 3,001 rows: no size, and why.
+    assert (
+        mariadb.admin(
+            f"SELECT DATA_LENGTH FROM information_schema.TABLES "
+            f"WHERE TABLE_SCHEMA = '{STALE}' AND TABLE_NAME = 'filled'"
+        ).strip()
+        == "16384"
+    )
+    assert filled["store_bytes"] is None
+    assert "size: the server's statistics (16,384 bytes" in filled["error"]
+    assert "older than the 3,001 rows counted" in filled["error"]
+    # Measured with its rows: its size stands.
+    assert fresh["docs"] == 3001 and fresh["store_bytes"] > 3001 * 300 and not fresh["error"]
 
 
 def test_a_wrong_password_reads_nothing(mariadb: Lab, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from leakhound.probes.base import ReadPlan
 from leakhound.probes.mysql import ALLOW, MysqlProbe, wire
 from leakhound.probes.mysql.connection import greet, log_in
 from leakhound.probes.mysql.read import MysqlReader, TablePages, _ends, between
+from leakhound.probes.mysql.probe import _stale
 from leakhound.probes.mysql.rows import json_fields, main_date
 from leakhound.probes.mysql.tables import row_bytes, rows_that_fit
 from leakhound.probes.registry import DEFAULT
@@ -420,3 +421,25 @@ def test_a_whole_number_key_is_split_between_its_ends_without_walking_rows() -> 
         _ends(conn, "support", "cases", ["id"], ["number"], 1_000_000, 2)  # type: ignore[arg-type]
     )
     assert ends == [[b"500000"]] and conn.sent == [edges]
+
+
+@pytest.mark.parametrize(
+    ("engine", "estimate", "size", "rows", "stale"),
+    [
+        # MariaDB counts rows as they come but measures pages at its last ANALYZE: 3,001
+        # rows cannot fit in one 16 KB page
+        pytest.param("InnoDB", 3001, 16384, 3001, True, id="innodb-pages-before-the-rows"),
+        pytest.param("InnoDB", 2891, 1589248, 3001, False, id="innodb-fresh-estimate"),
+        pytest.param("InnoDB", 100, 4_000_000, 10_000, True, id="a-days-cache-mysql-8"),
+        pytest.param("InnoDB", 1, 16384, 1, False, id="one-row-one-page"),
+        pytest.param("InnoDB", 0, 16384, 0, False, id="empty"),
+        pytest.param("InnoDB", 150, 16384, 60, False, id="a-few-rows-apart"),
+        # a MyISAM file is measured as it grows: 7-byte rows are no sign of age
+        pytest.param("MyISAM", 3001, 21007, 3001, False, id="myisam-small-rows"),
+        pytest.param("InnoDB", None, None, 3001, False, id="no-statistics"),
+    ],
+)
+def test_a_size_older_than_the_rows_counted_is_stale(
+    engine: str, estimate: int | None, size: int | None, rows: int, stale: bool
+) -> None:
+    assert _stale(engine, estimate, size, rows) is stale

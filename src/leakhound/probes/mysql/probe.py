@@ -263,6 +263,15 @@ class MysqlProbe(Probe):
                 docs, exact = _number(got.rows[0][0] if got.rows else None), True
             except NetError as exc:
                 errors.append(f"count: {exc}")
+        if exact and docs is not None and _stale(engine, estimate, size, docs):
+            # DATA_LENGTH comes from statistics the server keeps apart from the rows: a size
+            # from before rows counted since (a table filled after its last ANALYZE, a day's
+            # cache in MySQL 8) is not given.
+            errors.append(
+                f"size: the server's statistics ({size:,} bytes, {estimate or 0:,} rows) are "
+                f"older than the {docs:,} rows counted"
+            )
+            size = None
         fields = {c: t for c, t in info.columns}
         if info.json and docs:
             try:
@@ -321,6 +330,28 @@ class MysqlProbe(Probe):
         """A column's DATA_TYPE (``varchar``, ``datetime``, ``json:string``…) in neutral
         words."""
         return _field_type(native)
+
+
+def _stale(engine: str, estimate: int | None, size: int | None, rows: int) -> bool:
+    """Whether the statistics that gave TABLE_ROWS ``estimate`` and DATA_LENGTH ``size`` are
+    older than the table's ``rows``: the estimate off by more than twice (and more than a few
+    pages of rows; InnoDB's estimate of a fresh table is off by a few per cent), or, InnoDB,
+    fewer bytes than its rows must fill (MariaDB counts rows as they come, but measures its
+    pages only when it recalculates the statistics)."""
+    if size is None:
+        return False
+    if engine.lower() == "innodb" and size < _INNODB_ROW_BYTES * rows:
+        return True
+    if estimate is None:
+        return False
+    low, high = sorted((estimate, rows))
+    return high - low > _STALE_ROWS and high > 2 * low
+
+
+_STALE_ROWS = 100
+# The least an InnoDB row takes in its clustered index, whatever its columns: a 5-byte record
+# header, the 6-byte id of the transaction that wrote it and its 7-byte rollback pointer.
+_INNODB_ROW_BYTES = 18
 
 
 def _number(raw: bytes | None) -> int | None:
