@@ -493,3 +493,19 @@ def test_a_collection_list_cut_short_keeps_what_it_listed_and_says_so() -> None:
     got = _inventory(fake, 100)
     assert [c.name for c in got.containers] == ["db.c000", "db.c001"]
     assert got.error is not None and "collections listed in part" in got.error
+
+
+@pytest.mark.parametrize(
+    ("stats", "size"),
+    [
+        pytest.param({"totalSize": 2367488, "storageSize": 2330624}, 2367488, id="mongodb-4.4"),
+        pytest.param({"storageSize": 4096, "totalIndexSize": 1024}, 5120, id="older"),
+        pytest.param({"storageSize": 4096}, 4096, id="no-index-size"),
+        pytest.param({"count": 3}, None, id="no-size"),
+        pytest.param({"totalSize": -1, "storageSize": "lots"}, None, id="hostile"),
+    ],
+)
+def test_a_collections_bytes_on_disk_with_its_indexes(stats: dict[str, Any], size: int) -> None:
+    from leakhound.probes.mongodb.probe import _on_disk
+
+    assert _on_disk(stats) == size

@@ -223,8 +223,9 @@ class MongodbProbe(Probe):
     async def _collection(self, conn: Connection, db: str, collection: str) -> Container:
         errors: list[str] = []
         docs: int | None = None
+        size: int | None = None
         try:
-            docs = await _count(conn, db, collection)
+            docs, size = await _count(conn, db, collection)
         except NetError as exc:
             errors.append(f"count: {exc}")
         fields: dict[str, str] = {}
@@ -249,7 +250,7 @@ class MongodbProbe(Probe):
         return Container(
             name,
             docs,
-            None,
+            size,
             hidden=False,
             system=db in SYSTEM_DATABASES,
             fields=tuple(FieldInfo(p, t) for p, t in sorted(fields.items())),
@@ -382,18 +383,30 @@ def _number(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) and 0 <= value < 2**63 else None
 
 
-async def _count(conn: Connection, db: str, collection: str) -> int | None:
-    """The collection's documents as its statistics count them (``collStats``: no scan);
-    ``count`` where the server has no such statistics. FerretDB on SQLite answers ``count``
-    by reading every document: as long as a full read of the collection."""
+async def _count(conn: Connection, db: str, collection: str) -> tuple[int | None, int | None]:
+    """The collection's documents as its statistics count them (``collStats``: no scan),
+    and the bytes it takes on disk with its indexes where they say; ``count`` where the
+    server has no such statistics. FerretDB on SQLite answers ``count`` by reading every
+    document: as long as a full read of the collection."""
     try:
         got = await conn.run(db, {"collStats": collection})
     except CommandFailed:
         got = {}
     docs = _number(got.get("count"))
     if docs is None:
-        docs = _number((await conn.run(db, {"count": collection})).get("n"))
-    return docs
+        return _number((await conn.run(db, {"count": collection})).get("n")), None
+    return docs, _on_disk(got)
+
+
+def _on_disk(stats: dict[str, Any]) -> int | None:
+    """A collection's bytes on disk, its indexes included (as PostgreSQL's total relation
+    size and Elasticsearch's store size are): ``totalSize`` (MongoDB 4.4+), else its
+    storage and index sizes added."""
+    total = _number(stats.get("totalSize"))
+    if total is not None:
+        return total
+    storage, indexes = _number(stats.get("storageSize")), _number(stats.get("totalIndexSize"))
+    return None if storage is None else storage + (indexes or 0)
 
 
 async def _indexed(conn: Connection, db: str, collection: str, field: str) -> bool:
