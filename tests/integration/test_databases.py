@@ -28,8 +28,10 @@ from leakhound.lab import mariadb as lab_mariadb
 from leakhound.lab import mongodb as lab_mongodb
 from leakhound.lab import postgresql as lab_postgresql
 from leakhound.lab import redis as lab_redis
+from leakhound.models import Fingerprint, from_dict
 from leakhound.probes.redis import connection as redis_connection
 from leakhound.probes.redis import probe as redis_probe
+from leakhound.report.text import product
 from leakhound.scanner import full as full_read
 
 SAMPLE = 100  # records sampled per container (the default)
@@ -188,6 +190,9 @@ def test_open_server_is_open_and_fingerprinted(sampled: Scan, lab: Any, kind: st
     assert service["fingerprint"]["product"] == PRODUCT[kind]
     assert lab.status.versions[kind] in json.dumps(service["fingerprint"])
     assert not result["authenticated"] and not result.get("honeypot")
+    if kind == "mongodb":  # the lab's MongoDB-wire server is FerretDB: it is named so
+        shown = product(from_dict(Fingerprint, service["fingerprint"]))
+        assert re.fullmatch(r"FerretDB \S+ \(as MongoDB \d+\.\d+\.\d+\)", shown), shown
 
 
 @by_kind

@@ -42,6 +42,15 @@ from leakhound.report import text
             "OpenSearch Dashboards",
             id="dashboards-without-version",
         ),
+        pytest.param(
+            {
+                "product": "mongodb",
+                "version": "7.0.42",
+                "details": {"implementation": "FerretDB 1.24.2"},
+            },
+            "FerretDB 1.24.2 (as MongoDB 7.0.42)",
+            id="another-server-speaking-the-protocol",
+        ),
     ],
 )
 def test_the_product_is_named_with_its_version(fp: dict[str, Any], shown: str) -> None:

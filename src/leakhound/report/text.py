@@ -61,12 +61,18 @@ def dates(date_min: str | None, date_max: str | None) -> str:
 
 def product(fp: Fingerprint) -> str:
     """'OpenSearch 2.19.1' and the like; a Kibana also names the cluster behind it
-    ('Kibana 8.11.3 (Elasticsearch 8.11.3)')."""
+    ('Kibana 8.11.3 (Elasticsearch 8.11.3)'), a server speaking another's protocol what it
+    answers as ('FerretDB 1.24.2 (as MongoDB 7.0.42)')."""
     text = fp.title
     if not text and fp.product != "unknown":  # a product without a display name
         text = " ".join(x for x in (fp.product, fp.version or "") if x)
     if fp.compatibility_mode:
         text += " (compatibility mode)"
+    implementation = fp.details.get("implementation")
+    if isinstance(implementation, str) and implementation:
+        # Another server speaking the product's protocol ('FerretDB 1.24.2 (as MongoDB
+        # 7.0.42)'): the owner looks for what runs, not for what it answers as.
+        text = f"{implementation} (as {text})" if text else implementation
     cluster = fp.details.get("cluster")
     if isinstance(cluster, dict) and isinstance(cluster.get("product"), str):
         version = cluster.get("version")

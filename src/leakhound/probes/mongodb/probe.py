@@ -176,6 +176,8 @@ class MongodbProbe(Probe):
         ferret = build.get("ferretdbVersion")
         if isinstance(ferret, str):
             details["ferretdb_version"] = ferret[:50]
+            # What actually runs: a MongoDB version here is the one FerretDB speaks as.
+            details["implementation"] = f"FerretDB {ferret[:50]}"
         return Fingerprint(
             product="mongodb",
             version=version[:50] if isinstance(version, str) else None,
