@@ -3,11 +3,12 @@ quiet about (a second round that sees the same thing, a kind the sample missed o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leakhound.models import Verdict
+from leakhound.models import Sample, Verdict
 from leakhound.store.watch import IssueChange, IssueRow, stamp
 from leakhound.watch import Rules, evaluate
 from leakhound.watch.changes import Evaluation
@@ -107,6 +108,25 @@ def test_a_partial_store_opens_an_issue_too_and_going_open_is_a_change() -> None
     assert events(out) == [("changed", "127.0.0.1:9200")]
     assert "went from partial to open" in out.alerts[0].title
     assert out.alerts[0].severity == "critical"
+
+
+def test_a_partial_stores_refused_containers_are_evidence_apart() -> None:
+    partial = result(9200, Verdict.PARTIAL, containers={"cases": 500, "payroll": 200})
+    cases, payroll = partial.containers
+    # the payroll was listed, but its read asked for credentials: nothing of it was read
+    refused = replace(payroll, sample=Sample(100, 0, (), error="HTTP 401 on _search"))
+    partial = replace(partial, containers=(refused, cases))
+    alert = run(Issues(), partial).alerts[0]
+    ev = alert.evidence
+    assert (ev["containers_total"], ev["containers_refused"]) == (1, 1)
+    assert [(c["name"], c.get("refused", False)) for c in ev["containers"]] == [
+        ("cases", False),
+        ("payroll", True),
+    ]
+    text = "\n".join(alert.lines())
+    assert "containers (1, largest first; 1 more listed but not readable, after them):" in text
+    assert "payroll: 200 records [not readable]" in text
+    assert "1 more listed but not readable" in alert.title
 
 
 @pytest.mark.parametrize(

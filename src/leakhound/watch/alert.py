@@ -83,11 +83,14 @@ class Alert:
         containers = ev.get("containers") or []
         if containers:
             total = ev.get("containers_total", len(containers))
-            out.append(f"containers ({total}, largest first):")
+            shut = ev.get("containers_refused")
+            more = f"; {shut} more listed but not readable, after them" if shut else ""
+            out.append(f"containers ({total}, largest first{more}):")
             for c in containers:
                 docs = "?" if c.get("docs") is None else f"{c['docs']:,}"
                 kinds = f"; {', '.join(c['pii'])}" if c.get("pii") else ""
                 flag = " [compromised]" if c.get("compromised") else ""
+                flag += " [not readable]" if c.get("refused") else ""
                 out.append(f"  {c['name']}: {docs} records{kinds}{flag}")
         pii = ev.get("pii") or {}
         if pii:

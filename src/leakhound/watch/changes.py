@@ -393,7 +393,10 @@ def _evidence(ctx: Context, r: ResultRecord, changes: list[str] | None = None) -
         out["version"] = _text(fp.version)
     if changes:
         out["changes"] = changes
-    ranked = sorted(r.containers, key=lambda c: -(c.container.docs or 0))
+    # Containers listed but refused are not exposed (as in the title): the readable ones
+    # first and counted, the refused named after them and counted apart.
+    shut = {id(c) for c in r.containers if c.refused(r.service.verdict)}
+    ranked = sorted(r.containers, key=lambda c: (id(c) in shut, -(c.container.docs or 0)))
     pii: dict[str, dict[str, Any]] = {}
     shown: list[dict[str, Any]] = []
     for c in ranked:
@@ -415,10 +418,13 @@ def _evidence(ctx: Context, r: ResultRecord, changes: list[str] | None = None) -
                     "docs": c.container.docs,
                     "pii": sorted(set(kinds)),
                     "compromised": c.container.compromised,
+                    **({"refused": True} if id(c) in shut else {}),
                 }
             )
     out["containers"] = shown
-    out["containers_total"] = len(r.containers) + r.truncated
+    out["containers_total"] = len(r.containers) - len(shut) + r.truncated
+    if shut:
+        out["containers_refused"] = len(shut)
     out["pii"] = dict(sorted(pii.items()))
     out["compromise"] = [
         _text(x, 300) for c in r.containers for x in c.container.compromise_reasons
