@@ -175,6 +175,13 @@ def key_at(schema: str, name: str, key: list[str], offset: int) -> str:
     return f"SELECT {cols} FROM {table(schema, name)} ORDER BY {cols} LIMIT 1 OFFSET {int(offset)}"  # noqa: S608
 
 
+def at_keys(schema: str, name: str, key: str, values: list[int]) -> str:
+    """The rows whose whole-number ``key`` is one of ``values`` (a sample's places): one
+    index lookup each."""
+    listed = ", ".join(str(int(v)) for v in values)
+    return f"SELECT * FROM {table(schema, name)} WHERE {ident(key)} IN ({listed})"  # noqa: S608
+
+
 def at_offset(schema: str, name: str, offset: int, limit: int) -> str:
     """``limit`` rows from ``offset`` in the server's order (a table without a usable key)."""
     return f"SELECT * FROM {table(schema, name)} LIMIT {int(limit)} OFFSET {int(offset)}"  # noqa: S608

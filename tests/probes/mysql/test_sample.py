@@ -1,0 +1,175 @@
+"""A MySQL sample spread over the table: rows at whole-number keys drawn at random between the
+key's ends, runs after evenly spaced keys where the key is sparse, rows at offsets for other
+keys and none, the first rows of a small table or one too large to walk; every statement on the
+allow-list."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+
+from leakhound.models import Container
+from leakhound.probes import sampling
+from leakhound.probes.mysql import ALLOW, sql
+from leakhound.probes.mysql import sample as mysql_sample
+from leakhound.probes.mysql.tables import TableInfo
+from leakhound.probes.mysql.wire import Column, ResultSet
+
+_ID, _TEXT = 3, 253  # MYSQL_TYPE_LONG, MYSQL_TYPE_VAR_STRING
+_UTF8MB4 = 45
+
+
+class Table:
+    """A table of ``keys`` (a row: its key and the customer it belongs to, ordered by
+    customer), answering the statements a sample sends, each checked against the allow-list
+    and kept."""
+
+    def __init__(self, keys: list[int]) -> None:
+        self.keys = sorted(keys)
+        self.sent: list[str] = []
+
+    def _rows(self, keys: list[int]) -> ResultSet:
+        columns = (Column("id", _ID, 63), Column("email", _TEXT, _UTF8MB4))
+        return ResultSet(columns, [(str(k).encode(), f"p{k // 3}@x.org".encode()) for k in keys])
+
+    async def query(self, statement: str) -> ResultSet:
+        assert ALLOW.allows("query", statement), statement
+        self.sent.append(statement)
+        if statement.startswith("SELECT MIN("):
+            edges = (str(self.keys[0]).encode(), str(self.keys[-1]).encode())
+            return ResultSet((Column("a", _ID, 63), Column("b", _ID, 63)), [edges])
+        if " IN (" in statement:
+            asked = {int(v) for v in statement.split(" IN (")[1].rstrip(")").split(", ")}
+            return self._rows([k for k in self.keys if k in asked])
+        limit = int(re.search(r" LIMIT (\d+)", statement)[1])  # type: ignore[index]
+        if " OFFSET " in statement:
+            offset = int(statement.rsplit(" OFFSET ", 1)[1])
+            return self._rows(self.keys[offset : offset + limit])
+        after = re.search(r"`id` > (-?\d+)", statement)
+        upto = re.search(r"`id` <= (-?\d+)", statement)
+        keys = [
+            k
+            for k in self.keys
+            if (after is None or k > int(after[1])) and (upto is None or k <= int(upto[1]))
+        ]
+        return self._rows(keys[:limit])
+
+
+def _info(key: tuple[str, ...], kinds: tuple[str, ...]) -> TableInfo:
+    return TableInfo((("id", "int"), ("email", "varchar")), key, kinds, "primary", frozenset(), ())
+
+
+def _sample(
+    table: Table,
+    monkeypatch: pytest.MonkeyPatch,
+    key: tuple[str, ...] = ("id",),
+    kinds: tuple[str, ...] = ("number",),
+    docs: int | None = None,
+    size: int = 100,
+) -> tuple[list[dict[str, Any]], str]:
+    async def describe(conn: Any, schema: str, name: str) -> TableInfo:
+        return _info(key, kinds)
+
+    monkeypatch.setattr(mysql_sample, "describe", describe)
+    rows = len(table.keys) if docs is None else docs
+    container = Container("shop.cases", rows, None, details={"database": "shop", "table": "t"})
+    got = mysql_sample.sample_rows(table, container, "shop", "t", size)  # type: ignore[arg-type]
+    return asyncio.run(got)
+
+
+def _ids(docs: list[dict[str, Any]]) -> list[int]:
+    return [int(d["id"]) for d in docs]
+
+
+def test_a_whole_number_key_is_sampled_at_random_values_between_its_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = Table(list(range(1, 10_001)))
+    docs, drawn = _sample(table, monkeypatch)
+    assert drawn == sampling.SPREAD and len(docs) == 100
+    ids = _ids(docs)
+    assert len(set(ids)) == 100 and {i * 10 // 10_001 for i in ids} == set(range(10))
+    assert len({d["email"] for d in docs}) > 80  # customers, where the first rows hold 34
+    assert table.sent[0] == sql.date_range("shop", "t", "id")
+    assert len(table.sent) == 2 and " IN (" in table.sent[1]  # two statements in all
+    assert _sample(Table(list(range(1, 10_001))), monkeypatch)[0] == docs  # the same rows
+
+
+def test_gaps_in_the_key_are_made_up_for_in_more_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = Table(list(range(1, 30_001, 3)))  # two values in three hold no row
+    docs, drawn = _sample(table, monkeypatch)
+    assert drawn == sampling.SPREAD and len(set(_ids(docs))) == 100
+    assert 2 < len(table.sent) <= 1 + sampling.ROUNDS
+
+
+def test_a_sparse_key_is_read_in_runs_after_evenly_spaced_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = Table([n * 1_000_003 for n in range(10_000)])  # random-looking ids, far apart
+    docs, drawn = _sample(table, monkeypatch)
+    assert drawn == sampling.RUNS and len(docs) == 100 and len(set(_ids(docs))) == 100
+    ids = _ids(docs)
+    assert {i * 10 // (10_000 * 1_000_003) for i in ids} == set(range(10))
+    runs = [s for s in table.sent if " ORDER BY " in s]
+    assert len(runs) == mysql_sample.RUNS
+
+
+@pytest.mark.parametrize(
+    ("key", "kinds"),
+    [
+        pytest.param(("code",), ("text",), id="text-key"),
+        pytest.param((), (), id="no-key"),
+        pytest.param(("a", "b"), ("number", "number"), id="two-column-key"),
+    ],
+)
+def test_other_keys_are_sampled_at_random_offsets(
+    key: tuple[str, ...], kinds: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = Table(list(range(10_000)))
+    docs, drawn = _sample(table, monkeypatch, key, kinds)
+    assert drawn == sampling.SPREAD and len(set(_ids(docs))) == 100
+    assert {i * 10 // 10_000 for i in _ids(docs)} == set(range(10))
+    assert all(s == sql.at_offset("shop", "t", int(s.rsplit(" ", 1)[1]), 1) for s in table.sent)
+
+
+def test_offsets_walk_a_bounded_number_of_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 400,000 rows: runs at ten evenly spaced offsets, whose walks add up to OFFSET_WALK
+    table = Table(list(range(400_000)))
+    docs, drawn = _sample(table, monkeypatch, (), ())
+    assert drawn == sampling.RUNS and len(docs) == 100
+    offsets = [int(s.rsplit(" ", 1)[1]) for s in table.sent]
+    assert len(offsets) == 2 * mysql_sample.OFFSET_WALK // 400_000
+    assert sum(offsets) <= mysql_sample.OFFSET_WALK
+    # past the walk of two runs, the first rows
+    table = Table(list(range(1000)))
+    docs, drawn = _sample(table, monkeypatch, (), (), docs=5_000_000)
+    assert drawn == sampling.FIRST and table.sent == [sql.first_rows("shop", "t", 100)]
+
+
+@pytest.mark.parametrize("rows", [0, 1, 99, 100])
+def test_a_table_no_larger_than_the_sample_is_read_from_its_start(
+    rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = Table(list(range(rows)))
+    docs, drawn = _sample(table, monkeypatch)
+    assert drawn == sampling.FIRST and len(docs) == rows
+    assert table.sent == [sql.first_rows("shop", "t", 100)]
+
+
+def test_the_key_values_asked_are_numbers_alone_on_the_allow_list() -> None:
+    assert ALLOW.allows("query", sql.at_keys("shop", "t", "id", [1, -5, 2**63 - 1]))
+    most = list(range(sampling.MAX_ASK))
+    assert ALLOW.allows("query", sql.at_keys("a", "b", "id", most))
+    assert not ALLOW.allows("query", sql.at_keys("a", "b", "id", [*most, -1]))
+    for statement in (
+        "SELECT * FROM `a`.`b` WHERE `id` IN (1, SLEEP(10))",
+        "SELECT * FROM `a`.`b` WHERE `id` IN ('x')",
+        "SELECT * FROM `a`.`b` WHERE `id` IN ()",
+        "SELECT * FROM `mysql`.`user` WHERE `id` IN (1)",
+        "SELECT * FROM `a`.`b` WHERE `id` IN (1) UNION SELECT * FROM `mysql`.`user`",
+        "SELECT * FROM `a`.`b` WHERE `id` IN (1) INTO OUTFILE '/tmp/x'",
+    ):
+        assert not ALLOW.allows("query", statement), statement
