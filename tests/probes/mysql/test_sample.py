@@ -1,11 +1,12 @@
 """A MySQL sample spread over the table: rows at whole-number keys drawn at random between the
-key's ends, runs after evenly spaced keys where the key is sparse, rows at offsets for other
-keys and none, the first rows of a small table or one too large to walk; every statement on the
-allow-list."""
+key's ends, rows by a seeded chance in one pass for other keys and none, runs after evenly
+spaced keys of a large table of a sparse key, the first rows of a small table or of one too
+large for a pass; every statement on the allow-list."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from typing import Any
 
@@ -45,6 +46,11 @@ class Table:
             asked = {int(v) for v in statement.split(" IN (")[1].rstrip(")").split(", ")}
             return self._rows([k for k in self.keys if k in asked])
         limit = int(re.search(r" LIMIT (\d+)", statement)[1])  # type: ignore[index]
+        chance = re.search(r"WHERE RAND\((\d+)\) < ([\d.]+) ", statement)
+        if chance:  # each row with that chance, in the table's order, as the server draws
+            draw = random.Random(int(chance[1]))
+            kept = [k for k in self.keys if draw.random() < float(chance[2])]
+            return self._rows(kept[:limit])
         if " OFFSET " in statement:
             offset = int(statement.rsplit(" OFFSET ", 1)[1])
             return self._rows(self.keys[offset : offset + limit])
@@ -69,13 +75,15 @@ def _sample(
     kinds: tuple[str, ...] = ("number",),
     docs: int | None = None,
     size: int = 100,
+    store_bytes: int | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     async def describe(conn: Any, schema: str, name: str) -> TableInfo:
         return _info(key, kinds)
 
     monkeypatch.setattr(mysql_sample, "describe", describe)
     rows = len(table.keys) if docs is None else docs
-    container = Container("shop.cases", rows, None, details={"database": "shop", "table": "t"})
+    details = {"database": "shop", "table": "t"}
+    container = Container("shop.cases", rows, store_bytes, details=details)
     got = mysql_sample.sample_rows(table, container, "shop", "t", size)  # type: ignore[arg-type]
     return asyncio.run(got)
 
@@ -105,16 +113,25 @@ def test_gaps_in_the_key_are_made_up_for_in_more_rounds(monkeypatch: pytest.Monk
     assert 2 < len(table.sent) <= 1 + sampling.ROUNDS
 
 
-def test_a_sparse_key_is_read_in_runs_after_evenly_spaced_values(
+def test_a_sparse_key_is_sampled_by_a_seeded_chance_in_one_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     table = Table([n * 1_000_003 for n in range(10_000)])  # random-looking ids, far apart
     docs, drawn = _sample(table, monkeypatch)
+    assert drawn == sampling.SPREAD and len(docs) == 100 and len(set(_ids(docs))) == 100
+    assert {i * 10 // (10_000 * 1_000_003) for i in _ids(docs)} == set(range(10))
+    assert table.sent[-1] == sql.at_random("shop", "t", 0.015, 400, sampling.SEED)
+
+
+def test_a_large_table_of_a_sparse_key_is_read_in_runs_after_evenly_spaced_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = Table([n * 1_000_003 for n in range(10_000)])
+    docs, drawn = _sample(table, monkeypatch, docs=mysql_sample.SCAN_ROWS + 1)
     assert drawn == sampling.RUNS and len(docs) == 100 and len(set(_ids(docs))) == 100
-    ids = _ids(docs)
-    assert {i * 10 // (10_000 * 1_000_003) for i in ids} == set(range(10))
-    runs = [s for s in table.sent if " ORDER BY " in s]
-    assert len(runs) == mysql_sample.RUNS
+    assert {i * 10 // (10_000 * 1_000_003) for i in _ids(docs)} == set(range(10))
+    assert len([s for s in table.sent if " ORDER BY " in s]) == mysql_sample.RUNS
+    assert not any("RAND(" in s for s in table.sent)
 
 
 @pytest.mark.parametrize(
@@ -125,27 +142,30 @@ def test_a_sparse_key_is_read_in_runs_after_evenly_spaced_values(
         pytest.param(("a", "b"), ("number", "number"), id="two-column-key"),
     ],
 )
-def test_other_keys_are_sampled_at_random_offsets(
+def test_other_keys_are_sampled_by_a_seeded_chance_in_one_pass(
     key: tuple[str, ...], kinds: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = Table(list(range(10_000)))
     docs, drawn = _sample(table, monkeypatch, key, kinds)
     assert drawn == sampling.SPREAD and len(set(_ids(docs))) == 100
     assert {i * 10 // 10_000 for i in _ids(docs)} == set(range(10))
-    assert all(s == sql.at_offset("shop", "t", int(s.rsplit(" ", 1)[1]), 1) for s in table.sent)
+    assert len({d["email"] for d in docs}) > 80  # customers, where the first rows hold 34
+    assert table.sent == [sql.at_random("shop", "t", 0.015, 400, sampling.SEED)]
+    assert _sample(Table(list(range(10_000))), monkeypatch, key, kinds)[0] == docs
 
 
-def test_offsets_walk_a_bounded_number_of_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    # 400,000 rows: runs at ten evenly spaced offsets, whose walks add up to OFFSET_WALK
-    table = Table(list(range(400_000)))
-    docs, drawn = _sample(table, monkeypatch, (), ())
-    assert drawn == sampling.RUNS and len(docs) == 100
-    offsets = [int(s.rsplit(" ", 1)[1]) for s in table.sent]
-    assert len(offsets) == 2 * mysql_sample.OFFSET_WALK // 400_000
-    assert sum(offsets) <= mysql_sample.OFFSET_WALK
-    # past the walk of two runs, the first rows
-    table = Table(list(range(1000)))
-    docs, drawn = _sample(table, monkeypatch, (), (), docs=5_000_000)
+@pytest.mark.parametrize(
+    ("docs", "store_bytes"),
+    [
+        pytest.param(mysql_sample.SCAN_ROWS + 1, None, id="too-many-rows"),
+        pytest.param(10_000, mysql_sample.SCAN_BYTES + 1, id="too-many-bytes"),
+    ],
+)
+def test_a_table_too_large_for_one_pass_without_a_whole_number_key_gives_its_first_rows(
+    docs: int, store_bytes: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = Table(list(range(10_000)))
+    _, drawn = _sample(table, monkeypatch, (), (), docs=docs, store_bytes=store_bytes)
     assert drawn == sampling.FIRST and table.sent == [sql.first_rows("shop", "t", 100)]
 
 
@@ -164,7 +184,13 @@ def test_the_key_values_asked_are_numbers_alone_on_the_allow_list() -> None:
     most = list(range(sampling.MAX_ASK))
     assert ALLOW.allows("query", sql.at_keys("a", "b", "id", most))
     assert not ALLOW.allows("query", sql.at_keys("a", "b", "id", [*most, -1]))
+    assert ALLOW.allows("query", sql.at_random("a", "b", 1e-9, 400, 1))
+    assert ALLOW.allows("query", sql.at_random("a", "b", 3.0, 400, 1))  # every row
     for statement in (
+        "SELECT * FROM `a`.`b` WHERE RAND(1) < 0.5 OR SLEEP(10) LIMIT 5",
+        "SELECT * FROM `a`.`b` WHERE RAND(SLEEP(10)) < 0.5 LIMIT 5",
+        "SELECT * FROM `a`.`b` WHERE RAND(1) < 1e-5 LIMIT 5",
+        "SELECT * FROM `mysql`.`user` WHERE RAND(1) < 0.5 LIMIT 5",
         "SELECT * FROM `a`.`b` WHERE `id` IN (1, SLEEP(10))",
         "SELECT * FROM `a`.`b` WHERE `id` IN ('x')",
         "SELECT * FROM `a`.`b` WHERE `id` IN ()",

@@ -3,13 +3,13 @@
 Each statement's whole text must match one pattern before it leaves (``net.statements``):
 ``information_schema`` reads for the inventory (names compared as hex literals), ``COUNT(*)``,
 ``MIN``/``MAX`` of a date column and its rows a ``YEAR``, ``SELECT *`` of one table with a
-limit, after a key (and up to one) or from an offset, or at a list of whole-number keys (a
-sample spread over the table), the key columns of one row at an offset
-(where a partition ends), and the read-only transaction around them. A table is two
+limit, after a key (and up to one) or from an offset, at a list of whole-number keys or by a
+seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns of one row at
+an offset (where a partition ends), and the read-only transaction around them. A table is two
 backtick-quoted identifiers and never one of the server's own schemas, whatever the letter
 case (``mysql.user`` holds the password hashes; servers with ``lower_case_table_names=1``
-fold ``MYSQL`` into it). No pattern admits a function call on data other than ``YEAR`` of a
-column (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
+fold ``MYSQL`` into it). No pattern admits a function call other than ``YEAR`` of a column
+and ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ ALLOW = statements(
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT}",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE}(?: WHERE {_AFTER})? ORDER BY {_KEY} LIMIT {LIMIT}",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT} OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
+        # A sample: each row by a seeded chance (one pass over a table of a bounded size).
+        rf"SELECT \* FROM {TABLE} WHERE RAND\(\d{{1,10}}\) < (?:0\.\d{{1,12}}|1) LIMIT {LIMIT}",  # noqa: S608 - a pattern
         # A sample's places: rows of whole-number keys, numbers alone.
         rf"SELECT \* FROM {TABLE} WHERE {IDENT} IN \({_WHOLE}(?:, {_WHOLE}){{0,{MAX_IN - 1}}}\)",  # noqa: S608 - a pattern
         rf"SELECT {_KEY} FROM {TABLE} ORDER BY {_KEY} LIMIT 1 OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
@@ -94,4 +96,6 @@ NEVER = (
     "SELECT * FROM `a`.`b` WHERE `id` IN (1, SLEEP(10))",
     "SELECT * FROM `a`.`b` WHERE `id` IN (1) UNION SELECT * FROM `mysql`.`user`",
     "SELECT * FROM `mysql`.`user` WHERE `id` IN (1)",
+    "SELECT * FROM `a`.`b` WHERE RAND(1) < 0.5 OR SLEEP(10) LIMIT 5",
+    "SELECT * FROM `a`.`b` WHERE RAND(SLEEP(10)) < 0.5 LIMIT 5",
 )
