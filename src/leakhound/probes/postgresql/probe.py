@@ -273,16 +273,14 @@ async def sampled_rows(
     rows, blocks = container.docs, container.details.get("blocks")
     if rows is not None and rows > size and isinstance(blocks, int) and blocks > 0:
         per = per_block(rows, blocks)
-        columns: list[tuple[str, int]] = []
 
-        async def ask(places: list[int]) -> list[list[str | None]]:
+        async def ask(places: list[int]) -> list[dict[str, Any]]:
             got = await conn.run(at_ctids(schema, table, ctids(places, per)))
-            columns[:] = got.columns
-            return got.rows
+            return [_row(got.columns, r) for r in got.rows]
 
         found = await sampling.draw(ask, blocks * per, size)
         if len(found) * 2 >= size:
-            return SampleDocs(tuple(_row(columns, r) for r in found), drawn=sampling.SPREAD)
+            return SampleDocs(tuple(found), drawn=sampling.SPREAD)
     got = await conn.run(first_rows(schema, table, size))
     return SampleDocs(tuple(_row(got.columns, r) for r in got.rows))
 
