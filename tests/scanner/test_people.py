@@ -340,6 +340,7 @@ def test_a_store_read_in_full_joins_the_count_with_its_counter() -> None:
         pytest.param([None, None], 400, "the first a store returns are taken as such", id="first"),
         pytest.param(["spread", "spread"], 400, "they were drawn at random over each", id="spread"),
         pytest.param([None, "spread"], 400, "some containers' were drawn over all", id="mixed"),
+        pytest.param(["spread", "runs"], 400, "they are runs of neighbouring", id="spread-runs"),
         # the payroll, read whole by its sample, was drawn neither way
         pytest.param(["runs", None], 200, "they are runs of neighbouring", id="one-read-whole"),
     ],

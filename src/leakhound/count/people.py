@@ -28,11 +28,11 @@ the range it lies (about the square root of their ratio): a 1% sample of support
 a customer writes three times but a one-off address appears once, cannot tell more. The range
 assumes the records sampled are like the rest. PostgreSQL's and MySQL's samples are drawn
 at random over the whole table where its size and key allow (``probes/sampling.py``), which
-makes it hold whatever the table's order; other kinds' samples are the first records a store returns, which holds in the
-lab (its indices are in case order, customers drawn apart from it) but not in a table ordered
-by customer. The basis says which (``DRAWN``). Beside the likely range stands the one
-that always holds: at least the values seen, at most what the unread records could hold at the
-sample's own highest rate per record (in the basis).
+makes it hold whatever the table's order; other kinds' samples are the first records a store
+returns, which holds in the lab (its indices are in case order, customers drawn apart from
+it) but not in a table ordered by customer. The basis says which (``DRAWN``). Beside the
+likely range stands the one that always holds: at least the values seen, at most what the
+unread records could hold at the sample's own highest rate per record (in the basis).
 
 Shlosser's estimator (1981), which this replaced, extrapolates as if such a sample could tell
 how often the unseen recur: it read the first 100 of the lab's 10,000 cases as 10,228 people
@@ -194,9 +194,13 @@ DRAWN = {
 
 
 def drawn_as(each: Iterable[str | None]) -> str:
-    """How a store's samples were drawn, from each container's (None: its first records)."""
+    """How a store's samples were drawn, from each container's (None: its first records):
+    the one way they all share, "mixed" where some are the first records, else "runs" (the
+    weaker of the two spread ways)."""
     found = {d or "first" for d in each}
-    return found.pop() if len(found) == 1 else ("mixed" if found else "first")
+    if len(found) <= 1:
+        return found.pop() if found else "first"
+    return "mixed" if "first" in found else "runs"
 
 
 @dataclass(frozen=True, slots=True)
