@@ -40,6 +40,16 @@ class SampleDocs:
     # cannot count them before reading (files in a bucket); None: the inventory's count holds.
     records: int | None = None
     records_exact: bool = False  # every object was read whole: ``records`` is a count
+    # The store refused the read for want of credentials, as its protocol's own code says
+    # (``NetError.denied``: HTTP 401/403, MongoDB's Unauthorized, Redis's NOAUTH, SQLSTATE
+    # 28xxx/42501, MySQL's 1142…), never as its words do; False for every other error.
+    denied: bool = False
+
+    @classmethod
+    def failed(cls, exc: NetError, prefix: str = "") -> SampleDocs:
+        """No records: the read failed with ``exc`` (its words after ``prefix``, and whether
+        the store refused it for want of credentials)."""
+        return cls((), prefix + str(exc), denied=exc.denied)
 
 
 MiB = 1 << 20
@@ -140,8 +150,9 @@ class PartitionReader(ABC):
         return None
 
     def retryable(self, exc: NetError) -> bool:
-        """Whether a failed page may be asked again (its position has not moved)."""
-        return not isinstance(exc, PositionExpired | PolicyError | Overrun)
+        """Whether a failed page may be asked again (its position has not moved): not a
+        refusal for want of credentials, which asking again does not change."""
+        return not isinstance(exc, PositionExpired | PolicyError | Overrun) and not exc.denied
 
 
 class FullReader(ABC):

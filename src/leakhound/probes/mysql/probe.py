@@ -301,13 +301,15 @@ class MysqlProbe(Probe):
         try:
             conn = await connect(transport, service.endpoint)
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         try:
             rows = rows_that_fit(size, row_bytes(container), transport.limits.max_body)
             got = await conn.query(sql.first_rows(schema, table, rows))
             json = container.details.get("json_columns") or ()
             return SampleDocs(tuple(documents(got, json)))
-        except (NetError, ValueError) as exc:
+        except NetError as exc:
+            return SampleDocs.failed(exc)
+        except ValueError as exc:
             return SampleDocs((), str(exc))
         finally:
             await conn.close()

@@ -185,12 +185,12 @@ class PostgresqlProbe(Probe):
         try:
             conn = await connect(transport, service.endpoint, db)
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         try:
             got = await conn.run(f"SELECT * FROM ONLY {quote(schema)}.{quote(table)} LIMIT {size}")
             return SampleDocs(tuple(_row(got.columns, r) for r in got.rows))
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         finally:
             await conn.close()
 
