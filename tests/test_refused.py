@@ -1,11 +1,27 @@
 """The one rule of a container listed but refused (``ContainerResult.refused``): a partial
-store's container of which every read tried gave an error and nothing."""
+store's container of which every read tried gave an error and nothing; and why
+(``ContainerResult.asked_credentials``): the mark its probe set from the protocol's own code,
+or, in a record stored before the mark, its error's words."""
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+
+import jsonschema
 import pytest
 
-from leakhound.models import Container, ContainerResult, FullRead, Sample, Verdict
+from leakhound.models import (
+    Container,
+    ContainerResult,
+    Failure,
+    FullRead,
+    Sample,
+    Verdict,
+    from_dict,
+    legacy_asked_credentials,
+    to_dict,
+)
 
 LISTED = Container("support-cases-2018", 1081, None)
 EMPTY = Container("db-1tytfcb41a-meow", 0, None)
@@ -64,3 +80,104 @@ def test_a_container_read_in_part_or_never_tried_is_not_refused(
     verdict: Verdict, result: ContainerResult
 ) -> None:
     assert not result.refused(verdict)
+
+
+# -- why: refused for want of credentials, as the probe marked it -----------------------------
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        pytest.param(
+            ContainerResult(LISTED, Sample(100, 0, error=ASKS, failure=Failure.CREDENTIALS)),
+            id="sample-marked",
+        ),
+        pytest.param(
+            ContainerResult(
+                LISTED,
+                full=FullRead(
+                    "all_docs", 1, 0, complete=False, error="x", failure=Failure.CREDENTIALS
+                ),
+            ),
+            id="full-read-marked",
+        ),
+        pytest.param(
+            # The mark, whatever the words: a server may say anything in its errors.
+            ContainerResult(
+                LISTED, Sample(100, 0, error="HTTP 418 teapot", failure=Failure.CREDENTIALS)
+            ),
+            id="marked-whatever-its-words",
+        ),
+        pytest.param(ContainerResult(LISTED, Sample(100, 0, error=ASKS)), id="legacy-401"),
+        pytest.param(
+            ContainerResult(LISTED, Sample(100, 0, error="SCAN: NOAUTH Authentication required.")),
+            id="legacy-noauth",
+        ),
+    ],
+)
+def test_a_read_marked_refused_for_credentials_or_an_old_record_saying_so_asked(
+    result: ContainerResult,
+) -> None:
+    assert result.asked_credentials() and result.refused(Verdict.PARTIAL)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        pytest.param(
+            # A hostile server's error whose words say 403: marked otherwise, it is no refusal.
+            ContainerResult(
+                LISTED,
+                Sample(
+                    100, 0, error="HTTP 500: 403 Forbidden, access denied", failure=Failure.OTHER
+                ),
+            ),
+            id="hostile-words-marked-other",
+        ),
+        pytest.param(
+            ContainerResult(LISTED, Sample(100, 0, error="timed out", failure=Failure.OTHER)),
+            id="timeout",
+        ),
+        pytest.param(
+            ContainerResult(LISTED, Sample(100, 0, error="timed out")), id="legacy-timeout"
+        ),
+        pytest.param(ContainerResult(LISTED, Sample(100, 100)), id="read"),
+        pytest.param(ContainerResult(LISTED), id="never-sampled"),
+    ],
+)
+def test_a_read_that_failed_otherwise_did_not_ask_for_credentials(result: ContainerResult) -> None:
+    assert not result.asked_credentials()
+
+
+def test_the_mark_is_kept_in_the_json_and_an_old_record_reads_without_it() -> None:
+    marked = ContainerResult(LISTED, Sample(100, 0, error=ASKS, failure=Failure.CREDENTIALS))
+    data = to_dict(marked)
+    assert data["sample"]["failure"] == "credentials"
+    assert from_dict(ContainerResult, data) == marked
+    del data["sample"]["failure"]  # as a leakhound before the mark wrote it
+    old = from_dict(ContainerResult, data)
+    assert old.sample is not None and old.sample.failure is None and old.asked_credentials()
+    assert "failure" not in to_dict(ContainerResult(LISTED, Sample(100, 100)))["sample"]
+
+
+def test_legacy_words_are_read_only_where_there_is_no_mark() -> None:
+    assert legacy_asked_credentials("HTTP 403 on _search")
+    assert not legacy_asked_credentials("timed out after 30 s")
+
+
+@pytest.mark.parametrize("failure", list(Failure))
+def test_the_schema_knows_the_mark_of_a_sample_and_of_a_full_read(failure: Failure) -> None:
+    root = json.loads(
+        resources.files("leakhound").joinpath("schema/scan-result.schema.json").read_text()
+    )
+    for name, value in (
+        ("sample", Sample(100, 0, error="x", failure=failure)),
+        ("full", FullRead("pit", 1, 0, complete=False, error="x", failure=failure)),
+    ):
+        schema = {"$defs": root["$defs"], "$ref": f"#/$defs/{name}"}
+        jsonschema.Draft202012Validator(schema).validate(to_dict(value))
+    with pytest.raises(jsonschema.ValidationError):
+        bad = {**to_dict(Sample(100, 0, error="x")), "failure": "forbidden"}
+        jsonschema.Draft202012Validator(
+            {"$defs": root["$defs"], "$ref": "#/$defs/sample"}
+        ).validate(bad)

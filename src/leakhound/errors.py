@@ -9,12 +9,18 @@
     └── NetError                   one request failed; the engine makes it a Verdict, never exit
         ├── ConnectError           nothing listens (refused) or the host is unreachable
         ├── TimeoutError_          connect/read/total deadline passed
-        ├── ProtocolError          not HTTP, broken HTTP, TLS mismatch, reset
+        ├── ProtocolError          not HTTP, broken HTTP, TLS mismatch, reset, an error answered
+        │   └── DeniedError        the store refused the request for want of credentials
         ├── TooLargeError          body or headers over the cap
         └── PolicyError            the request would leave the scope or the read-only allow-list
 
 Outcomes of scanning (a host that times out, a 401) are values, not exceptions: see
 ``leakhound.models.Verdict``. Exceptions are for the user's mistakes and for our own bugs.
+
+``NetError.denied`` says whether the store refused a request for want of credentials (or of
+the rights its user lacks), as its protocol's own code says it: ``DeniedError`` (HTTP 401/403),
+and the kinds' own errors that carry a code (MongoDB's, Redis's, PostgreSQL's SQLSTATE, MySQL's,
+an object store's). Never from an error's words: a server writes what it likes there.
 """
 
 from __future__ import annotations
@@ -47,6 +53,12 @@ class StoreError(LeakhoundError):
 class NetError(LeakhoundError):
     """One request failed; carries a one-line reason."""
 
+    @property
+    def denied(self) -> bool:
+        """Whether the store refused the request for want of credentials, by its protocol's
+        own code (an error that carries one says so; the rest did not refuse)."""
+        return False
+
 
 class ConnectError(NetError):
     """Nothing listens on the port, or the host cannot be reached."""
@@ -58,6 +70,15 @@ class TimeoutError_(NetError):  # trailing "_": the builtin TimeoutError stays u
 
 class ProtocolError(NetError):
     """The peer does not speak (valid) HTTP, or TLS does not match."""
+
+
+class DeniedError(ProtocolError):
+    """The store refused the request for want of credentials: HTTP 401 or 403."""
+
+    @property
+    def denied(self) -> bool:
+        """Always: the status said so."""
+        return True
 
 
 class TooLargeError(NetError):

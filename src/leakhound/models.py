@@ -11,6 +11,7 @@ so the shape of what existed before the containers became neutral never changed.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -311,6 +312,23 @@ class PiiSummary:
     distinct: int  # distinct normalised values seen in the sample
 
 
+class Failure(StrEnum):
+    """Why a read (a sample, a full read) answered with an error instead of its records."""
+
+    # The store refused it for want of credentials, as its protocol's own code says (HTTP
+    # 401/403, MongoDB's Unauthorized, Redis's NOAUTH, SQLSTATE 28xxx/42501, MySQL's 1142…;
+    # ``NetError.denied``): its records are not readable by anyone.
+    CREDENTIALS = "credentials"
+    # Anything else (a timeout, a reset, a server error, an answer not understood): the
+    # records may well be readable.
+    OTHER = "other"
+
+
+def failure_of(denied: bool) -> Failure:
+    """The failure of a read that answered with an error: ``denied`` as ``NetError.denied``."""
+    return Failure.CREDENTIALS if denied else Failure.OTHER
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
     """What the sample of one container held."""
@@ -325,6 +343,8 @@ class Sample:
     # How the records were drawn: "spread" (at random places over the whole container) or
     # "runs" (runs of neighbours at places spread over it); None: the first the store returned.
     drawn: str | None = field(default=None, metadata={"omit_empty": True})
+    # Beside an error, why the read failed (None: no error, or stored before the mark).
+    failure: Failure | None = field(default=None, metadata={"omit_empty": True})
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +433,8 @@ class FullRead:
     pii_fields: tuple[str, ...] = ()  # every field carrying some PII type
     complete: bool = True  # False: the read stopped early (see error)
     error: str | None = None
+    # Beside an error, why the read failed (None: no error, or stored before the mark).
+    failure: Failure | None = field(default=None, metadata={"omit_empty": True})
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,6 +466,41 @@ class ContainerResult:
             and bool(tried)
             and all(r.docs == 0 and r.error for r in tried)
         )
+
+    def asked_credentials(self) -> bool:
+        """Whether a read of this container (its sample, its full read) was refused for want
+        of credentials, as its probe marked it from the protocol's own code
+        (``Failure.CREDENTIALS``); a read stored before the mark, by its error's words
+        (``legacy_asked_credentials``). With ``refused``: listed, and not readable by anyone."""
+        return any(
+            _asked_credentials(r.error, r.failure)
+            for r in (self.sample, self.full)
+            if r is not None
+        )
+
+
+def _asked_credentials(error: str | None, failure: Failure | None) -> bool:
+    if not error:
+        return False
+    if failure is None:  # stored by a leakhound that did not mark its reads
+        return legacy_asked_credentials(error)
+    return failure is Failure.CREDENTIALS
+
+
+# How the probes worded a read refused for want of credentials before reads were marked
+# (HTTP 401/403, CouchDB's and S3's words, MongoDB's Unauthorized, Redis's NOAUTH, SQL's access
+# denied). Read only in results stored without a mark: words are no proof, a server writes what
+# it likes in its errors.
+_LEGACY_CREDENTIALS_WORDS = re.compile(
+    r"\b40[13]\b|credential|unauthori[sz]ed|authenticat|access ?denied|forbidden|noauth",
+    re.IGNORECASE,
+)
+
+
+def legacy_asked_credentials(error: str) -> bool:
+    """For a result stored before reads were marked (an error, no ``failure`` beside it)
+    alone: whether the error's words say the store asked for credentials."""
+    return bool(_LEGACY_CREDENTIALS_WORDS.search(error))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from leakhound.models import (
     Container,
     ContainerResult,
     Endpoint,
+    Failure,
     Fingerprint,
     PiiField,
     PiiSummary,
@@ -36,6 +37,8 @@ class Ix:
     reasons: tuple[str, ...] = ()
     derived: str | None = None
     sample_error: str | None = None  # the sample could not be read (then nothing sampled)
+    # Why, as the probe marked it; None: a result stored before reads were marked.
+    failure: Failure | None = None
     years: tuple[tuple[int, int], ...] = ()  # (year, docs) the store counted at inventory
 
 
@@ -46,7 +49,12 @@ Build = Callable[..., ScanRecord]
 # listed, not readable.
 READ_AND_REFUSED = (
     Ix("support-cases-2019", docs=1132, pii={"EMAIL_ADDRESS": (100, 90)}),
-    Ix("support-cases-2018", docs=10_000, sample_error="HTTP 401 on _search"),
+    Ix(
+        "support-cases-2018",
+        docs=10_000,
+        sample_error="HTTP 401 on _search",
+        failure=Failure.CREDENTIALS,
+    ),
 )
 
 
@@ -89,7 +97,7 @@ def builder(folder: Path) -> Build:
             )
             sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
             if ix.sample_error:
-                sample = Sample(100, 0, (), ix.sample_error)
+                sample = Sample(100, 0, (), ix.sample_error, failure=ix.failure)
             results.append(ContainerResult(index, sample))
         with SqliteStore(folder / f"f{next(counter)}.db") as store:
             scan_id = store.begin_scan([host], {"sample": 100})

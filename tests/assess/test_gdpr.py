@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from scans import Build, Ix
 
 from leakhound.assess import Duty, assess
-from leakhound.models import Verdict
+from leakhound.models import Failure, Verdict
 
 AWARE = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
 SHOP = Ix(
@@ -107,7 +107,10 @@ def test_a_partial_store_that_let_nothing_be_read_exposed_names_not_records(
     build_scan: Build,
 ) -> None:
     # Its listing answers, every index's read asks for credentials: nothing to sample again.
-    refused = [Ix(n, sample_error="HTTP 401 (credentials needed)") for n in ("crm", "orders")]
+    refused = [
+        Ix(n, sample_error="HTTP 401 on _search", failure=Failure.CREDENTIALS)
+        for n in ("crm", "orders")
+    ]
     a = assess(build_scan(*refused, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
     assert a.authority.duty is Duty.LIKELY_NOT_REQUIRED
     (reason,) = a.authority.reasons
@@ -120,7 +123,10 @@ def test_a_partial_store_that_let_nothing_be_read_exposed_names_not_records(
 def test_an_index_refused_beside_a_readable_one_is_named_with_the_decision(
     build_scan: Build,
 ) -> None:
-    both = (Ix("metrics", pii={}), Ix("crm", sample_error="HTTP 403"))
+    both = (
+        Ix("metrics", pii={}),
+        Ix("crm", sample_error="HTTP 403 on _search", failure=Failure.CREDENTIALS),
+    )
     a = assess(build_scan(*both, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
     assert a.authority.duty is Duty.LIKELY_NOT_REQUIRED  # was undetermined: crm "unmeasured"
     assert any("Art. 4(12)" in r for r in a.authority.reasons)
@@ -129,10 +135,44 @@ def test_an_index_refused_beside_a_readable_one_is_named_with_the_decision(
 
 def test_indices_whose_read_failed_otherwise_leave_the_decision_open(build_scan: Build) -> None:
     # A partial store whose reads timed out: the records may well be readable by anyone.
-    failed = [Ix(n, sample_error="timed out after 30 s") for n in ("crm", "orders")]
+    failed = [
+        Ix(n, sample_error="timed out after 30 s", failure=Failure.OTHER) for n in ("crm", "orders")
+    ]
     a = assess(build_scan(*failed, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
     assert a.authority.duty is Duty.UNDETERMINED
     assert not any("credentials to be read" in r for r in a.authority.reasons)
+
+
+def test_an_error_whose_words_say_403_is_no_refusal_without_the_mark(build_scan: Build) -> None:
+    # A hostile server answers 500 with "403 Forbidden" in its error: the probe marked the
+    # read as failed otherwise, so the records may be readable: undetermined, as a timeout.
+    hostile = [
+        Ix(n, sample_error="_search: HTTP 500: 403 Forbidden", failure=Failure.OTHER)
+        for n in ("crm", "orders")
+    ]
+    a = assess(build_scan(*hostile, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
+    assert a.authority.duty is Duty.UNDETERMINED
+    assert not any("credentials to be read" in r for r in a.authority.reasons)
+
+
+def test_a_refusal_marked_whatever_its_words_excuses_the_index(build_scan: Build) -> None:
+    refused = Ix("crm", sample_error="HTTP 418 on _search", failure=Failure.CREDENTIALS)
+    a = assess(build_scan(refused, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
+    assert a.authority.duty is Duty.LIKELY_NOT_REQUIRED
+    assert a.authority.reasons[0].startswith("1 listed index asked for credentials")
+
+
+def test_results_stored_before_the_mark_are_read_by_their_errors_words(
+    build_scan: Build,
+) -> None:
+    # No mark beside the error (a scan stored by an older leakhound): the decisions it had.
+    asked = [Ix(n, sample_error="HTTP 401 (credentials needed)") for n in ("crm", "orders")]
+    a = assess(build_scan(*asked, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
+    assert a.authority.duty is Duty.LIKELY_NOT_REQUIRED
+    assert a.authority.reasons[0].startswith("2 listed indices asked for credentials")
+    failed = [Ix(n, sample_error="timed out after 30 s") for n in ("crm", "orders")]
+    a = assess(build_scan(*failed, verdict=Verdict.PARTIAL), None, AWARE, now=AWARE)
+    assert a.authority.duty is Duty.UNDETERMINED
 
 
 def test_an_open_store_with_no_index_names_none_refused(build_scan: Build) -> None:

@@ -111,6 +111,7 @@ def test_partial_server_reads_only_its_public_database(
             assert container["docs"] is None and container["readable"] is False, name
             assert container["error"].startswith("asks for credentials"), name
             assert "asks for credentials" in found[name]["sample"]["error"]
+            assert found[name]["sample"]["failure"] == "credentials", name  # its 401
     assert by_url(scanned, couch["urls"]["secured"])["indices"] == []
 
 

@@ -92,6 +92,8 @@ def test_half_open_proxy_is_partial(scanned: dict[str, Any], lab: Any) -> None:
         assert indices[name]["index"]["docs_exact"] is False
         if t.documents:
             assert "401" in indices[name]["sample"]["error"]
+            # nginx's 401: refused for want of credentials, as the status says
+            assert indices[name]["sample"]["failure"] == "credentials"
 
 
 def test_inventory_equals_what_was_seeded(scanned: dict[str, Any], lab: Any) -> None:

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from leakhound.models import Container, Endpoint, Service, Verdict
+from leakhound.errors import DeniedError, NetError, ProtocolError
+from leakhound.models import Container, Endpoint, Failure, Service, Verdict
 from leakhound.probes.base import (
     FullReader,
     Overrun,
@@ -23,6 +24,7 @@ from leakhound.probes.base import (
     ReadPlan,
 )
 from leakhound.scanner import dask
+from leakhound.scanner import full as full_read
 from leakhound.scanner.checkpoints import TallySink
 from leakhound.scanner.full import (
     GROWTH,
@@ -32,6 +34,7 @@ from leakhound.scanner.full import (
     ReadContext,
     RecordBound,
     Sink,
+    Stop,
     read_container,
 )
 from leakhound.scanner.pacing import Pacer
@@ -53,6 +56,8 @@ class Pages(PartitionReader):
         pages = self.reader.pages
         if pages is not None and self.at >= pages:
             return None
+        if self.reader.fail is not None and self.at == 1:
+            raise self.reader.fail
         if self.reader.expire_at == self.at:
             self.reader.expire_at = None
             raise PositionExpired("the point in time is gone")
@@ -72,9 +77,11 @@ class Reader(FullReader):
         partitions: int = 1,
         store_total: int | None = None,
         expire_at: int | None = None,
+        fail: NetError | None = None,
     ) -> None:
         self.counted, self.pages, self.partitions = counted, pages, partitions
         self.store_total, self.expire_at = store_total, expire_at
+        self.fail = fail  # raised by every partition's second page
         self.asked = 0
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
@@ -137,12 +144,15 @@ class Kept(Sink):
 def _read(
     reader: Reader, sink: Kept, docs: int | None, *, partitions: int = 1
 ) -> tuple[str | None, ReadContext]:
-    return _read_into(reader, sink, Container("cases", docs, None), partitions=partitions)
+    """Why the read stopped early (None: read to its end), and its context."""
+    stop, ctx = _read_into(reader, sink, Container("cases", docs, None), partitions=partitions)
+    assert stop is None or not stop.denied  # no store here refuses anything
+    return (stop.reason if stop is not None else None), ctx
 
 
 def _read_into(
     reader: Reader, sink: Sink, container: Container, *, partitions: int = 1
-) -> tuple[str | None, ReadContext]:
+) -> tuple[Stop | None, ReadContext]:
     service = Service(Endpoint("127.0.0.1", 1), "test://127.0.0.1:1", "test", Verdict.OPEN, "")
     ctx = ReadContext(
         None,  # type: ignore[arg-type]  # the pipeline never asks the probe
@@ -154,7 +164,7 @@ def _read_into(
         batch=PAGE,
     )
 
-    async def go() -> str | None:
+    async def go() -> Stop | None:
         return await asyncio.wait_for(
             read_container(ctx, container, LocalExecutor(), partitions=partitions), 20
         )
@@ -258,6 +268,40 @@ def _tally(findings: tuple[SqliteStore, str]) -> TallySink:
     return TallySink(store, scan_id, "127.0.0.1:1", field_types=lambda c: {}, min_score=0.5)
 
 
+@pytest.mark.parametrize(
+    ("fail", "denied"),
+    [
+        pytest.param(DeniedError("_search: HTTP 401"), True, id="refused-for-credentials"),
+        # A server error whose words say what a refusal would: its words are not the mark.
+        pytest.param(ProtocolError("_search: HTTP 500: 403 Forbidden"), False, id="hostile-500"),
+    ],
+)
+def test_a_read_refused_for_credentials_stops_marked_so_and_is_not_asked_again(
+    fail: NetError, denied: bool, monkeypatch: pytest.MonkeyPatch, findings: tuple[SqliteStore, str]
+) -> None:
+    monkeypatch.setattr(full_read, "RETRIES", 1)
+    reader = Reader(100, 10, fail=fail)
+    container = Container("cases", 100, None)
+    sink = _tally(findings)
+    stop, _ = _read_into(reader, sink, container)
+    read = sink.finish(container, "test", stop)
+    sink.close()
+    assert stop is not None and stop.denied is denied
+    assert stop.reason.startswith(f"read stopped: {type(fail).__name__}: _search: HTTP")
+    assert reader.asked == (2 if denied else 3)  # a refusal is not asked again
+    assert read.error == stop.reason and not read.complete and read.docs == PAGE
+    assert read.failure is (Failure.CREDENTIALS if denied else Failure.OTHER)
+
+
+def test_a_read_to_its_end_has_no_failure(findings: tuple[SqliteStore, str]) -> None:
+    container = Container("cases", 20, None)
+    sink = _tally(findings)
+    stop, _ = _read_into(Reader(20, 2), sink, container)
+    read = sink.finish(container, "test", stop)
+    sink.close()
+    assert stop is None and read.complete and read.error is None and read.failure is None
+
+
 def test_a_scan_resumed_after_a_stop_keeps_its_records_and_stops_again_at_once(
     findings: tuple[SqliteStore, str],
 ) -> None:
@@ -268,7 +312,7 @@ def test_a_scan_resumed_after_a_stop_keeps_its_records_and_stops_again_at_once(
     why, _ = _read_into(Reader(100, None), sink, container)
     first = sink.finish(container, "test", why)
     sink.close()
-    assert why is not None and not first.complete and first.error == why
+    assert why is not None and not first.complete and first.error == why.reason
     assert _limit(100) < first.docs <= _limit(100) + PAGE
 
     reader = Reader(100, None)
@@ -277,7 +321,7 @@ def test_a_scan_resumed_after_a_stop_keeps_its_records_and_stops_again_at_once(
     second = resumed.finish(container, "test", again)
     resumed.close()
     assert reader.asked == 0 and again == why
-    assert second.docs == first.docs and second.error == why
+    assert second.docs == first.docs and second.error == why.reason
 
 
 class _Collected:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -93,18 +92,11 @@ class Assessment:
         )
 
 
-# What a read refused for want of credentials answers (HTTP 401/403, CouchDB's and S3's words,
-# MongoDB's Unauthorized, Redis's NOAUTH, SQL's access denied), as the probes word the error.
-_CREDENTIALS = re.compile(
-    r"\b40[13]\b|credential|unauthori[sz]ed|authenticat|access ?denied|forbidden|noauth",
-    re.IGNORECASE,
-)
-
-
 def asks_credentials(i: ContainerExposure) -> bool:
     """Whether a container was listed but refused for want of credentials: refused
-    (``ContainerResult.refused``) with an error that says so, not a read that failed."""
-    return i.refused and bool(i.sample_error and _CREDENTIALS.search(i.sample_error))
+    (``ContainerResult.refused``) by a read its probe marked so, from the protocol's own code
+    (``ContainerResult.asked_credentials``), not a read that failed."""
+    return i.refused and i.asked_credentials
 
 
 def assess(

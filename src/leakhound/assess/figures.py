@@ -88,6 +88,8 @@ class ContainerExposure:
     # Listed by a partial store that would not let anyone read it (``ContainerResult.refused``):
     # seen, not exposed; its records are in no exposed figure.
     refused: bool = False
+    # A read of it was refused for want of credentials (``ContainerResult.asked_credentials``).
+    asked_credentials: bool = False
 
     @property
     def entity_types(self) -> tuple[str, ...]:
@@ -175,7 +177,13 @@ def container_exposures(scan: ScanRecord) -> tuple[ContainerExposure, ...]:
                 if cr.sample is None and cr.full is not None and cr.full.error:
                     # A full read that read nothing: its error says why, not "not sampled".
                     one = replace(one, sample_error=cr.full.error)
-            out.append(replace(one, refused=cr.refused(st.service.verdict)))
+            out.append(
+                replace(
+                    one,
+                    refused=cr.refused(st.service.verdict),
+                    asked_credentials=cr.asked_credentials(),
+                )
+            )
     return tuple(out)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..redact import neutralize
-from .assessment import Assessment
+from .assessment import Assessment, asks_credentials
 from .categories import entity_class
 from .document import (
     Block,
@@ -163,6 +163,9 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "date_max": i.date_max,
                 "compromised": i.compromised,
                 "refused": i.refused,
+                # refused for want of credentials, as the probe marked its read (or, in an
+                # older record, as its error said): not unmeasured data
+                "asked_credentials": asks_credentials(i),
                 "data_subjects": _figure(i.subjects),
             }
             for i in a.containers

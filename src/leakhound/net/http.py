@@ -68,6 +68,11 @@ class Response:
     url: str
     tls: TlsInfo | None = None
 
+    @property
+    def denied(self) -> bool:
+        """Whether the status refuses the request for want of credentials (401, 403)."""
+        return self.status in (401, 403)
+
     def json(self) -> Any:
         """The body parsed as JSON; ProtocolError when it is not, TooLargeError when huge."""
         # Every value or key but the first follows "[", "{" or ",": a cheap upper bound.

@@ -43,6 +43,16 @@ class SampleDocs:
     # How the records were drawn (``sampling``): the first the store returned, or spread over
     # the whole container (at random places, or in runs of neighbours at spread places).
     drawn: str = "first"
+    # The store refused the read for want of credentials, as its protocol's own code says
+    # (``NetError.denied``: HTTP 401/403, MongoDB's Unauthorized, Redis's NOAUTH, SQLSTATE
+    # 28xxx/42501, MySQL's 1142…), never as its words do; False for every other error.
+    denied: bool = False
+
+    @classmethod
+    def failed(cls, exc: NetError, prefix: str = "") -> SampleDocs:
+        """No records: the read failed with ``exc`` (its words after ``prefix``, and whether
+        the store refused it for want of credentials)."""
+        return cls((), prefix + str(exc), denied=exc.denied)
 
 
 MiB = 1 << 20
@@ -143,8 +153,9 @@ class PartitionReader(ABC):
         return None
 
     def retryable(self, exc: NetError) -> bool:
-        """Whether a failed page may be asked again (its position has not moved)."""
-        return not isinstance(exc, PositionExpired | PolicyError | Overrun)
+        """Whether a failed page may be asked again (its position has not moved): not a
+        refusal for want of credentials, which asking again does not change."""
+        return not isinstance(exc, PositionExpired | PolicyError | Overrun) and not exc.denied
 
 
 class FullReader(ABC):

@@ -17,10 +17,18 @@ from functools import partial
 from typing import Any
 
 from ..count.tally import Tally, count_batch, merged
-from ..models import Container, FullRead, FullTotals, YearCount, from_dict, to_dict
+from ..models import (
+    Container,
+    FullRead,
+    FullTotals,
+    YearCount,
+    failure_of,
+    from_dict,
+    to_dict,
+)
 from ..probes.base import ReadPlan
 from ..store.sqlite import SqliteStore
-from .full import PartitionState, Sink
+from .full import PartitionState, Sink, Stop
 
 # Batch rows a partition (and container pieces the endpoint's tally) accumulate before they
 # are folded, each digest once; past the first fold, as many bytes as the fold wrote. A batch
@@ -217,9 +225,10 @@ class TallySink(Sink):
         self._reset(container.name, partition, tally)
         return tally.docs
 
-    def finish(self, container: Container, method: str, error: str | None) -> FullRead:
-        """The container's figures; read to its end, they are kept and its tally joins the
-        endpoint's (its own rows dropped in the same transaction)."""
+    def finish(self, container: Container, method: str, stop: Stop | None) -> FullRead:
+        """The container's figures; read to its end (``stop`` None), they are kept and its
+        tally joins the endpoint's (its own rows dropped in the same transaction)."""
+        error = stop.reason if stop is not None else None
         restored = self._restored.pop(container.name, None)
         plan = self._plans.pop(container.name, None)
         if restored is not None:
@@ -240,6 +249,7 @@ class TallySink(Sink):
                 pii_fields=total.pii_fields(),
                 complete=error is None,
                 error=error,
+                failure=failure_of(stop.denied) if stop is not None else None,
             )
             if error is None and plan is not None:
                 self._total_stored += self.store.finish_container(

@@ -33,7 +33,7 @@ from ..store.sqlite import SqliteStore
 from .access import Access, access, kinds_of
 from .checkpoints import TallySink
 from .dask import DaskExecutor
-from .full import DocsCallback, Executor, LocalExecutor, ReadContext, read_container
+from .full import DocsCallback, Executor, LocalExecutor, ReadContext, Stop, read_container
 from .options import FullOptions, ScanOptions
 from .pacing import Pacer
 from .partition import ProcessExecutor
@@ -260,10 +260,10 @@ async def _read_all(
                 results.append(ContainerResult(container))
                 continue
             try:
-                error = await read_container(ctx, container, executor, partitions=full.partitions)
+                stop = await read_container(ctx, container, executor, partitions=full.partitions)
             except NetError as exc:
-                error = f"cannot read: {exc}"[:300]
-            read = sink.finish(container, reader.method, error)
+                stop = Stop.of(exc, "cannot read: ")
+            read = sink.finish(container, reader.method, stop)
             if container.docs is None and read.complete:
                 # A kind that counts its records only by reading them (files): now it has.
                 container = replace(container, docs=read.docs, docs_exact=True)

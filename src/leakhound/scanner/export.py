@@ -42,7 +42,7 @@ from ..redact import keyed_hash, neutralize
 from ..store.records import ResultRecord
 from ..store.sqlite import SqliteStore
 from .access import access
-from .full import LocalExecutor, ReadContext, Sink, read_container
+from .full import LocalExecutor, ReadContext, Sink, Stop, read_container
 from .options import ScanOptions
 from .pacing import Pacer
 from .workers import Workers
@@ -380,7 +380,7 @@ async def _read_endpoint(
                 ctx, container, LocalExecutor(), partitions=run.options.partitions
             )
         except NetError as exc:
-            error = f"cannot read: {exc}"
+            error = Stop.of(exc, "cannot read: ")
         if error:
             run.on_error(f"{netloc}/{container.name}: {error}"[:300])
         else:

@@ -347,11 +347,28 @@ async def _release(reader: FullReader, plans: Sequence[tuple[ReadPlan, set[Any]]
         raise asyncio.CancelledError
 
 
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """Why a full read stopped before its end: one line, and whether the store refused it for
+    want of credentials (``NetError.denied``, from the protocol's own code)."""
+
+    reason: str
+    denied: bool = False
+
+    def __str__(self) -> str:
+        return self.reason
+
+    @classmethod
+    def of(cls, exc: NetError, prefix: str) -> Stop:
+        """The read failed with ``exc``: its words after ``prefix``, cut at 300 characters."""
+        return cls(f"{prefix}{exc}"[:300], exc.denied)
+
+
 async def read_container(
     ctx: ReadContext, container: Container, executor: Executor, *, partitions: int
-) -> str | None:
+) -> Stop | None:
     """Every record of one container, resumed from its checkpoints when the sink has some;
-    the reason the read stopped early, or None when it was read to its end."""
+    why the read stopped early, or None when it was read to its end."""
     restored = ctx.sink.restore(container)
     if restored is None:
         plan = await _plan(ctx.reader, ctx.reader.open(container, partitions))
@@ -386,7 +403,7 @@ async def read_container(
                 if bound is not None:
                     bound.restart([s.number for s in todo])
             if bound is not None and (why := bound.over()) is not None:
-                return why  # a resumed read already past its bound: asked nothing more
+                return Stop(why)  # a resumed read already past its bound: asked nothing more
             failures, shared = await executor.run(ctx, container, plan, todo)
             opened[-1][1].update(shared)
             for exc in failures:
@@ -395,7 +412,7 @@ async def read_container(
             over = [e for e in failures if isinstance(e, Overrun)]
             if over:  # the reason is the whole line, with every partition's records counted
                 why = bound.over() if bound is not None else None
-                return (why or str(over[0]))[:300]
+                return Stop((why or str(over[0]))[:300])
             gone = [e for e in failures if isinstance(e, PositionExpired)]
             failed = [e for e in failures if e is not None and not isinstance(e, PositionExpired)]
             if gone and not failed and attempt == 0 and plan.resumable:
@@ -411,7 +428,8 @@ async def read_container(
                 continue
             if failed or gone:
                 first = (failed or gone)[0]
-                return f"read stopped: {type(first).__name__}: {first}"[:300]
+                denied = isinstance(first, NetError) and first.denied
+                return Stop(f"read stopped: {type(first).__name__}: {first}"[:300], denied)
             return None
         return None  # unreachable
     finally:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from .. import compromise
 from ..count.people import SampledIdentifiers
 from ..count.summary import summarise_sample
-from ..models import Container, ContainerResult, Sample, Service
+from ..models import Container, ContainerResult, Failure, Sample, Service, failure_of
 from ..net import Transport
 from ..probes.base import Probe
 from ..probes.sampling import FIRST
@@ -35,7 +35,10 @@ async def sample_container(
         return ContainerResult(container, Sample(options.sample, 0)), {}
     got = await probe.sample(transport, service, container, options.sample)
     if got.error:
-        return ContainerResult(container, Sample(options.sample, 0, error=got.error)), {}
+        failure = failure_of(got.denied)
+        return ContainerResult(
+            container, Sample(options.sample, 0, error=got.error, failure=failure)
+        ), {}
     if got.records is not None and container.docs is None:
         # A kind that counts its records only by reading them (files): the sample's count.
         container = replace(container, docs=got.records, docs_exact=got.records_exact)
@@ -51,7 +54,12 @@ async def sample_container(
     except Exception as exc:  # keep the inventory even when detection breaks
         return ContainerResult(
             container,
-            Sample(options.sample, len(got.docs), error=f"detection failed: {type(exc).__name__}"),
+            Sample(
+                options.sample,
+                len(got.docs),
+                error=f"detection failed: {type(exc).__name__}",
+                failure=Failure.OTHER,
+            ),
         ), {}
     drawn = None if got.drawn == FIRST else got.drawn
     return ContainerResult(

@@ -188,7 +188,7 @@ def _realm(resp: Response) -> str | None:
 
 
 def _refused(resp: Response) -> bool:
-    return resp.status in (401, 403)
+    return resp.denied
 
 
 def dbs_info_allowed(fp: Fingerprint, endpoint: Endpoint) -> bool:
@@ -501,8 +501,8 @@ class CouchdbProbe(Probe):
         self, transport: Transport, service: Service, container: Container, size: int
     ) -> SampleDocs:
         """The first ``size`` records in id order, with their documents, in one request."""
-        if container.details.get("readable") is False:
-            return SampleDocs((), "the database asks for credentials")
+        if container.details.get("readable") is False:  # the inventory's read had 401/403
+            return SampleDocs((), "the database asks for credentials", denied=True)
         design = container.details.get("design_docs")
         extra = design if isinstance(design, int) and 0 < design <= DESIGN_DOCS else 0
         try:
@@ -512,10 +512,10 @@ class CouchdbProbe(Probe):
                 params={"include_docs": "true", "limit": str(size + extra)},
             )
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         rows = rows_of(_json(resp)) if resp.status == 200 else None
         if rows is None:
-            return SampleDocs((), f"HTTP {resp.status} on _all_docs")
+            return SampleDocs((), f"HTTP {resp.status} on _all_docs", denied=resp.denied)
         return SampleDocs(tuple(records(rows)[:size]))
 
     def reader(self, transport: Transport, service: Service) -> FullReader:

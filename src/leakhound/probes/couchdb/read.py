@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import orjson
 
-from ...errors import ProtocolError, TooLargeError
+from ...errors import DeniedError, ProtocolError, TooLargeError
 from ...models import Container
 from ...net import Http
 from ..base import FullReader, Overrun, Page, PartitionReader, ReadPlan
@@ -71,7 +71,8 @@ class CouchdbReader(FullReader):
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """One partition; the plan names the database and its record count."""
         if container.details.get("readable") is False:
-            raise ProtocolError(f"{container.name}: the database asks for credentials")
+            # The inventory's read of it had 401 or 403.
+            raise DeniedError(f"{container.name}: the database asks for credentials")
         return ReadPlan(
             container.name, 1, self.method, {"database": container.name}, container.docs
         )
@@ -142,8 +143,8 @@ class AllDocsReader(PartitionReader):
         if self.after is not None:
             params["startkey"] = orjson.dumps(self.after).decode()
         resp = await self._http.get(self._url, ALLOW, params=params)
-        if resp.status in (401, 403):
-            raise ProtocolError(
+        if resp.denied:
+            raise DeniedError(
                 f"{self._plan.container}: the database asks for credentials (HTTP {resp.status})"
             )
         if resp.status != 200:

@@ -542,10 +542,10 @@ class ElasticsearchProbe(Probe):
         try:
             resp = await transport.http.request("POST", path, ALLOW, json=query)
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         body = _json_or_none(resp)
         if resp.status != 200 or not isinstance(body, dict):
-            return SampleDocs((), f"HTTP {resp.status} on _search")
+            return SampleDocs((), f"HTTP {resp.status} on _search", denied=resp.denied)
         hits = body.get("hits", {})
         hits = hits.get("hits") if isinstance(hits, dict) else None
         if not isinstance(hits, list):

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import orjson
 
-from ...errors import NetError, ProtocolError, TooLargeError
+from ...errors import DeniedError, NetError, ProtocolError, TooLargeError
 from ...models import Container, Fingerprint, Service
 from ...net import Http, Response
 from ..base import FullReader, Page, PartitionReader, PositionExpired, ReadPlan
@@ -50,6 +50,8 @@ def read_method(fp: Fingerprint) -> str:
 
 
 def _body(resp: Response, what: str) -> dict[str, Any]:
+    if resp.denied:  # by its status, before its words: a refusal may say anything
+        raise DeniedError(f"{what}: HTTP {resp.status}{_reason(resp)}")
     text = resp.body[:4000].decode("utf-8", "replace")
     if resp.status == 404 or (resp.status >= 400 and any(m in text for m in _MISSING)):
         raise PositionExpired(f"{what}: the search context is gone (HTTP {resp.status})")
@@ -60,12 +62,20 @@ def _body(resp: Response, what: str) -> dict[str, Any]:
             raise ProtocolError(f"{what}: HTTP {resp.status}") from exc
         raise ProtocolError(f"{what}: {exc}") from exc
     if resp.status != 200 or not isinstance(body, dict):
-        reason = ""
-        if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            r = body["error"].get("reason")
-            reason = f": {r[:200]}" if isinstance(r, str) else ""
-        raise ProtocolError(f"{what}: HTTP {resp.status}{reason}")
+        raise ProtocolError(f"{what}: HTTP {resp.status}{_reason(resp)}")
     return body
+
+
+def _reason(resp: Response) -> str:
+    """': ' and the error's reason, from Elasticsearch's error document ('' without one)."""
+    try:
+        body = resp.json()
+    except (ProtocolError, TooLargeError):
+        return ""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        r = body["error"].get("reason")
+        return f": {r[:200]}" if isinstance(r, str) else ""
+    return ""
 
 
 class ShardFailure(ProtocolError):

@@ -16,6 +16,7 @@ from .allow import ALLOW
 from .wire import encode, read_message
 
 AUTH_DATABASE = "admin"
+DENIED_CODES = frozenset({13, 18})  # Unauthorized, AuthenticationFailed
 
 
 class CommandFailed(ProtocolError):
@@ -23,15 +24,28 @@ class CommandFailed(ProtocolError):
 
     def __init__(self, command: str, reply: dict[str, Any]) -> None:
         code = reply.get("code")
-        self.code = code if isinstance(code, int) else None
+        self.command = command
+        self.code = code if isinstance(code, int) and not isinstance(code, bool) else None
         self.name = str(reply.get("codeName") or "")[:100]
         self.message = str(reply.get("errmsg") or "")[:300]
         super().__init__(f"{command}: {self.name or self.code}: {self.message}"[:300])
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields: a worker process hands it back to the scan.
+        reply = {"code": self.code, "codeName": self.name, "errmsg": self.message}
+        return (type(self), (self.command, reply))
+
     @property
     def refused(self) -> bool:
-        """Whether the server asked for credentials (Unauthorized, AuthenticationFailed)."""
-        return self.code in (13, 18) or "requires authentication" in self.message.lower()
+        """Whether the server asked for credentials (Unauthorized, AuthenticationFailed), as
+        the verdict reads it: by its code, or by the words of a server that gave none."""
+        return self.denied or "requires authentication" in self.message.lower()
+
+    @property
+    def denied(self) -> bool:
+        """Whether its code refuses for want of credentials: 13 (Unauthorized), 18
+        (AuthenticationFailed). Never its words: a server writes what it likes there."""
+        return self.code in DENIED_CODES
 
 
 @dataclass

@@ -273,13 +273,13 @@ class MongodbProbe(Probe):
         try:
             conn = await connect(transport, service.endpoint)
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         try:
             db, collection = _split(container.name)
             docs = await _find(conn, db, collection, {}, size)
             return SampleDocs(tuple(plain(d) for d in docs))
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         finally:
             await conn.close()
 

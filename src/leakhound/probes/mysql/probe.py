@@ -311,12 +311,14 @@ class MysqlProbe(Probe):
         try:
             conn = await connect(transport, service.endpoint)
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         try:
             rows = rows_that_fit(size, row_bytes(container), transport.limits.max_body)
             docs, drawn = await sample_rows(conn, container, schema, table, rows)
             return SampleDocs(tuple(docs), drawn=drawn)
-        except (NetError, ValueError) as exc:
+        except NetError as exc:
+            return SampleDocs.failed(exc)
+        except ValueError as exc:
             return SampleDocs((), str(exc))
         finally:
             await conn.close()

@@ -59,12 +59,27 @@ JSON_TYPE = 245
 BIT_TYPE = 16
 
 
+# Error codes that refuse a statement or a login for want of credentials or privileges:
+# ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_TABLEACCESS_DENIED_ERROR,
+# ER_COLUMNACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR.
+DENIED_CODES = frozenset({1044, 1045, 1142, 1143, 1227, 1698})
+
+
 class ServerError(ProtocolError):
     """An ERR packet: the server's error code, SQL state and message."""
 
     def __init__(self, code: int, state: str, message: str) -> None:
         self.code, self.state, self.message = code, state, message[:300]
         super().__init__(f"{code} ({state or '-'}): {self.message}"[:300])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields: a worker process hands it back to the scan.
+        return (type(self), (self.code, self.state, self.message))
+
+    @property
+    def denied(self) -> bool:
+        """Whether its code refuses for want of credentials or privileges (``DENIED_CODES``)."""
+        return self.code in DENIED_CODES
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 from ...errors import NetError, ProtocolError
@@ -61,12 +62,23 @@ class Chunk:
 
 
 class Refused(NetError):
-    """The store answered with an error of its own (``code``: its word for it)."""
+    """The store answered with an error of its own (``code``: its word for it; ``refuses``:
+    the kind counts that code among those refusing anonymous access)."""
 
-    def __init__(self, status: int, code: str, message: str = "") -> None:
-        self.status, self.code, self.message = status, code, message
+    def __init__(self, status: int, code: str, message: str = "", refuses: bool = False) -> None:
+        self.status, self.code, self.message, self.refuses = status, code, message, refuses
         what = f"HTTP {status}" + (f" {code}" if code else "")
         super().__init__(f"{what}: {message}" if message else what)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields: a worker process hands it back to the scan.
+        return (type(self), (self.status, self.code, self.message, self.refuses))
+
+    @property
+    def denied(self) -> bool:
+        """Whether the answer refuses for want of credentials: its status (401, 403) or its
+        error code (AccessDenied, NoAuthenticationInformation…), never its message."""
+        return self.status in (401, 403) or self.refuses
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +188,11 @@ class ObjectApi(ABC):
         location = resp.headers.get("location", "")
         if resp.status in (301, 302, 303, 307, 308) and location:
             message = f"redirects to {location[:100]} (not followed)"
-        return Refused(resp.status, code, message)
+        return Refused(resp.status, code, message, code in self.refusals)
 
     def refused(self, exc: Refused) -> bool:
         """Whether an answer refuses anonymous access (rather than failing)."""
-        return exc.status in (401, 403) or exc.code in self.refusals
+        return exc.denied or exc.code in self.refusals
 
     def absent(self, exc: Refused) -> bool:
         """Whether an answer says the bucket does not exist."""

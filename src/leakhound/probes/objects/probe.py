@@ -383,7 +383,7 @@ class ObjectProbe(Probe):
                 self.api, transport.http, service, container, size, self.bounds
             )
         except (ProtocolError, TooLargeError) as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
 
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """Every object of a container, along its listing, each in ranged chunks."""

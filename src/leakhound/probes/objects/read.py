@@ -195,7 +195,7 @@ async def sample_objects(
     try:
         listed, whole = await _candidates(api, http, place)
     except NetError as exc:
-        return SampleDocs((), f"cannot list: {exc}")
+        return SampleDocs.failed(exc, "cannot list: ")
     data = [e for e in listed if _readable(e)]
     listed_bytes = sum(e.size or 0 for e in listed)
     data_bytes = sum(e.size or 0 for e in data)
@@ -203,6 +203,7 @@ async def sample_objects(
     rows = covered = read = 0
     cut = False
     errors: list[str] = []
+    denied = 0  # objects whose read was refused for want of credentials
     for e in _spread(data, SAMPLE_OBJECTS):
         try:
             got = await api.read(
@@ -216,6 +217,7 @@ async def sample_objects(
             continue
         except NetError as exc:
             errors.append(f"{e.key[:80]}: {exc}")
+            denied += exc.denied
             continue
         total = got.size if got.size is not None else e.size
         truncated = total is None or total > len(got.data)
@@ -236,7 +238,9 @@ async def sample_objects(
         if len(docs) >= size:
             break
     if not docs and errors:
-        return SampleDocs((), "; ".join(errors[:2])[:300])
+        # Refused for want of credentials when every object tried was.
+        refused = denied == len(errors)
+        return SampleDocs((), "; ".join(errors[:2])[:300], denied=refused)
     records, exact = _records(
         container, rows, covered, read, len(data), whole and not cut, data_bytes, listed_bytes
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from ...errors import ProtocolError
+from ...errors import DeniedError, ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from ..scram import MECHANISM, Scram
@@ -163,7 +163,11 @@ async def connect(
         if greeting.error is not None:
             raise greeting.error
         if not greeting.ok:
-            raise ProtocolError(f"the server asks for {ASKS.get(greeting.asks or -1, 'a login')}")
+            asks = f"the server asks for {ASKS.get(greeting.asks or -1, 'a login')}"
+            if greeting.asks is not None:
+                # An AuthenticationRequest we had no credentials for: the protocol's refusal.
+                raise DeniedError(asks)
+            raise ProtocolError(asks)
         conn = Connection(stream, greeting)
         await conn.run(READ_ONLY)
         return conn

@@ -192,11 +192,11 @@ class PostgresqlProbe(Probe):
         try:
             conn = await connect(transport, service.endpoint, db)
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         try:
             return await sampled_rows(conn, container, schema, table, size)
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         finally:
             await conn.close()
 

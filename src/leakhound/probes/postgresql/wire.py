@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...errors import ProtocolError
 from ...net import FrameReader
@@ -77,6 +78,16 @@ class ServerError(ProtocolError):
         self.code = fields.get("C", "")
         self.text = fields.get("M", "")
         super().__init__(f"{self.code}: {self.text}"[:300])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields: a worker process hands it back to the scan.
+        return (type(self), ({"C": self.code, "M": self.text},))
+
+    @property
+    def denied(self) -> bool:
+        """Whether its SQLSTATE refuses for want of credentials or privileges: class 28
+        (invalid authorization: pg_hba, a wrong password) or 42501 (insufficient_privilege)."""
+        return self.code.startswith("28") or self.code == "42501"
 
 
 @dataclass

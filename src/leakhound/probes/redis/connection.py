@@ -43,7 +43,7 @@ class Connection:
         if db != self.db:
             got = await self.call("SELECT", db)
             if isinstance(got, RedisError):
-                raise ProtocolError(f"SELECT {db}: {got.message}")
+                raise got.raised(f"SELECT {db}")
             self.db = db
 
     async def close(self) -> None:
@@ -61,7 +61,7 @@ async def connect(transport: Transport, endpoint: Endpoint) -> Connection:
             user, password = login
             got = await conn.call("AUTH", *([user] if user else []), password)
             if isinstance(got, RedisError):
-                raise ProtocolError(f"AUTH refused: {got.message[:200]}")
+                raise got.raised("AUTH refused")
     except BaseException:
         await conn.close()
         raise
@@ -94,7 +94,7 @@ async def scan_page(
         args[2:2] = ["MATCH", glob_of(pattern)]
     reply = await conn.call(*args)
     if isinstance(reply, RedisError):
-        raise ProtocolError(f"SCAN: {reply.message[:200]}")
+        raise reply.raised("SCAN")
     if (
         not isinstance(reply, list)
         or len(reply) != 2

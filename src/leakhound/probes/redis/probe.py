@@ -24,13 +24,12 @@ INVENTORY_KEYS = 200_000
 # larger than INVENTORY_KEYS, or more patterns than --max-indices keeps).
 OTHER_KEYS = "(other keys)"
 _KEYSPACE = re.compile(r"db(\d{1,5})$")
-_REFUSALS = ("NOAUTH", "NOPERM", "WRONGPASS", "DENIED")
 _NOT_REDIS = Verdict.not_of("redis")
 
 
 def _refused(reply: Reply) -> str | None:
     """Why the server refused a command for want of credentials, if it did."""
-    if isinstance(reply, RedisError) and reply.code in _REFUSALS:
+    if isinstance(reply, RedisError) and reply.denied:
         return reply.message[:200]
     return None
 
@@ -157,7 +156,7 @@ class RedisProbe(Probe):
         try:
             conn = await connect(transport, service.endpoint)
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         try:
             db, pattern, other_than = where(container)
             await conn.select(db)
@@ -170,7 +169,7 @@ class RedisProbe(Probe):
                     break
             return SampleDocs(tuple(await read_keys(conn, keys[:size])))
         except NetError as exc:
-            return SampleDocs((), str(exc))
+            return SampleDocs.failed(exc)
         finally:
             await conn.close()
 

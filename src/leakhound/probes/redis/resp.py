@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...errors import ProtocolError
+from ...errors import DeniedError, ProtocolError
 from ...net import FrameReader
 
+# Error codes that refuse a command for want of credentials: no login (NOAUTH), an ACL user
+# without the right (NOPERM), a wrong password (WRONGPASS), protected mode (DENIED).
+REFUSALS = frozenset({"NOAUTH", "NOPERM", "WRONGPASS", "DENIED"})
 MAX_ARRAY = 100_000  # elements in one reply array (SCAN COUNT and our reads stay far below)
 MAX_DEPTH = 8  # nested arrays (XRANGE: entries of [id, [field, value…]])
 MAX_LINE = 64 * 1024  # a simple string, an error, an integer or a length line
@@ -27,6 +30,16 @@ class RedisError:
     def code(self) -> str:
         """The first word: ERR, NOAUTH, NOPERM, DENIED, WRONGTYPE…"""
         return self.message.split(" ", 1)[0]
+
+    @property
+    def denied(self) -> bool:
+        """Whether its code refuses for want of credentials (``REFUSALS``), whatever follows."""
+        return self.code in REFUSALS
+
+    def raised(self, what: str) -> ProtocolError:
+        """This error as the exception of a command (``what``): ``DeniedError`` when denied."""
+        cls = DeniedError if self.denied else ProtocolError
+        return cls(f"{what}: {self.message[:200]}")
 
 
 Reply = bytes | int | str | RedisError | list["Reply"] | None
