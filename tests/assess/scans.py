@@ -40,6 +40,7 @@ class Ix:
     # Why, as the probe marked it; None: a result stored before reads were marked.
     failure: Failure | None = None
     years: tuple[tuple[int, int], ...] = ()  # (year, docs) the store counted at inventory
+    system: bool = False  # the store's own (a dot index, CouchDB's _users)
 
 
 Build = Callable[..., ScanRecord]
@@ -84,8 +85,8 @@ def builder(folder: Path) -> Build:
                 ix.name,
                 ix.docs,
                 4096,
-                False,
-                False,
+                ix.system,
+                ix.system,
                 details={"health": "green", "status": "open"},
                 date_field="created_at" if ix.date_min else None,
                 date_min=ix.date_min,

@@ -11,7 +11,7 @@ import pytest
 from scans import READ_AND_REFUSED, Build, Ix
 
 from leakhound.assess import assess
-from leakhound.models import Verdict
+from leakhound.models import Failure, Verdict
 from leakhound.notify import notify
 from leakhound.store import ScanRecord
 
@@ -178,4 +178,47 @@ def test_a_partial_stores_indices_that_asked_for_credentials_are_not_said_readab
     assert "1 more index was listed, but reading them asked for credentials or failed" in text
     steps = assess(doc).next_steps
     assert not any("were not sampled" in s for s in steps)
-    assert any("could not be read (HTTP 401 on _search): scan again with" in s for s in steps)
+    assert any(
+        "1 index(es) listed but not readable (HTTP 401 on _search): to measure their personal "
+        "data, scan again with the owner's credentials (--auth)" in s
+        for s in steps
+    )
+    assert not any("exposed index(es) could not be read" in s for s in steps)
+
+
+def test_the_stores_own_indices_left_unsampled_ask_for_include_system(build_scan: Build) -> None:
+    # CouchDB's _users, skipped by default: --sample alone would skip it again
+    doc = build_scan(
+        Ix("support-cases-2019", docs=1132, pii={"EMAIL_ADDRESS": (100, 90)}),
+        Ix("_users", docs=3, sampled=0, system=True),
+        Ix("notes", docs=50, sampled=0),
+    )
+    steps = assess(doc).next_steps
+    assert any(
+        s.startswith("1 exposed index(es) were not sampled: scan again with --sample")
+        for s in steps
+    )
+    assert any(
+        s.startswith(
+            "1 of the stores' own index(es) (_users) were not sampled, as by default: scan "
+            "again with --include-system"
+        )
+        for s in steps
+    )
+
+
+def test_a_partial_stores_index_whose_read_failed_is_not_sent_for_credentials(
+    build_scan: Build,
+) -> None:
+    doc = build_scan(
+        READ_AND_REFUSED[0],
+        Ix("support-cases-2017", docs=900, sample_error="read timed out after 10s",
+           failure=Failure.OTHER),
+        verdict=Verdict.PARTIAL,
+    )  # fmt: skip
+    steps = assess(doc).next_steps
+    assert any(
+        "1 index(es) listed but whose read failed (read timed out after 10s): scan again" in s
+        for s in steps
+    )
+    assert not any("--auth" in s for s in steps)

@@ -28,3 +28,11 @@ def test_a_sample_scan_keeps_how_far_it_reads_people_for_resume() -> None:
     assert ScanOptions().stored(opts.to_json()).people_read == 0
     assert "people_read" not in ScanOptions().to_json()  # the default is not stored
     assert ScanOptions().stored(ScanOptions().to_json()).people_read == PEOPLE_READ
+
+
+def test_include_system_is_kept_for_resume() -> None:
+    opts = ScanOptions(include_system=True)
+    assert opts.to_json()["include_system"] is True
+    assert ScanOptions().stored(opts.to_json()).include_system
+    assert "include_system" not in ScanOptions().to_json()  # the default is not stored
+    assert not ScanOptions().stored(ScanOptions().to_json()).include_system

@@ -45,14 +45,16 @@ class _Answers(Probe):
         raise NotImplementedError
 
 
-def _sampled(got: SampleDocs) -> ContainerResult:
+def _sampled(
+    got: SampleDocs, container: Container | None = None, options: ScanOptions | None = None
+) -> ContainerResult:
     async def go() -> Any:
         return await sample_container(
             _Answers(got),
             None,  # type: ignore[arg-type]  # the fake sends nothing
             SERVICE,
-            Container("crm", 10, None),
-            ScanOptions(sample=5),
+            container or Container("crm", 10, None),
+            options or ScanOptions(sample=5),
             Workers(0),
             b"k" * 32,
         )
@@ -85,3 +87,11 @@ def test_a_sample_read_has_no_failure() -> None:
     result = _sampled(SampleDocs(({"note": "hello"},)))
     assert result.sample is not None and result.sample.error is None
     assert result.sample.failure is None
+
+
+def test_the_stores_own_containers_are_sampled_only_with_include_system() -> None:
+    users = Container("_users", 3, None, True, True)
+    got = SampleDocs(({"name": "admin"},))
+    assert _sampled(got, users).sample is None
+    read = _sampled(got, users, ScanOptions(sample=5, include_system=True)).sample
+    assert read is not None and read.docs == 1

@@ -273,17 +273,36 @@ def next_steps(
     # A read that was tried and refused (a partial store's index asking for credentials, or
     # failing: ContainerResult.refused) is not measured by sampling again.
     unread = [i for i in unmeasured if i.refused]
-    unsampled = [i for i in unmeasured if i not in unread]
+    unsampled = [i for i in unmeasured if i not in unread and not i.system]
+    # The store's own containers are skipped by default: --sample alone would skip them again.
+    skipped = [i for i in unmeasured if i not in unread and i.system]
     if unsampled:
         steps.append(
             f"{len(unsampled)} exposed index(es) were not sampled: scan again with "
             "--sample to measure their personal data."
         )
-    if unread:
+    if skipped:
+        names = ", ".join(i.name for i in skipped[:3]) + ("…" if len(skipped) > 3 else "")
         steps.append(
-            f"{len(unread)} exposed index(es) could not be read ({unread[0].sample_error}"
-            f"{'…' if len(unread) > 1 else ''}): scan again with the owner's credentials "
-            "(--auth) to measure their personal data."
+            f"{len(skipped)} of the stores' own index(es) ({names}) were not sampled, as "
+            "by default: scan again with --include-system to measure their personal data "
+            "(user and replication documents may hold credentials)."
+        )
+    # Listed, not read: not exposed (no figure counts them), but the owner may want them
+    # measured; credentials help only those that asked for them.
+    shut = [i for i in unread if i.asked_credentials]
+    failed = [i for i in unread if not i.asked_credentials]
+    if shut:
+        steps.append(
+            f"{len(shut)} index(es) listed but not readable ({shut[0].sample_error}"
+            f"{'…' if len(shut) > 1 else ''}): to measure their personal data, scan again "
+            "with the owner's credentials (--auth)."
+        )
+    if failed:
+        steps.append(
+            f"{len(failed)} index(es) listed but whose read failed ({failed[0].sample_error}"
+            f"{'…' if len(failed) > 1 else ''}): scan again to measure their personal data; "
+            "until then, whether anyone could read them is not known."
         )
     if SECRET in types:
         steps.append("Rotate every credential found in the exposed data and check what it opened.")

@@ -90,6 +90,8 @@ class ContainerExposure:
     refused: bool = False
     # A read of it was refused for want of credentials (``ContainerResult.asked_credentials``).
     asked_credentials: bool = False
+    # The store's own (a dot index, CouchDB's _users): not sampled without --include-system.
+    system: bool = False
 
     @property
     def entity_types(self) -> tuple[str, ...]:
@@ -215,6 +217,7 @@ def _exposure(
         full=full,
         years=years,
         derived=c.derived,
+        system=c.system,
     )
 
 

@@ -86,6 +86,7 @@ def scan(args: argparse.Namespace) -> int:
         max_containers=args.max_indices,
         workers=args.workers,
         kinds=_kinds(args.kinds),
+        include_system=args.include_system,
         full=full,
         files=FileBounds(max_objects=max(1, args.max_objects), max_bytes=args.max_bytes),
         limits=Limits(

@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="documents read per index for PII detection (default 100; 0: none)",
     )
     scan.add_argument(
+        "--include-system",
+        action="store_true",
+        help="also read the stores' own containers (dot indices, CouchDB's _users and "
+        "_replicator…), skipped by default",
+    )
+    scan.add_argument(
         "--people-read",
         type=_positive_int,
         metavar="N",

@@ -64,7 +64,9 @@ class ScanOptions:
     limits: Limits = field(default_factory=Limits)
     max_containers: int = 1000  # per endpoint, inventoried in detail
     workers: int = 1  # detection processes; 0: a thread of this process
-    include_system: bool = False  # sample system (dot) containers too
+    # --include-system: sample (and read in full) the store's own containers too: dot indices,
+    # CouchDB's _users and _replicator (user documents, replication credentials)…
+    include_system: bool = False
     min_score: float = 0.5
     kinds: tuple[str, ...] = ()  # store kinds to try (--kinds); empty: all, by port
     # A sample scan reads the identifying fields of every record of a store up to this many
@@ -101,6 +103,8 @@ class ScanOptions:
             out |= self.full.to_json()
         if self.kinds:
             out["kinds"] = list(self.kinds)
+        if self.include_system:
+            out["include_system"] = True
         if self.people_read != PEOPLE_READ and not self.full:
             out["people_read"] = self.people_read
         if self.files != FileBounds():
@@ -149,4 +153,5 @@ class ScanOptions:
             files=files,
             # Started without --kinds: every kind by port, as then (a --kinds now is ignored).
             kinds=tuple(str(k) for k in kinds) if isinstance(kinds, list) else (),
+            include_system=data.get("include_system") is True,
         )
