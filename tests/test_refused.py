@@ -6,6 +6,7 @@ or, in a record stored before the mark, its error's words."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from importlib import resources
 
 import jsonschema
@@ -44,6 +45,12 @@ ASKS = "HTTP 401 on _search"
             ContainerResult(LISTED, full=FullRead("all_docs", 0, 0, complete=False, error=ASKS)),
             id="full-read-401",
         ),
+        # --sample 0: nothing read, but the inventory's own reads were refused for credentials
+        pytest.param(
+            Verdict.PARTIAL,
+            ContainerResult(replace(LISTED, denied=True)),
+            id="never-sampled-inventory-denied",
+        ),
     ],
 )
 def test_a_partial_stores_container_that_could_not_be_read_is_refused(
@@ -60,6 +67,15 @@ def test_a_partial_stores_container_that_could_not_be_read_is_refused(
             Verdict.OPEN, ContainerResult(LISTED, Sample(100, 0, error="timed out")), id="open"
         ),
         pytest.param(Verdict.PARTIAL, ContainerResult(LISTED), id="never-sampled"),
+        pytest.param(
+            Verdict.OPEN, ContainerResult(replace(LISTED, denied=True)), id="open-inventory-denied"
+        ),
+        # the inventory was refused, but the sample read it: the read says
+        pytest.param(
+            Verdict.PARTIAL,
+            ContainerResult(replace(LISTED, denied=True), Sample(100, 100)),
+            id="inventory-denied-sample-read",
+        ),
         pytest.param(Verdict.PARTIAL, ContainerResult(EMPTY, Sample(100, 0)), id="empty"),
         pytest.param(Verdict.PARTIAL, ContainerResult(LISTED, Sample(100, 100)), id="sample-read"),
         pytest.param(
@@ -181,3 +197,17 @@ def test_the_schema_knows_the_mark_of_a_sample_and_of_a_full_read(failure: Failu
         jsonschema.Draft202012Validator(
             {"$defs": root["$defs"], "$ref": "#/$defs/sample"}
         ).validate(bad)
+
+
+def test_a_container_never_read_asked_credentials_as_its_inventory_says() -> None:
+    assert ContainerResult(replace(LISTED, denied=True)).asked_credentials()
+    assert not ContainerResult(LISTED).asked_credentials()
+    # a read tried says more than the inventory: a timeout is not a refusal
+    timed_out = Sample(100, 0, error="timed out", failure=Failure.OTHER)
+    assert not ContainerResult(replace(LISTED, denied=True), timed_out).asked_credentials()
+
+
+def test_the_inventorys_mark_is_stored_and_read_back() -> None:
+    marked = replace(LISTED, denied=True)
+    assert to_dict(marked)["denied"] is True and "denied" not in to_dict(LISTED)
+    assert from_dict(Container, to_dict(marked)) == marked

@@ -264,6 +264,10 @@ class Container:
     # aggregate query, every record, no sample); empty where it was not asked (too large a
     # table to group) or not given. Records without a date are in no year.
     years: tuple[YearCount, ...] = field(default=(), metadata={"omit_empty": True})
+    # The inventory's own reads of it (its count, its mapping, its first record) were refused
+    # for want of credentials, as the protocol's code says (HTTP 401/403…): where no sample or
+    # full read was tried (--sample 0), what says a partial store's container is not readable.
+    denied: bool = field(default=False, metadata={"omit_empty": True})
     details: dict[str, Any] = field(default_factory=dict, metadata={"flatten": True})
 
 
@@ -459,24 +463,22 @@ class ContainerResult:
         of which nothing could be read, every read tried (its sample, its full read)
         having answered with an error: it asked for credentials, or failed. One rule for
         every figure that counts what anyone could read (the scan's summary, assess, the
-        notification drafts); an empty container, or one never read, is not refused."""
+        notification drafts); an empty container is not refused, nor one never read unless
+        the inventory's own reads of it were refused for credentials (``Container.denied``)."""
         tried = [r for r in (self.sample, self.full) if r is not None]
-        return (
-            verdict == Verdict.PARTIAL
-            and bool(tried)
-            and all(r.docs == 0 and r.error for r in tried)
-        )
+        if not tried:  # nothing read (--sample 0): the inventory's reads say
+            return verdict == Verdict.PARTIAL and self.container.denied
+        return verdict == Verdict.PARTIAL and all(r.docs == 0 and r.error for r in tried)
 
     def asked_credentials(self) -> bool:
         """Whether a read of this container (its sample, its full read) was refused for want
         of credentials, as its probe marked it from the protocol's own code
         (``Failure.CREDENTIALS``); a read stored before the mark, by its error's words
         (``legacy_asked_credentials``). With ``refused``: listed, and not readable by anyone."""
-        return any(
-            _asked_credentials(r.error, r.failure)
-            for r in (self.sample, self.full)
-            if r is not None
-        )
+        tried = [r for r in (self.sample, self.full) if r is not None]
+        if not tried:
+            return self.container.denied
+        return any(_asked_credentials(r.error, r.failure) for r in tried)
 
 
 def _asked_credentials(error: str | None, failure: Failure | None) -> bool:

@@ -110,9 +110,19 @@ def test_partial_server_reads_only_its_public_database(
         else:
             assert container["docs"] is None and container["readable"] is False, name
             assert container["error"].startswith("asks for credentials"), name
+            assert container["denied"] is True, name  # its 401, as the inventory met it
             assert "asks for credentials" in found[name]["sample"]["error"]
             assert found[name]["sample"]["failure"] == "credentials", name  # its 401
     assert by_url(scanned, couch["urls"]["secured"])["indices"] == []
+
+
+def test_with_no_sample_the_inventorys_refusals_keep_databases_listed_not_exposed(
+    couch: dict[str, Any], tmp_path: Path
+) -> None:
+    # --sample 0 reads nothing: what the inventory met (each database's 401) says
+    doc, _ = report(tmp_path, couch["urls"]["partial"], "--sample", "0", workers=None)
+    summary = doc["summary"]
+    assert (summary["exposed_indices"], summary["refused_indices"]) == (3, 18)
 
 
 def test_partial_servers_databases_that_ask_for_credentials_are_listed_not_exposed(

@@ -49,7 +49,10 @@ ADDED_TO_SAMPLE = {
     "failure": "beside an error, why the read failed (refused for credentials, or other)",
 }
 # Fields of a container (index) added since, on purpose.
-ADDED_TO_INDEX = {"years": "records a year, as the store counted them at inventory"}
+ADDED_TO_INDEX = {
+    "years": "records a year, as the store counted them at inventory",
+    "denied": "the inventory's own reads of it refused for credentials (a partial store's)",
+}
 # Fields of the scan added since, on purpose.
 ADDED_TO_SCAN = {"people_across": "people counted once across the stores read whole"}
 

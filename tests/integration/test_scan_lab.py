@@ -90,6 +90,8 @@ def test_half_open_proxy_is_partial(scanned: dict[str, Any], lab: Any) -> None:
         # _count is refused: the figure comes from _cat/indices and says it is not exact
         assert indices[name]["index"]["docs"] == t.documents
         assert indices[name]["index"]["docs_exact"] is False
+        # _count and _mapping both answered 401: the inventory marks it not readable
+        assert indices[name]["index"]["denied"] is True
         if t.documents:
             assert "401" in indices[name]["sample"]["error"]
             # nginx's 401: refused for want of credentials, as the status says

@@ -494,6 +494,7 @@ class CouchdbProbe(Probe):
             error="; ".join(errors)[:300] or None,
             # doc_count counts design documents: exact only once they are counted out.
             docs_exact=docs is not None and design is not None,
+            denied=not readable,
             details=details,
         )
 

@@ -447,6 +447,7 @@ class ElasticsearchProbe(Probe):
         name = str(row["index"])
         path = base + "/" + quote(name, safe="")
         errors: list[str] = []
+        shut: list[bool] = []  # each per-index read that failed: refused for credentials?
         docs: int | None = None
         try:
             resp = await http.get(path + "/_count", ALLOW)
@@ -455,6 +456,7 @@ class ElasticsearchProbe(Probe):
                 docs = _int(body.get("count"))
             else:
                 errors.append(f"_count: HTTP {resp.status}")
+                shut.append(resp.denied)
         except NetError as exc:
             errors.append(f"_count: {exc}")
         fields: list[FieldInfo] = []
@@ -466,6 +468,7 @@ class ElasticsearchProbe(Probe):
                 fields = flatten_mapping(entry.get("mappings") if isinstance(entry, dict) else None)
             else:
                 errors.append(f"_mapping: HTTP {resp.status}")
+                shut.append(resp.denied)
         except NetError as exc:
             errors.append(f"_mapping: {exc}")
         docs_exact = docs is not None
@@ -494,6 +497,8 @@ class ElasticsearchProbe(Probe):
             error="; ".join(errors) or None,
             docs_exact=docs_exact,
             years=years,
+            # Its count and its mapping both refused for credentials (a partial store's proxy).
+            denied=len(shut) == 2 and all(shut),
             details={
                 "health": _short_text(row.get("health"), 20),
                 "status": _short_text(row.get("status"), 20),
