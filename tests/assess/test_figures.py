@@ -509,12 +509,13 @@ def test_a_partial_stores_indices_that_refused_a_read_are_left_out_of_its_figure
         1,
         10_000,
     )
+    assert out["stores"][0]["refused_for_credentials"] == 1
     assert [i["refused"] for i in out["indices"]] == [False, True]
     assert [i["asked_credentials"] for i in out["indices"]] == [False, True]
     short = html.view(doc, a)["in_short"]
     assert (
         "holding 1,132 documents in 1 indices (1 more index listed but not readable (asked "
-        "for credentials, or the read failed), holding 10,000 documents)."
+        "for credentials), holding 10,000 documents)."
     ) in short
 
 

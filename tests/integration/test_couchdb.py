@@ -150,7 +150,7 @@ def test_partial_servers_databases_that_ask_for_credentials_are_listed_not_expos
     assert summary["indices_with_pii"] == 1 and summary["compromised_indices"] == 2
     for fmt, line in (
         ("terminal", "18 more indices listed but not readable"),
-        ("markdown", "- 18 more indices listed but not readable (asked for credentials"),
+        ("markdown", "- 18 more indices listed but not readable (asked for credentials)"),
     ):
         capsys.readouterr()
         assert main(["report", doc["scan_id"], "--db", str(db), "--format", fmt]) == 0
@@ -158,7 +158,9 @@ def test_partial_servers_databases_that_ask_for_credentials_are_listed_not_expos
     capsys.readouterr()
     assert main(["notify", doc["scan_id"], "--db", str(db), "--kind", "authority"]) == 0
     draft = " ".join(capsys.readouterr().out.replace("\\", "").split())
-    assert "held in 3 indices; 18 more indices were listed, but reading them asked" in draft
+    assert (
+        "held in 3 indices; 18 more indices were listed, but reading them asked for credentials."
+    ) in draft
 
 
 def test_masked_personal_data_per_database(scanned: dict[str, Any], couch: dict[str, Any]) -> None:

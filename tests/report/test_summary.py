@@ -10,7 +10,7 @@ import json
 from rich.console import Console
 from test_json import validate
 
-from leakhound.models import Container, ContainerResult, Sample, Verdict
+from leakhound.models import Container, ContainerResult, Failure, Sample, Verdict
 from leakhound.report import json as json_report
 from leakhound.report import markdown, sarif, terminal
 from leakhound.report.summary import summarise
@@ -25,7 +25,11 @@ def partly(scan: ScanRecord) -> ScanRecord:
     node, closed = scan.results
     shut = (
         ContainerResult(Container("hr-payroll", 200, None), Sample(100, 0, error=REFUSED)),
-        ContainerResult(Container("audit-trail", None, None), Sample(100, 0, error=REFUSED)),
+        # its read timed out: refused all the same (nothing of it read), not for credentials
+        ContainerResult(
+            Container("audit-trail", None, None),
+            Sample(100, 0, error="timed out", failure=Failure.OTHER),
+        ),
     )
     node = dataclasses.replace(
         node,
@@ -42,6 +46,7 @@ def test_a_refused_container_is_not_exposed_and_is_counted_apart(scan: ScanRecor
     assert summary["exposed_indices"] == 2  # not 4: two were listed, not readable
     assert summary["exposed_documents"] == 1001  # hr-payroll's 200 are not exposed
     assert (summary["refused_indices"], summary["refused_documents"]) == (2, 200)
+    assert summary["refused_for_credentials"] == 1
     assert summary["indices_with_pii"] == 1
 
 
@@ -66,7 +71,7 @@ def test_terminal_and_markdown_say_how_many_were_refused(scan: ScanRecord) -> No
     out = buf.getvalue()
     assert (
         "Exposed: 1 endpoint(s), 2 indices, 1,001 documents; 2 more indices listed but not "
-        "readable (asked for credentials, or the read failed), holding 200 documents;"
+        "readable (1 asked for credentials, 1 failed), holding 200 documents;"
     ) in out
     assert "2 (+2 refused)" in out  # the endpoint's row
     md = markdown.render(doc)

@@ -124,6 +124,7 @@ class Store:
     other_endpoints: tuple[str, ...] = ()  # the same store reached at other endpoints
     refused: int = 0  # containers listed, but their read asked for credentials (or failed)
     refused_docs: int = 0  # records the store counted in those
+    refused_credentials: int = 0  # of those, refused for want of credentials (the rest failed)
 
 
 def stores(scan: ScanRecord) -> tuple[Store, ...]:
@@ -147,6 +148,7 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 other_endpoints=tuple(r.service.endpoint.netloc for r in st.others),
                 refused=len(shut),
                 refused_docs=Documents.of(cr.container for cr in shut).records,
+                refused_credentials=sum(cr.asked_credentials() for cr in shut),
             )
         )
     return tuple(out)

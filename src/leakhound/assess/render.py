@@ -147,6 +147,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "documents": st.docs,
                 "refused_indices": st.refused,
                 "refused_documents": st.refused_docs,
+                "refused_for_credentials": st.refused_credentials,
                 "first_seen_exposed": st.first_seen_exposed,
                 "other_endpoints": list(st.other_endpoints),
             }

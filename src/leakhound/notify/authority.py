@@ -112,9 +112,17 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
         f"read the {docs:,} documents held in {readable} ind{'ex' if readable == 1 else 'ices'}"
     )
     if refused:
+        asked = sum(st.refused_credentials for st in a.stores)
+        why = (
+            "asked for credentials"
+            if asked == refused
+            else "failed"
+            if asked == 0
+            else f"asked for credentials ({asked}) or failed ({refused - asked})"
+        )
         what += (
             f"; {refused} more {'index was' if refused == 1 else 'indices were'} "
-            "listed, but reading them asked for credentials or failed"
+            f"listed, but reading them {why}"
         )
     what += "."
     out += [

@@ -240,7 +240,9 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
     n = len(a.stores)
     docs = sum(st.docs for st in a.stores)
     refused = sum(st.refused for st in a.stores)
-    shut = f" ({text.refused(refused, sum(st.refused_docs for st in a.stores))})" if refused else ""
+    held = sum(st.refused_docs for st in a.stores)
+    asked = sum(st.refused_credentials for st in a.stores)
+    shut = f" ({text.refused(refused, held, asked)})" if refused else ""
     parts = [
         f"{n} data store{'s' if n != 1 else ''} answered without a password, holding "
         f"{docs:,} documents in {sum(st.containers for st in a.stores):,} indices{shut}."

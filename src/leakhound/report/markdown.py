@@ -22,6 +22,7 @@ def cell(value: object) -> str:
 def render(scan: ScanRecord) -> str:
     """The scan as a Markdown document."""
     s = summarise(scan)
+    shut = text.refused(s.refused_containers, s.refused_documents, s.refused_for_credentials)
     out = [
         f"# leakhound scan {scan.scan_id}",
         "",
@@ -30,11 +31,7 @@ def render(scan: ScanRecord) -> str:
         f"({', '.join(f'{k} {v}' for k, v in s.by_verdict.items())})",
         f"- Exposed indices: {s.exposed_containers}, documents: {text.documents(s.documents)}; "
         f"compromised indices: {s.compromised_containers}",
-        *(
-            [f"- {text.refused(s.refused_containers, s.refused_documents)}"]
-            if s.refused_containers
-            else []
-        ),
+        *([f"- {shut}"] if shut else []),
         f"- Personal data types seen in samples: {', '.join(s.pii_types) or 'none'}",
         *(f"- People: {text.people_across(p)}" for p in scan.people_across),
         "",

@@ -35,6 +35,9 @@ class Summary:
         default=0, metadata={"json": "refused_indices", "omit_empty": True}
     )
     refused_documents: int = field(default=0, metadata={"omit_empty": True})
+    # Of those, the containers refused for want of credentials (the probe's mark); the rest
+    # failed otherwise (a timeout, an error), and whether anyone could read them is not known
+    refused_for_credentials: int = field(default=0, metadata={"omit_empty": True})
 
     @property
     def documents(self) -> Documents:
@@ -55,6 +58,7 @@ def summarise(scan: ScanRecord) -> Summary:
     verdicts: Counter[str] = Counter(r.service.verdict.value for r in scan.results)
     pii_types: set[str] = set()
     containers = docs = copies = compromised = with_pii = refused = refused_docs = 0
+    credentials = 0
     for store in scan.stores:
         verdict = store.service.verdict
         listed = [cr for _, cr in store.containers]
@@ -64,6 +68,7 @@ def summarise(scan: ScanRecord) -> Summary:
         docs, copies = docs + counted.records, copies + counted.copies
         containers += len(read)
         refused += len(shut)
+        credentials += sum(cr.asked_credentials() for cr in shut)
         refused_docs += Documents.of(cr.container for cr in shut).records
         for cr in listed:
             # A name can show a wipe (a ransom note's database) even where reading is refused.
@@ -84,4 +89,5 @@ def summarise(scan: ScanRecord) -> Summary:
         copied_documents=copies,
         refused_containers=refused,
         refused_documents=refused_docs,
+        refused_for_credentials=credentials,
     )

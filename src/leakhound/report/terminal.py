@@ -65,7 +65,7 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
     for r in scan.results:
         if r.exposed or r.containers:
             _containers(r, console)
-    refused = text.refused(s.refused_containers, s.refused_documents)
+    refused = text.refused(s.refused_containers, s.refused_documents, s.refused_for_credentials)
     console.print(
         f"Exposed: {s.exposed_endpoints} endpoint(s), {s.exposed_containers} indices, "
         f"{text.documents(s.documents)} documents{'; ' + refused if refused else ''}; "

@@ -40,16 +40,30 @@ def documents(d: Documents) -> str:
     return f"{d.records:,}" + (f" (+{d.copies:,} in copies)" if d.copies else "")
 
 
-def refused(containers: int, documents: int) -> str:
+def refused(containers: int, documents: int, credentials: int | None = None) -> str:
     """Containers a partial store listed but refused to read, and the records it said they
-    hold: not exposed, so never in the exposed figures ('' when there are none)."""
+    hold: not exposed, so never in the exposed figures ('' when there are none).
+    ``credentials``: how many of them asked for credentials (the rest failed otherwise);
+    None where that is not known."""
     if not containers:
         return ""
     held = f", holding {documents:,} documents" if documents else ""
     return (
         f"{containers:,} more ind{'ex' if containers == 1 else 'ices'} listed but not readable "
-        f"(asked for credentials, or the read failed){held}"
+        f"({why_refused(containers, credentials)}){held}"
     )
+
+
+def why_refused(containers: int, credentials: int | None) -> str:
+    """Why containers listed were not read: 'asked for credentials', 'the read failed', or
+    both with their numbers."""
+    if credentials is None:
+        return "asked for credentials, or the read failed"
+    if credentials >= containers:
+        return "asked for credentials"
+    if credentials == 0:
+        return "the read failed"
+    return f"{credentials:,} asked for credentials, {containers - credentials:,} failed"
 
 
 def dates(date_min: str | None, date_max: str | None) -> str:
