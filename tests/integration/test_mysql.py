@@ -240,6 +240,42 @@ def test_a_size_the_statistics_measured_before_the_rows_is_not_given(
     assert fresh["docs"] == 3001 and fresh["store_bytes"] > 3001 * 300 and not fresh["error"]
 
 
+ZONED = "lh_zoned"
+
+
+def test_timestamps_are_read_and_counted_a_year_in_utc_whatever_the_servers_zone(
+    mariadb: Lab, tmp_path: Path
+) -> None:
+    # New Year's Eve 20:00 UTC is already New Year's Day at +13:00: the years must be UTC's.
+    mariadb.admin(
+        f"DROP DATABASE IF EXISTS {ZONED};\nCREATE DATABASE {ZONED};\n"
+        f"CREATE TABLE {ZONED}.tickets (id INT PRIMARY KEY, email VARCHAR(100), "
+        "created_at TIMESTAMP NULL);\nSET time_zone = '+00:00';\n"
+        f"INSERT INTO {ZONED}.tickets VALUES (1, 'z1@example.org', '2019-12-31 20:00:00'), "
+        "(2, 'z2@example.org', '2019-12-31 21:00:00'), "
+        "(3, 'z3@example.org', '2020-06-15 12:00:00');\n"
+    )
+    mariadb.admin("SET GLOBAL time_zone = '+13:00'")
+    try:
+        doc = _scan(
+            tmp_path,
+            mariadb.secured.url,
+            "--auth",
+            f"{mariadb.secured.username}:{mariadb.secured.password}",
+            "--index",
+            f"{ZONED}.*",
+        )
+    finally:
+        mariadb.admin(f"SET GLOBAL time_zone = 'SYSTEM';\nDROP DATABASE IF EXISTS {ZONED}")
+    (result,) = doc["results"]
+    index = _tables(result)[f"{ZONED}.tickets"]["index"]
+    assert {y["year"]: y["docs"] for y in index["years"]} == {2019: 2, 2020: 1}
+    assert (index["date_min"], index["date_max"]) == (
+        "2019-12-31T20:00:00Z",
+        "2020-06-15T12:00:00Z",
+    )
+
+
 def test_a_wrong_password_reads_nothing(mariadb: Lab, tmp_path: Path) -> None:
     doc = _scan(tmp_path, mariadb.secured.url, "--auth", "root:wrong")
     result = doc["results"][0]

@@ -16,7 +16,7 @@ from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import ReadPlan
 from leakhound.probes.mysql import ALLOW, MysqlProbe, wire
 from leakhound.probes.mysql.connection import greet, log_in
-from leakhound.probes.mysql.probe import _stale
+from leakhound.probes.mysql.probe import _iso, _stale
 from leakhound.probes.mysql.read import MysqlReader, TablePages, _ends, between
 from leakhound.probes.mysql.rows import json_fields, main_date
 from leakhound.probes.mysql.tables import row_bytes, rows_that_fit
@@ -69,7 +69,7 @@ def test_the_kind_is_registered_with_its_port_and_schemes() -> None:
 
 def test_root_without_a_password_logging_in_is_open() -> None:
     start = READ_ONLY[:3] + b"\x01" + READ_ONLY[4:]  # the recorded OK again
-    service, received = _verdict(GREETING, [LOGIN_OK, READ_ONLY, start, WHO])
+    service, received = _verdict(GREETING, [LOGIN_OK, READ_ONLY, start, start, WHO])
     assert service.verdict == Verdict.OPEN, service.reason
     assert "root with an empty password logs in (as root@127.0.0.1)" in service.reason
     assert service.fingerprint.product == "mariadb"
@@ -79,6 +79,7 @@ def test_root_without_a_password_logging_in_is_open() -> None:
     assert login[32:37] == b"root\0" and login[37] == 0  # an empty auth response
     assert [q[1:].decode() for q in queries] == [
         "SET SESSION TRANSACTION READ ONLY",
+        "SET time_zone = '+00:00'",
         "START TRANSACTION READ ONLY",
         "SELECT VERSION(), CURRENT_USER(), @@version_comment",
     ]
@@ -87,10 +88,10 @@ def test_root_without_a_password_logging_in_is_open() -> None:
 def test_a_server_without_read_only_transactions_gets_a_plain_one() -> None:
     # MySQL 5.5 answers SET SESSION TRANSACTION READ ONLY with a syntax error.
     syntax = err(1064, "You have an error in your SQL syntax", 1, "42000")
-    service, received = _verdict(GREETING, [LOGIN_OK, syntax, ok(1), WHO])
+    service, received = _verdict(GREETING, [LOGIN_OK, syntax, ok(1), ok(1), WHO])
     assert service.verdict == Verdict.OPEN
     assert "a transaction reads" in service.reason
-    assert received[2][1:] == b"START TRANSACTION"
+    assert received[3][1:] == b"START TRANSACTION"
 
 
 def test_the_anonymous_account_letting_root_in_is_partial() -> None:
@@ -99,7 +100,7 @@ def test_the_anonymous_account_letting_root_in_is_partial() -> None:
         ["VERSION()", "CURRENT_USER()", "@@version_comment"],
         [["5.7.44", "@localhost", "MySQL Community Server (GPL)"]],
     )
-    service, _ = _verdict(GREETING, [LOGIN_OK, READ_ONLY, ok(1), who])
+    service, _ = _verdict(GREETING, [LOGIN_OK, READ_ONLY, ok(1), ok(1), who])
     assert service.verdict == Verdict.PARTIAL, service.reason
     assert "anonymous account (@localhost)" in service.reason
 
@@ -443,3 +444,19 @@ def test_a_size_older_than_the_rows_counted_is_stale(
     engine: str, estimate: int | None, size: int | None, rows: int, stale: bool
 ) -> None:
     assert _stale(engine, estimate, size, rows) is stale
+
+
+def test_a_server_that_refuses_the_utc_zone_is_read_in_its_own() -> None:
+    # A server without the zone (or refusing SET): the scan goes on, TIMESTAMPs in its zone.
+    start = READ_ONLY[:3] + b"\x01" + READ_ONLY[4:]
+    refused = err(1298, "Unknown or incorrect time zone: '+00:00'", 1, "HY000")
+    service, received = _verdict(GREETING, [LOGIN_OK, READ_ONLY, refused, start, WHO])
+    assert service.verdict == Verdict.OPEN, service.reason
+    assert received[2][1:] == b"SET time_zone = '+00:00'"
+
+
+def test_a_timestamp_read_in_utc_says_so() -> None:
+    assert _iso(b"2019-12-31 20:00:00", utc=True) == "2019-12-31T20:00:00Z"
+    assert _iso(b"2019-12-31 20:00:00") == "2019-12-31T20:00:00"  # a DATETIME: no zone
+    assert _iso(b"2019-12-31", utc=True) == "2019-12-31"  # a date is no instant
+    assert _iso(b"0000-00-00 00:00:00", utc=True) is None

@@ -44,6 +44,7 @@ ALLOW = statements(
         re.escape(sql.READ_ONLY_SESSION),
         re.escape(sql.START_READ_ONLY),
         re.escape(sql.START),
+        re.escape(sql.UTC_SESSION),
         re.escape(sql.WHO),
         re.escape(sql.COUNT_TABLES),
         re.escape(sql.LIST_TABLES) + LIMIT,

@@ -17,7 +17,7 @@ from ...errors import ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .allow import ALLOW
-from .sql import READ_ONLY_SESSION, START, START_READ_ONLY
+from .sql import READ_ONLY_SESSION, START, START_READ_ONLY, UTC_SESSION
 from .wire import (
     CACHING_SHA2,
     NATIVE,
@@ -53,6 +53,7 @@ class Connection:
     user: str
     packets: Packets = field(default_factory=Packets)
     read_only: bool = False  # the session refuses writes (False: a plain transaction)
+    utc: bool = False  # TIMESTAMPs read in UTC (the session took time_zone = +00:00)
 
     async def run(self, sql: str, decoder: Decode | None = None) -> ResultSet | ServerError:
         """One statement's result (rows of raw values, or decoded by ``decoder``), or the
@@ -81,6 +82,8 @@ class Connection:
         if isinstance(got, ServerError) and got.code != _ER_PARSE:
             raise got
         self.read_only = not isinstance(got, ServerError)
+        # A server that refuses the zone keeps its own: TIMESTAMPs then read in it.
+        self.utc = not isinstance(await self.run(UTC_SESSION), ServerError)
         await self.query(START_READ_ONLY if self.read_only else START)
 
     async def close(self) -> None:

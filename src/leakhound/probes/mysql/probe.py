@@ -289,7 +289,9 @@ class MysqlProbe(Probe):
             try:
                 got = await conn.query(sql.date_range(schema, name, date))
                 if got.rows and len(got.rows[0]) == 2:
-                    edges = (_iso(got.rows[0][0]), _iso(got.rows[0][1]))
+                    # A TIMESTAMP read in a UTC session says so; a DATETIME keeps no zone.
+                    utc = conn.utc and dict(info.columns).get(date) == "timestamp"
+                    edges = (_iso(got.rows[0][0], utc), _iso(got.rows[0][1], utc))
             except NetError as exc:
                 errors.append(f"date range: {exc}")
         years: tuple[YearCount, ...] = ()
@@ -380,11 +382,12 @@ def _by_year(got: Any) -> tuple[YearCount, ...]:
     return tuple(sorted(years, key=lambda y: y.year))
 
 
-def _iso(raw: bytes | None) -> str | None:
-    """A DATE/DATETIME as ISO text; None for NULL and the zero date."""
+def _iso(raw: bytes | None, utc: bool = False) -> str | None:
+    """A DATE/DATETIME as ISO text (``utc``: a time known to be in UTC, with its "Z"); None
+    for NULL and the zero date."""
     if raw is None:
         return None
     value = raw.decode("ascii", "replace")
     if value.startswith("0000-00-00") or not value[:4].isdigit():
         return None
-    return value.replace(" ", "T", 1)[:40]
+    return value.replace(" ", "T", 1)[:40] + ("Z" if utc and " " in value else "")

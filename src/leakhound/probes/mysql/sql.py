@@ -26,6 +26,9 @@ START_READ_ONLY = "START TRANSACTION READ ONLY"
 # MySQL before 5.6.5 and MariaDB before 10.0 know neither statement above: a plain transaction
 # then (every statement is still a SELECT from the allow-list).
 START = "START TRANSACTION"
+# TIMESTAMP values (kept in UTC, shown in the session's zone) read in UTC: their years are
+# counted as the other stores count theirs, and the times shown say one instant.
+UTC_SESSION = "SET time_zone = '+00:00'"
 WHO = "SELECT VERSION(), CURRENT_USER(), @@version_comment"
 # Constants throughout (no name from the server in them).
 COUNT_TABLES = "SELECT COUNT(*) FROM information_schema.TABLES WHERE " + _USER_TABLES  # noqa: S608
