@@ -183,9 +183,15 @@ class Fingerprint:
 
     @property
     def title(self) -> str:
-        """'OpenSearch 2.19.1' and the like; '' when the product is unknown."""
+        """'OpenSearch 2.19.1' and the like; another server speaking the product's protocol,
+        what runs and what it answers as ('FerretDB 1.24.2 (as MongoDB 7.0.42)': the owner
+        looks for what runs); '' when the product is unknown."""
         name = _PRODUCT_NAMES.get(self.product, "")
-        return " ".join(x for x in (name, self.version or "") if x) if name else ""
+        text = " ".join(x for x in (name, self.version or "") if x) if name else ""
+        implementation = self.details.get("implementation")
+        if isinstance(implementation, str) and implementation:
+            return f"{implementation} (as {text})" if text else implementation
+        return text
 
 
 _PRODUCT_NAMES = {

@@ -41,6 +41,7 @@ class Ix:
     failure: Failure | None = None
     years: tuple[tuple[int, int], ...] = ()  # (year, docs) the store counted at inventory
     system: bool = False  # the store's own (a dot index, CouchDB's _users)
+    denied: bool = False  # the inventory's own reads of it were refused for credentials
 
 
 Build = Callable[..., ScanRecord]
@@ -95,6 +96,7 @@ def builder(folder: Path) -> Build:
                 compromise_reasons=ix.reasons,
                 derived=ix.derived,
                 years=tuple(YearCount(y, n) for y, n in ix.years),
+                denied=ix.denied,
             )
             sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
             if ix.sample_error:

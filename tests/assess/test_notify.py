@@ -222,3 +222,17 @@ def test_a_partial_stores_index_whose_read_failed_is_not_sent_for_credentials(
         for s in steps
     )
     assert not any("--auth" in s for s in steps)
+
+
+def test_an_index_never_read_but_refused_at_inventory_says_why(build_scan: Build) -> None:
+    # --sample 0: nothing read; the inventory's _count and _mapping answered 401
+    doc = build_scan(
+        READ_AND_REFUSED[0],
+        Ix("support-cases-2018", docs=10_000, sampled=0, denied=True),
+        verdict=Verdict.PARTIAL,
+    )
+    steps = assess(doc).next_steps
+    assert any(
+        "1 index(es) listed but not readable (the store asked for credentials): to measure" in s
+        for s in steps
+    )

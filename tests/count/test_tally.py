@@ -31,6 +31,9 @@ KEY = b"k" * 32
         pytest.param("2020-01-01", 2020, id="a-date"),
         pytest.param("2020-06-01T00:30:00+13:00", 2020, id="mid-year-never-parsed"),
         pytest.param("2019-12-31T23:30:00-05:00 garbage", 2019, id="unparsed-as-written"),
+        # the calendar's ends in an offset: past what Python's dates hold, as written
+        pytest.param("9999-12-31T23:30:00-01:00", 9999, id="end-of-time"),
+        pytest.param("0001-01-01T00:30:00+01:00", 1, id="start-of-time"),
     ],
 )
 def test_year_of_a_stored_date(value: object, year: int | None) -> None:

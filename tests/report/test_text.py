@@ -66,3 +66,10 @@ def test_people_read_across_fields_name_the_fields_not_a_star() -> None:
     assert text.people(FullTotals(1, (), People("EMAIL_ADDRESS", "*", exact))) == (
         "3,543 (EMAIL_ADDRESS in any field)"
     )
+
+
+def test_assess_names_another_server_speaking_the_protocol_as_reports_do() -> None:
+    from leakhound.assess.figures import _product
+
+    fp = Fingerprint("mongodb", "7.0.42", details={"implementation": "FerretDB 1.24.2"})
+    assert _product(fp) == text.product(fp) == "FerretDB 1.24.2 (as MongoDB 7.0.42)"

@@ -293,8 +293,12 @@ def next_steps(
     shut = [i for i in unread if i.asked_credentials]
     failed = [i for i in unread if not i.asked_credentials]
     if shut:
+        # Never read (--sample 0): the inventory's reads were the ones refused.
+        why = shut[0].sample_error
+        if not why or why == "not sampled":
+            why = "the store asked for credentials"
         steps.append(
-            f"{len(shut)} index(es) listed but not readable ({shut[0].sample_error}"
+            f"{len(shut)} index(es) listed but not readable ({why}"
             f"{'…' if len(shut) > 1 else ''}): to measure their personal data, scan again "
             "with the owner's credentials (--auth)."
         )

@@ -212,7 +212,7 @@ def assess(args: argparse.Namespace) -> int:
 
         if args.output:
             with private_file(args.output) as fh:
-                render.render_terminal(assessment, Console(file=fh, width=120, no_color=True))
+                render.render_terminal(assessment, Console(file=fh, width=160, no_color=True))
         else:
             render.render_terminal(assessment, stdout_console())
         return EXIT_OK

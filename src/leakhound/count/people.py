@@ -188,7 +188,8 @@ DRAWN = {
         "neighbours perhaps more alike than the rest"
     ),
     "mixed": (
-        "some containers' were drawn over all their records, the first of others taken as such"
+        "some containers' were drawn over all their records (at random places, or in runs "
+        "of neighbours), the first of others taken as such"
     ),
 }
 

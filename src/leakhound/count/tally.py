@@ -77,11 +77,10 @@ def _utc_year(value: str, month: int, year: int) -> int:
         return year
     try:
         when = dt.datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
-    except ValueError:
+        # Year 1 or 9999 in an offset can leave the calendar Python knows: as written then.
+        return year if when.tzinfo is None else when.astimezone(dt.UTC).year
+    except (ValueError, OverflowError):
         return year
-    if when.tzinfo is None:
-        return year
-    return when.astimezone(dt.UTC).year
 
 
 class Tally:

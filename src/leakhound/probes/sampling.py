@@ -41,19 +41,23 @@ def evenly(items: Sequence[T], n: int) -> list[T]:
 
 
 async def draw(
-    ask: Callable[[list[int]], Awaitable[Sequence[T]]], population: int, size: int
+    ask: Callable[[list[int]], Awaitable[Sequence[T]]],
+    population: int,
+    size: int,
+    hit: float = 1.0,
 ) -> list[T]:
     """Up to ``size`` records at places of ``range(population)`` drawn at random: ``ask``
     returns the records at some places (none where a place holds none). A round asks for
     the places it takes to fill the sample at the rate places held records so far; past
     ``ROUNDS`` rounds, or when the places run out, the sample is what was found. A round that
-    finds more than the sample still needs keeps records evenly spaced among its own."""
+    finds more than the sample still needs keeps records evenly spaced among its own.
+    ``hit``: the share of places expected to hold a record, for the first round's size."""
     if size <= 0 or population <= 0:
         return []
     order = places(population, min(population, MAX_ASK * ROUNDS))
     got: list[T] = []
     asked = found = 0
-    want = math.ceil(size * 1.1) + 1
+    want = math.ceil(size * 1.1 / max(hit, 1 / 64)) + 1
     for _ in range(ROUNDS):
         # At most four times the sample's records a round: a reply stays as bounded as the
         # sample's own (rows_that_fit).

@@ -82,11 +82,6 @@ def product(fp: Fingerprint) -> str:
         text = " ".join(x for x in (fp.product, fp.version or "") if x)
     if fp.compatibility_mode:
         text += " (compatibility mode)"
-    implementation = fp.details.get("implementation")
-    if isinstance(implementation, str) and implementation:
-        # Another server speaking the product's protocol ('FerretDB 1.24.2 (as MongoDB
-        # 7.0.42)'): the owner looks for what runs, not for what it answers as.
-        text = f"{implementation} (as {text})" if text else implementation
     cluster = fp.details.get("cluster")
     if isinstance(cluster, dict) and isinstance(cluster.get("product"), str):
         version = cluster.get("version")

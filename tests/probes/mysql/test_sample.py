@@ -75,7 +75,8 @@ def _sample(
     kinds: tuple[str, ...] = ("number",),
     docs: int | None = None,
     size: int = 100,
-    store_bytes: int | None = None,
+    store_bytes: int | None = 3_000_000,
+    exact: bool = True,
 ) -> tuple[list[dict[str, Any]], str]:
     async def describe(conn: Any, schema: str, name: str) -> TableInfo:
         return _info(key, kinds)
@@ -83,7 +84,7 @@ def _sample(
     monkeypatch.setattr(mysql_sample, "describe", describe)
     rows = len(table.keys) if docs is None else docs
     details = {"database": "shop", "table": "t"}
-    container = Container("shop.cases", rows, store_bytes, details=details)
+    container = Container("shop.cases", rows, store_bytes, docs_exact=exact, details=details)
     got = mysql_sample.sample_rows(table, container, "shop", "t", size)  # type: ignore[arg-type]
     return asyncio.run(got)
 
@@ -199,3 +200,43 @@ def test_the_key_values_asked_are_numbers_alone_on_the_allow_list() -> None:
         "SELECT * FROM `a`.`b` WHERE `id` IN (1) INTO OUTFILE '/tmp/x'",
     ):
         assert not ALLOW.allows("query", statement), statement
+
+
+@pytest.mark.parametrize(
+    ("store_bytes", "exact"),
+    [
+        # its size dropped (statistics older than its rows): the pass's cost is not known
+        pytest.param(None, True, id="size-unknown"),
+        # TABLE_ROWS, not a count: the chance from it may fill the LIMIT half-way
+        pytest.param(3_000_000, False, id="rows-estimated"),
+    ],
+)
+def test_no_pass_at_a_chance_without_a_counted_table_of_a_known_size(
+    store_bytes: int | None, exact: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = Table(list(range(10_000)))
+    _, drawn = _sample(table, monkeypatch, (), (), store_bytes=store_bytes, exact=exact)
+    assert drawn == sampling.FIRST and table.sent == [sql.first_rows("shop", "t", 100)]
+
+
+def test_a_pass_that_fills_its_limit_before_the_tables_end_is_not_called_spread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # counted at 1,000 rows, holding 10,000 by the time it is read: the chance keeps ~1,500
+    table = Table(list(range(10_000)))
+    _, drawn = _sample(table, monkeypatch, (), (), docs=1_000)
+    assert drawn == sampling.FIRST
+    assert table.sent[-1] == sql.first_rows("shop", "t", 100)
+
+
+def test_a_spread_read_that_fails_gives_the_first_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakhound.errors import TimeoutError_
+
+    class Slow(Table):
+        async def query(self, statement: str) -> ResultSet:
+            if "RAND(" in statement:
+                raise TimeoutError_("read timed out after 10s")
+            return await super().query(statement)
+
+    docs, drawn = _sample(Slow(list(range(10_000))), monkeypatch, (), ())
+    assert drawn == sampling.FIRST and len(docs) == 100

@@ -25,11 +25,19 @@ class Table:
     """A table of ``blocks`` blocks of ``per`` rows (a row: its block and item), in block
     order; each statement is checked against the allow-list and kept."""
 
-    def __init__(self, blocks: int, per: int, *, missing: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self,
+        blocks: int,
+        per: int,
+        *,
+        missing: frozenset[int] = frozenset(),
+        fuller: int | None = None,
+    ) -> None:
+        # fuller: the rows of every other block (its rows shorter than the rest's)
         self.rows = {
             (b, i): [str(b), str(i)]
             for b in range(blocks)
-            for i in range(1, per + 1)
+            for i in range(1, (fuller if fuller and b % 2 else per) + 1)
             if b not in missing
         }
         self.sent: list[str] = []
@@ -153,3 +161,34 @@ def test_a_statement_asks_for_no_more_ctids_than_the_list_admits() -> None:
     most = [f"({n},1)" for n in range(sampling.MAX_ASK)]
     assert ALLOW.allows("query", at_ctids("a", "b", most))
     assert not ALLOW.allows("query", at_ctids("a", "b", [*most, "(0,2)"]))
+
+
+def test_rows_of_blocks_fuller_than_the_average_are_drawn_too() -> None:
+    # blocks of 20 and 80 rows in turn (50 on average): the 80-row blocks' last 30 rows
+    # (30% of the table) are drawn as the others are
+    table = Table(1000, 20, fuller=80)
+    got = _sample(table, 50_000, 1000, size=400)
+    assert got.drawn == sampling.SPREAD and len(got.docs) == 400
+    items = [d["item"] for d in got.docs]
+    assert max(items) > 70
+    share = sum(d["block"] % 2 for d in got.docs) / len(got.docs)  # rows of the fuller blocks
+    assert 0.72 < share < 0.88  # their 80% of the rows, not 71% as at the average's items
+
+
+def test_a_draw_that_fails_falls_back_to_the_first_rows() -> None:
+    class Slow(Table):
+        async def run(self, sql: str) -> Result:
+            if " WHERE ctid = ANY " in sql:
+                from leakhound.errors import TimeoutError_
+
+                raise TimeoutError_("read timed out after 10s")
+            return await super().run(sql)
+
+    got = _sample(Slow(1000, 10), 10_000, 1000)
+    assert got.drawn == sampling.FIRST and len(got.docs) == 100
+
+
+def test_a_block_count_past_what_a_ctid_holds_is_held_to_it() -> None:
+    # a hostile server's statistics: rows and blocks no table has
+    got = _sample(Table(10, 10), 2**63 - 1, 2**62 + 1)
+    assert len(got.docs) == 100  # no OverflowError: the draw finds nothing, the first rows

@@ -52,6 +52,7 @@ def test_the_startup_names_the_user_and_the_database() -> None:
     (length, protocol) = struct.unpack_from(">ii", raw)
     assert length == len(raw) and protocol == 196608
     assert b"user\0postgres\0database\0support\0" in raw and raw.endswith(b"\0\0")
+    assert b"TimeZone\0UTC\0" in raw  # the session's zone, asked without a statement
 
 
 def test_a_result_is_read_with_its_columns() -> None:

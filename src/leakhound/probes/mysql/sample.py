@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...errors import NetError
 from ...models import Container
 from .. import sampling
 from . import sql
@@ -50,6 +51,25 @@ async def sample_rows(
     json = container.details.get("json_columns") or ()
     if not rows or rows <= size:
         return await _first(conn, schema, table, size, json)
+    try:
+        return await _spread(conn, container, schema, table, rows, size, json)
+    except NetError as exc:
+        if exc.denied:
+            raise
+        # The spread read failed (a pass too slow for the read timeout, an odd answer): the
+        # first rows, said to be that, rather than no sample at all.
+        return await _first(conn, schema, table, size, json)
+
+
+async def _spread(
+    conn: Connection,
+    container: Container,
+    schema: str,
+    table: str,
+    rows: int,
+    size: int,
+    json: Any,
+) -> tuple[list[dict[str, Any]], str]:
     info = await describe(conn, schema, table)
     edges: tuple[bytes, bytes] | None = None
     if len(info.key) == 1 and info.key_kinds == ("number",):
@@ -58,11 +78,16 @@ async def sample_rows(
             found = await _at_keys(conn, schema, table, info.key[0], edges, size, json)
             if len(found) * 2 >= size:
                 return found, sampling.SPREAD
-    if rows <= SCAN_ROWS and (container.store_bytes or 0) <= SCAN_BYTES:
+    # One pass at a seeded chance, on a table counted row by row (a share from an estimate
+    # off by a factor would fill the LIMIT before the table's end) of a known, bounded size.
+    bounded = container.store_bytes is not None and container.store_bytes <= SCAN_BYTES
+    if container.docs_exact and rows <= SCAN_ROWS and bounded:
         share = 1.5 * size / rows
-        statement = sql.at_random(schema, table, share, 4 * size, sampling.SEED)
+        limit = 4 * size
+        statement = sql.at_random(schema, table, share, limit, sampling.SEED)
         found = documents(await conn.query(statement), json)
-        return sampling.evenly(found, size), sampling.SPREAD
+        if len(found) < limit:  # the pass reached the table's end
+            return sampling.evenly(found, size), sampling.SPREAD
     if edges is not None:
         return await _runs(conn, schema, table, info.key[0], edges, size, json)
     return await _first(conn, schema, table, size, json)

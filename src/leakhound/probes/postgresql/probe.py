@@ -41,6 +41,7 @@ _GROWTH = 4  # a window grows at most this many times from one page to the next
 _CAP_PAGES = 4
 _MAX_BLOCK = 4_294_967_295  # a ctid's block number is 32 bits
 _MAX_ITEM = 65535  # a ctid's item number is 16 bits: (block, 65535) is past every row of it
+_ITEMS_OVER_AVERAGE = 3  # a block's rows drawn up to three times the average: see per_block
 _MAX_ROWS_A_BLOCK = 1169  # MaxHeapTuplesPerPage of the largest blocks (32 KiB; 291 of 8 KiB)
 # A table is split into partitions of at least this many blocks (8 MiB of 8 KiB blocks):
 # below that, a second connection costs more than it saves.
@@ -224,7 +225,8 @@ def _refused(service: Any, error: ServerError, fp: Fingerprint | None = None) ->
 
 def _fingerprint(params: dict[str, str]) -> Fingerprint:
     version = params.get("server_version")
-    details: dict[str, Any] = {k: params[k] for k in ("server_encoding", "TimeZone") if k in params}
+    # (TimeZone is left out: it is the session's, UTC, asked at startup)
+    details: dict[str, Any] = {k: params[k] for k in ("server_encoding",) if k in params}
     return Fingerprint(
         product="postgresql",
         version=version.split(" ")[0][:50] if version else None,
@@ -237,9 +239,12 @@ def _row(columns: list[tuple[str, int]], values: list[str | None]) -> dict[str, 
 
 
 def per_block(rows: int, blocks: int) -> int:
-    """Rows a block holds on average, as item numbers to draw from (a count far past what
-    the blocks can hold, stale, is held to the most a block holds)."""
-    return max(1, min(-(-rows // blocks), _MAX_ROWS_A_BLOCK))
+    """Item numbers to draw from in each block: ``_ITEMS_OVER_AVERAGE`` times the rows a
+    block holds on average, so that a block fuller than the average (shorter rows, a row
+    updated in place whose new version has a higher item) has its rows drawn too, at a third
+    of the places holding a row; held to the most a block holds (a count far past what the
+    blocks can hold, stale)."""
+    return max(1, min(-(-rows // blocks) * _ITEMS_OVER_AVERAGE, _MAX_ROWS_A_BLOCK))
 
 
 def ctids(places: Sequence[int], per: int) -> list[str]:
@@ -275,13 +280,19 @@ async def sampled_rows(
     rows asked (its counts far off)."""
     rows, blocks = container.docs, container.details.get("blocks")
     if rows is not None and rows > size and isinstance(blocks, int) and blocks > 0:
+        blocks = min(blocks, _MAX_BLOCK)  # a ctid's block is 32 bits, whatever was said
         per = per_block(rows, blocks)
 
         async def ask(places: list[int]) -> list[dict[str, Any]]:
             got = await conn.run(at_ctids(schema, table, ctids(places, per)))
             return [_row(got.columns, r) for r in got.rows]
 
-        found = await sampling.draw(ask, blocks * per, size)
+        try:
+            found = await sampling.draw(ask, blocks * per, size, hit=1 / _ITEMS_OVER_AVERAGE)
+        except NetError as exc:
+            if exc.denied:
+                raise
+            found = []  # the draw failed (a slow or odd server): the first rows, said so
         if len(found) * 2 >= size:
             return SampleDocs(tuple(found), drawn=sampling.SPREAD)
     got = await conn.run(first_rows(schema, table, size))

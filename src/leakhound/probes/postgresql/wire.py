@@ -27,7 +27,9 @@ _MAX_OTHER = 1 << 20  # bytes of any message but a row: the server's are tens of
 
 
 def startup(user: str, database: str) -> bytes:
-    """The StartupMessage: who we are, which database, and our name for the server's logs."""
+    """The StartupMessage: who we are, which database, and our name for the server's logs.
+    The session's time zone is UTC (no statement sent: a startup parameter): timestamps
+    with a zone are printed, ranged and counted a year in UTC, as the other stores' are."""
     params = b"".join(
         f"{k}\0{v}\0".encode()
         for k, v in (
@@ -35,6 +37,7 @@ def startup(user: str, database: str) -> bytes:
             ("database", database),
             ("application_name", "leakhound"),
             ("client_encoding", "UTF8"),
+            ("TimeZone", "UTC"),
         )
     )
     body = struct.pack(">i", PROTOCOL) + params + b"\0"
