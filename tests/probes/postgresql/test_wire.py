@@ -140,6 +140,13 @@ def test_a_hostile_name_stays_one_quoted_identifier(name: str) -> None:
         'SELECT * FROM "public"."cases" LIMIT 10; DELETE FROM cases',
         "SELECT lo_import('/etc/passwd')",
         "CREATE EXTENSION dblink",
+        # the server's catalogs, whatever a listing said: pg_authid holds password hashes
+        'SELECT * FROM ONLY "pg_catalog"."pg_authid" LIMIT 5',
+        'SELECT count(*) FROM ONLY "pg_catalog"."pg_shadow"',
+        'COPY (SELECT * FROM ONLY "pg_catalog"."pg_authid" WHERE ctid > \'(0,0)\'::tid '
+        "AND ctid < '(9,0)'::tid LIMIT 10) TO STDOUT",
+        'SELECT * FROM ONLY "information_schema"."tables" LIMIT 5',
+        'SELECT * FROM ONLY "pg_toast"."pg_toast_1260" LIMIT 5',
     ],
 )
 def test_no_other_statement_is_allowed(statement: str) -> None:

@@ -18,7 +18,11 @@ from ...net import statements
 
 READ_ONLY = "SET default_transaction_read_only = on"
 _NAME = r'"(?:[^"]|"")+"'  # a quoted identifier
-_TABLE = rf"{_NAME}\.{_NAME}"
+# A table of a user's schema: never the server's own catalogs (pg_authid holds the password
+# hashes), whatever the inventory was told (the TABLES query leaves them out, the pattern
+# again: a quoted name is case-sensitive, "PG_CATALOG" is some other schema).
+_SYSTEM = r'(?!"(?:pg_catalog|information_schema|pg_toast)"\.)'
+_TABLE = rf"{_SYSTEM}{_NAME}\.{_NAME}"
 _TID = r'"\(\d{1,10},\d{1,5}\)"'  # a ctid in an array literal: "(block,item)"
 MAX_TIDS = 5000  # ctids one statement asks for at most (sampling.MAX_ASK)
 
