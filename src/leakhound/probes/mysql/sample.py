@@ -79,8 +79,10 @@ async def _spread(
             if len(found) * 2 >= size:
                 return found, sampling.SPREAD
     # One pass at a seeded chance, on a table counted row by row (a share from an estimate
-    # off by a factor would fill the LIMIT before the table's end) of a known, bounded size.
-    bounded = container.store_bytes is not None and container.store_bytes <= SCAN_BYTES
+    # off by a factor would fill the LIMIT before the table's end) of a bounded size. A size
+    # not given (statistics older than the rows counted) leaves the rows' bound alone; a pass
+    # that overruns the read timeout falls back to the first rows.
+    bounded = container.store_bytes is None or container.store_bytes <= SCAN_BYTES
     if container.docs_exact and rows <= SCAN_ROWS and bounded:
         share = 1.5 * size / rows
         limit = 4 * size
