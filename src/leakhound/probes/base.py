@@ -40,6 +40,9 @@ class SampleDocs:
     # cannot count them before reading (files in a bucket); None: the inventory's count holds.
     records: int | None = None
     records_exact: bool = False  # every object was read whole: ``records`` is a count
+    # How the records were drawn (``sampling``): the first the store returned, or spread over
+    # the whole container (at random places, or in runs of neighbours at spread places).
+    drawn: str = "first"
 
 
 MiB = 1 << 20
