@@ -1,5 +1,6 @@
 """What only the MongoDB kind shows, against the lab's open FerretDB: samples spread over a
-collection's ``_id`` range, not its first documents.
+collection's ``_id`` range, not its first documents (runs of neighbours on FerretDB, one
+document a place as on MongoDB).
 
 What every database kind shares (verdicts, exact counts, PII where seeded, people, full reads
 with the owner's credentials, kill -9 and resume) is in ``test_databases.py``. Here: a
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -55,8 +57,12 @@ def history(lab: Any) -> Iterator[Any]:
         client.close()
 
 
-def _sample(target: Any, name: str, docs: int) -> tuple[SampleDocs, list[Request]]:
-    """The probe's sample of 100 of one collection (counted ``docs``), and what it sent."""
+def _sample(
+    target: Any, name: str, docs: int, *, as_mongodb: bool = False
+) -> tuple[SampleDocs, list[Request]]:
+    """The probe's sample of 100 of one collection (counted ``docs``), and what it sent;
+    ``as_mongodb``: sampled as from a MongoDB server (its fingerprint without FerretDB's
+    version), one document a place."""
     sent: list[Request] = []
 
     async def go() -> SampleDocs:
@@ -66,6 +72,11 @@ def _sample(target: Any, name: str, docs: int) -> tuple[SampleDocs, list[Request
         probe = MongodbProbe()
         try:
             service: Service = await probe.verdict(transport, Endpoint("127.0.0.1", target.port))
+            assert "ferretdb_version" in service.fingerprint.details
+            if as_mongodb:
+                fp = service.fingerprint
+                details = {k: v for k, v in fp.details.items() if k != "ferretdb_version"}
+                service = replace(service, fingerprint=replace(fp, details=details))
             return await probe.sample(transport, service, Container(name, docs, None), 100)
         finally:
             await transport.aclose()
@@ -95,5 +106,19 @@ def test_a_seeded_collection_of_text_ids_is_sampled_over_its_whole_range(lab: An
     sample, _ = _sample(target, "support.cases_2019", cases)
     assert sample.drawn == "runs" and len(sample.docs) == 100
     numbers = sorted(int(d["_id"][-6:]) for d in sample.docs)  # CS-2019-000123
-    assert numbers[0] == 1 and numbers[-1] > 0.85 * cases
+    assert numbers[0] < 0.1 * cases and numbers[-1] > 0.85 * cases
     assert len({n * 10 // cases for n in numbers}) >= 9  # nine tenths of it or more
+
+
+def test_as_on_mongodb_a_sample_is_one_document_at_a_place_of_each_span(lab: Any) -> None:
+    # FerretDB reads the whole collection for each of the ~102 finds: a small collection
+    target = lab.status.target("open", kind="mongodb")
+    cases = lab.truth_of("mongodb").containers["support.cases_2019"].documents
+    sample, sent = _sample(target, "support.cases_2019", cases, as_mongodb=True)
+    assert sample.drawn == "spread" and len(sample.docs) == 100
+    numbers = sorted(int(d["_id"][-6:]) for d in sample.docs)
+    assert len(set(numbers)) == 100 and numbers[-1] > 0.95 * cases
+    assert len({n * 50 // cases for n in numbers}) >= 45  # nearly every fiftieth of it
+    # the verdict's commands, then finds alone: one a span, a few more where a span was short
+    assert {r.method for r in sent} == {"hello", "buildInfo", "listDatabases", "find"}
+    assert 102 <= len([r for r in sent if r.method == "find"]) <= 2 + 2 * 100

@@ -1,12 +1,12 @@
 """Samples spread over a collection's ``_id`` range, against a MongoDB simulated on loopback:
-runs of neighbours at evenly spaced ``_id`` values, found with index-backed finds only (never
-``aggregate``), gaps made up, exactly the sample's size; a small collection, or ``_id`` values
-without a scale, read from the start and said to be."""
+one document at a random place of each span of the range (runs of neighbours on FerretDB),
+found with index-backed finds only (never ``aggregate``), gaps made up, exactly the sample's
+size; a small collection, or ``_id`` values without a scale, read from the start and said to
+be."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,26 +110,37 @@ def _object_ids(n: int) -> list[bson.ObjectId]:
     return made
 
 
-def test_a_collection_of_object_ids_is_sampled_in_runs_over_its_whole_range() -> None:
+def test_a_collection_of_object_ids_is_sampled_one_document_a_place_over_its_range() -> None:
     ids = _object_ids(5_000)
     fake = RangeMongo(ids)
     sample, sent = _sample(fake)
-    assert sample.drawn == "runs" and sample.error is None
+    assert sample.drawn == "spread" and sample.error is None
     got = _ids(sample)
     assert len(got) == 100 and len(set(got)) == 100
-    # every tenth of the collection (and of its 20 years) holds a run of ten neighbours
+    # nearly every hundredth of the collection (and of its 20 years) holds one document
     places = sorted([str(i) for i in ids].index(i) for i in got)  # sampled as text
-    assert {p * 10 // 5_000 for p in places} == set(range(10))
-    assert min(places) == 0 and max(places) > 4_500
-    # only finds, all on the _id index: its two ends, then one run a span
-    assert {r.method for r in sent} == {"find"} and len(sent) == 2 + RUNS
+    assert len({p * 100 // 5_000 for p in places}) >= 90
+    assert min(places) < 50 and max(places) > 4_900
+    # only finds, all on the _id index: its two ends, then one a span (a few made up)
+    assert {r.method for r in sent} == {"find"} and 2 + 100 <= len(sent) <= 2 + 110
     assert all(ALLOW.allows(r.method) for r in sent)
     finds = fake.commands
-    assert [c["sort"] for c in finds] == [{"_id": 1}, {"_id": -1}] + [{"_id": 1}] * RUNS
-    assert all(set(c["filter"]) <= {"_id"} for c in finds)
+    assert [c["sort"] for c in finds[:3]] == [{"_id": 1}, {"_id": -1}, {"_id": 1}]
+    assert all(set(c["filter"]) <= {"_id"} and c["limit"] <= 100 for c in finds)
     spans = [c["filter"]["_id"] for c in finds[2:]]
-    assert spans[0]["$gte"] == ids[0] and "$lt" not in spans[-1]
-    assert all(a["$lt"] == b["$gte"] for a, b in itertools.pairwise(spans))
+    assert all(s.get("$gte", s.get("$gt")) >= ids[0] for s in spans)
+    assert all(s.get("$gte", s.get("$gt")) < s["$lt"] for s in spans if "$lt" in s)
+    assert len([s for s in spans if "$gte" in s and "$lt" not in s]) == 1  # the last span
+
+
+def test_ferretdb_is_sampled_in_runs_of_neighbours_fewer_finds() -> None:
+    ids = _object_ids(5_000)
+    fake = RangeMongo(ids)
+    sample, sent = _sample(fake, ferretdb=True)
+    assert sample.drawn == "runs" and len(sample.docs) == 100
+    places = sorted([str(i) for i in ids].index(i) for i in _ids(sample))
+    assert {p * 10 // 5_000 for p in places} == set(range(10))  # every tenth holds a run
+    assert len(sent) <= 2 + 2 * RUNS and fake.commands[2]["limit"] == 100 // RUNS
 
 
 def test_the_same_documents_every_time() -> None:
@@ -137,27 +148,28 @@ def test_the_same_documents_every_time() -> None:
     assert _ids(_sample(RangeMongo(ids))[0]) == _ids(_sample(RangeMongo(ids))[0])
 
 
-def test_spans_a_gap_leaves_short_are_made_up_from_the_others() -> None:
+def test_spans_a_gap_leaves_short_are_made_up_from_the_others_and_said_to_be() -> None:
     # integer ids with a hole in the middle: half the spans hold nothing
     ids = [*range(1_000), *range(1_000_000, 1_001_000)]
     fake = RangeMongo(ids)
     sample, _ = _sample(fake)
     got = _ids(sample)
-    assert sample.drawn == "runs" and len(got) == 100 and len(set(got)) == 100
+    assert len(got) == 100 and len(set(got)) == 100
     assert any(i < 1_000 for i in got) and any(i >= 1_000_000 for i in got)
     made_up = [c for c in fake.commands if "$gt" in (c.get("filter") or {}).get("_id", {})]
     assert made_up and all(c["limit"] <= 100 for c in fake.commands)
+    assert sample.drawn == "runs"  # half the sample is neighbours of the other half
 
 
 def test_text_ids_are_spread_by_their_first_characters_after_a_shared_prefix() -> None:
     ids = [f"CS-2019-{n:06}" for n in range(1, 1_133)]
     sample, _ = _sample(RangeMongo(ids))
     got = _ids(sample)
-    assert sample.drawn == "runs" and len(got) == 100 and len(set(got)) == 100
+    assert sample.drawn == "spread" and len(got) == 100 and len(set(got)) == 100
     assert got == sorted(got)
     numbers = [int(i[-6:]) for i in got]
-    assert min(numbers) == 1 and max(numbers) > 1_000
-    assert len({n // 100 for n in numbers}) >= 8  # most hundreds of the range
+    assert min(numbers) < 20 and max(numbers) > 1_100
+    assert len({n * 50 // 1_132 for n in numbers}) == 50  # every fiftieth of the range
 
 
 @pytest.mark.parametrize(
@@ -183,7 +195,7 @@ def test_ids_of_mixed_types_are_read_from_the_start_and_said_to_be() -> None:
     fake = RangeMongo(ids)
     sample, _ = _sample(fake)
     assert sample.drawn == "first" and _ids(sample) == ids[:100]
-    # the two ends asked, then the start: no run of one type bracket passed off as spread
+    # the two ends asked, then the start: no sample of one type bracket passed off as spread
     assert [c.get("sort") for c in fake.commands] == [{"_id": 1}, {"_id": -1}, None]
 
 

@@ -5,7 +5,8 @@ reads through one ``find`` cursor a collection (``getMore``, ``killCursors``).""
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import datetime
 from functools import partial
@@ -266,8 +267,10 @@ class MongodbProbe(Probe):
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
     ) -> SampleDocs:
-        """Up to ``size`` documents in runs spread over the collection's ``_id`` range
-        (``spread_sample``); its first in natural order where it cannot be spread."""
+        """Up to ``size`` documents spread over the collection's ``_id`` range
+        (``spread_sample``): one at a place of each of ``size`` spans on MongoDB, in
+        ``RUNS`` runs of neighbours on FerretDB; its first in natural order where it cannot
+        be spread."""
         try:
             conn = await connect(transport, service.endpoint)
         except NetError as exc:
@@ -276,9 +279,13 @@ class MongodbProbe(Probe):
             db, collection = _split(container.name)
             ferretdb = "ferretdb_version" in service.fingerprint.details
             if spreads(container.docs, size, ferretdb=ferretdb):
-                docs = await spread_sample(conn, db, collection, size)
-                if docs is not None:
-                    return SampleDocs(tuple(plain(d) for d in docs), drawn="runs")
+                places = min(RUNS, size) if ferretdb else size
+                got = await spread_sample(conn, db, collection, size, places)
+                if got is not None:
+                    # one document a place, but for a few spans made up by neighbours
+                    spread = places == size and got[1] * 10 <= size
+                    drawn = "spread" if spread else "runs"
+                    return SampleDocs(tuple(plain(d) for d in got[0]), drawn=drawn)
             docs = await _find(conn, db, collection, {}, size)
             return SampleDocs(tuple(plain(d) for d in docs))
         except NetError as exc:
@@ -334,14 +341,23 @@ async def _find(
     return [d for d in batch if isinstance(d, dict)]
 
 
-# A collection of more than this many samples' documents is sampled in runs spread over its
-# ``_id`` range; a smaller one from its start (most of it is the sample anyway).
+# A collection of more than this many samples' documents is sampled over its ``_id`` range;
+# a smaller one from its start (most of it is the sample anyway).
 SPREAD_FROM = 4
-RUNS = 10  # runs of neighbouring documents a spread sample is drawn in, at most
-# FerretDB on SQLite sorts or filters the whole collection for every find (0.4 s for 10,000
-# documents, the lab at load 8): a spread sample costs it RUNS + 2 passes and more for the
-# runs made up, asked only of a collection it counts a year at a time anyway.
-FERRETDB_SPREAD_MAX = SMALL_COLLECTION
+# MongoDB walks its ``_id`` index: a sample is one document at a place drawn at random in each
+# of ``size`` spans of the range (a find each, an index seek: 102 round trips for 100). Where
+# every find is a pass over the collection (FerretDB) it is ``RUNS`` runs of neighbours, fewer
+# finds: but neighbours are alike (a collection written customer by customer holds three or
+# four customers in a run of ten), and the basis of a people estimate says so.
+RUNS = 10
+SEED = 1  # the same places every scan: repeated scans sample the same documents
+_PLACES = 1 << 20  # the grain of a place within its span
+# FerretDB on SQLite reads the whole collection for every find, sorted or not: a spread
+# sample costs it RUNS + 2 passes (and one a span made up). The lab's FerretDB 1.24 at load 5-7
+# took 0.1-0.2 s a find on its collections of 200-1,100 documents (a sample scan of its 17
+# collections 24 s, not 11), 0.4 s on 10,000 and 4-6 s on 100,000: a minute a collection. It
+# is spread up to 50,000 documents (about half a minute); larger ones are read from the start.
+FERRETDB_SPREAD_MAX = 50_000
 _KEY_CHARS = 12  # characters of a text _id after its shared prefix that place it in the range
 # The characters a text _id's place is read in, smallest set first: decimal numbers (zero
 # padded: "CS-2019-000123"), hexadecimal ones, then any ASCII text (7 bits a character).
@@ -384,28 +400,29 @@ def _key_text(key: int, alphabet: str, width: int) -> str:
     return "".join(reversed(chars)).rstrip("\0")
 
 
-def id_starts(low: Any, high: Any, n: int) -> list[Any] | None:
-    """``n`` ``_id`` values evenly spaced from ``low`` (the first) towards ``high``, of their
-    own type: ObjectIds as 96-bit numbers (their timestamp first), whole numbers and floats
-    by value, dates by time, text by its first characters after the prefix the two share
-    (as decimal or hexadecimal numbers where they are written so, else ASCII); None for
-    other types, or two of different types (a ``$gte`` does not cross BSON's type
-    brackets: ids of other types between the two ends are not sampled)."""
-    if n <= 0:
-        return None
+IdScale = Callable[[int, int], Any]
+
+
+def id_scale(low: Any, high: Any) -> IdScale | None:
+    """The ``_id`` value ``num / den`` of the way from ``low`` to ``high``, of their own type:
+    ObjectIds as 96-bit numbers (their timestamp first), whole numbers and floats by value,
+    dates by time, text by its first characters after the prefix the two share (as decimal
+    or hexadecimal numbers where they are written so, else ASCII); None for other types, or
+    two of different types (a ``$gte`` does not cross BSON's type brackets: ids of other
+    types between the two ends are not sampled)."""
     if isinstance(low, bson.ObjectId) and isinstance(high, bson.ObjectId):
         a, b = int.from_bytes(low.binary, "big"), int.from_bytes(high.binary, "big")
-        return [bson.ObjectId((a + (b - a) * i // n).to_bytes(12, "big")) for i in range(n)]
+        return lambda num, den: bson.ObjectId((a + (b - a) * num // den).to_bytes(12, "big"))
     whole = [isinstance(v, int) and not isinstance(v, bool) for v in (low, high)]  # Int64 too
     if all(whole):
-        return [int(low) + (int(high) - int(low)) * i // n for i in range(n)]
+        lo, hi = int(low), int(high)
+        return lambda num, den: lo + (hi - lo) * num // den
     if all(w or type(v) is float for w, v in zip(whole, (low, high), strict=True)):
-        return [low + (high - low) * i / n for i in range(n)]
+        return lambda num, den: low + (high - low) * num / den
     if isinstance(low, datetime) and isinstance(high, datetime):
-        try:
-            return [low + (high - low) * i / n for i in range(n)]
-        except TypeError:  # one aware, one naive: no server sends that
-            return None
+        if (low.tzinfo is None) != (high.tzinfo is None):
+            return None  # one aware, one naive: no server sends that
+        return lambda num, den: low + (high - low) * num / den
     if isinstance(low, str) and isinstance(high, str):
         shared = 0
         while shared < min(len(low), len(high)) and low[shared] == high[shared]:
@@ -414,11 +431,21 @@ def id_starts(low: Any, high: Any, n: int) -> list[Any] | None:
         if scale is None:
             return None
         first, last = (_text_key(t[shared:], *scale) for t in (low, high))
-        starts = [
-            low[:shared] + _key_text(first + (last - first) * i // n, *scale) for i in range(n)
-        ]
-        return [low, *starts[1:]]
+
+        def text_at(num: int, den: int) -> str:
+            if num == 0:
+                return str(low)
+            return low[:shared] + _key_text(first + (last - first) * num // den, *scale)
+
+        return text_at
     return None
+
+
+def id_starts(low: Any, high: Any, n: int) -> list[Any] | None:
+    """``n`` ``_id`` values evenly spaced from ``low`` (the first) towards ``high``
+    (``id_scale``); None where they have no scale."""
+    at = id_scale(low, high)
+    return None if at is None or n <= 0 else [at(i, n) for i in range(n)]
 
 
 def _run_filter(start: Any, end: Any) -> dict[str, Any]:
@@ -426,49 +453,65 @@ def _run_filter(start: Any, end: Any) -> dict[str, Any]:
 
 
 async def spread_sample(
-    conn: Connection, db: str, collection: str, size: int
-) -> list[dict[str, Any]] | None:
-    """Up to ``size`` documents in ``RUNS`` runs of ``_id`` neighbours at places evenly spread
-    over the collection's ``_id`` range: its first and last ``_id`` (each a find sorted by
-    ``_id``, limit 1: the ``_id`` index's ends), the range cut into ``RUNS`` spans at values
-    evenly spaced between them (``id_starts``), and each span's first documents in ``_id``
-    order (a find of ``{_id: {$gte: start, $lt: next}}`` sorted by ``_id``: the index walked
-    from the start, spans apart never overlap). Spans that hold fewer than their share
-    (gaps in the ids) are made up once from the spans that had more. None where the ``_id``
-    values have no such scale (``id_starts``) or the runs found fewer than half the sample:
-    the caller reads the collection's start instead. ``aggregate`` is never sent."""
+    conn: Connection, db: str, collection: str, size: int, places: int
+) -> tuple[list[dict[str, Any]], int] | None:
+    """Up to ``size`` documents from ``places`` spans of the collection's ``_id`` range: its
+    first and last ``_id`` (each a find sorted by ``_id``, limit 1: the ``_id`` index's
+    ends), the range cut into ``places`` spans at values evenly spaced between them
+    (``id_scale``), and in each span the first documents in ``_id`` order from a place drawn
+    at random in it (a find of ``{_id: {$gte: place, $lt: next span}}`` sorted by ``_id``:
+    the index walked from the place, spans never overlapping), ``size / places`` a span; a
+    place past the span's last document takes its first ones (``$gte`` its start, ``$lt``
+    the place), so that ids bunched at a span's start are found.
+    The places are the same every scan (``SEED``). Spans that hold fewer than their share
+    past their place (gaps in the ids) are made up once from the spans that had more, by the
+    documents after theirs: the documents, and how many were so made up. None
+    where the ``_id`` values have no such scale or the spans found fewer than half the
+    sample: the caller reads the collection's start instead. ``aggregate`` is never sent."""
     edges = []
     for order in (1, -1):
         got = await _find(conn, db, collection, {}, 1, sort={"_id": order}, projection={"_id": 1})
         if not got or "_id" not in got[0]:
             return None
         edges.append(got[0]["_id"])
-    runs = min(RUNS, size)
-    starts = id_starts(edges[0], edges[1], runs)
-    if starts is None:
+    places = max(1, min(places, size))
+    at = id_scale(edges[0], edges[1])
+    if at is None:
         return None
-    ends: list[Any] = [*starts[1:], None]
-    share = [size // runs + (1 if i < size % runs else 0) for i in range(runs)]
+    bounds = [at(i, places) for i in range(places)]  # each span's first value
+    ends: list[Any] = [*bounds[1:], None]
+    draw = random.Random(SEED)
+    starts = [at(i * _PLACES + draw.randrange(_PLACES), places * _PLACES) for i in range(places)]
+    share = [size // places + (1 if i < size % places else 0) for i in range(places)]
     found: list[list[dict[str, Any]]] = []
-    for start, end, want in zip(starts, ends, share, strict=True):
-        if start == end:  # a span too narrow to hold a value of its own
-            found.append([])
-            continue
-        found.append(await _find(conn, db, collection, _run_filter(start, end), want, {"_id": 1}))
+    upto = list(ends)  # where the documents after a span's last one read stop
+    for i, (start, end, want) in enumerate(zip(starts, ends, share, strict=True)):
+        run: list[dict[str, Any]] = []
+        if end is None or start < end:
+            run = await _find(conn, db, collection, _run_filter(start, end), want, {"_id": 1})
+        if len(run) < want and bounds[i] < start:
+            # the place fell after the span's last document: the span's first ones instead
+            before = {"_id": {"$gte": bounds[i], "$lt": start}}
+            first = await _find(conn, db, collection, before, want - len(run), {"_id": 1})
+            if first:
+                run, upto[i] = first + run, start if not run else upto[i]
+        found.append(run)
     short = size - sum(map(len, found))
+    made_up = 0
     more = [i for i, run in enumerate(found) if run and len(run) >= share[i]]
     for turn, i in enumerate(more):
         if short <= 0:
             break
         want = -(-short // (len(more) - turn))
         after: dict[str, Any] = {"$gt": found[i][-1].get("_id")}
-        if ends[i] is not None:
-            after["$lt"] = ends[i]
+        if upto[i] is not None:
+            after["$lt"] = upto[i]
         got = await _find(conn, db, collection, {"_id": after}, want, {"_id": 1})
         found[i] += got
         short -= len(got)
+        made_up += len(got)
     docs = [d for run in found for d in run][:size]
-    return docs if 2 * len(docs) >= size else None
+    return (docs, made_up) if 2 * len(docs) >= size else None
 
 
 LIST_BATCHES = 100  # listCollections batches of one database, at most (a cursor that never ends)
