@@ -322,6 +322,9 @@ class Sample:
     # The container's people, as its store's are counted (``count/people.py``): read in
     # every record where the store's were, else estimated from this sample.
     people: PeopleCount | None = field(default=None, metadata={"omit_empty": True})
+    # How the records were drawn: "spread" (at random places over the whole container) or
+    # "runs" (runs of neighbours at places spread over it); None: the first the store returned.
+    drawn: str | None = field(default=None, metadata={"omit_empty": True})
 
 
 @dataclass(frozen=True, slots=True)

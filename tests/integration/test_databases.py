@@ -293,6 +293,158 @@ def test_people_estimated_from_the_sample_hold_the_truth_in_their_range(
             assert_estimate_holds(f"{kind} {name}", people, seeded.distinct_emails)
 
 
+# -- samples spread over the table (PostgreSQL and MySQL) ------------------------------------
+
+SPREAD_KINDS = pytest.mark.parametrize("kind", ["postgresql", "mysql"])
+PROBES = {"postgresql": lab_postgresql, "mysql": lab_mariadb}
+
+
+def _sample_of(target: LabTarget, kind: str, name: str, size: int = SAMPLE) -> Any:
+    """The probe's sample of one container of a lab server, read as a scan reads it."""
+    import asyncio
+
+    from leakhound.models import Endpoint, Service, Verdict
+    from leakhound.net import Limits, Scope, Transport
+    from leakhound.probes.registry import DEFAULT
+
+    probe = DEFAULT.by_kind(kind)
+    endpoint = Endpoint("127.0.0.1", target.port)
+    service = Service(endpoint, target.url, kind, Verdict.OPEN)
+
+    async def go() -> Any:
+        async with Transport(Limits(), Scope({("127.0.0.1", target.port)})) as transport:
+            inv = await probe.inventory(transport, service, max_containers=100)
+            (container,) = [c for c in inv.containers if c.name == name]
+            return container, await probe.sample(transport, service, container, size)
+
+    return asyncio.run(go())
+
+
+@SPREAD_KINDS
+def test_a_sample_of_the_cases_is_spread_over_all_their_years_and_customers(
+    lab: Any, truths: dict[str, SeedTruth], kind: str
+) -> None:
+    # The cases are written in case order: the first 100 rows are all of 2005 (227 cases).
+    target = lab.status.target("open", kind=kind)
+    name = PROBES[kind].CASES
+    container, got = _sample_of(target, kind, name)
+    assert got.error is None and got.drawn == "spread" and len(got.docs) == SAMPLE
+    years = {int(str(d["created_at"])[:4]) for d in got.docs}
+    seeded = truths[kind].containers[name].created_at_years
+    assert min(seeded) == 2005 and seeded[2005] > SAMPLE
+    assert len(years) >= 12 and max(years) == 2019, sorted(years)  # 15 years seeded
+    customers = {d["customer_email"] for d in got.docs}
+    assert len(customers) >= 90
+    # the same rows every scan (a fixed seed): figures do not move between two scans
+    again = _sample_of(target, kind, name)[1]
+    assert [d["case_id"] for d in again.docs] == [d["case_id"] for d in got.docs]
+    assert container.docs == truths[kind].containers[name].documents
+
+
+@SPREAD_KINDS
+def test_the_sampled_tables_say_they_were_spread_and_the_estimate_says_so(
+    estimated: Scan, lab: Any, kind: str
+) -> None:
+    result = estimated.result(lab.status.target("open", kind=kind))
+    for name, ir in containers(result).items():
+        sample = ir["sample"]
+        if sample["docs"] < ir["index"]["docs"]:  # the cases, the payroll
+            assert sample["drawn"] == "spread", name
+        else:  # the ransom note's one row: read whole
+            assert "drawn" not in sample, name
+    assert (
+        "(they were drawn at random over each container's records)" in (result["people"]["basis"])
+    )
+
+
+def test_other_kinds_say_their_samples_are_the_first_records(estimated: Scan, lab: Any) -> None:
+    for kind in ("redis", "mongodb"):
+        result = estimated.result(lab.status.target("open", kind=kind))
+        assert all("drawn" not in (ir["sample"] or {}) for ir in result["indices"])
+        if not result["people"]["exact"]:
+            assert "the first a store returns are taken as such" in result["people"]["basis"]
+
+
+BY_CUSTOMER = "lh_by_customer"
+CUSTOMERS = 3000  # customer p writes 1 + p % 5 cases, one after the other: 9,000 cases
+
+
+@pytest.fixture
+def by_customer(lab: Any, request: pytest.FixtureRequest) -> Iterator[tuple[str, LabTarget]]:
+    """A scratch database on the open server of ``request.param``'s kind, of cases written
+    customer by customer (dropped afterwards: the seeded databases are never touched):
+    PostgreSQL one table, MySQL one with a whole-number key, one with a text key and one
+    without a key."""
+    kind = request.param
+    target = lab.status.target("open", kind=kind)
+    if kind == "postgresql":
+        import psycopg
+
+        def admin(statement: str, database: str = "postgres") -> None:
+            with psycopg.connect(
+                host="127.0.0.1", port=target.port, user="postgres", dbname=database,
+                autocommit=True, connect_timeout=30,
+            ) as conn:  # fmt: skip
+                conn.execute(statement)
+
+        admin(f"DROP DATABASE IF EXISTS {BY_CUSTOMER}")
+        admin(f"CREATE DATABASE {BY_CUSTOMER}")
+        admin("CREATE TABLE cases (id serial PRIMARY KEY, email text, note text)", BY_CUSTOMER)
+        admin(
+            "INSERT INTO cases (email, note) SELECT 'person' || p || '@example.org', "
+            f"'case ' || k FROM generate_series(1, {CUSTOMERS}) p, generate_series(1, 5) k "
+            "WHERE k <= 1 + p % 5 ORDER BY p, k",
+            BY_CUSTOMER,
+        )
+        try:
+            yield kind, target
+        finally:
+            admin(f"DROP DATABASE IF EXISTS {BY_CUSTOMER} WITH (FORCE)")
+        return
+    import subprocess
+
+    def admin_sql(statement: str) -> None:
+        argv = ["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{target.port}", "-uroot"]
+        done = subprocess.run(argv, input=statement.encode(), capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr.decode()[-500:]
+
+    columns = "email VARCHAR(100) NOT NULL, note VARCHAR(100) NOT NULL"
+    admin_sql(
+        f"DROP DATABASE IF EXISTS {BY_CUSTOMER}; CREATE DATABASE {BY_CUSTOMER}; "
+        f"USE {BY_CUSTOMER};\n"
+        f"CREATE TABLE by_id (id INT AUTO_INCREMENT PRIMARY KEY, {columns});\n"
+        f"INSERT INTO by_id (email, note) SELECT CONCAT('person', p.seq, '@example.org'), "
+        f"CONCAT('case ', k.seq) FROM seq_1_to_{CUSTOMERS} p JOIN seq_1_to_5 k "
+        f"ON k.seq <= 1 + p.seq % 5 ORDER BY p.seq, k.seq;\n"
+        f"CREATE TABLE by_text (code VARCHAR(20) PRIMARY KEY, {columns});\n"
+        f"INSERT INTO by_text SELECT CONCAT('C', LPAD(id, 8, '0')), email, note FROM by_id;\n"
+        f"CREATE TABLE no_key ({columns});\n"
+        f"INSERT INTO no_key SELECT email, note FROM by_id ORDER BY id;\n"
+    )
+    try:
+        yield kind, target
+    finally:
+        admin_sql(f"DROP DATABASE IF EXISTS {BY_CUSTOMER}")
+
+
+@pytest.mark.parametrize("by_customer", ["postgresql", "mysql"], indirect=True)
+def test_a_table_ordered_by_customer_is_estimated_from_rows_spread_over_it(
+    by_customer: tuple[str, LabTarget], tmp_path: Path
+) -> None:
+    # Its first 100 rows hold 34 customers, each two to five times: estimated from them,
+    # 157 people likely between 34 and 1,306, where it holds 3,000.
+    kind, target = by_customer
+    result = scan(tmp_path, target.url, "--people-read", "0").doc["results"][0]
+    tables = {n: ir for n, ir in containers(result).items() if n.startswith(BY_CUSTOMER)}
+    assert len(tables) == (1 if kind == "postgresql" else 3)
+    for name, ir in tables.items():
+        assert ir["index"]["docs"] == sum(1 + p % 5 for p in range(1, CUSTOMERS + 1))
+        assert ir["sample"]["drawn"] == "spread", name
+        people = ir["sample"]["people"]
+        assert people["low"] <= CUSTOMERS <= people["high"], (name, people)
+        assert "drawn at random" in people["basis"]
+
+
 @by_kind
 def test_ransom_notes_and_wiper_marks_are_flagged(
     sampled: Scan, lab: Any, truths: dict[str, SeedTruth], kind: str

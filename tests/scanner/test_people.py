@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import pytest
+
 from leakhound.count.distinct import DistinctCounter
 from leakhound.count.people import SampledIdentifiers, identifier_digests
 from leakhound.errors import NetError
@@ -330,3 +332,44 @@ def test_a_store_read_in_full_joins_the_count_with_its_counter() -> None:
     assert emails.distinct == Distinct(340, 340, 340, True)
     assert emails.endpoints == ("10.0.0.1:5432", "10.0.0.2:9000")
     across.close()
+
+
+@pytest.mark.parametrize(
+    ("drawn", "payroll", "says"),
+    [
+        pytest.param([None, None], 400, "the first a store returns are taken as such", id="first"),
+        pytest.param(["spread", "spread"], 400, "they were drawn at random over each", id="spread"),
+        pytest.param([None, "spread"], 400, "some containers' were drawn over all", id="mixed"),
+        pytest.param(["spread", "runs"], 400, "they are runs of neighbouring", id="spread-runs"),
+        # the payroll, read whole by its sample, was drawn neither way
+        pytest.param(["runs", None], 200, "they are runs of neighbouring", id="one-read-whole"),
+    ],
+)
+def test_the_basis_says_how_the_samples_were_drawn(
+    drawn: list[str | None], payroll: int, says: str
+) -> None:
+    cases = Container("cases", 10_000, None)
+    ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+    ids.docs = Counter({n.to_bytes(4, "big"): 1 + (n < 10) for n in range(80)})
+    ids.fields = {"customer.email": set(ids.docs)}
+    staff = SampledIdentifiers("EMAIL_ADDRESS", records=200, per_record=1)
+    staff.docs = Counter({n.to_bytes(4, "big"): 1 for n in range(5000, 5200)})
+    staff.fields = {"email": set(staff.docs)}
+    acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    store, (each, _) = asyncio.run(
+        count_people_by_container(
+            acc,
+            [(cases, 100), (Container("payroll", payroll, None), 200)],
+            [{"EMAIL_ADDRESS": ids}, {"EMAIL_ADDRESS": staff}],
+            ScanOptions(people_read=0),
+            Workers(0),
+            b"k" * 32,
+            drawn=drawn,
+        )
+    )
+    assert store is not None and f"if the records sampled are like the rest ({says}" in store.basis
+    assert each is not None
+    own = "the first a store returns" if drawn[0] is None else "drawn at random"
+    if drawn[0] == "runs":
+        own = "runs of neighbouring records"
+    assert own in each.basis

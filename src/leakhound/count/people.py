@@ -26,11 +26,13 @@ standard deviations of f1 and f2 for the sample's chance. The figure is the geom
 of the two bounds without that margin, and the basis says within what factor of either end of
 the range it lies (about the square root of their ratio): a 1% sample of support cases, where
 a customer writes three times but a one-off address appears once, cannot tell more. The range
-assumes the records sampled are like the rest: a sample is the first records a store returns,
-which holds in the lab (its tables are in case order, customers drawn apart from it) but not in
-a table ordered by customer, and the basis says so. Beside the likely range stands the one
-that always holds: at least the values seen, at most what the unread records could hold at the
-sample's own highest rate per record (in the basis).
+assumes the records sampled are like the rest. PostgreSQL's and MySQL's samples are drawn
+at random over the whole table where its size and key allow (``probes/sampling.py``), which
+makes it hold whatever the table's order; other kinds' samples are the first records a store
+returns, which holds in the lab (its indices are in case order, customers drawn apart from
+it) but not in a table ordered by customer. The basis says which (``DRAWN``). Beside the
+likely range stands the one that always holds: at least the values seen, at most what the
+unread records could hold at the sample's own highest rate per record (in the basis).
 
 Shlosser's estimator (1981), which this replaced, extrapolates as if such a sample could tell
 how often the unseen recur: it read the first 100 of the lab's 10,000 cases as 10,228 people
@@ -176,6 +178,31 @@ def likely_range(strata: Sequence[Stratum], leave_out: set[bytes] | None = None)
     )
 
 
+# How the records sampled were drawn (``Sample.drawn``), as the basis says it: the likely range
+# assumes they are like the rest.
+DRAWN = {
+    "first": "the first a store returns are taken as such",
+    "spread": "they were drawn at random over each container's records",
+    "runs": (
+        "they are runs of neighbouring records at places spread over each container, "
+        "neighbours perhaps more alike than the rest"
+    ),
+    "mixed": (
+        "some containers' were drawn over all their records, the first of others taken as such"
+    ),
+}
+
+
+def drawn_as(each: Iterable[str | None]) -> str:
+    """How a store's samples were drawn, from each container's (None: its first records):
+    the one way they all share, "mixed" where some are the first records, else "runs" (the
+    weaker of the two spread ways)."""
+    found = {d or "first" for d in each}
+    if len(found) <= 1:
+        return found.pop() if found else "first"
+    return "mixed" if "first" in found else "runs"
+
+
 @dataclass(frozen=True, slots=True)
 class Estimate:
     """A distinct count from a sample, with its likely range and the range that holds."""
@@ -199,6 +226,7 @@ def from_sample(
     *,
     leave_out: set[bytes] | None = None,
     strata: Sequence[Stratum] | None = None,
+    drawn: str = "first",
 ) -> Estimate:
     """Distinct identifiers in ``total`` records from what the sample saw (``leave_out``:
     values already counted another way, e.g. by the store).
@@ -206,7 +234,8 @@ def from_sample(
     ``strata``: the sample container by container, each extrapolated at its own rate (the
     store's records are theirs: a container whose sample held no such identifier, a payroll
     beside support cases, dilutes no other's rate). Without them the sample is one stratum.
-    The range that always holds stays over every record.
+    The range that always holds stays over every record. ``drawn``: how the records sampled
+    were drawn (a key of ``DRAWN``), which the basis says.
     """
     counts = Counter(n for d, n in sample.docs.items() if not leave_out or d not in leave_out)
     seen = sum(counts.values())
@@ -237,8 +266,8 @@ def from_sample(
         low,
         high,
         f"{seen:,} distinct in {n:,} sampled records of {total:,}{where}; likely between "
-        f"{low:,} and {high:,} if the records sampled are like the rest (the first a "
-        f"store returns are taken as such): at least those seen plus Chao's lower estimate "
+        f"{low:,} and {high:,} if the records sampled are like the rest "
+        f"({DRAWN.get(drawn, DRAWN['first'])}): at least those seen plus Chao's lower estimate "
         f"of those not seen, at most each of the {got.once:,} seen once standing for {stands} "
         f"({got.twice:,} seen twice; {MARGIN:g} standard deviations of margin for the "
         f"sample's chance), the figure the middle of the two bounds before that margin on "

@@ -192,6 +192,7 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
                     run.workers,
                     run.key,
                     run.across,
+                    [cr.sample.drawn if cr.sample else None for cr in results],
                 )
                 results = [
                     replace(cr, sample=replace(cr.sample, people=p))

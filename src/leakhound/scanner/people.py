@@ -21,6 +21,7 @@ from ..count.distinct import DistinctCounter
 from ..count.people import (
     SampledIdentifiers,
     Stratum,
+    drawn_as,
     from_sample,
     identifier_digests,
     people_type,
@@ -111,19 +112,23 @@ async def count_people_by_container(
     workers: Workers,
     key: bytes,
     across: AcrossStores | None = None,
+    drawn: Sequence[str | None] | None = None,
 ) -> tuple[PeopleCount | None, tuple[PeopleCount | None, ...]]:
     """``count_people``, and beside it each container's people (in the order of
     ``sampled``) counted the same way: read whole where the store's identifiers were, else
     estimated from the container's own sample, never above the store's count. Where the
-    store's identifiers were all read (or listed), they join ``across`` under ``endpoint``."""
-    store, read, digests = await _count_store(acc, sampled, found, options, workers, key)
+    store's identifiers were all read (or listed), they join ``across`` under ``endpoint``.
+    ``drawn``: how each container's sample was drawn (``Sample.drawn``; None: its first
+    records), which an estimate's basis says."""
+    each = list(drawn) if drawn is not None else [None] * len(sampled)
+    store, read, digests = await _count_store(acc, sampled, found, options, workers, key, each)
     if store is None:
         return None, tuple(None for _ in sampled)
     if across is not None and digests is not None:
         across.add(acc.reported.endpoint.netloc, store.entity_type, digests)
     return store, tuple(
-        _container_people(store, c, n, f.get(store.entity_type), read)
-        for (c, n), f in zip(sampled, found, strict=True)
+        _container_people(store, c, n, f.get(store.entity_type), read, d)
+        for (c, n), f, d in zip(sampled, found, each, strict=True)
     )
 
 
@@ -175,6 +180,7 @@ def _container_people(
     sampled: int,
     ids: SampledIdentifiers | None,
     read: dict[str, set[bytes]] | None,
+    drawn: str | None = None,
 ) -> PeopleCount | None:
     """One container's people, of the type its store's are counted in."""
     etype = store.entity_type
@@ -195,7 +201,7 @@ def _container_people(
     if ids is None or not ids.docs or not sampled or not container.docs:
         return None
     own = SampledIdentifiers(etype, sampled, ids.docs, ids.fields, ids.per_record)
-    est = from_sample(own, container.docs)
+    est = from_sample(own, container.docs, drawn=drawn_as([drawn]))
     # A part of the store holds no more people than the whole store was counted to hold.
     high = est.high if store.high is None else min(est.high, max(store.high, est.low))
     value = min(est.value, high, max(store.value, est.low))
@@ -214,12 +220,16 @@ async def _count_store(
     options: ScanOptions,
     workers: Workers,
     key: bytes,
+    drawn: Sequence[str | None] | None = None,
 ) -> tuple[PeopleCount | None, dict[str, set[bytes]] | None, set[bytes] | None]:
     """The store's people, each container's identifiers where they were read whole, and
     all of the store's where they were read or listed whole (an exact count)."""
-    own = [(s, f) for s, f in zip(sampled, found, strict=True) if not s[0].derived]
-    if any(f for _, f in own):
-        sampled, found = [s for s, _ in own], [f for _, f in own]
+    each = list(drawn) if drawn is not None else [None] * len(sampled)
+    own = [(s, f, d) for s, f, d in zip(sampled, found, each, strict=True) if not s[0].derived]
+    if any(f for _, f, _ in own):
+        sampled, found, each = [s for s, _, _ in own], [f for _, f, _ in own], [d for *_, d in own]
+    # A container read whole by its sample was drawn neither way.
+    how = drawn_as(d for (c, n), d in zip(sampled, each, strict=True) if 0 < n < (c.docs or 0))
     merged = _merged(found)
     etype = people_type(merged)
     if etype is None:
@@ -261,12 +271,14 @@ async def _count_store(
             why_not_read += f" (listing the values failed: {exc})"[:200]
             listed = None
         if listed is not None:
-            people = _with_listed(etype, ids, total, listed, list(counts), why_not_read, strata)
+            people = _with_listed(
+                etype, ids, total, listed, list(counts), why_not_read, strata, how
+            )
             return people, None, listed if people.exact else None
     if counts:
-        people = _with_store_count(etype, ids, total, counts, fields, why_not_read, strata)
+        people = _with_store_count(etype, ids, total, counts, fields, why_not_read, strata, how)
         return people, None, None
-    est = from_sample(ids, total, strata=strata)
+    est = from_sample(ids, total, strata=strata, drawn=how)
     return (
         PeopleCount(
             etype,
@@ -376,10 +388,11 @@ def _with_listed(
     fields: Sequence[str],
     note: str,
     strata: Sequence[Stratum],
+    drawn: str = "first",
 ) -> PeopleCount:
     """Every identifier of the keyword fields, listed by the store and counted once, plus
     the sample's estimate of those found only in free text."""
-    rest = from_sample(ids, total, leave_out=listed, strata=strata)
+    rest = from_sample(ids, total, leave_out=listed, strata=strata, drawn=drawn)
     n = len(listed)
     exact = rest.exact
     basis = (
@@ -407,6 +420,7 @@ def _with_store_count(
     fields: tuple[str, ...],
     note: str,
     strata: Sequence[Stratum],
+    drawn: str = "first",
 ) -> PeopleCount:
     """The store's counts of its keyword fields, one union (overlaps between fields as the
     sample shows them), plus the sample's estimate of identifiers found in free text only."""
@@ -420,7 +434,7 @@ def _with_store_count(
         high += counts[f].upper
         low = max(low, counts[f].lower)
         union_seen |= sample
-    rest = from_sample(ids, total, leave_out=union_seen, strata=strata)
+    rest = from_sample(ids, total, leave_out=union_seen, strata=strata, drawn=drawn)
     kw = ", ".join(f"{f} {counts[f].estimate:,}" for f in ranked)
     basis = (
         f"{etype}: distinct values counted by the store across all its containers at "

@@ -10,6 +10,7 @@ from ..count.summary import summarise_sample
 from ..models import Container, ContainerResult, Sample, Service
 from ..net import Transport
 from ..probes.base import Probe
+from ..probes.sampling import FIRST
 from .options import ScanOptions
 from .workers import Workers
 
@@ -52,4 +53,7 @@ async def sample_container(
             container,
             Sample(options.sample, len(got.docs), error=f"detection failed: {type(exc).__name__}"),
         ), {}
-    return ContainerResult(container, Sample(options.sample, len(got.docs), pii)), found
+    drawn = None if got.drawn == FIRST else got.drawn
+    return ContainerResult(
+        container, Sample(options.sample, len(got.docs), pii, drawn=drawn)
+    ), found

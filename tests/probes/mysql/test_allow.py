@@ -44,6 +44,8 @@ def _built(db: str, table: str) -> list[str]:
         sql.after_key(db, table, ["k", table], ["text", "binary"], None, 10, [b"z", b"\x01"]),
         sql.key_at(db, table, ["k", table], 50_000),
         sql.at_offset(db, table, 5000, 1000),
+        sql.at_keys(db, table, table, [1, -2, 3]),
+        sql.at_random(db, table, 0.015, 400, 1),
         sql.columns_of(db, table),
         sql.keys_of(db, table),
         sql.checks_of(db, table),

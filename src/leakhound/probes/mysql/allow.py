@@ -3,12 +3,13 @@
 Each statement's whole text must match one pattern before it leaves (``net.statements``):
 ``information_schema`` reads for the inventory (names compared as hex literals), ``COUNT(*)``,
 ``MIN``/``MAX`` of a date column and its rows a ``YEAR``, ``SELECT *`` of one table with a
-limit, after a key (and up to one) or from an offset, the key columns of one row at an offset
-(where a partition ends), and the read-only transaction around them. A table is two
+limit, after a key (and up to one) or from an offset, at a list of whole-number keys or by a
+seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns of one row at
+an offset (where a partition ends), and the read-only transaction around them. A table is two
 backtick-quoted identifiers and never one of the server's own schemas, whatever the letter
 case (``mysql.user`` holds the password hashes; servers with ``lower_case_table_names=1``
-fold ``MYSQL`` into it). No pattern admits a function call on data other than ``YEAR`` of a
-column (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
+fold ``MYSQL`` into it). No pattern admits a function call other than ``YEAR`` of a column
+and ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ LIMIT = r"[1-9]\d{0,6}"
 # A keyset condition: comparisons of a key column with a value, joined by AND/OR in brackets
 # (after a key, and up to the key where a partition ends).
 _AFTER = rf"(?:{IDENT} (?:[<>=]|<=) {VALUE}|[()]| AND | OR ){{1,800}}"
+_WHOLE = r"-?\d{1,20}"
+MAX_IN = 5000  # key values one statement asks for at most (sampling.MAX_ASK)
 _KEY = rf"{IDENT}(?:, {IDENT}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
 
 
@@ -53,6 +56,10 @@ ALLOW = statements(
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT}",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE}(?: WHERE {_AFTER})? ORDER BY {_KEY} LIMIT {LIMIT}",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT} OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
+        # A sample: each row by a seeded chance (one pass over a table of a bounded size).
+        rf"SELECT \* FROM {TABLE} WHERE RAND\(\d{{1,10}}\) < (?:0\.\d{{1,12}}|1) LIMIT {LIMIT}",  # noqa: S608 - a pattern
+        # A sample's places: rows of whole-number keys, numbers alone.
+        rf"SELECT \* FROM {TABLE} WHERE {IDENT} IN \({_WHOLE}(?:, {_WHOLE}){{0,{MAX_IN - 1}}}\)",  # noqa: S608 - a pattern
         rf"SELECT {_KEY} FROM {TABLE} ORDER BY {_KEY} LIMIT 1 OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
     ],
 )
@@ -86,4 +93,9 @@ NEVER = (
     "SELECT `id`, LOAD_FILE('/etc/passwd') FROM `a`.`b` ORDER BY `id` LIMIT 1 OFFSET 5",
     "SELECT `id` FROM `a`.`b` ORDER BY `id` LIMIT 1 OFFSET 5 INTO OUTFILE '/tmp/x'",
     "SELECT * FROM `a`.`b` WHERE `id` <= 5 OR SLEEP(10) ORDER BY `id` LIMIT 5",
+    "SELECT * FROM `a`.`b` WHERE `id` IN (1, SLEEP(10))",
+    "SELECT * FROM `a`.`b` WHERE `id` IN (1) UNION SELECT * FROM `mysql`.`user`",
+    "SELECT * FROM `mysql`.`user` WHERE `id` IN (1)",
+    "SELECT * FROM `a`.`b` WHERE RAND(1) < 0.5 OR SLEEP(10) LIMIT 5",
+    "SELECT * FROM `a`.`b` WHERE RAND(SLEEP(10)) < 0.5 LIMIT 5",
 )

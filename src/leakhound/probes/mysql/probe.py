@@ -25,6 +25,7 @@ from .connection import Connection, connect, credentials, greet, log_in
 from .read import MysqlReader
 from .rows import documents, json_fields, main_date
 from .rows import field_type as _field_type
+from .sample import sample_rows
 from .tables import REMOTE_ENGINES, describe, is_mariadb, row_bytes, rows_that_fit, where
 from .wire import CLIENT_SSL, Greeting, ServerError, text
 
@@ -294,7 +295,7 @@ class MysqlProbe(Probe):
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
     ) -> SampleDocs:
-        """The first ``size`` rows in the order the server finds cheapest."""
+        """Up to ``size`` rows spread over the table (``sample.sample_rows``)."""
         schema, table = where(container)
         if str(container.details.get("engine", "")).lower() in REMOTE_ENGINES:
             return SampleDocs((), "a table on another server: not read")
@@ -304,9 +305,8 @@ class MysqlProbe(Probe):
             return SampleDocs((), str(exc))
         try:
             rows = rows_that_fit(size, row_bytes(container), transport.limits.max_body)
-            got = await conn.query(sql.first_rows(schema, table, rows))
-            json = container.details.get("json_columns") or ()
-            return SampleDocs(tuple(documents(got, json)))
+            docs, drawn = await sample_rows(conn, container, schema, table, rows)
+            return SampleDocs(tuple(docs), drawn=drawn)
         except (NetError, ValueError) as exc:
             return SampleDocs((), str(exc))
         finally:

@@ -175,6 +175,22 @@ def key_at(schema: str, name: str, key: list[str], offset: int) -> str:
     return f"SELECT {cols} FROM {table(schema, name)} ORDER BY {cols} LIMIT 1 OFFSET {int(offset)}"  # noqa: S608
 
 
+def at_keys(schema: str, name: str, key: str, values: list[int]) -> str:
+    """The rows whose whole-number ``key`` is one of ``values`` (a sample's places): one
+    index lookup each."""
+    listed = ", ".join(str(int(v)) for v in values)
+    return f"SELECT * FROM {table(schema, name)} WHERE {ident(key)} IN ({listed})"  # noqa: S608
+
+
+def at_random(schema: str, name: str, share: float, limit: int, seed: int) -> str:
+    """Each row with chance ``share`` (``RAND`` seeded: the same rows every time the table is
+    scanned in the same order), at most ``limit`` of them: one pass over the table."""
+    chance = "1" if share >= 1 else f"{max(share, 1e-12):.12f}"
+    return (
+        f"SELECT * FROM {table(schema, name)} WHERE RAND({int(seed)}) < {chance} LIMIT {int(limit)}"  # noqa: S608
+    )
+
+
 def at_offset(schema: str, name: str, offset: int, limit: int) -> str:
     """``limit`` rows from ``offset`` in the server's order (a table without a usable key)."""
     return f"SELECT * FROM {table(schema, name)} LIMIT {int(limit)} OFFSET {int(offset)}"  # noqa: S608

@@ -2,8 +2,9 @@
 statements below, each matched whole (names from the server are double-quoted, a quote
 doubled, so a name can never end a statement or start another). COPY only as ``COPY
 (SELECT …) TO STDOUT`` of a page of one table, the form pg_dump reads in: never to or from a
-file, never ``PROGRAM`` (which runs a command). Never a file-reading function, never DDL or
-DML.
+file, never ``PROGRAM`` (which runs a command). A sample asks for the rows at a list of
+ctids (``ctid = ANY ('{"(b,i)",…}'::tid[])``, numbers alone). Never a file-reading function,
+never DDL or DML.
 
 A table is read ``FROM ONLY`` itself: an inheritance parent's rows without its children's,
 each child being a table of its own. A partitioned table holds no rows (its partitions do,
@@ -18,6 +19,8 @@ from ...net import statements
 READ_ONLY = "SET default_transaction_read_only = on"
 _NAME = r'"(?:[^"]|"")+"'  # a quoted identifier
 _TABLE = rf"{_NAME}\.{_NAME}"
+_TID = r'"\(\d{1,10},\d{1,5}\)"'  # a ctid in an array literal: "(block,item)"
+MAX_TIDS = 5000  # ctids one statement asks for at most (sampling.MAX_ASK)
 
 DATABASES = (
     "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
@@ -69,6 +72,9 @@ ALLOW = statements(
         rf"FROM ONLY {_TABLE} GROUP BY 1",
         rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM ONLY {_TABLE}",
         rf"SELECT \* FROM ONLY {_TABLE} LIMIT \d{{1,7}}",
+        # A sample spread over the table: the rows at some ctids (a TID scan of their blocks).
+        rf"SELECT \* FROM ONLY {_TABLE} WHERE ctid = ANY "
+        rf"\('\{{{_TID}(?:,{_TID}){{0,{MAX_TIDS - 1}}}\}}'::tid\[\]\)",
         rf"COPY \(SELECT \* FROM ONLY {_TABLE} WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'::tid "
         rf"AND ctid < '\(\d{{1,10}},0\)'::tid LIMIT \d{{1,9}}\) TO STDOUT",
         rf"COPY \(SELECT \*, ctid::text AS \"\?ctid\" FROM ONLY {_TABLE} "

@@ -21,6 +21,7 @@ from ...models import (
     YearCount,
 )
 from ...net import Transport
+from .. import sampling
 from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, quote
 from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
@@ -40,6 +41,7 @@ _GROWTH = 4  # a window grows at most this many times from one page to the next
 _CAP_PAGES = 4
 _MAX_BLOCK = 4_294_967_295  # a ctid's block number is 32 bits
 _MAX_ITEM = 65535  # a ctid's item number is 16 bits: (block, 65535) is past every row of it
+_MAX_ROWS_A_BLOCK = 1169  # MaxHeapTuplesPerPage of the largest blocks (32 KiB; 291 of 8 KiB)
 # A table is split into partitions of at least this many blocks (8 MiB of 8 KiB blocks):
 # below that, a second connection costs more than it saves.
 _MIN_PARTITION_BLOCKS = 1024
@@ -183,15 +185,16 @@ class PostgresqlProbe(Probe):
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
     ) -> SampleDocs:
-        """The first ``size`` rows, in a read-only session."""
+        """Up to ``size`` rows spread over the table, in a read-only session: rows at
+        random places of its blocks (``sampled_rows``); a table of no more rows than that, or
+        whose rows and blocks the inventory does not know, its first ``size`` rows."""
         db, schema, table = _where(container)
         try:
             conn = await connect(transport, service.endpoint, db)
         except NetError as exc:
             return SampleDocs((), str(exc))
         try:
-            got = await conn.run(f"SELECT * FROM ONLY {quote(schema)}.{quote(table)} LIMIT {size}")
-            return SampleDocs(tuple(_row(got.columns, r) for r in got.rows))
+            return await sampled_rows(conn, container, schema, table, size)
         except NetError as exc:
             return SampleDocs((), str(exc))
         finally:
@@ -231,6 +234,58 @@ def _fingerprint(params: dict[str, str]) -> Fingerprint:
 
 def _row(columns: list[tuple[str, int]], values: list[str | None]) -> dict[str, Any]:
     return {name: cell(v, oid) for (name, oid), v in zip(columns, values, strict=True)}
+
+
+def per_block(rows: int, blocks: int) -> int:
+    """Rows a block holds on average, as item numbers to draw from (a count far past what
+    the blocks can hold, stale, is held to the most a block holds)."""
+    return max(1, min(-(-rows // blocks), _MAX_ROWS_A_BLOCK))
+
+
+def ctids(places: Sequence[int], per: int) -> list[str]:
+    """The ctid of each place of a table's ``blocks x per`` grid: block, then item from 1."""
+    return [f"({p // per},{p % per + 1})" for p in places]
+
+
+def at_ctids(schema: str, table: str, tids: Sequence[str]) -> str:
+    """The rows at some ctids: a TID scan, which reads their blocks and no other."""
+    listed = ",".join(f'"{t}"' for t in tids)
+    return (
+        f"SELECT * FROM ONLY {quote(schema)}.{quote(table)} "
+        f"WHERE ctid = ANY ('{{{listed}}}'::tid[])"
+    )
+
+
+def first_rows(schema: str, table: str, size: int) -> str:
+    """Up to ``size`` rows, the first the scan meets."""
+    return f"SELECT * FROM ONLY {quote(schema)}.{quote(table)} LIMIT {int(size)}"
+
+
+async def sampled_rows(
+    conn: Connection, container: Container, schema: str, table: str, size: int
+) -> SampleDocs:
+    """Up to ``size`` rows spread over the table: ctids drawn at random from its blocks (as
+    the inventory counted them) times the rows a block holds on average, asked in one TID
+    scan a round (``sampling.draw``: a ctid of no row, past a page's rows or of a deleted
+    one, returns nothing, and the next round asks for more). Each row is about as likely as
+    another wherever it lies, whatever the table's order, and only the blocks of the rows
+    asked are read: a hundred blocks of a table of any size. A table whose rows and blocks
+    the inventory did not give (a big table never analysed), or of no more rows than
+    ``size``, is read from its start, as is one where the draw found fewer than half the
+    rows asked (its counts far off)."""
+    rows, blocks = container.docs, container.details.get("blocks")
+    if rows is not None and rows > size and isinstance(blocks, int) and blocks > 0:
+        per = per_block(rows, blocks)
+
+        async def ask(places: list[int]) -> list[dict[str, Any]]:
+            got = await conn.run(at_ctids(schema, table, ctids(places, per)))
+            return [_row(got.columns, r) for r in got.rows]
+
+        found = await sampling.draw(ask, blocks * per, size)
+        if len(found) * 2 >= size:
+            return SampleDocs(tuple(found), drawn=sampling.SPREAD)
+    got = await conn.run(first_rows(schema, table, size))
+    return SampleDocs(tuple(_row(got.columns, r) for r in got.rows))
 
 
 def _number(text: str | None) -> int | None:
