@@ -7,6 +7,7 @@ be."""
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -133,14 +134,21 @@ def test_a_collection_of_object_ids_is_sampled_one_document_a_place_over_its_ran
     assert len([s for s in spans if "$gte" in s and "$lt" not in s]) == 1  # the last span
 
 
-def test_ferretdb_is_sampled_in_runs_of_neighbours_fewer_finds() -> None:
+@pytest.mark.parametrize("shuffled", [False, True], ids=["in-id-order", "shuffled"])
+def test_ferretdb_is_sampled_in_runs_of_neighbours_fewer_finds(shuffled: bool) -> None:
     ids = _object_ids(5_000)
-    fake = RangeMongo(ids)
+    stored = list(ids)
+    if shuffled:  # natural order not the _id order: a run is the span's first stored
+        random.Random(2).shuffle(stored)
+    fake = RangeMongo(stored)
     sample, sent = _sample(fake, ferretdb=True)
     assert sample.drawn == "runs" and len(sample.docs) == 100
+    assert len(set(_ids(sample))) == 100
     places = sorted([str(i) for i in ids].index(i) for i in _ids(sample))
     assert {p * 10 // 5_000 for p in places} == set(range(10))  # every tenth holds a run
     assert len(sent) <= 2 + 2 * RUNS and fake.commands[2]["limit"] == 100 // RUNS
+    # FerretDB sorts the collection for a sorted find: only the two ends are asked sorted
+    assert [c.get("sort") for c in fake.commands[2:]] == [None] * (len(fake.commands) - 2)
 
 
 def test_the_same_documents_every_time() -> None:

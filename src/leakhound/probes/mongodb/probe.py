@@ -280,7 +280,7 @@ class MongodbProbe(Probe):
             ferretdb = "ferretdb_version" in service.fingerprint.details
             if spreads(container.docs, size, ferretdb=ferretdb):
                 places = min(RUNS, size) if ferretdb else size
-                got = await spread_sample(conn, db, collection, size, places)
+                got = await spread_sample(conn, db, collection, size, places, walks=not ferretdb)
                 if got is not None:
                     # one document a place, but for a few spans made up by neighbours
                     spread = places == size and got[1] * 10 <= size
@@ -352,11 +352,12 @@ SPREAD_FROM = 4
 RUNS = 10
 SEED = 1  # the same places every scan: repeated scans sample the same documents
 _PLACES = 1 << 20  # the grain of a place within its span
-# FerretDB on SQLite reads the whole collection for every find, sorted or not: a spread
-# sample costs it RUNS + 2 passes (and one a span made up). The lab's FerretDB 1.24 at load 5-7
-# took 0.1-0.2 s a find on its collections of 200-1,100 documents (a sample scan of its 17
-# collections 24 s, not 11), 0.4 s on 10,000 and 4-6 s on 100,000: a minute a collection. It
-# is spread up to 50,000 documents (about half a minute); larger ones are read from the start.
+# FerretDB on SQLite reads the whole collection for every find, and sorts it for a sorted one:
+# a spread sample costs it RUNS + 2 passes (and one a span made up), only the two ends sorted.
+# The lab's FerretDB 1.24 at load 4-7 took 0.2 s a sorted find and 0.08 s an unsorted one on
+# its collections of 200-1,100 documents (a sample scan of its 17 collections 12 s, not 6), 0.4
+# and 0.2 s on 10,000, 5 and 4.5 s on 100,000: a minute a collection. It is spread up to 50,000
+# documents (about half a minute); larger ones are read from the start.
 FERRETDB_SPREAD_MAX = 50_000
 _KEY_CHARS = 12  # characters of a text _id after its shared prefix that place it in the range
 # The characters a text _id's place is read in, smallest set first: decimal numbers (zero
@@ -448,12 +449,20 @@ def id_starts(low: Any, high: Any, n: int) -> list[Any] | None:
     return None if at is None or n <= 0 else [at(i, n) for i in range(n)]
 
 
+def _highest(docs: list[dict[str, Any]]) -> Any:
+    """The highest ``_id`` of some documents (None where they cannot be compared)."""
+    try:
+        return max(d["_id"] for d in docs)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _run_filter(start: Any, end: Any) -> dict[str, Any]:
     return {"_id": {"$gte": start, "$lt": end} if end is not None else {"$gte": start}}
 
 
 async def spread_sample(
-    conn: Connection, db: str, collection: str, size: int, places: int
+    conn: Connection, db: str, collection: str, size: int, places: int, *, walks: bool = True
 ) -> tuple[list[dict[str, Any]], int] | None:
     """Up to ``size`` documents from ``places`` spans of the collection's ``_id`` range: its
     first and last ``_id`` (each a find sorted by ``_id``, limit 1: the ``_id`` index's
@@ -462,7 +471,11 @@ async def spread_sample(
     at random in it (a find of ``{_id: {$gte: place, $lt: next span}}`` sorted by ``_id``:
     the index walked from the place, spans never overlapping), ``size / places`` a span; a
     place past the span's last document takes its first ones (``$gte`` its start, ``$lt``
-    the place), so that ids bunched at a span's start are found.
+    the place), so that ids bunched at a span's start are found. ``walks``: whether the
+    server walks the ``_id`` index; where it does not (FerretDB sorts the collection for each
+    sorted find, on top of the pass a find is), a span's documents are asked without a sort
+    (the first of the span in natural order) and spans are made up from past the highest
+    ``_id`` read.
     The places are the same every scan (``SEED``). Spans that hold fewer than their share
     past their place (gaps in the ids) are made up once from the spans that had more, by the
     documents after theirs: the documents, and how many were so made up. None
@@ -483,16 +496,17 @@ async def spread_sample(
     draw = random.Random(SEED)
     starts = [at(i * _PLACES + draw.randrange(_PLACES), places * _PLACES) for i in range(places)]
     share = [size // places + (1 if i < size % places else 0) for i in range(places)]
+    by_id = {"_id": 1} if walks else None
     found: list[list[dict[str, Any]]] = []
     upto = list(ends)  # where the documents after a span's last one read stop
     for i, (start, end, want) in enumerate(zip(starts, ends, share, strict=True)):
         run: list[dict[str, Any]] = []
         if end is None or start < end:
-            run = await _find(conn, db, collection, _run_filter(start, end), want, {"_id": 1})
+            run = await _find(conn, db, collection, _run_filter(start, end), want, by_id)
         if len(run) < want and bounds[i] < start:
             # the place fell after the span's last document: the span's first ones instead
             before = {"_id": {"$gte": bounds[i], "$lt": start}}
-            first = await _find(conn, db, collection, before, want - len(run), {"_id": 1})
+            first = await _find(conn, db, collection, before, want - len(run), by_id)
             if first:
                 run, upto[i] = first + run, start if not run else upto[i]
         found.append(run)
@@ -503,10 +517,14 @@ async def spread_sample(
         if short <= 0:
             break
         want = -(-short // (len(more) - turn))
-        after: dict[str, Any] = {"$gt": found[i][-1].get("_id")}
+        # past the highest _id read: the last one where the run is sorted
+        highest = found[i][-1].get("_id") if walks else _highest(found[i])
+        if highest is None:
+            continue
+        after: dict[str, Any] = {"$gt": highest}
         if upto[i] is not None:
             after["$lt"] = upto[i]
-        got = await _find(conn, db, collection, {"_id": after}, want, {"_id": 1})
+        got = await _find(conn, db, collection, {"_id": after}, want, by_id)
         found[i] += got
         short -= len(got)
         made_up += len(got)
