@@ -476,11 +476,12 @@ async def spread_sample(
     sorted find, on top of the pass a find is), a span's documents are asked without a sort
     (the first of the span in natural order) and spans are made up from past the highest
     ``_id`` read.
+
     The places are the same every scan (``SEED``). Spans that hold fewer than their share
-    past their place (gaps in the ids) are made up once from the spans that had more, by the
-    documents after theirs: the documents, and how many were so made up. None
-    where the ``_id`` values have no such scale or the spans found fewer than half the
-    sample: the caller reads the collection's start instead. ``aggregate`` is never sent."""
+    (gaps in the ids) are made up once from the spans that had more, by the documents after
+    theirs. Returns the documents and how many were so made up; None where the ``_id``
+    values have no such scale or the spans found fewer than half the sample: the caller
+    reads the collection's start instead. ``aggregate`` is never sent."""
     edges = []
     for order in (1, -1):
         got = await _find(conn, db, collection, {}, 1, sort={"_id": order}, projection={"_id": 1})
