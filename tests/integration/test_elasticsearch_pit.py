@@ -270,3 +270,34 @@ def test_killed_scan_resumes_on_a_new_pit_when_the_old_one_is_gone(
     sent = [(r.method, _path(r)) for r in request_audit[before:]]
     assert ("POST", f"/{SHARDED}/_pit") in sent
     assert no_contexts(node.url)
+
+
+def test_a_sample_is_drawn_at_random_over_an_index_of_three_shards(node: Node) -> None:
+    """Elasticsearch 8 takes the seeded ``random_score`` on ``_seq_no``: the sample spans the
+    index, the same documents twice, not the first 100 in ``_doc`` order."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    from leakhound.models import Container, Endpoint
+    from leakhound.net import Limits, Scope, Transport
+    from leakhound.probes.elasticsearch import ElasticsearchProbe
+
+    where = urlsplit(node.url)
+    host, port = where.hostname or "127.0.0.1", where.port or 9200
+
+    async def sample() -> Any:
+        scope = Scope()
+        scope.add(host, port)
+        async with Transport(Limits(read_timeout=30), scope) as transport:
+            probe = ElasticsearchProbe()
+            service = await probe.verdict(transport, Endpoint(host, port))
+            container = Container(SHARDED, SHARDED_DOCS, None)
+            return await probe.sample(transport, service, container, 100)
+
+    got = [asyncio.run(sample()) for _ in range(2)]
+    assert [g.drawn for g in got] == ["spread", "spread"] and got[0].error is None
+    numbers = [int(d["customer"]["email"].split("customer")[1].split("@")[0]) for d in got[0].docs]
+    assert len(set(numbers)) == 100 and numbers == [
+        int(d["customer"]["email"].split("customer")[1].split("@")[0]) for d in got[1].docs
+    ]
+    assert min(numbers) < 0.1 * SHARDED_DOCS and max(numbers) > 0.9 * SHARDED_DOCS

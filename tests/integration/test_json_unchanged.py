@@ -47,6 +47,7 @@ ADDED = {"people": "#15: a store's people, counted once across its fields and co
 ADDED_TO_SAMPLE = {
     "people": "a container's people, counted as its store's are",
     "failure": "beside an error, why the read failed (refused for credentials, or other)",
+    "drawn": "how its records were drawn: at random over the index, not its first",
 }
 # Fields of a container (index) added since, on purpose.
 ADDED_TO_INDEX = {

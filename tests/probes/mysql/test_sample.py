@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ class Table:
     def __init__(self, keys: list[int]) -> None:
         self.keys = sorted(keys)
         self.sent: list[str] = []
+        self.stream = SimpleNamespace(closed=False)  # the connection, still usable
 
     def _rows(self, keys: list[int]) -> ResultSet:
         columns = (Column("id", _ID, 63), Column("email", _TEXT, _UTF8MB4))
@@ -230,14 +232,32 @@ def test_a_pass_that_fills_its_limit_before_the_tables_end_is_not_called_spread(
     assert table.sent[-1] == sql.first_rows("shop", "t", 100)
 
 
-def test_a_spread_read_that_fails_gives_the_first_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_spread_read_the_server_refuses_gives_the_first_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from leakhound.errors import ProtocolError
+
+    class Odd(Table):
+        async def query(self, statement: str) -> ResultSet:
+            if "RAND(" in statement:
+                raise ProtocolError("an answer of no rows")
+            return await super().query(statement)
+
+    docs, drawn = _sample(Odd(list(range(10_000))), monkeypatch, (), ())
+    assert drawn == sampling.FIRST and len(docs) == 100
+
+
+def test_a_spread_read_that_broke_the_connection_is_left_to_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from leakhound.errors import TimeoutError_
 
     class Slow(Table):
         async def query(self, statement: str) -> ResultSet:
             if "RAND(" in statement:
+                self.stream.closed = True  # as a timed-out stream closes itself
                 raise TimeoutError_("read timed out after 10s")
             return await super().query(statement)
 
-    docs, drawn = _sample(Slow(list(range(10_000))), monkeypatch, (), ())
-    assert drawn == sampling.FIRST and len(docs) == 100
+    with pytest.raises(TimeoutError_):  # the probe reads the first rows on a new connection
+        _sample(Slow(list(range(10_000))), monkeypatch, (), ())

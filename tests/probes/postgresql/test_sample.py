@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -41,6 +42,10 @@ class Table:
             if b not in missing
         }
         self.sent: list[str] = []
+        self.stream = SimpleNamespace(closed=False)  # the connection, still usable
+
+    async def close(self) -> None:
+        self.stream.closed = True
 
     async def run(self, sql: str) -> Result:
         assert ALLOW.allows("query", sql), sql
@@ -175,16 +180,16 @@ def test_rows_of_blocks_fuller_than_the_average_are_drawn_too() -> None:
     assert 0.72 < share < 0.88  # their 80% of the rows, not 71% as at the average's items
 
 
-def test_a_draw_that_fails_falls_back_to_the_first_rows() -> None:
-    class Slow(Table):
+def test_a_draw_the_server_refuses_falls_back_to_the_first_rows() -> None:
+    class Odd(Table):
         async def run(self, sql: str) -> Result:
             if " WHERE ctid = ANY " in sql:
-                from leakhound.errors import TimeoutError_
+                from leakhound.errors import ProtocolError
 
-                raise TimeoutError_("read timed out after 10s")
+                raise ProtocolError("an answer of no rows")
             return await super().run(sql)
 
-    got = _sample(Slow(1000, 10), 10_000, 1000)
+    got = _sample(Odd(1000, 10), 10_000, 1000)
     assert got.drawn == sampling.FIRST and len(got.docs) == 100
 
 
@@ -192,3 +197,36 @@ def test_a_block_count_past_what_a_ctid_holds_is_held_to_it() -> None:
     # a hostile server's statistics: rows and blocks no table has
     got = _sample(Table(10, 10), 2**63 - 1, 2**62 + 1)
     assert len(got.docs) == 100  # no OverflowError: the draw finds nothing, the first rows
+
+
+def test_a_draw_past_the_read_timeout_gives_the_first_rows_on_a_new_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from leakhound.errors import TimeoutError_
+    from leakhound.models import Endpoint, Fingerprint, Service, Verdict
+    from leakhound.probes.postgresql import probe as pg_probe
+
+    class Stalled(Table):
+        async def run(self, sql: str) -> Result:
+            if " WHERE ctid = ANY " in sql:
+                self.stream.closed = True  # as a timed-out stream closes itself
+                raise TimeoutError_("no complete answer within 10s")
+            return await super().run(sql)
+
+    opened: list[Table] = []
+
+    async def connect(transport: Any, endpoint: Any, db: str) -> Table:
+        table = (Stalled if not opened else Table)(1000, 10)
+        opened.append(table)
+        return table
+
+    monkeypatch.setattr(pg_probe, "connect", connect)
+    service = Service(
+        Endpoint("127.0.0.1", 5432), "postgresql://127.0.0.1:5432", "postgresql",
+        Verdict.OPEN, "", Fingerprint("postgresql"),
+    )  # fmt: skip
+    got = asyncio.run(
+        pg_probe.PostgresqlProbe().sample(None, service, _container(10_000, 1000), 100)  # type: ignore[arg-type]
+    )
+    assert got.error is None and got.drawn == sampling.FIRST and len(got.docs) == 100
+    assert len(opened) == 2 and opened[1].sent == [first_rows("public", "cases", 100)]

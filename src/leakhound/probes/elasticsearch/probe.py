@@ -170,6 +170,76 @@ def _year_interval(fp: Fingerprint | None) -> str | None:
     return "calendar_interval"
 
 
+def random_sample(fp: Fingerprint | None) -> bool:
+    """Whether the cluster scores documents at random from a field's values, the same
+    every time (``random_score`` with ``seed`` and ``field``: every OpenSearch, Elasticsearch
+    7 and later; before 7 a seed alone used ``_uid``'s field data, heavy on the heap)."""
+    m = re.match(r"(\d+)\.", (fp.version if fp is not None else None) or "")
+    if fp is None or not m:
+        return False
+    return fp.product == "opensearch" or int(m[1]) >= 7
+
+
+# A random sample's seed: the same documents scan after scan (of an index not rewritten).
+SAMPLE_SEED = 1
+# A shard scores every document of the index for a random sample: a hash of each one's
+# ``_seq_no`` (doc values). OpenSearch 2.19 took 0.4-0.65 s a million documents on one shard
+# (a force-merged index, two cores at load 10), where the first 100 in index order take 10 ms.
+# A shard may score for this share of the scan's read timeout (5 s of the default 10 s: about
+# ten million documents a shard); past it, the shards answer with what they scored
+# (``timed_out``) and the sample is the first documents instead.
+SAMPLE_TIME_SHARE = 0.5
+
+
+def sample_query(size: int, seconds: float = 5.0) -> dict[str, Any]:
+    """A search for ``size`` documents at random over the index: each scored by a hash of
+    its ``_seq_no`` and a fixed seed (salted by index and shard, unique within a shard), the
+    highest scores kept: one pass over the index's doc values, no field data, no script;
+    each shard scoring for ``seconds`` at most."""
+    return {
+        "size": size,
+        "timeout": f"{max(1, int(seconds * 1000))}ms",
+        "track_total_hits": False,
+        "query": {
+            "function_score": {
+                "query": {"match_all": {}},
+                "random_score": {"seed": SAMPLE_SEED, "field": "_seq_no"},
+                "boost_mode": "replace",
+            }
+        },
+    }
+
+
+async def _sample_search(
+    http: Http, path: str, query: dict[str, Any], size: int, drawn: str = "first"
+) -> SampleDocs | int:
+    """A sample search's documents, drawn as ``drawn`` says; for a random one ("spread")
+    the cluster refused (HTTP 400: a version that knows no such query) or did not finish in
+    time, its status instead (the caller asks for the first records then)."""
+    random = drawn == "spread"
+    try:
+        resp = await http.request("POST", path, ALLOW, json=query)
+    except NetError as exc:
+        if random and not exc.denied:
+            return 0  # the scoring outlasted the read (or the answer was odd): index order
+        return SampleDocs.failed(exc)
+    body = _json_or_none(resp)
+    if random and (resp.status == 400 or (isinstance(body, dict) and body.get("timed_out"))):
+        return resp.status
+    if resp.status != 200 or not isinstance(body, dict):
+        return SampleDocs((), f"HTTP {resp.status} on _search", denied=resp.denied)
+    hits = body.get("hits", {})
+    hits = hits.get("hits") if isinstance(hits, dict) else None
+    if not isinstance(hits, list):
+        return SampleDocs((), "no hits in the _search answer")
+    docs = tuple(
+        h.get("_source")
+        for h in hits[:size]
+        if isinstance(h, dict) and h.get("_source") is not None
+    )
+    return SampleDocs(docs, drawn=drawn)
+
+
 def years_of(body: Any) -> tuple[YearCount, ...]:
     """The documents a year of a ``date_histogram`` by year named ``years``; () unless every
     bucket is one (a year's start in milliseconds since the epoch, a count)."""
@@ -541,26 +611,22 @@ class ElasticsearchProbe(Probe):
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
     ) -> SampleDocs:
-        """The first ``size`` documents in index order: cheap for the server."""
-        query = {"size": size, "sort": ["_doc"]}
+        """Up to ``size`` documents at random over the whole index (``sample_query``); the
+        first in index order where the cluster cannot score at random from a field (an
+        Elasticsearch before 7, a version unknown), refuses the query or does not score the
+        whole index in its share of the read timeout, or the index holds no more than
+        ``size`` documents."""
         path = service.url + "/" + quote(container.name, safe="") + "/_search"
-        try:
-            resp = await transport.http.request("POST", path, ALLOW, json=query)
-        except NetError as exc:
-            return SampleDocs.failed(exc)
-        body = _json_or_none(resp)
-        if resp.status != 200 or not isinstance(body, dict):
-            return SampleDocs((), f"HTTP {resp.status} on _search", denied=resp.denied)
-        hits = body.get("hits", {})
-        hits = hits.get("hits") if isinstance(hits, dict) else None
-        if not isinstance(hits, list):
-            return SampleDocs((), "no hits in the _search answer")
-        docs = tuple(
-            h.get("_source")
-            for h in hits[:size]
-            if isinstance(h, dict) and h.get("_source") is not None
-        )
-        return SampleDocs(docs)
+        spread = random_sample(service.fingerprint) and (container.docs or 0) > size
+        if spread:
+            seconds = transport.limits.read_timeout * SAMPLE_TIME_SHARE
+            query = sample_query(size, seconds)
+            got = await _sample_search(transport.http, path, query, size, "spread")
+            if not isinstance(got, int):
+                return got
+        got = await _sample_search(transport.http, path, {"size": size, "sort": ["_doc"]}, size)
+        assert not isinstance(got, int)
+        return got
 
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """Point in time + search_after where the version has it, sliced scroll otherwise."""

@@ -222,7 +222,8 @@ class KibanaProbe(Probe):
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
     ) -> SampleDocs:
-        """The first ``size`` documents of one index, through the proxy."""
+        """Documents of one index as the Elasticsearch probe samples them (at random where
+        the cluster's version can), through the proxy."""
         proxy, cluster = self._cluster(transport, service)
         return await self._elasticsearch.sample(proxy, cluster, container, size)
 

@@ -314,10 +314,21 @@ class MysqlProbe(Probe):
             conn = await connect(transport, service.endpoint)
         except NetError as exc:
             return SampleDocs.failed(exc)
+        rows = rows_that_fit(size, row_bytes(container), transport.limits.max_body)
+        json = container.details.get("json_columns") or ()
         try:
-            rows = rows_that_fit(size, row_bytes(container), transport.limits.max_body)
-            docs, drawn = await sample_rows(conn, container, schema, table, rows)
-            return SampleDocs(tuple(docs), drawn=drawn)
+            try:
+                docs, drawn = await sample_rows(conn, container, schema, table, rows)
+                return SampleDocs(tuple(docs), drawn=drawn)
+            except NetError as exc:
+                # A spread read that broke the connection (past the read timeout): the
+                # first rows on a new one, said to be that.
+                if exc.denied or not conn.stream.closed or not (container.docs or 0) > rows:
+                    raise
+            await conn.close()
+            conn = await connect(transport, service.endpoint)
+            got = await conn.query(sql.first_rows(schema, table, rows))
+            return SampleDocs(tuple(documents(got, json)))
         except NetError as exc:
             return SampleDocs.failed(exc)
         except ValueError as exc:

@@ -54,10 +54,10 @@ async def sample_rows(
     try:
         return await _spread(conn, container, schema, table, rows, size, json)
     except NetError as exc:
-        if exc.denied:
+        if exc.denied or conn.stream.closed:  # closed: the caller reads on a new one
             raise
-        # The spread read failed (a pass too slow for the read timeout, an odd answer): the
-        # first rows, said to be that, rather than no sample at all.
+        # The server refused the spread read (an odd answer): the first rows, said to be
+        # that, rather than no sample at all.
         return await _first(conn, schema, table, size, json)
 
 

@@ -195,7 +195,17 @@ class PostgresqlProbe(Probe):
         except NetError as exc:
             return SampleDocs.failed(exc)
         try:
-            return await sampled_rows(conn, container, schema, table, size)
+            try:
+                return await sampled_rows(conn, container, schema, table, size)
+            except NetError as exc:
+                # A spread read that broke the connection (past the read timeout): the
+                # first rows on a new one, said to be that.
+                if exc.denied or not conn.stream.closed or not (container.docs or 0) > size:
+                    raise
+            await conn.close()
+            conn = await connect(transport, service.endpoint, db)
+            got = await conn.run(first_rows(schema, table, size))
+            return SampleDocs(tuple(_row(got.columns, r) for r in got.rows))
         except NetError as exc:
             return SampleDocs.failed(exc)
         finally:
@@ -290,9 +300,9 @@ async def sampled_rows(
         try:
             found = await sampling.draw(ask, blocks * per, size, hit=1 / _ITEMS_OVER_AVERAGE)
         except NetError as exc:
-            if exc.denied:
+            if exc.denied or conn.stream.closed:  # closed: the caller reads on a new one
                 raise
-            found = []  # the draw failed (a slow or odd server): the first rows, said so
+            found = []  # the server refused the draw: the first rows, said to be that
         if len(found) * 2 >= size:
             return SampleDocs(tuple(found), drawn=sampling.SPREAD)
     got = await conn.run(first_rows(schema, table, size))

@@ -1,0 +1,124 @@
+"""What only the MongoDB kind shows, against the lab's open FerretDB: samples spread over a
+collection's ``_id`` range, not its first documents (runs of neighbours on FerretDB, one
+document a place as on MongoDB).
+
+What every database kind shares (verdicts, exact counts, PII where seeded, people, full reads
+with the owner's credentials, kill -9 and resume) is in ``test_databases.py``. Here: a
+collection of twenty years of records in insertion order, as an application writes them, with
+ObjectIds a driver made at the time (their timestamp first), in a scratch database made with
+pymongo and dropped afterwards; and the seeded collections, whose ``_id`` is the case number
+as text (``CS-2019-000123``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from leakhound.models import Container, Endpoint, Service
+from leakhound.net import Limits, Scope, Transport
+from leakhound.net.policy import Request, add_audit_hook, remove_audit_hook
+from leakhound.probes.base import SampleDocs
+from leakhound.probes.mongodb.probe import RUNS, MongodbProbe
+
+SCRATCH = "lh_spread"
+RECORDS, YEARS = 10_000, range(2005, 2025)
+
+
+@pytest.fixture(scope="module")
+def history(lab: Any) -> Iterator[Any]:
+    """The open server, with ``lh_spread.history``: 10,000 records over 2005-2024 in the
+    order they were written (dropped at the end)."""
+    from bson import ObjectId
+    from pymongo import MongoClient
+
+    target = lab.status.target("open", kind="mongodb")
+    client: Any = MongoClient(f"mongodb://127.0.0.1:{target.port}", serverSelectionTimeoutMS=30_000)
+    try:
+        client.drop_database(SCRATCH)
+        start, span = dt.datetime(YEARS[0], 1, 1), dt.timedelta(days=365.2425 * len(YEARS))
+        docs = []
+        for n in range(RECORDS):
+            when = start + span * n / RECORDS
+            # one process's ObjectIds: its timestamp, then the same 5 bytes, then a counter
+            made = ObjectId.from_datetime(when).binary[:4] + b"spred" + n.to_bytes(3, "big")
+            docs.append(
+                {"_id": ObjectId(made), "created_at": when, "email": f"c{n % 3000}@example.org"}
+            )
+        client[SCRATCH]["history"].insert_many(docs)
+        yield target
+    finally:
+        client.drop_database(SCRATCH)
+        client.close()
+
+
+def _sample(
+    target: Any, name: str, docs: int, *, as_mongodb: bool = False
+) -> tuple[SampleDocs, list[Request]]:
+    """The probe's sample of 100 of one collection (counted ``docs``), and what it sent;
+    ``as_mongodb``: sampled as from a MongoDB server (its fingerprint without FerretDB's
+    version), one document a place."""
+    sent: list[Request] = []
+
+    async def go() -> SampleDocs:
+        scope = Scope()
+        scope.add("127.0.0.1", target.port)
+        transport = Transport(Limits(read_timeout=60, total_timeout=300), scope)
+        probe = MongodbProbe()
+        try:
+            service: Service = await probe.verdict(transport, Endpoint("127.0.0.1", target.port))
+            assert "ferretdb_version" in service.fingerprint.details
+            if as_mongodb:
+                fp = service.fingerprint
+                details = {k: v for k, v in fp.details.items() if k != "ferretdb_version"}
+                service = replace(service, fingerprint=replace(fp, details=details))
+            return await probe.sample(transport, service, Container(name, docs, None), 100)
+        finally:
+            await transport.aclose()
+
+    add_audit_hook(sent.append)
+    try:
+        return asyncio.run(go()), sent
+    finally:
+        remove_audit_hook(sent.append)
+
+
+def test_a_sample_spans_the_years_of_a_collection_in_insertion_order(history: Any) -> None:
+    sample, sent = _sample(history, f"{SCRATCH}.history", RECORDS)
+    assert sample.drawn == "runs" and sample.error is None
+    assert len(sample.docs) == 100 and len({d["_id"] for d in sample.docs}) == 100
+    years = {int(d["created_at"][:4]) for d in sample.docs}
+    # the first 100 records are all of 2005; runs at ten evenly spaced places of the _id
+    # range (the ObjectIds' timestamps) put some of the sample in every two years of twenty
+    assert {(y - YEARS[0]) // 2 for y in years} == set(range(len(YEARS) // 2)), years
+    finds = [r.method for r in sent if r.method == "find"]
+    assert len(finds) <= 2 + 2 * RUNS and "aggregate" not in {r.method for r in sent}
+
+
+def test_a_seeded_collection_of_text_ids_is_sampled_over_its_whole_range(lab: Any) -> None:
+    target = lab.status.target("open", kind="mongodb")
+    cases = lab.truth_of("mongodb").containers["support.cases_2019"].documents
+    sample, _ = _sample(target, "support.cases_2019", cases)
+    assert sample.drawn == "runs" and len(sample.docs) == 100
+    numbers = sorted(int(d["_id"][-6:]) for d in sample.docs)  # CS-2019-000123
+    assert numbers[0] < 0.1 * cases and numbers[-1] > 0.85 * cases
+    assert len({n * 10 // cases for n in numbers}) >= 9  # nine tenths of it or more
+
+
+def test_as_on_mongodb_a_sample_is_one_document_at_a_place_of_each_span(lab: Any) -> None:
+    # FerretDB reads the whole collection for each of the ~102 finds: a small collection
+    target = lab.status.target("open", kind="mongodb")
+    cases = lab.truth_of("mongodb").containers["support.cases_2019"].documents
+    sample, sent = _sample(target, "support.cases_2019", cases, as_mongodb=True)
+    assert sample.drawn == "spread" and len(sample.docs) == 100
+    numbers = sorted(int(d["_id"][-6:]) for d in sample.docs)
+    assert len(set(numbers)) == 100 and numbers[-1] > 0.95 * cases
+    assert len({n * 50 // cases for n in numbers}) >= 45  # nearly every fiftieth of it
+    # the verdict's commands, then finds alone: one a span, a few more where a span was short
+    assert {r.method for r in sent} == {"hello", "buildInfo", "listDatabases", "find"}
+    assert 102 <= len([r for r in sent if r.method == "find"]) <= 2 + 2 * 100
