@@ -261,3 +261,44 @@ def test_a_spread_read_that_broke_the_connection_is_left_to_the_caller(
 
     with pytest.raises(TimeoutError_):  # the probe reads the first rows on a new connection
         _sample(Slow(list(range(10_000))), monkeypatch, (), ())
+
+
+def test_a_pass_past_the_read_timeout_gives_the_first_rows_on_a_new_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from leakhound.errors import TimeoutError_
+    from leakhound.models import Endpoint, Fingerprint, Service, Verdict
+    from leakhound.probes.mysql import probe as mysql_probe
+
+    class Stalled(Table):
+        async def query(self, statement: str) -> ResultSet:
+            if "RAND(" in statement:
+                self.stream.closed = True  # as a timed-out stream closes itself
+                raise TimeoutError_("no complete answer within 10s")
+            return await super().query(statement)
+
+    opened: list[Table] = []
+
+    async def connect(transport: Any, endpoint: Any) -> Table:
+        table = (Stalled if not opened else Table)(list(range(10_000)))
+        opened.append(table)
+        return table
+
+    async def describe(conn: Any, schema: str, name: str) -> TableInfo:
+        return _info((), ())
+
+    async def close(self: Table) -> None:
+        self.stream.closed = True
+
+    monkeypatch.setattr(Table, "close", close, raising=False)
+    monkeypatch.setattr(mysql_probe, "connect", connect)
+    monkeypatch.setattr(mysql_sample, "describe", describe)
+    service = Service(
+        Endpoint("127.0.0.1", 3306), "mysql://127.0.0.1:3306", "mysql", Verdict.OPEN, "",
+        Fingerprint("mariadb"),
+    )  # fmt: skip
+    container = Container("shop.t", 10_000, 3_000_000, details={"database": "shop", "table": "t"})
+    transport = SimpleNamespace(limits=SimpleNamespace(max_body=32 << 20))
+    got = asyncio.run(mysql_probe.MysqlProbe().sample(transport, service, container, 100))  # type: ignore[arg-type]
+    assert got.error is None and got.drawn == sampling.FIRST and len(got.docs) == 100
+    assert len(opened) == 2 and opened[1].sent == [sql.first_rows("shop", "t", 100)]
