@@ -29,9 +29,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -39,8 +38,8 @@ from typing import Any
 
 import httpx
 import orjson
+from sample_spread import estimate, timed  # the table benchmark's, beside this file
 
-from leakhound.count.people import SampledIdentifiers, from_sample
 from leakhound.lab import default_state_dir, status
 from leakhound.models import Container, Endpoint
 from leakhound.net import Limits, Scope, Transport
@@ -126,25 +125,6 @@ def _bulk(http: httpx.Client, lines: list[bytes]) -> None:
     )
     if got.status_code != 200 or got.json().get("errors"):
         raise SystemExit(f"bulk failed: {got.text[:300]}")
-
-
-def estimate(docs: list[dict[str, Any]], total: int) -> tuple[int, str]:
-    """Customers among the records, and the estimator's people with its likely range."""
-    ids = SampledIdentifiers("EMAIL_ADDRESS", records=len(docs), per_record=1)
-    for d in docs:
-        ids.docs[str(d["email"]).encode()] += 1
-    est = from_sample(ids, total)
-    return len(ids.docs), f"{est.value:,} ({est.low:,}-{est.high:,})"
-
-
-async def timed(go: Callable[[], Awaitable[Any]], repeat: int) -> tuple[Any, float]:
-    """What ``go`` returns, and the median of its wall times in seconds."""
-    times, got = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        got = await go()
-        times.append(time.perf_counter() - start)
-    return got, statistics.median(times)
 
 
 def line(store: str, how: str, seconds: float, docs: list[Any], total: int, truth: int) -> None:
