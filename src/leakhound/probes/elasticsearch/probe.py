@@ -212,20 +212,20 @@ def sample_query(size: int, seconds: float = 5.0) -> dict[str, Any]:
 
 async def _sample_search(
     http: Http, path: str, query: dict[str, Any], size: int, drawn: str = "first"
-) -> SampleDocs | int:
-    """A sample search's documents, drawn as ``drawn`` says; for a random one ("spread")
-    the cluster refused (HTTP 400: a version that knows no such query) or did not finish in
-    time, its status instead (the caller asks for the first records then)."""
+) -> SampleDocs | None:
+    """A sample search's documents, drawn as ``drawn`` says; None for a random one
+    ("spread") the cluster refused (HTTP 400: a version that knows no such query) or did not
+    finish in time (the caller asks for the first records then)."""
     random = drawn == "spread"
     try:
         resp = await http.request("POST", path, ALLOW, json=query)
     except NetError as exc:
         if random and not exc.denied:
-            return 0  # the scoring outlasted the read (or the answer was odd): index order
+            return None  # the scoring outlasted the read (or the answer was odd)
         return SampleDocs.failed(exc)
     body = _json_or_none(resp)
     if random and (resp.status == 400 or (isinstance(body, dict) and body.get("timed_out"))):
-        return resp.status
+        return None
     if resp.status != 200 or not isinstance(body, dict):
         return SampleDocs((), f"HTTP {resp.status} on _search", denied=resp.denied)
     hits = body.get("hits", {})
@@ -622,10 +622,10 @@ class ElasticsearchProbe(Probe):
             seconds = transport.limits.read_timeout * SAMPLE_TIME_SHARE
             query = sample_query(size, seconds)
             got = await _sample_search(transport.http, path, query, size, "spread")
-            if not isinstance(got, int):
+            if got is not None:
                 return got
         got = await _sample_search(transport.http, path, {"size": size, "sort": ["_doc"]}, size)
-        assert not isinstance(got, int)
+        assert got is not None  # only a random search gives way
         return got
 
     def reader(self, transport: Transport, service: Service) -> FullReader:

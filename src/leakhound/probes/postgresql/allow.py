@@ -72,8 +72,7 @@ ALLOW = statements(
         _literal(COLUMNS),
         _literal(INDEXED),
         rf"SELECT count\(\*\) FROM ONLY {_TABLE}",
-        rf"SELECT extract\(year FROM {_NAME}( AT TIME ZONE 'UTC')?\)::text, count\(\*\) "
-        rf"FROM ONLY {_TABLE} GROUP BY 1",
+        rf"SELECT extract\(year FROM {_NAME}\)::text, count\(\*\) FROM ONLY {_TABLE} GROUP BY 1",
         rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM ONLY {_TABLE}",
         rf"SELECT \* FROM ONLY {_TABLE} LIMIT \d{{1,7}}",
         # A sample spread over the table: the rows at some ctids (a TID scan of their blocks).

@@ -89,9 +89,6 @@ def _where(container: Container) -> tuple[str, str, str]:
     return _split(container.name)
 
 
-_WITH_ZONE = "timestamp with time zone"
-
-
 def _main_date(columns: list[tuple[str, str]]) -> str | None:
     dates = [c for c, t in columns if _TYPES.get(t) == FieldType.DATE]
     for name in _DATE_NAMES:
@@ -393,13 +390,11 @@ async def _table(
     date_field = _main_date(columns)
     years: tuple[YearCount, ...] = ()
     if small and date_field:
-        # One pass counts the rows and their years (the rows without a date in no year).
-        # A timestamptz's year in UTC, as the other stores count theirs (the session's time
-        # zone would move the hours either side of New Year into the next or last year).
-        utc = " AT TIME ZONE 'UTC'" if dict(columns)[date_field] == _WITH_ZONE else ""
+        # One pass counts the rows and their years (the rows without a date in no year); a
+        # timestamptz's in UTC, the session's zone (``wire.startup``), as other stores count.
         try:
             grouped = await conn.run(
-                f"SELECT extract(year FROM {quote(date_field)}{utc})::text, count(*) "
+                f"SELECT extract(year FROM {quote(date_field)})::text, count(*) "
                 f"FROM ONLY {where} GROUP BY 1"
             )
             docs, years = _by_year(grouped.rows)
