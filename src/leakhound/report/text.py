@@ -40,11 +40,10 @@ def documents(d: Documents) -> str:
     return f"{d.records:,}" + (f" (+{d.copies:,} in copies)" if d.copies else "")
 
 
-def refused(containers: int, documents: int, credentials: int | None = None) -> str:
+def refused(containers: int, documents: int, credentials: int) -> str:
     """Containers a partial store listed but refused to read, and the records it said they
     hold: not exposed, so never in the exposed figures ('' when there are none).
-    ``credentials``: how many of them asked for credentials (the rest failed otherwise);
-    None where that is not known."""
+    ``credentials``: how many of them asked for credentials (the rest failed otherwise)."""
     if not containers:
         return ""
     held = f", holding {documents:,} documents" if documents else ""
@@ -54,11 +53,9 @@ def refused(containers: int, documents: int, credentials: int | None = None) -> 
     )
 
 
-def why_refused(containers: int, credentials: int | None) -> str:
+def why_refused(containers: int, credentials: int) -> str:
     """Why containers listed were not read: 'asked for credentials', 'the read failed', or
     both with their numbers."""
-    if credentials is None:
-        return "asked for credentials, or the read failed"
     if credentials >= containers:
         return "asked for credentials"
     if credentials == 0:
