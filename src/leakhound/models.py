@@ -355,6 +355,13 @@ class Sample:
     drawn: str | None = field(default=None, metadata={"omit_empty": True})
     # Beside an error, why the read failed (None: no error, or stored before the mark).
     failure: Failure | None = field(default=None, metadata={"omit_empty": True})
+    # The container's records a year of its main date, counted in every record where its
+    # store's identifiers were read whole (``scanner/people.py``) and the store had not
+    # counted them at inventory (``Container.years``); records without a date in no year.
+    years: tuple[YearCount, ...] = field(default=(), metadata={"omit_empty": True})
+    # The field those years are of, where the inventory named none (a Redis hash's, a file's
+    # column): the usual name of a record's date that dated the most records.
+    date_field: str | None = field(default=None, metadata={"omit_empty": True})
 
 
 @dataclass(frozen=True, slots=True)

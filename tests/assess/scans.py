@@ -40,6 +40,8 @@ class Ix:
     # Why, as the probe marked it; None: a result stored before reads were marked.
     failure: Failure | None = None
     years: tuple[tuple[int, int], ...] = ()  # (year, docs) the store counted at inventory
+    # (year, docs) counted in every record, its store read whole for its people
+    read_years: tuple[tuple[int, int], ...] = ()
     system: bool = False  # the store's own (a dot index, CouchDB's _users)
     denied: bool = False  # the inventory's own reads of it were refused for credentials
 
@@ -98,7 +100,8 @@ def builder(folder: Path) -> Build:
                 years=tuple(YearCount(y, n) for y, n in ix.years),
                 denied=ix.denied,
             )
-            sample = Sample(ix.sampled, ix.sampled, pii) if ix.sampled else None
+            read_years = tuple(YearCount(y, n) for y, n in ix.read_years)
+            sample = Sample(ix.sampled, ix.sampled, pii, years=read_years) if ix.sampled else None
             if ix.sample_error:
                 sample = Sample(100, 0, (), ix.sample_error, failure=ix.failure)
             results.append(ContainerResult(index, sample))

@@ -103,6 +103,7 @@ def test_copies_are_shown_but_add_no_records_and_no_people(build_scan: Build) ->
                 pii={"EMAIL_ADDRESS": (90, 80)},
                 date_min="2019-01-01",
                 date_max="2019-12-31",
+                years=((2019, 1000),),
             ),
             Ix(
                 "crm.public.customers_by_city",
@@ -110,6 +111,7 @@ def test_copies_are_shown_but_add_no_records_and_no_people(build_scan: Build) ->
                 pii={"EMAIL_ADDRESS": (90, 80)},
                 date_min="2019-01-01",
                 date_max="2019-12-31",
+                years=((2019, 1000),),
                 derived="materialized view",
             ),
         )
@@ -134,6 +136,7 @@ def test_copies_are_counted_where_nothing_else_held_personal_data(build_scan: Bu
             pii={"EMAIL_ADDRESS": (90, 80)},
             date_min="2019-01-01",
             date_max="2019-12-31",
+            years=((2019, 1000),),
             derived="materialized view",
         ),
     )
@@ -169,8 +172,9 @@ def test_date_range_spans_indices_with_personal_data(build_scan: Build) -> None:
     assert a.date_range == ("2019-01-02", "2021-06-01")
 
 
-def test_records_by_year_spread_over_each_index_range(build_scan: Build) -> None:
-    # 730 documents over 2019-07-02 .. 2020-07-01 (366 days: 183 in 2019, 183 in 2020).
+def test_records_by_year_leave_out_what_was_not_counted(build_scan: Build) -> None:
+    # A date range alone says nothing of the years between: 732 records over 2019-07-02 ..
+    # 2020-07-01 may all be of one week. No year is given a share of them.
     a = assess(
         build_scan(
             Ix(
@@ -189,15 +193,15 @@ def test_records_by_year_spread_over_each_index_range(build_scan: Build) -> None
             ),
         )
     )
-    assert records_by_year(a.containers) == [(2019, 366), (2020, 366), (2021, 10)]
+    assert records_by_year(a.containers) == []
     assert years_basis(a.containers) == (
-        "Documents of the 2 indices with personal data, by year: 2 from their oldest and "
-        "newest date, their records assumed spread evenly over that range (an assumption: a "
-        "year may be off by a factor)."
+        "Documents of the 2 indices with personal data, by year: 2 left out, dated from "
+        "2019-07-02 to 2021-05-02 but not counted by year (742 records: neither read whole "
+        "nor counted by the store)."
     )
 
 
-def test_records_by_year_counted_by_the_store_need_no_spread(build_scan: Build) -> None:
+def test_records_by_year_as_the_store_counted_them(build_scan: Build) -> None:
     # The store counted its records a year (one of them undated): each year as counted, where
     # spreading the same 1,000 records over 2019-12-31 .. 2021-01-01 would put 2 in 2019.
     a = assess(
@@ -219,12 +223,38 @@ def test_records_by_year_counted_by_the_store_need_no_spread(build_scan: Build) 
             ),
         )
     )
-    assert records_by_year(a.containers) == [(2019, 600), (2020, 300), (2021, 109)]
+    assert records_by_year(a.containers) == [(2019, 600), (2020, 300), (2021, 99)]
     assert years_basis(a.containers) == (
         "Documents of the 2 indices with personal data, by year: 1 counted a year by the "
-        "store itself (every record, no sample); 1 from their oldest and newest date, their "
-        "records assumed spread evenly over that range (an assumption: a year may be off by a "
-        "factor)."
+        "store itself (every record, no sample); 1 left out, dated from 2021-05-01 to "
+        "2021-05-02 but not counted by year (10 records: neither read whole nor counted by "
+        "the store)."
+    )
+
+
+def test_records_by_year_read_whole_beside_those_the_store_counted(build_scan: Build) -> None:
+    # A CouchDB database cannot count a year without a view of its own: read whole for its
+    # people, its records were dated one by one. The store's own count stands where it has one.
+    a = assess(
+        build_scan(
+            Ix(
+                "cases",
+                docs=1000,
+                pii={"EMAIL_ADDRESS": (1, 1)},
+                date_min="2019-12-31",
+                date_max="2021-01-01",
+                years=((2019, 600), (2020, 400)),
+                read_years=((2018, 1),),  # never used over the store's own count
+            ),
+            Ix("couch", docs=10, pii={"EMAIL_ADDRESS": (1, 1)}, read_years=((2020, 7), (2021, 2))),
+            Ix("dateless", docs=5, pii={"EMAIL_ADDRESS": (1, 1)}),
+        )
+    )
+    assert records_by_year(a.containers) == [(2019, 600), (2020, 407), (2021, 2)]
+    assert years_basis(a.containers) == (
+        "Documents of the 3 indices with personal data, by year: 1 read whole, each record "
+        "counted in its own date's year; 1 counted a year by the store itself (every record, "
+        "no sample); 1 left out, without a date read (5 records)."
     )
 
 
@@ -296,7 +326,7 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
     # what the chart's caption says: the dated read counted, the undated one left out
     assert years_basis(a.containers) == (
         "Documents of the 2 indices with personal data, by year: 1 read whole, each record "
-        "counted in its own date's year; 1 left out, without a date range (70,000 records)."
+        "counted in its own date's year; 1 left out, without a date read (70,000 records)."
     )
 
     # With the endpoint's totals, each person counts once across its indices.

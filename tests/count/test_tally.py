@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leakhound.count.distinct import DistinctCounter
-from leakhound.count.tally import Tally, count_batch, merged, year_of
+from leakhound.count.tally import Tally, count_batch, merged, year_of, years_by_name
 
 KEY = b"k" * 32
 
@@ -38,6 +38,22 @@ KEY = b"k" * 32
 )
 def test_year_of_a_stored_date(value: object, year: int | None) -> None:
     assert year_of(value) == year
+
+
+def test_records_without_a_schema_are_dated_by_date_text_under_the_usual_names() -> None:
+    docs = [
+        {"created_at": "2019-03-04T10:00:00Z", "updated_at": "2021-01-01", "name": "2015-01-01"},
+        {"created_at": "2020-12-31T23:30:00-05:00", "timestamp": "1577836800"},  # seconds? ms?
+        {"created_at": "not yet", "date": "2018-07-01"},
+        {"customer": {"created_at": "2017-01-01"}},  # nested: not the record's own date
+        "2016-01-01",  # a list's or a set's member: no field at all
+    ]
+    assert years_by_name(docs) == {
+        "created_at": {2019: 1, 2021: 1},  # the year in UTC, as everywhere else
+        "updated_at": {2021: 1},
+        "date": {2018: 1},
+    }
+    assert years_by_name([]) == {}
 
 
 DOCS = [

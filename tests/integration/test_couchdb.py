@@ -89,6 +89,14 @@ def test_open_server_counts_equal_what_was_seeded(
         container = found[name]["index"]
         assert (container["docs"], container["docs_exact"]) == (truth["documents"], True), name
         assert container["readable"] is True and not container["system"]
+        if name.startswith("support-cases-") and truth["documents"]:
+            # CouchDB counts nothing a year without a view of its own: the store, small
+            # enough, was read whole for its people, and each record dated on the way.
+            assert "years" not in container, name
+            year = int(name.rsplit("-", 1)[1])
+            assert found[name]["sample"]["years"] == [{"year": year, "docs": truth["documents"]}], (
+                name
+            )
     # The system databases hold a design document each: code, not records.
     for name in ("_users", "_replicator"):
         container = found[name]["index"]

@@ -1,9 +1,10 @@
 """Samples at random over an index, against the lab's real OpenSearch: a seeded
 ``random_score`` on ``_seq_no`` spans an index written in date order, the same documents scan
-after scan, where its first documents in index order are all of its first year.
+after scan, where its first documents in index order are all of its first year. And an index
+blocked for reads, which answers everyone 403: not a request for credentials.
 
-The index is a scratch one, written with ``_bulk`` on the lab's open node and deleted
-afterwards: the seeded indices are never touched.
+The indices are scratch ones, written on the lab's open node and deleted afterwards: the
+seeded indices are never touched.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from leakhound.probes.base import SampleDocs
 from leakhound.probes.elasticsearch.probe import ElasticsearchProbe
 
 SCRATCH = "lh-spread-history"
+BLOCKED = "lh-read-blocked"
 RECORDS, YEARS = 20_000, range(2005, 2025)
 
 
@@ -55,8 +57,10 @@ def history(lab: Any) -> Iterator[str]:
             http.delete(f"/{SCRATCH}")
 
 
-def _sample(url: str, read_timeout: float = 30) -> tuple[SampleDocs, list[Request]]:
-    """The probe's sample of 100 of the scratch index, and what it sent."""
+def _sample(
+    url: str, read_timeout: float = 30, index: str = SCRATCH
+) -> tuple[SampleDocs, list[Request]]:
+    """The probe's sample of 100 of a scratch index, and what it sent."""
     sent: list[Request] = []
     where = urlsplit(url)
     host, port = where.hostname or "127.0.0.1", where.port or 80
@@ -68,7 +72,7 @@ def _sample(url: str, read_timeout: float = 30) -> tuple[SampleDocs, list[Reques
         probe = ElasticsearchProbe()
         try:
             service = await probe.verdict(transport, Endpoint(host, port))
-            return await probe.sample(transport, service, Container(SCRATCH, RECORDS, None), 100)
+            return await probe.sample(transport, service, Container(index, RECORDS, None), 100)
         finally:
             await transport.aclose()
 
@@ -95,3 +99,47 @@ def test_a_sample_spans_the_years_of_an_index_written_in_order(history: str) -> 
 def test_the_same_documents_scan_after_scan(history: str) -> None:
     ns = [sorted(d["n"] for d in _sample(history)[0].docs) for _ in range(2)]
     assert ns[0] == ns[1] and len(set(ns[0])) == 100
+
+
+@pytest.fixture
+def blocked(lab: Any) -> Iterator[str]:
+    """The open node's URL, with ``lh-read-blocked``: one record, its reads blocked
+    (``index.blocks.read``; deleted at the end)."""
+    url = lab.status.url("open")
+    with httpx.Client(base_url=url, timeout=60.0, trust_env=False) as http:
+        http.delete(f"/{BLOCKED}")
+        try:
+            got = http.put(f"/{BLOCKED}/_doc/1?refresh=true", json={"email": "x@example.com"})
+            assert got.status_code in (200, 201), got.text
+            got = http.put(f"/{BLOCKED}/_settings", json={"index.blocks.read": True})
+            assert got.status_code == 200, got.text
+            yield url
+        finally:
+            http.delete(f"/{BLOCKED}")
+
+
+def test_an_index_blocked_for_reads_is_no_request_for_credentials(blocked: str) -> None:
+    # A search over every index fails for the one blocked (403 cluster_block_exception): the
+    # node stays open, and the blocked index's sample failed, not refused for credentials.
+    where = urlsplit(blocked)
+    host, port = where.hostname or "127.0.0.1", where.port or 80
+
+    async def go() -> tuple[Any, Any, SampleDocs]:
+        scope = Scope()
+        scope.add(host, port)
+        transport = Transport(Limits(read_timeout=30, total_timeout=300), scope)
+        probe = ElasticsearchProbe()
+        try:
+            service = await probe.verdict(transport, Endpoint(host, port))
+            inventory = await probe.inventory(transport, service, max_containers=1000)
+            (index,) = [c for c in inventory.containers if c.name == BLOCKED]
+            return service, index, await probe.sample(transport, service, index, 100)
+        finally:
+            await transport.aclose()
+
+    service, index, sample = asyncio.run(go())
+    assert service.verdict == "open", service.reason
+    assert service.closed_apis == ()
+    assert not index.denied  # its _count refused for the block alone
+    assert not sample.docs and not sample.denied
+    assert sample.error is not None and "blocked for reads" in sample.error

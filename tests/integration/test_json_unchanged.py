@@ -48,6 +48,8 @@ ADDED_TO_SAMPLE = {
     "people": "a container's people, counted as its store's are",
     "failure": "beside an error, why the read failed (refused for credentials, or other)",
     "drawn": "how its records were drawn: at random over the index, not its first",
+    "years": "records a year, counted reading a store whole for its people",
+    "date_field": "the field those years are of, where the index names none",
 }
 # Fields of a container (index) added since, on purpose.
 ADDED_TO_INDEX = {

@@ -241,6 +241,14 @@ HOSTILE_HTML_502 = Answer(502, f"<html><h1>{HOSTILE_WORDS}</h1></html>".encode()
         pytest.param(
             ElasticsearchProbe(), Container("cases", 10, None), HOSTILE_500, False, id="es-500"
         ),
+        # An index blocked for reads answers everyone so: no credentials would read it.
+        pytest.param(
+            ElasticsearchProbe(),
+            Container("cases", 10, None),
+            recorded("elasticsearch/search-403-read-block-opensearch-2.19.1.json"),
+            False,
+            id="es-403-read-block",
+        ),
         pytest.param(
             ElasticsearchProbe(),
             Container("cases", 10, None),
@@ -583,6 +591,12 @@ def test_an_object_stores_listing_refused_is_denied() -> None:
         ),
         pytest.param(500, HOSTILE_500.body, False, id="500-hostile-words"),
         pytest.param(502, HOSTILE_HTML_502.body, False, id="proxy-502"),
+        pytest.param(
+            403,
+            recorded("elasticsearch/search-403-read-block-opensearch-2.19.1.json").body,
+            False,
+            id="403-read-block",
+        ),
     ],
 )
 def test_an_elasticsearch_page_refused_is_denied_by_its_status(

@@ -29,6 +29,7 @@ from leakhound.models import (
     Service,
     TargetResult,
     Verdict,
+    YearCount,
 )
 from leakhound.report import FORMATS
 from leakhound.report import html as html_report
@@ -65,6 +66,7 @@ def hostile_scan(tmp_path: Path) -> ScanRecord:
         date_field="created_at",
         date_min="2019-03-01T00:00:00.000Z",
         date_max="2021-02-01T00:00:00.000Z",
+        years=(YearCount(2019, 20_000), YearCount(2020, 24_000), YearCount(2021, 4_210)),
         details={"health": "green", "status": "open"},
     )
     sample = Sample(
@@ -102,7 +104,15 @@ def hostile_scan(tmp_path: Path) -> ScanRecord:
         (
             ContainerResult(customers, sample),
             ContainerResult(img, Sample(100, 1)),
-            ContainerResult(script, Sample(100, 12, (pii("EMAIL_ADDRESS", 12, 12, IMG_ATTACK),))),
+            ContainerResult(
+                script,
+                Sample(
+                    100,
+                    12,
+                    (pii("EMAIL_ADDRESS", 12, 12, IMG_ATTACK),),
+                    years=(YearCount(2022, 12),),  # its store read whole for its people
+                ),
+            ),
         ),
     )
     with SqliteStore(tmp_path / "f.db") as store:
@@ -226,7 +236,9 @@ def test_report_renders_key_figures_in_chromium(hostile_scan: ScanRecord, tmp_pa
     assert "payment card numbers" in text
     years = text[text.index("Records by year") :]
     assert re.search(r"\b2019\b.*\b2020\b.*\b2021\b.*\b2022\b", years)
-    assert "assumed spread evenly over that range" in years  # how the chart was counted
+    # how the chart was counted: each record in its own year, by the store or read whole
+    assert "1 read whole, each record counted in its own date's year" in years
+    assert "1 counted a year by the store itself" in years
     assert "Next steps" in text
 
 

@@ -21,12 +21,14 @@ from leakhound.models import (
     PeopleCount,
     Service,
     Verdict,
+    YearCount,
 )
 from leakhound.probes.elasticsearch import ElasticsearchProbe
 from leakhound.scanner.access import Access
 from leakhound.scanner.options import ScanOptions
 from leakhound.scanner.people import (
     AcrossStores,
+    Dated,
     _container_people,
     count_people,
     count_people_by_container,
@@ -226,7 +228,7 @@ def test_each_containers_people_are_counted_as_the_stores_are() -> None:
     staff.docs = Counter({n.to_bytes(4, "big"): 1 for n in range(5000, 5200)})
     staff.fields = {"email": set(staff.docs)}
     acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
-    store, each = asyncio.run(
+    store, each, _ = asyncio.run(
         count_people_by_container(
             acc,
             [(cases, 100), (payroll, 200)],
@@ -301,7 +303,7 @@ def test_only_a_store_counted_exactly_joins_the_count_across_stores() -> None:
         (d,) = _digests(["customer1@gmail.com"])
         ids.docs[d] += 1
         ids.fields["customer.email"] = {d}
-        people, _ = asyncio.run(
+        people, _, _ = asyncio.run(
             count_people_by_container(
                 acc,
                 [(CASES, 100)],
@@ -356,7 +358,7 @@ def test_the_basis_says_how_the_samples_were_drawn(
     staff.docs = Counter({n.to_bytes(4, "big"): 1 for n in range(5000, 5200)})
     staff.fields = {"email": set(staff.docs)}
     acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
-    store, (each, _) = asyncio.run(
+    store, (each, _), _ = asyncio.run(
         count_people_by_container(
             acc,
             [(cases, 100), (Container("payroll", payroll, None), 200)],
@@ -373,3 +375,21 @@ def test_the_basis_says_how_the_samples_were_drawn(
     if drawn[0] == "runs":
         own = "runs of neighbouring records"
     assert own in each.basis
+
+
+def test_records_read_whole_are_dated_by_their_main_date_else_the_name_dating_most() -> None:
+    found = {
+        "updated_at": Counter({2021: 90, 2022: 10}),
+        "created_at": Counter({2019: 60}),
+        "date": Counter({2018: 60}),
+    }
+    # The inventory's own date field, whatever else dated more records.
+    own = Dated.of(Container("cases", 100, None, date_field="created_at"), found)
+    assert own == Dated((YearCount(2019, 60),), None)
+    # None named: the field that dated the most records; of two alike, the more telling name.
+    assert Dated.of(Container("case:*", 100, None), found) == Dated(
+        (YearCount(2021, 90), YearCount(2022, 10)), "updated_at"
+    )
+    del found["updated_at"]
+    assert Dated.of(Container("case:*", 100, None), found).date_field == "created_at"
+    assert Dated.of(Container("case:*", 100, None), {}) == Dated((), None)

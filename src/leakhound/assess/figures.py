@@ -7,7 +7,7 @@ sample until a full read counts distinct identifiers. A ``Figure`` says which of
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -83,7 +83,10 @@ class ContainerExposure:
     subjects: Figure  # people in this container
     docs_exact: bool = True  # False: an estimate, or a count with nested records included
     full: bool = False  # every document was read (--depth full), not a sample
-    years: tuple[tuple[int, int], ...] = ()  # documents per year, from a full read
+    # Documents per year: counted in every record read (a full read, or the read of a sample
+    # scan's store whole for its people: ``years_read``) or by the store at inventory.
+    years: tuple[tuple[int, int], ...] = ()
+    years_read: bool = False
     derived: str | None = None  # what its records are copies of (never added to the totals)
     # Listed by a partial store that would not let anyone read it (``ContainerResult.refused``):
     # seen, not exposed; its records are in no exposed figure.
@@ -201,6 +204,7 @@ def _exposure(
     subjects: Figure,
     full: bool = False,
     years: tuple[tuple[int, int], ...] = (),
+    years_read: bool = False,
 ) -> ContainerExposure:
     return ContainerExposure(
         url=svc.url,
@@ -218,6 +222,7 @@ def _exposure(
         docs_exact=c.docs_exact,
         full=full,
         years=years,
+        years_read=years_read or full,
         derived=c.derived,
         system=c.system,
     )
@@ -237,7 +242,9 @@ def _from_sample(
         sampled=sampled,
         sample_error=sample.error if sample is not None else "not sampled",
         pii=pii,
-        years=tuple((y.year, y.docs) for y in c.years),
+        # The store's count at inventory, else the one made reading its records whole.
+        years=tuple((y.year, y.docs) for y in (c.years or (sample.years if sample else ()))),
+        years_read=not c.years and sample is not None and bool(sample.years),
         subjects=(
             _counted_figure(sample.people)
             if sample is not None and sample.people is not None
@@ -581,62 +588,54 @@ def date_range(containers: Iterable[ContainerExposure]) -> tuple[str | None, str
 
 def records_by_year(containers: Iterable[ContainerExposure]) -> list[tuple[int, int]]:
     """Documents per calendar year (copies, ``derived``, left out unless they are all
-    there is: ``counted``).
-
-    A full read counts them by each record's date, and so does a store that counted its
-    records a year at inventory. Otherwise each container's records are spread evenly over
-    its date range: only containers with both dates and a count take part, and the split
-    inside a container is an assumption (uniform over time).
+    there is: ``counted``), each record in the year of its own date: counted in every record
+    read, or by the store at inventory. A container counted neither way is left out (its
+    records are in no year; ``years_basis`` says how many): spreading them over its date
+    range would put a figure on a year that can be off by a factor.
     """
-    years: dict[int, float] = defaultdict(float)
+    years: Counter[int] = Counter()
     for i in counted(containers):
-        source = _years_from(i)
-        if source in ("read", "counted"):  # each record in its own year: no assumption
-            for year, n in i.years:
-                years[year] += n
-        elif source == "spread":
-            lo, hi = _day(i.date_min), _day(i.date_max)
-            assert lo and hi and i.docs
-            span = (hi - lo).days + 1
-            for year in range(lo.year, hi.year + 1):
-                start = max(lo, date(year, 1, 1))
-                end = min(hi, date(year, 12, 31))
-                years[year] += i.docs * ((end - start).days + 1) / span
-    return [(y, round(n)) for y, n in sorted(years.items())]
+        if _years_from(i) is not None:
+            years.update(dict(i.years))
+    return sorted(years.items())
 
 
 def years_basis(containers: Iterable[ContainerExposure]) -> str:
     """How ``records_by_year`` counted the same containers, and what it left out."""
     items = counted(containers)
     sources = [_years_from(i) for i in items]
-    read, spread = sources.count("read"), sources.count("spread")
-    by_store = sources.count("counted")
+    read, by_store = sources.count("read"), sources.count("counted")
     out = [
         f"{read} read whole, each record counted in its own date's year" if read else "",
         f"{by_store} counted a year by the store itself (every record, no sample)"
         if by_store
         else "",
-        f"{spread} from their oldest and newest date, their records assumed spread evenly "
-        "over that range (an assumption: a year may be off by a factor)"
-        if spread
-        else "",
     ]
     left = [i for i, s in zip(items, sources, strict=True) if s is None]
-    if left:
-        records = sum(i.docs or 0 for i in left)
-        out.append(f"{len(left)} left out, without a date range ({records:,} records)")
+    ranged = [i for i in left if _day(i.date_min) and _day(i.date_max)]
+    if ranged:
+        lo = min(d for i in ranged if (d := _day(i.date_min)))
+        hi = max(d for i in ranged if (d := _day(i.date_max)))
+        records = sum(i.docs or 0 for i in ranged)
+        out.append(
+            f"{len(ranged)} left out, dated from {lo.isoformat()} to {hi.isoformat()} but not "
+            f"counted by year ({records:,} records: neither read whole nor counted by the "
+            "store)"
+        )
+    if undated := [i for i in left if not (_day(i.date_min) and _day(i.date_max))]:
+        records = sum(i.docs or 0 for i in undated)
+        out.append(f"{len(undated)} left out, without a date read ({records:,} records)")
     what = f"Documents of the {len(items)} ind{'ex' if len(items) == 1 else 'ices'}"
     return f"{what} with personal data, by year: " + "; ".join(x for x in out if x) + "."
 
 
 def _years_from(i: ContainerExposure) -> str | None:
-    """Where a container's records by year come from: "read" (a full read dated each
-    record), "counted" (the store counted them a year at inventory), "spread" (its date
-    range and count), None (none of these: left out)."""
+    """Where a container's records by year come from: "read" (every record read, each
+    dated), "counted" (the store counted them a year at inventory), None (neither: left
+    out)."""
     if i.years:
-        return "read" if i.full else "counted"
-    lo, hi = _day(i.date_min), _day(i.date_max)
-    return "spread" if lo and hi and i.docs and hi >= lo else None
+        return "read" if i.years_read else "counted"
+    return None
 
 
 def _day(text: str | None) -> date | None:

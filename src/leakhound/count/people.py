@@ -29,8 +29,9 @@ a customer writes three times but a one-off address appears once, cannot tell mo
 assumes the records sampled are like the rest. PostgreSQL's and MySQL's samples are drawn
 at random over the whole table where its size and key allow (``probes/sampling.py``),
 Elasticsearch's and OpenSearch's over the whole index, MongoDB's at a random place of each span
-of the ``_id`` range, which makes it hold whatever the container's order; FerretDB's are runs of
-neighbours, which may be alike; other kinds' samples are the first records a store returns,
+of the ``_id`` range and CouchDB's of its id range, which makes it hold whatever the
+container's order; FerretDB's are runs of neighbours, which may be alike; other kinds' samples
+are the first records a store returns,
 which holds in the lab (its indices are in case order, customers drawn apart from it) but not
 in a table ordered by customer. The basis says which (``DRAWN``). Beside the
 likely range stands the one that always holds: at least the values seen, at most what the

@@ -83,6 +83,55 @@ def _utc_year(value: str, month: int, year: int) -> int:
         return year
 
 
+# The names a record's own date goes by, the most telling first: where the inventory named no
+# date field (a Redis hash, the rows of an exported file), the records read whole are dated by
+# the first of them they hold (``years_by_name``).
+DATE_NAMES = (
+    "created_at",
+    "createdAt",
+    "created",
+    "creation_date",
+    "date_created",
+    "timestamp",
+    "@timestamp",
+    "date",
+    "opened_at",
+    "registered_at",
+    "updated_at",
+    "time",
+)
+
+
+def years_by_name(
+    docs: Iterable[Any], names: Sequence[str] = DATE_NAMES
+) -> dict[str, Counter[int]]:
+    """Records a year of each of ``names`` a record holds at its top level as date text
+    (``2019-03-04…``). A number is left out: seconds or milliseconds since 1970, nothing in
+    a record without a schema says which."""
+    out: dict[str, Counter[int]] = {}
+    for doc in docs:
+        if not isinstance(doc, dict):
+            continue
+        for name in names:
+            value = doc.get(name)
+            if isinstance(value, str) and not value.strip().isdigit():
+                year = year_of(value)
+                if year is not None:
+                    out.setdefault(name, Counter())[year] += 1
+    return out
+
+
+def years_of(docs: Iterable[Any], date_field: str) -> Counter[int]:
+    """Records a year of ``date_field`` (a dotted path) in some records; those without a
+    date it can read are in no year."""
+    years: Counter[int] = Counter()
+    for doc in docs:
+        year = year_of(_lookup(doc, date_field))
+        if year is not None:
+            years[year] += 1
+    return years
+
+
 class Tally:
     """Counts over some documents of one index; ``merge`` adds another tally of the same key."""
 

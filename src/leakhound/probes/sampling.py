@@ -28,6 +28,61 @@ MAX_ASK = 5_000  # places one statement asks for at most
 FIRST, SPREAD, RUNS = "first", "spread", "runs"
 
 
+KEY_CHARS = 12  # characters of a text key after its shared prefix that place it in the range
+# The characters a text key's place is read in, smallest set first: decimal numbers (zero
+# padded: "CS-2019-000123"), hexadecimal ones, then any ASCII text (7 bits a character).
+ALPHABETS = ("0123456789", "0123456789abcdef", "0123456789ABCDEF", "".join(map(chr, range(128))))
+GRAIN = 1 << 20  # the grain of a place drawn within its span of a key range
+
+
+def text_scale(low: str, high: str) -> Callable[[int, int], str] | None:
+    """The text key ``num / den`` of the way from ``low`` to ``high`` in code point order
+    (MongoDB's string ``_id``, CouchDB's document ids): by its first characters after the
+    prefix the two share, as decimal or hexadecimal numbers where they are written so, else
+    ASCII; None past ASCII."""
+    shared = 0
+    while shared < min(len(low), len(high)) and low[shared] == high[shared]:
+        shared += 1
+    scale = _text_scale(low[shared:], high[shared:])
+    if scale is None:
+        return None
+    first, last = (_text_key(t[shared:], *scale) for t in (low, high))
+
+    def text_at(num: int, den: int) -> str:
+        if num == 0:
+            return low
+        return low[:shared] + _key_text(first + (last - first) * num // den, *scale)
+
+    return text_at
+
+
+def _text_scale(*texts: str) -> tuple[str, int] | None:
+    """The smallest alphabet that writes every text's first ``KEY_CHARS`` characters, and
+    their width; None past ASCII."""
+    head = [t[:KEY_CHARS] for t in texts]
+    for alphabet in ALPHABETS:
+        if all(c in alphabet for t in head for c in t):
+            return alphabet, max(map(len, head))
+    return None
+
+
+def _text_key(text: str, alphabet: str, width: int) -> int:
+    """A text's first characters as one number in the alphabet's base (the smallest
+    character past its end)."""
+    key = 0
+    for c in text[:width].ljust(width, alphabet[0]):
+        key = key * len(alphabet) + alphabet.index(c)
+    return key
+
+
+def _key_text(key: int, alphabet: str, width: int) -> str:
+    chars = []
+    for _ in range(width):
+        key, digit = divmod(key, len(alphabet))
+        chars.append(alphabet[digit])
+    return "".join(reversed(chars)).rstrip("\0")
+
+
 def places(population: int, count: int, seed: int = SEED) -> list[int]:
     """``count`` distinct places of ``range(population)`` at random, the same every time."""
     return random.Random(seed).sample(range(population), min(count, population))

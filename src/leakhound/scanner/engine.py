@@ -184,7 +184,7 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
             results = [cr for cr, _ in sampled]
             totals = None
             try:
-                people, each = await count_people_by_container(
+                people, each, dated = await count_people_by_container(
                     acc,
                     [(cr.container, cr.sample.docs if cr.sample else 0) for cr in results],
                     [found for _, found in sampled],
@@ -195,10 +195,13 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
                     [cr.sample.drawn if cr.sample else None for cr in results],
                 )
                 results = [
-                    replace(cr, sample=replace(cr.sample, people=p))
-                    if p is not None and cr.sample is not None
+                    replace(
+                        cr,
+                        sample=replace(cr.sample, people=p, years=d.years, date_field=d.date_field),
+                    )
+                    if (p is not None or d.years) and cr.sample is not None
                     else cr
-                    for cr, p in zip(results, each, strict=True)
+                    for cr, p, d in zip(results, each, dated, strict=True)
                 ]
             except Exception:  # a bug in counting people costs that figure, not the inventory
                 people = None

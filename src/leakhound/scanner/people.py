@@ -9,13 +9,21 @@ estimated from the sample.
 
 A store counted exactly (read or listed whole) hands its identifiers on to the scan's
 ``AcrossStores``, which counts people once across all such stores of the scan.
+
+A store read whole also has each container's records counted a year of its main date, where
+the store did not count them at inventory (CouchDB, which cannot group without a view of its
+own; a MySQL table too large to group): the date field is read with the identifiers. Where the
+inventory named no date field (a Redis hash, the rows of an exported file), the records are
+dated by the first of the usual names of a record's date (``DATE_NAMES``) that dates the most
+of them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..count.distinct import DistinctCounter
 from ..count.people import (
@@ -26,8 +34,9 @@ from ..count.people import (
     identifier_digests,
     people_type,
 )
+from ..count.tally import DATE_NAMES, years_by_name, years_of
 from ..errors import NetError
-from ..models import Container, Distinct, FieldType, PeopleAcross, PeopleCount
+from ..models import Container, Distinct, FieldType, PeopleAcross, PeopleCount, YearCount
 from ..probes.base import ReadPlan
 from .access import Access
 from .full import LocalExecutor, ReadContext, Sink, read_container
@@ -41,9 +50,48 @@ LIST_VALUES = 1_000_000
 _LIST_BATCH = 5_000
 
 
+def _identifiers_and_years(
+    docs: Sequence[Any], *, date_field: str | None, guess: bool, **identifiers: Any
+) -> tuple[list[bytes], dict[str, Counter[int]]]:
+    """A page's identifiers (``identifier_digests``) and its records a year: of
+    ``date_field``, else (``guess``) of each of the usual names of a record's date."""
+    if date_field:
+        years = {date_field: years_of(docs, date_field)}
+    else:
+        years = years_by_name(docs) if guess else {}
+    return identifier_digests(docs, **identifiers), years
+
+
+def _undated(container: Container) -> str | None:
+    """The main date field of a container whose records the store did not count a year."""
+    return container.date_field if container.date_field and not container.years else None
+
+
+class Dated(NamedTuple):
+    """A container's records a year, counted in every record read for its people, and the
+    field they were dated by where the inventory named none."""
+
+    years: tuple[YearCount, ...] = ()
+    date_field: str | None = None  # None: the container's own (``Container.date_field``)
+
+    @classmethod
+    def of(cls, container: Container, found: dict[str, Counter[int]]) -> Dated:
+        """Of its main date field, else of the usual name that dated the most records (the
+        more telling first); ``found``: the years each field dated."""
+        if container.date_field:
+            field, years = None, found.get(container.date_field, Counter[int]())
+        elif found:
+            field = min(found, key=lambda f: (-found[f].total(), DATE_NAMES.index(f)))
+            years = found[field]
+        else:
+            return cls()
+        return cls(tuple(YearCount(y, n) for y, n in sorted(years.items())), field)
+
+
 class _Digests(Sink):
     """The identifiers of one type in every record read, as keyed digests, in memory (a
-    store this small holds a few hundred thousand at most)."""
+    store this small holds a few hundred thousand at most), and each container's records a
+    year where the store did not count them (``_undated``)."""
 
     def __init__(
         self,
@@ -57,10 +105,13 @@ class _Digests(Sink):
         self.seen: set[bytes] = set()
         self.records = 0
         self.by_container: dict[str, set[bytes]] = {}
+        self.years: dict[str, dict[str, Counter[int]]] = {}  # container -> field -> years
 
     def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
         return partial(
-            identifier_digests,
+            _identifiers_and_years,
+            date_field=_undated(container),
+            guess=not container.date_field and not container.years,
             entity_type=self.entity_type,
             field_types=self._field_types(container),
             min_score=self.min_score,
@@ -76,8 +127,12 @@ class _Digests(Sink):
         docs: int,
         position: Any,
     ) -> None:
-        self.seen.update(result)
-        self.by_container.setdefault(container.name, set()).update(result)
+        digests, years = result
+        self.seen.update(digests)
+        self.by_container.setdefault(container.name, set()).update(digests)
+        fields = self.years.setdefault(container.name, {})
+        for name, counted in years.items():
+            fields.setdefault(name, Counter()).update(counted)
         self.records += docs
 
 
@@ -100,7 +155,7 @@ async def count_people(
     """The store's people from its containers' samples (container, records sampled).
     Containers of copies (a materialized view: ``Container.derived``) hold people their
     sources already count: they are left out, unless nothing else held an identifier."""
-    store, _ = await count_people_by_container(acc, sampled, found, options, workers, key)
+    store, _, _ = await count_people_by_container(acc, sampled, found, options, workers, key)
     return store
 
 
@@ -113,22 +168,31 @@ async def count_people_by_container(
     key: bytes,
     across: AcrossStores | None = None,
     drawn: Sequence[str | None] | None = None,
-) -> tuple[PeopleCount | None, tuple[PeopleCount | None, ...]]:
+) -> tuple[PeopleCount | None, tuple[PeopleCount | None, ...], tuple[Dated, ...]]:
     """``count_people``, and beside it each container's people (in the order of
     ``sampled``) counted the same way: read whole where the store's identifiers were, else
     estimated from the container's own sample, never above the store's count. Where the
     store's identifiers were all read (or listed), they join ``across`` under ``endpoint``.
     ``drawn``: how each container's sample was drawn (``Sample.drawn``; None: its first
-    records), which an estimate's basis says."""
+    records), which an estimate's basis says. Third, each container's records a year as
+    that read counted them (``Dated``; empty where the store counted them, or where its
+    records were not read whole)."""
     each = list(drawn) if drawn is not None else [None] * len(sampled)
-    store, read, digests = await _count_store(acc, sampled, found, options, workers, key, each)
+    store, read, digests, years = await _count_store(
+        acc, sampled, found, options, workers, key, each
+    )
+    dated = tuple(Dated.of(c, years.get(c.name, {})) for c, _ in sampled)
     if store is None:
-        return None, tuple(None for _ in sampled)
+        return None, tuple(None for _ in sampled), dated
     if across is not None and digests is not None:
         across.add(acc.reported.endpoint.netloc, store.entity_type, digests)
-    return store, tuple(
-        _container_people(store, c, n, f.get(store.entity_type), read, d)
-        for (c, n), f, d in zip(sampled, found, each, strict=True)
+    return (
+        store,
+        tuple(
+            _container_people(store, c, n, f.get(store.entity_type), read, d)
+            for (c, n), f, d in zip(sampled, found, each, strict=True)
+        ),
+        dated,
     )
 
 
@@ -221,9 +285,15 @@ async def _count_store(
     workers: Workers,
     key: bytes,
     drawn: Sequence[str | None] | None = None,
-) -> tuple[PeopleCount | None, dict[str, set[bytes]] | None, set[bytes] | None]:
-    """The store's people, each container's identifiers where they were read whole, and
-    all of the store's where they were read or listed whole (an exact count)."""
+) -> tuple[
+    PeopleCount | None,
+    dict[str, set[bytes]] | None,
+    set[bytes] | None,
+    dict[str, dict[str, Counter[int]]],
+]:
+    """The store's people, each container's identifiers where they were read whole, all of
+    the store's where they were read or listed whole (an exact count), and each container's
+    records a year where that read counted them (``_Digests``)."""
     each = list(drawn) if drawn is not None else [None] * len(sampled)
     own = [(s, f, d) for s, f, d in zip(sampled, found, each, strict=True) if not s[0].derived]
     if any(f for _, f, _ in own):
@@ -233,7 +303,7 @@ async def _count_store(
     merged = _merged(found)
     etype = people_type(merged)
     if etype is None:
-        return None, None, None
+        return None, None, None, {}
     ids = merged[etype]
     # Each container's sample at its own rate: 1% of the cases beside half the payroll.
     strata = [
@@ -250,10 +320,10 @@ async def _count_store(
     # the sample extrapolated) may stand for far more than it says.
     if total <= options.people_read and all(c.docs_exact for c in counted):
         try:
-            people, by_container = await _read_all(
+            people, by_container, years = await _read_all(
                 acc, counted, etype, fields, options, workers, key
             )
-            return people, by_container, set().union(*by_container.values())
+            return people, by_container, set().union(*by_container.values()), years
         except NetError as exc:
             why_not_read = f" (reading them whole failed: {exc})"[:200]
     kinds = _field_kinds(acc, counted)
@@ -274,10 +344,10 @@ async def _count_store(
             people = _with_listed(
                 etype, ids, total, listed, list(counts), why_not_read, strata, how
             )
-            return people, None, listed if people.exact else None
+            return people, None, listed if people.exact else None, {}
     if counts:
         people = _with_store_count(etype, ids, total, counts, fields, why_not_read, strata, how)
-        return people, None, None
+        return people, None, None, {}
     est = from_sample(ids, total, strata=strata, drawn=how)
     return (
         PeopleCount(
@@ -292,6 +362,7 @@ async def _count_store(
         ),
         None,
         None,
+        {},
     )
 
 
@@ -311,28 +382,34 @@ async def _read_all(
     options: ScanOptions,
     workers: Workers,
     key: bytes,
-) -> tuple[PeopleCount, dict[str, set[bytes]]]:
+) -> tuple[PeopleCount, dict[str, set[bytes]], dict[str, dict[str, Counter[int]]]]:
     """Every record's identifying fields, read and counted (NetError when a read fails),
-    and each container's identifiers."""
+    each container's identifiers, and its records a year where the store did not count
+    them (its date field read beside the identifiers)."""
     sink = _Digests(etype, key, options.min_score, acc.probe.field_types)
-    reader = acc.probe.reader(acc.transport, acc.read_as).project(fields)
+    dates = sorted({d for c in containers if (d := _undated(c)) and d not in fields})
+    reader = acc.probe.reader(acc.transport, acc.read_as).project((*fields, *dates))
     ctx = ReadContext(acc.probe, acc.read_as, reader, sink, workers, Pacer(None))
     for c in containers:
         error = await read_container(ctx, c, LocalExecutor(), partitions=1)
         if error:
             raise NetError(f"{c.name}: {error}")
     n = len(sink.seen)
-    return PeopleCount(
-        etype,
-        n,
-        n,
-        n,
-        True,
-        "read",
-        f"distinct {etype} in {', '.join(fields)}, read in every one of {sink.records:,} "
-        f"records of {len(containers)} container(s), each counted once",
-        fields,
-    ), sink.by_container
+    return (
+        PeopleCount(
+            etype,
+            n,
+            n,
+            n,
+            True,
+            "read",
+            f"distinct {etype} in {', '.join(fields)}, read in every one of {sink.records:,} "
+            f"records of {len(containers)} container(s), each counted once",
+            fields,
+        ),
+        sink.by_container,
+        sink.years,
+    )
 
 
 async def _listed(

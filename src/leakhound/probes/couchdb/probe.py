@@ -1,6 +1,6 @@
 """CouchDB and servers of its HTTP API (pouchdb-server, Cloudant…): the verdict from the
 database listing and each database's ``_all_docs``, databases as containers, samples with
-``include_docs``.
+``include_docs`` (spread over a database's ids: ``sample``).
 
 The root (``GET /``) only says what answers; whether anyone may read is decided by the data
 APIs: ``/_all_dbs`` (admin-only by default from CouchDB 3: then no database can be named, and
@@ -22,10 +22,12 @@ from ... import compromise
 from ...errors import NetError, ProtocolError, TooLargeError
 from ...models import Container, Endpoint, FieldInfo, FieldType, Fingerprint, Service, Verdict
 from ...net import Http, Response, Transport
+from .. import sampling
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from ..http_root import first_answer
 from .allow import ALLOW, SYSTEM_DATABASES
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
+from .sample import spread_records, spreads
 
 VERDICT_CHECKS = 50  # databases asked, each on its own, whether it reads without credentials
 DBS_INFO_BATCH = 100  # CouchDB's max_db_number_for_dbs_info_req default
@@ -501,9 +503,20 @@ class CouchdbProbe(Probe):
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
     ) -> SampleDocs:
-        """The first ``size`` records in id order, with their documents, in one request."""
+        """``size`` records spread over the database's ids (``sample``), else the first in
+        id order, with their documents, in one request."""
         if container.details.get("readable") is False:  # the inventory's read had 401/403
             return SampleDocs((), "the database asks for credentials", denied=True)
+        if spreads(container.docs, size):
+            url = db_path(service.url, container.name) + "/_all_docs"
+            try:
+                found = await spread_records(transport.http, url, size)
+            except NetError as exc:
+                if exc.denied:
+                    return SampleDocs.failed(exc)
+                found = None  # an odd answer to a seek: the first records, said to be that
+            if found is not None:
+                return SampleDocs(tuple(found), drawn=sampling.SPREAD)
         design = container.details.get("design_docs")
         extra = design if isinstance(design, int) and 0 < design <= DESIGN_DOCS else 0
         try:

@@ -26,6 +26,7 @@ from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from ..http_root import first_answer
 from .allow import ALLOW
+from .refusal import blocked, refused
 
 # Preferred names for the "main date" of a record, most telling first.
 _DATE_NAMES = (
@@ -227,7 +228,8 @@ async def _sample_search(
     if random and (resp.status == 400 or (isinstance(body, dict) and body.get("timed_out"))):
         return None
     if resp.status != 200 or not isinstance(body, dict):
-        return SampleDocs((), f"HTTP {resp.status} on _search", denied=resp.denied)
+        why = " (the index is blocked for reads: index.blocks.read)" if blocked(resp) else ""
+        return SampleDocs((), f"HTTP {resp.status} on _search{why}", denied=refused(resp))
     hits = body.get("hits", {})
     hits = hits.get("hits") if isinstance(hits, dict) else None
     if not isinstance(hits, list):
@@ -399,12 +401,12 @@ class ElasticsearchProbe(Probe):
                 if not isinstance(res, NetError):
                     raise res
                 failing.append(f"{name}: {res}")
-            elif res.status in (401, 403):
+            elif res.status in (401, 403) and not blocked(res):
                 closed_apis.append(name)
                 realm = realm or _realm(res)
             elif 200 <= res.status < 300 and (root_refused is None or _data_answer(name, res)):
                 open_apis.append(name)
-            else:
+            else:  # a read block (``refusal``) among them: not a request for credentials
                 failing.append(f"{name}: HTTP {res.status}")
         if realm and not fp.realm:
             fp = _replace(fp, realm=realm)
@@ -526,7 +528,7 @@ class ElasticsearchProbe(Probe):
                 docs = _int(body.get("count"))
             else:
                 errors.append(f"_count: HTTP {resp.status}")
-                shut.append(resp.denied)
+                shut.append(refused(resp))
         except NetError as exc:
             errors.append(f"_count: {exc}")
         fields: list[FieldInfo] = []
@@ -538,7 +540,7 @@ class ElasticsearchProbe(Probe):
                 fields = flatten_mapping(entry.get("mappings") if isinstance(entry, dict) else None)
             else:
                 errors.append(f"_mapping: HTTP {resp.status}")
-                shut.append(resp.denied)
+                shut.append(refused(resp))
         except NetError as exc:
             errors.append(f"_mapping: {exc}")
         docs_exact = docs is not None

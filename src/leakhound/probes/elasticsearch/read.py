@@ -30,6 +30,7 @@ from ...models import Container, Fingerprint, Service
 from ...net import Http, Response
 from ..base import FullReader, Page, PartitionReader, PositionExpired, ReadPlan
 from .allow import ALLOW
+from .refusal import refused
 
 PIT_OPENSEARCH, PIT_ELASTIC, SCROLL = "pit-os", "pit-es", "scroll"
 _VERSION = re.compile(r"(\d+)\.(\d+)")
@@ -50,7 +51,7 @@ def read_method(fp: Fingerprint) -> str:
 
 
 def _body(resp: Response, what: str) -> dict[str, Any]:
-    if resp.denied:  # by its status, before its words: a refusal may say anything
+    if refused(resp):  # by its status, before its words: a refusal may say anything
         raise DeniedError(f"{what}: HTTP {resp.status}{_reason(resp)}")
     text = resp.body[:4000].decode("utf-8", "replace")
     if resp.status == 404 or (resp.status >= 400 and any(m in text for m in _MISSING)):

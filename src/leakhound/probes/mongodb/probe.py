@@ -27,6 +27,7 @@ from ...models import (
     YearCount,
 )
 from ...net import Transport
+from .. import sampling
 from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -364,7 +365,7 @@ SPREAD_FROM = 4
 # four customers in a run of ten), and the basis of a people estimate says so.
 RUNS = 10
 SEED = 1  # the same places every scan: repeated scans sample the same documents
-_PLACES = 1 << 20  # the grain of a place within its span
+_PLACES = sampling.GRAIN  # the grain of a place within its span
 # FerretDB on SQLite reads the whole collection for every find, and sorts it for a sorted one:
 # a spread sample costs it RUNS + 2 passes (and one a span made up), only the two ends sorted.
 # The lab's FerretDB 1.24 at load 4-7 took 0.2 s a sorted find and 0.08 s an unsorted one on
@@ -372,10 +373,6 @@ _PLACES = 1 << 20  # the grain of a place within its span
 # and 0.2 s on 10,000, 5 and 4.5 s on 100,000: a minute a collection. It is spread up to 50,000
 # documents (about half a minute); larger ones are read from the start.
 FERRETDB_SPREAD_MAX = 50_000
-_KEY_CHARS = 12  # characters of a text _id after its shared prefix that place it in the range
-# The characters a text _id's place is read in, smallest set first: decimal numbers (zero
-# padded: "CS-2019-000123"), hexadecimal ones, then any ASCII text (7 bits a character).
-_ALPHABETS = ("0123456789", "0123456789abcdef", "0123456789ABCDEF", "".join(map(chr, range(128))))
 
 
 def spreads(docs: int | None, size: int, *, ferretdb: bool = False) -> bool:
@@ -385,33 +382,6 @@ def spreads(docs: int | None, size: int, *, ferretdb: bool = False) -> bool:
     if docs is None or size <= 0 or docs <= SPREAD_FROM * size:
         return False
     return not ferretdb or docs <= FERRETDB_SPREAD_MAX
-
-
-def _text_scale(*texts: str) -> tuple[str, int] | None:
-    """The smallest alphabet that writes every text's first ``_KEY_CHARS`` characters, and
-    their width; None past ASCII."""
-    head = [t[:_KEY_CHARS] for t in texts]
-    for alphabet in _ALPHABETS:
-        if all(c in alphabet for t in head for c in t):
-            return alphabet, max(map(len, head))
-    return None
-
-
-def _text_key(text: str, alphabet: str, width: int) -> int:
-    """A text's first characters as one number in the alphabet's base (the smallest
-    character past its end)."""
-    key = 0
-    for c in text[:width].ljust(width, alphabet[0]):
-        key = key * len(alphabet) + alphabet.index(c)
-    return key
-
-
-def _key_text(key: int, alphabet: str, width: int) -> str:
-    chars = []
-    for _ in range(width):
-        key, digit = divmod(key, len(alphabet))
-        chars.append(alphabet[digit])
-    return "".join(reversed(chars)).rstrip("\0")
 
 
 IdScale = Callable[[int, int], Any]
@@ -438,20 +408,7 @@ def id_scale(low: Any, high: Any) -> IdScale | None:
             return None  # one aware, one naive: no server sends that
         return lambda num, den: low + (high - low) * num / den
     if isinstance(low, str) and isinstance(high, str):
-        shared = 0
-        while shared < min(len(low), len(high)) and low[shared] == high[shared]:
-            shared += 1
-        scale = _text_scale(low[shared:], high[shared:])
-        if scale is None:
-            return None
-        first, last = (_text_key(t[shared:], *scale) for t in (low, high))
-
-        def text_at(num: int, den: int) -> str:
-            if num == 0:
-                return str(low)
-            return low[:shared] + _key_text(first + (last - first) * num // den, *scale)
-
-        return text_at
+        return sampling.text_scale(low, high)
     return None
 
 

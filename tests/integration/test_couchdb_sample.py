@@ -1,0 +1,106 @@
+"""CouchDB samples spread over a database's ids, against the lab's real open pouchdb-server: a
+database written customer by customer, with ids in that order, is sampled at one record a
+span of its id range, the same records scan after scan, where its first 100 records are three
+customers'. Its design document, at the low end of the ids, is never part of it.
+
+The database is a scratch one, written on the open server (admin party) and deleted
+afterwards: the seeded databases are never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from leakhound.models import Endpoint
+from leakhound.net import Limits, Scope, Transport
+from leakhound.net.policy import Request, add_audit_hook, remove_audit_hook
+from leakhound.probes.base import SampleDocs
+from leakhound.probes.couchdb.probe import CouchdbProbe
+
+SCRATCH = "lh-spread-customers"
+CUSTOMERS, EACH = 100, 30  # 3,000 records, 30 a customer, written (and named) in turn
+
+
+@pytest.fixture(scope="module")
+def customers(lab: Any) -> Iterator[str]:
+    """The open server's URL, with ``lh-spread-customers``: ids ``r00000``… customer by
+    customer, and one design document (``_design/…`` sorts before ``r``)."""
+    url = lab.status.url("open", kind="couchdb")
+    with httpx.Client(base_url=url, timeout=120.0, trust_env=False) as http:
+        http.delete(f"/{SCRATCH}")
+        assert http.put(f"/{SCRATCH}").status_code in (201, 202)
+        try:
+            docs: list[dict[str, Any]] = [{"_id": "_design/cases", "views": {}}]
+            docs += [
+                {"_id": f"r{n:05d}", "email": f"customer{n // EACH}@example.com", "n": n}
+                for n in range(CUSTOMERS * EACH)
+            ]
+            got = http.post(f"/{SCRATCH}/_bulk_docs", json={"docs": docs})
+            assert got.status_code == 201 and not any("error" in r for r in got.json())
+            yield url
+        finally:
+            http.delete(f"/{SCRATCH}")
+
+
+def _sample(url: str, docs: int = CUSTOMERS * EACH) -> tuple[SampleDocs, list[Request]]:
+    """The probe's sample of 100 of the scratch database (as its inventory found it, but for
+    ``docs``), and what the sample sent."""
+    sent: list[Request] = []
+    where = urlsplit(url)
+    host, port = where.hostname or "127.0.0.1", where.port or 80
+
+    async def go() -> SampleDocs:
+        scope = Scope()
+        scope.add(host, port)
+        transport = Transport(Limits(read_timeout=30, total_timeout=300), scope)
+        probe = CouchdbProbe()
+        try:
+            service = await probe.verdict(transport, Endpoint(host, port))
+            inventory = await probe.inventory(transport, service, max_containers=1000)
+            (found,) = [c for c in inventory.containers if c.name == SCRATCH]
+            assert found.docs == CUSTOMERS * EACH and found.details["design_docs"] == 1
+            add_audit_hook(sent.append)
+            try:
+                return await probe.sample(transport, service, replace(found, docs=docs), 100)
+            finally:
+                remove_audit_hook(sent.append)
+        finally:
+            await transport.aclose()
+
+    return asyncio.run(go()), sent
+
+
+def test_a_sample_spans_the_customers_of_a_database_written_in_order(customers: str) -> None:
+    sample, sent = _sample(customers)
+    assert sample.drawn == "spread" and sample.error is None and len(sample.docs) == 100
+    ns = sorted(d["n"] for d in sample.docs)
+    assert len(set(ns)) == 100 and ns[0] < 3 * EACH and ns[-1] >= (CUSTOMERS - 3) * EACH, ns
+    # one record a span of 30 ids: every customer but a few
+    assert len({d["email"] for d in sample.docs}) >= 90
+    assert all(not d["_id"].startswith("_design/") and "_rev" not in d for d in sample.docs)
+    assert {(r.method, r.target) for r in sent} == {("GET", f"/{SCRATCH}/_all_docs")}
+    assert 102 <= len(sent) <= 2 + 2 * 100  # its two ends, then a seek or two a span
+    # in id order, the first 100 records are four customers'
+    with httpx.Client(base_url=customers, timeout=60.0, trust_env=False) as http:
+        first = http.get(f"/{SCRATCH}/_all_docs", params={"limit": 101, "include_docs": "true"})
+    emails = {r["doc"]["email"] for r in first.json()["rows"] if "email" in r["doc"]}
+    assert len(emails) == 4
+
+
+def test_the_same_records_scan_after_scan(customers: str) -> None:
+    ns = [sorted(d["n"] for d in _sample(customers)[0].docs) for _ in range(2)]
+    assert ns[0] == ns[1] and len(set(ns[0])) == 100
+
+
+def test_a_small_database_is_sampled_from_its_start(customers: str) -> None:
+    # A database of no more than four samples' records: most of it is the sample anyway.
+    sample, sent = _sample(customers, docs=400)
+    assert sample.drawn == "first" and [d["n"] for d in sample.docs] == list(range(100))
+    assert [(r.method, r.target) for r in sent] == [("GET", f"/{SCRATCH}/_all_docs")]
