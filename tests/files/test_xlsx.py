@@ -3,6 +3,7 @@ shapes other tools write (inline strings, no cell references, prefixed namespace
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -65,6 +66,102 @@ def test_openpyxl_reads_the_same_cells() -> None:
                 }
             )
     assert [dict(d) for d in ours] == theirs
+
+
+CASES = [
+    ["case", "created_at", "closed", "duration", "amount", "birth"],
+    [
+        "CS-1",
+        dt.datetime(2019, 3, 4, 10, 30, 15),
+        dt.date(2019, 3, 9),
+        dt.time(1, 30),
+        43466,
+        dt.date(1900, 1, 1),
+    ],
+    ["CS-2", dt.datetime(2005, 12, 31, 23, 59, 59), dt.date(2006, 1, 2), dt.time(0, 5), 1.5, None],
+]
+
+
+@pytest.mark.parametrize("epoch1904", [False, True], ids=["1900", "1904"])
+def test_date_cells_are_read_as_the_dates_they_show(epoch1904: bool) -> None:
+    # A number is a date where its cell's style says so: the same 43466 in "amount" stays a
+    # number. A time of day (h:mm) is not a date, and stays the fraction of a day it is; a
+    # date before the 1904 epoch is not one the workbook can hold (Excel shows ####).
+    r = documents(
+        real_workbook({"Cases": CASES}, {"E3": "0.00", "F2": "d-mmm-yy"}, epoch1904=epoch1904),
+        "cases.xlsx",
+    )
+    assert (r.skipped, r.stopped) == (0, None)
+    assert _fields(r.docs) == [
+        {
+            "case": "CS-1",
+            "created_at": "2019-03-04T10:30:15",
+            "closed": "2019-03-09",
+            "duration": 0.0625,
+            "amount": 43466,
+            "birth": -1460 if epoch1904 else "1900-01-01",
+        },
+        {
+            "case": "CS-2",
+            "created_at": "2005-12-31T23:59:59",
+            "closed": "2006-01-02",
+            "duration": pytest.approx(5 / 1440),
+            "amount": 1.5,
+        },
+    ]
+
+
+def test_openpyxl_reads_the_same_dates() -> None:
+    from openpyxl import load_workbook
+
+    data = real_workbook({"Cases": CASES}, {"F2": "[$-409]mmmm d, yyyy"})
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    theirs = [
+        v.isoformat() if v.time() != dt.time() else v.date().isoformat()
+        for row in wb["Cases"].iter_rows(min_row=2, values_only=True)
+        for v in row
+        if isinstance(v, dt.datetime)
+    ]
+    ours = [
+        v
+        for d in documents(data, "x.xlsx").docs
+        for k, v in d.items()
+        if k in ("created_at", "closed", "birth") and v is not None
+    ]
+    assert ours == theirs and len(ours) == 5
+
+
+@pytest.mark.parametrize(
+    ("styles", "expected"),
+    [
+        pytest.param(
+            '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy/mm/dd"/></numFmts>'
+            '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/></cellXfs>',
+            ["2019-01-01", "2019-01-01", 43466],
+            id="custom-and-built-in",
+        ),
+        pytest.param(
+            '<numFmts><numFmt numFmtId="164" formatCode="&quot;day&quot; 0"/></numFmts>'
+            '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="20"/></cellXfs>',
+            [43466, 43466, 43466],
+            id="quoted-words-and-a-time-are-no-date",
+        ),
+        pytest.param("<cellXfs><xf/>", [43466, 43466, 43466], id="broken-styles"),
+    ],
+)
+def test_date_styles_of_other_writers(styles: str, expected: list[Any]) -> None:
+    # cells styled 1, 2 and 0 (none): each read by what its own style says
+    sheet = (
+        '<row r="1"><c r="A1" s="1"><v>43466</v></c><c r="B1" s="2"><v>43466</v></c>'
+        '<c r="C1"><v>43466</v></c></row>'
+    )
+    part = (
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{styles}</styleSheet>"
+    )
+    r = documents(handmade([sheet], styles_xml=part), "x.xlsx")
+    assert [r.docs[0][c] for c in ("col1", "col2", "col3")] == expected
+    assert r.skipped == (styles == "<cellXfs><xf/>")
 
 
 def test_sheets_past_the_cap_are_named_not_read() -> None:

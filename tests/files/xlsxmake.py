@@ -14,26 +14,42 @@ _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 
 
-def real_workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
-    """A workbook as Excel users' tools write it (openpyxl), one sheet per entry."""
+def real_workbook(
+    sheets: dict[str, list[list[Any]]],
+    formats: dict[str, str] | None = None,
+    *,
+    epoch1904: bool = False,
+) -> bytes:
+    """A workbook as Excel users' tools write it (openpyxl), one sheet per entry; ``formats``:
+    a number format for cells (their coordinate, "B2"), ``epoch1904``: dates counted from
+    1904 (as the Mac's Excel did)."""
     from openpyxl import Workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
     wb = Workbook()
+    if epoch1904:
+        wb.epoch = CALENDAR_MAC_1904
     assert wb.active is not None
     wb.remove(wb.active)
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
         for row in rows:
             ws.append(row)
+        for cell, code in (formats or {}).items():
+            ws[cell].number_format = code
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
 def handmade(
-    sheet_xmls: list[str], shared_xml: str | None = None, compression: int = zipfile.ZIP_DEFLATED
+    sheet_xmls: list[str],
+    shared_xml: str | None = None,
+    compression: int = zipfile.ZIP_DEFLATED,
+    styles_xml: str | None = None,
 ) -> bytes:
-    """A minimal workbook from raw sheet XML (the <sheetData> content or a whole part)."""
+    """A minimal workbook from raw sheet XML (the <sheetData> content or a whole part), with
+    its shared strings and its styles part where given."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as z:
         z.writestr("[Content_Types].xml", CONTENT_TYPES)
@@ -49,6 +65,12 @@ def handmade(
         if shared_xml is not None:
             rels += '<Relationship Id="rS" Type="sharedStrings" Target="sharedStrings.xml"/>'
             z.writestr("xl/sharedStrings.xml", shared_xml)
+        if styles_xml is not None:
+            rels += (
+                '<Relationship Id="rT" Type="http://schemas.openxmlformats.org/officeDocument/'
+                '2006/relationships/styles" Target="styles.xml"/>'
+            )
+            z.writestr("xl/styles.xml", styles_xml)
         z.writestr(
             "xl/_rels/workbook.xml.rels",
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'

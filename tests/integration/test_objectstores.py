@@ -189,6 +189,12 @@ def test_samples_find_the_personal_data_of_each_folder(
         kinds = {p["entity_type"] for p in sample["pii"]}
         if expected["distinct_customers"]:
             assert {"EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS"} <= kinds, prefix
+        year = YEAR_PREFIX.get(prefix)
+        if year is not None:
+            # One year's cases (CSV, JSON lines, or a workbook whose dates are date cells):
+            # the store, read whole for its people, dated every record by its created_at.
+            assert sample["date_field"] == "created_at", prefix
+            assert sample["years"] == [{"year": year, "docs": expected["records"]}], prefix
     assert "IBAN_CODE" in {p["entity_type"] for p in folders["hr/"]["sample"]["pii"]}
     assert folders["assets/"]["sample"]["docs"] == 0  # a PNG: listed, not parsed
     root = folders[""]["index"]

@@ -6,10 +6,17 @@ shared strings) costs what its author wants. Here the sheet XML streams through 
 ``dimension`` is never read, empty rows cost nothing, shared strings are capped in count and
 characters, cells in size, columns in number; a DTD or entity declaration is refused
 (defusedxml's rule), and every part is decompressed against the object's cap and ratio.
+
+A date is a number in a cell whose style formats it as one (``styles.xml``: the built-in date
+formats, or a format code that writes a year or a day): it is read as the ISO date it shows
+(``2019-03-04``, ``2019-03-04T10:30:00``), counted from the workbook's epoch (1900, Excel's
+phantom 29 February 1900 included, or 1904), as openpyxl reads it; the same number in another
+cell stays a number.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import posixpath
 import re
@@ -27,6 +34,16 @@ MAX_PARTS = 10_000  # parts of a workbook: real ones have tens
 MAX_XML_PART = 8 * 1024 * 1024  # workbook.xml and its relationships, read whole
 HEADER_ROWS = 20  # rows read before deciding whether the first one names the columns
 _CELL_REF = re.compile(r"([A-Z]{1,3})")
+# Built-in number formats that write a date (ECMA-376 18.8.30: m/d/yyyy, d-mmm-yy, d-mmm,
+# mmm-yy, m/d/yy h:mm); 18-21 and 45-47 are times of day or durations, not dates.
+_DATE_FORMATS = frozenset({14, 15, 16, 17, 22})
+# What a format code writes literally: quoted text, an escaped character, a [colour] or
+# [$-locale] section; what is left writes a year or a day where it holds a y or a d.
+_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+_DATE_PART = re.compile(r"[yYdD]")
+_EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 1 is 1900-01-01, 60 the phantom 1900-02-29
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+_LAST_SERIAL = 2_958_465  # 9999-12-31
 _EOCD = b"PK\x05\x06"
 
 
@@ -51,6 +68,28 @@ def _parser() -> expat.XMLParserType:
     return p
 
 
+def date_format(code: str) -> bool:
+    """Whether a custom number format code writes a date (a year or a day)."""
+    return bool(_DATE_PART.search(_LITERAL.sub("", code)))
+
+
+def serial_date(serial: float, date1904: bool = False) -> str | None:
+    """The ISO date (and time, where it has one, to the second) of a date serial number;
+    None for one before the epoch or past 9999."""
+    if not 0 < serial <= _LAST_SERIAL:
+        return None
+    if date1904:
+        when = _EPOCH_1904 + dt.timedelta(days=serial)
+    elif serial < 60:  # before the phantom 29 February 1900, which Excel counts
+        when = _EPOCH_1900 + dt.timedelta(days=serial + 1)
+    else:
+        when = _EPOCH_1900 + dt.timedelta(days=serial)
+    when = (when + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+    if when.time() == dt.time() and float(serial).is_integer():
+        return when.date().isoformat()
+    return when.isoformat()
+
+
 def _column(ref: str | None) -> int | None:
     """0-based column of a cell reference ("B7" -> 1), or None."""
     if not ref:
@@ -72,6 +111,8 @@ class _Workbook:
         _check_parts(data)
         self.zf = zipfile.ZipFile(io.BytesIO(data))
         self.names = set(self.zf.namelist())
+        self.styles_path = "xl/styles.xml"
+        self.date1904 = False
 
     def stream(self, name: str, parser: expat.XMLParserType) -> None:
         """Decompress one part into the parser, counted against the cap and the ratio."""
@@ -119,6 +160,8 @@ class _Workbook:
                         else posixpath.normpath(posixpath.join("xl", target))
                     )
                     rels[attrs.get("Id", "")] = path
+                    if attrs.get("Type", "").endswith("/styles"):
+                        self.styles_path = path
 
             p.StartElementHandler = rel
             p.Parse(self.small("xl/_rels/workbook.xml.rels"), True)
@@ -132,6 +175,8 @@ class _Workbook:
                     path = rels.get(rid)
                     if path in self.names:
                         found.append((attrs.get("name", path), path))
+                elif _local(name) == "workbookPr":
+                    self.date1904 = attrs.get("date1904", "").lower() in ("1", "true")
 
             p.StartElementHandler = sheet
             p.Parse(self.small("xl/workbook.xml"), True)
@@ -145,6 +190,39 @@ class _Workbook:
             (v for v in rels.values() if v.endswith("sharedStrings.xml")), shared
         )
         return found
+
+    def date_styles(self) -> frozenset[int]:
+        """The cell styles (``cellXfs`` indices) whose number format writes a date; none
+        where the styles part is missing or broken (the numbers then stay numbers)."""
+        if self.styles_path not in self.names:
+            return frozenset()
+        custom: dict[int, bool] = {}
+        formats: list[int] = []
+        depth = {"xfs": 0}
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            local = _local(name)
+            fmt = attrs.get("numFmtId", "")
+            if local == "numFmt" and fmt.isdigit() and len(fmt) < 10:
+                custom[int(fmt)] = date_format(attrs.get("formatCode", ""))
+            elif local == "cellXfs":
+                depth["xfs"] += 1
+            elif local == "xf" and depth["xfs"]:
+                formats.append(int(fmt) if fmt.isdigit() and len(fmt) < 10 else 0)
+
+        def end(name: str) -> None:
+            if _local(name) == "cellXfs":
+                depth["xfs"] -= 1
+
+        p = _parser()
+        p.StartElementHandler = start
+        p.EndElementHandler = end
+        try:
+            p.Parse(self.small(self.styles_path), True)
+        except (Stop, expat.ExpatError) as exc:
+            self.sink.skip(f"XLSX styles: {clip(str(exc), 120)}; dates read as numbers")
+            return frozenset()
+        return frozenset(i for i, f in enumerate(formats) if custom.get(f, f in _DATE_FORMATS))
 
     def shared_strings(self) -> list[str]:
         """The shared strings, up to the caps; a cell pointing past them is left out."""
@@ -213,10 +291,14 @@ class _SharedFull(Exception):
 class _SheetReader:
     """One sheet's rows, as expat hands them over, into documents."""
 
-    def __init__(self, wb: _Workbook, name: str, shared: list[str]) -> None:
+    def __init__(
+        self, wb: _Workbook, name: str, shared: list[str], dates: frozenset[int] = frozenset()
+    ) -> None:
         self.sink = wb.sink
         self.name = name
         self.shared = shared
+        self.dates, self.date1904 = dates, wb.date1904
+        self.dated = False  # the cell's style formats it as a date
         self.max_fields = wb.limits.max_fields
         self.max_cell = wb.limits.max_cell
         self.row: dict[int, Any] = {}
@@ -236,6 +318,8 @@ class _SheetReader:
             col = _column(attrs.get("r"))
             self.cell_col = col if col is not None else self.cell_col + 1
             self.cell_type = attrs.get("t", "n")
+            style = attrs.get("s", "")
+            self.dated = style.isdigit() and len(style) < 10 and int(style) in self.dates
             self.text = []
         elif local in ("v", "t"):
             self.in_value = True
@@ -280,6 +364,8 @@ class _SheetReader:
             number = float(text)
         except ValueError:
             return text
+        if self.dated and (date := serial_date(number, self.date1904)) is not None:
+            return date
         # Phone numbers and ids typed in as numbers come back as floats: keep them whole.
         if number.is_integer() and abs(number) < 1e15:
             return int(number)
@@ -326,8 +412,9 @@ def read_workbook(
         wb = _Workbook(data, sink, budget)
         sheets = wb.sheets()
         shared = wb.shared_strings()
+        dates = wb.date_styles()
         for name, path in sheets[: sink.limits.max_sheets]:
-            reader = _SheetReader(wb, clip(name, 100), shared)
+            reader = _SheetReader(wb, clip(name, 100), shared, dates)
             p = _parser()
             p.StartElementHandler = reader.start
             p.EndElementHandler = reader.end
