@@ -452,6 +452,9 @@ class FullRead:
     error: str | None = None
     # Beside an error, why the read failed (None: no error, or stored before the mark).
     failure: Failure | None = field(default=None, metadata={"omit_empty": True})
+    # The field ``years`` are of where the container names no date field (a Redis hash's, a
+    # file's column): the usual name of a record's date that dated the most records.
+    date_field: str | None = field(default=None, metadata={"omit_empty": True})
 
 
 @dataclass(frozen=True, slots=True)

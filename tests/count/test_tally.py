@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leakhound.count.distinct import DistinctCounter
-from leakhound.count.tally import Tally, count_batch, merged, year_of, years_by_name
+from leakhound.count.tally import Tally, count_batch, merged, most_dated, year_of, years_by_name
 
 KEY = b"k" * 32
 
@@ -165,3 +165,41 @@ def test_tally_figures_do_not_depend_on_the_memory_budget() -> None:
     for t in tallies:
         assert (t.docs, t.pii(), t.people()) == (24, first.pii(), first.people())
         t.close()
+
+
+def test_records_without_a_date_field_are_dated_by_the_name_dating_the_most() -> None:
+    # Two batches of a Redis hash pattern: created_at in every record, updated_at in one.
+    first, second = Tally(KEY), Tally(KEY)
+    first.add_documents(
+        [{"created_at": "2019-05-01", "updated_at": "2021-01-01"}, {"created_at": "2019-06-01"}],
+        None,
+        None,
+    )
+    second.add_documents([{"created_at": "2020-01-02T03:04:05Z"}], None, None)
+    restored = Tally.from_bytes(second.to_bytes(), KEY)  # a checkpoint keeps them
+    first.merge(restored)
+    assert first.dated_by() == ("created_at", {2019: 2, 2020: 1})
+    assert first.year_counts() == [(2019, 2), (2020, 1)]
+    # a named date field is counted, never a guessed one
+    named = Tally(KEY)
+    named.add_documents([{"opened": "2018-01-01", "created_at": "2019-01-01"}], None, "opened")
+    assert named.year_counts() == [(2018, 1)] and named.dated_by() == (None, {})
+    # no usual name in the records: no years
+    assert Tally(KEY).year_counts() == [] and most_dated({}) == (None, {})
+    for t in (first, second, restored, named):
+        t.close()
+
+
+def test_a_checkpoint_made_before_guessed_dates_restores() -> None:
+    import orjson
+
+    from leakhound.count.tally import _pack
+
+    old = Tally(KEY)
+    old.add_documents(DOCS, None, "created_at")
+    head = orjson.loads(old._head())
+    del head["guessed"]
+    restored = Tally.from_bytes(_pack(orjson.dumps(head), old.subjects.to_bytes()), KEY)
+    assert restored.year_counts() == old.year_counts() and restored.guessed == {}
+    old.close()
+    restored.close()

@@ -13,13 +13,11 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from probing import probed
 
-from leakhound.models import Endpoint
-from leakhound.net import Limits, Scope, Transport
 from leakhound.net.policy import Request, add_audit_hook, remove_audit_hook
 from leakhound.probes.base import SampleDocs
 from leakhound.probes.couchdb.probe import CouchdbProbe
@@ -53,26 +51,18 @@ def _sample(url: str, docs: int = CUSTOMERS * EACH) -> tuple[SampleDocs, list[Re
     """The probe's sample of 100 of the scratch database (as its inventory found it, but for
     ``docs``), and what the sample sent."""
     sent: list[Request] = []
-    where = urlsplit(url)
-    host, port = where.hostname or "127.0.0.1", where.port or 80
 
     async def go() -> SampleDocs:
-        scope = Scope()
-        scope.add(host, port)
-        transport = Transport(Limits(read_timeout=30, total_timeout=300), scope)
-        probe = CouchdbProbe()
-        try:
-            service = await probe.verdict(transport, Endpoint(host, port))
-            inventory = await probe.inventory(transport, service, max_containers=1000)
-            (found,) = [c for c in inventory.containers if c.name == SCRATCH]
+        async with probed(CouchdbProbe(), url) as lab:
+            found = lab.container(SCRATCH)
             assert found.docs == CUSTOMERS * EACH and found.details["design_docs"] == 1
             add_audit_hook(sent.append)
             try:
-                return await probe.sample(transport, service, replace(found, docs=docs), 100)
+                return await CouchdbProbe().sample(
+                    lab.transport, lab.service, replace(found, docs=docs), 100
+                )
             finally:
                 remove_audit_hook(sent.append)
-        finally:
-            await transport.aclose()
 
     return asyncio.run(go()), sent
 

@@ -13,14 +13,12 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
 import pytest
+from probing import probed
 
-from leakhound.models import Container, Endpoint
-from leakhound.net import Limits, Scope, Transport
 from leakhound.net.policy import Request, add_audit_hook, remove_audit_hook
 from leakhound.probes.base import SampleDocs
 from leakhound.probes.elasticsearch.probe import ElasticsearchProbe
@@ -57,30 +55,20 @@ def history(lab: Any) -> Iterator[str]:
             http.delete(f"/{SCRATCH}")
 
 
-def _sample(
-    url: str, read_timeout: float = 30, index: str = SCRATCH
-) -> tuple[SampleDocs, list[Request]]:
-    """The probe's sample of 100 of a scratch index, and what it sent."""
+def _sample(url: str) -> tuple[SampleDocs, list[Request]]:
+    """The probe's sample of 100 of the scratch index, and what the sample sent."""
     sent: list[Request] = []
-    where = urlsplit(url)
-    host, port = where.hostname or "127.0.0.1", where.port or 80
 
     async def go() -> SampleDocs:
-        scope = Scope()
-        scope.add(host, port)
-        transport = Transport(Limits(read_timeout=read_timeout, total_timeout=300), scope)
-        probe = ElasticsearchProbe()
-        try:
-            service = await probe.verdict(transport, Endpoint(host, port))
-            return await probe.sample(transport, service, Container(index, RECORDS, None), 100)
-        finally:
-            await transport.aclose()
+        async with probed(ElasticsearchProbe(), url) as lab:
+            index = lab.container(SCRATCH)
+            add_audit_hook(sent.append)
+            try:
+                return await ElasticsearchProbe().sample(lab.transport, lab.service, index, 100)
+            finally:
+                remove_audit_hook(sent.append)
 
-    add_audit_hook(sent.append)
-    try:
-        return asyncio.run(go()), sent
-    finally:
-        remove_audit_hook(sent.append)
+    return asyncio.run(go()), sent
 
 
 def test_a_sample_spans_the_years_of_an_index_written_in_order(history: str) -> None:
@@ -121,21 +109,14 @@ def blocked(lab: Any) -> Iterator[str]:
 def test_an_index_blocked_for_reads_is_no_request_for_credentials(blocked: str) -> None:
     # A search over every index fails for the one blocked (403 cluster_block_exception): the
     # node stays open, and the blocked index's sample failed, not refused for credentials.
-    where = urlsplit(blocked)
-    host, port = where.hostname or "127.0.0.1", where.port or 80
-
     async def go() -> tuple[Any, Any, SampleDocs]:
-        scope = Scope()
-        scope.add(host, port)
-        transport = Transport(Limits(read_timeout=30, total_timeout=300), scope)
-        probe = ElasticsearchProbe()
-        try:
-            service = await probe.verdict(transport, Endpoint(host, port))
-            inventory = await probe.inventory(transport, service, max_containers=1000)
-            (index,) = [c for c in inventory.containers if c.name == BLOCKED]
-            return service, index, await probe.sample(transport, service, index, 100)
-        finally:
-            await transport.aclose()
+        async with probed(ElasticsearchProbe(), blocked) as lab:
+            index = lab.container(BLOCKED)
+            return (
+                lab.service,
+                index,
+                await ElasticsearchProbe().sample(lab.transport, lab.service, index, 100),
+            )
 
     service, index, sample = asyncio.run(go())
     assert service.verdict == "open", service.reason

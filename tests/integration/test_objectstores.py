@@ -272,6 +272,8 @@ def test_full_reads_count_each_folder_as_seeded(
                 assert found.get(path) == emails[path], (prefix, path)
         year = YEAR_PREFIX.get(prefix)
         if year is not None:  # the cases of one year: as many people as the index of the year
+            assert read["date_field"] == "created_at", prefix
+            assert read["years"] == [{"year": year, "docs": expected["records"]}], prefix
             people = read["people"]["distinct"]
             assert people["exact"]
             assert people["estimate"] == lab.truth.indices[f"support-cases-{year}"].distinct_emails

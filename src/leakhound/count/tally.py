@@ -2,11 +2,11 @@
 
 A ``Tally`` is what one batch, one partition or one whole container yields: records read,
 records carrying each PII type (in any field, and per field), records per year of the main
-date field,
-and distinct values per type and per (type, field) in a ``DistinctCounter`` (keyed digests, then
-HyperLogLog). Batches are counted in worker processes; partitions merge their batches; a
-container merges its partitions; an endpoint merges its containers. ``to_bytes`` is the
-checkpoint form.
+date field (or, where the container names none, of each usual name of a record's date:
+``years_by_name``, the one dating the most chosen at the end), and distinct values per type
+and per (type, field) in a ``DistinctCounter`` (keyed digests, then HyperLogLog). Batches are
+counted in worker processes; partitions merge their batches; a container merges its
+partitions; an endpoint merges its containers. ``to_bytes`` is the checkpoint form.
 """
 
 from __future__ import annotations
@@ -121,6 +121,16 @@ def years_by_name(
     return out
 
 
+def most_dated(found: Mapping[str, Counter[int]]) -> tuple[str | None, Counter[int]]:
+    """Of the years each usual name dated (``years_by_name``), the name that dated the most
+    records (of two alike, the more telling) and its years; (None, empty) for none."""
+    if not found:
+        return None, Counter()
+    rank = {name: n for n, name in enumerate(DATE_NAMES)}
+    name = min(found, key=lambda f: (-found[f].total(), rank.get(f, len(rank)), f))
+    return name, found[name]
+
+
 def years_of(docs: Iterable[Any], date_field: str) -> Counter[int]:
     """Records a year of ``date_field`` (a dotted path) in some records; those without a
     date it can read are in no year."""
@@ -141,6 +151,8 @@ class Tally:
         self.by_type: Counter[str] = Counter()
         self.by_field: Counter[str] = Counter()  # "TYPE\tfield" -> documents
         self.years: Counter[int] = Counter()
+        # Without a main date field: the years each usual name of a record's date dated.
+        self.guessed: dict[str, Counter[int]] = {}
         self.subjects = counter or DistinctCounter(key, memory_limit=MEMORY_LIMIT)
 
     def add_documents(
@@ -158,6 +170,8 @@ class Tally:
         three fields of one page costs one HMAC, and no sketch is fed while a count is exact.
         """
         found = scan_batch(docs, min_score=min_score, field_types=field_types)
+        if not date_field:
+            self._guess(years_by_name(docs))
         keys: dict[tuple[str, str], str] = {}  # (type, hit path) -> "TYPE\tfield"
         values: defaultdict[str, list[str]] = defaultdict(list)  # counter key -> values
         by_type, by_field, years = self.by_type, self.by_field, self.years
@@ -194,6 +208,7 @@ class Tally:
         self.by_type.update(other.by_type)
         self.by_field.update(other.by_field)
         self.years.update(other.years)
+        self._guess(other.guessed)
         self.subjects.merge(other.subjects)
 
     def merge_bytes(self, data: bytes) -> None:
@@ -204,6 +219,11 @@ class Tally:
         self.by_type.update(head["types"])
         self.by_field.update(head["fields"])
         self.years.update({int(y): n for y, n in head["years"].items()})
+        self._guess(_guessed(head))
+
+    def _guess(self, found: Mapping[str, Mapping[int, int]]) -> None:
+        for name, years in found.items():
+            self.guessed.setdefault(name, Counter()).update(years)
 
     # -- results ---------------------------------------------------------------------
 
@@ -240,8 +260,14 @@ class Tally:
         return tuple(sorted({k.partition(_SEP)[2] for k in self.by_field}))
 
     def year_counts(self) -> list[tuple[int, int]]:
-        """(year, documents), oldest first."""
-        return sorted(self.years.items())
+        """(year, documents), oldest first: of the main date field, else of the usual name
+        of a record's date that dated the most (``dated_by``)."""
+        return sorted((self.years or self.dated_by()[1]).items())
+
+    def dated_by(self) -> tuple[str | None, Counter[int]]:
+        """Where the records were counted without a main date field: the usual name of a
+        record's date that dated the most of them, and its years (``most_dated``)."""
+        return most_dated(self.guessed) if not self.years else (None, Counter())
 
     # -- checkpoints -----------------------------------------------------------------
 
@@ -253,7 +279,7 @@ class Tally:
         """``to_bytes`` in pieces of bounded size (``DistinctCounter.to_parts``): the first
         carries the counts, the others digests only; merged together they are this tally."""
         head = self._head()
-        empty = orjson.dumps({"docs": 0, "types": {}, "fields": {}, "years": {}})
+        empty = orjson.dumps({"docs": 0, "types": {}, "fields": {}, "years": {}, "guessed": {}})
         for n, part in enumerate(self.subjects.to_parts(digests_per_part)):
             yield _pack(head if n == 0 else empty, part)
 
@@ -264,6 +290,10 @@ class Tally:
                 "types": dict(self.by_type),
                 "fields": dict(self.by_field),
                 "years": {str(y): n for y, n in self.years.items()},
+                "guessed": {
+                    name: {str(y): n for y, n in years.items()}
+                    for name, years in self.guessed.items()
+                },
             }
         )
 
@@ -276,11 +306,20 @@ class Tally:
         tally.by_type.update(head["types"])
         tally.by_field.update(head["fields"])
         tally.years.update({int(y): n for y, n in head["years"].items()})
+        tally._guess(_guessed(head))
         return tally
 
     def close(self) -> None:
         """Delete the subject counter's spill file, if any."""
         self.subjects.close()
+
+
+def _guessed(head: Mapping[str, Any]) -> dict[str, dict[int, int]]:
+    """A serialised head's years by usual date name (none in a checkpoint made before)."""
+    return {
+        name: {int(y): n for y, n in years.items()}
+        for name, years in (head.get("guessed") or {}).items()
+    }
 
 
 def _pack(head: bytes, counter: bytes) -> bytes:

@@ -250,6 +250,7 @@ class TallySink(Sink):
                 complete=error is None,
                 error=error,
                 failure=failure_of(stop.denied) if stop is not None else None,
+                date_field=total.dated_by()[0],
             )
             if error is None and plan is not None:
                 self._total_stored += self.store.finish_container(

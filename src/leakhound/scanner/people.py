@@ -34,7 +34,7 @@ from ..count.people import (
     identifier_digests,
     people_type,
 )
-from ..count.tally import DATE_NAMES, years_by_name, years_of
+from ..count.tally import most_dated, years_by_name, years_of
 from ..errors import NetError
 from ..models import Container, Distinct, FieldType, PeopleAcross, PeopleCount, YearCount
 from ..probes.base import ReadPlan
@@ -80,11 +80,8 @@ class Dated(NamedTuple):
         more telling first); ``found``: the years each field dated."""
         if container.date_field:
             field, years = None, found.get(container.date_field, Counter[int]())
-        elif found:
-            field = min(found, key=lambda f: (-found[f].total(), DATE_NAMES.index(f)))
-            years = found[field]
         else:
-            return cls()
+            field, years = most_dated(found)
         return cls(tuple(YearCount(y, n) for y, n in sorted(years.items())), field)
 
 
