@@ -557,3 +557,22 @@ def test_an_open_stores_index_whose_sample_failed_is_still_exposed(build_scan: B
     a = assess(doc)
     assert (a.stores[0].containers, a.stores[0].docs, a.stores[0].refused) == (2, 11_132, 0)
     assert not any(i.refused for i in a.containers)
+
+
+def test_the_report_says_what_was_left_out_when_no_year_was_counted(build_scan: Build) -> None:
+    # Nothing counted a year: no chart, but the caption says what was left out and why.
+    scan = build_scan(
+        Ix(
+            "crm",
+            docs=742,
+            pii={"EMAIL_ADDRESS": (1, 1)},
+            date_min="2019-07-02",
+            date_max="2020-07-01",
+        )
+    )
+    a = assess(scan)
+    view = html.view(scan, a)
+    assert view["years_chart"] is None
+    page = html.render(scan, a)
+    assert "Records by year" in page and "Records with personal data per year" not in page
+    assert "1 left out, dated from 2019-07-02 to 2020-07-01 but not counted by year" in page

@@ -22,6 +22,8 @@ KEY = b"k" * 32
         (None, None),
         (True, None),
         ("99999999999999999999999", None),
+        pytest.param("²" * 10, None, id="digits-int-refuses"),
+        pytest.param("9" * 5000, None, id="past-int-conversion-limit"),
         # written with an offset: the year in UTC, as the stores count theirs
         pytest.param("2020-01-01 09:00:00+13", 2019, id="pg-timestamptz-ahead-of-utc"),
         pytest.param("2019-12-31T23:30:00-05:00", 2020, id="behind-utc"),
@@ -190,16 +192,23 @@ def test_records_without_a_date_field_are_dated_by_the_name_dating_the_most() ->
         t.close()
 
 
-def test_a_checkpoint_made_before_guessed_dates_restores() -> None:
+def test_a_checkpoint_made_before_guessed_dates_restores_and_merges() -> None:
     import orjson
 
     from leakhound.count.tally import _pack
 
+    # A partition checkpointed before dates were guessed: its counts, no "guessed" key.
     old = Tally(KEY)
-    old.add_documents(DOCS, None, "created_at")
+    old.add_documents(DOCS, None, None)
     head = orjson.loads(old._head())
-    del head["guessed"]
-    restored = Tally.from_bytes(_pack(orjson.dumps(head), old.subjects.to_bytes()), KEY)
-    assert restored.year_counts() == old.year_counts() and restored.guessed == {}
-    old.close()
-    restored.close()
+    assert head.pop("guessed") == {"created_at": {"2012": 1, "2013": 2}}
+    blob = _pack(orjson.dumps(head), old.subjects.to_bytes())
+    restored = Tally.from_bytes(blob, KEY)
+    assert restored.docs == 3 and restored.guessed == {} and restored.year_counts() == []
+    # merged with a page read after the resume: that page's years alone
+    later = Tally(KEY)
+    later.add_documents([{"created_at": "2014-01-02"}], None, None)
+    later.merge_bytes(blob)
+    assert later.docs == 4 and later.year_counts() == [(2014, 1)]
+    for t in (old, restored, later):
+        t.close()

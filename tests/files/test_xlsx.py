@@ -146,6 +146,21 @@ def test_openpyxl_reads_the_same_dates() -> None:
             [43466, 43466, 43466],
             id="quoted-words-and-a-time-are-no-date",
         ),
+        pytest.param(
+            # A German accounting format: _D and *x are spacing and fill, not a day
+            '<numFmts><numFmt numFmtId="164" formatCode="_-* #,##0.00 _D_M_-;-* #,##0.00 _D_M_-"/>'
+            '<numFmt numFmtId="165" formatCode="0.00;[Red]-0.00;&quot;-&quot;;@ d"/></numFmts>'
+            '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/></cellXfs>',
+            [43466, 43466, 43466],
+            id="spacing-fill-and-later-sections-are-no-date",
+        ),
+        pytest.param(
+            # an index written in other digits ("²" is a digit to str.isdigit, not to int)
+            '<numFmts><numFmt numFmtId="²" formatCode="yyyy"/></numFmts>'
+            '<cellXfs><xf numFmtId="0"/><xf numFmtId="²"/><xf numFmtId="14"/></cellXfs>',
+            [43466, "2019-01-01", 43466],
+            id="non-ascii-digits",
+        ),
         pytest.param("<cellXfs><xf/>", [43466, 43466, 43466], id="broken-styles"),
     ],
 )
@@ -162,6 +177,25 @@ def test_date_styles_of_other_writers(styles: str, expected: list[Any]) -> None:
     r = documents(handmade([sheet], styles_xml=part), "x.xlsx")
     assert [r.docs[0][c] for c in ("col1", "col2", "col3")] == expected
     assert r.skipped == (styles == "<cellXfs><xf/>")
+
+
+@pytest.mark.parametrize(
+    ("serial", "expected"),
+    [
+        pytest.param("2957003", "9999-12-31", id="last-day-from-1904"),
+        pytest.param("2957004", 2957004, id="past-9999-from-1904"),
+        pytest.param("1e300", 1e300, id="huge"),
+        pytest.param("-1", -1, id="before-the-epoch"),
+    ],
+)
+def test_a_date_cell_past_the_calendar_stays_a_number(serial: str, expected: Any) -> None:
+    sheet = f'<row r="1"><c r="A1" s="1"><v>{serial}</v></c><c r="B1" s="²"><v>1</v></c></row>'
+    styles = (
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>'
+    )
+    r = documents(handmade([sheet], styles_xml=styles, date1904=True), "x.xlsx")
+    assert (r.stopped, r.docs[0]["col1"], r.docs[0]["col2"]) == (None, expected, 1)
 
 
 def test_sheets_past_the_cap_are_named_not_read() -> None:

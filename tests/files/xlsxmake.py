@@ -47,9 +47,10 @@ def handmade(
     shared_xml: str | None = None,
     compression: int = zipfile.ZIP_DEFLATED,
     styles_xml: str | None = None,
+    date1904: bool = False,
 ) -> bytes:
     """A minimal workbook from raw sheet XML (the <sheetData> content or a whole part), with
-    its shared strings and its styles part where given."""
+    its shared strings and its styles part where given, its dates from 1904 if asked."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as z:
         z.writestr("[Content_Types].xml", CONTENT_TYPES)
@@ -57,7 +58,10 @@ def handmade(
             f'<sheet name="S{i + 1}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
             for i in range(len(sheet_xmls))
         )
-        z.writestr("xl/workbook.xml", f"<workbook {_NS} {_R}><sheets>{sheets}</sheets></workbook>")
+        epoch = '<workbookPr date1904="1"/>' if date1904 else ""
+        z.writestr(
+            "xl/workbook.xml", f"<workbook {_NS} {_R}>{epoch}<sheets>{sheets}</sheets></workbook>"
+        )
         rels = "".join(
             f'<Relationship Id="rId{i + 1}" Type="worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
             for i in range(len(sheet_xmls))

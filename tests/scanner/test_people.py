@@ -393,3 +393,30 @@ def test_records_read_whole_are_dated_by_their_main_date_else_the_name_dating_mo
     del found["updated_at"]
     assert Dated.of(Container("case:*", 100, None), found).date_field == "created_at"
     assert Dated.of(Container("case:*", 100, None), {}) == Dated((), None)
+
+
+def test_a_store_read_whole_dates_each_record_once_even_when_a_partition_restarts() -> None:
+    # A Redis pattern (no date field named): the page's records dated by created_at in a
+    # worker (the partial pickles), a partition read again from its start counted once.
+    import pickle
+
+    from leakhound.probes.base import ReadPlan
+    from leakhound.scanner.people import _Digests
+
+    sink = _Digests("EMAIL_ADDRESS", b"k" * 32, 0.5, lambda c: {})
+    keys = Container("case:*", 3, None)
+    plan = ReadPlan("case:*", 2, "scan")
+    page = [
+        {"created_at": "2019-01-02", "email": "jane.doe@gmail.com"},
+        {"created_at": "2020-01-02", "email": "max@web.de"},
+    ]
+    work = pickle.loads(pickle.dumps(sink.work(keys)))
+    sink.start(keys, plan, [0, 1])
+    sink.page(keys, plan, 0, work(page), 2, None)
+    sink.page(keys, plan, 1, work([{"created_at": "2020-05-05"}]), 1, None)
+    sink.start(keys, plan, [0])  # partition 0's position expired: read again
+    sink.page(keys, plan, 0, work(page), 2, None)
+    assert sink.records == 3 and len(sink.seen) == 2
+    assert Dated.of(keys, sink.years["case:*"]) == Dated(
+        (YearCount(2019, 1), YearCount(2020, 2)), "created_at"
+    )

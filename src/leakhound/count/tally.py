@@ -54,7 +54,7 @@ def year_of(value: Any) -> int | None:
     if isinstance(value, list) and value:
         value = value[0]
     if isinstance(value, str):
-        if value.isdigit() and len(value) >= 10:  # epoch_millis sent as text
+        if value.isascii() and value.isdigit() and 10 <= len(value) <= 20:  # epoch_millis
             value = int(value)
         else:
             m = _YEAR.match(value)

@@ -10,8 +10,9 @@ characters, cells in size, columns in number; a DTD or entity declaration is ref
 A date is a number in a cell whose style formats it as one (``styles.xml``: the built-in date
 formats, or a format code that writes a year or a day): it is read as the ISO date it shows
 (``2019-03-04``, ``2019-03-04T10:30:00``), counted from the workbook's epoch (1900, Excel's
-phantom 29 February 1900 included, or 1904), as openpyxl reads it; the same number in another
-cell stays a number.
+phantom 29 February 1900 included, or 1904), as openpyxl reads a date; the same number in
+another cell stays a number, and so does a time of day or a duration (``h:mm``, ``[h]:mm``),
+which openpyxl reads as a time.
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ _CELL_REF = re.compile(r"([A-Z]{1,3})")
 # Built-in number formats that write a date (ECMA-376 18.8.30: m/d/yyyy, d-mmm-yy, d-mmm,
 # mmm-yy, m/d/yy h:mm); 18-21 and 45-47 are times of day or durations, not dates.
 _DATE_FORMATS = frozenset({14, 15, 16, 17, 22})
-# What a format code writes literally: quoted text, an escaped character, a [colour] or
-# [$-locale] section; what is left writes a year or a day where it holds a y or a d.
-_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+# What a format code writes literally or as spacing: quoted text, an escaped character, a
+# character's width (_x) or a fill (*x), a [colour] or [$-locale] section (openpyxl's rule);
+# what is left of its first section writes a year or a day where it holds a y or a d.
+_LITERAL = re.compile(r'"[^"]*"|\\.|_.|\*.|\[[^\]]*\]')
 _DATE_PART = re.compile(r"[yYdD]")
 _EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 1 is 1900-01-01, 60 the phantom 1900-02-29
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
-_LAST_SERIAL = 2_958_465  # 9999-12-31
+_LAST_SERIAL = {False: 2_958_465, True: 2_957_003}  # 9999-12-31 from each epoch
 _EOCD = b"PK\x05\x06"
 
 
@@ -69,14 +71,15 @@ def _parser() -> expat.XMLParserType:
 
 
 def date_format(code: str) -> bool:
-    """Whether a custom number format code writes a date (a year or a day)."""
-    return bool(_DATE_PART.search(_LITERAL.sub("", code)))
+    """Whether a custom number format code writes a date (a year or a day) for a positive
+    number (its first section)."""
+    return bool(_DATE_PART.search(_LITERAL.sub("", code).split(";")[0]))
 
 
 def serial_date(serial: float, date1904: bool = False) -> str | None:
     """The ISO date (and time, where it has one, to the second) of a date serial number;
     None for one before the epoch or past 9999."""
-    if not 0 < serial <= _LAST_SERIAL:
+    if not 0 < serial <= _LAST_SERIAL[date1904]:
         return None
     if date1904:
         when = _EPOCH_1904 + dt.timedelta(days=serial)
@@ -88,6 +91,11 @@ def serial_date(serial: float, date1904: bool = False) -> str | None:
     if when.time() == dt.time() and float(serial).is_integer():
         return when.date().isoformat()
     return when.isoformat()
+
+
+def _number(text: str) -> int | None:
+    """A small whole number written in ASCII digits (a style's index, a format's id)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def _column(ref: str | None) -> int | None:
@@ -202,13 +210,13 @@ class _Workbook:
 
         def start(name: str, attrs: dict[str, str]) -> None:
             local = _local(name)
-            fmt = attrs.get("numFmtId", "")
-            if local == "numFmt" and fmt.isdigit() and len(fmt) < 10:
-                custom[int(fmt)] = date_format(attrs.get("formatCode", ""))
+            fmt = _number(attrs.get("numFmtId", ""))
+            if local == "numFmt" and fmt is not None:
+                custom[fmt] = date_format(attrs.get("formatCode", ""))
             elif local == "cellXfs":
                 depth["xfs"] += 1
             elif local == "xf" and depth["xfs"]:
-                formats.append(int(fmt) if fmt.isdigit() and len(fmt) < 10 else 0)
+                formats.append(fmt or 0)
 
         def end(name: str) -> None:
             if _local(name) == "cellXfs":
@@ -318,8 +326,7 @@ class _SheetReader:
             col = _column(attrs.get("r"))
             self.cell_col = col if col is not None else self.cell_col + 1
             self.cell_type = attrs.get("t", "n")
-            style = attrs.get("s", "")
-            self.dated = style.isdigit() and len(style) < 10 and int(style) in self.dates
+            self.dated = _number(attrs.get("s", "")) in self.dates
             self.text = []
         elif local in ("v", "t"):
             self.in_value = True

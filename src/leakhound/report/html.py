@@ -162,7 +162,8 @@ def view(
         "kinds": kinds,
         "years_chart": _columns(years),
         "years": years,
-        "years_basis": years_basis(with_pii),
+        # Said even where no year was counted: what was left out, and why.
+        "years_basis": years_basis(with_pii) if with_pii else "",
         "people": {"text": figure_text(people, "people"), "basis": people.basis},
         "records_fig": {"text": figure_text(a.records, "records"), "basis": a.records.basis},
         "date_range": _range(a.date_range),

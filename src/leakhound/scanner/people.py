@@ -34,7 +34,7 @@ from ..count.people import (
     identifier_digests,
     people_type,
 )
-from ..count.tally import most_dated, years_by_name, years_of
+from ..count.tally import DATE_NAMES, most_dated, years_by_name, years_of
 from ..errors import NetError
 from ..models import Container, Distinct, FieldType, PeopleAcross, PeopleCount, YearCount
 from ..probes.base import ReadPlan
@@ -100,9 +100,32 @@ class _Digests(Sink):
         self.entity_type, self.key, self.min_score = entity_type, key, min_score
         self._field_types = field_types
         self.seen: set[bytes] = set()
-        self.records = 0
         self.by_container: dict[str, set[bytes]] = {}
-        self.years: dict[str, dict[str, Counter[int]]] = {}  # container -> field -> years
+        # Per (container, partition), so that a partition read again from its start (its
+        # position expired: ``Sink.start``) counts its records and their years once; its
+        # identifiers, a set, need not be.
+        self._records: dict[tuple[str, int], int] = {}
+        self._years: dict[tuple[str, int], dict[str, Counter[int]]] = {}
+
+    def start(self, container: Container, plan: ReadPlan, partitions: Sequence[int]) -> None:
+        for n in partitions:
+            self._records.pop((container.name, n), None)
+            self._years.pop((container.name, n), None)
+
+    @property
+    def records(self) -> int:
+        """Records read, each once."""
+        return sum(self._records.values())
+
+    @property
+    def years(self) -> dict[str, dict[str, Counter[int]]]:
+        """Each container's records a year, by each field that dated them."""
+        out: dict[str, dict[str, Counter[int]]] = {}
+        for (name, _), fields in self._years.items():
+            mine = out.setdefault(name, {})
+            for field, years in fields.items():
+                mine.setdefault(field, Counter()).update(years)
+        return out
 
     def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
         return partial(
@@ -127,10 +150,11 @@ class _Digests(Sink):
         digests, years = result
         self.seen.update(digests)
         self.by_container.setdefault(container.name, set()).update(digests)
-        fields = self.years.setdefault(container.name, {})
+        at = (container.name, partition)
+        fields = self._years.setdefault(at, {})
         for name, counted in years.items():
             fields.setdefault(name, Counter()).update(counted)
-        self.records += docs
+        self._records[at] = self._records.get(at, 0) + docs
 
 
 def _merged(found: Sequence[dict[str, SampledIdentifiers]]) -> dict[str, SampledIdentifiers]:
@@ -384,8 +408,11 @@ async def _read_all(
     each container's identifiers, and its records a year where the store did not count
     them (its date field read beside the identifiers)."""
     sink = _Digests(etype, key, options.min_score, acc.probe.field_types)
-    dates = sorted({d for c in containers if (d := _undated(c)) and d not in fields})
-    reader = acc.probe.reader(acc.transport, acc.read_as).project((*fields, *dates))
+    dates = {d for c in containers if (d := _undated(c))}
+    if any(not c.date_field and not c.years for c in containers):
+        dates |= set(DATE_NAMES)  # where the reader projects (Elasticsearch, MongoDB)
+    dates = dates - set(fields)
+    reader = acc.probe.reader(acc.transport, acc.read_as).project((*fields, *sorted(dates)))
     ctx = ReadContext(acc.probe, acc.read_as, reader, sink, workers, Pacer(None))
     for c in containers:
         error = await read_container(ctx, c, LocalExecutor(), partitions=1)
