@@ -276,6 +276,52 @@ def test_timestamps_are_read_and_counted_a_year_in_utc_whatever_the_servers_zone
     )
 
 
+BIG = "lh_big"
+
+
+def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
+    mariadb: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two tables "too large" to read whole (the thresholds lowered to 10 rows): the one whose
+    # index starts with its date has its rows counted a year along that index, and counted
+    # exactly by the same statement; the one without such an index has neither years nor range.
+    from leakhound.probes.mysql import probe
+
+    monkeypatch.setattr(probe, "DATE_RANGE_ROWS", 10)
+    monkeypatch.setattr(probe, "EXACT_COUNT_ROWS", 10)
+    rows = ", ".join(
+        f"({n}, 'b{n}@example.org', '{2017 + n % 3}-06-0{1 + n % 9} 10:00:00')" for n in range(30)
+    )
+    mariadb.admin(
+        f"DROP DATABASE IF EXISTS {BIG};\nCREATE DATABASE {BIG};\n"
+        f"CREATE TABLE {BIG}.indexed (id INT PRIMARY KEY, email VARCHAR(100), "
+        "created_at DATETIME NULL, INDEX (created_at));\n"
+        f"CREATE TABLE {BIG}.plain (id INT PRIMARY KEY, email VARCHAR(100), "
+        "created_at DATETIME NULL);\n"
+        f"INSERT INTO {BIG}.indexed VALUES {rows}, (30, 'undated@example.org', NULL);\n"
+        f"INSERT INTO {BIG}.plain VALUES {rows};\n"
+        f"ANALYZE TABLE {BIG}.indexed, {BIG}.plain;\n"
+    )
+    try:
+        doc = _scan(
+            tmp_path,
+            mariadb.secured.url,
+            "--auth",
+            f"{mariadb.secured.username}:{mariadb.secured.password}",
+            "--index",
+            f"{BIG}.*",
+        )
+    finally:
+        mariadb.admin(f"DROP DATABASE IF EXISTS {BIG}")
+    (result,) = doc["results"]
+    tables = _tables(result)
+    indexed, plain = tables[f"{BIG}.indexed"]["index"], tables[f"{BIG}.plain"]["index"]
+    assert {y["year"]: y["docs"] for y in indexed["years"]} == {2017: 10, 2018: 10, 2019: 10}
+    assert (indexed["docs"], indexed["docs_exact"]) == (31, True)  # the undated one too
+    assert indexed["date_min"].startswith("2017-06-01")
+    assert "years" not in plain and plain["date_min"] is None and not plain["docs_exact"]
+
+
 def test_a_wrong_password_reads_nothing(mariadb: Lab, tmp_path: Path) -> None:
     doc = _scan(tmp_path, mariadb.secured.url, "--auth", "root:wrong")
     result = doc["results"][0]

@@ -15,12 +15,16 @@ def _answer(*rows: tuple[bytes | None, bytes | None]) -> SimpleNamespace:
 
 def test_rows_a_year_without_the_undated_and_the_zero_date() -> None:
     got = _answer((b"2020", b"300"), (None, b"7"), (b"0", b"2"), (b"2019", b"600"))
-    assert _by_year(got) == (YearCount(2019, 600), YearCount(2020, 300))
+    # the table's rows, the undated among them, and its rows a year
+    assert _by_year(got) == (909, (YearCount(2019, 600), YearCount(2020, 300)))
+    assert _by_year(_answer()) == (0, ())  # an empty table
 
 
 def test_an_answer_that_is_not_years_and_counts_gives_none() -> None:
-    assert _by_year(_answer((b"2019", b"-1"))) == ()
-    assert _by_year(_answer((b"20x9", b"1"))) == ()
+    assert _by_year(_answer((b"2019", b"-1"))) == (None, ())
+    assert _by_year(_answer((b"20x9", b"1"))) == (None, ())
+    huge = str(2**62).encode()
+    assert _by_year(_answer((b"2019", huge), (b"2020", huge))) == (None, ())
 
 
 def test_the_statement_is_allowed_and_no_other_function_is() -> None:

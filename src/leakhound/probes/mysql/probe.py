@@ -34,6 +34,10 @@ from .wire import CLIENT_SSL, Greeting, ServerError, text
 EXACT_COUNT_ROWS = 2_000_000
 # A date column's range is asked where an index starts with it, or the table is this small.
 DATE_RANGE_ROWS = 200_000
+# Its rows a year, where an index starts with it, up to this many rows: counted along that
+# index, never reading the table (MariaDB 10.11 here: 0.35-0.41 s for 912,622 rows, 1.5 s
+# for the same GROUP BY with the index ignored); a table this small without one, as its range.
+YEARS_INDEXED_ROWS = 5_000_000
 # Engines that keep their row count: COUNT(*) answers at once, whatever the size. Their
 # TABLE_ROWS is not taken for it: MySQL 8 answers information_schema from statistics it
 # caches for up to a day (information_schema_stats_expiry).
@@ -295,10 +299,13 @@ class MysqlProbe(Probe):
             except NetError as exc:
                 errors.append(f"date range: {exc}")
         years: tuple[YearCount, ...] = ()
-        if date and docs and docs <= DATE_RANGE_ROWS:
-            # Every row's year, counted by the server (a pass over the table, as for its range).
+        indexed = date in info.leading and docs is not None and docs <= YEARS_INDEXED_ROWS
+        if date and docs and (docs <= DATE_RANGE_ROWS or indexed):
+            # Every row's year, counted by the server (a pass over the table, or its index).
             try:
-                years = _by_year(await conn.query(sql.by_year(schema, name, date)))
+                total, years = _by_year(await conn.query(sql.by_year(schema, name, date)))
+                if not exact and total is not None:  # every row in one group: counted
+                    docs, exact = total, True
             except NetError as exc:
                 errors.append(f"rows by year: {exc}")
         return container(docs, exact, "; ".join(errors)[:300] or None, fields, date, edges, years)
@@ -376,21 +383,25 @@ def _number(raw: bytes | None) -> int | None:
     return int(raw)
 
 
-def _by_year(got: Any) -> tuple[YearCount, ...]:
-    """Rows a year from ``YEAR(…), COUNT(*) … GROUP BY 1``; () when an answer is not such
-    rows. NULL (no date, or the zero date) is in no year."""
-    years = []
+def _by_year(got: Any) -> tuple[int | None, tuple[YearCount, ...]]:
+    """The table's rows and its rows a year from ``YEAR(…), COUNT(*) … GROUP BY 1`` (every
+    row in one group); (None, ()) when an answer is not such rows. NULL (no date, or the zero
+    date) is in the total alone."""
+    total, years = 0, []
     for row in got.rows:
         if len(row) != 2 or (n := _number(row[1])) is None:
-            return ()
+            return None, ()
+        total += n
+        if total >= 2**63:  # a count no table holds (a hostile answer)
+            return None, ()
         if row[0] is None:
             continue
         year = _number(row[0])
         if year is None:
-            return ()
+            return None, ()
         if year:  # YEAR of the zero date is 0: no date
             years.append(YearCount(year, n))
-    return tuple(sorted(years, key=lambda y: y.year))
+    return total, tuple(sorted(years, key=lambda y: y.year))
 
 
 def _iso(raw: bytes | None, utc: bool = False) -> str | None:
