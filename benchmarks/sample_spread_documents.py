@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 import orjson
-from sample_spread import estimate, timed  # the table benchmark's, beside this file
+from sample_spread import estimate, people_of, timed  # the table benchmark's, beside this file
 
 from leakhound.lab import default_state_dir, status
 from leakhound.models import Container, Endpoint
@@ -52,15 +52,6 @@ from leakhound.probes.mongodb.wire import plain
 SCRATCH = "lh_spread"
 INDEX = "lh-spread-cases"
 FILLER = "x" * 300  # text a case besides its customer
-
-
-def people_of(rows: int) -> int:
-    """Customers of ``rows`` cases where customer p writes 1 + p % 5 (every one counted)."""
-    people, written = 0, 0
-    while written < rows:
-        people += 1
-        written += 1 + people % 5
-    return people
 
 
 def cases(rows: int) -> Iterator[str]:

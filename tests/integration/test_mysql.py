@@ -126,6 +126,12 @@ def _scan(tmp: Path, *argv: str, schema: bool = True) -> dict[str, Any]:
     return report(tmp, *argv, schema=schema)[0]
 
 
+def _scan_as_admin(tmp: Path, mariadb: Lab, database: str) -> dict[str, Any]:
+    """A sample scan of one scratch database of the secured server, as its admin."""
+    auth = f"{mariadb.secured.username}:{mariadb.secured.password}"
+    return _scan(tmp, mariadb.secured.url, "--auth", auth, "--index", f"{database}.*")
+
+
 def _tables(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {ir["index"]["name"]: ir for ir in result["indices"]}
 
@@ -257,14 +263,7 @@ def test_timestamps_are_read_and_counted_a_year_in_utc_whatever_the_servers_zone
     )
     mariadb.admin("SET GLOBAL time_zone = '+13:00'")
     try:
-        doc = _scan(
-            tmp_path,
-            mariadb.secured.url,
-            "--auth",
-            f"{mariadb.secured.username}:{mariadb.secured.password}",
-            "--index",
-            f"{ZONED}.*",
-        )
+        doc = _scan_as_admin(tmp_path, mariadb, ZONED)
     finally:
         mariadb.admin(f"SET GLOBAL time_zone = 'SYSTEM';\nDROP DATABASE IF EXISTS {ZONED}")
     (result,) = doc["results"]
@@ -303,14 +302,7 @@ def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
         f"ANALYZE TABLE {BIG}.indexed, {BIG}.plain;\n"
     )
     try:
-        doc = _scan(
-            tmp_path,
-            mariadb.secured.url,
-            "--auth",
-            f"{mariadb.secured.username}:{mariadb.secured.password}",
-            "--index",
-            f"{BIG}.*",
-        )
+        doc = _scan_as_admin(tmp_path, mariadb, BIG)
     finally:
         mariadb.admin(f"DROP DATABASE IF EXISTS {BIG}")
     (result,) = doc["results"]

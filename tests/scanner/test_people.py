@@ -95,6 +95,18 @@ def _sampled() -> SampledIdentifiers:
     return ids
 
 
+def _cases_and_staff(per_record: int) -> tuple[SampledIdentifiers, SampledIdentifiers]:
+    """A 100-record sample of cases (80 addresses, 10 of them twice) and a payroll's 200
+    records read whole (200 addresses, none of the cases')."""
+    ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=per_record)
+    ids.docs = Counter({n.to_bytes(4, "big"): 1 + (n < 10) for n in range(80)})
+    ids.fields = {"customer.email": set(ids.docs)}
+    staff = SampledIdentifiers("EMAIL_ADDRESS", records=200, per_record=1)
+    staff.docs = Counter({n.to_bytes(4, "big"): 1 for n in range(5000, 5200)})
+    staff.fields = {"email": set(staff.docs)}
+    return ids, staff
+
+
 def _count(probe: _Counting) -> Any:
     acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
     return asyncio.run(
@@ -221,12 +233,7 @@ def test_each_containers_people_are_counted_as_the_stores_are() -> None:
     # twice; the payroll's 200 records were all read. Each container's own sample, never
     # the store's merged one, and never above the store's count.
     cases, payroll = Container("cases-2019", 1132, None), Container("payroll", 200, None)
-    ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=2)
-    ids.docs = Counter({n.to_bytes(4, "big"): 1 + (n < 10) for n in range(80)})
-    ids.fields = {"customer.email": set(ids.docs)}
-    staff = SampledIdentifiers("EMAIL_ADDRESS", records=200, per_record=1)
-    staff.docs = Counter({n.to_bytes(4, "big"): 1 for n in range(5000, 5200)})
-    staff.fields = {"email": set(staff.docs)}
+    ids, staff = _cases_and_staff(per_record=2)
     acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
     store, each, _ = asyncio.run(
         count_people_by_container(
@@ -351,12 +358,7 @@ def test_the_basis_says_how_the_samples_were_drawn(
     drawn: list[str | None], payroll: int, says: str
 ) -> None:
     cases = Container("cases", 10_000, None)
-    ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
-    ids.docs = Counter({n.to_bytes(4, "big"): 1 + (n < 10) for n in range(80)})
-    ids.fields = {"customer.email": set(ids.docs)}
-    staff = SampledIdentifiers("EMAIL_ADDRESS", records=200, per_record=1)
-    staff.docs = Counter({n.to_bytes(4, "big"): 1 for n in range(5000, 5200)})
-    staff.fields = {"email": set(staff.docs)}
+    ids, staff = _cases_and_staff(per_record=1)
     acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
     store, (each, _), _ = asyncio.run(
         count_people_by_container(

@@ -67,6 +67,12 @@ def _undated(container: Container) -> str | None:
     return container.date_field if container.date_field and not container.years else None
 
 
+def _guesses(container: Container) -> bool:
+    """Whether its records are dated by the usual names of a record's date: it names no
+    date field, and the store counted no year."""
+    return not container.date_field and not container.years
+
+
 class Dated(NamedTuple):
     """A container's records a year, counted in every record read for its people, and the
     field they were dated by where the inventory named none."""
@@ -131,7 +137,7 @@ class _Digests(Sink):
         return partial(
             _identifiers_and_years,
             date_field=_undated(container),
-            guess=not container.date_field and not container.years,
+            guess=_guesses(container),
             entity_type=self.entity_type,
             field_types=self._field_types(container),
             min_score=self.min_score,
@@ -409,7 +415,7 @@ async def _read_all(
     them (its date field read beside the identifiers)."""
     sink = _Digests(etype, key, options.min_score, acc.probe.field_types)
     dates = {d for c in containers if (d := _undated(c))}
-    if any(not c.date_field and not c.years for c in containers):
+    if any(_guesses(c) for c in containers):
         dates |= set(DATE_NAMES)  # where the reader projects (Elasticsearch, MongoDB)
     dates = dates - set(fields)
     reader = acc.probe.reader(acc.transport, acc.read_as).project((*fields, *sorted(dates)))
