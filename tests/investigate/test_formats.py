@@ -106,6 +106,35 @@ CASES = [
         },
     ),
     (
+        "mysql-slow.log",
+        "mysql",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"enumerate", "bulk-read"}, (2500, 2500, 2500)),
+            "45.227.254.8": ("unknown", {"wipe", "ransom-note"}, None),
+        },
+    ),
+    (
+        "mysql-general.log",
+        "mysql",
+        1,
+        {
+            "203.0.113.66": ("unknown", {"probe", "enumerate", "read"}, None),
+            "45.227.254.8": ("unknown", {"probe", "wipe", "ransom-note"}, None),
+            "198.51.100.7": ("unknown", set(), None),  # a refused login: no action
+        },
+    ),
+    (
+        "mariadb-audit.log",
+        "mysql",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"probe", "enumerate", "read"}, None),
+            "45.227.254.8": ("unknown", {"probe", "wipe", "ransom-note"}, None),
+            "198.51.100.7": ("unknown", set(), None),
+        },
+    ),
+    (
         "nsg-flow.json",
         "azure-nsg",
         0,
@@ -256,3 +285,28 @@ def test_a_dump_tool_agent_makes_a_read_a_bulk_read(tmp_path, run: Run) -> None:
     got = by_address(run(path))
     assert got["203.0.113.8"].action_names == ("bulk-read",)
     assert got["203.0.113.9"].action_names == ("read",)
+
+
+def test_mysql_statements_name_their_session_database_and_leave_the_hosts_own_out(
+    run: Run,
+) -> None:
+    inv = run(SAMPLES / "mysql-slow.log")
+    got = by_address(inv)
+    # the dump's unqualified `cases`, in the database a statement before it chose
+    assert [t.name for t in got["203.0.113.66"].targets] == ["support.cases"]
+    assert "localhost" not in got and "" not in got  # the Unix-socket session
+    assert set(got) == {"203.0.113.66", "45.227.254.8"}
+
+
+def test_mysql_audit_table_events_stand_only_for_statements_not_logged(run: Run) -> None:
+    got = by_address(run(SAMPLES / "mariadb-audit.log"))
+    reader = got["203.0.113.66"]
+    assert reader.requests == 3  # the connect, SHOW DATABASES and the READ event alone
+    wiper = got["45.227.254.8"]
+    # DROP and CREATE come with their QUERY lines: each statement counted once
+    assert wiper.requests == 3
+
+
+def test_mysql_local_times_are_noted(run: Run) -> None:
+    assert any("local time" in n for n in run(SAMPLES / "mariadb-audit.log").files[0].notes)
+    assert not any("local time" in n for n in run(SAMPLES / "mysql-general.log").files[0].notes)

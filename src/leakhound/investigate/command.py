@@ -21,6 +21,7 @@ FORMAT_NAMES = (
     "es-slowlog",
     "mongodb",
     "postgresql",
+    "mysql",
     "azure-nsg",
     "aws-vpc",
     "s3-access",

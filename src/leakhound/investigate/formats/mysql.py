@@ -1,0 +1,503 @@
+"""MySQL and MariaDB server logs: the slow query log, the general query log and MariaDB's
+audit log (the ``server_audit`` plugin), one parser for the three.
+
+- **Slow query log** (``slow_query_log``; every statement with ``long_query_time = 0``): an
+  entry is ``# Time:`` (not always), ``# User@Host: user[user] @ host [address]`` (MySQL adds
+  ``Id: n``), ``# Query_time: … Rows_sent: n Rows_examined: n`` (MariaDB then ``# Rows_affected:
+  … Bytes_sent: n``), ``SET timestamp=epoch;``, then the statement up to the next ``#`` line.
+  The only one of the three that says how many rows a statement returned: a read's records
+  are its ``Rows_sent``, exact.
+- **General query log** (``general_log``): ``time id command argument``, tab-separated;
+  MariaDB writes the time (``YYMMDD H:MM:SS``) on the first line of each second only, MySQL
+  an ISO time on every line. A session's address is on its ``Connect`` line; a statement
+  runs on until the next line that starts a command.
+- **MariaDB audit log** (``server_audit``, ``server_audit_events=CONNECT,QUERY,TABLE``):
+  ``YYYYMMDD HH:MM:SS,serverhost,user,host,connection,query id,operation,database,object,
+  retcode``; a QUERY's object is the statement, quoted. TABLE events (READ, WRITE, CREATE,
+  DROP, ALTER, RENAME of one table) stand for their statement only where that statement's
+  QUERY event is not in the log.
+
+The general and audit logs write the server's local time with no zone: read as UTC, said in
+the file's notes. Sessions over the Unix socket (``localhost`` with no address) are the host's
+own and left out, as for PostgreSQL. mysqldump's statements (``SELECT /*!40001 SQL_NO_CACHE
+*/``), ``INTO OUTFILE`` and reads of ``BULK_SIZE`` rows or more are bulk reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..actions import (
+    BULK_READ,
+    CTX_NONE,
+    ENUMERATE,
+    EXACT,
+    NO_RECORDS,
+    PROBE,
+    RANSOM_NOTE,
+    READ,
+    READS,
+    WIPE,
+    WRITE,
+)
+from ..activity import Activity
+from ..reader import LogStream
+from ..timeparse import BadTime, iso
+from .base import ParseOptions, first_lines
+from .http import BULK_SIZE, RANSOM_NAMES
+
+NAME = "mysql"
+DOC = "MySQL/MariaDB slow query log, general query log or MariaDB audit log"
+LOCAL_TIME = "times are the server's local time, with no zone in the log: read as UTC"
+
+_AUDIT = re.compile(
+    rb"^(\d{8} \d\d:\d\d:\d\d),([^,]*),([^,]*),([^,]*),(\d+),(\d+),([A-Z_]+),([^,]*),(.*)$"
+)
+# MariaDB: "261206 14:47:05\t     3 Connect\t…" or "\t\t     3 Query\t…"; MySQL: ISO time.
+_GENERAL = re.compile(
+    rb"^(?:(\d{6}\s+\d{1,2}:\d\d:\d\d)\t|\t\t|(\d{4}-\d\d-\d\dT\S+)\s)"
+    rb"\s*(\d+) ([A-Z][a-z]+(?: [A-Za-z]+)?)\t(.*)$"
+)
+_HEADER = re.compile(rb"^(?:\S+, Version: .*started with:|Tcp port: |Time\s+Id Command\s+Argument)")
+_USER_HOST = re.compile(rb"^# User@Host: .*?@\s*(\S*)\s*\[([^\]]*)\]")
+_ROWS_SENT = re.compile(rb"Rows_sent: (\d+)")
+_BYTES_SENT = re.compile(rb"Bytes_sent: (\d+)")
+_TIMESTAMP = re.compile(rb"^SET timestamp=(\d+)(?:\.\d+)?;$")
+_SLOW_TIME = re.compile(rb"^# Time: (.*)$")
+_SCHEMA = re.compile(rb"Schema: (\S+)")
+_THREAD = re.compile(rb"(?:\bId|Thread_id):\s*(\d+)")
+_USE = re.compile(rb"^use (`(?:[^`]|``)+`|\S+);$", re.I)
+_SHORT_TIME = re.compile(r"^(\d\d)(\d\d)(\d\d)\s+(\d{1,2}):(\d\d):(\d\d)$")
+_AUDIT_TIME = re.compile(r"^(\d{4})(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)$")
+_DENIED = re.compile(r"Access denied for user '[^']*'@'([^']*)'")
+
+_NAME = r"(?:`(?:[^`]|``)+`|[\w$]+)"
+_TABLE = re.compile(
+    r"(?is)\b(?:from|into(?!\s+(?:outfile|dumpfile|@))|update|join|table(?:\s+if\s+(?:not\s+)?exists)?|truncate(?:\s+table)?"
+    rf"|database(?:\s+if\s+(?:not\s+)?exists)?|schema(?:\s+if\s+(?:not\s+)?exists)?)\s+({_NAME}(?:\s*\.\s*{_NAME})?)"
+)
+_SYSTEM = re.compile(r"(?i)\b(?:information_schema|performance_schema|mysql|sys)\s*\.")
+_EXECUTABLE = re.compile(r"^/\*M?!\d*\s*(.*?)\s*\*/\s*;?\s*$", re.S)  # /*!40101 SET … */
+_COMMENT = re.compile(r"^\s*(?:/\*(?![M!]).*?\*/\s*|--[^\n]*\n\s*|#[^\n]*\n\s*)*", re.S)
+DUMP_MARKER = "SQL_NO_CACHE"  # mysqldump's /*!40001 SQL_NO_CACHE */ on every table it reads
+# The audit log's TABLE events and the action each stands for.
+_TABLE_EVENTS = {
+    "READ": READ,
+    "WRITE": WRITE,
+    "CREATE": WRITE,
+    "ALTER": WRITE,
+    "RENAME": WRITE,
+    "DROP": WIPE,
+}
+# A select list of aggregates alone (COUNT(*), MIN(d), MAX(d)…) or a GROUP BY: figures about
+# the records, not the records.
+_AGGREGATE = r"(?:COUNT|MIN|MAX|SUM|AVG|STD\w*|VAR\w*|BIT_\w+)\s*\([^()]*\)(?:\s+(?:AS\s+)?\w+)?"
+_COUNTING = re.compile(rf"(?is)^SELECT\s+{_AGGREGATE}(?:\s*,\s*{_AGGREGATE})*\s+FROM\b")
+_GROUPED = re.compile(r"(?is)\bGROUP\s+BY\b")
+_SYSTEM_SCHEMAS = frozenset(("mysql", "information_schema", "performance_schema", "sys"))
+
+
+def sniff(head: bytes) -> bool:
+    """Slow-log entries, general-log commands or audit-log rows (or their servers' headers)."""
+    lines = first_lines(head, 8)
+    hits = sum(
+        1
+        for ln in lines
+        if ln.startswith((b"# Time: ", b"# User@Host: ", b"# Thread_id: ", b"# Query_time: "))
+        or ln.startswith((b"# Rows_affected: ", b"SET timestamp="))
+        or _HEADER.match(ln)
+        or _GENERAL.match(ln)
+        or _AUDIT.match(ln)
+    )
+    return bool(lines) and hits * 2 > len(lines)
+
+
+def _unwrap(sql: str) -> str:
+    text = _COMMENT.sub("", sql, count=1).strip()
+    m = _EXECUTABLE.match(text)
+    return m.group(1) if m else text
+
+
+def _name(text: str) -> str:
+    return ".".join(p.strip().strip("`").replace("``", "`") for p in text.split("."))
+
+
+def statement_action(
+    sql: str, rows: int | None = None, database: str | None = None
+) -> tuple[int, str | None]:
+    """The action of one MySQL statement and the table (or database) it names, qualified
+    with the session's ``database`` where it names none; ``rows``: the rows it sent, where
+    the log says."""
+    text = _unwrap(sql)
+    words = text.split(None, 1)
+    word = words[0].upper().rstrip(";") if words else ""
+    m = _TABLE.search(text)
+    table = _name(m.group(1)) if m else None
+    if m and table and "." not in table and database and not re.match(r"(?i)(?:data|sche)", m[0]):
+        table = f"{database}.{table}"
+    if word in ("SELECT", "WITH", "TABLE", "HANDLER"):
+        if _SYSTEM.search(text) or (table and table.split(".")[0].lower() in _SYSTEM_SCHEMAS):
+            return ENUMERATE, None
+        if table is None:
+            return PROBE, None  # SELECT 1, SELECT VERSION(), SELECT @@…
+        if _COUNTING.match(text) or _GROUPED.search(text):
+            return ENUMERATE, table  # counts, ranges, totals a group: no record comes back
+        upper = text.upper()
+        if DUMP_MARKER in upper or " INTO OUTFILE" in upper or " INTO DUMPFILE" in upper:
+            return BULK_READ, table
+        return (BULK_READ if rows is not None and rows >= BULK_SIZE else READ), table
+    if word in ("SHOW", "DESCRIBE", "DESC", "EXPLAIN"):
+        return ENUMERATE, None
+    if word in ("DROP", "TRUNCATE", "DELETE"):
+        return WIPE, table
+    if word in ("INSERT", "UPDATE", "REPLACE", "CREATE", "ALTER", "RENAME", "LOAD"):
+        if table and any(RANSOM_NAMES.match(part) for part in table.split(".")):
+            return RANSOM_NOTE, table
+        return WRITE, table
+    return PROBE, None
+
+
+_TableEvent = tuple[int, str, float, str, int]  # action, table, time, address, line number
+
+
+@dataclass(slots=True)
+class _Statement:
+    """One statement waiting for the line that shows it ended."""
+
+    addr: str
+    t: float
+    sql: list[str]
+    lineno: int
+    raw: str
+    database: str | None = None  # the session's current database
+    ok: bool = True
+    rows: int | None = None
+    nbytes: int = 0
+
+
+LAST_EPOCH = 253402300800  # 10000-01-01: no log line is later
+MAX_LINES = 1000  # of one statement: the first ones and the last are kept
+
+
+def _keep(sql: list[str], line: bytes) -> None:
+    """A statement's next line, its first lines and its last one kept."""
+    text = line.decode("utf-8", "replace")
+    if len(sql) < MAX_LINES:
+        sql.append(text)
+    else:
+        sql[-1] = text
+
+
+def _emit(sink: Activity, s: _Statement) -> None:
+    sql = "\n".join(s.sql).rstrip().rstrip(";")
+    action, table = statement_action(sql, s.rows, s.database)
+    records, how = (s.rows, EXACT) if s.rows is not None and action in READS else (0, NO_RECORDS)
+    sink.add(
+        s.addr, s.t, action, table, records, how, s.nbytes, s.ok, None, CTX_NONE, s.raw, s.lineno
+    )
+
+
+def _probe(sink: Activity, addr: str, t: float, ok: bool, raw: bytes, lineno: int) -> None:
+    sink.add(addr, t, PROBE, None, 0, NO_RECORDS, 0, ok, None, CTX_NONE, raw, lineno)
+
+
+def _short_time(text: str) -> float:
+    """MariaDB's ``YYMMDD H:MM:SS`` (this century)."""
+    m = _SHORT_TIME.match(text.strip())
+    if not m:
+        raise BadTime(f"not a MariaDB log time: {text[:40]!r}")
+    y, mo, d, hh, mi, ss = m.groups()
+    return iso(f"20{y}-{mo}-{d}T{int(hh):02d}:{mi}:{ss}Z")[0]
+
+
+def _audit_time(text: str) -> float:
+    m = _AUDIT_TIME.match(text)
+    if not m:
+        raise BadTime(f"not an audit log time: {text[:40]!r}")
+    y, mo, d, hh, mi, ss = m.groups()
+    return iso(f"{y}-{mo}-{d}T{hh}:{mi}:{ss}Z")[0]
+
+
+def _address(host: str, ip: str) -> str | None:
+    """A session's client address; None for the host's own (the Unix socket)."""
+    addr = ip.strip() or host.strip()
+    if not addr or addr == "localhost":
+        return None
+    return addr
+
+
+class _Parser:
+    """The state of one file: open sessions, the statement being read, the pending table
+    events of the audit log."""
+
+    def __init__(self, sink: Activity) -> None:
+        self.sink = sink
+        # general log: thread id → its address (None: the host's own) and current database
+        self.sessions: dict[str, tuple[str | None, str | None]] = {}
+        self.t: float | None = None  # general log: MariaDB's time, written once a second
+        # general log: the Connect lines whose login is not yet known to have succeeded
+        self.connecting: dict[str, tuple[str, float, bool, bytes, int]] = {}
+        self.held: _Statement | None = None
+        self.slow: _Statement | None = None  # slow log: the entry being read
+        self.thread: str | None = None  # slow log: the entry's thread
+        self.databases: dict[str, str] = {}  # slow log: thread → the database it last used
+        # audit log: connection → (query id, its table events) until the QUERY shows or not
+        self.tables: dict[str, tuple[str, list[_TableEvent]]] = {}
+        self.raw: dict[int, bytes] = {}  # audit log: the lines of the pending table events
+        self.local = False  # a line was read in local time
+        self.lineno = 0
+
+    def flush(self) -> None:
+        if self.held is not None:
+            _emit(self.sink, self.held)
+            self.held = None
+
+    def line(self, line: bytes, lineno: int) -> None:
+        self.lineno = lineno
+        if line.startswith(b"# "):
+            self._slow_comment(line, lineno)
+            return
+        if self.slow is not None:
+            self._slow_body(line)
+            return
+        m = _AUDIT.match(line)
+        if m:
+            self.flush()
+            self._audit(m, line, lineno)
+            return
+        m = _GENERAL.match(line)
+        if m:
+            self.flush()
+            self._general(m, line, lineno)
+            return
+        if _HEADER.match(line):
+            self.flush()
+            return
+        if self.held is not None:  # a statement's next line
+            _keep(self.held.sql, line)
+            return
+        if line.startswith(b"use ") or _TIMESTAMP.match(line):
+            return
+        self.sink.skip(lineno, line, "not a MySQL/MariaDB slow, general or audit log line")
+
+    # slow log
+    def _slow_comment(self, line: bytes, lineno: int) -> None:
+        if line.startswith(b"# User@Host: "):
+            self._end_slow()
+            m = _USER_HOST.match(line)
+            addr = _address(m.group(1).decode(), m.group(2).decode()) if m else None
+            # -1: no time yet (the entry's SET timestamp gives it)
+            self.slow = _Statement(addr or "", -1.0 if self.t is None else self.t, [], lineno, "")
+            self._thread(line)
+            return
+        if line.startswith(b"# Time: "):
+            self._end_slow()
+            when = _SLOW_TIME.match(line)
+            stamp = when.group(1).decode().strip() if when else ""
+            try:
+                self.t = iso(stamp)[0] if "T" in stamp else _short_time(stamp)
+            except BadTime as exc:
+                self.sink.skip(lineno, line, str(exc))
+            return
+        s = self.slow
+        if s is None:
+            return
+        if s.sql:  # a comment after the statement: the entry is over
+            self._end_slow()
+            return
+        self._thread(line)
+        if (schema := _SCHEMA.search(line)) is not None:
+            s.database = schema.group(1).decode("utf-8", "replace")
+        if (rows := _ROWS_SENT.search(line)) is not None:
+            s.rows = int(rows.group(1))
+        if (sent := _BYTES_SENT.search(line)) is not None:
+            s.nbytes = int(sent.group(1))
+
+    def _slow_body(self, line: bytes) -> None:
+        s = self.slow
+        assert s is not None
+        if not s.sql:
+            stamp = _TIMESTAMP.match(line)
+            if stamp:
+                if int(stamp.group(1)) < LAST_EPOCH:
+                    s.t = float(stamp.group(1))
+                else:
+                    self.sink.skip(self.lineno, line, "a SET timestamp past the year 9999")
+                return
+            if (use := _USE.match(line)) is not None:
+                s.database = _name(use.group(1).decode("utf-8", "replace"))
+                if self.thread is not None:  # MySQL writes it when the database changed
+                    self.databases[self.thread] = s.database
+                return
+        if _HEADER.match(line):  # a server restart's header: the entry is over
+            self._end_slow()
+            return
+        if not s.sql:  # the evidence: the statement's first line
+            s.raw, s.lineno = line.decode("utf-8", "replace"), self.lineno
+        _keep(s.sql, line)
+
+    def _thread(self, line: bytes) -> None:
+        """The slow-log entry's thread, and the database it last used where the entry
+        names none."""
+        m = _THREAD.search(line)
+        s = self.slow
+        if m is None or s is None:
+            return
+        self.thread = m.group(1).decode()
+        if s.database is None:
+            s.database = self.databases.get(self.thread)
+        if len(self.databases) > 100_000:
+            self.databases.pop(next(iter(self.databases)))
+
+    def _end_slow(self) -> None:
+        self.thread = None
+        s, self.slow = self.slow, None
+        if s is None or not s.sql or not s.addr:
+            return  # no statement, or a session of the host's own
+        if s.t < 0:
+            self.sink.skip(s.lineno, s.raw, "a slow-log entry without a time")
+            return
+        _emit(self.sink, s)
+
+    # general log
+    def _general(self, m: re.Match[bytes], line: bytes, lineno: int) -> None:
+        short, iso_time, thread, command, argument = m.groups()
+        try:
+            if short:
+                self.t = _short_time(short.decode())
+                self.local = True
+            elif iso_time:
+                self.t = iso(iso_time.decode())[0]
+        except BadTime as exc:
+            self.sink.skip(lineno, line, str(exc))
+            return
+        if self.t is None:
+            self.sink.skip(lineno, line, "a general-log line before any time")
+            return
+        tid, arg = thread.decode(), argument.decode("utf-8", "replace")
+        raw = line.decode("utf-8", "replace")
+        # A session's Connect line is written before its login is decided: the attempt is
+        # counted at its thread's next line, refused when that line is "Access denied".
+        attempt = self.connecting.pop(tid, None)
+        if command == b"Connect":
+            denied = _DENIED.search(arg)
+            if denied:
+                addr = _address(denied.group(1), "")
+                if addr:
+                    _probe(self.sink, addr, self.t, False, line, lineno)
+                self.sessions.pop(tid, None)
+                return
+            if attempt is not None:
+                _probe(self.sink, *attempt)
+            user_host, _, rest = arg.partition(" on ")
+            addr = _address(user_host.rsplit("@", 1)[-1], "") if "@" in user_host else None
+            database = rest.split(" using ", 1)[0].strip() or None
+            self.sessions[tid] = (addr, database)
+            if len(self.sessions) > 100_000:  # sessions that never logged their end
+                self.sessions.pop(next(iter(self.sessions)))
+            if addr:
+                self.connecting[tid] = (addr, self.t, True, line, lineno)
+            return
+        if attempt is not None:
+            _probe(self.sink, *attempt)
+        if command == b"Quit":
+            self.sessions.pop(tid, None)
+            return
+        addr, database = self.sessions.get(tid, (None, None))
+        if addr is None:
+            return  # the host's own session, or one opened before the log began
+        if command in (b"Query", b"Execute"):
+            self.held = _Statement(addr, self.t, [arg], lineno, raw, database)
+            if (use := _USE.match(argument.rstrip() + b";")) is not None:
+                self.sessions[tid] = (addr, _name(use.group(1).decode("utf-8", "replace")))
+        elif command == b"Init DB":
+            self.sessions[tid] = (addr, arg.strip() or None)
+            _probe(self.sink, addr, self.t, True, line, lineno)
+        elif command == b"Field List":
+            self.sink.add(
+                addr, self.t, ENUMERATE, None, 0, NO_RECORDS, 0, True, None, CTX_NONE, line, lineno
+            )
+
+    # audit log
+    def _audit(self, m: re.Match[bytes], line: bytes, lineno: int) -> None:
+        when, _server, _user, host, conn, qid, operation, database, rest = (
+            g.decode("utf-8", "replace") for g in m.groups()
+        )
+        try:
+            t = _audit_time(when)
+        except BadTime as exc:
+            self.sink.skip(lineno, line, str(exc))
+            return
+        self.local = True
+        addr = _address(host, "")
+        pending = self.tables.get(conn)
+        if pending is not None and (pending[0] != qid or operation == "QUERY"):
+            del self.tables[conn]
+            if pending[0] != qid:  # their statement's QUERY is not in the log
+                self._tables(pending[1])
+        if addr is None:
+            return
+        if operation == "CONNECT":
+            _probe(self.sink, addr, t, rest.rsplit(",", 1)[-1] in ("", "0"), line, lineno)
+        elif operation == "FAILED_CONNECT":
+            _probe(self.sink, addr, t, False, line, lineno)
+        elif operation in ("QUERY", "QUERY_DDL", "QUERY_DML", "QUERY_DCL", "QUERY_DML_NO_SELECT"):
+            sql, _, code = rest.rpartition(",")
+            if sql.startswith("'") and sql.endswith("'"):
+                sql = sql[1:-1]
+            sql = re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t", "r": "\r"}.get(e[1], e[1]), sql)
+            raw = line.decode("utf-8", "replace")
+            ok = code.strip() in ("", "0")
+            _emit(self.sink, _Statement(addr, t, [sql], lineno, raw, database or None, ok))
+        elif operation in _TABLE_EVENTS:
+            table = f"{database}.{rest.rstrip(',')}" if database else rest.rstrip(",")
+            if database.lower() in _SYSTEM_SCHEMAS:
+                return  # the server's own statistics tables, read and written on the way
+            event = (_TABLE_EVENTS[operation], table, t, addr, lineno)
+            if conn in self.tables:
+                self.tables[conn][1].append(event)
+            else:
+                self.tables[conn] = (qid, [event])
+            self.raw[lineno] = line
+            if len(self.tables) > 100_000:
+                self._tables(self.tables.pop(next(iter(self.tables)))[1])
+
+    def _tables(self, events: list[_TableEvent]) -> None:
+        for action, table, t, addr, lineno in events:
+            if action == WRITE and table and any(RANSOM_NAMES.match(p) for p in table.split(".")):
+                action = RANSOM_NOTE
+            raw = self.raw.pop(lineno, b"")
+            self.sink.add(
+                addr, t, action, table, 0, NO_RECORDS, 0, True, None, CTX_NONE, raw, lineno
+            )
+
+    def end(self) -> None:
+        self.flush()
+        for attempt in self.connecting.values():
+            _probe(self.sink, *attempt)
+        self.connecting.clear()
+        self._end_slow()
+        for _, events in self.tables.values():
+            self._tables(events)
+        self.tables.clear()
+
+
+def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+    """Sessions and statements into ``sink``, by client address."""
+    f = sink.file
+    parser = _Parser(sink)
+    lineno = f.lines
+    handle: Callable[[bytes, int], None] = parser.line
+    for batch in stream.batches():
+        for line in batch:
+            lineno += 1
+            line = line.rstrip(b"\r")
+            if not line.strip():
+                continue
+            handle(line, lineno)
+    parser.end()
+    f.lines = lineno
+    if parser.local and LOCAL_TIME not in f.notes:
+        f.notes.append(LOCAL_TIME)

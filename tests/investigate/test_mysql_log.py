@@ -1,0 +1,127 @@
+"""The MySQL/MariaDB log parser on its own: what a statement means, and lines no server should
+write (the samples and a real server's logs are read in test_formats.py and
+tests/integration/test_investigate_mysql.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from investigate_helpers import Run, by_address
+
+from leakhound.investigate.actions import BULK_READ, ENUMERATE, PROBE, RANSOM_NOTE, READ, WIPE
+from leakhound.investigate.formats.mysql import statement_action
+
+SLOW_HEAD = b"# User@Host: root[root] @  [203.0.113.66]  Id:    12\n"
+SLOW_ROWS = b"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: 7  Rows_examined: 7\n"
+
+
+@pytest.mark.parametrize(
+    ("sql", "database", "want"),
+    [
+        ("SELECT * FROM cases", "support", (READ, "support.cases")),
+        ("select * from `sup.port`.`ca``ses` where 1", None, (READ, "sup.port.ca`ses")),
+        ("SELECT COUNT(*) FROM cases", "support", (ENUMERATE, "support.cases")),
+        ("SELECT MIN(d) AS lo, MAX(d) FROM t", None, (ENUMERATE, "t")),
+        ("SELECT YEAR(d), COUNT(*) FROM t GROUP BY 1", None, (ENUMERATE, "t")),
+        ("SELECT * FROM information_schema.TABLES", None, (ENUMERATE, None)),
+        ("SELECT VERSION()", None, (PROBE, None)),
+        ("SELECT * INTO OUTFILE '/tmp/x' FROM cases", "s", (BULK_READ, "s.cases")),
+        ("SELECT /*!40001 SQL_NO_CACHE */ * FROM `cases`", "s", (BULK_READ, "s.cases")),
+        ("/*!40101 SET NAMES utf8mb4 */", None, (PROBE, None)),
+        ("/* app */ DELETE FROM cases", "s", (WIPE, "s.cases")),
+        ("DROP DATABASE IF EXISTS support", "x", (WIPE, "support")),
+        ("CREATE DATABASE PLEASE_READ_ME_XMG", None, (RANSOM_NOTE, "PLEASE_READ_ME_XMG")),
+        ("INSERT INTO WARNING VALUES ('pay')", "db", (RANSOM_NOTE, "db.WARNING")),
+        ("SHOW TABLES", None, (ENUMERATE, None)),
+    ],
+)
+def test_a_statements_action_and_table(
+    sql: str, database: str | None, want: tuple[int, str | None]
+) -> None:
+    action, table = statement_action(sql, None, database)
+    assert action == want[0], sql
+    if want[1] is not None:
+        assert table == want[1], sql
+
+
+def test_a_read_of_many_rows_is_a_bulk_read() -> None:
+    assert statement_action("SELECT * FROM t", 999)[0] == READ
+    assert statement_action("SELECT * FROM t", 1000)[0] == BULK_READ
+
+
+def test_a_statement_of_endless_lines_is_held_to_a_bound(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "slow.log"
+    body = b"SELECT *\n" + b"  , c\n" * 200_000 + b"FROM cases;\n"
+    path.write_bytes(SLOW_HEAD + SLOW_ROWS + b"SET timestamp=1575540000;\n" + body)
+    inv = run(path, format="mysql")
+    s = by_address(inv)["203.0.113.66"]
+    assert s.requests == 1
+    assert s.records is not None and s.records.value == 7
+    assert len(s.actions[0].examples[0].text) < 2000
+
+
+def test_an_audit_query_with_commas_quotes_and_newlines(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "audit.log"
+    path.write_bytes(
+        b"20191205 10:00:00,db1,root,203.0.113.66,12,4,QUERY,shop,"
+        b"'SELECT a, b FROM `c,d` WHERE x = \\'1,2\\'\\nAND y = 3',0\n"
+        b"20191205 10:00:01,db1,root,203.0.113.66,12,5,QUERY,shop,'DROP TABLE t',1146\n"
+    )
+    inv = run(path)
+    assert inv.files[0].format == "mysql" and inv.files[0].skipped == 0
+    s = by_address(inv)["203.0.113.66"]
+    assert [t.name for t in s.targets] == ["shop.c,d"]
+    assert s.denied == 1  # the DROP failed (no such table): nothing wiped
+
+
+def test_lines_of_no_log_are_skipped_with_a_reason(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "x.log"
+    path.write_bytes(b"\t\t    12 Query\tSELECT 1\n" + b"garbage \xff\xfe line\n" + SLOW_HEAD)
+    inv = run(path, format="mysql")
+    f = inv.files[0]
+    assert f.skipped == 2
+    assert [e.reason for e in f.skipped_examples] == [
+        "a general-log line before any time",
+        "not a MySQL/MariaDB slow, general or audit log line",
+    ]
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        b"# Time: 261206 14:47:05",
+        b"# Time: 2019-99-05T10:00:00Z",
+        b"# User@Host: root[root] @  [203.0.113.66]  Id: 1",
+        b"# User@Host: @ []",
+        b"# Thread_id: 9  Schema: ``  QC_hit: No",
+        b"# Query_time: x  Rows_sent: 99999999999999999999999",
+        b"SET timestamp=99999999999999999999;",
+        b"use `a``b`;",
+        b"SELECT * FROM t;",
+        b"261206 99:99:99\t     3 Connect\troot@1.2.3.4 on x using TCP/IP",
+        b"\t\t     3 Query\tDROP TABLE t",
+        b"\t\t     3 Connect\tAccess denied for user 'a'@'' (using password: NO)",
+        b"2019-12-05T10:00:00Z\t 4 Init DB\t",
+        b"20191305 10:00:00,h,u,1.2.3.4,1,1,QUERY,d,'x",
+        b"20191205 10:00:00,h,u,1.2.3.4,1,1,READ,mysql,t,",
+        b"20191205 10:00:00,h,u,,1,2,DROP,d,t,",
+        b"mariadbd, Version: x started with:",
+    ]
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.one_of(_FRAGMENTS, st.binary(max_size=60)), max_size=40))
+def test_any_mix_of_lines_is_read_without_an_error(
+    tmp_path: Path, run: Run, lines: list[bytes]
+) -> None:
+    path = tmp_path / "fuzz.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    inv = run(path, format="mysql")
+    (f,) = inv.files
+    assert f.parsed + f.skipped <= f.lines
+    assert all(e.reason for e in f.skipped_examples)
