@@ -135,6 +135,20 @@ CASES = [
         },
     ),
     (
+        "couchdb.log",
+        "couchdb",
+        1,
+        {
+            "203.0.113.66": (
+                "unknown",
+                {"probe", "enumerate", "read", "bulk-read"},
+                (2000, 0, 2000),
+            ),
+            "45.227.254.8": ("unknown", {"wipe", "ransom-note"}, None),
+            "198.18.0.10": ("unknown", set(), None),  # a 401: denied, no action
+        },
+    ),
+    (
         "nsg-flow.json",
         "azure-nsg",
         0,

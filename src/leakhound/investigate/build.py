@@ -86,15 +86,15 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
             upper += hi
             parts.append(
                 f"{(hi + lo) / 2:,.0f} on {name}: {c[T_PAGES]:,} pages × their size "
-                f"(size= in the requests, about {page:,.0f}); the last page of each of "
+                f"(size= or limit= in the requests, about {page:,.0f}); the last page of each of "
                 f"{c[T_LOOPS]:,} loop(s) may be short"
             )
         if c[T_PLAIN]:
             value += c[T_PLAIN]
             upper += c[T_PLAIN]
             parts.append(
-                f"{c[T_PLAIN]:,} at most on {name}: single searches' size= (a search "
-                "returns up to its size)"
+                f"{c[T_PLAIN]:,} at most on {name}: single requests' page size (size= or "
+                "limit=: a request returns up to its page)"
             )
         nbytes = c[T_BYTES_UNSIZED]
         if nbytes:

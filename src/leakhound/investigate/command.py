@@ -22,6 +22,7 @@ FORMAT_NAMES = (
     "mongodb",
     "postgresql",
     "mysql",
+    "couchdb",
     "azure-nsg",
     "aws-vpc",
     "s3-access",

@@ -1,4 +1,5 @@
-"""Elasticsearch/OpenSearch REST requests, as a proxy or the store itself logs them: the action.
+"""Elasticsearch/OpenSearch REST requests, as a proxy or the store itself logs them: the action
+(CouchDB's own paths are decided by ``couchdb_api``).
 
 Read from the REST API reference: ``_cat``/``_mapping``/``_aliases``/``_cluster/state`` list what
 the store holds; ``_search``/``_doc``/``_mget``/``_count`` read; a ``scroll=`` search, a point in
@@ -29,6 +30,7 @@ from ..actions import (
     WIPE,
     WRITE,
 )
+from . import couchdb_api
 
 BULK_SIZE = 1000  # a page this large is a dump, not an application's search
 RANSOM_NAMES = re.compile(
@@ -128,6 +130,11 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
     tails = parts[1:] if index else parts
     verb = tails[0] if tails else ""
     method = method.upper()
+    couch = couchdb_api.classify(method, head, index, tails, query)
+    if couch is not None:
+        if couch[0] == WRITE and index and RANSOM_NAMES.match(index):
+            return RANSOM_NOTE, index, 0, CTX_NONE
+        return couch
     if method in ("DELETE",):
         if verb == "_search" or head in ("_search", "_pit"):
             return PROBE, None, 0, CTX_NONE  # releasing a scroll/PIT the source opened
@@ -184,6 +191,8 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
 
 _cache: dict[bytes, Classified] = {}
 _SIZE_B = re.compile(rb"(?:^|&)size=(\d+)")
+_LIMIT_B = re.compile(rb"(?:^|&)limit=(\d+)")  # CouchDB's page size
+_DOCS_B = re.compile(rb"(?:^|&)include_docs=true(?:&|$)")
 
 
 def classify_line(request: bytes) -> Classified | None:
@@ -193,18 +202,22 @@ def classify_line(request: bytes) -> Classified | None:
     if hit is not None:
         return hit
     # Query strings make most requests unique (q=customer_id:…), but the action depends on the
-    # query only through size= and scroll=: cache on the rest, so a busy log stays a dict hit.
+    # query only through size=, scroll=, limit= and include_docs=: cache on the rest, so a
+    # busy log stays a dict hit.
     key = request
     q = request.find(b"?")
     if q > 0:
         end = request.find(b" ", q)
         query = request[q + 1 : end] if end > 0 else request[q + 1 :]
         m = _SIZE_B.search(query) if b"size=" in query else None
+        limit = _LIMIT_B.search(query) if b"limit=" in query else None
         key = (
             request[:q]
             + b"?"
             + (b"size=" + m.group(1) if m else b"")
             + (b"&scroll=1" if b"scroll=" in query else b"")
+            + (b"&limit=" + limit.group(1) if limit else b"")
+            + (b"&include_docs=true" if _DOCS_B.search(query) else b"")
         )
         hit = _cache.get(key)
         if hit is not None:
