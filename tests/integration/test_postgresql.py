@@ -15,6 +15,7 @@ client library and dropped afterwards: the seeded databases are never touched.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -183,3 +184,72 @@ def test_rows_a_year_are_counted_in_utc_whatever_the_session_time_zone(
     assert table["index"]["date_min"].startswith("2019-12-31 20:00:00+00")
     assert {y["year"]: y["docs"] for y in table["index"]["years"]} == ZONED_YEARS
     assert {y["year"]: y["docs"] for y in table["full"]["years"]} == ZONED_YEARS
+
+
+LARGE = "lh_large"
+
+
+def _vacuum_all_visible(port: int, table: str) -> None:
+    """VACUUM until the table's blocks are all-visible in its visibility map (a first VACUUM
+    of just-written rows may leave them unmarked; a later one, from a new session, marks
+    them)."""
+    for _ in range(10):
+        with _connect(port, LARGE) as conn:
+            conn.execute(f"VACUUM (ANALYZE) {table}")
+            row = conn.execute(
+                "SELECT relpages, relallvisible FROM pg_class WHERE relname = %s", (table,)
+            ).fetchone()
+        if row is not None and row[0] and row[1] == row[0]:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"VACUUM left {table}'s blocks not all-visible: {row}")
+
+
+def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
+    lab: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three tables "too large" to group whole (the threshold lowered to 1 byte): the one whose
+    # date leads an index and whose blocks VACUUM marked all-visible has its rows counted a
+    # year along that index, and its count made exact by the same statement (its undated row
+    # too); one without the index, and one never vacuumed (an index-only scan would read the
+    # table row by row), keep their estimates and get no years.
+    from leakhound.probes.postgresql import probe
+
+    monkeypatch.setattr(probe, "EXACT_COUNT_BYTES", 1)
+    target = lab.status.target("open", kind="postgresql")
+    with _connect(target.port, "postgres") as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {LARGE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {LARGE}")
+    try:
+        with _connect(target.port, LARGE) as conn:
+            for name in ("indexed", "plain", "unvacuumed"):
+                conn.execute(
+                    f"CREATE TABLE {name} (id int, email text, created_at timestamptz) "
+                    "WITH (autovacuum_enabled = off)"
+                )
+                conn.execute(
+                    f"INSERT INTO {name} SELECT g, 'b' || g || '@example.org', "
+                    "make_timestamptz(2017 + g % 3, 6, 1 + g % 9, 10, 0, 0, 'UTC') "
+                    "FROM generate_series(0, 29) g"
+                )
+                conn.execute(f"INSERT INTO {name} VALUES (30, 'undated@example.org', NULL)")
+            for name in ("indexed", "unvacuumed"):
+                conn.execute(f"CREATE INDEX ON {name} (created_at)")
+            for name in ("indexed", "plain"):
+                _vacuum_all_visible(target.port, name)
+            conn.execute("ANALYZE unvacuumed")
+        doc, _ = report(tmp_path, target.url, "--index", f"{LARGE}.*")
+    finally:
+        with _connect(target.port, "postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {LARGE} WITH (FORCE)")
+    (result,) = doc["results"]
+    tables = {
+        ir["index"]["name"].removeprefix(f"{LARGE}.public."): ir["index"]
+        for ir in result["indices"]
+    }
+    indexed, plain, unvacuumed = tables["indexed"], tables["plain"], tables["unvacuumed"]
+    assert {y["year"]: y["docs"] for y in indexed["years"]} == {2017: 10, 2018: 10, 2019: 10}
+    assert (indexed["docs"], indexed["docs_exact"]) == (31, True)  # the undated one too
+    assert "years" not in plain and not plain["docs_exact"]
+    assert "years" not in unvacuumed and not unvacuumed["docs_exact"]
+    assert unvacuumed["date_min"].startswith("2017-06-01")  # its range still read, by index

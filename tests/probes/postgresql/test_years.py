@@ -44,3 +44,26 @@ def test_no_time_zone_is_named_in_a_statement() -> None:
     )
     assert not ALLOW.allows("query", sent)
     assert not ALLOW.allows("query", sent.replace("'Pacific/Auckland'", "current_setting('x')"))
+
+
+def test_a_dates_year_is_read_from_its_text_ad_only() -> None:
+    from leakhound.probes.postgresql.probe import _year_of
+
+    assert _year_of("2005-01-01 15:20:56+00") == 2005
+    assert _year_of("2019-12-31") == 2019
+    assert _year_of("0044-03-15 BC") is None
+    assert _year_of("infinity") is None and _year_of("-infinity") is None
+    assert _year_of(None) is None and _year_of("") is None
+
+
+def test_the_years_along_the_index_are_allowed_and_nothing_around_them() -> None:
+    sent = (
+        'SELECT y::text, (SELECT count(*) FROM ONLY "public"."cases" WHERE "created_at" >= '
+        'make_date(y, 1, 1) AND "created_at" < make_date(y + 1, 1, 1)) '
+        "FROM generate_series(2005, 2019) AS y UNION ALL "
+        'SELECT NULL, count(*) FROM ONLY "public"."cases" WHERE "created_at" IS NULL'
+    )
+    assert ALLOW.allows("query", sent)
+    assert not ALLOW.allows("query", sent + "; DROP TABLE x")
+    assert not ALLOW.allows("query", sent.replace("2019", "pg_sleep(1)"))
+    assert not ALLOW.allows("query", sent.replace('"public"', '"pg_catalog"'))

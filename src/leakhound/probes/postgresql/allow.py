@@ -34,7 +34,7 @@ TABLES = (
     "SELECT n.nspname, c.relname, c.reltuples::bigint, "
     "pg_catalog.pg_total_relation_size(c.oid), "
     "pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::bigint, "
-    "c.relkind::text "
+    "c.relkind::text, c.relallvisible::bigint "
     "FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind IN ('r', 'm') "
@@ -74,6 +74,11 @@ ALLOW = statements(
         rf"SELECT count\(\*\) FROM ONLY {_TABLE}",
         rf"SELECT extract\(year FROM {_NAME}\)::text, count\(\*\) FROM ONLY {_TABLE} GROUP BY 1",
         rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM ONLY {_TABLE}",
+        # A large table's rows a year along the index on its date, and its undated ones.
+        rf"SELECT y::text, \(SELECT count\(\*\) FROM ONLY {_TABLE} WHERE {_NAME} >= "
+        rf"make_date\(y, 1, 1\) AND {_NAME} < make_date\(y \+ 1, 1, 1\)\) "
+        rf"FROM generate_series\(\d{{1,4}}, \d{{1,4}}\) AS y UNION ALL "
+        rf"SELECT NULL, count\(\*\) FROM ONLY {_TABLE} WHERE {_NAME} IS NULL",
         rf"SELECT \* FROM ONLY {_TABLE} LIMIT \d{{1,7}}",
         # A sample spread over the table: the rows at some ctids (a TID scan of their blocks).
         rf"SELECT \* FROM ONLY {_TABLE} WHERE ctid = ANY "

@@ -108,9 +108,10 @@ class Connection:
     stream: TcpStream
     greeting: Greeting
 
-    async def run(self, sql: str) -> Result:
-        """One statement (which must be on the allow-list) and its result."""
-        got = await self.stream.exchange("query", query(sql), _result, statement=sql)
+    async def run(self, sql: str, *, wait: float | None = None) -> Result:
+        """One statement (which must be on the allow-list) and its result; ``wait``: seconds
+        the server may compute before it answers, when longer than the read deadline."""
+        got = await self.stream.exchange("query", query(sql), _result, statement=sql, wait=wait)
         assert got is not None
         return got
 

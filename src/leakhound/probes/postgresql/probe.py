@@ -31,6 +31,13 @@ from .wire import ServerError
 # Tables up to this size are counted exactly (SELECT count(*)); larger ones keep the
 # planner's estimate, said to be one.
 EXACT_COUNT_BYTES = 2 << 30
+# A larger table whose date leads an index has its rows a year counted along that index: an
+# index-only count reads about 5M entries a second here, so this many rows take ~10 s.
+YEARS_INDEXED_ROWS = 50_000_000
+# ...when this share of its blocks is all-visible (VACUUM's visibility map): below it, an
+# index-only scan fetches rows from the table, a random read each.
+YEARS_VISIBLE = 0.9
+_MAX_YEARS = 200  # years between the oldest and newest date: more, and no years are counted
 _NOT_PG = Verdict.not_of("postgresql")
 _CTID = re.compile(r"\(\d{1,10},\d{1,5}\)")
 _FIRST_WINDOW = 8  # blocks: ~100 rows of a table of 600-byte rows
@@ -334,6 +341,43 @@ def _by_year(rows: Sequence[Sequence[str | None]]) -> tuple[int | None, tuple[Ye
 
 
 _YEAR = re.compile(r"-?\d{1,6}")  # extract's year: BC years are negative
+_LEADING_YEAR = re.compile(r"(\d{4,6})-\d\d-\d\d")  # a date's text, as ::text writes it
+
+
+def _year_of(text: str | None) -> int | None:
+    """The year of a date's or timestamp's text (AD only: ``… BC``, ``infinity`` are None)."""
+    m = _LEADING_YEAR.match(text or "")
+    if m is None or (text or "").endswith(" BC"):
+        return None
+    return int(m.group(1))
+
+
+async def _years_along_index(
+    conn: Connection,
+    where: str,
+    date_field: str,
+    date_min: str | None,
+    date_max: str | None,
+    rows: int,
+) -> tuple[int | None, tuple[YearCount, ...]]:
+    """A table's rows a year, each year counted along the index on its date (an index-only
+    scan of that year's entries), and its rows without a date: every row counted once, so
+    their sum is the table's exact count. (None, ()) where the range has no AD years or spans
+    more than ``_MAX_YEARS``."""
+    first, last = _year_of(date_min), _year_of(date_max)
+    if first is None or last is None or not 1 <= first <= last <= 9998:
+        return None, ()
+    if last - first >= _MAX_YEARS:
+        return None, ()
+    d = quote(date_field)
+    got = await conn.run(
+        f"SELECT y::text, (SELECT count(*) FROM ONLY {where} WHERE {d} >= make_date(y, 1, 1) "
+        f"AND {d} < make_date(y + 1, 1, 1)) FROM generate_series({first}, {last}) AS y "
+        f"UNION ALL SELECT NULL, count(*) FROM ONLY {where} WHERE {d} IS NULL",
+        wait=10 + rows / 1_000_000,  # a million entries a second at the slowest
+    )
+    total, years = _by_year(got.rows)
+    return total, tuple(y for y in years if y.docs)
 
 
 async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) -> list[Container]:
@@ -364,6 +408,7 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
                     indexed,
                     _number(more[0]) if more else None,
                     more[1] if len(more) > 1 else None,
+                    _number(more[2]) if len(more) > 2 else None,
                 )
             )
         return out
@@ -382,6 +427,7 @@ async def _table(
     indexed: set[tuple[str | None, ...]],
     blocks: int | None = None,
     relkind: str | None = None,
+    visible: int | None = None,
 ) -> Container:
     errors: list[str] = []
     where = f"{quote(schema)}.{quote(table)}"
@@ -419,6 +465,25 @@ async def _table(
             date_min, date_max = row[0], row[1]
         except NetError as exc:
             errors.append(f"date range: {exc}")
+    if (
+        not small
+        and not years
+        and date_field
+        and (schema, table, date_field) in indexed
+        and estimate is not None
+        and estimate <= YEARS_INDEXED_ROWS
+        and blocks
+        and visible is not None
+        and visible >= YEARS_VISIBLE * blocks
+    ):
+        try:
+            total, years = await _years_along_index(
+                conn, where, date_field, date_min, date_max, estimate
+            )
+            if total is not None:
+                docs, exact = total, True
+        except NetError as exc:
+            errors.append(f"count by year along the date's index: {exc}")
     reasons = [*compromise.by_name(db, noun="database"), *compromise.by_name(table, noun="table")]
     return Container(
         f"{db}.{schema}.{table}",
