@@ -26,6 +26,8 @@ SLOW_ROWS = b"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: 7  Rows_examined: 7\n
         ("SELECT COUNT(*) FROM cases", "support", (ENUMERATE, "support.cases")),
         ("SELECT MIN(d) AS lo, MAX(d) FROM t", None, (ENUMERATE, "t")),
         ("SELECT YEAR(d), COUNT(*) FROM t GROUP BY 1", None, (ENUMERATE, "t")),
+        # a group of any other column returns its values: a read
+        ("SELECT email, COUNT(*) FROM t GROUP BY email", None, (READ, "t")),
         ("SELECT * FROM information_schema.TABLES", None, (ENUMERATE, None)),
         ("SELECT VERSION()", None, (PROBE, None)),
         ("SELECT * INTO OUTFILE '/tmp/x' FROM cases", "s", (BULK_READ, "s.cases")),

@@ -91,11 +91,13 @@ _TABLE_EVENTS = {
     "RENAME": WRITE,
     "DROP": WIPE,
 }
-# A select list of aggregates alone (COUNT(*), MIN(d), MAX(d)…) or a GROUP BY: figures about
-# the records, not the records.
-_AGGREGATE = r"(?:COUNT|MIN|MAX|SUM|AVG|STD\w*|VAR\w*|BIT_\w+)\s*\([^()]*\)(?:\s+(?:AS\s+)?\w+)?"
+# A select list of aggregates (COUNT(*), MIN(d), MAX(d)…) and a date's parts alone: figures
+# about the records, not the records (a GROUP BY of any other column returns its values).
+_AGGREGATE = (
+    r"(?:COUNT|MIN|MAX|SUM|AVG|STD\w*|VAR\w*|BIT_\w+|YEAR|MONTH|DAY|DATE|EXTRACT)"
+    r"\s*\([^()]*\)(?:\s+(?:AS\s+)?\w+)?"
+)
 _COUNTING = re.compile(rf"(?is)^SELECT\s+{_AGGREGATE}(?:\s*,\s*{_AGGREGATE})*\s+FROM\b")
-_GROUPED = re.compile(r"(?is)\bGROUP\s+BY\b")
 _SYSTEM_SCHEMAS = frozenset(("mysql", "information_schema", "performance_schema", "sys"))
 
 
@@ -142,8 +144,8 @@ def statement_action(
             return ENUMERATE, None
         if table is None:
             return PROBE, None  # SELECT 1, SELECT VERSION(), SELECT @@…
-        if _COUNTING.match(text) or _GROUPED.search(text):
-            return ENUMERATE, table  # counts, ranges, totals a group: no record comes back
+        if _COUNTING.match(text):
+            return ENUMERATE, table  # counts, ranges, totals a year: no record comes back
         upper = text.upper()
         if DUMP_MARKER in upper or " INTO OUTFILE" in upper or " INTO DUMPFILE" in upper:
             return BULK_READ, table
