@@ -14,7 +14,7 @@ from leakhound.errors import ProtocolError
 from leakhound.models import Container, Endpoint, FieldType, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import ReadPlan
-from leakhound.probes.mysql import ALLOW, MysqlProbe, wire
+from leakhound.probes.mysql import ALLOW, MysqlProbe, sql, wire
 from leakhound.probes.mysql.connection import greet, log_in
 from leakhound.probes.mysql.probe import MAX_RECONNECTS, _iso, _stale
 from leakhound.probes.mysql.read import MysqlReader, TablePages, _ends, between
@@ -463,16 +463,19 @@ def test_a_timestamp_read_in_utc_says_so() -> None:
 
 
 async def _by_statement(
-    slow: set[str], rows: dict[str, str]
+    slow: set[str], rows: dict[str, str], answers: dict[str, bytes] | None = None
 ) -> tuple[asyncio.Server, int, list[str]]:
     """A server that answers each statement by its text: the tables of ``rows`` listed,
     ``rows[table]`` rows each, and no answer at all to a statement in ``slow`` (one past the
-    read timeout); ``sent`` has every statement, and "login" for every login."""
+    read timeout), ``answers[statement]`` where given; ``sent`` has every statement, and
+    "login" for every login."""
     sent: list[str] = []
 
     def reply(statement: str) -> bytes | None:
         if statement in slow:
             return None
+        if answers and statement in answers:
+            return answers[statement]
         if statement.startswith(("SET ", "START ")):
             return ok(1)
         if "COUNT(*) FROM information_schema.TABLES" in statement:
@@ -513,8 +516,10 @@ async def _by_statement(
     return server, server.sockets[0].getsockname()[1], sent
 
 
-async def _inventory(slow: set[str], rows: dict[str, str]) -> tuple[list[Container], list[str]]:
-    server, port, sent = await _by_statement(slow, rows)
+async def _inventory(
+    slow: set[str], rows: dict[str, str], answers: dict[str, bytes] | None = None
+) -> tuple[list[Container], list[str]]:
+    server, port, sent = await _by_statement(slow, rows, answers)
     async with server:
         endpoint = Endpoint("127.0.0.1", port, "mysql")
         service = Service(endpoint, f"mysql://127.0.0.1:{port}", "mysql", Verdict.OPEN, "")
@@ -549,3 +554,26 @@ def test_a_server_that_stalls_on_every_table_is_logged_into_again_a_few_times() 
     assert [t.docs for t in tables] == [3] * 6  # every table listed, with its estimate
     assert all(t.error and not t.docs_exact for t in tables)
     assert tables[-1].error == "columns: the connection was closed after an error"
+
+
+def test_a_size_older_than_the_rows_a_year_counted_is_not_given() -> None:
+    # MariaDB counts TABLE_ROWS as rows come but measures DATA_LENGTH only when it recomputes
+    # its statistics: 2.5 million rows counted along the date's index in 16 KiB is no size.
+    cols = result_set(["c", "d", "t", "n"], [["created_at", "datetime", "datetime", "YES"]])
+    answers = {
+        sql.list_tables(10): result_set(
+            ["s", "t", "e", "r", "d", "a"], [["shop", "orders", "InnoDB", "2500000", "16384", "0"]]
+        ),
+        sql.columns_of("shop", "orders"): cols,
+        sql.keys_of("shop", "orders"): result_set(
+            ["i", "u", "s", "c"], [["by_date", "1", "1", "created_at"]]
+        ),
+        sql.by_year("shop", "orders", "created_at"): result_set(
+            ["y", "n"], [["2019", "1500000"], ["2020", "1000000"]]
+        ),
+    }
+    (table,), _ = asyncio.run(_inventory(set(), {"orders": "2500000"}, answers))
+    assert table.docs == 2_500_000 and table.docs_exact
+    assert [y.docs for y in table.years] == [1_500_000, 1_000_000]
+    assert table.store_bytes is None
+    assert "older than the 2,500,000 rows counted" in (table.error or "")

@@ -280,15 +280,6 @@ class MysqlProbe(Probe):
                 docs, exact = _number(got.rows[0][0] if got.rows else None), True
             except NetError as exc:
                 errors.append(f"count: {exc}")
-        if exact and docs is not None and _stale(engine, estimate, size, docs):
-            # DATA_LENGTH comes from statistics the server keeps apart from the rows: a size
-            # from before rows counted since (a table filled after its last ANALYZE, a day's
-            # cache in MySQL 8) is not given.
-            errors.append(
-                f"size: the server's statistics ({size:,} bytes, {estimate or 0:,} rows) are "
-                f"older than the {docs:,} rows counted"
-            )
-            size = None
         fields = {c: t for c, t in info.columns}
         if info.json and docs:
             try:
@@ -320,6 +311,15 @@ class MysqlProbe(Probe):
                     docs, exact = total, True
             except NetError as exc:
                 errors.append(f"rows by year: {exc}")
+        if exact and docs is not None and _stale(engine, estimate, size, docs):
+            # DATA_LENGTH comes from statistics the server keeps apart from the rows: a size
+            # from before rows counted since, by COUNT(*) or by year (a table filled after its
+            # last ANALYZE, a day's cache in MySQL 8), is not given.
+            errors.append(
+                f"size: the server's statistics ({size:,} bytes, {estimate or 0:,} rows) are "
+                f"older than the {docs:,} rows counted"
+            )
+            size = None
         return container(docs, exact, "; ".join(errors)[:300] or None, fields, date, edges, years)
 
     async def sample(
