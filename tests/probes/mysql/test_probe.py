@@ -13,10 +13,10 @@ import pytest
 from leakhound.errors import ProtocolError
 from leakhound.models import Container, Endpoint, FieldType, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.base import ReadPlan
+from leakhound.probes.base import RECONNECTS, ReadPlan
 from leakhound.probes.mysql import ALLOW, MysqlProbe, sql, wire
 from leakhound.probes.mysql.connection import greet, log_in
-from leakhound.probes.mysql.probe import MAX_RECONNECTS, _iso, _stale
+from leakhound.probes.mysql.probe import _iso, _stale
 from leakhound.probes.mysql.read import MysqlReader, TablePages, _ends, between
 from leakhound.probes.mysql.rows import json_fields, main_date
 from leakhound.probes.mysql.tables import row_bytes, rows_that_fit
@@ -550,7 +550,7 @@ def test_a_server_that_stalls_on_every_table_is_logged_into_again_a_few_times() 
     rows = {f"t{i}": "3" for i in range(6)}
     slow = {f"SELECT COUNT(*) FROM `shop`.`t{i}`" for i in range(6)}
     tables, sent = asyncio.run(_inventory(slow, rows))
-    assert sent.count("login") == 1 + MAX_RECONNECTS
+    assert sent.count("login") == 1 + RECONNECTS
     assert [t.docs for t in tables] == [3] * 6  # every table listed, with its estimate
     assert all(t.error and not t.docs_exact for t in tables)
     assert tables[-1].error == "columns: the connection was closed after an error"

@@ -18,7 +18,7 @@ from ...models import (
     YearCount,
 )
 from ...net import Transport
-from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..base import RECONNECTS, FullReader, Inventory, Probe, SampleDocs
 from . import sql
 from .allow import ALLOW
 from .connection import Connection, connect, credentials, greet, log_in
@@ -38,8 +38,6 @@ DATE_RANGE_ROWS = 200_000
 # index, never reading the table (MariaDB 10.11 here: 0.35-0.41 s for 912,622 rows, 1.5 s
 # for the same GROUP BY with the index ignored); a table this small without one, as its range.
 YEARS_INDEXED_ROWS = 5_000_000
-# New connections an inventory opens after a statement closed one (past the read deadline).
-MAX_RECONNECTS = 3
 # Engines that keep their row count: COUNT(*) answers at once, whatever the size. Their
 # TABLE_ROWS is not taken for it: MySQL 8 answers information_schema from statistics it
 # caches for up to a day (information_schema_stats_expiry).
@@ -205,7 +203,7 @@ class MysqlProbe(Probe):
             listed = await conn.query(sql.list_tables(max(1, max_containers)))
             broken = 0
             for row in listed.rows[:max_containers]:
-                if conn.stream.closed and broken < MAX_RECONNECTS:
+                if conn.stream.closed and broken < RECONNECTS:
                     # A statement past the read deadline closed the connection: the next
                     # tables on a new one (a few times: a server that stalls on every table
                     # leaves the rest their listed estimates, each said to be unread).
@@ -213,7 +211,7 @@ class MysqlProbe(Probe):
                     try:
                         conn = await connect(transport, service.endpoint)
                     except NetError:
-                        broken = MAX_RECONNECTS
+                        broken = RECONNECTS
                 found.append(await self._table(conn, row))
             count = total.rows[0][0] if total.rows else None
             truncated = max(0, int(count or 0) - len(found)) if (count or b"").isdigit() else 0
