@@ -234,9 +234,9 @@ def test_records_by_year_as_the_store_counted_them_or_a_read_dated_them(
     assert years_basis(a.containers) == (
         "Documents of the 4 indices with personal data, by year: 1 read whole, each record "
         "counted in its own date's year; 1 counted a year by the store itself (every record, "
-        "no sample); 1 left out, dated from 2021-05-01 to 2021-05-02 but not counted by year "
-        "(10 records: neither read whole nor counted by the store); 1 left out, without a date "
-        "read (5 records)."
+        "no sample); 2 of their records without a date, in no year; 1 left out, dated from "
+        "2021-05-01 to 2021-05-02 but not counted by year (10 records: neither read whole nor "
+        "counted by the store); 1 left out, without a date read (5 records)."
     )
 
 

@@ -611,6 +611,15 @@ def years_basis(containers: Iterable[ContainerExposure]) -> str:
         if by_store
         else "",
     ]
+    # A record without a date is in no year: the bars fall short of the records by these
+    # (where the records were counted: an estimate less the dated is no figure).
+    no_date = sum(
+        max(0, (i.docs or 0) - sum(n for _, n in i.years))
+        for i, s in zip(items, sources, strict=True)
+        if s is not None and i.docs_exact
+    )
+    if no_date:
+        out.append(f"{no_date:,} of their records without a date, in no year")
     left = [i for i, s in zip(items, sources, strict=True) if s is None]
     ranged = [i for i in left if _day(i.date_min) and _day(i.date_max)]
     if ranged:
