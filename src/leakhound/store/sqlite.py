@@ -767,9 +767,11 @@ class SqliteStore:
         """Forget the per-slice tallies of a finished scan (the figures stay in results), and
         give their space back: a full scan's checkpoints took 128 MiB at their peak on the
         lab's million support cases (~400 bytes a distinct person), which deleted rows alone
-        would keep in the file."""
+        would keep in the file. Its partitions go too: their plans and positions hold the
+        store's key values (a keyset read's last key, a table split at keys), which may be
+        personal data (a table keyed by e-mail address) and nothing reads once it is done."""
         with self._tx() as db:
-            for table in ("full_tallies", "full_totals", "full_finished"):
+            for table in ("full_tallies", "full_totals", "full_finished", "full_partitions"):
                 db.execute(f"DELETE FROM {table} WHERE scan_id=?", (scan_id,))  # noqa: S608
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # WAL mode: shrink both files
