@@ -349,3 +349,8 @@ def test_a_resumed_scan_counts_people_across_the_stores_it_had_finished(
     assert across["distinct"] == {"estimate": 40, "lower": 40, "upper": 40, "exact": True}
     with sqlite3.connect(db) as conn:  # kept only until the scan was done
         assert conn.execute("SELECT COUNT(*) FROM scan_identifiers").fetchone()[0] == 0
+    # Resumed once done: nothing left to read, and the figure stands (not 0 across stores
+    # whose identifiers went with the checkpoints).
+    with leakhound.SqliteStore(db) as store:
+        asyncio.run(leakhound.resume(scan_id, store=store, probes=[ToyProbe()]))
+    assert _report(db, scan_id, capsys)["people_across"] == [across]

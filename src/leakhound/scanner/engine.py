@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import chain
 
 from .. import honeypot
 from ..count.tally import merged
@@ -167,7 +168,11 @@ def _counted_before(across: AcrossStores, store: SqliteStore, scan_id: str) -> N
         if people is None or not all(c.full is None or c.full.complete for c in result.containers):
             continue
         endpoint = result.service.endpoint.netloc
-        tally = merged(store.hash_key, store.total_tallies(scan_id, endpoint))
+        pieces = store.total_tallies(scan_id, endpoint)  # one at a time: they can be large
+        first = next(pieces, None)
+        if first is None:  # a scan already done (its checkpoints dropped): its figure stands
+            continue
+        tally = merged(store.hash_key, chain((first,), pieces))
         try:
             across.add_counted(endpoint, people.entity_type, tally.subjects)
         finally:
