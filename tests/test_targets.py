@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from leakhound.errors import ScopeError, TargetError
-from leakhound.models import Endpoint
-from leakhound.targets import endpoints, load_scope, parse_one, parse_targets
+from leakhound.models import Endpoint, Target
+from leakhound.targets import Kinds, endpoints, load_scope, parse_one, parse_targets, targets
 
 PORTS = (9200, 9243)
 
@@ -125,10 +125,21 @@ def test_missing_target_file_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_duplicates_are_scanned_once() -> None:
     eps = endpoints(parse_targets(["127.0.0.1:9200", "127.0.0.1", "http://127.0.0.1:9200"], PORTS))
-    assert eps == [
-        Endpoint("127.0.0.1", 9200),
-        Endpoint("127.0.0.1", 9243),
-        Endpoint("127.0.0.1", 9200, "http"),
+    assert eps == [Endpoint("127.0.0.1", 9200), Endpoint("127.0.0.1", 9243)]
+
+
+def test_one_port_under_two_schemes_is_one_target_trying_both_kinds() -> None:
+    # Two targets of one host:port would be scanned at once and recorded under one key: the
+    # later verdict (mongodb: a timeout) replaced the open Redis store's.
+    specs = parse_targets(
+        ["redis://127.0.0.1:41433", "mongodb://127.0.0.1:41433", "http://127.0.0.1:41433"],
+        Kinds(
+            ((6379, "redis"), (27017, "mongodb"), (9200, "elasticsearch")),
+            {"redis": ("redis",), "mongodb": ("mongodb",), "http": ("elasticsearch",)},
+        ),
+    )
+    assert targets(specs) == [
+        Target(Endpoint("127.0.0.1", 41433), ("redis", "mongodb", "elasticsearch"))
     ]
 
 

@@ -300,3 +300,57 @@ def _counted(db: Path) -> int:
             )
     except sqlite3.OperationalError:
         return 0
+
+
+def _recorded(db: Path) -> int:
+    """Results recorded so far, as another connection sees them."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+@pytest.mark.parametrize("depth", ["sample", "full"])
+def test_a_resumed_scan_counts_people_across_the_stores_it_had_finished(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], depth: str
+) -> None:
+    """Interrupted once the first store is recorded, resumed: its people still count in the
+    figure across stores (persons 0-24 and 15-39: 40 people, not the second store's 25)."""
+    others = [{"name": f"Person {n}", "email": f"person{n}@example.org"} for n in range(15, 40)]
+    db = tmp_path / "f.db"
+    full = FullOptions(partitions=1, batch=5) if depth == "full" else None
+    options = ScanOptions(workers=0, full=full)
+    with ToyServer({"people": PEOPLE}) as first, ToyServer({"people": others}, delay=0.5) as slow:
+        targets = [f"toykv://127.0.0.1:{first.port}", f"toykv://127.0.0.1:{slow.port}"]
+
+        async def interrupted() -> str:
+            with leakhound.SqliteStore(db) as store:
+                task = asyncio.create_task(
+                    leakhound.scan(targets, options, store=store, probes=[ToyProbe()])
+                )
+                while _recorded(db) < 1:  # the first store done, the slow one not
+                    await asyncio.sleep(0.01)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                return store.scan_ids()[0]
+
+        scan_id = asyncio.run(interrupted())
+        assert _recorded(db) == 1
+        with leakhound.SqliteStore(db) as store:
+            asyncio.run(leakhound.resume(scan_id, store=store, probes=[ToyProbe()]))
+    doc = _report(db, scan_id, capsys)
+    assert doc["status"] == "done" and len(doc["results"]) == 2
+    (across,) = doc["people_across"]
+    assert across["endpoints"] == sorted(f"127.0.0.1:{s.port}" for s in (first, slow))
+    assert across["distinct"] == {"estimate": 40, "lower": 40, "upper": 40, "exact": True}
+    with sqlite3.connect(db) as conn:  # kept only until the scan was done
+        assert conn.execute("SELECT COUNT(*) FROM scan_identifiers").fetchone()[0] == 0
+    # Resumed once done: nothing left to read, and the figure stands (not 0 across stores
+    # whose identifiers went with the checkpoints).
+    with leakhound.SqliteStore(db) as store:
+        asyncio.run(leakhound.resume(scan_id, store=store, probes=[ToyProbe()]))
+    assert _report(db, scan_id, capsys)["people_across"] == [across]

@@ -376,18 +376,29 @@ def endpoints(specs: Iterable[TargetSpec]) -> list[Endpoint]:
 def targets(specs: Iterable[TargetSpec]) -> list[Target]:
     """The distinct endpoints of the specifications with every kind named for each, first
     occurrence first."""
-    # Buckets of one endpoint are containers of one store: their targets become one.
-    seen: dict[Endpoint, tuple[Endpoint, tuple[str, ...]]] = {}
+    # Buckets of one endpoint are containers of one store: their targets become one. So do
+    # the targets of one host:port under different schemes (redis:// and mongodb://, http://
+    # and a bare port): one port is one service, and a scan keeps one result a host:port, so
+    # two targets there would have the last one to finish replace the other's verdict, an
+    # open store's with a timeout. Each kind named is tried in turn; schemes that differ
+    # leave the kind to choose (an HTTP kind tries http and https).
+    seen: dict[tuple[str, str], tuple[Endpoint, tuple[str, ...]]] = {}
     for spec in specs:
         for t in spec.targets:
-            place = replace(t.endpoint, containers=())
+            place = (t.endpoint.netloc, t.endpoint.base_path)
             known = seen.get(place)
             if known is None:
                 seen[place] = (t.endpoint, t.kinds)
                 continue
             ep, kinds = known
             names = tuple(dict.fromkeys((*ep.containers, *t.endpoint.containers)))
-            seen[place] = (replace(ep, containers=names), tuple(dict.fromkeys((*kinds, *t.kinds))))
+            scheme = ep.scheme if ep.scheme == t.endpoint.scheme else None
+            # No kind named: every kind may try (``Kinds.at``), those named included.
+            tried = tuple(dict.fromkeys((*kinds, *t.kinds))) if kinds and t.kinds else ()
+            seen[place] = (
+                replace(ep, scheme=scheme, containers=names, user=ep.user or t.endpoint.user),
+                tried,
+            )
     return [Target(ep, kinds) for ep, kinds in seen.values()]
 
 

@@ -234,9 +234,9 @@ def test_records_by_year_as_the_store_counted_them_or_a_read_dated_them(
     assert years_basis(a.containers) == (
         "Documents of the 4 indices with personal data, by year: 1 read whole, each record "
         "counted in its own date's year; 1 counted a year by the store itself (every record, "
-        "no sample); 1 left out, dated from 2021-05-01 to 2021-05-02 but not counted by year "
-        "(10 records: neither read whole nor counted by the store); 1 left out, without a date "
-        "read (5 records)."
+        "no sample); 2 of their records without a date, in no year; 1 left out, dated from "
+        "2021-05-01 to 2021-05-02 but not counted by year (10 records: neither read whole nor "
+        "counted by the store); 1 left out, without a date read (5 records)."
     )
 
 
@@ -558,3 +558,33 @@ def test_the_report_says_what_was_left_out_when_no_year_was_counted(build_scan: 
     page = html.render(scan, a)
     assert "Records by year" in page and "Records with personal data per year" not in page
     assert "1 left out, dated from 2019-07-02 to 2020-07-01 but not counted by year" in page
+
+
+def test_records_by_year_of_a_read_that_stopped_early_say_so(tmp_path: Path) -> None:
+    # A full read stopped after 3,000 of 10,000 records: its years are of those it read, a
+    # lower figure, neither a read whole nor 7,000 records without a date.
+    crm = Container("crm", 10_000, 1, False, False, docs_exact=True)
+    exact = Distinct(2500, 2500, 2500, True)
+    full = FullRead(
+        "pit",
+        1,
+        3000,
+        (FullPii("EMAIL_ADDRESS", 3000, exact, (FullField("email", 3000, exact),)),),
+        People("EMAIL_ADDRESS", "email", exact),
+        (YearCount(2019, 1000), YearCount(2020, 2000)),
+        complete=False,
+        error="read timed out after 10s",
+    )
+    ep = Endpoint("198.51.100.7", 9200)
+    svc = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "open")
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(crm, None, full),)))
+        doc = store.load(scan_id)
+    a = assess(doc)
+    assert records_by_year(a.containers) == [(2019, 1000), (2020, 2000)]
+    assert years_basis(a.containers) == (
+        "Documents of the 1 index with personal data, by year: 1 read in part (its read "
+        "stopped early), the 3,000 records read each counted in its own date's year, a lower "
+        "figure of its 10,000."
+    )

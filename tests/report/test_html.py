@@ -21,8 +21,13 @@ from leakhound.assess import assess
 from leakhound.models import (
     Container,
     ContainerResult,
+    Distinct,
     Endpoint,
     Fingerprint,
+    FullField,
+    FullPii,
+    FullRead,
+    People,
     PiiField,
     PiiSummary,
     Sample,
@@ -286,3 +291,39 @@ def test_report_screenshot_is_a_full_page(hostile_scan: ScanRecord, tmp_path: Pa
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1280, 2400)
     assert len(data) > 50_000  # a rendered page, not a blank one
+
+
+def _read_whole(tmp_path: Path, read: int) -> ScanRecord:
+    """One open index of 1,000 records, ``read`` of them read by a full read, 900 of those
+    carrying an e-mail address."""
+    ep = Endpoint("127.0.0.1", 9200)
+    svc = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "open")
+    exact = Distinct(900, 900, 900, True)
+    full = FullRead(
+        "pit",
+        1,
+        read,
+        (FullPii("EMAIL_ADDRESS", 900, exact, (FullField("email", 900, exact),)),),
+        People("EMAIL_ADDRESS", "email", exact),
+        complete=read == 1000,
+        error=None if read == 1000 else "the connection was closed",
+    )
+    cases = Container("cases", 1000, 1, False, False)
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(cases, None, full),)))
+        return store.load(scan_id)
+
+
+def test_records_of_each_kind_read_in_full_are_said_counted_not_estimated(
+    tmp_path: Path,
+) -> None:
+    page = html_report.render(_read_whole(tmp_path, 1000))
+    assert "Counted in every document read" in page
+    assert "share of sampled documents" not in page
+
+
+def test_records_of_each_kind_of_a_read_that_stopped_are_said_estimated(tmp_path: Path) -> None:
+    page = html_report.render(_read_whole(tmp_path, 950))
+    assert "share of sampled documents" in page
+    assert "Counted in every document read" not in page

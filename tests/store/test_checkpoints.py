@@ -256,3 +256,22 @@ def test_a_finished_container_keeps_its_figures_and_joins_the_endpoint_tally(
         assert store.finished(scan_id, "h:1", "cases") is None
         for t in (tally, back, again):
             t.close()
+
+
+def test_a_finished_scans_positions_and_plans_leave_the_database(tmp_path: Path) -> None:
+    # A keyset read resumes after the last key it read and splits a table at key values: a
+    # table keyed by e-mail address has them in its positions and its plan. Once the scan is
+    # done nothing resumes it: they must not stay on disk beside the masked findings.
+    path = tmp_path / "f.db"
+    email = "jane.doe@gmail.com"
+    with SqliteStore(path) as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
+        store.start_partitions(scan_id, "h:1", "cases", plan)
+        store.checkpoint(
+            scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
+        )
+        store.drop_checkpoints(scan_id)
+        assert store.partitions(scan_id, "h:1", "cases") == []
+    data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))  # its WAL too, if any
+    assert email.encode() not in data and email.encode().hex().encode() not in data

@@ -611,6 +611,24 @@ def years_basis(containers: Iterable[ContainerExposure]) -> str:
         if by_store
         else "",
     ]
+    if parts := [i for i, s in zip(items, sources, strict=True) if s == "part"]:
+        its = "its" if len(parts) == 1 else "their"
+        of = sum(i.docs or 0 for i in parts)
+        out.append(
+            f"{len(parts)} read in part ({its} read{'s' if len(parts) > 1 else ''} stopped "
+            f"early), the {sum(i.sampled for i in parts):,} records read each counted in its "
+            f"own date's year, a lower figure" + (f" of {its} {of:,}" if of else "")
+        )
+    # A record without a date is in no year: the bars fall short of the records by these
+    # (where the records were counted, or read to the end: an estimate less the dated is no
+    # figure, nor a read that stopped early).
+    no_date = sum(
+        max(0, ((i.sampled if i.full else i.docs) or 0) - sum(n for _, n in i.years))
+        for i, s in zip(items, sources, strict=True)
+        if s in ("read", "counted") and (i.full or i.docs_exact)
+    )
+    if no_date:
+        out.append(f"{no_date:,} of their records without a date, in no year")
     left = [i for i, s in zip(items, sources, strict=True) if s is None]
     ranged = [i for i in left if _day(i.date_min) and _day(i.date_max)]
     if ranged:
@@ -631,9 +649,11 @@ def years_basis(containers: Iterable[ContainerExposure]) -> str:
 
 def _years_from(i: ContainerExposure) -> str | None:
     """Where a container's records by year come from: "read" (every record read, each
-    dated), "counted" (the store counted them a year at inventory), None (neither: left
-    out)."""
+    dated), "part" (a full read that stopped early: the records it read, each dated),
+    "counted" (the store counted them a year at inventory), None (neither: left out)."""
     if i.years:
+        if i.full and i.sample_error is not None:
+            return "part"
         return "read" if i.years_read else "counted"
     return None
 

@@ -159,6 +159,7 @@ def view(
             sum(not i.refused for i in a.containers) - len(with_pii) if with_pii else 0
         ),
         "kinds_chart": _bars([(k.label, k.records) for k in kinds], width=560),
+        "kinds_basis": _kinds_basis(a),
         "kinds": kinds,
         "years_chart": _columns(years),
         "years": years,
@@ -233,6 +234,26 @@ def _kinds(a: Assessment) -> list[Kind]:
         out.append(Kind(t, cls.label, category, containers[t], records[t]))
     out.sort(key=lambda k: -k.records)
     return out
+
+
+def _kinds_basis(a: Assessment) -> str:
+    """How ``_kinds`` came by its records: counted where every document was read, estimated
+    from the sample elsewhere."""
+    shown = [i for i in counted(i for i in a.containers if i.pii) if i.sampled]
+    whole = sum(i.full and not i.sample_error for i in shown)  # a read that stopped: a part
+    estimated = (
+        "estimated from each index's sample: the share of sampled documents carrying the "
+        "kind, times the index's documents"
+    )
+    if whole == len(shown):
+        return "Counted in every document read: the documents of each index carrying the kind."
+    if not whole:
+        return estimated[0].upper() + estimated[1:] + "."
+    return (
+        f"Counted in every document of the {whole} ind{'ex' if whole == 1 else 'ices'} read "
+        f"in full; in the {len(shown) - whole} other{'' if len(shown) - whole == 1 else 's'}, "
+        f"{estimated}."
+    )
 
 
 def _in_short(a: Assessment, kinds: list[Kind]) -> str:

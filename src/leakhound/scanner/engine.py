@@ -14,8 +14,11 @@ import secrets
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from functools import partial
+from itertools import chain
 
 from .. import honeypot
+from ..count.tally import merged
 from ..errors import NetError
 from ..models import (
     Container,
@@ -114,7 +117,10 @@ async def scan_targets(
     )
     if store is not None:
         run.key = store.hash_key
-    run.across = AcrossStores(run.key)
+        run.across = AcrossStores(run.key, keep=partial(store.keep_identifiers, scan_id))
+        _counted_before(run.across, store, scan_id)
+    else:
+        run.across = AcrossStores(run.key)
     gate = asyncio.Semaphore(1 if full else options.limits.concurrency)
     done = 0
 
@@ -145,6 +151,32 @@ async def scan_targets(
             await executor.close()
         workers.close()
         run.across.close()
+
+
+def _counted_before(across: AcrossStores, store: SqliteStore, scan_id: str) -> None:
+    """A resumed scan's stores it had finished (its targets are not scanned again): their
+    identifiers join ``across`` as they did when they were read, a sample scan's as it kept
+    them, a full read's from the endpoint's tally (every container read to its end)."""
+    done = store.recorded_endpoints(scan_id)
+    if not done:
+        return
+    for endpoint, entity_type, packed in store.kept_identifiers(scan_id):
+        if endpoint in done:
+            across.add_kept(endpoint, entity_type, packed)
+    for result in store.load(scan_id, history=False).results:
+        people = result.full.people if result.full is not None else None
+        if people is None or not all(c.full is None or c.full.complete for c in result.containers):
+            continue
+        endpoint = result.service.endpoint.netloc
+        pieces = store.total_tallies(scan_id, endpoint)  # one at a time: they can be large
+        first = next(pieces, None)
+        if first is None:  # a scan already done (its checkpoints dropped): its figure stands
+            continue
+        tally = merged(store.hash_key, chain((first,), pieces))
+        try:
+            across.add_counted(endpoint, people.entity_type, tally.subjects)
+        finally:
+            tally.close()
 
 
 async def _scan_target(run: _Scan, target: Target) -> TargetResult:

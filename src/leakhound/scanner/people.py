@@ -228,14 +228,22 @@ class AcrossStores:
     counter a type (keyed digests, exact up to a million, then HyperLogLog; bounded memory):
     people counted once across those stores."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, keep: Callable[[str, str, bytes], None] | None = None) -> None:
         self._key = key
+        self._keep = keep  # where a store's identifiers are kept for a resumed scan
         self._counter: DistinctCounter | None = None
         self._endpoints: dict[str, set[str]] = {}
 
     def add(self, endpoint: str, entity_type: str, digests: Iterable[bytes]) -> None:
-        """A store's identifiers, read whole by a sample scan."""
-        self._counting().add_digests(entity_type, b"".join(digests))
+        """A store's identifiers, read whole by a sample scan (and kept: ``keep``)."""
+        packed = b"".join(digests)
+        if self._keep is not None:
+            self._keep(endpoint, entity_type, packed)
+        self.add_kept(endpoint, entity_type, packed)
+
+    def add_kept(self, endpoint: str, entity_type: str, packed: bytes) -> None:
+        """A store's identifiers as ``add`` kept them (a resumed scan's finished stores)."""
+        self._counting().add_digests(entity_type, packed)
         self._endpoints.setdefault(entity_type, set()).add(endpoint)
 
     def add_counted(self, endpoint: str, entity_type: str, counter: DistinctCounter) -> None:

@@ -20,7 +20,7 @@ from ..errors import StoreError, UsageError
 from ..models import PeopleAcross, TargetResult, Verdict, from_dict, openness, to_dict
 from .records import History, ScanRecord, Tool, result_from_json
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -260,6 +260,17 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (scan_id, entity_type)
     )
     """,
+    # The identifiers of each store a sample scan read whole, kept until the scan is done:
+    # a resumed scan counts its people across the stores it had finished too.
+    9: """
+    CREATE TABLE scan_identifiers (
+        scan_id TEXT NOT NULL REFERENCES scans(scan_id) ON DELETE CASCADE,
+        endpoint TEXT NOT NULL,
+        entity_type TEXT NOT NULL,
+        digests BLOB NOT NULL,             -- keyed digests, never a value
+        PRIMARY KEY (scan_id, endpoint, entity_type)
+    )
+    """,
 }
 
 
@@ -387,12 +398,37 @@ class SqliteStore:
 
     def record_people(self, scan_id: str, people: Iterable[PeopleAcross]) -> None:
         """Keep the people a scan counted once across stores (one figure a type; a later
-        count of the same scan, a resumed one, replaces it)."""
+        count of the same scan, a resumed one, replaces it); the identifiers kept for that
+        count (``keep_identifiers``) are dropped."""
         with self._tx() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO scan_people VALUES (?, ?, ?)",
                 [(scan_id, p.entity_type, orjson.dumps(to_dict(p)).decode()) for p in people],
             )
+            db.execute("DELETE FROM scan_identifiers WHERE scan_id=?", (scan_id,))
+
+    def keep_identifiers(
+        self, scan_id: str, endpoint: str, entity_type: str, digests: bytes
+    ) -> None:
+        """Keep the keyed digests of the identifiers of a store a scan read whole, until the
+        scan counts its people across stores (``record_people``): a scan killed before then
+        and resumed counts them again without reading the store again."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO scan_identifiers VALUES (?, ?, ?, ?)",
+                (scan_id, endpoint, entity_type, digests),
+            )
+
+    def kept_identifiers(self, scan_id: str) -> list[tuple[str, str, bytes]]:
+        """The identifiers kept for a scan (``keep_identifiers``): endpoint, type, digests."""
+        return [
+            (endpoint, etype, bytes(digests))
+            for endpoint, etype, digests in self._db.execute(
+                """SELECT endpoint, entity_type, digests FROM scan_identifiers
+                   WHERE scan_id=? ORDER BY endpoint, entity_type""",
+                (scan_id,),
+            )
+        ]
 
     def record(self, scan_id: str, result: TargetResult) -> None:
         """Save one target's result atomically; history is read from earlier results."""
@@ -731,9 +767,11 @@ class SqliteStore:
         """Forget the per-slice tallies of a finished scan (the figures stay in results), and
         give their space back: a full scan's checkpoints took 128 MiB at their peak on the
         lab's million support cases (~400 bytes a distinct person), which deleted rows alone
-        would keep in the file."""
+        would keep in the file. Its partitions go too: their plans and positions hold the
+        store's key values (a keyset read's last key, a table split at keys), which may be
+        personal data (a table keyed by e-mail address) and nothing reads once it is done."""
         with self._tx() as db:
-            for table in ("full_tallies", "full_totals", "full_finished"):
+            for table in ("full_tallies", "full_totals", "full_finished", "full_partitions"):
                 db.execute(f"DELETE FROM {table} WHERE scan_id=?", (scan_id,))  # noqa: S608
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # WAL mode: shrink both files

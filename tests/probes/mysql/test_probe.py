@@ -13,8 +13,8 @@ import pytest
 from leakhound.errors import ProtocolError
 from leakhound.models import Container, Endpoint, FieldType, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.base import ReadPlan
-from leakhound.probes.mysql import ALLOW, MysqlProbe, wire
+from leakhound.probes.base import RECONNECTS, ReadPlan
+from leakhound.probes.mysql import ALLOW, MysqlProbe, sql, wire
 from leakhound.probes.mysql.connection import greet, log_in
 from leakhound.probes.mysql.probe import _iso, _stale
 from leakhound.probes.mysql.read import MysqlReader, TablePages, _ends, between
@@ -460,3 +460,120 @@ def test_a_timestamp_read_in_utc_says_so() -> None:
     assert _iso(b"2019-12-31 20:00:00") == "2019-12-31T20:00:00"  # a DATETIME: no zone
     assert _iso(b"2019-12-31", utc=True) == "2019-12-31"  # a date is no instant
     assert _iso(b"0000-00-00 00:00:00", utc=True) is None
+
+
+async def _by_statement(
+    slow: set[str], rows: dict[str, str], answers: dict[str, bytes] | None = None
+) -> tuple[asyncio.Server, int, list[str]]:
+    """A server that answers each statement by its text: the tables of ``rows`` listed,
+    ``rows[table]`` rows each, and no answer at all to a statement in ``slow`` (one past the
+    read timeout), ``answers[statement]`` where given; ``sent`` has every statement, and
+    "login" for every login."""
+    sent: list[str] = []
+
+    def reply(statement: str) -> bytes | None:
+        if statement in slow:
+            return None
+        if answers and statement in answers:
+            return answers[statement]
+        if statement.startswith(("SET ", "START ")):
+            return ok(1)
+        if "COUNT(*) FROM information_schema.TABLES" in statement:
+            return result_set(["n"], [[str(len(rows))]])
+        if "FROM information_schema.TABLES" in statement:
+            listed = [["shop", t, "InnoDB", n, "16384", "100"] for t, n in rows.items()]
+            return result_set(["s", "t", "e", "r", "d", "a"], listed)
+        if "information_schema.COLUMNS" in statement:
+            return result_set(["c", "d", "t", "n"], [["email", "varchar", "varchar(40)", "YES"]])
+        for table, n in rows.items():
+            if statement == f"SELECT COUNT(*) FROM `shop`.`{table}`":
+                return result_set(["n"], [[n]])
+        return result_set(["x"], [])
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            writer.write(GREETING)
+            header = await reader.readexactly(4)
+            await reader.readexactly(int.from_bytes(header[:3], "little"))
+            sent.append("login")
+            writer.write(LOGIN_OK)
+            while True:
+                header = await reader.readexactly(4)
+                body = await reader.readexactly(int.from_bytes(header[:3], "little"))
+                sent.append(body[1:].decode())
+                answer = reply(sent[-1])
+                if answer is None:
+                    await reader.read()  # silent until the client gives up
+                    break
+                writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1], sent
+
+
+async def _inventory(
+    slow: set[str], rows: dict[str, str], answers: dict[str, bytes] | None = None
+) -> tuple[list[Container], list[str]]:
+    server, port, sent = await _by_statement(slow, rows, answers)
+    async with server:
+        endpoint = Endpoint("127.0.0.1", port, "mysql")
+        service = Service(endpoint, f"mysql://127.0.0.1:{port}", "mysql", Verdict.OPEN, "")
+        got = await PROBE.inventory(
+            _transport(port, read_timeout=0.2, total_timeout=2), service, max_containers=10
+        )
+        return list(got.containers), sent
+
+
+def test_a_table_past_the_read_timeout_leaves_the_next_tables_described() -> None:
+    # The count of `slow` never comes back: its connection is closed at the read deadline. The
+    # tables after it are still counted and described, on a new connection.
+    async def go() -> tuple[list[Container], list[str]]:
+        return await _inventory(
+            {"SELECT COUNT(*) FROM `shop`.`a_slow`"}, {"a_slow": "5", "b_next": "7"}
+        )
+
+    (slow, after), sent = asyncio.run(go())
+    assert slow.name == "shop.a_slow" and "timed out" in (slow.error or "")
+    assert slow.docs == 5 and not slow.docs_exact  # the listed estimate, said to be one
+    assert after.name == "shop.b_next" and after.error is None
+    assert after.docs == 7 and after.docs_exact
+    assert [f.path for f in after.fields] == ["email"]
+    assert sent.count("SELECT COUNT(*) FROM `shop`.`b_next`") == 1
+
+
+def test_a_server_that_stalls_on_every_table_is_logged_into_again_a_few_times() -> None:
+    rows = {f"t{i}": "3" for i in range(6)}
+    slow = {f"SELECT COUNT(*) FROM `shop`.`t{i}`" for i in range(6)}
+    tables, sent = asyncio.run(_inventory(slow, rows))
+    assert sent.count("login") == 1 + RECONNECTS
+    assert [t.docs for t in tables] == [3] * 6  # every table listed, with its estimate
+    assert all(t.error and not t.docs_exact for t in tables)
+    assert tables[-1].error == "columns: the connection was closed after an error"
+
+
+def test_a_size_older_than_the_rows_a_year_counted_is_not_given() -> None:
+    # MariaDB counts TABLE_ROWS as rows come but measures DATA_LENGTH only when it recomputes
+    # its statistics: 2.5 million rows counted along the date's index in 16 KiB is no size.
+    cols = result_set(["c", "d", "t", "n"], [["created_at", "datetime", "datetime", "YES"]])
+    answers = {
+        sql.list_tables(10): result_set(
+            ["s", "t", "e", "r", "d", "a"], [["shop", "orders", "InnoDB", "2500000", "16384", "0"]]
+        ),
+        sql.columns_of("shop", "orders"): cols,
+        sql.keys_of("shop", "orders"): result_set(
+            ["i", "u", "s", "c"], [["by_date", "1", "1", "created_at"]]
+        ),
+        sql.by_year("shop", "orders", "created_at"): result_set(
+            ["y", "n"], [["2019", "1500000"], ["2020", "1000000"]]
+        ),
+    }
+    (table,), _ = asyncio.run(_inventory(set(), {"orders": "2500000"}, answers))
+    assert table.docs == 2_500_000 and table.docs_exact
+    assert [y.docs for y in table.years] == [1_500_000, 1_000_000]
+    assert table.store_bytes is None
+    assert "older than the 2,500,000 rows counted" in (table.error or "")

@@ -18,7 +18,7 @@ from ...models import (
     YearCount,
 )
 from ...net import Transport
-from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..base import RECONNECTS, FullReader, Inventory, Probe, SampleDocs
 from . import sql
 from .allow import ALLOW
 from .connection import Connection, connect, credentials, greet, log_in
@@ -201,7 +201,17 @@ class MysqlProbe(Probe):
         try:
             total = await conn.query(sql.COUNT_TABLES)
             listed = await conn.query(sql.list_tables(max(1, max_containers)))
+            broken = 0
             for row in listed.rows[:max_containers]:
+                if conn.stream.closed and broken < RECONNECTS:
+                    # A statement past the read deadline closed the connection: the next
+                    # tables on a new one (a few times: a server that stalls on every table
+                    # leaves the rest their listed estimates, each said to be unread).
+                    broken += 1
+                    try:
+                        conn = await connect(transport, service.endpoint)
+                    except NetError:
+                        broken = RECONNECTS
                 found.append(await self._table(conn, row))
             count = total.rows[0][0] if total.rows else None
             truncated = max(0, int(count or 0) - len(found)) if (count or b"").isdigit() else 0
@@ -268,15 +278,6 @@ class MysqlProbe(Probe):
                 docs, exact = _number(got.rows[0][0] if got.rows else None), True
             except NetError as exc:
                 errors.append(f"count: {exc}")
-        if exact and docs is not None and _stale(engine, estimate, size, docs):
-            # DATA_LENGTH comes from statistics the server keeps apart from the rows: a size
-            # from before rows counted since (a table filled after its last ANALYZE, a day's
-            # cache in MySQL 8) is not given.
-            errors.append(
-                f"size: the server's statistics ({size:,} bytes, {estimate or 0:,} rows) are "
-                f"older than the {docs:,} rows counted"
-            )
-            size = None
         fields = {c: t for c, t in info.columns}
         if info.json and docs:
             try:
@@ -308,6 +309,15 @@ class MysqlProbe(Probe):
                     docs, exact = total, True
             except NetError as exc:
                 errors.append(f"rows by year: {exc}")
+        if exact and docs is not None and _stale(engine, estimate, size, docs):
+            # DATA_LENGTH comes from statistics the server keeps apart from the rows: a size
+            # from before rows counted since, by COUNT(*) or by year (a table filled after its
+            # last ANALYZE, a day's cache in MySQL 8), is not given.
+            errors.append(
+                f"size: the server's statistics ({size:,} bytes, {estimate or 0:,} rows) are "
+                f"older than the {docs:,} rows counted"
+            )
+            size = None
         return container(docs, exact, "; ".join(errors)[:300] or None, fields, date, edges, years)
 
     async def sample(

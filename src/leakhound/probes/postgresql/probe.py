@@ -22,7 +22,16 @@ from ...models import (
 )
 from ...net import Transport
 from .. import sampling
-from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
+from ..base import (
+    RECONNECTS,
+    FullReader,
+    Inventory,
+    Page,
+    PartitionReader,
+    Probe,
+    ReadPlan,
+    SampleDocs,
+)
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, quote
 from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
 from .copy import CopyRows
@@ -393,9 +402,18 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
             (s, t, c) for s, t, c in (await conn.run(INDEXED)).rows
         }
         out = []
+        broken = 0
         for schema, table, estimate, size, *more in tables:
             if not schema or not table:
                 continue
+            if conn.stream.closed and broken < RECONNECTS:
+                # A count past the read deadline closed the connection: the next tables
+                # counted on a new one (a few times, then their estimates, said to be).
+                broken += 1
+                try:
+                    conn = await connect(transport, endpoint, db)
+                except NetError:
+                    broken = RECONNECTS
             out.append(
                 await _table(
                     conn,
