@@ -69,11 +69,19 @@ class Connection:
         assert got is not None
         return got
 
-    async def query(self, sql: str, decoder: Decode | None = None) -> ResultSet:
-        """One statement's result; ServerError when the server refuses it."""
+    async def query(
+        self, sql: str, decoder: Decode | None = None, *, width: int | None = None
+    ) -> ResultSet:
+        """One statement's result; ServerError when the server refuses it. ``width``: the
+        columns the statement asks for, where it names them (ProtocolError for a result of
+        another width: a server answering some other question)."""
         got = await self.run(sql, decoder)
         if isinstance(got, ServerError):
             raise got
+        if width is not None and len(got.columns) != width:
+            raise ProtocolError(
+                f"an answer of {len(got.columns)} columns where the statement asks for {width}"
+            )
         return got
 
     async def begin(self) -> None:
