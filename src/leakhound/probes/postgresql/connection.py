@@ -108,10 +108,16 @@ class Connection:
     stream: TcpStream
     greeting: Greeting
 
-    async def run(self, sql: str) -> Result:
-        """One statement (which must be on the allow-list) and its result."""
+    async def run(self, sql: str, *, width: int | None = None) -> Result:
+        """One statement (which must be on the allow-list) and its result. ``width``: the
+        columns the statement asks for, where it names them (ProtocolError for a result of
+        another width: a server answering some other question)."""
         got = await self.stream.exchange("query", query(sql), _result, statement=sql)
         assert got is not None
+        if width is not None and len(got.columns) != width:
+            raise ProtocolError(
+                f"an answer of {len(got.columns)} columns where the statement asks for {width}"
+            )
         return got
 
     async def copy(self, sql: str) -> list[bytes]:
