@@ -71,7 +71,7 @@ def _type(value: Any) -> str:
     for kind, name in _BSON_TYPES.items():
         if type(value) is kind:
             return name
-    if hasattr(value, "isoformat"):
+    if hasattr(value, "isoformat") or isinstance(value, bson.DatetimeMS):
         return "date"
     return type(value).__name__.lower()[:20]
 
