@@ -69,6 +69,14 @@ def result(columns: list[ColumnSpec], rows: list[list[Value]]) -> bytes:
     return b"".join(packet(seq, p) for seq, p in enumerate(payloads, 1))
 
 
+def many_rows(n: int) -> bytes:
+    """A result set of one column and ``n`` rows of NULL (5 bytes each), ``n`` a multiple of
+    256: the packets of one turn of the sequence ids, repeated."""
+    head = packet(1, b"\x01") + packet(2, _column("x")) + packet(3, EOF)
+    turn = b"".join(b"\x01\x00\x00" + bytes([(4 + i) & 0xFF]) + b"\xfb" for i in range(256))
+    return head + turn * (n // 256) + packet(4, EOF)
+
+
 def error(code: int, message: str) -> bytes:
     """An ERR packet answering a COM_QUERY."""
     return packet(1, b"\xff" + struct.pack("<H", code) + b"#42000" + message.encode())

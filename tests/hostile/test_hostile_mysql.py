@@ -19,7 +19,7 @@ from leakhound.probes.mysql import ALLOW
 from . import audited
 from . import servers as S
 from .audited import Scan
-from .mysql import TABLES, Answer, FakeMysql, result, table_row
+from .mysql import TABLES, Answer, FakeMysql, many_rows, result, table_row
 
 WALL_BOUND = 60.0  # seconds: a correctness bound, not a benchmark
 
@@ -43,7 +43,14 @@ class Case:
     listing: str = ""
 
 
+MANY = "a-sample-of-300000-rows"  # the sample asks for 100
+
 CASES = [
+    Case(
+        MANY,
+        _on("SELECT * FROM", many_rows(300_032)),
+        {"shop.a": "^$", "shop.b": "^$"},
+    ),
     Case(
         "listing-of-two-columns",
         _on("SELECT TABLE_SCHEMA", result(["s", "n"], [["shop", "a"]])),
@@ -141,6 +148,13 @@ def test_a_good_table_listed_beside_a_bad_name_is_sampled(scan: Scan) -> None:
         (good,) = [i for i in scan.by_name[name]["indices"] if i["index"]["name"] == "shop.a"]
         assert good["index"]["docs"] == 3
         assert {p["entity_type"] for p in good["sample"]["pii"]} == {"EMAIL_ADDRESS"}
+
+
+def test_more_rows_than_asked_for_cost_the_sample_not_the_memory(scan: Scan) -> None:
+    for index in scan.by_name[MANY]["indices"]:
+        sample = index["sample"]
+        assert sample["error"] == "more rows than the 100 the statement asks for"
+        assert sample["docs"] == 0
 
 
 def test_only_allow_listed_statements_were_sent(scan: Scan) -> None:

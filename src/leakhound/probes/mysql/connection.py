@@ -17,7 +17,7 @@ from ...errors import ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .allow import ALLOW
-from .sql import READ_ONLY_SESSION, START, START_READ_ONLY, UTC_SESSION
+from .sql import READ_ONLY_SESSION, START, START_READ_ONLY, UTC_SESSION, rows_at_most
 from .wire import (
     CACHING_SHA2,
     NATIVE,
@@ -60,8 +60,10 @@ class Connection:
         server's error as a value."""
         self.packets.reset()
 
+        most = rows_at_most(sql)
+
         async def reply(frames: FrameReader) -> ResultSet | ServerError:
-            return await read_result(self.packets, frames, decoder)
+            return await read_result(self.packets, frames, decoder, most)
 
         got = await self.stream.exchange(
             "query", self.packets.encode(query(sql)), reply, statement=sql
