@@ -51,6 +51,15 @@ def result(columns: list[str | tuple[str, int]], rows: list[list[Value]]) -> byt
     return out + message(b"C", b"SELECT %d\x00" % len(rows)) + READY
 
 
+def many_rows(n: int) -> bytes:
+    """A result of ``n`` rows of one NULL each (11 bytes a row)."""
+    head = message(
+        b"T", struct.pack(">h", 1) + b"x\x00" + struct.pack(">ihihih", 0, 0, TEXT, -1, -1, 0)
+    )
+    row = message(b"D", struct.pack(">hi", 1, -1))
+    return head + row * n + message(b"C", b"SELECT %d\x00" % n) + READY
+
+
 def command(tag: bytes = b"SET") -> bytes:
     """The answer to a statement without rows."""
     return message(b"C", tag + b"\x00") + READY
@@ -92,7 +101,7 @@ def _shop(sql: str) -> bytes:
         return copy(ROWS if "ctid > '(0,0)'" in sql else [])
     if sql.startswith("SELECT *"):
         rows = [[str(i), f"user{i}@example.com"] for i in (1, 2, 3)]
-        return result([("id", INT8), "email"], rows)
+        return result([("id", INT8), "email"], [] if sql.endswith(" LIMIT 0") else rows)
     return message(b"E", b"SERROR\x00C42601\x00Mnot understood\x00\x00") + READY
 
 

@@ -21,7 +21,7 @@ from leakhound.probes.postgresql import ALLOW
 from . import audited
 from . import servers as S
 from .audited import Scan
-from .postgresql import INT8, TABLES, Answer, FakePostgresql, result, table_row
+from .postgresql import INT8, TABLES, Answer, FakePostgresql, many_rows, result, table_row
 
 WALL_BOUND = 60.0  # seconds: a correctness bound, not a benchmark
 
@@ -46,7 +46,16 @@ class Case:
 
 
 WIDTH = "an answer of {} columns where the statement asks for {}"
+MANY = "a-sample-of-300000-rows"  # the sample asks for 100
 CASES = [
+    Case(
+        MANY,
+        _on("SELECT * FROM", many_rows(300_000)),
+        {"shop.public.a": "^$", "shop.public.b": "^$"},
+        samples=dict.fromkeys(
+            ("shop.public.a", "shop.public.b"), "more rows than the 100 the statement asks for"
+        ),
+    ),
     Case(
         "listing-of-three-columns",
         _on(LISTING, result(["a", "b", "c"], [["public", "a", "3"]])),
