@@ -352,6 +352,8 @@ async def _find(
     batch = (got.get("cursor") or {}).get("firstBatch")
     if not isinstance(batch, list):
         raise ProtocolError("find answered without a first batch")
+    if len(batch) > limit:  # not this find's answer: its documents would be counted as read
+        raise BadCursor(f"a batch of {len(batch):,} documents where {limit:,} were asked for")
     return [d for d in batch if isinstance(d, dict)]
 
 
