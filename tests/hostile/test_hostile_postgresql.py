@@ -21,7 +21,17 @@ from leakhound.probes.postgresql import ALLOW
 from . import audited
 from . import servers as S
 from .audited import Scan
-from .postgresql import INT8, TABLES, Answer, FakePostgresql, many_rows, result, table_row
+from .postgresql import (
+    INT8,
+    READY,
+    TABLES,
+    Answer,
+    FakePostgresql,
+    many_rows,
+    message,
+    result,
+    table_row,
+)
 
 WALL_BOUND = 60.0  # seconds: a correctness bound, not a benchmark
 
@@ -78,6 +88,14 @@ CASES = [
         "count-of-no-columns",
         _on("SELECT count(*)", result([], [[]])),
         {"shop.public.a": "^count: " + WIDTH.format(0, 1), "shop.public.b": "^count: "},
+    ),
+    Case(
+        "count-refused-in-two-lines",
+        _on("SELECT count(*)", message(b"E", b"SERROR\0C57014\0Mcanceling\nstatement\0\0") + READY),
+        {
+            "shop.public.a": "^count: 57014: canceling statement$",
+            "shop.public.b": "^count: ",
+        },
     ),
     Case(
         "count-of-no-rows",

@@ -79,7 +79,7 @@ class ServerError(ProtocolError):
 
     def __init__(self, fields: dict[str, str]) -> None:
         self.code = fields.get("C", "")
-        self.text = fields.get("M", "")
+        self.text = " ".join(fields.get("M", "").split())  # one line, whatever the server wrote
         super().__init__(f"{self.code}: {self.text}"[:300])
 
     def __reduce__(self) -> tuple[Any, ...]:

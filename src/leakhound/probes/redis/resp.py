@@ -76,7 +76,7 @@ async def _reply(frames: FrameReader, depth: int, left: list[int]) -> Reply:
     if kind == b"+":
         return rest.decode("utf-8", "replace")
     if kind == b"-":
-        return RedisError(rest.decode("utf-8", "replace")[:500])
+        return RedisError(" ".join(rest.decode("utf-8", "replace")[:500].split()))  # one line
     if kind == b":":
         return _int(rest, length=False)
     if kind == b"$":
