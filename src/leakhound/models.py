@@ -227,6 +227,11 @@ class Service:
     open_apis: tuple[str, ...] = ()
     closed_apis: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # One line, whatever a server wrote into it: an error text of several lines joined.
+        if self.reason.splitlines() != [self.reason]:
+            object.__setattr__(self, "reason", " ".join(self.reason.split()))
+
     @property
     def store_id(self) -> str:
         """The store behind the endpoint: its own identity where it tells one (a cluster's

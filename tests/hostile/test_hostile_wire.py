@@ -185,6 +185,32 @@ CASES = [
         ("timeout",),
         "timed out",
     ),
+    # A server's error text of several lines is one line of reason.
+    Case(
+        "postgresql-error-of-two-lines",
+        "postgresql",
+        lambda: _greets_then(_pg(b"E", b"SFATAL\0C28000\0Mno pg_hba.conf entry\nfor you\0\0")),
+        ("secured",),
+        "no pg_hba.conf entry for you",
+    ),
+    Case(
+        "mongodb-error-of-two-lines",
+        "mongodb",
+        lambda: _answers(
+            _op_msg(HELLO),
+            _op_msg({"ok": 1.0, "version": "7.0.14"}),
+            _op_msg({"ok": 0.0, "code": 13, "errmsg": "requires\nauthentication"}),
+        ),
+        ("secured",),
+        "requires authentication",
+    ),
+    Case(
+        "redis-error-of-two-lines",
+        "redis",
+        lambda: _answers(b"-NOAUTH Authentication\nrequired.\r\n"),
+        ("secured",),
+        "Authentication required",
+    ),
     Case(
         "postgresql-endless-notices",
         "postgresql",

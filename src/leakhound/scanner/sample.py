@@ -33,7 +33,18 @@ async def sample_container(
         return ContainerResult(container), {}
     if container.docs == 0:
         return ContainerResult(container, Sample(options.sample, 0)), {}
-    got = await probe.sample(transport, service, container, options.sample)
+    try:
+        got = await probe.sample(transport, service, container, options.sample)
+    except Exception as exc:  # a bug, or an answer no probe foresaw: this sample, not the rest
+        return ContainerResult(
+            container,
+            Sample(
+                options.sample,
+                0,
+                error=f"internal error: {type(exc).__name__}: {exc}"[:300],
+                failure=Failure.OTHER,
+            ),
+        ), {}
     if got.error:
         failure = failure_of(got.denied)
         return ContainerResult(

@@ -251,3 +251,20 @@ def test_id_values_are_spaced_evenly_in_their_own_type(
     low: Any, high: Any, expected: list[Any] | None
 ) -> None:
     assert id_starts(low, high, 4) == expected
+
+
+class LimitlessMongo(RangeMongo):
+    """Answers every find with its whole collection, whatever the limit."""
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        if next(iter(cmd)) != "find":
+            return super().answer(cmd)
+        self.commands.append(cmd)
+        return {"cursor": {"id": bson.Int64(0), "ns": "db.c", "firstBatch": self.docs}, "ok": 1}
+
+
+def test_a_find_answered_with_more_documents_than_its_limit_is_no_sample() -> None:
+    # A sample of 100 must not report the 5,000 documents of an answer to some other question.
+    sample, _ = _sample(LimitlessMongo(list(range(5000))), size=100, docs=300)
+    assert sample.docs == ()
+    assert sample.error == "a batch of 5,000 documents where 100 were asked for"

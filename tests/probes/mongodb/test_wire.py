@@ -91,6 +91,33 @@ def test_bson_values_read_as_detection_reads_them() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("ms", "text"),
+    [
+        pytest.param(8_640_000_000_000_000, "+275760-09-13T00:00:00.000Z", id="javascript-max"),
+        pytest.param(-8_640_000_000_000_000, "-271821-04-20T00:00:00.000Z", id="javascript-min"),
+        pytest.param(253_402_300_800_000, "+10000-01-01T00:00:00.000Z", id="year-10000"),
+        pytest.param(-62_135_596_800_001, "0000-12-31T23:59:59.999Z", id="year-0"),
+    ],
+)
+def test_a_date_past_pythons_years_is_read_with_the_rest_of_its_reply(ms: int, text: str) -> None:
+    reply = {
+        "ok": 1.0,
+        "cursor": {"firstBatch": [{"a": "x@example.com", "t": bson.DatetimeMS(ms)}]},
+    }
+    got = _read(_message(bson.encode(reply)))
+    assert isinstance(got, dict)
+    doc = got["cursor"]["firstBatch"][0]
+    assert plain(doc) == {"a": "x@example.com", "t": text}
+    assert _fields(doc) == {"a": "string", "t": "date"}
+
+
+def test_a_date_within_pythons_years_is_still_a_datetime() -> None:
+    when = dt.datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=dt.UTC)
+    got = _read(_message(bson.encode({"ok": 1.0, "t": when})))
+    assert got == {"ok": 1.0, "t": when}
+
+
 def test_fields_and_the_main_date_come_from_a_document() -> None:
     doc = {
         "_id": "CS-1",

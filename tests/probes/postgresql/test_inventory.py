@@ -40,14 +40,14 @@ class Server:
             async def close(self) -> None:
                 stream.closed = True
 
-            async def run(self, sql: str) -> Result:
+            async def run(self, sql: str, **_: Any) -> Result:  # width=, wait=
                 assert ALLOW.allows("query", sql), sql
                 if stream.closed:
                     raise ProtocolError("the connection was closed after an error")
                 server.sent.append(sql)
                 if sql == TABLES:
                     listed = [
-                        ["public", t, str(n), "8192", "1", "r"] for t, n in server.rows.items()
+                        ["public", t, str(n), "8192", "1", "r", "1"] for t, n in server.rows.items()
                     ]
                     return Result([], listed)  # type: ignore[arg-type]
                 if sql == COLUMNS:

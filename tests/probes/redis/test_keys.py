@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from leakhound.probes.redis import ALLOW
-from leakhound.probes.redis.keys import document, glob_of, pattern_of, reads
+from leakhound.probes.redis.keys import (
+    MAX_VALUE_BYTES,
+    VALUE_FIELD,
+    document,
+    glob_of,
+    pattern_of,
+    reads,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +58,14 @@ def test_values_become_documents_with_their_key() -> None:
     }
     # a hostile reply shape costs the value, never the scan
     assert document(b"h", "hash", [b"only-a-cursor"]) == {"_key": "h"}
+
+
+def test_a_string_longer_than_the_range_asked_is_cut_to_it() -> None:
+    doc = document(b"k", "string", b"x" * (MAX_VALUE_BYTES + 1000))
+    assert doc[VALUE_FIELD] == "x" * MAX_VALUE_BYTES
+    # JSON past the range is text, not millions of values built
+    bomb = b'{"a": [' + b"{}," * 1_000_000 + b"{}]}"
+    assert document(b"k", "string", bomb)[VALUE_FIELD] == bomb[:MAX_VALUE_BYTES].decode()
 
 
 def test_every_read_is_bounded() -> None:

@@ -71,6 +71,21 @@ def test_a_declared_2gb_bulk_is_refused_before_it_is_read() -> None:
         _read(b"$2147483648\r\n" + b"x" * 100, max_body=1 << 20)
 
 
+def test_a_reply_of_millions_of_tiny_values_is_refused_within_the_byte_cap() -> None:
+    # 8 MB of empty arrays: far under the byte cap, over two million lists to build.
+    data = b"*20\r\n" + (b"*100000\r\n" + b"*0\r\n" * 100_000) * 20
+    with pytest.raises(TooLargeError, match="values"):
+        _read(data)
+
+
+def test_an_array_declaring_more_than_the_reply_may_hold_is_refused_before_it_is_read() -> None:
+    # Nine arrays of 100,000 values, then a tenth declared whose values are never sent: it
+    # would take the reply past a million, and is refused on its length alone.
+    whole = b"*100000\r\n" + b":1\r\n" * 100_000
+    with pytest.raises(TooLargeError, match="values"):
+        _read(b"*10\r\n" + whole * 9 + b"*100000\r\n")
+
+
 def test_a_reply_that_stops_is_a_timeout() -> None:
     async def go() -> object:
         reader = asyncio.StreamReader()

@@ -27,7 +27,7 @@ class CommandFailed(ProtocolError):
         self.command = command
         self.code = code if isinstance(code, int) and not isinstance(code, bool) else None
         self.name = str(reply.get("codeName") or "")[:100]
-        self.message = str(reply.get("errmsg") or "")[:300]
+        self.message = " ".join(str(reply.get("errmsg") or "")[:300].split())  # one line
         super().__init__(f"{command}: {self.name or self.code}: {self.message}"[:300])
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -71,7 +71,7 @@ def _type(value: Any) -> str:
     for kind, name in _BSON_TYPES.items():
         if type(value) is kind:
             return name
-    if hasattr(value, "isoformat"):
+    if hasattr(value, "isoformat") or isinstance(value, bson.DatetimeMS):
         return "date"
     return type(value).__name__.lower()[:20]
 
@@ -200,9 +200,12 @@ class MongodbProbe(Probe):
             listing = await conn.run(
                 "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
             )
+            listed_dbs = listing.get("databases")
+            if not isinstance(listed_dbs, list):
+                raise ProtocolError("listDatabases answered without a list of databases")
             dbs: list[str] = [
                 d["name"]
-                for d in listing.get("databases") or []
+                for d in listed_dbs
                 if isinstance(d, dict) and isinstance(d.get("name"), str)
             ]
             names: list[tuple[str, str]] = []
@@ -349,9 +352,12 @@ async def _find(
     if projection:
         command["projection"] = projection
     got = await conn.run(db, command)
-    batch = (got.get("cursor") or {}).get("firstBatch")
+    cursor = got.get("cursor")
+    batch = cursor.get("firstBatch") if isinstance(cursor, dict) else None
     if not isinstance(batch, list):
         raise ProtocolError("find answered without a first batch")
+    if len(batch) > limit:  # not this find's answer: its documents would be counted as read
+        raise BadCursor(f"a batch of {len(batch):,} documents where {limit:,} were asked for")
     return [d for d in batch if isinstance(d, dict)]
 
 
@@ -589,7 +595,9 @@ async def _indexed(conn: Connection, db: str, collection: str, field: str) -> bo
         got = await conn.run(db, {"listIndexes": collection})
     except NetError:
         return False
-    for index in (got.get("cursor") or {}).get("firstBatch") or []:
+    cursor = got.get("cursor")
+    batch = cursor.get("firstBatch") if isinstance(cursor, dict) else None
+    for index in batch if isinstance(batch, list) else []:
         key = index.get("key") if isinstance(index, dict) else None
         if isinstance(key, dict) and next(iter(key), None) == field:
             return True

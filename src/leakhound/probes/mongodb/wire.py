@@ -25,8 +25,13 @@ from ...net import FrameReader
 
 OP_MSG, OP_REPLY = 2013, 1
 _HEADER = struct.Struct("<iiii")  # messageLength, requestID, responseTo, opCode
+# A date outside Python's years 1-9999 (MongoDB keeps any 64-bit count of milliseconds:
+# JavaScript's largest date, year 275760, is a common "never" sentinel) is decoded as a
+# DatetimeMS, not refused: refused, it cost the whole reply it came in.
 _OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(
-    tz_aware=True, unicode_decode_error_handler="replace"
+    tz_aware=True,
+    unicode_decode_error_handler="replace",
+    datetime_conversion=bson.DatetimeConversion.DATETIME_AUTO,
 )
 _ids = itertools.count(1)
 
@@ -88,8 +93,30 @@ def plain(value: Any, depth: int = 0) -> Any:
         return value
     if isinstance(value, dt.datetime):
         return value.isoformat()
+    if isinstance(value, bson.DatetimeMS):
+        return far_date(int(value))
     if isinstance(value, bson.ObjectId | uuid.UUID | Decimal | bson.Decimal128 | bson.Int64):
         return str(value)
     if isinstance(value, bytes | bson.Binary):
         return None  # attachments, hashes: listed, not read
     return str(value)[:1000]
+
+
+def far_date(ms: int) -> str:
+    """Milliseconds since 1970 as ISO 8601 text in UTC for any year, past 9999 or before 1
+    too, with its sign and years of more than four digits (``+275760-09-13T00:00:00Z``):
+    the days counted to a civil date by H. Hinnant's ``civil_from_days``."""
+    days, rest = divmod(ms, 86_400_000)
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    seconds, millis = divmod(rest, 1000)
+    clock = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    sign = "-" if year < 0 else "+" if year > 9999 else ""
+    return f"{sign}{abs(year):04d}-{month:02d}-{day:02d}T{clock}.{millis:03d}Z"

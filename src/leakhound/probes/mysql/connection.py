@@ -17,7 +17,7 @@ from ...errors import ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .allow import ALLOW
-from .sql import READ_ONLY_SESSION, START, START_READ_ONLY, UTC_SESSION
+from .sql import READ_ONLY_SESSION, START, START_READ_ONLY, UTC_SESSION, rows_at_most
 from .wire import (
     CACHING_SHA2,
     NATIVE,
@@ -60,8 +60,10 @@ class Connection:
         server's error as a value."""
         self.packets.reset()
 
+        most = rows_at_most(sql)
+
         async def reply(frames: FrameReader) -> ResultSet | ServerError:
-            return await read_result(self.packets, frames, decoder)
+            return await read_result(self.packets, frames, decoder, most)
 
         got = await self.stream.exchange(
             "query", self.packets.encode(query(sql)), reply, statement=sql
@@ -69,11 +71,19 @@ class Connection:
         assert got is not None
         return got
 
-    async def query(self, sql: str, decoder: Decode | None = None) -> ResultSet:
-        """One statement's result; ServerError when the server refuses it."""
+    async def query(
+        self, sql: str, decoder: Decode | None = None, *, width: int | None = None
+    ) -> ResultSet:
+        """One statement's result; ServerError when the server refuses it. ``width``: the
+        columns the statement asks for, where it names them (ProtocolError for a result of
+        another width: a server answering some other question)."""
         got = await self.run(sql, decoder)
         if isinstance(got, ServerError):
             raise got
+        if width is not None and len(got.columns) != width:
+            raise ProtocolError(
+                f"an answer of {len(got.columns)} columns where the statement asks for {width}"
+            )
         return got
 
     async def begin(self) -> None:

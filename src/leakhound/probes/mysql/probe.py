@@ -199,8 +199,8 @@ class MysqlProbe(Probe):
             return Inventory((), f"cannot log in: {exc}")
         found: list[Container] = []
         try:
-            total = await conn.query(sql.COUNT_TABLES)
-            listed = await conn.query(sql.list_tables(max(1, max_containers)))
+            total = await conn.query(sql.COUNT_TABLES, width=1)
+            listed = await conn.query(sql.list_tables(max(1, max_containers)), width=6)
             broken = 0
             for row in listed.rows[:max_containers]:
                 if conn.stream.closed and broken < RECONNECTS:
@@ -255,6 +255,9 @@ class MysqlProbe(Probe):
                 details=details,
             )
 
+        if not schema or not name or "\0" in schema + name:
+            # No MySQL table is so named: no statement could quote it (sql.ident).
+            return container(estimate, False, "a name that is empty or holds NUL: not read")
         if engine.lower() in REMOTE_ENGINES:
             return container(
                 estimate,

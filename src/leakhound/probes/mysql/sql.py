@@ -197,3 +197,21 @@ def at_random(schema: str, name: str, share: float, limit: int, seed: int) -> st
 def at_offset(schema: str, name: str, offset: int, limit: int) -> str:
     """``limit`` rows from ``offset`` in the server's order (a table without a usable key)."""
     return f"SELECT * FROM {table(schema, name)} LIMIT {int(limit)} OFFSET {int(offset)}"  # noqa: S608
+
+
+# The most rows an honest answer holds to a statement without a LIMIT: information_schema's
+# of one table (MySQL's limit is 4,096 columns), a count, a range, a year a row (0-9999, NULL).
+UNLIMITED_ROWS = 10_001
+_LIMIT = re.compile(r" LIMIT (\d+)(?: OFFSET \d+)?$")
+_IN = re.compile(r" IN \((-?\d+(?:, -?\d+)*)\)$")
+
+
+def rows_at_most(statement: str) -> int:
+    """The most rows an honest answer to a statement built here holds: its LIMIT, one a value
+    of its ``IN`` list (a unique key's), else ``UNLIMITED_ROWS``. A server that answers more
+    is not answering the statement (and would have us build millions of rows)."""
+    if m := _LIMIT.search(statement):
+        return int(m[1])
+    if m := _IN.search(statement):
+        return m[1].count(",") + 1
+    return UNLIMITED_ROWS

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...errors import ProtocolError
 from ...models import Container
 from . import sql
 from .connection import Connection
@@ -50,10 +51,13 @@ def _kind(data_type: str) -> str | None:
 
 async def describe(conn: Connection, schema: str, name: str) -> TableInfo:
     """Columns, keys and JSON columns of one table, from information_schema."""
-    got = await conn.query(sql.columns_of(schema, name))
+    got = await conn.query(sql.columns_of(schema, name), width=4)
     columns = [
         (text(r[0] or b"", 256), text(r[1] or b"", 64).lower(), r[3] == b"YES") for r in got.rows
     ]
+    if not all(c and "\0" not in c for c, _, _ in columns):
+        # No MySQL column is so named: a statement could not quote it (sql.ident).
+        raise ProtocolError("a column name that is empty or holds NUL")
     json: set[str] = {c for c, t, _ in columns if t == "json"}
     if is_mariadb(conn.greeting) and any(t == "longtext" for _, t, _ in columns):
         checks = await conn.run(sql.checks_of(schema, name))
@@ -68,7 +72,9 @@ async def describe(conn: Connection, schema: str, name: str) -> TableInfo:
     nullable = {c for c, _, n in columns if n}
     indexes: dict[str, tuple[bool, list[str]]] = {}
     leading: set[str] = set()
-    for index, non_unique, seq, column in (await conn.query(sql.keys_of(schema, name))).rows:
+    for index, non_unique, seq, column in (
+        await conn.query(sql.keys_of(schema, name), width=4)
+    ).rows:
         label, col = text(index or b"", 256), text(column or b"", 256)
         unique, cols = indexes.setdefault(label, (non_unique == b"0", []))
         cols.append(col)

@@ -342,10 +342,12 @@ async def read_result(
     packets: Packets,
     frames: FrameReader,
     decoder: Callable[[tuple[Column, ...]], Decoder] | None = None,
+    most: int | None = None,
 ) -> ResultSet | ServerError:
     """The reply to a COM_QUERY: an OK (no columns), a text result set, or the server's error
     (a value: the connection stays usable after a complete ERR packet). Rows are tuples of
-    raw values, or the dicts ``decoder``, given the columns, makes of them."""
+    raw values, or the dicts ``decoder``, given the columns, makes of them; more than
+    ``most`` rows are one ProtocolError, as soon as they are received."""
     first = await packets.read(frames)
     if not first:
         raise ProtocolError("an empty packet where a query's answer was expected")
@@ -373,10 +375,14 @@ async def read_result(
         data, start = frames.buffered()
         at, packets.seq, stop, cut = scan_rows(data, start, decode, packets.seq, rows)
         frames.advance(at - start)
+        if most is not None and len(rows) > most:
+            raise ProtocolError(f"more rows than the {most:,} the statement asks for")
         last = cut or last
         if stop is _LONG:  # a row of 16 MiB or more: its parts joined the careful way
             last = await packets.read(frames)
             rows.append(decode.careful(parse_row(last, count)))
+            if most is not None and len(rows) > most:
+                raise ProtocolError(f"more rows than the {most:,} the statement asks for")
         elif stop is not None:
             if not is_eof(stop):
                 return parse_error(stop)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,11 +95,25 @@ async def _greeted(frames: FrameReader) -> Greeting:
         raise ProtocolError(f"not a PostgreSQL answer: {exc}") from exc
 
 
-async def _result(frames: FrameReader) -> Result:
+async def _result(frames: FrameReader, most: int | None = None) -> Result:
     try:
-        return await read_result(frames)
+        return await read_result(frames, most)
     except parse_failures() as exc:
         raise ProtocolError(f"an unreadable PostgreSQL result: {exc}") from exc
+
+
+_LIMIT = re.compile(r" LIMIT (\d+)(?:\) TO STDOUT)?$")
+
+
+def rows_at_most(sql: str) -> int | None:
+    """The most rows an honest answer to a statement of the allow-list holds: its LIMIT, one
+    a ctid it asks for (``at_ctids``; counted from its text, never fewer), else None (the
+    catalog's lists: as long as the cluster is large, held to the reply's byte cap)."""
+    if m := _LIMIT.search(sql):
+        return int(m[1])
+    if "WHERE ctid = ANY ('{" in sql:
+        return sql.count('"(')
+    return None
 
 
 @dataclass
@@ -108,19 +123,32 @@ class Connection:
     stream: TcpStream
     greeting: Greeting
 
-    async def run(self, sql: str, *, wait: float | None = None) -> Result:
-        """One statement (which must be on the allow-list) and its result; ``wait``: seconds
-        the server may compute before it answers, when longer than the read deadline."""
-        got = await self.stream.exchange("query", query(sql), _result, statement=sql, wait=wait)
+    async def run(self, sql: str, *, width: int | None = None, wait: float | None = None) -> Result:
+        """One statement (which must be on the allow-list) and its result. ``width``: the
+        columns the statement asks for, where it names them (ProtocolError for a result of
+        another width: a server answering some other question); ``wait``: seconds the server
+        may compute before it answers, when longer than the read deadline."""
+        most = rows_at_most(sql)
+
+        async def result(frames: FrameReader) -> Result:
+            return await _result(frames, most)
+
+        got = await self.stream.exchange("query", query(sql), result, statement=sql, wait=wait)
         assert got is not None
+        if width is not None and len(got.columns) != width:
+            raise ProtocolError(
+                f"an answer of {len(got.columns)} columns where the statement asks for {width}"
+            )
         return got
 
     async def copy(self, sql: str) -> list[bytes]:
         """One ``COPY (SELECT …) TO STDOUT`` (on the allow-list) and its rows' lines."""
 
+        most = rows_at_most(sql)
+
         async def lines(frames: FrameReader) -> list[bytes]:
             try:
-                return await read_copy(frames)
+                return await read_copy(frames, most)
             except parse_failures() as exc:
                 raise ProtocolError(f"an unreadable PostgreSQL COPY: {exc}") from exc
 

@@ -221,6 +221,8 @@ class PostgresqlProbe(Probe):
             return SampleDocs(tuple(_row(got.columns, r) for r in got.rows))
         except NetError as exc:
             return SampleDocs.failed(exc)
+        except ValueError as exc:  # a name no statement can quote (quote)
+            return SampleDocs((), str(exc))
         finally:
             await conn.close()
 
@@ -383,6 +385,7 @@ async def _years_along_index(
         f"SELECT y::text, (SELECT count(*) FROM ONLY {where} WHERE {d} >= make_date(y, 1, 1) "
         f"AND {d} < make_date(y + 1, 1, 1)) FROM generate_series({first}, {last}) AS y "
         f"UNION ALL SELECT NULL, count(*) FROM ONLY {where} WHERE {d} IS NULL",
+        width=2,
         wait=10 + rows / 1_000_000,  # a million entries a second at the slowest
     )
     total, years = _by_year(got.rows)
@@ -393,13 +396,16 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
     """The tables of one database with their columns, counts and date ranges."""
     conn = await connect(transport, endpoint, db)
     try:
-        tables = (await conn.run(TABLES)).rows[:room]
+        tables = (await conn.run(TABLES, width=7)).rows[:room]
         columns: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-        for schema, table, column, kind in (await conn.run(COLUMNS)).rows:
-            if schema and table and column and len(columns[schema, table]) < 5000:
+        for schema, table, column, kind in (await conn.run(COLUMNS, width=4)).rows:
+            # A name holding NUL is no PostgreSQL column's: no statement could quote it.
+            if not (schema and table and column) or "\0" in column:
+                continue
+            if len(columns[schema, table]) < 5000:
                 columns[schema, table].append((column, kind or "unknown"))
         indexed: set[tuple[str | None, ...]] = {
-            (s, t, c) for s, t, c in (await conn.run(INDEXED)).rows
+            (s, t, c) for s, t, c in (await conn.run(INDEXED, width=3)).rows
         }
         out = []
         broken = 0
@@ -414,6 +420,10 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
                     conn = await connect(transport, endpoint, db)
                 except NetError:
                     broken = RECONNECTS
+            if "\0" in schema + table:
+                # No PostgreSQL table is so named: no statement could quote it.
+                out.append(_unnamed(db, schema, table, _number(estimate)))
+                continue
             out.append(
                 await _table(
                     conn,
@@ -432,6 +442,18 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
         return out
     finally:
         await conn.close()
+
+
+def _unnamed(db: str, schema: str, table: str, estimate: int | None) -> Container:
+    """A table listed under a name no statement can quote (it holds NUL): kept, not read."""
+    return Container(
+        f"{db}.{schema}.{table}",
+        estimate,
+        None,
+        system=False,
+        error="a name that holds NUL: not read",
+        details={"database": db, "schema": schema, "table": table},
+    )
 
 
 async def _table(
@@ -467,20 +489,22 @@ async def _table(
             errors.append(f"count by year: {exc}")
     if small and not exact:
         try:
-            counted = await conn.run(f"SELECT count(*) FROM ONLY {where}")
+            counted = await conn.run(f"SELECT count(*) FROM ONLY {where}", width=1)
+            if not counted.rows:
+                raise ProtocolError("count(*) answered without a row")
             docs, exact = _number(counted.rows[0][0]), True
         except NetError as exc:
             errors.append(f"count: {exc}")
     date_min = date_max = None
     if date_field and docs and (small or (schema, table, date_field) in indexed):
         try:
-            row = (
-                await conn.run(
-                    f"SELECT min({quote(date_field)})::text, "
-                    f"max({quote(date_field)})::text FROM ONLY {where}"
-                )
-            ).rows[0]
-            date_min, date_max = row[0], row[1]
+            got = await conn.run(
+                f"SELECT min({quote(date_field)})::text, "
+                f"max({quote(date_field)})::text FROM ONLY {where}",
+                width=2,
+            )
+            if got.rows:
+                date_min, date_max = got.rows[0][0], got.rows[0][1]
         except NetError as exc:
             errors.append(f"date range: {exc}")
     if (
@@ -653,6 +677,16 @@ class _CtidPages(PartitionReader):
         return Page(tuple(docs), {"ctid": self.after})
 
     async def next_page(self) -> Page | None:
+        try:
+            return await self._next_page()
+        except NetError:
+            if self.conn is not None and self.conn.stream.closed:
+                # Its framing lost (cut midway, a deadline): the page is asked again on a
+                # new connection, from the same position.
+                await self.close()
+            raise
+
+    async def _next_page(self) -> Page | None:
         if self.done:
             return None
         if self.conn is None:

@@ -79,7 +79,7 @@ class ServerError(ProtocolError):
 
     def __init__(self, fields: dict[str, str]) -> None:
         self.code = fields.get("C", "")
-        self.text = fields.get("M", "")
+        self.text = " ".join(fields.get("M", "").split())  # one line, whatever the server wrote
         super().__init__(f"{self.code}: {self.text}"[:300])
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -101,8 +101,13 @@ class Result:
     rows: list[list[str | None]] = field(default_factory=list)
 
 
-async def read_result(frames: FrameReader) -> Result:
-    """Messages up to ReadyForQuery: the result, or ServerError."""
+def _too_many(most: int) -> ProtocolError:
+    return ProtocolError(f"more rows than the {most:,} the statement asks for")
+
+
+async def read_result(frames: FrameReader, most: int | None = None) -> Result:
+    """Messages up to ReadyForQuery: the result, or ServerError; more than ``most`` rows
+    are one ProtocolError, as soon as they arrive."""
     result = Result()
     error: ServerError | None = None
     for _ in range(MAX_MESSAGES):
@@ -111,6 +116,8 @@ async def read_result(frames: FrameReader) -> Result:
             result.columns = _row_description(body)
         elif kind == b"D":
             result.rows.append(_data_row(body, len(result.columns)))
+            if most is not None and len(result.rows) > most:
+                raise _too_many(most)
         elif kind == b"E":
             error = ServerError(error_fields(body))
         elif kind == b"Z":
@@ -121,9 +128,9 @@ async def read_result(frames: FrameReader) -> Result:
     raise ProtocolError(f"over {MAX_MESSAGES:,} messages in one reply")
 
 
-async def read_copy(frames: FrameReader) -> list[bytes]:
+async def read_copy(frames: FrameReader, most: int | None = None) -> list[bytes]:
     """The answer to a ``COPY … TO STDOUT``, up to ReadyForQuery: one line a row (CopyData,
-    ``\\n`` included), or ServerError.
+    ``\\n`` included), or ServerError; more than ``most`` rows are one ProtocolError.
 
     A page is thousands of small messages: they are cut in place from the bytes already
     received, in one loop, not awaited one by one (two awaits a row cost more than the rest
@@ -152,6 +159,8 @@ async def read_copy(frames: FrameReader) -> list[bytes]:
                 frames.advance(end - start)
                 if error is not None:
                     raise error
+                if most is not None and len(lines) > most:
+                    raise _too_many(most)
                 return lines
             elif kind == 0x45:  # E
                 error = ServerError(error_fields(data[at + 5 : end]))
@@ -160,6 +169,8 @@ async def read_copy(frames: FrameReader) -> list[bytes]:
             if messages > MAX_MESSAGES:
                 raise ProtocolError(f"over {MAX_MESSAGES:,} messages in one reply")
         frames.advance(at - start)
+        if most is not None and len(lines) > most:
+            raise _too_many(most)
         await frames.fill(need)
 
 

@@ -59,7 +59,9 @@ def document(key: bytes, kind: str, reply: Reply) -> dict[str, Any]:
     """A key and its value as one document."""
     doc: dict[str, Any] = {KEY_FIELD: key.decode("utf-8", "replace")}
     if kind == "string":
-        raw = reply if isinstance(reply, bytes) else b""
+        # GETRANGE asked for MAX_VALUE_BYTES: a longer reply is cut to them (a server sending
+        # 32 MiB of JSON would have us build millions of values).
+        raw = reply[:MAX_VALUE_BYTES] if isinstance(reply, bytes) else b""
         parsed = _json_object(raw)
         if parsed is not None:
             return {**parsed, **doc}

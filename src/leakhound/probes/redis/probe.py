@@ -20,10 +20,13 @@ from .resp import RedisError, Reply, info_fields, text
 
 # Keys listed per database to find its patterns; past it, pattern counts are estimates.
 INVENTORY_KEYS = 200_000
+# SCAN calls of one database's listing, at most: ~200 list INVENTORY_KEYS at the COUNT asked;
+# a cursor that goes on while listing (almost) nothing stops here, not never.
+INVENTORY_CALLS = 1_000
 # The container of a database's keys whose pattern the inventory did not list (a keyspace
 # larger than INVENTORY_KEYS, or more patterns than --max-indices keeps).
 OTHER_KEYS = "(other keys)"
-_KEYSPACE = re.compile(r"db(\d{1,5})$")
+_KEYSPACE = re.compile(r"db(0|[1-9]\d{0,4})$")  # as Redis writes them: "db01" is no database
 _NOT_REDIS = Verdict.not_of("redis")
 
 
@@ -131,10 +134,12 @@ class RedisProbe(Probe):
             for db in dbs:
                 keys = _keyspace_count(keyspace[f"db{db}"])
                 try:
-                    patterns, whole = await _patterns(conn, db, keys)
+                    patterns, whole, short = await _patterns(conn, db, keys)
                 except NetError as exc:
                     errors.append(f"db{db}: {exc}")
                     continue
+                if short:
+                    errors.append(f"db{db}: {short}")
                 found += patterns
                 listed[db] = (keys, whole)
         except NetError as exc:
@@ -222,15 +227,19 @@ def _other_keys(
     return out
 
 
-async def _patterns(conn: Connection, db: int, total: int | None) -> tuple[list[Container], bool]:
-    """The patterns of one database, from a SCAN of up to INVENTORY_KEYS keys, and whether
-    that SCAN listed the whole database."""
+async def _patterns(
+    conn: Connection, db: int, total: int | None
+) -> tuple[list[Container], bool, str | None]:
+    """The patterns of one database, from a SCAN of up to INVENTORY_KEYS keys (in up to
+    INVENTORY_CALLS calls), whether that SCAN listed the whole database, and why it stopped
+    short of INVENTORY_KEYS (None: it did not)."""
     await conn.select(db)
     counts: Counter[str] = Counter()
     first: dict[str, bytes] = {}
     cursor: bytes | int = 0
     seen = 0
-    while True:
+    unfinished = False
+    for _ in range(INVENTORY_CALLS):
         cursor, keys = await scan_page(conn, cursor, None)
         for key in keys:
             pattern = pattern_of(key.decode("utf-8", "replace"))
@@ -239,6 +248,8 @@ async def _patterns(conn: Connection, db: int, total: int | None) -> tuple[list[
         seen += len(keys)
         if cursor in (0, b"0") or seen >= INVENTORY_KEYS:
             break
+    else:
+        unfinished = True
     whole = cursor in (0, b"0")
     types = await conn.many([("TYPE", k) for k in first.values()])
     out = []
@@ -266,4 +277,5 @@ async def _patterns(conn: Connection, db: int, total: int | None) -> tuple[list[
             )
         )
         del key
-    return out, whole
+    short = f"keys listed in {INVENTORY_CALLS:,} SCAN calls, no more" if unfinished else None
+    return out, whole, short

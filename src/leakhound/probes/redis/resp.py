@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...errors import DeniedError, ProtocolError
+from ...errors import DeniedError, ProtocolError, TooLargeError
 from ...net import FrameReader
 
 # Error codes that refuse a command for want of credentials: no login (NOAUTH), an ACL user
@@ -18,6 +18,10 @@ REFUSALS = frozenset({"NOAUTH", "NOPERM", "WRONGPASS", "DENIED"})
 MAX_ARRAY = 100_000  # elements in one reply array (SCAN COUNT and our reads stay far below)
 MAX_DEPTH = 8  # nested arrays (XRANGE: entries of [id, [field, value…]])
 MAX_LINE = 64 * 1024  # a simple string, an error, an integer or a length line
+# Values in one reply, nested ones included: a 32 MiB reply of empty arrays ("*0\r\n") is 8
+# million lists (over 500 MB, and the reply's whole deadline of CPU on the event loop). Our
+# largest, 200 stream entries of a few hundred fields each, holds far fewer.
+MAX_VALUES = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +58,17 @@ def encode(*args: str | bytes | int) -> bytes:
     return b"".join(out)
 
 
-async def read_reply(frames: FrameReader, depth: int = 0) -> Reply:
-    """One reply; ProtocolError for anything that is not RESP."""
+async def read_reply(frames: FrameReader) -> Reply:
+    """One reply; ProtocolError for anything that is not RESP, TooLargeError past
+    ``MAX_VALUES`` values."""
+    return await _reply(frames, 0, [MAX_VALUES])
+
+
+async def _reply(frames: FrameReader, depth: int, left: list[int]) -> Reply:
+    """One value of a reply; ``left``: the values the reply may still hold."""
+    left[0] -= 1
+    if left[0] < 0:
+        raise TooLargeError(f"a reply of over {MAX_VALUES:,} values")
     line = await frames.line(MAX_LINE)
     if not line:
         raise ProtocolError("an empty line where a RESP reply was expected")
@@ -63,7 +76,7 @@ async def read_reply(frames: FrameReader, depth: int = 0) -> Reply:
     if kind == b"+":
         return rest.decode("utf-8", "replace")
     if kind == b"-":
-        return RedisError(rest.decode("utf-8", "replace")[:500])
+        return RedisError(" ".join(rest.decode("utf-8", "replace")[:500].split()))  # one line
     if kind == b":":
         return _int(rest, length=False)
     if kind == b"$":
@@ -82,7 +95,9 @@ async def read_reply(frames: FrameReader, depth: int = 0) -> Reply:
             raise ProtocolError(f"a reply array of {n} elements (over {MAX_ARRAY:,})")
         if depth >= MAX_DEPTH:
             raise ProtocolError("reply arrays nested too deep")
-        return [await read_reply(frames, depth + 1) for _ in range(n)]
+        if n > left[0]:  # refused before its elements are read
+            raise TooLargeError(f"a reply of over {MAX_VALUES:,} values")
+        return [await _reply(frames, depth + 1, left) for _ in range(n)]
     raise ProtocolError(f"not a RESP reply: {line[:40]!r}")
 
 

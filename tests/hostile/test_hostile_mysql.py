@@ -1,0 +1,164 @@
+"""Hostile MySQL servers past the login: answers of the wrong shape to the inventory's
+statements, and names no MySQL server has. Each costs the table (or the listing) it touches
+one line of reason; the tables inventoried before it are kept, nothing is an internal error,
+and only statements of the allow-list are sent.
+
+One scan through the real CLI over every server at once, as ``test_hostile_wire.py`` does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from leakhound.probes.mysql import ALLOW
+
+from . import audited
+from . import servers as S
+from .audited import Scan
+from .mysql import TABLES, Answer, FakeMysql, many_rows, result, table_row
+
+WALL_BOUND = 60.0  # seconds: a correctness bound, not a benchmark
+
+
+def _on(prefix: str, answer: bytes) -> Answer:
+    return lambda sql: answer if sql.startswith(prefix) else None
+
+
+def _listing(*rows: list[str | bytes | None]) -> Answer:
+    return _on("SELECT TABLE_SCHEMA", result(TABLES, list(rows)))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile server: what it answers, and each table's error the scan must report
+    (``None``: the whole listing's)."""
+
+    name: str
+    answers: Answer
+    errors: dict[str, str] | None
+    listing: str = ""
+
+
+MANY = "a-sample-of-300000-rows"  # the sample asks for 100
+
+CASES = [
+    Case(
+        MANY,
+        _on("SELECT * FROM", many_rows(300_032)),
+        {"shop.a": "^$", "shop.b": "^$"},
+    ),
+    Case(
+        "listing-of-two-columns",
+        _on("SELECT TABLE_SCHEMA", result(["s", "n"], [["shop", "a"]])),
+        None,
+        "cannot list tables: an answer of 2 columns where the statement asks for 6",
+    ),
+    Case(
+        "columns-of-two-columns",
+        _on("SELECT COLUMN_NAME", result(["c", "d"], [["id", "int"]])),
+        {
+            "shop.a": "columns: an answer of 2 columns where the statement asks for 4",
+            "shop.b": "columns: an answer of 2 columns where the statement asks for 4",
+        },
+    ),
+    Case(
+        "keys-of-three-columns",
+        _on("SELECT INDEX_NAME", result(["i", "u", "s"], [["PRIMARY", "0", "1"]])),
+        {
+            "shop.a": "columns: an answer of 3 columns where the statement asks for 4",
+            "shop.b": "columns: an answer of 3 columns where the statement asks for 4",
+        },
+    ),
+    Case(
+        "nul-in-a-table-name",
+        _listing(table_row("shop", "a"), table_row("shop", "b\0c")),
+        {"shop.a": "^$", "shop.b\0c": "^a name that is empty or holds NUL: not read$"},
+    ),
+    Case(
+        "a-table-without-a-database",
+        _listing(table_row("shop", "a"), table_row(None, "x")),
+        {"shop.a": "^$", ".x": "^a name that is empty or holds NUL: not read$"},
+    ),
+    Case(
+        "nul-in-a-column-name",
+        _on(
+            "SELECT COLUMN_NAME",
+            result(["c", "d", "t", "n"], [["id", "int", "int", "NO"], ["e\0", "text", "t", "NO"]]),
+        ),
+        {
+            "shop.a": "^columns: a column name that is empty or holds NUL$",
+            "shop.b": "^columns: a column name that is empty or holds NUL$",
+        },
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
+    """Every hostile server, sampled in one run of the CLI."""
+    tmp = tmp_path_factory.mktemp("hostile-mysql")
+    with S.ServerLoop() as loop:
+        ports = {c.name: loop.serve(FakeMysql(c.answers)) for c in CASES}
+        argv = [
+            "scan",
+            *(f"mysql://127.0.0.1:{ports[c.name]}" for c in CASES),
+            "--db",
+            str(tmp / "f.db"),
+            "--format",
+            "json",
+            "--read-timeout",
+            "2",
+            "--timeout",
+            "4",
+            "--no-progress",
+        ]
+        got = audited.scan(argv, ports)
+    yield got
+
+
+def test_the_scan_ends_in_time_without_a_traceback(scan: Scan) -> None:
+    assert scan.exit_status == 0, scan.stderr
+    assert scan.stderr == ""
+    assert scan.wall < WALL_BOUND
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_a_hostile_answer_costs_what_it_touches_with_one_line(scan: Scan, case: Case) -> None:
+    got = scan.by_name[case.name]
+    assert got["service"]["verdict"] == "open"
+    inventory_error = got.get("inventory_error") or ""
+    assert "internal error" not in inventory_error
+    if case.errors is None:
+        assert inventory_error == case.listing
+        assert not got["indices"]
+        return
+    assert not inventory_error
+    errors = {i["index"]["name"]: i["index"]["error"] or "" for i in got["indices"]}
+    assert errors.keys() == case.errors.keys()
+    for name, pattern in case.errors.items():
+        assert re.search(pattern, errors[name]), (name, errors[name])
+
+
+def test_a_good_table_listed_beside_a_bad_name_is_sampled(scan: Scan) -> None:
+    for name in ("nul-in-a-table-name", "a-table-without-a-database"):
+        (good,) = [i for i in scan.by_name[name]["indices"] if i["index"]["name"] == "shop.a"]
+        assert good["index"]["docs"] == 3
+        assert {p["entity_type"] for p in good["sample"]["pii"]} == {"EMAIL_ADDRESS"}
+
+
+def test_more_rows_than_asked_for_cost_the_sample_not_the_memory(scan: Scan) -> None:
+    for index in scan.by_name[MANY]["indices"]:
+        sample = index["sample"]
+        assert sample["error"] == "more rows than the 100 the statement asks for"
+        assert sample["docs"] == 0
+
+
+def test_only_allow_listed_statements_were_sent(scan: Scan) -> None:
+    assert scan.sent
+    for request in scan.sent:
+        assert request.kind == "mysql"
+        assert ALLOW.allows(request.method, request.target), request

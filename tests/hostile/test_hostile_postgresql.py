@@ -1,0 +1,194 @@
+"""Hostile PostgreSQL servers past the startup: answers of the wrong shape to the inventory's
+statements, names no server has, and a connection cut in the middle of a full read's page.
+Each costs the database or table it touches one line of reason, nothing is an internal error,
+a page cut short is asked again on a new connection, and only statements of the allow-list
+are sent.
+
+Two scans through the real CLI over every server at once (a sample, then a full read), as
+``test_hostile_wire.py`` does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from leakhound.probes.postgresql import ALLOW
+
+from . import audited
+from . import servers as S
+from .audited import Scan
+from .postgresql import (
+    INT8,
+    READY,
+    TABLES,
+    Answer,
+    FakePostgresql,
+    many_rows,
+    message,
+    result,
+    table_row,
+)
+
+WALL_BOUND = 60.0  # seconds: a correctness bound, not a benchmark
+
+
+def _on(prefix: str, answer: bytes) -> Answer:
+    return lambda sql: answer if sql.startswith(prefix) else None
+
+
+LISTING = "SELECT n.nspname, c.relname, c.reltuples"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile server: what it answers, and each table's error the scan must report
+    (``None``: no table, the database's own error is ``listing``)."""
+
+    name: str
+    answers: Answer
+    errors: dict[str, str] | None
+    listing: str = ""
+    samples: dict[str, str] | None = None  # each table's sample error, where it has one
+
+
+WIDTH = "an answer of {} columns where the statement asks for {}"
+MANY = "a-sample-of-300000-rows"  # the sample asks for 100
+CASES = [
+    Case(
+        MANY,
+        _on("SELECT * FROM", many_rows(300_000)),
+        {"shop.public.a": "^$", "shop.public.b": "^$"},
+        samples=dict.fromkeys(
+            ("shop.public.a", "shop.public.b"), "more rows than the 100 the statement asks for"
+        ),
+    ),
+    Case(
+        "listing-of-three-columns",
+        _on(LISTING, result(["a", "b", "c"], [["public", "a", "3"]])),
+        None,
+        "shop: " + WIDTH.format(3, 7),
+    ),
+    Case(
+        "columns-of-two-columns",
+        _on("SELECT table_schema", result(["a", "b"], [["public", "a"]])),
+        None,
+        "shop: " + WIDTH.format(2, 4),
+    ),
+    Case(
+        "indexes-of-two-columns",
+        _on("SELECT n.nspname, c.relname, a.attname", result(["a", "b"], [["public", "a"]])),
+        None,
+        "shop: " + WIDTH.format(2, 3),
+    ),
+    Case(
+        "count-of-no-columns",
+        _on("SELECT count(*)", result([], [[]])),
+        {"shop.public.a": "^count: " + WIDTH.format(0, 1), "shop.public.b": "^count: "},
+    ),
+    Case(
+        "count-refused-in-two-lines",
+        _on("SELECT count(*)", message(b"E", b"SERROR\0C57014\0Mcanceling\nstatement\0\0") + READY),
+        {
+            "shop.public.a": "^count: 57014: canceling statement$",
+            "shop.public.b": "^count: ",
+        },
+    ),
+    Case(
+        "count-of-no-rows",
+        _on("SELECT count(*)", result([("count", INT8)], [])),
+        {
+            "shop.public.a": "^count: count\\(\\*\\) answered without a row$",
+            "shop.public.b": "^count: count\\(\\*\\) answered without a row$",
+        },
+    ),
+    Case(
+        "nul-in-a-table-name",
+        _on(LISTING, result(TABLES, [table_row("public", "a"), table_row("public", "b\0c")])),
+        {"shop.public.a": "^$", "shop.public.b\0c": "^a name that holds NUL: not read$"},
+        samples={"shop.public.a": "", "shop.public.b\0c": "a name with a NUL character"},
+    ),
+]
+CUT = "copy-cut-once"  # the first page of the full read is cut midway
+
+
+@pytest.fixture(scope="module")
+def scans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Scan, Scan]]:
+    """Every hostile server sampled in one run of the CLI; then the one that cuts a page,
+    read in full."""
+    tmp = tmp_path_factory.mktemp("hostile-postgresql")
+    with S.ServerLoop() as loop:
+        ports = {c.name: loop.serve(FakePostgresql(c.answers)) for c in CASES}
+        common = ["--format", "json", "--read-timeout", "2", "--timeout", "4", "--no-progress"]
+        sampled = audited.scan(
+            [
+                "scan",
+                *(f"postgresql://127.0.0.1:{ports[c.name]}" for c in CASES),
+                "--db",
+                str(tmp / "s.db"),
+                *common,
+            ],
+            ports,
+        )
+        cut = {CUT: loop.serve(FakePostgresql(cut_once="COPY ("))}
+        full = audited.scan(
+            [
+                "scan",
+                f"postgresql://127.0.0.1:{cut[CUT]}",
+                "--depth",
+                "full",
+                "--db",
+                str(tmp / "f.db"),
+                *common,
+            ],
+            cut,
+        )
+    yield sampled, full
+
+
+def test_the_scans_end_in_time_without_a_traceback(scans: tuple[Scan, Scan]) -> None:
+    for scan in scans:
+        assert scan.exit_status == 0, scan.stderr
+        assert scan.stderr == ""
+        assert scan.wall < WALL_BOUND
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_a_hostile_answer_costs_what_it_touches_with_one_line(
+    scans: tuple[Scan, Scan], case: Case
+) -> None:
+    got = scans[0].by_name[case.name]
+    assert got["service"]["verdict"] == "open"
+    inventory_error = got.get("inventory_error") or ""
+    assert "internal error" not in inventory_error
+    if case.errors is None:
+        assert inventory_error == case.listing
+        assert not got["indices"]
+        return
+    assert not inventory_error
+    errors = {i["index"]["name"]: i["index"]["error"] or "" for i in got["indices"]}
+    assert errors.keys() == case.errors.keys()
+    for name, pattern in case.errors.items():
+        assert re.search(pattern, errors[name]), (name, errors[name])
+    samples = {i["index"]["name"]: i["sample"]["error"] or "" for i in got["indices"]}
+    assert samples == (case.samples or dict.fromkeys(case.errors, ""))
+
+
+def test_a_page_cut_midway_is_asked_again_on_a_new_connection(scans: tuple[Scan, Scan]) -> None:
+    got = scans[1].by_name[CUT]
+    for index in got["indices"]:
+        full = index["full"]
+        assert full["complete"] is True, full["error"]
+        assert full["docs"] == 3
+        assert {p["entity_type"] for p in full["pii"]} == {"EMAIL_ADDRESS"}
+
+
+def test_only_allow_listed_statements_were_sent(scans: tuple[Scan, Scan]) -> None:
+    for scan in scans:
+        assert scan.sent
+        for request in scan.sent:
+            assert request.kind == "postgresql"
+            assert ALLOW.allows(request.method, request.target), request

@@ -1,0 +1,153 @@
+"""Hostile Redis servers past INFO: a keyspace line no Redis writes, a SCAN cursor that never
+ends while it lists nothing. Each costs what it touches one line of reason, in time, nothing
+is an internal error, and only commands of the allow-list are sent.
+
+One scan through the real CLI over every server at once, as ``test_hostile_wire.py`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from leakhound.probes.redis import ALLOW
+
+from . import audited
+from . import servers as S
+from .audited import Scan
+
+WALL_BOUND = 60.0  # seconds: a correctness bound, not a benchmark
+Answer = Callable[[list[bytes]], bytes | None]  # None: the honest answer
+
+
+def _bulk(value: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
+
+def _array(*items: bytes) -> bytes:
+    return b"*%d\r\n" % len(items) + b"".join(items)
+
+
+def _info(keyspace: bytes = b"db0:keys=2,expires=0,avg_ttl=0") -> bytes:
+    return _bulk(b"# Server\r\nredis_version:7.0.15\r\n\r\n# Keyspace\r\n" + keyspace + b"\r\n")
+
+
+def _honest(command: list[bytes]) -> bytes:
+    """An open Redis of two keys, customer:1 and customer:2, each an e-mail address."""
+    name = command[0].upper()
+    if name == b"INFO":
+        return _info()
+    if name == b"SELECT":
+        return b"+OK\r\n"
+    if name == b"SCAN":
+        return _array(_bulk(b"0"), _array(_bulk(b"customer:1"), _bulk(b"customer:2")))
+    if name == b"TYPE":
+        return b"+string\r\n"
+    if name == b"GETRANGE":
+        return _bulk(b"user" + command[1][-1:] + b"@example.com")
+    return b"-ERR unknown command\r\n"
+
+
+async def _command(reader: asyncio.StreamReader) -> list[bytes] | None:
+    """One RESP command (an array of bulk strings), None at its end."""
+    try:
+        head = await reader.readline()
+        if not head.startswith(b"*"):
+            return None
+        args = []
+        for _ in range(int(head[1:])):
+            size = int((await reader.readline())[1:])
+            args.append((await reader.readexactly(size + 2))[:-2])
+        return args
+    except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+        return None
+
+
+def _redis(answers: Answer) -> S.Handler:
+    async def handle(conn: S.Conn) -> None:
+        while (command := await _command(conn.reader)) is not None:
+            await conn.send(answers(command) or _honest(command))
+
+    return handle
+
+
+def _on(name: bytes, reply: bytes) -> Answer:
+    return lambda command: reply if command[0].upper() == name else None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile server, the inventory error expected and the patterns kept."""
+
+    name: str
+    answers: Answer
+    inventory: str
+    patterns: tuple[str, ...]
+
+
+CASES = [
+    Case(
+        "keyspace-of-a-padded-database-number",
+        _on(b"INFO", _info(b"db0:keys=2\r\ndb01:keys=5")),
+        "^$",
+        ("customer:*",),
+    ),
+    Case(
+        "a-cursor-that-lists-nothing-for-ever",
+        _on(b"SCAN", _array(_bulk(b"7"), _array())),
+        "^db0: keys listed in 1,000 SCAN calls, no more$",
+        (),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
+    """Every hostile server, sampled in one run of the CLI."""
+    tmp = tmp_path_factory.mktemp("hostile-redis")
+    with S.ServerLoop() as loop:
+        ports = {c.name: loop.serve(_redis(c.answers)) for c in CASES}
+        argv = [
+            "scan",
+            *(f"redis://127.0.0.1:{ports[c.name]}" for c in CASES),
+            "--db",
+            str(tmp / "f.db"),
+            "--format",
+            "json",
+            "--read-timeout",
+            "2",
+            "--timeout",
+            "4",
+            "--no-progress",
+        ]
+        got = audited.scan(argv, ports)
+    yield got
+
+
+def test_the_scan_ends_in_time_without_a_traceback(scan: Scan) -> None:
+    assert scan.exit_status == 0, scan.stderr
+    assert scan.stderr == ""
+    assert scan.wall < WALL_BOUND
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_a_hostile_answer_costs_what_it_touches_with_one_line(scan: Scan, case: Case) -> None:
+    got = scan.by_name[case.name]
+    assert got["service"]["verdict"] == "open"
+    inventory_error = got.get("inventory_error") or ""
+    assert re.search(case.inventory, inventory_error), inventory_error
+    patterns = tuple(
+        i["index"]["name"] for i in got["indices"] if i["index"]["name"] != "(other keys)"
+    )
+    assert patterns == case.patterns
+
+
+def test_only_allow_listed_commands_were_sent(scan: Scan) -> None:
+    assert scan.sent
+    for request in scan.sent:
+        assert request.kind == "redis"
+        assert ALLOW.allows(request.method, request.target), request
