@@ -70,3 +70,37 @@ def test_counted_records_beside_uncounted_containers_say_so(tmp_path: Path) -> N
     out = rendered(scan)
     assert "Exposed: 1 endpoint(s), 2 indices, 200 (+1 index not counted) documents" in out
     assert "uncounted_indices" not in summarise(stored(tmp_path / "x", folder("a/", 3))).to_dict()
+
+
+def _plain(page: str) -> str:
+    import html as html_lib
+    import re
+
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_html_summary_neither_says_zero_documents_nor_samples_it_never_read(
+    tmp_path: Path,
+) -> None:
+    from leakhound.report import html
+
+    scan = stored(tmp_path, folder("public-cases/exports/", None), folder("public-cases/hr/", None))
+    text = _plain(html.render(scan))
+    assert "holding 0 documents" not in text
+    assert (
+        "1 data store answered without a password, holding 2 indices whose records were "
+        "not counted." in text
+    )
+    assert "The samples read found no personal data" not in text
+    assert (
+        "2 exposed indices were not sampled, so whether they hold personal data is not "
+        "known." in text
+    )
+
+
+def test_the_html_summary_says_which_indices_were_not_counted(tmp_path: Path) -> None:
+    from leakhound.report import html
+
+    scan = stored(tmp_path, folder("public-cases/hr/", 200), folder("public-cases/bin/", None))
+    text = _plain(html.render(scan))
+    assert "holding 200 documents in 2 indices (1 of them not counted)." in text
