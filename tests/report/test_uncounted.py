@@ -104,3 +104,15 @@ def test_the_html_summary_says_which_indices_were_not_counted(tmp_path: Path) ->
     scan = stored(tmp_path, folder("public-cases/hr/", 200), folder("public-cases/bin/", None))
     text = _plain(html.render(scan))
     assert "holding 200 documents in 2 indices (1 of them not counted)." in text
+
+
+def test_sarif_names_the_indices_nobody_counted(tmp_path: Path) -> None:
+    import json
+
+    from leakhound.report import sarif
+
+    scan = stored(tmp_path, folder("public-cases/hr/", 200), folder("public-cases/bin/", None))
+    log = json.loads(sarif.render(scan))
+    (store,) = [r for r in log["runs"][0]["results"] if "documents" in r["properties"]]
+    assert store["properties"]["documents"] == 200
+    assert store["properties"]["uncounted_indices"] == 1
