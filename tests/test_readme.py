@@ -49,3 +49,19 @@ def test_every_command_and_option_in_the_usage_block_exists() -> None:
 def test_every_command_is_in_the_usage_block() -> None:
     named = {line.split()[1] for line in _usage_block()}
     assert set(_subparsers()) <= named, sorted(set(_subparsers()) - named)
+
+
+def _named_schemes(text: str) -> set[str]:
+    text = text.replace("http(s)://", "http:// https://")
+    return set(re.findall(r"\b([a-z][a-z0-9+]*)://", text))
+
+
+def test_scan_help_and_readme_name_every_url_scheme_a_target_may_take() -> None:
+    # mongodb://, redis://, mysql://… are what `lab targets` prints and `make demo` scans.
+    from leakhound.probes.registry import DEFAULT
+
+    schemes = set(DEFAULT.target_kinds().schemes)
+    help_text = _subparsers()["scan"].format_help()
+    assert schemes <= _named_schemes(help_text), sorted(schemes - _named_schemes(help_text))
+    targets = README.read_text().split("A TARGET is", 1)[1].split("\n\n", 1)[0]
+    assert schemes <= _named_schemes(targets), sorted(schemes - _named_schemes(targets))

@@ -164,6 +164,36 @@ def test_nmap_xml_export_open_ports_only(tmp_path: Path) -> None:
     assert endpoints(parse_targets([f"@{f}"], PORTS)) == [Endpoint("127.0.0.7", 9200)]
 
 
+@pytest.mark.parametrize(
+    ("ip", "port", "reason"),
+    [
+        pytest.param("not an ip!", 5432, "not a host name or IP address: 'not an ip!'", id="host"),
+        pytest.param("127.0.0.2", 99999, "port out of range: 99999", id="port"),
+    ],
+)
+def test_a_bad_masscan_record_is_named_not_the_file(
+    tmp_path: Path, ip: str, port: int, reason: str
+) -> None:
+    f = tmp_path / "masscan.json"
+    f.write_text(
+        '[\n{"ip": "127.0.0.2", "ports": [{"port": 6379, "status": "open"}]},\n'
+        f'{{"ip": "{ip}", "ports": [{{"port": {port}, "status": "open"}}]}}\n]\n'
+    )
+    with pytest.raises(TargetError) as caught:
+        parse_targets([f"@{f}"], PORTS)
+    assert str(caught.value) == f"@{f} record 2: {reason}"
+
+
+def test_a_bad_nmap_port_is_named_not_the_file(tmp_path: Path) -> None:
+    f = tmp_path / "nmap.xml"
+    f.write_text("""<?xml version="1.0"?><nmaprun><host><address addr="127.0.0.7" addrtype="ipv4"/>
+      <ports><port protocol="tcp" portid="x"><state state="open"/></port></ports>
+      </host></nmaprun>""")
+    with pytest.raises(TargetError) as caught:
+        parse_targets([f"@{f}"], PORTS)
+    assert str(caught.value) == f"@{f} host 127.0.0.7: bad port: 'x'"
+
+
 def test_nmap_xml_with_entities_is_refused(tmp_path: Path) -> None:
     f = tmp_path / "bomb.xml"
     f.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><nmaprun>&a;</nmaprun>')

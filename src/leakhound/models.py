@@ -290,6 +290,9 @@ class Documents:
 
     records: int
     copies: int  # rows of containers of copies, not in ``records``
+    # Containers (not copies) whose records nobody counted (an object store's folders that no
+    # sample read, a count the store refused): in no figure above, and said to be missing.
+    uncounted: int = 0
 
     @classmethod
     def of(cls, containers: typing.Iterable[Container]) -> Documents:
@@ -299,13 +302,16 @@ class Documents:
     @classmethod
     def read(cls, counts: typing.Iterable[tuple[Container, int | None]]) -> Documents:
         """As ``counts`` gives each container's (a full read's documents)."""
-        records = copies = 0
+        records = copies = uncounted = 0
         for c, n in counts:
             if c.derived:
                 copies += n or 0
             else:
                 records += n or 0
-        return cls(records, copies) if records else cls(copies, 0)
+                uncounted += n is None
+        if records or uncounted:
+            return cls(records, copies, uncounted)
+        return cls(copies, 0)
 
 
 @dataclass(frozen=True, slots=True)

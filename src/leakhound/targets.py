@@ -266,15 +266,31 @@ def _parse_masscan(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
     if not isinstance(data, list):
         raise TargetError(f"{origin}: masscan JSON export must be a list")
     specs = []
-    for row in data:
+    for number, row in enumerate(data, 1):
         if not isinstance(row, dict):
             continue
         ip, ports = row.get("ip"), row.get("ports")
         for p in ports if isinstance(ports, list) else ():
             if isinstance(p, dict) and p.get("status", "open") == "open" and isinstance(ip, str):
-                ep = Endpoint(_host(ip, origin), _port(str(p.get("port")), origin))
+                ep = _exported(ip, p.get("port"), f"{origin} record {number}")
                 specs.append(TargetSpec(f"{ip}:{p.get('port')}", _at(ep, kinds)))
     return specs
+
+
+def _exported(host: str, port: object, where: str) -> Endpoint:
+    """A scanner export's host and port, or a TargetError naming the record (``where``) and
+    what is wrong with it: the export is untrusted ("x", "None", 99999)."""
+    try:
+        name = _host(host, host)
+    except TargetError as exc:
+        raise TargetError(f"{where}: {exc}") from None
+    try:
+        number = int(str(port))
+    except ValueError:
+        raise TargetError(f"{where}: bad port: {str(port)!r}") from None
+    if not 1 <= number <= 65535:
+        raise TargetError(f"{where}: port out of range: {number}")
+    return Endpoint(name, number)
 
 
 def _parse_nmap_xml(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
@@ -296,7 +312,7 @@ def _parse_nmap_xml(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
         for port in host.iter("port"):
             state = port.find("state")
             if port.get("protocol") == "tcp" and state is not None and state.get("state") == "open":
-                ep = Endpoint(_host(addr, origin), _port(port.get("portid", "0"), origin))
+                ep = _exported(addr, port.get("portid", "0"), f"{origin} host {addr}")
                 specs.append(TargetSpec(f"{ep.netloc}", _at(ep, kinds)))
     return specs
 

@@ -93,6 +93,26 @@ def test_records_count_documents_of_indices_with_personal_data(build_scan: Build
     assert a.records.method is Method.EXACT
 
 
+def test_records_of_indices_never_sampled_are_unknown_not_zero(build_scan: Build) -> None:
+    # --sample 0: nothing was read, so nothing says which records hold personal data.
+    a = assess(build_scan(Ix("cases", docs=10000, sampled=0), Ix("hr", docs=200, sampled=0)))
+    assert a.records.value is None
+    assert a.records.method is Method.UNKNOWN
+    assert "2 exposed indices were not sampled" in a.records.basis
+    assert "(exact)" not in figure_text(a.records, "records")
+
+
+def test_records_beside_indices_never_sampled_are_a_lower_bound(build_scan: Build) -> None:
+    a = assess(
+        build_scan(
+            Ix("crm", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
+            Ix("cases", docs=10000, sampled=0),
+        )
+    )
+    assert (a.records.value, a.records.low, a.records.method) == (1000, 1000, Method.ESTIMATE)
+    assert "1 exposed index was not sampled" in a.records.basis
+
+
 def test_copies_are_shown_but_add_no_records_and_no_people(build_scan: Build) -> None:
     # A materialized view of the customers table: the same 1,000 rows and the same people.
     a = assess(

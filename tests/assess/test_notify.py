@@ -236,3 +236,15 @@ def test_an_index_never_read_but_refused_at_inventory_says_why(build_scan: Build
         "1 index(es) listed but not readable (the store asked for credentials): to measure" in s
         for s in steps
     )
+
+
+def test_an_unknown_figure_says_why_once_in_the_authority_draft(build_scan: Build) -> None:
+    # --sample 0: neither the people nor the records are known; each says why, once.
+    doc = build_scan(Ix("cases", docs=10000, sampled=0))
+    text = draft(doc)
+    line = next(x for x in text.splitlines() if "number of personal data records" in x)
+    assert "unknown (1 exposed index was not sampled" in line
+    assert line.count("was not sampled") == 1
+    people = next(x for x in text.splitlines() if "number of data subjects" in x)
+    assert people.count("not sampled") <= 1
+    assert "(exact)" not in line

@@ -148,6 +148,33 @@ def test_a_bucket_that_does_not_exist(
     assert (code, result["service"]["verdict"]) == (0, "secured")
 
 
+def test_minio_on_a_port_of_no_kind_is_found_as_s3_not_a_secured_elasticsearch(
+    lab: LabSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # host:port alone: every kind may try, Elasticsearch first. MinIO refuses anonymous
+    # users with an S3 XML error, which no Elasticsearch or OpenSearch sends.
+    port = url(lab, "open", "s3").rsplit(":", 1)[1]
+    code, out = run(
+        [
+            "scan",
+            f"127.0.0.1:{port}",
+            "--db",
+            str(tmp_path / "f.db"),
+            "--format",
+            "json",
+            "--sample",
+            "0",
+            "--no-progress",
+        ],
+        capsys,
+    )
+    (result,) = json.loads(out)["results"]
+    service = result["service"]
+    assert code == 0
+    assert (service["kind"], service["verdict"]) == ("s3", "secured"), service["reason"]
+    assert service["fingerprint"]["product"] == "minio"
+
+
 # -- inventory and samples ----------------------------------------------------------------------
 
 

@@ -74,7 +74,7 @@ def rendered(scan: ScanRecord) -> str:
         # view's rows are all the store holds
         ((table("cases", 0), table("cases_by_city", 300, VIEW)), Documents(300, 0)),
         ((table("cases_by_city", 300, VIEW),), Documents(300, 0)),
-        ((Container("cases", None, None, False, False),), Documents(0, 0)),
+        ((Container("cases", None, None, False, False),), Documents(0, 0, 1)),
     ],
 )
 def test_a_stores_records_leave_copies_out_unless_they_are_all_it_holds(

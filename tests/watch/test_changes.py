@@ -266,3 +266,13 @@ def test_evidence_keeps_masked_examples_only() -> None:
 def test_text_from_a_target_is_neutralised_in_alerts() -> None:
     out = run(Issues(), result(9200, containers={"evil\x1b[2J\nname": 5}))
     assert "\x1b" not in out.alerts[0].text() and "\nname" not in out.alerts[0].title
+
+
+def test_an_open_store_whose_records_nobody_counted_is_not_alerted_as_0_records() -> None:
+    # an object store's folders listed with --sample 0: no count, not 0 records
+    out = run(Issues(), result(9000, containers={"exports/": None, "hr/": None}))
+    (alert,) = out.alerts
+    assert "0 records" not in alert.title
+    assert "2 container(s), records not counted" in alert.title
+    out = run(Issues(), result(9000, containers={"exports/": 300, "hr/": None}))
+    assert "2 container(s), 300 records (1 container not counted)" in out.alerts[0].title

@@ -536,7 +536,20 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
             note = f"; {sum(i.docs or 0 for i in copies):,} records of {what} not added"
         else:
             note = f"; only {what} held personal data: their records counted"
+    # Exposed indices whose sample was never read (--sample 0, or it failed): nobody knows
+    # whether their records hold personal data, so they are not "none" (the stores' own,
+    # skipped by default, and those refused to everyone are not exposed records either way).
+    unread = [
+        i for i in containers if not i.measured and not i.refused and not i.system and i.docs != 0
+    ]
+    not_sampled = (
+        f"{len(unread)} exposed {'index was' if len(unread) == 1 else 'indices were'} not "
+        "sampled (or their sample failed), so whether their records hold personal data is "
+        "not known"
+    )
     if not with_pii:
+        if unread:
+            return Figure(None, Method.UNKNOWN, basis=not_sampled)
         return Figure(0, Method.EXACT, basis="no exposed index held personal data in its sample")
     unknown = [i for i in with_pii if i.docs is None]
     nested = [i for i in with_pii if not i.docs_exact]
@@ -551,10 +564,10 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
         # Nothing tells a record apart from its copy in another store (a database and its
         # backup in a bucket): each store's are counted.
         basis += f"; in {stores} stores, each counting its own (a record kept in two counts twice)"
-    if unknown:
-        return Figure(
-            total, Method.ESTIMATE, low=total, basis=basis + f"; {len(unknown)} refused a count"
-        )
+    if unknown or unread:
+        why = [f"{len(unknown)} refused a count"] if unknown else []
+        why += [f"{not_sampled}: not counted"] if unread else []
+        return Figure(total, Method.ESTIMATE, low=total, basis="; ".join([basis, *why]))
     if nested:
         return Figure(
             total,

@@ -69,9 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser(
         "scan",
         help="scan targets for open stores",
-        description="Scan targets: host, host:port, http(s)://URL, CIDR, "
-        "[IPv6]:port, or @FILE (one target a line, or an nmap -oX "
-        "/ masscan -oJ export).",
+        description="Scan targets: host, host:port, CIDR, [IPv6]:port, a URL whose scheme "
+        "names the kind (http://, https://, mongodb://, redis://, postgresql:// or "
+        "postgres://, mysql:// or mariadb://, s3://, azblob://; no password in a URL: "
+        "--auth, --auth-env or --netrc give credentials), or @FILE (one "
+        "target a line, an nmap -oX / masscan -oJ export, or a search engine's export).",
     )
     scan.add_argument("targets", nargs="*", metavar="TARGET")
     scan.add_argument(

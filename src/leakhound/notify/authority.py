@@ -8,7 +8,7 @@ adds the reasons for a delay past 72 hours; Art. 33(4) lets information follow i
 
 from __future__ import annotations
 
-from ..assess import Assessment, ContainerExposure, DataCategory, Duty, entity_class
+from ..assess import Assessment, ContainerExposure, DataCategory, Duty, Figure, entity_class
 from ..assess.categories import SECRET
 from ..assess.context import format_when
 from ..assess.document import (
@@ -170,10 +170,7 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
         Para(
             (
                 Strong("Approximate number of data subjects: "),
-                figure_text(a.data_subjects, "people"),
-                ": ",
-                a.data_subjects.basis,
-                ".",
+                *_figure(a.data_subjects, "people"),
             )
         ),
         Para((Strong("Categories of personal data: "),)),
@@ -187,10 +184,7 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
         Para(
             (
                 Strong("Approximate number of personal data records: "),
-                figure_text(a.records, "records"),
-                ": ",
-                a.records.basis,
-                ".",
+                *_figure(a.records, "records"),
             )
         ),
         Para((Strong("Date range of the records: "), _range(a), ".")),
@@ -396,3 +390,10 @@ def _default_measures(a: Assessment) -> list[Text]:
         out.append("restore deleted data from backups and report the extortion to the police")
     out.append(Fill("other measures to mitigate possible adverse effects"))
     return out
+
+
+def _figure(f: Figure, unit: str) -> tuple[str, ...]:
+    """A figure and how it was obtained, the basis said once (an unknown figure carries it)."""
+    if f.value is None or not f.basis:
+        return (figure_text(f, unit), ".")
+    return (figure_text(f, unit), ": ", f.basis, ".")

@@ -265,10 +265,23 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
     held = sum(st.refused_docs for st in a.stores)
     asked = sum(st.refused_credentials for st in a.stores)
     shut = f" ({text.refused(refused, held, asked)})" if refused else ""
+    exposed = [i for i in a.containers if not i.refused]
+    # Indices nobody counted (an object store's folders no sample read) are not 0 documents.
+    uncounted = sum(1 for i in exposed if i.docs is None and not i.derived)
+    indices = sum(st.containers for st in a.stores)
+    if uncounted and not docs and uncounted == indices:
+        held_text = (
+            f"{indices:,} ind{'ex' if indices == 1 else 'ices'} whose records were not counted"
+        )
+    else:
+        held_text = f"{docs:,} documents in {indices:,} indices" + (
+            f" ({uncounted:,} of them not counted)" if uncounted else ""
+        )
     parts = [
         f"{n} data store{'s' if n != 1 else ''} answered without a password, holding "
-        f"{docs:,} documents in {sum(st.containers for st in a.stores):,} indices{shut}."
+        f"{held_text}{shut}."
     ]
+    unsampled = [i for i in exposed if not i.measured and not i.system and i.docs != 0]
     # Most serious first; data that barely identifies anyone (IP addresses) last.
     personal = sorted(
         (k for k in kinds if k.category != "credentials"),
@@ -284,6 +297,12 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
         parts.append(
             f"{len(a.containers_with_personal_data)} of those indices hold personal "
             f"data — {listed} — {who}."
+        )
+    elif unsampled:
+        u = len(unsampled)
+        parts.append(
+            f"{u} exposed {'index was' if u == 1 else 'indices were'} not sampled, so whether "
+            f"{'it holds' if u == 1 else 'they hold'} personal data is not known."
         )
     else:
         parts.append("The samples read found no personal data.")

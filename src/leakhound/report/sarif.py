@@ -193,10 +193,10 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
         # Indices listed but refused are not exposed: counted apart.
         read = [cr for cr in r.containers if not cr.refused(svc.verdict)]
         shut = len(r.containers) - len(read)
-        counts: dict[str, Any] = {
-            "indices": len(read),
-            "documents": Documents.of(cr.container for cr in read).records,
-        }
+        held = Documents.of(cr.container for cr in read)
+        counts: dict[str, Any] = {"indices": len(read), "documents": held.records}
+        if held.uncounted:  # not in "documents": nobody counted their records
+            counts["uncounted_indices"] = held.uncounted
         if shut:
             counts["refused_indices"] = shut
         out.append(

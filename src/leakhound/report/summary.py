@@ -29,6 +29,10 @@ class Summary:
     containers_with_pii: int = field(metadata={"json": "indices_with_pii"})
     # Rows of containers of copies (materialized views) not in exposed_documents
     copied_documents: int = field(default=0, metadata={"omit_empty": True})
+    # Exposed containers whose records nobody counted (not in exposed_documents)
+    uncounted_containers: int = field(
+        default=0, metadata={"json": "uncounted_indices", "omit_empty": True}
+    )
     # Containers listed but refused (asked for credentials, or failed), and their records:
     # in neither exposed_containers nor exposed_documents
     refused_containers: int = field(
@@ -41,7 +45,7 @@ class Summary:
 
     @property
     def documents(self) -> Documents:
-        return Documents(self.exposed_documents, self.copied_documents)
+        return Documents(self.exposed_documents, self.copied_documents, self.uncounted_containers)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as the JSON reports write it (schema/scan-result.schema.json)."""
@@ -57,7 +61,7 @@ def summarise(scan: ScanRecord) -> Summary:
     """
     verdicts: Counter[str] = Counter(r.service.verdict.value for r in scan.results)
     pii_types: set[str] = set()
-    containers = docs = copies = compromised = with_pii = refused = refused_docs = 0
+    containers = docs = copies = uncounted = compromised = with_pii = refused = refused_docs = 0
     credentials = 0
     for store in scan.stores:
         verdict = store.service.verdict
@@ -66,6 +70,7 @@ def summarise(scan: ScanRecord) -> Summary:
         shut = [cr for cr in listed if cr.refused(verdict)]
         counted = Documents.of(cr.container for cr in read)
         docs, copies = docs + counted.records, copies + counted.copies
+        uncounted += counted.uncounted
         containers += len(read)
         refused += len(shut)
         credentials += sum(cr.asked_credentials() for cr in shut)
@@ -87,6 +92,7 @@ def summarise(scan: ScanRecord) -> Summary:
         pii_types=tuple(sorted(pii_types)),
         containers_with_pii=with_pii,
         copied_documents=copies,
+        uncounted_containers=uncounted,
         refused_containers=refused,
         refused_documents=refused_docs,
         refused_for_credentials=credentials,

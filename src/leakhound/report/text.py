@@ -36,8 +36,15 @@ def count(n: int | None, exact: bool = True) -> str:
 
 
 def documents(d: Documents) -> str:
-    """A store's records, and the rows of copies not added to them, when there are any."""
-    return f"{d.records:,}" + (f" (+{d.copies:,} in copies)" if d.copies else "")
+    """A store's records, the rows of copies not added to them, and the containers nobody
+    counted, when there are any: '?' where none was counted, never 0."""
+    if d.uncounted and not d.records:
+        text = f"? ({d.uncounted:,} ind{'ex' if d.uncounted == 1 else 'ices'} not counted)"
+    else:
+        text = f"{d.records:,}"
+        if d.uncounted:
+            text += f" (+{d.uncounted:,} ind{'ex' if d.uncounted == 1 else 'ices'} not counted)"
+    return text + (f" (+{d.copies:,} in copies)" if d.copies else "")
 
 
 def refused(containers: int, documents: int, credentials: int) -> str:

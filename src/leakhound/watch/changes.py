@@ -366,12 +366,20 @@ def _opened_title(r: ResultRecord) -> str:
     # Containers listed but refused are not exposed: named apart, their records left out.
     read = [c for c in r.containers if not c.refused(svc.verdict)]
     shut = len(r.containers) - len(read)
-    records = Documents.of(c.container for c in read).records
+    docs = Documents.of(c.container for c in read)
+    # Containers nobody counted (an object store's folders no sample read) are not 0 records.
+    if docs.uncounted and not docs.records:
+        records = "records not counted"
+    else:
+        n = docs.uncounted
+        records = f"{docs.records:,} records" + (
+            f" ({n:,} container{'s' if n != 1 else ''} not counted)" if n else ""
+        )
     kinds = sorted(_kinds(r))
     pii = f"; personal data: {', '.join(kinds)}" if kinds else ""
     return (
         f"{how} {_text(product)} store at {_url(r)}: {len(read)} container(s), "
-        f"{records:,} records{f' ({shut} more listed but not readable)' if shut else ''}{pii}"
+        f"{records}{f' ({shut} more listed but not readable)' if shut else ''}{pii}"
     )
 
 

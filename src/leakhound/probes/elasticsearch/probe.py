@@ -60,6 +60,14 @@ def _realm(resp: Response) -> str | None:
     return m.group(1)[:200] if m else None
 
 
+def _xml_error(resp: Response) -> bool:
+    """An XML error document (S3's and Azure's ``<Error><Code>…``), never Elasticsearch's."""
+    head = resp.body[:512].lstrip()
+    if head.startswith(b"<?xml"):
+        head = head[head.find(b"?>") + 2 :].lstrip()
+    return head.startswith(b"<Error>") or head.startswith(b"<Error ")
+
+
 def _product_from_realm(realm: str | None) -> str:
     if realm == "security":
         return "elasticsearch"
@@ -326,6 +334,17 @@ class ElasticsearchProbe(Probe):
         return await self._classify(transport.http, endpoint, first.base, first.response)
 
     async def _classify(self, http: Http, endpoint: Endpoint, base: str, root: Response) -> Service:
+        if root.status in (401, 403) and _xml_error(root):
+            # Elasticsearch and OpenSearch refuse in JSON, a proxy in front of them in HTML or
+            # text; an XML <Error> is an S3-compatible or Azure store's, for its kind to judge.
+            return Service(
+                endpoint,
+                base,
+                self.kind,
+                _NOT_ES,
+                f"HTTP {root.status} with an XML error document, as object stores answer",
+                Fingerprint(tls=root.tls),
+            )
         if root.status in (401, 403):
             # The root's refusal is evidence, not the verdict: a proxy may guard / alone, an
             # anonymous role may read indices but not cluster information.
