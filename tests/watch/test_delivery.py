@@ -201,3 +201,70 @@ def test_deliveries_to_a_route_removed_from_the_config_are_dropped(store: Sqlite
     assert log.drop_other_routes([new.label]) == 1
     [row] = log.deliveries()
     assert (row.status, row.last_error) == ("dropped", "the route is no longer configured")
+
+
+class RefusingLog(WatchLog):
+    """A watch log whose records of attempts fail (a full disk) until ``refuse`` is False."""
+
+    refuse = True
+
+    def delivered(self, *args: object, **kw: object) -> None:
+        from leakhound.errors import StoreError
+
+        if self.refuse:
+            raise StoreError("database or disk is full")
+        super().delivered(*args, **kw)  # type: ignore[arg-type]
+
+    def retry(self, *args: object, **kw: object) -> None:
+        from leakhound.errors import StoreError
+
+        if self.refuse:
+            raise StoreError("database or disk is full")
+        super().retry(*args, **kw)  # type: ignore[arg-type]
+
+
+def test_a_delivery_the_database_cannot_record_is_not_sent_again(store: SqliteStore) -> None:
+    # The route takes the alert, the disk refuses its record: the watch must not send it again
+    # every loop (a flood), only try the record again, and write it once the disk has room.
+    clock = FakeClock()
+    log = RefusingLog(store, "default")
+    route = FakeRoute("hook", clock)
+    said: list[str] = []
+    dispatcher = Dispatcher(
+        log, {route.label: route}, clock, RetryPolicy(first=5), Metrics(), said.append
+    )
+    _raise(log, clock, [route], "a1")
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(dispatcher.run(stop))
+        for _ in range(30):
+            await clock.advance(1.0)
+        log.refuse = False
+        for _ in range(10):
+            await clock.advance(1.0)
+        stop.set()
+        await clock.advance(1.0)
+        await task
+
+    asyncio.run(go())
+    assert route.attempts == [0]  # sent once, whatever the disk said
+    [row] = log.deliveries()
+    assert (row.status, row.attempts) == ("delivered", 1)
+    assert any("cannot record the attempt" in line for line in said)
+
+
+def test_a_failed_attempt_the_database_cannot_record_waits_its_backoff(
+    store: SqliteStore,
+) -> None:
+    clock = FakeClock()
+    log = RefusingLog(store, "default")
+    dead = FakeRoute("dead", clock, failures=99)
+    dispatcher = Dispatcher(
+        log, {dead.label: dead}, clock, RetryPolicy(first=5), Metrics(), lambda _line: None
+    )
+    _raise(log, clock, [dead], "a1")
+    asyncio.run(_running(dispatcher, clock, 20))
+    # every attempt at least RECORD_RETRY (5 s) after the last, not one a loop
+    gaps = [b - a for a, b in zip(dead.attempts, dead.attempts[1:], strict=False)]
+    assert dead.attempts and len(dead.attempts) <= 5 and all(g >= 5 for g in gaps), dead.attempts

@@ -3,7 +3,9 @@ attempt recorded; a route that fails never stops the watch, nor the other routes
 
 Deliveries are at least once: a watch killed between a route's answer and the record of it
 sends that alert again at its next start, with the same ``delivery_id`` (a webhook receiver
-drops what it has seen).
+drops what it has seen). A record that cannot be written (a full disk) is held in memory
+instead: a delivery the route took is never sent again by this watch, only its record is
+tried again, every ``RECORD_RETRY`` seconds; a failed attempt waits its backoff all the same.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ..errors import StoreError
 from ..store.watch import DeliveryRow, WatchLog
@@ -25,6 +27,7 @@ from .routes.base import one_line
 
 ATTEMPT_TIMEOUT = 120.0  # one attempt, whatever the route's own deadlines
 PARALLEL = 8  # deliveries under way at once
+RECORD_RETRY = 5.0  # seconds between tries to record an attempt the database refused
 
 
 def delivery_id(alert_id: str, route: str) -> str:
@@ -52,6 +55,9 @@ class Dispatcher:
         self.say = say
         self._wake = asyncio.Event()
         self._gate = asyncio.Semaphore(PARALLEL)
+        # (alert, route) whose attempt the database did not record: not before when it is
+        # tried again, and the attempts of a delivery the route took (None: it failed).
+        self._held: dict[tuple[str, str], tuple[datetime, int | None]] = {}
 
     def wake(self) -> None:
         """Look for due deliveries now (a round recorded new alerts)."""
@@ -67,13 +73,32 @@ class Dispatcher:
         await asyncio.gather(*(self._attempt(row) for row in rows))
         return len(rows)
 
+    def held_until(self) -> datetime | None:
+        """When the earliest delivery held in memory (its record refused) is tried again."""
+        return min((when for when, _ in self._held.values()), default=None)
+
     async def _attempt(self, row: DeliveryRow) -> None:
         route = self.routes.get(row.route)
         if route is None:  # removed by a reload since it was read: left to the next start
             return
         kind = row.route.split(" ", 1)[0]
+        key = (row.alert_id, row.route)
+        held = self._held.get(key)
+        if held is not None:
+            when, sent = held
+            if self.clock.now() < when:
+                return
+            if sent is not None:  # the route took it: its record alone is owed, never a resend
+                try:
+                    self.log.delivered(row.alert_id, row.route, sent, self.clock.now())
+                    del self._held[key]
+                except StoreError:
+                    self._held[key] = (self.clock.now() + timedelta(seconds=RECORD_RETRY), sent)
+                return
+            del self._held[key]
         attempts = row.attempts + 1
         error = ""
+        delay = 0.0
         async with self._gate:
             try:
                 alert = Alert.from_dict(row.body)
@@ -113,6 +138,11 @@ class Dispatcher:
                 )
         except StoreError as exc:  # the attempt stays pending: tried again, never lost
             self.say(f"alert {row.alert_id} to {row.route}: cannot record the attempt: {exc}")
+            wait = RECORD_RETRY if not error else max(delay, RECORD_RETRY)
+            self._held[key] = (
+                self.clock.now() + timedelta(seconds=wait),
+                None if error else attempts,
+            )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set."""
@@ -126,6 +156,7 @@ class Dispatcher:
             except Exception as exc:  # a bug must not end the deliveries for good
                 self.say(f"delivery: internal error: {one_line(exc)}")
                 nxt = None
+            nxt = self._after_held(nxt)
             wait = 60.0 if nxt is None else (nxt - self.clock.now()).total_seconds()
             if wait <= 0 and self._wake.is_set():
                 continue
@@ -139,13 +170,21 @@ class Dispatcher:
         deadline = self.clock.monotonic() + seconds
         while True:
             await self.deliver_due()
-            nxt = self.log.next_due(self.routes)
+            nxt = self._after_held(self.log.next_due(self.routes))
             if nxt is None:
                 return 0
             wait = (nxt - self.clock.now()).total_seconds()
             if self.clock.monotonic() + max(wait, 0) > deadline:
                 return len(self.log.due(nxt, self.routes, limit=10_000))
             await self.clock.sleep(max(wait, 0))
+
+    def _after_held(self, nxt: datetime | None) -> datetime | None:
+        """The next time worth waking for: a pending delivery due now that is held in memory
+        (its record refused) is not, until it may be tried again."""
+        held = self.held_until()
+        if nxt is None or held is None or nxt > self.clock.now():
+            return nxt
+        return held
 
 
 async def _first(*aws: object) -> None:
