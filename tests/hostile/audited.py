@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -45,6 +46,36 @@ def scan(argv: Sequence[str], ports: Mapping[str, int]) -> Scan:
     names = {port: name for name, port in ports.items()}
     by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
     return Scan(status, wall, err.getvalue(), by_name, sent, dict(ports))
+
+
+def scan_servers(loop: Any, handlers: Mapping[str, Any], scheme: str, db: Path, *more: str) -> Scan:
+    """Each handler served on a port of ``loop`` (a ``servers.ServerLoop``), all of them
+    scanned in one run as ``SCHEME://127.0.0.1:PORT``, with ``more`` arguments and short
+    deadlines (a read of 2 s, 4 s in all)."""
+    ports = {name: loop.serve(handler) for name, handler in handlers.items()}
+    argv = [
+        "scan",
+        *(f"{scheme}://127.0.0.1:{ports[name]}" for name in handlers),
+        *more,
+        "--db",
+        str(db),
+        "--format",
+        "json",
+        "--read-timeout",
+        "2",
+        "--timeout",
+        "4",
+        "--no-progress",
+    ]
+    return scan(argv, ports)
+
+
+def assert_quiet_and_in_time(got: Scan, bound: float) -> None:
+    """The scan exited 0 with nothing on stderr (no traceback, no warning) within ``bound``
+    seconds."""
+    assert got.exit_status == 0, got.stderr
+    assert got.stderr == ""
+    assert got.wall < bound
 
 
 def stopped_after(full: Mapping[str, Any], counted: int) -> int:

@@ -137,23 +137,8 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
     """Every hostile server, read in full in one run of the CLI."""
     tmp = tmp_path_factory.mktemp("hostile-cursor")
     with S.ServerLoop() as loop:
-        ports = {c.name: loop.serve(_mongodb(c.get_more)) for c in CASES}
-        argv = [
-            "scan",
-            *(f"mongodb://127.0.0.1:{ports[c.name]}" for c in CASES),
-            "--depth",
-            "full",
-            "--db",
-            str(tmp / "f.db"),
-            "--format",
-            "json",
-            "--read-timeout",
-            "2",
-            "--timeout",
-            "4",
-            "--no-progress",
-        ]
-        got = audited.scan(argv, ports)
+        handlers = {c.name: _mongodb(c.get_more) for c in CASES}
+        got = audited.scan_servers(loop, handlers, "mongodb", tmp / "f.db", "--depth", "full")
     yield got
 
 

@@ -26,34 +26,13 @@ from typing import Any
 
 import pytest
 from reports import report
+from sqlclient import mariadb as _client
 
 from leakhound.cli import main
 
 DUMPER, GUESSER, WIPER = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 SCRATCH = "lh_investigate"
 LOGS = ("slow", "general", "audit")
-
-
-def _client(port: int, sql: str, user: str, password: str, *, check: bool = True) -> str:
-    done = subprocess.run(
-        [
-            "mariadb",
-            "--no-defaults",
-            "-h127.0.0.1",
-            f"-P{port}",
-            f"-u{user}",
-            "--batch",
-            "--skip-column-names",
-        ],
-        input=sql.encode(),
-        capture_output=True,
-        env={**os.environ, "MYSQL_PWD": password},
-        timeout=300,
-        check=False,
-    )
-    if check:
-        assert done.returncode == 0, done.stderr.decode()[-500:]
-    return done.stdout.decode()
 
 
 @contextlib.contextmanager

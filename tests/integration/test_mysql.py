@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from reports import report
+from sqlclient import mariadb as client
 
 from leakhound.lab import LabTarget, SeedTruth
 from leakhound.lab.mariadb import CASES, PAYROLL, RANSOM
@@ -40,26 +41,6 @@ READER = "lh_reader"  # a password-less account that may read the payroll only
 
 def _q(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
-
-
-def client(port: int, sql: str, user: str = "root", password: str = "") -> str:
-    """Run SQL through the mariadb client (not leakhound)."""
-    argv = [
-        "mariadb",
-        "--no-defaults",
-        "-h127.0.0.1",
-        f"-P{port}",
-        f"-u{user}",
-        "--batch",
-        "--skip-column-names",
-        "--default-character-set=utf8mb4",
-    ]
-    env = {**os.environ, "MYSQL_PWD": password} if password else os.environ
-    done = subprocess.run(
-        argv, input=sql.encode(), capture_output=True, env=env, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr.decode()[-500:]
-    return done.stdout.decode()
 
 
 @dataclass(frozen=True)
