@@ -73,3 +73,16 @@ def test_assess_names_another_server_speaking_the_protocol_as_reports_do() -> No
 
     fp = Fingerprint("mongodb", "7.0.42", details={"implementation": "FerretDB 1.24.2"})
     assert _product(fp) == text.product(fp) == "FerretDB 1.24.2 (as MongoDB 7.0.42)"
+
+
+def test_a_containers_dates_are_its_range_else_the_years_its_records_were_read_in() -> None:
+    from leakhound.models import Container, ContainerResult, Sample, YearCount
+
+    ranged = Container("cases", 3, None, date_min="2015-01-02T00:00:00Z", date_max="2016-05-01")
+    assert text.container_dates(ContainerResult(ranged)) == "2015-01-02 – 2016-05-01"
+    bare = Container("support-cases-2012", 3, None)
+    read = Sample(3, 3, years=(YearCount(2011, 0), YearCount(2012, 2), YearCount(2013, 1)))
+    assert text.container_dates(ContainerResult(bare, read)) == "2012 – 2013 (years read)"
+    one = Sample(3, 3, years=(YearCount(2012, 3),))
+    assert text.container_dates(ContainerResult(bare, one)) == "2012 (years read)"
+    assert text.container_dates(ContainerResult(bare, Sample(3, 3))) == ""

@@ -71,7 +71,7 @@ def render(scan: ScanRecord) -> str:
             docs = text.count(c.docs, c.docs_exact)
             out.append(
                 f"| {cell(c.name)} | {docs} | "
-                f"{text.size(c.store_bytes)} | {cell(text.dates(c.date_min, c.date_max))} | "
+                f"{text.size(c.store_bytes)} | {cell(text.container_dates(cr))} | "
                 f"{cell(text.pii_line(cr.sample))} | {cell(' · '.join(flags))} |"
             )
         if r.truncated:

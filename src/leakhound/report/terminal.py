@@ -117,7 +117,7 @@ def _containers(r: TargetResult, console: Console) -> None:
             safe(c.name),
             text.count(c.docs, c.docs_exact),
             text.size(c.store_bytes),
-            safe(text.dates(c.date_min, c.date_max)),
+            safe(text.container_dates(cr)),
             safe(text.pii_kinds(cr.sample)),
             flags,
         )

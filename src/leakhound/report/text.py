@@ -77,6 +77,20 @@ def dates(date_min: str | None, date_max: str | None) -> str:
     return f"{(date_min or '?')[:10]} – {(date_max or '?')[:10]}"
 
 
+def container_dates(cr: ContainerResult) -> str:
+    """A container's date range, or where the inventory read none (a CouchDB database, a
+    bucket's folder), the years of the records its full read or its people read dated."""
+    c = cr.container
+    if c.date_min or c.date_max:
+        return dates(c.date_min, c.date_max)
+    read = (cr.full.years if cr.full else ()) or (cr.sample.years if cr.sample else ())
+    years = [y.year for y in read if y.docs]
+    if not years:
+        return ""
+    low, high = min(years), max(years)
+    return f"{low} (years read)" if low == high else f"{low} – {high} (years read)"
+
+
 def product(fp: Fingerprint) -> str:
     """'OpenSearch 2.19.1' and the like; a Kibana also names the cluster behind it
     ('Kibana 8.11.3 (Elasticsearch 8.11.3)'), a server speaking another's protocol what it
