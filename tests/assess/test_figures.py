@@ -28,7 +28,7 @@ from leakhound.models import (
     Verdict,
     YearCount,
 )
-from leakhound.report import html
+from leakhound.report import html, markdown
 from leakhound.store import SqliteStore
 
 
@@ -324,6 +324,9 @@ def test_full_read_counts_replace_sample_estimates(tmp_path: Path) -> None:
     assert (shop_ix.subjects.low, shop_ix.subjects.high) == (48_000, 52_000)
     assert "HyperLogLog" in shop_ix.subjects.basis
     assert a.data_subjects.value == 51_234  # per-index counts added (no endpoint total)
+    # every record was read: the basis says so, not "whose sample held"
+    assert "whose records, every one read, held personal data" in a.records.basis
+    assert "every record read" in markdown.render(doc)
     assert records_by_year(a.containers)[:2] == [(2019, 1000), (2020, 4000)]
     # what the chart's caption says: the dated read counted, the undated one left out
     assert years_basis(a.containers) == (

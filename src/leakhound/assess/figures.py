@@ -554,10 +554,17 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
     unknown = [i for i in with_pii if i.docs is None]
     nested = [i for i in with_pii if not i.docs_exact]
     total = sum(i.docs or 0 for i in with_pii)
+    read_whole = sum(i.full for i in with_pii)
+    held = (
+        "whose records, every one read, held personal data"
+        if read_whole == len(with_pii)
+        else "whose sample held personal data"
+        if not read_whole
+        else "whose sample (or, read in full, whose records) held personal data"
+    )
     basis = (
         f"documents in {len(with_pii)} exposed "
-        f"ind{'ex' if len(with_pii) == 1 else 'ices'} whose sample held personal data, "
-        "counted by the store"
+        f"ind{'ex' if len(with_pii) == 1 else 'ices'} {held}, counted by the store"
     ) + note
     stores = len({i.url for i in with_pii})
     if stores > 1:

@@ -19,6 +19,16 @@ def cell(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", flat)[:500]
 
 
+def _where_seen(scan: ScanRecord) -> str:
+    """Where the personal data types were seen: samples, full reads, or both."""
+    reads = [cr for r in scan.results for cr in r.containers]
+    full = sum(cr.full is not None for cr in reads)
+    sampled = sum(cr.sample is not None for cr in reads)
+    if full and not sampled:
+        return "every record read"
+    return "samples and full reads" if full else "samples"
+
+
 def render(scan: ScanRecord) -> str:
     """The scan as a Markdown document."""
     s = summarise(scan)
@@ -32,7 +42,7 @@ def render(scan: ScanRecord) -> str:
         f"- Exposed indices: {s.exposed_containers}, documents: {text.documents(s.documents)}; "
         f"compromised indices: {s.compromised_containers}",
         *([f"- {shut}"] if shut else []),
-        f"- Personal data types seen in samples: {', '.join(s.pii_types) or 'none'}",
+        f"- Personal data types seen in {_where_seen(scan)}: {', '.join(s.pii_types) or 'none'}",
         *(f"- People: {text.people_across(p)}" for p in scan.people_across),
         "",
         "| Endpoint | Verdict | Product | Reason | First seen |",
