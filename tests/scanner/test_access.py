@@ -73,3 +73,39 @@ def test_without_a_named_product_the_first_kind_tells_why() -> None:
     service = _access(Scripted("es", Verdict.not_of("es")), Scripted("redis", Verdict.TIMEOUT))
     assert (service.kind, service.verdict) == ("es", Verdict.not_of("es"))
     assert service.reason == "es says so (also tried redis: timeout)"
+
+
+class Timed(Scripted):
+    """A scripted probe that records the read deadline of the transport it was handed."""
+
+    def __init__(self, kind: str, ports: tuple[int, ...] = (), http: bool = False) -> None:
+        super().__init__(kind, Verdict.TIMEOUT)
+        self.default_ports = ports  # type: ignore[misc]
+        self.speaks_http = http  # type: ignore[misc]
+        self.read_timeout = 0.0
+
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        self.read_timeout = transport.limits.read_timeout
+        return await super().verdict(transport, endpoint)
+
+
+def test_a_database_kind_guessed_on_a_port_not_its_own_waits_less_for_its_reply() -> None:
+    # A bare host:port tried with several kinds: a raw-TCP kind off its default ports gets
+    # the short first-reply deadline; its own port's kind, an HTTP kind and a kind the
+    # target names get the scan's.
+    from leakhound.net.policy import Limits
+    from leakhound.scanner.access import GUESS_READ_TIMEOUT
+
+    own, http, guessed = Timed("own", (1234,)), Timed("web", http=True), Timed("db", (5432,))
+    registry = Registry((own, http, guessed))
+    transport = Transport(Limits(read_timeout=10.0))
+    bare = Target(Endpoint("127.0.0.1", 1234), ())
+    asyncio.run(access(registry, transport, None, bare))
+    assert (own.read_timeout, http.read_timeout) == (10.0, 10.0)
+    assert guessed.read_timeout == GUESS_READ_TIMEOUT < 10.0
+    named = Target(Endpoint("127.0.0.1", 1234), ("db",))
+    asyncio.run(access(registry, transport, None, named))
+    assert guessed.read_timeout == 10.0
+    alone = Timed("only", (5432,))
+    asyncio.run(access(Registry((alone,)), transport, None, bare))
+    assert alone.read_timeout == 10.0  # the only kind tried: no guess among others

@@ -272,6 +272,12 @@ class Gate:
             raise PolicyError(f"{what} is not on the {allow.kind} read-only allow-list")
         audit(Request(method, url, allow.kind, path))
 
+    def with_limits(self, limits: Limits) -> Gate:
+        """A gate of other deadlines that shares this one's scope, rate and concurrency."""
+        other = Gate(limits, self.scope)
+        other._sem, other._rate = self._sem, self._rate
+        return other
+
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
         """Wait for the host's rate, then hold one of the concurrency slots."""

@@ -8,6 +8,7 @@ re-check — the owner's credentials with the rules for sending them.
 from __future__ import annotations
 
 import ssl
+from dataclasses import replace
 
 from ..errors import PolicyError
 from .http import Credentials, Http, OwnerAuth
@@ -46,6 +47,17 @@ class Transport:
         if self._gate is None:
             self._gate = Gate(self.limits, self.scope)
         return await connect(self._gate, host, port, allow, scheme=scheme, tls=tls)
+
+    def hurried(self, read_timeout: float) -> Transport:
+        """This transport with a read deadline of at most ``read_timeout`` for its TCP
+        connections, under the same scope, rate and concurrency bounds, without credentials
+        (a verdict's): for a kind tried on a port that is not its own."""
+        limits = replace(self.limits, read_timeout=min(self.limits.read_timeout, read_timeout))
+        if self._gate is None:
+            self._gate = Gate(self.limits, self.scope)
+        other = Transport(limits, self.scope)
+        other._gate = self._gate.with_limits(limits)
+        return other
 
     def login(self, host: str, *, encrypted: bool) -> tuple[str, str] | None:
         """The owner's user name and password for a kind that logs in over its own protocol,

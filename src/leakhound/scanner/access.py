@@ -16,6 +16,11 @@ from ..probes.base import Probe
 from ..probes.registry import Registry
 
 _RECOGNISED = (Verdict.OPEN, Verdict.PARTIAL, Verdict.SECURED)
+# Seconds a database kind tried on a port not its own, among others, waits for its first
+# reply: a server of that kind answers its handshake within milliseconds, while a server of
+# another protocol (an HTTP server given a binary handshake) waits for more bytes until the
+# read deadline. Named by the target's scheme, or the only kind tried, it waits the full one.
+GUESS_READ_TIMEOUT = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,17 @@ def kinds_of(registry: Registry, target: Target, chosen: Sequence[str] = ()) -> 
     return kinds or registry.for_port(target.endpoint.port, chosen or registry.kinds)
 
 
+def _guessed(probe: Probe, target: Target, kinds: Sequence[str]) -> bool:
+    """Whether ``probe``'s kind is one guess among several on a port that is not its own
+    (a raw-TCP kind: an HTTP kind's request is answered at once by any HTTP server)."""
+    return (
+        not target.kinds
+        and len(kinds) > 1
+        and not probe.speaks_http
+        and target.endpoint.port not in probe.default_ports
+    )
+
+
 async def access(
     registry: Registry,
     transport: Transport,
@@ -51,9 +67,15 @@ async def access(
     credentials given, whether they open it."""
     ep = target.endpoint
     tried: list[tuple[Probe, Service]] = []
-    for kind in kinds_of(registry, target, chosen):
+    kinds = kinds_of(registry, target, chosen)
+    hurried: Transport | None = None
+    for kind in kinds:
         probe = registry.by_kind(kind)
-        service = await probe.verdict(transport, ep)
+        via = transport
+        if _guessed(probe, target, kinds):
+            hurried = hurried or transport.hurried(GUESS_READ_TIMEOUT)
+            via = hurried
+        service = await probe.verdict(via, ep)
         tried.append((probe, service))
         # Recognised, or nothing listens: done. Another protocol's attempt can fail or hang
         # where this kind's would be answered (Redis drops a connection that sent HTTP): an
