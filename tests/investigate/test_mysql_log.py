@@ -127,3 +127,37 @@ def test_any_mix_of_lines_is_read_without_an_error(
     (f,) = inv.files
     assert f.parsed + f.skipped <= f.lines
     assert all(e.reason for e in f.skipped_examples)
+
+
+def test_local_times_are_read_in_the_zone_given(run: Run) -> None:
+    # The audit sample's 10:00:00 on 5 December 2019 is Berlin's winter time (UTC+1).
+    from investigate_helpers import SAMPLES
+
+    from leakhound.investigate.timeparse import zone_of
+
+    inv = run(SAMPLES / "mariadb-audit.log", log_zone=zone_of("Europe/Berlin"))
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-12-05T09:00:00Z"
+    assert any("read in Europe/Berlin" in n for n in inv.files[0].notes)
+    fixed = run(SAMPLES / "mariadb-audit.log", log_zone=zone_of("-05:30"))
+    assert by_address(fixed)["203.0.113.66"].first_seen == "2019-12-05T15:30:00Z"
+    plain = run(SAMPLES / "mariadb-audit.log")
+    assert by_address(plain)["203.0.113.66"].first_seen == "2019-12-05T10:00:00Z"
+
+
+@pytest.mark.parametrize("text", ["Mars/Olympus", "+25:00", "", "../../etc/passwd"])
+def test_a_zone_that_is_none_is_refused(text: str) -> None:
+    from leakhound.investigate.timeparse import zone_of
+
+    with pytest.raises(ValueError, match=r"not a time zone|not an offset"):
+        zone_of(text)
+
+
+def test_the_command_line_refuses_an_unknown_zone_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from leakhound.cli import main
+
+    assert main(["investigate", str(tmp_path / "x.log"), "--log-time-zone", "Mars/Olympus"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "not a time zone name or offset: 'Mars/Olympus'" in err[-1]

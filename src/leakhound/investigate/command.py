@@ -54,6 +54,15 @@ def _time(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 date or date-time: {text!r}") from None
 
 
+def _zone(text: str) -> Any:
+    from .timeparse import zone_of
+
+    try:
+        return zone_of(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``investigate`` on the CLI's subparsers."""
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -91,6 +100,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=[],
         metavar="CIDR|@FILE",
         help="more research-scanner ranges, beside the dated ones shipped",
+    )
+    p.add_argument(
+        "--log-time-zone",
+        type=_zone,
+        metavar="ZONE",
+        help="the server's time zone (Europe/Berlin, +01:00) for logs that write its local "
+        "time with no zone (MySQL's general and MariaDB's audit log); default: read as UTC",
     )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")
     p.add_argument("--until", type=_time, metavar="T", help="window end (ISO 8601, UTC)")
@@ -158,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
             inventory=inventory,
             log_format=args.log_format,
             bulk_bytes=args.bulk_bytes or DEFAULT_BULK_BYTES,
+            log_zone=args.log_time_zone,
         )
         inv = investigate(args.logs, options)
         for problem in inv.problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 from .activity import Activity
 from .build import build
@@ -29,6 +30,7 @@ class Options:
     log_format: str | None = None
     bulk_bytes: int = DEFAULT_BULK_BYTES
     builtin_scanners: bool = True
+    log_zone: tzinfo | None = None  # --log-time-zone
 
 
 def window(options: Options) -> tuple[float | None, float | None, Window]:
@@ -65,7 +67,9 @@ def investigate(
     classifier = Classifier(options.owner, options.scanners, builtin=options.builtin_scanners)
     activity = Activity(classifier, since, until)
     paths, problems = expand(logs)
-    popts = ParseOptions(log_format=options.log_format, bulk_bytes=options.bulk_bytes)
+    popts = ParseOptions(
+        log_format=options.log_format, bulk_bytes=options.bulk_bytes, log_zone=options.log_zone
+    )
     for path in paths:
         try:
             stream = LogStream(path)

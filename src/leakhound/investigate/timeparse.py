@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 _MONTHS = {
     m.encode(): i
@@ -138,3 +138,45 @@ def parse_user_time(text: str) -> float:
         value += "T00:00:00"
     t, _ = iso(value)
     return t
+
+
+_local_cache: dict[tuple[int, ...], float] = {}
+
+
+def local_time(parts: tuple[int, int, int, int, int, int], zone: tzinfo | None) -> float:
+    """A wall-clock time a log wrote with no zone (year, month, day, hour, minute, second),
+    read in ``zone`` (the server's, ``--log-time-zone``; a time a change of summer time
+    repeats is its first), else as UTC."""
+    key = (*parts, id(zone))
+    hit = _local_cache.get(key)
+    if hit is not None:
+        return hit
+    try:
+        value = datetime(*parts, tzinfo=zone or UTC).timestamp()
+    except (ValueError, OverflowError):
+        raise BadTime(f"not a valid date: {parts!r}") from None
+    if len(_local_cache) > 100_000:
+        _local_cache.clear()
+    _local_cache[key] = value
+    return value
+
+
+_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
+
+
+def zone_of(text: str) -> tzinfo:
+    """A time zone given by name (``Europe/Berlin``, the system's zone database) or as an
+    offset from UTC (``+01:00``); ValueError for neither."""
+    m = _OFFSET.fullmatch(text.strip())
+    if m:
+        sign = -1 if m[1] == "-" else 1
+        hours, minutes = int(m[2]), int(m[3])
+        if hours > 23 or minutes > 59:
+            raise ValueError(f"not an offset from UTC: {text!r}")
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"not a time zone name or offset: {text!r}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, Protocol
 
 import orjson
@@ -21,6 +22,8 @@ class ParseOptions:
 
     log_format: str | None = None  # GoAccess-style --log-format (access logs)
     bulk_bytes: int = DEFAULT_BULK_BYTES
+    # The server's zone, for logs that write its local time with none (--log-time-zone)
+    log_zone: tzinfo | None = None
 
 
 class LogFormat(Protocol):

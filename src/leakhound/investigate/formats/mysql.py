@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from ..actions import (
     BULK_READ,
@@ -44,13 +45,16 @@ from ..actions import (
 )
 from ..activity import Activity
 from ..reader import LogStream
-from ..timeparse import BadTime, iso
+from ..timeparse import BadTime, iso, local_time
 from .base import ParseOptions, first_lines
 from .http import BULK_SIZE, RANSOM_NAMES
 
 NAME = "mysql"
 DOC = "MySQL/MariaDB slow query log, general query log or MariaDB audit log"
-LOCAL_TIME = "times are the server's local time, with no zone in the log: read as UTC"
+LOCAL_TIME = (
+    "times are the server's local time, with no zone in the log: read as UTC "
+    "(--log-time-zone names the server's)"
+)
 
 _AUDIT = re.compile(
     rb"^(\d{8} \d\d:\d\d:\d\d),([^,]*),([^,]*),([^,]*),(\d+),(\d+),([A-Z_]+),([^,]*),(.*)$"
@@ -205,21 +209,21 @@ def _probe(sink: Activity, addr: str, t: float, ok: bool, raw: bytes, lineno: in
     sink.add(addr, t, PROBE, None, 0, NO_RECORDS, 0, ok, None, CTX_NONE, raw, lineno)
 
 
-def _short_time(text: str) -> float:
-    """MariaDB's ``YYMMDD H:MM:SS`` (this century)."""
+def _short_time(text: str, zone: tzinfo | None) -> float:
+    """MariaDB's ``YYMMDD H:MM:SS`` (this century), the server's local time."""
     m = _SHORT_TIME.match(text.strip())
     if not m:
         raise BadTime(f"not a MariaDB log time: {text[:40]!r}")
-    y, mo, d, hh, mi, ss = m.groups()
-    return iso(f"20{y}-{mo}-{d}T{int(hh):02d}:{mi}:{ss}Z")[0]
+    y, mo, d, hh, mi, ss = (int(g) for g in m.groups())
+    return local_time((2000 + y, mo, d, hh, mi, ss), zone)
 
 
-def _audit_time(text: str) -> float:
+def _audit_time(text: str, zone: tzinfo | None) -> float:
     m = _AUDIT_TIME.match(text)
     if not m:
         raise BadTime(f"not an audit log time: {text[:40]!r}")
-    y, mo, d, hh, mi, ss = m.groups()
-    return iso(f"{y}-{mo}-{d}T{hh}:{mi}:{ss}Z")[0]
+    y, mo, d, hh, mi, ss = (int(g) for g in m.groups())
+    return local_time((y, mo, d, hh, mi, ss), zone)
 
 
 def _address(host: str, ip: str) -> str | None:
@@ -234,8 +238,9 @@ class _Parser:
     """The state of one file: open sessions, the statement being read, the pending table
     events of the audit log."""
 
-    def __init__(self, sink: Activity) -> None:
+    def __init__(self, sink: Activity, zone: tzinfo | None = None) -> None:
         self.sink = sink
+        self.zone = zone  # the server's, for the times it wrote without one
         # general log: thread id → its address (None: the host's own) and current database
         self.sessions: dict[str, tuple[str | None, str | None]] = {}
         self.t: float | None = None  # general log: MariaDB's time, written once a second
@@ -299,7 +304,7 @@ class _Parser:
             when = _SLOW_TIME.match(line)
             stamp = when.group(1).decode().strip() if when else ""
             try:
-                self.t = iso(stamp)[0] if "T" in stamp else _short_time(stamp)
+                self.t = iso(stamp)[0] if "T" in stamp else _short_time(stamp, self.zone)
             except BadTime as exc:
                 self.sink.skip(lineno, line, str(exc))
             return
@@ -368,7 +373,7 @@ class _Parser:
         short, iso_time, thread, command, argument = m.groups()
         try:
             if short:
-                self.t = _short_time(short.decode())
+                self.t = _short_time(short.decode(), self.zone)
                 self.local = True
             elif iso_time:
                 self.t = iso(iso_time.decode())[0]
@@ -428,7 +433,7 @@ class _Parser:
             g.decode("utf-8", "replace") for g in m.groups()
         )
         try:
-            t = _audit_time(when)
+            t = _audit_time(when, self.zone)
         except BadTime as exc:
             self.sink.skip(lineno, line, str(exc))
             return
@@ -489,7 +494,7 @@ class _Parser:
 def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
     """Sessions and statements into ``sink``, by client address."""
     f = sink.file
-    parser = _Parser(sink)
+    parser = _Parser(sink, options.log_zone)
     lineno = f.lines
     handle: Callable[[bytes, int], None] = parser.line
     for batch in stream.batches():
@@ -501,5 +506,11 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             handle(line, lineno)
     parser.end()
     f.lines = lineno
-    if parser.local and LOCAL_TIME not in f.notes:
-        f.notes.append(LOCAL_TIME)
+    if parser.local:
+        note = (
+            LOCAL_TIME
+            if options.log_zone is None
+            else f"times are the server's local time, read in {options.log_zone} (--log-time-zone)"
+        )
+        if note not in f.notes:
+            f.notes.append(note)
