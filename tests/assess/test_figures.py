@@ -611,3 +611,6 @@ def test_records_by_year_of_a_read_that_stopped_early_say_so(tmp_path: Path) -> 
         "stopped early), the 3,000 records read each counted in its own date's year, a lower "
         "figure of its 10,000."
     )
+    # a read that stopped early is not said to have read every record
+    assert "every one read" not in a.records.basis
+    assert "every record read" not in markdown.render(doc)

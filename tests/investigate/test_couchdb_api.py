@@ -45,6 +45,19 @@ CASES = [
     ("PUT", "/read_me/note", (RANSOM_NOTE, "read_me", 0, NO_RECORDS)),
     ("POST", "/_replicate", (BULK_READ, "*", 0, NO_RECORDS)),
     ("GET", "/cases/_security", (ENUMERATE, "cases", 0, NO_RECORDS)),
+    # every document, no page size: a bulk read of a number the request does not say
+    ("GET", "/cases/_all_docs?include_docs=true", (BULK_READ, "cases", 0, NO_RECORDS)),
+    ("GET", "/cases/_design/a/_view/all?include_docs=true", (BULK_READ, "cases", 0, NO_RECORDS)),
+    ("GET", "/cases/_all_docs?include_docs=true&limit=" + "9" * 30, (BULK_READ, "cases", 0, 0)),
+    # the server's configuration: an admin made, a query server set (CVE-2017-12636)
+    ("PUT", "/_node/_local/_config/admins/hacker", (WRITE, None, 0, NO_RECORDS)),
+    ("PUT", "/_node/couchdb@127.0.0.1/_config/query_servers/cmd", (WRITE, None, 0, NO_RECORDS)),
+    ("PUT", "/_config/admins/hacker", (WRITE, None, 0, NO_RECORDS)),
+    ("GET", "/_node/_local/_config", (PROBE, None, 0, NO_RECORDS)),
+    # a ransom note as a document; a document's attachment
+    ("PUT", "/cases/read_me", (RANSOM_NOTE, "cases", 0, NO_RECORDS)),
+    ("GET", "/cases/CS-1/scan.pdf", (READ, "cases", 1, EXACT)),
+    ("DELETE", "/cases/CS-1/scan.pdf?rev=2-b", (WIPE, "cases", 0, NO_RECORDS)),
 ]
 
 
@@ -71,3 +84,9 @@ def test_elasticsearch_paths_are_left_to_elasticsearchs_rules() -> None:
     assert classify("DELETE", "/idx")[0] == WIPE
     assert classify("GET", "/idx/_doc/1") == (READ, "idx", 1, EXACT, CTX_NONE)
     assert classify("POST", "/idx/_doc")[0] == WRITE
+
+
+def test_a_page_size_past_what_any_server_takes_is_no_page_size() -> None:
+    assert classify("GET", "/idx/_search?size=" + "9" * 30)[2] == 0
+    line = b"GET /idx/_search?size=" + b"9" * 30 + b" HTTP/1.1"
+    assert classify_line(line) is not None

@@ -38,6 +38,14 @@ SLOW_ROWS = b"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: 7  Rows_examined: 7\n
         ("CREATE DATABASE PLEASE_READ_ME_XMG", None, (RANSOM_NOTE, "PLEASE_READ_ME_XMG")),
         ("INSERT INTO WARNING VALUES ('pay')", "db", (RANSOM_NOTE, "db.WARNING")),
         ("SHOW TABLES", None, (ENUMERATE, None)),
+        # a string's content is no name; no space after the keyword; a parenthesised select
+        ("SELECT * FROM customers WHERE host = 'mysql.example.com'", None, (READ, "customers")),
+        ("select*from customers", None, (READ, "customers")),
+        ("(SELECT * FROM customers)", None, (READ, "customers")),
+        # FROM inside a function call names no table
+        ("SELECT id, EXTRACT(YEAR FROM created) FROM orders", "s", (READ, "s.orders")),
+        # a count beside a union's read is a read
+        ("SELECT COUNT(*) FROM orders UNION ALL SELECT card FROM payments", None, (READ, None)),
     ],
 )
 def test_a_statements_action_and_table(
@@ -161,3 +169,62 @@ def test_the_command_line_refuses_an_unknown_zone_in_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "not a time zone name or offset: 'Mars/Olympus'" in err[-1]
+
+
+def test_every_statement_of_one_logged_query_is_judged(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "general.log"
+    path.write_bytes(
+        b"2019-12-05T10:00:00.000000Z\t   12 Connect\tx@203.0.113.66 as  on shop using TCP/IP\n"
+        b"2019-12-05T10:00:01.000000Z\t   12 Query\tSELECT 1; DROP DATABASE shop\n"
+        b"2019-12-05T10:00:02.000000Z\t   12 Query\tSELECT ';' FROM t WHERE a = 'x;y'\n"
+    )
+    inv = run(path)
+    # an anonymous account's login ("as" the account matched) is still its address's
+    s = by_address(inv)["203.0.113.66"]
+    assert {a.action for a in s.actions} >= {"wipe", "read"}
+    assert s.requests == 1 + 2 + 1  # the connect, the two statements, the quoted semicolons
+
+
+def test_a_row_folding_many_records_is_no_exact_count(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "slow.log"
+    path.write_bytes(
+        SLOW_HEAD
+        + b"# Query_time: 0.5  Lock_time: 0.0 Rows_sent: 1  Rows_examined: 250000\n"
+        + b"SET timestamp=1575540000;\n"
+        + b"SELECT GROUP_CONCAT(email, 0x3a, password SEPARATOR 0x0a) FROM customers;\n"
+    )
+    records = by_address(run(path))["203.0.113.66"].records
+    assert records is not None
+    assert (records.value, records.upper) == (250_000, 250_000) and records.lower == 0
+
+
+def test_counts_past_what_any_server_writes_are_not_read(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "slow.log"
+    path.write_bytes(
+        SLOW_HEAD
+        + b"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: 99999999999999999999999  Rows_exam\n"
+        + b"# Rows_affected: 0  Bytes_sent: 99999999999999999999999\n"
+        + b"SET timestamp=1575540000;\nSELECT * FROM customers;\n"
+    )
+    s = by_address(run(path))["203.0.113.66"]
+    assert s.requests == 1 and s.records is None
+
+
+def test_the_audit_lines_of_statements_logged_whole_are_not_kept() -> None:
+    from leakhound.investigate.formats.mysql import _Parser
+
+    class Sink:
+        file = None
+
+        def add(self, *a: object) -> None:
+            pass
+
+        def skip(self, *a: object) -> None:
+            pass
+
+    parser = _Parser(Sink())  # type: ignore[arg-type]
+    for n in range(1, 2001):
+        parser.line(f"20191205 10:00:00,h,u,203.0.113.9,1,{n},READ,shop,t,".encode(), 2 * n)
+        line = f"20191205 10:00:00,h,u,203.0.113.9,1,{n},QUERY,shop,'SELECT * FROM t',0"
+        parser.line(line.encode(), 2 * n + 1)
+    assert len(parser.raw) <= 1

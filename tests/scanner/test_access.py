@@ -97,11 +97,13 @@ def test_a_database_kind_guessed_on_a_port_not_its_own_waits_less_for_its_reply(
     from leakhound.scanner.access import GUESS_READ_TIMEOUT
 
     own, http, guessed = Timed("own", (1234,)), Timed("web", http=True), Timed("db", (5432,))
-    registry = Registry((own, http, guessed))
+    bucket = Timed("bucket", (9000,))
+    bucket.http_if_chosen = True  # type: ignore[misc]  # an object store: HTTP too
+    registry = Registry((own, http, guessed, bucket))
     transport = Transport(Limits(read_timeout=10.0))
     bare = Target(Endpoint("127.0.0.1", 1234), ())
     asyncio.run(access(registry, transport, None, bare))
-    assert (own.read_timeout, http.read_timeout) == (10.0, 10.0)
+    assert (own.read_timeout, http.read_timeout, bucket.read_timeout) == (10.0, 10.0, 10.0)
     assert guessed.read_timeout == GUESS_READ_TIMEOUT < 10.0
     named = Target(Endpoint("127.0.0.1", 1234), ("db",))
     asyncio.run(access(registry, transport, None, named))

@@ -268,3 +268,5 @@ def test_a_failed_attempt_the_database_cannot_record_waits_its_backoff(
     # every attempt at least RECORD_RETRY (5 s) after the last, not one a loop
     gaps = [b - a for a, b in zip(dead.attempts, dead.attempts[1:], strict=False)]
     assert dead.attempts and len(dead.attempts) <= 5 and all(g >= 5 for g in gaps), dead.attempts
+    # the attempts the database could not count still count: the backoff doubles (5, 10…)
+    assert gaps[:2] == [5.0, 10.0], dead.attempts

@@ -554,13 +554,13 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
     unknown = [i for i in with_pii if i.docs is None]
     nested = [i for i in with_pii if not i.docs_exact]
     total = sum(i.docs or 0 for i in with_pii)
-    read_whole = sum(i.full for i in with_pii)
+    read_whole = sum(i.full and not i.sample_error for i in with_pii)  # and to its end
     held = (
         "whose records, every one read, held personal data"
         if read_whole == len(with_pii)
         else "whose sample held personal data"
         if not read_whole
-        else "whose sample (or, read in full, whose records) held personal data"
+        else "whose sample (or, read to the end, whose records) held personal data"
     )
     basis = (
         f"documents in {len(with_pii)} exposed "

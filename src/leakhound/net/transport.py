@@ -51,7 +51,8 @@ class Transport:
     def hurried(self, read_timeout: float) -> Transport:
         """This transport with a read deadline of at most ``read_timeout`` for its TCP
         connections, under the same scope, rate and concurrency bounds, without credentials
-        (a verdict's): for a kind tried on a port that is not its own."""
+        (a verdict's): for a raw-TCP kind tried on a port that is not its own. Its HTTP
+        client, if asked for, would be its own, outside those bounds: not for HTTP kinds."""
         limits = replace(self.limits, read_timeout=min(self.limits.read_timeout, read_timeout))
         if self._gate is None:
             self._gate = Gate(self.limits, self.scope)

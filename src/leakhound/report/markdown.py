@@ -23,8 +23,8 @@ def _where_seen(scan: ScanRecord) -> str:
     """Where the personal data types were seen: samples, full reads, or both."""
     reads = [cr for r in scan.results for cr in r.containers]
     full = sum(cr.full is not None for cr in reads)
-    sampled = sum(cr.sample is not None for cr in reads)
-    if full and not sampled:
+    whole = sum(cr.full is not None and cr.full.complete for cr in reads)
+    if whole and whole == len(reads):
         return "every record read"
     return "samples and full reads" if full else "samples"
 

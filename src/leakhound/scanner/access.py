@@ -47,11 +47,13 @@ def kinds_of(registry: Registry, target: Target, chosen: Sequence[str] = ()) -> 
 
 def _guessed(probe: Probe, target: Target, kinds: Sequence[str]) -> bool:
     """Whether ``probe``'s kind is one guess among several on a port that is not its own
-    (a raw-TCP kind: an HTTP kind's request is answered at once by any HTTP server)."""
+    (a raw-TCP kind: an HTTP kind's request is answered at once by any HTTP server, and is
+    sent by the scan's one HTTP client, under its bounds)."""
     return (
         not target.kinds
         and len(kinds) > 1
         and not probe.speaks_http
+        and not probe.http_if_chosen  # the object stores: HTTP, under the scan's own client
         and target.endpoint.port not in probe.default_ports
     )
 
@@ -68,14 +70,16 @@ async def access(
     ep = target.endpoint
     tried: list[tuple[Probe, Service]] = []
     kinds = kinds_of(registry, target, chosen)
-    hurried: Transport | None = None
     for kind in kinds:
         probe = registry.by_kind(kind)
         via = transport
         if _guessed(probe, target, kinds):
-            hurried = hurried or transport.hurried(GUESS_READ_TIMEOUT)
-            via = hurried
-        service = await probe.verdict(via, ep)
+            via = transport.hurried(GUESS_READ_TIMEOUT)
+        try:
+            service = await probe.verdict(via, ep)
+        finally:
+            if via is not transport:
+                await via.aclose()  # an HTTP client it made, if any
         tried.append((probe, service))
         # Recognised, or nothing listens: done. Another protocol's attempt can fail or hang
         # where this kind's would be answered (Redis drops a connection that sent HTTP): an

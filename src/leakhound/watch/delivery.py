@@ -56,8 +56,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._gate = asyncio.Semaphore(PARALLEL)
         # (alert, route) whose attempt the database did not record: not before when it is
-        # tried again, and the attempts of a delivery the route took (None: it failed).
-        self._held: dict[tuple[str, str], tuple[datetime, int | None]] = {}
+        # tried again, the attempts made, and whether the route took it.
+        self._held: dict[tuple[str, str], tuple[datetime, int, bool]] = {}
 
     def wake(self) -> None:
         """Look for due deliveries now (a round recorded new alerts)."""
@@ -70,12 +70,16 @@ class Dispatcher:
         except StoreError as exc:
             self.say(f"cannot read pending deliveries: {exc}")
             return 0
+        if len(rows) < 500:  # every due delivery read: a held one no longer due is forgotten
+            due = {(r.alert_id, r.route) for r in rows}
+            for key in [k for k in self._held if k not in due]:
+                del self._held[key]
         await asyncio.gather(*(self._attempt(row) for row in rows))
         return len(rows)
 
     def held_until(self) -> datetime | None:
         """When the earliest delivery held in memory (its record refused) is tried again."""
-        return min((when for when, _ in self._held.values()), default=None)
+        return min((when for when, _, _ in self._held.values()), default=None)
 
     async def _attempt(self, row: DeliveryRow) -> None:
         route = self.routes.get(row.route)
@@ -84,19 +88,25 @@ class Dispatcher:
         kind = row.route.split(" ", 1)[0]
         key = (row.alert_id, row.route)
         held = self._held.get(key)
+        made = row.attempts
         if held is not None:
-            when, sent = held
+            when, made, sent = held
             if self.clock.now() < when:
                 return
-            if sent is not None:  # the route took it: its record alone is owed, never a resend
+            if sent or made >= self.retry.attempts:
+                # The route took it, or it was given up: its record alone is owed.
+                later = self.clock.now() + timedelta(seconds=RECORD_RETRY)
                 try:
-                    self.log.delivered(row.alert_id, row.route, sent, self.clock.now())
+                    if sent:
+                        self.log.delivered(row.alert_id, row.route, made, self.clock.now())
+                    else:
+                        self.log.failed(row.alert_id, row.route, made, row.last_error or "")
                     del self._held[key]
                 except StoreError:
-                    self._held[key] = (self.clock.now() + timedelta(seconds=RECORD_RETRY), sent)
+                    self._held[key] = (later, made, sent)
                 return
             del self._held[key]
-        attempts = row.attempts + 1
+        attempts = max(made, row.attempts) + 1  # the attempts the database could not count too
         error = ""
         delay = 0.0
         async with self._gate:
@@ -139,10 +149,7 @@ class Dispatcher:
         except StoreError as exc:  # the attempt stays pending: tried again, never lost
             self.say(f"alert {row.alert_id} to {row.route}: cannot record the attempt: {exc}")
             wait = RECORD_RETRY if not error else max(delay, RECORD_RETRY)
-            self._held[key] = (
-                self.clock.now() + timedelta(seconds=wait),
-                None if error else attempts,
-            )
+            self._held[key] = (self.clock.now() + timedelta(seconds=wait), attempts, not error)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set."""

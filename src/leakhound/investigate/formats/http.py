@@ -37,7 +37,7 @@ RANSOM_NAMES = re.compile(
     r"(?i)^(read_?me|readme\d*|how_to_recover\w*|warning|recover\w*|please_read\w*|"
     r"backup_?info\w*|your_data\w*)$"
 )
-_SIZE = re.compile(r"(?:^|&)size=(\d+)")
+_SIZE = re.compile(r"(?:^|&)size=(\d{1,18})(?:&|$)")  # more digits: no page size
 # Tools made to copy a whole index, by the user agent they send (elasticdump's own requests
 # carry none of their own; these name themselves).
 DUMP_AGENTS = re.compile(
@@ -132,7 +132,8 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
     method = method.upper()
     couch = couchdb_api.classify(method, head, index, tails, query)
     if couch is not None:
-        if couch[0] == WRITE and index and RANSOM_NAMES.match(index):
+        named = [p for p in (index, *tails[:1]) if p]  # the database, and a document's id
+        if couch[0] == WRITE and index and any(RANSOM_NAMES.match(p) for p in named):
             return RANSOM_NOTE, index, 0, CTX_NONE
         return couch
     if method in ("DELETE",):
@@ -190,8 +191,8 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
 
 
 _cache: dict[bytes, Classified] = {}
-_SIZE_B = re.compile(rb"(?:^|&)size=(\d+)")
-_LIMIT_B = re.compile(rb"(?:^|&)limit=(\d+)")  # CouchDB's page size
+_SIZE_B = re.compile(rb"(?:^|&)size=(\d{1,18})(?:&|$)")
+_LIMIT_B = re.compile(rb"(?:^|&)limit=(\d{1,18})(?:&|$)")  # CouchDB's page size
 _DOCS_B = re.compile(rb"(?:^|&)include_docs=true(?:&|$)")
 
 

@@ -36,6 +36,7 @@ from ..actions import (
     ENUMERATE,
     EXACT,
     NO_RECORDS,
+    PAGE_SIZE,
     PROBE,
     RANSOM_NOTE,
     READ,
@@ -66,8 +67,10 @@ _GENERAL = re.compile(
 )
 _HEADER = re.compile(rb"^(?:\S+, Version: .*started with:|Tcp port: |Time\s+Id Command\s+Argument)")
 _USER_HOST = re.compile(rb"^# User@Host: .*?@\s*(\S*)\s*\[([^\]]*)\]")
-_ROWS_SENT = re.compile(rb"Rows_sent: (\d+)")
-_BYTES_SENT = re.compile(rb"Bytes_sent: (\d+)")
+# Counts of at most 18 digits: a larger one is no server's (and past 64 bits, refused below).
+_ROWS_SENT = re.compile(rb"Rows_sent: (\d{1,18})\b")
+_ROWS_EXAMINED = re.compile(rb"Rows_examined: (\d{1,18})\b")
+_BYTES_SENT = re.compile(rb"Bytes_sent: (\d{1,18})\b")
 _TIMESTAMP = re.compile(rb"^SET timestamp=(\d+)(?:\.\d+)?;$")
 _SLOW_TIME = re.compile(rb"^# Time: (.*)$")
 _SCHEMA = re.compile(rb"Schema: (\S+)")
@@ -101,7 +104,10 @@ _AGGREGATE = (
     r"(?:COUNT|MIN|MAX|SUM|AVG|STD\w*|VAR\w*|BIT_\w+|YEAR|MONTH|DAY|DATE|EXTRACT)"
     r"\s*\([^()]*\)(?:\s+(?:AS\s+)?\w+)?"
 )
-_COUNTING = re.compile(rf"(?is)^SELECT\s+{_AGGREGATE}(?:\s*,\s*{_AGGREGATE})*\s+FROM\b")
+# ... matched whole against the statement's top level (a UNION's second select is a read)
+_COUNTING = re.compile(
+    rf"(?is)SELECT\s+{_AGGREGATE}(?:\s*,\s*{_AGGREGATE})*\s+FROM\b(?:(?!\bUNION\b).)*"
+)
 _SYSTEM_SCHEMAS = frozenset(("mysql", "information_schema", "performance_schema", "sys"))
 
 
@@ -130,27 +136,68 @@ def _name(text: str) -> str:
     return ".".join(p.strip().strip("`").replace("``", "`") for p in text.split("."))
 
 
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"", re.S)
+_WORD = re.compile(r"[A-Za-z]+")
+# Functions that fold many rows into one: the row a log counts is many records
+_FOLDING = re.compile(r"(?i)\b(?:GROUP_CONCAT|JSON_ARRAYAGG|JSON_OBJECTAGG)\s*\(")
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    """The text with what ``pattern`` matches replaced by spaces (its offsets kept)."""
+    return pattern.sub(lambda m: " " * len(m[0]), text)
+
+
+def _top_level(text: str) -> str:
+    """The text with what lies inside parentheses blanked: the statement's own clauses
+    (``EXTRACT(YEAR FROM d)`` names no table)."""
+    out, depth = [], 0
+    for ch in text:
+        if ch == ")" and depth:
+            depth -= 1
+        out.append(ch if depth == 0 else " ")
+        if ch == "(":
+            depth += 1
+    return "".join(out)
+
+
+def statements(sql: str) -> list[str]:
+    """The statements of one logged query (several where the client sent them together),
+    split at the semicolons outside quotes."""
+    blanked = _blank(sql, _QUOTED)
+    out, start = [], 0
+    for i, ch in enumerate(blanked):
+        if ch == ";":
+            out.append(sql[start:i])
+            start = i + 1
+    out.append(sql[start:])
+    return [x for x in (o.strip() for o in out) if x] or [sql]
+
+
 def statement_action(
     sql: str, rows: int | None = None, database: str | None = None
 ) -> tuple[int, str | None]:
     """The action of one MySQL statement and the table (or database) it names, qualified
     with the session's ``database`` where it names none; ``rows``: the rows it sent, where
     the log says."""
-    text = _unwrap(sql)
-    words = text.split(None, 1)
-    word = words[0].upper().rstrip(";") if words else ""
-    m = _TABLE.search(text)
-    table = _name(m.group(1)) if m else None
+    text = _unwrap(sql).lstrip("( \t\n")
+    first = _WORD.match(text)
+    word = first[0].upper() if first else ""
+    bare = _blank(text, _QUOTED)  # names and keywords, never a string's content
+    top = _top_level(bare)
+    m = _TABLE.search(top) or _TABLE.search(bare)
+    table = _name(text[m.start(1) : m.end(1)]) if m else None
     if m and table and "." not in table and database and not re.match(r"(?i)(?:data|sche)", m[0]):
         table = f"{database}.{table}"
     if word in ("SELECT", "WITH", "TABLE", "HANDLER"):
-        if _SYSTEM.search(text) or (table and table.split(".")[0].lower() in _SYSTEM_SCHEMAS):
+        if table and table.split(".")[0].lower() in _SYSTEM_SCHEMAS:
+            return ENUMERATE, None
+        if _SYSTEM.search(bare) and not re.search(r"(?i)\bunion\b", bare):
             return ENUMERATE, None
         if table is None:
             return PROBE, None  # SELECT 1, SELECT VERSION(), SELECT @@…
-        if _COUNTING.match(text):
+        if _COUNTING.fullmatch(top.strip()):
             return ENUMERATE, table  # counts, ranges, totals a year: no record comes back
-        upper = text.upper()
+        upper = bare.upper()
         if DUMP_MARKER in upper or " INTO OUTFILE" in upper or " INTO DUMPFILE" in upper:
             return BULK_READ, table
         return (BULK_READ if rows is not None and rows >= BULK_SIZE else READ), table
@@ -180,6 +227,7 @@ class _Statement:
     database: str | None = None  # the session's current database
     ok: bool = True
     rows: int | None = None
+    examined: int | None = None  # the rows the server read for it (slow log)
     nbytes: int = 0
 
 
@@ -197,12 +245,23 @@ def _keep(sql: list[str], line: bytes) -> None:
 
 
 def _emit(sink: Activity, s: _Statement) -> None:
-    sql = "\n".join(s.sql).rstrip().rstrip(";")
-    action, table = statement_action(sql, s.rows, s.database)
-    records, how = (s.rows, EXACT) if s.rows is not None and action in READS else (0, NO_RECORDS)
-    sink.add(
-        s.addr, s.t, action, table, records, how, s.nbytes, s.ok, None, CTX_NONE, s.raw, s.lineno
-    )
+    """Each statement of a logged query into ``sink``: the rows the log counted go to the
+    first read (a log counts one query's); a row that folds many records (GROUP_CONCAT)
+    makes the rows it read an upper bound, not the records."""
+    rows, nbytes = s.rows, s.nbytes
+    for sql in statements("\n".join(s.sql)):
+        action, table = statement_action(sql, rows, s.database)
+        records, how = 0, NO_RECORDS
+        if rows is not None and action in READS:
+            if _FOLDING.search(sql):
+                records, how = (s.examined, PAGE_SIZE) if s.examined else (0, NO_RECORDS)
+            else:
+                records, how = rows, EXACT
+            rows = None
+        sink.add(
+            s.addr, s.t, action, table, records, how, nbytes, s.ok, None, CTX_NONE, s.raw, s.lineno
+        )
+        nbytes = 0
 
 
 def _probe(sink: Activity, addr: str, t: float, ok: bool, raw: bytes, lineno: int) -> None:
@@ -319,6 +378,8 @@ class _Parser:
             s.database = schema.group(1).decode("utf-8", "replace")
         if (rows := _ROWS_SENT.search(line)) is not None:
             s.rows = int(rows.group(1))
+        if (examined := _ROWS_EXAMINED.search(line)) is not None:
+            s.examined = int(examined.group(1))
         if (sent := _BYTES_SENT.search(line)) is not None:
             s.nbytes = int(sent.group(1))
 
@@ -399,6 +460,8 @@ class _Parser:
             if attempt is not None:
                 _probe(self.sink, *attempt)
             user_host, _, rest = arg.partition(" on ")
+            # "user@host as account" where the account matched differs (an anonymous one)
+            user_host = user_host.split(" as ", 1)[0].strip()
             addr = _address(user_host.rsplit("@", 1)[-1], "") if "@" in user_host else None
             database = rest.split(" using ", 1)[0].strip() or None
             self.sessions[tid] = (addr, database)
@@ -444,6 +507,9 @@ class _Parser:
             del self.tables[conn]
             if pending[0] != qid:  # their statement's QUERY is not in the log
                 self._tables(pending[1])
+            else:  # the QUERY stands for them: their lines are not needed
+                for event in pending[1]:
+                    self.raw.pop(event[4], None)
         if addr is None:
             return
         if operation == "CONNECT":
