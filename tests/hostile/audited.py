@@ -78,6 +78,16 @@ def assert_quiet_and_in_time(got: Scan, bound: float) -> None:
     assert got.wall < bound
 
 
+def assert_index_errors(got: Mapping[str, Any], errors: Mapping[str, str]) -> None:
+    """A result with no inventory error, whose indices are those of ``errors``, each with an
+    error matching its pattern (``"^$"``: none)."""
+    assert not (got.get("inventory_error") or "")
+    found = {i["index"]["name"]: i["index"]["error"] or "" for i in got["indices"]}
+    assert found.keys() == errors.keys()
+    for name, pattern in errors.items():
+        assert re.search(pattern, found[name]), (name, found[name])
+
+
 def stopped_after(full: Mapping[str, Any], counted: int) -> int:
     """The records a full read counted before it stopped past its bound (``counted``: what
     the server counted when the read began), read from its one-line reason, which must be

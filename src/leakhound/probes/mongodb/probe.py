@@ -29,6 +29,7 @@ from ...models import (
 from ...net import Transport
 from .. import sampling
 from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
+from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
 from .wire import plain
@@ -645,10 +646,11 @@ async def _years(
         low, high = int(first[:4]), int(last[:4])
     except ValueError:
         return ()
-    if not 1 <= low <= high <= 9998 or high - low >= MAX_YEARS:
+    years = year_span(low, high, MAX_YEARS)
+    if years is None:
         return ()
     out = []
-    for year in range(low, high + 1):
+    for year in years:
         # naive datetimes: BSON dates are UTC
         span = {"$gte": datetime(year, 1, 1), "$lt": datetime(year + 1, 1, 1)}
         try:

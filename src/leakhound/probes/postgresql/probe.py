@@ -32,6 +32,7 @@ from ..base import (
     ReadPlan,
     SampleDocs,
 )
+from ..years import year_span
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, quote
 from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
 from .copy import CopyRows
@@ -375,15 +376,13 @@ async def _years_along_index(
     scan of that year's entries), and its rows without a date: every row counted once, so
     their sum is the table's exact count. (None, ()) where the range has no AD years or spans
     more than ``_MAX_YEARS``."""
-    first, last = _year_of(date_min), _year_of(date_max)
-    if first is None or last is None or not 1 <= first <= last <= 9998:
-        return None, ()
-    if last - first >= _MAX_YEARS:
+    span = year_span(_year_of(date_min), _year_of(date_max), _MAX_YEARS)
+    if span is None:
         return None, ()
     d = quote(date_field)
     got = await conn.run(
         f"SELECT y::text, (SELECT count(*) FROM ONLY {where} WHERE {d} >= make_date(y, 1, 1) "
-        f"AND {d} < make_date(y + 1, 1, 1)) FROM generate_series({first}, {last}) AS y "
+        f"AND {d} < make_date(y + 1, 1, 1)) FROM generate_series({span[0]}, {span[-1]}) AS y "
         f"UNION ALL SELECT NULL, count(*) FROM ONLY {where} WHERE {d} IS NULL",
         width=2,
         wait=10 + rows / 1_000_000,  # a million entries a second at the slowest
