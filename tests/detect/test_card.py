@@ -25,6 +25,21 @@ C = "CREDIT_CARD"
         pytest.param("4222222222222", "4222222222222", id="visa-13"),
         pytest.param("card 3852 0000 0232 37 on file", "3852 0000 0232 37", id="diners-38-14"),
         pytest.param("diners 38520000023237", "38520000023237", id="diners-38-14-unbroken"),
+        pytest.param("jcb 213110767651300", "213110767651300", id="jcb-15-2131"),
+        pytest.param("card 1800 3754 0886 748", "1800 3754 0886 748", id="jcb-15-1800"),
+        pytest.param("my credit card: 122000000000003", "122000000000003", id="uatp"),
+        # Outside the issuer table, Luhn-valid, and called a card by the words before it.
+        pytest.param(
+            "Customer read card number 3504302666520536 over the phone",
+            "3504302666520536",
+            id="called-a-card-outside-the-table",
+        ),
+        pytest.param(
+            "Customer read card number 639086491540 over the phone",
+            "639086491540",
+            id="12-digit-maestro-not-a-phone",
+        ),
+        pytest.param("n° de carte 0604 7820 1605", "0604 7820 1605", id="carte-outside-the-table"),
     ],
 )
 def test_card_numbers_are_found(text: str, card: str) -> None:
@@ -47,6 +62,10 @@ def test_card_numbers_are_found(text: str, card: str) -> None:
         pytest.param("v4111.1111.1111.1111", id="dotted-version"),
         pytest.param("x41111111111111111", id="glued-to-letters"),
         pytest.param("41111111111111111111111", id="too-long"),
+        # Luhn-valid outside the table: a card only when something calls it one.
+        pytest.param("ref 3504302666520536", id="outside-the-table-an-id"),
+        pytest.param("payment ref 3504302666520536", id="outside-the-table-a-payment-ref"),
+        pytest.param("card order number 3504302666520536", id="card-order-number"),
     ],
 )
 def test_ids_that_are_not_cards_are_not_found(text: str) -> None:
@@ -80,3 +99,16 @@ def test_luhn_agrees_with_stdnum() -> None:
     for number in numbers:
         assert luhn_valid(number) == luhn.is_valid(number), number
     assert sum(map(luhn_valid, numbers)) > 250  # about one in ten passes
+
+
+def test_a_field_named_for_cards_calls_a_number_outside_the_table_a_card() -> None:
+    (hit,) = scan_document({"card_number": "3504302666520536"}, types={C})
+    assert hit.normalized == "3504302666520536"
+    assert scan_document({"reference": "3504302666520536"}, types={C}) == []
+
+
+def test_card_number_is_not_read_as_a_phone() -> None:
+    """The seeder's Maestro numbers are 12 digits, a phone's length: "number" belongs to
+    "card" here, so the phone detector leaves them to the card's."""
+    text = "Customer read card number 630440236028 over the phone; do not store."
+    assert [h.entity_type for h in scan_document({"internal_notes": text})] == [C]

@@ -130,14 +130,14 @@ _CONTEXT_DOWN = wordset(
     "order invoice ticket ref reference serial sn build version ver kb id no tracking case "
     "sku part model po transaction txn confirmation account iban bic swift isbn ean upc "
     "imei error code hresult pid port epoch timestamp ts crc hash checksum patch release "
-    "licence license key "
+    "licence license key card cards credit debit "
     # French
-    "commande facture série serie licence référence réf dossier clé "
+    "commande facture série serie licence référence réf dossier clé carte "
     # German
     "bestellung bestellnummer rechnung rechnungsnummer seriennummer lizenz lizenzschlüssel "
-    "auftrag auftragsnummer kundennummer vorgang "
+    "auftrag auftragsnummer kundennummer vorgang karte kreditkarte "
     # Spanish
-    "pedido factura licencia referencia versión "
+    "pedido factura licencia referencia versión tarjeta "
     # Italian
     "ordine fattura licenza riferimento versione pratica "
     # Dutch
@@ -212,13 +212,22 @@ class PhoneDetector(Detector):
         return spans
 
 
+# Words that say "phone" alone but only "a number" after another word: "card number",
+# "order number", "numéro de commande" are ids.
+_NUMBER_WORDS = wordset("number numéro número numero nummer")
+
+
 def _nearest_cue(before: list[str]) -> int:
     """1 when a word saying "phone" comes last before a number, -1 for one saying "an id"
-    ("Numéro de série 327.850.3088": "série" is nearer than "numéro"), 0 for neither."""
-    for word in reversed(before):
+    ("Numéro de série 327.850.3088": "série" is nearer than "numéro"; "card number
+    6390…": "number" belongs to "card"), 0 for neither."""
+    for i in range(len(before) - 1, -1, -1):
+        word = before[i]
         if word in _CONTEXT_DOWN:
             return -1
         if word in _CONTEXT_UP:
+            if word in _NUMBER_WORDS and i and before[i - 1] in _CONTEXT_DOWN:
+                return -1
             return 1
     return 0
 
