@@ -20,11 +20,6 @@ from ..errors import NetError, PolicyError, ProtocolError
 from ..models import Container, Distinct, Endpoint, FieldType, Fingerprint, Service, Verdict
 from ..net import Policy, Transport
 
-# New connections an inventory on one connection (MySQL's, PostgreSQL's per database) opens
-# after a statement closed it (past the read deadline): a server that stalls on every
-# container costs a few deadlines, not one a container.
-RECONNECTS = 3
-
 
 @dataclass(frozen=True, slots=True)
 class Inventory:

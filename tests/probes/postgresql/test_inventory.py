@@ -12,10 +12,10 @@ import pytest
 from leakhound.errors import ProtocolError, TimeoutError_
 from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.base import RECONNECTS
 from leakhound.probes.postgresql import ALLOW, probe
 from leakhound.probes.postgresql.allow import COLUMNS, INDEXED, TABLES
 from leakhound.probes.postgresql.wire import Result
+from leakhound.probes.reconnect import RECONNECTS
 
 
 class Server:

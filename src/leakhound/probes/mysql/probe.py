@@ -18,7 +18,8 @@ from ...models import (
     YearCount,
 )
 from ...net import Transport
-from ..base import RECONNECTS, FullReader, Inventory, Probe, SampleDocs
+from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..reconnect import Reconnecting
 from . import sql
 from .allow import ALLOW
 from .connection import Connection, connect, credentials, greet, log_in
@@ -198,27 +199,18 @@ class MysqlProbe(Probe):
         except NetError as exc:
             return Inventory((), f"cannot log in: {exc}")
         found: list[Container] = []
+        tables = Reconnecting(conn, lambda: connect(transport, service.endpoint))
         try:
             total = await conn.query(sql.COUNT_TABLES, width=1)
             listed = await conn.query(sql.list_tables(max(1, max_containers)), width=6)
-            broken = 0
             for row in listed.rows[:max_containers]:
-                if conn.stream.closed and broken < RECONNECTS:
-                    # A statement past the read deadline closed the connection: the next
-                    # tables on a new one (a few times: a server that stalls on every table
-                    # leaves the rest their listed estimates, each said to be unread).
-                    broken += 1
-                    try:
-                        conn = await connect(transport, service.endpoint)
-                    except NetError:
-                        broken = RECONNECTS
-                found.append(await self._table(conn, row))
+                found.append(await self._table(await tables.ready(), row))
             count = total.rows[0][0] if total.rows else None
             truncated = max(0, int(count or 0) - len(found)) if (count or b"").isdigit() else 0
         except NetError as exc:
             return Inventory(tuple(found), f"cannot list tables: {exc}")
         finally:
-            await conn.close()
+            await tables.close()
         return Inventory(tuple(found), None, truncated)
 
     async def _table(self, conn: Connection, row: tuple[bytes | None, ...]) -> Container:

@@ -23,7 +23,6 @@ from ...models import (
 from ...net import Transport
 from .. import sampling
 from ..base import (
-    RECONNECTS,
     FullReader,
     Inventory,
     Page,
@@ -32,6 +31,7 @@ from ..base import (
     ReadPlan,
     SampleDocs,
 )
+from ..reconnect import Reconnecting
 from ..years import year_span
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, quote
 from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
@@ -394,6 +394,7 @@ async def _years_along_index(
 async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) -> list[Container]:
     """The tables of one database with their columns, counts and date ranges."""
     conn = await connect(transport, endpoint, db)
+    counting = Reconnecting(conn, lambda: connect(transport, endpoint, db))
     try:
         tables = (await conn.run(TABLES, width=7)).rows[:room]
         columns: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
@@ -407,25 +408,16 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
             (s, t, c) for s, t, c in (await conn.run(INDEXED, width=3)).rows
         }
         out = []
-        broken = 0
         for schema, table, estimate, size, *more in tables:
             if not schema or not table:
                 continue
-            if conn.stream.closed and broken < RECONNECTS:
-                # A count past the read deadline closed the connection: the next tables
-                # counted on a new one (a few times, then their estimates, said to be).
-                broken += 1
-                try:
-                    conn = await connect(transport, endpoint, db)
-                except NetError:
-                    broken = RECONNECTS
             if "\0" in schema + table:
                 # No PostgreSQL table is so named: no statement could quote it.
                 out.append(_unnamed(db, schema, table, _number(estimate)))
                 continue
             out.append(
                 await _table(
-                    conn,
+                    await counting.ready(),
                     db,
                     schema,
                     table,
@@ -440,7 +432,7 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
             )
         return out
     finally:
-        await conn.close()
+        await counting.close()
 
 
 def _unnamed(db: str, schema: str, table: str, estimate: int | None) -> Container:
