@@ -113,6 +113,18 @@ E = "EMAIL_ADDRESS"
             id="space-for-dot-word-tld-after-cue",
         ),
         pytest.param(
+            "Please write to me at giulia.mastroianni @libero it",
+            "giulia.mastroianni @libero it",
+            "giulia.mastroianni@libero.it",
+            id="space-for-dot-word-tld-cue-four-words-back",
+        ),
+        pytest.param(
+            "Please write to me at louise_summers @hotmail co uk.",
+            "louise_summers @hotmail co uk",
+            "louise_summers@hotmail.co.uk",
+            id="space-for-dot-second-level-cue-four-words-back",
+        ),
+        pytest.param(
             "my address is anna @gmx at",
             "anna @gmx at",
             "anna@gmx.at",
@@ -169,6 +181,7 @@ def test_email_forms_are_found(text: str, address: str, normalized: str) -> None
         pytest.param("at at at dot dot", id="words-only"),
         pytest.param("", id="empty"),
         pytest.param("thanks @john it works now", id="handle-then-it"),
+        pytest.param("send me the logs, thanks @john it works", id="handle-then-it-cue-ended"),
         pytest.param("I told bob @alice it was fixed", id="handle-then-it-after-words"),
         pytest.param("thanks @acme co uk team", id="handle-then-co-uk-uncued"),
     ],

@@ -281,9 +281,21 @@ def _is_idn_tld(label: str) -> bool:
     return decoded is not None and decoded.isalpha()
 
 
+# How many words before an address may hold its cue: the last three, or the last five of
+# its own clause ("write to me at gianni @libero it" puts "write" four words back; in
+# "send me the logs, thanks @john it works" the comma ends the request).
+_CUE_WORDS, _CLAUSE_CUE_WORDS = 3, 5
+_CLAUSE_END = re.compile(r"[.!?;,\n][^.!?;,\n]*\Z")
+
+
 def _cued(text: str, local_start: int) -> bool:
     """True when the words before an address say one is coming ("email me at", "write to")."""
-    return near(words_before(text, local_start), _SPACE_TLD_CUES)
+    if near(words_before(text, local_start, _CUE_WORDS), _SPACE_TLD_CUES):
+        return True
+    start = max(0, local_start - 80)
+    end = _CLAUSE_END.search(text, start, local_start)
+    clause = text[end.start() + 1 if end else start : local_start]
+    return near(words_before(clause, len(clause), _CLAUSE_CUE_WORDS), _SPACE_TLD_CUES)
 
 
 def _local_start(text: str, end: int) -> int | None:
