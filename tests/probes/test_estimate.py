@@ -1,0 +1,97 @@
+"""Rows estimated from windows of a whole-number key: near the truth, inside its bounds."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from leakhound.probes.estimate import WINDOW_KEYS, WINDOWS, estimate, windows
+
+# A table as its key's first and last value, its rows, and the rows with a key in [a, b).
+_Table = tuple[int, int, int, Callable[[int, int], int]]
+
+
+def _runs(runs: list[tuple[int, int]]) -> _Table:
+    def count(a: int, b: int) -> int:
+        return sum(max(0, min(b, e) - max(a, s)) for s, e in runs)
+
+    return runs[0][0], runs[-1][1] - 1, sum(e - s for s, e in runs), count
+
+
+def _table(kind: str, rows: int, seed: int) -> _Table:
+    rng = random.Random(seed)
+    if kind == "dense":  # AUTO_INCREMENT, nothing deleted
+        return _runs([(1, rows + 1)])
+    if kind == "deleted":  # a third of the rows deleted at random
+        kept = np.random.default_rng(seed).random(rows * 3 // 2) < 2 / 3
+        before = np.concatenate(([0], np.cumsum(kept)))
+        first = int(np.argmax(kept))
+        last = len(kept) - 1 - int(np.argmax(kept[::-1]))
+        return first, last, int(before[-1]), lambda a, b: int(before[b] - before[a])
+    if kind == "gaps":  # dense runs with jumps between (auto_increment_increment, imports)
+        runs, start, total = [], 1, 0
+        while total < rows:
+            run = min(rng.randrange(10_000, 200_000), rows - total)
+            runs.append((start, start + run))
+            total += run
+            start += run + rng.randrange(0, 2_000_000)
+        return _runs(runs)
+    if kind == "older-purged":  # the older half purged down to one row in ten
+        half = rows // 2
+        dense = _runs([(10 * half, 10 * half + rows - half)])[3]
+
+        def count(a: int, b: int) -> int:  # keys 0, 10, 20 … below 10 * half
+            lo, hi = max(a, 0), min(b, 10 * half)
+            sparse = max(0, (hi + 9) // 10 - (lo + 9) // 10) if hi > lo else 0
+            return sparse + dense(a, b)
+
+        return 0, 10 * half + rows - half - 1, rows, count
+    raise AssertionError(kind)
+
+
+def _estimate(table: _Table, seed: str) -> tuple[int, int, int]:
+    first, last, _, count = table
+    counted = [((a, b), count(a, b)) for a, b in windows(first, last, seed)]
+    got = estimate(first, last, counted)
+    assert got.low <= got.docs <= got.high
+    assert got.high <= last - first + 1  # one row a key at most
+    assert got.low >= sum(n for _, n in counted)
+    return got.docs, got.low, got.high
+
+
+@pytest.mark.parametrize(
+    ("kind", "within"),
+    # Runs of keys far apart are the hard case: the windows that land in a run say how much
+    # of the key's range holds rows, about a tenth here, so its share is read to ~20%; the
+    # bounds say so.
+    [("dense", 0.0), ("deleted", 0.01), ("older-purged", 0.02), ("gaps", 0.4)],
+)
+def test_the_estimate_is_close_and_its_bounds_hold_the_truth(kind: str, within: float) -> None:
+    inside, errors = 0, []
+    for seed in range(20):
+        table = _table(kind, 3_000_000, seed)
+        docs, low, high = _estimate(table, f"db.t{seed}")
+        inside += low <= table[2] <= high
+        errors.append(abs(docs - table[2]) / table[2])
+    assert inside >= 18, inside  # 95% bounds: 19 in 20 expected
+    assert max(errors) <= within, max(errors)
+
+
+def test_few_keys_are_all_counted() -> None:
+    assert windows(10, 10 + WINDOWS * WINDOW_KEYS - 1, "t") == [(10, 10 + WINDOWS * WINDOW_KEYS)]
+    got = estimate(1, 100, [((1, 101), 60)])
+    assert (got.docs, got.low, got.high) == (60, 60, 60)
+
+
+def test_windows_are_the_same_on_every_run_and_cover_the_stretches() -> None:
+    first, last = -5_000_000, 10**12
+    got = windows(first, last, "support.cases")
+    assert got == windows(first, last, "support.cases")
+    assert got != windows(first, last, "support.other")
+    assert len(got) == WINDOWS
+    assert all(end - start == WINDOW_KEYS for start, end in got)
+    assert got[0][0] >= first and got[-1][1] <= last + 1
+    assert all(a[1] <= b[0] for a, b in zip(got, got[1:], strict=False))
