@@ -99,7 +99,9 @@ def emails(account: str) -> set[str]:
     return {e for rows in BLOBS[account].values() for _, e in rows}
 
 
-def test_each_account_is_a_result_of_its_own(accounts: Accounts, tmp_path: Path) -> None:
+def test_each_account_is_a_result_of_its_own(
+    accounts: Accounts, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc, db = report(tmp_path, *accounts.urls.values())
     results = by_account(doc)
     assert sorted(results) == sorted(BLOBS)
@@ -116,9 +118,19 @@ def test_each_account_is_a_result_of_its_own(accounts: Accounts, tmp_path: Path)
             kinds = {p["entity_type"] for p in ir["sample"]["pii"]}
             assert "EMAIL_ADDRESS" in kinds, ir["index"]["name"]
         assert r["people"]["value"] == len(emails(account))
+    keys = {f"127.0.0.1:{accounts.port}/{a}" for a in BLOBS}
     with SqliteStore(db) as store:
         assert len(store.load("last").results) == 2
-        assert len(store.recorded_endpoints(doc["scan_id"])) == 2
+        assert store.recorded_endpoints(doc["scan_id"]) == keys
+    # Each account is a location of its own for SARIF, with findings of its own.
+    capsys.readouterr()
+    assert main(["report", "last", "--db", str(db), "--format", "sarif"]) == 0
+    found = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    places = {
+        loc["name"] for r in found for where in r["locations"] for loc in where["logicalLocations"]
+    }
+    assert keys <= places
+    assert len({r["partialFingerprints"]["leakhoundFinding/v1"] for r in found}) == len(found)
 
 
 def test_full_reads_of_two_accounts_count_each_its_own(accounts: Accounts, tmp_path: Path) -> None:
