@@ -137,6 +137,38 @@ def test_containers_of_two_accounts_stay_two_targets() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("spec", "account", "key"),
+    [
+        pytest.param(
+            "azblob://127.0.0.1:10000/one/c", "one", "127.0.0.1:10000/one", id="emulator-path"
+        ),
+        pytest.param(
+            "azblob://127.0.0.1:10000/one", "one", "127.0.0.1:10000/one", id="account-only"
+        ),
+        pytest.param(
+            "azblob://contoso.blob.core.windows.net/c",
+            None,
+            "contoso.blob.core.windows.net:443",
+            id="azure-account-in-host",
+        ),
+        pytest.param("s3://b@127.0.0.1:9000", None, "127.0.0.1:9000", id="s3-bucket"),
+        pytest.param("s3://127.0.0.1:9000/b/k", None, "127.0.0.1:9000", id="s3-path-style"),
+    ],
+)
+def test_an_account_in_the_path_is_part_of_the_endpoint_key(
+    spec: str, account: str | None, key: str
+) -> None:
+    ep = one(spec)
+    assert (ep.account, ep.key) == (account, key)
+
+
+def test_a_bare_url_and_an_account_url_of_one_place_keep_the_account() -> None:
+    # The first names no account (an HTTP kind's base path): the place's account is kept.
+    (found,) = parse("http://127.0.0.1:10000/one", "azblob://127.0.0.1:10000/one/c")
+    assert (found[0].account, found[0].key) == ("one", "127.0.0.1:10000/one")
+
+
 def test_https_url_names_a_bucket_only_when_the_kind_is_chosen() -> None:
     ep = one("https://minio.example.net/public-cases", kinds=("s3",))
     assert (ep.scheme, ep.port, ep.base_path, ep.containers) == (

@@ -131,12 +131,23 @@ class Endpoint:
     # by everyone: an object store's buckets (``s3://bucket@host``), each optionally with an
     # object key (``bucket/key``). Written in JSON only when there are some.
     containers: tuple[str, ...] = field(default=(), metadata={"omit_empty": True})
+    # The storage account the base path names where several answer at one host:port, each a
+    # store of its own (``azblob://HOST:PORT/ACCOUNT/…``: an emulator, Azure Stack): part of
+    # the endpoint's identity (``key``). Written in JSON only when there is one.
+    account: str | None = field(default=None, metadata={"omit_empty": True})
 
     @property
     def netloc(self) -> str:
         """host:port with IPv6 literals bracketed."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+    @property
+    def key(self) -> str:
+        """What a scan keeps one result of: host:port, and the account after it where one
+        host:port serves several (``127.0.0.1:10000/acct1``). A scan's results, their
+        history, checkpoints and resumption are keyed by it."""
+        return f"{self.netloc}/{self.account}" if self.account else self.netloc
 
     def url(self, scheme: str | None = None) -> str:
         """Base URL for this endpoint with the given (or its own) scheme."""
@@ -235,9 +246,10 @@ class Service:
     @property
     def store_id(self) -> str:
         """The store behind the endpoint: its own identity where it tells one (a cluster's
-        uuid), else its endpoint. A node and a proxy in front of it are one store."""
+        uuid), else its endpoint (``Endpoint.key``: an account of its own is a store of its
+        own). A node and a proxy in front of it are one store."""
         uuid = self.fingerprint.cluster_uuid
-        return f"{self.kind}:{uuid}" if uuid else f"{self.kind}@{self.endpoint.netloc}"
+        return f"{self.kind}:{uuid}" if uuid else f"{self.kind}@{self.endpoint.key}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,7 +449,8 @@ class PeopleAcross:
 
     entity_type: str
     distinct: Distinct
-    endpoints: tuple[str, ...]  # host:port of each store whose identifiers it holds
+    # host:port (``Endpoint.key``) of each store whose identifiers it holds
+    endpoints: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 # (host, path, user part) of a URL -> (base path, containers it names); ValueError when the
-# URL cannot name them (``Probe.locate``).
+# URL cannot name them (``Probe.locate``). A base path found so names an account.
 Locator = Callable[[str, str, str | None], tuple[str, tuple[str, ...]] | None]
 
 
@@ -188,7 +188,11 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
     located = _locate(kinds, named, host, parts.path, user, text)
     if located is not None:
         base, containers = located
-        return Target(Endpoint(host, port, scheme, base, containers=containers), named)
+        # The base path a kind locates names an account: a store of its own at the host:port.
+        account = base.strip("/") or None
+        return Target(
+            Endpoint(host, port, scheme, base, containers=containers, account=account), named
+        )
     if user is not None and (not user or len(user) > 128 or not user.isprintable()):
         raise TargetError(f"not a user name in target URL {text!r}")
     return Target(Endpoint(host, port, scheme, parts.path.rstrip("/"), user), named)
@@ -398,6 +402,7 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
     # two targets there would have the last one to finish replace the other's verdict, an
     # open store's with a timeout. Each kind named is tried in turn; schemes that differ
     # leave the kind to choose (an HTTP kind tries http and https).
+    # Accounts of one host:port (``Endpoint.account``) are stores apart: one result each.
     seen: dict[tuple[str, str], tuple[Endpoint, tuple[str, ...]]] = {}
     for spec in specs:
         for t in spec.targets:
@@ -412,7 +417,13 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
             # No kind named: every kind may try (``Kinds.at``), those named included.
             tried = tuple(dict.fromkeys((*kinds, *t.kinds))) if kinds and t.kinds else ()
             seen[place] = (
-                replace(ep, scheme=scheme, containers=names, user=ep.user or t.endpoint.user),
+                replace(
+                    ep,
+                    scheme=scheme,
+                    containers=names,
+                    user=ep.user or t.endpoint.user,
+                    account=ep.account or t.endpoint.account,
+                ),
                 tried,
             )
     return [Target(ep, kinds) for ep, kinds in seen.values()]

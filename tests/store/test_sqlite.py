@@ -78,6 +78,32 @@ def test_recording_the_same_endpoint_twice_in_a_scan_keeps_one_row(tmp_path: Pat
         assert len(store.load(scan_id).results) == 1
 
 
+def _account(account: str, verdict: Verdict) -> TargetResult:
+    ep = Endpoint("127.0.0.1", 10000, "azblob", f"/{account}", containers=("c",), account=account)
+    svc = Service(ep, f"http://127.0.0.1:10000/{account}", "azblob", verdict, "why")
+    return TargetResult(svc, (ContainerResult(Container(f"c/{account}/", 1, 10), None),))
+
+
+def test_two_accounts_of_one_host_port_are_two_results_with_their_own_history(
+    tmp_path: Path,
+) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        first = store.begin_scan([], {})
+        store.record(first, _account("one", Verdict.OPEN))
+        store.finish_scan(first)
+        second = store.begin_scan([], {})
+        store.record(second, _account("one", Verdict.SECURED))
+        store.record(second, _account("two", Verdict.OPEN))
+        assert store.recorded_endpoints(second) == {"127.0.0.1:10000/one", "127.0.0.1:10000/two"}
+        doc = store.load(second)
+    one, two = doc.results
+    assert [c.container.name for r in doc.results for c in r.containers] == ["c/one/", "c/two/"]
+    assert (one.history.previous_scans, one.history.previous_verdict) == (1, "open")
+    assert (two.history.previous_scans, two.history.previous_verdict) == (0, None)
+    assert one.service.store_id != two.service.store_id
+    assert [s.identity for s in doc.stores] == ["azblob@127.0.0.1:10000/two"]
+
+
 def test_purge_deletes_everything_of_a_scan(tmp_path: Path) -> None:
     db = tmp_path / "f.db"
     with SqliteStore(db) as store:

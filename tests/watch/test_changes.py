@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from leakhound.models import Sample, Verdict
+from leakhound.store.records import ResultRecord
 from leakhound.store.watch import IssueChange, IssueRow, stamp
 from leakhound.watch import Rules, evaluate
 from leakhound.watch.changes import Evaluation
@@ -144,6 +145,25 @@ def test_a_store_closed_again_is_resolved_once(closed: Verdict) -> None:
     assert run(issues, result(9200, closed)).alerts == []
     # open again later: a new issue, a new alert
     assert events(run(issues, result(9200))) == [("opened", "127.0.0.1:9200")]
+
+
+def account(name: str, verdict: Verdict = Verdict.OPEN) -> ResultRecord:
+    """A storage account at the emulator's host:port, one of several there."""
+    r = result(10000, verdict)
+    ep = replace(r.service.endpoint, base_path=f"/{name}", account=name)
+    return replace(r, service=replace(r.service, endpoint=ep, url=f"http://{ep.netloc}/{name}"))
+
+
+def test_accounts_of_one_host_port_are_issues_apart() -> None:
+    issues = Issues()
+    opened = run(issues, account("one"), account("two"))
+    assert events(opened) == [
+        ("opened", "127.0.0.1:10000/one"),
+        ("opened", "127.0.0.1:10000/two"),
+    ]
+    out = run(issues, account("one", Verdict.SECURED), account("two"))
+    assert events(out) == [("resolved", "127.0.0.1:10000/one")]
+    assert sorted(issues.rows) == ["exposed:127.0.0.1:10000/two"]
 
 
 @pytest.mark.parametrize("unknown", [Verdict.TIMEOUT, Verdict.ERROR], ids=["timeout", "error"])

@@ -70,7 +70,7 @@ class ContainerExposure:
     """One container of an exposed store, with what its sample (or full read) showed."""
 
     url: str  # the store's base URL
-    endpoint: str  # host:port
+    endpoint: str  # host:port (and the account: ``Endpoint.key``)
     name: str  # attacker-controllable: escape before showing
     docs: int | None
     sampled: int  # documents read in the sample (0: none)
@@ -141,14 +141,14 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
         out.append(
             Store(
                 url=svc.url,
-                endpoint=svc.endpoint.netloc,
+                endpoint=svc.endpoint.key,
                 verdict=svc.verdict,
                 product=_product(svc.fingerprint),
                 reason=svc.reason,
                 first_seen_exposed=st.first_seen_exposed,
                 containers=len(read),
                 docs=Documents.of(cr.container for cr in read).records,
-                other_endpoints=tuple(r.service.endpoint.netloc for r in st.others),
+                other_endpoints=tuple(r.service.endpoint.key for r in st.others),
                 refused=len(shut),
                 refused_docs=Documents.of(cr.container for cr in shut).records,
                 refused_credentials=sum(cr.asked_credentials() for cr in shut),
@@ -208,7 +208,7 @@ def _exposure(
 ) -> ContainerExposure:
     return ContainerExposure(
         url=svc.url,
-        endpoint=svc.endpoint.netloc,
+        endpoint=svc.endpoint.key,
         name=c.name,
         docs=c.docs,
         sampled=sampled,
@@ -448,7 +448,7 @@ def store_people(scan: ScanRecord) -> Figure | None:
             own = _distinct_figure(
                 full.distinct,
                 f"distinct {full.entity_type} in {where} over every document "
-                f"read on {st.service.endpoint.netloc}, each counted once",
+                f"read on {st.service.endpoint.key}, each counted once",
             )
         elif sampled is not None:
             etype, own = sampled.entity_type, _counted_figure(sampled)
@@ -457,7 +457,7 @@ def store_people(scan: ScanRecord) -> Figure | None:
         # A store the scan counted whole (a full read to every container's end, or its
         # identifiers read or listed) is in the count across such stores.
         joined = across.get(etype)
-        endpoints = {r.service.endpoint.netloc for r in st.results}
+        endpoints = {r.service.endpoint.key for r in st.results}
         if joined is not None and endpoints & set(joined.endpoints):
             together.setdefault(etype, []).append(own)
         else:
@@ -513,7 +513,7 @@ def full_totals(scan: ScanRecord) -> dict[str, People]:
             None,
         )
         if read is not None:
-            out[st.service.endpoint.netloc] = read
+            out[st.service.endpoint.key] = read
     return out
 
 

@@ -218,7 +218,10 @@ class Probe(ABC):
     def locate(cls, host: str, path: str, user: str | None) -> tuple[str, tuple[str, ...]] | None:
         """For a kind that ``names_containers`` (``s3://bucket@host/key``): the base path and
         the containers a URL's host, path and user part name (ValueError when it cannot name
-        them); None: the path is a base path and the user a user, as for every other kind."""
+        them); None: the path is a base path and the user a user, as for every other kind.
+
+        A base path names an account of its own where one host:port serves several
+        (``azblob://HOST:PORT/ACCOUNT/…``): the endpoint's ``account``, a store apart."""
         return None
 
     def bounded(self, bounds: FileBounds) -> Probe:

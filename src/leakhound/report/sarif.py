@@ -189,7 +189,7 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
     for r in scan.exposed:
         svc = r.service
         rule = OPEN_STORE if svc.verdict == Verdict.OPEN else PARTIAL_STORE
-        endpoint = svc.endpoint.netloc
+        endpoint = svc.endpoint.key
         # Indices listed but refused are not exposed: counted apart.
         read = [cr for cr in r.containers if not cr.refused(svc.verdict)]
         shut = len(r.containers) - len(read)

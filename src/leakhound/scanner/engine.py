@@ -167,7 +167,7 @@ def _counted_before(across: AcrossStores, store: SqliteStore, scan_id: str) -> N
         people = result.full.people if result.full is not None else None
         if people is None or not all(c.full is None or c.full.complete for c in result.containers):
             continue
-        endpoint = result.service.endpoint.netloc
+        endpoint = result.service.endpoint.key
         pieces = store.total_tallies(scan_id, endpoint)  # one at a time: they can be large
         first = next(pieces, None)
         if first is None:  # a scan already done (its checkpoints dropped): its figure stands
@@ -264,7 +264,7 @@ async def _read_all(
     sink = TallySink(
         run.store,
         run.scan_id,
-        acc.reported.endpoint.netloc,
+        acc.reported.endpoint.key,
         field_types=acc.probe.field_types,
         min_score=run.options.min_score,
     )
@@ -312,7 +312,7 @@ async def _read_all(
         ):
             # Every record read: its people join the count across the scan's stores.
             run.across.add_counted(
-                acc.reported.endpoint.netloc, people.entity_type, sink.total.subjects
+                acc.reported.endpoint.key, people.entity_type, sink.total.subjects
             )
         return results, totals
     finally:

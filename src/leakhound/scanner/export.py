@@ -355,19 +355,19 @@ async def _read_endpoint(
     target: _Exposed,
 ) -> None:
     ep = target.result.service.endpoint
-    netloc = ep.netloc
+    place = ep.key
     try:
         acc = await access(registry, transport, authed, Target(ep, (target.kind,)))
     except Exception as exc:  # a bug must cost one endpoint, not the export
-        run.on_error(f"{netloc}: internal error: {type(exc).__name__}: {exc}"[:300])
+        run.on_error(f"{place}: internal error: {type(exc).__name__}: {exc}"[:300])
         return
     if not acc.readable:
         read_as = acc.read_as
         why = f": {read_as.reason}" if read_as.reason else ""
-        run.on_error(f"{netloc}: no longer open ({read_as.verdict.value}{why})"[:300])
+        run.on_error(f"{place}: no longer open ({read_as.verdict.value}{why})"[:300])
         return
     run.endpoints += 1
-    run.probe, run.place = acc.probe, netloc
+    run.probe, run.place = acc.probe, place
     reader = acc.probe.reader(acc.transport, acc.read_as)
     ctx = ReadContext(
         acc.probe, acc.read_as, reader, run, workers, Pacer(None), batch=run.options.batch
@@ -382,7 +382,7 @@ async def _read_endpoint(
         except NetError as exc:
             error = Stop.of(exc, "cannot read: ")
         if error:
-            run.on_error(f"{netloc}/{container.name}: {error}"[:300])
+            run.on_error(f"{place}/{container.name}: {error}"[:300])
         else:
             run.indices += 1
 

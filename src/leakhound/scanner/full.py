@@ -203,7 +203,7 @@ class ReadContext:
 
     def counted(self, container: Container, docs: int) -> None:
         """Progress: ``docs`` more records of ``container`` were counted."""
-        name = f"{self.service.endpoint.netloc}/{container.name}"
+        name = f"{self.service.endpoint.key}/{container.name}"
         self.read[name] = self.read.get(name, 0) + docs
         if self.on_docs:
             self.on_docs(name, self.read[name], container.docs)

@@ -212,7 +212,7 @@ async def count_people_by_container(
     if store is None:
         return None, tuple(None for _ in sampled), dated
     if across is not None and digests is not None:
-        across.add(acc.reported.endpoint.netloc, store.entity_type, digests)
+        across.add(acc.reported.endpoint.key, store.entity_type, digests)
     return (
         store,
         tuple(

@@ -92,4 +92,4 @@ def reopen(
     found = _targets(specs, options, registry, max_hosts=max_hosts, yes=yes)
     enforce_scope([t.endpoint for t in found], scope_file, stored)
     skip = store.recorded_endpoints(scan_id)
-    return Session(scan_id, tuple(t for t in found if t.endpoint.netloc not in skip), options)
+    return Session(scan_id, tuple(t for t in found if t.endpoint.key not in skip), options)

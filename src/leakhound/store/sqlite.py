@@ -36,7 +36,7 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE TABLE results (
         scan_id TEXT NOT NULL REFERENCES scans(scan_id) ON DELETE CASCADE,
-        endpoint TEXT NOT NULL,            -- host:port, the asset's identity
+        endpoint TEXT NOT NULL,            -- host:port[/account], the asset's identity
         url TEXT NOT NULL,
         kind TEXT NOT NULL,
         verdict TEXT NOT NULL,
@@ -433,7 +433,7 @@ class SqliteStore:
     def record(self, scan_id: str, result: TargetResult) -> None:
         """Save one target's result atomically; history is read from earlier results."""
         svc = result.service
-        endpoint = svc.endpoint.netloc
+        endpoint = svc.endpoint.key
         now = _now()
         body = to_dict(result)
         with self._tx() as db:
@@ -525,7 +525,8 @@ class SqliteStore:
         return orjson.loads(row[0]), orjson.loads(row[1])
 
     def recorded_endpoints(self, scan_id: str) -> set[str]:
-        """Endpoints (host:port) whose result this scan already recorded."""
+        """Endpoints (``Endpoint.key``: host:port, and the account where there is one)
+        whose result this scan already recorded."""
         return {
             r[0]
             for r in self._db.execute("SELECT endpoint FROM results WHERE scan_id=?", (scan_id,))

@@ -45,7 +45,7 @@ class Alert:
     event: str  # one of EVENTS
     severity: str  # critical, warning, info
     issue: str | None  # the issue it belongs to: exposed, compromised, certificate
-    endpoint: str  # host:port
+    endpoint: str  # host:port (and the account: ``Endpoint.key``)
     url: str
     store_kind: str
     verdict: str

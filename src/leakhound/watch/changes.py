@@ -69,7 +69,7 @@ def evaluate(
     ctx = Context(watch, record.scan_id, now, rules, db, history or (lambda _e: History()))
     out = Evaluation()
     for r in record.results:
-        ep = r.service.endpoint.netloc
+        ep = r.service.endpoint.key
         _exposure(ctx, r, issues.get(f"{EXPOSED}:{ep}"), out)
         _compromise(ctx, r, issues.get(f"{COMPROMISE}:{ep}"), out)
         _certificate(ctx, r, issues.get(f"{CERT}:{ep}"), out)
@@ -80,7 +80,7 @@ def evaluate(
 
 
 def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evaluation) -> None:
-    ep = r.service.endpoint.netloc
+    ep = r.service.endpoint.key
     key = f"{EXPOSED}:{ep}"
     verdict = r.service.verdict
     if not r.exposed:
@@ -188,7 +188,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
 
 
 def _compromise(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evaluation) -> None:
-    ep = r.service.endpoint.netloc
+    ep = r.service.endpoint.key
     key = f"{COMPROMISE}:{ep}"
     bad = sorted(c.container.name for c in r.containers if c.container.compromised)
     if r.exposed and bad:
@@ -236,7 +236,7 @@ def _certificate(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Eva
     tls = r.service.fingerprint.tls
     if tls is None or not tls.not_after:
         return  # no certificate seen this round: nothing to say either way
-    ep = r.service.endpoint.netloc
+    ep = r.service.endpoint.key
     key = f"{CERT}:{ep}"
     try:
         not_after = datetime.fromisoformat(tls.not_after)
@@ -473,7 +473,7 @@ def _alert(
         event=event,
         severity=severity,
         issue=issue,
-        endpoint=r.service.endpoint.netloc,
+        endpoint=r.service.endpoint.key,
         url=_url(r),
         store_kind=r.service.kind,
         verdict=str(r.service.verdict),
