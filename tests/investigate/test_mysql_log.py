@@ -1,5 +1,6 @@
-"""The MySQL/MariaDB log parser on its own: what a statement means, and lines no server should
-write (the samples and a real server's logs are read in test_formats.py and
+"""The MySQL/MariaDB log parsers on their own: lines no server should write, and what the logs'
+counts make of the statements (what a statement does is test_mysql_statements.py's; the samples
+and a real server's logs are read in test_formats.py and
 tests/integration/test_investigate_mysql.py)."""
 
 from __future__ import annotations
@@ -11,55 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from investigate_helpers import Run, by_address
 
-from leakhound.investigate.actions import BULK_READ, ENUMERATE, PROBE, RANSOM_NOTE, READ, WIPE
-from leakhound.investigate.formats.mysql import statement_action
-
 SLOW_HEAD = b"# User@Host: root[root] @  [203.0.113.66]  Id:    12\n"
 SLOW_ROWS = b"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: 7  Rows_examined: 7\n"
-
-
-@pytest.mark.parametrize(
-    ("sql", "database", "want"),
-    [
-        ("SELECT * FROM cases", "support", (READ, "support.cases")),
-        ("select * from `sup.port`.`ca``ses` where 1", None, (READ, "sup.port.ca`ses")),
-        ("SELECT COUNT(*) FROM cases", "support", (ENUMERATE, "support.cases")),
-        ("SELECT MIN(d) AS lo, MAX(d) FROM t", None, (ENUMERATE, "t")),
-        ("SELECT YEAR(d), COUNT(*) FROM t GROUP BY 1", None, (ENUMERATE, "t")),
-        # a group of any other column returns its values: a read
-        ("SELECT email, COUNT(*) FROM t GROUP BY email", None, (READ, "t")),
-        ("SELECT * FROM information_schema.TABLES", None, (ENUMERATE, None)),
-        ("SELECT VERSION()", None, (PROBE, None)),
-        ("SELECT * INTO OUTFILE '/tmp/x' FROM cases", "s", (BULK_READ, "s.cases")),
-        ("SELECT /*!40001 SQL_NO_CACHE */ * FROM `cases`", "s", (BULK_READ, "s.cases")),
-        ("/*!40101 SET NAMES utf8mb4 */", None, (PROBE, None)),
-        ("/* app */ DELETE FROM cases", "s", (WIPE, "s.cases")),
-        ("DROP DATABASE IF EXISTS support", "x", (WIPE, "support")),
-        ("CREATE DATABASE PLEASE_READ_ME_XMG", None, (RANSOM_NOTE, "PLEASE_READ_ME_XMG")),
-        ("INSERT INTO WARNING VALUES ('pay')", "db", (RANSOM_NOTE, "db.WARNING")),
-        ("SHOW TABLES", None, (ENUMERATE, None)),
-        # a string's content is no name; no space after the keyword; a parenthesised select
-        ("SELECT * FROM customers WHERE host = 'mysql.example.com'", None, (READ, "customers")),
-        ("select*from customers", None, (READ, "customers")),
-        ("(SELECT * FROM customers)", None, (READ, "customers")),
-        # FROM inside a function call names no table
-        ("SELECT id, EXTRACT(YEAR FROM created) FROM orders", "s", (READ, "s.orders")),
-        # a count beside a union's read is a read
-        ("SELECT COUNT(*) FROM orders UNION ALL SELECT card FROM payments", None, (READ, None)),
-    ],
-)
-def test_a_statements_action_and_table(
-    sql: str, database: str | None, want: tuple[int, str | None]
-) -> None:
-    action, table = statement_action(sql, None, database)
-    assert action == want[0], sql
-    if want[1] is not None:
-        assert table == want[1], sql
-
-
-def test_a_read_of_many_rows_is_a_bulk_read() -> None:
-    assert statement_action("SELECT * FROM t", 999)[0] == READ
-    assert statement_action("SELECT * FROM t", 1000)[0] == BULK_READ
 
 
 def test_a_statement_of_endless_lines_is_held_to_a_bound(tmp_path: Path, run: Run) -> None:
