@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from leakhound.investigate.actions import BULK_READ, ENUMERATE, PROBE, RANSOM_NOTE, READ, WIPE
+from leakhound.investigate.actions import (
+    BULK_READ,
+    ENUMERATE,
+    FILE_WRITE,
+    PROBE,
+    RANSOM_NOTE,
+    READ,
+    WIPE,
+)
 from leakhound.investigate.formats.mysql_statements import statement_action, statements
 
 
@@ -21,7 +29,20 @@ from leakhound.investigate.formats.mysql_statements import statement_action, sta
         ("SELECT email, COUNT(*) FROM t GROUP BY email", None, (READ, "t")),
         ("SELECT * FROM information_schema.TABLES", None, (ENUMERATE, None)),
         ("SELECT VERSION()", None, (PROBE, None)),
-        ("SELECT * INTO OUTFILE '/tmp/x' FROM cases", "s", (BULK_READ, "s.cases")),
+        # the server writes the rows into a file on its disk: whatever the table, or none
+        ("SELECT * INTO OUTFILE '/tmp/x' FROM cases", "s", (FILE_WRITE, "s.cases")),
+        ("SELECT * FROM cases WHERE id <= 100 INTO OUTFILE '/tmp/x'", "s", (FILE_WRITE, "s.cases")),
+        ("SELECT *\nFROM cases\nINTO OUTFILE '/tmp/x'", None, (FILE_WRITE, "cases")),
+        ("select email from cases where id = 5 into dumpfile '/x'", "s", (FILE_WRITE, "s.cases")),
+        ("SELECT * FROM mysql.user INTO OUTFILE '/tmp/u'", None, (FILE_WRITE, "mysql.user")),
+        (
+            "SELECT '<?php system($_GET[1]); ?>' INTO OUTFILE '/var/www/s.php'",
+            None,
+            (FILE_WRITE, None),
+        ),
+        # not a file: a variable, or the words inside a string
+        ("SELECT id INTO @last FROM cases", "s", (READ, "s.cases")),
+        ("SELECT * FROM cases WHERE subject = 'x INTO OUTFILE y'", "s", (READ, "s.cases")),
         ("SELECT /*!40001 SQL_NO_CACHE */ * FROM `cases`", "s", (BULK_READ, "s.cases")),
         ("/*!40101 SET NAMES utf8mb4 */", None, (PROBE, None)),
         ("/* app */ DELETE FROM cases", "s", (WIPE, "s.cases")),

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from .. import __version__
-from .actions import BULK_READ, NAMES, RANSOM_NOTE, READ, WIPE
+from .actions import NAMES, RANSOM_NOTE, READS, WIPE
 from .activity import (
     SKEW,
     T_BYTES,
     T_BYTES_SIZED,
     T_BYTES_UNSIZED,
     T_EXACT,
+    T_FILED,
     T_LOOPS,
     T_PAGES,
     T_PLAIN,
@@ -73,6 +74,14 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
             lower += c[T_EXACT]
             upper += c[T_EXACT]
             parts.append(f"{c[T_EXACT]:,} on {name}: records returned, as the log states them")
+        if c[T_FILED]:
+            value += c[T_FILED]
+            lower += c[T_FILED]
+            upper += c[T_FILED]
+            parts.append(
+                f"{c[T_FILED]:,} on {name}: records written into a file on the server "
+                "(SELECT … INTO OUTFILE/DUMPFILE), as the log states them"
+            )
         if c[T_PAGES]:
             page = c[T_UPPER] / c[T_PAGES]
             hi = float(c[T_UPPER])
@@ -175,7 +184,7 @@ def _source(addr: str, s: SourceState, calib: dict[str, float], inv: Inventory |
         )
         for name, c in sorted(s.targets.items(), key=lambda kv: -kv[1][T_REQUESTS])
     )
-    reads = s.actions[READ] or s.actions[BULK_READ]
+    reads = any(s.actions[i] for i in READS)
     return Source(
         address=addr,
         kind=s.kind,

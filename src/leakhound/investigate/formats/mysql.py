@@ -6,7 +6,8 @@ audit log (the ``server_audit`` plugin), one parser for the three.
   ``Id: n``), ``# Query_time: … Rows_sent: n Rows_examined: n`` (MariaDB then ``# Rows_affected:
   … Bytes_sent: n``), ``SET timestamp=epoch;``, then the statement up to the next ``#`` line.
   The only one of the three that says how many rows a statement returned: a read's records
-  are its ``Rows_sent``, exact.
+  are its ``Rows_sent``, exact; a ``SELECT … INTO OUTFILE``/``DUMPFILE``'s are the rows it
+  wrote into the file, MariaDB's ``Rows_affected`` (its ``Rows_sent`` is 0 for a DUMPFILE).
 - **General query log** (``general_log``): ``time id command argument``, tab-separated;
   MariaDB writes the time (``YYMMDD H:MM:SS``) on the first line of each second only, MySQL
   an ISO time on every line. A session's address is on its ``Connect`` line; a statement
@@ -33,6 +34,7 @@ from ..actions import (
     CTX_NONE,
     ENUMERATE,
     EXACT,
+    FILE_WRITE,
     NO_RECORDS,
     PAGE_SIZE,
     PROBE,
@@ -75,6 +77,7 @@ _USER_HOST = re.compile(rb"^# User@Host: .*?@\s*(\S*)\s*\[([^\]]*)\]")
 # Counts of at most 18 digits: a larger one is no server's (and past 64 bits, refused below).
 _ROWS_SENT = re.compile(rb"Rows_sent: (\d{1,18})\b")
 _ROWS_EXAMINED = re.compile(rb"Rows_examined: (\d{1,18})\b")
+_ROWS_AFFECTED = re.compile(rb"Rows_affected: (\d{1,18})\b")
 _BYTES_SENT = re.compile(rb"Bytes_sent: (\d{1,18})\b")
 _TIMESTAMP = re.compile(rb"^SET timestamp=(\d+)(?:\.\d+)?;$")
 _SLOW_TIME = re.compile(rb"^# Time: (.*)$")
@@ -127,6 +130,7 @@ class _Statement:
     ok: bool = True
     rows: int | None = None
     examined: int | None = None  # the rows the server read for it (slow log)
+    affected: int | None = None  # the rows it changed, or wrote into a file (MariaDB's slow log)
     nbytes: int = 0
 
 
@@ -146,11 +150,17 @@ def _keep(sql: list[str], line: bytes) -> None:
 def _emit(sink: Activity, s: _Statement) -> None:
     """Each statement of a logged query into ``sink``: the rows the log counted go to the
     first read (a log counts one query's); a row that folds many records (GROUP_CONCAT)
-    makes the rows it read an upper bound, not the records."""
+    makes the rows it read an upper bound, not the records.
+
+    A file write's records are the rows it wrote into the file: MariaDB's ``Rows_affected``
+    (``Rows_sent`` is the same for INTO OUTFILE but 0 for INTO DUMPFILE; ``Rows_examined``
+    counts the rows a WHERE passed over too), else ``Rows_sent``."""
     rows, nbytes = s.rows, s.nbytes
     for sql in statements("\n".join(s.sql)):
         action, table = statement_action(sql, rows, s.database)
         records, how = 0, NO_RECORDS
+        if action == FILE_WRITE and rows is not None and s.affected is not None:
+            rows = s.affected
         if rows is not None and action in READS:
             if folds_records(sql):
                 records, how = (s.examined, PAGE_SIZE) if s.examined else (0, NO_RECORDS)
@@ -279,6 +289,8 @@ class _Parser:
             s.rows = int(rows.group(1))
         if (examined := _ROWS_EXAMINED.search(line)) is not None:
             s.examined = int(examined.group(1))
+        if (affected := _ROWS_AFFECTED.search(line)) is not None:
+            s.affected = int(affected.group(1))
         if (sent := _BYTES_SENT.search(line)) is not None:
             s.nbytes = int(sent.group(1))
 

@@ -1,18 +1,20 @@
-"""MySQL and MariaDB statements: what one does (probe, list, read, bulk read, write, wipe,
-ransom note) and the table it names. The log parsers of ``mysql.py`` ask here for every
-statement they read, whichever of the three logs it came from.
+"""MySQL and MariaDB statements: what one does (probe, list, read, bulk read, file write,
+write, wipe, ransom note) and the table it names. The log parsers of ``mysql.py`` ask here for
+every statement they read, whichever of the three logs it came from.
 
 mysqldump's statements (``SELECT /*!40001 SQL_NO_CACHE */``) and reads of ``BULK_SIZE`` rows or
-more are bulk reads; ``INTO OUTFILE`` and ``INTO DUMPFILE`` are bulk reads too. Reads of the
-server's own schemas (``mysql``, ``information_schema``…) and selects of aggregates alone
-(``COUNT(*)``, ``MIN(d)``) list what the store holds, returning no record.
+more are bulk reads. ``SELECT … INTO OUTFILE`` and ``INTO DUMPFILE`` have the server write the
+rows into a file on its own disk, where no client read them: a file write, of whatever table
+(``mysql.user`` too), or of no table at all (a web shell). Reads of the server's own schemas
+(``mysql``, ``information_schema``…) and selects of aggregates alone (``COUNT(*)``, ``MIN(d)``)
+list what the store holds, returning no record.
 """
 
 from __future__ import annotations
 
 import re
 
-from ..actions import BULK_READ, ENUMERATE, PROBE, RANSOM_NOTE, READ, WIPE, WRITE
+from ..actions import BULK_READ, ENUMERATE, FILE_WRITE, PROBE, RANSOM_NOTE, READ, WIPE, WRITE
 from .http import BULK_SIZE, RANSOM_NAMES
 
 _NAME = r"(?:`(?:[^`]|``)+`|[\w$]+)"
@@ -24,6 +26,8 @@ _SYSTEM = re.compile(r"(?i)\b(?:information_schema|performance_schema|mysql|sys)
 _EXECUTABLE = re.compile(r"^/\*M?!\d*\s*(.*?)\s*\*/\s*;?\s*$", re.S)  # /*!40101 SET … */
 _COMMENT = re.compile(r"^\s*(?:/\*(?![M!]).*?\*/\s*|--[^\n]*\n\s*|#[^\n]*\n\s*)*", re.S)
 DUMP_MARKER = "SQL_NO_CACHE"  # mysqldump's /*!40001 SQL_NO_CACHE */ on every table it reads
+# Into a file on the server (not INTO @variable): before FROM, after it, or at the end
+_INTO_FILE = re.compile(r"(?i)\bINTO\s+(?:OUTFILE|DUMPFILE)\b")
 # A select list of aggregates (COUNT(*), MIN(d), MAX(d)…) and a date's parts alone: figures
 # about the records, not the records (a GROUP BY of any other column returns its values).
 _AGGREGATE = (
@@ -112,6 +116,8 @@ def statement_action(
     if m and table and "." not in table and database and not re.match(r"(?i)(?:data|sche)", m[0]):
         table = f"{database}.{table}"
     if word in ("SELECT", "WITH", "TABLE", "HANDLER"):
+        if _INTO_FILE.search(bare):  # a file on the server's disk, whatever it holds
+            return FILE_WRITE, table
         if table and table.split(".")[0].lower() in SYSTEM_SCHEMAS:
             return ENUMERATE, None
         if _SYSTEM.search(bare) and not re.search(r"(?i)\bunion\b", bare):
@@ -120,8 +126,7 @@ def statement_action(
             return PROBE, None  # SELECT 1, SELECT VERSION(), SELECT @@…
         if _COUNTING.fullmatch(top.strip()):
             return ENUMERATE, table  # counts, ranges, totals a year: no record comes back
-        upper = bare.upper()
-        if DUMP_MARKER in upper or " INTO OUTFILE" in upper or " INTO DUMPFILE" in upper:
+        if DUMP_MARKER in bare.upper():
             return BULK_READ, table
         return (BULK_READ if rows is not None and rows >= BULK_SIZE else READ), table
     if word in ("SHOW", "DESCRIBE", "DESC", "EXPLAIN"):
