@@ -20,8 +20,8 @@ MEANING = {
     "read": "read documents",
     "bulk-read": "read in bulk (scroll/PIT loops, large pages, dump tools, large flows)",
     "file-write": (
-        "had the server write a file on its own disk (SELECT … INTO OUTFILE/DUMPFILE): the "
-        "records it selected, staged to be carried off, or a planted file"
+        "had the server write a file on its own disk (SELECT … INTO OUTFILE/DUMPFILE, COPY … "
+        "TO a file): the records it selected, staged to be carried off, or a planted file"
     ),
     "write": "wrote or changed data",
     "wipe": "deleted indices, collections, tables or objects",
