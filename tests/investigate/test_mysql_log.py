@@ -150,6 +150,10 @@ def test_a_row_folding_many_records_is_no_exact_count(tmp_path: Path, run: Run) 
     records = by_address(run(path))["203.0.113.66"].records
     assert records is not None
     assert (records.value, records.upper) == (250_000, 250_000) and records.lower == 0
+    assert records.method == (
+        "250,000 at most on customers: the rows the server read for statements that fold "
+        "them into one row (GROUP_CONCAT…), as the log states them"
+    )
 
 
 def test_counts_past_what_any_server_writes_are_not_read(tmp_path: Path, run: Run) -> None:
@@ -245,6 +249,8 @@ def test_a_file_write_counts_the_rows_written_into_the_file(
     if want[1]:  # exact: said to be the rows written, not returned
         assert "records written into a file on the server" in s.records.method
         assert "returned" not in s.records.method
+    else:
+        assert "the rows the server read for statements that fold them" in s.records.method
 
 
 def test_without_rows_affected_a_file_write_counts_its_rows_sent(tmp_path: Path, run: Run) -> None:
@@ -298,6 +304,8 @@ def test_a_real_mariadbs_logs_of_file_writes(
         # 3 rows returned
         assert s.records is not None
         assert "3,938 on shop.customers: records written into a file" in s.records.method
+        assert "1,234 at most on shop.customers: the rows the server read" in s.records.method
+        assert "3 on shop.customers: records returned" in s.records.method
         assert (s.records.lower, s.records.upper) == (3_941, 3_941 + 1_234)
     else:
         assert s.records is None

@@ -30,8 +30,9 @@ MEANING = {
 # The actions that take records out of the store (a file the server writes holds them too).
 READS = frozenset((READ, BULK_READ, FILE_WRITE))
 
-# How a record count attached to a log line was obtained.
-NO_RECORDS, PAGE_SIZE, EXACT = 0, 1, 2
+# How a record count attached to a log line was obtained (ROWS_READ: the rows the server read
+# for a statement that folds many into one row it returns, GROUP_CONCAT: an upper bound).
+NO_RECORDS, PAGE_SIZE, EXACT, ROWS_READ = 0, 1, 2, 3
 
 # What a line does to the source's bulk context (a scroll or point in time it opened).
 CTX_NONE, CTX_OPEN, CTX_PAGE, CTX_MAYBE_PAGE = 0, 1, 2, 3

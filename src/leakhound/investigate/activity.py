@@ -20,6 +20,7 @@ from .actions import (
     NAMES,
     PAGE_SIZE,
     READS,
+    ROWS_READ,
 )
 
 EXAMPLES = 3  # lines kept for a bulk read and every graver action; one for the rest
@@ -40,7 +41,8 @@ OTHER = "(other targets)"
     T_LOOPS,
     T_PLAIN,
     T_FILED,  # records a file-write put into a file on the server, as the log states them
-) = range(10)
+    T_FOLDED,  # at most: the rows read for statements that fold them into one (GROUP_CONCAT)
+) = range(11)
 
 
 class SourceState:
@@ -205,12 +207,14 @@ class Activity:
                 target = OTHER
                 counts = s.targets.get(target)
             if counts is None:
-                counts = s.targets[target] = [0] * 10
+                counts = s.targets[target] = [0] * 11
         counts[T_REQUESTS] += 1
         counts[T_BYTES] += nbytes
         if action in READS:
             if how == EXACT:  # into a file on the server, or back to the client
                 counts[T_FILED if action == FILE_WRITE else T_EXACT] += records
+            elif how == ROWS_READ:
+                counts[T_FOLDED] += records
             elif how == PAGE_SIZE and records and not ctx:
                 counts[T_PLAIN] += records  # one search: at most its size
             elif how == PAGE_SIZE and records:

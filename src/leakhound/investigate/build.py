@@ -14,6 +14,7 @@ from .activity import (
     T_BYTES_UNSIZED,
     T_EXACT,
     T_FILED,
+    T_FOLDED,
     T_LOOPS,
     T_PAGES,
     T_PLAIN,
@@ -81,6 +82,13 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
             parts.append(
                 f"{c[T_FILED]:,} on {name}: records written into a file on the server "
                 "(SELECT … INTO OUTFILE/DUMPFILE), as the log states them"
+            )
+        if c[T_FOLDED]:
+            value += c[T_FOLDED]
+            upper += c[T_FOLDED]
+            parts.append(
+                f"{c[T_FOLDED]:,} at most on {name}: the rows the server read for statements "
+                "that fold them into one row (GROUP_CONCAT…), as the log states them"
             )
         if c[T_PAGES]:
             page = c[T_UPPER] / c[T_PAGES]

@@ -36,11 +36,11 @@ from ..actions import (
     EXACT,
     FILE_WRITE,
     NO_RECORDS,
-    PAGE_SIZE,
     PROBE,
     RANSOM_NOTE,
     READ,
     READS,
+    ROWS_READ,
     WIPE,
     WRITE,
 )
@@ -163,7 +163,7 @@ def _emit(sink: Activity, s: _Statement) -> None:
             rows = s.affected
         if rows is not None and action in READS:
             if folds_records(sql):
-                records, how = (s.examined, PAGE_SIZE) if s.examined else (0, NO_RECORDS)
+                records, how = (s.examined, ROWS_READ) if s.examined else (0, NO_RECORDS)
             else:
                 records, how = rows, EXACT
             rows = None
