@@ -49,6 +49,22 @@ CALIBRATION_PAGES = 5  # sized pages of a target needed to trust their bytes per
 # the same JSON as the unsized ones (±25% for hit metadata and page fill); the scan's stored
 # size per document is another encoding of the data (compression, index structures: ±50%).
 CALIBRATED_SPREAD, STORED_SPREAD = 0.25, 0.5
+# The counts a log states: the counter, whether it is exact (else an upper bound), its words
+_STATED = (
+    (T_EXACT, True, "records returned, as the log states them"),
+    (
+        T_FILED,
+        True,
+        "records written into a file on the server (SELECT … INTO OUTFILE/DUMPFILE), as the "
+        "log states them",
+    ),
+    (
+        T_FOLDED,
+        False,
+        "the rows the server read for statements that fold them into one row "
+        "(GROUP_CONCAT…), as the log states them",
+    ),
+)
 
 
 def _calibration(sources: Sequence[SourceState]) -> dict[str, float]:
@@ -70,26 +86,12 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
     parts: list[str] = []
     unconverted = 0
     for name, c in s.targets.items():
-        if c[T_EXACT]:
-            value += c[T_EXACT]
-            lower += c[T_EXACT]
-            upper += c[T_EXACT]
-            parts.append(f"{c[T_EXACT]:,} on {name}: records returned, as the log states them")
-        if c[T_FILED]:
-            value += c[T_FILED]
-            lower += c[T_FILED]
-            upper += c[T_FILED]
-            parts.append(
-                f"{c[T_FILED]:,} on {name}: records written into a file on the server "
-                "(SELECT … INTO OUTFILE/DUMPFILE), as the log states them"
-            )
-        if c[T_FOLDED]:
-            value += c[T_FOLDED]
-            upper += c[T_FOLDED]
-            parts.append(
-                f"{c[T_FOLDED]:,} at most on {name}: the rows the server read for statements "
-                "that fold them into one row (GROUP_CONCAT…), as the log states them"
-            )
+        for counter, exact, said in _STATED:
+            if c[counter]:
+                value += c[counter]
+                lower += c[counter] if exact else 0
+                upper += c[counter]
+                parts.append(f"{c[counter]:,} {'on' if exact else 'at most on'} {name}: {said}")
         if c[T_PAGES]:
             page = c[T_UPPER] / c[T_PAGES]
             hi = float(c[T_UPPER])
