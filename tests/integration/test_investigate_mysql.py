@@ -7,7 +7,9 @@ four sources act on it, each from its own loopback address:
 - mysqldump of the support database (127.0.0.2), through a relay that connects from there
   (the MariaDB client tools cannot choose their source address);
 - a login with a wrong password (127.0.0.3);
-- a wipe and a ransom note in a scratch database (127.0.0.4).
+- a wipe and a ransom note in a scratch database (127.0.0.4);
+- the cases table written into a file on the server with ``SELECT … INTO OUTFILE``, and one
+  row with ``INTO DUMPFILE`` (127.0.0.5).
 
 The logs are turned off and the plugin removed again at the end: the lab is shared.
 """
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -30,7 +33,7 @@ from sqlclient import mariadb as _client
 
 from leakhound.cli import main
 
-DUMPER, GUESSER, WIPER = "127.0.0.2", "127.0.0.3", "127.0.0.4"
+DUMPER, GUESSER, WIPER, EXPORTER = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 SCRATCH = "lh_investigate"
 LOGS = ("slow", "general", "audit")
 
@@ -80,6 +83,8 @@ def logged(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     user, password = target.username, target.password
     folder = tmp_path_factory.mktemp("mysql-logs")
     paths = {name: folder / f"{name}.log" for name in LOGS}
+    # written by the server itself (it runs as this user; the lab sets no secure_file_priv)
+    outfile, dumpfile = folder / "cases.txt", folder / "one.bin"
 
     def admin(sql: str) -> str:
         return _client(target.port, sql, user, password)
@@ -139,6 +144,15 @@ def logged(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
                 user,
                 password,
             )
+        with relay(target.port, EXPORTER) as port:
+            _client(
+                port,
+                f"SELECT * FROM support.cases INTO OUTFILE '{outfile}';\n"
+                "SELECT customer_email FROM support.cases ORDER BY case_id LIMIT 1 "
+                f"INTO DUMPFILE '{dumpfile}';\n",
+                user,
+                password,
+            )
     finally:
         admin(
             "SET GLOBAL slow_query_log = OFF;\nSET GLOBAL general_log = OFF;\n"
@@ -151,7 +165,8 @@ def logged(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
             + ("" if audit_was_there else "UNINSTALL SONAME 'server_audit';\n")
             + f"DROP DATABASE IF EXISTS {SCRATCH};\n"
         )
-    found: dict[str, Any] = {"_dump": dump.stdout, "_scan": scanned}
+    found: dict[str, Any] = {"_dump": dump.stdout, "_scan": scanned, "_outfile": outfile}
+    found["_slow"] = paths["slow"].read_text()
     for name, path in paths.items():
         out = folder / f"{name}.json"
         argv = ["investigate", str(path), "--db", str(folder / "i.db"), "--format-out", "json"]
@@ -218,3 +233,35 @@ def test_a_wrong_password_is_one_refused_attempt(logged: dict[str, Any], name: s
 def test_the_wipe_and_the_ransom_note(logged: dict[str, Any], name: str) -> None:
     assert {"wipe", "ransom-note"} <= _actions(logged[name], WIPER)
     assert not _actions(logged[name], WIPER) & {"read", "bulk-read"}
+
+
+@pytest.mark.parametrize("name", LOGS)
+def test_into_outfile_and_dumpfile_are_file_writes_of_the_cases_table(
+    logged: dict[str, Any], name: str
+) -> None:
+    assert "file-write" in _actions(logged[name], EXPORTER)
+    assert not _actions(logged[name], EXPORTER) & {"read", "bulk-read", "write", "wipe"}
+    targets = {t["name"] for t in _source(logged[name], EXPORTER)["targets"]}
+    assert targets == {"support.cases"}
+
+
+def test_the_slow_log_counts_the_rows_written_into_the_files(
+    logged: dict[str, Any], lab: Any
+) -> None:
+    cases = lab.truth_of("mysql").indices["support.cases"].documents
+    # the file on the server's disk: a row a line (a newline inside a field is escaped)
+    assert len(re.findall(rb"(?<!\\)\n", logged["_outfile"].read_bytes())) == cases
+    # what the server logs: for INTO DUMPFILE, no row sent, one affected
+    entry = logged["_slow"].split("INTO DUMPFILE")[0].rsplit("# Query_time:", 1)[1]
+    assert " Rows_sent: 0 " in entry and "# Rows_affected: 1 " in entry, entry
+    records = _source(logged["slow"], EXPORTER)["records"]
+    assert records["value"] == records["lower"] == records["upper"] == cases + 1, records
+    assert "records written into a file on the server" in records["method"]
+    assert "records returned" not in records["method"]
+
+
+@pytest.mark.parametrize("name", ("general", "audit"))
+def test_logs_without_row_counts_claim_no_records_written(
+    logged: dict[str, Any], name: str
+) -> None:
+    assert _source(logged[name], EXPORTER)["records"] is None

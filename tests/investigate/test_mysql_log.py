@@ -1,5 +1,6 @@
-"""The MySQL/MariaDB log parser on its own: what a statement means, and lines no server should
-write (the samples and a real server's logs are read in test_formats.py and
+"""The MySQL/MariaDB log parsers on their own: lines no server should write, and what the logs'
+counts make of the statements (what a statement does is test_mysql_statements.py's; the samples
+and a real server's logs are read in test_formats.py and
 tests/integration/test_investigate_mysql.py)."""
 
 from __future__ import annotations
@@ -11,55 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from investigate_helpers import Run, by_address
 
-from leakhound.investigate.actions import BULK_READ, ENUMERATE, PROBE, RANSOM_NOTE, READ, WIPE
-from leakhound.investigate.formats.mysql import statement_action
-
 SLOW_HEAD = b"# User@Host: root[root] @  [203.0.113.66]  Id:    12\n"
 SLOW_ROWS = b"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: 7  Rows_examined: 7\n"
-
-
-@pytest.mark.parametrize(
-    ("sql", "database", "want"),
-    [
-        ("SELECT * FROM cases", "support", (READ, "support.cases")),
-        ("select * from `sup.port`.`ca``ses` where 1", None, (READ, "sup.port.ca`ses")),
-        ("SELECT COUNT(*) FROM cases", "support", (ENUMERATE, "support.cases")),
-        ("SELECT MIN(d) AS lo, MAX(d) FROM t", None, (ENUMERATE, "t")),
-        ("SELECT YEAR(d), COUNT(*) FROM t GROUP BY 1", None, (ENUMERATE, "t")),
-        # a group of any other column returns its values: a read
-        ("SELECT email, COUNT(*) FROM t GROUP BY email", None, (READ, "t")),
-        ("SELECT * FROM information_schema.TABLES", None, (ENUMERATE, None)),
-        ("SELECT VERSION()", None, (PROBE, None)),
-        ("SELECT * INTO OUTFILE '/tmp/x' FROM cases", "s", (BULK_READ, "s.cases")),
-        ("SELECT /*!40001 SQL_NO_CACHE */ * FROM `cases`", "s", (BULK_READ, "s.cases")),
-        ("/*!40101 SET NAMES utf8mb4 */", None, (PROBE, None)),
-        ("/* app */ DELETE FROM cases", "s", (WIPE, "s.cases")),
-        ("DROP DATABASE IF EXISTS support", "x", (WIPE, "support")),
-        ("CREATE DATABASE PLEASE_READ_ME_XMG", None, (RANSOM_NOTE, "PLEASE_READ_ME_XMG")),
-        ("INSERT INTO WARNING VALUES ('pay')", "db", (RANSOM_NOTE, "db.WARNING")),
-        ("SHOW TABLES", None, (ENUMERATE, None)),
-        # a string's content is no name; no space after the keyword; a parenthesised select
-        ("SELECT * FROM customers WHERE host = 'mysql.example.com'", None, (READ, "customers")),
-        ("select*from customers", None, (READ, "customers")),
-        ("(SELECT * FROM customers)", None, (READ, "customers")),
-        # FROM inside a function call names no table
-        ("SELECT id, EXTRACT(YEAR FROM created) FROM orders", "s", (READ, "s.orders")),
-        # a count beside a union's read is a read
-        ("SELECT COUNT(*) FROM orders UNION ALL SELECT card FROM payments", None, (READ, None)),
-    ],
-)
-def test_a_statements_action_and_table(
-    sql: str, database: str | None, want: tuple[int, str | None]
-) -> None:
-    action, table = statement_action(sql, None, database)
-    assert action == want[0], sql
-    if want[1] is not None:
-        assert table == want[1], sql
-
-
-def test_a_read_of_many_rows_is_a_bulk_read() -> None:
-    assert statement_action("SELECT * FROM t", 999)[0] == READ
-    assert statement_action("SELECT * FROM t", 1000)[0] == BULK_READ
 
 
 def test_a_statement_of_endless_lines_is_held_to_a_bound(tmp_path: Path, run: Run) -> None:
@@ -196,6 +150,10 @@ def test_a_row_folding_many_records_is_no_exact_count(tmp_path: Path, run: Run) 
     records = by_address(run(path))["203.0.113.66"].records
     assert records is not None
     assert (records.value, records.upper) == (250_000, 250_000) and records.lower == 0
+    assert records.method == (
+        "250,000 at most on customers: the rows the server read for statements that fold "
+        "them into one row (GROUP_CONCAT…), as the log states them"
+    )
 
 
 def test_counts_past_what_any_server_writes_are_not_read(tmp_path: Path, run: Run) -> None:
@@ -228,3 +186,126 @@ def test_the_audit_lines_of_statements_logged_whole_are_not_kept() -> None:
         line = f"20191205 10:00:00,h,u,203.0.113.9,1,{n},QUERY,shop,'SELECT * FROM t',0"
         parser.line(line.encode(), 2 * n + 1)
     assert len(parser.raw) <= 1
+
+
+# Entries as MariaDB 10.11.19 wrote them (tests/data/investigate/mariadb-outfile-slow.log):
+# for INTO OUTFILE, Rows_sent and Rows_affected are the rows written into the file; for INTO
+# DUMPFILE, Rows_sent is 0 and Rows_affected the rows written; Rows_examined counts every row
+# the server read, those a WHERE passed over too.
+MARIADB_HEAD = b"# User@Host: root[root] @  [127.0.0.1]\n# Thread_id: 6  Schema: shop  QC_hit: No\n"
+OUTFILE_FILTERED = (
+    b"# Query_time: 0.000480  Lock_time: 0.000036  Rows_sent: 123  Rows_examined: 1234\n"
+    b"# Rows_affected: 123  Bytes_sent: 11\n"
+    b"SET timestamp=1796578113;\n"
+    b"SELECT * FROM customers WHERE card LIKE '%7' INTO OUTFILE "
+    b"'/tmp/outfile-exp.Vg99/files/some.txt';\n"
+)
+DUMPFILE_ONE = (
+    b"# Query_time: 0.000205  Lock_time: 0.000031  Rows_sent: 0  Rows_examined: 1\n"
+    b"# Rows_affected: 1  Bytes_sent: 11\n"
+    b"SET timestamp=1796578113;\n"
+    b"SELECT email FROM customers WHERE id = 5 INTO DUMPFILE "
+    b"'/tmp/outfile-exp.Vg99/files/one.bin';\n"
+)
+DUMPFILE_FOLDED = (
+    b"# Query_time: 0.000486  Lock_time: 0.000028  Rows_sent: 0  Rows_examined: 1234\n"
+    b"# Rows_affected: 1  Bytes_sent: 11\n"
+    b"SET timestamp=1796578113;\n"
+    b"SELECT GROUP_CONCAT(email) FROM customers INTO DUMPFILE "
+    b"'/tmp/outfile-exp.Vg99/files/cat.bin';\n"
+)
+# The file existed already (error 1086): the slow log says no more than zeros.
+OUTFILE_REFUSED = (
+    b"# Query_time: 0.000146  Lock_time: 0.000089  Rows_sent: 0  Rows_examined: 0\n"
+    b"# Rows_affected: 0  Bytes_sent: 70\n"
+    b"SET timestamp=1796578272;\n"
+    b"SELECT * FROM customers INTO OUTFILE '/tmp/outfile-exp.Vg99/files/all.txt';\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("entry", "want"),
+    [
+        pytest.param(OUTFILE_FILTERED, (123, 123, 123), id="outfile-rows-written-not-examined"),
+        pytest.param(DUMPFILE_ONE, (1, 1, 1), id="dumpfile-rows-affected-not-sent"),
+        # one row that holds every email: the rows read bound it
+        pytest.param(DUMPFILE_FOLDED, (1234, 0, 1234), id="dumpfile-of-a-folding-row"),
+        pytest.param(OUTFILE_REFUSED, None, id="refused-outfile-wrote-nothing"),
+    ],
+)
+def test_a_file_write_counts_the_rows_written_into_the_file(
+    tmp_path: Path, run: Run, entry: bytes, want: tuple[int, int, int] | None
+) -> None:
+    path = tmp_path / "slow.log"
+    path.write_bytes(MARIADB_HEAD + entry)
+    s = by_address(run(path))["127.0.0.1"]
+    assert s.action_names == ("file-write",)
+    assert [t.name for t in s.targets] == ["shop.customers"]
+    if want is None:
+        assert s.records is None
+        return
+    assert s.records is not None
+    assert (s.records.value, s.records.lower, s.records.upper) == want
+    if want[1]:  # exact: said to be the rows written, not returned
+        assert "records written into a file on the server" in s.records.method
+        assert "returned" not in s.records.method
+    else:
+        assert "the rows the server read for statements that fold them" in s.records.method
+
+
+def test_without_rows_affected_a_file_write_counts_its_rows_sent(tmp_path: Path, run: Run) -> None:
+    # MySQL writes no Rows_affected line (what it writes for INTO OUTFILE is not verified here)
+    path = tmp_path / "slow.log"
+    path.write_bytes(
+        SLOW_HEAD + b"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: 40  Rows_examined: 900\n"
+        b"SET timestamp=1575540000;\nSELECT * FROM shop.customers INTO OUTFILE '/tmp/c.txt';\n"
+    )
+    records = by_address(run(path))["203.0.113.66"].records
+    assert records is not None and (records.value, records.lower, records.upper) == (40, 40, 40)
+
+
+def test_a_read_keeps_its_rows_sent_beside_rows_affected(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "slow.log"
+    path.write_bytes(
+        MARIADB_HEAD
+        + b"# Query_time: 0.000053  Lock_time: 0.000020  Rows_sent: 3  Rows_examined: 3\n"
+        b"# Rows_affected: 0  Bytes_sent: 316\n"
+        b"SET timestamp=1796578113;\nSELECT * FROM customers LIMIT 3;\n"
+    )
+    s = by_address(run(path))["127.0.0.1"]
+    assert s.action_names == ("read",)
+    assert s.records is not None and s.records.value == 3
+    assert "records returned" in s.records.method
+
+
+@pytest.mark.parametrize(
+    ("log", "actions", "denied"),
+    [
+        ("slow", {"read", "file-write"}, 0),
+        ("general", {"probe", "read", "file-write"}, 0),
+        # the audit log has the error codes: 1086 (the file exists), 1290 (outside
+        # secure_file_priv), 1172 (a DUMPFILE of more than one row)
+        ("audit", {"probe", "read", "file-write"}, 3),
+    ],
+)
+def test_a_real_mariadbs_logs_of_file_writes(
+    run: Run, log: str, actions: set[str], denied: int
+) -> None:
+    from investigate_helpers import SAMPLES
+
+    inv = run(SAMPLES / f"mariadb-outfile-{log}.log")
+    assert inv.files[0].format == "mysql" and inv.files[0].skipped == 0
+    s = by_address(inv)["127.0.0.1"]
+    assert set(s.action_names) == actions
+    assert s.denied == denied
+    assert s.actions[-1].count == 13 - denied  # 14 statements, one of them a plain read
+    if log == "slow":
+        # 1,234 × 3 + 123 + 100 + 10 + 1 + 2 rows written; one folded row (1,234 at most);
+        # 3 rows returned
+        assert s.records is not None
+        assert "3,938 on shop.customers: records written into a file" in s.records.method
+        assert "1,234 at most on shop.customers: the rows the server read" in s.records.method
+        assert "3 on shop.customers: records returned" in s.records.method
+        assert (s.records.lower, s.records.upper) == (3_941, 3_941 + 1_234)
+    else:
+        assert s.records is None

@@ -10,9 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .actions import CTX_MAYBE_PAGE, CTX_OPEN, CTX_PAGE, EXACT, NAMES, PAGE_SIZE, READS
+from .actions import (
+    BULK_READ,
+    CTX_MAYBE_PAGE,
+    CTX_OPEN,
+    CTX_PAGE,
+    EXACT,
+    FILE_WRITE,
+    NAMES,
+    PAGE_SIZE,
+    READS,
+    ROWS_READ,
+)
 
-EXAMPLES = 3  # lines kept for a bulk read, a write, a wipe, a ransom note; one for the rest
+EXAMPLES = 3  # lines kept for a bulk read and every graver action; one for the rest
 EXAMPLE_CHARS = 400  # enough for a request line with its agent, or an audit event's core
 MAX_TARGETS = 200
 MAX_AGENTS = 5
@@ -29,7 +40,9 @@ OTHER = "(other targets)"
     T_BYTES_UNSIZED,
     T_LOOPS,
     T_PLAIN,
-) = range(9)
+    T_FILED,  # records a file-write put into a file on the server, as the log states them
+    T_FOLDED,  # at most: the rows read for statements that fold them into one (GROUP_CONCAT)
+) = range(11)
 
 
 class SourceState:
@@ -175,14 +188,15 @@ class Activity:
                 if not records and s.bulk[1]:
                     records, how = s.bulk[1], PAGE_SIZE
                 if ctx == CTX_MAYBE_PAGE:
-                    action = 3  # BULK_READ
+                    action = BULK_READ
             elif ctx == CTX_PAGE:
                 target = target or "*"
         s.actions[action] += 1
         ex = s.examples.get(action)
         if ex is None:
             ex = s.examples[action] = []
-        if len(ex) < (EXAMPLES if action >= 3 else 1):  # a probe, a listing, a read: one line
+        keep = EXAMPLES if action >= BULK_READ else 1  # a probe, a listing, a read: one line
+        if len(ex) < keep:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
             ex.append((f.path, lineno, text[:EXAMPLE_CHARS]))
         if target is None:
@@ -193,12 +207,14 @@ class Activity:
                 target = OTHER
                 counts = s.targets.get(target)
             if counts is None:
-                counts = s.targets[target] = [0] * 9
+                counts = s.targets[target] = [0] * 11
         counts[T_REQUESTS] += 1
         counts[T_BYTES] += nbytes
         if action in READS:
-            if how == EXACT:
-                counts[T_EXACT] += records
+            if how == EXACT:  # into a file on the server, or back to the client
+                counts[T_FILED if action == FILE_WRITE else T_EXACT] += records
+            elif how == ROWS_READ:
+                counts[T_FOLDED] += records
             elif how == PAGE_SIZE and records and not ctx:
                 counts[T_PLAIN] += records  # one search: at most its size
             elif how == PAGE_SIZE and records:

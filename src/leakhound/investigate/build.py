@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from .. import __version__
-from .actions import BULK_READ, NAMES, RANSOM_NOTE, READ, WIPE
+from .actions import NAMES, RANSOM_NOTE, READS, WIPE
 from .activity import (
     SKEW,
     T_BYTES,
     T_BYTES_SIZED,
     T_BYTES_UNSIZED,
     T_EXACT,
+    T_FILED,
+    T_FOLDED,
     T_LOOPS,
     T_PAGES,
     T_PLAIN,
@@ -47,6 +49,22 @@ CALIBRATION_PAGES = 5  # sized pages of a target needed to trust their bytes per
 # the same JSON as the unsized ones (±25% for hit metadata and page fill); the scan's stored
 # size per document is another encoding of the data (compression, index structures: ±50%).
 CALIBRATED_SPREAD, STORED_SPREAD = 0.25, 0.5
+# The counts a log states: the counter, whether it is exact (else an upper bound), its words
+_STATED = (
+    (T_EXACT, True, "records returned, as the log states them"),
+    (
+        T_FILED,
+        True,
+        "records written into a file on the server (SELECT … INTO OUTFILE/DUMPFILE), as the "
+        "log states them",
+    ),
+    (
+        T_FOLDED,
+        False,
+        "the rows the server read for statements that fold them into one row "
+        "(GROUP_CONCAT…), as the log states them",
+    ),
+)
 
 
 def _calibration(sources: Sequence[SourceState]) -> dict[str, float]:
@@ -68,11 +86,12 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
     parts: list[str] = []
     unconverted = 0
     for name, c in s.targets.items():
-        if c[T_EXACT]:
-            value += c[T_EXACT]
-            lower += c[T_EXACT]
-            upper += c[T_EXACT]
-            parts.append(f"{c[T_EXACT]:,} on {name}: records returned, as the log states them")
+        for counter, exact, said in _STATED:
+            if c[counter]:
+                value += c[counter]
+                lower += c[counter] if exact else 0
+                upper += c[counter]
+                parts.append(f"{c[counter]:,} {'on' if exact else 'at most on'} {name}: {said}")
         if c[T_PAGES]:
             page = c[T_UPPER] / c[T_PAGES]
             hi = float(c[T_UPPER])
@@ -175,7 +194,7 @@ def _source(addr: str, s: SourceState, calib: dict[str, float], inv: Inventory |
         )
         for name, c in sorted(s.targets.items(), key=lambda kv: -kv[1][T_REQUESTS])
     )
-    reads = s.actions[READ] or s.actions[BULK_READ]
+    reads = any(s.actions[i] for i in READS)
     return Source(
         address=addr,
         kind=s.kind,

@@ -73,7 +73,7 @@ class Source:
     actions: tuple[Action, ...]
     records: Estimate | None
     user_agents: tuple[str, ...]
-    read: bool = False  # it read documents (read or bulk-read that succeeded)
+    read: bool = False  # it read documents (read, bulk-read or file-write that succeeded)
 
     @property
     def action_names(self) -> tuple[str, ...]:

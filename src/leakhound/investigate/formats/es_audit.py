@@ -21,6 +21,7 @@ from ..actions import (
     NO_RECORDS,
     PAGE_SIZE,
     PROBE,
+    RANSOM_NOTE,
     READ,
     WIPE,
     WRITE,
@@ -127,7 +128,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             how = PAGE_SIZE if size else NO_RECORDS
             ctx = CTX_PAGE if name.startswith("indices:data/read/scroll") else CTX_NONE
             if action == WRITE and target and RANSOM_NAMES.match(target):
-                action = 6  # RANSOM_NOTE
+                action = RANSOM_NOTE
             if action == READ and size >= BULK_SIZE:
                 action = BULK_READ
         if action == READ and size >= BULK_SIZE:

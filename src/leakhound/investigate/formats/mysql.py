@@ -6,7 +6,8 @@ audit log (the ``server_audit`` plugin), one parser for the three.
   ``Id: n``), ``# Query_time: … Rows_sent: n Rows_examined: n`` (MariaDB then ``# Rows_affected:
   … Bytes_sent: n``), ``SET timestamp=epoch;``, then the statement up to the next ``#`` line.
   The only one of the three that says how many rows a statement returned: a read's records
-  are its ``Rows_sent``, exact.
+  are its ``Rows_sent``, exact; a ``SELECT … INTO OUTFILE``/``DUMPFILE``'s are the rows it
+  wrote into the file, MariaDB's ``Rows_affected`` (its ``Rows_sent`` is 0 for a DUMPFILE).
 - **General query log** (``general_log``): ``time id command argument``, tab-separated;
   MariaDB writes the time (``YYMMDD H:MM:SS``) on the first line of each second only, MySQL
   an ISO time on every line. A session's address is on its ``Connect`` line; a statement
@@ -19,8 +20,7 @@ audit log (the ``server_audit`` plugin), one parser for the three.
 
 The general and audit logs write the server's local time with no zone: read as UTC, said in
 the file's notes. Sessions over the Unix socket (``localhost`` with no address) are the host's
-own and left out, as for PostgreSQL. mysqldump's statements (``SELECT /*!40001 SQL_NO_CACHE
-*/``), ``INTO OUTFILE`` and reads of ``BULK_SIZE`` rows or more are bulk reads.
+own and left out, as for PostgreSQL. What each statement does is ``mysql_statements``'s to say.
 """
 
 from __future__ import annotations
@@ -31,16 +31,16 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from ..actions import (
-    BULK_READ,
     CTX_NONE,
     ENUMERATE,
     EXACT,
+    FILE_WRITE,
     NO_RECORDS,
-    PAGE_SIZE,
     PROBE,
     RANSOM_NOTE,
     READ,
     READS,
+    ROWS_READ,
     WIPE,
     WRITE,
 )
@@ -48,7 +48,14 @@ from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, iso, local_time
 from .base import ParseOptions, first_lines
-from .http import BULK_SIZE, RANSOM_NAMES
+from .mysql_statements import (
+    SYSTEM_SCHEMAS,
+    folds_records,
+    ransom_table,
+    statement_action,
+    statements,
+    unquote,
+)
 
 NAME = "mysql"
 DOC = "MySQL/MariaDB slow query log, general query log or MariaDB audit log"
@@ -70,6 +77,7 @@ _USER_HOST = re.compile(rb"^# User@Host: .*?@\s*(\S*)\s*\[([^\]]*)\]")
 # Counts of at most 18 digits: a larger one is no server's (and past 64 bits, refused below).
 _ROWS_SENT = re.compile(rb"Rows_sent: (\d{1,18})\b")
 _ROWS_EXAMINED = re.compile(rb"Rows_examined: (\d{1,18})\b")
+_ROWS_AFFECTED = re.compile(rb"Rows_affected: (\d{1,18})\b")
 _BYTES_SENT = re.compile(rb"Bytes_sent: (\d{1,18})\b")
 _TIMESTAMP = re.compile(rb"^SET timestamp=(\d+)(?:\.\d+)?;$")
 _SLOW_TIME = re.compile(rb"^# Time: (.*)$")
@@ -80,15 +88,6 @@ _SHORT_TIME = re.compile(r"^(\d\d)(\d\d)(\d\d)\s+(\d{1,2}):(\d\d):(\d\d)$")
 _AUDIT_TIME = re.compile(r"^(\d{4})(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)$")
 _DENIED = re.compile(r"Access denied for user '[^']*'@'([^']*)'")
 
-_NAME = r"(?:`(?:[^`]|``)+`|[\w$]+)"
-_TABLE = re.compile(
-    r"(?is)\b(?:from|into(?!\s+(?:outfile|dumpfile|@))|update|join|table(?:\s+if\s+(?:not\s+)?exists)?|truncate(?:\s+table)?"
-    rf"|database(?:\s+if\s+(?:not\s+)?exists)?|schema(?:\s+if\s+(?:not\s+)?exists)?)\s+({_NAME}(?:\s*\.\s*{_NAME})?)"
-)
-_SYSTEM = re.compile(r"(?i)\b(?:information_schema|performance_schema|mysql|sys)\s*\.")
-_EXECUTABLE = re.compile(r"^/\*M?!\d*\s*(.*?)\s*\*/\s*;?\s*$", re.S)  # /*!40101 SET … */
-_COMMENT = re.compile(r"^\s*(?:/\*(?![M!]).*?\*/\s*|--[^\n]*\n\s*|#[^\n]*\n\s*)*", re.S)
-DUMP_MARKER = "SQL_NO_CACHE"  # mysqldump's /*!40001 SQL_NO_CACHE */ on every table it reads
 # The audit log's TABLE events and the action each stands for.
 _TABLE_EVENTS = {
     "READ": READ,
@@ -98,17 +97,6 @@ _TABLE_EVENTS = {
     "RENAME": WRITE,
     "DROP": WIPE,
 }
-# A select list of aggregates (COUNT(*), MIN(d), MAX(d)…) and a date's parts alone: figures
-# about the records, not the records (a GROUP BY of any other column returns its values).
-_AGGREGATE = (
-    r"(?:COUNT|MIN|MAX|SUM|AVG|STD\w*|VAR\w*|BIT_\w+|YEAR|MONTH|DAY|DATE|EXTRACT)"
-    r"\s*\([^()]*\)(?:\s+(?:AS\s+)?\w+)?"
-)
-# ... matched whole against the statement's top level (a UNION's second select is a read)
-_COUNTING = re.compile(
-    rf"(?is)SELECT\s+{_AGGREGATE}(?:\s*,\s*{_AGGREGATE})*\s+FROM\b(?:(?!\bUNION\b).)*"
-)
-_SYSTEM_SCHEMAS = frozenset(("mysql", "information_schema", "performance_schema", "sys"))
 
 
 def sniff(head: bytes) -> bool:
@@ -124,92 +112,6 @@ def sniff(head: bytes) -> bool:
         or _AUDIT.match(ln)
     )
     return bool(lines) and hits * 2 > len(lines)
-
-
-def _unwrap(sql: str) -> str:
-    text = _COMMENT.sub("", sql, count=1).strip()
-    m = _EXECUTABLE.match(text)
-    return m.group(1) if m else text
-
-
-def _name(text: str) -> str:
-    return ".".join(p.strip().strip("`").replace("``", "`") for p in text.split("."))
-
-
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"", re.S)
-_WORD = re.compile(r"[A-Za-z]+")
-# Functions that fold many rows into one: the row a log counts is many records
-_FOLDING = re.compile(r"(?i)\b(?:GROUP_CONCAT|JSON_ARRAYAGG|JSON_OBJECTAGG)\s*\(")
-
-
-def _blank(text: str, pattern: re.Pattern[str]) -> str:
-    """The text with what ``pattern`` matches replaced by spaces (its offsets kept)."""
-    return pattern.sub(lambda m: " " * len(m[0]), text)
-
-
-def _top_level(text: str) -> str:
-    """The text with what lies inside parentheses blanked: the statement's own clauses
-    (``EXTRACT(YEAR FROM d)`` names no table)."""
-    out, depth = [], 0
-    for ch in text:
-        if ch == ")" and depth:
-            depth -= 1
-        out.append(ch if depth == 0 else " ")
-        if ch == "(":
-            depth += 1
-    return "".join(out)
-
-
-def statements(sql: str) -> list[str]:
-    """The statements of one logged query (several where the client sent them together),
-    split at the semicolons outside quotes."""
-    blanked = _blank(sql, _QUOTED)
-    out, start = [], 0
-    for i, ch in enumerate(blanked):
-        if ch == ";":
-            out.append(sql[start:i])
-            start = i + 1
-    out.append(sql[start:])
-    return [x for x in (o.strip() for o in out) if x] or [sql]
-
-
-def statement_action(
-    sql: str, rows: int | None = None, database: str | None = None
-) -> tuple[int, str | None]:
-    """The action of one MySQL statement and the table (or database) it names, qualified
-    with the session's ``database`` where it names none; ``rows``: the rows it sent, where
-    the log says."""
-    text = _unwrap(sql).lstrip("( \t\n")
-    first = _WORD.match(text)
-    word = first[0].upper() if first else ""
-    bare = _blank(text, _QUOTED)  # names and keywords, never a string's content
-    top = _top_level(bare)
-    m = _TABLE.search(top) or _TABLE.search(bare)
-    table = _name(text[m.start(1) : m.end(1)]) if m else None
-    if m and table and "." not in table and database and not re.match(r"(?i)(?:data|sche)", m[0]):
-        table = f"{database}.{table}"
-    if word in ("SELECT", "WITH", "TABLE", "HANDLER"):
-        if table and table.split(".")[0].lower() in _SYSTEM_SCHEMAS:
-            return ENUMERATE, None
-        if _SYSTEM.search(bare) and not re.search(r"(?i)\bunion\b", bare):
-            return ENUMERATE, None
-        if table is None:
-            return PROBE, None  # SELECT 1, SELECT VERSION(), SELECT @@…
-        if _COUNTING.fullmatch(top.strip()):
-            return ENUMERATE, table  # counts, ranges, totals a year: no record comes back
-        upper = bare.upper()
-        if DUMP_MARKER in upper or " INTO OUTFILE" in upper or " INTO DUMPFILE" in upper:
-            return BULK_READ, table
-        return (BULK_READ if rows is not None and rows >= BULK_SIZE else READ), table
-    if word in ("SHOW", "DESCRIBE", "DESC", "EXPLAIN"):
-        return ENUMERATE, None
-    if word in ("DROP", "TRUNCATE", "DELETE"):
-        return WIPE, table
-    if word in ("INSERT", "UPDATE", "REPLACE", "CREATE", "ALTER", "RENAME", "LOAD"):
-        if table and any(RANSOM_NAMES.match(part) for part in table.split(".")):
-            return RANSOM_NOTE, table
-        return WRITE, table
-    return PROBE, None
 
 
 _TableEvent = tuple[int, str, float, str, int]  # action, table, time, address, line number
@@ -228,6 +130,7 @@ class _Statement:
     ok: bool = True
     rows: int | None = None
     examined: int | None = None  # the rows the server read for it (slow log)
+    affected: int | None = None  # the rows it changed, or wrote into a file (MariaDB's slow log)
     nbytes: int = 0
 
 
@@ -247,14 +150,20 @@ def _keep(sql: list[str], line: bytes) -> None:
 def _emit(sink: Activity, s: _Statement) -> None:
     """Each statement of a logged query into ``sink``: the rows the log counted go to the
     first read (a log counts one query's); a row that folds many records (GROUP_CONCAT)
-    makes the rows it read an upper bound, not the records."""
+    makes the rows it read an upper bound, not the records.
+
+    A file write's records are the rows it wrote into the file: MariaDB's ``Rows_affected``
+    (``Rows_sent`` is the same for INTO OUTFILE but 0 for INTO DUMPFILE; ``Rows_examined``
+    counts the rows a WHERE passed over too), else ``Rows_sent``."""
     rows, nbytes = s.rows, s.nbytes
     for sql in statements("\n".join(s.sql)):
         action, table = statement_action(sql, rows, s.database)
         records, how = 0, NO_RECORDS
+        if action == FILE_WRITE and rows is not None and s.affected is not None:
+            rows = s.affected
         if rows is not None and action in READS:
-            if _FOLDING.search(sql):
-                records, how = (s.examined, PAGE_SIZE) if s.examined else (0, NO_RECORDS)
+            if folds_records(sql):
+                records, how = (s.examined, ROWS_READ) if s.examined else (0, NO_RECORDS)
             else:
                 records, how = rows, EXACT
             rows = None
@@ -380,6 +289,8 @@ class _Parser:
             s.rows = int(rows.group(1))
         if (examined := _ROWS_EXAMINED.search(line)) is not None:
             s.examined = int(examined.group(1))
+        if (affected := _ROWS_AFFECTED.search(line)) is not None:
+            s.affected = int(affected.group(1))
         if (sent := _BYTES_SENT.search(line)) is not None:
             s.nbytes = int(sent.group(1))
 
@@ -395,7 +306,7 @@ class _Parser:
                     self.sink.skip(self.lineno, line, "a SET timestamp past the year 9999")
                 return
             if (use := _USE.match(line)) is not None:
-                s.database = _name(use.group(1).decode("utf-8", "replace"))
+                s.database = unquote(use.group(1).decode("utf-8", "replace"))
                 if self.thread is not None:  # MySQL writes it when the database changed
                     self.databases[self.thread] = s.database
                 return
@@ -481,7 +392,7 @@ class _Parser:
         if command in (b"Query", b"Execute"):
             self.held = _Statement(addr, self.t, [arg], lineno, raw, database)
             if (use := _USE.match(argument.rstrip() + b";")) is not None:
-                self.sessions[tid] = (addr, _name(use.group(1).decode("utf-8", "replace")))
+                self.sessions[tid] = (addr, unquote(use.group(1).decode("utf-8", "replace")))
         elif command == b"Init DB":
             self.sessions[tid] = (addr, arg.strip() or None)
             _probe(self.sink, addr, self.t, True, line, lineno)
@@ -526,7 +437,7 @@ class _Parser:
             _emit(self.sink, _Statement(addr, t, [sql], lineno, raw, database or None, ok))
         elif operation in _TABLE_EVENTS:
             table = f"{database}.{rest.rstrip(',')}" if database else rest.rstrip(",")
-            if database.lower() in _SYSTEM_SCHEMAS:
+            if database.lower() in SYSTEM_SCHEMAS:
                 return  # the server's own statistics tables, read and written on the way
             event = (_TABLE_EVENTS[operation], table, t, addr, lineno)
             if conn in self.tables:
@@ -539,7 +450,7 @@ class _Parser:
 
     def _tables(self, events: list[_TableEvent]) -> None:
         for action, table, t, addr, lineno in events:
-            if action == WRITE and table and any(RANSOM_NAMES.match(p) for p in table.split(".")):
+            if action == WRITE and ransom_table(table):
                 action = RANSOM_NOTE
             raw = self.raw.pop(lineno, b"")
             self.sink.add(

@@ -9,6 +9,8 @@ timestamp, user, dbname, remote_host, remote_port, session_id, error_severity, m
 application_name… Statements show with ``log_statement`` (``statement: …``) or
 ``log_min_duration_statement`` (``duration: … ms  statement: …``); connections with
 ``log_connections``. A log says nothing of rows returned: no records estimate comes from it.
+``COPY … TO STDOUT`` (pg_dump's) is a bulk read; ``COPY … TO 'file'`` and ``TO PROGRAM`` have
+the server write a file or feed a command: a file write.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..actions import (
     BULK_READ,
     CTX_NONE,
     ENUMERATE,
+    FILE_WRITE,
     NO_RECORDS,
     PROBE,
     RANSOM_NOTE,
@@ -43,6 +46,8 @@ _TABLE = re.compile(
     r"(?is)\b(?:from|into|update|table(?:\s+if\s+(?:not\s+)?exists)?|copy|truncate(?:\s+table)?)"
     r"\s+(?:only\s+)?((?:\"[^\"]+\"|[\w$]+)(?:\.(?:\"[^\"]+\"|[\w$]+))?)"
 )
+# COPY … TO 'file' or TO PROGRAM 'command': the server writes it, not to the client (STDOUT)
+_TO_FILE = re.compile(r"\bto\s+(?:e?'|program\b)")
 _CSV_HEAD = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \w+,")
 
 
@@ -69,6 +74,8 @@ def statement_action(sql: str, app: str | None) -> tuple[int, str | None]:
             return ENUMERATE, None
         return (BULK_READ if app in DUMP_TOOLS else READ), table
     if word == "COPY":
+        if _TO_FILE.search(low):  # a file on the server's disk (or a program's input)
+            return FILE_WRITE, table
         return (BULK_READ if re.search(r"\bto\b", low) else WRITE), table
     if word in ("DROP", "TRUNCATE", "DELETE"):
         return WIPE, table
