@@ -13,6 +13,7 @@ than the windows counted.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ def estimate(first: int, last: int, counted: list[tuple[tuple[int, int], int]]) 
     mean = sum(shares) / len(shares)
     k = len(shares)
     if k > 1:
-        var = sum((b - a) ** 2 for a, b in zip(shares, shares[1:], strict=False)) / (2 * (k - 1))
+        var = sum((b - a) ** 2 for a, b in itertools.pairwise(shares)) / (2 * (k - 1))
     else:
         var = mean * (1 - mean)
     half = _Z95 * span * math.sqrt(var / k) * math.sqrt(max(0.0, 1 - keys / span))
