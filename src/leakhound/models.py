@@ -279,6 +279,11 @@ class Container:
     compromise_reasons: tuple[str, ...] = ()
     error: str | None = None  # why part of the inventory is missing, if it is
     docs_exact: bool = True  # False: an estimate or a count that includes nested records
+    # Where docs is not exact: bounds known to hold the true count (a 95% interval, or hard
+    # ones: a table's rows fit its key's range), and how docs was obtained, in a sentence.
+    docs_low: int | None = field(default=None, metadata={"omit_empty": True})
+    docs_high: int | None = field(default=None, metadata={"omit_empty": True})
+    docs_basis: str | None = field(default=None, metadata={"omit_empty": True})
     # What its records are copies of, when they are ("materialized view": the rows of a query
     # over other tables): read and shown like any container's, never added to the records
     # or the people of the store.

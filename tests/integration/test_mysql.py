@@ -292,7 +292,43 @@ def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
     assert {y["year"]: y["docs"] for y in indexed["years"]} == {2017: 10, 2018: 10, 2019: 10}
     assert (indexed["docs"], indexed["docs_exact"]) == (31, True)  # the undated one too
     assert indexed["date_min"].startswith("2017-06-01")
-    assert "years" not in plain and plain["date_min"] is None and not plain["docs_exact"]
+    # Its integer key holds 30 values: every one counted along it, an exact count.
+    assert "years" not in plain and plain["date_min"] is None
+    assert (plain["docs"], plain["docs_exact"]) == (30, True)
+
+
+def test_a_large_tables_rows_are_estimated_along_its_whole_number_key(
+    mariadb: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Too large" to count (the threshold lowered to 10 rows): a table keyed by a whole number
+    # is estimated from windows of its key, its bounds holding the truth; one keyed by text
+    # keeps the server's statistics and says so.
+    from leakhound.probes.mysql import probe
+
+    monkeypatch.setattr(probe, "EXACT_COUNT_ROWS", 10)
+    mariadb.admin(
+        f"DROP DATABASE IF EXISTS {BIG};\nCREATE DATABASE {BIG};\n"
+        f"CREATE TABLE {BIG}.keyed (id BIGINT PRIMARY KEY, email VARCHAR(100));\n"
+        f"INSERT INTO {BIG}.keyed SELECT seq, CONCAT('k', seq, '@example.org') "
+        f"FROM {BIG}.seq_1_to_400000 WHERE seq % 4 <> 0;\n"
+        f"CREATE TABLE {BIG}.named (code VARCHAR(20) PRIMARY KEY, email VARCHAR(100));\n"
+        f"INSERT INTO {BIG}.named SELECT CONCAT('c', seq), 'n@example.org' "
+        f"FROM {BIG}.seq_1_to_50;\n"
+        f"ANALYZE TABLE {BIG}.keyed, {BIG}.named;\n"
+    )
+    try:
+        doc = _scan_as_admin(tmp_path, mariadb, BIG)
+    finally:
+        mariadb.admin(f"DROP DATABASE IF EXISTS {BIG}")
+    (result,) = doc["results"]
+    tables = _tables(result)
+    keyed, named = tables[f"{BIG}.keyed"]["index"], tables[f"{BIG}.named"]["index"]
+    assert not keyed["docs_exact"]
+    assert keyed["docs_low"] <= 300_000 <= keyed["docs_high"] <= 400_000
+    assert abs(keyed["docs"] - 300_000) <= 3_000
+    assert "windows of its whole-number key" in keyed["docs_basis"]
+    assert not named["docs_exact"] and "docs_low" not in named
+    assert "TABLE_ROWS" in named["docs_basis"]
 
 
 def test_a_wrong_password_reads_nothing(mariadb: Lab, tmp_path: Path) -> None:

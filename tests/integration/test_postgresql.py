@@ -253,3 +253,47 @@ def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
     assert "years" not in plain and not plain["docs_exact"]
     assert "years" not in unvacuumed and not unvacuumed["docs_exact"]
     assert unvacuumed["date_min"].startswith("2017-06-01")  # its range still read, by index
+
+
+def test_a_large_tables_rows_are_estimated_along_its_whole_number_key(
+    lab: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Too large" to count (the threshold lowered to 1 byte): a table keyed by a whole number
+    # is estimated from windows of its key, its bounds holding the truth; a table without
+    # such a key keeps the planner's statistics and says so.
+    from leakhound.probes.postgresql import probe
+
+    monkeypatch.setattr(probe, "EXACT_COUNT_BYTES", 1)
+    target = lab.status.target("open", kind="postgresql")
+    with _connect(target.port, "postgres") as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {LARGE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {LARGE}")
+    try:
+        with _connect(target.port, LARGE) as conn:
+            conn.execute("CREATE TABLE keyed (id bigint PRIMARY KEY, email text)")
+            conn.execute(
+                "INSERT INTO keyed SELECT g, 'k' || g || '@example.org' "
+                "FROM generate_series(1, 400000) g WHERE g % 4 <> 0"
+            )
+            conn.execute("CREATE TABLE named (code text PRIMARY KEY, email text)")
+            conn.execute(
+                "INSERT INTO named SELECT 'c' || g, 'n@example.org' FROM generate_series(1, 50) g"
+            )
+            conn.execute("ANALYZE keyed")
+            conn.execute("ANALYZE named")
+        doc, _ = report(tmp_path, target.url, "--index", f"{LARGE}.*")
+    finally:
+        with _connect(target.port, "postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {LARGE} WITH (FORCE)")
+    (result,) = doc["results"]
+    tables = {
+        ir["index"]["name"].removeprefix(f"{LARGE}.public."): ir["index"]
+        for ir in result["indices"]
+    }
+    keyed, named = tables["keyed"], tables["named"]
+    assert not keyed["docs_exact"]
+    assert keyed["docs_low"] <= 300_000 <= keyed["docs_high"] <= 400_000
+    assert abs(keyed["docs"] - 300_000) <= 3_000
+    assert "windows of its whole-number key" in keyed["docs_basis"]
+    assert (named["docs"], named["docs_exact"]) == (50, False) and "docs_low" not in named
+    assert "reltuples" in named["docs_basis"]

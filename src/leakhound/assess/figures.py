@@ -82,6 +82,10 @@ class ContainerExposure:
     compromise_reasons: tuple[str, ...]
     subjects: Figure  # people in this container
     docs_exact: bool = True  # False: an estimate, or a count with nested records included
+    # Where docs is not exact: bounds known to hold the true count, and how it was obtained.
+    docs_low: int | None = None
+    docs_high: int | None = None
+    docs_basis: str | None = None
     full: bool = False  # every document was read (--depth full), not a sample
     # Documents per year: counted in every record read (a full read, or the read of a sample
     # scan's store whole for its people: ``years_read``) or by the store at inventory.
@@ -220,6 +224,9 @@ def _exposure(
         compromise_reasons=c.compromise_reasons,
         subjects=subjects,
         docs_exact=c.docs_exact,
+        docs_low=c.docs_low,
+        docs_high=c.docs_high,
+        docs_basis=c.docs_basis,
         full=full,
         years=years,
         years_read=years_read or full,
@@ -552,7 +559,7 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
             return Figure(None, Method.UNKNOWN, basis=not_sampled)
         return Figure(0, Method.EXACT, basis="no exposed index held personal data in its sample")
     unknown = [i for i in with_pii if i.docs is None]
-    nested = [i for i in with_pii if not i.docs_exact]
+    estimated = [i for i in with_pii if not i.docs_exact and i.docs is not None]
     total = sum(i.docs or 0 for i in with_pii)
     read_whole = sum(i.full and not i.sample_error for i in with_pii)  # and to its end
     held = (
@@ -571,19 +578,48 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
         # Nothing tells a record apart from its copy in another store (a database and its
         # backup in a bucket): each store's are counted.
         basis += f"; in {stores} stores, each counting its own (a record kept in two counts twice)"
+    low, high = _bounds(with_pii)
+    if estimated:
+        basis += "; " + _estimated(estimated)
     if unknown or unread:
         why = [f"{len(unknown)} refused a count"] if unknown else []
         why += [f"{not_sampled}: not counted"] if unread else []
-        return Figure(total, Method.ESTIMATE, low=total, basis="; ".join([basis, *why]))
-    if nested:
-        return Figure(
-            total,
-            Method.ESTIMATE,
-            high=total,
-            basis=basis + f"; {len(nested)} counted with nested documents, "
-            "so the figure may be high",
-        )
+        return Figure(total, Method.ESTIMATE, low=low, basis="; ".join([basis, *why]))
+    if estimated:
+        return Figure(total, Method.ESTIMATE, low=low, high=high, basis=basis)
     return Figure(total, Method.EXACT, total, total, basis)
+
+
+def _bounds(items: list[ContainerExposure]) -> tuple[int | None, int | None]:
+    """The lowest and highest the containers' records can be: each one's count, or the bounds
+    of its estimate; no upper bound where an estimate has none (a database's statistics), a
+    lower one counting such an estimate, or a count refused, as none."""
+    low = high = 0
+    unbounded = False
+    for i in items:
+        if i.docs_exact and i.docs is not None:
+            low += i.docs
+            high += i.docs
+            continue
+        low += i.docs_low or 0
+        if i.docs_high is None:
+            unbounded = True
+        else:
+            high += i.docs_high
+    return low, None if unbounded else high
+
+
+def _estimated(items: list[ContainerExposure]) -> str:
+    """How the containers whose records were estimated, not counted, were estimated."""
+    bounded = sum(i.docs_low is not None and i.docs_high is not None for i in items)
+    parts = [f"{bounded} within 95% bounds"] if bounded else []
+    if len(items) - bounded:
+        parts.append(f"{len(items) - bounded} without bounds")
+    ways = sorted({(i.docs_basis or "not said how").split(" (")[0].split(":")[0] for i in items})
+    return (
+        f"{len(items)} of them estimated, not counted ({', '.join(parts)}: "
+        f"{'; '.join(ways[:3])}{'; …' if len(ways) > 3 else ''})"
+    )
 
 
 def counted(containers: Iterable[ContainerExposure]) -> list[ContainerExposure]:

@@ -35,6 +35,7 @@ def _built(db: str, table: str) -> list[str]:
     """Every statement that names a table, built for db.table."""
     return [
         sql.count(db, table),
+        sql.count_between(db, table, table, -(2**63), 2**64 - 1),
         sql.date_range(db, table, table),
         sql.first_rows(db, table, 100),
         sql.after_key(db, table, ["id"], ["number"], None, 1000),

@@ -19,6 +19,8 @@ from ...models import (
 )
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..estimate import KeyEstimate, windows
+from ..estimate import estimate as estimate_rows
 from ..reconnect import Reconnecting
 from . import sql
 from .allow import ALLOW
@@ -27,7 +29,16 @@ from .read import MysqlReader
 from .rows import documents, json_fields, main_date
 from .rows import field_type as _field_type
 from .sample import sample_rows
-from .tables import REMOTE_ENGINES, describe, is_mariadb, row_bytes, rows_that_fit, where
+from .tables import (
+    REMOTE_ENGINES,
+    TableInfo,
+    describe,
+    is_mariadb,
+    row_bytes,
+    rows_that_fit,
+    where,
+    whole_key,
+)
 from .wire import CLIENT_SSL, Greeting, ServerError, text
 
 # Past this many estimated rows an InnoDB table is not counted row by row (seconds of the
@@ -230,7 +241,10 @@ class MysqlProbe(Probe):
             date: str | None = None,
             edges: tuple[str | None, str | None] = (None, None),
             years: tuple[YearCount, ...] = (),
+            estimated: KeyEstimate | str = _STATISTICS,
         ) -> Container:
+            bounds = estimated if isinstance(estimated, KeyEstimate) else None
+            basis = bounds.basis if bounds else str(estimated)
             return Container(
                 f"{schema}.{name}",
                 docs,
@@ -243,6 +257,9 @@ class MysqlProbe(Probe):
                 compromise_reasons=tuple(reasons),
                 error=error,
                 docs_exact=exact,
+                docs_low=bounds.low if bounds and not exact else None,
+                docs_high=bounds.high if bounds and not exact else None,
+                docs_basis=basis if not exact and docs is not None else None,
                 years=years,
                 details=details,
             )
@@ -266,6 +283,7 @@ class MysqlProbe(Probe):
         if info.key:
             details["key"] = list(info.key)
         docs, exact = estimate, False
+        estimated: KeyEstimate | str = _STATISTICS
         counted = engine.lower() in _COUNTED_ENGINES
         if counted or estimate is None or estimate <= EXACT_COUNT_ROWS:
             try:
@@ -273,6 +291,14 @@ class MysqlProbe(Probe):
                 docs, exact = _number(got.rows[0][0] if got.rows else None), True
             except NetError as exc:
                 errors.append(f"count: {exc}")
+        elif whole_key(info) is not None:
+            try:
+                along = await _key_estimate(conn, schema, name, info)
+                if along is not None:
+                    estimated = along
+                    docs, exact = along.docs, along.exact
+            except NetError as exc:
+                errors.append(f"rows along the key: {exc}")
         fields = {c: t for c, t in info.columns}
         if info.json and docs:
             try:
@@ -313,7 +339,9 @@ class MysqlProbe(Probe):
                 f"older than the {docs:,} rows counted"
             )
             size = None
-        return container(docs, exact, "; ".join(errors)[:300] or None, fields, date, edges, years)
+        return container(
+            docs, exact, "; ".join(errors)[:300] or None, fields, date, edges, years, estimated
+        )
 
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
@@ -359,6 +387,37 @@ class MysqlProbe(Probe):
         return _field_type(native)
 
 
+# How TABLE_ROWS is obtained, where nothing better was: InnoDB samples a few index pages
+# (innodb_stats_persistent_sample_pages), and MySQL's manual says the figure "may vary from
+# the actual value by as much as 40% to 50%".
+_STATISTICS = (
+    "the server's statistics (information_schema TABLE_ROWS): InnoDB's is sampled from a few "
+    "pages and may be off by as much as half"
+)
+
+
+async def _key_estimate(
+    conn: Connection, schema: str, name: str, info: TableInfo
+) -> KeyEstimate | None:
+    """A large table's rows from windows of its whole-number key (``probes/estimate.py``):
+    its first and last key from the index, then a range count a window."""
+    key = whole_key(info)
+    assert key is not None
+    got = await conn.query(sql.date_range(schema, name, key), width=2)
+    ends = [_whole(v) for v in (got.rows[0] if got.rows else ())]
+    if len(ends) != 2 or ends[0] is None or ends[1] is None or ends[1] < ends[0]:
+        return None
+    first, last = ends[0], ends[1]
+    counted = []
+    for start, end in windows(first, last, f"{schema}.{name}"):
+        n = await conn.query(sql.count_between(schema, name, key, start, end), width=1)
+        rows = _number(n.rows[0][0]) if n.rows else None
+        if rows is None or rows > end - start:
+            raise ProtocolError("a key window's count is not a count of its keys")
+        counted.append(((start, end), rows))
+    return estimate_rows(first, last, counted)
+
+
 def _stale(engine: str, estimate: int | None, size: int | None, rows: int) -> bool:
     """Whether the statistics that gave TABLE_ROWS ``estimate`` and DATA_LENGTH ``size`` are
     older than the table's ``rows``: the estimate off by more than twice (and more than a few
@@ -384,6 +443,13 @@ _INNODB_ROW_BYTES = 18
 def _number(raw: bytes | None) -> int | None:
     """A count the server printed; None when it is not one (NULL for a view, garbage)."""
     if raw is None or not raw.isdigit() or len(raw) > 18:
+        return None
+    return int(raw)
+
+
+def _whole(raw: bytes | None) -> int | None:
+    """A whole number the server printed (a key: maybe negative); None when it is not one."""
+    if raw is None or not raw.lstrip(b"-").isdigit() or len(raw) > 21:
         return None
     return int(raw)
 

@@ -106,6 +106,15 @@ def date_range(schema: str, name: str, column: str) -> str:
     return f"SELECT MIN({c}), MAX({c}) FROM {table(schema, name)}"  # noqa: S608
 
 
+def count_between(schema: str, name: str, column: str, start: int, end: int) -> str:
+    """The rows whose whole-number ``column`` is in [start, end): a range of its index."""
+    c = ident(column)
+    return (
+        f"SELECT COUNT(*) FROM {table(schema, name)} "  # noqa: S608
+        f"WHERE {c} >= {int(start)} AND {c} < {int(end)}"
+    )
+
+
 def by_year(schema: str, name: str, column: str) -> str:
     """The rows a year of one date column (NULL: the rows without a date)."""
     c = ident(column)

@@ -35,6 +35,17 @@ class TableInfo:
     json: tuple[str, ...]
 
 
+_WHOLE_NUMBER_TYPES = frozenset({"tinyint", "smallint", "mediumint", "int", "integer", "bigint"})
+
+
+def whole_key(info: TableInfo) -> str | None:
+    """The table's key when it is one whole-number column (a range of it is a range of its
+    index, one row a value at most), else None."""
+    if len(info.key) != 1:
+        return None
+    return info.key[0] if dict(info.columns).get(info.key[0]) in _WHOLE_NUMBER_TYPES else None
+
+
 def is_mariadb(greeting: Greeting) -> bool:
     """MariaDB says so in its version ("5.5.5-10.11.19-MariaDB-…")."""
     return "mariadb" in greeting.version.lower()

@@ -54,6 +54,17 @@ INDEXED = (
     "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
     "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
 )
+# The tables' keys that are one whole-number column, NOT NULL, under a valid unique index of
+# it alone (no predicate): a large table's rows are estimated along one (probes/estimate.py).
+WHOLE_KEYS = (
+    "SELECT n.nspname, c.relname, a.attname FROM pg_catalog.pg_index i "
+    "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+    "WHERE i.indisunique AND i.indisvalid AND i.indnatts = 1 AND i.indpred IS NULL "
+    "AND a.attnotnull AND a.atttypid IN (20, 21, 23) "
+    "AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+)
 
 
 def _literal(sql: str) -> str:
@@ -72,6 +83,10 @@ ALLOW = statements(
         _literal(COLUMNS),
         _literal(INDEXED),
         rf"SELECT count\(\*\) FROM ONLY {_TABLE}",
+        _literal(WHOLE_KEYS),
+        # A window of a whole-number key (a large table's rows estimated along it).
+        rf"SELECT count\(\*\) FROM ONLY {_TABLE} WHERE (?P<key>{_NAME}) >= -?\d{{1,19}} "
+        rf"AND (?P=key) < -?\d{{1,20}}",
         rf"SELECT extract\(year FROM {_NAME}\)::text, count\(\*\) FROM ONLY {_TABLE} GROUP BY 1",
         rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM ONLY {_TABLE}",
         # A large table's rows a year along the index on its date, and its undated ones.

@@ -31,9 +31,11 @@ from ..base import (
     ReadPlan,
     SampleDocs,
 )
+from ..estimate import KeyEstimate, windows
+from ..estimate import estimate as estimate_rows
 from ..reconnect import Reconnecting
 from ..years import year_span
-from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, quote
+from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, WHOLE_KEYS, quote
 from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
 from .copy import CopyRows
 from .wire import ServerError
@@ -325,6 +327,45 @@ async def sampled_rows(
     return SampleDocs(tuple(_row(got.columns, r) for r in got.rows))
 
 
+# How reltuples is obtained, where nothing better was.
+_STATISTICS = (
+    "the server's statistics (pg_class.reltuples), as of the table's last VACUUM or ANALYZE"
+)
+
+
+async def _key_estimate(conn: Connection, where: str, key: str) -> KeyEstimate | None:
+    """A large table's rows from windows of its whole-number key (``probes/estimate.py``):
+    its first and last key from the index, then a range count a window."""
+    got = await conn.run(
+        f"SELECT min({quote(key)})::text, max({quote(key)})::text FROM ONLY {where}", width=2
+    )
+    ends = [_whole(v) for v in (got.rows[0] if got.rows else ())]
+    if len(ends) != 2 or ends[0] is None or ends[1] is None or ends[1] < ends[0]:
+        return None
+    first, last = ends[0], ends[1]
+    counted = []
+    for start, end in windows(first, last, where):
+        n = await conn.run(
+            f"SELECT count(*) FROM ONLY {where} WHERE {quote(key)} >= {start} "
+            f"AND {quote(key)} < {end}",
+            width=1,
+        )
+        rows = _number(n.rows[0][0]) if n.rows else None
+        if rows is None or rows > end - start:
+            raise ProtocolError("a key window's count is not a count of its keys")
+        counted.append(((start, end), rows))
+    return estimate_rows(first, last, counted)
+
+
+def _whole(text: str | None) -> int | None:
+    """A whole number the server printed (a key: maybe negative); None when it is not one."""
+    try:
+        value = int(text or "")
+    except ValueError:
+        return None
+    return value if -(2**63) <= value < 2**63 else None
+
+
 def _number(text: str | None) -> int | None:
     try:
         value = int(text or "")
@@ -407,6 +448,12 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
         indexed: set[tuple[str | None, ...]] = {
             (s, t, c) for s, t, c in (await conn.run(INDEXED, width=3)).rows
         }
+        keys: dict[tuple[str, str], str] = {}
+        if any((_number(row[3]) or 0) > EXACT_COUNT_BYTES for row in tables):
+            # Tables too large to count: their whole-number keys, to estimate along.
+            for s, t, c in (await conn.run(WHOLE_KEYS, width=3)).rows:
+                if s and t and c and "\0" not in c:
+                    keys.setdefault((s, t), c)
         out = []
         for schema, table, estimate, size, *more in tables:
             if not schema or not table:
@@ -428,6 +475,7 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
                     _number(more[0]) if more else None,
                     more[1] if len(more) > 1 else None,
                     _number(more[2]) if len(more) > 2 else None,
+                    keys.get((schema, table)),
                 )
             )
         return out
@@ -459,6 +507,7 @@ async def _table(
     blocks: int | None = None,
     relkind: str | None = None,
     visible: int | None = None,
+    key: str | None = None,
 ) -> Container:
     errors: list[str] = []
     where = f"{quote(schema)}.{quote(table)}"
@@ -517,6 +566,14 @@ async def _table(
                 docs, exact = total, True
         except NetError as exc:
             errors.append(f"count by year along the date's index: {exc}")
+    estimated: KeyEstimate | None = None
+    if not small and not exact and key:
+        try:
+            estimated = await _key_estimate(conn, where, key)
+            if estimated is not None:
+                docs, exact = estimated.docs, estimated.exact
+        except NetError as exc:
+            errors.append(f"rows along the key: {exc}")
     reasons = [*compromise.by_name(db, noun="database"), *compromise.by_name(table, noun="table")]
     return Container(
         f"{db}.{schema}.{table}",
@@ -531,6 +588,11 @@ async def _table(
         compromise_reasons=tuple(reasons),
         error="; ".join(errors)[:300] or None,
         docs_exact=exact,
+        docs_low=estimated.low if estimated and not exact else None,
+        docs_high=estimated.high if estimated and not exact else None,
+        docs_basis=(estimated.basis if estimated else _STATISTICS)
+        if not exact and docs is not None
+        else None,
         years=years,
         # A materialized view's rows are its query's over other tables: copies, read and
         # shown, not added to the store's records.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from functools import partial
@@ -227,6 +228,27 @@ def _other_keys(
     return out
 
 
+def _share(listed: int, seen: int, total: int) -> dict[str, Any]:
+    """A pattern's keys in a database of ``total`` keys, ``listed`` of the ``seen`` that SCAN
+    listed first (the hash table's order: no pattern comes first), with 95% bounds (normal,
+    without replacement) inside the hard ones: no fewer than listed, no more than the keys
+    not listed as another pattern."""
+    share = listed / seen
+    spread = 1.96 * math.sqrt(share * (1 - share) / seen * max(0.0, 1 - seen / total))
+    low = max(listed, math.floor(total * (share - spread)))
+    high = min(total - (seen - listed), math.ceil(total * (share + spread)))
+    docs = min(high, max(low, round(total * share)))
+    return {
+        "docs": docs,
+        "docs_low": low,
+        "docs_high": high,
+        "docs_basis": (
+            f"estimated from the first {seen:,} of the database's {total:,} keys that SCAN "
+            f"listed ({listed:,} of them of this pattern): 95% between {low:,} and {high:,}"
+        ),
+    }
+
+
 async def _patterns(
     conn: Connection, db: int, total: int | None
 ) -> tuple[list[Container], bool, str | None]:
@@ -255,8 +277,10 @@ async def _patterns(
     out = []
     for (pattern, key), kind in zip(first.items(), types, strict=True):
         n = counts[pattern]
+        bounds: dict[str, Any] = {}
         if not whole and total and seen:
-            n = round(n * total / seen)  # the listed share of the database
+            bounds = _share(n, seen, total)
+            n = bounds.pop("docs")  # the listed share of the database
         details: dict[str, Any] = {
             "database": db,
             "pattern": pattern,
@@ -274,6 +298,7 @@ async def _patterns(
                 compromise_reasons=tuple(reasons),
                 docs_exact=whole,
                 details=details,
+                **bounds,
             )
         )
         del key
