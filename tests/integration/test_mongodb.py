@@ -218,3 +218,56 @@ def test_collections_whose_names_hold_dots_are_read_each_as_itself(own_ferretdb:
         f"{db}.{collection}": ((db, collection), n, n, n, {collection})
         for (db, collection), n in DOTTED.items()
     }
+
+
+def _verdict(port: int, probe: MongodbProbe | None = None) -> tuple[float, Service]:
+    """The probe's verdict of 127.0.0.1:PORT at the default deadlines, and its seconds."""
+
+    async def go() -> tuple[float, Service]:
+        scope = Scope()
+        scope.add("127.0.0.1", port)
+        transport = Transport(Limits(), scope)
+        start = time.monotonic()
+        try:
+            service = await (probe or MongodbProbe()).verdict(
+                transport, Endpoint("127.0.0.1", port)
+            )
+        finally:
+            await transport.aclose()
+        return time.monotonic() - start, service
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("own_port", [False, True], ids=["padded", "on-its-own-port"])
+@pytest.mark.parametrize(("role", "verdict"), [("open", "open"), ("secured", "secured")])
+def test_ferretdb_answers_the_hello_with_its_comment(
+    lab: Any, role: str, verdict: str, own_port: bool
+) -> None:
+    port = lab.status.target(role, kind="mongodb").port
+    probe = MongodbProbe()
+    if own_port:  # the unpadded hello, as on 27017
+        probe.default_ports = (port,)  # type: ignore[misc]
+    sent: list[Request] = []
+    add_audit_hook(sent.append)
+    try:
+        _, service = _verdict(port, probe)
+    finally:
+        remove_audit_hook(sent.append)
+    assert service.verdict.value == verdict, service.reason
+    assert service.fingerprint.details.get("ferretdb_version")
+    assert [r.method for r in sent][:2] == ["hello", "buildInfo"]  # asked once, answered
+
+
+@pytest.mark.parametrize(
+    ("kind", "role"),
+    [("redis", "open"), ("redis", "secured"), ("elasticsearch", "open")],
+    ids=["redis-open", "redis-secured", "opensearch"],
+)
+def test_a_server_of_a_line_protocol_is_not_mongodb_at_once(lab: Any, kind: str, role: str) -> None:
+    # Redis and OpenSearch's own HTTP port waited for a line's end until the read deadline
+    # (10 s, then "timeout"); they answer the hello at once now.
+    port = lab.status.target(role, kind=kind).port
+    took, service = _verdict(port)
+    assert service.verdict.value == "not-mongodb", service.reason
+    assert took < 3.0, took  # the read deadline is 10 s

@@ -54,6 +54,16 @@ _DATE_NAMES = (
     "time",
 )
 _NOT_MONGODB = Verdict.not_of("mongodb")
+# The hello's comment (a field every command takes from MongoDB 4.4; hello before it reads the
+# fields it knows and ignores the rest) ends a line: a server of a line protocol handed the
+# OP_MSG (an HTTP server that waits for its request line, memcached) answers or closes at
+# once, where it would wait for the line's end until the read deadline. Redis looks for a
+# line's end with strchr, which stops at the NUL that every OP_MSG's length holds in its second
+# byte: it answers only past its 64 KiB inline limit ("too big inline request"), so on a port
+# that is not MongoDB's own the comment is padded past it (64 KiB once a verdict, where a
+# server of another protocol is likelier than on 27017).
+HELLO_COMMENT = "leakhound: read-only check\r\n"
+INLINE_LIMIT = 64 * 1024  # Redis's PROTO_INLINE_MAX_SIZE, since 2.6
 _BSON_TYPES = {
     bool: "bool",
     int: "long",
@@ -62,6 +72,13 @@ _BSON_TYPES = {
     dict: "object",
     list: "array",
 }
+
+
+def hello(padded: bool) -> dict[str, Any]:
+    """The verdict's hello: its comment ends a line, padded past Redis's inline limit when
+    ``padded`` (``HELLO_COMMENT``)."""
+    comment = HELLO_COMMENT + (" " * INLINE_LIMIT if padded else "")
+    return {"hello": 1, "comment": comment}
 
 
 def container_name(db: str, collection: str) -> str:
@@ -156,13 +173,19 @@ class MongodbProbe(Probe):
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
         try:
+            padded = endpoint.port not in self.default_ports
             try:
-                hello = await conn.run("admin", {"hello": 1})
+                try:
+                    said = await conn.run("admin", hello(padded))
+                except CommandFailed:
+                    # A server that takes no comment (none is known to) asked once more
+                    # without it: only a server of the wire protocol answers ok: 0 at all.
+                    said = await conn.run("admin", {"hello": 1})
             except CommandFailed as exc:
                 return service(_NOT_MONGODB, f"hello refused: {exc}")
-            if not isinstance(hello.get("maxWireVersion"), int):
+            if not isinstance(said.get("maxWireVersion"), int):
                 return service(_NOT_MONGODB, "hello answered without a wire version")
-            fp = await self._fingerprint(conn, hello)
+            fp = await self._fingerprint(conn, said)
             try:
                 await conn.run(
                     "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
