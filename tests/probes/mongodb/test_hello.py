@@ -57,7 +57,7 @@ def test_the_allow_list_admits_the_hello_by_its_name_alone(padded: bool) -> None
 
 @pytest.mark.parametrize(
     "name",
-    ["comment", "isMaster", "ismaster", "Hello", "HELLO", "hello ", "", "$cmd", "shutdown"],
+    ["comment", "ismaster", "Hello", "HELLO", "hello ", "", "$cmd", "shutdown", "eval"],
 )
 def test_nothing_but_the_listed_commands_is_admitted(name: str) -> None:
     assert not ALLOW.allows(name)
@@ -73,11 +73,13 @@ def _op_msg(doc: dict[str, Any]) -> bytes:
 
 HELLO = {"isWritablePrimary": True, "maxWireVersion": 21, "ok": 1.0}
 UNKNOWN_FIELD = {"ok": 0.0, "code": 40415, "codeName": "Location40415", "errmsg": "unknown field"}
+NO_SUCH_COMMAND = {"ok": 0.0, "code": 59, "codeName": "CommandNotFound", "errmsg": "no such cmd"}
 
 
 def _verdict(refuse: str) -> tuple[Service, list[dict[str, Any]]]:
     """The verdict of a server that refuses a hello with a comment (``refuse``: "comment"),
-    every hello ("hello") or none (""), and the commands it was sent."""
+    every hello ("hello"), knows no hello ("unknown": a MongoDB before 3.6.21, 4.0.21,
+    4.2.10, 4.4.2), or refuses none (""), and the commands it was sent."""
     got: list[dict[str, Any]] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -89,7 +91,12 @@ def _verdict(refuse: str) -> tuple[Service, list[dict[str, Any]]]:
                 name = next(iter(cmd))
                 refused = name == "hello" and (refuse == "hello" or refuse in cmd)
                 reply = {
-                    "hello": UNKNOWN_FIELD if refused else HELLO,
+                    "hello": NO_SUCH_COMMAND
+                    if refuse == "unknown"
+                    else UNKNOWN_FIELD
+                    if refused
+                    else HELLO,
+                    "isMaster": {"ismaster": True, "maxWireVersion": 6, "ok": 1.0},
                     "buildInfo": {"version": "4.2.0", "ok": 1.0},
                     "listDatabases": {"databases": [], "ok": 1.0},
                 }[name]
@@ -141,3 +148,10 @@ def test_a_server_that_refuses_every_hello_is_not_mongodb() -> None:
     assert service.verdict.value == "not-mongodb"
     assert service.reason.startswith("hello refused:")
     assert len(got) == 2
+
+
+def test_a_mongodb_that_knows_no_hello_is_asked_its_legacy_name() -> None:
+    service, got = _verdict("unknown")
+    assert service.verdict.value == "open", service.reason
+    assert [next(iter(c)) for c in got] == ["hello", "isMaster", "buildInfo", "listDatabases"]
+    assert service.fingerprint.details["max_wire_version"] == 6

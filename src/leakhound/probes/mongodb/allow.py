@@ -2,7 +2,9 @@
 
 ``hello`` and ``buildInfo`` say what answers (the verdict's ``hello`` carries a ``comment``
 that ends a line, padded with spaces off MongoDB's ports: a field every command takes, read
-by no server as an instruction; a server that refuses it is asked the plain ``hello``).
+by no server as an instruction; a server that refuses it is asked the plain ``hello``, one
+that knows no ``hello``, before 3.6.21, 4.0.21, 4.2.10 and 4.4.2, its legacy name
+``isMaster``, the same read of the server's role and wire versions).
 ``listDatabases`` with ``authorizedDatabases: false`` decides (without it, a server with
 authorisation on answers an empty list with ``ok: 1``: a false "open"); ``listCollections``,
 ``listIndexes`` and ``find`` read; ``collStats`` counts a collection from its statistics
@@ -26,6 +28,7 @@ ALLOW = commands(
     "mongodb",
     {
         "hello",
+        "isMaster",
         "buildInfo",
         "listDatabases",
         "listCollections",

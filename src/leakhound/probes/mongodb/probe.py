@@ -64,6 +64,7 @@ _NOT_MONGODB = Verdict.not_of("mongodb")
 # server of another protocol is likelier than on 27017).
 HELLO_COMMENT = "leakhound: read-only check\r\n"
 INLINE_LIMIT = 64 * 1024  # Redis's PROTO_INLINE_MAX_SIZE, since 2.6
+COMMAND_NOT_FOUND = 59
 _BSON_TYPES = {
     bool: "bool",
     int: "long",
@@ -177,10 +178,13 @@ class MongodbProbe(Probe):
             try:
                 try:
                     said = await conn.run("admin", hello(padded))
-                except CommandFailed:
-                    # A server that takes no comment (none is known to) asked once more
-                    # without it: only a server of the wire protocol answers ok: 0 at all.
-                    said = await conn.run("admin", {"hello": 1})
+                except CommandFailed as exc:
+                    # Only a server of the wire protocol answers ok: 0 at all. One that knows
+                    # no hello (MongoDB before 3.6.21, 4.0.21, 4.2.10, 4.4.2) is asked its
+                    # legacy name; one that takes no comment (none is known to), the plain
+                    # hello.
+                    legacy = exc.code == COMMAND_NOT_FOUND
+                    said = await conn.run("admin", {"isMaster" if legacy else "hello": 1})
             except CommandFailed as exc:
                 return service(_NOT_MONGODB, f"hello refused: {exc}")
             if not isinstance(said.get("maxWireVersion"), int):
