@@ -138,7 +138,8 @@ async def bench_mongodb(
     details = {k: v for k, v in fp.details.items() if k != "ferretdb_version"}
     as_mongodb = replace(service, fingerprint=replace(fp, details=details))
     for name in ("by_objectid", "by_text"):
-        container = Container(f"{SCRATCH}.{name}", args.rows, None)
+        where = {"database": SCRATCH, "collection": name}
+        container = Container(f"{SCRATCH}.{name}", args.rows, None, details=where)
 
         async def first(name: str = name) -> list[Any]:
             conn = await mongo_connect(transport, endpoint)

@@ -166,7 +166,7 @@ def test_the_cursor_reader_gives_pages_or_one_net_error(replies: list[dict[str, 
     reader = MongodbReader(Transport(Limits(max_body=64 * 1024)), Endpoint("127.0.0.1", 1))
 
     async def go() -> None:
-        pages = _CursorPages(reader, "db.c", None, 5)
+        pages = _CursorPages(reader, ("db", "c"), None, 5)
         pages.conn = conn  # type: ignore[assignment]
         try:
             for _ in range(len(replies) + 1):

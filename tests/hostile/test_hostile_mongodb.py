@@ -143,3 +143,92 @@ def test_only_allow_listed_commands_were_sent(scan: Scan) -> None:
     for request in scan.sent:
         assert request.kind == "mongodb"
         assert ALLOW.allows(request.method, request.target), request
+
+
+# Database "a" holding collection "b.c" beside database "a.b" holding "c": MongoDB refuses a
+# "." in a database name, a server of its own invention lists one. Each collection holds its
+# own documents, as many as its count says; any other (database, collection) is not found.
+DOTTED = {("a", "b.c"): 2, ("a.b", "c"): 5}
+_ON_A_COLLECTION = ("collStats", "count", "find", "listIndexes", "getMore", "killCursors")
+
+
+def _dotted(asked: list[tuple[str, Any, Any]]) -> Answer:
+    def answer(name: str, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        db = cmd.get("$db")
+        if name == "listDatabases":
+            return {"databases": [{"name": "a"}, {"name": "a.b"}], "ok": 1.0}
+        if name == "listCollections":
+            listed = [{"name": c, "type": "collection"} for d, c in DOTTED if d == db]
+            return _batch("firstBatch", listed)
+        if name not in _ON_A_COLLECTION:
+            return None
+        pair = (db, cmd.get("collection") if name == "getMore" else cmd.get(name))
+        asked.append((name, *pair))
+        if pair not in DOTTED:
+            return {"ok": 0.0, "code": 26, "codeName": "NamespaceNotFound", "errmsg": "no ns"}
+        if name in ("collStats", "count"):
+            return {"count": DOTTED[pair], "n": DOTTED[pair], "ok": 1.0}
+        if name == "find":
+            docs = [
+                {"_id": i, "email": f"{db}-{pair[1]}-{i}@example.com", "where": "/".join(pair)}
+                for i in range(1, DOTTED[pair] + 1)
+            ]
+            return _batch("firstBatch", docs[: int(cmd.get("limit") or cmd.get("batchSize"))])
+        return None
+
+    return answer
+
+
+@dataclass
+class Dotted:
+    """The dotted server sampled (one run) and read in full (another), and the (command,
+    database, collection) it was asked about a collection."""
+
+    sampled: Scan
+    read: Scan
+    asked: list[tuple[str, Any, Any]]
+
+
+@pytest.fixture(scope="module")
+def dotted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dotted]:
+    """The server of dotted names, inventoried and sampled, then read in full."""
+    tmp = tmp_path_factory.mktemp("hostile-mongodb-dotted")
+    asked: list[tuple[str, Any, Any]] = []
+    with S.ServerLoop() as loop:
+        handlers = {"dotted": _mongodb(_dotted(asked))}
+        sampled = audited.scan_servers(loop, handlers, "mongodb", tmp / "s.db")
+    with S.ServerLoop() as loop:
+        handlers = {"dotted": _mongodb(_dotted(asked))}
+        read = audited.scan_servers(loop, handlers, "mongodb", tmp / "f.db", "--depth", "full")
+    yield Dotted(sampled, read, asked)
+
+
+@pytest.mark.parametrize("depth", ["sample", "full"])
+def test_dotted_names_attribute_every_record_to_its_own_database_and_collection(
+    dotted: Dotted, depth: str
+) -> None:
+    scan = dotted.sampled if depth == "sample" else dotted.read
+    audited.assert_quiet_and_in_time(scan, WALL_BOUND)
+    got = scan.by_name["dotted"]
+    # two containers, neither named like the other, each of its own database and collection
+    audited.assert_index_errors(got, {"a.b.c": "^$", '"a.b".c': "^$"})
+    pairs = {
+        i["index"]["name"]: (i["index"]["database"], i["index"]["collection"])
+        for i in got["indices"]
+    }
+    assert pairs == {"a.b.c": ("a", "b.c"), '"a.b".c': ("a.b", "c")}
+    for result in got["indices"]:
+        n = DOTTED[pairs[result["index"]["name"]]]
+        assert result["index"]["docs"] == n
+        read = result[depth]
+        assert read["docs"] == n and not read["error"], read
+        assert {p["entity_type"]: p["docs"] for p in read["pii"]}.get("EMAIL_ADDRESS") == n
+
+
+def test_dotted_names_send_every_command_to_its_own_database_and_collection(
+    dotted: Dotted,
+) -> None:
+    assert {(d, c) for _, d, c in dotted.asked} == set(DOTTED)
+    assert {name for name, _, _ in dotted.asked} >= {"collStats", "find"}
+    for scan in (dotted.sampled, dotted.read):
+        assert all(ALLOW.allows(r.method, r.target) for r in scan.sent)

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+from probing import probed
 
 from leakhound.models import Container, Endpoint, Service
 from leakhound.net import Limits, Scope, Transport
@@ -77,7 +81,10 @@ def _sample(
                 fp = service.fingerprint
                 details = {k: v for k, v in fp.details.items() if k != "ferretdb_version"}
                 service = replace(service, fingerprint=replace(fp, details=details))
-            return await probe.sample(transport, service, Container(name, docs, None), 100)
+            db, collection = name.split(".", 1)
+            where = {"database": db, "collection": collection}
+            container = Container(name, docs, None, details=where)
+            return await probe.sample(transport, service, container, 100)
         finally:
             await transport.aclose()
 
@@ -122,3 +129,145 @@ def test_as_on_mongodb_a_sample_is_one_document_at_a_place_of_each_span(lab: Any
     # the verdict's commands, then finds alone: one a span, a few more where a span was short
     assert {r.method for r in sent} == {"hello", "buildInfo", "listDatabases", "find"}
     assert 102 <= len([r for r in sent if r.method == "find"]) <= 2 + 2 * 100
+
+
+# Collections whose names hold dots (MongoDB allows them; database names it refuses), beside a
+# collection named as their first part, and a database named as a collection's prefix.
+DOTTED = {("lh", "orders"): 2, ("lh", "orders.2019"): 3, ("lh", "orders.2019.eu"): 4}
+
+
+@pytest.fixture(scope="module")
+def own_ferretdb(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A FerretDB of this module's own (the lab's build, a scratch folder, a free port: the
+    shared lab's servers are never written to) holding ``DOTTED``; stopped at the end."""
+    from pymongo import MongoClient
+
+    from leakhound.lab import mongodb
+    from leakhound.lab.servers import exchange
+    from leakhound.lab.state import cache_dir, free_ports
+
+    binary = mongodb.cached_binary(cache_dir())
+    assert binary is not None, "the lab's FerretDB build"
+    home: Path = tmp_path_factory.mktemp("own-ferretdb")
+    (home / "data").mkdir()
+    (port,) = free_ports(1)
+    argv = [
+        str(binary), "--handler=sqlite", f"--sqlite-url=file:{home / 'data'}/",
+        f"--state-dir={home}", f"--listen-addr=127.0.0.1:{port}", "--debug-addr=-",
+        "--telemetry=disable", "--log-level=warn",
+    ]  # fmt: skip
+    with (home / "log").open("wb") as log:
+        server = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not mongodb.hello_ok(_asked(exchange, port)):
+            assert server.poll() is None and time.monotonic() < deadline, (home / "log").read_text()
+            time.sleep(0.2)
+        client: Any = MongoClient(f"mongodb://127.0.0.1:{port}", serverSelectionTimeoutMS=30_000)
+        try:
+            for (db, collection), n in DOTTED.items():
+                docs = [
+                    {"_id": i, "email": f"{collection}-{i}@example.org", "where": collection}
+                    for i in range(n)
+                ]
+                client[db][collection].insert_many(docs)
+        finally:
+            client.close()
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _asked(exchange: Any, port: int) -> bytes:
+    from leakhound.lab import mongodb
+
+    try:
+        return bytes(exchange(port, mongodb.HELLO))
+    except OSError:
+        return b""
+
+
+def test_collections_whose_names_hold_dots_are_read_each_as_itself(own_ferretdb: int) -> None:
+    async def go() -> dict[str, tuple[Any, ...]]:
+        got: dict[str, tuple[Any, ...]] = {}
+        probe = MongodbProbe()
+        async with probed(probe, f"mongodb://127.0.0.1:{own_ferretdb}") as found:
+            assert found.inventory.error is None
+            reader = probe.reader(found.transport, found.service)
+            for c in found.inventory.containers:
+                sample = await probe.sample(found.transport, found.service, c, 100)
+                plan = await reader.open(c, 1)
+                pages = reader.partition(plan, 0, None, size=2)
+                read: list[Any] = []
+                try:
+                    while page := await pages.next_page():
+                        read += page.docs
+                finally:
+                    await pages.close()
+                pair = (c.details["database"], c.details["collection"])
+                wheres = {d["where"] for d in (*sample.docs, *read)}
+                got[c.name] = (pair, c.docs, len(sample.docs), len(read), wheres)
+        return got
+
+    assert asyncio.run(go()) == {
+        f"{db}.{collection}": ((db, collection), n, n, n, {collection})
+        for (db, collection), n in DOTTED.items()
+    }
+
+
+def _verdict(port: int, probe: MongodbProbe | None = None) -> tuple[float, Service]:
+    """The probe's verdict of 127.0.0.1:PORT at the default deadlines, and its seconds."""
+
+    async def go() -> tuple[float, Service]:
+        scope = Scope()
+        scope.add("127.0.0.1", port)
+        transport = Transport(Limits(), scope)
+        start = time.monotonic()
+        try:
+            service = await (probe or MongodbProbe()).verdict(
+                transport, Endpoint("127.0.0.1", port)
+            )
+        finally:
+            await transport.aclose()
+        return time.monotonic() - start, service
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("own_port", [False, True], ids=["padded", "on-its-own-port"])
+@pytest.mark.parametrize(("role", "verdict"), [("open", "open"), ("secured", "secured")])
+def test_ferretdb_answers_the_hello_with_its_comment(
+    lab: Any, role: str, verdict: str, own_port: bool
+) -> None:
+    port = lab.status.target(role, kind="mongodb").port
+    probe = MongodbProbe()
+    if own_port:  # the unpadded hello, as on 27017
+        probe.default_ports = (port,)  # type: ignore[misc]
+    sent: list[Request] = []
+    add_audit_hook(sent.append)
+    try:
+        _, service = _verdict(port, probe)
+    finally:
+        remove_audit_hook(sent.append)
+    assert service.verdict.value == verdict, service.reason
+    assert service.fingerprint.details.get("ferretdb_version")
+    assert [r.method for r in sent][:2] == ["hello", "buildInfo"]  # asked once, answered
+
+
+@pytest.mark.parametrize(
+    ("kind", "role"),
+    [("redis", "open"), ("redis", "secured"), ("elasticsearch", "open")],
+    ids=["redis-open", "redis-secured", "opensearch"],
+)
+def test_a_server_of_a_line_protocol_is_not_mongodb_at_once(lab: Any, kind: str, role: str) -> None:
+    # Redis and OpenSearch's own HTTP port waited for a line's end until the read deadline
+    # (10 s, then "timeout"); they answer the hello at once now.
+    port = lab.status.target(role, kind=kind).port
+    took, service = _verdict(port)
+    assert service.verdict.value == "not-mongodb", service.reason
+    assert took < 3.0, took  # the read deadline is 10 s

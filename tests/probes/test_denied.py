@@ -287,7 +287,14 @@ def test_a_couchdb_database_the_inventory_found_refused_is_denied_unasked() -> N
 KINDS = [
     pytest.param(ElasticsearchProbe(), Container("cases", 10, None), "http", id="elasticsearch"),
     pytest.param(CouchdbProbe(), Container("crm", 10, None), "http", id="couchdb"),
-    pytest.param(MongodbProbe(), Container("shop.customers", 10, None), "mongodb", id="mongodb"),
+    pytest.param(
+        MongodbProbe(),
+        Container(
+            "shop.customers", 10, None, details={"database": "shop", "collection": "customers"}
+        ),
+        "mongodb",
+        id="mongodb",
+    ),
     pytest.param(
         RedisProbe(),
         Container("user:*", 10, None, details={"database": 0, "pattern": "user:*"}),

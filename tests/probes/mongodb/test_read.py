@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import bson
+import orjson
 import pytest
 
 from leakhound.errors import NetError, PolicyError, ProtocolError, TooLargeError
@@ -142,7 +143,7 @@ def _read(
 def _plan(reader: MongodbReader, total: int | None = None) -> Any:
     from leakhound.probes.base import ReadPlan
 
-    return ReadPlan("db.c", 1, reader.method, None, total)
+    return ReadPlan("db.c", 1, reader.method, {"database": "db", "collection": "c"}, total)
 
 
 def _names(pages: list[Page]) -> list[str]:
@@ -509,3 +510,114 @@ def test_a_collections_bytes_on_disk_with_its_indexes(stats: dict[str, Any], siz
     from leakhound.probes.mongodb.probe import _on_disk
 
     assert _on_disk(stats) == size
+
+
+@pytest.mark.parametrize(
+    ("db", "collection", "name"),
+    [
+        pytest.param("shop", "customers", "shop.customers", id="plain"),
+        pytest.param("a", "b.c", "a.b.c", id="dotted-collection"),
+        pytest.param("a.b", "c", '"a.b".c', id="dotted-database"),
+        pytest.param('"a', 'b".c', '"\\"a".b".c', id="database-opening-with-a-quote"),
+        pytest.param("", "c", ".c", id="empty-database"),
+    ],
+)
+def test_a_container_is_named_db_dot_collection_unless_its_database_would_mislead(
+    db: str, collection: str, name: str
+) -> None:
+    assert probe.container_name(db, collection) == name
+
+
+def test_no_two_collections_share_a_container_name() -> None:
+    pairs = [
+        (db, c)
+        for db in ("a", "a.b", "a.b.c", '"a', '"a.b"', "", ".", '"', "a.")
+        for c in ("b.c", "c", ".c", 'b".c', "", "b", '"a.b".c')
+    ]
+    names = [probe.container_name(db, c) for db, c in pairs]
+    assert len(set(names)) == len(pairs)
+
+
+def _on(db: str, collection: str) -> Any:
+    from leakhound.models import Container
+
+    where = {"database": db, "collection": collection}
+    return Container(probe.container_name(db, collection), 3, None, details=where)
+
+
+def test_a_full_read_asks_the_database_and_collection_its_plan_keeps() -> None:
+    from leakhound.probes.base import ReadPlan
+
+    fake = FakeMongo([1, 2, 3])
+
+    async def go() -> list[Page]:
+        async with _served(fake) as reader:
+            plan = await reader.open(_on("a.b", "c"), 4)
+            # what a checkpoint keeps and a resumed scan reads back
+            stored = ReadPlan.from_json(orjson.loads(orjson.dumps(plan.to_json())))
+            return await _pages(reader.partition(stored, 0, None, size=10))
+
+    assert [d["_id"] for p in asyncio.run(go()) for d in p.docs] == [1, 2, 3]
+    (find,) = [c for c in fake.commands if "find" in c]
+    assert (find["$db"], find["find"]) == ("a.b", "c")
+
+
+def test_a_plan_checkpointed_before_the_pair_was_kept_reads_what_it_named() -> None:
+    from leakhound.probes.base import ReadPlan
+
+    fake = FakeMongo([1, 2])
+
+    async def go() -> list[Page]:
+        async with _served(fake) as reader:
+            legacy = ReadPlan("a.b.c", 1, reader.method, None, 2)
+            return await _pages(reader.partition(legacy, 0, None, size=10))
+
+    assert len([d for p in asyncio.run(go()) for d in p.docs]) == 2
+    (find,) = [c for c in fake.commands if "find" in c]
+    assert (find["$db"], find["find"]) == ("a", "b.c")  # as that version read it
+
+
+@pytest.mark.parametrize(
+    "state",
+    [{"database": "a"}, {"database": 1, "collection": "c"}, ["a", "c"], "a.c"],
+    ids=["no-collection", "database-not-text", "a-list", "text"],
+)
+def test_a_stored_plan_of_another_shape_is_refused(state: Any) -> None:
+    from leakhound.probes.base import ReadPlan
+
+    reader = MongodbReader(Transport(Limits()), Endpoint("127.0.0.1", 1))
+    with pytest.raises(ProtocolError, match="not MongoDB's"):
+        reader.partition(ReadPlan("a.c", 1, reader.method, state, None), 0, None, size=10)
+
+
+def test_a_container_without_its_database_and_collection_is_not_read() -> None:
+    from leakhound.models import Container
+
+    reader = MongodbReader(Transport(Limits()), Endpoint("127.0.0.1", 1))
+    with pytest.raises(ProtocolError, match="not a collection this probe listed"):
+        asyncio.run(reader.open(Container("db.c", 1, None), 1))
+
+
+class DottedNames(FakeMongo):
+    """Database ``a`` holding ``b.c`` beside database ``a.b`` holding ``c`` (listed twice)."""
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        name = next(iter(cmd))
+        if name == "listDatabases":
+            return {"databases": [{"name": "a"}, {"name": "a.b"}, {"name": "a.b"}], "ok": 1}
+        if name == "listCollections":
+            listed = {"a": ["b.c"], "a.b": ["c", "c"]}[cmd["$db"]]
+            batch = [{"name": n, "type": "collection"} for n in listed]
+            return {"cursor": {"id": bson.Int64(0), "ns": "x", "firstBatch": batch}, "ok": 1}
+        if name in ("collStats", "count"):
+            n = {"a": 2, "a.b": 3}[cmd["$db"]]
+            return {"count": n, "n": n, "ok": 1}
+        return super().answer(cmd)
+
+
+def test_dotted_database_and_collection_names_are_two_containers_each_its_own() -> None:
+    got = _inventory(DottedNames([1]), 10)
+    assert [(c.name, c.docs, c.details) for c in got.containers] == [
+        ("a.b.c", 2, {"database": "a", "collection": "b.c"}),
+        ('"a.b".c', 3, {"database": "a.b", "collection": "c"}),
+    ]

@@ -69,6 +69,9 @@ class RangeMongo(FakeMongo):
         return {"cursor": {"id": bson.Int64(0), "ns": "db.c", "firstBatch": docs}, "ok": 1}
 
 
+_DB_C = {"database": "db", "collection": "c"}
+
+
 def _sample(
     fake: FakeMongo, size: int = 100, docs: int | None = -1, ferretdb: bool = False
 ) -> tuple[SampleDocs, list[Request]]:
@@ -87,7 +90,8 @@ def _sample(
                 "",
                 Fingerprint(product="mongodb", details=details),
             )
-            container = Container("db.c", len(fake.docs) if docs == -1 else docs, None)
+            counted = len(fake.docs) if docs == -1 else docs
+            container = Container("db.c", counted, None, details=_DB_C)
             return await MongodbProbe().sample(reader.transport, service, container, size)
 
     add_audit_hook(sent.append)

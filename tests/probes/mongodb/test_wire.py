@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import struct
 
 import bson
@@ -154,3 +155,23 @@ def test_fields_and_the_main_date_come_from_a_document() -> None:
 )
 def test_no_write_or_code_running_command_is_allowed(command: str) -> None:
     assert not ALLOW.allows(command, "") and command in ALLOW.never
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        pytest.param(b"ERROR\r\n", "a reply starting 'ERRO'", id="memcached"),
+        pytest.param(b"-ERR unknown\r\n", "a reply starting '-ERR'", id="redis"),
+        pytest.param(b"\xff\xff\xff\xff", "length -1", id="binary"),
+    ],
+)
+def test_a_reply_shorter_than_a_header_is_judged_by_its_length_without_waiting(
+    data: bytes, said: str
+) -> None:
+    async def go() -> object:
+        reader = asyncio.StreamReader()
+        reader.feed_data(data)  # and the connection left open
+        return await read_message(FrameReader(reader, Limits(read_timeout=5)))
+
+    with pytest.raises(ProtocolError, match=re.escape(said)):
+        asyncio.run(asyncio.wait_for(go(), 1))

@@ -5,6 +5,7 @@ reads through one ``find`` cursor a collection (``getMore``, ``killCursors``).""
 from __future__ import annotations
 
 import base64
+import json
 import random
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -53,6 +54,17 @@ _DATE_NAMES = (
     "time",
 )
 _NOT_MONGODB = Verdict.not_of("mongodb")
+# The hello's comment (a field every command takes from MongoDB 4.4; hello before it reads the
+# fields it knows and ignores the rest) ends a line: a server of a line protocol handed the
+# OP_MSG (an HTTP server that waits for its request line, memcached) answers or closes at
+# once, where it would wait for the line's end until the read deadline. Redis looks for a
+# line's end with strchr, which stops at the NUL that every OP_MSG's length holds in its second
+# byte: it answers only past its 64 KiB inline limit ("too big inline request"), so on a port
+# that is not MongoDB's own the comment is padded past it (64 KiB once a verdict, where a
+# server of another protocol is likelier than on 27017).
+HELLO_COMMENT = "leakhound: read-only check\r\n"
+INLINE_LIMIT = 64 * 1024  # Redis's PROTO_INLINE_MAX_SIZE, since 2.6
+COMMAND_NOT_FOUND = 59
 _BSON_TYPES = {
     bool: "bool",
     int: "long",
@@ -63,8 +75,45 @@ _BSON_TYPES = {
 }
 
 
-def _split(name: str) -> tuple[str, str]:
-    db, _, collection = name.partition(".")
+def hello(padded: bool) -> dict[str, Any]:
+    """The verdict's hello: its comment ends a line, padded past Redis's inline limit when
+    ``padded`` (``HELLO_COMMENT``)."""
+    comment = HELLO_COMMENT + (" " * INLINE_LIMIT if padded else "")
+    return {"hello": 1, "comment": comment}
+
+
+def container_name(db: str, collection: str) -> str:
+    """A collection's container name: ``db.collection``, as MongoDB writes a namespace. A
+    database name MongoDB refuses (one holding a ``.``, or starting with a quote: only a
+    server of its own invention lists one) is written as JSON text (``"a.b".c``), so that no
+    two collections share a name: database ``a.b`` holding ``c`` beside database ``a``
+    holding ``b.c`` (collection names may hold dots). Never parsed back: the pair is kept in
+    the container's details and in its read plan."""
+    if "." in db or db.startswith('"'):
+        return f"{json.dumps(db, ensure_ascii=False)}.{collection}"
+    return f"{db}.{collection}"
+
+
+def _place(container: Container) -> tuple[str, str]:
+    """The database and collection of a container the inventory made (its details)."""
+    db, collection = container.details.get("database"), container.details.get("collection")
+    if not isinstance(db, str) or not isinstance(collection, str):
+        raise ProtocolError(f"{container.name}: not a collection this probe listed")
+    return db, collection
+
+
+def _planned(plan: ReadPlan) -> tuple[str, str]:
+    """The database and collection a read plan is of: kept in its state. A plan checkpointed
+    before the pair was kept (its state None) names ``db.collection`` as that version wrote
+    and read it, the database before the first dot: a resumed read goes on where it was."""
+    state = plan.state
+    if state is None:
+        first, _, rest = plan.container.partition(".")
+        return first, rest
+    db = state.get("database") if isinstance(state, dict) else None
+    collection = state.get("collection") if isinstance(state, dict) else None
+    if not isinstance(db, str) or not isinstance(collection, str):
+        raise ProtocolError(f"{plan.container}: the stored read plan is not MongoDB's")
     return db, collection
 
 
@@ -125,13 +174,22 @@ class MongodbProbe(Probe):
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
         try:
+            padded = endpoint.port not in self.default_ports
             try:
-                hello = await conn.run("admin", {"hello": 1})
+                try:
+                    said = await conn.run("admin", hello(padded))
+                except CommandFailed as exc:
+                    # Only a server of the wire protocol answers ok: 0 at all. One that knows
+                    # no hello (MongoDB before 3.6.21, 4.0.21, 4.2.10, 4.4.2) is asked its
+                    # legacy name; one that takes no comment (none is known to), the plain
+                    # hello.
+                    legacy = exc.code == COMMAND_NOT_FOUND
+                    said = await conn.run("admin", {"isMaster" if legacy else "hello": 1})
             except CommandFailed as exc:
                 return service(_NOT_MONGODB, f"hello refused: {exc}")
-            if not isinstance(hello.get("maxWireVersion"), int):
+            if not isinstance(said.get("maxWireVersion"), int):
                 return service(_NOT_MONGODB, "hello answered without a wire version")
-            fp = await self._fingerprint(conn, hello)
+            fp = await self._fingerprint(conn, said)
             try:
                 await conn.run(
                     "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
@@ -204,11 +262,12 @@ class MongodbProbe(Probe):
             listed_dbs = listing.get("databases")
             if not isinstance(listed_dbs, list):
                 raise ProtocolError("listDatabases answered without a list of databases")
-            dbs: list[str] = [
+            # Each once: a database listed twice would make two containers of one name.
+            dbs = {
                 d["name"]
                 for d in listed_dbs
                 if isinstance(d, dict) and isinstance(d.get("name"), str)
-            ]
+            }
             names: list[tuple[str, str]] = []
             for db in sorted(dbs):
                 try:
@@ -218,7 +277,7 @@ class MongodbProbe(Probe):
                     continue
                 if short:
                     errors.append(f"{db}: {short}")
-                names += [(db, name) for name in listed]
+                names += [(db, name) for name in dict.fromkeys(listed)]
             truncated = max(0, len(names) - max_containers)
             for db, collection in names[:max_containers]:
                 found.append(await self._collection(conn, db, collection))
@@ -251,7 +310,7 @@ class MongodbProbe(Probe):
             date_min, date_max = await _date_range(conn, db, collection, date_field, errors)
             if small and date_min and date_max:
                 years = await _years(conn, db, collection, date_field, date_min, date_max, errors)
-        name = f"{db}.{collection}"
+        name = container_name(db, collection)
         reasons = compromise.by_name(db, noun="database") + compromise.by_name(
             collection, noun="collection"
         )
@@ -284,7 +343,7 @@ class MongodbProbe(Probe):
         except NetError as exc:
             return SampleDocs.failed(exc)
         try:
-            db, collection = _split(container.name)
+            db, collection = _place(container)
             ferretdb = "ferretdb_version" in service.fingerprint.details
             if spreads(container.docs, size, ferretdb=ferretdb):
                 places = min(RUNS, size) if ferretdb else size
@@ -702,8 +761,10 @@ class MongodbReader(FullReader):
         self.fields: tuple[str, ...] | None = None
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """One partition: the ``_id`` order of the collection."""
-        return ReadPlan(container.name, 1, self.method, None, container.docs)
+        """One partition: the ``_id`` order of the collection, its database and name kept."""
+        db, collection = _place(container)
+        state = {"database": db, "collection": collection}
+        return ReadPlan(container.name, 1, self.method, state, container.docs)
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A position never expires: the same plan."""
@@ -714,7 +775,8 @@ class MongodbReader(FullReader):
     ) -> PartitionReader:
         """Documents after the stored ``_id`` (from the first when None)."""
         after = position.get("after") if isinstance(position, dict) else None
-        return _CursorPages(self, plan.container, after, size, self.fields, total=plan.total)
+        where = _planned(plan)
+        return _CursorPages(self, where, after, size, self.fields, total=plan.total)
 
     def project(self, fields: Sequence[str]) -> FullReader:
         """Documents holding only ``fields`` (and ``_id``): a projection."""
@@ -787,7 +849,7 @@ class _CursorPages(PartitionReader):
     def __init__(
         self,
         reader: MongodbReader,
-        name: str,
+        where: tuple[str, str],
         after: str | None,
         size: int,
         fields: Sequence[str] | None = None,
@@ -797,7 +859,7 @@ class _CursorPages(PartitionReader):
         self.reader, self.size = reader, max(1, size)
         self.wait = opening_wait(reader.transport.limits.read_timeout, total)
         self.projection = {f: 1 for f in fields} if fields else None
-        self.db, self.collection = _split(name)
+        self.db, self.collection = where
         self.after = after
         self.last: Any = _decode_id(after) if after else None
         self.conn: Connection | None = None

@@ -43,11 +43,15 @@ def encode(command: dict[str, Any]) -> bytes:
 
 
 async def read_message(frames: FrameReader) -> dict[str, Any]:
-    """One reply's command document; ProtocolError for anything else."""
-    header = await frames.exactly(_HEADER.size)
-    length, _request, _response_to, opcode = _HEADER.unpack(header)
+    """One reply's command document; ProtocolError for anything else. Its length is judged
+    as soon as its 4 bytes are in: a server of another protocol may answer fewer than a
+    header's 16 (memcached's ``ERROR``) and wait."""
+    first = await frames.exactly(4)
+    (length,) = struct.unpack("<i", first)
     if length < _HEADER.size + 5 or length > 48 * 1024 * 1024:
-        raise ProtocolError(f"not a MongoDB message: length {length}")
+        raise ProtocolError(f"not a MongoDB message: {_described(first, length)}")
+    header = first + await frames.exactly(_HEADER.size - 4)
+    length, _request, _response_to, opcode = _HEADER.unpack(header)
     if opcode == OP_REPLY:
         raise ProtocolError("the server answers with legacy OP_REPLY: a MongoDB before 3.6")
     if opcode != OP_MSG:
@@ -64,6 +68,14 @@ async def read_message(frames: FrameReader) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise ProtocolError("a MongoDB reply that is not a document")
     return doc
+
+
+def _described(first: bytes, length: int) -> str:
+    """What a reply's first 4 bytes say when they are no MongoDB length: a text protocol's
+    words (``HTTP``, Redis's ``-ERR``) where they are printable, else the length read."""
+    if all(32 <= b < 127 for b in first):
+        return f"a reply starting {first.decode()!r}"
+    return f"length {length}"
 
 
 # Values detection reads as they are: the common case, kept without a call.
