@@ -44,6 +44,8 @@ class Ix:
     read_years: tuple[tuple[int, int], ...] = ()
     system: bool = False  # the store's own (a dot index, CouchDB's _users)
     denied: bool = False  # the inventory's own reads of it were refused for credentials
+    # An estimate, not a count: its bounds (None: unknown) and how it was obtained.
+    estimate: tuple[int | None, int | None, str] | None = None
 
 
 Build = Callable[..., ScanRecord]
@@ -99,6 +101,10 @@ def builder(folder: Path) -> Build:
                 derived=ix.derived,
                 years=tuple(YearCount(y, n) for y, n in ix.years),
                 denied=ix.denied,
+                docs_exact=ix.estimate is None,
+                docs_low=ix.estimate[0] if ix.estimate else None,
+                docs_high=ix.estimate[1] if ix.estimate else None,
+                docs_basis=ix.estimate[2] if ix.estimate else None,
             )
             read_years = tuple(YearCount(y, n) for y, n in ix.read_years)
             sample = Sample(ix.sampled, ix.sampled, pii, years=read_years) if ix.sampled else None

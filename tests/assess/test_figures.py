@@ -113,6 +113,45 @@ def test_records_beside_indices_never_sampled_are_a_lower_bound(build_scan: Buil
     assert "1 exposed index was not sampled" in a.records.basis
 
 
+def test_estimated_records_add_their_bounds_and_say_how_they_were_estimated(
+    build_scan: Build,
+) -> None:
+    keyed = "estimated from 256 windows of its whole-number key (131,072 of …)"
+    a = assess(
+        build_scan(
+            Ix("crm", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
+            Ix(
+                "big",
+                docs=300_000,
+                pii={"EMAIL_ADDRESS": (90, 80)},
+                estimate=(299_000, 301_500, keyed),
+            ),
+        )
+    )
+    assert (a.records.value, a.records.method) == (301_000, Method.ESTIMATE)
+    assert (a.records.low, a.records.high) == (300_000, 302_500)
+    assert "1 of them estimated, not counted (1 within 95% bounds" in a.records.basis
+    assert "windows of its whole-number key" in a.records.basis
+    assert "nested" not in a.records.basis
+
+
+def test_an_estimate_from_statistics_has_no_upper_bound(build_scan: Build) -> None:
+    """InnoDB's TABLE_ROWS may be off by half either way: the total is not an upper bound."""
+    stats = "the server's statistics (information_schema TABLE_ROWS): may be off by half"
+    a = assess(
+        build_scan(
+            Ix("crm", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
+            Ix(
+                "big", docs=5_000_000, pii={"EMAIL_ADDRESS": (90, 80)}, estimate=(None, None, stats)
+            ),
+        )
+    )
+    assert (a.records.value, a.records.method) == (5_001_000, Method.ESTIMATE)
+    assert (a.records.low, a.records.high) == (1000, None)
+    assert "1 without bounds: the server's statistics" in a.records.basis
+    assert "(exact)" not in figure_text(a.records, "records")
+
+
 def test_copies_are_shown_but_add_no_records_and_no_people(build_scan: Build) -> None:
     # A materialized view of the customers table: the same 1,000 rows and the same people.
     a = assess(

@@ -68,11 +68,11 @@ def estimate(first: int, last: int, counted: list[tuple[tuple[int, int], int]]) 
     k = len(shares)
     steps = [(b - a) ** 2 for a, b in itertools.pairwise(shares)]
     var = sum(steps) / (2 * len(steps)) if steps else 0.0
-    # Windows that agree to the row (every fourth key deleted: 384 rows in each 512) say
-    # little of the keys between them: no less spread than keys present by chance at the
-    # windows' rate.
+    # Windows that agree to the row (every fourth key deleted: 384 rows in each 512; or none
+    # deleted) say little of the keys between them: no less spread than keys present by
+    # chance at the windows' rate (Wilson's correction where that rate is 0 or 1).
     width = keys / k
-    var = max(var, mean * (1 - mean) / width)
+    var = max(var, (mean * (1 - mean) + 1 / (4 * width)) / width)
     half = _Z95 * span * math.sqrt(var / k) * math.sqrt(max(0.0, 1 - keys / span))
     docs = round(span * mean)
     low = max(seen, math.floor(docs - half))

@@ -52,7 +52,14 @@ async def sample_container(
         ), {}
     if got.records is not None and container.docs is None:
         # A kind that counts its records only by reading them (files): the sample's count.
-        container = replace(container, docs=got.records, docs_exact=got.records_exact)
+        container = replace(
+            container,
+            docs=got.records,
+            docs_exact=got.records_exact,
+            docs_basis=None
+            if got.records_exact
+            else "extrapolated from the objects the sample read to the container's bytes",
+        )
     container = compromise.flag_sample(container, got.docs)
     try:
         pii, found = await workers.run(

@@ -230,13 +230,20 @@ def _other_keys(
 
 def _share(listed: int, seen: int, total: int) -> dict[str, Any]:
     """A pattern's keys in a database of ``total`` keys, ``listed`` of the ``seen`` that SCAN
-    listed first (the hash table's order: no pattern comes first), with 95% bounds (normal,
+    listed first (the hash table's order: no pattern comes first), with 95% bounds (Wilson's,
     without replacement) inside the hard ones: no fewer than listed, no more than the keys
     not listed as another pattern."""
-    share = listed / seen
-    spread = 1.96 * math.sqrt(share * (1 - share) / seen * max(0.0, 1 - seen / total))
-    low = max(listed, math.floor(total * (share - spread)))
-    high = min(total - (seen - listed), math.ceil(total * (share + spread)))
+    share, z2 = listed / seen, 1.96**2
+    # Wilson's interval (it holds where every key or none listed is of the pattern), narrowed
+    # by the share of the database listed.
+    middle = (share + z2 / (2 * seen)) / (1 + z2 / seen)
+    spread = (
+        math.sqrt(z2 * (share * (1 - share) / seen + z2 / (4 * seen * seen)))
+        / (1 + z2 / seen)
+        * math.sqrt(max(0.0, 1 - seen / total))
+    )
+    low = max(listed, math.floor(total * (middle - spread)))
+    high = min(total - (seen - listed), math.ceil(total * (middle + spread)))
     docs = min(high, max(low, round(total * share)))
     return {
         "docs": docs,
