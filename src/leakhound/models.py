@@ -314,6 +314,69 @@ class Documents:
         return cls(copies, 0)
 
 
+def counted(n: int, word: tuple[str, str]) -> str:
+    """'1 table', '2,048 tables': a count and the singular or plural of ``word``."""
+    return f"{n:,} {word[0] if n == 1 else word[1]}"
+
+
+def _capital(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """What a store kind calls its containers and its records, each (singular, plural):
+    Elasticsearch's indices of documents, PostgreSQL's tables of rows. The words of reports
+    only; no field, column or option takes them."""
+
+    container: tuple[str, str] = ("container", "containers")
+    record: tuple[str, str] = ("record", "records")
+
+    def containers(self, n: int) -> str:
+        """'1 table', '6 tables'."""
+        return counted(n, self.container)
+
+    def records(self, n: int) -> str:
+        """'1 row', '20,402 rows'."""
+        return counted(n, self.record)
+
+    @property
+    def container_heading(self) -> str:
+        """'Table', 'Index': the singular, capitalised, for a column."""
+        return _capital(self.container[0])
+
+    @property
+    def containers_heading(self) -> str:
+        """'Tables', 'Indices'."""
+        return _capital(self.container[1])
+
+    @property
+    def records_heading(self) -> str:
+        """'Rows', 'Documents'."""
+        return _capital(self.record[1])
+
+    @classmethod
+    def common(cls, words: typing.Iterable[Words]) -> Words:
+        """The words all of ``words`` share, else the neutral ones (none given: neutral)."""
+        distinct = set(words)
+        return distinct.pop() if len(distinct) == 1 else cls()
+
+    @classmethod
+    def tally(cls, counts: typing.Iterable[tuple[Words, int]]) -> str:
+        """Containers of several stores: '112 indices' where all use the same words, else
+        '130 containers (112 indices, 6 tables, 12 collections)' (kinds without any left out
+        of the breakdown)."""
+        by: dict[Words, int] = {}
+        for w, n in counts:
+            by[w] = by.get(w, 0) + n
+        total = sum(by.values())
+        shown = {w: n for w, n in by.items() if n}
+        if len(by) <= 1 or len(shown) <= 1:
+            return (next(iter(shown or by), None) or cls()).containers(total)
+        parts = ", ".join(w.containers(n) for w, n in shown.items())
+        return f"{cls().containers(total)} ({parts})"
+
+
 @dataclass(frozen=True, slots=True)
 class PiiField:
     """How many sampled documents carry one PII type in one field."""
