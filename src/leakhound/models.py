@@ -314,9 +314,10 @@ class Documents:
         return cls(copies, 0)
 
 
-def counted(n: int, word: tuple[str, str]) -> str:
-    """'1 table', '2,048 tables': a count and the singular or plural of ``word``."""
-    return f"{n:,} {word[0] if n == 1 else word[1]}"
+def counted(n: int, word: tuple[str, str], before: str = "") -> str:
+    """'1 table', '2,048 tables' ('2,048 more tables' with ``before``): a count and the
+    singular or plural of ``word``."""
+    return " ".join(x for x in (f"{n:,}", before, word[0] if n == 1 else word[1]) if x)
 
 
 def _capital(word: str) -> str:
@@ -332,9 +333,9 @@ class Words:
     container: tuple[str, str] = ("container", "containers")
     record: tuple[str, str] = ("record", "records")
 
-    def containers(self, n: int) -> str:
-        """'1 table', '6 tables'."""
-        return counted(n, self.container)
+    def containers(self, n: int, before: str = "") -> str:
+        """'1 table', '6 tables' ('6 more tables' with ``before``)."""
+        return counted(n, self.container, before)
 
     def records(self, n: int) -> str:
         """'1 row', '20,402 rows'."""
@@ -362,7 +363,7 @@ class Words:
         return distinct.pop() if len(distinct) == 1 else cls()
 
     @classmethod
-    def tally(cls, counts: typing.Iterable[tuple[Words, int]]) -> str:
+    def tally(cls, counts: typing.Iterable[tuple[Words, int]], before: str = "") -> str:
         """Containers of several stores: '112 indices' where all use the same words, else
         '130 containers (112 indices, 6 tables, 12 collections)' (kinds without any left out
         of the breakdown)."""
@@ -372,9 +373,9 @@ class Words:
         total = sum(by.values())
         shown = {w: n for w, n in by.items() if n}
         if len(by) <= 1 or len(shown) <= 1:
-            return (next(iter(shown or by), None) or cls()).containers(total)
+            return (next(iter(shown or by), None) or cls()).containers(total, before)
         parts = ", ".join(w.containers(n) for w, n in shown.items())
-        return f"{cls().containers(total)} ({parts})"
+        return f"{cls().containers(total, before)} ({parts})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -632,6 +633,8 @@ def _json(value: Any) -> Any:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
             v = getattr(value, f.name)
+            if f.metadata.get("skip"):  # for the reports' words, not the JSON
+                continue
             if f.metadata.get("flatten"):
                 for k, x in v.items():
                     out.setdefault(k, _json(x))  # never over a field of the model itself

@@ -57,10 +57,10 @@ def test_containers_nobody_counted_are_not_zero_documents(tmp_path: Path) -> Non
         Documents(0, 0, 2)
     )
     out = rendered(scan)
-    assert "Exposed: 1 endpoint(s), 2 indices, ? (2 indices not counted) documents" in out
+    assert "Exposed: 1 endpoint(s), 2 folders, ? (2 folders not counted) records" in out
     assert " 0 documents" not in out
     md = markdown.render(scan)
-    assert "documents: ? (2 indices not counted)" in md
+    assert "- Exposed: 2 folders, ? (2 folders not counted) records" in md
     summary = summarise(scan).to_dict()
     assert (summary["exposed_documents"], summary["uncounted_indices"]) == (0, 2)
 
@@ -68,7 +68,7 @@ def test_containers_nobody_counted_are_not_zero_documents(tmp_path: Path) -> Non
 def test_counted_records_beside_uncounted_containers_say_so(tmp_path: Path) -> None:
     scan = stored(tmp_path, folder("public-cases/hr/", 200), folder("public-cases/bin/", None))
     out = rendered(scan)
-    assert "Exposed: 1 endpoint(s), 2 indices, 200 (+1 index not counted) documents" in out
+    assert "Exposed: 1 endpoint(s), 2 folders, 200 (+1 folder not counted) records" in out
     assert "uncounted_indices" not in summarise(stored(tmp_path / "x", folder("a/", 3))).to_dict()
 
 

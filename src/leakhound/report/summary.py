@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Documents, to_dict
+from ..models import Documents, Words, to_dict
+from ..probes.registry import words
 from ..store.records import ScanRecord
 
 
@@ -42,6 +43,30 @@ class Summary:
     # Of those, the containers refused for want of credentials (the probe's mark); the rest
     # failed otherwise (a timeout, an error), and whether anyone could read them is not known
     refused_for_credentials: int = field(default=0, metadata={"omit_empty": True})
+    # The kinds of the stores behind exposed_containers and refused_containers, with their
+    # containers: what the reports call them (registry.words); never written in the JSON
+    exposed_by_kind: dict[str, int] = field(default_factory=dict, metadata={"skip": True})
+    refused_by_kind: dict[str, int] = field(default_factory=dict, metadata={"skip": True})
+
+    @property
+    def words(self) -> Words:
+        """The words every exposed store shares, else the neutral ones ("records")."""
+        return Words.common(words(k) for k in self.exposed_by_kind)
+
+    @property
+    def all_words(self) -> Words:
+        """The words every store listed shares (exposed or refused), else the neutral ones."""
+        return Words.common(words(k) for k in {**self.exposed_by_kind, **self.refused_by_kind})
+
+    @property
+    def containers(self) -> str:
+        """The exposed containers in their stores' words: '112 indices', or '130 containers
+        (112 indices, 6 tables, 12 collections)' over kinds that name them differently."""
+        return (
+            Words.tally((words(k), n) for k, n in self.exposed_by_kind.items())
+            if (self.exposed_by_kind)
+            else Words().containers(self.exposed_containers)
+        )
 
     @property
     def documents(self) -> Documents:
@@ -63,6 +88,8 @@ def summarise(scan: ScanRecord) -> Summary:
     pii_types: set[str] = set()
     containers = docs = copies = uncounted = compromised = with_pii = refused = refused_docs = 0
     credentials = 0
+    exposed_by: Counter[str] = Counter()
+    refused_by: Counter[str] = Counter()
     for store in scan.stores:
         verdict = store.service.verdict
         listed = [cr for _, cr in store.containers]
@@ -73,6 +100,8 @@ def summarise(scan: ScanRecord) -> Summary:
         uncounted += counted.uncounted
         containers += len(read)
         refused += len(shut)
+        exposed_by[store.service.kind] += len(read)
+        refused_by[store.service.kind] += len(shut)
         credentials += sum(cr.asked_credentials() for cr in shut)
         refused_docs += Documents.of(cr.container for cr in shut).records
         for cr in listed:
@@ -96,4 +125,6 @@ def summarise(scan: ScanRecord) -> Summary:
         refused_containers=refused,
         refused_documents=refused_docs,
         refused_for_credentials=credentials,
+        exposed_by_kind=dict(exposed_by),
+        refused_by_kind=dict(refused_by),
     )
