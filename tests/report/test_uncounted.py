@@ -86,24 +86,24 @@ def test_the_html_summary_neither_says_zero_documents_nor_samples_it_never_read(
 
     scan = stored(tmp_path, folder("public-cases/exports/", None), folder("public-cases/hr/", None))
     text = _plain(html.render(scan))
-    assert "holding 0 documents" not in text
+    assert "holding 0 records" not in text and "holding 0 documents" not in text
     assert (
-        "1 data store answered without a password, holding 2 indices whose records were "
+        "1 data store answered without a password, holding 2 folders whose records were "
         "not counted." in text
     )
     assert "The samples read found no personal data" not in text
     assert (
-        "2 exposed indices were not sampled, so whether they hold personal data is not "
+        "2 exposed folders were not sampled, so whether they hold personal data is not "
         "known." in text
     )
 
 
-def test_the_html_summary_says_which_indices_were_not_counted(tmp_path: Path) -> None:
+def test_the_html_summary_says_which_folders_were_not_counted(tmp_path: Path) -> None:
     from leakhound.report import html
 
     scan = stored(tmp_path, folder("public-cases/hr/", 200), folder("public-cases/bin/", None))
     text = _plain(html.render(scan))
-    assert "holding 200 documents in 2 indices (1 of them not counted)." in text
+    assert "holding 200 records in 2 folders (1 of them not counted)." in text
 
 
 def test_sarif_names_the_indices_nobody_counted(tmp_path: Path) -> None:

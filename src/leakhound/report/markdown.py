@@ -42,7 +42,7 @@ def render(scan: ScanRecord) -> str:
         f"- Started: {scan.started_at}; finished: {scan.finished_at or '—'} ({scan.status})",
         f"- Endpoints: {s.endpoints}; exposed: {s.exposed_endpoints} "
         f"({', '.join(f'{k} {v}' for k, v in s.by_verdict.items())})",
-        f"- Exposed: {s.containers}, {text.documents(s.documents, s.words)} {s.words.record[1]}; "
+        f"- Exposed: {s.named()}, {text.documents(s.documents, s.words)} {s.words.record[1]}; "
         f"compromised {s.all_words.container[1]}: {s.compromised_containers}",
         *([f"- {shut}"] if shut else []),
         f"- Personal data types seen in {_where_seen(scan)}: {', '.join(s.pii_types) or 'none'}",

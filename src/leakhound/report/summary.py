@@ -58,15 +58,13 @@ class Summary:
         """The words every store listed shares (exposed or refused), else the neutral ones."""
         return Words.common(words(k) for k in {**self.exposed_by_kind, **self.refused_by_kind})
 
-    @property
-    def containers(self) -> str:
+    def named(self, before: str = "") -> str:
         """The exposed containers in their stores' words: '112 indices', or '130 containers
-        (112 indices, 6 tables, 12 collections)' over kinds that name them differently."""
-        return (
-            Words.tally((words(k), n) for k, n in self.exposed_by_kind.items())
-            if (self.exposed_by_kind)
-            else Words().containers(self.exposed_containers)
-        )
+        (112 indices, 6 tables, 12 collections)' over kinds that name them differently
+        ('112 exposed indices' with ``before``)."""
+        if not self.exposed_by_kind:
+            return Words().containers(self.exposed_containers, before)
+        return Words.tally(((words(k), n) for k, n in self.exposed_by_kind.items()), before)
 
     @property
     def documents(self) -> Documents:

@@ -80,7 +80,7 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
         s.refused_containers, s.refused_documents, s.refused_for_credentials, s.refused_by_kind
     )
     console.print(
-        f"Exposed: {s.exposed_endpoints} endpoint(s), {s.containers}, "
+        f"Exposed: {s.exposed_endpoints} endpoint(s), {s.named()}, "
         f"{text.documents(s.documents, s.words)} {s.words.record[1]}"
         f"{'; ' + refused if refused else ''}; personal data: "
         f"{', '.join(s.pii_types) or 'none found in samples'}; "
