@@ -195,8 +195,7 @@ def test_the_stores_own_indices_left_unsampled_ask_for_include_system(build_scan
     )
     steps = assess(doc).next_steps
     assert any(
-        s.startswith("1 exposed index was not sampled: scan again with --sample")
-        for s in steps
+        s.startswith("1 exposed index was not sampled: scan again with --sample") for s in steps
     )
     assert any(
         s.startswith(

@@ -42,7 +42,7 @@ def render(scan: ScanRecord) -> str:
         f"- Started: {scan.started_at}; finished: {scan.finished_at or '—'} ({scan.status})",
         f"- Endpoints: {s.endpoints}; exposed: {s.exposed_endpoints} "
         f"({', '.join(f'{k} {v}' for k, v in s.by_verdict.items())})",
-        f"- Exposed: {s.named()}, {text.documents(s.documents, s.words)} {s.words.record[1]}; "
+        f"- Exposed: {s.named()}, {text.records(s.documents, s.words)}; "
         f"compromised {s.all_words.container[1]}: {s.compromised_containers}",
         *([f"- {shut}"] if shut else []),
         f"- Personal data types seen in {_where_seen(scan)}: {', '.join(s.pii_types) or 'none'}",
@@ -107,11 +107,11 @@ def _full(r: TargetResult) -> list[str]:
     if not read:
         return []
     w = words(r.service.kind)
-    total = text.documents(Documents.read((c, full.docs) for c, full in read), w)
+    total = text.records(Documents.read((c, full.docs) for c, full in read), w)
     records = w.record[1]
     out = [
         "",
-        f"### Full read: {total} {records}, distinct people {cell(text.people(r.full) or '0')}",
+        f"### Full read: {total}, distinct people {cell(text.people(r.full) or '0')}",
         "",
         f"| {w.container_heading} | Read | People "
         f"| Personal data ({records}, {records}/distinct per field) | Per year |",

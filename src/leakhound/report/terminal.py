@@ -81,7 +81,7 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
     )
     console.print(
         f"Exposed: {s.exposed_endpoints} endpoint(s), {s.named()}, "
-        f"{text.documents(s.documents, s.words)} {s.words.record[1]}"
+        f"{text.records(s.documents, s.words)}"
         f"{'; ' + refused if refused else ''}; personal data: "
         f"{', '.join(s.pii_types) or 'none found in samples'}; "
         f"compromised {s.all_words.container[1]}: {s.compromised_containers}",
@@ -176,10 +176,10 @@ def _full(r: TargetResult, console: Console) -> None:
     if not read:
         return
     w = words(r.service.kind)
-    total = text.documents(Documents.read((c, full.docs) for c, full in read), w)
+    total = text.records(Documents.read((c, full.docs) for c, full in read), w)
     table = Table(
         title=Text.assemble(
-            f"Full read: {total} {w.record[1]}, distinct people ",
+            f"Full read: {total}, distinct people ",
             safe(text.people(r.full) or "0"),
         ),
         title_justify="left",

@@ -51,6 +51,13 @@ def documents(d: Documents, words: Words = NEUTRAL) -> str:
     return text + (f" (+{d.copies:,} in copies)" if d.copies else "")
 
 
+def records(d: Documents, words: Words = NEUTRAL) -> str:
+    """``documents`` followed by the records' word: '1 row', '1,000 (+300 in copies) rows',
+    '? (2 folders not counted) records'."""
+    figure = documents(d, words)
+    return f"{figure} {words.record[0] if figure == '1' else words.record[1]}"
+
+
 def of_kinds(kinds: Iterable[str]) -> Words:
     """The words the stores of ``kinds`` share, else the neutral ones."""
     return Words.common(words(k) for k in kinds)
