@@ -120,7 +120,7 @@ def _full(r: TargetResult) -> list[str]:
     for c, full in read:
         out.append(
             f"| {cell(c.name)} | {full.docs:,} | "
-            f"{cell(text.people(full))} | {cell(text.full_pii_line(full))} | "
+            f"{cell(text.people(full))} | {cell(text.full_pii_line(full, words=w))} | "
             f"{cell(text.years(full))} |"
         )
     return out

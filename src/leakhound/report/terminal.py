@@ -197,7 +197,7 @@ def _full(r: TargetResult, console: Console) -> None:
             safe(c.name),
             f"{full.docs:,}",
             safe(text.people(full)),
-            safe(text.full_pii_line(full)),
+            safe(text.full_pii_line(full, words=w)),
             safe(text.years(full)),
         )
     console.print(table, highlight=False)

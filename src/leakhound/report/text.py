@@ -188,8 +188,9 @@ def store_people(p: PeopleCount | None) -> str:
     return f"≈{p.value:,} (estimate, between {p.low:,} and {high}): {p.basis}"
 
 
-def full_pii_line(full: FullRead | None, max_fields: int = 4) -> str:
-    """'EMAIL_ADDRESS 614 docs: customer.email 614/489 distinct, …' per type, joined by '; '."""
+def full_pii_line(full: FullRead | None, max_fields: int = 4, words: Words = NEUTRAL) -> str:
+    """'EMAIL_ADDRESS 614 documents (customer.email 614/489, …)' per type, joined by '; ', the
+    records in the store's ``words``."""
     if full is None:
         return ""
     parts = []
@@ -200,7 +201,7 @@ def full_pii_line(full: FullRead | None, max_fields: int = 4) -> str:
         more = len(pii.fields) - max_fields
         if more > 0:
             fields += f", +{more}"
-        parts.append(f"{pii.entity_type} {pii.docs:,} docs ({fields})")
+        parts.append(f"{pii.entity_type} {words.records(pii.docs)} ({fields})")
     line = "; ".join(parts)
     if full.error:
         line = f"INCOMPLETE: {full.error}" + (f"; {line}" if line else "")

@@ -53,7 +53,7 @@ async def sample_container(
     if got.records is not None and container.docs is None:
         # A kind that counts its records only by reading them (files): the sample's count.
         container = replace(container, docs=got.records, docs_exact=got.records_exact)
-    container = compromise.flag_sample(container, got.docs)
+    container = compromise.flag_sample(container, got.docs, probe.words.record[0])
     try:
         pii, found = await workers.run(
             summarise_sample,
