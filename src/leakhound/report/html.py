@@ -30,6 +30,7 @@ from ..assess import (
 from ..assess.categories import category_score
 from ..assess.document import CSP
 from ..assess.render import deadline_text, duty_text, figure_text
+from ..models import Words
 from ..redact import neutralize
 from ..store.records import ScanRecord
 from . import text
@@ -121,7 +122,9 @@ def view(
             {
                 "label": "records",
                 "value": _figure_value(a.records.value),
-                "note": f"{w.record[1]} in those {w.container[1]}",
+                # the label says "records": the store's own word only where it differs
+                "note": (f"{w.record[1]} " if w.record != Words().record else "")
+                + f"in those {w.container[1]}",
                 "alert": False,
             },
             {
