@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Documents, Words, to_dict
-from ..probes.registry import words
+from ..probes.registry import words as kind_words
 from ..store.records import ScanRecord
 
 
@@ -51,12 +51,13 @@ class Summary:
     @property
     def words(self) -> Words:
         """The words every exposed store shares, else the neutral ones ("records")."""
-        return Words.common(words(k) for k in self.exposed_by_kind)
+        some = [k for k, n in self.exposed_by_kind.items() if n] or self.exposed_by_kind
+        return Words.common(kind_words(k) for k in some)
 
     @property
     def all_words(self) -> Words:
         """The words every store listed shares (exposed or refused), else the neutral ones."""
-        return Words.common(words(k) for k in {**self.exposed_by_kind, **self.refused_by_kind})
+        return Words.common(kind_words(k) for k in {**self.exposed_by_kind, **self.refused_by_kind})
 
     def named(self, before: str = "") -> str:
         """The exposed containers in their stores' words: '112 indices', or '130 containers
@@ -64,7 +65,7 @@ class Summary:
         ('112 exposed indices' with ``before``)."""
         if not self.exposed_by_kind:
             return Words().containers(self.exposed_containers, before)
-        return Words.tally(((words(k), n) for k, n in self.exposed_by_kind.items()), before)
+        return Words.tally(((kind_words(k), n) for k, n in self.exposed_by_kind.items()), before)
 
     @property
     def documents(self) -> Documents:

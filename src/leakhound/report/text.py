@@ -17,7 +17,7 @@ from ..models import (
     Sample,
     Words,
 )
-from ..probes.registry import words
+from ..probes.registry import words as kind_words
 
 NEUTRAL = Words()
 
@@ -60,13 +60,13 @@ def records(d: Documents, words: Words = NEUTRAL) -> str:
 
 def of_kinds(kinds: Iterable[str]) -> Words:
     """The words the stores of ``kinds`` share, else the neutral ones."""
-    return Words.common(words(k) for k in kinds)
+    return Words.common(kind_words(k) for k in kinds)
 
 
 def containers(by_kind: Mapping[str, int]) -> str:
     """Containers of several stores, by kind, in their words: '112 indices', '18 containers
     (12 indices, 6 tables)' (``Words.tally``)."""
-    return Words.tally((words(k), n) for k, n in by_kind.items())
+    return Words.tally((kind_words(k), n) for k, n in by_kind.items())
 
 
 def refused(
@@ -79,7 +79,7 @@ def refused(
     if not containers:
         return ""
     by_kind = by_kind or {"": containers}
-    named = Words.tally(((words(k), n) for k, n in by_kind.items()), "more")
+    named = Words.tally(((kind_words(k), n) for k, n in by_kind.items()), "more")
     held = f", holding {of_kinds(by_kind).records(documents)}" if documents else ""
     return f"{named} listed but not readable ({why_refused(containers, credentials)}){held}"
 
