@@ -45,11 +45,12 @@ def ransom_text(doc: Any) -> bool:
     return bool(_RANSOM_COIN.search(text) and _RANSOM_ASK.search(text))
 
 
-def flag_sample(container: Container, docs: Sequence[Any]) -> Container:
-    """The container marked compromised when a sampled record reads like a ransom note."""
+def flag_sample(container: Container, docs: Sequence[Any], record: str = "document") -> Container:
+    """The container marked compromised when a sampled record reads like a ransom note;
+    ``record`` is the kind's word for a record ("document", "row", "key"…)."""
     if not any(ransom_text(d) for d in docs[:NOTES_READ]):
         return container
-    reasons = (*container.compromise_reasons, "a document reads like a ransom note")
+    reasons = (*container.compromise_reasons, f"a {record} reads like a ransom note")
     return replace(container, compromised=True, compromise_reasons=reasons)
 
 

@@ -331,6 +331,70 @@ class Documents:
         return cls(copies, 0)
 
 
+def counted(n: int, word: tuple[str, str], before: str = "") -> str:
+    """'1 table', '2,048 tables' ('2,048 more tables' with ``before``): a count and the
+    singular or plural of ``word``."""
+    return " ".join(x for x in (f"{n:,}", before, word[0] if n == 1 else word[1]) if x)
+
+
+def _capital(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """What a store kind calls its containers and its records, each (singular, plural):
+    Elasticsearch's indices of documents, PostgreSQL's tables of rows. The words of reports
+    only; no field, column or option takes them."""
+
+    container: tuple[str, str] = ("container", "containers")
+    record: tuple[str, str] = ("record", "records")
+
+    def containers(self, n: int, before: str = "") -> str:
+        """'1 table', '6 tables' ('6 more tables' with ``before``)."""
+        return counted(n, self.container, before)
+
+    def records(self, n: int) -> str:
+        """'1 row', '20,402 rows'."""
+        return counted(n, self.record)
+
+    @property
+    def container_heading(self) -> str:
+        """'Table', 'Index': the singular, capitalised, for a column."""
+        return _capital(self.container[0])
+
+    @property
+    def containers_heading(self) -> str:
+        """'Tables', 'Indices'."""
+        return _capital(self.container[1])
+
+    @property
+    def records_heading(self) -> str:
+        """'Rows', 'Documents'."""
+        return _capital(self.record[1])
+
+    @classmethod
+    def common(cls, words: typing.Iterable[Words]) -> Words:
+        """The words all of ``words`` share, else the neutral ones (none given: neutral)."""
+        distinct = set(words)
+        return distinct.pop() if len(distinct) == 1 else cls()
+
+    @classmethod
+    def tally(cls, counts: typing.Iterable[tuple[Words, int]], before: str = "") -> str:
+        """Containers of several stores: '112 indices' where all use the same words, else
+        '130 containers (112 indices, 6 tables, 12 collections)' (kinds without any left out
+        of the breakdown)."""
+        by: dict[Words, int] = {}
+        for w, n in counts:
+            by[w] = by.get(w, 0) + n
+        total = sum(by.values())
+        shown = {w: n for w, n in by.items() if n}
+        if len(by) <= 1 or len(shown) <= 1:
+            return (next(iter(shown or by), None) or cls()).containers(total, before)
+        parts = ", ".join(w.containers(n) for w, n in shown.items())
+        return f"{cls().containers(total, before)} ({parts})"
+
+
 @dataclass(frozen=True, slots=True)
 class PiiField:
     """How many sampled documents carry one PII type in one field."""
@@ -587,6 +651,8 @@ def _json(value: Any) -> Any:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
             v = getattr(value, f.name)
+            if f.metadata.get("skip"):  # for the reports' words, not the JSON
+                continue
             if f.metadata.get("flatten"):
                 for k, x in v.items():
                     out.setdefault(k, _json(x))  # never over a field of the model itself

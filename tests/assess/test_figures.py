@@ -588,7 +588,7 @@ def test_a_partial_stores_indices_that_refused_a_read_are_left_out_of_its_figure
     assert [i["asked_credentials"] for i in out["indices"]] == [False, True]
     short = html.view(doc, a)["in_short"]
     assert (
-        "holding 1,132 documents in 1 indices (1 more index listed but not readable (asked "
+        "holding 1,132 documents in 1 index (1 more index listed but not readable (asked "
         "for credentials), holding 10,000 documents)."
     ) in short
 

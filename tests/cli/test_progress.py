@@ -23,5 +23,5 @@ def test_full_progress_shows_documents_per_index(monkeypatch: pytest.MonkeyPatch
         bar.docs("127.0.0.1:9200/cases\x1b[31m", 500, 1000)
         bar.docs("127.0.0.1:9200/cases\x1b[31m", 1000, 1000)
     text = err.getvalue()
-    assert "cases" in text and "docs/s" in text
+    assert "cases" in text and "records/s" in text
     assert "cases\x1b[31m" not in text  # a target's escape sequence never reaches the TTY

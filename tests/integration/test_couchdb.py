@@ -157,8 +157,8 @@ def test_partial_servers_databases_that_ask_for_credentials_are_listed_not_expos
     ) + sum(found[n]["index"]["docs"] for n in system)
     assert summary["indices_with_pii"] == 1 and summary["compromised_indices"] == 2
     for fmt, line in (
-        ("terminal", "18 more indices listed but not readable"),
-        ("markdown", "- 18 more indices listed but not readable (asked for credentials)"),
+        ("terminal", "18 more databases listed but not readable"),
+        ("markdown", "- 18 more databases listed but not readable (asked for credentials)"),
     ):
         capsys.readouterr()
         assert main(["report", doc["scan_id"], "--db", str(db), "--format", fmt]) == 0
@@ -167,7 +167,8 @@ def test_partial_servers_databases_that_ask_for_credentials_are_listed_not_expos
     assert main(["notify", doc["scan_id"], "--db", str(db), "--kind", "authority"]) == 0
     draft = " ".join(capsys.readouterr().out.replace("\\", "").split())
     assert (
-        "held in 3 indices; 18 more indices were listed, but reading them asked for credentials."
+        "held in 3 databases; 18 more databases were listed, but reading them asked for "
+        "credentials."
     ) in draft
 
 

@@ -31,6 +31,7 @@ from leakhound.lab import redis as lab_redis
 from leakhound.models import Fingerprint, from_dict
 from leakhound.probes.redis import connection as redis_connection
 from leakhound.probes.redis import probe as redis_probe
+from leakhound.probes.registry import words
 from leakhound.report.text import product
 from leakhound.scanner import full as full_read
 
@@ -482,7 +483,8 @@ def test_ransom_notes_and_wiper_marks_are_flagged(
     meow = {n for n in truths[kind].containers if n.endswith("-meow")}  # MongoDB's only
     assert flagged == {RANSOM[kind], *meow}
     reasons = found[RANSOM[kind]]["index"]["compromise_reasons"]
-    assert "a document reads like a ransom note" in reasons
+    # in the kind's words: "a row reads like a ransom note" in a table
+    assert f"a {words(kind).record[0]} reads like a ransom note" in reasons
     assert any("looks like a ransom note" in r for r in reasons)
     for name in meow:
         assert any("meow" in r for r in found[name]["index"]["compromise_reasons"])

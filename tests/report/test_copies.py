@@ -87,12 +87,12 @@ def test_every_format_shows_the_copies_rows_beside_the_records(tmp_path: Path) -
     scan = stored(tmp_path, table("cases", 1000), table("cases_by_city", 300, VIEW), full=True)
     out = rendered(scan)
     assert "1,000 (+300 in copies)" in out  # the store's row and the summary line
-    assert "Exposed: 1 endpoint(s), 2 indices, 1,000 (+300 in copies) documents" in out
+    assert "Exposed: 1 endpoint(s), 2 tables, 1,000 (+300 in copies) rows" in out
     assert "copies (materialized view)" in out  # the view's flag
-    assert "Full read: 1,000 (+300 in copies) documents" in out
+    assert "Full read: 1,000 (+300 in copies) rows" in out
     md = markdown.render(scan)
-    assert "documents: 1,000 (+300 in copies)" in md
-    assert "### Full read: 1,000 (+300 in copies) documents" in md
+    assert "- Exposed: 2 tables, 1,000 (+300 in copies) rows" in md
+    assert "### Full read: 1,000 (+300 in copies) rows" in md
     assert r"| cases\_by\_city | 300 | 8.0 KB |  |  | copies \(materialized view\) |" in md
     summary = summarise(scan).to_dict()
     assert (summary["exposed_documents"], summary["copied_documents"]) == (1000, 300)

@@ -75,7 +75,7 @@ def test_terminal_and_markdown_say_how_many_were_refused(scan: ScanRecord) -> No
     ) in out
     assert "2 (+2 refused)" in out  # the endpoint's row
     md = markdown.render(doc)
-    assert "- Exposed indices: 2, documents: 1,001; compromised indices: 1" in md
+    assert "- Exposed: 2 indices, 1,001 documents; compromised indices: 1" in md
     assert "- 2 more indices listed but not readable (" in md
 
 

@@ -57,10 +57,10 @@ def test_containers_nobody_counted_are_not_zero_documents(tmp_path: Path) -> Non
         Documents(0, 0, 2)
     )
     out = rendered(scan)
-    assert "Exposed: 1 endpoint(s), 2 indices, ? (2 indices not counted) documents" in out
+    assert "Exposed: 1 endpoint(s), 2 folders, ? (2 folders not counted) records" in out
     assert " 0 documents" not in out
     md = markdown.render(scan)
-    assert "documents: ? (2 indices not counted)" in md
+    assert "- Exposed: 2 folders, ? (2 folders not counted) records" in md
     summary = summarise(scan).to_dict()
     assert (summary["exposed_documents"], summary["uncounted_indices"]) == (0, 2)
 
@@ -68,7 +68,7 @@ def test_containers_nobody_counted_are_not_zero_documents(tmp_path: Path) -> Non
 def test_counted_records_beside_uncounted_containers_say_so(tmp_path: Path) -> None:
     scan = stored(tmp_path, folder("public-cases/hr/", 200), folder("public-cases/bin/", None))
     out = rendered(scan)
-    assert "Exposed: 1 endpoint(s), 2 indices, 200 (+1 index not counted) documents" in out
+    assert "Exposed: 1 endpoint(s), 2 folders, 200 (+1 folder not counted) records" in out
     assert "uncounted_indices" not in summarise(stored(tmp_path / "x", folder("a/", 3))).to_dict()
 
 
@@ -86,24 +86,24 @@ def test_the_html_summary_neither_says_zero_documents_nor_samples_it_never_read(
 
     scan = stored(tmp_path, folder("public-cases/exports/", None), folder("public-cases/hr/", None))
     text = _plain(html.render(scan))
-    assert "holding 0 documents" not in text
+    assert "holding 0 records" not in text and "holding 0 documents" not in text
     assert (
-        "1 data store answered without a password, holding 2 indices whose records were "
+        "1 data store answered without a password, holding 2 folders whose records were "
         "not counted." in text
     )
     assert "The samples read found no personal data" not in text
     assert (
-        "2 exposed indices were not sampled, so whether they hold personal data is not "
+        "2 exposed folders were not sampled, so whether they hold personal data is not "
         "known." in text
     )
 
 
-def test_the_html_summary_says_which_indices_were_not_counted(tmp_path: Path) -> None:
+def test_the_html_summary_says_which_folders_were_not_counted(tmp_path: Path) -> None:
     from leakhound.report import html
 
     scan = stored(tmp_path, folder("public-cases/hr/", 200), folder("public-cases/bin/", None))
     text = _plain(html.render(scan))
-    assert "holding 200 documents in 2 indices (1 of them not counted)." in text
+    assert "holding 200 records in 2 folders (1 of them not counted)." in text
 
 
 def test_sarif_names_the_indices_nobody_counted(tmp_path: Path) -> None:

@@ -289,10 +289,10 @@ def test_text_from_a_target_is_neutralised_in_alerts() -> None:
 
 
 def test_an_open_store_whose_records_nobody_counted_is_not_alerted_as_0_records() -> None:
-    # an object store's folders listed with --sample 0: no count, not 0 records
+    # containers listed with --sample 0 (as an object store's folders): no count, not 0 records
     out = run(Issues(), result(9000, containers={"exports/": None, "hr/": None}))
     (alert,) = out.alerts
-    assert "0 records" not in alert.title
-    assert "2 container(s), records not counted" in alert.title
+    assert "0 documents" not in alert.title
+    assert "2 indices, documents not counted" in alert.title  # the store's words
     out = run(Issues(), result(9000, containers={"exports/": 300, "hr/": None}))
-    assert "2 container(s), 300 records (1 container not counted)" in out.alerts[0].title
+    assert "2 indices, 300 documents (1 index not counted)" in out.alerts[0].title

@@ -13,8 +13,10 @@ from .figures import (
     Figure,
     Method,
     Store,
+    common_words,
     counted,
     records_by_year,
+    tally,
     years_basis,
 )
 from .gdpr import Deadline, Decision, Duty
@@ -40,11 +42,13 @@ __all__ = [
     "Severity",
     "Store",
     "assess",
+    "common_words",
     "counted",
     "entity_class",
     "load_context",
     "parse_context",
     "parse_when",
     "records_by_year",
+    "tally",
     "years_basis",
 ]

@@ -15,6 +15,7 @@ from .figures import (
     Figure,
     Method,
     Store,
+    common_words,
     container_exposures,
     data_subjects,
     date_range,
@@ -22,6 +23,7 @@ from .figures import (
     records,
     store_people,
     stores,
+    tally,
 )
 from .gdpr import Deadline, Decision, Duty, article_33, article_34, deadline
 from .logs import LogEvidence
@@ -92,6 +94,10 @@ class Assessment:
         )
 
 
+def _were(items: list[ContainerExposure]) -> str:
+    return "was" if len(items) == 1 else "were"
+
+
 def asks_credentials(i: ContainerExposure) -> bool:
     """Whether a container was listed but refused for want of credentials: refused
     (``ContainerResult.refused``) by a read its probe marked so, from the protocol's own code
@@ -155,6 +161,8 @@ def assess(
         due=due,
         refused=sum(shut),
         readable=not all(shut),
+        words=common_words(i for i, s in zip(containers, shut, strict=True) if not s),
+        refused_words=common_words(i for i, s in zip(containers, shut, strict=True) if s),
     )
     a34 = article_34(sev, ctx, a33)
     if logs is not None:
@@ -261,7 +269,7 @@ def next_steps(
         steps.append(
             f"Close access to {which}: firewall the port or "
             "bind to a private interface, and enable authentication. Keep logs and a "
-            "snapshot as evidence; do not delete indices."
+            f"snapshot as evidence; do not delete {common_words(exposed).container[1]}."
         )
     if exposed and ctx.third_party_access is None and not reviewed:
         steps.append(
@@ -278,15 +286,16 @@ def next_steps(
     skipped = [i for i in unmeasured if i not in unread and i.system]
     if unsampled:
         steps.append(
-            f"{len(unsampled)} exposed index(es) were not sampled: scan again with "
+            f"{tally(unsampled, 'exposed')} {_were(unsampled)} not sampled: scan again with "
             "--sample to measure their personal data."
         )
     if skipped:
         names = ", ".join(i.name for i in skipped[:3]) + ("…" if len(skipped) > 3 else "")
         steps.append(
-            f"{len(skipped)} of the stores' own index(es) ({names}) were not sampled, as "
-            "by default: scan again with --include-system to measure their personal data "
-            "(user and replication documents may hold credentials)."
+            f"{len(skipped)} of the stores' own {common_words(skipped).container[1]} ({names}) "
+            f"{_were(skipped)} not sampled, as by default: scan again with --include-system "
+            "to measure their personal data (user and replication documents may hold "
+            "credentials)."
         )
     # Listed, not read: not exposed (no figure counts them), but the owner may want them
     # measured; credentials help only those that asked for them.
@@ -298,13 +307,13 @@ def next_steps(
         if not why or why == "not sampled":
             why = "the store asked for credentials"
         steps.append(
-            f"{len(shut)} index(es) listed but not readable ({why}"
+            f"{tally(shut)} listed but not readable ({why}"
             f"{'…' if len(shut) > 1 else ''}): to measure their personal data, scan again "
             "with the owner's credentials (--auth)."
         )
     if failed:
         steps.append(
-            f"{len(failed)} index(es) listed but whose read failed ({failed[0].sample_error}"
+            f"{tally(failed)} listed but whose read failed ({failed[0].sample_error}"
             f"{'…' if len(failed) > 1 else ''}): scan again to measure their personal data; "
             "until then, whether anyone could read them is not known."
         )

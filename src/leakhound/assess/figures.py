@@ -25,7 +25,9 @@ from ..models import (
     Sample,
     Service,
     Verdict,
+    Words,
 )
+from ..probes.registry import words
 from ..store.records import ScanRecord
 from .categories import entity_class
 
@@ -99,6 +101,12 @@ class ContainerExposure:
     asked_credentials: bool = False
     # The store's own (a dot index, CouchDB's _users): not sampled without --include-system.
     system: bool = False
+    kind: str = ""  # its store's kind: what the texts call it and its records (``words``)
+
+    @property
+    def words(self) -> Words:
+        """What its store's kind calls containers and records (neutral when unknown)."""
+        return words(self.kind)
 
     @property
     def entity_types(self) -> tuple[str, ...]:
@@ -132,6 +140,23 @@ class Store:
     refused: int = 0  # containers listed, but their read asked for credentials (or failed)
     refused_docs: int = 0  # records the store counted in those
     refused_credentials: int = 0  # of those, refused for want of credentials (the rest failed)
+    kind: str = ""  # what the texts call its containers and records (``words``)
+
+    @property
+    def words(self) -> Words:
+        """What its kind calls containers and records (neutral when unknown)."""
+        return words(self.kind)
+
+
+def common_words(items: Iterable[ContainerExposure | Store]) -> Words:
+    """The words all of ``items``' stores share, else the neutral ones."""
+    return Words.common(i.words for i in items)
+
+
+def tally(items: Iterable[ContainerExposure], before: str = "") -> str:
+    """Containers in their stores' words: '3 tables', '5 containers (3 tables, 2 indices)'
+    ('3 exposed tables' with ``before``)."""
+    return Words.tally(((i.words, 1) for i in items), before)
 
 
 def stores(scan: ScanRecord) -> tuple[Store, ...]:
@@ -156,6 +181,7 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 refused=len(shut),
                 refused_docs=Documents.of(cr.container for cr in shut).records,
                 refused_credentials=sum(cr.asked_credentials() for cr in shut),
+                kind=svc.kind,
             )
         )
     return tuple(out)
@@ -232,6 +258,7 @@ def _exposure(
         years_read=years_read or full,
         derived=c.derived,
         system=c.system,
+        kind=svc.kind,
     )
 
 
@@ -255,7 +282,7 @@ def _from_sample(
         subjects=(
             _counted_figure(sample.people)
             if sample is not None and sample.people is not None
-            else _subjects(c.docs, sampled, pii, store)
+            else _subjects(c.docs, sampled, pii, store, words(svc.kind))
         ),
     )
 
@@ -282,6 +309,7 @@ def _distinct_figure(d: Distinct, basis: str, complete: bool = True) -> Figure:
 
 def _from_full(svc: Service, c: Container, full: FullRead) -> ContainerExposure:
     read = full.docs
+    w = words(svc.kind)
     pii = tuple(
         PiiKind(p.entity_type, p.docs, p.distinct.estimate, tuple(f.path for f in p.fields))
         for p in full.pii
@@ -290,11 +318,11 @@ def _from_full(svc: Service, c: Container, full: FullRead) -> ContainerExposure:
         people = full.people
         subjects = _distinct_figure(
             people.distinct,
-            f"distinct {people.entity_type} in {people.field} over {read:,} documents read",
+            f"distinct {people.entity_type} in {people.field} over {w.records(read)} read",
             full.complete,
         )
     else:
-        subjects = Figure(None, Method.UNKNOWN, basis="no identifier in the documents read")
+        subjects = Figure(None, Method.UNKNOWN, basis=f"no identifier in the {w.record[1]} read")
     return _exposure(
         svc,
         c,
@@ -308,7 +336,11 @@ def _from_full(svc: Service, c: Container, full: FullRead) -> ContainerExposure:
 
 
 def _subjects(
-    docs: int | None, sampled: int, pii: tuple[PiiKind, ...], store: PeopleCount | None = None
+    docs: int | None,
+    sampled: int,
+    pii: tuple[PiiKind, ...],
+    store: PeopleCount | None = None,
+    w: Words | None = None,
 ) -> Figure:
     """People in one container: distinct identifiers in the sample, scaled to the container.
 
@@ -320,6 +352,7 @@ def _subjects(
     container never holds more than its store was counted to hold (``store``, the sample
     scan's count across all the store's containers, of the same type).
     """
+    w = w or Words()
     ranked = people_type(k.entity_type for k in pii)
     keys = [k for k in pii if k.entity_type == ranked] or [
         k for k in pii if entity_class(k.entity_type).person_key
@@ -339,7 +372,7 @@ def _subjects(
             Method.EXACT,
             best.distinct,
             best.distinct,
-            f"distinct {best.entity_type} in all {docs:,} documents{proxy}",
+            f"distinct {best.entity_type} in all {w.records(docs)}{proxy}",
         )
     if docs is None:
         return Figure(
@@ -347,14 +380,14 @@ def _subjects(
             Method.ESTIMATE,
             low=best.distinct,
             basis=(
-                f"{best.distinct:,} distinct {best.entity_type} in {sampled:,} sampled documents; "
-                f"the index refused a count, so no scale-up{proxy}"
+                f"{best.distinct:,} distinct {best.entity_type} in {sampled:,} sampled "
+                f"{w.record[1]}; the {w.container[0]} refused a count, so no scale-up{proxy}"
             ),
         )
     scaled = round(best.distinct * docs / sampled)
     basis = (
-        f"{best.distinct:,} distinct {best.entity_type} in {sampled:,} sampled documents, "
-        f"scaled to {docs:,} documents{proxy}"
+        f"{best.distinct:,} distinct {best.entity_type} in {sampled:,} sampled {w.record[1]}, "
+        f"scaled to {w.records(docs)}{proxy}"
     )
     if store is not None and store.entity_type == best.entity_type and store.high is not None:
         cap = max(store.high, best.distinct)
@@ -387,8 +420,9 @@ def data_subjects(
         parts.append(
             _distinct_figure(
                 people.distinct,
-                f"distinct {people.entity_type} in {people.field} over "
-                f"every document read on {endpoint}, each person counted once",
+                f"distinct {people.entity_type} in {people.field} over every "
+                f"{common_words(i for i in items if i.endpoint == endpoint).record[0]} read on "
+                f"{endpoint}, each person counted once",
             )
         )
     items = [i for i in items if i.endpoint not in totals]
@@ -411,18 +445,20 @@ def data_subjects(
     if totals and not with_people:
         basis = "full-read counts of each endpoint, each person counted once per endpoint, added"
     elif all(i.full for i in with_people) and not totals:
+        w = common_words(with_people)
         basis = (
-            f"distinct identifiers over every document read in {len(parts)} indices, "
-            "added (a person in several indices counts once per index, so this leans "
-            "high)"
+            f"distinct identifiers over every {w.record[0]} read in {tally(with_people)}, "
+            f"added (a person in several {w.container[1]} counts once per {w.container[0]}, "
+            "so this leans high)"
         )
     else:
         sampled = sum(i.sampled for i in with_people)
+        w = common_words(with_people)
         basis = (
-            f"estimate from {sampled:,} documents read in {len(with_people)} "
-            f"ind{'ex' if len(with_people) == 1 else 'ices'}: distinct identifiers in "
-            "each sample scaled to the index's size, then added (a person in several "
-            "indices counts once per index, so this leans high)"
+            f"estimate from {w.records(sampled)} read in {tally(with_people)}: distinct "
+            f"identifiers in each sample scaled to the {w.container[0]}'s size, then added (a "
+            f"person in several {w.container[1]} counts once per {w.container[0]}, so this "
+            "leans high)"
         )
     return Figure(total, Method.ESTIMATE, low=low, basis=basis)
 
@@ -550,14 +586,15 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
         i for i in containers if not i.measured and not i.refused and not i.system and i.docs != 0
     ]
     not_sampled = (
-        f"{len(unread)} exposed {'index was' if len(unread) == 1 else 'indices were'} not "
+        f"{tally(unread, 'exposed')} {'was' if len(unread) == 1 else 'were'} not "
         "sampled (or their sample failed), so whether their records hold personal data is "
         "not known"
     )
     if not with_pii:
         if unread:
             return Figure(None, Method.UNKNOWN, basis=not_sampled)
-        return Figure(0, Method.EXACT, basis="no exposed index held personal data in its sample")
+        one = common_words(containers).container[0]
+        return Figure(0, Method.EXACT, basis=f"no exposed {one} held personal data in its sample")
     unknown = [i for i in with_pii if i.docs is None]
     estimated = [i for i in with_pii if not i.docs_exact and i.docs is not None]
     total = sum(i.docs or 0 for i in with_pii)
@@ -570,8 +607,8 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
         else "whose sample (or, read to the end, whose records) held personal data"
     )
     basis = (
-        f"documents in {len(with_pii)} exposed "
-        f"ind{'ex' if len(with_pii) == 1 else 'ices'} {held}, counted by the store"
+        f"{common_words(with_pii).record[1]} in {tally(with_pii, 'exposed')} "
+        f"{held}, counted by the store"
     ) + note
     stores = len({i.url for i in with_pii})
     if stores > 1:
@@ -699,7 +736,7 @@ def years_basis(containers: Iterable[ContainerExposure]) -> str:
     if undated := [i for i in left if not (_day(i.date_min) and _day(i.date_max))]:
         records = sum(i.docs or 0 for i in undated)
         out.append(f"{len(undated)} left out, without a date read ({records:,} records)")
-    what = f"Documents of the {len(items)} ind{'ex' if len(items) == 1 else 'ices'}"
+    what = f"{common_words(items).records_heading} of the {tally(items)}"
     return f"{what} with personal data, by year: " + "; ".join(x for x in out if x) + "."
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from ..models import Words
 from .context import Context
 from .severity import Level, Severity
 
@@ -89,16 +90,20 @@ def article_33(
     due: Deadline,
     refused: int = 0,
     readable: bool = True,
+    words: Words | None = None,
+    refused_words: Words | None = None,
 ) -> Decision:
     """Advice on notifying the supervisory authority. ``refused``: containers the exposed
     stores listed but whose read asked for credentials; ``readable``: whether any listed
-    container could be read (or was not refused so)."""
+    container could be read (or was not refused so); ``words`` and ``refused_words``: what
+    the stores of the containers exposed and of those refused call them."""
+    words, refused_words = words or Words(), refused_words or Words()
     if not exposed:
         return Decision(
             "Art. 33", Duty.NOT_REQUIRED, ("no store in this scan was open: nothing was exposed",)
         )
     shut = (
-        f"{refused} listed ind{'ex' if refused == 1 else 'ices'} asked for credentials to be "
+        f"{refused_words.containers(refused, 'listed')} asked for credentials to be "
         "read: their names and record counts were exposed, not their records (scan again "
         "with the owner's credentials, --auth, to know what they hold)"
     )
@@ -117,9 +122,9 @@ def article_33(
                 "Art. 33",
                 Duty.UNDETERMINED,
                 (
-                    "exposed indices were not sampled (or their sample failed), so whether they "
-                    "hold personal data is unknown: scan again with --sample, or set "
-                    "data_processing_context in the context file",
+                    f"exposed {words.container[1]} were not sampled (or their sample failed), so "
+                    "whether they hold personal data is unknown: scan again with --sample, or "
+                    "set data_processing_context in the context file",
                 ),
             )
         return Decision(

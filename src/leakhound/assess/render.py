@@ -20,7 +20,7 @@ from .document import (
     Target,
     to_markdown,
 )
-from .figures import Figure, Method
+from .figures import Figure, Method, common_words
 from .gdpr import Duty
 from .severity import Criterion
 
@@ -229,7 +229,11 @@ def blocks(a: Assessment) -> list[Block]:
                     a.data_subjects.basis,
                 ),
                 ("Records", figure_text(a.records, "records"), a.records.basis),
-                ("Dates of the records", _range(a.date_range), "index date fields"),
+                (
+                    "Dates of the records",
+                    _range(a.date_range),
+                    f"{common_words(a.containers).container[0]} date fields",
+                ),
                 ("Exposure began", a.exposure.started_text, ""),
                 ("Exposure ended", a.exposure.ended_text, ""),
             ),
@@ -251,7 +255,13 @@ def blocks(a: Assessment) -> list[Block]:
         out += [
             Heading("Personal data found"),
             Table(
-                ("Store", "Index", "Documents", "Personal data (sample)", "People"),
+                (
+                    "Store",
+                    common_words(a.containers_with_personal_data).container_heading,
+                    common_words(a.containers_with_personal_data).records_heading,
+                    "Personal data (sample)",
+                    "People",
+                ),
                 tuple(
                     (
                         Target(i.url),

@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=100,
         metavar="N",
-        help="documents read per index for PII detection (default 100; 0: none)",
+        help="records read per container (index, table, collection…) for PII detection "
+        "(default 100; 0: none)",
     )
     scan.add_argument(
         "--include-system",
@@ -136,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=1000,
         metavar="N",
-        help="indices inventoried in detail per endpoint (default 1000)",
+        help="containers (indices, tables, collections…) inventoried in detail per endpoint "
+        "(default 1000)",
     )
     scan.add_argument(
         "--max-objects",
@@ -192,35 +194,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--depth",
         choices=("sample", "full"),
         default="sample",
-        help="sample: --sample documents per index (default); full: all of them",
+        help="sample: --sample records per container (default); full: all of them",
     )
     full.add_argument(
         "--index",
         action="append",
         default=[],
         metavar="PATTERN",
-        help="indices to read in full, fnmatch pattern (repeatable; default: all "
-        "non-system indices)",
+        help="containers (indices, tables, collections…) to read in full, fnmatch pattern "
+        "(repeatable; default: all but the stores' own)",
     )
     full.add_argument(
         "--slices",
         type=_positive_int,
         default=2,
         metavar="N",
-        help="slices read in parallel per index (default 2)",
+        help="slices read in parallel per container (default 2)",
     )
     full.add_argument(
         "--docs-rate",
         type=_positive_float,
         metavar="DOCS_PER_S",
-        help="documents per second at most over the whole scan (default: no cap)",
+        help="records per second at most over the whole scan (default: no cap)",
     )
     full.add_argument(
         "--batch",
         type=_positive_int,
         default=1000,
         metavar="N",
-        help="documents per request and per checkpoint (default 1000)",
+        help="records per request and per checkpoint (default 1000)",
     )
     full.add_argument(
         "--resume",
@@ -300,10 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     subjects = sub.add_parser(
         "export-subjects",
         help="list the identifiers a stored scan found exposed (hashed)",
-        description="Read again the indices a stored scan found open or partial (the findings "
+        description="Read again the containers a stored scan found open or partial (the findings "
         "database keeps no raw value) and list each distinct identifier once: its "
         "type, its keyed hash (HMAC-SHA256 under this database's key) and the "
-        "indices it was found in, never the raw value. The data's owner matches "
+        "containers it was found in, never the raw value. The data's owner matches "
         "the hashes by running the same command with --reveal on their side "
         "(leakhound may add a matcher later).",
     )

@@ -104,5 +104,5 @@ class FullProgress:
             self._overall,
             completed=sum(self._read.values()),
             total=sum(self._expected.values()) or None,
-            rate=f"{rate:,.0f} docs/s",
+            rate=f"{rate:,.0f} records/s",
         )

@@ -94,8 +94,8 @@ def headline(inv: Investigation) -> list[str]:
         )
     if s.unknown_personal_readers:
         out.append(
-            f"{len(s.unknown_personal_readers)} unknown source(s) read indices in which "
-            "the scan found personal data."
+            f"{len(s.unknown_personal_readers)} unknown source(s) read containers (indices, "
+            "tables, collections…) in which the scan found personal data."
         )
     return out
 

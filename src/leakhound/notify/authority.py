@@ -8,7 +8,16 @@ adds the reasons for a delay past 72 hours; Art. 33(4) lets information follow i
 
 from __future__ import annotations
 
-from ..assess import Assessment, ContainerExposure, DataCategory, Duty, Figure, entity_class
+from ..assess import (
+    Assessment,
+    ContainerExposure,
+    DataCategory,
+    Duty,
+    Figure,
+    common_words,
+    entity_class,
+    tally,
+)
 from ..assess.categories import SECRET
 from ..assess.context import format_when
 from ..assess.document import (
@@ -45,11 +54,10 @@ def _or_fill(value: str | None, prompt: str) -> Inline:
 
 def _range(a: Assessment) -> Text:
     lo, hi = a.date_range
+    where = f"the {common_words(a.containers).container[1]}' date fields"
     if not lo and not hi:
-        return Fill(
-            "dates of the oldest and newest records (not found in the indices' date fields)"
-        )
-    return f"from {lo or '?'} to {hi or '?'} (from the indices' date fields)"
+        return Fill(f"dates of the oldest and newest records (not found in {where})")
+    return f"from {lo or '?'} to {hi or '?'} (from {where})"
 
 
 def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
@@ -102,14 +110,15 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
     )
     if partial and not open_:
         what += " on some of their interfaces"
-    # A partial store lists some indices it does not let anyone read (_search, or a
+    # A partial store lists some containers it does not let anyone read (_search, or a
     # database, asking for credentials): those were seen, not readable, and the stores'
     # figures leave them out (ContainerResult.refused).
     refused = sum(st.refused for st in a.stores)
-    readable = sum(st.containers for st in a.stores)
+    exposed = [i for i in a.containers if not i.refused]
+    held = tally(exposed) if exposed else common_words(a.stores).containers(0)
     what += (
         f", so that anyone able to reach {'them' if len(a.stores) != 1 else 'it'} could "
-        f"read the {docs:,} documents held in {readable} ind{'ex' if readable == 1 else 'ices'}"
+        f"read the {common_words(a.stores).records(docs)} held in {held}"
     )
     if refused:
         asked = sum(st.refused_credentials for st in a.stores)
@@ -120,10 +129,8 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
             if asked == 0
             else f"asked for credentials ({asked}) or failed ({refused - asked})"
         )
-        what += (
-            f"; {refused} more {'index was' if refused == 1 else 'indices were'} "
-            f"listed, but reading them {why}"
-        )
+        shut = tally((i for i in a.containers if i.refused), "more")
+        what += f"; {shut} {'was' if refused == 1 else 'were'} listed, but reading them {why}"
     what += "."
     out += [
         Heading("(a) Nature of the breach"),
@@ -144,7 +151,8 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
     if compromised:
         parts: list[Inline] = [
             Strong("Signs of an attack: "),
-            "indices showing signs of a prior wipe or ransom demand: ",
+            f"{common_words(compromised).container[1]} showing signs of a prior wipe or "
+            "ransom demand: ",
         ]
         for n, i in enumerate(compromised[:10]):
             parts += [
@@ -156,6 +164,7 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
             ]
         parts.append(".")
         out.append(Para(tuple(parts)))
+    concerned = common_words(a.containers_with_personal_data or a.containers)
     out += [
         Para(
             (
@@ -188,9 +197,15 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
             )
         ),
         Para((Strong("Date range of the records: "), _range(a), ".")),
-        Heading("Stores and indices concerned", 3),
+        Heading(f"Stores and {concerned.container[1]} concerned", 3),
         Table(
-            ("Store", "Index", "Documents", "Personal data found in a sample", "Dates"),
+            (
+                "Store",
+                concerned.container_heading,
+                concerned.records_heading,
+                "Personal data found in a sample",
+                "Dates",
+            ),
             tuple(_container_row(i) for i in (a.containers_with_personal_data or a.containers))
             or (("—", "—", "—", "—", "—"),),
         ),
@@ -341,7 +356,7 @@ def _categories(a: Assessment) -> tuple[Text, ...]:
                 cls.label,
                 f" ({cat}; ",
                 Code(t),
-                f"): in {len(where)} ind{'ex' if len(where) == 1 else 'ices'}",
+                f"): in {tally(where)}",
             )
         )
     return tuple(rows)

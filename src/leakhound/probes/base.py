@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import NetError, PolicyError, ProtocolError
-from ..models import Container, Distinct, Endpoint, FieldType, Fingerprint, Service, Verdict
+from ..models import (
+    Container,
+    Distinct,
+    Endpoint,
+    FieldType,
+    Fingerprint,
+    Service,
+    Verdict,
+    Words,
+)
 from ..net import Policy, Transport
 
 
@@ -213,6 +222,9 @@ class Probe(ABC):
     names_containers: ClassVar[bool] = False
     url_port: ClassVar[int | None] = None
     allow: ClassVar[Policy]
+    # What reports call this kind's containers and records, (singular, plural) each: the
+    # store's own words (an SQL index is not a table), the neutral ones where it has none.
+    words: ClassVar[Words] = Words()
 
     @classmethod
     def locate(cls, host: str, path: str, user: str | None) -> tuple[str, tuple[str, ...]] | None:

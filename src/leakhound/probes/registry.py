@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ..models import Words
 from ..targets import Kinds
 from .azblob import AzblobProbe
 from .base import FileBounds, Probe
@@ -126,6 +127,16 @@ class Registry:
 
 
 DEFAULT = Registry()
+
+
+def words(kind: str) -> Words:
+    """What reports call the containers and records of a built-in kind; the neutral words
+    ("containers", "records") for a kind without a probe here (a result stored by another
+    version, a plug-in's)."""
+    try:
+        return by_kind(kind).words
+    except KeyError:
+        return Words()
 
 
 def by_kind(kind: str) -> Probe:

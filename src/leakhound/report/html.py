@@ -20,14 +20,17 @@ from ..assess import (
     ContainerExposure,
     LogEvidence,
     assess,
+    common_words,
     counted,
     entity_class,
     records_by_year,
+    tally,
     years_basis,
 )
 from ..assess.categories import category_score
 from ..assess.document import CSP
 from ..assess.render import deadline_text, duty_text, figure_text
+from ..models import Words
 from ..redact import neutralize
 from ..store.records import ScanRecord
 from . import text
@@ -86,6 +89,7 @@ def view(
     a = assessment or assess(scan, logs=logs)
     s = summarise(scan)
     with_pii = a.containers_with_personal_data
+    w = common_words(a.containers)  # the scan's words, neutral over kinds that differ
     people = a.data_subjects
     kinds = _kinds(a)
     years = records_by_year(with_pii)
@@ -110,15 +114,17 @@ def view(
                 "alert": bool(a.stores),
             },
             {
-                "label": "indices with personal data",
+                "label": f"{w.container[1]} with personal data",
                 "value": f"{len(with_pii):,}",
-                "note": f"of {s.exposed_containers:,} exposed indices",
+                "note": f"of {s.named('exposed')}",
                 "alert": bool(with_pii),
             },
             {
                 "label": "records",
                 "value": _figure_value(a.records.value),
-                "note": "documents in those indices",
+                # the label says "records": the store's own word only where it differs
+                "note": (f"{w.record[1]} " if w.record != Words().record else "")
+                + f"in those {w.container[1]}",
                 "alert": False,
             },
             {
@@ -155,6 +161,18 @@ def view(
         ],
         "containers": [_container_row(i) for i in (with_pii or a.containers)],
         "several_stores": len(a.stores) > 1,
+        # Headings in the stores' words (neutral where the kinds' differ).
+        "words": {
+            "containers": common_words(with_pii or a.containers).containers_heading,
+            "container": common_words(with_pii or a.containers).container_heading,
+            "records": common_words(with_pii or a.containers).records_heading,
+            "store_containers": common_words(a.stores).containers_heading,
+            "store_records": common_words(a.stores).records_heading,
+        },
+        "compromised_text": _shows([i for i in a.containers if i.compromised]),
+        "other_text": tally(
+            (i for i in a.containers if not i.refused and i not in with_pii), "other exposed"
+        ),
         "other_containers": (
             sum(not i.refused for i in a.containers) - len(with_pii) if with_pii else 0
         ),
@@ -172,6 +190,11 @@ def view(
         "assessment": _assessment(a) if assessment is not None else None,
     }
     return v
+
+
+def _shows(containers: list[ContainerExposure]) -> str:
+    """'1 index shows', '3 tables show'."""
+    return f"{tally(containers)} {'shows' if len(containers) == 1 else 'show'}"
 
 
 def _investigation(logs: LogEvidence | None) -> Markup | None:
@@ -241,16 +264,21 @@ def _kinds_basis(a: Assessment) -> str:
     from the sample elsewhere."""
     shown = [i for i in counted(i for i in a.containers if i.pii) if i.sampled]
     whole = sum(i.full and not i.sample_error for i in shown)  # a read that stopped: a part
+    w = common_words(shown)
+    one, records = w.container[0], w.record[1]
     estimated = (
-        "estimated from each index's sample: the share of sampled documents carrying the "
-        "kind, times the index's documents"
+        f"estimated from each {one}'s sample: the share of sampled {records} carrying the "
+        f"kind, times the {one}'s {records}"
     )
     if whole == len(shown):
-        return "Counted in every document read: the documents of each index carrying the kind."
+        return (
+            f"Counted in every {w.record[0]} read: the {records} of each {one} carrying the kind."
+        )
     if not whole:
         return estimated[0].upper() + estimated[1:] + "."
+    read_whole = tally(i for i in shown if i.full and not i.sample_error)
     return (
-        f"Counted in every document of the {whole} ind{'ex' if whole == 1 else 'ices'} read "
+        f"Counted in every {w.record[0]} of the {read_whole} read "
         f"in full; in the {len(shown) - whole} other{'' if len(shown) - whole == 1 else 's'}, "
         f"{estimated}."
     )
@@ -264,17 +292,23 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
     refused = sum(st.refused for st in a.stores)
     held = sum(st.refused_docs for st in a.stores)
     asked = sum(st.refused_credentials for st in a.stores)
-    shut = f" ({text.refused(refused, held, asked)})" if refused else ""
+    refused_by: Counter[str] = Counter()
+    for st in a.stores:
+        refused_by[st.kind] += st.refused
+    shut = f" ({text.refused(refused, held, asked, refused_by)})" if refused else ""
     exposed = [i for i in a.containers if not i.refused]
-    # Indices nobody counted (an object store's folders no sample read) are not 0 documents.
+    # Containers nobody counted (an object store's folders no sample read) are not 0 records.
     uncounted = sum(1 for i in exposed if i.docs is None and not i.derived)
     indices = sum(st.containers for st in a.stores)
+    held_in = (
+        text.containers(Counter(i.kind for i in exposed))
+        if exposed
+        else common_words(a.stores).containers(0)
+    )
     if uncounted and not docs and uncounted == indices:
-        held_text = (
-            f"{indices:,} ind{'ex' if indices == 1 else 'ices'} whose records were not counted"
-        )
+        held_text = f"{held_in} whose records were not counted"
     else:
-        held_text = f"{docs:,} documents in {indices:,} indices" + (
+        held_text = f"{common_words(a.stores).records(docs)} in {held_in}" + (
             f" ({uncounted:,} of them not counted)" if uncounted else ""
         )
     parts = [
@@ -295,13 +329,14 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
         listed = ", ".join(labels[:-1]) + (" and " if len(labels) > 1 else "") + labels[-1]
         who = figure_text(a.data_subjects, "people")
         parts.append(
-            f"{len(a.containers_with_personal_data)} of those indices hold personal "
+            f"{len(a.containers_with_personal_data)} of those "
+            f"{common_words(exposed).container[1]} hold personal "
             f"data — {listed} — {who}."
         )
     elif unsampled:
         u = len(unsampled)
         parts.append(
-            f"{u} exposed {'index was' if u == 1 else 'indices were'} not sampled, so whether "
+            f"{tally(unsampled, 'exposed')} {'was' if u == 1 else 'were'} not sampled, so whether "
             f"{'it holds' if u == 1 else 'they hold'} personal data is not known."
         )
     else:
@@ -309,7 +344,10 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
     if any(k.category == "credentials" for k in kinds):
         parts.append("Credentials (passwords, keys or tokens) were found too.")
     if any(i.compromised for i in a.containers):
-        parts.append("Some indices show signs of a prior wipe or ransom demand.")
+        parts.append(
+            f"Some {common_words(a.containers).container[1]} show signs of a prior wipe or "
+            "ransom demand."
+        )
     return " ".join(parts)
 
 

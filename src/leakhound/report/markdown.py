@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..models import Documents, TargetResult
+from ..probes.registry import words
 from ..redact import neutralize
 from ..store.records import ScanRecord
 from . import text
@@ -32,15 +33,17 @@ def _where_seen(scan: ScanRecord) -> str:
 def render(scan: ScanRecord) -> str:
     """The scan as a Markdown document."""
     s = summarise(scan)
-    shut = text.refused(s.refused_containers, s.refused_documents, s.refused_for_credentials)
+    shut = text.refused(
+        s.refused_containers, s.refused_documents, s.refused_for_credentials, s.refused_by_kind
+    )
     out = [
         f"# leakhound scan {scan.scan_id}",
         "",
         f"- Started: {scan.started_at}; finished: {scan.finished_at or '—'} ({scan.status})",
         f"- Endpoints: {s.endpoints}; exposed: {s.exposed_endpoints} "
         f"({', '.join(f'{k} {v}' for k, v in s.by_verdict.items())})",
-        f"- Exposed indices: {s.exposed_containers}, documents: {text.documents(s.documents)}; "
-        f"compromised indices: {s.compromised_containers}",
+        f"- Exposed: {s.named()}, {text.records(s.documents, s.words)}; "
+        f"compromised {s.all_words.container[1]}: {s.compromised_containers}",
         *([f"- {shut}"] if shut else []),
         f"- Personal data types seen in {_where_seen(scan)}: {', '.join(s.pii_types) or 'none'}",
         *(f"- People: {text.people_across(p)}" for p in scan.people_across),
@@ -63,8 +66,10 @@ def render(scan: ScanRecord) -> str:
             out += ["Read with the credentials given (--auth); the verdict is without them.", ""]
         if r.inventory_error:
             out += [f"Inventory incomplete: {cell(r.inventory_error)}", ""]
+        w = words(r.service.kind)
         out += [
-            "| Index | Documents | Size | Dates | Personal data in sample | Flags |",
+            f"| {w.container_heading} | {w.records_heading} | Size | Dates "
+            "| Personal data in sample | Flags |",
             "|---|---:|---:|---|---|---|",
         ]
         for cr in r.containers:
@@ -85,7 +90,10 @@ def render(scan: ScanRecord) -> str:
                 f"{cell(text.pii_line(cr.sample))} | {cell(' · '.join(flags))} |"
             )
         if r.truncated:
-            out.append(f"\n{r.truncated} more indices were listed but not inventoried.")
+            more = w.containers(r.truncated, "more")
+            out.append(
+                f"\n{more} {'was' if r.truncated == 1 else 'were'} listed but not inventoried."
+            )
         if r.people is not None and r.full is None:  # a full read prints its own count
             out += ["", f"People: {cell(text.store_people(r.people))}"]
         out += _full(r)
@@ -98,19 +106,21 @@ def _full(r: TargetResult) -> list[str]:
     read = [(cr.container, cr.full) for cr in r.containers if cr.full is not None]
     if not read:
         return []
-    total = text.documents(Documents.read((c, full.docs) for c, full in read))
+    w = words(r.service.kind)
+    total = text.records(Documents.read((c, full.docs) for c, full in read), w)
+    records = w.record[1]
     out = [
         "",
-        f"### Full read: {total} documents, distinct people {cell(text.people(r.full) or '0')}",
+        f"### Full read: {total}, distinct people {cell(text.people(r.full) or '0')}",
         "",
-        "| Index | Read | People | Personal data (documents, documents/distinct per field) "
-        "| Per year |",
+        f"| {w.container_heading} | Read | People "
+        f"| Personal data ({records}, {records}/distinct per field) | Per year |",
         "|---|---:|---|---|---|",
     ]
     for c, full in read:
         out.append(
             f"| {cell(c.name)} | {full.docs:,} | "
-            f"{cell(text.people(full))} | {cell(text.full_pii_line(full))} | "
+            f"{cell(text.people(full))} | {cell(text.full_pii_line(full, words=w))} | "
             f"{cell(text.years(full))} |"
         )
     return out

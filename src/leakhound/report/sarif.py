@@ -1,9 +1,11 @@
 """SARIF 2.1.0: one rule per kind of finding, one result per finding, located at its URL.
 
-Kinds of finding: an open store, a partly open store, an index with signs of a wipe or ransom,
-and a kind of personal data exposed in an index. A result's location is the store's URL (the
-index name percent-encoded after it) with the index as a logical location; its fingerprint
-is stable across scans so that code-scanning tools can follow one finding over time.
+Kinds of finding: an open store, a partly open store, a container (an index, a table, a
+collection…) with signs of a wipe or ransom, and a kind of personal data exposed in a container.
+A result's location is the store's URL (the container's name percent-encoded after it) with the
+container as a logical location; its fingerprint is stable across scans so that code-scanning
+tools can follow one finding over time. Messages name containers and records in the store's
+own words; rule ids and property names ("indices", "documents") never change.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..assess import ContainerExposure, entity_class
 from ..assess.categories import SECRET, Identifiability, category_score
 from ..assess.figures import container_exposures
 from ..models import Documents, Verdict
+from ..probes.registry import words
 from ..redact import neutralize
 from ..store.records import ScanRecord
 
@@ -74,9 +77,13 @@ RULES: tuple[dict[str, Any], ...] = (
     {
         "id": COMPROMISED_INDEX,
         "name": "CompromisedIndex",
-        "shortDescription": {"text": "Index shows signs of a prior wipe or ransom demand"},
+        "shortDescription": {
+            "text": "Container (index, collection, table…) shows signs of a prior wipe or "
+            "ransom demand"
+        },
         "fullDescription": {
-            "text": "An index looks like a ransom note or the remains of a "
+            "text": "A container of the store (an index, a collection, a table, a database, a "
+            "key pattern, a bucket's folder) looks like a ransom note or the remains of a "
             "wipe: someone else wrote to the store."
         },
         "help": {
@@ -95,7 +102,8 @@ RULES: tuple[dict[str, Any], ...] = (
         "name": "PersonalDataExposed",
         "shortDescription": {"text": "Personal data exposed in an open store"},
         "fullDescription": {
-            "text": "A sample of the index's documents holds a kind of "
+            "text": "A sample of the records of one of the store's containers (an index's "
+            "documents, a table's rows…) holds a kind of "
             "personal data (or credentials) readable by anyone who "
             "can reach the store."
         },
@@ -190,10 +198,11 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
         svc = r.service
         rule = OPEN_STORE if svc.verdict == Verdict.OPEN else PARTIAL_STORE
         endpoint = svc.endpoint.key
-        # Indices listed but refused are not exposed: counted apart.
+        # Containers listed but refused are not exposed: counted apart.
         read = [cr for cr in r.containers if not cr.refused(svc.verdict)]
         shut = len(r.containers) - len(read)
         held = Documents.of(cr.container for cr in read)
+        w = words(svc.kind)
         counts: dict[str, Any] = {"indices": len(read), "documents": held.records}
         if held.uncounted:  # not in "documents": nobody counted their records
             counts["uncounted_indices"] = held.uncounted
@@ -203,7 +212,7 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
             _result(
                 rule,
                 _text(
-                    f"{svc.url} is {svc.verdict}: {svc.reason}; {len(read)} indices"
+                    f"{svc.url} is {svc.verdict}: {svc.reason}; {w.containers(len(read))}"
                     + (f" ({shut} more listed but not readable)" if shut else "")
                 ),
                 _store_location(svc.url, endpoint),
@@ -218,7 +227,8 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
                 _result(
                     COMPROMISED_INDEX,
                     _text(
-                        f"index '{i.name}' on {i.url} shows signs of a wipe or ransom: "
+                        f"{i.words.container[0]} '{i.name}' on {i.url} shows signs of a wipe or "
+                        "ransom: "
                         f"{'; '.join(i.compromise_reasons) or 'compromised'}"
                     ),
                     _container_location(i),
@@ -227,15 +237,16 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
             )
         for k in i.pii:
             cls = entity_class(k.entity_type)
-            docs = "?" if i.docs is None else f"{i.docs:,}"
+            docs = f"? {i.words.record[1]}" if i.docs is None else i.words.records(i.docs)
+            records = i.words.record[1]
             fields = ", ".join(k.fields[:5]) + (", …" if len(k.fields) > 5 else "")
             out.append(
                 _result(
                     PERSONAL_DATA,
                     _text(
                         f"{cls.label} ({k.entity_type}) in {k.docs} of {i.sampled} "
-                        f"{'documents read' if i.full else 'sampled documents'} of index "
-                        f"'{i.name}' ({docs} documents) on {i.url}; fields: {fields}"
+                        f"{f'{records} read' if i.full else f'sampled {records}'} of "
+                        f"{i.words.container[0]} '{i.name}' ({docs}) on {i.url}; fields: {fields}"
                     ),
                     _container_location(i),
                     _fingerprint(PERSONAL_DATA, i.endpoint, i.name, k.entity_type),

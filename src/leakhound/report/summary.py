@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Documents, to_dict
+from ..models import Documents, Words, to_dict
+from ..probes.registry import words as kind_words
 from ..store.records import ScanRecord
 
 
@@ -42,6 +43,29 @@ class Summary:
     # Of those, the containers refused for want of credentials (the probe's mark); the rest
     # failed otherwise (a timeout, an error), and whether anyone could read them is not known
     refused_for_credentials: int = field(default=0, metadata={"omit_empty": True})
+    # The kinds of the stores behind exposed_containers and refused_containers, with their
+    # containers: what the reports call them (registry.words); never written in the JSON
+    exposed_by_kind: dict[str, int] = field(default_factory=dict, metadata={"skip": True})
+    refused_by_kind: dict[str, int] = field(default_factory=dict, metadata={"skip": True})
+
+    @property
+    def words(self) -> Words:
+        """The words every exposed store shares, else the neutral ones ("records")."""
+        some = [k for k, n in self.exposed_by_kind.items() if n] or self.exposed_by_kind
+        return Words.common(kind_words(k) for k in some)
+
+    @property
+    def all_words(self) -> Words:
+        """The words every store listed shares (exposed or refused), else the neutral ones."""
+        return Words.common(kind_words(k) for k in {**self.exposed_by_kind, **self.refused_by_kind})
+
+    def named(self, before: str = "") -> str:
+        """The exposed containers in their stores' words: '112 indices', or '130 containers
+        (112 indices, 6 tables, 12 collections)' over kinds that name them differently
+        ('112 exposed indices' with ``before``)."""
+        if not self.exposed_by_kind:
+            return Words().containers(self.exposed_containers, before)
+        return Words.tally(((kind_words(k), n) for k, n in self.exposed_by_kind.items()), before)
 
     @property
     def documents(self) -> Documents:
@@ -63,6 +87,8 @@ def summarise(scan: ScanRecord) -> Summary:
     pii_types: set[str] = set()
     containers = docs = copies = uncounted = compromised = with_pii = refused = refused_docs = 0
     credentials = 0
+    exposed_by: Counter[str] = Counter()
+    refused_by: Counter[str] = Counter()
     for store in scan.stores:
         verdict = store.service.verdict
         listed = [cr for _, cr in store.containers]
@@ -73,6 +99,8 @@ def summarise(scan: ScanRecord) -> Summary:
         uncounted += counted.uncounted
         containers += len(read)
         refused += len(shut)
+        exposed_by[store.service.kind] += len(read)
+        refused_by[store.service.kind] += len(shut)
         credentials += sum(cr.asked_credentials() for cr in shut)
         refused_docs += Documents.of(cr.container for cr in shut).records
         for cr in listed:
@@ -96,4 +124,6 @@ def summarise(scan: ScanRecord) -> Summary:
         refused_containers=refused,
         refused_documents=refused_docs,
         refused_for_credentials=credentials,
+        exposed_by_kind=dict(exposed_by),
+        refused_by_kind=dict(refused_by),
     )

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import Documents, TargetResult, Verdict
+from ..probes.registry import words
 from ..redact import neutralize
 from ..store.records import ScanRecord
 from . import text
@@ -32,7 +33,17 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
     """Print the scan summary and, for exposed endpoints, their containers."""
     s = summarise(scan)
     table = Table(title=f"leakhound scan {scan.scan_id}", title_justify="left")
-    for col in ("Endpoint", "Verdict", "Product", "Cluster", "Indices", "Documents", "Reason"):
+    # One table for every kind: its words where all its stores share them, else neutral.
+    w = text.of_kinds(r.service.kind for r in scan.results if r.containers)
+    for col in (
+        "Endpoint",
+        "Verdict",
+        "Product",
+        "Cluster",
+        w.containers_heading,
+        w.records_heading,
+        "Reason",
+    ):
         table.add_column(col, overflow="fold")
     hidden = 0
     for r in scan.results:
@@ -50,7 +61,7 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
             safe(text.product(svc.fingerprint)),
             safe(svc.fingerprint.cluster_name or ""),
             (f"{len(read)}" + (f" (+{shut} refused)" if shut else "")) if r.containers else "",
-            text.documents(docs) if r.containers else "",
+            text.documents(docs, words(svc.kind)) if r.containers else "",
             safe(svc.reason),
         )
     if table.row_count:
@@ -65,13 +76,15 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
     for r in scan.results:
         if r.exposed or r.containers:
             _containers(r, console)
-    refused = text.refused(s.refused_containers, s.refused_documents, s.refused_for_credentials)
+    refused = text.refused(
+        s.refused_containers, s.refused_documents, s.refused_for_credentials, s.refused_by_kind
+    )
     console.print(
-        f"Exposed: {s.exposed_endpoints} endpoint(s), {s.exposed_containers} indices, "
-        f"{text.documents(s.documents)} documents{'; ' + refused if refused else ''}; "
-        "personal data: "
+        f"Exposed: {s.exposed_endpoints} endpoint(s), {s.named()}, "
+        f"{text.records(s.documents, s.words)}"
+        f"{'; ' + refused if refused else ''}; personal data: "
         f"{', '.join(s.pii_types) or 'none found in samples'}; "
-        f"compromised indices: {s.compromised_containers}",
+        f"compromised {s.all_words.container[1]}: {s.compromised_containers}",
         highlight=False,
     )
     for p in scan.people_across:
@@ -84,8 +97,15 @@ def _pii_fields(r: TargetResult, console: Console) -> None:
     rows = text.pii_by_type(r.containers)
     if not rows:
         return
+    w = words(r.service.kind)
     table = Table(title="Personal data by type (samples)", title_justify="left")
-    for col in ("Type", "Indices", "Sampled docs", "Fields", "Example (masked)"):
+    for col in (
+        "Type",
+        w.containers_heading,
+        f"Sampled {w.record[1]}",
+        "Fields",
+        "Example (masked)",
+    ):
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(
@@ -99,8 +119,17 @@ def _pii_fields(r: TargetResult, console: Console) -> None:
 
 
 def _containers(r: TargetResult, console: Console) -> None:
-    table = Table(title=Text.assemble("Indices of ", safe(r.service.url)), title_justify="left")
-    for col in ("Index", "Documents", "Size", "Dates", "Personal data in sample", "Flags"):
+    w = words(r.service.kind)
+    title = Text.assemble(f"{w.containers_heading} of ", safe(r.service.url))
+    table = Table(title=title, title_justify="left")
+    for col in (
+        w.container_heading,
+        w.records_heading,
+        "Size",
+        "Dates",
+        "Personal data in sample",
+        "Flags",
+    ):
         table.add_column(col, overflow="fold")
     for cr in r.containers:
         c = cr.container
@@ -136,7 +165,7 @@ def _containers(r: TargetResult, console: Console) -> None:
         )
     if r.truncated:
         console.print(
-            f"{r.truncated} more indices listed but not inventoried (raise --max-indices)",
+            f"{w.containers(r.truncated, 'more')} listed but not inventoried (raise --max-indices)",
             highlight=False,
         )
 
@@ -146,18 +175,20 @@ def _full(r: TargetResult, console: Console) -> None:
     read = [(cr.container, cr.full) for cr in r.containers if cr.full is not None]
     if not read:
         return
-    total = text.documents(Documents.read((c, full.docs) for c, full in read))
+    w = words(r.service.kind)
+    total = text.records(Documents.read((c, full.docs) for c, full in read), w)
     table = Table(
         title=Text.assemble(
-            f"Full read: {total} documents, distinct people ", safe(text.people(r.full) or "0")
+            f"Full read: {total}, distinct people ",
+            safe(text.people(r.full) or "0"),
         ),
         title_justify="left",
     )
     for col in (
-        "Index",
+        w.container_heading,
         "Read",
         "People",
-        "Personal data (docs, docs/distinct per field)",
+        f"Personal data ({w.record[1]}, {w.record[1]}/distinct per field)",
         "Per year",
     ):
         table.add_column(col, overflow="fold")
@@ -166,7 +197,7 @@ def _full(r: TargetResult, console: Console) -> None:
             safe(c.name),
             f"{full.docs:,}",
             safe(text.people(full)),
-            safe(text.full_pii_line(full)),
+            safe(text.full_pii_line(full, words=w)),
             safe(text.years(full)),
         )
     console.print(table, highlight=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..models import (
@@ -15,7 +15,11 @@ from ..models import (
     PeopleAcross,
     PeopleCount,
     Sample,
+    Words,
 )
+from ..probes.registry import words as kind_words
+
+NEUTRAL = Words()
 
 
 def size(n: int | None) -> str:
@@ -35,29 +39,49 @@ def count(n: int | None, exact: bool = True) -> str:
     return "?" if n is None else f"{'' if exact else '~'}{n:,}"
 
 
-def documents(d: Documents) -> str:
+def documents(d: Documents, words: Words = NEUTRAL) -> str:
     """A store's records, the rows of copies not added to them, and the containers nobody
-    counted, when there are any: '?' where none was counted, never 0."""
+    counted (in ``words``), when there are any: '?' where none was counted, never 0."""
     if d.uncounted and not d.records:
-        text = f"? ({d.uncounted:,} ind{'ex' if d.uncounted == 1 else 'ices'} not counted)"
+        text = f"? ({words.containers(d.uncounted)} not counted)"
     else:
         text = f"{d.records:,}"
         if d.uncounted:
-            text += f" (+{d.uncounted:,} ind{'ex' if d.uncounted == 1 else 'ices'} not counted)"
+            text += f" (+{words.containers(d.uncounted)} not counted)"
     return text + (f" (+{d.copies:,} in copies)" if d.copies else "")
 
 
-def refused(containers: int, documents: int, credentials: int) -> str:
+def records(d: Documents, words: Words = NEUTRAL) -> str:
+    """``documents`` followed by the records' word: '1 row', '1,000 (+300 in copies) rows',
+    '? (2 folders not counted) records'."""
+    figure = documents(d, words)
+    return f"{figure} {words.record[0] if figure == '1' else words.record[1]}"
+
+
+def of_kinds(kinds: Iterable[str]) -> Words:
+    """The words the stores of ``kinds`` share, else the neutral ones."""
+    return Words.common(kind_words(k) for k in kinds)
+
+
+def containers(by_kind: Mapping[str, int]) -> str:
+    """Containers of several stores, by kind, in their words: '112 indices', '18 containers
+    (12 indices, 6 tables)' (``Words.tally``)."""
+    return Words.tally((kind_words(k), n) for k, n in by_kind.items())
+
+
+def refused(
+    containers: int, documents: int, credentials: int, by_kind: Mapping[str, int] | None = None
+) -> str:
     """Containers a partial store listed but refused to read, and the records it said they
     hold: not exposed, so never in the exposed figures ('' when there are none).
-    ``credentials``: how many of them asked for credentials (the rest failed otherwise)."""
+    ``credentials``: how many of them asked for credentials (the rest failed otherwise);
+    ``by_kind``: the containers by their stores' kinds, which name them (else neutral)."""
     if not containers:
         return ""
-    held = f", holding {documents:,} documents" if documents else ""
-    return (
-        f"{containers:,} more ind{'ex' if containers == 1 else 'ices'} listed but not readable "
-        f"({why_refused(containers, credentials)}){held}"
-    )
+    by_kind = by_kind or {"": containers}
+    named = Words.tally(((kind_words(k), n) for k, n in by_kind.items()), "more")
+    held = f", holding {of_kinds(by_kind).records(documents)}" if documents else ""
+    return f"{named} listed but not readable ({why_refused(containers, credentials)}){held}"
 
 
 def why_refused(containers: int, credentials: int) -> str:
@@ -164,8 +188,9 @@ def store_people(p: PeopleCount | None) -> str:
     return f"≈{p.value:,} (estimate, between {p.low:,} and {high}): {p.basis}"
 
 
-def full_pii_line(full: FullRead | None, max_fields: int = 4) -> str:
-    """'EMAIL_ADDRESS 614 docs: customer.email 614/489 distinct, …' per type, joined by '; '."""
+def full_pii_line(full: FullRead | None, max_fields: int = 4, words: Words = NEUTRAL) -> str:
+    """'EMAIL_ADDRESS 614 documents (customer.email 614/489, …)' per type, joined by '; ', the
+    records in the store's ``words``."""
     if full is None:
         return ""
     parts = []
@@ -176,7 +201,7 @@ def full_pii_line(full: FullRead | None, max_fields: int = 4) -> str:
         more = len(pii.fields) - max_fields
         if more > 0:
             fields += f", +{more}"
-        parts.append(f"{pii.entity_type} {pii.docs:,} docs ({fields})")
+        parts.append(f"{pii.entity_type} {words.records(pii.docs)} ({fields})")
     line = "; ".join(parts)
     if full.error:
         line = f"INCOMPLETE: {full.error}" + (f"; {line}" if line else "")

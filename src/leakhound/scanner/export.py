@@ -114,7 +114,7 @@ class ExportSummary:
         kinds = ", ".join(f"{t} {n:,}" for t, n in self.by_type) or "none"
         return (
             f"exported {self.identifiers:,} distinct identifier(s) ({kinds}) from "
-            f"{self.docs:,} document(s) in {self.indices} index(es) of "
+            f"{self.docs:,} record(s) in {self.indices} container(s) of "
             f"{self.endpoints} endpoint(s) of scan {self.scan_id}"
             + (f"; {len(self.errors)} could not be read" if self.errors else "")
         )
@@ -438,7 +438,7 @@ async def export_subjects(
     if not targets:
         raise LeakhoundError(
             f"scan {record.scan_id} recorded no open or partial endpoint "
-            "with indices: nothing to export"
+            "with containers: nothing to export"
         )
     errors: list[str] = []
 

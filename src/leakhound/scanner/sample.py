@@ -60,7 +60,7 @@ async def sample_container(
             if got.records_exact
             else "extrapolated from the objects the sample read to the container's bytes",
         )
-    container = compromise.flag_sample(container, got.docs)
+    container = compromise.flag_sample(container, got.docs, probe.words.record[0])
     try:
         pii, found = await workers.run(
             summarise_sample,

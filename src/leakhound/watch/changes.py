@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..models import Documents, Verdict
+from ..probes.registry import words
 from ..redact import neutralize
 from ..store.records import History, ResultRecord, ScanRecord
 from ..store.watch import IssueChange, IssueRow, stamp
@@ -143,7 +144,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
                 ev.NEW_CONTAINER,
                 ev.WARNING,
                 EXPOSED,
-                f"{len(new)} new container(s) at {_url(r)}: {shown}",
+                f"{words(r.service.kind).containers(len(new), 'new')} at {_url(r)}: {shown}",
                 evidence=_evidence(ctx, r, [f"new: {_text(n)}" for n in new]),
             )
         )
@@ -367,18 +368,17 @@ def _opened_title(r: ResultRecord) -> str:
     read = [c for c in r.containers if not c.refused(svc.verdict)]
     shut = len(r.containers) - len(read)
     docs = Documents.of(c.container for c in read)
+    w = words(svc.kind)
     # Containers nobody counted (an object store's folders no sample read) are not 0 records.
     if docs.uncounted and not docs.records:
-        records = "records not counted"
+        records = f"{w.record[1]} not counted"
     else:
         n = docs.uncounted
-        records = f"{docs.records:,} records" + (
-            f" ({n:,} container{'s' if n != 1 else ''} not counted)" if n else ""
-        )
+        records = w.records(docs.records) + (f" ({w.containers(n)} not counted)" if n else "")
     kinds = sorted(_kinds(r))
     pii = f"; personal data: {', '.join(kinds)}" if kinds else ""
     return (
-        f"{how} {_text(product)} store at {_url(r)}: {len(read)} container(s), "
+        f"{how} {_text(product)} store at {_url(r)}: {w.containers(len(read))}, "
         f"{records}{f' ({shut} more listed but not readable)' if shut else ''}{pii}"
     )
 

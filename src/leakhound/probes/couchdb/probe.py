@@ -20,7 +20,16 @@ import orjson
 
 from ... import compromise
 from ...errors import NetError, ProtocolError, TooLargeError
-from ...models import Container, Endpoint, FieldInfo, FieldType, Fingerprint, Service, Verdict
+from ...models import (
+    Container,
+    Endpoint,
+    FieldInfo,
+    FieldType,
+    Fingerprint,
+    Service,
+    Verdict,
+    Words,
+)
 from ...net import Http, Response, Transport
 from .. import sampling
 from ..base import FullReader, Inventory, Probe, SampleDocs
@@ -212,6 +221,7 @@ class CouchdbProbe(Probe):
     """CouchDB 1–3 and servers of its HTTP API (pouchdb-server), over http or https."""
 
     kind = "couchdb"
+    words = Words(("database", "databases"), ("document", "documents"))
     default_ports = (5984, 6984)
     speaks_http = True
     allow = ALLOW

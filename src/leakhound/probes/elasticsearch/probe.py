@@ -20,6 +20,7 @@ from ...models import (
     Fingerprint,
     Service,
     Verdict,
+    Words,
     YearCount,
 )
 from ...net import Http, Response, Transport
@@ -320,6 +321,7 @@ class ElasticsearchProbe(Probe):
     """Elasticsearch 5–9 and OpenSearch 1–3, over http or https."""
 
     kind = "elasticsearch"
+    words = Words(("index", "indices"), ("document", "documents"))
     default_ports = (9200, 9243)
     speaks_http = True
     allow = ALLOW

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from ...errors import ProtocolError, TooLargeError
-from ...models import Container, Endpoint, FieldType, Fingerprint, Service, Verdict
+from ...models import Container, Endpoint, FieldType, Fingerprint, Service, Verdict, Words
 from ...net import Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from ..elasticsearch import ElasticsearchProbe
@@ -127,6 +127,7 @@ class KibanaProbe(Probe):
     console proxy with GET only."""
 
     kind = "kibana"
+    words = Words(("index", "indices"), ("document", "documents"))
     default_ports = (5601,)
     speaks_http = True
     allow = ALLOW

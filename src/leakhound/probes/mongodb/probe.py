@@ -25,6 +25,7 @@ from ...models import (
     Fingerprint,
     Service,
     Verdict,
+    Words,
     YearCount,
 )
 from ...net import Transport
@@ -155,6 +156,7 @@ class MongodbProbe(Probe):
     """MongoDB 3.6+ (OP_MSG), FerretDB and other servers of its wire protocol."""
 
     kind = "mongodb"
+    words = Words(("collection", "collections"), ("document", "documents"))
     default_ports = (27017, 27018, 27019)
     schemes = ("mongodb",)
     allow = ALLOW

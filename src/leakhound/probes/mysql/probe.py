@@ -15,6 +15,7 @@ from ...models import (
     Fingerprint,
     Service,
     Verdict,
+    Words,
     YearCount,
 )
 from ...net import Transport
@@ -93,6 +94,7 @@ class MysqlProbe(Probe):
     """MySQL, MariaDB and servers of their protocol (Percona, TiDB…), plain TCP."""
 
     kind = "mysql"
+    words = Words(("table", "tables"), ("row", "rows"))
     default_ports = (3306,)
     schemes = ("mysql", "mariadb")
     allow = ALLOW

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
-from ...models import Container, Endpoint, Fingerprint, Service, Verdict
+from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Http, Transport
 from ..base import FileBounds, FullReader, Inventory, Probe, SampleDocs
 from .api import READ_CHECK_KEY, Entry, ObjectApi, Refused
@@ -56,6 +56,9 @@ class ObjectProbe(Probe):
     http_if_chosen = True
     names_containers = True
     url_port = 443  # s3://, azblob:// without a port: the clouds' https
+    # A container is a folder of a bucket (a key prefix: ``exports/2019/``, ``inventory.py``);
+    # a record is what the files in it hold (a CSV row, a JSON object, a log line…).
+    words = Words(("folder", "folders"), ("record", "records"))
 
     def __init__(self, bounds: FileBounds | None = None) -> None:
         self.bounds = bounds or FileBounds()

@@ -18,6 +18,7 @@ from ...models import (
     Fingerprint,
     Service,
     Verdict,
+    Words,
     YearCount,
 )
 from ...net import Transport
@@ -121,6 +122,7 @@ class PostgresqlProbe(Probe):
     """PostgreSQL 9.6 and later, plain TCP."""
 
     kind = "postgresql"
+    words = Words(("table", "tables"), ("row", "rows"))
     default_ports = (5432,)
     schemes = ("postgresql", "postgres")
     allow = ALLOW

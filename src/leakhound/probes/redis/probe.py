@@ -10,7 +10,7 @@ from typing import Any
 
 from ... import compromise
 from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
-from ...models import Container, Endpoint, Fingerprint, Service, Verdict
+from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from .allow import ALLOW
@@ -42,6 +42,8 @@ class RedisProbe(Probe):
     """Redis (and servers that speak its protocol), plain TCP."""
 
     kind = "redis"
+    # A container is a pattern of key names in one database (db0:user:*), a record a key.
+    words = Words(("key pattern", "key patterns"), ("key", "keys"))
     default_ports = (6379,)
     schemes = ("redis",)
     allow = ALLOW
