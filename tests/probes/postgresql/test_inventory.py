@@ -98,16 +98,20 @@ def test_a_server_that_stalls_on_every_table_is_logged_into_again_a_few_times(
 @pytest.mark.parametrize(
     ("statement", "allowed"),
     [
-        ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= -5 AND "id" < 9223372036854775807', True),
-        ('SELECT count(*) FROM ONLY "s"."t" WHERE "a""b" >= 1 AND "a""b" < 5', True),
-        ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "other" < 5', False),
         (
-            'SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" < 5 OR pg_sleep(9) IS NULL',
+            'SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= -5 AND "id" <= 9223372036854775807',
+            True,
+        ),
+        ('SELECT count(*) FROM ONLY "s"."t" WHERE "a""b" >= 1 AND "a""b" <= 5', True),
+        ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "other" <= 5', False),
+        ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" < 5', False),
+        (
+            'SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" <= 5 OR pg_sleep(9) IS NULL',
             False,
         ),
-        ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" < (SELECT 5)', False),
+        ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" <= (SELECT 5)', False),
         (
-            'SELECT count(*) FROM ONLY "pg_catalog"."pg_authid" WHERE "oid" >= 1 AND "oid" < 5',
+            'SELECT count(*) FROM ONLY "pg_catalog"."pg_authid" WHERE "oid" >= 1 AND "oid" <= 5',
             False,
         ),
     ],

@@ -31,7 +31,7 @@ _AFTER = rf"(?:{IDENT} (?:[<>=]|<=) {VALUE}|[()]| AND | OR ){{1,800}}"
 _WHOLE = r"-?\d{1,20}"
 MAX_IN = 5000  # key values one statement asks for at most (sampling.MAX_ASK)
 # One column between two whole numbers: a window of a whole-number key.
-_WINDOW = rf"(?P<col>{IDENT}) >= {_WHOLE} AND (?P=col) < {_WHOLE}"
+_WINDOW = rf"(?P<col>{IDENT}) >= {_WHOLE} AND (?P=col) <= {_WHOLE}"
 _KEY = rf"{IDENT}(?:, {IDENT}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
 
 
@@ -103,7 +103,7 @@ NEVER = (
     "SELECT * FROM `mysql`.`user` WHERE `id` IN (1)",
     "SELECT * FROM `a`.`b` WHERE RAND(1) < 0.5 OR SLEEP(10) LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE RAND(SLEEP(10)) < 0.5 LIMIT 5",
-    "SELECT COUNT(*) FROM `a`.`b` WHERE `id` >= 1 AND `id` < 5 OR SLEEP(10)",
-    "SELECT COUNT(*) FROM `a`.`b` WHERE `id` >= 1 AND `id` < (SELECT 5)",
-    "SELECT COUNT(*) FROM `mysql`.`user` WHERE `id` >= 1 AND `id` < 5",
+    "SELECT COUNT(*) FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 OR SLEEP(10)",
+    "SELECT COUNT(*) FROM `a`.`b` WHERE `id` >= 1 AND `id` <= (SELECT 5)",
+    "SELECT COUNT(*) FROM `mysql`.`user` WHERE `id` >= 1 AND `id` <= 5",
 )

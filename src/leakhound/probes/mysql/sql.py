@@ -107,11 +107,12 @@ def date_range(schema: str, name: str, column: str) -> str:
 
 
 def count_between(schema: str, name: str, column: str, start: int, end: int) -> str:
-    """The rows whose whole-number ``column`` is in [start, end): a range of its index."""
+    """The rows whose whole-number ``column`` is in [start, end): a range of its index, its
+    end written inclusive (``end - 1`` still fits the column's type where ``end`` may not)."""
     c = ident(column)
     return (
         f"SELECT COUNT(*) FROM {table(schema, name)} "  # noqa: S608
-        f"WHERE {c} >= {int(start)} AND {c} < {int(end)}"
+        f"WHERE {c} >= {int(start)} AND {c} <= {int(end) - 1}"
     )
 
 

@@ -348,8 +348,10 @@ async def _key_estimate(conn: Connection, where: str, key: str) -> KeyEstimate |
     counted = []
     for start, end in windows(first, last, where):
         n = await conn.run(
+            # The end inclusive: end - 1 fits the key's type (a bigint's last value + 1 does
+            # not, and a numeric bound would not be an index range).
             f"SELECT count(*) FROM ONLY {where} WHERE {quote(key)} >= {start} "
-            f"AND {quote(key)} < {end}",
+            f"AND {quote(key)} <= {end - 1}",
             width=1,
         )
         rows = _number(n.rows[0][0]) if n.rows else None
