@@ -57,6 +57,7 @@ def _estimate(table: _Table, seed: str) -> tuple[int, int, int]:
     first, last, _, count = table
     counted = [((a, b), count(a, b)) for a, b in windows(first, last, seed)]
     got = estimate(first, last, counted)
+    assert got is not None
     assert got.low <= got.docs <= got.high
     assert got.high <= last - first + 1  # one row a key at most
     assert got.low >= sum(n for _, n in counted)
@@ -84,7 +85,28 @@ def test_the_estimate_is_close_and_its_bounds_hold_the_truth(kind: str, within: 
 def test_few_keys_are_all_counted() -> None:
     assert windows(10, 10 + WINDOWS * WINDOW_KEYS - 1, "t") == [(10, 10 + WINDOWS * WINDOW_KEYS)]
     got = estimate(1, 100, [((1, 101), 60)])
-    assert (got.docs, got.low, got.high, got.exact) == (60, 60, 60, True)
+    assert got is not None and (got.docs, got.low, got.high, got.exact) == (60, 60, 60, True)
+
+
+@pytest.mark.parametrize(
+    ("keys", "last"),
+    [
+        # ids 1..5,000,000 and one sentinel row at the largest int: the rows sit in the
+        # first stretch, which one window in 256 samples, or none
+        pytest.param(5_000_000, 2_147_483_647, id="max-int-sentinel"),
+        # snowflake-like ids: 5,000,000 rows over 2^60 keys, nearly every window empty
+        pytest.param(5_000_000, 2**60, id="sparse"),
+    ],
+)
+def test_windows_that_mostly_miss_the_rows_make_no_estimate(keys: int, last: int) -> None:
+    for seed in range(10):
+        ws = windows(1, last, f"t{seed}")
+        if last == 2**60:  # spread evenly
+            step = last // keys
+            counted = [((a, b), (b - 1) // step - (a - 1) // step) for a, b in ws]
+        else:
+            counted = [((a, b), max(0, min(b, keys + 1) - a)) for a, b in ws]
+        assert estimate(1, last, counted) is None, seed
 
 
 def test_windows_that_agree_to_the_row_still_give_an_interval() -> None:
@@ -93,7 +115,7 @@ def test_windows_that_agree_to_the_row_still_give_an_interval() -> None:
     first, last = 1, 4_000_000
     counted = [((a, b), sum(1 for k in range(a, b) if k % 4)) for a, b in windows(first, last, "t")]
     got = estimate(first, last, counted)
-    assert got.low < 3_000_000 < got.high and not got.exact
+    assert got is not None and got.low < 3_000_000 < got.high and not got.exact
     assert got.high - got.low < 30_000
 
 
@@ -106,3 +128,33 @@ def test_windows_are_the_same_on_every_run_and_cover_the_stretches() -> None:
     assert all(end - start == WINDOW_KEYS for start, end in got)
     assert got[0][0] >= first and got[-1][1] <= last + 1
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(got))
+
+
+def test_counting_the_windows_stops_at_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from leakhound.probes import estimate as module
+
+    clock = iter(range(0, 10_000, 5))  # every window takes 5 s
+    monkeypatch.setattr(module.time, "monotonic", lambda: next(clock))
+    asked = []
+
+    async def count(start: int, end: int) -> int:
+        asked.append(start)
+        return end - start
+
+    assert asyncio.run(module.along_key(1, 10**9, "t", count)) is None
+    assert len(asked) <= module.BUDGET_SECONDS / 5 + 1
+
+
+def test_a_count_that_is_no_count_of_the_window_is_refused() -> None:
+    import asyncio
+
+    from leakhound.errors import ProtocolError
+    from leakhound.probes.estimate import along_key
+
+    async def count(start: int, end: int) -> int:
+        return end - start + 1  # more rows than keys
+
+    with pytest.raises(ProtocolError):
+        asyncio.run(along_key(1, 10**9, "t", count))

@@ -6,9 +6,14 @@ column is counted in ``WINDOWS`` windows of its key, one in each of as many equa
 between the lowest and the highest key, each an index range the server counts at once. The
 rows a key holds on average in the windows, times the keys between the two ends, is the
 estimate; the spread between neighbouring windows gives its 95% bounds (the successive-
-difference variance of a systematic sample). Two bounds hold whatever the spread: a key
-holds one row at most, so there are no more rows than keys between the ends; and no fewer
-than the windows counted.
+difference variance of a systematic sample). Bounds that hold whatever the spread: a key
+holds one row at most, so there are no more rows than keys between the ends; no fewer than
+the windows counted, nor than the first and the last key's rows.
+
+Where the windows say too little, no estimate is made and the caller keeps the server's
+statistics: fewer than ``MIN_FILLED`` windows held a row (keys so sparse, or so bunched
+before one far sentinel value, that the windows mostly fall between the rows), or counting
+them took longer than ``BUDGET_SECONDS`` (a server slow to answer each).
 """
 
 from __future__ import annotations
@@ -16,10 +21,16 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from ..errors import ProtocolError
 
 WINDOWS = 256
 WINDOW_KEYS = 512  # keys a window spans at most: 131,072 index entries counted in all
+MIN_FILLED = 16  # windows that must hold a row for their spread to say anything
+BUDGET_SECONDS = 20.0  # for all the windows of one table
 _Z95 = 1.96
 
 
@@ -55,14 +66,19 @@ def windows(first: int, last: int, seed: str) -> list[tuple[int, int]]:
     return out
 
 
-def estimate(first: int, last: int, counted: list[tuple[tuple[int, int], int]]) -> KeyEstimate:
+def estimate(
+    first: int, last: int, counted: list[tuple[tuple[int, int], int]]
+) -> KeyEstimate | None:
     """The rows of a table whose one whole-number key runs from ``first`` to ``last``, from
-    the rows counted in each window (``windows``' ranges, in order)."""
+    the rows counted in each window (``windows``' ranges, in order); None where too few
+    windows held a row to say anything (``MIN_FILLED``)."""
     span = last - first + 1
     seen = sum(n for _, n in counted)
     keys = sum(end - start for (start, end), _ in counted)
     if keys >= span:  # every key counted: exact
         return KeyEstimate(seen, seen, seen, "counted along the key", exact=True)
+    if sum(n > 0 for _, n in counted) < MIN_FILLED:
+        return None
     shares = [n / (end - start) for (start, end), n in counted]
     mean = sum(shares) / len(shares)
     k = len(shares)
@@ -75,7 +91,8 @@ def estimate(first: int, last: int, counted: list[tuple[tuple[int, int], int]]) 
     var = max(var, (mean * (1 - mean) + 1 / (4 * width)) / width)
     half = _Z95 * span * math.sqrt(var / k) * math.sqrt(max(0.0, 1 - keys / span))
     docs = round(span * mean)
-    low = max(seen, math.floor(docs - half))
+    ends = 1 if first == last else 2  # MIN and MAX are rows
+    low = max(seen, ends, math.floor(docs - half))
     high = min(span, math.ceil(docs + half))
     basis = (
         f"estimated from {k} windows of its whole-number key ({keys:,} of the {span:,} keys "
@@ -83,3 +100,26 @@ def estimate(first: int, last: int, counted: list[tuple[tuple[int, int], int]]) 
         f"{low:,} and {high:,}, and never more than the {span:,} keys"
     )
     return KeyEstimate(max(low, min(high, docs)), low, high, basis)
+
+
+async def along_key(
+    first: int,
+    last: int,
+    seed: str,
+    count: Callable[[int, int], Awaitable[int | None]],
+) -> KeyEstimate | None:
+    """Count each window with ``count(start, end)`` (the rows whose key is in [start, end))
+    and estimate from them; None past ``BUDGET_SECONDS`` or where the windows say too little.
+    A count that is no count of the window's keys is a ProtocolError."""
+    if last < first:
+        return None
+    deadline = time.monotonic() + BUDGET_SECONDS
+    counted = []
+    for start, end in windows(first, last, seed):
+        if time.monotonic() > deadline:
+            return None
+        rows = await count(start, end)
+        if rows is None or not 0 <= rows <= end - start:
+            raise ProtocolError("a key window's count is not a count of its keys")
+        counted.append(((start, end), rows))
+    return estimate(first, last, counted)

@@ -580,3 +580,15 @@ def test_a_size_older_than_the_rows_a_year_counted_is_not_given() -> None:
     assert [y.docs for y in table.years] == [1_500_000, 1_000_000]
     assert table.store_bytes is None
     assert "older than the 2,500,000 rows counted" in (table.error or "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [(b"42", 42), (b"-9223372036854775808", -(2**63)), (b"--5", None), (b"1_0", None), (b"", None)],
+)
+def test_a_key_the_server_printed_is_a_whole_number_or_nothing(
+    raw: bytes, value: int | None
+) -> None:
+    from leakhound.probes.mysql.probe import _whole
+
+    assert _whole(raw) == value

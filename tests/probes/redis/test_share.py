@@ -26,3 +26,10 @@ def test_the_hard_bounds_the_keys_listed_and_those_of_other_patterns() -> None:
     got = _share(listed=0, seen=1000, total=1_000_000)
     assert got["docs_low"] == 0 and got["docs_high"] <= 1_000_000 - 1000
     assert "SCAN listed" in got["docs_basis"]
+
+
+def test_a_keyspace_count_smaller_than_the_listing_gives_sane_bounds() -> None:
+    """INFO's keys= older than the SCAN (or a hostile one): never a negative or inverted
+    figure."""
+    got = _share(listed=1, seen=1000, total=5)
+    assert 1 <= got["docs_low"] <= got["docs"] <= got["docs_high"]

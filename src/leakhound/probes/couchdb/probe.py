@@ -506,6 +506,10 @@ class CouchdbProbe(Probe):
             error="; ".join(errors)[:300] or None,
             # doc_count counts design documents: exact only once they are counted out.
             docs_exact=docs is not None and design is not None,
+            docs_high=docs if docs and design is None else None,
+            docs_basis="doc_count, which counts design documents too"
+            if docs is not None and design is None
+            else None,
             denied=not readable,
             details=details,
         )

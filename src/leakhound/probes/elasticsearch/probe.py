@@ -589,6 +589,11 @@ class ElasticsearchProbe(Probe):
             compromise_reasons=tuple(reasons),
             error="; ".join(errors) or None,
             docs_exact=docs_exact,
+            # _cat's count holds nested documents too: at most that many records.
+            docs_high=docs if not docs_exact and docs else None,
+            docs_basis="_cat/indices, which counts nested documents too"
+            if not docs_exact and docs is not None
+            else None,
             years=years,
             # Its count and its mapping both refused for credentials (a partial store's proxy).
             denied=len(shut) == 2 and all(shut),

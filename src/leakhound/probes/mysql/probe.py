@@ -3,6 +3,7 @@ tables as containers (``database.table``), samples and full reads in a read-only
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ... import compromise
@@ -20,8 +21,7 @@ from ...models import (
 )
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
-from ..estimate import KeyEstimate, windows
-from ..estimate import estimate as estimate_rows
+from ..estimate import KeyEstimate, along_key
 from ..reconnect import Reconnecting
 from . import sql
 from .allow import ALLOW
@@ -407,17 +407,14 @@ async def _key_estimate(
     assert key is not None
     got = await conn.query(sql.date_range(schema, name, key), width=2)
     ends = [_whole(v) for v in (got.rows[0] if got.rows else ())]
-    if len(ends) != 2 or ends[0] is None or ends[1] is None or ends[1] < ends[0]:
+    if len(ends) != 2 or ends[0] is None or ends[1] is None:
         return None
-    first, last = ends[0], ends[1]
-    counted = []
-    for start, end in windows(first, last, f"{schema}.{name}"):
+
+    async def count(start: int, end: int) -> int | None:
         n = await conn.query(sql.count_between(schema, name, key, start, end), width=1)
-        rows = _number(n.rows[0][0]) if n.rows else None
-        if rows is None or rows > end - start:
-            raise ProtocolError("a key window's count is not a count of its keys")
-        counted.append(((start, end), rows))
-    return estimate_rows(first, last, counted)
+        return _number(n.rows[0][0]) if n.rows else None
+
+    return await along_key(ends[0], ends[1], f"{schema}.{name}", count)
 
 
 def _stale(engine: str, estimate: int | None, size: int | None, rows: int) -> bool:
@@ -449,9 +446,12 @@ def _number(raw: bytes | None) -> int | None:
     return int(raw)
 
 
+_WHOLE = re.compile(rb"-?\d{1,20}")
+
+
 def _whole(raw: bytes | None) -> int | None:
     """A whole number the server printed (a key: maybe negative); None when it is not one."""
-    if raw is None or not raw.lstrip(b"-").isdigit() or len(raw) > 21:
+    if raw is None or not _WHOLE.fullmatch(raw):
         return None
     return int(raw)
 

@@ -32,8 +32,7 @@ from ..base import (
     ReadPlan,
     SampleDocs,
 )
-from ..estimate import KeyEstimate, windows
-from ..estimate import estimate as estimate_rows
+from ..estimate import KeyEstimate, along_key
 from ..reconnect import Reconnecting
 from ..years import year_span
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, WHOLE_KEYS, quote
@@ -342,31 +341,30 @@ async def _key_estimate(conn: Connection, where: str, key: str) -> KeyEstimate |
         f"SELECT min({quote(key)})::text, max({quote(key)})::text FROM ONLY {where}", width=2
     )
     ends = [_whole(v) for v in (got.rows[0] if got.rows else ())]
-    if len(ends) != 2 or ends[0] is None or ends[1] is None or ends[1] < ends[0]:
+    if len(ends) != 2 or ends[0] is None or ends[1] is None:
         return None
-    first, last = ends[0], ends[1]
-    counted = []
-    for start, end in windows(first, last, where):
+
+    async def count(start: int, end: int) -> int | None:
+        # The end inclusive: end - 1 fits the key's type (a bigint's last value + 1 does
+        # not, and a numeric bound would not be an index range).
         n = await conn.run(
-            # The end inclusive: end - 1 fits the key's type (a bigint's last value + 1 does
-            # not, and a numeric bound would not be an index range).
             f"SELECT count(*) FROM ONLY {where} WHERE {quote(key)} >= {start} "
             f"AND {quote(key)} <= {end - 1}",
             width=1,
         )
-        rows = _number(n.rows[0][0]) if n.rows else None
-        if rows is None or rows > end - start:
-            raise ProtocolError("a key window's count is not a count of its keys")
-        counted.append(((start, end), rows))
-    return estimate_rows(first, last, counted)
+        return _number(n.rows[0][0]) if n.rows else None
+
+    return await along_key(ends[0], ends[1], where, count)
+
+
+_WHOLE = re.compile(r"-?\d{1,19}")
 
 
 def _whole(text: str | None) -> int | None:
     """A whole number the server printed (a key: maybe negative); None when it is not one."""
-    try:
-        value = int(text or "")
-    except ValueError:
+    if text is None or not _WHOLE.fullmatch(text):
         return None
+    value = int(text)
     return value if -(2**63) <= value < 2**63 else None
 
 
@@ -454,10 +452,14 @@ async def _tables(transport: Transport, endpoint: Endpoint, db: str, room: int) 
         }
         keys: dict[tuple[str, str], str] = {}
         if any((_number(row[3]) or 0) > EXACT_COUNT_BYTES for row in tables):
-            # Tables too large to count: their whole-number keys, to estimate along.
-            for s, t, c in (await conn.run(WHOLE_KEYS, width=3)).rows:
-                if s and t and c and "\0" not in c:
-                    keys.setdefault((s, t), c)
+            # Tables too large to count: their whole-number keys, to estimate along (a server
+            # whose catalog lacks a column asked keeps its statistics).
+            try:
+                for s, t, c in (await conn.run(WHOLE_KEYS, width=3)).rows:
+                    if s and t and c and "\0" not in c:
+                        keys.setdefault((s, t), c)
+            except NetError:
+                keys = {}
         out = []
         for schema, table, estimate, size, *more in tables:
             if not schema or not table:

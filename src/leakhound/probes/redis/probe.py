@@ -235,6 +235,7 @@ def _share(listed: int, seen: int, total: int) -> dict[str, Any]:
     listed first (the hash table's order: no pattern comes first), with 95% bounds (Wilson's,
     without replacement) inside the hard ones: no fewer than listed, no more than the keys
     not listed as another pattern."""
+    total = max(total, seen)  # a keyspace count older than the listing (or a hostile one)
     share, z2 = listed / seen, 1.96**2
     # Wilson's interval (it holds where every key or none listed is of the pattern), narrowed
     # by the share of the database listed.
@@ -245,7 +246,7 @@ def _share(listed: int, seen: int, total: int) -> dict[str, Any]:
         * math.sqrt(max(0.0, 1 - seen / total))
     )
     low = max(listed, math.floor(total * (middle - spread)))
-    high = min(total - (seen - listed), math.ceil(total * (middle + spread)))
+    high = max(low, min(total - (seen - listed), math.ceil(total * (middle + spread))))
     docs = min(high, max(low, round(total * share)))
     return {
         "docs": docs,
@@ -290,6 +291,11 @@ async def _patterns(
         if not whole and total and seen:
             bounds = _share(n, seen, total)
             n = bounds.pop("docs")  # the listed share of the database
+        elif not whole:  # no keyspace count to scale to: the keys listed, at least
+            bounds = {
+                "docs_low": n,
+                "docs_basis": f"the keys of this pattern among the first {seen:,} SCAN listed",
+            }
         details: dict[str, Any] = {
             "database": db,
             "pattern": pattern,
