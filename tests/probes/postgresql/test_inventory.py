@@ -106,7 +106,8 @@ def test_a_server_that_stalls_on_every_table_is_logged_into_again_a_few_times(
         ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "other" <= 5', False),
         ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" < 5', False),
         (
-            'SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" <= 5 OR pg_sleep(9) IS NULL',
+            'SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" <= 5 '
+            "OR pg_sleep(9) IS NULL",
             False,
         ),
         ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" <= (SELECT 5)', False),
