@@ -259,6 +259,18 @@ def test_timestamps_are_read_and_counted_a_year_in_utc_whatever_the_servers_zone
 BIG = "lh_big"
 
 
+def _big_tables(tmp_path: Path, mariadb: Lab, sql: str) -> dict[str, dict[str, Any]]:
+    """Tables made by ``sql`` in a scratch database of the secured server (dropped after), as
+    a sample scan as its admin saw them, by name."""
+    mariadb.admin(f"DROP DATABASE IF EXISTS {BIG};\nCREATE DATABASE {BIG};\n" + sql)
+    try:
+        doc = _scan_as_admin(tmp_path, mariadb, BIG)
+    finally:
+        mariadb.admin(f"DROP DATABASE IF EXISTS {BIG}")
+    (result,) = doc["results"]
+    return {name.removeprefix(f"{BIG}."): t["index"] for name, t in _tables(result).items()}
+
+
 def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
     mariadb: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -272,23 +284,18 @@ def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
     rows = ", ".join(
         f"({n}, 'b{n}@example.org', '{2017 + n % 3}-06-0{1 + n % 9} 10:00:00')" for n in range(30)
     )
-    mariadb.admin(
-        f"DROP DATABASE IF EXISTS {BIG};\nCREATE DATABASE {BIG};\n"
+    tables = _big_tables(
+        tmp_path,
+        mariadb,
         f"CREATE TABLE {BIG}.indexed (id INT PRIMARY KEY, email VARCHAR(100), "
         "created_at DATETIME NULL, INDEX (created_at));\n"
         f"CREATE TABLE {BIG}.plain (id INT PRIMARY KEY, email VARCHAR(100), "
         "created_at DATETIME NULL);\n"
         f"INSERT INTO {BIG}.indexed VALUES {rows}, (30, 'undated@example.org', NULL);\n"
         f"INSERT INTO {BIG}.plain VALUES {rows};\n"
-        f"ANALYZE TABLE {BIG}.indexed, {BIG}.plain;\n"
+        f"ANALYZE TABLE {BIG}.indexed, {BIG}.plain;\n",
     )
-    try:
-        doc = _scan_as_admin(tmp_path, mariadb, BIG)
-    finally:
-        mariadb.admin(f"DROP DATABASE IF EXISTS {BIG}")
-    (result,) = doc["results"]
-    tables = _tables(result)
-    indexed, plain = tables[f"{BIG}.indexed"]["index"], tables[f"{BIG}.plain"]["index"]
+    indexed, plain = tables["indexed"], tables["plain"]
     assert {y["year"]: y["docs"] for y in indexed["years"]} == {2017: 10, 2018: 10, 2019: 10}
     assert (indexed["docs"], indexed["docs_exact"]) == (31, True)  # the undated one too
     assert indexed["date_min"].startswith("2017-06-01")
@@ -306,23 +313,18 @@ def test_a_large_tables_rows_are_estimated_along_its_whole_number_key(
     from leakhound.probes.mysql import probe
 
     monkeypatch.setattr(probe, "EXACT_COUNT_ROWS", 10)
-    mariadb.admin(
-        f"DROP DATABASE IF EXISTS {BIG};\nCREATE DATABASE {BIG};\n"
+    tables = _big_tables(
+        tmp_path,
+        mariadb,
         f"CREATE TABLE {BIG}.keyed (id BIGINT PRIMARY KEY, email VARCHAR(100));\n"
         f"INSERT INTO {BIG}.keyed SELECT seq, CONCAT('k', seq, '@example.org') "
         f"FROM {BIG}.seq_1_to_400000 WHERE seq % 4 <> 0;\n"
         f"CREATE TABLE {BIG}.named (code VARCHAR(20) PRIMARY KEY, email VARCHAR(100));\n"
         f"INSERT INTO {BIG}.named SELECT CONCAT('c', seq), 'n@example.org' "
         f"FROM {BIG}.seq_1_to_50;\n"
-        f"ANALYZE TABLE {BIG}.keyed, {BIG}.named;\n"
+        f"ANALYZE TABLE {BIG}.keyed, {BIG}.named;\n",
     )
-    try:
-        doc = _scan_as_admin(tmp_path, mariadb, BIG)
-    finally:
-        mariadb.admin(f"DROP DATABASE IF EXISTS {BIG}")
-    (result,) = doc["results"]
-    tables = _tables(result)
-    keyed, named = tables[f"{BIG}.keyed"]["index"], tables[f"{BIG}.named"]["index"]
+    keyed, named = tables["keyed"], tables["named"]
     assert not keyed["docs_exact"]
     assert keyed["docs_low"] <= 300_000 <= keyed["docs_high"] <= 400_000
     assert abs(keyed["docs"] - 300_000) <= 3_000

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -205,14 +206,11 @@ def _vacuum_all_visible(port: int, table: str) -> None:
     raise AssertionError(f"VACUUM left {table}'s blocks not all-visible: {row}")
 
 
-def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
-    lab: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Three tables "too large" to group whole (the threshold lowered to 1 byte): the one whose
-    # date leads an index and whose blocks VACUUM marked all-visible has its rows counted a
-    # year along that index, and its count made exact by the same statement (its undated row
-    # too); one without the index, and one never vacuumed (an index-only scan would read the
-    # table row by row), keep their estimates and get no years.
+@contextmanager
+def _large(lab: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
+    """The open server with a scratch database whose tables are all "too large" to count
+    (the threshold lowered to 1 byte): (the target, a connection to the database), dropped
+    at the end."""
     from leakhound.probes.postgresql import probe
 
     monkeypatch.setattr(probe, "EXACT_COUNT_BYTES", 1)
@@ -222,31 +220,48 @@ def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
         conn.execute(f"CREATE DATABASE {LARGE}")
     try:
         with _connect(target.port, LARGE) as conn:
-            for name in ("indexed", "plain", "unvacuumed"):
-                conn.execute(
-                    f"CREATE TABLE {name} (id int, email text, created_at timestamptz) "
-                    "WITH (autovacuum_enabled = off)"
-                )
-                conn.execute(
-                    f"INSERT INTO {name} SELECT g, 'b' || g || '@example.org', "
-                    "make_timestamptz(2017 + g % 3, 6, 1 + g % 9, 10, 0, 0, 'UTC') "
-                    "FROM generate_series(0, 29) g"
-                )
-                conn.execute(f"INSERT INTO {name} VALUES (30, 'undated@example.org', NULL)")
-            for name in ("indexed", "unvacuumed"):
-                conn.execute(f"CREATE INDEX ON {name} (created_at)")
-            for name in ("indexed", "plain"):
-                _vacuum_all_visible(target.port, name)
-            conn.execute("ANALYZE unvacuumed")
-        doc, _ = report(tmp_path, target.url, "--index", f"{LARGE}.*")
+            yield target, conn
     finally:
         with _connect(target.port, "postgres") as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {LARGE} WITH (FORCE)")
+
+
+def _large_tables(tmp_path: Path, target: Any) -> dict[str, Any]:
+    """A sample scan of the scratch database: its tables by name."""
+    doc, _ = report(tmp_path, target.url, "--index", f"{LARGE}.*")
     (result,) = doc["results"]
-    tables = {
+    return {
         ir["index"]["name"].removeprefix(f"{LARGE}.public."): ir["index"]
         for ir in result["indices"]
     }
+
+
+def test_a_large_tables_rows_a_year_are_counted_along_its_date_index(
+    lab: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three tables "too large" to group whole (the threshold lowered to 1 byte): the one whose
+    # date leads an index and whose blocks VACUUM marked all-visible has its rows counted a
+    # year along that index, and its count made exact by the same statement (its undated row
+    # too); one without the index, and one never vacuumed (an index-only scan would read the
+    # table row by row), keep their estimates and get no years.
+    with _large(lab, monkeypatch) as (target, conn):
+        for name in ("indexed", "plain", "unvacuumed"):
+            conn.execute(
+                f"CREATE TABLE {name} (id int, email text, created_at timestamptz) "
+                "WITH (autovacuum_enabled = off)"
+            )
+            conn.execute(
+                f"INSERT INTO {name} SELECT g, 'b' || g || '@example.org', "
+                "make_timestamptz(2017 + g % 3, 6, 1 + g % 9, 10, 0, 0, 'UTC') "
+                "FROM generate_series(0, 29) g"
+            )
+            conn.execute(f"INSERT INTO {name} VALUES (30, 'undated@example.org', NULL)")
+        for name in ("indexed", "unvacuumed"):
+            conn.execute(f"CREATE INDEX ON {name} (created_at)")
+        for name in ("indexed", "plain"):
+            _vacuum_all_visible(target.port, name)
+        conn.execute("ANALYZE unvacuumed")
+        tables = _large_tables(tmp_path, target)
     indexed, plain, unvacuumed = tables["indexed"], tables["plain"], tables["unvacuumed"]
     assert {y["year"]: y["docs"] for y in indexed["years"]} == {2017: 10, 2018: 10, 2019: 10}
     assert (indexed["docs"], indexed["docs_exact"]) == (31, True)  # the undated one too
@@ -261,35 +276,19 @@ def test_a_large_tables_rows_are_estimated_along_its_whole_number_key(
     # "Too large" to count (the threshold lowered to 1 byte): a table keyed by a whole number
     # is estimated from windows of its key, its bounds holding the truth; a table without
     # such a key keeps the planner's statistics and says so.
-    from leakhound.probes.postgresql import probe
-
-    monkeypatch.setattr(probe, "EXACT_COUNT_BYTES", 1)
-    target = lab.status.target("open", kind="postgresql")
-    with _connect(target.port, "postgres") as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {LARGE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {LARGE}")
-    try:
-        with _connect(target.port, LARGE) as conn:
-            conn.execute("CREATE TABLE keyed (id bigint PRIMARY KEY, email text)")
-            conn.execute(
-                "INSERT INTO keyed SELECT g, 'k' || g || '@example.org' "
-                "FROM generate_series(1, 400000) g WHERE g % 4 <> 0"
-            )
-            conn.execute("CREATE TABLE named (code text PRIMARY KEY, email text)")
-            conn.execute(
-                "INSERT INTO named SELECT 'c' || g, 'n@example.org' FROM generate_series(1, 50) g"
-            )
-            conn.execute("ANALYZE keyed")
-            conn.execute("ANALYZE named")
-        doc, _ = report(tmp_path, target.url, "--index", f"{LARGE}.*")
-    finally:
-        with _connect(target.port, "postgres") as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {LARGE} WITH (FORCE)")
-    (result,) = doc["results"]
-    tables = {
-        ir["index"]["name"].removeprefix(f"{LARGE}.public."): ir["index"]
-        for ir in result["indices"]
-    }
+    with _large(lab, monkeypatch) as (target, conn):
+        conn.execute("CREATE TABLE keyed (id bigint PRIMARY KEY, email text)")
+        conn.execute(
+            "INSERT INTO keyed SELECT g, 'k' || g || '@example.org' "
+            "FROM generate_series(1, 400000) g WHERE g % 4 <> 0"
+        )
+        conn.execute("CREATE TABLE named (code text PRIMARY KEY, email text)")
+        conn.execute(
+            "INSERT INTO named SELECT 'c' || g, 'n@example.org' FROM generate_series(1, 50) g"
+        )
+        conn.execute("ANALYZE keyed")
+        conn.execute("ANALYZE named")
+        tables = _large_tables(tmp_path, target)
     keyed, named = tables["keyed"], tables["named"]
     assert not keyed["docs_exact"]
     assert keyed["docs_low"] <= 300_000 <= keyed["docs_high"] <= 400_000
