@@ -399,6 +399,18 @@ def test_an_estimated_count_bounds_a_read_ten_times_over() -> None:
     assert exact.over() is not None and "twice the 1,000 the server counted" in exact.over()
 
 
+def test_an_estimate_with_an_upper_bound_bounds_a_read_twice_over_that() -> None:
+    """Rows estimated along a key, 95% at most 1,200: the read goes on to twice that."""
+    estimated = Container("x", 1000, None, docs_exact=False, docs_low=800, docs_high=1200)
+    bound = RecordBound.of(ReadPlan("x", 1, "t", total=1000), estimated, PAGE)
+    assert bound is not None
+    bound.add(0, 2_400 + 10 * PAGE)
+    assert bound.over() is None
+    bound.add(0, 1)
+    why = bound.over()
+    assert why is not None and "twice the 1,200 the server's estimate allowed at most" in why
+
+
 def test_an_estimate_of_nothing_bounds_nothing() -> None:
     """PostgreSQL's reltuples is 0 before a big table's first ANALYZE: no bound from it (an
     exact count of 0 still bounds the read to a few pages)."""

@@ -61,8 +61,12 @@ class RecordBound:
     Partitions started over are counted from zero again, as the sink counts them.
     """
 
-    def __init__(self, basis: int, what: str, page: int, *, estimate: bool = False) -> None:
+    def __init__(
+        self, basis: int, what: str, page: int, *, estimate: bool = False, most: bool = False
+    ) -> None:
         self.basis, self.what, self.estimate = basis, what, estimate
+        # basis is the upper bound of an estimate (rows along a key, nested documents in)
+        self.most = most
         self.growth = ESTIMATE_GROWTH if estimate else GROWTH
         self.limit = self.growth * basis + SLACK_PAGES * max(1, page)
         self.docs: dict[int, int] = {}  # records counted per partition
@@ -70,6 +74,11 @@ class RecordBound:
     @classmethod
     def of(cls, plan: ReadPlan, container: Container, page: int) -> RecordBound | None:
         """The bound of one read, or None where the server counted nothing to bound it by."""
+        if not container.docs_exact and container.docs_high:
+            # An estimate with its upper bound (rows along a key, a count that holds nested
+            # documents): twice that, as for a count.
+            high = max(container.docs_high, plan.total or 0)
+            return cls(high, "began", page, most=True)
         counts = [n for n in (plan.total, container.docs) if isinstance(n, int) and n >= 0]
         if not container.docs_exact and not any(counts):
             # An estimate of nothing (PostgreSQL's reltuples before the first ANALYZE, for a
@@ -103,11 +112,17 @@ class RecordBound:
         if n <= self.limit:
             return None
         times = "ten times" if self.estimate else "twice"
-        counted = "estimated" if self.estimate else "counted"
+        counted = (
+            "the server's estimate allowed at most"
+            if self.most
+            else "the server estimated"
+            if self.estimate
+            else "the server counted"
+        )
         return (
-            f"stopped after {n:,} records: more than {times} the {self.basis:,} the server "
-            f"{counted} when the read {self.what} (a store growing this fast, or a server "
-            "that does not end its read)"
+            f"stopped after {n:,} records: more than {times} the {self.basis:,} {counted} "
+            f"when the read {self.what} (a store growing this fast, or a server that does not "
+            "end its read)"
         )
 
 
