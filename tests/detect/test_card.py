@@ -40,6 +40,15 @@ C = "CREDIT_CARD"
             id="12-digit-maestro-not-a-phone",
         ),
         pytest.param("n° de carte 0604 7820 1605", "0604 7820 1605", id="carte-outside-the-table"),
+        pytest.param(
+            "credit card 3504302666520536", "3504302666520536", id="credit-card-outside-the-table"
+        ),
+        pytest.param("maestro 3504302666520536", "3504302666520536", id="brand-outside-the-table"),
+        pytest.param(
+            "tarjeta de crédito 3504302666520536",
+            "3504302666520536",
+            id="tarjeta-de-credito-outside-the-table",
+        ),
     ],
 )
 def test_card_numbers_are_found(text: str, card: str) -> None:
@@ -66,6 +75,14 @@ def test_card_numbers_are_found(text: str, card: str) -> None:
         pytest.param("ref 3504302666520536", id="outside-the-table-an-id"),
         pytest.param("payment ref 3504302666520536", id="outside-the-table-a-payment-ref"),
         pytest.param("card order number 3504302666520536", id="card-order-number"),
+        # "card", "credit", "debit" alone name other things than a payment card.
+        pytest.param("SIM card 8944100003030303030", id="iccid-after-sim-card"),
+        pytest.param("SIM card number 8944100003030303030", id="iccid-after-sim-card-number"),
+        pytest.param("gift card balance 702312150001238", id="gift-card-balance"),
+        pytest.param("gift card number 702312150001238", id="gift-card-number"),
+        pytest.param("Direct debit mandate 202312150001233", id="direct-debit-mandate"),
+        pytest.param("Credit note 902312150001236", id="credit-note"),
+        pytest.param("card 3504302666520536", id="outside-the-table-card-alone"),
     ],
 )
 def test_ids_that_are_not_cards_are_not_found(text: str) -> None:
@@ -105,6 +122,23 @@ def test_a_field_named_for_cards_calls_a_number_outside_the_table_a_card() -> No
     (hit,) = scan_document({"card_number": "3504302666520536"}, types={C})
     assert hit.normalized == "3504302666520536"
     assert scan_document({"reference": "3504302666520536"}, types={C}) == []
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        pytest.param({"sim_card": "8944100003030303030"}, id="sim-card-iccid"),
+        pytest.param({"sim_card": "3504302666520536"}, id="sim-card"),
+        pytest.param({"loyalty_card": "3504302666520536"}, id="loyalty-card"),
+        pytest.param({"card_id": "3504302666520536"}, id="card-id"),
+        pytest.param({"sim_card": {"number": "3504302666520536"}}, id="number-under-sim-card"),
+        pytest.param({"card_number": "8944100003030303030"}, id="iccid-in-a-card-field"),
+    ],
+)
+def test_a_card_field_that_is_no_payment_card_calls_nothing_outside_the_table_a_card(
+    doc: dict[str, object],
+) -> None:
+    assert scan_document(doc, types={C}) == []
 
 
 def test_card_number_is_not_read_as_a_phone() -> None:

@@ -184,6 +184,13 @@ def test_email_forms_are_found(text: str, address: str, normalized: str) -> None
         pytest.param("send me the logs, thanks @john it works", id="handle-then-it-cue-ended"),
         pytest.param("I told bob @alice it was fixed", id="handle-then-it-after-words"),
         pytest.param("thanks @acme co uk team", id="handle-then-co-uk-uncued"),
+        # A cue four or five words back needs "at", "to"… just before the address.
+        pytest.param(
+            "email me when you are done @john it works", id="handle-then-it-far-cue-no-at"
+        ),
+        pytest.param(
+            "contact us about the sale @home it was great", id="handle-then-it-far-cue-article"
+        ),
     ],
 )
 def test_prose_and_lookalikes_are_not_emails(text: str) -> None:

@@ -75,6 +75,8 @@ def test_phone_numbers_are_found(text: str, number: str, e164: str) -> None:
         pytest.param("order number 0612345678", id="order-number"),
         pytest.param("card number 630440236028", id="twelve-digit-card-number"),
         pytest.param("numéro de commande 0612345678", id="numero-de-commande"),
+        pytest.param("numéro de carte 06 12 34 56 78", id="numero-de-carte"),
+        pytest.param("número de tarjeta 612 345 678", id="numero-de-tarjeta"),
         pytest.param("see #4155550123", id="hash-id"),
         pytest.param("serial SN 4829-1739-5521", id="serial-number"),
         pytest.param("ticket id 2024-000123", id="ticket-id"),
@@ -158,6 +160,28 @@ def test_numbers_in_untitled_numeric_fields_are_not_phones() -> None:
         ),
         pytest.param(
             "Sie erreichen mich unter 030 1234567", "030 1234567", "+49301234567", id="de-cue"
+        ),
+        # "card", "credit" and the like make a number word a card's, and say nothing alone.
+        pytest.param(
+            "Lost or stolen card? +44 20 7946 0000",
+            "+44 20 7946 0000",
+            "+442079460000",
+            id="after-card-international",
+        ),
+        pytest.param(
+            "Report a stolen card 0800 123 4567",
+            "0800 123 4567",
+            "+448001234567",
+            id="after-card-national",
+        ),
+        pytest.param(
+            "credit union +1 415 555 0123", "+1 415 555 0123", "+14155550123", id="after-credit"
+        ),
+        pytest.param(
+            "Prepaid card, +33 6 12 34 56 78",
+            "+33 6 12 34 56 78",
+            "+33612345678",
+            id="after-card-comma",
         ),
     ],
 )

@@ -8,6 +8,7 @@ from .base import Detector, Field, Span
 from .context import clamp, near, words_before, wordset
 from .digits import DigitRegex
 from .gate import END, START
+from .hints import tokens
 
 ENTITY = "CREDIT_CARD"
 
@@ -50,13 +51,45 @@ _CONTEXT_UP = wordset(
     "card cards credit debit visa mastercard amex american express discover jcb diners "
     "maestro unionpay cc pan payment paid pay cb carte tarjeta karte kreditkarte cvv expiry"
 )
-# The words that name a card itself, not a payment: a Luhn-valid number outside the
-# issuer table is still a card when one of them is just before it ("read card number
-# 3504 …"). The table lags behind issuers, and a leak holds what customers typed.
-_CARD_WORDS = wordset(
-    "card cards credit debit visa mastercard amex discover jcb diners maestro unionpay cc "
-    "pan carte tarjeta karte kreditkarte"
+# Outside the issuer table a Luhn-valid number is a card only when the words just before it
+# name a payment card, not merely a card or a credit: a brand, the card's security code or
+# expiry, or a phrase ("read card number 3504 …", "n° de carte 0604 …"). "card" alone is
+# also a SIM, gift or loyalty card, and "credit"/"debit" a credit note or a direct debit.
+# The table lags behind issuers, and a leak holds what customers typed.
+_CARD_CUE_WORDS = wordset(
+    "visa mastercard amex discover jcb diners maestro unionpay cvv cvc expiry "
+    "creditcard cardnumber kreditkarte kreditkartennummer kartennummer girokarte bankkarte "
+    "kaartnummer"
 )
+_CARD_CUE_PHRASES = frozenset(
+    tuple(phrase.split())
+    for phrase in (
+        "card number",
+        "card no",
+        "card nr",
+        "card num",
+        "credit card",
+        "debit card",
+        "bank card",
+        "payment card",
+        "de carte",
+        "carte bancaire",
+        "carte bleue",
+        "tarjeta de crédito",
+        "tarjeta de credito",
+        "tarjeta de débito",
+        "de tarjeta",
+        "carta di credito",
+        "numero carta",
+        "karten nr",
+    )
+)
+# Cards that are not payment cards: "SIM card number", "gift card no", "carte de fidélité",
+# and field names such as "sim_card", "loyalty_card" or "card_id".
+_NOT_PAYMENT = wordset("sim gift loyalty fidélité member membership library id ids identity iccid")
+# An ICCID, the SIM's number, starts with 89 (telecommunications) and passes Luhn: never
+# a payment card's prefix.
+_ICCID_PREFIX = "89"
 _CONTEXT_DOWN = wordset(
     "order invoice ticket ref reference serial sn build version id tracking case sku imei "
     "transaction txn confirmation account iban isbn ean upc uuid hash"
@@ -121,7 +154,9 @@ class CardDetector(Detector):
                 # 16-digit ids that pass Luhn by chance mostly fall outside the table: a
                 # number there is a card only when it is called one, by the words just
                 # before it or by its field's name.
-                if not (near(before, _CARD_WORDS) or ENTITY in field.hints):
+                if digits.startswith(_ICCID_PREFIX) or near(before, _NOT_PAYMENT):
+                    continue
+                if not (_called_a_card(before) or _card_field(field)):
                     continue
                 if near(before[-2:], _CONTEXT_DOWN):
                     continue
@@ -141,3 +176,24 @@ class CardDetector(Detector):
                 score -= 0.4
             spans.append(Span(ENTITY, m.start(), m.end(), clamp(score), digits))
         return spans
+
+
+def _called_a_card(before: list[str]) -> bool:
+    """True when the words before a number name a payment card (a brand, "card number")."""
+    if near(before, _CARD_CUE_WORDS):
+        return True
+    return any(
+        tuple(before[i : i + len(phrase)]) == phrase
+        for phrase in _CARD_CUE_PHRASES
+        for i in range(len(before) - len(phrase) + 1)
+    )
+
+
+def _card_field(field: Field) -> bool:
+    """True when a field's name calls its value a payment card: "card_number", not
+    "card_id", "sim_card" or "loyalty_card" (nor "number" under "sim_card")."""
+    if ENTITY not in field.hints:
+        return False
+    return _NOT_PAYMENT.isdisjoint(tokens(field.name)) and _NOT_PAYMENT.isdisjoint(
+        tokens(field.parent)
+    )

@@ -286,6 +286,11 @@ def _is_idn_tld(label: str) -> bool:
 # "send me the logs, thanks @john it works" the comma ends the request).
 _CUE_WORDS, _CLAUSE_CUE_WORDS = 3, 5
 _CLAUSE_END = re.compile(r"[.!?;,\n][^.!?;,\n]*\Z")
+# A cue four or five words back counts only when the word just before the address is one
+# that introduces it ("write to me at gianni @libero it", "schreiben Sie an", "scrivete
+# a", "mail me op"): in "email me when you are done @john it works" the words between
+# make "done" a word of the sentence, not a mailbox.
+_ADDRESS_PREPOSITIONS = wordset("at to à a an unter al op naar aan")
 
 
 def _cued(text: str, local_start: int) -> bool:
@@ -295,7 +300,8 @@ def _cued(text: str, local_start: int) -> bool:
     start = max(0, local_start - 80)
     end = _CLAUSE_END.search(text, start, local_start)
     clause = text[end.start() + 1 if end else start : local_start]
-    return near(words_before(clause, len(clause), _CLAUSE_CUE_WORDS), _SPACE_TLD_CUES)
+    words = words_before(clause, len(clause), _CLAUSE_CUE_WORDS)
+    return bool(words) and words[-1] in _ADDRESS_PREPOSITIONS and near(words, _SPACE_TLD_CUES)
 
 
 def _local_start(text: str, end: int) -> int | None:

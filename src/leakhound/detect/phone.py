@@ -130,14 +130,14 @@ _CONTEXT_DOWN = wordset(
     "order invoice ticket ref reference serial sn build version ver kb id no tracking case "
     "sku part model po transaction txn confirmation account iban bic swift isbn ean upc "
     "imei error code hresult pid port epoch timestamp ts crc hash checksum patch release "
-    "licence license key card cards credit debit "
+    "licence license key "
     # French
-    "commande facture série serie licence référence réf dossier clé carte "
+    "commande facture série serie licence référence réf dossier clé "
     # German
     "bestellung bestellnummer rechnung rechnungsnummer seriennummer lizenz lizenzschlüssel "
-    "auftrag auftragsnummer kundennummer vorgang karte kreditkarte "
+    "auftrag auftragsnummer kundennummer vorgang "
     # Spanish
-    "pedido factura licencia referencia versión tarjeta "
+    "pedido factura licencia referencia versión "
     # Italian
     "ordine fattura licenza riferimento versione pratica "
     # Dutch
@@ -212,9 +212,14 @@ class PhoneDetector(Detector):
         return spans
 
 
-# Words that say "phone" alone but only "a number" after another word: "card number",
-# "order number", "numéro de commande" are ids.
+# Words that say "phone" alone but only "a number" next to another word: "card number",
+# "order number", "numéro de carte", "numéro de commande" are ids.
 _NUMBER_WORDS = wordset("number numéro número numero nummer")
+# Words that make a number word a card's ("card number 6304…", "numéro de carte"), but
+# say nothing alone: "Lost or stolen card? +44 20 7946 0000" is the bank's line.
+_CARD_WORDS = wordset("card cards credit debit carte karte kreditkarte tarjeta carta")
+# Between a number word and the word it belongs to in French, Spanish and Italian.
+_OF = wordset("de del di")
 
 
 def _nearest_cue(before: list[str]) -> int:
@@ -226,10 +231,19 @@ def _nearest_cue(before: list[str]) -> int:
         if word in _CONTEXT_DOWN:
             return -1
         if word in _CONTEXT_UP:
-            if word in _NUMBER_WORDS and i and before[i - 1] in _CONTEXT_DOWN:
+            if word in _NUMBER_WORDS and _names_an_id(before, i):
                 return -1
             return 1
     return 0
+
+
+def _names_an_id(before: list[str], i: int) -> bool:
+    """True when the number word ``before[i]`` is an id's or a card's: the word before it
+    ("card number", "order number") or the word it is "of" ("numéro de carte")."""
+    if i and (before[i - 1] in _CONTEXT_DOWN or before[i - 1] in _CARD_WORDS):
+        return True
+    after = before[i + 1 : i + 3]
+    return len(after) == 2 and after[0] in _OF and after[1] in _CARD_WORDS
 
 
 def _after_hash(text: str, start: int) -> bool:
