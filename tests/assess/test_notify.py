@@ -247,3 +247,68 @@ def test_an_unknown_figure_says_why_once_in_the_authority_draft(build_scan: Buil
     people = next(x for x in text.splitlines() if "number of data subjects" in x)
     assert people.count("not sampled") <= 1
     assert "(exact)" not in line
+
+
+KEYED = "estimated along the key id (sampled windows; 95% bounds)"
+STATS = "the database's statistics (pg_class.reltuples): no bounds"
+
+
+def _estimated_scan(build_scan: Build) -> ScanRecord:
+    return build_scan(
+        Ix("orders", docs=1_000, pii={"EMAIL_ADDRESS": (90, 80)}),
+        Ix(
+            "customers",
+            docs=301_000,
+            pii={"EMAIL_ADDRESS": (90, 80)},
+            estimate=(300_000, 302_500, KEYED),
+        ),
+        Ix("visits", docs=5_000_000, pii={"PERSON": (60, 50)}, estimate=(None, None, STATS)),
+    )
+
+
+def _row(text: str, name: str) -> str:
+    return next(x for x in text.splitlines() if x.startswith("|") and f"| {name} |" in x)
+
+
+def test_an_estimated_count_is_marked_in_the_authority_drafts_table(build_scan: Build) -> None:
+    text = draft(_estimated_scan(build_scan))
+    assert "| 1,000 |" in _row(text, "orders")  # counted: as it was
+    assert "| ~301,000 (300,000–302,500) |" in _row(text, "customers")  # with its bounds
+    assert "| ~5,000,000 |" in _row(text, "visits")  # no bounds known
+    note = next(x for x in text.splitlines() if x.startswith("~: an estimate, not a count"))
+    assert "estimated along the key id" in note and "the database's statistics" in note
+
+
+def test_the_records_anyone_could_read_say_they_include_an_estimate(build_scan: Build) -> None:
+    text = draft(_estimated_scan(build_scan))
+    line = next(x for x in text.splitlines() if "What happened" in x)
+    # no upper bound: the statistics' estimate has none; the counted and bounded ones add up
+    assert "could read about 5,302,000 documents (estimate; at least 301,000) held in" in line
+    assert "the 5,302,000" not in line
+    records = next(x for x in text.splitlines() if "number of personal data records" in x)
+    assert "about 5,302,000 records (estimate" in records and "(exact)" not in records
+
+
+def test_bounds_are_given_where_every_estimate_has_them(build_scan: Build) -> None:
+    doc = build_scan(
+        Ix("orders", docs=1_000, pii={"EMAIL_ADDRESS": (90, 80)}),
+        Ix(
+            "customers",
+            docs=301_000,
+            pii={"EMAIL_ADDRESS": (90, 80)},
+            estimate=(300_000, 302_500, KEYED),
+        ),
+    )
+    text = draft(doc)
+    line = next(x for x in text.splitlines() if "What happened" in x)
+    assert (
+        "could read about 302,000 documents (estimate; between 301,000 and 303,500) held in" in line
+    )
+    for fmt in ("html", "markdown"):
+        assert "~301,000" in draft(doc, fmt=fmt)
+
+
+def test_counted_stores_keep_their_plain_figures(shop: ScanRecord) -> None:
+    text = draft(shop)
+    assert "could read the 48,215 documents held in" in text
+    assert "~" not in text and "an estimate, not a count" not in text

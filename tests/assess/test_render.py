@@ -62,3 +62,31 @@ def test_terminal_neutralises_target_strings(build_scan: Build) -> None:
     out = buf.getvalue()
     assert "VERY HIGH" in out
     assert "\x07" not in out and "\x1b]" not in out
+
+
+def test_an_estimated_count_is_marked_in_the_assessment(build_scan: Build) -> None:
+    keyed = "estimated along the key id (sampled windows; 95% bounds)"
+    doc = build_scan(
+        Ix("orders", docs=1_000, pii={"EMAIL_ADDRESS": (90, 80)}),
+        Ix(
+            "customers",
+            docs=301_000,
+            pii={"EMAIL_ADDRESS": (9, 8)},
+            estimate=(300_000, 302_500, keyed),
+        ),
+        Ix("visits", docs=5_000, pii={"PERSON": (60, 50)}, estimate=(None, None, "statistics")),
+    )
+    a = assess(doc, None, AWARE, now=AWARE)
+    text = render_markdown(a)
+    assert "| ~301,000 (300,000–302,500) |" in text and "| ~5,000 |" in text
+    assert "| 1,000 |" in text
+    assert "~: an estimate, not a count" in text
+    indices = {i["name"]: i for i in json.loads(render_json(a))["indices"]}
+    assert indices["customers"]["documents_exact"] is False
+    assert (indices["customers"]["documents_low"], indices["customers"]["documents_high"]) == (
+        300_000,
+        302_500,
+    )
+    assert indices["customers"]["documents_basis"] == keyed
+    assert indices["visits"]["documents_high"] is None
+    assert indices["orders"]["documents_exact"] is True

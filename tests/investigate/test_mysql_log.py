@@ -253,15 +253,108 @@ def test_a_file_write_counts_the_rows_written_into_the_file(
         assert "the rows the server read for statements that fold them" in s.records.method
 
 
-def test_without_rows_affected_a_file_write_counts_its_rows_sent(tmp_path: Path, run: Run) -> None:
-    # MySQL writes no Rows_affected line (what it writes for INTO OUTFILE is not verified here)
-    path = tmp_path / "slow.log"
-    path.write_bytes(
-        SLOW_HEAD + b"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: 40  Rows_examined: 900\n"
-        b"SET timestamp=1575540000;\nSELECT * FROM shop.customers INTO OUTFILE '/tmp/c.txt';\n"
+# MySQL 8 writes no Rows_affected line. Its export (sql/query_result.cc) counts the rows it
+# writes in its own row_count, not the sent rows, but Query_result_export::cleanup() sets the
+# sent-row count to them, and Sql_cmd_dml::execute() runs that cleanup before dispatch_command
+# writes the slow log: an OUTFILE's Rows_sent is the rows written. A DUMPFILE's result
+# (Query_result_dump) sets nothing: its Rows_sent is 0 whatever it wrote.
+MYSQL_HEAD = (
+    b"# Time: 2026-12-06T10:00:00.000000Z\n# User@Host: app[app] @  [203.0.113.66]  Id:    12\n"
+)
+
+
+def _mysql_entry(rows_sent: int, examined: int, sql: bytes) -> bytes:
+    return (
+        MYSQL_HEAD
+        + f"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: {rows_sent}  ".encode()
+        + f"Rows_examined: {examined}\n".encode()
+        + b"use shop;\nSET timestamp=1796551200;\n"
+        + sql
+        + b"\n"
     )
+
+
+def test_a_mysql_outfile_counts_the_rows_sent_it_logs(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "slow.log"
+    path.write_bytes(_mysql_entry(40, 900, b"SELECT * FROM customers INTO OUTFILE '/tmp/c.txt';"))
     records = by_address(run(path))["203.0.113.66"].records
     assert records is not None and (records.value, records.lower, records.upper) == (40, 40, 40)
+    assert records.bounded and "records written into a file on the server" in records.method
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param(b"SELECT * FROM customers INTO OUTFILE '/tmp/c.txt';", id="outfile"),
+        pytest.param(
+            b"SELECT email, card FROM customers INTO OUTFILE '/tmp/c.csv' "
+            b"FIELDS TERMINATED BY ',';",
+            id="outfile-csv",
+        ),
+        pytest.param(b"SELECT email FROM customers LIMIT 1 INTO DUMPFILE '/tmp/e.bin';", id="dump"),
+    ],
+)
+def test_a_mysql_file_write_of_rows_sent_0_is_an_uncounted_read(
+    tmp_path: Path, run: Run, sql: bytes
+) -> None:
+    # MySQL 8 (no Rows_affected line): Rows_sent 0 is no proof that nothing was written
+    path = tmp_path / "slow.log"
+    path.write_bytes(_mysql_entry(0, 250_000, sql))
+    inv = run(path)
+    s = by_address(inv)["203.0.113.66"]
+    assert s.action_names == ("file-write",) and s.read
+    assert [t.name for t in s.targets] == ["shop.customers"]
+    assert s.records is not None and not s.records.bounded
+    assert (s.records.value, s.records.lower, s.records.upper) == (0, 0, 0)
+    assert s.records.text == "unknown"
+    assert s.records.method.startswith("1 file write(s) on shop.customers: records written")
+    assert "no upper bound" in s.records.method
+    assert inv.summary.records_unknown is not None
+    assert not inv.summary.records_unknown.bounded
+    assert "read an unknown number of records (no upper bound)" in inv.summary.sentence
+
+
+def test_an_uncounted_file_write_leaves_the_counted_reads_a_lower_bound(
+    tmp_path: Path, run: Run
+) -> None:
+    path = tmp_path / "slow.log"
+    path.write_bytes(
+        _mysql_entry(3, 3, b"SELECT * FROM customers LIMIT 3;")
+        + _mysql_entry(0, 5000, b"SELECT * FROM orders INTO OUTFILE '/tmp/o.txt';")
+    )
+    inv = run(path)
+    records = by_address(inv)["203.0.113.66"].records
+    assert records is not None and not records.bounded
+    assert (records.value, records.lower, records.upper) == (3, 3, 3)
+    assert records.text == "at least 3 (no upper bound)"
+    assert "3 on shop.customers: records returned" in records.method
+    assert "1 file write(s) on shop.orders" in records.method
+    summary = inv.summary
+    assert summary.records_unknown is not None and not summary.records_unknown.bounded
+    assert "read at least 3 records (no upper bound) between" in summary.sentence
+    assert summary.records_unknown.method.endswith(
+        "no upper bound: some records were written into files on the server that the logs "
+        "do not count"
+    )
+
+
+def test_a_mysql_dumpfile_of_a_folding_row_is_bound_by_the_rows_read(
+    tmp_path: Path, run: Run
+) -> None:
+    path = tmp_path / "slow.log"
+    path.write_bytes(
+        _mysql_entry(0, 1234, b"SELECT GROUP_CONCAT(email) FROM customers INTO DUMPFILE '/tmp/a';")
+    )
+    records = by_address(run(path))["203.0.113.66"].records
+    assert records is not None and records.bounded
+    assert (records.value, records.lower, records.upper) == (1234, 0, 1234)
+
+
+def test_an_estimate_stored_before_bounds_were_said_reads_back_bounded() -> None:
+    from leakhound.investigate.model import Estimate, _build
+
+    e = _build(Estimate, {"value": 5, "lower": 5, "upper": 5, "method": "m"})
+    assert e == Estimate(5, 5, 5, "m") and e.bounded and e.of("records") == "5 records"
 
 
 def test_a_read_keeps_its_rows_sent_beside_rows_affected(tmp_path: Path, run: Run) -> None:

@@ -327,3 +327,68 @@ def test_records_of_each_kind_of_a_read_that_stopped_are_said_estimated(tmp_path
     page = html_report.render(_read_whole(tmp_path, 950))
     assert "share of sampled documents" in page
     assert "Counted in every document read" not in page
+
+
+def _estimated(tmp_path: Path, low: int | None, high: int | None) -> ScanRecord:
+    """A PostgreSQL-like store of one counted table and one whose rows were estimated."""
+    ep = Endpoint("198.51.100.9", 9200)
+    svc = Service(
+        ep,
+        ep.url("http"),
+        "elasticsearch",
+        Verdict.OPEN,
+        "_cat/indices, _search answer without credentials",
+        Fingerprint(product="elasticsearch", version="7.17.9"),
+    )
+    email = PiiSummary("EMAIL_ADDRESS", 90, (PiiField("email", 90),), (), 80)
+    counted_ = Container("orders", 1_000, 100_000, False, False)
+    estimated = Container(
+        "customers",
+        301_000,
+        9_000_000,
+        False,
+        False,
+        docs_exact=False,
+        docs_low=low,
+        docs_high=high,
+        docs_basis="estimated along the key id (sampled windows; 95% bounds)",
+    )
+    result = TargetResult(
+        svc,
+        (
+            ContainerResult(counted_, Sample(100, 100, (email,))),
+            ContainerResult(estimated, Sample(100, 100, (email,))),
+        ),
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["198.51.100.9"], {"sample": 100})
+        store.record(scan_id, result)
+        store.finish_scan(scan_id)
+        return store.load(scan_id)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "said"),
+    [
+        pytest.param(
+            300_000,
+            302_500,
+            "holding about 302,000 documents (estimate; between 301,000 and 303,500) in 2 indices",
+            id="bounded",
+        ),
+        pytest.param(
+            None,
+            None,
+            "holding about 302,000 documents (estimate; at least 1,000) in 2",
+            id="no-bounds",
+        ),
+    ],
+)
+def test_an_estimated_count_is_said_and_marked_in_the_html_report(
+    tmp_path: Path, low: int | None, high: int | None, said: str
+) -> None:
+    page = html_report.render(_estimated(tmp_path, low, high))
+    plain = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    assert said in plain
+    assert "~301,000" in plain and "~302,000" in plain  # the table's and the store's
+    assert "holding 302,000 documents" not in plain

@@ -627,6 +627,27 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
     return Figure(total, Method.EXACT, total, total, basis)
 
 
+def held(containers: Iterable[ContainerExposure]) -> Figure:
+    """The records the containers anyone could read hold, as their stores counted them (a
+    store's copies added only where nothing else in it holds any, as ``Documents`` adds
+    them): an estimate, with its bounds, where some container's count is one."""
+    items = [i for i in containers if not i.refused]
+    chosen: list[ContainerExposure] = []
+    for url in dict.fromkeys(i.url for i in items):
+        mine = [i for i in items if i.url == url]
+        originals = [i for i in mine if not i.derived]
+        if sum(i.docs or 0 for i in originals) or any(i.docs is None for i in originals):
+            chosen += originals
+        else:
+            chosen += [i for i in mine if i.derived]
+    total = sum(i.docs or 0 for i in chosen)
+    estimated = [i for i in chosen if not i.docs_exact and i.docs is not None]
+    if not estimated:
+        return Figure(total, Method.EXACT, total, total, "counted by the stores")
+    low, high = _bounds(chosen)
+    return Figure(total, Method.ESTIMATE, low=low, high=high, basis=_estimated(estimated))
+
+
 def _bounds(items: list[ContainerExposure]) -> tuple[int | None, int | None]:
     """The lowest and highest the containers' records can be: each one's count, or the bounds
     of its estimate; no upper bound where an estimate has none (a database's statistics), a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from .document import (
     Target,
     to_markdown,
 )
-from .figures import Figure, Method, common_words
+from .figures import ContainerExposure, Figure, Method, common_words
 from .gdpr import Duty
 from .severity import Criterion
 
@@ -158,6 +159,11 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "url": i.url,
                 "name": i.name,
                 "documents": i.docs,
+                # False: an estimate, its 95% bounds (None: not known) and how it was made
+                "documents_exact": i.docs_exact,
+                "documents_low": i.docs_low,
+                "documents_high": i.docs_high,
+                "documents_basis": i.docs_basis,
                 "sampled": i.sampled,
                 "entity_types": list(i.entity_types),
                 "date_min": i.date_min,
@@ -266,7 +272,7 @@ def blocks(a: Assessment) -> list[Block]:
                     (
                         Target(i.url),
                         Target(i.name),
-                        _count(i.docs),
+                        container_count(i),
                         ", ".join(
                             f"{entity_class(k.entity_type).label} {k.docs}/{i.sampled}"
                             for k in i.pii
@@ -277,14 +283,40 @@ def blocks(a: Assessment) -> list[Block]:
                 ),
             ),
         ]
+        if (note := estimate_note(a.containers_with_personal_data)) is not None:
+            out.append(Para(note))
     if a.consequences:
         out += [Heading("Likely consequences"), Bullets(a.consequences)]
     out += [Heading("Next steps"), Bullets(a.next_steps, ordered=True)]
     return out
 
 
-def _count(n: int | None) -> str:
-    return "?" if n is None else f"{n:,}"
+def container_count(i: ContainerExposure) -> str:
+    """A container's records for a table: '1,000' counted, '~301,000 (300,000–302,500)' an
+    estimate with its bounds, '~301,000' one without, '?' where none was counted."""
+    if i.docs is None:
+        return "?"
+    if i.docs_exact:
+        return f"{i.docs:,}"
+    if i.docs_low is not None and i.docs_high is not None:
+        return f"~{i.docs:,} ({i.docs_low:,}–{i.docs_high:,})"
+    return f"~{i.docs:,}"
+
+
+ESTIMATE_NOTE = (
+    "~: an estimate, not a count (its 95% bounds in brackets where known); the other "
+    "figures were counted by the store"
+)
+
+
+def estimate_note(containers: Iterable[ContainerExposure]) -> str | None:
+    """The note a table of ``container_count`` figures needs when one is an estimate: how
+    each was estimated."""
+    estimated = [i for i in containers if i.docs is not None and not i.docs_exact]
+    if not estimated:
+        return None
+    ways = sorted({(i.docs_basis or "not said how").split(" (")[0] for i in estimated})
+    return f"{ESTIMATE_NOTE}. Estimated: {'; '.join(ways[:3])}{'; …' if len(ways) > 3 else ''}."
 
 
 def _range(r: tuple[str | None, str | None]) -> str:

@@ -31,8 +31,9 @@ MEANING = {
 READS = frozenset((READ, BULK_READ, FILE_WRITE))
 
 # How a record count attached to a log line was obtained (ROWS_READ: the rows the server read
-# for a statement that folds many into one row it returns, GROUP_CONCAT: an upper bound).
-NO_RECORDS, PAGE_SIZE, EXACT, ROWS_READ = 0, 1, 2, 3
+# for a statement that folds many into one row it returns, GROUP_CONCAT: an upper bound;
+# UNCOUNTED: records were taken, but the log does not count them: no upper bound).
+NO_RECORDS, PAGE_SIZE, EXACT, ROWS_READ, UNCOUNTED = 0, 1, 2, 3, 4
 
 # What a line does to the source's bulk context (a scroll or point in time it opened).
 CTX_NONE, CTX_OPEN, CTX_PAGE, CTX_MAYBE_PAGE = 0, 1, 2, 3

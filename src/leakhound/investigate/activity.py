@@ -21,6 +21,7 @@ from .actions import (
     PAGE_SIZE,
     READS,
     ROWS_READ,
+    UNCOUNTED,
 )
 
 EXAMPLES = 3  # lines kept for a bulk read and every graver action; one for the rest
@@ -42,7 +43,9 @@ OTHER = "(other targets)"
     T_PLAIN,
     T_FILED,  # records a file-write put into a file on the server, as the log states them
     T_FOLDED,  # at most: the rows read for statements that fold them into one (GROUP_CONCAT)
-) = range(11)
+    T_UNCOUNTED,  # reads that took records the log does not count (no upper bound)
+    N_COUNTERS,
+) = range(13)
 
 
 class SourceState:
@@ -207,7 +210,7 @@ class Activity:
                 target = OTHER
                 counts = s.targets.get(target)
             if counts is None:
-                counts = s.targets[target] = [0] * 11
+                counts = s.targets[target] = [0] * N_COUNTERS
         counts[T_REQUESTS] += 1
         counts[T_BYTES] += nbytes
         if action in READS:
@@ -215,6 +218,8 @@ class Activity:
                 counts[T_FILED if action == FILE_WRITE else T_EXACT] += records
             elif how == ROWS_READ:
                 counts[T_FOLDED] += records
+            elif how == UNCOUNTED:
+                counts[T_UNCOUNTED] += 1
             elif how == PAGE_SIZE and records and not ctx:
                 counts[T_PLAIN] += records  # one search: at most its size
             elif how == PAGE_SIZE and records:

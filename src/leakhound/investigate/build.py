@@ -19,6 +19,7 @@ from .activity import (
     T_PAGES,
     T_PLAIN,
     T_REQUESTS,
+    T_UNCOUNTED,
     T_UPPER,
     Activity,
     FileState,
@@ -84,8 +85,15 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
     """Records one source read, from what its requests say, else from its bytes out."""
     value = lower = upper = 0.0
     parts: list[str] = []
+    uncounted: list[str] = []  # never summed into "more targets": they say there is no bound
     unconverted = 0
     for name, c in s.targets.items():
+        if c[T_UNCOUNTED]:
+            uncounted.append(
+                f"{c[T_UNCOUNTED]:,} file write(s) on {name}: records written into a file on "
+                "the server that the log does not count (no Rows_affected line, and Rows_sent "
+                "0 or a DUMPFILE's): no upper bound"
+            )
         for counter, exact, said in _STATED:
             if c[counter]:
                 value += c[counter]
@@ -129,7 +137,7 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
                 f"{v:,.0f} on {name}: {nbytes:,} bytes out ÷ {per:,.0f} bytes a "
                 f"record ({how}; ±{spread:.0%})"
             )
-    if not parts:
+    if not parts and not uncounted:
         return None  # only bytes that no document size converts: the bytes out say that much
     if len(parts) > MAX_PARTS:  # the largest first; the rest in one clause
         parts.sort(key=_leading_number, reverse=True)
@@ -139,12 +147,15 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
             f"and {len(rest)} more target(s), "
             f"{sum(_leading_number(p) for p in rest):,.0f} records, by the same methods",
         ]
+    parts.extend(uncounted)
     if unconverted:
         parts.append(
             f"{unconverted:,} bytes out not converted to records (no document size "
             "known: give --scan SCAN_ID)"
         )
-    return Estimate(round(value), round(lower), round(upper), "; ".join(parts))
+    return Estimate(
+        round(value), round(lower), round(upper), "; ".join(parts), bounded=not uncounted
+    )
 
 
 def _leading_number(part: str) -> float:
@@ -295,7 +306,13 @@ def _sum(estimates: Sequence[Estimate], cap: int | None) -> Estimate | None:
         value = min(value, cap)
         lower = min(lower, cap)
         method += f"; capped at the {cap:,} documents the scan counted in the indices read"
-    return Estimate(value, lower, upper, method)
+    bounded = all(e.bounded for e in estimates)
+    if not bounded:
+        method += (
+            "; no upper bound: some records were written into files on the server that the "
+            "logs do not count"
+        )
+    return Estimate(value, lower, upper, method, bounded)
 
 
 def summarise(
@@ -343,10 +360,9 @@ def summarise(
         delay = _delay(t.timestamp() - since)
     between = f"between {window.since or 'the first line'} and {window.until or 'the last line'}"
     if readers:
-        what = records.text if records else "an unknown number of"
+        what = records.of("records") if records else "an unknown number of records"
         sentence = (
-            f"{len(readers)} unknown source{'s' if len(readers) != 1 else ''} read "
-            f"{what} records {between}"
+            f"{len(readers)} unknown source{'s' if len(readers) != 1 else ''} read {what} {between}"
         )
         if records:
             sentence += " (estimated from the logs; see each source's method)"

@@ -6,7 +6,7 @@ masks them, through ``leakhound.redact``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
 import orjson
@@ -38,13 +38,27 @@ class Estimate:
     lower: int
     upper: int
     method: str
+    # False: some records were taken that no log line counts (a MySQL slow log's file write
+    # without Rows_affected): ``upper`` is only what was counted, no bound
+    bounded: bool = True
 
     @property
     def text(self) -> str:
-        """``about 10,000 (9,900–10,100)``."""
+        """``about 10,000 (9,900–10,100)``; ``at least 40 (no upper bound)``."""
+        if not self.bounded:
+            return f"at least {self.lower:,} (no upper bound)" if self.lower else "unknown"
         if self.lower == self.upper:
             return f"{self.value:,}"
         return f"about {self.value:,} ({self.lower:,}–{self.upper:,})"
+
+    def of(self, noun: str) -> str:
+        """The figure with its noun: ``about 10,000 (9,900–10,100) records``, ``at least 40
+        records (no upper bound)``, ``an unknown number of records (no upper bound)``."""
+        if self.bounded:
+            return f"{self.text} {noun}"
+        if self.lower:
+            return f"at least {self.lower:,} {noun} (no upper bound)"
+        return f"an unknown number of {noun} (no upper bound)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +197,8 @@ def _build(cls: Any, value: Any) -> Any:
         return None
     kwargs = {}
     for f in fields(cls):
+        if f.name not in value and f.default is not MISSING:
+            continue  # written before the field was: its default
         v = value.get(f.name)
         kwargs[f.name] = _NESTED[f.name](v) if f.name in _NESTED and v is not None else v
     return cls(**kwargs)

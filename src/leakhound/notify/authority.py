@@ -14,6 +14,7 @@ from ..assess import (
     DataCategory,
     Duty,
     Figure,
+    Method,
     common_words,
     entity_class,
     tally,
@@ -34,7 +35,14 @@ from ..assess.document import (
     Target,
     Text,
 )
-from ..assess.render import deadline_text, duty_text, figure_text
+from ..assess.figures import held as held_records
+from ..assess.render import (
+    container_count,
+    deadline_text,
+    duty_text,
+    estimate_note,
+    figure_text,
+)
 from ..models import Verdict
 from ..store.records import ScanRecord
 
@@ -116,9 +124,15 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
     refused = sum(st.refused for st in a.stores)
     exposed = [i for i in a.containers if not i.refused]
     held = tally(exposed) if exposed else common_words(a.stores).containers(0)
+    figure = held_records(exposed)
+    records = (  # a count of some containers estimated says so, with its bounds
+        figure_text(figure, common_words(a.stores).record[1])
+        if figure.method is Method.ESTIMATE
+        else f"the {common_words(a.stores).records(docs)}"
+    )
     what += (
         f", so that anyone able to reach {'them' if len(a.stores) != 1 else 'it'} could "
-        f"read the {common_words(a.stores).records(docs)} held in {held}"
+        f"read {records} held in {held}"
     )
     if refused:
         asked = sum(st.refused_credentials for st in a.stores)
@@ -164,7 +178,8 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
             ]
         parts.append(".")
         out.append(Para(tuple(parts)))
-    concerned = common_words(a.containers_with_personal_data or a.containers)
+    listed = a.containers_with_personal_data or a.containers
+    concerned = common_words(listed)
     out += [
         Para(
             (
@@ -206,10 +221,11 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 "Personal data found in a sample",
                 "Dates",
             ),
-            tuple(_container_row(i) for i in (a.containers_with_personal_data or a.containers))
-            or (("—", "—", "—", "—", "—"),),
+            tuple(_container_row(i) for i in listed) or (("—", "—", "—", "—", "—"),),
         ),
     ]
+    if (note := estimate_note(listed)) is not None:
+        out.append(Para(note))
 
     # (b) Contact point.
     out += [
@@ -387,7 +403,7 @@ def _container_row(i: ContainerExposure) -> tuple[Text, ...]:
         if (i.date_min or i.date_max)
         else ""
     )
-    return (Target(i.url), Target(i.name), "?" if i.docs is None else f"{i.docs:,}", kinds, dates)
+    return (Target(i.url), Target(i.name), container_count(i), kinds, dates)
 
 
 def _default_measures(a: Assessment) -> list[Text]:

@@ -19,6 +19,7 @@ from ..assess import (
     Assessment,
     ContainerExposure,
     LogEvidence,
+    Method,
     assess,
     common_words,
     counted,
@@ -29,6 +30,7 @@ from ..assess import (
 )
 from ..assess.categories import category_score
 from ..assess.document import CSP
+from ..assess.figures import held as held_records
 from ..assess.render import deadline_text, duty_text, figure_text
 from ..models import Words
 from ..redact import neutralize
@@ -153,7 +155,11 @@ def view(
                 "reason": st.reason,
                 "containers": st.containers,
                 "refused": st.refused,
-                "docs": text.count(st.docs),
+                "docs": text.count(
+                    st.docs,
+                    held_records(i for i in a.containers if i.url == st.url).method
+                    is not Method.ESTIMATE,
+                ),
                 "first_seen": _short(st.first_seen_exposed),
                 "also": ", ".join(st.other_endpoints),
             }
@@ -305,8 +311,13 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
         if exposed
         else common_words(a.stores).containers(0)
     )
+    figure = held_records(exposed)
     if uncounted and not docs and uncounted == indices:
         held_text = f"{held_in} whose records were not counted"
+    elif figure.method is Method.ESTIMATE:  # some counts are estimates: said, with bounds
+        held_text = f"{figure_text(figure, common_words(a.stores).record[1])} in {held_in}" + (
+            f" ({uncounted:,} of them not counted)" if uncounted else ""
+        )
     else:
         held_text = f"{common_words(a.stores).records(docs)} in {held_in}" + (
             f" ({uncounted:,} of them not counted)" if uncounted else ""
@@ -360,7 +371,7 @@ def _container_row(i: ContainerExposure) -> dict[str, Any]:
     return {
         "store": i.url,
         "name": i.name,
-        "docs": text.count(i.docs),
+        "docs": text.count(i.docs, i.docs_exact),
         "dates": text.dates(i.date_min, i.date_max),
         "pii": [
             {

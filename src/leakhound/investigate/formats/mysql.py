@@ -7,7 +7,10 @@ audit log (the ``server_audit`` plugin), one parser for the three.
   … Bytes_sent: n``), ``SET timestamp=epoch;``, then the statement up to the next ``#`` line.
   The only one of the three that says how many rows a statement returned: a read's records
   are its ``Rows_sent``, exact; a ``SELECT … INTO OUTFILE``/``DUMPFILE``'s are the rows it
-  wrote into the file, MariaDB's ``Rows_affected`` (its ``Rows_sent`` is 0 for a DUMPFILE).
+  wrote into the file, MariaDB's (and Percona Server's) ``Rows_affected``. MySQL writes no
+  ``Rows_affected``: its ``Rows_sent`` is the rows an OUTFILE wrote (the export sets the
+  sent-row count to them when it ends, before the slow log is written) and 0 for a DUMPFILE,
+  whose one row may fold a whole table: such a file write took records the log does not count.
 - **General query log** (``general_log``): ``time id command argument``, tab-separated;
   MariaDB writes the time (``YYMMDD H:MM:SS``) on the first line of each second only, MySQL
   an ISO time on every line. A session's address is on its ``Connect`` line; a statement
@@ -41,6 +44,7 @@ from ..actions import (
     READ,
     READS,
     ROWS_READ,
+    UNCOUNTED,
     WIPE,
     WRITE,
 )
@@ -51,6 +55,7 @@ from .base import ParseOptions, first_lines
 from .mysql_statements import (
     SYSTEM_SCHEMAS,
     folds_records,
+    into_dumpfile,
     ransom_table,
     statement_action,
     statements,
@@ -154,13 +159,19 @@ def _emit(sink: Activity, s: _Statement) -> None:
 
     A file write's records are the rows it wrote into the file: MariaDB's ``Rows_affected``
     (``Rows_sent`` is the same for INTO OUTFILE but 0 for INTO DUMPFILE; ``Rows_examined``
-    counts the rows a WHERE passed over too), else ``Rows_sent``."""
+    counts the rows a WHERE passed over too). Without ``Rows_affected`` (MySQL), an OUTFILE's
+    ``Rows_sent`` where it is not 0; else the log does not count them: uncounted, no bound."""
     rows, nbytes = s.rows, s.nbytes
     for sql in statements("\n".join(s.sql)):
         action, table = statement_action(sql, rows, s.database)
         records, how = 0, NO_RECORDS
-        if action == FILE_WRITE and rows is not None and s.affected is not None:
-            rows = s.affected
+        if action == FILE_WRITE and rows is not None:
+            if s.affected is not None:
+                rows = s.affected
+            elif (not rows or into_dumpfile(sql)) and not (folds_records(sql) and s.examined):
+                # a DUMPFILE's Rows_sent is 0 whatever it wrote; an OUTFILE's 0 is not taken
+                # for none written (a folding row's rows read bound it below)
+                records, how, rows = 0, UNCOUNTED, None
         if rows is not None and action in READS:
             if folds_records(sql):
                 records, how = (s.examined, ROWS_READ) if s.examined else (0, NO_RECORDS)

@@ -28,6 +28,7 @@ _COMMENT = re.compile(r"^\s*(?:/\*(?![M!]).*?\*/\s*|--[^\n]*\n\s*|#[^\n]*\n\s*)*
 DUMP_MARKER = "SQL_NO_CACHE"  # mysqldump's /*!40001 SQL_NO_CACHE */ on every table it reads
 # Into a file on the server (not INTO @variable): before FROM, after it, or at the end
 _INTO_FILE = re.compile(r"(?i)\bINTO\s+(?:OUTFILE|DUMPFILE)\b")
+_DUMPFILE = re.compile(r"(?i)\bINTO\s+DUMPFILE\b")
 # A select list of aggregates (COUNT(*), MIN(d), MAX(d)…) and a date's parts alone: figures
 # about the records, not the records (a GROUP BY of any other column returns its values).
 _AGGREGATE = (
@@ -67,6 +68,11 @@ def folds_records(sql: str) -> bool:
     """Whether the statement folds many rows into one (``GROUP_CONCAT``): each row a log
     counts may then be many records."""
     return _FOLDING.search(sql) is not None
+
+
+def into_dumpfile(sql: str) -> bool:
+    """Whether the statement writes into a DUMPFILE (one row, raw), not an OUTFILE."""
+    return _DUMPFILE.search(_blank(_unwrap(sql), _QUOTED)) is not None
 
 
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
