@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -21,7 +21,7 @@ from .document import (
     Target,
     to_markdown,
 )
-from .figures import ContainerExposure, Figure, Method, common_words
+from .figures import Figure, Method, common_words
 from .gdpr import Duty
 from .severity import Criterion
 
@@ -291,7 +291,22 @@ def blocks(a: Assessment) -> list[Block]:
     return out
 
 
-def container_count(i: ContainerExposure) -> str:
+class Counted(Protocol):
+    """A container's records as counted or estimated (a ``Container``, a ``ContainerExposure``)."""
+
+    @property
+    def docs(self) -> int | None: ...
+    @property
+    def docs_exact(self) -> bool: ...
+    @property
+    def docs_low(self) -> int | None: ...
+    @property
+    def docs_high(self) -> int | None: ...
+    @property
+    def docs_basis(self) -> str | None: ...
+
+
+def container_count(i: Counted) -> str:
     """A container's records for a table: '1,000' counted, '~301,000 (300,000–302,500)' an
     estimate with its bounds, '~301,000' one without, '?' where none was counted."""
     if i.docs is None:
@@ -309,7 +324,7 @@ ESTIMATE_NOTE = (
 )
 
 
-def estimate_note(containers: Iterable[ContainerExposure]) -> str | None:
+def estimate_note(containers: Iterable[Counted]) -> str | None:
     """The note a table of ``container_count`` figures needs when one is an estimate: how
     each was estimated."""
     estimated = [i for i in containers if i.docs is not None and not i.docs_exact]

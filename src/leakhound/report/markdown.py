@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..assess.render import container_count, estimate_note
 from ..models import Documents, TargetResult
 from ..probes.registry import words
 from ..redact import neutralize
@@ -83,12 +84,14 @@ def render(scan: ScanRecord) -> str:
                 flags.append(f"copies ({c.derived})")
             if c.error:
                 flags.append(c.error)
-            docs = text.count(c.docs, c.docs_exact)
+            docs = container_count(c)
             out.append(
                 f"| {cell(c.name)} | {docs} | "
                 f"{text.size(c.store_bytes)} | {cell(text.container_dates(cr))} | "
                 f"{cell(text.pii_line(cr.sample))} | {cell(' · '.join(flags))} |"
             )
+        if note := estimate_note(cr.container for cr in r.containers):
+            out += ["", cell(note)]
         if r.truncated:
             more = w.containers(r.truncated, "more")
             out.append(

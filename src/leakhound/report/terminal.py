@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..assess.render import container_count, estimate_note
 from ..models import Documents, TargetResult, Verdict
 from ..probes.registry import words
 from ..redact import neutralize
@@ -144,13 +145,15 @@ def _containers(r: TargetResult, console: Console) -> None:
             flags.append(neutralize(c.error), style="magenta")
         table.add_row(
             safe(c.name),
-            text.count(c.docs, c.docs_exact),
+            container_count(c),
             text.size(c.store_bytes),
             safe(text.container_dates(cr)),
             safe(text.pii_kinds(cr.sample)),
             flags,
         )
     console.print(table, highlight=False)
+    if note := estimate_note(cr.container for cr in r.containers):
+        console.print(safe(note), highlight=False)
     if r.authenticated:
         console.print(
             "read with the credentials given (--auth); the verdict is without them", highlight=False
