@@ -81,6 +81,48 @@ def test_the_estimate_is_close_and_its_bounds_hold_the_truth(kind: str, within: 
     assert max(errors) <= within, max(errors)
 
 
+def _sparse(kind: str, rows: int, seed: int) -> _Table:
+    """Keys the windows mostly miss: one stray key far past the rest, or random ids."""
+    if kind == "stray-key":  # keys 1..rows-1, and one at 10^12 (a test row, an id from elsewhere)
+        dense = _runs([(1, rows)])[3]
+        far = 10**12
+        return 1, far, rows, lambda a, b: dense(a, b) + (a <= far < b)
+    keys = np.unique(np.random.default_rng(seed).integers(1, 10**12, rows))
+    return (
+        int(keys[0]),
+        int(keys[-1]),
+        len(keys),
+        lambda a, b: int(np.searchsorted(keys, b) - np.searchsorted(keys, a)),
+    )
+
+
+@pytest.mark.parametrize("kind", ["stray-key", "random-ids"])
+def test_windows_that_see_next_to_nothing_give_the_statistics_within_their_bounds(
+    kind: str,
+) -> None:
+    """The windows count a row or none: alone they say 0 rows (or one row times the keys);
+    the server's statistics, 30% off, are the figure instead, inside the windows' bounds."""
+    first, last, rows, count = _sparse(kind, 3_000_000, 0)
+    counted = [((a, b), count(a, b)) for a, b in windows(first, last, "db.t")]
+    assert sum(n for _, n in counted) <= 3
+    alone = estimate(first, last, counted)
+    assert alone.low <= rows <= alone.high  # the bounds held already; the figure did not
+    assert abs(alone.docs - rows) > rows / 2
+    stated = int(rows * 1.3)
+    got = estimate(first, last, counted, stated)
+    assert (got.docs, got.low, got.high) == (stated, alone.low, alone.high)
+    assert got.basis.startswith(f"the server's statistics ({stated:,} rows)")
+
+
+def test_windows_that_see_enough_keep_their_figure_whatever_the_statistics() -> None:
+    first, last, rows, count = _table("deleted", 3_000_000, 0)
+    counted = [((a, b), count(a, b)) for a, b in windows(first, last, "db.t")]
+    for stated in (rows // 2, rows, rows * 2):
+        got = estimate(first, last, counted, stated)
+        assert got == estimate(first, last, counted)
+        assert abs(got.docs - rows) < rows / 100
+
+
 def test_few_keys_are_all_counted() -> None:
     assert windows(10, 10 + WINDOWS * WINDOW_KEYS - 1, "t") == [(10, 10 + WINDOWS * WINDOW_KEYS)]
     got = estimate(1, 100, [((1, 101), 60)])

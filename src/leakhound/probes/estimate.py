@@ -9,6 +9,12 @@ estimate; the spread between neighbouring windows gives its 95% bounds (the succ
 difference variance of a systematic sample). Two bounds hold whatever the spread: a key
 holds one row at most, so there are no more rows than keys between the ends; and no fewer
 than the windows counted.
+
+Keys sparse between their ends (one stray key far past the rest; random or hashed ids) leave
+the windows next to empty: a handful of rows counted, or none, and a figure of nothing or of
+one row times the keys. Where the windows' 95% bounds are wider than half their figure either
+way (what InnoDB's own statistics may be off by) and the server's statistics lie between
+them, the statistics are the figure, with the windows' bounds.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from dataclasses import dataclass
 WINDOWS = 256
 WINDOW_KEYS = 512  # keys a window spans at most: 131,072 index entries counted in all
 _Z95 = 1.96
+# Half the figure either way: past that, the server's statistics (InnoDB's "may be off by as
+# much as 40% to 50%", PostgreSQL's as of its last ANALYZE) are the better figure.
+_LOOSE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +64,15 @@ def windows(first: int, last: int, seed: str) -> list[tuple[int, int]]:
     return out
 
 
-def estimate(first: int, last: int, counted: list[tuple[tuple[int, int], int]]) -> KeyEstimate:
+def estimate(
+    first: int,
+    last: int,
+    counted: list[tuple[tuple[int, int], int]],
+    statistics: int | None = None,
+) -> KeyEstimate:
     """The rows of a table whose one whole-number key runs from ``first`` to ``last``, from
-    the rows counted in each window (``windows``' ranges, in order)."""
+    the rows counted in each window (``windows``' ranges, in order); ``statistics``, the
+    server's own figure, where the windows saw too few rows to give one."""
     span = last - first + 1
     seen = sum(n for _, n in counted)
     keys = sum(end - start for (start, end), _ in counted)
@@ -77,6 +92,14 @@ def estimate(first: int, last: int, counted: list[tuple[tuple[int, int], int]]) 
     docs = round(span * mean)
     low = max(seen, math.floor(docs - half))
     high = min(span, math.ceil(docs + half))
+    if statistics is not None and half > _LOOSE * docs and low <= statistics <= high:
+        basis = (
+            f"the server's statistics ({statistics:,} rows): {k} windows of its whole-number "
+            f"key counted {seen:,} rows in {keys:,} of the {span:,} keys between the first and "
+            f"the last, too few to estimate from, but bound them: 95% between {low:,} and "
+            f"{high:,}, and never more than the {span:,} keys"
+        )
+        return KeyEstimate(statistics, low, high, basis)
     basis = (
         f"estimated from {k} windows of its whole-number key ({keys:,} of the {span:,} keys "
         f"between the first and the last, {seen:,} rows counted): 95% between "

@@ -293,7 +293,7 @@ class MysqlProbe(Probe):
                 errors.append(f"count: {exc}")
         elif whole_key(info) is not None:
             try:
-                along = await _key_estimate(conn, schema, name, info)
+                along = await _key_estimate(conn, schema, name, info, estimate)
                 if along is not None:
                     estimated = along
                     docs, exact = along.docs, along.exact
@@ -397,10 +397,11 @@ _STATISTICS = (
 
 
 async def _key_estimate(
-    conn: Connection, schema: str, name: str, info: TableInfo
+    conn: Connection, schema: str, name: str, info: TableInfo, statistics: int | None = None
 ) -> KeyEstimate | None:
     """A large table's rows from windows of its whole-number key (``probes/estimate.py``):
-    its first and last key from the index, then a range count a window."""
+    its first and last key from the index, then a range count a window; ``statistics``
+    (TABLE_ROWS) where the windows see too few rows."""
     key = whole_key(info)
     assert key is not None
     got = await conn.query(sql.date_range(schema, name, key), width=2)
@@ -415,7 +416,7 @@ async def _key_estimate(
         if rows is None or rows > end - start:
             raise ProtocolError("a key window's count is not a count of its keys")
         counted.append(((start, end), rows))
-    return estimate_rows(first, last, counted)
+    return estimate_rows(first, last, counted, statistics)
 
 
 def _stale(engine: str, estimate: int | None, size: int | None, rows: int) -> bool:

@@ -333,9 +333,12 @@ _STATISTICS = (
 )
 
 
-async def _key_estimate(conn: Connection, where: str, key: str) -> KeyEstimate | None:
+async def _key_estimate(
+    conn: Connection, where: str, key: str, statistics: int | None = None
+) -> KeyEstimate | None:
     """A large table's rows from windows of its whole-number key (``probes/estimate.py``):
-    its first and last key from the index, then a range count a window."""
+    its first and last key from the index, then a range count a window; ``statistics``
+    (reltuples) where the windows see too few rows."""
     got = await conn.run(
         f"SELECT min({quote(key)})::text, max({quote(key)})::text FROM ONLY {where}", width=2
     )
@@ -354,7 +357,7 @@ async def _key_estimate(conn: Connection, where: str, key: str) -> KeyEstimate |
         if rows is None or rows > end - start:
             raise ProtocolError("a key window's count is not a count of its keys")
         counted.append(((start, end), rows))
-    return estimate_rows(first, last, counted)
+    return estimate_rows(first, last, counted, statistics)
 
 
 def _whole(text: str | None) -> int | None:
@@ -569,7 +572,8 @@ async def _table(
     estimated: KeyEstimate | None = None
     if not small and not exact and key:
         try:
-            estimated = await _key_estimate(conn, where, key)
+            stated = estimate if estimate is not None and estimate >= 0 else None
+            estimated = await _key_estimate(conn, where, key, stated)
             if estimated is not None:
                 docs, exact = estimated.docs, estimated.exact
         except NetError as exc:
