@@ -11,18 +11,18 @@ shapes a whole-number key takes in use:
     purged   keys 1..N, the older half purged to one row in ten (DELETE of the rest)
     outlier  keys 1..N-1, and one stray key at 10^12 (a test row, an id from elsewhere)
     random   N keys drawn at random below 10^12 (hashed or random ids)
-             (rows deleted and keys drawn from MD5 of the key: the same in both servers)
     stale    keys 1..N, the last three quarters written after the table's last ANALYZE,
              the server kept from measuring it again (STATS_AUTO_RECALC=0, autovacuum off)
     text     a text key 'C0000000001'…: no whole-number key, the statistics are all there is
 
+(the rows deleted and the random keys drawn from MD5 of the key: the same in both servers),
 each table ANALYZEd once built (PostgreSQL: VACUUM ANALYZE, as autovacuum leaves a table),
-"stale" a quarter of the way. For each table,
-measured in the same run: the truth (COUNT(*)) and how long it took; the server's statistics
-(InnoDB's TABLE_ROWS, pg_class.reltuples) and their error; leakhound's figure (the kind's probe
-``inventory`` in this process, as ``scan`` calls it: rows along the key, else the
-statistics), its 95% bounds, whether the truth lies between them, its error, and the time the
-inventory spent on that table (its per-table step timed; the whole inventory's time beside).
+"stale" a quarter of the way. For each table, measured in the same run: the truth (COUNT(*))
+and how long it took; the server's statistics (InnoDB's TABLE_ROWS, pg_class.reltuples) and
+their error; leakhound's figure (the kind's probe ``inventory`` in this process, as ``scan``
+calls it: rows along the key, else the statistics), its 95% bounds, whether the truth lies
+between them, its error, and the time the inventory spent on that table (its per-table step
+timed; the whole inventory's time beside).
 
 The thresholds are real: a MariaDB table is estimated past ``EXACT_COUNT_ROWS`` rows by its
 statistics, a PostgreSQL table past ``EXACT_COUNT_BYTES``. Tables of 2 GiB are too heavy to
@@ -30,7 +30,8 @@ build here, so PostgreSQL's threshold is lowered in this process (to 1 MiB), and
 too when a table's statistics fall under it; the output says which. The tables are kept in
 --dir for the next run (built again when --rows changes); the servers get more memory than
 the lab's (InnoDB's buffer pool 1 GiB, set at run time; PostgreSQL's shared_buffers stays
-32 MB, the OS caches the rest): every figure is of a warm table, just built or read.
+32 MB, the OS caches the rest), and the tables are read as a run leaves them (just built, or
+read by the run before), never evicted on purpose: COUNT(*)'s best case.
 
 Run: .venv/bin/python benchmarks/large_count.py [--rows 4000000] [--kinds mysql,postgresql]
      [--dir /var/tmp/leakhound-large-count] [--shapes dense,deleted,…]
