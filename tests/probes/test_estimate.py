@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from leakhound.probes.estimate import WINDOW_KEYS, WINDOWS, estimate, windows
+from leakhound.probes.estimate import LOOSE, WINDOW_KEYS, WINDOWS, estimate, windows
 
 # A table as its key's first and last value, its rows, and the rows with a key in [a, b).
 _Table = tuple[int, int, int, Callable[[int, int], int]]
@@ -80,6 +80,58 @@ def test_the_estimate_is_close_and_its_bounds_hold_the_truth(kind: str, within: 
         errors.append(abs(docs - table[2]) / table[2])
     assert inside >= 18, inside  # 95% bounds: 19 in 20 expected
     assert max(errors) <= within, max(errors)
+
+
+def _sparse(kind: str, rows: int, seed: int) -> _Table:
+    """Keys the windows mostly miss: one stray key far past the rest, or random ids."""
+    if kind == "stray-key":  # keys 1..rows-1, and one at 10^12 (a test row, an id from elsewhere)
+        dense = _runs([(1, rows)])[3]
+        far = 10**12
+        return 1, far, rows, lambda a, b: dense(a, b) + (a <= far < b)
+    keys = np.unique(np.random.default_rng(seed).integers(1, 10**12, rows))
+    return (
+        int(keys[0]),
+        int(keys[-1]),
+        len(keys),
+        lambda a, b: int(np.searchsorted(keys, b) - np.searchsorted(keys, a)),
+    )
+
+
+@pytest.mark.parametrize("kind", ["stray-key", "random-ids"])
+def test_windows_that_see_next_to_nothing_make_no_estimate_whatever_the_statistics(
+    kind: str,
+) -> None:
+    """The windows count a row or none: they would say 0 rows (or one row times the keys),
+    and their spread says nothing; the caller keeps the server's statistics, unbounded."""
+    first, last, _, count = _sparse(kind, 3_000_000, 0)
+    counted = [((a, b), count(a, b)) for a, b in windows(first, last, "db.t")]
+    assert sum(n for _, n in counted) <= 3
+    assert estimate(first, last, counted) is None
+    assert estimate(first, last, counted, 3_900_000) is None
+
+
+def test_loose_windows_give_the_statistics_they_hold_within_their_bounds() -> None:
+    """Runs of keys far apart, read to +-a third at best: statistics inside the windows'
+    bounds are the figure where those bounds are looser than half the figure."""
+    first, last, rows, count = _table("gaps", 3_000_000, 1)
+    counted = [((a, b), count(a, b)) for a, b in windows(first, last, "db.t")]
+    alone = estimate(first, last, counted)
+    assert alone is not None and alone.low <= rows <= alone.high
+    if alone.high - alone.docs > LOOSE * alone.docs:
+        got = estimate(first, last, counted, rows)
+        assert got is not None and (got.docs, got.low, got.high) == (rows, alone.low, alone.high)
+        assert got.basis.startswith(f"the server's statistics ({rows:,} rows)")
+    outside = estimate(first, last, counted, alone.high + 1)
+    assert outside == alone  # statistics the windows rule out are not the figure
+
+
+def test_windows_that_see_enough_keep_their_figure_whatever_the_statistics() -> None:
+    first, last, rows, count = _table("deleted", 3_000_000, 0)
+    counted = [((a, b), count(a, b)) for a, b in windows(first, last, "db.t")]
+    for stated in (rows // 2, rows, rows * 2):
+        got = estimate(first, last, counted, stated)
+        assert got is not None and got == estimate(first, last, counted)
+        assert abs(got.docs - rows) < rows / 100
 
 
 def test_few_keys_are_all_counted() -> None:

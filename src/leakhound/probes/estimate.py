@@ -10,10 +10,12 @@ difference variance of a systematic sample). Bounds that hold whatever the sprea
 holds one row at most, so there are no more rows than keys between the ends; no fewer than
 the windows counted, nor than the first and the last key's rows.
 
-Where the windows say too little, no estimate is made and the caller keeps the server's
-statistics: fewer than ``MIN_FILLED`` windows held a row (keys so sparse, or so bunched
-before one far sentinel value, that the windows mostly fall between the rows), or counting
-them took longer than ``BUDGET_SECONDS`` (a server slow to answer each).
+Where the windows' bounds are looser than half their figure either way and hold the server's
+statistics, those are the figure, with the windows' bounds. Where the windows say too little,
+no estimate is made and the caller keeps the server's statistics, unbounded: fewer than
+``MIN_FILLED`` windows held a row (keys so sparse, random ids or one far sentinel value past
+the rest, that the windows mostly fall between the rows), or counting them took longer than
+``BUDGET_SECONDS`` (a server slow to answer each).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from ..errors import ProtocolError
 WINDOWS = 256
 WINDOW_KEYS = 512  # keys a window spans at most: 131,072 index entries counted in all
 MIN_FILLED = 16  # windows that must hold a row for their spread to say anything
+# Bounds wider than half the figure either way: the server's statistics, where they lie
+# inside them, are the better figure (InnoDB's "may be off by as much as 40% to 50%").
+LOOSE = 0.5
 BUDGET_SECONDS = 20.0  # for all the windows of one table
 _Z95 = 1.96
 
@@ -67,11 +72,16 @@ def windows(first: int, last: int, seed: str) -> list[tuple[int, int]]:
 
 
 def estimate(
-    first: int, last: int, counted: list[tuple[tuple[int, int], int]]
+    first: int,
+    last: int,
+    counted: list[tuple[tuple[int, int], int]],
+    statistics: int | None = None,
 ) -> KeyEstimate | None:
     """The rows of a table whose one whole-number key runs from ``first`` to ``last``, from
     the rows counted in each window (``windows``' ranges, in order); None where too few
-    windows held a row to say anything (``MIN_FILLED``)."""
+    windows held a row to say anything (``MIN_FILLED``). ``statistics``, the server's own
+    figure, is the figure where the windows' bounds are looser than ``LOOSE`` of theirs and
+    hold it."""
     span = last - first + 1
     seen = sum(n for _, n in counted)
     keys = sum(end - start for (start, end), _ in counted)
@@ -94,6 +104,14 @@ def estimate(
     ends = 1 if first == last else 2  # MIN and MAX are rows
     low = max(seen, ends, math.floor(docs - half))
     high = min(span, math.ceil(docs + half))
+    if statistics is not None and half > LOOSE * docs and low <= statistics <= high:
+        basis = (
+            f"the server's statistics ({statistics:,} rows), inside the bounds of {k} windows "
+            f"of its whole-number key, too loose to be the figure ({keys:,} of the {span:,} "
+            f"keys between the first and the last, {seen:,} rows counted): 95% between "
+            f"{low:,} and {high:,}, and never more than the {span:,} keys"
+        )
+        return KeyEstimate(statistics, low, high, basis)
     basis = (
         f"estimated from {k} windows of its whole-number key ({keys:,} of the {span:,} keys "
         f"between the first and the last, {seen:,} rows counted): 95% between "
@@ -107,6 +125,7 @@ async def along_key(
     last: int,
     seed: str,
     count: Callable[[int, int], Awaitable[int | None]],
+    statistics: int | None = None,
 ) -> KeyEstimate | None:
     """Count each window with ``count(start, end)`` (the rows whose key is in [start, end))
     and estimate from them; None past ``BUDGET_SECONDS`` or where the windows say too little.
@@ -122,4 +141,4 @@ async def along_key(
         if rows is None or not 0 <= rows <= end - start:
             raise ProtocolError("a key window's count is not a count of its keys")
         counted.append(((start, end), rows))
-    return estimate(first, last, counted)
+    return estimate(first, last, counted, statistics)

@@ -295,7 +295,7 @@ class MysqlProbe(Probe):
                 errors.append(f"count: {exc}")
         elif whole_key(info) is not None:
             try:
-                along = await _key_estimate(conn, schema, name, info)
+                along = await _key_estimate(conn, schema, name, info, estimate)
                 if along is not None:
                     estimated = along
                     docs, exact = along.docs, along.exact
@@ -399,10 +399,11 @@ _STATISTICS = (
 
 
 async def _key_estimate(
-    conn: Connection, schema: str, name: str, info: TableInfo
+    conn: Connection, schema: str, name: str, info: TableInfo, statistics: int | None = None
 ) -> KeyEstimate | None:
     """A large table's rows from windows of its whole-number key (``probes/estimate.py``):
-    its first and last key from the index, then a range count a window."""
+    its first and last key from the index, then a range count a window; ``statistics``
+    (TABLE_ROWS) where the windows' bounds are loose."""
     key = whole_key(info)
     assert key is not None
     got = await conn.query(sql.date_range(schema, name, key), width=2)
@@ -414,7 +415,7 @@ async def _key_estimate(
         n = await conn.query(sql.count_between(schema, name, key, start, end), width=1)
         return _number(n.rows[0][0]) if n.rows else None
 
-    return await along_key(ends[0], ends[1], f"{schema}.{name}", count)
+    return await along_key(ends[0], ends[1], f"{schema}.{name}", count, statistics)
 
 
 def _stale(engine: str, estimate: int | None, size: int | None, rows: int) -> bool:

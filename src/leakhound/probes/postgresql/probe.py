@@ -334,9 +334,12 @@ _STATISTICS = (
 )
 
 
-async def _key_estimate(conn: Connection, where: str, key: str) -> KeyEstimate | None:
+async def _key_estimate(
+    conn: Connection, where: str, key: str, statistics: int | None = None
+) -> KeyEstimate | None:
     """A large table's rows from windows of its whole-number key (``probes/estimate.py``):
-    its first and last key from the index, then a range count a window."""
+    its first and last key from the index, then a range count a window; ``statistics``
+    (reltuples) where the windows' bounds are loose."""
     got = await conn.run(
         f"SELECT min({quote(key)})::text, max({quote(key)})::text FROM ONLY {where}", width=2
     )
@@ -354,7 +357,7 @@ async def _key_estimate(conn: Connection, where: str, key: str) -> KeyEstimate |
         )
         return _number(n.rows[0][0]) if n.rows else None
 
-    return await along_key(ends[0], ends[1], where, count)
+    return await along_key(ends[0], ends[1], where, count, statistics)
 
 
 _WHOLE = re.compile(r"-?\d{1,19}")
@@ -575,7 +578,7 @@ async def _table(
     estimated: KeyEstimate | None = None
     if not small and not exact and key:
         try:
-            estimated = await _key_estimate(conn, where, key)
+            estimated = await _key_estimate(conn, where, key, estimate or None)
             if estimated is not None:
                 docs, exact = estimated.docs, estimated.exact
         except NetError as exc:
