@@ -14,13 +14,20 @@ from pathlib import Path
 import pytest
 
 SRC = str(Path(__file__).parents[2] / "src")
+# leakhound's command line in a child process, Ctrl-C raising KeyboardInterrupt as at a
+# terminal: a shell that starts a job in the background without job control (`cmd &` in a
+# script, as a CI runner may) starts it with SIGINT ignored, and the child would inherit that.
+CLI = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 def spawn(argv: list[str], prelude: str = "") -> subprocess.Popen[bytes]:
     """``leakhound ARGV`` in a child process, stderr kept for failure messages; ``prelude``
     is Python run first (a module constant set for the test)."""
     env = {**os.environ, "PYTHONPATH": SRC}
-    code = f"{prelude}\nimport sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = f"{prelude}\n{CLI}"
     return subprocess.Popen(
         [sys.executable, "-c", code, *argv],
         env=env,

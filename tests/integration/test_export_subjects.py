@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from scanproc import eventually
+from scanproc import CLI, eventually
 
 from leakhound.cli import main
 from leakhound.models import (
@@ -317,12 +317,11 @@ def test_interrupted_export_releases_contexts_and_deletes_its_spill(
     url = lab.status.url("open")
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
-    code = "import sys; from leakhound.cli import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            code,
+            CLI,
             "export-subjects",
             "last",
             "--db",

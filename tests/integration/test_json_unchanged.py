@@ -55,6 +55,8 @@ ADDED_TO_SAMPLE = {
 ADDED_TO_INDEX = {
     "years": "records a year, as the store counted them at inventory",
     "denied": "the inventory's own reads of it refused for credentials (a partial store's)",
+    "docs_high": "a count from _cat/indices holds nested documents: at most that many records",
+    "docs_basis": "where the count is not exact, how it was obtained (_cat/indices)",
 }
 # Fields the server measures at the moment of each scan: an index's bytes on disk change
 # between two scans of the same data (a shard gone idle is flushed, a merge rewrites its

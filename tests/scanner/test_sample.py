@@ -95,11 +95,3 @@ def test_the_stores_own_containers_are_sampled_only_with_include_system() -> Non
     assert _sampled(got, users).sample is None
     read = _sampled(got, users, ScanOptions(sample=5, include_system=True)).sample
     assert read is not None and read.docs == 1
-
-
-def test_a_container_counted_empty_is_not_read_but_one_estimated_empty_is() -> None:
-    """An estimate of none (a planner's statistics before ANALYZE) may be wrong: read it."""
-    got = SampleDocs(({"email": "x@example.org"},))
-    assert _sampled(got, Container("empty", 0, None)).sample.docs == 0  # type: ignore[union-attr]
-    guessed = Container("big", 0, None, docs_exact=False)
-    assert _sampled(got, guessed).sample.docs == 1  # type: ignore[union-attr]

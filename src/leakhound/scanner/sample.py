@@ -31,7 +31,7 @@ async def sample_container(
     result: the sample's identifiers as keyed digests, to count people store-wide."""
     if options.sample <= 0 or (container.system and not options.include_system):
         return ContainerResult(container), {}
-    if container.docs == 0 and container.docs_exact:  # an estimate of none may be wrong
+    if container.docs == 0:
         return ContainerResult(container, Sample(options.sample, 0)), {}
     try:
         got = await probe.sample(transport, service, container, options.sample)

@@ -13,7 +13,7 @@ from leakhound.errors import ProtocolError, TimeoutError_
 from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.postgresql import ALLOW, probe
-from leakhound.probes.postgresql.allow import COLUMNS, INDEXED, TABLES
+from leakhound.probes.postgresql.allow import COLUMNS, INDEXED, TABLES, WHOLE_KEYS
 from leakhound.probes.postgresql.wire import Result
 from leakhound.probes.reconnect import RECONNECTS
 
@@ -52,7 +52,7 @@ class Server:
                     return Result([], listed)  # type: ignore[arg-type]
                 if sql == COLUMNS:
                     return Result([], [["public", t, "email", "text"] for t in server.rows])
-                if sql == INDEXED:
+                if sql in (INDEXED, WHOLE_KEYS):
                     return Result()
                 for table, n in server.rows.items():
                     if f'"{table}"' in sql:
@@ -119,3 +119,13 @@ def test_a_server_that_stalls_on_every_table_is_logged_into_again_a_few_times(
 )
 def test_a_key_window_is_one_column_between_two_numbers(statement: str, allowed: bool) -> None:
     assert ALLOW.allows("query", statement) is allowed
+
+
+def test_a_large_tables_estimate_of_none_is_unknown_not_empty(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """reltuples is 0 until a table's first VACUUM or ANALYZE: for a table too large to count
+    that says nothing (an empty container is not sampled), so its rows are unknown."""
+    monkeypatch.setattr(probe, "EXACT_COUNT_BYTES", 1)
+    (fresh,) = _inventory(Server({"fresh": 0}), monkeypatch)
+    assert fresh.docs is None and not fresh.docs_exact

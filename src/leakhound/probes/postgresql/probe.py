@@ -520,8 +520,11 @@ async def _table(
 ) -> Container:
     errors: list[str] = []
     where = f"{quote(schema)}.{quote(table)}"
-    docs, exact = estimate if estimate is not None and estimate >= 0 else None, False
     small = size is not None and size <= EXACT_COUNT_BYTES
+    # reltuples of a table too large to count: 0 (or -1) until its first VACUUM or ANALYZE,
+    # which says nothing of its rows: unknown, not none (a container of none is not sampled).
+    known = estimate is not None and (estimate > 0 or (small and estimate == 0))
+    docs, exact = estimate if known else None, False
     date_field = _main_date(columns)
     years: tuple[YearCount, ...] = ()
     if small and date_field:
