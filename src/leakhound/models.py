@@ -382,8 +382,8 @@ class Words:
     @classmethod
     def tally(cls, counts: typing.Iterable[tuple[Words, int]], before: str = "") -> str:
         """Containers of several stores: '112 indices' where all use the same words, else
-        '130 containers (112 indices, 6 tables, 12 collections)' (kinds without any left out
-        of the breakdown)."""
+        '130 containers (112 indices, 12 collections, 6 tables)', the largest first (kinds
+        without any left out of the breakdown)."""
         by: dict[Words, int] = {}
         for w, n in counts:
             by[w] = by.get(w, 0) + n
@@ -391,7 +391,9 @@ class Words:
         shown = {w: n for w, n in by.items() if n}
         if len(by) <= 1 or len(shown) <= 1:
             return (next(iter(shown or by), None) or cls()).containers(total, before)
-        parts = ", ".join(w.containers(n) for w, n in shown.items())
+        # the largest first, whatever order the stores answered in
+        ordered = sorted(shown.items(), key=lambda wn: (-wn[1], wn[0].container[1]))
+        parts = ", ".join(w.containers(n) for w, n in ordered)
         return f"{cls().containers(total, before)} ({parts})"
 
 

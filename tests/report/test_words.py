@@ -138,7 +138,7 @@ def test_a_mixed_scan_totals_containers_with_the_breakdown(tmp_path: Path) -> No
     )
     out = rendered(scan)
     assert (
-        "Exposed: 3 endpoint(s), 5 containers (2 indices, 1 table, 2 collections), 3,720 records; "
+        "Exposed: 3 endpoint(s), 5 containers (2 collections, 2 indices, 1 table), 3,720 records; "
     ) in out
     assert "compromised containers: 0" in out
     # each store's own table keeps its words
@@ -146,7 +146,7 @@ def test_a_mixed_scan_totals_containers_with_the_breakdown(tmp_path: Path) -> No
     assert "Tables of mysql://127.0.0.1:3306" in out
     assert "Collections of mongodb://127.0.0.1:27017" in out
     md = markdown.render(scan)
-    assert "- Exposed: 5 containers (2 indices, 1 table, 2 collections), 3,720 records" in md
+    assert "- Exposed: 5 containers (2 collections, 2 indices, 1 table), 3,720 records" in md
 
 
 def test_stores_that_share_their_words_total_in_them(tmp_path: Path) -> None:
