@@ -154,8 +154,8 @@ def common_words(items: Iterable[ContainerExposure | Store]) -> Words:
 
 
 def tally(items: Iterable[ContainerExposure], before: str = "") -> str:
-    """Containers in their stores' words: '3 tables', '5 containers (3 tables, 2 indices)', the largest first
-    ('3 exposed tables' with ``before``)."""
+    """Containers in their stores' words: '3 tables', '5 containers (3 tables, 2 indices)',
+    the largest first ('3 exposed tables' with ``before``)."""
     return Words.tally(((i.words, 1) for i in items), before)
 
 
