@@ -278,23 +278,11 @@ _live: list[Instance] = []
 @contextmanager
 def instance(kind: str, folder: Path, size: int, dataset: Callable[[], Any]) -> Iterator[Instance]:
     """The kind's open server of our own in folder, holding size records (seeded once)."""
-    from leakhound.lab import databases, process
-    from leakhound.lab.databases import expected_counts
-    from leakhound.lab.servers import Server
-    from leakhound.lab.state import cache_dir, free_ports
+    from leakhound.lab.databases import expected_counts, serving
 
-    store = databases.by_kind(kind)
-    home = folder / kind
-    home.mkdir(parents=True, exist_ok=True)
-    (port,) = free_ports(1)
-    server = Server(kind, "open", home, home / "server.log", port)
-    store.prepare(server, cache_dir())
-    pid = store.start(server)
-    started = process.start_time(pid)
-    try:
-        version = store.wait(server, pid, started)
-        target = store.target("open", port, version)
-        marker = home / "seeded.json"
+    with serving(kind, folder) as got:
+        store, target, pid, started = got.store, got.target, got.pid, got.started
+        marker = folder / kind / "seeded.json"
         counts = None
         try:
             known = json.loads(marker.read_text())
@@ -326,10 +314,10 @@ def instance(kind: str, folder: Path, size: int, dataset: Callable[[], Any]) -> 
             kind, store, target, pid, started, sum(counts.values()), DATABASES.get(kind, ())
         )
         _live.append(each)
-        yield each
-    finally:
-        store.stop(pid, started)
-        _live[:] = [i for i in _live if i.pid != pid]
+        try:
+            yield each
+        finally:
+            _live[:] = [i for i in _live if i.pid != pid]
 
 
 @metered

@@ -236,23 +236,10 @@ class Instance:
 @contextmanager
 def instance(kind: str, folder: Path) -> Iterator[Instance]:
     """The kind's open lab server in folder/kind on a free port, stopped on leaving."""
-    from leakhound.lab import databases, process
-    from leakhound.lab.servers import Server
-    from leakhound.lab.state import cache_dir, free_ports
+    from leakhound.lab.databases import serving
 
-    store = databases.by_kind(kind)
-    home = folder / kind
-    home.mkdir(parents=True, exist_ok=True)
-    (port,) = free_ports(1)
-    server = Server(kind, "open", home, home / "server.log", port)
-    store.prepare(server, cache_dir())
-    pid = store.start(server)
-    started = process.start_time(pid)
-    try:
-        version = store.wait(server, pid, started)
-        yield Instance(kind, store.target("open", port, version), version)
-    finally:
-        store.stop(pid, started)
+    with serving(kind, folder) as got:
+        yield Instance(kind, got.target, got.version)
 
 
 class Sql:

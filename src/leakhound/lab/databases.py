@@ -3,6 +3,7 @@ secured each, started, stopped, described and seeded at once (control.py calls t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import time
@@ -163,6 +164,38 @@ def seed_all(
         write_truth(paths, done[store])
         truths[store.kind] = done[store]
     return truths
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Serving:
+    """One open server of a kind started apart from the lab (a benchmark's own)."""
+
+    store: LabStore
+    target: LabTarget
+    version: str
+    pid: int
+    started: Any  # process.start_time of pid: who to stop, even if the pid is reused
+
+
+@contextlib.contextmanager
+def serving(kind: str, folder: Path) -> Iterator[Serving]:
+    """The kind's open server in folder/kind on a free loopback port, stopped on leaving
+    (its data kept in the folder for the next run)."""
+    from .state import cache_dir, free_ports
+
+    store = by_kind(kind)
+    home = folder / kind
+    home.mkdir(parents=True, exist_ok=True)
+    (port,) = free_ports(1)
+    server = Server(kind, "open", home, home / "server.log", port)
+    store.prepare(server, cache_dir())
+    pid = store.start(server)
+    started = process.start_time(pid)
+    try:
+        version = store.wait(server, pid, started)
+        yield Serving(store, store.target("open", port, version), version, pid, started)
+    finally:
+        store.stop(pid, started)
 
 
 def expected_counts(shaped: Dataset) -> dict[str, int]:
