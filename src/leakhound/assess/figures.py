@@ -673,11 +673,18 @@ def _estimated(items: list[ContainerExposure]) -> str:
     parts = [f"{bounded} within 95% bounds"] if bounded else []
     if len(items) - bounded:
         parts.append(f"{len(items) - bounded} without bounds")
-    ways = sorted({(i.docs_basis or "not said how").split(" (")[0].split(":")[0] for i in items})
     return (
         f"{len(items)} of them estimated, not counted ({', '.join(parts)}: "
-        f"{'; '.join(ways[:3])}{'; …' if len(ways) > 3 else ''})"
+        f"{estimate_ways(i.docs_basis for i in items)})"
     )
+
+
+def estimate_ways(bases: Iterable[str | None]) -> str:
+    """The ways estimates were made, each named once by its basis' first words ("the
+    server's statistics"; "estimated from 256 windows of its whole-number key"), at most
+    three."""
+    ways = sorted({(b or "not said how").split(" (")[0].split(":")[0] for b in bases})
+    return "; ".join(ways[:3]) + ("; …" if len(ways) > 3 else "")
 
 
 def counted(containers: Iterable[ContainerExposure]) -> list[ContainerExposure]:

@@ -21,7 +21,7 @@ from .document import (
     Target,
     to_markdown,
 )
-from .figures import Figure, Method, common_words
+from .figures import Figure, Method, common_words, estimate_ways
 from .gdpr import Duty
 from .severity import Criterion
 
@@ -330,8 +330,7 @@ def estimate_note(containers: Iterable[Counted]) -> str | None:
     estimated = [i for i in containers if i.docs is not None and not i.docs_exact]
     if not estimated:
         return None
-    ways = sorted({(i.docs_basis or "not said how").split(" (")[0] for i in estimated})
-    return f"{ESTIMATE_NOTE}. Estimated: {'; '.join(ways[:3])}{'; …' if len(ways) > 3 else ''}."
+    return f"{ESTIMATE_NOTE}. Estimated: {estimate_ways(i.docs_basis for i in estimated)}."
 
 
 def _range(r: tuple[str | None, str | None]) -> str:
