@@ -226,3 +226,48 @@ def test_scope_refuses_what_lies_outside(tmp_path: Path) -> None:
         check_scope([Endpoint("127.0.1.5", 9200)], scope)
     with pytest.raises(ScopeError, match="outside"):
         check_scope([Endpoint("::1", 9200)], scope)
+
+
+def test_two_paths_of_one_http_host_port_are_two_stores() -> None:
+    # Two stores behind one reverse proxy: each its own result, keyed apart.
+    got = targets(
+        parse_targets(["http://10.0.0.5:8080/es-eu", "http://10.0.0.5:8080/es-us"], PORTS)
+    )
+    assert [t.endpoint.key for t in got] == ["10.0.0.5:8080/es-eu", "10.0.0.5:8080/es-us"]
+    assert [t.endpoint.url() for t in got] == [
+        "http://10.0.0.5:8080/es-eu",
+        "http://10.0.0.5:8080/es-us",
+    ]
+
+
+def test_a_bare_host_port_and_a_path_behind_it_are_two_stores() -> None:
+    got = targets(parse_targets(["10.0.0.5:9200", "http://10.0.0.5:9200/es"], PORTS))
+    assert [t.endpoint.key for t in got] == ["10.0.0.5:9200", "10.0.0.5:9200/es"]
+
+
+def test_database_paths_of_one_server_are_one_target() -> None:
+    # postgresql://h/db1 and /db2 name what to log in to on one server: scanned as two, the
+    # second result replaced the first under one key. The first path named is kept.
+    kinds = Kinds(((5432, "postgresql"),), {"postgresql": ("postgresql",)})
+    got = targets(
+        parse_targets(
+            ["postgresql://reader@10.0.0.7:5432/db1", "postgresql://10.0.0.7:5432/db2"], kinds
+        )
+    )
+    assert got == [
+        Target(Endpoint("10.0.0.7", 5432, "postgresql", "/db1", "reader"), ("postgresql",))
+    ]
+    assert got[0].endpoint.key == "10.0.0.7:5432"
+
+
+def test_database_schemes_with_paths_apart_keep_no_path() -> None:
+    kinds = Kinds(
+        ((6379, "redis"), (27017, "mongodb")), {"redis": ("redis",), "mongodb": ("mongodb",)}
+    )
+    got = targets(
+        parse_targets(["redis://10.0.0.7:7000/0", "mongodb://10.0.0.7:7000/admin"], kinds)
+    )
+    assert got == [Target(Endpoint("10.0.0.7", 7000), ("redis", "mongodb"))]
+    # The same path under two database schemes: still one target, keyed by host:port alone.
+    got = targets(parse_targets(["redis://10.0.0.7:7000/0", "mongodb://10.0.0.7:7000/0"], kinds))
+    assert [t.endpoint.key for t in got] == ["10.0.0.7:7000"]

@@ -116,6 +116,11 @@ class FieldType(StrEnum):
     UNKNOWN = "unknown"
 
 
+# The schemes whose URL path can be a reverse proxy's prefix in front of a store of its
+# own (None: a target without a scheme, which HTTP kinds read as http and https).
+_PROXIED_SCHEMES = frozenset({None, "http", "https"})
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """One place to probe: host, port and, when known, the scheme to use."""
@@ -144,10 +149,17 @@ class Endpoint:
 
     @property
     def key(self) -> str:
-        """What a scan keeps one result of: host:port, and the account after it where one
-        host:port serves several (``127.0.0.1:10000/acct1``). A scan's results, their
-        history, checkpoints and resumption are keyed by it."""
-        return f"{self.netloc}/{self.account}" if self.account else self.netloc
+        """What a scan keeps one result of: host:port; the account after it where one
+        host:port serves several (``127.0.0.1:10000/acct1``); the path of an HTTP store
+        behind a reverse proxy, where two paths of one host:port can be two stores
+        (``10.0.0.5:443/es-eu``). A database URL's path names what to log in to, not another
+        store: it is left out. A scan's results, their history, checkpoints and resumption
+        are keyed by it."""
+        if self.account:
+            return f"{self.netloc}/{self.account}"
+        if self.base_path and self.scheme in _PROXIED_SCHEMES:
+            return f"{self.netloc}{self.base_path}"
+        return self.netloc
 
     def url(self, scheme: str | None = None) -> str:
         """Base URL for this endpoint with the given (or its own) scheme."""

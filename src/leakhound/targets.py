@@ -402,11 +402,14 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
     # two targets there would have the last one to finish replace the other's verdict, an
     # open store's with a timeout. Each kind named is tried in turn; schemes that differ
     # leave the kind to choose (an HTTP kind tries http and https).
-    # Accounts of one host:port (``Endpoint.account``) are stores apart: one result each.
-    seen: dict[tuple[str, str], tuple[Endpoint, tuple[str, ...]]] = {}
+    # Accounts of one host:port (``Endpoint.account``) are stores apart, and so are the
+    # paths of an HTTP host:port (two stores behind one proxy): one result each. A database
+    # URL's path names what to log in to (postgresql://h/db1 and /db2 are one server): the
+    # first path named is kept. ``Endpoint.key`` says which, as the scan's results are kept.
+    seen: dict[str, tuple[Endpoint, tuple[str, ...]]] = {}
     for spec in specs:
         for t in spec.targets:
-            place = (t.endpoint.netloc, t.endpoint.base_path)
+            place = t.endpoint.key
             known = seen.get(place)
             if known is None:
                 seen[place] = (t.endpoint, t.kinds)
@@ -416,16 +419,18 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
             scheme = ep.scheme if ep.scheme == t.endpoint.scheme else None
             # No kind named: every kind may try (``Kinds.at``), those named included.
             tried = tuple(dict.fromkeys((*kinds, *t.kinds))) if kinds and t.kinds else ()
-            seen[place] = (
-                replace(
-                    ep,
-                    scheme=scheme,
-                    containers=names,
-                    user=ep.user or t.endpoint.user,
-                    account=ep.account or t.endpoint.account,
-                ),
-                tried,
+            merged = replace(
+                ep,
+                scheme=scheme,
+                containers=names,
+                user=ep.user or t.endpoint.user,
+                account=ep.account or t.endpoint.account,
             )
+            if merged.key != place:
+                # Database schemes apart (redis://h/0, mongodb://h/admin): neither path means
+                # anything to the other kind, and a path kept would key another store.
+                merged = replace(merged, base_path="")
+            seen[place] = (merged, tried)
     return [Target(ep, kinds) for ep, kinds in seen.values()]
 
 
