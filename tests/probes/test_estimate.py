@@ -9,7 +9,16 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from leakhound.probes.estimate import LOOSE, WINDOW_KEYS, WINDOWS, estimate, windows
+from leakhound.probes.estimate import (
+    LOOSE,
+    MAX_WINDOW_ROWS,
+    WINDOW_KEYS,
+    WINDOW_ROWS,
+    WINDOWS,
+    estimate,
+    wider,
+    windows,
+)
 
 # A table as its key's first and last value, its rows, and the rows with a key in [a, b).
 _Table = tuple[int, int, int, Callable[[int, int], int]]
@@ -210,3 +219,67 @@ def test_a_count_that_is_no_count_of_the_window_is_refused() -> None:
 
     with pytest.raises(ProtocolError):
         asyncio.run(along_key(1, 10**9, "t", count))
+
+
+def _along(table: _Table, statistics: int | None = None) -> tuple[object, list[int]]:
+    """``along_key`` over a table, and the rows each window it asked for held."""
+    import asyncio
+
+    from leakhound.probes.estimate import along_key
+
+    first, last, _, count = table
+    held: list[int] = []
+
+    async def counted(start: int, end: int) -> int:
+        held.append(min(count(start, end), MAX_WINDOW_ROWS + 1))  # as the statement stops
+        return held[-1]
+
+    return asyncio.run(along_key(first, last, "db.t", counted, statistics)), held
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_sparse_key_is_estimated_with_wider_windows_not_left_to_stale_statistics(
+    seed: int,
+) -> None:
+    """Random ids below 10^12: windows of 512 keys hold no row. Wider windows find them;
+    statistics a quarter of the truth (the table grew after its last ANALYZE) are not the
+    figure."""
+    table = _sparse("random-ids", 3_000_000, seed)
+    rows = table[2]
+    got, held = _along(table, statistics=rows // 4)
+    assert got is not None and not got.exact
+    assert got.low <= rows <= got.high
+    assert abs(got.docs - rows) < rows * 0.15
+    assert got.high - got.low < rows * 0.6
+    assert max(held) <= 64 * WINDOW_ROWS  # windows widened to a few hundred rows, not more
+    assert len(held) <= 4 * WINDOWS  # a few rounds
+
+
+def test_snowflake_ids_over_two_to_the_sixty_are_estimated() -> None:
+    step = 2**60 // 5_000_000
+
+    def count(a: int, b: int) -> int:
+        return (b - 1) // step - (a - 1) // step
+
+    got, held = _along((1, 2**60, 5_000_000, count))
+    assert got is not None and got.low <= 5_000_000 <= got.high
+    assert abs(got.docs - 5_000_000) < 50_000
+
+
+def test_rows_in_one_stretch_make_no_estimate_and_no_window_counts_past_its_cap() -> None:
+    """Keys 1..5,000,000 and one stray key at 10^12: only the first stretch holds rows. The
+    windows widen until the fullest would count more than ``MAX_WINDOW_ROWS``: no figure,
+    the statistics stand."""
+    got, held = _along(_sparse("stray-key", 5_000_000, 0), statistics=5_000_000)
+    assert got is None
+    assert max(held) <= MAX_WINDOW_ROWS + 1  # the statement stops at MAX_WINDOW_ROWS + 1
+
+
+def test_windows_never_grow_past_their_stretch() -> None:
+    assert wider(1_000, [((0, 1_000), 1)], 2_000) == 2_000
+    assert wider(2_000, [((0, 2_000), 1)], 2_000) is None
+    # no row seen: 64 times wider; a few rows: enough for WINDOW_ROWS at their rate, 4x at least
+    assert wider(512, [((0, 512), 0)] * WINDOWS, 10**9) == 512 * 64
+    assert wider(512, [((0, 512), 1)] * 10 + [((0, 512), 0)] * 246, 10**9) == 512 * 64
+    assert wider(512, [((0, 512), 100)] * 10, 10**9) == 2622  # 512 rows at 100 in 512 keys
+    assert wider(512, [((0, 512), 500)] * 10, 10**9) == 512 * 4

@@ -10,12 +10,18 @@ difference variance of a systematic sample). Bounds that hold whatever the sprea
 holds one row at most, so there are no more rows than keys between the ends; no fewer than
 the windows counted, nor than the first and the last key's rows.
 
+Where fewer than ``MIN_FILLED`` windows held a row (keys so sparse, random or snowflake ids,
+that windows of ``WINDOW_KEYS`` keys mostly fall between the rows), the windows are drawn
+again wider, as many keys as should hold ``WINDOW_ROWS`` rows at the rate the last round saw
+(at least four times, at most 64 times wider a round, and never past its stretch), until
+enough hold a row: a sparse key is estimated, not left to statistics that may be stale.
+
 Where the windows' bounds are looser than half their figure either way and hold the server's
 statistics, those are the figure, with the windows' bounds. Where the windows say too little,
-no estimate is made and the caller keeps the server's statistics, unbounded: fewer than
-``MIN_FILLED`` windows held a row (keys so sparse, random ids or one far sentinel value past
-the rest, that the windows mostly fall between the rows), or counting them took longer than
-``BUDGET_SECONDS`` (a server slow to answer each).
+no estimate is made and the caller keeps the server's statistics, unbounded: the rows sit in
+a few stretches only (one far sentinel value past the rest: the windows that would see
+enough of them would count more than ``MAX_WINDOW_ROWS`` rows each), or counting took longer
+than ``BUDGET_SECONDS`` (a server slow to answer each).
 """
 
 from __future__ import annotations
@@ -30,8 +36,11 @@ from dataclasses import dataclass
 from ..errors import ProtocolError
 
 WINDOWS = 256
-WINDOW_KEYS = 512  # keys a window spans at most: 131,072 index entries counted in all
+WINDOW_KEYS = 512  # keys a window spans first: 131,072 index entries counted in all
 MIN_FILLED = 16  # windows that must hold a row for their spread to say anything
+WINDOW_ROWS = 512  # rows a window widened for a sparse key should hold
+MAX_WINDOW_ROWS = 1_000_000  # no window is widened to count more (an index range a query)
+_GROW = (4, 64)  # how much wider a round's windows are than the last's, at least and most
 # Bounds wider than half the figure either way: the server's statistics, where they lie
 # inside them, are the better figure (InnoDB's "may be off by as much as 40% to 50%").
 LOOSE = 0.5
@@ -50,18 +59,18 @@ class KeyEstimate:
     exact: bool = False  # every key counted
 
 
-def windows(first: int, last: int, seed: str) -> list[tuple[int, int]]:
-    """Half-open key ranges [start, end) to count: one in each of ``WINDOWS`` equal stretches
-    of [first, last], at a place drawn from ``seed`` (the table's name: the same windows on
-    every run). Every key when there are few enough."""
+def windows(first: int, last: int, seed: str, keys: int = WINDOW_KEYS) -> list[tuple[int, int]]:
+    """Half-open key ranges [start, end) to count: one of ``keys`` keys in each of
+    ``WINDOWS`` equal stretches of [first, last], at a place drawn from ``seed`` (the table's
+    name: the same windows on every run). Every key when there are few enough."""
     span = last - first + 1
     if span <= 0:
         return []
-    if span <= WINDOWS * WINDOW_KEYS:
+    if span <= WINDOWS * keys:
         return [(first, last + 1)]
     rng = random.Random(seed)
     stretch = span / WINDOWS
-    width = min(WINDOW_KEYS, int(stretch))
+    width = min(keys, int(stretch))
     out = []
     for i in range(WINDOWS):
         lo = first + int(i * stretch)
@@ -127,18 +136,49 @@ async def along_key(
     count: Callable[[int, int], Awaitable[int | None]],
     statistics: int | None = None,
 ) -> KeyEstimate | None:
-    """Count each window with ``count(start, end)`` (the rows whose key is in [start, end))
-    and estimate from them; None past ``BUDGET_SECONDS`` or where the windows say too little.
-    A count that is no count of the window's keys is a ProtocolError."""
+    """Count each window with ``count(start, end)`` (the rows whose key is in [start, end),
+    up to ``MAX_WINDOW_ROWS + 1``: the statement stops there) and estimate from them,
+    drawing wider windows while they held fewer than a quarter of ``WINDOW_ROWS`` rows on
+    average; None past ``BUDGET_SECONDS``, where a window held more than
+    ``MAX_WINDOW_ROWS`` rows, or where the windows say too little. A count that is no count
+    of the window's keys is a ProtocolError."""
     if last < first:
         return None
     deadline = time.monotonic() + BUDGET_SECONDS
-    counted = []
-    for start, end in windows(first, last, seed):
-        if time.monotonic() > deadline:
-            return None
-        rows = await count(start, end)
-        if rows is None or not 0 <= rows <= end - start:
-            raise ProtocolError("a key window's count is not a count of its keys")
-        counted.append(((start, end), rows))
-    return estimate(first, last, counted, statistics)
+    keys: int | None = WINDOW_KEYS
+    got = None
+    while keys is not None:
+        counted = []
+        for start, end in windows(first, last, seed, keys):
+            if time.monotonic() > deadline:
+                return None
+            rows = await count(start, end)
+            if rows is None or not 0 <= rows <= end - start:
+                raise ProtocolError("a key window's count is not a count of its keys")
+            if rows > MAX_WINDOW_ROWS:  # rows gathered in a few stretches: no figure
+                return None
+            counted.append(((start, end), rows))
+        got = estimate(first, last, counted, statistics)
+        held = sum(n for _, n in counted) / len(counted)
+        if got is not None and (got.exact or held >= WINDOW_ROWS / 4):
+            return got
+        keys = wider(keys, counted, (last - first + 1) // WINDOWS)
+    return got
+
+
+def wider(keys: int, counted: list[tuple[tuple[int, int], int]], stretch: int) -> int | None:
+    """The keys of the next round's windows, after windows of ``keys`` keys held too few
+    rows: enough for ``WINDOW_ROWS`` rows at the rate they saw, between ``_GROW``'s bounds,
+    none past the stretch; None where no wider window is left or the fullest window, as
+    much wider, would count more than ``MAX_WINDOW_ROWS``."""
+    if keys >= stretch:
+        return None
+    seen = sum(n for _, n in counted)
+    spanned = sum(end - start for (start, end), _ in counted)
+    fullest = max((n for _, n in counted), default=0)
+    low, high = keys * _GROW[0], keys * _GROW[1]
+    wanted = math.ceil(WINDOW_ROWS * spanned / seen) if seen else high
+    grown = min(max(wanted, low), high, stretch)
+    if fullest * grown / keys > MAX_WINDOW_ROWS:
+        return None
+    return grown

@@ -55,7 +55,7 @@ ALLOW = statements(
         _literal(sql.CHECKS_OF),
         rf"SELECT COUNT\(\*\) FROM {TABLE}",  # noqa: S608 - a pattern
         # A window of a whole-number key (a large table's rows estimated, probes/estimate.py).
-        rf"SELECT COUNT\(\*\) FROM {TABLE} WHERE {_WINDOW}",  # noqa: S608 - a pattern
+        rf"SELECT COUNT\(\*\) FROM \(SELECT 1 FROM {TABLE} WHERE {_WINDOW} LIMIT {LIMIT}\) AS w",  # noqa: S608 - a pattern
         rf"SELECT MIN\({IDENT}\), MAX\({IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern
         rf"SELECT YEAR\({IDENT}\), COUNT\(\*\) FROM {TABLE} GROUP BY 1",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT}",  # noqa: S608 - a pattern
@@ -103,7 +103,12 @@ NEVER = (
     "SELECT * FROM `mysql`.`user` WHERE `id` IN (1)",
     "SELECT * FROM `a`.`b` WHERE RAND(1) < 0.5 OR SLEEP(10) LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE RAND(SLEEP(10)) < 0.5 LIMIT 5",
-    "SELECT COUNT(*) FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 OR SLEEP(10)",
-    "SELECT COUNT(*) FROM `a`.`b` WHERE `id` >= 1 AND `id` <= (SELECT 5)",
-    "SELECT COUNT(*) FROM `mysql`.`user` WHERE `id` >= 1 AND `id` <= 5",
+    "SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 OR SLEEP(10) "
+    "LIMIT 5) AS w",
+    "SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `id` >= 1 AND `id` <= (SELECT 5) "
+    "LIMIT 5) AS w",
+    "SELECT COUNT(*) FROM (SELECT 1 FROM `mysql`.`user` WHERE `id` >= 1 AND `id` <= 5 "
+    "LIMIT 5) AS w",
+    "SELECT COUNT(*) FROM (SELECT * FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 LIMIT 5) AS w",
+    "SELECT COUNT(*) FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5",
 )

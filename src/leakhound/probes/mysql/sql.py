@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ..estimate import MAX_WINDOW_ROWS
+
 # Schemas of the server itself: never containers, never read (mysql.user above all).
 SYSTEM_SCHEMAS = ("information_schema", "performance_schema", "mysql", "sys")
 _SYSTEM = ", ".join(f"'{s}'" for s in SYSTEM_SCHEMAS)
@@ -106,13 +108,16 @@ def date_range(schema: str, name: str, column: str) -> str:
     return f"SELECT MIN({c}), MAX({c}) FROM {table(schema, name)}"  # noqa: S608
 
 
-def count_between(schema: str, name: str, column: str, start: int, end: int) -> str:
-    """The rows whose whole-number ``column`` is in [start, end): a range of its index, its
-    end written inclusive (``end - 1`` still fits the column's type where ``end`` may not)."""
+def count_between(
+    schema: str, name: str, column: str, start: int, end: int, most: int = MAX_WINDOW_ROWS
+) -> str:
+    """The rows whose whole-number ``column`` is in [start, end), counted up to ``most + 1``
+    (the server stops there): a range of its index, its end written inclusive (``end - 1``
+    still fits the column's type where ``end`` may not)."""
     c = ident(column)
     return (
-        f"SELECT COUNT(*) FROM {table(schema, name)} "  # noqa: S608
-        f"WHERE {c} >= {int(start)} AND {c} <= {int(end) - 1}"
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table(schema, name)} "  # noqa: S608
+        f"WHERE {c} >= {int(start)} AND {c} <= {int(end) - 1} LIMIT {int(most) + 1}) AS w"
     )
 
 

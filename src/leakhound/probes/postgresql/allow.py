@@ -85,8 +85,8 @@ ALLOW = statements(
         rf"SELECT count\(\*\) FROM ONLY {_TABLE}",
         _literal(WHOLE_KEYS),
         # A window of a whole-number key (a large table's rows estimated along it).
-        rf"SELECT count\(\*\) FROM ONLY {_TABLE} WHERE (?P<key>{_NAME}) >= -?\d{{1,19}} "
-        rf"AND (?P=key) <= -?\d{{1,19}}",
+        rf"SELECT count\(\*\) FROM \(SELECT 1 FROM ONLY {_TABLE} WHERE (?P<key>{_NAME}) "
+        rf">= -?\d{{1,19}} AND (?P=key) <= -?\d{{1,19}} LIMIT \d{{1,7}}\) AS w",
         rf"SELECT extract\(year FROM {_NAME}\)::text, count\(\*\) FROM ONLY {_TABLE} GROUP BY 1",
         rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM ONLY {_TABLE}",
         # A large table's rows a year along the index on its date, and its undated ones.

@@ -32,7 +32,7 @@ from ..base import (
     ReadPlan,
     SampleDocs,
 )
-from ..estimate import KeyEstimate, along_key
+from ..estimate import MAX_WINDOW_ROWS, KeyEstimate, along_key
 from ..reconnect import Reconnecting
 from ..years import year_span
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, WHOLE_KEYS, quote
@@ -351,8 +351,8 @@ async def _key_estimate(
         # The end inclusive: end - 1 fits the key's type (a bigint's last value + 1 does
         # not, and a numeric bound would not be an index range).
         n = await conn.run(
-            f"SELECT count(*) FROM ONLY {where} WHERE {quote(key)} >= {start} "
-            f"AND {quote(key)} <= {end - 1}",
+            f"SELECT count(*) FROM (SELECT 1 FROM ONLY {where} WHERE {quote(key)} >= {start} "
+            f"AND {quote(key)} <= {end - 1} LIMIT {MAX_WINDOW_ROWS + 1}) AS w",
             width=1,
         )
         return _number(n.rows[0][0]) if n.rows else None
