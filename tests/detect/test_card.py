@@ -82,6 +82,10 @@ def test_card_numbers_are_found(text: str, card: str) -> None:
         pytest.param("gift card number 702312150001238", id="gift-card-number"),
         pytest.param("Direct debit mandate 202312150001233", id="direct-debit-mandate"),
         pytest.param("Credit note 902312150001236", id="credit-note"),
+        # In the issuer table, and Luhn-valid: the document's number, not a card called one.
+        pytest.param("Credit note 4539148803436467", id="credit-note-in-table"),
+        pytest.param("debit memo 4539148803436467", id="debit-memo-in-table"),
+        pytest.param("Direct debit 4539148803436467", id="direct-debit-in-table"),
         pytest.param("card 3504302666520536", id="outside-the-table-card-alone"),
     ],
 )

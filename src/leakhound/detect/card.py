@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from typing import ClassVar
 
 from .base import Detector, Field, Span
@@ -94,6 +96,12 @@ _CONTEXT_DOWN = wordset(
     "order invoice ticket ref reference serial sn build version id tracking case sku imei "
     "transaction txn confirmation account iban isbn ean upc uuid hash"
 )
+# "credit"/"debit" that name an accounting document or a bank transfer, not a card: a credit
+# note or memo, a direct debit (its mandate reference is no card number).
+_NOT_A_CARD_CREDIT = frozenset(
+    {("credit", "note"), ("credit", "memo"), ("debit", "note"), ("debit", "memo")}
+)
+_DIRECT_DEBIT = ("direct", "debit")
 
 
 # The ranges by prefix width, so each width's prefix is read once per number.
@@ -149,7 +157,8 @@ class CardDetector(Detector):
             if not luhn_valid(digits):
                 continue  # nine random numbers in ten fail it
             before = words_before(text, m.start())
-            up = near(before, _CONTEXT_UP)
+            document = _document_not_card(before)
+            up = near(before, _CONTEXT_UP) and not document
             if not issuer_matches(digits):
                 # 16-digit ids that pass Luhn by chance mostly fall outside the table: a
                 # number there is a card only when it is called one, by the words just
@@ -172,10 +181,19 @@ class CardDetector(Detector):
                 score = 0.4
             if up:
                 score += 0.15
-            elif near(before[-2:], _CONTEXT_DOWN):
+            elif document or near(before[-2:], _CONTEXT_DOWN):
                 score -= 0.4
             spans.append(Span(ENTITY, m.start(), m.end(), clamp(score), digits))
         return spans
+
+
+def _document_not_card(before: list[str]) -> bool:
+    """True when the words before a number are a credit note, a debit memo or a direct
+    debit, and no other word there calls it a card: the number is the document's."""
+    pairs = set(itertools.pairwise(before))
+    if pairs.isdisjoint(_NOT_A_CARD_CREDIT) and _DIRECT_DEBIT not in pairs:
+        return False
+    return not near([w for w in before if w not in ("credit", "debit")], _CONTEXT_UP)
 
 
 def _called_a_card(before: list[str]) -> bool:
