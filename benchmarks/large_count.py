@@ -13,6 +13,8 @@ shapes a whole-number key takes in use:
     random   N keys drawn at random below 10^12 (hashed or random ids)
     stale    keys 1..N, the last three quarters written after the table's last ANALYZE,
              the server kept from measuring it again (STATS_AUTO_RECALC=0, autovacuum off)
+    random_stale  random keys as "random", the last three quarters written after the last
+             ANALYZE as "stale" (windows of 512 keys hold no row: they are drawn wider)
     text     a text key 'C0000000001'…: no whole-number key, the statistics are all there is
 
 (the rows deleted and the random keys drawn from MD5 of the key: the same in both servers),
@@ -55,7 +57,17 @@ from pathlib import Path
 from typing import Any
 
 KINDS = ("mysql", "postgresql")
-SHAPES = ("dense", "deleted", "runs", "purged", "outlier", "random", "stale", "text")
+SHAPES = (
+    "dense",
+    "deleted",
+    "runs",
+    "purged",
+    "outlier",
+    "random",
+    "stale",
+    "random_stale",
+    "text",
+)
 DATABASE = "lh_large"
 RUN = 100_000  # keys in a run of the "runs" shape
 PERIOD = 1_000_000  # keys from one run's start to the next's
@@ -151,6 +163,20 @@ def mysql_build(n: int) -> dict[str, list[str]]:
         "ANALYZE TABLE stale",
         f"INSERT INTO stale (id, payload) SELECT seq, MD5(seq) FROM seq_{n // 4 + 1}_to_{n}",
     ]
+
+    def drawn(first: int, last: int) -> str:
+        return (
+            f"INSERT IGNORE INTO random_stale (id, payload) SELECT k, MD5(k) FROM (SELECT "
+            f"1 + {_mysql_hash('seq', 12)} MOD {FAR - 1} AS k FROM seq_{first}_to_{last}) "
+            "AS drawn ORDER BY k"
+        )
+
+    plans["random_stale"] = [
+        f"CREATE TABLE random_stale {whole} STATS_AUTO_RECALC=0",
+        drawn(1, n // 4),
+        "ANALYZE TABLE random_stale",
+        drawn(n // 4 + 1, n),
+    ]
     return plans
 
 
@@ -217,6 +243,21 @@ def pg_build(n: int) -> dict[str, list[str]]:
         "VACUUM ANALYZE stale",
         f"INSERT INTO stale (id, payload) SELECT i, md5(i::text) "
         f"FROM generate_series({n // 4 + 1}, {n}) AS i",
+    ]
+
+    def drawn(first: int, last: int) -> str:
+        return (
+            f"INSERT INTO random_stale (id, payload) SELECT DISTINCT ON (k) k, md5(k::text) "
+            f"FROM (SELECT 1 + {_pg_hash('i', 12)} % {FAR - 1} AS k "
+            f"FROM generate_series({first}, {last}) AS i) AS drawn ORDER BY k"
+        )
+
+    plans["random_stale"] = [
+        f"CREATE TABLE random_stale {whole} WITH (autovacuum_enabled = false)",
+        drawn(1, n // 4),
+        key("random_stale"),
+        "VACUUM ANALYZE random_stale",
+        drawn(n // 4 + 1, n) + " ON CONFLICT (id) DO NOTHING",
     ]
     return plans
 
@@ -482,7 +523,7 @@ def num(value: int | None) -> str:
 
 def report(rows: list[Row]) -> None:
     head = (
-        f"{'kind':<10} {'table':<8} {'MB':>4} {'truth':>10} {'COUNT s':>7} | {'statistics':>10} "
+        f"{'kind':<10} {'table':<12} {'MB':>4} {'truth':>10} {'COUNT s':>7} | {'statistics':>10} "
         f"{'error':>7} | {'leakhound':>10} {'error':>7} {'95% low':>10} {'95% high':>14} "
         f"{'in':>3} {'how':<10} {'s':>5} {'x COUNT':>7}"
     )
@@ -498,7 +539,7 @@ def report(rows: list[Row]) -> None:
         )  # fmt: skip
         ratio = f"{r.seconds / r.count_seconds:.3f}" if r.count_seconds else "—"
         print(
-            f"{r.kind:<10} {r.table:<8} {r.megabytes or 0:>4.0f} {r.truth:>10,} "
+            f"{r.kind:<10} {r.table:<12} {r.megabytes or 0:>4.0f} {r.truth:>10,} "
             f"{r.count_seconds:>7.2f} | "
             f"{num(r.statistics):>10} "
             f"{error(r.statistics, r.truth):>7} | "

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from leakhound.probes.estimate import (
+    BATCH,
     LOOSE,
     MAX_WINDOW_ROWS,
     WINDOW_KEYS,
@@ -196,16 +197,17 @@ def test_counting_the_windows_stops_at_its_budget(monkeypatch: pytest.MonkeyPatc
 
     from leakhound.probes import estimate as module
 
-    clock = iter(range(0, 10_000, 5))  # every window takes 5 s
+    clock = iter(range(0, 10_000, 5))  # every statement takes 5 s
     monkeypatch.setattr(module.time, "monotonic", lambda: next(clock))
     asked = []
 
-    async def count(start: int, end: int) -> int:
-        asked.append(start)
-        return end - start
+    async def count(batch: list[tuple[int, int]]) -> list[int | None]:
+        asked.append(batch)
+        return [end - start for start, end in batch]
 
     assert asyncio.run(module.along_key(1, 10**9, "t", count)) is None
     assert len(asked) <= module.BUDGET_SECONDS / 5 + 1
+    assert all(len(b) == module.BATCH for b in asked)
 
 
 def test_a_count_that_is_no_count_of_the_window_is_refused() -> None:
@@ -214,11 +216,18 @@ def test_a_count_that_is_no_count_of_the_window_is_refused() -> None:
     from leakhound.errors import ProtocolError
     from leakhound.probes.estimate import along_key
 
-    async def count(start: int, end: int) -> int:
-        return end - start + 1  # more rows than keys
+    async def more(batch: list[tuple[int, int]]) -> list[int | None]:
+        return [end - start + 1 for start, end in batch]  # more rows than keys
 
-    with pytest.raises(ProtocolError):
-        asyncio.run(along_key(1, 10**9, "t", count))
+    async def fewer(batch: list[tuple[int, int]]) -> list[int | None]:
+        return [0] * (len(batch) - 1)  # a window's count missing
+
+    async def none(batch: list[tuple[int, int]]) -> list[int | None]:
+        return [None] * len(batch)  # no number
+
+    for count in (more, fewer, none):
+        with pytest.raises(ProtocolError):
+            asyncio.run(along_key(1, 10**9, "t", count))
 
 
 def _along(table: _Table, statistics: int | None = None) -> tuple[object, list[int]]:
@@ -230,9 +239,11 @@ def _along(table: _Table, statistics: int | None = None) -> tuple[object, list[i
     first, last, _, count = table
     held: list[int] = []
 
-    async def counted(start: int, end: int) -> int:
-        held.append(min(count(start, end), MAX_WINDOW_ROWS + 1))  # as the statement stops
-        return held[-1]
+    async def counted(batch: list[tuple[int, int]]) -> list[int | None]:
+        assert 1 <= len(batch) <= BATCH
+        got = [min(count(start, end), MAX_WINDOW_ROWS + 1) for start, end in batch]
+        held.extend(got)  # as the statement stops
+        return list(got)
 
     return asyncio.run(along_key(first, last, "db.t", counted, statistics)), held
 

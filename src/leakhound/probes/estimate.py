@@ -41,6 +41,9 @@ MIN_FILLED = 16  # windows that must hold a row for their spread to say anything
 WINDOW_ROWS = 512  # rows a window widened for a sparse key should hold
 MAX_WINDOW_ROWS = 1_000_000  # no window is widened to count more (an index range a query)
 _GROW = (4, 64)  # how much wider a round's windows are than the last's, at least and most
+# Windows counted by one statement (a column each): 8 round trips a round, not 256, so a
+# server 100 ms away is estimated in about a second a round, not 26 s past the budget.
+BATCH = 32
 # Bounds wider than half the figure either way: the server's statistics, where they lie
 # inside them, are the better figure (InnoDB's "may be off by as much as 40% to 50%").
 LOOSE = 0.5
@@ -129,19 +132,22 @@ def estimate(
     return KeyEstimate(max(low, min(high, docs)), low, high, basis)
 
 
+Counter = Callable[[list[tuple[int, int]]], Awaitable[list[int | None] | None]]
+
+
 async def along_key(
     first: int,
     last: int,
     seed: str,
-    count: Callable[[int, int], Awaitable[int | None]],
+    count: Counter,
     statistics: int | None = None,
 ) -> KeyEstimate | None:
-    """Count each window with ``count(start, end)`` (the rows whose key is in [start, end),
-    up to ``MAX_WINDOW_ROWS + 1``: the statement stops there) and estimate from them,
-    drawing wider windows while they held fewer than a quarter of ``WINDOW_ROWS`` rows on
-    average; None past ``BUDGET_SECONDS``, where a window held more than
-    ``MAX_WINDOW_ROWS`` rows, or where the windows say too little. A count that is no count
-    of the window's keys is a ProtocolError."""
+    """Count the windows with ``count(windows)``, up to ``BATCH`` at once (for each
+    [start, end), the rows whose key lies in it, up to ``MAX_WINDOW_ROWS + 1``: the
+    statement stops there) and estimate from them, drawing wider windows while they held
+    fewer than a quarter of ``WINDOW_ROWS`` rows on average; None past ``BUDGET_SECONDS``,
+    where a window held more than ``MAX_WINDOW_ROWS`` rows, or where the windows say too
+    little. A count that is no count of the window's keys is a ProtocolError."""
     if last < first:
         return None
     deadline = time.monotonic() + BUDGET_SECONDS
@@ -149,15 +155,20 @@ async def along_key(
     got = None
     while keys is not None:
         counted = []
-        for start, end in windows(first, last, seed, keys):
+        drawn = windows(first, last, seed, keys)
+        for at in range(0, len(drawn), BATCH):
             if time.monotonic() > deadline:
                 return None
-            rows = await count(start, end)
-            if rows is None or not 0 <= rows <= end - start:
-                raise ProtocolError("a key window's count is not a count of its keys")
-            if rows > MAX_WINDOW_ROWS:  # rows gathered in a few stretches: no figure
-                return None
-            counted.append(((start, end), rows))
+            batch = drawn[at : at + BATCH]
+            answered = await count(batch)
+            if answered is None or len(answered) != len(batch):
+                raise ProtocolError("key windows' counts that are not one a window")
+            for (start, end), rows in zip(batch, answered, strict=True):
+                if rows is None or not 0 <= rows <= end - start:
+                    raise ProtocolError("a key window's count is not a count of its keys")
+                if rows > MAX_WINDOW_ROWS:  # rows gathered in a few stretches: no figure
+                    return None
+                counted.append(((start, end), rows))
         got = estimate(first, last, counted, statistics)
         held = sum(n for _, n in counted) / len(counted)
         if got is not None and (got.exact or held >= WINDOW_ROWS / 4):

@@ -35,7 +35,7 @@ def _built(db: str, table: str) -> list[str]:
     """Every statement that names a table, built for db.table."""
     return [
         sql.count(db, table),
-        sql.count_between(db, table, table, -(2**63), 2**64 - 1),
+        sql.count_windows(db, table, table, [(-(2**63), 2**64 - 1)] * 32),
         sql.date_range(db, table, table),
         sql.first_rows(db, table, 100),
         sql.after_key(db, table, ["id"], ["number"], None, 1000),
@@ -198,3 +198,12 @@ def test_the_gate_refuses_an_off_list_statement_before_anything_is_sent() -> Non
             ALLOW,
             "mysql://127.0.0.1:3306",
         )
+
+
+def test_key_windows_are_counted_at_most_a_batch_a_statement() -> None:
+    from leakhound.probes.estimate import BATCH
+
+    ranges = [(1, 513)] * BATCH
+    assert ALLOW.allows("query", sql.count_windows("support", "cases", "id", ranges))
+    more = sql.count_windows("support", "cases", "id", [*ranges, (1, 513)])
+    assert not ALLOW.allows("query", more)

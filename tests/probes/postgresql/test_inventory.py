@@ -12,6 +12,7 @@ import pytest
 from leakhound.errors import ProtocolError, TimeoutError_
 from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.estimate import BATCH
 from leakhound.probes.postgresql import ALLOW, probe
 from leakhound.probes.postgresql.allow import COLUMNS, INDEXED, TABLES, WHOLE_KEYS
 from leakhound.probes.postgresql.wire import Result
@@ -95,8 +96,17 @@ def test_a_server_that_stalls_on_every_table_is_logged_into_again_a_few_times(
     assert tables[-1].error == "count: the connection was closed after an error"
 
 
+def _counted(table: str, condition: str, limit: str = "1000001") -> str:
+    return (
+        f"(SELECT count(*) FROM (SELECT 1 FROM ONLY {table} WHERE {condition} LIMIT {limit}) AS w)"
+    )
+
+
 def _window(table: str, condition: str, limit: str = "1000001") -> str:
-    return f"SELECT count(*) FROM (SELECT 1 FROM ONLY {table} WHERE {condition} LIMIT {limit}) AS w"
+    return f"SELECT {_counted(table, condition, limit)}"
+
+
+_ONE = ('"s"."t"', '"id" >= 1 AND "id" <= 5')
 
 
 @pytest.mark.parametrize(
@@ -112,6 +122,13 @@ def _window(table: str, condition: str, limit: str = "1000001") -> str:
         (_window('"s"."t"', '"id" >= 1 AND "id" <= 5', "ALL"), False),
         # The uncapped count of old: a window past a dense cluster counted every row of it.
         ('SELECT count(*) FROM ONLY "s"."t" WHERE "id" >= 1 AND "id" <= 5', False),
+        # Windows counted at once: of one key of one table, BATCH at most.
+        ("SELECT " + ", ".join([_counted(*_ONE)] * BATCH), True),
+        ("SELECT " + ", ".join([_counted(*_ONE)] * (BATCH + 1)), False),
+        ("SELECT " + _counted(*_ONE) + ", " + _counted('"s"."u"', _ONE[1]), False),
+        ("SELECT " + _counted(*_ONE) + ", " + _counted(_ONE[0], '"pw" >= 1 AND "pw" <= 5'), False),
+        ("SELECT " + _counted(*_ONE) + ", " + _counted('"pg_catalog"."pg_authid"', _ONE[1]), False),
+        ("SELECT " + _counted(*_ONE) + ", pg_sleep(9)", False),
     ],
 )
 def test_a_key_window_is_one_column_between_two_numbers(statement: str, allowed: bool) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ...net import statements
+from ..estimate import BATCH
 from . import sql
 
 IDENT = r"`(?:[^`\x00]|``)+`"
@@ -32,6 +33,14 @@ _WHOLE = r"-?\d{1,20}"
 MAX_IN = 5000  # key values one statement asks for at most (sampling.MAX_ASK)
 # One column between two whole numbers: a window of a whole-number key.
 _WINDOW = rf"(?P<col>{IDENT}) >= {_WHOLE} AND (?P=col) <= {_WHOLE}"
+# Windows of one key of one table counted at once (``estimate.BATCH`` at most), each stopped
+# at a number of rows.
+_COUNTED = r"\(SELECT COUNT\(\*\) FROM \(SELECT 1 FROM "
+_WINDOWS = (
+    rf"SELECT {_COUNTED}(?P<tbl>{TABLE}) WHERE {_WINDOW} LIMIT {LIMIT}\) AS w\)"
+    rf"(?:, {_COUNTED}(?P=tbl) WHERE (?P=col) >= {_WHOLE} AND (?P=col) <= {_WHOLE} "
+    rf"LIMIT {LIMIT}\) AS w\)){{0,{BATCH - 1}}}"
+)
 _KEY = rf"{IDENT}(?:, {IDENT}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
 
 
@@ -55,7 +64,7 @@ ALLOW = statements(
         _literal(sql.CHECKS_OF),
         rf"SELECT COUNT\(\*\) FROM {TABLE}",  # noqa: S608 - a pattern
         # A window of a whole-number key (a large table's rows estimated, probes/estimate.py).
-        rf"SELECT COUNT\(\*\) FROM \(SELECT 1 FROM {TABLE} WHERE {_WINDOW} LIMIT {LIMIT}\) AS w",  # noqa: S608 - a pattern
+        _WINDOWS,
         rf"SELECT MIN\({IDENT}\), MAX\({IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern
         rf"SELECT YEAR\({IDENT}\), COUNT\(\*\) FROM {TABLE} GROUP BY 1",  # noqa: S608 - a pattern
         rf"SELECT \* FROM {TABLE} LIMIT {LIMIT}",  # noqa: S608 - a pattern
@@ -103,12 +112,20 @@ NEVER = (
     "SELECT * FROM `mysql`.`user` WHERE `id` IN (1)",
     "SELECT * FROM `a`.`b` WHERE RAND(1) < 0.5 OR SLEEP(10) LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE RAND(SLEEP(10)) < 0.5 LIMIT 5",
-    "SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 OR SLEEP(10) "
-    "LIMIT 5) AS w",
-    "SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `id` >= 1 AND `id` <= (SELECT 5) "
-    "LIMIT 5) AS w",
-    "SELECT COUNT(*) FROM (SELECT 1 FROM `mysql`.`user` WHERE `id` >= 1 AND `id` <= 5 "
-    "LIMIT 5) AS w",
-    "SELECT COUNT(*) FROM (SELECT * FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 LIMIT 5) AS w",
+    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 OR "
+    "SLEEP(10) LIMIT 5) AS w)",
+    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `id` >= 1 AND `id` <= (SELECT 5) "
+    "LIMIT 5) AS w)",
+    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM `mysql`.`user` WHERE `id` >= 1 AND `id` <= 5 "
+    "LIMIT 5) AS w)",
+    "SELECT (SELECT COUNT(*) FROM (SELECT * FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 "
+    "LIMIT 5) AS w)",
+    # A second window of another table, or of another column, than the first's
+    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 "
+    "LIMIT 5) AS w), (SELECT COUNT(*) FROM (SELECT 1 FROM `mysql`.`user` WHERE `id` >= 1 AND "
+    "`id` <= 5 LIMIT 5) AS w)",
+    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5 "
+    "LIMIT 5) AS w), (SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `pw` >= 1 AND "
+    "`pw` <= 5 LIMIT 5) AS w)",
     "SELECT COUNT(*) FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5",
 )

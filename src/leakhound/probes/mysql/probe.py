@@ -411,9 +411,9 @@ async def _key_estimate(
     if len(ends) != 2 or ends[0] is None or ends[1] is None:
         return None
 
-    async def count(start: int, end: int) -> int | None:
-        n = await conn.query(sql.count_between(schema, name, key, start, end), width=1)
-        return _number(n.rows[0][0]) if n.rows else None
+    async def count(ranges: list[tuple[int, int]]) -> list[int | None] | None:
+        n = await conn.query(sql.count_windows(schema, name, key, ranges), width=len(ranges))
+        return [_number(v) for v in n.rows[0]] if n.rows else None
 
     return await along_key(ends[0], ends[1], f"{schema}.{name}", count, statistics)
 

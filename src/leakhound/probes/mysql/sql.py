@@ -11,6 +11,7 @@ an introducer (``_utf8mb4 X'…'``) so that they compare in the column's own col
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..estimate import MAX_WINDOW_ROWS
 
@@ -108,16 +109,22 @@ def date_range(schema: str, name: str, column: str) -> str:
     return f"SELECT MIN({c}), MAX({c}) FROM {table(schema, name)}"  # noqa: S608
 
 
-def count_between(
-    schema: str, name: str, column: str, start: int, end: int, most: int = MAX_WINDOW_ROWS
+def count_windows(
+    schema: str,
+    name: str,
+    column: str,
+    ranges: Sequence[tuple[int, int]],
+    most: int = MAX_WINDOW_ROWS,
 ) -> str:
-    """The rows whose whole-number ``column`` is in [start, end), counted up to ``most + 1``
-    (the server stops there): a range of its index, its end written inclusive (``end - 1``
-    still fits the column's type where ``end`` may not)."""
-    c = ident(column)
-    return (
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table(schema, name)} "  # noqa: S608
-        f"WHERE {c} >= {int(start)} AND {c} <= {int(end) - 1} LIMIT {int(most) + 1}) AS w"
+    """For each [start, end) of ``ranges``, a column: the rows whose whole-number ``column``
+    lies in it, counted up to ``most + 1`` (the server stops there). Each is a range of its
+    index, its end written inclusive (``end - 1`` still fits the column's type where
+    ``end`` may not)."""
+    c, t = ident(column), table(schema, name)
+    return "SELECT " + ", ".join(
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {t} WHERE {c} >= {int(start)} "  # noqa: S608
+        f"AND {c} <= {int(end) - 1} LIMIT {int(most) + 1}) AS w)"
+        for start, end in ranges
     )
 
 

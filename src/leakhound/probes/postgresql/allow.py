@@ -15,6 +15,7 @@ and its ctids, one series a partition, cannot page. A materialized view is liste
 from __future__ import annotations
 
 from ...net import statements
+from ..estimate import BATCH
 
 READ_ONLY = "SET default_transaction_read_only = on"
 _NAME = r'"(?:[^"]|"")+"'  # a quoted identifier
@@ -23,6 +24,8 @@ _NAME = r'"(?:[^"]|"")+"'  # a quoted identifier
 # again: a quoted name is case-sensitive, "PG_CATALOG" is some other schema).
 _SYSTEM = r'(?!"(?:pg_catalog|information_schema|pg_toast)"\.)'
 _TABLE = rf"{_SYSTEM}{_NAME}\.{_NAME}"
+_COUNTED = r"\(SELECT count\(\*\) FROM \(SELECT 1 FROM ONLY "
+_WHOLE = r"-?\d{1,19}"
 _TID = r'"\(\d{1,10},\d{1,5}\)"'  # a ctid in an array literal: "(block,item)"
 MAX_TIDS = 5000  # ctids one statement asks for at most (sampling.MAX_ASK)
 
@@ -85,8 +88,12 @@ ALLOW = statements(
         rf"SELECT count\(\*\) FROM ONLY {_TABLE}",
         _literal(WHOLE_KEYS),
         # A window of a whole-number key (a large table's rows estimated along it).
-        rf"SELECT count\(\*\) FROM \(SELECT 1 FROM ONLY {_TABLE} WHERE (?P<key>{_NAME}) "
-        rf">= -?\d{{1,19}} AND (?P=key) <= -?\d{{1,19}} LIMIT \d{{1,7}}\) AS w",
+        # Windows of one key of one table, a column each (``estimate.BATCH`` at most), each
+        # stopped at a number of rows.
+        rf"SELECT {_COUNTED}(?P<tbl>{_TABLE}) WHERE (?P<key>{_NAME}) >= {_WHOLE} AND "
+        rf"(?P=key) <= {_WHOLE} LIMIT \d{{1,7}}\) AS w\)(?:, {_COUNTED}(?P=tbl) WHERE "
+        rf"(?P=key) >= {_WHOLE} AND (?P=key) <= {_WHOLE} LIMIT \d{{1,7}}\) AS w\))"
+        rf"{{0,{BATCH - 1}}}",
         rf"SELECT extract\(year FROM {_NAME}\)::text, count\(\*\) FROM ONLY {_TABLE} GROUP BY 1",
         rf"SELECT min\({_NAME}\)::text, max\({_NAME}\)::text FROM ONLY {_TABLE}",
         # A large table's rows a year along the index on its date, and its undated ones.

@@ -347,15 +347,20 @@ async def _key_estimate(
     if len(ends) != 2 or ends[0] is None or ends[1] is None:
         return None
 
-    async def count(start: int, end: int) -> int | None:
-        # The end inclusive: end - 1 fits the key's type (a bigint's last value + 1 does
-        # not, and a numeric bound would not be an index range).
+    async def count(ranges: list[tuple[int, int]]) -> list[int | None] | None:
+        # A column a window. The end inclusive: end - 1 fits the key's type (a bigint's last
+        # value + 1 does not, and a numeric bound would not be an index range).
+        k = quote(key)
         n = await conn.run(
-            f"SELECT count(*) FROM (SELECT 1 FROM ONLY {where} WHERE {quote(key)} >= {start} "
-            f"AND {quote(key)} <= {end - 1} LIMIT {MAX_WINDOW_ROWS + 1}) AS w",
-            width=1,
+            "SELECT "
+            + ", ".join(
+                f"(SELECT count(*) FROM (SELECT 1 FROM ONLY {where} WHERE {k} >= {start} "
+                f"AND {k} <= {end - 1} LIMIT {MAX_WINDOW_ROWS + 1}) AS w)"
+                for start, end in ranges
+            ),
+            width=len(ranges),
         )
-        return _number(n.rows[0][0]) if n.rows else None
+        return [_number(v) for v in n.rows[0]] if n.rows else None
 
     return await along_key(ends[0], ends[1], where, count, statistics)
 
