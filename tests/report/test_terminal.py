@@ -57,3 +57,20 @@ def test_people_counted_across_stores_close_the_summary(scan: ScanRecord) -> Non
     assert expected in " ".join(render(with_people).split())
     assert expected[len("People: ") :] in markdown.render(with_people)
     assert "counted once across" not in render(scan)
+
+
+def test_the_cluster_column_is_there_only_where_a_store_names_its_cluster(scan: ScanRecord) -> None:
+    head = render(scan).split("\n")[:4]
+    assert any("Cluster" in line for line in head)
+    unnamed = [
+        dataclasses.replace(
+            r,
+            service=dataclasses.replace(
+                r.service, fingerprint=dataclasses.replace(r.service.fingerprint, cluster_name=None)
+            ),
+        )
+        for r in scan.results
+    ]
+    out = render(dataclasses.replace(scan, results=tuple(unnamed)))
+    assert "Cluster" not in out
+    assert "support-cases-2019" in out

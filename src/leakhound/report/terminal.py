@@ -36,22 +36,26 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
     table = Table(title=f"leakhound scan {scan.scan_id}", title_justify="left")
     # One table for every kind: its words where all its stores share them, else neutral.
     w = text.of_kinds(r.service.kind for r in scan.results if r.containers)
+    shown = [
+        r
+        for r in scan.results
+        if show_closed or r.service.verdict not in (Verdict.CLOSED, Verdict.TIMEOUT)
+    ]
+    hidden = len(scan.results) - len(shown)
+    # A cluster's name is Elasticsearch's and Kibana's word: the column only where one is.
+    named = any(r.service.fingerprint.cluster_name for r in shown)
     for col in (
         "Endpoint",
         "Verdict",
         "Product",
-        "Cluster",
+        *(("Cluster",) if named else ()),
         w.containers_heading,
         w.records_heading,
         "Reason",
     ):
         table.add_column(col, overflow="fold")
-    hidden = 0
-    for r in scan.results:
+    for r in shown:
         svc = r.service
-        if svc.verdict in (Verdict.CLOSED, Verdict.TIMEOUT) and not show_closed:
-            hidden += 1
-            continue
         # Containers listed but refused are not exposed: beside the count, not in it.
         read = [cr for cr in r.containers if not cr.refused(svc.verdict)]
         shut = len(r.containers) - len(read)
@@ -60,7 +64,7 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
             safe(svc.url),
             Text(svc.verdict.value, style=_STYLE.get(svc.verdict, "")),
             safe(text.product(svc.fingerprint)),
-            safe(svc.fingerprint.cluster_name or ""),
+            *((safe(svc.fingerprint.cluster_name or ""),) if named else ()),
             (f"{len(read)}" + (f" (+{shut} refused)" if shut else "")) if r.containers else "",
             text.documents(docs, words(svc.kind)) if r.containers else "",
             safe(svc.reason),
