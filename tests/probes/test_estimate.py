@@ -272,7 +272,7 @@ def test_snowflake_ids_over_two_to_the_sixty_are_estimated() -> None:
     def count(a: int, b: int) -> int:
         return (b - 1) // step - (a - 1) // step
 
-    got, held = _along((1, 2**60, 5_000_000, count))
+    got, _ = _along((1, 2**60, 5_000_000, count))
     assert got is not None and got.low <= 5_000_000 <= got.high
     assert abs(got.docs - 5_000_000) < 50_000
 

@@ -121,11 +121,12 @@ def count_windows(
     index, its end written inclusive (``end - 1`` still fits the column's type where
     ``end`` may not)."""
     c, t = ident(column), table(schema, name)
-    return "SELECT " + ", ".join(
+    counts = ", ".join(
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {t} WHERE {c} >= {int(start)} "  # noqa: S608
         f"AND {c} <= {int(end) - 1} LIMIT {int(most) + 1}) AS w)"
         for start, end in ranges
     )
+    return f"SELECT {counts}"
 
 
 def by_year(schema: str, name: str, column: str) -> str:
