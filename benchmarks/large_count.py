@@ -36,7 +36,7 @@ the lab's (InnoDB's buffer pool 1 GiB, set at run time; PostgreSQL's shared_buff
 read by the run before), never evicted on purpose: COUNT(*)'s best case.
 
 Run: .venv/bin/python benchmarks/large_count.py [--rows 4000000] [--kinds mysql,postgresql]
-     [--dir /var/tmp/leakhound-large-count] [--shapes dense,deleted,…]
+     [--dir /var/tmp/leakhound-large-count] [--shapes dense,deleted,…] [--delay MS]
 (loopback only: every server listens on 127.0.0.1.)
 """
 
@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -400,9 +401,46 @@ def truth(inst: Instance, shape: str) -> tuple[int, float]:
 # -- leakhound's inventory, each table's step timed --------------------------------------------
 
 
-def leakhound(inst: Instance, shapes: list[str]) -> tuple[dict[str, Row], float]:
+async def delay_line(port: int, delay: float) -> asyncio.Server:
+    """A TCP relay on a free loopback port to ``port``: each chunk, either way, is passed on
+    ``delay`` seconds after it arrived, in order (a link of 2 x delay round trip; the
+    machine has no netem)."""
+
+    async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def deliver() -> None:
+            while True:
+                due, chunk = await queue.get()
+                if not chunk:
+                    break
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                writer.write(chunk)
+                await writer.drain()
+            writer.close()
+
+        sender = asyncio.create_task(deliver())
+        try:
+            while chunk := await reader.read(1 << 16):
+                queue.put_nowait((time.monotonic() + delay, chunk))
+        finally:
+            queue.put_nowait((0.0, b""))
+            await sender
+
+    async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        server_r, server_w = await asyncio.open_connection("127.0.0.1", port)
+        with contextlib.suppress(OSError):
+            await asyncio.gather(pump(client_r, server_w), pump(server_r, client_w))
+
+    return await asyncio.start_server(relay, "127.0.0.1", 0)
+
+
+def leakhound(
+    inst: Instance, shapes: list[str], delay: float = 0.0
+) -> tuple[dict[str, Row], float]:
     """The kind's probe's inventory, as ``scan`` calls it: our tables' figures, and the
-    seconds of the whole inventory."""
+    seconds of the whole inventory; with ``delay``, through a relay that holds every chunk
+    that long each way."""
     from leakhound.models import Endpoint, Service, Verdict
     from leakhound.net import Limits, Scope, Transport
     from leakhound.probes.mysql import MysqlProbe
@@ -422,7 +460,6 @@ def leakhound(inst: Instance, shapes: list[str]) -> tuple[dict[str, Row], float]
         return timed
 
     port = inst.target.port
-    endpoint = Endpoint("127.0.0.1", port)
     probe: Any
     if inst.kind == "mysql":
         probe, owner, attribute, prefix = MysqlProbe(), MysqlProbe, "_table", f"{DATABASE}."
@@ -430,13 +467,19 @@ def leakhound(inst: Instance, shapes: list[str]) -> tuple[dict[str, Row], float]
         probe, owner, attribute = PostgresqlProbe(), pg_probe, "_table"
         prefix = f"{DATABASE}.public."
     del mysql_probe
-    service = Service(endpoint, inst.target.url, inst.kind, Verdict.OPEN)
     original = getattr(owner, attribute)
     setattr(owner, attribute, timing(original))
 
     async def inventory() -> Any:
-        async with Transport(Limits(), Scope({("127.0.0.1", port)})) as transport:
-            return await probe.inventory(transport, service, max_containers=1000)
+        relay = await delay_line(port, delay) if delay else None
+        at = relay.sockets[0].getsockname()[1] if relay else port
+        here = Service(Endpoint("127.0.0.1", at), inst.target.url, inst.kind, Verdict.OPEN)
+        try:
+            async with Transport(Limits(), Scope({("127.0.0.1", at)})) as transport:
+                return await probe.inventory(transport, here, max_containers=1000)
+        finally:
+            if relay:
+                relay.close()
 
     try:
         began = time.perf_counter()
@@ -469,7 +512,7 @@ def error(figure: int | None, truth: int) -> str:
 
 
 def kind_run(
-    kind: str, folder: Path, n: int, shapes: list[str], notes: list[str]
+    kind: str, folder: Path, n: int, shapes: list[str], notes: list[str], delay: float = 0.0
 ) -> tuple[list[Row], str, float]:
     """Build, read the statistics, inventory, count: one kind's rows."""
     from leakhound.probes.mysql import probe as mysql_probe
@@ -501,7 +544,7 @@ def kind_run(
                 f"{shipped:,} (2 GiB) to {PG_THRESHOLD:,} (1 MiB): every table here is over it"
             )
         try:
-            rows, whole = leakhound(inst, shapes)
+            rows, whole = leakhound(inst, shapes, delay)
         finally:
             if kind == "mysql":
                 mysql_probe.EXACT_COUNT_ROWS = shipped
@@ -555,6 +598,14 @@ def main() -> int:
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--dir", type=Path, default=Path("/var/tmp/leakhound-large-count"))
+    parser.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="leakhound's inventory through a loopback relay holding each chunk MS "
+        "milliseconds each way (a remote server: 2 x MS round trip)",
+    )
     args = parser.parse_args()
     kinds = [k for k in args.kinds.split(",") if k]
     shapes = [s for s in args.shapes.split(",") if s]
@@ -567,7 +618,7 @@ def main() -> int:
     rows: list[Row] = []
     versions, notes, wholes = [], [], []
     for kind in kinds:
-        got, version, whole = kind_run(kind, args.dir, args.rows, shapes, notes)
+        got, version, whole = kind_run(kind, args.dir, args.rows, shapes, notes, args.delay / 1000)
         rows += got
         versions.append(version)
         wholes.append(f"{version}: {whole:.2f} s for {len(got)} tables")
@@ -577,6 +628,11 @@ def main() -> int:
         f"{began:%Y-%m-%d %H:%M}-{ended:%H:%M} UTC, load average {load[0]:.2f} at the start, "
         f"{os.getloadavg()[0]:.2f} at the end, {os.cpu_count()} cores; {', '.join(versions)}"
     )
+    if args.delay:
+        notes.append(
+            f"leakhound's inventory through a relay holding each chunk {args.delay:g} ms each "
+            f"way ({2 * args.delay:g} ms round trips)"
+        )
     print(f"{args.rows:,} keys a table; " + "; ".join(notes))
     print(
         "MB: the table with its indexes; truth: COUNT(*) after the inventory, in a session of "

@@ -271,3 +271,33 @@ def test_database_schemes_with_paths_apart_keep_no_path() -> None:
     # The same path under two database schemes: still one target, keyed by host:port alone.
     got = targets(parse_targets(["redis://10.0.0.7:7000/0", "mongodb://10.0.0.7:7000/0"], kinds))
     assert [t.endpoint.key for t in got] == ["10.0.0.7:7000"]
+
+
+def test_a_bare_host_port_keeps_the_database_urls_path() -> None:
+    """A range and a PostgreSQL URL inside it: one target, logged in to the URL's database
+    whichever came first; postgres:// and postgresql:// are one scheme."""
+    kinds = Kinds(
+        ((5432, "postgresql"),), {"postgresql": ("postgresql",), "postgres": ("postgresql",)}
+    )
+    for specs in (
+        ["10.0.0.0/30", "postgresql://reader@10.0.0.1/db1"],
+        ["postgresql://reader@10.0.0.1/db1", "10.0.0.1:5432"],
+        ["postgres://reader@10.0.0.1/db1", "postgresql://10.0.0.1/db2"],
+    ):
+        got = [t for t in targets(parse_targets(specs, kinds)) if t.endpoint.host == "10.0.0.1"]
+        assert len(got) == 1, specs
+        (ep,) = [t.endpoint for t in got]
+        assert (ep.base_path, ep.user, ep.key) == ("/db1", "reader", "10.0.0.1:5432"), specs
+
+
+def test_http_and_https_of_one_store_behind_a_path_keep_its_path() -> None:
+    got = targets(
+        parse_targets(
+            ["http://10.0.0.5:8080/es", "https://10.0.0.5:8080/es", "http://10.0.0.5:8080/kb"],
+            PORTS,
+        )
+    )
+    assert [(t.endpoint.key, t.endpoint.url()) for t in got] == [
+        ("10.0.0.5:8080/es", "http://10.0.0.5:8080/es"),
+        ("10.0.0.5:8080/kb", "http://10.0.0.5:8080/kb"),
+    ]

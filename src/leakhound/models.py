@@ -117,8 +117,9 @@ class FieldType(StrEnum):
 
 
 # The schemes whose URL path can be a reverse proxy's prefix in front of a store of its
-# own (None: a target without a scheme, which HTTP kinds read as http and https).
-_PROXIED_SCHEMES = frozenset({None, "http", "https"})
+# own. A target without a scheme has no path of its own: one it holds is a database URL's
+# (merged with the bare host:port), what to log in to.
+_PROXIED_SCHEMES = frozenset({"http", "https"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,11 @@ def parse_one(
     return TargetSpec(text, _with_ports(_host(text, text), kinds))
 
 
+# One scheme a kind whose URL's path means something (postgres:// is postgresql://): two
+# targets of one server merge under one name, their paths compared as the same kind's.
+_SCHEME_NAMES = {"postgres": "postgresql"}
+
+
 def _parse_url(text: str, kinds: Kinds) -> Target:
     try:
         parts = urlsplit(text)
@@ -185,6 +190,7 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
             if port is None:
                 raise TargetError(f"URL without a port, and no default port for it: {text!r}")
     user = unquote(parts.username) if parts.username else None
+    scheme = _SCHEME_NAMES.get(scheme, scheme)
     located = _locate(kinds, named, host, parts.path, user, text)
     if located is not None:
         base, containers = located
@@ -417,18 +423,26 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
             ep, kinds = known
             names = tuple(dict.fromkeys((*ep.containers, *t.endpoint.containers)))
             scheme = ep.scheme if ep.scheme == t.endpoint.scheme else None
+            if scheme is None and ep.key != ep.netloc and not ep.account:
+                # http and https of one store behind a path: the first named, so the path
+                # stays the store's (a scheme-less endpoint's path is a database's).
+                scheme = ep.scheme
             # No kind named: every kind may try (``Kinds.at``), those named included.
             tried = tuple(dict.fromkeys((*kinds, *t.kinds))) if kinds and t.kinds else ()
+            if ep.scheme and t.endpoint.scheme and ep.scheme != t.endpoint.scheme:
+                # Paths of two kinds (redis://h/0, mongodb://h/admin): kept where they agree.
+                base = ep.base_path if ep.base_path == t.endpoint.base_path else ""
+            else:  # a bare host:port takes the URL's path (a database to log in to)
+                base = ep.base_path or t.endpoint.base_path
             merged = replace(
                 ep,
                 scheme=scheme,
+                base_path=base,
                 containers=names,
                 user=ep.user or t.endpoint.user,
                 account=ep.account or t.endpoint.account,
             )
-            if merged.key != place:
-                # Database schemes apart (redis://h/0, mongodb://h/admin): neither path means
-                # anything to the other kind, and a path kept would key another store.
+            if merged.key != place:  # kept for safety: a merge never moves a store's key
                 merged = replace(merged, base_path="")
             seen[place] = (merged, tried)
     return [Target(ep, kinds) for ep, kinds in seen.values()]

@@ -21,7 +21,8 @@ statistics, those are the figure, with the windows' bounds. Where the windows sa
 no estimate is made and the caller keeps the server's statistics, unbounded: the rows sit in
 a few stretches only (one far sentinel value past the rest: the windows that would see
 enough of them would count more than ``MAX_WINDOW_ROWS`` rows each), or counting took longer
-than ``BUDGET_SECONDS`` (a server slow to answer each).
+than ``BUDGET_SECONDS`` (a server slow to answer each), unless an earlier round had made
+one: that one stands.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ MIN_FILLED = 16  # windows that must hold a row for their spread to say anything
 WINDOW_ROWS = 512  # rows a window widened for a sparse key should hold
 MAX_WINDOW_ROWS = 1_000_000  # no window is widened to count more (an index range a query)
 _GROW = (4, 64)  # how much wider a round's windows are than the last's, at least and most
+TIGHT = 0.1  # bounds this close (a tenth of the figure between them) need no wider round
 # Windows counted by one statement (a column each): 8 round trips a round, not 256, so a
 # server 100 ms away is estimated in about a second a round, not 26 s past the budget.
 BATCH = 32
@@ -72,13 +74,12 @@ def windows(first: int, last: int, seed: str, keys: int = WINDOW_KEYS) -> list[t
     if span <= WINDOWS * keys:
         return [(first, last + 1)]
     rng = random.Random(seed)
-    stretch = span / WINDOWS
-    width = min(keys, int(stretch))
+    width = min(keys, span // WINDOWS)  # the shortest stretch's keys at most
     out = []
-    for i in range(WINDOWS):
-        lo = first + int(i * stretch)
-        hi = first + int((i + 1) * stretch)
-        start = lo + rng.randrange(max(1, hi - lo - width + 1))
+    for i in range(WINDOWS):  # whole numbers: a float's 53 bits miss keys past 2**53
+        lo = first + i * span // WINDOWS
+        hi = first + (i + 1) * span // WINDOWS
+        start = lo + rng.randrange(hi - lo - width + 1)
         out.append((start, start + width))
     return out
 
@@ -145,20 +146,21 @@ async def along_key(
     """Count the windows with ``count(windows)``, up to ``BATCH`` at once (for each
     [start, end), the rows whose key lies in it, up to ``MAX_WINDOW_ROWS + 1``: the
     statement stops there) and estimate from them, drawing wider windows while they held
-    fewer than a quarter of ``WINDOW_ROWS`` rows on average; None past ``BUDGET_SECONDS``,
-    where a window held more than ``MAX_WINDOW_ROWS`` rows, or where the windows say too
-    little. A count that is no count of the window's keys is a ProtocolError."""
+    fewer than a quarter of ``WINDOW_ROWS`` rows on average and their bounds are wider than
+    ``TIGHT``; past ``BUDGET_SECONDS``, or where a window held more than ``MAX_WINDOW_ROWS``
+    rows, the last round's estimate; None where no round said enough. A count that is no
+    count of the window's keys is a ProtocolError."""
     if last < first:
         return None
     deadline = time.monotonic() + BUDGET_SECONDS
     keys: int | None = WINDOW_KEYS
-    got = None
+    best = None  # the last round's estimate: what a round cut short leaves
     while keys is not None:
         counted = []
         drawn = windows(first, last, seed, keys)
         for at in range(0, len(drawn), BATCH):
             if time.monotonic() > deadline:
-                return None
+                return best
             batch = drawn[at : at + BATCH]
             answered = await count(batch)
             if answered is None or len(answered) != len(batch):
@@ -166,15 +168,18 @@ async def along_key(
             for (start, end), rows in zip(batch, answered, strict=True):
                 if rows is None or not 0 <= rows <= end - start:
                     raise ProtocolError("a key window's count is not a count of its keys")
-                if rows > MAX_WINDOW_ROWS:  # rows gathered in a few stretches: no figure
-                    return None
+                if rows > MAX_WINDOW_ROWS:  # rows gathered in a few stretches
+                    return best
                 counted.append(((start, end), rows))
         got = estimate(first, last, counted, statistics)
-        held = sum(n for _, n in counted) / len(counted)
-        if got is not None and (got.exact or held >= WINDOW_ROWS / 4):
-            return got
+        if got is not None:
+            best = got
+            held = sum(n for _, n in counted) / len(counted)
+            tight = got.high - got.low <= TIGHT * got.docs
+            if got.exact or tight or held >= WINDOW_ROWS / 4:
+                return got
         keys = wider(keys, counted, (last - first + 1) // WINDOWS)
-    return got
+    return best
 
 
 def wider(keys: int, counted: list[tuple[tuple[int, int], int]], stretch: int) -> int | None:
