@@ -27,7 +27,7 @@ def test_an_older_database_gains_the_investigations_table(tmp_path: Path, versio
             db.executescript(_MIGRATIONS[n] + ";")
         db.execute(f"PRAGMA user_version={version}")
         db.execute("INSERT INTO scans VALUES ('s', 't', 't', 'done', '[]', '{}', '0')")
-    assert SCHEMA_VERSION == 9  # 8: people across stores; 9: their stores' identifiers
+    assert SCHEMA_VERSION == 10  # 8: people across stores; 9: their identifiers; 10: rekeyed
     with SqliteStore(path) as store:
         assert store.load_investigation("s") is None
         store.save_investigation("s", orjson.dumps({"scan_id": "s", "sources": []}).decode())

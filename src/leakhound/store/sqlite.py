@@ -20,7 +20,7 @@ from ..errors import StoreError, UsageError
 from ..models import PeopleAcross, TargetResult, Verdict, from_dict, openness, to_dict
 from .records import History, ScanRecord, Tool, result_from_json
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -270,6 +270,64 @@ _MIGRATIONS: dict[int, str] = {
         digests BLOB NOT NULL,             -- keyed digests, never a value
         PRIMARY KEY (scan_id, endpoint, entity_type)
     )
+    """,
+    # An HTTP store behind a reverse-proxy path is keyed with its path (``Endpoint.key``:
+    # two paths of one host:port are two stores): the results kept before, keyed by the
+    # host:port alone, move to the new key with every row that names them, and the watch's
+    # issues about them, so an upgrade neither opens a known exposure again nor starts its
+    # history over. (A host:port whose results held two paths keeps its watch issues: which
+    # path they were about cannot be told.)
+    10: """
+    PRAGMA defer_foreign_keys = ON;
+    CREATE TEMP TABLE rekeyed AS
+        SELECT scan_id, endpoint AS old,
+               endpoint || json_extract(body, '$.service.endpoint.base_path') AS new
+        FROM results
+        WHERE json_extract(body, '$.service.endpoint.scheme') IN ('http', 'https')
+          AND coalesce(json_extract(body, '$.service.endpoint.base_path'), '') <> ''
+          AND json_extract(body, '$.service.endpoint.account') IS NULL
+          AND instr(endpoint, '/') = 0;
+    UPDATE results SET
+        store_id = CASE WHEN store_id = kind || '@' || endpoint
+            THEN kind || '@' || (SELECT r.new FROM rekeyed r
+                WHERE r.scan_id = results.scan_id AND r.old = results.endpoint)
+            ELSE store_id END,
+        endpoint = (SELECT r.new FROM rekeyed r
+            WHERE r.scan_id = results.scan_id AND r.old = results.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = results.scan_id AND r.old = results.endpoint);
+    UPDATE indices SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = indices.scan_id AND r.old = indices.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = indices.scan_id AND r.old = indices.endpoint);
+    UPDATE pii SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = pii.scan_id AND r.old = pii.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = pii.scan_id AND r.old = pii.endpoint);
+    UPDATE full_pii SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_pii.scan_id AND r.old = full_pii.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_pii.scan_id AND r.old = full_pii.endpoint);
+    UPDATE full_partitions SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_partitions.scan_id AND r.old = full_partitions.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_partitions.scan_id AND r.old = full_partitions.endpoint);
+    UPDATE full_tallies SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_tallies.scan_id AND r.old = full_tallies.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_tallies.scan_id AND r.old = full_tallies.endpoint);
+    UPDATE full_finished SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_finished.scan_id AND r.old = full_finished.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_finished.scan_id AND r.old = full_finished.endpoint);
+    UPDATE full_totals SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_totals.scan_id AND r.old = full_totals.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_totals.scan_id AND r.old = full_totals.endpoint);
+    UPDATE scan_identifiers SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = scan_identifiers.scan_id AND r.old = scan_identifiers.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = scan_identifiers.scan_id AND r.old = scan_identifiers.endpoint);
+    UPDATE watch_alerts SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = watch_alerts.scan_id AND r.old = watch_alerts.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = watch_alerts.scan_id AND r.old = watch_alerts.endpoint);
+    UPDATE watch_issues SET key = watch_issues.kind || ':' || m.new, endpoint = m.new
+    FROM (SELECT old, min(new) AS new FROM rekeyed GROUP BY old
+          HAVING count(DISTINCT new) = 1) AS m
+    WHERE watch_issues.endpoint = m.old AND watch_issues.key = watch_issues.kind || ':' || m.old;
+    DROP TABLE rekeyed
     """,
 }
 
