@@ -34,7 +34,7 @@ def _as_before(path: Path, new: str, old: str) -> None:
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA foreign_keys=OFF")
         for table in _ENDPOINT_TABLES:
-            db.execute(f"UPDATE {table} SET endpoint=? WHERE endpoint=?", (old, new))  # noqa: S608
+            db.execute(f"UPDATE {table} SET endpoint=? WHERE endpoint=?", (old, new))
         db.execute(
             "UPDATE results SET store_id=? WHERE store_id=?",
             (f"elasticsearch@{old}", f"elasticsearch@{new}"),
@@ -66,7 +66,7 @@ def test_a_proxied_stores_results_move_to_the_key_with_its_path(tmp_path: Path) 
         assert store.recorded_endpoints(scan) >= {"10.0.0.5:8080/es", "10.0.0.6:9200"}
     with sqlite3.connect(path) as db:
         for table in _ENDPOINT_TABLES:
-            got = {e for (e,) in db.execute(f"SELECT endpoint FROM {table}")}  # noqa: S608
+            got = {e for (e,) in db.execute(f"SELECT endpoint FROM {table}")}
             assert got == {"10.0.0.5:8080/es", "10.0.0.6:9200"}, table
         stores = {s for (s,) in db.execute("SELECT store_id FROM results")}
         assert "elasticsearch@10.0.0.5:8080/es" in stores

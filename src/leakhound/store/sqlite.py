@@ -296,37 +296,38 @@ _MIGRATIONS: dict[int, str] = {
             WHERE r.scan_id = results.scan_id AND r.old = results.endpoint)
     WHERE EXISTS (SELECT 1 FROM rekeyed r
         WHERE r.scan_id = results.scan_id AND r.old = results.endpoint);
-    UPDATE indices SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = indices.scan_id AND r.old = indices.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = indices.scan_id AND r.old = indices.endpoint);
-    UPDATE pii SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = pii.scan_id AND r.old = pii.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = pii.scan_id AND r.old = pii.endpoint);
-    UPDATE full_pii SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_pii.scan_id AND r.old = full_pii.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_pii.scan_id AND r.old = full_pii.endpoint);
-    UPDATE full_partitions SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_partitions.scan_id AND r.old = full_partitions.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_partitions.scan_id AND r.old = full_partitions.endpoint);
-    UPDATE full_tallies SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_tallies.scan_id AND r.old = full_tallies.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_tallies.scan_id AND r.old = full_tallies.endpoint);
-    UPDATE full_finished SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_finished.scan_id AND r.old = full_finished.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_finished.scan_id AND r.old = full_finished.endpoint);
-    UPDATE full_totals SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_totals.scan_id AND r.old = full_totals.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = full_totals.scan_id AND r.old = full_totals.endpoint);
-    UPDATE scan_identifiers SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = scan_identifiers.scan_id AND r.old = scan_identifiers.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = scan_identifiers.scan_id AND r.old = scan_identifiers.endpoint);
-    UPDATE watch_alerts SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = watch_alerts.scan_id AND r.old = watch_alerts.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = watch_alerts.scan_id AND r.old = watch_alerts.endpoint);
+    UPDATE indices AS t SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
+    UPDATE pii AS t SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
+    UPDATE full_pii AS t SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
+    UPDATE full_partitions AS t SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
+    UPDATE full_tallies AS t SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
+    UPDATE full_finished AS t SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
+    UPDATE full_totals AS t SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
+    UPDATE scan_identifiers AS t SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
+    UPDATE watch_alerts AS t SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
     UPDATE watch_issues SET key = watch_issues.kind || ':' || m.new, endpoint = m.new
     FROM (SELECT old, min(new) AS new FROM rekeyed GROUP BY old
           HAVING count(DISTINCT new) = 1) AS m
-    WHERE watch_issues.endpoint = m.old AND watch_issues.key = watch_issues.kind || ':' || m.old;
+    WHERE watch_issues.endpoint = m.old
+      AND watch_issues.key = watch_issues.kind || ':' || m.old;
     DROP TABLE rekeyed
     """,
 }
