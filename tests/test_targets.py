@@ -301,3 +301,19 @@ def test_http_and_https_of_one_store_behind_a_path_keep_its_path() -> None:
         ("10.0.0.5:8080/es", "http://10.0.0.5:8080/es"),
         ("10.0.0.5:8080/kb", "http://10.0.0.5:8080/kb"),
     ]
+
+
+def test_a_bare_port_takes_no_path_from_a_kind_that_does_not_read_it() -> None:
+    """mongodb://h:9200/admin beside 10.0.0.1:9200: the HTTP kinds tried on the bare port
+    are not sent to /admin."""
+    kinds = Kinds(
+        ((9200, "elasticsearch"), (27017, "mongodb")),
+        {"mongodb": ("mongodb",), "http": ("elasticsearch",)},
+    )
+    for specs in (
+        ["10.0.0.1:9200", "mongodb://10.0.0.1:9200/admin"],
+        ["mongodb://10.0.0.1:9200/admin", "10.0.0.1:9200"],
+    ):
+        (got,) = targets(parse_targets(specs, kinds))
+        assert got.endpoint.base_path == "", specs
+        assert got.endpoint.url() == "http://10.0.0.1:9200", specs

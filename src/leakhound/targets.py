@@ -165,6 +165,8 @@ def parse_one(
 # One scheme a kind whose URL's path means something (postgres:// is postgresql://): two
 # targets of one server merge under one name, their paths compared as the same kind's.
 _SCHEME_NAMES = {"postgres": "postgresql"}
+# Database schemes whose URL's path the probe reads (the PostgreSQL database to log in to).
+_PATH_SCHEMES = frozenset({"postgresql"})
 
 
 def _parse_url(text: str, kinds: Kinds) -> Target:
@@ -432,8 +434,15 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
             if ep.scheme and t.endpoint.scheme and ep.scheme != t.endpoint.scheme:
                 # Paths of two kinds (redis://h/0, mongodb://h/admin): kept where they agree.
                 base = ep.base_path if ep.base_path == t.endpoint.base_path else ""
-            else:  # a bare host:port takes the URL's path (a database to log in to)
-                base = ep.base_path or t.endpoint.base_path
+            elif ep.scheme == t.endpoint.scheme:
+                base = ep.base_path  # the first named (postgresql://h/db1 and /db2)
+            else:
+                # A bare host:port and a URL: the path of a PostgreSQL URL only, the database
+                # it logs in to; another kind's path means nothing to the HTTP kinds that
+                # try a bare port too, and would send them there.
+                base = next(
+                    (e.base_path for e in (ep, t.endpoint) if e.scheme in _PATH_SCHEMES), ""
+                )
             merged = replace(
                 ep,
                 scheme=scheme,

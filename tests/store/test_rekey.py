@@ -8,7 +8,9 @@ from pathlib import Path
 from leakhound.models import (
     Container,
     ContainerResult,
+    Distinct,
     Endpoint,
+    PeopleAcross,
     PiiField,
     PiiSummary,
     Sample,
@@ -55,6 +57,10 @@ def test_a_proxied_stores_results_move_to_the_key_with_its_path(tmp_path: Path) 
         scan = store.begin_scan(["x"], {})
         store.record(scan, _result(proxied))
         store.record(scan, _result(bare))
+        store.record_people(
+            scan,
+            [PeopleAcross("EMAIL_ADDRESS", Distinct(5, 5, 5, True), ("10.0.0.5:8080", bare.key))],
+        )
         store.finish_scan(scan)
     assert proxied.key == "10.0.0.5:8080/es"
     _as_before(path, proxied.key, "10.0.0.5:8080")
@@ -75,3 +81,38 @@ def test_a_proxied_stores_results_move_to_the_key_with_its_path(tmp_path: Path) 
         ]
         assert db.execute("PRAGMA user_version").fetchone()[0] == 10
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    with SqliteStore(path) as store:  # the people counted across both, under the new keys
+        (people,) = store.load(scan).people_across
+        assert people.endpoints == ("10.0.0.5:8080/es", "10.0.0.6:9200")
+
+
+def test_a_key_already_moved_is_left_and_the_database_still_opens(tmp_path: Path) -> None:
+    """A scan holding the proxied store under both keys (and the watch an open issue under
+    each): nothing moves onto a key that is taken; the database opens."""
+    path = tmp_path / "f.db"
+    proxied = Endpoint("10.0.0.5", 8080, "http", "/es")
+    with SqliteStore(path) as store:
+        scan = store.begin_scan(["x"], {})
+        store.record(scan, _result(proxied))
+        store.finish_scan(scan)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys=OFF")
+        db.execute(
+            "INSERT INTO results SELECT scan_id, '10.0.0.5:8080', url, kind, verdict, reason, "
+            "recorded_at, body, 'elasticsearch@10.0.0.5:8080' FROM results"
+        )
+        for old in ("10.0.0.5:8080", "10.0.0.5:8080/es"):
+            db.execute(
+                "INSERT INTO watch_issues (watch, key, kind, endpoint, opened_at, opened_scan, "
+                "reminders, state) VALUES ('default', ?, 'exposed', ?, 't', 's', 0, '{}')",
+                (f"exposed:{old}", old),
+            )
+        db.execute("PRAGMA user_version=9")
+    with SqliteStore(path) as store:
+        assert {r.service.endpoint.key for r in store.load(scan).results} == {proxied.key}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10
+        assert sorted(db.execute("SELECT key FROM watch_issues")) == [
+            ("exposed:10.0.0.5:8080",),
+            ("exposed:10.0.0.5:8080/es",),
+        ]

@@ -276,7 +276,8 @@ _MIGRATIONS: dict[int, str] = {
     # host:port alone, move to the new key with every row that names them, and the watch's
     # issues about them, so an upgrade neither opens a known exposure again nor starts its
     # history over. (A host:port whose results held two paths keeps its watch issues: which
-    # path they were about cannot be told.)
+    # path they were about cannot be told; so does one whose new key is already there.)
+    # No UPDATE … FROM (SQLite 3.33) nor aliases: the store opens on older libraries too.
     10: """
     PRAGMA defer_foreign_keys = ON;
     CREATE TEMP TABLE rekeyed AS
@@ -286,7 +287,12 @@ _MIGRATIONS: dict[int, str] = {
         WHERE json_extract(body, '$.service.endpoint.scheme') IN ('http', 'https')
           AND coalesce(json_extract(body, '$.service.endpoint.base_path'), '') <> ''
           AND json_extract(body, '$.service.endpoint.account') IS NULL
-          AND instr(endpoint, '/') = 0;
+          AND instr(endpoint, '/') = 0
+          AND NOT EXISTS (SELECT 1 FROM results n WHERE n.scan_id = results.scan_id
+              AND n.endpoint = results.endpoint
+                  || json_extract(results.body, '$.service.endpoint.base_path'));
+    CREATE TEMP TABLE moved AS
+        SELECT old, min(new) AS new FROM rekeyed GROUP BY old HAVING count(DISTINCT new) = 1;
     UPDATE results SET
         store_id = CASE WHEN store_id = kind || '@' || endpoint
             THEN kind || '@' || (SELECT r.new FROM rekeyed r
@@ -296,38 +302,57 @@ _MIGRATIONS: dict[int, str] = {
             WHERE r.scan_id = results.scan_id AND r.old = results.endpoint)
     WHERE EXISTS (SELECT 1 FROM rekeyed r
         WHERE r.scan_id = results.scan_id AND r.old = results.endpoint);
-    UPDATE indices AS t SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
-    UPDATE pii AS t SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
-    UPDATE full_pii AS t SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
-    UPDATE full_partitions AS t SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
-    UPDATE full_tallies AS t SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
-    UPDATE full_finished AS t SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
-    UPDATE full_totals AS t SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
-    UPDATE scan_identifiers AS t SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
-    UPDATE watch_alerts AS t SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = t.scan_id AND r.old = t.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r WHERE r.scan_id = t.scan_id AND r.old = t.endpoint);
-    UPDATE watch_issues SET key = watch_issues.kind || ':' || m.new, endpoint = m.new
-    FROM (SELECT old, min(new) AS new FROM rekeyed GROUP BY old
-          HAVING count(DISTINCT new) = 1) AS m
-    WHERE watch_issues.endpoint = m.old
-      AND watch_issues.key = watch_issues.kind || ':' || m.old;
+    UPDATE indices SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = indices.scan_id AND r.old = indices.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = indices.scan_id AND r.old = indices.endpoint);
+    UPDATE pii SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = pii.scan_id AND r.old = pii.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = pii.scan_id AND r.old = pii.endpoint);
+    UPDATE full_pii SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_pii.scan_id AND r.old = full_pii.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = full_pii.scan_id AND r.old = full_pii.endpoint);
+    UPDATE full_partitions SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_partitions.scan_id AND r.old = full_partitions.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = full_partitions.scan_id AND r.old = full_partitions.endpoint);
+    UPDATE full_tallies SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_tallies.scan_id AND r.old = full_tallies.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = full_tallies.scan_id AND r.old = full_tallies.endpoint);
+    UPDATE full_finished SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_finished.scan_id AND r.old = full_finished.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = full_finished.scan_id AND r.old = full_finished.endpoint);
+    UPDATE full_totals SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = full_totals.scan_id AND r.old = full_totals.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = full_totals.scan_id AND r.old = full_totals.endpoint);
+    UPDATE scan_identifiers SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = scan_identifiers.scan_id AND r.old = scan_identifiers.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = scan_identifiers.scan_id AND r.old = scan_identifiers.endpoint);
+    UPDATE watch_alerts SET endpoint = (SELECT r.new FROM rekeyed r
+        WHERE r.scan_id = watch_alerts.scan_id AND r.old = watch_alerts.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = watch_alerts.scan_id AND r.old = watch_alerts.endpoint);
+    UPDATE scan_people SET body = json_set(body, '$.endpoints', json((
+        SELECT json_group_array(coalesce((SELECT r.new FROM rekeyed r
+            WHERE r.scan_id = scan_people.scan_id AND r.old = e.value), e.value))
+        FROM json_each(scan_people.body, '$.endpoints') AS e)))
+    WHERE EXISTS (SELECT 1 FROM rekeyed r, json_each(scan_people.body, '$.endpoints') AS e
+        WHERE r.scan_id = scan_people.scan_id AND r.old = e.value);
+    UPDATE watch_issues SET
+        key = kind || ':' || (SELECT m.new FROM moved m WHERE m.old = watch_issues.endpoint),
+        endpoint = (SELECT m.new FROM moved m WHERE m.old = watch_issues.endpoint)
+    WHERE key = kind || ':' || endpoint
+      AND EXISTS (SELECT 1 FROM moved m WHERE m.old = watch_issues.endpoint)
+      AND NOT EXISTS (SELECT 1 FROM watch_issues o, moved m
+          WHERE m.old = watch_issues.endpoint AND o.watch = watch_issues.watch
+            AND o.key = watch_issues.kind || ':' || m.new AND o.resolved_at IS NULL);
+    DROP TABLE moved;
     DROP TABLE rekeyed
     """,
 }
