@@ -317,3 +317,18 @@ def test_a_bare_port_takes_no_path_from_a_kind_that_does_not_read_it() -> None:
         (got,) = targets(parse_targets(specs, kinds))
         assert got.endpoint.base_path == "", specs
         assert got.endpoint.url() == "http://10.0.0.1:9200", specs
+
+
+def test_a_database_user_is_never_written_into_an_http_url() -> None:
+    """mysql://root@h:9200 beside h:9200: the HTTP kinds tried there would send root's
+    empty password as Basic credentials; the MySQL probe still logs in as root."""
+    kinds = Kinds(
+        ((9200, "elasticsearch"), (3306, "mysql")),
+        {"mysql": ("mysql",), "http": ("elasticsearch",)},
+    )
+    (got,) = targets(parse_targets(["10.0.0.1:9200", "mysql://root@10.0.0.1:9200"], kinds))
+    assert got.endpoint.user == "root"
+    assert got.endpoint.url("http") == "http://10.0.0.1:9200"
+    assert got.endpoint.url("https") == "https://10.0.0.1:9200"
+    assert got.endpoint.url() == "http://10.0.0.1:9200"
+    assert got.endpoint.url("mysql") == "mysql://root@10.0.0.1:9200"

@@ -163,9 +163,14 @@ class Endpoint:
         return self.netloc
 
     def url(self, scheme: str | None = None) -> str:
-        """Base URL for this endpoint with the given (or its own) scheme."""
-        user = f"{quote(self.user, safe='')}@" if self.user else ""
-        return f"{scheme or self.scheme or 'http'}://{user}{self.netloc}{self.base_path}"
+        """Base URL for this endpoint with the given (or its own) scheme. The database
+        user is written for a database scheme only: in an http(s) URL it would be sent as
+        Basic credentials with an empty password (a user named beside a bare port, which
+        HTTP kinds try too)."""
+        chosen = scheme or self.scheme or "http"
+        named = self.user and chosen not in _PROXIED_SCHEMES
+        user = f"{quote(self.user, safe='')}@" if named else ""
+        return f"{chosen}://{user}{self.netloc}{self.base_path}"
 
 
 @dataclass(frozen=True, slots=True)
