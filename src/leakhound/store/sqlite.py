@@ -302,42 +302,7 @@ _MIGRATIONS: dict[int, str] = {
             WHERE r.scan_id = results.scan_id AND r.old = results.endpoint)
     WHERE EXISTS (SELECT 1 FROM rekeyed r
         WHERE r.scan_id = results.scan_id AND r.old = results.endpoint);
-    UPDATE indices SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = indices.scan_id AND r.old = indices.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = indices.scan_id AND r.old = indices.endpoint);
-    UPDATE pii SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = pii.scan_id AND r.old = pii.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = pii.scan_id AND r.old = pii.endpoint);
-    UPDATE full_pii SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_pii.scan_id AND r.old = full_pii.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = full_pii.scan_id AND r.old = full_pii.endpoint);
-    UPDATE full_partitions SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_partitions.scan_id AND r.old = full_partitions.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = full_partitions.scan_id AND r.old = full_partitions.endpoint);
-    UPDATE full_tallies SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_tallies.scan_id AND r.old = full_tallies.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = full_tallies.scan_id AND r.old = full_tallies.endpoint);
-    UPDATE full_finished SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_finished.scan_id AND r.old = full_finished.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = full_finished.scan_id AND r.old = full_finished.endpoint);
-    UPDATE full_totals SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = full_totals.scan_id AND r.old = full_totals.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = full_totals.scan_id AND r.old = full_totals.endpoint);
-    UPDATE scan_identifiers SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = scan_identifiers.scan_id AND r.old = scan_identifiers.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = scan_identifiers.scan_id AND r.old = scan_identifiers.endpoint);
-    UPDATE watch_alerts SET endpoint = (SELECT r.new FROM rekeyed r
-        WHERE r.scan_id = watch_alerts.scan_id AND r.old = watch_alerts.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = watch_alerts.scan_id AND r.old = watch_alerts.endpoint);
+    {rekey_rows}
     UPDATE scan_people SET body = json_set(body, '$.endpoints', json((
         SELECT json_group_array(coalesce((SELECT r.new FROM rekeyed r
             WHERE r.scan_id = scan_people.scan_id AND r.old = e.value), e.value))
@@ -356,6 +321,28 @@ _MIGRATIONS: dict[int, str] = {
     DROP TABLE rekeyed
     """,
 }
+# The tables whose rows name a scan's result by its endpoint (migration 10 moves them).
+_ENDPOINT_ROWS = (
+    "indices",
+    "pii",
+    "full_pii",
+    "full_partitions",
+    "full_tallies",
+    "full_finished",
+    "full_totals",
+    "scan_identifiers",
+    "watch_alerts",
+)
+_MIGRATIONS[10] = _MIGRATIONS[10].replace(
+    "{rekey_rows}",
+    "\n".join(
+        f"UPDATE {t} SET endpoint = (SELECT r.new FROM rekeyed r "  # noqa: S608 - our names
+        f"WHERE r.scan_id = {t}.scan_id AND r.old = {t}.endpoint) "
+        f"WHERE EXISTS (SELECT 1 FROM rekeyed r "
+        f"WHERE r.scan_id = {t}.scan_id AND r.old = {t}.endpoint);"
+        for t in _ENDPOINT_ROWS
+    ),
+)
 
 
 def default_db_path() -> Path:
