@@ -168,8 +168,9 @@ class Endpoint:
         Basic credentials with an empty password (a user named beside a bare port, which
         HTTP kinds try too)."""
         chosen = scheme or self.scheme or "http"
-        named = self.user and chosen not in _PROXIED_SCHEMES
-        user = f"{quote(self.user, safe='')}@" if named else ""
+        user = ""
+        if self.user and chosen not in _PROXIED_SCHEMES:
+            user = f"{quote(self.user, safe='')}@"
         return f"{chosen}://{user}{self.netloc}{self.base_path}"
 
 
