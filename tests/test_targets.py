@@ -283,6 +283,9 @@ def test_a_bare_host_port_keeps_the_database_urls_path() -> None:
         ["10.0.0.0/30", "postgresql://reader@10.0.0.1/db1"],
         ["postgresql://reader@10.0.0.1/db1", "10.0.0.1:5432"],
         ["postgres://reader@10.0.0.1/db1", "postgresql://10.0.0.1/db2"],
+        # a third target of the port keeps what the first two made of it
+        ["10.0.0.1:5432", "postgresql://reader@10.0.0.1/db1", "10.0.0.0/30"],
+        ["10.0.0.1:5432", "postgresql://reader@10.0.0.1/db1", "postgresql://10.0.0.1/db2"],
     ):
         got = [t for t in targets(parse_targets(specs, kinds)) if t.endpoint.host == "10.0.0.1"]
         assert len(got) == 1, specs

@@ -158,9 +158,14 @@ class Endpoint:
         are keyed by it."""
         if self.account:
             return f"{self.netloc}/{self.account}"
-        if self.base_path and self.scheme in _PROXIED_SCHEMES:
+        if self.behind_path:
             return f"{self.netloc}{self.base_path}"
         return self.netloc
+
+    @property
+    def behind_path(self) -> bool:
+        """An http(s) store behind a reverse proxy's path: the path is part of its key."""
+        return bool(self.base_path) and self.scheme in _PROXIED_SCHEMES and not self.account
 
     def url(self, scheme: str | None = None) -> str:
         """Base URL for this endpoint with the given (or its own) scheme. The database

@@ -423,38 +423,38 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
                 seen[place] = (t.endpoint, t.kinds)
                 continue
             ep, kinds = known
-            names = tuple(dict.fromkeys((*ep.containers, *t.endpoint.containers)))
-            scheme = ep.scheme if ep.scheme == t.endpoint.scheme else None
-            if scheme is None and ep.key != ep.netloc and not ep.account:
-                # http and https of one store behind a path: the first named, so the path
-                # stays the store's (a scheme-less endpoint's path is a database's).
-                scheme = ep.scheme
             # No kind named: every kind may try (``Kinds.at``), those named included.
             tried = tuple(dict.fromkeys((*kinds, *t.kinds))) if kinds and t.kinds else ()
-            if ep.scheme and t.endpoint.scheme and ep.scheme != t.endpoint.scheme:
-                # Paths of two kinds (redis://h/0, mongodb://h/admin): kept where they agree.
-                base = ep.base_path if ep.base_path == t.endpoint.base_path else ""
-            elif ep.scheme == t.endpoint.scheme:
-                base = ep.base_path  # the first named (postgresql://h/db1 and /db2)
-            else:
-                # A bare host:port and a URL: the path of a PostgreSQL URL only, the database
-                # it logs in to; another kind's path means nothing to the HTTP kinds that
-                # try a bare port too, and would send them there.
-                base = next(
-                    (e.base_path for e in (ep, t.endpoint) if e.scheme in _PATH_SCHEMES), ""
-                )
-            merged = replace(
-                ep,
-                scheme=scheme,
-                base_path=base,
-                containers=names,
-                user=ep.user or t.endpoint.user,
-                account=ep.account or t.endpoint.account,
-            )
-            if merged.key != place:  # kept for safety: a merge never moves a store's key
-                merged = replace(merged, base_path="")
-            seen[place] = (merged, tried)
+            seen[place] = (_merged(ep, t.endpoint), tried)
     return [Target(ep, kinds) for ep, kinds in seen.values()]
+
+
+def _merged(ep: Endpoint, other: Endpoint) -> Endpoint:
+    """Two targets of one store (one ``Endpoint.key``) as one, ``ep`` named first: its
+    buckets and the other's, a user and an account from either. One scheme, or http and
+    https of one store behind a path: the first named, with its path. Schemes apart: none
+    (each kind chooses), and only a PostgreSQL database's path, the first named (another
+    kind's path means nothing to the kinds tried beside it, HTTP ones on a bare port
+    would be sent there): a scheme-less endpoint's path is always one."""
+    if ep.scheme == other.scheme or ep.behind_path:
+        scheme, base = ep.scheme, ep.base_path
+    else:
+        scheme = None
+        base = next((e.base_path for e in (ep, other) if _database_path(e)), "")
+    return replace(
+        ep,
+        scheme=scheme,
+        base_path=base,
+        containers=tuple(dict.fromkeys((*ep.containers, *other.containers))),
+        user=ep.user or other.user,
+        account=ep.account or other.account,
+    )
+
+
+def _database_path(ep: Endpoint) -> bool:
+    """Whether ``ep``'s path names a database the probe logs in to: a PostgreSQL URL's, or
+    one a merge kept (``_merged``)."""
+    return ep.scheme in _PATH_SCHEMES or (ep.scheme is None and bool(ep.base_path))
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
