@@ -22,6 +22,71 @@ from .records import History, ScanRecord, Tool, result_from_json
 
 SCHEMA_VERSION = 10
 
+# The tables whose rows name a scan's result by its endpoint (migration 10 moves them).
+_ENDPOINT_ROWS = (
+    "indices",
+    "pii",
+    "full_pii",
+    "full_partitions",
+    "full_tallies",
+    "full_finished",
+    "full_totals",
+    "scan_identifiers",
+    "watch_alerts",
+)
+# Migration 10 (below): the results moved, then every row that names them, the people
+# counted across stores and the watch's issues.
+_REKEY_HEAD = """
+    PRAGMA defer_foreign_keys = ON;
+    CREATE TEMP TABLE rekeyed AS
+        SELECT scan_id, endpoint AS old,
+               endpoint || json_extract(body, '$.service.endpoint.base_path') AS new
+        FROM results
+        WHERE json_extract(body, '$.service.endpoint.scheme') IN ('http', 'https')
+          AND coalesce(json_extract(body, '$.service.endpoint.base_path'), '') <> ''
+          AND json_extract(body, '$.service.endpoint.account') IS NULL
+          AND instr(endpoint, '/') = 0
+          AND NOT EXISTS (SELECT 1 FROM results n WHERE n.scan_id = results.scan_id
+              AND n.endpoint = results.endpoint
+                  || json_extract(results.body, '$.service.endpoint.base_path'));
+    CREATE TEMP TABLE moved AS
+        SELECT old, min(new) AS new FROM rekeyed GROUP BY old HAVING count(DISTINCT new) = 1;
+    UPDATE results SET
+        store_id = CASE WHEN store_id = kind || '@' || endpoint
+            THEN kind || '@' || (SELECT r.new FROM rekeyed r
+                WHERE r.scan_id = results.scan_id AND r.old = results.endpoint)
+            ELSE store_id END,
+        endpoint = (SELECT r.new FROM rekeyed r
+            WHERE r.scan_id = results.scan_id AND r.old = results.endpoint)
+    WHERE EXISTS (SELECT 1 FROM rekeyed r
+        WHERE r.scan_id = results.scan_id AND r.old = results.endpoint);
+"""
+_REKEY_TAIL = """
+    UPDATE scan_people SET body = json_set(body, '$.endpoints', json((
+        SELECT json_group_array(coalesce((SELECT r.new FROM rekeyed r
+            WHERE r.scan_id = scan_people.scan_id AND r.old = e.value), e.value))
+        FROM json_each(scan_people.body, '$.endpoints') AS e)))
+    WHERE EXISTS (SELECT 1 FROM rekeyed r, json_each(scan_people.body, '$.endpoints') AS e
+        WHERE r.scan_id = scan_people.scan_id AND r.old = e.value);
+    UPDATE watch_issues SET
+        key = kind || ':' || (SELECT m.new FROM moved m WHERE m.old = watch_issues.endpoint),
+        endpoint = (SELECT m.new FROM moved m WHERE m.old = watch_issues.endpoint)
+    WHERE key = kind || ':' || endpoint
+      AND EXISTS (SELECT 1 FROM moved m WHERE m.old = watch_issues.endpoint)
+      AND NOT EXISTS (SELECT 1 FROM watch_issues o, moved m
+          WHERE m.old = watch_issues.endpoint AND o.watch = watch_issues.watch
+            AND o.key = watch_issues.kind || ':' || m.new AND o.resolved_at IS NULL);
+    DROP TABLE moved;
+    DROP TABLE rekeyed
+"""
+_REKEY_ROWS = "\n".join(
+    f"UPDATE {t} SET endpoint = (SELECT r.new FROM rekeyed r "  # noqa: S608 - our names
+    f"WHERE r.scan_id = {t}.scan_id AND r.old = {t}.endpoint) "
+    f"WHERE EXISTS (SELECT 1 FROM rekeyed r "
+    f"WHERE r.scan_id = {t}.scan_id AND r.old = {t}.endpoint);"
+    for t in _ENDPOINT_ROWS
+)
+
 _MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -278,71 +343,8 @@ _MIGRATIONS: dict[int, str] = {
     # history over. (A host:port whose results held two paths keeps its watch issues: which
     # path they were about cannot be told; so does one whose new key is already there.)
     # No UPDATE … FROM (SQLite 3.33) nor aliases: the store opens on older libraries too.
-    10: """
-    PRAGMA defer_foreign_keys = ON;
-    CREATE TEMP TABLE rekeyed AS
-        SELECT scan_id, endpoint AS old,
-               endpoint || json_extract(body, '$.service.endpoint.base_path') AS new
-        FROM results
-        WHERE json_extract(body, '$.service.endpoint.scheme') IN ('http', 'https')
-          AND coalesce(json_extract(body, '$.service.endpoint.base_path'), '') <> ''
-          AND json_extract(body, '$.service.endpoint.account') IS NULL
-          AND instr(endpoint, '/') = 0
-          AND NOT EXISTS (SELECT 1 FROM results n WHERE n.scan_id = results.scan_id
-              AND n.endpoint = results.endpoint
-                  || json_extract(results.body, '$.service.endpoint.base_path'));
-    CREATE TEMP TABLE moved AS
-        SELECT old, min(new) AS new FROM rekeyed GROUP BY old HAVING count(DISTINCT new) = 1;
-    UPDATE results SET
-        store_id = CASE WHEN store_id = kind || '@' || endpoint
-            THEN kind || '@' || (SELECT r.new FROM rekeyed r
-                WHERE r.scan_id = results.scan_id AND r.old = results.endpoint)
-            ELSE store_id END,
-        endpoint = (SELECT r.new FROM rekeyed r
-            WHERE r.scan_id = results.scan_id AND r.old = results.endpoint)
-    WHERE EXISTS (SELECT 1 FROM rekeyed r
-        WHERE r.scan_id = results.scan_id AND r.old = results.endpoint);
-    {rekey_rows}
-    UPDATE scan_people SET body = json_set(body, '$.endpoints', json((
-        SELECT json_group_array(coalesce((SELECT r.new FROM rekeyed r
-            WHERE r.scan_id = scan_people.scan_id AND r.old = e.value), e.value))
-        FROM json_each(scan_people.body, '$.endpoints') AS e)))
-    WHERE EXISTS (SELECT 1 FROM rekeyed r, json_each(scan_people.body, '$.endpoints') AS e
-        WHERE r.scan_id = scan_people.scan_id AND r.old = e.value);
-    UPDATE watch_issues SET
-        key = kind || ':' || (SELECT m.new FROM moved m WHERE m.old = watch_issues.endpoint),
-        endpoint = (SELECT m.new FROM moved m WHERE m.old = watch_issues.endpoint)
-    WHERE key = kind || ':' || endpoint
-      AND EXISTS (SELECT 1 FROM moved m WHERE m.old = watch_issues.endpoint)
-      AND NOT EXISTS (SELECT 1 FROM watch_issues o, moved m
-          WHERE m.old = watch_issues.endpoint AND o.watch = watch_issues.watch
-            AND o.key = watch_issues.kind || ':' || m.new AND o.resolved_at IS NULL);
-    DROP TABLE moved;
-    DROP TABLE rekeyed
-    """,
+    10: "".join((_REKEY_HEAD, _REKEY_ROWS, _REKEY_TAIL)),
 }
-# The tables whose rows name a scan's result by its endpoint (migration 10 moves them).
-_ENDPOINT_ROWS = (
-    "indices",
-    "pii",
-    "full_pii",
-    "full_partitions",
-    "full_tallies",
-    "full_finished",
-    "full_totals",
-    "scan_identifiers",
-    "watch_alerts",
-)
-_MIGRATIONS[10] = _MIGRATIONS[10].replace(
-    "{rekey_rows}",
-    "\n".join(
-        f"UPDATE {t} SET endpoint = (SELECT r.new FROM rekeyed r "  # noqa: S608 - our names
-        f"WHERE r.scan_id = {t}.scan_id AND r.old = {t}.endpoint) "
-        f"WHERE EXISTS (SELECT 1 FROM rekeyed r "
-        f"WHERE r.scan_id = {t}.scan_id AND r.old = {t}.endpoint);"
-        for t in _ENDPOINT_ROWS
-    ),
-)
 
 
 def default_db_path() -> Path:
