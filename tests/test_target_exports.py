@@ -158,7 +158,7 @@ def test_shodan_download_is_read_gzipped(tmp_path: Path) -> None:
 def test_at_file_carries_the_kind_beside_the_endpoint() -> None:
     specs = parse_targets([f"@{DATA / 'zoomeye-v2.json'}"], PORTS)
     assert [(s.text, s.endpoints[0].url(), s.targets[0].kinds) for s in specs] == [
-        ("zoomeye:192.0.2.80:6379", "http://192.0.2.80:6379", ("redis",)),
+        ("zoomeye:192.0.2.80:6379", "192.0.2.80:6379", ("redis",)),
         ("zoomeye:192.0.2.81:443", "https://192.0.2.81:443", ("azure-blob",)),
     ]
 

@@ -304,6 +304,9 @@ def test_http_and_https_of_one_store_behind_a_path_keep_its_path() -> None:
         ("10.0.0.5:8080/es", "http://10.0.0.5:8080/es"),
         ("10.0.0.5:8080/kb", "http://10.0.0.5:8080/kb"),
     ]
+    # Both schemes are tried on the store named under both, the first named first.
+    assert [t.endpoint.http_schemes for t in got] == [("http", "https"), ("http",)]
+    assert [t.endpoint.other_scheme for t in got] == ["https", None]
 
 
 def test_a_bare_port_takes_no_path_from_a_kind_that_does_not_read_it() -> None:
@@ -319,7 +322,8 @@ def test_a_bare_port_takes_no_path_from_a_kind_that_does_not_read_it() -> None:
     ):
         (got,) = targets(parse_targets(specs, kinds))
         assert got.endpoint.base_path == "", specs
-        assert got.endpoint.url() == "http://10.0.0.1:9200", specs
+        assert got.endpoint.url("http") == "http://10.0.0.1:9200", specs
+        assert got.endpoint.url() == "10.0.0.1:9200", specs
 
 
 def test_a_database_user_is_never_written_into_an_http_url() -> None:
@@ -333,5 +337,5 @@ def test_a_database_user_is_never_written_into_an_http_url() -> None:
     assert got.endpoint.user == "root"
     assert got.endpoint.url("http") == "http://10.0.0.1:9200"
     assert got.endpoint.url("https") == "https://10.0.0.1:9200"
-    assert got.endpoint.url() == "http://10.0.0.1:9200"
+    assert got.endpoint.url() == "10.0.0.1:9200"
     assert got.endpoint.url("mysql") == "mysql://root@10.0.0.1:9200"

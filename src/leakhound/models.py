@@ -141,6 +141,10 @@ class Endpoint:
     # store of its own (``azblob://HOST:PORT/ACCOUNT/…``: an emulator, Azure Stack): part of
     # the endpoint's identity (``key``). Written in JSON only when there is one.
     account: str | None = field(default=None, metadata={"omit_empty": True})
+    # The other of http and https where both were named for one store behind a proxy path
+    # (``http://h/es`` and ``https://h/es``, one key): tried after ``scheme``, as a bare port
+    # tries both, the one that answers kept. Written in JSON only when there is one.
+    other_scheme: str | None = field(default=None, metadata={"omit_empty": True})
 
     @property
     def netloc(self) -> str:
@@ -167,16 +171,31 @@ class Endpoint:
         """An http(s) store behind a reverse proxy's path: the path is part of its key."""
         return bool(self.base_path) and self.scheme in _PROXIED_SCHEMES and not self.account
 
+    @property
+    def http_schemes(self) -> tuple[str, ...]:
+        """The schemes an HTTP kind tries here, in turn: its own (and the other named for
+        the same proxied path), else http then https."""
+        if self.scheme in _PROXIED_SCHEMES:
+            return (self.scheme, *((self.other_scheme,) if self.other_scheme else ()))
+        return ("http", "https")
+
     def url(self, scheme: str | None = None) -> str:
-        """Base URL for this endpoint with the given (or its own) scheme. The database
-        user is written for a database scheme only: in an http(s) URL it would be sent as
-        Basic credentials with an empty password (a user named beside a bare port, which
-        HTTP kinds try too)."""
-        chosen = scheme or self.scheme or "http"
-        user = ""
+        """Base URL for this endpoint with the given (or its own) scheme; host:port alone
+        where neither names one (a bare port no kind has answered on yet: nothing says
+        which protocol it speaks). The database user is written for a database scheme only:
+        in an http(s) URL it would be sent as Basic credentials with an empty password (a
+        user named beside a bare port, which HTTP kinds try too). An http(s) URL carries
+        the path only where it is a proxy's or an account's: a database's path (a
+        PostgreSQL URL's, kept beside a bare port) means nothing to an HTTP server."""
+        chosen = scheme or self.scheme
+        if chosen is None:
+            return self.netloc
+        user = path = ""
         if self.user and chosen not in _PROXIED_SCHEMES:
             user = f"{quote(self.user, safe='')}@"
-        return f"{chosen}://{user}{self.netloc}{self.base_path}"
+        if chosen not in _PROXIED_SCHEMES or self.behind_path or self.account:
+            path = self.base_path
+        return f"{chosen}://{user}{self.netloc}{path}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -431,19 +431,25 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
 
 def _merged(ep: Endpoint, other: Endpoint) -> Endpoint:
     """Two targets of one store (one ``Endpoint.key``) as one, ``ep`` named first: its
-    buckets and the other's, a user and an account from either. One scheme, or http and
-    https of one store behind a path: the first named, with its path. Schemes apart: none
-    (each kind chooses), and only a PostgreSQL database's path, the first named (another
-    kind's path means nothing to the kinds tried beside it, HTTP ones on a bare port
-    would be sent there): a scheme-less endpoint's path is always one."""
+    buckets and the other's, a user and an account from either. One scheme: it, with the
+    first path named. http and https of one store behind a path: both tried, the first
+    named first (``Endpoint.other_scheme``), as a bare port tries both; the one that
+    answers is kept. Schemes apart: none (each kind chooses), and only a PostgreSQL
+    database's path, the first named (another kind's path means nothing to the kinds tried
+    beside it, HTTP ones on a bare port would be sent there): a scheme-less endpoint's path
+    is always one."""
+    other_scheme = ep.other_scheme
     if ep.scheme == other.scheme or ep.behind_path:
         scheme, base = ep.scheme, ep.base_path
+        if ep.behind_path and other.behind_path and other.scheme != ep.scheme:
+            other_scheme = other.scheme
     else:
         scheme = None
         base = next((e.base_path for e in (ep, other) if _database_path(e)), "")
     return replace(
         ep,
         scheme=scheme,
+        other_scheme=other_scheme,
         base_path=base,
         containers=tuple(dict.fromkeys((*ep.containers, *other.containers))),
         user=ep.user or other.user,

@@ -95,3 +95,18 @@ def test_people_counted_across_stores_are_in_the_report_and_the_schema(scan: Sca
     ]
     assert ScanRecord.from_dict(doc).people_across == (across,)
     assert "people_across" not in json.loads(json_report.render(scan))  # none counted: none
+
+
+def test_a_store_named_under_http_and_https_keeps_both_in_its_json(scan: ScanRecord) -> None:
+    """``other_scheme``: the scheme tried after the first on a proxied path named under
+    both; valid JSON, and read back the same."""
+    from leakhound.models import Endpoint, from_dict, to_dict
+
+    ep = Endpoint("10.0.0.5", 8443, "https", "/es", other_scheme="http")
+    node = scan.results[0]
+    node = dataclasses.replace(node, service=dataclasses.replace(node.service, endpoint=ep))
+    doc = json.loads(json_report.render(dataclasses.replace(scan, results=(node,))))
+    validate(doc)
+    assert doc["results"][0]["service"]["endpoint"]["other_scheme"] == "http"
+    assert from_dict(Endpoint, to_dict(ep)) == ep
+    assert "other_scheme" not in to_dict(Endpoint("10.0.0.5", 8443, "https", "/es"))

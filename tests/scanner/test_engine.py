@@ -109,3 +109,22 @@ def test_one_result_per_target_and_a_bug_costs_only_its_target() -> None:
 def test_no_more_targets_at_once_than_the_concurrency_allows() -> None:
     _, _, probe = _scan([f"127.0.1.{n}" for n in range(1, 21)], concurrency=3)
     assert probe.most == 3
+
+
+def test_an_internal_error_names_the_endpoint_as_its_kind_reaches_it() -> None:
+    """A bare port merged with a database URL has no scheme: its error line said
+    http://127.0.0.3:7000/db, a protocol nothing tried there."""
+    probe = _Fake()
+    results: list[TargetResult] = []
+    bare = Endpoint("127.0.0.3", 7000, None, "/db", "reader")
+    asyncio.run(
+        scan_targets(
+            [Target(bare, ("fake",))],
+            ScanOptions(workers=0),
+            Registry((probe,)),
+            results.append,
+        )
+    )
+    (broken,) = results
+    assert broken.service.verdict == Verdict.ERROR
+    assert broken.service.url == "fake://reader@127.0.0.3:7000/db"

@@ -236,6 +236,14 @@ class Probe(ABC):
         (``azblob://HOST:PORT/ACCOUNT/…``): the endpoint's ``account``, a store apart."""
         return None
 
+    def url(self, endpoint: Endpoint) -> str:
+        """The endpoint as this kind reaches it, for a result no answer decided (an internal
+        error): a database kind's own scheme (``postgresql://…``), else the endpoint's, else
+        host:port, never a scheme nothing tried."""
+        if self.schemes and not (self.speaks_http or self.http_if_chosen):
+            return endpoint.url(self.schemes[0])
+        return endpoint.url()
+
     def bounded(self, bounds: FileBounds) -> Probe:
         """This probe reading within ``bounds`` (a kind that reads no files: itself)."""
         return self

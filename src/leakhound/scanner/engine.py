@@ -188,7 +188,7 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
         return TargetResult(
             Service(
                 ep,
-                ep.url(),
+                run.registry.by_kind(kind).url(ep),
                 kind,
                 Verdict.ERROR,
                 f"internal error: {type(exc).__name__}: {exc}"[:300],

@@ -70,15 +70,18 @@ class ObjectProbe(Probe):
     # -- verdict ------------------------------------------------------------------------------
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
-        """The store-level request on each scheme in turn, then every bucket's access."""
+        """The store-level request on each scheme in turn, then every bucket's access. Where
+        no scheme answered on an endpoint not named by one, its URL is its own (``s3://``,
+        host:port for a bare port): not a scheme it was never found to speak."""
         http = transport.http
         schemes = (
-            [endpoint.scheme]
+            list(endpoint.http_schemes)
             if endpoint.scheme in ("http", "https")
             else ["https", "http"]
             if endpoint.port == 443
             else ["http", "https"]
         )
+        unanswered = None if endpoint.scheme in ("http", "https") else endpoint.url()
         not_mine = ""
         for n, scheme in enumerate(schemes):
             base = endpoint.url(scheme)
@@ -87,10 +90,13 @@ class ObjectProbe(Probe):
             except ConnectError as exc:
                 closed = "refused" in str(exc)
                 return self._service(
-                    endpoint, base, Verdict.CLOSED if closed else Verdict.ERROR, str(exc)
+                    endpoint,
+                    unanswered or base,
+                    Verdict.CLOSED if closed else Verdict.ERROR,
+                    str(exc),
                 )
             except TimeoutError_ as exc:
-                return self._service(endpoint, base, Verdict.TIMEOUT, str(exc))
+                return self._service(endpoint, unanswered or base, Verdict.TIMEOUT, str(exc))
             except NetError as exc:
                 not_mine = f"{not_mine}; {scheme}: {exc}" if not_mine else f"{scheme}: {exc}"
                 continue
@@ -105,7 +111,7 @@ class ObjectProbe(Probe):
                 http, endpoint, base, answer.fingerprint, answer.buckets, answer.why
             )
         return self._service(
-            endpoint, endpoint.url(schemes[0]), Verdict.ERROR, not_mine or "no answer"
+            endpoint, unanswered or endpoint.url(schemes[0]), Verdict.ERROR, not_mine or "no answer"
         )
 
     def _service(
