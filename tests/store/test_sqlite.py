@@ -254,3 +254,99 @@ def test_a_key_already_moved_is_left_and_the_database_still_opens(tmp_path: Path
             ("exposed:10.0.0.5:8080",),
             ("exposed:10.0.0.5:8080/es",),
         ]
+
+
+_CHECKPOINT_TABLES = ("full_partitions", "full_tallies", "full_finished", "full_totals")
+
+
+def _cut_short(store: SqliteStore, specs: list[str], key: str) -> str:
+    """A full scan of ``specs`` whose read of ``key`` was cut short: one container read to
+    its end, one with a batch counted; no result recorded yet."""
+    plan = {"container": "cases", "partitions": 1, "method": "pit", "state": {}, "total": None}
+    scan = store.begin_scan(specs, {"depth": "full"})
+    for container in ("cases", "archive"):
+        store.start_partitions(scan, key, container, {**plan, "container": container})
+        store.checkpoint(scan, key, container, 0, tally=b"t", docs=1, position=[1])
+    store.finish_container(scan, key, "archive", {"read": 1}, [b"part"])
+    store.finish_scan(scan, "interrupted")
+    return scan
+
+
+def test_an_interrupted_read_of_a_proxied_store_resumes_from_its_checkpoints(
+    tmp_path: Path,
+) -> None:
+    """A full read cut short before schema 10 kept its checkpoints under the host:port, and
+    had no result to move them: ``--resume`` looked under the new key, found none and read
+    the store from its start. The scan's own targets say which store they are of; where they
+    name two stores of that host:port (two paths, or a path and the bare port), nothing
+    moves."""
+    path = tmp_path / "f.db"
+    with SqliteStore(path) as store:
+        moved = _cut_short(store, ["http://10.0.0.5:8080/es/", "10.0.0.6"], "10.0.0.5:8080/es")
+        two_paths = _cut_short(
+            store, ["http://10.0.0.7:8080/a", "http://10.0.0.7:8080/b"], "10.0.0.7:8080/a"
+        )
+        bare_too = _cut_short(
+            store, ["10.0.0.8:8080", "http://10.0.0.8:8080/es"], "10.0.0.8:8080/es"
+        )
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys=OFF")
+        for table in _CHECKPOINT_TABLES:
+            db.execute(
+                f"UPDATE {table} SET endpoint = substr(endpoint, 1, instr(endpoint, '/') - 1)"
+            )
+        db.execute("PRAGMA user_version=9")
+    with SqliteStore(path) as store:
+        assert [p.docs for p in store.partitions(moved, "10.0.0.5:8080/es", "cases")] == [1]
+        assert store.finished(moved, "10.0.0.5:8080/es", "archive") == {"read": 1}
+        assert list(store.total_tallies(moved, "10.0.0.5:8080/es")) == [b"part"]
+        assert store.partitions(moved, "10.0.0.5:8080", "cases") == []
+        # Which of two stores the rows were of cannot be told: they stay where they were.
+        assert store.partitions(two_paths, "10.0.0.7:8080", "cases")
+        assert store.partitions(bare_too, "10.0.0.8:8080", "cases")
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        tallies = db.execute(
+            "SELECT DISTINCT endpoint FROM full_tallies WHERE scan_id=?", (moved,)
+        ).fetchall()
+        assert tallies == [("10.0.0.5:8080/es",)]
+
+
+def test_a_watch_alert_kept_before_schema_10_names_the_new_key(tmp_path: Path) -> None:
+    """The alerts' own JSON (what a pending delivery sends: the webhook's body, a command's
+    LEAKHOUND_ENDPOINT) kept the host:port after the migration moved their rows; an alert of
+    an issue that moved, from a scan no longer kept, kept it in both."""
+    from datetime import UTC, datetime
+
+    from leakhound.store.watch import AlertRow, WatchLog
+    from leakhound.watch.alert import Alert
+
+    path = tmp_path / "f.db"
+    proxied = Endpoint("10.0.0.5", 8080, "http", "/es")
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+
+    def alert(alert_id: str, scan: str) -> AlertRow:
+        fields = ("opened", "critical", "exposed", proxied.key, proxied.url(), "elasticsearch")
+        body = Alert(alert_id, "default", *fields, "open", "open store", scan, "t").to_dict()
+        return AlertRow(alert_id, None, "opened", "critical", proxied.key, scan, "t", body)
+
+    with SqliteStore(path) as store:
+        scan = store.begin_scan(["http://10.0.0.5:8080/es"], {})
+        store.record(scan, _result_at(proxied))
+        store.finish_scan(scan)
+        WatchLog(store, "default").commit(
+            1, scan, at, [], [alert("a1", scan), alert("a2", "purged")], ["log"], {}
+        )
+    _as_before(path, proxied.key, "10.0.0.5:8080")
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE watch_alerts SET endpoint='10.0.0.5:8080', "
+            "body=json_set(body, '$.endpoint', '10.0.0.5:8080')"
+        )
+        db.execute("UPDATE watch_alerts SET issue_id=(SELECT issue_id FROM watch_issues)")
+    with SqliteStore(path) as store:
+        watch = WatchLog(store, "default")
+        got = [(a.endpoint, Alert.from_dict(a.body).endpoint) for a in watch.alerts()]
+        assert got == [(proxied.key, proxied.key)] * 2
+        sent = [Alert.from_dict(d.body).endpoint for d in watch.due(at, ["log"])]
+        assert sent == [proxied.key] * 2

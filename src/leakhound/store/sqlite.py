@@ -34,8 +34,12 @@ _ENDPOINT_ROWS = (
     "scan_identifiers",
     "watch_alerts",
 )
-# Migration 10 (below): the results moved, then every row that names them, the people
-# counted across stores and the watch's issues.
+# The tables a scan writes for an endpoint before its result (a full read's checkpoints):
+# an interrupted read's rows have no result to say which store they are of.
+_CHECKPOINT_ROWS = ("full_partitions", "full_finished", "full_totals", "scan_identifiers")
+# Migration 10 (below): the results moved (and the checkpoints of a read cut short, moved
+# as the scan's own targets say: ``_checkpoint_moves``), then every row that names them,
+# the people counted across stores, the watch's issues and alerts.
 _REKEY_HEAD = """
     PRAGMA defer_foreign_keys = ON;
     CREATE TEMP TABLE rekeyed AS
@@ -48,7 +52,8 @@ _REKEY_HEAD = """
           AND instr(endpoint, '/') = 0
           AND NOT EXISTS (SELECT 1 FROM results n WHERE n.scan_id = results.scan_id
               AND n.endpoint = results.endpoint
-                  || json_extract(results.body, '$.service.endpoint.base_path'));
+                  || json_extract(results.body, '$.service.endpoint.base_path'))
+        UNION ALL SELECT scan_id, old, new FROM checkpoint_moves;
     CREATE TEMP TABLE moved AS
         SELECT old, min(new) AS new FROM rekeyed GROUP BY old HAVING count(DISTINCT new) = 1;
     UPDATE results SET
@@ -76,8 +81,15 @@ _REKEY_TAIL = """
       AND NOT EXISTS (SELECT 1 FROM watch_issues o, moved m
           WHERE m.old = watch_issues.endpoint AND o.watch = watch_issues.watch
             AND o.key = watch_issues.kind || ':' || m.new AND o.resolved_at IS NULL);
+    UPDATE watch_alerts SET endpoint = (SELECT i.endpoint FROM watch_issues i
+        WHERE i.issue_id = watch_alerts.issue_id)
+    WHERE EXISTS (SELECT 1 FROM watch_issues i, moved m WHERE i.issue_id = watch_alerts.issue_id
+        AND m.old = watch_alerts.endpoint AND i.endpoint = m.new);
+    UPDATE watch_alerts SET body = json_set(body, '$.endpoint', endpoint)
+    WHERE json_extract(body, '$.endpoint') <> endpoint;
     DROP TABLE moved;
-    DROP TABLE rekeyed
+    DROP TABLE rekeyed;
+    DROP TABLE checkpoint_moves
 """
 _REKEY_ROWS = "\n".join(
     f"UPDATE {t} SET endpoint = (SELECT r.new FROM rekeyed r "  # noqa: S608 - our names
@@ -342,9 +354,57 @@ _MIGRATIONS: dict[int, str] = {
     # issues about them, so an upgrade neither opens a known exposure again nor starts its
     # history over. (A host:port whose results held two paths keeps its watch issues: which
     # path they were about cannot be told; so does one whose new key is already there.)
+    # A full read cut short has checkpoints and no result yet: they move as the scan's
+    # targets say (``_checkpoint_moves``), or ``--resume`` would read the store from the
+    # start. The alerts' own text names the new key too (their routes send it).
     # No UPDATE … FROM (SQLite 3.33) nor aliases: the store opens on older libraries too.
     10: "".join((_REKEY_HEAD, _REKEY_ROWS, _REKEY_TAIL)),
 }
+
+
+def _checkpoint_moves(db: sqlite3.Connection) -> None:
+    """Migration 10's first step: ``checkpoint_moves`` (scan, old key, new key) for the
+    checkpoints of a proxied store whose read was cut short before its result, under its
+    host:port. Which store they are of, only the scan's own targets say, parsed as
+    ``--resume`` parses them: moved where one proxied path of that host:port is a target
+    and the host:port itself is none (then they were that store's read); left where the
+    targets cannot be read again (a file gone) or name several (which is not known)."""
+    db.execute("CREATE TEMP TABLE checkpoint_moves (scan_id TEXT, old TEXT, new TEXT)")
+    unrecorded = " UNION ".join(
+        f"SELECT scan_id, endpoint FROM {t} WHERE instr(endpoint, '/') = 0"  # noqa: S608
+        for t in _CHECKPOINT_ROWS
+    )
+    found: dict[str, set[str]] = {}
+    for scan_id, endpoint in db.execute(
+        f"SELECT c.scan_id, c.endpoint FROM ({unrecorded}) c WHERE NOT EXISTS "  # noqa: S608
+        "(SELECT 1 FROM results r WHERE r.scan_id = c.scan_id AND r.endpoint = c.endpoint)"
+    ).fetchall():
+        found.setdefault(scan_id, set()).add(endpoint)
+    for scan_id, olds in found.items():
+        row = db.execute("SELECT targets, options FROM scans WHERE scan_id=?", (scan_id,))
+        keys = _target_keys(*(row.fetchone() or ("[]", "{}")))
+        for old in sorted(olds):
+            news = {k for k, netloc, proxied in keys if netloc == old and proxied}
+            if len(news) == 1 and not any(k == old for k, _, _ in keys):
+                db.execute(
+                    "INSERT INTO checkpoint_moves VALUES (?, ?, ?)", (scan_id, old, news.pop())
+                )
+
+
+def _target_keys(specs: str, options: str) -> set[tuple[str, str, bool]]:
+    """(key, host:port, behind a proxy path) of each target of a scan, as ``--resume``
+    parses them; none where they cannot be parsed again."""
+    from ..probes.registry import DEFAULT  # the probes' kinds, needed by this step alone
+    from ..targets import parse_targets, targets
+
+    try:
+        chosen = orjson.loads(options).get("kinds") or ()
+        found = targets(
+            parse_targets(orjson.loads(specs), DEFAULT.target_kinds(tuple(chosen)), yes=True)
+        )
+    except (UsageError, ValueError, TypeError, AttributeError):
+        return set()
+    return {(t.endpoint.key, t.endpoint.netloc, t.endpoint.behind_path) for t in found}
 
 
 def default_db_path() -> Path:
@@ -428,6 +488,8 @@ class SqliteStore:
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self._tx() as db:
+                if target == 10:
+                    _checkpoint_moves(db)
                 for statement in _MIGRATIONS[target].split(";"):
                     if statement.strip():
                         db.execute(statement)
