@@ -339,3 +339,83 @@ def test_a_database_user_is_never_written_into_an_http_url() -> None:
     assert got.endpoint.url("https") == "https://10.0.0.1:9200"
     assert got.endpoint.url() == "10.0.0.1:9200"
     assert got.endpoint.url("mysql") == "mysql://root@10.0.0.1:9200"
+
+
+@pytest.mark.parametrize(
+    ("specs", "keys"),
+    [
+        pytest.param(
+            ["[::ffff:127.0.0.1]:9200", "127.0.0.1:9200"], ["127.0.0.1:9200"], id="v4-mapped"
+        ),
+        pytest.param(
+            ["::ffff:127.0.0.1"], ["127.0.0.1:9200", "127.0.0.1:9243"], id="v4-mapped-bare"
+        ),
+        pytest.param(
+            ["HTTP://[::1]:9200/es/", "http://[0::1]:9200/es"], ["[::1]:9200/es"], id="v6-url"
+        ),
+        pytest.param(
+            ["DB.example.com.:9200", "db.example.com:9200"], ["db.example.com:9200"], id="dot"
+        ),
+        pytest.param(
+            ["https://h.example/es", "https://h.example:443/es/"], ["h.example:443/es"], id="443"
+        ),
+    ],
+)
+def test_one_host_written_two_ways_is_one_target(specs: list[str], keys: list[str]) -> None:
+    assert [t.endpoint.key for t in targets(parse_targets(specs, PORTS))] == keys
+
+
+@pytest.mark.parametrize(
+    ("spec", "why"),
+    [
+        pytest.param("http://127.0.0.1:0", "port out of range", id="url-port-zero"),
+        pytest.param("fe80::1%eth0", "zone ids", id="zone-bare"),
+        pytest.param("[fe80::1%eth0]:9200", "zone ids", id="zone-bracketed"),
+        pytest.param("http://[fe80::1%25eth0]:9200", "zone ids", id="zone-url"),
+        pytest.param("0x7f000001", "form of its own", id="hex-address"),
+        pytest.param("0x7f.1:9200", "form of its own", id="short-hex-address"),
+    ],
+)
+def test_odd_targets_are_refused_with_one_clear_line(spec: str, why: str) -> None:
+    """Port 0 in a URL was kept; a zone id was taken bare and refused in brackets (and the
+    HTTP client reaches none); 0x7f000001 is 127.0.0.1 to the resolver, under another key."""
+    with pytest.raises(TargetError, match=why) as info:
+        parse_one(spec, PORTS)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("http://reader:s3cr3t@127.0.0.1:9200", id="http"),
+        pytest.param("postgresql://reader:s3cr3t@127.0.0.1/db", id="postgresql"),
+        pytest.param("redis://:s3cr3t@127.0.0.1", id="redis-no-user"),
+        pytest.param("ftp://reader:s3cr3t@127.0.0.1", id="unsupported-scheme"),
+        pytest.param("http://reader:s3cr3t@127.0.0.1:99999", id="bad-port"),
+        pytest.param("http://reader:s3cr3t@bad host:9200", id="bad-host"),
+        pytest.param("http://reader:s3/cr3t@127.0.0.1:9200", id="slash-in-password"),
+        pytest.param("http://reader:s3@cr3t@127.0.0.1:9200", id="at-in-password"),
+    ],
+)
+def test_a_password_in_a_target_url_is_never_shown(spec: str, tmp_path: Path) -> None:
+    """The error for a URL holding a password used to quote the URL whole."""
+    with pytest.raises(TargetError) as info:
+        parse_one(spec, PORTS)
+    f = tmp_path / "targets.txt"
+    f.write_text(f"127.0.0.1\n{spec}\n")
+    with pytest.raises(TargetError) as in_file:
+        parse_targets([f"@{f}"], PORTS)
+    for message in (str(info.value), str(in_file.value)):
+        assert "cr3t" not in message and "s3/" not in message, message
+        assert "\n" not in message
+
+
+def test_masscan_udp_ports_are_no_targets(tmp_path: Path) -> None:
+    """masscan -sU lists UDP ports beside TCP ones: they were scanned as TCP."""
+    f = tmp_path / "masscan.json"
+    f.write_text(
+        '[\n{"ip": "::1", "ports": [{"port": 9200, "proto": "tcp", "status": "open"}]},\n'
+        '{"ip": "127.0.0.5", "ports": [{"port": 11211, "proto": "udp", "status": "open"}]}\n]\n'
+    )
+    specs = parse_targets([f"@{f}"], PORTS)
+    assert [(s.text, s.endpoints) for s in specs] == [("[::1]:9200", (Endpoint("::1", 9200),))]

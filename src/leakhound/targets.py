@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$")
 # "host:port" where host has no colon (IPv6 needs brackets when a port follows).
 _HOST_PORT = re.compile(r"^(?P<host>[^:\[\]/]+):(?P<port>\d{1,5})$")
-_BRACKETED = re.compile(r"^\[(?P<host>[0-9A-Fa-f:.%]+)\](?::(?P<port>\d{1,5}))?$")
+_BRACKETED = re.compile(r"^\[(?P<host>[^\[\]/]+)\](?::(?P<port>\d{1,5}))?$")
 
 DEFAULT_MAX_HOSTS = 4096
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -97,14 +98,47 @@ def _port(text: str, spec: str) -> int:
 
 
 def _host(text: str, spec: str) -> str:
-    """Validate and canonicalise a host: IP addresses compressed, names lower-cased."""
+    """Validate and canonicalise a host: IP addresses compressed (an IPv4 address mapped
+    into IPv6 written as itself: one host, one key), names lower-cased without their
+    trailing dot."""
     try:
-        return str(ipaddress.ip_address(text))
+        address = ipaddress.ip_address(text)
     except ValueError:
         pass
+    else:
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+            # The HTTP client reaches no scoped address, and a scope is not checked.
+            raise TargetError(f"IPv6 zone ids (%{address.scope_id}) are not supported: {spec!r}")
+        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        return str(mapped or address)
     if not _HOSTNAME.match(text) or text.replace(".", "").isdigit():
         raise TargetError(f"not a host name or IP address: {spec!r}")
+    if _inet_aton(text):
+        # 0x7f000001 and 0x7f.1 are 127.0.0.1 to the resolver: another key for one host.
+        raise TargetError(f"an IPv4 address in a form of its own, not a host name: {spec!r}")
     return text.rstrip(".").lower()
+
+
+def _inet_aton(text: str) -> bool:
+    """Whether the resolver reads ``text`` as an IPv4 address (hex, octal, fewer parts)."""
+    try:
+        socket.inet_aton(text)
+    except OSError:
+        return False
+    return True
+
+
+def _credentials(text: str) -> str | None:
+    """The target text with the password of its URL's user part masked, where it holds
+    one (as ``urlsplit`` reads the user part: up to the last @ before the path); None
+    where it holds none. An error about such a target shows this instead: the password
+    must not reach a terminal, a log or a file."""
+    scheme, sep, rest = text.partition("://")
+    userinfo, at, _ = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if not sep or not at or not (colon and password):
+        return None
+    return f"{scheme}://{user}:***@{rest[len(userinfo) + 1 :]}"
 
 
 def _with_ports(host: str, kinds: Kinds) -> tuple[Target, ...]:
@@ -130,6 +164,12 @@ def parse_one(
     if "\x00" in text or any(ord(c) < 32 for c in text):
         raise TargetError("target contains control characters")
     scheme, sep, _ = text.partition("://")
+    masked = _credentials(text)
+    if masked is not None:
+        raise TargetError(
+            f"credentials in a target URL are not accepted (use --auth, --auth-env or "
+            f"--netrc): {masked!r}"
+        )
     if sep:
         if scheme.lower() not in kinds.schemes:
             known = ", ".join(f"{s}://" for s in kinds.schemes)
@@ -139,20 +179,20 @@ def parse_one(
         return TargetSpec(text, _parse_cidr(text, kinds, max_hosts, yes))
     m = _BRACKETED.match(text)
     if m:
-        host = _host(m["host"], text)
-        if ":" not in host:
+        if ":" not in m["host"]:
             raise TargetError(f"brackets are for IPv6 addresses: {text!r}")
+        host = _host(m["host"], text)
         if m["port"]:
             return TargetSpec(text, _at(Endpoint(host, _port(m["port"], text)), kinds))
         return TargetSpec(text, _with_ports(host, kinds))
     if text.count(":") >= 2:  # a bare IPv6 literal; a port would need brackets
         try:
-            host = str(ipaddress.IPv6Address(text))
+            ipaddress.IPv6Address(text)
         except ValueError as exc:
             raise TargetError(
                 f"not an IPv6 address (use [addr]:port for a port): {text!r}"
             ) from exc
-        return TargetSpec(text, _with_ports(host, kinds))
+        return TargetSpec(text, _with_ports(_host(text, text), kinds))
     m = _HOST_PORT.match(text)
     if m:
         ep = Endpoint(_host(m["host"], text), _port(m["port"], text))
@@ -174,9 +214,16 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
+        if "@" in text:  # a password holding / or ? unescaped reads as a port: not echoed
+            raise TargetError(
+                "bad URL: its host and port cannot be read (a target URL takes no password; "
+                "the URL is not shown, in case it holds one)"
+            ) from None
         raise TargetError(f"bad URL {text!r}: {exc}") from exc
     if not parts.hostname:
         raise TargetError(f"URL without a host: {text!r}")
+    if port == 0:
+        raise TargetError(f"port out of range in target {text!r}")
     scheme = parts.scheme.lower()
     if parts.password or (parts.username and scheme in ("http", "https")):
         raise TargetError(f"credentials in a target URL are not accepted: {text!r}")
@@ -283,9 +330,15 @@ def _parse_masscan(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
             continue
         ip, ports = row.get("ip"), row.get("ports")
         for p in ports if isinstance(ports, list) else ():
-            if isinstance(p, dict) and p.get("status", "open") == "open" and isinstance(ip, str):
+            # masscan -sU writes UDP ports beside TCP ones: no store kind speaks UDP.
+            if (
+                isinstance(p, dict)
+                and p.get("status", "open") == "open"
+                and p.get("proto", "tcp") == "tcp"
+                and isinstance(ip, str)
+            ):
                 ep = _exported(ip, p.get("port"), f"{origin} record {number}")
-                specs.append(TargetSpec(f"{ip}:{p.get('port')}", _at(ep, kinds)))
+                specs.append(TargetSpec(ep.netloc, _at(ep, kinds)))
     return specs
 
 
