@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
 import pytest
 
 from leakhound.errors import ProtocolError
-from leakhound.net import Response
+from leakhound.models import Endpoint, Verdict
+from leakhound.net import Limits, Response, Scope, Transport
 from leakhound.probes.objects.api import Refused
 from leakhound.probes.s3.probe import S3Api, S3Probe, parse_listing, store_answer, virtual_bucket
 
@@ -161,3 +165,27 @@ def test_locate_reads_the_three_url_forms() -> None:
     assert S3Probe.locate("127.0.0.1", "/", None) == ("", ())
     assert S3Probe.locate("bk1.s3.amazonaws.com", "/dir/", None) == ("", ("bk1/dir/",))
     assert S3Probe.locate("s3.amazonaws.com", "/bk1/dir/", None) == ("", ("bk1/dir/",))
+
+
+def test_a_closed_port_is_named_as_the_target_named_it() -> None:
+    """Nothing answered: a bare port is host:port and an s3:// target keeps its scheme;
+    both read http://, a scheme nothing was found to speak."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+
+    async def verdicts() -> list[tuple[str, str]]:
+        scope = Scope()
+        scope.add("127.0.0.1", port)
+        async with Transport(Limits(read_timeout=5, total_timeout=10), scope) as transport:
+            out = []
+            for scheme in (None, "s3", "http"):
+                svc = await S3Probe().verdict(transport, Endpoint("127.0.0.1", port, scheme))
+                out.append((svc.verdict.value, svc.url))
+            return out
+
+    assert asyncio.run(verdicts()) == [
+        (Verdict.CLOSED, f"127.0.0.1:{port}"),
+        (Verdict.CLOSED, f"s3://127.0.0.1:{port}"),
+        (Verdict.CLOSED, f"http://127.0.0.1:{port}"),
+    ]
