@@ -419,3 +419,15 @@ def test_masscan_udp_ports_are_no_targets(tmp_path: Path) -> None:
     )
     specs = parse_targets([f"@{f}"], PORTS)
     assert [(s.text, s.endpoints) for s in specs] == [("[::1]:9200", (Endpoint("::1", 9200),))]
+
+
+def test_http_and_https_of_one_port_are_tried_in_the_order_named() -> None:
+    """https:// named first is tried first (Elasticsearch 8 serves https): merged, the two
+    were a scheme-less endpoint, tried http first. A kind of its own beside them (a bare
+    port) leaves the schemes to the kinds again."""
+    got = targets(parse_targets(["https://10.0.0.5:9200", "http://10.0.0.5:9200"], PORTS))
+    assert got[0].endpoint.url() == "https://10.0.0.5:9200"
+    assert [t.endpoint.http_schemes for t in got] == [("https", "http")]
+    specs = ["https://10.0.0.5:9200", "http://10.0.0.5:9200", "10.0.0.5:9200"]
+    (bare,) = targets(parse_targets(specs, PORTS))
+    assert (bare.endpoint.scheme, bare.endpoint.other_scheme) == (None, None)

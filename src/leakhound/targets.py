@@ -205,6 +205,7 @@ def parse_one(
 # One scheme a kind whose URL's path means something (postgres:// is postgresql://): two
 # targets of one server merge under one name, their paths compared as the same kind's.
 _SCHEME_NAMES = {"postgres": "postgresql"}
+_HTTP = frozenset({"http", "https"})
 # Database schemes whose URL's path the probe reads (the PostgreSQL database to log in to).
 _PATH_SCHEMES = frozenset({"postgresql"})
 
@@ -485,8 +486,8 @@ def targets(specs: Iterable[TargetSpec]) -> list[Target]:
 def _merged(ep: Endpoint, other: Endpoint) -> Endpoint:
     """Two targets of one store (one ``Endpoint.key``) as one, ``ep`` named first: its
     buckets and the other's, a user and an account from either. One scheme: it, with the
-    first path named. http and https of one store behind a path: both tried, the first
-    named first (``Endpoint.other_scheme``), as a bare port tries both; the one that
+    first path named. http and https of one store (behind a path or not): both tried, the
+    first named first (``Endpoint.other_scheme``), as a bare port tries both; the one that
     answers is kept. Schemes apart: none (each kind chooses), and only a PostgreSQL
     database's path, the first named (another kind's path means nothing to the kinds tried
     beside it, HTTP ones on a bare port would be sent there): a scheme-less endpoint's path
@@ -494,10 +495,12 @@ def _merged(ep: Endpoint, other: Endpoint) -> Endpoint:
     other_scheme = ep.other_scheme
     if ep.scheme == other.scheme or ep.behind_path:
         scheme, base = ep.scheme, ep.base_path
-        if ep.behind_path and other.behind_path and other.scheme != ep.scheme:
+        if ep.scheme in _HTTP and other.scheme in _HTTP and other.scheme != ep.scheme:
             other_scheme = other.scheme
+    elif ep.scheme in _HTTP and other.scheme in _HTTP:  # http:// and https:// of one port
+        scheme, base, other_scheme = ep.scheme, ep.base_path, other.scheme
     else:
-        scheme = None
+        scheme, other_scheme = None, None
         base = next((e.base_path for e in (ep, other) if _database_path(e)), "")
     return replace(
         ep,
