@@ -289,12 +289,20 @@ def test_an_interrupted_read_of_a_proxied_store_resumes_from_its_checkpoints(
         bare_too = _cut_short(
             store, ["10.0.0.8:8080", "http://10.0.0.8:8080/es"], "10.0.0.8:8080/es"
         )
+        taken = _cut_short(store, ["http://10.0.0.9:8080/es"], "10.0.0.9:8080/es")
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA foreign_keys=OFF")
         for table in _CHECKPOINT_TABLES:
             db.execute(
                 f"UPDATE {table} SET endpoint = substr(endpoint, 1, instr(endpoint, '/') - 1)"
             )
+        # Rows under both keys: nothing moves onto the key taken, and the store opens.
+        db.execute(
+            "INSERT INTO full_partitions SELECT scan_id, endpoint || '/es', container, "
+            "partition, plan, position, docs, batches, done, updated_at "
+            "FROM full_partitions WHERE scan_id=?",
+            (taken,),
+        )
         db.execute("PRAGMA user_version=9")
     with SqliteStore(path) as store:
         assert [p.docs for p in store.partitions(moved, "10.0.0.5:8080/es", "cases")] == [1]
@@ -304,6 +312,8 @@ def test_an_interrupted_read_of_a_proxied_store_resumes_from_its_checkpoints(
         # Which of two stores the rows were of cannot be told: they stay where they were.
         assert store.partitions(two_paths, "10.0.0.7:8080", "cases")
         assert store.partitions(bare_too, "10.0.0.8:8080", "cases")
+        assert store.partitions(taken, "10.0.0.9:8080", "cases")
+        assert store.partitions(taken, "10.0.0.9:8080/es", "cases")
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         tallies = db.execute(

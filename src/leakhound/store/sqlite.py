@@ -385,10 +385,23 @@ def _checkpoint_moves(db: sqlite3.Connection) -> None:
         keys = _target_keys(*(row.fetchone() or ("[]", "{}")))
         for old in sorted(olds):
             news = {k for k, netloc, proxied in keys if netloc == old and proxied}
-            if len(news) == 1 and not any(k == old for k, _, _ in keys):
-                db.execute(
-                    "INSERT INTO checkpoint_moves VALUES (?, ?, ?)", (scan_id, old, news.pop())
-                )
+            if len(news) != 1 or any(k == old for k, _, _ in keys):
+                continue
+            new = news.pop()
+            if not any(_holds(db, t, scan_id, new) for t in ("results", *_CHECKPOINT_ROWS)):
+                db.execute("INSERT INTO checkpoint_moves VALUES (?, ?, ?)", (scan_id, old, new))
+
+
+def _holds(db: sqlite3.Connection, table: str, scan_id: str, endpoint: str) -> bool:
+    """Whether ``table`` has a row of the scan at the endpoint (a key already taken: the
+    migration moves nothing onto it, and the store still opens)."""
+    return (
+        db.execute(
+            f"SELECT 1 FROM {table} WHERE scan_id=? AND endpoint=? LIMIT 1",  # noqa: S608
+            (scan_id, endpoint),
+        ).fetchone()
+        is not None
+    )
 
 
 def _target_keys(specs: str, options: str) -> set[tuple[str, str, bool]]:
