@@ -141,9 +141,9 @@ class Endpoint:
     # store of its own (``azblob://HOST:PORT/ACCOUNT/…``: an emulator, Azure Stack): part of
     # the endpoint's identity (``key``). Written in JSON only when there is one.
     account: str | None = field(default=None, metadata={"omit_empty": True})
-    # The other of http and https where both were named for one store behind a proxy path
-    # (``http://h/es`` and ``https://h/es``, one key): tried after ``scheme``, as a bare port
-    # tries both, the one that answers kept. Written in JSON only when there is one.
+    # The other of http and https where both were named for one store (``http://h/es`` and
+    # ``https://h/es``, one key; or http://h:p and https://h:p): tried after ``scheme``, as a
+    # bare port tries both, the one that answers kept. Written in JSON only when there is one.
     other_scheme: str | None = field(default=None, metadata={"omit_empty": True})
 
     @property
@@ -174,7 +174,7 @@ class Endpoint:
     @property
     def http_schemes(self) -> tuple[str, ...]:
         """The schemes an HTTP kind tries here, in turn: its own (and the other named for
-        the same proxied path), else http then https."""
+        the same store), else http then https."""
         if self.scheme in _PROXIED_SCHEMES:
             return (self.scheme, *((self.other_scheme,) if self.other_scheme else ()))
         return ("http", "https")
