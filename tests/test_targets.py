@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leakhound.errors import ScopeError, TargetError
+from leakhound.errors import ScopeError, TargetError, UsageError
 from leakhound.models import Endpoint, Target
 from leakhound.targets import Kinds, endpoints, load_scope, parse_one, parse_targets, targets
 
@@ -431,3 +431,47 @@ def test_http_and_https_of_one_port_are_tried_in_the_order_named() -> None:
     specs = ["https://10.0.0.5:9200", "http://10.0.0.5:9200", "10.0.0.5:9200"]
     (bare,) = targets(parse_targets(specs, PORTS))
     assert (bare.endpoint.scheme, bare.endpoint.other_scheme) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("spec", "same_as"),
+    [
+        pytest.param("127.0.0.1:9200/", "127.0.0.1:9200", id="host-port-slash"),
+        pytest.param("[::1]:9200//", "[::1]:9200", id="ipv6-port-slashes"),
+        pytest.param("db.example.com/", "db.example.com", id="host-slash"),
+        pytest.param("[::1]/128", "::1/128", id="bracketed-range"),
+        pytest.param("redis:6379", "redis:6379", id="host-named-like-a-scheme"),
+    ],
+)
+def test_a_trailing_slash_or_brackets_name_the_same_targets(spec: str, same_as: str) -> None:
+    """127.0.0.1:9200/ was read as a CIDR range ("bad CIDR range"), and so was [::1]/127."""
+    assert parse_one(spec, PORTS).targets == parse_one(same_as, PORTS).targets
+
+
+@pytest.mark.parametrize(
+    ("spec", "why"),
+    [
+        pytest.param("127.0.0.1:9200/es", "a path needs a URL", id="path-without-scheme"),
+        pytest.param("http:127.0.0.1:9200", "needs // after its scheme", id="no-slashes"),
+        pytest.param("http:/127.0.0.1", "needs // after its scheme", id="one-slash"),
+        pytest.param("//127.0.0.1:9200", "needs a scheme", id="no-scheme"),
+        pytest.param("mongodb://h1:27017,h2:27017/db", "names one host", id="replica-set"),
+        pytest.param("fe80::1%eth0/126", "zone ids", id="zone-in-range"),
+    ],
+)
+def test_targets_that_cannot_be_meant_as_written_say_why(spec: str, why: str) -> None:
+    """Each used to say "bad CIDR range", "not an IPv6 address" or "Port could not be
+    cast"; a zone id in a range reached every address."""
+    schemes = {"http": ("elasticsearch",), "https": ("elasticsearch",), "mongodb": ("mongodb",)}
+    kinds = Kinds(((9200, "elasticsearch"), (27017, "mongodb")), schemes)
+    with pytest.raises(UsageError, match=why) as info:
+        parse_one(spec, kinds, yes=True)
+    assert "\n" not in str(info.value)
+
+
+def test_a_range_too_large_to_list_is_refused_even_with_yes() -> None:
+    """Every address becomes a target before the first is scanned: an IPv6 /64 under
+    --yes never finished parsing."""
+    for yes in (False, True):
+        with pytest.raises(ScopeError, match="more than can be scanned"):
+            parse_one("fd00::/64", PORTS, yes=yes)

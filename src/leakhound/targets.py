@@ -21,9 +21,12 @@ _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$")
 # "host:port" where host has no colon (IPv6 needs brackets when a port follows).
 _HOST_PORT = re.compile(r"^(?P<host>[^:\[\]/]+):(?P<port>\d{1,5})$")
+# A scheme and a colon, then no "//" and no port: a URL short of its slashes.
+_SLASHED_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(?!//)(?!\d+$)")
 _BRACKETED = re.compile(r"^\[(?P<host>[^\[\]/]+)\](?::(?P<port>\d{1,5}))?$")
 
 DEFAULT_MAX_HOSTS = 4096
+MAX_RANGE = 2**24  # addresses of one range, even with --yes
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -119,6 +122,15 @@ def _host(text: str, spec: str) -> str:
     return text.rstrip(".").lower()
 
 
+def _is_address(text: str) -> bool:
+    """Whether ``text`` is an IP address (the start of a CIDR range)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _inet_aton(text: str) -> bool:
     """Whether the resolver reads ``text`` as an IPv4 address (hex, octal, fewer parts)."""
     try:
@@ -175,7 +187,20 @@ def parse_one(
             known = ", ".join(f"{s}://" for s in kinds.schemes)
             raise TargetError(f"unsupported URL scheme in target {text!r} (use {known})")
         return TargetSpec(text, (_parse_url(text, kinds),))
+    slashed = _SLASHED_SCHEME.match(text)
+    if slashed and slashed["scheme"].lower() in kinds.schemes:
+        # http:127.0.0.1 or http:/h: a URL short of its slashes ("redis:6379" is a host).
+        raise TargetError(f"a URL needs // after its scheme: {text!r}")
+    if text.startswith("//"):
+        raise TargetError(f"a URL needs a scheme (http://, postgresql://…): {text!r}")
     if "/" in text:
+        head, _, tail = text.partition("/")
+        if head and not tail.strip("/"):  # host/ or host:port/: a trailing slash
+            return TargetSpec(text, parse_one(head, kinds, max_hosts=max_hosts, yes=yes).targets)
+        if not _is_address(head[1:-1] if head.startswith("[") else head):
+            raise TargetError(
+                f"a path needs a URL (http://HOST:PORT/PATH, postgresql://HOST/DATABASE): {text!r}"
+            )
         return TargetSpec(text, _parse_cidr(text, kinds, max_hosts, yes))
     m = _BRACKETED.match(text)
     if m:
@@ -211,6 +236,11 @@ _PATH_SCHEMES = frozenset({"postgresql"})
 
 
 def _parse_url(text: str, kinds: Kinds) -> Target:
+    if "," in text.partition("://")[2].split("/", 1)[0]:
+        raise TargetError(
+            f"a target URL names one host (name each member of a replica set or cluster "
+            f"as a target of its own): {text!r}"
+        )
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -283,9 +313,18 @@ def _locate(
 
 def _parse_cidr(text: str, kinds: Kinds, max_hosts: int, yes: bool) -> tuple[Target, ...]:
     try:
-        net = ipaddress.ip_network(text, strict=False)
+        net = ipaddress.ip_network(text.replace("[", "", 1).replace("]", "", 1), strict=False)
     except ValueError as exc:
         raise TargetError(f"bad CIDR range {text!r}: {exc}") from exc
+    if "%" in text:  # a zone id, which the range's addresses would not keep
+        raise TargetError(f"IPv6 zone ids are not supported: {text!r}")
+    if net.num_addresses > MAX_RANGE:
+        # Each address becomes a target before the first is scanned: an IPv6 /64 with --yes
+        # never finished parsing.
+        raise ScopeError(
+            f"{text} holds {net.num_addresses} addresses, more than can be scanned one by one "
+            f"(at most {MAX_RANGE}, a /8): name smaller ranges"
+        )
     if net.num_addresses > max_hosts and not yes:
         raise ScopeError(
             f"{text} holds {net.num_addresses} addresses, over the bound of {max_hosts}: "
