@@ -440,7 +440,7 @@ def test_http_and_https_of_one_port_are_tried_in_the_order_named() -> None:
         pytest.param("[::1]:9200//", "[::1]:9200", id="ipv6-port-slashes"),
         pytest.param("db.example.com/", "db.example.com", id="host-slash"),
         pytest.param("[::1]/128", "::1/128", id="bracketed-range"),
-        pytest.param("redis:6379", "redis:6379", id="host-named-like-a-scheme"),
+        pytest.param("redis:6379/", "redis:6379", id="host-named-like-a-scheme"),
     ],
 )
 def test_a_trailing_slash_or_brackets_name_the_same_targets(spec: str, same_as: str) -> None:

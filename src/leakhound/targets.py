@@ -22,7 +22,7 @@ _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$")
 # "host:port" where host has no colon (IPv6 needs brackets when a port follows).
 _HOST_PORT = re.compile(r"^(?P<host>[^:\[\]/]+):(?P<port>\d{1,5})$")
 # A scheme and a colon, then no "//" and no port: a URL short of its slashes.
-_SLASHED_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(?!//)(?!\d+$)")
+_SLASHED_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(?!//)(?!\d+/*$)")
 _BRACKETED = re.compile(r"^\[(?P<host>[^\[\]/]+)\](?::(?P<port>\d{1,5}))?$")
 
 DEFAULT_MAX_HOSTS = 4096
