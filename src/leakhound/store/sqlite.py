@@ -807,13 +807,21 @@ class SqliteStore:
         parts: Iterable[bytes],
     ) -> int:
         """A container read to its end, in ONE transaction: its figures kept, its tally's
-        ``parts`` (``Tally.to_parts``) added to the endpoint's, its own rows deleted. The bytes
-        written."""
+        ``parts`` (``Tally.to_parts``) added to the endpoint's, its own rows deleted, and its
+        partitions' positions and plan state forgotten: they hold the store's key values (a
+        keyset read's last key, the keys a table was split at), which may be personal data,
+        and nothing reads them again (a resume takes the figures). The bytes written."""
         written = 0
         with self._tx() as db:
             db.execute(
                 """DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
                           AND container=?""",
+                (scan_id, endpoint, container),
+            )
+            db.execute(
+                """UPDATE full_partitions SET position=NULL,
+                          plan=json_set(plan, '$.state', json('null'))
+                          WHERE scan_id=? AND endpoint=? AND container=?""",
                 (scan_id, endpoint, container),
             )
             db.execute(
