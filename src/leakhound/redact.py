@@ -16,7 +16,15 @@ import socket
 from collections.abc import Iterable
 from functools import cache
 
-__all__ = ["keyed_digest", "keyed_digests", "keyed_hash", "mask", "neutralize", "new_key"]
+__all__ = [
+    "hide_password",
+    "keyed_digest",
+    "keyed_digests",
+    "keyed_hash",
+    "mask",
+    "neutralize",
+    "new_key",
+]
 
 _STARS = "***"
 
@@ -276,3 +284,20 @@ def neutralize(text: str, *, keep_newlines: bool = False) -> str:
         return text
     text = _ANSI.sub("", text)
     return text.translate(_CONTROL_KEEP_NL if keep_newlines else _CONTROL)
+
+
+# A password in the user part of a URL, or of a scheme-less ``user:pass@host``: from the
+# ':' after the user to the LAST '@' (a password may hold '@', '/', '?', '#' or spaces
+# unencoded, which is where URL parsers stop agreeing on where it ends: too much hidden is
+# better than a piece shown). ``host:port/path@x`` is no password: a port followed by a
+# path, or by the end, is left alone. The scheme, when there is one, is taken whole
+# (possessive): ``s3://bucket@host`` names a bucket, not a user ``s3``.
+_USER_PASSWORD = re.compile(
+    r"^([A-Za-z][A-Za-z0-9+.-]*://)?+([^\s:/@\[\]]*):(?!\d{1,5}(?:[/?#]|$)).*@", re.DOTALL
+)
+
+
+def hide_password(text: str) -> str:
+    """``text`` (a target the user typed) with the password of its user part shown as
+    ``***``: ``postgresql://app:***@db:5432/x``. Nothing else changes."""
+    return _USER_PASSWORD.sub(r"\1\2:***@", text)

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import ScopeError, TargetError
 from .models import Endpoint, Target
+from .redact import hide_password
 from .target_exports import Export, load_export
 
 # RFC 1123 labels; underscores are tolerated because internal DNS names carry them.
@@ -129,6 +130,12 @@ def parse_one(
         raise TargetError("empty target")
     if "\x00" in text or any(ord(c) < 32 for c in text):
         raise TargetError("target contains control characters")
+    shown = hide_password(text)
+    if shown != text:  # refused before anything else echoes the text in an error line
+        raise TargetError(
+            f"credentials in a target are not accepted (give them with --auth-env, --auth "
+            f"or --netrc): {shown!r}"
+        )
     scheme, sep, _ = text.partition("://")
     if sep:
         if scheme.lower() not in kinds.schemes:
@@ -179,7 +186,7 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
         raise TargetError(f"URL without a host: {text!r}")
     scheme = parts.scheme.lower()
     if parts.password or (parts.username and scheme in ("http", "https")):
-        raise TargetError(f"credentials in a target URL are not accepted: {text!r}")
+        raise TargetError(f"credentials in a target URL are not accepted: {hide_password(text)!r}")
     if parts.query or parts.fragment:
         raise TargetError(f"target URL must not carry a query or fragment: {text!r}")
     host = _host(parts.hostname, text)
