@@ -371,3 +371,37 @@ def test_a_resumed_scan_takes_its_workers_from_the_command_line_and_its_reading_
 def test_ca_file_without_credentials_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "127.0.0.1:1", "--ca-file", "/etc/hostname"]) == 2
     assert "--ca-file and --insecure-auth go with" in capsys.readouterr().err
+
+
+def test_a_netrc_file_that_does_not_parse_is_named_without_its_tokens(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # netrc's own error quotes the token it stumbled on: here the second half of a password
+    # with a space in it.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login app password open sesame9\n")
+    netrc.chmod(0o600)
+    rc = main(["scan", "127.0.0.1:9", "--netrc", str(netrc), "--db", str(tmp_path / "f.db")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith("leakhound: error: --netrc: ") and " line " in err
+    assert "sesame9" not in err
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        pytest.param("postgresql://app:sesame9@127.0.0.1:99999/db", id="bad-port"),
+        pytest.param("ftp://app:sesame9@127.0.0.1", id="other-scheme"),
+        pytest.param("app:sesame9@127.0.0.1:5432", id="no-scheme"),
+        pytest.param("redis://:sesame9@127.0.0.1:6379", id="password-alone"),
+    ],
+)
+def test_a_password_typed_into_a_target_never_reaches_the_error_line(
+    target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc = main(["scan", target, "--db", str(tmp_path / "f.db"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("leakhound: error: credentials in a target")
+    assert "sesame9" not in err
+    assert not (tmp_path / "f.db").exists() or b"sesame9" not in (tmp_path / "f.db").read_bytes()
