@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+import socketserver
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -405,3 +407,56 @@ def test_a_password_typed_into_a_target_never_reaches_the_error_line(
     assert rc == 2 and err.startswith("leakhound: error: credentials in a target")
     assert "sesame9" not in err
     assert not (tmp_path / "f.db").exists() or b"sesame9" not in (tmp_path / "f.db").read_bytes()
+
+
+class _EchoingRedis(socketserver.BaseRequestHandler):
+    """A Redis that asks for credentials and quotes back the password it refuses."""
+
+    def handle(self) -> None:
+        f = self.request.makefile("rb")
+        while line := f.readline():
+            args = [f.read(int(f.readline()[1:]) + 2)[:-2] for _ in range(int(line[1:]))]
+            if args and args[0].upper() == b"AUTH":
+                reply = b"-WRONGPASS the password '" + args[-1] + b"' is not this user's\r\n"
+            else:
+                reply = b"-NOAUTH Authentication required.\r\n"
+            self.request.sendall(reply)
+
+
+def test_a_server_quoting_the_password_back_gets_it_recorded_nowhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _EchoingRedis)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("LEAKHOUND_TEST_AUTH", "app:sesame9-quoted")
+    db, out = tmp_path / "f.db", tmp_path / "r.json"
+    try:
+        rc = main(
+            [
+                "scan",
+                f"redis://127.0.0.1:{server.server_address[1]}",
+                "--auth-env",
+                "LEAKHOUND_TEST_AUTH",
+                "--db",
+                str(db),
+                "--no-progress",
+                "--format",
+                "json",
+                "-o",
+                str(out),
+            ]
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert rc == 0
+    (result,) = json.loads(out.read_text())["results"]
+    assert "the password '***' is not" in result["service"]["reason"]  # said, without it
+    reports = [out.read_text(), capsys.readouterr().err]
+    for fmt in ("terminal", "markdown", "html", "sarif"):
+        assert main(["report", "last", "--db", str(db), "--format", fmt]) == 0
+        reports.append(capsys.readouterr().out)
+    files = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))
+    assert b"sesame9" not in files
+    assert not [r for r in reports if "sesame9" in r]

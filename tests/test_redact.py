@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leakhound.redact import hide_password, keyed_hash, mask, neutralize, new_key
+from leakhound.redact import hide_password, hide_secrets, keyed_hash, mask, neutralize, new_key
 
 
 @pytest.mark.parametrize(
@@ -192,3 +194,37 @@ def test_fast_masks_agree_with_reading_the_value_in_full() -> None:
 )
 def test_hide_password_hides_the_password_of_a_typed_target(text: str, shown: str) -> None:
     assert hide_password(text) == shown
+
+
+@dataclass(frozen=True, slots=True)
+class _Inner:
+    reason: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Outer:
+    inner: _Inner
+    notes: dict[str, list[str]]
+    count: int = 0
+
+
+def test_hide_secrets_replaces_each_secret_in_every_string_of_a_result() -> None:
+    value = _Outer(
+        _Inner("AUTH refused: the password 'sesame9' is wrong", ("ok", "xsesame9x")),
+        {"sesame9": ["Basic bGFiOnNlc2FtZTk=", "fine"]},
+        3,
+    )
+    hidden = hide_secrets(value, {"sesame9", "bGFiOnNlc2FtZTk="})
+    assert hidden == _Outer(
+        _Inner("AUTH refused: the password '***' is wrong", ("ok", "x***x")),
+        {"***": ["Basic ***", "fine"]},
+        3,
+    )
+    assert hide_secrets(value, set()) is value
+    untouched = _Outer(_Inner("nothing here"), {"a": ["b"]})
+    assert hide_secrets(untouched, {"sesame9"}) is untouched  # nothing rebuilt
+
+
+def test_a_secret_too_short_to_look_for_leaves_the_text_alone() -> None:
+    assert hide_secrets("a reason with ab in it", {"ab"}) == "a reason with ab in it"

@@ -35,10 +35,10 @@ from ..count.people import IDENTIFYING
 from ..detect import scan_batch
 from ..errors import LeakhoundError, NetError, UsageError
 from ..models import Container, Target
-from ..net import Credentials, Limits, Scope, Transport
+from ..net import Credentials, Limits, Scope, Transport, secrets_of
 from ..probes.base import Probe, ReadPlan
 from ..probes.registry import DEFAULT, Registry
-from ..redact import keyed_hash, neutralize
+from ..redact import hide_secrets, keyed_hash, neutralize
 from ..store.records import ResultRecord
 from ..store.sqlite import SqliteStore
 from .access import access
@@ -441,8 +441,10 @@ async def export_subjects(
             "with containers: nothing to export"
         )
     errors: list[str] = []
+    secrets = secrets_of(credentials)
 
     def error(line: str) -> None:
+        line = hide_secrets(line, secrets)  # a server's words may quote the credentials
         errors.append(line)
         if on_error:
             on_error(line)
