@@ -460,3 +460,18 @@ def test_a_server_quoting_the_password_back_gets_it_recorded_nowhere(
     files = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))
     assert b"sesame9" not in files
     assert not [r for r in reports if "sesame9" in r]
+
+
+def test_an_internal_error_quoting_a_record_prints_it_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leakhound.cli import commands
+
+    def scans(_args: object) -> int:
+        raise KeyError("jane.doe@gmail.com")  # a bug with a record's value in hand
+
+    monkeypatch.setitem(commands.COMMANDS, "scans", scans)
+    assert main(["scans"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("leakhound: internal error: KeyError: ") and "j***@g***.com" in err
+    assert "jane.doe@gmail.com" not in err

@@ -28,9 +28,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: one line, no locals, no traceback
+        from ..detect import masked_text  # a bug raised with a record in hand may quote it
+
         print(
-            f"leakhound: internal error: {type(exc).__name__}: {neutralize(str(exc))[:300]}"
-            " (please report it)",
+            f"leakhound: internal error: {type(exc).__name__}: "
+            f"{neutralize(masked_text(str(exc)))[:300]} (please report it)",
             file=sys.stderr,
         )
         return EXIT_RUNTIME

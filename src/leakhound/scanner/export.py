@@ -32,7 +32,7 @@ from typing import IO, Any
 import orjson
 
 from ..count.people import IDENTIFYING
-from ..detect import scan_batch
+from ..detect import masked_text, scan_batch
 from ..errors import LeakhoundError, NetError, UsageError
 from ..models import Container, Target
 from ..net import Credentials, Limits, Scope, Transport, secrets_of
@@ -359,7 +359,7 @@ async def _read_endpoint(
     try:
         acc = await access(registry, transport, authed, Target(ep, (target.kind,)))
     except Exception as exc:  # a bug must cost one endpoint, not the export
-        run.on_error(f"{place}: internal error: {type(exc).__name__}: {exc}"[:300])
+        run.on_error(masked_text(f"{place}: internal error: {type(exc).__name__}: {exc}")[:300])
         return
     if not acc.readable:
         read_as = acc.read_as
