@@ -475,3 +475,20 @@ def test_an_internal_error_quoting_a_record_prints_it_masked(
     err = capsys.readouterr().err
     assert err.startswith("leakhound: internal error: KeyError: ") and "j***@g***.com" in err
     assert "jane.doe@gmail.com" not in err
+
+
+def test_an_error_line_never_quotes_the_password_the_command_line_gave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leakhound.cli import commands
+
+    def scan(args: object) -> int:
+        raise RuntimeError("login as app with sesame9-given failed")  # a bug echoing it
+
+    monkeypatch.setitem(commands.COMMANDS, "scan", scan)
+    monkeypatch.setenv("LEAKHOUND_TEST_AUTH", "app:sesame9-given")
+    db = str(tmp_path / "f.db")
+    assert main(["scan", "127.0.0.1:9", "--auth-env", "LEAKHOUND_TEST_AUTH", "--db", db]) == 3
+    assert main(["scan", "127.0.0.1:9", "--auth", "app:sesame9-given", "--db", db]) == 3
+    err = capsys.readouterr().err
+    assert err.count("login as app with *** failed") == 2 and "sesame9" not in err
