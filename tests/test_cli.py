@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+import socketserver
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -371,3 +373,122 @@ def test_a_resumed_scan_takes_its_workers_from_the_command_line_and_its_reading_
 def test_ca_file_without_credentials_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "127.0.0.1:1", "--ca-file", "/etc/hostname"]) == 2
     assert "--ca-file and --insecure-auth go with" in capsys.readouterr().err
+
+
+def test_a_netrc_file_that_does_not_parse_is_named_without_its_tokens(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # netrc's own error quotes the token it stumbled on: here the second half of a password
+    # with a space in it.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login app password open sesame9\n")
+    netrc.chmod(0o600)
+    rc = main(["scan", "127.0.0.1:9", "--netrc", str(netrc), "--db", str(tmp_path / "f.db")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith("leakhound: error: --netrc: ") and " line " in err
+    assert "sesame9" not in err
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        pytest.param("postgresql://app:sesame9@127.0.0.1:99999/db", id="bad-port"),
+        pytest.param("ftp://app:sesame9@127.0.0.1", id="other-scheme"),
+        pytest.param("app:sesame9@127.0.0.1:5432", id="no-scheme"),
+        pytest.param("redis://:sesame9@127.0.0.1:6379", id="password-alone"),
+    ],
+)
+def test_a_password_typed_into_a_target_never_reaches_the_error_line(
+    target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc = main(["scan", target, "--db", str(tmp_path / "f.db"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("leakhound: error: credentials in a target")
+    assert "sesame9" not in err
+    assert not (tmp_path / "f.db").exists() or b"sesame9" not in (tmp_path / "f.db").read_bytes()
+
+
+class _EchoingRedis(socketserver.BaseRequestHandler):
+    """A Redis that asks for credentials and quotes back the password it refuses."""
+
+    def handle(self) -> None:
+        f = self.request.makefile("rb")
+        while line := f.readline():
+            args = [f.read(int(f.readline()[1:]) + 2)[:-2] for _ in range(int(line[1:]))]
+            if args and args[0].upper() == b"AUTH":
+                reply = b"-WRONGPASS the password '" + args[-1] + b"' is not this user's\r\n"
+            else:
+                reply = b"-NOAUTH Authentication required.\r\n"
+            self.request.sendall(reply)
+
+
+def test_a_server_quoting_the_password_back_gets_it_recorded_nowhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _EchoingRedis)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("LEAKHOUND_TEST_AUTH", "app:sesame9-quoted")
+    db, out = tmp_path / "f.db", tmp_path / "r.json"
+    try:
+        rc = main(
+            [
+                "scan",
+                f"redis://127.0.0.1:{server.server_address[1]}",
+                "--auth-env",
+                "LEAKHOUND_TEST_AUTH",
+                "--db",
+                str(db),
+                "--no-progress",
+                "--format",
+                "json",
+                "-o",
+                str(out),
+            ]
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert rc == 0
+    (result,) = json.loads(out.read_text())["results"]
+    assert "the password '***' is not" in result["service"]["reason"]  # said, without it
+    reports = [out.read_text(), capsys.readouterr().err]
+    for fmt in ("terminal", "markdown", "html", "sarif"):
+        assert main(["report", "last", "--db", str(db), "--format", fmt]) == 0
+        reports.append(capsys.readouterr().out)
+    files = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))
+    assert b"sesame9" not in files
+    assert not [r for r in reports if "sesame9" in r]
+
+
+def test_an_internal_error_quoting_a_record_prints_it_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leakhound.cli import commands
+
+    def scans(_args: object) -> int:
+        raise KeyError("jane.doe@gmail.com")  # a bug with a record's value in hand
+
+    monkeypatch.setitem(commands.COMMANDS, "scans", scans)
+    assert main(["scans"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("leakhound: internal error: KeyError: ") and "j***@g***.com" in err
+    assert "jane.doe@gmail.com" not in err
+
+
+def test_an_error_line_never_quotes_the_password_the_command_line_gave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leakhound.cli import commands
+
+    def scan(args: object) -> int:
+        raise RuntimeError("login as app with sesame9-given failed")  # a bug echoing it
+
+    monkeypatch.setitem(commands.COMMANDS, "scan", scan)
+    monkeypatch.setenv("LEAKHOUND_TEST_AUTH", "app:sesame9-given")
+    db = str(tmp_path / "f.db")
+    assert main(["scan", "127.0.0.1:9", "--auth-env", "LEAKHOUND_TEST_AUTH", "--db", db]) == 3
+    assert main(["scan", "127.0.0.1:9", "--auth", "app:sesame9-given", "--db", db]) == 3
+    err = capsys.readouterr().err
+    assert err.count("login as app with *** failed") == 2 and "sesame9" not in err

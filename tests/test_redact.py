@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leakhound.redact import keyed_hash, mask, neutralize, new_key
+from leakhound.redact import hide_password, hide_secrets, keyed_hash, mask, neutralize, new_key
 
 
 @pytest.mark.parametrize(
@@ -169,3 +171,60 @@ def test_fast_masks_agree_with_reading_the_value_in_full() -> None:
             rnd.choice("0123456789") for _ in range(rnd.randint(1, 16))
         )
         assert redact._mask_phone(value) == phone_by_regex(value), value
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param("postgresql://app:s3cret@db/x", "postgresql://app:***@db/x", id="url"),
+        pytest.param("redis://:s3cret@127.0.0.1:6379", "redis://:***@127.0.0.1:6379", id="no-user"),
+        pytest.param("app:s3cret@10.0.0.5:3306", "app:***@10.0.0.5:3306", id="no-scheme"),
+        pytest.param("mysql://app:s3/cr?et@db", "mysql://app:***@db", id="slash-and-query"),
+        pytest.param("mongodb://app:p@ss@db/x", "mongodb://app:***@db/x", id="at-in-password"),
+        pytest.param("mongodb://app:s3 cr#et@db", "mongodb://app:***@db", id="space-and-hash"),
+        pytest.param("mongodb://app:s3cret@[::1]:27017", "mongodb://app:***@[::1]:27017", id="v6"),
+        pytest.param("app:9200@db", "app:***@db", id="digits-password"),
+        # No password: left as typed.
+        pytest.param("mysql://root@db:3306", "mysql://root@db:3306", id="user-alone"),
+        pytest.param("s3://bucket@127.0.0.1:9000/a@b", "s3://bucket@127.0.0.1:9000/a@b", id="s3"),
+        pytest.param("http://10.0.0.5:9200/es@eu", "http://10.0.0.5:9200/es@eu", id="port-path"),
+        pytest.param("http://[::1]:9200/a@b", "http://[::1]:9200/a@b", id="v6-path"),
+        pytest.param("10.0.0.5:9200", "10.0.0.5:9200", id="host-port"),
+    ],
+)
+def test_hide_password_hides_the_password_of_a_typed_target(text: str, shown: str) -> None:
+    assert hide_password(text) == shown
+
+
+@dataclass(frozen=True, slots=True)
+class _Inner:
+    reason: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Outer:
+    inner: _Inner
+    notes: dict[str, list[str]]
+    count: int = 0
+
+
+def test_hide_secrets_replaces_each_secret_in_every_string_of_a_result() -> None:
+    value = _Outer(
+        _Inner("AUTH refused: the password 'sesame9' is wrong", ("ok", "xsesame9x")),
+        {"sesame9": ["Basic bGFiOnNlc2FtZTk=", "fine"]},
+        3,
+    )
+    hidden = hide_secrets(value, {"sesame9", "bGFiOnNlc2FtZTk="})
+    assert hidden == _Outer(
+        _Inner("AUTH refused: the password '***' is wrong", ("ok", "x***x")),
+        {"***": ["Basic ***", "fine"]},
+        3,
+    )
+    assert hide_secrets(value, set()) is value
+    untouched = _Outer(_Inner("nothing here"), {"a": ["b"]})
+    assert hide_secrets(untouched, {"sesame9"}) is untouched  # nothing rebuilt
+
+
+def test_a_secret_too_short_to_look_for_leaves_the_text_alone() -> None:
+    assert hide_secrets("a reason with ab in it", {"ab"}) == "a reason with ab in it"

@@ -8,6 +8,7 @@ import pytest
 
 from leakhound.errors import ScopeError, TargetError, UsageError
 from leakhound.models import Endpoint, Target
+from leakhound.probes.registry import DEFAULT
 from leakhound.targets import Kinds, endpoints, load_scope, parse_one, parse_targets, targets
 
 PORTS = (9200, 9243)
@@ -475,3 +476,34 @@ def test_a_range_too_large_to_list_is_refused_even_with_yes() -> None:
     for yes in (False, True):
         with pytest.raises(ScopeError, match="more than can be scanned"):
             parse_one("fd00::/64", PORTS, yes=yes)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("postgresql://app:Pw-9f3k@127.0.0.1:5432/db", id="url"),
+        pytest.param("http://app:Pw-9f3k@127.0.0.1:9200", id="http"),
+        pytest.param("redis://:Pw-9f3k@127.0.0.1:6379", id="password-alone"),
+        pytest.param("postgresql://app:Pw-9f3k@127.0.0.1:99999/db", id="bad-port"),
+        pytest.param("postgresql://app:Pw/9f3k@127.0.0.1/db", id="slash-in-password"),
+        pytest.param("ftp://app:Pw-9f3k@127.0.0.1:21", id="other-scheme"),
+        pytest.param("mongodb://app:Pw-9f3k@[::1", id="broken-v6"),
+        pytest.param("app:Pw-9f3k@127.0.0.1:5432", id="no-scheme"),
+        pytest.param("postgresql://app:Pw-9f3k@127.0.0.1/db?sslmode=require", id="query"),
+    ],
+)
+def test_a_password_in_a_target_is_refused_without_being_echoed(spec: str) -> None:
+    kinds = DEFAULT.target_kinds()
+    with pytest.raises(TargetError) as info:
+        parse_one(spec, kinds)
+    assert "credentials" in str(info.value)
+    assert "Pw" not in str(info.value) and "9f3k" not in str(info.value)
+    assert "Pw" not in repr(info.value.__cause__) and "9f3k" not in repr(info.value.__context__)
+
+
+def test_a_password_in_a_target_file_is_not_echoed_with_its_line(tmp_path: Path) -> None:
+    f = tmp_path / "targets.txt"
+    f.write_text("127.0.0.1:9200\nmysql://app:Pw-9f3k@127.0.0.1:3306\n")
+    with pytest.raises(TargetError, match="line 2") as info:
+        parse_targets([f"@{f}"], DEFAULT.target_kinds())
+    assert "9f3k" not in str(info.value)

@@ -7,16 +7,27 @@ for a terminal (``neutralize``). Nothing else in leakhound turns a raw value int
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import ipaddress
 import os
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from functools import cache
+from typing import Any, TypeVar, cast
 
-__all__ = ["keyed_digest", "keyed_digests", "keyed_hash", "mask", "neutralize", "new_key"]
+__all__ = [
+    "hide_password",
+    "hide_secrets",
+    "keyed_digest",
+    "keyed_digests",
+    "keyed_hash",
+    "mask",
+    "neutralize",
+    "new_key",
+]
 
 _STARS = "***"
 
@@ -276,3 +287,64 @@ def neutralize(text: str, *, keep_newlines: bool = False) -> str:
         return text
     text = _ANSI.sub("", text)
     return text.translate(_CONTROL_KEEP_NL if keep_newlines else _CONTROL)
+
+
+# A password in the user part of a URL, or of a scheme-less ``user:pass@host``: from the
+# ':' after the user to the LAST '@' (a password may hold '@', '/', '?', '#' or spaces
+# unencoded, which is where URL parsers stop agreeing on where it ends: too much hidden is
+# better than a piece shown). ``host:port/path@x`` is no password: a port followed by a
+# path, or by the end, is left alone. The scheme, when there is one, is taken whole
+# (possessive): ``s3://bucket@host`` names a bucket, not a user ``s3``.
+_USER_PASSWORD = re.compile(
+    r"^([A-Za-z][A-Za-z0-9+.-]*://)?+([^\s:/@\[\]]*):(?!\d{1,5}(?:[/?#]|$)).*@", re.DOTALL
+)
+
+
+def hide_password(text: str) -> str:
+    """``text`` (a target the user typed) with the password of its user part shown as
+    ``***``: ``postgresql://app:***@db:5432/x``. Nothing else changes."""
+    return _USER_PASSWORD.sub(r"\1\2:***@", text)
+
+
+# A secret shorter than this is not looked for: replacing two letters everywhere would
+# garble every reason and name, and such a password is guessed, not read off a report.
+MIN_SECRET = 4
+_T = TypeVar("_T")
+
+
+def hide_secrets(value: _T, secrets: Collection[str]) -> _T:
+    """``value`` (a string, or frozen dataclasses, tuples, lists and dicts of them: a
+    scan's result) with every occurrence of each of ``secrets`` shown as ``***``.
+
+    The owner's credentials go to the server only, but a server may say them back (an
+    error that quotes the password it refused, a page that echoes the Authorization
+    header): nothing a server said about them is written with them in it."""
+    kept = sorted((s for s in secrets if len(s) >= MIN_SECRET), key=len, reverse=True)
+    if not kept:
+        return value
+    return cast(_T, _hide(value, kept))
+
+
+def _hide(value: Any, secrets: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        for s in secrets:
+            if s in value:
+                value = value.replace(s, _STARS)
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            new = _hide(old, secrets)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    if isinstance(value, tuple | list):
+        items = [_hide(v, secrets) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return type(value)(items) if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        pairs = {_hide(k, secrets): _hide(v, secrets) for k, v in value.items()}
+        return pairs if pairs != value else value
+    return value

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import ScopeError, TargetError
 from .models import Endpoint, Target
+from .redact import hide_password
 from .target_exports import Export, load_export
 
 # RFC 1123 labels; underscores are tolerated because internal DNS names carry them.
@@ -140,19 +141,6 @@ def _inet_aton(text: str) -> bool:
     return True
 
 
-def _credentials(text: str) -> str | None:
-    """The target text with the password of its URL's user part masked, where it holds
-    one (as ``urlsplit`` reads the user part: up to the last @ before the path); None
-    where it holds none. An error about such a target shows this instead: the password
-    must not reach a terminal, a log or a file."""
-    scheme, sep, rest = text.partition("://")
-    userinfo, at, _ = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    if not sep or not at or not (colon and password):
-        return None
-    return f"{scheme}://{user}:***@{rest[len(userinfo) + 1 :]}"
-
-
 def _with_ports(host: str, kinds: Kinds) -> tuple[Target, ...]:
     return tuple(Target(Endpoint(host, p), kinds.at(p)) for p in kinds.default_ports())
 
@@ -175,13 +163,13 @@ def parse_one(
         raise TargetError("empty target")
     if "\x00" in text or any(ord(c) < 32 for c in text):
         raise TargetError("target contains control characters")
-    scheme, sep, _ = text.partition("://")
-    masked = _credentials(text)
-    if masked is not None:
+    shown = hide_password(text)
+    if shown != text:  # refused before anything else echoes the text in an error line
         raise TargetError(
-            f"credentials in a target URL are not accepted (use --auth, --auth-env or "
-            f"--netrc): {masked!r}"
+            f"credentials in a target are not accepted (give them with --auth-env, --auth "
+            f"or --netrc): {shown!r}"
         )
+    scheme, sep, _ = text.partition("://")
     if sep:
         if scheme.lower() not in kinds.schemes:
             known = ", ".join(f"{s}://" for s in kinds.schemes)
@@ -257,7 +245,7 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
         raise TargetError(f"port out of range in target {text!r}")
     scheme = parts.scheme.lower()
     if parts.password or (parts.username and scheme in ("http", "https")):
-        raise TargetError(f"credentials in a target URL are not accepted: {text!r}")
+        raise TargetError(f"credentials in a target URL are not accepted: {hide_password(text)!r}")
     if parts.query or parts.fragment:
         raise TargetError(f"target URL must not carry a query or fragment: {text!r}")
     host = _host(parts.hostname, text)

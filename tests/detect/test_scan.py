@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leakhound.detect import Hit, entity_types, scan_document
+from leakhound.detect import Hit, entity_types, masked_text, scan_document
 
 
 def test_paths_follow_objects_and_arrays() -> None:
@@ -333,3 +333,26 @@ def test_a_batched_detector_reads_a_whole_page_in_one_call(
     docs = [{"t": f"Ticket {i}: Anna Berg wrote from Lyon.", "n": "Hi there"} for i in range(10)]
     scan_batch(docs, ner=True)
     assert calls == [11]  # ten tickets, and "Hi there" read once for all its places
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param(
+            "KeyError: 'jane.doe@gmail.com'", "KeyError: 'j***@g***.com'", id="email-in-a-bug"
+        ),
+        pytest.param(
+            "ValueError: not a float: '+33 6 12 34 56 78'",
+            "ValueError: not a float: '+33 ***78'",
+            id="phone",
+        ),
+        pytest.param("card 4111 1111 1111 1111 refused", "card ****1111 refused", id="card"),
+        pytest.param(
+            "read stopped: ProtocolError: cases: the server keeps paging",
+            "read stopped: ProtocolError: cases: the server keeps paging",
+            id="nothing-personal",
+        ),
+    ],
+)
+def test_masked_text_masks_what_an_error_line_quotes(text: str, shown: str) -> None:
+    assert masked_text(text) == shown

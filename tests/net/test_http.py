@@ -478,3 +478,24 @@ def test_a_targets_cookie_is_never_sent_back(loop: S.ServerLoop, cookie: str) ->
 
     assert asyncio.run(twice()) == [200, 200]
     assert [h.get("cookie") for h in headers_seen] == [None, None]
+
+
+def test_the_secrets_of_credentials_are_each_password_and_its_basic_header(
+    tmp_path: Any,
+) -> None:
+    import base64
+
+    import httpx
+
+    basic = base64.b64encode(b"app:s3cret").decode()
+    assert net.secrets_of(None) == frozenset()
+    assert net.secrets_of(("app", "s3cret")) == {"s3cret", basic}
+    assert net.secrets_of(net.OwnerAuth(("app", "s3cret"))) == {"s3cret", basic}
+    assert net.secrets_of(("app", "")) == frozenset()  # no password: nothing to hide
+    netrc = tmp_path / "netrc"
+    netrc.write_text(
+        "machine a.example login app password s3cret\n"
+        "machine b.example login ops password hunter22\n"
+    )
+    found = net.secrets_of(net.OwnerAuth(httpx.NetRCAuth(str(netrc))))
+    assert {"s3cret", "hunter22", basic} <= found

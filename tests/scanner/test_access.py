@@ -111,3 +111,30 @@ def test_a_database_kind_guessed_on_a_port_not_its_own_waits_less_for_its_reply(
     alone = Timed("only", (5432,))
     asyncio.run(access(Registry((alone,)), transport, None, bare))
     assert alone.read_timeout == 10.0  # the only kind tried: no guess among others
+
+
+class Signed(Scripted):
+    """A kind whose requests are signed: a password would be of no use to it."""
+
+    takes_credentials = False
+
+    def __init__(self, kind: str, verdict: Verdict) -> None:
+        super().__init__(kind, verdict)
+        self.handed: list[Transport] = []
+
+    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
+        self.handed.append(transport)
+        return await super().verdict(transport, endpoint)
+
+
+def test_the_owners_credentials_are_never_handed_to_a_kind_that_signs_its_requests() -> None:
+    target = Target(Endpoint("127.0.0.1", 1234), ("s3",))
+    plain, authed = Transport(), Transport(credentials=("app", "s3cret"))
+    signed = Signed("s3", Verdict.SECURED)
+    got = asyncio.run(access(Registry((signed,)), plain, authed, target))
+    assert signed.handed == [plain]  # asked once, without them
+    assert got.transport is plain and got.reported.verdict == Verdict.SECURED
+    assert "credentials given: not sent" in got.reported.reason
+    asked = Scripted("redis", Verdict.SECURED)  # a kind that logs in is asked again with them
+    asyncio.run(access(Registry((asked,)), plain, authed, Target(target.endpoint, ("redis",))))
+    assert asked.asked == 2

@@ -26,7 +26,8 @@ DOCS = tuple({"email": f"person{n}@gmail.com", "note": "called back"} for n in r
 
 class _Fake(Probe):
     """Hosts say how to behave: 127.0.0.1 open, .2 secured, .3 a bug in the verdict, .4 a
-    bug in the inventory; nothing is sent anywhere."""
+    bug in the inventory, .5 a bug in the sample that quotes a record; nothing is sent
+    anywhere."""
 
     kind: ClassVar[str] = "fake"
     default_ports: ClassVar[tuple[int, ...]] = (7000,)
@@ -60,6 +61,8 @@ class _Fake(Probe):
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
     ) -> SampleDocs:
+        if service.endpoint.host == "127.0.0.5":  # a bug with a record in hand
+            raise ValueError(f"no such customer: {DOCS[0]['email']!r} (+33 6 12 34 56 78)")
         return SampleDocs(DOCS[:size])
 
     def reader(self, transport: Transport, service: Service) -> FullReader:
@@ -128,3 +131,12 @@ def test_an_internal_error_names_the_endpoint_as_its_kind_reaches_it() -> None:
     (broken,) = results
     assert broken.service.verdict == Verdict.ERROR
     assert broken.service.url == "fake://reader@127.0.0.3:7000/db"
+
+
+def test_a_bug_quoting_a_record_is_recorded_with_the_value_masked() -> None:
+    (result,), _, _ = _scan(["127.0.0.5"])
+    (container,) = result.containers
+    assert container.sample is not None and container.sample.error is not None
+    error = container.sample.error
+    assert error.startswith("internal error: ValueError: no such customer: 'p***@g***.com'")
+    assert DOCS[0]["email"] not in error and "12 34 56" not in error

@@ -275,3 +275,51 @@ def test_a_finished_scans_positions_and_plans_leave_the_database(tmp_path: Path)
         assert store.partitions(scan_id, "h:1", "cases") == []
     data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))  # its WAL too, if any
     assert email.encode() not in data and email.encode().hex().encode() not in data
+
+
+def test_a_container_read_to_its_end_forgets_its_positions_and_plan_state(
+    tmp_path: Path,
+) -> None:
+    # A scan of many containers runs for hours: a container it has read to its end is
+    # resumed from its figures, so its last keys and split keys (raw values of the store,
+    # an e-mail address in a table keyed by it) must not wait for the scan's end on disk.
+    path = tmp_path / "f.db"
+    email = "jane.doe@gmail.com"
+    with SqliteStore(path) as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
+        store.start_partitions(scan_id, "h:1", "cases", plan)
+        store.checkpoint(
+            scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
+        )
+        store.finish_container(scan_id, "h:1", "cases", {"docs": 1}, [b"\0" * 64])
+        rows = store.partitions(scan_id, "h:1", "cases")
+        assert [r.position for r in rows] == [None, None]
+        assert all(r.plan["state"] is None for r in rows)
+        assert {r.plan["partitions"] for r in rows} == {2}  # what a resume still reads
+        assert store.finished(scan_id, "h:1", "cases") == {"docs": 1}
+        store.finish_scan(scan_id, "interrupted")
+    with SqliteStore(path) as store:  # closed and opened again: the log checkpointed
+        store._db.execute("VACUUM")
+    data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))
+    assert email.encode() not in data and email.encode().hex().encode() not in data
+
+
+def test_purging_an_interrupted_full_scan_leaves_none_of_its_positions_on_disk(
+    tmp_path: Path,
+) -> None:
+    # The one way out for a full scan interrupted and never resumed (the README says so).
+    path = tmp_path / "f.db"
+    email = "jane.doe@gmail.com"
+    with SqliteStore(path) as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
+        store.start_partitions(scan_id, "h:1", "cases", plan)
+        store.checkpoint(
+            scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
+        )
+        store.finish_scan(scan_id, "interrupted")
+        store.purge(scan_id)
+        assert store.partitions(scan_id, "h:1", "cases") == []
+    data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))
+    assert email.encode() not in data and email.encode().hex().encode() not in data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from pathlib import Path
@@ -360,3 +361,28 @@ def test_a_watch_alert_kept_before_schema_10_names_the_new_key(tmp_path: Path) -
         assert got == [(proxied.key, proxied.key)] * 2
         sent = [Alert.from_dict(d.body).endpoint for d in watch.due(at, ["log"])]
         assert sent == [proxied.key] * 2
+
+
+def test_folders_made_for_the_database_are_private_all_the_way_down(tmp_path: Path) -> None:
+    os.chmod(tmp_path, 0o755)
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "a" / "b" / "findings.db"
+        with SqliteStore(db) as store:
+            store.begin_scan(["127.0.0.1"], {})
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "a", tmp_path / "a" / "b"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755  # a folder already there is left
+
+
+def test_a_database_others_may_read_is_made_private_on_opening(tmp_path: Path) -> None:
+    db = tmp_path / "findings.db"
+    with SqliteStore(db) as store:
+        store.begin_scan(["127.0.0.1"], {})
+    os.chmod(db, 0o644)  # copied, restored from a backup, made by an older version
+    with SqliteStore(db) as store:
+        store.begin_scan(["127.0.0.2"], {})
+        for f in tmp_path.glob("findings.db*"):
+            assert stat.S_IMODE(f.stat().st_mode) == 0o600, f

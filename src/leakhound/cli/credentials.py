@@ -29,12 +29,21 @@ def _plain(args: argparse.Namespace) -> Any:
     """USER:PASS from --auth or the variable named by --auth-env, or a netrc file's per-host
     entries (--netrc); never echoed back."""
     if getattr(args, "netrc", None):
+        import netrc
+
         import httpx
 
         path = Path(args.netrc).expanduser()
         if not path.is_file():
             raise UsageError(f"--netrc: cannot read {path}")
-        return httpx.NetRCAuth(str(path))
+        try:
+            return httpx.NetRCAuth(str(path))
+        except netrc.NetrcParseError as exc:
+            # Its message quotes the token it stumbled on: a piece of a password (one with
+            # a space in it) as often as not. The file and line say where to look.
+            raise UsageError(f"--netrc: {path} line {exc.lineno}: not a netrc file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--netrc: cannot read {path}: {type(exc).__name__}") from None
     text = args.auth
     if args.auth_env:
         text = os.environ.get(args.auth_env)

@@ -176,6 +176,21 @@ def scan_document(
     )[0]
 
 
+def masked_text(text: str) -> str:
+    """``text`` (an error line, a reason) with each piece of personal data in it replaced by
+    its masked preview: an exception raised while a document was in hand may quote one of
+    its values (``KeyError: 'jane.doe@gmail.com'``), and errors pass through the same
+    redaction as findings."""
+    try:
+        hits = scan_document(text)
+    except Exception:  # the detectors failing: nothing of the text can be vouched for
+        return "(the error's text withheld: it could not be checked for personal data)"
+    for h in sorted(hits, key=lambda h: h.start, reverse=True):
+        if h.end > h.start:
+            text = text[: h.start] + h.masked + text[h.end :]
+    return text
+
+
 def scan_batch(
     docs: Iterable[Any],
     *,

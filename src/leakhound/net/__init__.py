@@ -5,7 +5,15 @@ and ``tcp`` carry requests under them; ``transport`` hands a probe what it may u
 endpoint. Nothing else in leakhound opens a socket.
 """
 
-from .http import MAX_JSON_VALUES, Credentials, Http, OwnerAuth, Response, _insecure_context
+from .http import (
+    MAX_JSON_VALUES,
+    Credentials,
+    Http,
+    OwnerAuth,
+    Response,
+    _insecure_context,
+    secrets_of,
+)
 from .policy import (
     AllowList,
     AllowRule,
@@ -46,5 +54,6 @@ __all__ = [
     "commands",
     "remove_audit_hook",
     "rules",
+    "secrets_of",
     "statements",
 ]

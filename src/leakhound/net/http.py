@@ -9,6 +9,7 @@ at the cap), same-origin redirects only, and credentials only where they cannot 
 from __future__ import annotations
 
 import asyncio
+import base64
 import http.cookiejar
 import ssl
 import zlib
@@ -53,6 +54,28 @@ class OwnerAuth:
 # netrc), or either with the rules for sending them (plain ones are sent by the rules'
 # defaults).
 Credentials = tuple[str, str] | httpx.Auth | OwnerAuth
+
+
+def secrets_of(credentials: Credentials | None) -> frozenset[str]:
+    """What of ``credentials`` must never be written: each password, and the Basic header
+    value (``base64(user:password)``) a server might echo; a netrc file's, every host's."""
+    auth = credentials.auth if isinstance(credentials, OwnerAuth) else credentials
+    pairs: list[tuple[str, str]] = []
+    if isinstance(auth, tuple):
+        pairs.append(auth)
+    elif auth is not None:  # NetRCAuth keeps the parsed file; another Auth, nothing known
+        hosts = getattr(getattr(auth, "_netrc_info", None), "hosts", None) or {}
+        for entry in hosts.values():
+            login, _account, password = entry
+            pairs.append((login or "", password or ""))
+    found: set[str] = set()
+    for user, password in pairs:
+        if password:
+            found.add(password)
+            found.add(base64.b64encode(f"{user}:{password}".encode()).decode())
+    return frozenset(found)
+
+
 # Parsing allocates 30-130 bytes per JSON value: a 32 MiB body of "{}," is 11 million dicts
 # (1.5 GB, seconds of CPU on the event loop). Bodies that could hold more values are refused.
 MAX_JSON_VALUES = 2_000_000

@@ -221,6 +221,10 @@ class Probe(ABC):
     # Target URLs name containers (``locate``), and without a port mean ``url_port``.
     names_containers: ClassVar[bool] = False
     url_port: ClassVar[int | None] = None
+    # Whether the owner's credentials (``--auth``…) can open this kind: a kind whose
+    # requests are signed with a key (S3, Azure Blob) is never handed them, so a password
+    # meant for another store does not travel to it in a header it cannot use.
+    takes_credentials: ClassVar[bool] = True
     allow: ClassVar[Policy]
     # What reports call this kind's containers and records, (singular, plural) each: the
     # store's own words (an SQL index is not a table), the neutral ones where it has none.

@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..errors import StoreError, UsageError
 from ..models import Service, TargetResult, Verdict
-from ..net import Credentials
+from ..net import Credentials, secrets_of
 from ..probes.base import Probe
 from ..probes.registry import DEFAULT, Registry
+from ..redact import hide_secrets
 from ..store.sqlite import SqliteStore
 from ..targets import DEFAULT_MAX_HOSTS
 from .engine import ProgressCallback, scan_targets
@@ -122,13 +123,16 @@ async def _run(
     scan_id = session.scan_id
     if on_start:
         on_start(scan_id, len(session.targets))
+    # What a server says back is recorded without the credentials in it (an error quoting
+    # the password it refused): the store, every report and every draft are made from it.
+    secrets = secrets_of(credentials)
     status = "failed"
     try:
         across = await scan_targets(
             session.targets,
             session.options,
             registry,
-            lambda result: record_result(store, scan_id, result),
+            lambda result: record_result(store, scan_id, hide_secrets(result, secrets)),
             credentials=credentials,
             store=store,
             scan_id=scan_id,

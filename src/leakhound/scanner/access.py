@@ -101,6 +101,10 @@ async def access(
         others = "; ".join(f"{p.kind}: {s.verdict.value}" for p, s in tried if p is not probe)
         service = replace(service, reason=f"{service.reason} (also tried {others})"[:600])
     if authed is not None and service.verdict in (Verdict.SECURED, Verdict.PARTIAL):
+        if not probe.takes_credentials:
+            why = f"not sent: {probe.kind} requests are signed, which leakhound does not do"
+            service = replace(service, reason=f"{service.reason}; the credentials given: {why}")
+            return Access(probe, service, service, transport)
         with_credentials = await probe.verdict(authed, ep)
         if with_credentials.verdict == Verdict.OPEN:
             reported = replace(

@@ -19,6 +19,7 @@ from itertools import chain
 
 from .. import honeypot
 from ..count.tally import merged
+from ..detect import masked_text
 from ..errors import NetError
 from ..models import (
     Container,
@@ -191,7 +192,7 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
                 run.registry.by_kind(kind).url(ep),
                 kind,
                 Verdict.ERROR,
-                f"internal error: {type(exc).__name__}: {exc}"[:300],
+                masked_text(f"internal error: {type(exc).__name__}: {exc}")[:300],
             )
         )
     if not acc.readable:
@@ -240,7 +241,7 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
     except Exception as exc:
         return TargetResult(
             acc.reported,
-            inventory_error=f"internal error: {type(exc).__name__}: {exc}"[:300],
+            inventory_error=masked_text(f"internal error: {type(exc).__name__}: {exc}")[:300],
             authenticated=authenticated,
         )
     return TargetResult(

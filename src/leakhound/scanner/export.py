@@ -32,13 +32,13 @@ from typing import IO, Any
 import orjson
 
 from ..count.people import IDENTIFYING
-from ..detect import scan_batch
+from ..detect import masked_text, scan_batch
 from ..errors import LeakhoundError, NetError, UsageError
 from ..models import Container, Target
-from ..net import Credentials, Limits, Scope, Transport
+from ..net import Credentials, Limits, Scope, Transport, secrets_of
 from ..probes.base import Probe, ReadPlan
 from ..probes.registry import DEFAULT, Registry
-from ..redact import keyed_hash, neutralize
+from ..redact import hide_secrets, keyed_hash, neutralize
 from ..store.records import ResultRecord
 from ..store.sqlite import SqliteStore
 from .access import access
@@ -359,7 +359,7 @@ async def _read_endpoint(
     try:
         acc = await access(registry, transport, authed, Target(ep, (target.kind,)))
     except Exception as exc:  # a bug must cost one endpoint, not the export
-        run.on_error(f"{place}: internal error: {type(exc).__name__}: {exc}"[:300])
+        run.on_error(masked_text(f"{place}: internal error: {type(exc).__name__}: {exc}")[:300])
         return
     if not acc.readable:
         read_as = acc.read_as
@@ -441,8 +441,10 @@ async def export_subjects(
             "with containers: nothing to export"
         )
     errors: list[str] = []
+    secrets = secrets_of(credentials)
 
     def error(line: str) -> None:
+        line = hide_secrets(line, secrets)  # a server's words may quote the credentials
         errors.append(line)
         if on_error:
             on_error(line)

@@ -25,6 +25,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..detect import masked_text
 from ..errors import NetError
 from ..models import Container, Service
 from ..probes.base import (
@@ -444,7 +445,12 @@ async def read_container(
             if failed or gone:
                 first = (failed or gone)[0]
                 denied = isinstance(first, NetError) and first.denied
-                return Stop(f"read stopped: {type(first).__name__}: {first}"[:300], denied)
+                why = f"read stopped: {type(first).__name__}: {first}"
+                if not isinstance(first, NetError):
+                    # A bug, raised with a record in hand, may quote one of its values; the
+                    # probes' own errors are worded without them, addresses and all.
+                    why = masked_text(why)
+                return Stop(why[:300], denied)
             return None
         return None  # unreachable
     finally:

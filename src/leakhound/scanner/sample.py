@@ -7,6 +7,7 @@ from dataclasses import replace
 from .. import compromise
 from ..count.people import SampledIdentifiers
 from ..count.summary import summarise_sample
+from ..detect import masked_text
 from ..models import Container, ContainerResult, Failure, Sample, Service, failure_of
 from ..net import Transport
 from ..probes.base import Probe
@@ -41,7 +42,7 @@ async def sample_container(
             Sample(
                 options.sample,
                 0,
-                error=f"internal error: {type(exc).__name__}: {exc}"[:300],
+                error=masked_text(f"internal error: {type(exc).__name__}: {exc}")[:300],
                 failure=Failure.OTHER,
             ),
         ), {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -434,12 +435,45 @@ def new_scan_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` and each missing folder above it 0700 (``mkdir -p`` would give the
+    ones above the umask's mode, and their names to every local user); folders already
+    there are left as they are."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for f in reversed(missing):
+        try:
+            f.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process
+        os.chmod(f, 0o700)  # whatever the umask took away or left
+
+
 def _create_private(path: Path) -> None:
-    """Create the database file 0600 (and its folder 0700) before SQLite opens it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create the database file 0600 (and the folders leakhound makes for it 0700) before
+    SQLite opens it."""
+    private_folder(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
+
+
+def _keep_private(path: Path) -> None:
+    """A database file of ours that others may read (made by an older leakhound, copied,
+    restored from a backup) made 0600 again, with its ``-wal`` and ``-shm`` files, before
+    anything is written into it: SQLite gives those files the database file's mode. A file
+    of another user is left to its owner."""
+    for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            st = f.stat()
+        except FileNotFoundError:
+            continue
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            os.chmod(f, stat.S_IMODE(st.st_mode) & 0o700)
 
 
 class SqliteStore:
@@ -448,7 +482,9 @@ class SqliteStore:
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
         try:
-            if not self.path.exists():
+            if self.path.exists():
+                _keep_private(self.path)
+            else:
                 _create_private(self.path)
             old = os.umask(0o077)  # -wal and -shm files must not be readable by others
             try:
@@ -846,13 +882,21 @@ class SqliteStore:
         parts: Iterable[bytes],
     ) -> int:
         """A container read to its end, in ONE transaction: its figures kept, its tally's
-        ``parts`` (``Tally.to_parts``) added to the endpoint's, its own rows deleted. The bytes
-        written."""
+        ``parts`` (``Tally.to_parts``) added to the endpoint's, its own rows deleted, and its
+        partitions' positions and plan state forgotten: they hold the store's key values (a
+        keyset read's last key, the keys a table was split at), which may be personal data,
+        and nothing reads them again (a resume takes the figures). The bytes written."""
         written = 0
         with self._tx() as db:
             db.execute(
                 """DELETE FROM full_tallies WHERE scan_id=? AND endpoint=?
                           AND container=?""",
+                (scan_id, endpoint, container),
+            )
+            db.execute(
+                """UPDATE full_partitions SET position=NULL,
+                          plan=json_set(plan, '$.state', json('null'))
+                          WHERE scan_id=? AND endpoint=? AND container=?""",
                 (scan_id, endpoint, container),
             )
             db.execute(

@@ -72,3 +72,20 @@ def test_ransom_notes_and_meow_names_flag_their_folder() -> None:
 def test_labels_beyond_the_cap_are_counted_as_other() -> None:
     (c,) = listing(*[f"f.e{n}" for n in range(30)]).containers(10)
     assert sum(c.details["extensions"].values()) == 30 and "other" in c.details["extensions"]
+
+
+def test_a_folder_named_by_personal_data_is_folded_into_the_folder_above_it() -> None:
+    # One folder a customer: the folder's name would be written in every report.
+    got = listing(
+        "users/jane.doe@gmail.com/cv.pdf",
+        "users/max@web.de/2020/a.csv",
+        "users/+33 6 12 34 56 78/x.txt",
+        "users/readme.txt",
+        "exports/2019/a.csv",
+        "orders/20191231/x.json",
+    ).containers(100)
+    by_name = {c.name: c for c in got}
+    assert list(by_name) == ["b/exports/2019/", "b/orders/20191231/", "b/users/*"]
+    users = by_name["b/users/*"]
+    assert users.details["objects"] == 4 and users.details["below"]
+    assert not [c for c in got if "@" in c.name or "12 34" in c.name]

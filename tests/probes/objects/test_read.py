@@ -373,3 +373,20 @@ def test_a_bounded_listing_of_nothing_but_markers_stops_past_its_own_cap(
 
     with pytest.raises(Overrun, match=r"^stopped after listing 21 folder markers: more than 20 "):
         asyncio.run(go())
+
+
+def test_a_key_named_by_personal_data_is_quoted_masked_in_a_samples_error() -> None:
+    # A key is the store's data: one folder a customer, one file a person.
+    key = "cv/jane.doe@gmail.com.csv"
+    api = Shelf({key: csv_object("j", 3)})
+
+    async def refused(*args: Any, **kw: Any) -> Chunk:
+        raise Refused(403, "AccessDenied")
+
+    api.read = refused  # type: ignore[method-assign]
+    folder = Container("b/cv/", None, None, details={"bucket": "b", "prefix": "cv/", "objects": 1})
+    got = asyncio.run(
+        objread.sample_objects(api, None, SERVICE, folder, 10, FileBounds())  # type: ignore[arg-type]
+    )
+    assert got.error is not None and got.error.startswith("cv/j***@g***")
+    assert "jane.doe" not in got.error

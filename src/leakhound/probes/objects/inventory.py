@@ -4,17 +4,21 @@ A bucket has no tables: people put files in folders (``exports/2019/``, ``backup
 folder is what holds one kind of file from one source, so each folder is a container and
 personal data is reported per folder. A bucket whose folders outnumber what the inventory may
 keep has its deepest ones folded into their parents (``users/*``: everything below
-``users/``), level by level, until they fit.
+``users/``), level by level, until they fit. A folder named by personal data (one folder a
+customer: ``users/jane.doe@gmail.com/``) is folded into the folder above that name whatever
+the room: a folder's name is written in every report, and it is the store's data.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ... import compromise
+from ...detect import masked_text
 from ...models import Container
 from .api import Entry
 
@@ -131,9 +135,11 @@ class Listing:
     def containers(self, room: int) -> list[Container]:
         """Up to ``room`` (at least 1) containers, the deepest folders folded into their
         parents until they fit (named objects are never folded: they are few)."""
-        if self.named:
+        if self.named:  # names the user typed
             return [self._container(name, f, False) for name, f in sorted(self.folders.items())]
-        folded, deep = fold(self.folders, max(1, room))
+        named, above = unnamed(self.folders)
+        folded, deep = fold(named, max(1, room))
+        deep |= above & folded.keys()
         return [self._container(name, f, name in deep) for name, f in sorted(folded.items())]
 
     def _container(self, prefix: str, f: Folder, below: bool) -> Container:
@@ -166,6 +172,45 @@ class Listing:
             docs_exact=False,
             details=details,
         )
+
+
+# What a folder's name may hold of a person: an e-mail address, a phone number, a card, an
+# account or an id number; names with neither an '@' nor a run of digits hold none of them,
+# and are not asked (a listing has up to 100,000 folders).
+_MAYBE_PERSONAL = re.compile(r"@|\d[\d .()+-]{5,}\d")
+
+
+def shown_key(key: str) -> str:
+    """An object's key as an error line may quote it: the personal data in it masked (a
+    key is the store's data: ``users/jane.doe@gmail.com/cv.pdf``), 80 characters at most."""
+    return (masked_text(key) if _MAYBE_PERSONAL.search(key) else key)[:80]
+
+
+def unnamed(folders: dict[str, Folder]) -> tuple[dict[str, Folder], set[str]]:
+    """The folders with each one named by personal data folded into the folder above the
+    first such name (``users/jane.doe@gmail.com/2020/`` into ``users/``), and the folders
+    that now stand for what is below them."""
+    personal: dict[str, bool] = {}
+
+    def carries(segment: str) -> bool:
+        if segment not in personal:
+            personal[segment] = bool(_MAYBE_PERSONAL.search(segment)) and (
+                masked_text(segment) != segment
+            )
+        return personal[segment]
+
+    out: dict[str, Folder] = {}
+    above: set[str] = set()
+    for name, f in folders.items():
+        parts = name.split("/")[:-1]
+        cut = next((n for n, part in enumerate(parts) if carries(part)), None)
+        if cut is None:
+            out.setdefault(name, Folder()).merge(f)
+            continue
+        target = "/".join(parts[:cut]) + "/" if cut else ""
+        out.setdefault(target, Folder()).merge(f)
+        above.add(target)
+    return out, above
 
 
 def _ancestors(name: str) -> list[str]:

@@ -54,6 +54,7 @@ class ObjectProbe(Probe):
 
     api: ClassVar[ObjectApi]
     http_if_chosen = True
+    takes_credentials = False  # requests are signed, not sent with a password
     names_containers = True
     url_port = 443  # s3://, azblob:// without a port: the clouds' https
     # A container is a folder of a bucket (a key prefix: ``exports/2019/``, ``inventory.py``);

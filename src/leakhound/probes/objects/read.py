@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ... import files
+from ...detect import masked_text
 from ...errors import NetError, PolicyError, ProtocolError, TooLargeError
 from ...models import Container, Service
 from ...net import Http
@@ -37,7 +38,7 @@ from ..base import (
     count_of,
 )
 from .api import Entry, ListPage, ObjectApi, Refused
-from .inventory import extension_of
+from .inventory import extension_of, shown_key
 
 SAMPLE_OBJECTS = 8  # objects a sample reads per folder, at most
 SAMPLE_LISTING = 256  # keys of a folder's listing a sample picks them from (one short page)
@@ -211,12 +212,12 @@ async def sample_objects(
             )
         except TooLargeError:
             errors.append(
-                f"{e.key[:80]}: the store ignores ranges and answers more than "
+                f"{shown_key(e.key)}: the store ignores ranges and answers more than "
                 f"--max-bytes ({bounds.max_bytes:,} bytes): not read"
             )
             continue
         except NetError as exc:
-            errors.append(f"{e.key[:80]}: {exc}")
+            errors.append(f"{shown_key(e.key)}: {exc}")
             denied += exc.denied
             continue
         total = got.size if got.size is not None else e.size
@@ -230,7 +231,8 @@ async def sample_objects(
         )
         read += 1
         if parsed.stopped and not parsed.rows and not parsed.stopped.startswith("listed,"):
-            errors.append(f"{e.key[:80]}: {parsed.stopped}")  # a bomb, a broken file
+            # A bomb, a broken file: what the file's reader says may quote its content.
+            errors.append(f"{shown_key(e.key)}: {masked_text(parsed.stopped)}")
         rows += parsed.rows
         covered += len(got.data)
         cut = cut or truncated
@@ -600,7 +602,7 @@ class ObjectPartition(PartitionReader):
             # ends with why.
             end = True
             self.cut = self.cut or (
-                f"stopped reading {self.entry.key[:80]!r} after {self.offset:,} bytes: more "
+                f"stopped reading {shown_key(self.entry.key)!r} after {self.offset:,} bytes: more "
                 f"than twice the {listed:,} the listing gave it (an object growing this fast, "
                 "or a server that does not end it)"
             )
