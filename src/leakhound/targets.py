@@ -153,6 +153,20 @@ def _credentials(text: str) -> str | None:
     return f"{scheme}://{user}:***@{rest[len(userinfo) + 1 :]}"
 
 
+def _shown(text: str) -> str:
+    """``text`` as an error may quote it: where a user part with a colon comes before its
+    last @, what follows the colon masked. ``_credentials`` refuses the URLs whose user
+    part ``urlsplit`` reads as one; a password that holds an unescaped ``/``, ``?`` or
+    ``#`` (or a target short of its ``scheme://``) cuts the URL elsewhere, and its error
+    would quote the password whole."""
+    head, at, tail = text.rpartition("@")
+    start = head.find("://") + 3 if "://" in head else 2 if head.startswith("//") else 0
+    user, colon, _ = head[start:].partition(":")
+    if not at or not colon:
+        return text
+    return f"{head[:start]}{user}:***@{tail}"
+
+
 def _with_ports(host: str, kinds: Kinds) -> tuple[Target, ...]:
     return tuple(Target(Endpoint(host, p), kinds.at(p)) for p in kinds.default_ports())
 
@@ -176,6 +190,7 @@ def parse_one(
     if "\x00" in text or any(ord(c) < 32 for c in text):
         raise TargetError("target contains control characters")
     scheme, sep, _ = text.partition("://")
+    shown = _shown(text)
     masked = _credentials(text)
     if masked is not None:
         raise TargetError(
@@ -185,46 +200,46 @@ def parse_one(
     if sep:
         if scheme.lower() not in kinds.schemes:
             known = ", ".join(f"{s}://" for s in kinds.schemes)
-            raise TargetError(f"unsupported URL scheme in target {text!r} (use {known})")
+            raise TargetError(f"unsupported URL scheme in target {shown!r} (use {known})")
         return TargetSpec(text, (_parse_url(text, kinds),))
     slashed = _SLASHED_SCHEME.match(text)
     if slashed and slashed["scheme"].lower() in kinds.schemes:
         # http:127.0.0.1 or http:/h: a URL short of its slashes ("redis:6379" is a host).
-        raise TargetError(f"a URL needs // after its scheme: {text!r}")
+        raise TargetError(f"a URL needs // after its scheme: {shown!r}")
     if text.startswith("//"):
-        raise TargetError(f"a URL needs a scheme (http://, postgresql://…): {text!r}")
+        raise TargetError(f"a URL needs a scheme (http://, postgresql://…): {shown!r}")
     if "/" in text:
         head, _, tail = text.partition("/")
         if head and not tail.strip("/"):  # host/ or host:port/: a trailing slash
             return TargetSpec(text, parse_one(head, kinds, max_hosts=max_hosts, yes=yes).targets)
         if not _is_address(head[1:-1] if head.startswith("[") else head):
             raise TargetError(
-                f"a path needs a URL (http://HOST:PORT/PATH, postgresql://HOST/DATABASE): {text!r}"
+                f"a path needs a URL (http://HOST:PORT/PATH, postgresql://HOST/DATABASE): {shown!r}"
             )
         return TargetSpec(text, _parse_cidr(text, kinds, max_hosts, yes))
     m = _BRACKETED.match(text)
     if m:
         if ":" not in m["host"]:
-            raise TargetError(f"brackets are for IPv6 addresses: {text!r}")
-        host = _host(m["host"], text)
+            raise TargetError(f"brackets are for IPv6 addresses: {shown!r}")
+        host = _host(m["host"], shown)
         if m["port"]:
-            return TargetSpec(text, _at(Endpoint(host, _port(m["port"], text)), kinds))
+            return TargetSpec(text, _at(Endpoint(host, _port(m["port"], shown)), kinds))
         return TargetSpec(text, _with_ports(host, kinds))
     if text.count(":") >= 2:  # a bare IPv6 literal; a port would need brackets
         try:
             ipaddress.IPv6Address(text)
         except ValueError as exc:
             raise TargetError(
-                f"not an IPv6 address (use [addr]:port for a port): {text!r}"
+                f"not an IPv6 address (use [addr]:port for a port): {shown!r}"
             ) from exc
-        return TargetSpec(text, _with_ports(_host(text, text), kinds))
+        return TargetSpec(text, _with_ports(_host(text, shown), kinds))
     m = _HOST_PORT.match(text)
     if m:
-        ep = Endpoint(_host(m["host"], text), _port(m["port"], text))
+        ep = Endpoint(_host(m["host"], shown), _port(m["port"], shown))
         return TargetSpec(text, _at(ep, kinds))
     if ":" in text:
-        raise TargetError(f"cannot parse target {text!r}")
-    return TargetSpec(text, _with_ports(_host(text, text), kinds))
+        raise TargetError(f"cannot parse target {shown!r}")
+    return TargetSpec(text, _with_ports(_host(text, shown), kinds))
 
 
 # One scheme a kind whose URL's path means something (postgres:// is postgresql://): two
@@ -235,17 +250,18 @@ _HTTP = frozenset({"http", "https"})
 _PATH_SCHEMES = frozenset({"postgresql"})
 
 
-def _parse_url(text: str, kinds: Kinds) -> Target:
-    if "," in text.partition("://")[2].split("/", 1)[0]:
+def _parse_url(url: str, kinds: Kinds) -> Target:
+    text = _shown(url)  # what an error quotes: never a password (``_shown``)
+    if "," in url.partition("://")[2].split("/", 1)[0]:
         raise TargetError(
             f"a target URL names one host (name each member of a replica set or cluster "
             f"as a target of its own): {text!r}"
         )
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        if "@" in text:  # a password holding / or ? unescaped reads as a port: not echoed
+        if "@" in url:  # a password holding / or ? unescaped reads as a port: not echoed
             raise TargetError(
                 "bad URL: its host and port cannot be read (a target URL takes no password; "
                 "the URL is not shown, in case it holds one)"
@@ -272,6 +288,10 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
     user = unquote(parts.username) if parts.username else None
     scheme = _SCHEME_NAMES.get(scheme, scheme)
     located = _locate(kinds, named, host, parts.path, user, text)
+    if located is None and "@" in parts.path:
+        # No path of a proxy or a database holds an @; a password whose unescaped / cut
+        # the URL short does (http://reader:123/rest@host reads as host "reader").
+        raise TargetError(f"an @ in a target URL's path (a password is not accepted): {text!r}")
     if located is not None:
         base, containers = located
         # The base path a kind locates names an account: a store of its own at the host:port.
@@ -315,7 +335,9 @@ def _parse_cidr(text: str, kinds: Kinds, max_hosts: int, yes: bool) -> tuple[Tar
     try:
         net = ipaddress.ip_network(text.replace("[", "", 1).replace("]", "", 1), strict=False)
     except ValueError as exc:
-        raise TargetError(f"bad CIDR range {text!r}: {exc}") from exc
+        shown = _shown(text)  # ipaddress quotes the text whole
+        why = f": {exc}" if shown == text else ""
+        raise TargetError(f"bad CIDR range {shown!r}{why}") from None
     if "%" in text:  # a zone id, which the range's addresses would not keep
         raise TargetError(f"IPv6 zone ids are not supported: {text!r}")
     if net.num_addresses > MAX_RANGE:
