@@ -491,3 +491,11 @@ def test_a_range_too_large_to_list_is_refused_even_with_yes() -> None:
     for yes in (False, True):
         with pytest.raises(ScopeError, match="more than can be scanned"):
             parse_one("fd00::/64", PORTS, yes=yes)
+
+
+def test_a_range_of_ipv4_addresses_mapped_into_ipv6_names_them_as_ipv4() -> None:
+    """[::ffff:10.0.0.5]:9200 is 10.0.0.5:9200, but a range of such addresses was keyed as
+    IPv6 ([::ffff:a00:5]:9200): one store named by both was scanned and kept twice."""
+    specs = ["[::ffff:10.0.0.5]:9200", "::ffff:10.0.0.4/126", "10.0.0.6:9200"]
+    keys = [t.endpoint.key for t in targets(parse_targets(specs, PORTS))]
+    assert keys == ["10.0.0.5:9200", "10.0.0.5:9243", "10.0.0.6:9200", "10.0.0.6:9243"]

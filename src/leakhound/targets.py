@@ -340,6 +340,10 @@ def _parse_cidr(text: str, kinds: Kinds, max_hosts: int, yes: bool) -> tuple[Tar
         raise TargetError(f"bad CIDR range {shown!r}{why}") from None
     if "%" in text:  # a zone id, which the range's addresses would not keep
         raise TargetError(f"IPv6 zone ids are not supported: {text!r}")
+    mapped = net.network_address.ipv4_mapped if isinstance(net, ipaddress.IPv6Network) else None
+    if mapped is not None and net.prefixlen >= 96:
+        # IPv4 addresses mapped into IPv6 are those addresses, as one of them is (``_host``).
+        net = ipaddress.IPv4Network((mapped, net.prefixlen - 96))
     if net.num_addresses > MAX_RANGE:
         # Each address becomes a target before the first is scanned: an IPv6 /64 with --yes
         # never finished parsing.
