@@ -9,12 +9,11 @@ import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import ScopeError, TargetError
 from .models import Endpoint, Target
-from .target_exports import Export, load_export
+from .target_exports import Export, load_export, target_path
 
 # RFC 1123 labels; underscores are tolerated because internal DNS names carry them.
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
@@ -77,12 +76,17 @@ class Kinds:
         return self.url_ports.get(kind) or next((p for p, k in self.ports if k == kind), None)
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True, slots=True)
 class TargetSpec:
-    """One parsed target: the endpoints it stands for, with the kinds to try on each."""
+    """One parsed target: the endpoints it stands for, with the kinds to try on each; a
+    range's network too (its targets left out where it was parsed not to list them)."""
 
     text: str
     targets: tuple[Target, ...]
+    network: Network | None = None
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
@@ -181,8 +185,10 @@ def parse_one(
     *,
     max_hosts: int = DEFAULT_MAX_HOSTS,
     yes: bool = False,
+    expand: bool = True,
 ) -> TargetSpec:
-    """Parse one target specification (not a @file) into endpoints and their kinds."""
+    """Parse one target specification (not a @file) into endpoints and their kinds; a
+    range's addresses left unlisted where ``expand`` is false (its ``network`` says which)."""
     kinds = Kinds.of(default_ports)
     text = spec.strip()
     if not text:
@@ -211,12 +217,14 @@ def parse_one(
     if "/" in text:
         head, _, tail = text.partition("/")
         if head and not tail.strip("/"):  # host/ or host:port/: a trailing slash
-            return TargetSpec(text, parse_one(head, kinds, max_hosts=max_hosts, yes=yes).targets)
+            same = parse_one(head, kinds, max_hosts=max_hosts, yes=yes, expand=expand)
+            return replace(same, text=text)
         if not _is_address(head[1:-1] if head.startswith("[") else head):
             raise TargetError(
                 f"a path needs a URL (http://HOST:PORT/PATH, postgresql://HOST/DATABASE): {shown!r}"
             )
-        return TargetSpec(text, _parse_cidr(text, kinds, max_hosts, yes))
+        net = _parse_cidr(text, max_hosts, yes)
+        return TargetSpec(text, _range_targets(net, kinds) if expand else (), net)
     m = _BRACKETED.match(text)
     if m:
         if ":" not in m["host"]:
@@ -331,7 +339,8 @@ def _locate(
     return base, containers
 
 
-def _parse_cidr(text: str, kinds: Kinds, max_hosts: int, yes: bool) -> tuple[Target, ...]:
+def _parse_cidr(text: str, max_hosts: int, yes: bool) -> Network:
+    """The range ``text`` names, within the bounds (ScopeError) and authorised (--yes)."""
     try:
         net = ipaddress.ip_network(text.replace("[", "", 1).replace("]", "", 1), strict=False)
     except ValueError as exc:
@@ -363,6 +372,11 @@ def _parse_cidr(text: str, kinds: Kinds, max_hosts: int, yes: bool) -> tuple[Tar
             f"{text} is a public range: pass --yes to confirm you are "
             "authorised to scan every address in it"
         )
+    return net
+
+
+def _range_targets(net: Network, kinds: Kinds) -> tuple[Target, ...]:
+    """Every address of the range at each default port."""
     # Network and broadcast addresses answer nothing on IPv4 /30 and wider.
     hosts = net.hosts() if net.version == 4 and net.prefixlen < 31 else iter(net)
     return tuple(t for ip in hosts for t in _with_ports(str(ip), kinds))
@@ -373,7 +387,7 @@ def _has_public(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
 
 
 def _read_file(path_text: str) -> str:
-    path = Path(path_text).expanduser()
+    path = target_path(path_text)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise TargetError(f"target file {path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
@@ -448,7 +462,9 @@ def _parse_nmap_xml(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
     return specs
 
 
-def _parse_file(path_text: str, kinds: Kinds, max_hosts: int, yes: bool) -> list[TargetSpec]:
+def _parse_file(
+    path_text: str, kinds: Kinds, max_hosts: int, yes: bool, expand: bool = True
+) -> list[TargetSpec]:
     origin = f"@{path_text}"
     # Search-engine exports (Shodan, Censys, LeakIX, BinaryEdge, ZoomEye, FOFA).
     export = load_export(path_text, origin)
@@ -468,7 +484,7 @@ def _parse_file(path_text: str, kinds: Kinds, max_hosts: int, yes: bool) -> list
         if line.startswith("@"):
             raise TargetError(f"{origin} line {lineno}: target files cannot include other files")
         try:
-            specs.append(parse_one(line, kinds, max_hosts=max_hosts, yes=yes))
+            specs.append(parse_one(line, kinds, max_hosts=max_hosts, yes=yes, expand=expand))
         except TargetError as exc:
             raise TargetError(f"{origin} line {lineno}: {exc}") from exc
     return specs
@@ -500,15 +516,17 @@ def parse_targets(
     *,
     max_hosts: int = DEFAULT_MAX_HOSTS,
     yes: bool = False,
+    expand: bool = True,
 ) -> list[TargetSpec]:
-    """Parse every specification (expanding @files and scanner exports), in order."""
+    """Parse every specification (expanding @files and scanner exports), in order; with
+    ``expand`` false, a range's addresses are left unlisted (``TargetSpec.network``)."""
     kinds = Kinds.of(default_ports)
     out: list[TargetSpec] = []
     for spec in specs:
         if spec.startswith("@"):
-            out.extend(_parse_file(spec[1:], kinds, max_hosts, yes))
+            out.extend(_parse_file(spec[1:], kinds, max_hosts, yes, expand))
         else:
-            out.append(parse_one(spec, kinds, max_hosts=max_hosts, yes=yes))
+            out.append(parse_one(spec, kinds, max_hosts=max_hosts, yes=yes, expand=expand))
     total = sum(len(s.targets) for s in out)
     if total > max_hosts * max(1, len(kinds.default_ports())) and not yes:
         raise ScopeError(f"the targets expand to {total} endpoints: pass --yes to confirm")
@@ -582,9 +600,6 @@ def _database_path(ep: Endpoint) -> bool:
     """Whether ``ep``'s path names a database the probe logs in to: a PostgreSQL URL's, or
     one a merge kept (``_merged``)."""
     return ep.scheme in _PATH_SCHEMES or (ep.scheme is None and bool(ep.base_path))
-
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def check_scope(eps: Iterable[Endpoint], scope: Sequence[Network]) -> None:
