@@ -132,9 +132,19 @@ class _Bad(Exception):
 # ------------------------------------------------------------------------------ loading
 
 
+def target_path(path_text: str) -> Path:
+    """A target file's path, ``~`` expanded; TargetError where it names the home of a user
+    this machine does not know (or none can be found): a stored scan's targets are read
+    again on ``--resume`` and by a migration, maybe by another user or machine."""
+    try:
+        return Path(path_text).expanduser()
+    except RuntimeError as exc:
+        raise TargetError(f"cannot read target file {path_text}: {exc}") from None
+
+
 def read_bytes(path_text: str, origin: str) -> bytes:
     """A target file's bytes, gunzipped if gzipped (``shodan download`` writes .json.gz)."""
-    path = Path(path_text).expanduser()
+    path = target_path(path_text)
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_EXPORT_BYTES + 1)

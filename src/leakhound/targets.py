@@ -9,13 +9,12 @@ import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import ScopeError, TargetError
 from .models import Endpoint, Target
 from .redact import hide_password
-from .target_exports import Export, load_export
+from .target_exports import Export, load_export, target_path
 
 # RFC 1123 labels; underscores are tolerated because internal DNS names carry them.
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
@@ -78,12 +77,17 @@ class Kinds:
         return self.url_ports.get(kind) or next((p for p, k in self.ports if k == kind), None)
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True, slots=True)
 class TargetSpec:
-    """One parsed target: the endpoints it stands for, with the kinds to try on each."""
+    """One parsed target: the endpoints it stands for, with the kinds to try on each; a
+    range's network too (its targets left out where it was parsed not to list them)."""
 
     text: str
     targets: tuple[Target, ...]
+    network: Network | None = None
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
@@ -141,6 +145,20 @@ def _inet_aton(text: str) -> bool:
     return True
 
 
+def _shown(text: str) -> str:
+    """``text`` as an error may quote it: where a user part with a colon comes before its
+    last @, what follows the colon masked. ``redact.hide_password`` refuses the targets
+    whose user part holds a password as URL parsers read it; one that holds an unescaped
+    ``/``, ``?`` or ``#`` after digits (or a target short of its ``scheme://``) cuts the
+    URL elsewhere, and its error would quote the password whole."""
+    head, at, tail = text.rpartition("@")
+    start = head.find("://") + 3 if "://" in head else 2 if head.startswith("//") else 0
+    user, colon, _ = head[start:].partition(":")
+    if not at or not colon:
+        return text
+    return f"{head[:start]}{user}:***@{tail}"
+
+
 def _with_ports(host: str, kinds: Kinds) -> tuple[Target, ...]:
     return tuple(Target(Endpoint(host, p), kinds.at(p)) for p in kinds.default_ports())
 
@@ -155,64 +173,68 @@ def parse_one(
     *,
     max_hosts: int = DEFAULT_MAX_HOSTS,
     yes: bool = False,
+    expand: bool = True,
 ) -> TargetSpec:
-    """Parse one target specification (not a @file) into endpoints and their kinds."""
+    """Parse one target specification (not a @file) into endpoints and their kinds; a
+    range's addresses left unlisted where ``expand`` is false (its ``network`` says which)."""
     kinds = Kinds.of(default_ports)
     text = spec.strip()
     if not text:
         raise TargetError("empty target")
     if "\x00" in text or any(ord(c) < 32 for c in text):
         raise TargetError("target contains control characters")
-    shown = hide_password(text)
-    if shown != text:  # refused before anything else echoes the text in an error line
+    if hide_password(text) != text:  # refused before anything else echoes the text
         raise TargetError(
             f"credentials in a target are not accepted (give them with --auth-env, --auth "
-            f"or --netrc): {shown!r}"
+            f"or --netrc): {hide_password(text)!r}"
         )
+    shown = _shown(text)  # what any other error quotes (a password URL parsers cut apart)
     scheme, sep, _ = text.partition("://")
     if sep:
         if scheme.lower() not in kinds.schemes:
             known = ", ".join(f"{s}://" for s in kinds.schemes)
-            raise TargetError(f"unsupported URL scheme in target {text!r} (use {known})")
+            raise TargetError(f"unsupported URL scheme in target {shown!r} (use {known})")
         return TargetSpec(text, (_parse_url(text, kinds),))
     slashed = _SLASHED_SCHEME.match(text)
     if slashed and slashed["scheme"].lower() in kinds.schemes:
         # http:127.0.0.1 or http:/h: a URL short of its slashes ("redis:6379" is a host).
-        raise TargetError(f"a URL needs // after its scheme: {text!r}")
+        raise TargetError(f"a URL needs // after its scheme: {shown!r}")
     if text.startswith("//"):
-        raise TargetError(f"a URL needs a scheme (http://, postgresql://…): {text!r}")
+        raise TargetError(f"a URL needs a scheme (http://, postgresql://…): {shown!r}")
     if "/" in text:
         head, _, tail = text.partition("/")
         if head and not tail.strip("/"):  # host/ or host:port/: a trailing slash
-            return TargetSpec(text, parse_one(head, kinds, max_hosts=max_hosts, yes=yes).targets)
+            same = parse_one(head, kinds, max_hosts=max_hosts, yes=yes, expand=expand)
+            return replace(same, text=text)
         if not _is_address(head[1:-1] if head.startswith("[") else head):
             raise TargetError(
-                f"a path needs a URL (http://HOST:PORT/PATH, postgresql://HOST/DATABASE): {text!r}"
+                f"a path needs a URL (http://HOST:PORT/PATH, postgresql://HOST/DATABASE): {shown!r}"
             )
-        return TargetSpec(text, _parse_cidr(text, kinds, max_hosts, yes))
+        net = _parse_cidr(text, max_hosts, yes)
+        return TargetSpec(text, _range_targets(net, kinds) if expand else (), net)
     m = _BRACKETED.match(text)
     if m:
         if ":" not in m["host"]:
-            raise TargetError(f"brackets are for IPv6 addresses: {text!r}")
-        host = _host(m["host"], text)
+            raise TargetError(f"brackets are for IPv6 addresses: {shown!r}")
+        host = _host(m["host"], shown)
         if m["port"]:
-            return TargetSpec(text, _at(Endpoint(host, _port(m["port"], text)), kinds))
+            return TargetSpec(text, _at(Endpoint(host, _port(m["port"], shown)), kinds))
         return TargetSpec(text, _with_ports(host, kinds))
     if text.count(":") >= 2:  # a bare IPv6 literal; a port would need brackets
         try:
             ipaddress.IPv6Address(text)
         except ValueError as exc:
             raise TargetError(
-                f"not an IPv6 address (use [addr]:port for a port): {text!r}"
+                f"not an IPv6 address (use [addr]:port for a port): {shown!r}"
             ) from exc
-        return TargetSpec(text, _with_ports(_host(text, text), kinds))
+        return TargetSpec(text, _with_ports(_host(text, shown), kinds))
     m = _HOST_PORT.match(text)
     if m:
-        ep = Endpoint(_host(m["host"], text), _port(m["port"], text))
+        ep = Endpoint(_host(m["host"], shown), _port(m["port"], shown))
         return TargetSpec(text, _at(ep, kinds))
     if ":" in text:
-        raise TargetError(f"cannot parse target {text!r}")
-    return TargetSpec(text, _with_ports(_host(text, text), kinds))
+        raise TargetError(f"cannot parse target {shown!r}")
+    return TargetSpec(text, _with_ports(_host(text, shown), kinds))
 
 
 # One scheme a kind whose URL's path means something (postgres:// is postgresql://): two
@@ -223,17 +245,18 @@ _HTTP = frozenset({"http", "https"})
 _PATH_SCHEMES = frozenset({"postgresql"})
 
 
-def _parse_url(text: str, kinds: Kinds) -> Target:
-    if "," in text.partition("://")[2].split("/", 1)[0]:
+def _parse_url(url: str, kinds: Kinds) -> Target:
+    text = _shown(url)  # what an error quotes: never a password (``_shown``)
+    if "," in url.partition("://")[2].split("/", 1)[0]:
         raise TargetError(
             f"a target URL names one host (name each member of a replica set or cluster "
             f"as a target of its own): {text!r}"
         )
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        if "@" in text:  # a password holding / or ? unescaped reads as a port: not echoed
+        if "@" in url:  # a password holding / or ? unescaped reads as a port: not echoed
             raise TargetError(
                 "bad URL: its host and port cannot be read (a target URL takes no password; "
                 "the URL is not shown, in case it holds one)"
@@ -260,6 +283,10 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
     user = unquote(parts.username) if parts.username else None
     scheme = _SCHEME_NAMES.get(scheme, scheme)
     located = _locate(kinds, named, host, parts.path, user, text)
+    if located is None and "@" in parts.path:
+        # No path of a proxy or a database holds an @; a password whose unescaped / cut
+        # the URL short does (http://reader:123/rest@host reads as host "reader").
+        raise TargetError(f"an @ in a target URL's path (a password is not accepted): {text!r}")
     if located is not None:
         base, containers = located
         # The base path a kind locates names an account: a store of its own at the host:port.
@@ -299,13 +326,20 @@ def _locate(
     return base, containers
 
 
-def _parse_cidr(text: str, kinds: Kinds, max_hosts: int, yes: bool) -> tuple[Target, ...]:
+def _parse_cidr(text: str, max_hosts: int, yes: bool) -> Network:
+    """The range ``text`` names, within the bounds (ScopeError) and authorised (--yes)."""
     try:
         net = ipaddress.ip_network(text.replace("[", "", 1).replace("]", "", 1), strict=False)
     except ValueError as exc:
-        raise TargetError(f"bad CIDR range {text!r}: {exc}") from exc
+        shown = _shown(text)  # ipaddress quotes the text whole
+        why = f": {exc}" if shown == text else ""
+        raise TargetError(f"bad CIDR range {shown!r}{why}") from None
     if "%" in text:  # a zone id, which the range's addresses would not keep
         raise TargetError(f"IPv6 zone ids are not supported: {text!r}")
+    mapped = net.network_address.ipv4_mapped if isinstance(net, ipaddress.IPv6Network) else None
+    if mapped is not None and net.prefixlen >= 96:
+        # IPv4 addresses mapped into IPv6 are those addresses, as one of them is (``_host``).
+        net = ipaddress.IPv4Network((mapped, net.prefixlen - 96))
     if net.num_addresses > MAX_RANGE:
         # Each address becomes a target before the first is scanned: an IPv6 /64 with --yes
         # never finished parsing.
@@ -325,6 +359,11 @@ def _parse_cidr(text: str, kinds: Kinds, max_hosts: int, yes: bool) -> tuple[Tar
             f"{text} is a public range: pass --yes to confirm you are "
             "authorised to scan every address in it"
         )
+    return net
+
+
+def _range_targets(net: Network, kinds: Kinds) -> tuple[Target, ...]:
+    """Every address of the range at each default port."""
     # Network and broadcast addresses answer nothing on IPv4 /30 and wider.
     hosts = net.hosts() if net.version == 4 and net.prefixlen < 31 else iter(net)
     return tuple(t for ip in hosts for t in _with_ports(str(ip), kinds))
@@ -335,7 +374,7 @@ def _has_public(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
 
 
 def _read_file(path_text: str) -> str:
-    path = Path(path_text).expanduser()
+    path = target_path(path_text)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise TargetError(f"target file {path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
@@ -410,7 +449,9 @@ def _parse_nmap_xml(text: str, origin: str, kinds: Kinds) -> list[TargetSpec]:
     return specs
 
 
-def _parse_file(path_text: str, kinds: Kinds, max_hosts: int, yes: bool) -> list[TargetSpec]:
+def _parse_file(
+    path_text: str, kinds: Kinds, max_hosts: int, yes: bool, expand: bool = True
+) -> list[TargetSpec]:
     origin = f"@{path_text}"
     # Search-engine exports (Shodan, Censys, LeakIX, BinaryEdge, ZoomEye, FOFA).
     export = load_export(path_text, origin)
@@ -430,7 +471,7 @@ def _parse_file(path_text: str, kinds: Kinds, max_hosts: int, yes: bool) -> list
         if line.startswith("@"):
             raise TargetError(f"{origin} line {lineno}: target files cannot include other files")
         try:
-            specs.append(parse_one(line, kinds, max_hosts=max_hosts, yes=yes))
+            specs.append(parse_one(line, kinds, max_hosts=max_hosts, yes=yes, expand=expand))
         except TargetError as exc:
             raise TargetError(f"{origin} line {lineno}: {exc}") from exc
     return specs
@@ -462,15 +503,17 @@ def parse_targets(
     *,
     max_hosts: int = DEFAULT_MAX_HOSTS,
     yes: bool = False,
+    expand: bool = True,
 ) -> list[TargetSpec]:
-    """Parse every specification (expanding @files and scanner exports), in order."""
+    """Parse every specification (expanding @files and scanner exports), in order; with
+    ``expand`` false, a range's addresses are left unlisted (``TargetSpec.network``)."""
     kinds = Kinds.of(default_ports)
     out: list[TargetSpec] = []
     for spec in specs:
         if spec.startswith("@"):
-            out.extend(_parse_file(spec[1:], kinds, max_hosts, yes))
+            out.extend(_parse_file(spec[1:], kinds, max_hosts, yes, expand))
         else:
-            out.append(parse_one(spec, kinds, max_hosts=max_hosts, yes=yes))
+            out.append(parse_one(spec, kinds, max_hosts=max_hosts, yes=yes, expand=expand))
     total = sum(len(s.targets) for s in out)
     if total > max_hosts * max(1, len(kinds.default_ports())) and not yes:
         raise ScopeError(f"the targets expand to {total} endpoints: pass --yes to confirm")
@@ -544,9 +587,6 @@ def _database_path(ep: Endpoint) -> bool:
     """Whether ``ep``'s path names a database the probe logs in to: a PostgreSQL URL's, or
     one a merge kept (``_merged``)."""
     return ep.scheme in _PATH_SCHEMES or (ep.scheme is None and bool(ep.base_path))
-
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def check_scope(eps: Iterable[Endpoint], scope: Sequence[Network]) -> None:

@@ -34,15 +34,15 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_a_closed_bare_port_is_named_by_host_and_port_not_http() -> None:
-    """Nothing answered, so nothing says the port speaks http: the verdict's URL was
-    http://127.0.0.1:PORT, which reports and alerts showed for a database's port."""
+def test_a_closed_bare_port_keeps_the_url_tried() -> None:
+    """An HTTP kind's verdict no answer decided names the URL it tried, http:// first on a
+    bare port: the field every Elasticsearch result has carried."""
     port = _closed_port()
     got = _ask(Endpoint("127.0.0.1", port))
     assert isinstance(got, Service) and got.verdict == Verdict.CLOSED
-    assert got.url == f"127.0.0.1:{port}"
-    named = _ask(Endpoint("127.0.0.1", port, "http"))
-    assert isinstance(named, Service) and named.url == f"http://127.0.0.1:{port}"
+    assert got.url == f"http://127.0.0.1:{port}"
+    named = _ask(Endpoint("127.0.0.1", port, "https"))
+    assert isinstance(named, Service) and named.url == f"https://127.0.0.1:{port}"
 
 
 def test_http_and_https_of_one_proxied_path_are_both_tried() -> None:

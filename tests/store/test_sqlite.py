@@ -386,3 +386,96 @@ def test_a_database_others_may_read_is_made_private_on_opening(tmp_path: Path) -
         store.begin_scan(["127.0.0.2"], {})
         for f in tmp_path.glob("findings.db*"):
             assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+
+
+def _keyed_by_host_port(path: Path) -> None:
+    """The checkpoints as schema 9 kept them: under the host:port alone."""
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys=OFF")
+        for table in _CHECKPOINT_TABLES:
+            db.execute(
+                f"UPDATE {table} SET endpoint = substr(endpoint, 1, instr(endpoint, '/') - 1) "
+                "WHERE instr(endpoint, '/') > 0"
+            )
+        db.execute("PRAGMA user_version=9")
+
+
+def test_a_watch_issue_about_a_bare_port_stays_when_a_read_behind_a_path_moves(
+    tmp_path: Path,
+) -> None:
+    """The watch follows the store at the bare host:port (its results stay there); a full
+    read of a proxied path of that host:port, cut short, moved its checkpoints, and the
+    watch's issue moved with them to the proxied store's key: the next round opened the
+    bare store's exposure again and closed one the proxied store never had. So did the
+    result of a proxied store another scan kept under that host:port."""
+    path = tmp_path / "f.db"
+    bare, other_bare = Endpoint("10.0.0.5", 8080), Endpoint("10.0.0.6", 8080)
+    proxied = Endpoint("10.0.0.6", 8080, "http", "/es")
+    with SqliteStore(path) as store:
+        watched = store.begin_scan(["10.0.0.5:8080", "10.0.0.6:8080"], {})
+        store.record(watched, _result_at(bare))
+        store.record(watched, _result_at(other_bare))
+        store.finish_scan(watched)
+        cut = _cut_short(store, ["http://10.0.0.5:8080/es"], "10.0.0.5:8080/es")
+        once = store.begin_scan(["http://10.0.0.6:8080/es"], {})
+        store.record(once, _result_at(proxied))
+        store.finish_scan(once)
+    _keyed_by_host_port(path)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys=OFF")
+        for table in _ENDPOINT_TABLES:
+            db.execute(f"UPDATE {table} SET endpoint='10.0.0.6:8080' WHERE scan_id=?", (once,))
+        for host in ("10.0.0.5", "10.0.0.6"):
+            db.execute(
+                "INSERT INTO watch_issues (watch, key, kind, endpoint, opened_at, opened_scan, "
+                "reminders, state) VALUES ('default', ?, 'exposed', ?, 't', ?, 0, '{}')",
+                (f"exposed:{host}:8080", f"{host}:8080", watched),
+            )
+    with SqliteStore(path) as store:
+        assert [p.docs for p in store.partitions(cut, "10.0.0.5:8080/es", "cases")] == [1]
+        assert {r.service.endpoint.key for r in store.load(once).results} == {proxied.key}
+        kept = {r.service.endpoint.key for r in store.load(watched).results}
+        assert kept == {bare.key, other_bare.key}
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT key, endpoint FROM watch_issues").fetchall() == [
+            ("exposed:10.0.0.5:8080", "10.0.0.5:8080"),
+            ("exposed:10.0.0.6:8080", "10.0.0.6:8080"),
+        ]
+
+
+def test_targets_that_cannot_be_read_again_leave_the_checkpoints_and_the_store_opens(
+    tmp_path: Path,
+) -> None:
+    """A target file under the home of a user this machine does not know made the
+    migration raise, and the findings database could not be opened at all."""
+    path = tmp_path / "f.db"
+    with SqliteStore(path) as store:
+        specs = ["@~leakhound-no-such-user/targets.txt", "http://10.0.0.5:8080/es"]
+        cut = _cut_short(store, specs, "10.0.0.5:8080/es")
+    _keyed_by_host_port(path)
+    with SqliteStore(path) as store:
+        assert store.partitions(cut, "10.0.0.5:8080", "cases")
+
+
+def test_a_large_range_among_a_scans_targets_is_not_listed_to_move_its_checkpoints(
+    tmp_path: Path,
+) -> None:
+    """The migration listed every address of every range the scan named (one target a
+    port), about 15 s a /16 and gigabytes a /8, to learn whether a host:port was one of
+    them: a range is asked whether it holds it."""
+    import time
+
+    path = tmp_path / "f.db"
+    with SqliteStore(path) as store:
+        moved = _cut_short(store, ["10.0.0.0/12", "http://10.0.0.5:8080/es"], "10.0.0.5:8080/es")
+        stays = _cut_short(store, ["10.0.0.0/12", "http://10.0.0.5:9200/es"], "10.0.0.5:9200/es")
+    with sqlite3.connect(path) as db:
+        db.execute('UPDATE scans SET options=\'{"kinds": ["elasticsearch"]}\'')
+    _keyed_by_host_port(path)
+    started = time.monotonic()
+    with SqliteStore(path) as store:
+        assert time.monotonic() - started < 5
+        # 8080 is no default port of Elasticsearch: the range does not name 10.0.0.5:8080.
+        assert store.partitions(moved, "10.0.0.5:8080/es", "cases")
+        # The range names 10.0.0.5:9200, a store of its own: which one was read is not known.
+        assert store.partitions(stays, "10.0.0.5:9200", "cases")

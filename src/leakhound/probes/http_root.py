@@ -36,12 +36,11 @@ async def first_answer(
     A refused connection is ``closed``, a silent one ``timeout``, an answer too large
     ``too_large`` (the kind's not-<kind>: no store of it answers so), any other failure on
     every scheme ``error`` with each scheme's reason; an http port that asks for https is
-    asked again over https. Otherwise the answer, for the kind to classify. Where no
-    scheme answered on an endpoint that names none, its URL is host:port alone: no scheme
-    was found to apply (``Endpoint.url``).
+    asked again over https. Otherwise the answer, for the kind to classify. A verdict no
+    answer decided carries the URL that was tried (``http://`` first on a port that names
+    no scheme), as Elasticsearch results always have.
     """
     schemes = endpoint.http_schemes
-    unanswered = None if endpoint.scheme else endpoint.url()
     reason = ""
     for scheme in schemes:
         base = endpoint.url(scheme)
@@ -49,9 +48,9 @@ async def first_answer(
             resp = await transport.http.get(base + path, allow)
         except ConnectError as exc:
             verdict = Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR
-            return Service(endpoint, unanswered or base, kind, verdict, str(exc))
+            return Service(endpoint, base, kind, verdict, str(exc))
         except TimeoutError_ as exc:
-            return Service(endpoint, unanswered or base, kind, Verdict.TIMEOUT, str(exc))
+            return Service(endpoint, base, kind, Verdict.TIMEOUT, str(exc))
         except TooLargeError as exc:
             return Service(endpoint, base, kind, too_large, f"{what} too large: {exc}")
         except NetError as exc:
@@ -66,4 +65,6 @@ async def first_answer(
             reason = "http: the server asks for https"
             continue
         return FirstAnswer(scheme, base, resp)
-    return Service(endpoint, endpoint.url(), kind, Verdict.ERROR, reason or "no answer")
+    return Service(
+        endpoint, endpoint.url(schemes[0]), kind, Verdict.ERROR, reason or "no answer"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sqlite3
@@ -40,7 +41,9 @@ _ENDPOINT_ROWS = (
 _CHECKPOINT_ROWS = ("full_partitions", "full_finished", "full_totals", "scan_identifiers")
 # Migration 10 (below): the results moved (and the checkpoints of a read cut short, moved
 # as the scan's own targets say: ``_checkpoint_moves``), then every row that names them,
-# the people counted across stores, the watch's issues and alerts.
+# the people counted across stores, the watch's issues and alerts. A watch's issue follows
+# results only, and only where no result is left under the host:port (a bare port's store,
+# still there: the issue may be about it); checkpoints say nothing of what a watch saw.
 _REKEY_HEAD = """
     PRAGMA defer_foreign_keys = ON;
     CREATE TEMP TABLE rekeyed AS
@@ -53,10 +56,10 @@ _REKEY_HEAD = """
           AND instr(endpoint, '/') = 0
           AND NOT EXISTS (SELECT 1 FROM results n WHERE n.scan_id = results.scan_id
               AND n.endpoint = results.endpoint
-                  || json_extract(results.body, '$.service.endpoint.base_path'))
-        UNION ALL SELECT scan_id, old, new FROM checkpoint_moves;
+                  || json_extract(results.body, '$.service.endpoint.base_path'));
     CREATE TEMP TABLE moved AS
         SELECT old, min(new) AS new FROM rekeyed GROUP BY old HAVING count(DISTINCT new) = 1;
+    INSERT INTO rekeyed SELECT scan_id, old, new FROM checkpoint_moves;
     UPDATE results SET
         store_id = CASE WHEN store_id = kind || '@' || endpoint
             THEN kind || '@' || (SELECT r.new FROM rekeyed r
@@ -68,6 +71,7 @@ _REKEY_HEAD = """
         WHERE r.scan_id = results.scan_id AND r.old = results.endpoint);
 """
 _REKEY_TAIL = """
+    DELETE FROM moved WHERE EXISTS (SELECT 1 FROM results x WHERE x.endpoint = moved.old);
     UPDATE scan_people SET body = json_set(body, '$.endpoints', json((
         SELECT json_group_array(coalesce((SELECT r.new FROM rekeyed r
             WHERE r.scan_id = scan_people.scan_id AND r.old = e.value), e.value))
@@ -354,7 +358,8 @@ _MIGRATIONS: dict[int, str] = {
     # host:port alone, move to the new key with every row that names them, and the watch's
     # issues about them, so an upgrade neither opens a known exposure again nor starts its
     # history over. (A host:port whose results held two paths keeps its watch issues: which
-    # path they were about cannot be told; so does one whose new key is already there.)
+    # path they were about cannot be told; so does one whose new key is already there, and
+    # one still holding a result of its own, the bare port's store.)
     # A full read cut short has checkpoints and no result yet: they move as the scan's
     # targets say (``_checkpoint_moves``), or ``--resume`` would read the store from the
     # start. The alerts' own text names the new key too (their routes send it).
@@ -383,10 +388,10 @@ def _checkpoint_moves(db: sqlite3.Connection) -> None:
         found.setdefault(scan_id, set()).add(endpoint)
     for scan_id, olds in found.items():
         row = db.execute("SELECT targets, options FROM scans WHERE scan_id=?", (scan_id,))
-        keys = _target_keys(*(row.fetchone() or ("[]", "{}")))
+        keys, ranges = _target_keys(*(row.fetchone() or ("[]", "{}")))
         for old in sorted(olds):
             news = {k for k, netloc, proxied in keys if netloc == old and proxied}
-            if len(news) != 1 or any(k == old for k, _, _ in keys):
+            if len(news) != 1 or any(k == old for k, _, _ in keys) or _in_range(old, ranges):
                 continue
             new = news.pop()
             if not any(_holds(db, t, scan_id, new) for t in ("results", *_CHECKPOINT_ROWS)):
@@ -405,20 +410,39 @@ def _holds(db: sqlite3.Connection, table: str, scan_id: str, endpoint: str) -> b
     )
 
 
-def _target_keys(specs: str, options: str) -> set[tuple[str, str, bool]]:
+# A range a scan named, and the ports each of its addresses was scanned at.
+_Range = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, tuple[int, ...]]
+
+
+def _target_keys(specs: str, options: str) -> tuple[set[tuple[str, str, bool]], list[_Range]]:
     """(key, host:port, behind a proxy path) of each target of a scan, as ``--resume``
-    parses them; none where they cannot be parsed again."""
+    parses them, and the ranges it named, not listed (a /16 is a million targets, a /8
+    gigabytes: a range is only asked whether it holds a host:port, ``_in_range``); none
+    where they cannot be parsed again."""
     from ..probes.registry import DEFAULT  # the probes' kinds, needed by this step alone
     from ..targets import parse_targets, targets
 
     try:
         chosen = orjson.loads(options).get("kinds") or ()
-        found = targets(
-            parse_targets(orjson.loads(specs), DEFAULT.target_kinds(tuple(chosen)), yes=True)
-        )
+        kinds = DEFAULT.target_kinds(tuple(chosen))
+        parsed = parse_targets(orjson.loads(specs), kinds, yes=True, expand=False)
     except (UsageError, ValueError, TypeError, AttributeError):
-        return set()
-    return {(t.endpoint.key, t.endpoint.netloc, t.endpoint.behind_path) for t in found}
+        return set(), []
+    ports = tuple(kinds.default_ports())
+    ranges = [(s.network, ports) for s in parsed if s.network is not None]
+    keys = {(t.endpoint.key, t.endpoint.netloc, t.endpoint.behind_path) for t in targets(parsed)}
+    return keys, ranges
+
+
+def _in_range(netloc: str, ranges: list[_Range]) -> bool:
+    """Whether a range of ``ranges`` names host:port ``netloc``."""
+    host, _, port = netloc.rpartition(":")
+    try:
+        address = ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+        number = int(port)
+    except ValueError:
+        return False
+    return any(address in net and number in ports for net, ports in ranges)
 
 
 def default_db_path() -> Path:

@@ -168,8 +168,8 @@ def test_locate_reads_the_three_url_forms() -> None:
 
 
 def test_a_closed_port_is_named_as_the_target_named_it() -> None:
-    """Nothing answered: a bare port is host:port and an s3:// target keeps its scheme;
-    both read http://, a scheme nothing was found to speak."""
+    """Nothing answered: an s3:// target keeps its scheme (it read http://, a scheme the
+    target never named); a bare port, the URL tried first."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
@@ -185,7 +185,7 @@ def test_a_closed_port_is_named_as_the_target_named_it() -> None:
             return out
 
     assert asyncio.run(verdicts()) == [
-        (Verdict.CLOSED, f"127.0.0.1:{port}"),
+        (Verdict.CLOSED, f"http://127.0.0.1:{port}"),
         (Verdict.CLOSED, f"s3://127.0.0.1:{port}"),
         (Verdict.CLOSED, f"http://127.0.0.1:{port}"),
     ]

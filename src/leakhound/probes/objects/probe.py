@@ -72,8 +72,8 @@ class ObjectProbe(Probe):
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """The store-level request on each scheme in turn, then every bucket's access. Where
-        no scheme answered on an endpoint not named by one, its URL is its own (``s3://``,
-        host:port for a bare port): not a scheme it was never found to speak."""
+        no scheme answered, an ``s3://`` or ``azblob://`` target keeps its own URL; a bare
+        port, the URL tried first (as every HTTP kind's)."""
         http = transport.http
         schemes = (
             list(endpoint.http_schemes)
@@ -82,7 +82,7 @@ class ObjectProbe(Probe):
             if endpoint.port == 443
             else ["http", "https"]
         )
-        unanswered = None if endpoint.scheme in ("http", "https") else endpoint.url()
+        unanswered = None if endpoint.scheme in (None, "http", "https") else endpoint.url()
         not_mine = ""
         for n, scheme in enumerate(schemes):
             base = endpoint.url(scheme)
