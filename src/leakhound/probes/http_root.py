@@ -65,6 +65,4 @@ async def first_answer(
             reason = "http: the server asks for https"
             continue
         return FirstAnswer(scheme, base, resp)
-    return Service(
-        endpoint, endpoint.url(schemes[0]), kind, Verdict.ERROR, reason or "no answer"
-    )
+    return Service(endpoint, endpoint.url(schemes[0]), kind, Verdict.ERROR, reason or "no answer")
