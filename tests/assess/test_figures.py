@@ -28,6 +28,7 @@ from leakhound.models import (
     Verdict,
     YearCount,
 )
+from leakhound.notify import notify
 from leakhound.report import html, markdown
 from leakhound.store import SqliteStore
 
@@ -452,12 +453,39 @@ def test_people_of_stores_read_whole_are_counted_once_across_them(tmp_path: Path
         store.record(scan_id, _counted_store("198.51.100.9", "redis", exact=False))
         people = assess(store.load(scan_id)).data_subjects
     assert (people.value, people.low, people.high) == (8600, 3600, 12600)
+    # added, the two counts are the most there are at their figures, never "about" 8,600
     assert figure_text(people, "people") == (
-        "about 8,600 people (estimate; between 3,600 and 12,600)"
+        "up to 8,600 people (estimate; at least 3,600; 12,600 with each count at its likely high)"
     )
     # the estimate's figure is a likely one: the sum is the most the figures allow, not a bound
     assert "the most these counts allow (the estimates' likely highs added" in people.basis
     assert "most there can be" not in people.basis
+
+
+def test_people_of_stores_each_estimated_from_its_sample_are_up_to_their_sum(
+    tmp_path: Path,
+) -> None:
+    # The lab scanned with --people-read 0: six stores hold the same 3,543 people, each
+    # estimated from its own sample at 3,000 to 4,500. Added, 22,200 is what six stores
+    # sharing no one would hold, six times the truth: an upper bound, never "about".
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        for n in range(6):
+            store.record(scan_id, _counted_store(f"198.51.100.{n + 1}", "postgresql", False))
+        scan = store.load(scan_id)
+    a = assess(scan)
+    people = a.data_subjects
+    assert (people.value, people.low, people.high, people.added) == (30_000, 160, 54_000, True)
+    assert figure_text(people, "people") == (
+        "up to 30,000 people (estimate; at least 160; 54,000 with each count at its likely high)"
+    )
+    assert to_dict(a)["data_subjects"]["counts_added"] is True
+    # the HTML report's card says the same, and so does the notification draft
+    page = html.render(scan)
+    assert "≤ 30,000" in page and "≈ 30,000" not in page and "about 30,000" not in page
+    assert "at most (stores&#39; counts added), at least 160" in page
+    draft = notify(scan, a, kind="authority")
+    assert "**Approximate number of data subjects:** up to 30,000 people" in draft
 
 
 def test_an_index_never_holds_more_people_than_its_store_was_counted_to_hold(

@@ -50,6 +50,9 @@ class Figure:
     low: int | None = None  # a lower bound, when one is known
     high: int | None = None  # an upper bound, when one is known
     basis: str = ""  # one sentence: how the number was obtained
+    # The value adds the counts of different stores, which may hold the same people: the most
+    # those counts allow (no one in two of them), never a likely figure, shown as "up to".
+    added: bool = False
 
     @property
     def approximate(self) -> bool:
@@ -539,6 +542,7 @@ def store_people(scan: ScanRecord) -> Figure | None:
         Method.ESTIMATE,
         low=low,
         high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
+        added=True,
         basis=f"{len(parts)} counts, each as below, added: someone in several of them counts "
         f"once in each, so the sum is {most}, and the largest's {low:,} the "
         f"fewest (leakhound export-subjects {scan.scan_id} counts each identifier once across "

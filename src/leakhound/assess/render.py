@@ -33,9 +33,20 @@ FORMATS = ("terminal", "json", "markdown")
 
 def figure_text(f: Figure, unit: str) -> str:
     """'about 800 people (estimate; at least 80)', 'about 800 people (estimate; between 780
-    and 830)', 'up to 9,000 people (estimate; at least 3,000)', '1,000 records (exact)'."""
+    and 830)', 'up to 9,000 people (estimate; at least 3,000)', 'up to 9,000 people
+    (estimate; at least 3,000; 12,600 with each count at its likely high)', '1,000 records
+    (exact)'."""
     if f.value is None:
         return f"unknown ({f.basis})" if f.basis else "unknown"
+    if f.added and f.low is not None:
+        # Counts of stores that may hold the same people, added: the most they allow, never
+        # "about" (six copies of one database's 3,543 people are not about 22,200 people).
+        likely = (
+            f"; {f.high:,} with each count at its likely high"
+            if f.high is not None and f.high > f.value
+            else ""
+        )
+        return f"up to {f.value:,} {unit} (estimate; at least {f.low:,}{likely})"
     if f.method is Method.ESTIMATE:
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             # The figure is its own upper bound (stores' counts added): said so.
@@ -85,6 +96,8 @@ def _figure(f: Figure) -> dict[str, Any]:
         "method": f.method.value,
         "low": f.low,
         "high": f.high,
+        # the value adds counts of stores that may hold the same people: an upper bound
+        "counts_added": f.added,
         "basis": f.basis,
     }
 

@@ -133,7 +133,8 @@ def view(
                 "label": "people",
                 "value": (
                     f"≤ {people.value:,}"
-                    if people.value is not None and people.high == people.value != people.low
+                    if people.value is not None
+                    and (people.added or people.high == people.value != people.low)
                     else _figure_value(people.value, approx=people.approximate)
                 ),
                 "note": _people_note(a),
@@ -225,6 +226,13 @@ def _people_note(a: Assessment) -> str:
     f = a.data_subjects
     if f.value is None:
         return "no identifier found in the samples"
+    if f.added and f.low is not None:
+        likely = (
+            f"; {f.high:,} with each count at its likely high"
+            if f.high is not None and f.high > f.value
+            else ""
+        )
+        return f"at most (stores' counts added), at least {f.low:,}{likely}"
     if f.method.value == "estimate":
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             return f"at most (stores' counts added), at least {f.low:,}"
