@@ -232,6 +232,43 @@ def test_date_range_spans_indices_with_personal_data(build_scan: Build) -> None:
     assert a.date_range == ("2019-01-02", "2021-06-01")
 
 
+def test_date_range_of_containers_without_a_date_field_is_the_years_of_their_records_read(
+    build_scan: Build,
+) -> None:
+    # A Redis key pattern, a bucket's folder: no date field at inventory, but the store was
+    # read whole for its people and every record dated (the terminal: "2005 – 2019 (years
+    # read)"). The assessment, the HTML report and the 72-hour draft said "unknown".
+    scan = build_scan(
+        Ix(
+            "case:*",
+            docs=10_000,
+            pii={"EMAIL_ADDRESS": (100, 90)},
+            read_years=((2005, 227), (2012, 614), (2019, 1132), (2020, 0)),
+        ),
+        Ix("exports/2021/", docs=10, pii={"EMAIL_ADDRESS": (10, 10)}, read_years=((2021, 10),)),
+    )
+    a = assess(scan)
+    assert a.date_range == ("2005", "2021")
+    rows = {c["name"]: c["dates"] for c in html.view(scan, a)["containers"]}
+    assert rows == {"case:*": "2005 – 2019 (years read)", "exports/2021/": "2021 (years read)"}
+    page = html.render(scan)
+    assert "<td>2005 – 2021</td>" in page and "<td>unknown</td>" not in page
+    draft = notify(scan, a, kind="authority")
+    assert (
+        "**Date range of the records:** from 2005 to 2021 (from the indices' date fields, or "
+        in (draft)
+    )
+    assert "| 2005 – 2019 (years read) |" in draft
+    # a year read holds any of its days: the range is the wider, each end as precise as known
+    dated = Ix("dated", pii={"EMAIL_ADDRESS": (1, 1)}, date_min="2005-03-04", date_max="2019-06-30")
+    for read, expected in (
+        (((2005, 3), (2019, 4)), ("2005", "2019")),
+        (((2010, 3),), ("2005-03-04", "2019-06-30")),
+    ):
+        read_ix = Ix("read", pii={"EMAIL_ADDRESS": (1, 1)}, read_years=read)
+        assert assess(build_scan(dated, read_ix)).date_range == expected
+
+
 def test_records_by_year_leave_out_what_was_not_counted(build_scan: Build) -> None:
     # A date range alone says nothing of the years between: 732 records over 2019-07-02 ..
     # 2020-07-01 may all be of one week. No year is given a share of them.

@@ -703,12 +703,44 @@ def _personal(i: ContainerExposure) -> bool:
 
 
 def date_range(containers: Iterable[ContainerExposure]) -> tuple[str | None, str | None]:
-    """Oldest and newest record dates over the containers with personal data (else all)."""
+    """Oldest and newest record dates over the containers with personal data (else all):
+    of each container's date field, else, where the inventory read none (a Redis key
+    pattern, a bucket's folder, a CouchDB database), the years of its records read, each
+    dated by its own date ('2005': a year, not a day, is all that was kept)."""
     items = list(containers)
     chosen = [i for i in items if _personal(i)] or items
-    lows = [d for d in (_day(i.date_min) for i in chosen) if d]
-    highs = [d for d in (_day(i.date_max) for i in chosen) if d]
-    return (min(lows).isoformat() if lows else None, max(highs).isoformat() if highs else None)
+    # (day, precise?, text): the oldest, and of one day the precise text before the year's
+    lows: list[tuple[date, bool, str]] = []
+    highs: list[tuple[date, bool, str]] = []
+    for i in chosen:
+        lo, hi = _day(i.date_min), _day(i.date_max)
+        if lo or hi:
+            lows += [(lo, True, lo.isoformat())] if lo else []
+            highs += [(hi, True, hi.isoformat())] if hi else []
+        elif span := _years_span(i):
+            lows.append((date(span[0], 1, 1), False, str(span[0])))
+            highs.append((date(span[1], 12, 31), False, str(span[1])))
+    low = min(lows, key=lambda x: (x[0], not x[1]))[2] if lows else None
+    high = max(highs, key=lambda x: (x[0], x[1]))[2] if highs else None
+    return (low, high)
+
+
+def _years_span(i: ContainerExposure) -> tuple[int, int] | None:
+    """The first and last year of a container's records counted a year."""
+    years = [y for y, n in i.years if n]
+    return (min(years), max(years)) if years else None
+
+
+def container_dates(i: ContainerExposure) -> str:
+    """'2005-01-01 – 2019-12-31' from its date field, else, where the inventory read none,
+    '2005 – 2019 (years read)' from its records read (as the terminal report says), or ''."""
+    if i.date_min or i.date_max:
+        return f"{(i.date_min or '?')[:10]} – {(i.date_max or '?')[:10]}"
+    span = _years_span(i)
+    if span is None:
+        return ""
+    low, high = span
+    return f"{low} (years read)" if low == high else f"{low} – {high} (years read)"
 
 
 def records_by_year(containers: Iterable[ContainerExposure]) -> list[tuple[int, int]]:

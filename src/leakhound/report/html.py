@@ -30,6 +30,7 @@ from ..assess import (
 )
 from ..assess.categories import category_score
 from ..assess.document import CSP
+from ..assess.figures import container_dates
 from ..assess.figures import held as held_records
 from ..assess.render import deadline_text, duty_text, figure_text
 from ..models import Words
@@ -380,7 +381,7 @@ def _container_row(i: ContainerExposure) -> dict[str, Any]:
         "store": i.url,
         "name": i.name,
         "docs": text.count(i.docs, i.docs_exact),
-        "dates": text.dates(i.date_min, i.date_max),
+        "dates": container_dates(i),
         "pii": [
             {
                 "label": entity_class(k.entity_type).label,
