@@ -215,6 +215,14 @@ def test_html_escapes_hostile_index_names(scan: ScanRecord) -> None:
     assert "\x1b" not in page and "\x07" not in page
 
 
+def test_html_names_the_verdicts_of_the_endpoints_it_hides_alone(scan: ScanRecord) -> None:
+    # The open endpoint is listed; the closed one is the "other" endpoint, and only its
+    # verdict is said beside it (not "open 1", as if an open store were hidden).
+    page = html_report.render(scan)
+    assert "1 other endpoint was secured, closed or silent (closed 1)." in page
+    assert "open 1" not in page
+
+
 def test_html_without_assessment_still_gives_figures(scan: ScanRecord) -> None:
     page = html_report.render(scan)
     assert "support-cases-2019" in page

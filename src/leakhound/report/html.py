@@ -107,7 +107,14 @@ def view(
             "version": scan.tool.version,
             "endpoints": s.endpoints,
             "hidden": s.endpoints - s.exposed_endpoints,
-            "by_verdict": ", ".join(f"{k} {n}" for k, n in s.by_verdict.items()),
+            # the verdicts of the endpoints not exposed, said beside them (a secured store is
+            # never counted among the open ones)
+            "hidden_verdicts": ", ".join(
+                f"{k} {n}"
+                for k, n in Counter(
+                    r.service.verdict.value for r in scan.results if not r.exposed
+                ).most_common()
+            ),
         },
         "cards": [
             {
