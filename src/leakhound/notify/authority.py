@@ -221,7 +221,7 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 "Store",
                 concerned.container_heading,
                 concerned.records_heading,
-                "Personal data found in a sample",
+                "Personal data found",
                 "Dates",
             ),
             tuple(_container_row(i) for i in listed) or (("—", "—", "—", "—", "—"),),
@@ -398,7 +398,11 @@ def _special(a: Assessment) -> tuple[Inline, ...]:
 
 def _container_row(i: ContainerExposure) -> tuple[Text, ...]:
     kinds = (
-        ", ".join(f"{entity_class(k.entity_type).label} ({k.docs}/{i.sampled})" for k in i.pii)
+        ", ".join(
+            f"{entity_class(k.entity_type).label} ({k.docs:,}/{i.sampled:,} "
+            f"{'read' if i.full else 'sampled'})"
+            for k in i.pii
+        )
         or "—"
     )
     return (Target(i.url), Target(i.name), container_count(i), kinds, container_dates(i))

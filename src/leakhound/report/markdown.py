@@ -89,7 +89,7 @@ def render(scan: ScanRecord) -> str:
             out.append(
                 f"| {cell(c.name)} | {docs} | "
                 f"{text.size(c.store_bytes)} | {cell(text.container_dates(cr))} | "
-                f"{cell(text.pii_line(cr.sample))} | {cell(' · '.join(flags))} |"
+                f"{cell(text.pii_line(cr.sample, cr.full))} | {cell(' · '.join(flags))} |"
             )
         if note := estimate_note(cr.container for cr in r.containers):
             out += ["", cell(note)]

@@ -132,10 +132,11 @@ def product(fp: Fingerprint) -> str:
     return text
 
 
-def pii_line(sample: Sample | None) -> str:
-    """'EMAIL_ADDRESS 87/100 (customer.email, description)' per type, joined by '; '."""
+def pii_line(sample: Sample | None, full: FullRead | None = None) -> str:
+    """'EMAIL_ADDRESS 87/100 (customer.email, description)' per type, joined by '; '; a
+    container read in full instead of sampled says where its kinds are."""
     if sample is None:
-        return ""
+        return READ_IN_FULL if full is not None else ""
     if sample.error:
         return f"sample failed: {sample.error}"
     parts = []
@@ -227,10 +228,14 @@ _SHORT = {
 }
 
 
-def pii_kinds(sample: Sample | None) -> str:
-    """The PII kinds of one container's sample in short words: 'email, phone, ip'."""
+READ_IN_FULL = "not sampled: read in full (below)"
+
+
+def pii_kinds(sample: Sample | None, full: FullRead | None = None) -> str:
+    """The PII kinds of one container's sample in short words: 'email, phone, ip'; a
+    container read in full (``--depth full``) instead of sampled says where its kinds are."""
     if sample is None:
-        return ""
+        return READ_IN_FULL if full is not None else ""
     if sample.error:
         return f"not sampled: {sample.error}"
     kinds = [_SHORT.get(p.entity_type, p.entity_type.lower()) for p in sample.pii]
