@@ -356,3 +356,20 @@ def test_the_drafts_table_says_read_in_full_not_found_in_a_sample(tmp_path: Path
     assert "| e-mail addresses (10,000/10,000 read) | 2005 – 2019 (years read) |" in text
     sampled = builder(tmp_path)(Ix("shop-orders", pii={"EMAIL_ADDRESS": (95, 90)}))
     assert "| e-mail addresses (95/100 sampled) |" in draft(sampled)
+
+
+def test_the_letter_to_the_people_says_how_many_databases_were_open(tmp_path: Path) -> None:
+    # The lab's six stores (a database, its cache, two buckets…): "one of our databases".
+    build = builder(tmp_path)
+    one = build(Ix("shop-orders", pii={"EMAIL_ADDRESS": (95, 90)}))
+    assert ", one of our databases (" in draft(one, kind="subjects")
+    assert "the information it held" in draft(one, kind="subjects")
+    with SqliteStore(tmp_path / "two.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        for scan in (one, build(Ix("crm", pii={"EMAIL_ADDRESS": (9, 9)}), host="198.51.100.8")):
+            for r in scan.results:
+                store.record(scan_id, r)
+        two = store.load(scan_id)
+    text = draft(two, kind="subjects")
+    assert ", two of our databases (" in text and "one of our databases" not in text
+    assert "what the databases are used for" in text and "the information they held" in text
