@@ -29,6 +29,7 @@ from leakhound.models import (
     FullPii,
     FullRead,
     People,
+    PeopleCount,
     PiiField,
     PiiSummary,
     Sample,
@@ -436,3 +437,22 @@ def test_records_of_each_kind_scaled_from_a_sample_say_the_range_its_size_allows
     chart = re.search(r'aria-label="Records per kind[^>]*width="(\d+)"', page)
     xs = re.findall(r'<text x="(\d+)" y="\d+">(≈ [^<]*)</text>', page)
     assert chart and all(int(x) + 8 * len(v) <= int(chart.group(1)) for x, v in xs)
+
+
+def test_a_containers_estimated_people_carry_their_likely_range(tmp_path: Path) -> None:
+    # --people-read 0: the lab's cases table, 165 addresses in 100 sampled rows of 10,000, is
+    # about 3,020 people likely between 387 and 13,895 (truth 3,433). The HTML table said
+    # "≈ 3,020" alone, where assess says the range.
+    ep = Endpoint("198.51.100.9", 5432)
+    svc = Service(ep, ep.url("http"), "postgresql", Verdict.OPEN, "trust")
+    email = PiiSummary("EMAIL_ADDRESS", 100, (PiiField("customer_email", 100),), (), 165)
+    people = PeopleCount("EMAIL_ADDRESS", 3020, 387, 13_895, False, "sample", "estimated")
+    cases = Container("cases", 10_000, 1, False, False)
+    sample = Sample(100, 100, (email,), people=people)
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["198.51.100.9"], {"sample": 100})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(cases, sample),)))
+        scan = store.load(scan_id)
+    (row,) = html_report.view(scan)["containers"]
+    assert row["people"] == "≈ 3,020 (387–13,895)"
+    assert '<td class="num">≈ 3,020 (387–13,895)</td>' in html_report.render(scan)

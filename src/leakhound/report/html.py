@@ -31,7 +31,7 @@ from ..assess import (
 )
 from ..assess.categories import category_score
 from ..assess.document import CSP
-from ..assess.figures import container_dates
+from ..assess.figures import Figure, container_dates
 from ..assess.figures import held as held_records
 from ..assess.render import deadline_text, duty_text, figure_text
 from ..models import Words
@@ -229,6 +229,14 @@ def _figure_value(n: int | None, *, approx: bool = False) -> str:
     if n is None:
         return "?"
     return ("≈ " if approx else "") + f"{n:,}"
+
+
+def _bounds(f: Figure) -> str:
+    """' (387–13,895)': an estimate's likely range beside it, as assess gives it; '' for a
+    count, or where no bound is known."""
+    if f.method is not Method.ESTIMATE or f.low is None or f.high is None or f.low == f.high:
+        return ""
+    return f" ({f.low:,}–{f.high:,})"
 
 
 def _people_note(a: Assessment) -> str:
@@ -449,6 +457,7 @@ def _container_row(i: ContainerExposure) -> dict[str, Any]:
         "people": "—"
         if i.subjects.value is None
         else _figure_value(i.subjects.value, approx=i.subjects.approximate)
+        + _bounds(i.subjects)
         + ("" if i.names_people else " IP addresses"),
         "flags": flags,
     }
