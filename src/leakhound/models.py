@@ -540,12 +540,17 @@ class PeopleCount:
 class PeopleAcross:
     """People counted once across the stores of one scan whose identifiers it read (or
     listed) whole: one set of keyed digests for all of them, so that someone held in two
-    stores (a database and its cache, its backup) counts once."""
+    stores (a database and its cache, its backup) counts once. Or, with a ``basis``,
+    estimated once across the stores each estimated from its sample, their samples pooled."""
 
     entity_type: str
     distinct: Distinct
     # host:port (``Endpoint.key``) of each store whose identifiers it holds
     endpoints: tuple[str, ...]
+    # How the figure was estimated, where the stores were not read whole but each estimated
+    # from its sample: their samples pooled, an identifier seen in two of them one person
+    # (``scanner/people.py``). None: the stores' identifiers were read (or listed) whole.
+    basis: str | None = field(default=None, metadata={"omit_empty": True})
 
 
 @dataclass(frozen=True, slots=True)

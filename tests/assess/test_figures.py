@@ -525,6 +525,43 @@ def test_people_of_stores_each_estimated_from_its_sample_are_up_to_their_sum(
     assert "**Approximate number of data subjects:** up to 30,000 people" in draft
 
 
+def test_people_of_stores_estimated_from_their_samples_pooled_are_one_estimate(
+    tmp_path: Path,
+) -> None:
+    # The scan pooled the two stores' samples (``PeopleAcross.basis``): one estimate across
+    # them, an identifier seen in both samples one person; not their figures added.
+    pooled = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(6000, 2400, 15_000, False),
+        ("198.51.100.7:5432", "198.51.100.8:5432"),
+        "EMAIL_ADDRESS: the samples of the 2 stores pooled, each container at its own rate",
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, _counted_store("198.51.100.7", "postgresql", exact=False))
+        store.record(scan_id, _counted_store("198.51.100.8", "s3", exact=False))
+        store.record_people(scan_id, [pooled])
+        scan = store.load(scan_id)
+        # a third store, read whole: apart from the pooled two, so the two figures added
+        store.record(scan_id, _counted_store("198.51.100.9", "redis"))
+        mixed = store.load(scan_id)
+    assert scan.people_across == (pooled,)
+    people = assess(scan).data_subjects
+    assert (people.value, people.low, people.high, people.added) == (6000, 2400, 15_000, False)
+    assert people.basis == (
+        "EMAIL_ADDRESS: the samples of the 2 stores pooled, each container at its own rate "
+        "(198.51.100.7:5432, 198.51.100.8:5432; each store alone: ≈5,000, ≈5,000)"
+    )
+    assert figure_text(people, "people") == (
+        "about 6,000 people (estimate; between 2,400 and 15,000)"
+    )
+    # the HTML report's card says the range, not the low end alone
+    assert "estimate from samples, likely between 2,400 and 15,000" in html.render(scan)
+    added = assess(mixed).data_subjects
+    assert (added.value, added.low, added.added) == (9543, 3543, True)
+    assert "≈5,000, ≈5,000" in added.basis
+
+
 def test_an_index_never_holds_more_people_than_its_store_was_counted_to_hold(
     tmp_path: Path,
 ) -> None:

@@ -477,9 +477,11 @@ def store_people(scan: ScanRecord) -> Figure | None:
     whose identifiers the scan read whole are counted together, each person once across
     them (``ScanRecord.people_across``). None when no store was counted either way (the
     per-container figures then stand in)."""
-    across = {p.entity_type: p for p in scan.people_across}
+    across = {(p.entity_type, p.basis is not None): p for p in scan.people_across}
     parts: list[Figure] = []
-    together: dict[str, list[Figure]] = {}  # type -> the counts of the stores read whole
+    # (type, pooled) -> the counts of the stores read whole, or of those each estimated from
+    # its sample whose samples the scan pooled (``PeopleAcross.basis``)
+    together: dict[tuple[str, bool], list[Figure]] = {}
     for st in scan.stores:
         full = next(
             (r.full.people for r in st.results if r.full is not None and r.full.people is not None),
@@ -501,24 +503,44 @@ def store_people(scan: ScanRecord) -> Figure | None:
         if own is None:
             continue
         # A store the scan counted whole (a full read to every container's end, or its
-        # identifiers read or listed) is in the count across such stores.
-        joined = across.get(etype)
+        # identifiers read or listed) is in the count across such stores; one estimated from
+        # its sample alone, in the estimate from such stores' samples pooled.
         endpoints = {r.service.endpoint.key for r in st.results}
-        if joined is not None and endpoints & set(joined.endpoints):
-            together.setdefault(etype, []).append(own)
+        for pooled in (False, True):
+            joined = across.get((etype, pooled))
+            if pooled and full is not None:
+                continue
+            if joined is not None and endpoints & set(joined.endpoints):
+                together.setdefault((etype, pooled), []).append(own)
+                break
         else:
             parts.append(own)
-    for etype, counts in together.items():
+    for (etype, pooled), counts in together.items():
         if len(counts) == 1:  # one store alone: its own count says it
             parts += counts
             continue
-        joined = across[etype]
+        joined = across[(etype, pooled)]
+        alone = ", ".join(
+            f"{f.value:,}" if f.method is Method.EXACT else f"≈{f.value:,}" for f in counts
+        )
+        if pooled:
+            d = joined.distinct
+            parts.append(
+                Figure(
+                    d.estimate,
+                    Method.EXACT if d.exact else Method.ESTIMATE,
+                    d.lower,
+                    d.upper,
+                    f"{joined.basis} ({', '.join(joined.endpoints)}; each store alone: {alone})",
+                )
+            )
+            continue
         parts.append(
             _distinct_figure(
                 joined.distinct,
                 f"distinct {etype} of the {len(counts)} stores whose identifiers were all read "
                 f"({', '.join(joined.endpoints)}), each person counted once across them (each "
-                f"store alone: {', '.join(f'{f.value:,}' for f in counts)})",
+                f"store alone: {alone})",
             )
         )
     if not parts:

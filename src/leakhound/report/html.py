@@ -253,6 +253,8 @@ def _people_note(a: Assessment) -> str:
     if f.method.value == "estimate":
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             return f"at most (stores' counts added), at least {f.low:,}"
+        if f.low and f.high is not None and f.high > f.low:
+            return f"estimate from samples, likely between {f.low:,} and {f.high:,}"
         return "estimate from samples" + (f", at least {f.low:,}" if f.low else "")
     if f.method.value == "given":
         return "stated by the data's owner"

@@ -170,8 +170,21 @@ def people(full: FullRead | FullTotals | None) -> str:
 
 
 def people_across(p: PeopleAcross) -> str:
-    """'3,543 distinct EMAIL_ADDRESS, each counted once across the 4 stores read whole'."""
+    """'3,543 distinct EMAIL_ADDRESS, each counted once across the 4 stores read whole';
+    '≈3,900 (estimate, between 2,400 and 6,100) distinct EMAIL_ADDRESS, each counted once
+    across the 6 stores estimated from their samples pooled: …'."""
     n = len(p.endpoints)
+    if p.basis is not None:
+        d = p.distinct
+        figure = (
+            f"{d.estimate:,} (exact)"
+            if d.exact
+            else f"≈{d.estimate:,} (estimate, between {d.lower:,} and {d.upper:,})"
+        )
+        return (
+            f"{figure} distinct {p.entity_type}, each counted once across the {n} stores "
+            f"estimated from their samples pooled: {p.basis}"
+        )
     return (
         f"{distinct(p.distinct)} distinct {p.entity_type}, each counted once across the "
         f"{n} store{'' if n == 1 else 's'} whose identifiers were read whole"
