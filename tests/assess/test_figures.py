@@ -7,7 +7,7 @@ from pathlib import Path
 from scans import READ_AND_REFUSED, Build, Ix
 
 from leakhound.assess import Method, assess, records_by_year, years_basis
-from leakhound.assess.render import figure_text, to_dict
+from leakhound.assess.render import figure_text, render_markdown, to_dict
 from leakhound.models import (
     Container,
     ContainerResult,
@@ -259,6 +259,10 @@ def test_date_range_of_containers_without_a_date_field_is_the_years_of_their_rec
         in (draft)
     )
     assert "| 2005 – 2019 (years read) |" in draft
+    assert (
+        "| Dates of the records | 2005 – 2021 | index date fields, or the years of the records "
+        "read where none was named |"
+    ) in render_markdown(a)
     # a year read holds any of its days: the range is the wider, each end as precise as known
     dated = Ix("dated", pii={"EMAIL_ADDRESS": (1, 1)}, date_min="2005-03-04", date_max="2019-06-30")
     for read, expected in (

@@ -251,7 +251,12 @@ def blocks(a: Assessment) -> list[Block]:
                 (
                     "Dates of the records",
                     _range(a.date_range),
-                    f"{common_words(a.containers).container[0]} date fields",
+                    f"{common_words(a.containers).container[0]} date fields"
+                    + (
+                        ", or the years of the records read where none was named"
+                        if any(d is not None and len(d) == 4 for d in a.date_range)
+                        else ""
+                    ),
                 ),
                 ("Exposure began", a.exposure.started_text, ""),
                 ("Exposure ended", a.exposure.ended_text, ""),
