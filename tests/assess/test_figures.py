@@ -566,6 +566,51 @@ def test_people_of_stores_estimated_from_their_samples_pooled_are_one_estimate(
     assert "≈5,000, ≈5,000" in added.basis
 
 
+def test_what_an_inventory_could_not_list_is_said_not_counted_in_every_format(
+    tmp_path: Path,
+) -> None:
+    # The lab's MinIO: readable-cases gives any object to anyone who names it, but nobody
+    # may list it. The terminal said "inventory incomplete"; assess, the HTML report and the
+    # 72-hour draft gave their "exact" figures without a word of it.
+    why = (
+        "readable-cases: anyone reads its objects by key, but nobody may list them: name "
+        "objects to read (s3://readable-cases@198.51.100.7:9000/KEY)"
+    )
+    ep = Endpoint("198.51.100.7", 9000)
+    svc = Service(ep, ep.url("http"), "s3", Verdict.OPEN, "public-cases: anyone lists it")
+    files = Container("public-cases/exports/2019/", 1132, 1, False, False)
+    sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 90),))
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(
+            scan_id,
+            TargetResult(svc, (ContainerResult(files, sample),), inventory_error=why, truncated=3),
+        )
+        scan = store.load(scan_id)
+    a = assess(scan)
+    left = f"http://198.51.100.7:9000: {why}; http://198.51.100.7:9000: 3 more folders listed"
+    assert to_dict(a)["stores"][0]["not_counted"] == [
+        why,
+        "3 more folders listed but not inventoried (--max-indices)",
+    ]
+    assert f"| Not counted | what the stores' inventories could not list | {left}" in (
+        render_markdown(a).replace("\\", "")
+    )
+    draft = notify(scan, a, kind="authority").replace("\\", "")
+    assert (
+        "**Not counted:** what the stores' inventories could not list is in none of these "
+        f"figures: {left}" in draft
+    )
+    assert '<th scope="row">Not counted</th>' in html.render(scan)
+    # a complete inventory says nothing of it
+    with SqliteStore(tmp_path / "g.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(files, sample),)))
+        whole = store.load(scan_id)
+    assert "Not counted" not in render_markdown(assess(whole))
+    assert "Not counted" not in html.render(whole)
+
+
 def test_an_index_never_holds_more_people_than_its_store_was_counted_to_hold(
     tmp_path: Path,
 ) -> None:

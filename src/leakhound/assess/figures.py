@@ -144,6 +144,9 @@ class Store:
     refused_docs: int = 0  # records the store counted in those
     refused_credentials: int = 0  # of those, refused for want of credentials (the rest failed)
     kind: str = ""  # what the texts call its containers and records (``words``)
+    # What its inventory could not list, as the scan said it (a bucket anyone reads by key but
+    # nobody lists, containers past --max-indices): in none of the figures
+    incomplete: tuple[str, ...] = ()
 
     @property
     def words(self) -> Words:
@@ -185,9 +188,26 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 refused_docs=Documents.of(cr.container for cr in shut).records,
                 refused_credentials=sum(cr.asked_credentials() for cr in shut),
                 kind=svc.kind,
+                incomplete=tuple(
+                    dict.fromkeys(
+                        [r.inventory_error for r in st.results if r.inventory_error]
+                        + [
+                            f"{words(svc.kind).containers(r.truncated, 'more')} listed but not "
+                            "inventoried (--max-indices)"
+                            for r in st.results
+                            if r.truncated
+                        ]
+                    )
+                ),
             )
         )
     return tuple(out)
+
+
+def not_counted(stores: Iterable[Store]) -> str:
+    """What the stores' inventories could not list, one store after another ('' where
+    every inventory was complete): the figures leave it out."""
+    return "; ".join(f"{st.url}: {why}" for st in stores for why in st.incomplete)
 
 
 def _product(fp: Fingerprint) -> str:

@@ -21,7 +21,7 @@ from .document import (
     Target,
     to_markdown,
 )
-from .figures import Figure, Method, common_words, estimate_ways
+from .figures import Figure, Method, common_words, estimate_ways, not_counted
 from .gdpr import Duty
 from .severity import Criterion
 
@@ -164,6 +164,8 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "refused_for_credentials": st.refused_credentials,
                 "first_seen_exposed": st.first_seen_exposed,
                 "other_endpoints": list(st.other_endpoints),
+                # what its inventory could not list: in none of the figures
+                "not_counted": list(st.incomplete),
             }
             for st in a.stores
         ],
@@ -257,6 +259,11 @@ def blocks(a: Assessment) -> list[Block]:
                         if any(d is not None and len(d) == 4 for d in a.date_range)
                         else ""
                     ),
+                ),
+                *(
+                    (("Not counted", "what the stores' inventories could not list", left),)
+                    if (left := not_counted(a.stores))
+                    else ()
                 ),
                 ("Exposure began", a.exposure.started_text, ""),
                 ("Exposure ended", a.exposure.ended_text, ""),
@@ -404,6 +411,8 @@ def render_terminal(a: Assessment, console: Console) -> None:
         how = f"\n{neutralize(figure.basis)}" if figure.basis and figure.value is not None else ""
         t.add_row(label, Text(figure_text(figure, unit)).append(how, style="dim"))
     t.add_row("Dates of the records", _range(a.date_range))
+    if left := not_counted(a.stores):
+        t.add_row("Not counted", neutralize(left))
     t.add_row("Exposure", f"{a.exposure.started_text} → {a.exposure.ended_text}")
     console.print(t, highlight=False)
     inputs = RichTable(title="Severity inputs (ENISA 2013)", title_justify="left")

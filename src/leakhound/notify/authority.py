@@ -35,7 +35,7 @@ from ..assess.document import (
     Target,
     Text,
 )
-from ..assess.figures import container_dates
+from ..assess.figures import container_dates, not_counted
 from ..assess.figures import held as held_records
 from ..assess.render import (
     container_count,
@@ -213,6 +213,19 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 Strong("Approximate number of personal data records: "),
                 *_figure(a.records, "records"),
             )
+        ),
+        *(
+            (
+                Para(
+                    (
+                        Strong("Not counted: "),
+                        "what the stores' inventories could not list is in none of these "
+                        f"figures: {left}.",
+                    )
+                ),
+            )
+            if (left := not_counted(a.stores))
+            else ()
         ),
         Para((Strong("Date range of the records: "), _range(a), ".")),
         Heading(f"Stores and {concerned.container[1]} concerned", 3),
