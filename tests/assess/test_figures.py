@@ -506,9 +506,10 @@ def test_people_of_stores_read_whole_are_counted_once_across_them(tmp_path: Path
 def test_people_of_stores_each_estimated_from_its_sample_are_up_to_their_sum(
     tmp_path: Path,
 ) -> None:
-    # The lab scanned with --people-read 0: six stores hold the same 3,543 people, each
-    # estimated from its own sample at 3,000 to 4,500. Added, 22,200 is what six stores
-    # sharing no one would hold, six times the truth: an upper bound, never "about".
+    # Six stores of the same people, each estimated from its own sample, with no estimate
+    # across them (a scan stored before samples were pooled, or stores a resumed scan did
+    # not read again): the lab's were "about 22,200" people of 3,543. Added, the figures are
+    # what six stores sharing no one would hold: an upper bound, never "about".
     with SqliteStore(tmp_path / "f.db") as store:
         scan_id = store.begin_scan(["x"], {})
         for n in range(6):
