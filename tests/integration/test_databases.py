@@ -270,6 +270,11 @@ def test_people_are_every_address_in_the_store_counted_once(
     assert people["entity_type"] == "EMAIL_ADDRESS"
     assert people["method"] == "read" and people["exact"]
     assert people["value"] == people["low"] == people["high"] == truths[kind].distinct_emails
+    # in the store's own words, as its inventory's heading ("Tables of …"): not "container(s)"
+    n = sum(1 for c in truths[kind].containers.values() if c.documents)  # the empty: none
+    said = {"postgresql": "tables", "mysql": "tables", "mongodb": "collections"}
+    what = said.get(kind, "key patterns")
+    assert people["basis"].endswith(f" records of {n} {what}, each counted once"), people["basis"]
 
 
 @pytest.fixture(scope="module")

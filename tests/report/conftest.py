@@ -48,7 +48,7 @@ def counted_scan(tmp_path: Path) -> ScanRecord:
         True,
         "read",
         "distinct EMAIL_ADDRESS in customer.email, description, read in every one of 1,001 "
-        "records of 2 container(s), each counted once",
+        "records of 2 indices, each counted once",
         ("customer.email", "description"),
     )
     return _scan(tmp_path, people)

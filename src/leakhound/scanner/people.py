@@ -492,7 +492,7 @@ async def _read_all(
             True,
             "read",
             f"distinct {etype} in {', '.join(fields)}, read in every one of {sink.records:,} "
-            f"records of {len(containers)} container(s), each counted once",
+            f"records of {acc.probe.words.containers(len(containers))}, each counted once",
             fields,
         ),
         sink.by_container,
