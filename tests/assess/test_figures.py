@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from scans import READ_AND_REFUSED, Build, Ix
@@ -610,6 +611,34 @@ def test_what_an_inventory_could_not_list_is_said_not_counted_in_every_format(
         whole = store.load(scan_id)
     assert "Not counted" not in render_markdown(assess(whole))
     assert "Not counted" not in html.render(whole)
+
+
+def test_a_store_sampled_at_two_endpoints_is_not_pooled_twice(tmp_path: Path) -> None:
+    # Two nodes of one cluster, each sampled (the same records), and a second store: the pool
+    # holds the cluster's sample twice, each identifier seen "twice", an estimate too low.
+    # The stores' own figures are added instead, as an upper bound.
+    def node(host: str) -> TargetResult:
+        r = _counted_store(host, "elasticsearch", exact=False)
+        fp = Fingerprint(product="opensearch", cluster_uuid="c-1")
+        return replace(r, service=replace(r.service, fingerprint=fp))
+
+    pooled = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(5100, 4000, 6000, False),
+        ("198.51.100.7:5432", "198.51.100.8:5432", "198.51.100.9:5432"),
+        "EMAIL_ADDRESS: the samples of the 3 stores pooled",
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, node("198.51.100.7"))
+        store.record(scan_id, node("198.51.100.8"))
+        store.record(scan_id, _counted_store("198.51.100.9", "redis", exact=False))
+        store.record_people(scan_id, [pooled])
+        scan = store.load(scan_id)
+    assert len(scan.stores) == 2
+    people = assess(scan).data_subjects
+    assert (people.value, people.added) == (10_000, True)
+    assert "pooled" not in people.basis
 
 
 def test_an_index_never_holds_more_people_than_its_store_was_counted_to_hold(

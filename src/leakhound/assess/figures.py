@@ -7,7 +7,7 @@ sample until a full read counts distinct identifiers. A ``Figure`` says which of
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -502,6 +502,7 @@ def store_people(scan: ScanRecord) -> Figure | None:
     # (type, pooled) -> the counts of the stores read whole, or of those each estimated from
     # its sample whose samples the scan pooled (``PeopleAcross.basis``)
     together: dict[tuple[str, bool], list[Figure]] = {}
+    twice: defaultdict[tuple[str, bool], bool] = defaultdict(bool)
     for st in scan.stores:
         full = next(
             (r.full.people for r in st.results if r.full is not None and r.full.people is not None),
@@ -532,12 +533,16 @@ def store_people(scan: ScanRecord) -> Figure | None:
                 continue
             if joined is not None and endpoints & set(joined.endpoints):
                 together.setdefault((etype, pooled), []).append(own)
+                # A store sampled at two of its endpoints (two nodes of one cluster) is in
+                # the pooled samples twice: the same records, each identifier seen "twice",
+                # would make the pool's estimate too low. Its stores are then added instead.
+                twice[(etype, pooled)] |= len(endpoints & set(joined.endpoints)) > 1
                 break
         else:
             parts.append(own)
     for (etype, pooled), counts in together.items():
-        if len(counts) == 1:  # one store alone: its own count says it
-            parts += counts
+        if len(counts) == 1 or (pooled and twice[(etype, pooled)]):
+            parts += counts  # one store alone: its own count says it
             continue
         joined = across[(etype, pooled)]
         alone = ", ".join(
