@@ -51,12 +51,21 @@ ASKS = "HTTP 401 on _search"
             ContainerResult(replace(LISTED, denied=True)),
             id="never-sampled-inventory-denied",
         ),
+        # The lab's OpenSearch behind a proxy that opens only _cat: the wiper's index is ~0 to
+        # _cat/indices, its _count and _mapping asked for credentials, so no sample was tried.
+        # It was "1 (+18 refused)" exposed index of 0 documents, nothing of it readable.
+        pytest.param(
+            Verdict.PARTIAL,
+            ContainerResult(replace(EMPTY, denied=True, docs_exact=False), Sample(100, 0)),
+            id="empty-to-a-listing-inventory-denied",
+        ),
     ],
 )
 def test_a_partial_stores_container_that_could_not_be_read_is_refused(
     verdict: Verdict, result: ContainerResult
 ) -> None:
     assert result.refused(verdict)
+    assert result.asked_credentials()
 
 
 @pytest.mark.parametrize(

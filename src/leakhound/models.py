@@ -559,12 +559,17 @@ class PeopleCount:
 class PeopleAcross:
     """People counted once across the stores of one scan whose identifiers it read (or
     listed) whole: one set of keyed digests for all of them, so that someone held in two
-    stores (a database and its cache, its backup) counts once."""
+    stores (a database and its cache, its backup) counts once. Or, with a ``basis``,
+    estimated once across the stores each estimated from its sample, their samples pooled."""
 
     entity_type: str
     distinct: Distinct
     # host:port (``Endpoint.key``) of each store whose identifiers it holds
     endpoints: tuple[str, ...]
+    # How the figure was estimated, where the stores were not read whole but each estimated
+    # from its sample: their samples pooled, an identifier seen in two of them one person
+    # (``scanner/people.py``). None: the stores' identifiers were read (or listed) whole.
+    basis: str | None = field(default=None, metadata={"omit_empty": True})
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,11 +623,16 @@ class ContainerResult:
         having answered with an error: it asked for credentials, or failed. One rule for
         every figure that counts what anyone could read (the scan's summary, assess, the
         notification drafts); an empty container is not refused, nor one never read unless
-        the inventory's own reads of it were refused for credentials (``Container.denied``)."""
+        the inventory's own reads of it were refused for credentials (``Container.denied``):
+        a container that seems empty only to a listing (``_cat/indices``' ~0) while its count
+        and mapping asked for credentials had nothing read because none was tried, and is
+        refused as one whose reads were."""
         tried = [r for r in (self.sample, self.full) if r is not None]
         if not tried:  # nothing read (--sample 0): the inventory's reads say
             return verdict == Verdict.PARTIAL and self.container.denied
-        return verdict == Verdict.PARTIAL and all(r.docs == 0 and r.error for r in tried)
+        return verdict == Verdict.PARTIAL and all(
+            r.docs == 0 and (r.error or self.container.denied) for r in tried
+        )
 
     def asked_credentials(self) -> bool:
         """Whether a read of this container (its sample, its full read) was refused for want
@@ -630,7 +640,8 @@ class ContainerResult:
         (``Failure.CREDENTIALS``); a read stored before the mark, by its error's words
         (``legacy_asked_credentials``). With ``refused``: listed, and not readable by anyone."""
         tried = [r for r in (self.sample, self.full) if r is not None]
-        if not tried:
+        if not tried or all(r.docs == 0 and not r.error for r in tried):
+            # nothing read, and no read refused: the inventory's own reads say
             return self.container.denied
         return any(_asked_credentials(r.error, r.failure) for r in tried)
 

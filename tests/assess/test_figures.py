@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from scans import READ_AND_REFUSED, Build, Ix
 
 from leakhound.assess import Method, assess, records_by_year, years_basis
-from leakhound.assess.render import figure_text, to_dict
+from leakhound.assess.render import figure_text, render_markdown, to_dict
 from leakhound.models import (
     Container,
     ContainerResult,
@@ -28,6 +29,7 @@ from leakhound.models import (
     Verdict,
     YearCount,
 )
+from leakhound.notify import notify
 from leakhound.report import html, markdown
 from leakhound.store import SqliteStore
 
@@ -229,6 +231,47 @@ def test_date_range_spans_indices_with_personal_data(build_scan: Build) -> None:
         )
     )
     assert a.date_range == ("2019-01-02", "2021-06-01")
+
+
+def test_date_range_of_containers_without_a_date_field_is_the_years_of_their_records_read(
+    build_scan: Build,
+) -> None:
+    # A Redis key pattern, a bucket's folder: no date field at inventory, but the store was
+    # read whole for its people and every record dated (the terminal: "2005 – 2019 (years
+    # read)"). The assessment, the HTML report and the 72-hour draft said "unknown".
+    scan = build_scan(
+        Ix(
+            "case:*",
+            docs=10_000,
+            pii={"EMAIL_ADDRESS": (100, 90)},
+            read_years=((2005, 227), (2012, 614), (2019, 1132), (2020, 0)),
+        ),
+        Ix("exports/2021/", docs=10, pii={"EMAIL_ADDRESS": (10, 10)}, read_years=((2021, 10),)),
+    )
+    a = assess(scan)
+    assert a.date_range == ("2005", "2021")
+    rows = {c["name"]: c["dates"] for c in html.view(scan, a)["containers"]}
+    assert rows == {"case:*": "2005 – 2019 (years read)", "exports/2021/": "2021 (years read)"}
+    page = html.render(scan)
+    assert "<td>2005 – 2021</td>" in page and "<td>unknown</td>" not in page
+    draft = notify(scan, a, kind="authority")
+    assert (
+        "**Date range of the records:** from 2005 to 2021 (from the indices' date fields, or "
+        in (draft)
+    )
+    assert "| 2005 – 2019 (years read) |" in draft
+    assert (
+        "| Dates of the records | 2005 – 2021 | index date fields, or the years of the records "
+        "read where none was named |"
+    ) in render_markdown(a)
+    # a year read holds any of its days: the range is the wider, each end as precise as known
+    dated = Ix("dated", pii={"EMAIL_ADDRESS": (1, 1)}, date_min="2005-03-04", date_max="2019-06-30")
+    for read, expected in (
+        (((2005, 3), (2019, 4)), ("2005", "2019")),
+        (((2010, 3),), ("2005-03-04", "2019-06-30")),
+    ):
+        read_ix = Ix("read", pii={"EMAIL_ADDRESS": (1, 1)}, read_years=read)
+        assert assess(build_scan(dated, read_ix)).date_range == expected
 
 
 def test_records_by_year_leave_out_what_was_not_counted(build_scan: Build) -> None:
@@ -452,12 +495,150 @@ def test_people_of_stores_read_whole_are_counted_once_across_them(tmp_path: Path
         store.record(scan_id, _counted_store("198.51.100.9", "redis", exact=False))
         people = assess(store.load(scan_id)).data_subjects
     assert (people.value, people.low, people.high) == (8600, 3600, 12600)
+    # added, the two counts are the most there are at their figures, never "about" 8,600
     assert figure_text(people, "people") == (
-        "about 8,600 people (estimate; between 3,600 and 12,600)"
+        "up to 8,600 people (estimate; at least 3,600; 12,600 with each count at its likely high)"
     )
     # the estimate's figure is a likely one: the sum is the most the figures allow, not a bound
     assert "the most these counts allow (the estimates' likely highs added" in people.basis
     assert "most there can be" not in people.basis
+
+
+def test_people_of_stores_each_estimated_from_its_sample_are_up_to_their_sum(
+    tmp_path: Path,
+) -> None:
+    # Six stores of the same people, each estimated from its own sample, with no estimate
+    # across them (a scan stored before samples were pooled, or stores a resumed scan did
+    # not read again): the lab's were "about 22,200" people of 3,543. Added, the figures are
+    # what six stores sharing no one would hold: an upper bound, never "about".
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        for n in range(6):
+            store.record(scan_id, _counted_store(f"198.51.100.{n + 1}", "postgresql", False))
+        scan = store.load(scan_id)
+    a = assess(scan)
+    people = a.data_subjects
+    assert (people.value, people.low, people.high, people.added) == (30_000, 160, 54_000, True)
+    assert figure_text(people, "people") == (
+        "up to 30,000 people (estimate; at least 160; 54,000 with each count at its likely high)"
+    )
+    assert to_dict(a)["data_subjects"]["counts_added"] is True
+    # the HTML report's card says the same, and so does the notification draft
+    page = html.render(scan)
+    assert "≤ 30,000" in page and "≈ 30,000" not in page and "about 30,000" not in page
+    assert "at most (stores&#39; counts added), at least 160" in page
+    draft = notify(scan, a, kind="authority")
+    assert "**Approximate number of data subjects:** up to 30,000 people" in draft
+
+
+def test_people_of_stores_estimated_from_their_samples_pooled_are_one_estimate(
+    tmp_path: Path,
+) -> None:
+    # The scan pooled the two stores' samples (``PeopleAcross.basis``): one estimate across
+    # them, an identifier seen in both samples one person; not their figures added.
+    pooled = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(6000, 2400, 15_000, False),
+        ("198.51.100.7:5432", "198.51.100.8:5432"),
+        "EMAIL_ADDRESS: the samples of the 2 stores pooled, each container at its own rate",
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, _counted_store("198.51.100.7", "postgresql", exact=False))
+        store.record(scan_id, _counted_store("198.51.100.8", "s3", exact=False))
+        store.record_people(scan_id, [pooled])
+        scan = store.load(scan_id)
+        # a third store, read whole: apart from the pooled two, so the two figures added
+        store.record(scan_id, _counted_store("198.51.100.9", "redis"))
+        mixed = store.load(scan_id)
+    assert scan.people_across == (pooled,)
+    people = assess(scan).data_subjects
+    assert (people.value, people.low, people.high, people.added) == (6000, 2400, 15_000, False)
+    assert people.basis == (
+        "EMAIL_ADDRESS: the samples of the 2 stores pooled, each container at its own rate "
+        "(198.51.100.7:5432, 198.51.100.8:5432; each store alone: ≈5,000, ≈5,000)"
+    )
+    assert figure_text(people, "people") == (
+        "about 6,000 people (estimate; between 2,400 and 15,000)"
+    )
+    # the HTML report's card says the range, not the low end alone
+    assert "estimate from samples, likely between 2,400 and 15,000" in html.render(scan)
+    added = assess(mixed).data_subjects
+    assert (added.value, added.low, added.added) == (9543, 3543, True)
+    assert "≈5,000, ≈5,000" in added.basis
+
+
+def test_what_an_inventory_could_not_list_is_said_not_counted_in_every_format(
+    tmp_path: Path,
+) -> None:
+    # The lab's MinIO: readable-cases gives any object to anyone who names it, but nobody
+    # may list it. The terminal said "inventory incomplete"; assess, the HTML report and the
+    # 72-hour draft gave their "exact" figures without a word of it.
+    why = (
+        "readable-cases: anyone reads its objects by key, but nobody may list them: name "
+        "objects to read (s3://readable-cases@198.51.100.7:9000/KEY)"
+    )
+    ep = Endpoint("198.51.100.7", 9000)
+    svc = Service(ep, ep.url("http"), "s3", Verdict.OPEN, "public-cases: anyone lists it")
+    files = Container("public-cases/exports/2019/", 1132, 1, False, False)
+    sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 90),))
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(
+            scan_id,
+            TargetResult(svc, (ContainerResult(files, sample),), inventory_error=why, truncated=3),
+        )
+        scan = store.load(scan_id)
+    a = assess(scan)
+    left = f"http://198.51.100.7:9000: {why}; http://198.51.100.7:9000: 3 more folders listed"
+    assert to_dict(a)["stores"][0]["not_counted"] == [
+        why,
+        "3 more folders listed but not inventoried (--max-indices)",
+    ]
+    assert f"| Not counted | what the stores' inventories could not list | {left}" in (
+        render_markdown(a).replace("\\", "")
+    )
+    draft = notify(scan, a, kind="authority").replace("\\", "")
+    assert (
+        "**Not counted:** what the stores' inventories could not list is in none of these "
+        f"figures: {left}" in draft
+    )
+    assert '<th scope="row">Not counted</th>' in html.render(scan)
+    # a complete inventory says nothing of it
+    with SqliteStore(tmp_path / "g.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(files, sample),)))
+        whole = store.load(scan_id)
+    assert "Not counted" not in render_markdown(assess(whole))
+    assert "Not counted" not in html.render(whole)
+
+
+def test_a_store_sampled_at_two_endpoints_is_not_pooled_twice(tmp_path: Path) -> None:
+    # Two nodes of one cluster, each sampled (the same records), and a second store: the pool
+    # holds the cluster's sample twice, each identifier seen "twice", an estimate too low.
+    # The stores' own figures are added instead, as an upper bound.
+    def node(host: str) -> TargetResult:
+        r = _counted_store(host, "elasticsearch", exact=False)
+        fp = Fingerprint(product="opensearch", cluster_uuid="c-1")
+        return replace(r, service=replace(r.service, fingerprint=fp))
+
+    pooled = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(5100, 4000, 6000, False),
+        ("198.51.100.7:5432", "198.51.100.8:5432", "198.51.100.9:5432"),
+        "EMAIL_ADDRESS: the samples of the 3 stores pooled",
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, node("198.51.100.7"))
+        store.record(scan_id, node("198.51.100.8"))
+        store.record(scan_id, _counted_store("198.51.100.9", "redis", exact=False))
+        store.record_people(scan_id, [pooled])
+        scan = store.load(scan_id)
+    assert len(scan.stores) == 2
+    people = assess(scan).data_subjects
+    assert (people.value, people.added) == (10_000, True)
+    assert "pooled" not in people.basis
 
 
 def test_an_index_never_holds_more_people_than_its_store_was_counted_to_hold(

@@ -5,15 +5,30 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from scans import READ_AND_REFUSED, Build, Ix
+from scans import READ_AND_REFUSED, Build, Ix, builder
 
 from leakhound.assess import assess
-from leakhound.models import Failure, Verdict
+from leakhound.models import (
+    Container,
+    ContainerResult,
+    Distinct,
+    Endpoint,
+    Failure,
+    FullField,
+    FullPii,
+    FullRead,
+    People,
+    Service,
+    TargetResult,
+    Verdict,
+    YearCount,
+)
 from leakhound.notify import notify
-from leakhound.store import ScanRecord
+from leakhound.store import ScanRecord, SqliteStore
 
 AWARE = datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
 HOSTILE = "<script>alert(1)</script>|[x](http://evil)\x1b]0;t\x07"
@@ -312,3 +327,49 @@ def test_counted_stores_keep_their_plain_figures(shop: ScanRecord) -> None:
     text = draft(shop)
     assert "could read the 48,215 documents held in" in text
     assert "~" not in text and "an estimate, not a count" not in text
+
+
+def test_the_drafts_table_says_read_in_full_not_found_in_a_sample(tmp_path: Path) -> None:
+    # A --depth full scan: "Personal data found in a sample" over "(10000/10000)", no date.
+    ep = Endpoint("127.0.0.1", 6379)
+    svc = Service(ep, "redis://127.0.0.1:6379", "redis", Verdict.OPEN, "INFO and SCAN answer")
+    exact = Distinct(3433, 3433, 3433, True)
+    full = FullRead(
+        "scan",
+        1,
+        10_000,
+        (FullPii("EMAIL_ADDRESS", 10_000, exact, (FullField("email", 10_000, exact),)),),
+        People("EMAIL_ADDRESS", "email", exact),
+        (YearCount(2005, 227), YearCount(2019, 9773)),
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["127.0.0.1"], {"depth": "full"})
+        store.record(
+            scan_id,
+            TargetResult(
+                svc, (ContainerResult(Container("case:*", 10_000, None, False, False), None, full),)
+            ),
+        )
+        scan = store.load(scan_id)
+    text = draft(scan)
+    assert "| Store | Key pattern | Keys | Personal data found | Dates |" in text
+    assert "| e-mail addresses (10,000/10,000 read) | 2005 – 2019 (years read) |" in text
+    sampled = builder(tmp_path)(Ix("shop-orders", pii={"EMAIL_ADDRESS": (95, 90)}))
+    assert "| e-mail addresses (95/100 sampled) |" in draft(sampled)
+
+
+def test_the_letter_to_the_people_says_how_many_databases_were_open(tmp_path: Path) -> None:
+    # The lab's six stores (a database, its cache, two buckets…): "one of our databases".
+    build = builder(tmp_path)
+    one = build(Ix("shop-orders", pii={"EMAIL_ADDRESS": (95, 90)}))
+    assert ", one of our databases (" in draft(one, kind="subjects")
+    assert "the information it held" in draft(one, kind="subjects")
+    with SqliteStore(tmp_path / "two.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        for scan in (one, build(Ix("crm", pii={"EMAIL_ADDRESS": (9, 9)}), host="198.51.100.8")):
+            for r in scan.results:
+                store.record(scan_id, r)
+        two = store.load(scan_id)
+    text = draft(two, kind="subjects")
+    assert ", two of our databases (" in text and "one of our databases" not in text
+    assert "what the databases are used for" in text and "the information they held" in text

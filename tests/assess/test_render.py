@@ -40,6 +40,7 @@ def test_json_carries_every_conclusion_with_its_reasons(build_scan: Build) -> No
         "method": "exact",
         "low": 1000,
         "high": 1000,
+        "counts_added": False,
         "basis": data["records"]["basis"],
     }
 

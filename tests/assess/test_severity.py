@@ -119,6 +119,19 @@ def test_ransomed_store_adds_availability_and_malice(build_scan: Build) -> None:
     assert any("ransom" in w for w in s.malicious.why)
 
 
+def test_signs_of_a_ransom_name_every_container_or_say_how_many_more(build_scan: Build) -> None:
+    # The lab: seven containers with a ransom note or a wiper's mark; the reasons named three
+    # and said nothing of the other four.
+    notes = [
+        Ix(f"read_me_{n}", docs=1, sampled=1, compromised=True, reasons=("a ransom note",))
+        for n in range(7)
+    ]
+    s = assess(build_scan(Ix("customers", pii={"EMAIL_ADDRESS": (90, 90)}), *notes)).severity
+    for c in (s.confidentiality, s.availability, s.malicious):
+        (why,) = c.why
+        assert "read_me_2: a ransom note; +4 more)" in why and "read_me_3" not in why
+
+
 def test_owner_raises_dpc_for_health_context(build_scan: Build) -> None:
     # The owner knows the e-mail list is an online pharmacy's customers: ENISA's example
     # of simple data raised by 2 (assumptions about health). DPC = 1 + 2 = 3.

@@ -270,6 +270,11 @@ def test_people_are_every_address_in_the_store_counted_once(
     assert people["entity_type"] == "EMAIL_ADDRESS"
     assert people["method"] == "read" and people["exact"]
     assert people["value"] == people["low"] == people["high"] == truths[kind].distinct_emails
+    # in the store's own words, as its inventory's heading ("Tables of …"): not "container(s)"
+    n = sum(1 for c in truths[kind].containers.values() if c.documents)  # the empty: none
+    said = {"postgresql": "tables", "mysql": "tables", "mongodb": "collections"}
+    what = said.get(kind, "key patterns")
+    assert people["basis"].endswith(f" records of {n} {what}, each counted once"), people["basis"]
 
 
 @pytest.fixture(scope="module")
@@ -310,6 +315,29 @@ def test_people_estimated_from_the_sample_hold_the_truth_in_their_range(
         (seeded,) = [t for n, t in held.items() if n == name or n.endswith(f".{name}")]
         if people is not None:
             assert_estimate_holds(f"{kind} {name}", people, seeded.distinct_emails)
+
+
+def test_people_of_the_stores_estimated_apart_are_estimated_once_across_them(
+    estimated: Scan, truths: dict[str, SeedTruth], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The four databases hold the same 3,543 people, none read whole: their figures added
+    # were said "about" four times the truth. Their samples pooled, a person seen in two
+    # stores' samples counts once, and the range holds the truth.
+    (people,) = {t.distinct_emails for t in truths.values()}
+    (across,) = estimated.doc["people_across"]
+    assert across["basis"].startswith(f"EMAIL_ADDRESS: the samples of the {len(KINDS)} stores")
+    assert len(across["endpoints"]) == len(KINDS)
+    d = across["distinct"]
+    assert not d["exact"] and d["lower"] <= people <= d["upper"], (d, people)
+    stated = re.search(r"within a factor of ([\d.]+) of either end", across["basis"])
+    assert stated and 1 / (float(stated[1]) + 0.05) <= d["estimate"] / people <= float(stated[1])
+    assert (
+        main(["assess", estimated.doc["scan_id"], "--db", str(estimated.db), "--format", "json"])
+        == 0
+    )
+    subjects = json.loads(capsys.readouterr().out)["data_subjects"]
+    assert (subjects["value"], subjects["counts_added"]) == (d["estimate"], False)
+    assert "the samples of the 4 stores pooled" in subjects["basis"]
 
 
 # -- samples spread over the table (PostgreSQL and MySQL) ------------------------------------

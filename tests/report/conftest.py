@@ -9,9 +9,14 @@ import pytest
 from leakhound.models import (
     Container,
     ContainerResult,
+    Distinct,
     Endpoint,
     FieldInfo,
     Fingerprint,
+    FullField,
+    FullPii,
+    FullRead,
+    People,
     PeopleCount,
     PiiField,
     PiiSummary,
@@ -19,6 +24,7 @@ from leakhound.models import (
     Service,
     TargetResult,
     Verdict,
+    YearCount,
 )
 from leakhound.store import ScanRecord, SqliteStore
 
@@ -42,7 +48,7 @@ def counted_scan(tmp_path: Path) -> ScanRecord:
         True,
         "read",
         "distinct EMAIL_ADDRESS in customer.email, description, read in every one of 1,001 "
-        "records of 2 container(s), each counted once",
+        "records of 2 indices, each counted once",
         ("customer.email", "description"),
     )
     return _scan(tmp_path, people)
@@ -109,5 +115,37 @@ def _scan(tmp_path: Path, people: PeopleCount | None = None) -> ScanRecord:
         scan_id = store.begin_scan(["127.0.0.1"], {"sample": 100})
         store.record(scan_id, result)
         store.record(scan_id, closed)
+        store.finish_scan(scan_id)
+        return store.load(scan_id)
+
+
+@pytest.fixture
+def full_scan(tmp_path: Path) -> ScanRecord:
+    """A --depth full scan of a Redis-like key pattern: no sample, every key read and dated."""
+    return read_in_full(tmp_path)
+
+
+def read_in_full(tmp_path: Path) -> ScanRecord:
+    """One key pattern of 10,000 keys, read in full (no date field: each key's year read),
+    296 of them carrying a card number."""
+    ep = Endpoint("127.0.0.1", 6379)
+    svc = Service(ep, "redis://127.0.0.1:6379", "redis", Verdict.OPEN, "INFO and SCAN answer")
+    exact = Distinct(3433, 3433, 3433, True)
+    cards = Distinct(296, 296, 296, True)
+    full = FullRead(
+        "scan",
+        1,
+        10_000,
+        (
+            FullPii("EMAIL_ADDRESS", 10_000, exact, (FullField("customer.email", 10_000, exact),)),
+            FullPii("CREDIT_CARD", 296, cards, (FullField("internal_notes", 296, cards),)),
+        ),
+        People("EMAIL_ADDRESS", "customer.email", exact),
+        (YearCount(2005, 227), YearCount(2019, 9773)),
+    )
+    cases = Container("case:*", 10_000, None, False, False)
+    with SqliteStore(tmp_path / "full.db") as store:
+        scan_id = store.begin_scan(["127.0.0.1"], {"depth": "full"})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(cases, None, full),)))
         store.finish_scan(scan_id)
         return store.load(scan_id)

@@ -93,7 +93,10 @@ def test_every_format_shows_the_copies_rows_beside_the_records(tmp_path: Path) -
     md = markdown.render(scan)
     assert "- Exposed: 2 tables, 1,000 (+300 in copies) rows" in md
     assert "### Full read: 1,000 (+300 in copies) rows" in md
-    assert r"| cases\_by\_city | 300 | 8.0 KB |  |  | copies \(materialized view\) |" in md
+    assert (
+        r"| cases\_by\_city | 300 | 8.0 KB |  | not sampled: read in full \(below\) "
+        r"| copies \(materialized view\) |"
+    ) in md
     summary = summarise(scan).to_dict()
     assert (summary["exposed_documents"], summary["copied_documents"]) == (1000, 300)
     log = json.loads(sarif.render(scan))

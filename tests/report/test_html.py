@@ -11,6 +11,7 @@ import re
 import shutil
 import struct
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,6 +29,7 @@ from leakhound.models import (
     FullPii,
     FullRead,
     People,
+    PeopleCount,
     PiiField,
     PiiSummary,
     Sample,
@@ -215,6 +217,14 @@ def test_html_escapes_hostile_index_names(scan: ScanRecord) -> None:
     assert "\x1b" not in page and "\x07" not in page
 
 
+def test_html_names_the_verdicts_of_the_endpoints_it_hides_alone(scan: ScanRecord) -> None:
+    # The open endpoint is listed; the closed one is the "other" endpoint, and only its
+    # verdict is said beside it (not "open 1", as if an open store were hidden).
+    page = html_report.render(scan)
+    assert "1 other endpoint was secured, closed or silent (closed 1)." in page
+    assert "open 1" not in page
+
+
 def test_html_without_assessment_still_gives_figures(scan: ScanRecord) -> None:
     page = html_report.render(scan)
     assert "support-cases-2019" in page
@@ -392,3 +402,57 @@ def test_an_estimated_count_is_said_and_marked_in_the_html_report(
     assert said in plain
     assert "~301,000" in plain and "~302,000" in plain  # the table's and the store's
     assert "holding 302,000 documents" not in plain
+
+
+def test_records_of_each_kind_scaled_from_a_sample_say_the_range_its_size_allows(
+    tmp_path: Path,
+) -> None:
+    # 3 cards in 100 sampled rows of 10,000: "300" alone claimed a precision the sample does
+    # not have (the lab's six stores: 2,211 cards said, 1,776 there); 95% Wilson: 103–842.
+    ep = Endpoint("198.51.100.9", 5432)
+    svc = Service(ep, ep.url("http"), "postgresql", Verdict.OPEN, "trust")
+    card = PiiSummary("CREDIT_CARD", 3, (PiiField("notes", 3),), (), 3)
+    email = PiiSummary("EMAIL_ADDRESS", 100, (PiiField("email", 100),), (), 90)
+    cases = Container("cases", 10_000, 1, False, False)
+    notes = Container("notes", 40, 1, False, False)  # read whole by its sample: counted
+    result = TargetResult(
+        svc,
+        (
+            ContainerResult(cases, Sample(100, 100, (email, card))),
+            ContainerResult(notes, Sample(100, 40, (replace(email, docs=40),))),
+        ),
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["198.51.100.9"], {"sample": 100})
+        store.record(scan_id, result)
+        scan = store.load(scan_id)
+    kinds = {k.type: k for k in html_report.view(scan)["kinds"]}
+    assert (kinds["CREDIT_CARD"].records, kinds["CREDIT_CARD"].text) == (300, "≈ 300 (103–842)")
+    # 100 of 100 sampled: the 40 read whole exactly, the 10,000 no fewer than 9,633
+    assert kinds["EMAIL_ADDRESS"].text == "≈ 10,040 (9,673–10,040)"
+    page = html_report.render(scan)
+    assert ">≈ 300 (103–842)</text>" in page
+    assert "each table&#39;s 95% Wilson interval, their errors added" in page
+    # the value beside the longest bar fits the chart
+    chart = re.search(r'aria-label="Records per kind[^>]*width="(\d+)"', page)
+    xs = re.findall(r'<text x="(\d+)" y="\d+">(≈ [^<]*)</text>', page)
+    assert chart and all(int(x) + 8 * len(v) <= int(chart.group(1)) for x, v in xs)
+
+
+def test_a_containers_estimated_people_carry_their_likely_range(tmp_path: Path) -> None:
+    # --people-read 0: the lab's cases table, 165 addresses in 100 sampled rows of 10,000, is
+    # about 3,020 people likely between 387 and 13,895 (truth 3,433). The HTML table said
+    # "≈ 3,020" alone, where assess says the range.
+    ep = Endpoint("198.51.100.9", 5432)
+    svc = Service(ep, ep.url("http"), "postgresql", Verdict.OPEN, "trust")
+    email = PiiSummary("EMAIL_ADDRESS", 100, (PiiField("customer_email", 100),), (), 165)
+    people = PeopleCount("EMAIL_ADDRESS", 3020, 387, 13_895, False, "sample", "estimated")
+    cases = Container("cases", 10_000, 1, False, False)
+    sample = Sample(100, 100, (email,), people=people)
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["198.51.100.9"], {"sample": 100})
+        store.record(scan_id, TargetResult(svc, (ContainerResult(cases, sample),)))
+        scan = store.load(scan_id)
+    (row,) = html_report.view(scan)["containers"]
+    assert row["people"] == "≈ 3,020 (387–13,895)"
+    assert '<td class="num">≈ 3,020 (387–13,895)</td>' in html_report.render(scan)

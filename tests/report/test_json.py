@@ -13,6 +13,7 @@ import pytest
 from leakhound.models import Distinct, PeopleAcross
 from leakhound.report import json as json_report
 from leakhound.report import jsonl as jsonl_report
+from leakhound.report import markdown
 from leakhound.store import ScanRecord
 
 
@@ -110,3 +111,24 @@ def test_a_store_named_under_http_and_https_keeps_both_in_its_json(scan: ScanRec
     assert doc["results"][0]["service"]["endpoint"]["other_scheme"] == "http"
     assert from_dict(Endpoint, to_dict(ep)) == ep
     assert "other_scheme" not in to_dict(Endpoint("10.0.0.5", 8443, "https", "/es"))
+
+
+def test_people_estimated_across_stores_from_their_samples_pooled_say_how(
+    scan: ScanRecord,
+) -> None:
+    pooled = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(6662, 2350, 18_105, False),
+        ("127.0.0.1:5432", "127.0.0.1:6379"),
+        "EMAIL_ADDRESS: the samples of the 2 stores pooled",
+    )
+    doc = json.loads(json_report.render(dataclasses.replace(scan, people_across=(pooled,))))
+    validate(doc)
+    assert doc["people_across"][0]["basis"] == "EMAIL_ADDRESS: the samples of the 2 stores pooled"
+    assert ScanRecord.from_dict(doc).people_across == (pooled,)
+    # and the terminal and Markdown summaries say it is an estimate, pooled, not read whole
+    said = (
+        "≈6,662 (estimate, between 2,350 and 18,105) distinct EMAIL_ADDRESS, each counted once "
+        "across the 2 stores estimated from their samples pooled: EMAIL_ADDRESS: the samples"
+    )
+    assert said in markdown.render(dataclasses.replace(scan, people_across=(pooled,)))

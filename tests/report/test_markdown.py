@@ -30,3 +30,12 @@ def test_markdown_prints_a_sample_scans_people_with_how_they_were_counted(
 ) -> None:
     text = markdown.render(counted_scan).replace("\\", "")
     assert "People: 812 (exact): distinct EMAIL_ADDRESS in customer.email" in text
+
+
+def test_markdown_gives_every_endpoints_verdicts_beside_all_of_them_not_the_exposed(
+    scan: ScanRecord,
+) -> None:
+    # One open endpoint and one closed: "exposed: 1 (closed 1, open 1)" read as if the closed
+    # one were exposed.
+    text = markdown.render(scan)
+    assert "- Endpoints: 2 (closed 1, open 1); exposed: 1\n" in text

@@ -116,3 +116,16 @@ def test_the_open_store_rule_describes_every_store_kind() -> None:
     text = rule["fullDescription"]["text"]
     assert not text.startswith("An Elasticsearch or OpenSearch endpoint")
     assert all(kind in text for kind in ("PostgreSQL", "Redis", "MongoDB", "S3"))
+
+
+def test_a_full_reads_figures_are_written_as_every_other_count(full_scan: ScanRecord) -> None:
+    # "in 10000 of 10000 keys read of key pattern 'case:*' (10,000 keys)"
+    log = json.loads(sarif.render(full_scan))
+    texts = [r["message"]["text"] for r in log["runs"][0]["results"] if r["ruleId"] == "LH004"]
+    assert any(
+        t.startswith(
+            "e-mail addresses (EMAIL_ADDRESS) in 10,000 of 10,000 keys read of key "
+            "pattern 'case:*' (10,000 keys)"
+        )
+        for t in texts
+    ), texts

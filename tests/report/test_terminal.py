@@ -74,3 +74,16 @@ def test_the_cluster_column_is_there_only_where_a_store_names_its_cluster(scan: 
     out = render(dataclasses.replace(scan, results=tuple(unnamed)))
     assert "Cluster" not in out
     assert "support-cases-2019" in out
+
+
+def test_a_container_read_in_full_says_where_its_personal_data_is_not_a_blank(
+    full_scan: ScanRecord,
+) -> None:
+    # --depth full samples nothing: the inventory's "Personal data in sample" column was blank
+    # beside every container, as if none had been found.
+    out = " ".join(render(full_scan).split())
+    row = "│ case:* │ 10,000 │ ? │ 2005 – 2019 (years read) │ not sampled: read in full (below) │"
+    assert row in out
+    assert "CREDIT_CARD 296 keys" in out
+    md = markdown.render(full_scan)
+    assert "| 2005 – 2019 \\(years read\\) | not sampled: read in full \\(below\\) |" in md

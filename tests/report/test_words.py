@@ -168,7 +168,7 @@ def test_the_authority_draft_names_an_sql_stores_tables(tmp_path: Path) -> None:
     a = assess(scan, None, datetime(2026, 1, 1, tzinfo=UTC))
     draft = notify(scan, a, kind="authority")
     assert "### Stores and tables concerned" in draft
-    assert "| Store | Table | Rows | Personal data found in a sample | Dates |" in draft
+    assert "| Store | Table | Rows | Personal data found | Dates |" in draft
     assert "could read the 200 rows held in 1 table" in draft
     assert "indices" not in draft.lower() and "| Index |" not in draft
 

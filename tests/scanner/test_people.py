@@ -343,6 +343,71 @@ def test_a_store_read_in_full_joins_the_count_with_its_counter() -> None:
     across.close()
 
 
+def test_stores_each_estimated_from_its_sample_are_estimated_once_across_them() -> None:
+    # A database and its cache hold the same customers; neither is read whole (--people-read
+    # 0), so each is estimated from its sample of 100 records of 10,000. Added, the two
+    # figures count every customer twice (the lab's six stores: 22,200 of 3,543); pooled, a
+    # customer seen in both samples is one person.
+    across = AcrossStores(b"k" * 32)
+    alone = []
+    for n, (host, first) in enumerate((("10.0.0.1", 0), ("10.0.0.2", 30))):
+        ep = Endpoint(host, 5432)
+        svc = Service(ep, f"http://{host}:5432", "elasticsearch", Verdict.OPEN)
+        acc = Access(_Counting(NetError("no")), svc, svc, None)  # type: ignore[arg-type]
+        ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+        # 90 customers of the same 150: 80 once, 10 twice; the two samples share 60
+        ids.docs = Counter(
+            {
+                d: 1 + (i < 10)
+                for i, d in enumerate(
+                    _digests([f"customer{c}@gmail.com" for c in range(first, first + 90)])
+                )
+            }
+        )
+        ids.fields = {"customer.email": set(ids.docs)}
+        people, _, _ = asyncio.run(
+            count_people_by_container(
+                acc,
+                [(CASES, 100)],
+                [{"EMAIL_ADDRESS": ids}],
+                ScanOptions(people_read=0),
+                Workers(0),
+                b"k" * 32,
+                across,
+                ["spread"],
+            )
+        )
+        assert people is not None and people.method == "sample" and n in (0, 1)
+        alone.append(people)
+    (pooled,) = across.counts()
+    assert pooled.endpoints == ("10.0.0.1:5432", "10.0.0.2:5432")
+    assert pooled.basis is not None
+    assert "the samples of the 2 stores pooled" in pooled.basis
+    assert "120 distinct in 200 sampled records of 20,000" in pooled.basis
+    d = pooled.distinct
+    assert not d.exact and 120 <= d.lower < d.estimate < d.upper
+    # one person a customer in both: fewer than the two figures added
+    assert d.estimate < sum(p.value for p in alone)
+    across.close()
+    # one store alone keeps its own figure: nothing pooled
+    one = AcrossStores(b"k" * 32)
+    ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+    ids.docs = Counter(dict.fromkeys(_digests(["a@gmail.com", "b@gmail.com"]), 1))
+    acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    asyncio.run(
+        count_people_by_container(
+            acc,
+            [(CASES, 100)],
+            [{"EMAIL_ADDRESS": ids}],
+            ScanOptions(people_read=0),
+            Workers(0),
+            b"k" * 32,
+            one,
+        )
+    )
+    assert one.counts() == ()
+
+
 @pytest.mark.parametrize(
     ("drawn", "payroll", "says"),
     [

@@ -7,7 +7,7 @@ sample until a full read counts distinct identifiers. A ``Figure`` says which of
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -50,6 +50,9 @@ class Figure:
     low: int | None = None  # a lower bound, when one is known
     high: int | None = None  # an upper bound, when one is known
     basis: str = ""  # one sentence: how the number was obtained
+    # The value adds the counts of different stores, which may hold the same people: the most
+    # those counts allow (no one in two of them), never a likely figure, shown as "up to".
+    added: bool = False
 
     @property
     def approximate(self) -> bool:
@@ -141,6 +144,9 @@ class Store:
     refused_docs: int = 0  # records the store counted in those
     refused_credentials: int = 0  # of those, refused for want of credentials (the rest failed)
     kind: str = ""  # what the texts call its containers and records (``words``)
+    # What its inventory could not list, as the scan said it (a bucket anyone reads by key but
+    # nobody lists, containers past --max-indices): in none of the figures
+    incomplete: tuple[str, ...] = ()
 
     @property
     def words(self) -> Words:
@@ -182,9 +188,26 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 refused_docs=Documents.of(cr.container for cr in shut).records,
                 refused_credentials=sum(cr.asked_credentials() for cr in shut),
                 kind=svc.kind,
+                incomplete=tuple(
+                    dict.fromkeys(
+                        [r.inventory_error for r in st.results if r.inventory_error]
+                        + [
+                            f"{words(svc.kind).containers(r.truncated, 'more')} listed but not "
+                            "inventoried (--max-indices)"
+                            for r in st.results
+                            if r.truncated
+                        ]
+                    )
+                ),
             )
         )
     return tuple(out)
+
+
+def not_counted(stores: Iterable[Store]) -> str:
+    """What the stores' inventories could not list, one store after another ('' where
+    every inventory was complete): the figures leave it out."""
+    return "; ".join(f"{st.url}: {why}" for st in stores for why in st.incomplete)
 
 
 def _product(fp: Fingerprint) -> str:
@@ -474,9 +497,12 @@ def store_people(scan: ScanRecord) -> Figure | None:
     whose identifiers the scan read whole are counted together, each person once across
     them (``ScanRecord.people_across``). None when no store was counted either way (the
     per-container figures then stand in)."""
-    across = {p.entity_type: p for p in scan.people_across}
+    across = {(p.entity_type, p.basis is not None): p for p in scan.people_across}
     parts: list[Figure] = []
-    together: dict[str, list[Figure]] = {}  # type -> the counts of the stores read whole
+    # (type, pooled) -> the counts of the stores read whole, or of those each estimated from
+    # its sample whose samples the scan pooled (``PeopleAcross.basis``)
+    together: dict[tuple[str, bool], list[Figure]] = {}
+    twice: defaultdict[tuple[str, bool], bool] = defaultdict(bool)
     for st in scan.stores:
         full = next(
             (r.full.people for r in st.results if r.full is not None and r.full.people is not None),
@@ -498,24 +524,48 @@ def store_people(scan: ScanRecord) -> Figure | None:
         if own is None:
             continue
         # A store the scan counted whole (a full read to every container's end, or its
-        # identifiers read or listed) is in the count across such stores.
-        joined = across.get(etype)
+        # identifiers read or listed) is in the count across such stores; one estimated from
+        # its sample alone, in the estimate from such stores' samples pooled.
         endpoints = {r.service.endpoint.key for r in st.results}
-        if joined is not None and endpoints & set(joined.endpoints):
-            together.setdefault(etype, []).append(own)
+        for pooled in (False, True):
+            joined = across.get((etype, pooled))
+            if pooled and full is not None:
+                continue
+            if joined is not None and endpoints & set(joined.endpoints):
+                together.setdefault((etype, pooled), []).append(own)
+                # A store sampled at two of its endpoints (two nodes of one cluster) is in
+                # the pooled samples twice: the same records, each identifier seen "twice",
+                # would make the pool's estimate too low. Its stores are then added instead.
+                twice[(etype, pooled)] |= len(endpoints & set(joined.endpoints)) > 1
+                break
         else:
             parts.append(own)
-    for etype, counts in together.items():
-        if len(counts) == 1:  # one store alone: its own count says it
-            parts += counts
+    for (etype, pooled), counts in together.items():
+        if len(counts) == 1 or (pooled and twice[(etype, pooled)]):
+            parts += counts  # one store alone: its own count says it
             continue
-        joined = across[etype]
+        joined = across[(etype, pooled)]
+        alone = ", ".join(
+            f"{f.value:,}" if f.method is Method.EXACT else f"≈{f.value:,}" for f in counts
+        )
+        if pooled:
+            d = joined.distinct
+            parts.append(
+                Figure(
+                    d.estimate,
+                    Method.EXACT if d.exact else Method.ESTIMATE,
+                    d.lower,
+                    d.upper,
+                    f"{joined.basis} ({', '.join(joined.endpoints)}; each store alone: {alone})",
+                )
+            )
+            continue
         parts.append(
             _distinct_figure(
                 joined.distinct,
                 f"distinct {etype} of the {len(counts)} stores whose identifiers were all read "
                 f"({', '.join(joined.endpoints)}), each person counted once across them (each "
-                f"store alone: {', '.join(f'{f.value:,}' for f in counts)})",
+                f"store alone: {alone})",
             )
         )
     if not parts:
@@ -539,6 +589,7 @@ def store_people(scan: ScanRecord) -> Figure | None:
         Method.ESTIMATE,
         low=low,
         high=sum(f.high or 0 for f in parts) if all(f.high is not None for f in parts) else None,
+        added=True,
         basis=f"{len(parts)} counts, each as below, added: someone in several of them counts "
         f"once in each, so the sum is {most}, and the largest's {low:,} the "
         f"fewest (leakhound export-subjects {scan.scan_id} counts each identifier once across "
@@ -699,12 +750,44 @@ def _personal(i: ContainerExposure) -> bool:
 
 
 def date_range(containers: Iterable[ContainerExposure]) -> tuple[str | None, str | None]:
-    """Oldest and newest record dates over the containers with personal data (else all)."""
+    """Oldest and newest record dates over the containers with personal data (else all):
+    of each container's date field, else, where the inventory read none (a Redis key
+    pattern, a bucket's folder, a CouchDB database), the years of its records read, each
+    dated by its own date ('2005': a year, not a day, is all that was kept)."""
     items = list(containers)
     chosen = [i for i in items if _personal(i)] or items
-    lows = [d for d in (_day(i.date_min) for i in chosen) if d]
-    highs = [d for d in (_day(i.date_max) for i in chosen) if d]
-    return (min(lows).isoformat() if lows else None, max(highs).isoformat() if highs else None)
+    # (day, precise?, text): the oldest, and of one day the precise text before the year's
+    lows: list[tuple[date, bool, str]] = []
+    highs: list[tuple[date, bool, str]] = []
+    for i in chosen:
+        lo, hi = _day(i.date_min), _day(i.date_max)
+        if lo or hi:
+            lows += [(lo, True, lo.isoformat())] if lo else []
+            highs += [(hi, True, hi.isoformat())] if hi else []
+        elif span := _years_span(i):
+            lows.append((date(span[0], 1, 1), False, str(span[0])))
+            highs.append((date(span[1], 12, 31), False, str(span[1])))
+    low = min(lows, key=lambda x: (x[0], not x[1]))[2] if lows else None
+    high = max(highs, key=lambda x: (x[0], x[1]))[2] if highs else None
+    return (low, high)
+
+
+def _years_span(i: ContainerExposure) -> tuple[int, int] | None:
+    """The first and last year of a container's records counted a year."""
+    years = [y for y, n in i.years if n]
+    return (min(years), max(years)) if years else None
+
+
+def container_dates(i: ContainerExposure) -> str:
+    """'2005-01-01 – 2019-12-31' from its date field, else, where the inventory read none,
+    '2005 – 2019 (years read)' from its records read (as the terminal report says), or ''."""
+    if i.date_min or i.date_max:
+        return f"{(i.date_min or '?')[:10]} – {(i.date_max or '?')[:10]}"
+    span = _years_span(i)
+    if span is None:
+        return ""
+    low, high = span
+    return f"{low} (years read)" if low == high else f"{low} – {high} (years read)"
 
 
 def records_by_year(containers: Iterable[ContainerExposure]) -> list[tuple[int, int]]:

@@ -21,7 +21,7 @@ from .document import (
     Target,
     to_markdown,
 )
-from .figures import Figure, Method, common_words, estimate_ways
+from .figures import Figure, Method, common_words, estimate_ways, not_counted
 from .gdpr import Duty
 from .severity import Criterion
 
@@ -33,9 +33,20 @@ FORMATS = ("terminal", "json", "markdown")
 
 def figure_text(f: Figure, unit: str) -> str:
     """'about 800 people (estimate; at least 80)', 'about 800 people (estimate; between 780
-    and 830)', 'up to 9,000 people (estimate; at least 3,000)', '1,000 records (exact)'."""
+    and 830)', 'up to 9,000 people (estimate; at least 3,000)', 'up to 9,000 people
+    (estimate; at least 3,000; 12,600 with each count at its likely high)', '1,000 records
+    (exact)'."""
     if f.value is None:
         return f"unknown ({f.basis})" if f.basis else "unknown"
+    if f.added and f.low is not None:
+        # Counts of stores that may hold the same people, added: the most they allow, never
+        # "about" (six copies of one database's 3,543 people are not about 22,200 people).
+        likely = (
+            f"; {f.high:,} with each count at its likely high"
+            if f.high is not None and f.high > f.value
+            else ""
+        )
+        return f"up to {f.value:,} {unit} (estimate; at least {f.low:,}{likely})"
     if f.method is Method.ESTIMATE:
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             # The figure is its own upper bound (stores' counts added): said so.
@@ -85,6 +96,8 @@ def _figure(f: Figure) -> dict[str, Any]:
         "method": f.method.value,
         "low": f.low,
         "high": f.high,
+        # the value adds counts of stores that may hold the same people: an upper bound
+        "counts_added": f.added,
         "basis": f.basis,
     }
 
@@ -151,6 +164,8 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "refused_for_credentials": st.refused_credentials,
                 "first_seen_exposed": st.first_seen_exposed,
                 "other_endpoints": list(st.other_endpoints),
+                # what its inventory could not list: in none of the figures
+                "not_counted": list(st.incomplete),
             }
             for st in a.stores
         ],
@@ -238,7 +253,17 @@ def blocks(a: Assessment) -> list[Block]:
                 (
                     "Dates of the records",
                     _range(a.date_range),
-                    f"{common_words(a.containers).container[0]} date fields",
+                    f"{common_words(a.containers).container[0]} date fields"
+                    + (
+                        ", or the years of the records read where none was named"
+                        if any(d is not None and len(d) == 4 for d in a.date_range)
+                        else ""
+                    ),
+                ),
+                *(
+                    (("Not counted", "what the stores' inventories could not list", left),)
+                    if (left := not_counted(a.stores))
+                    else ()
                 ),
                 ("Exposure began", a.exposure.started_text, ""),
                 ("Exposure ended", a.exposure.ended_text, ""),
@@ -386,6 +411,8 @@ def render_terminal(a: Assessment, console: Console) -> None:
         how = f"\n{neutralize(figure.basis)}" if figure.basis and figure.value is not None else ""
         t.add_row(label, Text(figure_text(figure, unit)).append(how, style="dim"))
     t.add_row("Dates of the records", _range(a.date_range))
+    if left := not_counted(a.stores):
+        t.add_row("Not counted", neutralize(left))
     t.add_row("Exposure", f"{a.exposure.started_text} → {a.exposure.ended_text}")
     console.print(t, highlight=False)
     inputs = RichTable(title="Severity inputs (ENISA 2013)", title_justify="left")

@@ -267,7 +267,7 @@ def circumstances(
     compromised = [i for i in containers if i.compromised]
     signs = "; ".join(
         f"{_where(i)}: {', '.join(i.compromise_reasons) or 'compromised'}" for i in compromised[:3]
-    )
+    ) + (f"; +{len(compromised) - 3} more" if len(compromised) > 3 else "")
 
     # Confidentiality.
     if o.confidentiality is not None:

@@ -35,6 +35,7 @@ from ..assess.document import (
     Target,
     Text,
 )
+from ..assess.figures import container_dates, not_counted
 from ..assess.figures import held as held_records
 from ..assess.render import (
     container_count,
@@ -65,6 +66,8 @@ def _range(a: Assessment) -> Text:
     where = f"the {common_words(a.containers).container[1]}' date fields"
     if not lo and not hi:
         return Fill(f"dates of the oldest and newest records (not found in {where})")
+    if any(d is not None and len(d) == 4 for d in (lo, hi)):  # a year: of the records read
+        where += ", or the years of the records read where none was named"
     return f"from {lo or '?'} to {hi or '?'} (from {where})"
 
 
@@ -211,6 +214,19 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 *_figure(a.records, "records"),
             )
         ),
+        *(
+            (
+                Para(
+                    (
+                        Strong("Not counted: "),
+                        "what the stores' inventories could not list is in none of these "
+                        f"figures: {left}.",
+                    )
+                ),
+            )
+            if (left := not_counted(a.stores))
+            else ()
+        ),
         Para((Strong("Date range of the records: "), _range(a), ".")),
         Heading(f"Stores and {concerned.container[1]} concerned", 3),
         Table(
@@ -218,7 +234,7 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 "Store",
                 concerned.container_heading,
                 concerned.records_heading,
-                "Personal data found in a sample",
+                "Personal data found",
                 "Dates",
             ),
             tuple(_container_row(i) for i in listed) or (("—", "—", "—", "—", "—"),),
@@ -395,15 +411,14 @@ def _special(a: Assessment) -> tuple[Inline, ...]:
 
 def _container_row(i: ContainerExposure) -> tuple[Text, ...]:
     kinds = (
-        ", ".join(f"{entity_class(k.entity_type).label} ({k.docs}/{i.sampled})" for k in i.pii)
+        ", ".join(
+            f"{entity_class(k.entity_type).label} ({k.docs:,}/{i.sampled:,} "
+            f"{'read' if i.full else 'sampled'})"
+            for k in i.pii
+        )
         or "—"
     )
-    dates = (
-        f"{(i.date_min or '?')[:10]} – {(i.date_max or '?')[:10]}"
-        if (i.date_min or i.date_max)
-        else ""
-    )
-    return (Target(i.url), Target(i.name), container_count(i), kinds, dates)
+    return (Target(i.url), Target(i.name), container_count(i), kinds, container_dates(i))
 
 
 def _default_measures(a: Assessment) -> list[Text]:

@@ -97,6 +97,9 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
             f" The assessment found this communication {duty} under Art. 34; sending "
             "it anyway is your choice."
         )
+    # as many databases as the scan found exposed (a cache and a backup beside the database)
+    n = len(a.stores)
+    several = n > 1
     out: list[Block] = [
         Heading(title(a), 1),
         Note(editor),
@@ -109,12 +112,16 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
         Para(
             (
                 window,
-                ", one of our databases (",
+                f", {_number(n)} of our databases (" if several else ", one of our databases (",
                 _or_fill(
-                    ctx.system_description, "what the database is used for, in everyday words"
+                    ctx.system_description,
+                    "what the databases are used for, in everyday words"
+                    if several
+                    else "what the database is used for, in everyday words",
                 ),
-                ") could be reached over the internet without a password. During that time, "
-                "people other than us may have seen the information it held. We found out on ",
+                f") could be reached over the internet without a password. During that time, "
+                f"people other than us may have seen the information {'they' if several else 'it'}"
+                " held. We found out on ",
                 f"{a.deadline.aware_since:%d %B %Y}",
                 " and closed access on ",
                 _or_fill(ended[:10] if ended else None, "date access was closed"),
@@ -235,3 +242,9 @@ def _plain_consequence(text: str) -> str:
         if text.startswith(start):
             return plain
     return text
+
+
+def _number(n: int) -> str:
+    """'two' … 'ten' in a letter, then digits."""
+    words = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n - 2] if 2 <= n <= 10 else f"{n:,}"

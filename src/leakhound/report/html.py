@@ -8,6 +8,7 @@ servers and may be written by an attacker.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,6 +31,7 @@ from ..assess import (
 )
 from ..assess.categories import category_score
 from ..assess.document import CSP
+from ..assess.figures import Figure, container_dates, not_counted
 from ..assess.figures import held as held_records
 from ..assess.render import deadline_text, duty_text, figure_text
 from ..models import Words
@@ -106,7 +108,14 @@ def view(
             "version": scan.tool.version,
             "endpoints": s.endpoints,
             "hidden": s.endpoints - s.exposed_endpoints,
-            "by_verdict": ", ".join(f"{k} {n}" for k, n in s.by_verdict.items()),
+            # the verdicts of the endpoints not exposed, said beside them (a secured store is
+            # never counted among the open ones)
+            "hidden_verdicts": ", ".join(
+                f"{k} {n}"
+                for k, n in Counter(
+                    r.service.verdict.value for r in scan.results if not r.exposed
+                ).most_common()
+            ),
         },
         "cards": [
             {
@@ -133,7 +142,8 @@ def view(
                 "label": "people",
                 "value": (
                     f"≤ {people.value:,}"
-                    if people.value is not None and people.high == people.value != people.low
+                    if people.value is not None
+                    and (people.added or people.high == people.value != people.low)
                     else _figure_value(people.value, approx=people.approximate)
                 ),
                 "note": _people_note(a),
@@ -182,7 +192,7 @@ def view(
         "other_containers": (
             sum(not i.refused for i in a.containers) - len(with_pii) if with_pii else 0
         ),
-        "kinds_chart": _bars([(k.label, k.records) for k in kinds], width=560),
+        "kinds_chart": _bars([(k.label, k.records, k.text) for k in kinds], width=560),
         "kinds_basis": _kinds_basis(a),
         "kinds": kinds,
         "years_chart": _columns(years),
@@ -192,6 +202,7 @@ def view(
         "people": {"text": figure_text(people, "people"), "basis": people.basis},
         "records_fig": {"text": figure_text(a.records, "records"), "basis": a.records.basis},
         "date_range": _range(a.date_range),
+        "not_counted": not_counted(a.stores),
         "next_steps": list(a.next_steps),
         "assessment": _assessment(a) if assessment is not None else None,
     }
@@ -221,13 +232,30 @@ def _figure_value(n: int | None, *, approx: bool = False) -> str:
     return ("≈ " if approx else "") + f"{n:,}"
 
 
+def _bounds(f: Figure) -> str:
+    """' (387–13,895)': an estimate's likely range beside it, as assess gives it; '' for a
+    count, or where no bound is known."""
+    if f.method is not Method.ESTIMATE or f.low is None or f.high is None or f.low == f.high:
+        return ""
+    return f" ({f.low:,}–{f.high:,})"
+
+
 def _people_note(a: Assessment) -> str:
     f = a.data_subjects
     if f.value is None:
         return "no identifier found in the samples"
+    if f.added and f.low is not None:
+        likely = (
+            f"; {f.high:,} with each count at its likely high"
+            if f.high is not None and f.high > f.value
+            else ""
+        )
+        return f"at most (stores' counts added), at least {f.low:,}{likely}"
     if f.method.value == "estimate":
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             return f"at most (stores' counts added), at least {f.low:,}"
+        if f.low and f.high is not None and f.high > f.low:
+            return f"estimate from samples, likely between {f.low:,} and {f.high:,}"
         return "estimate from samples" + (f", at least {f.low:,}" if f.low else "")
     if f.method.value == "given":
         return "stated by the data's owner"
@@ -243,11 +271,45 @@ class Kind:
     category: str  # the ENISA category's label, or "credentials"
     containers: int
     records: int
+    # Where any container's figure is scaled from its sample: the range its samples' sizes
+    # allow (each container's 95% Wilson interval, their errors added); else ``records``.
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def text(self) -> str:
+        """'1,776' counted, '≈ 2,211 (1,410–3,180)' scaled from samples."""
+        if self.low is None or self.high is None or self.low == self.high == self.records:
+            return f"{self.records:,}"
+        return f"≈ {self.records:,} ({self.low:,}–{self.high:,})"
+
+
+def _carrying(k: int, n: int, total: int) -> tuple[int, int, int]:
+    """Records of ``total`` carrying a kind ``k`` of ``n`` sampled carry: the figure and its
+    95% range (Wilson's score interval, narrowed by the share of the records the sample read;
+    never fewer than the ``k`` seen nor more than the records not seen to lack it)."""
+    if n >= total:
+        return k, k, k
+    fpc = (total - n) / (total - 1)
+    z2 = 1.96**2 * fpc
+    p = k / n
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = math.sqrt(z2 * (p * (1 - p) / n + z2 / (4 * n * n))) / (1 + z2 / n)
+    low = max(k, math.floor((centre - half) * total))
+    high = min(total - (n - k), math.ceil((centre + half) * total))
+    return round(total * k / n), low, high
 
 
 def _kinds(a: Assessment) -> list[Kind]:
     """Each kind of personal data, the most records first."""
     records: Counter[str] = Counter()
+    # squared distances of each container's 95% bounds from its figure, below and above: the
+    # sum's range adds them as independent errors (root of the sum of squares), where adding
+    # the bounds themselves would claim far more doubt than the samples leave
+    below: Counter[str] = Counter()
+    above: Counter[str] = Counter()
+    seen: Counter[str] = Counter()  # records seen carrying it: the fewest there can be
+    most: Counter[str] = Counter()  # records not seen to lack it: the most there can be
     containers: Counter[str] = Counter()
     for i in a.containers:
         for k in i.pii:
@@ -255,12 +317,24 @@ def _kinds(a: Assessment) -> list[Kind]:
     for i in counted(i for i in a.containers if i.pii):  # copies: their sources' records
         for k in i.pii:
             if i.sampled:
-                records[k.entity_type] += round((i.docs or i.sampled) * k.docs / i.sampled)
+                total = i.docs or i.sampled
+                if i.full and not i.sample_error:  # every record read: counted
+                    figure = low = high = round(total * k.docs / i.sampled)
+                else:
+                    figure, low, high = _carrying(k.docs, i.sampled, total)
+                t = k.entity_type
+                records[t] += figure
+                below[t] += (figure - low) ** 2
+                above[t] += (high - figure) ** 2
+                seen[t] += k.docs if low < figure else figure
+                most[t] += total - (i.sampled - k.docs) if high > figure else figure
     out = []
     for t in a.entity_types:
         cls = entity_class(t)
         category = cls.category.label if cls.category else "credentials"
-        out.append(Kind(t, cls.label, category, containers[t], records[t]))
+        low = max(seen[t], round(records[t] - math.sqrt(below[t])))
+        high = min(most[t], round(records[t] + math.sqrt(above[t])))
+        out.append(Kind(t, cls.label, category, containers[t], records[t], low, high))
     out.sort(key=lambda k: -k.records)
     return out
 
@@ -274,7 +348,8 @@ def _kinds_basis(a: Assessment) -> str:
     one, records = w.container[0], w.record[1]
     estimated = (
         f"estimated from each {one}'s sample: the share of sampled {records} carrying the "
-        f"kind, times the {one}'s {records}"
+        f"kind, times the {one}'s {records}, with the range the samples' sizes allow (each "
+        f"{one}'s 95% Wilson interval, their errors added)"
     )
     if whole == len(shown):
         return (
@@ -372,7 +447,7 @@ def _container_row(i: ContainerExposure) -> dict[str, Any]:
         "store": i.url,
         "name": i.name,
         "docs": text.count(i.docs, i.docs_exact),
-        "dates": text.dates(i.date_min, i.date_max),
+        "dates": container_dates(i),
         "pii": [
             {
                 "label": entity_class(k.entity_type).label,
@@ -385,6 +460,7 @@ def _container_row(i: ContainerExposure) -> dict[str, Any]:
         "people": "—"
         if i.subjects.value is None
         else _figure_value(i.subjects.value, approx=i.subjects.approximate)
+        + _bounds(i.subjects)
         + ("" if i.names_people else " IP addresses"),
         "flags": flags,
     }
@@ -435,23 +511,25 @@ def _assessment(a: Assessment) -> dict[str, Any]:
 # ------------------------------------------------------------------ charts (numbers only)
 
 
-def _bars(items: list[tuple[str, int]], width: int) -> dict[str, Any] | None:
-    """Horizontal bars: geometry for the template's SVG."""
-    items = [(label, n) for label, n in items if n > 0]
+def _bars(items: list[tuple[str, int, str]], width: int) -> dict[str, Any] | None:
+    """Horizontal bars: geometry for the template's SVG, each bar's value text beside it."""
+    items = [(label, n, value) for label, n, value in items if n > 0]
     if not items:
         return None
-    top = max(n for _, n in items)
-    label_w, bar_w, row = 230, width - 230 - 90, 30
+    top = max(n for _, n, _ in items)
+    # room beside the longest bar for the longest value (a range too), never cut off
+    right = max(90, 8 * max(len(value) for _, _, value in items) + 12)
+    label_w, bar_w, row = 230, width - 230 - right, 30
     bars = [
         {
             "label": label,
-            "value": f"{n:,}",
+            "value": value,
             "y": i * row,
             "w": max(2, round(bar_w * n / top)),
             "x": label_w,
             "tx": label_w + max(2, round(bar_w * n / top)) + 8,
         }
-        for i, (label, n) in enumerate(items)
+        for i, (label, n, value) in enumerate(items)
     ]
     return {"width": width, "height": len(items) * row, "bars": bars, "label_w": label_w}
 

@@ -41,8 +41,9 @@ def render(scan: ScanRecord) -> str:
         f"# leakhound scan {scan.scan_id}",
         "",
         f"- Started: {scan.started_at}; finished: {scan.finished_at or '—'} ({scan.status})",
-        f"- Endpoints: {s.endpoints}; exposed: {s.exposed_endpoints} "
-        f"({', '.join(f'{k} {v}' for k, v in s.by_verdict.items())})",
+        # the verdicts are of every endpoint: a secured one is never among the exposed
+        f"- Endpoints: {s.endpoints} ({', '.join(f'{k} {v}' for k, v in s.by_verdict.items())}); "
+        f"exposed: {s.exposed_endpoints}",
         f"- Exposed: {s.named()}, {text.records(s.documents, s.words)}; "
         f"compromised {s.all_words.container[1]}: {s.compromised_containers}",
         *([f"- {shut}"] if shut else []),
@@ -88,7 +89,7 @@ def render(scan: ScanRecord) -> str:
             out.append(
                 f"| {cell(c.name)} | {docs} | "
                 f"{text.size(c.store_bytes)} | {cell(text.container_dates(cr))} | "
-                f"{cell(text.pii_line(cr.sample))} | {cell(' · '.join(flags))} |"
+                f"{cell(text.pii_line(cr.sample, cr.full))} | {cell(' · '.join(flags))} |"
             )
         if note := estimate_note(cr.container for cr in r.containers):
             out += ["", cell(note)]

@@ -244,7 +244,7 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
                 _result(
                     PERSONAL_DATA,
                     _text(
-                        f"{cls.label} ({k.entity_type}) in {k.docs} of {i.sampled} "
+                        f"{cls.label} ({k.entity_type}) in {k.docs:,} of {i.sampled:,} "
                         f"{f'{records} read' if i.full else f'sampled {records}'} of "
                         f"{i.words.container[0]} '{i.name}' ({docs}) on {i.url}; fields: {fields}"
                     ),

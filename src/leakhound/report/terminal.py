@@ -152,7 +152,7 @@ def _containers(r: TargetResult, console: Console) -> None:
             container_count(c),
             text.size(c.store_bytes),
             safe(text.container_dates(cr)),
-            safe(text.pii_kinds(cr.sample)),
+            safe(text.pii_kinds(cr.sample, cr.full)),
             flags,
         )
     console.print(table, highlight=False)

@@ -132,10 +132,11 @@ def product(fp: Fingerprint) -> str:
     return text
 
 
-def pii_line(sample: Sample | None) -> str:
-    """'EMAIL_ADDRESS 87/100 (customer.email, description)' per type, joined by '; '."""
+def pii_line(sample: Sample | None, full: FullRead | None = None) -> str:
+    """'EMAIL_ADDRESS 87/100 (customer.email, description)' per type, joined by '; '; a
+    container read in full instead of sampled says where its kinds are."""
     if sample is None:
-        return ""
+        return READ_IN_FULL if full is not None else ""
     if sample.error:
         return f"sample failed: {sample.error}"
     parts = []
@@ -169,8 +170,21 @@ def people(full: FullRead | FullTotals | None) -> str:
 
 
 def people_across(p: PeopleAcross) -> str:
-    """'3,543 distinct EMAIL_ADDRESS, each counted once across the 4 stores read whole'."""
+    """'3,543 distinct EMAIL_ADDRESS, each counted once across the 4 stores read whole';
+    '≈3,900 (estimate, between 2,400 and 6,100) distinct EMAIL_ADDRESS, each counted once
+    across the 6 stores estimated from their samples pooled: …'."""
     n = len(p.endpoints)
+    if p.basis is not None:
+        d = p.distinct
+        figure = (
+            f"{d.estimate:,} (exact)"
+            if d.exact
+            else f"≈{d.estimate:,} (estimate, between {d.lower:,} and {d.upper:,})"
+        )
+        return (
+            f"{figure} distinct {p.entity_type}, each counted once across the {n} stores "
+            f"estimated from their samples pooled: {p.basis}"
+        )
     return (
         f"{distinct(p.distinct)} distinct {p.entity_type}, each counted once across the "
         f"{n} store{'' if n == 1 else 's'} whose identifiers were read whole"
@@ -227,10 +241,14 @@ _SHORT = {
 }
 
 
-def pii_kinds(sample: Sample | None) -> str:
-    """The PII kinds of one container's sample in short words: 'email, phone, ip'."""
+READ_IN_FULL = "not sampled: read in full (below)"
+
+
+def pii_kinds(sample: Sample | None, full: FullRead | None = None) -> str:
+    """The PII kinds of one container's sample in short words: 'email, phone, ip'; a
+    container read in full (``--depth full``) instead of sampled says where its kinds are."""
     if sample is None:
-        return ""
+        return READ_IN_FULL if full is not None else ""
     if sample.error:
         return f"not sampled: {sample.error}"
     kinds = [_SHORT.get(p.entity_type, p.entity_type.lower()) for p in sample.pii]

@@ -21,7 +21,7 @@ of them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -205,7 +205,7 @@ async def count_people_by_container(
     that read counted them (``Dated``; empty where the store counted them, or where its
     records were not read whole)."""
     each = list(drawn) if drawn is not None else [None] * len(sampled)
-    store, read, digests, years = await _count_store(
+    store, read, digests, years, pooled = await _count_store(
         acc, sampled, found, options, workers, key, each
     )
     dated = tuple(Dated.of(c, years.get(c.name, {})) for c, _ in sampled)
@@ -213,6 +213,8 @@ async def count_people_by_container(
         return None, tuple(None for _ in sampled), dated
     if across is not None and digests is not None:
         across.add(acc.reported.endpoint.key, store.entity_type, digests)
+    elif across is not None and pooled is not None:
+        across.add_sampled(acc.reported.endpoint.key, pooled)
     return (
         store,
         tuple(
@@ -223,16 +225,38 @@ async def count_people_by_container(
     )
 
 
+class Pooled(NamedTuple):
+    """A store's people estimated from its sample alone: the sample, container by container
+    at its own rate, to be pooled with other stores' (``AcrossStores.add_sampled``)."""
+
+    ids: SampledIdentifiers
+    strata: tuple[Stratum, ...]
+    total: int  # the records the sample stands for
+    drawn: str  # how its records were drawn (a key of ``count.people.DRAWN``)
+
+
 class AcrossStores:
     """The identifiers of every store of a scan whose own were all read (or listed), in one
     counter a type (keyed digests, exact up to a million, then HyperLogLog; bounded memory):
-    people counted once across those stores."""
+    people counted once across those stores.
+
+    Stores each estimated from its sample alone are estimated once across them, their
+    samples pooled as the containers of one store are (each at its own rate): an identifier
+    seen in two stores' samples is one person, as one seen in two containers' is. Added,
+    their figures would count the people a database, its cache and its backups share once
+    in each (the lab's six stores of the same 3,543 people: 22,200)."""
 
     def __init__(self, key: bytes, keep: Callable[[str, str, bytes], None] | None = None) -> None:
         self._key = key
         self._keep = keep  # where a store's identifiers are kept for a resumed scan
         self._counter: DistinctCounter | None = None
         self._endpoints: dict[str, set[str]] = {}
+        self._sampled: dict[str, dict[str, Pooled]] = {}  # type -> endpoint -> its sample
+
+    def add_sampled(self, endpoint: str, pooled: Pooled) -> None:
+        """A store's people estimated from its sample alone (kept in memory: a resumed scan
+        adds the stores it did not read again apart)."""
+        self._sampled.setdefault(pooled.ids.entity_type, {})[endpoint] = pooled
 
     def add(self, endpoint: str, entity_type: str, digests: Iterable[bytes]) -> None:
         """A store's identifiers, read whole by a sample scan (and kept: ``keep``)."""
@@ -258,19 +282,47 @@ class AcrossStores:
         return self._counter
 
     def counts(self) -> tuple[PeopleAcross, ...]:
-        """One figure a type, for the stores that held it."""
-        if self._counter is None:
-            return ()
+        """One figure a type, for the stores that held it; and one a type for the stores
+        estimated from their samples, where there are two or more."""
         out = []
-        for etype, endpoints in sorted(self._endpoints.items()):
-            c = self._counter.count(etype)
-            distinct = Distinct(c.estimate, c.lower, c.upper, c.exact)
-            out.append(PeopleAcross(etype, distinct, tuple(sorted(endpoints))))
+        if self._counter is not None:
+            for etype, endpoints in sorted(self._endpoints.items()):
+                c = self._counter.count(etype)
+                distinct = Distinct(c.estimate, c.lower, c.upper, c.exact)
+                out.append(PeopleAcross(etype, distinct, tuple(sorted(endpoints))))
+        for etype, stores in sorted(self._sampled.items()):
+            if len(stores) > 1:
+                out.append(_pooled(etype, stores))
         return tuple(out)
 
     def close(self) -> None:
         if self._counter is not None:
             self._counter.close()
+
+
+def _pooled(etype: str, stores: Mapping[str, Pooled]) -> PeopleAcross:
+    """People once across stores each estimated from its sample: their samples pooled."""
+    ids = SampledIdentifiers(etype)
+    for p in stores.values():
+        ids.merge(p.ids)
+    ways = {p.drawn for p in stores.values()}
+    drawn = ways.pop() if len(ways) == 1 else ("mixed" if ways & {"first", "mixed"} else "runs")
+    est = from_sample(
+        ids,
+        sum(p.total for p in stores.values()),
+        strata=[st for p in stores.values() for st in p.strata],
+        drawn=drawn,
+    )
+    basis = (
+        f"{etype}: the samples of the {len(stores)} stores pooled, each container at its own "
+        f"rate, an identifier seen in two stores' samples one person: {est.basis}"
+    )
+    return PeopleAcross(
+        etype,
+        Distinct(est.value, est.low, est.high, est.exact),
+        tuple(sorted(stores)),
+        basis,
+    )
 
 
 def _container_people(
@@ -325,10 +377,12 @@ async def _count_store(
     dict[str, set[bytes]] | None,
     set[bytes] | None,
     dict[str, dict[str, Counter[int]]],
+    Pooled | None,
 ]:
     """The store's people, each container's identifiers where they were read whole, all of
-    the store's where they were read or listed whole (an exact count), and each container's
-    records a year where that read counted them (``_Digests``)."""
+    the store's where they were read or listed whole (an exact count), each container's
+    records a year where that read counted them (``_Digests``), and where the count is an
+    estimate from the sample alone, that sample (``Pooled``)."""
     each = list(drawn) if drawn is not None else [None] * len(sampled)
     own = [(s, f, d) for s, f, d in zip(sampled, found, each, strict=True) if not s[0].derived]
     if any(f for _, f, _ in own):
@@ -338,7 +392,7 @@ async def _count_store(
     merged = _merged(found)
     etype = people_type(merged)
     if etype is None:
-        return None, None, None, {}
+        return None, None, None, {}, None
     ids = merged[etype]
     # Each container's sample at its own rate: 1% of the cases beside half the payroll.
     strata = [
@@ -358,7 +412,7 @@ async def _count_store(
             people, by_container, years = await _read_all(
                 acc, counted, etype, fields, options, workers, key
             )
-            return people, by_container, set().union(*by_container.values()), years
+            return people, by_container, set().union(*by_container.values()), years, None
         except NetError as exc:
             why_not_read = f" (reading them whole failed: {exc})"[:200]
     kinds = _field_kinds(acc, counted)
@@ -379,26 +433,22 @@ async def _count_store(
             people = _with_listed(
                 etype, ids, total, listed, list(counts), why_not_read, strata, how
             )
-            return people, None, listed if people.exact else None, {}
+            return people, None, listed if people.exact else None, {}, None
     if counts:
         people = _with_store_count(etype, ids, total, counts, fields, why_not_read, strata, how)
-        return people, None, None, {}
+        return people, None, None, {}, None
     est = from_sample(ids, total, strata=strata, drawn=how)
-    return (
-        PeopleCount(
-            etype,
-            est.value,
-            est.low,
-            est.high,
-            est.exact,
-            "sample",
-            f"{etype}: {est.basis}{why_not_read}",
-            fields,
-        ),
-        None,
-        None,
-        {},
+    people = PeopleCount(
+        etype,
+        est.value,
+        est.low,
+        est.high,
+        est.exact,
+        "sample",
+        f"{etype}: {est.basis}{why_not_read}",
+        fields,
     )
+    return people, None, None, {}, Pooled(ids, tuple(strata), total, how)
 
 
 def _field_kinds(acc: Access, containers: Sequence[Container]) -> dict[str, FieldType]:
@@ -442,7 +492,7 @@ async def _read_all(
             True,
             "read",
             f"distinct {etype} in {', '.join(fields)}, read in every one of {sink.records:,} "
-            f"records of {len(containers)} container(s), each counted once",
+            f"records of {acc.probe.words.containers(len(containers))}, each counted once",
             fields,
         ),
         sink.by_container,
