@@ -128,6 +128,7 @@ ROWS = [
             "redis-like": ("not-postgresql", r"no answer to the startup .* a Redis server"),
             "http-line": ("not-postgresql", r"no answer to the startup .* an HTTP server"),
             "mysql": ("not-postgresql", r"a MySQL or MariaDB server \(greeting '8\.0"),
+            "closer": ("not-postgresql", r"closes the connection without an answer"),
         },
     ),
     Row(

@@ -93,6 +93,12 @@ async def _greeting(frames: FrameReader) -> Greeting:
 
 
 async def _greeted(frames: FrameReader) -> Greeting:
+    data, pos = frames.buffered()
+    if pos >= len(data):
+        try:
+            await frames.fill(1)
+        except ProtocolError as exc:  # the one failure of fill before a byte: a close
+            raise ProtocolError("the server closes the connection without an answer") from exc
     try:
         return await _greeting(frames)
     except parse_failures() as exc:
