@@ -280,17 +280,18 @@ CASES = [
     ),
     Case("megabyte-header", lambda r: S.huge_headers(), ("error",), "not valid HTTP"),
     Case("hundred-thousand-headers", lambda r: S.many_headers(), ("error",), "not valid HTTP"),
+    # A server that answers other than HTTP, asked over plain TCP, is named (probes/foreign.py).
     Case(
         "ssh-banner",
         lambda r: S.raw_reply(b"SSH-2.0-OpenSSH_9.2\r\n", greet=True),
-        ("error",),
-        "not valid HTTP",
+        ("not-elasticsearch",),
+        "not HTTP: .* an SSH server .*not valid HTTP",
     ),
     Case(
         "http-0.9",
         lambda r: S.raw_reply(b'{"tagline": "You Know, for Search"}'),
-        ("error",),
-        "not valid HTTP",
+        ("not-elasticsearch",),
+        "not HTTP: .* a server of a text protocol .*not valid HTTP",
     ),
     Case("random-bytes", lambda r: S.random_bytes(), ("error",), "not valid HTTP"),
     Case("reset-on-accept", lambda r: S.reset_on_accept(), ("error",), "."),

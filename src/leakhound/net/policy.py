@@ -91,8 +91,10 @@ class StatementList:
     patterns: tuple[re.Pattern[str], ...]
 
     def allows(self, method: str, path: str, query: str = "") -> bool:
-        """Whether ``path``, a statement, fits a pattern (``method`` names the message)."""
-        return method in ("startup", "auth") or (
+        """Whether ``path``, a statement, fits a pattern (``method`` names the message: the
+        protocol's startup and login messages, and ``identify``, the one fixed question a
+        server that does not answer as the kind is asked, ``probes/foreign.ASK``, pass)."""
+        return method in ("startup", "auth", "identify") or (
             method == "query" and any(p.fullmatch(path) for p in self.patterns)
         )
 

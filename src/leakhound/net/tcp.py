@@ -78,6 +78,18 @@ class FrameReader:
             raise ProtocolError(closed)
         return chunk
 
+    async def first(self, limit: int = 512) -> bytes:
+        """Whatever the peer sends first, up to ``limit`` bytes (what is buffered, else the
+        next chunk received); b"" when it closes without a byte."""
+        if self._pos >= len(self._data):
+            try:
+                self._data, self._pos = await self._receive(""), 0
+            except ProtocolError:
+                return b""
+        out = self._data[self._pos : self._pos + limit]
+        self.advance(len(out))
+        return out
+
     async def exactly(self, n: int) -> bytes:
         """``n`` bytes, or ProtocolError if the peer closes first."""
         self._spend(n)

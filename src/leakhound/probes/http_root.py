@@ -4,11 +4,17 @@ HTTP kind."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 from ..errors import ConnectError, NetError, TimeoutError_, TooLargeError
 from ..models import Endpoint, Service, Verdict
 from ..net import Policy, Response, Transport
+from . import foreign
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +48,15 @@ async def first_answer(
     """
     schemes = endpoint.http_schemes
     reason = ""
+    unanswered = False  # plain http failed without an HTTP answer
     for scheme in schemes:
         base = endpoint.url(scheme)
         try:
-            resp = await transport.http.get(base + path, allow)
+            got = await asking(
+                transport.http.get(base + path, allow),
+                lambda: ask_who(transport, endpoint, path, allow),
+                at_once=unanswered,
+            )
         except ConnectError as exc:
             verdict = Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR
             return Service(endpoint, base, kind, verdict, str(exc))
@@ -55,7 +66,17 @@ async def first_answer(
             return Service(endpoint, base, kind, too_large, f"{what} too large: {exc}")
         except NetError as exc:
             reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
+            unanswered = scheme == "http"
             continue
+        if isinstance(got, foreign.Named):
+            if got.failure:
+                failed = f"{scheme}: {got.failure}"
+                reason = f"{reason}; {failed}" if reason else failed
+            if settles(got) or scheme == schemes[-1]:
+                return Service(endpoint, base, kind, Verdict.not_of(kind), not_http(got, reason))
+            unanswered = scheme == "http"
+            continue
+        resp = got
         if (
             scheme == "http"
             and len(schemes) > 1
@@ -66,3 +87,64 @@ async def first_answer(
             continue
         return FirstAnswer(scheme, base, resp)
     return Service(endpoint, endpoint.url(schemes[0]), kind, Verdict.ERROR, reason or "no answer")
+
+
+async def asking(
+    attempt: Awaitable[T],
+    ask: Callable[[], Awaitable[foreign.Named | None]],
+    *,
+    at_once: bool,
+) -> T | foreign.Named:
+    """An HTTP kind's first request raced with ``ask`` (``ask_who``): at once when plain
+    http already got no HTTP answer (a Redis or a MongoDB server leaves a TLS handshake
+    unanswered until the connect deadline), else once the answer is late by
+    ``foreign.QUIET`` (a server that greets first, MySQL, leaves an HTTP client waiting for
+    a status line's end). A name other than HTTP or TLS settles it; one that closes at the
+    question is returned only once the attempt failed."""
+    return await foreign.racing(
+        attempt, ask, after=0.0 if at_once else foreign.QUIET, decisive=settles
+    )
+
+
+def settles(said: foreign.Named) -> bool:
+    """Whether a name settles it while the kind's own request is still pending: a server of
+    a known protocol that is neither HTTP nor TLS (one that closes at the question may be
+    a TLS-only server; a line of text, a slow HTTP server's first bytes)."""
+    return said.protocol not in (foreign.CLOSED, foreign.TEXT)
+
+
+async def ask_who(
+    transport: Transport, endpoint: Endpoint, path: str, allow: Policy
+) -> foreign.Named | None:
+    """The endpoint asked who it is, over plain TCP, with ``path`` as an HTTP/1.0 request
+    (HEAD where the kind's allow-list admits it, else GET; no Host header, which Redis takes
+    for an attack and drops): another protocol named, or None (an HTTP or TLS server)."""
+    where = urlsplit(endpoint.url("http") + path).path or "/"
+    method = next((m for m in ("HEAD", "GET") if allow.allows(m, where)), None)
+    if method is None or any(c in where for c in " \r\n"):
+        return None
+    return await foreign.identify(
+        transport,
+        endpoint,
+        allow,
+        scheme="http",
+        command=method,
+        path=where,
+        ask=f"{method} {where} HTTP/1.0\r\n\r\n".encode(),
+        own=_HTTP,
+    )
+
+
+_HTTP = frozenset({"http", "tls"})
+
+
+def not_http(said: foreign.Named, failures: str) -> str:
+    """The reason of an endpoint that speaks neither HTTP nor TLS: what it answered when
+    asked, and each scheme's failure."""
+    failed = f" ({failures})" if failures else ""
+    if said.protocol == foreign.CLOSED:
+        return (
+            f"neither HTTP nor TLS: no answer{failed}, and a plain HTTP/1.0 request is "
+            f"closed without a byte"
+        )
+    return f"not HTTP: asked over plain TCP, the server answers as {said.said}{failed}"

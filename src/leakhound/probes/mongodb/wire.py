@@ -22,6 +22,7 @@ from bson.errors import BSONError
 
 from ...errors import ProtocolError
 from ...net import FrameReader
+from .. import foreign
 
 OP_MSG, OP_REPLY = 2013, 1
 _HEADER = struct.Struct("<iiii")  # messageLength, requestID, responseTo, opCode
@@ -55,7 +56,9 @@ async def read_message(frames: FrameReader) -> dict[str, Any]:
     if opcode == OP_REPLY:
         raise ProtocolError("the server answers with legacy OP_REPLY: a MongoDB before 3.6")
     if opcode != OP_MSG:
-        raise ProtocolError(f"not a MongoDB message: opcode {opcode}")
+        said = foreign.named_after(header, frames)
+        shown = f"the server answers as {said.said}" if said else f"opcode {opcode}"
+        raise ProtocolError(f"not a MongoDB message: {shown}")
     body = await frames.exactly(length - _HEADER.size)
     flags, kind = struct.unpack_from("<IB", body)
     if kind != 0:

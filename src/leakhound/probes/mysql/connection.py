@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ...errors import ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
+from .. import foreign
 from .allow import ALLOW
 from .sql import READ_ONLY_SESSION, START, START_READ_ONLY, UTC_SESSION, rows_at_most
 from .wire import (
@@ -42,6 +43,7 @@ ROOT = "root"
 CLEAR = "mysql_clear_password"
 _ER_PARSE = 1064  # a statement the server does not know (READ ONLY before MySQL 5.6.5)
 _MAX_AUTH_ROUNDS = 4  # switch, more data, fast-auth result, OK
+_MYSQL = frozenset({"mysql"})  # a slow MySQL greets the question too: not another protocol
 
 
 @dataclass
@@ -101,17 +103,31 @@ class Connection:
         await self.stream.close()
 
 
-async def greet(transport: Transport, endpoint: Endpoint) -> tuple[TcpStream, Greeting, Packets]:
+async def greet(
+    transport: Transport, endpoint: Endpoint, *, ask: bool = False
+) -> tuple[TcpStream, Greeting, Packets]:
     """A TCP connection and the server's greeting; ServerError when the server refuses us
-    before any login (1130: host not allowed), ProtocolError when it is not MySQL."""
+    before any login (1130: host not allowed), ProtocolError when it is not MySQL.
+
+    ``ask`` (a verdict): a greeting late by ``foreign.QUIET`` seconds has the server asked
+    who it is on another connection; one that answers as another protocol is not MySQL
+    (``foreign.Foreign``), without waiting for a greeting until the read deadline."""
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="mysql")
     packets = Packets()
 
     async def first(frames: FrameReader) -> Greeting:
         return parse_greeting(await packets.read(frames))
 
+    async def who() -> foreign.Named | None:
+        return await foreign.identify(
+            transport, endpoint, ALLOW, scheme="mysql", command="identify", own=_MYSQL
+        )
+
     try:
-        greeting = await stream.exchange("startup", b"", first)
+        reply = stream.exchange("startup", b"", first)
+        greeting = await (foreign.racing(reply, who, after=foreign.QUIET) if ask else reply)
+        if isinstance(greeting, foreign.Named):
+            raise foreign.Foreign(greeting, "no greeting")
     except BaseException:
         await stream.close()
         raise

@@ -120,7 +120,7 @@ class MysqlProbe(Probe):
             return service(Verdict.ERROR, str(exc))
         who = f"{user} with an empty password" if not password else user
         try:
-            stream, greeting, packets = await greet(transport, endpoint)
+            stream, greeting, packets = await greet(transport, endpoint, ask=True)
         except ConnectError as exc:
             return service(Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR, str(exc))
         except TimeoutError_ as exc:

@@ -22,7 +22,9 @@ from typing import ClassVar
 from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
 from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Http, Transport
+from .. import foreign
 from ..base import FileBounds, FullReader, Inventory, Probe, SampleDocs
+from ..http_root import ask_who, asking, not_http, settles
 from .api import READ_CHECK_KEY, Entry, ObjectApi, Refused
 from .inventory import Listing
 from .read import ObjectReader, named, sample_objects
@@ -84,10 +86,15 @@ class ObjectProbe(Probe):
         )
         unanswered = None if endpoint.scheme in (None, "http", "https") else endpoint.url()
         not_mine = ""
+        unanswered = False  # plain http failed without an HTTP answer
         for n, scheme in enumerate(schemes):
             base = endpoint.url(scheme)
             try:
-                answer = await self.api.store(http, base, endpoint.host)
+                answer = await asking(
+                    self.api.store(http, base, endpoint.host),
+                    lambda: ask_who(transport, endpoint, "/", self.allow),
+                    at_once=unanswered,
+                )
             except ConnectError as exc:
                 closed = "refused" in str(exc)
                 return self._service(
@@ -100,6 +107,16 @@ class ObjectProbe(Probe):
                 return self._service(endpoint, unanswered or base, Verdict.TIMEOUT, str(exc))
             except NetError as exc:
                 not_mine = f"{not_mine}; {scheme}: {exc}" if not_mine else f"{scheme}: {exc}"
+                unanswered = scheme == "http"
+                continue
+            if isinstance(answer, foreign.Named):
+                if answer.failure:
+                    failed = f"{scheme}: {answer.failure}"
+                    not_mine = f"{not_mine}; {failed}" if not_mine else failed
+                if settles(answer) or n + 1 == len(schemes):
+                    why = not_http(answer, not_mine)
+                    return self._service(endpoint, base, Verdict.not_of(self.kind), why)
+                unanswered = scheme == "http"
                 continue
             if not answer.mine:
                 not_mine = (

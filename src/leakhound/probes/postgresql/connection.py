@@ -15,6 +15,7 @@ import orjson
 from ...errors import DeniedError, ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
+from .. import foreign
 from ..scram import MECHANISM, Scram
 from .allow import ALLOW, READ_ONLY
 from .wire import (
@@ -32,6 +33,9 @@ from .wire import (
 
 DEFAULT_USER = "postgres"
 DEFAULT_DATABASE = "postgres"
+# What a PostgreSQL server answers the question of probes/foreign.py: it reads a length no
+# startup packet has and closes.
+_POSTGRESQL = frozenset({"postgresql", foreign.CLOSED})
 # Authentication request codes: what the server asks for instead of letting us in.
 ASKS = {
     2: "Kerberos",
@@ -89,6 +93,12 @@ async def _greeting(frames: FrameReader) -> Greeting:
 
 
 async def _greeted(frames: FrameReader) -> Greeting:
+    data, pos = frames.buffered()
+    if pos >= len(data):
+        try:
+            await frames.fill(1)
+        except ProtocolError as exc:  # the one failure of fill before a byte: a close
+            raise ProtocolError("the server closes the connection without an answer") from exc
     try:
         return await _greeting(frames)
     except parse_failures() as exc:
@@ -165,14 +175,28 @@ class Connection:
 
 
 async def open_connection(
-    transport: Transport, endpoint: Endpoint, database: str | None = None
+    transport: Transport, endpoint: Endpoint, database: str | None = None, *, ask: bool = False
 ) -> tuple[TcpStream, Greeting]:
-    """A connection and the server's answer to our startup (no password sent yet)."""
+    """A connection and the server's answer to our startup (no password sent yet).
+
+    ``ask`` (a verdict): an answer late by ``foreign.QUIET`` seconds has the server asked
+    who it is on another connection; one that answers as another protocol is not PostgreSQL
+    (``foreign.Foreign``), without waiting until the read deadline (a Redis or an HTTP
+    server given the startup packet waits for a line's end that never comes)."""
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="postgresql")
+
+    async def who() -> foreign.Named | None:
+        return await foreign.identify(
+            transport, endpoint, ALLOW, scheme="postgresql", command="identify", own=_POSTGRESQL
+        )
+
     try:
         user = endpoint.user or DEFAULT_USER
         db = database or endpoint.base_path.strip("/") or DEFAULT_DATABASE
-        greeting = await stream.exchange("startup", startup(user, db), _greeted)
+        reply = stream.exchange("startup", startup(user, db), _greeted)
+        greeting = await (foreign.racing(reply, who, after=foreign.QUIET) if ask else reply)
+        if isinstance(greeting, foreign.Named):
+            raise foreign.Foreign(greeting, "no answer to the startup")
         assert greeting is not None
     except BaseException:
         await stream.close()

@@ -149,7 +149,7 @@ class PostgresqlProbe(Probe):
                 fp = _fingerprint(conn.greeting.params)
                 await conn.close()
                 return service(Verdict.OPEN, f"logged in as {user} with the credentials given", fp)
-            stream, greeting = await open_connection(transport, endpoint)
+            stream, greeting = await open_connection(transport, endpoint, ask=True)
             await stream.close()
         except ConnectError as exc:
             return service(Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR, str(exc))

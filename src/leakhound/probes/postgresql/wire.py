@@ -14,6 +14,7 @@ from typing import Any
 
 from ...errors import ProtocolError
 from ...net import FrameReader
+from .. import foreign
 
 PROTOCOL = 196608  # 3.0
 MAX_MESSAGES = 2_000_000  # messages in one reply (rows of a page, and their framing)
@@ -61,7 +62,9 @@ async def read_message(frames: FrameReader) -> tuple[bytes, bytes]:
     if length < 4:
         raise ProtocolError(f"a PostgreSQL message with length {length}")
     if kind not in _EXPECTED:
-        raise ProtocolError(f"not a PostgreSQL message: {head[:5]!r}")
+        said = foreign.named_after(head, frames)
+        shown = f"the server answers as {said.said}" if said else repr(head[:5])
+        raise ProtocolError(f"not a PostgreSQL message: {shown}")
     return kind, await frames.exactly(length - 4)
 
 

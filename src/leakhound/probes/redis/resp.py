@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ...errors import DeniedError, ProtocolError, TooLargeError
 from ...net import FrameReader
+from .. import foreign
 
 # Error codes that refuse a command for want of credentials: no login (NOAUTH), an ACL user
 # without the right (NOPERM), a wrong password (WRONGPASS), protected mode (DENIED).
@@ -58,9 +59,25 @@ def encode(*args: str | bytes | int) -> bytes:
     return b"".join(out)
 
 
+# The first byte of every RESP2 and RESP3 reply.
+_TYPES = frozenset(b"+-:$*_,#!=(%~>|")
+
+
 async def read_reply(frames: FrameReader) -> Reply:
     """One reply; ProtocolError for anything that is not RESP, TooLargeError past
-    ``MAX_VALUES`` values."""
+    ``MAX_VALUES`` values. A reply whose first byte is no RESP type is named at once (a
+    MySQL greeting, which holds no line's end, would be read until the peer gives up)."""
+    data, pos = frames.buffered()
+    if pos >= len(data):
+        try:
+            await frames.fill(1)
+        except ProtocolError as exc:
+            raise ProtocolError("the server closes the connection without an answer") from exc
+        data, pos = frames.buffered()
+    if data[pos] not in _TYPES:
+        said = foreign.named_after(b"", frames)
+        if said is not None:
+            raise ProtocolError(f"not a RESP reply: the server answers as {said.said}")
     return await _reply(frames, 0, [MAX_VALUES])
 
 

@@ -1,0 +1,209 @@
+"""A probe on a port where a server of another protocol answers decides ``not-<kind>`` well
+inside its deadlines, and says what answers instead (``probes/foreign.py``).
+
+Servers that wait for more bytes than a probe sends, as the real ones do: Redis for a line's
+end (looked for as ``strchr`` does: never past a NUL), dropping a connection that sends an
+HTTP ``Host:`` header; an HTTP server for its request line's end; a server that closes at
+any first message (PostgreSQL given bytes that are no startup); a MySQL server that greets
+first, and one that greets late (still found). One scan through the CLI a probed kind, every
+server of the kind's row at once, under the default read deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from leakhound.net import Limits
+from leakhound.probes.registry import DEFAULT
+
+from . import audited
+from . import servers as S
+from .audited import Scan
+from .mysql import FakeMysql
+
+# A scan of one row ends well inside the read deadline: asking costs ``foreign.QUIET`` (1 s)
+# after a late first answer, and a probe that waited for the deadline would take 10 s.
+BOUND = Limits().read_timeout / 2
+
+
+def redis_like() -> S.Handler:
+    """Answers every line with an error, as Redis answers an unknown inline command; drops
+    the connection at a ``Host:`` or ``POST`` line (Redis's defence against HTTP); waits
+    past a NUL byte for ever (up to its 64 KiB inline limit)."""
+
+    async def handle(conn: S.Conn) -> None:
+        got = b""
+        while True:
+            searched = got.split(b"\0", 1)[0]
+            if b"\n" in searched:
+                line, _, got = got.partition(b"\n")
+                if re.match(rb"(?i)(?:host:|post )", line):
+                    return
+                if line.strip():
+                    word = line.split()[0].decode("latin-1")
+                    await conn.send(f"-ERR unknown command '{word}'\r\n".encode())
+                continue
+            if len(got) > 64 * 1024:
+                await conn.send(b"-ERR Protocol error: too big inline request\r\n")
+                return
+            chunk = await conn.reader.read(16 * 1024)
+            if not chunk:
+                return
+            got += chunk
+
+    return handle
+
+
+def http_line() -> S.Handler:
+    """An HTTP server that reads a whole request line before it judges it (Netty, Go's
+    net/http): a 400 once a line has ended, nothing before."""
+
+    async def handle(conn: S.Conn) -> None:
+        got = b""
+        while b"\n" not in got:
+            chunk = await conn.reader.read(16 * 1024)
+            if not chunk:
+                return
+            got += chunk
+        await conn.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    return handle
+
+
+def closer() -> S.Handler:
+    """Reads the first bytes and closes without a word (PostgreSQL at a length no startup
+    packet has, MongoDB at a header's)."""
+
+    async def handle(conn: S.Conn) -> None:
+        await conn.reader.read(65536)
+        conn.writer.close()
+
+    return handle
+
+
+def late_mysql(delay: float) -> S.Handler:
+    """A MySQL server that greets ``delay`` seconds after it accepts (a reverse DNS lookup
+    of the client's address), then lets root in."""
+
+    async def handle(conn: S.Conn) -> None:
+        await asyncio.sleep(delay)
+        await FakeMysql()(conn)
+
+    return handle
+
+
+@dataclass(frozen=True)
+class Row:
+    """The servers one kind is probed on: each server's verdict and reason expected."""
+
+    kind: str
+    expected: dict[str, tuple[str, str]]  # server name -> (verdict, reason pattern)
+
+
+SERVERS = {
+    "redis-like": redis_like,
+    "http-line": http_line,
+    "closer": closer,
+    "mysql": FakeMysql,
+    "late-mysql": lambda: late_mysql(1.5),
+}
+ROWS = [
+    Row(
+        "mysql",
+        {
+            "redis-like": ("not-mysql", r"no greeting .* answers as a Redis server \(.-ERR"),
+            "http-line": ("not-mysql", r"answers as an HTTP server \('HTTP/1.1 400"),
+            "closer": ("not-mysql", r"closes the connection without a byte"),
+            "late-mysql": ("open", r"root with an empty password logs in"),
+        },
+    ),
+    Row(
+        "postgresql",
+        {
+            "redis-like": ("not-postgresql", r"no answer to the startup .* a Redis server"),
+            "http-line": ("not-postgresql", r"no answer to the startup .* an HTTP server"),
+            "mysql": ("not-postgresql", r"a MySQL or MariaDB server \(greeting '8\.0"),
+            "closer": ("not-postgresql", r"closes the connection without an answer"),
+        },
+    ),
+    Row(
+        "redis",
+        {
+            "mysql": ("not-redis", r"a MySQL or MariaDB server \(greeting '8\.0"),
+            "closer": ("not-redis", r"closes the connection without an answer"),
+        },
+    ),
+    Row(
+        "mongodb",
+        {"mysql": ("not-mongodb", r"a MySQL or MariaDB server \(greeting")},
+    ),
+    Row(
+        "elasticsearch",
+        {
+            "redis-like": ("not-elasticsearch", r"not HTTP: .* a Redis server"),
+            "mysql": ("not-elasticsearch", r"not HTTP: .* a MySQL or MariaDB server"),
+            "closer": ("not-elasticsearch", r"neither HTTP nor TLS"),
+        },
+    ),
+    Row("kibana", {"redis-like": ("not-kibana", r"not HTTP: .* a Redis server")}),
+    Row("couchdb", {"mysql": ("not-couchdb", r"not HTTP: .* a MySQL or MariaDB server")}),
+    Row(
+        "s3",
+        {
+            "redis-like": ("not-s3", r"not HTTP: .* a Redis server"),
+            "closer": ("not-s3", r"neither HTTP nor TLS"),
+        },
+    ),
+    Row("azblob", {"mysql": ("not-azblob", r"not HTTP: .* a MySQL or MariaDB server")}),
+]
+
+
+@pytest.fixture(scope="module")
+def scans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Scan]]:
+    """Each row's servers scanned in one run of the CLI with ``--kinds`` its kind, as
+    host:port (no scheme: the HTTP kinds try http, then https)."""
+    tmp = tmp_path_factory.mktemp("hostile-foreign")
+    got: dict[str, Scan] = {}
+    with S.ServerLoop() as loop:
+        for row in ROWS:
+            ports = {name: loop.serve(SERVERS[name]()) for name in row.expected}
+            argv = [
+                "scan",
+                *(f"127.0.0.1:{port}" for port in ports.values()),
+                "--kinds",
+                row.kind,
+                "--db",
+                str(tmp / f"{row.kind}.db"),
+                "--format",
+                "json",
+                "--sample",
+                "0",
+                "--no-progress",
+            ]
+            got[row.kind] = audited.scan(argv, ports)
+    yield got
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.kind for r in ROWS])
+def test_a_server_of_another_protocol_is_named_well_inside_the_deadline(
+    scans: dict[str, Scan], row: Row
+) -> None:
+    scan = scans[row.kind]
+    audited.assert_quiet_and_in_time(scan, BOUND)
+    for name, (verdict, reason) in row.expected.items():
+        service = scan.by_name[name]["service"]
+        assert (name, service["verdict"]) == (name, verdict), service["reason"]
+        assert re.search(reason, service["reason"]), (name, service["reason"])
+        assert "\n" not in service["reason"] and len(service["reason"]) <= 600
+
+
+def test_every_question_sent_was_on_its_kinds_allow_list(scans: dict[str, Scan]) -> None:
+    asked = [r for scan in scans.values() for r in scan.sent]
+    assert {r.method for r in asked} >= {"identify", "HEAD", "GET"}
+    for request in asked:
+        assert DEFAULT.by_kind(request.kind).allow.allows(request.method, request.target), request
