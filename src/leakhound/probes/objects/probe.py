@@ -84,7 +84,7 @@ class ObjectProbe(Probe):
             if endpoint.port == 443
             else ["http", "https"]
         )
-        unanswered = None if endpoint.scheme in (None, "http", "https") else endpoint.url()
+        own_url = None if endpoint.scheme in (None, "http", "https") else endpoint.url()
         not_mine = ""
         unanswered = False  # plain http failed without an HTTP answer
         for n, scheme in enumerate(schemes):
@@ -99,12 +99,12 @@ class ObjectProbe(Probe):
                 closed = "refused" in str(exc)
                 return self._service(
                     endpoint,
-                    unanswered or base,
+                    own_url or base,
                     Verdict.CLOSED if closed else Verdict.ERROR,
                     str(exc),
                 )
             except TimeoutError_ as exc:
-                return self._service(endpoint, unanswered or base, Verdict.TIMEOUT, str(exc))
+                return self._service(endpoint, own_url or base, Verdict.TIMEOUT, str(exc))
             except NetError as exc:
                 not_mine = f"{not_mine}; {scheme}: {exc}" if not_mine else f"{scheme}: {exc}"
                 unanswered = scheme == "http"
@@ -129,7 +129,7 @@ class ObjectProbe(Probe):
                 http, endpoint, base, answer.fingerprint, answer.buckets, answer.why
             )
         return self._service(
-            endpoint, unanswered or endpoint.url(schemes[0]), Verdict.ERROR, not_mine or "no answer"
+            endpoint, own_url or endpoint.url(schemes[0]), Verdict.ERROR, not_mine or "no answer"
         )
 
     def _service(
