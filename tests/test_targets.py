@@ -367,3 +367,23 @@ def test_a_password_in_a_target_file_is_not_echoed_with_its_line(tmp_path: Path)
     with pytest.raises(TargetError, match="line 2") as info:
         parse_targets([f"@{f}"], DEFAULT.target_kinds())
     assert "9f3k" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("postgresql://app:12#Pw-9f3k@127.0.0.1/db", id="digits-then-hash"),
+        pytest.param("postgresql://app:99?Pw-9f3k@127.0.0.1/db", id="digits-then-question"),
+        pytest.param("app:12#Pw-9f3k@127.0.0.1", id="no-scheme-digits-then-hash"),
+        pytest.param("app:5432/Pw-9f3k@127.0.0.1", id="no-scheme-digits-then-slash"),
+        pytest.param("postgresql://127.0.0.1:5432/db?user=app&password=Pw-9f3k", id="libpq-query"),
+        pytest.param("mongodb://127.0.0.1:27017/#Pw-9f3k", id="fragment"),
+    ],
+)
+def test_a_password_a_url_parser_reads_elsewhere_is_not_echoed_either(spec: str) -> None:
+    # Where a password begins with digits and holds '#', '?' or '/', a URL parser takes the
+    # digits for a port and the rest for a query or a fragment; libpq takes ?password=.
+    # The target is refused either way: its error line must not quote the password.
+    with pytest.raises(TargetError) as info:
+        parse_one(spec, DEFAULT.target_kinds())
+    assert "Pw" not in str(info.value) and "9f3k" not in str(info.value), str(info.value)

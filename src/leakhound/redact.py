@@ -292,11 +292,14 @@ def neutralize(text: str, *, keep_newlines: bool = False) -> str:
 # A password in the user part of a URL, or of a scheme-less ``user:pass@host``: from the
 # ':' after the user to the LAST '@' (a password may hold '@', '/', '?', '#' or spaces
 # unencoded, which is where URL parsers stop agreeing on where it ends: too much hidden is
-# better than a piece shown). ``host:port/path@x`` is no password: a port followed by a
-# path, or by the end, is left alone. The scheme, when there is one, is taken whole
-# (possessive): ``s3://bucket@host`` names a bucket, not a user ``s3``.
+# better than a piece shown). In a URL, ``host:port/path@x`` is no password: a port
+# followed by a path, or by the end, is left alone; followed by '?' or '#' it is taken for
+# one (``app:12#pw@db``: a URL with a query or a fragment is refused anyway, and its error
+# line would quote them). Without a scheme there is no path: ``app:5432/pw@db`` is one. The
+# scheme, when there is one, is taken whole (possessive): ``s3://bucket@host`` names a
+# bucket, not a user ``s3``.
 _USER_PASSWORD = re.compile(
-    r"^([A-Za-z][A-Za-z0-9+.-]*://)?+([^\s:/@\[\]]*):(?!\d{1,5}(?:[/?#]|$)).*@", re.DOTALL
+    r"^([A-Za-z][A-Za-z0-9+.-]*://)?+([^\s:/@\[\]]*):(?(1)(?!\d{1,5}(?:/|$))).*@", re.DOTALL
 )
 
 

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import ScopeError, TargetError
 from .models import Endpoint, Target
@@ -188,7 +188,11 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
     if parts.password or (parts.username and scheme in ("http", "https")):
         raise TargetError(f"credentials in a target URL are not accepted: {hide_password(text)!r}")
     if parts.query or parts.fragment:
-        raise TargetError(f"target URL must not carry a query or fragment: {text!r}")
+        # Not quoted: a query may carry a password (libpq's ?password=, a signed URL's).
+        shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        raise TargetError(
+            f"target URL must not carry a query or fragment: {shown!r} (they are not quoted)"
+        )
     host = _host(parts.hostname, text)
     named = kinds.of_scheme(scheme, port)
     if port is None:
