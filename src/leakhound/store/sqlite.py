@@ -7,7 +7,7 @@ import secrets
 import sqlite3
 import stat
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -377,7 +377,7 @@ def private_folder(folder: Path) -> None:
             f.mkdir(mode=0o700)
         except FileExistsError:
             continue  # made meanwhile by another process
-        os.chmod(f, 0o700)  # whatever the umask took away or left
+        _chmod(f, 0o700)  # whatever the umask took away or left
 
 
 def _create_private(path: Path) -> None:
@@ -386,7 +386,7 @@ def _create_private(path: Path) -> None:
     private_folder(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
-    os.chmod(path, 0o600)
+    _chmod(path, 0o600)
 
 
 def _keep_private(path: Path) -> None:
@@ -400,7 +400,16 @@ def _keep_private(path: Path) -> None:
         except FileNotFoundError:
             continue
         if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
-            os.chmod(f, stat.S_IMODE(st.st_mode) & 0o700)
+            _chmod(f, stat.S_IMODE(st.st_mode) & 0o700)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    """``path`` given ``mode`` where its file system lets its owner change modes; where it
+    does not (CIFS, vfat, a read-only mount) the database still opens: what was made was
+    made no more open than ``mode`` (``os.open``'s and ``mkdir``'s own), and a file that was
+    there is as its owner left it."""
+    with suppress(OSError):
+        os.chmod(path, mode)
 
 
 class SqliteStore:
