@@ -387,3 +387,21 @@ def test_a_password_a_url_parser_reads_elsewhere_is_not_echoed_either(spec: str)
     with pytest.raises(TargetError) as info:
         parse_one(spec, DEFAULT.target_kinds())
     assert "Pw" not in str(info.value) and "9f3k" not in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("postgresql://app:5432/Pw-9f3k@127.0.0.1/db", id="postgresql"),
+        pytest.param("mysql://app:2019/Pw-9f3k@127.0.0.1:3306", id="mysql"),
+        pytest.param("mongodb://app:27017/Pw-9f3k@127.0.0.1:27017/admin", id="mongodb"),
+    ],
+)
+def test_a_password_of_digits_and_a_slash_never_becomes_a_database_path(spec: str) -> None:
+    # A URL parser reads app:5432/Pw-9f3k@host as the host "app", port 5432 and the path
+    # "/Pw-9f3k@host": the password would travel into the endpoint's URL, the store and
+    # every report. A database's path holds no '@': such a target is refused unquoted.
+    with pytest.raises(TargetError) as info:
+        parse_one(spec, DEFAULT.target_kinds())
+    assert "Pw" not in str(info.value) and "9f3k" not in str(info.value), str(info.value)
+    assert "credentials" in str(info.value)

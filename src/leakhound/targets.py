@@ -214,6 +214,14 @@ def _parse_url(text: str, kinds: Kinds) -> Target:
         )
     if user is not None and (not user or len(user) > 128 or not user.isprintable()):
         raise TargetError(f"not a user name in target URL {text!r}")
+    if "@" in parts.path and scheme not in ("http", "https"):
+        # A database's path names a database, with no '@': this is a password holding '/'
+        # after digits (app:5432/pw@db), read as a port and a path; not quoted, it would
+        # travel into the endpoint's URL, the store and every report.
+        raise TargetError(
+            f"credentials in a target are not accepted (give them with --auth-env, --auth "
+            f"or --netrc): a {scheme}:// URL whose path holds '@' (not quoted)"
+        )
     return Target(Endpoint(host, port, scheme, parts.path.rstrip("/"), user), named)
 
 
