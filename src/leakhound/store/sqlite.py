@@ -848,6 +848,11 @@ class SqliteStore:
                     "INSERT INTO full_totals VALUES (?, ?, ?, ?)", (scan_id, endpoint, part, blob)
                 )
                 written += len(blob)
+        # The log keeps the pages the positions were in until a checkpoint: written into
+        # the database now (which the rows no longer hold), and the log emptied. A reader
+        # holding it (a report run meanwhile) leaves it to the next finished container.
+        with suppress(sqlite3.OperationalError):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return written
 
     def finished(self, scan_id: str, endpoint: str, container: str) -> dict[str, Any] | None:
