@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leakhound.models import (
+    Container,
+    ContainerResult,
+    Endpoint,
+    FieldInfo,
+    Sample,
+    Service,
+    TargetResult,
+    Verdict,
+)
 from leakhound.redact import hide_password, hide_secrets, keyed_hash, mask, neutralize, new_key
+from leakhound.store.sqlite import SqliteStore
 
 
 @pytest.mark.parametrize(
@@ -199,6 +211,7 @@ def test_hide_password_hides_the_password_of_a_typed_target(text: str, shown: st
 @dataclass(frozen=True, slots=True)
 class _Inner:
     reason: str
+    honeypot: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
 
 
@@ -209,18 +222,23 @@ class _Outer:
     count: int = 0
 
 
-def test_hide_secrets_replaces_each_secret_in_every_string_of_a_result() -> None:
+def test_hide_secrets_replaces_each_secret_in_the_words_a_server_said() -> None:
     value = _Outer(
-        _Inner("AUTH refused: the password 'sesame9' is wrong", ("ok", "xsesame9x")),
+        _Inner(
+            "AUTH refused: the password 'sesame9' is wrong",
+            ("ok", "xsesame9x"),
+            ("sesame9",),
+        ),
         {"sesame9": ["Basic bGFiOnNlc2FtZTk=", "fine"]},
         3,
     )
     hidden = hide_secrets(value, {"sesame9", "bGFiOnNlc2FtZTk="})
     assert hidden == _Outer(
-        _Inner("AUTH refused: the password '***' is wrong", ("ok", "x***x")),
-        {"***": ["Basic ***", "fine"]},
+        _Inner("AUTH refused: the password '***' is wrong", ("ok", "x***x"), ("sesame9",)),
+        {"sesame9": ["Basic bGFiOnNlc2FtZTk=", "fine"]},  # keys and details: as they are
         3,
     )
+    assert hide_secrets("Basic bGFiOnNlc2FtZTk=", {"bGFiOnNlc2FtZTk="}) == "Basic ***"
     assert hide_secrets(value, set()) is value
     untouched = _Outer(_Inner("nothing here"), {"a": ["b"]})
     assert hide_secrets(untouched, {"sesame9"}) is untouched  # nothing rebuilt
@@ -228,3 +246,65 @@ def test_hide_secrets_replaces_each_secret_in_every_string_of_a_result() -> None
 
 def test_a_secret_too_short_to_look_for_leaves_the_text_alone() -> None:
     assert hide_secrets("a reason with ab in it", {"ab"}) == "a reason with ab in it"
+
+
+def _result(reason: str) -> TargetResult:
+    """An open Elasticsearch whose index ``support-cases-2019`` had a sample refused."""
+    ep = Endpoint("127.0.0.1", 9200, "http")
+    service = Service(ep, "http://127.0.0.1:9200", "elasticsearch", Verdict.OPEN, reason)
+    index = Container(
+        "support-cases-2019",
+        1132,
+        706_355,
+        fields=(FieldInfo("customer.email", "keyword"),),
+        error="mapping refused: password 'open' is wrong",
+        details={"health": "green", "uuid": "open-2019"},
+    )
+    sample = Sample(100, 0, error="403: user 'app' (password 'open') may not read", failure=None)
+    return TargetResult(
+        service,
+        (ContainerResult(index, sample),),
+        inventory_error="the server said: open",
+        honeypot=("banner quotes open",),
+    )
+
+
+@pytest.mark.parametrize("password", ["open", "2019", "elastic", "cases", "keyword"])
+def test_hide_secrets_hides_what_a_server_said_never_names_kinds_or_verdicts(
+    password: str,
+) -> None:
+    # A 4-to-7-character password is also a word of the verdict ("open"), the kind
+    # ("elasticsearch"), an index's name or a field's type: only the words a server said
+    # (reasons, errors) are searched; what other code matches on is written as it is.
+    result = _result(f"_cat/indices answers; the server echoed {password}")
+    hidden = hide_secrets(result, {password})
+    assert hidden.service.verdict is Verdict.OPEN and hidden.exposed
+    assert hidden.service.kind == "elasticsearch"
+    assert hidden.service.endpoint == result.service.endpoint
+    assert hidden.service.url == result.service.url
+    (cr,) = hidden.containers
+    assert cr.container.name == "support-cases-2019"
+    assert cr.container.fields == result.containers[0].container.fields
+    assert cr.container.details == result.containers[0].container.details
+    assert cr.container.docs == 1132 and cr.container.store_bytes == 706_355
+    assert hidden.service.reason == "_cat/indices answers; the server echoed ***"
+    said = [
+        cr.container.error,
+        cr.sample.error if cr.sample else None,
+        hidden.inventory_error,
+        *hidden.honeypot,
+    ]
+    if password == "open":
+        assert all(s is not None and password not in s for s in said), said
+
+
+def test_a_result_hidden_with_a_password_like_open_is_stored_and_read_back(
+    tmp_path: Path,
+) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["127.0.0.1:9200"], {})
+        store.record(scan_id, hide_secrets(_result("echoed open"), {"open"}))
+        (got,) = store.load(scan_id).results
+    assert got.service.verdict == Verdict.OPEN and got.exposed
+    assert got.containers[0].container.name == "support-cases-2019"
+    assert got.service.reason == "echoed ***"

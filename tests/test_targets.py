@@ -531,3 +531,41 @@ def test_a_range_of_ipv4_addresses_mapped_into_ipv6_names_them_as_ipv4() -> None
     specs = ["[::ffff:10.0.0.5]:9200", "::ffff:10.0.0.4/126", "10.0.0.6:9200"]
     keys = [t.endpoint.key for t in targets(parse_targets(specs, PORTS))]
     assert keys == ["10.0.0.5:9200", "10.0.0.5:9243", "10.0.0.6:9200", "10.0.0.6:9243"]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("postgresql://app:12#Pw-9f3k@127.0.0.1/db", id="digits-then-hash"),
+        pytest.param("postgresql://app:99?Pw-9f3k@127.0.0.1/db", id="digits-then-question"),
+        pytest.param("app:12#Pw-9f3k@127.0.0.1", id="no-scheme-digits-then-hash"),
+        pytest.param("app:5432/Pw-9f3k@127.0.0.1", id="no-scheme-digits-then-slash"),
+        pytest.param("postgresql://127.0.0.1:5432/db?user=app&password=Pw-9f3k", id="libpq-query"),
+        pytest.param("mongodb://127.0.0.1:27017/#Pw-9f3k", id="fragment"),
+    ],
+)
+def test_a_password_a_url_parser_reads_elsewhere_is_not_echoed_either(spec: str) -> None:
+    # Where a password begins with digits and holds '#', '?' or '/', a URL parser takes the
+    # digits for a port and the rest for a query or a fragment; libpq takes ?password=.
+    # The target is refused either way: its error line must not quote the password.
+    with pytest.raises(TargetError) as info:
+        parse_one(spec, DEFAULT.target_kinds())
+    assert "Pw" not in str(info.value) and "9f3k" not in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("postgresql://app:5432/Pw-9f3k@127.0.0.1/db", id="postgresql"),
+        pytest.param("mysql://app:2019/Pw-9f3k@127.0.0.1:3306", id="mysql"),
+        pytest.param("mongodb://app:27017/Pw-9f3k@127.0.0.1:27017/admin", id="mongodb"),
+    ],
+)
+def test_a_password_of_digits_and_a_slash_never_becomes_a_database_path(spec: str) -> None:
+    # A URL parser reads app:5432/Pw-9f3k@host as the host "app", port 5432 and the path
+    # "/Pw-9f3k@host": the password would travel into the endpoint's URL, the store and
+    # every report. A database's path holds no '@': such a target is refused unquoted.
+    with pytest.raises(TargetError) as info:
+        parse_one(spec, DEFAULT.target_kinds())
+    assert "Pw" not in str(info.value) and "9f3k" not in str(info.value), str(info.value)
+    assert "credentials" in str(info.value)

@@ -292,11 +292,14 @@ def neutralize(text: str, *, keep_newlines: bool = False) -> str:
 # A password in the user part of a URL, or of a scheme-less ``user:pass@host``: from the
 # ':' after the user to the LAST '@' (a password may hold '@', '/', '?', '#' or spaces
 # unencoded, which is where URL parsers stop agreeing on where it ends: too much hidden is
-# better than a piece shown). ``host:port/path@x`` is no password: a port followed by a
-# path, or by the end, is left alone. The scheme, when there is one, is taken whole
-# (possessive): ``s3://bucket@host`` names a bucket, not a user ``s3``.
+# better than a piece shown). In a URL, ``host:port/path@x`` is no password: a port
+# followed by a path, or by the end, is left alone; followed by '?' or '#' it is taken for
+# one (``app:12#pw@db``: a URL with a query or a fragment is refused anyway, and its error
+# line would quote them). Without a scheme there is no path: ``app:5432/pw@db`` is one. The
+# scheme, when there is one, is taken whole (possessive): ``s3://bucket@host`` names a
+# bucket, not a user ``s3``.
 _USER_PASSWORD = re.compile(
-    r"^([A-Za-z][A-Za-z0-9+.-]*://)?+([^\s:/@\[\]]*):(?!\d{1,5}(?:[/?#]|$)).*@", re.DOTALL
+    r"^([A-Za-z][A-Za-z0-9+.-]*://)?+([^\s:/@\[\]]*):(?(1)(?!\d{1,5}(?:/|$))).*@", re.DOTALL
 )
 
 
@@ -312,9 +315,30 @@ MIN_SECRET = 4
 _T = TypeVar("_T")
 
 
+# The fields of a scan's result that hold what a server said in words (a refusal, an error,
+# a banner, a basis quoting it): the only ones its echo of a password can be in. Everything
+# else is what other code matches, keys and parses (a verdict, a kind, an endpoint, an
+# index's name, a field's path, a JSON detail): a password "open" or "2019" must neither
+# turn the verdict into "***" nor rename the index support-cases-2019.
+_SAID = frozenset(
+    {
+        "reason",
+        "error",
+        "inventory_error",
+        "compromise_reasons",
+        "honeypot",
+        "docs_basis",
+        "basis",
+        "tagline",
+        "realm",
+    }
+)
+
+
 def hide_secrets(value: _T, secrets: Collection[str]) -> _T:
-    """``value`` (a string, or frozen dataclasses, tuples, lists and dicts of them: a
-    scan's result) with every occurrence of each of ``secrets`` shown as ``***``.
+    """``value`` (a string, or a scan's result: frozen dataclasses, tuples and lists of them)
+    with every occurrence of each of ``secrets`` shown as ``***``: in the whole of a
+    string, in a result's words alone (its reasons and errors).
 
     The owner's credentials go to the server only, but a server may say them back (an
     error that quotes the password it refused, a page that echoes the Authorization
@@ -322,29 +346,27 @@ def hide_secrets(value: _T, secrets: Collection[str]) -> _T:
     kept = sorted((s for s in secrets if len(s) >= MIN_SECRET), key=len, reverse=True)
     if not kept:
         return value
-    return cast(_T, _hide(value, kept))
+    return cast(_T, _hide(value, kept, True))
 
 
-def _hide(value: Any, secrets: Sequence[str]) -> Any:
-    if isinstance(value, str):
-        for s in secrets:
-            if s in value:
-                value = value.replace(s, _STARS)
+def _hide(value: Any, secrets: Sequence[str], said: bool) -> Any:
+    if type(value) is str:  # never a Verdict or an enum's member, which are str too
+        if said:
+            for s in secrets:
+                if s in value:
+                    value = value.replace(s, _STARS)
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
         for f in dataclasses.fields(value):
             old = getattr(value, f.name)
-            new = _hide(old, secrets)
+            new = _hide(old, secrets, f.name in _SAID)
             if new is not old:
                 changes[f.name] = new
         return dataclasses.replace(value, **changes) if changes else value
     if isinstance(value, tuple | list):
-        items = [_hide(v, secrets) for v in value]
+        items = [_hide(v, secrets, said) for v in value]
         if all(a is b for a, b in zip(items, value, strict=True)):
             return value
         return type(value)(items) if isinstance(value, list) else tuple(items)
-    if isinstance(value, dict):
-        pairs = {_hide(k, secrets): _hide(v, secrets) for k, v in value.items()}
-        return pairs if pairs != value else value
-    return value
+    return value  # a mapping (details: keys and figures), a number, None

@@ -9,7 +9,7 @@ import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import ScopeError, TargetError
 from .models import Endpoint, Target
@@ -270,7 +270,11 @@ def _parse_url(url: str, kinds: Kinds) -> Target:
     if parts.password or (parts.username and scheme in ("http", "https")):
         raise TargetError(f"credentials in a target URL are not accepted: {hide_password(text)!r}")
     if parts.query or parts.fragment:
-        raise TargetError(f"target URL must not carry a query or fragment: {text!r}")
+        # Not quoted: a query may carry a password (libpq's ?password=, a signed URL's).
+        shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        raise TargetError(
+            f"target URL must not carry a query or fragment: {shown!r} (they are not quoted)"
+        )
     host = _host(parts.hostname, text)
     named = kinds.of_scheme(scheme, port)
     if port is None:
@@ -286,7 +290,10 @@ def _parse_url(url: str, kinds: Kinds) -> Target:
     if located is None and "@" in parts.path:
         # No path of a proxy or a database holds an @; a password whose unescaped / cut
         # the URL short does (http://reader:123/rest@host reads as host "reader").
-        raise TargetError(f"an @ in a target URL's path (a password is not accepted): {text!r}")
+        raise TargetError(
+            f"credentials in a target are not accepted (an @ in a URL's path: a password "
+            f"holding '/' cut the URL short): {text!r}"
+        )
     if located is not None:
         base, containers = located
         # The base path a kind locates names an account: a store of its own at the host:port.

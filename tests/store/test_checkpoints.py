@@ -323,3 +323,23 @@ def test_purging_an_interrupted_full_scan_leaves_none_of_its_positions_on_disk(
         assert store.partitions(scan_id, "h:1", "cases") == []
     data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))
     assert email.encode() not in data and email.encode().hex().encode() not in data
+
+
+def test_a_container_read_to_its_end_leaves_no_position_in_the_log_while_the_scan_runs(
+    tmp_path: Path,
+) -> None:
+    # The scan goes on for hours after the container ended: its last keys must not wait in
+    # the write-ahead log (the old pages SQLite keeps until a checkpoint) for the scan's end.
+    path = tmp_path / "f.db"
+    email = "jane.doe@gmail.com"
+    with SqliteStore(path) as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
+        store.start_partitions(scan_id, "h:1", "cases", plan)
+        store.checkpoint(
+            scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
+        )
+        store.finish_container(scan_id, "h:1", "cases", {"docs": 1}, [b"\0" * 64])
+        data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))  # still open
+        assert email.encode() not in data and email.encode().hex().encode() not in data
+        assert store.finished(scan_id, "h:1", "cases") == {"docs": 1}

@@ -479,3 +479,26 @@ def test_a_large_range_among_a_scans_targets_is_not_listed_to_move_its_checkpoin
         assert store.partitions(moved, "10.0.0.5:8080/es", "cases")
         # The range names 10.0.0.5:9200, a store of its own: which one was read is not known.
         assert store.partitions(stays, "10.0.0.5:9200", "cases")
+
+
+def test_a_database_whose_mode_cannot_be_changed_still_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A shared or mounted folder (CIFS, vfat, a file system mounted read-only for reports)
+    # refuses chmod even to the file's owner: the database still opens, as it did before
+    # leakhound tightened modes.
+    from leakhound.store import sqlite as store_module
+
+    db = tmp_path / "shared" / "findings.db"
+    with SqliteStore(db) as store:
+        scan_id = store.begin_scan(["127.0.0.1"], {})
+    os.chmod(db, 0o644)
+
+    def refused(path: object, mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(store_module.os, "chmod", refused)
+    with SqliteStore(db) as store:
+        assert store.load(scan_id).scan_id == scan_id
+    with SqliteStore(tmp_path / "new" / "deeper" / "findings.db") as store:
+        store.begin_scan(["127.0.0.1"], {})

@@ -176,19 +176,42 @@ def scan_document(
     )[0]
 
 
+# Where an error line is written it is cut to a few hundred characters: the first 64 KiB
+# of a text are all it can show, and reading more (a bug quoting a 30 MB body) would hold
+# the event loop for seconds. A text cut there loses its last MASKED_TEXT_MARGIN characters
+# too: a value cut in two may no longer be found, and is shown in no part.
+MASKED_TEXT_CHARS = 65_536
+MASKED_TEXT_MARGIN = 1_024
+
+
 def masked_text(text: str) -> str:
     """``text`` (an error line, a reason) with each piece of personal data in it replaced by
-    its masked preview: an exception raised while a document was in hand may quote one of
-    its values (``KeyError: 'jane.doe@gmail.com'``), and errors pass through the same
-    redaction as findings."""
+    its masked preview, its first ``MASKED_TEXT_CHARS`` characters at most: an exception
+    raised while a document was in hand may quote one of its values
+    (``KeyError: 'jane.doe@gmail.com'``), and errors pass through the same redaction as
+    findings."""
+    end = len(text)
+    if end > MASKED_TEXT_CHARS:
+        text = text[:MASKED_TEXT_CHARS]
+        end = MASKED_TEXT_CHARS - MASKED_TEXT_MARGIN
     try:
         hits = scan_document(text)
     except Exception:  # the detectors failing: nothing of the text can be vouched for
         return "(the error's text withheld: it could not be checked for personal data)"
-    for h in sorted(hits, key=lambda h: h.start, reverse=True):
-        if h.end > h.start:
-            text = text[: h.start] + h.masked + text[h.end :]
-    return text
+    # Pieces joined once (one slice a hit re-built the whole text: minutes for megabytes);
+    # a hit overlapping the one before is hidden under that one's preview.
+    out: list[str] = []
+    at = 0
+    for h in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if h.start >= end:
+            break
+        if h.end <= max(h.start, at):
+            continue
+        if h.start >= at:
+            out += (text[at : h.start], h.masked)
+        at = h.end
+    out.append(text[at:end])
+    return "".join(out)
 
 
 def scan_batch(

@@ -8,7 +8,7 @@ import secrets
 import sqlite3
 import stat
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -474,7 +474,7 @@ def private_folder(folder: Path) -> None:
             f.mkdir(mode=0o700)
         except FileExistsError:
             continue  # made meanwhile by another process
-        os.chmod(f, 0o700)  # whatever the umask took away or left
+        _chmod(f, 0o700)  # whatever the umask took away or left
 
 
 def _create_private(path: Path) -> None:
@@ -483,7 +483,7 @@ def _create_private(path: Path) -> None:
     private_folder(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
-    os.chmod(path, 0o600)
+    _chmod(path, 0o600)
 
 
 def _keep_private(path: Path) -> None:
@@ -497,7 +497,16 @@ def _keep_private(path: Path) -> None:
         except FileNotFoundError:
             continue
         if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
-            os.chmod(f, stat.S_IMODE(st.st_mode) & 0o700)
+            _chmod(f, stat.S_IMODE(st.st_mode) & 0o700)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    """``path`` given ``mode`` where its file system lets its owner change modes; where it
+    does not (CIFS, vfat, a read-only mount) the database still opens: what was made was
+    made no more open than ``mode`` (``os.open``'s and ``mkdir``'s own), and a file that was
+    there is as its owner left it."""
+    with suppress(OSError):
+        os.chmod(path, mode)
 
 
 class SqliteStore:
@@ -938,6 +947,11 @@ class SqliteStore:
                     "INSERT INTO full_totals VALUES (?, ?, ?, ?)", (scan_id, endpoint, part, blob)
                 )
                 written += len(blob)
+        # The log keeps the pages the positions were in until a checkpoint: written into
+        # the database now (which the rows no longer hold), and the log emptied. A reader
+        # holding it (a report run meanwhile) leaves it to the next finished container.
+        with suppress(sqlite3.OperationalError):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return written
 
     def finished(self, scan_id: str, endpoint: str, container: str) -> dict[str, Any] | None:

@@ -177,3 +177,50 @@ def test_a_server_that_pages_forever_is_stopped(repeat: bool) -> None:
 
     with pytest.raises(ProtocolError):
         asyncio.run(read_all())
+
+
+def test_a_container_resumed_after_its_end_is_read_no_more_and_releases_nothing() -> None:
+    # A container read to its end forgets its plan's state (its positions, its point in
+    # time): resumed, it is taken from its figures, and its reader's release ("never
+    # raises") has nothing to free.
+    import asyncio
+
+    from leakhound.models import Container, Endpoint, Fingerprint, Service, Verdict
+    from leakhound.probes.base import ReadPlan
+    from leakhound.probes.elasticsearch.read import ElasticsearchReader
+    from leakhound.scanner.full import LocalExecutor, PartitionState, ReadContext, read_container
+    from leakhound.scanner.pacing import Pacer
+    from leakhound.scanner.workers import Workers
+
+    class Kept:
+        """A sink whose checkpoints say the container was read to its end."""
+
+        def restore(self, container: object) -> object:
+            return finished
+
+    asked: list[str] = []
+
+    class Nothing:
+        async def request(self, method: str, url: str, allow: object, **kw: object) -> object:
+            asked.append(f"{method} {url}")
+            raise AssertionError("nothing to ask")
+
+    service = Service(
+        Endpoint("127.0.0.1", 9200),
+        "http://127.0.0.1:9200",
+        "elasticsearch",
+        Verdict.OPEN,
+        "",
+        Fingerprint("opensearch", "2.19.1"),
+    )
+    reader = ElasticsearchReader(Nothing(), service)  # type: ignore[arg-type]
+    plan = ReadPlan.from_json(
+        {"container": "cases", "partitions": 2, "method": "pit", "state": None, "total": 10}
+    )
+    asyncio.run(reader.release(plan, set()))
+    finished = (plan, [PartitionState(0, None, True, 5), PartitionState(1, None, True, 5)])
+    ctx = ReadContext(None, service, reader, Kept(), Workers(0), Pacer(None), batch=10)  # type: ignore[arg-type]
+    stop = asyncio.run(
+        read_container(ctx, Container("cases", 10, None), LocalExecutor(), partitions=2)
+    )
+    assert stop is None and asked == []

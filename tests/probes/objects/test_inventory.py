@@ -89,3 +89,44 @@ def test_a_folder_named_by_personal_data_is_folded_into_the_folder_above_it() ->
     users = by_name["b/users/*"]
     assert users.details["objects"] == 4 and users.details["below"]
     assert not [c for c in got if "@" in c.name or "12 34" in c.name]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param(
+            ("users/jane.doe@gmail.com/cv.pdf", "users/archive/2019.csv", "other/a.csv"),
+            id="beside-a-folder",
+        ),
+        pytest.param(
+            ("jane.doe@gmail.com/cv.pdf", "exports/2019/a.csv", "users/readme.txt"),
+            id="at-the-root",
+        ),
+        pytest.param(
+            (
+                "a/jane.doe@gmail.com/x.csv",
+                "a/b/max@web.de/y.csv",
+                "a/b/c/z.csv",
+                "a/d/w.csv",
+            ),
+            id="nested",
+        ),
+    ],
+)
+def test_each_object_is_in_one_container_once_personal_folders_are_folded(
+    keys: tuple[str, ...],
+) -> None:
+    # A folded folder ("users/*") is read with everything below it: a folder beside the
+    # personal one, left a container of its own, would be listed, sampled and read twice.
+    got = listing(*keys).containers(100)
+    assert sum(c.details["objects"] for c in got) == len(keys)
+    for key in keys:
+        holders = [
+            c
+            for c in got
+            if (key.startswith(c.details["prefix"]) and c.details["below"])
+            or key.rpartition("/")[0] + "/" == c.details["prefix"]
+            or ("/" not in key and c.details["prefix"] == "")
+        ]
+        assert len(holders) == 1, (key, [c.name for c in holders])
+    assert not [c for c in got if "@" in c.name]

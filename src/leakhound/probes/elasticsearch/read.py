@@ -243,7 +243,11 @@ class ElasticsearchReader(FullReader):
         return projected
 
     async def release(self, plan: ReadPlan, states: set[Any]) -> None:
-        """Free the plan's points in time: its own and the newer ids slices were handed."""
+        """Free the plan's points in time: its own and the newer ids slices were handed. A
+        plan without its state (a container read to its end, resumed: the store forgot it)
+        holds none."""
+        if plan.state is None and not states:
+            return
         state = _state(plan)
         method = state.get("method")
         pits = {state.get("pit"), *states} - {None}

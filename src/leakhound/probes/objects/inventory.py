@@ -189,7 +189,9 @@ def shown_key(key: str) -> str:
 def unnamed(folders: dict[str, Folder]) -> tuple[dict[str, Folder], set[str]]:
     """The folders with each one named by personal data folded into the folder above the
     first such name (``users/jane.doe@gmail.com/2020/`` into ``users/``), and the folders
-    that now stand for what is below them."""
+    that now stand for what is below them. Such a folder is read with everything below it
+    (``users/*``), so every folder below it is folded in too (``users/archive/``): left a
+    container of its own, its objects would be listed, sampled and read twice."""
     personal: dict[str, bool] = {}
 
     def carries(segment: str) -> bool:
@@ -199,18 +201,20 @@ def unnamed(folders: dict[str, Folder]) -> tuple[dict[str, Folder], set[str]]:
             )
         return personal[segment]
 
-    out: dict[str, Folder] = {}
     above: set[str] = set()
-    for name, f in folders.items():
+    for name in folders:
         parts = name.split("/")[:-1]
         cut = next((n for n, part in enumerate(parts) if carries(part)), None)
-        if cut is None:
-            out.setdefault(name, Folder()).merge(f)
-            continue
-        target = "/".join(parts[:cut]) + "/" if cut else ""
+        if cut is not None:
+            above.add("/".join(parts[:cut]) + "/" if cut else "")
+    if not above:
+        return folders, above
+    out: dict[str, Folder] = {}
+    for name, f in folders.items():
+        # the outermost folder standing for what is below it, at or above this one
+        target = next((p for p in (*reversed(_ancestors(name)), name) if p in above), name)
         out.setdefault(target, Folder()).merge(f)
-        above.add(target)
-    return out, above
+    return out, above & out.keys()
 
 
 def _ancestors(name: str) -> list[str]:
