@@ -487,3 +487,43 @@ def test_a_store_read_whole_dates_each_record_once_even_when_a_partition_restart
     assert Dated.of(keys, sink.years["case:*"]) == Dated(
         (YearCount(2019, 1), YearCount(2020, 2)), "created_at"
     )
+
+
+def test_a_store_and_its_copy_sampled_at_the_same_places_are_not_estimated_as_their_sample() -> (
+    None
+):
+    # A database and its replica (or its backup restored elsewhere) at two addresses: every
+    # sample is drawn from a fixed seed (``probes/sampling.py``), so both samples are the same
+    # 100 records of the same 10,000, each of its own customer. Pooled as independent samples,
+    # every customer sampled is "seen twice" and the estimate was the 100 seen (100-298) where
+    # 10,000 are there; the union of the stores holds at least as many as each of them.
+    across = AcrossStores(b"k" * 32)
+    alone = []
+    digests = _digests([f"customer{c}@gmail.com" for c in range(100)])
+    for host in ("10.0.0.1", "10.0.0.2"):
+        ep = Endpoint(host, 5432)
+        svc = Service(ep, f"http://{host}:5432", "elasticsearch", Verdict.OPEN)
+        acc = Access(_Counting(NetError("no")), svc, svc, None)  # type: ignore[arg-type]
+        ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+        ids.docs = Counter(dict.fromkeys(digests, 1))
+        ids.fields = {"customer.email": set(ids.docs)}
+        people, _, _ = asyncio.run(
+            count_people_by_container(
+                acc,
+                [(CASES, 100)],
+                [{"EMAIL_ADDRESS": ids}],
+                ScanOptions(people_read=0),
+                Workers(0),
+                b"k" * 32,
+                across,
+                ["spread"],
+            )
+        )
+        assert people is not None and people.low <= 10_000 <= people.high
+        alone.append(people)
+    (pooled,) = across.counts()
+    d = pooled.distinct
+    assert d.lower <= 10_000 <= d.upper
+    assert d.estimate >= max(p.value for p in alone)
+    assert pooled.basis is not None and "no fewer than the largest store alone" in pooled.basis
+    across.close()

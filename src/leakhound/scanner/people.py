@@ -317,9 +317,28 @@ def _pooled(etype: str, stores: Mapping[str, Pooled]) -> PeopleAcross:
         f"{etype}: the samples of the {len(stores)} stores pooled, each container at its own "
         f"rate, an identifier seen in two stores' samples one person: {est.basis}"
     )
+    value, low, high = est.value, est.low, est.high
+    # The pool takes the stores' samples as drawn apart; a store and its copy (a replica, a
+    # backup restored elsewhere) are sampled at the same places (every draw has a fixed seed,
+    # ``probes/sampling.py``; the first records are the same records), so each identifier of
+    # the one sample is seen "twice" and the pool would stand for the sample alone. The stores
+    # together hold at least as many people as any of them: no figure, nor either end of the
+    # range, under the largest store's own.
+    own = [from_sample(p.ids, p.total, strata=p.strata, drawn=p.drawn) for p in stores.values()]
+    largest = max(own, key=lambda e: e.value)
+    if largest.value > value or max(e.low for e in own) > low or max(e.high for e in own) > high:
+        low = max(low, max(e.low for e in own))
+        high = max(high, max(e.high for e in own))
+        value = min(max(value, largest.value), high)
+        basis += (
+            f"; no fewer than the largest store alone ({largest.value:,}, likely between "
+            f"{max(e.low for e in own):,} and {max(e.high for e in own):,}): stores sampled "
+            "at the same places, a store and its copy, give the same sample twice, which "
+            "pooled would stand for those seen alone"
+        )
     return PeopleAcross(
         etype,
-        Distinct(est.value, est.low, est.high, est.exact),
+        Distinct(value, low, high, est.exact and low == high),
         tuple(sorted(stores)),
         basis,
     )
