@@ -479,3 +479,28 @@ def test_a_large_range_among_a_scans_targets_is_not_listed_to_move_its_checkpoin
         assert store.partitions(moved, "10.0.0.5:8080/es", "cases")
         # The range names 10.0.0.5:9200, a store of its own: which one was read is not known.
         assert store.partitions(stays, "10.0.0.5:9200", "cases")
+
+
+def test_people_read_whole_and_people_pooled_from_samples_of_one_type_are_both_kept(
+    tmp_path: Path,
+) -> None:
+    # A scan reads two small stores' identifiers whole and estimates two large ones from
+    # their samples pooled: two figures of EMAIL_ADDRESS (``AcrossStores.counts``). Kept by
+    # type alone, the pooled one replaced the one read whole, whose stores were then added
+    # apart as if never counted together.
+    read = PeopleAcross("EMAIL_ADDRESS", Distinct(800, 800, 800, True), ("10.0.0.1:6379",))
+    pooled = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(6000, 2400, 15_000, False),
+        ("10.0.0.2:5432", "10.0.0.3:3306"),
+        "EMAIL_ADDRESS: the samples of the 2 stores pooled",
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan = store.begin_scan(["x"], {})
+        store.record(scan, _result_at(Endpoint("10.0.0.1", 6379)))
+        store.record_people(scan, [read, pooled])
+        store.finish_scan(scan)
+        assert set(store.load(scan).people_across) == {read, pooled}
+        # a later count of the same scan replaces both
+        store.record_people(scan, [read])
+        assert store.load(scan).people_across == (read,)
