@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from leakhound.models import Distinct, Fingerprint, FullTotals, People
+from leakhound.models import Distinct, Fingerprint, FullRead, FullTotals, People
 from leakhound.report import text
 
 
@@ -86,3 +86,26 @@ def test_a_containers_dates_are_its_range_else_the_years_its_records_were_read_i
     one = Sample(3, 3, years=(YearCount(2012, 3),))
     assert text.container_dates(ContainerResult(bare, one)) == "2012 (years read)"
     assert text.container_dates(ContainerResult(bare, Sample(3, 3))) == ""
+
+
+@pytest.mark.parametrize(
+    ("full", "says"),
+    [
+        pytest.param(FullRead("scan", 1, 10_000), "read in full (below)", id="read-to-its-end"),
+        pytest.param(
+            FullRead("scan", 1, 4_000, complete=False, error="connection reset"),
+            "read in part (below)",
+            id="stopped",
+        ),
+        pytest.param(
+            FullRead("scan", 1, 0, complete=False, error="NOAUTH Authentication required"),
+            "not read: NOAUTH Authentication required",
+            id="refused",
+        ),
+    ],
+)
+def test_a_container_not_sampled_says_how_far_its_full_read_went(full: FullRead, says: str) -> None:
+    # A --depth full scan's container whose read was refused at its first request was said
+    # "not sampled: read in full (below)", as if every record had been read.
+    assert text.pii_kinds(None, full).endswith(says)
+    assert text.pii_line(None, full).endswith(says)

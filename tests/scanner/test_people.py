@@ -487,3 +487,83 @@ def test_a_store_read_whole_dates_each_record_once_even_when_a_partition_restart
     assert Dated.of(keys, sink.years["case:*"]) == Dated(
         (YearCount(2019, 1), YearCount(2020, 2)), "created_at"
     )
+
+
+def test_a_store_and_its_copy_sampled_alike_are_not_estimated_as_one_sample() -> None:
+    # A database and its replica (or its backup restored elsewhere) at two addresses: every
+    # sample is drawn from a fixed seed (``probes/sampling.py``), so both samples are the same
+    # 100 records of the same 10,000, each of its own customer. Pooled as independent samples,
+    # every customer sampled was "seen twice" and the estimate was the 100 seen (100-298)
+    # where 10,000 are there: the replica's sample is pooled once.
+    # A copy that changed since (85 of its 100 sampled records the same) is pooled, and the
+    # stores together are never estimated under either alone, which holds 10,000.
+    for shared, says in (
+        (100, "10.0.0.2:5432's sample is 10.0.0.1:5432's, pooled once"),
+        (85, "no fewer than the largest store alone"),
+    ):
+        across = AcrossStores(b"k" * 32)
+        alone = []
+        for host, first in (("10.0.0.1", 0), ("10.0.0.2", 100 - shared)):
+            digests = _digests([f"customer{c}@gmail.com" for c in range(first, first + 100)])
+            ep = Endpoint(host, 5432)
+            svc = Service(ep, f"http://{host}:5432", "elasticsearch", Verdict.OPEN)
+            acc = Access(_Counting(NetError("no")), svc, svc, None)  # type: ignore[arg-type]
+            ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+            ids.docs = Counter(dict.fromkeys(digests, 1))
+            ids.fields = {"customer.email": set(ids.docs)}
+            people, _, _ = asyncio.run(
+                count_people_by_container(
+                    acc,
+                    [(CASES, 100)],
+                    [{"EMAIL_ADDRESS": ids}],
+                    ScanOptions(people_read=0),
+                    Workers(0),
+                    b"k" * 32,
+                    across,
+                    ["spread"],
+                )
+            )
+            assert people is not None and people.low <= 10_000 <= people.high
+            alone.append(people)
+        (pooled,) = across.counts()
+        d = pooled.distinct
+        assert d.lower <= 10_000 <= d.upper, (shared, d)
+        assert d.estimate >= max(p.value for p in alone)
+        assert pooled.basis is not None and says in pooled.basis
+        across.close()
+
+
+def test_a_copy_sampled_at_the_same_places_is_pooled_once_beside_other_stores() -> None:
+    # A database, its replica (the same 100 of 10,000 records sampled: the same seed) and a
+    # second database of 10,000 other customers: 20,000 people. Pooled as three samples
+    # drawn apart, the first two made each of theirs "seen twice", and the range stopped at
+    # 12,278; the replica's sample, the same as the database's, is pooled once.
+    across = AcrossStores(b"k" * 32)
+    first = _digests([f"customer{c}@gmail.com" for c in range(100)])
+    other = _digests([f"client{c}@yahoo.com" for c in range(100)])
+    for host, digests in (("10.0.0.1", first), ("10.0.0.2", first), ("10.0.0.3", other)):
+        ep = Endpoint(host, 5432)
+        svc = Service(ep, f"http://{host}:5432", "elasticsearch", Verdict.OPEN)
+        acc = Access(_Counting(NetError("no")), svc, svc, None)  # type: ignore[arg-type]
+        ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+        ids.docs = Counter(dict.fromkeys(digests, 1))
+        ids.fields = {"customer.email": set(ids.docs)}
+        asyncio.run(
+            count_people_by_container(
+                acc,
+                [(CASES, 100)],
+                [{"EMAIL_ADDRESS": ids}],
+                ScanOptions(people_read=0),
+                Workers(0),
+                b"k" * 32,
+                across,
+                ["spread"],
+            )
+        )
+    (pooled,) = across.counts()
+    d = pooled.distinct
+    assert d.lower <= 20_000 <= d.upper, d
+    assert pooled.endpoints == ("10.0.0.1:5432", "10.0.0.2:5432", "10.0.0.3:5432")
+    assert pooled.basis is not None
+    assert "10.0.0.2:5432's sample is 10.0.0.1:5432's, pooled once" in pooled.basis
+    across.close()

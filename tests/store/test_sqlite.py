@@ -502,3 +502,28 @@ def test_a_database_whose_mode_cannot_be_changed_still_opens(
         assert store.load(scan_id).scan_id == scan_id
     with SqliteStore(tmp_path / "new" / "deeper" / "findings.db") as store:
         store.begin_scan(["127.0.0.1"], {})
+
+
+def test_people_read_whole_and_people_pooled_from_samples_of_one_type_are_both_kept(
+    tmp_path: Path,
+) -> None:
+    # A scan reads two small stores' identifiers whole and estimates two large ones from
+    # their samples pooled: two figures of EMAIL_ADDRESS (``AcrossStores.counts``). Kept by
+    # type alone, the pooled one replaced the one read whole, whose stores were then added
+    # apart as if never counted together.
+    read = PeopleAcross("EMAIL_ADDRESS", Distinct(800, 800, 800, True), ("10.0.0.1:6379",))
+    pooled = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(6000, 2400, 15_000, False),
+        ("10.0.0.2:5432", "10.0.0.3:3306"),
+        "EMAIL_ADDRESS: the samples of the 2 stores pooled",
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan = store.begin_scan(["x"], {})
+        store.record(scan, _result_at(Endpoint("10.0.0.1", 6379)))
+        store.record_people(scan, [read, pooled])
+        store.finish_scan(scan)
+        assert set(store.load(scan).people_across) == {read, pooled}
+        # a later count of the same scan replaces both
+        store.record_people(scan, [read])
+        assert store.load(scan).people_across == (read,)

@@ -136,7 +136,7 @@ def pii_line(sample: Sample | None, full: FullRead | None = None) -> str:
     """'EMAIL_ADDRESS 87/100 (customer.email, description)' per type, joined by '; '; a
     container read in full instead of sampled says where its kinds are."""
     if sample is None:
-        return READ_IN_FULL if full is not None else ""
+        return not_sampled(full)
     if sample.error:
         return f"sample failed: {sample.error}"
     parts = []
@@ -244,11 +244,23 @@ _SHORT = {
 READ_IN_FULL = "not sampled: read in full (below)"
 
 
+def not_sampled(full: FullRead | None) -> str:
+    """Where a container not sampled has its kinds: its full read, as far as it went (a read
+    refused at its first request read nothing, one that stopped a part); '' where none."""
+    if full is None:
+        return ""
+    if full.docs == 0 and full.error:
+        return f"not read: {full.error}"
+    if not full.complete:
+        return "not sampled: read in part (below)"
+    return READ_IN_FULL
+
+
 def pii_kinds(sample: Sample | None, full: FullRead | None = None) -> str:
     """The PII kinds of one container's sample in short words: 'email, phone, ip'; a
     container read in full (``--depth full``) instead of sampled says where its kinds are."""
     if sample is None:
-        return READ_IN_FULL if full is not None else ""
+        return not_sampled(full)
     if sample.error:
         return f"not sampled: {sample.error}"
     kinds = [_SHORT.get(p.entity_type, p.entity_type.lower()) for p in sample.pii]

@@ -300,26 +300,82 @@ class AcrossStores:
             self._counter.close()
 
 
+# Share of two stores' sampled identifiers they hold both above which their samples are one
+# sample: a store and its copy sampled at the same places. Samples drawn apart share far
+# fewer (about the share of the records each read), unless they saw nearly everyone.
+SAME_SAMPLE = 0.9
+
+
+def _copies(stores: Mapping[str, Pooled]) -> dict[str, str]:
+    """Each store whose sample is another's (nearly every identifier of both in both): its
+    endpoint -> that other's, the store of the larger sample kept."""
+    kept: list[tuple[str, set[bytes]]] = []
+    out: dict[str, str] = {}
+    for endpoint, p in sorted(stores.items(), key=lambda e: (-e[1].ids.records, e[0])):
+        mine = {d for d, k in p.ids.docs.items() if k}
+        same = next(
+            (
+                other
+                for other, theirs in kept
+                if mine and len(mine & theirs) >= SAME_SAMPLE * max(len(mine), len(theirs))
+            ),
+            None,
+        )
+        if same is None:
+            kept.append((endpoint, mine))
+        else:
+            out[endpoint] = same
+    return out
+
+
 def _pooled(etype: str, stores: Mapping[str, Pooled]) -> PeopleAcross:
-    """People once across stores each estimated from its sample: their samples pooled."""
+    """People once across stores each estimated from its sample: their samples pooled, a
+    store's whose sample is another's (``_copies``) once."""
+    copies = _copies(stores)
+    pool = [p for endpoint, p in stores.items() if endpoint not in copies]
     ids = SampledIdentifiers(etype)
-    for p in stores.values():
+    for p in pool:
         ids.merge(p.ids)
-    ways = {p.drawn for p in stores.values()}
+    ways = {p.drawn for p in pool}
     drawn = ways.pop() if len(ways) == 1 else ("mixed" if ways & {"first", "mixed"} else "runs")
     est = from_sample(
         ids,
-        sum(p.total for p in stores.values()),
-        strata=[st for p in stores.values() for st in p.strata],
+        sum(p.total for p in pool),
+        strata=[st for p in pool for st in p.strata],
         drawn=drawn,
     )
+    # A store and its copy sampled at the same places (a replica, a backup restored
+    # elsewhere: every draw has a fixed seed, ``probes/sampling.py``, and the first records
+    # are the same records) give one sample twice: pooled twice, each identifier of it would
+    # be "seen twice" and the estimate stand for those seen alone.
+    same = ", ".join(f"{c}'s sample is {k}'s" for c, k in sorted(copies.items()))
+    once = f" ({same}, pooled once: a copy sampled at the same places)" if copies else ""
     basis = (
-        f"{etype}: the samples of the {len(stores)} stores pooled, each container at its own "
-        f"rate, an identifier seen in two stores' samples one person: {est.basis}"
+        f"{etype}: the samples of the {len(stores)} stores pooled{once}, each container at its "
+        f"own rate, an identifier seen in two stores' samples one person: {est.basis}"
     )
+    value, low, high = est.value, est.low, est.high
+    # The pool takes the stores' samples as drawn apart; a store and its copy (a replica, a
+    # backup restored elsewhere) are sampled at the same places (every draw has a fixed seed,
+    # ``probes/sampling.py``; the first records are the same records), so each identifier of
+    # the one sample is seen "twice" and the pool would stand for the sample alone. The stores
+    # together hold at least as many people as any of them: no figure, nor either end of the
+    # range, under the largest store's own.
+    own = [from_sample(p.ids, p.total, strata=p.strata, drawn=p.drawn) for p in stores.values()]
+    largest = max(own, key=lambda e: e.value)
+    if largest.value > value or max(e.low for e in own) > low or max(e.high for e in own) > high:
+        low = max(low, max(e.low for e in own))
+        high = max(high, max(e.high for e in own))
+        value = min(max(value, largest.value), high)
+        basis += (
+            f"; no fewer than the largest store alone ({largest.value:,}, likely between "
+            f"{max(e.low for e in own):,} and {max(e.high for e in own):,}): stores sampled "
+            "at the same places, a store and its copy, give the same sample twice, which "
+            "pooled would stand for those seen alone"
+        )
     return PeopleAcross(
         etype,
-        Distinct(est.value, est.low, est.high, est.exact),
+        Distinct(value, low, high, est.exact and low == high),
         tuple(sorted(stores)),
         basis,
     )

@@ -614,13 +614,24 @@ class SqliteStore:
             )
 
     def record_people(self, scan_id: str, people: Iterable[PeopleAcross]) -> None:
-        """Keep the people a scan counted once across stores (one figure a type; a later
-        count of the same scan, a resumed one, replaces it); the identifiers kept for that
-        count (``keep_identifiers``) are dropped."""
+        """Keep the people a scan counted once across stores (a figure a type for the stores
+        read whole, and one for those estimated from their samples pooled; a later count of
+        the same scan, a resumed one, replaces them); the identifiers kept for that count
+        (``keep_identifiers``) are dropped."""
         with self._tx() as db:
+            db.execute("DELETE FROM scan_people WHERE scan_id=?", (scan_id,))
+            # the table's key is the type's: a pooled figure beside one read whole of the
+            # same type has a key of its own, else it would replace it
             db.executemany(
                 "INSERT OR REPLACE INTO scan_people VALUES (?, ?, ?)",
-                [(scan_id, p.entity_type, orjson.dumps(to_dict(p)).decode()) for p in people],
+                [
+                    (
+                        scan_id,
+                        p.entity_type if p.basis is None else f"{p.entity_type} pooled",
+                        orjson.dumps(to_dict(p)).decode(),
+                    )
+                    for p in people
+                ],
             )
             db.execute("DELETE FROM scan_identifiers WHERE scan_id=?", (scan_id,))
 
