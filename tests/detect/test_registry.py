@@ -48,6 +48,7 @@ def test_public_api_is_small_and_explicit() -> None:
     assert sorted(detect_pkg.__all__) == [
         "Hit",
         "entity_types",
+        "masked_text",
         "run_jsonl",
         "scan_batch",
         "scan_document",

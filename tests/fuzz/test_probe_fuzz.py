@@ -224,6 +224,10 @@ class FakeHttp:
         return net.Response(status, headers, body, url)
 
 
+async def _no_tcp(*_: Any, **__: Any) -> Any:
+    raise ConnectError("connection refused")
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SqliteStore, str]]:
     """One findings database for every generated result: each must be storable."""
@@ -273,7 +277,10 @@ def test_probe_never_raises_and_its_results_are_storable(
 ) -> None:
     if fingerprints:  # a root that fingerprints, so that the inventory is reached
         answers = {**answers, "/": (200, ROOT)}
-    probe, http = ElasticsearchProbe(), SimpleNamespace(http=FakeHttp(answers))
+    # A fuzzed root that fails over plain http makes the probe ask who is there over TCP:
+    # nothing listens for that here.
+    probe = ElasticsearchProbe()
+    http = SimpleNamespace(http=FakeHttp(answers), tcp=_no_tcp)
 
     async def go() -> TargetResult:
         service = await probe.verdict(http, Endpoint("127.0.0.1", 9200))  # type: ignore[arg-type]
