@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from leakhound.net import Limits
+from leakhound.models import Endpoint, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.registry import DEFAULT
 
 from . import audited
@@ -75,12 +76,14 @@ def http_line() -> S.Handler:
     return handle
 
 
-def closer() -> S.Handler:
+def closer(after: float = 0.0) -> S.Handler:
     """Reads the first bytes and closes without a word (PostgreSQL at a length no startup
-    packet has, MongoDB at a header's)."""
+    packet has, MongoDB at a header's); ``after`` seconds later (a TCP proxy that closes once
+    its connect to a backend that is down failed)."""
 
     async def handle(conn: S.Conn) -> None:
         await conn.reader.read(65536)
+        await asyncio.sleep(after)
         conn.writer.close()
 
     return handle
@@ -147,7 +150,9 @@ ROWS = [
         {
             "redis-like": ("not-elasticsearch", r"not HTTP: .* a Redis server"),
             "mysql": ("not-elasticsearch", r"not HTTP: .* a MySQL or MariaDB server"),
-            "closer": ("not-elasticsearch", r"neither HTTP nor TLS"),
+            # A port that closes at HTTP, at TLS and at the question says nothing of what it
+            # is: a TCP proxy whose backend is down may front the very store looked for.
+            "closer": ("error", r"nothing says what it is"),
         },
     ),
     Row("kibana", {"redis-like": ("not-kibana", r"not HTTP: .* a Redis server")}),
@@ -156,7 +161,7 @@ ROWS = [
         "s3",
         {
             "redis-like": ("not-s3", r"not HTTP: .* a Redis server"),
-            "closer": ("not-s3", r"neither HTTP nor TLS"),
+            "closer": ("error", r"nothing says what it is"),
         },
     ),
     Row("azblob", {"mysql": ("not-azblob", r"not HTTP: .* a MySQL or MariaDB server")}),
@@ -207,3 +212,23 @@ def test_every_question_sent_was_on_its_kinds_allow_list(scans: dict[str, Scan])
     assert {r.method for r in asked} >= {"identify", "HEAD", "GET"}
     for request in asked:
         assert DEFAULT.by_kind(request.kind).allow.allows(request.method, request.target), request
+
+
+@pytest.mark.parametrize("kind", ["elasticsearch", "s3"])
+def test_an_http_target_that_closes_at_http_and_at_the_question_is_an_error(kind: str) -> None:
+    # http:// named, so TLS is never tried; a TCP proxy that closes once its backend's
+    # connect failed (after 1.5 s) closes the first request late and the question alike:
+    # no proof of another protocol, and no word on TLS.
+    with S.ServerLoop() as loop:
+        port = loop.serve(closer(after=1.5))
+        service = asyncio.run(_verdict(kind, Endpoint("127.0.0.1", port, scheme="http")))
+    assert service.verdict == Verdict.ERROR, service.reason
+    assert "nothing says what it is" in service.reason
+    assert "TLS" not in service.reason
+
+
+async def _verdict(kind: str, endpoint: Endpoint) -> Service:
+    scope = Scope()
+    scope.add(endpoint.host, endpoint.port)
+    async with Transport(Limits(), scope) as transport:
+        return await DEFAULT.by_kind(kind).verdict(transport, endpoint)
