@@ -158,10 +158,14 @@ class Http:
         limits: Limits | None = None,
         scope: Scope | None = None,
         auth: Credentials | None = None,
+        *,
+        rate_of: Gate | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self.scope = scope or Scope()
-        self._gate = Gate(self.limits, self.scope)
+        # ``rate_of``: the gate of the transport's TCP connections, whose per-host rate the
+        # requests share (an HTTP kind asks who is there over raw TCP beside its request).
+        self._gate = Gate(self.limits, self.scope, rate_of=rate_of)
         if auth is not None and not isinstance(auth, OwnerAuth):
             auth = OwnerAuth(auth)
         self._owner = auth

@@ -257,11 +257,13 @@ class Gate:
     """Admits each request or command: in scope, on its kind's allow-list, audited, within the
     rate and the concurrency bound. One per client; HTTP and TCP share the code."""
 
-    def __init__(self, limits: Limits, scope: Scope) -> None:
+    def __init__(self, limits: Limits, scope: Scope, *, rate_of: Gate | None = None) -> None:
+        """``rate_of``: a gate whose per-host rate this one shares (a transport's HTTP
+        client and its TCP connections: a host's rate counts both), not its concurrency."""
         self.limits = limits
         self.scope = scope
         self._sem = asyncio.Semaphore(limits.concurrency)
-        self._rate = _RateLimiter(limits.rate)
+        self._rate = rate_of._rate if rate_of is not None else _RateLimiter(limits.rate)
 
     def admit(
         self, host: str, port: int, method: str, path: str, allow: Policy, url: str, query: str = ""
