@@ -12,7 +12,9 @@ server of the kind's row at once, under the default read deadline.
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -232,3 +234,32 @@ async def _verdict(kind: str, endpoint: Endpoint) -> Service:
     scope.add(endpoint.host, endpoint.port)
     async with Transport(Limits(), scope) as transport:
         return await DEFAULT.by_kind(kind).verdict(transport, endpoint)
+
+
+def test_a_request_abandoned_for_a_faster_answer_leaves_no_connection_open() -> None:
+    # On a Redis port, https's TLS handshake waits for ever while the question names Redis:
+    # the handshake is abandoned midway, and its socket must be closed then, not whenever a
+    # garbage collection finds it (the collector is held off here to show it).
+    still_open = [0]
+    inner = redis_like()
+
+    async def counted(conn: S.Conn) -> None:
+        still_open[0] += 1
+        try:
+            await inner(conn)
+        finally:
+            still_open[0] -= 1
+
+    with S.ServerLoop() as loop:
+        port = loop.serve(counted)
+        gc.disable()
+        try:
+            service = asyncio.run(_verdict("elasticsearch", Endpoint("127.0.0.1", port)))
+            deadline = time.monotonic() + 2
+            while still_open[0] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = still_open[0]
+        finally:
+            gc.enable()
+    assert service.verdict == Verdict.not_of("elasticsearch"), service.reason
+    assert left == 0

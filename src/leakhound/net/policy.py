@@ -263,7 +263,9 @@ class Gate:
         self.limits = limits
         self.scope = scope
         self._sem = asyncio.Semaphore(limits.concurrency)
-        self._rate = rate_of._rate if rate_of is not None else _RateLimiter(limits.rate)
+        self._rate: _RateLimiter = (
+            rate_of._rate if rate_of is not None else _RateLimiter(limits.rate)
+        )
 
     def admit(
         self, host: str, port: int, method: str, path: str, allow: Policy, url: str, query: str = ""
