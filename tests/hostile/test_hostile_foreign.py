@@ -22,6 +22,7 @@ import pytest
 
 from leakhound.models import Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
+from leakhound.probes import foreign
 from leakhound.probes.registry import DEFAULT
 
 from . import audited
@@ -229,11 +230,39 @@ def test_an_http_target_that_closes_at_http_and_at_the_question_is_an_error(kind
     assert "TLS" not in service.reason
 
 
-async def _verdict(kind: str, endpoint: Endpoint) -> Service:
+async def _verdict(kind: str, endpoint: Endpoint, limits: Limits | None = None) -> Service:
     scope = Scope()
     scope.add(endpoint.host, endpoint.port)
-    async with Transport(Limits(), scope) as transport:
+    async with Transport(limits or Limits(), scope) as transport:
         return await DEFAULT.by_kind(kind).verdict(transport, endpoint)
+
+
+def drip_on_asking(interval: float) -> S.Handler:
+    """Silent until it is sent a byte, then a printable byte every ``interval`` seconds, never
+    a line's end: a server that keeps a question's answer coming."""
+
+    async def handle(conn: S.Conn) -> None:
+        if await conn.reader.read(1):
+            while True:
+                await conn.send(b"a")
+                await asyncio.sleep(interval)
+
+    return handle
+
+
+def test_an_answer_to_the_question_that_never_ends_costs_a_second_more() -> None:
+    # MySQL waits for a greeting (the read deadline, 2 s here) and asks after 1 s. The
+    # question wants only the first bytes of an answer: those that come within a second of
+    # the first, not all a dripping server has until the total deadline (6 s here, past
+    # which the verdict would come).
+    limits = Limits(read_timeout=2.0, total_timeout=6.0)
+    with S.ServerLoop() as loop:
+        port = loop.serve(drip_on_asking(0.3))
+        start = time.monotonic()
+        service = asyncio.run(_verdict("mysql", Endpoint("127.0.0.1", port), limits))
+        took = time.monotonic() - start
+    assert service.reason and "\n" not in service.reason
+    assert took < limits.read_timeout + 2 * foreign.QUIET + 1.0, (took, service.reason)
 
 
 def test_a_request_abandoned_for_a_faster_answer_leaves_no_connection_open() -> None:
