@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -292,3 +293,34 @@ def test_a_request_abandoned_for_a_faster_answer_leaves_no_connection_open() -> 
             gc.enable()
     assert service.verdict == Verdict.not_of("elasticsearch"), service.reason
     assert left == 0
+
+
+def slow_elasticsearch(delay: float) -> S.Handler:
+    """An Elasticsearch that answers every request ``delay`` seconds late (a loaded node),
+    the question included: asked who it is, it is an HTTP server, and is waited for."""
+    inner = S.FakeElasticsearch()
+
+    async def handle(conn: S.Conn) -> None:
+        while (req := await conn.request_or_400()) is not None:
+            await asyncio.sleep(delay)
+            status, body = inner.route(req)
+            await conn.reply(status, body)
+
+    return handle
+
+
+def test_a_slow_store_of_the_kind_is_still_found() -> None:
+    with S.ServerLoop() as loop:
+        port = loop.serve(slow_elasticsearch(1.3))
+        service = asyncio.run(_verdict("elasticsearch", Endpoint("127.0.0.1", port)))
+    assert service.verdict == Verdict.OPEN, service.reason
+
+
+def test_a_tls_only_store_on_a_bare_port_is_still_found(tmp_path: Path) -> None:
+    # Plain http fails, so https is raced with the question at once: the question, sent in
+    # clear to a TLS server, is refused or closed, which settles nothing; https answers.
+    tls, _, _ = S.self_signed(tmp_path)
+    with S.ServerLoop() as loop:
+        port = loop.serve(S.FakeElasticsearch(), tls=tls)
+        service = asyncio.run(_verdict("elasticsearch", Endpoint("127.0.0.1", port)))
+    assert (service.verdict, service.url) == (Verdict.OPEN, f"https://127.0.0.1:{port}")
