@@ -324,3 +324,17 @@ def test_a_tls_only_store_on_a_bare_port_is_still_found(tmp_path: Path) -> None:
         port = loop.serve(S.FakeElasticsearch(), tls=tls)
         service = asyncio.run(_verdict("elasticsearch", Endpoint("127.0.0.1", port)))
     assert (service.verdict, service.url) == (Verdict.OPEN, f"https://127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("kind", ["mysql", "postgresql"])
+def test_the_question_never_waits_behind_the_request_it_is_asked_beside(kind: str) -> None:
+    # With every concurrency slot held by probes' pending first messages (one here), the
+    # question each of them asks must not queue behind them until their read deadline.
+    limits = Limits(concurrency=1, read_timeout=5.0)
+    with S.ServerLoop() as loop:
+        port = loop.serve(redis_like())
+        start = time.monotonic()
+        service = asyncio.run(_verdict(kind, Endpoint("127.0.0.1", port), limits))
+        took = time.monotonic() - start
+    assert service.verdict == Verdict.not_of(kind), service.reason
+    assert took < limits.read_timeout - 1, (took, service.reason)

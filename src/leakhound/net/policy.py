@@ -291,6 +291,13 @@ class Gate:
         async with self._sem:
             yield
 
+    @asynccontextmanager
+    async def paced(self, host: str) -> AsyncIterator[None]:
+        """Wait for the host's rate only: for a question asked beside a request still pending
+        (``probes/foreign.racing``), which holds a slot the question must not wait behind."""
+        await self._rate.wait(host.lower())
+        yield
+
 
 def is_loopback(host: str) -> bool:
     """Whether a host is this machine: a loopback address, or the name localhost."""

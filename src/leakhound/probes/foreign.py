@@ -129,13 +129,14 @@ async def identify(
     """Ask the endpoint who it is on a connection of its own: ``ask`` sent as ``command``
     (``path``: what the allow-list judges beside it), its first bytes named; None when the
     connection fails, or the answer names nothing or one of the ``own`` protocols (those a
-    server of the asking kind could answer with)."""
+    server of the asking kind could answer with). The question counts in the host's rate but
+    holds no concurrency slot: the request it is asked beside holds one."""
     try:
         stream = await transport.tcp(endpoint.host, endpoint.port, allow, scheme=scheme)
     except NetError:
         return None
     try:
-        first = await stream.exchange(command, ask, _first, statement=path)
+        first = await stream.exchange(command, ask, _first, statement=path, beside=True)
     except NetError:
         return None
     finally:
