@@ -12,13 +12,18 @@ server of the kind's row at once, under the default read deadline.
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from leakhound.net import Limits
+from leakhound.models import Endpoint, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes import foreign
 from leakhound.probes.registry import DEFAULT
 
 from . import audited
@@ -75,12 +80,14 @@ def http_line() -> S.Handler:
     return handle
 
 
-def closer() -> S.Handler:
+def closer(after: float = 0.0) -> S.Handler:
     """Reads the first bytes and closes without a word (PostgreSQL at a length no startup
-    packet has, MongoDB at a header's)."""
+    packet has, MongoDB at a header's); ``after`` seconds later (a TCP proxy that closes once
+    its connect to a backend that is down failed)."""
 
     async def handle(conn: S.Conn) -> None:
         await conn.reader.read(65536)
+        await asyncio.sleep(after)
         conn.writer.close()
 
     return handle
@@ -147,7 +154,9 @@ ROWS = [
         {
             "redis-like": ("not-elasticsearch", r"not HTTP: .* a Redis server"),
             "mysql": ("not-elasticsearch", r"not HTTP: .* a MySQL or MariaDB server"),
-            "closer": ("not-elasticsearch", r"neither HTTP nor TLS"),
+            # A port that closes at HTTP, at TLS and at the question says nothing of what it
+            # is: a TCP proxy whose backend is down may front the very store looked for.
+            "closer": ("error", r"nothing says what it is"),
         },
     ),
     Row("kibana", {"redis-like": ("not-kibana", r"not HTTP: .* a Redis server")}),
@@ -156,7 +165,7 @@ ROWS = [
         "s3",
         {
             "redis-like": ("not-s3", r"not HTTP: .* a Redis server"),
-            "closer": ("not-s3", r"neither HTTP nor TLS"),
+            "closer": ("error", r"nothing says what it is"),
         },
     ),
     Row("azblob", {"mysql": ("not-azblob", r"not HTTP: .* a MySQL or MariaDB server")}),
@@ -207,3 +216,125 @@ def test_every_question_sent_was_on_its_kinds_allow_list(scans: dict[str, Scan])
     assert {r.method for r in asked} >= {"identify", "HEAD", "GET"}
     for request in asked:
         assert DEFAULT.by_kind(request.kind).allow.allows(request.method, request.target), request
+
+
+@pytest.mark.parametrize("kind", ["elasticsearch", "s3"])
+def test_an_http_target_that_closes_at_http_and_at_the_question_is_an_error(kind: str) -> None:
+    # http:// named, so TLS is never tried; a TCP proxy that closes once its backend's
+    # connect failed (after 1.5 s) closes the first request late and the question alike:
+    # no proof of another protocol, and no word on TLS.
+    with S.ServerLoop() as loop:
+        port = loop.serve(closer(after=1.5))
+        service = asyncio.run(_verdict(kind, Endpoint("127.0.0.1", port, scheme="http")))
+    assert service.verdict == Verdict.ERROR, service.reason
+    assert "nothing says what it is" in service.reason
+    assert "TLS" not in service.reason
+
+
+async def _verdict(kind: str, endpoint: Endpoint, limits: Limits | None = None) -> Service:
+    scope = Scope()
+    scope.add(endpoint.host, endpoint.port)
+    async with Transport(limits or Limits(), scope) as transport:
+        return await DEFAULT.by_kind(kind).verdict(transport, endpoint)
+
+
+def drip_on_asking(interval: float) -> S.Handler:
+    """Silent until it is sent a byte, then a printable byte every ``interval`` seconds, never
+    a line's end: a server that keeps a question's answer coming."""
+
+    async def handle(conn: S.Conn) -> None:
+        if await conn.reader.read(1):
+            while True:
+                await conn.send(b"a")
+                await asyncio.sleep(interval)
+
+    return handle
+
+
+def test_an_answer_to_the_question_that_never_ends_costs_a_second_more() -> None:
+    # MySQL waits for a greeting (the read deadline, 2 s here) and asks after 1 s. The
+    # question wants only the first bytes of an answer: those that come within a second of
+    # the first, not all a dripping server has until the total deadline (6 s here, past
+    # which the verdict would come).
+    limits = Limits(read_timeout=2.0, total_timeout=6.0)
+    with S.ServerLoop() as loop:
+        port = loop.serve(drip_on_asking(0.3))
+        start = time.monotonic()
+        service = asyncio.run(_verdict("mysql", Endpoint("127.0.0.1", port), limits))
+        took = time.monotonic() - start
+    assert service.reason and "\n" not in service.reason
+    assert took < limits.read_timeout + 2 * foreign.QUIET + 1.0, (took, service.reason)
+
+
+def test_a_request_abandoned_for_a_faster_answer_leaves_no_connection_open() -> None:
+    # On a Redis port, https's TLS handshake waits for ever while the question names Redis:
+    # the handshake is abandoned midway, and its socket must be closed then, not whenever a
+    # garbage collection finds it (the collector is held off here to show it).
+    still_open = [0]
+    inner = redis_like()
+
+    async def counted(conn: S.Conn) -> None:
+        still_open[0] += 1
+        try:
+            await inner(conn)
+        finally:
+            still_open[0] -= 1
+
+    with S.ServerLoop() as loop:
+        port = loop.serve(counted)
+        gc.disable()
+        try:
+            service = asyncio.run(_verdict("elasticsearch", Endpoint("127.0.0.1", port)))
+            deadline = time.monotonic() + 2
+            while still_open[0] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = still_open[0]
+        finally:
+            gc.enable()
+    assert service.verdict == Verdict.not_of("elasticsearch"), service.reason
+    assert left == 0
+
+
+def slow_elasticsearch(delay: float) -> S.Handler:
+    """An Elasticsearch that answers every request ``delay`` seconds late (a loaded node),
+    the question included: asked who it is, it is an HTTP server, and is waited for."""
+    inner = S.FakeElasticsearch()
+
+    async def handle(conn: S.Conn) -> None:
+        while (req := await conn.request_or_400()) is not None:
+            await asyncio.sleep(delay)
+            status, body = inner.route(req)
+            await conn.reply(status, body)
+
+    return handle
+
+
+def test_a_slow_store_of_the_kind_is_still_found() -> None:
+    with S.ServerLoop() as loop:
+        port = loop.serve(slow_elasticsearch(1.3))
+        service = asyncio.run(_verdict("elasticsearch", Endpoint("127.0.0.1", port)))
+    assert service.verdict == Verdict.OPEN, service.reason
+
+
+def test_a_tls_only_store_on_a_bare_port_is_still_found(tmp_path: Path) -> None:
+    # Plain http fails, so https is raced with the question at once: the question, sent in
+    # clear to a TLS server, is refused or closed, which settles nothing; https answers.
+    tls, _, _ = S.self_signed(tmp_path)
+    with S.ServerLoop() as loop:
+        port = loop.serve(S.FakeElasticsearch(), tls=tls)
+        service = asyncio.run(_verdict("elasticsearch", Endpoint("127.0.0.1", port)))
+    assert (service.verdict, service.url) == (Verdict.OPEN, f"https://127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("kind", ["mysql", "postgresql"])
+def test_the_question_never_waits_behind_the_request_it_is_asked_beside(kind: str) -> None:
+    # With every concurrency slot held by probes' pending first messages (one here), the
+    # question each of them asks must not queue behind them until their read deadline.
+    limits = Limits(concurrency=1, read_timeout=5.0)
+    with S.ServerLoop() as loop:
+        port = loop.serve(redis_like())
+        start = time.monotonic()
+        service = asyncio.run(_verdict(kind, Endpoint("127.0.0.1", port), limits))
+        took = time.monotonic() - start
+    assert service.verdict == Verdict.not_of(kind), service.reason
+    assert took < limits.read_timeout - 1, (took, service.reason)

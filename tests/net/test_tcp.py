@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from hostile import servers as S  # tests/ is on sys.path, as for every test folder
 from leakhound import net
 from leakhound.errors import (
     ConnectError,
@@ -315,3 +317,26 @@ def test_the_wait_is_for_the_first_bytes_alone_the_rest_keep_the_read_deadline()
     # stalls mid-reply gets the read deadline, not the wait meant for its first bytes.
     took, error = _paced(first_after=0.0, rest_after=1.0)
     assert took is None and "read timed out after 0.4s" in str(error)
+
+
+def test_the_rate_of_a_host_counts_its_http_requests_and_its_commands_alike() -> None:
+    # An HTTP kind asks who is there over raw TCP while its own request is pending
+    # (probes/http_root.ask_who): a --rate per host bounds both, not each on its own.
+    allow = net.rules("test", [("GET", r"/.*")])
+    with S.ServerLoop() as loop:
+        port = loop.serve(S.fixed(200, b"{}"))
+        scope = Scope()
+        scope.add("127.0.0.1", port)
+
+        async def go() -> float:
+            async with Transport(Limits(rate=2.0), scope) as transport:
+                await transport.http.get(f"http://127.0.0.1:{port}/", allow)
+                start = time.monotonic()
+                stream = await transport.tcp("127.0.0.1", port, allow, scheme="http")
+                try:
+                    await stream.exchange("GET", b"GET / HTTP/1.0\r\n\r\n", None, statement="/")
+                finally:
+                    await stream.close()
+                return time.monotonic() - start
+
+        assert asyncio.run(go()) >= 0.4

@@ -13,12 +13,14 @@ import base64
 import http.cookiejar
 import ssl
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 import orjson
 
@@ -158,18 +160,31 @@ class Http:
         limits: Limits | None = None,
         scope: Scope | None = None,
         auth: Credentials | None = None,
+        *,
+        rate_of: Gate | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self.scope = scope or Scope()
-        self._gate = Gate(self.limits, self.scope)
+        # ``rate_of``: the gate of the transport's TCP connections, whose per-host rate the
+        # requests share (an HTTP kind asks who is there over raw TCP beside its request).
+        self._gate = Gate(self.limits, self.scope, rate_of=rate_of)
         if auth is not None and not isinstance(auth, OwnerAuth):
             auth = OwnerAuth(auth)
         self._owner = auth
         verify = _insecure_context()
         if auth is not None and not auth.insecure:
             verify = _verifying_context(auth.ca_file)
-        self._client = httpx.AsyncClient(
+        transport = httpx.AsyncHTTPTransport(
             verify=verify,
+            trust_env=False,
+            limits=httpx.Limits(
+                max_connections=self.limits.concurrency,
+                max_keepalive_connections=self.limits.concurrency,
+            ),
+        )
+        _close_abandoned_handshakes(transport)
+        self._client = httpx.AsyncClient(
+            transport=transport,
             follow_redirects=False,
             # A scanner keeps no cookie: a target's Set-Cookie is never sent back (nor to
             # another endpoint of the same host), and one httpx cannot encode never breaks a
@@ -180,10 +195,6 @@ class Http:
             auth=auth.auth if auth is not None else None,
             trust_env=False,  # never route scans through a proxy from the environment
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=self.limits.concurrency,
-                max_keepalive_connections=self.limits.concurrency,
-            ),
             headers={
                 "User-Agent": "leakhound (read-only exposure scanner)",
                 "Accept-Encoding": "gzip, deflate",
@@ -341,6 +352,76 @@ class Http:
             )
         finally:
             await response.aclose()
+
+
+class _ClosingStream(httpcore.AsyncNetworkStream):
+    """A connection whose TLS handshake, abandoned midway (its task cancelled), closes its
+    socket: httpcore closes it on an error only, and a request given up for a faster answer
+    (``probes/foreign.racing``) would hold it open until a garbage collection found it."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        except BaseException:
+            with suppress(BaseException):  # already cancelled: closing is all that is left
+                await self._inner.aclose()
+            raise
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _ClosingBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's own backend, its TCP connections wrapped in ``_ClosingStream``."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _ClosingStream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _close_abandoned_handshakes(transport: httpx.AsyncHTTPTransport) -> None:
+    """Have the transport's connections close a TLS handshake abandoned midway
+    (``_ClosingStream``; httpx offers no public way to pick its network backend, so its
+    pool's is wrapped, and a test proves it still is)."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.AsyncNetworkBackend):
+        pool._network_backend = _ClosingBackend(backend)  # type: ignore[union-attr]
 
 
 # Content codings decoded here, as zlib window bits; any other single coding passes through.

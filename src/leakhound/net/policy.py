@@ -257,11 +257,15 @@ class Gate:
     """Admits each request or command: in scope, on its kind's allow-list, audited, within the
     rate and the concurrency bound. One per client; HTTP and TCP share the code."""
 
-    def __init__(self, limits: Limits, scope: Scope) -> None:
+    def __init__(self, limits: Limits, scope: Scope, *, rate_of: Gate | None = None) -> None:
+        """``rate_of``: a gate whose per-host rate this one shares (a transport's HTTP
+        client and its TCP connections: a host's rate counts both), not its concurrency."""
         self.limits = limits
         self.scope = scope
         self._sem = asyncio.Semaphore(limits.concurrency)
-        self._rate = _RateLimiter(limits.rate)
+        self._rate: _RateLimiter = (
+            rate_of._rate if rate_of is not None else _RateLimiter(limits.rate)
+        )
 
     def admit(
         self, host: str, port: int, method: str, path: str, allow: Policy, url: str, query: str = ""
@@ -286,6 +290,13 @@ class Gate:
         await self._rate.wait(host.lower())
         async with self._sem:
             yield
+
+    @asynccontextmanager
+    async def paced(self, host: str) -> AsyncIterator[None]:
+        """Wait for the host's rate only: for a question asked beside a request still pending
+        (``probes/foreign.racing``), which holds a slot the question must not wait behind."""
+        await self._rate.wait(host.lower())
+        yield
 
 
 def is_loopback(host: str) -> bool:

@@ -190,6 +190,7 @@ class TcpStream:
         *,
         statement: str = "",
         wait: float | None = None,
+        beside: bool = False,
     ) -> T | None:
         """Send one command's bytes and read its reply with ``read_reply`` (None: no reply).
 
@@ -198,9 +199,11 @@ class TcpStream:
         failed midway is closed: its framing can no longer be trusted. ``wait``: seconds the
         server may take before its reply when that is longer than the read deadline (a reply
         it must compute over a whole collection first); the reply's total deadline grows by
-        as much.
+        as much. ``beside``: a question asked beside a request of the same probe still pending
+        (``probes/foreign.racing``): paced by the host's rate, it takes no concurrency slot,
+        which that request holds (with every slot so held, it would wait for their deadline).
         """
-        replies = await self._send([(command, payload)], read_reply, statement, wait)
+        replies = await self._send([(command, payload)], read_reply, statement, wait, beside)
         return replies[0] if replies else None
 
     async def pipeline(
@@ -219,13 +222,14 @@ class TcpStream:
         read_reply: Callable[[FrameReader], Awaitable[T]] | None,
         statement: str = "",
         wait: float | None = None,
+        beside: bool = False,
     ) -> list[T]:
         if self.closed:
             raise ProtocolError("the connection was closed after an error")
         for command, _ in requests:
             self._gate.admit(self._host, self._port, command, statement, self._allow, self.url)
         limits = _waiting(self._gate.limits, wait)
-        async with self._gate.slot(self._host):
+        async with (self._gate.paced if beside else self._gate.slot)(self._host):
             try:
                 async with asyncio.timeout(limits.total_timeout):
                     self._writer.write(b"".join(payload for _, payload in requests))

@@ -37,16 +37,22 @@ class Transport:
     def http(self) -> Http:
         """The HTTP client (created on first use; it sends the credentials, if any)."""
         if self._http is None:
-            self._http = Http(self.limits, self.scope, auth=self.credentials)
+            self._http = Http(
+                self.limits, self.scope, auth=self.credentials, rate_of=self._tcp_gate()
+            )
         return self._http
+
+    def _tcp_gate(self) -> Gate:
+        """The gate of the TCP connections, whose per-host rate the HTTP client shares."""
+        if self._gate is None:
+            self._gate = Gate(self.limits, self.scope)
+        return self._gate
 
     async def tcp(
         self, host: str, port: int, allow: Policy, *, scheme: str, tls: ssl.SSLContext | None = None
     ) -> TcpStream:
         """A TCP connection to an in-scope endpoint; its commands pass ``allow``."""
-        if self._gate is None:
-            self._gate = Gate(self.limits, self.scope)
-        return await connect(self._gate, host, port, allow, scheme=scheme, tls=tls)
+        return await connect(self._tcp_gate(), host, port, allow, scheme=scheme, tls=tls)
 
     def hurried(self, read_timeout: float) -> Transport:
         """This transport with a read deadline of at most ``read_timeout`` for its TCP
@@ -54,10 +60,8 @@ class Transport:
         (a verdict's): for a raw-TCP kind tried on a port that is not its own. Its HTTP
         client, if asked for, would be its own, outside those bounds: not for HTTP kinds."""
         limits = replace(self.limits, read_timeout=min(self.limits.read_timeout, read_timeout))
-        if self._gate is None:
-            self._gate = Gate(self.limits, self.scope)
         other = Transport(limits, self.scope)
-        other._gate = self._gate.with_limits(limits)
+        other._gate = self._tcp_gate().with_limits(limits)
         return other
 
     def login(self, host: str, *, encrypted: bool) -> tuple[str, str] | None:

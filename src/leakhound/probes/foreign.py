@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import NamedTuple, TypeVar
 
-from ..errors import NetError, ProtocolError
+from ..errors import NetError, ProtocolError, TimeoutError_
 from ..models import Endpoint
 from ..net import FrameReader, Policy, Transport
 
@@ -99,18 +99,19 @@ def named_after(head: bytes, frames: FrameReader) -> Named | None:
 
 
 async def _first(frames: FrameReader) -> bytes:
-    """The first bytes of an answer: up to a line's end or 64 bytes, or what came before
-    the peer paused for ``QUIET`` (a server that drips its answer is not waited for)."""
+    """The first bytes of an answer: up to a line's end or 64 bytes, or what came within
+    ``QUIET`` of the first (a server that drips its answer is not waited for, however short
+    its pauses: the question costs at most a second beyond the first bytes)."""
     data = await frames.first()
-    while data and b"\n" not in data and len(data) < 64:
-        try:
-            async with asyncio.timeout(QUIET):
+    try:
+        async with asyncio.timeout(QUIET):
+            while data and b"\n" not in data and len(data) < 64:
                 more = await frames.first(64 - len(data))
-        except TimeoutError:
-            break
-        if not more:
-            break
-        data += more
+                if not more:
+                    break
+                data += more
+    except (TimeoutError, TimeoutError_):
+        pass
     return data
 
 
@@ -128,13 +129,14 @@ async def identify(
     """Ask the endpoint who it is on a connection of its own: ``ask`` sent as ``command``
     (``path``: what the allow-list judges beside it), its first bytes named; None when the
     connection fails, or the answer names nothing or one of the ``own`` protocols (those a
-    server of the asking kind could answer with)."""
+    server of the asking kind could answer with). The question counts in the host's rate but
+    holds no concurrency slot: the request it is asked beside holds one."""
     try:
         stream = await transport.tcp(endpoint.host, endpoint.port, allow, scheme=scheme)
     except NetError:
         return None
     try:
-        first = await stream.exchange(command, ask, _first, statement=path)
+        first = await stream.exchange(command, ask, _first, statement=path, beside=True)
     except NetError:
         return None
     finally:

@@ -73,6 +73,9 @@ async def first_answer(
                 failed = f"{scheme}: {got.failure}"
                 reason = f"{reason}; {failed}" if reason else failed
             if settles(got) or scheme == schemes[-1]:
+                if got.protocol == foreign.CLOSED:  # only once every scheme failed
+                    first = endpoint.url(schemes[0])
+                    return Service(endpoint, first, kind, Verdict.ERROR, not_http(got, reason))
                 return Service(endpoint, base, kind, Verdict.not_of(kind), not_http(got, reason))
             unanswered = scheme == "http"
             continue
@@ -139,12 +142,14 @@ _HTTP = frozenset({"http", "tls"})
 
 
 def not_http(said: foreign.Named, failures: str) -> str:
-    """The reason of an endpoint that speaks neither HTTP nor TLS: what it answered when
-    asked, and each scheme's failure."""
+    """The reason of an endpoint whose first request failed on every scheme tried: what it
+    answered when asked, and each scheme's failure. One that closes at the question too
+    said nothing of what it is (its verdict is ``error``, not ``not-<kind>``: a TCP proxy
+    whose backend is down, or a TLS-only store named with http://, closes alike)."""
     failed = f" ({failures})" if failures else ""
     if said.protocol == foreign.CLOSED:
         return (
-            f"neither HTTP nor TLS: no answer{failed}, and a plain HTTP/1.0 request is "
+            f"nothing says what it is: no answer{failed}, and a plain HTTP/1.0 request is "
             f"closed without a byte"
         )
     return f"not HTTP: asked over plain TCP, the server answers as {said.said}{failed}"

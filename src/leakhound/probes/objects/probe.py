@@ -115,6 +115,9 @@ class ObjectProbe(Probe):
                     not_mine = f"{not_mine}; {failed}" if not_mine else failed
                 if settles(answer) or n + 1 == len(schemes):
                     why = not_http(answer, not_mine)
+                    if answer.protocol == foreign.CLOSED:  # only once every scheme failed
+                        first = own_url or endpoint.url(schemes[0])
+                        return self._service(endpoint, first, Verdict.ERROR, why)
                     return self._service(endpoint, base, Verdict.not_of(self.kind), why)
                 unanswered = scheme == "http"
                 continue
