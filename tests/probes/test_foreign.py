@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from leakhound.errors import ProtocolError, TimeoutError_
+from leakhound.errors import ConnectError, ProtocolError, TimeoutError_
 from leakhound.probes import foreign
 from leakhound.probes.foreign import Named
 
@@ -123,13 +123,34 @@ def test_a_late_reply_is_awaited_when_the_name_is_not_decisive() -> None:
 
 
 def test_a_reply_that_fails_gives_way_to_any_name_with_its_failure() -> None:
-    got, _ = _race(
-        _after(0.05, error=TimeoutError_("connect timed out after 3s")),
-        CLOSED,
-        0.2,
-        decisive=lambda said: False,
-    )
-    assert got == CLOSED._replace(failure="connect timed out after 3s")
+    for error, ask_takes in (
+        (TimeoutError_("connect timed out after 3s"), 0.01),  # named before the timeout
+        (ConnectError("connection reset by peer"), 0.2),
+    ):
+        got, _ = _race(_after(0.05, error=error), CLOSED, ask_takes, decisive=lambda said: False)
+        assert got == CLOSED._replace(failure=str(error))
+
+
+def test_a_reply_that_times_out_is_not_held_for_a_question_still_unanswered() -> None:
+    """A silent port: the kind's own request timed out while the question, asked later,
+    still waited for its own deadline; the verdict waited for both (a second more for each
+    HTTP kind on a silent port)."""
+
+    async def run() -> float:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+
+        async def ask() -> Named | None:
+            await asyncio.sleep(5)
+            return CLOSED
+
+        with pytest.raises(TimeoutError_):
+            await foreign.racing(
+                _after(0.2, error=TimeoutError_("read timed out")), ask, after=0.05
+            )
+        return loop.time() - start
+
+    assert asyncio.run(run()) < 2
 
 
 def test_a_reply_that_fails_keeps_its_error_when_nothing_is_named() -> None:

@@ -157,8 +157,9 @@ async def racing(
     ``ask`` starts once ``reply`` has been pending ``after`` seconds (a reply or an error
     before then is returned or raised as it is). A reply that arrives wins. A ``decisive``
     name given while the reply is pending wins over it (the reply is abandoned); any name
-    wins over a reply that failed on the network (its ``failure`` says how); otherwise the
-    reply's own result or error.
+    wins over a reply that failed on the network (its ``failure`` says how), unless the
+    reply timed out before the name came: then, as otherwise, the reply's own result or
+    error.
     """
     main = asyncio.ensure_future(reply)
     side: asyncio.Future[Named | None] | None = None
@@ -179,6 +180,10 @@ async def racing(
                 return said
             await asyncio.wait({main})
         if answered():
+            return await main
+        if isinstance(main.exception(), TimeoutError_) and not side.done():
+            # Silent to the kind's own request for the whole deadline: the question, asked
+            # later on a server as silent, would only add its own deadline to the verdict.
             return await main
         said = await side
         if said is None:
