@@ -153,7 +153,7 @@ CASES = [
         "azure-nsg",
         0,
         {
-            "203.0.113.66": ("unknown", {"probe", "bulk-read"}, None),
+            "203.0.113.66": ("unknown", {"probe", "bulk-read"}, (0, 0, 0)),
             "162.142.125.9": ("known-scanner", {"probe"}, None),
             "94.102.49.190": ("unknown", set(), None),
             "52.239.0.10": ("unknown", {"probe"}, None),
@@ -164,7 +164,7 @@ CASES = [
         "aws-vpc",
         1,
         {
-            "203.0.113.66": ("unknown", {"probe", "bulk-read"}, None),
+            "203.0.113.66": ("unknown", {"probe", "bulk-read"}, (0, 0, 0)),
             "198.51.100.2": ("unknown", set(), None),
         },
     ),
@@ -173,7 +173,7 @@ CASES = [
         "aws-vpc",
         0,
         {
-            "203.0.113.77": ("unknown", {"probe", "bulk-read"}, None),
+            "203.0.113.77": ("unknown", {"probe", "bulk-read"}, (0, 0, 0)),
         },
     ),
     (

@@ -44,8 +44,10 @@ OTHER = "(other targets)"
     T_FILED,  # records a file-write put into a file on the server, as the log states them
     T_FOLDED,  # at most: the rows read for statements that fold them into one (GROUP_CONCAT)
     T_UNCOUNTED,  # reads that took records the log does not count (no upper bound)
+    T_PLAIN_BYTES,  # bytes out of the single sized requests (T_PLAIN): what their pages held
+    T_PLAIN_N,  # how many single sized requests: each returns at most what the index holds
     N_COUNTERS,
-) = range(13)
+) = range(15)
 
 
 class SourceState:
@@ -222,6 +224,8 @@ class Activity:
                 counts[T_UNCOUNTED] += 1
             elif how == PAGE_SIZE and records and not ctx:
                 counts[T_PLAIN] += records  # one search: at most its size
+                counts[T_PLAIN_BYTES] += nbytes
+                counts[T_PLAIN_N] += 1
             elif how == PAGE_SIZE and records:
                 if 0 < nbytes < EMPTY_PAGE:  # the loop's last, empty page: no hit came back
                     return

@@ -18,6 +18,8 @@ from .activity import (
     T_LOOPS,
     T_PAGES,
     T_PLAIN,
+    T_PLAIN_BYTES,
+    T_PLAIN_N,
     T_REQUESTS,
     T_UNCOUNTED,
     T_UPPER,
@@ -117,12 +119,35 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
                 f"{c[T_LOOPS]:,} loop(s) may be short"
             )
         if c[T_PLAIN]:
-            value += c[T_PLAIN]
-            upper += c[T_PLAIN]
-            parts.append(
-                f"{c[T_PLAIN]:,} at most on {name}: single requests' page size (size= or "
-                "limit=: a request returns up to its page)"
-            )
+            # A single search returns up to its page, and no more than the index holds: the
+            # page size alone is a bound, not a count (size=10000 on an index of 200 returns
+            # 200). The bytes the pages took, ÷ a record's size where one is known, say how
+            # full they were.
+            hi = float(c[T_PLAIN])
+            bound = "single requests' page size (size= or limit=: a request returns up to its page"
+            held = sum(f.docs or 0 for f in inv.find(name)) if inv else 0
+            if inv is not None and held and held * c[T_PLAIN_N] < hi:
+                hi = float(held * c[T_PLAIN_N])
+                bound += (
+                    f", and no more than the {held:,} documents scan {inv.scan_id} counted "
+                    f"in {name}"
+                )
+            bound += ")"
+            per, spread, how = _per_record(name, calib, inv)
+            if per is not None and c[T_PLAIN_BYTES]:
+                v = c[T_PLAIN_BYTES] / per
+                value += min(hi, v)
+                lower += min(hi, v * (1 - spread))
+                upper += hi  # the bound holds whatever the records weigh
+                parts.append(
+                    f"{min(hi, v):,.0f} on {name}: {c[T_PLAIN_BYTES]:,} bytes out of "
+                    f"{c[T_PLAIN_N]:,} single search(es) ÷ {per:,.0f} bytes a record ({how}; "
+                    f"-{spread:.0%}), at most {hi:,.0f}: {bound}"
+                )
+            else:
+                value += hi
+                upper += hi
+                parts.append(f"{hi:,.0f} at most on {name}: {bound}")
         nbytes = c[T_BYTES_UNSIZED]
         if nbytes:
             per, spread, how = _per_record(name, calib, inv)
@@ -137,8 +162,8 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
                 f"{v:,.0f} on {name}: {nbytes:,} bytes out ÷ {per:,.0f} bytes a "
                 f"record ({how}; ±{spread:.0%})"
             )
-    if not parts and not uncounted:
-        return None  # only bytes that no document size converts: the bytes out say that much
+    if not parts and not uncounted and not unconverted:
+        return None
     if len(parts) > MAX_PARTS:  # the largest first; the rest in one clause
         parts.sort(key=_leading_number, reverse=True)
         rest = parts[MAX_PARTS:]
@@ -149,12 +174,18 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
         ]
     parts.extend(uncounted)
     if unconverted:
+        # Records went out in those bytes, and nothing says how many: the range above counts
+        # only the rest, so it is no upper bound.
         parts.append(
             f"{unconverted:,} bytes out not converted to records (no document size "
-            "known: give --scan SCAN_ID)"
+            "known: give --scan SCAN_ID): no upper bound"
         )
     return Estimate(
-        round(value), round(lower), round(upper), "; ".join(parts), bounded=not uncounted
+        round(value),
+        round(lower),
+        round(upper),
+        "; ".join(parts),
+        bounded=not uncounted and not unconverted,
     )
 
 
@@ -307,10 +338,16 @@ def _sum(estimates: Sequence[Estimate], cap: int | None) -> Estimate | None:
         lower = min(lower, cap)
         method += f"; capped at the {cap:,} documents the scan counted in the indices read"
     bounded = all(e.bounded for e in estimates)
-    if not bounded:
+    open_ended = [e.method for e in estimates if not e.bounded]
+    if any("file write(s) on" in m for m in open_ended):
         method += (
             "; no upper bound: some records were written into files on the server that the "
             "logs do not count"
+        )
+    if any("bytes out not converted" in m for m in open_ended):
+        method += (
+            "; no upper bound: some bytes out could not be converted to records (no document "
+            "size known: give --scan SCAN_ID)"
         )
     return Estimate(value, lower, upper, method, bounded)
 

@@ -44,11 +44,14 @@ class Estimate:
 
     @property
     def text(self) -> str:
-        """``about 10,000 (9,900–10,100)``; ``at least 40 (no upper bound)``."""
+        """``about 10,000 (9,900–10,100)``; ``at most 10,000``; ``at least 40 (no upper
+        bound)``."""
         if not self.bounded:
             return f"at least {self.lower:,} (no upper bound)" if self.lower else "unknown"
         if self.lower == self.upper:
             return f"{self.value:,}"
+        if not self.lower and self.value == self.upper:  # a bound alone (page sizes)
+            return f"at most {self.upper:,}"
         return f"about {self.value:,} ({self.lower:,}–{self.upper:,})"
 
     def of(self, noun: str) -> str:
