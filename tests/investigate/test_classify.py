@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from investigate_helpers import run_investigation
 
 from leakhound.errors import UsageError
+from leakhound.investigate import Investigation, Source
 from leakhound.investigate.classify import OWNER, SCANNER, UNKNOWN, Classifier, networks, shipped
 
 
@@ -63,3 +65,58 @@ def test_networks_from_a_file_with_comments(tmp_path: Path) -> None:
 def test_bad_networks_are_usage_errors(spec: str) -> None:
     with pytest.raises(UsageError):
         networks([spec], "--owner", "owner")
+
+
+def _by_class(inv: Investigation, address: str) -> dict[str, Source]:
+    return {s.kind: s for s in inv.sources if s.address == address}
+
+
+def test_a_scanner_agent_covers_only_the_requests_that_carry_it(tmp_path: Path) -> None:
+    # One address sends Censys's agent first, then scrolls through an index under another:
+    # the agent is its own claim on the first request, not a pass for the dump.
+    path = tmp_path / "access.log"
+    path.write_text(
+        '203.0.113.9 - - [06/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 348 "-" '
+        '"Mozilla/5.0 (compatible; CensysInspect/1.1; +https://about.censys.io/)"\n'
+        '203.0.113.9 - - [06/Dec/2026:10:01:00 +0000] "GET /customers/_search?scroll=1m&'
+        'size=1000 HTTP/1.1" 200 900000 "-" "python-requests/2.31"\n'
+        '203.0.113.9 - - [06/Dec/2026:10:01:01 +0000] "POST /_search/scroll HTTP/1.1" 200 '
+        '900000 "-" "python-requests/2.31"\n'
+    )
+    inv = run_investigation(path)
+    got = _by_class(inv, "203.0.113.9")
+    assert set(got) == {SCANNER, UNKNOWN}
+    assert got[SCANNER].action_names == ("probe",) and got[SCANNER].requests == 1
+    assert got[UNKNOWN].action_names == ("bulk-read",) and got[UNKNOWN].requests == 2
+    assert got[UNKNOWN].user_agents == ("python-requests/2.31",)
+    assert inv.summary.unknown_readers == ("203.0.113.9",)
+    assert inv.summary.records_unknown is not None
+    assert inv.summary.records_unknown.upper == 2000
+
+
+def test_leakhounds_own_scan_is_told_apart_from_the_hosts_other_clients(tmp_path: Path) -> None:
+    # As the lab's nginx logged them: a leakhound scan and a curl from the same host
+    path = tmp_path / "access.log"
+    path.write_text(
+        '127.0.0.1 - - [06/Dec/2026:23:23:48 +0000] "GET / HTTP/1.1" 200 565 "-" "curl/7.88.1"\n'
+        '127.0.0.1 - - [06/Dec/2026:23:23:53 +0000] "GET /_cat/indices?format=json&h=index '
+        'HTTP/1.1" 200 141 "-" "leakhound (read-only exposure scanner)"\n'
+        '127.0.0.1 - - [06/Dec/2026:23:23:57 +0000] "POST /audit-trail/_search/point_in_time?'
+        'keep_alive=5m HTTP/1.1" 200 252 "-" "leakhound (read-only exposure scanner)"\n'
+        '127.0.0.1 - - [06/Dec/2026:23:23:57 +0000] "POST /_search HTTP/1.1" 200 45597 "-" '
+        '"leakhound (read-only exposure scanner)"\n'
+    )
+    inv = run_investigation(path)
+    got = _by_class(inv, "127.0.0.1")
+    assert set(got) == {SCANNER, UNKNOWN}
+    assert got[SCANNER].kind_basis.startswith("leakhound: user agent names it")
+    assert got[SCANNER].read and got[SCANNER].requests == 3
+    assert got[UNKNOWN].action_names == ("probe",)
+    assert inv.summary.unknown_readers == ()
+
+
+def test_a_class_resting_on_the_address_holds_for_every_agent() -> None:
+    c = Classifier([], networks(["198.51.100.0/24"], "--scanners", "given"))
+    assert c.classify("198.51.100.4", "curl/8.0")[::2] == (SCANNER, None)
+    assert c.classify("198.51.100.4", "CensysInspect/1.1")[::2] == (SCANNER, None)
+    assert c.classify("203.0.113.9", "CensysInspect/1.1")[::2] == (SCANNER, "Censys")

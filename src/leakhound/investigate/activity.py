@@ -112,11 +112,14 @@ class Activity:
 
     def __init__(
         self,
-        classify: Callable[[str, str | None], tuple[str, str]],
+        classify: Callable[[str, str | None], tuple[str, str, str | None]],
         since: float | None = None,
         until: float | None = None,
     ) -> None:
-        self.sources: dict[str, SourceState] = {}
+        # A source is an address, and apart from it the requests whose user agent alone names
+        # a known scanner: (address, that scanner's name, or None for the address's others).
+        self.sources: dict[tuple[str, str | None], SourceState] = {}
+        self._pairs: dict[tuple[str, str | None], SourceState] = {}  # (address, agent) → it
         self.timeline: dict[tuple[int, str], list[int]] = {}
         self.classify = classify
         self.since = since if since is not None else float("-inf")
@@ -165,11 +168,19 @@ class Activity:
             f.last = t
         elif t < f.last - SKEW:
             f.backwards += 1
-        s = self.sources.get(src)
+        s = self._pairs.get((src, agent))
         if s is None:
-            kind, basis = self.classify(src, agent)
-            s = self.sources[src] = SourceState(t, kind, basis)
-        elif t < s.first:
+            # A scanner's user agent is a claim on the requests that carry it, not on the
+            # address: a client that sends one first and dumps under another agent next (or
+            # shares the address, like a scan and a curl from one host) stays unknown there.
+            kind, basis, claim = self.classify(src, agent)
+            s = self.sources.get((src, claim))
+            if s is None:
+                s = self.sources[(src, claim)] = SourceState(t, kind, basis)
+            if len(self._pairs) > 65536:  # unique agents must not grow memory
+                self._pairs.clear()
+            self._pairs[(src, agent)] = s
+        if t < s.first:
             s.first = t
         if t > s.last:
             s.last = t

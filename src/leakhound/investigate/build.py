@@ -443,7 +443,7 @@ def build(
     order = {UNKNOWN: 0, SCANNER: 1, OWNER: 2}
     loud: list[tuple[str, SourceState]] = []
     quiet: list[tuple[str, SourceState]] = []
-    for addr, st in activity.sources.items():
+    for (addr, _claim), st in activity.sources.items():
         probing = not any(st.actions[1:]) and st.kind == UNKNOWN
         (quiet if probing else loud).append((addr, st))
     quiet.sort(key=lambda x: -x[1].requests)

@@ -2,7 +2,8 @@
 
 Known scanners come from the dated data file shipped in the package (published ranges and
 self-declared user agents), plus ``--scanners @FILE``. An address decides before a user agent:
-a user agent is the client's own claim, and the class says which of the two it rests on.
+a user agent is the client's own claim, and the class says which of the two it rests on. A
+class resting on a user agent covers the requests carrying it, never the address's others.
 """
 
 from __future__ import annotations
@@ -115,6 +116,13 @@ class Classifier:
 
     def __call__(self, src: str, agent: str | None) -> tuple[str, str]:
         """The class of a source and what it rests on."""
+        kind, basis, _claim = self.classify(src, agent)
+        return kind, basis
+
+    def classify(self, src: str, agent: str | None) -> tuple[str, str, str | None]:
+        """The class of one request's source, what it rests on, and the scanner its user
+        agent names when the class rests on that alone (None when it rests on the address:
+        then every request of the address has it)."""
         addr = _address(src)
         if addr is not None:
             for r in self.owner:
@@ -123,22 +131,29 @@ class Classifier:
                     and addr.version == r.network.version
                     and (addr in r.network)
                 ):
-                    return OWNER, f"in {r.network} ({r.source})"
+                    return OWNER, f"in {r.network} ({r.source})", None
             for r in self.scanners:
                 if (
                     r.network is not None
                     and addr.version == r.network.version
                     and (addr in r.network)
                 ):
-                    return SCANNER, f"{r.name}: in {r.network} ({r.source})"
+                    return SCANNER, f"{r.name}: in {r.network} ({r.source})", None
         if agent:
             low = agent.lower()
             for r in self.agents:
                 if r.agent and r.agent in low:
-                    return SCANNER, (
+                    return (
+                        SCANNER,
                         f"{r.name}: user agent names it ({r.source}); a user agent "
-                        "is the client's own claim"
+                        "is the client's own claim, so only the requests that carry it are "
+                        "counted here",
+                        r.name,
                     )
         if addr is None:
-            return UNKNOWN, "not an IP address: cannot be matched to the owner or a scanner"
-        return UNKNOWN, "neither in --owner nor in a known scanner's published ranges"
+            return (
+                UNKNOWN,
+                "not an IP address: cannot be matched to the owner or a scanner",
+                None,
+            )
+        return UNKNOWN, "neither in --owner nor in a known scanner's published ranges", None

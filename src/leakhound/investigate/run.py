@@ -65,7 +65,7 @@ def investigate(
     """
     since, until, win = window(options)
     classifier = Classifier(options.owner, options.scanners, builtin=options.builtin_scanners)
-    activity = Activity(classifier, since, until)
+    activity = Activity(classifier.classify, since, until)
     paths, problems = expand(logs)
     popts = ParseOptions(
         log_format=options.log_format, bulk_bytes=options.bulk_bytes, log_zone=options.log_zone
