@@ -138,3 +138,35 @@ def test_clock_skew_between_files_is_noted(tmp_path: Path, run: Run) -> None:
     inv = run(a, b)
     assert any("clock skew" in n for n in inv.files[1].notes)
     assert not any("clock skew" in n for n in inv.files[0].notes)
+
+
+REQUEST = (
+    '203.0.113.{n} - - [06/Dec/2026:10:00:0{n} +0000] "GET /cust/_search HTTP/1.1" 200 5000 '
+    '"-" "curl/8.5.0"\n'
+)
+
+
+@pytest.mark.parametrize("size", [100_000, reader.MAX_LINE * 3], ids=["over-head", "over-max"])
+def test_a_huge_first_line_does_not_hide_the_file(tmp_path: Path, run: Run, size: int) -> None:
+    # A request with a huge query string first: the lines after it are what the file is
+    # recognised by, and they are read.
+    path = tmp_path / "access.log"
+    huge = REQUEST.format(n=1).replace("_search", "_search?q=" + "A" * size)
+    path.write_text(huge + REQUEST.format(n=2) + REQUEST.format(n=3))
+    inv = run(path)
+    assert not inv.problems
+    f = inv.files[0]
+    assert f.format == "nginx" and f.lines == 3
+    got = by_address(inv)
+    assert set(got) == {"203.0.113.2", "203.0.113.3"} | ({"203.0.113.1"} if size < 2**20 else set())
+    assert got["203.0.113.3"].actions[0].examples[0].line == 3
+
+
+def test_lines_after_an_overlong_one_keep_their_numbers(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    huge = REQUEST.format(n=1).replace("_search", "_search?q=" + "A" * (reader.MAX_LINE * 2))
+    path.write_text(REQUEST.format(n=1) + huge + REQUEST.format(n=3))
+    inv = run(path)
+    f = inv.files[0]
+    assert (f.lines, f.skipped) == (3, 1)
+    assert by_address(inv)["203.0.113.3"].actions[0].examples[0].line == 3

@@ -161,8 +161,35 @@ class LogStream:
             raise
         if self.compression:
             self.stats.notes.append(f"{self.compression}-compressed")
-        self._first = self._read()
-        self.head = self._first[:65536]
+        self._first = self._first_lines()
+        self.head = _sniffable(self._first)
+
+    def _first_lines(self) -> bytes:
+        """The first chunk, past a first line over ``MAX_LINE`` (cut out and counted here as
+        ``batches`` would): the lines after it are what the format is recognised from, or
+        one huge first line would hide a whole file."""
+        first = self._read()
+        if not first or b"\n" in first:
+            return first
+        parts, size = [first], len(first)
+        while True:
+            chunk = self._read()
+            if not chunk:  # no newline at all: one line, kept unless it is overlong
+                if size > MAX_LINE:
+                    self.stats.overlong += 1
+                    return b"\n"
+                return b"".join(parts)
+            cut = chunk.find(b"\n")
+            if size + (cut if cut >= 0 else len(chunk)) > MAX_LINE:
+                parts = []  # never held: only its length is counted
+            elif parts:
+                parts.append(chunk if cut < 0 else chunk[: cut + 1])
+            size += len(chunk) if cut < 0 else cut
+            if cut >= 0:
+                if parts:
+                    return b"".join(parts) + chunk[cut + 1 :]
+                self.stats.overlong += 1
+                return b"\n" + chunk[cut + 1 :]  # an empty line in its place (numbering)
 
     def close(self) -> None:
         """Close the file (never stdin)."""
@@ -222,10 +249,24 @@ class LogStream:
                 stats.overlong += 1
                 tail = b""
                 skipping = True
+                lines.append(b"")  # in its place: the lines after it keep their numbers
             if lines:
                 yield lines
         if tail and not skipping:
             yield [tail]
+
+
+HEAD = 65536  # what sniffing sees: the first lines, those over it left out
+
+
+def _sniffable(first: bytes) -> bytes:
+    """The first lines of a file for sniffing, leaving out lines too long to judge by (a
+    1 MiB query string first would leave no whole line in a plain cut)."""
+    if b"\n" in first[:HEAD]:
+        return first[:HEAD]
+    lines = first.split(b"\n")
+    kept = [ln for ln in lines[:-1] if len(ln) < HEAD]
+    return b"\n".join([*kept, lines[-1][:HEAD]])[:HEAD]
 
 
 def _why(exc: BaseException) -> str:
