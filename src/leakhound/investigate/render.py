@@ -167,6 +167,8 @@ def _source_text(src: Source, redact: bool) -> list[str]:
         f"{_bytes(src.bytes_out)} out",
         f"  class: {_line(src.kind_basis, redact)}",
     ]
+    if src.user_agents:
+        out.append(f"  user agents: {_line(_agents(src), redact)}")
     if src.targets:
         out.append(
             "  touched: "
@@ -186,6 +188,14 @@ def _source_text(src: Source, redact: bool) -> list[str]:
             out.append(f"    {neutralize(e.file)}:{e.line}: {_line(e.text, redact)[:300]}")
     out.append("")
     return out
+
+
+AGENT_CHARS = 120  # enough to name a client; the whole one is in the JSON
+
+
+def _agents(src: Source) -> str:
+    """The user agents a source sent (the first few), each cut to ``AGENT_CHARS``."""
+    return "; ".join(a if len(a) <= AGENT_CHARS else a[:AGENT_CHARS] + "…" for a in src.user_agents)
 
 
 def _files_text(inv: Investigation, redact: bool) -> list[str]:
@@ -241,6 +251,8 @@ def render_markdown(inv: Investigation, *, redact: bool = False) -> str:
             "",
             f"Class: {_md(mask_addresses(s.kind_basis) if redact else s.kind_basis)}.",
         ]
+        if s.user_agents:
+            out.append(f"User agents: `{_md(_line(_agents(s), redact))}`.")
         if s.records:
             out.append(f"Records read: {s.records.text}; method: {_md(s.records.method)}.")
         for a in s.actions:
@@ -327,7 +339,13 @@ def html_section(inv: Investigation, *, redact: bool = False) -> str:
         if _probing(s):
             continue
         rows.append(
-            f'<tr><td class="t">{e(_addr(s.address, redact))}</td><td>{e(s.kind)}</td>'
+            f'<tr><td class="t">{e(_addr(s.address, redact))}'
+            + (
+                f'<br><span class="caption">{e(_line(_agents(s), redact))}</span>'
+                if s.user_agents
+                else ""
+            )
+            + f"</td><td>{e(s.kind)}</td>"
             f'<td class="nowrap">{e(s.first_seen)} → {e(s.last_seen)}</td>'
             f'<td class="num">{s.requests:,}</td><td class="num">{e(_bytes(s.bytes_out))}</td>'
             f"<td>{e(', '.join(s.action_names))}</td><td>{e(_est(s.records))}"
