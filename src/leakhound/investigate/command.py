@@ -106,7 +106,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=_zone,
         metavar="ZONE",
         help="the server's time zone (Europe/Berlin, +01:00) for logs that write its local "
-        "time with no zone (MySQL's general and MariaDB's audit log); default: read as UTC",
+        "time with no zone (MySQL's general and MariaDB's audit log; default: read as UTC) "
+        "or with an abbreviation of several meanings (PostgreSQL's IST, CST)",
     )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")
     p.add_argument("--until", type=_time, metavar="T", help="window end (ISO 8601, UTC)")

@@ -140,6 +140,55 @@ def parse_user_time(text: str) -> float:
     return t
 
 
+# Zone abbreviations that name one offset wherever the tz database uses them (minutes east of
+# UTC). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT and AST are left out: they
+# need --log-time-zone.
+ABBREVIATIONS = {
+    "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
+    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240,
+    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480,
+    "HST": -600, "JST": 540, "KST": 540, "AWST": 480, "ACST": 570, "ACDT": 630,
+    "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780, "SAST": 120, "HKT": 480,
+}  # fmt: skip
+_ABBREVIATED = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s+([A-Za-z]{2,6}|[+-]\d\d)$"
+)
+
+
+def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
+    """A time written with its zone's abbreviation or a bare hour offset, as PostgreSQL writes
+    ``log_time`` in its ``log_timezone`` (``2026-12-07 00:36:17.107 CET``, ``… +03``) → (epoch,
+    the abbreviation). With ``zone`` (--log-time-zone), an abbreviation that zone uses at that
+    time decides (CEST or CET picks the side of a summer-time change); else one that names a
+    single offset (``ABBREVIATIONS``)."""
+    m = _ABBREVIATED.match(text.strip())
+    if not m:
+        raise BadTime(f"not an ISO 8601 time: {text[:40]!r}")
+    y, mo, d, hh, mi, ss = (int(g) for g in m.groups()[:6])
+    frac = float(m[7]) if m[7] else 0.0
+    abbr = m[8]
+    try:
+        wall = datetime(y, mo, d, hh, mi, ss)
+    except ValueError:
+        raise BadTime(f"not a valid date: {text[:40]!r}") from None
+    if abbr[0] in "+-":
+        minutes = int(abbr) * 60
+    else:
+        if zone is not None:
+            for fold in (0, 1):
+                local = wall.replace(tzinfo=zone, fold=fold)
+                if local.tzname() == abbr:
+                    return local.timestamp() + frac, abbr
+        got = ABBREVIATIONS.get(abbr.upper())
+        if got is None:
+            raise BadTime(
+                f"the zone {abbr} names several offsets or none known: give --log-time-zone "
+                "(the server's log_timezone)"
+            )
+        minutes = got
+    return calendar.timegm(wall.timetuple()) - minutes * 60 + frac, abbr
+
+
 _local_cache: dict[tuple[int, ...], float] = {}
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import tzinfo
 
 import orjson
 
@@ -34,7 +35,7 @@ from ..actions import (
 )
 from ..activity import Activity
 from ..reader import LogStream
-from ..timeparse import BadTime, iso
+from ..timeparse import BadTime, abbreviated, iso
 from .base import ParseOptions, first_lines, host_of
 from .http import RANSOM_NAMES
 
@@ -89,6 +90,7 @@ def statement_action(sql: str, app: str | None) -> tuple[int, str | None]:
 def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
     """Connections and statements into ``sink``, by client address."""
     f = sink.file
+    zone = options.log_zone
     pending: list[str] = []  # a csv record spanning lines (a multi-line statement)
     lineno = f.lines
     start = lineno
@@ -96,7 +98,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
         for line in batch:
             lineno += 1
             if not pending and line.lstrip()[:1] == b"{":
-                _json(sink, line, lineno)
+                _json(sink, line, lineno, zone)
                 continue
             if not pending and not line.strip():
                 continue
@@ -111,13 +113,13 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 continue
             pending.clear()
             row = next(csv.reader([record]), [])
-            _csv(sink, row, record, start)
+            _csv(sink, row, record, start, zone)
     if pending:
         sink.skip(start, "\n".join(pending), "truncated: an unterminated quoted field")
     f.lines = lineno
 
 
-def _csv(sink: Activity, row: list[str], raw: str, lineno: int) -> None:
+def _csv(sink: Activity, row: list[str], raw: str, lineno: int, zone: tzinfo | None) -> None:
     if len(row) < 23:
         sink.skip(lineno, raw, f"{len(row)} csvlog columns, at least 23 expected")
         return
@@ -131,10 +133,11 @@ def _csv(sink: Activity, row: list[str], raw: str, lineno: int) -> None:
         message=row[13],
         app=row[22],
         query=row[19],
+        zone=zone,
     )
 
 
-def _json(sink: Activity, line: bytes, lineno: int) -> None:
+def _json(sink: Activity, line: bytes, lineno: int, zone: tzinfo | None) -> None:
     try:
         e = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -153,6 +156,7 @@ def _json(sink: Activity, line: bytes, lineno: int) -> None:
         message=str(e.get("message") or ""),
         app=str(e.get("application_name") or ""),
         query=str(e.get("statement") or ""),
+        zone=zone,
     )
 
 
@@ -167,14 +171,20 @@ def _event(
     message: str,
     app: str,
     query: str,
+    zone: tzinfo | None,
 ) -> None:
     if not conn or conn.startswith("[local]"):
         return  # a Unix-socket session: on the host itself, not over the network
     try:
-        t, _ = iso(when)
-    except BadTime as exc:
-        sink.skip(lineno, raw, str(exc))
-        return
+        t, off = iso(when)
+    except BadTime:
+        # log_timezone other than UTC: the server writes the zone's abbreviation (CET, EDT)
+        try:
+            t, off = abbreviated(when, zone)
+        except BadTime as exc:
+            sink.skip(lineno, raw, str(exc))
+            return
+    sink.file.offsets.add(off)
     addr = host_of(conn)
     ok = severity not in ("FATAL", "ERROR", "PANIC")
     if message.startswith("connection received") or message.startswith("connection authorized"):
