@@ -3,6 +3,8 @@ README for the page each follows): who did what, how many records, what was skip
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from investigate_helpers import SAMPLES, Run, by_address
 
@@ -324,3 +326,19 @@ def test_mysql_audit_table_events_stand_only_for_statements_not_logged(run: Run)
 def test_mysql_local_times_are_noted(run: Run) -> None:
     assert any("local time" in n for n in run(SAMPLES / "mariadb-audit.log").files[0].notes)
     assert not any("local time" in n for n in run(SAMPLES / "mysql-general.log").files[0].notes)
+
+
+def test_nginx_time_iso8601_in_the_brackets_is_read(tmp_path: Path, run: Run) -> None:
+    # As nginx 1.22 wrote it with $time_iso8601 in place of $time_local (and $request_time)
+    path = tmp_path / "access.log"
+    path.write_text(
+        '127.0.0.4 - - [2026-12-06T23:24:05+00:00] "GET /hr-payroll/_search?size=10000 '
+        'HTTP/1.1" 200 58403 "-" "curl/8.5.0" 0.012\n'
+        '127.0.0.4 - - [2026-12-07T00:24:06+01:00] "GET /hr-payroll/_doc/7 HTTP/1.1" 200 '
+        '640 "-" "curl/8.5.0" 0.002\n'
+    )
+    inv = run(path)
+    f = inv.files[0]
+    assert (f.format, f.parsed, f.skipped) == ("nginx", 2, 0)
+    assert (f.first, f.last) == ("2026-12-06T23:24:05Z", "2026-12-06T23:24:06Z")
+    assert inv.summary.unknown_readers == ("127.0.0.4",)

@@ -4,7 +4,8 @@ nginx ``log_format combined``: ``$remote_addr - $remote_user [$time_local] "$req
 $body_bytes_sent "$http_referer" "$http_user_agent"`` (nginx.org, ngx_http_log_module); Apache
 ``LogFormat "%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-agent}i\\"" combined`` and
 ``common`` without the last two (httpd.apache.org, mod_log_config). Fields appended after the
-user agent (``$request_time``, ``$http_x_forwarded_for``) are allowed and ignored.
+user agent (``$request_time``, ``$http_x_forwarded_for``) are allowed and ignored, and so is
+``$time_iso8601`` in the brackets in place of ``$time_local``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from ..actions import BULK_READ, READ
 from ..activity import Activity
 from ..reader import LogStream
-from ..timeparse import BadTime, clf
+from ..timeparse import BadTime, clf, iso
 from .base import ParseOptions, first_lines
 from .http import DUMP_AGENTS, classify_line
 
@@ -75,8 +76,12 @@ def feed(
             try:
                 t, off = clf(g[g_time - 1])
             except BadTime as exc:
-                skip(lineno, line, str(exc))
-                continue
+                try:  # nginx's $time_iso8601 in place of $time_local: a common log_format
+                    t, zone = iso(g[g_time - 1].decode("ascii"))
+                    off = zone.encode()
+                except (BadTime, UnicodeDecodeError):
+                    skip(lineno, line, str(exc))
+                    continue
             if off is not last_off:
                 f.offsets.add(off.decode())
                 last_off = off
