@@ -342,3 +342,18 @@ def test_nginx_time_iso8601_in_the_brackets_is_read(tmp_path: Path, run: Run) ->
     assert (f.format, f.parsed, f.skipped) == ("nginx", 2, 0)
     assert (f.first, f.last) == ("2026-12-06T23:24:05Z", "2026-12-06T23:24:06Z")
     assert inv.summary.unknown_readers == ("127.0.0.4",)
+
+
+def test_the_summary_says_what_of_the_logs_could_not_be_read(tmp_path: Path, run: Run) -> None:
+    # Nothing readable is no evidence that nobody came: the quoted sentence says so
+    path = tmp_path / "access.log"
+    path.write_text(
+        '203.0.113.9 - - [06/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 348 "-" "curl"\n'
+        '203.0.113.9 - - [Sun Dec 6 10:01:00 2026] "GET /customers/_search HTTP/1.1" 200 9000 '
+        '"-" "curl"\n'
+    )
+    inv = run(path, tmp_path / "missing.log")
+    assert inv.summary.sentence.endswith(
+        "(1 of 2 log lines could not be read; 1 log file(s) or argument(s) could not be read "
+        "at all)"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from .. import __version__
@@ -454,6 +455,9 @@ def build(
     )
     hidden_unknown = [(st.first, a) for a, st in hidden if st.kind == UNKNOWN]
     summary = summarise(sources, window, inv, since, hidden_unknown)
+    unread = _unread(activity.files, problems)
+    if unread:  # the sentence quoted in drafts is no stronger than the logs that were read
+        summary = replace(summary, sentence=f"{summary.sentence} ({unread})")
     timeline = tuple(
         Hour(to_iso(h * 3600.0) or "", kind, cell[0], cell[1])
         for (h, kind), cell in sorted(activity.timeline.items())
@@ -473,6 +477,18 @@ def build(
             len(hidden), sum(st.requests for _, st in hidden), sum(st.bytes_out for _, st in hidden)
         ),
     )
+
+
+def _unread(files: Sequence[FileState], problems: Sequence[str]) -> str | None:
+    """What of the logs given could not be read, in words (None: all of it was)."""
+    parts = []
+    skipped = sum(f.skipped for f in files)
+    if skipped:
+        lines = sum(f.lines for f in files)
+        parts.append(f"{skipped:,} of {lines:,} log lines could not be read")
+    if problems:
+        parts.append(f"{len(problems):,} log file(s) or argument(s) could not be read at all")
+    return "; ".join(parts) or None
 
 
 def _gravity(s: Source) -> int:
