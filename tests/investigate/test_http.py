@@ -121,6 +121,15 @@ from leakhound.investigate.formats.http import classify, classify_line
         pytest.param("GET", "/favicon.ico", (PROBE, None, 0, NO_RECORDS, CTX_NONE), id="favicon"),
         pytest.param(
             "GET",
+            "/customers/_count",
+            (ENUMERATE, "customers", 0, NO_RECORDS, CTX_NONE),
+            id="count-is-no-read",
+        ),
+        pytest.param(
+            "POST", "/_count?q=x", (ENUMERATE, None, 0, NO_RECORDS, CTX_NONE), id="root-count"
+        ),
+        pytest.param(
+            "GET",
             "/customers%2Corders/_search?size=10",
             (READ, "customers,orders", 10, PAGE_SIZE, CTX_NONE),
             id="escaped-comma",

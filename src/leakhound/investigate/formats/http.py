@@ -2,7 +2,8 @@
 (CouchDB's own paths are decided by ``couchdb_api``).
 
 Read from the REST API reference: ``_cat``/``_mapping``/``_aliases``/``_cluster/state`` list what
-the store holds; ``_search``/``_doc``/``_mget``/``_count`` read; a ``scroll=`` search, a point in
+the store holds, and so does ``_count`` (a number, no document); ``_search``/``_doc``/``_mget``
+read; a ``scroll=`` search, a point in
 time (OpenSearch ``/_search/point_in_time``, Elasticsearch ``/_pit``) and their follow-up pages
 read in bulk, as does a page of ``size`` >= ``BULK_SIZE``; ``DELETE /index`` and
 ``_delete_by_query`` wipe; the meow attack's ``*-meow`` indices and the ransom indices
@@ -50,7 +51,6 @@ _READ_TAILS = (
     "_source",
     "_mget",
     "_msearch",
-    "_count",
     "_explain",
     "_termvectors",
     "_field_caps",
@@ -179,6 +179,8 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
         return READ, index, -1, CTX_NONE  # one document by its id
     if verb in _READ_TAILS:
         return READ, index, size, CTX_NONE
+    if verb == "_count":  # a number of documents, never one of them: what the store holds
+        return ENUMERATE, index, 0, CTX_NONE
     if head in _PROBE_HEADS and not index:
         return PROBE, None, 0, CTX_NONE
     if head in _ENUM_HEADS or verb in _ENUM_HEADS:
