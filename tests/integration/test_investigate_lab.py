@@ -116,18 +116,6 @@ def _source(doc: dict[str, Any], address: str) -> dict[str, Any]:
     return next(s for s in doc["sources"] if s["address"] == address)
 
 
-def _leakhound(doc: dict[str, Any]) -> dict[str, Any]:
-    """leakhound's own requests: a known scanner by its user agent, apart from the other
-    clients on loopback (the lab is shared)."""
-    return next(
-        s
-        for s in doc["sources"]
-        if s["address"] == "127.0.0.1"
-        and s["kind"] == "known-scanner"
-        and s["kind_basis"].startswith("leakhound:")
-    )
-
-
 def test_nginx_log_is_recognised_and_read_whole(investigated: dict[str, Any]) -> None:
     (f,) = investigated["files"]
     assert f["format"] == "nginx"
@@ -151,7 +139,7 @@ def test_leakhounds_own_scan_is_seen_reading_in_bulk(
     investigated: dict[str, Any], lab: Any
 ) -> None:
     truth = lab.truth.indices[INDEX].documents
-    s = _leakhound(investigated)
+    s = _source(investigated, "127.0.0.1")
     actions = {a["action"] for a in s["actions"]}
     assert {"bulk-read", "enumerate"} <= actions
     assert s["denied"] > 0  # the verdict is decided without credentials first: 401s
