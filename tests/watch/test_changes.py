@@ -363,6 +363,21 @@ def test_evidence_keeps_masked_examples_only() -> None:
     assert "jane.doe" not in repr(out.alerts[0].to_dict())
 
 
+def test_personal_data_figures_say_how_many_records_were_sampled() -> None:
+    # 10 records with an e-mail address among the 100 + 50 the samples read, not the 5,050
+    # the store holds: an alert saying "10" alone reads as a count of the store.
+    out = run(
+        Issues(), result(9200, containers={"cases": 5000, "notes": 50}, kinds={"cases": (EMAIL,)})
+    )
+    alert = out.alerts[0]
+    assert alert.evidence["sampled"] == {"records": 150, "containers": 2}
+    assert alert.evidence["pii"]["EMAIL_ADDRESS"]["docs"] == 10
+    assert alert.evidence["pii"]["EMAIL_ADDRESS"]["of_sampled"] == 150
+    text = alert.text()
+    assert "150 records read from 2 container(s)" in text
+    assert "EMAIL_ADDRESS: 10 of 150 sampled records, e.g. j***@e***.com" in text
+
+
 def test_text_from_a_target_is_neutralised_in_alerts() -> None:
     out = run(Issues(), result(9200, containers={"evil\x1b[2J\nname": 5}))
     assert "\x1b" not in out.alerts[0].text() and "\nname" not in out.alerts[0].title

@@ -474,8 +474,14 @@ def _evidence(ctx: Context, r: ResultRecord, changes: list[str] | None = None) -
                     **({"refused": True} if id(c) in shut else {}),
                 }
             )
+    # The basis of every personal-data figure: the records the samples read, not the store's.
+    read = [c.sample.docs for c in r.containers if c.sample and id(c) not in shut]
+    sampled = {"records": sum(read), "containers": len(read)}
+    for info in pii.values():
+        info["of_sampled"] = sampled["records"]
     out["containers"] = shown
     out["containers_total"] = len(r.containers) - len(shut) + r.truncated
+    out["sampled"] = sampled
     if shut:
         out["containers_refused"] = len(shut)
     out["pii"] = dict(sorted(pii.items()))
