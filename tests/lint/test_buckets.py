@@ -154,3 +154,48 @@ def test_gcs_buckets_granted_to_everyone(
         f'  role = "roles/storage.objectViewer"\n  {member}\n}}\n',
     )
     assert files.lines() == expected
+
+
+ACCOUNT = """resource "azurerm_storage_account" "acct" {
+  name                            = "casesacct"
+  resource_group_name             = "rg"
+  location                        = "westeurope"
+  account_tier                    = "Standard"
+  account_replication_type        = "LRS"
+  allow_nested_items_to_be_public = %s
+}
+resource "azurerm_storage_container" "cases" {
+  name                  = "cases"
+  %s
+  container_access_type = "container"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("allow", "reference", "expected"),
+    [
+        pytest.param(
+            "false", "storage_account_id = azurerm_storage_account.acct.id", [], id="off-by-id"
+        ),
+        pytest.param(
+            "false",
+            "storage_account_name = azurerm_storage_account.acct.name",
+            [],
+            id="off-by-reference",
+        ),
+        pytest.param("false", 'storage_account_name = "casesacct"', [], id="off-by-name"),
+        pytest.param(
+            "true",
+            "storage_account_name = azurerm_storage_account.acct.name",
+            [(12, "high")],
+            id="on",
+        ),
+        pytest.param("false", 'storage_account_name = "other"', [(12, "high")], id="other-account"),
+    ],
+)
+def test_an_azure_account_that_allows_no_public_containers_makes_them_private(
+    files: Files, allow: str, reference: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", ACCOUNT % (allow, reference))
+    assert files.lines() == expected

@@ -363,6 +363,7 @@ _PRINCIPAL_ANY = re.compile(
 _ALLOW = re.compile(r"""["']?Effect["']?\s*[=:]\s*["']Allow["']""", re.I)
 _CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]""", re.I)
 _BUCKET_REF = re.compile(r"aws_s3_bucket\.([\w-]+)")
+_ACCOUNT_REF = re.compile(r"azurerm_storage_account\.([\w-]+)")
 
 
 def _bucket_key(value: Any) -> str:
@@ -378,6 +379,8 @@ class _Buckets:
     acls: list[tuple[str, Block, str, str, str]] = field(default_factory=list)
     policies: list[tuple[str, Block, str, str]] = field(default_factory=list)
     blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    containers: list[tuple[str, Block, str, str, Any]] = field(default_factory=list)
+    private_accounts: set[str] = field(default_factory=set)
 
 
 def _s3_names(root_blocks: list[Block]) -> dict[str, str]:
@@ -413,6 +416,27 @@ def _bucket_findings(m: _Module, b: _Buckets, aliases: dict[str, str]) -> None:
             Finding(BUCKET_PUBLIC, severity, path, line, "S3", subject, why, BUCKET_PUBLIC.help)
         )
 
+    for path, res, subject, access, account in b.containers:
+        ref = _ACCOUNT_REF.search(str(account))
+        key = f"ref:{ref.group(1)}" if ref else f"name:{m.r(account)}"
+        if key in b.private_accounts:
+            continue
+        what = (
+            "lists and reads every blob" if access == "container" else "reads any blob by its name"
+        )
+        m.findings.append(
+            Finding(
+                BUCKET_PUBLIC,
+                Severity.HIGH,
+                path,
+                res.line_of("container_access_type"),
+                "Azure Blob",
+                subject,
+                f"container_access_type = {access}: anyone {what} without a key (unless its "
+                "storage account sets allow_nested_items_to_be_public = false)",
+                BUCKET_PUBLIC.help,
+            )
+        )
     for path, res, subject, acl, key in b.acls:
         blocker = block_for(key)
         if blocker and (blocker.get("block_public_acls") or blocker.get("ignore_public_acls")):
@@ -473,24 +497,17 @@ def lint_module(
             elif kind == "azurerm_storage_container":
                 access = _lower(m.r(res.get("container_access_type")))
                 if access in ("blob", "container"):
-                    what = (
-                        "lists and reads every blob"
-                        if access == "container"
-                        else "reads any blob by its name"
-                    )
-                    m.findings.append(
-                        Finding(
-                            BUCKET_PUBLIC,
-                            Severity.HIGH,
-                            path,
-                            res.line_of("container_access_type"),
-                            "Azure Blob",
-                            subject,
-                            f"container_access_type = {access}: anyone {what} without a key "
-                            "(unless the account sets allow_nested_items_to_be_public = false)",
-                            BUCKET_PUBLIC.help,
-                        )
-                    )
+                    account = res.get("storage_account_name", res.get("storage_account_id"))
+                    buckets.containers.append((path, res, subject, str(access), account))
+            elif kind == "azurerm_storage_account":
+                # The account-wide switch (allow_blob_public_access before provider 3.0):
+                # false makes every container private, whatever its access type says.
+                flag = res.get(
+                    "allow_nested_items_to_be_public", res.get("allow_blob_public_access")
+                )
+                if m.r(flag) is False:
+                    buckets.private_accounts.add(f"ref:{name}")
+                    buckets.private_accounts.add(f"name:{m.r(res.get('name'))}")
             elif kind in ("google_storage_bucket_iam_member", "google_storage_bucket_iam_binding"):
                 members = [*_items(m.r(res.get("member"))), *_items(m.r(res.get("members")))]
                 public = [x for x in members if _lower(x) in _PUBLIC_MEMBERS]
