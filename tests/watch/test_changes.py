@@ -181,6 +181,14 @@ def test_a_store_open_again_soon_after_it_was_resolved_says_it_flaps() -> None:
     ]
 
 
+def test_a_store_open_again_within_a_minute_says_so_in_seconds() -> None:
+    issues = Issues()
+    run(issues, result(9200))
+    run(issues, result(9200, Verdict.SECURED), at=T0 + timedelta(seconds=20))
+    out = run(issues, result(9200), at=T0 + timedelta(seconds=40))
+    assert "open again 20 s after it was resolved" in out.alerts[0].title
+
+
 def test_a_flapping_store_resolves_once_it_stays_shut_for_the_remind_interval() -> None:
     issues = Issues()
     for n, verdict in enumerate([Verdict.OPEN, Verdict.SECURED, Verdict.OPEN]):

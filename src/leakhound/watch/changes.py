@@ -368,6 +368,8 @@ def _duration(seconds: int) -> str:
         return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
     if seconds >= 3600:
         return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    if seconds < 60:
+        return f"{seconds} s"  # a store flapping between rounds a minute apart: not "0 min"
     return f"{seconds // 60} min"
 
 
