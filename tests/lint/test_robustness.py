@@ -45,3 +45,12 @@ def test_damaged_copies_never_crash(tmp_path: Path, source: Path) -> None:
             if f.path == source.name:
                 assert 1 <= f.line <= count, (variant, f)
             assert "\n" not in f.why
+
+
+def test_a_binary_config_reported_as_unparsable_is_counted_as_linted(tmp_path: Path) -> None:
+    # "1 file(s) linted, 2 finding(s)" for two files each with a finding read as a miscount.
+    (tmp_path / "redis.conf").write_bytes(b"\xff\xfe\x00bind 0.0.0.0\n")
+    (tmp_path / "pg_hba.conf").write_text("host all all 0.0.0.0/0 trust\n", encoding="utf-8")
+    result = lint_paths([tmp_path], root=tmp_path)
+    assert [f.rule.id for f in result.findings] == ["LH101", "LH100"]
+    assert sorted(result.files) == ["pg_hba.conf", "redis.conf"]

@@ -26,6 +26,7 @@ class Issues:
     def __init__(self) -> None:
         self.rows: dict[str, IssueRow] = {}
         self.resolved: list[str] = []
+        self.resolved_at: dict[str, str] = {}
         self._next = 1
 
     def apply(self, changes: list[IssueChange], at: datetime) -> None:
@@ -59,10 +60,17 @@ class Issues:
             else:
                 del self.rows[c.key]
                 self.resolved.append(c.key)
+                self.resolved_at[c.key] = stamp(at)
 
 
 def run(issues: Issues, *results: object, at: datetime = T0, rules: Rules = RULES) -> Evaluation:
-    out = evaluate(scan("s", *results), dict(issues.rows), at, rules)  # type: ignore[arg-type]
+    out = evaluate(
+        scan("s", *results),  # type: ignore[arg-type]
+        dict(issues.rows),
+        at,
+        rules,
+        resolved=dict(issues.resolved_at),
+    )
     issues.apply(out.changes, at)
     return out
 
@@ -145,6 +153,86 @@ def test_a_store_closed_again_is_resolved_once(closed: Verdict) -> None:
     assert run(issues, result(9200, closed)).alerts == []
     # open again later: a new issue, a new alert
     assert events(run(issues, result(9200))) == [("opened", "127.0.0.1:9200")]
+
+
+def test_a_store_flapping_every_round_is_three_alerts_then_only_reminders() -> None:
+    issues = Issues()
+    seen = []
+    for n in range(12):  # open, secured, open, secured… every 5 min for an hour
+        verdict = Verdict.OPEN if n % 2 == 0 else Verdict.SECURED
+        out = run(issues, result(9200, verdict), at=T0 + timedelta(minutes=5 * n))
+        seen += [a.event for a in out.alerts]
+    assert seen == ["opened", "resolved", "opened"]
+    # the issue opened at 10 min: its first reminder is an hour later, then they space out
+    again = run(issues, result(9200), at=T0 + timedelta(minutes=70))
+    assert [a.event for a in again.alerts] == ["reminder"]
+
+
+def test_a_store_open_again_soon_after_it_was_resolved_says_it_flaps() -> None:
+    issues = Issues()
+    run(issues, result(9200))
+    run(issues, result(9200, Verdict.SECURED), at=T0 + timedelta(minutes=5))
+    out = run(issues, result(9200), at=T0 + timedelta(minutes=15))
+    (alert,) = out.alerts
+    assert alert.event == "opened" and alert.severity == "critical"
+    assert "open again 10 min after it was resolved: flapping" in alert.title
+    assert alert.evidence["changes"] == [
+        f"open again 10 min after it was resolved at {stamp(T0 + timedelta(minutes=5))}"
+    ]
+
+
+def test_a_store_open_again_within_a_minute_says_so_in_seconds() -> None:
+    issues = Issues()
+    run(issues, result(9200))
+    run(issues, result(9200, Verdict.SECURED), at=T0 + timedelta(seconds=20))
+    out = run(issues, result(9200), at=T0 + timedelta(seconds=40))
+    assert "open again 20 s after it was resolved" in out.alerts[0].title
+
+
+def test_a_flapping_store_resolves_once_it_stays_shut_for_the_remind_interval() -> None:
+    issues = Issues()
+    for n, verdict in enumerate([Verdict.OPEN, Verdict.SECURED, Verdict.OPEN]):
+        run(issues, result(9200, verdict), at=T0 + timedelta(minutes=5 * n))
+    shut = T0 + timedelta(minutes=15)
+    for minutes in (0, 20, 40, 59):
+        at = shut + timedelta(minutes=minutes)
+        assert run(issues, result(9200, Verdict.SECURED), at=at).alerts == []
+    # a silent round neither resolves nor restarts the settling time
+    assert run(issues, result(9200, Verdict.TIMEOUT), at=shut + timedelta(minutes=59)).alerts == []
+    out = run(issues, result(9200, Verdict.SECURED), at=shut + timedelta(minutes=60))
+    assert events(out) == [("resolved", "127.0.0.1:9200")]
+    assert "exposed:127.0.0.1:9200" not in issues.rows
+
+
+def test_a_flapping_store_shut_then_open_again_restarts_its_settling_time() -> None:
+    issues = Issues()
+    for n, verdict in enumerate([Verdict.OPEN, Verdict.SECURED, Verdict.OPEN, Verdict.SECURED]):
+        run(issues, result(9200, verdict), at=T0 + timedelta(minutes=5 * n))
+    assert run(issues, result(9200), at=T0 + timedelta(minutes=50)).alerts == []
+    shut = T0 + timedelta(minutes=55)
+    assert run(issues, result(9200, Verdict.SECURED), at=shut).alerts == []
+    assert run(issues, result(9200, Verdict.SECURED), at=shut + timedelta(minutes=59)).alerts == []
+    assert len(run(issues, result(9200, Verdict.SECURED), at=shut + timedelta(hours=1)).alerts) == 1
+
+
+def test_a_store_open_again_long_after_it_was_resolved_is_a_plain_opening() -> None:
+    issues = Issues()
+    run(issues, result(9200))
+    run(issues, result(9200, Verdict.SECURED), at=T0 + timedelta(minutes=5))
+    out = run(issues, result(9200), at=T0 + timedelta(minutes=5, hours=1))
+    assert events(out) == [("opened", "127.0.0.1:9200")]
+    assert "flapping" not in out.alerts[0].title
+    assert run(issues, result(9200, Verdict.SECURED), at=T0 + timedelta(hours=2)).alerts != []
+
+
+def test_ransom_signs_on_a_flapping_store_are_not_alerted_again_while_it_is_held() -> None:
+    issues = Issues()
+    seen = []
+    for n in range(8):
+        verdict = Verdict.OPEN if n % 2 == 0 else Verdict.SECURED
+        r = result(9200, verdict, containers={"read_me": 1}, compromised=("read_me",))
+        seen += [a.event for a in run(issues, r, at=T0 + timedelta(minutes=5 * n)).alerts]
+    assert seen == ["opened", "compromised", "resolved", "resolved", "opened", "compromised"]
 
 
 def account(name: str, verdict: Verdict = Verdict.OPEN) -> ResultRecord:
@@ -281,6 +369,21 @@ def test_evidence_keeps_masked_examples_only() -> None:
     assert evidence["pii"]["EMAIL_ADDRESS"]["examples"] == []
     assert evidence["pii"]["IBAN_CODE"]["examples"] == ["DE** **** **** 3000"]
     assert "jane.doe" not in repr(out.alerts[0].to_dict())
+
+
+def test_personal_data_figures_say_how_many_records_were_sampled() -> None:
+    # 10 records with an e-mail address among the 100 + 50 the samples read, not the 5,050
+    # the store holds: an alert saying "10" alone reads as a count of the store.
+    out = run(
+        Issues(), result(9200, containers={"cases": 5000, "notes": 50}, kinds={"cases": (EMAIL,)})
+    )
+    alert = out.alerts[0]
+    assert alert.evidence["sampled"] == {"records": 150, "containers": 2}
+    assert alert.evidence["pii"]["EMAIL_ADDRESS"]["docs"] == 10
+    assert alert.evidence["pii"]["EMAIL_ADDRESS"]["of_sampled"] == 150
+    text = alert.text()
+    assert "150 records read from 2 container(s)" in text
+    assert "EMAIL_ADDRESS: 10 of 150 sampled records, e.g. j***@e***.com" in text
 
 
 def test_text_from_a_target_is_neutralised_in_alerts() -> None:

@@ -137,6 +137,29 @@ def test_a_store_opened_then_closed_is_one_alert_then_one_resolution(
     assert [d.status for d in log.deliveries()] == ["delivered", "delivered"]
 
 
+def test_a_store_flapping_between_rounds_is_no_alert_storm(
+    store: SqliteStore, toy: ToyStore
+) -> None:
+    clock, inbox = FakeClock(), Inbox()
+    w = _watch(store, clock, inbox, [toy.target], jitter="0s")
+    log = WatchLog(store, "default")
+
+    async def main() -> None:
+        toy.opened = True
+        task = asyncio.create_task(w.run())
+        for n in range(1, 9):  # open, secured, open, secured… a round a minute
+            await until(lambda n=n: len(log.rounds()) == n and log.rounds()[0].evaluated)
+            toy.opened = not toy.opened
+            await clock.advance(60)
+        w.stop()
+        await clock.advance(1)
+        await task
+
+    asyncio.run(main())
+    assert inbox.events() == ["opened", "resolved", "opened"]
+    assert "flapping" in inbox.alerts[2].title
+
+
 def test_reminders_while_a_store_stays_open(store: SqliteStore, toy: ToyStore) -> None:
     clock, inbox = FakeClock(), Inbox()
     w = _watch(store, clock, inbox, [toy.target], jitter="0s", remind="2m")

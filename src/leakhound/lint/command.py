@@ -22,8 +22,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "Read store configs (elasticsearch.yml, opensearch.yml, kibana.yml, mongod.conf, "
             "redis.conf, pg_hba.conf, my.cnf, CouchDB local.ini), docker-compose files, "
             "Kubernetes manifests, Helm values, Terraform (Azure NSG, AWS security groups, "
-            "GCP firewalls) and exported NSG / security-group JSON; report each exposure with "
-            "its file and line. Folders are walked."
+            "GCP firewalls; S3, Azure Blob and GCS buckets readable by anyone) and exported "
+            "NSG / security-group JSON; report each exposure with its file and line. Folders "
+            "are walked."
         ),
     )
     p.add_argument("paths", nargs="+", metavar="PATH", type=Path)

@@ -88,6 +88,15 @@ NETWORK_RULE = Rule(
     "application subnet), never 0.0.0.0/0, ::/0, '*' or 'Internet'.",
     284,
 )
+BUCKET_PUBLIC = Rule(
+    "LH121",
+    "BucketReadableByAnyone",
+    "Storage bucket or blob container readable by anyone",
+    "Keep the bucket private (no public-read ACL, no policy statement allowing Principal '*' "
+    "without a condition, container_access_type 'private', no allUsers member) and keep S3 "
+    "Block Public Access on; share objects with signed URLs instead.",
+    284,
+)
 
 RULES: tuple[Rule, ...] = (
     PARSE_ERROR,
@@ -96,6 +105,7 @@ RULES: tuple[Rule, ...] = (
     KUBERNETES_SERVICE,
     HELM_VALUES,
     NETWORK_RULE,
+    BUCKET_PUBLIC,
 )
 
 

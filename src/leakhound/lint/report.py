@@ -27,6 +27,7 @@ _RULE_SEVERITY = {
     "LH111": "7.5",
     "LH112": "7.5",
     "LH120": "8.6",
+    "LH121": "8.6",
 }
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -163,6 +163,7 @@ def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
         except ConfigSyntaxError as exc:
             if named or kind not in ("yaml", "json"):
                 run.broken(path, exc)
+                run.result.files.append(run.show(path))  # reported, so counted as linted
             else:
                 run.result.skipped.append(Skipped(run.show(path), exc.reason))
             continue

@@ -181,6 +181,16 @@ class WatchLog:
             for r in rows
         }
 
+    def resolved_since(self, at: datetime) -> dict[str, str]:
+        """When the last issue of each key was resolved, for those resolved at ``at`` or
+        after: a store opening again soon after is flapping."""
+        rows = self._read(
+            """SELECT key, MAX(resolved_at) FROM watch_issues
+               WHERE watch=? AND resolved_at >= ? GROUP BY key""",
+            (self.watch, stamp(at)),
+        )
+        return {r[0]: r[1] for r in rows}
+
     def commit(
         self,
         number: int,

@@ -94,11 +94,21 @@ class Alert:
                 out.append(f"  {c['name']}: {docs} records{kinds}{flag}")
         pii = ev.get("pii") or {}
         if pii:
-            out.append("personal data in the sample (masked):")
+            sampled = ev.get("sampled") or {}
+            basis = (
+                f" ({sampled['records']:,} records read from {sampled['containers']:,} "
+                "container(s); the figures count those records, not the store's)"
+                if sampled.get("containers")
+                else ""
+            )
+            out.append(f"personal data in the sample (masked){basis}:")
             for kind, info in pii.items():
                 examples = ", ".join(info.get("examples") or ())
+                of = info.get("of_sampled")
                 out.append(
-                    f"  {kind}: {info.get('docs', 0)} sampled records"
+                    f"  {kind}: {info.get('docs', 0):,}"
+                    + (f" of {of:,}" if isinstance(of, int) else "")
+                    + " sampled records"
                     + (f", e.g. {examples}" if examples else "")
                 )
         for reason in ev.get("compromise") or ():

@@ -6,7 +6,10 @@ when it ends. What happens inside an exposed store (a verdict moving between par
 a new container, a new kind of personal data, record counts jumping) is an event: one alert
 each time, compared with everything the issue has seen so far, so a sample that misses a rare
 kind one round and finds it the next raises nothing. A store that times out or errs is neither
-open nor closed: its issue waits for a verdict.
+open nor closed: its issue waits for a verdict. A store that opens again within ``remind`` of
+being resolved is flapping: that one "opened" alert says so, and its issue then resolves only
+once the store has stayed shut for ``remind``, so a store going open and shut every round is
+three alerts and the reminders, not two alerts a round.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ..models import Documents, Verdict
 from ..probes.registry import words
 from ..redact import neutralize
 from ..store.records import History, ResultRecord, ScanRecord
-from ..store.watch import IssueChange, IssueRow, stamp
+from ..store.watch import IssueChange, IssueRow, parse_stamp, stamp
 from . import alert as ev
 from .alert import Alert
 from .config import Rules
@@ -54,6 +57,7 @@ class Context:
     rules: Rules
     db: str | None  # the findings database the commands name (None: the default one)
     history: Callable[[str], History]
+    resolved: Mapping[str, str]  # issue key -> when its last issue resolved (stamp)
 
 
 def evaluate(
@@ -65,14 +69,18 @@ def evaluate(
     watch: str = "default",
     db: str | None = None,
     history: Callable[[str], History] | None = None,
+    resolved: Mapping[str, str] | None = None,
 ) -> Evaluation:
-    """The issues this round opens, changes or resolves, and the alerts that says."""
-    ctx = Context(watch, record.scan_id, now, rules, db, history or (lambda _e: History()))
+    """The issues this round opens, changes or resolves, and the alerts that says;
+    ``resolved`` gives, by issue key, when the last issue of that key was resolved."""
+    ctx = Context(
+        watch, record.scan_id, now, rules, db, history or (lambda _e: History()), resolved or {}
+    )
     out = Evaluation()
     for r in record.results:
         ep = r.service.endpoint.key
-        _exposure(ctx, r, issues.get(f"{EXPOSED}:{ep}"), out)
-        _compromise(ctx, r, issues.get(f"{COMPROMISE}:{ep}"), out)
+        held = _exposure(ctx, r, issues.get(f"{EXPOSED}:{ep}"), out)
+        _compromise(ctx, r, issues.get(f"{COMPROMISE}:{ep}"), out, held)
         _certificate(ctx, r, issues.get(f"{CERT}:{ep}"), out)
     return out
 
@@ -80,29 +88,58 @@ def evaluate(
 # -- the three issues ---------------------------------------------------------------------
 
 
-def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evaluation) -> None:
+def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evaluation) -> bool:
+    """Whether a flapping store's issue is held open while it is shut (not resolved yet)."""
     ep = r.service.endpoint.key
     key = f"{EXPOSED}:{ep}"
     verdict = r.service.verdict
     if not r.exposed:
-        if issue is not None and _gone(verdict):
-            out.changes.append(IssueChange("resolve", key, EXPOSED, ep, issue.state))
-            out.alerts.append(
-                _alert(
-                    ctx,
-                    r,
-                    ev.RESOLVED,
-                    ev.INFO,
-                    EXPOSED,
-                    f"resolved: {_url(r)} no longer answers without credentials ({verdict})",
-                    evidence=_brief(r),
+        if issue is None or not _gone(verdict):
+            return False
+        if issue.state.get("flapping"):
+            # Resolved only once it has stayed shut for the settling time.
+            since = issue.state.get("gone_since") or stamp(ctx.now)
+            if ctx.now - parse_stamp(since) < timedelta(seconds=ctx.rules.remind):
+                held = {**issue.state, "gone_since": since}
+                out.changes.append(
+                    IssueChange(
+                        "update", key, EXPOSED, ep, held, issue.reminders, issue.next_reminder
+                    )
                 )
+                return True
+        out.changes.append(IssueChange("resolve", key, EXPOSED, ep, issue.state))
+        out.alerts.append(
+            _alert(
+                ctx,
+                r,
+                ev.RESOLVED,
+                ev.INFO,
+                EXPOSED,
+                f"resolved: {_url(r)} no longer answers without credentials ({verdict})",
+                evidence=_brief(r),
             )
-        return
+        )
+        return False
     docs = {c.container.name: c.container.docs for c in r.containers}
     kinds = _kinds(r)
     if issue is None:
-        state = {"verdict": str(verdict), "docs": docs, "known": sorted(docs), "pii": sorted(kinds)}
+        state: dict[str, Any] = {
+            "verdict": str(verdict),
+            "docs": docs,
+            "known": sorted(docs),
+            "pii": sorted(kinds),
+        }
+        title, changes = _opened_title(r), None
+        last = ctx.resolved.get(key)
+        if last is not None and ctx.now - parse_stamp(last) < timedelta(seconds=ctx.rules.remind):
+            state["flapping"] = True
+            ago = _since(ctx.now, last)
+            settle = _duration(int(ctx.rules.remind))
+            title = (
+                f"{title} (open again {ago} after it was resolved: flapping; resolved only "
+                f"once it stays shut for {settle})"
+            )
+            changes = [f"open again {ago} after it was resolved at {last}"]
         out.changes.append(IssueChange("open", key, EXPOSED, ep, state, 0, _reminder(ctx, 0)))
         out.alerts.append(
             _alert(
@@ -111,11 +148,11 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
                 ev.OPENED,
                 ev.CRITICAL,
                 EXPOSED,
-                _opened_title(r),
-                evidence=_evidence(ctx, r),
+                title,
+                evidence=_evidence(ctx, r, changes),
             )
         )
-        return
+        return False
     prev = issue.state
     known, seen_kinds = set(prev.get("known") or ()), set(prev.get("pii") or ())
     before = prev.get("docs") or {}
@@ -184,11 +221,15 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
         "docs": docs,
         "known": sorted(known | set(docs)),
         "pii": sorted(seen_kinds | kinds),
+        **({"flapping": True} if prev.get("flapping") else {}),
     }
     out.changes.append(IssueChange("update", key, EXPOSED, ep, state, reminders, next_reminder))
+    return False
 
 
-def _compromise(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evaluation) -> None:
+def _compromise(
+    ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evaluation, held: bool
+) -> None:
     ep = r.service.endpoint.key
     key = f"{COMPROMISE}:{ep}"
     bad = sorted(c.container.name for c in r.containers if c.container.compromised)
@@ -213,7 +254,7 @@ def _compromise(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Eval
         elif new:
             out.changes.append(IssueChange("update", key, COMPROMISE, ep, state))
         return
-    if issue is not None and (r.exposed or _gone(r.service.verdict)):
+    if issue is not None and (r.exposed or (_gone(r.service.verdict) and not held)):
         why = (
             "no compromised container is left"
             if r.exposed
@@ -318,11 +359,17 @@ def _remind(
 
 
 def _since(now: datetime, opened: str) -> str:
-    seconds = max(0, int((now - datetime.fromisoformat(opened)).total_seconds()))
+    return _duration(int((now - datetime.fromisoformat(opened)).total_seconds()))
+
+
+def _duration(seconds: int) -> str:
+    seconds = max(0, seconds)
     if seconds >= 86400:
         return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
     if seconds >= 3600:
         return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    if seconds < 60:
+        return f"{seconds} s"  # a store flapping between rounds a minute apart: not "0 min"
     return f"{seconds // 60} min"
 
 
@@ -429,8 +476,14 @@ def _evidence(ctx: Context, r: ResultRecord, changes: list[str] | None = None) -
                     **({"refused": True} if id(c) in shut else {}),
                 }
             )
+    # The basis of every personal-data figure: the records the samples read, not the store's.
+    read = [c.sample.docs for c in r.containers if c.sample and id(c) not in shut]
+    sampled = {"records": sum(read), "containers": len(read)}
+    for info in pii.values():
+        info["of_sampled"] = sampled["records"]
     out["containers"] = shown
     out["containers_total"] = len(r.containers) - len(shut) + r.truncated
+    out["sampled"] = sampled
     if shut:
         out["containers_refused"] = len(shut)
     out["pii"] = dict(sorted(pii.items()))

@@ -18,7 +18,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .. import scanner
 from ..errors import StoreError, UsageError
@@ -344,6 +344,7 @@ class Watch:
                 watch=self.config.name,
                 db=self.db,
                 history=lambda store_id: self._history(store_id, scan_id),
+                resolved=self.log.resolved_since(now - timedelta(seconds=self.config.rules.remind)),
             )
             rows = [_row(a) for a in result.alerts]
             due = {a.alert_id: self._due(a, now) for a in result.alerts}

@@ -1,0 +1,201 @@
+"""Terraform buckets and blob containers readable by anyone (LH121): S3 ACLs and policies
+(and the Block Public Access that stops them), Azure containers, GCS members; hits and
+non-hits."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Files
+
+BUCKET = """resource "aws_s3_bucket" "cases" {
+  bucket = "cases-export"
+}
+"""
+ACL = """resource "aws_s3_bucket_acl" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  acl    = "%s"
+}
+"""
+POLICY_HCL = """resource "aws_s3_bucket_policy" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = %s
+      Action    = "s3:GetObject"
+      Resource  = "${aws_s3_bucket.cases.arn}/*"%s
+    }]
+  })
+}
+"""
+POLICY_JSON = """resource "aws_s3_bucket_policy" "cases" {
+  bucket = "cases-export"
+  policy = <<POLICY
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+ "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cases-export/*"}]}
+POLICY
+}
+"""
+BLOCK = """resource "aws_s3_bucket_public_access_block" "cases" {
+  bucket                  = aws_s3_bucket.cases.id
+  block_public_acls       = %s
+  ignore_public_acls      = %s
+  block_public_policy     = %s
+  restrict_public_buckets = %s
+}
+"""
+OFF = BLOCK % ("false", "false", "false", "false")
+ON = BLOCK % ("true", "true", "true", "true")
+
+
+def _policy(principal: str = '"*"', condition: str = "") -> str:
+    return POLICY_HCL % (principal, condition)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(BUCKET + ACL % "public-read" + OFF, [(6, "high")], id="acl-public-read"),
+        pytest.param(
+            BUCKET + ACL % "public-read-write" + OFF, [(6, "high")], id="acl-public-read-write"
+        ),
+        pytest.param(
+            BUCKET + ACL % "public-read", [(6, "medium")], id="acl-without-an-access-block"
+        ),
+        pytest.param(BUCKET + ACL % "public-read" + ON, [], id="acl-stopped-by-the-access-block"),
+        pytest.param(BUCKET + ACL % "private" + OFF, [], id="acl-private"),
+        pytest.param(
+            'resource "aws_s3_bucket" "old" {\n  bucket = "x"\n  acl    = "public-read"\n}\n',
+            [(3, "medium")],
+            id="legacy-inline-acl",
+        ),
+        pytest.param(BUCKET + _policy() + OFF, [(6, "high")], id="policy-star"),
+        pytest.param(
+            BUCKET + _policy('{ AWS = ["*"] }') + OFF, [(6, "high")], id="policy-aws-star"
+        ),
+        pytest.param(
+            BUCKET + POLICY_JSON + OFF.replace("aws_s3_bucket.cases.id", '"cases-export"'),
+            [(6, "high")],
+            id="policy-heredoc-json-by-bucket-name",
+        ),
+        pytest.param(BUCKET + _policy() + ON, [], id="policy-stopped-by-the-access-block"),
+        pytest.param(
+            BUCKET + _policy('{ AWS = "arn:aws:iam::123456789012:root" }') + OFF,
+            [],
+            id="policy-one-account",
+        ),
+        pytest.param(
+            BUCKET
+            + _policy(
+                condition='\n      Condition = { IpAddress = { "aws:SourceIp" = "10.0.0.0/8" } }'
+            )
+            + OFF,
+            [],
+            id="policy-with-a-condition",
+        ),
+    ],
+)
+def test_s3_buckets_readable_by_anyone(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", text)
+    findings = files.lint()
+    assert all(f.rule.id == "LH121" and f.store == "S3" for f in findings)
+    # the line of the acl or policy attribute, not of the resource or of the access block
+    assert [(f.line, f.severity.label) for f in findings] == expected
+
+
+def test_an_access_block_in_another_file_of_the_module_counts(files: Files) -> None:
+    files.add("main.tf", BUCKET + ACL % "public-read")
+    files.add("access.tf", ON)
+    assert files.lint() == []
+
+
+@pytest.mark.parametrize(
+    ("access", "expected"),
+    [
+        pytest.param("blob", [(4, "high")], id="blob"),
+        pytest.param("container", [(4, "high")], id="container"),
+        pytest.param("private", [], id="private"),
+    ],
+)
+def test_azure_containers_readable_by_anyone(
+    files: Files, access: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add(
+        "main.tf",
+        'resource "azurerm_storage_container" "cases" {\n  name = "cases"\n'
+        f'  storage_account_name = "acct"\n  container_access_type = "{access}"\n}}\n',
+    )
+    assert files.lines() == expected
+    assert all(f.store == "Azure Blob" and f.rule.id == "LH121" for f in files.lint())
+
+
+@pytest.mark.parametrize(
+    ("member", "expected"),
+    [
+        pytest.param('member = "allUsers"', [(4, "high")], id="all-users"),
+        pytest.param(
+            'members = ["user:a@example.net", "allAuthenticatedUsers"]',
+            [(4, "high")],
+            id="all-authenticated-users",
+        ),
+        pytest.param('member = "group:data@example.net"', [], id="a-group"),
+    ],
+)
+def test_gcs_buckets_granted_to_everyone(
+    files: Files, member: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add(
+        "main.tf",
+        'resource "google_storage_bucket_iam_binding" "cases" {\n  bucket = "cases"\n'
+        f'  role = "roles/storage.objectViewer"\n  {member}\n}}\n',
+    )
+    assert files.lines() == expected
+
+
+ACCOUNT = """resource "azurerm_storage_account" "acct" {
+  name                            = "casesacct"
+  resource_group_name             = "rg"
+  location                        = "westeurope"
+  account_tier                    = "Standard"
+  account_replication_type        = "LRS"
+  allow_nested_items_to_be_public = %s
+}
+resource "azurerm_storage_container" "cases" {
+  name                  = "cases"
+  %s
+  container_access_type = "container"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("allow", "reference", "expected"),
+    [
+        pytest.param(
+            "false", "storage_account_id = azurerm_storage_account.acct.id", [], id="off-by-id"
+        ),
+        pytest.param(
+            "false",
+            "storage_account_name = azurerm_storage_account.acct.name",
+            [],
+            id="off-by-reference",
+        ),
+        pytest.param("false", 'storage_account_name = "casesacct"', [], id="off-by-name"),
+        pytest.param(
+            "true",
+            "storage_account_name = azurerm_storage_account.acct.name",
+            [(12, "high")],
+            id="on",
+        ),
+        pytest.param("false", 'storage_account_name = "other"', [(12, "high")], id="other-account"),
+    ],
+)
+def test_an_azure_account_that_allows_no_public_containers_makes_them_private(
+    files: Files, allow: str, reference: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", ACCOUNT % (allow, reference))
+    assert files.lines() == expected
