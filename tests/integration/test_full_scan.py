@@ -276,6 +276,53 @@ def test_scan_killed_after_dropping_its_checkpoints_keeps_its_people(
     assert open_result(doc)["full"] == open_result(killed)["full"]
 
 
+# kill -9 the moment the first container read to its end is committed: its positions and
+# its point in time already forgotten, the write-ahead log checkpointed
+KILLED_AT_A_CONTAINERS_END = """
+import os, signal
+from leakhound.store.sqlite import SqliteStore
+_finish = SqliteStore.finish_container
+def finish_container(self, *args, **kwargs):
+    _finish(self, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+SqliteStore.finish_container = finish_container
+"""
+
+
+def test_scan_killed_as_a_container_ends_resumes_to_exact_totals(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = lab.status.url("open")
+    db = tmp_path / "f.db"
+    names = ("support-cases-2010", "support-cases-2011")
+    argv = scan_argv(db, url, "--depth", "full", *(a for n in names for a in ("--index", n)))
+    proc = spawn(argv, KILLED_AT_A_CONTAINERS_END)
+    assert proc.wait(120) == -signal.SIGKILL
+    with sqlite3.connect(db) as conn:
+        scan_id, status = conn.execute("SELECT scan_id, status FROM scans").fetchone()
+        (finished,) = conn.execute("SELECT container FROM full_finished").fetchone()
+        kept = conn.execute(
+            "SELECT COUNT(*) FROM full_partitions WHERE position IS NOT NULL OR "
+            "json_extract(plan, '$.state') IS NOT NULL"
+        ).fetchone()[0]
+    assert status == "running" and finished == names[0] and kept == 0
+    run_scan(db, "--resume", scan_id, workers=None)
+    doc = stored(db, capsys)
+    assert doc["status"] == "done"
+    result = open_result(doc)
+    fulls = {ir["index"]["name"]: ir["full"] for ir in result["indices"] if ir["full"]}
+    assert set(fulls) == set(names)
+    truth = lab.truth.indices
+    for name in names:
+        assert fulls[name]["complete"] and fulls[name]["docs"] == truth[name].documents, name
+        people = fulls[name]["people"]["distinct"]
+        assert people["exact"] and people["estimate"] == truth[name].distinct_emails, name
+    assert result["full"]["docs"] == sum(truth[n].documents for n in names)
+    (across,) = doc["people_across"]
+    assert across["distinct"] == result["full"]["people"]["distinct"]
+    assert no_contexts(url)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
 def test_interrupted_scan_releases_its_contexts(
     lab: Any, tmp_path: Path, sig: signal.Signals
