@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from reports import assert_valid, report, run_scan, scan_argv, stored
-from scanproc import eventually, run_until, unfinished_contexts
+from scanproc import eventually, run_until, spawn, unfinished_contexts
 
 from leakhound.cli import main
 from leakhound.probes.elasticsearch import read as elasticsearch_read
@@ -237,6 +237,89 @@ def test_scan_killed_with_sigkill_resumes_to_exact_totals(
     doc = stored(db, capsys)
     assert doc["scan_id"] == scan_id and doc["status"] == "done"
     assert_totals_equal_truth(open_result(doc), lab.truth)
+    assert no_contexts(url)
+
+
+# kill -9 once the scan has counted its people and dropped its checkpoints (VACUUM and all),
+# before it is marked done: the moment after which nothing of its read is left to resume from
+KILLED_BEFORE_DONE = """
+import os, signal
+from leakhound.store.sqlite import SqliteStore
+_finish = SqliteStore.finish_scan
+def finish_scan(self, scan_id, status="done"):
+    if status == "done":
+        os.kill(os.getpid(), signal.SIGKILL)
+    _finish(self, scan_id, status)
+SqliteStore.finish_scan = finish_scan
+"""
+
+
+def test_scan_killed_after_dropping_its_checkpoints_keeps_its_people(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = lab.status.url("open")
+    db = tmp_path / "f.db"
+    argv = scan_argv(db, url, *("--depth", "full", "--index", "hr-payroll"))
+    proc = spawn(argv, KILLED_BEFORE_DONE)
+    assert proc.wait(120) == -signal.SIGKILL
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM scans").fetchone()[0] == "running"
+        assert conn.execute("SELECT COUNT(*) FROM full_totals").fetchone()[0] == 0
+    killed = stored(db, capsys)
+    (across,) = killed["people_across"]
+    assert across["distinct"] == {"estimate": 200, "lower": 200, "upper": 200, "exact": True}
+    # Nothing is left to read: the people it counted across its stores stand.
+    run_scan(db, "--resume", killed["scan_id"])
+    doc = stored(db, capsys)
+    assert doc["status"] == "done"
+    assert doc["people_across"] == killed["people_across"]
+    assert open_result(doc)["full"] == open_result(killed)["full"]
+
+
+# kill -9 the moment the first container read to its end is committed: its positions and
+# its point in time already forgotten, the write-ahead log checkpointed
+KILLED_AT_A_CONTAINERS_END = """
+import os, signal
+from leakhound.store.sqlite import SqliteStore
+_finish = SqliteStore.finish_container
+def finish_container(self, *args, **kwargs):
+    _finish(self, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+SqliteStore.finish_container = finish_container
+"""
+
+
+def test_scan_killed_as_a_container_ends_resumes_to_exact_totals(
+    lab: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = lab.status.url("open")
+    db = tmp_path / "f.db"
+    names = ("support-cases-2010", "support-cases-2011")
+    argv = scan_argv(db, url, "--depth", "full", *(a for n in names for a in ("--index", n)))
+    proc = spawn(argv, KILLED_AT_A_CONTAINERS_END)
+    assert proc.wait(120) == -signal.SIGKILL
+    with sqlite3.connect(db) as conn:
+        scan_id, status = conn.execute("SELECT scan_id, status FROM scans").fetchone()
+        (finished,) = conn.execute("SELECT container FROM full_finished").fetchone()
+        kept = conn.execute(
+            "SELECT COUNT(*) FROM full_partitions WHERE position IS NOT NULL OR "
+            "json_extract(plan, '$.state') IS NOT NULL"
+        ).fetchone()[0]
+    assert status == "running" and finished == names[0] and kept == 0
+    run_scan(db, "--resume", scan_id, workers=None)
+    doc = stored(db, capsys)
+    assert doc["status"] == "done"
+    result = open_result(doc)
+    fulls = {ir["index"]["name"]: ir["full"] for ir in result["indices"] if ir["full"]}
+    assert set(fulls) == set(names)
+    truth = lab.truth.indices
+    for name in names:
+        assert fulls[name]["complete"] and fulls[name]["docs"] == truth[name].documents, name
+        people = fulls[name]["people"]["distinct"]
+        assert people["exact"] and people["estimate"] == truth[name].distinct_emails, name
+    assert result["full"]["docs"] == sum(truth[n].documents for n in names)
+    (across,) = doc["people_across"]
+    assert across["distinct"] == result["full"]["people"]["distinct"]
     assert no_contexts(url)
 
 

@@ -9,6 +9,7 @@ from leakhound.models import Container
 from leakhound.probes.base import ReadPlan
 from leakhound.scanner import checkpoints
 from leakhound.scanner.checkpoints import TallySink
+from leakhound.scanner.full import Stop
 from leakhound.store.sqlite import SqliteStore
 
 PEOPLE = [f"person{n}@example.org" for n in range(200)]
@@ -129,3 +130,42 @@ def test_checkpoints_of_the_same_people_do_not_grow_with_the_records(tmp_path: P
     # the last fold), not one row a page until a threshold set in megabytes.
     assert _peak_rows(tmp_path, 160, 1) < 1.25 * _peak_rows(tmp_path, 40, 1)
     assert _peak_rows(tmp_path, 1, 120) < 1.25 * _peak_rows(tmp_path, 1, 30)
+
+
+def test_a_container_stopped_part_way_is_not_checkpointed_in_the_endpoint_tally(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A container whose read stopped (an error) is read on by a resume from its own
+    checkpoints: the endpoint's tally folded meanwhile must not hold what it had counted."""
+    monkeypatch.setattr(checkpoints, "FOLD_BYTES", 0)  # fold the endpoint's tally each time
+    stopped = _container("cases-2012")
+    plan = ReadPlan(stopped.name, 1, "pit", {"method": "pit-os", "pit": "P"})
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        sink = _sink(store, scan_id)
+        sink.start(stopped, plan, [0])
+        work = sink.work(stopped)
+        sink.page(stopped, plan, 0, work(_docs(2012)[:50]), 50, {"after": [50]})
+        cut = sink.finish(stopped, "pit", Stop("read stopped: the connection was reset"))
+        assert cut.docs == 50 and not cut.complete
+        _read(sink, "cases-2013", 2013)
+        sink.finish(_container("cases-2013"), "pit", None)
+        assert sink.totals().docs == 250  # the scan's own figures count what it read
+        sink.close()  # killed before the endpoint's result was recorded
+        resumed = _sink(store, scan_id)
+        restored = resumed.restore(stopped)
+        assert restored is not None
+        (state,) = restored[1]
+        assert state.docs == 50 and state.position == {"after": [50]}
+        work = resumed.work(stopped)
+        for n in range(50, len(PEOPLE), 50):
+            resumed.page(stopped, plan, 0, work(_docs(2012)[n : n + 50]), 50, {"after": [n]})
+        resumed.partition_done(stopped, plan, 0)
+        assert resumed.finish(stopped, "pit", None).docs == 200
+        later = _container("cases-2013")
+        assert resumed.restore(later) is not None
+        resumed.finish(later, "pit", None)
+        totals = resumed.totals()
+        resumed.close()
+    assert totals.docs == 400  # each record once: the 50 read before the stop not twice
+    assert totals.people is not None and totals.people.distinct.estimate == 200

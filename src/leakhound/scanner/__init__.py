@@ -139,7 +139,11 @@ async def _run(
             on_progress=on_progress,
             on_docs=on_docs,
         )
-        store.record_people(scan_id, across)
+        if session.targets or not store.counted_people(scan_id):
+            # A resumed scan with nothing left to scan that has counted its people was killed
+            # past that count (between its checkpoints dropped and its status marked done),
+            # or was done: the identifiers it counted them from are gone, and the count stands.
+            store.record_people(scan_id, across)
         status = "done"
         if session.options.full:
             store.drop_checkpoints(scan_id)

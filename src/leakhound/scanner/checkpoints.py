@@ -85,6 +85,10 @@ class TallySink(Sink):
         # checkpoint), and the bytes of its pieces written since it was last folded.
         self.total = merged(self.key, store.total_tallies(scan_id, endpoint))
         self._total_stored = self._total_folded = 0
+        # Containers whose read stopped before their end: in this scan's totals, never in the
+        # endpoint's checkpointed tally (a resume reads them on from their own checkpoints,
+        # and would count what they hold twice).
+        self._cut = Tally(self.key)
 
     def work(self, container: Container) -> Callable[[Sequence[Any]], Any]:
         """Detect and count one page (``count_batch``) with the container's field types."""
@@ -265,14 +269,21 @@ class TallySink(Sink):
                     )
                     self._total_stored = 0
             else:
-                self.total.merge(total)
+                self._cut.merge(total)
         finally:
             total.close()
         return full
 
     def totals(self) -> FullTotals:
-        """Every container's records, PII and people, each person once across them."""
-        return FullTotals(self.total.docs, self.total.pii(), self.total.people())
+        """Every container's records, PII and people, each person once across them (what
+        the containers stopped early counted too)."""
+        both = Tally(self.key)
+        try:
+            both.merge(self.total)
+            both.merge(self._cut)
+            return FullTotals(both.docs, both.pii(), both.people())
+        finally:
+            both.close()
 
     def close(self) -> None:
         """Delete what the tallies still hold on disk."""
@@ -280,3 +291,4 @@ class TallySink(Sink):
             t.close()
         self._tallies.clear()
         self.total.close()
+        self._cut.close()

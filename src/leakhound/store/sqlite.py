@@ -635,6 +635,14 @@ class SqliteStore:
             )
             db.execute("DELETE FROM scan_identifiers WHERE scan_id=?", (scan_id,))
 
+    def counted_people(self, scan_id: str) -> bool:
+        """Whether the scan has counted its people across stores (``record_people``): it had
+        scanned every target, and dropped what it counted them from."""
+        row = self._db.execute(
+            "SELECT 1 FROM scan_people WHERE scan_id=? LIMIT 1", (scan_id,)
+        ).fetchone()
+        return row is not None
+
     def keep_identifiers(
         self, scan_id: str, endpoint: str, entity_type: str, digests: bytes
     ) -> None:
