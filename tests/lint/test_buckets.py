@@ -199,3 +199,65 @@ def test_an_azure_account_that_allows_no_public_containers_makes_them_private(
 ) -> None:
     files.add("main.tf", ACCOUNT % (allow, reference))
     assert files.lines() == expected
+
+
+ACCOUNT_BLOCK = """resource "aws_s3_account_public_access_block" "all" {
+  block_public_acls       = true
+  ignore_public_acls      = true
+  block_public_policy     = true
+  restrict_public_buckets = true
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(BUCKET + ACL % "public-read", id="acl"),
+        pytest.param(BUCKET + _policy(), id="policy"),
+        pytest.param(BUCKET + ACL % "public-read" + OFF, id="acl-bucket-block-off"),
+    ],
+)
+def test_an_account_wide_access_block_stops_every_bucket(files: Files, text: str) -> None:
+    # Block Public Access set for the whole account overrides any bucket's own setting.
+    files.add("main.tf", text)
+    files.add("account.tf", ACCOUNT_BLOCK)
+    assert files.lint() == []
+
+
+TWO_STATEMENTS = """resource "aws_s3_bucket_policy" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = %s
+        Action    = "s3:GetObject"
+        Resource  = "${aws_s3_bucket.cases.arn}/*"
+      },
+      {
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = ["${aws_s3_bucket.cases.arn}", "${aws_s3_bucket.cases.arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+}
+"""
+
+
+def test_a_public_statement_beside_an_https_only_deny_is_found(files: Files) -> None:
+    # The usual "deny plain HTTP" statement has a condition; the public read beside it has none.
+    files.add("main.tf", BUCKET + TWO_STATEMENTS % '"*"' + OFF)
+    assert files.lines() == [(6, "high")]
+
+
+def test_a_deny_to_everyone_beside_an_allow_to_one_account_is_no_finding(files: Files) -> None:
+    text = TWO_STATEMENTS.replace(
+        '        Condition = { Bool = { "aws:SecureTransport" = "false" } }\n', ""
+    )
+    files.add("main.tf", BUCKET + text % '{ AWS = "arn:aws:iam::123456789012:root" }' + OFF)
+    assert files.lint() == []

@@ -381,6 +381,7 @@ class _Buckets:
     blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     containers: list[tuple[str, Block, str, str, Any]] = field(default_factory=list)
     private_accounts: set[str] = field(default_factory=set)
+    account: dict[str, Any] | None = None  # aws_s3_account_public_access_block: every bucket
 
 
 def _s3_names(root_blocks: list[Block]) -> dict[str, str]:
@@ -399,11 +400,12 @@ def _bucket_findings(m: _Module, b: _Buckets, aliases: dict[str, str]) -> None:
     accounts that turned it off do not)."""
 
     def block_for(key: str) -> dict[str, Any] | None:
+        """The bucket's own block, merged with the account's: either one blocking stops it."""
         key = aliases.get(key, key)
-        for k, v in b.blocks.items():
-            if aliases.get(k, k) == key:
-                return v
-        return None
+        own = next((v for k, v in b.blocks.items() if aliases.get(k, k) == key), None)
+        if b.account is None:
+            return own
+        return {k: v or bool((own or {}).get(k)) for k, v in b.account.items()}
 
     def add(path: str, line: int, subject: str, why: str, blocker: dict[str, Any] | None) -> None:
         severity = Severity.MEDIUM if blocker is None else Severity.HIGH
@@ -453,8 +455,41 @@ def _bucket_findings(m: _Module, b: _Buckets, aliases: dict[str, str]) -> None:
         add(path, res.line_of("policy"), subject, why, blocker)
 
 
+_STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
+
+
+def _statements(text: str) -> list[str]:
+    """Each statement of a policy's text on its own (the objects of its Statement list), so a
+    condition on one statement (the usual HTTPS-only deny) does not excuse another; the whole
+    text when no Statement list is found."""
+    m = _STATEMENT.search(text)
+    if not m or m.end() >= len(text) or text[m.end()] not in "[{":
+        return [text]
+    base = 1 if text[m.end()] == "[" else 0
+    out: list[str] = []
+    depth, start = 0, -1
+    for j in range(m.end(), len(text)):
+        c = text[j]
+        if c in "{[":
+            if c == "{" and depth == base:
+                start = j
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+            if c == "}" and depth == base and start >= 0:
+                out.append(text[start : j + 1])
+                start = -1
+            if depth <= 0 and (base == 1 or c == "}"):
+                break
+    return out or [text]
+
+
 def _public_policy(text: str) -> bool:
-    return bool(_ALLOW.search(text) and _PRINCIPAL_ANY.search(text) and not _CONDITION.search(text))
+    """Whether one statement allows Principal '*' with no condition."""
+    return any(
+        _ALLOW.search(st) and _PRINCIPAL_ANY.search(st) and not _CONDITION.search(st)
+        for st in _statements(text)
+    )
 
 
 def lint_module(
@@ -484,8 +519,11 @@ def lint_module(
             elif kind == "aws_s3_bucket_policy":
                 if _public_policy(str(res.get("policy") or "")):
                     buckets.policies.append((path, res, subject, _bucket_key(res.get("bucket"))))
-            elif kind == "aws_s3_bucket_public_access_block":
-                buckets.blocks[_bucket_key(res.get("bucket"))] = {
+            elif kind in (
+                "aws_s3_bucket_public_access_block",
+                "aws_s3_account_public_access_block",
+            ):
+                settings = {
                     k: m.r(res.get(k)) is True
                     for k in (
                         "block_public_acls",
@@ -494,6 +532,10 @@ def lint_module(
                         "restrict_public_buckets",
                     )
                 }
+                if kind == "aws_s3_account_public_access_block":
+                    buckets.account = settings
+                else:
+                    buckets.blocks[_bucket_key(res.get("bucket"))] = settings
             elif kind == "azurerm_storage_container":
                 access = _lower(m.r(res.get("container_access_type")))
                 if access in ("blob", "container"):
