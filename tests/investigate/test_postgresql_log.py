@@ -74,3 +74,22 @@ def test_the_abbreviation_picks_the_side_of_a_summer_time_change(tmp_path: Path)
     for zone in (None, ZoneInfo("Europe/Berlin")):
         f = run_investigation(path, log_zone=zone).files[0]
         assert (f.first, f.last) == ("2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z")
+
+
+@pytest.mark.parametrize(
+    ("when", "utc"),
+    [
+        pytest.param("2026-12-07 05:51:17.000 +0545", "2026-12-07T00:06:17Z", id="kathmandu"),
+        pytest.param("2026-12-07 03:36:17.000 +0330", "2026-12-07T00:06:17Z", id="tehran"),
+        pytest.param("2026-12-06 21:06:17.000 -03", "2026-12-07T00:06:17Z", id="sao-paulo"),
+    ],
+)
+def test_a_zone_without_an_abbreviation_is_read_by_its_offset(
+    tmp_path: Path, when: str, utc: str
+) -> None:
+    # The tz database names such zones by their offset, minutes included when there are some.
+    path = tmp_path / "postgresql.csv"
+    path.write_text(_at(when))
+    f = run_investigation(path).files[0]
+    assert (f.parsed, f.skipped) == (1, 0)
+    assert f.first == utc

@@ -151,7 +151,7 @@ ABBREVIATIONS = {
     "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780, "SAST": 120, "HKT": 480,
 }  # fmt: skip
 _ABBREVIATED = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s+([A-Za-z]{2,6}|[+-]\d\d)$"
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s+([A-Za-z]{2,6}|[+-]\d\d(?::?\d\d)?)$"
 )
 
 
@@ -171,8 +171,10 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         wall = datetime(y, mo, d, hh, mi, ss)
     except ValueError:
         raise BadTime(f"not a valid date: {text[:40]!r}") from None
-    if abbr[0] in "+-":
-        minutes = int(abbr) * 60
+    if abbr[0] in "+-":  # -03, or +0545 for a zone with minutes (Asia/Kathmandu)
+        digits = abbr[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
+        minutes = -minutes if abbr[0] == "-" else minutes
     else:
         if zone is not None:
             for fold in (0, 1):

@@ -49,7 +49,9 @@ _TABLE = re.compile(
 )
 # COPY … TO 'file' or TO PROGRAM 'command': the server writes it, not to the client (STDOUT)
 _TO_FILE = re.compile(r"\bto\s+(?:e?'|program\b)")
-_CSV_HEAD = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \w+,")
+# the zone as an abbreviation (CET) or, for a zone the tz database names by its offset, that
+# offset (-03, +0545)
+_CSV_HEAD = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? (?:\w+|[+-]\d{2,4}),")
 
 
 def sniff(head: bytes) -> bool:
