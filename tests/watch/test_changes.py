@@ -399,3 +399,16 @@ def test_an_open_store_whose_records_nobody_counted_is_not_alerted_as_0_records(
     assert "2 indices, documents not counted" in alert.title  # the store's words
     out = run(Issues(), result(9000, containers={"exports/": 300, "hr/": None}))
     assert "2 indices, 300 documents (1 index not counted)" in out.alerts[0].title
+
+
+def test_a_remind_interval_too_long_for_a_date_still_alerts() -> None:
+    # --remind 1000000d ("never, really"): a settling time past the calendar is no crash (a
+    # crash every round is a watch that alerts nothing).
+    rules = replace(RULES, remind=1e6 * 86400, remind_max=1e6 * 86400)
+    issues = Issues()
+    assert events(run(issues, result(9200), rules=rules)) == [("opened", "127.0.0.1:9200")]
+    shut = run(issues, result(9200, Verdict.SECURED), at=T0 + timedelta(minutes=5), rules=rules)
+    assert events(shut) == [("resolved", "127.0.0.1:9200")]
+    again = run(issues, result(9200), at=T0 + timedelta(minutes=10), rules=rules)
+    assert [a.event for a in again.alerts] == ["opened"]
+    assert "flapping" in again.alerts[0].title

@@ -273,3 +273,22 @@ def test_sighup_reloads_the_config_before_the_next_round(
     assert any("config not reloaded, the old one stays" in line and "evry" in line for line in said)
     exposed = [line for line in said if "1 exposed" in line]
     assert len(exposed) == 2  # rounds 2 and 3 scanned the target the reload added
+
+
+def test_a_remind_interval_too_long_for_a_date_still_alerts(
+    store: SqliteStore, toy: ToyStore
+) -> None:
+    clock, inbox = FakeClock(), Inbox()
+    w = _watch(store, clock, inbox, [toy.target], jitter="0s", remind="1000000d")
+    log = WatchLog(store, "default")
+
+    async def main() -> None:
+        toy.opened = True
+        task = asyncio.create_task(w.run())
+        await until(lambda: len(log.rounds()) == 1 and log.rounds()[0].evaluated)
+        w.stop()
+        await clock.advance(1)
+        await task
+
+    asyncio.run(main())
+    assert inbox.events() == ["opened"]

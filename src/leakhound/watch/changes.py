@@ -99,7 +99,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
         if issue.state.get("flapping"):
             # Resolved only once it has stayed shut for the settling time.
             since = issue.state.get("gone_since") or stamp(ctx.now)
-            if ctx.now - parse_stamp(since) < timedelta(seconds=ctx.rules.remind):
+            if ctx.now - parse_stamp(since) < settling(ctx.rules):
                 held = {**issue.state, "gone_since": since}
                 out.changes.append(
                     IssueChange(
@@ -131,10 +131,10 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
         }
         title, changes = _opened_title(r), None
         last = ctx.resolved.get(key)
-        if last is not None and ctx.now - parse_stamp(last) < timedelta(seconds=ctx.rules.remind):
+        if last is not None and ctx.now - parse_stamp(last) < settling(ctx.rules):
             state["flapping"] = True
             ago = _since(ctx.now, last)
-            settle = _duration(int(ctx.rules.remind))
+            settle = _duration(int(settling(ctx.rules).total_seconds()))
             title = (
                 f"{title} (open again {ago} after it was resolved: flapping; resolved only "
                 f"once it stays shut for {settle})"
@@ -325,7 +325,7 @@ def _certificate(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Eva
 def _reminder(ctx: Context, sent: int) -> str:
     """When the next reminder is due after ``sent`` of them: the first after ``remind``,
     then twice as long each time, at most ``remind_max``."""
-    seconds = min(ctx.rules.remind_max, ctx.rules.remind * 2**sent)
+    seconds = min(ctx.rules.remind_max, ctx.rules.remind * 2**sent, _SETTLING_MAX)
     return stamp(ctx.now + timedelta(seconds=seconds))
 
 
@@ -356,6 +356,16 @@ def _remind(
         )
     )
     return sent, _reminder(ctx, sent)
+
+
+# A century: a longer --remind ("never") is the same here, and a date that far back is none.
+_SETTLING_MAX = 100 * 365 * 86400.0
+
+
+def settling(rules: Rules) -> timedelta:
+    """How long a store must stay shut after it opened again to be resolved, and how soon an
+    opening after a resolution counts as flapping: ``remind``, within the calendar."""
+    return timedelta(seconds=min(rules.remind, _SETTLING_MAX))
 
 
 def _since(now: datetime, opened: str) -> str:

@@ -18,7 +18,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .. import scanner
 from ..errors import StoreError, UsageError
@@ -30,7 +30,7 @@ from ..store.records import History
 from ..store.sqlite import SqliteStore
 from ..store.watch import AlertRow, WatchLog
 from .alert import CRITICAL, Alert
-from .changes import evaluate
+from .changes import evaluate, settling
 from .clock import Clock, SystemClock
 from .config import WatchConfig
 from .delivery import Dispatcher
@@ -344,7 +344,7 @@ class Watch:
                 watch=self.config.name,
                 db=self.db,
                 history=lambda store_id: self._history(store_id, scan_id),
-                resolved=self.log.resolved_since(now - timedelta(seconds=self.config.rules.remind)),
+                resolved=self.log.resolved_since(now - settling(self.config.rules)),
             )
             rows = [_row(a) for a in result.alerts]
             due = {a.alert_id: self._due(a, now) for a in result.alerts}
