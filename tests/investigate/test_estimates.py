@@ -90,3 +90,27 @@ def test_bytes_out_not_converted_leave_the_estimate_without_an_upper_bound(
     assert summary is not None and not summary.bounded
     assert set(inv.summary.unknown_readers) == {"203.0.113.9", "198.51.100.7"}
     assert "(no upper bound)" in inv.summary.sentence
+
+
+# size=10000 over two indices, one of which the scan did not count (created after it, or its
+# count refused): 5,000 records came back, 200 of them from hr-payroll.
+TWO_INDICES = (
+    '127.0.0.4 - - [06/Dec/2026:23:24:05 +0000] "GET /hr-payroll,{}/_search?size=10000 HTTP/1.1" '
+    '200 900000 "-" "curl/8.5.0"\n'
+)
+
+
+def test_an_index_the_scan_did_not_count_lifts_the_bound(tmp_path: Path, run: Run) -> None:
+    for other, facts in (
+        ("new-index", None),  # not in the scan's inventory at all
+        ("refused", IndexFacts("refused", None, None, True)),  # listed, its count unknown
+    ):
+        path = tmp_path / "access.log"
+        path.write_text(TWO_INDICES.format(other))
+        inventory = _inventory()
+        if facts is not None:
+            inventory.indices[other] = facts
+        records = by_address(run(path, inventory=inventory))["127.0.0.4"].records
+        assert records is not None
+        # the page size is the only bound left: not the 200 hr-payroll holds
+        assert records.upper >= 5_000, (other, records)

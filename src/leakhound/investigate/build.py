@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -29,7 +29,7 @@ from .activity import (
     SourceState,
 )
 from .classify import OWNER, SCANNER, UNKNOWN
-from .inventory import Inventory
+from .inventory import IndexFacts, Inventory
 from .model import (
     Action,
     Estimate,
@@ -126,7 +126,7 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
             # full they were.
             hi = float(c[T_PLAIN])
             bound = "single requests' page size (size= or limit=: a request returns up to its page"
-            held = sum(f.docs or 0 for f in inv.find(name)) if inv else 0
+            held = _held(inv, [name]) or 0
             if inv is not None and held and held * c[T_PLAIN_N] < hi:
                 hi = float(held * c[T_PLAIN_N])
                 bound += (
@@ -323,6 +323,22 @@ def _delay(seconds: float) -> str:
     return f"{hours / 24:.1f} days after the window's start"
 
 
+def _held(inv: Inventory | None, targets: Iterable[str]) -> int | None:
+    """The documents the scan counted in every index the logged targets name, or None when
+    one of them is no index it counted (created after it, an alias, its count refused): a
+    bound from the others alone would leave that index's records out."""
+    if inv is None:
+        return None
+    facts: dict[str, IndexFacts] = {}
+    for target in targets:
+        for part in target.split(","):
+            found = inv.find(part)
+            if not found or any(f.docs is None for f in found):
+                return None
+            facts.update((f.name, f) for f in found)
+    return sum(f.docs or 0 for f in facts.values()) or None
+
+
 def _sum(estimates: Sequence[Estimate], cap: int | None) -> Estimate | None:
     if not estimates:
         return None
@@ -384,8 +400,7 @@ def summarise(
     cap = None
     if inv is not None:
         names = {t.name for s in readers for t in s.targets}
-        facts = {f.name: f for n in names for f in inv.find(n)}
-        cap = sum(f.docs or 0 for f in facts.values()) or None
+        cap = _held(inv, names)
     records = _sum(estimates, cap)
     wipes = tuple(
         s.address
