@@ -261,3 +261,26 @@ def test_a_deny_to_everyone_beside_an_allow_to_one_account_is_no_finding(files: 
     )
     files.add("main.tf", BUCKET + text % '{ AWS = "arn:aws:iam::123456789012:root" }' + OFF)
     assert files.lint() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            'resource "aws_s3_bucket_acl" "x" {\n  bucket = "b"\n  acl = ["public-read"]\n}\n',
+            id="acl-list",
+        ),
+        pytest.param(
+            'resource "aws_s3_bucket_acl" "x" {\n  bucket = "b"\n  acl = { a = 1 }\n}\n',
+            id="acl-map",
+        ),
+        pytest.param(
+            'resource "google_storage_bucket_iam_member" "x" {\n  bucket = "b"\n  role = "r"\n'
+            '  member = { a = "allUsers" }\n}\n',
+            id="member-map",
+        ),
+    ],
+)
+def test_an_odd_value_where_a_word_belongs_is_no_crash(files: Files, text: str) -> None:
+    files.add("main.tf", text)
+    assert files.lint() == []

@@ -509,7 +509,7 @@ def lint_module(
             subject = f"{kind}.{name}"
             if kind in ("aws_s3_bucket_acl", "aws_s3_bucket"):
                 acl = _lower(m.r(res.get("acl")))
-                if acl in _PUBLIC_ACLS:
+                if isinstance(acl, str) and acl in _PUBLIC_ACLS:
                     key = (
                         f"ref:{name}" if kind == "aws_s3_bucket" else _bucket_key(res.get("bucket"))
                     )
@@ -552,7 +552,7 @@ def lint_module(
                     buckets.private_accounts.add(f"name:{m.r(res.get('name'))}")
             elif kind in ("google_storage_bucket_iam_member", "google_storage_bucket_iam_binding"):
                 members = [*_items(m.r(res.get("member"))), *_items(m.r(res.get("members")))]
-                public = [x for x in members if _lower(x) in _PUBLIC_MEMBERS]
+                public = [x for x in members if isinstance(x, str) and x.lower() in _PUBLIC_MEMBERS]
                 role = m.r(res.get("role"))
                 if public:
                     m.findings.append(
