@@ -93,3 +93,18 @@ def test_a_zone_without_an_abbreviation_is_read_by_its_offset(
     f = run_investigation(path).files[0]
     assert (f.parsed, f.skipped) == (1, 0)
     assert f.first == utc
+
+
+def test_pst_is_read_only_with_the_servers_zone(tmp_path: Path) -> None:
+    # PST is the US Pacific (-08) and the Philippines (+08, Asia/Manila): 16 hours apart.
+    path = tmp_path / "postgresql.csv"
+    path.write_text(_at("2026-12-07 08:36:17.000 PST"))
+    f = run_investigation(path).files[0]
+    assert (f.parsed, f.skipped) == (0, 1)
+    assert "give --log-time-zone" in f.skipped_examples[0].reason
+    for zone, utc in (
+        ("America/Los_Angeles", "2026-12-07T16:36:17Z"),
+        ("Asia/Manila", "2026-12-07T00:36:17Z"),
+    ):
+        f = run_investigation(path, log_zone=ZoneInfo(zone)).files[0]
+        assert (f.parsed, f.first) == (1, utc), zone

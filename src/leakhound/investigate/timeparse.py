@@ -141,12 +141,12 @@ def parse_user_time(text: str) -> float:
 
 
 # Zone abbreviations that name one offset wherever the tz database uses them (minutes east of
-# UTC). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT and AST are left out: they
-# need --log-time-zone.
+# UTC). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT, AST and PST (US Pacific,
+# and the Philippines' +08 in Asia/Manila) are left out: they need --log-time-zone.
 ABBREVIATIONS = {
     "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
     "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240,
-    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480,
+    "MST": -420, "MDT": -360, "PDT": -420, "AKST": -540, "AKDT": -480,
     "HST": -600, "JST": 540, "KST": 540, "AWST": 480, "ACST": 570, "ACDT": 630,
     "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780, "SAST": 120, "HKT": 480,
 }  # fmt: skip
