@@ -41,12 +41,7 @@ def figure_text(f: Figure, unit: str) -> str:
     if f.added and f.low is not None:
         # Counts of stores that may hold the same people, added: the most they allow, never
         # "about" (six copies of one database's 3,543 people are not about 22,200 people).
-        likely = (
-            f"; {f.high:,} with each count at its likely high"
-            if f.high is not None and f.high > f.value
-            else ""
-        )
-        return f"up to {f.value:,} {unit} (estimate; at least {f.low:,}{likely})"
+        return f"up to {f.value:,} {unit} (estimate; at least {f.low:,}{likely_high(f)})"
     if f.method is Method.ESTIMATE:
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             # The figure is its own upper bound (stores' counts added): said so.
@@ -59,6 +54,14 @@ def figure_text(f: Figure, unit: str) -> str:
     if f.method is Method.GIVEN:
         return f"{f.value:,} {unit} (stated by the owner)"
     return f"{f.value:,} {unit} (exact)"
+
+
+def likely_high(f: Figure) -> str:
+    """What an added figure (``Figure.added``) comes to with each count at its likely high,
+    as a clause to follow its low end; nothing where that is not above the figure."""
+    if f.value is None or f.high is None or f.high <= f.value:
+        return ""
+    return f"; {f.high:,} with each count at its likely high"
 
 
 def duty_text(duty: Duty) -> str:

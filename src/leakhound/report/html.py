@@ -33,7 +33,7 @@ from ..assess.categories import category_score
 from ..assess.document import CSP
 from ..assess.figures import Figure, container_dates, not_counted
 from ..assess.figures import held as held_records
-from ..assess.render import deadline_text, duty_text, figure_text
+from ..assess.render import deadline_text, duty_text, figure_text, likely_high
 from ..models import Words
 from ..redact import neutralize
 from ..store.records import ScanRecord
@@ -245,12 +245,7 @@ def _people_note(a: Assessment) -> str:
     if f.value is None:
         return "no identifier found in the samples"
     if f.added and f.low is not None:
-        likely = (
-            f"; {f.high:,} with each count at its likely high"
-            if f.high is not None and f.high > f.value
-            else ""
-        )
-        return f"at most (stores' counts added), at least {f.low:,}{likely}"
+        return f"at most (stores' counts added), at least {f.low:,}{likely_high(f)}"
     if f.method.value == "estimate":
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             return f"at most (stores' counts added), at least {f.low:,}"
