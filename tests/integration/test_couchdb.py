@@ -219,7 +219,9 @@ def test_no_write_no_admin_api_and_no_dbs_info_reach_pouchdb(
     ports = {urlsplit(u).port for u in couch["urls"].values()}
     sent = [r for r in request_audit[couch["audit_from"] :] if urlsplit(r.url).port in ports]
     assert sent
-    assert {r.method for r in sent} <= {"GET"}  # POST /_dbs_info would write on pouchdb-server
+    # POST /_dbs_info would write on pouchdb-server; HEAD / is the question asked of a server
+    # whose first answer is late (probes/http_root.ask_who), as a loaded machine's may be
+    assert {r.method for r in sent} <= {"GET", "HEAD"}
     paths = {urlsplit(r.url).path for r in sent}
     assert not {
         p

@@ -369,7 +369,9 @@ def test_every_statement_sent_was_on_the_allow_list(
 ) -> None:
     sent = [r for r in request_audit if r.kind == "mysql"]
     statements = [r.target for r in sent if r.method == "query"]
-    assert {r.method for r in sent} <= {"startup", "auth", "query"}
+    # identify: the question asked of a server whose greeting is late (probes/foreign.py),
+    # as a loaded machine's MariaDB may be
+    assert {r.method for r in sent} <= {"startup", "auth", "query", "identify"}
     assert "START TRANSACTION READ ONLY" in statements
     assert all(ALLOW.allows(r.method, r.target) for r in sent)
     lowered = [s.lower() for s in statements]
