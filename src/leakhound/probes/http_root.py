@@ -69,16 +69,12 @@ async def first_answer(
             unanswered = scheme == "http"
             continue
         if isinstance(got, foreign.Named):
-            if got.failure:
-                failed = f"{scheme}: {got.failure}"
-                reason = f"{reason}; {failed}" if reason else failed
-            if settles(got) or scheme == schemes[-1]:
-                if got.protocol == foreign.CLOSED:  # only once every scheme failed
-                    first = endpoint.url(schemes[0])
-                    return Service(endpoint, first, kind, Verdict.ERROR, not_http(got, reason))
-                return Service(endpoint, base, kind, Verdict.not_of(kind), not_http(got, reason))
-            unanswered = scheme == "http"
-            continue
+            reason, decided = told(got, kind, scheme, reason, last=scheme == schemes[-1])
+            if decided is None:
+                unanswered = scheme == "http"
+                continue
+            url = endpoint.url(schemes[0]) if decided is Verdict.ERROR else base
+            return Service(endpoint, url, kind, decided, not_http(got, reason))
         resp = got
         if (
             scheme == "http"
@@ -107,6 +103,21 @@ async def asking(
     return await foreign.racing(
         attempt, ask, after=0.0 if at_once else foreign.QUIET, decisive=settles
     )
+
+
+def told(
+    said: foreign.Named, kind: str, scheme: str, reason: str, *, last: bool
+) -> tuple[str, Verdict | None]:
+    """What an HTTP kind makes of the name its question got in place of an answer on
+    ``scheme``: the failures so far (``reason``) with this scheme's, and the verdict, or None
+    to try the next scheme. A name that settles it, or any on the last scheme, decides:
+    ``not-<kind>``, or ``error`` where the server only closed (``not_http``)."""
+    if said.failure:
+        failed = f"{scheme}: {said.failure}"
+        reason = f"{reason}; {failed}" if reason else failed
+    if not (settles(said) or last):
+        return reason, None
+    return reason, Verdict.ERROR if said.protocol == foreign.CLOSED else Verdict.not_of(kind)
 
 
 def settles(said: foreign.Named) -> bool:

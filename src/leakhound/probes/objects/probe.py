@@ -24,7 +24,7 @@ from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Http, Transport
 from .. import foreign
 from ..base import FileBounds, FullReader, Inventory, Probe, SampleDocs
-from ..http_root import ask_who, asking, not_http, settles
+from ..http_root import ask_who, asking, not_http, told
 from .api import READ_CHECK_KEY, Entry, ObjectApi, Refused
 from .inventory import Listing
 from .read import ObjectReader, named, sample_objects
@@ -110,17 +110,13 @@ class ObjectProbe(Probe):
                 unanswered = scheme == "http"
                 continue
             if isinstance(answer, foreign.Named):
-                if answer.failure:
-                    failed = f"{scheme}: {answer.failure}"
-                    not_mine = f"{not_mine}; {failed}" if not_mine else failed
-                if settles(answer) or n + 1 == len(schemes):
-                    why = not_http(answer, not_mine)
-                    if answer.protocol == foreign.CLOSED:  # only once every scheme failed
-                        first = own_url or endpoint.url(schemes[0])
-                        return self._service(endpoint, first, Verdict.ERROR, why)
-                    return self._service(endpoint, base, Verdict.not_of(self.kind), why)
-                unanswered = scheme == "http"
-                continue
+                last = n + 1 == len(schemes)
+                not_mine, verdict = told(answer, self.kind, scheme, not_mine, last=last)
+                if verdict is None:
+                    unanswered = scheme == "http"
+                    continue
+                url = (own_url or endpoint.url(schemes[0])) if verdict is Verdict.ERROR else base
+                return self._service(endpoint, url, verdict, not_http(answer, not_mine))
             if not answer.mine:
                 not_mine = (
                     f"{not_mine}; {scheme}: {answer.why}" if not_mine else f"{scheme}: {answer.why}"
