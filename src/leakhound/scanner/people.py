@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 from ..count.distinct import DistinctCounter
 from ..count.people import (
+    Estimate,
     SampledIdentifiers,
     Stratum,
     drawn_as,
@@ -233,6 +234,7 @@ class Pooled(NamedTuple):
     strata: tuple[Stratum, ...]
     total: int  # the records the sample stands for
     drawn: str  # how its records were drawn (a key of ``count.people.DRAWN``)
+    own: Estimate  # its people estimated from its sample alone
 
 
 class AcrossStores:
@@ -347,31 +349,27 @@ def _pooled(etype: str, stores: Mapping[str, Pooled]) -> PeopleAcross:
     # A store and its copy sampled at the same places (a replica, a backup restored
     # elsewhere: every draw has a fixed seed, ``probes/sampling.py``, and the first records
     # are the same records) give one sample twice: pooled twice, each identifier of it would
-    # be "seen twice" and the estimate stand for those seen alone.
+    # be "seen twice" and the estimate stand for those seen alone. ``_copies`` finds the
+    # copies it can; for the rest, the stores together hold at least as many people as any
+    # of them: no figure, nor either end of the range, under the largest store's own.
     same = ", ".join(f"{c}'s sample is {k}'s" for c, k in sorted(copies.items()))
     once = f" ({same}, pooled once: a copy sampled at the same places)" if copies else ""
     basis = (
         f"{etype}: the samples of the {len(stores)} stores pooled{once}, each container at its "
         f"own rate, an identifier seen in two stores' samples one person: {est.basis}"
     )
+    largest = max((p.own for p in stores.values()), key=lambda e: e.value)
+    own_low = max(p.own.low for p in stores.values())
+    own_high = max(p.own.high for p in stores.values())
     value, low, high = est.value, est.low, est.high
-    # The pool takes the stores' samples as drawn apart; a store and its copy (a replica, a
-    # backup restored elsewhere) are sampled at the same places (every draw has a fixed seed,
-    # ``probes/sampling.py``; the first records are the same records), so each identifier of
-    # the one sample is seen "twice" and the pool would stand for the sample alone. The stores
-    # together hold at least as many people as any of them: no figure, nor either end of the
-    # range, under the largest store's own.
-    own = [from_sample(p.ids, p.total, strata=p.strata, drawn=p.drawn) for p in stores.values()]
-    largest = max(own, key=lambda e: e.value)
-    if largest.value > value or max(e.low for e in own) > low or max(e.high for e in own) > high:
-        low = max(low, max(e.low for e in own))
-        high = max(high, max(e.high for e in own))
+    if largest.value > value or own_low > low or own_high > high:
+        low, high = max(low, own_low), max(high, own_high)
         value = min(max(value, largest.value), high)
         basis += (
             f"; no fewer than the largest store alone ({largest.value:,}, likely between "
-            f"{max(e.low for e in own):,} and {max(e.high for e in own):,}): stores sampled "
-            "at the same places, a store and its copy, give the same sample twice, which "
-            "pooled would stand for those seen alone"
+            f"{own_low:,} and {own_high:,}): stores sampled at the same places, a store and "
+            "its copy, give the same sample twice, which pooled would stand for those seen "
+            "alone"
         )
     return PeopleAcross(
         etype,
@@ -504,7 +502,7 @@ async def _count_store(
         f"{etype}: {est.basis}{why_not_read}",
         fields,
     )
-    return people, None, None, {}, Pooled(ids, tuple(strata), total, how)
+    return people, None, None, {}, Pooled(ids, tuple(strata), total, how, est)
 
 
 def _field_kinds(acc: Access, containers: Sequence[Container]) -> dict[str, FieldType]:
