@@ -4,6 +4,7 @@ and the reason said when the store's count fails."""
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from leakhound.count.distinct import DistinctCounter
-from leakhound.count.people import SampledIdentifiers, identifier_digests
+from leakhound.count.people import SampledIdentifiers, Stratum, from_sample, identifier_digests
 from leakhound.errors import NetError
 from leakhound.models import (
     Container,
@@ -29,6 +30,7 @@ from leakhound.scanner.options import ScanOptions
 from leakhound.scanner.people import (
     AcrossStores,
     Dated,
+    Pooled,
     _container_people,
     count_people,
     count_people_by_container,
@@ -566,4 +568,53 @@ def test_a_copy_sampled_at_the_same_places_is_pooled_once_beside_other_stores() 
     assert pooled.endpoints == ("10.0.0.1:5432", "10.0.0.2:5432", "10.0.0.3:5432")
     assert pooled.basis is not None
     assert "10.0.0.2:5432's sample is 10.0.0.1:5432's, pooled once" in pooled.basis
+    across.close()
+
+
+def _sampled_store(people: range, sampled: int, seed: int) -> Pooled:
+    """A store holding three records of each of ``people``, ``sampled`` of them drawn at
+    random, with its own estimate from that sample."""
+    records = [p for p in people for _ in range(3)]
+    drawn = random.Random(seed).sample(records, sampled)
+    ids = SampledIdentifiers("EMAIL_ADDRESS", records=sampled, per_record=1)
+    ids.docs = Counter(f"customer{p}".encode() for p in drawn)
+    stratum = Stratum(ids.docs, sampled, len(records))
+    own = from_sample(ids, len(records), strata=[stratum], drawn="spread")
+    return Pooled(ids, (stratum,), len(records), "spread", own)
+
+
+@pytest.mark.parametrize(
+    ("stores", "truth"),
+    [
+        # four stores of the same 3,000 customers, each sampled at places of its own
+        pytest.param([range(3_000)] * 4, 3_000, id="same-people"),
+        pytest.param([range(0, 3_000), range(3_000, 6_000)], 6_000, id="other-people"),
+        pytest.param([range(0, 3_000), range(1_500, 4_500)], 4_500, id="half-shared"),
+    ],
+)
+def test_stores_pooled_count_the_people_they_share_once_and_add_the_rest(
+    stores: list[range], truth: int
+) -> None:
+    # The middle of the pooled range stood between Chao's count of the unseen and every
+    # identifier seen once standing for all the records unread: four stores of the same
+    # people, each sampled thinly, were estimated at twice each one's own figure. Each store's
+    # own figure now adds the share of its people the stores before it do not hold.
+    across = AcrossStores(b"k" * 32)
+    alone = []
+    for n, people in enumerate(stores):
+        pooled = _sampled_store(people, 600, seed=n)
+        alone.append(pooled.own.value)
+        across.add_sampled(f"10.0.0.{n}:5432", pooled)
+    (found,) = across.counts()
+    d = found.distinct
+    assert d.lower <= truth <= d.upper, d
+    largest, shared = max(alone), len(set().union(*map(set, stores))) < sum(map(len, stores))
+    if len(set(stores)) == 1:  # the same people: the largest store's own figure
+        assert d.estimate == largest, (d, alone)
+    elif not shared:  # nobody shared: the stores' figures added
+        assert d.estimate == pytest.approx(sum(alone), rel=0.02), (d, alone)
+    else:  # half shared: between the largest and the sum, near the largest plus half the other
+        other = min(alone)
+        assert largest + 0.3 * other <= d.estimate <= largest + 0.7 * other, (d, alone)
+    assert found.basis is not None and "the largest store's own estimate" in found.basis
     across.close()

@@ -231,6 +231,7 @@ def from_sample(
     leave_out: set[bytes] | None = None,
     strata: Sequence[Stratum] | None = None,
     drawn: str = "first",
+    figure: tuple[float, str] | None = None,
 ) -> Estimate:
     """Distinct identifiers in ``total`` records from what the sample saw (``leave_out``:
     values already counted another way, e.g. by the store).
@@ -239,7 +240,8 @@ def from_sample(
     store's records are theirs: a container whose sample held no such identifier, a payroll
     beside support cases, dilutes no other's rate). Without them the sample is one stratum.
     The range that always holds stays over every record. ``drawn``: how the records sampled
-    were drawn (a key of ``DRAWN``), which the basis says.
+    were drawn (a key of ``DRAWN``), which the basis says. ``figure``: the figure, and how it
+    was had, where the caller knows better than the middle of the range (kept inside it).
     """
     counts = Counter(n for d, n in sample.docs.items() if not leave_out or d not in leave_out)
     seen = sum(counts.values())
@@ -256,7 +258,12 @@ def from_sample(
     got = likely_range(strata, leave_out)
     high = max(seen, min(math.ceil(got.high), ceiling))
     low = min(max(math.floor(got.low), seen), high)
-    value = min(max(round(got.value), low), high)
+    value = min(max(round(got.value if figure is None else figure[0]), low), high)
+    how = (
+        "the figure the middle of the two bounds before that margin on a log scale"
+        if figure is None
+        else figure[1]
+    )
     factor = max(value / low, high / value) if low and value else None
     rates = {round(st.unread_per_read, 1) for st in strata if st.docs}
     stands = (
@@ -274,8 +281,7 @@ def from_sample(
         f"({DRAWN.get(drawn, DRAWN['first'])}): at least those seen plus Chao's lower estimate "
         f"of those not seen, at most each of the {got.once:,} seen once standing for {stands} "
         f"({got.twice:,} seen twice; {MARGIN:g} standard deviations of margin for the "
-        f"sample's chance), the figure the middle of the two bounds before that margin on "
-        f"a log scale"
+        f"sample's chance), {how}"
         + (f", within a factor of {factor:.1f} of either end of the range" if factor else "")
         + f"; for "
         f"certain no fewer than the {seen:,} seen nor more than {ceiling:,} (up to {rate} "

@@ -246,7 +246,9 @@ class AcrossStores:
     samples pooled as the containers of one store are (each at its own rate): an identifier
     seen in two stores' samples is one person, as one seen in two containers' is. Added,
     their figures would count the people a database, its cache and its backups share once
-    in each (the lab's six stores of the same 3,543 people: 22,200)."""
+    in each (the lab's six stores of the same 3,543 people: 22,200). The figure is had
+    from each store's own estimate and the share of its people the others hold
+    (``_union``); the pooled samples give the range."""
 
     def __init__(self, key: bytes, keep: Callable[[str, str, bytes], None] | None = None) -> None:
         self._key = key
@@ -330,6 +332,40 @@ def _copies(stores: Mapping[str, Pooled]) -> dict[str, str]:
     return out
 
 
+def _union(pool: Sequence[Pooled]) -> tuple[float, str]:
+    """The people of stores each estimated from its sample, as a figure and how it was had:
+    the largest store's own estimate, and each other store's own estimate (largest first) but
+    for the share of its people the stores before it hold.
+
+    That share is read from the samples: of the identifiers a store's sample saw, those the
+    stores before it also saw in theirs, over the share of those stores' people their samples
+    saw (a person they hold is seen by their samples at that rate). A store of the same
+    customers shares all of them and adds none; a store of others adds its own estimate.
+    The middle of the pooled range instead stands between a bound that counts the unseen
+    like Chao's and one that counts every identifier seen once as all the records unread:
+    stores of the same people, each sampled thinly, put it at twice their people."""
+    ordered = sorted(pool, key=lambda p: -p.own.value)
+    seen = {d for d, k in ordered[0].ids.docs.items() if k}
+    union = float(max(ordered[0].own.value, len(seen), 1))
+    steps = []
+    for p in ordered[1:]:
+        mine = {d for d, k in p.ids.docs.items() if k}
+        rate = min(len(seen) / union, 1.0)  # their samples saw this share of their people
+        held = len(mine & seen) / len(mine) / rate if mine and rate else 0.0
+        new = p.own.value * (1 - min(held, 1.0))
+        steps.append(f"{new:,.0f} of {p.own.value:,} ({min(held, 1.0):.0%} held before)")
+        seen |= mine
+        union = max(union + new, len(seen))  # every identifier seen is someone
+    how = f"the figure the largest store's own estimate ({ordered[0].own.value:,})"
+    if steps:
+        how += (
+            " and each other store's own but for the share of its people the stores before "
+            "it hold (of the identifiers its sample saw, those theirs saw too, over the share "
+            f"of their people their samples saw): + {' + '.join(steps)}"
+        )
+    return union, how
+
+
 def _pooled(etype: str, stores: Mapping[str, Pooled]) -> PeopleAcross:
     """People once across stores each estimated from its sample: their samples pooled, a
     store's whose sample is another's (``_copies``) once."""
@@ -345,6 +381,7 @@ def _pooled(etype: str, stores: Mapping[str, Pooled]) -> PeopleAcross:
         sum(p.total for p in pool),
         strata=[st for p in pool for st in p.strata],
         drawn=drawn,
+        figure=_union(pool),
     )
     # A store and its copy sampled at the same places (a replica, a backup restored
     # elsewhere: every draw has a fixed seed, ``probes/sampling.py``, and the first records
