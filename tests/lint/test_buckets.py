@@ -487,3 +487,55 @@ def test_public_access_prevention_stops_an_all_users_member(files: Files) -> Non
         '  role   = "roles/storage.objectViewer"\n  member = "allUsers"\n}\n',
     )
     assert files.lint() == []
+
+
+DOCUMENT = """resource "aws_s3_bucket_policy" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  policy = data.aws_iam_policy_document.cases.json
+}
+data "aws_iam_policy_document" "cases" {
+  statement {
+    %s
+    principals {
+      type        = "%s"
+      identifiers = [%s]
+    }
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.cases.arn}/*"]
+  }
+}
+"""
+CONDITION = """condition {
+      test     = "IpAddress"
+      variable = "aws:SourceIp"
+      values   = ["10.0.0.0/8"]
+    }"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "kind", "identifiers", "expected"),
+    [
+        pytest.param("", "*", '"*"', [(6, "high")], id="anonymous"),
+        pytest.param("", "AWS", f'"{ACCOUNT_ARN}", "*"', [(6, "high")], id="aws-list-with-star"),
+        pytest.param('effect = "Allow"', "AWS", '"*"', [(6, "high")], id="explicit-allow"),
+        pytest.param('effect = "Deny"', "*", '"*"', [], id="deny"),
+        pytest.param("", "AWS", f'"{ACCOUNT_ARN}"', [], id="one-account"),
+        pytest.param("", "Service", '"cloudfront.amazonaws.com"', [], id="a-service"),
+        pytest.param(CONDITION, "*", '"*"', [], id="with-a-condition"),
+    ],
+)
+def test_a_policy_from_an_iam_policy_document(
+    files: Files, extra: str, kind: str, identifiers: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", BUCKET + DOCUMENT % (extra, kind, identifiers) + OFF)
+    assert files.lines() == expected
+
+
+def test_a_policy_document_in_terraform_json(files: Files) -> None:
+    files.add("main.tf", BUCKET + DOCUMENT.split("data ")[0] + OFF)
+    files.add(
+        "doc.tf.json",
+        '{"data": {"aws_iam_policy_document": {"cases": {"statement": [{"principals": '
+        '[{"type": "*", "identifiers": ["*"]}], "actions": ["s3:GetObject"]}]}}}}',
+    )
+    assert files.lines() == [(6, "high")]

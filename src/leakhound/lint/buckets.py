@@ -27,6 +27,7 @@ _PRINCIPAL = re.compile(r"""(?<![\w])["']?Principal["']?\s*[=:]\s*""", re.I)
 _AWS_KEY = re.compile(r"""["']?AWS["']?\s*[=:]\s*""", re.I)
 _STRING = re.compile(r""""([^"]*)"|'([^']*)'""")
 _POLICY_WHY = "its policy allows Principal '*' with no condition: anyone reads what it allows"
+_DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
 _STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
 # What a resource's reference to a bucket or account looks like, by kind.
 _REFS = {
@@ -142,6 +143,15 @@ class _Tree:
     gcs_prevented: set[str] = field(default_factory=set)  # public_access_prevention enforced
     private_accounts: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)  # name key -> reference key
+    public_documents: set[str] = field(default_factory=set)  # aws_iam_policy_document names
+
+    def public(self, inst: Instance, policy: Any) -> bool:
+        """Whether a policy (its text, or an aws_iam_policy_document's .json) is public."""
+        inst, policy = inst.origin(policy)
+        doc = _DOCUMENT_REF.search(str(policy))
+        if doc:
+            return f"{inst.prefix}{doc.group(1)}" in self.public_documents
+        return public_policy(str(policy or ""))
 
     def key(self, inst: Instance, kind: str, value: Any) -> str:
         """What ``value`` names, the same whether by reference or by name; a reference is the
@@ -170,10 +180,10 @@ class _Tree:
                 what = "lists and reads" if acl == "public-read" else "lists, reads and writes"
                 why = f"acl = {acl}: anyone {what} the bucket"
                 grant("s3-acl", key, res.line_of("acl"), why, "S3")
-            if kind == "aws_s3_bucket" and public_policy(str(res.get("policy") or "")):
+            if kind == "aws_s3_bucket" and self.public(inst, res.get("policy")):
                 grant("s3-policy", own, res.line_of("policy"), _POLICY_WHY, "S3")
         elif kind == "aws_s3_bucket_policy":
-            if public_policy(str(res.get("policy") or "")):
+            if self.public(inst, res.get("policy")):
                 key = self.key(inst, "s3", res.get("bucket"))
                 grant("s3-policy", key, res.line_of("policy"), _POLICY_WHY, "S3")
         elif kind in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
@@ -312,12 +322,30 @@ class _Tree:
         return {k: v or bool((own or {}).get(k)) for k, v in self.s3_account.items()}
 
 
+def _document_public(inst: Instance, doc: Block) -> bool:
+    """Whether an ``aws_iam_policy_document`` has an Allow statement (the default effect) whose
+    principals are everyone (type "*", or "AWS" with "*" among the identifiers) and which
+    has no condition block."""
+    r = inst.scope.resolve
+    for st in doc.children("statement"):
+        if str(r(st.get("effect", "Allow"))) != "Allow" or st.children("condition"):
+            continue
+        for p in st.children("principals"):
+            ids = _items(r(p.get("identifiers")))
+            if r(p.get("type")) in ("*", "AWS") and "*" in ids:
+                return True
+    return False
+
+
 def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
     """LH121 findings for one module tree (``display``: each file's reported path)."""
     state = _Tree()
     for inst in tree.instances:
         for root in inst.files.values():
             for res in root.blocks:
+                is_document = res.type == "data" and res.labels[:1] == ["aws_iam_policy_document"]
+                if is_document and len(res.labels) > 1 and _document_public(inst, res):
+                    state.public_documents.add(f"{inst.prefix}{res.labels[1]}")
                 if res.type == "resource" and len(res.labels) > 1 and res.labels[0] in _NAMED:
                     kind, attr = _NAMED[res.labels[0]]
                     name = inst.scope.resolve(res.get(attr))
