@@ -141,3 +141,12 @@ def test_a_module_two_roots_call_alike_is_reported_once(files: Files) -> None:
     files.add("envs/dev/main.tf", call)
     files.add("modules/site/main.tf", CHILD_BUCKET)
     assert [(f.path, f.line) for f in files.lint()] == [("modules/site/main.tf", 9)]
+
+
+def test_a_local_module_that_does_not_parse_is_named_in_the_finding(files: Files) -> None:
+    files.add("main.tf", ROOT % ("./modules/bpa", "aws_s3_bucket.cases.id"))
+    files.add("modules/bpa/main.tf", 'resource "aws_s3_bucket_public_access_block" {\n')
+    found = {f.rule.id: f for f in files.lint()}
+    assert found["LH100"].path == "modules/bpa/main.tf"  # reported as its own file, too
+    assert found["LH121"].confidence == Confidence.LOW
+    assert "module.bpa (source './modules/bpa': invalid HCL" in found["LH121"].why
