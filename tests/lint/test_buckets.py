@@ -284,3 +284,258 @@ def test_a_deny_to_everyone_beside_an_allow_to_one_account_is_no_finding(files: 
 def test_an_odd_value_where_a_word_belongs_is_no_crash(files: Files, text: str) -> None:
     files.add("main.tf", text)
     assert files.lint() == []
+
+
+POLICY_HEREDOC = """resource "aws_s3_bucket_policy" "cases" {
+  bucket = "cases-export"
+  policy = <<POLICY
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": %s,
+ "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cases-export/*"%s}]}
+POLICY
+}
+"""
+ACCOUNT_ARN = "arn:aws:iam::123456789012:root"
+
+
+@pytest.mark.parametrize(
+    ("principal", "public"),
+    [
+        pytest.param('"*"', True, id="star"),
+        pytest.param('{ AWS = "*" }', True, id="aws-star"),
+        pytest.param(f'{{ AWS = ["{ACCOUNT_ARN}", "*"] }}', True, id="aws-list-account-then-star"),
+        pytest.param(
+            '{ Service = "cloudfront.amazonaws.com", AWS = "*" }', True, id="aws-after-service"
+        ),
+        pytest.param(f'{{ AWS = ["{ACCOUNT_ARN}"] }}', False, id="aws-list-one-account"),
+        pytest.param(
+            f'{{ AWS = ["{ACCOUNT_ARN}", "arn:aws:iam::210987654321:root"] }}',
+            False,
+            id="aws-list-two-accounts",
+        ),
+        pytest.param('{ Service = "cloudfront.amazonaws.com" }', False, id="a-service"),
+    ],
+)
+def test_every_spelling_of_principal_everyone_in_jsonencode(
+    files: Files, principal: str, public: bool
+) -> None:
+    files.add("main.tf", BUCKET + _policy(principal) + OFF)
+    assert files.lines() == ([(6, "high")] if public else [])
+    condition = '\n      Condition = { StringEquals = { "aws:SourceVpce" = "vpce-1a2b" } }'
+    files.add("main.tf", BUCKET + _policy(principal, condition) + OFF)
+    assert files.lint() == []  # a condition restricts it, as for the other forms
+
+
+@pytest.mark.parametrize(
+    ("principal", "public"),
+    [
+        pytest.param('"*"', True, id="star"),
+        pytest.param('{"AWS": "*"}', True, id="aws-star"),
+        pytest.param(f'{{"AWS": ["{ACCOUNT_ARN}", "*"]}}', True, id="aws-list-account-then-star"),
+        pytest.param(f'{{"AWS": ["{ACCOUNT_ARN}"]}}', False, id="aws-list-one-account"),
+        pytest.param(f'{{"AWS": "{ACCOUNT_ARN}"}}', False, id="aws-one-account"),
+    ],
+)
+def test_every_spelling_of_principal_everyone_in_heredoc_json(
+    files: Files, principal: str, public: bool
+) -> None:
+    block = OFF.replace("aws_s3_bucket.cases.id", '"cases-export"')
+    files.add("main.tf", BUCKET + POLICY_HEREDOC % (principal, "") + block)
+    assert files.lines() == ([(6, "high")] if public else [])
+    condition = ', "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}'
+    files.add("main.tf", BUCKET + POLICY_HEREDOC % (principal, condition) + block)
+    assert files.lint() == []
+
+
+OWNERSHIP = """resource "aws_s3_bucket_ownership_controls" "cases" {
+  bucket = %s
+  rule {
+    object_ownership = "%s"
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            BUCKET
+            + ACL % "public-read"
+            + OFF
+            + OWNERSHIP % ("aws_s3_bucket.cases.id", "BucketOwnerEnforced"),
+            [],
+            id="acls-disabled",
+        ),
+        pytest.param(
+            BUCKET + ACL % "public-read" + OWNERSHIP % ('"cases-export"', "BucketOwnerEnforced"),
+            [],
+            id="acls-disabled-by-bucket-name-no-access-block",
+        ),
+        pytest.param(
+            BUCKET
+            + ACL % "public-read"
+            + OFF
+            + OWNERSHIP % ("aws_s3_bucket.cases.id", "ObjectWriter"),
+            [(6, "high")],
+            id="object-writer-keeps-acls",
+        ),
+        pytest.param(
+            BUCKET
+            + ACL % "public-read"
+            + OFF
+            + OWNERSHIP % ('"other-bucket"', "BucketOwnerEnforced"),
+            [(6, "high")],
+            id="another-bucket-disabled",
+        ),
+        pytest.param(
+            BUCKET
+            + _policy()
+            + OFF
+            + OWNERSHIP % ("aws_s3_bucket.cases.id", "BucketOwnerEnforced"),
+            [(6, "high")],
+            id="a-policy-is-no-acl",
+        ),
+    ],
+)
+def test_bucket_owner_enforced_makes_an_acl_ineffective(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", text)
+    assert files.lines() == expected
+
+
+def test_bucket_owner_enforced_in_terraform_json(files: Files) -> None:
+    files.add("main.tf", BUCKET + ACL % "public-read" + OFF)
+    files.add(
+        "own.tf.json",
+        '{"resource": {"aws_s3_bucket_ownership_controls": {"cases": {'
+        '"bucket": "${aws_s3_bucket.cases.id}",'
+        ' "rule": [{"object_ownership": "BucketOwnerEnforced"}]}}}}',
+    )
+    assert files.lint() == []
+
+
+GCS_BUCKET = """resource "google_storage_bucket" "cases" {
+  name     = "cases"
+  location = "EU"
+  %s
+}
+"""
+GCS_ACL = """resource "google_storage_bucket_acl" "cases" {
+  bucket = google_storage_bucket.cases.name
+  %s
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(GCS_ACL % 'role_entity = ["READER:allUsers"]', [(3, "high")], id="reader"),
+        pytest.param(
+            GCS_ACL % 'role_entity = ["OWNER:project-owners-1", "WRITER:allAuthenticatedUsers"]',
+            [(3, "high")],
+            id="writer-any-google-account",
+        ),
+        pytest.param(GCS_ACL % 'predefined_acl = "publicRead"', [(3, "high")], id="public-read"),
+        pytest.param(
+            GCS_ACL % 'predefined_acl = "publicReadWrite"', [(3, "high")], id="public-read-write"
+        ),
+        pytest.param(
+            'resource "google_storage_default_object_acl" "cases" {\n  bucket = "cases"\n'
+            '  role_entity = ["READER:allUsers"]\n}\n',
+            [(3, "high")],
+            id="default-object-acl",
+        ),
+        pytest.param(GCS_ACL % 'predefined_acl = "projectPrivate"', [], id="project-private"),
+        pytest.param(GCS_ACL % 'role_entity = ["READER:group-data@example.net"]', [], id="a-group"),
+        pytest.param(
+            GCS_BUCKET % "uniform_bucket_level_access = true"
+            + GCS_ACL % 'role_entity = ["READER:allUsers"]',
+            [],
+            id="uniform-access-disables-acls",
+        ),
+        pytest.param(
+            GCS_BUCKET % 'public_access_prevention = "enforced"'
+            + GCS_ACL % 'predefined_acl = "publicRead"',
+            [],
+            id="public-access-prevention",
+        ),
+        pytest.param(
+            GCS_BUCKET % "uniform_bucket_level_access = false"
+            + GCS_ACL % 'role_entity = ["READER:allUsers"]',
+            [(8, "high")],
+            id="fine-grained-access",
+        ),
+    ],
+)
+def test_gcs_acls_readable_by_anyone(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", text)
+    assert files.lines() == expected
+    assert all(f.store == "Google Cloud Storage" for f in files.lint())
+
+
+def test_public_access_prevention_stops_an_all_users_member(files: Files) -> None:
+    files.add(
+        "main.tf",
+        GCS_BUCKET
+        % 'public_access_prevention = "enforced"'
+        + 'resource "google_storage_bucket_iam_member" "cases" {\n'
+        "  bucket = google_storage_bucket.cases.name\n"
+        '  role   = "roles/storage.objectViewer"\n  member = "allUsers"\n}\n',
+    )
+    assert files.lint() == []
+
+
+DOCUMENT = """resource "aws_s3_bucket_policy" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  policy = data.aws_iam_policy_document.cases.json
+}
+data "aws_iam_policy_document" "cases" {
+  statement {
+    %s
+    principals {
+      type        = "%s"
+      identifiers = [%s]
+    }
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.cases.arn}/*"]
+  }
+}
+"""
+CONDITION = """condition {
+      test     = "IpAddress"
+      variable = "aws:SourceIp"
+      values   = ["10.0.0.0/8"]
+    }"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "kind", "identifiers", "expected"),
+    [
+        pytest.param("", "*", '"*"', [(6, "high")], id="anonymous"),
+        pytest.param("", "AWS", f'"{ACCOUNT_ARN}", "*"', [(6, "high")], id="aws-list-with-star"),
+        pytest.param('effect = "Allow"', "AWS", '"*"', [(6, "high")], id="explicit-allow"),
+        pytest.param('effect = "Deny"', "*", '"*"', [], id="deny"),
+        pytest.param("", "AWS", f'"{ACCOUNT_ARN}"', [], id="one-account"),
+        pytest.param("", "Service", '"cloudfront.amazonaws.com"', [], id="a-service"),
+        pytest.param(CONDITION, "*", '"*"', [], id="with-a-condition"),
+    ],
+)
+def test_a_policy_from_an_iam_policy_document(
+    files: Files, extra: str, kind: str, identifiers: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", BUCKET + DOCUMENT % (extra, kind, identifiers) + OFF)
+    assert files.lines() == expected
+
+
+def test_a_policy_document_in_terraform_json(files: Files) -> None:
+    files.add("main.tf", BUCKET + DOCUMENT.split("data ")[0] + OFF)
+    files.add(
+        "doc.tf.json",
+        '{"data": {"aws_iam_policy_document": {"cases": {"statement": [{"principals": '
+        '[{"type": "*", "identifiers": ["*"]}], "actions": ["s3:GetObject"]}]}}}}',
+    )
+    assert files.lines() == [(6, "high")]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import cloud_rules, compose, helm, kubernetes, terraform
+from . import buckets, cloud_rules, compose, helm, kubernetes, terraform, tfmodules
 from .model import PARSE_ERROR, Finding, LintResult, Severity, Skipped
 from .sources import ConfigSyntaxError, Located, decode, load_json, load_yaml_all
 from .stores import couchdb, elasticsearch, mongodb, mysql, postgresql, redis
@@ -188,6 +188,11 @@ def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
         run.result.findings.extend(
             terraform.lint_module(files, run.tfvars.get(directory, {}), run.display)
         )
+    # A module two roots call is judged in each; the same finding at its line is reported once.
+    trees = tfmodules.trees(run.tf, run.tfvars, run.display, run.show)
+    run.result.findings.extend(
+        dict.fromkeys(f for t in trees for f in buckets.lint(t, run.display))
+    )
     run.result.findings.extend(kubernetes.lint(run.k8s))
     run.result.findings.sort(key=lambda f: (f.path, f.line, f.rule.id))
     return run.result

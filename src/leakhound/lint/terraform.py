@@ -1,5 +1,6 @@
-"""Terraform: Azure NSG rules, AWS security groups and rules, GCP firewalls that admit the
-Internet to a data store port.
+"""Terraform: parsing (HCL and JSON), variables, and the Azure NSG rules, AWS security groups
+and rules, GCP firewalls that admit the Internet to a data store port (public buckets are
+``buckets``'s, judged over a module tree that ``tfmodules`` reads).
 
 Parsed with python-hcl2's grammar (its lark tree keeps every attribute's line). Variables are
 resolved from ``variable`` defaults, ``locals`` and ``terraform.tfvars``/``*.auto.tfvars`` of the
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import BUCKET_PUBLIC, NETWORK_RULE, Confidence, Finding, Severity
+from .model import NETWORK_RULE, Finding
 from .network import Unresolved, is_world, judge, stores_label
 from .sources import ConfigSyntaxError, Located
 
@@ -117,6 +118,9 @@ _JSON_BLOCKS = {
     "resource",
     "variable",
     "locals",
+    "statement",
+    "principals",
+    "condition",
 }
 
 
@@ -125,13 +129,12 @@ def from_json(doc: Any) -> Block:
     root = Block("", [], getattr(doc, "line", 1))
     if not isinstance(doc, Located):
         raise ConfigSyntaxError("Terraform JSON must be an object", getattr(doc, "line", 1))
-    for kind in ("resource", "variable", "locals"):
+    for kind in ("resource", "data", "variable", "locals", "module"):
         section = doc.get(kind)
         for item in section if isinstance(section, list) else [section]:
             if isinstance(item, Located):
-                root.blocks.extend(
-                    _json_blocks(kind, item, depth={"resource": 2, "variable": 1}.get(kind, 0))
-                )
+                depth = {"resource": 2, "data": 2, "variable": 1, "module": 1}.get(kind, 0)
+                root.blocks.extend(_json_blocks(kind, item, depth=depth))
     return root
 
 
@@ -351,225 +354,20 @@ class _Module:
             self.rule(path, line, subject, sources, ports, protocol, b.attrs)
 
 
-# -- buckets readable by anyone ---------------------------------------------------------------
-
-_PUBLIC_ACLS = {"public-read", "public-read-write"}
-_PUBLIC_MEMBERS = {"allusers", "allauthenticatedusers"}
-# A policy statement as HCL (jsonencode({...})) or JSON: its principal is everyone when it is
-# "*" or {"AWS": "*"} (a list holding "*" too).
-_PRINCIPAL_ANY = re.compile(
-    r"""["']?Principal["']?\s*[=:]\s*(?:\{\s*["']?AWS["']?\s*[=:]\s*)?\[?\s*["']\*["']""", re.I
-)
-_ALLOW = re.compile(r"""["']?Effect["']?\s*[=:]\s*["']Allow["']""", re.I)
-_CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]""", re.I)
-_BUCKET_REF = re.compile(r"aws_s3_bucket\.([\w-]+)")
-_ACCOUNT_REF = re.compile(r"azurerm_storage_account\.([\w-]+)")
-
-
-def _bucket_key(value: Any) -> str:
-    """What a resource's ``bucket`` names, the same whether by reference or by name."""
-    m = _BUCKET_REF.search(str(value))
-    return f"ref:{m.group(1)}" if m else f"name:{value}"
-
-
-@dataclass
-class _Buckets:
-    """S3 findings wait for the whole module: a public access block may sit in another file."""
-
-    acls: list[tuple[str, Block, str, str, str]] = field(default_factory=list)
-    policies: list[tuple[str, Block, str, str]] = field(default_factory=list)
-    blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    containers: list[tuple[str, Block, str, str, Any]] = field(default_factory=list)
-    private_accounts: set[str] = field(default_factory=set)
-    account: dict[str, Any] | None = None  # aws_s3_account_public_access_block: every bucket
-
-
-def _s3_names(root_blocks: list[Block]) -> dict[str, str]:
-    """aws_s3_bucket resource name -> the bucket's name, to match blocks that use either."""
-    out = {}
-    for res in root_blocks:
-        if res.type == "resource" and res.labels[:1] == ["aws_s3_bucket"] and len(res.labels) > 1:
-            out[f"name:{res.get('bucket')}"] = f"ref:{res.labels[1]}"
-    return out
-
-
-def _bucket_findings(m: _Module, b: _Buckets, aliases: dict[str, str]) -> None:
-    """An S3 ACL or policy open to anyone, unless Block Public Access for that bucket stops it:
-    high when a public access block explicitly turns the protection off, medium when none is
-    declared (buckets created since April 2023 block public access by default; older ones and
-    accounts that turned it off do not)."""
-
-    def block_for(key: str) -> dict[str, Any] | None:
-        """The bucket's own block, merged with the account's: either one blocking stops it."""
-        key = aliases.get(key, key)
-        own = next((v for k, v in b.blocks.items() if aliases.get(k, k) == key), None)
-        if b.account is None:
-            return own
-        return {k: v or bool((own or {}).get(k)) for k, v in b.account.items()}
-
-    def add(path: str, line: int, subject: str, why: str, blocker: dict[str, Any] | None) -> None:
-        severity = Severity.MEDIUM if blocker is None else Severity.HIGH
-        if blocker is None:
-            why += (
-                " (no aws_s3_bucket_public_access_block for it here: buckets created since "
-                "April 2023 block public access by default, older ones do not)"
-            )
-        m.findings.append(
-            Finding(BUCKET_PUBLIC, severity, path, line, "S3", subject, why, BUCKET_PUBLIC.help)
-        )
-
-    for path, res, subject, access, account in b.containers:
-        ref = _ACCOUNT_REF.search(str(account))
-        key = f"ref:{ref.group(1)}" if ref else f"name:{m.r(account)}"
-        if key in b.private_accounts:
-            continue
-        what = (
-            "lists and reads every blob" if access == "container" else "reads any blob by its name"
-        )
-        m.findings.append(
-            Finding(
-                BUCKET_PUBLIC,
-                Severity.HIGH,
-                path,
-                res.line_of("container_access_type"),
-                "Azure Blob",
-                subject,
-                f"container_access_type = {access}: anyone {what} without a key (unless its "
-                "storage account sets allow_nested_items_to_be_public = false)",
-                BUCKET_PUBLIC.help,
-            )
-        )
-    for path, res, subject, acl, key in b.acls:
-        blocker = block_for(key)
-        if blocker and (blocker.get("block_public_acls") or blocker.get("ignore_public_acls")):
-            continue
-        what = "lists and reads" if acl == "public-read" else "lists, reads and writes"
-        add(path, res.line_of("acl"), subject, f"acl = {acl}: anyone {what} the bucket", blocker)
-    for path, res, subject, key in b.policies:
-        blocker = block_for(key)
-        if blocker and (
-            blocker.get("block_public_policy") or blocker.get("restrict_public_buckets")
-        ):
-            continue
-        why = "its policy allows Principal '*' with no condition: anyone reads what it allows"
-        add(path, res.line_of("policy"), subject, why, blocker)
-
-
-_STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
-
-
-def _statements(text: str) -> list[str]:
-    """Each statement of a policy's text on its own (the objects of its Statement list), so a
-    condition on one statement (the usual HTTPS-only deny) does not excuse another; the whole
-    text when no Statement list is found."""
-    m = _STATEMENT.search(text)
-    if not m or m.end() >= len(text) or text[m.end()] not in "[{":
-        return [text]
-    base = 1 if text[m.end()] == "[" else 0
-    out: list[str] = []
-    depth, start = 0, -1
-    for j in range(m.end(), len(text)):
-        c = text[j]
-        if c in "{[":
-            if c == "{" and depth == base:
-                start = j
-            depth += 1
-        elif c in "}]":
-            depth -= 1
-            if c == "}" and depth == base and start >= 0:
-                out.append(text[start : j + 1])
-                start = -1
-            if depth <= 0 and (base == 1 or c == "}"):
-                break
-    return out or [text]
-
-
-def _public_policy(text: str) -> bool:
-    """Whether one statement allows Principal '*' with no condition."""
-    return any(
-        _ALLOW.search(st) and _PRINCIPAL_ANY.search(st) and not _CONDITION.search(st)
-        for st in _statements(text)
-    )
-
-
 def lint_module(
     files: dict[Path, Block], tfvars: dict[Path, Block], display: dict[Path, str]
 ) -> list[Finding]:
-    """Findings for the .tf files of one directory (``display``: each file's reported path)."""
+    """Network rule findings (LH120) for the .tf files of one directory (``display``: each
+    file's reported path); buckets are judged over the module tree (``buckets``)."""
     m = _Module(module_scope(files, tfvars))
-    buckets = _Buckets()
-    aliases: dict[str, str] = {}
     for fpath, root in files.items():
         path = display[fpath]
-        aliases.update(_s3_names(root.blocks))
         for res in root.blocks:
             if res.type != "resource" or len(res.labels) < 2:
                 continue
             kind, name = res.labels[0], res.labels[1]
             subject = f"{kind}.{name}"
-            if kind in ("aws_s3_bucket_acl", "aws_s3_bucket"):
-                acl = _lower(m.r(res.get("acl")))
-                if isinstance(acl, str) and acl in _PUBLIC_ACLS:
-                    key = (
-                        f"ref:{name}" if kind == "aws_s3_bucket" else _bucket_key(res.get("bucket"))
-                    )
-                    buckets.acls.append((path, res, subject, str(acl), key))
-                if kind == "aws_s3_bucket" and _public_policy(str(res.get("policy") or "")):
-                    buckets.policies.append((path, res, subject, f"ref:{name}"))
-            elif kind == "aws_s3_bucket_policy":
-                if _public_policy(str(res.get("policy") or "")):
-                    buckets.policies.append((path, res, subject, _bucket_key(res.get("bucket"))))
-            elif kind in (
-                "aws_s3_bucket_public_access_block",
-                "aws_s3_account_public_access_block",
-            ):
-                settings = {
-                    k: m.r(res.get(k)) is True
-                    for k in (
-                        "block_public_acls",
-                        "ignore_public_acls",
-                        "block_public_policy",
-                        "restrict_public_buckets",
-                    )
-                }
-                if kind == "aws_s3_account_public_access_block":
-                    buckets.account = settings
-                else:
-                    buckets.blocks[_bucket_key(res.get("bucket"))] = settings
-            elif kind == "azurerm_storage_container":
-                access = _lower(m.r(res.get("container_access_type")))
-                if access in ("blob", "container"):
-                    account = res.get("storage_account_name", res.get("storage_account_id"))
-                    buckets.containers.append((path, res, subject, str(access), account))
-            elif kind == "azurerm_storage_account":
-                # The account-wide switch (allow_blob_public_access before provider 3.0):
-                # false makes every container private, whatever its access type says.
-                flag = res.get(
-                    "allow_nested_items_to_be_public", res.get("allow_blob_public_access")
-                )
-                if m.r(flag) is False:
-                    buckets.private_accounts.add(f"ref:{name}")
-                    buckets.private_accounts.add(f"name:{m.r(res.get('name'))}")
-            elif kind in ("google_storage_bucket_iam_member", "google_storage_bucket_iam_binding"):
-                members = [*_items(m.r(res.get("member"))), *_items(m.r(res.get("members")))]
-                public = [x for x in members if isinstance(x, str) and x.lower() in _PUBLIC_MEMBERS]
-                role = m.r(res.get("role"))
-                if public:
-                    m.findings.append(
-                        Finding(
-                            BUCKET_PUBLIC,
-                            Severity.HIGH,
-                            path,
-                            res.line_of("member", "members"),
-                            "Google Cloud Storage",
-                            subject,
-                            f"grants {role} to {', '.join(map(str, public))}: anyone on the "
-                            "Internet gets what the role allows",
-                            BUCKET_PUBLIC.help,
-                            Confidence.HIGH,
-                        )
-                    )
-            elif kind == "azurerm_network_security_rule":
+            if kind == "azurerm_network_security_rule":
                 m.azure_rule(path, res, subject)
             elif kind == "azurerm_network_security_group":
                 for sr in res.children("security_rule"):
@@ -599,7 +397,6 @@ def lint_module(
                 m.aws_ingress(path, res, subject, "cidr_ipv4", "cidr_ipv6", "ip_protocol")
             elif kind == "google_compute_firewall":
                 m.gcp_firewall(path, res, subject)
-    _bucket_findings(m, buckets, aliases)
     return m.findings
 
 

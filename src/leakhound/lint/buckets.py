@@ -1,0 +1,360 @@
+"""Terraform buckets and blob containers readable by anyone (LH121): S3 ACLs and policies, Azure
+containers, GCS ACLs and IAM members, each judged against what stops it anywhere in its module
+tree (S3 Block Public Access, ACLs disabled by BucketOwnerEnforced or uniform bucket-level
+access, GCS public access prevention, an Azure account that allows no public container).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import BUCKET_PUBLIC, Confidence, Finding, Severity
+from .terraform import Block, _as_block, _items, _lower
+from .tfmodules import Instance, Tree
+
+_PUBLIC_ACLS = {"public-read", "public-read-write"}
+_PUBLIC_MEMBERS = {"allusers", "allauthenticatedusers"}
+# GCS canned ACLs that grant allUsers a role on the bucket, and what that role lets anyone do.
+_GCS_PUBLIC_ACLS = {"publicread": "READER", "publicreadwrite": "WRITER"}
+_GCS_ROLES = {"READER": "lists the bucket", "WRITER": "lists and writes", "OWNER": "owns"}
+_ALLOW = re.compile(r"""["']?Effect["']?\s*[=:]\s*["']Allow["']""", re.I)
+_CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]""", re.I)
+# The Principal key of a statement (not NotPrincipal), as HCL (jsonencode) or JSON.
+_PRINCIPAL = re.compile(r"""(?<![\w])["']?Principal["']?\s*[=:]\s*""", re.I)
+_AWS_KEY = re.compile(r"""["']?AWS["']?\s*[=:]\s*""", re.I)
+_STRING = re.compile(r""""([^"]*)"|'([^']*)'""")
+_POLICY_WHY = "its policy allows Principal '*' with no condition: anyone reads what it allows"
+_DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
+_STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
+# What a resource's reference to a bucket or account looks like, by kind.
+_REFS = {
+    "s3": re.compile(r"aws_s3_bucket\.([\w-]+)"),
+    "azure": re.compile(r"azurerm_storage_account\.([\w-]+)"),
+    "gcs": re.compile(r"google_storage_bucket\.([\w-]+)"),
+}
+# Resources that create a bucket or account, and the attribute that holds its name.
+_NAMED = {
+    "aws_s3_bucket": ("s3", "bucket"),
+    "azurerm_storage_account": ("azure", "name"),
+    "google_storage_bucket": ("gcs", "name"),
+}
+_BLOCK_KEYS = (
+    "block_public_acls",
+    "ignore_public_acls",
+    "block_public_policy",
+    "restrict_public_buckets",
+)
+
+
+def _span(text: str, start: int) -> str:
+    """The bracketed value (or quoted string) that starts at ``start``."""
+    if start >= len(text):
+        return ""
+    if text[start] not in "{[":
+        m = _STRING.match(text, start)
+        return m.group(0) if m else ""
+    depth = 0
+    for j in range(start, len(text)):
+        if text[j] in "{[":
+            depth += 1
+        elif text[j] in "}]":
+            depth -= 1
+            if depth == 0:
+                return text[start : j + 1]
+    return text[start:]
+
+
+def _is_star(value: str) -> bool:
+    """Whether a string or list value holds the literal "*"."""
+    return any((a or b) == "*" for a, b in _STRING.findall(value))
+
+
+def _principal_any(statement: str) -> bool:
+    """Whether a statement's Principal is everyone: "*", {"AWS": "*"} or an AWS list holding
+    "*" beside accounts (one "*" is enough: the others add nothing)."""
+    m = _PRINCIPAL.search(statement)
+    if not m:
+        return False
+    value = _span(statement, m.end())
+    if not value.startswith("{"):
+        return _is_star(value)
+    aws = _AWS_KEY.search(value)
+    return aws is not None and _is_star(_span(value, aws.end()))
+
+
+def _statements(text: str) -> list[str]:
+    """Each statement of a policy's text on its own (the objects of its Statement list), so a
+    condition on one statement (the usual HTTPS-only deny) does not excuse another; the whole
+    text when no Statement list is found."""
+    m = _STATEMENT.search(text)
+    if not m or m.end() >= len(text) or text[m.end()] not in "[{":
+        return [text]
+    base = 1 if text[m.end()] == "[" else 0
+    out: list[str] = []
+    depth, start = 0, -1
+    for j in range(m.end(), len(text)):
+        c = text[j]
+        if c in "{[":
+            if c == "{" and depth == base:
+                start = j
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+            if c == "}" and depth == base and start >= 0:
+                out.append(text[start : j + 1])
+                start = -1
+            if depth <= 0 and (base == 1 or c == "}"):
+                break
+    return out or [text]
+
+
+def public_policy(text: str) -> bool:
+    """Whether one statement allows Principal '*' with no condition."""
+    return any(
+        _ALLOW.search(st) and _principal_any(st) and not _CONDITION.search(st)
+        for st in _statements(text)
+    )
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """A public ACL, policy, container or member, judged once the whole tree is read."""
+
+    kind: str  # s3-acl, s3-policy, azure, gcs-acl, gcs-iam
+    key: str
+    path: str
+    line: int
+    subject: str
+    why: str
+    store: str
+
+
+@dataclass
+class _Tree:
+    """What a module tree grants to anyone, and what stops it, by bucket or account key."""
+
+    grants: list[_Grant] = field(default_factory=list)
+    s3_blocks: dict[str, dict[str, bool]] = field(default_factory=dict)
+    s3_account: dict[str, bool] | None = None  # aws_s3_account_public_access_block
+    acls_disabled: set[str] = field(default_factory=set)  # BucketOwnerEnforced, uniform access
+    gcs_prevented: set[str] = field(default_factory=set)  # public_access_prevention enforced
+    private_accounts: set[str] = field(default_factory=set)
+    aliases: dict[str, str] = field(default_factory=dict)  # name key -> reference key
+    public_documents: set[str] = field(default_factory=set)  # aws_iam_policy_document names
+
+    def public(self, inst: Instance, policy: Any) -> bool:
+        """Whether a policy (its text, or an aws_iam_policy_document's .json) is public."""
+        inst, policy = inst.origin(policy)
+        doc = _DOCUMENT_REF.search(str(policy))
+        if doc:
+            return f"{inst.prefix}{doc.group(1)}" in self.public_documents
+        return public_policy(str(policy or ""))
+
+    def key(self, inst: Instance, kind: str, value: Any) -> str:
+        """What ``value`` names, the same whether by reference or by name; a reference is the
+        module's own resource (a variable its caller bound is followed to the caller)."""
+        inst, value = inst.origin(value)
+        m = _REFS[kind].search(str(value))
+        if m:
+            return f"{kind}:ref:{inst.prefix}{m.group(1)}"
+        name = f"{kind}:name:{inst.scope.resolve(value)}"
+        return self.aliases.get(name, name)
+
+    def read(self, inst: Instance, path: str, res: Block) -> None:
+        """Note one resource of the tree."""
+        kind, name = res.labels[0], res.labels[1]
+        subject = f"{inst.prefix}{kind}.{name}"
+        r = inst.scope.resolve
+
+        def grant(what: str, key: str, line: int, why: str, store: str) -> None:
+            self.grants.append(_Grant(what, key, path, line, subject, why, store))
+
+        if kind in ("aws_s3_bucket_acl", "aws_s3_bucket"):
+            acl = _lower(r(res.get("acl")))
+            own = f"s3:ref:{inst.prefix}{name}"
+            key = own if kind == "aws_s3_bucket" else self.key(inst, "s3", res.get("bucket"))
+            if isinstance(acl, str) and acl in _PUBLIC_ACLS:
+                what = "lists and reads" if acl == "public-read" else "lists, reads and writes"
+                why = f"acl = {acl}: anyone {what} the bucket"
+                grant("s3-acl", key, res.line_of("acl"), why, "S3")
+            if kind == "aws_s3_bucket" and self.public(inst, res.get("policy")):
+                grant("s3-policy", own, res.line_of("policy"), _POLICY_WHY, "S3")
+        elif kind == "aws_s3_bucket_policy":
+            if self.public(inst, res.get("policy")):
+                key = self.key(inst, "s3", res.get("bucket"))
+                grant("s3-policy", key, res.line_of("policy"), _POLICY_WHY, "S3")
+        elif kind in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
+            settings = {k: r(res.get(k)) is True for k in _BLOCK_KEYS}
+            if kind == "aws_s3_account_public_access_block":
+                self.s3_account = settings
+            else:
+                self.s3_blocks[self.key(inst, "s3", res.get("bucket"))] = settings
+        elif kind == "aws_s3_bucket_ownership_controls":
+            rules = [*res.children("rule")]
+            rules += [
+                _as_block(i, res.line) for i in _items(res.get("rule")) if isinstance(i, dict)
+            ]
+            if any(r(x.get("object_ownership")) == "BucketOwnerEnforced" for x in rules):
+                self.acls_disabled.add(self.key(inst, "s3", res.get("bucket")))
+        elif kind == "azurerm_storage_container":
+            access = _lower(r(res.get("container_access_type")))
+            if access in ("blob", "container"):
+                account = res.get("storage_account_name", res.get("storage_account_id"))
+                what = {"container": "lists and reads every blob"}.get(
+                    access, "reads any blob by its name"
+                )
+                why = (
+                    f"container_access_type = {access}: anyone {what} without a key (unless its "
+                    "storage account sets allow_nested_items_to_be_public = false)"
+                )
+                key = self.key(inst, "azure", account)
+                grant("azure", key, res.line_of("container_access_type"), why, "Azure Blob")
+        elif kind == "azurerm_storage_account":
+            # The account-wide switch (allow_blob_public_access before provider 3.0):
+            # false makes every container private, whatever its access type says.
+            flag = res.get("allow_nested_items_to_be_public", res.get("allow_blob_public_access"))
+            if r(flag) is False:
+                self.private_accounts.add(f"azure:ref:{inst.prefix}{name}")
+        elif kind == "google_storage_bucket":
+            own = f"gcs:ref:{inst.prefix}{name}"
+            if r(res.get("uniform_bucket_level_access")) is True:
+                self.acls_disabled.add(own)
+            if _lower(r(res.get("public_access_prevention"))) == "enforced":
+                self.gcs_prevented.add(own)
+        elif kind in ("google_storage_bucket_iam_member", "google_storage_bucket_iam_binding"):
+            members = [*_items(r(res.get("member"))), *_items(r(res.get("members")))]
+            public = [x for x in members if isinstance(x, str) and x.lower() in _PUBLIC_MEMBERS]
+            if public:
+                why = (
+                    f"grants {r(res.get('role'))} to {', '.join(public)}: anyone on the "
+                    "Internet gets what the role allows"
+                )
+                key = self.key(inst, "gcs", res.get("bucket"))
+                grant("gcs-iam", key, res.line_of("member", "members"), why, "Google Cloud Storage")
+        elif kind in ("google_storage_bucket_acl", "google_storage_default_object_acl"):
+            self._gcs_acl(inst, res, grant)
+
+    def _gcs_acl(self, inst: Instance, res: Block, grant: Callable[..., None]) -> None:
+        """A bucket ACL (or the default ACL of its new objects) that names allUsers or
+        allAuthenticatedUsers, or a canned publicRead/publicReadWrite."""
+        r = inst.scope.resolve
+        objects = res.labels[0] == "google_storage_default_object_acl"
+        found: list[tuple[str, str]] = []  # (role, entity)
+        for entry in _items(r(res.get("role_entity"))):
+            role, _, entity = str(entry).partition(":")
+            if entity.lower() in _PUBLIC_MEMBERS:
+                found.append((role.upper(), entity))
+        line = res.line_of("role_entity")
+        canned = _lower(r(res.get("predefined_acl")))
+        if not found and isinstance(canned, str) and canned in _GCS_PUBLIC_ACLS:
+            found.append((_GCS_PUBLIC_ACLS[canned], "allUsers"))
+            line = res.line_of("predefined_acl")
+        if not found:
+            return
+        role, entity = max(
+            found, key=lambda f: list(_GCS_ROLES).index(f[0]) if f[0] in _GCS_ROLES else -1
+        )
+        if objects:
+            what = "reads every new object by its name"
+        else:
+            what = _GCS_ROLES.get(role, f"gets {role} on the bucket")
+        who = "anyone" if entity.lower() == "allusers" else "any Google account"
+        why = f"its ACL gives {role} to {entity}: {who} {what}"
+        key = self.key(inst, "gcs", res.get("bucket"))
+        grant("gcs-acl", key, line, why, "Google Cloud Storage")
+
+    def findings(self, unread: list[str]) -> list[Finding]:
+        """The grants nothing in the tree stops."""
+        out: list[Finding] = []
+        for g in self.grants:
+            key = g.key
+            severity, why, confidence = Severity.HIGH, g.why, Confidence.HIGH
+            if g.kind in ("s3-acl", "s3-policy"):
+                blocker = self._s3_block(key)
+                keys = ("block_public_acls", "ignore_public_acls")
+                if g.kind == "s3-policy":
+                    keys = ("block_public_policy", "restrict_public_buckets")
+                if blocker and any(blocker[k] for k in keys):
+                    continue
+                if g.kind == "s3-acl" and key in self.acls_disabled:
+                    continue  # BucketOwnerEnforced: AWS refuses any ACL but the owner's
+                if blocker is None:
+                    severity = Severity.MEDIUM
+                    also = " and disable ACLs" if g.kind == "s3-acl" else ""
+                    why += (
+                        " (no aws_s3_bucket_public_access_block for it here: buckets created "
+                        f"since April 2023 block public access{also} by default, older ones "
+                        "do not)"
+                    )
+            elif g.kind == "azure" and key in self.private_accounts:
+                continue
+            elif g.kind == "gcs-acl" and (key in self.acls_disabled or key in self.gcs_prevented):
+                continue  # uniform bucket-level access: GCS refuses ACLs
+            elif g.kind == "gcs-iam" and key in self.gcs_prevented:
+                continue
+            if unread:
+                why += f" ({'; '.join(unread)} could not be read: it may change this)"
+                confidence = Confidence.LOW
+            line = g.line
+            out.append(
+                Finding(
+                    BUCKET_PUBLIC,
+                    severity,
+                    g.path,
+                    line,
+                    g.store,
+                    g.subject,
+                    why,
+                    BUCKET_PUBLIC.help,
+                    confidence,
+                )
+            )
+        return list(dict.fromkeys(out))
+
+    def _s3_block(self, key: str) -> dict[str, bool] | None:
+        """The bucket's own block, merged with the account's: either one blocking stops it."""
+        own = self.s3_blocks.get(key)
+        if self.s3_account is None:
+            return own
+        return {k: v or bool((own or {}).get(k)) for k, v in self.s3_account.items()}
+
+
+def _document_public(inst: Instance, doc: Block) -> bool:
+    """Whether an ``aws_iam_policy_document`` has an Allow statement (the default effect) whose
+    principals are everyone (type "*", or "AWS" with "*" among the identifiers) and which
+    has no condition block."""
+    r = inst.scope.resolve
+    for st in doc.children("statement"):
+        if str(r(st.get("effect", "Allow"))) != "Allow" or st.children("condition"):
+            continue
+        for p in st.children("principals"):
+            ids = _items(r(p.get("identifiers")))
+            if r(p.get("type")) in ("*", "AWS") and "*" in ids:
+                return True
+    return False
+
+
+def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
+    """LH121 findings for one module tree (``display``: each file's reported path)."""
+    state = _Tree()
+    for inst in tree.instances:
+        for root in inst.files.values():
+            for res in root.blocks:
+                is_document = res.type == "data" and res.labels[:1] == ["aws_iam_policy_document"]
+                if is_document and len(res.labels) > 1 and _document_public(inst, res):
+                    state.public_documents.add(f"{inst.prefix}{res.labels[1]}")
+                if res.type == "resource" and len(res.labels) > 1 and res.labels[0] in _NAMED:
+                    kind, attr = _NAMED[res.labels[0]]
+                    name = inst.scope.resolve(res.get(attr))
+                    state.aliases[f"{kind}:name:{name}"] = (
+                        f"{kind}:ref:{inst.prefix}{res.labels[1]}"
+                    )
+    for inst in tree.instances:
+        for fpath, root in inst.files.items():
+            for res in root.blocks:
+                if res.type == "resource" and len(res.labels) > 1:
+                    state.read(inst, display[fpath], res)
+    return state.findings(tree.unread)

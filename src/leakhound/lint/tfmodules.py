@@ -1,0 +1,152 @@
+"""Terraform module trees: a root module with the local modules it calls (``module "x" {
+source = "./modules/x" }``), read even when their folder was not linted, each with its variables
+bound to the caller's arguments; a module that cannot be read (a registry or git source, a
+missing folder) is named, so a finding can say what it could not see.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .sources import ConfigSyntaxError, decode, load_json
+from .terraform import Block, Scope, from_json, module_scope, parse
+
+# Arguments of a module block that are Terraform's own, not the module's variables.
+_META = {"source", "version", "count", "for_each", "providers", "depends_on"}
+_VAR = re.compile(r"^\$\{\s*var\.([\w-]+)\s*\}$")
+_MAX_DEPTH = 16  # deeper than any real tree; stops a module that calls itself by another path
+
+
+@dataclass
+class Instance:
+    """One module as called: its files, its scope, and the caller that bound its variables."""
+
+    directory: Path
+    files: dict[Path, Block]
+    scope: Scope
+    prefix: str = ""  # "" for the root, "module.site." for a module it calls
+    parent: Instance | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def origin(self, value: Any) -> tuple[Instance, Any]:
+        """Where a value was written: a bare ``var.x`` bound by the caller is the caller's
+        argument, in the caller's module (so ``aws_s3_bucket.cases`` there means its bucket)."""
+        inst = self
+        while inst.parent is not None:
+            m = _VAR.match(str(value).strip())
+            if not m or m.group(1) not in inst.args:
+                break
+            inst, value = inst.parent, inst.args[m.group(1)]
+        return inst, value
+
+
+@dataclass
+class Tree:
+    """A root module and every module it calls, and the calls that could not be read."""
+
+    instances: list[Instance]
+    unread: list[str]
+
+
+def local_source(caller: Path, source: Any) -> Path | None:
+    """The folder of a local module (Terraform's rule: the source starts with ./ or ../)."""
+    if isinstance(source, str) and source.startswith(("./", "../", ".\\", "..\\")):
+        return (caller / source.replace("\\", "/")).resolve()
+    return None
+
+
+def _calls(files: dict[Path, Block]) -> list[Block]:
+    return [b for root in files.values() for b in root.blocks if b.type == "module" and b.labels]
+
+
+def read_folder(directory: Path) -> dict[Path, Block]:
+    """The .tf and .tf.json files of a folder that was not linted; ConfigSyntaxError or OSError
+    when one cannot be read."""
+    out: dict[Path, Block] = {}
+    for path in sorted(directory.iterdir()):
+        name = path.name.lower()
+        if not path.is_file() or not name.endswith((".tf", ".tf.json")):
+            continue
+        text = decode(path.read_bytes())
+        out[path] = parse(text) if name.endswith(".tf") else from_json(load_json(text))
+    return out
+
+
+def trees(
+    tf: dict[Path, dict[Path, Block]],
+    tfvars: dict[Path, dict[Path, Block]],
+    display: dict[Path, str],
+    show: Callable[[Path], str],
+) -> list[Tree]:
+    """One tree per root module: a linted folder no other linted folder calls (or, in a loop
+    of calls, the first one met). ``display`` gains the files read from folders not linted."""
+    linted = {d.resolve(): d for d in tf}
+    called = {
+        d
+        for directory, files in tf.items()
+        for call in _calls(files)
+        if (d := local_source(directory.resolve(), call.get("source"))) is not None
+        and d != directory.resolve()
+    }
+    out: list[Tree] = []
+    reached: set[Path] = set()
+    for key, directory in linted.items():
+        if key in called:
+            continue
+        out.append(_tree(directory, tf, tfvars, display, show, reached))
+    for key, directory in linted.items():
+        if key not in reached:
+            out.append(_tree(directory, tf, tfvars, display, show, reached))
+    return out
+
+
+def _tree(
+    directory: Path,
+    tf: dict[Path, dict[Path, Block]],
+    tfvars: dict[Path, dict[Path, Block]],
+    display: dict[Path, str],
+    show: Callable[[Path], str],
+    reached: set[Path],
+) -> Tree:
+    files = tf[directory]
+    root = Instance(directory, files, module_scope(files, tfvars.get(directory, {})))
+    tree = Tree([root], [])
+    linted = {d.resolve(): d for d in tf}
+    reached.add(directory.resolve())
+    stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (directory.resolve(),))]
+    while stack:
+        caller, path = stack.pop()
+        for call in _calls(caller.files):
+            name = f"{caller.prefix}module.{call.labels[0]}"
+            source = caller.scope.resolve(call.get("source"))
+            folder = local_source(caller.directory.resolve(), source)
+            if folder is None:
+                tree.unread.append(f"{name} (source {source!r}, not a local folder)")
+                continue
+            if folder in path or len(path) > _MAX_DEPTH:
+                continue  # a loop of calls: the module is already in this branch
+            if folder in linted:
+                child_files = tf[linted[folder]]
+            else:
+                try:
+                    child_files = read_folder(folder)
+                except (OSError, ConfigSyntaxError) as exc:
+                    why = exc.reason if isinstance(exc, ConfigSyntaxError) else exc.strerror
+                    tree.unread.append(f"{name} (source {source!r}: {why})")
+                    continue
+                for p in child_files:
+                    display.setdefault(p, show(p))
+            reached.add(folder)
+            args = {k: v for k, (v, _) in call.attrs.items() if k not in _META}
+            scope = module_scope(child_files, {})  # a called module's tfvars are not read
+            for k, v in args.items():
+                scope.values[f"var.{k}"] = caller.scope.resolve(v)
+                scope.origin[f"var.{k}"] = f"the argument of {name}"
+            child = Instance(folder, child_files, scope, f"{name}.", caller, args)
+            tree.instances.append(child)
+            stack.append((child, (*path, folder)))
+    return tree

@@ -1,0 +1,152 @@
+"""Public buckets across a Terraform module tree (LH121): what a local module the root calls
+declares (an access block, an account-wide block, a public ACL given by the caller's argument)
+counts, and a module that cannot be read is named in the finding."""
+
+from __future__ import annotations
+
+import pytest
+
+from leakhound.lint import lint_paths
+from leakhound.lint.model import Confidence
+
+from .conftest import Files
+
+ROOT = """resource "aws_s3_bucket" "cases" {
+  bucket = "cases-export"
+}
+resource "aws_s3_bucket_acl" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  acl    = "public-read"
+}
+module "bpa" {
+  source = "%s"
+  bucket = %s
+}
+"""
+BLOCK_MODULE = """variable "bucket" {}
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket                  = var.bucket
+  block_public_acls       = %(on)s
+  ignore_public_acls      = %(on)s
+  block_public_policy     = %(on)s
+  restrict_public_buckets = %(on)s
+}
+"""
+ACCOUNT_MODULE = """resource "aws_s3_account_public_access_block" "this" {
+  block_public_acls       = true
+  ignore_public_acls      = true
+  block_public_policy     = true
+  restrict_public_buckets = true
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("argument", "module", "expected"),
+    [
+        pytest.param("aws_s3_bucket.cases.id", BLOCK_MODULE % {"on": "true"}, [], id="blocked"),
+        pytest.param('"cases-export"', BLOCK_MODULE % {"on": "true"}, [], id="blocked-by-name"),
+        pytest.param(
+            "aws_s3_bucket.cases.id",
+            BLOCK_MODULE % {"on": "false"},
+            [(6, "high")],
+            id="turned-off-there",
+        ),
+        pytest.param('"other-bucket"', BLOCK_MODULE % {"on": "true"}, [(6, "medium")], id="other"),
+        pytest.param('"unused"', ACCOUNT_MODULE, [], id="account-wide"),
+    ],
+)
+def test_an_access_block_in_a_called_local_module_counts(
+    files: Files, argument: str, module: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", ROOT % ("./modules/bpa", argument))
+    files.add("modules/bpa/main.tf", module)
+    assert [(f.path, f.line, f.severity.label) for f in files.lint()] == [
+        ("main.tf", line, severity) for line, severity in expected
+    ]
+
+
+def test_a_module_folder_outside_the_linted_path_is_read(files: Files) -> None:
+    files.add("envs/prod/main.tf", ROOT % ("../../modules/bpa", "aws_s3_bucket.cases.id"))
+    files.add("modules/bpa/main.tf", BLOCK_MODULE % {"on": "false"})
+    found = lint_paths([files.root / "envs" / "prod"], root=files.root).findings
+    assert [(f.path, f.line, f.severity.label) for f in found] == [("envs/prod/main.tf", 6, "high")]
+
+
+CHILD_BUCKET = """variable "acl" {
+  default = "private"
+}
+resource "aws_s3_bucket" "this" {
+  bucket = "site-assets"
+}
+resource "aws_s3_bucket_acl" "this" {
+  bucket = aws_s3_bucket.this.id
+  acl    = var.acl
+}
+"""
+
+
+def test_a_public_acl_the_caller_gives_a_module_is_found_in_the_module(files: Files) -> None:
+    files.add("main.tf", 'module "site" {\n  source = "./modules/site"\n  acl = "public-read"\n}\n')
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    (f,) = files.lint()
+    assert (f.path, f.line, f.severity.label) == ("modules/site/main.tf", 9, "medium")
+    assert f.subject == "module.site.aws_s3_bucket_acl.this"
+
+
+def test_a_module_bucket_is_stopped_by_the_roots_account_block(files: Files) -> None:
+    files.add("main.tf", 'module "site" {\n  source = "./modules/site"\n}\n' + ACCOUNT_MODULE)
+    files.add("modules/site/main.tf", CHILD_BUCKET.replace('"private"', '"public-read"'))
+    assert files.lint() == []
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        pytest.param(
+            "terraform-aws-modules/s3-bucket/aws",
+            "module.bpa (source 'terraform-aws-modules/s3-bucket/aws', not a local folder)",
+            id="registry",
+        ),
+        pytest.param(
+            "git::https://example.net/bpa.git",
+            "module.bpa (source 'git::https://example.net/bpa.git', not a local folder)",
+            id="git",
+        ),
+        pytest.param(
+            "./modules/missing",
+            "module.bpa (source './modules/missing': No such file or directory)",
+            id="missing-folder",
+        ),
+    ],
+)
+def test_a_module_that_cannot_be_read_is_named_in_the_finding(
+    files: Files, source: str, named: str
+) -> None:
+    files.add("main.tf", ROOT % (source, "aws_s3_bucket.cases.id"))
+    (f,) = files.lint()
+    assert (f.line, f.severity.label, f.confidence) == (6, "medium", Confidence.LOW)
+    assert f"{named} could not be read" in f.why
+
+
+def test_a_module_that_calls_itself_is_no_endless_loop(files: Files) -> None:
+    files.add("main.tf", ROOT % ("./modules/loop", "aws_s3_bucket.cases.id"))
+    files.add("modules/loop/main.tf", 'module "again" {\n  source = "../loop"\n}\n')
+    assert [(f.line, f.severity.label) for f in files.lint()] == [(6, "medium")]
+
+
+def test_a_module_two_roots_call_alike_is_reported_once(files: Files) -> None:
+    call = 'module "site" {\n  source = "../../modules/site"\n  acl = "public-read"\n}\n'
+    files.add("envs/prod/main.tf", call)
+    files.add("envs/dev/main.tf", call)
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    assert [(f.path, f.line) for f in files.lint()] == [("modules/site/main.tf", 9)]
+
+
+def test_a_local_module_that_does_not_parse_is_named_in_the_finding(files: Files) -> None:
+    files.add("main.tf", ROOT % ("./modules/bpa", "aws_s3_bucket.cases.id"))
+    files.add("modules/bpa/main.tf", 'resource "aws_s3_bucket_public_access_block" {\n')
+    found = {f.rule.id: f for f in files.lint()}
+    assert found["LH100"].path == "modules/bpa/main.tf"  # reported as its own file, too
+    assert found["LH121"].confidence == Confidence.LOW
+    assert "module.bpa (source './modules/bpa': invalid HCL" in found["LH121"].why
