@@ -33,7 +33,7 @@ from ...models import (
 from ...net import Http, Response, Transport
 from .. import sampling
 from ..base import FullReader, Inventory, Probe, SampleDocs
-from ..http_root import first_answer
+from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW, SYSTEM_DATABASES
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
 from .sample import spread_records, spreads
@@ -48,7 +48,6 @@ MAX_FIELD_PATH = 512
 # What CouchDB accepts as a database name (its documented rule and length limit); anything
 # else from a listing is never requested.
 _DB_NAME = re.compile(r"[a-z][a-z0-9_$()+/-]{0,237}")
-_REALM = re.compile(r'realm="([^"]*)"', re.I)
 _VERSION = re.compile(r"(\d+)\.(\d+)")
 # Text that reads as an ISO 8601 date: such a field is the record's date, not a number.
 _ISO_DATE = re.compile(
@@ -193,11 +192,6 @@ def _json(resp: Response) -> Any:
         return None
 
 
-def _realm(resp: Response) -> str | None:
-    m = _REALM.search(resp.headers.get("www-authenticate", ""))
-    return m.group(1)[:200] if m else None
-
-
 def _refused(resp: Response) -> bool:
     return resp.denied
 
@@ -243,49 +237,20 @@ class CouchdbProbe(Probe):
             # "/" alone. It must read as CouchDB's own error to name the product at all.
             why = couch_error(body)
             if why is None:
-                return Service(
-                    endpoint,
-                    base,
-                    self.kind,
-                    _NOT_COUCHDB,
-                    f"HTTP {root.status} on / without CouchDB's error answer",
-                    Fingerprint(tls=tls),
-                )
-            realm = _realm(root)
-            fp = Fingerprint(product="couchdb", realm=realm, tls=tls)
+                why = f"HTTP {root.status} on / without CouchDB's error answer"
+                return not_the_kind(endpoint, base, self.kind, root, why)
+            fp = Fingerprint(product="couchdb", realm=realm_of(root), tls=tls)
             refused = f"/ asks for credentials (HTTP {root.status}: {why})"
             return await self._data_access(http, endpoint, base, fp, refused)
-        if 300 <= root.status < 400:
-            where = root.headers.get("location", "")[:200]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_COUCHDB,
-                f"HTTP {root.status} redirect to {where!r} (not followed)",
-                Fingerprint(tls=tls),
-            )
-        if root.status != 200:
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_COUCHDB,
-                f"HTTP {root.status} on / with no CouchDB welcome",
-                Fingerprint(tls=tls),
-            )
+        why = redirect(root)
+        if why is None and root.status != 200:
+            why = f"HTTP {root.status} on / with no CouchDB welcome"
+        if why is not None:
+            return not_the_kind(endpoint, base, self.kind, root, why)
         welcome = parse_root(body)
         if welcome is None:
-            server = root.headers.get("server", "")[:80]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_COUCHDB,
-                "HTTP 200 on / but not a CouchDB welcome"
-                + (f" (server {server!r})" if server else ""),
-                Fingerprint(tls=tls),
-            )
+            why = not_welcome(root, "a CouchDB welcome")
+            return not_the_kind(endpoint, base, self.kind, root, why)
         return await self._data_access(http, endpoint, base, _replace(welcome, tls=tls))
 
     async def _data_access(
@@ -319,7 +284,7 @@ class CouchdbProbe(Probe):
                 )
             return service(Verdict.ERROR, f"/_all_dbs: {exc}")
         if _refused(listing):
-            realm = _realm(listing)
+            realm = realm_of(listing)
             fp = _replace(fp, realm=fp.realm or realm)
             if root_refused is not None:
                 return Service(

@@ -25,7 +25,7 @@ from ...models import (
 )
 from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
-from ..http_root import first_answer
+from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW
 from .refusal import blocked, refused
 
@@ -42,7 +42,6 @@ _DATE_NAMES = (
     "updated_at",
     "time",
 )
-_REALM = re.compile(r'realm="([^"]*)"', re.I)
 _ES_TAGLINE = "You Know, for Search"
 _OS_TAGLINE = "The OpenSearch Project"
 
@@ -54,11 +53,6 @@ MAX_FIELD_PATH = 512  # characters: longer dotted paths are skipped (a long pare
 _DATE_TEXT = re.compile(r"[\w :.,/+\-]{1,40}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_YEARS = 10_000  # buckets of a date histogram by year: more is not a calendar
-
-
-def _realm(resp: Response) -> str | None:
-    m = _REALM.search(resp.headers.get("www-authenticate", ""))
-    return m.group(1)[:200] if m else None
 
 
 def _xml_error(resp: Response) -> bool:
@@ -339,31 +333,17 @@ class ElasticsearchProbe(Probe):
         if root.status in (401, 403) and _xml_error(root):
             # Elasticsearch and OpenSearch refuse in JSON, a proxy in front of them in HTML or
             # text; an XML <Error> is an S3-compatible or Azure store's, for its kind to judge.
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_ES,
-                f"HTTP {root.status} with an XML error document, as object stores answer",
-                Fingerprint(tls=root.tls),
-            )
+            why = f"HTTP {root.status} with an XML error document, as object stores answer"
+            return not_the_kind(endpoint, base, self.kind, root, why)
         if root.status in (401, 403):
             # The root's refusal is evidence, not the verdict: a proxy may guard / alone, an
             # anonymous role may read indices but not cluster information.
-            realm = _realm(root)
+            realm = realm_of(root)
             fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
             why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
             return await self._data_access(http, endpoint, base, fp, root_refused=why)
-        if 300 <= root.status < 400:
-            where = root.headers.get("location", "")[:200]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_ES,
-                f"HTTP {root.status} redirect to {where!r} (not followed)",
-                Fingerprint(tls=root.tls),
-            )
+        if (moved := redirect(root)) is not None:
+            return not_the_kind(endpoint, base, self.kind, root, moved)
         body = _json_or_none(root)
         if root.status != 200:
             if _looks_like_es_error(body):
@@ -375,26 +355,12 @@ class ElasticsearchProbe(Probe):
                     f"the cluster answers HTTP {root.status} on /",
                     Fingerprint(product="elasticsearch", tls=root.tls),
                 )
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_ES,
-                f"HTTP {root.status} on / with no Elasticsearch answer",
-                Fingerprint(tls=root.tls),
-            )
+            why = f"HTTP {root.status} on / with no Elasticsearch answer"
+            return not_the_kind(endpoint, base, self.kind, root, why)
         parsed = parse_root(body)
         if parsed is None:
-            server = root.headers.get("server", "")[:80]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_ES,
-                "HTTP 200 on / but not an Elasticsearch/OpenSearch root"
-                + (f" (server {server!r})" if server else ""),
-                Fingerprint(tls=root.tls),
-            )
+            why = not_welcome(root, "an Elasticsearch/OpenSearch root")
+            return not_the_kind(endpoint, base, self.kind, root, why)
         fp = _with_tls(parsed, root)
         return await self._data_access(http, endpoint, base, fp)
 
@@ -424,7 +390,7 @@ class ElasticsearchProbe(Probe):
                 failing.append(f"{name}: {res}")
             elif res.status in (401, 403) and not blocked(res):
                 closed_apis.append(name)
-                realm = realm or _realm(res)
+                realm = realm or realm_of(res)
             elif 200 <= res.status < 300 and (root_refused is None or _data_answer(name, res)):
                 open_apis.append(name)
             else:  # a read block (``refusal``) among them: not a request for credentials
