@@ -66,7 +66,7 @@ async def first_answer(
         except TooLargeError as exc:
             return Service(endpoint, base, kind, too_large, f"{what} too large: {exc}")
         except NetError as exc:
-            reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
+            reason = failures(reason, scheme, exc)
             unanswered = scheme == "http"
             continue
         if isinstance(got, foreign.Named):
@@ -114,11 +114,17 @@ def told(
     to try the next scheme. A name that settles it, or any on the last scheme, decides:
     ``not-<kind>``, or ``error`` where the server only closed (``not_http``)."""
     if said.failure:
-        failed = f"{scheme}: {said.failure}"
-        reason = f"{reason}; {failed}" if reason else failed
+        reason = failures(reason, scheme, said.failure)
     if not (settles(said) or last):
         return reason, None
     return reason, Verdict.ERROR if said.protocol == foreign.CLOSED else Verdict.not_of(kind)
+
+
+def failures(reason: str, scheme: str, why: object) -> str:
+    """The failures so far (``reason``) with ``scheme``'s, each named by its scheme:
+    ``http: …; https: …``."""
+    failed = f"{scheme}: {why}"
+    return f"{reason}; {failed}" if reason else failed
 
 
 def settles(said: foreign.Named) -> bool:
