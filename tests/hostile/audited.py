@@ -53,21 +53,17 @@ def scan_servers(loop: Any, handlers: Mapping[str, Any], scheme: str, db: Path, 
     scanned in one run as ``SCHEME://127.0.0.1:PORT``, with ``more`` arguments and short
     deadlines (a read of 2 s, 4 s in all)."""
     ports = {name: loop.serve(handler) for name, handler in handlers.items()}
-    argv = [
-        "scan",
-        *(f"{scheme}://127.0.0.1:{ports[name]}" for name in handlers),
-        *more,
-        "--db",
-        str(db),
-        "--format",
-        "json",
-        "--read-timeout",
-        "2",
-        "--timeout",
-        "4",
-        "--no-progress",
-    ]
-    return scan(argv, ports)
+    targets = [f"{scheme}://127.0.0.1:{ports[name]}" for name in handlers]
+    return scan(scan_argv(targets, db, *more, *SHORT), ports)
+
+
+SHORT = ("--read-timeout", "2", "--timeout", "4")  # deadlines no hostile server outlasts
+
+
+def scan_argv(targets: Sequence[str], db: Path, *more: str) -> list[str]:
+    """``scan TARGETS MORE`` into the findings database ``db``, with the JSON report ``scan``
+    reads and no progress on stderr (which the tests keep for tracebacks and warnings)."""
+    return ["scan", *targets, *more, "--db", str(db), "--format", "json", "--no-progress"]
 
 
 def assert_quiet_and_in_time(got: Scan, bound: float) -> None:
