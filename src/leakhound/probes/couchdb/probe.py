@@ -32,7 +32,7 @@ from ...models import (
 )
 from ...net import Http, Response, Transport
 from .. import sampling
-from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW, SYSTEM_DATABASES
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
@@ -468,7 +468,7 @@ class CouchdbProbe(Probe):
             date_field=main_date_field(fields),
             compromised=bool(reasons),
             compromise_reasons=tuple(reasons),
-            error="; ".join(errors)[:300] or None,
+            error=failures_said(errors),
             # doc_count counts design documents: exact only once they are counted out.
             docs_exact=docs is not None and design is not None,
             docs_high=docs if docs and design is None else None,

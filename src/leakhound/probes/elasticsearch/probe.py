@@ -24,7 +24,7 @@ from ...models import (
     YearCount,
 )
 from ...net import Http, Response, Transport
-from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW
 from .refusal import blocked, refused
@@ -553,7 +553,7 @@ class ElasticsearchProbe(Probe):
             date_max=date_max,
             compromised=bool(reasons),
             compromise_reasons=tuple(reasons),
-            error="; ".join(errors) or None,
+            error=failures_said(errors),
             docs_exact=docs_exact,
             # _cat's count holds nested documents too: at most that many records.
             docs_high=docs if not docs_exact and docs else None,

@@ -23,7 +23,7 @@ from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooL
 from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Http, Transport
 from .. import foreign
-from ..base import FileBounds, FullReader, Inventory, Probe, SampleDocs
+from ..base import FileBounds, FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..http_root import ask_who, asking, failures, not_http, told
 from .api import READ_CHECK_KEY, Entry, ObjectApi, Refused
 from .inventory import Listing
@@ -318,7 +318,7 @@ class ObjectProbe(Probe):
             containers += await asyncio.to_thread(listing.containers, room)
             if listing.error:
                 errors.append(f"{listing.bucket}: {listing.error}")
-        return Inventory(tuple(containers), "; ".join(errors)[:500] or None, truncated)
+        return Inventory(tuple(containers), failures_said(errors, 500), truncated)
 
     async def _list(self, http: Http, service: Service, listing: Listing, prefix: str) -> None:
         """A bucket's objects under ``prefix`` into ``listing``, page by page, up to
