@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from ... import compromise
-from ...errors import NetError, ProtocolError, TooLargeError
+from ...errors import NetError
 from ...models import (
     Container,
     Endpoint,
@@ -185,13 +186,6 @@ def _unexpected(resp: Response) -> str:
     return "no rows in the answer" if resp.status == 200 else f"HTTP {resp.status}"
 
 
-def _json(resp: Response) -> Any:
-    try:
-        return resp.json()
-    except (ProtocolError, TooLargeError):
-        return None
-
-
 def _refused(resp: Response) -> bool:
     return resp.denied
 
@@ -230,7 +224,7 @@ class CouchdbProbe(Probe):
         return await self._classify(transport.http, endpoint, first.base, first.response)
 
     async def _classify(self, http: Http, endpoint: Endpoint, base: str, root: Response) -> Service:
-        body = _json(root)
+        body = root.json_or_none()
         tls = root.tls
         if _refused(root):
             # The root's refusal is evidence: [chttpd] require_valid_user, or a proxy guarding
@@ -251,7 +245,7 @@ class CouchdbProbe(Probe):
         if welcome is None:
             why = not_welcome(root, "a CouchDB welcome")
             return not_the_kind(endpoint, base, self.kind, root, why)
-        return await self._data_access(http, endpoint, base, _replace(welcome, tls=tls))
+        return await self._data_access(http, endpoint, base, replace(welcome, tls=tls))
 
     async def _data_access(
         self,
@@ -285,7 +279,7 @@ class CouchdbProbe(Probe):
             return service(Verdict.ERROR, f"/_all_dbs: {exc}")
         if _refused(listing):
             realm = realm_of(listing)
-            fp = _replace(fp, realm=fp.realm or realm)
+            fp = replace(fp, realm=fp.realm or realm)
             if root_refused is not None:
                 return Service(
                     endpoint,
@@ -302,7 +296,7 @@ class CouchdbProbe(Probe):
                 "without the names of its databases none can be read",
                 closed=("_all_dbs",),
             )
-        names = database_names(_json(listing)) if listing.status == 200 else None
+        names = database_names(listing.json_or_none()) if listing.status == 200 else None
         if names is None:
             if root_refused is not None:
                 return Service(
@@ -310,7 +304,7 @@ class CouchdbProbe(Probe):
                 )
             return service(Verdict.ERROR, f"unexpected /_all_dbs answer (HTTP {listing.status})")
         if root_refused is None and await _admin_party(http, base):
-            fp = _replace(fp, details={**fp.details, "admin_party": True})
+            fp = replace(fp, details={**fp.details, "admin_party": True})
         party = (
             "; anonymous users are server admins (admin party)"
             if fp.details.get("admin_party")
@@ -386,7 +380,7 @@ class CouchdbProbe(Probe):
             resp = await http.get(base + "/_all_dbs", ALLOW)
         except NetError as exc:
             return Inventory((), f"cannot list databases: {exc}")
-        names = database_names(_json(resp)) if resp.status == 200 else None
+        names = database_names(resp.json_or_none()) if resp.status == 200 else None
         if names is None:
             return Inventory((), f"cannot list databases: HTTP {resp.status} on /_all_dbs")
         valid = [n for n in names if valid_database(n)]
@@ -410,7 +404,7 @@ class CouchdbProbe(Probe):
             info = None
             try:
                 resp = await http.get(path, ALLOW)
-                body = _json(resp)
+                body = resp.json_or_none()
                 if resp.status == 200 and isinstance(body, dict):
                     info = body
                 elif _refused(resp):
@@ -428,7 +422,7 @@ class CouchdbProbe(Probe):
                     ALLOW,
                     params={"include_docs": "true", "limit": str(FIELD_DOCS)},
                 )
-                rows = rows_of(_json(resp)) if resp.status == 200 else None
+                rows = rows_of(resp.json_or_none()) if resp.status == 200 else None
                 if rows is not None:
                     first = records(rows)
                 elif _refused(resp):
@@ -506,7 +500,7 @@ class CouchdbProbe(Probe):
             )
         except NetError as exc:
             return SampleDocs.failed(exc)
-        rows = rows_of(_json(resp)) if resp.status == 200 else None
+        rows = rows_of(resp.json_or_none()) if resp.status == 200 else None
         if rows is None:
             return SampleDocs((), f"HTTP {resp.status} on _all_docs", denied=resp.denied)
         return SampleDocs(tuple(records(rows)[:size]))
@@ -538,7 +532,7 @@ async def _reads(http: Http, base: str, name: str) -> str:
         return str(exc)[:200]
     if _refused(resp):
         return "refused"
-    if resp.status == 200 and rows_of(_json(resp)) is not None:
+    if resp.status == 200 and rows_of(resp.json_or_none()) is not None:
         return "open"
     return _unexpected(resp)
 
@@ -549,7 +543,7 @@ async def _admin_party(http: Http, base: str) -> bool:
         resp = await http.get(base + "/_session", ALLOW)
     except NetError:
         return False
-    body = _json(resp)
+    body = resp.json_or_none()
     ctx = body.get("userCtx") if isinstance(body, dict) else None
     roles = ctx.get("roles") if isinstance(ctx, dict) else None
     return resp.status == 200 and isinstance(roles, list) and "_admin" in roles
@@ -565,7 +559,7 @@ async def _dbs_info(http: Http, base: str, names: list[str]) -> dict[str, Any]:
             resp = await http.request("POST", base + "/_dbs_info", ALLOW, json={"keys": keys})
         except NetError:
             return out
-        body = _json(resp)
+        body = resp.json_or_none()
         if resp.status != 200 or not isinstance(body, list):
             return out  # refused or unknown: per-database GETs instead
         for row in body:
@@ -594,7 +588,7 @@ async def _design_docs(http: Http, path: str, errors: list[str]) -> int | None:
     except NetError as exc:
         errors.append(f"design documents: {exc}")
         return None
-    rows = rows_of(_json(resp)) if resp.status == 200 else None
+    rows = rows_of(resp.json_or_none()) if resp.status == 200 else None
     if rows is None:
         errors.append(f"design documents: {_unexpected(resp)}")
         return None
@@ -603,9 +597,3 @@ async def _design_docs(http: Http, path: str, errors: list[str]) -> int | None:
         errors.append(f"over {DESIGN_DOCS} design documents: records counted with them")
         return None
     return len(design)
-
-
-def _replace(value: Any, **changes: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(value, **changes)

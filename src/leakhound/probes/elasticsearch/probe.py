@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from ... import compromise
-from ...errors import NetError, ProtocolError, TooLargeError
+from ...errors import NetError, ProtocolError
 from ...models import (
     Container,
     Distinct,
@@ -108,7 +109,7 @@ def parse_root(body: Any) -> Fingerprint | None:
 def _data_answer(api: str, resp: Response) -> bool:
     """Whether a data API's answer reads as Elasticsearch's: a list of index rows, or search
     hits."""
-    body = _json_or_none(resp)
+    body = resp.json_or_none()
     if api == "_cat/indices":
         return isinstance(body, list) and all(isinstance(r, dict) for r in body[:10])
     return isinstance(body, dict) and isinstance(body.get("hits"), dict)
@@ -116,13 +117,6 @@ def _data_answer(api: str, resp: Response) -> bool:
 
 def _looks_like_es_error(body: Any) -> bool:
     return isinstance(body, dict) and "error" in body and "status" in body
-
-
-def _json_or_none(resp: Response) -> Any:
-    try:
-        return resp.json()
-    except (ProtocolError, TooLargeError):
-        return None
 
 
 def flatten_mapping(mapping: Any) -> list[FieldInfo]:
@@ -227,7 +221,7 @@ async def _sample_search(
         if random and not exc.denied:
             return None  # the scoring outlasted the read (or the answer was odd)
         return SampleDocs.failed(exc)
-    body = _json_or_none(resp)
+    body = resp.json_or_none()
     if random and (resp.status == 400 or (isinstance(body, dict) and body.get("timed_out"))):
         return None
     if resp.status != 200 or not isinstance(body, dict):
@@ -344,7 +338,7 @@ class ElasticsearchProbe(Probe):
             return await self._data_access(http, endpoint, base, fp, root_refused=why)
         if (moved := redirect(root)) is not None:
             return not_the_kind(endpoint, base, self.kind, root, moved)
-        body = _json_or_none(root)
+        body = root.json_or_none()
         if root.status != 200:
             if _looks_like_es_error(body):
                 return Service(
@@ -396,7 +390,7 @@ class ElasticsearchProbe(Probe):
             else:  # a read block (``refusal``) among them: not a request for credentials
                 failing.append(f"{name}: HTTP {res.status}")
         if realm and not fp.realm:
-            fp = _replace(fp, realm=realm)
+            fp = replace(fp, realm=realm)
         if root_refused is not None:
             if not open_apis:  # as before the data APIs were asked: the root's own words
                 return Service(
@@ -510,7 +504,7 @@ class ElasticsearchProbe(Probe):
         docs: int | None = None
         try:
             resp = await http.get(path + "/_count", ALLOW)
-            body = _json_or_none(resp)
+            body = resp.json_or_none()
             if resp.status == 200 and isinstance(body, dict):
                 docs = _int(body.get("count"))
             else:
@@ -521,7 +515,7 @@ class ElasticsearchProbe(Probe):
         fields: list[FieldInfo] = []
         try:
             resp = await http.get(path + "/_mapping", ALLOW)
-            body = _json_or_none(resp)
+            body = resp.json_or_none()
             if resp.status == 200 and isinstance(body, dict):
                 entry: Any = body.get(name) or next(iter(body.values()), {})
                 fields = flatten_mapping(entry.get("mappings") if isinstance(entry, dict) else None)
@@ -584,7 +578,7 @@ class ElasticsearchProbe(Probe):
             resp = await http.request(
                 "POST", path + "/_search", ALLOW, json={"size": 0, "aggs": aggs}
             )
-            body = _json_or_none(resp)
+            body = resp.json_or_none()
         except NetError as exc:
             errors.append(f"date range: {exc}")
             return None, None, ()
@@ -731,7 +725,7 @@ async def _search_all(
     )
     if resp.status == 400:
         resp = await transport.http.request("POST", url, ALLOW, json=query)
-    return resp, _json_or_none(resp)
+    return resp, resp.json_or_none()
 
 
 def _failed_shards(body: Any) -> bool:
@@ -769,11 +763,5 @@ _FIELD_TYPES: dict[str, FieldType] = {
 }
 
 
-def _replace(value: Any, **changes: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(value, **changes)
-
-
 def _with_tls(fp: Fingerprint, resp: Response) -> Fingerprint:
-    return _replace(fp, tls=resp.tls) if resp.tls else fp
+    return replace(fp, tls=resp.tls) if resp.tls else fp

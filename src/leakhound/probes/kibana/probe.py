@@ -85,10 +85,7 @@ def _by_headers(resp: Response) -> Fingerprint | None:
         if header in resp.headers:
             return Fingerprint(product=product, node_name=resp.headers[header][:200] or None)
     if resp.status in (401, 403):
-        try:
-            body = resp.json()
-        except (ProtocolError, TooLargeError):
-            return None
+        body = resp.json_or_none()
         # hapi's error shape, which Kibana and OpenSearch Dashboards answer refusals in.
         if (
             isinstance(body, dict)
