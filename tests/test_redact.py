@@ -208,6 +208,25 @@ def test_hide_password_hides_the_password_of_a_typed_target(text: str, shown: st
     assert hide_password(text) == shown
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param("http://10.0.0.5:9200/es@eu", "http://10.0.0.5:***@eu", id="port-path"),
+        pytest.param("//app:s3cret@db", "//app:***@db", id="no-scheme-slashes"),
+        pytest.param("read er:s3://cr3t@db", "read er:***@db", id="space-in-user"),
+        pytest.param("http://app@x:s3cret@db", "http://app@x:***@db", id="at-in-user"),
+        pytest.param("s3://bucket@127.0.0.1:9000", "s3://bucket@127.0.0.1:9000", id="s3"),
+        pytest.param("10.0.0.5:9200", "10.0.0.5:9200", id="host-port"),
+    ],
+)
+def test_a_loose_hide_password_hides_what_may_be_a_password(text: str, shown: str) -> None:
+    """What an error line quotes of a target: the strict reading's password, hidden alike,
+    and what a URL parser would read none of."""
+    assert hide_password(text, loose=True) == shown
+    strict = hide_password(text)
+    assert strict in (text, shown)
+
+
 @dataclass(frozen=True, slots=True)
 class _Inner:
     reason: str

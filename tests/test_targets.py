@@ -406,13 +406,16 @@ def test_odd_targets_are_refused_with_one_clear_line(spec: str, why: str) -> Non
         pytest.param("mongodb://reader:s3?cr3t@h1,h2", id="replica-set"),
         pytest.param("ftp://reader:12?s3cr3t@127.0.0.1", id="unsupported-question"),
         pytest.param("10.0.0.0/reader:s3cr3t@127.0.0.1", id="after-a-range"),
+        pytest.param("read er:s3://cr3t@127.0.0.1", id="space-in-user-slashes-in-password"),
     ],
 )
 def test_a_password_in_a_target_url_is_never_shown(spec: str, tmp_path: Path) -> None:
     """The error for a URL holding a password used to quote the URL whole; so did those of
     a password that an unescaped /, ? or # cuts short (the URL read as another host's, or
     with a query), of a target short of its scheme:// and of a URL of several hosts, and a
-    password cut short by an unescaped / after digits was taken as a path."""
+    password cut short by an unescaped / after digits was taken as a path. A user part with
+    a space before a password holding ``://`` was quoted whole (errors hid a password after
+    the ``://``, which no URL parser reads as a password)."""
     with pytest.raises(TargetError) as info:
         parse_one(spec, PORTS)
     messages = [str(info.value)]

@@ -298,15 +298,25 @@ def neutralize(text: str, *, keep_newlines: bool = False) -> str:
 # line would quote them). Without a scheme there is no path: ``app:5432/pw@db`` is one. The
 # scheme, when there is one, is taken whole (possessive): ``s3://bucket@host`` names a
 # bucket, not a user ``s3``.
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.-]*://"
 _USER_PASSWORD = re.compile(
-    r"^([A-Za-z][A-Za-z0-9+.-]*://)?+([^\s:/@\[\]]*):(?(1)(?!\d{1,5}(?:/|$))).*@", re.DOTALL
+    rf"^({_SCHEME})?+([^\s:/@\[\]]*):(?(1)(?!\d{{1,5}}(?:/|$))).*@", re.DOTALL
 )
+# What may be a password where URL parsers would read none (``loose``): the same span, from
+# the ':' after a user part to the last '@', but the user part is anything up to its first
+# ':' (spaces, slashes, an '@'), after a scheme, or a bare '//', or nothing, and a port
+# proves nothing. It hides all ``_USER_PASSWORD`` hides, the same way, and more.
+_ANY_PASSWORD = re.compile(rf"^({_SCHEME}|//)?+([^:]*):.*@", re.DOTALL)
 
 
-def hide_password(text: str) -> str:
+def hide_password(text: str, *, loose: bool = False) -> str:
     """``text`` (a target the user typed) with the password of its user part shown as
-    ``***``: ``postgresql://app:***@db:5432/x``. Nothing else changes."""
-    return _USER_PASSWORD.sub(r"\1\2:***@", text)
+    ``***``: ``postgresql://app:***@db:5432/x``. Nothing else changes.
+
+    ``loose`` hides whatever may be one, also where a URL parser would read no password (a
+    user part with a space, a port then a path before the '@'): what an error line quotes
+    of a target."""
+    return (_ANY_PASSWORD if loose else _USER_PASSWORD).sub(r"\1\2:***@", text)
 
 
 # A secret shorter than this is not looked for: replacing two letters everywhere would

@@ -145,20 +145,6 @@ def _inet_aton(text: str) -> bool:
     return True
 
 
-def _shown(text: str) -> str:
-    """``text`` as an error may quote it: where a user part with a colon comes before its
-    last @, what follows the colon masked. ``redact.hide_password`` refuses the targets
-    whose user part holds a password as URL parsers read it; one that holds an unescaped
-    ``/``, ``?`` or ``#`` after digits (or a target short of its ``scheme://``) cuts the
-    URL elsewhere, and its error would quote the password whole."""
-    head, at, tail = text.rpartition("@")
-    start = head.find("://") + 3 if "://" in head else 2 if head.startswith("//") else 0
-    user, colon, _ = head[start:].partition(":")
-    if not at or not colon:
-        return text
-    return f"{head[:start]}{user}:***@{tail}"
-
-
 def _with_ports(host: str, kinds: Kinds) -> tuple[Target, ...]:
     return tuple(Target(Endpoint(host, p), kinds.at(p)) for p in kinds.default_ports())
 
@@ -188,7 +174,8 @@ def parse_one(
             f"credentials in a target are not accepted (give them with --auth-env, --auth "
             f"or --netrc): {hide_password(text)!r}"
         )
-    shown = _shown(text)  # what any other error quotes (a password URL parsers cut apart)
+    shown = hide_password(text, loose=True)  # what any other error quotes (a password
+    # URL parsers cut apart, or read none of: a user part with a space)
     scheme, sep, _ = text.partition("://")
     if sep:
         if scheme.lower() not in kinds.schemes:
@@ -246,7 +233,7 @@ _PATH_SCHEMES = frozenset({"postgresql"})
 
 
 def _parse_url(url: str, kinds: Kinds) -> Target:
-    text = _shown(url)  # what an error quotes: never a password (``_shown``)
+    text = hide_password(url, loose=True)  # what an error quotes: never a password
     if "," in url.partition("://")[2].split("/", 1)[0]:
         raise TargetError(
             f"a target URL names one host (name each member of a replica set or cluster "
@@ -338,7 +325,7 @@ def _parse_cidr(text: str, max_hosts: int, yes: bool) -> Network:
     try:
         net = ipaddress.ip_network(text.replace("[", "", 1).replace("]", "", 1), strict=False)
     except ValueError as exc:
-        shown = _shown(text)  # ipaddress quotes the text whole
+        shown = hide_password(text, loose=True)  # ipaddress quotes the text whole
         why = f": {exc}" if shown == text else ""
         raise TargetError(f"bad CIDR range {shown!r}{why}") from None
     if "%" in text:  # a zone id, which the range's addresses would not keep

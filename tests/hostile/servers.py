@@ -289,6 +289,31 @@ def silent() -> Handler:
     return handle
 
 
+def line_server(
+    reply: bytes, *, c_string: bool, limit: int | None = None, hang_up: bool = True
+) -> Handler:
+    """A server of a line protocol: answers ``reply`` once a line has ended, or past ``limit``
+    bytes without one, then hangs up (or, not ``hang_up``, waits for the next line).
+    ``c_string``: a line's end looked for as Redis does (strchr: never past a NUL byte), else
+    anywhere (memchr: HTTP servers, memcached)."""
+
+    async def handle(conn: Conn) -> None:
+        got = b""
+        while True:
+            searched = got.split(b"\0", 1)[0] if c_string else got
+            if b"\n" in searched or (limit is not None and len(got) > limit):
+                await conn.send(reply)
+                if not hang_up:
+                    await asyncio.sleep(30)
+                return
+            chunk = await conn.reader.read(16 * 1024)
+            if not chunk:
+                return
+            got += chunk
+
+    return handle
+
+
 def drip(interval: float = 1.0) -> Handler:
     """Answers a well-formed response one byte per ``interval`` seconds."""
 

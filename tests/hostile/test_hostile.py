@@ -6,12 +6,8 @@ servers and closed ports; each test below checks one promise of "safe to point a
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import resource
 import stat
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +17,10 @@ from urllib.parse import urlsplit
 import orjson
 import pytest
 
-from leakhound import cli, net
+from leakhound import net
 from leakhound.probes.elasticsearch import ALLOW
 
+from . import audited
 from . import servers as S
 from .servers import FakeElasticsearch, FakeIndex
 
@@ -335,51 +332,6 @@ CASES = [
 CLOSED = ("closed-1", "closed-2")
 
 
-class PeakRss:
-    """The peak resident memory of this process over a block, as the kernel counts it.
-
-    Writing "5" to /proc/self/clear_refs resets the kernel's high-water mark (VmHWM), so the
-    peak is the block's own, not one left by an earlier test; where that is not allowed,
-    ru_maxrss stands in (it can only under-report growth below an earlier peak).
-    """
-
-    def __init__(self) -> None:
-        self.base = self.peak = 0
-
-    @staticmethod
-    def _status(key: str) -> int:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) * 1024
-        raise KeyError(key)
-
-    @contextlib.contextmanager
-    def measuring(self) -> Iterator[PeakRss]:
-        """Measure while the block runs."""
-        try:
-            with open("/proc/self/clear_refs", "w") as fh:
-                fh.write("5")
-            self.base = self._status("VmRSS")
-            exact = True
-        except OSError:
-            self.base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-            exact = False
-        try:
-            yield self
-        finally:
-            self.peak = (
-                self._status("VmHWM")
-                if exact
-                else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-            )
-
-    @property
-    def growth(self) -> int:
-        """Bytes the peak rose above the resident size at the start."""
-        return self.peak - self.base
-
-
 @dataclass
 class Hostile:
     """Everything one hostile scan produced."""
@@ -398,13 +350,6 @@ class Hostile:
     db: Path
     report_file: Path
     ports: dict[str, int] = field(default_factory=dict)
-
-
-def _run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = cli.main(argv)
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -450,42 +395,34 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
             "--show-closed",
             "--no-progress",
         ]
-        sent: list[net.Request] = []
-        net.add_audit_hook(sent.append)
-        recorder = S.ConnectRecorder()
-        peak = PeakRss()
-        try:
-            with recorder.recording(), peak.measuring():
-                start = time.monotonic()
-                status, stdout, stderr = _run(argv)
-                wall = time.monotonic() - start
-        finally:
-            net.remove_audit_hook(sent.append)
+        run = audited.measured(argv)
         received = list(loop.received)
     reports = {}
     for fmt in ("json", "terminal", "markdown"):
-        code, out, err = _run(["report", "last", "--db", str(db), "--format", fmt])
-        assert (code, err) == (0, ""), f"report --format {fmt}: {err} (scan: {stderr})"
+        code, out, err = audited.cli(["report", "last", "--db", str(db), "--format", fmt])
+        assert (code, err) == (0, ""), f"report --format {fmt}: {err} (scan: {run.stderr})"
         reports[fmt] = out
     report_file = tmp / "report.md"
     assert (
-        _run(["report", "last", "--db", str(db), "--format", "markdown", "-o", str(report_file)])[0]
+        audited.cli(
+            ["report", "last", "--db", str(db), "--format", "markdown", "-o", str(report_file)]
+        )[0]
         == 0
     )
     doc = orjson.loads(reports["json"])
     names = {port: name for name, port in ports.items()}
     by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
     yield Hostile(
-        status,
-        wall,
-        peak.growth,
-        stdout,
-        stderr,
+        run.status,
+        run.wall,
+        run.growth,
+        run.stdout,
+        run.stderr,
         doc,
         by_name,
         reports,
-        sent,
-        recorder,
+        run.sent,
+        run.connects,
         received,
         db,
         report_file,

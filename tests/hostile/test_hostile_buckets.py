@@ -3,10 +3,7 @@ memory, nothing read beyond the caps, nothing sent beyond the loopback or the al
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,13 +12,13 @@ from urllib.parse import urlsplit
 import orjson
 import pytest
 
-from leakhound import cli, net
+from leakhound import net
 from leakhound.probes.azblob import ALLOW as AZ_ALLOW
 from leakhound.probes.s3 import ALLOW as S3_ALLOW
 
+from . import audited
 from . import servers as S
 from .buckets import BIG, FakeAzure, FakeS3
-from .test_hostile import PeakRss
 
 CONNECT, READ, TOTAL = 1, 2, 5
 MAX_OBJECTS = 3000
@@ -83,13 +80,6 @@ class Run:
     ports: dict[str, int]
 
 
-def _cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = cli.main(argv)
-    return status, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     """Start every store, scan them all at once, render the terminal report."""
@@ -130,23 +120,25 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             "50",
             "--no-progress",
         ]
-        sent: list[net.Request] = []
-        net.add_audit_hook(sent.append)
-        recorder, peak = S.ConnectRecorder(), PeakRss()
-        try:
-            with recorder.recording(), peak.measuring():
-                start = time.monotonic()
-                status, out, err = _cli(argv)
-                wall = time.monotonic() - start
-        finally:
-            net.remove_audit_hook(sent.append)
+        run = audited.measured(argv)
         received = list(loop.received)
     names = {port: name for name, port in ports.items()}
-    doc = orjson.loads(out)
+    doc = orjson.loads(run.stdout)
     by_name = {names[r["service"]["endpoint"]["port"]]: r for r in doc["results"]}
-    code, terminal, report_err = _cli(["report", "last", "--db", str(db)])
+    code, terminal, report_err = audited.cli(["report", "last", "--db", str(db)])
     assert (code, report_err) == (0, "")
-    yield Run(status, wall, peak.growth, err, by_name, terminal, sent, received, recorder, ports)
+    yield Run(
+        run.status,
+        run.wall,
+        run.growth,
+        run.stderr,
+        by_name,
+        terminal,
+        run.sent,
+        received,
+        run.connects,
+        ports,
+    )
 
 
 def test_the_scan_ends_within_its_bounds(scanned: Run) -> None:

@@ -130,26 +130,14 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
         ports = {name: loop.serve(EndlessCluster(v)) for name, v in ES_CASES.items()}
         ports["s3"] = loop.serve(_bucket().handler())
         ports["s3-endless-object"] = loop.serve(EndlessObject().handler())
-        argv = [
-            "scan",
+        targets = [
             *(f"http://127.0.0.1:{ports[name]}" for name in ES_CASES),
             f"s3://b@127.0.0.1:{ports['s3']}",
             f"s3://b@127.0.0.1:{ports['s3-endless-object']}",
-            "--depth",
-            "full",
-            "--max-objects",
-            str(OBJECTS),
-            "--db",
-            str(tmp / "f.db"),
-            "--format",
-            "json",
-            "--read-timeout",
-            "5",
-            "--timeout",
-            "10",
-            "--no-progress",
         ]
-        yield audited.scan(argv, ports)
+        full = ["--depth", "full", "--max-objects", str(OBJECTS)]
+        deadlines = ["--read-timeout", "5", "--timeout", "10"]
+        yield audited.scan(audited.scan_argv(targets, tmp / "f.db", *full, *deadlines), ports)
 
 
 def test_the_scan_ends_in_time_without_a_traceback(scan: Scan) -> None:

@@ -67,17 +67,7 @@ def redis_like() -> S.Handler:
 def http_line() -> S.Handler:
     """An HTTP server that reads a whole request line before it judges it (Netty, Go's
     net/http): a 400 once a line has ended, nothing before."""
-
-    async def handle(conn: S.Conn) -> None:
-        got = b""
-        while b"\n" not in got:
-            chunk = await conn.reader.read(16 * 1024)
-            if not chunk:
-                return
-            got += chunk
-        await conn.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-
-    return handle
+    return S.line_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", c_string=False)
 
 
 def closer(after: float = 0.0) -> S.Handler:
@@ -181,19 +171,10 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Scan]]
     with S.ServerLoop() as loop:
         for row in ROWS:
             ports = {name: loop.serve(SERVERS[name]()) for name in row.expected}
-            argv = [
-                "scan",
-                *(f"127.0.0.1:{port}" for port in ports.values()),
-                "--kinds",
-                row.kind,
-                "--db",
-                str(tmp / f"{row.kind}.db"),
-                "--format",
-                "json",
-                "--sample",
-                "0",
-                "--no-progress",
-            ]
+            targets = [f"127.0.0.1:{port}" for port in ports.values()]
+            argv = audited.scan_argv(
+                targets, tmp / f"{row.kind}.db", "--kinds", row.kind, "--sample", "0"
+            )
             got[row.kind] = audited.scan(argv, ports)
     yield got
 

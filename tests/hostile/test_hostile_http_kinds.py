@@ -9,7 +9,6 @@ one-line reason, nothing off the allow-lists reaches any of them, the scan goes 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import re
 import time
@@ -21,10 +20,10 @@ from urllib.parse import unquote
 import orjson
 import pytest
 
-from leakhound import cli
 from leakhound.probes.couchdb import ALLOW as COUCHDB
 from leakhound.probes.kibana import ALLOW as KIBANA
 
+from . import audited
 from .recorded import Answer, RecordedServer, Seen, as_json, recorded
 
 WALL_BOUND = 120.0  # seconds: a correctness bound, not a benchmark
@@ -370,31 +369,17 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
         start = time.monotonic()
         for kind in ALLOW:
             cases = [c for c in ALL if c.kind == kind]
-            argv = [
-                "scan",
-                *(servers[c.name].url for c in cases),
-                "--kinds",
-                kind,
-                "--db",
-                str(tmp / f"{kind}.db"),
-                "--format",
-                "json",
-                "--sample",
-                "3",
-                "--connect-timeout",
-                "2",
-                "--read-timeout",
-                "5",
-                "--timeout",
-                "10",
-                "--no-progress",
-            ]
-            out, err = io.StringIO(), io.StringIO()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                statuses[kind] = cli.main(argv)
-            errors.append(err.getvalue())
+            deadlines = ["--connect-timeout", "2", "--read-timeout", "5", "--timeout", "10"]
+            argv = audited.scan_argv(
+                [servers[c.name].url for c in cases],
+                tmp / f"{kind}.db",
+                *("--kinds", kind, "--sample", "3"),
+                *deadlines,
+            )
+            statuses[kind], out, err = audited.cli(argv)
+            errors.append(err)
             ports = {servers[c.name].port: c.name for c in cases}
-            for result in orjson.loads(out.getvalue())["results"]:
+            for result in orjson.loads(out)["results"]:
                 by_name[ports[result["service"]["endpoint"]["port"]]] = result
         wall = time.monotonic() - start
         yield Scan(

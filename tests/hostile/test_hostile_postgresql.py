@@ -121,28 +121,17 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Scan, Scan
     tmp = tmp_path_factory.mktemp("hostile-postgresql")
     with S.ServerLoop() as loop:
         ports = {c.name: loop.serve(FakePostgresql(c.answers)) for c in CASES}
-        common = ["--format", "json", "--read-timeout", "2", "--timeout", "4", "--no-progress"]
-        sampled = audited.scan(
-            [
-                "scan",
-                *(f"postgresql://127.0.0.1:{ports[c.name]}" for c in CASES),
-                "--db",
-                str(tmp / "s.db"),
-                *common,
-            ],
-            ports,
-        )
+        targets = [f"postgresql://127.0.0.1:{ports[c.name]}" for c in CASES]
+        sampled = audited.scan(audited.scan_argv(targets, tmp / "s.db", *audited.SHORT), ports)
         cut = {CUT: loop.serve(FakePostgresql(cut_once="COPY ("))}
         full = audited.scan(
-            [
-                "scan",
-                f"postgresql://127.0.0.1:{cut[CUT]}",
+            audited.scan_argv(
+                [f"postgresql://127.0.0.1:{cut[CUT]}"],
+                tmp / "f.db",
                 "--depth",
                 "full",
-                "--db",
-                str(tmp / "f.db"),
-                *common,
-            ],
+                *audited.SHORT,
+            ),
             cut,
         )
     yield sampled, full

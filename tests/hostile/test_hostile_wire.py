@@ -51,31 +51,6 @@ def _answers(*replies: bytes) -> S.Handler:
     return handle
 
 
-def _line_server(
-    reply: bytes, *, c_string: bool, limit: int | None = None, hang_up: bool = True
-) -> S.Handler:
-    """A server of a line protocol: answers ``reply`` once a line has ended, or past ``limit``
-    bytes without one, then hangs up (or, not ``hang_up``, waits for the next line).
-    ``c_string``: a line's end looked for as Redis does (strchr: never past a NUL byte), else
-    anywhere (memchr: HTTP servers, memcached)."""
-
-    async def handle(conn: S.Conn) -> None:
-        got = b""
-        while True:
-            searched = got.split(b"\0", 1)[0] if c_string else got
-            if b"\n" in searched or (limit is not None and len(got) > limit):
-                await conn.send(reply)
-                if not hang_up:
-                    await asyncio.sleep(30)
-                return
-            chunk = await conn.reader.read(16 * 1024)
-            if not chunk:
-                return
-            got += chunk
-
-    return handle
-
-
 def _op_msg(doc: dict[str, Any] | bytes, length: int | None = None) -> bytes:
     raw = doc if isinstance(doc, bytes) else bson.encode(doc)
     body = struct.pack("<IB", 0, 0) + raw
@@ -164,7 +139,7 @@ CASES = [
     Case(
         "mongodb-redis-inline",
         "mongodb",
-        lambda: _line_server(
+        lambda: S.line_server(
             b"-ERR Protocol error: too big inline request\r\n", c_string=True, limit=64 * 1024
         ),
         ("not-mongodb",),
@@ -173,14 +148,14 @@ CASES = [
     Case(
         "mongodb-http-request-line",
         "mongodb",
-        lambda: _line_server(b"HTTP/1.1 400 Bad Request\r\n\r\n", c_string=False),
+        lambda: S.line_server(b"HTTP/1.1 400 Bad Request\r\n\r\n", c_string=False),
         ("not-mongodb",),
         "a reply starting 'HTTP'",
     ),
     Case(
         "mongodb-memcached-error",  # fewer bytes than a header, the connection left open
         "mongodb",
-        lambda: _line_server(b"ERROR\r\n", c_string=False, hang_up=False),
+        lambda: S.line_server(b"ERROR\r\n", c_string=False, hang_up=False),
         ("not-mongodb",),
         "a reply starting 'ERRO'",
     ),
@@ -278,21 +253,8 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
     with S.ServerLoop() as loop:
         ports = {c.name: loop.serve(c.make()) for c in CASES}
         targets = [f"{c.scheme}://127.0.0.1:{ports[c.name]}" for c in CASES]
-        argv = [
-            "scan",
-            *targets,
-            "--db",
-            str(tmp / "f.db"),
-            "--format",
-            "json",
-            "--connect-timeout",
-            str(CONNECT),
-            "--read-timeout",
-            str(READ),
-            "--timeout",
-            str(TOTAL),
-            "--no-progress",
-        ]
+        deadlines = ["--connect-timeout", str(CONNECT), "--read-timeout", str(READ)]
+        argv = audited.scan_argv(targets, tmp / "f.db", *deadlines, "--timeout", str(TOTAL))
         got = audited.scan(argv, ports)
     yield got
 

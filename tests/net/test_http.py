@@ -337,6 +337,23 @@ def test_json_with_too_many_values_is_refused_unparsed() -> None:
     assert len(fine.json()) == 1001
 
 
+@pytest.mark.parametrize(
+    ("body", "parsed"),
+    [
+        pytest.param(b'{"ok": true}', {"ok": True}, id="json"),
+        pytest.param(b"null", None, id="json-null"),
+        pytest.param(b"<html>502 Bad Gateway</html>", None, id="html"),
+        pytest.param(b"[" + b"{}," * net.MAX_JSON_VALUES + b"{}]", None, id="flood"),
+    ],
+)
+def test_json_or_none_reads_json_and_takes_anything_else_for_none(
+    body: bytes, parsed: object
+) -> None:
+    # What a probe asks of an answer it only looks into: a proxy's HTML page or a flood
+    # of values is no answer of the store, never an exception.
+    assert net.Response(200, {}, body, "http://h/x").json_or_none() == parsed
+
+
 # --------------------------------------------------------------------------- time
 
 

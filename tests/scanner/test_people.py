@@ -123,6 +123,22 @@ def _count(probe: _Counting) -> Any:
     )
 
 
+def _by_container(
+    acc: Access,
+    sampled: Sequence[tuple[Container, int]],
+    found: Sequence[dict[str, SampledIdentifiers]],
+    across: AcrossStores | None = None,
+    drawn: Sequence[str | None] | None = None,
+) -> Any:
+    """``count_people_by_container`` with no record read for people (``people_read=0``), in
+    this process, under one key."""
+    return asyncio.run(
+        count_people_by_container(
+            acc, sampled, found, ScanOptions(people_read=0), Workers(0), b"k" * 32, across, drawn
+        )
+    )
+
+
 def test_the_store_counts_its_keyword_fields_and_the_sample_adds_free_text() -> None:
     probe = _Counting({"customer.email": Distinct(7_000, 6_965, 7_035, False)})
     people = _count(probe)
@@ -237,15 +253,10 @@ def test_each_containers_people_are_counted_as_the_stores_are() -> None:
     cases, payroll = Container("cases-2019", 1132, None), Container("payroll", 200, None)
     ids, staff = _cases_and_staff(per_record=2)
     acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
-    store, each, _ = asyncio.run(
-        count_people_by_container(
-            acc,
-            [(cases, 100), (payroll, 200)],
-            [{"EMAIL_ADDRESS": ids}, {"EMAIL_ADDRESS": staff}],
-            ScanOptions(people_read=0),
-            Workers(0),
-            b"k" * 32,
-        )
+    store, each, _ = _by_container(
+        acc,
+        [(cases, 100), (payroll, 200)],
+        [{"EMAIL_ADDRESS": ids}, {"EMAIL_ADDRESS": staff}],
     )
     assert store is not None
     two019, pay = each
@@ -312,16 +323,11 @@ def test_only_a_store_counted_exactly_joins_the_count_across_stores() -> None:
         (d,) = _digests(["customer1@gmail.com"])
         ids.docs[d] += 1
         ids.fields["customer.email"] = {d}
-        people, _, _ = asyncio.run(
-            count_people_by_container(
-                acc,
-                [(CASES, 100)],
-                [{"EMAIL_ADDRESS": ids}],
-                ScanOptions(people_read=0),
-                Workers(0),
-                b"k" * 32,
-                across,
-            )
+        people, _, _ = _by_container(
+            acc,
+            [(CASES, 100)],
+            [{"EMAIL_ADDRESS": ids}],
+            across,
         )
         assert people is not None
     # the listed store (exact) is in; the one the store only counted (an estimate) is not
@@ -367,17 +373,12 @@ def test_stores_each_estimated_from_its_sample_are_estimated_once_across_them() 
             }
         )
         ids.fields = {"customer.email": set(ids.docs)}
-        people, _, _ = asyncio.run(
-            count_people_by_container(
-                acc,
-                [(CASES, 100)],
-                [{"EMAIL_ADDRESS": ids}],
-                ScanOptions(people_read=0),
-                Workers(0),
-                b"k" * 32,
-                across,
-                ["spread"],
-            )
+        people, _, _ = _by_container(
+            acc,
+            [(CASES, 100)],
+            [{"EMAIL_ADDRESS": ids}],
+            across,
+            ["spread"],
         )
         assert people is not None and people.method == "sample" and n in (0, 1)
         alone.append(people)
@@ -396,16 +397,11 @@ def test_stores_each_estimated_from_its_sample_are_estimated_once_across_them() 
     ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
     ids.docs = Counter(dict.fromkeys(_digests(["a@gmail.com", "b@gmail.com"]), 1))
     acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
-    asyncio.run(
-        count_people_by_container(
-            acc,
-            [(CASES, 100)],
-            [{"EMAIL_ADDRESS": ids}],
-            ScanOptions(people_read=0),
-            Workers(0),
-            b"k" * 32,
-            one,
-        )
+    _by_container(
+        acc,
+        [(CASES, 100)],
+        [{"EMAIL_ADDRESS": ids}],
+        one,
     )
     assert one.counts() == ()
 
@@ -427,16 +423,11 @@ def test_the_basis_says_how_the_samples_were_drawn(
     cases = Container("cases", 10_000, None)
     ids, staff = _cases_and_staff(per_record=1)
     acc = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
-    store, (each, _), _ = asyncio.run(
-        count_people_by_container(
-            acc,
-            [(cases, 100), (Container("payroll", payroll, None), 200)],
-            [{"EMAIL_ADDRESS": ids}, {"EMAIL_ADDRESS": staff}],
-            ScanOptions(people_read=0),
-            Workers(0),
-            b"k" * 32,
-            drawn=drawn,
-        )
+    store, (each, _), _ = _by_container(
+        acc,
+        [(cases, 100), (Container("payroll", payroll, None), 200)],
+        [{"EMAIL_ADDRESS": ids}, {"EMAIL_ADDRESS": staff}],
+        drawn=drawn,
     )
     assert store is not None and f"if the records sampled are like the rest ({says}" in store.basis
     assert each is not None
@@ -513,17 +504,12 @@ def test_a_store_and_its_copy_sampled_alike_are_not_estimated_as_one_sample() ->
             ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
             ids.docs = Counter(dict.fromkeys(digests, 1))
             ids.fields = {"customer.email": set(ids.docs)}
-            people, _, _ = asyncio.run(
-                count_people_by_container(
-                    acc,
-                    [(CASES, 100)],
-                    [{"EMAIL_ADDRESS": ids}],
-                    ScanOptions(people_read=0),
-                    Workers(0),
-                    b"k" * 32,
-                    across,
-                    ["spread"],
-                )
+            people, _, _ = _by_container(
+                acc,
+                [(CASES, 100)],
+                [{"EMAIL_ADDRESS": ids}],
+                across,
+                ["spread"],
             )
             assert people is not None and people.low <= 10_000 <= people.high
             alone.append(people)
@@ -550,17 +536,12 @@ def test_a_copy_sampled_at_the_same_places_is_pooled_once_beside_other_stores() 
         ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
         ids.docs = Counter(dict.fromkeys(digests, 1))
         ids.fields = {"customer.email": set(ids.docs)}
-        asyncio.run(
-            count_people_by_container(
-                acc,
-                [(CASES, 100)],
-                [{"EMAIL_ADDRESS": ids}],
-                ScanOptions(people_read=0),
-                Workers(0),
-                b"k" * 32,
-                across,
-                ["spread"],
-            )
+        _by_container(
+            acc,
+            [(CASES, 100)],
+            [{"EMAIL_ADDRESS": ids}],
+            across,
+            ["spread"],
         )
     (pooled,) = across.counts()
     d = pooled.distinct

@@ -258,6 +258,24 @@ def test_a_finished_container_keeps_its_figures_and_joins_the_endpoint_tally(
             t.close()
 
 
+def _keyed_by(store: SqliteStore, email: str) -> str:
+    """A full scan reading a table keyed by e-mail address: ``email`` in its plan (a split
+    key) and in the position of its first partition (the last key read)."""
+    scan_id = store.begin_scan(["x"], {"depth": "full"})
+    plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
+    store.start_partitions(scan_id, "h:1", "cases", plan)
+    store.checkpoint(
+        scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
+    )
+    return scan_id
+
+
+def _kept(folder: Path, email: str) -> bool:
+    """Whether ``email`` (or its hex) is in the findings database's files: its WAL too."""
+    data = b"".join(p.read_bytes() for p in folder.glob("f.db*"))
+    return email.encode() in data or email.encode().hex().encode() in data
+
+
 def test_a_finished_scans_positions_and_plans_leave_the_database(tmp_path: Path) -> None:
     # A keyset read resumes after the last key it read and splits a table at key values: a
     # table keyed by e-mail address has them in its positions and its plan. Once the scan is
@@ -265,16 +283,10 @@ def test_a_finished_scans_positions_and_plans_leave_the_database(tmp_path: Path)
     path = tmp_path / "f.db"
     email = "jane.doe@gmail.com"
     with SqliteStore(path) as store:
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
-        store.start_partitions(scan_id, "h:1", "cases", plan)
-        store.checkpoint(
-            scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
-        )
+        scan_id = _keyed_by(store, email)
         store.drop_checkpoints(scan_id)
         assert store.partitions(scan_id, "h:1", "cases") == []
-    data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))  # its WAL too, if any
-    assert email.encode() not in data and email.encode().hex().encode() not in data
+    assert not _kept(tmp_path, email)
 
 
 def test_a_container_read_to_its_end_forgets_its_positions_and_plan_state(
@@ -286,12 +298,7 @@ def test_a_container_read_to_its_end_forgets_its_positions_and_plan_state(
     path = tmp_path / "f.db"
     email = "jane.doe@gmail.com"
     with SqliteStore(path) as store:
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
-        store.start_partitions(scan_id, "h:1", "cases", plan)
-        store.checkpoint(
-            scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
-        )
+        scan_id = _keyed_by(store, email)
         store.finish_container(scan_id, "h:1", "cases", {"docs": 1}, [b"\0" * 64])
         rows = store.partitions(scan_id, "h:1", "cases")
         assert [r.position for r in rows] == [None, None]
@@ -301,8 +308,7 @@ def test_a_container_read_to_its_end_forgets_its_positions_and_plan_state(
         store.finish_scan(scan_id, "interrupted")
     with SqliteStore(path) as store:  # closed and opened again: the log checkpointed
         store._db.execute("VACUUM")
-    data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))
-    assert email.encode() not in data and email.encode().hex().encode() not in data
+    assert not _kept(tmp_path, email)
 
 
 def test_purging_an_interrupted_full_scan_leaves_none_of_its_positions_on_disk(
@@ -312,17 +318,11 @@ def test_purging_an_interrupted_full_scan_leaves_none_of_its_positions_on_disk(
     path = tmp_path / "f.db"
     email = "jane.doe@gmail.com"
     with SqliteStore(path) as store:
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
-        store.start_partitions(scan_id, "h:1", "cases", plan)
-        store.checkpoint(
-            scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
-        )
+        scan_id = _keyed_by(store, email)
         store.finish_scan(scan_id, "interrupted")
         store.purge(scan_id)
         assert store.partitions(scan_id, "h:1", "cases") == []
-    data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))
-    assert email.encode() not in data and email.encode().hex().encode() not in data
+    assert not _kept(tmp_path, email)
 
 
 def test_a_container_read_to_its_end_leaves_no_position_in_the_log_while_the_scan_runs(
@@ -333,13 +333,7 @@ def test_a_container_read_to_its_end_leaves_no_position_in_the_log_while_the_sca
     path = tmp_path / "f.db"
     email = "jane.doe@gmail.com"
     with SqliteStore(path) as store:
-        scan_id = store.begin_scan(["x"], {"depth": "full"})
-        plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
-        store.start_partitions(scan_id, "h:1", "cases", plan)
-        store.checkpoint(
-            scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
-        )
+        scan_id = _keyed_by(store, email)
         store.finish_container(scan_id, "h:1", "cases", {"docs": 1}, [b"\0" * 64])
-        data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))  # still open
-        assert email.encode() not in data and email.encode().hex().encode() not in data
+        assert not _kept(tmp_path, email)  # still open
         assert store.finished(scan_id, "h:1", "cases") == {"docs": 1}

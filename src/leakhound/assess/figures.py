@@ -76,35 +76,84 @@ class ContainerExposure:
 
     url: str  # the store's base URL
     endpoint: str  # host:port (and the account: ``Endpoint.key``)
-    name: str  # attacker-controllable: escape before showing
-    docs: int | None
+    container: Container  # as its store's inventory listed it: name, count, dates, signs
     sampled: int  # documents read in the sample (0: none)
     sample_error: str | None
     pii: tuple[PiiKind, ...]
-    date_min: str | None
-    date_max: str | None
-    compromised: bool
-    compromise_reasons: tuple[str, ...]
     subjects: Figure  # people in this container
-    docs_exact: bool = True  # False: an estimate, or a count with nested records included
-    # Where docs is not exact: bounds known to hold the true count, and how it was obtained.
-    docs_low: int | None = None
-    docs_high: int | None = None
-    docs_basis: str | None = None
     full: bool = False  # every document was read (--depth full), not a sample
     # Documents per year: counted in every record read (a full read, or the read of a sample
     # scan's store whole for its people: ``years_read``) or by the store at inventory.
     years: tuple[tuple[int, int], ...] = ()
     years_read: bool = False
-    derived: str | None = None  # what its records are copies of (never added to the totals)
     # Listed by a partial store that would not let anyone read it (``ContainerResult.refused``):
     # seen, not exposed; its records are in no exposed figure.
     refused: bool = False
     # A read of it was refused for want of credentials (``ContainerResult.asked_credentials``).
     asked_credentials: bool = False
-    # The store's own (a dot index, CouchDB's _users): not sampled without --include-system.
-    system: bool = False
     kind: str = ""  # its store's kind: what the texts call it and its records (``words``)
+
+    # What the inventory said of it, read from ``container`` (never copied, never drifting).
+    @property
+    def name(self) -> str:
+        """Its name: attacker-controllable, escape before showing."""
+        return self.container.name
+
+    @property
+    def docs(self) -> int | None:
+        """Its records, as its store counted or estimated them (None: not counted)."""
+        return self.container.docs
+
+    @property
+    def docs_exact(self) -> bool:
+        """False: ``docs`` is an estimate, or a count with nested records included."""
+        return self.container.docs_exact
+
+    @property
+    def docs_low(self) -> int | None:
+        """Where ``docs`` is not exact: a bound known to hold below the true count."""
+        return self.container.docs_low
+
+    @property
+    def docs_high(self) -> int | None:
+        """Where ``docs`` is not exact: a bound known to hold above the true count."""
+        return self.container.docs_high
+
+    @property
+    def docs_basis(self) -> str | None:
+        """Where ``docs`` is not exact: how it was obtained."""
+        return self.container.docs_basis
+
+    @property
+    def date_min(self) -> str | None:
+        """The earliest date of its records' main date field, as the store said it."""
+        return self.container.date_min
+
+    @property
+    def date_max(self) -> str | None:
+        """The latest date of its records' main date field, as the store said it."""
+        return self.container.date_max
+
+    @property
+    def compromised(self) -> bool:
+        """Whether it shows signs of a wipe or a ransom (``compromise_reasons``)."""
+        return self.container.compromised
+
+    @property
+    def compromise_reasons(self) -> tuple[str, ...]:
+        """The signs of a wipe or a ransom it shows."""
+        return self.container.compromise_reasons
+
+    @property
+    def derived(self) -> str | None:
+        """What its records are copies of (never added to the totals)."""
+        return self.container.derived
+
+    @property
+    def system(self) -> bool:
+        """The store's own (a dot index, CouchDB's _users): not sampled without
+        --include-system."""
+        return self.container.system
 
     @property
     def words(self) -> Words:
@@ -262,25 +311,14 @@ def _exposure(
     return ContainerExposure(
         url=svc.url,
         endpoint=svc.endpoint.key,
-        name=c.name,
-        docs=c.docs,
+        container=c,
         sampled=sampled,
         sample_error=sample_error,
         pii=pii,
-        date_min=c.date_min,
-        date_max=c.date_max,
-        compromised=c.compromised,
-        compromise_reasons=c.compromise_reasons,
         subjects=subjects,
-        docs_exact=c.docs_exact,
-        docs_low=c.docs_low,
-        docs_high=c.docs_high,
-        docs_basis=c.docs_basis,
         full=full,
         years=years,
         years_read=years_read or full,
-        derived=c.derived,
-        system=c.system,
         kind=svc.kind,
     )
 

@@ -111,6 +111,14 @@ class Response:
         except orjson.JSONDecodeError as exc:
             raise ProtocolError(f"invalid JSON in response to {urlsplit(self.url).path}") from exc
 
+    def json_or_none(self) -> Any:
+        """``json``, or None where the body is no JSON or too much of it: an answer whose
+        failure to parse only says it is not the one asked for."""
+        try:
+            return self.json()
+        except (ProtocolError, TooLargeError):
+            return None
+
 
 def _tls_info(stream: Any) -> TlsInfo | None:
     """Read the peer certificate, if any, from httpcore's network stream."""

@@ -29,6 +29,14 @@ from ..models import (
 )
 from ..net import Policy, Transport
 
+ERROR_CHARS = 300  # of an inventory's or a container's error: a reason to read, not a log
+
+
+def failures_said(errors: Sequence[str], limit: int = ERROR_CHARS) -> str | None:
+    """The failures of one listing or one container's inventory as its ``error``: joined by
+    "; ", at most ``limit`` characters; None where nothing failed."""
+    return "; ".join(errors)[:limit] or None
+
 
 @dataclass(frozen=True, slots=True)
 class Inventory:

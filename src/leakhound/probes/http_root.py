@@ -1,16 +1,17 @@
 """The first request of an HTTP store kind: its scheme found (the endpoint's, else http then
-https), and what a failed first answer means for the verdict, said the same way by every
-HTTP kind."""
+https), and what a failed first answer, or one that names no store of the kind, means for the
+verdict, said the same way by every HTTP kind."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from ..errors import ConnectError, NetError, TimeoutError_, TooLargeError
-from ..models import Endpoint, Service, Verdict
+from ..models import Endpoint, Fingerprint, Service, Verdict
 from ..net import Policy, Response, Transport
 from . import foreign
 
@@ -65,7 +66,7 @@ async def first_answer(
         except TooLargeError as exc:
             return Service(endpoint, base, kind, too_large, f"{what} too large: {exc}")
         except NetError as exc:
-            reason = f"{scheme}: {exc}" if not reason else f"{reason}; {scheme}: {exc}"
+            reason = failures(reason, scheme, exc)
             unanswered = scheme == "http"
             continue
         if isinstance(got, foreign.Named):
@@ -113,11 +114,17 @@ def told(
     to try the next scheme. A name that settles it, or any on the last scheme, decides:
     ``not-<kind>``, or ``error`` where the server only closed (``not_http``)."""
     if said.failure:
-        failed = f"{scheme}: {said.failure}"
-        reason = f"{reason}; {failed}" if reason else failed
+        reason = failures(reason, scheme, said.failure)
     if not (settles(said) or last):
         return reason, None
     return reason, Verdict.ERROR if said.protocol == foreign.CLOSED else Verdict.not_of(kind)
+
+
+def failures(reason: str, scheme: str, why: object) -> str:
+    """The failures so far (``reason``) with ``scheme``'s, each named by its scheme:
+    ``http: …; https: …``."""
+    failed = f"{scheme}: {why}"
+    return f"{reason}; {failed}" if reason else failed
 
 
 def settles(said: foreign.Named) -> bool:
@@ -164,3 +171,35 @@ def not_http(said: foreign.Named, failures: str) -> str:
             f"closed without a byte"
         )
     return f"not HTTP: asked over plain TCP, the server answers as {said.said}{failed}"
+
+
+def not_the_kind(endpoint: Endpoint, base: str, kind: str, resp: Response, why: str) -> Service:
+    """The verdict ``not-<kind>`` of a first answer that names no store of the kind: nothing
+    known of what answered but its TLS."""
+    return Service(endpoint, base, kind, Verdict.not_of(kind), why, Fingerprint(tls=resp.tls))
+
+
+def redirect(resp: Response, path: str = "") -> str | None:
+    """Why a redirect names no store of the kind (never followed: it may point anywhere,
+    169.254.169.254 included), or None where ``resp`` is no redirect."""
+    if not 300 <= resp.status < 400:
+        return None
+    where = resp.headers.get("location", "")[:200]
+    on = f" on {path}" if path else ""
+    return f"HTTP {resp.status} redirect to {where!r}{on} (not followed)"
+
+
+def not_welcome(resp: Response, what: str) -> str:
+    """Why an ``HTTP 200`` on / names no store of the kind: its body is not ``what`` the kind
+    answers there; the server it names, if any."""
+    server = resp.headers.get("server", "")[:80]
+    return f"HTTP 200 on / but not {what}" + (f" (server {server!r})" if server else "")
+
+
+_REALM = re.compile(r'realm="([^"]*)"', re.I)
+
+
+def realm_of(resp: Response) -> str | None:
+    """The realm a refusal's ``WWW-Authenticate`` names, if any (200 characters at most)."""
+    m = _REALM.search(resp.headers.get("www-authenticate", ""))
+    return m.group(1)[:200] if m else None

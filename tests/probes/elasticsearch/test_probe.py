@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
+from leakhound.errors import NetError
 from leakhound.models import FieldInfo, Fingerprint, YearCount
+from leakhound.probes.base import ERROR_CHARS
 from leakhound.probes.elasticsearch import ALLOW
 from leakhound.probes.elasticsearch.probe import (
+    ElasticsearchProbe,
     _year_interval,
     flatten_mapping,
     main_date_field,
@@ -202,3 +206,23 @@ def test_years_are_asked_as_the_clusters_version_knows_how(
     product: str, version: str | None, interval: str | None
 ) -> None:
     assert _year_interval(Fingerprint(product=product, version=version)) == interval
+
+
+class _Failing:
+    """An HTTP layer whose every request fails with a long reason."""
+
+    async def get(self, url: str, allow: object, **_: object) -> object:
+        raise NetError("the cluster says " + "x" * 400)
+
+    request = get
+
+
+def test_an_index_whose_every_request_fails_says_so_in_a_bounded_error() -> None:
+    # The other kinds cut a container's error at ERROR_CHARS; Elasticsearch kept the failures
+    # of _count, _mapping and the date range whole, however long their reasons.
+    probe = ElasticsearchProbe()
+    row = {"index": "cases", "docs.count": "3"}
+    got = asyncio.run(probe._index(_Failing(), "http://h:9200", row, set(), None))  # type: ignore[arg-type]
+    assert got.error is not None and got.error.startswith("_count: the cluster says x")
+    assert len(got.error) == ERROR_CHARS
+    assert got.docs == 3 and not got.docs_exact  # _cat's count, which holds nested documents

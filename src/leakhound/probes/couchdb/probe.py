@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from ... import compromise
-from ...errors import NetError, ProtocolError, TooLargeError
+from ...errors import NetError
 from ...models import (
     Container,
     Endpoint,
@@ -32,8 +33,8 @@ from ...models import (
 )
 from ...net import Http, Response, Transport
 from .. import sampling
-from ..base import FullReader, Inventory, Probe, SampleDocs
-from ..http_root import first_answer
+from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
+from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW, SYSTEM_DATABASES
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
 from .sample import spread_records, spreads
@@ -48,7 +49,6 @@ MAX_FIELD_PATH = 512
 # What CouchDB accepts as a database name (its documented rule and length limit); anything
 # else from a listing is never requested.
 _DB_NAME = re.compile(r"[a-z][a-z0-9_$()+/-]{0,237}")
-_REALM = re.compile(r'realm="([^"]*)"', re.I)
 _VERSION = re.compile(r"(\d+)\.(\d+)")
 # Text that reads as an ISO 8601 date: such a field is the record's date, not a number.
 _ISO_DATE = re.compile(
@@ -186,18 +186,6 @@ def _unexpected(resp: Response) -> str:
     return "no rows in the answer" if resp.status == 200 else f"HTTP {resp.status}"
 
 
-def _json(resp: Response) -> Any:
-    try:
-        return resp.json()
-    except (ProtocolError, TooLargeError):
-        return None
-
-
-def _realm(resp: Response) -> str | None:
-    m = _REALM.search(resp.headers.get("www-authenticate", ""))
-    return m.group(1)[:200] if m else None
-
-
 def _refused(resp: Response) -> bool:
     return resp.denied
 
@@ -236,57 +224,28 @@ class CouchdbProbe(Probe):
         return await self._classify(transport.http, endpoint, first.base, first.response)
 
     async def _classify(self, http: Http, endpoint: Endpoint, base: str, root: Response) -> Service:
-        body = _json(root)
+        body = root.json_or_none()
         tls = root.tls
         if _refused(root):
             # The root's refusal is evidence: [chttpd] require_valid_user, or a proxy guarding
             # "/" alone. It must read as CouchDB's own error to name the product at all.
             why = couch_error(body)
             if why is None:
-                return Service(
-                    endpoint,
-                    base,
-                    self.kind,
-                    _NOT_COUCHDB,
-                    f"HTTP {root.status} on / without CouchDB's error answer",
-                    Fingerprint(tls=tls),
-                )
-            realm = _realm(root)
-            fp = Fingerprint(product="couchdb", realm=realm, tls=tls)
+                why = f"HTTP {root.status} on / without CouchDB's error answer"
+                return not_the_kind(endpoint, base, self.kind, root, why)
+            fp = Fingerprint(product="couchdb", realm=realm_of(root), tls=tls)
             refused = f"/ asks for credentials (HTTP {root.status}: {why})"
             return await self._data_access(http, endpoint, base, fp, refused)
-        if 300 <= root.status < 400:
-            where = root.headers.get("location", "")[:200]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_COUCHDB,
-                f"HTTP {root.status} redirect to {where!r} (not followed)",
-                Fingerprint(tls=tls),
-            )
-        if root.status != 200:
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_COUCHDB,
-                f"HTTP {root.status} on / with no CouchDB welcome",
-                Fingerprint(tls=tls),
-            )
+        why = redirect(root)
+        if why is None and root.status != 200:
+            why = f"HTTP {root.status} on / with no CouchDB welcome"
+        if why is not None:
+            return not_the_kind(endpoint, base, self.kind, root, why)
         welcome = parse_root(body)
         if welcome is None:
-            server = root.headers.get("server", "")[:80]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_COUCHDB,
-                "HTTP 200 on / but not a CouchDB welcome"
-                + (f" (server {server!r})" if server else ""),
-                Fingerprint(tls=tls),
-            )
-        return await self._data_access(http, endpoint, base, _replace(welcome, tls=tls))
+            why = not_welcome(root, "a CouchDB welcome")
+            return not_the_kind(endpoint, base, self.kind, root, why)
+        return await self._data_access(http, endpoint, base, replace(welcome, tls=tls))
 
     async def _data_access(
         self,
@@ -319,8 +278,8 @@ class CouchdbProbe(Probe):
                 )
             return service(Verdict.ERROR, f"/_all_dbs: {exc}")
         if _refused(listing):
-            realm = _realm(listing)
-            fp = _replace(fp, realm=fp.realm or realm)
+            realm = realm_of(listing)
+            fp = replace(fp, realm=fp.realm or realm)
             if root_refused is not None:
                 return Service(
                     endpoint,
@@ -337,7 +296,7 @@ class CouchdbProbe(Probe):
                 "without the names of its databases none can be read",
                 closed=("_all_dbs",),
             )
-        names = database_names(_json(listing)) if listing.status == 200 else None
+        names = database_names(listing.json_or_none()) if listing.status == 200 else None
         if names is None:
             if root_refused is not None:
                 return Service(
@@ -345,7 +304,7 @@ class CouchdbProbe(Probe):
                 )
             return service(Verdict.ERROR, f"unexpected /_all_dbs answer (HTTP {listing.status})")
         if root_refused is None and await _admin_party(http, base):
-            fp = _replace(fp, details={**fp.details, "admin_party": True})
+            fp = replace(fp, details={**fp.details, "admin_party": True})
         party = (
             "; anonymous users are server admins (admin party)"
             if fp.details.get("admin_party")
@@ -421,7 +380,7 @@ class CouchdbProbe(Probe):
             resp = await http.get(base + "/_all_dbs", ALLOW)
         except NetError as exc:
             return Inventory((), f"cannot list databases: {exc}")
-        names = database_names(_json(resp)) if resp.status == 200 else None
+        names = database_names(resp.json_or_none()) if resp.status == 200 else None
         if names is None:
             return Inventory((), f"cannot list databases: HTTP {resp.status} on /_all_dbs")
         valid = [n for n in names if valid_database(n)]
@@ -445,7 +404,7 @@ class CouchdbProbe(Probe):
             info = None
             try:
                 resp = await http.get(path, ALLOW)
-                body = _json(resp)
+                body = resp.json_or_none()
                 if resp.status == 200 and isinstance(body, dict):
                     info = body
                 elif _refused(resp):
@@ -463,7 +422,7 @@ class CouchdbProbe(Probe):
                     ALLOW,
                     params={"include_docs": "true", "limit": str(FIELD_DOCS)},
                 )
-                rows = rows_of(_json(resp)) if resp.status == 200 else None
+                rows = rows_of(resp.json_or_none()) if resp.status == 200 else None
                 if rows is not None:
                     first = records(rows)
                 elif _refused(resp):
@@ -503,7 +462,7 @@ class CouchdbProbe(Probe):
             date_field=main_date_field(fields),
             compromised=bool(reasons),
             compromise_reasons=tuple(reasons),
-            error="; ".join(errors)[:300] or None,
+            error=failures_said(errors),
             # doc_count counts design documents: exact only once they are counted out.
             docs_exact=docs is not None and design is not None,
             docs_high=docs if docs and design is None else None,
@@ -541,7 +500,7 @@ class CouchdbProbe(Probe):
             )
         except NetError as exc:
             return SampleDocs.failed(exc)
-        rows = rows_of(_json(resp)) if resp.status == 200 else None
+        rows = rows_of(resp.json_or_none()) if resp.status == 200 else None
         if rows is None:
             return SampleDocs((), f"HTTP {resp.status} on _all_docs", denied=resp.denied)
         return SampleDocs(tuple(records(rows)[:size]))
@@ -573,7 +532,7 @@ async def _reads(http: Http, base: str, name: str) -> str:
         return str(exc)[:200]
     if _refused(resp):
         return "refused"
-    if resp.status == 200 and rows_of(_json(resp)) is not None:
+    if resp.status == 200 and rows_of(resp.json_or_none()) is not None:
         return "open"
     return _unexpected(resp)
 
@@ -584,7 +543,7 @@ async def _admin_party(http: Http, base: str) -> bool:
         resp = await http.get(base + "/_session", ALLOW)
     except NetError:
         return False
-    body = _json(resp)
+    body = resp.json_or_none()
     ctx = body.get("userCtx") if isinstance(body, dict) else None
     roles = ctx.get("roles") if isinstance(ctx, dict) else None
     return resp.status == 200 and isinstance(roles, list) and "_admin" in roles
@@ -600,7 +559,7 @@ async def _dbs_info(http: Http, base: str, names: list[str]) -> dict[str, Any]:
             resp = await http.request("POST", base + "/_dbs_info", ALLOW, json={"keys": keys})
         except NetError:
             return out
-        body = _json(resp)
+        body = resp.json_or_none()
         if resp.status != 200 or not isinstance(body, list):
             return out  # refused or unknown: per-database GETs instead
         for row in body:
@@ -629,7 +588,7 @@ async def _design_docs(http: Http, path: str, errors: list[str]) -> int | None:
     except NetError as exc:
         errors.append(f"design documents: {exc}")
         return None
-    rows = rows_of(_json(resp)) if resp.status == 200 else None
+    rows = rows_of(resp.json_or_none()) if resp.status == 200 else None
     if rows is None:
         errors.append(f"design documents: {_unexpected(resp)}")
         return None
@@ -638,9 +597,3 @@ async def _design_docs(http: Http, path: str, errors: list[str]) -> int | None:
         errors.append(f"over {DESIGN_DOCS} design documents: records counted with them")
         return None
     return len(design)
-
-
-def _replace(value: Any, **changes: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(value, **changes)

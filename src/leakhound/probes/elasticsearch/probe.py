@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from ... import compromise
-from ...errors import NetError, ProtocolError, TooLargeError
+from ...errors import NetError, ProtocolError
 from ...models import (
     Container,
     Distinct,
@@ -24,8 +25,8 @@ from ...models import (
     YearCount,
 )
 from ...net import Http, Response, Transport
-from ..base import FullReader, Inventory, Probe, SampleDocs
-from ..http_root import first_answer
+from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
+from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW
 from .refusal import blocked, refused
 
@@ -42,7 +43,6 @@ _DATE_NAMES = (
     "updated_at",
     "time",
 )
-_REALM = re.compile(r'realm="([^"]*)"', re.I)
 _ES_TAGLINE = "You Know, for Search"
 _OS_TAGLINE = "The OpenSearch Project"
 
@@ -54,11 +54,6 @@ MAX_FIELD_PATH = 512  # characters: longer dotted paths are skipped (a long pare
 _DATE_TEXT = re.compile(r"[\w :.,/+\-]{1,40}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_YEARS = 10_000  # buckets of a date histogram by year: more is not a calendar
-
-
-def _realm(resp: Response) -> str | None:
-    m = _REALM.search(resp.headers.get("www-authenticate", ""))
-    return m.group(1)[:200] if m else None
 
 
 def _xml_error(resp: Response) -> bool:
@@ -114,7 +109,7 @@ def parse_root(body: Any) -> Fingerprint | None:
 def _data_answer(api: str, resp: Response) -> bool:
     """Whether a data API's answer reads as Elasticsearch's: a list of index rows, or search
     hits."""
-    body = _json_or_none(resp)
+    body = resp.json_or_none()
     if api == "_cat/indices":
         return isinstance(body, list) and all(isinstance(r, dict) for r in body[:10])
     return isinstance(body, dict) and isinstance(body.get("hits"), dict)
@@ -122,13 +117,6 @@ def _data_answer(api: str, resp: Response) -> bool:
 
 def _looks_like_es_error(body: Any) -> bool:
     return isinstance(body, dict) and "error" in body and "status" in body
-
-
-def _json_or_none(resp: Response) -> Any:
-    try:
-        return resp.json()
-    except (ProtocolError, TooLargeError):
-        return None
 
 
 def flatten_mapping(mapping: Any) -> list[FieldInfo]:
@@ -233,7 +221,7 @@ async def _sample_search(
         if random and not exc.denied:
             return None  # the scoring outlasted the read (or the answer was odd)
         return SampleDocs.failed(exc)
-    body = _json_or_none(resp)
+    body = resp.json_or_none()
     if random and (resp.status == 400 or (isinstance(body, dict) and body.get("timed_out"))):
         return None
     if resp.status != 200 or not isinstance(body, dict):
@@ -339,32 +327,18 @@ class ElasticsearchProbe(Probe):
         if root.status in (401, 403) and _xml_error(root):
             # Elasticsearch and OpenSearch refuse in JSON, a proxy in front of them in HTML or
             # text; an XML <Error> is an S3-compatible or Azure store's, for its kind to judge.
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_ES,
-                f"HTTP {root.status} with an XML error document, as object stores answer",
-                Fingerprint(tls=root.tls),
-            )
+            why = f"HTTP {root.status} with an XML error document, as object stores answer"
+            return not_the_kind(endpoint, base, self.kind, root, why)
         if root.status in (401, 403):
             # The root's refusal is evidence, not the verdict: a proxy may guard / alone, an
             # anonymous role may read indices but not cluster information.
-            realm = _realm(root)
+            realm = realm_of(root)
             fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
             why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
             return await self._data_access(http, endpoint, base, fp, root_refused=why)
-        if 300 <= root.status < 400:
-            where = root.headers.get("location", "")[:200]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_ES,
-                f"HTTP {root.status} redirect to {where!r} (not followed)",
-                Fingerprint(tls=root.tls),
-            )
-        body = _json_or_none(root)
+        if (moved := redirect(root)) is not None:
+            return not_the_kind(endpoint, base, self.kind, root, moved)
+        body = root.json_or_none()
         if root.status != 200:
             if _looks_like_es_error(body):
                 return Service(
@@ -375,26 +349,12 @@ class ElasticsearchProbe(Probe):
                     f"the cluster answers HTTP {root.status} on /",
                     Fingerprint(product="elasticsearch", tls=root.tls),
                 )
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_ES,
-                f"HTTP {root.status} on / with no Elasticsearch answer",
-                Fingerprint(tls=root.tls),
-            )
+            why = f"HTTP {root.status} on / with no Elasticsearch answer"
+            return not_the_kind(endpoint, base, self.kind, root, why)
         parsed = parse_root(body)
         if parsed is None:
-            server = root.headers.get("server", "")[:80]
-            return Service(
-                endpoint,
-                base,
-                self.kind,
-                _NOT_ES,
-                "HTTP 200 on / but not an Elasticsearch/OpenSearch root"
-                + (f" (server {server!r})" if server else ""),
-                Fingerprint(tls=root.tls),
-            )
+            why = not_welcome(root, "an Elasticsearch/OpenSearch root")
+            return not_the_kind(endpoint, base, self.kind, root, why)
         fp = _with_tls(parsed, root)
         return await self._data_access(http, endpoint, base, fp)
 
@@ -424,13 +384,13 @@ class ElasticsearchProbe(Probe):
                 failing.append(f"{name}: {res}")
             elif res.status in (401, 403) and not blocked(res):
                 closed_apis.append(name)
-                realm = realm or _realm(res)
+                realm = realm or realm_of(res)
             elif 200 <= res.status < 300 and (root_refused is None or _data_answer(name, res)):
                 open_apis.append(name)
             else:  # a read block (``refusal``) among them: not a request for credentials
                 failing.append(f"{name}: HTTP {res.status}")
         if realm and not fp.realm:
-            fp = _replace(fp, realm=realm)
+            fp = replace(fp, realm=realm)
         if root_refused is not None:
             if not open_apis:  # as before the data APIs were asked: the root's own words
                 return Service(
@@ -544,7 +504,7 @@ class ElasticsearchProbe(Probe):
         docs: int | None = None
         try:
             resp = await http.get(path + "/_count", ALLOW)
-            body = _json_or_none(resp)
+            body = resp.json_or_none()
             if resp.status == 200 and isinstance(body, dict):
                 docs = _int(body.get("count"))
             else:
@@ -555,7 +515,7 @@ class ElasticsearchProbe(Probe):
         fields: list[FieldInfo] = []
         try:
             resp = await http.get(path + "/_mapping", ALLOW)
-            body = _json_or_none(resp)
+            body = resp.json_or_none()
             if resp.status == 200 and isinstance(body, dict):
                 entry: Any = body.get(name) or next(iter(body.values()), {})
                 fields = flatten_mapping(entry.get("mappings") if isinstance(entry, dict) else None)
@@ -587,7 +547,7 @@ class ElasticsearchProbe(Probe):
             date_max=date_max,
             compromised=bool(reasons),
             compromise_reasons=tuple(reasons),
-            error="; ".join(errors) or None,
+            error=failures_said(errors),
             docs_exact=docs_exact,
             # _cat's count holds nested documents too: at most that many records.
             docs_high=docs if not docs_exact and docs else None,
@@ -618,7 +578,7 @@ class ElasticsearchProbe(Probe):
             resp = await http.request(
                 "POST", path + "/_search", ALLOW, json={"size": 0, "aggs": aggs}
             )
-            body = _json_or_none(resp)
+            body = resp.json_or_none()
         except NetError as exc:
             errors.append(f"date range: {exc}")
             return None, None, ()
@@ -765,7 +725,7 @@ async def _search_all(
     )
     if resp.status == 400:
         resp = await transport.http.request("POST", url, ALLOW, json=query)
-    return resp, _json_or_none(resp)
+    return resp, resp.json_or_none()
 
 
 def _failed_shards(body: Any) -> bool:
@@ -803,11 +763,5 @@ _FIELD_TYPES: dict[str, FieldType] = {
 }
 
 
-def _replace(value: Any, **changes: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(value, **changes)
-
-
 def _with_tls(fp: Fingerprint, resp: Response) -> Fingerprint:
-    return _replace(fp, tls=resp.tls) if resp.tls else fp
+    return replace(fp, tls=resp.tls) if resp.tls else fp

@@ -69,10 +69,7 @@ def _body(resp: Response, what: str) -> dict[str, Any]:
 
 def _reason(resp: Response) -> str:
     """': ' and the error's reason, from Elasticsearch's error document ('' without one)."""
-    try:
-        body = resp.json()
-    except (ProtocolError, TooLargeError):
-        return ""
+    body = resp.json_or_none()
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         r = body["error"].get("reason")
         return f": {r[:200]}" if isinstance(r, str) else ""

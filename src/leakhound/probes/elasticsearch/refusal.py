@@ -10,7 +10,6 @@ credentials would read it, and a search over all indices fails the same way for 
 
 from __future__ import annotations
 
-from ...errors import ProtocolError, TooLargeError
 from ...net import Response
 
 BLOCKED = "cluster_block_exception"
@@ -20,10 +19,7 @@ def blocked(resp: Response) -> bool:
     """A 403 whose error is an index's read block (``BLOCKED``)."""
     if resp.status != 403:
         return False
-    try:
-        body = resp.json()
-    except (ProtocolError, TooLargeError):
-        return False
+    body = resp.json_or_none()
     error = body.get("error") if isinstance(body, dict) else None
     return isinstance(error, dict) and error.get("type") == BLOCKED
 

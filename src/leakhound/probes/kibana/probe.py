@@ -20,7 +20,7 @@ from ...net import Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from ..elasticsearch import ElasticsearchProbe
 from ..elasticsearch.read import SCROLL, ElasticsearchReader
-from ..http_root import first_answer
+from ..http_root import first_answer, not_the_kind, redirect
 from .allow import ALLOW
 from .proxy import ProxyTransport
 
@@ -85,10 +85,7 @@ def _by_headers(resp: Response) -> Fingerprint | None:
         if header in resp.headers:
             return Fingerprint(product=product, node_name=resp.headers[header][:200] or None)
     if resp.status in (401, 403):
-        try:
-            body = resp.json()
-        except (ProtocolError, TooLargeError):
-            return None
+        body = resp.json_or_none()
         # hapi's error shape, which Kibana and OpenSearch Dashboards answer refusals in.
         if (
             isinstance(body, dict)
@@ -162,12 +159,9 @@ class KibanaProbe(Probe):
                 fp = None
         fp = fp or _by_headers(resp)
         if fp is None:
-            if 300 <= resp.status < 400:
-                where = resp.headers.get("location", "")[:200]
-                why = f"HTTP {resp.status} redirect to {where!r} on /api/status (not followed)"
-            else:
-                why = f"HTTP {resp.status} on /api/status with no Kibana status"
-            return Service(endpoint, base, self.kind, _NOT_KIBANA, why, Fingerprint(tls=resp.tls))
+            why = redirect(resp, "/api/status")
+            why = why or f"HTTP {resp.status} on /api/status with no Kibana status"
+            return not_the_kind(endpoint, base, self.kind, resp, why)
         fp = replace(fp, tls=resp.tls)
         # The cluster is asked on the scheme Kibana answered on (one try, no fallback).
         proxied = replace(endpoint, scheme=scheme)

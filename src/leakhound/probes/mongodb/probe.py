@@ -30,7 +30,16 @@ from ...models import (
 )
 from ...net import Transport
 from .. import sampling
-from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
+from ..base import (
+    FullReader,
+    Inventory,
+    Page,
+    PartitionReader,
+    Probe,
+    ReadPlan,
+    SampleDocs,
+    failures_said,
+)
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -287,7 +296,7 @@ class MongodbProbe(Probe):
             return Inventory(tuple(found), f"cannot list databases: {exc}")
         finally:
             await conn.close()
-        return Inventory(tuple(found), "; ".join(errors)[:300] or None, truncated)
+        return Inventory(tuple(found), failures_said(errors), truncated)
 
     async def _collection(self, conn: Connection, db: str, collection: str) -> Container:
         errors: list[str] = []
@@ -328,7 +337,7 @@ class MongodbProbe(Probe):
             date_max=date_max,
             compromised=bool(reasons),
             compromise_reasons=tuple(reasons),
-            error="; ".join(errors)[:300] or None,
+            error=failures_said(errors),
             years=years,
             details={"database": db, "collection": collection},
         )

@@ -20,7 +20,7 @@ from ...models import (
     YearCount,
 )
 from ...net import Transport
-from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..estimate import KeyEstimate, along_key
 from ..reconnect import Reconnecting
 from . import sql
@@ -341,9 +341,7 @@ class MysqlProbe(Probe):
                 f"older than the {docs:,} rows counted"
             )
             size = None
-        return container(
-            docs, exact, "; ".join(errors)[:300] or None, fields, date, edges, years, estimated
-        )
+        return container(docs, exact, failures_said(errors), fields, date, edges, years, estimated)
 
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int

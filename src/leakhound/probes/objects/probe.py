@@ -23,8 +23,8 @@ from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooL
 from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Http, Transport
 from .. import foreign
-from ..base import FileBounds, FullReader, Inventory, Probe, SampleDocs
-from ..http_root import ask_who, asking, not_http, told
+from ..base import FileBounds, FullReader, Inventory, Probe, SampleDocs, failures_said
+from ..http_root import ask_who, asking, failures, not_http, told
 from .api import READ_CHECK_KEY, Entry, ObjectApi, Refused
 from .inventory import Listing
 from .read import ObjectReader, named, sample_objects
@@ -106,7 +106,7 @@ class ObjectProbe(Probe):
             except TimeoutError_ as exc:
                 return self._service(endpoint, own_url or base, Verdict.TIMEOUT, str(exc))
             except NetError as exc:
-                not_mine = f"{not_mine}; {scheme}: {exc}" if not_mine else f"{scheme}: {exc}"
+                not_mine = failures(not_mine, scheme, exc)
                 unanswered = scheme == "http"
                 continue
             if isinstance(answer, foreign.Named):
@@ -118,9 +118,7 @@ class ObjectProbe(Probe):
                 url = (own_url or endpoint.url(schemes[0])) if verdict is Verdict.ERROR else base
                 return self._service(endpoint, url, verdict, not_http(answer, not_mine))
             if not answer.mine:
-                not_mine = (
-                    f"{not_mine}; {scheme}: {answer.why}" if not_mine else f"{scheme}: {answer.why}"
-                )
+                not_mine = failures(not_mine, scheme, answer.why)
                 if n + 1 < len(schemes) and answer.wants_tls:
                     continue  # a TLS port answering plain http: try https
                 return self._service(endpoint, base, Verdict.not_of(self.kind), not_mine)
@@ -320,7 +318,7 @@ class ObjectProbe(Probe):
             containers += await asyncio.to_thread(listing.containers, room)
             if listing.error:
                 errors.append(f"{listing.bucket}: {listing.error}")
-        return Inventory(tuple(containers), "; ".join(errors)[:500] or None, truncated)
+        return Inventory(tuple(containers), failures_said(errors, 500), truncated)
 
     async def _list(self, http: Http, service: Service, listing: Listing, prefix: str) -> None:
         """A bucket's objects under ``prefix`` into ``listing``, page by page, up to

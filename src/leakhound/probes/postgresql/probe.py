@@ -31,6 +31,7 @@ from ..base import (
     Probe,
     ReadPlan,
     SampleDocs,
+    failures_said,
 )
 from ..estimate import MAX_WINDOW_ROWS, KeyEstimate, along_key
 from ..reconnect import Reconnecting
@@ -198,7 +199,7 @@ class PostgresqlProbe(Probe):
                 found += await _tables(transport, service.endpoint, db, max_containers - len(found))
             except NetError as exc:
                 errors.append(f"{db}: {exc}")
-        return Inventory(tuple(found), "; ".join(errors)[:300] or None)
+        return Inventory(tuple(found), failures_said(errors))
 
     async def sample(
         self, transport: Transport, service: Service, container: Container, size: int
@@ -603,7 +604,7 @@ async def _table(
         date_max=date_max,
         compromised=bool(reasons),
         compromise_reasons=tuple(reasons),
-        error="; ".join(errors)[:300] or None,
+        error=failures_said(errors),
         docs_exact=exact,
         docs_low=estimated.low if estimated and not exact else None,
         docs_high=estimated.high if estimated and not exact else None,

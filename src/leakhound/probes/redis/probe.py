@@ -12,7 +12,7 @@ from ... import compromise
 from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
 from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Transport
-from ..base import FullReader, Inventory, Probe, SampleDocs
+from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from .allow import ALLOW
 from .connection import Connection, connect, read_keys, scan_page, where
 from .keys import pattern_of
@@ -153,7 +153,7 @@ class RedisProbe(Probe):
         kept = found[:max_containers]
         return Inventory(
             (*kept, *_other_keys(kept, found, listed)),
-            "; ".join(errors)[:300] or None,
+            failures_said(errors),
             max(0, len(found) - max_containers),
         )
 
