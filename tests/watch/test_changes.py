@@ -27,6 +27,7 @@ class Issues:
         self.rows: dict[str, IssueRow] = {}
         self.resolved: list[str] = []
         self.resolved_at: dict[str, str] = {}
+        self.settled: dict[str, dict[str, object]] = {}
         self._next = 1
 
     def apply(self, changes: list[IssueChange], at: datetime) -> None:
@@ -61,6 +62,7 @@ class Issues:
                 del self.rows[c.key]
                 self.resolved.append(c.key)
                 self.resolved_at[c.key] = stamp(at)
+                self.settled[c.key] = c.state
 
 
 def run(issues: Issues, *results: object, at: datetime = T0, rules: Rules = RULES) -> Evaluation:
@@ -70,6 +72,7 @@ def run(issues: Issues, *results: object, at: datetime = T0, rules: Rules = RULE
         at,
         rules,
         resolved=dict(issues.resolved_at),
+        settled=dict(issues.settled),
     )
     issues.apply(out.changes, at)
     return out
@@ -232,7 +235,32 @@ def test_ransom_signs_on_a_flapping_store_are_not_alerted_again_while_it_is_held
         verdict = Verdict.OPEN if n % 2 == 0 else Verdict.SECURED
         r = result(9200, verdict, containers={"read_me": 1}, compromised=("read_me",))
         seen += [a.event for a in run(issues, r, at=T0 + timedelta(minutes=5 * n)).alerts]
-    assert seen == ["opened", "compromised", "resolved", "resolved", "opened", "compromised"]
+    # one compromise, one alert: the store opening again shows the signs already alerted on
+    assert seen == ["opened", "compromised", "resolved", "resolved", "opened"]
+
+
+def test_a_flapping_store_with_the_same_ransom_signs_is_one_compromised_alert() -> None:
+    issues = Issues()
+    seen = []
+    for minutes, verdict in ((0, Verdict.OPEN), (5, Verdict.SECURED), (10, Verdict.OPEN)):
+        r = result(9200, verdict, containers={"read_me": 1}, compromised=("read_me",))
+        seen += [a.event for a in run(issues, r, at=T0 + timedelta(minutes=minutes)).alerts]
+    assert seen.count("compromised") == 1
+    # a new sign of compromise on the flapping store is alerted on, and only it
+    signs = ("read_me", "how_to_pay")
+    r = result(9200, containers={"read_me": 1, "how_to_pay": 1}, compromised=signs)
+    out = run(issues, r, at=T0 + timedelta(minutes=15))
+    (alert,) = [a for a in out.alerts if a.event == "compromised"]
+    assert alert.title.endswith(": how_to_pay")
+
+
+def test_ransom_signs_seen_again_long_after_they_were_resolved_are_a_new_compromise() -> None:
+    issues = Issues()
+    r = result(9200, containers={"read_me": 1}, compromised=("read_me",))
+    run(issues, r)
+    run(issues, result(9200, Verdict.SECURED), at=T0 + timedelta(minutes=5))
+    later = [a.event for a in run(issues, r, at=T0 + timedelta(hours=2)).alerts]
+    assert later == ["opened", "compromised"]
 
 
 def account(name: str, verdict: Verdict = Verdict.OPEN) -> ResultRecord:

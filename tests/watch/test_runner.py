@@ -160,6 +160,29 @@ def test_a_store_flapping_between_rounds_is_no_alert_storm(
     assert "flapping" in inbox.alerts[2].title
 
 
+def test_ransom_signs_on_a_store_flapping_between_rounds_are_one_alert(
+    store: SqliteStore, toy: ToyStore
+) -> None:
+    clock, inbox = FakeClock(), Inbox()
+    toy.indices["read_me"] = 1  # a ransom note's index
+    w = _watch(store, clock, inbox, [toy.target], jitter="0s")
+    log = WatchLog(store, "default")
+
+    async def main() -> None:
+        task = asyncio.create_task(w.run())
+        for n in range(1, 5):  # open, secured, open, secured, a round a minute
+            await until(lambda n=n: len(log.rounds()) == n and log.rounds()[0].evaluated)
+            toy.opened = not toy.opened
+            await clock.advance(60)
+        w.stop()
+        await clock.advance(1)
+        await task
+
+    asyncio.run(main())
+    assert inbox.events().count("compromised") == 1
+    assert inbox.events()[:2] == ["opened", "compromised"]
+
+
 def test_reminders_while_a_store_stays_open(store: SqliteStore, toy: ToyStore) -> None:
     clock, inbox = FakeClock(), Inbox()
     w = _watch(store, clock, inbox, [toy.target], jitter="0s", remind="2m")

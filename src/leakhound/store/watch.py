@@ -191,6 +191,18 @@ class WatchLog:
         )
         return {r[0]: r[1] for r in rows}
 
+    def settled_since(self, at: datetime) -> dict[str, dict[str, Any]]:
+        """What the last issue of each key resolved at ``at`` or after had seen (its state):
+        a store opening again soon after shows what was already alerted on."""
+        rows = self._read(
+            """SELECT key, state FROM watch_issues AS i
+               WHERE watch=? AND resolved_at >= ? AND issue_id = (
+                   SELECT MAX(issue_id) FROM watch_issues
+                   WHERE watch=i.watch AND key=i.key AND resolved_at IS NOT NULL)""",
+            (self.watch, stamp(at)),
+        )
+        return {r[0]: orjson.loads(r[1]) for r in rows}
+
     def commit(
         self,
         number: int,

@@ -9,7 +9,9 @@ kind one round and finds it the next raises nothing. A store that times out or e
 open nor closed: its issue waits for a verdict. A store that opens again within ``remind`` of
 being resolved is flapping: that one "opened" alert says so, and its issue then resolves only
 once the store has stayed shut for ``remind``, so a store going open and shut every round is
-three alerts and the reminders, not two alerts a round.
+three alerts and the reminders, not two alerts a round. Ransom signs on a store resolved and
+open again within ``remind`` are the ones its last issue already alerted on: one alert per
+compromise, another only for a container with signs not seen before.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Context:
     db: str | None  # the findings database the commands name (None: the default one)
     history: Callable[[str], History]
     resolved: Mapping[str, str]  # issue key -> when its last issue resolved (stamp)
+    settled: Mapping[str, Mapping[str, Any]]  # issue key -> its last resolved issue's state
 
 
 def evaluate(
@@ -70,11 +73,20 @@ def evaluate(
     db: str | None = None,
     history: Callable[[str], History] | None = None,
     resolved: Mapping[str, str] | None = None,
+    settled: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Evaluation:
     """The issues this round opens, changes or resolves, and the alerts that says;
-    ``resolved`` gives, by issue key, when the last issue of that key was resolved."""
+    ``resolved`` gives, by issue key, when the last issue of that key was resolved, and
+    ``settled`` what that issue had seen (its state)."""
     ctx = Context(
-        watch, record.scan_id, now, rules, db, history or (lambda _e: History()), resolved or {}
+        watch,
+        record.scan_id,
+        now,
+        rules,
+        db,
+        history or (lambda _e: History()),
+        resolved or {},
+        settled or {},
     )
     out = Evaluation()
     for r in record.results:
@@ -131,7 +143,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
         }
         title, changes = _opened_title(r), None
         last = ctx.resolved.get(key)
-        if last is not None and ctx.now - parse_stamp(last) < settling(ctx.rules):
+        if last is not None and _recent(ctx, key):
             state["flapping"] = True
             ago = _since(ctx.now, last)
             settle = _duration(int(settling(ctx.rules).total_seconds()))
@@ -234,7 +246,10 @@ def _compromise(
     key = f"{COMPROMISE}:{ep}"
     bad = sorted(c.container.name for c in r.containers if c.container.compromised)
     if r.exposed and bad:
-        known = set((issue.state if issue else {}).get("containers") or ())
+        # A store shut and open again within the settling time shows the compromise its last
+        # issue alerted on: only signs that issue had not seen are new.
+        seen = issue.state if issue else ctx.settled.get(key, {}) if _recent(ctx, key) else {}
+        known = set(seen.get("containers") or ())
         new = [n for n in bad if n not in known]
         if new:
             out.alerts.append(
@@ -317,6 +332,12 @@ def _certificate(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Eva
                 evidence=_brief(r),
             )
         )
+
+
+def _recent(ctx: Context, key: str) -> bool:
+    """Whether the last issue of ``key`` was resolved within the settling time."""
+    last = ctx.resolved.get(key)
+    return last is not None and ctx.now - parse_stamp(last) < settling(ctx.rules)
 
 
 # -- reminders ------------------------------------------------------------------------------

@@ -345,6 +345,7 @@ class Watch:
                 db=self.db,
                 history=lambda store_id: self._history(store_id, scan_id),
                 resolved=self.log.resolved_since(now - settling(self.config.rules)),
+                settled=self.log.settled_since(now - settling(self.config.rules)),
             )
             rows = [_row(a) for a in result.alerts]
             due = {a.alert_id: self._due(a, now) for a in result.alerts}
