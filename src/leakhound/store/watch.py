@@ -212,9 +212,16 @@ class WatchLog:
         alerts: Sequence[AlertRow],
         routes: Sequence[str],
         due: dict[str, datetime],
+        *,
+        ends: str | None = None,
     ) -> None:
         """Write a round's changes, its alerts and one pending delivery per alert and route
-        (due at ``due[alert_id]``), and mark the round evaluated: one transaction."""
+        (due at ``due[alert_id]``), and mark the round evaluated: one transaction.
+
+        A store's alerts reach each route in the order they were raised: one held (quiet
+        hours) is due with a newer one of the same endpoint due sooner, and a pending alert
+        of event ``ends`` (an issue resolved) is dropped once a newer alert of its issue key
+        is recorded (the issue opened again: "resolved" would be read last, and be wrong)."""
         now = stamp(at)
         with self._tx() as db:
             ids: dict[str, int] = {}
@@ -274,16 +281,45 @@ class WatchLog:
                         orjson.dumps(a.body).decode(),
                     ),
                 )
+                when = stamp(due.get(a.alert_id, at))
+                if ends is not None and a.issue_key:
+                    self._supersede(db, a, ends)
                 for route in routes:
                     db.execute(
                         """INSERT INTO watch_deliveries VALUES
                                   (?, ?, 'pending', 0, ?, NULL, NULL)""",
-                        (a.alert_id, route, stamp(due.get(a.alert_id, at))),
+                        (a.alert_id, route, when),
                     )
+                # Held alerts of this endpoint (never tried yet) go no later than this one.
+                db.execute(
+                    """UPDATE watch_deliveries SET next_at=?
+                       WHERE status='pending' AND attempts=0 AND next_at>? AND alert_id IN (
+                           SELECT alert_id FROM watch_alerts
+                           WHERE watch=? AND endpoint=? AND alert_id<>?)""",
+                    (when, when, self.watch, a.endpoint, a.alert_id),
+                )
             db.execute(
                 """UPDATE watch_rounds SET evaluated=1 WHERE watch=? AND round=?""",
                 (self.watch, number),
             )
+
+    def _supersede(self, db: sqlite3.Connection, alert: AlertRow, ends: str) -> None:
+        """Drop the pending deliveries of older ``ends`` alerts of ``alert``'s issue key."""
+        db.execute(
+            """UPDATE watch_deliveries SET status='dropped', next_at=NULL, last_error=?
+               WHERE status='pending' AND alert_id IN (
+                   SELECT a.alert_id FROM watch_alerts a
+                   JOIN watch_issues i ON i.issue_id = a.issue_id
+                   WHERE a.watch=? AND a.event=? AND i.key=? AND a.alert_id<>?)""",
+            (
+                f"superseded before delivery by alert {alert.alert_id} ({alert.event}): "
+                "the issue opened again",
+                self.watch,
+                ends,
+                alert.issue_key,
+                alert.alert_id,
+            ),
+        )
 
     def alerts(self, limit: int = 1000) -> list[AlertRow]:
         """The newest alerts of this watch, oldest first."""

@@ -29,7 +29,7 @@ from ..scanner.options import ScanOptions
 from ..store.records import History
 from ..store.sqlite import SqliteStore
 from ..store.watch import AlertRow, WatchLog
-from .alert import CRITICAL, Alert
+from .alert import CRITICAL, RESOLVED, Alert
 from .changes import evaluate, settling
 from .clock import Clock, SystemClock
 from .config import WatchConfig
@@ -349,7 +349,9 @@ class Watch:
             )
             rows = [_row(a) for a in result.alerts]
             due = {a.alert_id: self._due(a, now) for a in result.alerts}
-            self.log.commit(number, scan_id, now, result.changes, rows, list(self.routes), due)
+            self.log.commit(
+                number, scan_id, now, result.changes, rows, list(self.routes), due, ends=RESOLVED
+            )
             issues = Counter(i.kind for i in self.log.open_issues().values())
         except StoreError as exc:
             self.say(
