@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leakhound.models import Sample, Verdict
+from leakhound.models import Endpoint, Sample, Verdict
 from leakhound.store.records import ResultRecord
 from leakhound.store.watch import IssueChange, IssueRow, stamp
 from leakhound.watch import Rules, evaluate
@@ -268,6 +268,25 @@ def account(name: str, verdict: Verdict = Verdict.OPEN) -> ResultRecord:
     r = result(10000, verdict)
     ep = replace(r.service.endpoint, base_path=f"/{name}", account=name)
     return replace(r, service=replace(r.service, endpoint=ep, url=f"http://{ep.netloc}/{name}"))
+
+
+def bucket(port: int, *buckets: str, verdict: Verdict = Verdict.OPEN) -> ResultRecord:
+    """An S3 store named by bucket targets (``s3://BUCKET@HOST:PORT``), as the scan keeps it."""
+    r = result(port, verdict, containers={f"{b}/exports/": 10 for b in buckets})
+    ep = Endpoint("127.0.0.1", port, "s3", containers=buckets)
+    return replace(r, service=replace(r.service, endpoint=ep, kind="s3"))
+
+
+def test_a_bucket_stores_alerts_name_it_as_the_scan_does() -> None:
+    # The scan names a store by its service URL (the scheme and host:port that answered, the
+    # account for Azure) and keys it by Endpoint.key: the alerts say the same, not the target.
+    for r in (bucket(9000, "public-cases", "readable-cases"), account("devstoreaccount1")):
+        (alert,) = run(Issues(), r).alerts
+        assert (alert.url, alert.endpoint) == (r.service.url, r.service.endpoint.key)
+        assert f"store at {r.service.url}:" in alert.title
+        assert f"endpoint: {r.service.url} ({r.service.kind})" in alert.text()
+    s3 = bucket(9000, "public-cases")
+    assert (s3.service.url, s3.service.endpoint.key) == ("http://127.0.0.1:9000", "127.0.0.1:9000")
 
 
 def test_accounts_of_one_host_port_are_issues_apart() -> None:

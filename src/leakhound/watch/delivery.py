@@ -6,7 +6,7 @@ sends that alert again at its next start, with the same ``delivery_id`` (a webho
 drops what it has seen). A record that cannot be written (a full disk) is held in memory
 instead: a delivery the route took is never sent again by this watch, only its record is
 tried again, every ``RECORD_RETRY`` seconds; a failed attempt waits its backoff all the same.
-One store's alerts go to one route one after the other, in the order they were raised.
+One store's alerts due together go to one route one after the other, in the order raised.
 """
 
 from __future__ import annotations
