@@ -240,6 +240,8 @@ def test_a_held_resolved_is_dropped_when_the_store_opens_again_before_it_is_sent
     clock, inbox = FakeClock(), Inbox()  # 12:00 UTC
     w = _watch(store, clock, inbox, [toy.target], jitter="0s", remind="6h")
     w.config = replace(w.config, quiet=QuietHours.parse("11:00-14:00", clock.start.tzinfo))
+    said: list[str] = []
+    w.say = said.append
     log = WatchLog(store, "default")
 
     async def main() -> None:
@@ -263,6 +265,7 @@ def test_a_held_resolved_is_dropped_when_the_store_opens_again_before_it_is_sent
     resolved = [d for d in log.deliveries() if d.body["event"] == "resolved"]
     assert [d.status for d in resolved] == ["dropped"]
     assert "superseded before delivery by alert" in (resolved[0].last_error or "")
+    assert any("1 pending delivery(ies) of a 'resolved' alert dropped" in line for line in said)
 
 
 def test_metrics_count_rounds_verdicts_alerts_and_deliveries(

@@ -214,15 +214,17 @@ class WatchLog:
         due: dict[str, datetime],
         *,
         ends: str | None = None,
-    ) -> None:
+    ) -> int:
         """Write a round's changes, its alerts and one pending delivery per alert and route
         (due at ``due[alert_id]``), and mark the round evaluated: one transaction.
 
         A store's alerts reach each route in the order they were raised: one held (quiet
         hours) is due with a newer one of the same endpoint due sooner, and a pending alert
         of event ``ends`` (an issue resolved) is dropped once a newer alert of its issue key
-        is recorded (the issue opened again: "resolved" would be read last, and be wrong)."""
+        is recorded (the issue opened again: "resolved" would be read last, and be wrong).
+        How many deliveries were dropped so."""
         now = stamp(at)
+        dropped = 0
         with self._tx() as db:
             ids: dict[str, int] = {}
             for c in changes:
@@ -283,7 +285,7 @@ class WatchLog:
                 )
                 when = stamp(due.get(a.alert_id, at))
                 if ends is not None and a.issue_key:
-                    self._supersede(db, a, ends)
+                    dropped += self._supersede(db, a, ends)
                 for route in routes:
                     db.execute(
                         """INSERT INTO watch_deliveries VALUES
@@ -302,10 +304,12 @@ class WatchLog:
                 """UPDATE watch_rounds SET evaluated=1 WHERE watch=? AND round=?""",
                 (self.watch, number),
             )
+        return dropped
 
-    def _supersede(self, db: sqlite3.Connection, alert: AlertRow, ends: str) -> None:
-        """Drop the pending deliveries of older ``ends`` alerts of ``alert``'s issue key."""
-        db.execute(
+    def _supersede(self, db: sqlite3.Connection, alert: AlertRow, ends: str) -> int:
+        """Drop the pending deliveries of older ``ends`` alerts of ``alert``'s issue key; how
+        many."""
+        cur = db.execute(
             """UPDATE watch_deliveries SET status='dropped', next_at=NULL, last_error=?
                WHERE status='pending' AND alert_id IN (
                    SELECT a.alert_id FROM watch_alerts a
@@ -320,6 +324,7 @@ class WatchLog:
                 alert.alert_id,
             ),
         )
+        return max(cur.rowcount, 0)
 
     def alerts(self, limit: int = 1000) -> list[AlertRow]:
         """The newest alerts of this watch, oldest first."""

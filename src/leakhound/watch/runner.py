@@ -349,7 +349,7 @@ class Watch:
             )
             rows = [_row(a) for a in result.alerts]
             due = {a.alert_id: self._due(a, now) for a in result.alerts}
-            self.log.commit(
+            superseded = self.log.commit(
                 number, scan_id, now, result.changes, rows, list(self.routes), due, ends=RESOLVED
             )
             issues = Counter(i.kind for i in self.log.open_issues().values())
@@ -374,6 +374,11 @@ class Watch:
         )
         for a in result.alerts:
             self.say(f"alert {a.alert_id} {a.event}: {a.title}")
+        if superseded:
+            self.say(
+                f"{superseded} pending delivery(ies) of a 'resolved' alert dropped: its issue "
+                "opened again before it was sent (the newer alert is the last word)"
+            )
         if result.alerts:
             self.dispatcher.wake()
         return True
