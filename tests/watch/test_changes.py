@@ -289,6 +289,30 @@ def test_a_bucket_stores_alerts_name_it_as_the_scan_does() -> None:
     assert (s3.service.url, s3.service.endpoint.key) == ("http://127.0.0.1:9000", "127.0.0.1:9000")
 
 
+def test_a_bucket_store_that_closes_is_resolved_under_the_name_it_was_opened_with() -> None:
+    issues = Issues()
+    opened = bucket(9000, "public-cases")
+    bad = replace(
+        opened.containers[0],
+        container=replace(
+            opened.containers[0].container, compromised=True, compromise_reasons=("a ransom note",)
+        ),
+    )
+    opened = replace(opened, containers=(bad,))
+    run(issues, opened)
+    # refused: no scheme answered, so the scan keeps the target's own s3://host:port
+    gone = bucket(9000, "public-cases", verdict=Verdict.CLOSED)
+    gone = replace(gone, service=replace(gone.service, url="s3://127.0.0.1:9000"))
+    out = run(issues, gone, at=T0 + timedelta(minutes=5))
+    assert [(a.event, a.issue) for a in out.alerts] == [
+        ("resolved", "exposed"),
+        ("resolved", "compromised"),
+    ]
+    for alert in out.alerts:
+        assert alert.url == opened.service.url == "http://127.0.0.1:9000"
+        assert "s3://" not in alert.title and "http://127.0.0.1:9000" in alert.title
+
+
 def test_accounts_of_one_host_port_are_issues_apart() -> None:
     issues = Issues()
     opened = run(issues, account("one"), account("two"))

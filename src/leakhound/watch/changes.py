@@ -120,6 +120,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
                 )
                 return True
         out.changes.append(IssueChange("resolve", key, EXPOSED, ep, issue.state))
+        url = _named(r, issue)
         out.alerts.append(
             _alert(
                 ctx,
@@ -127,8 +128,9 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
                 ev.RESOLVED,
                 ev.INFO,
                 EXPOSED,
-                f"resolved: {_url(r)} no longer answers without credentials ({verdict})",
+                f"resolved: {url} no longer answers without credentials ({verdict})",
                 evidence=_brief(r),
+                url=url,
             )
         )
         return False
@@ -137,6 +139,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
     if issue is None:
         state: dict[str, Any] = {
             "verdict": str(verdict),
+            "url": _url(r),
             "docs": docs,
             "known": sorted(docs),
             "pii": sorted(kinds),
@@ -230,6 +233,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
     )
     state = {
         "verdict": str(verdict),
+        "url": _url(r),
         "docs": docs,
         "known": sorted(known | set(docs)),
         "pii": sorted(seen_kinds | kinds),
@@ -263,7 +267,7 @@ def _compromise(
                     evidence=_evidence(ctx, r),
                 )
             )
-        state = {"containers": sorted(known | set(bad))}
+        state = {"containers": sorted(known | set(bad)), "url": _url(r)}
         if issue is None:
             out.changes.append(IssueChange("open", key, COMPROMISE, ep, state))
         elif new:
@@ -276,6 +280,7 @@ def _compromise(
             else f"the store no longer answers without credentials ({r.service.verdict})"
         )
         out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, issue.state))
+        url = _named(r, issue)
         out.alerts.append(
             _alert(
                 ctx,
@@ -283,8 +288,9 @@ def _compromise(
                 ev.RESOLVED,
                 ev.INFO,
                 COMPROMISE,
-                f"resolved: ransom or wipe signs at {_url(r)}: {why}",
+                f"resolved: ransom or wipe signs at {url}: {why}",
                 evidence=_brief(r),
+                url=url,
             )
         )
 
@@ -438,6 +444,13 @@ def _url(r: ResultRecord) -> str:
     return _text(r.service.url)
 
 
+def _named(r: ResultRecord, issue: IssueRow) -> str:
+    """The store as its issue's alerts named it: the URL that answered while it was exposed.
+    A store that no longer answers (closed, refused) is given a URL no answer chose (an
+    object store's ``s3://host:port``), which would make the resolution name another store."""
+    return _text(issue.state.get("url") or r.service.url)
+
+
 def _opened_title(r: ResultRecord) -> str:
     svc = r.service
     product = svc.fingerprint.product if svc.fingerprint.product != "unknown" else svc.kind
@@ -550,6 +563,7 @@ def _alert(
     title: str,
     *,
     evidence: dict[str, Any],
+    url: str | None = None,
 ) -> Alert:
     return Alert(
         alert_id=secrets.token_hex(8),
@@ -558,7 +572,7 @@ def _alert(
         severity=severity,
         issue=issue,
         endpoint=r.service.endpoint.key,
-        url=_url(r),
+        url=url or _url(r),
         store_kind=r.service.kind,
         verdict=str(r.service.verdict),
         title=title,
