@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from leakhound.lint import catalog
 from leakhound.lint.compose import interpolate, parse_short
 
 from .conftest import Files
@@ -11,6 +12,66 @@ from .conftest import Files
 
 def _compose(image: str, ports: str, env: str = "") -> str:
     return f"services:\n  s:\n    image: {image}\n{env}    ports:\n{ports}"
+
+
+@pytest.mark.parametrize(
+    ("image", "port", "switches"),
+    [
+        pytest.param("redis:7", 6379, ("--requirepass", "protected-mode yes"), id="redis"),
+        pytest.param(
+            "postgres:16",
+            5432,
+            ("POSTGRES_PASSWORD", "POSTGRES_HOST_AUTH_METHOD=trust", "pg_hba.conf"),
+            id="postgresql",
+        ),
+        pytest.param(
+            "mysql:8",
+            3306,
+            ("MYSQL_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "empty root password"),
+            id="mysql",
+        ),
+        pytest.param("mariadb:11", 3306, ("MARIADB_ROOT_PASSWORD",), id="mariadb"),
+        pytest.param("mongo:7", 27017, ("--auth", "MONGO_INITDB_ROOT_USERNAME"), id="mongodb"),
+        pytest.param("couchdb:2.3", 5984, ("COUCHDB_USER", "admin party"), id="couchdb"),
+        pytest.param(
+            "elasticsearch:7.17.10", 9200, ("xpack.security.enabled=true",), id="elasticsearch"
+        ),
+        pytest.param(
+            "opensearchproject/opensearch:2",
+            9200,
+            ("DISABLE_SECURITY_PLUGIN",),
+            id="opensearch",
+        ),
+    ],
+)
+def test_the_fix_names_the_stores_own_port_and_switch(
+    files: Files, image: str, port: int, switches: tuple[str, ...]
+) -> None:
+    files.add("docker-compose.yml", _compose(image, f'      - "{port}:{port}"\n'))
+    (f,) = files.lint()
+    assert f"'127.0.0.1:{port}:{port}'" in f.fix
+    for switch in switches:
+        assert switch in f.fix
+    if port != 9200:
+        assert "9200" not in f.fix
+
+
+def test_every_store_in_the_catalog_says_its_own_way_to_turn_authentication_on() -> None:
+    generic = catalog.Store("x", "X", (1,), "x").secure
+    assert [s.key for s in catalog.STORES if s.secure == generic] == []
+
+
+def test_the_fix_for_a_store_known_by_its_port_alone_names_that_port(files: Files) -> None:
+    files.add("docker-compose.yml", _compose("myorg/cache:1", '      - "6379:6379"\n'))
+    (f,) = files.lint()
+    assert "'127.0.0.1:6379:6379'" in f.fix and "requirepass" in f.fix
+
+
+def test_the_fix_for_network_mode_host_names_the_stores_port(files: Files) -> None:
+    files.add("compose.yml", "services:\n  db:\n    image: postgres:16\n    network_mode: host\n")
+    (f,) = files.lint()
+    assert f.fix.startswith("Drop network_mode: host; publish on loopback ('127.0.0.1:5432:5432')")
+    assert "POSTGRES_PASSWORD" in f.fix
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leakhound.models import Sample, Verdict
+from leakhound.models import Endpoint, Sample, Verdict
 from leakhound.store.records import ResultRecord
 from leakhound.store.watch import IssueChange, IssueRow, stamp
 from leakhound.watch import Rules, evaluate
@@ -27,6 +27,7 @@ class Issues:
         self.rows: dict[str, IssueRow] = {}
         self.resolved: list[str] = []
         self.resolved_at: dict[str, str] = {}
+        self.settled: dict[str, dict[str, object]] = {}
         self._next = 1
 
     def apply(self, changes: list[IssueChange], at: datetime) -> None:
@@ -61,6 +62,7 @@ class Issues:
                 del self.rows[c.key]
                 self.resolved.append(c.key)
                 self.resolved_at[c.key] = stamp(at)
+                self.settled[c.key] = c.state
 
 
 def run(issues: Issues, *results: object, at: datetime = T0, rules: Rules = RULES) -> Evaluation:
@@ -70,6 +72,7 @@ def run(issues: Issues, *results: object, at: datetime = T0, rules: Rules = RULE
         at,
         rules,
         resolved=dict(issues.resolved_at),
+        settled=dict(issues.settled),
     )
     issues.apply(out.changes, at)
     return out
@@ -232,7 +235,32 @@ def test_ransom_signs_on_a_flapping_store_are_not_alerted_again_while_it_is_held
         verdict = Verdict.OPEN if n % 2 == 0 else Verdict.SECURED
         r = result(9200, verdict, containers={"read_me": 1}, compromised=("read_me",))
         seen += [a.event for a in run(issues, r, at=T0 + timedelta(minutes=5 * n)).alerts]
-    assert seen == ["opened", "compromised", "resolved", "resolved", "opened", "compromised"]
+    # one compromise, one alert: the store opening again shows the signs already alerted on
+    assert seen == ["opened", "compromised", "resolved", "resolved", "opened"]
+
+
+def test_a_flapping_store_with_the_same_ransom_signs_is_one_compromised_alert() -> None:
+    issues = Issues()
+    seen = []
+    for minutes, verdict in ((0, Verdict.OPEN), (5, Verdict.SECURED), (10, Verdict.OPEN)):
+        r = result(9200, verdict, containers={"read_me": 1}, compromised=("read_me",))
+        seen += [a.event for a in run(issues, r, at=T0 + timedelta(minutes=minutes)).alerts]
+    assert seen.count("compromised") == 1
+    # a new sign of compromise on the flapping store is alerted on, and only it
+    signs = ("read_me", "how_to_pay")
+    r = result(9200, containers={"read_me": 1, "how_to_pay": 1}, compromised=signs)
+    out = run(issues, r, at=T0 + timedelta(minutes=15))
+    (alert,) = [a for a in out.alerts if a.event == "compromised"]
+    assert alert.title.endswith(": how_to_pay")
+
+
+def test_ransom_signs_seen_again_long_after_they_were_resolved_are_a_new_compromise() -> None:
+    issues = Issues()
+    r = result(9200, containers={"read_me": 1}, compromised=("read_me",))
+    run(issues, r)
+    run(issues, result(9200, Verdict.SECURED), at=T0 + timedelta(minutes=5))
+    later = [a.event for a in run(issues, r, at=T0 + timedelta(hours=2)).alerts]
+    assert later == ["opened", "compromised"]
 
 
 def account(name: str, verdict: Verdict = Verdict.OPEN) -> ResultRecord:
@@ -240,6 +268,49 @@ def account(name: str, verdict: Verdict = Verdict.OPEN) -> ResultRecord:
     r = result(10000, verdict)
     ep = replace(r.service.endpoint, base_path=f"/{name}", account=name)
     return replace(r, service=replace(r.service, endpoint=ep, url=f"http://{ep.netloc}/{name}"))
+
+
+def bucket(port: int, *buckets: str, verdict: Verdict = Verdict.OPEN) -> ResultRecord:
+    """An S3 store named by bucket targets (``s3://BUCKET@HOST:PORT``), as the scan keeps it."""
+    r = result(port, verdict, containers={f"{b}/exports/": 10 for b in buckets})
+    ep = Endpoint("127.0.0.1", port, "s3", containers=buckets)
+    return replace(r, service=replace(r.service, endpoint=ep, kind="s3"))
+
+
+def test_a_bucket_stores_alerts_name_it_as_the_scan_does() -> None:
+    # The scan names a store by its service URL (the scheme and host:port that answered, the
+    # account for Azure) and keys it by Endpoint.key: the alerts say the same, not the target.
+    for r in (bucket(9000, "public-cases", "readable-cases"), account("devstoreaccount1")):
+        (alert,) = run(Issues(), r).alerts
+        assert (alert.url, alert.endpoint) == (r.service.url, r.service.endpoint.key)
+        assert f"store at {r.service.url}:" in alert.title
+        assert f"endpoint: {r.service.url} ({r.service.kind})" in alert.text()
+    s3 = bucket(9000, "public-cases")
+    assert (s3.service.url, s3.service.endpoint.key) == ("http://127.0.0.1:9000", "127.0.0.1:9000")
+
+
+def test_a_bucket_store_that_closes_is_resolved_under_the_name_it_was_opened_with() -> None:
+    issues = Issues()
+    opened = bucket(9000, "public-cases")
+    bad = replace(
+        opened.containers[0],
+        container=replace(
+            opened.containers[0].container, compromised=True, compromise_reasons=("a ransom note",)
+        ),
+    )
+    opened = replace(opened, containers=(bad,))
+    run(issues, opened)
+    # refused: no scheme answered, so the scan keeps the target's own s3://host:port
+    gone = bucket(9000, "public-cases", verdict=Verdict.CLOSED)
+    gone = replace(gone, service=replace(gone.service, url="s3://127.0.0.1:9000"))
+    out = run(issues, gone, at=T0 + timedelta(minutes=5))
+    assert [(a.event, a.issue) for a in out.alerts] == [
+        ("resolved", "exposed"),
+        ("resolved", "compromised"),
+    ]
+    for alert in out.alerts:
+        assert alert.url == opened.service.url == "http://127.0.0.1:9000"
+        assert "s3://" not in alert.title and "http://127.0.0.1:9000" in alert.title
 
 
 def test_accounts_of_one_host_port_are_issues_apart() -> None:

@@ -13,7 +13,7 @@ import pytest
 from leakhound.store import SqliteStore
 from leakhound.store.watch import AlertRow, WatchLog
 from leakhound.watch import Alert, FakeClock, RetryPolicy
-from leakhound.watch.delivery import Dispatcher
+from leakhound.watch.delivery import Dispatcher, delivery_id
 from leakhound.watch.metrics import Metrics
 from leakhound.watch.routes import DeliveryError
 
@@ -170,6 +170,50 @@ def test_a_delivery_due_later_waits_for_its_time(store: SqliteStore) -> None:
     _raise(log, clock, [route], "a1", due=timedelta(hours=2))  # the end of quiet hours
     asyncio.run(_running(dispatcher, clock, 3 * 3600, step=60))
     assert route.attempts == [7200]
+
+
+class SlowRoute:
+    """A route whose sends take a while: when each began and ended."""
+
+    label = "webhook slow (00000004)"
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+
+    async def send(self, alert: Alert, delivery_id: str) -> None:
+        self.log.append(f"begin {alert.alert_id}")
+        for _ in range(3):
+            await asyncio.sleep(0)
+        self.log.append(f"end {alert.alert_id}")
+
+
+def test_a_stores_alerts_reach_a_route_one_after_the_other(store: SqliteStore) -> None:
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    route = SlowRoute()
+    dispatcher = Dispatcher(
+        log, {route.label: route}, clock, RetryPolicy(), Metrics(), lambda _line: None
+    )
+    _raise(log, clock, [route], "a1", "a2")  # type: ignore[list-item]
+    assert asyncio.run(dispatcher.deliver_due()) == 2
+    assert route.log == ["begin a1", "end a1", "begin a2", "end a2"]
+
+
+def test_a_held_alert_goes_out_before_a_newer_one_about_the_same_store(
+    store: SqliteStore,
+) -> None:
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    route = FakeRoute("order", clock)
+    dispatcher = Dispatcher(
+        log, {route.label: route}, clock, RetryPolicy(), Metrics(), lambda _line: None
+    )
+    _raise(log, clock, [route], "held", due=timedelta(hours=2))  # quiet hours
+    asyncio.run(clock.advance(600))
+    _raise(log, clock, [route], "critical")  # due now, about the same store
+    asyncio.run(_running(dispatcher, clock, 60))
+    assert route.ids == [delivery_id("held", route.label), delivery_id("critical", route.label)]
+    assert route.attempts == [600, 600]
 
 
 def test_flush_tries_what_is_due_and_leaves_the_rest_pending(store: SqliteStore) -> None:

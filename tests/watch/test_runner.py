@@ -160,6 +160,29 @@ def test_a_store_flapping_between_rounds_is_no_alert_storm(
     assert "flapping" in inbox.alerts[2].title
 
 
+def test_ransom_signs_on_a_store_flapping_between_rounds_are_one_alert(
+    store: SqliteStore, toy: ToyStore
+) -> None:
+    clock, inbox = FakeClock(), Inbox()
+    toy.indices["read_me"] = 1  # a ransom note's index
+    w = _watch(store, clock, inbox, [toy.target], jitter="0s")
+    log = WatchLog(store, "default")
+
+    async def main() -> None:
+        task = asyncio.create_task(w.run())
+        for n in range(1, 5):  # open, secured, open, secured, a round a minute
+            await until(lambda n=n: len(log.rounds()) == n and log.rounds()[0].evaluated)
+            toy.opened = not toy.opened
+            await clock.advance(60)
+        w.stop()
+        await clock.advance(1)
+        await task
+
+    asyncio.run(main())
+    assert inbox.events().count("compromised") == 1
+    assert inbox.events()[:2] == ["opened", "compromised"]
+
+
 def test_reminders_while_a_store_stays_open(store: SqliteStore, toy: ToyStore) -> None:
     clock, inbox = FakeClock(), Inbox()
     w = _watch(store, clock, inbox, [toy.target], jitter="0s", remind="2m")
@@ -209,6 +232,40 @@ def test_in_quiet_hours_only_critical_alerts_go_out_at_once(
     asyncio.run(main())
     held = inbox.alerts[1]
     assert held.at.startswith("2026-01-05T12:01")  # raised then, delivered at 14:00
+
+
+def test_a_held_resolved_is_dropped_when_the_store_opens_again_before_it_is_sent(
+    store: SqliteStore, toy: ToyStore
+) -> None:
+    clock, inbox = FakeClock(), Inbox()  # 12:00 UTC
+    w = _watch(store, clock, inbox, [toy.target], jitter="0s", remind="6h")
+    w.config = replace(w.config, quiet=QuietHours.parse("11:00-14:00", clock.start.tzinfo))
+    said: list[str] = []
+    w.say = said.append
+    log = WatchLog(store, "default")
+
+    async def main() -> None:
+        task = asyncio.create_task(w.run())
+        for n, opened in ((1, False), (2, True), (3, None)):  # open, shut, open again
+            await until(lambda n=n: len(log.rounds()) == n and log.rounds()[0].evaluated)
+            await clock.advance(1)
+            if opened is not None:
+                toy.opened = opened
+                await clock.advance(59)
+        assert inbox.events() == ["opened", "opened"]  # "resolved" held, then superseded
+        w.config = replace(w.config, every=3 * 3600.0)
+        await clock.advance(2 * 3600)  # past 14:00
+        w.stop()
+        await clock.advance(1)
+        await task
+
+    asyncio.run(main())
+    assert inbox.events() == ["opened", "opened"]  # the last word is the store open again
+    assert "flapping" in inbox.alerts[1].title
+    resolved = [d for d in log.deliveries() if d.body["event"] == "resolved"]
+    assert [d.status for d in resolved] == ["dropped"]
+    assert "superseded before delivery by alert" in (resolved[0].last_error or "")
+    assert any("1 pending delivery(ies) of a 'resolved' alert dropped" in line for line in said)
 
 
 def test_metrics_count_rounds_verdicts_alerts_and_deliveries(

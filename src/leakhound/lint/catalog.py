@@ -15,24 +15,46 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Store:
-    """A kind of data store: display name, TCP ports, image and chart names (regexes)."""
+    """A kind of data store: display name, TCP ports, image and chart names (regexes), and
+    how its container is made to ask for credentials."""
 
     key: str
     name: str
     ports: tuple[int, ...]
     images: str  # regex over an image's repository name, its last path component
     charts: str = ""  # regex over a Helm chart name ("" : no common chart)
+    # What turns authentication on in this store's container (official and Bitnami images):
+    # the switch ``container_auth`` reads, said as a fix.
+    secure: str = "turn the store's authentication on"
 
 
 STORES: tuple[Store, ...] = (
-    Store("elasticsearch", "Elasticsearch", (9200, 9300), r"elasticsearch", r"elasticsearch"),
-    Store("opensearch", "OpenSearch", (9200, 9300, 9600), r"opensearch", r"opensearch"),
+    Store(
+        "elasticsearch",
+        "Elasticsearch",
+        (9200, 9300),
+        r"elasticsearch",
+        r"elasticsearch",
+        secure="keep security on (xpack.security.enabled=true, the default since 8.0) with "
+        "ELASTIC_PASSWORD set",
+    ),
+    Store(
+        "opensearch",
+        "OpenSearch",
+        (9200, 9300, 9600),
+        r"opensearch",
+        r"opensearch",
+        secure="keep the security plugin on (no DISABLE_SECURITY_PLUGIN=true) with "
+        "OPENSEARCH_INITIAL_ADMIN_PASSWORD set",
+    ),
     Store(
         "kibana",
         "Kibana",
         (5601,),
         r"kibana|opensearch-dashboards",
         r"kibana|opensearch-dashboards",
+        secure="keep its login on (no XPACK_SECURITY_ENABLED=false or "
+        "DISABLE_SECURITY_DASHBOARDS_PLUGIN=true) in front of a cluster with security on",
     ),
     Store(
         "mongodb",
@@ -40,6 +62,8 @@ STORES: tuple[Store, ...] = (
         (27017, 27018, 27019),
         r"mongo|mongodb(-community-server|-enterprise-server)?",
         r"mongodb(-sharded)?",
+        secure="run mongod with --auth: set MONGO_INITDB_ROOT_USERNAME and "
+        "MONGO_INITDB_ROOT_PASSWORD (MONGODB_ROOT_PASSWORD on Bitnami images), which turn it on",
     ),
     Store(
         "redis",
@@ -47,6 +71,8 @@ STORES: tuple[Store, ...] = (
         (6379, 26379),
         r"redis(-stack(-server)?)?|valkey|keydb",
         r"redis(-cluster)?|valkey(-cluster)?",
+        secure="set a password (command: redis-server --requirepass …, or an --aclfile; "
+        "REDIS_PASSWORD on Bitnami images) and keep protected-mode yes",
     ),
     Store(
         "postgresql",
@@ -54,6 +80,8 @@ STORES: tuple[Store, ...] = (
         (5432,),
         r"postgres(ql)?|postgis|timescaledb(-ha)?|pgvector",
         r"postgresql(-ha)?",
+        secure="set POSTGRES_PASSWORD and no POSTGRES_HOST_AUTH_METHOD=trust (it writes a "
+        "pg_hba.conf 'host all all all trust' line: anyone in as any user)",
     ),
     Store(
         "mysql",
@@ -61,16 +89,84 @@ STORES: tuple[Store, ...] = (
         (3306, 33060),
         r"mysql(-server)?|mariadb|percona(-server)?",
         r"mysql|mariadb(-galera)?",
+        secure="give root a password (MYSQL_ROOT_PASSWORD or MARIADB_ROOT_PASSWORD), with no "
+        "MYSQL_ALLOW_EMPTY_PASSWORD or MARIADB_ALLOW_EMPTY_ROOT_PASSWORD (an empty root "
+        "password) and no --skip-grant-tables",
     ),
-    Store("couchdb", "CouchDB", (5984, 6984), r"couchdb", r"couchdb"),
-    Store("cassandra", "Cassandra", (9042, 9160), r"cassandra|scylla", r"cassandra|scylla"),
-    Store("solr", "Solr", (8983,), r"solr", r"solr"),
-    Store("memcached", "Memcached", (11211,), r"memcached", r"memcached"),
-    Store("etcd", "etcd", (2379, 2380), r"etcd", r"etcd"),
-    Store("clickhouse", "ClickHouse", (8123, 9000), r"clickhouse(-server)?", r"clickhouse"),
-    Store("influxdb", "InfluxDB", (8086,), r"influxdb", r"influxdb2?"),
-    Store("neo4j", "Neo4j", (7474, 7687), r"neo4j", r"neo4j"),
-    Store("mssql", "SQL Server", (1433,), r"mssql(-server)?|mssql/server", r"mssql"),
+    Store(
+        "couchdb",
+        "CouchDB",
+        (5984, 6984),
+        r"couchdb",
+        r"couchdb",
+        secure="set COUCHDB_USER and COUCHDB_PASSWORD (without an admin, CouchDB 2.x is an "
+        "'admin party': everyone is admin)",
+    ),
+    Store(
+        "cassandra",
+        "Cassandra",
+        (9042, 9160),
+        r"cassandra|scylla",
+        r"cassandra|scylla",
+        secure="use authenticator: PasswordAuthenticator (CASSANDRA_PASSWORD on Bitnami images)",
+    ),
+    Store(
+        "solr",
+        "Solr",
+        (8983,),
+        r"solr",
+        r"solr",
+        secure="turn on an authentication plugin (security.json; SOLR_AUTH_TYPE=basic)",
+    ),
+    Store(
+        "memcached",
+        "Memcached",
+        (11211,),
+        r"memcached",
+        r"memcached",
+        secure="run it with SASL (-S): it has no other authentication",
+    ),
+    Store(
+        "etcd",
+        "etcd",
+        (2379, 2380),
+        r"etcd",
+        r"etcd",
+        secure="turn client authentication on (--client-cert-auth, or ETCD_ROOT_PASSWORD on "
+        "Bitnami images; no ALLOW_NONE_AUTHENTICATION=yes)",
+    ),
+    Store(
+        "clickhouse",
+        "ClickHouse",
+        (8123, 9000),
+        r"clickhouse(-server)?",
+        r"clickhouse",
+        secure="give the default user a password (CLICKHOUSE_PASSWORD)",
+    ),
+    Store(
+        "influxdb",
+        "InfluxDB",
+        (8086,),
+        r"influxdb",
+        r"influxdb2?",
+        secure="keep authentication on (INFLUXDB_HTTP_AUTH_ENABLED=true on 1.x; tokens on 2.x)",
+    ),
+    Store(
+        "neo4j",
+        "Neo4j",
+        (7474, 7687),
+        r"neo4j",
+        r"neo4j",
+        secure="set NEO4J_AUTH to a user and password (never NEO4J_AUTH=none)",
+    ),
+    Store(
+        "mssql",
+        "SQL Server",
+        (1433,),
+        r"mssql(-server)?|mssql/server",
+        r"mssql",
+        secure="set a strong MSSQL_SA_PASSWORD and connect with accounts other than sa",
+    ),
 )
 BY_KEY = {s.key: s for s in STORES}
 
@@ -85,6 +181,12 @@ for _store in STORES:
             f"{_PORT_NAMES[_port]}/{_store.name}" if _port in _PORT_NAMES else _store.name
         )
 STORE_PORTS: tuple[int, ...] = tuple(sorted(_PORT_NAMES))
+
+
+def port_kind(port: int) -> Store | None:
+    """The one store a well-known port belongs to; None when none does, or several."""
+    found = [s for s in STORES if port in s.ports and port != 9000]
+    return found[0] if len(found) == 1 else None
 
 
 def port_store(port: int) -> str | None:

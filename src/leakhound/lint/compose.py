@@ -167,6 +167,7 @@ def lint(doc: Located, path: str, env: dict[str, str], base: Path | None = None)
                     "shares the host's network: the store listens on every interface of the host",
                     auth,
                     "",
+                    fix=_fix(store, store.ports[0], "Drop network_mode: host; publish"),
                 )
             )
         ports = svc.get("ports")
@@ -179,12 +180,14 @@ def lint(doc: Located, path: str, env: dict[str, str], base: Path | None = None)
             host_ip, container, proto, missing = published
             if proto != "tcp" or (host_ip and is_loopback(host_ip)):
                 continue
+            kind: catalog.Store | None = store
             if store and any(p in store.ports or catalog.port_store(p) is None for p in container):
                 store_name = store.name
                 hit = [p for p in container if p in store.ports] or container[:1]
             else:
                 hit = [p for p in container if catalog.port_store(p)]
                 store_name = (catalog.port_store(hit[0]) or "") if hit else ""
+                kind = catalog.port_kind(hit[0]) if hit else None
             if not hit or not store_name:
                 continue
             if host_ip.strip("[]") in ANY_ADDRESS or not host_ip:
@@ -205,6 +208,7 @@ def lint(doc: Located, path: str, env: dict[str, str], base: Path | None = None)
                     auth if store else None,
                     host_ip,
                     low=bool(missing),
+                    fix=_fix(kind, hit[0]),
                 )
             )
     return out
@@ -236,6 +240,7 @@ def _finding(
     auth: catalog.AuthEvidence | None,
     host_ip: str,
     *,
+    fix: str,
     low: bool = False,
 ) -> Finding:
     if auth is None:
@@ -259,6 +264,16 @@ def _finding(
         store,
         f"service {service}, {subject}",
         f"{why} ({evidence})",
-        COMPOSE_PORT.help,
+        fix,
         confidence,
+    )
+
+
+def _fix(store: catalog.Store | None, port: int, publish: str = "Publish") -> str:
+    """What to change: the store's own port on loopback, and its own authentication switch
+    (the generic one where the port alone names the store, or names several)."""
+    how = store.secure if store else "turn the store's authentication on"
+    return (
+        f"{publish} on loopback ('127.0.0.1:{port}:{port}') or not at all (containers reach "
+        f"each other by service name), and {how}."
     )

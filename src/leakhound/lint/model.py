@@ -60,8 +60,9 @@ COMPOSE_PORT = Rule(
     "LH110",
     "ComposeStorePortPublished",
     "docker-compose publishes a data store port on all interfaces",
-    "Publish on loopback ('127.0.0.1:9200:9200') or not at all (containers reach each other "
-    "by service name), and turn the store's authentication on.",
+    "Publish the store's port on loopback ('127.0.0.1:PORT:PORT', its own port) or not at all "
+    "(containers reach each other by service name), and turn the store's authentication on "
+    "(each finding says how for its store).",
     668,
 )
 KUBERNETES_SERVICE = Rule(

@@ -191,6 +191,18 @@ class WatchLog:
         )
         return {r[0]: r[1] for r in rows}
 
+    def settled_since(self, at: datetime) -> dict[str, dict[str, Any]]:
+        """What the last issue of each key resolved at ``at`` or after had seen (its state):
+        a store opening again soon after shows what was already alerted on."""
+        rows = self._read(
+            """SELECT key, state FROM watch_issues AS i
+               WHERE watch=? AND resolved_at >= ? AND issue_id = (
+                   SELECT MAX(issue_id) FROM watch_issues
+                   WHERE watch=i.watch AND key=i.key AND resolved_at IS NOT NULL)""",
+            (self.watch, stamp(at)),
+        )
+        return {r[0]: orjson.loads(r[1]) for r in rows}
+
     def commit(
         self,
         number: int,
@@ -200,10 +212,19 @@ class WatchLog:
         alerts: Sequence[AlertRow],
         routes: Sequence[str],
         due: dict[str, datetime],
-    ) -> None:
+        *,
+        ends: str | None = None,
+    ) -> int:
         """Write a round's changes, its alerts and one pending delivery per alert and route
-        (due at ``due[alert_id]``), and mark the round evaluated: one transaction."""
+        (due at ``due[alert_id]``), and mark the round evaluated: one transaction.
+
+        A store's alerts reach each route in the order they were raised: one held (quiet
+        hours) is due with a newer one of the same endpoint due sooner, and a pending alert
+        of event ``ends`` (an issue resolved) is dropped once a newer alert of its issue key
+        is recorded (the issue opened again: "resolved" would be read last, and be wrong).
+        How many deliveries were dropped so."""
         now = stamp(at)
+        dropped = 0
         with self._tx() as db:
             ids: dict[str, int] = {}
             for c in changes:
@@ -262,16 +283,48 @@ class WatchLog:
                         orjson.dumps(a.body).decode(),
                     ),
                 )
+                when = stamp(due.get(a.alert_id, at))
+                if ends is not None and a.issue_key:
+                    dropped += self._supersede(db, a, ends)
                 for route in routes:
                     db.execute(
                         """INSERT INTO watch_deliveries VALUES
                                   (?, ?, 'pending', 0, ?, NULL, NULL)""",
-                        (a.alert_id, route, stamp(due.get(a.alert_id, at))),
+                        (a.alert_id, route, when),
                     )
+                # Held alerts of this endpoint (never tried yet) go no later than this one.
+                db.execute(
+                    """UPDATE watch_deliveries SET next_at=?
+                       WHERE status='pending' AND attempts=0 AND next_at>? AND alert_id IN (
+                           SELECT alert_id FROM watch_alerts
+                           WHERE watch=? AND endpoint=? AND alert_id<>?)""",
+                    (when, when, self.watch, a.endpoint, a.alert_id),
+                )
             db.execute(
                 """UPDATE watch_rounds SET evaluated=1 WHERE watch=? AND round=?""",
                 (self.watch, number),
             )
+        return dropped
+
+    def _supersede(self, db: sqlite3.Connection, alert: AlertRow, ends: str) -> int:
+        """Drop the pending deliveries of older ``ends`` alerts of ``alert``'s issue key; how
+        many."""
+        cur = db.execute(
+            """UPDATE watch_deliveries SET status='dropped', next_at=NULL, last_error=?
+               WHERE status='pending' AND alert_id IN (
+                   SELECT a.alert_id FROM watch_alerts a
+                   JOIN watch_issues i ON i.issue_id = a.issue_id
+                   WHERE a.watch=? AND a.event=? AND i.key=? AND a.alert_id<>?)""",
+            (
+                f"superseded before delivery by alert {alert.alert_id} ({alert.event}): "
+                "the issue opened again",
+                self.watch,
+                ends,
+                alert.issue_key,
+                alert.alert_id,
+            ),
+        )
+        return max(cur.rowcount, 0)
 
     def alerts(self, limit: int = 1000) -> list[AlertRow]:
         """The newest alerts of this watch, oldest first."""

@@ -9,7 +9,9 @@ kind one round and finds it the next raises nothing. A store that times out or e
 open nor closed: its issue waits for a verdict. A store that opens again within ``remind`` of
 being resolved is flapping: that one "opened" alert says so, and its issue then resolves only
 once the store has stayed shut for ``remind``, so a store going open and shut every round is
-three alerts and the reminders, not two alerts a round.
+three alerts and the reminders, not two alerts a round. Ransom signs on a store resolved and
+open again within ``remind`` are the ones its last issue already alerted on: one alert per
+compromise, another only for a container with signs not seen before.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Context:
     db: str | None  # the findings database the commands name (None: the default one)
     history: Callable[[str], History]
     resolved: Mapping[str, str]  # issue key -> when its last issue resolved (stamp)
+    settled: Mapping[str, Mapping[str, Any]]  # issue key -> its last resolved issue's state
 
 
 def evaluate(
@@ -70,11 +73,20 @@ def evaluate(
     db: str | None = None,
     history: Callable[[str], History] | None = None,
     resolved: Mapping[str, str] | None = None,
+    settled: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Evaluation:
     """The issues this round opens, changes or resolves, and the alerts that says;
-    ``resolved`` gives, by issue key, when the last issue of that key was resolved."""
+    ``resolved`` gives, by issue key, when the last issue of that key was resolved, and
+    ``settled`` what that issue had seen (its state)."""
     ctx = Context(
-        watch, record.scan_id, now, rules, db, history or (lambda _e: History()), resolved or {}
+        watch,
+        record.scan_id,
+        now,
+        rules,
+        db,
+        history or (lambda _e: History()),
+        resolved or {},
+        settled or {},
     )
     out = Evaluation()
     for r in record.results:
@@ -108,6 +120,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
                 )
                 return True
         out.changes.append(IssueChange("resolve", key, EXPOSED, ep, issue.state))
+        url = _named(r, issue)
         out.alerts.append(
             _alert(
                 ctx,
@@ -115,8 +128,9 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
                 ev.RESOLVED,
                 ev.INFO,
                 EXPOSED,
-                f"resolved: {_url(r)} no longer answers without credentials ({verdict})",
+                f"resolved: {url} no longer answers without credentials ({verdict})",
                 evidence=_brief(r),
+                url=url,
             )
         )
         return False
@@ -125,13 +139,14 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
     if issue is None:
         state: dict[str, Any] = {
             "verdict": str(verdict),
+            "url": _url(r),
             "docs": docs,
             "known": sorted(docs),
             "pii": sorted(kinds),
         }
         title, changes = _opened_title(r), None
         last = ctx.resolved.get(key)
-        if last is not None and ctx.now - parse_stamp(last) < settling(ctx.rules):
+        if last is not None and _recent(ctx, key):
             state["flapping"] = True
             ago = _since(ctx.now, last)
             settle = _duration(int(settling(ctx.rules).total_seconds()))
@@ -218,6 +233,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
     )
     state = {
         "verdict": str(verdict),
+        "url": _url(r),
         "docs": docs,
         "known": sorted(known | set(docs)),
         "pii": sorted(seen_kinds | kinds),
@@ -234,7 +250,10 @@ def _compromise(
     key = f"{COMPROMISE}:{ep}"
     bad = sorted(c.container.name for c in r.containers if c.container.compromised)
     if r.exposed and bad:
-        known = set((issue.state if issue else {}).get("containers") or ())
+        # A store shut and open again within the settling time shows the compromise its last
+        # issue alerted on: only signs that issue had not seen are new.
+        seen = issue.state if issue else ctx.settled.get(key, {}) if _recent(ctx, key) else {}
+        known = set(seen.get("containers") or ())
         new = [n for n in bad if n not in known]
         if new:
             out.alerts.append(
@@ -248,7 +267,7 @@ def _compromise(
                     evidence=_evidence(ctx, r),
                 )
             )
-        state = {"containers": sorted(known | set(bad))}
+        state = {"containers": sorted(known | set(bad)), "url": _url(r)}
         if issue is None:
             out.changes.append(IssueChange("open", key, COMPROMISE, ep, state))
         elif new:
@@ -261,6 +280,7 @@ def _compromise(
             else f"the store no longer answers without credentials ({r.service.verdict})"
         )
         out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, issue.state))
+        url = _named(r, issue)
         out.alerts.append(
             _alert(
                 ctx,
@@ -268,8 +288,9 @@ def _compromise(
                 ev.RESOLVED,
                 ev.INFO,
                 COMPROMISE,
-                f"resolved: ransom or wipe signs at {_url(r)}: {why}",
+                f"resolved: ransom or wipe signs at {url}: {why}",
                 evidence=_brief(r),
+                url=url,
             )
         )
 
@@ -317,6 +338,12 @@ def _certificate(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Eva
                 evidence=_brief(r),
             )
         )
+
+
+def _recent(ctx: Context, key: str) -> bool:
+    """Whether the last issue of ``key`` was resolved within the settling time."""
+    last = ctx.resolved.get(key)
+    return last is not None and ctx.now - parse_stamp(last) < settling(ctx.rules)
 
 
 # -- reminders ------------------------------------------------------------------------------
@@ -415,6 +442,13 @@ def _text(value: str, limit: int = 200) -> str:
 
 def _url(r: ResultRecord) -> str:
     return _text(r.service.url)
+
+
+def _named(r: ResultRecord, issue: IssueRow) -> str:
+    """The store as its issue's alerts named it: the URL that answered while it was exposed.
+    A store that no longer answers (closed, refused) is given a URL no answer chose (an
+    object store's ``s3://host:port``), which would make the resolution name another store."""
+    return _text(issue.state.get("url") or r.service.url)
 
 
 def _opened_title(r: ResultRecord) -> str:
@@ -529,6 +563,7 @@ def _alert(
     title: str,
     *,
     evidence: dict[str, Any],
+    url: str | None = None,
 ) -> Alert:
     return Alert(
         alert_id=secrets.token_hex(8),
@@ -537,7 +572,7 @@ def _alert(
         severity=severity,
         issue=issue,
         endpoint=r.service.endpoint.key,
-        url=_url(r),
+        url=url or _url(r),
         store_kind=r.service.kind,
         verdict=str(r.service.verdict),
         title=title,

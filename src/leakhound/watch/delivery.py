@@ -6,6 +6,7 @@ sends that alert again at its next start, with the same ``delivery_id`` (a webho
 drops what it has seen). A record that cannot be written (a full disk) is held in memory
 instead: a delivery the route took is never sent again by this watch, only its record is
 tried again, every ``RECORD_RETRY`` seconds; a failed attempt waits its backoff all the same.
+One store's alerts due together go to one route one after the other, in the order raised.
 """
 
 from __future__ import annotations
@@ -74,8 +75,17 @@ class Dispatcher:
             due = {(r.alert_id, r.route) for r in rows}
             for key in [k for k in self._held if k not in due]:
                 del self._held[key]
-        await asyncio.gather(*(self._attempt(row) for row in rows))
+        # One store's alerts reach one route in the order they were raised (the rows come
+        # oldest first): each such run in turn, the runs side by side.
+        runs: dict[tuple[str, object], list[DeliveryRow]] = {}
+        for row in rows:
+            runs.setdefault((row.route, row.body.get("endpoint")), []).append(row)
+        await asyncio.gather(*(self._in_turn(run) for run in runs.values()))
         return len(rows)
+
+    async def _in_turn(self, rows: list[DeliveryRow]) -> None:
+        for row in rows:
+            await self._attempt(row)
 
     def held_until(self) -> datetime | None:
         """When the earliest delivery held in memory (its record refused) is tried again."""

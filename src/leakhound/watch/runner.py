@@ -29,7 +29,7 @@ from ..scanner.options import ScanOptions
 from ..store.records import History
 from ..store.sqlite import SqliteStore
 from ..store.watch import AlertRow, WatchLog
-from .alert import CRITICAL, Alert
+from .alert import CRITICAL, RESOLVED, Alert
 from .changes import evaluate, settling
 from .clock import Clock, SystemClock
 from .config import WatchConfig
@@ -345,10 +345,13 @@ class Watch:
                 db=self.db,
                 history=lambda store_id: self._history(store_id, scan_id),
                 resolved=self.log.resolved_since(now - settling(self.config.rules)),
+                settled=self.log.settled_since(now - settling(self.config.rules)),
             )
             rows = [_row(a) for a in result.alerts]
             due = {a.alert_id: self._due(a, now) for a in result.alerts}
-            self.log.commit(number, scan_id, now, result.changes, rows, list(self.routes), due)
+            superseded = self.log.commit(
+                number, scan_id, now, result.changes, rows, list(self.routes), due, ends=RESOLVED
+            )
             issues = Counter(i.kind for i in self.log.open_issues().values())
         except StoreError as exc:
             self.say(
@@ -371,6 +374,11 @@ class Watch:
         )
         for a in result.alerts:
             self.say(f"alert {a.alert_id} {a.event}: {a.title}")
+        if superseded:
+            self.say(
+                f"{superseded} pending delivery(ies) of a 'resolved' alert dropped: its issue "
+                "opened again before it was sent (the newer alert is the last word)"
+            )
         if result.alerts:
             self.dispatcher.wake()
         return True
