@@ -271,6 +271,20 @@ def test_opensearch_transport_duplicates_are_folded(run: Run) -> None:
     assert any("transport-layer" in n for n in inv.files[0].notes)
 
 
+def test_an_opensearch_transport_write_to_a_ransom_index_is_a_ransom_note(
+    tmp_path: Path, run: Run
+) -> None:
+    # Written as a bare action number that stood for "wipe": the note was called a wipe.
+    path = tmp_path / "audit.json"
+    path.write_text(
+        '{"audit_category":"GRANTED_PRIVILEGES","audit_request_layer":"TRANSPORT",'
+        '"audit_request_privilege":"indices:data/write/index","audit_trace_indices":["read_me"],'
+        '"audit_request_remote_address":"203.0.113.70","@timestamp":"2023-06-01T10:00:00Z"}\n'
+    )
+    s = by_address(run(path))["203.0.113.70"]
+    assert s.action_names == ("ransom-note",)
+
+
 def test_mongodb_commands_are_tied_to_their_connection(run: Run) -> None:
     s = by_address(run(SAMPLES / "mongodb.log"))["203.0.113.66"]
     assert "mongodump" in s.user_agents

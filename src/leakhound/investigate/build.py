@@ -426,6 +426,13 @@ def summarise(
         )
     else:
         sentence = f"no unknown source touched the store {between}, as far as the logs show"
+    aggregated = [s for s in unknown if not s.read and "aggregate" in s.action_names]
+    if aggregated:
+        other = "other " if readers else ""
+        sentence += (
+            f"; {len(aggregated)} {other}unknown source(s) ran searches of size 0 (no "
+            "document came back, only counts and aggregations, which can list a field's values)"
+        )
     if wipes:
         sentence += f"; {len(wipes)} source(s) deleted data or left a ransom note"
     return Summary(
