@@ -120,6 +120,7 @@ def render_text(inv: Investigation, *, redact: bool = False) -> str:
             f"  {_addr(x.address, redact)}  {x.first_seen} → {x.last_seen}  "
             f"{x.requests:,} request(s), {_bytes(x.bytes_out)} out, "
             f"{', '.join(x.action_names) or 'nothing'}; records read: {_est(x.records)}"
+            + (f" — {neutralize(x.records.method)}" if x.records else "")
             for x in owners[:TERMINAL_PROBING]
         ]
         if len(owners) > TERMINAL_PROBING:
