@@ -92,7 +92,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CIDR|@FILE",
-        help="the owner's own networks (repeatable): never called unknown",
+        help="the owner's own networks (repeatable): never called unknown; leakhound's own "
+        "requests from them are listed as the owner's scan",
     )
     p.add_argument(
         "--scanners",
