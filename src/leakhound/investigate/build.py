@@ -462,6 +462,7 @@ def build(
     since: float | None,
     dated: str,
     problems: Sequence[str],
+    passed: Sequence[str] = (),
 ) -> Investigation:
     """The investigation of everything ``activity`` counted.
 
@@ -502,6 +503,7 @@ def build(
         timeline=timeline,
         scanner_data=dated,
         problems=tuple(problems),
+        passed_over=tuple(passed),
         quiet=Quiet(
             len(hidden), sum(st.requests for _, st in hidden), sum(st.bytes_out for _, st in hidden)
         ),

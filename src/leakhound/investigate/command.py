@@ -71,7 +71,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Read access, audit, database and flow logs of the exposure window and say, "
         "per source address, who touched the data, what they did and roughly how "
         "much they took, with evidence lines. LOG: a file, a glob, a rotated set, "
-        "gzip/bz2/zstd-compressed, or - for stdin.",
+        "a folder (its files, oldest first), gzip/bz2/zstd-compressed, or - for stdin.",
     )
     p.add_argument("logs", nargs="+", metavar="LOG")
     p.add_argument(
@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
             log_zone=args.log_time_zone,
         )
         inv = investigate(args.logs, options)
-        for problem in inv.problems:
+        for problem in (*inv.problems, *inv.passed_over):
             print(f"leakhound: {neutralize(problem)}", file=sys.stderr)
         for f in inv.files:
             if f.skipped:

@@ -189,6 +189,9 @@ class Investigation:
     scanner_data: str  # the date line of the shipped scanner ranges
     problems: tuple[str, ...]  # files that could not be read at all
     quiet: Quiet = Quiet(0, 0, 0)  # probe-only sources past the listed ones
+    # what a LOG argument held that is no log to read (an error log, a folder in a folder),
+    # each with why: passed over, not unread
+    passed_over: tuple[str, ...] = ()
 
 
 def to_dict(inv: Investigation) -> dict[str, Any]:
@@ -237,6 +240,7 @@ _NESTED: dict[str, Any] = {
     "unknown_personal_readers": tuple,
     "wipes": tuple,
     "problems": tuple,
+    "passed_over": tuple,
     "quiet": lambda v: _build(Quiet, v),
 }
 

@@ -212,6 +212,8 @@ def _files_text(inv: Investigation, redact: bool) -> list[str]:
             out.append(f"    note: {neutralize(note)}")
     for p in inv.problems:
         out.append(f"  problem: {neutralize(p)}")
+    for p in inv.passed_over:
+        out.append(f"  passed over: {neutralize(p)}")
     if inv.scanner_data:
         out.append(f"Known scanners: built-in ranges {inv.scanner_data}")
     return out
@@ -270,6 +272,8 @@ def render_markdown(inv: Investigation, *, redact: bool = False) -> str:
         )
     for p in inv.problems:
         out.append(f"- problem: {_md(p)}")
+    for p in inv.passed_over:
+        out.append(f"- passed over: {_md(p)}")
     return "\n".join(out) + "\n"
 
 
