@@ -151,6 +151,17 @@ CASES = [
         },
     ),
     (
+        "redis.log",
+        "redis",
+        1,
+        {
+            "203.0.113.66": ("unknown", {"probe", "enumerate", "read", "bulk-read"}, None),
+            "45.227.254.8": ("unknown", {"write", "wipe"}, None),
+            "198.51.100.7": ("unknown", {"probe"}, None),
+            "::1": ("unknown", {"enumerate"}, None),
+        },
+    ),
+    (
         "nsg-flow.json",
         "azure-nsg",
         0,
@@ -283,6 +294,18 @@ def test_an_opensearch_transport_write_to_a_ransom_index_is_a_ransom_note(
     )
     s = by_address(run(path))["203.0.113.70"]
     assert s.action_names == ("ransom-note",)
+
+
+def test_a_redis_connection_is_one_request_as_its_last_command(run: Run) -> None:
+    # Recorded from redis-server 7.0.15 (loglevel verbose): "Accepted ::1:56494" is closed as
+    # "addr=[::1]:56494"; a connection reset or killed leaves its accept alone, a probe.
+    inv = run(SAMPLES / "redis.log")
+    got = by_address(inv)
+    assert got["::1"].requests == 1
+    assert got["203.0.113.66"].requests == 7  # 5 closed with their command, 2 never closed
+    assert got["198.51.100.7"].requests == 4
+    assert any("last command only" in n for n in inv.files[0].notes)
+    assert any("local time" in n for n in inv.files[0].notes)
 
 
 def test_mongodb_commands_are_tied_to_their_connection(run: Run) -> None:
