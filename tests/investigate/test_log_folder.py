@@ -89,3 +89,13 @@ def test_dated_rotations_are_read_oldest_first(tmp_path: Path) -> None:
         "access.log-20261205.gz",
         "access.log",
     ]
+
+
+def test_a_folder_a_glob_matches_is_passed_over(nginx_folder: Path) -> None:
+    paths, problems, passed = expand([str(nginx_folder / "*")])
+    assert "access.log" in [Path(p).name for p in paths]
+    assert problems == []
+    assert passed == [
+        f"{nginx_folder / 'old'}: a folder matched by {nginx_folder / '*'}: not read "
+        "(give it as a LOG)"
+    ]

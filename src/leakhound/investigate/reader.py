@@ -50,7 +50,8 @@ def expand(specs: list[str]) -> tuple[list[str], list[str], list[str]]:
     problems (what cannot be read); and what a folder holds besides its files, passed over.
 
     ``access.log.2.gz, access.log.1, access.log`` is the order nginx/logrotate wrote them in;
-    a folder is its files, in that order, set by set.
+    a folder is its files (not those of the folders in it, nor of a folder a glob matches), in
+    that order, set by set.
     """
     paths: list[str] = []
     problems: list[str] = []
@@ -65,10 +66,12 @@ def expand(specs: list[str]) -> tuple[list[str], list[str], list[str]]:
             continue
         found: list[str] = []
         for m in matches:
-            if os.path.isdir(m):
-                found += _folder(m, problems, passed)
-            else:
+            if not os.path.isdir(m):
                 found.append(m)
+            elif m == spec:
+                found += _folder(m, problems, passed)
+            else:  # as inside a folder given: its files are not below a glob's
+                passed.append(f"{m}: a folder matched by {spec}: not read (give it as a LOG)")
         for m in sorted(found, key=_rotation_key):
             if m not in paths:
                 paths.append(m)
