@@ -85,8 +85,9 @@ def sniff(head: bytes) -> bool:
 def body_size(body: Any) -> int | None:
     """``size`` in a logged search body, None when absent: the top-level one (a terms
     aggregation's own ``size`` is how many values it lists, no page); in a body that is no
-    JSON object (cut short, an ``_msearch``'s lines), the first one written, unless 0 (which
-    search it belongs to is unknown, so it says no search returned nothing)."""
+    JSON object (cut short, an ``_msearch``'s lines), the first one written, unless 0: which
+    search, or aggregation, that one belongs to is unknown, so it is not taken for a search
+    that returned no document."""
     if not isinstance(body, (str, dict)):
         return None
     if isinstance(body, str):
@@ -96,7 +97,7 @@ def body_size(body: Any) -> int | None:
             parsed = orjson.loads(body)
         except orjson.JSONDecodeError:
             m = _SIZE.search(body)
-            return int(m.group(1)) or None if m else None
+            return (int(m.group(1)) or None) if m else None
         if not isinstance(parsed, dict):
             return None
         body = parsed
