@@ -394,3 +394,20 @@ def test_the_summary_says_what_of_the_logs_could_not_be_read(tmp_path: Path, run
         "(1 of 2 log lines could not be read; 1 log file(s) or argument(s) could not be read "
         "at all)"
     )
+
+
+def test_redis_connections_left_open_are_bounded(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leakhound.investigate.formats import redis
+
+    monkeypatch.setattr(redis, "MAX_OPEN", 2)
+    path = tmp_path / "redis.log"
+    path.write_text(
+        "".join(
+            f"7:M 07 Dec 2026 01:50:0{n}.000 - Accepted 203.0.113.{n}:4000{n}\n" for n in range(5)
+        )
+    )
+    inv = run(path)
+    assert sorted(s.address for s in inv.sources) == [f"203.0.113.{n}" for n in range(5)]
+    assert all(s.action_names == ("probe",) and s.requests == 1 for s in inv.sources)
