@@ -99,3 +99,28 @@ def test_a_folder_a_glob_matches_is_passed_over(nginx_folder: Path) -> None:
         f"{nginx_folder / 'old'}: a folder matched by {nginx_folder / '*'}: not read "
         "(give it as a LOG)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("head", "want"),
+    [
+        pytest.param(ERROR.encode(), "an nginx error log", id="nginx"),
+        pytest.param(
+            b"[Sun Dec 06 10:00:00.123456 2026] [core:error] [pid 42] [client 203.0.113.5:5000] "
+            b"AH00126: Invalid URI in request GET /.. HTTP/1.1\n",
+            "an Apache error log",
+            id="apache-2.4",
+        ),
+        pytest.param(
+            b"[Sun Dec 06 10:00:00 2026] [error] [client 203.0.113.5] File does not exist\n",
+            "an Apache error log",
+            id="apache-2.2",
+        ),
+        pytest.param(_line("203.0.113.5", 6, "/").encode(), None, id="access-log-is-not"),
+        pytest.param(b"", None, id="empty"),
+    ],
+)
+def test_error_logs_are_told_from_access_logs(head: bytes, want: str | None) -> None:
+    from leakhound.investigate.formats import error_log
+
+    assert error_log.recognise(head) == want
