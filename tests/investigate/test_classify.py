@@ -10,6 +10,7 @@ from investigate_helpers import run_investigation
 from leakhound.errors import UsageError
 from leakhound.investigate import Investigation, Source
 from leakhound.investigate.classify import OWNER, SCANNER, UNKNOWN, Classifier, networks, shipped
+from leakhound.investigate.render import render_text
 
 
 def test_the_shipped_scanner_data_is_dated_and_sourced() -> None:
@@ -120,3 +121,61 @@ def test_a_class_resting_on_the_address_holds_for_every_agent() -> None:
     assert c.classify("198.51.100.4", "curl/8.0")[::2] == (SCANNER, None)
     assert c.classify("198.51.100.4", "CensysInspect/1.1")[::2] == (SCANNER, None)
     assert c.classify("203.0.113.9", "CensysInspect/1.1")[::2] == (SCANNER, "Censys")
+
+
+OWN_SCAN_LOG = (
+    '10.20.1.5 - - [06/Dec/2026:23:23:53 +0000] "GET /_cat/indices?format=json&h=index '
+    'HTTP/1.1" 200 141 "-" "leakhound (read-only exposure scanner)"\n'
+    '10.20.1.5 - - [06/Dec/2026:23:23:57 +0000] "GET /customers/_search?size=100 HTTP/1.1" 200 '
+    '45597 "-" "leakhound (read-only exposure scanner)"\n'
+    '10.20.1.5 - - [06/Dec/2026:23:24:00 +0000] "GET /customers/_doc/7 HTTP/1.1" 200 900 "-" '
+    '"curl/8.5.0"\n'
+    '203.0.113.9 - - [06/Dec/2026:23:25:00 +0000] "GET / HTTP/1.1" 200 565 "-" "curl/8.5.0"\n'
+    '203.0.113.9 - - [06/Dec/2026:23:25:03 +0000] "GET /customers/_search?size=100 HTTP/1.1" '
+    '200 45597 "-" "leakhound (read-only exposure scanner)"\n'
+)
+
+
+def test_leakhounds_user_agent_from_an_owner_address_is_the_owners_own_scan(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(OWN_SCAN_LOG)
+    inv = run_investigation(path, owner=("10.20.0.0/16",))
+    owned = [s for s in inv.sources if s.address == "10.20.1.5"]
+    assert {s.kind for s in owned} == {OWNER}
+    scan = [s for s in owned if s.kind_basis.startswith("the owner's own leakhound scan")]
+    other = [s for s in owned if s.kind_basis == "in 10.20.0.0/16 (--owner)"]
+    assert len(scan) == 1 and len(other) == 1  # the scan apart from the owner's curl
+    assert scan[0].requests == 2 and other[0].requests == 1
+    assert "the owner's own leakhound scan" in render_text(inv)
+
+
+def test_leakhounds_user_agent_from_elsewhere_is_someone_else_running_it(tmp_path: Path) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(OWN_SCAN_LOG)
+    inv = run_investigation(path, owner=("10.20.0.0/16",))
+    got = _by_class(inv, "203.0.113.9")
+    assert set(got) == {UNKNOWN}  # not a known scanner: anyone runs leakhound
+    src = got[UNKNOWN]
+    assert src.requests == 2 and src.read
+    assert "someone else running leakhound" in src.kind_basis
+    assert "neither in --owner" in src.kind_basis  # its curl request: the address's other ground
+    assert inv.summary.unknown_readers == ("203.0.113.9",)
+
+
+@pytest.mark.parametrize(
+    ("src", "kind", "claim", "words"),
+    [
+        pytest.param("10.1.2.3", OWNER, "leakhound", "the owner's own leakhound scan", id="owner"),
+        pytest.param("203.0.113.9", UNKNOWN, None, "someone else running leakhound", id="other"),
+        pytest.param("162.142.125.41", SCANNER, None, "Censys", id="scanner-range-first"),
+    ],
+)
+def test_leakhounds_user_agent_is_classed_by_the_address(
+    src: str, kind: str, claim: str | None, words: str
+) -> None:
+    c = Classifier(networks(["10.0.0.0/8"], "--owner", "owner"), [])
+    got, basis, got_claim = c.classify(src, "leakhound (read-only exposure scanner)")
+    assert (got, got_claim) == (kind, claim)
+    assert words in basis

@@ -151,6 +151,17 @@ CASES = [
         },
     ),
     (
+        "redis.log",
+        "redis",
+        1,
+        {
+            "203.0.113.66": ("unknown", {"probe", "enumerate", "read", "bulk-read"}, None),
+            "45.227.254.8": ("unknown", {"write", "wipe"}, None),
+            "198.51.100.7": ("unknown", {"probe"}, None),
+            "::1": ("unknown", {"enumerate"}, None),
+        },
+    ),
+    (
         "nsg-flow.json",
         "azure-nsg",
         0,
@@ -271,6 +282,32 @@ def test_opensearch_transport_duplicates_are_folded(run: Run) -> None:
     assert any("transport-layer" in n for n in inv.files[0].notes)
 
 
+def test_an_opensearch_transport_write_to_a_ransom_index_is_a_ransom_note(
+    tmp_path: Path, run: Run
+) -> None:
+    # Written as a bare action number that stood for "wipe": the note was called a wipe.
+    path = tmp_path / "audit.json"
+    path.write_text(
+        '{"audit_category":"GRANTED_PRIVILEGES","audit_request_layer":"TRANSPORT",'
+        '"audit_request_privilege":"indices:data/write/index","audit_trace_indices":["read_me"],'
+        '"audit_request_remote_address":"203.0.113.70","@timestamp":"2023-06-01T10:00:00Z"}\n'
+    )
+    s = by_address(run(path))["203.0.113.70"]
+    assert s.action_names == ("ransom-note",)
+
+
+def test_a_redis_connection_is_one_request_as_its_last_command(run: Run) -> None:
+    # Recorded from redis-server 7.0.15 (loglevel verbose): "Accepted ::1:56494" is closed as
+    # "addr=[::1]:56494"; a connection reset or killed leaves its accept alone, a probe.
+    inv = run(SAMPLES / "redis.log")
+    got = by_address(inv)
+    assert got["::1"].requests == 1
+    assert got["203.0.113.66"].requests == 7  # 5 closed with their command, 2 never closed
+    assert got["198.51.100.7"].requests == 4
+    assert any("last command only" in n for n in inv.files[0].notes)
+    assert any("local time" in n for n in inv.files[0].notes)
+
+
 def test_mongodb_commands_are_tied_to_their_connection(run: Run) -> None:
     s = by_address(run(SAMPLES / "mongodb.log"))["203.0.113.66"]
     assert "mongodump" in s.user_agents
@@ -357,3 +394,20 @@ def test_the_summary_says_what_of_the_logs_could_not_be_read(tmp_path: Path, run
         "(1 of 2 log lines could not be read; 1 log file(s) or argument(s) could not be read "
         "at all)"
     )
+
+
+def test_redis_connections_left_open_are_bounded(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leakhound.investigate.formats import redis
+
+    monkeypatch.setattr(redis, "MAX_OPEN", 2)
+    path = tmp_path / "redis.log"
+    path.write_text(
+        "".join(
+            f"7:M 07 Dec 2026 01:50:0{n}.000 - Accepted 203.0.113.{n}:4000{n}\n" for n in range(5)
+        )
+    )
+    inv = run(path)
+    assert sorted(s.address for s in inv.sources) == [f"203.0.113.{n}" for n in range(5)]
+    assert all(s.action_names == ("probe",) and s.requests == 1 for s in inv.sources)

@@ -37,3 +37,17 @@ def test_logs_with_only_the_owner_show_no_unlawful_processing(run: Run) -> None:
 def test_no_or_malformed_investigation_is_no_evidence() -> None:
     assert hooks.evidence(None) is None
     assert hooks.evidence({"sources": 3}) is None
+
+
+def test_unknown_aggregations_temper_the_no_reader_reasoning(tmp_path, run: Run) -> None:
+    log = tmp_path / "access.log"
+    log.write_text(
+        '203.0.113.5 - - [06/Dec/2026:10:00:00 +0000] "GET /customers/_search?size=0 HTTP/1.1" '
+        '200 48000 "-" "curl/8.5.0"\n'
+    )
+    ev = hooks.evidence(_doc(run, log))
+    assert ev is not None and ev.unknown_readers == 0 and ev.aggregators == 1
+    score, why = hooks.confidentiality(ev)
+    assert score == 0.0
+    assert "1 unknown source(s) ran searches of size 0" in why
+    assert "a terms aggregation lists a field's values" in hooks.article_34(ev)

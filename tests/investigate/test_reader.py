@@ -39,7 +39,7 @@ def test_compressed_logs_are_read_like_plain_ones(tmp_path: Path, run: Run, code
 def test_a_rotated_set_is_read_oldest_first(tmp_path: Path) -> None:
     for name in ("access.log", "access.log.1", "access.log.2.gz", "access.log.10.gz"):
         (tmp_path / name).write_bytes(b"")
-    paths, problems = expand([str(tmp_path / "access.log*")])
+    paths, problems, _ = expand([str(tmp_path / "access.log*")])
     assert [Path(p).name for p in paths] == [
         "access.log.10.gz",
         "access.log.2.gz",

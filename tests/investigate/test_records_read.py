@@ -40,8 +40,57 @@ def test_a_single_searchs_page_size_is_a_bound_not_a_count(tmp_path: Path, run: 
     # 428 documents came back: nothing in the log says how many, only that it is at most the
     # pages' 21,000 (never "about 21,000")
     assert (records.lower, records.upper) == (0, 21_000)
-    assert records.text == "at most 21,000"
-    assert "at most 21,000 records" in run(path).summary.sentence
+    assert records.text == "up to 21,000"
+    assert "up to 21,000 records" in run(path).summary.sentence
+
+
+def _line(src: str, request: str, nbytes: int) -> str:
+    return (
+        f'{src} - - [06/Dec/2026:10:00:00 +0000] "GET {request} HTTP/1.1" 200 {nbytes} "-" '
+        '"curl/8.5.0"\n'
+    )
+
+
+def test_a_bound_added_to_a_count_reads_up_to_not_about(tmp_path: Path, run: Run) -> None:
+    # One document by its id (a count: 1) and a search of size=100 (a bound): 101 is the most
+    # the log allows, never "about 101".
+    path = tmp_path / "access.log"
+    path.write_text(
+        _line("203.0.113.4", "/customers/_doc/7", 900)
+        + _line("203.0.113.4", "/customers/_search?size=100", 60_000)
+    )
+    records = by_address(run(path))["203.0.113.4"].records
+    assert records is not None and (records.lower, records.value, records.upper) == (1, 101, 101)
+    assert records.text == "up to 101 (at least 1)"
+    assert records.of("records") == "up to 101 records (at least 1)"
+    assert "at most on customers" in records.method
+
+
+def test_sources_bounds_added_read_up_to_in_the_summary(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(
+        "".join(_line("203.0.113.4", f"/customers/_doc/{i}", 900) for i in range(5))
+        + _line("198.51.100.9", "/orders/_search?size=100", 60_000)
+    )
+    inv = run(path)
+    total = inv.summary.records_unknown
+    assert total is not None and (total.lower, total.value, total.upper) == (5, 105, 105)
+    assert total.text == "up to 105 (at least 5)"
+    assert "read up to 105 records (at least 5) between" in inv.summary.sentence
+    assert "the most the logs allow" in inv.summary.sentence
+    assert "estimated" not in inv.summary.sentence
+
+
+def test_more_targets_summed_from_bounds_say_up_to(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(
+        "".join(_line("203.0.113.4", f"/idx-{i}/_search?size={10 + i}", 900) for i in range(8))
+    )
+    records = by_address(run(path))["203.0.113.4"].records
+    assert records is not None
+    assert "and 3 more target(s), up to 33 records (bounds added), by the same methods" in (
+        records.method
+    )
 
 
 def test_a_single_search_returns_no_more_than_the_index_holds(tmp_path: Path, run: Run) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 # Indices into a source's action counters; the order is the order of gravity shown to people.
-PROBE, ENUMERATE, READ, BULK_READ, FILE_WRITE, WRITE, WIPE, RANSOM_NOTE = range(8)
+PROBE, ENUMERATE, AGGREGATE, READ, BULK_READ, FILE_WRITE, WRITE, WIPE, RANSOM_NOTE = range(9)
 NAMES = (
     "probe",
     "enumerate",
+    "aggregate",
     "read",
     "bulk-read",
     "file-write",
@@ -17,6 +18,10 @@ NAMES = (
 MEANING = {
     "probe": "touched the service without reading data (banner, health, a connection)",
     "enumerate": "listed what the store holds (indices, mappings, databases, bucket listing)",
+    "aggregate": (
+        "searched with size 0: no document came back, only counts and aggregations (a terms "
+        "aggregation lists a field's values, so values can still leak)"
+    ),
     "read": "read documents",
     "bulk-read": "read in bulk (scroll/PIT loops, large pages, dump tools, large flows)",
     "file-write": (

@@ -177,6 +177,10 @@ class Activity:
             s = self.sources.get((src, claim))
             if s is None:
                 s = self.sources[(src, claim)] = SourceState(t, kind, basis)
+            elif basis not in s.basis:
+                # The same class on another ground (an unknown address that also sent
+                # leakhound's user agent): both said. Few grounds exist, so this stays short.
+                s.basis = f"{s.basis}; {basis}"
             if len(self._pairs) > 65536:  # unique agents must not grow memory
                 self._pairs.clear()
             self._pairs[(src, agent)] = s

@@ -168,10 +168,12 @@ def estimate(s: SourceState, calib: dict[str, float], inv: Inventory | None) -> 
     if len(parts) > MAX_PARTS:  # the largest first; the rest in one clause
         parts.sort(key=_leading_number, reverse=True)
         rest = parts[MAX_PARTS:]
+        total = f"{sum(_leading_number(p) for p in rest):,.0f} records"
+        if any(" at most on " in p for p in rest):  # a bound among them: the sum is one too
+            total = f"up to {total} (bounds added)"
         parts = [
             *parts[:MAX_PARTS],
-            f"and {len(rest)} more target(s), "
-            f"{sum(_leading_number(p) for p in rest):,.0f} records, by the same methods",
+            f"and {len(rest)} more target(s), {total}, by the same methods",
         ]
     parts.extend(uncounted)
     if unconverted:
@@ -417,7 +419,12 @@ def summarise(
         sentence = (
             f"{len(readers)} unknown source{'s' if len(readers) != 1 else ''} read {what} {between}"
         )
-        if records:
+        if records and records.is_bound:
+            sentence += (
+                " (the most the logs allow: page sizes and counts added, not a likely figure; "
+                "see each source's method)"
+            )
+        elif records:
             sentence += " (estimated from the logs; see each source's method)"
     elif n_unknown:
         sentence = (
@@ -426,6 +433,13 @@ def summarise(
         )
     else:
         sentence = f"no unknown source touched the store {between}, as far as the logs show"
+    aggregated = [s for s in unknown if not s.read and "aggregate" in s.action_names]
+    if aggregated:
+        other = "other " if readers else ""
+        sentence += (
+            f"; {len(aggregated)} {other}unknown source(s) ran searches of size 0 (no "
+            "document came back, only counts and aggregations, which can list a field's values)"
+        )
     if wipes:
         sentence += f"; {len(wipes)} source(s) deleted data or left a ransom note"
     return Summary(
@@ -448,6 +462,7 @@ def build(
     since: float | None,
     dated: str,
     problems: Sequence[str],
+    passed: Sequence[str] = (),
 ) -> Investigation:
     """The investigation of everything ``activity`` counted.
 
@@ -488,6 +503,7 @@ def build(
         timeline=timeline,
         scanner_data=dated,
         problems=tuple(problems),
+        passed_over=tuple(passed),
         quiet=Quiet(
             len(hidden), sum(st.requests for _, st in hidden), sum(st.bytes_out for _, st in hidden)
         ),

@@ -4,6 +4,10 @@ Known scanners come from the dated data file shipped in the package (published r
 self-declared user agents), plus ``--scanners @FILE``. An address decides before a user agent:
 a user agent is the client's own claim, and the class says which of the two it rests on. A
 class resting on a user agent covers the requests carrying it, never the address's others.
+
+leakhound's own user agent is no known scanner (anyone runs it): from an ``--owner`` address it
+is the owner's own scan, a source of its own beside the address's other requests; from any
+other address it is someone else running leakhound, an unknown source like the rest.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import UsageError
+from ..net.http import USER_AGENT
 
 OWNER, SCANNER, UNKNOWN = "owner", "known-scanner", "unknown"
 CLASSES = (UNKNOWN, SCANNER, OWNER)
+OWN_SCAN = "leakhound"  # the claim that keeps the owner's leakhound scan a source of its own
+_OWN_AGENT = USER_AGENT.lower()
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -124,6 +131,7 @@ class Classifier:
         agent names when the class rests on that alone (None when it rests on the address:
         then every request of the address has it)."""
         addr = _address(src)
+        ours = agent is not None and _OWN_AGENT in agent.lower()
         if addr is not None:
             for r in self.owner:
                 if (
@@ -131,6 +139,13 @@ class Classifier:
                     and addr.version == r.network.version
                     and (addr in r.network)
                 ):
+                    if ours:
+                        return (
+                            OWNER,
+                            f"the owner's own leakhound scan: leakhound's user agent from "
+                            f"{r.network} ({r.source})",
+                            OWN_SCAN,
+                        )
                     return OWNER, f"in {r.network} ({r.source})", None
             for r in self.scanners:
                 if (
@@ -154,6 +169,13 @@ class Classifier:
             return (
                 UNKNOWN,
                 "not an IP address: cannot be matched to the owner or a scanner",
+                None,
+            )
+        if ours:
+            return (
+                UNKNOWN,
+                "someone else running leakhound: its user agent, from an address outside "
+                "--owner (anyone can run it; whoever read under it is an unknown reader)",
                 None,
             )
         return UNKNOWN, "neither in --owner nor in a known scanner's published ranges", None

@@ -23,6 +23,7 @@ FORMAT_NAMES = (
     "postgresql",
     "mysql",
     "couchdb",
+    "redis",
     "azure-nsg",
     "aws-vpc",
     "s3-access",
@@ -71,7 +72,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Read access, audit, database and flow logs of the exposure window and say, "
         "per source address, who touched the data, what they did and roughly how "
         "much they took, with evidence lines. LOG: a file, a glob, a rotated set, "
-        "gzip/bz2/zstd-compressed, or - for stdin.",
+        "a folder (its files, oldest first), gzip/bz2/zstd-compressed, or - for stdin.",
     )
     p.add_argument("logs", nargs="+", metavar="LOG")
     p.add_argument(
@@ -92,7 +93,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CIDR|@FILE",
-        help="the owner's own networks (repeatable): never called unknown",
+        help="the owner's own networks (repeatable): never called unknown; leakhound's own "
+        "requests from them are listed as the owner's scan",
     )
     p.add_argument(
         "--scanners",
@@ -106,7 +108,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=_zone,
         metavar="ZONE",
         help="the server's time zone (Europe/Berlin, +01:00) for logs that write its local "
-        "time with no zone (MySQL's general and MariaDB's audit log; default: read as UTC) "
+        "time with no zone (MySQL's general, MariaDB's audit and Redis's log; default: read as "
+        "UTC) "
         "or with an abbreviation of several meanings (PostgreSQL's IST, CST)",
     )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")
@@ -178,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
             log_zone=args.log_time_zone,
         )
         inv = investigate(args.logs, options)
-        for problem in inv.problems:
+        for problem in (*inv.problems, *inv.passed_over):
             print(f"leakhound: {neutralize(problem)}", file=sys.stderr)
         for f in inv.files:
             if f.skipped:

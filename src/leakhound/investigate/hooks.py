@@ -27,6 +27,7 @@ class Evidence:
     first_unknown: str | None
     scanner_readers: int  # known research scanners that read documents
     wipers: tuple[str, ...]  # sources (not the owner) that deleted data or left a ransom note
+    aggregators: int  # unknown sources that ran aggregations (size 0) and read no document
     window: str
     logs: int  # log lines read
 
@@ -72,6 +73,11 @@ def evidence(data: Any) -> Evidence | None:
             for x in inv.sources
             if x.kind != OWNER and any(a.action in ("wipe", "ransom-note") for a in x.actions)
         ),
+        aggregators=sum(
+            1
+            for x in inv.sources
+            if x.kind == UNKNOWN and not x.read and "aggregate" in x.action_names
+        ),
         window=window,
         logs=sum(f.lines for f in inv.files),
     )
@@ -90,12 +96,24 @@ def confidentiality(ev: Evidence) -> tuple[float, str]:
             f"documents between {ev.window}: known recipients"
         )
     unknown = sum(1 for s in ev.investigation.sources if s.kind == UNKNOWN)
+    did = "only probed, listed or aggregated" if ev.aggregators else "only probed or listed indices"
     return 0.0, (
         f"access logs ({ev.logs:,} lines): no unknown source read documents between "
         f"{ev.window}"
-        + (f" ({unknown} only probed or listed indices)" if unknown else "")
+        + (f" ({unknown} {did})" if unknown else "")
         + ": exposed without evidence of unlawful processing, as far as the logs cover "
-        "the whole exposure"
+        "the whole exposure" + _aggregated(ev)
+    )
+
+
+def _aggregated(ev: Evidence) -> str:
+    """The caution unknown aggregations call for (none without them)."""
+    if not ev.aggregators:
+        return ""
+    return (
+        f"; but {ev.aggregators} unknown source(s) ran searches of size 0: no document came "
+        "back, yet a terms aggregation lists a field's values: check their example lines for "
+        "what they aggregated before relying on this"
     )
 
 
@@ -119,7 +137,7 @@ def article_34(ev: Evidence) -> str:
     return (
         f"the access logs show no unknown source reading documents between {ev.window}: "
         "if they cover the whole exposure, this supports an Art. 34(3)(b) argument that "
-        "the high risk is no longer likely to materialise"
+        "the high risk is no longer likely to materialise" + _aggregated(ev)
     )
 
 

@@ -43,25 +43,33 @@ class Estimate:
     bounded: bool = True
 
     @property
+    def is_bound(self) -> bool:
+        """The figure is its own upper bound (page sizes, counts of several sources added):
+        the most the logs allow, never a likely figure."""
+        return self.bounded and self.lower < self.upper == self.value
+
+    @property
     def text(self) -> str:
-        """``about 10,000 (9,900–10,100)``; ``at most 10,000``; ``at least 40 (no upper
-        bound)``."""
-        if not self.bounded:
-            return f"at least {self.lower:,} (no upper bound)" if self.lower else "unknown"
-        if self.lower == self.upper:
-            return f"{self.value:,}"
-        if not self.lower and self.value == self.upper:  # a bound alone (page sizes)
-            return f"at most {self.upper:,}"
-        return f"about {self.value:,} ({self.lower:,}–{self.upper:,})"
+        """``about 10,000 (9,900–10,100)``; ``up to 10,000``; ``up to 10,000 (at least
+        40)``; ``at least 40 (no upper bound)``."""
+        return self.of("")
 
     def of(self, noun: str) -> str:
-        """The figure with its noun: ``about 10,000 (9,900–10,100) records``, ``at least 40
-        records (no upper bound)``, ``an unknown number of records (no upper bound)``."""
-        if self.bounded:
-            return f"{self.text} {noun}"
-        if self.lower:
-            return f"at least {self.lower:,} {noun} (no upper bound)"
-        return f"an unknown number of {noun} (no upper bound)"
+        """The figure with its noun (none: ``text``): ``about 10,000 (9,900–10,100) records``,
+        ``up to 10,000 records (at least 40)``, ``at least 40 records (no upper bound)``, ``an
+        unknown number of records (no upper bound)``."""
+        n = f" {noun}" if noun else ""
+        if not self.bounded:
+            if self.lower:
+                return f"at least {self.lower:,}{n} (no upper bound)"
+            return f"an unknown number of {noun} (no upper bound)" if noun else "unknown"
+        if self.lower == self.upper:
+            return f"{self.value:,}{n}"
+        if self.is_bound:  # a bound, or bounds and counts added: as assess says an added figure
+            return f"up to {self.upper:,}{n}" + (
+                f" (at least {self.lower:,})" if self.lower else ""
+            )
+        return f"about {self.value:,} ({self.lower:,}–{self.upper:,}){n}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +189,9 @@ class Investigation:
     scanner_data: str  # the date line of the shipped scanner ranges
     problems: tuple[str, ...]  # files that could not be read at all
     quiet: Quiet = Quiet(0, 0, 0)  # probe-only sources past the listed ones
+    # what a LOG argument held that is no log to read (an error log, a folder in a folder),
+    # each with why: passed over, not unread
+    passed_over: tuple[str, ...] = ()
 
 
 def to_dict(inv: Investigation) -> dict[str, Any]:
@@ -229,6 +240,7 @@ _NESTED: dict[str, Any] = {
     "unknown_personal_readers": tuple,
     "wipes": tuple,
     "problems": tuple,
+    "passed_over": tuple,
     "quiet": lambda v: _build(Quiet, v),
 }
 

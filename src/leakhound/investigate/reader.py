@@ -1,4 +1,5 @@
-"""Log files as batches of raw lines: globs, rotated sets, gzip/bz2/zstd, stdin; bounded always.
+"""Log files as batches of raw lines: globs, folders, rotated sets, gzip/bz2/zstd, stdin; bounded
+always.
 
 A line longer than ``MAX_LINE`` is cut out whole (counted, never held: a 1 GB single line
 costs one chunk of memory), and a compressed file that inflates beyond ``BOMB_RATIO`` times its
@@ -44,13 +45,17 @@ class ReadStats:
     notes: list[str] = field(default_factory=list)
 
 
-def expand(specs: list[str]) -> tuple[list[str], list[str]]:
-    """Paths for LOG arguments (files, globs, ``-``), oldest rotation first; and the problems.
+def expand(specs: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Paths for LOG arguments (files, globs, folders, ``-``), oldest rotation first; the
+    problems (what cannot be read); and what a folder holds besides its files, passed over.
 
-    ``access.log.2.gz, access.log.1, access.log`` is the order nginx/logrotate wrote them in.
+    ``access.log.2.gz, access.log.1, access.log`` is the order nginx/logrotate wrote them in;
+    a folder is its files (not those of the folders in it, nor of a folder a glob matches), in
+    that order, set by set.
     """
     paths: list[str] = []
     problems: list[str] = []
+    passed: list[str] = []
     for spec in specs:
         if spec == "-":
             paths.append("-")
@@ -59,18 +64,51 @@ def expand(specs: list[str]) -> tuple[list[str], list[str]]:
         if not matches:
             problems.append(f"{spec}: no file matches")
             continue
-        for m in sorted(matches, key=_rotation_key):
-            if os.path.isdir(m):
-                problems.append(f"{m}: is a folder, not a log file")
-            elif m not in paths:
+        found: list[str] = []
+        for m in matches:
+            if not os.path.isdir(m):
+                found.append(m)
+            elif m == spec:
+                found += _folder(m, problems, passed)
+            else:  # as inside a folder given: its files are not below a glob's
+                passed.append(f"{m}: a folder matched by {spec}: not read (give it as a LOG)")
+        for m in sorted(found, key=_rotation_key):
+            if m not in paths:
                 paths.append(m)
-    return paths, problems
+    return paths, problems, passed
+
+
+def _folder(path: str, problems: list[str], passed: list[str]) -> list[str]:
+    """The files of a folder (not below it), and a line for each other entry."""
+    try:
+        entries = sorted(os.scandir(path), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(f"{path}: cannot list the folder: {exc.strerror or exc}")
+        return []
+    files = []
+    for entry in entries:
+        if entry.is_dir():
+            passed.append(f"{entry.path}: a folder inside {path}: not read (give it as a LOG)")
+        elif entry.is_file():
+            files.append(entry.path)
+        else:
+            passed.append(f"{entry.path}: not a regular file: not read")
+    if not files:
+        problems.append(f"{path}: a folder with no file in it")
+    return files
+
+
+# logrotate's dateext suffix (-20261201, -2026120103), the date a file was rotated on
+_DATED = re.compile(r"-(\d{8}(?:\d{2})?)(?:\.(?:gz|bz2|zst))?$")
 
 
 def _rotation_key(path: str) -> tuple[str, int]:
     m = _ROTATED.search(path)
     if m:  # higher rotation numbers are older: read them first
         return (path[: m.start()], -int(m.group(1)))
+    m = _DATED.search(path)
+    if m:  # older dates first, all before the file still written (0)
+        return (path[: m.start()], int(m.group(1).ljust(10, "0")) - 10**10)
     base = re.sub(r"\.(gz|bz2|zst)$", "", path)
     return (base, 0)
 

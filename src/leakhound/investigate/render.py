@@ -117,9 +117,10 @@ def render_text(inv: Investigation, *, redact: bool = False) -> str:
     if owners:
         out.append(f"{len(owners):,} source(s) in the owner's networks:")
         out += [
-            f"  {_addr(x.address, redact)}  {x.first_seen} → {x.last_seen}  "
-            f"{x.requests:,} request(s), {_bytes(x.bytes_out)} out, "
+            f"  {_addr(x.address, redact)} ({_line(x.kind_basis, redact)})  {x.first_seen} → "
+            f"{x.last_seen}  {x.requests:,} request(s), {_bytes(x.bytes_out)} out, "
             f"{', '.join(x.action_names) or 'nothing'}; records read: {_est(x.records)}"
+            + (f" — {neutralize(x.records.method)}" if x.records else "")
             for x in owners[:TERMINAL_PROBING]
         ]
         if len(owners) > TERMINAL_PROBING:
@@ -211,6 +212,8 @@ def _files_text(inv: Investigation, redact: bool) -> list[str]:
             out.append(f"    note: {neutralize(note)}")
     for p in inv.problems:
         out.append(f"  problem: {neutralize(p)}")
+    for p in inv.passed_over:
+        out.append(f"  passed over: {neutralize(p)}")
     if inv.scanner_data:
         out.append(f"Known scanners: built-in ranges {inv.scanner_data}")
     return out
@@ -269,6 +272,8 @@ def render_markdown(inv: Investigation, *, redact: bool = False) -> str:
         )
     for p in inv.problems:
         out.append(f"- problem: {_md(p)}")
+    for p in inv.passed_over:
+        out.append(f"- passed over: {_md(p)}")
     return "\n".join(out) + "\n"
 
 
@@ -345,7 +350,8 @@ def html_section(inv: Investigation, *, redact: bool = False) -> str:
                 if s.user_agents
                 else ""
             )
-            + f"</td><td>{e(s.kind)}</td>"
+            + f'</td><td>{e(s.kind)}<br><span class="caption">'
+            f"{e(_line(s.kind_basis, redact))}</span></td>"
             f'<td class="nowrap">{e(s.first_seen)} → {e(s.last_seen)}</td>'
             f'<td class="num">{s.requests:,}</td><td class="num">{e(_bytes(s.bytes_out))}</td>'
             f"<td>{e(', '.join(s.action_names))}</td><td>{e(_est(s.records))}"

@@ -9,7 +9,7 @@ from datetime import tzinfo
 from .activity import Activity
 from .build import build
 from .classify import Classifier, Rule
-from .formats import by_name, sniff
+from .formats import by_name, error_log, sniff
 from .formats.base import DEFAULT_BULK_BYTES, ParseOptions
 from .inventory import Inventory
 from .model import Investigation, Window
@@ -58,15 +58,17 @@ def window(options: Options) -> tuple[float | None, float | None, Window]:
 def investigate(
     logs: list[str], options: Options, on_file: Callable[[str, str], None] | None = None
 ) -> Investigation:
-    """Read every log of ``logs`` (files, globs, ``-``) and say who did what in the window.
+    """Read every log of ``logs`` (files, globs, folders, ``-``) and say who did what in the
+    window.
 
     A file that cannot be read, or whose format is not recognised, becomes a problem line in
-    the result; a bad line is counted and skipped; nothing stops the run.
+    the result; what is no log to read (a web server's error log, a folder inside a folder) a
+    passed-over line; a bad line is counted and skipped; nothing stops the run.
     """
     since, until, win = window(options)
     classifier = Classifier(options.owner, options.scanners, builtin=options.builtin_scanners)
     activity = Activity(classifier.classify, since, until)
-    paths, problems = expand(logs)
+    paths, problems, passed = expand(logs)
     popts = ParseOptions(
         log_format=options.log_format, bulk_bytes=options.bulk_bytes, log_zone=options.log_zone
     )
@@ -77,6 +79,10 @@ def investigate(
             problems.append(str(exc))
             continue
         with stream:
+            kind = error_log.recognise(stream.head)  # whatever --format says: no request in it
+            if kind:
+                passed.append(f"{display(path)}: {kind}: no request line in it, not read")
+                continue
             name = options.format
             if name == "auto":
                 found = sniff(stream.head)
@@ -99,4 +105,4 @@ def investigate(
                 f.notes.append(f"stopped early: {stream.stats.stopped}")
             if f.lines and f.skipped * 2 > f.lines and options.format != "auto":
                 f.notes.append(f"most lines did not parse as {name}: is --format right?")
-    return build(activity, win, options.inventory, since, classifier.dated, problems)
+    return build(activity, win, options.inventory, since, classifier.dated, problems, passed)

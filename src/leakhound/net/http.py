@@ -81,6 +81,9 @@ def secrets_of(credentials: Credentials | None) -> frozenset[str]:
 # Parsing allocates 30-130 bytes per JSON value: a 32 MiB body of "{}," is 11 million dicts
 # (1.5 GB, seconds of CPU on the event loop). Bodies that could hold more values are refused.
 MAX_JSON_VALUES = 2_000_000
+# What every request says it is: the store's owner finds leakhound's scans in its logs by it
+# (``leakhound investigate`` tells the owner's own from anyone else's).
+USER_AGENT = "leakhound (read-only exposure scanner)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +207,7 @@ class Http:
             trust_env=False,  # never route scans through a proxy from the environment
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
             headers={
-                "User-Agent": "leakhound (read-only exposure scanner)",
+                "User-Agent": USER_AGENT,
                 "Accept-Encoding": "gzip, deflate",
             },
         )

@@ -18,6 +18,7 @@ from . import (
     mysql,
     opensearch_audit,
     postgresql,
+    redis,
     s3_access,
 )
 
@@ -33,6 +34,7 @@ FORMATS: dict[str, ModuleType] = {
     "postgresql": postgresql,
     "mysql": mysql,
     "couchdb": couchdb,
+    "redis": redis,
     "azure-nsg": azure_nsg,
     "aws-vpc": aws_vpc,
     "s3-access": s3_access,
@@ -51,6 +53,7 @@ SNIFF_ORDER: tuple[str, ...] = (
     "postgresql",
     "mysql",
     "couchdb",
+    "redis",
     "json",
     "s3-access",
     "azure-storage",

@@ -49,6 +49,16 @@ def first_lines(head: bytes, n: int = 5) -> list[bytes]:
     return [ln.rstrip(b"\r") for ln in lines if ln.strip()][:n]
 
 
+def local_time_note(zone: tzinfo | None) -> str:
+    """The note of a file whose times are the server's local time, with no zone written."""
+    if zone is None:
+        return (
+            "times are the server's local time, with no zone in the log: read as UTC "
+            "(--log-time-zone names the server's)"
+        )
+    return f"times are the server's local time, read in {zone} (--log-time-zone)"
+
+
 def host_of(addr: str) -> str:
     """The address without its port: ``1.2.3.4:5678`` → ``1.2.3.4``, ``[::1]:80`` → ``::1``;
     a source is an address, not a connection."""

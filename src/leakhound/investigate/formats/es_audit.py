@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
+
 from ..actions import (
+    AGGREGATE,
     BULK_READ,
     CTX_NONE,
     CTX_PAGE,
@@ -79,13 +82,41 @@ def sniff(head: bytes) -> bool:
     return sniff_json(head, (b'"origin.address"', b'"event.action"', b'"audit"'), need=2)
 
 
-def body_size(body: Any) -> int:
-    """``size`` in a logged request body, 0 when absent."""
-    if isinstance(body, str) and "size" in body:
-        m = _SIZE.search(body)
-        if m:
-            return int(m.group(1))
-    return 0
+def body_size(body: Any) -> int | None:
+    """``size`` in a logged search body, None when absent: the top-level one (a terms
+    aggregation's own ``size`` is how many values it lists, no page); in a body that is no
+    JSON object (cut short, an ``_msearch``'s lines), the first one written, unless 0: which
+    search, or aggregation, that one belongs to is unknown, so it is not taken for a search
+    that returned no document."""
+    if not isinstance(body, (str, dict)):
+        return None
+    if isinstance(body, str):
+        if "size" not in body:
+            return None
+        try:
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            m = _SIZE.search(body)
+            return (int(m.group(1)) or None) if m else None
+        if not isinstance(parsed, dict):
+            return None
+        body = parsed
+    size = body.get("size")
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+        return size
+    if isinstance(size, str) and size.isdigit():
+        return int(size)
+    return None
+
+
+def search_action(action: int, size: int | None) -> int:
+    """A search's action by the page size its body asks for: size 0 returns counts and
+    aggregations, no document; a page of ``BULK_SIZE`` or more is a dump."""
+    if action == READ and size == 0:
+        return AGGREGATE
+    if action == READ and size is not None and size >= BULK_SIZE:
+        return BULK_READ
+    return action
 
 
 def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
@@ -114,7 +145,8 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
         path = e.get("url.path")
         indices = e.get("indices")
         target = ",".join(str(i) for i in indices) if isinstance(indices, list) else None
-        size = body_size(e.get("request.body"))
+        asked = body_size(e.get("request.body"))
+        size = asked or 0
         if isinstance(path, str):
             query = e.get("url.query")
             url = path + ("?" + query if isinstance(query, str) and query else "")
@@ -122,6 +154,8 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             target = index or target
             size = qsize or size
             how = qhow if qsize else (PAGE_SIZE if size else NO_RECORDS)
+            if qsize:
+                asked = qsize
         else:
             name = str(e.get("action", ""))
             action = transport_action(name)
@@ -129,10 +163,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             ctx = CTX_PAGE if name.startswith("indices:data/read/scroll") else CTX_NONE
             if action == WRITE and target and RANSOM_NAMES.match(target):
                 action = RANSOM_NOTE
-            if action == READ and size >= BULK_SIZE:
-                action = BULK_READ
-        if action == READ and size >= BULK_SIZE:
-            action = BULK_READ
+        action = search_action(action, asked)
         sink.add(
             host_of(addr),
             t,

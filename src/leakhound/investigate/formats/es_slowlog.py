@@ -14,13 +14,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..actions import BULK_READ, CTX_NONE, READ
+from ..actions import BULK_READ, CTX_NONE, NO_RECORDS, PAGE_SIZE, READ
 from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, first_lines
-from .es_audit import body_size
-from .http import BULK_SIZE
+from .es_audit import body_size, search_action
 
 NAME = "es-slowlog"
 DOC = "Elasticsearch/OpenSearch search slow log (JSON or text)"
@@ -103,15 +102,16 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 continue
             if m.group(2) != "0":
                 continue
-            size = body_size(source)
-            action = BULK_READ if size >= BULK_SIZE or "scroll" in str(source) else READ
+            asked = body_size(source)
+            size = asked or 0
+            action = BULK_READ if "scroll" in str(source) else search_action(READ, asked)
             sink.add(
                 str(who),
                 t,
                 action,
                 m.group(1),
                 size,
-                1 if size else 0,
+                PAGE_SIZE if size else NO_RECORDS,
                 0,
                 True,
                 None,

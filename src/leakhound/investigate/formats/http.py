@@ -5,7 +5,8 @@ Read from the REST API reference: ``_cat``/``_mapping``/``_aliases``/``_cluster/
 the store holds, and so does ``_count`` (a number, no document); ``_search``/``_doc``/``_mget``
 read; a ``scroll=`` search, a point in
 time (OpenSearch ``/_search/point_in_time``, Elasticsearch ``/_pit``) and their follow-up pages
-read in bulk, as does a page of ``size`` >= ``BULK_SIZE``; ``DELETE /index`` and
+read in bulk, as does a page of ``size`` >= ``BULK_SIZE``; a search of ``size=0`` returns no
+document, only counts and aggregations, and is an ``aggregate``; ``DELETE /index`` and
 ``_delete_by_query`` wipe; the meow attack's ``*-meow`` indices and the ransom indices
 (``read_me``, ``how_to_recover``…) mark the attacks the 2020 wave left behind.
 """
@@ -16,6 +17,7 @@ import re
 from urllib.parse import unquote
 
 from ..actions import (
+    AGGREGATE,
     BULK_READ,
     CTX_MAYBE_PAGE,
     CTX_NONE,
@@ -123,10 +125,12 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
         return PROBE, None, 0, CTX_NONE
     index = None if head.startswith("_") or not head else head
     size = 0
+    sized = False  # size= given, 0 included: a search of size 0 returns no document
     if "size=" in query:
         m = _SIZE.search(query)
         if m:
             size = int(m.group(1))
+            sized = True
     tails = parts[1:] if index else parts
     verb = tails[0] if tails else ""
     method = method.upper()
@@ -162,6 +166,8 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
             return BULK_READ, index, size, CTX_OPEN
         if size >= BULK_SIZE:
             return BULK_READ, index or "*", size, CTX_NONE
+        if sized and not size:  # hits.total and aggregations, no hit: no record taken
+            return AGGREGATE, index or "*", 0, CTX_NONE
         if index is None:  # a root search: a point-in-time page when the source opened one
             return READ, "*", size, CTX_MAYBE_PAGE
         return READ, index, size, CTX_NONE

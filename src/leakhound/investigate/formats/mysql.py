@@ -51,7 +51,7 @@ from ..actions import (
 from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, iso, local_time
-from .base import ParseOptions, first_lines
+from .base import ParseOptions, first_lines, local_time_note
 from .mysql_statements import (
     SYSTEM_SCHEMAS,
     folds_records,
@@ -64,10 +64,6 @@ from .mysql_statements import (
 
 NAME = "mysql"
 DOC = "MySQL/MariaDB slow query log, general query log or MariaDB audit log"
-LOCAL_TIME = (
-    "times are the server's local time, with no zone in the log: read as UTC "
-    "(--log-time-zone names the server's)"
-)
 
 _AUDIT = re.compile(
     rb"^(\d{8} \d\d:\d\d:\d\d),([^,]*),([^,]*),([^,]*),(\d+),(\d+),([A-Z_]+),([^,]*),(.*)$"
@@ -495,10 +491,6 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
     parser.end()
     f.lines = lineno
     if parser.local:
-        note = (
-            LOCAL_TIME
-            if options.log_zone is None
-            else f"times are the server's local time, read in {options.log_zone} (--log-time-zone)"
-        )
+        note = local_time_note(options.log_zone)
         if note not in f.notes:
             f.notes.append(note)

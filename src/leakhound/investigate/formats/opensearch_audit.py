@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from ..actions import BULK_READ, CTX_NONE, CTX_PAGE, NO_RECORDS, PAGE_SIZE, READ, WRITE
+from ..actions import CTX_NONE, CTX_PAGE, NO_RECORDS, PAGE_SIZE, RANSOM_NOTE, WRITE
 from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, host_of, json_lines, sniff_json
-from .es_audit import body_size, transport_action
-from .http import BULK_SIZE, RANSOM_NAMES, classify
+from .es_audit import body_size, search_action, transport_action
+from .http import RANSOM_NAMES, classify
 
 NAME = "opensearch-audit"
 DOC = "OpenSearch security audit log (JSON)"
@@ -59,7 +59,8 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
         layer = str(e.get("audit_request_layer", ""))
         indices = e.get("audit_trace_indices") or e.get("audit_trace_resolved_indices")
         target = ",".join(str(i) for i in indices) if isinstance(indices, list) else None
-        size = body_size(e.get("audit_request_body"))
+        asked = body_size(e.get("audit_request_body"))
+        size = asked or 0
         path = e.get("audit_rest_request_path")
         if layer == "REST" or isinstance(path, str):
             rest_seen = True
@@ -71,6 +72,8 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             target = index or target
             size = qsize or size
             how = qhow if qsize else (PAGE_SIZE if size else NO_RECORDS)
+            if qsize:
+                asked = qsize
         else:
             if rest_seen:
                 folded += 1
@@ -82,9 +85,8 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             how = PAGE_SIZE if size else NO_RECORDS
             ctx = CTX_PAGE if "read/scroll" in name else CTX_NONE
             if action == WRITE and target and RANSOM_NAMES.match(target):
-                action = 6  # RANSOM_NOTE
-        if action == READ and size >= BULK_SIZE:
-            action = BULK_READ
+                action = RANSOM_NOTE
+        action = search_action(action, asked)
         user = e.get("audit_request_effective_user")
         sink.add(
             host_of(addr),

@@ -1,0 +1,162 @@
+"""Redis's own log at ``loglevel verbose``: its connections and each one's last command.
+
+Redis 7 writes ``PID:ROLE DD Mon YYYY HH:MM:SS.mmm LEVEL message`` in the server's local time
+(no zone: read as UTC unless ``--log-time-zone``); at ``verbose`` it logs ``Accepted
+ADDR:PORT`` for a connection and, when the client closes it, ``Client closed connection`` with
+the client's ``CLIENT LIST`` fields: ``addr=``, ``db=``, ``name=``, ``cmd=`` (the LAST command
+it ran; ``NULL`` for none), ``user=``, and from 7.2 ``tot-net-out=`` (bytes sent to it). As
+redis-server 7.0.15 wrote them on loopback:
+
+    30065:M 07 Dec 2026 01:50:43.287 - Accepted ::1:56494
+    … - Client closed connection id=3 addr=[::1]:56494 … db=0 … cmd=keys user=default …
+
+So one connection is one request here, its action that of its last command: the commands
+before it are not in the log (``KEYS *`` then ``GET`` × 1,000 then ``QUIT`` is one probe). A
+command refused for want of ``AUTH`` is logged like one that ran (``cmd=keys``): the log shows
+what was sent, not what was answered. No record count is logged; a connection still open at
+the log's end, or dropped without its fields (a reset, a kill), is a probe. The notes say so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..actions import BULK_READ, CTX_NONE, ENUMERATE, NO_RECORDS, PROBE, READ, WIPE, WRITE
+from ..activity import Activity
+from ..reader import LogStream
+from ..timeparse import BadTime, local_time
+from .base import ParseOptions, first_lines, local_time_note
+
+NAME = "redis"
+DOC = "Redis server log (loglevel verbose: connections and each one's last command)"
+_LINE = re.compile(
+    rb"^\d+:[XCSM] (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)\.\d{3} [.\-*#] (.*)$"
+)
+_MONTHS = {
+    m: i for i, m in enumerate(b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)
+}
+_FIELD = re.compile(rb"(?:^| )([a-z-]+)=(\S*)")
+MAX_OPEN = 65536  # connections awaiting their close line; past it the oldest count as probes
+
+# A command (lower case, ``config|get`` for a subcommand) → action; the rest are probes.
+_READ = (
+    "get mget getex getrange getdel hget hgetall hmget hvals hscan hrandfield lrange lindex lpos "
+    "smembers sscan srandmember sinter sunion sdiff zrange zrangebyscore zrevrange "
+    "zrevrangebyscore zrangebylex zscan zrandmember xrange xrevrange xread xreadgroup dump sort "
+    "sort_ro substr json.get ft.search georadius geosearch"
+)
+_ENUMERATE = (
+    "keys scan type ttl pttl exists dbsize randomkey strlen hlen hkeys llen scard zcard xlen "
+    "object|encoding memory|usage config|get info|keyspace"
+)
+_BULK = "sync psync monitor"  # a whole data set as an RDB (redis-cli --rdb), or every command
+_WIPE = "flushall flushdb del unlink"
+_WRITE = (
+    "set setex psetex setnx mset msetnx append incr incrby decr decrby hset hsetnx hmset hdel "
+    "lpush rpush lset lpop rpop sadd srem zadd zrem xadd expire pexpire rename restore "
+    "config|set config|rewrite save bgsave bgrewriteaof slaveof replicaof module|load eval "
+    "evalsha fcall function|load script|load acl|setuser shutdown migrate move copy swapdb"
+)
+COMMANDS: dict[str, int] = {
+    c: action
+    for words, action in (
+        (_READ, READ),
+        (_ENUMERATE, ENUMERATE),
+        (_BULK, BULK_READ),
+        (_WIPE, WIPE),
+        (_WRITE, WRITE),
+    )
+    for c in words.split()
+}
+NOTE = (
+    "Redis logs a connection's last command only (cmd=): a connection's action is that "
+    "command's, the ones before it are not in the log, and a command refused for want of AUTH "
+    "is logged like one that ran; no record count is logged"
+)
+
+
+def sniff(head: bytes) -> bool:
+    """Most first lines are Redis log lines (``PID:ROLE DD Mon YYYY HH:MM:SS.mmm LEVEL``)."""
+    lines = first_lines(head)
+    return bool(lines) and sum(1 for ln in lines if _LINE.match(ln)) * 2 > len(lines)
+
+
+def _endpoint(text: str) -> tuple[str, str]:
+    """(host, port) of ``1.2.3.4:5678``, ``[::1]:5678`` (``addr=``) or ``::1:5678``
+    (``Accepted``)."""
+    if text.startswith("["):
+        host, _, port = text[1:].partition("]:")
+        return host, port
+    host, _, port = text.rpartition(":")
+    return host, port
+
+
+def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+    """Each connection into ``sink`` once, by client address, as its last command."""
+    f = sink.file
+    zone = options.log_zone
+    opened: dict[tuple[str, str], tuple[float, int, bytes]] = {}  # (host, port) → accepted
+    lineno = f.lines
+    connections = 0
+
+    def probe(key: tuple[str, str], t: float, n: int, line: bytes) -> None:
+        sink.add(key[0], t, PROBE, None, 0, NO_RECORDS, 0, True, None, CTX_NONE, line, n)
+
+    for batch in stream.batches():
+        for line in batch:
+            lineno += 1
+            line = line.rstrip(b"\r")
+            if not line.strip():
+                continue
+            m = _LINE.match(line)
+            if m is None:
+                sink.skip(lineno, line, "not a Redis log line")
+                continue
+            message = m.group(7)
+            accepted = message.startswith(b"Accepted ")
+            if not accepted and not message.startswith(b"Client closed connection "):
+                continue  # the server's own events: no client in them
+            day, mon, year, hh, mi, ss = m.group(1, 2, 3, 4, 5, 6)
+            try:
+                t = local_time((int(year), _MONTHS[mon], int(day), int(hh), int(mi), int(ss)), zone)
+            except (BadTime, KeyError) as exc:
+                sink.skip(lineno, line, str(exc) if isinstance(exc, BadTime) else "no month")
+                continue
+            connections += 1
+            if accepted:
+                where = message[9:].decode("utf-8", "replace").strip()
+                if where.startswith("connection to "):  # a Unix socket: the host's own
+                    continue
+                if len(opened) >= MAX_OPEN:
+                    key = next(iter(opened))
+                    probe(key, *opened.pop(key))
+                opened[_endpoint(where)] = (t, lineno, line)
+                continue
+            fields = {k.decode(): v.decode("utf-8", "replace") for k, v in _FIELD.findall(message)}
+            addr = fields.get("addr", "")
+            if not addr or addr.startswith("/"):
+                continue  # a Unix socket, or Redis before 7 (no fields): the accept stands
+            key = _endpoint(addr)
+            first = opened.pop(key, None)
+            cmd = fields.get("cmd", "NULL").lower()
+            name = fields.get("name")
+            out = fields.get("tot-net-out", "")
+            sink.add(
+                key[0],
+                first[0] if first else t,
+                COMMANDS.get(cmd, PROBE),
+                f"db{fields['db']}" if fields.get("db", "").isdigit() else None,
+                0,
+                NO_RECORDS,
+                int(out) if out.isdigit() else 0,
+                True,
+                f"client name {name}" if name else None,
+                CTX_NONE,
+                line,
+                lineno,
+            )
+    for key, accepted_at in opened.items():  # never closed in the log, or closed unlogged
+        probe(key, *accepted_at)
+    f.lines = lineno
+    if connections:
+        f.notes += [NOTE, local_time_note(zone)]

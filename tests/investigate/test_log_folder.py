@@ -1,0 +1,126 @@
+"""A folder given as LOG: its files read oldest first, rotated and compressed ones included,
+and a line saying why for everything in it that is not read."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from investigate_helpers import Run, by_address
+
+from leakhound.cli import main
+from leakhound.investigate.reader import expand
+
+
+def _line(src: str, day: int, path: str) -> str:
+    return (
+        f'{src} - - [{day:02d}/Dec/2026:10:00:00 +0000] "GET {path} HTTP/1.1" 200 900 "-" '
+        '"curl/8.5.0"\n'
+    )
+
+
+ERROR = '2026/12/06 10:00:00 [error] 812#812: *9 open() "/srv/x" failed (2: No such file)\n'
+
+
+@pytest.fixture
+def nginx_folder(tmp_path: Path) -> Path:
+    """/var/log/nginx as logrotate leaves it: three days of access logs, two error logs and a
+    folder of old ones."""
+    d = tmp_path / "nginx"
+    d.mkdir()
+    (d / "access.log.2.gz").write_bytes(gzip.compress(_line("203.0.113.5", 4, "/").encode()))
+    (d / "access.log.1").write_text(_line("203.0.113.5", 5, "/_cat/indices"))
+    (d / "access.log").write_text(_line("203.0.113.5", 6, "/customers/_search?size=10"))
+    (d / "error.log").write_text(ERROR)
+    (d / "error.log.1").write_text(ERROR * 3)
+    (d / "old").mkdir()
+    return d
+
+
+def test_a_folder_is_read_oldest_first_with_why_for_the_rest(nginx_folder: Path, run: Run) -> None:
+    inv = run(nginx_folder)
+    assert [Path(f.path).name for f in inv.files] == [
+        "access.log.2.gz",
+        "access.log.1",
+        "access.log",
+    ]
+    assert all(f.format == "nginx" for f in inv.files)
+    assert not any("minutes before" in n for f in inv.files for n in f.notes)
+    src = by_address(inv)["203.0.113.5"]
+    assert src.first_seen == "2026-12-04T10:00:00Z" and src.requests == 3
+    assert src.action_names == ("probe", "enumerate", "read")
+    assert inv.problems == ()
+    passed = [Path(p.split(": ", 1)[0]).name + ": " + p.split(": ", 1)[1] for p in inv.passed_over]
+    assert passed == [
+        f"old: a folder inside {nginx_folder}: not read (give it as a LOG)",
+        "error.log.1: an nginx error log: no request line in it, not read",
+        "error.log: an nginx error log: no request line in it, not read",
+    ]
+    assert "could not be read" not in inv.summary.sentence  # an error log is no log unread
+
+
+def test_the_cli_reads_a_folder_and_says_why_each_file_is_passed_over(
+    nginx_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["investigate", str(nginx_folder), "--format-out", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert '"203.0.113.5"' in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 3 and all(ln.startswith("leakhound: ") for ln in lines)
+    assert "Traceback" not in err
+
+
+def test_an_empty_folder_is_a_problem(tmp_path: Path) -> None:
+    paths, problems, passed = expand([str(tmp_path)])
+    assert paths == [] and passed == []
+    assert problems == [f"{tmp_path}: a folder with no file in it"]
+
+
+def test_dated_rotations_are_read_oldest_first(tmp_path: Path) -> None:
+    names = ["access.log", "access.log-20261205.gz", "access.log-20261130", "access.log-20261204"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    paths, _, _ = expand([str(tmp_path)])
+    assert [Path(p).name for p in paths] == [
+        "access.log-20261130",
+        "access.log-20261204",
+        "access.log-20261205.gz",
+        "access.log",
+    ]
+
+
+def test_a_folder_a_glob_matches_is_passed_over(nginx_folder: Path) -> None:
+    paths, problems, passed = expand([str(nginx_folder / "*")])
+    assert "access.log" in [Path(p).name for p in paths]
+    assert problems == []
+    assert passed == [
+        f"{nginx_folder / 'old'}: a folder matched by {nginx_folder / '*'}: not read "
+        "(give it as a LOG)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("head", "want"),
+    [
+        pytest.param(ERROR.encode(), "an nginx error log", id="nginx"),
+        pytest.param(
+            b"[Sun Dec 06 10:00:00.123456 2026] [core:error] [pid 42] [client 203.0.113.5:5000] "
+            b"AH00126: Invalid URI in request GET /.. HTTP/1.1\n",
+            "an Apache error log",
+            id="apache-2.4",
+        ),
+        pytest.param(
+            b"[Sun Dec 06 10:00:00 2026] [error] [client 203.0.113.5] File does not exist\n",
+            "an Apache error log",
+            id="apache-2.2",
+        ),
+        pytest.param(_line("203.0.113.5", 6, "/").encode(), None, id="access-log-is-not"),
+        pytest.param(b"", None, id="empty"),
+    ],
+)
+def test_error_logs_are_told_from_access_logs(head: bytes, want: str | None) -> None:
+    from leakhound.investigate.formats import error_log
+
+    assert error_log.recognise(head) == want
