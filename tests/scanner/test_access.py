@@ -138,3 +138,25 @@ def test_the_owners_credentials_are_never_handed_to_a_kind_that_signs_its_reques
     asked = Scripted("redis", Verdict.SECURED)  # a kind that logs in is asked again with them
     asyncio.run(access(Registry((asked,)), plain, authed, Target(target.endpoint, ("redis",))))
     assert asked.asked == 2
+
+
+def test_a_raw_printing_port_no_kind_was_named_for_is_never_sent_a_byte() -> None:
+    # A range or a scanner export lists a printer's port 9100 among the open ones: every kind
+    # tried there sent its request or handshake, and the printer printed each as a page.
+    es, redis = Scripted("es", Verdict.OPEN), Scripted("redis", Verdict.OPEN)
+    for port in (9100, 9107):
+        target = Target(Endpoint("127.0.0.1", port), ())
+        got = asyncio.run(access(Registry((es, redis)), Transport(), None, target)).reported
+        assert got.verdict is Verdict.ERROR and got.url == f"127.0.0.1:{port}", got
+        assert got.reason.startswith(f"not probed: port {port} is a raw printing port"), got
+        assert f"http://127.0.0.1:{port}" in got.reason
+    assert es.asked == redis.asked == 0
+    # named by a URL's scheme, the kind is tried; a port beside them is probed as any other
+    named = Target(Endpoint("127.0.0.1", 9100), ("redis",))
+    assert asyncio.run(access(Registry((es, redis)), Transport(), None, named)).reported.kind == (
+        "redis"
+    )
+    beside = Target(Endpoint("127.0.0.1", 9108), ())
+    got = asyncio.run(access(Registry((es, redis)), Transport(), None, beside)).reported
+    assert got.verdict is Verdict.OPEN
+    assert redis.asked == 1 and es.asked == 1

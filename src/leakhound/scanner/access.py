@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..models import Service, Target, Verdict
+from ..models import Endpoint, Service, Target, Verdict
 from ..net import Transport
 from ..probes.base import Probe
 from ..probes.registry import Registry
@@ -21,6 +21,12 @@ _RECOGNISED = (Verdict.OPEN, Verdict.PARTIAL, Verdict.SECURED)
 # another protocol (an HTTP server given a binary handshake) waits for more bytes until the
 # read deadline. Named by the target's scheme, or the only kind tried, it waits the full one.
 GUESS_READ_TIMEOUT = 3.0
+# Ports where what is sent is acted on, not answered: a printer's raw printing port
+# (JetDirect, AppSocket) prints every byte it is sent, a probe's HTTP request or handshake a
+# page of it. nmap's version scan leaves them out for the same reason (``Exclude
+# T:9100-9107`` in nmap-service-probes). A scanner export or a range lists them among the
+# open ports; they are probed only where the target names a kind (a URL's scheme).
+PRINTING_PORTS = range(9100, 9108)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,9 @@ async def access(
     ep = target.endpoint
     tried: list[tuple[Probe, Service]] = []
     kinds = kinds_of(registry, target, chosen)
+    if not target.kinds and ep.port in PRINTING_PORTS:
+        service = Service(ep, ep.url(), kinds[0], Verdict.ERROR, _printing(ep))
+        return Access(registry.by_kind(kinds[0]), service, service, transport)
     for kind in kinds:
         probe = registry.by_kind(kind)
         via = transport
@@ -116,3 +125,12 @@ async def access(
         why = with_credentials.reason or with_credentials.verdict.value
         service = replace(service, reason=f"{service.reason}; with the credentials given: {why}")
     return Access(probe, service, service, transport)
+
+
+def _printing(ep: Endpoint) -> str:
+    """Why a raw printing port named by no kind is left alone, and how to probe it anyway."""
+    return (
+        f"not probed: port {ep.port} is a raw printing port (JetDirect), where a printer "
+        f"prints every byte it is sent; a URL naming the store's kind (http://{ep.netloc}, "
+        f"redis://{ep.netloc}, …) probes it"
+    )
