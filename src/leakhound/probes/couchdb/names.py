@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ...detect import masked_text
 from ...errors import NetError, ProtocolError, TooLargeError
 from ...net import Http
+from ..shown import masked_name, numbered
 from .allow import ALLOW
 
 # couch_peruser's default database_prefix, then the hex of the user name's UTF-8 bytes.
@@ -53,27 +53,19 @@ def user_of(name: str) -> str | None:
 def _masked(name: str) -> str | None:
     """The name with the personal data of its user name masked; None when it holds none."""
     user = user_of(name)
-    if user is None:
-        return None
-    shown = masked_text(user)
-    return PREFIX + shown if shown != user else None
+    shown = masked_name(user) if user is not None else None
+    return PREFIX + shown if shown is not None else None
 
 
 def shown_names(names: Iterable[str]) -> dict[str, str]:
     """Database name → the name shown and stored instead, for the names of ``names`` (a
     server's whole listing: numbers depend on it) that hold personal data."""
-    groups: dict[str, list[str]] = {}
-    for name in sorted(set(names)):
-        masked = _masked(name)
-        if masked is not None:
-            groups.setdefault(masked, []).append(name)
-    out: dict[str, str] = {}
-    for masked, group in groups.items():
-        if len(group) == 1:
-            out[group[0]] = masked
-        else:
-            out |= {name: f"{masked} #{n}" for n, name in enumerate(group, 1)}
-    return out
+    masked = {}
+    for name in set(names):
+        shown = _masked(name)
+        if shown is not None:
+            masked[name] = shown
+    return numbered(masked)
 
 
 def is_shown(name: str) -> bool:

@@ -1,0 +1,55 @@
+"""Names a store chose from its own data (a folder, a database, a collection named after a
+customer), as they may be shown and stored: the personal data in them masked.
+
+A container's name is written in every report and kept in the findings database; where a
+store named one after a person (``users/jane.doe@gmail.com/``, a per-user database, a
+collection a customer), the name is the store's data and is masked like any value the
+detectors find. Probes keep reading by the store's own name: how is theirs to say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from ..detect import masked_text
+
+# What a name may hold of a person: an e-mail address, a phone number, a card, an account or
+# an id number; names with neither an '@' nor a run of digits hold none of them, and are not
+# asked (a bucket's listing has up to 100,000 folders).
+_MAYBE_PERSONAL = re.compile(r"@|\d[\d .()+-]{5,}\d")
+
+
+def masked_name(name: str) -> str | None:
+    """``name`` with the personal data in it masked (``j***@g***.com``); None when it holds
+    none."""
+    if not _MAYBE_PERSONAL.search(name):
+        return None
+    shown = masked_text(name)
+    return shown if shown != name else None
+
+
+def numbered(masked: Mapping[str, str]) -> dict[str, str]:
+    """Name → its masked form (``masked``), numbered where two or more mask alike (``… #1``,
+    ``… #2``, in the order of the names they stand for): each stays a container of its own."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(masked):
+        groups.setdefault(masked[name], []).append(name)
+    out: dict[str, str] = {}
+    for shown, group in groups.items():
+        if len(group) == 1:
+            out[group[0]] = shown
+        else:
+            out |= {name: f"{shown} #{n}" for n, name in enumerate(group, 1)}
+    return out
+
+
+def shown_names(names: Iterable[str]) -> dict[str, str]:
+    """Name → the name shown and stored instead, for those of ``names`` (a store's whole
+    listing: the numbers depend on it) that hold personal data."""
+    masked = {}
+    for name in set(names):
+        shown = masked_name(name)
+        if shown is not None:
+            masked[name] = shown
+    return numbered(masked)
