@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Generic, TypeVar
 
 from ..detect import masked_text
+
+_T = TypeVar("_T")
+MAX_STORES = 64  # stores whose names one probe keeps: those of a scan being read at once
 
 # What a name may hold of a person: an e-mail address, a phone number, a card, an account or
 # an id number; names with neither an '@' nor a run of digits hold none of them, and are not
@@ -53,3 +57,22 @@ def shown_names(names: Iterable[str]) -> dict[str, str]:
         if shown is not None:
             masked[name] = shown
     return numbered(masked)
+
+
+class Originals(Generic[_T]):
+    """The store's own names behind the masked ones, for the few stores being read: a sample
+    or a full read asks the store by its own name, which is stored nowhere."""
+
+    def __init__(self) -> None:
+        self._by: dict[str, dict[str, _T]] = {}  # store → shown name → its own
+
+    def keep(self, store: str, shown: Mapping[_T, str]) -> None:
+        """Remember the names behind ``shown`` (own → shown) of ``store`` (its URL or key)."""
+        self._by.pop(store, None)
+        if len(self._by) >= MAX_STORES:
+            self._by.pop(next(iter(self._by)))
+        self._by[store] = {v: k for k, v in shown.items()}
+
+    def get(self, store: str, name: str) -> _T | None:
+        """The own name behind a shown ``name`` of ``store``, when kept."""
+        return self._by.get(store, {}).get(name)

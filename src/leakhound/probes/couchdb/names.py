@@ -20,14 +20,13 @@ from typing import Any
 
 from ...errors import NetError, ProtocolError, TooLargeError
 from ...net import Http
-from ..shown import masked_name, numbered
+from ..shown import Originals, masked_name, numbered
 from .allow import ALLOW
 
 # couch_peruser's default database_prefix, then the hex of the user name's UTF-8 bytes.
 _USERDB = re.compile(r"userdb-((?:[0-9a-f]{2})+)")
 PREFIX = "userdb-"
 _OWN = re.compile(r"[a-z0-9_$()+/-]*")  # what may follow it in a database's own name
-MAX_SERVERS = 64  # listings kept by one probe: the servers of a scan being read at once
 MAX_DATABASES = 100_000  # names kept of one /_all_dbs answer
 
 
@@ -73,25 +72,15 @@ def is_shown(name: str) -> bool:
     return name.startswith(PREFIX) and _OWN.fullmatch(name, len(PREFIX)) is None
 
 
-class Databases:
+class Databases(Originals[str]):
     """The databases behind the masked names of a few servers' listings, by server."""
-
-    def __init__(self) -> None:
-        self._real: dict[str, dict[str, str]] = {}  # base URL → shown name → database
-
-    def keep(self, base: str, shown: dict[str, str]) -> None:
-        """Remember a listing's masked names (``shown_names``) for ``base``."""
-        self._real.pop(base, None)
-        if len(self._real) >= MAX_SERVERS:
-            self._real.pop(next(iter(self._real)))
-        self._real[base] = {v: k for k, v in shown.items()}
 
     async def database(self, http: Http, base: str, name: str) -> str:
         """The database a container's ``name`` stands for: itself, unless masked; a masked
         one from the listing kept, else from the server's listing asked again."""
         if not is_shown(name):
             return name
-        real = self._real.get(base, {}).get(name)
+        real = self.get(base, name)
         if real is not None:
             return real
         try:
@@ -102,7 +91,7 @@ class Databases:
         if names is None:
             raise ProtocolError(f"{name}: cannot list databases to find it (HTTP {resp.status})")
         self.keep(base, shown_names(names))
-        real = self._real[base].get(name)
+        real = self.get(base, name)
         if real is None:
             raise ProtocolError(f"{name}: no database of that name is listed any more")
         return real
