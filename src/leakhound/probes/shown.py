@@ -10,7 +10,7 @@ detectors find. Probes keep reading by the store's own name: how is theirs to sa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Generic, TypeVar
 
 from ..detect import masked_text
@@ -46,17 +46,6 @@ def numbered(masked: Mapping[str, str]) -> dict[str, str]:
         else:
             out |= {name: f"{shown} #{n}" for n, name in enumerate(group, 1)}
     return out
-
-
-def shown_names(names: Iterable[str]) -> dict[str, str]:
-    """Name → the name shown and stored instead, for those of ``names`` (a store's whole
-    listing: the numbers depend on it) that hold personal data."""
-    masked = {}
-    for name in set(names):
-        shown = masked_name(name)
-        if shown is not None:
-            masked[name] = shown
-    return numbered(masked)
 
 
 class Originals(Generic[_T]):
