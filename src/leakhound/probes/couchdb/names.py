@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ...errors import NetError, ProtocolError, TooLargeError
+from ...errors import NetError, ProtocolError
 from ...net import Http
 from ..shown import Originals, masked_name, numbered
 from .allow import ALLOW
@@ -86,7 +86,7 @@ class Databases(Originals[str]):
         try:
             resp = await http.get(base + "/_all_dbs", ALLOW)
             names = database_names(resp.json()) if resp.status == 200 else None
-        except (NetError, ProtocolError, TooLargeError) as exc:
+        except NetError as exc:  # its ProtocolError and TooLargeError too
             raise ProtocolError(f"{name}: cannot list databases to find it: {exc}") from exc
         if names is None:
             raise ProtocolError(f"{name}: cannot list databases to find it (HTTP {resp.status})")
