@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from leakhound.probes import shown
-from leakhound.probes.shown import Originals, masked_name, numbered
+from leakhound.probes.shown import Originals, behind, masked_name, numbered
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,22 @@ def test_the_own_names_of_a_few_stores_are_kept(monkeypatch: pytest.MonkeyPatch)
     assert kept.get("s1", "s1-shown") is None  # the oldest forgotten
     assert kept.get("s3", "s3-shown") == "s3-own"
     assert kept.get("s3", "s3-own") is None
+
+
+def test_a_shown_name_is_found_behind_in_the_inventory_s_order_masking_no_further() -> None:
+    names = ["a@x.org", "b@y.org", "bo@y.org", "c@z.org", "bu@y.org"]
+    asked: list[str] = []
+
+    def mask(name: str) -> str | None:
+        asked.append(name)
+        return masked_name(name)
+
+    shown = numbered({n: m for n in names[:3] if (m := masked_name(n)) is not None})
+    assert shown == {"a@x.org": "a***@x***.org", "b@y.org": "b***@y***.org #1"} | {
+        "bo@y.org": "b***@y***.org #2"
+    }
+    assert behind(names, mask, "b***@y***.org #2") == "bo@y.org"
+    assert asked == names[:3]  # the rest of the listing is not masked
+    assert behind(names, masked_name, "a***@x***.org") == "a@x.org"
+    assert behind(names, masked_name, "b***@y***.org #3") == "bu@y.org"  # not reported
+    assert behind(names, masked_name, "d***@y***.org") is None

@@ -10,7 +10,7 @@ detectors find. Probes keep reading by the store's own name: how is theirs to sa
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Generic, TypeVar
 
 from ..detect import masked_text
@@ -33,19 +33,38 @@ def masked_name(name: str) -> str | None:
     return shown if shown != name else None
 
 
-def numbered(masked: Mapping[str, str]) -> dict[str, str]:
-    """Name → its masked form (``masked``), numbered where two or more mask alike (``… #1``,
-    ``… #2``, in the order of the names they stand for): each stays a container of its own."""
-    groups: dict[str, list[str]] = {}
-    for name in sorted(masked):
-        groups.setdefault(masked[name], []).append(name)
-    out: dict[str, str] = {}
+def numbered(masked: Mapping[_T, str]) -> dict[_T, str]:
+    """Name → its masked form (``masked``, in the inventory's order of the names), numbered
+    where two or more mask alike (``… #1``, ``… #2``, in that order): each stays a container
+    of its own. The inventory numbers the names it reports; those it left out come after
+    them in its order, so they never change a reported name's number (``behind``)."""
+    groups: dict[str, list[_T]] = {}
+    for name, shown in masked.items():
+        groups.setdefault(shown, []).append(name)
+    out: dict[_T, str] = {}
     for shown, group in groups.items():
         if len(group) == 1:
             out[group[0]] = shown
         else:
             out |= {name: f"{shown} #{n}" for n, name in enumerate(group, 1)}
     return out
+
+
+_NUMBER = re.compile(r"(.*) #([1-9][0-9]{0,8})", re.DOTALL)
+
+
+def behind(names: Iterable[_T], mask: Callable[[_T], str | None], shown: str) -> _T | None:
+    """The name a shown one (``numbered``) stands for, among ``names`` in the inventory's
+    order: the n-th that masks to it (``… #n``), or the first; None when none does. Names are
+    masked only as far as the one found: a listing of 100,000 is not masked whole."""
+    m = _NUMBER.fullmatch(shown)
+    wanted, nth = (m.group(1), int(m.group(2))) if m else (shown, 1)
+    for name in names:
+        if mask(name) == wanted:
+            nth -= 1
+            if nth == 0:
+                return name
+    return None
 
 
 class Originals(Generic[_T]):
@@ -61,6 +80,12 @@ class Originals(Generic[_T]):
         if len(self._by) >= MAX_STORES:
             self._by.pop(next(iter(self._by)))
         self._by[store] = {v: k for k, v in shown.items()}
+
+    def add(self, store: str, shown: str, own: _T) -> None:
+        """Remember one more name behind a shown one (found by ``behind``)."""
+        if store not in self._by:
+            self.keep(store, {})
+        self._by[store][shown] = own
 
     def get(self, store: str, name: str) -> _T | None:
         """The own name behind a shown ``name`` of ``store``, when kept."""

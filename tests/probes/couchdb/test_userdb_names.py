@@ -156,3 +156,16 @@ def test_a_masked_name_no_longer_listed_is_one_line_of_error() -> None:
     sample = run(go)
     assert sample.docs == () and sample.error is not None
     assert sample.error.endswith("no database of that name is listed any more")
+
+
+def test_names_reported_in_part_are_numbered_among_them_and_found_again() -> None:
+    # Past --max-indices the inventory masks and numbers the databases it reports only (a
+    # listing of 100,000 is not masked whole); a read finds the same database from them.
+    async def go(transport: Transport, service: Service, ep: Endpoint) -> Any:
+        inv = await CouchdbProbe().inventory(transport, service, max_containers=3)
+        (jane,) = [c for c in inv.containers if "@" in c.name]
+        return inv, await CouchdbProbe().sample(transport, service, jane, 10)
+
+    inv, sample = run(go)
+    assert [c.name for c in inv.containers] == ["cases", "userdb-+33 ***78", "userdb-j***@g***.com"]
+    assert sorted(d["_id"] for d in sample.docs) == ["jane1", "jane2"]

@@ -5,22 +5,23 @@ With ``couch_peruser`` on, CouchDB gives each user a database of its own named
 ``userdb-6a616e65…`` is ``jane.doe@gmail.com`` to anyone who decodes it. Such a database is
 shown and stored as ``userdb-`` and the user name with its personal data masked
 (``userdb-j***@g***.com``), found by the same detectors as any record's values; names that
-collide once masked are numbered in the order of the names they stand for (``… #1``,
-``… #2``). A database is still read by its own name: it is found again from the shown one in
-the server's listing (``Databases``), never stored. Masked names hold ``*``, which no CouchDB
-database name may: the two cannot be confused. (A server whose ``database_prefix`` is not the
-default names them otherwise: they are shown as named.)
+collide once masked are numbered in the inventory's order of the names they stand for
+(``… #1``, ``… #2``). A database is still read by its own name: it is found again from the
+shown one in the server's listing (``Databases``), never stored. Masked names hold ``*``,
+which no CouchDB database name may: the two cannot be confused. (A server whose
+``database_prefix`` is not the default names them otherwise: they are shown as named.)
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from ...errors import NetError, ProtocolError
 from ...net import Http
-from ..shown import Originals, masked_name, numbered
+from ..shown import Originals, behind, masked_name, numbered
 from .allow import ALLOW
 
 # couch_peruser's default database_prefix, then the hex of the user name's UTF-8 bytes.
@@ -49,22 +50,28 @@ def user_of(name: str) -> str | None:
         return None
 
 
-def _masked(name: str) -> str | None:
-    """The name with the personal data of its user name masked; None when it holds none."""
+def masked(name: str) -> str | None:
+    """The name with the personal data of its user name masked, unnumbered; None when it
+    holds none."""
     user = user_of(name)
     shown = masked_name(user) if user is not None else None
     return PREFIX + shown if shown is not None else None
 
 
+def in_order(names: Iterable[str]) -> list[str]:
+    """Database names in the inventory's order: the users' first, then the system's."""
+    return sorted(set(names), key=lambda n: (n.startswith("_"), n))
+
+
 def shown_names(names: Iterable[str]) -> dict[str, str]:
-    """Database name → the name shown and stored instead, for the names of ``names`` (a
-    server's whole listing: numbers depend on it) that hold personal data."""
-    masked = {}
-    for name in set(names):
-        shown = _masked(name)
+    """Database name → the name shown and stored instead, for those of ``names`` (the
+    databases an inventory reports, ``in_order``) that hold personal data."""
+    found = {}
+    for name in names:
+        shown = masked(name)
         if shown is not None:
-            masked[name] = shown
-    return numbered(masked)
+            found[name] = shown
+    return numbered(found)
 
 
 def is_shown(name: str) -> bool:
@@ -90,8 +97,9 @@ class Databases(Originals[str]):
             raise ProtocolError(f"{name}: cannot list databases to find it: {exc}") from exc
         if names is None:
             raise ProtocolError(f"{name}: cannot list databases to find it (HTTP {resp.status})")
-        self.keep(base, shown_names(names))
-        real = self.get(base, name)
+        # Masking is CPU work: off the event loop, as far as the database found.
+        real = await asyncio.to_thread(behind, in_order(names), masked, name)
         if real is None:
             raise ProtocolError(f"{name}: no database of that name is listed any more")
+        self.add(base, name, real)
         return real

@@ -35,7 +35,7 @@ from .. import sampling
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from ..http_root import first_answer
 from .allow import ALLOW, SYSTEM_DATABASES
-from .names import Databases, database_names, shown_names
+from .names import Databases, database_names, in_order, masked, shown_names
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
 from .sample import spread_records, spreads
 
@@ -350,7 +350,6 @@ class CouchdbProbe(Probe):
         )
         named = [n for n in names if valid_database(n)]
         user = [n for n in named if not n.startswith("_")]
-        masked = shown_names(named)
         asked = (user or named)[:VERDICT_CHECKS]
         if not asked:
             return service(
@@ -362,7 +361,7 @@ class CouchdbProbe(Probe):
         readable = [n for n, o in zip(asked, outcomes, strict=True) if o == "open"]
         refused = [n for n, o in zip(asked, outcomes, strict=True) if o == "refused"]
         failing = [
-            f"{masked.get(n, n)}: {o}"
+            f"{masked(n) or n}: {o}"
             for n, o in zip(asked, outcomes, strict=True)
             if o not in ("open", "refused")
         ]
@@ -373,7 +372,7 @@ class CouchdbProbe(Probe):
         )
         which = ("system database" if not user else "database") + ("s" if len(asked) > 1 else "")
         if readable and refused:
-            shown = ", ".join(masked.get(n, n) for n in readable[:3])
+            shown = ", ".join(masked(n) or n for n in readable[:3])
             shown += ", …" if len(readable) > 3 else ""
             return service(
                 Verdict.PARTIAL,
@@ -425,15 +424,16 @@ class CouchdbProbe(Probe):
             return Inventory((), f"cannot list databases: HTTP {resp.status} on /_all_dbs")
         valid = [n for n in names if valid_database(n)]
         skipped = len(names) - len(valid)
-        valid.sort(key=lambda n: (n.startswith("_"), n))
+        valid = in_order(valid)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         infos: dict[str, Any] = {}
         if dbs_info_allowed(service.fingerprint, service.endpoint):
             infos = await _dbs_info(http, base, detailed)
-        masked = shown_names(valid)
-        self._databases.keep(base, masked)
+        # Masking is CPU work: the names reported only (numbered as ``names.behind`` reads).
+        shown = await asyncio.to_thread(shown_names, detailed)
+        self._databases.keep(base, shown)
         found = await asyncio.gather(
-            *(self._database(http, base, n, infos.get(n), masked.get(n, n)) for n in detailed)
+            *(self._database(http, base, n, infos.get(n), shown.get(n, n)) for n in detailed)
         )
         error = f"{skipped} database name(s) refused as invalid" if skipped else None
         return Inventory(tuple(found), error, len(rest))

@@ -4,6 +4,7 @@ reads through one ``find`` cursor a collection (``getMore``, ``killCursors``).""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import random
@@ -31,7 +32,7 @@ from ...models import (
 from ...net import Transport
 from .. import sampling
 from ..base import FullReader, Inventory, Page, PartitionReader, Probe, ReadPlan, SampleDocs
-from ..shown import Originals, masked_name, numbered
+from ..shown import Originals, behind, masked_name, numbered
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -96,17 +97,26 @@ def container_name(db: str, collection: str) -> str:
     return f"{db}.{collection}"
 
 
+def _masked(pair: tuple[str, str]) -> str | None:
+    """The container name of (database, collection) with the personal data in either
+    masked (``shown.masked_name``), unnumbered; None when neither holds any."""
+    db, collection = pair
+    mdb, mcollection = masked_name(db), masked_name(collection)
+    if mdb is None and mcollection is None:
+        return None
+    return container_name(mdb or db, mcollection or collection)
+
+
 def shown_names(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """(database, collection) → the container name shown and stored instead, for the pairs
-    of ``pairs`` (a server's whole listing: the numbers depend on it) whose names hold
-    personal data (a database or a collection a customer: ``shown.masked_name``)."""
+    of ``pairs`` (those an inventory reports, in its order) whose names hold personal data
+    (a database or a collection a customer)."""
     masked = {}
-    for db, collection in pairs:
-        mdb, mcollection = masked_name(db), masked_name(collection)
-        if mdb is not None or mcollection is not None:
-            masked[(db, collection)] = container_name(mdb or db, mcollection or collection)
-    by_name = numbered({container_name(*pair): shown for pair, shown in masked.items()})
-    return {pair: by_name[container_name(*pair)] for pair in masked}
+    for pair in pairs:
+        shown = _masked(pair)
+        if shown is not None:
+            masked[pair] = shown
+    return numbered(masked)
 
 
 def _place(container: Container) -> tuple[str, str] | None:
@@ -125,12 +135,14 @@ async def _unmasked(
 ) -> tuple[str, str]:
     """The database and collection behind a masked container ``name`` of ``store``
     (``Endpoint.key``): kept by the inventory, else found in the server's listing again."""
-    if (pair := originals.get(store, name)) is None:
-        names, _errors = await _listing(conn)
-        originals.keep(store, shown_names(names))
-        pair = originals.get(store, name)
+    if (pair := originals.get(store, name)) is not None:
+        return pair
+    names, _errors = await _listing(conn)
+    # Masking is CPU work: off the event loop, as far as the collection found.
+    pair = await asyncio.to_thread(behind, names, _masked, name)
     if pair is None:
         raise ProtocolError(f"{name}: no collection of that name is listed any more")
+    originals.add(store, name, pair)
     return pair
 
 
@@ -294,7 +306,8 @@ class MongodbProbe(Probe):
         errors: list[str] = []
         try:
             names, errors = await _listing(conn)
-            shown = shown_names(names)
+            # Masking is CPU work: the names reported only (numbered as ``behind`` reads).
+            shown = await asyncio.to_thread(shown_names, names[:max_containers])
             self._originals.keep(service.endpoint.key, shown)
             truncated = max(0, len(names) - max_containers)
             for db, collection in names[:max_containers]:
