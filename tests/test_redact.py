@@ -263,8 +263,29 @@ def test_hide_secrets_replaces_each_secret_in_the_words_a_server_said() -> None:
     assert hide_secrets(untouched, {"sesame9"}) is untouched  # nothing rebuilt
 
 
-def test_a_secret_too_short_to_look_for_leaves_the_text_alone() -> None:
-    assert hide_secrets("a reason with ab in it", {"ab"}) == "a reason with ab in it"
+@pytest.mark.parametrize(
+    ("text", "secret", "shown"),
+    [
+        pytest.param("password 'ab' refused", "ab", "password '***' refused", id="quoted"),
+        pytest.param("auth ab failed", "ab", "auth *** failed", id="word"),
+        pytest.param("pw=7; retry", "7", "pw=***; retry", id="one-digit"),
+        pytest.param("Basic ab", "ab", "Basic ***", id="at-the-end"),
+        pytest.param("x-!q-y", "!q", "x-***-y", id="punctuation-in-it"),
+        # Not the password: the same letters inside a longer word or number.
+        pytest.param("about a tab", "ab", "about a tab", id="in-words"),
+        pytest.param("17 tries in 2017", "7", "17 tries in 2017", id="in-numbers"),
+        pytest.param("table ab_test", "ab", "table ab_test", id="in-a-name"),
+    ],
+)
+def test_a_short_secret_is_hidden_where_it_stands_alone(text: str, secret: str, shown: str) -> None:
+    assert hide_secrets(text, {secret}) == shown
+
+
+def test_a_short_secret_is_hidden_in_a_result_and_long_ones_still_anywhere() -> None:
+    result = _result("the password 'ab' (Basic x9ab9x) is not 'abc'")
+    hidden = hide_secrets(result, {"ab", "x9ab9x"})
+    assert hidden.service.reason == "the password '***' (Basic ***) is not 'abc'"
+    assert hidden.containers[0].container.name == result.containers[0].container.name
 
 
 def _result(reason: str) -> TargetResult:

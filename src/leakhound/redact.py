@@ -319,8 +319,9 @@ def hide_password(text: str, *, loose: bool = False) -> str:
     return (_ANY_PASSWORD if loose else _USER_PASSWORD).sub(r"\1\2:***@", text)
 
 
-# A secret shorter than this is not looked for: replacing two letters everywhere would
-# garble every reason and name, and such a password is guessed, not read off a report.
+# A secret shorter than this is looked for as a whole word only: replacing two letters
+# wherever they occur would garble every reason ("ab" in "about", "12" in "1234"), but a
+# server that quotes a short password quotes it alone ('password "ab" refused').
 MIN_SECRET = 4
 _T = TypeVar("_T")
 
@@ -348,24 +349,43 @@ _SAID = frozenset(
 def hide_secrets(value: _T, secrets: Collection[str]) -> _T:
     """``value`` (a string, or a scan's result: frozen dataclasses, tuples and lists of them)
     with every occurrence of each of ``secrets`` shown as ``***``: in the whole of a
-    string, in a result's words alone (its reasons and errors).
+    string, in a result's words alone (its reasons and errors). A secret shorter than
+    ``MIN_SECRET`` is hidden where it stands alone, not inside a longer word.
 
     The owner's credentials go to the server only, but a server may say them back (an
     error that quotes the password it refused, a page that echoes the Authorization
     header): nothing a server said about them is written with them in it."""
     kept = sorted((s for s in secrets if len(s) >= MIN_SECRET), key=len, reverse=True)
-    if not kept:
+    short = sorted((s for s in secrets if 0 < len(s) < MIN_SECRET), key=len, reverse=True)
+    if not kept and not short:
         return value
-    return cast(_T, _hide(value, kept, True))
+    alone = _whole_words(short) if short else None
+    return cast(_T, _hide(value, _Secrets(kept, alone), True))
 
 
-def _hide(value: Any, secrets: Sequence[str], said: bool) -> Any:
+def _whole_words(secrets: Sequence[str]) -> re.Pattern[str]:
+    """Any of ``secrets`` where no letter, digit or underscore touches it on either side."""
+    either = "|".join(re.escape(s) for s in secrets)
+    return re.compile(rf"(?<!\w)(?:{either})(?!\w)")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Secrets:
+    """What ``hide_secrets`` looks for: long secrets anywhere, short ones as whole words."""
+
+    anywhere: Sequence[str]
+    alone: re.Pattern[str] | None
+
+    def hide(self, text: str) -> str:
+        for s in self.anywhere:
+            if s in text:
+                text = text.replace(s, _STARS)
+        return self.alone.sub(_STARS, text) if self.alone is not None else text
+
+
+def _hide(value: Any, secrets: _Secrets, said: bool) -> Any:
     if type(value) is str:  # never a Verdict or an enum's member, which are str too
-        if said:
-            for s in secrets:
-                if s in value:
-                    value = value.replace(s, _STARS)
-        return value
+        return secrets.hide(value) if said else value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
         for f in dataclasses.fields(value):

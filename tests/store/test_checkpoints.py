@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from leakhound.count.tally import Tally, count_batch, merged
 from leakhound.store.sqlite import _MIGRATIONS, SqliteStore
@@ -337,3 +340,31 @@ def test_a_container_read_to_its_end_leaves_no_position_in_the_log_while_the_sca
         store.finish_container(scan_id, "h:1", "cases", {"docs": 1}, [b"\0" * 64])
         assert not _kept(tmp_path, email)  # still open
         assert store.finished(scan_id, "h:1", "cases") == {"docs": 1}
+
+
+def test_a_deleted_position_is_overwritten_where_sqlite_would_keep_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite builds differ: Debian's zeroes deleted rows, python.org's and Homebrew's leave
+    # them in the page's free space (PRAGMA secure_delete off), where a position deleted
+    # when its container ended would be read back from the file by anyone who copies it.
+    connect = sqlite3.connect
+
+    def built_without_secure_delete(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        db = connect(*args, **kwargs)
+        db.execute("PRAGMA secure_delete=OFF")
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", built_without_secure_delete)
+    email = "jane.doe@gmail.com"
+    with SqliteStore(tmp_path / "f.db") as store:
+        assert store._db.execute("PRAGMA secure_delete").fetchone() == (1,)
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        plan = _plan(2) | {"state": {"method": "keyset", "ends": [[email.encode().hex()]]}}
+        store.start_partitions(scan_id, "h:1", "cases", plan)
+        store.checkpoint(
+            scan_id, "h:1", "cases", 0, docs=1, position={"after": email}, tally=b"\0" * 64
+        )
+        store.finish_container(scan_id, "h:1", "cases", {"docs": 1}, [b"\0" * 64])
+        data = b"".join(p.read_bytes() for p in tmp_path.glob("f.db*"))  # checkpointed
+    assert email.encode() not in data and email.encode().hex().encode() not in data

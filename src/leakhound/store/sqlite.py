@@ -530,6 +530,10 @@ class SqliteStore:
                 os.umask(old)
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            # A deleted row stays in the file's free space unless this is on, and a full
+            # read's positions are raw key values (an e-mail address in a table keyed by
+            # it): Debian builds SQLite with it on, python.org's and Homebrew's do not.
+            self._db.execute("PRAGMA secure_delete=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the findings database {self.path}: {exc}") from exc

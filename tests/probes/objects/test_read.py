@@ -170,6 +170,30 @@ def test_a_read_resumed_from_any_position_gives_exactly_the_rest(size: int) -> N
         assert [i for r, _ in rest for i in r] == EXPECTED[done:], position
 
 
+@pytest.mark.parametrize("size", [1, 4, 13])
+def test_a_resumed_read_counts_the_objects_listed_as_an_uninterrupted_one(size: int) -> None:
+    # A resumed read lists the page it stopped in again: the position's count of objects
+    # listed must not hold that page already, or each resume adds a page to it.
+    pages = asyncio.run(read_all(Shelf(OBJECTS), size=size))
+    assert max(position["listed"] for _, position in pages) <= 7
+    for n, (_, position) in enumerate(pages):
+        rest = asyncio.run(read_all(Shelf(OBJECTS), size=size, position=position))
+        assert rest == pages[n + 1 :], position
+
+
+def test_a_resumed_read_of_a_folder_at_its_listing_bound_is_not_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The inventory listed 7 objects; the folder has grown to 14, twice that: allowed.
+    monkeypatch.setattr(objread, "LISTING_SLACK_PAGES", 0)
+    grown = OBJECTS | {f"f/m{n}.jsonl": jsonl_object(f"m{n}", 1) for n in range(7)}
+    pages, why = asyncio.run(_read_to_stop(Shelf(grown), 2))
+    assert why is None
+    for n, (_, position) in enumerate(pages):
+        rest, why = asyncio.run(_read_to_stop(Shelf(grown), 2, position))
+        assert why is None and rest == pages[n + 1 :], position
+
+
 def test_partitions_share_the_objects_and_together_read_each_once() -> None:
     got: list[str] = []
     for number in range(3):
@@ -342,19 +366,17 @@ def test_folder_markers_are_no_objects_to_the_listing_s_bound() -> None:
         "b/f/*", None, None, details={"bucket": "b", "prefix": "f/", "below": True, "objects": 3}
     )
 
-    async def go() -> tuple[list[str], Any]:
+    async def go() -> tuple[list[str], tuple[int, int]]:
         r = reader(Shelf(objects))
         part = r.partition(await r.open(below, 1), 0, None, size=100)
         got: list[str] = []
-        position = None
         while (page := await part.next_page()) is not None:
             got += [d["id"] for d in page.docs]
-            position = page.position
-        return got, position
+        return got, (part.listed, part.markers)
 
-    got, position = asyncio.run(go())
+    got, counted = asyncio.run(go())
     assert sorted(got) == sorted([f"a-{n}" for n in range(4)] + ["g-0", "g-1", "g-2", "z-0", "z-1"])
-    assert position["listed"] == 3 and position["markers"] == 60
+    assert counted == (3, 60)
 
 
 def test_a_bounded_listing_of_nothing_but_markers_stops_past_its_own_cap(

@@ -36,12 +36,12 @@ from .. import sampling
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW, SYSTEM_DATABASES
+from .names import Databases, database_names, in_order, masked, shown_names
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
 from .sample import spread_records, spreads
 
 VERDICT_CHECKS = 50  # databases asked, each on its own, whether it reads without credentials
 DBS_INFO_BATCH = 100  # CouchDB's max_db_number_for_dbs_info_req default
-MAX_DATABASES = 100_000  # names kept of one /_all_dbs answer
 FIELD_DOCS = 5  # documents read to find one record's fields (design documents come first)
 DESIGN_DOCS = 1000  # design documents counted per database; past it the count is a bound
 MAX_FIELDS = 5000  # per database: a hostile document may hold millions of keys
@@ -116,14 +116,6 @@ def couch_error(body: Any) -> str | None:
         reason = body.get("reason")
         return (reason if isinstance(reason, str) and reason else body["error"])[:200]
     return None
-
-
-def database_names(body: Any) -> list[str] | None:
-    """The names of an ``/_all_dbs`` answer (at most MAX_DATABASES); None when it is not a
-    list of names."""
-    if not isinstance(body, list) or not all(isinstance(n, str) for n in body[:100]):
-        return None
-    return [n for n in body[:MAX_DATABASES] if isinstance(n, str)]
 
 
 def valid_database(name: str) -> bool:
@@ -213,6 +205,11 @@ class CouchdbProbe(Probe):
     default_ports = (5984, 6984)
     speaks_http = True
     allow = ALLOW
+
+    def __init__(self) -> None:
+        # The databases behind the masked names of per-user databases (``names``): a sample
+        # or a full read asks the server by the database's own name.
+        self._databases = Databases()
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """Try the endpoint's scheme (http, then https when none was given) and classify."""
@@ -323,7 +320,7 @@ class CouchdbProbe(Probe):
         readable = [n for n, o in zip(asked, outcomes, strict=True) if o == "open"]
         refused = [n for n, o in zip(asked, outcomes, strict=True) if o == "refused"]
         failing = [
-            f"{n}: {o}"
+            f"{masked(n) or n}: {o}"
             for n, o in zip(asked, outcomes, strict=True)
             if o not in ("open", "refused")
         ]
@@ -334,7 +331,8 @@ class CouchdbProbe(Probe):
         )
         which = ("system database" if not user else "database") + ("s" if len(asked) > 1 else "")
         if readable and refused:
-            shown = ", ".join(readable[:3]) + (", …" if len(readable) > 3 else "")
+            shown = ", ".join(masked(n) or n for n in readable[:3])
+            shown += ", …" if len(readable) > 3 else ""
             return service(
                 Verdict.PARTIAL,
                 f"{len(readable)} of {of} {which} read without credentials "
@@ -385,18 +383,22 @@ class CouchdbProbe(Probe):
             return Inventory((), f"cannot list databases: HTTP {resp.status} on /_all_dbs")
         valid = [n for n in names if valid_database(n)]
         skipped = len(names) - len(valid)
-        valid.sort(key=lambda n: (n.startswith("_"), n))
+        valid = in_order(valid)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         infos: dict[str, Any] = {}
         if dbs_info_allowed(service.fingerprint, service.endpoint):
             infos = await _dbs_info(http, base, detailed)
+        # Masking is CPU work: the names reported only (numbered as ``names.behind`` reads).
+        shown = await asyncio.to_thread(shown_names, detailed)
+        self._databases.keep(base, shown)
         found = await asyncio.gather(
-            *(self._database(http, base, n, infos.get(n)) for n in detailed)
+            *(self._database(http, base, n, infos.get(n), shown.get(n, n)) for n in detailed)
         )
         error = f"{skipped} database name(s) refused as invalid" if skipped else None
         return Inventory(tuple(found), error, len(rest))
 
-    async def _database(self, http: Http, base: str, name: str, info: Any) -> Container:
+    async def _database(self, http: Http, base: str, name: str, info: Any, shown: str) -> Container:
+        """Database ``name`` as a container named ``shown`` (``names.shown_names``)."""
         path = db_path(base, name)
         errors: list[str] = []
         readable = True
@@ -440,7 +442,7 @@ class CouchdbProbe(Probe):
         if not readable:
             errors.insert(0, "asks for credentials")
         fields = document_fields(first[0]) if first and isinstance(first[0], dict) else {}
-        reasons = compromise.by_name(name, noun="database")
+        reasons = compromise.by_name(shown, noun="database")
         sizes = info.get("sizes") if info else None
         store = _count(sizes.get("file")) if isinstance(sizes, dict) else None
         if store is None and info:
@@ -453,7 +455,7 @@ class CouchdbProbe(Probe):
             details["deleted_docs"] = deleted
         system = name.startswith("_")
         return Container(
-            name=name,
+            name=shown,
             docs=docs,
             store_bytes=store,
             hidden=system,
@@ -480,8 +482,12 @@ class CouchdbProbe(Probe):
         id order, with their documents, in one request."""
         if container.details.get("readable") is False:  # the inventory's read had 401/403
             return SampleDocs((), "the database asks for credentials", denied=True)
+        try:
+            name = await self._databases.database(transport.http, service.url, container.name)
+        except ProtocolError as exc:
+            return SampleDocs((), str(exc))
         if spreads(container.docs, size):
-            url = db_path(service.url, container.name) + "/_all_docs"
+            url = db_path(service.url, name) + "/_all_docs"
             try:
                 found = await spread_records(transport.http, url, size)
             except NetError as exc:
@@ -494,7 +500,7 @@ class CouchdbProbe(Probe):
         extra = design if isinstance(design, int) and 0 < design <= DESIGN_DOCS else 0
         try:
             resp = await transport.http.get(
-                db_path(service.url, container.name) + "/_all_docs",
+                db_path(service.url, name) + "/_all_docs",
                 ALLOW,
                 params={"include_docs": "true", "limit": str(size + extra)},
             )
@@ -507,7 +513,7 @@ class CouchdbProbe(Probe):
 
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """Every record along ``_all_docs``, page by page from the last id read."""
-        return CouchdbReader(transport.http, service.url)
+        return CouchdbReader(transport.http, service.url, self._databases)
 
     def field_type(self, native: str) -> FieldType:
         """JSON types in neutral words (a string that reads as an ISO date is a date)."""

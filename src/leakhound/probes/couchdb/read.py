@@ -21,6 +21,7 @@ from ...models import Container
 from ...net import Http
 from ..base import FullReader, Overrun, Page, PartitionReader, ReadPlan
 from .allow import ALLOW
+from .names import Databases
 
 MAX_ID = 10_000  # characters of one id kept as a position; a longer one cannot be a real id
 DESIGN_PREFIX = "_design/"
@@ -65,11 +66,13 @@ class CouchdbReader(FullReader):
 
     method = "all_docs"
 
-    def __init__(self, http: Http, base: str) -> None:
+    def __init__(self, http: Http, base: str, databases: Databases | None = None) -> None:
         self._http, self._base = http, base
+        self._databases = databases or Databases()
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """One partition; the plan names the database and its record count."""
+        """One partition; the plan names the database (as the container is named: a masked
+        name is found again when the read starts, ``names``) and its record count."""
         if container.details.get("readable") is False:
             # The inventory's read of it had 401 or 403.
             raise DeniedError(f"{container.name}: the database asks for credentials")
@@ -87,20 +90,35 @@ class CouchdbReader(FullReader):
         """The database's records after ``position`` (``{"after": id}``; None: the start)."""
         after = position.get("after") if isinstance(position, dict) else None
         return AllDocsReader(
-            self._http, self._base, plan, after if isinstance(after, str) else None, size
+            self._http,
+            self._base,
+            plan,
+            after if isinstance(after, str) else None,
+            size,
+            self._databases,
         )
 
 
 class AllDocsReader(PartitionReader):
     """Pages of ``size`` rows of ``_all_docs`` with their documents."""
 
-    def __init__(self, http: Http, base: str, plan: ReadPlan, after: str | None, size: int) -> None:
+    def __init__(
+        self,
+        http: Http,
+        base: str,
+        plan: ReadPlan,
+        after: str | None,
+        size: int,
+        databases: Databases,
+    ) -> None:
         state = plan.state if isinstance(plan.state, dict) else {}
         database = state.get("database")
         if not isinstance(database, str):
             raise ProtocolError(f"{plan.container}: the stored read plan is not CouchDB's")
-        self._http, self._plan = http, plan
-        self._url = db_path(base, database) + "/_all_docs"
+        self._http, self._plan, self._base = http, plan, base
+        # Its own name once known: a masked one is kept nowhere but here.
+        self._database, self._databases = database, databases
+        self._url: str | None = None
         self.after, self.size = after, max(1, size)
         self.done = False
 
@@ -142,6 +160,9 @@ class AllDocsReader(PartitionReader):
         }
         if self.after is not None:
             params["startkey"] = orjson.dumps(self.after).decode()
+        if self._url is None:
+            name = await self._databases.database(self._http, self._base, self._database)
+            self._url = db_path(self._base, name) + "/_all_docs"
         resp = await self._http.get(self._url, ALLOW, params=params)
         if resp.denied:
             raise DeniedError(

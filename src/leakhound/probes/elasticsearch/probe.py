@@ -28,6 +28,7 @@ from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW
+from .names import Indices, shown_names, valid_index_name
 from .refusal import blocked, refused
 
 # Preferred names for the "main date" of a record, most telling first.
@@ -275,17 +276,6 @@ def main_date_field(fields: list[FieldInfo]) -> str | None:
     return sorted(dates, key=lambda p: (p.count("."), p))[0]
 
 
-def _valid_index_name(name: Any) -> bool:
-    # The server's own rules; a hostile server may return names that would be wildcards or
-    # paths in a URL, so those are never requested.
-    return (
-        isinstance(name, str)
-        and 0 < len(name.encode()) <= 255
-        and not name.startswith(("_", "-", "+"))
-        and not any(c in name for c in '\\/*?"<>| ,#:')
-    )
-
-
 def _int(value: Any) -> int | None:
     # A count must fit SQLite's signed 64-bit INTEGER; str.isdigit() is also true of "²",
     # which int() refuses, and of 5000-digit strings, which int() refuses too.
@@ -313,6 +303,10 @@ class ElasticsearchProbe(Probe):
     default_ports = (9200, 9243)
     speaks_http = True
     allow = ALLOW
+
+    def __init__(self) -> None:
+        # The indices behind masked container names (``names``): searched by their own.
+        self._indices = Indices()
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """Try the endpoint's scheme (http, then https when none was given) and classify."""
@@ -447,13 +441,16 @@ class ElasticsearchProbe(Probe):
         if rows is None:
             return Inventory((), "cannot list indices: unexpected _cat/indices answer")
         hidden = await self._hidden(http, base)
-        valid = [r for r in rows if _valid_index_name(r.get("index"))]
+        valid = [r for r in rows if valid_index_name(r.get("index"))]
         skipped = len(rows) - len(valid)
         valid.sort(key=lambda r: (str(r["index"]).startswith("."), str(r["index"])))
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
+        # Masking is CPU work: the names reported only (numbered as ``names.behind`` reads).
+        shown = await asyncio.to_thread(shown_names, [str(r["index"]) for r in detailed])
+        self._indices.keep(base, shown)
         indices = await asyncio.gather(
-            *(self._index(http, base, r, hidden, interval) for r in detailed)
+            *(self._index(http, base, r, hidden, interval, shown) for r in detailed)
         )
         error = f"{skipped} index name(s) refused as invalid" if skipped else None
         return Inventory(tuple(indices), error, len(rest))
@@ -495,8 +492,16 @@ class ElasticsearchProbe(Probe):
         return out
 
     async def _index(
-        self, http: Http, base: str, row: dict[str, Any], hidden: set[str], interval: str | None
+        self,
+        http: Http,
+        base: str,
+        row: dict[str, Any],
+        hidden: set[str],
+        interval: str | None,
+        shown: dict[str, str],
     ) -> Container:
+        """One index as a container, named as ``shown`` says where its name holds personal
+        data (``names``)."""
         name = str(row["index"])
         path = base + "/" + quote(name, safe="")
         errors: list[str] = []
@@ -534,9 +539,9 @@ class ElasticsearchProbe(Probe):
             date_min, date_max, years = await self._date_range(
                 http, path, date_field, errors, interval
             )
-        reasons = compromise.by_name(name)
+        reasons = compromise.by_name(shown.get(name, name))
         return Container(
-            name=name,
+            name=shown.get(name, name),
             docs=docs,
             store_bytes=_int(row.get("store.size")),
             hidden=name in hidden or name.startswith("."),
@@ -604,7 +609,11 @@ class ElasticsearchProbe(Probe):
         Elasticsearch before 7, a version unknown), refuses the query or does not score the
         whole index in its share of the read timeout, or the index holds no more than
         ``size`` documents."""
-        path = service.url + "/" + quote(container.name, safe="") + "/_search"
+        try:
+            index = await self._indices.index(transport.http, service.url, container.name)
+        except ProtocolError as exc:
+            return SampleDocs((), str(exc))
+        path = service.url + "/" + quote(index, safe="") + "/_search"
         spread = random_sample(service.fingerprint) and (container.docs or 0) > size
         if spread:
             seconds = transport.limits.read_timeout * SAMPLE_TIME_SHARE
@@ -620,7 +629,7 @@ class ElasticsearchProbe(Probe):
         """Point in time + search_after where the version has it, sliced scroll otherwise."""
         from .read import ElasticsearchReader
 
-        return ElasticsearchReader(transport.http, service)
+        return ElasticsearchReader(transport.http, service, indices=self._indices)
 
     async def count_distinct(
         self,
@@ -632,9 +641,11 @@ class ElasticsearchProbe(Probe):
         """Each keyword field's distinct values across all the indices at once, one request:
         ``cardinality`` at its highest precision, a person in several yearly indices counted
         once. The bounds are the aggregation's (``CARDINALITY_ERROR``)."""
-        names = [c.name for c in containers]
-        if not names or not fields:
+        if not containers or not fields:
             return None
+        names = await self._indices.indices(
+            transport.http, service.url, [c.name for c in containers]
+        )
         aggs = {
             f"f{n}": {"cardinality": {"field": f, "precision_threshold": PRECISION}}
             for n, f in enumerate(fields)
@@ -673,7 +684,9 @@ class ElasticsearchProbe(Probe):
             "size": TERMS_PAGE,
             "sources": [{"v": {"terms": {"field": field}}}],
         }
-        names = [c.name for c in containers]
+        names = await self._indices.indices(
+            transport.http, service.url, [c.name for c in containers]
+        )
         while True:
             query = {
                 "size": 0,

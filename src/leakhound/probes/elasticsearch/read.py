@@ -30,6 +30,7 @@ from ...models import Container, Fingerprint, Service
 from ...net import Http, Response
 from ..base import FullReader, Page, PartitionReader, PositionExpired, ReadPlan
 from .allow import ALLOW
+from .names import Indices
 from .refusal import refused
 
 PIT_OPENSEARCH, PIT_ELASTIC, SCROLL = "pit-os", "pit-es", "scroll"
@@ -136,10 +137,17 @@ class ElasticsearchReader(FullReader):
     """Every document of the indices of one cluster, through its point in time or scroll."""
 
     def __init__(
-        self, http: Http, service: Service, keep_alive: str = "5m", method: str | None = None
+        self,
+        http: Http,
+        service: Service,
+        keep_alive: str = "5m",
+        method: str | None = None,
+        indices: Indices | None = None,
     ) -> None:
         self._http = http
         self._base = service.url
+        # The indices behind masked container names (``names``), searched by their own.
+        self._indices = indices or Indices()
         # ``method``: SCROLL where only GET can pass (Kibana's console proxy opens no PIT).
         self._method = method or read_method(service.fingerprint)
         self.method = _shown(self._method)
@@ -150,7 +158,9 @@ class ElasticsearchReader(FullReader):
         """Open the index's PIT (if the method has one) and size the slices to its shards."""
         return await self._open(container.name, self._method, partitions)
 
-    async def _open(self, index: str, method: str, slices: int) -> ReadPlan:
+    async def _open(self, name: str, method: str, slices: int) -> ReadPlan:
+        """The plan of container ``name``: its index asked by its own name (``names``)."""
+        index = await self._indices.index(self._http, self._base, name)
         path = self._base + "/" + quote(index, safe="")
         http = self._http
         if method == SCROLL:
@@ -161,7 +171,7 @@ class ElasticsearchReader(FullReader):
             total = _total(body)
             # A slice of an empty index without mapping fails ("field _id not found").
             return ReadPlan(
-                index,
+                name,
                 1 if total == 0 else max(1, slices),
                 _shown(SCROLL),
                 {"method": SCROLL, "shards": _shards(body)},
@@ -183,7 +193,7 @@ class ElasticsearchReader(FullReader):
             pit = _body(resp, "open point in time").get("id")
         if not isinstance(pit, str) or not pit or len(pit) > 100_000:
             raise ProtocolError("no point-in-time id in the answer")
-        plan = ReadPlan(index, 1, _shown(method), {"method": method, "pit": pit})
+        plan = ReadPlan(name, 1, _shown(method), {"method": method, "pit": pit})
         try:
             resp = await http.request(
                 "POST",
@@ -202,7 +212,7 @@ class ElasticsearchReader(FullReader):
         shards, total = _shards(body), _total(body)
         # A slice of an empty index without mapping fails ("field _id not found").
         return ReadPlan(
-            index,
+            name,
             _slices(1 if total == 0 else slices, shards),
             _shown(method),
             {"method": method, "pit": pit, "shards": shards},
@@ -231,6 +241,7 @@ class ElasticsearchReader(FullReader):
             keep_alive=self.keep_alive,
             position=position,
             fields=self._fields,
+            indices=self._indices,
         )
 
     def project(self, fields: Sequence[str]) -> FullReader:
@@ -280,8 +291,10 @@ class SliceReader(PartitionReader):
         keep_alive: str,
         position: Any = None,
         fields: Sequence[str] | None = None,
+        indices: Indices | None = None,
     ) -> None:
         state = _state(plan)
+        self._indices = indices or Indices()
         self._fields = list(fields) if fields else None
         self._http, self._base, self._plan = http, base, plan
         self._method: str = state["method"]
@@ -384,7 +397,8 @@ class SliceReader(PartitionReader):
                 query["slice"] = spec
             if self._fields is not None:
                 query["_source"] = self._fields
-            path = self._base + "/" + quote(self._plan.container, safe="") + "/_search"
+            index = await self._indices.index(self._http, self._base, self._plan.container)
+            path = self._base + "/" + quote(index, safe="") + "/_search"
             resp = await self._http.request(
                 "POST", path, ALLOW, json=query, params={"scroll": self._keep_alive}
             )

@@ -4,6 +4,7 @@ reads through one ``find`` cursor a collection (``getMore``, ``killCursors``).""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import random
@@ -40,6 +41,7 @@ from ..base import (
     SampleDocs,
     failures_said,
 )
+from ..shown import Originals, behind, masked_name, numbered
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -104,12 +106,53 @@ def container_name(db: str, collection: str) -> str:
     return f"{db}.{collection}"
 
 
-def _place(container: Container) -> tuple[str, str]:
-    """The database and collection of a container the inventory made (its details)."""
+def _masked(pair: tuple[str, str]) -> str | None:
+    """The container name of (database, collection) with the personal data in either
+    masked (``shown.masked_name``), unnumbered; None when neither holds any."""
+    db, collection = pair
+    mdb, mcollection = masked_name(db), masked_name(collection)
+    if mdb is None and mcollection is None:
+        return None
+    return container_name(mdb or db, mcollection or collection)
+
+
+def shown_names(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(database, collection) → the container name shown and stored instead, for the pairs
+    of ``pairs`` (those an inventory reports, in its order) whose names hold personal data
+    (a database or a collection a customer)."""
+    masked = {}
+    for pair in pairs:
+        shown = _masked(pair)
+        if shown is not None:
+            masked[pair] = shown
+    return numbered(masked)
+
+
+def _place(container: Container) -> tuple[str, str] | None:
+    """The database and collection of a container the inventory made (its details); None
+    for a masked name (``_unmasked``)."""
+    if container.details.get("masked_name"):
+        return None
     db, collection = container.details.get("database"), container.details.get("collection")
     if not isinstance(db, str) or not isinstance(collection, str):
         raise ProtocolError(f"{container.name}: not a collection this probe listed")
     return db, collection
+
+
+async def _unmasked(
+    conn: Connection, originals: Originals[tuple[str, str]], store: str, name: str
+) -> tuple[str, str]:
+    """The database and collection behind a masked container ``name`` of ``store``
+    (``Endpoint.key``): kept by the inventory, else found in the server's listing again."""
+    if (pair := originals.get(store, name)) is not None:
+        return pair
+    names, _errors = await _listing(conn)
+    # Masking is CPU work: off the event loop, as far as the collection found.
+    pair = await asyncio.to_thread(behind, names, _masked, name)
+    if pair is None:
+        raise ProtocolError(f"{name}: no collection of that name is listed any more")
+    originals.add(store, name, pair)
+    return pair
 
 
 def _planned(plan: ReadPlan) -> tuple[str, str]:
@@ -169,6 +212,10 @@ class MongodbProbe(Probe):
     default_ports = (27017, 27018, 27019)
     schemes = ("mongodb",)
     allow = ALLOW
+
+    def __init__(self) -> None:
+        # The databases and collections behind masked container names (``shown_names``).
+        self._originals: Originals[tuple[str, str]] = Originals()
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """hello says it is MongoDB; listDatabases (authorizedDatabases: false) decides."""
@@ -267,38 +314,26 @@ class MongodbProbe(Probe):
         found: list[Container] = []
         errors: list[str] = []
         try:
-            listing = await conn.run(
-                "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
-            )
-            listed_dbs = listing.get("databases")
-            if not isinstance(listed_dbs, list):
-                raise ProtocolError("listDatabases answered without a list of databases")
-            # Each once: a database listed twice would make two containers of one name.
-            dbs = {
-                d["name"]
-                for d in listed_dbs
-                if isinstance(d, dict) and isinstance(d.get("name"), str)
-            }
-            names: list[tuple[str, str]] = []
-            for db in sorted(dbs):
-                try:
-                    listed, short = await _collections(conn, db)
-                except NetError as exc:
-                    errors.append(f"{db}: {exc}")
-                    continue
-                if short:
-                    errors.append(f"{db}: {short}")
-                names += [(db, name) for name in dict.fromkeys(listed)]
+            names, errors = await _listing(conn)
+            # Masking is CPU work: the names reported only (numbered as ``behind`` reads).
+            shown = await asyncio.to_thread(shown_names, names[:max_containers])
+            self._originals.keep(service.endpoint.key, shown)
             truncated = max(0, len(names) - max_containers)
             for db, collection in names[:max_containers]:
-                found.append(await self._collection(conn, db, collection))
+                found.append(
+                    await self._collection(conn, db, collection, shown.get((db, collection)))
+                )
         except NetError as exc:
             return Inventory(tuple(found), f"cannot list databases: {exc}")
         finally:
             await conn.close()
         return Inventory(tuple(found), failures_said(errors), truncated)
 
-    async def _collection(self, conn: Connection, db: str, collection: str) -> Container:
+    async def _collection(
+        self, conn: Connection, db: str, collection: str, shown: str | None
+    ) -> Container:
+        """One collection as a container, named ``shown`` where its names hold personal data
+        (its details then hold them masked, and say so)."""
         errors: list[str] = []
         docs: int | None = None
         size: int | None = None
@@ -321,9 +356,13 @@ class MongodbProbe(Probe):
             date_min, date_max = await _date_range(conn, db, collection, date_field, errors)
             if small and date_min and date_max:
                 years = await _years(conn, db, collection, date_field, date_min, date_max, errors)
-        name = container_name(db, collection)
-        reasons = compromise.by_name(db, noun="database") + compromise.by_name(
-            collection, noun="collection"
+        name = shown or container_name(db, collection)
+        details: dict[str, Any] = {"database": db, "collection": collection}
+        if shown is not None:
+            mdb, mcollection = masked_name(db) or db, masked_name(collection) or collection
+            details = {"database": mdb, "collection": mcollection, "masked_name": True}
+        reasons = compromise.by_name(details["database"], noun="database") + compromise.by_name(
+            details["collection"], noun="collection"
         )
         return Container(
             name,
@@ -339,7 +378,7 @@ class MongodbProbe(Probe):
             compromise_reasons=tuple(reasons),
             error=failures_said(errors),
             years=years,
-            details={"database": db, "collection": collection},
+            details=details,
         )
 
     async def sample(
@@ -354,7 +393,9 @@ class MongodbProbe(Probe):
         except NetError as exc:
             return SampleDocs.failed(exc)
         try:
-            db, collection = _place(container)
+            db, collection = _place(container) or await _unmasked(
+                conn, self._originals, service.endpoint.key, container.name
+            )
             ferretdb = "ferretdb_version" in service.fingerprint.details
             if spreads(container.docs, size, ferretdb=ferretdb):
                 places = min(RUNS, size) if ferretdb else size
@@ -376,14 +417,14 @@ class MongodbProbe(Probe):
                     return SampleDocs(tuple(plain(d) for d in got[0]), drawn=drawn)
             docs = await _find(conn, db, collection, {}, size)
             return SampleDocs(tuple(plain(d) for d in docs))
-        except NetError as exc:
+        except NetError as exc:  # a masked name no longer listed too (ProtocolError)
             return SampleDocs.failed(exc)
         finally:
             await conn.close()
 
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """Every document in ``_id`` order, page by page from the last ``_id`` read."""
-        return MongodbReader(transport, service.endpoint)
+        return MongodbReader(transport, service.endpoint, self._originals)
 
     def field_type(self, native: str) -> FieldType:
         """BSON types in neutral words."""
@@ -584,6 +625,31 @@ LIST_BATCHES = 100  # listCollections batches of one database, at most (a cursor
 LIST_LIMIT = 100_000  # names in one listCollections batch, at most (a server sends ~16 MiB)
 
 
+async def _listing(conn: Connection) -> tuple[list[tuple[str, str]], list[str]]:
+    """Every (database, collection) the server lists, each once, in database order, and
+    what could not be listed, by database."""
+    errors: list[str] = []
+    listing = await conn.run(
+        "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
+    )
+    listed_dbs = listing.get("databases")
+    if not isinstance(listed_dbs, list):
+        raise ProtocolError("listDatabases answered without a list of databases")
+    # Each once: a database listed twice would make two containers of one name.
+    dbs = {d["name"] for d in listed_dbs if isinstance(d, dict) and isinstance(d.get("name"), str)}
+    names: list[tuple[str, str]] = []
+    for db in sorted(dbs):
+        try:
+            listed, short = await _collections(conn, db)
+        except NetError as exc:
+            errors.append(f"{masked_name(db) or db}: {exc}")
+            continue
+        if short:
+            errors.append(f"{masked_name(db) or db}: {short}")
+        names += [(db, name) for name in dict.fromkeys(listed)]
+    return names, errors
+
+
 async def _collections(conn: Connection, db: str) -> tuple[list[str], str | None]:
     """The collections of ``db`` (not views, not ``system.*``), and why the list stopped
     before its end (None: it did not): the first batch of ``listCollections``, then
@@ -767,13 +833,27 @@ class MongodbReader(FullReader):
 
     method = "cursor"
 
-    def __init__(self, transport: Transport, endpoint: Endpoint) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        endpoint: Endpoint,
+        originals: Originals[tuple[str, str]] | None = None,
+    ) -> None:
         self.transport, self.endpoint = transport, endpoint
+        self.originals: Originals[tuple[str, str]] = originals or Originals()
         self.fields: tuple[str, ...] | None = None
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """One partition: the ``_id`` order of the collection, its database and name kept."""
-        db, collection = _place(container)
+        """One partition: the ``_id`` order of the collection, its database and name kept
+        (the store's own: kept with the positions, forgotten with them when it is read)."""
+        place = _place(container)
+        if place is None:
+            conn = await connect(self.transport, self.endpoint)
+            try:
+                place = await _unmasked(conn, self.originals, self.endpoint.key, container.name)
+            finally:
+                await conn.close()
+        db, collection = place
         state = {"database": db, "collection": collection}
         return ReadPlan(container.name, 1, self.method, state, container.docs)
 
@@ -791,7 +871,7 @@ class MongodbReader(FullReader):
 
     def project(self, fields: Sequence[str]) -> FullReader:
         """Documents holding only ``fields`` (and ``_id``): a projection."""
-        projected = MongodbReader(self.transport, self.endpoint)
+        projected = MongodbReader(self.transport, self.endpoint, self.originals)
         projected.fields = tuple(fields)
         return projected
 

@@ -12,14 +12,13 @@ the room: a folder's name is written in every report, and it is the store's data
 from __future__ import annotations
 
 import bisect
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ... import compromise
-from ...detect import masked_text
 from ...models import Container
+from ..shown import masked_name
 from .api import Entry
 
 MAX_LABELS = 12  # extensions and content types kept per container (the rest: "other")
@@ -174,16 +173,10 @@ class Listing:
         )
 
 
-# What a folder's name may hold of a person: an e-mail address, a phone number, a card, an
-# account or an id number; names with neither an '@' nor a run of digits hold none of them,
-# and are not asked (a listing has up to 100,000 folders).
-_MAYBE_PERSONAL = re.compile(r"@|\d[\d .()+-]{5,}\d")
-
-
 def shown_key(key: str) -> str:
     """An object's key as an error line may quote it: the personal data in it masked (a
     key is the store's data: ``users/jane.doe@gmail.com/cv.pdf``), 80 characters at most."""
-    return (masked_text(key) if _MAYBE_PERSONAL.search(key) else key)[:80]
+    return (masked_name(key) or key)[:80]
 
 
 def unnamed(folders: dict[str, Folder]) -> tuple[dict[str, Folder], set[str]]:
@@ -196,9 +189,7 @@ def unnamed(folders: dict[str, Folder]) -> tuple[dict[str, Folder], set[str]]:
 
     def carries(segment: str) -> bool:
         if segment not in personal:
-            personal[segment] = bool(_MAYBE_PERSONAL.search(segment)) and (
-                masked_text(segment) != segment
-            )
+            personal[segment] = masked_name(segment) is not None
         return personal[segment]
 
     above: set[str] = set()

@@ -7,8 +7,9 @@ whole, and extrapolated from records per byte elsewhere.
 
 A full read (``ObjectReader``) lists the folder page by page and reads each object in ranged
 chunks through a streaming ``FileReader``. Its position is the listing page being read (the
-token that asked for it), the last object finished, and how many records of the object in
-progress were already handed out: a resumed read lists that page again, skips what was
+token that asked for it, and the objects listed before it), the last object finished, and how
+many records of the object in progress were already handed out: a resumed read lists that page
+again (and counts it then), skips what was
 finished, reads the object in progress again from its start and drops the records already
 counted, so nothing is counted twice (a parser cannot be resumed in the middle of a file).
 Partitions share a folder by a hash of each key.
@@ -370,6 +371,7 @@ class _Held:
 
     key: str
     token: str | None  # the token that listed the object's page
+    before: tuple[int, int]  # objects and markers listed before that page
     start: int  # records of the object handed out before these (or to be dropped: ``skip``)
     skip: int = 0  # records still to drop (handed out before a resume)
     docs: list[Any] | None = None
@@ -400,8 +402,11 @@ class ObjectPartition(PartitionReader):
         self.resume_key: str | None = _text(pos.get("key"))
         skip = pos.get("records")
         self.resume_skip = skip if isinstance(skip, int) and skip >= 0 else 0
-        self.listed = count_of(pos.get("listed")) or 0  # objects listed before the resume
-        self.markers = count_of(pos.get("markers")) or 0  # folder markers, likewise
+        # Objects and folder markers listed before the page of ``page_token``: a resumed read
+        # lists that page again and counts it then.
+        self.listed = count_of(pos.get("listed")) or 0
+        self.markers = count_of(pos.get("markers")) or 0
+        self.before = (self.listed, self.markers)  # likewise, while pages are listed
         self.most: int | None = None  # objects the listing may give (None: no bound)
         self.overrun: Overrun | None = None  # the listing's, once the records held are out
         # Objects read in part (larger than twice their listed size): the others are read
@@ -482,13 +487,14 @@ class ObjectPartition(PartitionReader):
                 raise self._why()
             return None
         first = self.held[0] if self.held else None
+        listed, markers = first.before if first else self.before
         position = {
             "token": first.token if first else self.page_token,
             "after": self.after,
             "key": first.key if first else None,
             "records": first.start if first else 0,
-            "listed": self.listed,
-            **({"markers": self.markers} if self.markers else {}),
+            "listed": listed,
+            **({"markers": markers} if markers else {}),
             **({"cut": [self.cut, self.cuts]} if self.cut else {}),
         }
         return Page(tuple(docs), position)
@@ -508,7 +514,7 @@ class ObjectPartition(PartitionReader):
                             "the listing gives the same page token again: it would never end"
                         )
                     self.tokens.add(page.token)
-                self.page_token = token
+                self.page_token, self.before = token, (self.listed, self.markers)
                 self.entries, self.index, self.next_token = list(page.entries), 0, page.token
                 markers = sum(e.marker for e in page.entries)
                 self.listed += len(page.entries) - markers  # objects, as the inventory counts
@@ -561,7 +567,7 @@ class ObjectPartition(PartitionReader):
         self.offset = 0
         skip = self.resume_skip if entry.key == self.resume_key else 0
         self.resume_key, self.resume_skip = None, 0
-        self.held.append(_Held(entry.key, self.page_token, skip, skip, []))
+        self.held.append(_Held(entry.key, self.page_token, self.before, skip, skip, []))
 
     async def _read_chunk(self) -> None:
         """The next chunk of the current object into its held records; the object finished

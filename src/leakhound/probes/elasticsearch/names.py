@@ -1,0 +1,87 @@
+"""Index names a cluster's users made of a person (``cart-jane.doe@gmail.com``), shown and
+stored with the personal data masked (``c***@g***.com``, numbered ``#1``, ``#2`` where two
+mask alike, in the inventory's order: ``shown.numbered``). An index is still searched by
+its own name, found again from the shown one in ``_cat/indices`` (``Indices``) and stored
+nowhere. A masked name holds ``*`` (or the words of a withheld one, spaces), which no index
+name may: the two cannot be confused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ...errors import NetError, ProtocolError
+from ...net import Http
+from ..shown import Originals, behind, masked_name, numbered
+from .allow import ALLOW
+
+
+def valid_index_name(name: Any) -> bool:
+    """Whether a listed name may be requested: the server's own rules. A hostile server may
+    list names that would be wildcards or paths in a URL: those are never requested."""
+    return (
+        isinstance(name, str)
+        and 0 < len(name.encode()) <= 255
+        and not name.startswith(("_", "-", "+"))
+        and not any(c in name for c in '\\/*?"<>| ,#:')
+    )
+
+
+def in_order(indices: Iterable[str]) -> list[str]:
+    """Index names in the inventory's order: the users' first, then the system's (``.``)."""
+    return sorted(set(indices), key=lambda n: (n.startswith("."), n))
+
+
+def shown_names(indices: Iterable[str]) -> dict[str, str]:
+    """Index → the name shown and stored instead, for those of ``indices`` (the indices an
+    inventory reports, ``in_order``) whose names hold personal data."""
+    masked = {}
+    for name in indices:
+        shown = masked_name(name)
+        if shown is not None:
+            masked[name] = shown
+    return numbered(masked)
+
+
+async def listed(http: Http, base: str) -> list[str]:
+    """Every index ``_cat/indices`` names that may be requested, hidden ones included."""
+    params = {"format": "json", "h": "index", "expand_wildcards": "all"}
+    resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
+    if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
+        params.pop("expand_wildcards")
+        resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
+    if resp.status != 200:
+        raise ProtocolError(f"HTTP {resp.status} on _cat/indices")
+    body = resp.json()
+    rows = body if isinstance(body, list) else []
+    return [r["index"] for r in rows if isinstance(r, dict) and valid_index_name(r.get("index"))]
+
+
+class Indices(Originals[str]):
+    """The indices behind the masked names of a few clusters' listings, by cluster URL."""
+
+    async def index(self, http: Http, base: str, name: str) -> str:
+        """The index a container's ``name`` stands for: itself, unless masked; a masked one
+        from the listing kept, else from the cluster's listing asked again."""
+        return (await self.indices(http, base, [name]))[0]
+
+    async def indices(self, http: Http, base: str, names: Sequence[str]) -> list[str]:
+        """``index`` of each of ``names``, the listing asked at most once."""
+        out = [n if valid_index_name(n) else self.get(base, n) for n in names]
+        if all(n is not None for n in out):
+            return [n for n in out if n is not None]
+        try:
+            indices = in_order(await listed(http, base))
+        except NetError as exc:  # its ProtocolError and TooLargeError too
+            raise ProtocolError(f"cannot list indices to find {names[0]}: {exc}") from exc
+        found = []
+        for name, index in zip(names, out, strict=True):
+            if index is None:  # masking is CPU work: off the event loop, as far as it is found
+                index = await asyncio.to_thread(behind, indices, masked_name, name)
+                if index is None:
+                    raise ProtocolError(f"{name}: no index of that name is listed any more")
+                self.add(base, name, index)
+            found.append(index)
+        return found

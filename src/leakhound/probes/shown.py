@@ -1,0 +1,92 @@
+"""Names a store chose from its own data (a folder, a database, a collection named after a
+customer), as they may be shown and stored: the personal data in them masked.
+
+A container's name is written in every report and kept in the findings database; where a
+store named one after a person (``users/jane.doe@gmail.com/``, a per-user database, a
+collection a customer), the name is the store's data and is masked like any value the
+detectors find. Probes keep reading by the store's own name: how is theirs to say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Generic, TypeVar
+
+from ..detect import masked_text
+
+_T = TypeVar("_T")
+MAX_STORES = 64  # stores whose names one probe keeps: those of a scan being read at once
+
+# What a name may hold of a person: an e-mail address, a phone number, a card, an account or
+# an id number; names with neither an '@' nor a run of digits hold none of them, and are not
+# asked (a bucket's listing has up to 100,000 folders).
+_MAYBE_PERSONAL = re.compile(r"@|\d[\d .()+-]{5,}\d")
+
+
+def masked_name(name: str) -> str | None:
+    """``name`` with the personal data in it masked (``j***@g***.com``); None when it holds
+    none."""
+    if not _MAYBE_PERSONAL.search(name):
+        return None
+    shown = masked_text(name)
+    return shown if shown != name else None
+
+
+def numbered(masked: Mapping[_T, str]) -> dict[_T, str]:
+    """Name → its masked form (``masked``, in the inventory's order of the names), numbered
+    where two or more mask alike (``… #1``, ``… #2``, in that order): each stays a container
+    of its own. The inventory numbers the names it reports; those it left out come after
+    them in its order, so they never change a reported name's number (``behind``)."""
+    groups: dict[str, list[_T]] = {}
+    for name, shown in masked.items():
+        groups.setdefault(shown, []).append(name)
+    out: dict[_T, str] = {}
+    for shown, group in groups.items():
+        if len(group) == 1:
+            out[group[0]] = shown
+        else:
+            out |= {name: f"{shown} #{n}" for n, name in enumerate(group, 1)}
+    return out
+
+
+_NUMBER = re.compile(r"(.*) #([1-9][0-9]{0,8})", re.DOTALL)
+
+
+def behind(names: Iterable[_T], mask: Callable[[_T], str | None], shown: str) -> _T | None:
+    """The name a shown one (``numbered``) stands for, among ``names`` in the inventory's
+    order: the n-th that masks to it (``… #n``), or the first; None when none does. Names are
+    masked only as far as the one found: a listing of 100,000 is not masked whole."""
+    m = _NUMBER.fullmatch(shown)
+    wanted, nth = (m.group(1), int(m.group(2))) if m else (shown, 1)
+    for name in names:
+        if mask(name) == wanted:
+            nth -= 1
+            if nth == 0:
+                return name
+    return None
+
+
+class Originals(Generic[_T]):
+    """The store's own names behind the masked ones, for the few stores being read: a sample
+    or a full read asks the store by its own name, which is stored nowhere."""
+
+    def __init__(self) -> None:
+        self._by: dict[str, dict[str, _T]] = {}  # store → shown name → its own
+
+    def keep(self, store: str, shown: Mapping[_T, str]) -> None:
+        """Remember the names behind ``shown`` (own → shown) of ``store`` (its URL or key)."""
+        self._by.pop(store, None)
+        if len(self._by) >= MAX_STORES:
+            self._by.pop(next(iter(self._by)))
+        self._by[store] = {v: k for k, v in shown.items()}
+
+    def add(self, store: str, shown: str, own: _T) -> None:
+        """Remember one more name behind a shown one (found by ``behind``)."""
+        if store not in self._by:
+            self.keep(store, {})
+        self._by[store][shown] = own
+
+    def get(self, store: str, name: str) -> _T | None:
+        """The own name behind a shown ``name`` of ``store``, when kept."""
+        return self._by.get(store, {}).get(name)

@@ -1,0 +1,124 @@
+"""Indices named after a person (``cart-jane.doe@gmail.com``): shown and stored masked,
+counted, sampled and read by their own names, found again in ``_cat/indices``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+from hostile.recorded import Answer, RecordedServer, Seen, as_json
+from leakhound.models import Container, Endpoint, Fingerprint, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.base import Inventory, SampleDocs
+from leakhound.probes.elasticsearch.names import shown_names
+from leakhound.probes.elasticsearch.probe import ElasticsearchProbe
+
+INDICES = {
+    "orders": [1, 2, 3, 4],
+    "cart-jane.doe@gmail.com": [10, 11],
+    "cart-john.roe@gmail.com": [20, 21, 22],
+    "cart-jdoe": [30],
+}
+SECRETS = [b"jane.doe", b"john.roe"]
+SHARDS = {"total": 1, "successful": 1, "failed": 0}
+
+
+def test_index_names_holding_personal_data_are_masked_and_numbered() -> None:
+    shown = shown_names(INDICES)
+    assert sorted(shown) == ["cart-jane.doe@gmail.com", "cart-john.roe@gmail.com"]
+    assert shown["cart-jane.doe@gmail.com"].endswith("@g***.com #1")
+    assert shown["cart-john.roe@gmail.com"].endswith("@g***.com #2")
+    assert not [s for s in SECRETS if s in repr(shown.values()).encode()]
+
+
+def route(seen: Seen) -> Answer:
+    """A cluster of ``INDICES``, open, answering a scroll in one page."""
+    parts = [unquote(p) for p in seen.path.strip("/").split("/")]
+    if parts == ["_cat", "indices"]:
+        rows = [
+            {"index": i, "health": "green", "status": "open", "docs.count": str(len(d))}
+            for i, d in INDICES.items()
+        ]
+        return as_json(200, rows)
+    if parts[0] == "_all":
+        return as_json(200, {})
+    if parts[:2] == ["_search", "scroll"]:
+        return as_json(200, {"_scroll_id": "s1", "hits": {"hits": []}, "_shards": SHARDS})
+    if parts[0] not in INDICES:
+        return as_json(404, {"error": {"type": "index_not_found_exception"}, "status": 404})
+    ids = INDICES[parts[0]]
+    if parts[1] == "_count":
+        return as_json(200, {"count": len(ids)})
+    if parts[1] == "_mapping":
+        return as_json(200, {parts[0]: {"mappings": {"properties": {"n": {"type": "long"}}}}})
+    query = json.loads(seen.body or b"{}")
+    hits = [] if query.get("size") == 0 else [{"_id": str(n), "_source": {"n": n}} for n in ids]
+    body = {"hits": {"total": {"value": len(ids)}, "hits": hits}, "_shards": SHARDS}
+    return as_json(200, body | {"_scroll_id": "s1"})
+
+
+def run(go: Any) -> Any:
+    with RecordedServer(route) as server:
+
+        async def main() -> Any:
+            scope = Scope()
+            scope.add("127.0.0.1", server.port)
+            async with Transport(Limits(read_timeout=5, total_timeout=30), scope) as transport:
+                ep = Endpoint("127.0.0.1", server.port)
+                fp = Fingerprint("unknown", None)  # a sliced scroll, the first documents
+                service = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "", fp)
+                return await go(transport, service)
+
+        return asyncio.run(main())
+
+
+def test_indices_named_by_personal_data_are_listed_masked_with_their_own_counts() -> None:
+    async def go(transport: Transport, service: Service) -> Inventory:
+        return await ElasticsearchProbe().inventory(transport, service, max_containers=100)
+
+    inv = run(go)
+    shown = shown_names(INDICES)
+    assert {c.name: c.docs for c in inv.containers} == {
+        shown.get(i, i): len(d) for i, d in INDICES.items()
+    }
+    assert "cart-jdoe" not in shown  # no personal data: as the cluster named it
+    assert not [s for s in SECRETS if s in repr(inv).encode()]
+
+
+@pytest.mark.parametrize("inventoried", [True, False], ids=["after-inventory", "fresh-probe"])
+def test_a_masked_index_is_sampled_and_read_by_its_own_name(inventoried: bool) -> None:
+    async def go(transport: Transport, service: Service) -> Any:
+        probe = ElasticsearchProbe()
+        if inventoried:
+            await probe.inventory(transport, service, max_containers=100)
+        john = Container(shown_names(INDICES)["cart-john.roe@gmail.com"], 3, None)
+        sample = await probe.sample(transport, service, john, 10)
+        reader = probe.reader(transport, service)
+        plan = await reader.open(john, 1)
+        part = reader.partition(plan, 0, None, size=10)
+        read: list[int] = []
+        try:
+            while (page := await part.next_page()) is not None:
+                read += [d["n"] for d in page.docs]
+        finally:
+            await part.close()
+        return sample, plan, read
+
+    sample, plan, read = run(go)
+    assert isinstance(sample, SampleDocs) and sample.error is None
+    assert sorted(d["n"] for d in sample.docs) == read == [20, 21, 22]
+    assert not [s for s in SECRETS if s in repr(plan).encode()]
+
+
+def test_a_masked_name_no_longer_listed_is_one_line_of_error() -> None:
+    async def go(transport: Transport, service: Service) -> SampleDocs:
+        gone = Container("cart-x***@e***.org", 3, None)
+        return await ElasticsearchProbe().sample(transport, service, gone, 10)
+
+    sample = run(go)
+    assert sample.docs == () and sample.error is not None
+    assert sample.error.endswith("no index of that name is listed any more")

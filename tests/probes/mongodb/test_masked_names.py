@@ -1,0 +1,120 @@
+"""Databases and collections a server named after a person (``jane.doe@gmail.com.orders``, a
+collection a customer): shown and stored masked, counted and read as their own."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import bson
+import pytest
+
+from leakhound.models import Container, Endpoint, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.base import Inventory, SampleDocs
+from leakhound.probes.mongodb.probe import MongodbProbe, shown_names
+
+from .test_read import FakeMongo
+
+SHELVES = {
+    ("shop", "orders"): [1, 2, 3, 4],
+    ("shop", "cart_jane.doe@gmail.com"): [10, 11],
+    ("shop", "cart_john.roe@gmail.com"): [20, 21, 22],
+    ("shop", "cart_jdoe"): [30],
+    ("+33612345678", "calls"): [40],
+}
+SECRETS = [b"jane.doe", b"john.roe", b"12345678", b"612345"]
+
+
+class Shelves(FakeMongo):
+    """Several databases of collections of ``{_id: n}``, listed and read as MongoDB does."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        name, db = next(iter(cmd)), cmd.get("$db")
+        if name == "listDatabases":
+            return {"databases": [{"name": d} for d in sorted({d for d, _ in SHELVES})], "ok": 1}
+        if name == "listCollections":
+            batch = [{"name": c, "type": "collection"} for d, c in SHELVES if d == db]
+            ns = f"{db}.$cmd.listCollections"
+            return {"cursor": {"id": bson.Int64(0), "ns": ns, "firstBatch": batch}, "ok": 1}
+        if name == "collStats":
+            return {"count": len(SHELVES[(db, cmd["collStats"])]), "ok": 1}
+        if name == "find":
+            self.docs = [{"_id": i, "in": cmd["find"][:5]} for i in SHELVES[(db, cmd["find"])]]
+        return super().answer(cmd)
+
+
+def test_names_holding_personal_data_are_masked_and_numbered_where_they_collide() -> None:
+    assert shown_names(list(SHELVES)) == {
+        ("shop", "cart_jane.doe@gmail.com"): "shop.c***@g***.com #1",
+        ("shop", "cart_john.roe@gmail.com"): "shop.c***@g***.com #2",
+        ("+33612345678", "calls"): "+33 ***78.calls",
+    }
+
+
+def run(go: Any) -> Any:
+    async def main() -> Any:
+        fake = Shelves()
+        server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        scope = Scope()
+        scope.add("127.0.0.1", port)
+        transport = Transport(Limits(read_timeout=2, total_timeout=10), scope)
+        ep = Endpoint("127.0.0.1", port)
+        try:
+            return await go(transport, Service(ep, ep.url("mongodb"), "mongodb", Verdict.OPEN, ""))
+        finally:
+            server.close()
+            await transport.aclose()
+
+    return asyncio.run(main())
+
+
+def test_collections_named_by_personal_data_are_listed_masked_with_their_own_counts() -> None:
+    async def go(transport: Transport, service: Service) -> Inventory:
+        return await MongodbProbe().inventory(transport, service, max_containers=100)
+
+    inv = run(go)
+    assert {c.name: c.docs for c in inv.containers} == {
+        "+33 ***78.calls": 1,
+        "shop.c***@g***.com #1": 2,
+        "shop.c***@g***.com #2": 3,
+        "shop.cart_jdoe": 1,  # no personal data in "jdoe": as the server named it
+        "shop.orders": 4,
+    }
+    assert not [s for s in SECRETS if s in repr(inv).encode()]
+
+
+@pytest.mark.parametrize("inventoried", [True, False], ids=["after-inventory", "fresh-probe"])
+def test_a_masked_collection_is_sampled_and_read_by_its_own_name(inventoried: bool) -> None:
+    async def go(transport: Transport, service: Service) -> Any:
+        probe = MongodbProbe()
+        inv = await probe.inventory(transport, service, max_containers=100)
+        (john,) = [c for c in inv.containers if c.name.endswith("#2")]
+        if not inventoried:  # a stored scan read again (export-subjects), another process
+            probe = MongodbProbe()
+        sample = await probe.sample(transport, service, john, 10)
+        reader = probe.reader(transport, service)
+        plan = await reader.open(john, 1)
+        part = reader.partition(plan, 0, None, size=2)
+        read: list[int] = []
+        while (page := await part.next_page()) is not None:
+            read += [d["_id"] for d in page.docs]
+        return sample, read
+
+    sample, read = run(go)
+    assert isinstance(sample, SampleDocs) and sample.error is None
+    assert sorted(d["_id"] for d in sample.docs) == read == [20, 21, 22]
+
+
+def test_a_masked_name_no_longer_listed_is_one_line_of_error() -> None:
+    async def go(transport: Transport, service: Service) -> SampleDocs:
+        gone = Container("shop.x***@e***.org", 3, None, details={"masked_name": True})
+        return await MongodbProbe().sample(transport, service, gone, 10)
+
+    sample = run(go)
+    assert sample.docs == () and sample.error is not None
+    assert sample.error.endswith("no collection of that name is listed any more")

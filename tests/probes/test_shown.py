@@ -1,0 +1,60 @@
+"""Names a store chose, as they may be shown: masked where they hold personal data (hits and
+non-hits), numbered where two mask alike, and the store's own names kept for a few stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from leakhound.probes import shown
+from leakhound.probes.shown import Originals, behind, masked_name, numbered
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        pytest.param("jane.doe@gmail.com", "j***@g***.com", id="email"),
+        pytest.param("calls +33612345678", "calls +33 ***78", id="phone-inside"),
+        pytest.param("support-cases-2019", None, id="a-year"),
+        pytest.param("jdoe", None, id="a-user-name"),
+        pytest.param("orders@2019", None, id="an-at-without-an-address"),
+    ],
+)
+def test_a_name_is_masked_only_where_it_holds_personal_data(name: str, masked: str | None) -> None:
+    assert masked_name(name) == masked
+
+
+def test_names_that_mask_alike_are_numbered_in_their_own_order() -> None:
+    assert numbered({"b@x.org": "b***@x***.org", "bo@x.org": "b***@x***.org", "a": "a*"}) == {
+        "a": "a*",
+        "b@x.org": "b***@x***.org #1",
+        "bo@x.org": "b***@x***.org #2",
+    }
+
+
+def test_the_own_names_of_a_few_stores_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shown, "MAX_STORES", 2)
+    kept: Originals[str] = Originals()
+    for store in ("s1", "s2", "s3"):
+        kept.keep(store, {f"{store}-own": f"{store}-shown"})
+    assert kept.get("s1", "s1-shown") is None  # the oldest forgotten
+    assert kept.get("s3", "s3-shown") == "s3-own"
+    assert kept.get("s3", "s3-own") is None
+
+
+def test_a_shown_name_is_found_behind_in_the_inventory_s_order_masking_no_further() -> None:
+    names = ["a@x.org", "b@y.org", "bo@y.org", "c@z.org", "bu@y.org"]
+    asked: list[str] = []
+
+    def mask(name: str) -> str | None:
+        asked.append(name)
+        return masked_name(name)
+
+    shown = numbered({n: m for n in names[:3] if (m := masked_name(n)) is not None})
+    assert shown == {"a@x.org": "a***@x***.org", "b@y.org": "b***@y***.org #1"} | {
+        "bo@y.org": "b***@y***.org #2"
+    }
+    assert behind(names, mask, "b***@y***.org #2") == "bo@y.org"
+    assert asked == names[:3]  # the rest of the listing is not masked
+    assert behind(names, masked_name, "a***@x***.org") == "a@x.org"
+    assert behind(names, masked_name, "b***@y***.org #3") == "bu@y.org"  # not reported
+    assert behind(names, masked_name, "d***@y***.org") is None
