@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from ... import compromise
-from ...errors import NetError
+from ...errors import NetError, ProtocolError
 from ...models import (
     Container,
     Endpoint,
