@@ -222,7 +222,7 @@ def test_an_index_whose_every_request_fails_says_so_in_a_bounded_error() -> None
     # of _count, _mapping and the date range whole, however long their reasons.
     probe = ElasticsearchProbe()
     row = {"index": "cases", "docs.count": "3"}
-    got = asyncio.run(probe._index(_Failing(), "http://h:9200", row, set(), None))  # type: ignore[arg-type]
+    got = asyncio.run(probe._index(_Failing(), "http://h:9200", row, set(), None, {}))  # type: ignore[arg-type]
     assert got.error is not None and got.error.startswith("_count: the cluster says x")
     assert len(got.error) == ERROR_CHARS
     assert got.docs == 3 and not got.docs_exact  # _cat's count, which holds nested documents
