@@ -263,6 +263,23 @@ def test_hide_secrets_replaces_each_secret_in_the_words_a_server_said() -> None:
     assert hide_secrets(untouched, {"sesame9"}) is untouched  # nothing rebuilt
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param("refused: the password sesam", "refused: the password ***", id="cut-in-it"),
+        pytest.param("Basic bGFiOnNl", "Basic ***", id="cut-in-the-header-value"),
+        pytest.param("sesame9 then sesa", "*** then ***", id="whole-then-cut"),
+        pytest.param("refused: the password ses", "refused: the password ses", id="too-short"),
+        pytest.param("sesam is not at the end", "sesam is not at the end", id="not-at-the-end"),
+        pytest.param("refused: esame9", "refused: esame9", id="its-end-not-its-start"),
+    ],
+)
+def test_a_text_cut_inside_a_secret_hides_the_start_it_ends_in(text: str, shown: str) -> None:
+    # A server's words are cut to a length (an error's ERROR_CHARS) before the owner's
+    # password is looked for in them: a cut inside it must not leave its first characters.
+    assert hide_secrets(text, {"sesame9", "bGFiOnNlc2FtZTk="}) == shown
+
+
 def test_a_secret_too_short_to_look_for_leaves_the_text_alone() -> None:
     assert hide_secrets("a reason with ab in it", {"ab"}) == "a reason with ab in it"
 

@@ -348,7 +348,8 @@ _SAID = frozenset(
 def hide_secrets(value: _T, secrets: Collection[str]) -> _T:
     """``value`` (a string, or a scan's result: frozen dataclasses, tuples and lists of them)
     with every occurrence of each of ``secrets`` shown as ``***``: in the whole of a
-    string, in a result's words alone (its reasons and errors).
+    string, in a result's words alone (its reasons and errors); where one ends in a
+    secret's start (``MIN_SECRET`` characters or more: a text cut short), that start too.
 
     The owner's credentials go to the server only, but a server may say them back (an
     error that quotes the password it refused, a page that echoes the Authorization
@@ -359,13 +360,28 @@ def hide_secrets(value: _T, secrets: Collection[str]) -> _T:
     return cast(_T, _hide(value, kept, True))
 
 
+def _hide_said(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with each secret shown as ``***``, and the start of one where ``text`` ends
+    in it: what a server said is cut to a length (an error's ``ERROR_CHARS``) before it is
+    hidden, and the cut may fall inside a password. A start shorter than ``MIN_SECRET`` is
+    left, as a secret that short is."""
+    for s in secrets:
+        if s in text:
+            text = text.replace(s, _STARS)
+    end = text[-1:]
+    for s in secrets:
+        # The starts of s that end in text's last character, longest first (n: its length).
+        n = s.rfind(end, 0, len(s) - 1) + 1 if end else 0
+        while n >= MIN_SECRET:
+            if text.endswith(s[:n]):
+                return text[:-n] + _STARS
+            n = s.rfind(end, 0, n - 1) + 1
+    return text
+
+
 def _hide(value: Any, secrets: Sequence[str], said: bool) -> Any:
     if type(value) is str:  # never a Verdict or an enum's member, which are str too
-        if said:
-            for s in secrets:
-                if s in value:
-                    value = value.replace(s, _STARS)
-        return value
+        return _hide_said(value, secrets) if said else value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
         for f in dataclasses.fields(value):
