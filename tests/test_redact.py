@@ -288,6 +288,23 @@ def test_a_short_secret_is_hidden_in_a_result_and_long_ones_still_anywhere() -> 
     assert hidden.containers[0].container.name == result.containers[0].container.name
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param("refused: the password sesam", "refused: the password ***", id="cut-in-it"),
+        pytest.param("Basic bGFiOnNl", "Basic ***", id="cut-in-the-header-value"),
+        pytest.param("sesame9 then sesa", "*** then ***", id="whole-then-cut"),
+        pytest.param("refused: the password ses", "refused: the password ses", id="too-short"),
+        pytest.param("sesam is not at the end", "sesam is not at the end", id="not-at-the-end"),
+        pytest.param("refused: esame9", "refused: esame9", id="its-end-not-its-start"),
+    ],
+)
+def test_a_text_cut_inside_a_secret_hides_the_start_it_ends_in(text: str, shown: str) -> None:
+    # A server's words are cut to a length (an error's ERROR_CHARS) before the owner's
+    # password is looked for in them: a cut inside it must not leave its first characters.
+    assert hide_secrets(text, {"sesame9", "bGFiOnNlc2FtZTk="}) == shown
+
+
 def _result(reason: str) -> TargetResult:
     """An open Elasticsearch whose index ``support-cases-2019`` had a sample refused."""
     ep = Endpoint("127.0.0.1", 9200, "http")

@@ -350,7 +350,9 @@ def hide_secrets(value: _T, secrets: Collection[str]) -> _T:
     """``value`` (a string, or a scan's result: frozen dataclasses, tuples and lists of them)
     with every occurrence of each of ``secrets`` shown as ``***``: in the whole of a
     string, in a result's words alone (its reasons and errors). A secret shorter than
-    ``MIN_SECRET`` is hidden where it stands alone, not inside a longer word.
+    ``MIN_SECRET`` is hidden where it stands alone, not inside a longer word; where the words
+    end in a longer secret's start (``MIN_SECRET`` characters or more: a text cut short),
+    that start too.
 
     The owner's credentials go to the server only, but a server may say them back (an
     error that quotes the password it refused, a page that echoes the Authorization
@@ -380,7 +382,25 @@ class _Secrets:
         for s in self.anywhere:
             if s in text:
                 text = text.replace(s, _STARS)
-        return self.alone.sub(_STARS, text) if self.alone is not None else text
+        if self.alone is not None:
+            text = self.alone.sub(_STARS, text)
+        return _cut_start_hidden(text, self.anywhere)
+
+
+def _cut_start_hidden(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with the start of a secret shown as ``***`` where ``text`` ends in it: what a
+    server said is cut to a length (an error's ``ERROR_CHARS``) before it is hidden, and the
+    cut may fall inside a password. A start shorter than ``MIN_SECRET`` is left, as a secret
+    that short is."""
+    end = text[-1:]
+    for s in secrets:
+        # The starts of s that end in text's last character, longest first (n: its length).
+        n = s.rfind(end, 0, len(s) - 1) + 1 if end else 0
+        while n >= MIN_SECRET:
+            if text.endswith(s[:n]):
+                return text[:-n] + _STARS
+            n = s.rfind(end, 0, n - 1) + 1
+    return text
 
 
 def _hide(value: Any, secrets: _Secrets, said: bool) -> Any:

@@ -20,6 +20,7 @@ from leakhound.probes.elasticsearch.probe import (
     parse_root,
     years_of,
 )
+from leakhound.redact import hide_secrets
 
 ROOTS = Path(__file__).parents[2] / "data" / "elasticsearch"
 
@@ -209,10 +210,13 @@ def test_years_are_asked_as_the_clusters_version_knows_how(
 
 
 class _Failing:
-    """An HTTP layer whose every request fails with a long reason."""
+    """An HTTP layer whose every request fails with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
     async def get(self, url: str, allow: object, **_: object) -> object:
-        raise NetError("the cluster says " + "x" * 400)
+        raise NetError(self.reason)
 
     request = get
 
@@ -222,7 +226,24 @@ def test_an_index_whose_every_request_fails_says_so_in_a_bounded_error() -> None
     # of _count, _mapping and the date range whole, however long their reasons.
     probe = ElasticsearchProbe()
     row = {"index": "cases", "docs.count": "3"}
-    got = asyncio.run(probe._index(_Failing(), "http://h:9200", row, set(), None, {}))  # type: ignore[arg-type]
+    failing = _Failing("the cluster says " + "x" * 400)
+    got = asyncio.run(probe._index(failing, "http://h:9200", row, set(), None, {}))  # type: ignore[arg-type]
     assert got.error is not None and got.error.startswith("_count: the cluster says x")
     assert len(got.error) == ERROR_CHARS
     assert got.docs == 3 and not got.docs_exact  # _cat's count, which holds nested documents
+
+
+def test_a_password_an_index_error_quotes_is_hidden_where_the_cut_falls_inside_it() -> None:
+    # The error is cut at ERROR_CHARS before the scan hides the owner's password in it: the
+    # _mapping failure's echo, cut at its 6th character, was kept as "sesam".
+    password = "sesame-open-9"
+    cut = ERROR_CHARS - len("_count: ; _mapping: ") - 200  # where it falls in the 2nd reason
+    reason = ("x" * (cut - 5) + password).ljust(200, "y")
+    probe = ElasticsearchProbe()
+    row = {"index": "cases", "docs.count": "3"}
+    failing = _Failing(reason)
+    got = asyncio.run(probe._index(failing, "http://h:9200", row, set(), None, {}))  # type: ignore[arg-type]
+    assert got.error is not None and got.error.endswith(password[:5])  # the cut, as it falls
+    hidden = hide_secrets(got, {password})
+    assert hidden.error is not None and password[:4] not in hidden.error
+    assert hidden.error.endswith("***") and hidden.error.startswith("_count: xxx")
