@@ -150,3 +150,13 @@ def test_a_local_module_that_does_not_parse_is_named_in_the_finding(files: Files
     assert found["LH100"].path == "modules/bpa/main.tf"  # reported as its own file, too
     assert found["LH121"].confidence == Confidence.LOW
     assert "module.bpa (source './modules/bpa': invalid HCL" in found["LH121"].why
+
+
+def test_a_module_folder_that_is_a_loop_of_links_is_named_not_a_crash(files: Files) -> None:
+    # Path.resolve raised RuntimeError on the module's folder: the whole lint stopped.
+    main = files.add("main.tf", ROOT % ("./modules/bpa", "aws_s3_bucket.cases.id"))
+    (files.root / "modules").mkdir()
+    (files.root / "modules" / "bpa").symlink_to("bpa")
+    (f,) = lint_paths([main], root=files.root).findings
+    assert (f.line, f.confidence) == (6, Confidence.LOW)
+    assert "module.bpa (source './modules/bpa': " in f.why

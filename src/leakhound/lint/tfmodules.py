@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .sources import ConfigSyntaxError, decode, load_json
+from .sources import ConfigSyntaxError, decode, load_json, real_path
 from .terraform import Block, Scope, from_json, module_scope, parse
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
@@ -55,7 +55,7 @@ class Tree:
 def local_source(caller: Path, source: Any) -> Path | None:
     """The folder of a local module (Terraform's rule: the source starts with ./ or ../)."""
     if isinstance(source, str) and source.startswith(("./", "../", ".\\", "..\\")):
-        return (caller / source.replace("\\", "/")).resolve()
+        return real_path(caller / source.replace("\\", "/"))
     return None
 
 
@@ -84,13 +84,13 @@ def trees(
 ) -> list[Tree]:
     """One tree per root module: a linted folder no other linted folder calls (or, in a loop
     of calls, the first one met). ``display`` gains the files read from folders not linted."""
-    linted = {d.resolve(): d for d in tf}
+    linted = {real_path(d): d for d in tf}
     called = {
         d
         for directory, files in tf.items()
         for call in _calls(files)
-        if (d := local_source(directory.resolve(), call.get("source"))) is not None
-        and d != directory.resolve()
+        if (d := local_source(real_path(directory), call.get("source"))) is not None
+        and d != real_path(directory)
     }
     out: list[Tree] = []
     reached: set[Path] = set()
@@ -115,15 +115,15 @@ def _tree(
     files = tf[directory]
     root = Instance(directory, files, module_scope(files, tfvars.get(directory, {})))
     tree = Tree([root], [])
-    linted = {d.resolve(): d for d in tf}
-    reached.add(directory.resolve())
-    stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (directory.resolve(),))]
+    linted = {real_path(d): d for d in tf}
+    reached.add(real_path(directory))
+    stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (real_path(directory),))]
     while stack:
         caller, path = stack.pop()
         for call in _calls(caller.files):
             name = f"{caller.prefix}module.{call.labels[0]}"
             source = caller.scope.resolve(call.get("source"))
-            folder = local_source(caller.directory.resolve(), source)
+            folder = local_source(real_path(caller.directory), source)
             if folder is None:
                 tree.unread.append(f"{name} (source {source!r}, not a local folder)")
                 continue
