@@ -160,3 +160,65 @@ def test_a_module_folder_that_is_a_loop_of_links_is_named_not_a_crash(files: Fil
     (f,) = lint_paths([main], root=files.root).findings
     assert (f.line, f.confidence) == (6, Confidence.LOW)
     assert "module.bpa (source './modules/bpa': " in f.why
+
+
+BUCKET_MODULE = """variable "name" {}
+resource "aws_s3_bucket" "this" {
+  bucket = var.name
+}
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket                  = aws_s3_bucket.this.id
+  block_public_acls       = %(on)s
+  ignore_public_acls      = %(on)s
+  block_public_policy     = %(on)s
+  restrict_public_buckets = %(on)s
+}
+output "id" {
+  value = aws_s3_bucket.this.id
+}
+"""
+BUCKET_MODULE_JSON = """{
+  "variable": {"name": {}},
+  "resource": {
+    "aws_s3_bucket": {"this": {"bucket": "${var.name}"}},
+    "aws_s3_bucket_public_access_block": {"this": {
+      "bucket": "${aws_s3_bucket.this.id}",
+      "block_public_acls": %(on)s, "ignore_public_acls": %(on)s,
+      "block_public_policy": %(on)s, "restrict_public_buckets": %(on)s
+    }}
+  },
+  "output": {"id": {"value": "${aws_s3_bucket.this.id}"}}
+}
+"""
+ROOT_POLICY = """module "bucket" {
+  source = "./modules/bucket"
+  name   = "%s"
+}
+resource "aws_s3_bucket_policy" "cases" {
+  bucket = module.bucket%s.id
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "*" }]
+  })
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "on", "name", "index", "expected"),
+    [
+        pytest.param("main.tf", "true", "cases", "", [], id="blocked"),
+        pytest.param("main.tf", "true", "${var.unset}", "", [], id="blocked-unnamed-bucket"),
+        pytest.param("main.tf", "true", "cases", "[0]", [], id="blocked-module-with-count"),
+        pytest.param("main.tf.json", "true", "cases", "", [], id="blocked-tf-json"),
+        pytest.param("main.tf", "false", "cases", "", [(7, "high")], id="turned-off"),
+    ],
+)
+def test_an_access_block_beside_the_bucket_in_the_module_whose_output_names_it_counts(
+    files: Files, module: str, on: str, name: str, index: str, expected: list[tuple[int, str]]
+) -> None:
+    # The policy names the bucket by the module's output (module.bucket.id): it was judged as
+    # an unknown bucket with no access block, a secured bucket reported public.
+    files.add("main.tf", ROOT_POLICY % (name, index))
+    text = BUCKET_MODULE_JSON if module.endswith(".json") else BUCKET_MODULE
+    files.add(f"modules/bucket/{module}", text % {"on": on})
+    assert [(f.line, f.severity.label) for f in files.lint()] == expected

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import bisect
 import json
-import os
 import json.decoder
 import json.scanner
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass

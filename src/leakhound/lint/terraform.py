@@ -129,11 +129,13 @@ def from_json(doc: Any) -> Block:
     root = Block("", [], getattr(doc, "line", 1))
     if not isinstance(doc, Located):
         raise ConfigSyntaxError("Terraform JSON must be an object", getattr(doc, "line", 1))
-    for kind in ("resource", "data", "variable", "locals", "module"):
+    for kind in ("resource", "data", "variable", "locals", "module", "output"):
         section = doc.get(kind)
         for item in section if isinstance(section, list) else [section]:
             if isinstance(item, Located):
-                depth = {"resource": 2, "data": 2, "variable": 1, "module": 1}.get(kind, 0)
+                depth = {"resource": 2, "data": 2, "variable": 1, "module": 1, "output": 1}.get(
+                    kind, 0
+                )
                 root.blocks.extend(_json_blocks(kind, item, depth=depth))
     return root
 

@@ -1,7 +1,8 @@
 """Terraform module trees: a root module with the local modules it calls (``module "x" {
 source = "./modules/x" }``), read even when their folder was not linted, each with its variables
-bound to the caller's arguments; a module that cannot be read (a registry or git source, a
-missing folder) is named, so a finding can say what it could not see.
+bound to the caller's arguments and its outputs followed back into it; a module that cannot be
+read (a registry or git source, a missing folder) is named, so a finding can say what it could
+not see.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from .terraform import Block, Scope, from_json, module_scope, parse
 # Arguments of a module block that are Terraform's own, not the module's variables.
 _META = {"source", "version", "count", "for_each", "providers", "depends_on"}
 _VAR = re.compile(r"^\$\{\s*var\.([\w-]+)\s*\}$")
+# An output of a called module (``module.bucket.id``, ``module.bucket[0].id``).
+_OUTPUT = re.compile(r"^\$\{\s*module\.([\w-]+)(?:\[[^\]]*\])?\.([\w-]+)\s*\}$")
 _MAX_DEPTH = 16  # deeper than any real tree; stops a module that calls itself by another path
 
 
@@ -31,17 +34,34 @@ class Instance:
     prefix: str = ""  # "" for the root, "module.site." for a module it calls
     parent: Instance | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    children: dict[str, Instance] = field(default_factory=dict)  # by the call's name
 
     def origin(self, value: Any) -> tuple[Instance, Any]:
         """Where a value was written: a bare ``var.x`` bound by the caller is the caller's
-        argument, in the caller's module (so ``aws_s3_bucket.cases`` there means its bucket)."""
+        argument, in the caller's module (so ``aws_s3_bucket.cases`` there means its bucket);
+        a bare ``module.x.y`` is the output ``y`` of the module called ``x``, in that module."""
         inst = self
-        while inst.parent is not None:
-            m = _VAR.match(str(value).strip())
-            if not m or m.group(1) not in inst.args:
+        for _ in range(4 * _MAX_DEPTH):  # a chain of arguments and outputs (Terraform has no loop)
+            text = str(value).strip()
+            var = _VAR.match(text)
+            if var and inst.parent is not None and var.group(1) in inst.args:
+                inst, value = inst.parent, inst.args[var.group(1)]
+                continue
+            out = _OUTPUT.match(text)
+            child = inst.children.get(out.group(1)) if out else None
+            found = child.output(out.group(2)) if child and out else None
+            if child is None or found is None:
                 break
-            inst, value = inst.parent, inst.args[m.group(1)]
+            inst, value = child, found
         return inst, value
+
+    def output(self, name: str) -> Any:
+        """The value of the module's output ``name``, or None when it declares none."""
+        for root in self.files.values():
+            for b in root.blocks:
+                if b.type == "output" and b.labels[:1] == [name] and "value" in b.attrs:
+                    return b.get("value")
+        return None
 
 
 @dataclass
@@ -147,6 +167,7 @@ def _tree(
                 scope.values[f"var.{k}"] = caller.scope.resolve(v)
                 scope.origin[f"var.{k}"] = f"the argument of {name}"
             child = Instance(folder, child_files, scope, f"{name}.", caller, args)
+            caller.children[call.labels[0]] = child
             tree.instances.append(child)
             stack.append((child, (*path, folder)))
     return tree
