@@ -539,3 +539,59 @@ def test_a_policy_document_in_terraform_json(files: Files) -> None:
         '[{"type": "*", "identifiers": ["*"]}], "actions": ["s3:GetObject"]}]}}}}',
     )
     assert files.lines() == [(6, "high")]
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "value", "public"),
+    [
+        pytest.param("Bool", "aws:SecureTransport", "true", True, id="https-only"),
+        pytest.param("StringLike", "aws:Referer", "https://www.example.net/*", True, id="referer"),
+        pytest.param("NotIpAddress", "aws:SourceIp", "192.0.2.7/32", True, id="not-ip"),
+        pytest.param("StringEqualsIfExists", "aws:SourceVpce", "vpce-1a2b", True, id="if-exists"),
+        pytest.param("IpAddress", "aws:SourceIp", "192.0.2.0/24", False, id="source-ip"),
+        pytest.param("StringEquals", "aws:PrincipalOrgID", "o-a1b2c3", False, id="organization"),
+        pytest.param(
+            "ForAnyValue:StringEquals", "aws:SourceVpce", "vpce-1a2b", False, id="qualified"
+        ),
+    ],
+)
+def test_only_a_condition_on_fixed_sources_or_principals_makes_a_policy_private(
+    files: Files, operator: str, key: str, value: str, public: bool
+) -> None:
+    # Any condition used to excuse the statement: HTTPS-only or a Referer check (anyone can
+    # send one) left a bucket anyone reads unreported. AWS's own rule: public unless the
+    # statement is tied to fixed source IPs, VPCs, endpoints, accounts or organisations.
+    expected = [(6, "high")] if public else []
+    hcl = f'\n      Condition = {{ "{operator}" = {{ "{key}" = "{value}" }} }}'
+    files.add("main.tf", BUCKET + _policy(condition=hcl) + OFF)
+    assert files.lines() == expected
+    block = OFF.replace("aws_s3_bucket.cases.id", '"cases-export"')
+    as_json = f', "Condition": {{"{operator}": {{"{key}": "{value}"}}}}'
+    files.add("main.tf", BUCKET + POLICY_HEREDOC % ('"*"', as_json) + block)
+    assert files.lines() == expected
+
+
+def test_one_fixed_condition_beside_another_makes_a_policy_private(files: Files) -> None:
+    condition = (
+        '\n      Condition = { Bool = { "aws:SecureTransport" = "true" }, '
+        'StringEquals = { "aws:SourceVpce" = "vpce-1a2b" } }'
+    )
+    files.add("main.tf", BUCKET + _policy(condition=condition) + OFF)
+    assert files.lint() == []
+
+
+@pytest.mark.parametrize(
+    ("test", "variable", "public"),
+    [
+        pytest.param("Bool", "aws:SecureTransport", True, id="https-only"),
+        pytest.param("NotIpAddress", "aws:SourceIp", True, id="not-ip"),
+        pytest.param("StringEquals", "aws:SourceVpce", False, id="endpoint"),
+    ],
+)
+def test_only_a_condition_on_fixed_sources_makes_a_policy_document_private(
+    files: Files, test: str, variable: str, public: bool
+) -> None:
+    condition = CONDITION.replace('"IpAddress"', f'"{test}"').replace('"aws:SourceIp"', variable)
+    condition = condition.replace(f"= {variable}", f'= "{variable}"')
+    files.add("main.tf", BUCKET + DOCUMENT % (condition, "*", '"*"') + OFF)
+    assert files.lines() == ([(6, "high")] if public else [])

@@ -21,12 +21,33 @@ _PUBLIC_MEMBERS = {"allusers", "allauthenticatedusers"}
 _GCS_PUBLIC_ACLS = {"publicread": "READER", "publicreadwrite": "WRITER"}
 _GCS_ROLES = {"READER": "lists the bucket", "WRITER": "lists and writes", "OWNER": "owns"}
 _ALLOW = re.compile(r"""["']?Effect["']?\s*[=:]\s*["']Allow["']""", re.I)
-_CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]""", re.I)
+_CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]\s*""", re.I)
 # The Principal key of a statement (not NotPrincipal), as HCL (jsonencode) or JSON.
 _PRINCIPAL = re.compile(r"""(?<![\w])["']?Principal["']?\s*[=:]\s*""", re.I)
 _AWS_KEY = re.compile(r"""["']?AWS["']?\s*[=:]\s*""", re.I)
 _STRING = re.compile(r""""([^"]*)"|'([^']*)'""")
-_POLICY_WHY = "its policy allows Principal '*' with no condition: anyone reads what it allows"
+_POLICY_WHY = (
+    "its policy allows Principal '*' with no condition that ties it to fixed sources or "
+    "principals: anyone reads what it allows"
+)
+# Condition keys that tie a statement to fixed sources or principals: AWS does not count a
+# policy restricted by one of them as public ("The meaning of public", S3 user guide). Any
+# other condition (aws:SecureTransport, aws:Referer, aws:UserAgent, s3:prefix) still admits
+# anyone who meets it, and anyone can.
+_FIXED_KEYS = {
+    f"aws:{k}".lower()
+    for k in (
+        *("SourceIp", "SourceArn", "SourceVpc", "SourceVpce", "SourceOwner", "SourceAccount"),
+        *("SourceOrgID", "SourceOrgPaths", "PrincipalAccount", "PrincipalArn", "PrincipalOrgID"),
+        *("PrincipalOrgPaths", "userid"),
+    )
+} | {
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+}
+# A condition operator (StringEquals, ForAnyValue:StringLike…) and the object of its keys.
+_OPERATOR = re.compile(r"""["']?([\w:]+)["']?\s*[=:]\s*(?=\{)""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
 _STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
 # What a resource's reference to a bucket or account looks like, by kind.
@@ -111,11 +132,32 @@ def _statements(text: str) -> list[str]:
     return out or [text]
 
 
+def restricts(operator: str, key: str) -> bool:
+    """Whether one condition (``operator`` over ``key``) lets in only fixed sources or
+    principals: a fixed key under a positive test (a Not… test, …IfExists, which passes when an
+    anonymous request lacks the key, and Null admit everyone else)."""
+    op = operator.lower()
+    positive = "not" not in op and not op.endswith("ifexists") and op != "null"
+    return positive and key.lower() in _FIXED_KEYS
+
+
+def _restricted(statement: str) -> bool:
+    """Whether a statement's Condition holds one condition that ``restricts``."""
+    m = _CONDITION.search(statement)
+    block = _span(statement, m.end()) if m else ""
+    for op in _OPERATOR.finditer(block, 1):
+        keys = _span(block, op.end())
+        names = re.findall(r"""["']?([\w:-]+)["']?\s*[=:]""", keys[1:])
+        if any(restricts(op.group(1), k) for k in names):
+            return True
+    return False
+
+
 def public_policy(text: str) -> bool:
-    """Whether one statement allows Principal '*' with no condition."""
+    """Whether one statement allows Principal '*' with no condition that ties it to fixed
+    sources or principals."""
     return any(
-        _ALLOW.search(st) and _principal_any(st) and not _CONDITION.search(st)
-        for st in _statements(text)
+        _ALLOW.search(st) and _principal_any(st) and not _restricted(st) for st in _statements(text)
     )
 
 
@@ -324,11 +366,14 @@ class _Tree:
 
 def _document_public(inst: Instance, doc: Block) -> bool:
     """Whether an ``aws_iam_policy_document`` has an Allow statement (the default effect) whose
-    principals are everyone (type "*", or "AWS" with "*" among the identifiers) and which
-    has no condition block."""
+    principals are everyone (type "*", or "AWS" with "*" among the identifiers) and no
+    condition block that ties it to fixed sources or principals."""
     r = inst.scope.resolve
     for st in doc.children("statement"):
-        if str(r(st.get("effect", "Allow"))) != "Allow" or st.children("condition"):
+        if str(r(st.get("effect", "Allow"))) != "Allow" or any(
+            restricts(str(r(c.get("test"))), str(r(c.get("variable"))))
+            for c in st.children("condition")
+        ):
             continue
         for p in st.children("principals"):
             ids = _items(r(p.get("identifiers")))
