@@ -595,3 +595,55 @@ def test_only_a_condition_on_fixed_sources_makes_a_policy_document_private(
     condition = condition.replace(f"= {variable}", f'= "{variable}"')
     files.add("main.tf", BUCKET + DOCUMENT % (condition, "*", '"*"') + OFF)
     assert files.lines() == ([(6, "high")] if public else [])
+
+
+LOCAL_POLICY = """locals {
+  bucket = aws_s3_bucket.cases.id
+  policy = %s
+}
+resource "aws_s3_bucket_policy" "cases" {
+  bucket = local.bucket
+  policy = local.policy
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        pytest.param(
+            'jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", '
+            'Action = "s3:GetObject", Resource = "*" }] })',
+            [(17, "high")],
+            id="jsonencode",
+        ),
+        pytest.param(
+            'jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = "'
+            + ACCOUNT_ARN
+            + '" }, Action = "s3:GetObject", Resource = "*" }] })',
+            [],
+            id="one-account",
+        ),
+    ],
+)
+def test_a_policy_written_in_locals_is_judged(
+    files: Files, policy: str, expected: list[tuple[int, str]]
+) -> None:
+    # policy = local.policy was judged as the text "${local.policy}": a public one was missed.
+    files.add("main.tf", BUCKET + OFF + LOCAL_POLICY % policy)
+    assert files.lines() == expected
+
+
+def test_a_policy_document_named_in_a_variable_default_is_judged(files: Files) -> None:
+    document = DOCUMENT.split("data ", 1)[1]
+    files.add(
+        "main.tf",
+        BUCKET
+        + OFF
+        + 'variable "policy" {\n  default = data.aws_iam_policy_document.cases.json\n}\n'
+        + 'resource "aws_s3_bucket_policy" "cases" {\n  bucket = aws_s3_bucket.cases.id\n'
+        + "  policy = var.policy\n}\n"
+        + "data "
+        + document % ("", "*", '"*"'),
+    )
+    assert files.lines() == [(16, "high")]

@@ -19,6 +19,7 @@ from .terraform import Block, Scope, from_json, module_scope, parse
 # Arguments of a module block that are Terraform's own, not the module's variables.
 _META = {"source", "version", "count", "for_each", "providers", "depends_on"}
 _VAR = re.compile(r"^\$\{\s*var\.([\w-]+)\s*\}$")
+_NAMED = re.compile(r"^\$\{\s*((?:var|local)\.[\w-]+)\s*\}$")
 # An output of a called module (``module.bucket.id``, ``module.bucket[0].id``).
 _OUTPUT = re.compile(r"^\$\{\s*module\.([\w-]+)(?:\[[^\]]*\])?\.([\w-]+)\s*\}$")
 _MAX_DEPTH = 16  # deeper than any real tree; stops a module that calls itself by another path
@@ -39,13 +40,18 @@ class Instance:
     def origin(self, value: Any) -> tuple[Instance, Any]:
         """Where a value was written: a bare ``var.x`` bound by the caller is the caller's
         argument, in the caller's module (so ``aws_s3_bucket.cases`` there means its bucket);
-        a bare ``module.x.y`` is the output ``y`` of the module called ``x``, in that module."""
+        a bare ``module.x.y`` is the output ``y`` of the module called ``x``, in that module;
+        another bare ``var.x`` or ``local.x`` is what its default, tfvars or locals wrote."""
         inst = self
-        for _ in range(4 * _MAX_DEPTH):  # a chain of arguments and outputs (Terraform has no loop)
+        for _ in range(4 * _MAX_DEPTH):  # a chain of references (bounded: locals may loop)
             text = str(value).strip()
             var = _VAR.match(text)
             if var and inst.parent is not None and var.group(1) in inst.args:
                 inst, value = inst.parent, inst.args[var.group(1)]
+                continue
+            named = _NAMED.match(text)
+            if named and named.group(1) in inst.scope.values:
+                value = inst.scope.values[named.group(1)]
                 continue
             out = _OUTPUT.match(text)
             child = inst.children.get(out.group(1)) if out else None
