@@ -4,6 +4,9 @@ counts, and a module that cannot be read is named in the finding."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from leakhound.lint import lint_paths
@@ -222,3 +225,30 @@ def test_an_access_block_beside_the_bucket_in_the_module_whose_output_names_it_c
     text = BUCKET_MODULE_JSON if module.endswith(".json") else BUCKET_MODULE
     files.add(f"modules/bucket/{module}", text % {"on": on})
     assert [(f.line, f.severity.label) for f in files.lint()] == expected
+
+
+def test_a_module_outside_the_linted_path_called_from_many_roots_is_read_once(
+    files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each call re-read and re-parsed the folder: fifty environments calling ten shared
+    # modules parsed them five hundred times (seconds a tree).
+    from leakhound.lint import tfmodules
+
+    reads: list[str] = []
+    real = tfmodules.read_folder
+
+    def counted(folder: Path) -> dict[Path, Any]:
+        reads.append(folder.name)
+        return real(folder)
+
+    monkeypatch.setattr(tfmodules, "read_folder", counted)
+    call = 'module "site" {\n  source = "../../modules/site"\n  acl = "public-read"\n}\n'
+    for env in ("prod", "dev", "test"):
+        files.add(f"envs/{env}/main.tf", call + call.replace('"site"', '"copy"', 1))
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    found = lint_paths([files.root / "envs"], root=files.root).findings
+    assert reads == ["site"]
+    assert {(f.path, f.line, f.subject) for f in found} == {
+        ("modules/site/main.tf", 9, "module.site.aws_s3_bucket_acl.this"),
+        ("modules/site/main.tf", 9, "module.copy.aws_s3_bucket_acl.this"),
+    }

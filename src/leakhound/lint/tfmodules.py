@@ -110,7 +110,7 @@ def trees(
 ) -> list[Tree]:
     """One tree per root module: a linted folder no other linted folder calls (or, in a loop
     of calls, the first one met). ``display`` gains the files read from folders not linted."""
-    linted = {real_path(d): d for d in tf}
+    reader = _Reader(tf, tfvars, display, show, {real_path(d): d for d in tf})
     called = {
         d
         for directory, files in tf.items()
@@ -118,62 +118,72 @@ def trees(
         if (d := local_source(real_path(directory), call.get("source"))) is not None
         and d != real_path(directory)
     }
-    out: list[Tree] = []
-    reached: set[Path] = set()
-    for key, directory in linted.items():
-        if key in called:
-            continue
-        out.append(_tree(directory, tf, tfvars, display, show, reached))
-    for key, directory in linted.items():
-        if key not in reached:
-            out.append(_tree(directory, tf, tfvars, display, show, reached))
+    out = [reader.tree(d) for key, d in reader.linted.items() if key not in called]
+    for key, directory in reader.linted.items():
+        if key not in reader.reached:
+            out.append(reader.tree(directory))
     return out
 
 
-def _tree(
-    directory: Path,
-    tf: dict[Path, dict[Path, Block]],
-    tfvars: dict[Path, dict[Path, Block]],
-    display: dict[Path, str],
-    show: Callable[[Path], str],
-    reached: set[Path],
-) -> Tree:
-    files = tf[directory]
-    root = Instance(directory, files, module_scope(files, tfvars.get(directory, {})))
-    tree = Tree([root], [])
-    linted = {real_path(d): d for d in tf}
-    reached.add(real_path(directory))
-    stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (real_path(directory),))]
-    while stack:
-        caller, path = stack.pop()
-        for call in _calls(caller.files):
-            name = f"{caller.prefix}module.{call.labels[0]}"
-            source = caller.scope.resolve(call.get("source"))
-            folder = local_source(real_path(caller.directory), source)
-            if folder is None:
-                tree.unread.append(f"{name} (source {source!r}, not a local folder)")
-                continue
-            if folder in path or len(path) > _MAX_DEPTH:
-                continue  # a loop of calls: the module is already in this branch
-            if folder in linted:
-                child_files = tf[linted[folder]]
+@dataclass
+class _Reader:
+    """Builds the trees of one lint run; a folder that was not linted is read once for all
+    the calls to it (a shared module called from fifty roots is parsed once, not fifty times)."""
+
+    tf: dict[Path, dict[Path, Block]]
+    tfvars: dict[Path, dict[Path, Block]]
+    display: dict[Path, str]
+    show: Callable[[Path], str]
+    linted: dict[Path, Path]  # real path -> the folder as linted
+    reached: set[Path] = field(default_factory=set)
+    folders: dict[Path, dict[Path, Block] | str] = field(default_factory=dict)
+
+    def files(self, folder: Path) -> dict[Path, Block] | str:
+        """The files of a called folder, or why it cannot be read."""
+        if folder in self.linted:
+            return self.tf[self.linted[folder]]
+        if folder not in self.folders:
+            try:
+                read = read_folder(folder)
+            except (OSError, ConfigSyntaxError) as exc:
+                why = exc.reason if isinstance(exc, ConfigSyntaxError) else exc.strerror
+                self.folders[folder] = str(why)
             else:
-                try:
-                    child_files = read_folder(folder)
-                except (OSError, ConfigSyntaxError) as exc:
-                    why = exc.reason if isinstance(exc, ConfigSyntaxError) else exc.strerror
-                    tree.unread.append(f"{name} (source {source!r}: {why})")
+                self.folders[folder] = read
+                for p in read:
+                    self.display.setdefault(p, self.show(p))
+        return self.folders[folder]
+
+    def tree(self, directory: Path) -> Tree:
+        """The tree whose root is the linted folder ``directory``."""
+        files = self.tf[directory]
+        root = Instance(directory, files, module_scope(files, self.tfvars.get(directory, {})))
+        tree = Tree([root], [])
+        self.reached.add(real_path(directory))
+        stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (real_path(directory),))]
+        while stack:
+            caller, path = stack.pop()
+            for call in _calls(caller.files):
+                name = f"{caller.prefix}module.{call.labels[0]}"
+                source = caller.scope.resolve(call.get("source"))
+                folder = local_source(real_path(caller.directory), source)
+                if folder is None:
+                    tree.unread.append(f"{name} (source {source!r}, not a local folder)")
                     continue
-                for p in child_files:
-                    display.setdefault(p, show(p))
-            reached.add(folder)
-            args = {k: v for k, (v, _) in call.attrs.items() if k not in _META}
-            scope = module_scope(child_files, {})  # a called module's tfvars are not read
-            for k, v in args.items():
-                scope.values[f"var.{k}"] = caller.scope.resolve(v)
-                scope.origin[f"var.{k}"] = f"the argument of {name}"
-            child = Instance(folder, child_files, scope, f"{name}.", caller, args)
-            caller.children[call.labels[0]] = child
-            tree.instances.append(child)
-            stack.append((child, (*path, folder)))
-    return tree
+                if folder in path or len(path) > _MAX_DEPTH:
+                    continue  # a loop of calls: the module is already in this branch
+                child_files = self.files(folder)
+                if isinstance(child_files, str):
+                    tree.unread.append(f"{name} (source {source!r}: {child_files})")
+                    continue
+                self.reached.add(folder)
+                args = {k: v for k, (v, _) in call.attrs.items() if k not in _META}
+                scope = module_scope(child_files, {})  # a called module's tfvars are not read
+                for k, v in args.items():
+                    scope.values[f"var.{k}"] = caller.scope.resolve(v)
+                    scope.origin[f"var.{k}"] = f"the argument of {name}"
+                child = Instance(folder, child_files, scope, f"{name}.", caller, args)
+                caller.children[call.labels[0]] = child
+                tree.instances.append(child)
+                stack.append((child, (*path, folder)))
+        return tree
