@@ -121,6 +121,11 @@ def test_a_module_bucket_is_stopped_by_the_roots_account_block(files: Files) -> 
             "module.bpa (source './modules/missing': No such file or directory)",
             id="missing-folder",
         ),
+        pytest.param(
+            "./modules/bpa\\u0000",  # a NUL byte raised ValueError: the whole lint stopped
+            "module.bpa (source './modules/bpa\\x00', not a local folder)",
+            id="nul-byte",
+        ),
     ],
 )
 def test_a_module_that_cannot_be_read_is_named_in_the_finding(

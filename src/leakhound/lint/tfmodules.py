@@ -80,7 +80,12 @@ class Tree:
 
 def local_source(caller: Path, source: Any) -> Path | None:
     """The folder of a local module (Terraform's rule: the source starts with ./ or ../)."""
-    if isinstance(source, str) and source.startswith(("./", "../", ".\\", "..\\")):
+    # A NUL byte names no folder (the OS refuses it; realpath raises ValueError).
+    if (
+        isinstance(source, str)
+        and source.startswith(("./", "../", ".\\", "..\\"))
+        and "\0" not in source
+    ):
         return real_path(caller / source.replace("\\", "/"))
     return None
 
