@@ -647,3 +647,53 @@ def test_a_policy_document_named_in_a_variable_default_is_judged(files: Files) -
         + document % ("", "*", '"*"'),
     )
     assert files.lines() == [(16, "high")]
+
+
+FOR_EACH = """resource "aws_s3_bucket" "site" {
+  for_each = toset(["a", "b"])
+  bucket   = "site-${each.key}"
+}
+resource "aws_s3_bucket_public_access_block" "site" {
+  for_each                = %s
+  bucket                  = each.value.id
+  block_public_acls       = true
+  ignore_public_acls      = true
+  block_public_policy     = true
+  restrict_public_buckets = true
+}
+resource "aws_s3_bucket_acl" "site" {
+  for_each = %s
+  bucket   = each.value.id
+  acl      = "public-read"
+}
+resource "aws_s3_bucket_policy" "site" {
+  for_each = toset(["a", "b"])
+  bucket   = aws_s3_bucket.site[each.key].id
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "*" }]
+  })
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("block", "acl", "expected"),
+    [
+        # The block's bucket = each.value.id was an unknown name: the policy on the same
+        # buckets (by aws_s3_bucket.site[each.key]) was reported with no access block.
+        pytest.param("aws_s3_bucket.site", "aws_s3_bucket.site", [], id="over-the-buckets"),
+        # Two each.value.id over different lists matched as one name: the ACL was passed.
+        pytest.param(
+            'toset(["other-b"])',
+            'toset(["other-a"])',
+            [(16, "medium"), (21, "medium")],
+            id="over-other-lists",
+        ),
+        pytest.param('toset(["x"])', 'toset(["x"])', [(21, "medium")], id="over-the-same-list"),
+    ],
+)
+def test_an_access_block_for_each_bucket_counts_for_those_buckets(
+    files: Files, block: str, acl: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", FOR_EACH % (block, acl))
+    assert files.lines() == expected

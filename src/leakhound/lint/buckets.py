@@ -49,6 +49,7 @@ _FIXED_KEYS = {
 # A condition operator (StringEquals, ForAnyValue:StringLike…) and the object of its keys.
 _OPERATOR = re.compile(r"""["']?([\w:]+)["']?\s*[=:]\s*(?=\{)""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
+_EACH = re.compile(r"^\$\{\s*each\.(?:key|value)\b")
 _STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
 # What a resource's reference to a bucket or account looks like, by kind.
 _REFS = {
@@ -195,9 +196,18 @@ class _Tree:
             return f"{inst.prefix}{doc.group(1)}" in self.public_documents
         return public_policy(str(policy or ""))
 
-    def key(self, inst: Instance, kind: str, value: Any) -> str:
-        """What ``value`` names, the same whether by reference or by name; a reference is the
-        module's own resource (a variable its caller bound is followed to the caller)."""
+    def key(self, inst: Instance, kind: str, value: Any, res: Block) -> str:
+        """What ``value`` (an attribute of ``res``) names, the same whether by reference or by
+        name; a reference is the module's own resource (a variable its caller bound is followed
+        to the caller); ``each.value``/``each.key`` is what ``res`` iterates over."""
+        if _EACH.match(str(value).strip()):
+            each_inst, each = inst.origin(res.get("for_each"))
+            if _REFS[kind].search(str(each)):
+                inst, value = each_inst, each  # for_each = aws_s3_bucket.site: those buckets
+            else:
+                # Only another resource iterating over the same expression names the same
+                # buckets: each.value of two different lists must not match.
+                return f"{kind}:each:{each_inst.prefix}{each}:{value}"
         inst, value = inst.origin(value)
         m = _REFS[kind].search(str(value))
         if m:
@@ -217,7 +227,7 @@ class _Tree:
         if kind in ("aws_s3_bucket_acl", "aws_s3_bucket"):
             acl = _lower(r(res.get("acl")))
             own = f"s3:ref:{inst.prefix}{name}"
-            key = own if kind == "aws_s3_bucket" else self.key(inst, "s3", res.get("bucket"))
+            key = own if kind == "aws_s3_bucket" else self.key(inst, "s3", res.get("bucket"), res)
             if isinstance(acl, str) and acl in _PUBLIC_ACLS:
                 what = "lists and reads" if acl == "public-read" else "lists, reads and writes"
                 why = f"acl = {acl}: anyone {what} the bucket"
@@ -226,21 +236,21 @@ class _Tree:
                 grant("s3-policy", own, res.line_of("policy"), _POLICY_WHY, "S3")
         elif kind == "aws_s3_bucket_policy":
             if self.public(inst, res.get("policy")):
-                key = self.key(inst, "s3", res.get("bucket"))
+                key = self.key(inst, "s3", res.get("bucket"), res)
                 grant("s3-policy", key, res.line_of("policy"), _POLICY_WHY, "S3")
         elif kind in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
             settings = {k: r(res.get(k)) is True for k in _BLOCK_KEYS}
             if kind == "aws_s3_account_public_access_block":
                 self.s3_account = settings
             else:
-                self.s3_blocks[self.key(inst, "s3", res.get("bucket"))] = settings
+                self.s3_blocks[self.key(inst, "s3", res.get("bucket"), res)] = settings
         elif kind == "aws_s3_bucket_ownership_controls":
             rules = [*res.children("rule")]
             rules += [
                 _as_block(i, res.line) for i in _items(res.get("rule")) if isinstance(i, dict)
             ]
             if any(r(x.get("object_ownership")) == "BucketOwnerEnforced" for x in rules):
-                self.acls_disabled.add(self.key(inst, "s3", res.get("bucket")))
+                self.acls_disabled.add(self.key(inst, "s3", res.get("bucket"), res))
         elif kind == "azurerm_storage_container":
             access = _lower(r(res.get("container_access_type")))
             if access in ("blob", "container"):
@@ -252,7 +262,7 @@ class _Tree:
                     f"container_access_type = {access}: anyone {what} without a key (unless its "
                     "storage account sets allow_nested_items_to_be_public = false)"
                 )
-                key = self.key(inst, "azure", account)
+                key = self.key(inst, "azure", account, res)
                 grant("azure", key, res.line_of("container_access_type"), why, "Azure Blob")
         elif kind == "azurerm_storage_account":
             # The account-wide switch (allow_blob_public_access before provider 3.0):
@@ -274,7 +284,7 @@ class _Tree:
                     f"grants {r(res.get('role'))} to {', '.join(public)}: anyone on the "
                     "Internet gets what the role allows"
                 )
-                key = self.key(inst, "gcs", res.get("bucket"))
+                key = self.key(inst, "gcs", res.get("bucket"), res)
                 grant("gcs-iam", key, res.line_of("member", "members"), why, "Google Cloud Storage")
         elif kind in ("google_storage_bucket_acl", "google_storage_default_object_acl"):
             self._gcs_acl(inst, res, grant)
@@ -305,7 +315,7 @@ class _Tree:
             what = _GCS_ROLES.get(role, f"gets {role} on the bucket")
         who = "anyone" if entity.lower() == "allusers" else "any Google account"
         why = f"its ACL gives {role} to {entity}: {who} {what}"
-        key = self.key(inst, "gcs", res.get("bucket"))
+        key = self.key(inst, "gcs", res.get("bucket"), res)
         grant("gcs-acl", key, line, why, "Google Cloud Storage")
 
     def findings(self, unread: list[str]) -> list[Finding]:
