@@ -697,3 +697,67 @@ def test_an_access_block_for_each_bucket_counts_for_those_buckets(
 ) -> None:
     files.add("main.tf", FOR_EACH % (block, acl))
     assert files.lines() == expected
+
+
+GRANT_ACL = """resource "aws_s3_bucket_acl" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  access_control_policy {
+    grant {
+      grantee {
+        type = "%s"
+        uri  = "http://acs.amazonaws.com/groups/%s"
+      }
+      permission = "READ"
+    }
+    owner {
+      id = "0123abcd"
+    }
+  }
+}
+"""
+LEGACY_GRANT = """resource "aws_s3_bucket" "cases" {
+  bucket = "cases-export"
+  grant {
+    type        = "Group"
+    uri         = "http://acs.amazonaws.com/groups/global/%s"
+    permissions = ["READ"]
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Only the canned public-read ACLs were read: these buckets anyone reads were passed.
+        pytest.param(BUCKET + ACL % "authenticated-read" + OFF, [(6, "high")], id="canned-aws"),
+        pytest.param(BUCKET + GRANT_ACL % ("Group", "global/AllUsers"), [(10, "medium")], id="all"),
+        pytest.param(
+            BUCKET + GRANT_ACL % ("Group", "global/AuthenticatedUsers") + OFF,
+            [(10, "high")],
+            id="any-aws-account",
+        ),
+        pytest.param(LEGACY_GRANT % "AllUsers", [(5, "medium")], id="legacy-grant"),
+        pytest.param(BUCKET + GRANT_ACL % ("Group", "global/AllUsers") + ON, [], id="blocked"),
+        pytest.param(BUCKET + GRANT_ACL % ("Group", "s3/LogDelivery"), [], id="log-delivery"),
+        pytest.param(LEGACY_GRANT % "Owners", [], id="legacy-other-group"),
+    ],
+)
+def test_an_s3_acl_granting_everyone_is_found(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", text)
+    assert files.lines() == expected
+
+
+def test_an_s3_grant_to_everyone_in_terraform_json(files: Files) -> None:
+    files.add("main.tf", BUCKET + OFF)
+    files.add(
+        "acl.tf.json",
+        '{"resource": {"aws_s3_bucket_acl": {"cases": {"bucket": "${aws_s3_bucket.cases.id}",'
+        ' "access_control_policy": {"grant": [{"permission": "READ", "grantee": {"type": '
+        '"Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"}}]}}}}}',
+    )
+    (f,) = files.lint()
+    assert (f.path, f.severity.label) == ("acl.tf.json", "high")
+    assert "grants READ to AllUsers: anyone lists the bucket" in f.why

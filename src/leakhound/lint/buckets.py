@@ -15,7 +15,22 @@ from .model import BUCKET_PUBLIC, Confidence, Finding, Severity
 from .terraform import Block, _as_block, _items, _lower
 from .tfmodules import Instance, Tree
 
-_PUBLIC_ACLS = {"public-read", "public-read-write"}
+# S3 canned ACLs that open a bucket, to whom and for what (authenticated-read: any of the
+# millions of AWS accounts, which AWS counts as public too).
+_PUBLIC_ACLS = {
+    "public-read": ("anyone", "lists and reads the bucket"),
+    "public-read-write": ("anyone", "lists, reads and writes the bucket"),
+    "authenticated-read": ("anyone with an AWS account", "lists and reads the bucket"),
+}
+# The grantee groups of an explicit S3 grant (http://acs.amazonaws.com/groups/global/AllUsers).
+_S3_GROUPS = {"allusers": "anyone", "authenticatedusers": "anyone with an AWS account"}
+_S3_PERMISSIONS = {
+    "READ": "lists the bucket",
+    "WRITE": "writes to the bucket",
+    "READ_ACP": "reads the bucket's ACL",
+    "WRITE_ACP": "rewrites the bucket's ACL",
+    "FULL_CONTROL": "lists, writes and rewrites the ACL of the bucket",
+}
 _PUBLIC_MEMBERS = {"allusers", "allauthenticatedusers"}
 # GCS canned ACLs that grant allUsers a role on the bucket, and what that role lets anyone do.
 _GCS_PUBLIC_ACLS = {"publicread": "READER", "publicreadwrite": "WRITER"}
@@ -229,9 +244,10 @@ class _Tree:
             own = f"s3:ref:{inst.prefix}{name}"
             key = own if kind == "aws_s3_bucket" else self.key(inst, "s3", res.get("bucket"), res)
             if isinstance(acl, str) and acl in _PUBLIC_ACLS:
-                what = "lists and reads" if acl == "public-read" else "lists, reads and writes"
-                why = f"acl = {acl}: anyone {what} the bucket"
-                grant("s3-acl", key, res.line_of("acl"), why, "S3")
+                who, what = _PUBLIC_ACLS[acl]
+                grant("s3-acl", key, res.line_of("acl"), f"acl = {acl}: {who} {what}", "S3")
+            for line, why in _s3_grants(res, r):
+                grant("s3-acl", key, line, why, "S3")
             if kind == "aws_s3_bucket" and self.public(inst, res.get("policy")):
                 grant("s3-policy", own, res.line_of("policy"), _POLICY_WHY, "S3")
         elif kind == "aws_s3_bucket_policy":
@@ -245,10 +261,7 @@ class _Tree:
             else:
                 self.s3_blocks[self.key(inst, "s3", res.get("bucket"), res)] = settings
         elif kind == "aws_s3_bucket_ownership_controls":
-            rules = [*res.children("rule")]
-            rules += [
-                _as_block(i, res.line) for i in _items(res.get("rule")) if isinstance(i, dict)
-            ]
+            rules = _nested(res, "rule")
             if any(r(x.get("object_ownership")) == "BucketOwnerEnforced" for x in rules):
                 self.acls_disabled.add(self.key(inst, "s3", res.get("bucket"), res))
         elif kind == "azurerm_storage_container":
@@ -372,6 +385,34 @@ class _Tree:
         if self.s3_account is None:
             return own
         return {k: v or bool((own or {}).get(k)) for k, v in self.s3_account.items()}
+
+
+def _nested(res: Block, name: str) -> list[Block]:
+    """Nested blocks ``name`` of a resource, written as blocks or (JSON, attribute syntax) as
+    objects."""
+    items = [i for i in _items(res.get(name)) if isinstance(i, dict)]
+    return [*res.children(name), *(_as_block(i, res.line_of(name)) for i in items)]
+
+
+def _s3_grants(res: Block, r: Callable[[Any], Any]) -> list[tuple[int, str]]:
+    """(line, why) of each explicit grant to everyone: ``grant`` blocks of a legacy
+    ``aws_s3_bucket`` (``permissions``), ``access_control_policy { grant { grantee {…} } }`` of
+    an ``aws_s3_bucket_acl`` (``permission``)."""
+    grants = [(g, g) for g in _nested(res, "grant")]
+    for policy in _nested(res, "access_control_policy"):
+        grants += [(g, e) for g in _nested(policy, "grant") for e in _nested(g, "grantee")]
+    out: list[tuple[int, str]] = []
+    for g, grantee in grants:
+        uri = r(grantee.get("uri"))
+        group = uri.rstrip("/").rsplit("/", 1)[-1] if isinstance(uri, str) else ""
+        who = _S3_GROUPS.get(group.lower())
+        if who is None or str(r(grantee.get("type", "Group"))) != "Group":
+            continue
+        perms = [str(p).upper() for p in _items(r(g.get("permissions", g.get("permission"))))]
+        what = ", ".join(_S3_PERMISSIONS.get(p, f"gets {p}") for p in perms) or "gets access"
+        why = f"its ACL grants {', '.join(perms) or 'access'} to {group}: {who} {what}"
+        out.append((grantee.line_of("uri"), why))
+    return out
 
 
 def _document_public(inst: Instance, doc: Block) -> bool:
