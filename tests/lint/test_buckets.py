@@ -761,3 +761,37 @@ def test_an_s3_grant_to_everyone_in_terraform_json(files: Files) -> None:
     (f,) = files.lint()
     assert (f.path, f.severity.label) == ("acl.tf.json", "high")
     assert "grants READ to AllUsers: anyone lists the bucket" in f.why
+
+
+ACCESS_CONTROL = """resource "google_storage_%s_access_control" "cases" {
+  bucket = google_storage_bucket.cases.name
+  role   = "READER"
+  entity = "%s"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # One ACL entry as its own resource was not read: a bucket anyone lists was passed.
+        pytest.param(ACCESS_CONTROL % ("bucket", "allUsers"), [(4, "high")], id="bucket"),
+        pytest.param(
+            ACCESS_CONTROL % ("default_object", "allAuthenticatedUsers"),
+            [(4, "high")],
+            id="new-objects",
+        ),
+        pytest.param(ACCESS_CONTROL % ("bucket", "group-data@example.net"), [], id="a-group"),
+        pytest.param(
+            GCS_BUCKET % "uniform_bucket_level_access = true"
+            + ACCESS_CONTROL % ("bucket", "allUsers"),
+            [],
+            id="uniform-access-disables-acls",
+        ),
+    ],
+)
+def test_a_gcs_access_control_entry_for_everyone_is_found(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", text)
+    assert files.lines() == expected

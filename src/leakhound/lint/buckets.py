@@ -34,6 +34,14 @@ _S3_PERMISSIONS = {
 _PUBLIC_MEMBERS = {"allusers", "allauthenticatedusers"}
 # GCS canned ACLs that grant allUsers a role on the bucket, and what that role lets anyone do.
 _GCS_PUBLIC_ACLS = {"publicread": "READER", "publicreadwrite": "WRITER"}
+# GCS ACL resources: whole lists (…_acl) or one entry (…_access_control), of the bucket or of
+# the objects written to it later (default_object).
+_GCS_ACL_KINDS = {
+    "google_storage_bucket_acl",
+    "google_storage_default_object_acl",
+    "google_storage_bucket_access_control",
+    "google_storage_default_object_access_control",
+}
 _GCS_ROLES = {"READER": "lists the bucket", "WRITER": "lists and writes", "OWNER": "owns"}
 _ALLOW = re.compile(r"""["']?Effect["']?\s*[=:]\s*["']Allow["']""", re.I)
 _CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]\s*""", re.I)
@@ -299,20 +307,24 @@ class _Tree:
                 )
                 key = self.key(inst, "gcs", res.get("bucket"), res)
                 grant("gcs-iam", key, res.line_of("member", "members"), why, "Google Cloud Storage")
-        elif kind in ("google_storage_bucket_acl", "google_storage_default_object_acl"):
+        elif kind in _GCS_ACL_KINDS:
             self._gcs_acl(inst, res, grant)
 
     def _gcs_acl(self, inst: Instance, res: Block, grant: Callable[..., None]) -> None:
         """A bucket ACL (or the default ACL of its new objects) that names allUsers or
-        allAuthenticatedUsers, or a canned publicRead/publicReadWrite."""
+        allAuthenticatedUsers (in role_entity, or one entry's entity and role), or a canned
+        publicRead/publicReadWrite."""
         r = inst.scope.resolve
-        objects = res.labels[0] == "google_storage_default_object_acl"
+        objects = "default_object" in res.labels[0]
+        entries = [str(e) for e in _items(r(res.get("role_entity")))]
+        if "entity" in res.attrs:  # google_storage_bucket_access_control: one entry
+            entries.append(f"{r(res.get('role'))}:{r(res.get('entity'))}")
         found: list[tuple[str, str]] = []  # (role, entity)
-        for entry in _items(r(res.get("role_entity"))):
-            role, _, entity = str(entry).partition(":")
+        for entry in entries:
+            role, _, entity = entry.partition(":")
             if entity.lower() in _PUBLIC_MEMBERS:
                 found.append((role.upper(), entity))
-        line = res.line_of("role_entity")
+        line = res.line_of("role_entity", "entity")
         canned = _lower(r(res.get("predefined_acl")))
         if not found and isinstance(canned, str) and canned in _GCS_PUBLIC_ACLS:
             found.append((_GCS_PUBLIC_ACLS[canned], "allUsers"))
