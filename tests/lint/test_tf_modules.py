@@ -257,3 +257,61 @@ def test_a_module_outside_the_linted_path_called_from_many_roots_is_read_once(
         ("modules/site/main.tf", 9, "module.site.aws_s3_bucket_acl.this"),
         ("modules/site/main.tf", 9, "module.copy.aws_s3_bucket_acl.this"),
     }
+
+
+PUBLIC_JSON = (
+    '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",'
+    ' "Resource": "arn:aws:s3:::site-assets/*"}]}'
+)
+FILE_POLICY = """resource "aws_s3_bucket" "this" {
+  bucket = "site-assets"
+}
+resource "aws_s3_bucket_policy" "this" {
+  bucket = aws_s3_bucket.this.id
+  policy = %s
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "where", "text", "expected"),
+    [
+        # A policy kept in a file was judged as the text 'file("…")': a public one was passed.
+        pytest.param('file("policy.json")', "policy.json", PUBLIC_JSON, [6], id="file"),
+        pytest.param(
+            'templatefile("${path.module}/policy.json.tpl", { arn = aws_s3_bucket.this.arn })',
+            "policy.json.tpl",
+            PUBLIC_JSON.replace("arn:aws:s3:::site-assets", "${arn}"),
+            [6],
+            id="templatefile",
+        ),
+        pytest.param(
+            'file("policy.json")',
+            "policy.json",
+            PUBLIC_JSON.replace('"*"', '{"AWS": "arn:aws:iam::123456789012:root"}'),
+            [],
+            id="one-account",
+        ),
+        pytest.param('file("missing.json")', "policy.json", PUBLIC_JSON, [], id="missing"),
+        pytest.param('file("/dev/zero")', "policy.json", PUBLIC_JSON, [], id="a-device"),
+    ],
+)
+def test_a_policy_read_from_a_file_is_judged(
+    files: Files, policy: str, where: str, text: str, expected: list[int]
+) -> None:
+    files.add("main.tf", FILE_POLICY % policy)
+    files.add(where, text)
+    assert [f.line for f in files.lint()] == expected
+
+
+def test_a_module_reads_its_policy_file_from_its_own_folder(files: Files) -> None:
+    files.add("main.tf", 'module "site" {\n  source = "./modules/site"\n}\n')
+    files.add("modules/site/main.tf", FILE_POLICY % 'file("${path.module}/policy.json")')
+    files.add("modules/site/policy.json", PUBLIC_JSON)
+    files.add("policy.json", "{}")  # the root's, which path.module does not mean
+    (f,) = files.lint()
+    assert (f.path, f.line, f.subject) == (
+        "modules/site/main.tf",
+        6,
+        "module.site.aws_s3_bucket_policy.this",
+    )

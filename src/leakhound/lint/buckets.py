@@ -212,12 +212,14 @@ class _Tree:
     public_documents: set[str] = field(default_factory=set)  # aws_iam_policy_document names
 
     def public(self, inst: Instance, policy: Any) -> bool:
-        """Whether a policy (its text, or an aws_iam_policy_document's .json) is public."""
+        """Whether a policy (its text, an aws_iam_policy_document's .json, or the file a
+        ``file``/``templatefile`` reads) is public."""
         inst, policy = inst.origin(policy)
         doc = _DOCUMENT_REF.search(str(policy))
         if doc:
             return f"{inst.prefix}{doc.group(1)}" in self.public_documents
-        return public_policy(str(policy or ""))
+        text = inst.read_file(policy)
+        return public_policy(str(policy or "") if text is None else text)
 
     def key(self, inst: Instance, kind: str, value: Any, res: Block) -> str:
         """What ``value`` (an attribute of ``res``) names, the same whether by reference or by

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .sources import ConfigSyntaxError, decode, load_json, real_path
+from .sources import MAX_BYTES, ConfigSyntaxError, decode, load_json, real_path
 from .terraform import Block, Scope, from_json, module_scope, parse
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
@@ -22,6 +22,8 @@ _VAR = re.compile(r"^\$\{\s*var\.([\w-]+)\s*\}$")
 _NAMED = re.compile(r"^\$\{\s*((?:var|local)\.[\w-]+)\s*\}$")
 # An output of a called module (``module.bucket.id``, ``module.bucket[0].id``).
 _OUTPUT = re.compile(r"^\$\{\s*module\.([\w-]+)(?:\[[^\]]*\])?\.([\w-]+)\s*\}$")
+# A file read by a function (its name a literal, perhaps with path.module/root/cwd in it).
+_FILE = re.compile(r"""^\$\{\s*(?:file|templatefile)\(\s*"((?:[^"$]|\$\{path\.\w+\})*)"[\s,)]""")
 _MAX_DEPTH = 16  # deeper than any real tree; stops a module that calls itself by another path
 
 
@@ -60,6 +62,31 @@ class Instance:
                 break
             inst, value = child, found
         return inst, value
+
+    def read_file(self, value: Any) -> str | None:
+        """The text of the file a bare ``file("…")`` or ``templatefile("…", …)`` reads (a
+        policy kept beside the code), as Terraform finds it: ``path.module`` is this module's
+        folder, ``path.root`` and a relative path the root's; None when it cannot be read (not
+        a regular file, too large, not text)."""
+        m = _FILE.match(str(value).strip())
+        if not m:
+            return None
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        name = m.group(1).replace("${path.module}", str(self.directory))
+        name = name.replace("${path.root}", str(root.directory))
+        name = name.replace("${path.cwd}", str(root.directory))
+        if "${" in name or "\0" in name:
+            return None
+        path = real_path(root.directory / name)
+        try:
+            # is_file first: a device (/dev/zero) would be read forever
+            if not path.is_file() or path.stat().st_size > MAX_BYTES:
+                return None
+            return decode(path.read_bytes())
+        except (OSError, ConfigSyntaxError):
+            return None
 
     def output(self, name: str) -> Any:
         """The value of the module's output ``name``, or None when it declares none."""
