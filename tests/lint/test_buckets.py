@@ -795,3 +795,56 @@ def test_a_gcs_access_control_entry_for_everyone_is_found(
 ) -> None:
     files.add("main.tf", text)
     assert files.lines() == expected
+
+
+GCS_POLICY = """resource "google_storage_bucket_iam_policy" "cases" {
+  bucket      = google_storage_bucket.cases.name
+  policy_data = %s
+}
+data "google_iam_policy" "cases" {
+  binding {
+    role    = "roles/storage.objectViewer"
+    members = [%s]
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The bucket's whole IAM policy was not read: a policy granting allUsers was passed.
+        pytest.param(
+            GCS_POLICY % ("data.google_iam_policy.cases.policy_data", '"allUsers"'),
+            [(3, "high")],
+            id="policy-document",
+        ),
+        pytest.param(
+            GCS_POLICY
+            % (
+                'jsonencode({ bindings = [{ role = "roles/storage.objectViewer", '
+                'members = ["allAuthenticatedUsers"] }] })',
+                '"group:data@example.net"',
+            ),
+            [(3, "high")],
+            id="jsonencode",
+        ),
+        pytest.param(
+            GCS_POLICY % ("data.google_iam_policy.cases.policy_data", '"group:data@example.net"'),
+            [],
+            id="a-group",
+        ),
+        pytest.param(
+            GCS_BUCKET % 'public_access_prevention = "enforced"'
+            + GCS_POLICY % ("data.google_iam_policy.cases.policy_data", '"allUsers"'),
+            [],
+            id="public-access-prevention",
+        ),
+    ],
+)
+def test_a_gcs_iam_policy_granting_everyone_is_found(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", text)
+    assert files.lines() == expected
+    assert all("Users: anyone on the Internet" in f.why for f in files.lint())

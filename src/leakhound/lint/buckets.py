@@ -72,6 +72,7 @@ _FIXED_KEYS = {
 # A condition operator (StringEquals, ForAnyValue:StringLike…) and the object of its keys.
 _OPERATOR = re.compile(r"""["']?([\w:]+)["']?\s*[=:]\s*(?=\{)""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
+_GCS_POLICY_REF = re.compile(r"data\.google_iam_policy\.([\w-]+)\.policy_data")
 _EACH = re.compile(r"^\$\{\s*each\.(?:key|value)\b")
 _STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
 # What a resource's reference to a bucket or account looks like, by kind.
@@ -210,6 +211,7 @@ class _Tree:
     private_accounts: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)  # name key -> reference key
     public_documents: set[str] = field(default_factory=set)  # aws_iam_policy_document names
+    gcs_documents: dict[str, str] = field(default_factory=dict)  # google_iam_policy: grants
 
     def public(self, inst: Instance, policy: Any) -> bool:
         """Whether a policy (its text, an aws_iam_policy_document's .json, or the file a
@@ -220,6 +222,19 @@ class _Tree:
             return f"{inst.prefix}{doc.group(1)}" in self.public_documents
         text = inst.read_file(policy)
         return public_policy(str(policy or "") if text is None else text)
+
+    def gcs_bindings(self, inst: Instance, policy: Any) -> str:
+        """The public bindings of a bucket's whole IAM policy (a data.google_iam_policy's
+        policy_data, or JSON text naming allUsers/allAuthenticatedUsers), or ""."""
+        inst, policy = inst.origin(policy)
+        doc = _GCS_POLICY_REF.search(str(policy))
+        if doc:
+            return self.gcs_documents.get(f"{inst.prefix}{doc.group(1)}", "")
+        text = inst.read_file(policy) or str(policy or "")
+        found = sorted(
+            {m for a, b in _STRING.findall(text) if (m := a or b).lower() in _PUBLIC_MEMBERS}
+        )
+        return f"a role to {', '.join(found)}" if found else ""
 
     def key(self, inst: Instance, kind: str, value: Any, res: Block) -> str:
         """What ``value`` (an attribute of ``res``) names, the same whether by reference or by
@@ -309,6 +324,15 @@ class _Tree:
                 )
                 key = self.key(inst, "gcs", res.get("bucket"), res)
                 grant("gcs-iam", key, res.line_of("member", "members"), why, "Google Cloud Storage")
+        elif kind == "google_storage_bucket_iam_policy":
+            found = self.gcs_bindings(inst, res.get("policy_data"))
+            if found:
+                why = (
+                    f"its IAM policy grants {found}: anyone on the Internet gets what the "
+                    "role allows"
+                )
+                key = self.key(inst, "gcs", res.get("bucket"), res)
+                grant("gcs-iam", key, res.line_of("policy_data"), why, "Google Cloud Storage")
         elif kind in _GCS_ACL_KINDS:
             self._gcs_acl(inst, res, grant)
 
@@ -447,6 +471,18 @@ def _document_public(inst: Instance, doc: Block) -> bool:
     return False
 
 
+def _gcs_document(inst: Instance, doc: Block) -> str:
+    """What a ``google_iam_policy`` grants to everyone ("roles/x to allUsers"), or ""."""
+    r = inst.scope.resolve
+    out = []
+    for binding in _nested(doc, "binding"):
+        members = [m for m in _items(r(binding.get("members"))) if isinstance(m, str)]
+        public = [m for m in members if m.lower() in _PUBLIC_MEMBERS]
+        if public:
+            out.append(f"{r(binding.get('role'))} to {', '.join(public)}")
+    return "; ".join(out)
+
+
 def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
     """LH121 findings for one module tree (``display``: each file's reported path)."""
     state = _Tree()
@@ -456,6 +492,9 @@ def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
                 is_document = res.type == "data" and res.labels[:1] == ["aws_iam_policy_document"]
                 if is_document and len(res.labels) > 1 and _document_public(inst, res):
                     state.public_documents.add(f"{inst.prefix}{res.labels[1]}")
+                is_gcs = res.type == "data" and res.labels[:1] == ["google_iam_policy"]
+                if is_gcs and len(res.labels) > 1 and (found := _gcs_document(inst, res)):
+                    state.gcs_documents[f"{inst.prefix}{res.labels[1]}"] = found
                 if res.type == "resource" and len(res.labels) > 1 and res.labels[0] in _NAMED:
                     kind, attr = _NAMED[res.labels[0]]
                     name = inst.scope.resolve(res.get(attr))
