@@ -2,6 +2,7 @@
 containers, GCS ACLs and IAM members, each judged against what stops it anywhere in its module
 tree (S3 Block Public Access, ACLs disabled by BucketOwnerEnforced or uniform bucket-level
 access, GCS public access prevention, an Azure account that allows no public container).
+Whether an S3 policy's text is public is ``awspolicy``'s.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .awspolicy import public_policy, restricts
 from .model import BUCKET_PUBLIC, Confidence, Finding, Severity
 from .terraform import Block, _as_block, _items, _lower
 from .tfmodules import Instance, Tree
@@ -43,38 +45,14 @@ _GCS_ACL_KINDS = {
     "google_storage_default_object_access_control",
 }
 _GCS_ROLES = {"READER": "lists the bucket", "WRITER": "lists and writes", "OWNER": "owns"}
-_ALLOW = re.compile(r"""["']?Effect["']?\s*[=:]\s*["']Allow["']""", re.I)
-_CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]\s*""", re.I)
-# The Principal key of a statement (not NotPrincipal), as HCL (jsonencode) or JSON.
-_PRINCIPAL = re.compile(r"""(?<![\w])["']?Principal["']?\s*[=:]\s*""", re.I)
-_AWS_KEY = re.compile(r"""["']?AWS["']?\s*[=:]\s*""", re.I)
-_STRING = re.compile(r""""([^"]*)"|'([^']*)'""")
 _POLICY_WHY = (
     "its policy allows Principal '*' with no condition that ties it to fixed sources or "
     "principals: anyone reads what it allows"
 )
-# Condition keys that tie a statement to fixed sources or principals: AWS does not count a
-# policy restricted by one of them as public ("The meaning of public", S3 user guide). Any
-# other condition (aws:SecureTransport, aws:Referer, aws:UserAgent, s3:prefix) still admits
-# anyone who meets it, and anyone can.
-_FIXED_KEYS = {
-    f"aws:{k}".lower()
-    for k in (
-        *("SourceIp", "SourceArn", "SourceVpc", "SourceVpce", "SourceOwner", "SourceAccount"),
-        *("SourceOrgID", "SourceOrgPaths", "PrincipalAccount", "PrincipalArn", "PrincipalOrgID"),
-        *("PrincipalOrgPaths", "userid"),
-    )
-} | {
-    "s3:x-amz-server-side-encryption-aws-kms-key-id",
-    "s3:dataaccesspointarn",
-    "s3:dataaccesspointaccount",
-}
-# A condition operator (StringEquals, ForAnyValue:StringLike…) and the object of its keys.
-_OPERATOR = re.compile(r"""["']?([\w:]+)["']?\s*[=:]\s*(?=\{)""")
+_QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
 _GCS_POLICY_REF = re.compile(r"data\.google_iam_policy\.([\w-]+)\.policy_data")
 _EACH = re.compile(r"^\$\{\s*each\.(?:key|value)\b")
-_STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
 # What a resource's reference to a bucket or account looks like, by kind.
 _REFS = {
     "s3": re.compile(r"aws_s3_bucket\.([\w-]+)"),
@@ -93,97 +71,6 @@ _BLOCK_KEYS = (
     "block_public_policy",
     "restrict_public_buckets",
 )
-
-
-def _span(text: str, start: int) -> str:
-    """The bracketed value (or quoted string) that starts at ``start``."""
-    if start >= len(text):
-        return ""
-    if text[start] not in "{[":
-        m = _STRING.match(text, start)
-        return m.group(0) if m else ""
-    depth = 0
-    for j in range(start, len(text)):
-        if text[j] in "{[":
-            depth += 1
-        elif text[j] in "}]":
-            depth -= 1
-            if depth == 0:
-                return text[start : j + 1]
-    return text[start:]
-
-
-def _is_star(value: str) -> bool:
-    """Whether a string or list value holds the literal "*"."""
-    return any((a or b) == "*" for a, b in _STRING.findall(value))
-
-
-def _principal_any(statement: str) -> bool:
-    """Whether a statement's Principal is everyone: "*", {"AWS": "*"} or an AWS list holding
-    "*" beside accounts (one "*" is enough: the others add nothing)."""
-    m = _PRINCIPAL.search(statement)
-    if not m:
-        return False
-    value = _span(statement, m.end())
-    if not value.startswith("{"):
-        return _is_star(value)
-    aws = _AWS_KEY.search(value)
-    return aws is not None and _is_star(_span(value, aws.end()))
-
-
-def _statements(text: str) -> list[str]:
-    """Each statement of a policy's text on its own (the objects of its Statement list), so a
-    condition on one statement (the usual HTTPS-only deny) does not excuse another; the whole
-    text when no Statement list is found."""
-    m = _STATEMENT.search(text)
-    if not m or m.end() >= len(text) or text[m.end()] not in "[{":
-        return [text]
-    base = 1 if text[m.end()] == "[" else 0
-    out: list[str] = []
-    depth, start = 0, -1
-    for j in range(m.end(), len(text)):
-        c = text[j]
-        if c in "{[":
-            if c == "{" and depth == base:
-                start = j
-            depth += 1
-        elif c in "}]":
-            depth -= 1
-            if c == "}" and depth == base and start >= 0:
-                out.append(text[start : j + 1])
-                start = -1
-            if depth <= 0 and (base == 1 or c == "}"):
-                break
-    return out or [text]
-
-
-def restricts(operator: str, key: str) -> bool:
-    """Whether one condition (``operator`` over ``key``) lets in only fixed sources or
-    principals: a fixed key under a positive test (a Not… test, …IfExists, which passes when an
-    anonymous request lacks the key, and Null admit everyone else)."""
-    op = operator.lower()
-    positive = "not" not in op and not op.endswith("ifexists") and op != "null"
-    return positive and key.lower() in _FIXED_KEYS
-
-
-def _restricted(statement: str) -> bool:
-    """Whether a statement's Condition holds one condition that ``restricts``."""
-    m = _CONDITION.search(statement)
-    block = _span(statement, m.end()) if m else ""
-    for op in _OPERATOR.finditer(block, 1):
-        keys = _span(block, op.end())
-        names = re.findall(r"""["']?([\w:-]+)["']?\s*[=:]""", keys[1:])
-        if any(restricts(op.group(1), k) for k in names):
-            return True
-    return False
-
-
-def public_policy(text: str) -> bool:
-    """Whether one statement allows Principal '*' with no condition that ties it to fixed
-    sources or principals."""
-    return any(
-        _ALLOW.search(st) and _principal_any(st) and not _restricted(st) for st in _statements(text)
-    )
 
 
 @dataclass(frozen=True)
@@ -232,7 +119,7 @@ class _Tree:
             return self.gcs_documents.get(f"{inst.prefix}{doc.group(1)}", "")
         text = inst.read_file(policy) or str(policy or "")
         found = sorted(
-            {m for a, b in _STRING.findall(text) if (m := a or b).lower() in _PUBLIC_MEMBERS}
+            {m for a, b in _QUOTED.findall(text) if (m := a or b).lower() in _PUBLIC_MEMBERS}
         )
         return f"a role to {', '.join(found)}" if found else ""
 

@@ -1,0 +1,126 @@
+"""AWS policy text (JSON, or HCL inside ``jsonencode``) judged without a full parser: whether
+one statement allows everyone (Principal "*", {"AWS": "*"} or an AWS list holding "*") with no
+condition that ties it to fixed sources or principals, as AWS's "public" is defined for S3
+Block Public Access.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ALLOW = re.compile(r"""["']?Effect["']?\s*[=:]\s*["']Allow["']""", re.I)
+_CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]\s*""", re.I)
+# The Principal key of a statement (not NotPrincipal), as HCL (jsonencode) or JSON.
+_PRINCIPAL = re.compile(r"""(?<![\w])["']?Principal["']?\s*[=:]\s*""", re.I)
+_AWS_KEY = re.compile(r"""["']?AWS["']?\s*[=:]\s*""", re.I)
+_STRING = re.compile(r""""([^"]*)"|'([^']*)'""")
+# Condition keys that tie a statement to fixed sources or principals: AWS does not count a
+# policy restricted by one of them as public ("The meaning of public", S3 user guide). Any
+# other condition (aws:SecureTransport, aws:Referer, aws:UserAgent, s3:prefix) still admits
+# anyone who meets it, and anyone can.
+_FIXED_KEYS = {
+    f"aws:{k}".lower()
+    for k in (
+        *("SourceIp", "SourceArn", "SourceVpc", "SourceVpce", "SourceOwner", "SourceAccount"),
+        *("SourceOrgID", "SourceOrgPaths", "PrincipalAccount", "PrincipalArn", "PrincipalOrgID"),
+        *("PrincipalOrgPaths", "userid"),
+    )
+} | {
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+}
+# A condition operator (StringEquals, ForAnyValue:StringLike…) and the object of its keys.
+_OPERATOR = re.compile(r"""["']?([\w:]+)["']?\s*[=:]\s*(?=\{)""")
+_STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
+
+
+def _span(text: str, start: int) -> str:
+    """The bracketed value (or quoted string) that starts at ``start``."""
+    if start >= len(text):
+        return ""
+    if text[start] not in "{[":
+        m = _STRING.match(text, start)
+        return m.group(0) if m else ""
+    depth = 0
+    for j in range(start, len(text)):
+        if text[j] in "{[":
+            depth += 1
+        elif text[j] in "}]":
+            depth -= 1
+            if depth == 0:
+                return text[start : j + 1]
+    return text[start:]
+
+
+def _is_star(value: str) -> bool:
+    """Whether a string or list value holds the literal "*"."""
+    return any((a or b) == "*" for a, b in _STRING.findall(value))
+
+
+def _principal_any(statement: str) -> bool:
+    """Whether a statement's Principal is everyone: "*", {"AWS": "*"} or an AWS list holding
+    "*" beside accounts (one "*" is enough: the others add nothing)."""
+    m = _PRINCIPAL.search(statement)
+    if not m:
+        return False
+    value = _span(statement, m.end())
+    if not value.startswith("{"):
+        return _is_star(value)
+    aws = _AWS_KEY.search(value)
+    return aws is not None and _is_star(_span(value, aws.end()))
+
+
+def _statements(text: str) -> list[str]:
+    """Each statement of a policy's text on its own (the objects of its Statement list), so a
+    condition on one statement (the usual HTTPS-only deny) does not excuse another; the whole
+    text when no Statement list is found."""
+    m = _STATEMENT.search(text)
+    if not m or m.end() >= len(text) or text[m.end()] not in "[{":
+        return [text]
+    base = 1 if text[m.end()] == "[" else 0
+    out: list[str] = []
+    depth, start = 0, -1
+    for j in range(m.end(), len(text)):
+        c = text[j]
+        if c in "{[":
+            if c == "{" and depth == base:
+                start = j
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+            if c == "}" and depth == base and start >= 0:
+                out.append(text[start : j + 1])
+                start = -1
+            if depth <= 0 and (base == 1 or c == "}"):
+                break
+    return out or [text]
+
+
+def restricts(operator: str, key: str) -> bool:
+    """Whether one condition (``operator`` over ``key``) lets in only fixed sources or
+    principals: a fixed key under a positive test (a Not… test, …IfExists, which passes when an
+    anonymous request lacks the key, and Null admit everyone else)."""
+    op = operator.lower()
+    positive = "not" not in op and not op.endswith("ifexists") and op != "null"
+    return positive and key.lower() in _FIXED_KEYS
+
+
+def _restricted(statement: str) -> bool:
+    """Whether a statement's Condition holds one condition that ``restricts``."""
+    m = _CONDITION.search(statement)
+    block = _span(statement, m.end()) if m else ""
+    for op in _OPERATOR.finditer(block, 1):
+        keys = _span(block, op.end())
+        names = re.findall(r"""["']?([\w:-]+)["']?\s*[=:]""", keys[1:])
+        if any(restricts(op.group(1), k) for k in names):
+            return True
+    return False
+
+
+def public_policy(text: str) -> bool:
+    """Whether one statement allows Principal '*' with no condition that ties it to fixed
+    sources or principals."""
+    return any(
+        _ALLOW.search(st) and _principal_any(st) and not _restricted(st) for st in _statements(text)
+    )
