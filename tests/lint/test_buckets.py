@@ -848,3 +848,34 @@ def test_a_gcs_iam_policy_granting_everyone_is_found(
     files.add("main.tf", text)
     assert files.lines() == expected
     assert all("Users: anyone on the Internet" in f.why for f in files.lint())
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "value"),
+    [
+        pytest.param("IpAddress", "aws:SourceIp", "0.0.0.0/0", id="every-address"),
+        pytest.param("StringLike", "aws:SourceVpce", "vpce-*", id="any-endpoint"),
+        pytest.param("StringLike", "aws:PrincipalOrgID", "*", id="any-organisation"),
+    ],
+)
+def test_a_fixed_key_with_a_wildcard_or_every_address_keeps_a_policy_public(
+    files: Files, operator: str, key: str, value: str
+) -> None:
+    # A condition on a fixed key excused the statement whatever its value.
+    condition = f'\n      Condition = {{ {operator} = {{ "{key}" = "{value}" }} }}'
+    files.add("main.tf", BUCKET + _policy(condition=condition) + OFF)
+    assert files.lines() == [(6, "high")]
+    document = CONDITION.replace('"IpAddress"', f'"{operator}"')
+    document = document.replace('"aws:SourceIp"', f'"{key}"').replace("10.0.0.0/8", value)
+    files.add("main.tf", BUCKET + DOCUMENT % (document, "*", '"*"') + OFF)
+    assert files.lines() == [(6, "high")]
+
+
+def test_an_allow_with_not_principal_is_public(files: Files) -> None:
+    # Allow + NotPrincipal lets in everyone but those named; it was passed (no Principal).
+    statement = f'NotPrincipal = {{ AWS = "{ACCOUNT_ARN}" }}'
+    files.add("main.tf", BUCKET + _policy().replace('Principal = "*"', statement) + OFF)
+    assert files.lines() == [(6, "high")]
+    document = DOCUMENT.replace("principals {", "not_principals {") % ("", "AWS", '"x"')
+    files.add("main.tf", BUCKET + document + OFF)
+    assert files.lines() == [(6, "high")]

@@ -7,11 +7,16 @@ Block Public Access.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
+
+from .network import is_world
 
 _ALLOW = re.compile(r"""["']?Effect["']?\s*[=:]\s*["']Allow["']""", re.I)
 _CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]\s*""", re.I)
 # The Principal key of a statement (not NotPrincipal), as HCL (jsonencode) or JSON.
 _PRINCIPAL = re.compile(r"""(?<![\w])["']?Principal["']?\s*[=:]\s*""", re.I)
+_NOT_PRINCIPAL = re.compile(r"""(?<![\w])["']?NotPrincipal["']?\s*[=:]""", re.I)
 _AWS_KEY = re.compile(r"""["']?AWS["']?\s*[=:]\s*""", re.I)
 _STRING = re.compile(r""""([^"]*)"|'([^']*)'""")
 # Condition keys that tie a statement to fixed sources or principals: AWS does not count a
@@ -32,6 +37,8 @@ _FIXED_KEYS = {
 }
 # A condition operator (StringEquals, ForAnyValue:StringLike…) and the object of its keys.
 _OPERATOR = re.compile(r"""["']?([\w:]+)["']?\s*[=:]\s*(?=\{)""")
+# One key of a condition operator's object, up to its value.
+_KEY = re.compile(r"""["']?([\w:-]+)["']?\s*[=:]\s*""")
 _STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
 
 
@@ -60,10 +67,11 @@ def _is_star(value: str) -> bool:
 
 def _principal_any(statement: str) -> bool:
     """Whether a statement's Principal is everyone: "*", {"AWS": "*"} or an AWS list holding
-    "*" beside accounts (one "*" is enough: the others add nothing)."""
+    "*" beside accounts (one "*" is enough: the others add nothing), or a NotPrincipal."""
     m = _PRINCIPAL.search(statement)
     if not m:
-        return False
+        # Allow with NotPrincipal: everyone but those named.
+        return _NOT_PRINCIPAL.search(statement) is not None
     value = _span(statement, m.end())
     if not value.startswith("{"):
         return _is_star(value)
@@ -97,13 +105,15 @@ def _statements(text: str) -> list[str]:
     return out or [text]
 
 
-def restricts(operator: str, key: str) -> bool:
+def restricts(operator: str, key: str, values: Iterable[Any] = ()) -> bool:
     """Whether one condition (``operator`` over ``key``) lets in only fixed sources or
     principals: a fixed key under a positive test (a Not… test, …IfExists, which passes when an
-    anonymous request lacks the key, and Null admit everyone else)."""
+    anonymous request lacks the key, and Null admit everyone else), and no value that is a
+    wildcard or the whole Internet (aws:SourceIp 0.0.0.0/0, aws:PrincipalOrgID "*")."""
     op = operator.lower()
     positive = "not" not in op and not op.endswith("ifexists") and op != "null"
-    return positive and key.lower() in _FIXED_KEYS
+    wide = any("*" in str(v) or is_world(str(v)) for v in values)
+    return positive and key.lower() in _FIXED_KEYS and not wide
 
 
 def _restricted(statement: str) -> bool:
@@ -112,9 +122,10 @@ def _restricted(statement: str) -> bool:
     block = _span(statement, m.end()) if m else ""
     for op in _OPERATOR.finditer(block, 1):
         keys = _span(block, op.end())
-        names = re.findall(r"""["']?([\w:-]+)["']?\s*[=:]""", keys[1:])
-        if any(restricts(op.group(1), k) for k in names):
-            return True
+        for key in _KEY.finditer(keys, 1):
+            values = [a or b for a, b in _STRING.findall(_span(keys, key.end()))]
+            if restricts(op.group(1), key.group(1), values):
+                return True
     return False
 
 

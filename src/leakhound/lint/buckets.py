@@ -342,15 +342,17 @@ def _s3_grants(res: Block, r: Callable[[Any], Any]) -> list[tuple[int, str]]:
 
 def _document_public(inst: Instance, doc: Block) -> bool:
     """Whether an ``aws_iam_policy_document`` has an Allow statement (the default effect) whose
-    principals are everyone (type "*", or "AWS" with "*" among the identifiers) and no
-    condition block that ties it to fixed sources or principals."""
+    principals are everyone (type "*", "AWS" with "*" among the identifiers, or
+    not_principals) and no condition block that ties it to fixed sources or principals."""
     r = inst.scope.resolve
     for st in doc.children("statement"):
         if str(r(st.get("effect", "Allow"))) != "Allow" or any(
-            restricts(str(r(c.get("test"))), str(r(c.get("variable"))))
+            restricts(str(r(c.get("test"))), str(r(c.get("variable"))), _items(r(c.get("values"))))
             for c in st.children("condition")
         ):
             continue
+        if st.children("not_principals"):
+            return True  # an Allow to everyone but those named
         for p in st.children("principals"):
             ids = _items(r(p.get("identifiers")))
             if r(p.get("type")) in ("*", "AWS") and "*" in ids:

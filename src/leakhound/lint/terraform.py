@@ -120,6 +120,7 @@ _JSON_BLOCKS = {
     "locals",
     "statement",
     "principals",
+    "not_principals",
     "condition",
 }
 
