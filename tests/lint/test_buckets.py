@@ -879,3 +879,21 @@ def test_an_allow_with_not_principal_is_public(files: Files) -> None:
     document = DOCUMENT.replace("principals {", "not_principals {") % ("", "AWS", '"x"')
     files.add("main.tf", BUCKET + document + OFF)
     assert files.lines() == [(6, "high")]
+
+
+def test_a_policy_document_that_merges_a_public_one_is_public(files: Files) -> None:
+    # source_policy_documents was not followed: the merged document looked empty.
+    public = DOCUMENT.split("data ", 1)[1] % ("", "*", '"*"')
+    files.add(
+        "main.tf",
+        BUCKET
+        + DOCUMENT.split("data ")[0].replace(".cases.json", ".merged.json")
+        + OFF
+        + 'data "aws_iam_policy_document" "merged" {\n'
+        + "  source_policy_documents = [data.aws_iam_policy_document.middle.json]\n}\n"
+        + 'data "aws_iam_policy_document" "middle" {\n'
+        + "  override_policy_documents = [data.aws_iam_policy_document.cases.json]\n}\n"
+        + "data "
+        + public,
+    )
+    assert files.lines() == [(6, "high")]

@@ -360,6 +360,21 @@ def _document_public(inst: Instance, doc: Block) -> bool:
     return False
 
 
+def _merged_documents(documents: list[tuple[Instance, Block]], public: set[str]) -> None:
+    """Add to ``public`` each policy document that merges a public one in
+    (``source_policy_documents``, ``override_policy_documents``), however deep the chain."""
+    grew = True
+    while grew:
+        grew = False
+        for inst, doc in documents:
+            name = f"{inst.prefix}{doc.labels[1]}"
+            merged = f"{doc.get('source_policy_documents')} {doc.get('override_policy_documents')}"
+            used = {f"{inst.prefix}{m}" for m in _DOCUMENT_REF.findall(merged)}
+            if name not in public and used & public:
+                public.add(name)
+                grew = True
+
+
 def _gcs_document(inst: Instance, doc: Block) -> str:
     """What a ``google_iam_policy`` grants to everyone ("roles/x to allUsers"), or ""."""
     r = inst.scope.resolve
@@ -375,12 +390,15 @@ def _gcs_document(inst: Instance, doc: Block) -> str:
 def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
     """LH121 findings for one module tree (``display``: each file's reported path)."""
     state = _Tree()
+    documents: list[tuple[Instance, Block]] = []
     for inst in tree.instances:
         for root in inst.files.values():
             for res in root.blocks:
                 is_document = res.type == "data" and res.labels[:1] == ["aws_iam_policy_document"]
-                if is_document and len(res.labels) > 1 and _document_public(inst, res):
-                    state.public_documents.add(f"{inst.prefix}{res.labels[1]}")
+                if is_document and len(res.labels) > 1:
+                    documents.append((inst, res))
+                    if _document_public(inst, res):
+                        state.public_documents.add(f"{inst.prefix}{res.labels[1]}")
                 is_gcs = res.type == "data" and res.labels[:1] == ["google_iam_policy"]
                 if is_gcs and len(res.labels) > 1 and (found := _gcs_document(inst, res)):
                     state.gcs_documents[f"{inst.prefix}{res.labels[1]}"] = found
@@ -390,6 +408,7 @@ def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
                     state.aliases[f"{kind}:name:{name}"] = (
                         f"{kind}:ref:{inst.prefix}{res.labels[1]}"
                     )
+    _merged_documents(documents, state.public_documents)
     for inst in tree.instances:
         for fpath, root in inst.files.items():
             for res in root.blocks:
