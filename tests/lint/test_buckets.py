@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from leakhound.lint.model import Confidence
+
 from .conftest import Files
 
 BUCKET = """resource "aws_s3_bucket" "cases" {
@@ -897,3 +899,34 @@ def test_a_policy_document_that_merges_a_public_one_is_public(files: Files) -> N
         + public,
     )
     assert files.lines() == [(6, "high")]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        pytest.param(
+            BUCKET
+            + ACL % "public-read"
+            + 'variable "bucket_id" {}\n'
+            + ON.replace("aws_s3_bucket.cases.id", "var.bucket_id"),
+            "the bucket of aws_s3_bucket_public_access_block.cases (var.bucket_id) is not known",
+            id="the-blocks-bucket",
+        ),
+        pytest.param(
+            'variable "bucket_id" {}\n'
+            + (BUCKET + ACL % "public-read").replace("aws_s3_bucket.cases.id", "var.bucket_id")
+            + ON.replace("aws_s3_bucket.cases.id", '"other-bucket"'),
+            "its bucket (var.bucket_id) is not known here",
+            id="the-acls-bucket",
+        ),
+    ],
+)
+def test_an_access_block_whose_bucket_is_not_known_lowers_the_confidence(
+    files: Files, text: str, named: str
+) -> None:
+    # "no access block for it here" was said with high confidence though a block named a
+    # bucket by a variable nobody set.
+    files.add("main.tf", text)
+    (f,) = files.lint()
+    assert (f.severity.label, f.confidence) == ("medium", Confidence.LOW)
+    assert named in f.why

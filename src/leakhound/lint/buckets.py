@@ -14,6 +14,7 @@ from typing import Any
 
 from .awspolicy import public_policy, restricts
 from .model import BUCKET_PUBLIC, Confidence, Finding, Severity
+from .network import Unresolved
 from .terraform import Block, _as_block, _items, _lower
 from .tfmodules import Instance, Tree
 
@@ -98,6 +99,14 @@ class _Tree:
     private_accounts: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)  # name key -> reference key
     public_documents: set[str] = field(default_factory=set)  # aws_iam_policy_document names
+    unknown_s3: list[str] = field(default_factory=list)  # stoppers of a bucket not known here
+
+    def note_unknown(self, subject: str, key: str) -> None:
+        """Remember an S3 access block or ownership control whose bucket is not known here."""
+        expr = _unknown(key)
+        if expr is not None:
+            self.unknown_s3.append(f"{subject} ({expr})")
+
     gcs_documents: dict[str, str] = field(default_factory=dict)  # google_iam_policy: grants
 
     def public(self, inst: Instance, policy: Any) -> bool:
@@ -134,12 +143,12 @@ class _Tree:
             else:
                 # Only another resource iterating over the same expression names the same
                 # buckets: each.value of two different lists must not match.
-                return f"{kind}:each:{each_inst.prefix}{each}:{value}"
+                return f"{kind}:unknown:{each_inst.prefix}each of {each}: {value}"
         inst, value = inst.origin(value)
         m = _REFS[kind].search(str(value))
         if m:
             return f"{kind}:ref:{inst.prefix}{m.group(1)}"
-        name = f"{kind}:name:{inst.scope.resolve(value)}"
+        name = _name_key(kind, inst.scope.resolve(value))
         return self.aliases.get(name, name)
 
     def read(self, inst: Instance, path: str, res: Block) -> None:
@@ -171,11 +180,15 @@ class _Tree:
             if kind == "aws_s3_account_public_access_block":
                 self.s3_account = settings
             else:
-                self.s3_blocks[self.key(inst, "s3", res.get("bucket"), res)] = settings
+                key = self.key(inst, "s3", res.get("bucket"), res)
+                self.s3_blocks[key] = settings
+                self.note_unknown(subject, key)
         elif kind == "aws_s3_bucket_ownership_controls":
             rules = _nested(res, "rule")
             if any(r(x.get("object_ownership")) == "BucketOwnerEnforced" for x in rules):
-                self.acls_disabled.add(self.key(inst, "s3", res.get("bucket"), res))
+                key = self.key(inst, "s3", res.get("bucket"), res)
+                self.acls_disabled.add(key)
+                self.note_unknown(subject, key)
         elif kind == "azurerm_storage_container":
             access = _lower(r(res.get("container_access_type")))
             if access in ("blob", "container"):
@@ -271,6 +284,10 @@ class _Tree:
                     continue
                 if g.kind == "s3-acl" and key in self.acls_disabled:
                     continue  # BucketOwnerEnforced: AWS refuses any ACL but the owner's
+                notes = self._s3_unknowns(key)
+                if notes:
+                    why += f" ({notes})"
+                    confidence = Confidence.LOW
                 if blocker is None:
                     severity = Severity.MEDIUM
                     also = " and disable ACLs" if g.kind == "s3-acl" else ""
@@ -304,12 +321,37 @@ class _Tree:
             )
         return list(dict.fromkeys(out))
 
+    def _s3_unknowns(self, key: str) -> str:
+        """What could not be matched around a reported S3 grant: stoppers of a bucket not known
+        here, or the grant's own bucket not known while the tree has stoppers."""
+        notes = []
+        if self.unknown_s3:
+            which = "; ".join(self.unknown_s3)
+            notes.append(f"the bucket of {which} is not known here: it may be this one")
+        own = _unknown(key)
+        if own is not None and (self.s3_blocks or self.acls_disabled) and not self.unknown_s3:
+            notes.append(f"its bucket ({own}) is not known here: an access block may be for it")
+        return "; ".join(notes)
+
     def _s3_block(self, key: str) -> dict[str, bool] | None:
         """The bucket's own block, merged with the account's: either one blocking stops it."""
         own = self.s3_blocks.get(key)
         if self.s3_account is None:
             return own
         return {k: v or bool((own or {}).get(k)) for k, v in self.s3_account.items()}
+
+
+def _name_key(kind: str, name: Any) -> str:
+    """The key of a bucket or account by its name; an unresolved name is unknown (it matches
+    only the same expression, as a bucket and its access block both written var.name)."""
+    if isinstance(name, Unresolved):
+        return f"{kind}:unknown:{name.expr}"
+    return f"{kind}:name:{name}"
+
+
+def _unknown(key: str) -> str | None:
+    """The expression of a key that names no bucket known here, or None."""
+    return key.split(":unknown:", 1)[1] if ":unknown:" in key else None
 
 
 def _nested(res: Block, name: str) -> list[Block]:
@@ -404,10 +446,8 @@ def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
                     state.gcs_documents[f"{inst.prefix}{res.labels[1]}"] = found
                 if res.type == "resource" and len(res.labels) > 1 and res.labels[0] in _NAMED:
                     kind, attr = _NAMED[res.labels[0]]
-                    name = inst.scope.resolve(res.get(attr))
-                    state.aliases[f"{kind}:name:{name}"] = (
-                        f"{kind}:ref:{inst.prefix}{res.labels[1]}"
-                    )
+                    name = _name_key(kind, inst.scope.resolve(res.get(attr)))
+                    state.aliases[name] = f"{kind}:ref:{inst.prefix}{res.labels[1]}"
     _merged_documents(documents, state.public_documents)
     for inst in tree.instances:
         for fpath, root in inst.files.items():
