@@ -930,3 +930,21 @@ def test_an_access_block_whose_bucket_is_not_known_lowers_the_confidence(
     (f,) = files.lint()
     assert (f.severity.label, f.confidence) == ("medium", Confidence.LOW)
     assert named in f.why
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        pytest.param("var.conditions", id="the-whole-condition"),
+        pytest.param("{ StringEquals = local.endpoint_condition }", id="one-operator"),
+        pytest.param('{ IpAddress = { "aws:SourceIp" = var.office_cidrs } }', id="a-value"),
+    ],
+)
+def test_a_condition_written_elsewhere_is_not_taken_for_none(files: Files, condition: str) -> None:
+    # Only a condition written out is judged; one held in a variable cannot be, and is taken
+    # to restrict (as any condition was before), not reported as public.
+    files.add("main.tf", BUCKET + _policy(condition=f"\n      Condition = {condition}") + OFF)
+    assert files.lint() == []
+    document = CONDITION.replace('"aws:SourceIp"', "var.condition_key")
+    files.add("main.tf", BUCKET + DOCUMENT % (document, "*", '"*"') + OFF)
+    assert files.lint() == []

@@ -35,9 +35,10 @@ _FIXED_KEYS = {
     "s3:dataaccesspointarn",
     "s3:dataaccesspointaccount",
 }
-# A condition operator (StringEquals, ForAnyValue:StringLike…) and the object of its keys.
-_OPERATOR = re.compile(r"""["']?([\w:]+)["']?\s*[=:]\s*(?=\{)""")
-# One key of a condition operator's object, up to its value.
+# A bare expression as a value (var.cidrs, data.x.id): up to a comma, a bracket or the line end.
+_BARE = re.compile(r"""[^,}\]\n]*""")
+# One key of an object (a condition operator, StringEquals, ForAnyValue:StringLike…, or a
+# condition key, aws:SourceIp), up to its value.
 _KEY = re.compile(r"""["']?([\w:-]+)["']?\s*[=:]\s*""")
 _STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
 
@@ -116,15 +117,42 @@ def restricts(operator: str, key: str, values: Iterable[Any] = ()) -> bool:
     return positive and key.lower() in _FIXED_KEYS and not wide
 
 
+def _value(text: str, start: int) -> str:
+    """The value that starts at ``start``: bracketed, quoted, or a bare expression (a
+    reference such as var.cidrs) up to the next comma, bracket or line end."""
+    if start < len(text) and text[start] in "{[\"'":
+        return _span(text, start)
+    m = _BARE.match(text, start)
+    return m.group(0) if m else ""
+
+
+def _entries(obj: str) -> list[tuple[str, str]]:
+    """The (key, value text) pairs at the top level of an object's text."""
+    out: list[tuple[str, str]] = []
+    pos = 1
+    while (m := _KEY.search(obj, pos)) is not None:
+        value = _value(obj, m.end())
+        out.append((m.group(1), value))
+        pos = m.end() + max(len(value), 1)
+    return out
+
+
 def _restricted(statement: str) -> bool:
-    """Whether a statement's Condition holds one condition that ``restricts``."""
+    """Whether a statement's Condition holds one condition that ``restricts``; a condition
+    not written out here (Condition = var.x, StringEquals = local.y) is taken to restrict, as
+    it cannot be judged."""
     m = _CONDITION.search(statement)
-    block = _span(statement, m.end()) if m else ""
-    for op in _OPERATOR.finditer(block, 1):
-        keys = _span(block, op.end())
-        for key in _KEY.finditer(keys, 1):
-            values = [a or b for a, b in _STRING.findall(_span(keys, key.end()))]
-            if restricts(op.group(1), key.group(1), values):
+    if m is None:
+        return False
+    block = _value(statement, m.end())
+    if not block.startswith("{"):
+        return True
+    for operator, body in _entries(block):
+        if not body.startswith("{"):
+            return True
+        for key, value in _entries(body):
+            values = [a or b for a, b in _STRING.findall(value)]
+            if restricts(operator, key, values):
                 return True
     return False
 

@@ -389,8 +389,7 @@ def _document_public(inst: Instance, doc: Block) -> bool:
     r = inst.scope.resolve
     for st in doc.children("statement"):
         if str(r(st.get("effect", "Allow"))) != "Allow" or any(
-            restricts(str(r(c.get("test"))), str(r(c.get("variable"))), _items(r(c.get("values"))))
-            for c in st.children("condition")
+            _condition_restricts(inst, c) for c in st.children("condition")
         ):
             continue
         if st.children("not_principals"):
@@ -400,6 +399,17 @@ def _document_public(inst: Instance, doc: Block) -> bool:
             if r(p.get("type")) in ("*", "AWS") and "*" in ids:
                 return True
     return False
+
+
+def _condition_restricts(inst: Instance, condition: Block) -> bool:
+    """Whether a policy document's condition block ties its statement to fixed sources or
+    principals; one whose test or variable is not known here is taken to (it cannot be
+    judged)."""
+    r = inst.scope.resolve
+    test, variable = r(condition.get("test")), r(condition.get("variable"))
+    if not isinstance(test, str) or not isinstance(variable, str):
+        return True
+    return restricts(test, variable, _items(r(condition.get("values"))))
 
 
 def _merged_documents(documents: list[tuple[Instance, Block]], public: set[str]) -> None:
