@@ -315,3 +315,21 @@ def test_a_module_reads_its_policy_file_from_its_own_folder(files: Files) -> Non
         6,
         "module.site.aws_s3_bucket_policy.this",
     )
+
+
+def test_a_tree_of_too_many_modules_stops_growing_and_says_so(
+    files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A module calling the next twice, level after level, doubled the instances each level
+    # (2**20 for twenty levels): the lint never ended. The tree stops at a bound, named.
+    from leakhound.lint import tfmodules
+
+    monkeypatch.setattr(tfmodules, "MAX_INSTANCES", 4)
+    files.add("main.tf", ROOT % ("./m0", "aws_s3_bucket.cases.id"))
+    for level in range(3):
+        twice = f'module "a" {{\n  source = "../m{level + 1}"\n}}\n'
+        files.add(f"m{level}/main.tf", twice + twice.replace('"a"', '"b"', 1))
+    files.add("m3/main.tf", "")
+    (f,) = files.lint()
+    assert (f.line, f.confidence) == (6, Confidence.LOW)
+    assert "module call(s) beyond the first 4 modules could not be read" in f.why

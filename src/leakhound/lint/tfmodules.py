@@ -25,6 +25,9 @@ _OUTPUT = re.compile(r"^\$\{\s*module\.([\w-]+)(?:\[[^\]]*\])?\.([\w-]+)\s*\}$")
 # A file read by a function (its name a literal, perhaps with path.module/root/cwd in it).
 _FILE = re.compile(r"""^\$\{\s*(?:file|templatefile)\(\s*"((?:[^"$]|\$\{path\.\w+\})*)"[\s,)]""")
 _MAX_DEPTH = 16  # deeper than any real tree; stops a module that calls itself by another path
+# More module instances than any real tree: a module calling the next twice, twenty deep, would
+# make a million; the calls beyond are named as not followed.
+MAX_INSTANCES = 5000
 
 
 @dataclass
@@ -193,6 +196,7 @@ class _Reader:
         tree = Tree([root], [])
         self.reached.add(real_path(directory))
         stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (real_path(directory),))]
+        beyond = 0  # calls not followed once the tree holds MAX_INSTANCES modules
         while stack:
             caller, path = stack.pop()
             for call in _calls(caller.files):
@@ -204,6 +208,9 @@ class _Reader:
                     continue
                 if folder in path or len(path) > _MAX_DEPTH:
                     continue  # a loop of calls: the module is already in this branch
+                if len(tree.instances) >= MAX_INSTANCES:
+                    beyond += 1
+                    continue
                 child_files = self.files(folder)
                 if isinstance(child_files, str):
                     tree.unread.append(f"{name} (source {source!r}: {child_files})")
@@ -218,4 +225,6 @@ class _Reader:
                 caller.children[call.labels[0]] = child
                 tree.instances.append(child)
                 stack.append((child, (*path, folder)))
+        if beyond:
+            tree.unread.append(f"{beyond} module call(s) beyond the first {MAX_INSTANCES} modules")
         return tree
