@@ -228,14 +228,11 @@ def _lint_file(run: _Run, path: Path, kind: str | None, text: str) -> bool:
         if not couchdb.is_couchdb(text):
             return False
         out.extend(couchdb.lint(text, shown))
-    elif kind == "terraform":
-        run.tf[path.parent][path] = terraform.parse(text)
+    elif kind in ("terraform", "terraform-json"):
+        run.tf[path.parent][path] = terraform.load(path.name, text)
         run.display[path] = shown
     elif kind == "tfvars":
         run.tfvars[path.parent][path] = terraform.parse(text)
-    elif kind == "terraform-json":
-        run.tf[path.parent][path] = terraform.from_json(load_json(text))
-        run.display[path] = shown
     elif kind == "json" or (kind is None and path.suffix.lower() == ".json"):
         doc = load_json(text)
         if not cloud_rules.is_export(doc):

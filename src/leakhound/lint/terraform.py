@@ -17,7 +17,7 @@ from typing import Any
 
 from .model import NETWORK_RULE, Finding
 from .network import Unresolved, is_world, judge, stores_label
-from .sources import ConfigSyntaxError, Located
+from .sources import ConfigSyntaxError, Located, load_json
 
 
 @dataclass
@@ -123,6 +123,12 @@ _JSON_BLOCKS = {
     "not_principals",
     "condition",
 }
+
+
+def load(name: str, text: str) -> Block:
+    """A ``.tf`` (HCL) or ``.tf.json`` file's text, by its name, as a root block;
+    ConfigSyntaxError when it does not parse."""
+    return from_json(load_json(text)) if name.lower().endswith(".json") else parse(text)
 
 
 def from_json(doc: Any) -> Block:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .sources import MAX_BYTES, ConfigSyntaxError, decode, load_json, real_path
-from .terraform import Block, Scope, from_json, module_scope, parse
+from .sources import MAX_BYTES, ConfigSyntaxError, decode, real_path
+from .terraform import Block, Scope, load, module_scope
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
 _META = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -132,8 +132,7 @@ def read_folder(directory: Path) -> dict[Path, Block]:
         name = path.name.lower()
         if not path.is_file() or not name.endswith((".tf", ".tf.json")):
             continue
-        text = decode(path.read_bytes())
-        out[path] = parse(text) if name.endswith(".tf") else from_json(load_json(text))
+        out[path] = load(name, decode(path.read_bytes()))
     return out
 
 
