@@ -151,14 +151,15 @@ class _Tree:
         name = _name_key(kind, inst.scope.resolve(value))
         return self.aliases.get(name, name)
 
-    def read(self, inst: Instance, path: str, res: Block) -> None:
-        """Note one resource of the tree."""
+    def read(self, inst: Instance, path: str, res: Block, report: bool = True) -> None:
+        """Note one resource of the tree (what it grants only when ``report``)."""
         kind, name = res.labels[0], res.labels[1]
         subject = f"{inst.prefix}{kind}.{name}"
         r = inst.scope.resolve
 
         def grant(what: str, key: str, line: int, why: str, store: str) -> None:
-            self.grants.append(_Grant(what, key, path, line, subject, why, store))
+            if report:
+                self.grants.append(_Grant(what, key, path, line, subject, why, store))
 
         if kind in ("aws_s3_bucket_acl", "aws_s3_bucket"):
             acl = _lower(r(res.get("acl")))
@@ -463,5 +464,5 @@ def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
         for fpath, root in inst.files.items():
             for res in root.blocks:
                 if res.type == "resource" and len(res.labels) > 1:
-                    state.read(inst, display[fpath], res)
+                    state.read(inst, display[fpath], res, fpath not in inst.context)
     return state.findings(tree.unread)

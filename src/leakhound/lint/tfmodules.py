@@ -41,6 +41,9 @@ class Instance:
     parent: Instance | None = None
     args: dict[str, Any] = field(default_factory=dict)
     children: dict[str, Instance] = field(default_factory=dict)  # by the call's name
+    # Files of a linted folder that the user did not name: what they declare counts (an access
+    # block in s3.tf when only main.tf was linted), what they grant is not reported.
+    context: frozenset[Path] = frozenset()
 
     def origin(self, value: Any) -> tuple[Instance, Any]:
         """Where a value was written: a bare ``var.x`` bound by the caller is the caller's
@@ -124,13 +127,13 @@ def _calls(files: dict[Path, Block]) -> list[Block]:
     return [b for root in files.values() for b in root.blocks if b.type == "module" and b.labels]
 
 
-def read_folder(directory: Path) -> dict[Path, Block]:
-    """The .tf and .tf.json files of a folder that was not linted; ConfigSyntaxError or OSError
-    when one cannot be read."""
+def read_folder(directory: Path, skip: frozenset[Path] = frozenset()) -> dict[Path, Block]:
+    """The .tf and .tf.json files of a folder but those in ``skip`` (real paths: the files
+    already linted); ConfigSyntaxError or OSError when one cannot be read."""
     out: dict[Path, Block] = {}
     for path in sorted(directory.iterdir()):
         name = path.name.lower()
-        if not path.is_file() or not name.endswith((".tf", ".tf.json")):
+        if not path.is_file() or not name.endswith((".tf", ".tf.json")) or real_path(path) in skip:
             continue
         out[path] = load(name, decode(path.read_bytes()))
     return out
@@ -172,13 +175,15 @@ class _Reader:
     reached: set[Path] = field(default_factory=set)
     folders: dict[Path, dict[Path, Block] | str] = field(default_factory=dict)
 
-    def files(self, folder: Path) -> dict[Path, Block] | str:
-        """The files of a called folder, or why it cannot be read."""
-        if folder in self.linted:
-            return self.tf[self.linted[folder]]
+    def files(self, folder: Path) -> tuple[dict[Path, Block], frozenset[Path]] | str:
+        """The files of a module's folder, and those of them that are context only (the
+        others beside the files the user named in a linted folder; a folder not linted at all
+        is read for its calls and reported), or why they cannot be read."""
+        linted = self.tf.get(self.linted.get(folder, folder), {})
         if folder not in self.folders:
             try:
-                read = read_folder(folder)
+                skip = frozenset(real_path(p) for p in linted)
+                read = read_folder(folder, skip)
             except (OSError, ConfigSyntaxError) as exc:
                 why = exc.reason if isinstance(exc, ConfigSyntaxError) else exc.strerror
                 self.folders[folder] = str(why)
@@ -186,13 +191,22 @@ class _Reader:
                 self.folders[folder] = read
                 for p in read:
                     self.display.setdefault(p, self.show(p))
-        return self.folders[folder]
+        others = self.folders[folder]
+        if isinstance(others, str):
+            return others
+        return {**linted, **others}, frozenset(others) if folder in self.linted else frozenset()
 
     def tree(self, directory: Path) -> Tree:
         """The tree whose root is the linted folder ``directory``."""
-        files = self.tf[directory]
-        root = Instance(directory, files, module_scope(files, self.tfvars.get(directory, {})))
-        tree = Tree([root], [])
+        tree = Tree([], [])
+        found = self.files(real_path(directory))
+        if isinstance(found, str):  # another file of the folder does not read: the named ones
+            tree.unread.append(f"the other files of {self.show(directory)} ({found})")
+            found = self.tf[directory], frozenset()
+        files, context = found
+        scope = module_scope(files, self.tfvars.get(directory, {}))
+        root = Instance(directory, files, scope, context=context)
+        tree.instances.append(root)
         self.reached.add(real_path(directory))
         stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (real_path(directory),))]
         beyond = 0  # calls not followed once the tree holds MAX_INSTANCES modules
@@ -210,17 +224,20 @@ class _Reader:
                 if len(tree.instances) >= MAX_INSTANCES:
                     beyond += 1
                     continue
-                child_files = self.files(folder)
-                if isinstance(child_files, str):
-                    tree.unread.append(f"{name} (source {source!r}: {child_files})")
+                found = self.files(folder)
+                if isinstance(found, str):
+                    tree.unread.append(f"{name} (source {source!r}: {found})")
                     continue
+                child_files, context = found
                 self.reached.add(folder)
                 args = {k: v for k, (v, _) in call.attrs.items() if k not in _META}
                 scope = module_scope(child_files, {})  # a called module's tfvars are not read
                 for k, v in args.items():
                     scope.values[f"var.{k}"] = caller.scope.resolve(v)
                     scope.origin[f"var.{k}"] = f"the argument of {name}"
-                child = Instance(folder, child_files, scope, f"{name}.", caller, args)
+                child = Instance(
+                    folder, child_files, scope, f"{name}.", caller, args, context=context
+                )
                 caller.children[call.labels[0]] = child
                 tree.instances.append(child)
                 stack.append((child, (*path, folder)))
