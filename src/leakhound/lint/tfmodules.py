@@ -1,8 +1,9 @@
 """Terraform module trees: a root module with the local modules it calls (``module "x" {
 source = "./modules/x" }``), read even when their folder was not linted, each with its variables
-bound to the caller's arguments and its outputs followed back into it; a module that cannot be
-read (a registry or git source, a missing folder) is named, so a finding can say what it could
-not see.
+bound to the caller's arguments and its outputs followed back into it, and the files a policy
+is read from (``file("${path.module}/policy.json")``). A module that cannot be read (a registry
+or git source, a missing folder, the calls beyond MAX_INSTANCES) is named, so a finding can say
+what it could not see; the other files of a folder whose files were named count as context.
 """
 
 from __future__ import annotations
