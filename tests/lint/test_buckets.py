@@ -857,7 +857,7 @@ def test_a_gcs_iam_policy_granting_everyone_is_found(
     [
         pytest.param("IpAddress", "aws:SourceIp", "0.0.0.0/0", id="every-address"),
         pytest.param("StringLike", "aws:SourceVpce", "vpce-*", id="any-endpoint"),
-        pytest.param("StringLike", "aws:PrincipalOrgID", "*", id="any-organisation"),
+        pytest.param("StringLike", "aws:PrincipalOrgID", "o-*", id="any-organisation"),
     ],
 )
 def test_a_fixed_key_with_a_wildcard_or_every_address_keeps_a_policy_public(
@@ -947,4 +947,23 @@ def test_a_condition_written_elsewhere_is_not_taken_for_none(files: Files, condi
     assert files.lint() == []
     document = CONDITION.replace('"aws:SourceIp"', "var.condition_key")
     files.add("main.tf", BUCKET + DOCUMENT % (document, "*", '"*"') + OFF)
+    assert files.lint() == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param(
+            "aws:PrincipalArn", "arn:aws:iam::123456789012:role/*", id="an-accounts-roles"
+        ),
+        pytest.param("aws:PrincipalOrgPaths", "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*", id="an-ou"),
+        pytest.param("aws:SourceArn", "arn:aws:cloudfront::123456789012:distribution/*", id="cdn"),
+    ],
+)
+def test_a_wildcard_within_one_owner_keeps_a_policy_private(
+    files: Files, key: str, value: str
+) -> None:
+    # A wildcard after the account or organisation still ties the statement to it.
+    condition = f'\n      Condition = {{ StringLike = {{ "{key}" = "{value}" }} }}'
+    files.add("main.tf", BUCKET + _policy(condition=condition) + OFF)
     assert files.lint() == []

@@ -35,6 +35,9 @@ _FIXED_KEYS = {
     "s3:dataaccesspointarn",
     "s3:dataaccesspointaccount",
 }
+# What ties a wildcard value to one owner: an account id, an organisation id, a VPC or endpoint
+# id, or a resource reference (${aws_vpc_endpoint.s3.id}).
+_IDENTIFIES = re.compile(r"\d{12}|\bo-[a-z0-9]{10,}|\bvpce?-[0-9a-f]{4,}|\$\{", re.I)
 # A bare expression as a value (var.cidrs, data.x.id): up to a comma, a bracket or the line end.
 _BARE = re.compile(r"""[^,}\]\n]*""")
 # One key of an object (a condition operator, StringEquals, ForAnyValue:StringLike…, or a
@@ -110,11 +113,21 @@ def restricts(operator: str, key: str, values: Iterable[Any] = ()) -> bool:
     """Whether one condition (``operator`` over ``key``) lets in only fixed sources or
     principals: a fixed key under a positive test (a Not… test, …IfExists, which passes when an
     anonymous request lacks the key, and Null admit everyone else), and no value that is a
-    wildcard or the whole Internet (aws:SourceIp 0.0.0.0/0, aws:PrincipalOrgID "*")."""
+    wildcard over everyone or the whole Internet (aws:SourceIp 0.0.0.0/0, aws:PrincipalOrgID
+    "o-*"; an account's "arn:aws:iam::123456789012:role/*" still restricts)."""
     op = operator.lower()
     positive = "not" not in op and not op.endswith("ifexists") and op != "null"
-    wide = any("*" in str(v) or is_world(str(v)) for v in values)
-    return positive and key.lower() in _FIXED_KEYS and not wide
+    return positive and key.lower() in _FIXED_KEYS and not any(_wide(str(v)) for v in values)
+
+
+def _wide(value: str) -> bool:
+    """Whether a condition value admits everyone: the Internet, or a wildcard before anything
+    that identifies an account, organisation, VPC or endpoint."""
+    value = value.strip()
+    if is_world(value):
+        return True
+    wild = [i for i in (value.find("*"), value.find("?")) if i >= 0]
+    return bool(wild) and not _IDENTIFIES.search(value[: min(wild)])
 
 
 def _value(text: str, start: int) -> str:
