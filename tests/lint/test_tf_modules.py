@@ -366,3 +366,19 @@ def test_another_file_that_does_not_parse_beside_a_named_one_is_named(files: Fil
     assert f.confidence == Confidence.LOW
     assert "the other files of infra/main.tf" not in f.why
     assert "the other files of infra (invalid HCL" in f.why
+
+
+def test_a_linted_module_with_one_broken_file_keeps_its_other_files(files: Files) -> None:
+    # The module's folder was dropped whole when one of its files did not parse: the public
+    # ACL its caller gives it in main.tf was no longer found.
+    files.add("main.tf", 'module "site" {\n  source = "./modules/site"\n  acl = "public-read"\n}\n')
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    files.add("modules/site/broken.tf", 'resource "aws_s3_bucket" {\n')
+    found = {f.rule.id: f for f in files.lint()}
+    bucket = found["LH121"]
+    assert (bucket.path, bucket.line, bucket.confidence) == (
+        "modules/site/main.tf",
+        9,
+        Confidence.LOW,
+    )
+    assert "module.site (source './modules/site': invalid HCL" in bucket.why

@@ -163,6 +163,9 @@ def trees(
     return out
 
 
+Module = tuple[dict[Path, Block], frozenset[Path]]  # a folder's files, those only context
+
+
 @dataclass
 class _Reader:
     """Builds the trees of one lint run; a folder that was not linted is read once for all
@@ -197,14 +200,24 @@ class _Reader:
             return others
         return {**linted, **others}, frozenset(others) if folder in self.linted else frozenset()
 
+    def module(self, folder: Path) -> tuple[Module | None, str]:
+        """The files of a module's folder and its context files, as ``files`` finds them, and
+        why some could not be read ("" when all were): a linted folder then keeps the files
+        that were linted, a folder not linted has none (None)."""
+        found = self.files(folder)
+        if not isinstance(found, str):
+            return found, ""
+        if folder in self.linted:
+            return (self.tf[self.linted[folder]], frozenset()), found
+        return None, found
+
     def tree(self, directory: Path) -> Tree:
         """The tree whose root is the linted folder ``directory``."""
         tree = Tree([], [])
-        found = self.files(real_path(directory))
-        if isinstance(found, str):  # another file of the folder does not read: the named ones
-            tree.unread.append(f"the other files of {self.show(directory)} ({found})")
-            found = self.tf[directory], frozenset()
-        files, context = found
+        found, why = self.module(real_path(directory))
+        if why:
+            tree.unread.append(f"the other files of {self.show(directory)} ({why})")
+        files, context = found if found is not None else (self.tf[directory], frozenset())
         scope = module_scope(files, self.tfvars.get(directory, {}))
         root = Instance(directory, files, scope, context=context)
         tree.instances.append(root)
@@ -225,9 +238,10 @@ class _Reader:
                 if len(tree.instances) >= MAX_INSTANCES:
                     beyond += 1
                     continue
-                found = self.files(folder)
-                if isinstance(found, str):
-                    tree.unread.append(f"{name} (source {source!r}: {found})")
+                found, why = self.module(folder)
+                if why:
+                    tree.unread.append(f"{name} (source {source!r}: {why})")
+                if found is None:
                     continue
                 child_files, context = found
                 self.reached.add(folder)
