@@ -100,14 +100,13 @@ class _Tree:
     aliases: dict[str, str] = field(default_factory=dict)  # name key -> reference key
     public_documents: set[str] = field(default_factory=set)  # aws_iam_policy_document names
     unknown_s3: list[str] = field(default_factory=list)  # stoppers of a bucket not known here
+    gcs_documents: dict[str, str] = field(default_factory=dict)  # google_iam_policy: grants
 
     def note_unknown(self, subject: str, key: str) -> None:
         """Remember an S3 access block or ownership control whose bucket is not known here."""
         expr = _unknown(key)
         if expr is not None:
             self.unknown_s3.append(f"{subject} ({expr})")
-
-    gcs_documents: dict[str, str] = field(default_factory=dict)  # google_iam_policy: grants
 
     def public(self, inst: Instance, policy: Any) -> bool:
         """Whether a policy (its text, an aws_iam_policy_document's .json, or the file a
