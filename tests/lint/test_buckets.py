@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from leakhound.lint.model import Confidence
+
 from .conftest import Files
 
 BUCKET = """resource "aws_s3_bucket" "cases" {
@@ -539,3 +541,429 @@ def test_a_policy_document_in_terraform_json(files: Files) -> None:
         '[{"type": "*", "identifiers": ["*"]}], "actions": ["s3:GetObject"]}]}}}}',
     )
     assert files.lines() == [(6, "high")]
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "value", "public"),
+    [
+        pytest.param("Bool", "aws:SecureTransport", "true", True, id="https-only"),
+        pytest.param("StringLike", "aws:Referer", "https://www.example.net/*", True, id="referer"),
+        pytest.param("NotIpAddress", "aws:SourceIp", "192.0.2.7/32", True, id="not-ip"),
+        pytest.param("StringEqualsIfExists", "aws:SourceVpce", "vpce-1a2b", True, id="if-exists"),
+        pytest.param("IpAddress", "aws:SourceIp", "192.0.2.0/24", False, id="source-ip"),
+        pytest.param("StringEquals", "aws:PrincipalOrgID", "o-a1b2c3", False, id="organization"),
+        pytest.param(
+            "ForAnyValue:StringEquals", "aws:SourceVpce", "vpce-1a2b", False, id="qualified"
+        ),
+    ],
+)
+def test_only_a_condition_on_fixed_sources_or_principals_makes_a_policy_private(
+    files: Files, operator: str, key: str, value: str, public: bool
+) -> None:
+    # Any condition used to excuse the statement: HTTPS-only or a Referer check (anyone can
+    # send one) left a bucket anyone reads unreported. AWS's own rule: public unless the
+    # statement is tied to fixed source IPs, VPCs, endpoints, accounts or organisations.
+    expected = [(6, "high")] if public else []
+    hcl = f'\n      Condition = {{ "{operator}" = {{ "{key}" = "{value}" }} }}'
+    files.add("main.tf", BUCKET + _policy(condition=hcl) + OFF)
+    assert files.lines() == expected
+    block = OFF.replace("aws_s3_bucket.cases.id", '"cases-export"')
+    as_json = f', "Condition": {{"{operator}": {{"{key}": "{value}"}}}}'
+    files.add("main.tf", BUCKET + POLICY_HEREDOC % ('"*"', as_json) + block)
+    assert files.lines() == expected
+
+
+def test_one_fixed_condition_beside_another_makes_a_policy_private(files: Files) -> None:
+    condition = (
+        '\n      Condition = { Bool = { "aws:SecureTransport" = "true" }, '
+        'StringEquals = { "aws:SourceVpce" = "vpce-1a2b" } }'
+    )
+    files.add("main.tf", BUCKET + _policy(condition=condition) + OFF)
+    assert files.lint() == []
+
+
+@pytest.mark.parametrize(
+    ("test", "variable", "public"),
+    [
+        pytest.param("Bool", "aws:SecureTransport", True, id="https-only"),
+        pytest.param("NotIpAddress", "aws:SourceIp", True, id="not-ip"),
+        pytest.param("StringEquals", "aws:SourceVpce", False, id="endpoint"),
+    ],
+)
+def test_only_a_condition_on_fixed_sources_makes_a_policy_document_private(
+    files: Files, test: str, variable: str, public: bool
+) -> None:
+    condition = CONDITION.replace('"IpAddress"', f'"{test}"').replace('"aws:SourceIp"', variable)
+    condition = condition.replace(f"= {variable}", f'= "{variable}"')
+    files.add("main.tf", BUCKET + DOCUMENT % (condition, "*", '"*"') + OFF)
+    assert files.lines() == ([(6, "high")] if public else [])
+
+
+LOCAL_POLICY = """locals {
+  bucket = aws_s3_bucket.cases.id
+  policy = %s
+}
+resource "aws_s3_bucket_policy" "cases" {
+  bucket = local.bucket
+  policy = local.policy
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        pytest.param(
+            'jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", '
+            'Action = "s3:GetObject", Resource = "*" }] })',
+            [(17, "high")],
+            id="jsonencode",
+        ),
+        pytest.param(
+            'jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = "'
+            + ACCOUNT_ARN
+            + '" }, Action = "s3:GetObject", Resource = "*" }] })',
+            [],
+            id="one-account",
+        ),
+    ],
+)
+def test_a_policy_written_in_locals_is_judged(
+    files: Files, policy: str, expected: list[tuple[int, str]]
+) -> None:
+    # policy = local.policy was judged as the text "${local.policy}": a public one was missed.
+    files.add("main.tf", BUCKET + OFF + LOCAL_POLICY % policy)
+    assert files.lines() == expected
+
+
+def test_a_policy_document_named_in_a_variable_default_is_judged(files: Files) -> None:
+    document = DOCUMENT.split("data ", 1)[1]
+    files.add(
+        "main.tf",
+        BUCKET
+        + OFF
+        + 'variable "policy" {\n  default = data.aws_iam_policy_document.cases.json\n}\n'
+        + 'resource "aws_s3_bucket_policy" "cases" {\n  bucket = aws_s3_bucket.cases.id\n'
+        + "  policy = var.policy\n}\n"
+        + "data "
+        + document % ("", "*", '"*"'),
+    )
+    assert files.lines() == [(16, "high")]
+
+
+FOR_EACH = """resource "aws_s3_bucket" "site" {
+  for_each = toset(["a", "b"])
+  bucket   = "site-${each.key}"
+}
+resource "aws_s3_bucket_public_access_block" "site" {
+  for_each                = %s
+  bucket                  = each.value.id
+  block_public_acls       = true
+  ignore_public_acls      = true
+  block_public_policy     = true
+  restrict_public_buckets = true
+}
+resource "aws_s3_bucket_acl" "site" {
+  for_each = %s
+  bucket   = each.value.id
+  acl      = "public-read"
+}
+resource "aws_s3_bucket_policy" "site" {
+  for_each = toset(["a", "b"])
+  bucket   = aws_s3_bucket.site[each.key].id
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "*" }]
+  })
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("block", "acl", "expected"),
+    [
+        # The block's bucket = each.value.id was an unknown name: the policy on the same
+        # buckets (by aws_s3_bucket.site[each.key]) was reported with no access block.
+        pytest.param("aws_s3_bucket.site", "aws_s3_bucket.site", [], id="over-the-buckets"),
+        # Two each.value.id over different lists matched as one name: the ACL was passed.
+        pytest.param(
+            'toset(["other-b"])',
+            'toset(["other-a"])',
+            [(16, "medium"), (21, "medium")],
+            id="over-other-lists",
+        ),
+        pytest.param('toset(["x"])', 'toset(["x"])', [(21, "medium")], id="over-the-same-list"),
+    ],
+)
+def test_an_access_block_for_each_bucket_counts_for_those_buckets(
+    files: Files, block: str, acl: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", FOR_EACH % (block, acl))
+    assert files.lines() == expected
+
+
+GRANT_ACL = """resource "aws_s3_bucket_acl" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  access_control_policy {
+    grant {
+      grantee {
+        type = "%s"
+        uri  = "http://acs.amazonaws.com/groups/%s"
+      }
+      permission = "READ"
+    }
+    owner {
+      id = "0123abcd"
+    }
+  }
+}
+"""
+LEGACY_GRANT = """resource "aws_s3_bucket" "cases" {
+  bucket = "cases-export"
+  grant {
+    type        = "Group"
+    uri         = "http://acs.amazonaws.com/groups/global/%s"
+    permissions = ["READ"]
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Only the canned public-read ACLs were read: these buckets anyone reads were passed.
+        pytest.param(BUCKET + ACL % "authenticated-read" + OFF, [(6, "high")], id="canned-aws"),
+        pytest.param(BUCKET + GRANT_ACL % ("Group", "global/AllUsers"), [(10, "medium")], id="all"),
+        pytest.param(
+            BUCKET + GRANT_ACL % ("Group", "global/AuthenticatedUsers") + OFF,
+            [(10, "high")],
+            id="any-aws-account",
+        ),
+        pytest.param(LEGACY_GRANT % "AllUsers", [(5, "medium")], id="legacy-grant"),
+        pytest.param(BUCKET + GRANT_ACL % ("Group", "global/AllUsers") + ON, [], id="blocked"),
+        pytest.param(BUCKET + GRANT_ACL % ("Group", "s3/LogDelivery"), [], id="log-delivery"),
+        pytest.param(LEGACY_GRANT % "Owners", [], id="legacy-other-group"),
+    ],
+)
+def test_an_s3_acl_granting_everyone_is_found(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", text)
+    assert files.lines() == expected
+
+
+def test_an_s3_grant_to_everyone_in_terraform_json(files: Files) -> None:
+    files.add("main.tf", BUCKET + OFF)
+    files.add(
+        "acl.tf.json",
+        '{"resource": {"aws_s3_bucket_acl": {"cases": {"bucket": "${aws_s3_bucket.cases.id}",'
+        ' "access_control_policy": {"grant": [{"permission": "READ", "grantee": {"type": '
+        '"Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"}}]}}}}}',
+    )
+    (f,) = files.lint()
+    assert (f.path, f.severity.label) == ("acl.tf.json", "high")
+    assert "grants READ to AllUsers: anyone lists the bucket" in f.why
+
+
+ACCESS_CONTROL = """resource "google_storage_%s_access_control" "cases" {
+  bucket = google_storage_bucket.cases.name
+  role   = "READER"
+  entity = "%s"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # One ACL entry as its own resource was not read: a bucket anyone lists was passed.
+        pytest.param(ACCESS_CONTROL % ("bucket", "allUsers"), [(4, "high")], id="bucket"),
+        pytest.param(
+            ACCESS_CONTROL % ("default_object", "allAuthenticatedUsers"),
+            [(4, "high")],
+            id="new-objects",
+        ),
+        pytest.param(ACCESS_CONTROL % ("bucket", "group-data@example.net"), [], id="a-group"),
+        pytest.param(
+            GCS_BUCKET % "uniform_bucket_level_access = true"
+            + ACCESS_CONTROL % ("bucket", "allUsers"),
+            [],
+            id="uniform-access-disables-acls",
+        ),
+    ],
+)
+def test_a_gcs_access_control_entry_for_everyone_is_found(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", text)
+    assert files.lines() == expected
+
+
+GCS_POLICY = """resource "google_storage_bucket_iam_policy" "cases" {
+  bucket      = google_storage_bucket.cases.name
+  policy_data = %s
+}
+data "google_iam_policy" "cases" {
+  binding {
+    role    = "roles/storage.objectViewer"
+    members = [%s]
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The bucket's whole IAM policy was not read: a policy granting allUsers was passed.
+        pytest.param(
+            GCS_POLICY % ("data.google_iam_policy.cases.policy_data", '"allUsers"'),
+            [(3, "high")],
+            id="policy-document",
+        ),
+        pytest.param(
+            GCS_POLICY
+            % (
+                'jsonencode({ bindings = [{ role = "roles/storage.objectViewer", '
+                'members = ["allAuthenticatedUsers"] }] })',
+                '"group:data@example.net"',
+            ),
+            [(3, "high")],
+            id="jsonencode",
+        ),
+        pytest.param(
+            GCS_POLICY % ("data.google_iam_policy.cases.policy_data", '"group:data@example.net"'),
+            [],
+            id="a-group",
+        ),
+        pytest.param(
+            GCS_BUCKET % 'public_access_prevention = "enforced"'
+            + GCS_POLICY % ("data.google_iam_policy.cases.policy_data", '"allUsers"'),
+            [],
+            id="public-access-prevention",
+        ),
+    ],
+)
+def test_a_gcs_iam_policy_granting_everyone_is_found(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    files.add("main.tf", text)
+    assert files.lines() == expected
+    assert all("Users: anyone on the Internet" in f.why for f in files.lint())
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "value"),
+    [
+        pytest.param("IpAddress", "aws:SourceIp", "0.0.0.0/0", id="every-address"),
+        pytest.param("StringLike", "aws:SourceVpce", "vpce-*", id="any-endpoint"),
+        pytest.param("StringLike", "aws:PrincipalOrgID", "o-*", id="any-organisation"),
+    ],
+)
+def test_a_fixed_key_with_a_wildcard_or_every_address_keeps_a_policy_public(
+    files: Files, operator: str, key: str, value: str
+) -> None:
+    # A condition on a fixed key excused the statement whatever its value.
+    condition = f'\n      Condition = {{ {operator} = {{ "{key}" = "{value}" }} }}'
+    files.add("main.tf", BUCKET + _policy(condition=condition) + OFF)
+    assert files.lines() == [(6, "high")]
+    document = CONDITION.replace('"IpAddress"', f'"{operator}"')
+    document = document.replace('"aws:SourceIp"', f'"{key}"').replace("10.0.0.0/8", value)
+    files.add("main.tf", BUCKET + DOCUMENT % (document, "*", '"*"') + OFF)
+    assert files.lines() == [(6, "high")]
+
+
+def test_an_allow_with_not_principal_is_public(files: Files) -> None:
+    # Allow + NotPrincipal lets in everyone but those named; it was passed (no Principal).
+    statement = f'NotPrincipal = {{ AWS = "{ACCOUNT_ARN}" }}'
+    files.add("main.tf", BUCKET + _policy().replace('Principal = "*"', statement) + OFF)
+    assert files.lines() == [(6, "high")]
+    document = DOCUMENT.replace("principals {", "not_principals {") % ("", "AWS", '"x"')
+    files.add("main.tf", BUCKET + document + OFF)
+    assert files.lines() == [(6, "high")]
+
+
+def test_a_policy_document_that_merges_a_public_one_is_public(files: Files) -> None:
+    # source_policy_documents was not followed: the merged document looked empty.
+    public = DOCUMENT.split("data ", 1)[1] % ("", "*", '"*"')
+    files.add(
+        "main.tf",
+        BUCKET
+        + DOCUMENT.split("data ")[0].replace(".cases.json", ".merged.json")
+        + OFF
+        + 'data "aws_iam_policy_document" "merged" {\n'
+        + "  source_policy_documents = [data.aws_iam_policy_document.middle.json]\n}\n"
+        + 'data "aws_iam_policy_document" "middle" {\n'
+        + "  override_policy_documents = [data.aws_iam_policy_document.cases.json]\n}\n"
+        + "data "
+        + public,
+    )
+    assert files.lines() == [(6, "high")]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        pytest.param(
+            BUCKET
+            + ACL % "public-read"
+            + 'variable "bucket_id" {}\n'
+            + ON.replace("aws_s3_bucket.cases.id", "var.bucket_id"),
+            "the bucket of aws_s3_bucket_public_access_block.cases (var.bucket_id) is not known",
+            id="the-blocks-bucket",
+        ),
+        pytest.param(
+            'variable "bucket_id" {}\n'
+            + (BUCKET + ACL % "public-read").replace("aws_s3_bucket.cases.id", "var.bucket_id")
+            + ON.replace("aws_s3_bucket.cases.id", '"other-bucket"'),
+            "its bucket (var.bucket_id) is not known here",
+            id="the-acls-bucket",
+        ),
+    ],
+)
+def test_an_access_block_whose_bucket_is_not_known_lowers_the_confidence(
+    files: Files, text: str, named: str
+) -> None:
+    # "no access block for it here" was said with high confidence though a block named a
+    # bucket by a variable nobody set.
+    files.add("main.tf", text)
+    (f,) = files.lint()
+    assert (f.severity.label, f.confidence) == ("medium", Confidence.LOW)
+    assert named in f.why
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        pytest.param("var.conditions", id="the-whole-condition"),
+        pytest.param("{ StringEquals = local.endpoint_condition }", id="one-operator"),
+        pytest.param('{ IpAddress = { "aws:SourceIp" = var.office_cidrs } }', id="a-value"),
+    ],
+)
+def test_a_condition_written_elsewhere_is_not_taken_for_none(files: Files, condition: str) -> None:
+    # Only a condition written out is judged; one held in a variable cannot be, and is taken
+    # to restrict (as any condition was before), not reported as public.
+    files.add("main.tf", BUCKET + _policy(condition=f"\n      Condition = {condition}") + OFF)
+    assert files.lint() == []
+    document = CONDITION.replace('"aws:SourceIp"', "var.condition_key")
+    files.add("main.tf", BUCKET + DOCUMENT % (document, "*", '"*"') + OFF)
+    assert files.lint() == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param(
+            "aws:PrincipalArn", "arn:aws:iam::123456789012:role/*", id="an-accounts-roles"
+        ),
+        pytest.param("aws:PrincipalOrgPaths", "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*", id="an-ou"),
+        pytest.param("aws:SourceArn", "arn:aws:cloudfront::123456789012:distribution/*", id="cdn"),
+    ],
+)
+def test_a_wildcard_within_one_owner_keeps_a_policy_private(
+    files: Files, key: str, value: str
+) -> None:
+    # A wildcard after the account or organisation still ties the statement to it.
+    condition = f'\n      Condition = {{ StringLike = {{ "{key}" = "{value}" }} }}'
+    files.add("main.tf", BUCKET + _policy(condition=condition) + OFF)
+    assert files.lint() == []

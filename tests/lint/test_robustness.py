@@ -54,3 +54,12 @@ def test_a_binary_config_reported_as_unparsable_is_counted_as_linted(tmp_path: P
     result = lint_paths([tmp_path], root=tmp_path)
     assert [f.rule.id for f in result.findings] == ["LH101", "LH100"]
     assert sorted(result.files) == ["pg_hba.conf", "redis.conf"]
+
+
+def test_a_loop_of_symbolic_links_in_a_folder_is_skipped_as_unreadable(tmp_path: Path) -> None:
+    # Path.resolve raised RuntimeError on a link to itself: the whole lint stopped.
+    (tmp_path / "main.tf").symlink_to("main.tf")
+    result = lint_paths([tmp_path], root=tmp_path)
+    assert [(s.path, s.reason.startswith("unreadable: ")) for s in result.skipped] == [
+        ("main.tf", True)
+    ]

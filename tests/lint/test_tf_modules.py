@@ -4,6 +4,9 @@ counts, and a module that cannot be read is named in the finding."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from leakhound.lint import lint_paths
@@ -21,6 +24,14 @@ resource "aws_s3_bucket_acl" "cases" {
 module "bpa" {
   source = "%s"
   bucket = %s
+}
+"""
+BUCKET_ACL_ROOT = """resource "aws_s3_bucket" "cases" {
+  bucket = "cases-export"
+}
+resource "aws_s3_bucket_acl" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  acl    = "public-read"
 }
 """
 BLOCK_MODULE = """variable "bucket" {}
@@ -118,6 +129,11 @@ def test_a_module_bucket_is_stopped_by_the_roots_account_block(files: Files) -> 
             "module.bpa (source './modules/missing': No such file or directory)",
             id="missing-folder",
         ),
+        pytest.param(
+            "./modules/bpa\\u0000",  # a NUL byte raised ValueError: the whole lint stopped
+            "module.bpa (source './modules/bpa\\x00', not a local folder)",
+            id="nul-byte",
+        ),
     ],
 )
 def test_a_module_that_cannot_be_read_is_named_in_the_finding(
@@ -150,3 +166,219 @@ def test_a_local_module_that_does_not_parse_is_named_in_the_finding(files: Files
     assert found["LH100"].path == "modules/bpa/main.tf"  # reported as its own file, too
     assert found["LH121"].confidence == Confidence.LOW
     assert "module.bpa (source './modules/bpa': invalid HCL" in found["LH121"].why
+
+
+def test_a_module_folder_that_is_a_loop_of_links_is_named_not_a_crash(files: Files) -> None:
+    # Path.resolve raised RuntimeError on the module's folder: the whole lint stopped.
+    main = files.add("main.tf", ROOT % ("./modules/bpa", "aws_s3_bucket.cases.id"))
+    (files.root / "modules").mkdir()
+    (files.root / "modules" / "bpa").symlink_to("bpa")
+    (f,) = lint_paths([main], root=files.root).findings
+    assert (f.line, f.confidence) == (6, Confidence.LOW)
+    assert "module.bpa (source './modules/bpa': " in f.why
+
+
+BUCKET_MODULE = """variable "name" {}
+resource "aws_s3_bucket" "this" {
+  bucket = var.name
+}
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket                  = aws_s3_bucket.this.id
+  block_public_acls       = %(on)s
+  ignore_public_acls      = %(on)s
+  block_public_policy     = %(on)s
+  restrict_public_buckets = %(on)s
+}
+output "id" {
+  value = aws_s3_bucket.this.id
+}
+"""
+BUCKET_MODULE_JSON = """{
+  "variable": {"name": {}},
+  "resource": {
+    "aws_s3_bucket": {"this": {"bucket": "${var.name}"}},
+    "aws_s3_bucket_public_access_block": {"this": {
+      "bucket": "${aws_s3_bucket.this.id}",
+      "block_public_acls": %(on)s, "ignore_public_acls": %(on)s,
+      "block_public_policy": %(on)s, "restrict_public_buckets": %(on)s
+    }}
+  },
+  "output": {"id": {"value": "${aws_s3_bucket.this.id}"}}
+}
+"""
+ROOT_POLICY = """module "bucket" {
+  source = "./modules/bucket"
+  name   = "%s"
+}
+resource "aws_s3_bucket_policy" "cases" {
+  bucket = module.bucket%s.id
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "*" }]
+  })
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "on", "name", "index", "expected"),
+    [
+        pytest.param("main.tf", "true", "cases", "", [], id="blocked"),
+        pytest.param("main.tf", "true", "${var.unset}", "", [], id="blocked-unnamed-bucket"),
+        pytest.param("main.tf", "true", "cases", "[0]", [], id="blocked-module-with-count"),
+        pytest.param("main.tf.json", "true", "cases", "", [], id="blocked-tf-json"),
+        pytest.param("main.tf", "false", "cases", "", [(7, "high")], id="turned-off"),
+    ],
+)
+def test_an_access_block_beside_the_bucket_in_the_module_whose_output_names_it_counts(
+    files: Files, module: str, on: str, name: str, index: str, expected: list[tuple[int, str]]
+) -> None:
+    # The policy names the bucket by the module's output (module.bucket.id): it was judged as
+    # an unknown bucket with no access block, a secured bucket reported public.
+    files.add("main.tf", ROOT_POLICY % (name, index))
+    text = BUCKET_MODULE_JSON if module.endswith(".json") else BUCKET_MODULE
+    files.add(f"modules/bucket/{module}", text % {"on": on})
+    assert [(f.line, f.severity.label) for f in files.lint()] == expected
+
+
+def test_a_module_outside_the_linted_path_called_from_many_roots_is_read_once(
+    files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each call re-read and re-parsed the folder: fifty environments calling ten shared
+    # modules parsed them five hundred times (seconds a tree).
+    from leakhound.lint import tfmodules
+
+    reads: list[str] = []
+    real = tfmodules.read_folder
+
+    def counted(folder: Path, skip: frozenset[Path] = frozenset()) -> dict[Path, Any]:
+        reads.append(folder.name)
+        return real(folder, skip)
+
+    monkeypatch.setattr(tfmodules, "read_folder", counted)
+    call = 'module "site" {\n  source = "../../modules/site"\n  acl = "public-read"\n}\n'
+    for env in ("prod", "dev", "test"):
+        files.add(f"envs/{env}/main.tf", call + call.replace('"site"', '"copy"', 1))
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    found = lint_paths([files.root / "envs"], root=files.root).findings
+    assert reads.count("site") == 1
+    assert {(f.path, f.line, f.subject) for f in found} == {
+        ("modules/site/main.tf", 9, "module.site.aws_s3_bucket_acl.this"),
+        ("modules/site/main.tf", 9, "module.copy.aws_s3_bucket_acl.this"),
+    }
+
+
+PUBLIC_JSON = (
+    '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",'
+    ' "Resource": "arn:aws:s3:::site-assets/*"}]}'
+)
+FILE_POLICY = """resource "aws_s3_bucket" "this" {
+  bucket = "site-assets"
+}
+resource "aws_s3_bucket_policy" "this" {
+  bucket = aws_s3_bucket.this.id
+  policy = %s
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "where", "text", "expected"),
+    [
+        # A policy kept in a file was judged as the text 'file("…")': a public one was passed.
+        pytest.param('file("policy.json")', "policy.json", PUBLIC_JSON, [6], id="file"),
+        pytest.param(
+            'templatefile("${path.module}/policy.json.tpl", { arn = aws_s3_bucket.this.arn })',
+            "policy.json.tpl",
+            PUBLIC_JSON.replace("arn:aws:s3:::site-assets", "${arn}"),
+            [6],
+            id="templatefile",
+        ),
+        pytest.param(
+            'file("policy.json")',
+            "policy.json",
+            PUBLIC_JSON.replace('"*"', '{"AWS": "arn:aws:iam::123456789012:root"}'),
+            [],
+            id="one-account",
+        ),
+        pytest.param('file("missing.json")', "policy.json", PUBLIC_JSON, [], id="missing"),
+        pytest.param('file("/dev/zero")', "policy.json", PUBLIC_JSON, [], id="a-device"),
+    ],
+)
+def test_a_policy_read_from_a_file_is_judged(
+    files: Files, policy: str, where: str, text: str, expected: list[int]
+) -> None:
+    files.add("main.tf", FILE_POLICY % policy)
+    files.add(where, text)
+    assert [f.line for f in files.lint()] == expected
+
+
+def test_a_module_reads_its_policy_file_from_its_own_folder(files: Files) -> None:
+    files.add("main.tf", 'module "site" {\n  source = "./modules/site"\n}\n')
+    files.add("modules/site/main.tf", FILE_POLICY % 'file("${path.module}/policy.json")')
+    files.add("modules/site/policy.json", PUBLIC_JSON)
+    files.add("policy.json", "{}")  # the root's, which path.module does not mean
+    (f,) = files.lint()
+    assert (f.path, f.line, f.subject) == (
+        "modules/site/main.tf",
+        6,
+        "module.site.aws_s3_bucket_policy.this",
+    )
+
+
+def test_a_tree_of_too_many_modules_stops_growing_and_says_so(
+    files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A module calling the next twice, level after level, doubled the instances each level
+    # (2**20 for twenty levels): the lint never ended. The tree stops at a bound, named.
+    from leakhound.lint import tfmodules
+
+    monkeypatch.setattr(tfmodules, "MAX_INSTANCES", 4)
+    files.add("main.tf", ROOT % ("./m0", "aws_s3_bucket.cases.id"))
+    for level in range(3):
+        twice = f'module "a" {{\n  source = "../m{level + 1}"\n}}\n'
+        files.add(f"m{level}/main.tf", twice + twice.replace('"a"', '"b"', 1))
+    files.add("m3/main.tf", "")
+    (f,) = files.lint()
+    assert (f.line, f.confidence) == (6, Confidence.LOW)
+    assert "module call(s) beyond the first 4 modules could not be read" in f.why
+
+
+def test_the_other_files_of_a_named_files_folder_count_but_are_not_reported(
+    files: Files,
+) -> None:
+    # `leakhound lint infra/main.tf` (a CI linting the changed files) judged main.tf's bucket
+    # without the access block in s3.tf beside it: a secured bucket was reported public.
+    main = files.add("infra/main.tf", BUCKET_ACL_ROOT)
+    files.add(
+        "infra/s3.tf", BLOCK_MODULE.replace("var.bucket", "aws_s3_bucket.cases.id") % {"on": "true"}
+    )
+    files.add("infra/other.tf", 'resource "aws_s3_bucket" "x" {\n  acl = "public-read"\n}\n')
+    assert lint_paths([main], root=files.root).findings == []  # other.tf was not asked for
+    files.add("infra/s3.tf", "")
+    found = lint_paths([main], root=files.root).findings
+    assert [(f.path, f.line) for f in found] == [("infra/main.tf", 6)]
+
+
+def test_another_file_that_does_not_parse_beside_a_named_one_is_named(files: Files) -> None:
+    main = files.add("infra/main.tf", BUCKET_ACL_ROOT)
+    files.add("infra/s3.tf", 'resource "aws_s3_bucket_public_access_block" {\n')
+    (f,) = lint_paths([main], root=files.root).findings
+    assert f.confidence == Confidence.LOW
+    assert "the other files of infra/main.tf" not in f.why
+    assert "the other files of infra (invalid HCL" in f.why
+
+
+def test_a_linted_module_with_one_broken_file_keeps_its_other_files(files: Files) -> None:
+    # The module's folder was dropped whole when one of its files did not parse: the public
+    # ACL its caller gives it in main.tf was no longer found.
+    files.add("main.tf", 'module "site" {\n  source = "./modules/site"\n  acl = "public-read"\n}\n')
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    files.add("modules/site/broken.tf", 'resource "aws_s3_bucket" {\n')
+    found = {f.rule.id: f for f in files.lint()}
+    bucket = found["LH121"]
+    assert (bucket.path, bucket.line, bucket.confidence) == (
+        "modules/site/main.tf",
+        9,
+        Confidence.LOW,
+    )
+    assert "module.site (source './modules/site': invalid HCL" in bucket.why

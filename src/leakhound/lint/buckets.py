@@ -2,6 +2,7 @@
 containers, GCS ACLs and IAM members, each judged against what stops it anywhere in its module
 tree (S3 Block Public Access, ACLs disabled by BucketOwnerEnforced or uniform bucket-level
 access, GCS public access prevention, an Azure account that allows no public container).
+Whether an S3 policy's text is public is ``awspolicy``'s.
 """
 
 from __future__ import annotations
@@ -11,24 +12,48 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .awspolicy import public_policy, restricts
 from .model import BUCKET_PUBLIC, Confidence, Finding, Severity
+from .network import Unresolved
 from .terraform import Block, _as_block, _items, _lower
 from .tfmodules import Instance, Tree
 
-_PUBLIC_ACLS = {"public-read", "public-read-write"}
+# S3 canned ACLs that open a bucket, to whom and for what (authenticated-read: any of the
+# millions of AWS accounts, which AWS counts as public too).
+_PUBLIC_ACLS = {
+    "public-read": ("anyone", "lists and reads the bucket"),
+    "public-read-write": ("anyone", "lists, reads and writes the bucket"),
+    "authenticated-read": ("anyone with an AWS account", "lists and reads the bucket"),
+}
+# The grantee groups of an explicit S3 grant (http://acs.amazonaws.com/groups/global/AllUsers).
+_S3_GROUPS = {"allusers": "anyone", "authenticatedusers": "anyone with an AWS account"}
+_S3_PERMISSIONS = {
+    "READ": "lists the bucket",
+    "WRITE": "writes to the bucket",
+    "READ_ACP": "reads the bucket's ACL",
+    "WRITE_ACP": "rewrites the bucket's ACL",
+    "FULL_CONTROL": "lists, writes and rewrites the ACL of the bucket",
+}
 _PUBLIC_MEMBERS = {"allusers", "allauthenticatedusers"}
 # GCS canned ACLs that grant allUsers a role on the bucket, and what that role lets anyone do.
 _GCS_PUBLIC_ACLS = {"publicread": "READER", "publicreadwrite": "WRITER"}
+# GCS ACL resources: whole lists (…_acl) or one entry (…_access_control), of the bucket or of
+# the objects written to it later (default_object).
+_GCS_ACL_KINDS = {
+    "google_storage_bucket_acl",
+    "google_storage_default_object_acl",
+    "google_storage_bucket_access_control",
+    "google_storage_default_object_access_control",
+}
 _GCS_ROLES = {"READER": "lists the bucket", "WRITER": "lists and writes", "OWNER": "owns"}
-_ALLOW = re.compile(r"""["']?Effect["']?\s*[=:]\s*["']Allow["']""", re.I)
-_CONDITION = re.compile(r"""["']?Condition["']?\s*[=:]""", re.I)
-# The Principal key of a statement (not NotPrincipal), as HCL (jsonencode) or JSON.
-_PRINCIPAL = re.compile(r"""(?<![\w])["']?Principal["']?\s*[=:]\s*""", re.I)
-_AWS_KEY = re.compile(r"""["']?AWS["']?\s*[=:]\s*""", re.I)
-_STRING = re.compile(r""""([^"]*)"|'([^']*)'""")
-_POLICY_WHY = "its policy allows Principal '*' with no condition: anyone reads what it allows"
+_POLICY_WHY = (
+    "its policy allows Principal '*' with no condition that ties it to fixed sources or "
+    "principals: anyone reads what it allows"
+)
+_QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
-_STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
+_GCS_POLICY_REF = re.compile(r"data\.google_iam_policy\.([\w-]+)\.policy_data")
+_EACH = re.compile(r"^\$\{\s*each\.(?:key|value)\b")
 # What a resource's reference to a bucket or account looks like, by kind.
 _REFS = {
     "s3": re.compile(r"aws_s3_bucket\.([\w-]+)"),
@@ -47,76 +72,6 @@ _BLOCK_KEYS = (
     "block_public_policy",
     "restrict_public_buckets",
 )
-
-
-def _span(text: str, start: int) -> str:
-    """The bracketed value (or quoted string) that starts at ``start``."""
-    if start >= len(text):
-        return ""
-    if text[start] not in "{[":
-        m = _STRING.match(text, start)
-        return m.group(0) if m else ""
-    depth = 0
-    for j in range(start, len(text)):
-        if text[j] in "{[":
-            depth += 1
-        elif text[j] in "}]":
-            depth -= 1
-            if depth == 0:
-                return text[start : j + 1]
-    return text[start:]
-
-
-def _is_star(value: str) -> bool:
-    """Whether a string or list value holds the literal "*"."""
-    return any((a or b) == "*" for a, b in _STRING.findall(value))
-
-
-def _principal_any(statement: str) -> bool:
-    """Whether a statement's Principal is everyone: "*", {"AWS": "*"} or an AWS list holding
-    "*" beside accounts (one "*" is enough: the others add nothing)."""
-    m = _PRINCIPAL.search(statement)
-    if not m:
-        return False
-    value = _span(statement, m.end())
-    if not value.startswith("{"):
-        return _is_star(value)
-    aws = _AWS_KEY.search(value)
-    return aws is not None and _is_star(_span(value, aws.end()))
-
-
-def _statements(text: str) -> list[str]:
-    """Each statement of a policy's text on its own (the objects of its Statement list), so a
-    condition on one statement (the usual HTTPS-only deny) does not excuse another; the whole
-    text when no Statement list is found."""
-    m = _STATEMENT.search(text)
-    if not m or m.end() >= len(text) or text[m.end()] not in "[{":
-        return [text]
-    base = 1 if text[m.end()] == "[" else 0
-    out: list[str] = []
-    depth, start = 0, -1
-    for j in range(m.end(), len(text)):
-        c = text[j]
-        if c in "{[":
-            if c == "{" and depth == base:
-                start = j
-            depth += 1
-        elif c in "}]":
-            depth -= 1
-            if c == "}" and depth == base and start >= 0:
-                out.append(text[start : j + 1])
-                start = -1
-            if depth <= 0 and (base == 1 or c == "}"):
-                break
-    return out or [text]
-
-
-def public_policy(text: str) -> bool:
-    """Whether one statement allows Principal '*' with no condition."""
-    return any(
-        _ALLOW.search(st) and _principal_any(st) and not _CONDITION.search(st)
-        for st in _statements(text)
-    )
 
 
 @dataclass(frozen=True)
@@ -144,61 +99,96 @@ class _Tree:
     private_accounts: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)  # name key -> reference key
     public_documents: set[str] = field(default_factory=set)  # aws_iam_policy_document names
+    unknown_s3: list[str] = field(default_factory=list)  # stoppers of a bucket not known here
+    gcs_documents: dict[str, str] = field(default_factory=dict)  # google_iam_policy: grants
+
+    def note_unknown(self, subject: str, key: str) -> None:
+        """Remember an S3 access block or ownership control whose bucket is not known here."""
+        expr = _unknown(key)
+        if expr is not None:
+            self.unknown_s3.append(f"{subject} ({expr})")
 
     def public(self, inst: Instance, policy: Any) -> bool:
-        """Whether a policy (its text, or an aws_iam_policy_document's .json) is public."""
+        """Whether a policy (its text, an aws_iam_policy_document's .json, or the file a
+        ``file``/``templatefile`` reads) is public."""
         inst, policy = inst.origin(policy)
         doc = _DOCUMENT_REF.search(str(policy))
         if doc:
             return f"{inst.prefix}{doc.group(1)}" in self.public_documents
-        return public_policy(str(policy or ""))
+        text = inst.read_file(policy)
+        return public_policy(str(policy or "") if text is None else text)
 
-    def key(self, inst: Instance, kind: str, value: Any) -> str:
-        """What ``value`` names, the same whether by reference or by name; a reference is the
-        module's own resource (a variable its caller bound is followed to the caller)."""
+    def gcs_bindings(self, inst: Instance, policy: Any) -> str:
+        """The public bindings of a bucket's whole IAM policy (a data.google_iam_policy's
+        policy_data, or JSON text naming allUsers/allAuthenticatedUsers), or ""."""
+        inst, policy = inst.origin(policy)
+        doc = _GCS_POLICY_REF.search(str(policy))
+        if doc:
+            return self.gcs_documents.get(f"{inst.prefix}{doc.group(1)}", "")
+        text = inst.read_file(policy) or str(policy or "")
+        found = sorted(
+            {m for a, b in _QUOTED.findall(text) if (m := a or b).lower() in _PUBLIC_MEMBERS}
+        )
+        return f"a role to {', '.join(found)}" if found else ""
+
+    def key(self, inst: Instance, kind: str, value: Any, res: Block) -> str:
+        """What ``value`` (an attribute of ``res``) names, the same whether by reference or by
+        name; a reference is the module's own resource (a variable its caller bound is followed
+        to the caller); ``each.value``/``each.key`` is what ``res`` iterates over."""
+        if _EACH.match(str(value).strip()):
+            each_inst, each = inst.origin(res.get("for_each"))
+            if _REFS[kind].search(str(each)):
+                inst, value = each_inst, each  # for_each = aws_s3_bucket.site: those buckets
+            else:
+                # Only another resource iterating over the same expression names the same
+                # buckets: each.value of two different lists must not match.
+                return f"{kind}:unknown:{each_inst.prefix}each of {each}: {value}"
         inst, value = inst.origin(value)
         m = _REFS[kind].search(str(value))
         if m:
             return f"{kind}:ref:{inst.prefix}{m.group(1)}"
-        name = f"{kind}:name:{inst.scope.resolve(value)}"
+        name = _name_key(kind, inst.scope.resolve(value))
         return self.aliases.get(name, name)
 
-    def read(self, inst: Instance, path: str, res: Block) -> None:
-        """Note one resource of the tree."""
+    def read(self, inst: Instance, path: str, res: Block, report: bool = True) -> None:
+        """Note one resource of the tree (what it grants only when ``report``)."""
         kind, name = res.labels[0], res.labels[1]
         subject = f"{inst.prefix}{kind}.{name}"
         r = inst.scope.resolve
 
         def grant(what: str, key: str, line: int, why: str, store: str) -> None:
-            self.grants.append(_Grant(what, key, path, line, subject, why, store))
+            if report:
+                self.grants.append(_Grant(what, key, path, line, subject, why, store))
 
         if kind in ("aws_s3_bucket_acl", "aws_s3_bucket"):
             acl = _lower(r(res.get("acl")))
             own = f"s3:ref:{inst.prefix}{name}"
-            key = own if kind == "aws_s3_bucket" else self.key(inst, "s3", res.get("bucket"))
+            key = own if kind == "aws_s3_bucket" else self.key(inst, "s3", res.get("bucket"), res)
             if isinstance(acl, str) and acl in _PUBLIC_ACLS:
-                what = "lists and reads" if acl == "public-read" else "lists, reads and writes"
-                why = f"acl = {acl}: anyone {what} the bucket"
-                grant("s3-acl", key, res.line_of("acl"), why, "S3")
+                who, what = _PUBLIC_ACLS[acl]
+                grant("s3-acl", key, res.line_of("acl"), f"acl = {acl}: {who} {what}", "S3")
+            for line, why in _s3_grants(res, r):
+                grant("s3-acl", key, line, why, "S3")
             if kind == "aws_s3_bucket" and self.public(inst, res.get("policy")):
                 grant("s3-policy", own, res.line_of("policy"), _POLICY_WHY, "S3")
         elif kind == "aws_s3_bucket_policy":
             if self.public(inst, res.get("policy")):
-                key = self.key(inst, "s3", res.get("bucket"))
+                key = self.key(inst, "s3", res.get("bucket"), res)
                 grant("s3-policy", key, res.line_of("policy"), _POLICY_WHY, "S3")
         elif kind in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
             settings = {k: r(res.get(k)) is True for k in _BLOCK_KEYS}
             if kind == "aws_s3_account_public_access_block":
                 self.s3_account = settings
             else:
-                self.s3_blocks[self.key(inst, "s3", res.get("bucket"))] = settings
+                key = self.key(inst, "s3", res.get("bucket"), res)
+                self.s3_blocks[key] = settings
+                self.note_unknown(subject, key)
         elif kind == "aws_s3_bucket_ownership_controls":
-            rules = [*res.children("rule")]
-            rules += [
-                _as_block(i, res.line) for i in _items(res.get("rule")) if isinstance(i, dict)
-            ]
+            rules = _nested(res, "rule")
             if any(r(x.get("object_ownership")) == "BucketOwnerEnforced" for x in rules):
-                self.acls_disabled.add(self.key(inst, "s3", res.get("bucket")))
+                key = self.key(inst, "s3", res.get("bucket"), res)
+                self.acls_disabled.add(key)
+                self.note_unknown(subject, key)
         elif kind == "azurerm_storage_container":
             access = _lower(r(res.get("container_access_type")))
             if access in ("blob", "container"):
@@ -210,7 +200,7 @@ class _Tree:
                     f"container_access_type = {access}: anyone {what} without a key (unless its "
                     "storage account sets allow_nested_items_to_be_public = false)"
                 )
-                key = self.key(inst, "azure", account)
+                key = self.key(inst, "azure", account, res)
                 grant("azure", key, res.line_of("container_access_type"), why, "Azure Blob")
         elif kind == "azurerm_storage_account":
             # The account-wide switch (allow_blob_public_access before provider 3.0):
@@ -232,22 +222,35 @@ class _Tree:
                     f"grants {r(res.get('role'))} to {', '.join(public)}: anyone on the "
                     "Internet gets what the role allows"
                 )
-                key = self.key(inst, "gcs", res.get("bucket"))
+                key = self.key(inst, "gcs", res.get("bucket"), res)
                 grant("gcs-iam", key, res.line_of("member", "members"), why, "Google Cloud Storage")
-        elif kind in ("google_storage_bucket_acl", "google_storage_default_object_acl"):
+        elif kind == "google_storage_bucket_iam_policy":
+            found = self.gcs_bindings(inst, res.get("policy_data"))
+            if found:
+                why = (
+                    f"its IAM policy grants {found}: anyone on the Internet gets what the "
+                    "role allows"
+                )
+                key = self.key(inst, "gcs", res.get("bucket"), res)
+                grant("gcs-iam", key, res.line_of("policy_data"), why, "Google Cloud Storage")
+        elif kind in _GCS_ACL_KINDS:
             self._gcs_acl(inst, res, grant)
 
     def _gcs_acl(self, inst: Instance, res: Block, grant: Callable[..., None]) -> None:
         """A bucket ACL (or the default ACL of its new objects) that names allUsers or
-        allAuthenticatedUsers, or a canned publicRead/publicReadWrite."""
+        allAuthenticatedUsers (in role_entity, or one entry's entity and role), or a canned
+        publicRead/publicReadWrite."""
         r = inst.scope.resolve
-        objects = res.labels[0] == "google_storage_default_object_acl"
+        objects = "default_object" in res.labels[0]
+        entries = [str(e) for e in _items(r(res.get("role_entity")))]
+        if "entity" in res.attrs:  # google_storage_bucket_access_control: one entry
+            entries.append(f"{r(res.get('role'))}:{r(res.get('entity'))}")
         found: list[tuple[str, str]] = []  # (role, entity)
-        for entry in _items(r(res.get("role_entity"))):
-            role, _, entity = str(entry).partition(":")
+        for entry in entries:
+            role, _, entity = entry.partition(":")
             if entity.lower() in _PUBLIC_MEMBERS:
                 found.append((role.upper(), entity))
-        line = res.line_of("role_entity")
+        line = res.line_of("role_entity", "entity")
         canned = _lower(r(res.get("predefined_acl")))
         if not found and isinstance(canned, str) and canned in _GCS_PUBLIC_ACLS:
             found.append((_GCS_PUBLIC_ACLS[canned], "allUsers"))
@@ -263,7 +266,7 @@ class _Tree:
             what = _GCS_ROLES.get(role, f"gets {role} on the bucket")
         who = "anyone" if entity.lower() == "allusers" else "any Google account"
         why = f"its ACL gives {role} to {entity}: {who} {what}"
-        key = self.key(inst, "gcs", res.get("bucket"))
+        key = self.key(inst, "gcs", res.get("bucket"), res)
         grant("gcs-acl", key, line, why, "Google Cloud Storage")
 
     def findings(self, unread: list[str]) -> list[Finding]:
@@ -281,6 +284,10 @@ class _Tree:
                     continue
                 if g.kind == "s3-acl" and key in self.acls_disabled:
                     continue  # BucketOwnerEnforced: AWS refuses any ACL but the owner's
+                notes = self._s3_unknowns(key)
+                if notes:
+                    why += f" ({notes})"
+                    confidence = Confidence.LOW
                 if blocker is None:
                     severity = Severity.MEDIUM
                     also = " and disable ACLs" if g.kind == "s3-acl" else ""
@@ -314,6 +321,18 @@ class _Tree:
             )
         return list(dict.fromkeys(out))
 
+    def _s3_unknowns(self, key: str) -> str:
+        """What could not be matched around a reported S3 grant: stoppers of a bucket not known
+        here, or the grant's own bucket not known while the tree has stoppers."""
+        notes = []
+        if self.unknown_s3:
+            which = "; ".join(self.unknown_s3)
+            notes.append(f"the bucket of {which} is not known here: it may be this one")
+        own = _unknown(key)
+        if own is not None and (self.s3_blocks or self.acls_disabled) and not self.unknown_s3:
+            notes.append(f"its bucket ({own}) is not known here: an access block may be for it")
+        return "; ".join(notes)
+
     def _s3_block(self, key: str) -> dict[str, bool] | None:
         """The bucket's own block, merged with the account's: either one blocking stops it."""
         own = self.s3_blocks.get(key)
@@ -322,14 +341,59 @@ class _Tree:
         return {k: v or bool((own or {}).get(k)) for k, v in self.s3_account.items()}
 
 
+def _name_key(kind: str, name: Any) -> str:
+    """The key of a bucket or account by its name; an unresolved name is unknown (it matches
+    only the same expression, as a bucket and its access block both written var.name)."""
+    if isinstance(name, Unresolved):
+        return f"{kind}:unknown:{name.expr}"
+    return f"{kind}:name:{name}"
+
+
+def _unknown(key: str) -> str | None:
+    """The expression of a key that names no bucket known here, or None."""
+    return key.split(":unknown:", 1)[1] if ":unknown:" in key else None
+
+
+def _nested(res: Block, name: str) -> list[Block]:
+    """Nested blocks ``name`` of a resource, written as blocks or (JSON, attribute syntax) as
+    objects."""
+    items = [i for i in _items(res.get(name)) if isinstance(i, dict)]
+    return [*res.children(name), *(_as_block(i, res.line_of(name)) for i in items)]
+
+
+def _s3_grants(res: Block, r: Callable[[Any], Any]) -> list[tuple[int, str]]:
+    """(line, why) of each explicit grant to everyone: ``grant`` blocks of a legacy
+    ``aws_s3_bucket`` (``permissions``), ``access_control_policy { grant { grantee {…} } }`` of
+    an ``aws_s3_bucket_acl`` (``permission``)."""
+    grants = [(g, g) for g in _nested(res, "grant")]
+    for policy in _nested(res, "access_control_policy"):
+        grants += [(g, e) for g in _nested(policy, "grant") for e in _nested(g, "grantee")]
+    out: list[tuple[int, str]] = []
+    for g, grantee in grants:
+        uri = r(grantee.get("uri"))
+        group = uri.rstrip("/").rsplit("/", 1)[-1] if isinstance(uri, str) else ""
+        who = _S3_GROUPS.get(group.lower())
+        if who is None or str(r(grantee.get("type", "Group"))) != "Group":
+            continue
+        perms = [str(p).upper() for p in _items(r(g.get("permissions", g.get("permission"))))]
+        what = ", ".join(_S3_PERMISSIONS.get(p, f"gets {p}") for p in perms) or "gets access"
+        why = f"its ACL grants {', '.join(perms) or 'access'} to {group}: {who} {what}"
+        out.append((grantee.line_of("uri"), why))
+    return out
+
+
 def _document_public(inst: Instance, doc: Block) -> bool:
     """Whether an ``aws_iam_policy_document`` has an Allow statement (the default effect) whose
-    principals are everyone (type "*", or "AWS" with "*" among the identifiers) and which
-    has no condition block."""
+    principals are everyone (type "*", "AWS" with "*" among the identifiers, or
+    not_principals) and no condition block that ties it to fixed sources or principals."""
     r = inst.scope.resolve
     for st in doc.children("statement"):
-        if str(r(st.get("effect", "Allow"))) != "Allow" or st.children("condition"):
+        if str(r(st.get("effect", "Allow"))) != "Allow" or any(
+            _condition_restricts(inst, c) for c in st.children("condition")
+        ):
             continue
+        if st.children("not_principals"):
+            return True  # an Allow to everyone but those named
         for p in st.children("principals"):
             ids = _items(r(p.get("identifiers")))
             if r(p.get("type")) in ("*", "AWS") and "*" in ids:
@@ -337,24 +401,67 @@ def _document_public(inst: Instance, doc: Block) -> bool:
     return False
 
 
+def _condition_restricts(inst: Instance, condition: Block) -> bool:
+    """Whether a policy document's condition block ties its statement to fixed sources or
+    principals; one whose test or variable is not known here is taken to (it cannot be
+    judged)."""
+    r = inst.scope.resolve
+    test, variable = r(condition.get("test")), r(condition.get("variable"))
+    if not isinstance(test, str) or not isinstance(variable, str):
+        return True
+    return restricts(test, variable, _items(r(condition.get("values"))))
+
+
+def _merged_documents(documents: list[tuple[Instance, Block]], public: set[str]) -> None:
+    """Add to ``public`` each policy document that merges a public one in
+    (``source_policy_documents``, ``override_policy_documents``), however deep the chain."""
+    grew = True
+    while grew:
+        grew = False
+        for inst, doc in documents:
+            name = f"{inst.prefix}{doc.labels[1]}"
+            merged = f"{doc.get('source_policy_documents')} {doc.get('override_policy_documents')}"
+            used = {f"{inst.prefix}{m}" for m in _DOCUMENT_REF.findall(merged)}
+            if name not in public and used & public:
+                public.add(name)
+                grew = True
+
+
+def _gcs_document(inst: Instance, doc: Block) -> str:
+    """What a ``google_iam_policy`` grants to everyone ("roles/x to allUsers"), or ""."""
+    r = inst.scope.resolve
+    out = []
+    for binding in _nested(doc, "binding"):
+        members = [m for m in _items(r(binding.get("members"))) if isinstance(m, str)]
+        public = [m for m in members if m.lower() in _PUBLIC_MEMBERS]
+        if public:
+            out.append(f"{r(binding.get('role'))} to {', '.join(public)}")
+    return "; ".join(out)
+
+
 def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
     """LH121 findings for one module tree (``display``: each file's reported path)."""
     state = _Tree()
+    documents: list[tuple[Instance, Block]] = []
     for inst in tree.instances:
         for root in inst.files.values():
             for res in root.blocks:
                 is_document = res.type == "data" and res.labels[:1] == ["aws_iam_policy_document"]
-                if is_document and len(res.labels) > 1 and _document_public(inst, res):
-                    state.public_documents.add(f"{inst.prefix}{res.labels[1]}")
+                if is_document and len(res.labels) > 1:
+                    documents.append((inst, res))
+                    if _document_public(inst, res):
+                        state.public_documents.add(f"{inst.prefix}{res.labels[1]}")
+                is_gcs = res.type == "data" and res.labels[:1] == ["google_iam_policy"]
+                if is_gcs and len(res.labels) > 1 and (found := _gcs_document(inst, res)):
+                    state.gcs_documents[f"{inst.prefix}{res.labels[1]}"] = found
                 if res.type == "resource" and len(res.labels) > 1 and res.labels[0] in _NAMED:
                     kind, attr = _NAMED[res.labels[0]]
-                    name = inst.scope.resolve(res.get(attr))
-                    state.aliases[f"{kind}:name:{name}"] = (
-                        f"{kind}:ref:{inst.prefix}{res.labels[1]}"
-                    )
+                    name = _name_key(kind, inst.scope.resolve(res.get(attr)))
+                    state.aliases[name] = f"{kind}:ref:{inst.prefix}{res.labels[1]}"
+    _merged_documents(documents, state.public_documents)
     for inst in tree.instances:
         for fpath, root in inst.files.items():
             for res in root.blocks:
                 if res.type == "resource" and len(res.labels) > 1:
-                    state.read(inst, display[fpath], res)
+                    state.read(inst, display[fpath], res, fpath not in inst.context)
     return state.findings(tree.unread)

@@ -94,8 +94,8 @@ BUCKET_PUBLIC = Rule(
     "BucketReadableByAnyone",
     "Storage bucket or blob container readable by anyone",
     "Keep the bucket private (no public-read ACL, no policy statement allowing Principal '*' "
-    "without a condition, container_access_type 'private', no allUsers member or ACL entry) "
-    "and keep S3 Block Public Access on; share objects with signed URLs instead.",
+    "without a condition on fixed sources, container_access_type 'private', no allUsers member "
+    "or ACL entry) and keep S3 Block Public Access on; share objects with signed URLs instead.",
     284,
 )
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import buckets, cloud_rules, compose, helm, kubernetes, terraform, tfmodules
 from .model import PARSE_ERROR, Finding, LintResult, Severity, Skipped
-from .sources import ConfigSyntaxError, Located, decode, load_json, load_yaml_all
+from .sources import ConfigSyntaxError, Located, decode, load_json, load_yaml_all, real_path
 from .stores import couchdb, elasticsearch, mongodb, mysql, postgresql, redis
 
 _SKIP_DIRS = {
@@ -98,7 +98,7 @@ class _Run:
     def show(self, path: Path) -> str:
         """A path as reported: relative to the root when under it."""
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return real_path(path).relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
 
@@ -134,7 +134,7 @@ def _walk(paths: Iterable[Path]) -> Iterable[tuple[Path, bool]]:
     seen: set[Path] = set()
     for top in paths:
         for path, named in _files_under(top):
-            key = path.resolve()
+            key = real_path(path)
             if key not in seen:
                 seen.add(key)
                 yield path, named
@@ -144,7 +144,7 @@ def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
     """Lint every configuration file under ``paths``; reported paths are relative to ``root``
     (default: the current directory) when they are under it."""
     run = _Run(
-        (root or Path.cwd()).resolve(), LintResult(), [], defaultdict(dict), defaultdict(dict), {}
+        real_path(root or Path.cwd()), LintResult(), [], defaultdict(dict), defaultdict(dict), {}
     )
     for path, named in _walk(paths):
         kind = kind_of(path)
@@ -228,14 +228,11 @@ def _lint_file(run: _Run, path: Path, kind: str | None, text: str) -> bool:
         if not couchdb.is_couchdb(text):
             return False
         out.extend(couchdb.lint(text, shown))
-    elif kind == "terraform":
-        run.tf[path.parent][path] = terraform.parse(text)
+    elif kind in ("terraform", "terraform-json"):
+        run.tf[path.parent][path] = terraform.load(path.name, text)
         run.display[path] = shown
     elif kind == "tfvars":
         run.tfvars[path.parent][path] = terraform.parse(text)
-    elif kind == "terraform-json":
-        run.tf[path.parent][path] = terraform.from_json(load_json(text))
-        run.display[path] = shown
     elif kind == "json" or (kind is None and path.suffix.lower() == ".json"):
         doc = load_json(text)
         if not cloud_rules.is_export(doc):

@@ -12,9 +12,11 @@ import bisect
 import json
 import json.decoder
 import json.scanner
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -74,6 +76,13 @@ def line_of(container: object, key: Any, default: int = 0) -> int:
     if isinstance(container, Located | LocatedList):
         return container.line_of(key)
     return default
+
+
+def real_path(path: Path) -> Path:
+    """A path with its symbolic links followed, even through a loop of links (where
+    ``Path.resolve`` raises RuntimeError before Python 3.13): reading it then fails with an
+    OSError, which is reported as unreadable."""
+    return Path(os.path.realpath(path))
 
 
 def decode(data: bytes) -> str:

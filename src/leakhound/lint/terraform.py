@@ -17,7 +17,7 @@ from typing import Any
 
 from .model import NETWORK_RULE, Finding
 from .network import Unresolved, is_world, judge, stores_label
-from .sources import ConfigSyntaxError, Located
+from .sources import ConfigSyntaxError, Located, load_json
 
 
 @dataclass
@@ -120,8 +120,15 @@ _JSON_BLOCKS = {
     "locals",
     "statement",
     "principals",
+    "not_principals",
     "condition",
 }
+
+
+def load(name: str, text: str) -> Block:
+    """A ``.tf`` (HCL) or ``.tf.json`` file's text, by its name, as a root block;
+    ConfigSyntaxError when it does not parse."""
+    return from_json(load_json(text)) if name.lower().endswith(".json") else parse(text)
 
 
 def from_json(doc: Any) -> Block:
@@ -129,11 +136,13 @@ def from_json(doc: Any) -> Block:
     root = Block("", [], getattr(doc, "line", 1))
     if not isinstance(doc, Located):
         raise ConfigSyntaxError("Terraform JSON must be an object", getattr(doc, "line", 1))
-    for kind in ("resource", "data", "variable", "locals", "module"):
+    for kind in ("resource", "data", "variable", "locals", "module", "output"):
         section = doc.get(kind)
         for item in section if isinstance(section, list) else [section]:
             if isinstance(item, Located):
-                depth = {"resource": 2, "data": 2, "variable": 1, "module": 1}.get(kind, 0)
+                depth = {"resource": 2, "data": 2, "variable": 1, "module": 1, "output": 1}.get(
+                    kind, 0
+                )
                 root.blocks.extend(_json_blocks(kind, item, depth=depth))
     return root
 

@@ -1,7 +1,9 @@
 """Terraform module trees: a root module with the local modules it calls (``module "x" {
 source = "./modules/x" }``), read even when their folder was not linted, each with its variables
-bound to the caller's arguments; a module that cannot be read (a registry or git source, a
-missing folder) is named, so a finding can say what it could not see.
+bound to the caller's arguments and its outputs followed back into it, and the files a policy
+is read from (``file("${path.module}/policy.json")``). A module that cannot be read (a registry
+or git source, a missing folder, the calls beyond MAX_INSTANCES) is named, so a finding can say
+what it could not see; the other files of a folder whose files were named count as context.
 """
 
 from __future__ import annotations
@@ -12,13 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .sources import ConfigSyntaxError, decode, load_json
-from .terraform import Block, Scope, from_json, module_scope, parse
+from .sources import MAX_BYTES, ConfigSyntaxError, decode, real_path
+from .terraform import Block, Scope, load, module_scope
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
 _META = {"source", "version", "count", "for_each", "providers", "depends_on"}
 _VAR = re.compile(r"^\$\{\s*var\.([\w-]+)\s*\}$")
+_NAMED = re.compile(r"^\$\{\s*((?:var|local)\.[\w-]+)\s*\}$")
+# An output of a called module (``module.bucket.id``, ``module.bucket[0].id``).
+_OUTPUT = re.compile(r"^\$\{\s*module\.([\w-]+)(?:\[[^\]]*\])?\.([\w-]+)\s*\}$")
+# A file read by a function (its name a literal, perhaps with path.module/root/cwd in it).
+_FILE = re.compile(r"""^\$\{\s*(?:file|templatefile)\(\s*"((?:[^"$]|\$\{path\.\w+\})*)"[\s,)]""")
 _MAX_DEPTH = 16  # deeper than any real tree; stops a module that calls itself by another path
+# More module instances than any real tree: a module calling the next twice, twenty deep, would
+# make a million; the calls beyond are named as not followed.
+MAX_INSTANCES = 5000
 
 
 @dataclass
@@ -31,17 +41,67 @@ class Instance:
     prefix: str = ""  # "" for the root, "module.site." for a module it calls
     parent: Instance | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    children: dict[str, Instance] = field(default_factory=dict)  # by the call's name
+    # Files of a linted folder that the user did not name: what they declare counts (an access
+    # block in s3.tf when only main.tf was linted), what they grant is not reported.
+    context: frozenset[Path] = frozenset()
 
     def origin(self, value: Any) -> tuple[Instance, Any]:
         """Where a value was written: a bare ``var.x`` bound by the caller is the caller's
-        argument, in the caller's module (so ``aws_s3_bucket.cases`` there means its bucket)."""
+        argument, in the caller's module (so ``aws_s3_bucket.cases`` there means its bucket);
+        a bare ``module.x.y`` is the output ``y`` of the module called ``x``, in that module;
+        another bare ``var.x`` or ``local.x`` is what its default, tfvars or locals wrote."""
         inst = self
-        while inst.parent is not None:
-            m = _VAR.match(str(value).strip())
-            if not m or m.group(1) not in inst.args:
+        for _ in range(4 * _MAX_DEPTH):  # a chain of references (bounded: locals may loop)
+            text = str(value).strip()
+            var = _VAR.match(text)
+            if var and inst.parent is not None and var.group(1) in inst.args:
+                inst, value = inst.parent, inst.args[var.group(1)]
+                continue
+            named = _NAMED.match(text)
+            if named and named.group(1) in inst.scope.values:
+                value = inst.scope.values[named.group(1)]
+                continue
+            out = _OUTPUT.match(text)
+            child = inst.children.get(out.group(1)) if out else None
+            found = child.output(out.group(2)) if child and out else None
+            if child is None or found is None:
                 break
-            inst, value = inst.parent, inst.args[m.group(1)]
+            inst, value = child, found
         return inst, value
+
+    def read_file(self, value: Any) -> str | None:
+        """The text of the file a bare ``file("…")`` or ``templatefile("…", …)`` reads (a
+        policy kept beside the code), as Terraform finds it: ``path.module`` is this module's
+        folder, ``path.root`` and a relative path the root's; None when it cannot be read (not
+        a regular file, too large, not text)."""
+        m = _FILE.match(str(value).strip())
+        if not m:
+            return None
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        name = m.group(1).replace("${path.module}", str(self.directory))
+        name = name.replace("${path.root}", str(root.directory))
+        name = name.replace("${path.cwd}", str(root.directory))
+        if "${" in name or "\0" in name:
+            return None
+        path = real_path(root.directory / name)
+        try:
+            # is_file first: a device (/dev/zero) would be read forever
+            if not path.is_file() or path.stat().st_size > MAX_BYTES:
+                return None
+            return decode(path.read_bytes())
+        except (OSError, ConfigSyntaxError):
+            return None
+
+    def output(self, name: str) -> Any:
+        """The value of the module's output ``name``, or None when it declares none."""
+        for root in self.files.values():
+            for b in root.blocks:
+                if b.type == "output" and b.labels[:1] == [name] and "value" in b.attrs:
+                    return b.get("value")
+        return None
 
 
 @dataclass
@@ -54,8 +114,13 @@ class Tree:
 
 def local_source(caller: Path, source: Any) -> Path | None:
     """The folder of a local module (Terraform's rule: the source starts with ./ or ../)."""
-    if isinstance(source, str) and source.startswith(("./", "../", ".\\", "..\\")):
-        return (caller / source.replace("\\", "/")).resolve()
+    # A NUL byte names no folder (the OS refuses it; realpath raises ValueError).
+    if (
+        isinstance(source, str)
+        and source.startswith(("./", "../", ".\\", "..\\"))
+        and "\0" not in source
+    ):
+        return real_path(caller / source.replace("\\", "/"))
     return None
 
 
@@ -63,16 +128,15 @@ def _calls(files: dict[Path, Block]) -> list[Block]:
     return [b for root in files.values() for b in root.blocks if b.type == "module" and b.labels]
 
 
-def read_folder(directory: Path) -> dict[Path, Block]:
-    """The .tf and .tf.json files of a folder that was not linted; ConfigSyntaxError or OSError
-    when one cannot be read."""
+def read_folder(directory: Path, skip: frozenset[Path] = frozenset()) -> dict[Path, Block]:
+    """The .tf and .tf.json files of a folder but those in ``skip`` (real paths: the files
+    already linted); ConfigSyntaxError or OSError when one cannot be read."""
     out: dict[Path, Block] = {}
     for path in sorted(directory.iterdir()):
         name = path.name.lower()
-        if not path.is_file() or not name.endswith((".tf", ".tf.json")):
+        if not path.is_file() or not name.endswith((".tf", ".tf.json")) or real_path(path) in skip:
             continue
-        text = decode(path.read_bytes())
-        out[path] = parse(text) if name.endswith(".tf") else from_json(load_json(text))
+        out[path] = load(name, decode(path.read_bytes()))
     return out
 
 
@@ -84,69 +148,114 @@ def trees(
 ) -> list[Tree]:
     """One tree per root module: a linted folder no other linted folder calls (or, in a loop
     of calls, the first one met). ``display`` gains the files read from folders not linted."""
-    linted = {d.resolve(): d for d in tf}
+    reader = _Reader(tf, tfvars, display, show, {real_path(d): d for d in tf})
     called = {
         d
         for directory, files in tf.items()
         for call in _calls(files)
-        if (d := local_source(directory.resolve(), call.get("source"))) is not None
-        and d != directory.resolve()
+        if (d := local_source(real_path(directory), call.get("source"))) is not None
+        and d != real_path(directory)
     }
-    out: list[Tree] = []
-    reached: set[Path] = set()
-    for key, directory in linted.items():
-        if key in called:
-            continue
-        out.append(_tree(directory, tf, tfvars, display, show, reached))
-    for key, directory in linted.items():
-        if key not in reached:
-            out.append(_tree(directory, tf, tfvars, display, show, reached))
+    out = [reader.tree(d) for key, d in reader.linted.items() if key not in called]
+    for key, directory in reader.linted.items():
+        if key not in reader.reached:
+            out.append(reader.tree(directory))
     return out
 
 
-def _tree(
-    directory: Path,
-    tf: dict[Path, dict[Path, Block]],
-    tfvars: dict[Path, dict[Path, Block]],
-    display: dict[Path, str],
-    show: Callable[[Path], str],
-    reached: set[Path],
-) -> Tree:
-    files = tf[directory]
-    root = Instance(directory, files, module_scope(files, tfvars.get(directory, {})))
-    tree = Tree([root], [])
-    linted = {d.resolve(): d for d in tf}
-    reached.add(directory.resolve())
-    stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (directory.resolve(),))]
-    while stack:
-        caller, path = stack.pop()
-        for call in _calls(caller.files):
-            name = f"{caller.prefix}module.{call.labels[0]}"
-            source = caller.scope.resolve(call.get("source"))
-            folder = local_source(caller.directory.resolve(), source)
-            if folder is None:
-                tree.unread.append(f"{name} (source {source!r}, not a local folder)")
-                continue
-            if folder in path or len(path) > _MAX_DEPTH:
-                continue  # a loop of calls: the module is already in this branch
-            if folder in linted:
-                child_files = tf[linted[folder]]
+Module = tuple[dict[Path, Block], frozenset[Path]]  # a folder's files, those only context
+
+
+@dataclass
+class _Reader:
+    """Builds the trees of one lint run; a folder that was not linted is read once for all
+    the calls to it (a shared module called from fifty roots is parsed once, not fifty times)."""
+
+    tf: dict[Path, dict[Path, Block]]
+    tfvars: dict[Path, dict[Path, Block]]
+    display: dict[Path, str]
+    show: Callable[[Path], str]
+    linted: dict[Path, Path]  # real path -> the folder as linted
+    reached: set[Path] = field(default_factory=set)
+    folders: dict[Path, dict[Path, Block] | str] = field(default_factory=dict)
+
+    def files(self, folder: Path) -> tuple[dict[Path, Block], frozenset[Path]] | str:
+        """The files of a module's folder, and those of them that are context only (the
+        others beside the files the user named in a linted folder; a folder not linted at all
+        is read for its calls and reported), or why they cannot be read."""
+        linted = self.tf.get(self.linted.get(folder, folder), {})
+        if folder not in self.folders:
+            try:
+                skip = frozenset(real_path(p) for p in linted)
+                read = read_folder(folder, skip)
+            except (OSError, ConfigSyntaxError) as exc:
+                why = exc.reason if isinstance(exc, ConfigSyntaxError) else exc.strerror
+                self.folders[folder] = str(why)
             else:
-                try:
-                    child_files = read_folder(folder)
-                except (OSError, ConfigSyntaxError) as exc:
-                    why = exc.reason if isinstance(exc, ConfigSyntaxError) else exc.strerror
-                    tree.unread.append(f"{name} (source {source!r}: {why})")
+                self.folders[folder] = read
+                for p in read:
+                    self.display.setdefault(p, self.show(p))
+        others = self.folders[folder]
+        if isinstance(others, str):
+            return others
+        return {**linted, **others}, frozenset(others) if folder in self.linted else frozenset()
+
+    def module(self, folder: Path) -> tuple[Module | None, str]:
+        """The files of a module's folder and its context files, as ``files`` finds them, and
+        why some could not be read ("" when all were): a linted folder then keeps the files
+        that were linted, a folder not linted has none (None)."""
+        found = self.files(folder)
+        if not isinstance(found, str):
+            return found, ""
+        if folder in self.linted:
+            return (self.tf[self.linted[folder]], frozenset()), found
+        return None, found
+
+    def tree(self, directory: Path) -> Tree:
+        """The tree whose root is the linted folder ``directory``."""
+        tree = Tree([], [])
+        found, why = self.module(real_path(directory))
+        if why:
+            tree.unread.append(f"the other files of {self.show(directory)} ({why})")
+        files, context = found if found is not None else (self.tf[directory], frozenset())
+        scope = module_scope(files, self.tfvars.get(directory, {}))
+        root = Instance(directory, files, scope, context=context)
+        tree.instances.append(root)
+        self.reached.add(real_path(directory))
+        stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (real_path(directory),))]
+        beyond = 0  # calls not followed once the tree holds MAX_INSTANCES modules
+        while stack:
+            caller, path = stack.pop()
+            for call in _calls(caller.files):
+                name = f"{caller.prefix}module.{call.labels[0]}"
+                source = caller.scope.resolve(call.get("source"))
+                folder = local_source(real_path(caller.directory), source)
+                if folder is None:
+                    tree.unread.append(f"{name} (source {source!r}, not a local folder)")
                     continue
-                for p in child_files:
-                    display.setdefault(p, show(p))
-            reached.add(folder)
-            args = {k: v for k, (v, _) in call.attrs.items() if k not in _META}
-            scope = module_scope(child_files, {})  # a called module's tfvars are not read
-            for k, v in args.items():
-                scope.values[f"var.{k}"] = caller.scope.resolve(v)
-                scope.origin[f"var.{k}"] = f"the argument of {name}"
-            child = Instance(folder, child_files, scope, f"{name}.", caller, args)
-            tree.instances.append(child)
-            stack.append((child, (*path, folder)))
-    return tree
+                if folder in path or len(path) > _MAX_DEPTH:
+                    continue  # a loop of calls: the module is already in this branch
+                if len(tree.instances) >= MAX_INSTANCES:
+                    beyond += 1
+                    continue
+                found, why = self.module(folder)
+                if why:
+                    tree.unread.append(f"{name} (source {source!r}: {why})")
+                if found is None:
+                    continue
+                child_files, context = found
+                self.reached.add(folder)
+                args = {k: v for k, (v, _) in call.attrs.items() if k not in _META}
+                scope = module_scope(child_files, {})  # a called module's tfvars are not read
+                for k, v in args.items():
+                    scope.values[f"var.{k}"] = caller.scope.resolve(v)
+                    scope.origin[f"var.{k}"] = f"the argument of {name}"
+                child = Instance(
+                    folder, child_files, scope, f"{name}.", caller, args, context=context
+                )
+                caller.children[call.labels[0]] = child
+                tree.instances.append(child)
+                stack.append((child, (*path, folder)))
+        if beyond:
+            tree.unread.append(f"{beyond} module call(s) beyond the first {MAX_INSTANCES} modules")
+        return tree
