@@ -9,7 +9,7 @@ import pytest
 from investigate_helpers import Run, by_address
 
 from leakhound.investigate.actions import AGGREGATE, CTX_NONE, NO_RECORDS, READ
-from leakhound.investigate.formats.es_audit import body_size
+from leakhound.investigate.formats.es_audit import body_size, search_action
 from leakhound.investigate.formats.http import classify
 
 AGENT = '"-" "python-requests/2.31"'
@@ -33,9 +33,9 @@ def test_a_search_of_size_0_is_an_aggregate(target: str, want: tuple[int, str]) 
 
 def test_an_aggregation_in_an_access_log_takes_no_record(tmp_path: Path, run: Run) -> None:
     log = tmp_path / "access.log"
-    log.write_text(
+    log.write_text(  # an answer of counts: the hits' total and a few buckets
         '203.0.113.5 - - [06/Dec/2026:10:00:00 +0000] "GET /customers/_search?size=0 '
-        f'HTTP/1.1" 200 48000 {AGENT}\n'
+        f'HTTP/1.1" 200 600 {AGENT}\n'
     )
     inv = run(log)
     src = by_address(inv)["203.0.113.5"]
@@ -87,14 +87,66 @@ def test_an_audit_logged_aggregation_body_takes_no_record(
     # 500 records before.
     log = tmp_path / "audit.json"
     log.write_text(
-        _es_audit('{"aggs":{"e":{"terms":{"field":"email","size":500}}},"size":0}', rest=rest)
+        _es_audit('{"aggs":{"n":{"cardinality":{"field":"email"}}},"size":0}', rest=rest)
     )
     src = by_address(run(log))["203.0.113.7"]
     assert src.action_names == ("aggregate",)
     assert src.records is None and not src.read
 
 
-def test_a_slow_logged_aggregation_takes_no_record(tmp_path: Path, run: Run) -> None:
+@pytest.mark.parametrize("rest", [True, False], ids=["rest", "transport"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"aggs":{"e":{"terms":{"field":"email","size":500}}},"size":0}', id="terms"),
+        pytest.param(
+            '{"size":0,"aggs":{"c":{"date_histogram":{"field":"t","fixed_interval":"1d"},'
+            '"aggs":{"docs":{"top_hits":{"size":100}}}}}}',
+            id="nested-top-hits",
+        ),
+        pytest.param(
+            '{"size":0,"aggregations":{"p":{"composite":{"sources":[{"e":{"terms":'
+            '{"field":"email"}}}]}}}}',
+            id="composite",
+        ),
+    ],
+)
+def test_an_aggregation_that_returns_values_is_a_read(
+    tmp_path: Path, run: Run, rest: bool, body: str
+) -> None:
+    # top_hits sends the documents back, a terms (or composite) aggregation the field's values:
+    # a search of size 0 with one of them takes records, however many the log does not say.
+    log = tmp_path / "audit.json"
+    log.write_text(_es_audit(body, rest=rest))
+    inv = run(log)
+    src = by_address(inv)["203.0.113.7"]
+    assert src.action_names == ("read",) and src.read
+    assert inv.summary.unknown_readers == ("203.0.113.7",)
+
+
+def test_a_query_of_terms_is_no_aggregation_of_values() -> None:
+    # ``terms`` as a query filters hits; with size 0 none comes back.
+    body = '{"size":0,"query":{"terms":{"status":["a","b"]}},"aggs":{"n":{"value_count":{}}}}'
+    assert search_action(READ, body_size(body), body) == AGGREGATE
+
+
+def test_a_large_answer_to_a_search_of_size_0_is_a_read(tmp_path: Path, run: Run) -> None:
+    # 5 MB back from a search of size 0: its aggregations carried documents (top_hits) or
+    # values (terms), which an access log does not show apart; its bytes are records.
+    log = tmp_path / "access.log"
+    log.write_text(
+        '203.0.113.5 - - [06/Dec/2026:10:00:00 +0000] "GET /customers/_search?size=0 '
+        f'HTTP/1.1" 200 5000000 {AGENT}\n'
+    )
+    inv = run(log)
+    src = by_address(inv)["203.0.113.5"]
+    assert src.action_names == ("read",) and src.read
+    assert src.records is not None and not src.records.bounded  # no record size without --scan
+    assert "5,000,000 bytes out not converted" in src.records.method
+    assert inv.summary.unknown_readers == ("203.0.113.5",)
+
+
+def test_a_slow_logged_aggregation_of_values_is_a_read(tmp_path: Path, run: Run) -> None:
     log = tmp_path / "slow.log"
     log.write_text(
         "[2026-12-06T10:00:00,123][WARN ][i.s.s.query              ] [node-1] [customers][0] "
@@ -103,5 +155,5 @@ def test_a_slow_logged_aggregation_takes_no_record(tmp_path: Path, run: Run) -> 
         '{"terms":{"field":"email","size":100}}}}], id[agg-1], \n'
     )
     src = by_address(run(log))["agg-1"]
-    assert src.action_names == ("aggregate",)
-    assert src.records is None
+    assert src.action_names == ("read",)  # the field's values came back
+    assert src.read

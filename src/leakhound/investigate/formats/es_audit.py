@@ -82,26 +82,35 @@ def sniff(head: bytes) -> bool:
     return sniff_json(head, (b'"origin.address"', b'"event.action"', b'"audit"'), need=2)
 
 
+def _parsed(body: Any) -> dict[str, Any] | str | None:
+    """A logged search body as a JSON object, else its text (cut short, an ``_msearch``'s
+    lines), else None."""
+    if isinstance(body, dict):
+        return body
+    if not isinstance(body, str):
+        return None
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    return parsed if isinstance(parsed, dict) else None
+
+
 def body_size(body: Any) -> int | None:
     """``size`` in a logged search body, None when absent: the top-level one (a terms
     aggregation's own ``size`` is how many values it lists, no page); in a body that is no
     JSON object (cut short, an ``_msearch``'s lines), the first one written, unless 0: which
     search, or aggregation, that one belongs to is unknown, so it is not taken for a search
     that returned no document."""
-    if not isinstance(body, (str, dict)):
+    if isinstance(body, str) and "size" not in body:
         return None
-    if isinstance(body, str):
-        if "size" not in body:
-            return None
-        try:
-            parsed = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            m = _SIZE.search(body)
-            return (int(m.group(1)) or None) if m else None
-        if not isinstance(parsed, dict):
-            return None
-        body = parsed
-    size = body.get("size")
+    parsed = _parsed(body)
+    if isinstance(parsed, str):
+        m = _SIZE.search(parsed)
+        return (int(m.group(1)) or None) if m else None
+    if parsed is None:
+        return None
+    size = parsed.get("size")
     if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
         return size
     if isinstance(size, str) and size.isdigit():
@@ -109,11 +118,53 @@ def body_size(body: Any) -> int | None:
     return None
 
 
-def search_action(action: int, size: int | None) -> int:
-    """A search's action by the page size its body asks for: size 0 returns counts and
-    aggregations, no document; a page of ``BULK_SIZE`` or more is a dump."""
-    if action == READ and size == 0:
-        return AGGREGATE
+# Aggregations whose answer holds documents or a field's values, not figures about them (from
+# the aggregations reference): top_hits returns the hits themselves, top_metrics and a
+# scripted_metric the fields or whatever the script collects, and the bucketing ones keyed by
+# a field's values list them (a terms aggregation on ``email`` returns the addresses).
+_VALUE_AGGS = frozenset(
+    (
+        "top_hits",
+        "top_metrics",
+        "scripted_metric",
+        "terms",
+        "multi_terms",
+        "rare_terms",
+        "significant_terms",
+        "significant_text",
+        "composite",
+        "categorize_text",
+        "frequent_item_sets",
+    )
+)
+_VALUE_AGG_TEXT = re.compile(r'"(?:' + "|".join(sorted(_VALUE_AGGS)) + r')"\s*:')
+
+
+def returns_values(body: Any) -> bool:
+    """Whether a logged search body's aggregations send back documents or a field's values
+    (at any depth); in a body that is no JSON object, whether one of them is named in it."""
+    parsed = _parsed(body)
+    if isinstance(parsed, str):
+        return bool(_VALUE_AGG_TEXT.search(parsed))
+    stack: list[Any] = [parsed.get("aggs"), parsed.get("aggregations")] if parsed else []
+    while stack:  # a loop, not recursion: a logged body may nest deeper than Python's stack
+        aggs = stack.pop()
+        if not isinstance(aggs, dict):
+            continue
+        for spec in aggs.values():
+            if isinstance(spec, dict):
+                if not _VALUE_AGGS.isdisjoint(spec):
+                    return True
+                stack += [spec.get("aggs"), spec.get("aggregations")]
+    return False
+
+
+def search_action(action: int, size: int | None, body: Any = None) -> int:
+    """A search's action by the page size and body it asks for: size 0 returns no hit, only
+    counts and aggregations (an ``aggregate``), unless its aggregations return documents or a
+    field's values (a ``read``); a page of ``BULK_SIZE`` or more is a dump."""
+    if action == AGGREGATE or (action == READ and size == 0):
+        return READ if returns_values(body) else AGGREGATE
     if action == READ and size is not None and size >= BULK_SIZE:
         return BULK_READ
     return action
@@ -145,7 +196,8 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
         path = e.get("url.path")
         indices = e.get("indices")
         target = ",".join(str(i) for i in indices) if isinstance(indices, list) else None
-        asked = body_size(e.get("request.body"))
+        body = e.get("request.body")
+        asked = body_size(body)
         size = asked or 0
         if isinstance(path, str):
             query = e.get("url.query")
@@ -163,7 +215,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             ctx = CTX_PAGE if name.startswith("indices:data/read/scroll") else CTX_NONE
             if action == WRITE and target and RANSOM_NAMES.match(target):
                 action = RANSOM_NOTE
-        action = search_action(action, asked)
+        action = search_action(action, asked, body)
         sink.add(
             host_of(addr),
             t,

@@ -104,7 +104,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 continue
             asked = body_size(source)
             size = asked or 0
-            action = BULK_READ if "scroll" in str(source) else search_action(READ, asked)
+            action = BULK_READ if "scroll" in str(source) else search_action(READ, asked, source)
             sink.add(
                 str(who),
                 t,

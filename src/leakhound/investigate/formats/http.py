@@ -6,7 +6,8 @@ the store holds, and so does ``_count`` (a number, no document); ``_search``/``_
 read; a ``scroll=`` search, a point in
 time (OpenSearch ``/_search/point_in_time``, Elasticsearch ``/_pit``) and their follow-up pages
 read in bulk, as does a page of ``size`` >= ``BULK_SIZE``; a search of ``size=0`` returns no
-document, only counts and aggregations, and is an ``aggregate``; ``DELETE /index`` and
+document, only counts and aggregations, and is an ``aggregate`` (a read when its answer is
+larger than a few counts: ``Activity`` decides by its bytes); ``DELETE /index`` and
 ``_delete_by_query`` wipe; the meow attack's ``*-meow`` indices and the ransom indices
 (``read_me``, ``how_to_recover``…) mark the attacks the 2020 wave left behind.
 """

@@ -59,7 +59,8 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
         layer = str(e.get("audit_request_layer", ""))
         indices = e.get("audit_trace_indices") or e.get("audit_trace_resolved_indices")
         target = ",".join(str(i) for i in indices) if isinstance(indices, list) else None
-        asked = body_size(e.get("audit_request_body"))
+        body = e.get("audit_request_body")
+        asked = body_size(body)
         size = asked or 0
         path = e.get("audit_rest_request_path")
         if layer == "REST" or isinstance(path, str):
@@ -86,7 +87,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             ctx = CTX_PAGE if "read/scroll" in name else CTX_NONE
             if action == WRITE and target and RANSOM_NAMES.match(target):
                 action = RANSOM_NOTE
-        action = search_action(action, asked)
+        action = search_action(action, asked, body)
         user = e.get("audit_request_effective_user")
         sink.add(
             host_of(addr),
