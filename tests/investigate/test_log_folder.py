@@ -124,3 +124,63 @@ def test_error_logs_are_told_from_access_logs(head: bytes, want: str | None) -> 
     from leakhound.investigate.formats import error_log
 
     assert error_log.recognise(head) == want
+
+
+def test_a_symlink_loop_in_a_folder_is_passed_over(
+    nginx_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (nginx_folder / "loop").symlink_to("loop")
+    paths, problems, passed = expand([str(nginx_folder)])
+    assert [Path(p).name for p in paths if "access" in p] == [
+        "access.log.2.gz",
+        "access.log.1",
+        "access.log",
+    ]
+    assert f"{nginx_folder / 'loop'}: cannot tell what it is (" in passed[0]
+    assert problems == []
+    code = main(["investigate", str(nginx_folder), "--format-out", "json"])
+    _, err = capsys.readouterr()
+    assert code == 0 and "internal error" not in err
+
+
+def test_a_file_reached_by_two_names_is_read_once(nginx_folder: Path, run: Run) -> None:
+    # A link beside its target (``current``), and a file of the folder given again.
+    (nginx_folder / "current").symlink_to("access.log")
+    inv = run(nginx_folder, f"{nginx_folder}/./access.log.1")
+    assert [Path(f.path).name for f in inv.files] == [
+        "access.log.2.gz",
+        "access.log.1",
+        "access.log",
+    ]
+    assert by_address(inv)["203.0.113.5"].requests == 3
+    assert (
+        f"{nginx_folder / 'current'}: the same file as {nginx_folder / 'access.log'}: read once"
+        in (inv.passed_over)
+    )
+    assert any(
+        p.endswith(f"the same file as {nginx_folder / 'access.log.1'}: read once")
+        for p in inv.passed_over
+    )
+
+
+def test_dated_rotations_of_other_shapes_are_read_oldest_first(tmp_path: Path) -> None:
+    # MongoDB's logRotate renames to .<ISO time>; logrotate's dateformat may dash the date.
+    names = [
+        "mongod.log",
+        "mongod.log.2026-12-06T10-00-00",
+        "mongod.log.2026-12-05T23-59-59",
+        "access.log",
+        "access.log-2026-12-02.gz",
+        "access.log-2026-12-01",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    paths, _, _ = expand([str(tmp_path)])
+    assert [Path(p).name for p in paths] == [
+        "access.log-2026-12-01",
+        "access.log-2026-12-02.gz",
+        "access.log",
+        "mongod.log.2026-12-05T23-59-59",
+        "mongod.log.2026-12-06T10-00-00",
+        "mongod.log",
+    ]

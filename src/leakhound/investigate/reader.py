@@ -75,7 +75,28 @@ def expand(specs: list[str]) -> tuple[list[str], list[str], list[str]]:
         for m in sorted(found, key=_rotation_key):
             if m not in paths:
                 paths.append(m)
-    return paths, problems, passed
+    return _once(paths, passed), problems, passed
+
+
+def _once(paths: list[str], passed: list[str]) -> list[str]:
+    """Each file once, however many names reach it (a symlink beside its target in a folder,
+    a folder and one of its files both given): under its own name rather than a link's, with
+    a line for each other name. Read twice, its requests and records would count twice."""
+    names: dict[tuple[int, int], list[str]] = {}
+    for p in paths:
+        try:
+            st = os.stat(p) if p != "-" else None
+        except OSError:
+            continue  # opening it says why it cannot be read
+        if st is not None:
+            names.setdefault((st.st_dev, st.st_ino), []).append(p)
+    other: dict[str, str] = {}
+    for group in names.values():
+        kept = min(group, key=os.path.islink)  # the first name that is no link, else the first
+        other.update((p, kept) for p in group if p != kept)
+    for p, kept in other.items():
+        passed.append(f"{p}: the same file as {kept}: read once")
+    return [p for p in paths if p not in other]
 
 
 def _folder(path: str, problems: list[str], passed: list[str]) -> list[str]:
@@ -87,9 +108,14 @@ def _folder(path: str, problems: list[str], passed: list[str]) -> list[str]:
         return []
     files = []
     for entry in entries:
-        if entry.is_dir():
+        try:
+            folder, regular = entry.is_dir(), entry.is_file()
+        except OSError as exc:  # a symlink loop, a link into a folder it may not enter
+            passed.append(f"{entry.path}: cannot tell what it is ({exc.strerror or exc}): not read")
+            continue
+        if folder:
             passed.append(f"{entry.path}: a folder inside {path}: not read (give it as a LOG)")
-        elif entry.is_file():
+        elif regular:
             files.append(entry.path)
         else:
             passed.append(f"{entry.path}: not a regular file: not read")
@@ -98,8 +124,12 @@ def _folder(path: str, problems: list[str], passed: list[str]) -> list[str]:
     return files
 
 
-# logrotate's dateext suffix (-20261201, -2026120103), the date a file was rotated on
-_DATED = re.compile(r"-(\d{8}(?:\d{2})?)(?:\.(?:gz|bz2|zst))?$")
+# The date a file was rotated on, as its name ends: logrotate's dateext (-20261201,
+# -2026120103, or -2026-12-01 by a dateformat), MongoDB's logRotate (.2026-12-06T10-00-00)
+_DATED = re.compile(
+    r"[-.](\d{4})-?(\d\d)-?(\d\d)(?:[T_-]?(\d\d)(?:-?(\d\d))?(?:-?(\d\d))?)?"
+    r"(?:\.(?:gz|bz2|zst))?$"
+)
 
 
 def _rotation_key(path: str) -> tuple[str, int]:
@@ -108,7 +138,8 @@ def _rotation_key(path: str) -> tuple[str, int]:
         return (path[: m.start()], -int(m.group(1)))
     m = _DATED.search(path)
     if m:  # older dates first, all before the file still written (0)
-        return (path[: m.start()], int(m.group(1).ljust(10, "0")) - 10**10)
+        stamp = "".join(g or "00" for g in m.groups())  # YYYYMMDDhhmmss
+        return (path[: m.start()], int(stamp) - 10**14)
     base = re.sub(r"\.(gz|bz2|zst)$", "", path)
     return (base, 0)
 
