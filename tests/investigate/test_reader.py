@@ -95,6 +95,30 @@ def test_a_truncated_compressed_file_keeps_what_was_read(tmp_path: Path, run: Ru
     assert any("corrupt or truncated" in n for n in f.notes)
 
 
+def test_a_small_truncated_gzip_keeps_the_lines_before_the_cut(tmp_path: Path, run: Run) -> None:
+    # Under one read chunk: the codec's error used to drop all it had inflated, and the file
+    # was called "format not recognised" (a copy taken while logrotate compressed it).
+    path = tmp_path / "access.log.1.gz"
+    packed = gzip.compress(LINE * 2000)
+    path.write_bytes(packed[: len(packed) // 2])
+    inv = run(path)
+    assert inv.problems == ()
+    f = inv.files[0]
+    assert f.format == "nginx" and 0 < f.parsed < 2000
+    assert any("corrupt or truncated" in n for n in f.notes)
+
+
+def test_a_corrupt_gzip_says_so_not_that_its_format_is_unknown(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log.2.gz"
+    path.write_bytes(gzip.compress(LINE * 100)[:12] + b"\xff" * 200)
+    inv = run(path)
+    assert inv.files == ()
+    (problem,) = inv.problems
+    assert problem.startswith(
+        f"{path}: nothing read: the compressed stream is corrupt or truncated"
+    )
+
+
 def test_a_decompression_bomb_is_stopped(tmp_path: Path, run: Run) -> None:
     # 1.25 GiB of zeros in a few hundred KiB of zstd: past the 1 GiB floor at over 1000x.
     path = tmp_path / "bomb.log.zst"

@@ -275,11 +275,21 @@ class LogStream:
         stats = self.stats
         if stats.stopped:
             return b""
+        # A piece at a time: a codec that fails mid-read (a truncated .gz) drops what that
+        # read inflated, so what came before the damage is kept here.
+        read = getattr(self._stream, "read1", self._stream.read)
+        parts: list[bytes] = []
+        size = 0
         try:
-            chunk = self._stream.read(CHUNK)
+            while size < CHUNK:
+                piece = read(CHUNK - size)
+                if not piece:
+                    break
+                parts.append(piece)
+                size += len(piece)
         except Exception as exc:  # OSError, EOFError, zstandard.ZstdError…
             stats.stopped = f"the compressed stream is corrupt or truncated ({_why(exc)})"
-            return b""
+        chunk = b"".join(parts)
         stats.inflated_bytes += len(chunk)
         if (
             self.compression

@@ -87,10 +87,10 @@ def investigate(
             if name == "auto":
                 found = sniff(stream.head)
                 if found is None:
-                    problems.append(
-                        f"{display(path)}: format not recognised from its first "
-                        "lines (give --format)"
-                    )
+                    why = "format not recognised from its first lines (give --format)"
+                    if stream.stats.stopped and not stream.head.strip():
+                        why = f"nothing read: {stream.stats.stopped}"  # no --format helps
+                    problems.append(f"{display(path)}: {why}")
                     continue
                 name = found
             if on_file:
