@@ -127,10 +127,13 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 where = message[9:].decode("utf-8", "replace").strip()
                 if where.startswith("connection to "):  # a Unix socket: the host's own
                     continue
-                if len(opened) >= MAX_OPEN:
-                    key = next(iter(opened))
+                key = _endpoint(where)
+                if key in opened:  # its port again: the earlier connection ended unlogged
                     probe(key, *opened.pop(key))
-                opened[_endpoint(where)] = (t, lineno, line)
+                elif len(opened) >= MAX_OPEN:
+                    oldest = next(iter(opened))
+                    probe(oldest, *opened.pop(oldest))
+                opened[key] = (t, lineno, line)
                 continue
             fields = {k.decode(): v.decode("utf-8", "replace") for k, v in _FIELD.findall(message)}
             addr = fields.get("addr", "")
