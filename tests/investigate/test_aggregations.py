@@ -157,3 +157,36 @@ def test_a_slow_logged_aggregation_of_values_is_a_read(tmp_path: Path, run: Run)
     src = by_address(run(log))["agg-1"]
     assert src.action_names == ("read",)  # the field's values came back
     assert src.read
+
+
+def test_an_msearch_takes_the_pages_of_all_its_searches(tmp_path: Path, run: Run) -> None:
+    # An _msearch body is header and search lines: the first size written (5) was taken for
+    # the whole request, and the 5,000 of the second search went uncounted.
+    body = '{"index":"a"}\n{"size":5}\n{"index":"customers"}\n{"size":5000}\n'
+    event = json.loads(_es_audit(body, rest=True)) | {"url.path": "/_msearch"}
+    log = tmp_path / "audit.json"
+    log.write_text(json.dumps(event) + "\n")
+    src = by_address(run(log))["203.0.113.7"]
+    assert src.read and src.records is not None
+    assert src.records.upper == 5005
+    assert body_size(body) == 5005
+    assert body_size('{"index":"a"}\n{"size":5}\n{}\n{"query":{}}\n') is None  # default page
+
+
+def test_an_msearch_of_size_0_aggregations_is_a_read_when_one_returns_documents() -> None:
+    body = '{}\n{"size":0}\n{}\n{"size":0,"aggs":{"d":{"top_hits":{"size":100}}}}\n'
+    assert search_action(READ, body_size(body), body) == READ
+    counts = '{}\n{"size":0}\n{}\n{"size":0,"aggs":{"n":{"value_count":{"field":"id"}}}}\n'
+    assert search_action(READ, body_size(counts), counts) == AGGREGATE
+
+
+def test_a_root_msearch_in_an_access_log_counts_its_bytes(tmp_path: Path, run: Run) -> None:
+    # No index in the path (each search names its own): its bytes out were counted nowhere.
+    log = tmp_path / "access.log"
+    log.write_text(
+        '203.0.113.5 - - [06/Dec/2026:10:00:00 +0000] "POST /_msearch HTTP/1.1" 200 5000000 '
+        f"{AGENT}\n"
+    )
+    src = by_address(run(log))["203.0.113.5"]
+    assert src.read and src.records is not None and not src.records.bounded
+    assert "5,000,000 bytes out not converted" in src.records.method

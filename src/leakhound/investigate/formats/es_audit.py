@@ -82,9 +82,9 @@ def sniff(head: bytes) -> bool:
     return sniff_json(head, (b'"origin.address"', b'"event.action"', b'"audit"'), need=2)
 
 
-def _parsed(body: Any) -> dict[str, Any] | str | None:
-    """A logged search body as a JSON object, else its text (cut short, an ``_msearch``'s
-    lines), else None."""
+def _parsed(body: Any) -> dict[str, Any] | list[dict[str, Any]] | str | None:
+    """A logged search body as a JSON object; an ``_msearch``'s (header and search lines, one
+    JSON object each) as its searches; else its text (cut short), else None."""
     if isinstance(body, dict):
         return body
     if not isinstance(body, str):
@@ -92,30 +92,42 @@ def _parsed(body: Any) -> dict[str, Any] | str | None:
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return body
+        lines = [ln for ln in body.splitlines() if ln.strip()]
+        try:
+            objects = [orjson.loads(ln) for ln in lines]
+        except orjson.JSONDecodeError:
+            return body
+        if len(objects) < 2 or len(objects) % 2 or not all(isinstance(o, dict) for o in objects):
+            return body
+        return objects[1::2]  # header, search, header, search…
     return parsed if isinstance(parsed, dict) else None
+
+
+def _size(search: dict[str, Any]) -> int | None:
+    size = search.get("size")
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+        return size
+    if isinstance(size, str) and size.isdigit():
+        return int(size)
+    return None
 
 
 def body_size(body: Any) -> int | None:
     """``size`` in a logged search body, None when absent: the top-level one (a terms
-    aggregation's own ``size`` is how many values it lists, no page); in a body that is no
-    JSON object (cut short, an ``_msearch``'s lines), the first one written, unless 0: which
-    search, or aggregation, that one belongs to is unknown, so it is not taken for a search
-    that returned no document."""
+    aggregation's own ``size`` is how many values it lists, no page); of an ``_msearch``, the
+    sum of its searches' (None when one names none); in a body cut short, the first one
+    written, unless 0: which search, or aggregation, that one belongs to is unknown, so it is
+    not taken for a search that returned no document."""
     if isinstance(body, str) and "size" not in body:
         return None
     parsed = _parsed(body)
     if isinstance(parsed, str):
         m = _SIZE.search(parsed)
         return (int(m.group(1)) or None) if m else None
-    if parsed is None:
-        return None
-    size = parsed.get("size")
-    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
-        return size
-    if isinstance(size, str) and size.isdigit():
-        return int(size)
-    return None
+    if isinstance(parsed, list):
+        sizes = [_size(search) for search in parsed]
+        return None if None in sizes else sum(s for s in sizes if s is not None)
+    return None if parsed is None else _size(parsed)
 
 
 # Aggregations whose answer holds documents or a field's values, not figures about them (from
@@ -146,7 +158,8 @@ def returns_values(body: Any) -> bool:
     parsed = _parsed(body)
     if isinstance(parsed, str):
         return bool(_VALUE_AGG_TEXT.search(parsed))
-    stack: list[Any] = [parsed.get("aggs"), parsed.get("aggregations")] if parsed else []
+    searches = parsed if isinstance(parsed, list) else [parsed] if parsed else []
+    stack: list[Any] = [s.get(k) for s in searches for k in ("aggs", "aggregations")]
     while stack:  # a loop, not recursion: a logged body may nest deeper than Python's stack
         aggs = stack.pop()
         if not isinstance(aggs, dict):

@@ -184,6 +184,8 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
         return WRITE, index, 0, CTX_NONE
     if verb in ("_doc", "_source") and len(tails) == 2 and method in ("GET", "HEAD"):
         return READ, index, -1, CTX_NONE  # one document by its id
+    if verb in ("_msearch", "_mget") and index is None:  # each search or doc names its index
+        return READ, "*", size, CTX_NONE
     if verb in _READ_TAILS:
         return READ, index, size, CTX_NONE
     if verb == "_count":  # a number of documents, never one of them: what the store holds
