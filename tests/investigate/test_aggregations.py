@@ -9,8 +9,8 @@ import pytest
 from investigate_helpers import Run, by_address
 
 from leakhound.investigate.actions import AGGREGATE, CTX_NONE, NO_RECORDS, READ
-from leakhound.investigate.formats.es_audit import body_size, search_action
 from leakhound.investigate.formats.http import classify
+from leakhound.investigate.formats.search_body import body_size, returns_values, search_action
 
 AGENT = '"-" "python-requests/2.31"'
 
@@ -127,7 +127,7 @@ def test_an_aggregation_that_returns_values_is_a_read(
 def test_a_query_of_terms_is_no_aggregation_of_values() -> None:
     # ``terms`` as a query filters hits; with size 0 none comes back.
     body = '{"size":0,"query":{"terms":{"status":["a","b"]}},"aggs":{"n":{"value_count":{}}}}'
-    assert search_action(READ, body_size(body), body) == AGGREGATE
+    assert search_action(READ, body_size(body), returns_values(body)) == AGGREGATE
 
 
 def test_a_large_answer_to_a_search_of_size_0_is_a_read(tmp_path: Path, run: Run) -> None:
@@ -175,9 +175,9 @@ def test_an_msearch_takes_the_pages_of_all_its_searches(tmp_path: Path, run: Run
 
 def test_an_msearch_of_size_0_aggregations_is_a_read_when_one_returns_documents() -> None:
     body = '{}\n{"size":0}\n{}\n{"size":0,"aggs":{"d":{"top_hits":{"size":100}}}}\n'
-    assert search_action(READ, body_size(body), body) == READ
+    assert search_action(READ, body_size(body), returns_values(body)) == READ
     counts = '{}\n{"size":0}\n{}\n{"size":0,"aggs":{"n":{"value_count":{"field":"id"}}}}\n'
-    assert search_action(READ, body_size(counts), counts) == AGGREGATE
+    assert search_action(READ, body_size(counts), returns_values(counts)) == AGGREGATE
 
 
 def test_a_root_msearch_in_an_access_log_counts_its_bytes(tmp_path: Path, run: Run) -> None:
@@ -190,3 +190,24 @@ def test_a_root_msearch_in_an_access_log_counts_its_bytes(tmp_path: Path, run: R
     src = by_address(run(log))["203.0.113.5"]
     assert src.read and src.records is not None and not src.records.bounded
     assert "5,000,000 bytes out not converted" in src.records.method
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        pytest.param("size=0", '{"size":100,"aggs":{"d":{"top_hits":{"size":100}}}}', id="url-0"),
+        pytest.param("size=5", '{"size":0,"aggs":{"d":{"top_hits":{"size":100}}}}', id="url-5"),
+    ],
+)
+def test_a_page_size_bounds_no_search_whose_aggregations_return_documents(
+    tmp_path: Path, run: Run, query: str, body: str
+) -> None:
+    # The URL's size wins over the body's, and top_hits sends documents back past any page:
+    # neither 100 nor 5 is the most that came back.
+    event = json.loads(_es_audit(body, rest=True)) | {"url.query": query}
+    log = tmp_path / "audit.json"
+    log.write_text(json.dumps(event) + "\n")
+    inv = run(log)
+    src = by_address(inv)["203.0.113.7"]
+    assert src.action_names == ("read",) and src.records is None
+    assert "an unknown number of records" in inv.summary.sentence
