@@ -3,13 +3,13 @@
 
 Read from the REST API reference: ``_cat``/``_mapping``/``_aliases``/``_cluster/state`` list what
 the store holds, and so does ``_count`` (a number, no document); ``_search``/``_doc``/``_mget``
-read; a ``scroll=`` search, a point in
-time (OpenSearch ``/_search/point_in_time``, Elasticsearch ``/_pit``) and their follow-up pages
-read in bulk, as does a page of ``size`` >= ``BULK_SIZE``; a search of ``size=0`` returns no
-document, only counts and aggregations, and is an ``aggregate`` (a read when its answer is
-larger than a few counts: ``Activity`` decides by its bytes); ``DELETE /index`` and
-``_delete_by_query`` wipe; the meow attack's ``*-meow`` indices and the ransom indices
-(``read_me``, ``how_to_recover``…) mark the attacks the 2020 wave left behind.
+read, and so do async search, EQL, kNN, ES|QL (``_query``) and ``_terms_enum``; a ``scroll=``
+search, a point in time (OpenSearch ``/_search/point_in_time``, Elasticsearch ``/_pit``) and
+their follow-up pages read in bulk, as does a page of ``size`` >= ``BULK_SIZE``; a search of
+``size=0`` returns no document, only counts and aggregations, and is an ``aggregate`` (a read
+when its answer is larger than a few counts: ``Activity`` decides by its bytes); ``DELETE
+/index`` and ``_delete_by_query`` wipe; the meow attack's ``*-meow`` indices and the ransom
+indices (``read_me``, ``how_to_recover``…) mark the attacks the 2020 wave left behind.
 """
 
 from __future__ import annotations
@@ -61,7 +61,17 @@ _READ_TAILS = (
     "_sql",
     "_plugins",
     "_opendistro",
+    # searches by other names: async (ES 7.7+), EQL, kNN, ES|QL, and a field's values listed
+    "_async_search",
+    "_eql",
+    "_knn_search",
+    "_query",
+    "_terms_enum",
 )
+# Read tails that take no index in the path (each search, document or query names its own)
+_ROOT_READS = ("_msearch", "_mget", "_async_search", "_eql", "_query")
+# Stored searches and their results, released by DELETE (``/_async_search/<id>``): no data
+_STORED_SEARCHES = ("_search", "_pit", "_async_search", "_eql", "_query")
 _ENUM_HEADS = (
     "_cat",
     "_mapping",
@@ -142,7 +152,7 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
             return RANSOM_NOTE, index, 0, CTX_NONE
         return couch
     if method in ("DELETE",):
-        if verb == "_search" or head in ("_search", "_pit"):
+        if verb in ("_search", "_async_search") or head in _STORED_SEARCHES:
             return PROBE, None, 0, CTX_NONE  # releasing a scroll/PIT the source opened
         if index and not tails:
             return WIPE, index, 0, CTX_NONE
@@ -184,7 +194,7 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
         return WRITE, index, 0, CTX_NONE
     if verb in ("_doc", "_source") and len(tails) == 2 and method in ("GET", "HEAD"):
         return READ, index, -1, CTX_NONE  # one document by its id
-    if verb in ("_msearch", "_mget") and index is None:  # each search or doc names its index
+    if verb in _ROOT_READS and index is None:
         return READ, "*", size, CTX_NONE
     if verb in _READ_TAILS:
         return READ, index, size, CTX_NONE
