@@ -429,3 +429,25 @@ def test_a_redis_port_used_again_keeps_the_connection_before(tmp_path: Path, run
     assert s.requests == 2
     assert s.action_names == ("probe", "read")
     assert s.first_seen == "2026-12-07T01:50:01Z"
+
+
+@pytest.mark.parametrize(
+    ("flags", "cmd", "want"),
+    [
+        pytest.param("S", "replconf", "bulk-read", id="replica-acking"),
+        pytest.param("O", "ping", "bulk-read", id="monitor"),
+        pytest.param("N", "replconf", "probe", id="replconf-alone"),
+    ],
+)
+def test_a_redis_replica_or_monitor_read_in_bulk_whatever_it_sent_last(
+    tmp_path: Path, run: Run, flags: str, cmd: str, want: str
+) -> None:
+    # A rogue replica (PSYNC) is sent the whole data set as an RDB, then acknowledges with
+    # REPLCONF ACK until it leaves: its last command is no read, its flags say what it got.
+    path = tmp_path / "redis.log"
+    path.write_text(
+        "7:M 07 Dec 2026 01:50:01.000 - Accepted 203.0.113.9:40001\n"
+        "7:M 07 Dec 2026 01:59:00.000 - Client closed connection id=4 addr=203.0.113.9:40001 "
+        f"laddr=127.0.0.1:6379 fd=8 name= flags={flags} db=0 cmd={cmd} user=default\n"
+    )
+    assert by_address(run(path))["203.0.113.9"].action_names == (want,)
