@@ -290,6 +290,11 @@ class LogStream:
         except Exception as exc:  # OSError, EOFError, zstandard.ZstdError…
             stats.stopped = f"the compressed stream is corrupt or truncated ({_why(exc)})"
         chunk = b"".join(parts)
+        if not chunk and not stats.stopped and self.compression == "zstd" and self.path != "-":
+            # zstd's reader ends quietly where a file was cut: its frames say whether it was
+            cut = zstd_cut(self.path)
+            if cut:
+                stats.stopped = f"the compressed stream is corrupt or truncated ({cut})"
         stats.inflated_bytes += len(chunk)
         if (
             self.compression
@@ -346,6 +351,46 @@ def _sniffable(first: bytes) -> bytes:
     lines = first.split(b"\n")
     kept = [ln for ln in lines[:-1] if len(ln) < HEAD]
     return b"\n".join([*kept, lines[-1][:HEAD]])[:HEAD]
+
+
+_ZSTD_MAGIC = 0xFD2FB528
+
+
+def zstd_cut(path: str) -> str | None:
+    """Why a zstd file ends inside a frame, None when its frames are whole: their headers and
+    block headers walked (RFC 8878), nothing inflated."""
+    try:
+        with open(path, "rb") as fh:
+            end = os.fstat(fh.fileno()).st_size
+            pos = 0
+            while pos < end:
+                fh.seek(pos)
+                head = fh.read(14)  # the magic and the longest frame header
+                if len(head) < 8:
+                    return f"a frame cut short at byte {end:,}"
+                magic = int.from_bytes(head[:4], "little")
+                if magic & 0xFFFFFFF0 == 0x184D2A50:  # a skippable frame
+                    pos += 8 + int.from_bytes(head[4:8], "little")
+                    continue
+                if magic != _ZSTD_MAGIC:
+                    return f"no zstd frame at byte {pos:,}"
+                fhd = head[4]
+                single = fhd >> 5 & 1
+                fcs = (0, 2, 4, 8)[fhd >> 6] or single
+                pos += 5 + (not single) + (0, 1, 2, 4)[fhd & 3] + fcs
+                while True:  # blocks: a 3-byte header, then its content
+                    fh.seek(pos)
+                    block = fh.read(3)
+                    if len(block) < 3:
+                        return f"a frame cut short at byte {end:,}"
+                    bh = int.from_bytes(block, "little")
+                    pos += 3 + (1 if bh >> 1 & 3 == 1 else bh >> 3)  # RLE: one byte
+                    if bh & 1:
+                        break
+                pos += 4 if fhd >> 2 & 1 else 0  # the content checksum
+            return f"a frame cut short at byte {end:,}" if pos > end else None
+    except OSError:
+        return None  # the read itself said what went wrong, if anything
 
 
 def _why(exc: BaseException) -> str:
