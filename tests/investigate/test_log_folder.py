@@ -164,11 +164,14 @@ def test_a_file_reached_by_two_names_is_read_once(nginx_folder: Path, run: Run) 
 
 
 def test_dated_rotations_of_other_shapes_are_read_oldest_first(tmp_path: Path) -> None:
-    # MongoDB's logRotate renames to .<ISO time>; logrotate's dateformat may dash the date.
+    # MongoDB's logRotate renames to .<ISO time>; logrotate's dateformat may dash the date;
+    # Apache's rotatelogs names each file by the epoch second it was started.
     names = [
         "mongod.log",
         "mongod.log.2026-12-06T10-00-00",
         "mongod.log.2026-12-05T23-59-59",
+        "access_log.1733097600",
+        "access_log.1733011200",
         "access.log",
         "access.log-2026-12-02.gz",
         "access.log-2026-12-01",
@@ -180,6 +183,8 @@ def test_dated_rotations_of_other_shapes_are_read_oldest_first(tmp_path: Path) -
         "access.log-2026-12-01",
         "access.log-2026-12-02.gz",
         "access.log",
+        "access_log.1733011200",
+        "access_log.1733097600",
         "mongod.log.2026-12-05T23-59-59",
         "mongod.log.2026-12-06T10-00-00",
         "mongod.log",

@@ -134,8 +134,10 @@ _DATED = re.compile(
 
 def _rotation_key(path: str) -> tuple[str, int]:
     m = _ROTATED.search(path)
-    if m:  # higher rotation numbers are older: read them first
+    if m and len(m.group(1)) < 9:  # higher rotation numbers are older: read them first
         return (path[: m.start()], -int(m.group(1)))
+    if m:  # Apache's rotatelogs: the time the file was started (epoch seconds), no count
+        return (path[: m.start()], int(m.group(1)) - 10**15)
     m = _DATED.search(path)
     if m:  # older dates first, all before the file still written (0)
         stamp = "".join(g or "00" for g in m.groups())  # YYYYMMDDhhmmss
