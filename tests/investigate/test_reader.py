@@ -142,6 +142,21 @@ def test_a_corrupt_gzip_says_so_not_that_its_format_is_unknown(tmp_path: Path, r
     )
 
 
+def test_a_file_of_zeros_is_not_read_to_its_end_for_a_line(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /var/log/lastlog is sparse: hundreds of GB of zeros where UIDs run high, no newline.
+    monkeypatch.setattr(reader, "FIRST_LINE_SCAN", 4 << 20, raising=False)
+    path = tmp_path / "lastlog"
+    with path.open("wb") as fh:
+        fh.truncate(64 << 20)
+    with LogStream(str(path)) as stream:
+        assert stream.stats.inflated_bytes <= 6 << 20
+        assert stream.stats.stopped == "no line end in its first 4 MiB: no text log"
+    inv = run(tmp_path)
+    assert inv.problems == (f"{path}: nothing read: no line end in its first 4 MiB: no text log",)
+
+
 def test_a_decompression_bomb_is_stopped(tmp_path: Path, run: Run) -> None:
     # 1.25 GiB of zeros in a few hundred KiB of zstd: past the 1 GiB floor at over 1000x.
     path = tmp_path / "bomb.log.zst"

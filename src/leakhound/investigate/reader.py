@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, cast
 
 CHUNK = 1 << 20
 MAX_LINE = 1 << 20  # 1 MiB: no access, audit or flow log line is near it
+FIRST_LINE_SCAN = 64 << 20  # a file whose first line runs past this is no log
 # gzip reaches ~20x on access logs and zstd ~50x; 1000x past 1 GiB is no log anyone wrote.
 BOMB_RATIO = 1000
 BOMB_FLOOR = 1 << 30
@@ -251,6 +252,14 @@ class LogStream:
                     return b"\n"
                 return b"".join(parts)
             cut = chunk.find(b"\n")
+            if cut < 0 and size + len(chunk) > FIRST_LINE_SCAN:
+                # A sparse file of zeros (/var/log/lastlog: hundreds of GB with high UIDs)
+                # would be read to its end looking for a line.
+                self.stats.overlong += 1
+                self.stats.stopped = (
+                    f"no line end in its first {FIRST_LINE_SCAN >> 20} MiB: no text log"
+                )
+                return b"\n"
             if size + (cut if cut >= 0 else len(chunk)) > MAX_LINE:
                 parts = []  # never held: only its length is counted
             elif parts:
