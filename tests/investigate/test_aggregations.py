@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from investigate_helpers import Run, by_address
 
-from leakhound.investigate.actions import AGGREGATE, CTX_NONE, NO_RECORDS, READ
-from leakhound.investigate.formats.http import classify
+from leakhound.investigate.actions import AGGREGATE, BULK_READ, CTX_NONE, NO_RECORDS, READ
+from leakhound.investigate.formats.http import classify, classify_line
 from leakhound.investigate.formats.search_body import body_size, returns_values, search_action
 
 AGENT = '"-" "python-requests/2.31"'
@@ -211,3 +211,17 @@ def test_a_page_size_bounds_no_search_whose_aggregations_return_documents(
     src = by_address(inv)["203.0.113.7"]
     assert src.action_names == ("read",) and src.records is None
     assert "an unknown number of records" in inv.summary.sentence
+
+
+@pytest.mark.parametrize(
+    ("target", "want"),
+    [
+        pytest.param("/customers/_search?size=0&size=10000", BULK_READ, id="0-then-10000"),
+        pytest.param("/customers/_search?size=10&q=x&size=0", AGGREGATE, id="10-then-0"),
+    ],
+)
+def test_the_last_of_a_repeated_size_counts(target: str, want: int) -> None:
+    # Elasticsearch keeps the last value of a repeated parameter: ?size=0&size=10000 is a
+    # page of 10,000, not a search of size 0.
+    assert classify("GET", target)[0] == want
+    assert classify_line(f"GET {target} HTTP/1.1".encode())[0] == want

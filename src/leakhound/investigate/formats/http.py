@@ -41,7 +41,9 @@ RANSOM_NAMES = re.compile(
     r"(?i)^(read_?me|readme\d*|how_to_recover\w*|warning|recover\w*|please_read\w*|"
     r"backup_?info\w*|your_data\w*)$"
 )
-_SIZE = re.compile(r"(?:^|&)size=(\d{1,18})(?:&|$)")  # more digits: no page size
+# More digits: no page size. Elasticsearch keeps the last of a repeated parameter
+# (``?size=0&size=10000`` returns 10,000 hits): every one is found, the last one counts.
+_SIZE = re.compile(r"(?:^|(?<=&))size=(\d{1,18})(?=&|$)")
 # Tools made to copy a whole index, by the user agent they send (elasticdump's own requests
 # carry none of their own; these name themselves).
 DUMP_AGENTS = re.compile(
@@ -138,9 +140,9 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
     size = 0
     sized = False  # size= given, 0 included: a search of size 0 returns no document
     if "size=" in query:
-        m = _SIZE.search(query)
-        if m:
-            size = int(m.group(1))
+        found = _SIZE.findall(query)
+        if found:
+            size = int(found[-1])
             sized = True
     tails = parts[1:] if index else parts
     verb = tails[0] if tails else ""
@@ -212,7 +214,7 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
 
 
 _cache: dict[bytes, Classified] = {}
-_SIZE_B = re.compile(rb"(?:^|&)size=(\d{1,18})(?:&|$)")
+_SIZE_B = re.compile(rb"(?:^|(?<=&))size=(\d{1,18})(?=&|$)")  # the last counts, as _SIZE
 _LIMIT_B = re.compile(rb"(?:^|&)limit=(\d{1,18})(?:&|$)")  # CouchDB's page size
 _DOCS_B = re.compile(rb"(?:^|&)include_docs=true(?:&|$)")
 
@@ -231,12 +233,12 @@ def classify_line(request: bytes) -> Classified | None:
     if q > 0:
         end = request.find(b" ", q)
         query = request[q + 1 : end] if end > 0 else request[q + 1 :]
-        m = _SIZE_B.search(query) if b"size=" in query else None
+        sizes = _SIZE_B.findall(query) if b"size=" in query else []
         limit = _LIMIT_B.search(query) if b"limit=" in query else None
         key = (
             request[:q]
             + b"?"
-            + (b"size=" + m.group(1) if m else b"")
+            + (b"size=" + sizes[-1] if sizes else b"")
             + (b"&scroll=1" if b"scroll=" in query else b"")
             + (b"&limit=" + limit.group(1) if limit else b"")
             + (b"&include_docs=true" if _DOCS_B.search(query) else b"")
