@@ -189,3 +189,21 @@ def test_dated_rotations_of_other_shapes_are_read_oldest_first(tmp_path: Path) -
         "mongod.log.2026-12-06T10-00-00",
         "mongod.log",
     ]
+
+
+@pytest.mark.parametrize("fmt", ["auto", "nginx"])
+def test_an_access_log_that_starts_with_error_notices_is_read(
+    tmp_path: Path, run: Run, fmt: str
+) -> None:
+    # docker logs of nginx (its startup notices on stderr first), or error_log and access_log
+    # set to one file: the access lines after the notices were passed over, --format or not.
+    notice = "2026/12/06 09:59:59 [notice] 1#1: start worker process {}\n"
+    log = tmp_path / "nginx.log"
+    log.write_text(
+        "".join(notice.format(n) for n in range(6))
+        + _line("203.0.113.5", 6, "/customers/_search?size=10") * 3
+    )
+    inv = run(log, format=fmt)
+    assert inv.passed_over == ()
+    assert [f.format for f in inv.files] == ["nginx"]
+    assert by_address(inv)["203.0.113.5"].requests == 3
