@@ -207,3 +207,22 @@ def test_an_access_log_that_starts_with_error_notices_is_read(
     assert inv.passed_over == ()
     assert [f.format for f in inv.files] == ["nginx"]
     assert by_address(inv)["203.0.113.5"].requests == 3
+
+
+def test_a_link_out_of_the_folder_is_passed_over(nginx_folder: Path, tmp_path: Path) -> None:
+    # An archive of logs may link to this machine's files: their lines would be quoted in the
+    # report as lines that could not be read.
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    (nginx_folder / "access.log.3").symlink_to(secret)
+    (nginx_folder / "current").symlink_to("access.log")  # inside: the same file, read once
+    paths, _, passed = expand([str(nginx_folder)])
+    assert str(nginx_folder / "access.log.3") not in paths
+    assert (
+        f"{nginx_folder / 'access.log.3'}: a link to {secret}, outside {nginx_folder}: not read "
+        "(give it as a LOG to read it)"
+    ) in passed
+    assert (
+        f"{nginx_folder / 'current'}: the same file as {nginx_folder / 'access.log'}: read once"
+        in (passed)
+    )

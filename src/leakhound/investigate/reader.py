@@ -108,12 +108,23 @@ def _folder(path: str, problems: list[str], passed: list[str]) -> list[str]:
         problems.append(f"{path}: cannot list the folder: {exc.strerror or exc}")
         return []
     files = []
+    inside = os.path.realpath(path)
     for entry in entries:
         try:
             folder, regular = entry.is_dir(), entry.is_file()
         except OSError as exc:  # a symlink loop, a link into a folder it may not enter
             passed.append(f"{entry.path}: cannot tell what it is ({exc.strerror or exc}): not read")
             continue
+        if regular and entry.is_symlink():
+            # A folder of logs handed over (an archive) may link to this machine's own files
+            # (~/.ssh/id_rsa): their lines would show in the report as unreadable examples.
+            target = os.path.realpath(entry.path)
+            if os.path.dirname(target) != inside:
+                passed.append(
+                    f"{entry.path}: a link to {target}, outside {path}: not read (give it as "
+                    "a LOG to read it)"
+                )
+                continue
         if folder:
             passed.append(f"{entry.path}: a folder inside {path}: not read (give it as a LOG)")
         elif regular:
