@@ -121,7 +121,7 @@ def _folder(path: str, problems: list[str], passed: list[str]) -> list[str]:
             target = os.path.realpath(entry.path)
             if os.path.dirname(target) != inside:
                 passed.append(
-                    f"{entry.path}: a link to {target}, outside {path}: not read (give it as "
+                    f"{entry.path}: a link to {target}, not in {path}: not read (give it as "
                     "a LOG to read it)"
                 )
                 continue
