@@ -225,3 +225,14 @@ def test_the_last_of_a_repeated_size_counts(target: str, want: int) -> None:
     # page of 10,000, not a search of size 0.
     assert classify("GET", target)[0] == want
     assert classify_line(f"GET {target} HTTP/1.1".encode())[0] == want
+
+
+def test_a_faceted_search_keeps_its_page_bound(tmp_path: Path, run: Run) -> None:
+    # A terms aggregation beside a page of 20 hits lists a field's values, no document: the
+    # documents that came back are still at most 20.
+    body = '{"size":20,"query":{"match":{"q":"x"}},"aggs":{"c":{"terms":{"field":"city"}}}}'
+    log = tmp_path / "audit.json"
+    log.write_text(_es_audit(body, rest=True))
+    src = by_address(run(log))["203.0.113.7"]
+    assert src.action_names == ("read",)
+    assert src.records is not None and src.records.upper == 20

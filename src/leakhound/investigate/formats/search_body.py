@@ -37,7 +37,10 @@ _VALUE_AGGS = frozenset(
         "frequent_item_sets",
     )
 )
-_VALUE_AGG_TEXT = re.compile(r'"(?:' + "|".join(sorted(_VALUE_AGGS)) + r')"\s*:')
+# Those that send back documents, or fields of them, whatever the search's own page: no page
+# size bounds what such a search returned (a terms aggregation's values are no documents).
+_DOC_AGGS = frozenset(("top_hits", "top_metrics", "scripted_metric"))
+_VALUE_AGG_TEXT = re.compile(r'"(' + "|".join(sorted(_VALUE_AGGS)) + r')"\s*:')
 
 Parsed = dict[str, Any] | list[dict[str, Any]] | str | None
 
@@ -82,9 +85,11 @@ def _size_of(parsed: Parsed) -> int | None:
     return None if parsed is None else _size(parsed)
 
 
-def _values_of(parsed: Parsed) -> bool:
+def _value_aggs(parsed: Parsed) -> set[str]:
+    """The aggregations of ``_VALUE_AGGS`` a search body holds, at any depth."""
     if isinstance(parsed, str):
-        return bool(_VALUE_AGG_TEXT.search(parsed))
+        return set(_VALUE_AGG_TEXT.findall(parsed))
+    found: set[str] = set()
     searches = parsed if isinstance(parsed, list) else [parsed] if parsed else []
     stack: list[Any] = [s.get(k) for s in searches for k in ("aggs", "aggregations")]
     while stack:  # a loop, not recursion: a logged body may nest deeper than Python's stack
@@ -93,10 +98,9 @@ def _values_of(parsed: Parsed) -> bool:
             continue
         for spec in aggs.values():
             if isinstance(spec, dict):
-                if not _VALUE_AGGS.isdisjoint(spec):
-                    return True
+                found.update(_VALUE_AGGS.intersection(spec))
                 stack += [spec.get("aggs"), spec.get("aggregations")]
-    return False
+    return found
 
 
 def body_size(body: Any) -> int | None:
@@ -111,7 +115,7 @@ def body_size(body: Any) -> int | None:
 def returns_values(body: Any) -> bool:
     """Whether a logged search body's aggregations send back documents or a field's values
     (at any depth); in a body cut short, whether one of them is named in it."""
-    return _values_of(_parsed(body))
+    return bool(_value_aggs(_parsed(body)))
 
 
 def search_action(action: int, size: int | None, values: bool = False) -> int:
@@ -130,17 +134,17 @@ def searched(action: int, body: Any, url: tuple[int, int] | None = None) -> tupl
     """A search's action, its records and how they are known (``PAGE_SIZE``, ``NO_RECORDS``…)
     from its logged body and, on a REST request, what ``classify`` made of the URL (``action``,
     and ``url``: its records and how): the URL's size wins over the body's (its size 0 made the
-    action ``aggregate``); aggregations returning documents or values leave no page bound."""
+    action ``aggregate``); aggregations returning documents leave no page bound."""
     parsed = _parsed(body)
     asked = _size_of(parsed)
-    values = _values_of(parsed)
+    found = _value_aggs(parsed)
     if action == AGGREGATE:  # size=0 in the URL
         asked = 0
     elif url is not None and url[0]:
         asked = url[0]
-    action = search_action(action, asked, values)
-    if values and action in (READ, BULK_READ):
-        return action, 0, NO_RECORDS  # top_hits, terms: more than a page came back
+    action = search_action(action, asked, bool(found))
+    if action in (READ, BULK_READ) and found & _DOC_AGGS:
+        return action, 0, NO_RECORDS  # top_hits: documents past the page, however many
     if url is not None and url[0]:
         return action, url[0], url[1]
     size = asked or 0
