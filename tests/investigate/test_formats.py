@@ -411,3 +411,43 @@ def test_redis_connections_left_open_are_bounded(
     inv = run(path)
     assert sorted(s.address for s in inv.sources) == [f"203.0.113.{n}" for n in range(5)]
     assert all(s.action_names == ("probe",) and s.requests == 1 for s in inv.sources)
+
+
+def test_a_redis_port_used_again_keeps_the_connection_before(tmp_path: Path, run: Run) -> None:
+    # A connection reset ("Reading from client: Connection reset by peer") logs no close
+    # fields; the client's next connection from the same port must not erase it.
+    path = tmp_path / "redis.log"
+    accept = "7:M 07 Dec 2026 01:50:0{}.000 - Accepted 203.0.113.9:40001\n"
+    path.write_text(
+        accept.format(1)
+        + "7:M 07 Dec 2026 01:50:01.500 - Reading from client: Connection reset by peer\n"
+        + accept.format(2)
+        + "7:M 07 Dec 2026 01:50:03.000 - Client closed connection id=4 addr=203.0.113.9:40001 "
+        "laddr=127.0.0.1:6379 fd=8 name= db=0 cmd=get user=default\n"
+    )
+    s = by_address(run(path))["203.0.113.9"]
+    assert s.requests == 2
+    assert s.action_names == ("probe", "read")
+    assert s.first_seen == "2026-12-07T01:50:01Z"
+
+
+@pytest.mark.parametrize(
+    ("flags", "cmd", "want"),
+    [
+        pytest.param("S", "replconf", "bulk-read", id="replica-acking"),
+        pytest.param("O", "ping", "bulk-read", id="monitor"),
+        pytest.param("N", "replconf", "probe", id="replconf-alone"),
+    ],
+)
+def test_a_redis_replica_or_monitor_read_in_bulk_whatever_it_sent_last(
+    tmp_path: Path, run: Run, flags: str, cmd: str, want: str
+) -> None:
+    # A rogue replica (PSYNC) is sent the whole data set as an RDB, then acknowledges with
+    # REPLCONF ACK until it leaves: its last command is no read, its flags say what it got.
+    path = tmp_path / "redis.log"
+    path.write_text(
+        "7:M 07 Dec 2026 01:50:01.000 - Accepted 203.0.113.9:40001\n"
+        "7:M 07 Dec 2026 01:59:00.000 - Client closed connection id=4 addr=203.0.113.9:40001 "
+        f"laddr=127.0.0.1:6379 fd=8 name= flags={flags} db=0 cmd={cmd} user=default\n"
+    )
+    assert by_address(run(path))["203.0.113.9"].action_names == (want,)

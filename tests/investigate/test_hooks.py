@@ -43,7 +43,7 @@ def test_unknown_aggregations_temper_the_no_reader_reasoning(tmp_path, run: Run)
     log = tmp_path / "access.log"
     log.write_text(
         '203.0.113.5 - - [06/Dec/2026:10:00:00 +0000] "GET /customers/_search?size=0 HTTP/1.1" '
-        '200 48000 "-" "curl/8.5.0"\n'
+        '200 600 "-" "curl/8.5.0"\n'
     )
     ev = hooks.evidence(_doc(run, log))
     assert ev is not None and ev.unknown_readers == 0 and ev.aggregators == 1

@@ -157,3 +157,40 @@ def test_non_requests_are_refused(line: bytes) -> None:
 def test_absolute_form_is_read_as_its_path() -> None:
     got = classify_line(b"GET http://db.example.net:9200/_cat/indices HTTP/1.1")
     assert got is not None and got[0] == ENUMERATE
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "want"),
+    [
+        pytest.param(
+            "POST",
+            "/customers/_async_search?size=500",
+            (READ, "customers", 500, PAGE_SIZE, CTX_NONE),
+            id="async-search-was-a-write",
+        ),
+        pytest.param(
+            "GET", "/_async_search/FmRld", (READ, "*", 0, NO_RECORDS, CTX_NONE), id="async-result"
+        ),
+        pytest.param(
+            "DELETE",
+            "/_async_search/FmRld",
+            (PROBE, None, 0, NO_RECORDS, CTX_NONE),
+            id="async-gone",
+        ),
+        pytest.param(
+            "POST", "/customers/_eql/search", (READ, "customers", 0, NO_RECORDS, CTX_NONE), id="eql"
+        ),
+        pytest.param("POST", "/_query", (READ, "*", 0, NO_RECORDS, CTX_NONE), id="esql"),
+        pytest.param(
+            "POST", "/customers/_terms_enum", (READ, "customers", 0, NO_RECORDS, CTX_NONE), id="te"
+        ),
+        pytest.param(
+            "POST", "/_update_by_query", (WRITE, None, 0, NO_RECORDS, CTX_NONE), id="not-a-query"
+        ),
+    ],
+)
+def test_searches_by_other_names_read(method: str, target: str, want: tuple[int, ...]) -> None:
+    # Each returns documents (or a field's values); they were writes (POST) and deleting a
+    # stored result a wipe.
+    got = classify(method, target)
+    assert got == want, (NAMES[got[0]], got)

@@ -124,3 +124,105 @@ def test_error_logs_are_told_from_access_logs(head: bytes, want: str | None) -> 
     from leakhound.investigate.formats import error_log
 
     assert error_log.recognise(head) == want
+
+
+def test_a_symlink_loop_in_a_folder_is_passed_over(
+    nginx_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (nginx_folder / "loop").symlink_to("loop")
+    paths, problems, passed = expand([str(nginx_folder)])
+    assert [Path(p).name for p in paths if "access" in p] == [
+        "access.log.2.gz",
+        "access.log.1",
+        "access.log",
+    ]
+    assert f"{nginx_folder / 'loop'}: cannot tell what it is (" in passed[0]
+    assert problems == []
+    code = main(["investigate", str(nginx_folder), "--format-out", "json"])
+    _, err = capsys.readouterr()
+    assert code == 0 and "internal error" not in err
+
+
+def test_a_file_reached_by_two_names_is_read_once(nginx_folder: Path, run: Run) -> None:
+    # A link beside its target (``current``), and a file of the folder given again.
+    (nginx_folder / "current").symlink_to("access.log")
+    inv = run(nginx_folder, f"{nginx_folder}/./access.log.1")
+    assert [Path(f.path).name for f in inv.files] == [
+        "access.log.2.gz",
+        "access.log.1",
+        "access.log",
+    ]
+    assert by_address(inv)["203.0.113.5"].requests == 3
+    assert (
+        f"{nginx_folder / 'current'}: the same file as {nginx_folder / 'access.log'}: read once"
+        in (inv.passed_over)
+    )
+    assert any(
+        p.endswith(f"the same file as {nginx_folder / 'access.log.1'}: read once")
+        for p in inv.passed_over
+    )
+
+
+def test_dated_rotations_of_other_shapes_are_read_oldest_first(tmp_path: Path) -> None:
+    # MongoDB's logRotate renames to .<ISO time>; logrotate's dateformat may dash the date;
+    # Apache's rotatelogs names each file by the epoch second it was started.
+    names = [
+        "mongod.log",
+        "mongod.log.2026-12-06T10-00-00",
+        "mongod.log.2026-12-05T23-59-59",
+        "access_log.1733097600",
+        "access_log.1733011200",
+        "access.log",
+        "access.log-2026-12-02.gz",
+        "access.log-2026-12-01",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    paths, _, _ = expand([str(tmp_path)])
+    assert [Path(p).name for p in paths] == [
+        "access.log-2026-12-01",
+        "access.log-2026-12-02.gz",
+        "access.log",
+        "access_log.1733011200",
+        "access_log.1733097600",
+        "mongod.log.2026-12-05T23-59-59",
+        "mongod.log.2026-12-06T10-00-00",
+        "mongod.log",
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["auto", "nginx"])
+def test_an_access_log_that_starts_with_error_notices_is_read(
+    tmp_path: Path, run: Run, fmt: str
+) -> None:
+    # docker logs of nginx (its startup notices on stderr first), or error_log and access_log
+    # set to one file: the access lines after the notices were passed over, --format or not.
+    notice = "2026/12/06 09:59:59 [notice] 1#1: start worker process {}\n"
+    log = tmp_path / "nginx.log"
+    log.write_text(
+        "".join(notice.format(n) for n in range(6))
+        + _line("203.0.113.5", 6, "/customers/_search?size=10") * 3
+    )
+    inv = run(log, format=fmt)
+    assert inv.passed_over == ()
+    assert [f.format for f in inv.files] == ["nginx"]
+    assert by_address(inv)["203.0.113.5"].requests == 3
+
+
+def test_a_link_out_of_the_folder_is_passed_over(nginx_folder: Path, tmp_path: Path) -> None:
+    # An archive of logs may link to this machine's files: their lines would be quoted in the
+    # report as lines that could not be read.
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    (nginx_folder / "access.log.3").symlink_to(secret)
+    (nginx_folder / "current").symlink_to("access.log")  # inside: the same file, read once
+    paths, _, passed = expand([str(nginx_folder)])
+    assert str(nginx_folder / "access.log.3") not in paths
+    assert (
+        f"{nginx_folder / 'access.log.3'}: a link to {secret}, not in {nginx_folder}: not read "
+        "(give it as a LOG to read it)"
+    ) in passed
+    assert (
+        f"{nginx_folder / 'current'}: the same file as {nginx_folder / 'access.log'}: read once"
+        in (passed)
+    )

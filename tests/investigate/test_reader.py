@@ -95,6 +95,68 @@ def test_a_truncated_compressed_file_keeps_what_was_read(tmp_path: Path, run: Ru
     assert any("corrupt or truncated" in n for n in f.notes)
 
 
+def test_a_small_truncated_gzip_keeps_the_lines_before_the_cut(tmp_path: Path, run: Run) -> None:
+    # Under one read chunk: the codec's error used to drop all it had inflated, and the file
+    # was called "format not recognised" (a copy taken while logrotate compressed it).
+    path = tmp_path / "access.log.1.gz"
+    packed = gzip.compress(LINE * 2000)
+    path.write_bytes(packed[: len(packed) // 2])
+    inv = run(path)
+    assert inv.problems == ()
+    f = inv.files[0]
+    assert f.format == "nginx" and 0 < f.parsed < 2000
+    assert any("corrupt or truncated" in n for n in f.notes)
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.99], ids=["half", "last-bytes"])
+def test_a_truncated_zstd_file_says_so(tmp_path: Path, run: Run, cut: float) -> None:
+    # zstd's reader ends quietly where the file was cut: the lines before it were read and
+    # nothing said that the rest was missing.
+    path = tmp_path / "access.log.1.zst"
+    packed = zstandard.ZstdCompressor(write_checksum=True).compress(LINE * 50_000)
+    path.write_bytes(packed[: int(len(packed) * cut)])
+    f = run(path).files[0]
+    assert 0 < f.parsed < 50_000
+    assert any("corrupt or truncated (a frame cut short" in n for n in f.notes)
+
+
+def test_whole_zstd_frames_are_no_cut(tmp_path: Path) -> None:
+    path = tmp_path / "access.log.zst"
+    one = zstandard.ZstdCompressor(write_content_size=False).compress(LINE * 1000)
+    rle = zstandard.ZstdCompressor(write_checksum=True).compress(b"\0" * 1_000_000)
+    skippable = (0x184D2A50).to_bytes(4, "little") + (3).to_bytes(4, "little") + b"abc"
+    path.write_bytes(one + skippable + rle)
+    assert reader.zstd_cut(str(path)) is None
+    path.write_bytes(one + skippable + rle[:-1])
+    assert reader.zstd_cut(str(path)) == f"a frame cut short at byte {path.stat().st_size:,}"
+
+
+def test_a_corrupt_gzip_says_so_not_that_its_format_is_unknown(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log.2.gz"
+    path.write_bytes(gzip.compress(LINE * 100)[:12] + b"\xff" * 200)
+    inv = run(path)
+    assert inv.files == ()
+    (problem,) = inv.problems
+    assert problem.startswith(
+        f"{path}: nothing read: the compressed stream is corrupt or truncated"
+    )
+
+
+def test_a_file_of_zeros_is_not_read_to_its_end_for_a_line(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /var/log/lastlog is sparse: hundreds of GB of zeros where UIDs run high, no newline.
+    monkeypatch.setattr(reader, "FIRST_LINE_SCAN", 4 << 20, raising=False)
+    path = tmp_path / "lastlog"
+    with path.open("wb") as fh:
+        fh.truncate(64 << 20)
+    with LogStream(str(path)) as stream:
+        assert stream.stats.inflated_bytes <= 6 << 20
+        assert stream.stats.stopped == "no line end in its first 4 MiB: no text log"
+    inv = run(tmp_path)
+    assert inv.problems == (f"{path}: nothing read: no line end in its first 4 MiB: no text log",)
+
+
 def test_a_decompression_bomb_is_stopped(tmp_path: Path, run: Run) -> None:
     # 1.25 GiB of zeros in a few hundred KiB of zstd: past the 1 GiB floor at over 1000x.
     path = tmp_path / "bomb.log.zst"

@@ -19,8 +19,9 @@ MEANING = {
     "probe": "touched the service without reading data (banner, health, a connection)",
     "enumerate": "listed what the store holds (indices, mappings, databases, bucket listing)",
     "aggregate": (
-        "searched with size 0: no document came back, only counts and aggregations (a terms "
-        "aggregation lists a field's values, so values can still leak)"
+        "searched with size 0: no document came back, only counts and aggregations (a short "
+        "answer can still list a few of a field's values; one whose body or size shows "
+        "documents or values is a read)"
     ),
     "read": "read documents",
     "bulk-read": "read in bulk (scroll/PIT loops, large pages, dump tools, large flows)",

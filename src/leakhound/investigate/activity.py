@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .actions import (
+    AGGREGATE,
     BULK_READ,
     CTX_MAYBE_PAGE,
     CTX_OPEN,
@@ -19,6 +20,7 @@ from .actions import (
     FILE_WRITE,
     NAMES,
     PAGE_SIZE,
+    READ,
     READS,
     ROWS_READ,
     UNCOUNTED,
@@ -103,7 +105,9 @@ class FileState:
 
 SKEW = 300.0
 # A search response under this size holds no hit: an empty page ends a scroll (its scroll id,
-# took, _shards and an empty hits array are a few hundred bytes).
+# took, _shards and an empty hits array are a few hundred bytes). A search of size 0 answering
+# more carried more than a few counts: its aggregations returned documents (top_hits) or a
+# field's values (terms), which an access log does not show apart: it is counted a read.
 EMPTY_PAGE = 1024
 
 
@@ -200,6 +204,8 @@ class Activity:
         if not ok:
             s.denied += 1
             return
+        if action == AGGREGATE and nbytes >= EMPTY_PAGE:
+            action = READ  # its records are estimated from its bytes, as an unsized read's
         if ctx:
             if ctx == CTX_OPEN:
                 s.bulk = (target, records if how == PAGE_SIZE else 0)

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, cast
 
 CHUNK = 1 << 20
 MAX_LINE = 1 << 20  # 1 MiB: no access, audit or flow log line is near it
+FIRST_LINE_SCAN = 64 << 20  # a file whose first line runs past this is no log
 # gzip reaches ~20x on access logs and zstd ~50x; 1000x past 1 GiB is no log anyone wrote.
 BOMB_RATIO = 1000
 BOMB_FLOOR = 1 << 30
@@ -75,7 +76,28 @@ def expand(specs: list[str]) -> tuple[list[str], list[str], list[str]]:
         for m in sorted(found, key=_rotation_key):
             if m not in paths:
                 paths.append(m)
-    return paths, problems, passed
+    return _once(paths, passed), problems, passed
+
+
+def _once(paths: list[str], passed: list[str]) -> list[str]:
+    """Each file once, however many names reach it (a symlink beside its target in a folder,
+    a folder and one of its files both given): under its own name rather than a link's, with
+    a line for each other name. Read twice, its requests and records would count twice."""
+    names: dict[tuple[int, int], list[str]] = {}
+    for p in paths:
+        try:
+            st = os.stat(p) if p != "-" else None
+        except OSError:
+            continue  # opening it says why it cannot be read
+        if st is not None:
+            names.setdefault((st.st_dev, st.st_ino), []).append(p)
+    other: dict[str, str] = {}
+    for group in names.values():
+        kept = min(group, key=os.path.islink)  # the first name that is no link, else the first
+        other.update((p, kept) for p in group if p != kept)
+    for p, kept in other.items():
+        passed.append(f"{p}: the same file as {kept}: read once")
+    return [p for p in paths if p not in other]
 
 
 def _folder(path: str, problems: list[str], passed: list[str]) -> list[str]:
@@ -86,10 +108,26 @@ def _folder(path: str, problems: list[str], passed: list[str]) -> list[str]:
         problems.append(f"{path}: cannot list the folder: {exc.strerror or exc}")
         return []
     files = []
+    inside = os.path.realpath(path)
     for entry in entries:
-        if entry.is_dir():
+        try:
+            folder, regular = entry.is_dir(), entry.is_file()
+        except OSError as exc:  # a symlink loop, a link into a folder it may not enter
+            passed.append(f"{entry.path}: cannot tell what it is ({exc.strerror or exc}): not read")
+            continue
+        if regular and entry.is_symlink():
+            # A folder of logs handed over (an archive) may link to this machine's own files
+            # (~/.ssh/id_rsa): their lines would show in the report as unreadable examples.
+            target = os.path.realpath(entry.path)
+            if os.path.dirname(target) != inside:
+                passed.append(
+                    f"{entry.path}: a link to {target}, not in {path}: not read (give it as "
+                    "a LOG to read it)"
+                )
+                continue
+        if folder:
             passed.append(f"{entry.path}: a folder inside {path}: not read (give it as a LOG)")
-        elif entry.is_file():
+        elif regular:
             files.append(entry.path)
         else:
             passed.append(f"{entry.path}: not a regular file: not read")
@@ -98,17 +136,24 @@ def _folder(path: str, problems: list[str], passed: list[str]) -> list[str]:
     return files
 
 
-# logrotate's dateext suffix (-20261201, -2026120103), the date a file was rotated on
-_DATED = re.compile(r"-(\d{8}(?:\d{2})?)(?:\.(?:gz|bz2|zst))?$")
+# The date a file was rotated on, as its name ends: logrotate's dateext (-20261201,
+# -2026120103, or -2026-12-01 by a dateformat), MongoDB's logRotate (.2026-12-06T10-00-00)
+_DATED = re.compile(
+    r"[-.](\d{4})-?(\d\d)-?(\d\d)(?:[T_-]?(\d\d)(?:-?(\d\d))?(?:-?(\d\d))?)?"
+    r"(?:\.(?:gz|bz2|zst))?$"
+)
 
 
 def _rotation_key(path: str) -> tuple[str, int]:
     m = _ROTATED.search(path)
-    if m:  # higher rotation numbers are older: read them first
+    if m and len(m.group(1)) < 9:  # higher rotation numbers are older: read them first
         return (path[: m.start()], -int(m.group(1)))
+    if m:  # Apache's rotatelogs: the time the file was started (epoch seconds), no count
+        return (path[: m.start()], int(m.group(1)) - 10**15)
     m = _DATED.search(path)
     if m:  # older dates first, all before the file still written (0)
-        return (path[: m.start()], int(m.group(1).ljust(10, "0")) - 10**10)
+        stamp = "".join(g or "00" for g in m.groups())  # YYYYMMDDhhmmss
+        return (path[: m.start()], int(stamp) - 10**14)
     base = re.sub(r"\.(gz|bz2|zst)$", "", path)
     return (base, 0)
 
@@ -218,6 +263,14 @@ class LogStream:
                     return b"\n"
                 return b"".join(parts)
             cut = chunk.find(b"\n")
+            if cut < 0 and size + len(chunk) > FIRST_LINE_SCAN:
+                # A sparse file of zeros (/var/log/lastlog: hundreds of GB with high UIDs)
+                # would be read to its end looking for a line.
+                self.stats.overlong += 1
+                self.stats.stopped = (
+                    f"no line end in its first {FIRST_LINE_SCAN >> 20} MiB: no text log"
+                )
+                return b"\n"
             if size + (cut if cut >= 0 else len(chunk)) > MAX_LINE:
                 parts = []  # never held: only its length is counted
             elif parts:
@@ -244,11 +297,26 @@ class LogStream:
         stats = self.stats
         if stats.stopped:
             return b""
+        # A piece at a time: a codec that fails mid-read (a truncated .gz) drops what that
+        # read inflated, so what came before the damage is kept here.
+        read = getattr(self._stream, "read1", self._stream.read)
+        parts: list[bytes] = []
+        size = 0
         try:
-            chunk = self._stream.read(CHUNK)
+            while size < CHUNK:
+                piece = read(CHUNK - size)
+                if not piece:
+                    break
+                parts.append(piece)
+                size += len(piece)
         except Exception as exc:  # OSError, EOFError, zstandard.ZstdError…
             stats.stopped = f"the compressed stream is corrupt or truncated ({_why(exc)})"
-            return b""
+        chunk = b"".join(parts)
+        if not chunk and not stats.stopped and self.compression == "zstd" and self.path != "-":
+            # zstd's reader ends quietly where a file was cut: its frames say whether it was
+            cut = zstd_cut(self.path)
+            if cut:
+                stats.stopped = f"the compressed stream is corrupt or truncated ({cut})"
         stats.inflated_bytes += len(chunk)
         if (
             self.compression
@@ -305,6 +373,46 @@ def _sniffable(first: bytes) -> bytes:
     lines = first.split(b"\n")
     kept = [ln for ln in lines[:-1] if len(ln) < HEAD]
     return b"\n".join([*kept, lines[-1][:HEAD]])[:HEAD]
+
+
+_ZSTD_MAGIC = 0xFD2FB528
+
+
+def zstd_cut(path: str) -> str | None:
+    """Why a zstd file ends inside a frame, None when its frames are whole: their headers and
+    block headers walked (RFC 8878), nothing inflated."""
+    try:
+        with open(path, "rb") as fh:
+            end = os.fstat(fh.fileno()).st_size
+            pos = 0
+            while pos < end:
+                fh.seek(pos)
+                head = fh.read(14)  # the magic and the longest frame header
+                if len(head) < 8:
+                    return f"a frame cut short at byte {end:,}"
+                magic = int.from_bytes(head[:4], "little")
+                if magic & 0xFFFFFFF0 == 0x184D2A50:  # a skippable frame
+                    pos += 8 + int.from_bytes(head[4:8], "little")
+                    continue
+                if magic != _ZSTD_MAGIC:
+                    return f"no zstd frame at byte {pos:,}"
+                fhd = head[4]
+                single = fhd >> 5 & 1
+                fcs = (0, 2, 4, 8)[fhd >> 6] or single
+                pos += 5 + (not single) + (0, 1, 2, 4)[fhd & 3] + fcs
+                while True:  # blocks: a 3-byte header, then its content
+                    fh.seek(pos)
+                    block = fh.read(3)
+                    if len(block) < 3:
+                        return f"a frame cut short at byte {end:,}"
+                    bh = int.from_bytes(block, "little")
+                    pos += 3 + (1 if bh >> 1 & 3 == 1 else bh >> 3)  # RLE: one byte
+                    if bh & 1:
+                        break
+                pos += 4 if fhd >> 2 & 1 else 0  # the content checksum
+            return f"a frame cut short at byte {end:,}" if pos > end else None
+    except OSError:
+        return None  # the read itself said what went wrong, if anything
 
 
 def _why(exc: BaseException) -> str:

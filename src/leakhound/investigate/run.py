@@ -79,18 +79,21 @@ def investigate(
             problems.append(str(exc))
             continue
         with stream:
-            kind = error_log.recognise(stream.head)  # whatever --format says: no request in it
+            head = stream.head
+            kind = error_log.recognise(head)
             if kind:
-                passed.append(f"{display(path)}: {kind}: no request line in it, not read")
-                continue
+                head = error_log.others(head)
+                if sniff(head) is None:  # whatever --format says: no request in it
+                    passed.append(f"{display(path)}: {kind}: no request line in it, not read")
+                    continue
             name = options.format
             if name == "auto":
-                found = sniff(stream.head)
+                found = sniff(head)
                 if found is None:
-                    problems.append(
-                        f"{display(path)}: format not recognised from its first "
-                        "lines (give --format)"
-                    )
+                    why = "format not recognised from its first lines (give --format)"
+                    if stream.stats.stopped and not head.strip():
+                        why = f"nothing read: {stream.stats.stopped}"  # no --format helps
+                    problems.append(f"{display(path)}: {why}")
                     continue
                 name = found
             if on_file:

@@ -24,6 +24,17 @@ _KINDS = (
 )
 
 
+def others(head: bytes) -> bytes:
+    """The lines of a head that are no web server's error line: an access log that shares the
+    file (``docker logs`` of nginx, its startup notices first; ``error_log`` and
+    ``access_log`` set to one file) is recognised by them."""
+    lines = head.split(b"\n")
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last may be cut
+    kept = [ln for ln in lines if ln.strip() and not any(p.match(ln) for p, _ in _KINDS)]
+    return b"\n".join(kept) + b"\n" if kept else b""
+
+
 def recognise(head: bytes) -> str | None:
     """``an nginx error log`` when most first lines are one server's error lines, else None."""
     lines = first_lines(head)

@@ -10,19 +10,13 @@ the events of one request (counted once), ``request.body`` when ``emit_request_b
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import orjson
-
 from ..actions import (
-    AGGREGATE,
     BULK_READ,
     CTX_NONE,
     CTX_PAGE,
     ENUMERATE,
-    NO_RECORDS,
-    PAGE_SIZE,
     PROBE,
     RANSOM_NOTE,
     READ,
@@ -33,7 +27,8 @@ from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, host_of, json_lines, sniff_json
-from .http import BULK_SIZE, RANSOM_NAMES, classify
+from .http import RANSOM_NAMES, classify
+from .search_body import searched
 
 NAME = "es-audit"
 DOC = "Elasticsearch audit log (JSON)"
@@ -46,7 +41,6 @@ DENIED = (
     "run_as_denied",
     "tampered_request",
 )
-_SIZE = re.compile(r'"size"\s*:\s*(\d+)')
 
 # Transport actions (privilege names) → action, most specific prefix first.
 TRANSPORT = (
@@ -82,43 +76,6 @@ def sniff(head: bytes) -> bool:
     return sniff_json(head, (b'"origin.address"', b'"event.action"', b'"audit"'), need=2)
 
 
-def body_size(body: Any) -> int | None:
-    """``size`` in a logged search body, None when absent: the top-level one (a terms
-    aggregation's own ``size`` is how many values it lists, no page); in a body that is no
-    JSON object (cut short, an ``_msearch``'s lines), the first one written, unless 0: which
-    search, or aggregation, that one belongs to is unknown, so it is not taken for a search
-    that returned no document."""
-    if not isinstance(body, (str, dict)):
-        return None
-    if isinstance(body, str):
-        if "size" not in body:
-            return None
-        try:
-            parsed = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            m = _SIZE.search(body)
-            return (int(m.group(1)) or None) if m else None
-        if not isinstance(parsed, dict):
-            return None
-        body = parsed
-    size = body.get("size")
-    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
-        return size
-    if isinstance(size, str) and size.isdigit():
-        return int(size)
-    return None
-
-
-def search_action(action: int, size: int | None) -> int:
-    """A search's action by the page size its body asks for: size 0 returns counts and
-    aggregations, no document; a page of ``BULK_SIZE`` or more is a dump."""
-    if action == READ and size == 0:
-        return AGGREGATE
-    if action == READ and size is not None and size >= BULK_SIZE:
-        return BULK_READ
-    return action
-
-
 def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
     """Every audit event into ``sink``, one per request."""
     seen: dict[str, None] = {}
@@ -145,25 +102,20 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
         path = e.get("url.path")
         indices = e.get("indices")
         target = ",".join(str(i) for i in indices) if isinstance(indices, list) else None
-        asked = body_size(e.get("request.body"))
-        size = asked or 0
+        body = e.get("request.body")
         if isinstance(path, str):
             query = e.get("url.query")
             url = path + ("?" + query if isinstance(query, str) and query else "")
             action, index, qsize, qhow, ctx = classify(str(e.get("request.method", "GET")), url)
             target = index or target
-            size = qsize or size
-            how = qhow if qsize else (PAGE_SIZE if size else NO_RECORDS)
-            if qsize:
-                asked = qsize
+            action, size, how = searched(action, body, (qsize, qhow))
         else:
             name = str(e.get("action", ""))
             action = transport_action(name)
-            how = PAGE_SIZE if size else NO_RECORDS
             ctx = CTX_PAGE if name.startswith("indices:data/read/scroll") else CTX_NONE
             if action == WRITE and target and RANSOM_NAMES.match(target):
                 action = RANSOM_NOTE
-        action = search_action(action, asked)
+            action, size, how = searched(action, body)
         sink.add(
             host_of(addr),
             t,

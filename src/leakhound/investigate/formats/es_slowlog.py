@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..actions import BULK_READ, CTX_NONE, NO_RECORDS, PAGE_SIZE, READ
+from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, first_lines
-from .es_audit import body_size, search_action
+from .search_body import searched
 
 NAME = "es-slowlog"
 DOC = "Elasticsearch/OpenSearch search slow log (JSON or text)"
@@ -102,16 +102,16 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 continue
             if m.group(2) != "0":
                 continue
-            asked = body_size(source)
-            size = asked or 0
-            action = BULK_READ if "scroll" in str(source) else search_action(READ, asked)
+            action, size, how = searched(READ, source)
+            if "scroll" in str(source):
+                action = BULK_READ
             sink.add(
                 str(who),
                 t,
                 action,
                 m.group(1),
                 size,
-                PAGE_SIZE if size else NO_RECORDS,
+                how,
                 0,
                 True,
                 None,

@@ -3,12 +3,13 @@
 
 Read from the REST API reference: ``_cat``/``_mapping``/``_aliases``/``_cluster/state`` list what
 the store holds, and so does ``_count`` (a number, no document); ``_search``/``_doc``/``_mget``
-read; a ``scroll=`` search, a point in
-time (OpenSearch ``/_search/point_in_time``, Elasticsearch ``/_pit``) and their follow-up pages
-read in bulk, as does a page of ``size`` >= ``BULK_SIZE``; a search of ``size=0`` returns no
-document, only counts and aggregations, and is an ``aggregate``; ``DELETE /index`` and
-``_delete_by_query`` wipe; the meow attack's ``*-meow`` indices and the ransom indices
-(``read_me``, ``how_to_recover``…) mark the attacks the 2020 wave left behind.
+read, and so do async search, EQL, kNN, ES|QL (``_query``) and ``_terms_enum``; a ``scroll=``
+search, a point in time (OpenSearch ``/_search/point_in_time``, Elasticsearch ``/_pit``) and
+their follow-up pages read in bulk, as does a page of ``size`` >= ``BULK_SIZE``; a search of
+``size=0`` returns no document, only counts and aggregations, and is an ``aggregate`` (a read
+when its answer is larger than a few counts: ``Activity`` decides by its bytes); ``DELETE
+/index`` and ``_delete_by_query`` wipe; the meow attack's ``*-meow`` indices and the ransom
+indices (``read_me``, ``how_to_recover``…) mark the attacks the 2020 wave left behind.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ RANSOM_NAMES = re.compile(
     r"(?i)^(read_?me|readme\d*|how_to_recover\w*|warning|recover\w*|please_read\w*|"
     r"backup_?info\w*|your_data\w*)$"
 )
-_SIZE = re.compile(r"(?:^|&)size=(\d{1,18})(?:&|$)")  # more digits: no page size
+# More digits: no page size. Elasticsearch keeps the last of a repeated parameter
+# (``?size=0&size=10000`` returns 10,000 hits): every one is found, the last one counts.
+_SIZE = re.compile(r"(?:^|(?<=&))size=(\d{1,18})(?=&|$)")
 # Tools made to copy a whole index, by the user agent they send (elasticdump's own requests
 # carry none of their own; these name themselves).
 DUMP_AGENTS = re.compile(
@@ -60,7 +63,17 @@ _READ_TAILS = (
     "_sql",
     "_plugins",
     "_opendistro",
+    # searches by other names: async (ES 7.7+), EQL, kNN, ES|QL, and a field's values listed
+    "_async_search",
+    "_eql",
+    "_knn_search",
+    "_query",
+    "_terms_enum",
 )
+# Read tails that take no index in the path (each search, document or query names its own)
+_ROOT_READS = ("_msearch", "_mget", "_async_search", "_eql", "_query")
+# Stored searches and their results, released by DELETE (``/_async_search/<id>``): no data
+_STORED_SEARCHES = ("_search", "_pit", "_async_search", "_eql", "_query")
 _ENUM_HEADS = (
     "_cat",
     "_mapping",
@@ -127,9 +140,9 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
     size = 0
     sized = False  # size= given, 0 included: a search of size 0 returns no document
     if "size=" in query:
-        m = _SIZE.search(query)
-        if m:
-            size = int(m.group(1))
+        found = _SIZE.findall(query)
+        if found:
+            size = int(found[-1])
             sized = True
     tails = parts[1:] if index else parts
     verb = tails[0] if tails else ""
@@ -141,7 +154,7 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
             return RANSOM_NOTE, index, 0, CTX_NONE
         return couch
     if method in ("DELETE",):
-        if verb == "_search" or head in ("_search", "_pit"):
+        if verb in ("_search", "_async_search") or head in _STORED_SEARCHES:
             return PROBE, None, 0, CTX_NONE  # releasing a scroll/PIT the source opened
         if index and not tails:
             return WIPE, index, 0, CTX_NONE
@@ -183,6 +196,8 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
         return WRITE, index, 0, CTX_NONE
     if verb in ("_doc", "_source") and len(tails) == 2 and method in ("GET", "HEAD"):
         return READ, index, -1, CTX_NONE  # one document by its id
+    if verb in _ROOT_READS and index is None:
+        return READ, "*", size, CTX_NONE
     if verb in _READ_TAILS:
         return READ, index, size, CTX_NONE
     if verb == "_count":  # a number of documents, never one of them: what the store holds
@@ -199,7 +214,7 @@ def _classify(method: str, target: str) -> tuple[int, str | None, int, int]:
 
 
 _cache: dict[bytes, Classified] = {}
-_SIZE_B = re.compile(rb"(?:^|&)size=(\d{1,18})(?:&|$)")
+_SIZE_B = re.compile(rb"(?:^|(?<=&))size=(\d{1,18})(?=&|$)")  # the last counts, as _SIZE
 _LIMIT_B = re.compile(rb"(?:^|&)limit=(\d{1,18})(?:&|$)")  # CouchDB's page size
 _DOCS_B = re.compile(rb"(?:^|&)include_docs=true(?:&|$)")
 
@@ -218,12 +233,12 @@ def classify_line(request: bytes) -> Classified | None:
     if q > 0:
         end = request.find(b" ", q)
         query = request[q + 1 : end] if end > 0 else request[q + 1 :]
-        m = _SIZE_B.search(query) if b"size=" in query else None
+        sizes = _SIZE_B.findall(query) if b"size=" in query else []
         limit = _LIMIT_B.search(query) if b"limit=" in query else None
         key = (
             request[:q]
             + b"?"
-            + (b"size=" + m.group(1) if m else b"")
+            + (b"size=" + sizes[-1] if sizes else b"")
             + (b"&scroll=1" if b"scroll=" in query else b"")
             + (b"&limit=" + limit.group(1) if limit else b"")
             + (b"&include_docs=true" if _DOCS_B.search(query) else b"")

@@ -14,13 +14,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from ..actions import CTX_NONE, CTX_PAGE, NO_RECORDS, PAGE_SIZE, RANSOM_NOTE, WRITE
+from ..actions import CTX_NONE, CTX_PAGE, RANSOM_NOTE, WRITE
 from ..activity import Activity
 from ..reader import LogStream
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, host_of, json_lines, sniff_json
-from .es_audit import body_size, search_action, transport_action
+from .es_audit import transport_action
 from .http import RANSOM_NAMES, classify
+from .search_body import searched
 
 NAME = "opensearch-audit"
 DOC = "OpenSearch security audit log (JSON)"
@@ -59,8 +60,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
         layer = str(e.get("audit_request_layer", ""))
         indices = e.get("audit_trace_indices") or e.get("audit_trace_resolved_indices")
         target = ",".join(str(i) for i in indices) if isinstance(indices, list) else None
-        asked = body_size(e.get("audit_request_body"))
-        size = asked or 0
+        body = e.get("audit_request_body")
         path = e.get("audit_rest_request_path")
         if layer == "REST" or isinstance(path, str):
             rest_seen = True
@@ -70,10 +70,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 str(e.get("audit_rest_request_method", "GET")), f"{path or '/'}?{query}"
             )
             target = index or target
-            size = qsize or size
-            how = qhow if qsize else (PAGE_SIZE if size else NO_RECORDS)
-            if qsize:
-                asked = qsize
+            action, size, how = searched(action, body, (qsize, qhow))
         else:
             if rest_seen:
                 folded += 1
@@ -82,11 +79,10 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 e.get("audit_request_privilege") or e.get("audit_transport_request_type") or ""
             )
             action = transport_action(name)
-            how = PAGE_SIZE if size else NO_RECORDS
             ctx = CTX_PAGE if "read/scroll" in name else CTX_NONE
             if action == WRITE and target and RANSOM_NAMES.match(target):
                 action = RANSOM_NOTE
-        action = search_action(action, asked)
+            action, size, how = searched(action, body)
         user = e.get("audit_request_effective_user")
         sink.add(
             host_of(addr),

@@ -10,7 +10,8 @@ redis-server 7.0.15 wrote them on loopback:
     30065:M 07 Dec 2026 01:50:43.287 - Accepted ::1:56494
     … - Client closed connection id=3 addr=[::1]:56494 … db=0 … cmd=keys user=default …
 
-So one connection is one request here, its action that of its last command: the commands
+So one connection is one request here, its action that of its last command (a replica's or a
+MONITOR's, by its ``flags=``, a bulk read): the commands
 before it are not in the log (``KEYS *`` then ``GET`` × 1,000 then ``QUIT`` is one probe). A
 command refused for want of ``AUTH`` is logged like one that ran (``cmd=keys``): the log shows
 what was sent, not what was answered. No record count is logged; a connection still open at
@@ -50,6 +51,10 @@ _ENUMERATE = (
     "object|encoding memory|usage config|get info|keyspace"
 )
 _BULK = "sync psync monitor"  # a whole data set as an RDB (redis-cli --rdb), or every command
+# CLIENT LIST flags of a client that was sent the data set (S: a replica, fed an RDB and then
+# every write) or every command (O: MONITOR), whatever command it ran last: a replica's is
+# its REPLCONF ACK
+_FED = frozenset("SO")
 _WIPE = "flushall flushdb del unlink"
 _WRITE = (
     "set setex psetex setnx mset msetnx append incr incrby decr decrby hset hsetnx hmset hdel "
@@ -127,10 +132,13 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 where = message[9:].decode("utf-8", "replace").strip()
                 if where.startswith("connection to "):  # a Unix socket: the host's own
                     continue
-                if len(opened) >= MAX_OPEN:
-                    key = next(iter(opened))
+                key = _endpoint(where)
+                if key in opened:  # its port again: the earlier connection ended unlogged
                     probe(key, *opened.pop(key))
-                opened[_endpoint(where)] = (t, lineno, line)
+                elif len(opened) >= MAX_OPEN:
+                    oldest = next(iter(opened))
+                    probe(oldest, *opened.pop(oldest))
+                opened[key] = (t, lineno, line)
                 continue
             fields = {k.decode(): v.decode("utf-8", "replace") for k, v in _FIELD.findall(message)}
             addr = fields.get("addr", "")
@@ -139,12 +147,15 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             key = _endpoint(addr)
             first = opened.pop(key, None)
             cmd = fields.get("cmd", "NULL").lower()
+            action = COMMANDS.get(cmd, PROBE)
+            if _FED.intersection(fields.get("flags", "")):
+                action = max(action, BULK_READ)  # whatever it sent last (REPLCONF ACK…)
             name = fields.get("name")
             out = fields.get("tot-net-out", "")
             sink.add(
                 key[0],
                 first[0] if first else t,
-                COMMANDS.get(cmd, PROBE),
+                action,
                 f"db{fields['db']}" if fields.get("db", "").isdigit() else None,
                 0,
                 NO_RECORDS,
