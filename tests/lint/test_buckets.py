@@ -932,22 +932,135 @@ def test_an_access_block_whose_bucket_is_not_known_lowers_the_confidence(
     assert named in f.why
 
 
+VAR_ACL = 'variable "acl" {}\n' + ACL % "${var.acl}"
+HELD = "held in a variable"
+
+
 @pytest.mark.parametrize(
-    "condition",
+    ("text", "expected", "named"),
     [
-        pytest.param("var.conditions", id="the-whole-condition"),
-        pytest.param("{ StringEquals = local.endpoint_condition }", id="one-operator"),
-        pytest.param('{ IpAddress = { "aws:SourceIp" = var.office_cidrs } }', id="a-value"),
+        pytest.param(BUCKET + VAR_ACL + OFF, (7, "medium"), "acl = var.acl", id="acl"),
+        pytest.param(BUCKET + VAR_ACL, (7, "medium"), "acl = var.acl", id="acl-without-a-block"),
+        pytest.param(
+            BUCKET + _policy("var.readers") + OFF,
+            (6, "medium"),
+            "its Principal (var.readers)",
+            id="principal",
+        ),
+        pytest.param(
+            BUCKET + _policy("{ AWS = local.accounts }") + OFF,
+            (6, "medium"),
+            "its Principal (local.accounts)",
+            id="aws-principal",
+        ),
+        pytest.param(
+            BUCKET + _policy(condition="\n      Condition = var.conditions") + OFF,
+            (6, "medium"),
+            "its Condition (var.conditions)",
+            id="the-whole-condition",
+        ),
+        pytest.param(
+            BUCKET + _policy(condition="\n      Condition = { StringEquals = local.vpce }") + OFF,
+            (6, "medium"),
+            "its Condition (StringEquals = local.vpce)",
+            id="one-operator",
+        ),
+        pytest.param(
+            BUCKET
+            + 'variable "policy" {}\n'
+            + ACL.replace("acl ", "policy").replace('"%s"', "var.policy").replace("_acl", "_policy")
+            + OFF,
+            (7, "medium"),
+            "its policy (var.policy)",
+            id="the-whole-policy",
+        ),
+        pytest.param(
+            BUCKET + DOCUMENT % ("", "AWS", "var.readers") + OFF,
+            (6, "medium"),
+            "its principals (var.readers) in data.aws_iam_policy_document.cases",
+            id="document-principals",
+        ),
+        pytest.param(
+            BUCKET + DOCUMENT % (CONDITION.replace('"aws:SourceIp"', "var.key"), "*", '"*"') + OFF,
+            (6, "medium"),
+            "its condition (var.key) in data.aws_iam_policy_document.cases",
+            id="document-condition",
+        ),
     ],
 )
-def test_a_condition_written_elsewhere_is_not_taken_for_none(files: Files, condition: str) -> None:
-    # Only a condition written out is judged; one held in a variable cannot be, and is taken
-    # to restrict (as any condition was before), not reported as public.
-    files.add("main.tf", BUCKET + _policy(condition=f"\n      Condition = {condition}") + OFF)
+def test_a_value_held_in_a_variable_may_be_public_and_is_said_so(
+    files: Files, text: str, expected: tuple[int, str], named: str
+) -> None:
+    # A public-read ACL, a Principal '*' or a condition held in a variable nobody set was
+    # passed silently (a condition was taken to restrict): it is one low-confidence finding
+    # naming what could not be read, never above medium.
+    files.add("main.tf", text)
+    (f,) = files.lint()
+    assert ((f.line, f.severity.label), f.confidence) == (expected, Confidence.LOW)
+    assert named in f.why
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(BUCKET + VAR_ACL + ON, id="acl-stopped-by-the-access-block"),
+        pytest.param(
+            BUCKET + VAR_ACL.replace("{}", '{\n  default = "private"\n}') + OFF,
+            id="acl-private-by-default",
+        ),
+        pytest.param(
+            BUCKET
+            + _policy('{ AWS = ["' + ACCOUNT_ARN + '"] }', "\n      Condition = var.c")
+            + OFF,
+            id="condition-on-one-account",
+        ),
+        pytest.param(
+            BUCKET
+            + _policy(condition='\n      Condition = { IpAddress = { "aws:SourceIp" = var.ips } }')
+            + OFF,
+            id="a-fixed-key-whose-value-is-a-variable",
+        ),
+        pytest.param(
+            BUCKET
+            + _policy(
+                "var.readers",
+                '\n      Condition = { StringEquals = { "aws:SourceVpce" = "vpce-1a2b" } }',
+            )
+            + OFF,
+            id="principal-with-a-written-condition",
+        ),
+        pytest.param(
+            BUCKET + DOCUMENT % (CONDITION, "AWS", "var.readers") + OFF,
+            id="document-principals-with-a-condition",
+        ),
+    ],
+)
+def test_a_value_held_in_a_variable_that_cannot_open_it_is_not_reported(
+    files: Files, text: str
+) -> None:
+    files.add("main.tf", text)
     assert files.lint() == []
-    document = CONDITION.replace('"aws:SourceIp"', "var.condition_key")
-    files.add("main.tf", BUCKET + DOCUMENT % (document, "*", '"*"') + OFF)
-    assert files.lint() == []
+
+
+def test_a_public_acl_given_in_tfvars_is_found_with_high_confidence(files: Files) -> None:
+    files.add("main.tf", BUCKET + VAR_ACL + OFF)
+    files.add("terraform.tfvars", 'acl = "public-read"\n')
+    (f,) = files.lint()
+    assert (f.line, f.severity.label, f.confidence) == (7, "high", Confidence.HIGH)
+
+
+def test_a_resource_with_two_unknown_values_is_one_finding(files: Files) -> None:
+    legacy = (
+        'variable "acl" {}\nvariable "policy" {}\n'
+        'resource "aws_s3_bucket" "old" {\n  bucket = "x"\n  acl    = var.acl\n'
+        "  policy = var.policy\n}\n"
+    )
+    files.add("main.tf", legacy)
+    (f,) = files.lint()
+    assert (f.line, f.confidence) == (5, Confidence.LOW)
+    files.add("main.tf", legacy.replace("var.acl", '"public-read"'))
+    (f,) = files.lint()  # the public ACL, not also a note for the policy
+    assert (f.line, f.confidence) == (5, Confidence.HIGH)
 
 
 @pytest.mark.parametrize(
