@@ -1080,3 +1080,56 @@ def test_a_wildcard_within_one_owner_keeps_a_policy_private(
     condition = f'\n      Condition = {{ StringLike = {{ "{key}" = "{value}" }} }}'
     files.add("main.tf", BUCKET + _policy(condition=condition) + OFF)
     assert files.lint() == []
+
+
+OBJECT = """resource "%s" "report" {
+  bucket = aws_s3_bucket.cases.id
+  key    = "report.csv"
+  acl    = "%s"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_object", "public-read") + OFF, [(7, "high")], id="obj"
+        ),
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_object", "public-read-write") + OFF,
+            [(7, "high")],
+            id="read-write",
+        ),
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_bucket_object", "public-read") + OFF,
+            [(7, "high")],
+            id="the-older-resource",
+        ),
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_object", "public-read"), [(7, "medium")], id="no-block"
+        ),
+        pytest.param(BUCKET + OBJECT % ("aws_s3_object", "public-read") + ON, [], id="blocked"),
+        pytest.param(
+            BUCKET
+            + OBJECT % ("aws_s3_object", "public-read")
+            + OWNERSHIP % ("aws_s3_bucket.cases.id", "BucketOwnerEnforced"),
+            [],
+            id="acls-disabled",
+        ),
+        pytest.param(BUCKET + OBJECT % ("aws_s3_object", "private") + OFF, [], id="private"),
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_object", "bucket-owner-full-control") + OFF,
+            [],
+            id="owner-full-control",
+        ),
+    ],
+)
+def test_an_object_with_a_public_acl_is_found(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    # An object's canned ACL opens the object as a bucket's opens the bucket, and the same
+    # access block or BucketOwnerEnforced stops it; it was not read at all.
+    files.add("main.tf", text)
+    assert files.lines() == expected
+    assert all("anyone reads the object" in f.why for f in files.lint())

@@ -1,4 +1,5 @@
-"""Terraform buckets and blob containers readable by anyone (LH121): S3 ACLs and policies, Azure
+"""Terraform buckets and blob containers readable by anyone (LH121): S3 ACLs (of buckets and of
+objects) and policies, Azure
 containers, GCS ACLs and IAM members, each judged against what stops it anywhere in its module
 tree (S3 Block Public Access, ACLs disabled by BucketOwnerEnforced or uniform bucket-level
 access, GCS public access prevention, an Azure account that allows no public container).
