@@ -1,7 +1,8 @@
 """Terraform buckets and blob containers readable by anyone (LH121): S3 ACLs (of buckets and of
 objects) and policies, Azure containers, GCS ACLs and IAM members, each judged against what
-stops it anywhere in its module tree (S3 Block Public Access, ACLs disabled by BucketOwnerEnforced or uniform bucket-level
-access, GCS public access prevention, an Azure account that allows no public container).
+stops it anywhere in its module tree (S3 Block Public Access, ACLs disabled by
+BucketOwnerEnforced or uniform bucket-level access, GCS public access prevention, an Azure
+account that allows no public container).
 Whether an S3 policy's text is public is ``awspolicy``'s.
 """
 
