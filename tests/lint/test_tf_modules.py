@@ -382,3 +382,38 @@ def test_a_linted_module_with_one_broken_file_keeps_its_other_files(files: Files
         Confidence.LOW,
     )
     assert "module.site (source './modules/site': invalid HCL" in bucket.why
+
+
+@pytest.mark.parametrize(
+    ("meta", "created"),
+    [
+        pytest.param("count = 0", False, id="count-0"),
+        pytest.param('count = "0"', False, id="count-0-as-text"),
+        pytest.param("for_each = {}", False, id="for-each-empty-map"),
+        pytest.param("for_each = []", False, id="for-each-empty-list"),
+        pytest.param("count = var.n", False, id="count-0-by-default"),
+        pytest.param("count = 1", True, id="count-1"),
+        pytest.param("for_each = var.sites", True, id="for-each-unknown"),
+        pytest.param('for_each = { a = "x" }', True, id="for-each-one"),
+    ],
+)
+def test_a_module_or_resource_created_zero_times_is_not_judged(
+    files: Files, meta: str, created: bool
+) -> None:
+    # count = 0 and an empty for_each were judged as if created: a public ACL that is never
+    # applied was reported, and an access block that does not exist stopped a public bucket.
+    head = 'variable "n" {\n  default = 0\n}\nvariable "sites" {}\n'
+    call = 'module "site" {\n  source = "./modules/site"\n  acl = "public-read"\n  %s\n}\n'
+    files.add("main.tf", head + call % meta)
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    assert [f.subject for f in files.lint()] == (
+        ["module.site.aws_s3_bucket_acl.this"] if created else []
+    )
+    files.add(
+        "main.tf", head + BUCKET_ACL_ROOT.replace('"public-read"\n', f'"public-read"\n  {meta}\n')
+    )
+    assert len(files.lint()) == created
+    block = BLOCK_MODULE.replace('variable "bucket" {}\n', "") % {"on": "true"}
+    block = block.replace("var.bucket", "aws_s3_bucket.cases.id").replace("}\n", f"  {meta}\n}}\n")
+    files.add("main.tf", head + BUCKET_ACL_ROOT + block)
+    assert len(files.lint()) == (not created)  # an access block not created stops nothing

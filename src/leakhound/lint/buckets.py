@@ -16,7 +16,7 @@ from typing import Any
 from .awspolicy import doubtful_policy, public_policy, restricts
 from .model import BUCKET_PUBLIC, Confidence, Finding, Severity
 from .network import Unresolved
-from .terraform import Block, _as_block, _items, _lower
+from .terraform import Block, _as_block, _items, _lower, not_created
 from .tfmodules import Instance, Tree
 
 # S3 canned ACLs that open a bucket or an object, to whom and for what on each
@@ -522,6 +522,8 @@ def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
     for inst in tree.instances:
         for root in inst.files.values():
             for res in root.blocks:
+                if not_created(res, inst.scope):
+                    continue  # count = 0, for_each = {}: neither grants nor stops anything
                 is_document = res.type == "data" and res.labels[:1] == ["aws_iam_policy_document"]
                 if is_document and len(res.labels) > 1:
                     documents.append((inst, res))
@@ -541,6 +543,10 @@ def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
     for inst in tree.instances:
         for fpath, root in inst.files.items():
             for res in root.blocks:
-                if res.type == "resource" and len(res.labels) > 1:
+                if (
+                    res.type == "resource"
+                    and len(res.labels) > 1
+                    and not not_created(res, inst.scope)
+                ):
                     state.read(inst, display[fpath], res, fpath not in inst.context)
     return state.findings(tree.unread)

@@ -254,6 +254,19 @@ def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
     return scope
 
 
+def not_created(block: Block, scope: Scope) -> bool:
+    """Whether a resource, data source or module call is created zero times: ``count = 0``, or
+    ``for_each`` over an empty map or list (written out, or a variable's default)."""
+    if "count" in block.attrs:
+        count = scope.resolve(block.get("count"))
+        if not isinstance(count, bool) and str(count).strip() == "0":
+            return True
+    if "for_each" in block.attrs:
+        each = scope.resolve(block.get("for_each"))
+        return isinstance(each, dict | list) and not each
+    return False
+
+
 def _items(value: Any) -> list[Any]:
     if value is None:
         return []

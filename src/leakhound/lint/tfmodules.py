@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .sources import MAX_BYTES, ConfigSyntaxError, decode, real_path
-from .terraform import Block, Scope, load, module_scope
+from .terraform import Block, Scope, load, module_scope, not_created
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
 _META = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -227,6 +227,8 @@ class _Reader:
         while stack:
             caller, path = stack.pop()
             for call in _calls(caller.files):
+                if not_created(call, caller.scope):
+                    continue  # count = 0, for_each = {}: the module is not created
                 name = f"{caller.prefix}module.{call.labels[0]}"
                 source = caller.scope.resolve(call.get("source"))
                 folder = local_source(real_path(caller.directory), source)
