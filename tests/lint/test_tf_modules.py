@@ -417,3 +417,23 @@ def test_a_module_or_resource_created_zero_times_is_not_judged(
     block = block.replace("var.bucket", "aws_s3_bucket.cases.id").replace("}\n", f"  {meta}\n}}\n")
     files.add("main.tf", head + BUCKET_ACL_ROOT + block)
     assert len(files.lint()) == (not created)  # an access block not created stops nothing
+
+
+@pytest.mark.parametrize(
+    ("linted", "shown"),
+    [
+        pytest.param("envs/prod", "../../modules/site/main.tf", id="outside-the-root"),
+        pytest.param(".", "modules/site/main.tf", id="under-the-root"),
+    ],
+)
+def test_a_module_folder_beyond_the_linted_paths_is_shown_relative_to_the_root(
+    files: Files, linted: str, shown: str
+) -> None:
+    # A module folder outside the root was reported by its absolute path (the machine's
+    # layout, not the repository's), unlike every other finding.
+    call = 'module "site" {\n  source = "../../modules/site"\n  acl = "public-read"\n}\n'
+    files.add("envs/prod/main.tf", call)
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    top = files.root / linted
+    found = lint_paths([files.root / "envs" / "prod"], root=top).findings
+    assert [(f.path, f.line) for f in found] == [(shown, 9)]

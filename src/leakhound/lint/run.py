@@ -102,6 +102,15 @@ class _Run:
         except ValueError:
             return str(path)
 
+    def show_module(self, path: Path) -> str:
+        """A file of a module folder read beyond the paths linted: relative to the root, by
+        ``../`` when it lies outside the root (which the path then says); absolute only when no
+        relative path leads there (another drive)."""
+        try:
+            return Path(os.path.relpath(real_path(path), self.root)).as_posix()
+        except ValueError:
+            return str(path)
+
     def broken(self, path: Path, exc: ConfigSyntaxError) -> None:
         """Report a file that does not parse."""
         self.result.findings.append(
@@ -189,7 +198,7 @@ def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
             terraform.lint_module(files, run.tfvars.get(directory, {}), run.display)
         )
     # A module two roots call is judged in each; the same finding at its line is reported once.
-    trees = tfmodules.trees(run.tf, run.tfvars, run.display, run.show)
+    trees = tfmodules.trees(run.tf, run.tfvars, run.display, run.show_module)
     run.result.findings.extend(
         dict.fromkeys(f for t in trees for f in buckets.lint(t, run.display))
     )
