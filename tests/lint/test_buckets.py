@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from leakhound.lint import lint_paths
 from leakhound.lint.model import Confidence
 
 from .conftest import Files
@@ -1042,11 +1043,38 @@ def test_a_value_held_in_a_variable_that_cannot_open_it_is_not_reported(
     assert files.lint() == []
 
 
-def test_a_public_acl_given_in_tfvars_is_found_with_high_confidence(files: Files) -> None:
-    files.add("main.tf", BUCKET + VAR_ACL + OFF)
-    files.add("terraform.tfvars", 'acl = "public-read"\n')
-    (f,) = files.lint()
-    assert (f.line, f.severity.label, f.confidence) == (7, "high", Confidence.HIGH)
+@pytest.mark.parametrize(
+    ("name", "text", "named_only"),
+    [
+        pytest.param("terraform.tfvars", 'acl = "public-read"\n', False, id="tfvars"),
+        pytest.param("prod.auto.tfvars.json", '{"acl": "public-read"}', False, id="auto-json"),
+        pytest.param("terraform.tfvars.json", '{"acl": "public-read"}', False, id="json"),
+        pytest.param("terraform.tfvars", 'acl = "public-read"\n', True, id="beside-a-named-file"),
+    ],
+)
+def test_a_public_acl_given_in_tfvars_is_found_with_high_confidence(
+    files: Files, name: str, text: str, named_only: bool
+) -> None:
+    # terraform.tfvars.json and *.auto.tfvars.json (which Terraform reads as it reads
+    # terraform.tfvars) were not read, nor any tfvars beside a .tf file named on its own.
+    main = files.add("main.tf", BUCKET + VAR_ACL + OFF)
+    files.add(name, text)
+    found = lint_paths([main] if named_only else [files.root], root=files.root).findings
+    assert [(f.line, f.severity.label, f.confidence) for f in found] == [
+        (7, "high", Confidence.HIGH)
+    ]
+    files.add(name, text.replace("public-read", "private"))
+    assert lint_paths([main] if named_only else [files.root], root=files.root).findings == []
+
+
+def test_a_tfvars_beside_a_named_file_that_does_not_parse_is_listed_as_skipped(
+    files: Files,
+) -> None:
+    main = files.add("main.tf", BUCKET + VAR_ACL + OFF)
+    files.add("terraform.tfvars", "acl = = \n")
+    result = lint_paths([main], root=files.root)
+    assert [s.path for s in result.skipped] == ["terraform.tfvars"]
+    assert [f.confidence for f in result.findings] == [Confidence.LOW]
 
 
 def test_a_resource_with_two_unknown_values_is_one_finding(files: Files) -> None:
