@@ -955,6 +955,21 @@ HELD = "held in a variable"
             id="aws-principal",
         ),
         pytest.param(
+            BUCKET + _policy(f'{{ AWS = [var.account, "{ACCOUNT_ARN}"] }}') + OFF,
+            (6, "medium"),
+            "its Principal (var.account)",
+            id="a-principal-among-a-list",
+        ),
+        pytest.param(
+            BUCKET
+            + 'variable "public" {}\n'
+            + ACL % '${var.public ? "public-read-write" : "private"}'
+            + OFF,
+            (7, "medium"),
+            "(an expression not evaluated): if it is public-read-write",
+            id="acl-expression",
+        ),
+        pytest.param(
             BUCKET + _policy(condition="\n      Condition = var.conditions") + OFF,
             (6, "medium"),
             "its Condition (var.conditions)",

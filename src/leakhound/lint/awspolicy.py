@@ -95,6 +95,10 @@ def _expression(value: str) -> bool | str:
     value = value.strip()
     if value and value[0] not in "{[\"'":
         return value
+    if value.startswith("["):  # [var.account, "arn:…"]: a reference among the items
+        bare = [i.strip() for i in value[1:-1].split(",") if i.strip()[:1] not in ("", '"', "'")]
+        if bare:
+            return ", ".join(bare)
     whole = _WHOLE_INTERPOLATION.search(value)  # "${var.principal}" in a heredoc's JSON
     return whole.group(1) if whole else False
 

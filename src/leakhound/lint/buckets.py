@@ -66,6 +66,7 @@ _QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
 _GCS_POLICY_REF = re.compile(r"data\.google_iam_policy\.([\w-]+)\.policy_data")
 _BARE_REF = re.compile(r"^\$\{\s*((?:var|local)\.[\w-]+)\s*\}$")
+_BARE_NAME = re.compile(r"(?:var|local)\.[\w-]+")
 _EACH = re.compile(r"^\$\{\s*each\.(?:key|value)\b")
 # What a resource's reference to a bucket or account looks like, by kind.
 _REFS = {
@@ -398,10 +399,14 @@ def _acl(acl: Any, obj: bool) -> tuple[str, bool] | None:
     """(why, only may be) for a canned S3 ACL of a bucket or, ``obj``, an object: public, or
     not known here (a variable nobody set, an expression); None when it is private."""
     if isinstance(acl, Unresolved):
-        who, on_bucket, on_object = _PUBLIC_ACLS["public-read"]
+        # An expression may name the public ACL it can take (var.public ? "public-read" : …).
+        named = [a for a in _PUBLIC_ACLS if f'"{a}"' in acl.expr.lower()] or ["public-read"]
+        who, on_bucket, on_object = _PUBLIC_ACLS[named[0]]
+        unset = "no default, tfvars value or argument sets it"
         why = (
-            f"acl = {acl.expr} is not known here (no default, tfvars value or argument sets "
-            f"it): if it is public-read, {who} {on_object if obj else on_bucket}"
+            f"acl = {acl.expr} is not known here "
+            f"({unset if _BARE_NAME.fullmatch(acl.expr) else 'an expression not evaluated'}): "
+            f"if it is {named[0]}, {who} {on_object if obj else on_bucket}"
         )
         return why, True
     acl = _lower(acl)
