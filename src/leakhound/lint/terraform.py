@@ -396,7 +396,7 @@ def lint_module(
     for fpath, root in files.items():
         path = display[fpath]
         for res in root.blocks:
-            if res.type != "resource" or len(res.labels) < 2:
+            if res.type != "resource" or len(res.labels) < 2 or not_created(res, m.scope):
                 continue
             kind, name = res.labels[0], res.labels[1]
             subject = f"{kind}.{name}"
