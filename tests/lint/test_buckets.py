@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from leakhound.lint import lint_paths
 from leakhound.lint.model import Confidence
 
 from .conftest import Files
@@ -932,22 +933,177 @@ def test_an_access_block_whose_bucket_is_not_known_lowers_the_confidence(
     assert named in f.why
 
 
+VAR_ACL = 'variable "acl" {}\n' + ACL % "${var.acl}"
+HELD = "held in a variable"
+
+
 @pytest.mark.parametrize(
-    "condition",
+    ("text", "expected", "named"),
     [
-        pytest.param("var.conditions", id="the-whole-condition"),
-        pytest.param("{ StringEquals = local.endpoint_condition }", id="one-operator"),
-        pytest.param('{ IpAddress = { "aws:SourceIp" = var.office_cidrs } }', id="a-value"),
+        pytest.param(BUCKET + VAR_ACL + OFF, (7, "medium"), "acl = var.acl", id="acl"),
+        pytest.param(BUCKET + VAR_ACL, (7, "medium"), "acl = var.acl", id="acl-without-a-block"),
+        pytest.param(
+            BUCKET + _policy("var.readers") + OFF,
+            (6, "medium"),
+            "its Principal (var.readers)",
+            id="principal",
+        ),
+        pytest.param(
+            BUCKET + _policy("{ AWS = local.accounts }") + OFF,
+            (6, "medium"),
+            "its Principal (local.accounts)",
+            id="aws-principal",
+        ),
+        pytest.param(
+            BUCKET + _policy(f'{{ AWS = [var.account, "{ACCOUNT_ARN}"] }}') + OFF,
+            (6, "medium"),
+            "its Principal (var.account)",
+            id="a-principal-among-a-list",
+        ),
+        pytest.param(
+            BUCKET
+            + 'variable "public" {}\n'
+            + ACL % '${var.public ? "public-read-write" : "private"}'
+            + OFF,
+            (7, "medium"),
+            "(an expression not evaluated): if it is public-read-write",
+            id="acl-expression",
+        ),
+        pytest.param(
+            BUCKET + _policy(condition="\n      Condition = var.conditions") + OFF,
+            (6, "medium"),
+            "its Condition (var.conditions)",
+            id="the-whole-condition",
+        ),
+        pytest.param(
+            BUCKET + _policy(condition="\n      Condition = { StringEquals = local.vpce }") + OFF,
+            (6, "medium"),
+            "its Condition (StringEquals = local.vpce)",
+            id="one-operator",
+        ),
+        pytest.param(
+            BUCKET
+            + 'variable "policy" {}\n'
+            + ACL.replace("acl ", "policy").replace('"%s"', "var.policy").replace("_acl", "_policy")
+            + OFF,
+            (7, "medium"),
+            "its policy (var.policy)",
+            id="the-whole-policy",
+        ),
+        pytest.param(
+            BUCKET + DOCUMENT % ("", "AWS", "var.readers") + OFF,
+            (6, "medium"),
+            "its principals (var.readers) in data.aws_iam_policy_document.cases",
+            id="document-principals",
+        ),
+        pytest.param(
+            BUCKET + DOCUMENT % (CONDITION.replace('"aws:SourceIp"', "var.key"), "*", '"*"') + OFF,
+            (6, "medium"),
+            "its condition (var.key) in data.aws_iam_policy_document.cases",
+            id="document-condition",
+        ),
     ],
 )
-def test_a_condition_written_elsewhere_is_not_taken_for_none(files: Files, condition: str) -> None:
-    # Only a condition written out is judged; one held in a variable cannot be, and is taken
-    # to restrict (as any condition was before), not reported as public.
-    files.add("main.tf", BUCKET + _policy(condition=f"\n      Condition = {condition}") + OFF)
+def test_a_value_held_in_a_variable_may_be_public_and_is_said_so(
+    files: Files, text: str, expected: tuple[int, str], named: str
+) -> None:
+    # A public-read ACL, a Principal '*' or a condition held in a variable nobody set was
+    # passed silently (a condition was taken to restrict): it is one low-confidence finding
+    # naming what could not be read, never above medium.
+    files.add("main.tf", text)
+    (f,) = files.lint()
+    assert ((f.line, f.severity.label), f.confidence) == (expected, Confidence.LOW)
+    assert named in f.why
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(BUCKET + VAR_ACL + ON, id="acl-stopped-by-the-access-block"),
+        pytest.param(
+            BUCKET + VAR_ACL.replace("{}", '{\n  default = "private"\n}') + OFF,
+            id="acl-private-by-default",
+        ),
+        pytest.param(
+            BUCKET
+            + _policy('{ AWS = ["' + ACCOUNT_ARN + '"] }', "\n      Condition = var.c")
+            + OFF,
+            id="condition-on-one-account",
+        ),
+        pytest.param(
+            BUCKET
+            + _policy(condition='\n      Condition = { IpAddress = { "aws:SourceIp" = var.ips } }')
+            + OFF,
+            id="a-fixed-key-whose-value-is-a-variable",
+        ),
+        pytest.param(
+            BUCKET
+            + _policy(
+                "var.readers",
+                '\n      Condition = { StringEquals = { "aws:SourceVpce" = "vpce-1a2b" } }',
+            )
+            + OFF,
+            id="principal-with-a-written-condition",
+        ),
+        pytest.param(
+            BUCKET + DOCUMENT % (CONDITION, "AWS", "var.readers") + OFF,
+            id="document-principals-with-a-condition",
+        ),
+    ],
+)
+def test_a_value_held_in_a_variable_that_cannot_open_it_is_not_reported(
+    files: Files, text: str
+) -> None:
+    files.add("main.tf", text)
     assert files.lint() == []
-    document = CONDITION.replace('"aws:SourceIp"', "var.condition_key")
-    files.add("main.tf", BUCKET + DOCUMENT % (document, "*", '"*"') + OFF)
-    assert files.lint() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "named_only"),
+    [
+        pytest.param("terraform.tfvars", 'acl = "public-read"\n', False, id="tfvars"),
+        pytest.param("prod.auto.tfvars.json", '{"acl": "public-read"}', False, id="auto-json"),
+        pytest.param("terraform.tfvars.json", '{"acl": "public-read"}', False, id="json"),
+        pytest.param("terraform.tfvars", 'acl = "public-read"\n', True, id="beside-a-named-file"),
+    ],
+)
+def test_a_public_acl_given_in_tfvars_is_found_with_high_confidence(
+    files: Files, name: str, text: str, named_only: bool
+) -> None:
+    # terraform.tfvars.json and *.auto.tfvars.json (which Terraform reads as it reads
+    # terraform.tfvars) were not read, nor any tfvars beside a .tf file named on its own.
+    main = files.add("main.tf", BUCKET + VAR_ACL + OFF)
+    files.add(name, text)
+    found = lint_paths([main] if named_only else [files.root], root=files.root).findings
+    assert [(f.line, f.severity.label, f.confidence) for f in found] == [
+        (7, "high", Confidence.HIGH)
+    ]
+    files.add(name, text.replace("public-read", "private"))
+    assert lint_paths([main] if named_only else [files.root], root=files.root).findings == []
+
+
+def test_a_tfvars_beside_a_named_file_that_does_not_parse_is_listed_as_skipped(
+    files: Files,
+) -> None:
+    main = files.add("main.tf", BUCKET + VAR_ACL + OFF)
+    files.add("terraform.tfvars", "acl = = \n")
+    result = lint_paths([main], root=files.root)
+    assert [s.path for s in result.skipped] == ["terraform.tfvars"]
+    assert [f.confidence for f in result.findings] == [Confidence.LOW]
+
+
+def test_a_resource_with_two_unknown_values_is_one_finding(files: Files) -> None:
+    legacy = (
+        'variable "acl" {}\nvariable "policy" {}\n'
+        'resource "aws_s3_bucket" "old" {\n  bucket = "x"\n  acl    = var.acl\n'
+        "  policy = var.policy\n}\n"
+    )
+    files.add("main.tf", legacy)
+    (f,) = files.lint()
+    assert (f.line, f.confidence) == (5, Confidence.LOW)
+    files.add("main.tf", legacy.replace("var.acl", '"public-read"'))
+    (f,) = files.lint()  # the public ACL, not also a note for the policy
+    assert (f.line, f.confidence) == (5, Confidence.HIGH)
 
 
 @pytest.mark.parametrize(
@@ -967,3 +1123,56 @@ def test_a_wildcard_within_one_owner_keeps_a_policy_private(
     condition = f'\n      Condition = {{ StringLike = {{ "{key}" = "{value}" }} }}'
     files.add("main.tf", BUCKET + _policy(condition=condition) + OFF)
     assert files.lint() == []
+
+
+OBJECT = """resource "%s" "report" {
+  bucket = aws_s3_bucket.cases.id
+  key    = "report.csv"
+  acl    = "%s"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_object", "public-read") + OFF, [(7, "high")], id="obj"
+        ),
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_object", "public-read-write") + OFF,
+            [(7, "high")],
+            id="read-write",
+        ),
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_bucket_object", "public-read") + OFF,
+            [(7, "high")],
+            id="the-older-resource",
+        ),
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_object", "public-read"), [(7, "medium")], id="no-block"
+        ),
+        pytest.param(BUCKET + OBJECT % ("aws_s3_object", "public-read") + ON, [], id="blocked"),
+        pytest.param(
+            BUCKET
+            + OBJECT % ("aws_s3_object", "public-read")
+            + OWNERSHIP % ("aws_s3_bucket.cases.id", "BucketOwnerEnforced"),
+            [],
+            id="acls-disabled",
+        ),
+        pytest.param(BUCKET + OBJECT % ("aws_s3_object", "private") + OFF, [], id="private"),
+        pytest.param(
+            BUCKET + OBJECT % ("aws_s3_object", "bucket-owner-full-control") + OFF,
+            [],
+            id="owner-full-control",
+        ),
+    ],
+)
+def test_an_object_with_a_public_acl_is_found(
+    files: Files, text: str, expected: list[tuple[int, str]]
+) -> None:
+    # An object's canned ACL opens the object as a bucket's opens the bucket, and the same
+    # access block or BucketOwnerEnforced stops it; it was not read at all.
+    files.add("main.tf", text)
+    assert files.lines() == expected
+    assert all("anyone reads the object" in f.why for f in files.lint())

@@ -252,3 +252,20 @@ def test_references_to_other_resources_are_internal_addresses(
         f'    to_port = 5432\n    protocol = "tcp"\n    cidr_blocks = {cidrs}\n  }}\n}}\n',
     )
     assert [(f.line, f.severity.label) for f in files.lint()] == expected
+
+
+@pytest.mark.parametrize(
+    ("meta", "reported"),
+    [
+        pytest.param("count = 0", False, id="count-0"),
+        pytest.param("for_each = {}", False, id="for-each-empty"),
+        pytest.param("count = 1", True, id="count-1"),
+        pytest.param("count = var.enabled ? 1 : 0", True, id="count-unknown"),
+    ],
+)
+def test_a_network_rule_created_zero_times_is_not_reported(
+    files: Files, meta: str, reported: bool
+) -> None:
+    # A rule with count = 0 admits nobody; it was reported as if it existed.
+    files.add("main.tf", _az().replace("  name ", f"  {meta}\n  name ", 1))
+    assert len(files.lint()) == reported

@@ -4,6 +4,7 @@ counts, and a module that cannot be read is named in the finding."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +117,12 @@ def test_a_module_bucket_is_stopped_by_the_roots_account_block(files: Files) -> 
     [
         pytest.param(
             "terraform-aws-modules/s3-bucket/aws",
-            "module.bpa (source 'terraform-aws-modules/s3-bucket/aws', not a local folder)",
+            "module.bpa (source 'terraform-aws-modules/s3-bucket/aws', not a local folder",
             id="registry",
         ),
         pytest.param(
             "git::https://example.net/bpa.git",
-            "module.bpa (source 'git::https://example.net/bpa.git', not a local folder)",
+            "module.bpa (source 'git::https://example.net/bpa.git', not a local folder",
             id="git",
         ),
         pytest.param(
@@ -131,7 +132,7 @@ def test_a_module_bucket_is_stopped_by_the_roots_account_block(files: Files) -> 
         ),
         pytest.param(
             "./modules/bpa\\u0000",  # a NUL byte raised ValueError: the whole lint stopped
-            "module.bpa (source './modules/bpa\\x00', not a local folder)",
+            "module.bpa (source './modules/bpa\\x00', not a local folder",
             id="nul-byte",
         ),
     ],
@@ -142,7 +143,8 @@ def test_a_module_that_cannot_be_read_is_named_in_the_finding(
     files.add("main.tf", ROOT % (source, "aws_s3_bucket.cases.id"))
     (f,) = files.lint()
     assert (f.line, f.severity.label, f.confidence) == (6, "medium", Confidence.LOW)
-    assert f"{named} could not be read" in f.why
+    assert named in f.why
+    assert "could not be read" in f.why
 
 
 def test_a_module_that_calls_itself_is_no_endless_loop(files: Files) -> None:
@@ -382,3 +384,124 @@ def test_a_linted_module_with_one_broken_file_keeps_its_other_files(files: Files
         Confidence.LOW,
     )
     assert "module.site (source './modules/site': invalid HCL" in bucket.why
+
+
+@pytest.mark.parametrize(
+    ("meta", "created"),
+    [
+        pytest.param("count = 0", False, id="count-0"),
+        pytest.param('count = "0"', False, id="count-0-as-text"),
+        pytest.param("for_each = {}", False, id="for-each-empty-map"),
+        pytest.param("for_each = []", False, id="for-each-empty-list"),
+        pytest.param("count = var.n", False, id="count-0-by-default"),
+        pytest.param("count = 1", True, id="count-1"),
+        pytest.param("for_each = var.sites", True, id="for-each-unknown"),
+        pytest.param('for_each = { a = "x" }', True, id="for-each-one"),
+    ],
+)
+def test_a_module_or_resource_created_zero_times_is_not_judged(
+    files: Files, meta: str, created: bool
+) -> None:
+    # count = 0 and an empty for_each were judged as if created: a public ACL that is never
+    # applied was reported, and an access block that does not exist stopped a public bucket.
+    head = 'variable "n" {\n  default = 0\n}\nvariable "sites" {}\n'
+    call = 'module "site" {\n  source = "./modules/site"\n  acl = "public-read"\n  %s\n}\n'
+    files.add("main.tf", head + call % meta)
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    assert [f.subject for f in files.lint()] == (
+        ["module.site.aws_s3_bucket_acl.this"] if created else []
+    )
+    files.add(
+        "main.tf", head + BUCKET_ACL_ROOT.replace('"public-read"\n', f'"public-read"\n  {meta}\n')
+    )
+    assert len(files.lint()) == created
+    block = BLOCK_MODULE.replace('variable "bucket" {}\n', "") % {"on": "true"}
+    block = block.replace("var.bucket", "aws_s3_bucket.cases.id").replace("}\n", f"  {meta}\n}}\n")
+    files.add("main.tf", head + BUCKET_ACL_ROOT + block)
+    assert len(files.lint()) == (not created)  # an access block not created stops nothing
+
+
+@pytest.mark.parametrize(
+    ("linted", "shown"),
+    [
+        pytest.param("envs/prod", "../../modules/site/main.tf", id="outside-the-root"),
+        pytest.param(".", "modules/site/main.tf", id="under-the-root"),
+    ],
+)
+def test_a_module_folder_beyond_the_linted_paths_is_shown_relative_to_the_root(
+    files: Files, linted: str, shown: str
+) -> None:
+    # A module folder outside the root was reported by its absolute path (the machine's
+    # layout, not the repository's), unlike every other finding.
+    call = 'module "site" {\n  source = "../../modules/site"\n  acl = "public-read"\n}\n'
+    files.add("envs/prod/main.tf", call)
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    top = files.root / linted
+    found = lint_paths([files.root / "envs" / "prod"], root=top).findings
+    assert [(f.path, f.line) for f in found] == [(shown, 9)]
+
+
+REGISTRY_CALL = """module "site" {
+  source  = "terraform-aws-modules/s3-bucket/aws"
+  version = "3.15.1"
+  acl     = "public-read"
+}
+"""
+
+
+def _manifest(files: Files, *entries: tuple[str, str]) -> None:
+    modules = [{"Key": "", "Source": "", "Dir": "."}]
+    modules += [{"Key": k, "Source": "registry.terraform.io/x/y/aws", "Dir": d} for k, d in entries]
+    files.add(".terraform/modules/modules.json", json.dumps({"Modules": modules}))
+
+
+def test_a_registry_module_downloaded_by_terraform_init_is_read(files: Files) -> None:
+    # Registry and git modules were always named as unreadable, though terraform init had put
+    # them in .terraform/modules: a public ACL in one was never seen.
+    files.add("main.tf", REGISTRY_CALL)
+    files.add(".terraform/modules/site/main.tf", CHILD_BUCKET)
+    _manifest(files, ("site", ".terraform/modules/site"))
+    (f,) = files.lint()
+    assert (f.path, f.line, f.subject, f.confidence) == (
+        ".terraform/modules/site/main.tf",
+        9,
+        "module.site.aws_s3_bucket_acl.this",
+        Confidence.HIGH,
+    )
+
+
+def test_a_module_a_downloaded_module_calls_is_found_by_its_key(files: Files) -> None:
+    files.add("main.tf", REGISTRY_CALL.replace('  acl     = "public-read"\n', ""))
+    inner = 'module "inner" {\n  source = "git::https://example.net/inner.git"\n'
+    files.add(".terraform/modules/site/main.tf", inner + '  acl = "public-read"\n}\n')
+    files.add(".terraform/modules/site.inner/main.tf", CHILD_BUCKET)
+    _manifest(
+        files, ("site", ".terraform/modules/site"), ("site.inner", ".terraform/modules/site.inner")
+    )
+    (f,) = files.lint()
+    assert (f.path, f.subject) == (
+        ".terraform/modules/site.inner/main.tf",
+        "module.site.module.inner.aws_s3_bucket_acl.this",
+    )
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        pytest.param(None, id="no-manifest"),
+        pytest.param([("other", ".terraform/modules/site")], id="another-key"),
+        pytest.param([("site", "modules/site")], id="a-folder-outside-terraform-modules"),
+        pytest.param([("site", "../../../etc")], id="a-folder-outside-the-tree"),
+    ],
+)
+def test_a_registry_module_not_downloaded_is_still_named(
+    files: Files, entries: list[tuple[str, str]] | None
+) -> None:
+    files.add("main.tf", BUCKET_ACL_ROOT + REGISTRY_CALL)
+    files.add(".terraform/modules/site/main.tf", CHILD_BUCKET)
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    if entries is not None:
+        _manifest(files, *entries)
+    (f,) = files.lint()
+    assert (f.path, f.line, f.confidence) == ("main.tf", 6, Confidence.LOW)
+    assert "module.site (source 'terraform-aws-modules/s3-bucket/aws'" in f.why

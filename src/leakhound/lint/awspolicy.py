@@ -43,6 +43,8 @@ _BARE = re.compile(r"""[^,}\]\n]*""")
 # One key of an object (a condition operator, StringEquals, ForAnyValue:StringLike…, or a
 # condition key, aws:SourceIp), up to its value.
 _KEY = re.compile(r"""["']?([\w:-]+)["']?\s*[=:]\s*""")
+# A string that is one interpolation and nothing else.
+_WHOLE_INTERPOLATION = re.compile(r"""["']\$\{([^"'{}]*)\}["']""")
 _STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
 
 
@@ -69,18 +71,36 @@ def _is_star(value: str) -> bool:
     return any((a or b) == "*" for a, b in _STRING.findall(value))
 
 
-def _principal_any(statement: str) -> bool:
+def _principal_any(statement: str) -> bool | str:
     """Whether a statement's Principal is everyone: "*", {"AWS": "*"} or an AWS list holding
-    "*" beside accounts (one "*" is enough: the others add nothing), or a NotPrincipal."""
+    "*" beside accounts (one "*" is enough: the others add nothing), or a NotPrincipal; the
+    expression when it is not written out here (Principal = var.principal, {AWS = local.ids})."""
     m = _PRINCIPAL.search(statement)
     if not m:
         # Allow with NotPrincipal: everyone but those named.
         return _NOT_PRINCIPAL.search(statement) is not None
-    value = _span(statement, m.end())
+    value = _value(statement, m.end())
     if not value.startswith("{"):
-        return _is_star(value)
+        return _is_star(value) or _expression(value)
     aws = _AWS_KEY.search(value)
-    return aws is not None and _is_star(_span(value, aws.end()))
+    if aws is None:
+        return False
+    ids = _value(value, aws.end())
+    return _is_star(ids) or _expression(ids)
+
+
+def _expression(value: str) -> bool | str:
+    """A value that is an expression (a reference, a function call), not written out: its
+    text; False for a literal."""
+    value = value.strip()
+    if value and value[0] not in "{[\"'":
+        return value
+    if value.startswith("["):  # [var.account, "arn:…"]: a reference among the items
+        bare = [i.strip() for i in value[1:-1].split(",") if i.strip()[:1] not in ("", '"', "'")]
+        if bare:
+            return ", ".join(bare)
+    whole = _WHOLE_INTERPOLATION.search(value)  # "${var.principal}" in a heredoc's JSON
+    return whole.group(1) if whole else False
 
 
 def _statements(text: str) -> list[str]:
@@ -150,29 +170,50 @@ def _entries(obj: str) -> list[tuple[str, str]]:
     return out
 
 
-def _restricted(statement: str) -> bool:
-    """Whether a statement's Condition holds one condition that ``restricts``; a condition
-    not written out here (Condition = var.x, StringEquals = local.y) is taken to restrict, as
-    it cannot be judged."""
+def _restricted(statement: str) -> bool | str:
+    """Whether a statement's Condition holds one condition that ``restricts``; the expression
+    of a condition not written out here (Condition = var.x, StringEquals = local.y) when none
+    that is written out restricts (it cannot be judged)."""
     m = _CONDITION.search(statement)
     if m is None:
         return False
     block = _value(statement, m.end())
     if not block.startswith("{"):
-        return True
+        return block.strip() or True
+    unknown: list[str] = []
     for operator, body in _entries(block):
         if not body.startswith("{"):
-            return True
+            unknown.append(f"{operator} = {body.strip()}")
+            continue
         for key, value in _entries(body):
             values = [a or b for a, b in _STRING.findall(value)]
             if restricts(operator, key, values):
                 return True
-    return False
+    return ", ".join(unknown) or False
 
 
 def public_policy(text: str) -> bool:
     """Whether one statement allows Principal '*' with no condition that ties it to fixed
     sources or principals."""
     return any(
-        _ALLOW.search(st) and _principal_any(st) and not _restricted(st) for st in _statements(text)
+        _ALLOW.search(st) and _principal_any(st) is True and _restricted(st) is False
+        for st in _statements(text)
     )
+
+
+def doubtful_policy(text: str) -> str:
+    """Why one Allow statement may be public though it cannot be told here: its Principal or
+    its Condition is an expression (a variable), not written out; "" when none is."""
+    for st in _statements(text):
+        if not _ALLOW.search(st):
+            continue
+        principal, condition = _principal_any(st), _restricted(st)
+        if principal is False or condition is True or (principal, condition) == (True, False):
+            continue
+        parts = []
+        if isinstance(principal, str):
+            parts.append(f"its Principal ({principal})")
+        if isinstance(condition, str):
+            parts.append(f"its Condition ({condition})")
+        return f"{' and '.join(parts)} {'is' if len(parts) == 1 else 'are'} not written out here"
+    return ""

@@ -1,7 +1,8 @@
-"""Terraform buckets and blob containers readable by anyone (LH121): S3 ACLs and policies, Azure
-containers, GCS ACLs and IAM members, each judged against what stops it anywhere in its module
-tree (S3 Block Public Access, ACLs disabled by BucketOwnerEnforced or uniform bucket-level
-access, GCS public access prevention, an Azure account that allows no public container).
+"""Terraform buckets and blob containers readable by anyone (LH121): S3 ACLs (of buckets and of
+objects) and policies, Azure containers, GCS ACLs and IAM members, each judged against what
+stops it anywhere in its module tree (S3 Block Public Access, ACLs disabled by
+BucketOwnerEnforced or uniform bucket-level access, GCS public access prevention, an Azure
+account that allows no public container).
 Whether an S3 policy's text is public is ``awspolicy``'s.
 """
 
@@ -12,19 +13,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .awspolicy import public_policy, restricts
+from .awspolicy import doubtful_policy, public_policy, restricts
 from .model import BUCKET_PUBLIC, Confidence, Finding, Severity
 from .network import Unresolved
-from .terraform import Block, _as_block, _items, _lower
+from .terraform import Block, _as_block, _items, _lower, not_created
 from .tfmodules import Instance, Tree
 
-# S3 canned ACLs that open a bucket, to whom and for what (authenticated-read: any of the
-# millions of AWS accounts, which AWS counts as public too).
+# S3 canned ACLs that open a bucket or an object, to whom and for what on each
+# (authenticated-read: any of the millions of AWS accounts, which AWS counts as public too; an
+# object's WRITE grant lets nobody change it, so public-read-write reads it as public-read).
 _PUBLIC_ACLS = {
-    "public-read": ("anyone", "lists and reads the bucket"),
-    "public-read-write": ("anyone", "lists, reads and writes the bucket"),
-    "authenticated-read": ("anyone with an AWS account", "lists and reads the bucket"),
+    "public-read": ("anyone", "lists and reads the bucket", "reads the object"),
+    "public-read-write": ("anyone", "lists, reads and writes the bucket", "reads the object"),
+    "authenticated-read": (
+        "anyone with an AWS account",
+        "lists and reads the bucket",
+        "reads the object",
+    ),
 }
+# Resources that hold one S3 object (aws_s3_bucket_object before AWS provider 4.0).
+_S3_OBJECTS = {"aws_s3_object", "aws_s3_bucket_object"}
 # The grantee groups of an explicit S3 grant (http://acs.amazonaws.com/groups/global/AllUsers).
 _S3_GROUPS = {"allusers": "anyone", "authenticatedusers": "anyone with an AWS account"}
 _S3_PERMISSIONS = {
@@ -50,9 +58,15 @@ _POLICY_WHY = (
     "its policy allows Principal '*' with no condition that ties it to fixed sources or "
     "principals: anyone reads what it allows"
 )
+_POLICY_DOUBT = (
+    "if it allows Principal '*' with no condition that ties it to fixed sources or "
+    "principals, anyone reads what it allows"
+)
 _QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
 _GCS_POLICY_REF = re.compile(r"data\.google_iam_policy\.([\w-]+)\.policy_data")
+_BARE_REF = re.compile(r"^\$\{\s*((?:var|local)\.[\w-]+)\s*\}$")
+_BARE_NAME = re.compile(r"(?:var|local)\.[\w-]+")
 _EACH = re.compile(r"^\$\{\s*each\.(?:key|value)\b")
 # What a resource's reference to a bucket or account looks like, by kind.
 _REFS = {
@@ -85,6 +99,7 @@ class _Grant:
     subject: str
     why: str
     store: str
+    doubt: bool = False  # may be public: a value it turns on is not known here
 
 
 @dataclass
@@ -99,6 +114,7 @@ class _Tree:
     private_accounts: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)  # name key -> reference key
     public_documents: set[str] = field(default_factory=set)  # aws_iam_policy_document names
+    doubtful_documents: dict[str, str] = field(default_factory=dict)  # name: what is not known
     unknown_s3: list[str] = field(default_factory=list)  # stoppers of a bucket not known here
     gcs_documents: dict[str, str] = field(default_factory=dict)  # google_iam_policy: grants
 
@@ -108,15 +124,24 @@ class _Tree:
         if expr is not None:
             self.unknown_s3.append(f"{subject} ({expr})")
 
-    def public(self, inst: Instance, policy: Any) -> bool:
+    def public(self, inst: Instance, policy: Any) -> tuple[bool, str]:
         """Whether a policy (its text, an aws_iam_policy_document's .json, or the file a
-        ``file``/``templatefile`` reads) is public."""
+        ``file``/``templatefile`` reads) is public, and, when it is not known to be, what
+        could not be read that may make it so ("" when nothing)."""
         inst, policy = inst.origin(policy)
+        bare = _BARE_REF.match(str(policy).strip())
+        if isinstance(policy, Unresolved) or bare:
+            expr = policy.expr if isinstance(policy, Unresolved) else bare.group(1) if bare else ""
+            return False, f"its policy ({expr}) is not known here"
         doc = _DOCUMENT_REF.search(str(policy))
         if doc:
-            return f"{inst.prefix}{doc.group(1)}" in self.public_documents
-        text = inst.read_file(policy)
-        return public_policy(str(policy or "") if text is None else text)
+            name = f"{inst.prefix}{doc.group(1)}"
+            return name in self.public_documents, self.doubtful_documents.get(name, "")
+        read = inst.read_file(policy)
+        text = str(policy or "") if read is None else read
+        if public_policy(text):
+            return True, ""
+        return False, doubtful_policy(text)
 
     def gcs_bindings(self, inst: Instance, policy: Any) -> str:
         """The public bindings of a bucket's whole IAM policy (a data.google_iam_policy's
@@ -156,25 +181,33 @@ class _Tree:
         subject = f"{inst.prefix}{kind}.{name}"
         r = inst.scope.resolve
 
-        def grant(what: str, key: str, line: int, why: str, store: str) -> None:
+        def grant(
+            what: str, key: str, line: int, why: str, store: str, doubt: bool = False
+        ) -> None:
             if report:
-                self.grants.append(_Grant(what, key, path, line, subject, why, store))
+                self.grants.append(_Grant(what, key, path, line, subject, why, store, doubt))
 
-        if kind in ("aws_s3_bucket_acl", "aws_s3_bucket"):
-            acl = _lower(r(res.get("acl")))
+        def policy(key: str) -> None:
+            public, doubt = self.public(inst, res.get("policy"))
+            line = res.line_of("policy")
+            if public:
+                grant("s3-policy", key, line, _POLICY_WHY, "S3")
+            elif doubt:
+                grant("s3-policy", key, line, f"{doubt}: {_POLICY_DOUBT}", "S3", doubt=True)
+
+        if kind in ("aws_s3_bucket_acl", "aws_s3_bucket", *_S3_OBJECTS):
             own = f"s3:ref:{inst.prefix}{name}"
             key = own if kind == "aws_s3_bucket" else self.key(inst, "s3", res.get("bucket"), res)
-            if isinstance(acl, str) and acl in _PUBLIC_ACLS:
-                who, what = _PUBLIC_ACLS[acl]
-                grant("s3-acl", key, res.line_of("acl"), f"acl = {acl}: {who} {what}", "S3")
+            acl = _acl(r(res.get("acl")), kind in _S3_OBJECTS)
+            if acl is not None:
+                why, doubt = acl
+                grant("s3-acl", key, res.line_of("acl"), why, "S3", doubt)
             for line, why in _s3_grants(res, r):
                 grant("s3-acl", key, line, why, "S3")
-            if kind == "aws_s3_bucket" and self.public(inst, res.get("policy")):
-                grant("s3-policy", own, res.line_of("policy"), _POLICY_WHY, "S3")
+            if kind == "aws_s3_bucket":
+                policy(own)
         elif kind == "aws_s3_bucket_policy":
-            if self.public(inst, res.get("policy")):
-                key = self.key(inst, "s3", res.get("bucket"), res)
-                grant("s3-policy", key, res.line_of("policy"), _POLICY_WHY, "S3")
+            policy(self.key(inst, "s3", res.get("bucket"), res))
         elif kind in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
             settings = {k: r(res.get(k)) is True for k in _BLOCK_KEYS}
             if kind == "aws_s3_account_public_access_block":
@@ -270,56 +303,64 @@ class _Tree:
         grant("gcs-acl", key, line, why, "Google Cloud Storage")
 
     def findings(self, unread: list[str]) -> list[Finding]:
-        """The grants nothing in the tree stops."""
-        out: list[Finding] = []
-        for g in self.grants:
-            key = g.key
-            severity, why, confidence = Severity.HIGH, g.why, Confidence.HIGH
-            if g.kind in ("s3-acl", "s3-policy"):
-                blocker = self._s3_block(key)
-                keys = ("block_public_acls", "ignore_public_acls")
-                if g.kind == "s3-policy":
-                    keys = ("block_public_policy", "restrict_public_buckets")
-                if blocker and any(blocker[k] for k in keys):
-                    continue
-                if g.kind == "s3-acl" and key in self.acls_disabled:
-                    continue  # BucketOwnerEnforced: AWS refuses any ACL but the owner's
-                notes = self._s3_unknowns(key)
-                if notes:
-                    why += f" ({notes})"
-                    confidence = Confidence.LOW
-                if blocker is None:
-                    severity = Severity.MEDIUM
-                    also = " and disable ACLs" if g.kind == "s3-acl" else ""
-                    why += (
-                        " (no aws_s3_bucket_public_access_block for it here: buckets created "
-                        f"since April 2023 block public access{also} by default, older ones "
-                        "do not)"
-                    )
-            elif g.kind == "azure" and key in self.private_accounts:
-                continue
-            elif g.kind == "gcs-acl" and (key in self.acls_disabled or key in self.gcs_prevented):
-                continue  # uniform bucket-level access: GCS refuses ACLs
-            elif g.kind == "gcs-iam" and key in self.gcs_prevented:
-                continue
-            if unread:
-                why += f" ({'; '.join(unread)} could not be read: it may change this)"
-                confidence = Confidence.LOW
-            line = g.line
-            out.append(
-                Finding(
-                    BUCKET_PUBLIC,
-                    severity,
-                    g.path,
-                    line,
-                    g.store,
-                    g.subject,
-                    why,
-                    BUCKET_PUBLIC.help,
-                    confidence,
-                )
-            )
+        """The grants nothing in the tree stops; of those that only may be public (a value not
+        known here), one per resource and none beside a finding of the same resource."""
+        found = [(g, f) for g in self.grants if (f := self._judge(g, unread)) is not None]
+        out = [f for g, f in found if not g.doubt]
+        seen = {(f.path, f.subject) for f in out}
+        for g, f in found:
+            if g.doubt and (f.path, f.subject) not in seen:
+                seen.add((f.path, f.subject))
+                out.append(f)
         return list(dict.fromkeys(out))
+
+    def _judge(self, g: _Grant, unread: list[str]) -> Finding | None:
+        """A grant's finding, or None when something in the tree stops it."""
+        key = g.key
+        severity, why, confidence = Severity.HIGH, g.why, Confidence.HIGH
+        if g.kind in ("s3-acl", "s3-policy"):
+            blocker = self._s3_block(key)
+            keys = ("block_public_acls", "ignore_public_acls")
+            if g.kind == "s3-policy":
+                keys = ("block_public_policy", "restrict_public_buckets")
+            if blocker and any(blocker[k] for k in keys):
+                return None
+            if g.kind == "s3-acl" and key in self.acls_disabled:
+                return None  # BucketOwnerEnforced: AWS refuses any ACL but the owner's
+            notes = self._s3_unknowns(key)
+            if notes:
+                why += f" ({notes})"
+                confidence = Confidence.LOW
+            if blocker is None:
+                severity = Severity.MEDIUM
+                also = " and disable ACLs" if g.kind == "s3-acl" else ""
+                why += (
+                    " (no aws_s3_bucket_public_access_block for it here: buckets created "
+                    f"since April 2023 block public access{also} by default, older ones "
+                    "do not)"
+                )
+        elif g.kind == "azure" and key in self.private_accounts:
+            return None
+        elif g.kind == "gcs-acl" and (key in self.acls_disabled or key in self.gcs_prevented):
+            return None  # uniform bucket-level access: GCS refuses ACLs
+        elif g.kind == "gcs-iam" and key in self.gcs_prevented:
+            return None
+        if unread:
+            why += f" ({'; '.join(unread)} could not be read: it may change this)"
+            confidence = Confidence.LOW
+        if g.doubt:  # it may be public, not seen to be: never more than medium
+            severity, confidence = min(severity, Severity.MEDIUM), Confidence.LOW
+        return Finding(
+            BUCKET_PUBLIC,
+            severity,
+            g.path,
+            g.line,
+            g.store,
+            g.subject,
+            why,
+            BUCKET_PUBLIC.help,
+            confidence,
+        )
 
     def _s3_unknowns(self, key: str) -> str:
         """What could not be matched around a reported S3 grant: stoppers of a bucket not known
@@ -354,6 +395,27 @@ def _unknown(key: str) -> str | None:
     return key.split(":unknown:", 1)[1] if ":unknown:" in key else None
 
 
+def _acl(acl: Any, obj: bool) -> tuple[str, bool] | None:
+    """(why, only may be) for a canned S3 ACL of a bucket or, ``obj``, an object: public, or
+    not known here (a variable nobody set, an expression); None when it is private."""
+    if isinstance(acl, Unresolved):
+        # An expression may name the public ACL it can take (var.public ? "public-read" : …).
+        named = [a for a in _PUBLIC_ACLS if f'"{a}"' in acl.expr.lower()] or ["public-read"]
+        who, on_bucket, on_object = _PUBLIC_ACLS[named[0]]
+        unset = "no default, tfvars value or argument sets it"
+        why = (
+            f"acl = {acl.expr} is not known here "
+            f"({unset if _BARE_NAME.fullmatch(acl.expr) else 'an expression not evaluated'}): "
+            f"if it is {named[0]}, {who} {on_object if obj else on_bucket}"
+        )
+        return why, True
+    acl = _lower(acl)
+    if not isinstance(acl, str) or acl not in _PUBLIC_ACLS:
+        return None
+    who, on_bucket, on_object = _PUBLIC_ACLS[acl]
+    return f"acl = {acl}: {who} {on_object if obj else on_bucket}", False
+
+
 def _nested(res: Block, name: str) -> list[Block]:
     """Nested blocks ``name`` of a resource, written as blocks or (JSON, attribute syntax) as
     objects."""
@@ -382,31 +444,50 @@ def _s3_grants(res: Block, r: Callable[[Any], Any]) -> list[tuple[int, str]]:
     return out
 
 
-def _document_public(inst: Instance, doc: Block) -> bool:
+def _document_public(inst: Instance, doc: Block) -> bool | str:
     """Whether an ``aws_iam_policy_document`` has an Allow statement (the default effect) whose
     principals are everyone (type "*", "AWS" with "*" among the identifiers, or
-    not_principals) and no condition block that ties it to fixed sources or principals."""
+    not_principals) and no condition block that ties it to fixed sources or principals; else
+    what is not known here (identifiers, a condition's test or key held in a variable) that
+    may make one so, or False."""
     r = inst.scope.resolve
+    doubts: list[str] = []
     for st in doc.children("statement"):
-        if str(r(st.get("effect", "Allow"))) != "Allow" or any(
-            _condition_restricts(inst, c) for c in st.children("condition")
-        ):
+        conditions = [_condition_restricts(inst, c) for c in st.children("condition")]
+        if str(r(st.get("effect", "Allow"))) != "Allow" or True in conditions:
             continue
-        if st.children("not_principals"):
-            return True  # an Allow to everyone but those named
+        condition = [c for c in conditions if isinstance(c, str)]
+        principal = bool(st.children("not_principals"))  # an Allow to everyone but those named
+        held: list[str] = []  # principals held in a variable
         for p in st.children("principals"):
-            ids = _items(r(p.get("identifiers")))
-            if r(p.get("type")) in ("*", "AWS") and "*" in ids:
-                return True
-    return False
+            kind, ids = r(p.get("type")), _items(r(p.get("identifiers")))
+            if kind in ("*", "AWS") and "*" in ids:
+                principal = True
+            elif isinstance(kind, Unresolved) or kind in ("*", "AWS"):
+                held += [i.expr for i in ids if isinstance(i, Unresolved)]
+                held += [kind.expr] if isinstance(kind, Unresolved) else []
+        if principal and not condition:
+            return True
+        if (principal or held) and (held or condition):
+            parts = [f"its principals ({', '.join(held)})"] if held else []
+            parts += [f"its condition ({', '.join(condition)})"] if condition else []
+            doubts.append(f"{' and '.join(parts)} in {_doc_name(doc)} not known here")
+    return doubts[0] if doubts else False
 
 
-def _condition_restricts(inst: Instance, condition: Block) -> bool:
+def _doc_name(doc: Block) -> str:
+    return f"data.aws_iam_policy_document.{doc.labels[1]}"
+
+
+def _condition_restricts(inst: Instance, condition: Block) -> bool | str:
     """Whether a policy document's condition block ties its statement to fixed sources or
-    principals; one whose test or variable is not known here is taken to (it cannot be
-    judged)."""
+    principals; the expression of its test or variable when that is not known here (it cannot
+    be judged)."""
     r = inst.scope.resolve
     test, variable = r(condition.get("test")), r(condition.get("variable"))
+    unknown = [v.expr for v in (test, variable) if isinstance(v, Unresolved)]
+    if unknown:
+        return ", ".join(unknown)
     if not isinstance(test, str) or not isinstance(variable, str):
         return True
     return restricts(test, variable, _items(r(condition.get("values"))))
@@ -446,11 +527,16 @@ def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
     for inst in tree.instances:
         for root in inst.files.values():
             for res in root.blocks:
+                if not_created(res, inst.scope):
+                    continue  # count = 0, for_each = {}: neither grants nor stops anything
                 is_document = res.type == "data" and res.labels[:1] == ["aws_iam_policy_document"]
                 if is_document and len(res.labels) > 1:
                     documents.append((inst, res))
-                    if _document_public(inst, res):
+                    public = _document_public(inst, res)
+                    if public is True:
                         state.public_documents.add(f"{inst.prefix}{res.labels[1]}")
+                    elif public:
+                        state.doubtful_documents[f"{inst.prefix}{res.labels[1]}"] = public
                 is_gcs = res.type == "data" and res.labels[:1] == ["google_iam_policy"]
                 if is_gcs and len(res.labels) > 1 and (found := _gcs_document(inst, res)):
                     state.gcs_documents[f"{inst.prefix}{res.labels[1]}"] = found
@@ -462,6 +548,10 @@ def lint(tree: Tree, display: dict[Any, str]) -> list[Finding]:
     for inst in tree.instances:
         for fpath, root in inst.files.items():
             for res in root.blocks:
-                if res.type == "resource" and len(res.labels) > 1:
+                if (
+                    res.type == "resource"
+                    and len(res.labels) > 1
+                    and not not_created(res, inst.scope)
+                ):
                     state.read(inst, display[fpath], res, fpath not in inst.context)
     return state.findings(tree.unread)

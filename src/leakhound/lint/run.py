@@ -65,8 +65,8 @@ def kind_of(path: Path) -> str | None:
         return "compose"
     if name.endswith(".tf"):
         return "terraform"
-    if name == "terraform.tfvars" or name.endswith(".auto.tfvars"):
-        return "tfvars"
+    if re.fullmatch(r"(terraform|.*\.auto)\.tfvars(\.json)?", name):
+        return "tfvars"  # the files Terraform itself reads without -var-file
     if name.endswith(".tf.json"):
         return "terraform-json"
     if helm.is_values_file(path):
@@ -99,6 +99,15 @@ class _Run:
         """A path as reported: relative to the root when under it."""
         try:
             return real_path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def show_module(self, path: Path) -> str:
+        """A file of a module folder read beyond the paths linted: relative to the root, by
+        ``../`` when it lies outside the root (which the path then says); absolute only when no
+        relative path leads there (another drive)."""
+        try:
+            return Path(os.path.relpath(real_path(path), self.root)).as_posix()
         except ValueError:
             return str(path)
 
@@ -184,18 +193,40 @@ def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
             run.result.skipped.append(
                 Skipped(run.show(path), "not a configuration leakhound lints")
             )
+    for directory in run.tf:
+        _tfvars_beside(run, directory)
     for directory, files in run.tf.items():
         run.result.findings.extend(
             terraform.lint_module(files, run.tfvars.get(directory, {}), run.display)
         )
     # A module two roots call is judged in each; the same finding at its line is reported once.
-    trees = tfmodules.trees(run.tf, run.tfvars, run.display, run.show)
+    trees = tfmodules.trees(run.tf, run.tfvars, run.display, run.show_module)
     run.result.findings.extend(
         dict.fromkeys(f for t in trees for f in buckets.lint(t, run.display))
     )
     run.result.findings.extend(kubernetes.lint(run.k8s))
     run.result.findings.sort(key=lambda f: (f.path, f.line, f.rule.id))
     return run.result
+
+
+def _tfvars_beside(run: _Run, directory: Path) -> None:
+    """Read the tfvars Terraform reads in a folder whose .tf files were named but not those
+    (``lint infra/main.tf``): their values count; one that cannot be read is listed as skipped."""
+    known = {p.name for p in run.tfvars.get(directory, {})}
+    try:
+        beside = sorted(p for p in directory.iterdir() if p.name not in known)
+    except OSError:
+        return
+    for path in beside:
+        if kind_of(path) != "tfvars" or not path.is_file():
+            continue
+        try:
+            text = decode(path.read_bytes())
+            run.tfvars[directory][path] = terraform.load_tfvars(path.name, text)
+        except OSError as exc:
+            run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
+        except ConfigSyntaxError as exc:
+            run.result.skipped.append(Skipped(run.show(path), exc.reason))
 
 
 def _lint_file(run: _Run, path: Path, kind: str | None, text: str) -> bool:
@@ -232,7 +263,7 @@ def _lint_file(run: _Run, path: Path, kind: str | None, text: str) -> bool:
         run.tf[path.parent][path] = terraform.load(path.name, text)
         run.display[path] = shown
     elif kind == "tfvars":
-        run.tfvars[path.parent][path] = terraform.parse(text)
+        run.tfvars[path.parent][path] = terraform.load_tfvars(path.name, text)
     elif kind == "json" or (kind is None and path.suffix.lower() == ".json"):
         doc = load_json(text)
         if not cloud_rules.is_export(doc):

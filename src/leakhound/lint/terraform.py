@@ -3,9 +3,9 @@ and rules, GCP firewalls that admit the Internet to a data store port (public bu
 ``buckets``'s, judged over a module tree that ``tfmodules`` reads).
 
 Parsed with python-hcl2's grammar (its lark tree keeps every attribute's line). Variables are
-resolved from ``variable`` defaults, ``locals`` and ``terraform.tfvars``/``*.auto.tfvars`` of the
-same directory (one Terraform module); what stays unresolved lowers a finding's confidence and
-is named in it, never passed silently.
+resolved from ``variable`` defaults, ``locals`` and ``terraform.tfvars``/``*.auto.tfvars`` (or
+their ``.json`` forms) of the same directory (one Terraform module); what stays unresolved
+lowers a finding's confidence and is named in it, never passed silently.
 """
 
 from __future__ import annotations
@@ -131,6 +131,17 @@ def load(name: str, text: str) -> Block:
     return from_json(load_json(text)) if name.lower().endswith(".json") else parse(text)
 
 
+def load_tfvars(name: str, text: str) -> Block:
+    """A ``.tfvars`` (HCL) or ``.tfvars.json`` file's text as a root block whose attributes are
+    the variables it sets; ConfigSyntaxError when it does not parse."""
+    if not name.lower().endswith(".json"):
+        return parse(text)
+    doc = load_json(text)
+    if not isinstance(doc, Located):
+        raise ConfigSyntaxError("a .tfvars.json file must be an object", getattr(doc, "line", 1))
+    return Block("", [], doc.line, {str(k): (v, doc.line_of(k)) for k, v in doc.items()})
+
+
 def from_json(doc: Any) -> Block:
     """A ``.tf.json`` document as the same root block ``parse`` gives (lines from the JSON)."""
     root = Block("", [], getattr(doc, "line", 1))
@@ -244,14 +255,27 @@ def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
             elif b.type == "locals":
                 for name, (val, _) in b.attrs.items():
                     scope.values[f"local.{name}"] = val
-    order = sorted(tfvars, key=lambda p: (p.name != "terraform.tfvars", p.name))
+    order = sorted(tfvars, key=lambda p: (not p.name.startswith("terraform.tfvars"), p.name))
     for path in order:
-        # terraform.tfvars first, then *.auto.tfvars in name order: later ones win, as in
-        # Terraform itself.
+        # terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in name order:
+        # later ones win, as in Terraform itself.
         for name, (val, _) in tfvars[path].attrs.items():
             scope.values[f"var.{name}"] = val
             scope.origin[f"var.{name}"] = path.name
     return scope
+
+
+def not_created(block: Block, scope: Scope) -> bool:
+    """Whether a resource, data source or module call is created zero times: ``count = 0``, or
+    ``for_each`` over an empty map or list (written out, or a variable's default)."""
+    if "count" in block.attrs:
+        count = scope.resolve(block.get("count"))
+        if not isinstance(count, bool) and str(count).strip() == "0":
+            return True
+    if "for_each" in block.attrs:
+        each = scope.resolve(block.get("for_each"))
+        return isinstance(each, dict | list) and not each
+    return False
 
 
 def _items(value: Any) -> list[Any]:
@@ -372,7 +396,7 @@ def lint_module(
     for fpath, root in files.items():
         path = display[fpath]
         for res in root.blocks:
-            if res.type != "resource" or len(res.labels) < 2:
+            if res.type != "resource" or len(res.labels) < 2 or not_created(res, m.scope):
                 continue
             kind, name = res.labels[0], res.labels[1]
             subject = f"{kind}.{name}"

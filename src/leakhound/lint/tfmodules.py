@@ -1,13 +1,16 @@
 """Terraform module trees: a root module with the local modules it calls (``module "x" {
 source = "./modules/x" }``), read even when their folder was not linted, each with its variables
 bound to the caller's arguments and its outputs followed back into it, and the files a policy
-is read from (``file("${path.module}/policy.json")``). A module that cannot be read (a registry
-or git source, a missing folder, the calls beyond MAX_INSTANCES) is named, so a finding can say
-what it could not see; the other files of a folder whose files were named count as context.
+is read from (``file("${path.module}/policy.json")``). A registry or git module is read from
+where ``terraform init`` downloaded it (``.terraform/modules/modules.json`` of the root module).
+A module that cannot be read (a registry or git source not downloaded, a missing folder, the
+calls beyond MAX_INSTANCES) is named, so a finding can say what it could not see; the other
+files of a folder whose files were named count as context.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .sources import MAX_BYTES, ConfigSyntaxError, decode, real_path
-from .terraform import Block, Scope, load, module_scope
+from .terraform import Block, Scope, load, module_scope, not_created
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
 _META = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -25,6 +28,8 @@ _NAMED = re.compile(r"^\$\{\s*((?:var|local)\.[\w-]+)\s*\}$")
 _OUTPUT = re.compile(r"^\$\{\s*module\.([\w-]+)(?:\[[^\]]*\])?\.([\w-]+)\s*\}$")
 # A file read by a function (its name a literal, perhaps with path.module/root/cwd in it).
 _FILE = re.compile(r"""^\$\{\s*(?:file|templatefile)\(\s*"((?:[^"$]|\$\{path\.\w+\})*)"[\s,)]""")
+# The call names along a module's address (module.site.module.inner: site, inner).
+_CALL_NAME = re.compile(r"\bmodule\.([\w-]+)")
 _MAX_DEPTH = 16  # deeper than any real tree; stops a module that calls itself by another path
 # More module instances than any real tree: a module calling the next twice, twenty deep, would
 # make a million; the calls beyond are named as not followed.
@@ -122,6 +127,33 @@ def local_source(caller: Path, source: Any) -> Path | None:
     ):
         return real_path(caller / source.replace("\\", "/"))
     return None
+
+
+def installed(root: Path) -> dict[str, Path]:
+    """The folders ``terraform init`` downloaded modules into for the root module in ``root``,
+    by call key (``site``, ``site.inner`` for the call ``inner`` in ``site``), as its
+    ``.terraform/modules/modules.json`` lists them; only folders inside ``.terraform/modules``
+    (a manifest naming another place is not followed); {} when there is none or it is not
+    readable."""
+    base = root / ".terraform" / "modules"
+    try:
+        manifest = base / "modules.json"
+        if not manifest.is_file() or manifest.stat().st_size > MAX_BYTES:
+            return {}
+        doc = json.loads(decode(manifest.read_bytes()))
+    except (OSError, ConfigSyntaxError, ValueError, RecursionError):
+        return {}
+    inside = real_path(base)
+    out: dict[str, Path] = {}
+    for entry in doc.get("Modules", []) if isinstance(doc, dict) else []:
+        key = entry.get("Key") if isinstance(entry, dict) else None
+        folder = entry.get("Dir") if isinstance(entry, dict) else None
+        if not key or not isinstance(key, str) or not isinstance(folder, str) or "\0" in folder:
+            continue
+        where = real_path(root / folder)
+        if where.is_relative_to(inside) and where != inside:
+            out[key] = where
+    return out
 
 
 def _calls(files: dict[Path, Block]) -> list[Block]:
@@ -224,14 +256,22 @@ class _Reader:
         self.reached.add(real_path(directory))
         stack: list[tuple[Instance, tuple[Path, ...]]] = [(root, (real_path(directory),))]
         beyond = 0  # calls not followed once the tree holds MAX_INSTANCES modules
+        downloaded = installed(real_path(directory))
         while stack:
             caller, path = stack.pop()
             for call in _calls(caller.files):
+                if not_created(call, caller.scope):
+                    continue  # count = 0, for_each = {}: the module is not created
                 name = f"{caller.prefix}module.{call.labels[0]}"
                 source = caller.scope.resolve(call.get("source"))
                 folder = local_source(real_path(caller.directory), source)
                 if folder is None:
-                    tree.unread.append(f"{name} (source {source!r}, not a local folder)")
+                    folder = downloaded.get(".".join(_CALL_NAME.findall(name)))
+                if folder is None:
+                    tree.unread.append(
+                        f"{name} (source {source!r}, not a local folder nor one downloaded into "
+                        ".terraform/modules)"
+                    )
                     continue
                 if folder in path or len(path) > _MAX_DEPTH:
                     continue  # a loop of calls: the module is already in this branch
