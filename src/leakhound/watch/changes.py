@@ -9,9 +9,10 @@ kind one round and finds it the next raises nothing. A store that times out or e
 open nor closed: its issue waits for a verdict. A store that opens again within ``remind`` of
 being resolved is flapping: that one "opened" alert says so, and its issue then resolves only
 once the store has stayed shut for ``remind``, so a store going open and shut every round is
-three alerts and the reminders, not two alerts a round. Ransom signs on a store resolved and
-open again within ``remind`` are the ones its last issue already alerted on: one alert per
-compromise, another only for a container with signs not seen before.
+three alerts and the reminders, not two alerts a round. Ransom signs on a store shut (its
+compromise resolved so) and open again within ``remind`` are the ones its last issue already
+alerted on: one alert per compromise, another only for a container with signs not seen before.
+Signs back on a store that stayed open after none was left are a new compromise, alerted on.
 """
 
 from __future__ import annotations
@@ -251,8 +252,10 @@ def _compromise(
     bad = sorted(c.container.name for c in r.containers if c.container.compromised)
     if r.exposed and bad:
         # A store shut and open again within the settling time shows the compromise its last
-        # issue alerted on: only signs that issue had not seen are new.
-        seen = issue.state if issue else ctx.settled.get(key, {}) if _recent(ctx, key) else {}
+        # issue alerted on: only signs that issue had not seen are new. Signs back on a store
+        # that stayed open (its last issue resolved as none was left) are a compromise again.
+        last = ctx.settled.get(key, {}) if _recent(ctx, key) else {}
+        seen = issue.state if issue else last if last.get("shut") else {}
         known = set(seen.get("containers") or ())
         new = [n for n in bad if n not in known]
         if new:
@@ -279,7 +282,9 @@ def _compromise(
             if r.exposed
             else f"the store no longer answers without credentials ({r.service.verdict})"
         )
-        out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, issue.state))
+        # Kept with the issue: only a store that went away shows these signs again unchanged.
+        state = issue.state if r.exposed else {**issue.state, "shut": True}
+        out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, state))
         url = _named(r, issue)
         out.alerts.append(
             _alert(
