@@ -220,9 +220,9 @@ class WatchLog:
 
         A store's alerts reach each route in the order they were raised: one held (quiet
         hours) is due with a newer one of the same endpoint due sooner, and a pending alert
-        of event ``ends`` (an issue resolved) is dropped once a newer alert of its issue key
-        is recorded (the issue opened again: "resolved" would be read last, and be wrong).
-        How many deliveries were dropped so."""
+        of event ``ends`` (an issue resolved) is dropped once an issue of its key opens again
+        ("resolved" would be read last, and be wrong), whether that opening raised an alert
+        or not. How many deliveries were dropped so."""
         now = stamp(at)
         dropped = 0
         with self._tx() as db:
@@ -247,6 +247,8 @@ class WatchLog:
                         ),
                     )
                     ids[c.key] = int(cur.lastrowid or 0)
+                    if ends is not None:
+                        dropped += self._supersede(db, c.key, ends, now)
                     continue
                 row = db.execute(
                     """SELECT issue_id FROM watch_issues WHERE watch=? AND key=?
@@ -284,8 +286,6 @@ class WatchLog:
                     ),
                 )
                 when = stamp(due.get(a.alert_id, at))
-                if ends is not None and a.issue_key:
-                    dropped += self._supersede(db, a, ends)
                 for route in routes:
                     db.execute(
                         """INSERT INTO watch_deliveries VALUES
@@ -306,22 +306,21 @@ class WatchLog:
             )
         return dropped
 
-    def _supersede(self, db: sqlite3.Connection, alert: AlertRow, ends: str) -> int:
-        """Drop the pending deliveries of older ``ends`` alerts of ``alert``'s issue key; how
+    def _supersede(self, db: sqlite3.Connection, key: str, ends: str, now: str) -> int:
+        """Drop the pending deliveries of the ``ends`` alerts of earlier issues of ``key``,
+        which opens again (with an alert or without: ransom signs already alerted on); how
         many."""
         cur = db.execute(
             """UPDATE watch_deliveries SET status='dropped', next_at=NULL, last_error=?
                WHERE status='pending' AND alert_id IN (
                    SELECT a.alert_id FROM watch_alerts a
                    JOIN watch_issues i ON i.issue_id = a.issue_id
-                   WHERE a.watch=? AND a.event=? AND i.key=? AND a.alert_id<>?)""",
+                   WHERE a.watch=? AND a.event=? AND i.key=? AND i.resolved_at IS NOT NULL)""",
             (
-                f"superseded before delivery by alert {alert.alert_id} ({alert.event}): "
-                "the issue opened again",
+                f"superseded before delivery: the issue opened again at {now}",
                 self.watch,
                 ends,
-                alert.issue_key,
-                alert.alert_id,
+                key,
             ),
         )
         return max(cur.rowcount, 0)
