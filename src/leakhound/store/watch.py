@@ -384,7 +384,8 @@ class WatchLog:
             )
 
     def retry(self, alert_id: str, route: str, attempts: int, error: str, at: datetime) -> None:
-        """Record a failed attempt and when the next one is due."""
+        """Record a failed attempt and when the next one is due (a delivery dropped while
+        its attempt was under way stays dropped)."""
         self._set(alert_id, route, "pending", attempts, stamp(at), error[:300], None)
 
     def failed(self, alert_id: str, route: str, attempts: int, error: str) -> None:
@@ -401,10 +402,13 @@ class WatchLog:
         error: str | None,
         delivered_at: str | None,
     ) -> None:
+        # Only a pending delivery: one dropped (superseded, its route removed) while its
+        # attempt was under way is not brought back by the attempt's failure.
         with self._tx() as db:
             db.execute(
                 """UPDATE watch_deliveries SET status=?, attempts=?, next_at=?,
-                          last_error=?, delivered_at=? WHERE alert_id=? AND route=?""",
+                          last_error=?, delivered_at=?
+                   WHERE alert_id=? AND route=? AND status='pending'""",
                 (status, attempts, next_at, error, delivered_at, alert_id, route),
             )
 
