@@ -217,6 +217,57 @@ def test_a_held_alert_goes_out_before_a_newer_one_about_the_same_store(
     assert route.attempts == [600, 600]
 
 
+class TimingOutRoute:
+    """A route that answers nothing: each attempt fails after its own deadline (30 s)."""
+
+    label = "smtp down (00000006)"
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.attempts: list[float] = []
+
+    async def send(self, alert: Alert, delivery_id: str) -> None:
+        self.attempts.append(self.clock.monotonic())
+        await self.clock.sleep(30)
+        raise DeliveryError("no answer within 30 s")
+
+
+def test_a_store_s_alerts_to_a_route_that_times_out_do_not_hold_up_other_routes(
+    store: SqliteStore,
+) -> None:
+    # One store's alerts go to a route one at a time: a route that times out on the first
+    # leaves the others for the next pass, rather than holding every route for one timeout
+    # per alert of that store.
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    down, good = TimingOutRoute(clock), FakeRoute("good", clock)
+    dispatcher = Dispatcher(
+        log,
+        {down.label: down, good.label: good},
+        clock,
+        RetryPolicy(first=3600),
+        Metrics(),
+        lambda _line: None,
+    )
+    _raise(log, clock, [down, good], "a1", "a2", "a3", "a4")  # type: ignore[list-item]
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(dispatcher.run(stop))
+        await clock.advance(5)
+        _raise(log, clock, [good], "b1")  # a new round's alert to the route that works
+        dispatcher.wake()
+        for _ in range(200):
+            await clock.advance(1)
+        stop.set()
+        await clock.advance(60)
+        await task
+
+    asyncio.run(main())
+    assert good.attempts == [0, 0, 0, 0, 30]  # b1 after one timeout, not four
+    assert down.attempts == [0, 30, 60, 90]  # each of the store's alerts tried, in turn
+
+
 class GatedRoute:
     """A route whose send fails, once let go: the test acts while an attempt is under way."""
 
