@@ -247,8 +247,6 @@ class WatchLog:
                         ),
                     )
                     ids[c.key] = int(cur.lastrowid or 0)
-                    if ends is not None:
-                        dropped += self._supersede(db, c.key, ends, now)
                     continue
                 row = db.execute(
                     """SELECT issue_id FROM watch_issues WHERE watch=? AND key=?
@@ -270,8 +268,12 @@ class WatchLog:
                                   next_reminder=NULL, state=? WHERE issue_id=?""",
                         (now, scan_id, state, row[0]),
                     )
+            opened = [c.key for c in changes if c.op == "open"]
+            if ends is not None and opened:
+                dropped = self._supersede(db, opened, ends, now)
+            fresh: list[tuple[int, str, str]] = []  # this round's alerts: rowid, endpoint, due
             for a in alerts:
-                db.execute(
+                cur = db.execute(
                     "INSERT INTO watch_alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         a.alert_id,
@@ -292,38 +294,58 @@ class WatchLog:
                                   (?, ?, 'pending', 0, ?, NULL, NULL)""",
                         (a.alert_id, route, when),
                     )
-                # Held alerts of this endpoint (never tried yet) go no later than this one.
-                db.execute(
-                    """UPDATE watch_deliveries SET next_at=?
-                       WHERE status='pending' AND attempts=0 AND next_at>? AND alert_id IN (
-                           SELECT alert_id FROM watch_alerts
-                           WHERE watch=? AND endpoint=? AND alert_id<>?)""",
-                    (when, when, self.watch, a.endpoint, a.alert_id),
-                )
+                fresh.append((int(cur.lastrowid or 0), a.endpoint, when))
+            self._bring_forward(db, fresh)
             db.execute(
                 """UPDATE watch_rounds SET evaluated=1 WHERE watch=? AND round=?""",
                 (self.watch, number),
             )
         return dropped
 
-    def _supersede(self, db: sqlite3.Connection, key: str, ends: str, now: str) -> int:
-        """Drop the pending deliveries of the ``ends`` alerts of earlier issues of ``key``,
-        which opens again (with an alert or without: ransom signs already alerted on); how
+    # The two below read the history once a round (one statement), never once an alert or an
+    # issue: a large estate's round on a watch database of years would hold the event loop.
+
+    def _supersede(self, db: sqlite3.Connection, keys: list[str], ends: str, now: str) -> int:
+        """Drop the pending deliveries of the ``ends`` alerts of earlier issues of ``keys``,
+        which open again (with an alert or without: ransom signs already alerted on); how
         many."""
         cur = db.execute(
             """UPDATE watch_deliveries SET status='dropped', next_at=NULL, last_error=?
                WHERE status='pending' AND alert_id IN (
                    SELECT a.alert_id FROM watch_alerts a
                    JOIN watch_issues i ON i.issue_id = a.issue_id
-                   WHERE a.watch=? AND a.event=? AND i.key=? AND i.resolved_at IS NOT NULL)""",
+                   WHERE a.watch=? AND a.event=? AND i.resolved_at IS NOT NULL
+                     AND i.key IN (SELECT value FROM json_each(?)))""",
             (
                 f"superseded before delivery: the issue opened again at {now}",
                 self.watch,
                 ends,
-                key,
+                orjson.dumps(keys).decode(),
             ),
         )
         return max(cur.rowcount, 0)
+
+    def _bring_forward(self, db: sqlite3.Connection, fresh: list[tuple[int, str, str]]) -> None:
+        """Held deliveries (never tried yet) go no later than the earliest due of a newer
+        alert of the same endpoint among ``fresh`` (rowid, endpoint, due)."""
+        newer: dict[str, list[tuple[int, str]]] = {}
+        for rowid, endpoint, when in fresh:
+            newer.setdefault(endpoint, []).append((rowid, when))
+        if not newer:
+            return
+        rows = db.execute(
+            """SELECT d.alert_id, d.route, d.next_at, a.endpoint, a.rowid
+               FROM watch_deliveries d JOIN watch_alerts a ON a.alert_id = d.alert_id
+               WHERE a.watch=? AND d.status='pending' AND d.attempts=0""",
+            (self.watch,),
+        ).fetchall()
+        for alert_id, route, next_at, endpoint, rowid in rows:
+            when = min((w for r, w in newer.get(endpoint, ()) if r > rowid), default=None)
+            if when is not None and next_at is not None and next_at > when:
+                db.execute(
+                    "UPDATE watch_deliveries SET next_at=? WHERE alert_id=? AND route=?",
+                    (when, alert_id, route),
+                )
 
     def alerts(self, limit: int = 1000) -> list[AlertRow]:
         """The newest alerts of this watch, oldest first."""
