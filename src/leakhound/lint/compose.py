@@ -167,7 +167,7 @@ def lint(doc: Located, path: str, env: dict[str, str], base: Path | None = None)
                     "shares the host's network: the store listens on every interface of the host",
                     auth,
                     "",
-                    fix=_fix(store, store.ports[0], "Drop network_mode: host; publish"),
+                    fix=_fix(store, store.ports[0], auth, "Drop network_mode: host; publish"),
                 )
             )
         ports = svc.get("ports")
@@ -208,7 +208,7 @@ def lint(doc: Located, path: str, env: dict[str, str], base: Path | None = None)
                     auth if store else None,
                     host_ip,
                     low=bool(missing),
-                    fix=_fix(kind, hit[0]),
+                    fix=_fix(kind, hit[0], auth if store else None),
                 )
             )
     return out
@@ -269,10 +269,18 @@ def _finding(
     )
 
 
-def _fix(store: catalog.Store | None, port: int, publish: str = "Publish") -> str:
+def _fix(
+    store: catalog.Store | None,
+    port: int,
+    auth: catalog.AuthEvidence | None,
+    publish: str = "Publish",
+) -> str:
     """What to change: the store's own port on loopback, and its own authentication switch
-    (the generic one where the port alone names the store, or names several)."""
+    (the generic one where the port alone names the store, or names several), and the
+    setting that turned it off where that is Bitnami's ALLOW_EMPTY_PASSWORD, read first."""
     how = store.secure if store else "turn the store's authentication on"
+    if auth is not None and auth.evidence.startswith("ALLOW_EMPTY_PASSWORD"):
+        how += " (and drop ALLOW_EMPTY_PASSWORD=yes: with it the image runs without a password)"
     return (
         f"{publish} on loopback ('127.0.0.1:{port}:{port}') or not at all (containers reach "
         f"each other by service name), and {how}."
