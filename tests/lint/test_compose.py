@@ -75,6 +75,21 @@ def test_a_bitnami_store_open_by_allow_empty_password_is_told_to_drop_it(files: 
     assert "drop ALLOW_EMPTY_PASSWORD=yes" in f.fix
 
 
+@pytest.mark.parametrize(
+    "ports",
+    [
+        pytest.param('      - "6380:6379"\n', id="short"),
+        pytest.param('      - "0.0.0.0:6380:6379/tcp"\n', id="short-with-address"),
+        pytest.param("      - target: 6379\n        published: 6380\n", id="long"),
+    ],
+)
+def test_the_fix_keeps_the_host_port_the_store_was_published_on(files: Files, ports: str) -> None:
+    # Its clients reach it on 6380: loopback on 6379 would move it, not only hide it.
+    files.add("docker-compose.yml", _compose("redis:7", ports))
+    (f,) = files.lint()
+    assert "'127.0.0.1:6380:6379'" in f.fix
+
+
 def test_every_store_in_the_catalog_says_its_own_way_to_turn_authentication_on() -> None:
     generic = catalog.Store("x", "X", (1,), "x").secure
     assert [s.key for s in catalog.STORES if s.secure == generic] == []
