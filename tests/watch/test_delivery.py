@@ -217,6 +217,26 @@ def test_a_held_alert_goes_out_before_a_newer_one_about_the_same_store(
     assert route.attempts == [600, 600]
 
 
+def test_a_retry_due_with_a_newer_alert_about_the_same_store_goes_first(
+    store: SqliteStore,
+) -> None:
+    # a1 failed and waits its backoff; a2, raised meanwhile, waited for the dispatcher (busy
+    # elsewhere): both due in one pass, they go in the order raised.
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    flaky = FakeRoute("flaky", clock, failures=1)
+    dispatcher = Dispatcher(
+        log, {flaky.label: flaky}, clock, RetryPolicy(first=5), Metrics(), lambda _line: None
+    )
+    _raise(log, clock, [flaky], "a1")
+    assert asyncio.run(dispatcher.deliver_due()) == 1  # a1 fails: again at 5 s
+    asyncio.run(clock.advance(3))
+    _raise(log, clock, [flaky], "a2")  # due at 3 s, a1 at 5 s
+    asyncio.run(clock.advance(3))
+    assert asyncio.run(dispatcher.deliver_due()) == 2
+    assert flaky.ids == [delivery_id(i, flaky.label) for i in ("a1", "a1", "a2")]
+
+
 class TimingOutRoute:
     """A route that answers nothing: each attempt fails after its own deadline (30 s)."""
 

@@ -362,7 +362,8 @@ class WatchLog:
         ]
 
     def due(self, at: datetime, routes: Iterable[str], limit: int = 100) -> list[DeliveryRow]:
-        """Pending deliveries to these routes whose time has come, oldest first."""
+        """Pending deliveries to these routes whose time has come, in the order their alerts
+        were raised (a retry due late and a newer alert due earlier: the older goes first)."""
         names = list(routes)
         if not names:
             return []
@@ -372,7 +373,7 @@ class WatchLog:
                        d.delivered_at, a.body
                 FROM watch_deliveries d JOIN watch_alerts a ON a.alert_id = d.alert_id
                 WHERE a.watch=? AND d.status='pending' AND d.next_at<=? AND d.route IN ({marks})
-                ORDER BY d.next_at, a.rowid LIMIT ?""",  # noqa: S608 - placeholders only
+                ORDER BY a.rowid, d.route LIMIT ?""",  # noqa: S608 - placeholders only
             (self.watch, stamp(at), *names, limit),
         )
         return [
