@@ -340,11 +340,11 @@ class WatchLog:
             (self.watch,),
         ).fetchall()
         for alert_id, route, next_at, endpoint, rowid in rows:
-            when = min((w for r, w in newer.get(endpoint, ()) if r > rowid), default=None)
-            if when is not None and next_at is not None and next_at > when:
+            sooner = min((w for r, w in newer.get(endpoint, ()) if r > rowid), default=None)
+            if sooner is not None and next_at is not None and next_at > sooner:
                 db.execute(
                     "UPDATE watch_deliveries SET next_at=? WHERE alert_id=? AND route=?",
-                    (when, alert_id, route),
+                    (sooner, alert_id, route),
                 )
 
     def alerts(self, limit: int = 1000) -> list[AlertRow]:

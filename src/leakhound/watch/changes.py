@@ -283,8 +283,8 @@ def _compromise(
             else f"the store no longer answers without credentials ({r.service.verdict})"
         )
         # Kept with the issue: only a store that went away shows these signs again unchanged.
-        state = issue.state if r.exposed else {**issue.state, "shut": True}
-        out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, state))
+        kept: dict[str, Any] = issue.state if r.exposed else {**issue.state, "shut": True}
+        out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, kept))
         url = _named(r, issue)
         out.alerts.append(
             _alert(
