@@ -498,3 +498,13 @@ def test_ransom_signs_back_on_a_store_that_stayed_open_are_a_new_compromise() ->
     ]
     again = run(issues, bad, at=T0 + timedelta(minutes=10))
     assert [(a.event, a.issue) for a in again.alerts] == [("compromised", "compromised")]
+
+
+def test_a_ransom_note_a_sample_missed_once_on_a_store_left_open_is_not_a_new_compromise() -> None:
+    # The container stayed: its note was read one round, missed the next, read again.
+    issues = Issues()
+    noted = result(9200, containers={"users": 500}, compromised=("users",))
+    assert [a.event for a in run(issues, noted).alerts] == ["opened", "compromised"]
+    missed = run(issues, result(9200, containers={"users": 500}), at=T0 + timedelta(minutes=5))
+    assert [a.event for a in missed.alerts] == ["resolved"]
+    assert run(issues, noted, at=T0 + timedelta(minutes=10)).alerts == []
