@@ -17,7 +17,7 @@ def _compose(image: str, ports: str, env: str = "") -> str:
 @pytest.mark.parametrize(
     ("image", "port", "switches"),
     [
-        pytest.param("redis:7", 6379, ("--requirepass", "protected-mode yes"), id="redis"),
+        pytest.param("redis:7", 6379, ("--requirepass", "protected-mode no"), id="redis"),
         pytest.param(
             "postgres:16",
             5432,
@@ -54,6 +54,40 @@ def test_the_fix_names_the_stores_own_port_and_switch(
         assert switch in f.fix
     if port != 9200:
         assert "9200" not in f.fix
+
+
+def test_the_redis_fix_does_not_ask_to_keep_a_protected_mode_its_image_turns_off(
+    files: Files,
+) -> None:
+    # The finding's evidence says the official image runs with protected-mode no: its fix
+    # cannot tell the reader to "keep" it on; the password is what guards the store.
+    files.add("docker-compose.yml", _compose("redis:7", '      - "6379:6379"\n'))
+    (f,) = files.lint()
+    assert "protected-mode no" in f.message
+    assert "keep protected-mode yes" not in f.fix and "--requirepass" in f.fix
+
+
+def test_a_bitnami_store_open_by_allow_empty_password_is_told_to_drop_it(files: Files) -> None:
+    env = "    environment:\n      - ALLOW_EMPTY_PASSWORD=yes\n      - REDIS_PASSWORD=s3cret\n"
+    files.add("docker-compose.yml", _compose("bitnami/redis:7.2", '      - "6379:6379"\n', env))
+    (f,) = files.lint()
+    assert "ALLOW_EMPTY_PASSWORD=yes" in f.message
+    assert "drop ALLOW_EMPTY_PASSWORD=yes" in f.fix
+
+
+@pytest.mark.parametrize(
+    "ports",
+    [
+        pytest.param('      - "6380:6379"\n', id="short"),
+        pytest.param('      - "0.0.0.0:6380:6379/tcp"\n', id="short-with-address"),
+        pytest.param("      - target: 6379\n        published: 6380\n", id="long"),
+    ],
+)
+def test_the_fix_keeps_the_host_port_the_store_was_published_on(files: Files, ports: str) -> None:
+    # Its clients reach it on 6380: loopback on 6379 would move it, not only hide it.
+    files.add("docker-compose.yml", _compose("redis:7", ports))
+    (f,) = files.lint()
+    assert "'127.0.0.1:6380:6379'" in f.fix
 
 
 def test_every_store_in_the_catalog_says_its_own_way_to_turn_authentication_on() -> None:

@@ -483,3 +483,28 @@ def test_a_remind_interval_too_long_for_a_date_still_alerts() -> None:
     again = run(issues, result(9200), at=T0 + timedelta(minutes=10), rules=rules)
     assert [a.event for a in again.alerts] == ["opened"]
     assert "flapping" in again.alerts[0].title
+
+
+def test_ransom_signs_back_on_a_store_that_stayed_open_are_a_new_compromise() -> None:
+    # Cleaned up (the ransom index dropped) but left open: a bot wiping it again within the
+    # settling time, with the same note, is a new compromise, not the one already alerted on.
+    issues = Issues()
+    bad = result(9200, containers={"read_me": 1}, compromised=("read_me",))
+    assert [a.event for a in run(issues, bad).alerts] == ["opened", "compromised"]
+    cleaned = run(issues, result(9200, containers={"read_me_not": 1}), at=T0 + timedelta(minutes=5))
+    assert [(a.event, a.issue) for a in cleaned.alerts] == [
+        ("new-container", "exposed"),
+        ("resolved", "compromised"),
+    ]
+    again = run(issues, bad, at=T0 + timedelta(minutes=10))
+    assert [(a.event, a.issue) for a in again.alerts] == [("compromised", "compromised")]
+
+
+def test_a_ransom_note_a_sample_missed_once_on_a_store_left_open_is_not_a_new_compromise() -> None:
+    # The container stayed: its note was read one round, missed the next, read again.
+    issues = Issues()
+    noted = result(9200, containers={"users": 500}, compromised=("users",))
+    assert [a.event for a in run(issues, noted).alerts] == ["opened", "compromised"]
+    missed = run(issues, result(9200, containers={"users": 500}), at=T0 + timedelta(minutes=5))
+    assert [a.event for a in missed.alerts] == ["resolved"]
+    assert run(issues, noted, at=T0 + timedelta(minutes=10)).alerts == []

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from leakhound.store import SqliteStore
-from leakhound.store.watch import AlertRow, WatchLog
+from leakhound.store.watch import AlertRow, IssueChange, WatchLog
 from leakhound.watch import Alert, FakeClock, RetryPolicy
 from leakhound.watch.delivery import Dispatcher, delivery_id
 from leakhound.watch.metrics import Metrics
@@ -214,6 +215,132 @@ def test_a_held_alert_goes_out_before_a_newer_one_about_the_same_store(
     asyncio.run(_running(dispatcher, clock, 60))
     assert route.ids == [delivery_id("held", route.label), delivery_id("critical", route.label)]
     assert route.attempts == [600, 600]
+
+
+def test_a_retry_due_with_a_newer_alert_about_the_same_store_goes_first(
+    store: SqliteStore,
+) -> None:
+    # a1 failed and waits its backoff; a2, raised meanwhile, waited for the dispatcher (busy
+    # elsewhere): both due in one pass, they go in the order raised.
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    flaky = FakeRoute("flaky", clock, failures=1)
+    dispatcher = Dispatcher(
+        log, {flaky.label: flaky}, clock, RetryPolicy(first=5), Metrics(), lambda _line: None
+    )
+    _raise(log, clock, [flaky], "a1")
+    assert asyncio.run(dispatcher.deliver_due()) == 1  # a1 fails: again at 5 s
+    asyncio.run(clock.advance(3))
+    _raise(log, clock, [flaky], "a2")  # due at 3 s, a1 at 5 s
+    asyncio.run(clock.advance(3))
+    assert asyncio.run(dispatcher.deliver_due()) == 2
+    assert flaky.ids == [delivery_id(i, flaky.label) for i in ("a1", "a1", "a2")]
+
+
+class TimingOutRoute:
+    """A route that answers nothing: each attempt fails after its own deadline (30 s)."""
+
+    label = "smtp down (00000006)"
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.attempts: list[float] = []
+
+    async def send(self, alert: Alert, delivery_id: str) -> None:
+        self.attempts.append(self.clock.monotonic())
+        await self.clock.sleep(30)
+        raise DeliveryError("no answer within 30 s")
+
+
+def test_a_store_s_alerts_to_a_route_that_times_out_do_not_hold_up_other_routes(
+    store: SqliteStore,
+) -> None:
+    # One store's alerts go to a route one at a time: a route that times out on the first
+    # leaves the others for the next pass, rather than holding every route for one timeout
+    # per alert of that store.
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    down, good = TimingOutRoute(clock), FakeRoute("good", clock)
+    dispatcher = Dispatcher(
+        log,
+        {down.label: down, good.label: good},
+        clock,
+        RetryPolicy(first=3600),
+        Metrics(),
+        lambda _line: None,
+    )
+    _raise(log, clock, [down, good], "a1", "a2", "a3", "a4")  # type: ignore[list-item]
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(dispatcher.run(stop))
+        await clock.advance(5)
+        _raise(log, clock, [good], "b1")  # a new round's alert to the route that works
+        dispatcher.wake()
+        for _ in range(200):
+            await clock.advance(1)
+        stop.set()
+        await clock.advance(60)
+        await task
+
+    asyncio.run(main())
+    assert good.attempts == [0, 0, 0, 0, 30]  # b1 after one timeout, not four
+    assert down.attempts == [0, 30, 60, 90]  # each of the store's alerts tried, in turn
+
+
+class GatedRoute:
+    """A route whose send fails, once let go: the test acts while an attempt is under way."""
+
+    label = "webhook gated (00000005)"
+
+    def __init__(self) -> None:
+        self.entered, self.release = asyncio.Event(), asyncio.Event()
+        self.sent: list[str] = []
+
+    async def send(self, alert: Alert, delivery_id: str) -> None:
+        self.sent.append(f"{alert.event} {alert.alert_id}")
+        self.entered.set()
+        await self.release.wait()
+        raise DeliveryError("HTTP 503 from the receiver")
+
+
+def _issue_round(
+    log: WatchLog, clock: FakeClock, op: str, event: str, alert_id: str, routes: list[str]
+) -> None:
+    """A round that opens or resolves the exposure issue of 127.0.0.1:9200, with its alert."""
+    key = "exposed:127.0.0.1:9200"
+    a = replace(_alert(alert_id, clock.now().isoformat()), event=event)
+    row = AlertRow(a.alert_id, key, a.event, a.severity, a.endpoint, a.scan_id, a.at, a.to_dict())
+    number = log.begin_round("scan-1", clock.now())
+    change = IssueChange(op, key, "exposed", "127.0.0.1:9200", {})
+    log.commit(number, "scan-1", clock.now(), [change], [row], routes, {}, ends="resolved")
+
+
+def test_a_resolved_dropped_while_its_attempt_fails_stays_dropped(store: SqliteStore) -> None:
+    # The store opens again (its "resolved" superseded) while that "resolved" is being sent;
+    # the attempt then fails: its retry must not bring the "resolved" back after the opening.
+    clock = FakeClock()
+    log = WatchLog(store, "default")
+    route = GatedRoute()
+    dispatcher = Dispatcher(
+        log, {route.label: route}, clock, RetryPolicy(first=5), Metrics(), lambda _line: None
+    )
+    _issue_round(log, clock, "open", "opened", "o1", [])
+    _issue_round(log, clock, "resolve", "resolved", "r1", [route.label])
+
+    async def main() -> None:
+        attempt = asyncio.create_task(dispatcher.deliver_due())
+        await route.entered.wait()
+        _issue_round(log, clock, "open", "opened", "o2", [])  # open again: r1 superseded
+        route.release.set()
+        await attempt
+        await _running(dispatcher, clock, 60)
+
+    asyncio.run(main())
+    assert route.sent == ["resolved r1"]
+    [row] = log.deliveries()
+    assert (row.alert_id, row.status, row.next_at) == ("r1", "dropped", None)
+    assert "superseded before delivery" in (row.last_error or "")
 
 
 def test_flush_tries_what_is_due_and_leaves_the_rest_pending(store: SqliteStore) -> None:

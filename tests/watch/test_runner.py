@@ -264,8 +264,43 @@ def test_a_held_resolved_is_dropped_when_the_store_opens_again_before_it_is_sent
     assert "flapping" in inbox.alerts[1].title
     resolved = [d for d in log.deliveries() if d.body["event"] == "resolved"]
     assert [d.status for d in resolved] == ["dropped"]
-    assert "superseded before delivery by alert" in (resolved[0].last_error or "")
+    assert "superseded before delivery: the issue opened again" in (resolved[0].last_error or "")
     assert any("1 pending delivery(ies) of a 'resolved' alert dropped" in line for line in said)
+
+
+def test_a_held_resolved_compromise_is_dropped_when_the_signs_are_back_without_an_alert(
+    store: SqliteStore, toy: ToyStore
+) -> None:
+    # Shut in quiet hours (both "resolved" held), open again with the same ransom note: the
+    # compromise opens again without an alert (already alerted on), and its held "resolved"
+    # must not go out as the last word on it.
+    clock, inbox = FakeClock(), Inbox()  # 12:00 UTC
+    toy.indices["read_me"] = 1  # a ransom note's index
+    w = _watch(store, clock, inbox, [toy.target], jitter="0s", remind="6h")
+    w.config = replace(w.config, quiet=QuietHours.parse("11:00-14:00", clock.start.tzinfo))
+    log = WatchLog(store, "default")
+
+    async def main() -> None:
+        task = asyncio.create_task(w.run())
+        for n, opened in ((1, False), (2, True), (3, None)):  # open, shut, open again
+            await until(lambda n=n: len(log.rounds()) == n and log.rounds()[0].evaluated)
+            await clock.advance(1)
+            if opened is not None:
+                toy.opened = opened
+                await clock.advance(59)
+        w.config = replace(w.config, every=3 * 3600.0)
+        await clock.advance(2 * 3600)  # past 14:00
+        w.stop()
+        await clock.advance(1)
+        await task
+
+    asyncio.run(main())
+    assert inbox.events() == ["opened", "compromised", "opened"]
+    resolved = [d for d in log.deliveries() if d.body["event"] == "resolved"]
+    assert [(d.body["issue"], d.status) for d in resolved] == [
+        ("exposed", "dropped"),
+        ("compromised", "dropped"),
+    ]
 
 
 def test_metrics_count_rounds_verdicts_alerts_and_deliveries(

@@ -72,7 +72,8 @@ STORES: tuple[Store, ...] = (
         r"redis(-stack(-server)?)?|valkey|keydb",
         r"redis(-cluster)?|valkey(-cluster)?",
         secure="set a password (command: redis-server --requirepass …, or an --aclfile; "
-        "REDIS_PASSWORD on Bitnami images) and keep protected-mode yes",
+        "REDIS_PASSWORD on Bitnami images): the official image runs with protected-mode no, "
+        "so nothing else refuses a client",
     ),
     Store(
         "postgresql",

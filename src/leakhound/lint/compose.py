@@ -78,6 +78,12 @@ def _ports(spec: str) -> list[int] | None:
 
 def parse_short(item: str) -> tuple[str, list[int], str] | None:
     """A short-syntax port: (host_ip, container ports, protocol); host_ip '' is all interfaces."""
+    parsed = _short(item)
+    return parsed[:3] if parsed else None
+
+
+def _short(item: str) -> tuple[str, list[int], str, int | None] | None:
+    """``parse_short`` and the one host port it publishes on (None: none, or a range)."""
     text, _, proto = item.strip().partition("/")
     proto = proto.lower() or "tcp"
     host_ip = ""
@@ -92,7 +98,12 @@ def parse_short(item: str) -> tuple[str, list[int], str] | None:
         if len(parts) == 3:
             host_ip = parts[0]
     container = _ports(parts[-1])
-    return (host_ip, container, proto) if container else None
+    host = _ports(parts[-2]) if len(parts) > 1 else None
+    return (host_ip, container, proto, _one(host)) if container else None
+
+
+def _one(ports: list[int] | None) -> int | None:
+    return ports[0] if ports and len(ports) == 1 else None
 
 
 def _env_files(svc: Located, base: Path | None) -> dict[str, str]:
@@ -167,7 +178,7 @@ def lint(doc: Located, path: str, env: dict[str, str], base: Path | None = None)
                     "shares the host's network: the store listens on every interface of the host",
                     auth,
                     "",
-                    fix=_fix(store, store.ports[0], "Drop network_mode: host; publish"),
+                    fix=_fix(store, store.ports[0], auth, "Drop network_mode: host; publish"),
                 )
             )
         ports = svc.get("ports")
@@ -177,7 +188,7 @@ def lint(doc: Located, path: str, env: dict[str, str], base: Path | None = None)
             published = _published(item, env)
             if published is None:
                 continue
-            host_ip, container, proto, missing = published
+            host_ip, container, proto, missing, host_port = published
             if proto != "tcp" or (host_ip and is_loopback(host_ip)):
                 continue
             kind: catalog.Store | None = store
@@ -208,26 +219,30 @@ def lint(doc: Located, path: str, env: dict[str, str], base: Path | None = None)
                     auth if store else None,
                     host_ip,
                     low=bool(missing),
-                    fix=_fix(kind, hit[0]),
+                    fix=_fix(kind, hit[0], auth if store else None, host=host_port),
                 )
             )
     return out
 
 
-def _published(item: Any, env: dict[str, str]) -> tuple[str, list[int], str, list[str]] | None:
+def _published(
+    item: Any, env: dict[str, str]
+) -> tuple[str, list[int], str, list[str], int | None] | None:
+    """(host_ip, container ports, protocol, variables not set, the one host port or None)."""
     if isinstance(item, bool):
         return None
     if isinstance(item, int):
-        return ("", [item], "tcp", []) if 0 < item <= 65535 else None
+        return ("", [item], "tcp", [], None) if 0 < item <= 65535 else None
     if isinstance(item, Located):
         target = _ports(str(item.get("target", "")))
         if not target:
             return None
         host_ip, missing = interpolate(str(item.get("host_ip") or ""), env)
-        return host_ip, target, str(item.get("protocol") or "tcp").lower(), missing
+        host = _one(_ports(interpolate(str(item.get("published") or ""), env)[0]))
+        return host_ip, target, str(item.get("protocol") or "tcp").lower(), missing, host
     text, missing = interpolate(str(item), env)
-    parsed = parse_short(text)
-    return (*parsed, missing) if parsed else None
+    parsed = _short(text)
+    return (*parsed[:3], missing, parsed[3]) if parsed else None
 
 
 def _finding(
@@ -269,11 +284,23 @@ def _finding(
     )
 
 
-def _fix(store: catalog.Store | None, port: int, publish: str = "Publish") -> str:
-    """What to change: the store's own port on loopback, and its own authentication switch
-    (the generic one where the port alone names the store, or names several)."""
+def _fix(
+    store: catalog.Store | None,
+    port: int,
+    auth: catalog.AuthEvidence | None,
+    publish: str = "Publish",
+    *,
+    host: int | None = None,
+) -> str:
+    """What to change: the store's port on loopback (on the host port it was published on,
+    so its clients keep their address), its own authentication switch (the generic one
+    where the port alone names the store, or names several), and the setting that turned
+    it off where that is Bitnami's ALLOW_EMPTY_PASSWORD, read first."""
     how = store.secure if store else "turn the store's authentication on"
+    if auth is not None and auth.evidence.startswith("ALLOW_EMPTY_PASSWORD"):
+        how += " (and drop ALLOW_EMPTY_PASSWORD=yes: with it the image runs without a password)"
     return (
-        f"{publish} on loopback ('127.0.0.1:{port}:{port}') or not at all (containers reach "
+        f"{publish} on loopback ('127.0.0.1:{host or port}:{port}') or not at all (containers "
+        "reach "
         f"each other by service name), and {how}."
     )

@@ -60,7 +60,8 @@ COMPOSE_PORT = Rule(
     "LH110",
     "ComposeStorePortPublished",
     "docker-compose publishes a data store port on all interfaces",
-    "Publish the store's port on loopback ('127.0.0.1:PORT:PORT', its own port) or not at all "
+    "Publish the store's port on loopback ('127.0.0.1:HOST_PORT:PORT', the host port it had) "
+    "or not at all "
     "(containers reach each other by service name), and turn the store's authentication on "
     "(each finding says how for its store).",
     668,

@@ -220,9 +220,9 @@ class WatchLog:
 
         A store's alerts reach each route in the order they were raised: one held (quiet
         hours) is due with a newer one of the same endpoint due sooner, and a pending alert
-        of event ``ends`` (an issue resolved) is dropped once a newer alert of its issue key
-        is recorded (the issue opened again: "resolved" would be read last, and be wrong).
-        How many deliveries were dropped so."""
+        of event ``ends`` (an issue resolved) is dropped once an issue of its key opens again
+        ("resolved" would be read last, and be wrong), whether that opening raised an alert
+        or not. How many deliveries were dropped so."""
         now = stamp(at)
         dropped = 0
         with self._tx() as db:
@@ -268,8 +268,12 @@ class WatchLog:
                                   next_reminder=NULL, state=? WHERE issue_id=?""",
                         (now, scan_id, state, row[0]),
                     )
+            opened = [c.key for c in changes if c.op == "open"]
+            if ends is not None and opened:
+                dropped = self._supersede(db, opened, ends, now)
+            fresh: list[tuple[int, str, str]] = []  # this round's alerts: rowid, endpoint, due
             for a in alerts:
-                db.execute(
+                cur = db.execute(
                     "INSERT INTO watch_alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         a.alert_id,
@@ -284,47 +288,64 @@ class WatchLog:
                     ),
                 )
                 when = stamp(due.get(a.alert_id, at))
-                if ends is not None and a.issue_key:
-                    dropped += self._supersede(db, a, ends)
                 for route in routes:
                     db.execute(
                         """INSERT INTO watch_deliveries VALUES
                                   (?, ?, 'pending', 0, ?, NULL, NULL)""",
                         (a.alert_id, route, when),
                     )
-                # Held alerts of this endpoint (never tried yet) go no later than this one.
-                db.execute(
-                    """UPDATE watch_deliveries SET next_at=?
-                       WHERE status='pending' AND attempts=0 AND next_at>? AND alert_id IN (
-                           SELECT alert_id FROM watch_alerts
-                           WHERE watch=? AND endpoint=? AND alert_id<>?)""",
-                    (when, when, self.watch, a.endpoint, a.alert_id),
-                )
+                fresh.append((int(cur.lastrowid or 0), a.endpoint, when))
+            self._bring_forward(db, fresh)
             db.execute(
                 """UPDATE watch_rounds SET evaluated=1 WHERE watch=? AND round=?""",
                 (self.watch, number),
             )
         return dropped
 
-    def _supersede(self, db: sqlite3.Connection, alert: AlertRow, ends: str) -> int:
-        """Drop the pending deliveries of older ``ends`` alerts of ``alert``'s issue key; how
+    # The two below read the history once a round (one statement), never once an alert or an
+    # issue: a large estate's round on a watch database of years would hold the event loop.
+
+    def _supersede(self, db: sqlite3.Connection, keys: list[str], ends: str, now: str) -> int:
+        """Drop the pending deliveries of the ``ends`` alerts of earlier issues of ``keys``,
+        which open again (with an alert or without: ransom signs already alerted on); how
         many."""
         cur = db.execute(
             """UPDATE watch_deliveries SET status='dropped', next_at=NULL, last_error=?
                WHERE status='pending' AND alert_id IN (
                    SELECT a.alert_id FROM watch_alerts a
                    JOIN watch_issues i ON i.issue_id = a.issue_id
-                   WHERE a.watch=? AND a.event=? AND i.key=? AND a.alert_id<>?)""",
+                   WHERE a.watch=? AND a.event=? AND i.resolved_at IS NOT NULL
+                     AND i.key IN (SELECT value FROM json_each(?)))""",
             (
-                f"superseded before delivery by alert {alert.alert_id} ({alert.event}): "
-                "the issue opened again",
+                f"superseded before delivery: the issue opened again at {now}",
                 self.watch,
                 ends,
-                alert.issue_key,
-                alert.alert_id,
+                orjson.dumps(keys).decode(),
             ),
         )
         return max(cur.rowcount, 0)
+
+    def _bring_forward(self, db: sqlite3.Connection, fresh: list[tuple[int, str, str]]) -> None:
+        """Held deliveries (never tried yet) go no later than the earliest due of a newer
+        alert of the same endpoint among ``fresh`` (rowid, endpoint, due)."""
+        newer: dict[str, list[tuple[int, str]]] = {}
+        for rowid, endpoint, when in fresh:
+            newer.setdefault(endpoint, []).append((rowid, when))
+        if not newer:
+            return
+        rows = db.execute(
+            """SELECT d.alert_id, d.route, d.next_at, a.endpoint, a.rowid
+               FROM watch_deliveries d JOIN watch_alerts a ON a.alert_id = d.alert_id
+               WHERE a.watch=? AND d.status='pending' AND d.attempts=0""",
+            (self.watch,),
+        ).fetchall()
+        for alert_id, route, next_at, endpoint, rowid in rows:
+            sooner = min((w for r, w in newer.get(endpoint, ()) if r > rowid), default=None)
+            if sooner is not None and next_at is not None and next_at > sooner:
+                db.execute(
+                    "UPDATE watch_deliveries SET next_at=? WHERE alert_id=? AND route=?",
+                    (sooner, alert_id, route),
+                )
 
     def alerts(self, limit: int = 1000) -> list[AlertRow]:
         """The newest alerts of this watch, oldest first."""
@@ -341,7 +362,8 @@ class WatchLog:
         ]
 
     def due(self, at: datetime, routes: Iterable[str], limit: int = 100) -> list[DeliveryRow]:
-        """Pending deliveries to these routes whose time has come, oldest first."""
+        """Pending deliveries to these routes whose time has come, in the order their alerts
+        were raised (a retry due late and a newer alert due earlier: the older goes first)."""
         names = list(routes)
         if not names:
             return []
@@ -351,7 +373,7 @@ class WatchLog:
                        d.delivered_at, a.body
                 FROM watch_deliveries d JOIN watch_alerts a ON a.alert_id = d.alert_id
                 WHERE a.watch=? AND d.status='pending' AND d.next_at<=? AND d.route IN ({marks})
-                ORDER BY d.next_at, a.rowid LIMIT ?""",  # noqa: S608 - placeholders only
+                ORDER BY a.rowid, d.route LIMIT ?""",  # noqa: S608 - placeholders only
             (self.watch, stamp(at), *names, limit),
         )
         return [
@@ -385,7 +407,8 @@ class WatchLog:
             )
 
     def retry(self, alert_id: str, route: str, attempts: int, error: str, at: datetime) -> None:
-        """Record a failed attempt and when the next one is due."""
+        """Record a failed attempt and when the next one is due (a delivery dropped while
+        its attempt was under way stays dropped)."""
         self._set(alert_id, route, "pending", attempts, stamp(at), error[:300], None)
 
     def failed(self, alert_id: str, route: str, attempts: int, error: str) -> None:
@@ -402,10 +425,13 @@ class WatchLog:
         error: str | None,
         delivered_at: str | None,
     ) -> None:
+        # Only a pending delivery: one dropped (superseded, its route removed) while its
+        # attempt was under way is not brought back by the attempt's failure.
         with self._tx() as db:
             db.execute(
                 """UPDATE watch_deliveries SET status=?, attempts=?, next_at=?,
-                          last_error=?, delivered_at=? WHERE alert_id=? AND route=?""",
+                          last_error=?, delivered_at=?
+                   WHERE alert_id=? AND route=? AND status='pending'""",
                 (status, attempts, next_at, error, delivered_at, alert_id, route),
             )
 

@@ -9,9 +9,12 @@ kind one round and finds it the next raises nothing. A store that times out or e
 open nor closed: its issue waits for a verdict. A store that opens again within ``remind`` of
 being resolved is flapping: that one "opened" alert says so, and its issue then resolves only
 once the store has stayed shut for ``remind``, so a store going open and shut every round is
-three alerts and the reminders, not two alerts a round. Ransom signs on a store resolved and
-open again within ``remind`` are the ones its last issue already alerted on: one alert per
-compromise, another only for a container with signs not seen before.
+three alerts and the reminders, not two alerts a round. Ransom signs on a store shut (its
+compromise resolved so) and open again within ``remind`` are the ones its last issue already
+alerted on: one alert per compromise, another only for a container with signs not seen before.
+On a store that stayed open after none was left, signs on a container dropped meanwhile are a
+new compromise, alerted on; signs again on a container still there (a sample that missed the
+note) are not.
 """
 
 from __future__ import annotations
@@ -251,9 +254,12 @@ def _compromise(
     bad = sorted(c.container.name for c in r.containers if c.container.compromised)
     if r.exposed and bad:
         # A store shut and open again within the settling time shows the compromise its last
-        # issue alerted on: only signs that issue had not seen are new.
-        seen = issue.state if issue else ctx.settled.get(key, {}) if _recent(ctx, key) else {}
-        known = set(seen.get("containers") or ())
+        # issue alerted on: only signs that issue had not seen are new. On a store that stayed
+        # open, only a container still there when its signs went unseen (a sample that missed
+        # the note) shows them again; one dropped and back (a bot's new note) is a new hit.
+        last = ctx.settled.get(key, {}) if _recent(ctx, key) else {}
+        seen = last.get("containers") if last.get("shut") else last.get("still_listed")
+        known = set((issue.state.get("containers") if issue else seen) or ())
         new = [n for n in bad if n not in known]
         if new:
             out.alerts.append(
@@ -279,7 +285,17 @@ def _compromise(
             if r.exposed
             else f"the store no longer answers without credentials ({r.service.verdict})"
         )
-        out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, issue.state))
+        # Kept with the issue: what may show these signs again and be the same compromise.
+        listed = {c.container.name for c in r.containers}
+        kept: dict[str, Any] = (
+            {
+                **issue.state,
+                "still_listed": [n for n in issue.state.get("containers") or () if n in listed],
+            }
+            if r.exposed
+            else {**issue.state, "shut": True}
+        )
+        out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, kept))
         url = _named(r, issue)
         out.alerts.append(
             _alert(

@@ -6,7 +6,9 @@ sends that alert again at its next start, with the same ``delivery_id`` (a webho
 drops what it has seen). A record that cannot be written (a full disk) is held in memory
 instead: a delivery the route took is never sent again by this watch, only its record is
 tried again, every ``RECORD_RETRY`` seconds; a failed attempt waits its backoff all the same.
-One store's alerts due together go to one route one after the other, in the order raised.
+One store's alerts due together go to one route one after the other, in the order raised;
+after a failed attempt the rest of them wait for the next pass (at once), so a route that
+times out holds the other routes' new alerts for one attempt, not one per alert.
 """
 
 from __future__ import annotations
@@ -84,17 +86,21 @@ class Dispatcher:
         return len(rows)
 
     async def _in_turn(self, rows: list[DeliveryRow]) -> None:
+        # After a failed attempt the rest wait for the next pass: a route that times out
+        # holds a pass (and every other route's new alerts) for one attempt, not one an alert.
         for row in rows:
-            await self._attempt(row)
+            if not await self._attempt(row):
+                return
 
     def held_until(self) -> datetime | None:
         """When the earliest delivery held in memory (its record refused) is tried again."""
         return min((when for when, _, _ in self._held.values()), default=None)
 
-    async def _attempt(self, row: DeliveryRow) -> None:
+    async def _attempt(self, row: DeliveryRow) -> bool:
+        """Try one delivery; False when an attempt was made and failed."""
         route = self.routes.get(row.route)
         if route is None:  # removed by a reload since it was read: left to the next start
-            return
+            return True
         kind = row.route.split(" ", 1)[0]
         key = (row.alert_id, row.route)
         held = self._held.get(key)
@@ -102,7 +108,7 @@ class Dispatcher:
         if held is not None:
             when, made, sent = held
             if self.clock.now() < when:
-                return
+                return True
             if sent or made >= self.retry.attempts:
                 # The route took it, or it was given up: its record alone is owed.
                 later = self.clock.now() + timedelta(seconds=RECORD_RETRY)
@@ -114,7 +120,7 @@ class Dispatcher:
                     del self._held[key]
                 except StoreError:
                     self._held[key] = (later, made, sent)
-                return
+                return True
             del self._held[key]
         attempts = max(made, row.attempts) + 1  # the attempts the database could not count too
         error = ""
@@ -160,6 +166,7 @@ class Dispatcher:
             self.say(f"alert {row.alert_id} to {row.route}: cannot record the attempt: {exc}")
             wait = RECORD_RETRY if not error else max(delay, RECORD_RETRY)
             self._held[key] = (self.clock.now() + timedelta(seconds=wait), attempts, not error)
+        return not error
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set."""

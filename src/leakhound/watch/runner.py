@@ -377,7 +377,7 @@ class Watch:
         if superseded:
             self.say(
                 f"{superseded} pending delivery(ies) of a 'resolved' alert dropped: its issue "
-                "opened again before it was sent (the newer alert is the last word)"
+                "opened again before it was sent (a 'resolved' read last would be wrong)"
             )
         if result.alerts:
             self.dispatcher.wake()
