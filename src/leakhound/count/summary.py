@@ -7,18 +7,46 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..detect import scan_batch
+from ..detect import Hit, scan_batch
 from ..models import PiiField, PiiSummary
 from ..redact import keyed_digest
 from .people import IDENTIFYING, SampledIdentifiers
 
 MAX_EXAMPLES = 3
 _LIST_INDEX = re.compile(r"\[\d+\]")
+_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
 
 
 def field_path(path: str) -> str:
     """A hit's JSON path as a mapping path: ``notes[2].text`` → ``notes.text``."""
     return _LIST_INDEX.sub("", path)
+
+
+def value_at(doc: Any, path: str) -> Any:
+    """The value at a hit's JSON path (``notes[2].text``; a key holding dots looked up whole
+    first); None where the path leads nowhere."""
+    if isinstance(doc, dict) and path in doc:
+        return doc[path]
+    node = doc
+    for m in _STEP.finditer(path):
+        if m[1] is not None:
+            i = int(m[1])
+            node = node[i] if isinstance(node, list | tuple) and i < len(node) else None
+        else:
+            node = node.get(m[2]) if isinstance(node, dict) else None
+        if node is None:
+            return None
+    return node
+
+
+def is_whole(hit: Hit, doc: Any) -> bool:
+    """Whether a hit spans its value whole (but for spaces around it): a field whose values
+    are identifiers, not free text that mentions one."""
+    value = value_at(doc, hit.path)
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str):
+        return False
+    return hit.start <= len(text) - len(text.lstrip()) and hit.end >= len(text.rstrip())
 
 
 def summarise(
@@ -45,7 +73,9 @@ def summarise_sample(
     docs_by_field: Counter[tuple[str, str]] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     distinct: dict[str, set[str]] = defaultdict(set)
-    for hits in scan_batch(docs, min_score=min_score, field_types=field_types):
+    for doc, hits in zip(
+        docs, scan_batch(docs, min_score=min_score, field_types=field_types), strict=True
+    ):
         types_here: set[str] = set()
         fields_here: set[tuple[str, str]] = set()
         digests: dict[str, set[bytes]] = defaultdict(set)
@@ -60,7 +90,10 @@ def summarise_sample(
                 digest = keyed_digest(key, hit.normalized)
                 digests[hit.entity_type].add(digest)
                 ids = found.setdefault(hit.entity_type, SampledIdentifiers(hit.entity_type))
-                ids.fields.setdefault(field_path(hit.path), set()).add(digest)
+                name = field_path(hit.path)
+                ids.fields.setdefault(name, set()).add(digest)
+                if name not in ids.partial and not is_whole(hit, doc):
+                    ids.partial.add(name)
         for etype, values in digests.items():
             ids = found[etype]
             ids.docs.update(values)
