@@ -25,6 +25,7 @@ from leakhound.models import (
     YearCount,
 )
 from leakhound.probes.elasticsearch import ElasticsearchProbe
+from leakhound.probes.postgresql import PostgresqlProbe
 from leakhound.scanner.access import Access
 from leakhound.scanner.options import ScanOptions
 from leakhound.scanner.people import (
@@ -186,6 +187,73 @@ def test_few_values_are_listed_and_one_in_two_fields_counts_once() -> None:
     # the same person, and "n/a" is nobody.
     assert (people.method, people.value, people.exact) == ("store-list", 301, True)
     assert "every value listed by the store" in people.basis
+
+
+class _PgCounting(PostgresqlProbe):
+    """PostgreSQL's count and list of a text column's values, as ``_Counting`` fakes them."""
+
+    __init__ = _Counting.__init__
+    count_distinct = _Counting.count_distinct
+    distinct_values = _Counting.distinct_values
+
+
+CUSTOMERS = Container(
+    "support.public.customers",
+    1_000_000,
+    None,
+    fields=(FieldInfo("email", "text"), FieldInfo("notes", "text"), FieldInfo("id", "bigint")),
+)
+
+
+def _pg_people(sample: list[dict[str, Any]], probe: _PgCounting) -> Any:
+    """The people of a large PostgreSQL table of which ``sample`` was sampled (100 records)."""
+    from leakhound.count.summary import summarise_sample
+
+    _, found = summarise_sample(sample, key=b"k" * 32)
+    acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    return asyncio.run(
+        count_people(
+            acc, [(CUSTOMERS, 100)], [found], ScanOptions(people_read=0), Workers(0), b"k" * 32
+        )
+    )
+
+
+def test_a_text_column_of_addresses_is_counted_and_listed_by_the_server_exactly() -> None:
+    # A million customers' rows, 2,000 addresses: the sample saw 100 of them in the email
+    # column, each its value whole; the server lists them all (one in capitals: the same).
+    addresses = [f"customer{n}@gmail.com" for n in range(2_000)]
+    probe = _PgCounting(
+        {"email": Distinct(2_001, 2_001, 2_001, True)},
+        {"email": [*addresses, "CUSTOMER7@gmail.com"]},
+    )
+    sample = [{"email": a, "notes": "called back", "id": n} for n, a in enumerate(addresses[:100])]
+    people = _pg_people(sample, probe)
+    assert probe.asked == [("email",)] and probe.listed == ["email"]
+    assert (people.method, people.value, people.low, people.high) == (
+        "store-list",
+        2_000,
+        2_000,
+        2_000,
+    )
+    assert people.exact
+    assert "every distinct value listed by the server (SELECT DISTINCT" in people.basis
+    assert "2,000 distinct in email" in people.basis
+
+
+def test_a_free_text_column_is_not_listed_and_its_addresses_stay_estimated() -> None:
+    # The notes mention other addresses inside sentences: a text column of as many distinct
+    # values as rows, never listed; what it alone holds is estimated from the sample.
+    addresses = [f"customer{n}@gmail.com" for n in range(2_000)]
+    probe = _PgCounting({"email": Distinct(2_000, 2_000, 2_000, True)}, {"email": addresses})
+    sample = [
+        {"email": a, "notes": f"Customer also uses other{n}@yahoo.com." if n % 10 == 0 else ""}
+        for n, a in enumerate(addresses[:100])
+    ]
+    people = _pg_people(sample, probe)
+    assert probe.asked == [("email",)] and probe.listed == ["email"]
+    assert people.method == "store-list" and not people.exact
+    assert 2_000 + 10 <= people.low < people.value < (people.high or 0)
+    assert "found only in free text: 10 distinct in 100 sampled records" in people.basis
 
 
 def test_a_refused_count_falls_back_to_the_sample_and_says_why() -> None:

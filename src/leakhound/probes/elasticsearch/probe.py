@@ -313,6 +313,8 @@ class ElasticsearchProbe(Probe):
     default_ports = (9200, 9243)
     speaks_http = True
     allow = ALLOW
+    distinct_counted = "cardinality, within its error bounds"
+    distinct_listed = "every value listed by the store (a composite aggregation)"
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
         """Try the endpoint's scheme (http, then https when none was given) and classify."""
