@@ -11,8 +11,11 @@ out whose identifier the store holds.
 
 1. read the identifying fields of every record (a full scan; or a sample scan of a store small
    enough, ``ScanOptions.people_read``): counted;
-2. the store counts the distinct values of its keyword fields itself (Elasticsearch's
-   ``cardinality``), and identifiers found only in free text are estimated from the sample;
+2. the store counts the distinct values of its fields of identifiers itself, and lists them
+   where they are few enough to count each once (Elasticsearch's keyword fields:
+   ``cardinality``, ``composite``; PostgreSQL's and MySQL's text columns whose identifiers
+   the sample found whole: ``count(DISTINCT …)``, ``SELECT DISTINCT`` in keyset pages), and
+   identifiers found only in free text are estimated from the sample;
 3. everything estimated from the sample.
 
 The sample estimate starts from how many identifiers the sample saw once and twice, each

@@ -2,10 +2,12 @@
 
 Most exact first: a store small enough (``ScanOptions.people_read`` records at most) has its
 identifying fields read whole, every record, and counted; otherwise the store counts the
-distinct values of the fields it indexes whole (``Probe.count_distinct``), lists them when
-they are few enough (``LIST_VALUES``, ``Probe.distinct_values``) so that a value in two fields
-counts once, and what the sample found only in free text is estimated; otherwise everything is
-estimated from the sample.
+distinct values of its fields of identifiers (of a type it counts whole,
+``Probe.distinct_types``, each identifier the sample found there the value whole: ``_listable``)
+(``Probe.count_distinct``), lists them when they are few enough (``LIST_VALUES``,
+``Probe.distinct_values``) so that a value in two fields or two containers counts once, and
+what the sample found only in free text is estimated; otherwise everything is estimated from
+the sample.
 
 A store counted exactly (read or listed whole) hands its identifiers on to the scan's
 ``AcrossStores``, which counts people once across all such stores of the scan.
