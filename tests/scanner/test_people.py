@@ -4,6 +4,7 @@ and the reason said when the store's count fails."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -254,6 +255,32 @@ def test_a_free_text_column_is_not_listed_and_its_addresses_stay_estimated() -> 
     assert people.method == "store-list" and not people.exact
     assert 2_000 + 10 <= people.low < people.value < (people.high or 0)
     assert "found only in free text: 10 distinct in 100 sampled records" in people.basis
+
+
+def test_a_store_that_listed_some_and_estimated_its_free_text_is_pooled_across_stores() -> None:
+    # Its figure is partly an estimate: it joins the stores estimated from their samples,
+    # counted once across them, not added beside them.
+    addresses = [f"customer{n}@gmail.com" for n in range(2_000)]
+    probe = _PgCounting({"email": Distinct(2_000, 2_000, 2_000, True)}, {"email": addresses})
+    sample = [
+        {"email": a, "notes": f"Customer also uses other{n}@yahoo.com." if n % 10 == 0 else ""}
+        for n, a in enumerate(addresses[:100])
+    ]
+    from leakhound.count.summary import summarise_sample
+
+    _, found = summarise_sample(sample, key=b"k" * 32)
+    across = AcrossStores(b"k" * 32)
+    acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    store, _, _ = _by_container(acc, [(CUSTOMERS, 100)], [found], across)
+    other = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    other_store = dataclasses.replace(SERVICE, endpoint=Endpoint("127.0.0.2", 9200))
+    other = Access(other.probe, other_store, other_store, None)  # type: ignore[arg-type]
+    _by_container(other, [(CASES, 100)], [{"EMAIL_ADDRESS": _sampled()}], across)
+    assert store.method == "store-list" and not store.exact
+    (pooled,) = across.counts()
+    assert pooled.basis and "the samples of the 2 stores pooled" in pooled.basis
+    assert len(pooled.endpoints) == 2
+    assert pooled.distinct.lower >= store.low  # never under the store's own figure
 
 
 def test_a_refused_count_falls_back_to_the_sample_and_says_why() -> None:
