@@ -85,9 +85,10 @@ class SampledIdentifiers:
 
     ``docs`` counts how many sampled records hold each digest; ``fields``, where each was
     found; ``per_record``, the most distinct values one record held; ``partial``, the fields
-    where one was found inside a longer value (free text that mentions it): a field not in
-    it held its identifiers whole, each value the identifier itself, which a store can count
-    and list (``Probe.count_distinct``) as identifiers.
+    where one was found inside a longer value (free text that mentions it), or where a value
+    read alone does not give it (a phone number whose country another field said): a field
+    not in it held its identifiers whole, each value the identifier itself, which a store
+    can count and list (``Probe.count_distinct``) as identifiers.
     """
 
     entity_type: str

@@ -39,14 +39,38 @@ def value_at(doc: Any, path: str) -> Any:
     return node
 
 
-def is_whole(hit: Hit, doc: Any) -> bool:
-    """Whether a hit spans its value whole (but for spaces around it): a field whose values
+def whole_value(hit: Hit, doc: Any) -> Any:
+    """The value a hit spans whole (but for spaces around it), or None: a field whose values
     are identifiers, not free text that mentions one."""
     value = value_at(doc, hit.path)
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(text, str):
-        return False
-    return hit.start <= len(text) - len(text.lstrip()) and hit.end >= len(text.rstrip())
+        return None
+    whole = hit.start <= len(text) - len(text.lstrip()) and hit.end >= len(text.rstrip())
+    return value if whole else None
+
+
+def _read_alone(
+    wholes: Sequence[tuple[SampledIdentifiers, str, Any, str]],
+    field_types: Mapping[str, str] | None,
+    min_score: float,
+) -> None:
+    """Marks ``partial`` each field of ``wholes`` (identifiers, field, value, normalised) where
+    the value read alone, as a store lists it (``scanner/people.py``), does not give the
+    identifier the record gave: a phone number whose country another field of the record
+    said."""
+    if not wholes:
+        return
+    types = {ids.entity_type for ids, *_ in wholes}
+    alone = scan_batch(
+        [{name: value} for _, name, value, _ in wholes],
+        types=types,
+        min_score=min_score,
+        field_types=field_types,
+    )
+    for (ids, name, _, normalized), hits in zip(wholes, alone, strict=True):
+        if not any(h.normalized == normalized and h.entity_type == ids.entity_type for h in hits):
+            ids.partial.add(name)
 
 
 def summarise(
@@ -73,6 +97,7 @@ def summarise_sample(
     docs_by_field: Counter[tuple[str, str]] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     distinct: dict[str, set[str]] = defaultdict(set)
+    wholes: dict[tuple[str, str, str], tuple[SampledIdentifiers, str, Any, str]] = {}
     for doc, hits in zip(
         docs, scan_batch(docs, min_score=min_score, field_types=field_types), strict=True
     ):
@@ -92,14 +117,22 @@ def summarise_sample(
                 ids = found.setdefault(hit.entity_type, SampledIdentifiers(hit.entity_type))
                 name = field_path(hit.path)
                 ids.fields.setdefault(name, set()).add(digest)
-                if name not in ids.partial and not is_whole(hit, doc):
-                    ids.partial.add(name)
+                if name not in ids.partial:
+                    value = whole_value(hit, doc)
+                    if value is None:
+                        ids.partial.add(name)
+                    else:
+                        wholes.setdefault(
+                            (hit.entity_type, name, str(value)),
+                            (ids, name, value, hit.normalized),
+                        )
         for etype, values in digests.items():
             ids = found[etype]
             ids.docs.update(values)
             ids.per_record = max(ids.per_record, len(values))
         docs_by_type.update(types_here)
         docs_by_field.update(fields_here)
+    _read_alone(list(wholes.values()), field_types, min_score)
     out = []
     for etype, count in sorted(docs_by_type.items(), key=lambda kv: (-kv[1], kv[0])):
         fields = sorted(
