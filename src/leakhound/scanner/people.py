@@ -23,7 +23,7 @@ of them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -520,7 +520,7 @@ async def _count_store(
             why_not_read += f" (the store's own count failed: {exc})"[:200]
     if counts and sum(d.upper for d in counts.values()) <= LIST_VALUES:
         try:
-            listed = await _listed(acc, counted, etype, list(counts), kinds, options, key)
+            listed = await _listed(acc, counted, etype, list(counts), kinds, options, workers, key)
         except NetError as exc:
             why_not_read += f" (listing the values failed: {exc})"[:200]
             listed = None
@@ -635,54 +635,34 @@ async def _listed(
     fields: Sequence[str],
     kinds: Mapping[str, FieldType],
     options: ScanOptions,
+    workers: Workers,
     key: bytes,
 ) -> set[bytes] | None:
     """The keyed digests of ``etype`` in the values the store lists for ``fields``, or None
     when it cannot list them. Each value is read as the sample's were, a value of its field
-    of its type: the same identifiers, normalised alike (an address's letter case…)."""
+    of its type: the same identifiers, normalised alike (an address's letter case…), in the
+    scan's workers (a few hundred thousand values are seconds of detection)."""
     digests: set[bytes] = set()
     for f in fields:
         values = acc.probe.distinct_values(acc.transport, acc.read_as, containers, f)
         if values is None:
             return None
-        types = {f: kinds[f].value} if f in kinds else None
-        await _digest_values(values, f, etype, options.min_score, key, digests, types)
-    return digests
-
-
-async def _digest_values(
-    values: AsyncIterator[str],
-    field: str,
-    etype: str,
-    min_score: float,
-    key: bytes,
-    into: set[bytes],
-    field_types: Mapping[str, str] | None = None,
-) -> None:
-    batch: list[dict[str, str]] = []
-    async for v in values:
-        batch.append({field: v})
-        if len(batch) >= _LIST_BATCH:
-            into.update(
-                identifier_digests(
-                    batch,
-                    entity_type=etype,
-                    field_types=field_types,
-                    min_score=min_score,
-                    key=key,
-                )
-            )
-            batch = []
-    if batch:
-        into.update(
-            identifier_digests(
-                batch,
-                entity_type=etype,
-                field_types=field_types,
-                min_score=min_score,
-                key=key,
-            )
+        digest = partial(
+            identifier_digests,
+            entity_type=etype,
+            field_types={f: kinds[f].value} if f in kinds else None,
+            min_score=options.min_score,
+            key=key,
         )
+        batch: list[dict[str, str]] = []
+        async for v in values:
+            batch.append({f: v})
+            if len(batch) >= _LIST_BATCH:
+                digests.update(await workers.run(digest, batch))
+                batch = []
+        if batch:
+            digests.update(await workers.run(digest, batch))
+    return digests
 
 
 def _with_listed(
