@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
@@ -180,3 +181,35 @@ def test_the_estimate_extrapolates_over_the_containers_that_hold_such_values() -
     assert (scoped.floor, scoped.ceiling) == (everywhere.floor, everywhere.ceiling)  # it holds
     assert scoped.low <= 100 <= scoped.high < everywhere.high
     assert "each of 2 containers at its own rate" in scoped.basis
+
+
+@pytest.mark.parametrize(
+    ("doc", "partial"),
+    [
+        pytest.param({"email": "jane@contoso.com"}, set(), id="a-column-of-addresses"),
+        pytest.param({"email": "  jane@contoso.com "}, set(), id="spaces-around"),
+        pytest.param({"customer": {"email": "jane@contoso.com"}}, set(), id="nested"),
+        pytest.param({"emails": ["jane@contoso.com", "j@x.org"]}, set(), id="a-list-of-them"),
+        pytest.param({"notes": "Customer also uses jane@contoso.com."}, {"notes"}, id="free-text"),
+        pytest.param({"to": "jane@contoso.com, j@x.org"}, {"to"}, id="two-in-one-value"),
+        pytest.param({"notes": ["call jane@contoso.com"]}, {"notes"}, id="text-in-a-list"),
+        # A phone number whose country only another field says: listed alone it is not the
+        # number the record held.
+        pytest.param({"language": "nl", "phone": "0612345678"}, {"phone"}, id="country-field"),
+        pytest.param({"phone": "+49 571 457379"}, set(), id="international-number"),
+    ],
+)
+def test_a_sample_says_which_fields_hold_identifiers_whole(
+    doc: dict[str, Any], partial: set[str]
+) -> None:
+    """A field whose values are identifiers (a store can count and list them as people) is
+    told from free text that mentions one."""
+    from leakhound.count.summary import summarise_sample
+
+    _, found = summarise_sample([doc], key=b"k" * 32)
+    (ids,) = found.values()
+    assert ids.partial == partial
+    assert all(ids.whole(f) == (f not in partial) for f in ids.fields)
+    merged = SampledIdentifiers(ids.entity_type)
+    merged.merge(ids)
+    assert merged.partial == partial

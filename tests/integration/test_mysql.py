@@ -30,6 +30,7 @@ from sqlclient import mariadb as client
 
 from leakhound.lab import LabTarget, SeedTruth
 from leakhound.lab.mariadb import CASES, PAYROLL, RANSOM
+from leakhound.models import Distinct
 from leakhound.probes.mysql import ALLOW
 
 # Names a hostile (or merely careless) schema may hold: each must stay inside its backticks.
@@ -482,3 +483,42 @@ def test_a_server_without_grant_tables_is_open_to_anyone(tmp_path: Path) -> None
     assert result["service"]["verdict"] == "open"
     assert "--skip-grant-tables" in result["service"]["reason"]
     assert _tables(result)["crm.people"]["index"]["docs"] == 1
+
+
+def test_a_columns_distinct_values_are_counted_and_listed_by_the_server(mariadb: Lab) -> None:
+    """The cases' customer addresses, counted by the server and listed a page after the last
+    (500 a page here): each customer once, as seeded."""
+    import asyncio
+
+    from leakhound.models import Endpoint, Service, Verdict
+    from leakhound.net import Limits, Scope, Transport
+    from leakhound.probes.mysql import MysqlProbe, distinct
+    from leakhound.probes.mysql.connection import connect
+
+    probe, target = MysqlProbe(), mariadb.open
+    endpoint = Endpoint("127.0.0.1", target.port)
+    service = Service(endpoint, target.url, "mysql", Verdict.OPEN)
+
+    async def go() -> tuple[Any, list[str], list[str]]:
+        async with Transport(Limits(), Scope({("127.0.0.1", target.port)})) as transport:
+            inv = await probe.inventory(transport, service, max_containers=1000)
+            (cases,) = [c for c in inv.containers if c.name == CASES]
+            counts = await probe.count_distinct(transport, service, [cases], ["customer_email"])
+            values = probe.distinct_values(transport, service, [cases], "customer_email")
+            listed = [v async for v in values]
+            conn = await connect(transport, endpoint)
+            try:
+                await distinct.limit_time(conn, 10)
+                schema, table = CASES.split(".")
+                paged = [
+                    v async for v in distinct.values(conn, schema, table, "customer_email", 500)
+                ]
+            finally:
+                await conn.close()
+            return counts, listed, paged
+
+    counts, listed, paged = asyncio.run(go())
+    customers = mariadb.truth.containers[CASES].distinct_customers
+    assert counts["customer_email"] == Distinct(customers, customers, customers, True)
+    assert len(listed) == len(set(listed)) == customers
+    assert paged == listed

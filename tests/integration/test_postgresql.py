@@ -296,3 +296,55 @@ def test_a_large_tables_rows_are_estimated_along_its_whole_number_key(
     assert "windows of its whole-number key" in keyed["docs_basis"]
     assert (named["docs"], named["docs_exact"]) == (50, False) and "docs_low" not in named
     assert "reltuples" in named["docs_basis"]
+
+
+def _distinct(
+    target: Any, database: str, column: str, page: int
+) -> tuple[Any, list[str], list[str]]:
+    """The probe's count and list of ``column`` over the tables of ``database`` (copies left
+    out, as the people count leaves them), and the first of them listed ``page`` at a time."""
+    import asyncio
+
+    from leakhound.models import Endpoint, Service, Verdict
+    from leakhound.net import Limits, Scope, Transport
+    from leakhound.probes.postgresql import PostgresqlProbe, distinct
+    from leakhound.probes.postgresql.connection import connect
+
+    probe = PostgresqlProbe()
+    endpoint = Endpoint("127.0.0.1", target.port)
+    service = Service(endpoint, target.url, "postgresql", Verdict.OPEN)
+
+    async def go() -> tuple[Any, list[str], list[str]]:
+        async with Transport(Limits(), Scope({("127.0.0.1", target.port)})) as transport:
+            inv = await probe.inventory(transport, service, max_containers=1000)
+            tables = [
+                c for c in inv.containers if c.name.startswith(f"{database}.") and not c.derived
+            ]
+            counts = await probe.count_distinct(transport, service, tables, [column])
+            values = probe.distinct_values(transport, service, tables, column)
+            listed = [v async for v in values]
+            conn = await connect(transport, endpoint, database)
+            try:
+                await conn.run(distinct.timeout(10))
+                schema, table = tables[0].details["schema"], tables[0].details["table"]
+                paged = [v async for v in distinct.values(conn, schema, table, column, page)]
+            finally:
+                await conn.close()
+            return counts, listed, paged
+
+    return asyncio.run(go())
+
+
+def test_a_columns_distinct_values_are_counted_and_listed_by_the_server_each_table_once(
+    inherited: Any,
+) -> None:
+    # Each table FROM ONLY itself: a partition's, a parent's without its child's.
+    counts, listed, paged = _distinct(inherited, SCRATCH, "email", 700)
+    rows = sum(PARTITIONS.values()) + BASE + CHILD
+    assert counts["email"].estimate == counts["email"].upper == rows
+    assert counts["email"].lower == max(*PARTITIONS.values(), BASE, CHILD)
+    assert len(listed) == len(set(listed)) == rows
+    assert sum(v.startswith("user") for v in listed) == sum(PARTITIONS.values())
+    # One table, 700 values a page after the last (in the column's collation): each once.
+    assert len(paged) == len(set(paged)) and set(paged) <= set(listed)
+    assert len(paged) in (*PARTITIONS.values(), BASE, CHILD)

@@ -4,6 +4,7 @@ and the reason said when the store's count fails."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -25,6 +26,7 @@ from leakhound.models import (
     YearCount,
 )
 from leakhound.probes.elasticsearch import ElasticsearchProbe
+from leakhound.probes.postgresql import PostgresqlProbe
 from leakhound.scanner.access import Access
 from leakhound.scanner.options import ScanOptions
 from leakhound.scanner.people import (
@@ -186,6 +188,99 @@ def test_few_values_are_listed_and_one_in_two_fields_counts_once() -> None:
     # the same person, and "n/a" is nobody.
     assert (people.method, people.value, people.exact) == ("store-list", 301, True)
     assert "every value listed by the store" in people.basis
+
+
+class _PgCounting(PostgresqlProbe):
+    """PostgreSQL's count and list of a text column's values, as ``_Counting`` fakes them."""
+
+    __init__ = _Counting.__init__
+    count_distinct = _Counting.count_distinct
+    distinct_values = _Counting.distinct_values
+
+
+CUSTOMERS = Container(
+    "support.public.customers",
+    1_000_000,
+    None,
+    fields=(FieldInfo("email", "text"), FieldInfo("notes", "text"), FieldInfo("id", "bigint")),
+)
+
+
+def _pg_people(sample: list[dict[str, Any]], probe: _PgCounting) -> Any:
+    """The people of a large PostgreSQL table of which ``sample`` was sampled (100 records)."""
+    from leakhound.count.summary import summarise_sample
+
+    _, found = summarise_sample(sample, key=b"k" * 32)
+    acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    return asyncio.run(
+        count_people(
+            acc, [(CUSTOMERS, 100)], [found], ScanOptions(people_read=0), Workers(0), b"k" * 32
+        )
+    )
+
+
+def test_a_text_column_of_addresses_is_counted_and_listed_by_the_server_exactly() -> None:
+    # A million customers' rows, 2,000 addresses: the sample saw 100 of them in the email
+    # column, each its value whole; the server lists them all (one in capitals: the same).
+    addresses = [f"customer{n}@gmail.com" for n in range(2_000)]
+    probe = _PgCounting(
+        {"email": Distinct(2_001, 2_001, 2_001, True)},
+        {"email": [*addresses, "CUSTOMER7@gmail.com"]},
+    )
+    sample = [{"email": a, "notes": "called back", "id": n} for n, a in enumerate(addresses[:100])]
+    people = _pg_people(sample, probe)
+    assert probe.asked == [("email",)] and probe.listed == ["email"]
+    assert (people.method, people.value, people.low, people.high) == (
+        "store-list",
+        2_000,
+        2_000,
+        2_000,
+    )
+    assert people.exact
+    assert "every distinct value listed by the server (SELECT DISTINCT" in people.basis
+    assert "2,000 distinct in email" in people.basis
+
+
+def test_a_free_text_column_is_not_listed_and_its_addresses_stay_estimated() -> None:
+    # The notes mention other addresses inside sentences: a text column of as many distinct
+    # values as rows, never listed; what it alone holds is estimated from the sample.
+    addresses = [f"customer{n}@gmail.com" for n in range(2_000)]
+    probe = _PgCounting({"email": Distinct(2_000, 2_000, 2_000, True)}, {"email": addresses})
+    sample = [
+        {"email": a, "notes": f"Customer also uses other{n}@yahoo.com." if n % 10 == 0 else ""}
+        for n, a in enumerate(addresses[:100])
+    ]
+    people = _pg_people(sample, probe)
+    assert probe.asked == [("email",)] and probe.listed == ["email"]
+    assert people.method == "store-list" and not people.exact
+    assert 2_000 + 10 <= people.low < people.value < (people.high or 0)
+    assert "found only in free text: 10 distinct in 100 sampled records" in people.basis
+
+
+def test_a_store_that_listed_some_and_estimated_its_free_text_is_pooled_across_stores() -> None:
+    # Its figure is partly an estimate: it joins the stores estimated from their samples,
+    # counted once across them, not added beside them.
+    addresses = [f"customer{n}@gmail.com" for n in range(2_000)]
+    probe = _PgCounting({"email": Distinct(2_000, 2_000, 2_000, True)}, {"email": addresses})
+    sample = [
+        {"email": a, "notes": f"Customer also uses other{n}@yahoo.com." if n % 10 == 0 else ""}
+        for n, a in enumerate(addresses[:100])
+    ]
+    from leakhound.count.summary import summarise_sample
+
+    _, found = summarise_sample(sample, key=b"k" * 32)
+    across = AcrossStores(b"k" * 32)
+    acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    store, _, _ = _by_container(acc, [(CUSTOMERS, 100)], [found], across)
+    other = Access(_Counting(NetError("no")), SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    other_store = dataclasses.replace(SERVICE, endpoint=Endpoint("127.0.0.2", 9200))
+    other = Access(other.probe, other_store, other_store, None)  # type: ignore[arg-type]
+    _by_container(other, [(CASES, 100)], [{"EMAIL_ADDRESS": _sampled()}], across)
+    assert store.method == "store-list" and not store.exact
+    (pooled,) = across.counts()
+    assert pooled.basis and "the samples of the 2 stores pooled" in pooled.basis
+    assert len(pooled.endpoints) == 2
+    assert pooled.distinct.lower >= store.low  # never under the store's own figure
 
 
 def test_a_refused_count_falls_back_to_the_sample_and_says_why() -> None:

@@ -11,8 +11,11 @@ out whose identifier the store holds.
 
 1. read the identifying fields of every record (a full scan; or a sample scan of a store small
    enough, ``ScanOptions.people_read``): counted;
-2. the store counts the distinct values of its keyword fields itself (Elasticsearch's
-   ``cardinality``), and identifiers found only in free text are estimated from the sample;
+2. the store counts the distinct values of its fields of identifiers itself, and lists them
+   where they are few enough to count each once (Elasticsearch's keyword fields:
+   ``cardinality``, ``composite``; PostgreSQL's and MySQL's text columns whose identifiers
+   the sample found whole: ``count(DISTINCT …)``, ``SELECT DISTINCT`` in keyset pages), and
+   identifiers found only in free text are estimated from the sample;
 3. everything estimated from the sample.
 
 The sample estimate starts from how many identifiers the sample saw once and twice, each
@@ -81,7 +84,11 @@ class SampledIdentifiers:
     """The identifiers of one type a sample held: keyed digests only, never a value.
 
     ``docs`` counts how many sampled records hold each digest; ``fields``, where each was
-    found; ``per_record``, the most distinct values one record held.
+    found; ``per_record``, the most distinct values one record held; ``partial``, the fields
+    where one was found inside a longer value (free text that mentions it), or where a value
+    read alone does not give it (a phone number whose country another field said): a field
+    not in it held its identifiers whole, each value the identifier itself, which a store
+    can count and list (``Probe.count_distinct``) as identifiers.
     """
 
     entity_type: str
@@ -89,6 +96,11 @@ class SampledIdentifiers:
     docs: Counter[bytes] = field(default_factory=Counter)
     fields: dict[str, set[bytes]] = field(default_factory=dict)
     per_record: int = 0
+    partial: set[str] = field(default_factory=set)
+
+    def whole(self, name: str) -> bool:
+        """Whether every identifier the sample found in field ``name`` was its value whole."""
+        return name in self.fields and name not in self.partial
 
     def merge(self, other: SampledIdentifiers) -> None:
         """Add another container's sample (of the same store)."""
@@ -97,6 +109,7 @@ class SampledIdentifiers:
         for name, digests in other.fields.items():
             self.fields.setdefault(name, set()).update(digests)
         self.per_record = max(self.per_record, other.per_record)
+        self.partial |= other.partial
 
 
 def halving_sample(frequencies: Mapping[int, int], sampled: int, total: int) -> int | None:

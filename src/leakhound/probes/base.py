@@ -237,6 +237,11 @@ class Probe(ABC):
     # What reports call this kind's containers and records, (singular, plural) each: the
     # store's own words (an SQL index is not a table), the neutral ones where it has none.
     words: ClassVar[Words] = Words()
+    # The neutral types of the fields whose distinct values the store counts and lists
+    # (``count_distinct``, ``distinct_values``), and how, as a people count's basis says it.
+    distinct_types: ClassVar[frozenset[FieldType]] = frozenset({FieldType.KEYWORD})
+    distinct_counted: ClassVar[str] = "counted by the store"
+    distinct_listed: ClassVar[str] = "every value listed by the store"
 
     @classmethod
     def locate(cls, host: str, path: str, user: str | None) -> tuple[str, tuple[str, ...]] | None:
@@ -318,6 +323,17 @@ class Probe(ABC):
         them. The scan asks only for fields ``count_distinct`` found small, reduces each
         value to a keyed digest at once and keeps no value. ``NetError`` as above."""
         return None
+
+    def holding(self, containers: Sequence[Container], field: str) -> list[Container]:
+        """The containers with ``field`` of a type whose values the store counts and lists
+        (``distinct_types``)."""
+        return [
+            c
+            for c in containers
+            if any(
+                f.path == field and self.field_type(f.type) in self.distinct_types for f in c.fields
+            )
+        ]
 
     def field_type(self, native: str) -> FieldType:
         """The neutral type of one of this kind's own field types."""

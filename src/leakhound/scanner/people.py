@@ -2,10 +2,12 @@
 
 Most exact first: a store small enough (``ScanOptions.people_read`` records at most) has its
 identifying fields read whole, every record, and counted; otherwise the store counts the
-distinct values of the fields it indexes whole (``Probe.count_distinct``), lists them when
-they are few enough (``LIST_VALUES``, ``Probe.distinct_values``) so that a value in two fields
-counts once, and what the sample found only in free text is estimated; otherwise everything is
-estimated from the sample.
+distinct values of its fields of identifiers (of a type it counts whole,
+``Probe.distinct_types``, each identifier the sample found there the value whole: ``_listable``)
+(``Probe.count_distinct``), lists them when they are few enough (``LIST_VALUES``,
+``Probe.distinct_values``) so that a value in two fields or two containers counts once, and
+what the sample found only in free text is estimated; otherwise everything is estimated from
+the sample.
 
 A store counted exactly (read or listed whole) hands its identifiers on to the scan's
 ``AcrossStores``, which counts people once across all such stores of the scan.
@@ -21,7 +23,7 @@ of them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -227,14 +229,15 @@ async def count_people_by_container(
 
 
 class Pooled(NamedTuple):
-    """A store's people estimated from its sample alone: the sample, container by container
-    at its own rate, to be pooled with other stores' (``AcrossStores.add_sampled``)."""
+    """A store's people estimated from its sample (alone, or beside the values it listed):
+    the sample, container by container at its own rate, to be pooled with other stores'
+    (``AcrossStores.add_sampled``)."""
 
     ids: SampledIdentifiers
     strata: tuple[Stratum, ...]
     total: int  # the records the sample stands for
     drawn: str  # how its records were drawn (a key of ``count.people.DRAWN``)
-    own: Estimate  # its people estimated from its sample alone
+    own: Estimate  # its own figure (from its sample alone, or with the values it listed)
 
 
 class AcrossStores:
@@ -242,7 +245,8 @@ class AcrossStores:
     counter a type (keyed digests, exact up to a million, then HyperLogLog; bounded memory):
     people counted once across those stores.
 
-    Stores each estimated from its sample alone are estimated once across them, their
+    Stores each estimated from its sample (alone, or for what it did not list) are
+    estimated once across them, their
     samples pooled as the containers of one store are (each at its own rate): an identifier
     seen in two stores' samples is one person, as one seen in two containers' is. Added,
     their figures would count the people a database, its cache and its backups share once
@@ -507,7 +511,7 @@ async def _count_store(
         except NetError as exc:
             why_not_read = f" (reading them whole failed: {exc})"[:200]
     kinds = _field_kinds(acc, counted)
-    keyword = [f for f in fields if kinds.get(f) == FieldType.KEYWORD]
+    keyword = _listable(acc, ids, kinds)
     counts = None
     if keyword:
         try:
@@ -516,17 +520,40 @@ async def _count_store(
             why_not_read += f" (the store's own count failed: {exc})"[:200]
     if counts and sum(d.upper for d in counts.values()) <= LIST_VALUES:
         try:
-            listed = await _listed(acc, counted, etype, list(counts), options, key)
+            listed = await _listed(acc, counted, etype, list(counts), kinds, options, workers, key)
         except NetError as exc:
             why_not_read += f" (listing the values failed: {exc})"[:200]
             listed = None
         if listed is not None:
             people = _with_listed(
-                etype, ids, total, listed, list(counts), why_not_read, strata, how
+                etype,
+                ids,
+                total,
+                listed,
+                list(counts),
+                why_not_read,
+                strata,
+                how,
+                acc.probe.distinct_listed,
             )
-            return people, None, listed if people.exact else None, {}, None
+            if people.exact:
+                return people, None, listed, {}, None
+            # Identifiers in free text too: its figure is pooled with other stores' samples,
+            # as an estimate from its sample alone is (``AcrossStores.add_sampled``).
+            mine = Estimate(people.value, people.low, people.high or people.value, people.basis)
+            return people, None, None, {}, Pooled(ids, tuple(strata), total, how, mine)
     if counts:
-        people = _with_store_count(etype, ids, total, counts, fields, why_not_read, strata, how)
+        people = _with_store_count(
+            etype,
+            ids,
+            total,
+            counts,
+            fields,
+            why_not_read,
+            strata,
+            how,
+            acc.probe.distinct_counted,
+        )
         return people, None, None, {}, None
     est = from_sample(ids, total, strata=strata, drawn=how)
     people = PeopleCount(
@@ -540,6 +567,16 @@ async def _count_store(
         fields,
     )
     return people, None, None, {}, Pooled(ids, tuple(strata), total, how, est)
+
+
+def _listable(acc: Access, ids: SampledIdentifiers, kinds: Mapping[str, FieldType]) -> list[str]:
+    """The fields whose distinct values the store is asked to count and list: of a type it
+    counts whole (``Probe.distinct_types``), every identifier the sample found in them the
+    value whole (an e-mail column, not the free text of a ticket that mentions one: its
+    distinct values are texts, as many as its records)."""
+    return sorted(
+        f for f in ids.fields if kinds.get(f) in acc.probe.distinct_types and ids.whole(f)
+    )
 
 
 def _field_kinds(acc: Access, containers: Sequence[Container]) -> dict[str, FieldType]:
@@ -596,44 +633,36 @@ async def _listed(
     containers: Sequence[Container],
     etype: str,
     fields: Sequence[str],
+    kinds: Mapping[str, FieldType],
     options: ScanOptions,
+    workers: Workers,
     key: bytes,
 ) -> set[bytes] | None:
     """The keyed digests of ``etype`` in the values the store lists for ``fields``, or None
-    when it cannot list them."""
+    when it cannot list them. Each value is read as the sample's were, a value of its field
+    of its type: the same identifiers, normalised alike (an address's letter case…), in the
+    scan's workers (a few hundred thousand values are seconds of detection)."""
     digests: set[bytes] = set()
     for f in fields:
         values = acc.probe.distinct_values(acc.transport, acc.read_as, containers, f)
         if values is None:
             return None
-        await _digest_values(values, f, etype, options.min_score, key, digests)
-    return digests
-
-
-async def _digest_values(
-    values: AsyncIterator[str],
-    field: str,
-    etype: str,
-    min_score: float,
-    key: bytes,
-    into: set[bytes],
-) -> None:
-    batch: list[dict[str, str]] = []
-    async for v in values:
-        batch.append({field: v})
-        if len(batch) >= _LIST_BATCH:
-            into.update(
-                identifier_digests(
-                    batch, entity_type=etype, field_types=None, min_score=min_score, key=key
-                )
-            )
-            batch = []
-    if batch:
-        into.update(
-            identifier_digests(
-                batch, entity_type=etype, field_types=None, min_score=min_score, key=key
-            )
+        digest = partial(
+            identifier_digests,
+            entity_type=etype,
+            field_types={f: kinds[f].value} if f in kinds else None,
+            min_score=options.min_score,
+            key=key,
         )
+        batch: list[dict[str, str]] = []
+        async for v in values:
+            batch.append({f: v})
+            if len(batch) >= _LIST_BATCH:
+                digests.update(await workers.run(digest, batch))
+                batch = []
+        if batch:
+            digests.update(await workers.run(digest, batch))
+    return digests
 
 
 def _with_listed(
@@ -645,16 +674,18 @@ def _with_listed(
     note: str,
     strata: Sequence[Stratum],
     drawn: str = "first",
+    how: str = "every value listed by the store",
 ) -> PeopleCount:
-    """Every identifier of the keyword fields, listed by the store and counted once, plus
-    the sample's estimate of those found only in free text."""
+    """Every identifier of the fields whose values are identifiers, listed by the store
+    (``how``) and counted once, plus the sample's estimate of those found only in free
+    text."""
     rest = from_sample(ids, total, leave_out=listed, strata=strata, drawn=drawn)
     n = len(listed)
     exact = rest.exact
     basis = (
-        f"{etype}: {n:,} distinct in {', '.join(fields)}, every value listed by the "
-        f"store across all its containers and counted once; found only in free text: "
-        f"{rest.basis}{note}"
+        f"{etype}: {n:,} distinct in {', '.join(fields)}, {how} across all its "
+        f"containers and each counted once (an identifier in two fields or "
+        f"two containers once); found only in free text: {rest.basis}{note}"
     )
     return PeopleCount(
         etype,
@@ -677,9 +708,11 @@ def _with_store_count(
     note: str,
     strata: Sequence[Stratum],
     drawn: str = "first",
+    how: str = "counted by the store",
 ) -> PeopleCount:
-    """The store's counts of its keyword fields, one union (overlaps between fields as the
-    sample shows them), plus the sample's estimate of identifiers found in free text only."""
+    """The store's counts of its fields whose values are identifiers (``how``), one union
+    (overlaps between fields as the sample shows them), plus the sample's estimate of
+    identifiers found in free text only."""
     ranked = sorted(counts, key=lambda f: -counts[f].estimate)
     union_seen: set[bytes] = set()
     value = low = high = 0.0
@@ -694,7 +727,7 @@ def _with_store_count(
     kw = ", ".join(f"{f} {counts[f].estimate:,}" for f in ranked)
     basis = (
         f"{etype}: distinct values counted by the store across all its containers at "
-        f"once ({kw}; cardinality, within its error bounds), overlaps between fields as "
+        f"once ({kw}; {how}), overlaps between fields as "
         f"the sample shows them; found only in free text: {rest.basis}{note}"
     )
     return PeopleCount(

@@ -50,6 +50,9 @@ def _built(db: str, table: str) -> list[str]:
         sql.columns_of(db, table),
         sql.keys_of(db, table),
         sql.checks_of(db, table),
+        sql.count_distinct(db, table, table),
+        sql.distinct_after(db, table, table, None, 10_000),
+        sql.distinct_after(db, table, table, "a' OR '1'='1 \\' `x` ü", 10_000),
     ]
 
 
@@ -61,6 +64,8 @@ def test_every_fixed_statement_is_allowed() -> None:
         sql.WHO,
         sql.COUNT_TABLES,
         sql.list_tables(1000),
+        sql.statement_timeout(10, mariadb=False),
+        sql.statement_timeout(10, mariadb=True),
     ):
         assert ALLOW.allows("query", statement), statement
 
@@ -100,6 +105,9 @@ def test_the_servers_own_schemas_are_never_read(schema: str) -> None:
         sql.after_key(schema, "user", ["User"], ["text"], None, 5),
         sql.at_offset(schema, "global_priv", 0, 5),
         sql.date_range(schema, "user", "password_last_changed"),
+        sql.count_distinct(schema, "user", "authentication_string"),
+        sql.distinct_after(schema, "user", "authentication_string", None, 5),
+        sql.distinct_after(schema, "user", "authentication_string", "*6BB4", 5),
     ):
         assert not ALLOW.allows("query", statement), statement
     # A user database merely named like one is read as any other.
@@ -207,3 +215,19 @@ def test_key_windows_are_counted_at_most_a_batch_a_statement() -> None:
     assert ALLOW.allows("query", sql.count_windows("support", "cases", "id", ranges))
     more = sql.count_windows("support", "cases", "id", [*ranges, (1, 513)])
     assert not ALLOW.allows("query", more)
+
+
+def test_a_columns_distinct_values_page_after_the_last_as_a_hex_literal() -> None:
+    first = sql.distinct_after("d", "t", "email", None, 10_000)
+    assert first == (
+        "SELECT DISTINCT `email` FROM `d`.`t` WHERE `email` IS NOT NULL ORDER BY `email` "
+        "LIMIT 10000"
+    )
+    after = sql.distinct_after("d", "t", "email", "a'b", 10_000)
+    assert "WHERE `email` > _utf8mb4 X'612762' ORDER BY `email` LIMIT 10000" in after
+    assert sql.count_distinct("d", "t", "email") == "SELECT COUNT(DISTINCT `email`) FROM `d`.`t`"
+    # another column compared than the one listed, or ordered by: refused
+    assert not ALLOW.allows("query", after.replace("WHERE `email` >", "WHERE `id` >"))
+    assert not ALLOW.allows("query", after.replace("ORDER BY `email`", "ORDER BY `id`"))
+    assert sql.statement_timeout(10, mariadb=True) == "SET SESSION max_statement_time = 10"
+    assert sql.statement_timeout(10, mariadb=False) == "SET SESSION max_execution_time = 10000"

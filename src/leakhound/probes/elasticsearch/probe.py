@@ -303,6 +303,8 @@ class ElasticsearchProbe(Probe):
     default_ports = (9200, 9243)
     speaks_http = True
     allow = ALLOW
+    distinct_counted = "cardinality, within its error bounds"
+    distinct_listed = "every value listed by the store (a composite aggregation)"
 
     def __init__(self) -> None:
         # The indices behind masked container names (``names``): searched by their own.

@@ -5,7 +5,9 @@ Each statement's whole text must match one pattern before it leaves (``net.state
 ``MIN``/``MAX`` of a date column and its rows a ``YEAR``, ``SELECT *`` of one table with a
 limit, after a key (and up to one) or from an offset, at a list of whole-number keys or by a
 seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns of one row at
-an offset (where a partition ends), and the read-only transaction around them. A table is two
+an offset (where a partition ends), a column's distinct values counted (``COUNT(DISTINCT``)
+or listed after a value (a hex literal) under the session's statement timeout, and the
+read-only transaction around them. A table is two
 backtick-quoted identifiers and never one of the server's own schemas, whatever the letter
 case (``mysql.user`` holds the password hashes; servers with ``lower_case_table_names=1``
 fold ``MYSQL`` into it). No pattern admits a function call other than ``YEAR`` of a column
@@ -63,6 +65,13 @@ ALLOW = statements(
         _literal(sql.KEYS_OF),
         _literal(sql.CHECKS_OF),
         rf"SELECT COUNT\(\*\) FROM {TABLE}",  # noqa: S608 - a pattern
+        # A column's distinct values, counted and listed in keyset pages (``distinct.py``),
+        # under the session's statement timeout.
+        re.escape(sql.MAX_EXECUTION_TIME) + r"\d{1,9}",
+        re.escape(sql.MAX_STATEMENT_TIME) + r"\d{1,6}",
+        rf"SELECT COUNT\(DISTINCT {IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern
+        rf"SELECT DISTINCT (?P<col>{IDENT}) FROM {TABLE} WHERE (?P=col) "  # noqa: S608 - a pattern
+        rf"(?:IS NOT NULL|> _utf8mb4 {HEX}) ORDER BY (?P=col) LIMIT {LIMIT}",
         # A window of a whole-number key (a large table's rows estimated, probes/estimate.py).
         _WINDOWS,
         rf"SELECT MIN\({IDENT}\), MAX\({IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern
@@ -128,4 +137,17 @@ NEVER = (
     "LIMIT 5) AS w), (SELECT COUNT(*) FROM (SELECT 1 FROM `a`.`b` WHERE `pw` >= 1 AND "
     "`pw` <= 5 LIMIT 5) AS w)",
     "SELECT COUNT(*) FROM `a`.`b` WHERE `id` >= 1 AND `id` <= 5",
+    # A column's distinct values: of one column, after a hex literal alone, never the
+    # server's own tables, nothing after the limit.
+    "SELECT COUNT(DISTINCT `authentication_string`) FROM `mysql`.`user`",
+    "SELECT COUNT(DISTINCT LOAD_FILE('/etc/passwd')) FROM `a`.`b`",
+    "SELECT DISTINCT `authentication_string` FROM `mysql`.`user` WHERE "
+    "`authentication_string` IS NOT NULL ORDER BY `authentication_string` LIMIT 5",
+    "SELECT DISTINCT `e` FROM `a`.`b` WHERE `e` > 'x' ORDER BY `e` LIMIT 5",
+    "SELECT DISTINCT `e` FROM `a`.`b` WHERE `e` > _utf8mb4 X'78' OR SLEEP(10) ORDER BY `e` LIMIT 5",
+    "SELECT DISTINCT `e`, `pw` FROM `a`.`b` WHERE `e` IS NOT NULL ORDER BY `e` LIMIT 5",
+    "SELECT DISTINCT `e` FROM `a`.`b` WHERE `e` IS NOT NULL ORDER BY `e` LIMIT 5 INTO "
+    "OUTFILE '/tmp/x'",
+    "SET GLOBAL max_execution_time = 0",
+    "SET SESSION max_execution_time = 0, sql_log_bin = 0",
 )

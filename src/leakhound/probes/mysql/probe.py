@@ -4,12 +4,15 @@ tables as containers (``database.table``), samples and full reads in a read-only
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from ... import compromise
 from ...errors import ConnectError, NetError, PolicyError, ProtocolError, TimeoutError_
 from ...models import (
     Container,
+    Distinct,
     Endpoint,
     FieldInfo,
     FieldType,
@@ -23,7 +26,7 @@ from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..estimate import KeyEstimate, along_key
 from ..reconnect import Reconnecting
-from . import sql
+from . import distinct, sql
 from .allow import ALLOW
 from .connection import Connection, connect, credentials, greet, log_in
 from .read import MysqlReader
@@ -95,6 +98,16 @@ class MysqlProbe(Probe):
 
     kind = "mysql"
     words = Words(("table", "tables"), ("row", "rows"))
+    distinct_types = frozenset({FieldType.TEXT, FieldType.KEYWORD})
+    distinct_counted = (
+        "COUNT(DISTINCT …) of each table by the server, exact for each table as the column's "
+        "collation compares values, a value in two tables counted in each"
+    )
+    distinct_listed = (
+        "every distinct value listed by the server (SELECT DISTINCT, in pages in the "
+        "column's order, each after the last value listed), exact as the column's "
+        "collation compares values"
+    )
     default_ports = (3306,)
     schemes = ("mysql", "mariadb")
     allow = ALLOW
@@ -385,6 +398,58 @@ class MysqlProbe(Probe):
         """A column's DATA_TYPE (``varchar``, ``datetime``, ``json:string``…) in neutral
         words."""
         return _field_type(native)
+
+    def holding(self, containers: Sequence[Container], field: str) -> list[Container]:
+        """The tables with a text column ``field``, but those on another server (never
+        read)."""
+        return [
+            c
+            for c in super().holding(containers, field)
+            if str(c.details.get("engine", "")).lower() not in REMOTE_ENGINES
+        ]
+
+    async def count_distinct(
+        self,
+        transport: Transport,
+        service: Service,
+        containers: Sequence[Container],
+        fields: Sequence[str],
+    ) -> dict[str, Distinct] | None:
+        """Each text column's distinct values, ``COUNT(DISTINCT …)`` of each table holding
+        it: exact for one table; for several, from the largest table's count (a value in
+        every table) to their sum (a value in one), the sum the figure."""
+        conn = await connect(transport, service.endpoint)
+        out: dict[str, Distinct] = {}
+        try:
+            await distinct.limit_time(conn, transport.limits.read_timeout)
+            for f in fields:
+                counts = [
+                    await distinct.count(conn, *where(c), f) for c in self.holding(containers, f)
+                ]
+                if counts:
+                    out[f] = Distinct(sum(counts), max(counts), sum(counts), len(counts) == 1)
+        finally:
+            await conn.close()
+        return out or None
+
+    async def distinct_values(
+        self, transport: Transport, service: Service, containers: Sequence[Container], field: str
+    ) -> AsyncIterator[str]:
+        """A text column's distinct values, table by table, in keyset pages
+        (``distinct.values``)."""
+        tables = self.holding(containers, field)
+        if not tables:
+            return
+        conn = await connect(transport, service.endpoint)
+        try:
+            await distinct.limit_time(conn, transport.limits.read_timeout)
+            for c in tables:
+                listed = distinct.values(conn, *where(c), field)
+                async with aclosing(listed):
+                    async for v in listed:
+                        yield v
+        finally:
+            await conn.close()
 
 
 # How TABLE_ROWS is obtained, where nothing better was: InnoDB samples a few index pages

@@ -135,6 +135,35 @@ def by_year(schema: str, name: str, column: str) -> str:
     return f"SELECT YEAR({c}), COUNT(*) FROM {table(schema, name)} GROUP BY 1"  # noqa: S608
 
 
+# A session's statement timeout: MySQL's (5.7.8+, milliseconds, SELECTs) or MariaDB's
+# (10.1+, seconds).
+MAX_EXECUTION_TIME = "SET SESSION max_execution_time = "
+MAX_STATEMENT_TIME = "SET SESSION max_statement_time = "
+
+
+def statement_timeout(seconds: float, *, mariadb: bool) -> str:
+    """The session's statement timeout in the server's own words."""
+    if mariadb:
+        return f"{MAX_STATEMENT_TIME}{max(1, min(int(seconds), 999_999))}"
+    return f"{MAX_EXECUTION_TIME}{max(1, min(int(seconds * 1000), 999_999_999))}"
+
+
+def count_distinct(schema: str, name: str, column: str) -> str:
+    """The distinct non-null values of one column, as its collation compares them."""
+    return f"SELECT COUNT(DISTINCT {ident(column)}) FROM {table(schema, name)}"  # noqa: S608
+
+
+def distinct_after(schema: str, name: str, column: str, after: str | None, limit: int) -> str:
+    """The next ``limit`` distinct values of one column in its order, after ``after`` (None:
+    from the first), compared in the column's collation."""
+    c = ident(column)
+    cond = f"{c} IS NOT NULL" if after is None else f"{c} > {literal('text', after.encode())}"
+    return (
+        f"SELECT DISTINCT {c} FROM {table(schema, name)} WHERE {cond} "  # noqa: S608
+        f"ORDER BY {c} LIMIT {int(limit)}"
+    )
+
+
 def first_rows(schema: str, name: str, limit: int) -> str:
     """Up to ``limit`` rows in the order the server finds cheapest."""
     return f"SELECT * FROM {table(schema, name)} LIMIT {int(limit)}"  # noqa: S608

@@ -10,7 +10,10 @@ A table is read ``FROM ONLY`` itself: an inheritance parent's rows without its c
 each child being a table of its own. A partitioned table holds no rows (its partitions do,
 listed as tables) and is not listed: read whole, its partitions' rows would be counted twice
 and its ctids, one series a partition, cannot page. A materialized view is listed and read
-(it stores its rows), marked as derived: its rows are copies of its tables'."""
+(it stores its rows), marked as derived: its rows are copies of its tables'.
+
+A column's distinct values are counted (``count(DISTINCT …)``) and listed a page after the
+last value, given back as hex digits alone (``distinct.py``), under a statement timeout."""
 
 from __future__ import annotations
 
@@ -102,6 +105,12 @@ ALLOW = statements(
         rf"FROM generate_series\(\d{{1,4}}, \d{{1,4}}\) AS y UNION ALL "
         rf"SELECT NULL, count\(\*\) FROM ONLY {_TABLE} WHERE {_NAME} IS NULL",
         rf"SELECT \* FROM ONLY {_TABLE} LIMIT \d{{1,7}}",
+        # A column's distinct values, counted and listed in keyset pages (``distinct.py``).
+        r"SET statement_timeout = \d{1,9}",
+        rf"SELECT count\(DISTINCT {_NAME}\) FROM ONLY {_TABLE}",
+        rf"SELECT DISTINCT (?P<col>{_NAME}) FROM ONLY {_TABLE} WHERE (?P=col) "
+        r"(?:IS NOT NULL|> convert_from\(decode\('(?:[0-9a-f]{2})*', 'hex'\), 'UTF8'\)) "
+        r"ORDER BY (?P=col) LIMIT \d{1,7}",
         # A sample spread over the table: the rows at some ctids (a TID scan of their blocks).
         rf"SELECT \* FROM ONLY {_TABLE} WHERE ctid = ANY "
         rf"\('\{{{_TID}(?:,{_TID}){{0,{MAX_TIDS - 1}}}\}}'::tid\[\]\)",

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from ... import compromise
 from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
 from ...models import (
     Container,
+    Distinct,
     Endpoint,
     FieldInfo,
     FieldType,
@@ -36,6 +38,7 @@ from ..base import (
 from ..estimate import MAX_WINDOW_ROWS, KeyEstimate, along_key
 from ..reconnect import Reconnecting
 from ..years import year_span
+from . import distinct
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, WHOLE_KEYS, quote
 from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
 from .copy import CopyRows
@@ -96,6 +99,26 @@ _TYPES = {
 }
 
 
+async def _by_database(
+    transport: Transport, service: Service, containers: Sequence[Container]
+) -> AsyncGenerator[tuple[Connection, tuple[str, str, str]], None]:
+    """Each container's (database, schema, table) on a read-only connection to its database
+    (one a database, in turn), under a statement timeout of the read deadline (the server
+    stops when we stop waiting). Used in ``aclosing``: a connection closes with the loop."""
+    by_db: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for c in containers:
+        where = _where(c)
+        by_db[where[0]].append(where)
+    for db, tables in sorted(by_db.items()):
+        conn = await connect(transport, service.endpoint, db)
+        try:
+            await conn.run(distinct.timeout(transport.limits.read_timeout))
+            for t in tables:
+                yield conn, t
+        finally:
+            await conn.close()
+
+
 def _split(name: str) -> tuple[str, str, str]:
     """database, schema, table of a container (their names may hold dots: kept in details)."""
     db, schema, table = [*name.split(".", 2), "", ""][:3]
@@ -123,6 +146,15 @@ class PostgresqlProbe(Probe):
 
     kind = "postgresql"
     words = Words(("table", "tables"), ("row", "rows"))
+    distinct_types = frozenset({FieldType.TEXT})
+    distinct_counted = (
+        "count(DISTINCT …) of each table by the server, exact for each table, a value in two "
+        "tables counted in each"
+    )
+    distinct_listed = (
+        "every distinct value listed by the server (SELECT DISTINCT, in pages in the column's "
+        "order, each after the last value listed), exact"
+    )
     default_ports = (5432,)
     schemes = ("postgresql", "postgres")
     allow = ALLOW
@@ -238,6 +270,40 @@ class PostgresqlProbe(Probe):
     def field_type(self, native: str) -> FieldType:
         """A column's data type in neutral words."""
         return _TYPES.get(native, FieldType.UNKNOWN)
+
+    async def count_distinct(
+        self,
+        transport: Transport,
+        service: Service,
+        containers: Sequence[Container],
+        fields: Sequence[str],
+    ) -> dict[str, Distinct] | None:
+        """Each text column's distinct values, ``count(DISTINCT …)`` of each table holding
+        it: exact for one table; for several, from the largest table's count (a value in
+        every table) to their sum (a value in one), the sum the figure."""
+        out: dict[str, Distinct] = {}
+        for f in fields:
+            counts = []
+            tables = _by_database(transport, service, self.holding(containers, f))
+            async with aclosing(tables):
+                async for conn, (_, schema, table) in tables:
+                    counts.append(await distinct.count(conn, schema, table, f))
+            if counts:
+                out[f] = Distinct(sum(counts), max(counts), sum(counts), len(counts) == 1)
+        return out or None
+
+    async def distinct_values(
+        self, transport: Transport, service: Service, containers: Sequence[Container], field: str
+    ) -> AsyncIterator[str]:
+        """A text column's distinct values, table by table, in keyset pages
+        (``distinct.values``)."""
+        tables = _by_database(transport, service, self.holding(containers, field))
+        async with aclosing(tables):
+            async for conn, (_, schema, table) in tables:
+                listed = distinct.values(conn, schema, table, field)
+                async with aclosing(listed):
+                    async for v in listed:
+                        yield v
 
 
 def _refused(service: Any, error: ServerError, fp: Fingerprint | None = None) -> Service:

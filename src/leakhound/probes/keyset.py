@@ -1,0 +1,45 @@
+"""A column's distinct values listed by an SQL server in keyset pages: each page the next
+values in the column's order after the last one listed (``SELECT DISTINCT c … WHERE c > last
+ORDER BY c LIMIT n``). Nothing stays open on the server, and an index on the column is read
+in its order. The statements are each kind's (PostgreSQL's, MySQL's ``distinct``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+
+from ..errors import ProtocolError
+
+PAGE = 10_000  # values a page
+# A value to page after, at most: longer is free text, not an identifier (and would go back
+# to the server in every page's statement).
+MAX_VALUE_BYTES = 2048
+# Values one column of one table may list: a server listing more than the scan would ever
+# ask for (a million at most, all fields together) is not answering the statement.
+MAX_VALUES = 5_000_000
+
+
+async def keyset(
+    ask: Callable[[str | None, int], Awaitable[Sequence[str | None]]], size: int = PAGE
+) -> AsyncGenerator[str, None]:
+    """Each value ``ask(after, size)`` lists (the next ``size`` values after ``after``; None:
+    from the first), once, page by page until a page comes short."""
+    after: str | None = None
+    listed = 0
+    while True:
+        page = await ask(after, size)
+        # The order is the column's collation, not Python's: a page is only checked to hold
+        # each value once and to move on from the last (``>`` never lists it again).
+        if any(v is None for v in page) or after in page or len(set(page)) < len(page):
+            raise ProtocolError("a page of distinct values that does not move on")
+        for v in page:
+            assert v is not None
+            yield v
+        listed += len(page)
+        if len(page) < size:
+            return
+        if listed > MAX_VALUES:
+            raise ProtocolError(f"more than {MAX_VALUES:,} distinct values in one column")
+        after = page[-1]
+        assert after is not None
+        if len(after.encode()) > MAX_VALUE_BYTES:
+            raise ProtocolError("a value too long to page after: free text, not identifiers")

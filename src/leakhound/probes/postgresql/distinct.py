@@ -1,0 +1,64 @@
+"""A column's distinct values, counted and listed by PostgreSQL itself: how a large store's
+people are counted exactly without reading its rows (``scanner/people.py``).
+
+Each table is counted alone (``count(DISTINCT …)``: a value in two tables counts in each)
+and listed in keyset pages (``probes/keyset.py``). The last value listed goes back as hex
+digits (``convert_from(decode('…', 'hex'), 'UTF8')``), which no character of it can end
+early whatever ``standard_conforming_strings`` says of a backslash, and compares in the
+column's collation. Every statement runs under a statement timeout of the read deadline: the
+server stops when we stop waiting."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+
+from ...errors import ProtocolError
+from ..keyset import PAGE, keyset
+from .allow import quote
+from .connection import Connection
+
+
+def timeout(seconds: float) -> str:
+    """The session's statement timeout, in milliseconds."""
+    return f"SET statement_timeout = {max(1, min(int(seconds * 1000), 999_999_999))}"
+
+
+def count_of(schema: str, table: str, column: str) -> str:
+    """The distinct non-null values of one column."""
+    return f"SELECT count(DISTINCT {quote(column)}) FROM ONLY {quote(schema)}.{quote(table)}"
+
+
+def page_of(schema: str, table: str, column: str, after: str | None, size: int = PAGE) -> str:
+    """The next ``size`` distinct values of one column, in its order, after ``after`` (None:
+    from the first)."""
+    c = quote(column)
+    if after is None:
+        where = f"{c} IS NOT NULL"
+    else:
+        where = f"{c} > convert_from(decode('{after.encode().hex()}', 'hex'), 'UTF8')"
+    return (
+        f"SELECT DISTINCT {c} FROM ONLY {quote(schema)}.{quote(table)} WHERE {where} "
+        f"ORDER BY {c} LIMIT {int(size)}"
+    )
+
+
+async def count(conn: Connection, schema: str, table: str, column: str) -> int:
+    """The distinct values of one column of one table (ProtocolError for an answer that is
+    not a count)."""
+    got = await conn.run(count_of(schema, table, column), width=1)
+    text = got.rows[0][0] if len(got.rows) == 1 else None
+    if text is None or not text.isdigit() or len(text) > 18:
+        raise ProtocolError("count(DISTINCT …) answered without a count")
+    return int(text)
+
+
+def values(
+    conn: Connection, schema: str, table: str, column: str, size: int = PAGE
+) -> AsyncGenerator[str, None]:
+    """Each distinct value of one column of one table, once, page by page."""
+
+    async def ask(after: str | None, n: int) -> Sequence[str | None]:
+        got = await conn.run(page_of(schema, table, column, after, n), width=1)
+        return [r[0] for r in got.rows]
+
+    return keyset(ask, size)

@@ -1,0 +1,62 @@
+"""A column's distinct values counted and listed by MySQL: pages after the last value as a
+hex literal, values read as UTF-8 (the connection's), a count read as a count."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from leakhound.errors import ProtocolError
+from leakhound.probes.mysql import ALLOW, distinct
+from leakhound.probes.mysql.wire import Column, ResultSet
+
+_COLUMN = (Column("email", 253, 45),)
+
+
+class _Server:
+    """Answers each page with the values after the hex literal asked (in byte order)."""
+
+    def __init__(self, values: list[bytes], count: bytes = b"3") -> None:
+        self.values, self.count = sorted(values), count
+        self.asked: list[str] = []
+
+    async def query(self, sql: str, decoder: Any = None, *, width: int | None = None) -> ResultSet:
+        assert ALLOW.allows("query", sql), sql
+        self.asked.append(sql)
+        if sql.startswith("SELECT COUNT(DISTINCT"):
+            return ResultSet(_COLUMN, [(self.count,)])
+        size = int(sql.rsplit(" LIMIT ", 1)[1])
+        after = bytes.fromhex(sql.split("X'")[1].split("'")[0]) if "X'" in sql else None
+        left = [v for v in self.values if after is None or v > after]
+        return ResultSet(_COLUMN, [(v,) for v in left[:size]])
+
+
+def _listed(conn: Any, size: int) -> list[str]:
+    async def go() -> list[str]:
+        return [v async for v in distinct.values(conn, "support", "cases", "email", size)]
+
+    return asyncio.run(go())
+
+
+def test_values_are_listed_after_the_last_as_a_hex_literal() -> None:
+    conn = _Server([b"a@b.com", "ü@c.de".encode(), b"z@y.org"])
+    assert _listed(conn, 2) == ["a@b.com", "z@y.org", "ü@c.de"]
+    assert len(conn.asked) == 2 and "IS NOT NULL" in conn.asked[0]
+    assert f"> _utf8mb4 X'{b'z@y.org'.hex()}'" in conn.asked[1]
+
+
+def test_a_value_that_is_not_utf8_is_one_protocol_error() -> None:
+    with pytest.raises(ProtocolError, match="not UTF-8"):
+        _listed(_Server([b"\xff\xfe"]), 2)
+
+
+@pytest.mark.parametrize("answer", [b"-1", b"many", b"1" * 19])
+def test_a_count_that_is_not_one_is_one_protocol_error(answer: bytes) -> None:
+    with pytest.raises(ProtocolError, match="without a count"):
+        asyncio.run(distinct.count(_Server([], answer), "d", "t", "email"))  # type: ignore[arg-type]
+
+
+def test_a_count_is_read_as_one() -> None:
+    assert asyncio.run(distinct.count(_Server([], b"3541"), "d", "t", "email")) == 3541  # type: ignore[arg-type]

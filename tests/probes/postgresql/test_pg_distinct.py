@@ -1,0 +1,136 @@
+"""A column's distinct values counted and listed by PostgreSQL: the statements on the
+allow-list (one column of one user table, the last value as hex digits alone, nothing after),
+and the keyset pages each after the last value listed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from leakhound.errors import ProtocolError
+from leakhound.probes.postgresql import ALLOW, distinct
+from leakhound.probes.postgresql.wire import Result
+
+HOSTILE = [
+    pytest.param('weird";drop table x;--', id="quote-semicolon"),
+    pytest.param('a"."b', id="quote-dot-quote"),
+    pytest.param("it's", id="single-quote"),
+    pytest.param("new\nline", id="newline"),
+    pytest.param("/* c */", id="comment"),
+]
+VALUES = [
+    pytest.param("jane@contoso.com", id="address"),
+    pytest.param("a' OR '1'='1", id="single-quotes"),
+    pytest.param("x\\'; DROP TABLE t; --", id="backslash-quote"),
+    pytest.param("ü🙂", id="non-ascii"),
+]
+
+
+def _built(schema: str, table: str, column: str, after: str | None) -> list[str]:
+    return [
+        distinct.count_of(schema, table, column),
+        distinct.page_of(schema, table, column, after, 10_000),
+    ]
+
+
+@pytest.mark.parametrize("after", VALUES)
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_columns_count_and_pages_are_allowed_whatever_the_names_and_values(
+    name: str, after: str
+) -> None:
+    for statement in _built("public", name, name, after):
+        assert ALLOW.allows("query", statement), statement
+        assert not ALLOW.allows("query", statement + "; DROP TABLE x"), statement
+    # the value goes as hex digits: nothing of it is in the statement as it is
+    page = distinct.page_of("public", "t", "email", after)
+    assert f"decode('{after.encode().hex()}', 'hex')" in page and after not in page
+
+
+def test_the_first_page_and_the_next_are_in_the_columns_order() -> None:
+    assert distinct.page_of("public", "customers", "email", None) == (
+        'SELECT DISTINCT "email" FROM ONLY "public"."customers" WHERE "email" IS NOT NULL '
+        'ORDER BY "email" LIMIT 10000'
+    )
+    assert distinct.page_of("public", "customers", "email", "a@b", 5) == (
+        'SELECT DISTINCT "email" FROM ONLY "public"."customers" WHERE "email" > '
+        "convert_from(decode('614062', 'hex'), 'UTF8') ORDER BY \"email\" LIMIT 5"
+    )
+    assert ALLOW.allows("query", distinct.timeout(10.0))
+    assert distinct.timeout(10.0) == "SET statement_timeout = 10000"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # the server's catalogs, whatever a listing said
+        'SELECT count(DISTINCT "rolpassword") FROM ONLY "pg_catalog"."pg_authid"',
+        'SELECT DISTINCT "rolpassword" FROM ONLY "pg_catalog"."pg_authid" WHERE '
+        '"rolpassword" IS NOT NULL ORDER BY "rolpassword" LIMIT 5',
+        # a value as a quoted string, a function, another column than the one listed
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > \'x\' ORDER BY "e" LIMIT 5',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
+        "convert_from(pg_read_binary_file('/etc/passwd'), 'UTF8') ORDER BY \"e\" LIMIT 5",
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "id" IS NOT NULL ORDER BY "e" LIMIT 5',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" IS NOT NULL ORDER BY "id" LIMIT 5',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
+        "convert_from(decode('78', 'hex'), 'UTF8') OR pg_sleep(10) IS NULL ORDER BY \"e\" LIMIT 5",
+        'SELECT count(DISTINCT pg_read_file(\'/etc/passwd\')) FROM ONLY "public"."t"',
+        'SELECT count(DISTINCT "e") FROM "public"."t"',  # not ONLY: a parent with its children
+        "SET statement_timeout = 0; SET default_transaction_read_only = off",
+        "SET statement_timeout = '1min'",
+    ],
+)
+def test_no_other_distinct_statement_is_allowed(statement: str) -> None:
+    assert not ALLOW.allows("query", statement)
+
+
+class _Pages:
+    """A connection answering each page with the values after the last one asked."""
+
+    def __init__(self, values: list[str], stuck: bool = False) -> None:
+        self.values, self.stuck = sorted(values), stuck
+        self.asked: list[str] = []
+
+    async def run(self, sql: str, *, width: int | None = None) -> Result:
+        assert ALLOW.allows("query", sql), sql
+        self.asked.append(sql)
+        size = int(sql.rsplit(" LIMIT ", 1)[1])
+        after = None
+        if "decode('" in sql:
+            after = bytes.fromhex(sql.split("decode('")[1].split("'")[0]).decode()
+        left = [v for v in self.values if after is None or v > after or self.stuck]
+        return Result([("email", 25)], [[v] for v in left[:size]])
+
+
+def _listed(conn: Any, size: int) -> list[str]:
+    async def go() -> list[str]:
+        return [v async for v in distinct.values(conn, "public", "t", "email", size)]
+
+    return asyncio.run(go())
+
+
+def test_values_are_listed_page_after_page_each_once() -> None:
+    values = [f"customer{n:03d}@gmail.com" for n in range(25)]
+    conn = _Pages(values)
+    assert _listed(conn, 10) == sorted(values)
+    # 10, 10, then a page of 5: short, the last
+    assert len(conn.asked) == 3 and "IS NOT NULL" in conn.asked[0]
+    assert f"decode('{b'customer009@gmail.com'.hex()}', 'hex')" in conn.asked[1]
+
+
+def test_a_full_last_page_is_followed_by_an_empty_one() -> None:
+    conn = _Pages(["a@b.com", "c@d.com"])
+    assert _listed(conn, 2) == ["a@b.com", "c@d.com"]
+    assert len(conn.asked) == 2
+
+
+def test_a_server_that_does_not_move_on_is_one_protocol_error() -> None:
+    with pytest.raises(ProtocolError, match="does not move on"):
+        _listed(_Pages(["a@b.com", "c@d.com", "e@f.com"], stuck=True), 2)
+
+
+def test_a_value_too_long_to_page_after_is_one_protocol_error() -> None:
+    with pytest.raises(ProtocolError, match="too long to page after"):
+        _listed(_Pages(["a" * 3000, "b" * 3000]), 2)
