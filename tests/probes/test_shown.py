@@ -31,14 +31,27 @@ def test_names_that_mask_alike_are_numbered_in_their_own_order() -> None:
     }
 
 
-def test_the_own_names_of_a_few_stores_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shown, "MAX_STORES", 2)
+def test_the_own_names_of_the_newest_stores_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shown, "MAX_NAMES", 2)
     kept: Originals[str] = Originals()
     for store in ("s1", "s2", "s3"):
         kept.keep(store, {f"{store}-own": f"{store}-shown"})
     assert kept.get("s1", "s1-shown") is None  # the oldest forgotten
+    assert kept.get("s2", "s2-shown") == "s2-own"
     assert kept.get("s3", "s3-shown") == "s3-own"
     assert kept.get("s3", "s3-own") is None
+    kept.add("s3", "s3-more", "s3-other")
+    assert kept.get("s2", "s2-shown") is None
+    assert kept.get("s3", "s3-more") == "s3-other"
+
+
+def test_the_own_names_of_every_store_a_scan_reads_at_once_are_kept() -> None:
+    # A scan reads 128 stores at once by default: one forgotten before its samples are drawn
+    # lists all its names again for each masked one it sampled.
+    kept: Originals[str] = Originals()
+    for n in range(1000):
+        kept.keep(f"s{n}", {"own": "shown"} if n % 10 == 0 else {})  # most: none masked
+    assert all(kept.get(f"s{n}", "shown") == "own" for n in range(0, 1000, 10))
 
 
 def test_a_shown_name_is_found_behind_in_the_inventory_s_order_masking_no_further() -> None:

@@ -16,7 +16,11 @@ from typing import Generic, TypeVar
 from ..detect import masked_text
 
 _T = TypeVar("_T")
-MAX_STORES = 64  # stores whose names one probe keeps: those of a scan being read at once
+# Own names one probe keeps, across stores (the oldest stores' forgotten past it): a scan reads
+# up to --concurrency stores at once (128 by default), and a store forgotten before its
+# samples are drawn costs a listing of every name it holds for each masked one. Only masked
+# names are kept: a store whose names hold no personal data takes no room.
+MAX_NAMES = 200_000
 
 # What a name may hold of a person: an e-mail address, a phone number, a card, an account or
 # an id number; names with neither an '@' nor a run of digits hold none of them, and are not
@@ -68,25 +72,35 @@ def behind(names: Iterable[_T], mask: Callable[[_T], str | None], shown: str) ->
 
 
 class Originals(Generic[_T]):
-    """The store's own names behind the masked ones, for the few stores being read: a sample
-    or a full read asks the store by its own name, which is stored nowhere."""
+    """The store's own names behind the masked ones, for the stores being read: a sample or
+    a full read asks the store by its own name, which is stored nowhere."""
 
     def __init__(self) -> None:
         self._by: dict[str, dict[str, _T]] = {}  # store → shown name → its own
+        self._names = 0  # in all of ``_by``
 
     def keep(self, store: str, shown: Mapping[_T, str]) -> None:
         """Remember the names behind ``shown`` (own → shown) of ``store`` (its URL or key)."""
-        self._by.pop(store, None)
-        if len(self._by) >= MAX_STORES:
-            self._by.pop(next(iter(self._by)))
-        self._by[store] = {v: k for k, v in shown.items()}
+        self._names -= len(self._by.pop(store, {}))
+        if shown:
+            self._by[store] = {v: k for k, v in shown.items()}
+            self._names += len(shown)
+            self._bound()
 
     def add(self, store: str, shown: str, own: _T) -> None:
         """Remember one more name behind a shown one (found by ``behind``)."""
-        if store not in self._by:
-            self.keep(store, {})
-        self._by[store][shown] = own
+        names = self._by.setdefault(store, {})
+        if shown not in names:
+            self._names += 1
+        names[shown] = own
+        self._bound()
 
     def get(self, store: str, name: str) -> _T | None:
         """The own name behind a shown ``name`` of ``store``, when kept."""
         return self._by.get(store, {}).get(name)
+
+    def _bound(self) -> None:
+        """The oldest stores forgotten while more than ``MAX_NAMES`` are kept (never the
+        newest: its names are being read)."""
+        while self._names > MAX_NAMES and len(self._by) > 1:
+            self._names -= len(self._by.pop(next(iter(self._by))))
