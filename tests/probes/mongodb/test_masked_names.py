@@ -55,9 +55,10 @@ def test_names_holding_personal_data_are_masked_and_numbered_where_they_collide(
     }
 
 
-def run(go: Any) -> Any:
+def run(go: Any, fake: Shelves | None = None) -> Any:
     async def main() -> Any:
-        fake = Shelves()
+        nonlocal fake
+        fake = fake or Shelves()
         server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         scope = Scope()
@@ -118,3 +119,26 @@ def test_a_masked_name_no_longer_listed_is_one_line_of_error() -> None:
     sample = run(go)
     assert sample.docs == () and sample.error is not None
     assert sample.error.endswith("no collection of that name is listed any more")
+
+
+class Refusing(Shelves):
+    """Shelves whose reads are refused in MongoDB's own words, which name the collection."""
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        if next(iter(cmd)) == "find":
+            said = f'not authorized on {cmd["$db"]} to execute command {{ find: "{cmd["find"]}" }}'
+            return {"ok": 0, "code": 13, "codeName": "Unauthorized", "errmsg": said}
+        return super().answer(cmd)
+
+
+def test_a_refusal_naming_a_masked_collection_is_said_masked() -> None:
+    async def go(transport: Transport, service: Service) -> SampleDocs:
+        probe = MongodbProbe()
+        inv = await probe.inventory(transport, service, max_containers=100)
+        (jane,) = [c for c in inv.containers if c.name.endswith("#1")]
+        return await probe.sample(transport, service, jane, 10)
+
+    sample = run(go, Refusing())
+    assert sample.error is not None and "not authorized on shop" in sample.error
+    assert "c***@g***.com" in sample.error
+    assert not [s for s in SECRETS if s in sample.error.encode()]

@@ -29,6 +29,7 @@ from ...errors import DeniedError, NetError, ProtocolError, TooLargeError
 from ...models import Container, Fingerprint, Service
 from ...net import Http, Response
 from ..base import FullReader, Page, PartitionReader, PositionExpired, ReadPlan
+from ..shown import masked_name
 from .allow import ALLOW
 from .names import Indices
 from .refusal import refused
@@ -69,11 +70,13 @@ def _body(resp: Response, what: str) -> dict[str, Any]:
 
 
 def _reason(resp: Response) -> str:
-    """': ' and the error's reason, from Elasticsearch's error document ('' without one)."""
+    """': ' and the error's reason, from Elasticsearch's error document ('' without one),
+    its personal data masked: a reason names the index (``unauthorized … on indices
+    [cart-jane.doe@gmail.com]``), whose name is masked everywhere else (``names``)."""
     body = resp.json_or_none()
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         r = body["error"].get("reason")
-        return f": {r[:200]}" if isinstance(r, str) else ""
+        return f": {masked_name(r[:200]) or r[:200]}" if isinstance(r, str) else ""
     return ""
 
 
