@@ -294,7 +294,9 @@ def test_hide_secrets_replaces_each_secret_in_the_words_a_server_said() -> None:
         pytest.param("ok: 3 of 5 indices", "ok", "ok: 3 of 5 indices", id="a-word-first"),
     ],
 )
-def test_a_short_secret_is_hidden_where_a_server_quotes_it(text: str, secret: str, shown: str) -> None:
+def test_a_short_secret_is_hidden_where_a_server_quotes_it(
+    text: str, secret: str, shown: str
+) -> None:
     assert hide_secrets(text, {secret}) == shown
 
 

@@ -31,7 +31,7 @@ from ...net import Http, Response
 from ..base import FullReader, Page, PartitionReader, PositionExpired, ReadPlan
 from ..shown import masked_name
 from .allow import ALLOW
-from .names import Indices
+from .names import Indices, valid_index_name
 from .refusal import refused
 
 PIT_OPENSEARCH, PIT_ELASTIC, SCROLL = "pit-os", "pit-es", "scroll"
@@ -160,6 +160,12 @@ class ElasticsearchReader(FullReader):
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """Open the index's PIT (if the method has one) and size the slices to its shards."""
         return await self._open(container.name, self._method, partitions)
+
+    async def own_name(self, container: Container) -> str | None:
+        """The index a masked container name stands for (``names``)."""
+        if valid_index_name(container.name):
+            return None
+        return await self._indices.index(self._http, self._base, container.name)
 
     async def _open(self, name: str, method: str, slices: int) -> ReadPlan:
         """The plan of container ``name``: its index asked by its own name (``names``)."""

@@ -846,16 +846,26 @@ class MongodbReader(FullReader):
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """One partition: the ``_id`` order of the collection, its database and name kept
         (the store's own: kept with the positions, forgotten with them when it is read)."""
-        place = _place(container)
-        if place is None:
-            conn = await connect(self.transport, self.endpoint)
-            try:
-                place = await _unmasked(conn, self.originals, self.endpoint.key, container.name)
-            finally:
-                await conn.close()
-        db, collection = place
+        db, collection = _place(container) or await self._unmasked(container)
         state = {"database": db, "collection": collection}
         return ReadPlan(container.name, 1, self.method, state, container.docs)
+
+    async def own_name(self, container: Container) -> str | None:
+        """The database and collection a masked container name stands for, as JSON."""
+        if _place(container) is not None:
+            return None
+        return json.dumps(await self._unmasked(container))
+
+    async def _unmasked(self, container: Container) -> tuple[str, str]:
+        """The database and collection behind a masked container name (``_unmasked``): kept,
+        else found in a listing asked on a connection of its own."""
+        if (pair := self.originals.get(self.endpoint.key, container.name)) is not None:
+            return pair
+        conn = await connect(self.transport, self.endpoint)
+        try:
+            return await _unmasked(conn, self.originals, self.endpoint.key, container.name)
+        finally:
+            await conn.close()
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A position never expires: the same plan."""
