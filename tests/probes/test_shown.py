@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from leakhound.probes import shown
-from leakhound.probes.shown import Originals, behind, masked_name, numbered
+from leakhound.probes.shown import Originals, behind, masked_name, numbered, unnumbered
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,19 @@ def test_a_shown_name_is_found_behind_in_the_inventory_s_order_masking_no_furthe
     assert behind(names, masked_name, "a***@x***.org") == "a@x.org"
     assert behind(names, masked_name, "b***@y***.org #3") == "bu@y.org"  # not reported
     assert behind(names, masked_name, "d***@y***.org") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "base"),
+    [
+        pytest.param("j***@g***.com #2", ("j***@g***.com", 2), id="numbered"),
+        pytest.param("k8s-10.244.*.* #1", ("k8s-10.244.*.*", 1), id="numbered-address"),
+        pytest.param("j***@g***.com", ("j***@g***.com", 0), id="masked-alone"),
+        pytest.param("orders #2", ("orders #2", 0), id="a-store-s-own-name"),
+        pytest.param("j***@g***.com #0", ("j***@g***.com #0", 0), id="no-such-number"),
+    ],
+)
+def test_a_numbered_name_gives_the_masked_name_it_was_made_from(
+    name: str, base: tuple[str, int]
+) -> None:
+    assert unnumbered(name) == base

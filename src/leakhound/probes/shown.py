@@ -57,6 +57,17 @@ def numbered(masked: Mapping[_T, str]) -> dict[_T, str]:
 _NUMBER = re.compile(r"(.*) #([1-9][0-9]{0,8})", re.DOTALL)
 
 
+def unnumbered(name: str) -> tuple[str, int]:
+    """The masked name a numbered one (``numbered``) was made from, and its number:
+    ``j***@g***.com #2`` → (``j***@g***.com``, 2); any other name → (itself, 0). A number
+    says where a name stands among those masked alike, in the store's order: one added or
+    removed moves the numbers after it, and a name may then stand for another container."""
+    m = _NUMBER.fullmatch(name)
+    if m is None or "*" not in m.group(1):  # a mask holds "*"; a name of the store's own
+        return name, 0
+    return m.group(1), int(m.group(2))
+
+
 def behind(names: Iterable[_T], mask: Callable[[_T], str | None], shown: str) -> _T | None:
     """The name a shown one (``numbered``) stands for, among ``names`` in the inventory's
     order: the n-th that masks to it (``… #n``), or the first; None when none does. Names are
