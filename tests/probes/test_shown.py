@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from leakhound.probes import shown
-from leakhound.probes.shown import Originals, behind, masked_name, numbered, unnumbered
+from leakhound.probes.shown import (
+    Listing,
+    Originals,
+    behind,
+    masked_name,
+    numbered,
+    unnumbered,
+)
 
 
 @pytest.mark.parametrize(
@@ -87,3 +94,19 @@ def test_a_numbered_name_gives_the_masked_name_it_was_made_from(
     name: str, base: tuple[str, int]
 ) -> None:
     assert unnumbered(name) == base
+
+
+def test_a_listing_is_masked_once_for_all_the_names_asked_of_it() -> None:
+    names = ["a@x.org", "b@y.org", "bo@y.org", "c@z.org", "bu@y.org"]
+    asked: list[str] = []
+
+    def mask(name: str) -> str | None:
+        asked.append(name)
+        return masked_name(name)
+
+    listing = Listing(names, mask)
+    assert listing.find("b***@y***.org #2") == "bo@y.org"
+    assert listing.find("a***@x***.org") == "a@x.org"  # masked already
+    assert listing.find("b***@y***.org #3") == "bu@y.org"
+    assert listing.find("d***@y***.org") is None
+    assert asked == names  # each once

@@ -9,8 +9,10 @@ detectors find. Probes keep reading by the store's own name: how is theirs to sa
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from ..detect import masked_text
@@ -21,6 +23,7 @@ _T = TypeVar("_T")
 # samples are drawn costs a listing of every name it holds for each masked one. Only masked
 # names are kept: a store whose names hold no personal data takes no room.
 MAX_NAMES = 200_000
+MAX_LISTINGS = 4  # stores whose listing one probe keeps to find more names in (``find``)
 
 # What a name may hold of a person: an e-mail address, a phone number, a card, an account or
 # an id number; names with neither an '@' nor a run of digits hold none of them, and are not
@@ -72,14 +75,33 @@ def behind(names: Iterable[_T], mask: Callable[[_T], str | None], shown: str) ->
     """The name a shown one (``numbered``) stands for, among ``names`` in the inventory's
     order: the n-th that masks to it (``… #n``), or the first; None when none does. Names are
     masked only as far as the one found: a listing of 100,000 is not masked whole."""
-    m = _NUMBER.fullmatch(shown)
-    wanted, nth = (m.group(1), int(m.group(2))) if m else (shown, 1)
-    for name in names:
-        if mask(name) == wanted:
-            nth -= 1
-            if nth == 0:
-                return name
-    return None
+    return Listing(list(names), mask).find(shown)
+
+
+class Listing(Generic[_T]):
+    """A store's names in the inventory's order, masked as far as the names asked of it were
+    found (``behind``): each one asked costs the names between the last found and it, not the
+    whole listing again (a store of 10,000 masked indices read by a new process)."""
+
+    def __init__(self, names: Sequence[_T], mask: Callable[[_T], str | None]) -> None:
+        self._names, self._mask = names, mask
+        self._at = 0  # names masked so far
+        self._alike: dict[str, list[_T]] = {}  # masked name → those of names[:_at], in order
+        self._lock = threading.Lock()  # asked from worker threads (masking is CPU work)
+
+    def find(self, shown: str) -> _T | None:
+        """The name ``shown`` stands for: the n-th that masks to it (``… #n``), or the first;
+        None when none does."""
+        m = _NUMBER.fullmatch(shown)
+        wanted, nth = (m.group(1), int(m.group(2))) if m else (shown, 1)
+        with self._lock:
+            while len(self._alike.get(wanted, ())) < nth and self._at < len(self._names):
+                name = self._names[self._at]
+                self._at += 1
+                if (masked := self._mask(name)) is not None:
+                    self._alike.setdefault(masked, []).append(name)
+            alike = self._alike.get(wanted, [])
+            return alike[nth - 1] if len(alike) >= nth else None
 
 
 class Originals(Generic[_T]):
@@ -89,6 +111,7 @@ class Originals(Generic[_T]):
     def __init__(self) -> None:
         self._by: dict[str, dict[str, _T]] = {}  # store → shown name → its own
         self._names = 0  # in all of ``_by``
+        self._listings: dict[str, Listing[_T]] = {}  # the last few stores' (``find``)
 
     def keep(self, store: str, shown: Mapping[_T, str]) -> None:
         """Remember the names behind ``shown`` (own → shown) of ``store`` (its URL or key)."""
@@ -109,6 +132,25 @@ class Originals(Generic[_T]):
     def get(self, store: str, name: str) -> _T | None:
         """The own name behind a shown ``name`` of ``store``, when kept."""
         return self._by.get(store, {}).get(name)
+
+    async def find(
+        self, store: str, shown: str, listing: Callable[[], Awaitable[Listing[_T]]]
+    ) -> _T | None:
+        """The own name behind ``shown``: kept, else found in the listing of ``store`` kept
+        from the last search, else in the one ``listing()`` asks the store for (and kept);
+        None when that one names none (NetError from ``listing``)."""
+        own = self.get(store, shown)
+        if own is None and (kept := self._listings.get(store)) is not None:
+            own = await asyncio.to_thread(kept.find, shown)
+        if own is None:  # a store that changed since its listing was kept: asked again
+            self._listings.pop(store, None)
+            kept = self._listings[store] = await listing()
+            while len(self._listings) > MAX_LISTINGS:
+                self._listings.pop(next(iter(self._listings)))
+            own = await asyncio.to_thread(kept.find, shown)
+        if own is not None:
+            self.add(store, shown, own)
+        return own
 
     def _bound(self) -> None:
         """The oldest stores forgotten while more than ``MAX_NAMES`` are kept (never the

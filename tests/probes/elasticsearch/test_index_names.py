@@ -161,3 +161,27 @@ def test_a_refusal_naming_a_masked_index_is_said_masked() -> None:
         error = asyncio.run(main())
     assert "unauthorized for user [anonymous]" in error and "@g***.com" in error
     assert not [s for s in SECRETS if s in error.encode()]
+
+
+def test_masked_indices_sampled_by_a_new_process_list_the_cluster_once() -> None:
+    # A stored scan read again (export-subjects): nothing kept of its inventory, and each
+    # masked index is found in one listing, masked as far as the names asked, not listed and
+    # masked again from its start for each index.
+    with RecordedServer(route) as server:
+
+        async def main() -> list[SampleDocs]:
+            scope = Scope()
+            scope.add("127.0.0.1", server.port)
+            async with Transport(Limits(read_timeout=5, total_timeout=30), scope) as transport:
+                ep = Endpoint("127.0.0.1", server.port)
+                service = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "")
+                probe = ElasticsearchProbe()
+                return [
+                    await probe.sample(transport, service, Container(name, None, None), 10)
+                    for name in shown_names(INDICES).values()
+                ]
+
+        samples = asyncio.run(main())
+        listings = [s for s in server.received if s.path == "/_cat/indices"]
+    assert [sorted(d["n"] for d in s.docs) for s in samples] == [[10, 11], [20, 21, 22]]
+    assert len(listings) == 1

@@ -41,7 +41,7 @@ from ..base import (
     SampleDocs,
     failures_said,
 )
-from ..shown import Originals, behind, masked_name, numbered
+from ..shown import Listing, Originals, masked_name, numbered
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -144,14 +144,14 @@ async def _unmasked(
 ) -> tuple[str, str]:
     """The database and collection behind a masked container ``name`` of ``store``
     (``Endpoint.key``): kept by the inventory, else found in the server's listing again."""
-    if (pair := originals.get(store, name)) is not None:
-        return pair
-    names, _errors = await _listing(conn)
-    # Masking is CPU work: off the event loop, as far as the collection found.
-    pair = await asyncio.to_thread(behind, names, _masked, name)
+
+    async def listing() -> Listing[tuple[str, str]]:
+        names, _errors = await _listing(conn)
+        return Listing(names, _masked)
+
+    pair = await originals.find(store, name, listing)
     if pair is None:
         raise ProtocolError(f"{name}: no collection of that name is listed any more")
-    originals.add(store, name, pair)
     return pair
 
 
