@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from ..detect import masked_text
@@ -40,17 +40,20 @@ def masked_name(name: str) -> str | None:
     return shown if shown != name else None
 
 
-def numbered(masked: Mapping[_T, str]) -> dict[_T, str]:
+def numbered(masked: Mapping[_T, str], taken: Collection[str] = ()) -> dict[_T, str]:
     """Name → its masked form (``masked``, in the inventory's order of the names), numbered
     where two or more mask alike (``… #1``, ``… #2``, in that order): each stays a container
     of its own. The inventory numbers the names it reports; those it left out come after
-    them in its order, so they never change a reported name's number (``behind``)."""
+    them in its order, so they never change a reported name's number (``behind``). One
+    that masks to a name ``taken`` (a container shown as the store named it: a MongoDB
+    collection may be named ``c***@g***.com``) is numbered alone: two containers never share
+    a name."""
     groups: dict[str, list[_T]] = {}
     for name, shown in masked.items():
         groups.setdefault(shown, []).append(name)
     out: dict[_T, str] = {}
     for shown, group in groups.items():
-        if len(group) == 1:
+        if len(group) == 1 and shown not in taken:
             out[group[0]] = shown
         else:
             out |= {name: f"{shown} #{n}" for n, name in enumerate(group, 1)}

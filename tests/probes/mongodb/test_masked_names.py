@@ -142,3 +142,26 @@ def test_a_refusal_naming_a_masked_collection_is_said_masked() -> None:
     assert sample.error is not None and "not authorized on shop" in sample.error
     assert "c***@g***.com" in sample.error
     assert not [s for s in SECRETS if s in sample.error.encode()]
+
+
+def test_a_collection_named_like_a_masked_one_never_shares_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "*" is allowed in a collection's name: one named as jane's would be shown masked.
+    monkeypatch.delitem(SHELVES, ("shop", "cart_john.roe@gmail.com"))
+    monkeypatch.setitem(SHELVES, ("shop", "c***@g***.com"), [50, 51, 52, 53, 54])
+
+    async def go(transport: Transport, service: Service) -> Any:
+        probe = MongodbProbe()
+        inv = await probe.inventory(transport, service, max_containers=100)
+        jane = [c for c in inv.containers if c.details.get("masked_name")]
+        return inv, await MongodbProbe().sample(transport, service, jane[0], 10)
+
+    inv, sample = run(go)
+    names = [c.name for c in inv.containers]
+    assert len(names) == len(set(names)) == len(SHELVES)
+    assert {c.name: c.docs for c in inv.containers if c.name.startswith("shop.c")} == {
+        "shop.c***@g***.com": 5,  # as the server named it
+        "shop.c***@g***.com #1": 2,  # jane's
+    }
+    assert sorted(d["_id"] for d in sample.docs) == [10, 11]

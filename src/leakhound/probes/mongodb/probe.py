@@ -125,7 +125,9 @@ def shown_names(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
         shown = _masked(pair)
         if shown is not None:
             masked[pair] = shown
-    return numbered(masked)
+    # A collection may be named like a masked one (``*`` is allowed): never the same name.
+    as_named = {container_name(*p) for p in pairs if p not in masked}
+    return numbered(masked, as_named)
 
 
 def _place(container: Container) -> tuple[str, str] | None:
