@@ -3,6 +3,9 @@ non-hits), numbered where two mask alike, and the store's own names kept for a f
 
 from __future__ import annotations
 
+import asyncio
+import pickle
+
 import pytest
 
 from leakhound.probes import shown
@@ -110,3 +113,14 @@ def test_a_listing_is_masked_once_for_all_the_names_asked_of_it() -> None:
     assert listing.find("b***@y***.org #3") == "bu@y.org"
     assert listing.find("d***@y***.org") is None
     assert asked == names  # each once
+
+
+def test_the_names_found_go_with_a_probe_to_the_processes_that_read() -> None:
+    kept: Originals[str] = Originals()
+
+    async def listing() -> Listing[str]:
+        return Listing(["a@x.org", "b@y.org"], masked_name)
+
+    assert asyncio.run(kept.find("s", "a***@x***.org", listing)) == "a@x.org"
+    copy = pickle.loads(pickle.dumps(kept))  # a ReadTask pickles its probe
+    assert copy.get("s", "a***@x***.org") == "a@x.org"

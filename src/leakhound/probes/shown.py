@@ -13,7 +13,7 @@ import asyncio
 import re
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..detect import masked_text
 
@@ -115,6 +115,11 @@ class Originals(Generic[_T]):
         self._by: dict[str, dict[str, _T]] = {}  # store → shown name → its own
         self._names = 0  # in all of ``_by``
         self._listings: dict[str, Listing[_T]] = {}  # the last few stores' (``find``)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A probe is pickled to the processes that read partitions (``ReadTask``): the names
+        # found go with it, not the listings kept to find more (large, and holding a lock).
+        return {**self.__dict__, "_listings": {}}
 
     def keep(self, store: str, shown: Mapping[_T, str]) -> None:
         """Remember the names behind ``shown`` (own → shown) of ``store`` (its URL or key)."""
