@@ -124,3 +124,19 @@ def test_the_names_found_go_with_a_probe_to_the_processes_that_read() -> None:
     assert asyncio.run(kept.find("s", "a***@x***.org", listing)) == "a@x.org"
     copy = pickle.loads(pickle.dumps(kept))  # a ReadTask pickles its probe
     assert copy.get("s", "a***@x***.org") == "a@x.org"
+
+
+def test_an_inventory_supersedes_a_listing_kept_of_its_store() -> None:
+    kept: Originals[str] = Originals()
+
+    async def old() -> Listing[str]:
+        return Listing(["bb@y.org", "bo@y.org", "bu@y.org"], masked_name)
+
+    assert asyncio.run(kept.find("s", "b***@y***.org #3", old)) == "bu@y.org"
+    # A new inventory of its first two names: "ba@y.org" came first, "#3" is bo's now.
+    kept.keep("s", {"ba@y.org": "b***@y***.org #1", "bb@y.org": "b***@y***.org #2"})
+
+    async def new() -> Listing[str]:
+        return Listing(["ba@y.org", "bb@y.org", "bo@y.org", "bu@y.org"], masked_name)
+
+    assert asyncio.run(kept.find("s", "b***@y***.org #3", new)) == "bo@y.org"

@@ -122,7 +122,9 @@ class Originals(Generic[_T]):
         return {**self.__dict__, "_listings": {}}
 
     def keep(self, store: str, shown: Mapping[_T, str]) -> None:
-        """Remember the names behind ``shown`` (own → shown) of ``store`` (its URL or key)."""
+        """Remember the names behind ``shown`` (own → shown) of ``store`` (its URL or key),
+        as a new inventory numbered them: a listing kept of it before is forgotten."""
+        self._listings.pop(store, None)
         self._names -= len(self._by.pop(store, {}))
         if shown:
             self._by[store] = {v: k for k, v in shown.items()}
