@@ -185,3 +185,14 @@ def test_masked_indices_sampled_by_a_new_process_list_the_cluster_once() -> None
         listings = [s for s in server.received if s.path == "/_cat/indices"]
     assert [sorted(d["n"] for d in s.docs) for s in samples] == [[10, 11], [20, 21, 22]]
     assert len(listings) == 1
+
+
+def test_a_reader_names_the_index_behind_a_masked_name_for_a_resume_to_check() -> None:
+    async def go(transport: Transport, service: Service) -> list[str | None]:
+        reader = ElasticsearchProbe().reader(transport, service)
+        return [
+            await reader.own_name(Container(name, None, None))
+            for name in ("orders", shown_names(INDICES)["cart-john.roe@gmail.com"])
+        ]
+
+    assert run(go) == [None, "cart-john.roe@gmail.com"]

@@ -165,3 +165,13 @@ def test_a_collection_named_like_a_masked_one_never_shares_its_name(
         "shop.c***@g***.com #1": 2,  # jane's
     }
     assert sorted(d["_id"] for d in sample.docs) == [10, 11]
+
+
+def test_a_reader_names_the_collection_behind_a_masked_name_for_a_resume_to_check() -> None:
+    async def go(transport: Transport, service: Service) -> list[str | None]:
+        inv = await MongodbProbe().inventory(transport, service, max_containers=100)
+        reader = MongodbProbe().reader(transport, service)  # another process: nothing kept
+        named = {c.name: c for c in inv.containers}
+        return [await reader.own_name(named[n]) for n in ("shop.orders", "shop.c***@g***.com #2")]
+
+    assert run(go) == [None, '["shop", "cart_john.roe@gmail.com"]']
