@@ -11,7 +11,7 @@ import pytest
 
 from leakhound.models import Container, Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.base import Inventory, SampleDocs
+from leakhound.probes.base import Inventory, ReadPlan, SampleDocs
 from leakhound.probes.mongodb.probe import MongodbProbe, shown_names
 
 from .test_read import FakeMongo
@@ -100,15 +100,19 @@ def test_a_masked_collection_is_sampled_and_read_by_its_own_name(inventoried: bo
         sample = await probe.sample(transport, service, john, 10)
         reader = probe.reader(transport, service)
         plan = await reader.open(john, 1)
-        part = reader.partition(plan, 0, None, size=2)
+        if not inventoried:  # a partition read by a worker process: the plan alone
+            reader = MongodbProbe().reader(transport, service)
+        part = reader.partition(ReadPlan.from_json(plan.to_json()), 0, None, size=2)
         read: list[int] = []
         while (page := await part.next_page()) is not None:
             read += [d["_id"] for d in page.docs]
-        return sample, read
+        return sample, plan, read
 
-    sample, read = run(go)
+    sample, plan, read = run(go)
     assert isinstance(sample, SampleDocs) and sample.error is None
     assert sorted(d["_id"] for d in sample.docs) == read == [20, 21, 22]
+    # The plan is checkpointed: the collection's own name is not in it.
+    assert not [s for s in SECRETS if s in repr(plan.to_json()).encode()]
 
 
 def test_a_masked_name_no_longer_listed_is_one_line_of_error() -> None:

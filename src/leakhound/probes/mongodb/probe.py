@@ -157,14 +157,18 @@ async def _unmasked(
     return pair
 
 
-def _planned(plan: ReadPlan) -> tuple[str, str]:
-    """The database and collection a read plan is of: kept in its state. A plan checkpointed
-    before the pair was kept (its state None) names ``db.collection`` as that version wrote
-    and read it, the database before the first dot: a resumed read goes on where it was."""
+def _planned(plan: ReadPlan) -> tuple[str, str] | None:
+    """The database and collection a read plan is of: kept in its state; None for a masked
+    container name (found when its cursor opens: its own names are kept nowhere). A plan
+    checkpointed before the pair was kept (its state None) names ``db.collection`` as that
+    version wrote and read it, the database before the first dot: a resumed read goes on
+    where it was."""
     state = plan.state
     if state is None:
         first, _, rest = plan.container.partition(".")
         return first, rest
+    if isinstance(state, dict) and state.get("masked") is True:
+        return None
     db = state.get("database") if isinstance(state, dict) else None
     collection = state.get("collection") if isinstance(state, dict) else None
     if not isinstance(db, str) or not isinstance(collection, str):
@@ -846,10 +850,14 @@ class MongodbReader(FullReader):
         self.fields: tuple[str, ...] | None = None
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """One partition: the ``_id`` order of the collection, its database and name kept
-        (the store's own: kept with the positions, forgotten with them when it is read)."""
-        db, collection = _place(container) or await self._unmasked(container)
-        state = {"database": db, "collection": collection}
+        """One partition: the ``_id`` order of the collection, its database and name kept;
+        for a masked name, that it is masked (its own names, personal data, are found again
+        when the cursor opens, never written in a checkpoint)."""
+        place = _place(container)
+        if place is None:
+            await self._unmasked(container)  # one no longer listed fails here
+            return ReadPlan(container.name, 1, self.method, {"masked": True}, container.docs)
+        state = {"database": place[0], "collection": place[1]}
         return ReadPlan(container.name, 1, self.method, state, container.docs)
 
     async def own_name(self, container: Container) -> str | None:
@@ -878,7 +886,7 @@ class MongodbReader(FullReader):
     ) -> PartitionReader:
         """Documents after the stored ``_id`` (from the first when None)."""
         after = position.get("after") if isinstance(position, dict) else None
-        where = _planned(plan)
+        where = _planned(plan) or plan.container  # a masked name: found when it opens
         return _CursorPages(self, where, after, size, self.fields, total=plan.total)
 
     def project(self, fields: Sequence[str]) -> FullReader:
@@ -952,7 +960,7 @@ class _CursorPages(PartitionReader):
     def __init__(
         self,
         reader: MongodbReader,
-        where: tuple[str, str],
+        where: tuple[str, str] | str,
         after: str | None,
         size: int,
         fields: Sequence[str] | None = None,
@@ -962,7 +970,9 @@ class _CursorPages(PartitionReader):
         self.reader, self.size = reader, max(1, size)
         self.wait = opening_wait(reader.transport.limits.read_timeout, total)
         self.projection = {f: 1 for f in fields} if fields else None
-        self.db, self.collection = where
+        # A masked container name (``shown``) is found on the cursor's first connection.
+        self.shown = where if isinstance(where, str) else None
+        self.db, self.collection = where if isinstance(where, tuple) else ("", "")
         self.after = after
         self.last: Any = _decode_id(after) if after else None
         self.conn: Connection | None = None
@@ -1011,6 +1021,10 @@ class _CursorPages(PartitionReader):
     async def _find(self) -> list[dict[str, Any]]:
         if self.conn is None:
             self.conn = await connect(self.reader.transport, self.reader.endpoint)
+        if self.shown is not None:
+            reader = self.reader
+            where = await _unmasked(self.conn, reader.originals, reader.endpoint.key, self.shown)
+            (self.db, self.collection), self.shown = where, None
         command: dict[str, Any] = {
             "find": self.collection,
             "filter": {"_id": {"$gt": self.last}} if self.after else {},
