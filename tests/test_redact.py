@@ -267,17 +267,36 @@ def test_hide_secrets_replaces_each_secret_in_the_words_a_server_said() -> None:
     ("text", "secret", "shown"),
     [
         pytest.param("password 'ab' refused", "ab", "password '***' refused", id="quoted"),
-        pytest.param("auth ab failed", "ab", "auth *** failed", id="word"),
+        pytest.param('user "app" password "ab"', "ab", 'user "app" password "***"', id="dquoted"),
+        pytest.param("password ab is wrong", "ab", "password *** is wrong", id="after-password"),
+        pytest.param("Password: on", "on", "Password: ***", id="after-password-colon"),
         pytest.param("pw=7; retry", "7", "pw=***; retry", id="one-digit"),
-        pytest.param("Basic ab", "ab", "Basic ***", id="at-the-end"),
-        pytest.param("x-!q-y", "!q", "x-***-y", id="punctuation-in-it"),
-        # Not the password: the same letters inside a longer word or number.
+        pytest.param("secret `!q` refused", "!q", "secret `***` refused", id="punctuation-in-it"),
+        # Not the password: the same letters inside a longer word or number, or a word or
+        # figure of a reason that no server quoted as a password.
         pytest.param("about a tab", "ab", "about a tab", id="in-words"),
         pytest.param("17 tries in 2017", "7", "17 tries in 2017", id="in-numbers"),
         pytest.param("table ab_test", "ab", "table ab_test", id="in-a-name"),
+        pytest.param("password 'abc'", "ab", "password 'abc'", id="in-a-quoted-word"),
+        pytest.param(
+            "1 of 19 databases read without credentials",
+            "1",
+            "1 of 19 databases read without credentials",
+            id="a-figure",
+        ),
+        pytest.param(
+            "read in every one of its 1,132 records",
+            "1",
+            "read in every one of its 1,132 records",
+            id="a-figure-with-a-comma",
+        ),
+        pytest.param("HTTP 401 on _search", "on", "HTTP 401 on _search", id="a-word"),
+        pytest.param("ok: 3 of 5 indices", "ok", "ok: 3 of 5 indices", id="a-word-first"),
     ],
 )
-def test_a_short_secret_is_hidden_where_it_stands_alone(text: str, secret: str, shown: str) -> None:
+def test_a_short_secret_is_hidden_where_a_server_quotes_it(
+    text: str, secret: str, shown: str
+) -> None:
     assert hide_secrets(text, {secret}) == shown
 
 

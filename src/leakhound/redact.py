@@ -319,9 +319,10 @@ def hide_password(text: str, *, loose: bool = False) -> str:
     return (_ANY_PASSWORD if loose else _USER_PASSWORD).sub(r"\1\2:***@", text)
 
 
-# A secret shorter than this is looked for as a whole word only: replacing two letters
-# wherever they occur would garble every reason ("ab" in "about", "12" in "1234"), but a
-# server that quotes a short password quotes it alone ('password "ab" refused').
+# A secret shorter than this is looked for only where a server quotes a password: between
+# quotes ('password "ab" refused') or after the word password (``pw=7``). Hidden wherever it
+# stands alone, it would garble every reason and figure: a password "1" made "1 of 19
+# databases" and "1,132 records" read "*** of 19", "***,132"; "on" made "HTTP 401 *** _search".
 MIN_SECRET = 4
 _T = TypeVar("_T")
 
@@ -350,9 +351,9 @@ def hide_secrets(value: _T, secrets: Collection[str]) -> _T:
     """``value`` (a string, or a scan's result: frozen dataclasses, tuples and lists of them)
     with every occurrence of each of ``secrets`` shown as ``***``: in the whole of a
     string, in a result's words alone (its reasons and errors). A secret shorter than
-    ``MIN_SECRET`` is hidden where it stands alone, not inside a longer word; where the words
-    end in a longer secret's start (``MIN_SECRET`` characters or more: a text cut short),
-    that start too.
+    ``MIN_SECRET`` is hidden where a server quotes it (``_quoted``), nowhere else; where the
+    words end in a longer secret's start (``MIN_SECRET`` characters or more: a text cut
+    short), that start too.
 
     The owner's credentials go to the server only, but a server may say them back (an
     error that quotes the password it refused, a page that echoes the Authorization
@@ -361,29 +362,39 @@ def hide_secrets(value: _T, secrets: Collection[str]) -> _T:
     short = sorted((s for s in secrets if 0 < len(s) < MIN_SECRET), key=len, reverse=True)
     if not kept and not short:
         return value
-    alone = _whole_words(short) if short else None
-    return cast(_T, _hide(value, _Secrets(kept, alone), True))
+    quoted = _quoted(short) if short else None
+    return cast(_T, _hide(value, _Secrets(kept, quoted), True))
 
 
-def _whole_words(secrets: Sequence[str]) -> re.Pattern[str]:
-    """Any of ``secrets`` where no letter, digit or underscore touches it on either side."""
+def _quoted(secrets: Sequence[str]) -> re.Pattern[str]:
+    """Any of ``secrets`` as a server quotes a password: alone between a pair of quotes
+    (``'ab'``, ``"ab"``, a backquote), or alone after the word password, pass, pwd or pw
+    (``password: ab``, ``pw=7``). What comes before it is kept (group ``before``)."""
     either = "|".join(re.escape(s) for s in secrets)
-    return re.compile(rf"(?<!\w)(?:{either})(?!\w)")
+    return re.compile(
+        rf"(?P<before>(?P<q>['\"`])|(?i:\b(?:password|passwd|pass|pwd|pw)\b)[\s:=]{{0,3}})"
+        rf"(?:{either})(?(q)(?P=q)|(?!\w))"
+    )
+
+
+def _starred(m: re.Match[str]) -> str:
+    """A ``_quoted`` match with the secret shown as ``***``, its quotes kept."""
+    return m.group("before") + _STARS + (m.group("q") or "")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Secrets:
-    """What ``hide_secrets`` looks for: long secrets anywhere, short ones as whole words."""
+    """What ``hide_secrets`` looks for: long secrets anywhere, short ones where quoted."""
 
     anywhere: Sequence[str]
-    alone: re.Pattern[str] | None
+    quoted: re.Pattern[str] | None
 
     def hide(self, text: str) -> str:
         for s in self.anywhere:
             if s in text:
                 text = text.replace(s, _STARS)
-        if self.alone is not None:
-            text = self.alone.sub(_STARS, text)
+        if self.quoted is not None:
+            text = self.quoted.sub(_starred, text)
         return _cut_start_hidden(text, self.anywhere)
 
 

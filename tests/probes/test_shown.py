@@ -3,10 +3,20 @@ non-hits), numbered where two mask alike, and the store's own names kept for a f
 
 from __future__ import annotations
 
+import asyncio
+import pickle
+
 import pytest
 
 from leakhound.probes import shown
-from leakhound.probes.shown import Originals, behind, masked_name, numbered
+from leakhound.probes.shown import (
+    Listing,
+    Originals,
+    behind,
+    masked_name,
+    numbered,
+    unnumbered,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,14 +41,27 @@ def test_names_that_mask_alike_are_numbered_in_their_own_order() -> None:
     }
 
 
-def test_the_own_names_of_a_few_stores_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shown, "MAX_STORES", 2)
+def test_the_own_names_of_the_newest_stores_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shown, "MAX_NAMES", 2)
     kept: Originals[str] = Originals()
     for store in ("s1", "s2", "s3"):
         kept.keep(store, {f"{store}-own": f"{store}-shown"})
     assert kept.get("s1", "s1-shown") is None  # the oldest forgotten
+    assert kept.get("s2", "s2-shown") == "s2-own"
     assert kept.get("s3", "s3-shown") == "s3-own"
     assert kept.get("s3", "s3-own") is None
+    kept.add("s3", "s3-more", "s3-other")
+    assert kept.get("s2", "s2-shown") is None
+    assert kept.get("s3", "s3-more") == "s3-other"
+
+
+def test_the_own_names_of_every_store_a_scan_reads_at_once_are_kept() -> None:
+    # A scan reads 128 stores at once by default: one forgotten before its samples are drawn
+    # lists all its names again for each masked one it sampled.
+    kept: Originals[str] = Originals()
+    for n in range(1000):
+        kept.keep(f"s{n}", {"own": "shown"} if n % 10 == 0 else {})  # most: none masked
+    assert all(kept.get(f"s{n}", "shown") == "own" for n in range(0, 1000, 10))
 
 
 def test_a_shown_name_is_found_behind_in_the_inventory_s_order_masking_no_further() -> None:
@@ -58,3 +81,62 @@ def test_a_shown_name_is_found_behind_in_the_inventory_s_order_masking_no_furthe
     assert behind(names, masked_name, "a***@x***.org") == "a@x.org"
     assert behind(names, masked_name, "b***@y***.org #3") == "bu@y.org"  # not reported
     assert behind(names, masked_name, "d***@y***.org") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "base"),
+    [
+        pytest.param("j***@g***.com #2", ("j***@g***.com", 2), id="numbered"),
+        pytest.param("k8s-10.244.*.* #1", ("k8s-10.244.*.*", 1), id="numbered-address"),
+        pytest.param("j***@g***.com", ("j***@g***.com", 0), id="masked-alone"),
+        pytest.param("orders #2", ("orders #2", 0), id="a-store-s-own-name"),
+        pytest.param("j***@g***.com #0", ("j***@g***.com #0", 0), id="no-such-number"),
+    ],
+)
+def test_a_numbered_name_gives_the_masked_name_it_was_made_from(
+    name: str, base: tuple[str, int]
+) -> None:
+    assert unnumbered(name) == base
+
+
+def test_a_listing_is_masked_once_for_all_the_names_asked_of_it() -> None:
+    names = ["a@x.org", "b@y.org", "bo@y.org", "c@z.org", "bu@y.org"]
+    asked: list[str] = []
+
+    def mask(name: str) -> str | None:
+        asked.append(name)
+        return masked_name(name)
+
+    listing = Listing(names, mask)
+    assert listing.find("b***@y***.org #2") == "bo@y.org"
+    assert listing.find("a***@x***.org") == "a@x.org"  # masked already
+    assert listing.find("b***@y***.org #3") == "bu@y.org"
+    assert listing.find("d***@y***.org") is None
+    assert asked == names  # each once
+
+
+def test_the_names_found_go_with_a_probe_to_the_processes_that_read() -> None:
+    kept: Originals[str] = Originals()
+
+    async def listing() -> Listing[str]:
+        return Listing(["a@x.org", "b@y.org"], masked_name)
+
+    assert asyncio.run(kept.find("s", "a***@x***.org", listing)) == "a@x.org"
+    copy = pickle.loads(pickle.dumps(kept))  # a ReadTask pickles its probe
+    assert copy.get("s", "a***@x***.org") == "a@x.org"
+
+
+def test_an_inventory_supersedes_a_listing_kept_of_its_store() -> None:
+    kept: Originals[str] = Originals()
+
+    async def old() -> Listing[str]:
+        return Listing(["bb@y.org", "bo@y.org", "bu@y.org"], masked_name)
+
+    assert asyncio.run(kept.find("s", "b***@y***.org #3", old)) == "bu@y.org"
+    # A new inventory of its first two names: "ba@y.org" came first, "#3" is bo's now.
+    kept.keep("s", {"ba@y.org": "b***@y***.org #1", "bb@y.org": "b***@y***.org #2"})
+
+    async def new() -> Listing[str]:
+        return Listing(["ba@y.org", "bb@y.org", "bo@y.org", "bu@y.org"], masked_name)
+
+    assert asyncio.run(kept.find("s", "b***@y***.org #3", new)) == "bo@y.org"

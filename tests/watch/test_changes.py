@@ -360,6 +360,38 @@ def test_a_new_kind_of_personal_data_is_one_alert_and_a_sample_missing_it_once_i
     )
 
 
+JANE, JOHN = "userdb-j***@g***.com #1", "userdb-j***@g***.com #2"
+
+
+def test_names_masked_alike_numbered_anew_are_one_new_container_and_no_jump() -> None:
+    # A per-user database is numbered among those masked alike in the server's order: jack
+    # signing up before jane moves jane's to #2 and john's to #3.
+    issues = Issues()
+    run(issues, result(5984, containers={JANE: 3000, JOHN: 120}))
+    after = {JANE: 5, JOHN: 3000, "userdb-j***@g***.com #3": 120}
+    out = run(issues, result(5984, containers=after))
+    assert events(out) == [("new-container", "127.0.0.1:5984")]
+    assert "1 new" in out.alerts[0].title and "#3" in out.alerts[0].title
+    assert run(issues, result(5984, containers=after)).alerts == []
+
+
+def test_a_masked_name_joined_by_another_is_one_new_container() -> None:
+    issues = Issues()
+    run(issues, result(5984, containers={"userdb-j***@g***.com": 3000}))
+    out = run(issues, result(5984, containers={JANE: 3000, JOHN: 7}))
+    assert events(out) == [("new-container", "127.0.0.1:5984")]
+    assert "1 new" in out.alerts[0].title
+
+
+def test_a_jump_among_names_masked_alike_renumbered_is_the_group_s() -> None:
+    issues = Issues()
+    run(issues, result(5984, containers={JANE: 3000, JOHN: 120}))
+    out = run(issues, result(5984, containers={JANE: 5, JOHN: 3, "userdb-j***@g***.com #3": 1}))
+    assert sorted(e for e, _ in events(out)) == ["count-jump", "new-container"]
+    (jump,) = [a for a in out.alerts if a.event == "count-jump"]
+    assert "userdb-j***@g***.com (all 3) 3,120 -> 9" in jump.title
+
+
 @pytest.mark.parametrize(
     ("before", "after", "jumps"),
     [

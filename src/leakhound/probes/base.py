@@ -112,6 +112,9 @@ class ReadPlan:
     # Records of what holds the container (a Redis database's keys), where the container's
     # own are not counted: what bounds a read that would otherwise have no bound.
     store_total: int | None = None
+    # A keyed digest of the store's own name of a container shown masked (``shown``; never
+    # the name): a resumed read tells by it that a checkpoint is of the container it reads.
+    own: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """What a checkpoint keeps of the plan."""
@@ -123,6 +126,7 @@ class ReadPlan:
             "total": self.total,
             "resumable": self.resumable,
             "store_total": self.store_total,
+            **({"own": self.own} if self.own is not None else {}),
         }
 
     @classmethod
@@ -136,6 +140,7 @@ class ReadPlan:
             data.get("total"),
             bool(data.get("resumable", True)),
             count_of(data.get("store_total")),
+            own if isinstance(own := data.get("own"), str) else None,
         )
 
 
@@ -195,6 +200,12 @@ class FullReader(ABC):
         """A fresh plan with the same partitions, after ``PositionExpired``; NetError when the
         layout cannot be kept."""
         raise PositionExpired(f"{plan.container}: the read cannot be planned again")
+
+    async def own_name(self, container: Container) -> str | None:
+        """The store's own name of a container shown under a masked one (``shown``), which a
+        number tells from others masked alike in the inventory's order; None where it is
+        shown as named. NetError when it cannot be found."""
+        return None
 
     @abstractmethod
     def partition(

@@ -27,6 +27,7 @@ from ..models import (
     to_dict,
 )
 from ..probes.base import ReadPlan
+from ..redact import keyed_hash
 from ..store.sqlite import SqliteStore
 from .full import PartitionState, Sink, Stop
 
@@ -139,6 +140,20 @@ class TallySink(Sink):
         )
         for n in partitions:
             self._reset(container.name, n, Tally(self.key))
+
+    def mark(self, own: str) -> str:
+        """A keyed digest of the store's own name of a masked container (``ReadPlan.own``):
+        the findings database's key, as for identifiers; never the name."""
+        return keyed_hash(self.key, "container " + own)[:32]
+
+    def forget(self, container: Container) -> None:
+        """What ``restore`` took back of ``container`` dropped: its checkpoints stay as kept."""
+        self._restored.pop(container.name, None)
+        self._plans.pop(container.name, None)
+        for k in [k for k in self._tallies if k[0] == container.name]:
+            self._tallies.pop(k).close()
+            self._stored.pop(k, None)
+            self._folded.pop(k, None)
 
     def _reset(self, name: str, n: int, tally: Tally) -> None:
         old = self._tallies.pop((name, n), None)

@@ -22,7 +22,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ..detect import masked_text
@@ -50,6 +50,13 @@ GROWTH = 2
 # tables) lags a bulk load until the next statistics: it is believed ten times over.
 ESTIMATE_GROWTH = 10
 SLACK_PAGES = 10
+# Why a resumed read of a container shown masked and numbered stops at once: its checkpoint
+# is of the container its name stood for then, another one now.
+RENUMBERED = (
+    "not read on: its checkpoint is of another container its name stood for then (names that"
+    " mask alike are numbered in the store's order, and one was added or removed since);"
+    " scan again without --resume to read it"
+)
 
 
 class RecordBound:
@@ -168,6 +175,15 @@ class Sink(ABC):
 
     def start(self, container: Container, plan: ReadPlan, partitions: Sequence[int]) -> None:
         """(Re)start these partitions from zero under ``plan``."""
+        return None
+
+    def mark(self, own: str) -> str | None:
+        """What a checkpoint keeps to know a container by the store's own name ``own``
+        (``ReadPlan.own``): a keyed digest, never the name; None for a sink that keeps none."""
+        return None
+
+    def forget(self, container: Container) -> None:
+        """Drop what ``restore`` took back of this container: it is not read on."""
         return None
 
     @abstractmethod
@@ -385,9 +401,17 @@ async def read_container(
 ) -> Stop | None:
     """Every record of one container, resumed from its checkpoints when the sink has some;
     why the read stopped early, or None when it was read to its end."""
+    own = await ctx.reader.own_name(container)
+    mark = ctx.sink.mark(own) if own is not None else None
     restored = ctx.sink.restore(container)
+    if restored is not None and restored[0].own != mark:
+        # Names that mask alike are numbered in the store's order: one added or removed since
+        # the checkpoint, and this name stands for another container than the one it kept.
+        ctx.sink.forget(container)
+        return Stop(RENUMBERED)
     if restored is None:
         plan = await _plan(ctx.reader, ctx.reader.open(container, partitions))
+        plan = replace(plan, own=mark)
         states = [PartitionState(n) for n in range(plan.partitions)]
         ctx.sink.start(container, plan, [s.number for s in states])
         fresh = True
@@ -433,7 +457,7 @@ async def read_container(
             failed = [e for e in failures if e is not None and not isinstance(e, PositionExpired)]
             if gone and not failed and attempt == 0 and plan.resumable:
                 # The store forgot the positions: unfinished partitions start over on a new plan.
-                plan = await _plan(ctx.reader, ctx.reader.reopen(plan))
+                plan = replace(await _plan(ctx.reader, ctx.reader.reopen(plan)), own=plan.own)
                 opened.append((plan, set()))
                 unfinished = [todo[i].number for i, e in enumerate(failures) if e is not None]
                 ctx.sink.start(container, plan, unfinished)

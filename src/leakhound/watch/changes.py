@@ -27,6 +27,7 @@ from typing import Any
 
 from ..models import Documents, Verdict
 from ..probes.registry import words
+from ..probes.shown import unnumbered
 from ..redact import neutralize
 from ..store.records import History, ResultRecord, ScanRecord
 from ..store.watch import IssueChange, IssueRow, parse_stamp, stamp
@@ -188,7 +189,7 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
                 evidence=_evidence(ctx, r, [f"verdict {prev.get('verdict')} -> {verdict}"]),
             )
         )
-    new = [n for n in docs if n not in known]
+    new = _new(docs, known)
     if new:
         raised += 1
         shown = ", ".join(_text(n) for n in new[:10]) + (" …" if len(new) > 10 else "")
@@ -429,16 +430,61 @@ def _duration(seconds: int) -> str:
 # -- what an alert says ---------------------------------------------------------------------
 
 
-def _jumps(rules: Rules, before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
-    out = []
-    for name, docs in now.items():
-        old = before.get(name)
-        if not isinstance(old, int) or not isinstance(docs, int):
-            continue
-        diff = abs(docs - old)
-        if diff >= rules.count_jump_min and diff > rules.count_jump * max(old, 1):
-            out.append(f"{_text(name)} {old:,} -> {docs:,}")
+def _groups(names: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Names by the masked name they were numbered from (``shown.unnumbered``; any other
+    name, a group of its own)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in names.items():
+        out.setdefault(unnumbered(name)[0], {})[name] = value
     return out
+
+
+def _new(now: Mapping[str, Any], known: set[str]) -> list[str]:
+    """Containers never seen before. Names masked alike are numbered in the store's order,
+    so a group is new by its size: one more than it ever had is one new (its last number),
+    not every name whose number moved."""
+    had: dict[str, int] = {}
+    for name in known:
+        base, number = unnumbered(name)
+        had[base] = max(had.get(base, 0), number or 1)
+    out = []
+    for base, members in _groups(now).items():
+        if base not in had:
+            out += list(members)
+        elif len(members) > had[base]:
+            out += sorted(members, key=lambda n: unnumbered(n)[1])[had[base] :]
+    return out
+
+
+def _jumps(rules: Rules, before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    """Counts that jumped, by container; names masked alike whose numbers may have moved (a
+    group that changed) by the group's sum."""
+    pairs: list[tuple[str, Any, Any]] = []
+    earlier = _groups(before)
+    for base, members in _groups(now).items():
+        old = earlier.get(base)
+        if not old:
+            continue
+        if set(old) == set(members):
+            pairs += [(name, old[name], docs) for name, docs in members.items()]
+        else:
+            pairs.append((f"{base} (all {len(members)})", _sum(old), _sum(members)))
+    out = []
+    for name, old_docs, docs in pairs:
+        if not isinstance(old_docs, int) or not isinstance(docs, int):
+            continue
+        diff = abs(docs - old_docs)
+        if diff >= rules.count_jump_min and diff > rules.count_jump * max(old_docs, 1):
+            out.append(f"{_text(name)} {old_docs:,} -> {docs:,}")
+    return out
+
+
+def _sum(docs: Mapping[str, Any]) -> int | None:
+    """The records of several containers, None unless each is known."""
+    counts = list(docs.values())
+    if not all(isinstance(n, int) for n in counts):
+        return None
+    return sum(counts)
 
 
 def _kinds(r: ResultRecord) -> set[str]:

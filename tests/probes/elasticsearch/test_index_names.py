@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import pytest
 
 from hostile.recorded import Answer, RecordedServer, Seen, as_json
+from leakhound.errors import DeniedError
 from leakhound.models import Container, Endpoint, Fingerprint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import Inventory, SampleDocs
@@ -122,3 +123,76 @@ def test_a_masked_name_no_longer_listed_is_one_line_of_error() -> None:
     sample = run(go)
     assert sample.docs == () and sample.error is not None
     assert sample.error.endswith("no index of that name is listed any more")
+
+
+def test_a_refusal_naming_a_masked_index_is_said_masked() -> None:
+    # A security plugin's 403 names the index it refused: the error line is stored and
+    # reported, and must not say the name masked everywhere else.
+    def refusing(seen: Seen) -> Answer:
+        if seen.path.endswith("/_search") and not seen.path.startswith("/_search"):
+            index = unquote(seen.path.strip("/").split("/")[0])
+            reason = (
+                "action [indices:data/read/search] is unauthorized for user [anonymous] "
+                f"with roles [] on indices [{index}]"
+            )
+            return as_json(403, {"error": {"type": "security_exception", "reason": reason}})
+        return route(seen)
+
+    async def go(transport: Transport, service: Service) -> str:
+        probe = ElasticsearchProbe()
+        await probe.inventory(transport, service, max_containers=100)
+        jane = Container(shown_names(INDICES)["cart-jane.doe@gmail.com"], 2, None)
+        try:
+            await probe.reader(transport, service).open(jane, 1)
+        except DeniedError as exc:
+            return str(exc)
+        raise AssertionError("the read was not refused")
+
+    with RecordedServer(refusing) as server:
+
+        async def main() -> str:
+            scope = Scope()
+            scope.add("127.0.0.1", server.port)
+            async with Transport(Limits(read_timeout=5, total_timeout=30), scope) as transport:
+                ep = Endpoint("127.0.0.1", server.port)
+                service = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "")
+                return await go(transport, service)
+
+        error = asyncio.run(main())
+    assert "unauthorized for user [anonymous]" in error and "@g***.com" in error
+    assert not [s for s in SECRETS if s in error.encode()]
+
+
+def test_masked_indices_sampled_by_a_new_process_list_the_cluster_once() -> None:
+    # A stored scan read again (export-subjects): nothing kept of its inventory, and each
+    # masked index is found in one listing, masked as far as the names asked, not listed and
+    # masked again from its start for each index.
+    with RecordedServer(route) as server:
+
+        async def main() -> list[SampleDocs]:
+            scope = Scope()
+            scope.add("127.0.0.1", server.port)
+            async with Transport(Limits(read_timeout=5, total_timeout=30), scope) as transport:
+                ep = Endpoint("127.0.0.1", server.port)
+                service = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "")
+                probe = ElasticsearchProbe()
+                return [
+                    await probe.sample(transport, service, Container(name, None, None), 10)
+                    for name in shown_names(INDICES).values()
+                ]
+
+        samples = asyncio.run(main())
+        listings = [s for s in server.received if s.path == "/_cat/indices"]
+    assert [sorted(d["n"] for d in s.docs) for s in samples] == [[10, 11], [20, 21, 22]]
+    assert len(listings) == 1
+
+
+def test_a_reader_names_the_index_behind_a_masked_name_for_a_resume_to_check() -> None:
+    async def go(transport: Transport, service: Service) -> list[str | None]:
+        reader = ElasticsearchProbe().reader(transport, service)
+        return [
+            await reader.own_name(Container(name, None, None))
+            for name in ("orders", shown_names(INDICES)["cart-john.roe@gmail.com"])
+        ]
+
+    assert run(go) == [None, "cart-john.roe@gmail.com"]

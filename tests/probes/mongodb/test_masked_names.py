@@ -11,7 +11,7 @@ import pytest
 
 from leakhound.models import Container, Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.base import Inventory, SampleDocs
+from leakhound.probes.base import Inventory, ReadPlan, SampleDocs
 from leakhound.probes.mongodb.probe import MongodbProbe, shown_names
 
 from .test_read import FakeMongo
@@ -55,9 +55,10 @@ def test_names_holding_personal_data_are_masked_and_numbered_where_they_collide(
     }
 
 
-def run(go: Any) -> Any:
+def run(go: Any, fake: Shelves | None = None) -> Any:
     async def main() -> Any:
-        fake = Shelves()
+        nonlocal fake
+        fake = fake or Shelves()
         server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         scope = Scope()
@@ -99,15 +100,19 @@ def test_a_masked_collection_is_sampled_and_read_by_its_own_name(inventoried: bo
         sample = await probe.sample(transport, service, john, 10)
         reader = probe.reader(transport, service)
         plan = await reader.open(john, 1)
-        part = reader.partition(plan, 0, None, size=2)
+        if not inventoried:  # a partition read by a worker process: the plan alone
+            reader = MongodbProbe().reader(transport, service)
+        part = reader.partition(ReadPlan.from_json(plan.to_json()), 0, None, size=2)
         read: list[int] = []
         while (page := await part.next_page()) is not None:
             read += [d["_id"] for d in page.docs]
-        return sample, read
+        return sample, plan, read
 
-    sample, read = run(go)
+    sample, plan, read = run(go)
     assert isinstance(sample, SampleDocs) and sample.error is None
     assert sorted(d["_id"] for d in sample.docs) == read == [20, 21, 22]
+    # The plan is checkpointed: the collection's own name is not in it.
+    assert not [s for s in SECRETS if s in repr(plan.to_json()).encode()]
 
 
 def test_a_masked_name_no_longer_listed_is_one_line_of_error() -> None:
@@ -118,3 +123,59 @@ def test_a_masked_name_no_longer_listed_is_one_line_of_error() -> None:
     sample = run(go)
     assert sample.docs == () and sample.error is not None
     assert sample.error.endswith("no collection of that name is listed any more")
+
+
+class Refusing(Shelves):
+    """Shelves whose reads are refused in MongoDB's own words, which name the collection."""
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        if next(iter(cmd)) == "find":
+            said = f'not authorized on {cmd["$db"]} to execute command {{ find: "{cmd["find"]}" }}'
+            return {"ok": 0, "code": 13, "codeName": "Unauthorized", "errmsg": said}
+        return super().answer(cmd)
+
+
+def test_a_refusal_naming_a_masked_collection_is_said_masked() -> None:
+    async def go(transport: Transport, service: Service) -> SampleDocs:
+        probe = MongodbProbe()
+        inv = await probe.inventory(transport, service, max_containers=100)
+        (jane,) = [c for c in inv.containers if c.name.endswith("#1")]
+        return await probe.sample(transport, service, jane, 10)
+
+    sample = run(go, Refusing())
+    assert sample.error is not None and "not authorized on shop" in sample.error
+    assert "c***@g***.com" in sample.error
+    assert not [s for s in SECRETS if s in sample.error.encode()]
+
+
+def test_a_collection_named_like_a_masked_one_never_shares_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "*" is allowed in a collection's name: one named as jane's would be shown masked.
+    monkeypatch.delitem(SHELVES, ("shop", "cart_john.roe@gmail.com"))
+    monkeypatch.setitem(SHELVES, ("shop", "c***@g***.com"), [50, 51, 52, 53, 54])
+
+    async def go(transport: Transport, service: Service) -> Any:
+        probe = MongodbProbe()
+        inv = await probe.inventory(transport, service, max_containers=100)
+        (jane,) = [c for c in inv.containers if c.name == "shop.c***@g***.com #1"]
+        return inv, await MongodbProbe().sample(transport, service, jane, 10)
+
+    inv, sample = run(go)
+    names = [c.name for c in inv.containers]
+    assert len(names) == len(set(names)) == len(SHELVES)
+    assert {c.name: c.docs for c in inv.containers if c.name.startswith("shop.c*")} == {
+        "shop.c***@g***.com": 5,  # as the server named it
+        "shop.c***@g***.com #1": 2,  # jane's
+    }
+    assert sorted(d["_id"] for d in sample.docs) == [10, 11]
+
+
+def test_a_reader_names_the_collection_behind_a_masked_name_for_a_resume_to_check() -> None:
+    async def go(transport: Transport, service: Service) -> list[str | None]:
+        inv = await MongodbProbe().inventory(transport, service, max_containers=100)
+        reader = MongodbProbe().reader(transport, service)  # another process: nothing kept
+        named = {c.name: c for c in inv.containers}
+        return [await reader.own_name(named[n]) for n in ("shop.orders", "shop.c***@g***.com #2")]
+
+    assert run(go) == [None, '["shop", "cart_john.roe@gmail.com"]']

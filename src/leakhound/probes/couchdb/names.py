@@ -14,14 +14,13 @@ which no CouchDB database name may: the two cannot be confused. (A server whose
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from ...errors import NetError, ProtocolError
 from ...net import Http
-from ..shown import Originals, behind, masked_name, numbered
+from ..shown import Listing, Originals, masked_name, numbered
 from .allow import ALLOW
 
 # couch_peruser's default database_prefix, then the hex of the user name's UTF-8 bytes.
@@ -87,19 +86,20 @@ class Databases(Originals[str]):
         one from the listing kept, else from the server's listing asked again."""
         if not is_shown(name):
             return name
-        real = self.get(base, name)
-        if real is not None:
-            return real
-        try:
-            resp = await http.get(base + "/_all_dbs", ALLOW)
-            names = database_names(resp.json()) if resp.status == 200 else None
-        except NetError as exc:  # its ProtocolError and TooLargeError too
-            raise ProtocolError(f"{name}: cannot list databases to find it: {exc}") from exc
-        if names is None:
-            raise ProtocolError(f"{name}: cannot list databases to find it (HTTP {resp.status})")
-        # Masking is CPU work: off the event loop, as far as the database found.
-        real = await asyncio.to_thread(behind, in_order(names), masked, name)
+
+        async def listing() -> Listing[str]:
+            try:
+                resp = await http.get(base + "/_all_dbs", ALLOW)
+                names = database_names(resp.json()) if resp.status == 200 else None
+            except NetError as exc:  # its ProtocolError and TooLargeError too
+                raise ProtocolError(f"{name}: cannot list databases to find it: {exc}") from exc
+            if names is None:
+                raise ProtocolError(
+                    f"{name}: cannot list databases to find it (HTTP {resp.status})"
+                )
+            return Listing(in_order(names), masked)
+
+        real = await self.find(base, name, listing)
         if real is None:
             raise ProtocolError(f"{name}: no database of that name is listed any more")
-        self.add(base, name, real)
         return real

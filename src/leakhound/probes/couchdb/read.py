@@ -21,7 +21,7 @@ from ...models import Container
 from ...net import Http
 from ..base import FullReader, Overrun, Page, PartitionReader, ReadPlan
 from .allow import ALLOW
-from .names import Databases
+from .names import Databases, is_shown
 
 MAX_ID = 10_000  # characters of one id kept as a position; a longer one cannot be a real id
 DESIGN_PREFIX = "_design/"
@@ -83,6 +83,12 @@ class CouchdbReader(FullReader):
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A position is an id: it never expires, the plan stays."""
         return plan
+
+    async def own_name(self, container: Container) -> str | None:
+        """The database a per-user database's masked name stands for (``names``)."""
+        if not is_shown(container.name):
+            return None
+        return await self._databases.database(self._http, self._base, container.name)
 
     def partition(
         self, plan: ReadPlan, number: int, position: Any, *, size: int

@@ -8,13 +8,12 @@ name may: the two cannot be confused.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ...errors import NetError, ProtocolError
 from ...net import Http
-from ..shown import Originals, behind, masked_name, numbered
+from ..shown import Listing, Originals, masked_name, numbered
 from .allow import ALLOW
 
 
@@ -68,20 +67,19 @@ class Indices(Originals[str]):
         return (await self.indices(http, base, [name]))[0]
 
     async def indices(self, http: Http, base: str, names: Sequence[str]) -> list[str]:
-        """``index`` of each of ``names``, the listing asked at most once."""
-        out = [n if valid_index_name(n) else self.get(base, n) for n in names]
-        if all(n is not None for n in out):
-            return [n for n in out if n is not None]
-        try:
-            indices = in_order(await listed(http, base))
-        except NetError as exc:  # its ProtocolError and TooLargeError too
-            raise ProtocolError(f"cannot list indices to find {names[0]}: {exc}") from exc
+        """``index`` of each of ``names``, the listing asked at most once (``find``)."""
+
+        async def listing() -> Listing[str]:
+            try:
+                return Listing(in_order(await listed(http, base)), masked_name)
+            except NetError as exc:  # its ProtocolError and TooLargeError too
+                raise ProtocolError(f"cannot list indices to find {masked[0]}: {exc}") from exc
+
+        masked = [n for n in names if not valid_index_name(n)]
         found = []
-        for name, index in zip(names, out, strict=True):
-            if index is None:  # masking is CPU work: off the event loop, as far as it is found
-                index = await asyncio.to_thread(behind, indices, masked_name, name)
-                if index is None:
-                    raise ProtocolError(f"{name}: no index of that name is listed any more")
-                self.add(base, name, index)
+        for name in names:
+            index = name if name not in masked else await self.find(base, name, listing)
+            if index is None:
+                raise ProtocolError(f"{name}: no index of that name is listed any more")
             found.append(index)
         return found

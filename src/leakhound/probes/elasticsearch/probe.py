@@ -627,6 +627,12 @@ class ElasticsearchProbe(Probe):
         assert got is not None  # only a random search gives way
         return got
 
+    @property
+    def indices(self) -> Indices:
+        """The indices behind the masked names its inventories listed (``names``): what a
+        reader of a cluster it listed through another way (Kibana's console proxy) asks."""
+        return self._indices
+
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """Point in time + search_after where the version has it, sliced scroll otherwise."""
         from .read import ElasticsearchReader

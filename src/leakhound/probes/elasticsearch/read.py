@@ -29,8 +29,9 @@ from ...errors import DeniedError, NetError, ProtocolError, TooLargeError
 from ...models import Container, Fingerprint, Service
 from ...net import Http, Response
 from ..base import FullReader, Page, PartitionReader, PositionExpired, ReadPlan
+from ..shown import masked_name
 from .allow import ALLOW
-from .names import Indices
+from .names import Indices, valid_index_name
 from .refusal import refused
 
 PIT_OPENSEARCH, PIT_ELASTIC, SCROLL = "pit-os", "pit-es", "scroll"
@@ -69,11 +70,13 @@ def _body(resp: Response, what: str) -> dict[str, Any]:
 
 
 def _reason(resp: Response) -> str:
-    """': ' and the error's reason, from Elasticsearch's error document ('' without one)."""
+    """': ' and the error's reason, from Elasticsearch's error document ('' without one),
+    its personal data masked: a reason names the index (``unauthorized … on indices
+    [cart-jane.doe@gmail.com]``), whose name is masked everywhere else (``names``)."""
     body = resp.json_or_none()
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         r = body["error"].get("reason")
-        return f": {r[:200]}" if isinstance(r, str) else ""
+        return f": {masked_name(r[:200]) or r[:200]}" if isinstance(r, str) else ""
     return ""
 
 
@@ -157,6 +160,12 @@ class ElasticsearchReader(FullReader):
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """Open the index's PIT (if the method has one) and size the slices to its shards."""
         return await self._open(container.name, self._method, partitions)
+
+    async def own_name(self, container: Container) -> str | None:
+        """The index a masked container name stands for (``names``)."""
+        if valid_index_name(container.name):
+            return None
+        return await self._indices.index(self._http, self._base, container.name)
 
     async def _open(self, name: str, method: str, slices: int) -> ReadPlan:
         """The plan of container ``name``: its index asked by its own name (``names``)."""

@@ -225,7 +225,14 @@ class KibanaProbe(Probe):
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """A sliced scroll through the proxy (a point in time cannot be opened with GET)."""
         proxy, cluster = self._cluster(transport, service)
-        return ElasticsearchReader(proxy.http, cluster, keep_alive=KEEP_ALIVE, method=SCROLL)
+        # The inventory's masked index names are found in its listing, not in a new one.
+        return ElasticsearchReader(
+            proxy.http,
+            cluster,
+            keep_alive=KEEP_ALIVE,
+            method=SCROLL,
+            indices=self._elasticsearch.indices,
+        )
 
     def field_type(self, native: str) -> FieldType:
         """The cluster's mapping types, as Elasticsearch's probe reads them."""

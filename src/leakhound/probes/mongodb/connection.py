@@ -12,6 +12,7 @@ from ...errors import ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from ..scram import MECHANISM, Scram
+from ..shown import masked_name
 from .allow import ALLOW
 from .wire import encode, read_message
 
@@ -27,7 +28,10 @@ class CommandFailed(ProtocolError):
         self.command = command
         self.code = code if isinstance(code, int) and not isinstance(code, bool) else None
         self.name = str(reply.get("codeName") or "")[:100]
-        self.message = " ".join(str(reply.get("errmsg") or "")[:300].split())  # one line
+        message = " ".join(str(reply.get("errmsg") or "")[:300].split())  # one line
+        # Its personal data masked: a message names the database and collection ("not
+        # authorized on jane.doe@gmail.com to execute command { find: …"), masked elsewhere.
+        self.message = masked_name(message) or message
         super().__init__(f"{command}: {self.name or self.code}: {self.message}"[:300])
 
     def __reduce__(self) -> tuple[Any, ...]:

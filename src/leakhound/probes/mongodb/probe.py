@@ -41,7 +41,7 @@ from ..base import (
     SampleDocs,
     failures_said,
 )
-from ..shown import Originals, behind, masked_name, numbered
+from ..shown import Listing, Originals, masked_name, numbered
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -125,7 +125,9 @@ def shown_names(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
         shown = _masked(pair)
         if shown is not None:
             masked[pair] = shown
-    return numbered(masked)
+    # A collection may be named like a masked one (``*`` is allowed): never the same name.
+    as_named = {container_name(*p) for p in pairs if p not in masked}
+    return numbered(masked, as_named)
 
 
 def _place(container: Container) -> tuple[str, str] | None:
@@ -144,25 +146,29 @@ async def _unmasked(
 ) -> tuple[str, str]:
     """The database and collection behind a masked container ``name`` of ``store``
     (``Endpoint.key``): kept by the inventory, else found in the server's listing again."""
-    if (pair := originals.get(store, name)) is not None:
-        return pair
-    names, _errors = await _listing(conn)
-    # Masking is CPU work: off the event loop, as far as the collection found.
-    pair = await asyncio.to_thread(behind, names, _masked, name)
+
+    async def listing() -> Listing[tuple[str, str]]:
+        names, _errors = await _listing(conn)
+        return Listing(names, _masked)
+
+    pair = await originals.find(store, name, listing)
     if pair is None:
         raise ProtocolError(f"{name}: no collection of that name is listed any more")
-    originals.add(store, name, pair)
     return pair
 
 
-def _planned(plan: ReadPlan) -> tuple[str, str]:
-    """The database and collection a read plan is of: kept in its state. A plan checkpointed
-    before the pair was kept (its state None) names ``db.collection`` as that version wrote
-    and read it, the database before the first dot: a resumed read goes on where it was."""
+def _planned(plan: ReadPlan) -> tuple[str, str] | None:
+    """The database and collection a read plan is of: kept in its state; None for a masked
+    container name (found when its cursor opens: its own names are kept nowhere). A plan
+    checkpointed before the pair was kept (its state None) names ``db.collection`` as that
+    version wrote and read it, the database before the first dot: a resumed read goes on
+    where it was."""
     state = plan.state
     if state is None:
         first, _, rest = plan.container.partition(".")
         return first, rest
+    if isinstance(state, dict) and state.get("masked") is True:
+        return None
     db = state.get("database") if isinstance(state, dict) else None
     collection = state.get("collection") if isinstance(state, dict) else None
     if not isinstance(db, str) or not isinstance(collection, str):
@@ -844,18 +850,32 @@ class MongodbReader(FullReader):
         self.fields: tuple[str, ...] | None = None
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """One partition: the ``_id`` order of the collection, its database and name kept
-        (the store's own: kept with the positions, forgotten with them when it is read)."""
+        """One partition: the ``_id`` order of the collection, its database and name kept;
+        for a masked name, that it is masked (its own names, personal data, are found again
+        when the cursor opens, never written in a checkpoint)."""
         place = _place(container)
         if place is None:
-            conn = await connect(self.transport, self.endpoint)
-            try:
-                place = await _unmasked(conn, self.originals, self.endpoint.key, container.name)
-            finally:
-                await conn.close()
-        db, collection = place
-        state = {"database": db, "collection": collection}
+            await self._unmasked(container)  # one no longer listed fails here
+            return ReadPlan(container.name, 1, self.method, {"masked": True}, container.docs)
+        state = {"database": place[0], "collection": place[1]}
         return ReadPlan(container.name, 1, self.method, state, container.docs)
+
+    async def own_name(self, container: Container) -> str | None:
+        """The database and collection a masked container name stands for, as JSON."""
+        if _place(container) is not None:
+            return None
+        return json.dumps(await self._unmasked(container))
+
+    async def _unmasked(self, container: Container) -> tuple[str, str]:
+        """The database and collection behind a masked container name (``_unmasked``): kept,
+        else found in a listing asked on a connection of its own."""
+        if (pair := self.originals.get(self.endpoint.key, container.name)) is not None:
+            return pair
+        conn = await connect(self.transport, self.endpoint)
+        try:
+            return await _unmasked(conn, self.originals, self.endpoint.key, container.name)
+        finally:
+            await conn.close()
 
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A position never expires: the same plan."""
@@ -866,7 +886,7 @@ class MongodbReader(FullReader):
     ) -> PartitionReader:
         """Documents after the stored ``_id`` (from the first when None)."""
         after = position.get("after") if isinstance(position, dict) else None
-        where = _planned(plan)
+        where = _planned(plan) or plan.container  # a masked name: found when it opens
         return _CursorPages(self, where, after, size, self.fields, total=plan.total)
 
     def project(self, fields: Sequence[str]) -> FullReader:
@@ -940,7 +960,7 @@ class _CursorPages(PartitionReader):
     def __init__(
         self,
         reader: MongodbReader,
-        where: tuple[str, str],
+        where: tuple[str, str] | str,
         after: str | None,
         size: int,
         fields: Sequence[str] | None = None,
@@ -950,7 +970,9 @@ class _CursorPages(PartitionReader):
         self.reader, self.size = reader, max(1, size)
         self.wait = opening_wait(reader.transport.limits.read_timeout, total)
         self.projection = {f: 1 for f in fields} if fields else None
-        self.db, self.collection = where
+        # A masked container name (``shown``) is found on the cursor's first connection.
+        self.shown = where if isinstance(where, str) else None
+        self.db, self.collection = where if isinstance(where, tuple) else ("", "")
         self.after = after
         self.last: Any = _decode_id(after) if after else None
         self.conn: Connection | None = None
@@ -999,6 +1021,10 @@ class _CursorPages(PartitionReader):
     async def _find(self) -> list[dict[str, Any]]:
         if self.conn is None:
             self.conn = await connect(self.reader.transport, self.reader.endpoint)
+        if self.shown is not None:
+            reader = self.reader
+            where = await _unmasked(self.conn, reader.originals, reader.endpoint.key, self.shown)
+            (self.db, self.collection), self.shown = where, None
         command: dict[str, Any] = {
             "find": self.collection,
             "filter": {"_id": {"$gt": self.last}} if self.after else {},

@@ -1,0 +1,127 @@
+"""A full read of a container shown under a masked, numbered name (``probes/shown.py``), resumed
+after names that mask alike were added: its checkpoint is never read on as another's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from urllib.parse import unquote
+
+from hostile.recorded import Answer, RecordedServer, Seen, as_json
+from leakhound.models import Endpoint, FullRead, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.couchdb.probe import CouchdbProbe
+from leakhound.scanner.checkpoints import TallySink
+from leakhound.scanner.full import LocalExecutor, ReadContext, read_container
+from leakhound.scanner.pacing import Pacer
+from leakhound.scanner.workers import Workers
+from leakhound.store.sqlite import SqliteStore
+
+
+def userdb(user: str) -> str:
+    return "userdb-" + user.encode().hex()
+
+
+JACK, JANE, JOHN = userdb("jack@gmail.com"), userdb("jane@gmail.com"), userdb("john@gmail.com")
+
+
+class Couch:
+    """A CouchDB 3 of per-user databases, open; the read of ``failing``'s second page fails."""
+
+    def __init__(self) -> None:
+        self.databases = {JANE: ["a1", "a2", "a3"], JOHN: ["o1", "o2"]}
+        self.failing: str | None = JOHN
+
+    def route(self, seen: Seen) -> Answer:
+        parts = [unquote(p) for p in seen.path.strip("/").split("/")] if seen.path != "/" else []
+        if not parts:
+            return as_json(200, {"couchdb": "Welcome", "version": "3.4.2", "vendor": {}})
+        if parts == ["_all_dbs"]:
+            return as_json(200, sorted(self.databases))
+        if parts[0] not in self.databases:
+            return as_json(404, {"error": "not_found", "reason": "missing"})
+        ids = sorted(self.databases[parts[0]])
+        if len(parts) == 1:
+            return as_json(200, {"db_name": parts[0], "doc_count": len(ids), "doc_del_count": 0})
+        p = seen.params
+        if p.get("startkey") == '"_design/"':
+            ids = []
+        elif "startkey" in p:
+            if parts[0] == self.failing:
+                return as_json(500, {"error": "unknown_error", "reason": "timeout"})
+            ids = [i for i in ids if i >= json.loads(p["startkey"])]
+        ids = ids[: int(p.get("limit", len(ids)))]
+        rows = [{"id": i, "key": i, "value": {}, "doc": {"_id": i, "n": i}} for i in ids]
+        return as_json(200, {"total_rows": len(ids), "offset": 0, "rows": rows})
+
+
+def _read(store: SqliteStore, scan_id: str, port: int, number: str) -> tuple[str, FullRead]:
+    """Inventory the server, then read its container numbered ``number`` in full, resumed
+    from the checkpoints ``scan_id`` holds."""
+
+    async def go() -> tuple[str, FullRead]:
+        scope = Scope()
+        scope.add("127.0.0.1", port)
+        async with Transport(Limits(read_timeout=5, total_timeout=30), scope) as transport:
+            ep = Endpoint("127.0.0.1", port)
+            service = Service(ep, ep.url("http"), "couchdb", Verdict.OPEN, "open")
+            probe = CouchdbProbe()  # a new process: nothing kept of the last one
+            inv = await probe.inventory(transport, service, max_containers=100)
+            (container,) = [c for c in inv.containers if c.name.endswith(number)]
+            sink = TallySink(store, scan_id, ep.key, field_types=lambda c: {}, min_score=0.5)
+            reader = probe.reader(transport, service)
+            ctx = ReadContext(probe, service, reader, sink, Workers(0), Pacer(None), batch=1)
+            try:
+                stop = await read_container(ctx, container, LocalExecutor(), partitions=1)
+                return container.name, sink.finish(container, reader.method, stop)
+            finally:
+                sink.close()
+
+    return asyncio.run(go())
+
+
+def test_a_resumed_read_of_a_database_numbered_anew_is_not_read_on_as_another(
+    tmp_path: Path,
+) -> None:
+    couch = Couch()
+    with SqliteStore(tmp_path / "f.db") as store, RecordedServer(couch.route) as server:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        name, first = _read(store, scan_id, server.port, "#2")  # john's: stopped after o1
+        assert name == "userdb-j***@g***.com #2" and not first.complete and first.docs == 1
+        # Before the resume, jack signs up: "#2" is jane's now, and john's "#3".
+        couch.databases[JACK] = ["k1"]
+        couch.failing = None
+        name, resumed = _read(store, scan_id, server.port, "#2")
+    assert name == "userdb-j***@g***.com #2"
+    # Not john's first record with what of jane's sorts after it, as jane's whole database.
+    assert not resumed.complete and resumed.docs == 0
+    assert resumed.error is not None and "without --resume" in resumed.error
+
+
+def test_a_resumed_read_of_a_masked_database_still_so_named_reads_on(tmp_path: Path) -> None:
+    couch = Couch()
+    with SqliteStore(tmp_path / "f.db") as store, RecordedServer(couch.route) as server:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        _name, first = _read(store, scan_id, server.port, "#2")
+        assert not first.complete and first.docs == 1
+        kept = store._db.execute("SELECT plan FROM full_partitions").fetchall()
+        couch.failing = None
+        _name, resumed = _read(store, scan_id, server.port, "#2")
+    assert resumed.complete and resumed.docs == 2  # o1 kept, o2 read on: john's two
+    # The checkpoint knows john's database by a keyed digest of its name, not by the name.
+    assert kept and all(b"john" not in row[0].encode() for row in kept)
+    assert all(JOHN not in row[0] and '"own"' in row[0] for row in kept)
+
+
+def test_a_finished_read_is_not_taken_back_for_a_database_numbered_anew(tmp_path: Path) -> None:
+    couch = Couch()
+    couch.failing = None
+    with SqliteStore(tmp_path / "f.db") as store, RecordedServer(couch.route) as server:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        _name, first = _read(store, scan_id, server.port, "#2")  # john's, read to its end
+        assert first.complete and first.docs == 2
+        couch.databases[JACK] = ["k1"]
+        _name, resumed = _read(store, scan_id, server.port, "#2")  # jane's now
+    # Not john's figures given as jane's, her database never read.
+    assert not resumed.complete and resumed.docs == 0
