@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -693,4 +694,28 @@ def test_stores_pooled_count_the_people_they_share_once_and_add_the_rest(
         other = min(alone)
         assert largest + 0.3 * other <= d.estimate <= largest + 0.7 * other, (d, alone)
     assert found.basis is not None and "the largest store's own estimate" in found.basis
+    across.close()
+
+
+def test_stores_sampled_too_thinly_to_share_anyone_are_not_added_whole() -> None:
+    # Two stores of the same 30,000 customers, three records each, 100 of 90,000 records
+    # sampled in each: were every customer in both, the samples would share about 0.1 of
+    # their identifiers, so sharing none tells nothing. Read as "0% held before", the second
+    # store was added whole: 180,000, the sum of both own estimates, as for strangers.
+    across = AcrossStores(b"k" * 32)
+    alone = []
+    for n in range(2):
+        ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+        ids.docs = Counter(f"customer{n * 100 + c}".encode() for c in range(100))
+        stratum = Stratum(ids.docs, 100, 90_000)
+        own = from_sample(ids, 90_000, strata=[stratum], drawn="spread")
+        alone.append(own.value)
+        across.add_sampled(f"10.0.0.{n}:5432", Pooled(ids, (stratum,), 90_000, "spread", own))
+    (found,) = across.counts()
+    d, (first, second) = found.distinct, alone
+    assert d.lower <= 30_000 <= d.upper, d
+    # the middle, on a log scale, of the second store adding none and adding all
+    assert d.estimate == pytest.approx(math.sqrt(first * (first + second)), rel=0.01), (d, alone)
+    assert found.basis is not None and "share untold" in found.basis
+    assert "0% held before" not in found.basis and "about 0.1 would be" in found.basis
     across.close()
