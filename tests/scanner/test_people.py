@@ -31,6 +31,7 @@ from leakhound.probes.postgresql import PostgresqlProbe
 from leakhound.scanner.access import Access
 from leakhound.scanner.options import ScanOptions
 from leakhound.scanner.people import (
+    STEPS_SHOWN,
     AcrossStores,
     Dated,
     Pooled,
@@ -718,4 +719,18 @@ def test_stores_sampled_too_thinly_to_share_anyone_are_not_added_whole() -> None
     assert d.estimate == pytest.approx(math.sqrt(first * (first + second)), rel=0.01), (d, alone)
     assert found.basis is not None and "share untold" in found.basis
     assert "0% held before" not in found.basis and "about 0.1 would be" in found.basis
+    across.close()
+
+
+def test_the_basis_of_many_stores_pooled_names_a_few_steps_and_sums_the_rest() -> None:
+    # Twelve stores pooled: each step named ("+ 0 of 5,121 (100% held before)") made the
+    # basis grow by a step a store, repeated in the terminal, the assessment and the drafts.
+    across = AcrossStores(b"k" * 32)
+    for n in range(12):
+        across.add_sampled(f"10.0.0.{n}:5432", _sampled_store(range(3_000), 600, seed=n))
+    (found,) = across.counts()
+    assert found.basis is not None
+    steps = found.basis.split("their samples saw): + ", 1)[1].split(", within", 1)[0]
+    assert steps.count(" + ") == STEPS_SHOWN, steps  # the first few, then one for the rest
+    assert f"of the {12 - 1 - STEPS_SHOWN} others'" in steps, steps
     across.close()

@@ -342,6 +342,8 @@ def _copies(stores: Mapping[str, Pooled]) -> dict[str, str]:
 # chance of e**-3, 5%, at 3, more below (a store of the same people sampled thinly, 100
 # records of 90,000, is expected to share 0.1 and shares none as often as not).
 TELLS_SHARE = 3.0
+# Stores whose steps the basis names one by one; the rest are summed in one step.
+STEPS_SHOWN = 3
 
 
 def _union(pool: Sequence[Pooled]) -> tuple[float, str]:
@@ -385,6 +387,12 @@ def _union(pool: Sequence[Pooled]) -> tuple[float, str]:
     if not steps:
         return union, how
     shown = [f"{new:,.0f} of {own:,} ({_held(held)})" for new, own, held in steps]
+    rest = steps[STEPS_SHOWN:]
+    if len(rest) > 1:  # one step for the rest, however many stores
+        shown[STEPS_SHOWN:] = [
+            f"{sum(new for new, _, _ in rest):,.0f} of the {len(rest)} others' "
+            f"{sum(own for _, own, _ in rest):,} ({_shares([held for *_, held in rest])})"
+        ]
     how += (
         " and each other store's own but for the share of its people the stores before it "
         "hold (of the identifiers its sample saw, those theirs saw too, over the share of "
@@ -404,6 +412,18 @@ def _union(pool: Sequence[Pooled]) -> tuple[float, str]:
 def _held(share: float | None) -> str:
     """A store's share of people held by the stores before it, as the basis says it."""
     return "share untold" if share is None else f"{share:.0%} held before"
+
+
+def _shares(shares: Sequence[float | None]) -> str:
+    """Stores' shares held before, in one phrase however many: their least and most."""
+    told = [s for s in shares if s is not None]
+    said = []
+    if told:
+        low, high = _held(min(told)), _held(max(told))
+        said.append(low if low == high else f"{low.split()[0]} to {high}")
+    if len(told) < len(shares):
+        said.append(f"{len(shares) - len(told)} shares untold")
+    return "; ".join(said)
 
 
 def _pooled(etype: str, stores: Mapping[str, Pooled]) -> PeopleAcross:
