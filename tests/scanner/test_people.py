@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from leakhound.count.distinct import DistinctCounter
-from leakhound.count.people import SampledIdentifiers, Stratum, from_sample, identifier_digests
+from leakhound.count.people import (
+    Estimate,
+    SampledIdentifiers,
+    Stratum,
+    from_sample,
+    identifier_digests,
+)
 from leakhound.errors import NetError
 from leakhound.models import (
     Container,
@@ -733,4 +739,21 @@ def test_the_basis_of_many_stores_pooled_names_a_few_steps_and_sums_the_rest() -
     steps = found.basis.split("their samples saw): + ", 1)[1].split(", within", 1)[0]
     assert steps.count(" + ") == STEPS_SHOWN, steps  # the first few, then one for the rest
     assert f"of the {12 - 1 - STEPS_SHOWN} others'" in steps, steps
+    across.close()
+
+
+def test_a_store_whose_sample_saw_nobody_has_its_share_untold() -> None:
+    # A store whose own figure came with no identifier in its sample (its values listed, say)
+    # shares nobody with the others' samples because it has nobody to share: "0% held
+    # before" read a share nobody measured, and its 500 were added whole.
+    across = AcrossStores(b"k" * 32)
+    counted = _sampled_store(range(3_000), 600, seed=1)
+    across.add_sampled("10.0.0.1:5432", counted)
+    nobody = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+    own = Estimate(500, 500, 500, "listed")
+    across.add_sampled("10.0.0.2:5432", Pooled(nobody, (), 1_000, "spread", own))
+    (found,) = across.counts()
+    first = counted.own.value
+    assert found.distinct.estimate == round(math.sqrt(first * (first + 500))), found.distinct
+    assert found.basis is not None and "of 500 (share untold)" in found.basis, found.basis
     across.close()

@@ -360,10 +360,10 @@ def _union(pool: Sequence[Pooled]) -> tuple[float, str]:
     stores of the same people, each sampled thinly, put it at twice their people.
 
     Samples too thin to share an identifier even were all of a store's people theirs (fewer
-    than ``TELLS_SHARE`` expected) that share none tell nothing of that share: the store
-    adds the middle, on a log scale, of adding none and adding its own estimate whole (read
-    as "none held", stores of the same people each sampled 100 of 90,000 records were
-    added whole, the same people counted once in each)."""
+    than ``TELLS_SHARE`` expected) that share none, a sample that saw none among them, tell
+    nothing of that share: the store adds the middle, on a log scale, of adding none and
+    adding its own estimate whole (read as "none held", stores of the same people each
+    sampled 100 of 90,000 records were added whole, the same people counted once in each)."""
     ordered = sorted(pool, key=lambda p: -p.own.value)
     seen = {d for d, k in ordered[0].ids.docs.items() if k}
     union = float(max(ordered[0].own.value, len(seen), 1))
@@ -373,7 +373,7 @@ def _union(pool: Sequence[Pooled]) -> tuple[float, str]:
         mine = {d for d, k in p.ids.docs.items() if k}
         rate = min(len(seen) / union, 1.0)  # their samples saw this share of their people
         held: float | None
-        if mine and not mine & seen and len(mine) * rate < TELLS_SHARE:
+        if not mine & seen and len(mine) * rate < TELLS_SHARE:
             held = None
             new = math.sqrt(union * (union + p.own.value)) - union
             untold.append((len(mine), len(mine) * rate))
