@@ -490,7 +490,7 @@ def test_people_of_stores_read_whole_are_counted_once_across_them(tmp_path: Path
         people = assess(scan).data_subjects
         assert (people.value, people.method) == (3600, Method.EXACT)
         assert "of the 2 stores whose identifiers were all read" in people.basis
-        assert "each store alone: 3,543, 3,543" in people.basis
+        assert "each store alone: 198.51.100.7:5432 3,543, 198.51.100.8:5432 3,543" in people.basis
         # A third store, estimated from its sample: added to the count of the two.
         store.record(scan_id, _counted_store("198.51.100.9", "redis", exact=False))
         people = assess(store.load(scan_id)).data_subjects
@@ -556,7 +556,7 @@ def test_people_of_stores_estimated_from_their_samples_pooled_are_one_estimate(
     assert (people.value, people.low, people.high, people.added) == (6000, 2400, 15_000, False)
     assert people.basis == (
         "EMAIL_ADDRESS: the samples of the 2 stores pooled, each container at its own rate "
-        "(198.51.100.7:5432, 198.51.100.8:5432; each store alone: ≈5,000, ≈5,000)"
+        "(each store alone: 198.51.100.7:5432 ≈5,000, 198.51.100.8:5432 ≈5,000)"
     )
     assert figure_text(people, "people") == (
         "about 6,000 people (estimate; between 2,400 and 15,000)"
@@ -565,7 +565,29 @@ def test_people_of_stores_estimated_from_their_samples_pooled_are_one_estimate(
     assert "estimate from samples, likely between 2,400 and 15,000" in html.render(scan)
     added = assess(mixed).data_subjects
     assert (added.value, added.low, added.added) == (9543, 3543, True)
-    assert "≈5,000, ≈5,000" in added.basis
+    assert "198.51.100.7:5432 ≈5,000, 198.51.100.8:5432 ≈5,000" in added.basis
+
+
+def test_each_store_pooled_is_said_beside_its_own_figure(tmp_path: Path) -> None:
+    # The scan met the stores in another order than their endpoints sort in: the basis listed
+    # the endpoints sorted, then "each store alone" in the scan's order, so 198.51.100.7's
+    # figure read as 198.51.100.9's (the lab: its Redis's 4,235 beside PostgreSQL's address).
+    pooled = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(6000, 2400, 15_000, False),
+        ("198.51.100.7:5432", "198.51.100.9:5432"),
+        "EMAIL_ADDRESS: the samples of the 2 stores pooled",
+    )
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        for host, value in (("198.51.100.9", 4235), ("198.51.100.7", 752)):
+            result = _counted_store(host, "postgresql", exact=False)
+            assert result.people is not None
+            people = replace(result.people, value=value)
+            store.record(scan_id, replace(result, people=people))
+        store.record_people(scan_id, [pooled])
+        basis = assess(store.load(scan_id)).data_subjects.basis
+    assert "(each store alone: 198.51.100.7:5432 ≈752, 198.51.100.9:5432 ≈4,235)" in basis, basis
 
 
 def test_what_an_inventory_could_not_list_is_said_not_counted_in_every_format(

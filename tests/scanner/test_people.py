@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -13,7 +14,13 @@ from typing import Any
 import pytest
 
 from leakhound.count.distinct import DistinctCounter
-from leakhound.count.people import SampledIdentifiers, Stratum, from_sample, identifier_digests
+from leakhound.count.people import (
+    Estimate,
+    SampledIdentifiers,
+    Stratum,
+    from_sample,
+    identifier_digests,
+)
 from leakhound.errors import NetError
 from leakhound.models import (
     Container,
@@ -30,6 +37,7 @@ from leakhound.probes.postgresql import PostgresqlProbe
 from leakhound.scanner.access import Access
 from leakhound.scanner.options import ScanOptions
 from leakhound.scanner.people import (
+    STEPS_SHOWN,
     AcrossStores,
     Dated,
     Pooled,
@@ -693,4 +701,59 @@ def test_stores_pooled_count_the_people_they_share_once_and_add_the_rest(
         other = min(alone)
         assert largest + 0.3 * other <= d.estimate <= largest + 0.7 * other, (d, alone)
     assert found.basis is not None and "the largest store's own estimate" in found.basis
+    across.close()
+
+
+def test_stores_sampled_too_thinly_to_share_anyone_are_not_added_whole() -> None:
+    # Two stores of the same 30,000 customers, three records each, 100 of 90,000 records
+    # sampled in each: were every customer in both, the samples would share about 0.1 of
+    # their identifiers, so sharing none tells nothing. Read as "0% held before", the second
+    # store was added whole: 180,000, the sum of both own estimates, as for strangers.
+    across = AcrossStores(b"k" * 32)
+    alone = []
+    for n in range(2):
+        ids = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+        ids.docs = Counter(f"customer{n * 100 + c}".encode() for c in range(100))
+        stratum = Stratum(ids.docs, 100, 90_000)
+        own = from_sample(ids, 90_000, strata=[stratum], drawn="spread")
+        alone.append(own.value)
+        across.add_sampled(f"10.0.0.{n}:5432", Pooled(ids, (stratum,), 90_000, "spread", own))
+    (found,) = across.counts()
+    d, (first, second) = found.distinct, alone
+    assert d.lower <= 30_000 <= d.upper, d
+    # the middle, on a log scale, of the second store adding none and adding all
+    assert d.estimate == pytest.approx(math.sqrt(first * (first + second)), rel=0.01), (d, alone)
+    assert found.basis is not None and "share untold" in found.basis
+    assert "0% held before" not in found.basis and "about 0.1 would be" in found.basis
+    across.close()
+
+
+def test_the_basis_of_many_stores_pooled_names_a_few_steps_and_sums_the_rest() -> None:
+    # Twelve stores pooled: each step named ("+ 0 of 5,121 (100% held before)") made the
+    # basis grow by a step a store, repeated in the terminal, the assessment and the drafts.
+    across = AcrossStores(b"k" * 32)
+    for n in range(12):
+        across.add_sampled(f"10.0.0.{n}:5432", _sampled_store(range(3_000), 600, seed=n))
+    (found,) = across.counts()
+    assert found.basis is not None
+    steps = found.basis.split("their samples saw): + ", 1)[1].split(", within", 1)[0]
+    assert steps.count(" + ") == STEPS_SHOWN, steps  # the first few, then one for the rest
+    assert f"of the {12 - 1 - STEPS_SHOWN} others'" in steps, steps
+    across.close()
+
+
+def test_a_store_whose_sample_saw_nobody_has_its_share_untold() -> None:
+    # A store whose own figure came with no identifier in its sample (its values listed, say)
+    # shares nobody with the others' samples because it has nobody to share: "0% held
+    # before" read a share nobody measured, and its 500 were added whole.
+    across = AcrossStores(b"k" * 32)
+    counted = _sampled_store(range(3_000), 600, seed=1)
+    across.add_sampled("10.0.0.1:5432", counted)
+    nobody = SampledIdentifiers("EMAIL_ADDRESS", records=100, per_record=1)
+    own = Estimate(500, 500, 500, "listed")
+    across.add_sampled("10.0.0.2:5432", Pooled(nobody, (), 1_000, "spread", own))
+    (found,) = across.counts()
+    first = counted.own.value
+    assert found.distinct.estimate == round(math.sqrt(first * (first + 500))), found.distinct
+    assert found.basis is not None and "of 500 (share untold)" in found.basis, found.basis
     across.close()

@@ -539,7 +539,7 @@ def store_people(scan: ScanRecord) -> Figure | None:
     parts: list[Figure] = []
     # (type, pooled) -> the counts of the stores read whole, or of those each estimated from
     # its sample whose samples the scan pooled (``PeopleAcross.basis``)
-    together: dict[tuple[str, bool], list[Figure]] = {}
+    together: dict[tuple[str, bool], list[tuple[str, Figure]]] = {}  # (its endpoints, its own)
     twice: defaultdict[tuple[str, bool], bool] = defaultdict(bool)
     for st in scan.stores:
         full = next(
@@ -570,7 +570,8 @@ def store_people(scan: ScanRecord) -> Figure | None:
             if pooled and full is not None:
                 continue
             if joined is not None and endpoints & set(joined.endpoints):
-                together.setdefault((etype, pooled), []).append(own)
+                at = ", ".join(sorted(endpoints & set(joined.endpoints)))
+                together.setdefault((etype, pooled), []).append((at, own))
                 # A store sampled at two of its endpoints (two nodes of one cluster) is in
                 # the pooled samples twice: the same records, each identifier seen "twice",
                 # would make the pool's estimate too low. Its stores are then added instead.
@@ -580,11 +581,14 @@ def store_people(scan: ScanRecord) -> Figure | None:
             parts.append(own)
     for (etype, pooled), counts in together.items():
         if len(counts) == 1 or (pooled and twice[(etype, pooled)]):
-            parts += counts  # one store alone: its own count says it
+            parts += [f for _, f in counts]  # one store alone: its own count says it
             continue
         joined = across[(etype, pooled)]
+        # Each figure beside its store's endpoint: a list of endpoints and one of figures in
+        # another order (the scan's) paired a store with another's figure.
         alone = ", ".join(
-            f"{f.value:,}" if f.method is Method.EXACT else f"≈{f.value:,}" for f in counts
+            f"{at} {f.value:,}" if f.method is Method.EXACT else f"{at} ≈{f.value:,}"
+            for at, f in sorted(counts, key=lambda c: c[0])
         )
         if pooled:
             d = joined.distinct
@@ -594,16 +598,15 @@ def store_people(scan: ScanRecord) -> Figure | None:
                     Method.EXACT if d.exact else Method.ESTIMATE,
                     d.lower,
                     d.upper,
-                    f"{joined.basis} ({', '.join(joined.endpoints)}; each store alone: {alone})",
+                    f"{joined.basis} (each store alone: {alone})",
                 )
             )
             continue
         parts.append(
             _distinct_figure(
                 joined.distinct,
-                f"distinct {etype} of the {len(counts)} stores whose identifiers were all read "
-                f"({', '.join(joined.endpoints)}), each person counted once across them (each "
-                f"store alone: {alone})",
+                f"distinct {etype} of the {len(counts)} stores whose identifiers were all read, "
+                f"each person counted once across them (each store alone: {alone})",
             )
         )
     if not parts:

@@ -22,6 +22,7 @@ of them.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
@@ -336,6 +337,15 @@ def _copies(stores: Mapping[str, Pooled]) -> dict[str, str]:
     return out
 
 
+# Identifiers a store's sample would share with the samples of the stores before it, were
+# all its people theirs, under which sharing none tells nothing: none shared then has a
+# chance of e**-3, 5%, at 3, more below (a store of the same people sampled thinly, 100
+# records of 90,000, is expected to share 0.1 and shares none as often as not).
+TELLS_SHARE = 3.0
+# Stores whose steps the basis names one by one; the rest are summed in one step.
+STEPS_SHOWN = 3
+
+
 def _union(pool: Sequence[Pooled]) -> tuple[float, str]:
     """The people of stores each estimated from its sample, as a figure and how it was had:
     the largest store's own estimate, and each other store's own estimate (largest first) but
@@ -347,27 +357,73 @@ def _union(pool: Sequence[Pooled]) -> tuple[float, str]:
     customers shares all of them and adds none; a store of others adds its own estimate.
     The middle of the pooled range instead stands between a bound that counts the unseen
     like Chao's and one that counts every identifier seen once as all the records unread:
-    stores of the same people, each sampled thinly, put it at twice their people."""
+    stores of the same people, each sampled thinly, put it at twice their people.
+
+    Samples too thin to share an identifier even were all of a store's people theirs (fewer
+    than ``TELLS_SHARE`` expected) that share none, a sample that saw none among them, tell
+    nothing of that share: the store adds the middle, on a log scale, of adding none and
+    adding its own estimate whole (read as "none held", stores of the same people each
+    sampled 100 of 90,000 records were added whole, the same people counted once in each)."""
     ordered = sorted(pool, key=lambda p: -p.own.value)
     seen = {d for d, k in ordered[0].ids.docs.items() if k}
     union = float(max(ordered[0].own.value, len(seen), 1))
-    steps = []
+    steps: list[tuple[float, int, float | None]] = []  # added, its own, share held (None: untold)
+    untold = []  # (identifiers its sample saw, how many of them theirs would, all held)
     for p in ordered[1:]:
         mine = {d for d, k in p.ids.docs.items() if k}
         rate = min(len(seen) / union, 1.0)  # their samples saw this share of their people
-        held = len(mine & seen) / len(mine) / rate if mine and rate else 0.0
-        new = p.own.value * (1 - min(held, 1.0))
-        steps.append(f"{new:,.0f} of {p.own.value:,} ({min(held, 1.0):.0%} held before)")
+        held: float | None
+        if not mine & seen and len(mine) * rate < TELLS_SHARE:
+            held = None
+            new = math.sqrt(union * (union + p.own.value)) - union
+            untold.append((len(mine), len(mine) * rate))
+        else:
+            held = min(len(mine & seen) / len(mine) / rate, 1.0) if mine and rate else 0.0
+            new = p.own.value * (1 - held)
+        steps.append((new, p.own.value, held))
         seen |= mine
         union = max(union + new, len(seen))  # every identifier seen is someone
     how = f"the figure the largest store's own estimate ({ordered[0].own.value:,})"
-    if steps:
+    if not steps:
+        return union, how
+    shown = [f"{new:,.0f} of {own:,} ({_held(held)})" for new, own, held in steps]
+    rest = steps[STEPS_SHOWN:]
+    if len(rest) > 1:  # one step for the rest, however many stores
+        shown[STEPS_SHOWN:] = [
+            f"{sum(new for new, _, _ in rest):,.0f} of the {len(rest)} others' "
+            f"{sum(own for _, own, _ in rest):,} ({_shares([held for *_, held in rest])})"
+        ]
+    how += (
+        " and each other store's own but for the share of its people the stores before it "
+        "hold (of the identifiers its sample saw, those theirs saw too, over the share of "
+        f"their people their samples saw): + {' + '.join(shown)}"
+    )
+    if untold:
+        n, expected = max(untold, key=lambda u: u[1])
         how += (
-            " and each other store's own but for the share of its people the stores before "
-            "it hold (of the identifiers its sample saw, those theirs saw too, over the share "
-            f"of their people their samples saw): + {' + '.join(steps)}"
+            f" (untold: the samples too thin to tell it, none of the {n:,} identifiers a "
+            f"store's sample saw in theirs where about {expected:.1f} would be were all its "
+            "people theirs; such a store adds the middle, on a log scale, of none and its own "
+            "estimate whole)"
         )
     return union, how
+
+
+def _held(share: float | None) -> str:
+    """A store's share of people held by the stores before it, as the basis says it."""
+    return "share untold" if share is None else f"{share:.0%} held before"
+
+
+def _shares(shares: Sequence[float | None]) -> str:
+    """Stores' shares held before, in one phrase however many: their least and most."""
+    told = [s for s in shares if s is not None]
+    said = []
+    if told:
+        low, high = _held(min(told)), _held(max(told))
+        said.append(low if low == high else f"{low.split()[0]} to {high}")
+    if len(told) < len(shares):
+        said.append(f"{len(shares) - len(told)} shares untold")
+    return "; ".join(said)
 
 
 def _pooled(etype: str, stores: Mapping[str, Pooled]) -> PeopleAcross:
