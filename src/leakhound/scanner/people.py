@@ -430,7 +430,8 @@ def _pooled(etype: str, stores: Mapping[str, Pooled]) -> PeopleAcross:
     """People once across stores each estimated from its sample: their samples pooled, a
     store's whose sample is another's (``_copies``) once."""
     copies = _copies(stores)
-    pool = [p for endpoint, p in stores.items() if endpoint not in copies]
+    # in the endpoints' order: stores of equal figures are taken in the same order every scan
+    pool = [p for endpoint, p in sorted(stores.items()) if endpoint not in copies]
     ids = SampledIdentifiers(etype)
     for p in pool:
         ids.merge(p.ids)
