@@ -171,6 +171,32 @@ def test_a_collection_named_like_a_masked_one_never_shares_its_name(
     assert sorted(d["_id"] for d in sample.docs) == [10, 11]
 
 
+def test_a_collection_named_like_a_numbered_masked_one_never_shares_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A hostile server names a collection as jane's masked and numbered name would be.
+    monkeypatch.setitem(SHELVES, ("shop", "c***@g***.com #1"), [50, 51, 52, 53, 54])
+
+    async def go(transport: Transport, service: Service) -> Any:
+        inv = await MongodbProbe().inventory(transport, service, max_containers=100)
+        fresh = MongodbProbe()  # another process: found again in the listing
+        named = {c.name: c for c in inv.containers}
+        masked = [n for n, c in named.items() if c.details.get("masked_name")]
+        samples = {n: await fresh.sample(transport, service, named[n], 10) for n in masked}
+        return inv, samples
+
+    inv, samples = run(go)
+    names = [c.name for c in inv.containers]
+    assert len(names) == len(set(names)) == len(SHELVES)
+    assert {c.name: c.docs for c in inv.containers if c.name.startswith("shop.c*")} == {
+        "shop.c***@g***.com #1": 5,  # as the server named it
+        "shop.c***@g***.com #2": 2,  # jane's
+        "shop.c***@g***.com #3": 3,  # john's
+    }
+    assert sorted(d["_id"] for d in samples["shop.c***@g***.com #2"].docs) == [10, 11]
+    assert sorted(d["_id"] for d in samples["shop.c***@g***.com #3"].docs) == [20, 21, 22]
+
+
 def test_a_reader_names_the_collection_behind_a_masked_name_for_a_resume_to_check() -> None:
     async def go(transport: Transport, service: Service) -> list[str | None]:
         inv = await MongodbProbe().inventory(transport, service, max_containers=100)

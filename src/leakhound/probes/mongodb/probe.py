@@ -116,18 +116,27 @@ def _masked(pair: tuple[str, str]) -> str | None:
     return container_name(mdb or db, mcollection or collection)
 
 
-def shown_names(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def shown_names(
+    pairs: Sequence[tuple[str, str]], listed: Sequence[tuple[str, str]] | None = None
+) -> dict[tuple[str, str], str]:
     """(database, collection) → the container name shown and stored instead, for the pairs
     of ``pairs`` (those an inventory reports, in its order) whose names hold personal data
-    (a database or a collection a customer)."""
+    (a database or a collection a customer); never the name of one of ``listed`` (every
+    pair the server listed; ``pairs`` when None) shown as named (``_as_named``)."""
     masked = {}
     for pair in pairs:
         shown = _masked(pair)
         if shown is not None:
             masked[pair] = shown
-    # A collection may be named like a masked one (``*`` is allowed): never the same name.
-    as_named = {container_name(*p) for p in pairs if p not in masked}
-    return numbered(masked, as_named)
+    return numbered(masked, _as_named(pairs if listed is None else listed))
+
+
+def _as_named(pairs: Sequence[tuple[str, str]]) -> set[str]:
+    """The container names of ``pairs`` shown as named that a masked one could be: a
+    collection may be named like a masked one, numbered too (``c***@g***.com #1``: ``*``
+    is allowed). Every mask holds a ``*``: only names holding one are masked to know."""
+    names = ((p, container_name(*p)) for p in pairs)
+    return {name for p, name in names if "*" in name and _masked(p) is None}
 
 
 def _place(container: Container) -> tuple[str, str] | None:
@@ -149,7 +158,7 @@ async def _unmasked(
 
     async def listing() -> Listing[tuple[str, str]]:
         names, _errors = await _listing(conn)
-        return Listing(names, _masked)
+        return Listing(names, _masked, await asyncio.to_thread(_as_named, names))
 
     pair = await originals.find(store, name, listing)
     if pair is None:
@@ -322,7 +331,7 @@ class MongodbProbe(Probe):
         try:
             names, errors = await _listing(conn)
             # Masking is CPU work: the names reported only (numbered as ``behind`` reads).
-            shown = await asyncio.to_thread(shown_names, names[:max_containers])
+            shown = await asyncio.to_thread(shown_names, names[:max_containers], names)
             self._originals.keep(service.endpoint.key, shown)
             truncated = max(0, len(names) - max_containers)
             for db, collection in names[:max_containers]:
