@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from hostile.recorded import Answer, RecordedServer, Seen, as_json
-from leakhound.models import Endpoint, FullRead, Service, Verdict
+from leakhound.models import Endpoint, FullRead, FullTotals, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.couchdb.probe import CouchdbProbe
 from leakhound.scanner.checkpoints import TallySink
@@ -59,8 +59,17 @@ class Couch:
 def _read(store: SqliteStore, scan_id: str, port: int, number: str) -> tuple[str, FullRead]:
     """Inventory the server, then read its container numbered ``number`` in full, resumed
     from the checkpoints ``scan_id`` holds."""
+    read, _totals = _read_each(store, scan_id, port, [number])
+    return read[0]
 
-    async def go() -> tuple[str, FullRead]:
+
+def _read_each(
+    store: SqliteStore, scan_id: str, port: int, numbers: list[str]
+) -> tuple[list[tuple[str, FullRead]], FullTotals]:
+    """Inventory the server, then read its containers numbered ``numbers`` in full, in
+    turn, resumed from the checkpoints ``scan_id`` holds; and the endpoint's totals."""
+
+    async def go() -> tuple[list[tuple[str, FullRead]], FullTotals]:
         scope = Scope()
         scope.add("127.0.0.1", port)
         async with Transport(Limits(read_timeout=5, total_timeout=30), scope) as transport:
@@ -68,13 +77,16 @@ def _read(store: SqliteStore, scan_id: str, port: int, number: str) -> tuple[str
             service = Service(ep, ep.url("http"), "couchdb", Verdict.OPEN, "open")
             probe = CouchdbProbe()  # a new process: nothing kept of the last one
             inv = await probe.inventory(transport, service, max_containers=100)
-            (container,) = [c for c in inv.containers if c.name.endswith(number)]
             sink = TallySink(store, scan_id, ep.key, field_types=lambda c: {}, min_score=0.5)
             reader = probe.reader(transport, service)
             ctx = ReadContext(probe, service, reader, sink, Workers(0), Pacer(None), batch=1)
+            read = []
             try:
-                stop = await read_container(ctx, container, LocalExecutor(), partitions=1)
-                return container.name, sink.finish(container, reader.method, stop)
+                for number in numbers:
+                    (container,) = [c for c in inv.containers if c.name.endswith(number)]
+                    stop = await read_container(ctx, container, LocalExecutor(), partitions=1)
+                    read.append((container.name, sink.finish(container, reader.method, stop)))
+                return read, sink.totals()
             finally:
                 sink.close()
 
@@ -125,3 +137,23 @@ def test_a_finished_read_is_not_taken_back_for_a_database_numbered_anew(tmp_path
         _name, resumed = _read(store, scan_id, server.port, "#2")  # jane's now
     # Not john's figures given as jane's, her database never read.
     assert not resumed.complete and resumed.docs == 0
+
+
+def test_a_finished_read_numbered_anew_counts_once_in_the_endpoint_s_total(
+    tmp_path: Path,
+) -> None:
+    couch = Couch()
+    couch.failing = None
+    with SqliteStore(tmp_path / "f.db") as store, RecordedServer(couch.route) as server:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        _name, first = _read(store, scan_id, server.port, "#1")  # jane's, read to its end
+        assert first.complete and first.docs == 3
+        # Before the resume, jack signs up: "#1" is jack's now, jane's "#2".
+        couch.databases[JACK] = ["k1"]
+        read, totals = _read_each(store, scan_id, server.port, ["#1", "#2"])
+    (_, jack), (_, jane) = read
+    assert not jack.complete and jack.error is not None and "without --resume" in jack.error
+    # Jane's figures taken back by the digest of her database's name, her records not read
+    # again: in the endpoint's total once.
+    assert jane.complete and jane.docs == 3
+    assert totals.docs == 3

@@ -155,6 +155,16 @@ class TallySink(Sink):
             self._stored.pop(k, None)
             self._folded.pop(k, None)
 
+    def moved(self, container: Container, mark: str) -> int | None:
+        """The figures of the container read to its end under another name whose own name's
+        digest is ``mark``, taken back for ``container``: its tally is in the endpoint's
+        already. Its records; None when there is none."""
+        figures = self.store.finished_by_own(self.scan_id, self.endpoint, mark)
+        if figures is None:
+            return None
+        full = self._restored[container.name] = from_dict(FullRead, figures)
+        return full.docs
+
     def _reset(self, name: str, n: int, tally: Tally) -> None:
         old = self._tallies.pop((name, n), None)
         if old is not None:
