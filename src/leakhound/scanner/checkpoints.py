@@ -27,9 +27,9 @@ from ..models import (
     to_dict,
 )
 from ..probes.base import ReadPlan
-from ..redact import keyed_hash
 from ..store.sqlite import SqliteStore
 from .full import PartitionState, Sink, Stop
+from .owned import own_mark
 
 # Batch rows a partition (and container pieces the endpoint's tally) accumulate before they
 # are folded, each digest once; past the first fold, as many bytes as the fold wrote. A batch
@@ -144,7 +144,7 @@ class TallySink(Sink):
     def mark(self, own: str) -> str:
         """A keyed digest of the store's own name of a masked container (``ReadPlan.own``):
         the findings database's key, as for identifiers; never the name."""
-        return keyed_hash(self.key, "container " + own)[:32]
+        return own_mark(self.key, own)
 
     def forget(self, container: Container) -> None:
         """What ``restore`` took back of ``container`` dropped: its checkpoints stay as kept."""
