@@ -89,12 +89,18 @@ class Listing(Generic[_T]):
     found (``behind``): each one asked costs the names between the last found and it, not the
     whole listing again (a store of 10,000 masked indices read by a new process). ``taken``:
     the names the store lists that are shown as named and could be taken for masked ones
-    (``numbered`` passed their numbers over)."""
+    (``numbered`` passed their numbers over). ``check``: given a shown name and the name
+    found for it (None: none), raises NetError where the listing could not tell for sure
+    (a part of the store it could not list, whose names would have moved the numbers)."""
 
     def __init__(
-        self, names: Sequence[_T], mask: Callable[[_T], str | None], taken: Collection[str] = ()
+        self,
+        names: Sequence[_T],
+        mask: Callable[[_T], str | None],
+        taken: Collection[str] = (),
+        check: Callable[[str, _T | None], None] | None = None,
     ) -> None:
-        self._names, self._mask = names, mask
+        self._names, self._mask, self._check = names, mask, check
         self._at = 0  # names masked so far
         self._alike: dict[str, list[_T]] = {}  # masked name → those of names[:_at], in order
         self._lock = threading.Lock()  # asked from worker threads (masking is CPU work)
@@ -122,7 +128,10 @@ class Listing(Generic[_T]):
                 if (masked := self._mask(name)) is not None:
                     self._alike.setdefault(masked, []).append(name)
             alike = self._alike.get(wanted, [])
-            return alike[nth - 1] if len(alike) >= nth else None
+            found = alike[nth - 1] if len(alike) >= nth else None
+        if self._check is not None:
+            self._check(shown, found)
+        return found
 
 
 class Originals(Generic[_T]):

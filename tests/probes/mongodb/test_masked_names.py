@@ -197,6 +197,38 @@ def test_a_collection_named_like_a_numbered_masked_one_never_shares_its_name(
     assert sorted(d["_id"] for d in samples["shop.c***@g***.com #3"].docs) == [20, 21, 22]
 
 
+class Unlisting(Shelves):
+    """Shelves whose listCollections of database ``failing`` fails (set after the inventory)."""
+
+    failing: str | None = None
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        if next(iter(cmd)) == "listCollections" and cmd["$db"] == self.failing:
+            return {"ok": 0, "code": 1, "codeName": "InternalError", "errmsg": "boom"}
+        return super().answer(cmd)
+
+
+def test_a_database_not_listed_again_never_moves_a_masked_name_to_another_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two customers' databases: their "orders" mask alike, jane's "#1", john's "#2".
+    monkeypatch.setitem(SHELVES, ("jane.doe@gmail.com", "orders"), [60, 61])
+    monkeypatch.setitem(SHELVES, ("john.roe@gmail.com", "orders"), [70, 71, 72])
+    fake = Unlisting()
+
+    async def go(transport: Transport, service: Service) -> Any:
+        inv = await MongodbProbe().inventory(transport, service, max_containers=100)
+        (jane,) = [c for c in inv.containers if c.name == '"j***@g***.com".orders #1']
+        fake.failing = "jane.doe@gmail.com"  # listed no more: john's would be the first
+        return await MongodbProbe().sample(transport, service, jane, 10)  # a new process
+
+    sample = run(go, fake)
+    assert not [d for d in sample.docs if d["_id"] >= 70]  # never john's as jane's
+    assert sample.docs == () and sample.error is not None
+    assert "could not be listed whole" in sample.error and "scan again" in sample.error
+    assert not [s for s in SECRETS if s in sample.error.encode()]
+
+
 def test_a_reader_names_the_collection_behind_a_masked_name_for_a_resume_to_check() -> None:
     async def go(transport: Transport, service: Service) -> list[str | None]:
         inv = await MongodbProbe().inventory(transport, service, max_containers=100)
