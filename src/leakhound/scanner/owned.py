@@ -20,8 +20,8 @@ from ..redact import keyed_hash
 # Why a read of a masked container stored without a digest of its own name is not made.
 UNMARKED = (
     "not read: its masked name was stored without what tells which container it stood for"
-    " (a scan of an older version), and a name masking alike added or removed since would"
-    " make it another's; scan again to read it"
+    " (a scan by an older version, or one that could not find it again), and a name masking"
+    " alike added or removed since would make it another's; scan again to read it"
 )
 # Why a read of a masked container whose name stands for another now is not made.
 ANOTHER = (
