@@ -616,6 +616,9 @@ class ContainerResult:
     container: Container = field(metadata={"json": "index"})
     sample: Sample | None = None
     full: FullRead | None = None
+    # A keyed digest of the store's own name of a container shown masked (``scanner.owned``):
+    # what tells, read again, that its name stands for the same container.
+    own: str | None = None
 
     def refused(self, verdict: str) -> bool:
         """Listed, not exposed: in a partial store (``verdict``, its store's), a container

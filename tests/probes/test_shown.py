@@ -41,6 +41,31 @@ def test_names_that_mask_alike_are_numbered_in_their_own_order() -> None:
     }
 
 
+def test_a_masked_name_never_takes_a_number_a_real_name_holds() -> None:
+    own = {"b@x.org": "b***@x***.org", "bo@x.org": "b***@x***.org", "c@x.org": "c***@x***.org"}
+    taken = {"b***@x***.org #1", "c***@x***.org", "c***@x***.org #1"}
+    shown_as = numbered(own, taken)
+    assert shown_as == {
+        "b@x.org": "b***@x***.org #2",
+        "bo@x.org": "b***@x***.org #3",
+        "c@x.org": "c***@x***.org #2",
+    }
+    listing = Listing(list(own), masked_name, taken)
+    assert {listing.find(s): s for s in shown_as.values()} == shown_as
+    assert listing.find("b***@x***.org #1") is None  # the store's own name, not a masked one
+
+
+def test_a_masked_form_ending_like_a_number_is_numbered_itself() -> None:
+    # "jane@gmail.com #1" masks to what "#1" of two addresses masking alike would be shown as.
+    own = {"ja@g.com": "j***@g***.com", "jo@g.com": "j***@g***.com"}
+    own["jane@g.com #1"] = "j***@g***.com #1"
+    shown_as = numbered(own)
+    assert len(set(shown_as.values())) == 3
+    assert shown_as["jane@g.com #1"] == "j***@g***.com #1 #1"
+    listing = Listing(list(own), lambda n: own[n])
+    assert {listing.find(s): s for s in shown_as.values()} == shown_as
+
+
 def test_the_own_names_of_the_newest_stores_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shown, "MAX_NAMES", 2)
     kept: Originals[str] = Originals()

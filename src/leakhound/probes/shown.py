@@ -10,6 +10,7 @@ detectors find. Probes keep reading by the store's own name: how is theirs to sa
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
@@ -29,6 +30,8 @@ MAX_LISTINGS = 4  # stores whose listing one probe keeps to find more names in (
 # an id number; names with neither an '@' nor a run of digits hold none of them, and are not
 # asked (a bucket's listing has up to 100,000 folders).
 _MAYBE_PERSONAL = re.compile(r"@|\d[\d .()+-]{5,}\d")
+# A masked name numbered (``numbered``): its masked form, then " #" and its number.
+_NUMBER = re.compile(r"(.*) #([1-9][0-9]{0,8})", re.DOTALL)
 
 
 def masked_name(name: str) -> str | None:
@@ -44,23 +47,23 @@ def numbered(masked: Mapping[_T, str], taken: Collection[str] = ()) -> dict[_T, 
     """Name → its masked form (``masked``, in the inventory's order of the names), numbered
     where two or more mask alike (``… #1``, ``… #2``, in that order): each stays a container
     of its own. The inventory numbers the names it reports; those it left out come after
-    them in its order, so they never change a reported name's number (``behind``). One
-    that masks to a name ``taken`` (a container shown as the store named it: a MongoDB
-    collection may be named ``c***@g***.com``) is numbered alone: two containers never share
-    a name."""
+    them in its order, so they never change a reported name's number (``behind``). No name
+    shown is one ``taken`` (a container shown as the store named it: a MongoDB collection
+    may be named ``c***@g***.com`` or ``c***@g***.com #1``): one masking to a name taken is
+    numbered alone, and a number that would make a name taken is passed over (``Listing``
+    passes it over too). A masked form that itself ends like a number (``… #1``: a name
+    ``jane@gmail.com #1``) is always numbered: two containers never share a name."""
     groups: dict[str, list[_T]] = {}
     for name, shown in masked.items():
         groups.setdefault(shown, []).append(name)
     out: dict[_T, str] = {}
     for shown, group in groups.items():
-        if len(group) == 1 and shown not in taken:
+        if len(group) == 1 and shown not in taken and _NUMBER.fullmatch(shown) is None:
             out[group[0]] = shown
         else:
-            out |= {name: f"{shown} #{n}" for n, name in enumerate(group, 1)}
+            free = (n for n in itertools.count(1) if f"{shown} #{n}" not in taken)
+            out |= {name: f"{shown} #{n}" for name, n in zip(group, free, strict=False)}
     return out
-
-
-_NUMBER = re.compile(r"(.*) #([1-9][0-9]{0,8})", re.DOTALL)
 
 
 def unnumbered(name: str) -> tuple[str, int]:
@@ -84,19 +87,40 @@ def behind(names: Iterable[_T], mask: Callable[[_T], str | None], shown: str) ->
 class Listing(Generic[_T]):
     """A store's names in the inventory's order, masked as far as the names asked of it were
     found (``behind``): each one asked costs the names between the last found and it, not the
-    whole listing again (a store of 10,000 masked indices read by a new process)."""
+    whole listing again (a store of 10,000 masked indices read by a new process). ``taken``:
+    the names the store lists that are shown as named and could be taken for masked ones
+    (``numbered`` passed their numbers over). ``check``: given a shown name and the name
+    found for it (None: none), raises NetError where the listing could not tell for sure
+    (a part of the store it could not list, whose names would have moved the numbers)."""
 
-    def __init__(self, names: Sequence[_T], mask: Callable[[_T], str | None]) -> None:
-        self._names, self._mask = names, mask
+    def __init__(
+        self,
+        names: Sequence[_T],
+        mask: Callable[[_T], str | None],
+        taken: Collection[str] = (),
+        check: Callable[[str, _T | None], None] | None = None,
+    ) -> None:
+        self._names, self._mask, self._check = names, mask, check
         self._at = 0  # names masked so far
         self._alike: dict[str, list[_T]] = {}  # masked name → those of names[:_at], in order
         self._lock = threading.Lock()  # asked from worker threads (masking is CPU work)
+        self._passed: dict[str, list[int]] = {}  # masked name → the numbers ``numbered`` passed
+        for name in taken:
+            if (m := _NUMBER.fullmatch(name)) is not None:
+                self._passed.setdefault(m.group(1), []).append(int(m.group(2)))
 
     def find(self, shown: str) -> _T | None:
-        """The name ``shown`` stands for: the n-th that masks to it (``… #n``), or the first;
-        None when none does."""
+        """The name ``shown`` stands for: the n-th that masks to it (``… #n``, counting not
+        the numbers passed over), or the first; None when none does."""
         m = _NUMBER.fullmatch(shown)
-        wanted, nth = (m.group(1), int(m.group(2))) if m else (shown, 1)
+        if m is None:
+            wanted, nth = shown, 1
+        else:
+            wanted, number = m.group(1), int(m.group(2))
+            passed = self._passed.get(wanted, [])
+            if number in passed:  # a name of the store's own, never a masked one
+                return None
+            nth = number - sum(1 for n in passed if n < number)
         with self._lock:
             while len(self._alike.get(wanted, ())) < nth and self._at < len(self._names):
                 name = self._names[self._at]
@@ -104,7 +128,10 @@ class Listing(Generic[_T]):
                 if (masked := self._mask(name)) is not None:
                     self._alike.setdefault(masked, []).append(name)
             alike = self._alike.get(wanted, [])
-            return alike[nth - 1] if len(alike) >= nth else None
+            found = alike[nth - 1] if len(alike) >= nth else None
+        if self._check is not None:
+            self._check(shown, found)
+        return found
 
 
 class Originals(Generic[_T]):

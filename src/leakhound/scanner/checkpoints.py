@@ -27,9 +27,9 @@ from ..models import (
     to_dict,
 )
 from ..probes.base import ReadPlan
-from ..redact import keyed_hash
 from ..store.sqlite import SqliteStore
 from .full import PartitionState, Sink, Stop
+from .owned import own_mark
 
 # Batch rows a partition (and container pieces the endpoint's tally) accumulate before they
 # are folded, each digest once; past the first fold, as many bytes as the fold wrote. A batch
@@ -144,7 +144,7 @@ class TallySink(Sink):
     def mark(self, own: str) -> str:
         """A keyed digest of the store's own name of a masked container (``ReadPlan.own``):
         the findings database's key, as for identifiers; never the name."""
-        return keyed_hash(self.key, "container " + own)[:32]
+        return own_mark(self.key, own)
 
     def forget(self, container: Container) -> None:
         """What ``restore`` took back of ``container`` dropped: its checkpoints stay as kept."""
@@ -154,6 +154,16 @@ class TallySink(Sink):
             self._tallies.pop(k).close()
             self._stored.pop(k, None)
             self._folded.pop(k, None)
+
+    def moved(self, container: Container, mark: str) -> int | None:
+        """The figures of the container read to its end under another name whose own name's
+        digest is ``mark``, taken back for ``container``: its tally is in the endpoint's
+        already. Its records; None when there is none."""
+        figures = self.store.finished_by_own(self.scan_id, self.endpoint, mark)
+        if figures is None:
+            return None
+        full = self._restored[container.name] = from_dict(FullRead, figures)
+        return full.docs
 
     def _reset(self, name: str, n: int, tally: Tally) -> None:
         old = self._tallies.pop((name, n), None)

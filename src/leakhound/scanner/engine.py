@@ -39,6 +39,7 @@ from .checkpoints import TallySink
 from .dask import DaskExecutor
 from .full import DocsCallback, Executor, LocalExecutor, ReadContext, Stop, read_container
 from .options import FullOptions, ScanOptions
+from .owned import marked
 from .pacing import Pacer
 from .partition import ProcessExecutor
 from .people import AcrossStores, count_people_by_container
@@ -238,6 +239,10 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
                 ]
             except Exception:  # a bug in counting people costs that figure, not the inventory
                 people = None
+        # A bug costs the digests only: masked containers are then not read again later.
+        with suppress(Exception):
+            reader = acc.probe.reader(acc.transport, acc.read_as)
+            results = await marked(reader, run.key, results)
     except Exception as exc:
         return TargetResult(
             acc.reported,

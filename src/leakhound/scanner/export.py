@@ -34,7 +34,7 @@ import orjson
 from ..count.people import IDENTIFYING
 from ..detect import masked_text, scan_batch
 from ..errors import LeakhoundError, NetError, UsageError
-from ..models import Container, Target
+from ..models import Container, ContainerResult, Target
 from ..net import Credentials, Limits, Scope, Transport, secrets_of
 from ..probes.base import Probe, ReadPlan
 from ..probes.registry import DEFAULT, Registry
@@ -44,6 +44,7 @@ from ..store.sqlite import SqliteStore
 from .access import access
 from .full import LocalExecutor, ReadContext, Sink, Stop, read_container
 from .options import ScanOptions
+from .owned import not_the_same
 from .pacing import Pacer
 from .workers import Workers
 
@@ -285,7 +286,7 @@ def write_identifiers(
 class _Exposed:
     kind: str
     result: ResultRecord
-    containers: tuple[Container, ...]
+    containers: tuple[ContainerResult, ...]  # as the scan stored them
 
 
 def _exposed(results: Iterable[ResultRecord]) -> list[_Exposed]:
@@ -294,9 +295,9 @@ def _exposed(results: Iterable[ResultRecord]) -> list[_Exposed]:
     for result in results:
         if not result.exposed or not result.containers:
             continue
-        read = [c.container for c in result.containers if c.sample or c.full]
+        read = [c for c in result.containers if c.sample or c.full]
         # An inventory-only scan (--sample 0) read nothing: take what a scan would sample.
-        chosen = read or [c.container for c in result.containers if not c.container.system]
+        chosen = read or [c for c in result.containers if not c.container.system]
         out.append(_Exposed(result.service.kind, result, tuple(chosen)))
     return out
 
@@ -372,12 +373,20 @@ async def _read_endpoint(
     ctx = ReadContext(
         acc.probe, acc.read_as, reader, run, workers, Pacer(None), batch=run.options.batch
     )
-    for container in target.containers:
+    for stored in target.containers:
+        container = stored.container
         # A partition started over re-reads records: identifiers are deduplicated, so a
         # record read twice costs nothing.
         try:
-            error = await read_container(
-                ctx, container, LocalExecutor(), partitions=run.options.partitions
+            # A masked name is found again in today's listing: read only where it names the
+            # container the scan did (``owned``), never another's.
+            other = await not_the_same(reader, run.key, stored)
+            error = (
+                Stop(other)
+                if other is not None
+                else await read_container(
+                    ctx, container, LocalExecutor(), partitions=run.options.partitions
+                )
             )
         except NetError as exc:
             error = Stop.of(exc, "cannot read: ")

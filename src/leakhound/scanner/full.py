@@ -186,6 +186,12 @@ class Sink(ABC):
         """Drop what ``restore`` took back of this container: it is not read on."""
         return None
 
+    def moved(self, container: Container, mark: str) -> int | None:
+        """A container this scan read to its end under another name it was numbered by then
+        (``shown``), known by ``mark`` (``ReadPlan.own``): its figures taken back for
+        ``container`` (``finish`` gives them), and its records; None when there is none."""
+        return None
+
     @abstractmethod
     def page(
         self,
@@ -404,10 +410,22 @@ async def read_container(
     own = await ctx.reader.own_name(container)
     mark = ctx.sink.mark(own) if own is not None else None
     restored = ctx.sink.restore(container)
-    if restored is not None and restored[0].own != mark:
+    renumbered = restored is not None and restored[0].own != mark
+    if renumbered:
         # Names that mask alike are numbered in the store's order: one added or removed since
         # the checkpoint, and this name stands for another container than the one it kept.
         ctx.sink.forget(container)
+        restored = None
+    if (
+        restored is None
+        and mark is not None
+        and (docs := ctx.sink.moved(container, mark)) is not None
+    ):
+        # Read to its end under the number it had then: its figures are taken back, its
+        # records already in the endpoint's total, not read and counted again.
+        ctx.counted(container, docs)
+        return None
+    if renumbered:
         return Stop(RENUMBERED)
     if restored is None:
         plan = await _plan(ctx.reader, ctx.reader.open(container, partitions))

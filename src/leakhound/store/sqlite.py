@@ -986,6 +986,19 @@ class SqliteStore:
         ).fetchone()
         return dict(orjson.loads(row[0])) if row else None
 
+    def finished_by_own(self, scan_id: str, endpoint: str, own: str) -> dict[str, Any] | None:
+        """The figures of a container this scan read to its end whose plan knows it by
+        ``own`` (``ReadPlan.own``: a digest of the store's own name), whatever its name."""
+        row = self._db.execute(
+            """SELECT f.figures FROM full_finished f JOIN full_partitions p
+                      ON p.scan_id = f.scan_id AND p.endpoint = f.endpoint
+                      AND p.container = f.container
+               WHERE f.scan_id=? AND f.endpoint=? AND json_extract(p.plan, '$.own')=?
+               LIMIT 1""",
+            (scan_id, endpoint, own),
+        ).fetchone()
+        return dict(orjson.loads(row[0])) if row else None
+
     def total_tallies(self, scan_id: str, endpoint: str) -> Iterator[bytes]:
         """The pieces of the endpoint's tally (the containers read to their end), one at a
         time. Consume before writing again."""

@@ -171,6 +171,64 @@ def test_a_collection_named_like_a_masked_one_never_shares_its_name(
     assert sorted(d["_id"] for d in sample.docs) == [10, 11]
 
 
+def test_a_collection_named_like_a_numbered_masked_one_never_shares_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A hostile server names a collection as jane's masked and numbered name would be.
+    monkeypatch.setitem(SHELVES, ("shop", "c***@g***.com #1"), [50, 51, 52, 53, 54])
+
+    async def go(transport: Transport, service: Service) -> Any:
+        inv = await MongodbProbe().inventory(transport, service, max_containers=100)
+        fresh = MongodbProbe()  # another process: found again in the listing
+        named = {c.name: c for c in inv.containers}
+        masked = [n for n, c in named.items() if c.details.get("masked_name")]
+        samples = {n: await fresh.sample(transport, service, named[n], 10) for n in masked}
+        return inv, samples
+
+    inv, samples = run(go)
+    names = [c.name for c in inv.containers]
+    assert len(names) == len(set(names)) == len(SHELVES)
+    assert {c.name: c.docs for c in inv.containers if c.name.startswith("shop.c*")} == {
+        "shop.c***@g***.com #1": 5,  # as the server named it
+        "shop.c***@g***.com #2": 2,  # jane's
+        "shop.c***@g***.com #3": 3,  # john's
+    }
+    assert sorted(d["_id"] for d in samples["shop.c***@g***.com #2"].docs) == [10, 11]
+    assert sorted(d["_id"] for d in samples["shop.c***@g***.com #3"].docs) == [20, 21, 22]
+
+
+class Unlisting(Shelves):
+    """Shelves whose listCollections of database ``failing`` fails (set after the inventory)."""
+
+    failing: str | None = None
+
+    def answer(self, cmd: dict[str, Any]) -> dict[str, Any] | None:
+        if next(iter(cmd)) == "listCollections" and cmd["$db"] == self.failing:
+            return {"ok": 0, "code": 1, "codeName": "InternalError", "errmsg": "boom"}
+        return super().answer(cmd)
+
+
+def test_a_database_not_listed_again_never_moves_a_masked_name_to_another_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two customers' databases: their "orders" mask alike, jane's "#1", john's "#2".
+    monkeypatch.setitem(SHELVES, ("jane.doe@gmail.com", "orders"), [60, 61])
+    monkeypatch.setitem(SHELVES, ("john.roe@gmail.com", "orders"), [70, 71, 72])
+    fake = Unlisting()
+
+    async def go(transport: Transport, service: Service) -> Any:
+        inv = await MongodbProbe().inventory(transport, service, max_containers=100)
+        (jane,) = [c for c in inv.containers if c.name == '"j***@g***.com".orders #1']
+        fake.failing = "jane.doe@gmail.com"  # listed no more: john's would be the first
+        return await MongodbProbe().sample(transport, service, jane, 10)  # a new process
+
+    sample = run(go, fake)
+    assert not [d for d in sample.docs if d["_id"] >= 70]  # never john's as jane's
+    assert sample.docs == () and sample.error is not None
+    assert "could not be listed whole" in sample.error and "scan again" in sample.error
+    assert not [s for s in SECRETS if s in sample.error.encode()]
+
+
 def test_a_reader_names_the_collection_behind_a_masked_name_for_a_resume_to_check() -> None:
     async def go(transport: Transport, service: Service) -> list[str | None]:
         inv = await MongodbProbe().inventory(transport, service, max_containers=100)

@@ -41,7 +41,7 @@ from ..base import (
     SampleDocs,
     failures_said,
 )
-from ..shown import Listing, Originals, masked_name, numbered
+from ..shown import Listing, Originals, masked_name, numbered, unnumbered
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -116,18 +116,27 @@ def _masked(pair: tuple[str, str]) -> str | None:
     return container_name(mdb or db, mcollection or collection)
 
 
-def shown_names(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def shown_names(
+    pairs: Sequence[tuple[str, str]], listed: Sequence[tuple[str, str]] | None = None
+) -> dict[tuple[str, str], str]:
     """(database, collection) → the container name shown and stored instead, for the pairs
     of ``pairs`` (those an inventory reports, in its order) whose names hold personal data
-    (a database or a collection a customer)."""
+    (a database or a collection a customer); never the name of one of ``listed`` (every
+    pair the server listed; ``pairs`` when None) shown as named (``_as_named``)."""
     masked = {}
     for pair in pairs:
         shown = _masked(pair)
         if shown is not None:
             masked[pair] = shown
-    # A collection may be named like a masked one (``*`` is allowed): never the same name.
-    as_named = {container_name(*p) for p in pairs if p not in masked}
-    return numbered(masked, as_named)
+    return numbered(masked, _as_named(pairs if listed is None else listed))
+
+
+def _as_named(pairs: Sequence[tuple[str, str]]) -> set[str]:
+    """The container names of ``pairs`` shown as named that a masked one could be: a
+    collection may be named like a masked one, numbered too (``c***@g***.com #1``: ``*``
+    is allowed). Every mask holds a ``*``: only names holding one are masked to know."""
+    names = ((p, container_name(*p)) for p in pairs)
+    return {name for p, name in names if "*" in name and _masked(p) is None}
 
 
 def _place(container: Container) -> tuple[str, str] | None:
@@ -148,13 +157,31 @@ async def _unmasked(
     (``Endpoint.key``): kept by the inventory, else found in the server's listing again."""
 
     async def listing() -> Listing[tuple[str, str]]:
-        names, _errors = await _listing(conn)
-        return Listing(names, _masked)
+        names, _errors, gaps = await _listing(conn)
+        taken = await asyncio.to_thread(_as_named, names)
+        return Listing(names, _masked, taken, partial(_unsure, gaps))
 
     pair = await originals.find(store, name, listing)
     if pair is None:
         raise ProtocolError(f"{name}: no collection of that name is listed any more")
     return pair
+
+
+def _unsure(gaps: Sequence[tuple[str, str]], shown: str, found: tuple[str, str] | None) -> None:
+    """ProtocolError where a database listed in part or not at all (``gaps``: database, why)
+    before the one ``found`` for masked name ``shown`` (any, when none was) could hold names
+    masking alike: they would move its number, and another collection be read as it."""
+    base = unnumbered(shown)[0]
+    for db, why in gaps:
+        if found is not None and db >= found[0]:  # listed in database order (``_listing``)
+            continue
+        mdb = masked_name(db) or db
+        if base.startswith(container_name(mdb, "")):
+            raise ProtocolError(
+                f"{shown}: database {mdb} could not be listed whole ({why}), and names in it"
+                " masking alike would number this one otherwise; not read, lest another"
+                " collection be read as it: scan again"
+            )
 
 
 def _planned(plan: ReadPlan) -> tuple[str, str] | None:
@@ -320,9 +347,9 @@ class MongodbProbe(Probe):
         found: list[Container] = []
         errors: list[str] = []
         try:
-            names, errors = await _listing(conn)
+            names, errors, _gaps = await _listing(conn)
             # Masking is CPU work: the names reported only (numbered as ``behind`` reads).
-            shown = await asyncio.to_thread(shown_names, names[:max_containers])
+            shown = await asyncio.to_thread(shown_names, names[:max_containers], names)
             self._originals.keep(service.endpoint.key, shown)
             truncated = max(0, len(names) - max_containers)
             for db, collection in names[:max_containers]:
@@ -631,10 +658,13 @@ LIST_BATCHES = 100  # listCollections batches of one database, at most (a cursor
 LIST_LIMIT = 100_000  # names in one listCollections batch, at most (a server sends ~16 MiB)
 
 
-async def _listing(conn: Connection) -> tuple[list[tuple[str, str]], list[str]]:
-    """Every (database, collection) the server lists, each once, in database order, and
-    what could not be listed, by database."""
+async def _listing(
+    conn: Connection,
+) -> tuple[list[tuple[str, str]], list[str], list[tuple[str, str]]]:
+    """Every (database, collection) the server lists, each once, in database order; what
+    could not be listed, by database; and the databases not listed whole, with why."""
     errors: list[str] = []
+    gaps: list[tuple[str, str]] = []
     listing = await conn.run(
         "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
     )
@@ -649,11 +679,13 @@ async def _listing(conn: Connection) -> tuple[list[tuple[str, str]], list[str]]:
             listed, short = await _collections(conn, db)
         except NetError as exc:
             errors.append(f"{masked_name(db) or db}: {exc}")
+            gaps.append((db, "listCollections failed"))
             continue
         if short:
             errors.append(f"{masked_name(db) or db}: {short}")
+            gaps.append((db, "listed in part"))
         names += [(db, name) for name in dict.fromkeys(listed)]
-    return names, errors
+    return names, errors, gaps
 
 
 async def _collections(conn: Connection, db: str) -> tuple[list[str], str | None]:
