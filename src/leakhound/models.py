@@ -618,7 +618,7 @@ class ContainerResult:
     full: FullRead | None = None
     # A keyed digest of the store's own name of a container shown masked (``scanner.owned``):
     # what tells, read again, that its name stands for the same container.
-    own: str | None = None
+    own: str | None = field(default=None, metadata={"omit_empty": True})
 
     def refused(self, verdict: str) -> bool:
         """Listed, not exposed: in a partial store (``verdict``, its store's), a container
