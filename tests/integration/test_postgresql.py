@@ -348,3 +348,65 @@ def test_a_columns_distinct_values_are_counted_and_listed_by_the_server_each_tab
     # One table, 700 values a page after the last (in the column's collation): each once.
     assert len(paged) == len(set(paged)) and set(paged) <= set(listed)
     assert len(paged) in (*PARTITIONS.values(), BASE, CHILD)
+
+
+TROJAN = "lh_trojan"
+# What anyone could create in public before PostgreSQL 15, each closer to a text column's
+# count and page than pg_catalog's own: called instead, as the user a scan logs in as.
+_TROJANS = (
+    "CREATE FUNCTION public.trojan() RETURNS boolean LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'a trojan ran'; END $$",
+    "CREATE FUNCTION public.trojan_step(bigint, text) RETURNS bigint LANGUAGE sql AS "
+    "'SELECT CASE WHEN public.trojan() THEN 0 END::bigint'",
+    "CREATE AGGREGATE public.count(text) (sfunc = public.trojan_step, stype = bigint)",
+    "CREATE FUNCTION public.convert_from(bytea, text) RETURNS text LANGUAGE sql AS "
+    "'SELECT CASE WHEN public.trojan() THEN '''' END'",
+    "CREATE FUNCTION public.trojan_gt(varchar, text) RETURNS boolean LANGUAGE sql AS "
+    "'SELECT public.trojan()'",
+    "CREATE OPERATOR public.> (leftarg = varchar, rightarg = text, function = public.trojan_gt)",
+)
+
+
+def test_a_columns_count_and_pages_call_no_function_or_operator_of_public(lab: Any) -> None:
+    """A count(text) aggregate, a convert_from(bytea, text) and a >(varchar, text) in public,
+    each raising: the count and the pages call pg_catalog's own (a scratch database)."""
+    import asyncio
+
+    from leakhound.models import Endpoint
+    from leakhound.net import Limits, Scope, Transport
+    from leakhound.probes.postgresql import distinct
+    from leakhound.probes.postgresql.connection import connect
+
+    target = lab.status.target("open", kind="postgresql")
+    with _connect(target.port, "postgres") as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {TROJAN}")
+        conn.execute(f"CREATE DATABASE {TROJAN}")
+    try:
+        with _connect(target.port, TROJAN) as conn:
+            conn.execute("CREATE TABLE people (email varchar(100))")
+            conn.execute(
+                "INSERT INTO people SELECT 'p' || g || '@example.org' FROM generate_series(1, 50) g"
+            )
+            for sql in _TROJANS:
+                conn.execute(sql)
+
+        async def go() -> tuple[int, list[str]]:
+            endpoint = Endpoint("127.0.0.1", target.port)
+            async with Transport(Limits(), Scope({("127.0.0.1", target.port)})) as transport:
+                conn = await connect(transport, endpoint, TROJAN)
+                try:
+                    await conn.run(distinct.timeout(10))
+                    n = await distinct.count(conn, "public", "people", "email")
+                    listed = [
+                        v async for v in distinct.values(conn, "public", "people", "email", 7)
+                    ]
+                finally:
+                    await conn.close()
+                return n, listed
+
+        n, listed = asyncio.run(go())
+        assert n == 50
+        assert sorted(listed) == sorted(f"p{g}@example.org" for g in range(1, 51))
+    finally:
+        with _connect(target.port, "postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {TROJAN} WITH (FORCE)")

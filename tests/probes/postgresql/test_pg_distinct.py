@@ -54,20 +54,43 @@ def test_the_first_page_and_the_next_are_in_the_columns_order() -> None:
         'ORDER BY "email" LIMIT 10000'
     )
     assert distinct.page_of("public", "customers", "email", "a@b", 5) == (
-        'SELECT DISTINCT "email" FROM ONLY "public"."customers" WHERE "email" > '
-        "convert_from(decode('614062', 'hex'), 'UTF8') ORDER BY \"email\" LIMIT 5"
+        'SELECT DISTINCT "email" FROM ONLY "public"."customers" WHERE "email" '
+        "OPERATOR(pg_catalog.>) pg_catalog.convert_from(pg_catalog.decode('614062', 'hex'), "
+        "'UTF8') ORDER BY \"email\" LIMIT 5"
     )
     assert ALLOW.allows("query", distinct.timeout(10.0))
     assert distinct.timeout(10.0) == "SET statement_timeout = 10000"
+
+
+def test_every_function_and_operator_is_named_in_pg_catalog() -> None:
+    # Unqualified, public.count(text), public.>(varchar, text) and public.convert_from(bytea,
+    # text), which anyone could create before PostgreSQL 15, were called instead, as the
+    # user logged in (the lab's PostgreSQL: COPY … TO PROGRAM from one ran a command).
+    assert distinct.count_of("public", "t", "email") == (
+        'SELECT pg_catalog.count(DISTINCT "email") FROM ONLY "public"."t"'
+    )
+    page = distinct.page_of("public", "t", "email", "x")
+    assert "OPERATOR(pg_catalog.>) pg_catalog.convert_from(pg_catalog.decode('78'" in page
+    for unqualified in (
+        'SELECT count(DISTINCT "e") FROM ONLY "public"."t"',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
+        "convert_from(decode('78', 'hex'), 'UTF8') ORDER BY \"e\" LIMIT 5",
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" OPERATOR(pg_catalog.>) '
+        "convert_from(decode('78', 'hex'), 'UTF8') ORDER BY \"e\" LIMIT 5",
+    ):
+        assert not ALLOW.allows("query", unqualified), unqualified
 
 
 @pytest.mark.parametrize(
     "statement",
     [
         # the server's catalogs, whatever a listing said
-        'SELECT count(DISTINCT "rolpassword") FROM ONLY "pg_catalog"."pg_authid"',
+        'SELECT pg_catalog.count(DISTINCT "rolpassword") FROM ONLY "pg_catalog"."pg_authid"',
         'SELECT DISTINCT "rolpassword" FROM ONLY "pg_catalog"."pg_authid" WHERE '
         '"rolpassword" IS NOT NULL ORDER BY "rolpassword" LIMIT 5',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" OPERATOR(pg_catalog.>) '
+        "pg_catalog.convert_from(pg_catalog.pg_read_binary_file('/etc/passwd'), 'UTF8') "
+        'ORDER BY "e" LIMIT 5',
         # a value as a quoted string, a function, another column than the one listed
         'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > \'x\' ORDER BY "e" LIMIT 5',
         'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
@@ -76,8 +99,9 @@ def test_the_first_page_and_the_next_are_in_the_columns_order() -> None:
         'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" IS NOT NULL ORDER BY "id" LIMIT 5',
         'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
         "convert_from(decode('78', 'hex'), 'UTF8') OR pg_sleep(10) IS NULL ORDER BY \"e\" LIMIT 5",
-        'SELECT count(DISTINCT pg_read_file(\'/etc/passwd\')) FROM ONLY "public"."t"',
-        'SELECT count(DISTINCT "e") FROM "public"."t"',  # not ONLY: a parent with its children
+        'SELECT pg_catalog.count(DISTINCT pg_read_file(\'/etc/passwd\')) FROM ONLY "public"."t"',
+        # not ONLY: a parent with its children
+        'SELECT pg_catalog.count(DISTINCT "e") FROM "public"."t"',
         "SET statement_timeout = 0; SET default_transaction_read_only = off",
         "SET statement_timeout = '1min'",
     ],

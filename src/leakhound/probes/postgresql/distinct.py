@@ -6,7 +6,14 @@ and listed in keyset pages (``probes/keyset.py``). The last value listed goes ba
 digits (``convert_from(decode('…', 'hex'), 'UTF8')``), which no character of it can end
 early whatever ``standard_conforming_strings`` says of a backslash, and compares in the
 column's collation. Every statement runs under a statement timeout of the read deadline: the
-server stops when we stop waiting."""
+server stops when we stop waiting.
+
+Every function and the operator are named in ``pg_catalog``: unqualified, a function or an
+operator of a closer type in a schema anyone may create in (``public``, before PostgreSQL
+15) is the one called, as the user we log in as: ``public.count(text)`` over ``count(DISTINCT
+"email")`` of a text column, ``public.>(varchar, text)``, ``public.convert_from(bytea,
+text)`` (the lab's PostgreSQL 15: each ran, and ``COPY … TO PROGRAM`` from one ran a command as
+the server's account, a read-only transaction notwithstanding)."""
 
 from __future__ import annotations
 
@@ -25,7 +32,10 @@ def timeout(seconds: float) -> str:
 
 def count_of(schema: str, table: str, column: str) -> str:
     """The distinct non-null values of one column."""
-    return f"SELECT count(DISTINCT {quote(column)}) FROM ONLY {quote(schema)}.{quote(table)}"
+    return (
+        f"SELECT pg_catalog.count(DISTINCT {quote(column)}) "
+        f"FROM ONLY {quote(schema)}.{quote(table)}"
+    )
 
 
 def page_of(schema: str, table: str, column: str, after: str | None, size: int = PAGE) -> str:
@@ -35,7 +45,10 @@ def page_of(schema: str, table: str, column: str, after: str | None, size: int =
     if after is None:
         where = f"{c} IS NOT NULL"
     else:
-        where = f"{c} > convert_from(decode('{after.encode().hex()}', 'hex'), 'UTF8')"
+        where = (
+            f"{c} OPERATOR(pg_catalog.>) pg_catalog.convert_from("
+            f"pg_catalog.decode('{after.encode().hex()}', 'hex'), 'UTF8')"
+        )
     return (
         f"SELECT DISTINCT {c} FROM ONLY {quote(schema)}.{quote(table)} WHERE {where} "
         f"ORDER BY {c} LIMIT {int(size)}"
