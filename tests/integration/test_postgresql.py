@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -348,3 +348,95 @@ def test_a_columns_distinct_values_are_counted_and_listed_by_the_server_each_tab
     # One table, 700 values a page after the last (in the column's collation): each once.
     assert len(paged) == len(set(paged)) and set(paged) <= set(listed)
     assert len(paged) in (*PARTITIONS.values(), BASE, CHILD)
+
+
+@contextmanager
+def _scratch(lab: Any, name: str, setup: Sequence[str], options: str = "") -> Iterator[int]:
+    """A scratch database of the open server (``CREATE DATABASE name options``) made by
+    ``setup``, dropped afterwards; its port."""
+    port = int(lab.status.target("open", kind="postgresql").port)
+    with _connect(port, "postgres") as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name} {options}")
+    try:
+        with _connect(port, name) as conn:
+            for sql in setup:
+                conn.execute(sql)
+        yield port
+    finally:
+        with _connect(port, "postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _count_and_pages(port: int, database: str, column: str, page: int) -> tuple[int, list[str]]:
+    """``distinct.count`` and ``distinct.values`` (``page`` at a time) of a column of the
+    table ``people``."""
+    import asyncio
+
+    from leakhound.models import Endpoint
+    from leakhound.net import Limits, Scope, Transport
+    from leakhound.probes.postgresql import distinct
+    from leakhound.probes.postgresql.connection import connect
+
+    async def go() -> tuple[int, list[str]]:
+        async with Transport(Limits(), Scope({("127.0.0.1", port)})) as transport:
+            conn = await connect(transport, Endpoint("127.0.0.1", port), database)
+            try:
+                await conn.run(distinct.timeout(10))
+                n = await distinct.count(conn, "public", "people", column)
+                values = distinct.values(conn, "public", "people", column, page)
+                return n, [v async for v in values]
+            finally:
+                await conn.close()
+
+    return asyncio.run(go())
+
+
+# What anyone could create in public before PostgreSQL 15, each closer to a text column's
+# count and page than pg_catalog's own: called instead, as the user a scan logs in as.
+_TROJANS = (
+    "CREATE TABLE people (email varchar(100))",
+    "INSERT INTO people SELECT 'p' || g || '@example.org' FROM generate_series(1, 50) g",
+    "CREATE FUNCTION public.trojan() RETURNS boolean LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'a trojan ran'; END $$",
+    "CREATE FUNCTION public.trojan_step(bigint, text) RETURNS bigint LANGUAGE sql AS "
+    "'SELECT CASE WHEN public.trojan() THEN 0 END::bigint'",
+    "CREATE AGGREGATE public.count(text) (sfunc = public.trojan_step, stype = bigint)",
+    "CREATE FUNCTION public.convert_from(bytea, text) RETURNS text LANGUAGE sql AS "
+    "$$ SELECT CASE WHEN public.trojan() THEN 'x' END $$",
+    "CREATE FUNCTION public.trojan_gt(varchar, text) RETURNS boolean LANGUAGE sql AS "
+    "'SELECT public.trojan()'",
+    "CREATE OPERATOR public.> (leftarg = varchar, rightarg = text, function = public.trojan_gt)",
+)
+
+
+def test_a_columns_count_and_pages_call_no_function_or_operator_of_public(lab: Any) -> None:
+    """A count(text) aggregate, a convert_from(bytea, text) and a >(varchar, text) in public,
+    each raising: the count and the pages call pg_catalog's own."""
+    with _scratch(lab, "lh_trojan", _TROJANS) as port:
+        n, listed = _count_and_pages(port, "lh_trojan", "email", 7)
+    assert n == 50
+    assert sorted(listed) == sorted(f"p{g}@example.org" for g in range(1, 51))
+
+
+# Addresses whose letter case puts them in another order under English rules than in "C".
+_MIXED = [f"{c}{n}@example.org" for n in range(20) for c in "aBcD"]
+
+
+def test_pages_follow_the_columns_collation_whatever_it_is(lab: Any) -> None:
+    """A database ordered by English rules (ICU), a column of its default collation, one of a
+    collation of its own, one of "C" and one of char(n), a page of 3: every address listed
+    once. Compared in "C" (convert_from's text), the page after a0@example.org skipped
+    B0@example.org, and the column of its own collation could not be compared at all."""
+    array = "'{" + ",".join(_MIXED) + "}'"
+    setup = (
+        'CREATE TABLE people (email text, own text COLLATE "en-x-icu", c text COLLATE "C", '
+        "padded char(30))",
+        f"INSERT INTO people SELECT v, v, v, v FROM unnest({array}::text[]) v",
+    )
+    options = "LOCALE_PROVIDER icu ICU_LOCALE 'en' LOCALE 'C.UTF-8' TEMPLATE template0"
+    with _scratch(lab, "lh_collated", setup, options) as port:
+        for column in ("email", "own", "c", "padded"):
+            n, listed = _count_and_pages(port, "lh_collated", column, 3)
+            assert n == len(_MIXED), column
+            assert sorted(v.rstrip() for v in listed) == sorted(_MIXED), column

@@ -777,3 +777,18 @@ def test_stores_of_equal_figures_are_pooled_in_the_same_order_whichever_finished
         said.add((found.distinct, found.basis))
         across.close()
     assert len(said) == 1, said
+
+
+def test_a_listing_past_its_time_stops_and_the_stores_own_count_stands(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A server paging a column no index orders reads it whole for each page: past the
+    # listing's time, its counts stand (an estimate), and the basis says why.
+    monkeypatch.setattr("leakhound.scanner.people.LIST_SECONDS", 0.0)
+    addresses = [f"customer{n}@gmail.com" for n in range(2_000)]
+    probe = _PgCounting({"email": Distinct(2_000, 2_000, 2_000, True)}, {"email": addresses})
+    sample = [{"email": a, "notes": "", "id": n} for n, a in enumerate(addresses[:100])]
+    people = _pg_people(sample, probe)
+    assert probe.listed == ["email"]
+    assert people.method == "store-count" and not people.exact
+    assert "listing the values failed: still listing after 0 s" in people.basis

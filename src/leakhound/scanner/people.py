@@ -23,6 +23,7 @@ of them.
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
@@ -39,7 +40,7 @@ from ..count.people import (
     people_type,
 )
 from ..count.tally import DATE_NAMES, most_dated, years_by_name, years_of
-from ..errors import NetError
+from ..errors import NetError, TimeoutError_
 from ..models import Container, Distinct, FieldType, PeopleAcross, PeopleCount, YearCount
 from ..probes.base import ReadPlan
 from .access import Access
@@ -52,6 +53,12 @@ from .workers import Workers
 # its own count gives them): beyond, its counts are added with the sample's overlaps.
 LIST_VALUES = 1_000_000
 _LIST_BATCH = 5_000
+# Seconds a store's listing may take, all its fields together: past them it stops, and its
+# own counts stand, said so. Each statement has the read deadline, the listing as a whole
+# this: an SQL column no index orders is read whole again for each page of its values (the
+# lab's PostgreSQL, a million rows without an index: 0.3 s a page, 34 s for the million
+# values; a table of tens of millions of rows would take an hour).
+LIST_SECONDS = 120.0
 
 
 def _identifiers_and_years(
@@ -700,6 +707,7 @@ async def _listed(
     of its type: the same identifiers, normalised alike (an address's letter case…), in the
     scan's workers (a few hundred thousand values are seconds of detection)."""
     digests: set[bytes] = set()
+    deadline = time.monotonic() + LIST_SECONDS
     for f in fields:
         values = acc.probe.distinct_values(acc.transport, acc.read_as, containers, f)
         if values is None:
@@ -712,11 +720,21 @@ async def _listed(
             key=key,
         )
         batch: list[dict[str, str]] = []
-        async for v in values:
-            batch.append({f: v})
-            if len(batch) >= _LIST_BATCH:
-                digests.update(await workers.run(digest, batch))
-                batch = []
+        try:
+            async for v in values:
+                if time.monotonic() > deadline:
+                    raise TimeoutError_(
+                        f"still listing after {LIST_SECONDS:g} s (each page of a column no "
+                        f"index orders reads it whole)"
+                    )
+                batch.append({f: v})
+                if len(batch) >= _LIST_BATCH:
+                    digests.update(await workers.run(digest, batch))
+                    batch = []
+        finally:
+            # A listing stopped early closes its connection now, not when collected.
+            if (close := getattr(values, "aclose", None)) is not None:
+                await close()
         if batch:
             digests.update(await workers.run(digest, batch))
     return digests

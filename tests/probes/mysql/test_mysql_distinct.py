@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from leakhound.errors import ProtocolError
-from leakhound.probes.mysql import ALLOW, distinct
+from leakhound.models import Container, FieldInfo
+from leakhound.probes.mysql import ALLOW, MysqlProbe, distinct
 from leakhound.probes.mysql.wire import Column, ResultSet
 
 _COLUMN = (Column("email", 253, 45),)
@@ -60,3 +61,23 @@ def test_a_count_that_is_not_one_is_one_protocol_error(answer: bytes) -> None:
 
 def test_a_count_is_read_as_one() -> None:
     assert asyncio.run(distinct.count(_Server([], b"3541"), "d", "t", "email")) == 3541  # type: ignore[arg-type]
+
+
+def test_a_json_columns_leaf_is_never_counted_as_a_column() -> None:
+    # MariaDB's JSON column ``profile`` lists its leaves as fields (``profile.contact``):
+    # COUNT(DISTINCT `profile.contact`) names no column, and the server's refusal failed the
+    # count of the store's every other column with it (lab: "Unknown column").
+    people = Container(
+        "crm.people",
+        3000,
+        None,
+        fields=(
+            FieldInfo("email", "varchar"),
+            FieldInfo("profile.contact", "json:string"),
+            FieldInfo("profile.city", "json:string"),
+        ),
+        details={"database": "crm", "table": "people", "engine": "InnoDB"},
+    )
+    probe = MysqlProbe()
+    assert probe.holding([people], "email") == [people]
+    assert probe.holding([people], "profile.contact") == []

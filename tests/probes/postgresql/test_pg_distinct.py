@@ -43,9 +43,10 @@ def test_a_columns_count_and_pages_are_allowed_whatever_the_names_and_values(
     for statement in _built("public", name, name, after):
         assert ALLOW.allows("query", statement), statement
         assert not ALLOW.allows("query", statement + "; DROP TABLE x"), statement
-    # the value goes as hex digits: nothing of it is in the statement as it is
+    # the value goes as code points alone: nothing of it is in the statement as it is
     page = distinct.page_of("public", "t", "email", after)
-    assert f"decode('{after.encode().hex()}', 'hex')" in page and after not in page
+    codes = "".join(f"\\U{ord(ch):08x}" for ch in after)
+    assert f"OPERATOR(pg_catalog.>) E'{codes}' ORDER BY" in page and after not in page
 
 
 def test_the_first_page_and_the_next_are_in_the_columns_order() -> None:
@@ -53,21 +54,51 @@ def test_the_first_page_and_the_next_are_in_the_columns_order() -> None:
         'SELECT DISTINCT "email" FROM ONLY "public"."customers" WHERE "email" IS NOT NULL '
         'ORDER BY "email" LIMIT 10000'
     )
+    # A literal of no type: read as the column's own, compared in its collation, as ORDER BY
+    # orders (convert_from's text collated as "C": a page after a@x.com skipped B@x.com
+    # where the column orders by English rules).
     assert distinct.page_of("public", "customers", "email", "a@b", 5) == (
-        'SELECT DISTINCT "email" FROM ONLY "public"."customers" WHERE "email" > '
-        "convert_from(decode('614062', 'hex'), 'UTF8') ORDER BY \"email\" LIMIT 5"
+        'SELECT DISTINCT "email" FROM ONLY "public"."customers" WHERE "email" '
+        "OPERATOR(pg_catalog.>) E'\\U00000061\\U00000040\\U00000062' ORDER BY \"email\" LIMIT 5"
     )
     assert ALLOW.allows("query", distinct.timeout(10.0))
     assert distinct.timeout(10.0) == "SET statement_timeout = 10000"
+
+
+def test_every_function_and_operator_is_named_in_pg_catalog() -> None:
+    # Unqualified, public.count(text), public.>(varchar, text) and public.convert_from(bytea,
+    # text), which anyone could create before PostgreSQL 15, were called instead, as the
+    # user logged in (the lab's PostgreSQL: COPY … TO PROGRAM from one ran a command).
+    assert distinct.count_of("public", "t", "email") == (
+        'SELECT pg_catalog.count(DISTINCT "email") FROM ONLY "public"."t"'
+    )
+    page = distinct.page_of("public", "t", "email", "x")
+    assert "OPERATOR(pg_catalog.>) E'\\U00000078'" in page
+    for unqualified in (
+        'SELECT count(DISTINCT "e") FROM ONLY "public"."t"',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
+        "convert_from(decode('78', 'hex'), 'UTF8') ORDER BY \"e\" LIMIT 5",
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > E\'\\U00000078\' '
+        'ORDER BY "e" LIMIT 5',
+    ):
+        assert not ALLOW.allows("query", unqualified), unqualified
 
 
 @pytest.mark.parametrize(
     "statement",
     [
         # the server's catalogs, whatever a listing said
-        'SELECT count(DISTINCT "rolpassword") FROM ONLY "pg_catalog"."pg_authid"',
+        'SELECT pg_catalog.count(DISTINCT "rolpassword") FROM ONLY "pg_catalog"."pg_authid"',
         'SELECT DISTINCT "rolpassword" FROM ONLY "pg_catalog"."pg_authid" WHERE '
         '"rolpassword" IS NOT NULL ORDER BY "rolpassword" LIMIT 5',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" OPERATOR(pg_catalog.>) '
+        "pg_catalog.convert_from(pg_catalog.pg_read_binary_file('/etc/passwd'), 'UTF8') "
+        'ORDER BY "e" LIMIT 5',
+        # a value after which to page as anything but code points
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" OPERATOR(pg_catalog.>) '
+        "E'\\x27; DROP TABLE t' ORDER BY \"e\" LIMIT 5",
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" OPERATOR(pg_catalog.>) '
+        "E'\\U00000078' || pg_sleep(10)::text ORDER BY \"e\" LIMIT 5",
         # a value as a quoted string, a function, another column than the one listed
         'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > \'x\' ORDER BY "e" LIMIT 5',
         'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
@@ -76,8 +107,9 @@ def test_the_first_page_and_the_next_are_in_the_columns_order() -> None:
         'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" IS NOT NULL ORDER BY "id" LIMIT 5',
         'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
         "convert_from(decode('78', 'hex'), 'UTF8') OR pg_sleep(10) IS NULL ORDER BY \"e\" LIMIT 5",
-        'SELECT count(DISTINCT pg_read_file(\'/etc/passwd\')) FROM ONLY "public"."t"',
-        'SELECT count(DISTINCT "e") FROM "public"."t"',  # not ONLY: a parent with its children
+        'SELECT pg_catalog.count(DISTINCT pg_read_file(\'/etc/passwd\')) FROM ONLY "public"."t"',
+        # not ONLY: a parent with its children
+        'SELECT pg_catalog.count(DISTINCT "e") FROM "public"."t"',
         "SET statement_timeout = 0; SET default_transaction_read_only = off",
         "SET statement_timeout = '1min'",
     ],
@@ -98,8 +130,9 @@ class _Pages:
         self.asked.append(sql)
         size = int(sql.rsplit(" LIMIT ", 1)[1])
         after = None
-        if "decode('" in sql:
-            after = bytes.fromhex(sql.split("decode('")[1].split("'")[0]).decode()
+        if "E'" in sql:
+            codes = sql.split("E'")[1].split("'")[0].split("\\U")[1:]
+            after = "".join(chr(int(c, 16)) for c in codes)
         left = [v for v in self.values if after is None or v > after or self.stuck]
         return Result([("email", 25)], [[v] for v in left[:size]])
 
@@ -117,7 +150,7 @@ def test_values_are_listed_page_after_page_each_once() -> None:
     assert _listed(conn, 10) == sorted(values)
     # 10, 10, then a page of 5: short, the last
     assert len(conn.asked) == 3 and "IS NOT NULL" in conn.asked[0]
-    assert f"decode('{b'customer009@gmail.com'.hex()}', 'hex')" in conn.asked[1]
+    assert distinct.escaped("customer009@gmail.com") in conn.asked[1]
 
 
 def test_a_full_last_page_is_followed_by_an_empty_one() -> None:

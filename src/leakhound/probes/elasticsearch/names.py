@@ -44,9 +44,11 @@ def shown_names(indices: Iterable[str]) -> dict[str, str]:
     return numbered(masked)
 
 
-async def listed(http: Http, base: str) -> list[str]:
-    """Every index ``_cat/indices`` names that may be requested, hidden ones included."""
-    params = {"format": "json", "h": "index", "expand_wildcards": "all"}
+async def cat_indices(http: Http, base: str, **params: str) -> list[dict[str, Any]] | None:
+    """The rows of ``_cat/indices`` as JSON (``params``: its columns, ``h``, and units), hidden
+    indices included; None where its answer is no list. ``ProtocolError`` where it is not
+    answered."""
+    params = {"format": "json", **params, "expand_wildcards": "all"}
     resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
     if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
         params.pop("expand_wildcards")
@@ -54,8 +56,13 @@ async def listed(http: Http, base: str) -> list[str]:
     if resp.status != 200:
         raise ProtocolError(f"HTTP {resp.status} on _cat/indices")
     body = resp.json()
-    rows = body if isinstance(body, list) else []
-    return [r["index"] for r in rows if isinstance(r, dict) and valid_index_name(r.get("index"))]
+    return [r for r in body if isinstance(r, dict)] if isinstance(body, list) else None
+
+
+async def listed(http: Http, base: str) -> list[str]:
+    """Every index ``_cat/indices`` names that may be requested, hidden ones included."""
+    rows = await cat_indices(http, base, h="index") or []
+    return [r["index"] for r in rows if valid_index_name(r.get("index"))]
 
 
 class Indices(Originals[str]):

@@ -28,7 +28,7 @@ from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW
-from .names import Indices, shown_names, valid_index_name
+from .names import Indices, cat_indices, shown_names, valid_index_name
 from .refusal import blocked, refused
 
 # Preferred names for the "main date" of a record, most telling first.
@@ -458,22 +458,9 @@ class ElasticsearchProbe(Probe):
         return Inventory(tuple(indices), error, len(rest))
 
     async def _cat_indices(self, http: Http, base: str) -> list[dict[str, Any]] | None:
-        params = {
-            "format": "json",
-            "bytes": "b",
-            "expand_wildcards": "all",
-            "h": "health,status,index,docs.count,store.size",
-        }
-        resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
-        if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
-            params.pop("expand_wildcards")
-            resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
-        if resp.status != 200:
-            raise ProtocolError(f"HTTP {resp.status} on _cat/indices")
-        body = resp.json()
-        if not isinstance(body, list):
-            return None
-        return [r for r in body if isinstance(r, dict)]
+        return await cat_indices(
+            http, base, bytes="b", h="health,status,index,docs.count,store.size"
+        )
 
     async def _hidden(self, http: Http, base: str) -> set[str]:
         try:

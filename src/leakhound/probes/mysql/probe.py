@@ -401,11 +401,14 @@ class MysqlProbe(Probe):
 
     def holding(self, containers: Sequence[Container], field: str) -> list[Container]:
         """The tables with a text column ``field``, but those on another server (never
-        read)."""
+        read) and those where ``field`` is a leaf of a JSON column (``profile.email``, type
+        ``json:string``): no column of that name, which the server would refuse to count,
+        failing the count of every other column with it."""
         return [
             c
             for c in super().holding(containers, field)
             if str(c.details.get("engine", "")).lower() not in REMOTE_ENGINES
+            and not any(f.path == field and f.type.startswith("json:") for f in c.fields)
         ]
 
     async def count_distinct(

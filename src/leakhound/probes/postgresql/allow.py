@@ -13,12 +13,15 @@ and its ctids, one series a partition, cannot page. A materialized view is liste
 (it stores its rows), marked as derived: its rows are copies of its tables'.
 
 A column's distinct values are counted (``count(DISTINCT …)``) and listed a page after the
-last value, given back as hex digits alone (``distinct.py``), under a statement timeout."""
+last value, given back as an escape string of code points alone (``E'\\U00000061…'``,
+``distinct.py``), under a statement timeout, their aggregate and operator named in
+``pg_catalog`` (never one a user made in ``public``)."""
 
 from __future__ import annotations
 
 from ...net import statements
 from ..estimate import BATCH
+from ..keyset import MAX_VALUE_BYTES
 
 READ_ONLY = "SET default_transaction_read_only = on"
 _NAME = r'"(?:[^"]|"")+"'  # a quoted identifier
@@ -29,6 +32,8 @@ _SYSTEM = r'(?!"(?:pg_catalog|information_schema|pg_toast)"\.)'
 _TABLE = rf"{_SYSTEM}{_NAME}\.{_NAME}"
 _COUNTED = r"\(SELECT count\(\*\) FROM \(SELECT 1 FROM ONLY "
 _WHOLE = r"-?\d{1,19}"
+# A text as an escape string of its code points alone (``distinct.escaped``).
+_CODES = rf"E'(?:\\U[0-9a-f]{{8}}){{0,{MAX_VALUE_BYTES}}}'"
 _TID = r'"\(\d{1,10},\d{1,5}\)"'  # a ctid in an array literal: "(block,item)"
 MAX_TIDS = 5000  # ctids one statement asks for at most (sampling.MAX_ASK)
 
@@ -107,9 +112,12 @@ ALLOW = statements(
         rf"SELECT \* FROM ONLY {_TABLE} LIMIT \d{{1,7}}",
         # A column's distinct values, counted and listed in keyset pages (``distinct.py``).
         r"SET statement_timeout = \d{1,9}",
-        rf"SELECT count\(DISTINCT {_NAME}\) FROM ONLY {_TABLE}",
+        # Its aggregate and operator named in pg_catalog (a closer one in public would be
+        # called instead), the value after which a page starts as code points alone
+        # (``distinct.py``).
+        rf"SELECT pg_catalog\.count\(DISTINCT {_NAME}\) FROM ONLY {_TABLE}",
         rf"SELECT DISTINCT (?P<col>{_NAME}) FROM ONLY {_TABLE} WHERE (?P=col) "
-        r"(?:IS NOT NULL|> convert_from\(decode\('(?:[0-9a-f]{2})*', 'hex'\), 'UTF8'\)) "
+        rf"(?:IS NOT NULL|OPERATOR\(pg_catalog\.>\) {_CODES}) "
         r"ORDER BY (?P=col) LIMIT \d{1,7}",
         # A sample spread over the table: the rows at some ctids (a TID scan of their blocks).
         rf"SELECT \* FROM ONLY {_TABLE} WHERE ctid = ANY "

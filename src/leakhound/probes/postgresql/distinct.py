@@ -2,11 +2,23 @@
 people are counted exactly without reading its rows (``scanner/people.py``).
 
 Each table is counted alone (``count(DISTINCT …)``: a value in two tables counts in each)
-and listed in keyset pages (``probes/keyset.py``). The last value listed goes back as hex
-digits (``convert_from(decode('…', 'hex'), 'UTF8')``), which no character of it can end
-early whatever ``standard_conforming_strings`` says of a backslash, and compares in the
-column's collation. Every statement runs under a statement timeout of the read deadline: the
-server stops when we stop waiting."""
+and listed in keyset pages (``probes/keyset.py``). The last value listed goes back as an
+escape string of its code points alone (``E'\\U00000061…'``), which no character of it can end
+early (an escape string reads a backslash alike whatever ``standard_conforming_strings``
+says), and which, a literal of no type, is read as the column's own type and compares in the
+column's collation, as ``ORDER BY`` orders it. ``convert_from(decode('…', 'hex'), 'UTF8')``
+did not: its ``name`` argument made its text collate as "C", so that a page after
+``a@x.com`` in a database ordered by English rules skipped ``B@x.com`` (ordered after it, but
+less in "C"), and a column of a collation of its own could not be compared at all. Every
+statement runs under a statement timeout of the read deadline: the server stops when we stop
+waiting.
+
+``count`` and the operator are named in ``pg_catalog``: unqualified, an aggregate or an
+operator of a closer type in a schema anyone may create in (``public``, before PostgreSQL
+15) is the one called, as the user we log in as: ``public.count(text)`` over ``count(DISTINCT
+"email")`` of a text column, ``public.>(varchar, text)`` (the lab's PostgreSQL 15: each ran,
+and ``COPY … TO PROGRAM`` from one ran a command as the server's account, a read-only
+transaction notwithstanding)."""
 
 from __future__ import annotations
 
@@ -25,19 +37,24 @@ def timeout(seconds: float) -> str:
 
 def count_of(schema: str, table: str, column: str) -> str:
     """The distinct non-null values of one column."""
-    return f"SELECT count(DISTINCT {quote(column)}) FROM ONLY {quote(schema)}.{quote(table)}"
+    return (
+        f"SELECT pg_catalog.count(DISTINCT {quote(column)}) "
+        f"FROM ONLY {quote(schema)}.{quote(table)}"
+    )
+
+
+def escaped(value: str) -> str:
+    """A text as an escape string of its code points alone (``E'\\U00000061'``)."""
+    return "E'" + "".join(f"\\U{ord(ch):08x}" for ch in value) + "'"
 
 
 def page_of(schema: str, table: str, column: str, after: str | None, size: int = PAGE) -> str:
     """The next ``size`` distinct values of one column, in its order, after ``after`` (None:
     from the first)."""
     c = quote(column)
-    if after is None:
-        where = f"{c} IS NOT NULL"
-    else:
-        where = f"{c} > convert_from(decode('{after.encode().hex()}', 'hex'), 'UTF8')"
+    where = "IS NOT NULL" if after is None else f"OPERATOR(pg_catalog.>) {escaped(after)}"
     return (
-        f"SELECT DISTINCT {c} FROM ONLY {quote(schema)}.{quote(table)} WHERE {where} "
+        f"SELECT DISTINCT {c} FROM ONLY {quote(schema)}.{quote(table)} WHERE {c} {where} "
         f"ORDER BY {c} LIMIT {int(size)}"
     )
 
