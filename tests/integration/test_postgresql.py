@@ -440,3 +440,31 @@ def test_pages_follow_the_columns_collation_whatever_it_is(lab: Any) -> None:
             n, listed = _count_and_pages(port, "lh_collated", column, 3)
             assert n == len(_MIXED), column
             assert sorted(v.rstrip() for v in listed) == sorted(_MIXED), column
+
+
+# A date column of a domain over date: information_schema names its type "date", and an
+# aggregate min() of that domain in public matches it closer than pg_catalog's min(date).
+_DOMAIN_TRAP = (
+    "CREATE DOMAIN public.day AS date",
+    "CREATE TABLE cases (id int PRIMARY KEY, email text, created public.day)",
+    "INSERT INTO cases SELECT g, 'p' || g || '@example.org', date '2019-01-01' + g "
+    "FROM generate_series(1, 50) g",
+    "CREATE FUNCTION public.trojan_min(public.day, public.day) RETURNS public.day "
+    "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'public.min called'; END $$",
+    "CREATE AGGREGATE public.min(public.day) (sfunc = public.trojan_min, stype = public.day)",
+)
+
+
+def test_a_scan_calls_no_function_of_public_whatever_its_match(lab: Any, tmp_path: Path) -> None:
+    """Every name a scan leaves unqualified is looked up in pg_catalog alone: an aggregate a
+    user made in public (anyone could, before PostgreSQL 15) matched the date column closer
+    and was called, as the user the scan logs in as, read-only session or not (the date
+    range failed with its exception; a COPY … TO PROGRAM inside it would run a command)."""
+    with _scratch(lab, "lh_domain", _DOMAIN_TRAP) as port:
+        doc, _ = report(tmp_path, f"postgresql://postgres@127.0.0.1:{port}/lh_domain")
+    (result,) = doc["results"]
+    (cases,) = [
+        c["index"] for c in result["indices"] if c["index"]["name"] == "lh_domain.public.cases"
+    ]
+    assert "public.min called" not in json.dumps(doc)
+    assert (cases["date_min"], cases["date_max"]) == ("2019-01-02", "2019-02-20"), cases

@@ -1,6 +1,7 @@
-"""What leakhound may send to PostgreSQL: the session made read-only first, then only the
-statements below, each matched whole (names from the server are double-quoted, a quote
-doubled, so a name can never end a statement or start another). COPY only as ``COPY
+"""What leakhound may send to PostgreSQL: the session made read-only first, its names
+looked up in ``pg_catalog`` alone (``OWN_NAMES``), then only the statements below, each
+matched whole (names from the server are double-quoted, a quote doubled, so a name can never
+end a statement or start another). COPY only as ``COPY
 (SELECT …) TO STDOUT`` of a page of one table, the form pg_dump reads in: never to or from a
 file, never ``PROGRAM`` (which runs a command). A sample asks for the rows at a list of
 ctids (``ctid = ANY ('{"(b,i)",…}'::tid[])``, numbers alone). Never a file-reading function,
@@ -24,6 +25,11 @@ from ..estimate import BATCH
 from ..keyset import MAX_VALUE_BYTES
 
 READ_ONLY = "SET default_transaction_read_only = on"
+# Then every name a statement leaves unqualified is the server's own: a function or operator
+# a user made in ``public`` (anyone may, before PostgreSQL 15) with a closer match for its
+# arguments than the built-in one would be called instead, as the user the scan logs in as,
+# read-only session or not (a ``COPY … TO PROGRAM`` inside it runs a command).
+OWN_NAMES = "SET search_path = pg_catalog"
 _NAME = r'"(?:[^"]|"")+"'  # a quoted identifier
 # A table of a user's schema: never the server's own catalogs (pg_authid holds the password
 # hashes), whatever the inventory was told (the TABLES query leaves them out, the pattern
@@ -89,6 +95,7 @@ ALLOW = statements(
     "postgresql",
     [
         _literal(READ_ONLY),
+        _literal(OWN_NAMES),
         _literal(DATABASES),
         _literal(TABLES),
         _literal(COLUMNS),

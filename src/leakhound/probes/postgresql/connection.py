@@ -17,7 +17,7 @@ from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .. import foreign
 from ..scram import MECHANISM, Scram
-from .allow import ALLOW, READ_ONLY
+from .allow import ALLOW, OWN_NAMES, READ_ONLY
 from .wire import (
     Result,
     ServerError,
@@ -208,7 +208,8 @@ async def connect(
     transport: Transport, endpoint: Endpoint, database: str | None = None
 ) -> Connection:
     """A connection to ``database`` we may read from: let in (trust), or logged in with the
-    owner's credentials; the session made read-only before anything else is asked."""
+        owner's credentials; the session made read-only, and its unqualified names the server's
+    own (``OWN_NAMES``), before anything else is asked."""
     stream, greeting = await open_connection(transport, endpoint, database)
     try:
         if not greeting.ok and greeting.error is None and greeting.asks is not None:
@@ -223,6 +224,7 @@ async def connect(
             raise ProtocolError(asks)
         conn = Connection(stream, greeting)
         await conn.run(READ_ONLY)
+        await conn.run(OWN_NAMES)
         return conn
     except BaseException:
         await stream.close()
