@@ -36,12 +36,10 @@ from leakhound.models import (
 from leakhound.probes.elasticsearch import ElasticsearchProbe
 from leakhound.probes.postgresql import PostgresqlProbe
 from leakhound.scanner.access import Access
+from leakhound.scanner.across import STEPS_SHOWN, AcrossStores, Pooled
 from leakhound.scanner.options import ScanOptions
 from leakhound.scanner.people import (
-    STEPS_SHOWN,
-    AcrossStores,
     Dated,
-    Pooled,
     _container_people,
     count_people,
     count_people_by_container,

@@ -35,6 +35,7 @@ from ..net import Credentials, Scope, Transport
 from ..probes.registry import Registry
 from ..store.sqlite import SqliteStore
 from .access import Access, access, kinds_of
+from .across import AcrossStores
 from .checkpoints import TallySink
 from .dask import DaskExecutor
 from .full import DocsCallback, Executor, LocalExecutor, ReadContext, Stop, read_container
@@ -42,7 +43,7 @@ from .options import FullOptions, ScanOptions
 from .owned import marked
 from .pacing import Pacer
 from .partition import ProcessExecutor
-from .people import AcrossStores, count_people_by_container
+from .people import count_people_by_container
 from .sample import sample_container
 from .workers import Workers
 
