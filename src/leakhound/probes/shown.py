@@ -66,6 +66,20 @@ def numbered(masked: Mapping[_T, str], taken: Collection[str] = ()) -> dict[_T, 
     return out
 
 
+def masked_names(
+    names: Iterable[_T], mask: Callable[[_T], str | None], taken: Collection[str] = ()
+) -> dict[_T, str]:
+    """Each of ``names`` (an inventory's, in its order) whose name holds personal data → the
+    name shown and stored instead: its ``mask``, numbered where two mask alike (``numbered``,
+    ``taken`` as it says)."""
+    found = {}
+    for name in names:
+        shown = mask(name)
+        if shown is not None:
+            found[name] = shown
+    return numbered(found, taken)
+
+
 def unnumbered(name: str) -> tuple[str, int]:
     """The masked name a numbered one (``numbered``) was made from, and its number:
     ``j***@g***.com #2`` → (``j***@g***.com``, 2); any other name → (itself, 0). A number

@@ -123,19 +123,14 @@ def _exposure(ctx: Context, r: ResultRecord, issue: IssueRow | None, out: Evalua
                     )
                 )
                 return True
-        out.changes.append(IssueChange("resolve", key, EXPOSED, ep, issue.state))
-        url = _named(r, issue)
-        out.alerts.append(
-            _alert(
-                ctx,
-                r,
-                ev.RESOLVED,
-                ev.INFO,
-                EXPOSED,
-                f"resolved: {url} no longer answers without credentials ({verdict})",
-                evidence=_brief(r),
-                url=url,
-            )
+        _resolve(
+            ctx,
+            r,
+            issue,
+            EXPOSED,
+            issue.state,
+            out,
+            lambda url: f"{url} no longer answers without credentials ({verdict})",
         )
         return False
     docs = {c.container.name: c.container.docs for c in r.containers}
@@ -296,19 +291,14 @@ def _compromise(
             if r.exposed
             else {**issue.state, "shut": True}
         )
-        out.changes.append(IssueChange("resolve", key, COMPROMISE, ep, kept))
-        url = _named(r, issue)
-        out.alerts.append(
-            _alert(
-                ctx,
-                r,
-                ev.RESOLVED,
-                ev.INFO,
-                COMPROMISE,
-                f"resolved: ransom or wipe signs at {url}: {why}",
-                evidence=_brief(r),
-                url=url,
-            )
+        _resolve(
+            ctx,
+            r,
+            issue,
+            COMPROMISE,
+            kept,
+            out,
+            lambda url: f"ransom or wipe signs at {url}: {why}",
         )
 
 
@@ -504,6 +494,29 @@ def _text(value: str, limit: int = 200) -> str:
 
 def _url(r: ResultRecord) -> str:
     return _text(r.service.url)
+
+
+def _resolve(
+    ctx: Context,
+    r: ResultRecord,
+    issue: IssueRow,
+    kind: str,
+    state: dict[str, Any],
+    out: Evaluation,
+    what: Callable[[str], str],
+) -> None:
+    """An issue of the store resolved (``state`` kept with it), and its alert saying ``what``
+    was resolved at the store named as its issue's alerts named it (``_named``)."""
+    out.changes.append(
+        IssueChange(
+            "resolve", f"{kind}:{r.service.endpoint.key}", kind, r.service.endpoint.key, state
+        )
+    )
+    url = _named(r, issue)
+    title = "resolved: " + what(url)
+    out.alerts.append(
+        _alert(ctx, r, ev.RESOLVED, ev.INFO, kind, title, evidence=_brief(r), url=url)
+    )
 
 
 def _named(r: ResultRecord, issue: IssueRow) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ...errors import NetError, ProtocolError
 from ...net import Http
-from ..shown import Listing, Originals, masked_name, numbered
+from ..shown import Listing, Originals, masked_name, masked_names
 from .allow import ALLOW
 
 # couch_peruser's default database_prefix, then the hex of the user name's UTF-8 bytes.
@@ -65,12 +65,7 @@ def in_order(names: Iterable[str]) -> list[str]:
 def shown_names(names: Iterable[str]) -> dict[str, str]:
     """Database name → the name shown and stored instead, for those of ``names`` (the
     databases an inventory reports, ``in_order``) that hold personal data."""
-    found = {}
-    for name in names:
-        shown = masked(name)
-        if shown is not None:
-            found[name] = shown
-    return numbered(found)
+    return masked_names(names, masked)
 
 
 def is_shown(name: str) -> bool:

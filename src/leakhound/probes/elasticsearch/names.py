@@ -13,7 +13,7 @@ from typing import Any
 
 from ...errors import NetError, ProtocolError
 from ...net import Http
-from ..shown import Listing, Originals, masked_name, numbered
+from ..shown import Listing, Originals, masked_name, masked_names
 from .allow import ALLOW
 
 
@@ -36,12 +36,7 @@ def in_order(indices: Iterable[str]) -> list[str]:
 def shown_names(indices: Iterable[str]) -> dict[str, str]:
     """Index → the name shown and stored instead, for those of ``indices`` (the indices an
     inventory reports, ``in_order``) whose names hold personal data."""
-    masked = {}
-    for name in indices:
-        shown = masked_name(name)
-        if shown is not None:
-            masked[name] = shown
-    return numbered(masked)
+    return masked_names(indices, masked_name)
 
 
 async def cat_indices(http: Http, base: str, **params: str) -> list[dict[str, Any]] | None:

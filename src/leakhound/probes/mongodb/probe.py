@@ -41,7 +41,7 @@ from ..base import (
     SampleDocs,
     failures_said,
 )
-from ..shown import Listing, Originals, masked_name, numbered, unnumbered
+from ..shown import Listing, Originals, masked_name, masked_names, unnumbered
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -123,12 +123,7 @@ def shown_names(
     of ``pairs`` (those an inventory reports, in its order) whose names hold personal data
     (a database or a collection a customer); never the name of one of ``listed`` (every
     pair the server listed; ``pairs`` when None) shown as named (``_as_named``)."""
-    masked = {}
-    for pair in pairs:
-        shown = _masked(pair)
-        if shown is not None:
-            masked[pair] = shown
-    return numbered(masked, _as_named(pairs if listed is None else listed))
+    return masked_names(pairs, _masked, _as_named(pairs if listed is None else listed))
 
 
 def _as_named(pairs: Sequence[tuple[str, str]]) -> set[str]:
