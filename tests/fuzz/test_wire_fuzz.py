@@ -9,13 +9,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import bson
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from leakhound.errors import NetError, ProtocolError
 from leakhound.net import FrameReader, Limits
 from leakhound.probes.mongodb.wire import read_message as read_op_msg
-from leakhound.probes.postgresql.connection import _greeted, _result
+from leakhound.probes.postgresql.connection import _greeted, _result, json_value
 from leakhound.probes.postgresql.copy import CopyRows
 from leakhound.probes.postgresql.wire import read_copy
 from leakhound.probes.redis.resp import read_reply
@@ -125,3 +126,68 @@ def test_copy_text_gives_documents_or_one_protocol_error(lines: list[bytes]) -> 
         return
     assert len(docs) == len(lines) and all(set(d) == {"a", "b", "c"} for d in docs)
     assert isinstance(last, str)
+
+
+_COPY_COLUMNS = [("a", 25), ("b", 23), ("c", 3802)]
+
+
+@FAST
+@given(lines=st.one_of(_COPY_TEXT, st.lists(st.binary(max_size=40), max_size=5)))
+@example(lines=[b"x\\N\t5\t\\N\n"])  # a NULL's escape inside a value: N stands for itself
+@example(lines=[b"\\Nx\t\\N\t\\N\n"])
+@example(lines=[b"a\\n\\N\t\\N\t\\N\n"])
+@example(lines=[b"\x00\t\\N\t{}\n"])  # the server's own NUL beside a NULL
+@example(lines=[b"a\t\\N\t{}\n", b"\\N\t1\t\\N"])  # a last row without its line end
+def test_a_window_s_page_read_whole_is_what_a_row_at_a_time_reads(lines: list[bytes]) -> None:
+    rows = CopyRows(_COPY_COLUMNS)
+    whole = rows._whole(lines) if lines else None
+    if whole is None:  # a page only a row at a time reads
+        return
+    assert (whole, "") == rows._by_row(lines, positioned=False)
+
+
+def _copy_escaped(value: str | None) -> str:
+    """A value as COPY TO writes it (PostgreSQL's CopyAttributeOutText)."""
+    if value is None:
+        return "\\N"
+    out = value.replace("\\", "\\\\")
+    for char, letter in (("\b", "b"), ("\f", "f"), ("\n", "n"), ("\r", "r"), ("\t", "t")):
+        out = out.replace(char, "\\" + letter)
+    return out.replace("\v", "\\v")
+
+
+# Text as a table holds it: any character but NUL, the escaped ones and NULL-like text often.
+_CELL = st.one_of(
+    st.none(),
+    st.text(st.characters(blacklist_characters="\0"), max_size=12),
+    st.text(alphabet=st.sampled_from(list("aN\\\t\n\r\b\f\v\u00e9\u4e2d")), max_size=8),
+)
+
+
+@FAST
+@given(
+    table=st.integers(1, 4).flatmap(
+        lambda width: st.lists(st.lists(_CELL, min_size=width, max_size=width), max_size=6)
+    )
+)
+def test_copy_text_reads_back_the_values_it_was_written_from(
+    table: list[list[str | None]],
+) -> None:
+    if not table:
+        return
+    names = [f"c{i}" for i in range(len(table[0]))]
+    lines = [("\t".join(map(_copy_escaped, row)) + "\n").encode() for row in table]
+    docs, last = CopyRows([(name, 25) for name in names]).documents(lines, positioned=False)
+    assert last == "" and docs == [dict(zip(names, row, strict=True)) for row in table]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['{"city": "Paris"}', "not json", None, "[1, 2]", "\\N", "a\\tb"],
+)
+def test_a_json_column_of_a_page_read_whole_reads_as_json_value(value: str | None) -> None:
+    rows = CopyRows(_COPY_COLUMNS)
+    lines = [f"x\t5\t{_copy_escaped(value)}\n".encode(), b'y\t\\N\t{"k": 1}\n']
+    docs, _ = rows.documents(lines, positioned=False)
+    assert docs == rows._by_row(lines, positioned=False)[0]
+    assert docs[0]["c"] == json_value(value) and docs[1] == {"a": "y", "b": None, "c": {"k": 1}}

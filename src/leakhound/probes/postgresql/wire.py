@@ -25,6 +25,7 @@ _EXPECTED = frozenset(b"REASKZTDCIN"[i : i + 1] for i in range(11))
 # query's end (CommandComplete, ErrorResponse, notices, ReadyForQuery).
 _COPY_EXPECTED = frozenset(b"HdcCENSAZ")
 _MAX_OTHER = 1 << 20  # bytes of any message but a row: the server's are tens of bytes
+_LENGTH = struct.Struct(">i").unpack_from  # a message's length, after its type byte
 
 
 def startup(user: str, database: str) -> bytes:
@@ -140,14 +141,23 @@ async def read_copy(frames: FrameReader, most: int | None = None) -> list[bytes]
     of the read); the socket is awaited only for the message the buffer ends in the middle
     of, whose declared length is held to the reply's budget first."""
     lines: list[bytes] = []
+    append = lines.append
     error: ServerError | None = None
-    messages = 0
+    messages = 0  # other than rows
     while True:
         data, start = frames.buffered()
         at, size, need = start, len(data), 5
         while size - at >= 5:
             kind = data[at]
-            length = int.from_bytes(data[at + 1 : at + 5], "big")
+            (length,) = _LENGTH(data, at + 1)
+            if kind == 0x64 and length >= 4:  # d: CopyData, one row (all but a few)
+                end = at + 1 + length
+                if end > size:
+                    need = 1 + length
+                    break
+                append(data[at + 5 : end])
+                at = end
+                continue
             if kind not in _COPY_EXPECTED:
                 raise ProtocolError(f"not a PostgreSQL message: {data[at : at + 5]!r}")
             if length < 4 or (kind != 0x64 and length > _MAX_OTHER):
@@ -156,9 +166,7 @@ async def read_copy(frames: FrameReader, most: int | None = None) -> list[bytes]
             if end > size:
                 need = 1 + length
                 break
-            if kind == 0x64:  # d: CopyData, one row
-                lines.append(data[at + 5 : end])
-            elif kind == 0x5A:  # Z: ReadyForQuery
+            if kind == 0x5A:  # Z: ReadyForQuery
                 frames.advance(end - start)
                 if error is not None:
                     raise error
@@ -169,8 +177,8 @@ async def read_copy(frames: FrameReader, most: int | None = None) -> list[bytes]
                 error = ServerError(error_fields(data[at + 5 : end]))
             at = end
             messages += 1
-            if messages > MAX_MESSAGES:
-                raise ProtocolError(f"over {MAX_MESSAGES:,} messages in one reply")
+        if messages + len(lines) > MAX_MESSAGES:
+            raise ProtocolError(f"over {MAX_MESSAGES:,} messages in one reply")
         frames.advance(at - start)
         if most is not None and len(lines) > most:
             raise _too_many(most)
