@@ -54,6 +54,7 @@ def test_the_fix_names_the_stores_own_port_and_switch(
         assert switch in f.fix
     if port != 9200:
         assert "9200" not in f.fix
+    assert "keep security on" not in f.fix  # a 7.x image has it off: there is nothing to keep
 
 
 def test_the_redis_fix_does_not_ask_to_keep_a_protected_mode_its_image_turns_off(

@@ -35,8 +35,8 @@ STORES: tuple[Store, ...] = (
         (9200, 9300),
         r"elasticsearch",
         r"elasticsearch",
-        secure="keep security on (xpack.security.enabled=true, the default since 8.0) with "
-        "ELASTIC_PASSWORD set",
+        secure="set xpack.security.enabled=true (on by default since 8.0, off before it: a 7.x "
+        "image needs it said) with ELASTIC_PASSWORD set",
     ),
     Store(
         "opensearch",
