@@ -180,3 +180,31 @@ def test_a_file_named_twice_is_read_once(capsys: pytest.CaptureFixture[str]) -> 
     case = EXPOSED / "redis"
     _, out, _ = _run([str(case), str(case / "redis.conf"), "--format", "json"], capsys)
     assert len(json.loads(out)["findings"]) == 1
+
+
+def test_sarif_locates_a_module_file_outside_the_root_by_an_absolute_uri(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A module read from outside the linted root was given as "../../modules/site/main.tf"
+    # under %SRCROOT%: a reference that climbs out of its base, which code scanning drops.
+    (tmp_path / "envs" / "prod").mkdir(parents=True)
+    (tmp_path / "modules" / "site").mkdir(parents=True)
+    (tmp_path / "envs" / "prod" / "main.tf").write_text(
+        'module "site" {\n  source = "../../modules/site"\n}\n', encoding="utf-8"
+    )
+    (tmp_path / "envs" / "prod" / "redis.conf").write_text("bind 0.0.0.0\n", encoding="utf-8")
+    site = tmp_path / "modules" / "site" / "main.tf"
+    site.write_text(
+        'resource "aws_s3_bucket_acl" "a" {\n  bucket = "b"\n  acl = "public-read"\n}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path / "envs" / "prod")
+    _, out, _ = _run([".", "--format", "sarif"], capsys)
+    log = json.loads(out)
+    _validate(log)
+    where = [
+        (r["locations"][0]["physicalLocation"]["artifactLocation"], r["ruleId"])
+        for r in log["runs"][0]["results"]
+    ]
+    assert [w for w, rule in where if rule == "LH121"] == [{"uri": site.resolve().as_uri()}]
+    assert {"uri": "redis.conf", "uriBaseId": "%SRCROOT%"} in [w for w, _ in where]
