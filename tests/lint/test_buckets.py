@@ -1176,3 +1176,78 @@ def test_an_object_with_a_public_acl_is_found(
     files.add("main.tf", text)
     assert files.lines() == expected
     assert all("anyone reads the object" in f.why for f in files.lint())
+
+
+@pytest.mark.parametrize(
+    ("setting", "principal", "condition", "found"),
+    [
+        pytest.param(
+            'variable "who" {\n  default = "*"\n}\n',
+            "{ AWS = var.who }",
+            "",
+            "var.who from its default",
+            id="a-variable-s-default",
+        ),
+        pytest.param(
+            'locals {\n  who = ["*"]\n}\n',
+            "{ AWS = local.who }",
+            "",
+            "local.who from locals",
+            id="a-local-list",
+        ),
+        pytest.param(
+            'variable "who" {\n  default = "*"\n}\n',
+            '"${var.who}"',
+            "",
+            "var.who from its default",
+            id="an-interpolation",
+        ),
+        pytest.param(
+            f'variable "who" {{\n  default = "{ACCOUNT_ARN}"\n}}\n',
+            "{ AWS = var.who }",
+            "",
+            None,
+            id="an-account",
+        ),
+        pytest.param(
+            'variable "office" {\n  default = "203.0.113.0/24"\n}\n',
+            '"*"',
+            '\n      Condition = { IpAddress = { "aws:SourceIp" = var.office } }',
+            None,
+            id="a-condition-on-a-fixed-source",
+        ),
+        pytest.param(
+            'variable "office" {\n  default = "0.0.0.0/0"\n}\n',
+            '"*"',
+            '\n      Condition = { IpAddress = { "aws:SourceIp" = var.office } }',
+            "",
+            id="a-condition-on-the-internet",
+        ),
+    ],
+)
+def test_a_reference_inside_jsonencode_is_judged_on_its_value(
+    files: Files, setting: str, principal: str, condition: str, found: str | None
+) -> None:
+    # A var./local. inside jsonencode({…}) was never evaluated: a Principal held in a variable
+    # whose default is "*" was one low-confidence "not written out" finding, and a Condition on
+    # a fixed source held in one was never seen to restrict the policy.
+    files.add("main.tf", BUCKET + setting + _policy(principal, condition) + OFF)
+    got = files.lint()
+    if found is None:
+        assert got == []
+        return
+    (f,) = got
+    assert (f.severity.label, f.confidence) == ("high", Confidence.HIGH)
+    assert f.why.startswith("its policy allows Principal '*'")
+    assert found in f.why
+
+
+def test_a_principal_set_in_tfvars_inside_jsonencode_is_named_with_its_file(
+    files: Files,
+) -> None:
+    files.add("main.tf", BUCKET + 'variable "who" {}\n' + _policy("{ AWS = var.who }") + OFF)
+    files.add("terraform.tfvars", 'who = "arn:aws:iam::123456789012:root"\n')
+    files.add("prod.auto.tfvars", 'who = "*"\n')
+    (f,) = files.lint()
+    assert (f.severity.label, f.confidence) == ("high", Confidence.HIGH)
+    assert "(var.who from prod.auto.tfvars)" in f.why

@@ -126,8 +126,9 @@ class _Tree:
 
     def public(self, inst: Instance, policy: Any) -> tuple[bool, str]:
         """Whether a policy (its text, an aws_iam_policy_document's .json, or the file a
-        ``file``/``templatefile`` reads) is public, and, when it is not known to be, what
-        could not be read that may make it so ("" when nothing)."""
+        ``file``/``templatefile`` reads) is public, and why: where the values it was judged
+        with came from when it is (var.who from prod.auto.tfvars), what could not be read that
+        may make it so when it is not known to be ("" when nothing)."""
         inst, policy = inst.origin(policy)
         bare = _BARE_REF.match(str(policy).strip())
         if isinstance(policy, Unresolved) or bare:
@@ -136,11 +137,15 @@ class _Tree:
         doc = _DOCUMENT_REF.search(str(policy))
         if doc:
             name = f"{inst.prefix}{doc.group(1)}"
-            return name in self.public_documents, self.doubtful_documents.get(name, "")
+            if name in self.public_documents:
+                return True, ""
+            return False, self.doubtful_documents.get(name, "")
         read = inst.read_file(policy)
-        text = str(policy or "") if read is None else read
+        # References inside jsonencode({…}) are Terraform's to evaluate: their known values
+        # are written in, so Principal = var.who is judged on what var.who holds.
+        text, used = (read, []) if read is not None else inst.scope.written_out(str(policy or ""))
         if public_policy(text):
-            return True, ""
+            return True, "; ".join(used)
         return False, doubtful_policy(text)
 
     def gcs_bindings(self, inst: Instance, policy: Any) -> str:
@@ -188,12 +193,12 @@ class _Tree:
                 self.grants.append(_Grant(what, key, path, line, subject, why, store, doubt))
 
         def policy(key: str) -> None:
-            public, doubt = self.public(inst, res.get("policy"))
+            public, why = self.public(inst, res.get("policy"))
             line = res.line_of("policy")
             if public:
-                grant("s3-policy", key, line, _POLICY_WHY, "S3")
-            elif doubt:
-                grant("s3-policy", key, line, f"{doubt}: {_POLICY_DOUBT}", "S3", doubt=True)
+                grant("s3-policy", key, line, _POLICY_WHY + (f" ({why})" if why else ""), "S3")
+            elif why:
+                grant("s3-policy", key, line, f"{why}: {_POLICY_DOUBT}", "S3", doubt=True)
 
         if kind in ("aws_s3_bucket_acl", "aws_s3_bucket", *_S3_OBJECTS):
             own = f"s3:ref:{inst.prefix}{name}"
