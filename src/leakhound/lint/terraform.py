@@ -298,8 +298,21 @@ def _literal(value: Any) -> str | None:
     return None
 
 
+def by_precedence(
+    tfvars: dict[Path, Block], explicit: dict[Path, Block] | None = None
+) -> dict[Path, Block]:
+    """A folder's tfvars in the order Terraform applies them, each overriding those before:
+    terraform.tfvars, terraform.tfvars.json, the *.auto.tfvars(.json) in name order, then the
+    ``-var-file`` ones (``explicit``) in the order given."""
+    explicit = explicit or {}
+    auto = [p for p in tfvars if p not in explicit]
+    order = sorted(auto, key=lambda p: (not p.name.startswith("terraform.tfvars"), p.name))
+    return {**{p: tfvars[p] for p in order}, **explicit}
+
+
 def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
-    """Variable defaults, locals and tfvars of one module directory."""
+    """Variable defaults, locals and tfvars of one module directory (the tfvars in the order
+    they apply, as ``by_precedence`` gives them: a later one wins)."""
     scope = Scope()
     for root in files.values():
         for b in root.blocks:
@@ -309,11 +322,8 @@ def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
             elif b.type == "locals":
                 for name, (val, _) in b.attrs.items():
                     scope.values[f"local.{name}"] = val
-    order = sorted(tfvars, key=lambda p: (not p.name.startswith("terraform.tfvars"), p.name))
-    for path in order:
-        # terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in name order:
-        # later ones win, as in Terraform itself.
-        for name, (val, _) in tfvars[path].attrs.items():
+    for path, values in tfvars.items():
+        for name, (val, _) in values.attrs.items():
             scope.values[f"var.{name}"] = val
             scope.origin[f"var.{name}"] = path.name
     return scope
