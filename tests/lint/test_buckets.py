@@ -1251,3 +1251,36 @@ def test_a_principal_set_in_tfvars_inside_jsonencode_is_named_with_its_file(
     (f,) = files.lint()
     assert (f.severity.label, f.confidence) == ("high", Confidence.HIGH)
     assert "(var.who from prod.auto.tfvars)" in f.why
+
+
+UNKNOWN_BUCKET_POLICY = 'variable "name" {}\n' + POLICY_HCL.replace(
+    "bucket = aws_s3_bucket.cases.id", "bucket = var.name"
+)
+
+
+@pytest.mark.parametrize(
+    ("resource", "block", "expected"),
+    [
+        pytest.param("${aws_s3_bucket.cases.arn}/*", ON, [], id="a-reference-blocked"),
+        pytest.param("arn:aws:s3:::cases-export/*", ON, [], id="an-arn-blocked"),
+        pytest.param(
+            "${aws_s3_bucket.cases.arn}/*", OFF, [("high", Confidence.HIGH)], id="unblocked"
+        ),
+        pytest.param(
+            'arn:aws:s3:::cases-export/*", "arn:aws:s3:::other/*',
+            ON,
+            [("medium", Confidence.LOW)],
+            id="two-buckets-stay-unknown",
+        ),
+    ],
+)
+def test_a_policy_of_a_bucket_not_known_here_is_the_bucket_its_resource_names(
+    files: Files, resource: str, block: str, expected: list[tuple[str, Confidence]]
+) -> None:
+    # bucket = var.name (set nowhere) left the policy's bucket unknown, though its Resource
+    # names aws_s3_bucket.cases (AWS refuses a policy on another bucket): the access block of
+    # aws_s3_bucket.cases did not count, and a public policy was a low-confidence guess.
+    policy = UNKNOWN_BUCKET_POLICY.replace('"${aws_s3_bucket.cases.arn}/*"', f'["{resource}"]')
+    text = policy % ('"*"', "")
+    files.add("main.tf", BUCKET + text + block)
+    assert [(f.severity.label, f.confidence) for f in files.lint()] == expected
