@@ -832,6 +832,18 @@ data "google_iam_policy" "cases" {
             [(3, "high")],
             id="jsonencode",
         ),
+        # A member held in a variable inside jsonencode was read as the text "var.member".
+        pytest.param(
+            'variable "member" {\n  default = "allUsers"\n}\n'
+            + GCS_POLICY
+            % (
+                'jsonencode({ bindings = [{ role = "roles/storage.objectViewer", '
+                "members = [var.member] }] })",
+                '"group:data@example.net"',
+            ),
+            [(6, "high")],
+            id="jsonencode-a-variable",
+        ),
         pytest.param(
             GCS_POLICY % ("data.google_iam_policy.cases.policy_data", '"group:data@example.net"'),
             [],
@@ -851,6 +863,9 @@ def test_a_gcs_iam_policy_granting_everyone_is_found(
     files.add("main.tf", text)
     assert files.lines() == expected
     assert all("Users: anyone on the Internet" in f.why for f in files.lint())
+    assert all(
+        ("var.member from its default" in f.why) == ("var.member" in text) for f in files.lint()
+    )
 
 
 @pytest.mark.parametrize(

@@ -162,18 +162,19 @@ class _Tree:
                 keys.add(self.aliases.get(_name_key("s3", name), _name_key("s3", name)))
         return keys.pop() if len(keys) == 1 else None
 
-    def gcs_bindings(self, inst: Instance, policy: Any) -> str:
+    def gcs_bindings(self, inst: Instance, policy: Any) -> tuple[str, str]:
         """The public bindings of a bucket's whole IAM policy (a data.google_iam_policy's
-        policy_data, or JSON text naming allUsers/allAuthenticatedUsers), or ""."""
+        policy_data, or JSON text naming allUsers/allAuthenticatedUsers), or "", and where
+        the values written into its text came from ("" when none were)."""
         inst, policy = inst.origin(policy)
         doc = _GCS_POLICY_REF.search(str(policy))
         if doc:
-            return self.gcs_documents.get(f"{inst.prefix}{doc.group(1)}", "")
-        text = inst.read_file(policy) or str(policy or "")
+            return self.gcs_documents.get(f"{inst.prefix}{doc.group(1)}", ""), ""
+        text, used = _policy_text(inst, policy)
         found = sorted(
             {m for a, b in _QUOTED.findall(text) if (m := a or b).lower() in _PUBLIC_MEMBERS}
         )
-        return f"a role to {', '.join(found)}" if found else ""
+        return (f"a role to {', '.join(found)}", "; ".join(used)) if found else ("", "")
 
     def key(self, inst: Instance, kind: str, value: Any, res: Block) -> str:
         """What ``value`` (an attribute of ``res``) names, the same whether by reference or by
@@ -280,11 +281,11 @@ class _Tree:
                 key = self.key(inst, "gcs", res.get("bucket"), res)
                 grant("gcs-iam", key, res.line_of("member", "members"), why, "Google Cloud Storage")
         elif kind == "google_storage_bucket_iam_policy":
-            found = self.gcs_bindings(inst, res.get("policy_data"))
+            found, via = self.gcs_bindings(inst, res.get("policy_data"))
             if found:
                 why = (
                     f"its IAM policy grants {found}: anyone on the Internet gets what the "
-                    "role allows"
+                    "role allows" + (f" ({via})" if via else "")
                 )
                 key = self.key(inst, "gcs", res.get("bucket"), res)
                 grant("gcs-iam", key, res.line_of("policy_data"), why, "Google Cloud Storage")
