@@ -832,6 +832,18 @@ data "google_iam_policy" "cases" {
             [(3, "high")],
             id="jsonencode",
         ),
+        # A member held in a variable inside jsonencode was read as the text "var.member".
+        pytest.param(
+            'variable "member" {\n  default = "allUsers"\n}\n'
+            + GCS_POLICY
+            % (
+                'jsonencode({ bindings = [{ role = "roles/storage.objectViewer", '
+                "members = [var.member] }] })",
+                '"group:data@example.net"',
+            ),
+            [(6, "high")],
+            id="jsonencode-a-variable",
+        ),
         pytest.param(
             GCS_POLICY % ("data.google_iam_policy.cases.policy_data", '"group:data@example.net"'),
             [],
@@ -851,6 +863,9 @@ def test_a_gcs_iam_policy_granting_everyone_is_found(
     files.add("main.tf", text)
     assert files.lines() == expected
     assert all("Users: anyone on the Internet" in f.why for f in files.lint())
+    assert all(
+        ("var.member from its default" in f.why) == ("var.member" in text) for f in files.lint()
+    )
 
 
 @pytest.mark.parametrize(
@@ -1176,3 +1191,111 @@ def test_an_object_with_a_public_acl_is_found(
     files.add("main.tf", text)
     assert files.lines() == expected
     assert all("anyone reads the object" in f.why for f in files.lint())
+
+
+@pytest.mark.parametrize(
+    ("setting", "principal", "condition", "found"),
+    [
+        pytest.param(
+            'variable "who" {\n  default = "*"\n}\n',
+            "{ AWS = var.who }",
+            "",
+            "var.who from its default",
+            id="a-variable-s-default",
+        ),
+        pytest.param(
+            'locals {\n  who = ["*"]\n}\n',
+            "{ AWS = local.who }",
+            "",
+            "local.who from locals",
+            id="a-local-list",
+        ),
+        pytest.param(
+            'variable "who" {\n  default = "*"\n}\n',
+            '"${var.who}"',
+            "",
+            "var.who from its default",
+            id="an-interpolation",
+        ),
+        pytest.param(
+            f'variable "who" {{\n  default = "{ACCOUNT_ARN}"\n}}\n',
+            "{ AWS = var.who }",
+            "",
+            None,
+            id="an-account",
+        ),
+        pytest.param(
+            'variable "office" {\n  default = "203.0.113.0/24"\n}\n',
+            '"*"',
+            '\n      Condition = { IpAddress = { "aws:SourceIp" = var.office } }',
+            None,
+            id="a-condition-on-a-fixed-source",
+        ),
+        pytest.param(
+            'variable "office" {\n  default = "0.0.0.0/0"\n}\n',
+            '"*"',
+            '\n      Condition = { IpAddress = { "aws:SourceIp" = var.office } }',
+            "",
+            id="a-condition-on-the-internet",
+        ),
+    ],
+)
+def test_a_reference_inside_jsonencode_is_judged_on_its_value(
+    files: Files, setting: str, principal: str, condition: str, found: str | None
+) -> None:
+    # A var./local. inside jsonencode({…}) was never evaluated: a Principal held in a variable
+    # whose default is "*" was one low-confidence "not written out" finding, and a Condition on
+    # a fixed source held in one was never seen to restrict the policy.
+    files.add("main.tf", BUCKET + setting + _policy(principal, condition) + OFF)
+    got = files.lint()
+    if found is None:
+        assert got == []
+        return
+    (f,) = got
+    assert (f.severity.label, f.confidence) == ("high", Confidence.HIGH)
+    assert f.why.startswith("its policy allows Principal '*'")
+    assert found in f.why
+
+
+def test_a_principal_set_in_tfvars_inside_jsonencode_is_named_with_its_file(
+    files: Files,
+) -> None:
+    files.add("main.tf", BUCKET + 'variable "who" {}\n' + _policy("{ AWS = var.who }") + OFF)
+    files.add("terraform.tfvars", 'who = "arn:aws:iam::123456789012:root"\n')
+    files.add("prod.auto.tfvars", 'who = "*"\n')
+    (f,) = files.lint()
+    assert (f.severity.label, f.confidence) == ("high", Confidence.HIGH)
+    assert "(var.who from prod.auto.tfvars)" in f.why
+
+
+UNKNOWN_BUCKET_POLICY = 'variable "name" {}\n' + POLICY_HCL.replace(
+    "bucket = aws_s3_bucket.cases.id", "bucket = var.name"
+)
+
+
+@pytest.mark.parametrize(
+    ("resource", "block", "expected"),
+    [
+        pytest.param("${aws_s3_bucket.cases.arn}/*", ON, [], id="a-reference-blocked"),
+        pytest.param("arn:aws:s3:::cases-export/*", ON, [], id="an-arn-blocked"),
+        pytest.param(
+            "${aws_s3_bucket.cases.arn}/*", OFF, [("high", Confidence.HIGH)], id="unblocked"
+        ),
+        pytest.param(
+            'arn:aws:s3:::cases-export/*", "arn:aws:s3:::other/*',
+            ON,
+            [("medium", Confidence.LOW)],
+            id="two-buckets-stay-unknown",
+        ),
+    ],
+)
+def test_a_policy_of_a_bucket_not_known_here_is_the_bucket_its_resource_names(
+    files: Files, resource: str, block: str, expected: list[tuple[str, Confidence]]
+) -> None:
+    # bucket = var.name (set nowhere) left the policy's bucket unknown, though its Resource
+    # names aws_s3_bucket.cases (AWS refuses a policy on another bucket): the access block of
+    # aws_s3_bucket.cases did not count, and a public policy was a low-confidence guess.
+    policy = UNKNOWN_BUCKET_POLICY.replace('"${aws_s3_bucket.cases.arn}/*"', f'["{resource}"]')
+    text = policy % ('"*"', "")
+    files.add("main.tf", BUCKET + text + block)
+    assert [(f.severity.label, f.confidence) for f in files.lint()] == expected

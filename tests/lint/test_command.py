@@ -112,6 +112,7 @@ def test_a_secured_tree_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
         pytest.param([], id="no-path"),
         pytest.param([".", "--fail-on", "critical"], id="bad-fail-on"),
         pytest.param([".", "--format", "html"], id="bad-format"),
+        pytest.param([".", "--var-file", "/no/such.tfvars"], id="missing-var-file"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
@@ -180,3 +181,89 @@ def test_a_file_named_twice_is_read_once(capsys: pytest.CaptureFixture[str]) -> 
     case = EXPOSED / "redis"
     _, out, _ = _run([str(case), str(case / "redis.conf"), "--format", "json"], capsys)
     assert len(json.loads(out)["findings"]) == 1
+
+
+def test_sarif_locates_a_module_file_outside_the_root_by_an_absolute_uri(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A module read from outside the linted root was given as "../../modules/site/main.tf"
+    # under %SRCROOT%: a reference that climbs out of its base, which code scanning drops.
+    (tmp_path / "envs" / "prod").mkdir(parents=True)
+    (tmp_path / "modules" / "site").mkdir(parents=True)
+    (tmp_path / "envs" / "prod" / "main.tf").write_text(
+        'module "site" {\n  source = "../../modules/site"\n}\n', encoding="utf-8"
+    )
+    (tmp_path / "envs" / "prod" / "redis.conf").write_text("bind 0.0.0.0\n", encoding="utf-8")
+    site = tmp_path / "modules" / "site" / "main.tf"
+    site.write_text(
+        'resource "aws_s3_bucket_acl" "a" {\n  bucket = "b"\n  acl = "public-read"\n}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path / "envs" / "prod")
+    _, out, _ = _run([".", "--format", "sarif"], capsys)
+    log = json.loads(out)
+    _validate(log)
+    where = [
+        (r["locations"][0]["physicalLocation"]["artifactLocation"], r["ruleId"])
+        for r in log["runs"][0]["results"]
+    ]
+    assert [w for w, rule in where if rule == "LH121"] == [{"uri": site.resolve().as_uri()}]
+    assert {"uri": "redis.conf", "uriBaseId": "%SRCROOT%"} in [w for w, _ in where]
+
+
+VAR_ACL_TREE = """variable "acl" {
+  default = "private"
+}
+resource "aws_s3_bucket" "cases" {
+  bucket = "cases-export"
+}
+resource "aws_s3_bucket_acl" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  acl    = var.acl
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("var_files", "public"),
+    [
+        pytest.param([], False, id="none"),
+        pytest.param(["prod.tfvars"], True, id="over-the-auto-tfvars"),
+        pytest.param(["prod.tfvars", "dev.tfvars"], False, id="the-last-one-wins"),
+        pytest.param(["dev.tfvars", "prod.tfvars"], True, id="in-the-order-given"),
+    ],
+)
+def test_a_var_file_sets_terraform_variables_over_the_automatic_tfvars(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    var_files: list[str],
+    public: bool,
+) -> None:
+    # Values given to terraform by -var-file could not be given to lint: a bucket made public
+    # by prod.tfvars was judged on the default and the automatic tfvars alone.
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "infra" / "z.auto.tfvars").write_text('acl = "private"\n', encoding="utf-8")
+    (tmp_path / "prod.tfvars").write_text('acl = "public-read"\n', encoding="utf-8")
+    (tmp_path / "dev.tfvars.json").write_text('{"acl": "private"}', encoding="utf-8")
+    (tmp_path / "dev.tfvars").write_text('acl = "private"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = [a for f in var_files for a in ("--var-file", f)]
+    code, out, _ = _run(["infra", "--format", "json", *args], capsys)
+    found = [(f["path"], f["line"], f["rule"]) for f in json.loads(out)["findings"]]
+    assert found == ([("infra/main.tf", 9, "LH121")] if public else [])
+    assert code == (1 if public else 0)
+
+
+def test_a_var_file_that_does_not_parse_is_one_finding_and_lint_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "terraform.tfvars").write_text('acl = "public-read"\n', encoding="utf-8")
+    (tmp_path / "broken.tfvars").write_text("acl = = \n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run([".", "--format", "json", "--var-file", "broken.tfvars"], capsys)
+    found = [(f["path"], f["rule"]) for f in json.loads(out)["findings"]]
+    assert found == [("broken.tfvars", "LH100"), ("main.tf", "LH121")]
+    assert code == 1 and err == ""

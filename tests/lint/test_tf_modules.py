@@ -505,3 +505,24 @@ def test_a_registry_module_not_downloaded_is_still_named(
     (f,) = files.lint()
     assert (f.path, f.line, f.confidence) == ("main.tf", 6, Confidence.LOW)
     assert "module.site (source 'terraform-aws-modules/s3-bucket/aws'" in f.why
+
+
+def test_a_principal_the_caller_gives_a_module_inside_jsonencode_is_found(files: Files) -> None:
+    # Principal = { AWS = var.who } inside the module's jsonencode was "not written out here",
+    # though the caller's argument says "*".
+    files.add("main.tf", 'module "site" {\n  source = "./modules/site"\n  who = "*"\n}\n')
+    files.add(
+        "modules/site/main.tf",
+        'variable "who" {}\nresource "aws_s3_bucket" "this" {\n  bucket = "site"\n}\n'
+        'resource "aws_s3_bucket_policy" "this" {\n  bucket = aws_s3_bucket.this.id\n'
+        '  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = var.who },'
+        ' Action = "s3:GetObject", Resource = "${aws_s3_bucket.this.arn}/*" }] })\n}\n',
+    )
+    (f,) = files.lint()
+    assert (f.path, f.line, f.subject) == (
+        "modules/site/main.tf",
+        7,
+        "module.site.aws_s3_bucket_policy.this",
+    )
+    assert f.confidence is Confidence.HIGH
+    assert "(var.who from the argument of module.site)" in f.why

@@ -6,17 +6,21 @@ exposure (store, why, fix, severity, file and line), one per file that does not 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from .model import RULES, Confidence, Finding, LintResult, Rule, Severity, Skipped
 
 
-def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
-    """Lint every configuration file under ``paths`` (paths reported relative to ``root``)."""
+def lint_paths(
+    paths: list[Path], root: Path | None = None, var_files: Sequence[Path] = ()
+) -> LintResult:
+    """Lint every configuration file under ``paths`` (paths reported relative to ``root``),
+    Terraform variables also set by ``var_files`` (as ``terraform -var-file``)."""
     # Imported here: the CLI loads this package for every command, the linters only for lint.
     from .run import lint_paths as run
 
-    return run(paths, root)
+    return run(paths, root, var_files)
 
 
 __all__ = [

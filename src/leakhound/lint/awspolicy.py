@@ -45,6 +45,8 @@ _BARE = re.compile(r"""[^,}\]\n]*""")
 _KEY = re.compile(r"""["']?([\w:-]+)["']?\s*[=:]\s*""")
 # A string that is one interpolation and nothing else.
 _WHOLE_INTERPOLATION = re.compile(r"""["']\$\{([^"'{}]*)\}["']""")
+# The Resource key of a statement (not NotResource), as HCL (jsonencode) or JSON.
+_RESOURCE = re.compile(r"""(?<![\w])["']?Resource["']?\s*[=:]\s*""", re.I)
 _STATEMENT = re.compile(r"""["']?Statement["']?\s*[=:]\s*""", re.I)
 
 
@@ -127,6 +129,11 @@ def _statements(text: str) -> list[str]:
             if depth <= 0 and (base == 1 or c == "}"):
                 break
     return out or [text]
+
+
+def resources(text: str) -> list[str]:
+    """The text of each statement's Resource (a string or a list, as written)."""
+    return [_value(st, m.end()) for st in _statements(text) if (m := _RESOURCE.search(st))]
 
 
 def restricts(operator: str, key: str, values: Iterable[Any] = ()) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .awspolicy import doubtful_policy, public_policy, restricts
+from .awspolicy import doubtful_policy, public_policy, resources, restricts
 from .model import BUCKET_PUBLIC, Confidence, Finding, Severity
 from .network import Unresolved
 from .terraform import Block, _as_block, _items, _lower, not_created
@@ -66,6 +66,8 @@ _QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
 _GCS_POLICY_REF = re.compile(r"data\.google_iam_policy\.([\w-]+)\.policy_data")
 _BARE_REF = re.compile(r"^\$\{\s*((?:var|local)\.[\w-]+)\s*\}$")
+# A bucket's ARN in a policy's Resource (arn:aws:s3:::cases-export/*): the bucket's name.
+_S3_ARN = re.compile(r"arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]*)")
 _BARE_NAME = re.compile(r"(?:var|local)\.[\w-]+")
 _EACH = re.compile(r"^\$\{\s*each\.(?:key|value)\b")
 # What a resource's reference to a bucket or account looks like, by kind.
@@ -126,8 +128,9 @@ class _Tree:
 
     def public(self, inst: Instance, policy: Any) -> tuple[bool, str]:
         """Whether a policy (its text, an aws_iam_policy_document's .json, or the file a
-        ``file``/``templatefile`` reads) is public, and, when it is not known to be, what
-        could not be read that may make it so ("" when nothing)."""
+        ``file``/``templatefile`` reads) is public, and why: where the values it was judged
+        with came from when it is (var.who from prod.auto.tfvars), what could not be read that
+        may make it so when it is not known to be ("" when nothing)."""
         inst, policy = inst.origin(policy)
         bare = _BARE_REF.match(str(policy).strip())
         if isinstance(policy, Unresolved) or bare:
@@ -136,25 +139,42 @@ class _Tree:
         doc = _DOCUMENT_REF.search(str(policy))
         if doc:
             name = f"{inst.prefix}{doc.group(1)}"
-            return name in self.public_documents, self.doubtful_documents.get(name, "")
-        read = inst.read_file(policy)
-        text = str(policy or "") if read is None else read
+            if name in self.public_documents:
+                return True, ""
+            return False, self.doubtful_documents.get(name, "")
+        text, used = _policy_text(inst, policy)
         if public_policy(text):
-            return True, ""
+            return True, "; ".join(used)
         return False, doubtful_policy(text)
 
-    def gcs_bindings(self, inst: Instance, policy: Any) -> str:
+    def policy_bucket(self, inst: Instance, policy: Any) -> str | None:
+        """The one bucket a policy's statements name as their Resource (an aws_s3_bucket's
+        reference, or its ARN written out), or None when they name none or several: AWS
+        refuses a bucket policy whose Resource is another bucket, so the policy of a bucket
+        not known here (bucket = var.name) is that one's."""
+        inst, policy = inst.origin(policy)
+        if isinstance(policy, Unresolved) or _BARE_REF.match(str(policy).strip()):
+            return None
+        keys = set()
+        for resource in resources(_policy_text(inst, policy)[0]):
+            keys |= {f"s3:ref:{inst.prefix}{m}" for m in _REFS["s3"].findall(resource)}
+            for name in _S3_ARN.findall(resource):
+                keys.add(self.aliases.get(_name_key("s3", name), _name_key("s3", name)))
+        return keys.pop() if len(keys) == 1 else None
+
+    def gcs_bindings(self, inst: Instance, policy: Any) -> tuple[str, str]:
         """The public bindings of a bucket's whole IAM policy (a data.google_iam_policy's
-        policy_data, or JSON text naming allUsers/allAuthenticatedUsers), or ""."""
+        policy_data, or JSON text naming allUsers/allAuthenticatedUsers), or "", and where
+        the values written into its text came from ("" when none were)."""
         inst, policy = inst.origin(policy)
         doc = _GCS_POLICY_REF.search(str(policy))
         if doc:
-            return self.gcs_documents.get(f"{inst.prefix}{doc.group(1)}", "")
-        text = inst.read_file(policy) or str(policy or "")
+            return self.gcs_documents.get(f"{inst.prefix}{doc.group(1)}", ""), ""
+        text, used = _policy_text(inst, policy)
         found = sorted(
             {m for a, b in _QUOTED.findall(text) if (m := a or b).lower() in _PUBLIC_MEMBERS}
         )
-        return f"a role to {', '.join(found)}" if found else ""
+        return (f"a role to {', '.join(found)}", "; ".join(used)) if found else ("", "")
 
     def key(self, inst: Instance, kind: str, value: Any, res: Block) -> str:
         """What ``value`` (an attribute of ``res``) names, the same whether by reference or by
@@ -188,12 +208,12 @@ class _Tree:
                 self.grants.append(_Grant(what, key, path, line, subject, why, store, doubt))
 
         def policy(key: str) -> None:
-            public, doubt = self.public(inst, res.get("policy"))
+            public, why = self.public(inst, res.get("policy"))
             line = res.line_of("policy")
             if public:
-                grant("s3-policy", key, line, _POLICY_WHY, "S3")
-            elif doubt:
-                grant("s3-policy", key, line, f"{doubt}: {_POLICY_DOUBT}", "S3", doubt=True)
+                grant("s3-policy", key, line, _POLICY_WHY + (f" ({why})" if why else ""), "S3")
+            elif why:
+                grant("s3-policy", key, line, f"{why}: {_POLICY_DOUBT}", "S3", doubt=True)
 
         if kind in ("aws_s3_bucket_acl", "aws_s3_bucket", *_S3_OBJECTS):
             own = f"s3:ref:{inst.prefix}{name}"
@@ -207,7 +227,10 @@ class _Tree:
             if kind == "aws_s3_bucket":
                 policy(own)
         elif kind == "aws_s3_bucket_policy":
-            policy(self.key(inst, "s3", res.get("bucket"), res))
+            key = self.key(inst, "s3", res.get("bucket"), res)
+            if _unknown(key) is not None:
+                key = self.policy_bucket(inst, res.get("policy")) or key
+            policy(key)
         elif kind in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
             settings = {k: r(res.get(k)) is True for k in _BLOCK_KEYS}
             if kind == "aws_s3_account_public_access_block":
@@ -258,11 +281,11 @@ class _Tree:
                 key = self.key(inst, "gcs", res.get("bucket"), res)
                 grant("gcs-iam", key, res.line_of("member", "members"), why, "Google Cloud Storage")
         elif kind == "google_storage_bucket_iam_policy":
-            found = self.gcs_bindings(inst, res.get("policy_data"))
+            found, via = self.gcs_bindings(inst, res.get("policy_data"))
             if found:
                 why = (
                     f"its IAM policy grants {found}: anyone on the Internet gets what the "
-                    "role allows"
+                    "role allows" + (f" ({via})" if via else "")
                 )
                 key = self.key(inst, "gcs", res.get("bucket"), res)
                 grant("gcs-iam", key, res.line_of("policy_data"), why, "Google Cloud Storage")
@@ -380,6 +403,14 @@ class _Tree:
         if self.s3_account is None:
             return own
         return {k: v or bool((own or {}).get(k)) for k, v in self.s3_account.items()}
+
+
+def _policy_text(inst: Instance, policy: Any) -> tuple[str, list[str]]:
+    """A policy's text, written inline or in the file a ``file``/``templatefile`` reads, and
+    where the values written into it came from: references inside jsonencode({…}) are
+    Terraform's to evaluate, so Principal = var.who is judged on what var.who holds."""
+    read = inst.read_file(policy)
+    return (read, []) if read is not None else inst.scope.written_out(str(policy or ""))
 
 
 def _name_key(kind: str, name: Any) -> str:

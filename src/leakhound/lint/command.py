@@ -36,6 +36,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="exit 1 when a finding is at least this severe (default low: any finding)",
     )
     p.add_argument(
+        "--var-file",
+        dest="var_files",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help=(
+            "Terraform variables for the folders linted, over their terraform.tfvars and "
+            "*.auto.tfvars, as terraform -var-file (repeatable: a later one wins)"
+        ),
+    )
+    p.add_argument(
         "--output", "-o", type=Path, metavar="FILE", help="write the report here instead of stdout"
     )
     return p
@@ -50,7 +62,10 @@ def run(args: argparse.Namespace) -> int:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    result = lint_paths(list(args.paths))
+    missing = [str(p) for p in args.var_files if not p.is_file()]
+    if missing:
+        raise UsageError(f"no such --var-file: {', '.join(missing)}")
+    result = lint_paths(list(args.paths), var_files=args.var_files)
     if args.format == "terminal":
         from rich.console import Console
 

@@ -4,6 +4,7 @@ neutralised before it reaches a terminal."""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -105,9 +106,15 @@ def render_terminal(result: LintResult, console: Console) -> None:
     console.print(Text(summary), highlight=False)
 
 
-def _uri(path: str) -> tuple[str, bool]:
-    """(uri, relative?) for a reported path."""
+def _uri(path: str, base: Path) -> tuple[str, bool]:
+    """(uri, relative?) for a reported path: relative to ``base`` (%SRCROOT%) when under it, an
+    absolute ``file://`` URI otherwise: a module's file read from beside the linted folder,
+    shown as ``../modules/…``, is not a file of %SRCROOT%, and a relative reference climbing
+    out of its base is dropped or misplaced by code-scanning tools."""
     p = Path(path)
+    if not p.is_absolute() and ".." in p.parts:
+        p = Path(os.path.normpath(base / p))
+        p = p.relative_to(base) if p.is_relative_to(base) else p
     if p.is_absolute():
         return p.as_uri(), False
     return quote(p.as_posix(), safe="/"), True
@@ -148,8 +155,9 @@ def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, An
         for r in RULES
     ]
     results = []
+    base = (root or Path.cwd()).resolve()
     for f, fingerprint in zip(result.findings, _fingerprints(result.findings), strict=True):
-        uri, relative = _uri(f.path)
+        uri, relative = _uri(f.path, base)
         location: dict[str, Any] = {"uri": uri}
         if relative:
             location["uriBaseId"] = "%SRCROOT%"
@@ -175,7 +183,6 @@ def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, An
                 },
             }
         )
-    base = (root or Path.cwd()).resolve().as_uri().rstrip("/") + "/"
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -189,7 +196,7 @@ def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, An
                         "rules": rules,
                     }
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": base}},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": base.as_uri().rstrip("/") + "/"}},
                 "automationDetails": {"id": "leakhound-lint/"},
                 "invocations": [{"executionSuccessful": True}],
                 "results": results,

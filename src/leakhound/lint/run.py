@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,9 +149,13 @@ def _walk(paths: Iterable[Path]) -> Iterable[tuple[Path, bool]]:
                 yield path, named
 
 
-def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
+def lint_paths(
+    paths: list[Path], root: Path | None = None, var_files: Sequence[Path] = ()
+) -> LintResult:
     """Lint every configuration file under ``paths``; reported paths are relative to ``root``
-    (default: the current directory) when they are under it."""
+    (default: the current directory) when they are under it. ``var_files`` set Terraform
+    variables in every Terraform folder linted, over its own tfvars (``terraform -var-file``,
+    the last one winning)."""
     run = _Run(
         real_path(root or Path.cwd()), LintResult(), [], defaultdict(dict), defaultdict(dict), {}
     )
@@ -193,8 +197,10 @@ def lint_paths(paths: list[Path], root: Path | None = None) -> LintResult:
             run.result.skipped.append(
                 Skipped(run.show(path), "not a configuration leakhound lints")
             )
+    explicit = _var_files(run, var_files)
     for directory in run.tf:
         _tfvars_beside(run, directory)
+        run.tfvars[directory] = terraform.by_precedence(run.tfvars[directory], explicit)
     for directory, files in run.tf.items():
         run.result.findings.extend(
             terraform.lint_module(files, run.tfvars.get(directory, {}), run.display)
@@ -227,6 +233,22 @@ def _tfvars_beside(run: _Run, directory: Path) -> None:
             run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
         except ConfigSyntaxError as exc:
             run.result.skipped.append(Skipped(run.show(path), exc.reason))
+
+
+def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
+    """The files given by ``--var-file``, in their order; one that cannot be read is listed as
+    skipped, one that does not parse is a finding (LH100) with the reason, and lint goes on."""
+    out: dict[Path, terraform.Block] = {}
+    for path in paths:
+        try:
+            out[path] = terraform.load_tfvars(path.name, decode(path.read_bytes()))
+        except OSError as exc:
+            run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
+            continue
+        except ConfigSyntaxError as exc:
+            run.broken(path, exc)
+        run.result.files.append(run.show(path))  # read, or reported: counted as linted
+    return out
 
 
 def _lint_file(run: _Run, path: Path, kind: str | None, text: str) -> bool:

@@ -10,6 +10,7 @@ lowers a finding's confidence and is named in it, never passed silently.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,6 +189,11 @@ _RESOURCE_REF = re.compile(
     r"(?:\[[^\]]*\])?(?:\.[\w-]+(?:\[[^\]]*\])?)+$"
 )
 _INTERP = re.compile(r"\$\{([^{}]*)\}")
+# A var./local. reference inside an expression (a jsonencode'd policy): bare (Principal =
+# var.who) or a string's whole interpolation ("${var.bucket}"); not one whose attribute or item
+# is taken (var.x.y, var.x[0]), nor a name inside another (each.value.var).
+_NAME = r"((?:var|local)\.[A-Za-z_][\w-]*)(?![\w.\[-])"
+_INNER_REF = re.compile(rf"\$\{{\s*{_NAME}\s*\}}|(\$\{{\s*)?(?<![\w.]){_NAME}")
 _LITERAL = re.compile(r'"([^"$]*)"')
 
 
@@ -237,6 +243,36 @@ class Scope:
         except LookupError:
             return Unresolved(value.replace("${", "").replace("}", ""))
 
+    def provenance(self, ref: str) -> str:
+        """Where a known ``var.x``/``local.x`` got its value ("var.x from its default",
+        "var.x from prod.auto.tfvars", "local.y from locals")."""
+        origin = self.origin.get(ref, "locals")
+        return f"{ref} from {'its default' if origin == 'default' else origin}"
+
+    def written_out(self, text: str) -> tuple[str, list[str]]:
+        """An expression's text (a ``jsonencode({…})`` policy) with each var./local. reference
+        whose value is known written in its place (``Principal = var.who`` becomes
+        ``Principal = "*"``), as Terraform evaluates it, and where each came from; a reference
+        whose value is not known, or not plain data, stays as written."""
+        used: list[str] = []
+
+        def sub(m: re.Match[str]) -> str:
+            interpolated, inside, bare = m.groups()
+            ref = interpolated or bare
+            if inside or ref not in self.values:
+                return m.group(0)  # within a larger interpolation (${var.x == …}), or not known
+            got = self.resolve(f"${{{ref}}}")
+            literal: str | None = _literal(got)
+            if interpolated:  # "…${var.bucket}…": its text, within the string
+                plain = isinstance(got, str | int | float) and not isinstance(got, bool)
+                literal = str(got) if plain and '"' not in str(got) else None
+            if literal is None:
+                return m.group(0)
+            used.append(self.provenance(ref))
+            return literal
+
+        return _INNER_REF.sub(sub, text), list(dict.fromkeys(used))
+
     def _opaque(self, expr: str) -> Any:
         """A function call or other expression: its string literals if one of them is the
         Internet (``concat(var.a, ["0.0.0.0/0"])`` admits 0.0.0.0/0 whatever var.a holds)."""
@@ -244,8 +280,39 @@ class Scope:
         return [*world, Unresolved(expr)] if world else Unresolved(expr)
 
 
+def _literal(value: Any) -> str | None:
+    """A resolved value as a literal (JSON, which HCL reads too), or None when some of it is
+    not known (Unresolved) or not plain data."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return json.dumps(value)
+    if isinstance(value, list | dict):
+        pairs = value.items() if isinstance(value, dict) else enumerate(value)
+        items = {k: _literal(v) for k, v in pairs}
+        if any(v is None for v in items.values()):
+            return None
+        if isinstance(value, list):
+            return "[" + ", ".join(str(v) for v in items.values()) + "]"
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {v}" for k, v in items.items()) + "}"
+    return None
+
+
+def by_precedence(
+    tfvars: dict[Path, Block], explicit: dict[Path, Block] | None = None
+) -> dict[Path, Block]:
+    """A folder's tfvars in the order Terraform applies them, each overriding those before:
+    terraform.tfvars, terraform.tfvars.json, the *.auto.tfvars(.json) in name order, then the
+    ``-var-file`` ones (``explicit``) in the order given."""
+    explicit = explicit or {}
+    auto = [p for p in tfvars if p not in explicit]
+    order = sorted(auto, key=lambda p: (not p.name.startswith("terraform.tfvars"), p.name))
+    return {**{p: tfvars[p] for p in order}, **explicit}
+
+
 def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
-    """Variable defaults, locals and tfvars of one module directory."""
+    """Variable defaults, locals and tfvars of one module directory (the tfvars in the order
+    they apply, as ``by_precedence`` gives them: a later one wins)."""
     scope = Scope()
     for root in files.values():
         for b in root.blocks:
@@ -255,11 +322,8 @@ def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
             elif b.type == "locals":
                 for name, (val, _) in b.attrs.items():
                     scope.values[f"local.{name}"] = val
-    order = sorted(tfvars, key=lambda p: (not p.name.startswith("terraform.tfvars"), p.name))
-    for path in order:
-        # terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in name order:
-        # later ones win, as in Terraform itself.
-        for name, (val, _) in tfvars[path].attrs.items():
+    for path, values in tfvars.items():
+        for name, (val, _) in values.attrs.items():
             scope.values[f"var.{name}"] = val
             scope.origin[f"var.{name}"] = path.name
     return scope
@@ -313,11 +377,11 @@ class _Module:
         verdict = judge(sources, ports, protocol)
         if verdict is None:
             return
-        notes = []
-        for ref in dict.fromkeys(re.findall(r"\b(?:var|local)\.[\w-]+", str(raw))):
-            if ref in self.scope.values:
-                origin = self.scope.origin.get(ref, "locals")
-                notes.append(f"{ref} from {'its default' if origin == 'default' else origin}")
+        notes = [
+            self.scope.provenance(ref)
+            for ref in dict.fromkeys(re.findall(r"\b(?:var|local)\.[\w-]+", str(raw)))
+            if ref in self.scope.values
+        ]
         why = verdict.why + (f" ({'; '.join(notes)})" if notes else "")
         self.findings.append(
             Finding(
