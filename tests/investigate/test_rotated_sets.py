@@ -82,3 +82,22 @@ def test_files_of_other_logs_are_not_one_stream(tmp_path: Path, run: Run) -> Non
 def test_rotated_sets_group_a_set_oldest_first_in_the_order_sets_appear() -> None:
     got = rotated_sets(["b.log", "a.log", "a.log.2.gz", "-", "b.log.1", "a.log.1"])
     assert got == [["b.log.1", "b.log"], ["a.log.2.gz", "a.log.1", "a.log"], ["-"]]
+
+
+def test_a_statement_cut_by_the_rotation_is_shown_where_it_began(tmp_path: Path, run: Run) -> None:
+    # logrotate's copytruncate may cut a multi-line statement: it is one, read on into the
+    # newer file, and its example line is the older file's own line number
+    (tmp_path / "mysql.log.1").write_bytes(
+        b"2019-12-05T10:00:00.100000Z\t   12 Connect\troot@203.0.113.66 on support using TCP/IP\n"
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT *\n"
+    )
+    (tmp_path / "mysql.log").write_bytes(
+        b"  FROM cases\n LIMIT 5000\n2019-12-05T10:00:02.000000Z\t   12 Quit\t\n"
+    )
+    inv = run(tmp_path / "mysql.log.1", tmp_path / "mysql.log")
+    read = next(a for a in by_address(inv)["203.0.113.66"].actions if a.action == "read")
+    assert [(Path(e.file).name, e.line) for e in read.examples] == [("mysql.log.1", 2)]
+    assert [f.skipped for f in inv.files] == [0, 0]
+    # its first lines say no format: it is read as the file before it in its set, and says so
+    assert inv.problems == ()
+    assert any("as the file before it in its rotated set" in n for n in inv.files[1].notes)

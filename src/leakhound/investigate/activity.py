@@ -142,22 +142,22 @@ class Activity:
 
     def skip(self, lineno: int, line: bytes | str, reason: str) -> None:
         """Count a line that could not be read, keeping the first few as examples."""
-        f = self.file
+        f = self.holding(lineno)
         f.skipped += 1
         if len(f.skipped_examples) < 5:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-            f.skipped_examples.append((self.where(lineno)[1], reason, text[:200]))
+            f.skipped_examples.append((lineno - f.base, reason, text[:200]))
 
-    def where(self, lineno: int) -> tuple[str, int]:
-        """The file and its own line number of a parser's ``lineno``: in a rotated set read as
-        one stream, an entry that began before the rotation is in the file before."""
+    def holding(self, lineno: int) -> FileState:
+        """The file a parser's ``lineno`` is in: in a rotated set read as one stream, an entry
+        that began before the rotation and is read after it is in the file before."""
         f = self.file
         if lineno > f.base or not f.base:
-            return f.path, lineno - f.base
+            return f
         for before in reversed(self.files):
             if lineno > before.base:
-                return before.path, lineno - before.base
-        return f.path, lineno
+                return before
+        return f
 
     def add(
         self,
@@ -238,7 +238,8 @@ class Activity:
         keep = EXAMPLES if action >= BULK_READ else 1  # a probe, a listing, a read: one line
         if len(ex) < keep:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-            ex.append((*self.where(lineno), text[:EXAMPLE_CHARS]))
+            held = self.holding(lineno)
+            ex.append((held.path, lineno - held.base, text[:EXAMPLE_CHARS]))
         if target is None:
             return
         counts = s.targets.get(target)

@@ -12,12 +12,13 @@ from .reader import InputProblem, LogStream, ReadStats, display
 
 class RotatedSet:
     """The stream a parser reads for a set: the first file already open, the rest opened in
-    turn; each file begins its own count in ``activity`` as its first line comes by."""
+    turn (each with the notes of how its format was chosen); each file begins its own count
+    in ``activity`` as its first line comes by."""
 
     def __init__(
         self,
         first: LogStream,
-        rest: list[str],
+        rest: list[tuple[str, list[str]]],
         fmt: str,
         activity: Activity,
         problems: list[str],
@@ -44,12 +45,13 @@ class RotatedSet:
         if self._first is not None:
             first, self._first = self._first, None
             yield self._next, first
-        for path in self._rest:
+        for path, notes in self._rest:
             try:
                 stream = LogStream(path)  # its format was recognised on a first opening
             except InputProblem as exc:
                 self._problems.append(str(exc))
                 continue
+            stream.stats.notes[:0] = notes  # how its format was chosen, if not from it
             yield self._begin(path), stream
 
     def batches(self) -> Iterator[list[bytes]]:

@@ -97,31 +97,48 @@ def investigate(
 
 def _runs(
     group: list[str], options: Options, problems: list[str], passed: list[str]
-) -> list[tuple[str, LogStream, list[str]]]:
+) -> list[tuple[str, LogStream, list[tuple[str, list[str]]]]]:
     """The files of one rotated set that can be read, as runs of one format: (format, the
-    first file open, the paths of the others, to be read after it as one stream)."""
-    runs: list[tuple[str, LogStream, list[str]]] = []
+    first file open, the others to be read after it as one stream, each with its notes).
+
+    A file whose first lines say no format (a rotation that cut a multi-line entry, a
+    server's startup notices) is read as the file before it in its set, and says so."""
+    runs: list[tuple[str, LogStream, list[tuple[str, list[str]]]]] = []
     for path in group:
         try:
             stream = LogStream(path)
         except InputProblem as exc:
             problems.append(str(exc))
             continue
-        fmt = _format(stream, options, problems, passed)
+        before = runs[-1][0] if runs and runs[-1][0] not in WHOLE_FILE else None
+        fmt = _format(stream, options, problems, passed, before)
+        notes = []
+        if fmt == "":
+            fmt = before
+            notes.append(
+                f"format not recognised from its first lines: read as {before}, as the file "
+                "before it in its rotated set"
+            )
         if fmt is None:
             stream.close()
-        elif runs and runs[-1][0] == fmt and fmt not in WHOLE_FILE:
+        elif fmt == before:
             stream.close()  # opened again in its turn: a set of 365 files holds one open
-            runs[-1][2].append(path)
+            runs[-1][2].append((path, notes))
         else:
             runs.append((fmt, stream, []))
     return runs
 
 
 def _format(
-    stream: LogStream, options: Options, problems: list[str], passed: list[str]
+    stream: LogStream,
+    options: Options,
+    problems: list[str],
+    passed: list[str],
+    before: str | None,
 ) -> str | None:
-    """The format a file is read as, or None with a line in ``problems`` or ``passed``."""
+    """The format a file is read as; "" when its first lines say none but the file before it
+    in its set was read (as ``before``); None when it is not read (why in ``problems`` or
+    ``passed``)."""
     path = stream.path
     head = stream.head
     kind = error_log.recognise(head)
@@ -134,6 +151,8 @@ def _format(
         return options.format
     found = sniff(head)
     if found is None:
+        if before and head.strip():
+            return ""
         why = "format not recognised from its first lines (give --format)"
         if stream.stats.stopped and not head.strip():
             why = f"nothing read: {stream.stats.stopped}"  # no --format helps
