@@ -451,3 +451,41 @@ def test_a_redis_replica_or_monitor_read_in_bulk_whatever_it_sent_last(
         f"laddr=127.0.0.1:6379 fd=8 name= flags={flags} db=0 cmd={cmd} user=default\n"
     )
     assert by_address(run(path))["203.0.113.9"].action_names == (want,)
+
+
+# As redis-server 7.0.15 wrote them at loglevel verbose (redis-cli on loopback, the address
+# planted): a transaction is logged by its end alone, whatever it held.
+_REDIS_CLOSE = (
+    "30606:M 07 Dec 2026 04:20:32.433 - Client closed connection id=4 addr=203.0.113.9:49144 "
+    "laddr=127.0.0.1:16591 fd=7 name= age=0 idle=0 flags={flags} db=0 sub=0 psub=0 ssub=0 "
+    "multi={multi} qbuf=0 qbuf-free=20474 argv-mem=0 multi-mem={mem} rbs=16384 rbp=16384 obl=0 "
+    "oll=0 omem=0 tot-mem=37632 events=r cmd={cmd} user=default redir=-1 resp=2\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("flags", "multi", "mem", "cmd", "want"),
+    [
+        # MULTI, GET k, HGETALL h, EXEC (and MULTI, GET k, SET k w, EXEC: the same line)
+        pytest.param("N", -1, 0, "exec", "read", id="multi-reads-exec"),
+        # MULTI, GET k, then the client left: Redis drops what was queued, unrun
+        pytest.param("x", 1, 20, "get", "probe", id="left-inside-multi"),
+        pytest.param("x", 1, 20, "flushall", "probe", id="wipe-queued-never-run"),
+        # MULTI, GET k, DISCARD
+        pytest.param("N", -1, 0, "discard", "probe", id="discarded"),
+        pytest.param("N", -1, 0, "get", "read", id="plain-get"),
+    ],
+)
+def test_a_redis_transaction_is_classed_by_whether_it_ran(
+    tmp_path: Path, run: Run, flags: str, multi: int, mem: int, cmd: str, want: str
+) -> None:
+    path = tmp_path / "redis.log"
+    path.write_text(
+        "30606:M 07 Dec 2026 04:20:32.429 - Accepted 203.0.113.9:49144\n"
+        + _REDIS_CLOSE.format(flags=flags, multi=multi, mem=mem, cmd=cmd)
+    )
+    inv = run(path)
+    s = by_address(inv)["203.0.113.9"]
+    assert (s.requests, s.action_names) == (1, (want,))
+    said = any("transaction (cmd=exec)" in n for n in inv.files[0].notes)
+    assert said == (cmd == "exec" or multi >= 0)

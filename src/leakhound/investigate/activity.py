@@ -101,6 +101,9 @@ class FileState:
     offsets: set[str] = field(default_factory=set)
     backwards: int = 0  # lines more than SKEW seconds before the latest one seen
     notes: list[str] = field(default_factory=list)
+    # The lines of its rotated set read before it: a parser numbers the lines of one set on
+    # from file to file (it reads them as one stream); this file's own numbers start after.
+    base: int = 0
 
 
 SKEW = 300.0
@@ -131,19 +134,30 @@ class Activity:
         self.file: FileState = FileState("", "")
         self.files: list[FileState] = []
 
-    def begin(self, path: str, fmt: str) -> FileState:
-        """Start counting a new file."""
-        self.file = FileState(path, fmt)
+    def begin(self, path: str, fmt: str, base: int = 0) -> FileState:
+        """Start counting a new file; ``base``: the lines of its rotated set before it."""
+        self.file = FileState(path, fmt, base=base)
         self.files.append(self.file)
         return self.file
 
     def skip(self, lineno: int, line: bytes | str, reason: str) -> None:
         """Count a line that could not be read, keeping the first few as examples."""
-        f = self.file
+        f = self.holding(lineno)
         f.skipped += 1
         if len(f.skipped_examples) < 5:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-            f.skipped_examples.append((lineno, reason, text[:200]))
+            f.skipped_examples.append((lineno - f.base, reason, text[:200]))
+
+    def holding(self, lineno: int) -> FileState:
+        """The file a parser's ``lineno`` is in: in a rotated set read as one stream, an entry
+        that began before the rotation and is read after it is in the file before."""
+        f = self.file
+        if lineno > f.base or not f.base:
+            return f
+        for before in reversed(self.files):
+            if lineno > before.base:
+                return before
+        return f
 
     def add(
         self,
@@ -224,7 +238,8 @@ class Activity:
         keep = EXAMPLES if action >= BULK_READ else 1  # a probe, a listing, a read: one line
         if len(ex) < keep:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-            ex.append((f.path, lineno, text[:EXAMPLE_CHARS]))
+            held = self.holding(lineno)
+            ex.append((held.path, lineno - held.base, text[:EXAMPLE_CHARS]))
         if target is None:
             return
         counts = s.targets.get(target)

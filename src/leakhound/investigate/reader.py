@@ -158,6 +158,17 @@ def _rotation_key(path: str) -> tuple[str, int]:
     return (base, 0)
 
 
+def rotated_sets(paths: list[str]) -> list[list[str]]:
+    """``paths`` as the rotated sets they make, each oldest first, in the order the sets
+    first appear: ``access.log`` given before ``access.log.1`` is still read after it, and
+    the files of one set are read as one stream (a connection open across a rotation is
+    one). Stdin is a set of its own."""
+    sets: dict[str, list[str]] = {}
+    for p in paths:
+        sets.setdefault("\0-" if p == "-" else _rotation_key(p)[0], []).append(p)
+    return [sorted(group, key=_rotation_key) for group in sets.values()]
+
+
 def _open(path: str) -> BinaryIO:
     if path == "-":
         return sys.stdin.buffer

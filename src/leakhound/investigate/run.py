@@ -6,14 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
-from .activity import Activity
+from .activity import Activity, FileState
 from .build import build
 from .classify import Classifier, Rule
-from .formats import by_name, error_log, sniff
+from .formats import WHOLE_FILE, by_name, error_log, sniff
 from .formats.base import DEFAULT_BULK_BYTES, ParseOptions
 from .inventory import Inventory
 from .model import Investigation, Window
-from .reader import InputProblem, LogStream, display, expand
+from .reader import InputProblem, LogStream, ReadStats, display, expand, rotated_sets
+from .rotated import RotatedSet
 from .timeparse import iso, to_iso
 
 
@@ -72,40 +73,100 @@ def investigate(
     popts = ParseOptions(
         log_format=options.log_format, bulk_bytes=options.bulk_bytes, log_zone=options.log_zone
     )
-    for path in paths:
+    for group in rotated_sets(paths):
+        for fmt, first, rest in _runs(group, options, problems, passed):
+            if rest:
+                chain = RotatedSet(first, rest, fmt, activity, problems, on_file)
+                by_name(fmt).parse(chain, activity, popts)
+                # The parser's notes are of the set, wherever it put them; the lines it
+                # counted are of them all: each file's own are the chain's count.
+                notes = list(dict.fromkeys(n for f, _, _ in chain.files for n in f.notes))
+                for f, stats, lines in chain.files:
+                    f.notes[:] = notes
+                    f.lines = lines
+                    _finish(f, stats, fmt, options)
+                continue
+            with first:
+                if on_file:
+                    on_file(display(first.path), fmt)
+                f = activity.begin(display(first.path), fmt)
+                by_name(fmt).parse(first, activity, popts)
+                _finish(f, first.stats, fmt, options)
+    return build(activity, win, options.inventory, since, classifier.dated, problems, passed)
+
+
+def _runs(
+    group: list[str], options: Options, problems: list[str], passed: list[str]
+) -> list[tuple[str, LogStream, list[tuple[str, list[str]]]]]:
+    """The files of one rotated set that can be read, as runs of one format: (format, the
+    first file open, the others to be read after it as one stream, each with its notes).
+
+    A file whose first lines say no format (a rotation that cut a multi-line entry, a
+    server's startup notices) is read as the file before it in its set, and says so."""
+    runs: list[tuple[str, LogStream, list[tuple[str, list[str]]]]] = []
+    for path in group:
         try:
             stream = LogStream(path)
         except InputProblem as exc:
             problems.append(str(exc))
             continue
-        with stream:
-            head = stream.head
-            kind = error_log.recognise(head)
-            if kind:
-                head = error_log.others(head)
-                if sniff(head) is None:  # whatever --format says: no request in it
-                    passed.append(f"{display(path)}: {kind}: no request line in it, not read")
-                    continue
-            name = options.format
-            if name == "auto":
-                found = sniff(head)
-                if found is None:
-                    why = "format not recognised from its first lines (give --format)"
-                    if stream.stats.stopped and not head.strip():
-                        why = f"nothing read: {stream.stats.stopped}"  # no --format helps
-                    problems.append(f"{display(path)}: {why}")
-                    continue
-                name = found
-            if on_file:
-                on_file(display(path), name)
-            f = activity.begin(display(path), name)
-            by_name(name).parse(stream, activity, popts)
-            f.notes.extend(stream.stats.notes)
-            if stream.stats.overlong:
-                f.skipped += stream.stats.overlong
-                f.notes.append(f"{stream.stats.overlong:,} line(s) over 1 MiB cut out unread")
-            if stream.stats.stopped:
-                f.notes.append(f"stopped early: {stream.stats.stopped}")
-            if f.lines and f.skipped * 2 > f.lines and options.format != "auto":
-                f.notes.append(f"most lines did not parse as {name}: is --format right?")
-    return build(activity, win, options.inventory, since, classifier.dated, problems, passed)
+        before = runs[-1][0] if runs and runs[-1][0] not in WHOLE_FILE else None
+        fmt = _format(stream, options, problems, passed, before)
+        notes = []
+        if fmt == "":
+            fmt = before
+            notes.append(
+                f"format not recognised from its first lines: read as {before}, as the file "
+                "before it in its rotated set"
+            )
+        if fmt is None:
+            stream.close()
+        elif fmt == before:
+            stream.close()  # opened again in its turn: a set of 365 files holds one open
+            runs[-1][2].append((path, notes))
+        else:
+            runs.append((fmt, stream, []))
+    return runs
+
+
+def _format(
+    stream: LogStream,
+    options: Options,
+    problems: list[str],
+    passed: list[str],
+    before: str | None,
+) -> str | None:
+    """The format a file is read as; "" when its first lines say none but the file before it
+    in its set was read (as ``before``); None when it is not read (why in ``problems`` or
+    ``passed``)."""
+    path = stream.path
+    head = stream.head
+    kind = error_log.recognise(head)
+    if kind:
+        head = error_log.others(head)
+        if sniff(head) is None:  # whatever --format says: no request in it
+            passed.append(f"{display(path)}: {kind}: no request line in it, not read")
+            return None
+    if options.format != "auto":
+        return options.format
+    found = sniff(head)
+    if found is None:
+        if before and head.strip():
+            return ""
+        why = "format not recognised from its first lines (give --format)"
+        if stream.stats.stopped and not head.strip():
+            why = f"nothing read: {stream.stats.stopped}"  # no --format helps
+        problems.append(f"{display(path)}: {why}")
+    return found
+
+
+def _finish(f: FileState, stats: ReadStats, fmt: str, options: Options) -> None:
+    """What the reader dropped of a file, and a doubt about the format given, in its notes."""
+    f.notes.extend(stats.notes)
+    if stats.overlong:
+        f.skipped += stats.overlong
+        f.notes.append(f"{stats.overlong:,} line(s) over 1 MiB cut out unread")
+    if stats.stopped:
+        f.notes.append(f"stopped early: {stats.stopped}")
+    if f.lines and f.skipped * 2 > f.lines and options.format != "auto":
+        f.notes.append(f"most lines did not parse as {fmt}: is --format right?")

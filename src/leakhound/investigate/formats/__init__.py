@@ -41,6 +41,9 @@ FORMATS: dict[str, ModuleType] = {
     "cloudtrail": cloudtrail,
     "azure-storage": azure_storage,
 }
+# One JSON document a file (an NSG flow log's hour, a CloudTrail delivery): never read on
+# into the next file as one stream, as the files of a rotated set of a line format are.
+WHOLE_FILE = frozenset(("azure-nsg", "cloudtrail"))
 # The order sniffing tries them in: the most specific shapes first (the generic JSON access
 # log last among the JSON ones, the combined/common shape after S3's, which it never matches).
 SNIFF_ORDER: tuple[str, ...] = (

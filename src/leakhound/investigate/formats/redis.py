@@ -16,6 +16,13 @@ before it are not in the log (``KEYS *`` then ``GET`` × 1,000 then ``QUIT`` is 
 command refused for want of ``AUTH`` is logged like one that ran (``cmd=keys``): the log shows
 what was sent, not what was answered. No record count is logged; a connection still open at
 the log's end, or dropped without its fields (a reset, a kill), is a probe. The notes say so.
+
+A transaction is logged by its end alone. ``MULTI``, ``GET``, ``HGETALL``, ``EXEC`` closes as
+``cmd=exec multi=-1``: the commands it ran are in no field, and a transaction is how a client
+reads many keys in one round trip, so it is a read (that some were writes, or that ``EXEC``
+was refused, the log cannot say: the note says so). One still queuing when the client left
+(``MULTI``, ``GET``, then a close: ``cmd=get multi=1 flags=x``) ran nothing: Redis drops the
+queued commands with the connection, so whatever it queued last, it is a probe.
 """
 
 from __future__ import annotations
@@ -55,6 +62,8 @@ _BULK = "sync psync monitor"  # a whole data set as an RDB (redis-cli --rdb), or
 # every write) or every command (O: MONITOR), whatever command it ran last: a replica's is
 # its REPLCONF ACK
 _FED = frozenset("SO")
+# EXEC ran the commands queued since MULTI, which the log does not name: read as a read
+_TRANSACTION = "exec"
 _WIPE = "flushall flushdb del unlink"
 _WRITE = (
     "set setex psetex setnx mset msetnx append incr incrby decr decrby hset hsetnx hmset hdel "
@@ -66,6 +75,7 @@ COMMANDS: dict[str, int] = {
     c: action
     for words, action in (
         (_READ, READ),
+        (_TRANSACTION, READ),
         (_ENUMERATE, ENUMERATE),
         (_BULK, BULK_READ),
         (_WIPE, WIPE),
@@ -77,6 +87,11 @@ NOTE = (
     "Redis logs a connection's last command only (cmd=): a connection's action is that "
     "command's, the ones before it are not in the log, and a command refused for want of AUTH "
     "is logged like one that ran; no record count is logged"
+)
+TRANSACTION_NOTE = (
+    "a connection that ended with a transaction (cmd=exec) is counted a read: the commands "
+    "it ran are not in the log (some may have been writes, or the EXEC refused: the log "
+    "cannot say); one closed inside MULTI ran nothing it queued and is a probe"
 )
 
 
@@ -103,6 +118,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
     opened: dict[tuple[str, str], tuple[float, int, bytes]] = {}  # (host, port) → accepted
     lineno = f.lines
     connections = 0
+    transactions = False
 
     def probe(key: tuple[str, str], t: float, n: int, line: bytes) -> None:
         sink.add(key[0], t, PROBE, None, 0, NO_RECORDS, 0, True, None, CTX_NONE, line, n)
@@ -148,6 +164,10 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
             first = opened.pop(key, None)
             cmd = fields.get("cmd", "NULL").lower()
             action = COMMANDS.get(cmd, PROBE)
+            queuing = fields.get("multi", "-1").isdigit()
+            if queuing:
+                action = PROBE  # inside MULTI still: its queued commands never ran
+            transactions = transactions or queuing or cmd == _TRANSACTION
             if _FED.intersection(fields.get("flags", "")):
                 action = max(action, BULK_READ)  # whatever it sent last (REPLCONF ACK…)
             name = fields.get("name")
@@ -171,3 +191,5 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
     f.lines = lineno
     if connections:
         f.notes += [NOTE, local_time_note(zone)]
+    if transactions:
+        f.notes.append(TRANSACTION_NOTE)

@@ -1,0 +1,103 @@
+"""The files of one rotated log read as one stream: a connection or session open across the
+rotation is one, whatever the format, and each file is still counted as itself."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from investigate_helpers import Run, by_address
+
+from leakhound.investigate.reader import rotated_sets
+
+# As redis-server 7.0.15 wrote them (loglevel verbose), the client's address planted
+ACCEPT = "7:M 07 Dec 2026 01:50:01.000 - Accepted 203.0.113.9:40001\n"
+CLOSE = (
+    "7:M 07 Dec 2026 02:10:00.000 - Client closed connection id=4 addr=203.0.113.9:40001 "
+    "laddr=127.0.0.1:6379 fd=8 name= age=1199 idle=0 flags=N db=0 sub=0 psub=0 ssub=0 "
+    "multi=-1 qbuf=0 qbuf-free=20474 argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 "
+    "omem=0 tot-mem=37632 events=r cmd=hgetall user=default redir=-1 resp=2\n"
+)
+OTHER = (
+    "7:M 07 Dec 2026 01:55:00.000 - Accepted 198.51.100.7:42576\n"
+    "7:M 07 Dec 2026 01:55:00.100 - Client closed connection id=5 addr=198.51.100.7:42576 "
+    "laddr=127.0.0.1:6379 fd=9 name= flags=N db=0 multi=-1 cmd=ping user=default\n"
+)
+
+
+@pytest.mark.parametrize("newest_first", [False, True], ids=["oldest-first", "newest-first"])
+def test_a_redis_connection_across_a_rotation_is_one(
+    tmp_path: Path, run: Run, newest_first: bool
+) -> None:
+    old, new = tmp_path / "redis.log.1", tmp_path / "redis.log"
+    old.write_text(ACCEPT + OTHER)
+    new.write_text(CLOSE)
+    inv = run(*([new, old] if newest_first else [old, new]))
+    s = by_address(inv)["203.0.113.9"]
+    assert s.requests == 1
+    assert s.action_names == ("read",)
+    assert s.first_seen == "2026-12-07T01:50:01Z"  # when it was accepted, in the older file
+    # Each file is still itself: its lines, what was read of it, the format's notes
+    assert [(Path(f.path).name, f.lines, f.parsed) for f in inv.files] == [
+        ("redis.log.1", 3, 1),
+        ("redis.log", 1, 1),
+    ]
+    assert all(any("last command only" in n for n in f.notes) for f in inv.files)
+    # The example line is the close, in the newer file, at its own line number
+    ex = s.actions[0].examples[0]
+    assert (Path(ex.file).name, ex.line) == ("redis.log", 1)
+
+
+def test_a_mysql_session_across_a_rotation_keeps_its_client(tmp_path: Path, run: Run) -> None:
+    # The general log names the client on Connect only; the statements after a rotation
+    # (FLUSH GENERAL LOGS) were dropped as the host's own session.
+    (tmp_path / "mysql.log.1.gz").write_bytes(
+        gzip.compress(
+            b"2019-12-05T10:00:00.100000Z\t   12 Connect\troot@203.0.113.66 on  using TCP/IP\n"
+            b"2019-12-05T10:00:00.100200Z\t   12 Query\tSHOW DATABASES\n"
+        )
+    )
+    (tmp_path / "mysql.log").write_bytes(
+        b"2019-12-05T10:00:01.000000Z\t   12 Init DB\tsupport\n"
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT * FROM cases LIMIT 5000\n"
+        b"2019-12-05T10:00:02.000000Z\t   12 Quit\t\n"
+    )
+    inv = run(tmp_path)
+    assert [f.format for f in inv.files] == ["mysql", "mysql"]
+    s = by_address(inv)["203.0.113.66"]
+    assert "read" in s.action_names
+    assert [t.name for t in s.targets if t.name.endswith("cases")] == ["support.cases"]
+
+
+def test_files_of_other_logs_are_not_one_stream(tmp_path: Path, run: Run) -> None:
+    # Two servers' logs of one name in two folders: a close in one is no close of the other
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "redis.log").write_text(ACCEPT)
+    (tmp_path / "b" / "redis.log").write_text(CLOSE)
+    assert by_address(run(tmp_path / "a", tmp_path / "b"))["203.0.113.9"].requests == 2
+
+
+def test_rotated_sets_group_a_set_oldest_first_in_the_order_sets_appear() -> None:
+    got = rotated_sets(["b.log", "a.log", "a.log.2.gz", "-", "b.log.1", "a.log.1"])
+    assert got == [["b.log.1", "b.log"], ["a.log.2.gz", "a.log.1", "a.log"], ["-"]]
+
+
+def test_a_statement_cut_by_the_rotation_is_shown_where_it_began(tmp_path: Path, run: Run) -> None:
+    # logrotate's copytruncate may cut a multi-line statement: it is one, read on into the
+    # newer file, and its example line is the older file's own line number
+    (tmp_path / "mysql.log.1").write_bytes(
+        b"2019-12-05T10:00:00.100000Z\t   12 Connect\troot@203.0.113.66 on support using TCP/IP\n"
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT *\n"
+    )
+    (tmp_path / "mysql.log").write_bytes(
+        b"  FROM cases\n LIMIT 5000\n2019-12-05T10:00:02.000000Z\t   12 Quit\t\n"
+    )
+    inv = run(tmp_path / "mysql.log.1", tmp_path / "mysql.log")
+    read = next(a for a in by_address(inv)["203.0.113.66"].actions if a.action == "read")
+    assert [(Path(e.file).name, e.line) for e in read.examples] == [("mysql.log.1", 2)]
+    assert [f.skipped for f in inv.files] == [0, 0]
+    # its first lines say no format: it is read as the file before it in its set, and says so
+    assert inv.problems == ()
+    assert any("as the file before it in its rotated set" in n for n in inv.files[1].notes)
