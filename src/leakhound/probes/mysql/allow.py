@@ -7,11 +7,12 @@ limit, after a key (and up to one) or from an offset, at a list of whole-number 
 seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns of one row at
 an offset (where a partition ends), a column's distinct values as stored (``CONVERT(… USING
 utf8mb4) COLLATE utf8mb4_bin``) counted (``COUNT(DISTINCT``) or listed after a value (a hex
-literal) under the session's statement timeout, and the read-only transaction around them. A table is two
-backtick-quoted identifiers and never one of the server's own schemas, whatever the letter
-case (``mysql.user`` holds the password hashes; servers with ``lower_case_table_names=1``
-fold ``MYSQL`` into it). No pattern admits a function call other than ``YEAR`` or ``CONVERT`` of a
-column and ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
+literal) under the session's statement timeout, and the read-only transaction around them.
+A table is two backtick-quoted identifiers and never one of the server's own schemas,
+whatever the letter case (``mysql.user`` holds the password hashes; servers with
+``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
+other than ``YEAR`` or ``CONVERT`` of a column and ``RAND`` of a number (never
+``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
 """
 
 from __future__ import annotations
