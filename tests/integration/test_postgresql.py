@@ -491,8 +491,7 @@ def test_people_listed_by_the_server_are_those_a_read_of_every_row_counts(lab: A
     values = [v for group, _ in _ALIKE for v in group]
     array = "ARRAY[" + ", ".join(f"'{v}'" for v in values) + "]"
     setup = (
-        "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level1', "
-        "deterministic = false)",
+        "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level1', deterministic = false)",
         'CREATE TABLE people (id serial PRIMARY KEY, email text COLLATE "ci")',
         f"INSERT INTO people (email) SELECT unnest({array})",
         "INSERT INTO people (email) SELECT 'p' || g || '@example.org' "
