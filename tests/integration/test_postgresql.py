@@ -346,7 +346,7 @@ def test_a_columns_distinct_values_are_counted_and_listed_by_the_server_each_tab
     assert counts["email"].lower == max(*PARTITIONS.values(), BASE, CHILD)
     assert len(listed) == len(set(listed)) == rows
     assert sum(v.startswith("user") for v in listed) == sum(PARTITIONS.values())
-    # One table, 700 values a page after the last (in the column's collation): each once.
+    # One table, 700 values a page after the last (as stored, in "C"): each once.
     assert len(paged) == len(set(paged)) and set(paged) <= set(listed)
     assert len(paged) in (*PARTITIONS.values(), BASE, CHILD)
 
