@@ -1,7 +1,8 @@
 """A column's distinct values listed by an SQL server in keyset pages: each page the next
-values in the column's order after the last one listed (``SELECT DISTINCT c … WHERE c > last
-ORDER BY c LIMIT n``). Nothing stays open on the server, and an index on the column is read
-in its order. The statements are each kind's (PostgreSQL's, MySQL's ``distinct``)."""
+values in order after the last one listed (``SELECT DISTINCT v … WHERE v > last ORDER BY v
+LIMIT n``). Nothing stays open on the server. The statements are each kind's (PostgreSQL's,
+MySQL's ``distinct``): each value as stored, in a binary collation, which an index on the
+column in its own collation does not order."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ async def keyset(
     listed = 0
     while True:
         page = await ask(after, size)
-        # The order is the column's collation, not Python's: a page is only checked to hold
+        # The order is the server's collation, not Python's: a page is only checked to hold
         # each value once and to move on from the last (``>`` never lists it again).
         if any(v is None for v in page) or after in page or len(set(page)) < len(page):
             raise ProtocolError("a page of distinct values that does not move on")

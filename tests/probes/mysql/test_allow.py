@@ -219,15 +219,35 @@ def test_key_windows_are_counted_at_most_a_batch_a_statement() -> None:
 
 def test_a_columns_distinct_values_page_after_the_last_as_a_hex_literal() -> None:
     first = sql.distinct_after("d", "t", "email", None, 10_000)
+    stored = "CONVERT(`email` USING utf8mb4) COLLATE utf8mb4_bin"
     assert first == (
-        "SELECT DISTINCT `email` FROM `d`.`t` WHERE `email` IS NOT NULL ORDER BY `email` "
+        f"SELECT DISTINCT {stored} FROM `d`.`t` WHERE `email` IS NOT NULL ORDER BY {stored} "
         "LIMIT 10000"
     )
     after = sql.distinct_after("d", "t", "email", "a'b", 10_000)
-    assert "WHERE `email` > _utf8mb4 X'612762' ORDER BY `email` LIMIT 10000" in after
-    assert sql.count_distinct("d", "t", "email") == "SELECT COUNT(DISTINCT `email`) FROM `d`.`t`"
+    assert f"WHERE {stored} > _utf8mb4 X'612762' ORDER BY {stored} LIMIT 10000" in after
+    assert ALLOW.allows("query", first) and ALLOW.allows("query", after)
     # another column compared than the one listed, or ordered by: refused
-    assert not ALLOW.allows("query", after.replace("WHERE `email` >", "WHERE `id` >"))
-    assert not ALLOW.allows("query", after.replace("ORDER BY `email`", "ORDER BY `id`"))
+    assert not ALLOW.allows("query", after.replace("WHERE CONVERT(`email`", "WHERE CONVERT(`id`"))
+    assert not ALLOW.allows(
+        "query", after.replace("ORDER BY CONVERT(`email`", "ORDER BY CONVERT(`id`")
+    )
+    assert not ALLOW.allows("query", first.replace("WHERE `email`", "WHERE `id`"))
+
+
+def test_distinct_values_are_counted_and_listed_as_stored_not_in_the_columns_collation() -> None:
+    """An accent- and case-insensitive collation holds "josé@x.com" and "jose@x.com" one
+    value: they are counted and listed in a binary collation of the value as stored, the
+    column of any character set converted first."""
+    stored = "CONVERT(`email` USING utf8mb4) COLLATE utf8mb4_bin"
+    counted = sql.count_distinct("d", "t", "email")
+    assert counted == f"SELECT COUNT(DISTINCT {stored}) FROM `d`.`t`"
+    assert ALLOW.allows("query", counted)
+    for statement in (counted, sql.distinct_after("d", "t", "email", "jose@x.com", 10)):
+        # The column alone, in its own collation, is no longer what is sent (nor allowed).
+        assert "DISTINCT `email`" not in statement and "BY `email`" not in statement
+    for other in ("utf8mb4_general_ci", "latin1_bin", "utf8mb4_unicode_ci"):
+        assert not ALLOW.allows("query", counted.replace("utf8mb4_bin", other))
+    assert not ALLOW.allows("query", "SELECT COUNT(DISTINCT `email`) FROM `d`.`t`")
     assert sql.statement_timeout(10, mariadb=True) == "SET SESSION max_statement_time = 10"
     assert sql.statement_timeout(10, mariadb=False) == "SET SESSION max_execution_time = 10000"

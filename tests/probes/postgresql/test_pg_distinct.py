@@ -28,6 +28,14 @@ VALUES = [
 ]
 
 
+def _stored(column: str) -> str:
+    """A quoted column as stored, text in "C" (``allow.AS_STORED``)."""
+    return f'{column}::pg_catalog.text COLLATE pg_catalog."C"'
+
+
+_E, _PW, _ID, _EMAIL = (_stored(f'"{c}"') for c in ("e", "rolpassword", "id", "email"))
+
+
 def _built(schema: str, table: str, column: str, after: str | None) -> list[str]:
     return [
         distinct.count_of(schema, table, column),
@@ -49,17 +57,18 @@ def test_a_columns_count_and_pages_are_allowed_whatever_the_names_and_values(
     assert f"OPERATOR(pg_catalog.>) E'{codes}' ORDER BY" in page and after not in page
 
 
-def test_the_first_page_and_the_next_are_in_the_columns_order() -> None:
+def test_the_first_page_and_the_next_are_in_the_order_of_the_values_as_stored() -> None:
+    email = _EMAIL
     assert distinct.page_of("public", "customers", "email", None) == (
-        'SELECT DISTINCT "email" FROM ONLY "public"."customers" WHERE "email" IS NOT NULL '
-        'ORDER BY "email" LIMIT 10000'
+        f'SELECT DISTINCT {email} FROM ONLY "public"."customers" WHERE "email" IS NOT NULL '
+        f"ORDER BY {email} LIMIT 10000"
     )
-    # A literal of no type: read as the column's own, compared in its collation, as ORDER BY
-    # orders (convert_from's text collated as "C": a page after a@x.com skipped B@x.com
-    # where the column orders by English rules).
+    # A literal of no type, compared as text in "C", as ORDER BY orders (convert_from's text
+    # collated as "C" where the column was ordered by English rules: a page after a@x.com
+    # skipped B@x.com).
     assert distinct.page_of("public", "customers", "email", "a@b", 5) == (
-        'SELECT DISTINCT "email" FROM ONLY "public"."customers" WHERE "email" '
-        "OPERATOR(pg_catalog.>) E'\\U00000061\\U00000040\\U00000062' ORDER BY \"email\" LIMIT 5"
+        f'SELECT DISTINCT {email} FROM ONLY "public"."customers" WHERE {email} '
+        f"OPERATOR(pg_catalog.>) E'\\U00000061\\U00000040\\U00000062' ORDER BY {email} LIMIT 5"
     )
     assert ALLOW.allows("query", distinct.timeout(10.0))
     assert distinct.timeout(10.0) == "SET statement_timeout = 10000"
@@ -70,7 +79,7 @@ def test_every_function_and_operator_is_named_in_pg_catalog() -> None:
     # text), which anyone could create before PostgreSQL 15, were called instead, as the
     # user logged in (the lab's PostgreSQL: COPY … TO PROGRAM from one ran a command).
     assert distinct.count_of("public", "t", "email") == (
-        'SELECT pg_catalog.count(DISTINCT "email") FROM ONLY "public"."t"'
+        f'SELECT pg_catalog.count(DISTINCT {_EMAIL}) FROM ONLY "public"."t"'
     )
     page = distinct.page_of("public", "t", "email", "x")
     assert "OPERATOR(pg_catalog.>) E'\\U00000078'" in page
@@ -88,28 +97,39 @@ def test_every_function_and_operator_is_named_in_pg_catalog() -> None:
     "statement",
     [
         # the server's catalogs, whatever a listing said
-        'SELECT pg_catalog.count(DISTINCT "rolpassword") FROM ONLY "pg_catalog"."pg_authid"',
-        'SELECT DISTINCT "rolpassword" FROM ONLY "pg_catalog"."pg_authid" WHERE '
-        '"rolpassword" IS NOT NULL ORDER BY "rolpassword" LIMIT 5',
-        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" OPERATOR(pg_catalog.>) '
+        f'SELECT pg_catalog.count(DISTINCT {_PW}) FROM ONLY "pg_catalog"."pg_authid"',
+        f'SELECT DISTINCT {_PW} FROM ONLY "pg_catalog"."pg_authid" WHERE '
+        f'"rolpassword" IS NOT NULL ORDER BY {_PW} LIMIT 5',
+        f'SELECT DISTINCT {_E} FROM ONLY "public"."t" WHERE {_E} OPERATOR(pg_catalog.>) '
         "pg_catalog.convert_from(pg_catalog.pg_read_binary_file('/etc/passwd'), 'UTF8') "
-        'ORDER BY "e" LIMIT 5',
+        f"ORDER BY {_E} LIMIT 5",
         # a value after which to page as anything but code points
-        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" OPERATOR(pg_catalog.>) '
-        "E'\\x27; DROP TABLE t' ORDER BY \"e\" LIMIT 5",
-        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" OPERATOR(pg_catalog.>) '
-        "E'\\U00000078' || pg_sleep(10)::text ORDER BY \"e\" LIMIT 5",
+        f'SELECT DISTINCT {_E} FROM ONLY "public"."t" WHERE {_E} OPERATOR(pg_catalog.>) '
+        f"E'\\x27; DROP TABLE t' ORDER BY {_E} LIMIT 5",
+        f'SELECT DISTINCT {_E} FROM ONLY "public"."t" WHERE {_E} OPERATOR(pg_catalog.>) '
+        f"E'\\U00000078' || pg_sleep(10)::text ORDER BY {_E} LIMIT 5",
         # a value as a quoted string, a function, another column than the one listed
-        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > \'x\' ORDER BY "e" LIMIT 5',
-        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
-        "convert_from(pg_read_binary_file('/etc/passwd'), 'UTF8') ORDER BY \"e\" LIMIT 5",
-        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "id" IS NOT NULL ORDER BY "e" LIMIT 5',
-        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" IS NOT NULL ORDER BY "id" LIMIT 5',
-        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > '
-        "convert_from(decode('78', 'hex'), 'UTF8') OR pg_sleep(10) IS NULL ORDER BY \"e\" LIMIT 5",
+        f'SELECT DISTINCT {_E} FROM ONLY "public"."t" WHERE {_E} > \'x\' ORDER BY {_E} LIMIT 5',
+        f'SELECT DISTINCT {_E} FROM ONLY "public"."t" WHERE {_E} > '
+        f"convert_from(pg_read_binary_file('/etc/passwd'), 'UTF8') ORDER BY {_E} LIMIT 5",
+        f'SELECT DISTINCT {_E} FROM ONLY "public"."t" WHERE "id" IS NOT NULL ORDER BY {_E} LIMIT 5',
+        f'SELECT DISTINCT {_E} FROM ONLY "public"."t" WHERE "e" IS NOT NULL ORDER BY "id" LIMIT 5',
+        f'SELECT DISTINCT {_E} FROM ONLY "public"."t" WHERE {_ID} '
+        f"OPERATOR(pg_catalog.>) E'\\U00000078' ORDER BY {_E} LIMIT 5",
+        f'SELECT DISTINCT {_E} FROM ONLY "public"."t" WHERE {_E} > '
+        "convert_from(decode('78', 'hex'), 'UTF8') OR pg_sleep(10) IS NULL "
+        f"ORDER BY {_E} LIMIT 5",
         'SELECT pg_catalog.count(DISTINCT pg_read_file(\'/etc/passwd\')) FROM ONLY "public"."t"',
         # not ONLY: a parent with its children
-        'SELECT pg_catalog.count(DISTINCT "e") FROM "public"."t"',
+        f'SELECT pg_catalog.count(DISTINCT {_E}) FROM "public"."t"',
+        # the column in its own collation (a nondeterministic one holds josé@ and jose@ one),
+        # or in another than "C", or a type other than text
+        'SELECT pg_catalog.count(DISTINCT "e") FROM ONLY "public"."t"',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" IS NOT NULL ORDER BY "e" LIMIT 5',
+        'SELECT pg_catalog.count(DISTINCT "e"::pg_catalog.text COLLATE pg_catalog."und-x-icu") '
+        'FROM ONLY "public"."t"',
+        'SELECT pg_catalog.count(DISTINCT "e"::public.citext COLLATE pg_catalog."C") '
+        'FROM ONLY "public"."t"',
         "SET statement_timeout = 0; SET default_transaction_read_only = off",
         "SET statement_timeout = '1min'",
     ],

@@ -5,13 +5,14 @@ Each statement's whole text must match one pattern before it leaves (``net.state
 ``MIN``/``MAX`` of a date column and its rows a ``YEAR``, ``SELECT *`` of one table with a
 limit, after a key (and up to one) or from an offset, at a list of whole-number keys or by a
 seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns of one row at
-an offset (where a partition ends), a column's distinct values counted (``COUNT(DISTINCT``)
-or listed after a value (a hex literal) under the session's statement timeout, and the
-read-only transaction around them. A table is two
-backtick-quoted identifiers and never one of the server's own schemas, whatever the letter
-case (``mysql.user`` holds the password hashes; servers with ``lower_case_table_names=1``
-fold ``MYSQL`` into it). No pattern admits a function call other than ``YEAR`` of a column
-and ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
+an offset (where a partition ends), a column's distinct values as stored (``CONVERT(… USING
+utf8mb4) COLLATE utf8mb4_bin``) counted (``COUNT(DISTINCT``) or listed after a value (a hex
+literal) under the session's statement timeout, and the read-only transaction around them.
+A table is two backtick-quoted identifiers and never one of the server's own schemas,
+whatever the letter case (``mysql.user`` holds the password hashes; servers with
+``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
+other than ``YEAR`` or ``CONVERT`` of a column and ``RAND`` of a number (never
+``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ _WINDOWS = (
     rf"LIMIT {LIMIT}\) AS w\)){{0,{BATCH - 1}}}"
 )
 _KEY = rf"{IDENT}(?:, {IDENT}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
+# A text column's value as stored (``sql.AS_STORED``), the column named once and the same
+# column after.
+_STORED = re.escape(sql.AS_STORED).replace(r"\{column\}", f"(?P<col>{IDENT})")
+_STORED_AGAIN = re.escape(sql.AS_STORED).replace(r"\{column\}", "(?P=col)")
 
 
 def _literal(text: str) -> str:
@@ -69,9 +74,9 @@ ALLOW = statements(
         # under the session's statement timeout.
         re.escape(sql.MAX_EXECUTION_TIME) + r"\d{1,9}",
         re.escape(sql.MAX_STATEMENT_TIME) + r"\d{1,6}",
-        rf"SELECT COUNT\(DISTINCT {IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern
-        rf"SELECT DISTINCT (?P<col>{IDENT}) FROM {TABLE} WHERE (?P=col) "  # noqa: S608 - a pattern
-        rf"(?:IS NOT NULL|> _utf8mb4 {HEX}) ORDER BY (?P=col) LIMIT {LIMIT}",
+        rf"SELECT COUNT\(DISTINCT {_STORED}\) FROM {TABLE}",  # noqa: S608 - a pattern
+        rf"SELECT DISTINCT {_STORED} FROM {TABLE} WHERE (?:(?P=col) IS NOT NULL|"  # noqa: S608 - a pattern
+        rf"{_STORED_AGAIN} > _utf8mb4 {HEX}) ORDER BY {_STORED_AGAIN} LIMIT {LIMIT}",
         # A window of a whole-number key (a large table's rows estimated, probes/estimate.py).
         _WINDOWS,
         rf"SELECT MIN\({IDENT}\), MAX\({IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern
@@ -150,4 +155,17 @@ NEVER = (
     "OUTFILE '/tmp/x'",
     "SET GLOBAL max_execution_time = 0",
     "SET SESSION max_execution_time = 0, sql_log_bin = 0",
+    # Counted and listed as stored: of one column throughout, no other function, no other
+    # character set or collation named by the statement.
+    "SELECT COUNT(DISTINCT CONVERT(LOAD_FILE('/etc/passwd') USING utf8mb4) COLLATE "
+    "utf8mb4_bin) FROM `a`.`b`",
+    "SELECT COUNT(DISTINCT CONVERT(`pw` USING utf8mb4) COLLATE utf8mb4_bin) FROM `mysql`.`user`",
+    "SELECT DISTINCT CONVERT(`e` USING utf8mb4) COLLATE utf8mb4_bin FROM `a`.`b` WHERE "
+    "CONVERT(`pw` USING utf8mb4) COLLATE utf8mb4_bin > _utf8mb4 X'78' ORDER BY "
+    "CONVERT(`e` USING utf8mb4) COLLATE utf8mb4_bin LIMIT 5",
+    "SELECT DISTINCT CONVERT(`e` USING utf8mb4) COLLATE utf8mb4_bin FROM `a`.`b` WHERE "
+    "`pw` IS NOT NULL ORDER BY CONVERT(`e` USING utf8mb4) COLLATE utf8mb4_bin LIMIT 5",
+    "SELECT DISTINCT CONVERT(`e` USING utf8mb4) COLLATE utf8mb4_bin FROM `a`.`b` WHERE "
+    "`e` IS NOT NULL ORDER BY CONVERT(`e` USING utf8mb4) COLLATE utf8mb4_bin LIMIT 5 INTO "
+    "OUTFILE '/tmp/x'",
 )

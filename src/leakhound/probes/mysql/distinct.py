@@ -3,10 +3,15 @@ store's people are counted exactly without reading its rows (``scanner/people.py
 
 Each table is counted alone (``COUNT(DISTINCT …)``: a value in two tables counts in each)
 and listed in keyset pages (``probes/keyset.py``), the last value listed going back as a hex
-literal with an introducer (``_utf8mb4 X'…'``), compared in the column's collation. Both as
-the column's collation compares values: a case-insensitive one lists an address written in
-two letter cases once (one person either way), an accent-insensitive one two addresses that
-differ only in an accent once. Every statement runs in the read-only transaction of
+literal with an introducer (``_utf8mb4 X'…'``). Both compare each value as stored
+(``sql.AS_STORED``), never in the column's own collation: a case- and accent-insensitive one
+(``utf8mb4_unicode_ci``, MariaDB 11's ``utf8mb4_uca1400_ai_ci``) holds "josé@x.com" and
+"jose@x.com" one value and would list one of them, one person where leakhound reads two. A
+listing gives each value written otherwise apart ("Jane@x.com", "jane@x.com"), which the
+scan then reads as it reads any value, as one address (``scanner/people._listed``): the
+people it counts are those a read of every row counts. An index on the column does not
+order such a listing: each page reads the column whole (``scanner/people.LIST_SECONDS``
+bounds them all). Every statement runs in the read-only transaction of
 ``connection.connect``, under the session's statement timeout where the server has one."""
 
 from __future__ import annotations

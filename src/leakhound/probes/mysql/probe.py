@@ -100,13 +100,14 @@ class MysqlProbe(Probe):
     words = Words(("table", "tables"), ("row", "rows"))
     distinct_types = frozenset({FieldType.TEXT, FieldType.KEYWORD})
     distinct_counted = (
-        "COUNT(DISTINCT …) of each table by the server, exact for each table as the column's "
-        "collation compares values, a value in two tables counted in each"
+        "COUNT(DISTINCT …) of each table by the server, each value as stored (binary "
+        "collation: letter case and accents apart, not as leakhound reads an identifier), "
+        "a value in two tables counted in each"
     )
     distinct_listed = (
-        "every distinct value listed by the server (SELECT DISTINCT, in pages in the "
-        "column's order, each after the last value listed), exact as the column's "
-        "collation compares values"
+        "every distinct value listed by the server (SELECT DISTINCT, each value as stored in "
+        "binary collation, in pages, each after the last value listed), each then read as "
+        "an identifier as in a full read (an address's letter case folded)"
     )
     default_ports = (3306,)
     schemes = ("mysql", "mariadb")

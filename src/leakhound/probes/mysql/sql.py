@@ -148,19 +148,40 @@ def statement_timeout(seconds: float, *, mariadb: bool) -> str:
     return f"{MAX_EXECUTION_TIME}{max(1, min(int(seconds * 1000), 999_999_999))}"
 
 
+# A text column's values compared as stored, code point for code point: the column's own
+# collation may hold two people one value (``utf8mb4_unicode_ci``, ``utf8mb4_0900_ai_ci``,
+# ``utf8mb4_uca1400_ai_ci``: "josé@x.com" and "jose@x.com", "Jane" and "jane"), and a
+# listing that gave one of them would count one person where leakhound's reading of each
+# value counts two (an address's letter case is folded by that reading, its accents are
+# not). Converted first, so that a column of any character set (latin1, utf8mb3) may be
+# collated so. ``utf8mb4_bin`` pads with spaces, as every server has it (MySQL 5.5 to 9,
+# MariaDB): values that differ in trailing spaces alone are one, as the identifier read in
+# either is one.
+AS_STORED = "CONVERT({column} USING utf8mb4) COLLATE utf8mb4_bin"
+
+
+def as_stored(column: str) -> str:
+    """A text column's value compared as stored (``AS_STORED``)."""
+    return AS_STORED.format(column=ident(column))
+
+
 def count_distinct(schema: str, name: str, column: str) -> str:
-    """The distinct non-null values of one column, as its collation compares them."""
-    return f"SELECT COUNT(DISTINCT {ident(column)}) FROM {table(schema, name)}"  # noqa: S608
+    """The distinct non-null values of one column, as stored (``AS_STORED``)."""
+    return f"SELECT COUNT(DISTINCT {as_stored(column)}) FROM {table(schema, name)}"  # noqa: S608
 
 
 def distinct_after(schema: str, name: str, column: str, after: str | None, limit: int) -> str:
-    """The next ``limit`` distinct values of one column in its order, after ``after`` (None:
-    from the first), compared in the column's collation."""
-    c = ident(column)
-    cond = f"{c} IS NOT NULL" if after is None else f"{c} > {literal('text', after.encode())}"
+    """The next ``limit`` distinct values of one column, as stored (``AS_STORED``) and in
+    that order, after ``after`` (None: from the first)."""
+    v = as_stored(column)
+    cond = (
+        f"{ident(column)} IS NOT NULL"
+        if after is None
+        else f"{v} > {literal('text', after.encode())}"
+    )
     return (
-        f"SELECT DISTINCT {c} FROM {table(schema, name)} WHERE {cond} "  # noqa: S608
-        f"ORDER BY {c} LIMIT {int(limit)}"
+        f"SELECT DISTINCT {v} FROM {table(schema, name)} WHERE {cond} "  # noqa: S608
+        f"ORDER BY {v} LIMIT {int(limit)}"
     )
 
 

@@ -14,11 +14,14 @@ and its ctids, one series a partition, cannot page. A materialized view is liste
 (it stores its rows), marked as derived: its rows are copies of its tables'.
 
 A column's distinct values are counted (``count(DISTINCT …)``) and listed a page after the
-last value, given back as an escape string of code points alone (``E'\\U00000061…'``,
-``distinct.py``), under a statement timeout, their aggregate and operator named in
-``pg_catalog`` (never one a user made in ``public``)."""
+last value, each as stored (``AS_STORED``: text in "C"), the last given back as an escape
+string of code points alone (``E'\\U00000061…'``, ``distinct.py``), under a statement
+timeout, their aggregate, operator, type and collation named in ``pg_catalog`` (never one
+a user made in ``public``)."""
 
 from __future__ import annotations
+
+import re
 
 from ...net import statements
 from ..estimate import BATCH
@@ -42,6 +45,19 @@ _WHOLE = r"-?\d{1,19}"
 _CODES = rf"E'(?:\\U[0-9a-f]{{8}}){{0,{MAX_VALUE_BYTES}}}'"
 _TID = r'"\(\d{1,10},\d{1,5}\)"'  # a ctid in an array literal: "(block,item)"
 MAX_TIDS = 5000  # ctids one statement asks for at most (sampling.MAX_ASK)
+
+# A text column's value as stored, compared byte for byte: a nondeterministic collation
+# (PostgreSQL 12+, ICU: ``CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level1',
+# deterministic = false)``) holds "josé@x.com" and "jose@x.com", "Jane" and "jane", one
+# value, and its DISTINCT would list one of them: one person where leakhound's reading of
+# each value counts two (letter case folded, accents kept). "C" is deterministic, and a
+# deterministic collation's equal values are the same bytes. As text first: a ``name``
+# column takes no collation before PostgreSQL 12, and char(n) read as text has its padding
+# left out (as the identifier read in it leaves it out).
+AS_STORED = '{column}::pg_catalog.text COLLATE pg_catalog."C"'
+# The same, as a pattern: the column named once (``col``) and the same column after.
+_STORED = re.escape(AS_STORED).replace(r"\{column\}", f"(?P<col>{_NAME})")
+_STORED_AGAIN = re.escape(AS_STORED).replace(r"\{column\}", "(?P=col)")
 
 DATABASES = (
     "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
@@ -86,8 +102,6 @@ WHOLE_KEYS = (
 
 def _literal(sql: str) -> str:
     """A fixed statement as a pattern matching itself only."""
-    import re
-
     return re.escape(sql)
 
 
@@ -119,13 +133,13 @@ ALLOW = statements(
         rf"SELECT \* FROM ONLY {_TABLE} LIMIT \d{{1,7}}",
         # A column's distinct values, counted and listed in keyset pages (``distinct.py``).
         r"SET statement_timeout = \d{1,9}",
-        # Its aggregate and operator named in pg_catalog (a closer one in public would be
-        # called instead), the value after which a page starts as code points alone
-        # (``distinct.py``).
-        rf"SELECT pg_catalog\.count\(DISTINCT {_NAME}\) FROM ONLY {_TABLE}",
-        rf"SELECT DISTINCT (?P<col>{_NAME}) FROM ONLY {_TABLE} WHERE (?P=col) "
-        rf"(?:IS NOT NULL|OPERATOR\(pg_catalog\.>\) {_CODES}) "
-        r"ORDER BY (?P=col) LIMIT \d{1,7}",
+        # Each value as stored (``AS_STORED``). Its aggregate and operator named in pg_catalog
+        # (a closer one in public would be called instead), the value after which a page
+        # starts as code points alone (``distinct.py``).
+        rf"SELECT pg_catalog\.count\(DISTINCT {_STORED}\) FROM ONLY {_TABLE}",
+        rf"SELECT DISTINCT {_STORED} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
+        rf"{_STORED_AGAIN} OPERATOR\(pg_catalog\.>\) {_CODES}) "
+        rf"ORDER BY {_STORED_AGAIN} LIMIT \d{{1,7}}",
         # A sample spread over the table: the rows at some ctids (a TID scan of their blocks).
         rf"SELECT \* FROM ONLY {_TABLE} WHERE ctid = ANY "
         rf"\('\{{{_TID}(?:,{_TID}){{0,{MAX_TIDS - 1}}}\}}'::tid\[\]\)",

@@ -2,23 +2,27 @@
 people are counted exactly without reading its rows (``scanner/people.py``).
 
 Each table is counted alone (``count(DISTINCT …)``: a value in two tables counts in each)
-and listed in keyset pages (``probes/keyset.py``). The last value listed goes back as an
-escape string of its code points alone (``E'\\U00000061…'``), which no character of it can end
-early (an escape string reads a backslash alike whatever ``standard_conforming_strings``
-says), and which, a literal of no type, is read as the column's own type and compares in the
-column's collation, as ``ORDER BY`` orders it. ``convert_from(decode('…', 'hex'), 'UTF8')``
-did not: its ``name`` argument made its text collate as "C", so that a page after
-``a@x.com`` in a database ordered by English rules skipped ``B@x.com`` (ordered after it, but
-less in "C"), and a column of a collation of its own could not be compared at all. Every
-statement runs under a statement timeout of the read deadline: the server stops when we stop
-waiting.
+and listed in keyset pages (``probes/keyset.py``), both of each value as stored, in "C"
+(``AS_STORED``), never in the column's own collation: a nondeterministic one holds
+"josé@x.com" and "jose@x.com" one value. A listing gives each value written otherwise apart
+("Jane@x.com", "jane@x.com"), which the scan then reads as it reads any value, as one
+address (``scanner/people._listed``): the people it counts are those a read of every row
+counts. The last value listed goes back as an escape string of its code points alone
+(``E'\\U00000061…'``), which no character of it can end early (an escape string reads a
+backslash alike whatever ``standard_conforming_strings`` says) and which, a literal of no
+type, compares as text in "C", as ``ORDER BY`` orders the pages (``convert_from(decode('…',
+'hex'), 'UTF8')`` once compared in "C" what was ordered in the column's collation: a page
+after ``a@x.com`` in a database ordered by English rules skipped ``B@x.com``). An index on
+the column in its own collation does not order such a listing: each page reads the column
+whole (``scanner/people.LIST_SECONDS`` bounds them all). Every statement runs under a
+statement timeout of the read deadline: the server stops when we stop waiting.
 
-``count`` and the operator are named in ``pg_catalog``: unqualified, an aggregate or an
-operator of a closer type in a schema anyone may create in (``public``, before PostgreSQL
-15) is the one called, as the user we log in as: ``public.count(text)`` over ``count(DISTINCT
-"email")`` of a text column, ``public.>(varchar, text)`` (the lab's PostgreSQL 15: each ran,
-and ``COPY … TO PROGRAM`` from one ran a command as the server's account, a read-only
-transaction notwithstanding)."""
+``count``, the operator, the type cast to and the collation are named in ``pg_catalog``:
+unqualified, an aggregate or an operator of a closer type in a schema anyone may create in
+(``public``, before PostgreSQL 15) is the one called, as the user we log in as:
+``public.count(text)`` over ``count(DISTINCT "email")`` of a text column,
+``public.>(varchar, text)`` (the lab's PostgreSQL 15: each ran, and ``COPY … TO PROGRAM``
+from one ran a command as the server's account, a read-only transaction notwithstanding)."""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from collections.abc import AsyncGenerator, Sequence
 
 from ...errors import ProtocolError
 from ..keyset import PAGE, keyset
-from .allow import quote
+from .allow import AS_STORED, quote
 from .connection import Connection
 
 
@@ -35,10 +39,15 @@ def timeout(seconds: float) -> str:
     return f"SET statement_timeout = {max(1, min(int(seconds * 1000), 999_999_999))}"
 
 
+def as_stored(column: str) -> str:
+    """A text column's value compared as stored (``AS_STORED``)."""
+    return AS_STORED.format(column=quote(column))
+
+
 def count_of(schema: str, table: str, column: str) -> str:
-    """The distinct non-null values of one column."""
+    """The distinct non-null values of one column, as stored (``AS_STORED``)."""
     return (
-        f"SELECT pg_catalog.count(DISTINCT {quote(column)}) "
+        f"SELECT pg_catalog.count(DISTINCT {as_stored(column)}) "
         f"FROM ONLY {quote(schema)}.{quote(table)}"
     )
 
@@ -49,13 +58,17 @@ def escaped(value: str) -> str:
 
 
 def page_of(schema: str, table: str, column: str, after: str | None, size: int = PAGE) -> str:
-    """The next ``size`` distinct values of one column, in its order, after ``after`` (None:
-    from the first)."""
-    c = quote(column)
-    where = "IS NOT NULL" if after is None else f"OPERATOR(pg_catalog.>) {escaped(after)}"
+    """The next ``size`` distinct values of one column, as stored (``AS_STORED``) and in that
+    order, after ``after`` (None: from the first)."""
+    v = as_stored(column)
+    where = (
+        f"{quote(column)} IS NOT NULL"
+        if after is None
+        else f"{v} OPERATOR(pg_catalog.>) {escaped(after)}"
+    )
     return (
-        f"SELECT DISTINCT {c} FROM ONLY {quote(schema)}.{quote(table)} WHERE {c} {where} "
-        f"ORDER BY {c} LIMIT {int(size)}"
+        f"SELECT DISTINCT {v} FROM ONLY {quote(schema)}.{quote(table)} WHERE {where} "
+        f"ORDER BY {v} LIMIT {int(size)}"
     )
 
 

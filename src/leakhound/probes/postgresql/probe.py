@@ -148,12 +148,14 @@ class PostgresqlProbe(Probe):
     words = Words(("table", "tables"), ("row", "rows"))
     distinct_types = frozenset({FieldType.TEXT})
     distinct_counted = (
-        "count(DISTINCT …) of each table by the server, exact for each table, a value in two "
-        "tables counted in each"
+        "count(DISTINCT …) of each table by the server, each value as stored (as text in "
+        '"C": letter case and accents apart, not as leakhound reads an identifier), a value '
+        "in two tables counted in each"
     )
     distinct_listed = (
-        "every distinct value listed by the server (SELECT DISTINCT, in pages in the column's "
-        "order, each after the last value listed), exact"
+        'every distinct value listed by the server (SELECT DISTINCT, each value as stored in "C", '
+        "in pages, each after the last value listed), each then read as an identifier as in a "
+        "full read (an address's letter case folded)"
     )
     default_ports = (5432,)
     schemes = ("postgresql", "postgres")
