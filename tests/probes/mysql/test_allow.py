@@ -251,3 +251,30 @@ def test_distinct_values_are_counted_and_listed_as_stored_not_in_the_columns_col
     assert not ALLOW.allows("query", "SELECT COUNT(DISTINCT `email`) FROM `d`.`t`")
     assert sql.statement_timeout(10, mariadb=True) == "SET SESSION max_statement_time = 10"
     assert sql.statement_timeout(10, mariadb=False) == "SET SESSION max_execution_time = 10000"
+
+
+def test_a_column_whose_collation_merges_nothing_is_counted_three_ways_and_paged_itself() -> None:
+    """Its own collation, as stored, and both (``distinct.merges_nothing``); then its pages
+    in its own order (an index on it reads a page alone), of that column alone."""
+    stored = "CONVERT(`email` USING utf8mb4) COLLATE utf8mb4_bin"
+    alike = sql.count_alike("d", "t", "email")
+    assert alike == (
+        f"SELECT COUNT(DISTINCT `email`), COUNT(DISTINCT {stored}), "
+        f"COUNT(DISTINCT `email`, {stored}) FROM `d`.`t`"
+    )
+    first = sql.distinct_after("d", "t", "email", None, 10, own=True)
+    after = sql.distinct_after("d", "t", "email", "a'b", 10, own=True)
+    assert after == (
+        "SELECT DISTINCT `email` FROM `d`.`t` WHERE `email` > _utf8mb4 X'612762' "
+        "ORDER BY `email` LIMIT 10"
+    )
+    assert all(ALLOW.allows("query", s) for s in (alike, first, after))
+    for other in (
+        alike.replace("COUNT(DISTINCT `email`, C", "COUNT(DISTINCT `pw`, C"),
+        alike.replace("`d`.`t`", "`mysql`.`user`"),
+        alike.replace("COUNT(DISTINCT `email`),", "COUNT(DISTINCT LOAD_FILE('/etc/passwd')),"),
+        alike + "; DROP TABLE `d`.`t`",
+        after.replace("ORDER BY `email`", "ORDER BY `id`"),
+        after.replace("WHERE `email` >", "WHERE `pw` >"),
+    ):
+        assert not ALLOW.allows("query", other), other

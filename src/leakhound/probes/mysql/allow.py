@@ -7,7 +7,8 @@ limit, after a key (and up to one) or from an offset, at a list of whole-number 
 seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns of one row at
 an offset (where a partition ends), a column's distinct values as stored (``CONVERT(… USING
 utf8mb4) COLLATE utf8mb4_bin``) counted (``COUNT(DISTINCT``) or listed after a value (a hex
-literal) under the session's statement timeout, and the read-only transaction around them.
+literal), or the column itself where its collation merges nothing (its three counts equal),
+under the session's statement timeout, and the read-only transaction around them.
 A table is two backtick-quoted identifiers and never one of the server's own schemas,
 whatever the letter case (``mysql.user`` holds the password hashes; servers with
 ``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
@@ -77,6 +78,12 @@ ALLOW = statements(
         rf"SELECT COUNT\(DISTINCT {_STORED}\) FROM {TABLE}",  # noqa: S608 - a pattern
         rf"SELECT DISTINCT {_STORED} FROM {TABLE} WHERE (?:(?P=col) IS NOT NULL|"  # noqa: S608 - a pattern
         rf"{_STORED_AGAIN} > _utf8mb4 {HEX}) ORDER BY {_STORED_AGAIN} LIMIT {LIMIT}",
+        # The column itself, in its own collation and order, where that merges nothing
+        # (``distinct.merges_nothing``): its three counts, and its pages.
+        rf"SELECT COUNT\(DISTINCT (?P<col>{IDENT})\), COUNT\(DISTINCT {_STORED_AGAIN}\), "  # noqa: S608 - a pattern
+        rf"COUNT\(DISTINCT (?P=col), {_STORED_AGAIN}\) FROM {TABLE}",
+        rf"SELECT DISTINCT (?P<col>{IDENT}) FROM {TABLE} WHERE (?P=col) "  # noqa: S608 - a pattern
+        rf"(?:IS NOT NULL|> _utf8mb4 {HEX}) ORDER BY (?P=col) LIMIT {LIMIT}",
         # A window of a whole-number key (a large table's rows estimated, probes/estimate.py).
         _WINDOWS,
         rf"SELECT MIN\({IDENT}\), MAX\({IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern

@@ -106,7 +106,8 @@ class MysqlProbe(Probe):
     )
     distinct_listed = (
         "every distinct value listed by the server (SELECT DISTINCT, each value as stored in "
-        "binary collation, in pages, each after the last value listed), each then read as "
+        "binary collation, or in the column's own where it merges none, in pages, each after "
+        "the last value listed), each then read as "
         "an identifier as in a full read (an address's letter case folded)"
     )
     default_ports = (3306,)
@@ -448,7 +449,11 @@ class MysqlProbe(Probe):
         try:
             await distinct.limit_time(conn, transport.limits.read_timeout)
             for c in tables:
-                listed = distinct.values(conn, *where(c), field)
+                native = next(f.type for f in c.fields if f.path == field)
+                own = native.lower() in distinct.TEXT_ORDERED and await distinct.merges_nothing(
+                    conn, *where(c), field
+                )
+                listed = distinct.values(conn, *where(c), field, own=own)
                 async with aclosing(listed):
                     async for v in listed:
                         yield v

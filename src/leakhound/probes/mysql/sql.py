@@ -170,10 +170,25 @@ def count_distinct(schema: str, name: str, column: str) -> str:
     return f"SELECT COUNT(DISTINCT {as_stored(column)}) FROM {table(schema, name)}"  # noqa: S608
 
 
-def distinct_after(schema: str, name: str, column: str, after: str | None, limit: int) -> str:
+def count_alike(schema: str, name: str, column: str) -> str:
+    """One column's distinct values three ways: in its own collation, as stored
+    (``AS_STORED``), and as pairs of both. The three equal, its collation holds apart
+    exactly the values held apart as stored in this table (``distinct.merges_nothing``)."""
+    c, v = ident(column), as_stored(column)
+    return (
+        f"SELECT COUNT(DISTINCT {c}), COUNT(DISTINCT {v}), COUNT(DISTINCT {c}, {v}) "  # noqa: S608
+        f"FROM {table(schema, name)}"
+    )
+
+
+def distinct_after(
+    schema: str, name: str, column: str, after: str | None, limit: int, *, own: bool = False
+) -> str:
     """The next ``limit`` distinct values of one column, as stored (``AS_STORED``) and in
-    that order, after ``after`` (None: from the first)."""
-    v = as_stored(column)
+    that order, after ``after`` (None: from the first); ``own``: the column itself, in its
+    own collation and order (an index on it reads a page alone), where that collation merges
+    no two values as stored (``count_alike``)."""
+    v = ident(column) if own else as_stored(column)
     cond = (
         f"{ident(column)} IS NOT NULL"
         if after is None
