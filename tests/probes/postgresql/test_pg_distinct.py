@@ -122,10 +122,10 @@ def test_every_function_and_operator_is_named_in_pg_catalog() -> None:
         'SELECT pg_catalog.count(DISTINCT pg_read_file(\'/etc/passwd\')) FROM ONLY "public"."t"',
         # not ONLY: a parent with its children
         f'SELECT pg_catalog.count(DISTINCT {_E}) FROM "public"."t"',
-        # the column in its own collation (a nondeterministic one holds josé@ and jose@ one),
-        # or in another than "C", or a type other than text
+        # the column counted in its own collation alone (a nondeterministic one holds josé@
+        # and jose@ one; its pages only where it merges nothing, ``count_alike``), or in
+        # another than "C", or a type other than text
         'SELECT pg_catalog.count(DISTINCT "e") FROM ONLY "public"."t"',
-        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" IS NOT NULL ORDER BY "e" LIMIT 5',
         'SELECT pg_catalog.count(DISTINCT "e"::pg_catalog.text COLLATE pg_catalog."und-x-icu") '
         'FROM ONLY "public"."t"',
         'SELECT pg_catalog.count(DISTINCT "e"::public.citext COLLATE pg_catalog."C") '
@@ -187,3 +187,49 @@ def test_a_server_that_does_not_move_on_is_one_protocol_error() -> None:
 def test_a_value_too_long_to_page_after_is_one_protocol_error() -> None:
     with pytest.raises(ProtocolError, match="too long to page after"):
         _listed(_Pages(["a" * 3000, "b" * 3000]), 2)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+@pytest.mark.parametrize("after", VALUES)
+def test_a_column_whose_collation_merges_nothing_is_counted_twice_and_paged_itself(
+    name: str, after: str
+) -> None:
+    """Its own collation and as stored (``distinct.merges_nothing``); then its pages in its
+    own order (an index on it reads a page alone), of that column alone, whatever the
+    names and the value."""
+    alike = distinct.count_alike(name, name, name)
+    pages = [distinct.page_of(name, name, name, a, 5, own=True) for a in (None, after)]
+    assert all(ALLOW.allows("query", s) for s in (alike, *pages)), (alike, pages)
+    assert distinct.count_alike("public", "t", "email") == (
+        f'SELECT pg_catalog.count(DISTINCT "email"), pg_catalog.count(DISTINCT {_EMAIL}) '
+        'FROM ONLY "public"."t"'
+    )
+    assert distinct.page_of("public", "t", "email", "x", 5, own=True) == (
+        'SELECT DISTINCT "email" FROM ONLY "public"."t" WHERE "email" '
+        "OPERATOR(pg_catalog.>) E'\\U00000078' ORDER BY \"email\" LIMIT 5"
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # another column in either count, the server's catalogs, anything after
+        f'SELECT pg_catalog.count(DISTINCT "rolpassword"), pg_catalog.count(DISTINCT {_E}) '
+        'FROM ONLY "public"."t"',
+        f'SELECT pg_catalog.count(DISTINCT "e"), pg_catalog.count(DISTINCT {_PW}) '
+        'FROM ONLY "public"."t"',
+        f'SELECT pg_catalog.count(DISTINCT "rolpassword"), pg_catalog.count(DISTINCT {_PW}) '
+        'FROM ONLY "pg_catalog"."pg_authid"',
+        f'SELECT count(DISTINCT "e"), pg_catalog.count(DISTINCT {_E}) FROM ONLY "public"."t"',
+        f'SELECT pg_catalog.count(DISTINCT "e"), pg_catalog.count(DISTINCT {_E}) '
+        'FROM ONLY "public"."t"; SELECT 1',
+        # its own pages: of another column, compared by another operator
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "id" IS NOT NULL ORDER BY "e" LIMIT 5',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" > E\'\\U00000078\' '
+        'ORDER BY "e" LIMIT 5',
+        'SELECT DISTINCT "e" FROM ONLY "public"."t" WHERE "e" OPERATOR(pg_catalog.>) '
+        "E'\\U00000078' ORDER BY \"id\" LIMIT 5",
+    ],
+)
+def test_no_other_own_order_statement_is_allowed(statement: str) -> None:
+    assert not ALLOW.allows("query", statement)

@@ -140,6 +140,13 @@ ALLOW = statements(
         rf"SELECT DISTINCT {_STORED} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
         rf"{_STORED_AGAIN} OPERATOR\(pg_catalog\.>\) {_CODES}) "
         rf"ORDER BY {_STORED_AGAIN} LIMIT \d{{1,7}}",
+        # The column itself, in its own collation and order, where that merges nothing
+        # (``distinct.merges_nothing``): its two counts, and its pages.
+        rf"SELECT pg_catalog\.count\(DISTINCT (?P<col>{_NAME})\), "
+        rf"pg_catalog\.count\(DISTINCT {_STORED_AGAIN}\) FROM ONLY {_TABLE}",
+        rf"SELECT DISTINCT (?P<col>{_NAME}) FROM ONLY {_TABLE} WHERE (?P=col) "
+        rf"(?:IS NOT NULL|OPERATOR\(pg_catalog\.>\) {_CODES}) "
+        r"ORDER BY (?P=col) LIMIT \d{1,7}",
         # A sample spread over the table: the rows at some ctids (a TID scan of their blocks).
         rf"SELECT \* FROM ONLY {_TABLE} WHERE ctid = ANY "
         rf"\('\{{{_TID}(?:,{_TID}){{0,{MAX_TIDS - 1}}}\}}'::tid\[\]\)",

@@ -14,7 +14,9 @@ type, compares as text in "C", as ``ORDER BY`` orders the pages (``convert_from(
 'hex'), 'UTF8')`` once compared in "C" what was ordered in the column's collation: a page
 after ``a@x.com`` in a database ordered by English rules skipped ``B@x.com``). An index on
 the column in its own collation does not order such a listing: each page reads the column
-whole (``scanner/people.LIST_SECONDS`` bounds them all). Every statement runs under a
+whole. So a column of text or varchar whose collation merges no two of its values
+(``merges_nothing``: always so for a deterministic one) is listed in that collation and
+order, its index read a page at a time: the same values. Every statement runs under a
 statement timeout of the read deadline: the server stops when we stop waiting.
 
 ``count``, the operator, the type cast to and the collation are named in ``pg_catalog``:
@@ -57,10 +59,33 @@ def escaped(value: str) -> str:
     return "E'" + "".join(f"\\U{ord(ch):08x}" for ch in value) + "'"
 
 
-def page_of(schema: str, table: str, column: str, after: str | None, size: int = PAGE) -> str:
+def count_alike(schema: str, table: str, column: str) -> str:
+    """One column's distinct values in its own collation and as stored (``AS_STORED``):
+    values equal as stored are equal in any collation (char(n)'s padding left out by both),
+    so the two counts equal, the collation merges no two values in this table
+    (``merges_nothing``)."""
+    return (
+        f"SELECT pg_catalog.count(DISTINCT {quote(column)}), "
+        f"pg_catalog.count(DISTINCT {as_stored(column)}) "
+        f"FROM ONLY {quote(schema)}.{quote(table)}"
+    )
+
+
+def page_of(
+    schema: str,
+    table: str,
+    column: str,
+    after: str | None,
+    size: int = PAGE,
+    *,
+    own: bool = False,
+) -> str:
     """The next ``size`` distinct values of one column, as stored (``AS_STORED``) and in that
-    order, after ``after`` (None: from the first)."""
-    v = as_stored(column)
+    order, after ``after`` (None: from the first); ``own``: the column itself, in its own
+    collation and order (an index on it reads a page alone), where that collation merges no
+    two values (``count_alike``). A literal of no type is read as the column's type and
+    compared in its collation, as ``ORDER BY`` orders."""
+    v = quote(column) if own else as_stored(column)
     where = (
         f"{quote(column)} IS NOT NULL"
         if after is None
@@ -82,13 +107,37 @@ async def count(conn: Connection, schema: str, table: str, column: str) -> int:
     return int(text)
 
 
+# Types whose own order and ``>`` with a literal of no type are their text's in their
+# collation (citext orders by its lower case, another type by its own operators; char(n)
+# would list each value padded to its length, a char(3000)'s too long to page after).
+TEXT_ORDERED = frozenset({"text", "character varying"})
+
+
+async def merges_nothing(conn: Connection, schema: str, table: str, column: str) -> bool:
+    """Whether one column's own collation merges no two values as stored in this table
+    (``count_alike``), so that a listing in its own order gives the same values."""
+    got = await conn.run(count_alike(schema, table, column), width=2)
+    row = got.rows[0] if len(got.rows) == 1 else None
+    if row is None or any(v is None or not v.isdigit() or len(v) > 18 for v in row):
+        raise ProtocolError("count(DISTINCT …) answered without a count")
+    own, stored = (int(v) for v in row if v is not None)
+    return own == stored
+
+
 def values(
-    conn: Connection, schema: str, table: str, column: str, size: int = PAGE
+    conn: Connection,
+    schema: str,
+    table: str,
+    column: str,
+    size: int = PAGE,
+    *,
+    own: bool = False,
 ) -> AsyncGenerator[str, None]:
-    """Each distinct value of one column of one table, once, page by page."""
+    """Each distinct value of one column of one table, once, page by page; ``own``: in the
+    column's own collation and order (``merges_nothing``)."""
 
     async def ask(after: str | None, n: int) -> Sequence[str | None]:
-        got = await conn.run(page_of(schema, table, column, after, n), width=1)
+        got = await conn.run(page_of(schema, table, column, after, n, own=own), width=1)
         return [r[0] for r in got.rows]
 
     return keyset(ask, size)

@@ -154,8 +154,9 @@ class PostgresqlProbe(Probe):
     )
     distinct_listed = (
         'every distinct value listed by the server (SELECT DISTINCT, each value as stored in "C", '
-        "in pages, each after the last value listed), each then read as an identifier as in a "
-        "full read (an address's letter case folded)"
+        "or in the column's own collation where it merges none, in pages, each after the last "
+        "value listed), each then read as an identifier as in a full read (an address's letter "
+        "case folded)"
     )
     default_ports = (5432,)
     schemes = ("postgresql", "postgres")
@@ -299,10 +300,16 @@ class PostgresqlProbe(Probe):
     ) -> AsyncIterator[str]:
         """A text column's distinct values, table by table, in keyset pages
         (``distinct.values``)."""
-        tables = _by_database(transport, service, self.holding(containers, field))
+        holding = self.holding(containers, field)
+        types = {_where(c): next(f.type for f in c.fields if f.path == field) for c in holding}
+        tables = _by_database(transport, service, holding)
         async with aclosing(tables):
-            async for conn, (_, schema, table) in tables:
-                listed = distinct.values(conn, schema, table, field)
+            async for conn, where in tables:
+                _, schema, table = where
+                own = types[where] in distinct.TEXT_ORDERED and await distinct.merges_nothing(
+                    conn, schema, table, field
+                )
+                listed = distinct.values(conn, schema, table, field, own=own)
                 async with aclosing(listed):
                     async for v in listed:
                         yield v
