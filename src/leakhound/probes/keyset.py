@@ -2,7 +2,8 @@
 values in order after the last one listed (``SELECT DISTINCT v … WHERE v > last ORDER BY v
 LIMIT n``). Nothing stays open on the server. The statements are each kind's (PostgreSQL's,
 MySQL's ``distinct``): each value as stored, in a binary collation, which an index on the
-column in its own collation does not order."""
+column in its own collation does not order, or, where that collation merges no two of its
+values, the column in its own order, which its index does."""
 
 from __future__ import annotations
 
