@@ -246,6 +246,7 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
         if (
             hinted
             or not start
+            or text[start - 1] == " "  # most runs: no call needed
             or not _glued(text[start - 1], text[start])
             or _glued_word(text, start) in _CONTEXT_UP
             or _SPACED_CODE.match(text, start) is not None
