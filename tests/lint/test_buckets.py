@@ -1287,6 +1287,14 @@ UNKNOWN_BUCKET_POLICY = 'variable "name" {}\n' + POLICY_HCL.replace(
             [("medium", Confidence.LOW)],
             id="two-buckets-stay-unknown",
         ),
+        # arn:aws:s3:::cases-export${var.name} was read as the ARN of cases-export, whose
+        # access block then hid a public policy of cases-exportprod.
+        pytest.param(
+            "arn:aws:s3:::cases-export${var.name}/*",
+            ON,
+            [("medium", Confidence.LOW)],
+            id="a-name-made-longer-is-another-bucket",
+        ),
     ],
 )
 def test_a_policy_of_a_bucket_not_known_here_is_the_bucket_its_resource_names(

@@ -66,8 +66,9 @@ _QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
 _GCS_POLICY_REF = re.compile(r"data\.google_iam_policy\.([\w-]+)\.policy_data")
 _BARE_REF = re.compile(r"^\$\{\s*((?:var|local)\.[\w-]+)\s*\}$")
-# A bucket's ARN in a policy's Resource (arn:aws:s3:::cases-export/*): the bucket's name.
-_S3_ARN = re.compile(r"arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]*)")
+# A bucket's ARN in a policy's Resource (arn:aws:s3:::cases-export/*): the bucket's name, whole
+# (arn:aws:s3:::logs${var.env}/* names logs-prod or logsdev, not a bucket called logs).
+_S3_ARN = re.compile(r"""arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]*)(?=[/"'\s,\]]|$)""")
 _BARE_NAME = re.compile(r"(?:var|local)\.[\w-]+")
 _EACH = re.compile(r"^\$\{\s*each\.(?:key|value)\b")
 # What a resource's reference to a bucket or account looks like, by kind.
