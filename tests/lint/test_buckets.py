@@ -1307,3 +1307,54 @@ def test_a_policy_of_a_bucket_not_known_here_is_the_bucket_its_resource_names(
     text = policy % ('"*"', "")
     files.add("main.tf", BUCKET + text + block)
     assert [(f.severity.label, f.confidence) for f in files.lint()] == expected
+
+
+SID_THEN_PUBLIC = """resource "aws_s3_bucket_policy" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  policy = jsonencode({ Statement = [
+    { Sid = var.sid, Effect = "Deny", Principal = "*", Action = "s3:*", Resource = "*" },
+    { Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "*" },
+  ] })
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "tfvars", "expected"),
+    [
+        pytest.param(
+            BUCKET + 'variable "who" {}\n' + _policy("{ AWS = [var.who] }") + OFF,
+            r'who = "arn:aws:iam::123456789012:root\", \"*"',
+            [("medium", Confidence.LOW)],
+            id="a-quote-does-not-add-a-principal",
+        ),
+        pytest.param(
+            BUCKET + 'variable "sid" {}\n' + SID_THEN_PUBLIC + OFF,
+            'sid = "}]"',
+            [("high", Confidence.HIGH)],
+            id="a-bracket-does-not-end-the-statements",
+        ),
+        pytest.param(
+            'variable "member" {}\n'
+            + GCS_POLICY
+            % (
+                'jsonencode({ bindings = [{ role = "roles/storage.objectViewer", '
+                "members = [var.member] }] })",
+                '"group:data@example.net"',
+            ),
+            r'member = "group:a@example.net\", \"allUsers"',
+            [],
+            id="a-quote-does-not-add-a-member",
+        ),
+    ],
+)
+def test_a_value_written_into_a_policy_cannot_add_to_its_structure(
+    files: Files, text: str, tfvars: str, expected: list[tuple[str, Confidence]]
+) -> None:
+    # A string value was written into the policy's text as it is, and the policy reader (which
+    # neither undoes escapes nor skips brackets inside strings) took its quotes and brackets for
+    # structure: a principal that is one odd account was '*', a Sid of "}]" hid the statement
+    # after it.
+    files.add("main.tf", text)
+    files.add("terraform.tfvars", tfvars + "\n")
+    assert [(f.severity.label, f.confidence) for f in files.lint()] == expected

@@ -195,6 +195,10 @@ _INTERP = re.compile(r"\$\{([^{}]*)\}")
 _NAME = r"((?:var|local)\.[A-Za-z_][\w-]*)(?![\w.\[-])"
 _INNER_REF = re.compile(rf"\$\{{\s*{_NAME}\s*\}}|(\$\{{\s*)?(?<![\w.]){_NAME}")
 _LITERAL = re.compile(r'"([^"$]*)"')
+# What a policy's reader (awspolicy, which neither undoes escapes nor skips brackets inside a
+# string) would take for structure: a value holding one is not written into the text, so
+# who = "x\", \"*" cannot add a Principal "*" nor sid = "}]" end the Statement list early.
+_STRUCTURE = re.compile(r'["\\{}\[\]]')
 
 
 class Scope:
@@ -265,7 +269,7 @@ class Scope:
             literal: str | None = _literal(got)
             if interpolated:  # "…${var.bucket}…": its text, within the string
                 plain = isinstance(got, str | int | float) and not isinstance(got, bool)
-                literal = str(got) if plain and '"' not in str(got) else None
+                literal = str(got) if plain and not _STRUCTURE.search(str(got)) else None
             if literal is None:
                 return m.group(0)
             used.append(self.provenance(ref))
@@ -282,12 +286,16 @@ class Scope:
 
 def _literal(value: Any) -> str | None:
     """A resolved value as a literal (JSON, which HCL reads too), or None when some of it is
-    not known (Unresolved) or not plain data."""
+    not known (Unresolved), not plain data, or a string holding what reads as structure."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and _STRUCTURE.search(value):
+        return None
     if isinstance(value, str | int | float):
         return json.dumps(value)
     if isinstance(value, list | dict):
+        if isinstance(value, dict) and any(_STRUCTURE.search(str(k)) for k in value):
+            return None
         pairs = value.items() if isinstance(value, dict) else enumerate(value)
         items = {k: _literal(v) for k, v in pairs}
         if any(v is None for v in items.values()):
