@@ -231,6 +231,8 @@ resource "aws_s3_bucket_acl" "cases" {
         pytest.param(["prod.tfvars"], True, id="over-the-auto-tfvars"),
         pytest.param(["prod.tfvars", "dev.tfvars"], False, id="the-last-one-wins"),
         pytest.param(["dev.tfvars", "prod.tfvars"], True, id="in-the-order-given"),
+        # A file given again was kept at its first place: dev.tfvars still won.
+        pytest.param(["prod.tfvars", "dev.tfvars", "prod.tfvars"], True, id="given-again"),
     ],
 )
 def test_a_var_file_sets_terraform_variables_over_the_automatic_tfvars(

@@ -245,7 +245,9 @@ def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
     """The files given by ``--var-file``, in their order; one that cannot be read is listed as
     skipped, one that does not parse is a finding (LH100) with the reason, and lint goes on."""
     out: dict[Path, terraform.Block] = {}
-    for path in paths:
+    # A file given again applies again, over those given between: each is read once, at its
+    # last place.
+    for path in reversed(dict.fromkeys(reversed(paths))):
         try:
             out[path] = terraform.load_tfvars(path.name, decode(path.read_bytes()))
         except OSError as exc:
