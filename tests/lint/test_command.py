@@ -124,6 +124,17 @@ def test_usage_errors_exit_2_with_one_line(
     assert err.count("\n") == 1 and err.startswith("leakhound: error:")
 
 
+def test_a_var_file_that_is_a_folder_is_not_called_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A folder given to --var-file was "no such --var-file", though it is there.
+    code, _, err = _run([str(tmp_path), "--var-file", str(tmp_path)], capsys)
+    assert code == 2
+    assert err == (
+        f"leakhound: error: --var-file takes a file, not a folder or device: {tmp_path}\n"
+    )
+
+
 def test_a_broken_file_is_a_finding_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
