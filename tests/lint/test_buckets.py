@@ -1295,6 +1295,13 @@ UNKNOWN_BUCKET_POLICY = 'variable "name" {}\n' + POLICY_HCL.replace(
             [("medium", Confidence.LOW)],
             id="a-name-made-longer-is-another-bucket",
         ),
+        # data.aws_s3_bucket.cases (a bucket made elsewhere) was read as aws_s3_bucket.cases.
+        pytest.param(
+            "${data.aws_s3_bucket.cases.arn}/*",
+            ON,
+            [("medium", Confidence.LOW)],
+            id="a-data-source-is-another-bucket",
+        ),
     ],
 )
 def test_a_policy_of_a_bucket_not_known_here_is_the_bucket_its_resource_names(
