@@ -1341,6 +1341,14 @@ SID_THEN_PUBLIC = """resource "aws_s3_bucket_policy" "cases" {
             [("high", Confidence.HIGH)],
             id="a-bracket-does-not-end-the-statements",
         ),
+        # "${lower(var.who)}" became "${lower("*")}", a string ending at the inner quote: the
+        # Principal was neither '*' nor an expression, and the finding was lost.
+        pytest.param(
+            BUCKET + 'variable "who" {}\n' + _policy('{ AWS = "${lower(var.who)}" }') + OFF,
+            'who = "*"',
+            [("medium", Confidence.LOW)],
+            id="a-reference-within-a-call-stays",
+        ),
         pytest.param(
             'variable "member" {}\n'
             + GCS_POLICY
@@ -1355,7 +1363,7 @@ SID_THEN_PUBLIC = """resource "aws_s3_bucket_policy" "cases" {
         ),
     ],
 )
-def test_a_value_written_into_a_policy_cannot_add_to_its_structure(
+def test_a_value_written_into_a_policy_cannot_change_its_structure(
     files: Files, text: str, tfvars: str, expected: list[tuple[str, Confidence]]
 ) -> None:
     # A string value was written into the policy's text as it is, and the policy reader (which

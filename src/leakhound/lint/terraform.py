@@ -259,11 +259,15 @@ class Scope:
         ``Principal = "*"``), as Terraform evaluates it, and where each came from; a reference
         whose value is not known, or not plain data, stays as written."""
         used: list[str] = []
+        # A bare reference within a larger interpolation ("${lower(var.who)}") stays: written
+        # in, its quotes would end the string, which then reads as no principal at all.
+        spans = [i.span() for i in _INTERP.finditer(text)]
 
         def sub(m: re.Match[str]) -> str:
             interpolated, inside, bare = m.groups()
             ref = interpolated or bare
-            if inside or ref not in self.values:
+            within = bare and any(a < m.start() < b for a, b in spans)
+            if inside or within or ref not in self.values:
                 return m.group(0)  # within a larger interpolation (${var.x == …}), or not known
             got = self.resolve(f"${{{ref}}}")
             literal: str | None = _literal(got)
