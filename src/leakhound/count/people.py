@@ -28,7 +28,10 @@ bound in expectation: it is exact when every identifier appears once), each wide
 standard deviations of f1 and f2 for the sample's chance. The figure is the geometric middle
 of the two bounds without that margin, and the basis says within what factor of either end of
 the range it lies (about the square root of their ratio): a 1% sample of support cases, where
-a customer writes three times but a one-off address appears once, cannot tell more. The range
+a customer writes three times but a one-off address appears once, cannot tell more. Where that
+factor is over ``TOLD_FACTOR`` (the range's ends over four times apart: a sample too thin to
+tell people who write once from people who write often) the range is the figure, shown as
+"between A and B" (``told``; ``benchmarks/people_estimate.py`` measures both). The range
 assumes the records sampled are like the rest. PostgreSQL's and MySQL's samples are drawn
 at random over the whole table where its size and key allow (``probes/sampling.py``),
 Elasticsearch's and OpenSearch's over the whole index, MongoDB's at a random place of each span
@@ -194,6 +197,24 @@ def likely_range(strata: Sequence[Stratum], leave_out: set[bytes] | None = None)
     )
 
 
+# The factor within which a figure from a sample is shown as one figure: past it (a figure
+# that may be off by more, its range's ends over four times apart) the range is the figure,
+# "between A and B". Where a sample saw too few identifiers twice or more, it cannot tell
+# people who write once from people who write often: five records a person and one each
+# give it the same identifiers seen once, and the truth may lie anywhere between Chao's
+# count (right for the first) and each seen once standing for the records unread (right for
+# the second) (``benchmarks/people_estimate.py``).
+TOLD_FACTOR = 2.0
+
+
+def told(value: int, low: int, high: int | None) -> bool:
+    """Whether an estimate's figure is shown as one figure: within ``TOLD_FACTOR`` of either
+    end of its range (else its range is the figure: "between ``low`` and ``high``")."""
+    if high is None or low <= 0 or value <= 0:
+        return high is not None and low == high
+    return max(value / low, high / value) <= TOLD_FACTOR
+
+
 # How the records sampled were drawn (``Sample.drawn``), as the basis says it: the likely range
 # assumes they are like the rest.
 DRAWN = {
@@ -296,6 +317,13 @@ def from_sample(
         f"({got.twice:,} seen twice; {MARGIN:g} standard deviations of margin for the "
         f"sample's chance), {how}"
         + (f", within a factor of {factor:.1f} of either end of the range" if factor else "")
+        + (
+            ""
+            if not factor or told(value, low, high)
+            else f" (more than {TOLD_FACTOR:g}: too few identifiers seen twice or more to "
+            "tell people who write once from people who write often, the sample cannot say "
+            "where in the range they lie, and the range is the figure)"
+        )
         + f"; for "
         f"certain no fewer than the {seen:,} seen nor more than {ceiling:,} (up to {rate} "
         f"new per unread record), a range a sample of {more:,} records would halve",
