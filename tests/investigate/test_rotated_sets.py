@@ -101,3 +101,41 @@ def test_a_statement_cut_by_the_rotation_is_shown_where_it_began(tmp_path: Path,
     # its first lines say no format: it is read as the file before it in its set, and says so
     assert inv.problems == ()
     assert any("as the file before it in its rotated set" in n for n in inv.files[1].notes)
+
+
+def test_each_file_counts_the_requests_and_times_of_its_own_lines(tmp_path: Path, run: Run) -> None:
+    # A connection accepted in the older file an hour before its close in the newer one, and
+    # one accepted in the older file that never closed: each is counted (parsed, first, last)
+    # in the file its line is in, and neither makes the newer file start before the older
+    # one ends (clock skew) nor a line of it run backwards.
+    (tmp_path / "redis.log.1").write_text(
+        "7:M 07 Dec 2026 01:00:00.000 - Accepted 203.0.113.9:40001\n"
+        + OTHER.replace("01:55", "02:00")
+        + "7:M 07 Dec 2026 02:01:00.000 - Accepted 198.51.100.8:42577\n"
+    )
+    (tmp_path / "redis.log").write_text(
+        OTHER.replace("01:55", "02:05").replace("42576", "42578") + CLOSE
+    )
+    files = run(tmp_path).files
+    assert [(f.parsed, f.first, f.last) for f in files] == [
+        (2, "2026-12-07T02:00:00Z", "2026-12-07T02:01:00Z"),
+        (2, "2026-12-07T02:05:00Z", "2026-12-07T02:10:00Z"),
+    ]
+    assert not [n for f in files for n in f.notes if "earlier than" in n or "starts " in n]
+
+
+def test_a_statement_cut_by_the_rotation_is_counted_in_the_file_it_began_in(
+    tmp_path: Path, run: Run
+) -> None:
+    (tmp_path / "mysql.log.1").write_bytes(
+        b"2019-12-05T10:00:00.100000Z\t   12 Connect\troot@203.0.113.66 on support using TCP/IP\n"
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT *\n"
+    )
+    (tmp_path / "mysql.log").write_bytes(
+        b"  FROM cases\n LIMIT 5000\n2019-12-05T10:00:02.000000Z\t   12 Quit\t\n"
+    )
+    inv = run(tmp_path)
+    assert [(f.parsed, f.first, f.last) for f in inv.files] == [
+        (2, "2019-12-05T10:00:00Z", "2019-12-05T10:00:01Z"),
+        (0, None, None),
+    ]

@@ -185,6 +185,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 CTX_NONE,
                 line,
                 lineno,
+                seen=t,
             )
     for key, accepted_at in opened.items():  # never closed in the log, or closed unlogged
         probe(key, *accepted_at)
