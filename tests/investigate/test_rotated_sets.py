@@ -4,7 +4,10 @@ rotation is one, whatever the format, and each file is still counted as itself."
 from __future__ import annotations
 
 import gzip
+import io
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from investigate_helpers import Run, by_address
@@ -82,6 +85,16 @@ def test_files_of_other_logs_are_not_one_stream(tmp_path: Path, run: Run) -> Non
 def test_rotated_sets_group_a_set_oldest_first_in_the_order_sets_appear() -> None:
     got = rotated_sets(["b.log", "a.log", "a.log.2.gz", "-", "b.log.1", "a.log.1"])
     assert got == [["b.log.1", "b.log"], ["a.log.2.gz", "a.log.1", "a.log"], ["-"]]
+    # stdin given twice: two sets, the first read to its end before the second is opened
+    assert rotated_sets(["-", "a.log", "-"]) == [["-"], ["a.log"], ["-"]]
+
+
+def test_stdin_given_twice_loses_no_line(monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
+    line = b'203.0.113.5 - - [07/Dec/2026:04:00:00 +0000] "GET /x/_search HTTP/1.1" 200 512\n'
+    stdin = io.BytesIO(line * 30000)  # more than the first chunk each opening reads
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=stdin))
+    inv = run("-", "-")
+    assert sum(f.parsed for f in inv.files) == 30000
 
 
 def test_a_statement_cut_by_the_rotation_is_shown_where_it_began(tmp_path: Path, run: Run) -> None:

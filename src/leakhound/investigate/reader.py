@@ -163,9 +163,11 @@ def rotated_sets(paths: list[str]) -> list[list[str]]:
     first appear: ``access.log`` given before ``access.log.1`` is still read after it, and
     the files of one set are read as one stream (a connection open across a rotation is
     one). Stdin is a set of its own."""
-    sets: dict[str, list[str]] = {}
-    for p in paths:
-        sets.setdefault("\0-" if p == "-" else _rotation_key(p)[0], []).append(p)
+    sets: dict[str | int, list[str]] = {}
+    for i, p in enumerate(paths):
+        # Stdin given twice is read to its end the first time: one set, both would be
+        # opened (their first lines read) before either is read, losing those lines
+        sets.setdefault(i if p == "-" else _rotation_key(p)[0], []).append(p)
     return [sorted(group, key=_rotation_key) for group in sets.values()]
 
 
