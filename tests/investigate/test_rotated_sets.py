@@ -85,8 +85,24 @@ def test_files_of_other_logs_are_not_one_stream(tmp_path: Path, run: Run) -> Non
 def test_rotated_sets_group_a_set_oldest_first_in_the_order_sets_appear() -> None:
     got = rotated_sets(["b.log", "a.log", "a.log.2.gz", "-", "b.log.1", "a.log.1"])
     assert got == [["b.log.1", "b.log"], ["a.log.2.gz", "a.log.1", "a.log"], ["-"]]
+    # logrotate's dateext, as -%Y%m%d (its default) or .%Y%m%d: the older date first
+    dated = ["x.log", "x.log.20261201", "x.log.20261202.gz", "x.log.20261130", "x.log.1"]
+    assert rotated_sets(dated) == [
+        ["x.log.20261130", "x.log.20261201", "x.log.20261202.gz", "x.log.1", "x.log"]
+    ]
+    assert rotated_sets(["x.log-20261202", "x.log-20261201"]) == [
+        ["x.log-20261201", "x.log-20261202"]
+    ]
     # stdin given twice: two sets, the first read to its end before the second is opened
     assert rotated_sets(["-", "a.log", "-"]) == [["-"], ["a.log"], ["-"]]
+
+
+def test_one_folder_spelt_two_ways_holds_one_set() -> None:
+    # another name in it (a second server's log) is not of the set
+    assert rotated_sets(["a/r.log", "./a/r.log.1", "a//r.log.2", "a/r-6380.log.1"]) == [
+        ["a//r.log.2", "./a/r.log.1", "a/r.log"],
+        ["a/r-6380.log.1"],
+    ]
 
 
 def test_stdin_given_twice_loses_no_line(monkeypatch: pytest.MonkeyPatch, run: Run) -> None:

@@ -144,8 +144,14 @@ _DATED = re.compile(
 )
 
 
+# Eight digits after a dot are a date (dateext with dateformat .%Y%m%d), not a count
+_YYYYMMDD = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+
+
 def _rotation_key(path: str) -> tuple[str, int]:
     m = _ROTATED.search(path)
+    if m and _YYYYMMDD.fullmatch(m.group(1)):
+        m = None  # read as the date it is, below: a newer date is a higher number
     if m and len(m.group(1)) < 9:  # higher rotation numbers are older: read them first
         return (path[: m.start()], -int(m.group(1)))
     if m:  # Apache's rotatelogs: the time the file was started (epoch seconds), no count
@@ -167,8 +173,15 @@ def rotated_sets(paths: list[str]) -> list[list[str]]:
     for i, p in enumerate(paths):
         # Stdin given twice is read to its end the first time: one set, both would be
         # opened (their first lines read) before either is read, losing those lines
-        sets.setdefault(i if p == "-" else _rotation_key(p)[0], []).append(p)
-    return [sorted(group, key=_rotation_key) for group in sets.values()]
+        sets.setdefault(i if p == "-" else _set_of(p), []).append(p)
+    return [sorted(group, key=lambda p: _rotation_key(p)[1]) for group in sets.values()]
+
+
+def _set_of(path: str) -> str:
+    """The log a file is of, however its folder is named (``./a/x.log.1``, ``a//x.log``, a
+    link to the folder)."""
+    base = _rotation_key(path)[0]
+    return os.path.join(os.path.realpath(os.path.dirname(base)), os.path.basename(base))
 
 
 def _open(path: str) -> BinaryIO:
