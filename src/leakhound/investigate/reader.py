@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, Protocol, cast
 
 CHUNK = 1 << 20
 MAX_LINE = 1 << 20  # 1 MiB: no access, audit or flow log line is near it
@@ -253,6 +253,24 @@ class _Prefixed:
 
     def close(self) -> None:
         self._raw.close()
+
+
+class Lines(Protocol):
+    """What a parser reads: one file (``LogStream``), or the files of a rotated set read as
+    one stream (``rotated.RotatedSet``)."""
+
+    @property
+    def head(self) -> bytes:
+        """The first lines, to sniff (of the first file of a set)."""
+        ...
+
+    def batches(self) -> Iterator[list[bytes]]:
+        """The lines, a chunk's worth at a time."""
+        ...
+
+    def chunks(self) -> Iterator[bytes]:
+        """The content, a chunk at a time (formats that are not line-based)."""
+        ...
 
 
 class LogStream:
