@@ -168,3 +168,12 @@ def test_a_statement_cut_by_the_rotation_is_counted_in_the_file_it_began_in(
         (2, "2019-12-05T10:00:00Z", "2019-12-05T10:00:01Z"),
         (0, None, None),
     ]
+
+
+def test_each_file_of_a_set_says_the_zones_of_its_own_lines(tmp_path: Path, run: Run) -> None:
+    # Summer time ended between the rotations: neither file mixes zones
+    line = '203.0.113.5 - - [25/Oct/2026:{} {}] "GET /x/_search HTTP/1.1" 200 512 "-" "curl/8"\n'
+    (tmp_path / "access.log.1").write_text(line.format("01:00:00", "+0200") * 2)
+    (tmp_path / "access.log").write_text(line.format("02:30:00", "+0100") * 2)
+    files = run(tmp_path).files
+    assert [f.notes for f in files] == [(), ()]

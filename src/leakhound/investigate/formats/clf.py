@@ -64,7 +64,10 @@ def feed(
     skip = sink.skip
     last_off = None
     lineno = f.lines
+    offsets = f.offsets
     for batch in stream.batches():
+        if sink.file.offsets is not offsets:  # the next file of a rotated set: its own zones
+            offsets, last_off = sink.file.offsets, None
         for line in batch:
             lineno += 1
             m = match(line)
@@ -83,7 +86,7 @@ def feed(
                     skip(lineno, line, str(exc))
                     continue
             if off is not last_off:
-                f.offsets.add(off.decode())
+                offsets.add(off.decode())
                 last_off = off
             req = g[g_req - 1]
             c = classify_line(req)
