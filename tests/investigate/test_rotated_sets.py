@@ -105,6 +105,23 @@ def test_one_folder_spelt_two_ways_holds_one_set() -> None:
     ]
 
 
+def test_logs_named_by_their_hosts_address_are_not_one_set(tmp_path: Path, run: Run) -> None:
+    # A syslog server's folder of two MySQL hosts' general logs: thread 12 of each is its own
+    (tmp_path / "10.0.0.2").write_bytes(
+        b"2019-12-05T10:00:00.100000Z\t   12 Connect\troot@203.0.113.66 on  using TCP/IP\n"
+    )
+    (tmp_path / "10.0.0.1").write_bytes(
+        b"2019-12-05T10:00:01.000000Z\t   12 Init DB\tsupport\n"
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT * FROM cases LIMIT 5000\n"
+    )
+    # the statements of 10.0.0.1 are not the client's of 10.0.0.2 (they are the host's own)
+    assert by_address(run(tmp_path))["203.0.113.66"].action_names == ("probe",)
+    assert rotated_sets(["h/10.0.0.1.1", "h/10.0.0.1", "h/10.0.0.2.gz"]) == [
+        ["h/10.0.0.1.1", "h/10.0.0.1"],
+        ["h/10.0.0.2.gz"],
+    ]
+
+
 def test_stdin_given_twice_loses_no_line(monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
     line = b'203.0.113.5 - - [07/Dec/2026:04:00:00 +0000] "GET /x/_search HTTP/1.1" 200 512\n'
     stdin = io.BytesIO(line * 30000)  # more than the first chunk each opening reads

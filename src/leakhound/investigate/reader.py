@@ -148,8 +148,15 @@ _DATED = re.compile(
 _YYYYMMDD = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 
 
+# A file named by its host's address (a syslog server's /var/log/remote/10.0.0.1): its last
+# number is of the name, not a rotation; 10.0.0.2 is another host's log, not 10.0.0.1's older
+_ADDRESS = re.compile(r"(?:^|[/\\])\d{1,3}(?:\.\d{1,3}){3}(?:\.(?:gz|bz2|zst))?$")
+
+
 def _rotation_key(path: str) -> tuple[str, int]:
     m = _ROTATED.search(path)
+    if m and _ADDRESS.search(path):
+        return (re.sub(r"\.(gz|bz2|zst)$", "", path), 0)
     if m and _YYYYMMDD.fullmatch(m.group(1)):
         m = None  # read as the date it is, below: a newer date is a higher number
     if m and len(m.group(1)) < 9:  # higher rotation numbers are older: read them first
