@@ -105,6 +105,16 @@ def test_one_folder_spelt_two_ways_holds_one_set() -> None:
     ]
 
 
+def test_a_link_to_the_current_file_is_of_its_set(tmp_path: Path, run: Run) -> None:
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "redis.log.1").write_text(ACCEPT)
+    (tmp_path / "logs" / "redis.log").write_text(CLOSE)
+    (tmp_path / "current").symlink_to(tmp_path / "logs" / "redis.log")
+    inv = run(tmp_path / "current", tmp_path / "logs" / "redis.log.1")
+    assert by_address(inv)["203.0.113.9"].requests == 1
+    assert [Path(f.path).name for f in inv.files] == ["redis.log.1", "current"]
+
+
 def test_logs_named_by_their_hosts_address_are_not_one_set(tmp_path: Path, run: Run) -> None:
     # A syslog server's folder of two MySQL hosts' general logs: thread 12 of each is its own
     (tmp_path / "10.0.0.2").write_bytes(

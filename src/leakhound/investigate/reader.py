@@ -176,19 +176,20 @@ def rotated_sets(paths: list[str]) -> list[list[str]]:
     first appear: ``access.log`` given before ``access.log.1`` is still read after it, and
     the files of one set are read as one stream (a connection open across a rotation is
     one). Stdin is a set of its own."""
-    sets: dict[str | int, list[str]] = {}
+    sets: dict[str | int, list[tuple[int, str]]] = {}
     for i, p in enumerate(paths):
         # Stdin given twice is read to its end the first time: one set, both would be
         # opened (their first lines read) before either is read, losing those lines
-        sets.setdefault(i if p == "-" else _set_of(p), []).append(p)
-    return [sorted(group, key=lambda p: _rotation_key(p)[1]) for group in sets.values()]
+        name, place = (i, 0) if p == "-" else _set_of(p)
+        sets.setdefault(name, []).append((place, p))
+    return [[p for _, p in sorted(group, key=lambda e: e[0])] for group in sets.values()]
 
 
-def _set_of(path: str) -> str:
+def _set_of(path: str) -> tuple[str, int]:
     """The log a file is of, however its folder is named (``./a/x.log.1``, ``a//x.log``, a
-    link to the folder)."""
-    base = _rotation_key(path)[0]
-    return os.path.join(os.path.realpath(os.path.dirname(base)), os.path.basename(base))
+    link to the folder), and its place in that set; a link to a file is of its target's."""
+    base, place = _rotation_key(os.path.realpath(path) if os.path.islink(path) else path)
+    return os.path.join(os.path.realpath(os.path.dirname(base)), os.path.basename(base)), place
 
 
 def _open(path: str) -> BinaryIO:
