@@ -204,3 +204,20 @@ def test_each_file_of_a_set_says_the_zones_of_its_own_lines(tmp_path: Path, run:
     (tmp_path / "access.log").write_text(line.format("02:30:00", "+0100") * 2)
     files = run(tmp_path).files
     assert [f.notes for f in files] == [(), ()]
+
+
+def test_a_truncated_file_in_the_middle_of_a_set_stops_only_itself(
+    tmp_path: Path, run: Run
+) -> None:
+    lines = "".join(
+        OTHER.replace("42576", str(10000 + i)).replace("id=5", f"id={i}") for i in range(3000)
+    )
+    packed = gzip.compress(lines.encode())
+    (tmp_path / "redis.log.2.gz").write_bytes(packed[: len(packed) // 2])
+    (tmp_path / "redis.log.1").write_text(ACCEPT)
+    (tmp_path / "redis.log").write_text(CLOSE)
+    inv = run(tmp_path)
+    stopped = [[n for n in f.notes if n.startswith("stopped early")] for f in inv.files]
+    assert [len(s) for s in stopped] == [1, 0, 0]
+    assert by_address(inv)["203.0.113.9"].action_names == ("read",)
+    assert [f.parsed for f in inv.files][1:] == [0, 1]
