@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
-from leakhound.detect import scan_document
+from leakhound.detect import masked_text, scan_document
 
 from .util import found, hits
 
@@ -285,6 +285,105 @@ def test_masked_phone_keeps_country_code_and_last_two_digits() -> None:
     (h,) = hits("call +33 6 12 34 56 78", P)
     assert h.masked == "+33 ***78"
     assert "612345" not in h.masked
+
+
+# A number glued to what comes before it: kept when the word says "phone", when the field
+# does, or when it is "+", a country code and a separator; read whole, never from its middle.
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "e164"),
+    [
+        pytest.param("Tel:+442071838750", "+442071838750", "+442071838750", id="tel-colon-plus"),
+        pytest.param(
+            "Tel:+44 20 7183 8750", "+44 20 7183 8750", "+442071838750", id="tel-colon-spaced"
+        ),
+        pytest.param("call+15774047737", "+15774047737", "+15774047737", id="call-plus"),
+        pytest.param(
+            "phone+1 577-404-7737", "+1 577-404-7737", "+15774047737", id="phone-plus-grouped"
+        ),
+        pytest.param("mobile07911123456", "07911123456", "+447911123456", id="mobile-national"),
+        pytest.param("tel0612345678", "0612345678", "+33612345678", id="tel-unbroken"),
+        pytest.param("Tel.0612345678", "0612345678", "+33612345678", id="tel-dot"),
+        pytest.param(
+            "Tel:06 12 34 56 78", "06 12 34 56 78", "+33612345678", id="tel-colon-national"
+        ),
+        pytest.param(
+            "Tel.+44 20 7183 8750", "+44 20 7183 8750", "+442071838750", id="tel-dot-plus"
+        ),
+        pytest.param("FAX:+49 30 1234567", "+49 30 1234567", "+49301234567", id="fax-upper"),
+        pytest.param("Handy0151 23456789", "0151 23456789", "+4915123456789", id="de-handy"),
+        pytest.param("call4155550123", "4155550123", "+14155550123", id="call-us-unbroken"),
+        pytest.param("phone:(415) 555-0123", "(415) 555-0123", "+14155550123", id="colon-bracket"),
+        pytest.param(
+            "users/+44 20 7183 8750/", "+44 20 7183 8750", "+442071838750", id="path-segment"
+        ),
+        pytest.param(
+            "a+33 6 12 34 56 78", "+33 6 12 34 56 78", "+33612345678", id="any-word-spaced-code"
+        ),
+        pytest.param(
+            "see ABC5034441 06 12 34 56 78",
+            "06 12 34 56 78",
+            "+33612345678",
+            id="after-a-glued-id",
+        ),
+    ],
+)
+def test_numbers_glued_to_a_word_saying_phone_are_found(text: str, number: str, e164: str) -> None:
+    result = hits(text, P)
+    assert [text[h.start : h.end] for h in result] == [number]
+    assert result[0].normalized == e164
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("hotel0612345678", id="cue-inside-a-longer-word"),
+        pytest.param("order0612345678", id="order-glued"),
+        pytest.param("INV0612345678", id="invoice-prefix"),
+        pytest.param("user4155550123", id="username-digits"),
+        pytest.param("SN:0612345678", id="serial-colon"),
+        pytest.param("build.4155550123", id="build-dot"),
+        pytest.param("abc+15774047737", id="base64-like-plus"),
+        pytest.param("ab/+15774047737x", id="base64-like-slash-plus"),
+        pytest.param("a+4420 7946 0958", id="plus-four-digits-glued"),
+        pytest.param("order+33 6 12 34 56 78", id="order-glued-spaced-code"),
+        pytest.param("at:1709634121000", id="epoch-after-colon"),
+        pytest.param("ts=2024-03-05T10:22:01+01:00", id="timezone-offset"),
+        pytest.param("release v10.0.19045.2965", id="version-after-v"),
+        pytest.param("id_0612345678", id="underscore-id"),
+        pytest.param("ticket-0612345678", id="dash-id"),
+        pytest.param("telephone" * 3 + "0612345678", id="word-longer-than-any-cue"),
+    ],
+)
+def test_ids_glued_to_a_word_are_not_phones(text: str) -> None:
+    assert found(text, P) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "number", "e164"),
+    [
+        pytest.param("UK+4420 7183 8750", "+4420 7183 8750", "+442071838750", id="country-prefix"),
+        pytest.param("Mob.07911123456", "07911123456", "+447911123456", id="abbreviation-dot"),
+    ],
+)
+def test_a_phone_field_reads_a_number_glued_to_any_word(value: str, number: str, e164: str) -> None:
+    (h,) = scan_document({"phone": value}, types={P})
+    assert (value[h.start : h.end], h.normalized) == (number, e164)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param("Tel:+44 20 7183 8750", "Tel:+44 ***50", id="tel-colon"),
+        pytest.param("call+1 577-404-7737 now", "call+1 ***37 now", id="call-plus"),
+        pytest.param("users/+44 20 7183 8750/", "users/+44 ***50/", id="path"),
+        pytest.param("tel+33 6 12 34 56 78", "tel+33 ***78", id="fr-not-read-as-es"),
+        pytest.param("mobile07911123456", "mobile+44 ***56", id="mobile-national"),
+    ],
+)
+def test_a_glued_number_is_masked_whole_with_its_country_code_once(text: str, shown: str) -> None:
+    assert masked_text(text) == shown
 
 
 # The fast readings (phone._valid_number, phone._is_valid) against phonenumbers itself.

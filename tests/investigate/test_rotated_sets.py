@@ -4,7 +4,10 @@ rotation is one, whatever the format, and each file is still counted as itself."
 from __future__ import annotations
 
 import gzip
+import io
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from investigate_helpers import Run, by_address
@@ -82,6 +85,59 @@ def test_files_of_other_logs_are_not_one_stream(tmp_path: Path, run: Run) -> Non
 def test_rotated_sets_group_a_set_oldest_first_in_the_order_sets_appear() -> None:
     got = rotated_sets(["b.log", "a.log", "a.log.2.gz", "-", "b.log.1", "a.log.1"])
     assert got == [["b.log.1", "b.log"], ["a.log.2.gz", "a.log.1", "a.log"], ["-"]]
+    # logrotate's dateext, as -%Y%m%d (its default) or .%Y%m%d: the older date first
+    dated = ["x.log", "x.log.20261201", "x.log.20261202.gz", "x.log.20261130", "x.log.1"]
+    assert rotated_sets(dated) == [
+        ["x.log.20261130", "x.log.20261201", "x.log.20261202.gz", "x.log.1", "x.log"]
+    ]
+    assert rotated_sets(["x.log-20261202", "x.log-20261201"]) == [
+        ["x.log-20261201", "x.log-20261202"]
+    ]
+    # stdin given twice: two sets, the first read to its end before the second is opened
+    assert rotated_sets(["-", "a.log", "-"]) == [["-"], ["a.log"], ["-"]]
+
+
+def test_one_folder_spelt_two_ways_holds_one_set() -> None:
+    # another name in it (a second server's log) is not of the set
+    assert rotated_sets(["a/r.log", "./a/r.log.1", "a//r.log.2", "a/r-6380.log.1"]) == [
+        ["a//r.log.2", "./a/r.log.1", "a/r.log"],
+        ["a/r-6380.log.1"],
+    ]
+
+
+def test_a_link_to_the_current_file_is_of_its_set(tmp_path: Path, run: Run) -> None:
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "redis.log.1").write_text(ACCEPT)
+    (tmp_path / "logs" / "redis.log").write_text(CLOSE)
+    (tmp_path / "current").symlink_to(tmp_path / "logs" / "redis.log")
+    inv = run(tmp_path / "current", tmp_path / "logs" / "redis.log.1")
+    assert by_address(inv)["203.0.113.9"].requests == 1
+    assert [Path(f.path).name for f in inv.files] == ["redis.log.1", "current"]
+
+
+def test_logs_named_by_their_hosts_address_are_not_one_set(tmp_path: Path, run: Run) -> None:
+    # A syslog server's folder of two MySQL hosts' general logs: thread 12 of each is its own
+    (tmp_path / "10.0.0.2").write_bytes(
+        b"2019-12-05T10:00:00.100000Z\t   12 Connect\troot@203.0.113.66 on  using TCP/IP\n"
+    )
+    (tmp_path / "10.0.0.1").write_bytes(
+        b"2019-12-05T10:00:01.000000Z\t   12 Init DB\tsupport\n"
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT * FROM cases LIMIT 5000\n"
+    )
+    # the statements of 10.0.0.1 are not the client's of 10.0.0.2 (they are the host's own)
+    assert by_address(run(tmp_path))["203.0.113.66"].action_names == ("probe",)
+    assert rotated_sets(["h/10.0.0.1.1", "h/10.0.0.1", "h/10.0.0.2.gz"]) == [
+        ["h/10.0.0.1.1", "h/10.0.0.1"],
+        ["h/10.0.0.2.gz"],
+    ]
+
+
+def test_stdin_given_twice_loses_no_line(monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
+    line = b'203.0.113.5 - - [07/Dec/2026:04:00:00 +0000] "GET /x/_search HTTP/1.1" 200 512\n'
+    stdin = io.BytesIO(line * 30000)  # more than the first chunk each opening reads
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=stdin))
+    inv = run("-", "-")
+    assert sum(f.parsed for f in inv.files) == 30000
 
 
 def test_a_statement_cut_by_the_rotation_is_shown_where_it_began(tmp_path: Path, run: Run) -> None:
@@ -101,3 +157,67 @@ def test_a_statement_cut_by_the_rotation_is_shown_where_it_began(tmp_path: Path,
     # its first lines say no format: it is read as the file before it in its set, and says so
     assert inv.problems == ()
     assert any("as the file before it in its rotated set" in n for n in inv.files[1].notes)
+
+
+def test_each_file_counts_the_requests_and_times_of_its_own_lines(tmp_path: Path, run: Run) -> None:
+    # A connection accepted in the older file an hour before its close in the newer one, and
+    # one accepted in the older file that never closed: each is counted (parsed, first, last)
+    # in the file its line is in, and neither makes the newer file start before the older
+    # one ends (clock skew) nor a line of it run backwards.
+    (tmp_path / "redis.log.1").write_text(
+        "7:M 07 Dec 2026 01:00:00.000 - Accepted 203.0.113.9:40001\n"
+        + OTHER.replace("01:55", "02:00")
+        + "7:M 07 Dec 2026 02:01:00.000 - Accepted 198.51.100.8:42577\n"
+    )
+    (tmp_path / "redis.log").write_text(
+        OTHER.replace("01:55", "02:05").replace("42576", "42578") + CLOSE
+    )
+    files = run(tmp_path).files
+    assert [(f.parsed, f.first, f.last) for f in files] == [
+        (2, "2026-12-07T02:00:00Z", "2026-12-07T02:01:00Z"),
+        (2, "2026-12-07T02:05:00Z", "2026-12-07T02:10:00Z"),
+    ]
+    assert not [n for f in files for n in f.notes if "earlier than" in n or "starts " in n]
+
+
+def test_a_statement_cut_by_the_rotation_is_counted_in_the_file_it_began_in(
+    tmp_path: Path, run: Run
+) -> None:
+    (tmp_path / "mysql.log.1").write_bytes(
+        b"2019-12-05T10:00:00.100000Z\t   12 Connect\troot@203.0.113.66 on support using TCP/IP\n"
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT *\n"
+    )
+    (tmp_path / "mysql.log").write_bytes(
+        b"  FROM cases\n LIMIT 5000\n2019-12-05T10:00:02.000000Z\t   12 Quit\t\n"
+    )
+    inv = run(tmp_path)
+    assert [(f.parsed, f.first, f.last) for f in inv.files] == [
+        (2, "2019-12-05T10:00:00Z", "2019-12-05T10:00:01Z"),
+        (0, None, None),
+    ]
+
+
+def test_each_file_of_a_set_says_the_zones_of_its_own_lines(tmp_path: Path, run: Run) -> None:
+    # Summer time ended between the rotations: neither file mixes zones
+    line = '203.0.113.5 - - [25/Oct/2026:{} {}] "GET /x/_search HTTP/1.1" 200 512 "-" "curl/8"\n'
+    (tmp_path / "access.log.1").write_text(line.format("01:00:00", "+0200") * 2)
+    (tmp_path / "access.log").write_text(line.format("02:30:00", "+0100") * 2)
+    files = run(tmp_path).files
+    assert [f.notes for f in files] == [(), ()]
+
+
+def test_a_truncated_file_in_the_middle_of_a_set_stops_only_itself(
+    tmp_path: Path, run: Run
+) -> None:
+    lines = "".join(
+        OTHER.replace("42576", str(10000 + i)).replace("id=5", f"id={i}") for i in range(3000)
+    )
+    packed = gzip.compress(lines.encode())
+    (tmp_path / "redis.log.2.gz").write_bytes(packed[: len(packed) // 2])
+    (tmp_path / "redis.log.1").write_text(ACCEPT)
+    (tmp_path / "redis.log").write_text(CLOSE)
+    inv = run(tmp_path)
+    stopped = [[n for n in f.notes if n.startswith("stopped early")] for f in inv.files]
+    assert [len(s) for s in stopped] == [1, 0, 0]
+    assert by_address(inv)["203.0.113.9"].action_names == ("read",)
+    assert [f.parsed for f in inv.files][1:] == [0, 1]

@@ -1287,6 +1287,21 @@ UNKNOWN_BUCKET_POLICY = 'variable "name" {}\n' + POLICY_HCL.replace(
             [("medium", Confidence.LOW)],
             id="two-buckets-stay-unknown",
         ),
+        # arn:aws:s3:::cases-export${var.name} was read as the ARN of cases-export, whose
+        # access block then hid a public policy of cases-exportprod.
+        pytest.param(
+            "arn:aws:s3:::cases-export${var.name}/*",
+            ON,
+            [("medium", Confidence.LOW)],
+            id="a-name-made-longer-is-another-bucket",
+        ),
+        # data.aws_s3_bucket.cases (a bucket made elsewhere) was read as aws_s3_bucket.cases.
+        pytest.param(
+            "${data.aws_s3_bucket.cases.arn}/*",
+            ON,
+            [("medium", Confidence.LOW)],
+            id="a-data-source-is-another-bucket",
+        ),
     ],
 )
 def test_a_policy_of_a_bucket_not_known_here_is_the_bucket_its_resource_names(
@@ -1298,4 +1313,63 @@ def test_a_policy_of_a_bucket_not_known_here_is_the_bucket_its_resource_names(
     policy = UNKNOWN_BUCKET_POLICY.replace('"${aws_s3_bucket.cases.arn}/*"', f'["{resource}"]')
     text = policy % ('"*"', "")
     files.add("main.tf", BUCKET + text + block)
+    assert [(f.severity.label, f.confidence) for f in files.lint()] == expected
+
+
+SID_THEN_PUBLIC = """resource "aws_s3_bucket_policy" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  policy = jsonencode({ Statement = [
+    { Sid = var.sid, Effect = "Deny", Principal = "*", Action = "s3:*", Resource = "*" },
+    { Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "*" },
+  ] })
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "tfvars", "expected"),
+    [
+        pytest.param(
+            BUCKET + 'variable "who" {}\n' + _policy("{ AWS = [var.who] }") + OFF,
+            r'who = "arn:aws:iam::123456789012:root\", \"*"',
+            [("medium", Confidence.LOW)],
+            id="a-quote-does-not-add-a-principal",
+        ),
+        pytest.param(
+            BUCKET + 'variable "sid" {}\n' + SID_THEN_PUBLIC + OFF,
+            'sid = "}]"',
+            [("high", Confidence.HIGH)],
+            id="a-bracket-does-not-end-the-statements",
+        ),
+        # "${lower(var.who)}" became "${lower("*")}", a string ending at the inner quote: the
+        # Principal was neither '*' nor an expression, and the finding was lost.
+        pytest.param(
+            BUCKET + 'variable "who" {}\n' + _policy('{ AWS = "${lower(var.who)}" }') + OFF,
+            'who = "*"',
+            [("medium", Confidence.LOW)],
+            id="a-reference-within-a-call-stays",
+        ),
+        pytest.param(
+            'variable "member" {}\n'
+            + GCS_POLICY
+            % (
+                'jsonencode({ bindings = [{ role = "roles/storage.objectViewer", '
+                "members = [var.member] }] })",
+                '"group:data@example.net"',
+            ),
+            r'member = "group:a@example.net\", \"allUsers"',
+            [],
+            id="a-quote-does-not-add-a-member",
+        ),
+    ],
+)
+def test_a_value_written_into_a_policy_cannot_change_its_structure(
+    files: Files, text: str, tfvars: str, expected: list[tuple[str, Confidence]]
+) -> None:
+    # A string value was written into the policy's text as it is, and the policy reader (which
+    # neither undoes escapes nor skips brackets inside strings) took its quotes and brackets for
+    # structure: a principal that is one odd account was '*', a Sid of "}]" hid the statement
+    # after it.
+    files.add("main.tf", text)
+    files.add("terraform.tfvars", tfvars + "\n")
     assert [(f.severity.label, f.confidence) for f in files.lint()] == expected

@@ -124,6 +124,17 @@ def test_usage_errors_exit_2_with_one_line(
     assert err.count("\n") == 1 and err.startswith("leakhound: error:")
 
 
+def test_a_var_file_that_is_a_folder_is_not_called_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A folder given to --var-file was "no such --var-file", though it is there.
+    code, _, err = _run([str(tmp_path), "--var-file", str(tmp_path)], capsys)
+    assert code == 2
+    assert err == (
+        f"leakhound: error: --var-file takes a file, not a folder or device: {tmp_path}\n"
+    )
+
+
 def test_a_broken_file_is_a_finding_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -231,6 +242,8 @@ resource "aws_s3_bucket_acl" "cases" {
         pytest.param(["prod.tfvars"], True, id="over-the-auto-tfvars"),
         pytest.param(["prod.tfvars", "dev.tfvars"], False, id="the-last-one-wins"),
         pytest.param(["dev.tfvars", "prod.tfvars"], True, id="in-the-order-given"),
+        # A file given again was kept at its first place: dev.tfvars still won.
+        pytest.param(["prod.tfvars", "dev.tfvars", "prod.tfvars"], True, id="given-again"),
     ],
 )
 def test_a_var_file_sets_terraform_variables_over_the_automatic_tfvars(
@@ -267,3 +280,28 @@ def test_a_var_file_that_does_not_parse_is_one_finding_and_lint_goes_on(
     found = [(f["path"], f["rule"]) for f in json.loads(out)["findings"]]
     assert found == [("broken.tfvars", "LH100"), ("main.tf", "LH121")]
     assert code == 1 and err == ""
+
+
+def test_a_var_file_does_not_set_the_variables_of_a_module_the_root_calls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Terraform gives -var-file values to the root module only; they were also given to the
+    # module folder it calls, whose var.cidr (10.0.0.0/8 from the call) became prod.tfvars'
+    # 0.0.0.0/0: a high-confidence "admits the Internet" in the module.
+    (tmp_path / "infra" / "modules" / "sg").mkdir(parents=True)
+    (tmp_path / "infra" / "main.tf").write_text(
+        'variable "cidr" {}\nmodule "sg" {\n  source = "./modules/sg"\n  cidr = "10.0.0.0/8"\n}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "infra" / "modules" / "sg" / "main.tf").write_text(
+        'variable "cidr" {}\nresource "aws_security_group" "db" {\n  ingress {\n'
+        '    from_port = 6379\n    to_port = 6379\n    protocol = "tcp"\n'
+        "    cidr_blocks = [var.cidr]\n  }\n}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "prod.tfvars").write_text('cidr = "0.0.0.0/0"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run(["infra", "--format", "json", "--var-file", "prod.tfvars"], capsys)
+    (f,) = json.loads(out)["findings"]
+    assert (f["path"], f["confidence"]) == ("infra/modules/sg/main.tf", "low")
+    assert "prod.tfvars" not in f["why"]

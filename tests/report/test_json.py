@@ -118,7 +118,7 @@ def test_people_estimated_across_stores_from_their_samples_pooled_say_how(
 ) -> None:
     pooled = PeopleAcross(
         "EMAIL_ADDRESS",
-        Distinct(6662, 2350, 18_105, False),
+        Distinct(6662, 4350, 9105, False),
         ("127.0.0.1:5432", "127.0.0.1:6379"),
         "EMAIL_ADDRESS: the samples of the 2 stores pooled",
     )
@@ -128,7 +128,16 @@ def test_people_estimated_across_stores_from_their_samples_pooled_say_how(
     assert ScanRecord.from_dict(doc).people_across == (pooled,)
     # and the terminal and Markdown summaries say it is an estimate, pooled, not read whole
     said = (
-        "≈6,662 (estimate, between 2,350 and 18,105) distinct EMAIL_ADDRESS, each counted once "
+        "≈6,662 (estimate, between 4,350 and 9,105) distinct EMAIL_ADDRESS, each counted once "
         "across the 2 stores estimated from their samples pooled: EMAIL_ADDRESS: the samples"
     )
     assert said in markdown.render(dataclasses.replace(scan, people_across=(pooled,)))
+    # A range whose ends are over four times apart is the figure: "≈6,662" may be off by more
+    # than a factor of two.
+    wide = dataclasses.replace(pooled, distinct=Distinct(6662, 2350, 18_105, False))
+    said = (
+        "between 2,350 and 18,105 (estimate; the sample cannot tell where within) distinct "
+        "EMAIL_ADDRESS, each counted once across the 2 stores"
+    )
+    shown = markdown.render(dataclasses.replace(scan, people_across=(wide,)))
+    assert said in shown and "≈6,662" not in shown

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from ..count.people import told
 from ..redact import neutralize
 from .assessment import Assessment, asks_credentials
 from .categories import entity_class
@@ -46,6 +47,12 @@ def figure_text(f: Figure, unit: str) -> str:
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             # The figure is its own upper bound (stores' counts added): said so.
             return f"up to {f.value:,} {unit} (estimate; at least {f.low:,})"
+        if f.low is not None and f.high is not None and not told(f.value, f.low, f.high):
+            # A figure that may be off by more than a small factor: the range is the figure.
+            return (
+                f"between {f.low:,} and {f.high:,} {unit} (estimate; the sample cannot tell "
+                "where within)"
+            )
         if f.low is not None and f.high is not None:
             bound = f"; between {f.low:,} and {f.high:,}"
         else:

@@ -18,17 +18,28 @@ out whose identifier the store holds.
    identifiers found only in free text are estimated from the sample;
 3. everything estimated from the sample.
 
-The sample estimate starts from how many identifiers the sample saw once and twice, each
-weighted by its container's records not read per record read ((N - n) / n: containers sampled
-at different rates, a 1% sample of the cases beside half the payroll, are never pooled as one).
+The sample estimate starts from how many identifiers the sample saw once, twice and three
+times, each weighted by its container's records not read per record read ((N - n) / n:
+containers sampled at different rates, a 1% sample of the cases beside half the payroll, are
+never pooled as one).
 Its range is a likely one: at least the values seen plus Chao's lower estimate of those not
 seen (f1^2 / (2 f2 + f1 n / (N - n)), a lower bound in expectation for any population), at
 most each value seen once standing for all the records not read (f1 (N - n) / n, an upper
 bound in expectation: it is exact when every identifier appears once), each widened by two
-standard deviations of f1 and f2 for the sample's chance. The figure is the geometric middle
-of the two bounds without that margin, and the basis says within what factor of either end of
-the range it lies (about the square root of their ratio): a 1% sample of support cases, where
-a customer writes three times but a one-off address appears once, cannot tell more. The range
+standard deviations of f1 and f2 for the sample's chance. Where the sample saw identifiers
+three times (f3), the upper end is lowered: of people who write alike, several times each,
+those seen twice and three times tell how many are seen once (f2² / (f2 + f3) in the weights'
+terms, as in Chao's count of the unseen from f1 and f2: the sample read as two kinds, people
+in one record of the store and people who write alike), and only the values seen once beyond
+them stand for the records unread; f3 is taken at its likely high, so that a sample that saw
+few tells nothing and the upper end stays where it was (``_two_kinds``). The figure is the
+geometric middle of the two bounds without that margin (but f3's), and the basis says within
+what factor of either end of the range it lies (about the square root of their ratio): a
+1% sample of support cases, where a customer writes three times but a one-off address appears
+once, cannot tell more. Where that
+factor is over ``TOLD_FACTOR`` (the range's ends over four times apart: a sample too thin to
+tell people who write once from people who write often) the range is the figure, shown as
+"between A and B" (``told``; ``benchmarks/people_estimate.py`` measures both). The range
 assumes the records sampled are like the rest. PostgreSQL's and MySQL's samples are drawn
 at random over the whole table where its size and key allow (``probes/sampling.py``),
 Elasticsearch's and OpenSearch's over the whole index, MongoDB's at a random place of each span
@@ -152,6 +163,22 @@ class LikelyRange:
     low: float
     value: float
     high: float
+    thrice: int = 0  # values seen in three
+    told_apart: bool = False  # the upper end lowered by those seen three times (``_two_kinds``)
+
+
+def _two_kinds(a: float, b: float, c: float) -> float:
+    """The values not seen, were the values of a sample of two kinds: people seen once in the
+    whole store (every one seen once standing for the records unread) and people who write
+    alike, several times each (Chao's count): ``a``, ``b``, ``c`` the weighted counts of values
+    seen once, twice and three times. Of people who write alike, those seen twice and three
+    times tell how many are seen once (b² / (b + c), in ``a``'s weight); those seen once beyond
+    them are the first kind. Never above ``a`` (all of the first kind) nor below Chao's count
+    (none of it); it is either where the sample is of one kind."""
+    if b <= 0:
+        return a
+    alike = min(a, b * b / (b + c))
+    return a - alike + alike * alike / (b + alike)
 
 
 def likely_range(strata: Sequence[Stratum], leave_out: set[bytes] | None = None) -> LikelyRange:
@@ -169,29 +196,58 @@ def likely_range(strata: Sequence[Stratum], leave_out: set[bytes] | None = None)
         if found:
             r_max = max(r_max, r)
     seen = len(held)
-    once = twice = 0
-    # Values seen once, twice, each weighted by what it stands for, and the weights' squares:
-    # a sample's chance moves each count by about its square root, each value by its weight.
-    a = b = a2 = b2 = 0.0
+    once = twice = thrice = 0
+    # Values seen once, twice, three times, each weighted by what it stands for, and the
+    # weights' squares: a sample's chance moves each count by about its square root, each
+    # value by its weight.
+    a = b = c = a2 = b2 = c2 = 0.0
     for rs in held.values():
         if len(rs) == 1:
             once, a, a2 = once + 1, a + rs[0], a2 + rs[0] ** 2
         elif len(rs) == 2:
             w = 2 * rs[0] * rs[1]
             twice, b, b2 = twice + 1, b + w, b2 + w * w
+        elif len(rs) == 3:
+            w = 6 * rs[0] * rs[1] * rs[2]
+            thrice, c, c2 = thrice + 1, c + w, c2 + w * w
     z = MARGIN
     a_low = max(0.0, a - z * math.sqrt(a2))
     a_high = a + z * math.sqrt(a2) + r_max * z * z / 2
+    b_low = max(0.0, b - z * math.sqrt(b2))
     b_high = b + z * math.sqrt(b2) + r_max**2 * z * z
+    # Those seen three times at their likely high: few of them (none, in a thin sample) tell
+    # nothing, and the upper end stays each seen once standing for the records unread.
+    c_high = c + z * math.sqrt(c2) + 3 * r_max**3 * z * z
     low0 = seen + (a * a / (b + a) if a else 0.0)
+    high = seen + _two_kinds(a_high, b_low, c_high)
     return LikelyRange(
         seen,
         once,
         twice,
         seen + (a_low * a_low / (b_high + a_low) if a_low else 0.0),
-        math.sqrt(low0 * (seen + a)),
-        seen + a_high,
+        math.sqrt(low0 * (seen + _two_kinds(a, b, c_high))),
+        high,
+        thrice,
+        high < seen + a_high,
     )
+
+
+# The factor within which a figure from a sample is shown as one figure: past it (a figure
+# that may be off by more, its range's ends over four times apart) the range is the figure,
+# "between A and B". Where a sample saw too few identifiers twice or more, it cannot tell
+# people who write once from people who write often: five records a person and one each
+# give it the same identifiers seen once, and the truth may lie anywhere between Chao's
+# count (right for the first) and each seen once standing for the records unread (right for
+# the second) (``benchmarks/people_estimate.py``).
+TOLD_FACTOR = 2.0
+
+
+def told(value: int, low: int, high: int | None) -> bool:
+    """Whether an estimate's figure is shown as one figure: within ``TOLD_FACTOR`` of either
+    end of its range (else its range is the figure: "between ``low`` and ``high``")."""
+    if high is None or low <= 0 or value <= 0:
+        return high is not None and low == high
+    return max(value / low, high / value) <= TOLD_FACTOR
 
 
 # How the records sampled were drawn (``Sample.drawn``), as the basis says it: the likely range
@@ -292,10 +348,23 @@ def from_sample(
         f"{seen:,} distinct in {n:,} sampled records of {total:,}{where}; likely between "
         f"{low:,} and {high:,} if the records sampled are like the rest "
         f"({DRAWN.get(drawn, DRAWN['first'])}): at least those seen plus Chao's lower estimate "
-        f"of those not seen, at most each of the {got.once:,} seen once standing for {stands} "
-        f"({got.twice:,} seen twice; {MARGIN:g} standard deviations of margin for the "
+        f"of those not seen, at most each of the {got.once:,} seen once standing for {stands}"
+        + (
+            f" but for those of them the {got.twice:,} seen twice and {got.thrice:,} three "
+            "times show to be people who write again, counted as Chao counts them"
+            if got.told_apart
+            else ""
+        )
+        + f" ({got.twice:,} seen twice; {MARGIN:g} standard deviations of margin for the "
         f"sample's chance), {how}"
         + (f", within a factor of {factor:.1f} of either end of the range" if factor else "")
+        + (
+            ""
+            if not factor or told(value, low, high)
+            else f" (more than {TOLD_FACTOR:g}: too few identifiers seen twice or more to "
+            "tell people who write once from people who write often, the sample cannot say "
+            "where in the range they lie, and the range is the figure)"
+        )
         + f"; for "
         f"certain no fewer than the {seen:,} seen nor more than {ceiling:,} (up to {rate} "
         f"new per unread record), a range a sample of {more:,} records would halve",

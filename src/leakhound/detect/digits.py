@@ -12,6 +12,7 @@ ASCII and Latin-1 text (Latin-1 has no other), and for other text without one ("
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 
 # A decimal digit other than 0-9 (Python's \d less ASCII), as gate.py looks for one.
@@ -78,7 +79,10 @@ class DigitRegex:
         self.unicode = re.compile(pattern, flags)
         self.ascii = re.compile(ascii_digits(pattern), flags)
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """``re.finditer`` of the pattern as written, over ``text``."""
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        """``re.finditer`` of the pattern as written, over ``text`` (``pos``, ``endpos``:
+        as ``re.Pattern.finditer`` reads them; look-behinds see before ``pos``)."""
         regex = self.ascii if only_ascii_digits(text) else self.unicode
-        return regex.finditer(text)
+        return regex.finditer(text, pos, endpos)

@@ -4,7 +4,10 @@ A candidate window holding one number is parsed for each plausible region and ch
 with ``is_valid_number``; a window with more digits than any number has goes through
 ``PhoneNumberMatcher`` (leniency VALID), which finds the numbers inside it. Dates, clock
 times, IP addresses, ids after "order"/"#" and bare digit strings with nothing saying
-"phone" are refused before phonenumbers is asked, because asking costs 30-60 µs.
+"phone" are refused before phonenumbers is asked, because asking costs 30-60 µs. A
+number glued to a word is read when the word says "phone" ("Tel:+44 20 7183 8750",
+"mobile07700900123") and read whole, never from the middle of a run: the national part
+of "Tel:+44 20 …" alone would be another number, or another country's.
 
 A number written without its country code is read first in the countries its document
 points at (``Context.regions``: a country field, an address, an e-mail's domain, an
@@ -15,6 +18,7 @@ only guessed from the digits and their grouping.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache, lru_cache
 from typing import Any, ClassVar
 
@@ -41,17 +45,32 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 
 # A run that could hold a phone number: an optional "+" and/or "(", then digits with the
 # separators people type (space, NBSP, dot, dash, slash, parentheses), ending on a digit.
-# The run must not follow a letter, digit or one of ".+-/:", so "KB5034441",
-# "0x80070005", "v10.0.1", the seconds of "09:53:24.679590" and the middle of longer ids
-# never start one; it may end before an extension ("…0123x45", "…0123 ext 45"), which
-# is not part of the number. The first character comes before the look-behind because `re` scans
-# much faster for a pattern that starts with a character class, faster still with ASCII
-# digits (``digits.py``).
+# A digit or "(" must not follow a digit or one of "_+-./:", so the middle of longer ids,
+# the seconds of "09:53:24.679590" and "v10.0.1" never start one; a "(" may follow ":" or
+# "/" ("Tel:(415) …"). A run may also start glued to a word of three letters or more
+# (every word saying "phone" has), straight or through one "." or ":"
+# ("mobile07700900123", "Tel:07700…", "Zeta12345678"), and a "+" after anything
+# ("call+1…", "Tel:+44…", "users/+44…/", "1+1"): ``_candidates`` keeps those it should.
+# Two letters or fewer never start one ("KB5034441", "0x80070005", an IBAN's "FR76 …"),
+# so the most common glued runs cost nothing more. A run may end before an extension
+# ("…0123x45", "…0123 ext 45"), which is not part of the number. The first character
+# comes before the look-behinds because `re` scans much faster for a pattern that starts
+# with a character class, faster still with ASCII digits (``digits.py``); the usual
+# refusal (a digit before) is tried first.
 _CANDIDATE = DigitRegex(
-    r"[+(\d](?<![\w.+\-/:][+(\d])"
+    r"[+(\d](?<![\d_+\-][(\d])(?:(?<=\+)|(?<![\w./:].)|(?<=[:/]\()"
+    r"|(?<=[^\W\d_]{3}.)|(?<=[^\W\d_]{3}[.:].))"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
     r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w)"
 )
+# What may stand between a word and a run glued to it ("Tel.0612…", "Tel:0612…").
+_GLUE = ".:"
+# The longest word ``_glued_word`` reads before a run: longer than any word saying "phone".
+_LONGEST_GLUED_WORD = 20
+# A country code and a separator: "+33 6…", "+1-202…", "+44 (0)20…". Ids, digests and
+# Base64 (whose alphabet holds "+" and "/") do not put a space, dot, dash or bracket after
+# a "+" and three digits at most.
+_SPACED_CODE = re.compile(r"\+\d{1,3}[ \t\u00a0().\-]")
 # Everything but digits: counting them, and the compact form of a window.
 _NON_DIGIT = re.compile(r"\D")
 # A calendar date inside the run ("2024-03-05 10", "05/03/2024"): phonenumbers sees only
@@ -179,7 +198,7 @@ class PhoneDetector(Detector):
             return []
         prefer = context.regions[:_PREFERRED]
         spans: list[Span] = []
-        for tries, m in enumerate(_CANDIDATE.finditer(text)):
+        for tries, m in enumerate(_candidates(text, hinted)):
             if tries >= _MAX_WINDOWS:
                 break
             window = m.group()
@@ -210,6 +229,53 @@ class PhoneDetector(Detector):
                     score += 0.15
                 spans.append(Span(ENTITY, m.start() + start, m.start() + end, clamp(score), e164))
         return spans
+
+
+def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
+    """The runs of ``text`` that could hold a phone number (``_CANDIDATE``).
+
+    A run glued to something before it is kept when the field says "phone" (``hinted``),
+    when the word it is glued to does ("mobile07700900123", "Tel.0612…", "call+1577…"),
+    or when it is a "+", a country code and a separator ("a+33 6 12 34 56 78"), which no
+    id is written as. Any other glued run ("KB5034441 0612345678", "abc+15774047737") is
+    not, and the runs inside it are read as the candidate pattern would read them without
+    it, so that a number after it is still found and none is read from the middle of it.
+    """
+    for m in _CANDIDATE.finditer(text):
+        start = m.start()
+        if (
+            hinted
+            or not start
+            or text[start - 1] == " "  # most runs: no call needed
+            or not _glued(text[start - 1], text[start])
+            or _glued_word(text, start) in _CONTEXT_UP
+            or _SPACED_CODE.match(text, start) is not None
+        ):
+            yield m
+        else:
+            yield from _CANDIDATE.finditer(text, start + 1, m.end())
+
+
+def _glued(before: str, first: str) -> bool:
+    """True when a run starting with ``first`` is glued to the character ``before`` it: a
+    letter or digit, one of "_+-.", or a ":" before anything but a "+" or "(" ("Tel:+44 …"
+    is not glued: people write it so, as they write "Tel: +44 …")."""
+    if before == ":":
+        return first not in "+("
+    return before.isalnum() or before in "_+-."
+
+
+def _glued_word(text: str, start: int) -> str:
+    """The word a run at ``start`` is glued to (``_glued``), straight or through one of
+    ``_GLUE``, lower-cased; "" when there is none or it is longer than any word saying
+    "phone"."""
+    end = start - 1 if text[start - 1] in _GLUE else start
+    begin = end
+    while begin > 0 and end - begin <= _LONGEST_GLUED_WORD and text[begin - 1].isalpha():
+        begin -= 1
+    if begin == end or end - begin > _LONGEST_GLUED_WORD:
+        return ""
+    return text[begin:end].lower()
 
 
 # Words that say "phone" alone but only "a number" next to another word: "card number",

@@ -173,18 +173,25 @@ class Activity:
         ctx: int,
         line: bytes | str,
         lineno: int,
+        *,
+        seen: float | None = None,
     ) -> None:
-        """Count one request (or flow, or command) of ``src`` at epoch ``t``."""
+        """Count one request (or flow, or command) of ``src`` at epoch ``t``; ``seen``: the
+        time of ``line`` itself when the request is dated earlier (a Redis connection closed
+        at ``seen``, counted from its accept, perhaps in the file before)."""
         f = self.file
+        if f.base and lineno <= f.base:
+            f = self.holding(lineno)  # begun in a file before, read on across the rotation
         f.parsed += 1
         if t < self.since or t > self.until:
             f.outside_window += 1
             return
-        if f.first is None or t < f.first:
-            f.first = t
-        if f.last is None or t > f.last:
-            f.last = t
-        elif t < f.last - SKEW:
+        at = t if seen is None else seen
+        if f.first is None or at < f.first:
+            f.first = at
+        if f.last is None or at > f.last:
+            f.last = at
+        elif at < f.last - SKEW:
             f.backwards += 1
         s = self._pairs.get((src, agent))
         if s is None:
@@ -238,8 +245,7 @@ class Activity:
         keep = EXAMPLES if action >= BULK_READ else 1  # a probe, a listing, a read: one line
         if len(ex) < keep:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-            held = self.holding(lineno)
-            ex.append((held.path, lineno - held.base, text[:EXAMPLE_CHARS]))
+            ex.append((f.path, lineno - f.base, text[:EXAMPLE_CHARS]))
         if target is None:
             return
         counts = s.targets.get(target)

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, Protocol, cast
 
 CHUNK = 1 << 20
 MAX_LINE = 1 << 20  # 1 MiB: no access, audit or flow log line is near it
@@ -144,8 +144,21 @@ _DATED = re.compile(
 )
 
 
+# Eight digits after a dot are a date (dateext with dateformat .%Y%m%d), not a count
+_YYYYMMDD = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+
+
+# A file named by its host's address (a syslog server's /var/log/remote/10.0.0.1): its last
+# number is of the name, not a rotation; 10.0.0.2 is another host's log, not 10.0.0.1's older
+_ADDRESS = re.compile(r"(?:^|[/\\])\d{1,3}(?:\.\d{1,3}){3}(?:\.(?:gz|bz2|zst))?$")
+
+
 def _rotation_key(path: str) -> tuple[str, int]:
     m = _ROTATED.search(path)
+    if m and _ADDRESS.search(path):
+        return (re.sub(r"\.(gz|bz2|zst)$", "", path), 0)
+    if m and _YYYYMMDD.fullmatch(m.group(1)):
+        m = None  # read as the date it is, below: a newer date is a higher number
     if m and len(m.group(1)) < 9:  # higher rotation numbers are older: read them first
         return (path[: m.start()], -int(m.group(1)))
     if m:  # Apache's rotatelogs: the time the file was started (epoch seconds), no count
@@ -163,10 +176,20 @@ def rotated_sets(paths: list[str]) -> list[list[str]]:
     first appear: ``access.log`` given before ``access.log.1`` is still read after it, and
     the files of one set are read as one stream (a connection open across a rotation is
     one). Stdin is a set of its own."""
-    sets: dict[str, list[str]] = {}
-    for p in paths:
-        sets.setdefault("\0-" if p == "-" else _rotation_key(p)[0], []).append(p)
-    return [sorted(group, key=_rotation_key) for group in sets.values()]
+    sets: dict[str | int, list[tuple[int, str]]] = {}
+    for i, p in enumerate(paths):
+        # Stdin given twice is read to its end the first time: one set, both would be
+        # opened (their first lines read) before either is read, losing those lines
+        name, place = (i, 0) if p == "-" else _set_of(p)
+        sets.setdefault(name, []).append((place, p))
+    return [[p for _, p in sorted(group, key=lambda e: e[0])] for group in sets.values()]
+
+
+def _set_of(path: str) -> tuple[str, int]:
+    """The log a file is of, however its folder is named (``./a/x.log.1``, ``a//x.log``, a
+    link to the folder), and its place in that set; a link to a file is of its target's."""
+    base, place = _rotation_key(os.path.realpath(path) if os.path.islink(path) else path)
+    return os.path.join(os.path.realpath(os.path.dirname(base)), os.path.basename(base)), place
 
 
 def _open(path: str) -> BinaryIO:
@@ -238,6 +261,24 @@ class _Prefixed:
 
     def close(self) -> None:
         self._raw.close()
+
+
+class Lines(Protocol):
+    """What a parser reads: one file (``LogStream``), or the files of a rotated set read as
+    one stream (``rotated.RotatedSet``)."""
+
+    @property
+    def head(self) -> bytes:
+        """The first lines, to sniff (of the first file of a set)."""
+        ...
+
+    def batches(self) -> Iterator[list[bytes]]:
+        """The lines, a chunk's worth at a time."""
+        ...
+
+    def chunks(self) -> Iterator[bytes]:
+        """The content, a chunk at a time (formats that are not line-based)."""
+        ...
 
 
 class LogStream:

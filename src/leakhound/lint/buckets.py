@@ -66,15 +66,18 @@ _QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
 _DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.json")
 _GCS_POLICY_REF = re.compile(r"data\.google_iam_policy\.([\w-]+)\.policy_data")
 _BARE_REF = re.compile(r"^\$\{\s*((?:var|local)\.[\w-]+)\s*\}$")
-# A bucket's ARN in a policy's Resource (arn:aws:s3:::cases-export/*): the bucket's name.
-_S3_ARN = re.compile(r"arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]*)")
+# A bucket's ARN in a policy's Resource (arn:aws:s3:::cases-export/*): the bucket's name, whole
+# (arn:aws:s3:::logs${var.env}/* names logs-prod or logsdev, not a bucket called logs).
+_S3_ARN = re.compile(r"""arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]*)(?=[/"'\s,\]]|$)""")
 _BARE_NAME = re.compile(r"(?:var|local)\.[\w-]+")
 _EACH = re.compile(r"^\$\{\s*each\.(?:key|value)\b")
 # What a resource's reference to a bucket or account looks like, by kind.
+# Not a data source's (data.aws_s3_bucket.this reads a bucket made elsewhere, not the
+# aws_s3_bucket.this made here).
 _REFS = {
-    "s3": re.compile(r"aws_s3_bucket\.([\w-]+)"),
-    "azure": re.compile(r"azurerm_storage_account\.([\w-]+)"),
-    "gcs": re.compile(r"google_storage_bucket\.([\w-]+)"),
+    "s3": re.compile(r"(?<![\w.])aws_s3_bucket\.([\w-]+)"),
+    "azure": re.compile(r"(?<![\w.])azurerm_storage_account\.([\w-]+)"),
+    "gcs": re.compile(r"(?<![\w.])google_storage_bucket\.([\w-]+)"),
 }
 # Resources that create a bucket or account, and the attribute that holds its name.
 _NAMED = {

@@ -62,9 +62,12 @@ def run(args: argparse.Namespace) -> int:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    missing = [str(p) for p in args.var_files if not p.is_file()]
+    missing = [str(p) for p in args.var_files if not p.exists()]
     if missing:
         raise UsageError(f"no such --var-file: {', '.join(missing)}")
+    folders = [str(p) for p in args.var_files if not p.is_file()]
+    if folders:
+        raise UsageError(f"--var-file takes a file, not a folder or device: {', '.join(folders)}")
     result = lint_paths(list(args.paths), var_files=args.var_files)
     if args.format == "terminal":
         from rich.console import Console

@@ -154,8 +154,8 @@ def lint_paths(
 ) -> LintResult:
     """Lint every configuration file under ``paths``; reported paths are relative to ``root``
     (default: the current directory) when they are under it. ``var_files`` set Terraform
-    variables in every Terraform folder linted, over its own tfvars (``terraform -var-file``,
-    the last one winning)."""
+    variables in every root Terraform folder linted (one no other linted folder calls), over
+    its own tfvars (``terraform -var-file``, the last one winning)."""
     run = _Run(
         real_path(root or Path.cwd()), LintResult(), [], defaultdict(dict), defaultdict(dict), {}
     )
@@ -198,9 +198,15 @@ def lint_paths(
                 Skipped(run.show(path), "not a configuration leakhound lints")
             )
     explicit = _var_files(run, var_files)
+    called = tfmodules.called_folders(run.tf)
     for directory in run.tf:
         _tfvars_beside(run, directory)
-        run.tfvars[directory] = terraform.by_precedence(run.tfvars[directory], explicit)
+        # Terraform gives -var-file values to the root module only: a folder another linted
+        # folder calls gets its variables from the call's arguments.
+        is_root = real_path(directory) not in called
+        run.tfvars[directory] = terraform.by_precedence(
+            run.tfvars[directory], explicit if is_root else {}
+        )
     for directory, files in run.tf.items():
         run.result.findings.extend(
             terraform.lint_module(files, run.tfvars.get(directory, {}), run.display)
@@ -239,7 +245,9 @@ def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
     """The files given by ``--var-file``, in their order; one that cannot be read is listed as
     skipped, one that does not parse is a finding (LH100) with the reason, and lint goes on."""
     out: dict[Path, terraform.Block] = {}
-    for path in paths:
+    # A file given again applies again, over those given between: each is read once, at its
+    # last place.
+    for path in reversed(dict.fromkeys(reversed(paths))):
         try:
             out[path] = terraform.load_tfvars(path.name, decode(path.read_bytes()))
         except OSError as exc:

@@ -195,6 +195,10 @@ _INTERP = re.compile(r"\$\{([^{}]*)\}")
 _NAME = r"((?:var|local)\.[A-Za-z_][\w-]*)(?![\w.\[-])"
 _INNER_REF = re.compile(rf"\$\{{\s*{_NAME}\s*\}}|(\$\{{\s*)?(?<![\w.]){_NAME}")
 _LITERAL = re.compile(r'"([^"$]*)"')
+# What a policy's reader (awspolicy, which neither undoes escapes nor skips brackets inside a
+# string) would take for structure: a value holding one is not written into the text, so
+# who = "x\", \"*" cannot add a Principal "*" nor sid = "}]" end the Statement list early.
+_STRUCTURE = re.compile(r'["\\{}\[\]]')
 
 
 class Scope:
@@ -255,17 +259,21 @@ class Scope:
         ``Principal = "*"``), as Terraform evaluates it, and where each came from; a reference
         whose value is not known, or not plain data, stays as written."""
         used: list[str] = []
+        # A bare reference within a larger interpolation ("${lower(var.who)}") stays: written
+        # in, its quotes would end the string, which then reads as no principal at all.
+        spans = [i.span() for i in _INTERP.finditer(text)]
 
         def sub(m: re.Match[str]) -> str:
             interpolated, inside, bare = m.groups()
             ref = interpolated or bare
-            if inside or ref not in self.values:
+            within = bare and any(a < m.start() < b for a, b in spans)
+            if inside or within or ref not in self.values:
                 return m.group(0)  # within a larger interpolation (${var.x == …}), or not known
             got = self.resolve(f"${{{ref}}}")
             literal: str | None = _literal(got)
             if interpolated:  # "…${var.bucket}…": its text, within the string
                 plain = isinstance(got, str | int | float) and not isinstance(got, bool)
-                literal = str(got) if plain and '"' not in str(got) else None
+                literal = str(got) if plain and not _STRUCTURE.search(str(got)) else None
             if literal is None:
                 return m.group(0)
             used.append(self.provenance(ref))
@@ -282,12 +290,16 @@ class Scope:
 
 def _literal(value: Any) -> str | None:
     """A resolved value as a literal (JSON, which HCL reads too), or None when some of it is
-    not known (Unresolved) or not plain data."""
+    not known (Unresolved), not plain data, or a string holding what reads as structure."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and _STRUCTURE.search(value):
+        return None
     if isinstance(value, str | int | float):
         return json.dumps(value)
     if isinstance(value, list | dict):
+        if isinstance(value, dict) and any(_STRUCTURE.search(str(k)) for k in value):
+            return None
         pairs = value.items() if isinstance(value, dict) else enumerate(value)
         items = {k: _literal(v) for k, v in pairs}
         if any(v is None for v in items.values()):

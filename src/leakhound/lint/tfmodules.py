@@ -181,18 +181,23 @@ def trees(
     """One tree per root module: a linted folder no other linted folder calls (or, in a loop
     of calls, the first one met). ``display`` gains the files read from folders not linted."""
     reader = _Reader(tf, tfvars, display, show, {real_path(d): d for d in tf})
-    called = {
+    called = called_folders(tf)
+    out = [reader.tree(d) for key, d in reader.linted.items() if key not in called]
+    for key, directory in reader.linted.items():
+        if key not in reader.reached:
+            out.append(reader.tree(directory))
+    return out
+
+
+def called_folders(tf: dict[Path, dict[Path, Block]]) -> set[Path]:
+    """The folders (real paths) that a linted folder calls as a local module: not roots."""
+    return {
         d
         for directory, files in tf.items()
         for call in _calls(files)
         if (d := local_source(real_path(directory), call.get("source"))) is not None
         and d != real_path(directory)
     }
-    out = [reader.tree(d) for key, d in reader.linted.items() if key not in called]
-    for key, directory in reader.linted.items():
-        if key not in reader.reached:
-            out.append(reader.tree(directory))
-    return out
 
 
 Module = tuple[dict[Path, Block], frozenset[Path]]  # a folder's files, those only context

@@ -34,6 +34,7 @@ from ..assess.document import CSP
 from ..assess.figures import Figure, container_dates, not_counted
 from ..assess.figures import held as held_records
 from ..assess.render import deadline_text, duty_text, figure_text, likely_high
+from ..count.people import told
 from ..models import Words
 from ..redact import neutralize
 from ..store.records import ScanRecord
@@ -144,6 +145,8 @@ def view(
                     f"≤ {people.value:,}"
                     if people.value is not None
                     and (people.added or people.high == people.value != people.low)
+                    else f"{people.low:,}–{people.high:,}"
+                    if _untold(people)
                     else _figure_value(people.value, approx=people.approximate)
                 ),
                 "note": _people_note(a),
@@ -230,6 +233,18 @@ def _figure_value(n: int | None, *, approx: bool = False) -> str:
     if n is None:
         return "?"
     return ("≈ " if approx else "") + f"{n:,}"
+
+
+def _untold(f: Figure) -> bool:
+    """An estimate that may be off by more than a small factor (``count.people.told``): its
+    range is shown as the figure."""
+    return (
+        f.method is Method.ESTIMATE
+        and f.value is not None
+        and f.low is not None
+        and f.high is not None
+        and not told(f.value, f.low, f.high)
+    )
 
 
 def _bounds(f: Figure) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..count.people import told
 from ..models import (
     ContainerResult,
     Distinct,
@@ -176,11 +177,7 @@ def people_across(p: PeopleAcross) -> str:
     n = len(p.endpoints)
     if p.basis is not None:
         d = p.distinct
-        figure = (
-            f"{d.estimate:,} (exact)"
-            if d.exact
-            else f"≈{d.estimate:,} (estimate, between {d.lower:,} and {d.upper:,})"
-        )
+        figure = f"{d.estimate:,} (exact)" if d.exact else estimated(d.estimate, d.lower, d.upper)
         return (
             f"{figure} distinct {p.entity_type}, each counted once across the {n} stores "
             f"estimated from their samples pooled: {p.basis}"
@@ -198,8 +195,17 @@ def store_people(p: PeopleCount | None) -> str:
         return ""
     if p.exact:
         return f"{p.value:,} (exact): {p.basis}"
-    high = f"{p.high:,}" if p.high is not None else "unbounded"
-    return f"≈{p.value:,} (estimate, between {p.low:,} and {high}): {p.basis}"
+    return f"{estimated(p.value, p.low, p.high)}: {p.basis}"
+
+
+def estimated(value: int, low: int, high: int | None) -> str:
+    """'≈12,300 (estimate, between 9,800 and 15,100)'; 'between 1,700 and 100,000
+    (estimate; the sample cannot tell where within)' where the figure may be off by more than
+    ``TOLD_FACTOR`` (``count.people.told``): the range is the figure."""
+    shown = f"{high:,}" if high is not None else "unbounded"
+    if high is not None and not told(value, low, high):
+        return f"between {low:,} and {shown} (estimate; the sample cannot tell where within)"
+    return f"≈{value:,} (estimate, between {low:,} and {shown})"
 
 
 def full_pii_line(full: FullRead | None, max_fields: int = 4, words: Words = NEUTRAL) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from . import (
     aws_vpc,
     azure_nsg,
@@ -21,9 +19,10 @@ from . import (
     redis,
     s3_access,
 )
+from .base import LogFormat
 
 # name → module; "apache" is the same grammar as nginx's (both default to combined/common).
-FORMATS: dict[str, ModuleType] = {
+FORMATS: dict[str, LogFormat] = {
     "nginx": clf,
     "apache": clf,
     "json": logformat,
@@ -65,7 +64,7 @@ SNIFF_ORDER: tuple[str, ...] = (
 )
 
 
-def by_name(name: str) -> ModuleType:
+def by_name(name: str) -> LogFormat:
     """The module of a format name (KeyError when unknown)."""
     return FORMATS[name]
 

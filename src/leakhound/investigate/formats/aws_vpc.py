@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..actions import BULK_READ, CTX_NONE, NO_RECORDS, PROBE, READ
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from .azure_nsg import READ_BYTES
 from .base import ParseOptions, first_lines
 
@@ -46,7 +46,7 @@ def _default_record(line: bytes) -> bool:
     )
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every record into ``sink``, the remote address as the source."""
     f = sink.file
     lineno = f.lines

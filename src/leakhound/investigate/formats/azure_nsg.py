@@ -16,7 +16,7 @@ import re
 
 from ..actions import BULK_READ, CTX_NONE, NO_RECORDS, PROBE, READ
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from .base import ParseOptions
 
 NAME = "azure-nsg"
@@ -33,7 +33,7 @@ def sniff(head: bytes) -> bool:
     return b"flowTuples" in head or b"NetworkSecurityGroupFlowEvent" in head
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every flow tuple into ``sink``: the remote side is the source, its bytes received are
     the bytes out."""
     f = sink.file

@@ -28,7 +28,7 @@ from ..actions import (
     WRITE,
 )
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, first_lines, host_of
 from .http import RANSOM_NAMES
@@ -62,7 +62,7 @@ def sniff(head: bytes) -> bool:
     return bool(lines) and hits * 2 > len(lines)
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every request into ``sink``; a GetBlob is one record read."""
     f = sink.file
     lineno = f.lines

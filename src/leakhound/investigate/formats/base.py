@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import orjson
 
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 
 DEFAULT_BULK_BYTES = 10 * 1024 * 1024  # a flow that sent this much out is a bulk read
 
@@ -36,7 +36,7 @@ class LogFormat(Protocol):
         """Whether the first bytes of a file look like this format."""
         ...
 
-    def parse(self, stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+    def parse(self, stream: Lines, sink: Activity, options: ParseOptions) -> None:
         """Feed every line of ``stream`` to ``sink``; bad lines are ``sink.skip``ped."""
         ...
 
@@ -73,7 +73,7 @@ def host_of(addr: str) -> str:
 
 
 def json_lines(
-    stream: LogStream,
+    stream: Lines,
     sink: Activity,
     handle: Callable[[Any, int, bytes], str | None],
     *,

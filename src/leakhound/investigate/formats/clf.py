@@ -14,7 +14,7 @@ import re
 
 from ..actions import BULK_READ, READ
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, clf, iso
 from .base import ParseOptions, first_lines
 from .http import DUMP_AGENTS, classify_line
@@ -35,7 +35,7 @@ def sniff(head: bytes) -> bool:
     return bool(lines) and sum(1 for ln in lines if LINE.match(ln)) * 2 > len(lines)
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every request line into ``sink`` (a ``--log-format`` goes to ``logformat``)."""
     if options.log_format:
         from . import logformat
@@ -46,7 +46,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
 
 
 def feed(
-    stream: LogStream,
+    stream: Lines,
     sink: Activity,
     pattern: re.Pattern[bytes],
     g_src: int,
@@ -64,7 +64,10 @@ def feed(
     skip = sink.skip
     last_off = None
     lineno = f.lines
+    offsets = f.offsets
     for batch in stream.batches():
+        if sink.file.offsets is not offsets:  # the next file of a rotated set: its own zones
+            offsets, last_off = sink.file.offsets, None
         for line in batch:
             lineno += 1
             m = match(line)
@@ -83,7 +86,7 @@ def feed(
                     skip(lineno, line, str(exc))
                     continue
             if off is not last_off:
-                f.offsets.add(off.decode())
+                offsets.add(off.decode())
                 last_off = off
             req = g[g_req - 1]
             c = classify_line(req)

@@ -16,7 +16,7 @@ import orjson
 
 from ..actions import BULK_READ, CTX_NONE, ENUMERATE, EXACT, NO_RECORDS, PROBE, READ
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, first_lines
 from .s3_access import BULK_AGENTS, operation_action
@@ -54,7 +54,7 @@ def sniff(head: bytes) -> bool:
     return bool(lines) and hits * 2 > len(lines)
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every S3 event into ``sink``."""
     f = sink.file
     if stream.head.lstrip()[:1] == b"{" and b'"Records"' in stream.head[:200]:

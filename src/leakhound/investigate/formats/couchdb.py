@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, first_lines
 from .http import classify
@@ -34,7 +34,7 @@ def sniff(head: bytes) -> bool:
     return bool(lines) and sum(1 for ln in lines if _PREFIX.match(ln)) * 2 > len(lines)
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every request line into ``sink``, by peer address."""
     f = sink.file
     lineno = f.lines

@@ -24,7 +24,7 @@ from ..actions import (
     WRITE,
 )
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, host_of, json_lines, sniff_json
 from .http import RANSOM_NAMES, classify
@@ -76,7 +76,7 @@ def sniff(head: bytes) -> bool:
     return sniff_json(head, (b'"origin.address"', b'"event.action"', b'"audit"'), need=2)
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every audit event into ``sink``, one per request."""
     seen: dict[str, None] = {}
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, first_lines
 from .search_body import searched
@@ -48,7 +48,7 @@ def _get(e: dict[str, Any], key: str) -> Any:
     return e.get(key, e.get("elasticsearch.slowlog." + key))
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every query-phase slow-log line into ``sink``."""
     import orjson
 

@@ -19,7 +19,7 @@ import orjson
 
 from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, clf, iso
 from .base import ParseOptions, first_lines
 from .http import DUMP_AGENTS, classify, classify_line
@@ -214,7 +214,7 @@ def _record(
     )
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every request of a custom or JSON access log into ``sink``."""
     fmt = options.log_format
     if fmt and not fmt.lstrip().startswith("{"):
@@ -271,7 +271,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
     f.lines = lineno
 
 
-def _parse_text(stream: LogStream, sink: Activity, pattern: re.Pattern[bytes]) -> None:
+def _parse_text(stream: Lines, sink: Activity, pattern: re.Pattern[bytes]) -> None:
     f = sink.file
     lineno = f.lines
     groups = pattern.groupindex

@@ -27,7 +27,7 @@ from ..actions import (
     WRITE,
 )
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, host_of, json_lines, sniff_json
 from .http import BULK_SIZE, RANSOM_NAMES
@@ -69,7 +69,7 @@ def sniff(head: bytes) -> bool:
     return sniff_json(head, (b'"$date"', b'"ctx"', b'"msg"'), need=3)
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Connections, authentications and commands into ``sink``, by client address."""
     conns: dict[str, str] = {}  # ctx "conn12" → client address
     apps: dict[str, str] = {}  # ctx → application name from client metadata

@@ -49,7 +49,7 @@ from ..actions import (
     WRITE,
 )
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, iso, local_time
 from .base import ParseOptions, first_lines, local_time_note
 from .mysql_statements import (
@@ -475,7 +475,7 @@ class _Parser:
         self.tables.clear()
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Sessions and statements into ``sink``, by client address."""
     f = sink.file
     parser = _Parser(sink, options.log_zone)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from ..actions import CTX_NONE, CTX_PAGE, RANSOM_NOTE, WRITE
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, host_of, json_lines, sniff_json
 from .es_audit import transport_action
@@ -40,7 +40,7 @@ def sniff(head: bytes) -> bool:
     return sniff_json(head, (b'"audit_category"', b'"audit_request_remote_address"'), need=2)
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every audit event into ``sink``; transport duplicates of REST requests folded."""
     rest_seen = False
     folded = 0

@@ -34,7 +34,7 @@ from ..actions import (
     WRITE,
 )
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, abbreviated, iso
 from .base import ParseOptions, first_lines, host_of
 from .http import RANSOM_NAMES
@@ -89,7 +89,7 @@ def statement_action(sql: str, app: str | None) -> tuple[int, str | None]:
     return PROBE, None
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Connections and statements into ``sink``, by client address."""
     f = sink.file
     zone = options.log_zone

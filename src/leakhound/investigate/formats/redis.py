@@ -31,7 +31,7 @@ import re
 
 from ..actions import BULK_READ, CTX_NONE, ENUMERATE, NO_RECORDS, PROBE, READ, WIPE, WRITE
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, local_time
 from .base import ParseOptions, first_lines, local_time_note
 
@@ -111,7 +111,7 @@ def _endpoint(text: str) -> tuple[str, str]:
     return host, port
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Each connection into ``sink`` once, by client address, as its last command."""
     f = sink.file
     zone = options.log_zone
@@ -185,6 +185,7 @@ def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
                 CTX_NONE,
                 line,
                 lineno,
+                seen=t,
             )
     for key, accepted_at in opened.items():  # never closed in the log, or closed unlogged
         probe(key, *accepted_at)

@@ -25,7 +25,7 @@ from ..actions import (
     WRITE,
 )
 from ..activity import Activity
-from ..reader import LogStream
+from ..reader import Lines
 from ..timeparse import BadTime, clf
 from .base import ParseOptions, first_lines
 from .http import RANSOM_NAMES
@@ -72,7 +72,7 @@ def operation_action(op: bytes, key: bytes) -> int:
     return PROBE
 
 
-def parse(stream: LogStream, sink: Activity, options: ParseOptions) -> None:
+def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every request into ``sink``; an object GET is one record read."""
     f = sink.file
     lineno = f.lines

@@ -127,9 +127,9 @@ class CopyRows:
             (name, conv) for name, type_oid in columns if (conv := _converter(type_oid)) is not None
         ]
         self.columns = [
-            (at, conv)
+            (at, over)
             for at, (_, type_oid) in enumerate(columns)
-            if (conv := _column_converter(type_oid)) is not None
+            if (over := _column_converter(type_oid)) is not None
         ]
 
     def documents(
