@@ -82,9 +82,8 @@ def _column_converter(type_oid: int) -> Callable[[list[Any]], list[Any]] | None:
     """How a column's values of a page become the documents' values; None: they stay text."""
     if type_oid in JSON_TYPES:
         return _json_column
-    if type_oid not in TYPED:
-        return None
-    return lambda values: [cell(v, type_oid) for v in values]
+    each = _converter(type_oid)
+    return None if each is None else lambda values: list(map(each, values))
 
 
 def _page_text(page: bytes) -> tuple[str, bool] | None:
