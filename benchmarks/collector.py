@@ -1,5 +1,7 @@
 """What Python's garbage collector costs a full scan's processes, with and without
-``leakhound.startup.started`` (``gc.freeze()`` once start-up is over).
+``leakhound.startup.started`` (``gc.freeze()`` once start-up is over, then young collections
+every ``startup.YOUNG`` containers), and with ``gc.freeze()`` alone (what ``started`` did
+before its threshold).
 
 Two workloads, each run in a fresh child process per mode and round, the modes alternated:
 
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-MODES = ("as before (no freeze)", "started() (gc.freeze)")
+MODES = ("as before (no freeze)", "gc.freeze() alone", "started() (freeze, YOUNG)")
 
 
 def _timed_collections() -> dict[int, float]:
@@ -67,11 +69,22 @@ def _cases(args: argparse.Namespace) -> list[bytes]:
     return [orjson.dumps(d.source) for d in docs[:wanted]]
 
 
-def worker(args: argparse.Namespace, freeze: bool) -> dict[str, Any]:
-    """One worker's counting of ``--cases`` cases (in this process)."""
-    import orjson
+def _start(mode: int) -> None:
+    """Mode 0: nothing; 1: what ``started`` did before its threshold; 2: ``started``."""
+    import gc
 
     from leakhound.startup import started
+
+    if mode == 1:
+        gc.collect()
+        gc.freeze()
+    elif mode == 2:
+        started()
+
+
+def worker(args: argparse.Namespace, mode: int) -> dict[str, Any]:
+    """One worker's counting of ``--cases`` cases (in this process)."""
+    import orjson
 
     sys.path.insert(0, str(HERE))
     from worker_memory import sink_work
@@ -79,8 +92,7 @@ def worker(args: argparse.Namespace, freeze: bool) -> dict[str, Any]:
     lines = _cases(args)
     work = sink_work()
     work([orjson.loads(line) for line in lines[:1000]])  # the first page: imports, tables
-    if freeze:
-        started()  # where a worker calls it: after its first page
+    _start(mode)  # where a worker calls it: after its first page
     spent = _timed_collections()
     cpu = time.process_time()
     for at in range(1000, len(lines), 1000):
@@ -88,26 +100,24 @@ def worker(args: argparse.Namespace, freeze: bool) -> dict[str, Any]:
     return {"records": len(lines) - 1000, "cpu": time.process_time() - cpu, "gc": spent}
 
 
-def read(args: argparse.Namespace, freeze: bool) -> dict[str, Any]:
+def read(args: argparse.Namespace, mode: int) -> dict[str, Any]:
     """The full read of ``--read`` with detection off (in this process)."""
     import asyncio
 
     import leakhound.scanner  # noqa: F401  (imported before the freeze, as by `scan`)
-    from leakhound.startup import started
 
     sys.path.insert(0, str(HERE))
     import db_scan
 
-    if freeze:
-        started()  # where the command line calls it: before the scan
+    _start(mode)  # where the command line calls it: before the scan
     spent = _timed_collections()
-    got = asyncio.run(db_scan._count_read(args.read))
+    got = asyncio.run(db_scan._count_read(args.read, 0))
     return {"records": got["records"], "cpu": got["cpu"], "gc": spent}
 
 
 def child(args: argparse.Namespace) -> int:
     run = worker if args.child == "worker" else read
-    print(json.dumps(run(args, args.freeze)))
+    print(json.dumps(run(args, args.mode)))
     return 0
 
 
@@ -118,7 +128,7 @@ def main() -> int:
     ap.add_argument("--read", metavar="URL", help="also a database's full read")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--child", choices=("worker", "read"), help=argparse.SUPPRESS)
-    ap.add_argument("--freeze", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--mode", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         return child(args)
@@ -128,30 +138,30 @@ def main() -> int:
     for workload in ("worker", "read") if args.read else ("worker",):
         what = f"{args.cases:,} support cases counted" if workload == "worker" else args.read
         print(f"\n{workload}: {what}")
-        print(f"  {'mode':<24} {'records':>9} {'cpu s':>7} {'gc s':>6}  by generation 0/1/2")
-        runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+        print(f"  {'mode':<26} {'records':>9} {'cpu s':>7} {'gc s':>6}  by generation 0/1/2")
+        runs: dict[int, list[dict[str, Any]]] = {mode: [] for mode in range(len(MODES))}
         for _ in range(args.rounds):
-            for freeze in (False, True):
+            for mode in range(len(MODES)):
                 argv = [sys.executable, __file__, "--child", workload, "--cases", str(args.cases)]
                 argv += ["--jsonl", args.jsonl] if args.jsonl else []
                 argv += ["--read", args.read] if args.read else []
-                argv += ["--freeze"] if freeze else []
+                argv += ["--mode", str(mode)]
                 out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
                 got = json.loads(out.strip().splitlines()[-1])
-                runs[freeze].append(got)
+                runs[mode].append(got)
                 gens = "/".join(f"{got['gc'][g]:.2f}" for g in ("0", "1", "2"))
                 total = sum(got["gc"].values())
                 print(
-                    f"  {MODES[freeze]:<24} {got['records']:>9,} {got['cpu']:>7.2f} "
+                    f"  {MODES[mode]:<26} {got['records']:>9,} {got['cpu']:>7.2f} "
                     f"{total:>6.2f}  {gens}"
                 )
-        for freeze in (False, True):
-            cpu = statistics.median(r["cpu"] for r in runs[freeze])
-            gc_s = statistics.median(sum(r["gc"].values()) for r in runs[freeze])
-            full = statistics.median(r["gc"]["2"] for r in runs[freeze])
-            records = runs[freeze][0]["records"]
+        for mode in range(len(MODES)):
+            cpu = statistics.median(r["cpu"] for r in runs[mode])
+            gc_s = statistics.median(sum(r["gc"].values()) for r in runs[mode])
+            full = statistics.median(r["gc"]["2"] for r in runs[mode])
+            records = runs[mode][0]["records"]
             print(
-                f"  median {MODES[freeze]:<17} cpu {cpu / records * 1e6:7.1f} us/record, "
+                f"  median {MODES[mode]:<26} cpu {cpu / records * 1e6:7.1f} us/record, "
                 f"collector {gc_s / records * 1e6:6.2f} us/record "
                 f"(full collections {full / records * 1e6:5.2f})"
             )

@@ -4,6 +4,7 @@ raises only ProtocolError or TooLargeError, and names that never leave their bac
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 from typing import Any
 
@@ -13,8 +14,9 @@ from hypothesis import strategies as st
 from leakhound.errors import ProtocolError, TooLargeError
 from leakhound.net import FrameReader, Limits
 from leakhound.probes.mysql import ALLOW, sql
-from leakhound.probes.mysql.rows import decoded, decoder, documents
+from leakhound.probes.mysql.rows import decoded, decoder, documents, value
 from leakhound.probes.mysql.wire import (
+    Column,
     Packets,
     ResultSet,
     ServerError,
@@ -102,6 +104,110 @@ def test_an_answer_is_a_result_an_error_or_one_protocol_error(data: bytes) -> No
             documents(got, [c.name for c in got.columns[:1]])
         )  # NaN is not NaN
         assert fast.last == (got.rows[-1] if got.rows else ())
+
+
+# Column types as the server names them (enum_field_types): text, blobs, numbers, dates, JSON,
+# BIT, GEOMETRY, ENUM; each with a text or the binary charset, maybe read as JSON.
+TYPES = st.sampled_from([253, 252, 254, 1, 3, 8, 4, 5, 246, 7, 10, 12, 245, 16, 255])
+COLUMNS = st.lists(
+    st.tuples(TYPES, st.sampled_from([45, 63]), st.booleans()), min_size=1, max_size=6
+)
+# Values a column of any type may hold, its own and others': text (some not UTF-8), numbers,
+# dates (MySQL's zero date too), JSON that parses and JSON that does not, long values.
+RAW = (
+    st.none()
+    | st.sampled_from(
+        [
+            b"",
+            b"Zo\xc3\xab",
+            b"\xff\xfe",
+            b"12",
+            b" 7 ",
+            b"\x1c5",
+            b"0.25",
+            b"nan",
+            b"1e400",
+            b"2019-01-02 03:04:05.678",
+            b"1990-05-01",
+            b"0000-00-00 00:00:00",
+            b"2019-01-02  03:04:05",
+            b'{"city": "K\xc3\xb6ln", "geo": {"lat": 1.5}}',
+            b"[1, 2",
+            b"\x05",
+            b"x" * 300,
+            "\u00e9".encode() * 200,
+        ]
+    )
+    | st.binary(max_size=20)
+)
+
+
+def _lenenc(raw: bytes | None, form: int) -> bytes:
+    """A value as a row carries it, its length in the shortest form or a longer one."""
+    if raw is None:
+        return b"\xfb"
+    n = len(raw)
+    if n < 251 and form == 0:
+        return bytes([n]) + raw
+    if n < 1 << 16 and form <= 1:
+        return b"\xfc" + n.to_bytes(2, "little") + raw
+    if form <= 2:
+        return b"\xfd" + n.to_bytes(3, "little") + raw
+    return b"\xfe" + n.to_bytes(8, "little") + raw
+
+
+def _definition(name: bytes, kind: int, charset: int) -> bytes:
+    field = b"\x0c" + struct.pack("<HIBHB", charset, 100, kind, 0, 0) + b"\x00\x00"
+    return b"\x03def\x00\x00\x00" + bytes([len(name)]) + name + bytes([len(name)]) + name + field
+
+
+@FAST
+@given(
+    COLUMNS,
+    st.lists(st.lists(st.tuples(RAW, st.integers(0, 3)), min_size=6, max_size=6), max_size=8),
+    st.sampled_from([1, 5, 64, 4096, 1 << 20]),
+)
+def test_rows_decoded_as_read_are_each_value_as_value_makes_it(
+    columns: list[tuple[int, int, bool]], rows: list[list[tuple[bytes | None, int]]], step: int
+) -> None:
+    names = [f"c{n}" for n in range(len(columns))]
+    cols = [
+        Column(name, kind, charset) for name, (kind, charset, _) in zip(names, columns, strict=True)
+    ]
+    json = [name for name, (_, _, j) in zip(names, columns, strict=True) if j]
+    data = _packet(bytes([len(cols)]), 1)
+    for n, (kind, charset, _) in enumerate(columns):
+        data += _packet(_definition(names[n].encode(), kind, charset), 2 + n)
+    seq = 2 + len(cols)
+    data += _packet(b"\xfe\x00\x00\x02\x00", seq)
+    for n, row in enumerate(rows):
+        payload = b"".join(_lenenc(raw, form) for raw, form in row[: len(cols)])
+        data += _packet(payload, (seq + 1 + n) & 0xFF)
+    data += _packet(b"\xfe\x00\x00\x02\x00", (seq + 1 + len(rows)) & 0xFF)
+
+    async def go() -> Any:
+        reader = asyncio.StreamReader()
+        for at in range(0, len(data), step):  # delivered in pieces: rows split anywhere
+            reader.feed_data(data[at : at + step])
+        reader.feed_eof()
+        frames = FrameReader(reader, Limits(max_body=4 << 20, read_timeout=1.0))
+        frames.CHUNK = step
+        packets = Packets()
+        packets.seq = 1
+        return await read_result(packets, frames, decoder(json))
+
+    got = asyncio.run(go())
+    assert isinstance(got, ResultSet)
+    expected = [
+        {
+            c.name: value(c, raw, c.name in json)
+            for c, (raw, _) in zip(cols, row[: len(cols)], strict=True)
+        }
+        for row in rows
+    ]
+    assert repr(decoded(got)) == repr(expected)  # value for value, type for type; NaN too
+    last = tuple(raw for raw, _ in rows[-1][: len(cols)]) if rows else ()
+    assert got.last == last
 
 
 GREETINGS = st.builds(
