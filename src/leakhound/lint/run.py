@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from . import buckets, cloud_rules, compose, helm, kubernetes, terraform, tfmodules
+from .inputs import InputSkipped, read_config
 from .model import PARSE_ERROR, Finding, LintResult, Severity, Skipped
-from .sources import ConfigSyntaxError, Located, decode, load_json, load_yaml_all, real_path
+from .sources import ConfigSyntaxError, Located, load_json, load_yaml_all, real_path
 from .stores import couchdb, elasticsearch, mongodb, mysql, postgresql, redis
 
 _SKIP_DIRS = {
@@ -169,9 +170,9 @@ def lint_paths(
             )
             continue
         try:
-            text = decode(path.read_bytes())
-        except OSError as exc:
-            run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
+            text = read_config(path)
+        except InputSkipped as exc:
+            run.result.skipped.append(Skipped(run.show(path), exc.reason))
             continue
         except ConfigSyntaxError as exc:
             if named or kind not in ("yaml", "json"):
@@ -230,13 +231,13 @@ def _tfvars_beside(run: _Run, directory: Path) -> None:
     except OSError:
         return
     for path in beside:
-        if kind_of(path) != "tfvars" or not path.is_file():
+        if kind_of(path) != "tfvars" or not path.exists():
             continue
         try:
-            text = decode(path.read_bytes())
+            text = read_config(path)
             run.tfvars[directory][path] = terraform.load_tfvars(path.name, text)
-        except OSError as exc:
-            run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
+        except InputSkipped as exc:
+            run.result.skipped.append(Skipped(run.show(path), exc.reason))
         except ConfigSyntaxError as exc:
             run.result.skipped.append(Skipped(run.show(path), exc.reason))
 
@@ -249,9 +250,9 @@ def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
     # last place.
     for path in reversed(dict.fromkeys(reversed(paths))):
         try:
-            out[path] = terraform.load_tfvars(path.name, decode(path.read_bytes()))
-        except OSError as exc:
-            run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
+            out[path] = terraform.load_tfvars(path.name, read_config(path))
+        except InputSkipped as exc:
+            run.result.skipped.append(Skipped(run.show(path), exc.reason))
             continue
         except ConfigSyntaxError as exc:
             run.broken(path, exc)
@@ -310,11 +311,8 @@ def _lint_yaml(run: _Run, path: Path, kind: str | None, text: str, shown: str) -
     known = kind in ("compose", "helm")
     for doc in docs:
         if compose.is_compose(doc) or kind == "compose":
-            if not env and (path.parent / ".env").is_file():
-                try:
-                    env = compose.read_env_file((path.parent / ".env").read_text("utf-8"))
-                except (OSError, UnicodeDecodeError):
-                    env = {}
+            if not env and (path.parent / ".env").exists():
+                env = compose.read_env_beside(path.parent, ".env")
             if isinstance(doc, Located):
                 run.result.findings.extend(compose.lint(doc, shown, env, path.parent))
             known = True

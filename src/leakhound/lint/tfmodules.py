@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .sources import MAX_BYTES, ConfigSyntaxError, decode, real_path
+from .inputs import InputSkipped, read_config
+from .sources import ConfigSyntaxError, real_path
 from .terraform import Block, Scope, load, module_scope, not_created
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
@@ -93,11 +94,8 @@ class Instance:
             return None
         path = real_path(root.directory / name)
         try:
-            # is_file first: a device (/dev/zero) would be read forever
-            if not path.is_file() or path.stat().st_size > MAX_BYTES:
-                return None
-            return decode(path.read_bytes())
-        except (OSError, ConfigSyntaxError):
+            return read_config(path)  # a device (/dev/zero) is refused, not read forever
+        except (InputSkipped, ConfigSyntaxError):
             return None
 
     def output(self, name: str) -> Any:
@@ -138,10 +136,10 @@ def installed(root: Path) -> dict[str, Path]:
     base = root / ".terraform" / "modules"
     try:
         manifest = base / "modules.json"
-        if not manifest.is_file() or manifest.stat().st_size > MAX_BYTES:
+        if not manifest.exists():
             return {}
-        doc = json.loads(decode(manifest.read_bytes()))
-    except (OSError, ConfigSyntaxError, ValueError, RecursionError):
+        doc = json.loads(read_config(manifest))
+    except (InputSkipped, OSError, ConfigSyntaxError, ValueError, RecursionError):
         return {}
     inside = real_path(base)
     out: dict[str, Path] = {}
@@ -162,13 +160,13 @@ def _calls(files: dict[Path, Block]) -> list[Block]:
 
 def read_folder(directory: Path, skip: frozenset[Path] = frozenset()) -> dict[Path, Block]:
     """The .tf and .tf.json files of a folder but those in ``skip`` (real paths: the files
-    already linted); ConfigSyntaxError or OSError when one cannot be read."""
+    already linted); ConfigSyntaxError, InputSkipped or OSError when one cannot be read."""
     out: dict[Path, Block] = {}
     for path in sorted(directory.iterdir()):
         name = path.name.lower()
         if not path.is_file() or not name.endswith((".tf", ".tf.json")) or real_path(path) in skip:
             continue
-        out[path] = load(name, decode(path.read_bytes()))
+        out[path] = load(name, read_config(path))
     return out
 
 
@@ -225,8 +223,8 @@ class _Reader:
             try:
                 skip = frozenset(real_path(p) for p in linted)
                 read = read_folder(folder, skip)
-            except (OSError, ConfigSyntaxError) as exc:
-                why = exc.reason if isinstance(exc, ConfigSyntaxError) else exc.strerror
+            except (OSError, ConfigSyntaxError, InputSkipped) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else exc.reason
                 self.folders[folder] = str(why)
             else:
                 self.folders[folder] = read
