@@ -199,14 +199,13 @@ def lint_paths(
                 Skipped(run.show(path), "not a configuration leakhound lints")
             )
     explicit = _var_files(run, var_files)
-    called = tfmodules.called_folders(run.tf)
+    roots = set(tfmodules.roots(run.tf))
     for directory in run.tf:
         _tfvars_beside(run, directory)
         # Terraform gives -var-file values to the root module only: a folder another linted
         # folder calls gets its variables from the call's arguments.
-        is_root = real_path(directory) not in called
         run.tfvars[directory] = terraform.by_precedence(
-            run.tfvars[directory], explicit if is_root else {}
+            run.tfvars[directory], explicit if directory in roots else {}
         )
     for directory, files in run.tf.items():
         run.result.findings.extend(

@@ -176,26 +176,51 @@ def trees(
     display: dict[Path, str],
     show: Callable[[Path], str],
 ) -> list[Tree]:
-    """One tree per root module: a linted folder no other linted folder calls (or, in a loop
-    of calls, the first one met). ``display`` gains the files read from folders not linted."""
+    """One tree per root module (``roots``), then one for each linted folder no tree reached
+    (a call not followed: ``count = 0``). ``display`` gains the files read from folders not
+    linted."""
     reader = _Reader(tf, tfvars, display, show, {real_path(d): d for d in tf})
-    called = called_folders(tf)
-    out = [reader.tree(d) for key, d in reader.linted.items() if key not in called]
+    out = [reader.tree(d) for d in roots(tf)]
     for key, directory in reader.linted.items():
         if key not in reader.reached:
             out.append(reader.tree(directory))
     return out
 
 
-def called_folders(tf: dict[Path, dict[Path, Block]]) -> set[Path]:
-    """The folders (real paths) that a linted folder calls as a local module: not roots."""
+def _callees(tf: dict[Path, dict[Path, Block]]) -> dict[Path, set[Path]]:
+    """{linted folder (real path): the folders (real paths) it calls as a local module}."""
     return {
-        d
+        real_path(directory): {
+            d
+            for call in _calls(files)
+            if (d := local_source(real_path(directory), call.get("source"))) is not None
+            and d != real_path(directory)
+        }
         for directory, files in tf.items()
-        for call in _calls(files)
-        if (d := local_source(real_path(directory), call.get("source"))) is not None
-        and d != real_path(directory)
     }
+
+
+def roots(tf: dict[Path, dict[Path, Block]]) -> list[Path]:
+    """The root folders, as linted (those that get ``-var-file`` values): each folder no other
+    linted folder calls, then, for a loop of calls that no folder outside it calls (a module
+    calling its caller), the first folder of the loop met (the walk meets a folder before its
+    subfolders: the one linted), which is where Terraform would be run; the others of the loop
+    are modules of it."""
+    callees = _callees(tf)
+    called = set().union(*callees.values())
+    out = [d for d in tf if real_path(d) not in called]
+    reached: set[Path] = set()
+    stack = [real_path(d) for d in out]
+    for directory in [None, *tf]:
+        if directory is not None and real_path(directory) not in reached:
+            out.append(directory)
+            stack.append(real_path(directory))
+        while stack:
+            folder = stack.pop()
+            if folder not in reached:
+                reached.add(folder)
+                stack.extend(callees.get(folder, ()))
+    return out
 
 
 Module = tuple[dict[Path, Block], frozenset[Path]]  # a folder's files, those only context
