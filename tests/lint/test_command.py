@@ -440,3 +440,17 @@ def test_a_loop_of_module_calls_keeps_its_root_for_the_var_file(
     _, out, _ = _run(["infra", "--format", "json", "--var-file", "prod.tfvars"], capsys)
     found = [(f["path"], f["confidence"]) for f in json.loads(out)["findings"]]
     assert found == [("infra/main.tf", "high")]
+
+
+def test_a_device_given_as_a_path_is_skipped_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # /dev/zero given to lint was walked as a folder: nothing read, nothing said.
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    code, out, err = _run(["/dev/zero", "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert doc["skipped"] == [
+        {"path": "/dev/zero", "reason": "not a regular file (a device, FIFO or socket), not read"}
+    ]
+    assert (code, err, doc["findings"]) == (0, "", [])

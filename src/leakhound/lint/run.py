@@ -129,7 +129,7 @@ class _Run:
 
 
 def _files_under(top: Path) -> Iterable[tuple[Path, bool]]:
-    if top.is_file():
+    if not top.is_dir():  # a file, or a device or FIFO named: read, or skipped with one line
         yield top, True
         return
     for dirpath, dirnames, filenames in os.walk(top):
