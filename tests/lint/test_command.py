@@ -305,3 +305,152 @@ def test_a_var_file_does_not_set_the_variables_of_a_module_the_root_calls(
     (f,) = json.loads(out)["findings"]
     assert (f["path"], f["confidence"]) == ("infra/modules/sg/main.tf", "low")
     assert "prod.tfvars" not in f["why"]
+
+
+def _sparse(path: Path, size: int) -> None:
+    with path.open("wb") as fh:
+        fh.truncate(size)  # no disk used: the size is what lint must check before reading
+
+
+@pytest.mark.parametrize("as_var_file", [False, True], ids=["walked", "var-file"])
+def test_a_file_over_the_limit_is_skipped_by_its_size_with_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    as_var_file: bool,
+) -> None:
+    # A 10 MiB + 1 byte file was read whole, then refused by decode as an LH100 finding: a
+    # 4 GB log named .tf (or given to --var-file) was loaded into memory first.
+    from leakhound.lint.sources import MAX_BYTES
+
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    big = tmp_path / ("huge.tfvars" if as_var_file else "infra/huge.tf")
+    _sparse(big, MAX_BYTES + 1)
+    monkeypatch.chdir(tmp_path)
+    extra = ["--var-file", "huge.tfvars"] if as_var_file else []
+    code, out, err = _run(["infra", "--format", "json", *extra], capsys)
+    doc = json.loads(out)
+    assert doc["findings"] == [] and code == 0 and err == ""
+    (skipped,) = doc["skipped"]
+    assert skipped["path"] == ("huge.tfvars" if as_var_file else "infra/huge.tf")
+    assert skipped["reason"] == f"larger than 10 MiB ({MAX_BYTES + 1} bytes), not read"
+
+
+def test_a_fifo_named_like_a_config_is_skipped_not_waited_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Opening a FIFO for reading waits for a writer: lint hung on a pipe named main.tf.
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    os.mkfifo(tmp_path / "main.tf")
+    (tmp_path / "redis.conf").write_text("bind 0.0.0.0\nprotected-mode no\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run([".", "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert [f["path"] for f in doc["findings"]] == ["redis.conf"]
+    assert doc["skipped"] == [
+        {"path": "main.tf", "reason": "not a regular file (a device, FIFO or socket), not read"}
+    ]
+
+
+SG_TREE = """variable "port" {}
+variable "cidrs" {}
+resource "aws_security_group" "db" {
+  ingress {
+    from_port   = var.port
+    to_port     = var.port
+    protocol    = "tcp"
+    cidr_blocks = var.cidrs
+  }
+}
+"""
+
+
+def test_a_var_file_outside_the_folder_is_named_as_given_in_the_provenance(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A --var-file was named by its file name only: ../shared/terraform.tfvars read like the
+    # folder's own terraform.tfvars.
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(SG_TREE, encoding="utf-8")
+    (tmp_path / "shared" / "terraform.tfvars").write_text(
+        'port = 6379\ncidrs = ["0.0.0.0/0"]\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path / "infra")
+    args = [".", "--format", "json", "--var-file", "../shared/terraform.tfvars"]
+    _, out, _ = _run(args, capsys)
+    (f,) = json.loads(out)["findings"]
+    assert "var.cidrs from ../shared/terraform.tfvars" in f["why"]
+
+
+def test_a_json_var_file_sets_typed_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A .tfvars.json given to --var-file was never tested: a list and a number from it must
+    # resolve the rule (the bool and the nested map must not break the file).
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(SG_TREE, encoding="utf-8")
+    (tmp_path / "dev.tfvars.json").write_text(
+        json.dumps(
+            {
+                "port": 6379,
+                "cidrs": ["10.0.0.0/8", "0.0.0.0/0"],
+                "public": True,
+                "net": {"db": {"cidr": "0.0.0.0/0", "ports": [6379]}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run(["infra", "--format", "json", "--var-file", "dev.tfvars.json"], capsys)
+    (f,) = json.loads(out)["findings"]
+    assert (f["rule"], f["severity"], f["confidence"]) == ("LH120", "high", "high")
+    assert "admits 0.0.0.0/0 to 6379 (Redis)" in f["why"]
+    assert "var.cidrs from dev.tfvars.json" in f["why"]
+
+
+def test_json_tfvars_keep_their_types() -> None:
+    from leakhound.lint import terraform
+
+    text = '{"n": 3, "on": true, "l": ["a", 1], "m": {"db": {"cidr": "0.0.0.0/0"}}}'
+    values = {k: v for k, (v, _) in terraform.load_tfvars("x.tfvars.json", text).attrs.items()}
+    assert values == {"n": 3, "on": True, "l": ["a", 1], "m": {"db": {"cidr": "0.0.0.0/0"}}}
+    assert type(values["on"]) is bool and type(values["n"]) is int
+
+
+def test_a_loop_of_module_calls_keeps_its_root_for_the_var_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # infra calls ./modules/sg, which calls ../.. (infra) back: each was "called", so neither
+    # was a root and prod.tfvars' 0.0.0.0/0 was lost. Terraform is run in infra, the folder
+    # linted: it is the root and gets the -var-file values.
+    (tmp_path / "infra" / "modules" / "sg").mkdir(parents=True)
+    (tmp_path / "infra" / "main.tf").write_text(
+        SG_TREE + 'module "sg" {\n  source = "./modules/sg"\n}\n', encoding="utf-8"
+    )
+    (tmp_path / "infra" / "modules" / "sg" / "main.tf").write_text(
+        'module "back" {\n  source = "../.."\n  count = 0\n}\n', encoding="utf-8"
+    )
+    (tmp_path / "prod.tfvars").write_text('port = 6379\ncidrs = ["0.0.0.0/0"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run(["infra", "--format", "json", "--var-file", "prod.tfvars"], capsys)
+    found = [(f["path"], f["confidence"]) for f in json.loads(out)["findings"]]
+    assert found == [("infra/main.tf", "high")]
+
+
+def test_a_device_given_as_a_path_is_skipped_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # /dev/zero given to lint was walked as a folder: nothing read, nothing said.
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    code, out, err = _run(["/dev/zero", "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert doc["skipped"] == [
+        {"path": "/dev/zero", "reason": "not a regular file (a device, FIFO or socket), not read"}
+    ]
+    assert (code, err, doc["findings"]) == (0, "", [])

@@ -266,3 +266,22 @@ def test_env_file_entries_are_read_for_auth_evidence(files: Files) -> None:
     (f,) = files.lint()
     assert (f.line, f.severity.label) == (9, "high")
     assert "POSTGRES_HOST_AUTH_METHOD=trust" in f.why
+
+
+def test_an_env_file_that_is_a_fifo_is_not_waited_on(files: Files) -> None:
+    # env_file entries were read with read_text: a FIFO among them hung lint (no writer comes).
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    files.add(
+        "app/compose.yml",
+        "services:\n  db:\n    image: postgres:16\n    env_file:\n"
+        "      - pipe.env\n      - db.env\n"
+        '    ports:\n      - "5432:5432"\n',
+    )
+    os.mkfifo(files.root / "app" / "pipe.env")
+    files.add("app/db.env", "POSTGRES_HOST_AUTH_METHOD=trust\n")
+    (f,) = files.lint()
+    assert (f.line, f.severity.label) == (8, "high")
+    assert "POSTGRES_HOST_AUTH_METHOD=trust" in f.why

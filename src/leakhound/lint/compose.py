@@ -14,9 +14,10 @@ from typing import Any
 
 from . import catalog
 from .catalog import Auth
+from .inputs import InputSkipped, read_config
 from .model import COMPOSE_PORT, Confidence, Finding, Severity
 from .network import ANY_ADDRESS, is_loopback, is_private
-from .sources import Located, LocatedList
+from .sources import ConfigSyntaxError, Located, LocatedList
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?:(:?[-?+])([^}]*))?\}|([A-Za-z_]\w*))")
 
@@ -67,6 +68,16 @@ def read_env_file(text: str) -> dict[str, str]:
     return out
 
 
+def read_env_beside(base: Path, name: str) -> dict[str, str]:
+    """The variables of the env file ``name`` in ``base``; {} when it cannot be read (missing,
+    too large, not a regular file, not UTF-8): Compose fails on it, the linter says what it
+    can."""
+    try:
+        return read_env_file(read_config(base / name))
+    except (InputSkipped, ConfigSyntaxError):
+        return {}
+
+
 def _ports(spec: str) -> list[int] | None:
     lo, sep, hi = spec.partition("-")
     try:
@@ -114,10 +125,7 @@ def _env_files(svc: Located, base: Path | None) -> dict[str, str]:
         name = item.get("path") if isinstance(item, dict) else item
         if base is None or not isinstance(name, str):
             continue
-        try:
-            out.update(read_env_file((base / name).read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError):
-            continue  # a missing env file: Compose fails on it, the linter says what it can
+        out.update(read_env_beside(base, name))
     return out
 
 

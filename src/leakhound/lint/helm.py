@@ -15,6 +15,7 @@ from typing import Any
 
 from . import catalog
 from .catalog import Auth, AuthEvidence, Store
+from .inputs import InputSkipped, read_bytes
 from .model import HELM_VALUES, Finding, Severity
 from .network import is_world
 from .sources import Located, child, load_yaml_all
@@ -41,8 +42,9 @@ def chart_of(values: Path) -> tuple[str, dict[str, str]]:
         chart = values.parent / name
         if chart.is_file():
             try:
-                docs = load_yaml_all(chart.read_text(encoding="utf-8", errors="replace"))
-            except (OSError, ValueError):
+                text = read_bytes(chart).decode("utf-8", errors="replace")
+                docs = load_yaml_all(text)
+            except (InputSkipped, ValueError):
                 return "", {}
             doc = docs[0] if docs and isinstance(docs[0], dict) else {}
             deps = {}

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from . import buckets, cloud_rules, compose, helm, kubernetes, terraform, tfmodules
+from .inputs import InputSkipped, read_config
 from .model import PARSE_ERROR, Finding, LintResult, Severity, Skipped
-from .sources import ConfigSyntaxError, Located, decode, load_json, load_yaml_all, real_path
+from .sources import ConfigSyntaxError, Located, load_json, load_yaml_all, real_path
 from .stores import couchdb, elasticsearch, mongodb, mysql, postgresql, redis
 
 _SKIP_DIRS = {
@@ -128,7 +129,7 @@ class _Run:
 
 
 def _files_under(top: Path) -> Iterable[tuple[Path, bool]]:
-    if top.is_file():
+    if not top.is_dir():  # a file, or a device or FIFO named: read, or skipped with one line
         yield top, True
         return
     for dirpath, dirnames, filenames in os.walk(top):
@@ -169,9 +170,9 @@ def lint_paths(
             )
             continue
         try:
-            text = decode(path.read_bytes())
-        except OSError as exc:
-            run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
+            text = read_config(path)
+        except InputSkipped as exc:
+            run.result.skipped.append(Skipped(run.show(path), exc.reason))
             continue
         except ConfigSyntaxError as exc:
             if named or kind not in ("yaml", "json"):
@@ -198,14 +199,13 @@ def lint_paths(
                 Skipped(run.show(path), "not a configuration leakhound lints")
             )
     explicit = _var_files(run, var_files)
-    called = tfmodules.called_folders(run.tf)
+    roots = set(tfmodules.roots(run.tf))
     for directory in run.tf:
         _tfvars_beside(run, directory)
         # Terraform gives -var-file values to the root module only: a folder another linted
         # folder calls gets its variables from the call's arguments.
-        is_root = real_path(directory) not in called
         run.tfvars[directory] = terraform.by_precedence(
-            run.tfvars[directory], explicit if is_root else {}
+            run.tfvars[directory], explicit if directory in roots else {}
         )
     for directory, files in run.tf.items():
         run.result.findings.extend(
@@ -230,13 +230,13 @@ def _tfvars_beside(run: _Run, directory: Path) -> None:
     except OSError:
         return
     for path in beside:
-        if kind_of(path) != "tfvars" or not path.is_file():
+        if kind_of(path) != "tfvars" or not path.exists():
             continue
         try:
-            text = decode(path.read_bytes())
+            text = read_config(path)
             run.tfvars[directory][path] = terraform.load_tfvars(path.name, text)
-        except OSError as exc:
-            run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
+        except InputSkipped as exc:
+            run.result.skipped.append(Skipped(run.show(path), exc.reason))
         except ConfigSyntaxError as exc:
             run.result.skipped.append(Skipped(run.show(path), exc.reason))
 
@@ -249,9 +249,9 @@ def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
     # last place.
     for path in reversed(dict.fromkeys(reversed(paths))):
         try:
-            out[path] = terraform.load_tfvars(path.name, decode(path.read_bytes()))
-        except OSError as exc:
-            run.result.skipped.append(Skipped(run.show(path), f"unreadable: {exc.strerror}"))
+            out[path] = terraform.load_tfvars(path.name, read_config(path))
+        except InputSkipped as exc:
+            run.result.skipped.append(Skipped(run.show(path), exc.reason))
             continue
         except ConfigSyntaxError as exc:
             run.broken(path, exc)
@@ -310,11 +310,8 @@ def _lint_yaml(run: _Run, path: Path, kind: str | None, text: str, shown: str) -
     known = kind in ("compose", "helm")
     for doc in docs:
         if compose.is_compose(doc) or kind == "compose":
-            if not env and (path.parent / ".env").is_file():
-                try:
-                    env = compose.read_env_file((path.parent / ".env").read_text("utf-8"))
-                except (OSError, UnicodeDecodeError):
-                    env = {}
+            if not env and (path.parent / ".env").exists():
+                env = compose.read_env_beside(path.parent, ".env")
             if isinstance(doc, Located):
                 run.result.findings.extend(compose.lint(doc, shown, env, path.parent))
             known = True

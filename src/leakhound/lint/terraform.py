@@ -334,10 +334,14 @@ def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
             elif b.type == "locals":
                 for name, (val, _) in b.attrs.items():
                     scope.values[f"local.{name}"] = val
+    folders = {p.parent for p in files}
     for path, values in tfvars.items():
+        # A tfvars of the module's folder is named by its name; another (a --var-file) as the
+        # user gave it: ../shared/terraform.tfvars is not the folder's own terraform.tfvars.
+        shown = path.name if path.parent in folders else path.as_posix()
         for name, (val, _) in values.attrs.items():
             scope.values[f"var.{name}"] = val
-            scope.origin[f"var.{name}"] = path.name
+            scope.origin[f"var.{name}"] = shown
     return scope
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .sources import MAX_BYTES, ConfigSyntaxError, decode, real_path
+from .inputs import InputSkipped, read_config
+from .sources import ConfigSyntaxError, real_path
 from .terraform import Block, Scope, load, module_scope, not_created
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
@@ -93,11 +94,8 @@ class Instance:
             return None
         path = real_path(root.directory / name)
         try:
-            # is_file first: a device (/dev/zero) would be read forever
-            if not path.is_file() or path.stat().st_size > MAX_BYTES:
-                return None
-            return decode(path.read_bytes())
-        except (OSError, ConfigSyntaxError):
+            return read_config(path)  # a device (/dev/zero) is refused, not read forever
+        except (InputSkipped, ConfigSyntaxError):
             return None
 
     def output(self, name: str) -> Any:
@@ -138,10 +136,10 @@ def installed(root: Path) -> dict[str, Path]:
     base = root / ".terraform" / "modules"
     try:
         manifest = base / "modules.json"
-        if not manifest.is_file() or manifest.stat().st_size > MAX_BYTES:
+        if not manifest.exists():
             return {}
-        doc = json.loads(decode(manifest.read_bytes()))
-    except (OSError, ConfigSyntaxError, ValueError, RecursionError):
+        doc = json.loads(read_config(manifest))
+    except (InputSkipped, OSError, ConfigSyntaxError, ValueError, RecursionError):
         return {}
     inside = real_path(base)
     out: dict[str, Path] = {}
@@ -162,13 +160,13 @@ def _calls(files: dict[Path, Block]) -> list[Block]:
 
 def read_folder(directory: Path, skip: frozenset[Path] = frozenset()) -> dict[Path, Block]:
     """The .tf and .tf.json files of a folder but those in ``skip`` (real paths: the files
-    already linted); ConfigSyntaxError or OSError when one cannot be read."""
+    already linted); ConfigSyntaxError, InputSkipped or OSError when one cannot be read."""
     out: dict[Path, Block] = {}
     for path in sorted(directory.iterdir()):
         name = path.name.lower()
         if not path.is_file() or not name.endswith((".tf", ".tf.json")) or real_path(path) in skip:
             continue
-        out[path] = load(name, decode(path.read_bytes()))
+        out[path] = load(name, read_config(path))
     return out
 
 
@@ -178,26 +176,51 @@ def trees(
     display: dict[Path, str],
     show: Callable[[Path], str],
 ) -> list[Tree]:
-    """One tree per root module: a linted folder no other linted folder calls (or, in a loop
-    of calls, the first one met). ``display`` gains the files read from folders not linted."""
+    """One tree per root module (``roots``), then one for each linted folder no tree reached
+    (a call not followed: ``count = 0``). ``display`` gains the files read from folders not
+    linted."""
     reader = _Reader(tf, tfvars, display, show, {real_path(d): d for d in tf})
-    called = called_folders(tf)
-    out = [reader.tree(d) for key, d in reader.linted.items() if key not in called]
+    out = [reader.tree(d) for d in roots(tf)]
     for key, directory in reader.linted.items():
         if key not in reader.reached:
             out.append(reader.tree(directory))
     return out
 
 
-def called_folders(tf: dict[Path, dict[Path, Block]]) -> set[Path]:
-    """The folders (real paths) that a linted folder calls as a local module: not roots."""
+def _callees(tf: dict[Path, dict[Path, Block]]) -> dict[Path, set[Path]]:
+    """{linted folder (real path): the folders (real paths) it calls as a local module}."""
     return {
-        d
+        real_path(directory): {
+            d
+            for call in _calls(files)
+            if (d := local_source(real_path(directory), call.get("source"))) is not None
+            and d != real_path(directory)
+        }
         for directory, files in tf.items()
-        for call in _calls(files)
-        if (d := local_source(real_path(directory), call.get("source"))) is not None
-        and d != real_path(directory)
     }
+
+
+def roots(tf: dict[Path, dict[Path, Block]]) -> list[Path]:
+    """The root folders, as linted (those that get ``-var-file`` values): each folder no other
+    linted folder calls, then, for a loop of calls that no folder outside it calls (a module
+    calling its caller), the first folder of the loop met (the walk meets a folder before its
+    subfolders: the one linted), which is where Terraform would be run; the others of the loop
+    are modules of it."""
+    callees = _callees(tf)
+    called = set().union(*callees.values())
+    out = [d for d in tf if real_path(d) not in called]
+    reached: set[Path] = set()
+    stack = [real_path(d) for d in out]
+    for directory in [None, *tf]:
+        if directory is not None and real_path(directory) not in reached:
+            out.append(directory)
+            stack.append(real_path(directory))
+        while stack:
+            folder = stack.pop()
+            if folder not in reached:
+                reached.add(folder)
+                stack.extend(callees.get(folder, ()))
+    return out
 
 
 Module = tuple[dict[Path, Block], frozenset[Path]]  # a folder's files, those only context
@@ -225,8 +248,8 @@ class _Reader:
             try:
                 skip = frozenset(real_path(p) for p in linted)
                 read = read_folder(folder, skip)
-            except (OSError, ConfigSyntaxError) as exc:
-                why = exc.reason if isinstance(exc, ConfigSyntaxError) else exc.strerror
+            except (OSError, ConfigSyntaxError, InputSkipped) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else exc.reason
                 self.folders[folder] = str(why)
             else:
                 self.folders[folder] = read

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..inputs import InputSkipped, read_config
 from ..model import Finding, Severity
 from ..network import is_loopback
-from ..sources import IniEntry, decode, ini_entries
+from ..sources import IniEntry, ini_entries
 from . import finding, hosts, reach, truthy
 
 STORE = "MySQL/MariaDB"
@@ -78,8 +79,8 @@ def _init_file(
     if sql_path is None:
         return []
     try:
-        sql = decode(sql_path.read_bytes())
-    except (OSError, ValueError):
+        sql = read_config(sql_path)
+    except (InputSkipped, ValueError):
         return []
     try:
         shown = (Path(path).parent / sql_path.relative_to(cnf.parent)).as_posix()
