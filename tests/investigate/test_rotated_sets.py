@@ -221,3 +221,37 @@ def test_a_truncated_file_in_the_middle_of_a_set_stops_only_itself(
     assert [len(s) for s in stopped] == [1, 0, 0]
     assert by_address(inv)["203.0.113.9"].action_names == ("read",)
     assert [f.parsed for f in inv.files][1:] == [0, 1]
+
+
+def _audit(layer: str, second: int) -> str:
+    """An OpenSearch audit event of ``layer`` (REST, or the TRANSPORT event it makes)."""
+    rest = '"audit_rest_request_path":"/customers/_search","audit_rest_request_method":"GET"'
+    transport = '"audit_transport_request_type":"SearchRequest","audit_trace_indices":["customers"]'
+    return (
+        '{"audit_category":"AUTHENTICATED","audit_request_layer":"%s",%s,'
+        '"audit_request_remote_address":"203.0.113.66",'
+        '"@timestamp":"2023-06-01T10:00:%02d.000+00:00"}\n'
+        % (layer, rest if layer == "REST" else transport, second)
+    )
+
+
+def test_each_file_of_a_set_counts_its_own_folded_transport_events(
+    tmp_path: Path, run: Run
+) -> None:
+    (tmp_path / "audit.log.1").write_text(
+        _audit("REST", 0) + _audit("TRANSPORT", 1) + _audit("TRANSPORT", 2)
+    )
+    (tmp_path / "audit.log").write_text(_audit("TRANSPORT", 3))
+    files = run(tmp_path).files
+    assert [f.format for f in files] == ["opensearch-audit"] * 2
+    folded = [[n.split()[0] for n in f.notes if "transport-layer" in n] for f in files]
+    assert folded == [["2"], ["1"]]  # not the set's 3 in each
+
+
+def test_a_redis_transaction_is_noted_by_the_file_it_ended_in(tmp_path: Path, run: Run) -> None:
+    (tmp_path / "redis.log.1").write_text(OTHER)
+    (tmp_path / "redis.log").write_text(CLOSE.replace("cmd=hgetall", "cmd=exec"))
+    files = run(tmp_path).files
+    told = [any("cmd=exec" in n for n in f.notes) for f in files]
+    assert told == [False, True]
+    assert all(any("last command only" in n for n in f.notes) for f in files)

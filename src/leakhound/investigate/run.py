@@ -78,11 +78,10 @@ def investigate(
             if rest:
                 chain = RotatedSet(first, rest, fmt, activity, problems, on_file)
                 by_name(fmt).parse(chain, activity, popts)
-                # The parser's notes are of the set, wherever it put them; the lines it
-                # counted are of them all: each file's own are the chain's count.
-                notes = list(dict.fromkeys(n for f, _, _ in chain.files for n in f.notes))
+                # The lines the parser counted are of them all: each file's own are the
+                # chain's count. Its notes stay where it put them, on the file whose lines
+                # they are about (Activity.note).
                 for f, stats, lines in chain.files:
-                    f.notes[:] = notes
                     f.lines = lines
                     _finish(f, stats, fmt, options)
                 continue
