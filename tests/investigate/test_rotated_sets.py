@@ -227,11 +227,11 @@ def _audit(layer: str, second: int) -> str:
     """An OpenSearch audit event of ``layer`` (REST, or the TRANSPORT event it makes)."""
     rest = '"audit_rest_request_path":"/customers/_search","audit_rest_request_method":"GET"'
     transport = '"audit_transport_request_type":"SearchRequest","audit_trace_indices":["customers"]'
+    fields = rest if layer == "REST" else transport
     return (
-        '{"audit_category":"AUTHENTICATED","audit_request_layer":"%s",%s,'
+        f'{{"audit_category":"AUTHENTICATED","audit_request_layer":"{layer}",{fields},'
         '"audit_request_remote_address":"203.0.113.66",'
-        '"@timestamp":"2023-06-01T10:00:%02d.000+00:00"}\n'
-        % (layer, rest if layer == "REST" else transport, second)
+        f'"@timestamp":"2023-06-01T10:00:{second:02d}.000+00:00"}}\n'
     )
 
 
@@ -255,3 +255,25 @@ def test_a_redis_transaction_is_noted_by_the_file_it_ended_in(tmp_path: Path, ru
     told = [any("cmd=exec" in n for n in f.notes) for f in files]
     assert told == [False, True]
     assert all(any("last command only" in n for n in f.notes) for f in files)
+
+
+def test_a_file_read_as_a_format_from_further_back_names_the_file(tmp_path: Path, run: Run) -> None:
+    # The file just before it is empty (not read): its format is the older one's, and the
+    # note says so, not "the file before it"
+    (tmp_path / "mysql.log.2").write_bytes(
+        b"2019-12-05T10:00:00.100000Z\t   12 Connect\troot@203.0.113.66 on support using TCP/IP\n"
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT *\n"
+    )
+    (tmp_path / "mysql.log.1").write_bytes(b"")
+    (tmp_path / "mysql.log").write_bytes(
+        b"  FROM cases\n LIMIT 5000\n2019-12-05T10:00:02.000000Z\t   12 Quit\t\n"
+    )
+    inv = run(tmp_path)
+    assert [Path(f.path).name for f in inv.files] == ["mysql.log.2", "mysql.log"]
+    assert [Path(p.split(":")[0]).name for p in inv.problems] == ["mysql.log.1"]
+    fallback = [n for n in inv.files[1].notes if "format not recognised" in n]
+    assert fallback == [
+        f"format not recognised from its first lines: read as mysql, as {tmp_path}/mysql.log.2, "
+        f"the last file read before it in its rotated set ({tmp_path}/mysql.log.1, just before "
+        "it, was not read)"
+    ]

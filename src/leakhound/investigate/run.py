@@ -101,9 +101,13 @@ def _runs(
     first file open, the others to be read after it as one stream, each with its notes).
 
     A file whose first lines say no format (a rotation that cut a multi-line entry, a
-    server's startup notices) is read as the file before it in its set, and says so."""
+    server's startup notices) is read as the last file read before it in its set, and
+    says which."""
     runs: list[tuple[str, LogStream, list[tuple[str, list[str]]]]] = []
+    last: str | None = None  # the last file of the set read so far
+    prev: str | None = None  # the file just before this one in the set, read or not
     for path in group:
+        just_before, prev = prev, path
         try:
             stream = LogStream(path)
         except InputProblem as exc:
@@ -114,10 +118,9 @@ def _runs(
         notes = []
         if fmt == "":
             fmt = before
-            notes.append(
-                f"format not recognised from its first lines: read as {before}, as the file "
-                "before it in its rotated set"
-            )
+            notes.append(_fallback(before, last, just_before))
+        if fmt is not None:
+            last = path
         if fmt is None:
             stream.close()
         elif fmt == before:
@@ -126,6 +129,23 @@ def _runs(
         else:
             runs.append((fmt, stream, []))
     return runs
+
+
+def _fallback(fmt: str | None, last: str | None, just_before: str | None) -> str:
+    """The note of a file read as the format of the last file read before it in its set.
+
+    When the file just before it was not read (unreadable, passed over), the format is still
+    taken from the last one that was, not refused: the files of a set are one log written
+    by one server, so that is the best guess there is, and refusing would leave the file's
+    lines out of the report. The note names the file whose format it took, so that a reader
+    can check it rather than believe it came from its neighbour."""
+    said = f"format not recognised from its first lines: read as {fmt}, as "
+    if just_before == last:
+        return said + "the file before it in its rotated set"
+    return (
+        f"{said}{display(last or '')}, the last file read before it in its rotated set "
+        f"({display(just_before or '')}, just before it, was not read)"
+    )
 
 
 def _format(
