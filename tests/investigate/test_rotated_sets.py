@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from investigate_helpers import Run, by_address
 
+from leakhound.investigate.formats import by_name
 from leakhound.investigate.reader import rotated_sets
 
 # As redis-server 7.0.15 wrote them (loglevel verbose), the client's address planted
@@ -277,3 +279,27 @@ def test_a_file_read_as_a_format_from_further_back_names_the_file(tmp_path: Path
         f"the last file read before it in its rotated set ({tmp_path}/mysql.log.1, just before "
         "it, was not read)"
     ]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
+@pytest.mark.parametrize("fmt", ["azure-nsg", "cloudtrail"])
+def test_a_set_of_a_whole_file_format_holds_few_files_open(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    # Each file of a whole-file format is a run of its own: opened when it is read, not all
+    # of a set's 300 at once
+    for i in range(300):
+        (tmp_path / f"flows.json.{i}").write_text('{"records":[]}\n')
+    module = by_name(fmt)
+    parse = module.parse
+    opened: list[int] = []
+
+    def counting(*args: object) -> None:
+        opened.append(len(os.listdir("/proc/self/fd")))
+        parse(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "parse", counting)
+    before = len(os.listdir("/proc/self/fd"))
+    inv = run(tmp_path, format=fmt)
+    assert len(inv.files) == len(opened) == 300
+    assert max(opened) - before <= 3

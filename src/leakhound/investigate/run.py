@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
@@ -96,14 +96,16 @@ def investigate(
 
 def _runs(
     group: list[str], options: Options, problems: list[str], passed: list[str]
-) -> list[tuple[str, LogStream, list[tuple[str, list[str]]]]]:
+) -> Iterator[tuple[str, LogStream, list[tuple[str, list[str]]]]]:
     """The files of one rotated set that can be read, as runs of one format: (format, the
     first file open, the others to be read after it as one stream, each with its notes).
 
-    A file whose first lines say no format (a rotation that cut a multi-line entry, a
-    server's startup notices) is read as the last file read before it in its set, and
-    says which."""
-    runs: list[tuple[str, LogStream, list[tuple[str, list[str]]]]] = []
+    Each run is given as soon as the next one's first file is known, and read before the
+    files after that are opened: a set of 365 files of a whole-file format (a run each)
+    holds two open at a time, not 365. A file whose first lines say no format (a rotation that cut a
+    multi-line entry, a server's startup notices) is read as the last file read before it
+    in its set, and says which."""
+    run: tuple[str, LogStream, list[tuple[str, list[str]]]] | None = None
     last: str | None = None  # the last file of the set read so far
     prev: str | None = None  # the file just before this one in the set, read or not
     for path in group:
@@ -113,22 +115,25 @@ def _runs(
         except InputProblem as exc:
             problems.append(str(exc))
             continue
-        before = runs[-1][0] if runs and runs[-1][0] not in WHOLE_FILE else None
+        before = run[0] if run and run[0] not in WHOLE_FILE else None
         fmt = _format(stream, options, problems, passed, before)
         notes = []
         if fmt == "":
             fmt = before
             notes.append(_fallback(before, last, just_before))
-        if fmt is not None:
-            last = path
         if fmt is None:
             stream.close()
-        elif fmt == before:
+            continue
+        last = path
+        if run is not None and fmt == before:
             stream.close()  # opened again in its turn: a set of 365 files holds one open
-            runs[-1][2].append((path, notes))
-        else:
-            runs.append((fmt, stream, []))
-    return runs
+            run[2].append((path, notes))
+            continue
+        if run is not None:
+            yield run
+        run = (fmt, stream, [])
+    if run is not None:
+        yield run
 
 
 def _fallback(fmt: str | None, last: str | None, just_before: str | None) -> str:
