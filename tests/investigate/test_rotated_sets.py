@@ -303,3 +303,16 @@ def test_a_set_of_a_whole_file_format_holds_few_files_open(
     inv = run(tmp_path, format=fmt)
     assert len(inv.files) == len(opened) == 300
     assert max(opened) - before <= 3
+
+
+def test_only_the_file_of_a_set_with_local_times_says_so(tmp_path: Path, run: Run) -> None:
+    # MariaDB's general log wrote local times (YYMMDD H:MM:SS) before an upgrade, ISO after
+    (tmp_path / "mysql.log.1").write_bytes(
+        b"191205 10:00:00\t   12 Connect\troot@203.0.113.66 on support using TCP/IP\n"
+    )
+    (tmp_path / "mysql.log").write_bytes(
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT * FROM cases LIMIT 5000\n"
+    )
+    files = run(tmp_path).files
+    assert [f.format for f in files] == ["mysql", "mysql"]
+    assert [any("local time" in n for n in f.notes) for f in files] == [True, False]
