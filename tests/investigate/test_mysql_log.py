@@ -180,6 +180,9 @@ def test_the_audit_lines_of_statements_logged_whole_are_not_kept() -> None:
         def skip(self, *a: object) -> None:
             pass
 
+        def note(self, *a: object) -> None:
+            pass
+
     parser = _Parser(Sink())  # type: ignore[arg-type]
     for n in range(1, 2001):
         parser.line(f"20191205 10:00:00,h,u,203.0.113.9,1,{n},READ,shop,t,".encode(), 2 * n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from investigate_helpers import Run, by_address
 
+from leakhound.investigate.formats import by_name
 from leakhound.investigate.reader import rotated_sets
 
 # As redis-server 7.0.15 wrote them (loglevel verbose), the client's address planted
@@ -221,3 +223,96 @@ def test_a_truncated_file_in_the_middle_of_a_set_stops_only_itself(
     assert [len(s) for s in stopped] == [1, 0, 0]
     assert by_address(inv)["203.0.113.9"].action_names == ("read",)
     assert [f.parsed for f in inv.files][1:] == [0, 1]
+
+
+def _audit(layer: str, second: int) -> str:
+    """An OpenSearch audit event of ``layer`` (REST, or the TRANSPORT event it makes)."""
+    rest = '"audit_rest_request_path":"/customers/_search","audit_rest_request_method":"GET"'
+    transport = '"audit_transport_request_type":"SearchRequest","audit_trace_indices":["customers"]'
+    fields = rest if layer == "REST" else transport
+    return (
+        f'{{"audit_category":"AUTHENTICATED","audit_request_layer":"{layer}",{fields},'
+        '"audit_request_remote_address":"203.0.113.66",'
+        f'"@timestamp":"2023-06-01T10:00:{second:02d}.000+00:00"}}\n'
+    )
+
+
+def test_each_file_of_a_set_counts_its_own_folded_transport_events(
+    tmp_path: Path, run: Run
+) -> None:
+    (tmp_path / "audit.log.1").write_text(
+        _audit("REST", 0) + _audit("TRANSPORT", 1) + _audit("TRANSPORT", 2)
+    )
+    (tmp_path / "audit.log").write_text(_audit("TRANSPORT", 3))
+    files = run(tmp_path).files
+    assert [f.format for f in files] == ["opensearch-audit"] * 2
+    folded = [[n.split()[0] for n in f.notes if "transport-layer" in n] for f in files]
+    assert folded == [["2"], ["1"]]  # not the set's 3 in each
+
+
+def test_a_redis_transaction_is_noted_by_the_file_it_ended_in(tmp_path: Path, run: Run) -> None:
+    (tmp_path / "redis.log.1").write_text(OTHER)
+    (tmp_path / "redis.log").write_text(CLOSE.replace("cmd=hgetall", "cmd=exec"))
+    files = run(tmp_path).files
+    told = [any("cmd=exec" in n for n in f.notes) for f in files]
+    assert told == [False, True]
+    assert all(any("last command only" in n for n in f.notes) for f in files)
+
+
+def test_a_file_read_as_a_format_from_further_back_names_the_file(tmp_path: Path, run: Run) -> None:
+    # The file just before it is empty (not read): its format is the older one's, and the
+    # note says so, not "the file before it"
+    (tmp_path / "mysql.log.2").write_bytes(
+        b"2019-12-05T10:00:00.100000Z\t   12 Connect\troot@203.0.113.66 on support using TCP/IP\n"
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT *\n"
+    )
+    (tmp_path / "mysql.log.1").write_bytes(b"")
+    (tmp_path / "mysql.log").write_bytes(
+        b"  FROM cases\n LIMIT 5000\n2019-12-05T10:00:02.000000Z\t   12 Quit\t\n"
+    )
+    inv = run(tmp_path)
+    assert [Path(f.path).name for f in inv.files] == ["mysql.log.2", "mysql.log"]
+    assert [Path(p.split(":")[0]).name for p in inv.problems] == ["mysql.log.1"]
+    fallback = [n for n in inv.files[1].notes if "format not recognised" in n]
+    assert fallback == [
+        f"format not recognised from its first lines: read as mysql, as {tmp_path}/mysql.log.2, "
+        f"the last file read before it in its rotated set ({tmp_path}/mysql.log.1, just before "
+        "it, was not read)"
+    ]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
+@pytest.mark.parametrize("fmt", ["azure-nsg", "cloudtrail"])
+def test_a_set_of_a_whole_file_format_holds_few_files_open(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    # Each file of a whole-file format is a run of its own: opened when it is read, not all
+    # of a set's 300 at once
+    for i in range(300):
+        (tmp_path / f"flows.json.{i}").write_text('{"records":[]}\n')
+    module = by_name(fmt)
+    parse = module.parse
+    opened: list[int] = []
+
+    def counting(*args: object) -> None:
+        opened.append(len(os.listdir("/proc/self/fd")))
+        parse(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "parse", counting)
+    before = len(os.listdir("/proc/self/fd"))
+    inv = run(tmp_path, format=fmt)
+    assert len(inv.files) == len(opened) == 300
+    assert max(opened) - before <= 3
+
+
+def test_only_the_file_of_a_set_with_local_times_says_so(tmp_path: Path, run: Run) -> None:
+    # MariaDB's general log wrote local times (YYMMDD H:MM:SS) before an upgrade, ISO after
+    (tmp_path / "mysql.log.1").write_bytes(
+        b"191205 10:00:00\t   12 Connect\troot@203.0.113.66 on support using TCP/IP\n"
+    )
+    (tmp_path / "mysql.log").write_bytes(
+        b"2019-12-05T10:00:01.000100Z\t   12 Query\tSELECT * FROM cases LIMIT 5000\n"
+    )
+    files = run(tmp_path).files
+    assert [f.format for f in files] == ["mysql", "mysql"]
+    assert [any("local time" in n for n in f.notes) for f in files] == [True, False]

@@ -148,6 +148,13 @@ class Activity:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
             f.skipped_examples.append((lineno - f.base, reason, text[:200]))
 
+    def note(self, lineno: int, text: str) -> None:
+        """Say ``text`` once in the notes of the file holding ``lineno``: a note about lines is
+        told for the file they are in, not for every file of a rotated set read with it."""
+        notes = self.holding(lineno).notes
+        if text not in notes:
+            notes.append(text)
+
     def holding(self, lineno: int) -> FileState:
         """The file a parser's ``lineno`` is in: in a rotated set read as one stream, an entry
         that began before the rotation and is read after it is in the file before."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
@@ -78,11 +78,10 @@ def investigate(
             if rest:
                 chain = RotatedSet(first, rest, fmt, activity, problems, on_file)
                 by_name(fmt).parse(chain, activity, popts)
-                # The parser's notes are of the set, wherever it put them; the lines it
-                # counted are of them all: each file's own are the chain's count.
-                notes = list(dict.fromkeys(n for f, _, _ in chain.files for n in f.notes))
+                # The lines the parser counted are of them all: each file's own are the
+                # chain's count. Its notes stay where it put them, on the file whose lines
+                # they are about (Activity.note).
                 for f, stats, lines in chain.files:
-                    f.notes[:] = notes
                     f.lines = lines
                     _finish(f, stats, fmt, options)
                 continue
@@ -97,36 +96,61 @@ def investigate(
 
 def _runs(
     group: list[str], options: Options, problems: list[str], passed: list[str]
-) -> list[tuple[str, LogStream, list[tuple[str, list[str]]]]]:
+) -> Iterator[tuple[str, LogStream, list[tuple[str, list[str]]]]]:
     """The files of one rotated set that can be read, as runs of one format: (format, the
     first file open, the others to be read after it as one stream, each with its notes).
 
-    A file whose first lines say no format (a rotation that cut a multi-line entry, a
-    server's startup notices) is read as the file before it in its set, and says so."""
-    runs: list[tuple[str, LogStream, list[tuple[str, list[str]]]]] = []
+    Each run is given as soon as the next one's first file is known, and read before the
+    files after that are opened: a set of 365 files of a whole-file format (a run each)
+    holds two open at a time, not 365. A file whose first lines say no format (a rotation that cut a
+    multi-line entry, a server's startup notices) is read as the last file read before it
+    in its set, and says which."""
+    run: tuple[str, LogStream, list[tuple[str, list[str]]]] | None = None
+    last: str | None = None  # the last file of the set read so far
+    prev: str | None = None  # the file just before this one in the set, read or not
     for path in group:
+        just_before, prev = prev, path
         try:
             stream = LogStream(path)
         except InputProblem as exc:
             problems.append(str(exc))
             continue
-        before = runs[-1][0] if runs and runs[-1][0] not in WHOLE_FILE else None
+        before = run[0] if run and run[0] not in WHOLE_FILE else None
         fmt = _format(stream, options, problems, passed, before)
         notes = []
         if fmt == "":
             fmt = before
-            notes.append(
-                f"format not recognised from its first lines: read as {before}, as the file "
-                "before it in its rotated set"
-            )
+            notes.append(_fallback(before, last, just_before))
         if fmt is None:
             stream.close()
-        elif fmt == before:
+            continue
+        last = path
+        if run is not None and fmt == before:
             stream.close()  # opened again in its turn: a set of 365 files holds one open
-            runs[-1][2].append((path, notes))
-        else:
-            runs.append((fmt, stream, []))
-    return runs
+            run[2].append((path, notes))
+            continue
+        if run is not None:
+            yield run
+        run = (fmt, stream, [])
+    if run is not None:
+        yield run
+
+
+def _fallback(fmt: str | None, last: str | None, just_before: str | None) -> str:
+    """The note of a file read as the format of the last file read before it in its set.
+
+    When the file just before it was not read (unreadable, passed over), the format is still
+    taken from the last one that was, not refused: the files of a set are one log written
+    by one server, so that is the best guess there is, and refusing would leave the file's
+    lines out of the report. The note names the file whose format it took, so that a reader
+    can check it rather than believe it came from its neighbour."""
+    said = f"format not recognised from its first lines: read as {fmt}, as "
+    if just_before == last:
+        return said + "the file before it in its rotated set"
+    return (
+        f"{said}{display(last or '')}, the last file read before it in its rotated set "
+        f"({display(just_before or '')}, just before it, was not read)"
+    )
 
 
 def _format(

@@ -228,7 +228,7 @@ class _Parser:
         # audit log: connection → (query id, its table events) until the QUERY shows or not
         self.tables: dict[str, tuple[str, list[_TableEvent]]] = {}
         self.raw: dict[int, bytes] = {}  # audit log: the lines of the pending table events
-        self.local = False  # a line was read in local time
+        self.local = local_time_note(zone)  # said by each file with a line in local time
         self.lineno = 0
 
     def flush(self) -> None:
@@ -353,7 +353,7 @@ class _Parser:
         try:
             if short:
                 self.t = _short_time(short.decode(), self.zone)
-                self.local = True
+                self.sink.note(lineno, self.local)
             elif iso_time:
                 self.t = iso(iso_time.decode())[0]
         except BadTime as exc:
@@ -418,7 +418,7 @@ class _Parser:
         except BadTime as exc:
             self.sink.skip(lineno, line, str(exc))
             return
-        self.local = True
+        self.sink.note(lineno, self.local)
         addr = _address(host, "")
         pending = self.tables.get(conn)
         if pending is not None and (pending[0] != qid or operation == "QUERY"):
@@ -490,7 +490,3 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
             handle(line, lineno)
     parser.end()
     f.lines = lineno
-    if parser.local:
-        note = local_time_note(options.log_zone)
-        if note not in f.notes:
-            f.notes.append(note)

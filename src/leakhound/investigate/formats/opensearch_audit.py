@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..actions import CTX_NONE, CTX_PAGE, RANSOM_NOTE, WRITE
-from ..activity import Activity
+from ..activity import Activity, FileState
 from ..reader import Lines
 from ..timeparse import BadTime, iso
 from .base import ParseOptions, host_of, json_lines, sniff_json
@@ -43,10 +43,11 @@ def sniff(head: bytes) -> bool:
 def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every audit event into ``sink``; transport duplicates of REST requests folded."""
     rest_seen = False
-    folded = 0
+    # The events folded in each file (by id): its note counts its own, not its rotated set's
+    folded: dict[int, tuple[FileState, int]] = {}
 
     def handle(e: dict[str, Any], lineno: int, line: bytes) -> str | None:
-        nonlocal rest_seen, folded
+        nonlocal rest_seen
         when = e.get("@timestamp") or e.get("audit_utc_timestamp")
         addr = e.get("audit_request_remote_address")
         if not isinstance(when, str) or not isinstance(addr, str):
@@ -73,7 +74,8 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
             action, size, how = searched(action, body, (qsize, qhow))
         else:
             if rest_seen:
-                folded += 1
+                f = sink.holding(lineno)
+                folded[id(f)] = (f, folded.get(id(f), (f, 0))[1] + 1)
                 return None
             name = str(
                 e.get("audit_request_privilege") or e.get("audit_transport_request_type") or ""
@@ -101,7 +103,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
         return None
 
     json_lines(stream, sink, handle)
-    if folded:
-        sink.file.notes.append(
-            f"{folded:,} transport-layer event(s) not counted again: their REST requests were"
+    for f, n in folded.values():
+        f.notes.append(
+            f"{n:,} transport-layer event(s) not counted again: their REST requests were"
         )

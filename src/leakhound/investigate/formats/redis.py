@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 
 from ..actions import BULK_READ, CTX_NONE, ENUMERATE, NO_RECORDS, PROBE, READ, WIPE, WRITE
-from ..activity import Activity
+from ..activity import Activity, FileState
 from ..reader import Lines
 from ..timeparse import BadTime, local_time
 from .base import ParseOptions, first_lines, local_time_note
@@ -117,8 +117,8 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     zone = options.log_zone
     opened: dict[tuple[str, str], tuple[float, int, bytes]] = {}  # (host, port) → accepted
     lineno = f.lines
-    connections = 0
-    transactions = False
+    how = [NOTE, local_time_note(zone)]  # how connections are read: said by each file with one
+    noted: FileState | None = None
 
     def probe(key: tuple[str, str], t: float, n: int, line: bytes) -> None:
         sink.add(key[0], t, PROBE, None, 0, NO_RECORDS, 0, True, None, CTX_NONE, line, n)
@@ -143,7 +143,10 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
             except (BadTime, KeyError) as exc:
                 sink.skip(lineno, line, str(exc) if isinstance(exc, BadTime) else "no month")
                 continue
-            connections += 1
+            if sink.file is not noted:  # its lines are its own: a Redis entry is one line
+                noted = sink.file
+                for note in how:
+                    sink.note(lineno, note)
             if accepted:
                 where = message[9:].decode("utf-8", "replace").strip()
                 if where.startswith("connection to "):  # a Unix socket: the host's own
@@ -167,7 +170,8 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
             queuing = fields.get("multi", "-1").isdigit()
             if queuing:
                 action = PROBE  # inside MULTI still: its queued commands never ran
-            transactions = transactions or queuing or cmd == _TRANSACTION
+            if queuing or cmd == _TRANSACTION:
+                sink.note(lineno, TRANSACTION_NOTE)
             if _FED.intersection(fields.get("flags", "")):
                 action = max(action, BULK_READ)  # whatever it sent last (REPLCONF ACK…)
             name = fields.get("name")
@@ -190,7 +194,3 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     for key, accepted_at in opened.items():  # never closed in the log, or closed unlogged
         probe(key, *accepted_at)
     f.lines = lineno
-    if connections:
-        f.notes += [NOTE, local_time_note(zone)]
-    if transactions:
-        f.notes.append(TRANSACTION_NOTE)
