@@ -47,7 +47,7 @@ def figure_text(f: Figure, unit: str) -> str:
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             # The figure is its own upper bound (stores' counts added): said so.
             return f"up to {f.value:,} {unit} (estimate; at least {f.low:,})"
-        if f.low is not None and f.high is not None and not told(f.value, f.low, f.high):
+        if unit == "people" and shown_as_range(f):
             # A figure that may be off by more than a small factor: the range is the figure.
             return (
                 f"between {f.low:,} and {f.high:,} {unit} (estimate; the sample cannot tell "
@@ -61,6 +61,22 @@ def figure_text(f: Figure, unit: str) -> str:
     if f.method is Method.GIVEN:
         return f"{f.value:,} {unit} (stated by the owner)"
     return f"{f.value:,} {unit} (exact)"
+
+
+def shown_as_range(f: Figure) -> bool:
+    """Whether a figure of people is shown as its range, "between A and B" (``figure_text``,
+    the HTML report's card): an estimate that may be off by more than
+    ``count.people.TOLD_FACTOR``. Records are not: their bounds are the stores' own counts'
+    (a key's windows), shown beside their figure as the scan report shows them."""
+    return (
+        f.method is Method.ESTIMATE
+        and not f.added
+        and f.value is not None
+        and f.low is not None
+        and f.high is not None
+        and not f.low < f.high == f.value
+        and not told(f.value, f.low, f.high)
+    )
 
 
 def likely_high(f: Figure) -> str:
@@ -100,7 +116,7 @@ def _when(dt: datetime) -> str:
 # ---------------------------------------------------------------- JSON
 
 
-def _figure(f: Figure) -> dict[str, Any]:
+def _figure(f: Figure, *, people: bool = False) -> dict[str, Any]:
     return {
         "value": f.value,
         "method": f.method.value,
@@ -108,6 +124,8 @@ def _figure(f: Figure) -> dict[str, Any]:
         "high": f.high,
         # the value adds counts of stores that may hold the same people: an upper bound
         "counts_added": f.added,
+        # the reports show the range as the figure ("between low and high"), not the value
+        "shown_as_range": people and shown_as_range(f),
         "basis": f.basis,
     }
 
@@ -153,7 +171,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "hours_left": round(a.deadline.hours_left, 1),
             },
         },
-        "data_subjects": _figure(a.data_subjects),
+        "data_subjects": _figure(a.data_subjects, people=True),
         "records": _figure(a.records),
         "date_range": {"min": a.date_range[0], "max": a.date_range[1]},
         "exposure": {
@@ -198,7 +216,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 # refused for want of credentials, as the probe marked its read (or, in an
                 # older record, as its error said): not unmeasured data
                 "asked_credentials": asks_credentials(i),
-                "data_subjects": _figure(i.subjects),
+                "data_subjects": _figure(i.subjects, people=True),
             }
             for i in a.containers
         ],
