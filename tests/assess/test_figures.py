@@ -574,9 +574,13 @@ def test_people_of_stores_estimated_from_their_samples_pooled_are_one_estimate(
     assert scan.people_across == (pooled,)
     people = assess(scan).data_subjects
     assert (people.value, people.low, people.high, people.added) == (6000, 2400, 15_000, False)
+    # each store alone is 5,000 likely between 160 and 9,000: its own line says "between 160
+    # and 9,000 (estimate; the sample cannot tell where within)", and so does the basis,
+    # where it said "≈5,000"
     assert people.basis == (
         "EMAIL_ADDRESS: the samples of the 2 stores pooled, each container at its own rate "
-        "(each store alone: 198.51.100.7:5432 ≈5,000, 198.51.100.8:5432 ≈5,000)"
+        "(each store alone: 198.51.100.7:5432 between 160 and 9,000, 198.51.100.8:5432 "
+        "between 160 and 9,000)"
     )
     # 6,000 may be off by a factor of 2.5 either way: the range is the figure
     assert figure_text(people, "people") == (
@@ -595,7 +599,7 @@ def test_people_of_stores_estimated_from_their_samples_pooled_are_one_estimate(
     )
     added = assess(mixed).data_subjects
     assert (added.value, added.low, added.added) == (9543, 3543, True)
-    assert "198.51.100.7:5432 ≈5,000, 198.51.100.8:5432 ≈5,000" in added.basis
+    assert "198.51.100.7:5432 between 160 and 9,000, 198.51.100.8:5432 between" in added.basis
 
 
 def test_each_store_pooled_is_said_beside_its_own_figure(tmp_path: Path) -> None:
@@ -613,7 +617,7 @@ def test_each_store_pooled_is_said_beside_its_own_figure(tmp_path: Path) -> None
         for host, value in (("198.51.100.9", 4235), ("198.51.100.7", 752)):
             result = _counted_store(host, "postgresql", exact=False)
             assert result.people is not None
-            people = replace(result.people, value=value)
+            people = replace(result.people, value=value, low=value // 3 * 2, high=value * 3 // 2)
             store.record(scan_id, replace(result, people=people))
         store.record_people(scan_id, [pooled])
         basis = assess(store.load(scan_id)).data_subjects.basis

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from ..count.people import told
 from ..redact import neutralize
 from .assessment import Assessment, asks_credentials
 from .categories import entity_class
@@ -22,7 +21,7 @@ from .document import (
     Target,
     to_markdown,
 )
-from .figures import Figure, Method, common_words, estimate_ways, not_counted
+from .figures import Figure, Method, common_words, estimate_ways, not_counted, shown_as_range
 from .gdpr import Duty
 from .severity import Criterion
 
@@ -61,22 +60,6 @@ def figure_text(f: Figure, unit: str) -> str:
     if f.method is Method.GIVEN:
         return f"{f.value:,} {unit} (stated by the owner)"
     return f"{f.value:,} {unit} (exact)"
-
-
-def shown_as_range(f: Figure) -> bool:
-    """Whether a figure of people is shown as its range, "between A and B" (``figure_text``,
-    the HTML report's card): an estimate that may be off by more than
-    ``count.people.TOLD_FACTOR``. Records are not: their bounds are the stores' own counts'
-    (a key's windows), shown beside their figure as the scan report shows them."""
-    return (
-        f.method is Method.ESTIMATE
-        and not f.added
-        and f.value is not None
-        and f.low is not None
-        and f.high is not None
-        and not f.low < f.high == f.value
-        and not told(f.value, f.low, f.high)
-    )
 
 
 def likely_high(f: Figure) -> str:
