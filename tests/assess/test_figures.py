@@ -137,6 +137,26 @@ def test_estimated_records_add_their_bounds_and_say_how_they_were_estimated(
     assert "nested" not in a.records.basis
 
 
+def test_records_estimated_with_wide_bounds_keep_their_figure(build_scan: Build) -> None:
+    # A sparse key's windows: 40,000 rows likely between 5,000 and 90,000. A records figure
+    # is the stores' counts (the scan report says "≈40,000"; the HTML card "40,000"), not
+    # people from a sample: it stays itself, its bounds beside it, where the people's rule
+    # (``count.people.told``) printed "between 5,000 and 91,000 records (estimate; the
+    # sample cannot tell where within)".
+    keyed = "estimated from 256 windows of its whole-number key (131,072 of …)"
+    a = assess(
+        build_scan(
+            Ix("crm", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
+            Ix("big", docs=40_000, pii={"EMAIL_ADDRESS": (90, 80)}, estimate=(5000, 90_000, keyed)),
+        )
+    )
+    assert (a.records.value, a.records.low, a.records.high) == (41_000, 6000, 91_000)
+    assert figure_text(a.records, "records") == (
+        "about 41,000 records (estimate; between 6,000 and 91,000)"
+    )
+    assert to_dict(a)["records"]["shown_as_range"] is False
+
+
 def test_an_estimate_from_statistics_has_no_upper_bound(build_scan: Build) -> None:
     """InnoDB's TABLE_ROWS may be off by half either way: the total is not an upper bound."""
     stats = "the server's statistics (information_schema TABLE_ROWS): may be off by half"
@@ -554,21 +574,32 @@ def test_people_of_stores_estimated_from_their_samples_pooled_are_one_estimate(
     assert scan.people_across == (pooled,)
     people = assess(scan).data_subjects
     assert (people.value, people.low, people.high, people.added) == (6000, 2400, 15_000, False)
+    # each store alone is 5,000 likely between 160 and 9,000: its own line says "between 160
+    # and 9,000 (estimate; the sample cannot tell where within)", and so does the basis,
+    # where it said "≈5,000"
     assert people.basis == (
         "EMAIL_ADDRESS: the samples of the 2 stores pooled, each container at its own rate "
-        "(each store alone: 198.51.100.7:5432 ≈5,000, 198.51.100.8:5432 ≈5,000)"
+        "(each store alone: 198.51.100.7:5432 between 160 and 9,000, 198.51.100.8:5432 "
+        "between 160 and 9,000)"
     )
     # 6,000 may be off by a factor of 2.5 either way: the range is the figure
     assert figure_text(people, "people") == (
         "between 2,400 and 15,000 people (estimate; the sample cannot tell where within)"
     )
+    # the assessment's JSON says the reports show the range, not the value
+    assert to_dict(assess(scan))["data_subjects"]["shown_as_range"] is True
     # the HTML report's card says the range, not the low end alone
     page = html.render(scan)
     assert "estimate from samples, likely between 2,400 and 15,000" in page
     assert "2,400–15,000" in page and "≈ 6,000" not in page  # its headline figure too
+    # and so does the 72-hour draft to the authority
+    draft = notify(scan, assess(scan), kind="authority")
+    assert (
+        "between 2,400 and 15,000 people (estimate; the sample cannot tell where within)" in draft
+    )
     added = assess(mixed).data_subjects
     assert (added.value, added.low, added.added) == (9543, 3543, True)
-    assert "198.51.100.7:5432 ≈5,000, 198.51.100.8:5432 ≈5,000" in added.basis
+    assert "198.51.100.7:5432 between 160 and 9,000, 198.51.100.8:5432 between" in added.basis
 
 
 def test_each_store_pooled_is_said_beside_its_own_figure(tmp_path: Path) -> None:
@@ -586,7 +617,7 @@ def test_each_store_pooled_is_said_beside_its_own_figure(tmp_path: Path) -> None
         for host, value in (("198.51.100.9", 4235), ("198.51.100.7", 752)):
             result = _counted_store(host, "postgresql", exact=False)
             assert result.people is not None
-            people = replace(result.people, value=value)
+            people = replace(result.people, value=value, low=value // 3 * 2, high=value * 3 // 2)
             store.record(scan_id, replace(result, people=people))
         store.record_people(scan_id, [pooled])
         basis = assess(store.load(scan_id)).data_subjects.basis

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from leakhound.models import Distinct, PeopleAcross
+from leakhound.models import Distinct, PeopleAcross, PeopleCount, TargetResult
 from leakhound.report import json as json_report
 from leakhound.report import jsonl as jsonl_report
 from leakhound.report import markdown
@@ -141,3 +141,41 @@ def test_people_estimated_across_stores_from_their_samples_pooled_say_how(
     )
     shown = markdown.render(dataclasses.replace(scan, people_across=(wide,)))
     assert said in shown and "≈6,662" not in shown
+    # and the JSON says so, for a consumer that would print the estimate
+    doc = json.loads(json_report.render(dataclasses.replace(scan, people_across=(wide,))))
+    validate(doc)
+    assert doc["people_across"][0]["shown_as_range"] is True
+    doc = json.loads(json_report.render(dataclasses.replace(scan, people_across=(pooled,))))
+    assert doc["people_across"][0]["shown_as_range"] is False
+
+
+@pytest.mark.parametrize(
+    ("people", "ranged"),
+    [
+        pytest.param(PeopleCount("EMAIL_ADDRESS", 3020, 387, 13_895, False, "sample", "…"), True),
+        pytest.param(PeopleCount("EMAIL_ADDRESS", 3020, 2000, 4500, False, "sample", "…"), False),
+        pytest.param(PeopleCount("EMAIL_ADDRESS", 3020, 387, None, False, "sample", "…"), False),
+        pytest.param(PeopleCount("EMAIL_ADDRESS", 3020, 3020, 3020, True, "read", "…"), False),
+    ],
+)
+def test_people_shown_as_their_range_say_so_in_the_json(
+    scan: ScanRecord, people: PeopleCount, ranged: bool
+) -> None:
+    # The terminal and Markdown print a wide estimate as "between 387 and 13,895"; the JSON
+    # held only value 3,020, low and high, nothing to tell a consumer which to show.
+    node, closed = scan.results
+    (c, *rest) = node.containers
+    assert c.sample is not None
+    c = dataclasses.replace(c, sample=dataclasses.replace(c.sample, people=people))
+    node = dataclasses.replace(node, containers=(c, *rest), people=people)
+    scan = dataclasses.replace(scan, results=(node, closed))
+    doc = json.loads(json_report.render(scan))
+    validate(doc)
+    assert doc["results"][0]["people"]["shown_as_range"] is ranged
+    assert doc["results"][0]["indices"][0]["sample"]["people"]["shown_as_range"] is ranged
+    assert "people" not in doc["results"][1]  # none counted: none said
+    # JSON lines too, and both read back as they were
+    line = json.loads(jsonl_report.render(scan).splitlines()[0])
+    assert line["result"]["people"]["shown_as_range"] is ranged
+    assert ScanRecord.from_dict(doc).results[0] == node
+    assert TargetResult  # the model the JSON's result is

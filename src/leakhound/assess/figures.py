@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from ..count.people import people_type
+from ..count.people import people_type, told
 from ..models import (
     Container,
     Distinct,
@@ -58,6 +58,23 @@ class Figure:
     def approximate(self) -> bool:
         """True unless the figure was counted or stated."""
         return self.method in (Method.ESTIMATE, Method.UNKNOWN)
+
+
+def shown_as_range(f: Figure) -> bool:
+    """Whether a figure of people is shown as its range, "between A and B"
+    (``render.figure_text``, the HTML report, a pooled figure's basis): an estimate that may
+    be off by more than ``count.people.TOLD_FACTOR``. Records are not: their bounds are the
+    stores' own counts' (a key's windows), shown beside their figure as the scan report
+    shows them."""
+    return (
+        f.method is Method.ESTIMATE
+        and not f.added
+        and f.value is not None
+        and f.low is not None
+        and f.high is not None
+        and not f.low < f.high == f.value
+        and not told(f.value, f.low, f.high)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,7 +604,11 @@ def store_people(scan: ScanRecord) -> Figure | None:
         # Each figure beside its store's endpoint: a list of endpoints and one of figures in
         # another order (the scan's) paired a store with another's figure.
         alone = ", ".join(
-            f"{at} {f.value:,}" if f.method is Method.EXACT else f"{at} ≈{f.value:,}"
+            f"{at} {f.value:,}"
+            if f.method is Method.EXACT
+            else f"{at} between {f.low:,} and {f.high:,}"  # as its store's own line says it
+            if shown_as_range(f)
+            else f"{at} ≈{f.value:,}"
             for at, f in sorted(counts, key=lambda c: c[0])
         )
         if pooled:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from ..count.people import told
 from ..redact import neutralize
 from .assessment import Assessment, asks_credentials
 from .categories import entity_class
@@ -22,7 +21,7 @@ from .document import (
     Target,
     to_markdown,
 )
-from .figures import Figure, Method, common_words, estimate_ways, not_counted
+from .figures import Figure, Method, common_words, estimate_ways, not_counted, shown_as_range
 from .gdpr import Duty
 from .severity import Criterion
 
@@ -47,7 +46,7 @@ def figure_text(f: Figure, unit: str) -> str:
         if f.low is not None and f.high is not None and f.low < f.high == f.value:
             # The figure is its own upper bound (stores' counts added): said so.
             return f"up to {f.value:,} {unit} (estimate; at least {f.low:,})"
-        if f.low is not None and f.high is not None and not told(f.value, f.low, f.high):
+        if unit == "people" and shown_as_range(f):
             # A figure that may be off by more than a small factor: the range is the figure.
             return (
                 f"between {f.low:,} and {f.high:,} {unit} (estimate; the sample cannot tell "
@@ -100,7 +99,7 @@ def _when(dt: datetime) -> str:
 # ---------------------------------------------------------------- JSON
 
 
-def _figure(f: Figure) -> dict[str, Any]:
+def _figure(f: Figure, *, people: bool = False) -> dict[str, Any]:
     return {
         "value": f.value,
         "method": f.method.value,
@@ -108,6 +107,8 @@ def _figure(f: Figure) -> dict[str, Any]:
         "high": f.high,
         # the value adds counts of stores that may hold the same people: an upper bound
         "counts_added": f.added,
+        # the reports show the range as the figure ("between low and high"), not the value
+        "shown_as_range": people and shown_as_range(f),
         "basis": f.basis,
     }
 
@@ -153,7 +154,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "hours_left": round(a.deadline.hours_left, 1),
             },
         },
-        "data_subjects": _figure(a.data_subjects),
+        "data_subjects": _figure(a.data_subjects, people=True),
         "records": _figure(a.records),
         "date_range": {"min": a.date_range[0], "max": a.date_range[1]},
         "exposure": {
@@ -198,7 +199,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 # refused for want of credentials, as the probe marked its read (or, in an
                 # older record, as its error said): not unmeasured data
                 "asked_credentials": asks_credentials(i),
-                "data_subjects": _figure(i.subjects),
+                "data_subjects": _figure(i.subjects, people=True),
             }
             for i in a.containers
         ],

@@ -33,8 +33,7 @@ from ..assess.categories import category_score
 from ..assess.document import CSP
 from ..assess.figures import Figure, container_dates, not_counted
 from ..assess.figures import held as held_records
-from ..assess.render import deadline_text, duty_text, figure_text, likely_high
-from ..count.people import told
+from ..assess.render import deadline_text, duty_text, figure_text, likely_high, shown_as_range
 from ..models import Words
 from ..redact import neutralize
 from ..store.records import ScanRecord
@@ -146,7 +145,7 @@ def view(
                     if people.value is not None
                     and (people.added or people.high == people.value != people.low)
                     else f"{people.low:,}–{people.high:,}"
-                    if _untold(people)
+                    if shown_as_range(people)
                     else _figure_value(people.value, approx=people.approximate)
                 ),
                 "note": _people_note(a),
@@ -233,18 +232,6 @@ def _figure_value(n: int | None, *, approx: bool = False) -> str:
     if n is None:
         return "?"
     return ("≈ " if approx else "") + f"{n:,}"
-
-
-def _untold(f: Figure) -> bool:
-    """An estimate that may be off by more than a small factor (``count.people.told``): its
-    range is shown as the figure."""
-    return (
-        f.method is Method.ESTIMATE
-        and f.value is not None
-        and f.low is not None
-        and f.high is not None
-        and not told(f.value, f.low, f.high)
-    )
 
 
 def _bounds(f: Figure) -> str:
@@ -469,8 +456,12 @@ def _container_row(i: ContainerExposure) -> dict[str, Any]:
         ],
         "people": "—"
         if i.subjects.value is None
-        else _figure_value(i.subjects.value, approx=i.subjects.approximate)
-        + _bounds(i.subjects)
+        else (
+            f"{i.subjects.low:,}–{i.subjects.high:,}"  # the range is the figure
+            if shown_as_range(i.subjects)
+            else _figure_value(i.subjects.value, approx=i.subjects.approximate)
+            + _bounds(i.subjects)
+        )
         + ("" if i.names_people else " IP addresses"),
         "flags": flags,
     }

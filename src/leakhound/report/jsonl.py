@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import orjson
 
-from ..models import to_dict
 from ..store.records import ScanRecord
+from .json import result
 from .summary import summarise
 
 
 def render(scan: ScanRecord) -> str:
     """One JSON object a line: {"scan_id", "result"} per endpoint, then {"scan_id", "summary"}."""
-    lines = [orjson.dumps({"scan_id": scan.scan_id, "result": to_dict(r)}) for r in scan.results]
+    lines = [orjson.dumps({"scan_id": scan.scan_id, "result": result(r)}) for r in scan.results]
     lines.append(orjson.dumps({"scan_id": scan.scan_id, "summary": summarise(scan).to_dict()}))
     return b"\n".join(lines).decode() + "\n"

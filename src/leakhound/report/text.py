@@ -203,9 +203,28 @@ def estimated(value: int, low: int, high: int | None) -> str:
     (estimate; the sample cannot tell where within)' where the figure may be off by more than
     ``TOLD_FACTOR`` (``count.people.told``): the range is the figure."""
     shown = f"{high:,}" if high is not None else "unbounded"
-    if high is not None and not told(value, low, high):
+    if ranged(value, low, high):
         return f"between {low:,} and {shown} (estimate; the sample cannot tell where within)"
     return f"≈{value:,} (estimate, between {low:,} and {shown})"
+
+
+def ranged(value: int, low: int, high: int | None) -> bool:
+    """Whether an estimate (never an exact figure) is shown as its range, "between A and B",
+    not as one figure: it may be off by more than ``TOLD_FACTOR`` (``count.people.told``)."""
+    return high is not None and not told(value, low, high)
+
+
+def people_ranged(p: PeopleCount) -> bool:
+    """Whether a store's (or a container's) people are shown as their range
+    (``estimated``): the JSON's ``shown_as_range``."""
+    return not p.exact and ranged(p.value, p.low, p.high)
+
+
+def across_ranged(p: PeopleAcross) -> bool:
+    """Whether people estimated across stores are shown as their range (``people_across``):
+    the JSON's ``shown_as_range``."""
+    d = p.distinct
+    return p.basis is not None and not d.exact and ranged(d.estimate, d.lower, d.upper)
 
 
 def full_pii_line(full: FullRead | None, max_fields: int = 4, words: Words = NEUTRAL) -> str:
