@@ -156,10 +156,11 @@ def _copy_escaped(value: str | None) -> str:
     return out.replace("\v", "\\v")
 
 
-# Text as a table holds it: any character but NUL, the escaped ones and NULL-like text often.
+# Text as a table holds it: any character but NUL (and surrogates, which UTF-8 cannot hold),
+# the escaped ones and NULL-like text often.
 _CELL = st.one_of(
     st.none(),
-    st.text(st.characters(blacklist_characters="\0"), max_size=12),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=12),
     st.text(alphabet=st.sampled_from(list("aN\\\t\n\r\b\f\v\u00e9\u4e2d")), max_size=8),
 )
 
