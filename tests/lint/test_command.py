@@ -454,3 +454,37 @@ def test_a_device_given_as_a_path_is_skipped_with_one_line(
         {"path": "/dev/zero", "reason": "not a regular file (a device, FIFO or socket), not read"}
     ]
     assert (code, err, doc["findings"]) == (0, "", [])
+
+
+def test_a_tfvars_of_a_walked_folder_that_cannot_be_read_is_skipped_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The walk skipped it, then the tfvars read beside the .tf files read it again and said
+    # so again: two skipped lines for one file.
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    from leakhound.lint.sources import MAX_BYTES
+
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(SG_TREE, encoding="utf-8")
+    os.mkfifo(tmp_path / "infra" / "terraform.tfvars")
+    _sparse(tmp_path / "infra" / "big.auto.tfvars", MAX_BYTES + 1)
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run(["infra", "--format", "json"], capsys)
+    paths = [s["path"] for s in json.loads(out)["skipped"]]
+    assert sorted(paths) == ["infra/big.auto.tfvars", "infra/terraform.tfvars"]
+
+
+def test_a_folder_named_like_a_tfvars_is_skipped_as_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It was said to be "a device, FIFO or socket".
+    (tmp_path / "infra" / "dev.auto.tfvars").mkdir(parents=True)
+    (tmp_path / "infra" / "main.tf").write_text(SG_TREE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run(["infra/main.tf", "--format", "json"], capsys)
+    assert json.loads(out)["skipped"] == [
+        {"path": "infra/dev.auto.tfvars", "reason": "a folder, not a file, not read"}
+    ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
@@ -74,29 +75,45 @@ def investigate(
         log_format=options.log_format, bulk_bytes=options.bulk_bytes, log_zone=options.log_zone
     )
     for group in rotated_sets(paths):
-        for fmt, first, rest in _runs(group, options, problems, passed):
-            if rest:
-                chain = RotatedSet(first, rest, fmt, activity, problems, on_file)
-                by_name(fmt).parse(chain, activity, popts)
-                # The lines the parser counted are of them all: each file's own are the
-                # chain's count. Its notes stay where it put them, on the file whose lines
-                # they are about (Activity.note).
-                for f, stats, lines in chain.files:
-                    f.lines = lines
-                    _finish(f, stats, fmt, options)
-                continue
-            with first:
-                if on_file:
-                    on_file(display(first.path), fmt)
-                f = activity.begin(display(first.path), fmt)
-                by_name(fmt).parse(first, activity, popts)
-                _finish(f, first.stats, fmt, options)
+        # closing: a parser's error closes the file the runs hold open (the next run's first)
+        with closing(_runs(group, options, problems, passed)) as runs:
+            for fmt, first, rest in runs:
+                with first:  # a set's first too, should its parser fail before reading it
+                    _read(fmt, first, rest, activity, problems, popts, options, on_file)
     return build(activity, win, options.inventory, since, classifier.dated, problems, passed)
+
+
+def _read(
+    fmt: str,
+    first: LogStream,
+    rest: list[tuple[str, list[str]]],
+    activity: Activity,
+    problems: list[str],
+    popts: ParseOptions,
+    options: Options,
+    on_file: Callable[[str, str], None] | None,
+) -> None:
+    """Parse one run of ``_runs``: a file alone, or a rotated set read as one stream."""
+    if rest:
+        chain = RotatedSet(first, rest, fmt, activity, problems, on_file)
+        by_name(fmt).parse(chain, activity, popts)
+        # The lines the parser counted are of them all: each file's own are the chain's
+        # count. Its notes stay where it put them, on the file whose lines they are about
+        # (Activity.note).
+        for f, stats, lines in chain.files:
+            f.lines = lines
+            _finish(f, stats, fmt, options)
+        return
+    if on_file:
+        on_file(display(first.path), fmt)
+    f = activity.begin(display(first.path), fmt)
+    by_name(fmt).parse(first, activity, popts)
+    _finish(f, first.stats, fmt, options)
 
 
 def _runs(
     group: list[str], options: Options, problems: list[str], passed: list[str]
-) -> Iterator[tuple[str, LogStream, list[tuple[str, list[str]]]]]:
+) -> Generator[tuple[str, LogStream, list[tuple[str, list[str]]]], None, None]:
     """The files of one rotated set that can be read, as runs of one format: (format, the
     first file open, the others to be read after it as one stream, each with its notes).
 
@@ -108,32 +125,43 @@ def _runs(
     run: tuple[str, LogStream, list[tuple[str, list[str]]]] | None = None
     last: str | None = None  # the last file of the set read so far
     prev: str | None = None  # the file just before this one in the set, read or not
-    for path in group:
-        just_before, prev = prev, path
-        try:
-            stream = LogStream(path)
-        except InputProblem as exc:
-            problems.append(str(exc))
-            continue
-        before = run[0] if run and run[0] not in WHOLE_FILE else None
-        fmt = _format(stream, options, problems, passed, before)
-        notes = []
-        if fmt == "":
-            fmt = before
-            notes.append(_fallback(before, last, just_before))
-        if fmt is None:
-            stream.close()
-            continue
-        last = path
-        if run is not None and fmt == before:
-            stream.close()  # opened again in its turn: a set of 365 files holds one open
-            run[2].append((path, notes))
-            continue
+    held: LogStream | None = None  # open here and not yet given: closed should we stop
+    try:
+        for path in group:
+            just_before, prev = prev, path
+            try:
+                held = LogStream(path)
+            except InputProblem as exc:
+                problems.append(str(exc))
+                continue
+            before = run[0] if run and run[0] not in WHOLE_FILE else None
+            fmt = _format(held, options, problems, passed, before)
+            notes = []
+            if fmt == "":
+                fmt = before
+                notes.append(_fallback(before, last, just_before))
+            if fmt is None:
+                held.close()
+                held = None
+                continue
+            last = path
+            if run is not None and fmt == before:
+                # opened again in its turn: a set of 365 files holds one open
+                held.close()
+                held = None
+                run[2].append((path, notes))
+                continue
+            if run is not None:
+                given, run = run, None
+                yield given
+            run, held = (fmt, held, []), None
         if run is not None:
-            yield run
-        run = (fmt, stream, [])
-    if run is not None:
-        yield run
+            given, run = run, None
+            yield given
+    finally:
+        for stream in (held, run[1] if run is not None else None):
+            if stream is not None:
+                stream.close()
 
 
 def _fallback(fmt: str | None, last: str | None, just_before: str | None) -> str:

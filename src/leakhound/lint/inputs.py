@@ -33,6 +33,8 @@ def _too_large(size: int) -> InputSkipped:
 
 
 def _check(mode: int, size: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise InputSkipped("a folder, not a file, not read")
     if not stat.S_ISREG(mode):
         raise InputSkipped("not a regular file (a device, FIFO or socket), not read")
     if size > MAX_BYTES:

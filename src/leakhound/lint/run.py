@@ -13,7 +13,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,9 @@ class _Run:
     tf: dict[Path, dict[Path, terraform.Block]]
     tfvars: dict[Path, dict[Path, terraform.Block]]
     display: dict[Path, str]
+    # The files of the walk (real paths), read or not: the tfvars beside the .tf files are
+    # not read again, nor one that could not be read said twice.
+    met: set[Path] = field(default_factory=set)
 
     def show(self, path: Path) -> str:
         """A path as reported: relative to the root when under it."""
@@ -164,6 +167,7 @@ def lint_paths(
         kind = kind_of(path)
         if kind is None and not named:
             continue
+        run.met.add(real_path(path))
         if _is_helm_template(path) and kind in ("yaml", "helm", None):
             run.result.skipped.append(
                 Skipped(run.show(path), "Helm template (its values are linted)")
@@ -230,7 +234,7 @@ def _tfvars_beside(run: _Run, directory: Path) -> None:
     except OSError:
         return
     for path in beside:
-        if kind_of(path) != "tfvars" or not path.exists():
+        if kind_of(path) != "tfvars" or real_path(path) in run.met or not path.exists():
             continue
         try:
             text = read_config(path)
