@@ -101,6 +101,43 @@ def test_timestamps_builds_and_ids_are_not_phones(text: str) -> None:
     assert found(text, P) == []
 
 
+# Dates and times as logs, JavaScript, .NET and mail headers print them: a month's name or a
+# US month-first date leaves digits that read as a number ("05 2024 10" is +49 5202 410).
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Tue Mar 05 2024 10:22:01 GMT+0100", id="js-date-to-string"),
+        pytest.param(
+            "at Fri Jun 08 2012 10:09:21 GMT+0000 (Coordinated Universal Time)",
+            id="js-date-utc-zone-name",
+        ),
+        pytest.param("Jun 02 2024 09:31", id="month-day-year-time"),
+        pytest.param("Tue, 05 Mar 2024 10:22:01 +0100", id="rfc-2822"),
+        pytest.param("[05/Mar/2024:10:22:01 +0100]", id="common-log-format"),
+        pytest.param("Tue Mar  5 10:22:01 CET 2024", id="unix-date"),
+        pytest.param("02/13/2014 04:24:54 AM", id="us-month-first-date-time"),
+        pytest.param("logged 12/31/2023 23:59", id="us-date-end-of-year"),
+        pytest.param("2014 01 19 10:32:56", id="spaced-year-first-date-time"),
+        pytest.param("03 03 2021 01:22:56", id="spaced-day-first-date-time"),
+    ],
+)
+def test_dates_and_times_are_not_phones(text: str) -> None:
+    assert found(text, P) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        pytest.param("call 06 12 34 56 78 10:30", "06 12 34 56 78", id="national-then-clock"),
+        pytest.param(
+            "Tel +44 20 7183 8750 09:15", "+44 20 7183 8750", id="international-then-clock"
+        ),
+    ],
+)
+def test_a_clock_after_a_number_is_not_read_into_it(text: str, number: str) -> None:
+    assert found(text, P) == [number]
+
+
 def test_two_numbers_in_one_run_are_both_found() -> None:
     text = "tel: 06 12 34 56 78 / 06 98 76 54 32"
     assert [h.normalized for h in hits(text, P)] == ["+33612345678", "+33698765432"]

@@ -73,13 +73,20 @@ _LONGEST_GLUED_WORD = 20
 _SPACED_CODE = re.compile(r"\+\d{1,3}[ \t\u00a0().\-]")
 # Everything but digits: counting them, and the compact form of a window.
 _NON_DIGIT = re.compile(r"\D")
-# A calendar date inside the run ("2024-03-05 10", "05/03/2024"): phonenumbers sees only
-# the window, not the ":22:01" after it, so dates are refused here. Not followed by
-# another separator and digit, so "06.12.34.56.78" stays a French number.
+# A calendar date inside the run ("2024-03-05 10", "05/03/2024", the US "02/13/2014"):
+# phonenumbers sees only the window, not the ":22:01" after it, so dates are refused here.
+# Not followed by another separator and digit, so "06.12.34.56.78" stays a French number.
 _DATE = re.compile(
     r"(?<![\d.\-/])(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
-    r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?\d\d)(?![-/.]?\d)"
+    r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?\d\d"
+    r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)?\d\d)(?![-/.]?\d)"
 )
+# A clock's hour ending a run, its minutes after it ("Tue Mar 05 2024 10:22:01", "… 06 12
+# 34 56 78 10:30"): the hour is no digit of a number, and a run that is a year beside it
+# ("05 2024 10", "2014 01 19 10") is a date with its month's name or spaces, not a number.
+_HOUR = re.compile(r"[ \t\u00a0](?:[01]?\d|2[0-3])$")
+_MINUTES = re.compile(r":[0-5]\d")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 # Shapes no country in our list groups a phone number into, and that cost a parse per
 # region to refuse: the US SSN (078-05-1120) and the Amex card (3714 496353 98431).
 _NOT_PHONE_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}|\d{4}([ \-])\d{6}\1\d{5}")
@@ -240,7 +247,22 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
     id is written as. Any other glued run ("KB5034441 0612345678", "abc+15774047737") is
     not, and the runs inside it are read as the candidate pattern would read them without
     it, so that a number after it is still found and none is read from the middle of it.
+    A run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when
+    what is left is a date.
     """
+    for m in _unglued(text, hinted):
+        hour = _HOUR.search(m.group()) if _MINUTES.match(text, m.end()) else None
+        if hour is None:
+            yield m
+            continue
+        groups = _DIGIT_RUN.findall(m.group(), 0, hour.start())
+        if _YEAR.fullmatch(groups[0]) or _YEAR.fullmatch(groups[-1]):
+            continue  # a date and time
+        yield from _CANDIDATE.finditer(text, m.start(), m.start() + hour.start())
+
+
+def _unglued(text: str, hinted: bool) -> Iterator[re.Match[str]]:
+    """``_candidates`` before the clock times are taken off."""
     for m in _CANDIDATE.finditer(text):
         start = m.start()
         if (
