@@ -69,7 +69,8 @@ _GLUE = ".:"
 _LONGEST_GLUED_WORD = 20
 # A country code and a separator: "+33 6…", "+1-202…", "+44 (0)20…". Ids, digests and
 # Base64 (whose alphabet holds "+" and "/") do not put a space, dot, dash or bracket after
-# a "+" and three digits at most.
+# a "+" and three digits at most. Not after a digit: a sum, or a version's build
+# ("3.5.26+352.30676427").
 _SPACED_CODE = re.compile(r"\+\d{1,3}[ \t\u00a0().\-]")
 # Everything but digits: counting them, and the compact form of a window.
 _NON_DIGIT = re.compile(r"\D")
@@ -243,10 +244,11 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
 
     A run glued to something before it is kept when the field says "phone" (``hinted``),
     when the word it is glued to does ("mobile07700900123", "Tel.0612…", "call+1577…"),
-    or when it is a "+", a country code and a separator ("a+33 6 12 34 56 78"), which no
-    id is written as. Any other glued run ("KB5034441 0612345678", "abc+15774047737") is
-    not, and the runs inside it are read as the candidate pattern would read them without
-    it, so that a number after it is still found and none is read from the middle of it.
+    or when it is a "+", a country code and a separator after anything but a digit ("a+33
+    6 12 34 56 78"), which no id is written as. Any other glued run ("KB5034441
+    0612345678", "abc+15774047737") is not, and the runs inside it are read as the
+    candidate pattern would read them without it, so that a number after it is still
+    found and none is read from the middle of it.
     A run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when
     what is left is a date.
     """
@@ -271,7 +273,7 @@ def _unglued(text: str, hinted: bool) -> Iterator[re.Match[str]]:
             or text[start - 1] == " "  # most runs: no call needed
             or not _glued(text[start - 1], text[start])
             or _glued_word(text, start) in _CONTEXT_UP
-            or _SPACED_CODE.match(text, start) is not None
+            or (not text[start - 1].isdigit() and _SPACED_CODE.match(text, start) is not None)
         ):
             yield m
         else:
