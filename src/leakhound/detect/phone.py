@@ -6,7 +6,7 @@ with ``is_valid_number``; a window with more digits than any number has goes thr
 times, IP addresses, ids after "order"/"#" and bare digit strings with nothing saying
 "phone" are refused before phonenumbers is asked, because asking costs 30-60 µs. A
 number glued to a word is read when the word says "phone" ("Tel:+44 20 7183 8750",
-"mobile07700900123") and read whole, never from the middle of a run: the national part
+"mobile07911123456") and read whole, never from the middle of a run: the national part
 of "Tel:+44 20 …" alone would be another number, or another country's.
 
 A number written without its country code is read first in the countries its document
@@ -49,7 +49,7 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # the seconds of "09:53:24.679590" and "v10.0.1" never start one; a "(" may follow ":" or
 # "/" ("Tel:(415) …"). A run may also start glued to a word of three letters or more
 # (every word saying "phone" has), straight or through one "." or ":"
-# ("mobile07700900123", "Tel:07700…", "Zeta12345678"), and a "+" after anything
+# ("mobile07911123456", "Tel:07700…", "Zeta12345678"), and a "+" after anything
 # ("call+1…", "Tel:+44…", "users/+44…/", "1+1"): ``_candidates`` keeps those it should.
 # Two letters or fewer never start one ("KB5034441", "0x80070005", an IBAN's "FR76 …"),
 # so the most common glued runs cost nothing more. A run may end before an extension
@@ -243,7 +243,7 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
     """The runs of ``text`` that could hold a phone number (``_CANDIDATE``).
 
     A run glued to something before it is kept when the field says "phone" (``hinted``),
-    when the word it is glued to does ("mobile07700900123", "Tel.0612…", "call+1577…"),
+    when the word it is glued to does ("mobile07911123456", "Tel.0612…", "call+1577…"),
     or when it is a "+", a country code and a separator after anything but a digit ("a+33
     6 12 34 56 78"), which no id is written as. Any other glued run ("KB5034441
     0612345678", "abc+15774047737") is not, and the runs inside it are read as the
