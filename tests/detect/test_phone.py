@@ -358,6 +358,8 @@ def test_masked_phone_keeps_country_code_and_last_two_digits() -> None:
         pytest.param(
             "a+33 6 12 34 56 78", "+33 6 12 34 56 78", "+33612345678", id="any-word-spaced-code"
         ),
+        pytest.param("whatsapp:+14155238886", "+14155238886", "+14155238886", id="uri-scheme-plus"),
+        pytest.param("Tel/Fax:030 1234567", "030 1234567", "+49301234567", id="tel-slash-fax"),
         pytest.param(
             "see ABC5034441 06 12 34 56 78",
             "06 12 34 56 78",
@@ -386,6 +388,11 @@ def test_numbers_glued_to_a_word_saying_phone_are_found(text: str, number: str, 
         pytest.param("a+4420 7946 0958", id="plus-four-digits-glued"),
         pytest.param("order+33 6 12 34 56 78", id="order-glued-spaced-code"),
         pytest.param("pkg 3.5.26+352.30676427", id="version-build-metadata"),
+        pytest.param("key:+1234567890123", id="signed-id-after-colon"),
+        pytest.param("ts:+0100", id="zone-offset-after-colon"),
+        pytest.param("offset:+05:30", id="zone-offset-with-colon"),
+        pytest.param("v:+1.2.3", id="signed-version"),
+        pytest.param('{"n":+15,"m":+4420}', id="signed-json-numbers"),
         pytest.param("2.16.36+459.6756581", id="version-build-metadata-bare"),
         pytest.param("at:1709634121000", id="epoch-after-colon"),
         pytest.param("ts=2024-03-05T10:22:01+01:00", id="timezone-offset"),
