@@ -252,7 +252,8 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
     A run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when
     what is left is a date.
     """
-    for m in _unglued(text, hinted):
+    candidate = _CANDIDATE.for_text(text)  # once: choosing reads the whole text
+    for m in _unglued(text, hinted, candidate):
         hour = _HOUR.search(m.group()) if _MINUTES.match(text, m.end()) else None
         if hour is None:
             yield m
@@ -260,12 +261,13 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
         groups = _DIGIT_RUN.findall(m.group(), 0, hour.start())
         if _YEAR.fullmatch(groups[0]) or _YEAR.fullmatch(groups[-1]):
             continue  # a date and time
-        yield from _CANDIDATE.finditer(text, m.start(), m.start() + hour.start())
+        yield from candidate.finditer(text, m.start(), m.start() + hour.start())
 
 
-def _unglued(text: str, hinted: bool) -> Iterator[re.Match[str]]:
-    """``_candidates`` before the clock times are taken off."""
-    for m in _CANDIDATE.finditer(text):
+def _unglued(text: str, hinted: bool, candidate: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """``_candidates`` before the clock times are taken off (``candidate``: ``_CANDIDATE``
+    compiled for ``text``)."""
+    for m in candidate.finditer(text):
         start = m.start()
         if (
             hinted
@@ -277,7 +279,7 @@ def _unglued(text: str, hinted: bool) -> Iterator[re.Match[str]]:
         ):
             yield m
         else:
-            yield from _CANDIDATE.finditer(text, start + 1, m.end())
+            yield from candidate.finditer(text, start + 1, m.end())
 
 
 def _glued(before: str, first: str) -> bool:
