@@ -86,6 +86,8 @@ def test_phone_numbers_are_found(text: str, number: str, e164: str) -> None:
         pytest.param("price 1 234 567,89 €", id="grouped-amount"),
         pytest.param("between 100000 and 200000 users", id="round-numbers"),
         pytest.param("uuid 550e8400-e29b-41d4-a716-446655440000", id="uuid"),
+        pytest.param("08275746-6499-4b5c-9156-47f870e7dd60", id="uuid-digits-first"),
+        pytest.param("req 35467492-5812-498b-a8fd-52ab41464407 done", id="uuid-in-a-log"),
         pytest.param("sha 3f786850e387550fdab836ed7e6dc881de23001b", id="sha1"),
         pytest.param("mac 00-1A-2B-3C-4D-5E", id="mac-address"),
         pytest.param("Call me on 555-0123", id="too-short"),

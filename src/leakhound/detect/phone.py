@@ -53,15 +53,16 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # ("call+1…", "Tel:+44…", "users/+44…/", "1+1"): ``_candidates`` keeps those it should.
 # Two letters or fewer never start one ("KB5034441", "0x80070005", an IBAN's "FR76 …"),
 # so the most common glued runs cost nothing more. A run may end before an extension
-# ("…0123x45", "…0123 ext 45"), which is not part of the number. The first character
-# comes before the look-behinds because `re` scans much faster for a pattern that starts
-# with a character class, faster still with ASCII digits (``digits.py``); the usual
-# refusal (a digit before) is tried first.
+# ("…0123x45", "…0123 ext 45"), which is not part of the number, but not before the next
+# group of a UUID ("08275746-6499-4b5c-9156-…" is no +49 8275 7466499). The first
+# character comes before the look-behinds because `re` scans much faster for a pattern
+# that starts with a character class, faster still with ASCII digits (``digits.py``);
+# the usual refusal (a digit before) is tried first.
 _CANDIDATE = DigitRegex(
     r"[+(\d](?<![\d_+\-][(\d])(?:(?<=\+)|(?<![\w./:].)|(?<=[:/]\()"
     r"|(?<=[^\W\d_]{3}.)|(?<=[^\W\d_]{3}[.:].))"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
-    r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w)"
+    r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w|-[0-9a-fA-F]{4}-)"
 )
 # What may stand between a word and a run glued to it ("Tel.0612…", "Tel:0612…").
 _GLUE = ".:"
