@@ -249,7 +249,9 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
     6 12 34 56 78"), which no id is written as. Any other glued run ("KB5034441
     0612345678", "abc+15774047737") is not, and the runs inside it are read as the
     candidate pattern would read them without it, so that a number after it is still
-    found and none is read from the middle of it.
+    found and none is read from the middle of it; but nothing is read in a "+", country
+    code and separator after a digit ("2+33 6 12 34 56 78"), whose national part alone
+    would be another country's number.
     A run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when
     what is left is a date.
     """
@@ -276,11 +278,14 @@ def _unglued(text: str, hinted: bool, candidate: re.Pattern[str]) -> Iterator[re
             or text[start - 1] == " "  # most runs: no call needed
             or not _glued(text[start - 1], text[start])
             or _glued_word(text, start) in _CONTEXT_UP
-            or (not text[start - 1].isdigit() and _SPACED_CODE.match(text, start) is not None)
         ):
             yield m
-        else:
+        elif _SPACED_CODE.match(text, start) is None:
             yield from candidate.finditer(text, start + 1, m.end())
+        elif not text[start - 1].isdigit():
+            yield m
+        # else a sum or a version's build ("2+33 6 12 34 56 78", "3.5.26+352.30676427"):
+        # not a number, and its national part alone would be another country's (+34 6…)
 
 
 def _glued(before: str, first: str) -> bool:
