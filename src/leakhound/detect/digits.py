@@ -84,5 +84,9 @@ class DigitRegex:
     ) -> Iterator[re.Match[str]]:
         """``re.finditer`` of the pattern as written, over ``text`` (``pos``, ``endpos``:
         as ``re.Pattern.finditer`` reads them; look-behinds see before ``pos``)."""
-        regex = self.ascii if only_ascii_digits(text) else self.unicode
-        return regex.finditer(text, pos, endpos)
+        return self.for_text(text).finditer(text, pos, endpos)
+
+    def for_text(self, text: str) -> re.Pattern[str]:
+        """The compiled pattern ``finditer`` uses for ``text``: for several scans of parts of
+        one text, as choosing reads all of it."""
+        return self.ascii if only_ascii_digits(text) else self.unicode

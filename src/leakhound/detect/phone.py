@@ -6,7 +6,7 @@ with ``is_valid_number``; a window with more digits than any number has goes thr
 times, IP addresses, ids after "order"/"#" and bare digit strings with nothing saying
 "phone" are refused before phonenumbers is asked, because asking costs 30-60 µs. A
 number glued to a word is read when the word says "phone" ("Tel:+44 20 7183 8750",
-"mobile07700900123") and read whole, never from the middle of a run: the national part
+"mobile07911123456") and read whole, never from the middle of a run: the national part
 of "Tel:+44 20 …" alone would be another number, or another country's.
 
 A number written without its country code is read first in the countries its document
@@ -49,19 +49,20 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # the seconds of "09:53:24.679590" and "v10.0.1" never start one; a "(" may follow ":" or
 # "/" ("Tel:(415) …"). A run may also start glued to a word of three letters or more
 # (every word saying "phone" has), straight or through one "." or ":"
-# ("mobile07700900123", "Tel:07700…", "Zeta12345678"), and a "+" after anything
+# ("mobile07911123456", "Tel:07700…", "Zeta12345678"), and a "+" after anything
 # ("call+1…", "Tel:+44…", "users/+44…/", "1+1"): ``_candidates`` keeps those it should.
 # Two letters or fewer never start one ("KB5034441", "0x80070005", an IBAN's "FR76 …"),
 # so the most common glued runs cost nothing more. A run may end before an extension
-# ("…0123x45", "…0123 ext 45"), which is not part of the number. The first character
-# comes before the look-behinds because `re` scans much faster for a pattern that starts
-# with a character class, faster still with ASCII digits (``digits.py``); the usual
-# refusal (a digit before) is tried first.
+# ("…0123x45", "…0123 ext 45"), which is not part of the number, but not before the next
+# group of a UUID ("08275746-6499-4b5c-9156-…" is no +49 8275 7466499). The first
+# character comes before the look-behinds because `re` scans much faster for a pattern
+# that starts with a character class, faster still with ASCII digits (``digits.py``);
+# the usual refusal (a digit before) is tried first.
 _CANDIDATE = DigitRegex(
     r"[+(\d](?<![\d_+\-][(\d])(?:(?<=\+)|(?<![\w./:].)|(?<=[:/]\()"
     r"|(?<=[^\W\d_]{3}.)|(?<=[^\W\d_]{3}[.:].))"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
-    r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w)"
+    r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w|-[0-9a-fA-F]{4}-)"
 )
 # What may stand between a word and a run glued to it ("Tel.0612…", "Tel:0612…").
 _GLUE = ".:"
@@ -69,17 +70,25 @@ _GLUE = ".:"
 _LONGEST_GLUED_WORD = 20
 # A country code and a separator: "+33 6…", "+1-202…", "+44 (0)20…". Ids, digests and
 # Base64 (whose alphabet holds "+" and "/") do not put a space, dot, dash or bracket after
-# a "+" and three digits at most.
+# a "+" and three digits at most. Not after a digit: a sum, or a version's build
+# ("3.5.26+352.30676427").
 _SPACED_CODE = re.compile(r"\+\d{1,3}[ \t\u00a0().\-]")
 # Everything but digits: counting them, and the compact form of a window.
 _NON_DIGIT = re.compile(r"\D")
-# A calendar date inside the run ("2024-03-05 10", "05/03/2024"): phonenumbers sees only
-# the window, not the ":22:01" after it, so dates are refused here. Not followed by
-# another separator and digit, so "06.12.34.56.78" stays a French number.
+# A calendar date inside the run ("2024-03-05 10", "05/03/2024", the US "02/13/2014"):
+# phonenumbers sees only the window, not the ":22:01" after it, so dates are refused here.
+# Not followed by another separator and digit, so "06.12.34.56.78" stays a French number.
 _DATE = re.compile(
     r"(?<![\d.\-/])(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
-    r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?\d\d)(?![-/.]?\d)"
+    r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?\d\d"
+    r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)?\d\d)(?![-/.]?\d)"
 )
+# A clock's hour ending a run, its minutes after it ("Tue Mar 05 2024 10:22:01", "… 06 12
+# 34 56 78 10:30"): the hour is no digit of a number, and a run that is a year beside it
+# ("05 2024 10", "2014 01 19 10") is a date with its month's name or spaces, not a number.
+_HOUR = re.compile(r"[ \t\u00a0](?:[01]?\d|2[0-3])$")
+_MINUTES = re.compile(r":[0-5]\d")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 # Shapes no country in our list groups a phone number into, and that cost a parse per
 # region to refuse: the US SSN (078-05-1120) and the Amex card (3714 496353 98431).
 _NOT_PHONE_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}|\d{4}([ \-])\d{6}\1\d{5}")
@@ -235,13 +244,33 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
     """The runs of ``text`` that could hold a phone number (``_CANDIDATE``).
 
     A run glued to something before it is kept when the field says "phone" (``hinted``),
-    when the word it is glued to does ("mobile07700900123", "Tel.0612…", "call+1577…"),
-    or when it is a "+", a country code and a separator ("a+33 6 12 34 56 78"), which no
-    id is written as. Any other glued run ("KB5034441 0612345678", "abc+15774047737") is
-    not, and the runs inside it are read as the candidate pattern would read them without
-    it, so that a number after it is still found and none is read from the middle of it.
+    when the word it is glued to does ("mobile07911123456", "Tel.0612…", "call+1577…"),
+    or when it is a "+", a country code and a separator after anything but a digit ("a+33
+    6 12 34 56 78"), which no id is written as. Any other glued run ("KB5034441
+    0612345678", "abc+15774047737") is not, and the runs inside it are read as the
+    candidate pattern would read them without it, so that a number after it is still
+    found and none is read from the middle of it; but nothing is read in a "+", country
+    code and separator after a digit ("2+33 6 12 34 56 78"), whose national part alone
+    would be another country's number.
+    A run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when
+    what is left is a date.
     """
-    for m in _CANDIDATE.finditer(text):
+    candidate = _CANDIDATE.for_text(text)  # once: choosing reads the whole text
+    for m in _unglued(text, hinted, candidate):
+        hour = _HOUR.search(m.group()) if _MINUTES.match(text, m.end()) else None
+        if hour is None:
+            yield m
+            continue
+        groups = _DIGIT_RUN.findall(m.group(), 0, hour.start())
+        if _YEAR.fullmatch(groups[0]) or _YEAR.fullmatch(groups[-1]):
+            continue  # a date and time
+        yield from candidate.finditer(text, m.start(), m.start() + hour.start())
+
+
+def _unglued(text: str, hinted: bool, candidate: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """``_candidates`` before the clock times are taken off (``candidate``: ``_CANDIDATE``
+    compiled for ``text``)."""
+    for m in candidate.finditer(text):
         start = m.start()
         if (
             hinted
@@ -249,11 +278,14 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
             or text[start - 1] == " "  # most runs: no call needed
             or not _glued(text[start - 1], text[start])
             or _glued_word(text, start) in _CONTEXT_UP
-            or _SPACED_CODE.match(text, start) is not None
         ):
             yield m
-        else:
-            yield from _CANDIDATE.finditer(text, start + 1, m.end())
+        elif _SPACED_CODE.match(text, start) is None:
+            yield from candidate.finditer(text, start + 1, m.end())
+        elif not text[start - 1].isdigit():
+            yield m
+        # else a sum or a version's build ("2+33 6 12 34 56 78", "3.5.26+352.30676427"):
+        # not a number, and its national part alone would be another country's (+34 6…)
 
 
 def _glued(before: str, first: str) -> bool:
