@@ -46,12 +46,12 @@ async def first_answer(
     """GET ``path`` on the endpoint's scheme, or http then https when it names none
     (``Endpoint.http_schemes``).
 
-    A refused connection is ``closed``, a silent one ``timeout``, an answer too large
-    (over ``FIRST_ANSWER_CAP``) ``too_large`` (the kind's not-<kind>: no store of it answers so), any other failure on
-    every scheme ``error`` with each scheme's reason; an http port that asks for https is
-    asked again over https. Otherwise the answer, for the kind to classify. A verdict no
-    answer decided carries the URL that was tried (``http://`` first on a port that names
-    no scheme), as Elasticsearch results always have.
+    A refused connection is ``closed``, a silent one ``timeout``, an answer too large (over
+    ``FIRST_ANSWER_CAP``) ``too_large`` (the kind's not-<kind>: no store of it answers so), any
+    other failure on every scheme ``error`` with each scheme's reason; an http port that asks
+    for https is asked again over https. Otherwise the answer, for the kind to classify. A
+    verdict no answer decided carries the URL that was tried (``http://`` first on a port that
+    names no scheme), as Elasticsearch results always have.
     """
     schemes = endpoint.http_schemes
     reason = ""
