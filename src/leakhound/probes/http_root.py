@@ -17,6 +17,12 @@ from . import foreign
 
 T = TypeVar("T")
 
+# Bytes a first answer may hold: a store's root or status document is a few kilobytes
+# (Kibana's /api/status, every plugin's status, under 100 KiB). An endless or flooding body
+# is refused after this much, not after the 32 MiB a data API may answer: read and parsed
+# 32 times over, on a busy machine it outlasts the deadline and looks like a silent server.
+FIRST_ANSWER_CAP = 1024 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class FirstAnswer:
@@ -40,12 +46,12 @@ async def first_answer(
     """GET ``path`` on the endpoint's scheme, or http then https when it names none
     (``Endpoint.http_schemes``).
 
-    A refused connection is ``closed``, a silent one ``timeout``, an answer too large
-    ``too_large`` (the kind's not-<kind>: no store of it answers so), any other failure on
-    every scheme ``error`` with each scheme's reason; an http port that asks for https is
-    asked again over https. Otherwise the answer, for the kind to classify. A verdict no
-    answer decided carries the URL that was tried (``http://`` first on a port that names
-    no scheme), as Elasticsearch results always have.
+    A refused connection is ``closed``, a silent one ``timeout``, an answer too large (over
+    ``FIRST_ANSWER_CAP``) ``too_large`` (the kind's not-<kind>: no store of it answers so), any
+    other failure on every scheme ``error`` with each scheme's reason; an http port that asks
+    for https is asked again over https. Otherwise the answer, for the kind to classify. A
+    verdict no answer decided carries the URL that was tried (``http://`` first on a port that
+    names no scheme), as Elasticsearch results always have.
     """
     schemes = endpoint.http_schemes
     reason = ""
@@ -54,7 +60,7 @@ async def first_answer(
         base = endpoint.url(scheme)
         try:
             got = await asking(
-                transport.http.get(base + path, allow),
+                transport.http.get(base + path, allow, max_body=FIRST_ANSWER_CAP),
                 lambda: ask_who(transport, endpoint, path, allow),
                 at_once=unanswered,
             )

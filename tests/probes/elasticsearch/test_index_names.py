@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 from urllib.parse import unquote
 
@@ -15,7 +16,8 @@ from leakhound.errors import DeniedError
 from leakhound.models import Container, Endpoint, Fingerprint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import Inventory, SampleDocs
-from leakhound.probes.elasticsearch.names import shown_names
+from leakhound.probes.elasticsearch import names
+from leakhound.probes.elasticsearch.names import shown_names, valid_index_name
 from leakhound.probes.elasticsearch.probe import ElasticsearchProbe
 
 INDICES = {
@@ -196,3 +198,25 @@ def test_a_reader_names_the_index_behind_a_masked_name_for_a_resume_to_check() -
         ]
 
     assert run(go) == [None, "cart-john.roe@gmail.com"]
+
+
+def test_a_listing_is_sorted_and_filtered_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 200,000 listed names cost a second of CPU: on the loop, every other target's request
+    # would wait that long and could overrun its deadline.
+    judged_on: set[int] = set()
+
+    def recording(name: Any) -> bool:
+        judged_on.add(threading.get_ident())
+        return valid_index_name(name)
+
+    monkeypatch.setattr(names, "valid_index_name", recording)
+
+    async def go(transport: Transport, service: Service) -> tuple[Inventory, int]:
+        inv = await ElasticsearchProbe().inventory(transport, service, max_containers=100)
+        return inv, threading.get_ident()
+
+    inv, loop_thread = run(go)
+    assert len(inv.containers) == len(INDICES)
+    assert judged_on and loop_thread not in judged_on
