@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hostile.recorded import Answer, RecordedServer, Seen, as_json
 from leakhound.errors import DeniedError
@@ -220,3 +223,85 @@ def test_a_listing_is_sorted_and_filtered_off_the_event_loop(
     inv, loop_thread = run(go)
     assert len(inv.containers) == len(INDICES)
     assert judged_on and loop_thread not in judged_on
+
+
+def _requestable_before(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """What the inventory did before ``names.requestable``, on the event loop."""
+    valid = [r for r in rows if valid_index_name(r.get("index"))]
+    valid.sort(key=lambda r: (str(r["index"]).startswith("."), str(r["index"])))
+    return valid, len(rows) - len(valid)
+
+
+# Names near the rules' edges: system (.), refused first characters, every forbidden one,
+# non-ASCII (255 bytes, not characters), and a few repeated to show ties keep their order.
+_NAME = st.one_of(
+    st.sampled_from(["a", ".a", "_a", "-a", "+a", "a:b", "a b", "a*", "a\\b", ".", "é" * 128]),
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), min_codepoint=32, max_codepoint=300)
+        | st.sampled_from('._-+\\/*?"<>| ,#:'),
+        max_size=260,
+    ),
+    st.integers(),
+    st.none(),
+)
+_ROWS = st.lists(
+    st.one_of(st.fixed_dictionaries({"index": _NAME}), st.just({"health": "green"})),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ROWS)
+def test_requestable_keeps_the_rows_and_order_of_the_check_it_replaced(
+    rows: list[dict[str, Any]],
+) -> None:
+    rows = [{**r, "n": n} for n, r in enumerate(rows)]  # ties told apart by their place
+    assert names.requestable(rows) == _requestable_before(rows)
+    assert names.requestable(rows, threading.Event()) == _requestable_before(rows)
+
+
+def test_requestable_agrees_across_its_stop_checks() -> None:
+    pick = random.Random(7)
+    letters = "ab.:_"
+    rows = [
+        {"index": "".join(pick.choices(letters, k=pick.randint(1, 4))), "n": n}
+        for n in range(3 * 4096 + 7)
+    ]
+    assert names.requestable(rows) == _requestable_before(rows)
+
+
+def test_a_cancelled_inventory_stops_its_name_check_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A thread cannot be cancelled: without being told to stop, it judges the whole listing,
+    # and asyncio.run, a stopped scan's exit, waits for it.
+    listing = [{"index": f"i{n:06}"} for n in range(50_000)]
+    entered, release = threading.Event(), threading.Event()
+    judged: list[Any] = []
+
+    def blocking(name: Any) -> bool:
+        judged.append(name)
+        if len(judged) == 1:
+            entered.set()
+            release.wait(10)
+        return valid_index_name(name)
+
+    async def cat_indices(self: ElasticsearchProbe, http: Any, base: str) -> list[Any]:
+        return listing
+
+    monkeypatch.setattr(names, "valid_index_name", blocking)
+    monkeypatch.setattr(ElasticsearchProbe, "_cat_indices", cat_indices)
+
+    async def go(transport: Transport, service: Service) -> None:
+        probe = ElasticsearchProbe()
+        task = asyncio.create_task(probe.inventory(transport, service, max_containers=100))
+        try:
+            assert await asyncio.to_thread(entered.wait, 10)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        finally:
+            release.set()
+
+    run(go)  # returns once the default executor's threads have ended
+    assert 0 < len(judged) <= 4096 < len(listing)

@@ -9,7 +9,9 @@ name may: the two cannot be confused.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from ...errors import NetError, ProtocolError
@@ -34,14 +36,36 @@ def valid_index_name(name: Any) -> bool:
 _FORBIDDEN = re.compile(r'[\\/*?"<>| ,#:]')
 
 
-def requestable(rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+def requestable(
+    rows: Iterable[dict[str, Any]], stop: threading.Event | None = None
+) -> tuple[list[dict[str, Any]], int]:
     """The rows of ``_cat/indices`` whose names may be requested (``valid_index_name``), in
     the inventory's order (``in_order``), and how many were refused. CPU work in proportion
-    to the listing: run it off the event loop, where other targets' deadlines are running."""
+    to the listing: run it off the event loop, where other targets' deadlines are running.
+    Once ``stop`` is set (the scan that waits for it cancelled) it gives up within a few
+    thousand names, its answer unused: a thread cannot be cancelled, and a hostile listing
+    of a million names would hold a stopped scan's exit for seconds."""
     rows = list(rows)
-    valid = [r for r in rows if valid_index_name(r.get("index"))]
-    valid.sort(key=lambda r: (str(r["index"]).startswith("."), str(r["index"])))
-    return valid, len(rows) - len(valid)
+    users: list[dict[str, Any]] = []
+    system: list[dict[str, Any]] = []
+    for start in range(0, len(rows), _STOP_CHECKED):
+        if stop is not None and stop.is_set():
+            return [], len(rows)
+        for row in rows[start : start + _STOP_CHECKED]:
+            name: Any = row.get("index")
+            if valid_index_name(name):
+                (system if name.startswith(".") else users).append(row)
+    if stop is not None and stop.is_set():
+        return [], len(rows)
+    # Two sorts by the name alone, not one by (is-system, name): the same order (both are
+    # stable), but strings compare in C where tuples do not, four times faster.
+    users.sort(key=_index_name)
+    system.sort(key=_index_name)
+    return users + system, len(rows) - len(users) - len(system)
+
+
+_STOP_CHECKED = 4096  # names judged between two looks at ``stop``
+_index_name = itemgetter("index")
 
 
 def in_order(indices: Iterable[str]) -> list[str]:

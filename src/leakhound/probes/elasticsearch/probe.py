@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -445,7 +446,12 @@ class ElasticsearchProbe(Probe):
         hidden = await self._hidden(http, base)
         # A listing of 200,000 names costs a second of CPU: on the loop it would stall every
         # other target's request past its deadline.
-        valid, skipped = await asyncio.to_thread(requestable, rows)
+        # Cancelled, the scan tells the thread to stop, not to run the listing to its end.
+        stop = threading.Event()
+        try:
+            valid, skipped = await asyncio.to_thread(requestable, rows, stop)
+        finally:
+            stop.set()
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
         # Masking is CPU work: the names reported only (numbered as ``names.behind`` reads).
