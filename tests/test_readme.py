@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from leakhound.cli import build_parser
+from leakhound.net import Limits
+from leakhound.probes.http_root import FIRST_ANSWER_CAP
 
 README = Path(__file__).parents[1] / "README.md"
 
@@ -65,3 +67,16 @@ def test_scan_help_and_readme_name_every_url_scheme_a_target_may_take() -> None:
     assert schemes <= _named_schemes(help_text), sorted(schemes - _named_schemes(help_text))
     targets = README.read_text().split("A TARGET is", 1)[1].split("\n\n", 1)[0]
     assert schemes <= _named_schemes(targets), sorted(schemes - _named_schemes(targets))
+
+
+def test_the_response_size_caps_the_readme_states_are_the_scans() -> None:
+    # Each cap as the code has it: a bucket list over 1 MiB is an object store's, not a
+    # refused one (its kind asks with its own, larger cap).
+    mib = 2**20
+    bounded = " ".join(README.read_text().split("\n- Bounded: ", 1)[1].split("\n- ")[0].split())
+    first = (
+        f"({FIRST_ANSWER_CAP // mib} MiB for the first answer of Elasticsearch, Kibana and CouchDB"
+    )
+    assert first in bounded
+    assert "4 MiB for an object store's list of buckets or containers" in bounded
+    assert f"{Limits().max_body // mib} MiB at most for any other)" in bounded
