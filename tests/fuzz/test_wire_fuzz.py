@@ -137,6 +137,8 @@ _COPY_COLUMNS = [("a", 25), ("b", 23), ("c", 3802)]
 @example(lines=[b"\\Nx\t\\N\t\\N\n"])
 @example(lines=[b"a\\n\\N\t\\N\t\\N\n"])
 @example(lines=[b"\x00\t\\N\t{}\n"])  # the server's own NUL beside a NULL
+@example(lines=[b"\\N\t\\N\t\\N\n"] * 2)  # NULLs side by side share their tabs
+@example(lines=[b"\\\\N\t\\nN\t\\\\\n"])  # the text \\N escaped, an escape before N, a backslash
 @example(lines=[b"a\t\\N\t{}\n", b"\\N\t1\t\\N"])  # a last row without its line end
 def test_a_window_s_page_read_whole_is_what_a_row_at_a_time_reads(lines: list[bytes]) -> None:
     rows = CopyRows(_COPY_COLUMNS)

@@ -162,6 +162,7 @@ def detect(args: argparse.Namespace) -> int:
         min_score=args.min_score,
         workers=max(1, args.workers),
         ner=args.ner,
+        own_process=True,
     )
 
 

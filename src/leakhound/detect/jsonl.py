@@ -42,6 +42,7 @@ def run_jsonl(
     min_score: float = 0.0,
     workers: int = 1,
     ner: bool = False,
+    own_process: bool = False,
 ) -> int:
     """Scan every JSON line of ``infile``; return 0, or 2 when some lines were malformed.
 
@@ -49,6 +50,9 @@ def run_jsonl(
     error line instead of an exception). ``workers > 1`` spreads batches of lines over
     that many processes; output order is the input order either way. ``ner`` adds
     spaCy's PERSON/LOCATION recogniser (the ``ner`` extra; UsageError without it).
+    ``own_process``: the caller is leakhound's command line, whose start-up is over after the
+    first batch (``startup.started``, as in the worker processes); a library's caller's
+    process is left as it is.
     """
     if workers < 1:
         raise UsageError("--workers must be at least 1")
@@ -56,7 +60,14 @@ def run_jsonl(
         try:
             with open(infile, "rb") as f:
                 return run_jsonl(
-                    f, outfile, errfile, types=types, min_score=min_score, workers=workers, ner=ner
+                    f,
+                    outfile,
+                    errfile,
+                    types=types,
+                    min_score=min_score,
+                    workers=workers,
+                    ner=ner,
+                    own_process=own_process,
                 )
         except OSError as e:
             raise UsageError(f"cannot read {neutralize(os.fspath(infile))}: {e.strerror}") from e
@@ -65,7 +76,9 @@ def run_jsonl(
         scan_document(None, ner=True)  # fail now, in this process, if the extra is missing
     batches = _batches(infile)
     if workers == 1:
-        results: Iterable[_Result] = (_scan_batch(b, type_set, min_score, ner) for b in batches)
+        results: Iterable[_Result] = (
+            _scan_batch(b, type_set, min_score, ner, start=own_process) for b in batches
+        )
     else:
         results = _parallel(batches, type_set, min_score, ner, workers)
     status = EXIT_OK
@@ -93,7 +106,12 @@ def _batches(infile: IO[bytes] | IO[str]) -> Iterator[_Batch]:
 
 
 def _scan_batch(
-    batch: _Batch, types: frozenset[str] | None, min_score: float, ner: bool = False
+    batch: _Batch,
+    types: frozenset[str] | None,
+    min_score: float,
+    ner: bool = False,
+    *,
+    start: bool = False,
 ) -> _Result:
     out: list[str] = []
     errors: list[str] = []
@@ -131,7 +149,8 @@ def _scan_batch(
                 )
                 + "\n"
             )
-    started()  # the first batch imported and built what detection needs (in a worker too)
+    if start:  # the first batch imported and built what detection needs
+        started()
     return out, errors
 
 
@@ -146,7 +165,7 @@ def _parallel(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[_Result]] = deque()
         for batch in batches:
-            pending.append(pool.submit(_scan_batch, batch, types, min_score, ner))
+            pending.append(pool.submit(_scan_batch, batch, types, min_score, ner, start=True))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:

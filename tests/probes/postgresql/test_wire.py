@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import tracemalloc
 
 import pytest
 
@@ -255,6 +256,22 @@ def test_a_window_s_rows_come_without_positions_even_of_no_columns() -> None:
 def test_copy_text_is_utf8_and_a_broken_byte_is_replaced() -> None:
     docs, _ = CopyRows(_COLUMNS[:1]).documents(["Zoë Ärger".encode() + b"\xff\t(0,1)\n"])
     assert docs == [{"email": "Zoë Ärger\ufffd"}]
+
+
+def test_a_window_s_page_of_many_escapes_is_read_in_a_few_copies_of_its_bytes() -> None:
+    # Text of short lines (an address, a log): an escape every few bytes. Undoing them by
+    # an object each held ~70 times the page at once: 2 GB for a page at the reply's cap.
+    value = b"\\nab" * 50_000
+    lines = [value + b"\t\\N\n"] * 5
+    page = sum(map(len, lines))
+    tracemalloc.start()
+    try:
+        docs, _ = CopyRows([("notes", 25), ("n", 23)]).documents(lines, positioned=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert docs == [{"notes": "\nab" * 50_000, "n": None}] * 5
+    assert peak < 6 * page, f"{peak / page:.0f} times the page"
 
 
 @pytest.mark.parametrize(

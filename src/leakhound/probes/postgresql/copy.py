@@ -5,8 +5,8 @@ functions), so a row reads as ``cell`` reads a query's values.
 
 This is the form pg_dump reads a table in. A page of a window (rows without their position)
 is read whole at once: its escapes undone on its bytes, then decoded, split and zipped into
-documents by C code (``bytes.split``/``join``, ``bytes.decode``, ``str.split``, ``dict``,
-``orjson.loads`` over a column), Python touching one escape at a time, never a value. A page
+documents by C code (``bytes.replace`` an escape, ``bytes.decode``, ``str.split``, ``dict``,
+``orjson.loads`` over a column), Python touching neither an escape nor a value. A page
 holding what only a row at a time can undo (an escaped tab or backslash, an escape COPY TO
 does not write), a page read in order, and a page that does not have the shape it must have
 are read a row at a time, where its errors are found and told.
@@ -29,18 +29,19 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 # for itself (COPY FROM's rule), octal and hex forms are never written by the server.
 _ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 NULL = "\\N"
-# The escapes a whole page's bytes can undo at once (after its line ends became tabs), by the
-# byte after the backslash; ``\N`` (NULL, always a whole value) becomes a NUL, which no
-# PostgreSQL text holds. Not here: ``\t`` (a tab is the separator), ``\\`` (the backslash
-# after it starts no escape), what COPY TO never writes.
-_PAGE_ESCAPES = {
-    ord("n"): b"\n",
-    ord("r"): b"\r",
-    ord("b"): b"\b",
-    ord("f"): b"\f",
-    ord("v"): b"\v",
-}
-_NULL_BYTE, _NULL_TEXT, _TAB = ord("N"), "\0", ord("\t")
+# The escapes a whole page's bytes can undo at once (after its line ends became tabs, and where
+# no backslash is escaped, so each backslash starts the escape its next byte names); ``\N``
+# (NULL, always a whole value) becomes a NUL, which no PostgreSQL text holds. Not here: ``\t``
+# (a tab is the separator), ``\\`` (the backslash after it starts no escape), what COPY TO
+# never writes. Each is one ``bytes.replace``: a copy of the page, never an object an escape.
+_PAGE_ESCAPES = (
+    (b"\\n", b"\n"),
+    (b"\\r", b"\r"),
+    (b"\\b", b"\b"),
+    (b"\\f", b"\f"),
+    (b"\\v", b"\v"),
+)
+_NULL_TEXT = "\0"
 
 
 def _unescape(value: str) -> str | None:
@@ -93,27 +94,23 @@ def _page_text(page: bytes) -> tuple[str, bool] | None:
     flat = page.replace(b"\n", b"\t")
     if 0x5C not in flat:  # no backslash: nothing to undo
         return flat.decode("utf-8", "replace"), False
-    parts = flat.split(b"\\")
-    out = [parts[0]]
-    # Whether what came before the backslash ends a value: NULL must be a whole value.
-    after_tab = not parts[0] or parts[0][-1] == _TAB
-    nulls = False
-    escapes = _PAGE_ESCAPES
-    try:
-        for part in parts[1:]:
-            first = part[0]  # IndexError: an escaped backslash
-            if first == _NULL_BYTE and after_tab and part[1] == _TAB:
-                out.append(b"\0")
-                nulls = True
-            else:
-                out.append(escapes[first])  # KeyError: an escape not undone here
-            out.append(part[1:])
-            after_tab = len(part) > 1 and part[-1] == _TAB
-    except (IndexError, KeyError):
+    if b"\\\\" in flat:  # an escaped backslash: the backslash after it starts no escape
         return None
-    if nulls and 0 in page:  # a NUL of the server's own would read as a NULL
+    nulls = b"\\N" in flat
+    if nulls:
+        if 0 in page:  # a NUL of the server's own would read as a NULL
+            return None
+        # A whole value: between two tabs (twice: a NULL beside a NULL shares its tab), or
+        # the page's first.
+        flat = flat.replace(b"\t\\N\t", b"\t\0\t").replace(b"\t\\N\t", b"\t\0\t")
+        if flat.startswith(b"\\N\t"):
+            flat = b"\0" + flat[2:]
+    for escape, char in _PAGE_ESCAPES:
+        if escape in flat:
+            flat = flat.replace(escape, char)
+    if 0x5C in flat:  # an escape not undone here (``\t``, ``\N`` inside a value…)
         return None
-    return b"".join(out).decode("utf-8", "replace"), nulls
+    return flat.decode("utf-8", "replace"), nulls
 
 
 class CopyRows:
