@@ -3,23 +3,16 @@
 ``\\\\``…). The values are the same text the simple query protocol gives (the same output
 functions), so a row reads as ``cell`` reads a query's values.
 
-This is the form pg_dump reads a table in. A page of a window (rows without their position)
-is read whole at once: its escapes undone on its bytes, then decoded, split and zipped into
-documents by C code (``bytes.replace`` an escape, ``bytes.decode``, ``str.split``, ``dict``,
-``orjson.loads`` over a column), Python touching neither an escape nor a value. A page
-holding what only a row at a time can undo (an escaped tab or backslash, an escape COPY TO
-does not write), a page read in order, and a page that does not have the shape it must have
-are read a row at a time, where its errors are found and told.
+This is the form pg_dump reads a table in. A page comes back as one run of lines that is
+decoded and split by C code (``bytes.decode``, ``str.split``); Python touches a value only
+when it holds an escape or its column is not text.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import repeat
 from typing import Any
-
-import orjson
 
 from ...errors import ProtocolError
 from .connection import JSON_TYPES, TYPED, cell, json_value
@@ -29,19 +22,6 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 # for itself (COPY FROM's rule), octal and hex forms are never written by the server.
 _ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 NULL = "\\N"
-# The escapes a whole page's bytes can undo at once (after its line ends became tabs, and where
-# no backslash is escaped, so each backslash starts the escape its next byte names); ``\N``
-# (NULL, always a whole value) becomes a NUL, which no PostgreSQL text holds. Not here: ``\t``
-# (a tab is the separator), ``\\`` (the backslash after it starts no escape), what COPY TO
-# never writes. Each is one ``bytes.replace``: a copy of the page, never an object an escape.
-_PAGE_ESCAPES = (
-    (b"\\n", b"\n"),
-    (b"\\r", b"\r"),
-    (b"\\b", b"\b"),
-    (b"\\f", b"\f"),
-    (b"\\v", b"\v"),
-)
-_NULL_TEXT = "\0"
 
 
 def _unescape(value: str) -> str | None:
@@ -70,49 +50,6 @@ def _converter(type_oid: int) -> Callable[[str | None], Any] | None:
     return lambda text: cell(text, type_oid)
 
 
-def _json_column(values: list[Any]) -> list[Any]:
-    """A json or jsonb column's values as ``json_value`` makes them, parsed by C code where
-    every one parses."""
-    try:
-        return list(map(orjson.loads, values))
-    except (orjson.JSONDecodeError, TypeError):  # a value that is not JSON, or a NULL
-        return [json_value(v) for v in values]
-
-
-def _column_converter(type_oid: int) -> Callable[[list[Any]], list[Any]] | None:
-    """How a column's values of a page become the documents' values; None: they stay text."""
-    if type_oid in JSON_TYPES:
-        return _json_column
-    each = _converter(type_oid)
-    return None if each is None else lambda values: list(map(each, values))
-
-
-def _page_text(page: bytes) -> tuple[str, bool] | None:
-    """A page's values as one text, each followed by a tab (its line ends became tabs), its
-    escapes undone and each NULL a NUL; and whether it holds a NULL. None: the page holds
-    what only a row at a time can undo."""
-    flat = page.replace(b"\n", b"\t")
-    if 0x5C not in flat:  # no backslash: nothing to undo
-        return flat.decode("utf-8", "replace"), False
-    if b"\\\\" in flat:  # an escaped backslash: the backslash after it starts no escape
-        return None
-    nulls = b"\\N" in flat
-    if nulls:
-        if 0 in page:  # a NUL of the server's own would read as a NULL
-            return None
-        # A whole value: between two tabs (twice: a NULL beside a NULL shares its tab), or
-        # the page's first.
-        flat = flat.replace(b"\t\\N\t", b"\t\0\t").replace(b"\t\\N\t", b"\t\0\t")
-        if flat.startswith(b"\\N\t"):
-            flat = b"\0" + flat[2:]
-    for escape, char in _PAGE_ESCAPES:
-        if escape in flat:
-            flat = flat.replace(escape, char)
-    if 0x5C in flat:  # an escape not undone here (``\t``, ``\N`` inside a value…)
-        return None
-    return flat.decode("utf-8", "replace"), nulls
-
-
 class CopyRows:
     """The documents of COPY text lines whose values are the columns, then, for a page read
     in ctid order, the row's position as the last value (``SELECT *, ctid::text``)."""
@@ -122,11 +59,6 @@ class CopyRows:
         self.convert = [
             (name, conv) for name, type_oid in columns if (conv := _converter(type_oid)) is not None
         ]
-        self.columns = [
-            (at, over)
-            for at, (_, type_oid) in enumerate(columns)
-            if (over := _column_converter(type_oid)) is not None
-        ]
 
     def documents(
         self, lines: list[bytes], *, positioned: bool = True
@@ -135,12 +67,6 @@ class CopyRows:
         were read without theirs)."""
         if not lines:
             return [], ""
-        if not positioned and self.names and (docs := self._whole(lines)) is not None:
-            return docs, ""
-        return self._by_row(lines, positioned)
-
-    def _by_row(self, lines: list[bytes], positioned: bool) -> tuple[list[dict[str, Any]], str]:
-        """``documents`` a row at a time: every row's shape checked, its errors told."""
         text = b"".join(lines).decode("utf-8", "replace")
         if not text.endswith("\n"):
             raise ProtocolError("a COPY row without its line end")
@@ -171,27 +97,3 @@ class CopyRows:
         if not isinstance(position, str):
             raise ProtocolError("a COPY row without its position")
         return docs, position
-
-    def _whole(self, lines: list[bytes]) -> list[dict[str, Any]] | None:
-        """A window's page read whole at once (the module's docstring); None where it is to
-        be read a row at a time."""
-        names, width, count = self.names, len(self.names), len(lines)
-        # A line a row: each ends with its line end and holds no other, and its tabs
-        # separate exactly its columns' values.
-        if (
-            sum(map(bytes.endswith, lines, repeat(b"\n", count))) != count
-            or list(map(bytes.count, lines, repeat(b"\t", count))).count(width - 1) != count
-        ):
-            return None
-        page = b"".join(lines)
-        if page.count(b"\n") != count or (got := _page_text(page)) is None:
-            return None
-        text, nulls = got
-        values: list[Any] = text.split("\t")
-        values.pop()  # after the last line end
-        if nulls:
-            values = [None if v == _NULL_TEXT else v for v in values]
-        for at, convert in self.columns:
-            values[at::width] = convert(values[at::width])
-        row = iter(values)  # zip takes a name first: it stops at the row's end, not past it
-        return [dict(zip(names, row, strict=False)) for _ in repeat(None, count)]
