@@ -107,6 +107,15 @@ class FakeS3:
         key = path.lstrip("/").partition("/")[2]
         if "list-type" in query:
             return await self.list(conn, query)
+        if self.behaviour == "refused-listing-failing-reads":  # neither reads nor refuses
+            await conn.reply(
+                500,
+                b"<Error><Code>InternalError</Code><Message>We encountered an internal error."
+                b"</Message></Error>",
+                headers=S3_HEADERS,
+                content_type="application/xml",
+            )
+            return True
         if self.behaviour == "redirect-elsewhere":
             await conn.reply(307, b"", headers={"Location": "http://10.255.255.1:9000/b/k"})
             return True
@@ -142,6 +151,9 @@ class FakeS3:
         token = query.get("continuation-token", [""])[0]
         size = int(query.get("max-keys", ["1000"])[0])
         b = self.behaviour
+        if b == "refused-listing-failing-reads":
+            await conn.reply(403, DENIED, headers=S3_HEADERS, content_type="application/xml")
+            return True
         if b == "endless-listing":  # one page whose XML never ends
             await conn.send(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"

@@ -59,6 +59,13 @@ CASES = [
     Case("huge-page", "s3", "error", reason=r"over 10,000 objects"),
     Case("slow-listing", "s3", "timeout", reason=r"timed out|no complete answer"),
     Case("hostile-keys", "s3", "open"),
+    # Listing refused, reading answers HTTP 500: nothing refused the reads, so not secured.
+    Case(
+        "refused-listing-failing-reads",
+        "s3",
+        "error",
+        reason=r"^b: listing refused \(AccessDenied\); reading '.*' answers HTTP 500 InternalError",
+    ),
     Case("endless-markers", "azblob", "open", inventory=r"listing stopped after \d+ pages"),
     Case("redirect-elsewhere-azure", "azblob", "error", reason=r"redirects to https://evil"),
 ]
