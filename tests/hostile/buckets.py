@@ -21,6 +21,9 @@ DENIED = (
     b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
     b"<Message>Access Denied.</Message></Error>"
 )
+INTERNAL = (
+    b"<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>"
+)
 S3_HEADERS = {"Server": "FakeS3", "x-amz-request-id": "0"}
 CASES_CSV = (
     "id,email,phone\n"
@@ -104,9 +107,18 @@ class FakeS3:
         if path == "/" and not query:
             await conn.reply(403, DENIED, headers=S3_HEADERS, content_type="application/xml")
             return True
-        key = path.lstrip("/").partition("/")[2]
+        bucket, _, key = path.lstrip("/").partition("/")
+        if self.behaviour == "one-secured-one-failing" and bucket != "b":
+            await conn.reply(500, INTERNAL, headers=S3_HEADERS, content_type="application/xml")
+            return True
+        if self.behaviour == "one-secured-one-failing":
+            await conn.reply(403, DENIED, headers=S3_HEADERS, content_type="application/xml")
+            return True
         if "list-type" in query:
             return await self.list(conn, query)
+        if self.behaviour == "refused-listing-failing-reads":  # neither reads nor refuses
+            await conn.reply(500, INTERNAL, headers=S3_HEADERS, content_type="application/xml")
+            return True
         if self.behaviour == "redirect-elsewhere":
             await conn.reply(307, b"", headers={"Location": "http://10.255.255.1:9000/b/k"})
             return True
@@ -142,6 +154,9 @@ class FakeS3:
         token = query.get("continuation-token", [""])[0]
         size = int(query.get("max-keys", ["1000"])[0])
         b = self.behaviour
+        if b == "refused-listing-failing-reads":
+            await conn.reply(403, DENIED, headers=S3_HEADERS, content_type="application/xml")
+            return True
         if b == "endless-listing":  # one page whose XML never ends
             await conn.send(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"

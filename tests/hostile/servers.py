@@ -395,11 +395,16 @@ def reset_on_accept() -> Handler:
     """Closes with a TCP RST right after accepting."""
 
     async def handle(conn: Conn) -> None:
-        sock = conn.writer.get_extra_info("socket")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        conn.writer.transport.abort()
+        reset(conn)
 
     return handle
+
+
+def reset(conn: Conn) -> None:
+    """Close the connection with a TCP RST."""
+    sock = conn.writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.writer.transport.abort()
 
 
 def random_bytes(seed: int = 1, size: int = 8192) -> Handler:
@@ -588,8 +593,12 @@ class FakeElasticsearch:
         headers: dict[str, str] | None = None,
         guarded: frozenset[str] = frozenset(),
         data_body: bytes | None = None,
+        failing: dict[str, str] | None = None,
     ) -> None:
         self.indices = {i.name: i for i in indices or []}
+        # A path's failure in place of its answer: "stall" (silent past the read deadline),
+        # "reset" (a TCP RST) or "500" (an error no refusal).
+        self.failing = failing or {}
         # "/", "/_cat/indices", "/_search": answered 401 (a proxy guarding some paths only).
         self.guarded = guarded
         self.data_body = data_body  # sent for the list and search APIs instead of real ones
@@ -612,7 +621,17 @@ class FakeElasticsearch:
 
     async def __call__(self, conn: Conn) -> None:
         while (req := await conn.request_or_400()) is not None:
+            failure = self.failing.get(req.path.rstrip("/") or "/")
+            if failure == "stall":
+                await conn.hold()
+                return
+            if failure == "reset":
+                reset(conn)
+                return
             status, body = self.route(req)
+            if failure == "500":
+                status, body = 500, b'{"error": "internal", "status": 500}'
+
             headers = self.headers
             if status == 401:
                 headers = {**(headers or {}), "WWW-Authenticate": 'Basic realm="hostile"'}

@@ -121,6 +121,12 @@ def _guarded(*paths: str) -> Callable[[Resources], S.Handler]:
     return lambda r: FakeElasticsearch([FakeIndex("cases")], guarded=frozenset(paths))
 
 
+def _failing(failing: dict[str, str], *paths: str) -> Callable[[Resources], S.Handler]:
+    return lambda r: FakeElasticsearch(
+        [FakeIndex("cases")], guarded=frozenset(paths), failing=failing
+    )
+
+
 # Each combination of the root, the list API and the search API open or asking for
 # credentials: the data APIs decide, the root's answer is evidence.
 GUARDS = [
@@ -172,6 +178,45 @@ GUARDS = [
         _guarded("/", "/_cat/indices", "/_search"),
         ("secured",),
         r"^HTTP 401, realm 'hostile'$",
+    ),
+    # A data API that fails (stalls past the read deadline, resets, answers 500) neither reads
+    # nor refuses: never ``secured``, and the reason names it.
+    Case(
+        "list-stalls",
+        _failing({"/_cat/indices": "stall"}),
+        ("open",),
+        r"^_search answer without credentials; _cat/indices: .*read timed out.* \(failed\)$",
+    ),
+    Case(
+        "list-stalls-search-guarded",
+        _failing({"/_cat/indices": "stall"}, "/_search"),
+        ("timeout",),
+        r"^root answers .*; _search ask for them; _cat/indices: .*read timed out.* \(failed\)$",
+    ),
+    Case(
+        "list-resets-search-guarded",
+        _failing({"/_cat/indices": "reset"}, "/_search"),
+        ("error",),
+        r"^root answers without credentials; _search ask for them; _cat/indices: .* \(failed\)$",
+    ),
+    Case(
+        "list-500-search-guarded",
+        _failing({"/_cat/indices": "500"}, "/_search"),
+        ("error",),
+        r"^root answers .*; _search ask for them; _cat/indices: HTTP 500 \(failed\)$",
+    ),
+    Case(
+        "list-guarded-search-stalls",
+        _failing({"/_search": "stall"}, "/_cat/indices"),
+        ("timeout",),
+        r"^root answers .*; _cat/indices ask for them; _search: .*read timed out.* \(failed\)$",
+    ),
+    Case(
+        "root-list-guarded-search-stalls",
+        _failing({"/_search": "stall"}, "/", "/_cat/indices"),
+        ("timeout",),
+        r"^/ asks for credentials \(HTTP 401, realm 'hostile'\); _cat/indices ask for them; "
+        r"_search: .*read timed out.* \(failed\)$",
     ),
     # The root asks for credentials and the data paths answer 200, but not as Elasticsearch
     # does (a login page): nothing proves a readable store.

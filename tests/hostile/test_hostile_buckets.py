@@ -37,6 +37,7 @@ class Case:
     reason: str = ""  # a regular expression the verdict's reason must contain
     inventory: str = ""  # a regular expression the inventory error must contain
     sample: str = ""  # a regular expression some sample error must contain
+    also: str = ""  # a second bucket named at the same store (one store, two buckets)
 
 
 CASES = [
@@ -59,6 +60,21 @@ CASES = [
     Case("huge-page", "s3", "error", reason=r"over 10,000 objects"),
     Case("slow-listing", "s3", "timeout", reason=r"timed out|no complete answer"),
     Case("hostile-keys", "s3", "open"),
+    # One bucket refuses everything, the other fails: the store is not shown secured.
+    Case(
+        "one-secured-one-failing",
+        "s3",
+        "error",
+        reason=r"b: listing and reading refused .*; broken: listing it answers HTTP 500",
+        also="broken",
+    ),
+    # Listing refused, reading answers HTTP 500: nothing refused the reads, so not secured.
+    Case(
+        "refused-listing-failing-reads",
+        "s3",
+        "error",
+        reason=r"^b: listing refused \(AccessDenied\); reading '.*' answers HTTP 500 InternalError",
+    ),
     Case("endless-markers", "azblob", "open", inventory=r"listing stopped after \d+ pages"),
     Case("redirect-elsewhere-azure", "azblob", "error", reason=r"redirects to https://evil"),
 ]
@@ -90,6 +106,8 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             if case.kind == "s3":
                 port = loop.serve(FakeS3(case.name).handler())
                 targets.append(f"s3://b@127.0.0.1:{port}")
+                if case.also:
+                    targets.append(f"s3://{case.also}@127.0.0.1:{port}")
             else:
                 behaviour = "redirect-elsewhere" if "redirect" in case.name else case.name
                 port = loop.serve(FakeAzure(behaviour).handler())

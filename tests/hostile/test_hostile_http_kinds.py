@@ -88,6 +88,13 @@ def couch(
     return route
 
 
+def failing_database(seen: Seen) -> Answer:
+    """One database refuses, the other answers HTTP 500: neither open nor secured."""
+    if seen.path.startswith("/broken-db/"):
+        return as_json(500, {"error": "unknown_error", "reason": "function_clause"})
+    return couch(COUCH3, {"closed-db": None, "broken-db": ["a"]})(seen)
+
+
 def refuse_all(seen: Seen) -> Answer:
     """[chttpd] require_valid_user: every request without credentials is refused."""
     return recorded("couchdb/root-401-couchdb-3.json")
@@ -201,6 +208,13 @@ CASES = [
         ),
         ("open",),
         r"^/_all_dbs and 2 databases read without credentials$",
+    ),
+    Case(
+        "couchdb3-one-refused-one-failing-database",
+        "couchdb",
+        failing_database,
+        ("error",),
+        r"^/_all_dbs lists 2 databases .* 1 of 2 databases ask for them; 1 fail \(broken-db: ",
     ),
     Case(
         "couchdb-hostile-names",

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import NetError, PolicyError, ProtocolError
+from ..errors import NetError, PolicyError, ProtocolError, TimeoutError_
 from ..models import (
     Container,
     Distinct,
@@ -36,6 +36,15 @@ def failures_said(errors: Sequence[str], limit: int = ERROR_CHARS) -> str | None
     """The failures of one listing or one container's inventory as its ``error``: joined by
     "; ", at most ``limit`` characters; None where nothing failed."""
     return "; ".join(errors)[:limit] or None
+
+
+def unsettled(failed: Sequence[object]) -> Verdict:
+    """The verdict of a store whose access questions (``failed``: each failure, an exception
+    or an answer's words) got neither an answer with data nor a refusal: ``timeout`` when
+    every one timed out, else ``error``. Never ``secured``: a question that failed proved
+    nothing, and a refusal beside it does not speak for it."""
+    timed_out = bool(failed) and all(isinstance(f, TimeoutError_) for f in failed)
+    return Verdict.TIMEOUT if timed_out else Verdict.ERROR
 
 
 @dataclass(frozen=True, slots=True)

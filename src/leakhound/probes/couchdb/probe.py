@@ -33,7 +33,7 @@ from ...models import (
 )
 from ...net import Http, Response, Transport
 from .. import sampling
-from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
+from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
 from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW, SYSTEM_DATABASES
 from .names import Databases, database_names, in_order, masked, shown_names
@@ -266,14 +266,13 @@ class CouchdbProbe(Probe):
                     reason = f"{reason}, although {root_refused}"
             return Service(endpoint, base, self.kind, verdict, reason[:500], fp, opened, closed)
 
+        # Only refusals make ``secured``: a request that failed (timed out, reset, an error)
+        # proved nothing, and is named in the reason beside the root's refusal, if any.
+        root = f"/ asks for credentials ({root_refused}); " if root_refused is not None else ""
         try:
             listing = await http.get(base + "/_all_dbs", ALLOW)
         except NetError as exc:
-            if root_refused is not None:
-                return Service(
-                    endpoint, base, self.kind, Verdict.SECURED, root_refused, fp, closed_apis=("/",)
-                )
-            return service(Verdict.ERROR, f"/_all_dbs: {exc}")
+            return service(unsettled([exc]), f"{root}/_all_dbs: {exc} (failed)")
         if _refused(listing):
             realm = realm_of(listing)
             fp = replace(fp, realm=fp.realm or realm)
@@ -295,11 +294,14 @@ class CouchdbProbe(Probe):
             )
         names = database_names(listing.json_or_none()) if listing.status == 200 else None
         if names is None:
-            if root_refused is not None:
+            if root_refused is not None and 200 <= listing.status < 300:  # a login page
                 return Service(
                     endpoint, base, self.kind, Verdict.SECURED, root_refused, fp, closed_apis=("/",)
                 )
-            return service(Verdict.ERROR, f"unexpected /_all_dbs answer (HTTP {listing.status})")
+            return service(
+                unsettled([listing.status]),
+                f"{root}unexpected /_all_dbs answer (HTTP {listing.status})",
+            )
         if root_refused is None and await _admin_party(http, base):
             fp = replace(fp, details={**fp.details, "admin_party": True})
         party = (
@@ -319,8 +321,9 @@ class CouchdbProbe(Probe):
         outcomes = await asyncio.gather(*(_reads(http, base, n) for n in asked))
         readable = [n for n, o in zip(asked, outcomes, strict=True) if o == "open"]
         refused = [n for n, o in zip(asked, outcomes, strict=True) if o == "refused"]
+        failed = [o for o in outcomes if o not in ("open", "refused")]
         failing = [
-            f"{masked(n) or n}: {o}"
+            f"{masked(n) or n}: {str(o)[:200]}"
             for n, o in zip(asked, outcomes, strict=True)
             if o not in ("open", "refused")
         ]
@@ -341,7 +344,7 @@ class CouchdbProbe(Probe):
                 closed=("_all_docs",),
             )
         # Databases that neither read nor refuse (an error) are named, not counted as either.
-        fail = f"; {len(failing)} fail ({failing[0]})" if failing else ""
+        fail = f"; {len(failing)} fail ({'; '.join(failing[:3])})" if failing else ""
         if readable:
             some = f"{len(readable)} of {of}" if failing else of
             return service(
@@ -354,18 +357,16 @@ class CouchdbProbe(Probe):
                 (f"{len(refused)} of {of}", "ask") if failing else (f"each of {of}", "asks")
             )
             return service(
-                Verdict.SECURED,
+                unsettled(failed) if failing else Verdict.SECURED,
                 f"/_all_dbs lists {len(names)} databases without credentials, but "
                 f"{some} {which} {verb} for them{fail}"[:500],
                 opened=("_all_dbs",),
                 closed=("_all_docs",),
             )
-        if root_refused is not None:
-            return Service(
-                endpoint, base, self.kind, Verdict.SECURED, root_refused, fp, closed_apis=("/",)
-            )
         return service(
-            Verdict.ERROR, "databases fail: " + "; ".join(failing[:3]), opened=("_all_dbs",)
+            unsettled(failed),
+            f"{root}databases fail: " + "; ".join(failing[:3]),
+            opened=("_all_dbs",),
         )
 
     async def inventory(
@@ -529,13 +530,13 @@ _FIELD_TYPES = {
 }
 
 
-async def _reads(http: Http, base: str, name: str) -> str:
+async def _reads(http: Http, base: str, name: str) -> str | NetError:
     """Whether one database's ``_all_docs`` answers without credentials: "open", "refused",
-    or why neither."""
+    or why neither (the request's failure, or the answer's words)."""
     try:
         resp = await http.get(db_path(base, name) + "/_all_docs", ALLOW, params={"limit": "1"})
     except NetError as exc:
-        return str(exc)[:200]
+        return exc
     if _refused(resp):
         return "refused"
     if resp.status == 200 and rows_of(resp.json_or_none()) is not None:

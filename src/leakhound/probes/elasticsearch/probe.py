@@ -26,7 +26,7 @@ from ...models import (
     YearCount,
 )
 from ...net import Http, Response, Transport
-from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
+from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
 from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW
 from .names import Indices, cat_indices, requestable, shown_names
@@ -374,22 +374,31 @@ class ElasticsearchProbe(Probe):
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
         open_apis, closed_apis, failing, realm = [], [], [], None
+        failed: list[object] = []  # each failure: the exception, or the answer's status
         for name, res in zip(checks, results, strict=True):
             if isinstance(res, BaseException):
                 if not isinstance(res, NetError):
                     raise res
                 failing.append(f"{name}: {res}")
+                failed.append(res)
             elif res.status in (401, 403) and not blocked(res):
                 closed_apis.append(name)
                 realm = realm or realm_of(res)
             elif 200 <= res.status < 300 and (root_refused is None or _data_answer(name, res)):
                 open_apis.append(name)
+            elif 200 <= res.status < 300:
+                pass  # not as Elasticsearch answers (a login page): the root's refusal stands
             else:  # a read block (``refusal``) among them: not a request for credentials
                 failing.append(f"{name}: HTTP {res.status}")
+                failed.append(res.status)
         if realm and not fp.realm:
             fp = replace(fp, realm=realm)
+        # A data API that failed (timed out, reset, an error) neither reads nor refuses: it is
+        # named in the reason, and only refusals from every one asked make ``secured``.
+        fails = f"; {'; '.join(failing)} (failed)" if failing else ""
+        asks = f"; {', '.join(closed_apis)} ask for them" if closed_apis else ""
         if root_refused is not None:
-            if not open_apis:  # as before the data APIs were asked: the root's own words
+            if not open_apis and not failing:  # the root's own words, confirmed
                 return Service(
                     endpoint,
                     base,
@@ -399,11 +408,20 @@ class ElasticsearchProbe(Probe):
                     fp,
                     closed_apis=("/", *closed_apis),
                 )
+            if not open_apis:
+                return Service(
+                    endpoint,
+                    base,
+                    self.kind,
+                    unsettled(failed),
+                    f"/ asks for credentials ({root_refused}){asks}{fails}",
+                    fp,
+                    closed_apis=("/", *closed_apis),
+                )
             verdict = Verdict.OPEN if not closed_apis else Verdict.PARTIAL
             reason = (
                 f"{', '.join(open_apis)} answer without credentials although / asks "
-                f"for them ({root_refused})"
-                + (f"; {', '.join(closed_apis)} ask for them" if closed_apis else "")
+                f"for them ({root_refused}){asks}{fails}"
             )
             return Service(
                 endpoint,
@@ -415,19 +433,17 @@ class ElasticsearchProbe(Probe):
                 tuple(open_apis),
                 ("/", *closed_apis),
             )
-        if open_apis and closed_apis:
-            verdict = Verdict.PARTIAL
-            reason = (
-                f"{', '.join(open_apis)} answer without credentials; "
-                f"{', '.join(closed_apis)} ask for them"
-            )
-        elif open_apis:
-            verdict, reason = Verdict.OPEN, f"{', '.join(open_apis)} answer without credentials"
-        elif closed_apis:
+        if open_apis:
+            verdict = Verdict.PARTIAL if closed_apis else Verdict.OPEN
+            reason = f"{', '.join(open_apis)} answer without credentials{asks}{fails}"
+        elif not failing:
             verdict = Verdict.SECURED
             reason = "root answers without credentials, data APIs ask for them"
+        elif closed_apis:
+            verdict = unsettled(failed)
+            reason = f"root answers without credentials{asks}{fails}"
         else:
-            verdict, reason = Verdict.ERROR, "data APIs fail: " + "; ".join(failing)
+            verdict, reason = unsettled(failed), "data APIs fail: " + "; ".join(failing)
         return Service(
             endpoint, base, self.kind, verdict, reason, fp, tuple(open_apis), tuple(closed_apis)
         )

@@ -30,8 +30,10 @@ from .inventory import Listing
 from .read import ObjectReader, named, sample_objects
 
 MAX_BUCKETS = 1000  # buckets checked per endpoint (named ones first, then listed ones)
-# The words of a bucket, most open first: the store's verdict is its most open bucket's.
-WORDS = ("open", "partial", "secured", "absent", "error", "timeout")
+# The words of a bucket, most open first: the store's verdict is its most open bucket's. A
+# bucket whose check failed ranks above the refused and absent ones: it proved nothing, and a
+# store is ``secured`` only when every bucket checked refused (or does not exist).
+WORDS = ("open", "partial", "error", "timeout", "secured", "absent")
 _VERDICTS = {
     "open": Verdict.OPEN,
     "partial": Verdict.PARTIAL,
@@ -235,6 +237,7 @@ class ObjectProbe(Probe):
             return BucketAccess(bucket, "timeout", str(exc))
         except NetError as exc:
             return BucketAccess(bucket, "error", str(exc))
+        failed: list[str] = []  # reads that neither read nor were refused
         for key in [*keys[:3], READ_CHECK_KEY]:
             try:
                 await api.read(http, base, host, bucket, key, 0, 1)
@@ -249,6 +252,8 @@ class ObjectProbe(Probe):
                     )
                 if api.absent(exc):
                     return BucketAccess(bucket, "absent", f"no such {api.noun} ({exc.code})")
+                if not api.refused(exc):
+                    failed.append(f"reading {key!r} answers {exc}")
                 continue
             except TimeoutError_ as exc:
                 return BucketAccess(bucket, "timeout", str(exc))
@@ -266,9 +271,10 @@ class ObjectProbe(Probe):
                 "partial",
                 f"anyone reads {key!r}; listing it answers {listing.code or listing.status}",
             )
-        return BucketAccess(
-            bucket, "secured", f"listing and reading refused ({listing.code or listing.status})"
-        )
+        said = listing.code or listing.status
+        if failed:
+            return BucketAccess(bucket, "error", f"listing refused ({said}); {'; '.join(failed)}")
+        return BucketAccess(bucket, "secured", f"listing and reading refused ({said})")
 
     # -- inventory ----------------------------------------------------------------------------
 
