@@ -20,6 +20,15 @@ MAX_VALUE_BYTES = 2048
 MAX_VALUES = 5_000_000
 
 
+def counts(rows: Sequence[Sequence[str | None]]) -> list[int]:
+    """The counts of an answer that is one row of them (``count(DISTINCT …)``, as text);
+    ProtocolError for anything else."""
+    row = rows[0] if len(rows) == 1 else None
+    if not row or any(v is None or not v.isdigit() or len(v) > 18 for v in row):
+        raise ProtocolError("count(DISTINCT …) answered without a count")
+    return [int(v or 0) for v in row]
+
+
 async def keyset(
     ask: Callable[[str | None, int], Awaitable[Sequence[str | None]]], size: int = PAGE
 ) -> AsyncGenerator[str, None]:

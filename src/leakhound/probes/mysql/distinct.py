@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Sequence
 
 from ...errors import ProtocolError
-from ..keyset import PAGE, keyset
+from ..keyset import PAGE, counts, keyset
 from . import sql
 from .connection import Connection
 from .tables import is_mariadb
@@ -42,10 +42,8 @@ async def count(conn: Connection, schema: str, table: str, column: str) -> int:
     """The distinct values of one column of one table (ProtocolError for an answer that is
     not a count)."""
     got = await conn.query(sql.count_distinct(schema, table, column), width=1)
-    raw = got.rows[0][0] if len(got.rows) == 1 else None
-    if raw is None or not raw.isdigit() or len(raw) > 18:
-        raise ProtocolError("COUNT(DISTINCT …) answered without a count")
-    return int(raw)
+    (n,) = counts(got.rows)
+    return n
 
 
 # Types whose own order is their text's in their collation: an enum orders by its list, a
@@ -58,10 +56,7 @@ async def merges_nothing(conn: Connection, schema: str, table: str, column: str)
     stored in this table (``sql.count_alike``: its count, the count as stored and the count
     of both the same), so that a listing in its own order gives the same values."""
     got = await conn.query(sql.count_alike(schema, table, column), width=3)
-    row = got.rows[0] if len(got.rows) == 1 else None
-    if row is None or any(v is None or not v.isdigit() or len(v) > 18 for v in row):
-        raise ProtocolError("COUNT(DISTINCT …) answered without a count")
-    own, stored, both = (int(v) for v in row if v is not None)
+    own, stored, both = counts(got.rows)
     return own == stored == both
 
 

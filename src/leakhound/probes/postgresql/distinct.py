@@ -30,8 +30,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
 
-from ...errors import ProtocolError
-from ..keyset import PAGE, keyset
+from ..keyset import PAGE, counts, keyset
 from .allow import AS_STORED, quote
 from .connection import Connection
 
@@ -101,10 +100,8 @@ async def count(conn: Connection, schema: str, table: str, column: str) -> int:
     """The distinct values of one column of one table (ProtocolError for an answer that is
     not a count)."""
     got = await conn.run(count_of(schema, table, column), width=1)
-    text = got.rows[0][0] if len(got.rows) == 1 else None
-    if text is None or not text.isdigit() or len(text) > 18:
-        raise ProtocolError("count(DISTINCT …) answered without a count")
-    return int(text)
+    (n,) = counts(got.rows)
+    return n
 
 
 # Types whose own order and ``>`` with a literal of no type are their text's in their
@@ -117,10 +114,7 @@ async def merges_nothing(conn: Connection, schema: str, table: str, column: str)
     """Whether one column's own collation merges no two values as stored in this table
     (``count_alike``), so that a listing in its own order gives the same values."""
     got = await conn.run(count_alike(schema, table, column), width=2)
-    row = got.rows[0] if len(got.rows) == 1 else None
-    if row is None or any(v is None or not v.isdigit() or len(v) > 18 for v in row):
-        raise ProtocolError("count(DISTINCT …) answered without a count")
-    own, stored = (int(v) for v in row if v is not None)
+    own, stored = counts(got.rows)
     return own == stored
 
 
