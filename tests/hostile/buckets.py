@@ -111,7 +111,10 @@ class FakeS3:
         if self.behaviour == "one-secured-one-failing" and bucket != "b":
             await conn.reply(500, INTERNAL, headers=S3_HEADERS, content_type="application/xml")
             return True
-        if self.behaviour == "one-secured-one-failing":
+        if self.behaviour == "many-secured-one-failing" and bucket == "broken":
+            await conn.reply(500, INTERNAL, headers=S3_HEADERS, content_type="application/xml")
+            return True
+        if self.behaviour in ("one-secured-one-failing", "many-secured-one-failing"):
             await conn.reply(403, DENIED, headers=S3_HEADERS, content_type="application/xml")
             return True
         if "list-type" in query:

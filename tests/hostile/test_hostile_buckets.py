@@ -37,7 +37,7 @@ class Case:
     reason: str = ""  # a regular expression the verdict's reason must contain
     inventory: str = ""  # a regular expression the inventory error must contain
     sample: str = ""  # a regular expression some sample error must contain
-    also: str = ""  # a second bucket named at the same store (one store, two buckets)
+    also: tuple[str, ...] = ()  # more buckets named at the same store, after ``b``
 
 
 CASES = [
@@ -65,8 +65,17 @@ CASES = [
         "one-secured-one-failing",
         "s3",
         "error",
-        reason=r"b: listing and reading refused .*; broken: listing it answers HTTP 500",
-        also="broken",
+        reason=r"^broken: listing it answers HTTP 500.*; b: listing and reading refused ",
+        also=("broken",),
+    ),
+    # Many refused buckets named before the failing one: the reason, cut at 500 characters,
+    # still names the bucket that makes the verdict.
+    Case(
+        "many-secured-one-failing",
+        "s3",
+        "error",
+        reason=r"^broken: listing it answers HTTP 500",
+        also=(*(f"private-bucket-{i:02}" for i in range(20)), "broken"),
     ),
     # Listing refused, reading answers HTTP 500: nothing refused the reads, so not secured.
     Case(
@@ -106,8 +115,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             if case.kind == "s3":
                 port = loop.serve(FakeS3(case.name).handler())
                 targets.append(f"s3://b@127.0.0.1:{port}")
-                if case.also:
-                    targets.append(f"s3://{case.also}@127.0.0.1:{port}")
+                targets.extend(f"s3://{b}@127.0.0.1:{port}" for b in case.also)
             else:
                 behaviour = "redirect-elsewhere" if "redirect" in case.name else case.name
                 port = loop.serve(FakeAzure(behaviour).handler())

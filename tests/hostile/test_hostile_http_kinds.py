@@ -299,6 +299,16 @@ def relayed(status_header: str, data_status: int) -> Callable[[Seen], Answer]:
     return proxy
 
 
+def list_refused_search_fails(seen: Seen) -> Answer:
+    """Kibana 8 relays the cluster: its root, a refused list API, a search that fails."""
+    path = seen.params["path"].partition("?")[0]
+    if path == "/":
+        return Answer(200, orjson.dumps(ES_ROOT), {"x-console-proxy-status-code": "200"})
+    status = 401 if path == "/_cat/indices" else 500
+    body = {"error": "security_exception" if status == 401 else "internal", "status": status}
+    return Answer(200, orjson.dumps(body), {"x-console-proxy-status-code": str(status)})
+
+
 KIBANA_CASES = [
     Case(
         "kibana-console-disabled",
@@ -340,6 +350,16 @@ KIBANA_CASES = [
         kibana(relayed("{}", 401), "kibana/status-kibana-8.11.3.json"),
         ("secured",),
         r"^through the console proxy: root answers without credentials, data APIs ask",
+    ),
+    # The cluster answers through the proxy, one data API refusing and one failing: its
+    # verdict and reason stand (the proxy does reach a cluster).
+    Case(
+        "kibana-8-relays-a-refusal-and-a-failure",
+        "kibana",
+        kibana(list_refused_search_fails, "kibana/status-kibana-8.11.3.json"),
+        ("error",),
+        r"^through the console proxy: root answers without credentials; _cat/indices ask for "
+        r"them; _search: HTTP 500 \(failed\)$",
     ),
     Case(
         "kibana-8-relays-garbage-status",

@@ -175,7 +175,9 @@ class KibanaProbe(Probe):
                 details={**fp.details, "cluster": cluster_details(cfp)},
             )
         fp = replace(fp, realm=cfp.realm)
-        if cluster.verdict in _RECOGNISED:
+        # A cluster that answered a data API (open or refused) was reached, whatever failed.
+        reached = bool(cluster.open_apis or cluster.closed_apis)
+        if cluster.verdict in _RECOGNISED or reached:
             reason = f"through the console proxy: {cluster.reason}"
             if cluster.verdict == Verdict.SECURED and resp.status in (401, 403):
                 asks = f"{_name(fp)} asks for credentials (HTTP {resp.status} on /api/status)"

@@ -202,8 +202,11 @@ class ObjectProbe(Probe):
                 fp,
                 closed=(f"{noun} list",),
             )
-        best = min(found, key=lambda a: WORDS.index(a.word)).word
-        parts = [f"{a.bucket}: {a.reason}" for a in found]
+        # Most open first (stable: named order within a word), so that the bucket deciding the
+        # verdict is named before the reason is cut at 500 characters.
+        ranked = sorted(found, key=lambda a: WORDS.index(a.word))
+        best = ranked[0].word
+        parts = [f"{a.bucket}: {a.reason}" for a in ranked]
         if listed is not None:
             parts.insert(0, f"anyone lists its {api.plural} ({len(listed)})")
         reason = "; ".join(parts) + (f"; {more} more {api.plural} not checked" if more else "")
