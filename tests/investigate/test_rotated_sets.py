@@ -281,7 +281,6 @@ def test_a_file_read_as_a_format_from_further_back_names_the_file(tmp_path: Path
     ]
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
 @pytest.mark.parametrize("fmt", ["azure-nsg", "cloudtrail"])
 def test_a_set_of_a_whole_file_format_holds_few_files_open(
     tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch, fmt: str

@@ -13,8 +13,6 @@ from leakhound.lint.sources import MAX_BYTES, ConfigSyntaxError
 
 
 def test_a_device_is_refused_before_it_is_opened() -> None:
-    if not Path("/dev/zero").exists():
-        pytest.skip("no /dev/zero here")
     with pytest.raises(InputSkipped, match="not a regular file"):
         read_bytes(Path("/dev/zero"))
 
