@@ -86,9 +86,8 @@ def real_path(path: Path) -> Path:
 
 
 def decode(data: bytes) -> str:
-    """File bytes as text (UTF-8, a BOM dropped); ConfigSyntaxError for binary files."""
-    if len(data) > MAX_BYTES:
-        raise ConfigSyntaxError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    """File bytes as text (UTF-8, a BOM dropped; at most ``MAX_BYTES``, as
+    ``inputs.read_bytes`` reads them); ConfigSyntaxError for binary files."""
     if b"\x00" in data[:8192]:
         raise ConfigSyntaxError("binary file (NUL bytes), not a configuration file")
     try:
