@@ -241,7 +241,7 @@ def test_distinct_values_are_counted_and_listed_as_stored_not_in_the_columns_col
     column of any character set converted first."""
     stored = "CONVERT(`email` USING utf8mb4) COLLATE utf8mb4_bin"
     counted = sql.count_distinct("d", "t", "email")
-    assert counted == f"SELECT COUNT(DISTINCT {stored}) FROM `d`.`t`"
+    assert counted.startswith(f"SELECT COUNT(DISTINCT {stored}), ")
     assert ALLOW.allows("query", counted)
     for statement in (counted, sql.distinct_after("d", "t", "email", "jose@x.com", 10)):
         # The column alone, in its own collation, is no longer what is sent (nor allowed).
@@ -276,5 +276,28 @@ def test_a_column_whose_collation_merges_nothing_is_counted_three_ways_and_paged
         alike + "; DROP TABLE `d`.`t`",
         after.replace("ORDER BY `email`", "ORDER BY `id`"),
         after.replace("WHERE `email` >", "WHERE `pw` >"),
+    ):
+        assert not ALLOW.allows("query", other), other
+
+
+def test_a_columns_count_also_folds_address_shaped_values_and_counts_bytes() -> None:
+    """Beside the count as stored: the values shaped like an address, ASCII, lower-cased
+    (a lower bound on the addresses leakhound reads: "Jane@x.com" and "jane@x.com" are two
+    values and one address) and the values byte for byte (``HEX``: the conversion turns each
+    byte an ``ascii`` column cannot map into "?")."""
+    v = "CONVERT(`email` USING utf8mb4) COLLATE utf8mb4_bin"
+    counted = sql.count_distinct("d", "t", "email")
+    assert counted == (
+        f"SELECT COUNT(DISTINCT {v}), COUNT(DISTINCT CASE WHEN {v} LIKE '%_@_%._%' AND "
+        f"LENGTH({v}) = CHAR_LENGTH({v}) THEN LOWER({v}) END), COUNT(DISTINCT HEX(`email`)) "
+        "FROM `d`.`t`"
+    )
+    assert ALLOW.allows("query", counted)
+    for other in (
+        counted.replace("HEX(`email`)", "HEX(`password`)"),
+        counted.replace("HEX(`email`)", "HEX(LOAD_FILE('/etc/passwd'))"),
+        counted.replace(f"LOWER({v})", "LOWER(CONVERT(`pw` USING utf8mb4) COLLATE utf8mb4_bin)"),
+        counted.replace("'%_@_%._%'", "'%' OR SLEEP(10) OR '%'"),
+        counted.replace("FROM `d`.`t`", "FROM `mysql`.`user`"),
     ):
         assert not ALLOW.allows("query", other), other
