@@ -523,10 +523,10 @@ class StoreDistinct(Distinct):
     # "@", a character, a dot after it), lower-cased: each is one address however leakhound
     # folds it, so a store holds at least as many distinct addresses. None: not counted.
     folded: int | None = None
-    # Distinct values byte for byte, added up over the tables, where the server counted
-    # them: above ``upper``'s tables' counts as stored where converting a value to compare it
-    # merged two (MySQL's ``CONVERT(… USING utf8mb4)`` turns each byte an ``ascii`` or
-    # ``cp1250`` column cannot map into "?"), or where they differ in trailing spaces alone.
+    # Distinct values byte for byte (but trailing spaces, which the count as stored pads
+    # alike), added up over the tables, where the server counted them: above the counts as
+    # stored where converting a value to compare it merged two (MySQL's ``CONVERT(… USING
+    # utf8mb4)`` turns each byte an ``ascii`` or ``cp1250`` column cannot map into "?").
     as_bytes: int | None = None
 
 

@@ -13,7 +13,7 @@ under the session's statement timeout, and the read-only transaction around them
 A table is two backtick-quoted identifiers and never one of the server's own schemas,
 whatever the letter case (``mysql.user`` holds the password hashes; servers with
 ``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
-other than ``YEAR``, ``CONVERT``, ``HEX``, ``LENGTH``, ``CHAR_LENGTH`` or ``LOWER`` of a
+other than ``YEAR``, ``CONVERT``, ``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH`` or ``LOWER`` of a
 column and ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a
 ``;``.
 """
@@ -80,7 +80,7 @@ ALLOW = statements(
         re.escape(sql.MAX_EXECUTION_TIME) + r"\d{1,9}",
         re.escape(sql.MAX_STATEMENT_TIME) + r"\d{1,6}",
         rf"SELECT COUNT\(DISTINCT {_STORED}\), COUNT\(DISTINCT {_FOLDED}\), "  # noqa: S608 - a pattern
-        rf"COUNT\(DISTINCT HEX\((?P=col)\)\) FROM {TABLE}",
+        rf"COUNT\(DISTINCT HEX\(TRIM\(TRAILING ' ' FROM (?P=col)\)\)\) FROM {TABLE}",
         rf"SELECT DISTINCT {_STORED} FROM {TABLE} WHERE (?:(?P=col) IS NOT NULL|"  # noqa: S608 - a pattern
         rf"{_STORED_AGAIN} > _utf8mb4 {HEX}) ORDER BY {_STORED_AGAIN} LIMIT {LIMIT}",
         # The column itself, in its own collation and order, where that merges nothing

@@ -178,12 +178,12 @@ ADDRESS_FOLDED = (
 def count_distinct(schema: str, name: str, column: str) -> str:
     """The distinct non-null values of one column three ways: as stored (``AS_STORED``),
     those shaped like an e-mail address lower-cased (``ADDRESS_FOLDED``), and byte for byte
-    (``HEX``: ``AS_STORED`` converts each byte its character set cannot map into "?", which
-    merges values)."""
+    but trailing spaces, which ``AS_STORED`` pads alike (``HEX``: ``AS_STORED`` converts
+    each byte its character set cannot map into "?", which merges values)."""
     v = as_stored(column)
     return (
         f"SELECT COUNT(DISTINCT {v}), COUNT(DISTINCT {ADDRESS_FOLDED.format(v=v)}), "  # noqa: S608
-        f"COUNT(DISTINCT HEX({ident(column)})) FROM {table(schema, name)}"
+        f"COUNT(DISTINCT HEX(TRIM(TRAILING ' ' FROM {ident(column)}))) FROM {table(schema, name)}"
     )
 
 
