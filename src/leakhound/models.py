@@ -512,6 +512,25 @@ class Distinct:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreDistinct(Distinct):
+    """An SQL server's count of one column's distinct values across its tables, each value
+    as stored (``estimate``, ``lower``: the largest table's, ``upper``), and beside it what
+    bounds the identifiers leakhound reads in them. Values as stored are not identifiers:
+    "Jane@x.com" and "jane@x.com" are two values and one address, so no count as stored
+    bounds the people below."""
+
+    # The largest table's distinct values shaped like an e-mail address (ASCII, a character,
+    # "@", a character, a dot after it), lower-cased: each is one address however leakhound
+    # folds it, so a store holds at least as many distinct addresses. None: not counted.
+    folded: int | None = None
+    # Distinct values byte for byte (but trailing spaces, which the count as stored pads
+    # alike), added up over the tables, where the server counted them: above the counts as
+    # stored where converting a value to compare it merged two (MySQL's ``CONVERT(… USING
+    # utf8mb4)`` turns each byte an ``ascii`` or ``cp1250`` column cannot map into "?").
+    as_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FullField:
     """One PII type in one field over a full read."""
 

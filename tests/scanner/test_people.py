@@ -30,10 +30,12 @@ from leakhound.models import (
     FieldInfo,
     PeopleCount,
     Service,
+    StoreDistinct,
     Verdict,
     YearCount,
 )
 from leakhound.probes.elasticsearch import ElasticsearchProbe
+from leakhound.probes.mysql import MysqlProbe
 from leakhound.probes.postgresql import PostgresqlProbe
 from leakhound.scanner.access import Access
 from leakhound.scanner.across import STEPS_SHOWN, AcrossStores, Pooled
@@ -790,3 +792,92 @@ def test_a_listing_past_its_time_stops_and_the_stores_own_count_stands(
     assert probe.listed == ["email"]
     assert people.method == "store-count" and not people.exact
     assert "listing the values failed: still listing after 0 s" in people.basis
+
+
+class _MyCounting(MysqlProbe):
+    """MySQL's count and list of a text column's values, as ``_Counting`` fakes them."""
+
+    __init__ = _Counting.__init__
+    count_distinct = _Counting.count_distinct
+    distinct_values = _Counting.distinct_values
+
+
+MY_CUSTOMERS = Container(
+    "crm.customers",
+    3_000_000,
+    None,
+    fields=(FieldInfo("email", "varchar"), FieldInfo("notes", "text")),
+    details={"database": "crm", "table": "customers", "engine": "InnoDB"},
+)
+
+
+def _my_people(sample: list[dict[str, Any]], probe: _MyCounting) -> Any:
+    """The people of a large MySQL table of which ``sample`` was sampled (100 records)."""
+    from leakhound.count.summary import summarise_sample
+
+    _, found = summarise_sample(sample, key=b"k" * 32)
+    acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    return asyncio.run(
+        count_people(
+            acc, [(MY_CUSTOMERS, 100)], [found], ScanOptions(people_read=0), Workers(0), b"k" * 32
+        )
+    )
+
+
+_HUNDRED = [{"email": f"Customer{n}@Gmail.com", "notes": ""} for n in range(100)]
+
+
+@pytest.mark.parametrize("probe_class", [_MyCounting, _PgCounting], ids=["mysql", "postgresql"])
+def test_case_variants_counted_apart_by_the_server_never_raise_the_lower_end(
+    probe_class: type[_MyCounting],
+) -> None:
+    # Two tables too many to list: 1,500,000 values as stored in the larger, which letter
+    # case folded are 600,000 addresses ("Jane@x.com", "jane@x.com", "JANE@x.com"…). The
+    # largest table's count as stored was the lower end: 1,500,000 people, 2.5 times the
+    # most the store can hold in that table alone.
+    probe = probe_class(
+        {"email": StoreDistinct(2_000_000, 1_500_000, 2_000_000, False, folded=600_000)}
+    )
+    people = _my_people(_HUNDRED, probe) if probe_class is _MyCounting else None
+    if people is None:
+        people = _pg_people([{**r, "id": n} for n, r in enumerate(_HUNDRED)], probe)
+    assert people.method == "store-count"
+    assert people.low == 600_000
+    assert people.low <= people.value <= (people.high or 0)
+    assert "letter case folded" in people.basis and "are two values and one address" in people.basis
+
+
+def test_without_a_folded_count_the_lower_end_is_the_identifiers_the_sample_read() -> None:
+    # A server count as stored alone bounds nothing below: the 100 addresses the sample read
+    # in the column are the people the store surely holds.
+    probe = _MyCounting({"email": StoreDistinct(2_000_000, 1_500_000, 2_000_000, False)})
+    people = _my_people(_HUNDRED, probe)
+    assert people.method == "store-count"
+    assert people.low == 100
+    assert "the distinct identifiers the sample read in them" in people.basis
+
+
+def test_values_the_servers_conversion_merged_make_the_listing_a_lower_end() -> None:
+    # 2,000 addresses listed, but the column holds 2,003 values byte for byte: bytes an
+    # ``ascii`` column cannot map came back as "?" (MariaDB 10.11: X'6a81…' and X'6a83…'
+    # both "j?@x.com"), merging values in the count and the listing alike.
+    addresses = [f"customer{n}@gmail.com" for n in range(2_000)]
+    probe = _MyCounting(
+        {"email": StoreDistinct(2_000, 2_000, 2_003, False, folded=2_000, as_bytes=2_003)},
+        {"email": addresses},
+    )
+    sample = [{"email": a, "notes": ""} for a in addresses[:100]]
+    people = _my_people(sample, probe)
+    assert probe.listed == ["email"] and people.method == "store-list"
+    assert (people.value, people.low, people.high, people.exact) == (2_000, 2_000, 2_003, False)
+    assert "3 more distinct values byte for byte" in people.basis
+
+
+def test_a_listing_nothing_merged_stays_exact() -> None:
+    addresses = [f"customer{n}@gmail.com" for n in range(2_000)]
+    probe = _MyCounting(
+        {"email": StoreDistinct(2_000, 2_000, 2_000, True, folded=2_000, as_bytes=2_000)},
+        {"email": addresses},
+    )
+    people = _my_people([{"email": a, "notes": ""} for a in addresses[:100]], probe)
+    assert (people.value, people.low, people.high, people.exact) == (2_000, 2_000, 2_000, True)

@@ -39,7 +39,14 @@ from ..count.people import (
 )
 from ..count.tally import DATE_NAMES, most_dated, years_by_name, years_of
 from ..errors import NetError, TimeoutError_
-from ..models import Container, FieldType, PeopleCount, YearCount
+from ..models import (
+    Container,
+    Distinct,
+    FieldType,
+    PeopleCount,
+    StoreDistinct,
+    YearCount,
+)
 from ..probes.base import ReadPlan
 from .access import Access
 from .across import AcrossStores, Pooled
@@ -350,6 +357,7 @@ async def _count_store(
                 strata,
                 how,
                 acc.probe.distinct_listed,
+                merged=_merged_by_conversion(counts),
             )
             if people.exact:
                 return people, None, listed, {}, None
@@ -491,6 +499,17 @@ async def _listed(
     return digests
 
 
+def _merged_by_conversion(counts: Mapping[str, Distinct]) -> int:
+    """Values the store holds apart byte for byte but counted (and lists) as one once
+    converted to be compared (``StoreDistinct.as_bytes``), all fields together: at most this
+    many people more than its listing gives."""
+    return sum(
+        max(0, d.as_bytes - d.estimate)
+        for d in counts.values()
+        if isinstance(d, StoreDistinct) and d.as_bytes is not None
+    )
+
+
 def _with_listed(
     etype: str,
     ids: SampledIdentifiers,
@@ -501,13 +520,22 @@ def _with_listed(
     strata: Sequence[Stratum],
     drawn: str = "first",
     how: str = "every value listed by the store",
+    *,
+    merged: int = 0,
 ) -> PeopleCount:
     """Every identifier of the fields whose values are identifiers, listed by the store
     (``how``) and counted once, plus the sample's estimate of those found only in free
-    text."""
+    text. ``merged``: values the store holds apart but listed as one
+    (``_merged_by_conversion``): the listing is then a lower end, up to that many more."""
     rest = from_sample(ids, total, leave_out=listed, strata=strata, drawn=drawn)
     n = len(listed)
-    exact = rest.exact
+    exact = rest.exact and not merged
+    if merged:
+        note += (
+            f"; at least {n:,} listed: {merged:,} more distinct values byte for byte than "
+            f"the server compares once converted (bytes its character set cannot map "
+            f'become "?"), up to {merged:,} more'
+        )
     basis = (
         f"{etype}: {n:,} distinct in {', '.join(fields)}, {how} across all its "
         f"containers and each counted once (an identifier in two fields or "
@@ -517,12 +545,27 @@ def _with_listed(
         etype,
         n + rest.value,
         n + rest.low,
-        n + rest.high,
+        n + merged + rest.high,
         exact,
         "store-list",
         basis,
         tuple(sorted(ids.fields)),
     )
+
+
+EMAIL_ADDRESS = "EMAIL_ADDRESS"
+
+
+def _at_least(etype: str, counted: Distinct) -> float:
+    """The people one field's count says a store holds at least. An SQL server's count of
+    values as stored says nothing of it (``StoreDistinct``): its lower-cased count of values
+    shaped like an address does, of addresses; another store's count keeps its own lower
+    bound."""
+    if not isinstance(counted, StoreDistinct):
+        return counted.lower
+    if etype == EMAIL_ADDRESS and counted.folded is not None:
+        return counted.folded
+    return 0
 
 
 def _with_store_count(
@@ -547,10 +590,26 @@ def _with_store_count(
         overlap = len(sample & union_seen) / len(sample) if sample and n else 0.0
         value += counts[f].estimate * (1 - overlap)
         high += counts[f].upper
-        low = max(low, counts[f].lower)
+        low = max(low, _at_least(etype, counts[f]))
         union_seen |= sample
+    # Each identifier the sample read in these fields is one the store holds.
+    low = max(low, len(union_seen))
+    value = max(value, low)
     rest = from_sample(ids, total, leave_out=union_seen, strata=strata, drawn=drawn)
     kw = ", ".join(f"{f} {counts[f].estimate:,}" for f in ranked)
+    stored = [counts[f] for f in ranked if isinstance(counts[f], StoreDistinct)]
+    if stored:
+        kw += (
+            f"; at least {round(low):,}: "
+            + (
+                "the most distinct values shaped like an address one table holds, letter "
+                "case folded, or "
+                if etype == EMAIL_ADDRESS and any(d.folded is not None for d in stored)
+                else ""
+            )
+            + "the distinct identifiers the sample read in them (values as stored are not "
+            'people: "Jane@x.com" and "jane@x.com" are two values and one address)'
+        )
     basis = (
         f"{etype}: distinct values counted by the store across all its containers at "
         f"once ({kw}; {how}), overlaps between fields as "

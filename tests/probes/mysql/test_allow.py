@@ -76,8 +76,10 @@ def test_hostile_names_stay_one_read_statement(name: str) -> None:
         assert ALLOW.allows("query", statement), statement
         found = tokens(statement)
         assert not {kind for kind, _ in found} & {"comment", "semicolon"}, statement
-        # The only quoted strings are sql.py's own constants.
-        assert {text for kind, text in found if kind == "string"} <= {"PRIMARY"}, statement
+        # The only quoted strings are sql.py's own constants (an address's shape for LIKE, a space).
+        assert {text for kind, text in found if kind == "string"} <= {"PRIMARY", "%_@_%._%", " "}, (
+            statement
+        )
     assert idents(sql.first_rows(name, name, 5)) == [name, name]
     assert idents(sql.after_key("d", name, ["id", name], ["number", "text"], [b"1", b"x"], 5)) == [
         "d",
@@ -241,7 +243,7 @@ def test_distinct_values_are_counted_and_listed_as_stored_not_in_the_columns_col
     column of any character set converted first."""
     stored = "CONVERT(`email` USING utf8mb4) COLLATE utf8mb4_bin"
     counted = sql.count_distinct("d", "t", "email")
-    assert counted == f"SELECT COUNT(DISTINCT {stored}) FROM `d`.`t`"
+    assert counted.startswith(f"SELECT COUNT(DISTINCT {stored}), ")
     assert ALLOW.allows("query", counted)
     for statement in (counted, sql.distinct_after("d", "t", "email", "jose@x.com", 10)):
         # The column alone, in its own collation, is no longer what is sent (nor allowed).
@@ -276,5 +278,28 @@ def test_a_column_whose_collation_merges_nothing_is_counted_three_ways_and_paged
         alike + "; DROP TABLE `d`.`t`",
         after.replace("ORDER BY `email`", "ORDER BY `id`"),
         after.replace("WHERE `email` >", "WHERE `pw` >"),
+    ):
+        assert not ALLOW.allows("query", other), other
+
+
+def test_a_columns_count_also_folds_address_shaped_values_and_counts_bytes() -> None:
+    """Beside the count as stored: the values shaped like an address, ASCII, lower-cased
+    (a lower bound on the addresses leakhound reads: "Jane@x.com" and "jane@x.com" are two
+    values and one address) and the values byte for byte (``HEX``: the conversion turns each
+    byte an ``ascii`` column cannot map into "?")."""
+    v = "CONVERT(`email` USING utf8mb4) COLLATE utf8mb4_bin"
+    counted = sql.count_distinct("d", "t", "email")
+    assert counted == (
+        f"SELECT COUNT(DISTINCT {v}), COUNT(DISTINCT CASE WHEN {v} LIKE '%_@_%._%' AND "
+        f"LENGTH({v}) = CHAR_LENGTH({v}) THEN LOWER({v}) END), "
+        "COUNT(DISTINCT HEX(TRIM(TRAILING ' ' FROM `email`))) FROM `d`.`t`"
+    )
+    assert ALLOW.allows("query", counted)
+    for other in (
+        counted.replace("FROM `email`)", "FROM `password`)"),
+        counted.replace("FROM `email`)", "FROM LOAD_FILE('/etc/passwd'))"),
+        counted.replace(f"LOWER({v})", "LOWER(CONVERT(`pw` USING utf8mb4) COLLATE utf8mb4_bin)"),
+        counted.replace("'%_@_%._%'", "'%' OR SLEEP(10) OR '%'"),
+        counted.replace("FROM `d`.`t`", "FROM `mysql`.`user`"),
     ):
         assert not ALLOW.allows("query", other), other

@@ -4,6 +4,7 @@ hex literal, values read as UTF-8 (the connection's), a count read as a count.""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,15 +20,15 @@ _COLUMN = (Column("email", 253, 45),)
 class _Server:
     """Answers each page with the values after the hex literal asked (in byte order)."""
 
-    def __init__(self, values: list[bytes], count: bytes = b"3") -> None:
-        self.values, self.count = sorted(values), count
+    def __init__(self, values: list[bytes], count: bytes = b"3", *more: bytes) -> None:
+        self.values, self.count = sorted(values), (count, *(more or (count, count)))
         self.asked: list[str] = []
 
     async def query(self, sql: str, decoder: Any = None, *, width: int | None = None) -> ResultSet:
         assert ALLOW.allows("query", sql), sql
         self.asked.append(sql)
         if sql.startswith("SELECT COUNT(DISTINCT"):
-            return ResultSet(_COLUMN, [(self.count,)])
+            return ResultSet(_COLUMN * 3, [self.count])
         size = int(sql.rsplit(" LIMIT ", 1)[1])
         after = bytes.fromhex(sql.split("X'")[1].split("'")[0]) if "X'" in sql else None
         left = [v for v in self.values if after is None or v > after]
@@ -59,8 +60,9 @@ def test_a_count_that_is_not_one_is_one_protocol_error(answer: bytes) -> None:
         asyncio.run(distinct.count(_Server([], answer), "d", "t", "email"))  # type: ignore[arg-type]
 
 
-def test_a_count_is_read_as_one() -> None:
-    assert asyncio.run(distinct.count(_Server([], b"3541"), "d", "t", "email")) == 3541  # type: ignore[arg-type]
+def test_a_count_is_read_as_three() -> None:
+    got = asyncio.run(distinct.count(_Server([], b"3541", b"3400", b"3542"), "d", "t", "email"))  # type: ignore[arg-type]
+    assert got == distinct.Counted(stored=3541, folded=3400, as_bytes=3542)
 
 
 def test_a_json_columns_leaf_is_never_counted_as_a_column() -> None:
@@ -81,3 +83,57 @@ def test_a_json_columns_leaf_is_never_counted_as_a_column() -> None:
     probe = MysqlProbe()
     assert probe.holding([people], "email") == [people]
     assert probe.holding([people], "profile.contact") == []
+
+
+class _Tables:
+    """Answers each table's count (``sql.count_distinct``) with its three counts."""
+
+    def __init__(self, answers: dict[str, tuple[bytes, bytes, bytes]]) -> None:
+        self.answers = answers
+
+    async def query(self, sql: str, decoder: Any = None, *, width: int | None = None) -> ResultSet:
+        assert ALLOW.allows("query", sql), sql
+        (table,) = [t for t in self.answers if f"FROM `crm`.`{t}`" in sql]
+        return ResultSet(_COLUMN * 3, [self.answers[table]])
+
+    async def close(self) -> None:
+        return None
+
+
+def _table(name: str) -> Container:
+    return Container(
+        f"crm.{name}",
+        1000,
+        None,
+        fields=(FieldInfo("email", "varchar"),),
+        details={"database": "crm", "table": name, "engine": "InnoDB"},
+    )
+
+
+def test_the_stores_count_keeps_address_and_byte_counts_beside_those_as_stored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As stored, 5 and 4 values; shaped like an address and lower-cased, 3 and 4 (case
+    # variants of one address are one); byte for byte, 5 and 6 (two "?" after CONVERT).
+    from leakhound.models import StoreDistinct
+    from leakhound.probes.mysql import probe as module
+
+    conn = _Tables({"a": (b"5", b"3", b"5"), "b": (b"4", b"4", b"6")})
+
+    async def connect(*_: Any) -> _Tables:
+        return conn
+
+    async def limit_time(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(module, "connect", connect)
+    monkeypatch.setattr(module.distinct, "limit_time", limit_time)
+    transport = SimpleNamespace(limits=SimpleNamespace(read_timeout=10.0))
+    service = SimpleNamespace(endpoint=None)
+    tables = [_table("a"), _table("b")]
+    got = asyncio.run(MysqlProbe().count_distinct(transport, service, tables, ["email"]))  # type: ignore[arg-type]
+    assert got == {"email": StoreDistinct(9, 5, 11, False, folded=4, as_bytes=11)}
+    # One table whose conversion merged two values is no exact count.
+    conn.answers = {"b": (b"4", b"4", b"6")}
+    one = asyncio.run(MysqlProbe().count_distinct(transport, service, [_table("b")], ["email"]))  # type: ignore[arg-type]
+    assert one == {"email": StoreDistinct(4, 4, 6, False, folded=4, as_bytes=6)}

@@ -79,7 +79,10 @@ def test_every_function_and_operator_is_named_in_pg_catalog() -> None:
     # text), which anyone could create before PostgreSQL 15, were called instead, as the
     # user logged in (the lab's PostgreSQL: COPY … TO PROGRAM from one ran a command).
     assert distinct.count_of("public", "t", "email") == (
-        f'SELECT pg_catalog.count(DISTINCT {_EMAIL}) FROM ONLY "public"."t"'
+        f"SELECT pg_catalog.count(DISTINCT {_EMAIL}), pg_catalog.count(DISTINCT CASE WHEN "
+        f"{_EMAIL} OPERATOR(pg_catalog.~~) '%_@_%._%' AND pg_catalog.octet_length({_EMAIL}) "
+        f"OPERATOR(pg_catalog.=) pg_catalog.char_length({_EMAIL}) THEN "
+        f'pg_catalog.lower({_EMAIL}) END) FROM ONLY "public"."t"'
     )
     page = distinct.page_of("public", "t", "email", "x")
     assert "OPERATOR(pg_catalog.>) E'\\U00000078'" in page
@@ -233,3 +236,19 @@ def test_a_column_whose_collation_merges_nothing_is_counted_twice_and_paged_itse
 )
 def test_no_other_own_order_statement_is_allowed(statement: str) -> None:
     assert not ALLOW.allows("query", statement)
+
+
+def test_a_columns_count_also_folds_address_shaped_values_of_that_column_alone() -> None:
+    """Beside the count as stored, the values shaped like an address, ASCII (``lower`` in
+    "C" folds ASCII letters alone), lower-cased: "Jane@x.com" and "jane@x.com" are two values
+    and one address, and only this count bounds the people below."""
+    counted = distinct.count_of("public", "t", "email")
+    assert ALLOW.allows("query", counted)
+    for other in (
+        counted.replace(f"pg_catalog.lower({_EMAIL})", f"pg_catalog.lower({_PW})"),
+        counted.replace(f"pg_catalog.lower({_EMAIL})", f"lower({_EMAIL})"),
+        counted.replace("OPERATOR(pg_catalog.~~)", "LIKE"),
+        counted.replace("'%_@_%._%'", "pg_catalog.pg_read_file('/etc/passwd')"),
+        counted.replace('FROM ONLY "public"."t"', 'FROM ONLY "pg_catalog"."pg_authid"'),
+    ):
+        assert not ALLOW.allows("query", other), other

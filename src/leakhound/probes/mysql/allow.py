@@ -6,14 +6,16 @@ Each statement's whole text must match one pattern before it leaves (``net.state
 limit, after a key (and up to one) or from an offset, at a list of whole-number keys or by a
 seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns of one row at
 an offset (where a partition ends), a column's distinct values as stored (``CONVERT(… USING
-utf8mb4) COLLATE utf8mb4_bin``) counted (``COUNT(DISTINCT``) or listed after a value (a hex
+utf8mb4) COLLATE utf8mb4_bin``) counted (``COUNT(DISTINCT``; beside it, those shaped like an
+address ``LOWER``-ed and the values byte for byte, ``HEX``) or listed after a value (a hex
 literal), or the column itself where its collation merges nothing (its three counts equal),
 under the session's statement timeout, and the read-only transaction around them.
 A table is two backtick-quoted identifiers and never one of the server's own schemas,
 whatever the letter case (``mysql.user`` holds the password hashes; servers with
 ``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
-other than ``YEAR`` or ``CONVERT`` of a column and ``RAND`` of a number (never
-``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
+other than ``YEAR``, ``CONVERT``, ``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH`` or ``LOWER`` of a
+column and ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a
+``;``.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ _KEY = rf"{IDENT}(?:, {IDENT}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
 # column after.
 _STORED = re.escape(sql.AS_STORED).replace(r"\{column\}", f"(?P<col>{IDENT})")
 _STORED_AGAIN = re.escape(sql.AS_STORED).replace(r"\{column\}", "(?P=col)")
+# The same column's value as stored, lower-cased where it is shaped like an address.
+_FOLDED = re.escape(sql.ADDRESS_FOLDED).replace(r"\{v\}", _STORED_AGAIN)
 
 
 def _literal(text: str) -> str:
@@ -75,7 +79,8 @@ ALLOW = statements(
         # under the session's statement timeout.
         re.escape(sql.MAX_EXECUTION_TIME) + r"\d{1,9}",
         re.escape(sql.MAX_STATEMENT_TIME) + r"\d{1,6}",
-        rf"SELECT COUNT\(DISTINCT {_STORED}\) FROM {TABLE}",  # noqa: S608 - a pattern
+        rf"SELECT COUNT\(DISTINCT {_STORED}\), COUNT\(DISTINCT {_FOLDED}\), "  # noqa: S608 - a pattern
+        rf"COUNT\(DISTINCT HEX\(TRIM\(TRAILING ' ' FROM (?P=col)\)\)\) FROM {TABLE}",
         rf"SELECT DISTINCT {_STORED} FROM {TABLE} WHERE (?:(?P=col) IS NOT NULL|"  # noqa: S608 - a pattern
         rf"{_STORED_AGAIN} > _utf8mb4 {HEX}) ORDER BY {_STORED_AGAIN} LIMIT {LIMIT}",
         # The column itself, in its own collation and order, where that merges nothing

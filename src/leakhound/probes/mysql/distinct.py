@@ -21,6 +21,7 @@ values. Every statement runs in the read-only transaction of
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
+from typing import NamedTuple
 
 from ...errors import ProtocolError
 from ..keyset import PAGE, counts, keyset
@@ -38,12 +39,19 @@ async def limit_time(conn: Connection, seconds: float) -> None:
         raise got
 
 
-async def count(conn: Connection, schema: str, table: str, column: str) -> int:
+class Counted(NamedTuple):
+    """One column's distinct values in one table (``sql.count_distinct``)."""
+
+    stored: int  # as stored (``sql.AS_STORED``)
+    folded: int  # shaped like an address, lower-cased: at most the addresses leakhound reads
+    as_bytes: int  # byte for byte: at least the values ``stored`` converted alike
+
+
+async def count(conn: Connection, schema: str, table: str, column: str) -> Counted:
     """The distinct values of one column of one table (ProtocolError for an answer that is
-    not a count)."""
-    got = await conn.query(sql.count_distinct(schema, table, column), width=1)
-    (n,) = counts(got.rows)
-    return n
+    not three counts)."""
+    got = await conn.query(sql.count_distinct(schema, table, column), width=3)
+    return Counted(*counts(got.rows))
 
 
 # Types whose own order is their text's in their collation: an enum orders by its list, a

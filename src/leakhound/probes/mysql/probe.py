@@ -18,6 +18,7 @@ from ...models import (
     FieldType,
     Fingerprint,
     Service,
+    StoreDistinct,
     Verdict,
     Words,
     YearCount,
@@ -421,8 +422,10 @@ class MysqlProbe(Probe):
         fields: Sequence[str],
     ) -> dict[str, Distinct] | None:
         """Each text column's distinct values, ``COUNT(DISTINCT …)`` of each table holding
-        it: exact for one table; for several, from the largest table's count (a value in
-        every table) to their sum (a value in one), the sum the figure."""
+        it (``StoreDistinct``): as stored, exact for one table; for several, from the largest
+        table's count (a value in every table) to their sum (a value in one), the sum the
+        figure; at most the sum byte for byte (values the conversion merged, ``as_bytes``);
+        and the largest table's count of address-shaped values lower-cased (``folded``)."""
         conn = await connect(transport, service.endpoint)
         out: dict[str, Distinct] = {}
         try:
@@ -432,7 +435,16 @@ class MysqlProbe(Probe):
                     await distinct.count(conn, *where(c), f) for c in self.holding(containers, f)
                 ]
                 if counts:
-                    out[f] = Distinct(sum(counts), max(counts), sum(counts), len(counts) == 1)
+                    stored = [n.stored for n in counts]
+                    as_bytes = sum(n.as_bytes for n in counts)
+                    out[f] = StoreDistinct(
+                        sum(stored),
+                        max(stored),
+                        max(sum(stored), as_bytes),
+                        len(counts) == 1 and as_bytes <= sum(stored),
+                        folded=max(n.folded for n in counts),
+                        as_bytes=as_bytes,
+                    )
         finally:
             await conn.close()
         return out or None

@@ -15,7 +15,8 @@ and its ctids, one series a partition, cannot page. A materialized view is liste
 
 A column's distinct values are counted (``count(DISTINCT …)``) and listed a page after the
 last value, each as stored (``AS_STORED``: text in "C"), the last given back as an escape
-string of code points alone (``E'\\U00000061…'``, ``distinct.py``), under a statement
+string of code points alone (``E'\\U00000061…'``, ``distinct.py``), beside the count
+those shaped like an address counted lower-cased (``ADDRESS_FOLDED``), under a statement
 timeout, their aggregate, operator, type and collation named in ``pg_catalog`` (never one
 a user made in ``public``)."""
 
@@ -58,6 +59,16 @@ AS_STORED = '{column}::pg_catalog.text COLLATE pg_catalog."C"'
 # The same, as a pattern: the column named once (``col``) and the same column after.
 _STORED = re.escape(AS_STORED).replace(r"\{column\}", f"(?P<col>{_NAME})")
 _STORED_AGAIN = re.escape(AS_STORED).replace(r"\{column\}", "(?P=col)")
+# A value as stored (``{v}``) lower-cased where it is shaped like an e-mail address, ASCII
+# alone (else NULL, which no count counts): each such value is one address however
+# leakhound folds one (``models.StoreDistinct.folded``). ASCII, since ``lower`` in "C" folds
+# ASCII letters alone: a value it would leave apart from another that leakhound folds into
+# it would count more people than leakhound reads.
+ADDRESS_FOLDED = (
+    "CASE WHEN {v} OPERATOR(pg_catalog.~~) '%_@_%._%' AND pg_catalog.octet_length({v}) "
+    "OPERATOR(pg_catalog.=) pg_catalog.char_length({v}) THEN pg_catalog.lower({v}) END"
+)
+_FOLDED = re.escape(ADDRESS_FOLDED).replace(r"\{v\}", _STORED_AGAIN)
 
 DATABASES = (
     "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
@@ -136,7 +147,8 @@ ALLOW = statements(
         # Each value as stored (``AS_STORED``). Its aggregate and operator named in pg_catalog
         # (a closer one in public would be called instead), the value after which a page
         # starts as code points alone (``distinct.py``).
-        rf"SELECT pg_catalog\.count\(DISTINCT {_STORED}\) FROM ONLY {_TABLE}",
+        rf"SELECT pg_catalog\.count\(DISTINCT {_STORED}\), "
+        rf"pg_catalog\.count\(DISTINCT {_FOLDED}\) FROM ONLY {_TABLE}",
         rf"SELECT DISTINCT {_STORED} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
         rf"{_STORED_AGAIN} OPERATOR\(pg_catalog\.>\) {_CODES}) "
         rf"ORDER BY {_STORED_AGAIN} LIMIT \d{{1,7}}",

@@ -29,9 +29,10 @@ from one ran a command as the server's account, a read-only transaction notwiths
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
+from typing import NamedTuple
 
 from ..keyset import PAGE, counts, keyset
-from .allow import AS_STORED, quote
+from .allow import ADDRESS_FOLDED, AS_STORED, quote
 from .connection import Connection
 
 
@@ -46,9 +47,12 @@ def as_stored(column: str) -> str:
 
 
 def count_of(schema: str, table: str, column: str) -> str:
-    """The distinct non-null values of one column, as stored (``AS_STORED``)."""
+    """The distinct non-null values of one column two ways: as stored (``AS_STORED``), and
+    those shaped like an e-mail address lower-cased (``ADDRESS_FOLDED``)."""
+    v = as_stored(column)
     return (
-        f"SELECT pg_catalog.count(DISTINCT {as_stored(column)}) "
+        f"SELECT pg_catalog.count(DISTINCT {v}), "
+        f"pg_catalog.count(DISTINCT {ADDRESS_FOLDED.format(v=v)}) "
         f"FROM ONLY {quote(schema)}.{quote(table)}"
     )
 
@@ -96,12 +100,18 @@ def page_of(
     )
 
 
-async def count(conn: Connection, schema: str, table: str, column: str) -> int:
+class Counted(NamedTuple):
+    """One column's distinct values in one table (``count_of``)."""
+
+    stored: int  # as stored (``AS_STORED``)
+    folded: int  # shaped like an address, lower-cased: at most the addresses leakhound reads
+
+
+async def count(conn: Connection, schema: str, table: str, column: str) -> Counted:
     """The distinct values of one column of one table (ProtocolError for an answer that is
-    not a count)."""
-    got = await conn.run(count_of(schema, table, column), width=1)
-    (n,) = counts(got.rows)
-    return n
+    not two counts)."""
+    got = await conn.run(count_of(schema, table, column), width=2)
+    return Counted(*counts(got.rows))
 
 
 # Types whose own order and ``>`` with a literal of no type are their text's in their

@@ -19,6 +19,7 @@ from ...models import (
     FieldType,
     Fingerprint,
     Service,
+    StoreDistinct,
     Verdict,
     Words,
     YearCount,
@@ -282,8 +283,10 @@ class PostgresqlProbe(Probe):
         fields: Sequence[str],
     ) -> dict[str, Distinct] | None:
         """Each text column's distinct values, ``count(DISTINCT …)`` of each table holding
-        it: exact for one table; for several, from the largest table's count (a value in
-        every table) to their sum (a value in one), the sum the figure."""
+        it (``StoreDistinct``): as stored, exact for one table; for several, from the largest
+        table's count (a value in every table) to their sum (a value in one), the sum the
+        figure; and the largest table's count of address-shaped values lower-cased
+        (``folded``)."""
         out: dict[str, Distinct] = {}
         for f in fields:
             counts = []
@@ -292,7 +295,14 @@ class PostgresqlProbe(Probe):
                 async for conn, (_, schema, table) in tables:
                     counts.append(await distinct.count(conn, schema, table, f))
             if counts:
-                out[f] = Distinct(sum(counts), max(counts), sum(counts), len(counts) == 1)
+                stored = [n.stored for n in counts]
+                out[f] = StoreDistinct(
+                    sum(stored),
+                    max(stored),
+                    sum(stored),
+                    len(counts) == 1,
+                    folded=max(n.folded for n in counts),
+                )
         return out or None
 
     async def distinct_values(
