@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,7 @@ from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
 from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
 from .allow import ALLOW
-from .names import Indices, cat_indices, requestable, shown_names
+from .names import Indices, cat_indices, requestable_rows, shown_names
 from .refusal import blocked, refused
 
 # Preferred names for the "main date" of a record, most telling first.
@@ -460,14 +459,7 @@ class ElasticsearchProbe(Probe):
         if rows is None:
             return Inventory((), "cannot list indices: unexpected _cat/indices answer")
         hidden = await self._hidden(http, base)
-        # A listing of 200,000 names costs a second of CPU: on the loop it would stall every
-        # other target's request past its deadline.
-        # Cancelled, the scan tells the thread to stop, not to run the listing to its end.
-        stop = threading.Event()
-        try:
-            valid, skipped = await asyncio.to_thread(requestable, rows, stop)
-        finally:
-            stop.set()
+        valid, skipped = await requestable_rows(rows)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
         # Masking is CPU work: the names reported only (numbered as ``names.behind`` reads).
