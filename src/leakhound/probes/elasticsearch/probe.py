@@ -26,7 +26,14 @@ from ...models import (
 )
 from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
-from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
+from ..http_root import (
+    FIRST_ANSWER_CAP,
+    first_answer,
+    not_the_kind,
+    not_welcome,
+    realm_of,
+    redirect,
+)
 from .allow import ALLOW
 from .names import Indices, cat_indices, requestable_rows, shown_names
 from .refusal import blocked, refused
@@ -331,6 +338,8 @@ class ElasticsearchProbe(Probe):
             realm = realm_of(root)
             fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
             why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
+            if root.cut:  # a challenge is judged by its status and headers, not its page
+                why += f", its body over the {FIRST_ANSWER_CAP:,} byte cap not read whole"
             return await self._data_access(http, endpoint, base, fp, root_refused=why)
         if (moved := redirect(root)) is not None:
             return not_the_kind(endpoint, base, self.kind, root, moved)
@@ -367,9 +376,12 @@ class ElasticsearchProbe(Probe):
         answer as Elasticsearch does to count as open (the root did not prove the product)."""
         checks = {
             "_cat/indices": http.get(
-                base + "/_cat/indices", ALLOW, params={"format": "json", "h": "index"}
+                base + "/_cat/indices",
+                ALLOW,
+                params={"format": "json", "h": "index"},
+                challenge_cut=True,
             ),
-            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}),
+            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}, challenge_cut=True),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
         open_apis, closed_apis, failing, realm = [], [], [], None
