@@ -1,5 +1,7 @@
-"""A root that asks for credentials with a page larger than the first answer's cap: a refusal
-with an auth challenge is judged by its status and headers, its body cut at the cap."""
+"""A root that asks for credentials while the data APIs answer otherwise: a reverse proxy that
+guards ``/`` and routes nothing else (404, 405), or a root whose refusal is a page larger than
+the first answer's cap. The verdict is decided by what was read: nothing, behind a challenge, is
+``secured``, said so in its reason; nothing behind a bare 403 names no Elasticsearch at all."""
 
 from __future__ import annotations
 
@@ -46,6 +48,48 @@ def _proxy(root: Answer, cat: Answer, search: Answer) -> Callable[[Seen], Answer
 ROOT_401 = Answer(401, LOGIN, {"content-type": "text/html", **CHALLENGE})
 NOT_FOUND = Answer(404, b"<html>404 Not Found</html>", {"content-type": "text/html"})
 NOT_ALLOWED = Answer(405, b"<html>405 Not Allowed</html>", {"content-type": "text/html"})
+
+
+def test_a_challenge_on_the_root_and_unrouted_data_apis_is_secured_and_says_so() -> None:
+    got = _scan(_proxy(ROOT_401, NOT_FOUND, NOT_ALLOWED))
+    assert got.verdict == Verdict.SECURED
+    assert got.reason == (
+        "/ asks for credentials (HTTP 401, realm 'proxy'); not served here: "
+        "_cat/indices: HTTP 404; _search: HTTP 405: nothing readable was reached"
+    )
+    assert got.closed_apis == ("/",) and got.open_apis == ()
+    assert got.fingerprint is not None and got.fingerprint.realm == "proxy"
+
+
+def test_one_data_api_refused_and_one_unrouted_behind_a_challenge_is_secured() -> None:
+    got = _scan(_proxy(ROOT_401, as_json(401, DENIED, **CHALLENGE), NOT_FOUND))
+    assert got.verdict == Verdict.SECURED
+    assert got.reason == (
+        "/ asks for credentials (HTTP 401, realm 'proxy'); _cat/indices ask for them; "
+        "not served here: _search: HTTP 404: nothing readable was reached"
+    )
+    assert got.closed_apis == ("/", "_cat/indices")
+
+
+def test_an_unrouted_data_api_beside_a_failing_one_stays_unsettled_and_names_both() -> None:
+    got = _scan(_proxy(ROOT_401, NOT_FOUND, Answer(502, b"Bad Gateway")))
+    assert got.verdict == Verdict.ERROR
+    assert got.reason == (
+        "/ asks for credentials (HTTP 401, realm 'proxy'); not served here: "
+        "_cat/indices: HTTP 404; _search: HTTP 502 (failed)"
+    )
+
+
+def test_a_bare_403_root_with_no_data_api_served_is_no_elasticsearch() -> None:
+    # nginx's answer for a folder without an index page, and 404 for every other path:
+    # no challenge, no refusal of a data API, nothing that answers as Elasticsearch.
+    forbidden = Answer(403, b"<html>403 Forbidden</html>", {"content-type": "text/html"})
+    got = _scan(_proxy(forbidden, NOT_FOUND, NOT_FOUND))
+    assert got.verdict == Verdict.not_of("elasticsearch")
+    assert got.reason == (
+        "HTTP 403 on / without an auth challenge, and no data API served "
+        "(_cat/indices: HTTP 404; _search: HTTP 404): nothing answers as Elasticsearch"
+    )
 
 
 BIG = FIRST_ANSWER_CAP + 4096
