@@ -95,11 +95,20 @@ class Response:
     body: bytes
     url: str
     tls: TlsInfo | None = None
+    # The body was cut at its cap, not read whole: a refusal with an auth challenge asked
+    # with ``challenge_cut`` (judged by its status and headers, its body only a page).
+    cut: bool = False
 
     @property
     def denied(self) -> bool:
         """Whether the status refuses the request for want of credentials (401, 403)."""
         return self.status in (401, 403)
+
+    @property
+    def challenge(self) -> bool:
+        """Whether it refuses for want of credentials with an auth challenge: HTTP 401 or 403
+        with a ``WWW-Authenticate`` header (its scheme, realm or none, said there)."""
+        return _challenges(self.status, self.headers)
 
     def json(self) -> Any:
         """The body parsed as JSON; ProtocolError when it is not, TooLargeError when huge."""
@@ -121,6 +130,11 @@ class Response:
             return self.json()
         except (ProtocolError, TooLargeError):
             return None
+
+
+def _challenges(status: int, headers: Mapping[str, str]) -> bool:
+    """``Response.challenge`` of a status and its headers (lower-cased names)."""
+    return status in (401, 403) and bool(headers.get("www-authenticate", "").strip())
 
 
 def _tls_info(stream: Any) -> TlsInfo | None:
@@ -237,15 +251,21 @@ class Http:
         max_body: int | None = None,
         headers: Mapping[str, str] | None = None,
         decode: bool = True,
+        challenge_cut: bool = False,
     ) -> Response:
         """Send one request after the scope and allow-list checks; follow same-origin redirects.
         ``headers``: a few the API asks for (Kibana's ``kbn-xsrf``), never credentials.
         ``decode=False``: the body as stored (an object's own gzip is its content, and a
-        ranged read cuts an encoded stream anywhere), no content coding asked for or undone."""
+        ranged read cuts an encoded stream anywhere), no content coding asked for or undone.
+        ``challenge_cut``: a refusal with an auth challenge (``Response.challenge``) whose body
+        is over the cap is returned with its body cut there (``Response.cut``), not refused as
+        too large: its status and headers say what it is, its body is only a login page."""
         if params:
             url = str(httpx.URL(url, params=params))
         for _hop in range(self.limits.max_redirects + 1):
-            response = await self._send(method, url, allow, json, max_body, headers, decode)
+            response = await self._send(
+                method, url, allow, json, max_body, headers, decode, challenge_cut
+            )
             location = response.headers.get("location")
             if response.status not in (301, 302, 303, 307, 308) or not location:
                 return response
@@ -291,13 +311,16 @@ class Http:
         max_body: int | None,
         headers: Mapping[str, str] | None = None,
         decode: bool = True,
+        challenge_cut: bool = False,
     ) -> Response:
         host = self._check(method, url, allow)
         cap = min(max_body or self.limits.max_body, self.limits.max_body)
         async with self._gate.slot(host):
             try:
                 async with asyncio.timeout(self.limits.total_timeout):
-                    return await self._exchange(method, url, json, cap, headers, decode)
+                    return await self._exchange(
+                        method, url, json, cap, headers, decode, challenge_cut
+                    )
             except TimeoutError as exc:
                 raise TimeoutError_(
                     f"no complete answer within {self.limits.total_timeout:g}s"
@@ -331,6 +354,7 @@ class Http:
         cap: int,
         extra: Mapping[str, str] | None = None,
         decode: bool = True,
+        challenge_cut: bool = False,
     ) -> Response:
         content = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
@@ -340,9 +364,16 @@ class Http:
         request = self._client.build_request(method, url, content=content, headers=headers or None)
         response = await self._client.send(request, stream=True)
         try:
+            headers_out = {
+                k.lower(): ", ".join(response.headers.get_list(k)) for k in response.headers
+            }
+            # A refusal with an auth challenge is judged by its status and headers: a body
+            # over the cap (a proxy's login page, or a flood) is cut there, not fatal.
+            cut_ok = challenge_cut and _challenges(response.status_code, headers_out)
             declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > cap and method != "HEAD":
-                raise TooLargeError(f"response of {int(declared)} bytes is over the {cap} byte cap")
+            length = int(declared) if declared and declared.isdigit() else 0
+            if length > cap and method != "HEAD" and not cut_ok:
+                raise TooLargeError(f"response of {length} bytes is over the {cap} byte cap")
             tls = _tls_info(response.extensions.get("network_stream"))
             inflater = _inflater(response.headers.get("content-encoding", "")) if decode else None
             chunks: list[bytes] = []
@@ -352,12 +383,19 @@ class Http:
             async for raw in response.aiter_raw():
                 chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
                 size += len(chunk)
+                if size > cap and cut_ok:
+                    chunks.append(chunk[: len(chunk) - (size - cap)])
+                    return Response(
+                        response.status_code,
+                        headers_out,
+                        b"".join(chunks),
+                        str(response.url),
+                        tls,
+                        cut=True,
+                    )
                 if size > cap:
                     raise TooLargeError(f"response body over the {cap} byte cap")
                 chunks.append(chunk)
-            headers_out = {
-                k.lower(): ", ".join(response.headers.get_list(k)) for k in response.headers
-            }
             return Response(
                 response.status_code, headers_out, b"".join(chunks), str(response.url), tls
             )

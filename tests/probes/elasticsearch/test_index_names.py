@@ -225,6 +225,49 @@ def test_a_listing_is_sorted_and_filtered_off_the_event_loop(
     assert judged_on and loop_thread not in judged_on
 
 
+def test_the_listing_a_masked_name_is_found_in_is_judged_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A fresh probe sampling a masked index lists the cluster to find it: the same judging
+    # as the inventory's (``requestable``), with the same cost on a listing of 200,000 names.
+    judged: list[tuple[int, Any]] = []
+
+    def recording(name: Any) -> bool:
+        judged.append((threading.get_ident(), name))
+        return valid_index_name(name)
+
+    monkeypatch.setattr(names, "valid_index_name", recording)
+
+    async def go(transport: Transport, service: Service) -> tuple[SampleDocs, int]:
+        john = Container(shown_names(INDICES)["cart-john.roe@gmail.com"], 3, None)
+        sample = await ElasticsearchProbe().sample(transport, service, john, 10)
+        return sample, threading.get_ident()
+
+    sample, loop_thread = run(go)
+    assert sorted(d["n"] for d in sample.docs) == [20, 21, 22]
+    listed = [thread for thread, name in judged if name in INDICES]
+    assert len(listed) == len(INDICES) and loop_thread not in listed
+
+
+def test_an_index_listed_twice_is_found_once_under_its_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The inventory numbers each masked name once (``shown_names``); the listing a fresh
+    # probe searches must count it once too, or the second of two masked alike moves.
+    rows = [{"index": i} for i in ["cart-jane.doe@gmail.com", *INDICES]]
+
+    async def cat_indices(http: Any, base: str, **params: str) -> list[Any]:
+        return rows
+
+    monkeypatch.setattr(names, "cat_indices", cat_indices)
+
+    async def go(transport: Transport, service: Service) -> SampleDocs:
+        john = Container(shown_names(INDICES)["cart-john.roe@gmail.com"], 3, None)
+        return await ElasticsearchProbe().sample(transport, service, john, 10)
+
+    assert sorted(d["n"] for d in run(go).docs) == [20, 21, 22]
+
+
 def _requestable_before(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     """What the inventory did before ``names.requestable``, on the event loop."""
     valid = [r for r in rows if valid_index_name(r.get("index"))]

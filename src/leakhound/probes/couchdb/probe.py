@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -197,6 +198,18 @@ def dbs_info_allowed(fp: Fingerprint, endpoint: Endpoint) -> bool:
     )
 
 
+NAMED = 3  # databases of one outcome a verdict's reason names; the rest are counted
+NAME_CHARS = 60  # of a database name in a reason: the reason is one line of 500 at most
+
+
+def _few(items: Sequence[str], sep: str = ", ", width: int = NAME_CHARS) -> str:
+    """The first ``NAMED`` of ``items`` (each cut at ``width`` characters), and how many
+    more."""
+    shown = sep.join(i if len(i) <= width else i[: width - 1] + "…" for i in items[:NAMED])
+    more = len(items) - NAMED
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 class CouchdbProbe(Probe):
     """CouchDB 1–3 and servers of its HTTP API (pouchdb-server), over http or https."""
 
@@ -333,18 +346,19 @@ class CouchdbProbe(Probe):
             else f"{len(asked)}"
         )
         which = ("system database" if not user else "database") + ("s" if len(asked) > 1 else "")
+        # Databases that neither read nor refuse (an error) are named, not counted as either.
+        fail = f"; {len(failing)} fail ({_few(failing, '; ', 120)})" if failing else ""
         if readable and refused:
-            shown = ", ".join(masked(n) or n for n in readable[:3])
-            shown += ", …" if len(readable) > 3 else ""
+            # Each group named (its first few): the owner learns which databases to close,
+            # and which refused or failed rather than read.
             return service(
                 Verdict.PARTIAL,
                 f"{len(readable)} of {of} {which} read without credentials "
-                f"({shown}); {len(refused)} ask for them" + party,
+                f"({_few([masked(n) or n for n in readable])}); {len(refused)} ask for them "
+                f"({_few([masked(n) or n for n in refused])}){fail}{party}",
                 opened=("_all_dbs", "_all_docs"),
                 closed=("_all_docs",),
             )
-        # Databases that neither read nor refuse (an error) are named, not counted as either.
-        fail = f"; {len(failing)} fail ({'; '.join(failing[:3])})" if failing else ""
         if readable:
             some = f"{len(readable)} of {of}" if failing else of
             return service(

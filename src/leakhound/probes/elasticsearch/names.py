@@ -8,6 +8,7 @@ name may: the two cannot be confused.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -68,14 +69,20 @@ _STOP_CHECKED = 4096  # names judged between two looks at ``stop``
 _index_name = itemgetter("index")
 
 
-def in_order(indices: Iterable[str]) -> list[str]:
-    """Index names in the inventory's order: the users' first, then the system's (``.``)."""
-    return sorted(set(indices), key=lambda n: (n.startswith("."), n))
+async def requestable_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """``requestable`` off the event loop: a listing of 200,000 names costs a second of CPU,
+    on the loop a stall of every other target's request past its deadline. Cancelled, it
+    tells the thread to stop rather than judge the listing to its end."""
+    stop = threading.Event()
+    try:
+        return await asyncio.to_thread(requestable, rows, stop)
+    finally:
+        stop.set()
 
 
 def shown_names(indices: Iterable[str]) -> dict[str, str]:
     """Index → the name shown and stored instead, for those of ``indices`` (the indices an
-    inventory reports, ``in_order``) whose names hold personal data."""
+    inventory reports, in its order: ``requestable``) whose names hold personal data."""
     return masked_names(indices, masked_name)
 
 
@@ -95,9 +102,14 @@ async def cat_indices(http: Http, base: str, **params: str) -> list[dict[str, An
 
 
 async def listed(http: Http, base: str) -> list[str]:
-    """Every index ``_cat/indices`` names that may be requested, hidden ones included."""
+    """Every index ``_cat/indices`` names that may be requested, hidden ones included, each
+    once, in the inventory's order (``requestable_rows``: judged as the inventory judges
+    them, off the event loop)."""
     rows = await cat_indices(http, base, h="index") or []
-    return [r["index"] for r in rows if valid_index_name(r.get("index"))]
+    valid, _refused = await requestable_rows(rows)
+    # Once each: a name listed twice would count twice among those masked alike (``Listing``)
+    # where the inventory's numbering (``shown_names``) counts it once.
+    return list(dict.fromkeys(str(r["index"]) for r in valid))
 
 
 class Indices(Originals[str]):
@@ -113,7 +125,7 @@ class Indices(Originals[str]):
 
         async def listing() -> Listing[str]:
             try:
-                return Listing(in_order(await listed(http, base)), masked_name)
+                return Listing(await listed(http, base), masked_name)
             except NetError as exc:  # its ProtocolError and TooLargeError too
                 raise ProtocolError(f"cannot list indices to find {masked[0]}: {exc}") from exc
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -27,9 +26,16 @@ from ...models import (
 )
 from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
-from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
+from ..http_root import (
+    FIRST_ANSWER_CAP,
+    first_answer,
+    not_the_kind,
+    not_welcome,
+    realm_of,
+    redirect,
+)
 from .allow import ALLOW
-from .names import Indices, cat_indices, requestable, shown_names
+from .names import Indices, cat_indices, requestable_rows, shown_names
 from .refusal import blocked, refused
 
 # Preferred names for the "main date" of a record, most telling first.
@@ -332,7 +338,9 @@ class ElasticsearchProbe(Probe):
             realm = realm_of(root)
             fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
             why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
-            return await self._data_access(http, endpoint, base, fp, root_refused=why)
+            if root.cut:  # a challenge is judged by its status and headers, not its page
+                why += f", its body over the {FIRST_ANSWER_CAP:,} byte cap not read whole"
+            return await self._data_access(http, endpoint, base, fp, root_refused=why, root=root)
         if (moved := redirect(root)) is not None:
             return not_the_kind(endpoint, base, self.kind, root, moved)
         body = root.json_or_none()
@@ -362,18 +370,24 @@ class ElasticsearchProbe(Probe):
         base: str,
         fp: Fingerprint,
         root_refused: str | None = None,
+        root: Response | None = None,
     ) -> Service:
         """Ask the data APIs (list and search) whether they need credentials: they decide the
-        verdict. ``root_refused``: why the root asked for credentials; the data APIs must then
-        answer as Elasticsearch does to count as open (the root did not prove the product)."""
+        verdict. ``root_refused``: why the root (``root``) asked for credentials; the data APIs
+        must then answer as Elasticsearch does to count as open (the root did not prove the
+        product), and one this address does not serve (``_UNSERVED``) reads nothing."""
         checks = {
             "_cat/indices": http.get(
-                base + "/_cat/indices", ALLOW, params={"format": "json", "h": "index"}
+                base + "/_cat/indices",
+                ALLOW,
+                params={"format": "json", "h": "index"},
+                challenge_cut=True,
             ),
-            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}),
+            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}, challenge_cut=True),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
         open_apis, closed_apis, failing, realm = [], [], [], None
+        unserved: list[str] = []  # behind a refusing root: not served here (``_UNSERVED``)
         failed: list[object] = []  # each failure: the exception, or the answer's status
         for name, res in zip(checks, results, strict=True):
             if isinstance(res, BaseException):
@@ -388,6 +402,8 @@ class ElasticsearchProbe(Probe):
                 open_apis.append(name)
             elif 200 <= res.status < 300:
                 pass  # not as Elasticsearch answers (a login page): the root's refusal stands
+            elif root_refused is not None and res.status in _UNSERVED:
+                unserved.append(f"{name}: HTTP {res.status}")
             else:  # a read block (``refusal``) among them: not a request for credentials
                 failing.append(f"{name}: HTTP {res.status}")
                 failed.append(res.status)
@@ -398,13 +414,32 @@ class ElasticsearchProbe(Probe):
         fails = f"; {'; '.join(failing)} (failed)" if failing else ""
         asks = f"; {', '.join(closed_apis)} ask for them" if closed_apis else ""
         if root_refused is not None:
+            # A data API this address does not serve (HTTP 404/405: a proxy that guards / and
+            # routes nothing else) read nothing, and asked nothing either: the root's challenge
+            # is the evidence of authentication. Without a challenge (a bare 403: nginx's
+            # answer for a folder with no index page) and no refusal from a data API, nothing
+            # here says Elasticsearch at all.
+            challenged = root is not None and root.challenge
+            if unserved and not (open_apis or closed_apis or failing or challenged):
+                assert root is not None
+                why = (
+                    f"HTTP {root.status} on / without an auth challenge, and no data API "
+                    f"served ({'; '.join(unserved)}): nothing answers as Elasticsearch"
+                )
+                return not_the_kind(endpoint, base, self.kind, root, why)
             if not open_apis and not failing:  # the root's own words, confirmed
+                reason = (
+                    f"/ asks for credentials ({root_refused}){asks}{_unserved(unserved)}: "
+                    "nothing readable was reached"
+                    if unserved
+                    else root_refused
+                )
                 return Service(
                     endpoint,
                     base,
                     self.kind,
                     Verdict.SECURED,
-                    root_refused,
+                    reason,
                     fp,
                     closed_apis=("/", *closed_apis),
                 )
@@ -414,14 +449,14 @@ class ElasticsearchProbe(Probe):
                     base,
                     self.kind,
                     unsettled(failed),
-                    f"/ asks for credentials ({root_refused}){asks}{fails}",
+                    f"/ asks for credentials ({root_refused}){asks}{_unserved(unserved)}{fails}",
                     fp,
                     closed_apis=("/", *closed_apis),
                 )
             verdict = Verdict.OPEN if not closed_apis else Verdict.PARTIAL
             reason = (
                 f"{', '.join(open_apis)} answer without credentials although / asks "
-                f"for them ({root_refused}){asks}{fails}"
+                f"for them ({root_refused}){asks}{_unserved(unserved)}{fails}"
             )
             return Service(
                 endpoint,
@@ -460,14 +495,7 @@ class ElasticsearchProbe(Probe):
         if rows is None:
             return Inventory((), "cannot list indices: unexpected _cat/indices answer")
         hidden = await self._hidden(http, base)
-        # A listing of 200,000 names costs a second of CPU: on the loop it would stall every
-        # other target's request past its deadline.
-        # Cancelled, the scan tells the thread to stop, not to run the listing to its end.
-        stop = threading.Event()
-        try:
-            valid, skipped = await asyncio.to_thread(requestable, rows, stop)
-        finally:
-            stop.set()
+        valid, skipped = await requestable_rows(rows)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
         # Masking is CPU work: the names reported only (numbered as ``names.behind`` reads).
@@ -737,6 +765,17 @@ class ElasticsearchProbe(Probe):
 
 
 _NOT_ES = Verdict.not_of(ElasticsearchProbe.kind)
+# Statuses of a data API behind a refusing root that say the address does not serve it (not
+# found, method not allowed): a proxy that routes / alone. Elasticsearch answers neither to a
+# GET of _cat/indices or _search; a server error (5xx: a backend down) is a failure instead.
+_UNSERVED = (404, 405)
+
+
+def _unserved(unserved: list[str]) -> str:
+    """The data APIs not served here, for a reason (empty where none)."""
+    return f"; not served here: {'; '.join(unserved)}" if unserved else ""
+
+
 # cardinality's precision_threshold at its highest: below it counts are "expected to be close
 # to accurate", above it HyperLogLog++'s error (measured: benchmarks/people_count.py).
 PRECISION = 40_000

@@ -58,9 +58,11 @@ class ConsoleProxy(Http):
         max_body: int | None = None,
         headers: Mapping[str, str] | None = None,
         decode: bool = True,
+        challenge_cut: bool = False,
     ) -> Response:
-        """Send one cluster request through the console proxy, as a GET (``decode`` as for
-        ``Http.request``: the proxy's answer as stored, or decoded)."""
+        """Send one cluster request through the console proxy, as a GET (``decode`` and
+        ``challenge_cut`` as for ``Http.request``: the proxy's answer as stored, or decoded;
+        a refusal with a challenge cut at the cap)."""
         if not url.startswith(self._base):
             raise PolicyError(f"{url[:100]!r} is not behind {self._base}")
         path = url[len(self._base) :] or "/"
@@ -86,6 +88,7 @@ class ConsoleProxy(Http):
             max_body=max_body,
             headers=XSRF_HEADERS,
             decode=decode,
+            challenge_cut=challenge_cut,
         )
         return _cluster_answer(response, url)
 
@@ -101,7 +104,7 @@ def _cluster_answer(response: Response, url: str) -> Response:
             # The cluster's status is unknown: its answer cannot be read as a success.
             raise ProtocolError(f"the console proxy relays no status ({relayed[:20]!r})")
         status = int(relayed)
-    return Response(status, response.headers, response.body, url, response.tls)
+    return Response(status, response.headers, response.body, url, response.tls, response.cut)
 
 
 class ProxyTransport(Transport):

@@ -1,0 +1,76 @@
+"""A ``partial`` CouchDB's reason names its databases of each outcome: those read without
+credentials, those that asked for them and those that failed, the first few of each and how
+many more, in one line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from urllib.parse import unquote
+
+from hostile.recorded import Answer, RecordedServer, Seen, as_json, recorded
+from leakhound.models import Endpoint, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.couchdb.probe import CouchdbProbe
+
+ROOT = "couchdb/root-couchdb-3.4.2.json"
+DENIED = "couchdb/db-401-couchdb-3.json"
+ROWS = {"total_rows": 1, "offset": 0, "rows": [{"id": "a", "key": "a", "value": {"rev": "1-a"}}]}
+
+
+def _couch(outcomes: dict[str, str]) -> Callable[[Seen], Answer]:
+    """A CouchDB 3 whose databases read ("open"), refuse ("refused") or fail ("failed")."""
+
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return recorded(ROOT)
+        if seen.path == "/_all_dbs":
+            return as_json(200, list(outcomes))
+        if seen.path == "/_session":
+            return as_json(200, {"ok": True, "userCtx": {"name": None, "roles": []}})
+        name = unquote(seen.path[1:].partition("/")[0])
+        outcome = outcomes.get(name)
+        if outcome == "open":
+            return as_json(200, ROWS)
+        if outcome == "refused":
+            return recorded(DENIED)
+        return as_json(500, {"error": "unknown_error", "reason": "badarg"})
+
+    return route
+
+
+def _verdict(outcomes: dict[str, str]) -> Service:
+    async def go(port: int) -> Service:
+        scope = Scope({("127.0.0.1", port)})
+        async with Transport(Limits(read_timeout=5, total_timeout=10), scope) as transport:
+            return await CouchdbProbe().verdict(transport, Endpoint("127.0.0.1", port))
+
+    with RecordedServer(_couch(outcomes)) as server:
+        return asyncio.run(go(server.port))
+
+
+def test_a_partial_reason_names_the_refused_databases() -> None:
+    got = _verdict({"open-db": "open", "hr": "refused", "payroll": "refused"})
+    assert got.verdict == Verdict.PARTIAL
+    assert got.reason == (
+        "1 of 3 databases read without credentials (open-db); 2 ask for them (hr, payroll)"
+    )
+
+
+def test_a_partial_reason_names_the_failed_databases_too() -> None:
+    got = _verdict({"open-db": "open", "hr": "refused", "broken": "failed"})
+    assert got.verdict == Verdict.PARTIAL
+    assert got.reason.startswith(
+        "1 of 3 databases read without credentials (open-db); 1 ask for them (hr); 1 fail (broken: "
+    )
+
+
+def test_a_partial_reason_names_the_first_few_and_counts_the_rest() -> None:
+    refused = {f"closed-{n}": "refused" for n in range(7)}
+    opened = {f"open-{n}": "open" for n in range(5)}
+    got = _verdict({**opened, **refused})
+    assert got.verdict == Verdict.PARTIAL
+    assert got.reason == (
+        "5 of 12 databases read without credentials (open-0, open-1, open-2 and 2 more); "
+        "7 ask for them (closed-0, closed-1, closed-2 and 4 more)"
+    )
