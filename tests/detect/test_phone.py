@@ -154,17 +154,54 @@ def test_a_clock_after_a_number_is_not_read_into_it(text: str, number: str) -> N
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "numbers", "e164s"),
     [
-        pytest.param("tel: 06 12 34 56 78 / 06 98 76 54 32", id="slash"),
-        pytest.param("tel 0612345678-0698765432", id="hyphen-unbroken"),
-        pytest.param("tel 06 12 34 56 78-06 98 76 54 32", id="hyphen-grouped"),
+        pytest.param(
+            "tel: 06 12 34 56 78 / 06 98 76 54 32",
+            ["06 12 34 56 78", "06 98 76 54 32"],
+            ["+33612345678", "+33698765432"],
+            id="slash",
+        ),
+        pytest.param(
+            "tel 0612345678-0698765432",
+            ["0612345678", "0698765432"],
+            ["+33612345678", "+33698765432"],
+            id="hyphen-unbroken",
+        ),
+        pytest.param(
+            "tel 06 12 34 56 78-06 98 76 54 32",
+            ["06 12 34 56 78", "06 98 76 54 32"],
+            ["+33612345678", "+33698765432"],
+            id="hyphen-grouped",
+        ),
+        # Each number's country is chosen by its own digits, not the run's length (20
+        # digits: Germany first), and its span holds no space before it.
+        pytest.param(
+            "tel 0612345678 - 0698765432",
+            ["0612345678", "0698765432"],
+            ["+33612345678", "+33698765432"],
+            id="spaced-hyphen",
+        ),
+        pytest.param(
+            "tel 0612345678 / 07911 123456",
+            ["0612345678", "07911 123456"],
+            ["+33612345678", "+447911123456"],
+            id="french-then-british",
+        ),
+        pytest.param(
+            "tel 07700 900123 / 030 1234567",
+            ["07700 900123", "030 1234567"],
+            ["+447700900123", "+49301234567"],
+            id="uk-drama-then-berlin",
+        ),
     ],
 )
-def test_two_numbers_in_one_run_are_both_found(text: str) -> None:
-    got = [(text[h.start : h.end], h.normalized) for h in hits(text, P)]
-    assert [e164 for _, e164 in got] == ["+33612345678", "+33698765432"]
-    assert all("-" not in number for number, _ in got)
+def test_two_numbers_in_one_run_are_both_found(
+    text: str, numbers: list[str], e164s: list[str]
+) -> None:
+    got = hits(text, P)
+    assert [text[h.start : h.end] for h in got] == numbers
+    assert [h.normalized for h in got] == e164s
 
 
 def test_two_bare_numbers_joined_by_a_hyphen_are_read_as_bare_numbers() -> None:
@@ -304,6 +341,11 @@ def test_ids_and_versions_in_support_text_are_not_phones(text: str) -> None:
             id="iban-country",
         ),
         pytest.param({"country": "GB", "phone": "07700 900123"}, "+447700900123", id="uk-drama"),
+        pytest.param(
+            {"language": "nl", "text": "tel 0612345678 - 0698765432"},
+            "+31612345678",
+            id="two-numbers-in-one-run",
+        ),
         pytest.param(
             {"country": "DE", "text": "call 07700 900123"}, "+497700900123", id="de-07-area"
         ),

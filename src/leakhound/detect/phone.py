@@ -496,7 +496,9 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
             # Italy, it holds one candidate, longer than any of their numbers even
             # without a country code ("1", "34", "39") or trunk "1". Cards and ids.
             return ()
-        return _matched(window, regions)
+        # Each number found is then read as a window of its own would be: its country
+        # chosen by its own digits and the document's, not by the length of the run.
+        return tuple(_reread(window, found, hinted, prefer) for found in _matched(window, regions))
     # One number at most: parsing the window costs about half a matcher run.
     fallback: tuple[_Number, ...] = ()
     intl = not national
@@ -515,6 +517,23 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
             return found
         fallback = fallback or found
     return fallback
+
+
+def _reread(window: str, found: _Number, hinted: bool, prefer: tuple[str, ...]) -> _Number:
+    """A number the matcher ``found`` in a long ``window``, its country chosen as for a
+    window holding it alone (``_numbers_in``): "0612345678 - 0698765432" was read in the
+    order for 20 digits, Germany's first (+49 612345678), and a French document's
+    country was not asked. The spaces the matcher may keep before it are dropped."""
+    start, end = found[0], found[1]
+    raw = window[start:end]
+    start += len(raw) - len(raw.lstrip())
+    alone = raw.strip()
+    end = start + len(alone)
+    if len(_NON_DIGIT.sub("", alone)) <= 15:  # shorter than the long window: no loop
+        again = _numbers_in(alone, hinted, prefer)
+        if len(again) == 1 and again[0][:2] == (0, len(alone)):
+            return (start, end, *again[0][2:])
+    return (start, end, *found[2:])
 
 
 def _uk_07_read_elsewhere(window: str, compact: str, regions: tuple[str, ...]) -> bool:
