@@ -147,9 +147,13 @@ def test_dates_and_times_are_not_phones(text: str) -> None:
         pytest.param("17:32 call 06 12 34 56 78", "06 12 34 56 78", id="clock-then-number"),
         pytest.param("17:32 06 12 34 56 78", "06 12 34 56 78", id="clock-then-bare-number"),
         pytest.param("03 09 2028: 06 12 34 56 78", "06 12 34 56 78", id="date-then-number"),
+        pytest.param(
+            "17:32 03 09 2028 06 12 34 56 78", "06 12 34 56 78", id="clock-date-number-one-run"
+        ),
+        pytest.param("2028-09-03 06 12 34 56 78", "06 12 34 56 78", id="iso-date-number-one-run"),
     ],
 )
-def test_a_clock_after_a_number_is_not_read_into_it(text: str, number: str) -> None:
+def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: str) -> None:
     assert found(text, P) == [number]
 
 

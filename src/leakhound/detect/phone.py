@@ -94,6 +94,8 @@ _SPACED_DATE = re.compile(
     r"|(?:0?[1-9]|1[0-2])[ \u00a0](?:0?[1-9]|[12]\d|3[01]))[ \u00a0](?:19|20)\d\d"
     r"|(?:19|20)\d\d[ \u00a0](?:0?[1-9]|1[0-2])[ \u00a0](?:0?[1-9]|[12]\d|3[01])"
 )
+# A date at the start of a run, a space after it.
+_LEADING_DATE = re.compile(rf"(?:{_DATE.pattern}|{_SPACED_DATE.pattern})(?=[ \t\u00a0])")
 # A clock's hour ending a run, its minutes after it ("Tue Mar 05 2024 10:22:01", "… 06 12
 # 34 56 78 10:30"): the hour is no digit of a number, and a run that is a year beside it
 # ("05 2024 10", "2014 01 19 10") is a date with its month's name or spaces, not a number.
@@ -271,11 +273,12 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
     code and separator after a digit ("2+33 6 12 34 56 78"), whose national part alone
     would be another country's number.
     A run of numbers joined by hyphens ("0612345678-0698765432") is read as its numbers
-    (``_split_joined``). A run followed by a clock's minutes loses its hour (``_HOUR``),
-    or is dropped when what is left is a date.
+    (``_split_joined``); a run that starts with a date is read after it (``_undated``). A
+    run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when what
+    is left is a date.
     """
     candidate = _CANDIDATE.for_text(text)  # once: choosing reads the whole text
-    for m in _split_joined(text, _unglued(text, hinted, candidate)):
+    for m in _undated(text, candidate, _split_joined(text, _unglued(text, hinted, candidate))):
         hour = _HOUR.search(m.group()) if _MINUTES.match(text, m.end()) else None
         if hour is None:
             yield m
@@ -307,6 +310,20 @@ def _split_joined(text: str, runs: Iterator[re.Match[str]]) -> Iterator[re.Match
             piece = _WHOLE.match(text, a, b)
             if piece is not None:
                 yield piece
+
+
+def _undated(
+    text: str, candidate: re.Pattern[str], runs: Iterator[re.Match[str]]
+) -> Iterator[re.Match[str]]:
+    """Each run, or what follows the date it starts with ("17:32 03 09 2028 06 12 34 56
+    78", "2028-09-03 06 12 34 56 78"): the whole run was refused as a date, the number
+    after it with it."""
+    for m in runs:
+        date = _LEADING_DATE.match(m.group())
+        if date is None:
+            yield m
+        else:
+            yield from candidate.finditer(text, m.start() + date.end(), m.end())
 
 
 def _unglued(text: str, hinted: bool, candidate: re.Pattern[str]) -> Iterator[re.Match[str]]:
