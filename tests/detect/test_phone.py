@@ -50,6 +50,10 @@ P = "PHONE_NUMBER"
         pytest.param("020 123 4567", "020 123 4567", "+31201234567", id="nl-amsterdam"),
         pytest.param("06-12345678", "06-12345678", "+31612345678", id="nl-mobile"),
         pytest.param("tel +33612345678", "+33612345678", "+33612345678", id="e164-unbroken"),
+        # Ofcom's drama range: phonenumbers refuses it, Germany's open plan took it.
+        pytest.param("07700 900123", "07700 900123", "+447700900123", id="uk-drama-mobile"),
+        pytest.param("tel 07700900123", "07700900123", "+447700900123", id="uk-drama-unbroken"),
+        pytest.param("tel 07700-900123", "07700-900123", "+447700900123", id="uk-drama-dash"),
     ],
 )
 def test_phone_numbers_are_found(text: str, number: str, e164: str) -> None:
@@ -121,6 +125,12 @@ def test_timestamps_builds_and_ids_are_not_phones(text: str) -> None:
         pytest.param("logged 12/31/2023 23:59", id="us-date-end-of-year"),
         pytest.param("2014 01 19 10:32:56", id="spaced-year-first-date-time"),
         pytest.param("03 03 2021 01:22:56", id="spaced-day-first-date-time"),
+        pytest.param("17:32 03 09 2028", id="clock-then-spaced-date"),
+        pytest.param("17:32:05 03 09 2028", id="clock-seconds-then-spaced-date"),
+        pytest.param("at 17:32, 03 09 2028", id="clock-comma-spaced-date"),
+        pytest.param("due 03 09 2028", id="spaced-day-first-date"),
+        pytest.param("logged 12 31 2023", id="spaced-month-first-date"),
+        pytest.param("17:32 2028 09 03", id="clock-then-spaced-year-first-date"),
     ],
 )
 def test_dates_and_times_are_not_phones(text: str) -> None:
@@ -134,15 +144,76 @@ def test_dates_and_times_are_not_phones(text: str) -> None:
         pytest.param(
             "Tel +44 20 7183 8750 09:15", "+44 20 7183 8750", id="international-then-clock"
         ),
+        pytest.param("17:32 call 06 12 34 56 78", "06 12 34 56 78", id="clock-then-number"),
+        pytest.param("17:32 06 12 34 56 78", "06 12 34 56 78", id="clock-then-bare-number"),
+        pytest.param("03 09 2028: 06 12 34 56 78", "06 12 34 56 78", id="date-then-number"),
+        pytest.param(
+            "17:32 03 09 2028 06 12 34 56 78", "06 12 34 56 78", id="clock-date-number-one-run"
+        ),
+        pytest.param("2028-09-03 06 12 34 56 78", "06 12 34 56 78", id="iso-date-number-one-run"),
     ],
 )
-def test_a_clock_after_a_number_is_not_read_into_it(text: str, number: str) -> None:
+def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: str) -> None:
     assert found(text, P) == [number]
 
 
-def test_two_numbers_in_one_run_are_both_found() -> None:
-    text = "tel: 06 12 34 56 78 / 06 98 76 54 32"
-    assert [h.normalized for h in hits(text, P)] == ["+33612345678", "+33698765432"]
+@pytest.mark.parametrize(
+    ("text", "numbers", "e164s"),
+    [
+        pytest.param(
+            "tel: 06 12 34 56 78 / 06 98 76 54 32",
+            ["06 12 34 56 78", "06 98 76 54 32"],
+            ["+33612345678", "+33698765432"],
+            id="slash",
+        ),
+        pytest.param(
+            "tel 0612345678-0698765432",
+            ["0612345678", "0698765432"],
+            ["+33612345678", "+33698765432"],
+            id="hyphen-unbroken",
+        ),
+        pytest.param(
+            "tel 06 12 34 56 78-06 98 76 54 32",
+            ["06 12 34 56 78", "06 98 76 54 32"],
+            ["+33612345678", "+33698765432"],
+            id="hyphen-grouped",
+        ),
+        # Each number's country is chosen by its own digits, not the run's length (20
+        # digits: Germany first), and its span holds no space before it.
+        pytest.param(
+            "tel 0612345678 - 0698765432",
+            ["0612345678", "0698765432"],
+            ["+33612345678", "+33698765432"],
+            id="spaced-hyphen",
+        ),
+        pytest.param(
+            "tel 0612345678 / 07911 123456",
+            ["0612345678", "07911 123456"],
+            ["+33612345678", "+447911123456"],
+            id="french-then-british",
+        ),
+        pytest.param(
+            "tel 07700 900123 / 030 1234567",
+            ["07700 900123", "030 1234567"],
+            ["+447700900123", "+49301234567"],
+            id="uk-drama-then-berlin",
+        ),
+    ],
+)
+def test_two_numbers_in_one_run_are_both_found(
+    text: str, numbers: list[str], e164s: list[str]
+) -> None:
+    got = hits(text, P)
+    assert [text[h.start : h.end] for h in got] == numbers
+    assert [h.normalized for h in got] == e164s
+
+
+def test_two_bare_numbers_joined_by_a_hyphen_are_read_as_bare_numbers() -> None:
+    # Each is an unbroken run: nothing says "phone" without the document's country.
+    assert hits("0612345678-0698765432", P) == []
+    doc = {"text": "0612345678-0698765432", "language": "fr"}
+    got = [h.normalized for h in scan_document(doc, types={P})]
+    assert got == ["+33612345678", "+33698765432"]
 
 
 @pytest.mark.parametrize(
@@ -273,6 +344,15 @@ def test_ids_and_versions_in_support_text_are_not_phones(text: str) -> None:
             "+31612345678",
             id="iban-country",
         ),
+        pytest.param({"country": "GB", "phone": "07700 900123"}, "+447700900123", id="uk-drama"),
+        pytest.param(
+            {"language": "nl", "text": "tel 0612345678 - 0698765432"},
+            "+31612345678",
+            id="two-numbers-in-one-run",
+        ),
+        pytest.param(
+            {"country": "DE", "text": "call 07700 900123"}, "+497700900123", id="de-07-area"
+        ),
     ],
 )
 def test_a_national_number_is_read_in_its_documents_country(doc: object, e164: str) -> None:
@@ -368,6 +448,14 @@ def test_masked_phone_keeps_country_code_and_last_two_digits() -> None:
             "+33612345678",
             id="after-a-glued-id",
         ),
+        pytest.param("Tel.:030 1234567", "030 1234567", "+49301234567", id="tel-dot-colon"),
+        pytest.param("M:07700 900456", "07700 900456", "+447700900456", id="m-label-glued"),
+        pytest.param("M: 07911123456", "07911123456", "+447911123456", id="m-label-unbroken"),
+        pytest.param("Mob:07911123456", "07911123456", "+447911123456", id="mob-label-glued"),
+        pytest.param("Mob. 07911123456", "07911123456", "+447911123456", id="mob-dot-label"),
+        pytest.param("ph:020 7946 0958", "020 7946 0958", "+442079460958", id="ph-label-glued"),
+        pytest.param("ph: 02079460958", "02079460958", "+442079460958", id="ph-label-unbroken"),
+        pytest.param("T: 0612345678", "0612345678", "+33612345678", id="t-label-signature"),
     ],
 )
 def test_numbers_glued_to_a_word_saying_phone_are_found(text: str, number: str, e164: str) -> None:
@@ -403,10 +491,37 @@ def test_numbers_glued_to_a_word_saying_phone_are_found(text: str, number: str, 
         pytest.param("id_0612345678", id="underscore-id"),
         pytest.param("ticket-0612345678", id="dash-id"),
         pytest.param("telephone" * 3 + "0612345678", id="word-longer-than-any-cue"),
+        # Labels count as labels only: a capital letter before ":", "mob" and "ph" before
+        # ":" or ".", and nothing longer glued before them.
+        pytest.param("m:0612345678", id="lower-case-letter-not-a-label"),
+        pytest.param("x: 0612345678", id="other-letter-not-a-label"),
+        pytest.param("M. 0612345678", id="initial-not-a-label"),
+        pytest.param("I'm 0612345678", id="apostrophe-m-not-a-label"),
+        pytest.param("Ph.D. 0612345678", id="phd-not-a-label"),
+        pytest.param("amph: 0612345678", id="label-inside-a-word"),
+        pytest.param("t:1709634121", id="log-key-t"),
+        pytest.param("SN.:0612345678", id="serial-dot-colon"),
     ],
 )
 def test_ids_glued_to_a_word_are_not_phones(text: str) -> None:
     assert found(text, P) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("ph:+33 6 12 34 56 78", id="ph-glued-plus"),
+        pytest.param("ph: 020 7946 0958", id="ph-spaced"),
+        pytest.param("M: 07911 123456", id="m-spaced"),
+        pytest.param("Mob: 07911 123456", id="mob-spaced"),
+        pytest.param("Tel.: 030 1234567", id="tel-dot-colon-spaced"),
+    ],
+)
+def test_a_label_says_phone_as_a_cue_word_does(text: str) -> None:
+    number = text.partition(":")[2]
+    (labelled,) = hits(text, P)
+    (called,) = hits("phone " + number.strip(), P)
+    assert (labelled.normalized, labelled.score) == (called.normalized, called.score)
 
 
 @pytest.mark.parametrize(
@@ -429,6 +544,11 @@ def test_a_phone_field_reads_a_number_glued_to_any_word(value: str, number: str,
         pytest.param("users/+44 20 7183 8750/", "users/+44 ***50/", id="path"),
         pytest.param("tel+33 6 12 34 56 78", "tel+33 ***78", id="fr-not-read-as-es"),
         pytest.param("mobile07911123456", "mobile+44 ***56", id="mobile-national"),
+        pytest.param("M:07700 900456", "M:+44 ***56", id="m-label-uk-drama"),
+        pytest.param("Tel.:030 1234567", "Tel.:+49 ***67", id="tel-dot-colon"),
+        pytest.param(
+            "tel 0612345678-0698765432", "tel +33 ***78-+33 ***32", id="two-joined-by-a-hyphen"
+        ),
     ],
 )
 def test_a_glued_number_is_masked_whole_with_its_country_code_once(text: str, shown: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
+from itertools import pairwise
 from typing import Any, ClassVar
 
 import phonenumbers
@@ -49,10 +50,11 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # the seconds of "09:53:24.679590" and "v10.0.1" never start one; a "(" may follow ":" or
 # "/" ("Tel:(415) …"). A run may also start glued to a word of three letters or more
 # (every word saying "phone" has), straight or through one "." or ":"
-# ("mobile07911123456", "Tel:07700…", "Zeta12345678"), and a "+" after anything
-# ("call+1…", "Tel:+44…", "users/+44…/", "1+1"): ``_candidates`` keeps those it should.
-# Two letters or fewer never start one ("KB5034441", "0x80070005", an IBAN's "FR76 …"),
-# so the most common glued runs cost nothing more. A run may end before an extension
+# ("mobile07911123456", "Tel:07700…", "Zeta12345678"), to any word through ":" or ".:"
+# (the labels "M:07700…", "ph:020…", "Tel.:030…"), and a "+" after anything ("call+1…",
+# "Tel:+44…", "users/+44…/", "1+1"): ``_candidates`` keeps those it should. Two letters
+# or fewer straight before never start one ("KB5034441", "0x80070005", an IBAN's "FR76
+# …"), so the most common glued runs cost nothing more. A run may end before an extension
 # ("…0123x45", "…0123 ext 45"), which is not part of the number, but not before the next
 # group of a UUID ("08275746-6499-4b5c-9156-…" is no +49 8275 7466499). The first
 # character comes before the look-behinds because `re` scans much faster for a pattern
@@ -60,11 +62,12 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # the usual refusal (a digit before) is tried first.
 _CANDIDATE = DigitRegex(
     r"[+(\d](?<![\d_+\-][(\d])(?:(?<=\+)|(?<![\w./:].)|(?<=[:/]\()"
-    r"|(?<=[^\W\d_]{3}.)|(?<=[^\W\d_]{3}[.:].))"
+    r"|(?<=[^\W\d_]{3}.)|(?<=[^\W\d_]{3}[.:].)|(?<=[^\W\d_]:.)|(?<=[^\W\d_]\.:.))"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
     r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w|-[0-9a-fA-F]{4}-)"
 )
-# What may stand between a word and a run glued to it ("Tel.0612…", "Tel:0612…").
+# What may stand between a word and a run glued to it ("Tel.0612…", "Tel:0612…",
+# "Tel.:0612…").
 _GLUE = ".:"
 # The longest word ``_glued_word`` reads before a run: longer than any word saying "phone".
 _LONGEST_GLUED_WORD = 20
@@ -83,6 +86,16 @@ _DATE = re.compile(
     r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?\d\d"
     r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)?\d\d)(?![-/.]?\d)"
 )
+# A date written with spaces and a four-digit year, day, month or year first ("03 09
+# 2028", "9 3 2028", "2028 09 03"): no country groups a number of 7 or 8 digits so, and
+# Germany's plan reads most of them ("03 09 2028" as +49 30 92028).
+_SPACED_DATE = re.compile(
+    r"(?:(?:0?[1-9]|[12]\d|3[01])[ \u00a0](?:0?[1-9]|1[0-2])"
+    r"|(?:0?[1-9]|1[0-2])[ \u00a0](?:0?[1-9]|[12]\d|3[01]))[ \u00a0](?:19|20)\d\d"
+    r"|(?:19|20)\d\d[ \u00a0](?:0?[1-9]|1[0-2])[ \u00a0](?:0?[1-9]|[12]\d|3[01])"
+)
+# A date at the start of a run, a space after it.
+_LEADING_DATE = re.compile(rf"(?:{_DATE.pattern}|{_SPACED_DATE.pattern})(?=[ \t\u00a0])")
 # A clock's hour ending a run, its minutes after it ("Tue Mar 05 2024 10:22:01", "… 06 12
 # 34 56 78 10:30"): the hour is no digit of a number, and a run that is a year beside it
 # ("05 2024 10", "2014 01 19 10") is a date with its month's name or spaces, not a number.
@@ -94,6 +107,13 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _NOT_PHONE_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}|\d{4}([ \-])\d{6}\1\d{5}")
 # Digits in groups of four with one kind of separator, the last group maybe shorter.
 _IN_FOURS = re.compile(r"\d{4}(?:([ \-.])\d{4})(?:\1\d{4})*(?:\1\d{1,4})?")
+# A hyphen between two digits, where two numbers may be joined (``_split_joined``).
+_JOIN = re.compile(r"(?<=\d)-(?=\d)")
+# All of a stretch of text, as a match.
+_WHOLE = re.compile(r".+", re.DOTALL)
+# The UK's 07 block (mobiles, pagers, personal numbers) as the UK writes it: "07700
+# 900123", "07700900123", "07700-900123". Not "0770 0900123" (a German grouping).
+_UK_07 = re.compile(r"07\d{3}[ \u00a0\-]?\d{6}")
 # Runs of digits, to compare how a number is grouped with how its country groups it.
 _DIGIT_RUN = re.compile(r"\d+")
 # "(415) 555-0123", "1 (415) 555-0123": the North American way, area code in brackets.
@@ -213,7 +233,7 @@ class PhoneDetector(Detector):
             window = m.group()
             # The words before first: a third of the windows follow one saying "an id"
             # (versions, order numbers), and reading them costs less than the number.
-            cue = _nearest_cue(words_before(text, m.start()))
+            cue = 1 if _labelled(text, m.start()) else _nearest_cue(words_before(text, m.start()))
             up = cue > 0
             bare = False
             if not (hinted or up):
@@ -252,11 +272,13 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
     found and none is read from the middle of it; but nothing is read in a "+", country
     code and separator after a digit ("2+33 6 12 34 56 78"), whose national part alone
     would be another country's number.
-    A run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when
-    what is left is a date.
+    A run of numbers joined by hyphens ("0612345678-0698765432") is read as its numbers
+    (``_split_joined``); a run that starts with a date is read after it (``_undated``). A
+    run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when what
+    is left is a date.
     """
     candidate = _CANDIDATE.for_text(text)  # once: choosing reads the whole text
-    for m in _unglued(text, hinted, candidate):
+    for m in _undated(text, candidate, _split_joined(text, _unglued(text, hinted, candidate))):
         hour = _HOUR.search(m.group()) if _MINUTES.match(text, m.end()) else None
         if hour is None:
             yield m
@@ -265,6 +287,43 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
         if _YEAR.fullmatch(groups[0]) or _YEAR.fullmatch(groups[-1]):
             continue  # a date and time
         yield from candidate.finditer(text, m.start(), m.start() + hour.start())
+
+
+def _split_joined(text: str, runs: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
+    """Each run, or the pieces of one where a hyphen between two digits joins pieces of
+    ``min_digits`` digits or more each: two numbers ("0612345678-0698765432", "06 12 34 56
+    78-06 98 76 54 32"), which phonenumbers' matcher does not split. No number is grouped
+    so ("06-12345678", "1-800-555-0199", "0151-23456789" have a shorter group)."""
+    for m in runs:
+        if "-" not in m.group():
+            yield m
+            continue
+        start = m.start()
+        bounds = [start, *(j.start() + start for j in _JOIN.finditer(m.group())), m.end()]
+        pieces = [(a + (a > start), b) for a, b in pairwise(bounds)]
+        if len(pieces) < 2 or any(
+            len(_NON_DIGIT.sub("", text[a:b])) < PhoneDetector.min_digits for a, b in pieces
+        ):
+            yield m
+            continue
+        for a, b in pieces:
+            piece = _WHOLE.match(text, a, b)
+            if piece is not None:
+                yield piece
+
+
+def _undated(
+    text: str, candidate: re.Pattern[str], runs: Iterator[re.Match[str]]
+) -> Iterator[re.Match[str]]:
+    """Each run, or what follows the date it starts with ("17:32 03 09 2028 06 12 34 56
+    78", "2028-09-03 06 12 34 56 78"): the whole run was refused as a date, the number
+    after it with it."""
+    for m in runs:
+        date = _LEADING_DATE.match(m.group())
+        if date is None:
+            yield m
+        else:
+            yield from candidate.finditer(text, m.start() + date.end(), m.end())
 
 
 def _unglued(text: str, hinted: bool, candidate: re.Pattern[str]) -> Iterator[re.Match[str]]:
@@ -278,6 +337,7 @@ def _unglued(text: str, hinted: bool, candidate: re.Pattern[str]) -> Iterator[re
             or text[start - 1] == " "  # most runs: no call needed
             or not _glued(text[start - 1], text[start])
             or _glued_word(text, start) in _CONTEXT_UP
+            or _labelled(text, start)
         ):
             yield m
         elif _SPACED_CODE.match(text, start) is None:
@@ -298,16 +358,51 @@ def _glued(before: str, first: str) -> bool:
 
 
 def _glued_word(text: str, start: int) -> str:
-    """The word a run at ``start`` is glued to (``_glued``), straight or through one of
-    ``_GLUE``, lower-cased; "" when there is none or it is longer than any word saying
-    "phone"."""
+    """The word a run at ``start`` is glued to (``_glued``), straight or through one or two
+    of ``_GLUE`` ("Tel.:030…"), lower-cased; "" when there is none or it is longer than any
+    word saying "phone"."""
     end = start - 1 if text[start - 1] in _GLUE else start
+    if end > start - 2 and end and text[end - 1] in _GLUE:
+        end -= 1
     begin = end
     while begin > 0 and end - begin <= _LONGEST_GLUED_WORD and text[begin - 1].isalpha():
         begin -= 1
     if begin == end or end - begin > _LONGEST_GLUED_WORD:
         return ""
     return text[begin:end].lower()
+
+
+# Labels saying "phone" only as labels, a ":" or "." after them and the number next
+# ("M: 07700 900456", "ph:020 7946 0958", "Mob. 07911 123456"): as words they are
+# something else ("I'm on 2016100157": "m"; "pH 7", a "mob"). One letter counts in
+# capitals and before a ":" only, as signatures write it ("T: +44 …", "M: 07…", "F:",
+# "P:"); "t:1709634121" is a log's key.
+_LABELS = wordset("mob ph")
+_LETTER_LABELS = frozenset("MTFP")
+_LONGEST_LABEL = 3
+_SPACES = " \t\u00a0"
+
+
+def _labelled(text: str, start: int) -> bool:
+    """True when the run at ``start`` follows a label saying "phone" (``_LABELS``), glued
+    to it or after spaces."""
+    i = start
+    while i and text[i - 1] in _SPACES:
+        i -= 1
+    colon = i > 0 and text[i - 1] == ":"
+    i -= colon
+    dot = i > 0 and text[i - 1] == "."
+    i -= dot
+    if not (colon or dot):
+        return False
+    j = i
+    while j and i - j <= _LONGEST_LABEL and text[j - 1].isalpha():
+        j -= 1
+    if j == i or i - j > _LONGEST_LABEL or (j and (text[j - 1].isalnum() or text[j - 1] == "_")):
+        return False
+    if i - j == 1:
+        return colon and text[j] in _LETTER_LABELS
+    return text[j:i].lower() in _LABELS
 
 
 # Words that say "phone" alone but only "a number" next to another word: "card number",
@@ -362,7 +457,7 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
     compact = _NON_DIGIT.sub("", window)
     if len(compact) < 7 or len(compact) > 32:
         return ()  # too short for any number; too long for two
-    if _DATE.search(window) or _DOTTED_QUAD.fullmatch(window):
+    if _DATE.search(window) or _DOTTED_QUAD.fullmatch(window) or _SPACED_DATE.fullmatch(window):
         return ()
     if _NOT_PHONE_SHAPE.fullmatch(window):
         return ()
@@ -400,6 +495,8 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
             number = _valid_number(window, compact, region)
             if number is not None:
                 return ((0, len(window), _e164(number), False, _IN_CONTEXT),)
+            if region == "GB" and _uk_07_read_elsewhere(window, compact, regions):
+                return ((0, len(window), "+44" + compact[1:], False, _IN_CONTEXT),)
             tried.append(region)
         if tried and len(compact) <= 15:
             # Not the document's countries: the usual order, less what was just refused.
@@ -416,21 +513,59 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
             # Italy, it holds one candidate, longer than any of their numbers even
             # without a country code ("1", "34", "39") or trunk "1". Cards and ids.
             return ()
-        return _matched(window, regions)
+        # Each number found is then read as a window of its own would be: its country
+        # chosen by its own digits and the document's, not by the length of the run.
+        return tuple(_reread(window, found, hinted, prefer) for found in _matched(window, regions))
     # One number at most: parsing the window costs about half a matcher run.
     fallback: tuple[_Number, ...] = ()
     intl = not national
     how = _INTERNATIONAL if intl else _GUESSED
+    uk_07 = False
     for region in regions:
         number = _valid_number(window, compact, region)
         if number is None:
+            uk_07 = uk_07 or (region == "GB" and national and _UK_07.fullmatch(window) is not None)
             continue
+        if uk_07:
+            return ((0, len(window), "+44" + compact[1:], False, how),)  # _uk_07_read_elsewhere
         found = ((0, len(window), _e164(number), intl, how),)
         if len(regions) == 1 or window.isdigit() or _written_as_in(window, number):
             # An unbroken run has no grouping to compare: the first region's reading wins.
             return found
         fallback = fallback or found
     return fallback
+
+
+def _reread(window: str, found: _Number, hinted: bool, prefer: tuple[str, ...]) -> _Number:
+    """A number the matcher ``found`` in a long ``window``, its country chosen as for a
+    window holding it alone (``_numbers_in``): "0612345678 - 0698765432" was read in the
+    order for 20 digits, Germany's first (+49 612345678), and a French document's
+    country was not asked. The spaces the matcher may keep before it are dropped."""
+    start, end = found[0], found[1]
+    raw = window[start:end]
+    start += len(raw) - len(raw.lstrip())
+    alone = raw.strip()
+    end = start + len(alone)
+    if len(_NON_DIGIT.sub("", alone)) <= 15:  # shorter than the long window: no loop
+        again = _numbers_in(alone, hinted, prefer)
+        if len(again) == 1 and again[0][:2] == (0, len(alone)):
+            return (start, end, *again[0][2:])
+    return (start, end, *found[2:])
+
+
+def _uk_07_read_elsewhere(window: str, compact: str, regions: tuple[str, ...]) -> bool:
+    """True when ``window``, which the UK refuses, is in the UK's 07 block as the UK
+    writes it (``_UK_07``) and another of ``regions`` reads it.
+
+    phonenumbers refuses the ranges Ofcom holds back (07700 900xxx, for drama) or has not
+    given out, and Germany's open plan, whose patterns accept 07xxx area codes Germany does
+    not have, then took "07700 900123" as +49 7700 900123. Digits grouped as a UK mobile
+    are the UK's whether or not their range is assigned, once some country reads them as a
+    number at all; a German document's own numbers are read in Germany before this.
+    """
+    return _UK_07.fullmatch(window) is not None and any(
+        _valid_number(window, compact, region) is not None for region in regions if region != "GB"
+    )
 
 
 def _could_be_national(compact: str, region: str) -> bool:
