@@ -519,9 +519,10 @@ class StoreDistinct(Distinct):
     "Jane@x.com" and "jane@x.com" are two values and one address, so no count as stored
     bounds the people below."""
 
-    # The largest table's distinct values shaped like an e-mail address (ASCII, a character,
-    # "@", a character, a dot after it), lower-cased: each is one address however leakhound
-    # folds it, so a store holds at least as many distinct addresses. None: not counted.
+    # The largest table's distinct values that are each one whole e-mail address, ASCII, as
+    # leakhound reads one (``detect.email.ONE_ADDRESS``: not " jane@x.com", "<jane@x.com>"
+    # or "a@b.c"), lower-cased: each is one address however leakhound folds it, so a store
+    # holds at least as many distinct addresses. None: not counted.
     folded: int | None = None
     # Distinct values byte for byte (but trailing spaces, which the count as stored pads
     # alike), added up over the tables, where the server counted them: above the counts as

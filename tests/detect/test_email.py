@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -402,3 +404,62 @@ def test_one_pass_needles_agree_on_generated_text(text: str) -> None:
     with pytest.MonkeyPatch.context() as mp:
         fast, slow = _both_ways(text, mp)
     assert fast == slow
+
+
+def _one_address(value: str) -> bool:
+    """What an SQL server counts as one address (``ONE_ADDRESS``, ``NOT_ONE_ADDRESS``), as
+    ICU and PCRE read it ("$" also before a final line break)."""
+    from leakhound.detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
+
+    shape = re.compile(ONE_ADDRESS)
+    not_one = re.compile(NOT_ONE_ADDRESS.replace("[[:cntrl:]]", "[\\x00-\\x1f\\x7f]"))
+    return value.isascii() and bool(shape.search(value)) and not not_one.search(value.lower())
+
+
+_SHAPED_VALUES = [
+    "Jane.Doe+tag@Example.CO.UK",
+    "j_d-1@mail-1.example.com",
+    "a" * 64 + "@x.com",
+    "jane@a.b.c.d.e.f.example.com",
+    # Shaped like an address by a LIKE '%_@_%._%' and yet no address, or another value's:
+    " jane@x.com",
+    "jane@x.com ",
+    "<jane@x.com>",
+    "mailto:jane@x.com",
+    "Jane Doe <jane@x.com>",
+    "jane @ x.com",
+    "jane@x .com",
+    "jane@x.com.",
+    "jane@x.com\n",
+    "jane..doe@x.com",
+    "jane.@x.com",
+    "a@b.c",
+    "a@b.c1",
+    "icon@2x.png",
+    "jane@x.com.png",
+    "jane@xn--bcher-kva.de",
+    "jane%40x.com@y.com",
+    "a" * 65 + "@x.com",
+    "jane@a.b.c.d.e.f.g.example.com",
+    "jane@" + "x" * 64 + ".com",
+    "jane@x.com, bob@y.com",
+]
+
+
+@pytest.mark.parametrize("value", _SHAPED_VALUES)
+def test_a_value_a_server_counts_as_one_address_is_that_address_lower_cased(value: str) -> None:
+    # The people's lower end (``StoreDistinct.folded``) counts the values the server sees as
+    # one address each: every one must be the address leakhound reads in it, else two
+    # values ("jane@x.com", " jane@x.com") are two people where leakhound reads one.
+    read = {h.normalized for h in scan_document({"email": value}) if h.entity_type == E}
+    if _one_address(value):
+        assert read == {value.lower()}, value
+
+
+def test_values_that_are_no_address_or_another_values_are_not_counted_as_one() -> None:
+    assert [v for v in _SHAPED_VALUES if _one_address(v)] == [
+        "Jane.Doe+tag@Example.CO.UK",
+        "j_d-1@mail-1.example.com",
+        "a" * 64 + "@x.com",
+        "jane@a.b.c.d.e.f.example.com",
+    ]

@@ -103,6 +103,23 @@ _FILE_EXTENSIONS = wordset(
     "png jpg jpeg gif svg webp ico bmp tif tiff css js mjs ts map json xml txt log zip gz "
     "tgz pdf html htm md py rb java class jar so dll exe woff woff2 ttf eot mp3 mp4 mov"
 )
+# A value an SQL server can tell, by itself, is one address this detector reads whole and
+# counts as the value lower-cased (``models.StoreDistinct.folded``, the people's lower end):
+# a POSIX regular expression MySQL, MariaDB and PostgreSQL read alike (no backslash: MySQL's
+# string literals escape with it). Narrower than ``find``, never wider: ASCII, no "%" (its
+# "%40" is a marker), a local part of at most 64 characters (``_LOCAL_MAX``), labels of
+# letters, digits and inner hyphens (at most 63 each), at most 8 of them (``_domain``), a
+# TLD of two letters or more. ``NOT_ONE_ADDRESS``, matched against the value lower-cased,
+# leaves out what that shape still lets through: a control character (ICU's and PCRE's "$"
+# also match before a final line break), two dots in a row or one before "@", an IDN (its
+# Unicode form is counted: "xn--bcher-kva" is "bücher") and a file's name ("icon@2x.png").
+ONE_ADDRESS = (
+    "^[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,63}@"
+    "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    "([.][A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,6}"
+    "[.][A-Za-z]{2,63}$"
+)
+NOT_ONE_ADDRESS = "[[:cntrl:]]|[.][.]|[.]@|xn--|[.](" + "|".join(sorted(_FILE_EXTENSIONS)) + ")$"
 # Words that often precede a plain " at ": "look at example.com", "logged at noon".
 _WORD_AT_STOP = wordset(
     """look looks looked looking arrive arrived arriving meet meeting met logged log stay

@@ -559,7 +559,7 @@ EMAIL_ADDRESS = "EMAIL_ADDRESS"
 def _at_least(etype: str, counted: Distinct) -> float:
     """The people one field's count says a store holds at least. An SQL server's count of
     values as stored says nothing of it (``StoreDistinct``): its lower-cased count of values
-    shaped like an address does, of addresses; another store's count keeps its own lower
+    that are each one whole address does, of addresses; another store's count keeps its own lower
     bound."""
     if not isinstance(counted, StoreDistinct):
         return counted.lower
@@ -602,8 +602,8 @@ def _with_store_count(
         kw += (
             f"; at least {round(low):,}: "
             + (
-                "the most distinct values shaped like an address one table holds, letter "
-                "case folded, or "
+                "the most distinct values one table holds that are each one whole "
+                "address, letter case folded, or "
                 if etype == EMAIL_ADDRESS and any(d.folded is not None for d in stored)
                 else ""
             )

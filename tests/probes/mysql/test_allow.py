@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from leakhound.detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
 from leakhound.errors import PolicyError
 from leakhound.net import Gate, Limits, Scope
 from leakhound.probes.mysql import ALLOW, sql
@@ -76,10 +77,13 @@ def test_hostile_names_stay_one_read_statement(name: str) -> None:
         assert ALLOW.allows("query", statement), statement
         found = tokens(statement)
         assert not {kind for kind, _ in found} & {"comment", "semicolon"}, statement
-        # The only quoted strings are sql.py's own constants (an address's shape for LIKE, a space).
-        assert {text for kind, text in found if kind == "string"} <= {"PRIMARY", "%_@_%._%", " "}, (
-            statement
-        )
+        # The only quoted strings are sql.py's own constants (an address's shape, a space).
+        assert {text for kind, text in found if kind == "string"} <= {
+            "PRIMARY",
+            ONE_ADDRESS,
+            NOT_ONE_ADDRESS,
+            " ",
+        }, statement
     assert idents(sql.first_rows(name, name, 5)) == [name, name]
     assert idents(sql.after_key("d", name, ["id", name], ["number", "text"], [b"1", b"x"], 5)) == [
         "d",
@@ -283,14 +287,15 @@ def test_a_column_whose_collation_merges_nothing_is_counted_three_ways_and_paged
 
 
 def test_a_columns_count_also_folds_address_shaped_values_and_counts_bytes() -> None:
-    """Beside the count as stored: the values shaped like an address, ASCII, lower-cased
+    """Beside the count as stored: the values that are one whole address, ASCII, lower-cased
     (a lower bound on the addresses leakhound reads: "Jane@x.com" and "jane@x.com" are two
     values and one address) and the values byte for byte (``HEX``: the conversion turns each
     byte an ``ascii`` column cannot map into "?")."""
     v = "CONVERT(`email` USING utf8mb4) COLLATE utf8mb4_bin"
     counted = sql.count_distinct("d", "t", "email")
     assert counted == (
-        f"SELECT COUNT(DISTINCT {v}), COUNT(DISTINCT CASE WHEN {v} LIKE '%_@_%._%' AND "
+        f"SELECT COUNT(DISTINCT {v}), COUNT(DISTINCT CASE WHEN {v} REGEXP '{ONE_ADDRESS}' AND "
+        f"LOWER({v}) NOT REGEXP '{NOT_ONE_ADDRESS}' AND "
         f"LENGTH({v}) = CHAR_LENGTH({v}) THEN LOWER({v}) END), "
         "COUNT(DISTINCT HEX(TRIM(TRAILING ' ' FROM `email`))) FROM `d`.`t`"
     )
@@ -299,7 +304,9 @@ def test_a_columns_count_also_folds_address_shaped_values_and_counts_bytes() -> 
         counted.replace("FROM `email`)", "FROM `password`)"),
         counted.replace("FROM `email`)", "FROM LOAD_FILE('/etc/passwd'))"),
         counted.replace(f"LOWER({v})", "LOWER(CONVERT(`pw` USING utf8mb4) COLLATE utf8mb4_bin)"),
-        counted.replace("'%_@_%._%'", "'%' OR SLEEP(10) OR '%'"),
+        counted.replace(f"'{ONE_ADDRESS}'", "'%' OR SLEEP(10) OR '%'"),
+        counted.replace(f"'{ONE_ADDRESS}'", "'.'"),
+        counted.replace(f"'{NOT_ONE_ADDRESS}'", "LOAD_FILE('/etc/passwd')"),
         counted.replace("FROM `d`.`t`", "FROM `mysql`.`user`"),
     ):
         assert not ALLOW.allows("query", other), other

@@ -113,7 +113,7 @@ def _table(name: str) -> Container:
 def test_the_stores_count_keeps_address_and_byte_counts_beside_those_as_stored(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # As stored, 5 and 4 values; shaped like an address and lower-cased, 3 and 4 (case
+    # As stored, 5 and 4 values; one whole address each and lower-cased, 3 and 4 (case
     # variants of one address are one); byte for byte, 5 and 6 (two "?" after CONVERT).
     from leakhound.models import StoreDistinct
     from leakhound.probes.mysql import probe as module

@@ -1,21 +1,22 @@
 """What leakhound may send to MySQL and MariaDB: read statements of a few shapes, nothing else.
 
 Each statement's whole text must match one pattern before it leaves (``net.statements``):
-``information_schema`` reads for the inventory (names compared as hex literals), ``COUNT(*)``,
-``MIN``/``MAX`` of a date column and its rows a ``YEAR``, ``SELECT *`` of one table with a
-limit, after a key (and up to one) or from an offset, at a list of whole-number keys or by a
-seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns of one row at
-an offset (where a partition ends), a column's distinct values as stored (``CONVERT(… USING
-utf8mb4) COLLATE utf8mb4_bin``) counted (``COUNT(DISTINCT``; beside it, those shaped like an
-address ``LOWER``-ed and the values byte for byte, ``HEX``) or listed after a value (a hex
-literal), or the column itself where its collation merges nothing (its three counts equal),
-under the session's statement timeout, and the read-only transaction around them.
-A table is two backtick-quoted identifiers and never one of the server's own schemas,
-whatever the letter case (``mysql.user`` holds the password hashes; servers with
-``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
-other than ``YEAR``, ``CONVERT``, ``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH`` or ``LOWER`` of a
-column and ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a
-``;``.
+``information_schema`` reads for the inventory (names compared as hex literals),
+``COUNT(*)``, ``MIN``/``MAX`` of a date column and its rows a ``YEAR``, ``SELECT *`` of one
+table with a limit, after a key (and up to one) or from an offset, at a list of whole-number
+keys or by a seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns
+of one row at an offset (where a partition ends), a column's distinct values as stored
+(``CONVERT(… USING utf8mb4) COLLATE utf8mb4_bin``) counted (``COUNT(DISTINCT``; beside it,
+those that are one whole address, ``REGEXP`` ``email.ONE_ADDRESS``, ``LOWER``-ed and the
+values byte for byte, ``HEX``) or listed after a value (a hex literal), or the column itself
+where its collation merges nothing (its three counts equal), under the session's statement
+timeout, and the read-only transaction around them. A table is two backtick-quoted
+identifiers and never one of the server's own schemas, whatever the letter case
+(``mysql.user`` holds the password hashes; servers with ``lower_case_table_names=1`` fold
+``MYSQL`` into it). No pattern admits a function call other than ``YEAR``, ``CONVERT``,
+``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH`` or ``LOWER`` of a column, ``REGEXP`` of
+``email.py``'s two patterns and ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``,
+``UNION``, a comment or a ``;``.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ _KEY = rf"{IDENT}(?:, {IDENT}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
 # column after.
 _STORED = re.escape(sql.AS_STORED).replace(r"\{column\}", f"(?P<col>{IDENT})")
 _STORED_AGAIN = re.escape(sql.AS_STORED).replace(r"\{column\}", "(?P=col)")
-# The same column's value as stored, lower-cased where it is shaped like an address.
+# The same column's value as stored, lower-cased where it is one whole address.
 _FOLDED = re.escape(sql.ADDRESS_FOLDED).replace(r"\{v\}", _STORED_AGAIN)
 
 

@@ -43,7 +43,7 @@ class Counted(NamedTuple):
     """One column's distinct values in one table (``sql.count_distinct``)."""
 
     stored: int  # as stored (``sql.AS_STORED``)
-    folded: int  # shaped like an address, lower-cased: at most the addresses leakhound reads
+    folded: int  # each one whole address, lower-cased: at most the addresses leakhound reads
     as_bytes: int  # byte for byte: at least the values ``stored`` converted alike
 
 

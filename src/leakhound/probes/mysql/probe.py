@@ -425,7 +425,7 @@ class MysqlProbe(Probe):
         it (``StoreDistinct``): as stored, exact for one table; for several, from the largest
         table's count (a value in every table) to their sum (a value in one), the sum the
         figure; at most the sum byte for byte (values the conversion merged, ``as_bytes``);
-        and the largest table's count of address-shaped values lower-cased (``folded``)."""
+        and the largest table's count of values each one whole address, lower-cased (``folded``)."""
         conn = await connect(transport, service.endpoint)
         out: dict[str, Distinct] = {}
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ...detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
 from ..estimate import MAX_WINDOW_ROWS
 
 # Schemas of the server itself: never containers, never read (mysql.user above all).
@@ -165,24 +166,27 @@ def as_stored(column: str) -> str:
     return AS_STORED.format(column=ident(column))
 
 
-# A value as stored (``{v}``) lower-cased where it is shaped like an e-mail address, ASCII
-# alone (else NULL, which no count counts): each such value is one address however
-# leakhound folds one, its letter case and more (``models.StoreDistinct.folded``). ASCII,
-# since not every server folds every letter as leakhound does: a value it would fold apart
-# counts no more people than leakhound reads.
+# A value as stored (``{v}``) lower-cased where it is one address leakhound reads whole and
+# counts as that (``email.ONE_ADDRESS``, ``email.NOT_ONE_ADDRESS``), ASCII alone (else NULL,
+# which no count counts): each such value is one address (``models.StoreDistinct.folded``).
+# Not merely shaped like one: " jane@x.com", "<jane@x.com>" and "jane @ x.com" are three
+# values and jane@x.com's one address, "a@b.c" and "icon@2x.png" none. ASCII, since not
+# every server folds every letter as leakhound does: a value it would fold apart counts no
+# more people than leakhound reads.
 ADDRESS_FOLDED = (
-    "CASE WHEN {v} LIKE '%_@_%._%' AND LENGTH({v}) = CHAR_LENGTH({v}) THEN LOWER({v}) END"
+    f"CASE WHEN {{v}} REGEXP '{ONE_ADDRESS}' AND LOWER({{v}}) NOT REGEXP '{NOT_ONE_ADDRESS}' "
+    "AND LENGTH({v}) = CHAR_LENGTH({v}) THEN LOWER({v}) END"
 )
 
 
 def count_distinct(schema: str, name: str, column: str) -> str:
     """The distinct non-null values of one column three ways: as stored (``AS_STORED``),
-    those shaped like an e-mail address lower-cased (``ADDRESS_FOLDED``), and byte for byte
+    those that are each one whole e-mail address lower-cased (``ADDRESS_FOLDED``), and byte for byte
     but trailing spaces, which ``AS_STORED`` pads alike (``HEX``: ``AS_STORED`` converts
     each byte its character set cannot map into "?", which merges values)."""
     v = as_stored(column)
     return (
-        f"SELECT COUNT(DISTINCT {v}), COUNT(DISTINCT {ADDRESS_FOLDED.format(v=v)}), "  # noqa: S608
+        f"SELECT COUNT(DISTINCT {v}), COUNT(DISTINCT {ADDRESS_FOLDED.replace('{v}', v)}), "  # noqa: S608
         f"COUNT(DISTINCT HEX(TRIM(TRAILING ' ' FROM {ident(column)}))) FROM {table(schema, name)}"
     )
 

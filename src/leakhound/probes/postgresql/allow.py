@@ -16,7 +16,7 @@ and its ctids, one series a partition, cannot page. A materialized view is liste
 A column's distinct values are counted (``count(DISTINCT …)``) and listed a page after the
 last value, each as stored (``AS_STORED``: text in "C"), the last given back as an escape
 string of code points alone (``E'\\U00000061…'``, ``distinct.py``), beside the count
-those shaped like an address counted lower-cased (``ADDRESS_FOLDED``), under a statement
+those that are one whole address counted lower-cased (``ADDRESS_FOLDED``), under a statement
 timeout, their aggregate, operator, type and collation named in ``pg_catalog`` (never one
 a user made in ``public``)."""
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from ...detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
 from ...net import statements
 from ..estimate import BATCH
 from ..keyset import MAX_VALUE_BYTES
@@ -59,13 +60,16 @@ AS_STORED = '{column}::pg_catalog.text COLLATE pg_catalog."C"'
 # The same, as a pattern: the column named once (``col``) and the same column after.
 _STORED = re.escape(AS_STORED).replace(r"\{column\}", f"(?P<col>{_NAME})")
 _STORED_AGAIN = re.escape(AS_STORED).replace(r"\{column\}", "(?P=col)")
-# A value as stored (``{v}``) lower-cased where it is shaped like an e-mail address, ASCII
-# alone (else NULL, which no count counts): each such value is one address however
-# leakhound folds one (``models.StoreDistinct.folded``). ASCII, since ``lower`` in "C" folds
-# ASCII letters alone: a value it would leave apart from another that leakhound folds into
-# it would count more people than leakhound reads.
+# A value as stored (``{v}``) lower-cased where it is one address leakhound reads whole and
+# counts as that (``email.ONE_ADDRESS``, ``email.NOT_ONE_ADDRESS``), ASCII alone (else NULL,
+# which no count counts): each such value is one address (``models.StoreDistinct.folded``).
+# Not merely shaped like one: "jane@x.com " (text keeps trailing spaces), "<jane@x.com>"
+# and "jane @ x.com" are three values and jane@x.com's one address, "a@b.c" none. ASCII,
+# since ``lower`` in "C" folds ASCII letters alone: a value it would leave apart from
+# another that leakhound folds into it would count more people than leakhound reads.
 ADDRESS_FOLDED = (
-    "CASE WHEN {v} OPERATOR(pg_catalog.~~) '%_@_%._%' AND pg_catalog.octet_length({v}) "
+    f"CASE WHEN {{v}} OPERATOR(pg_catalog.~) '{ONE_ADDRESS}' AND pg_catalog.lower({{v}}) "
+    f"OPERATOR(pg_catalog.!~) '{NOT_ONE_ADDRESS}' AND pg_catalog.octet_length({{v}}) "
     "OPERATOR(pg_catalog.=) pg_catalog.char_length({v}) THEN pg_catalog.lower({v}) END"
 )
 _FOLDED = re.escape(ADDRESS_FOLDED).replace(r"\{v\}", _STORED_AGAIN)

@@ -48,11 +48,11 @@ def as_stored(column: str) -> str:
 
 def count_of(schema: str, table: str, column: str) -> str:
     """The distinct non-null values of one column two ways: as stored (``AS_STORED``), and
-    those shaped like an e-mail address lower-cased (``ADDRESS_FOLDED``)."""
+    those that are each one whole e-mail address lower-cased (``ADDRESS_FOLDED``)."""
     v = as_stored(column)
     return (
         f"SELECT pg_catalog.count(DISTINCT {v}), "
-        f"pg_catalog.count(DISTINCT {ADDRESS_FOLDED.format(v=v)}) "
+        f"pg_catalog.count(DISTINCT {ADDRESS_FOLDED.replace('{v}', v)}) "
         f"FROM ONLY {quote(schema)}.{quote(table)}"
     )
 
@@ -104,7 +104,7 @@ class Counted(NamedTuple):
     """One column's distinct values in one table (``count_of``)."""
 
     stored: int  # as stored (``AS_STORED``)
-    folded: int  # shaped like an address, lower-cased: at most the addresses leakhound reads
+    folded: int  # each one whole address, lower-cased: at most the addresses leakhound reads
 
 
 async def count(conn: Connection, schema: str, table: str, column: str) -> Counted:

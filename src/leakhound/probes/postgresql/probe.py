@@ -285,7 +285,7 @@ class PostgresqlProbe(Probe):
         """Each text column's distinct values, ``count(DISTINCT …)`` of each table holding
         it (``StoreDistinct``): as stored, exact for one table; for several, from the largest
         table's count (a value in every table) to their sum (a value in one), the sum the
-        figure; and the largest table's count of address-shaped values lower-cased
+        figure; and the largest table's count of values each one whole address, lower-cased
         (``folded``)."""
         out: dict[str, Distinct] = {}
         for f in fields:
