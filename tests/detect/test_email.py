@@ -463,3 +463,22 @@ def test_values_that_are_no_address_or_another_values_are_not_counted_as_one() -
         "a" * 64 + "@x.com",
         "jane@a.b.c.d.e.f.example.com",
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"[A-Za-z0-9_.+\-@]{1,90}|[\s\S]{0,90}", fullmatch=True))
+def test_any_value_a_server_counts_as_one_address_is_that_address_lower_cased(value: str) -> None:
+    read = {h.normalized for h in scan_document({"email": value}) if h.entity_type == E}
+    if _one_address(value):
+        assert read == {value.lower()}, value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_every_shape_a_server_counts_as_one_address_is_read_so(data: st.DataObject) -> None:
+    from leakhound.detect.email import ONE_ADDRESS
+
+    value = data.draw(st.from_regex(ONE_ADDRESS, fullmatch=True))
+    read = {h.normalized for h in scan_document({"email": value}) if h.entity_type == E}
+    if _one_address(value):
+        assert read == {value.lower()}, value
