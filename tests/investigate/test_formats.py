@@ -466,7 +466,9 @@ _REDIS_CLOSE = (
 @pytest.mark.parametrize(
     ("flags", "multi", "mem", "cmd", "want"),
     [
-        # MULTI, GET k, HGETALL h, EXEC (and MULTI, GET k, SET k w, EXEC: the same line)
+        # MULTI, GET k, HGETALL h, EXEC (and MULTI, GET k, SET k w, EXEC; MULTI, SET k w,
+        # INCR n, EXEC; an EXEC answered EXECABORT or without MULTI; MULTI, EXEC: redis-server
+        # 7.0.15 closes them all with this line, so the log cannot tell their reads apart)
         pytest.param("N", -1, 0, "exec", "read", id="multi-reads-exec"),
         # MULTI, GET k, then the client left: Redis drops what was queued, unrun
         pytest.param("x", 1, 20, "get", "probe", id="left-inside-multi"),
@@ -487,5 +489,7 @@ def test_a_redis_transaction_is_classed_by_whether_it_ran(
     inv = run(path)
     s = by_address(inv)["203.0.113.9"]
     assert (s.requests, s.action_names) == (1, (want,))
-    said = any("transaction (cmd=exec)" in n for n in inv.files[0].notes)
-    assert said == (cmd == "exec" or multi >= 0)
+    said = [n for n in inv.files[0].notes if "transaction (cmd=exec)" in n]
+    assert bool(said) == (cmd == "exec" or multi >= 0)
+    # a reader told "a read" must be told what the same line may also be
+    assert not said or all(w in said[0] for w in ("all have been writes", "EXECABORT", "MULTI"))

@@ -12,6 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from investigate_helpers import Run, by_address
 
+from leakhound.investigate.formats.base import local_time_note
+from leakhound.investigate.timeparse import zone_of
+
 SLOW_HEAD = b"# User@Host: root[root] @  [203.0.113.66]  Id:    12\n"
 SLOW_ROWS = b"# Query_time: 0.1  Lock_time: 0.0 Rows_sent: 7  Rows_examined: 7\n"
 
@@ -25,6 +28,65 @@ def test_a_statement_of_endless_lines_is_held_to_a_bound(tmp_path: Path, run: Ru
     assert s.requests == 1
     assert s.records is not None and s.records.value == 7
     assert len(s.actions[0].examples[0].text) < 2000
+
+
+@pytest.mark.parametrize(
+    ("time_line", "timestamp", "zone", "first", "note"),
+    [
+        # MariaDB's (and MySQL's before 5.7) short # Time:, the server's local time, no zone
+        pytest.param(
+            b"# Time: 201207 10:00:00\n",
+            b"",
+            None,
+            "2020-12-07T10:00:00Z",
+            "read as UTC",
+            id="short-time-read-as-utc",
+        ),
+        pytest.param(
+            b"# Time: 201207  9:00:00\n",
+            b"",
+            "Europe/Berlin",
+            "2020-12-07T08:00:00Z",
+            "read in Europe/Berlin",
+            id="short-time-in-the-zone-given",
+        ),
+        # the entry's SET timestamp (epoch seconds) is its time: no local time read
+        pytest.param(
+            b"# Time: 201207 10:00:00\n",
+            b"SET timestamp=1607335200;\n",
+            None,
+            "2020-12-07T10:00:00Z",
+            None,
+            id="short-time-and-set-timestamp",
+        ),
+        pytest.param(
+            b"# Time: 2020-12-07T10:00:00.000000Z\n",
+            b"",
+            None,
+            "2020-12-07T10:00:00Z",
+            None,
+            id="iso-time-with-its-zone",
+        ),
+    ],
+)
+def test_a_slow_log_time_with_no_zone_is_noted_as_local(
+    tmp_path: Path,
+    run: Run,
+    time_line: bytes,
+    timestamp: bytes,
+    zone: str | None,
+    first: str,
+    note: str | None,
+) -> None:
+    path = tmp_path / "slow.log"
+    path.write_bytes(time_line + SLOW_HEAD + SLOW_ROWS + timestamp + b"SELECT * FROM cases;\n")
+    log_zone = zone_of(zone) if zone else None
+    inv = run(path, log_zone=log_zone)
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    said = [n for n in inv.files[0].notes if "local time" in n]
+    # the note every zone-less format gives, not one of the slow log's own
+    assert said == ([] if note is None else [local_time_note(log_zone)])
+    assert note is None or note in said[0]
 
 
 def test_an_audit_query_with_commas_quotes_and_newlines(tmp_path: Path, run: Run) -> None:

@@ -55,6 +55,37 @@ def test_missing_files_and_folders_are_problems_not_failures(tmp_path: Path, run
     assert [f.format for f in inv.files] == ["mongodb"]
 
 
+@pytest.mark.parametrize(
+    ("empty", "others", "content"),
+    [
+        pytest.param("access.log", (), b"", id="alone"),
+        # logrotate's create (or copytruncate) leaves the live file at size 0 after .1
+        pytest.param("access.log", ("access.log.1",), b"", id="just-rotated"),
+        pytest.param("access.log.1.gz", ("access.log",), gzip.compress(b""), id="gzip-of-nothing"),
+    ],
+)
+def test_an_empty_file_is_passed_over_as_empty_and_the_others_read(
+    tmp_path: Path, run: Run, empty: str, others: tuple[str, ...], content: bytes
+) -> None:
+    (tmp_path / empty).write_bytes(content)
+    for name in others:
+        (tmp_path / name).write_bytes(LINE)
+    inv = run(tmp_path, SAMPLES / "mongodb.log")
+    assert inv.problems == ()
+    assert inv.passed_over == (f"{tmp_path / empty}: empty: nothing to read",)
+    read = [(Path(f.path).name, f.format, f.parsed) for f in inv.files]
+    assert read[:-1] == [(name, "nginx", 1) for name in others]
+    assert read[-1][:2] == ("mongodb.log", "mongodb")
+
+
+def test_an_empty_file_is_passed_over_whatever_format_is_given(tmp_path: Path, run: Run) -> None:
+    (tmp_path / "access.log.1").write_bytes(LINE)
+    (tmp_path / "access.log").write_bytes(b"")
+    inv = run(tmp_path, format="nginx")
+    assert inv.passed_over == (f"{tmp_path / 'access.log'}: empty: nothing to read",)
+    assert [(Path(f.path).name, f.parsed) for f in inv.files] == [("access.log.1", 1)]
+
+
 def test_binary_garbage_is_not_recognised(tmp_path: Path, run: Run) -> None:
     path = tmp_path / "garbage.bin"
     path.write_bytes(os.urandom(200_000))

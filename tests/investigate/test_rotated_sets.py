@@ -272,7 +272,8 @@ def test_a_file_read_as_a_format_from_further_back_names_the_file(tmp_path: Path
     )
     inv = run(tmp_path)
     assert [Path(f.path).name for f in inv.files] == ["mysql.log.2", "mysql.log"]
-    assert [Path(p.split(":")[0]).name for p in inv.problems] == ["mysql.log.1"]
+    assert inv.problems == ()
+    assert [Path(p.split(":")[0]).name for p in inv.passed_over] == ["mysql.log.1"]
     fallback = [n for n in inv.files[1].notes if "format not recognised" in n]
     assert fallback == [
         f"format not recognised from its first lines: read as mysql, as {tmp_path}/mysql.log.2, "

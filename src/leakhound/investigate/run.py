@@ -64,8 +64,8 @@ def investigate(
     window.
 
     A file that cannot be read, or whose format is not recognised, becomes a problem line in
-    the result; what is no log to read (a web server's error log, a folder inside a folder) a
-    passed-over line; a bad line is counted and skipped; nothing stops the run.
+    the result; what is no log to read (a web server's error log, a folder inside a folder,
+    an empty file) a passed-over line; a bad line is counted and skipped; nothing stops the run.
     """
     since, until, win = window(options)
     classifier = Classifier(options.owner, options.scanners, builtin=options.builtin_scanners)
@@ -190,9 +190,14 @@ def _format(
 ) -> str | None:
     """The format a file is read as; "" when its first lines say none but the file before it
     in its set was read (as ``before``); None when it is not read (why in ``problems`` or
-    ``passed``)."""
+    ``passed``: an empty file is passed over, not a format unknown)."""
     path = stream.path
     head = stream.head
+    if not head and not stream.stats.stopped:
+        # A log just rotated (logrotate's create or copytruncate leaves it at size 0), or a
+        # compressed file of nothing: no line to read, and no format to say, given or not
+        passed.append(f"{display(path)}: empty: nothing to read")
+        return None
     kind = error_log.recognise(head)
     if kind:
         head = error_log.others(head)

@@ -22,8 +22,11 @@ audit log (the ``server_audit`` plugin), one parser for the three.
   QUERY event is not in the log.
 
 The general and audit logs write the server's local time with no zone: read as UTC, said in
-the file's notes. Sessions over the Unix socket (``localhost`` with no address) are the host's
-own and left out, as for PostgreSQL. What each statement does is ``mysql_statements``'s to say.
+the file's notes. So do MariaDB's and older MySQL's slow logs in ``# Time: YYMMDD H:MM:SS``
+(MySQL 5.7+ writes ISO with its zone), said where an entry's time is that line's: an entry's
+``SET timestamp=`` (epoch seconds) is its time where it has one. Sessions over the Unix
+socket (``localhost`` with no address) are the host's own and left out, as for PostgreSQL.
+What each statement does is ``mysql_statements``'s to say.
 """
 
 from __future__ import annotations
@@ -133,6 +136,7 @@ class _Statement:
     examined: int | None = None  # the rows the server read for it (slow log)
     affected: int | None = None  # the rows it changed, or wrote into a file (MariaDB's slow log)
     nbytes: int = 0
+    local: bool = False  # its time is a local one with no zone (a slow log's short # Time:)
 
 
 LAST_EPOCH = 253402300800  # 10000-01-01: no log line is later
@@ -219,6 +223,7 @@ class _Parser:
         # general log: thread id → its address (None: the host's own) and current database
         self.sessions: dict[str, tuple[str | None, str | None]] = {}
         self.t: float | None = None  # general log: MariaDB's time, written once a second
+        self.t_local = False  # self.t is the server's local time, written with no zone
         # general log: the Connect lines whose login is not yet known to have succeeded
         self.connecting: dict[str, tuple[str, float, bool, bytes, int]] = {}
         self.held: _Statement | None = None
@@ -271,7 +276,8 @@ class _Parser:
             m = _USER_HOST.match(line)
             addr = _address(m.group(1).decode(), m.group(2).decode()) if m else None
             # -1: no time yet (the entry's SET timestamp gives it)
-            self.slow = _Statement(addr or "", -1.0 if self.t is None else self.t, [], lineno, "")
+            t = -1.0 if self.t is None else self.t
+            self.slow = _Statement(addr or "", t, [], lineno, "", local=self.t_local)
             self._thread(line)
             return
         if line.startswith(b"# Time: "):
@@ -279,7 +285,10 @@ class _Parser:
             when = _SLOW_TIME.match(line)
             stamp = when.group(1).decode().strip() if when else ""
             try:
-                self.t = iso(stamp)[0] if "T" in stamp else _short_time(stamp, self.zone)
+                if "T" in stamp:  # MySQL 5.7+: ISO, with its Z or offset
+                    self.t, self.t_local = iso(stamp)[0], False
+                else:  # MariaDB's and older MySQL's YYMMDD H:MM:SS: local, no zone
+                    self.t, self.t_local = _short_time(stamp, self.zone), True
             except BadTime as exc:
                 self.sink.skip(lineno, line, str(exc))
             return
@@ -308,7 +317,7 @@ class _Parser:
             stamp = _TIMESTAMP.match(line)
             if stamp:
                 if int(stamp.group(1)) < LAST_EPOCH:
-                    s.t = float(stamp.group(1))
+                    s.t, s.local = float(stamp.group(1)), False  # epoch seconds: no zone to guess
                 else:
                     self.sink.skip(self.lineno, line, "a SET timestamp past the year 9999")
                 return
@@ -345,6 +354,8 @@ class _Parser:
         if s.t < 0:
             self.sink.skip(s.lineno, s.raw, "a slow-log entry without a time")
             return
+        if s.local:  # no SET timestamp: its time is the # Time: line's local one
+            self.sink.note(s.lineno, self.local)
         _emit(self.sink, s)
 
     # general log
@@ -352,10 +363,10 @@ class _Parser:
         short, iso_time, thread, command, argument = m.groups()
         try:
             if short:
-                self.t = _short_time(short.decode(), self.zone)
+                self.t, self.t_local = _short_time(short.decode(), self.zone), True
                 self.sink.note(lineno, self.local)
             elif iso_time:
-                self.t = iso(iso_time.decode())[0]
+                self.t, self.t_local = iso(iso_time.decode())[0], False
         except BadTime as exc:
             self.sink.skip(lineno, line, str(exc))
             return

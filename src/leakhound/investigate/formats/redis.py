@@ -19,10 +19,15 @@ the log's end, or dropped without its fields (a reset, a kill), is a probe. The 
 
 A transaction is logged by its end alone. ``MULTI``, ``GET``, ``HGETALL``, ``EXEC`` closes as
 ``cmd=exec multi=-1``: the commands it ran are in no field, and a transaction is how a client
-reads many keys in one round trip, so it is a read (that some were writes, or that ``EXEC``
-was refused, the log cannot say: the note says so). One still queuing when the client left
-(``MULTI``, ``GET``, then a close: ``cmd=get multi=1 flags=x``) ran nothing: Redis drops the
-queued commands with the connection, so whatever it queued last, it is a probe.
+reads many keys in one round trip, so it is a read (that all were writes, or that ``EXEC``
+was refused, the log cannot say: the note says so). redis-server 7.0.15 closes ``MULTI``,
+``SET``, ``INCR``, ``EXEC``; an ``EXEC`` answered ``EXECABORT`` (a queued command unknown or
+of the wrong arity); an ``EXEC`` with no ``MULTI`` before it; and ``MULTI``, ``EXEC`` with
+the very line of the reads' (every field alike but ``rbp``, the read buffer's peak): what was
+queued is nowhere to tell a read from the rest by, and a read missed is the worse mistake.
+One still queuing when the client left (``MULTI``, ``GET``, then a close: ``cmd=get multi=1
+flags=x``) ran nothing: Redis drops the queued commands with the connection, so whatever it
+queued last, it is a probe.
 """
 
 from __future__ import annotations
@@ -90,8 +95,9 @@ NOTE = (
 )
 TRANSACTION_NOTE = (
     "a connection that ended with a transaction (cmd=exec) is counted a read: the commands "
-    "it ran are not in the log (some may have been writes, or the EXEC refused: the log "
-    "cannot say); one closed inside MULTI ran nothing it queued and is a probe"
+    "it ran are not in the log (they may all have been writes, or the EXEC refused, "
+    "EXECABORT or without MULTI: Redis logs those alike); one closed inside MULTI ran "
+    "nothing it queued and is a probe"
 )
 
 
