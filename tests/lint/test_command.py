@@ -482,3 +482,37 @@ def test_a_folder_named_like_a_tfvars_is_skipped_as_a_folder(
     assert json.loads(out)["skipped"] == [
         {"path": "infra/dev.auto.tfvars", "reason": "a folder, not a file, not read"}
     ]
+
+
+def test_sarif_names_each_skipped_file_as_a_tool_notification(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files not linted (a FIFO, one over the size limit, a YAML file that does not parse) were
+    # listed in the JSON report only: a SARIF consumer saw no trace of them.
+    import os
+
+    from leakhound.lint.sources import MAX_BYTES
+
+    os.mkfifo(tmp_path / "main.tf")
+    _sparse(tmp_path / "big.tf", MAX_BYTES + 1)
+    (tmp_path / "notes.yaml").write_text("a: [\n", encoding="utf-8")
+    (tmp_path / "redis.conf").write_text("bind 0.0.0.0\nprotected-mode no\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run([".", "--format", "sarif"], capsys)
+    log = json.loads(out)
+    _validate(log)
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    got = {
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: n["message"]["text"]
+        for n in notes
+    }
+    assert {n["level"] for n in notes} == {"warning"}
+    assert sorted(got) == ["big.tf", "main.tf", "notes.yaml"]
+    assert (
+        got["main.tf"]
+        == "main.tf not linted: not a regular file (a device, FIFO or socket), not read"
+    )
+    assert got["big.tf"].startswith("big.tf not linted: larger than 10 MiB")
+    assert got["notes.yaml"].startswith("notes.yaml not linted: invalid YAML")
+    _, text, _ = _run([".", "--format", "terminal"], capsys)
+    assert "3 skipped (--format json or sarif lists them)" in text

@@ -102,7 +102,7 @@ def render_terminal(result: LintResult, console: Console) -> None:
     if counts:
         summary += f" ({counts})"
     if result.skipped:
-        summary += f", {len(result.skipped)} skipped (--format json lists them)"
+        summary += f", {len(result.skipped)} skipped (--format json or sarif lists them)"
     console.print(Text(summary), highlight=False)
 
 
@@ -198,12 +198,38 @@ def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, An
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": base.as_uri().rstrip("/") + "/"}},
                 "automationDetails": {"id": "leakhound-lint/"},
-                "invocations": [{"executionSuccessful": True}],
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": _notifications(result, base),
+                    }
+                ],
                 "results": results,
                 "properties": {"files": len(result.files), "skipped": len(result.skipped)},
             }
         ],
     }
+
+
+def _notifications(result: LintResult, base: Path) -> list[dict[str, Any]]:
+    """Each file not linted (too large, unreadable, not parseable, a FIFO…) as a SARIF
+    notification: a skipped file is not a finding, but a code-scanning view that shows no
+    finding for it must be able to say it was not read."""
+    out = []
+    for s in result.skipped:
+        uri, relative = _uri(s.path, base)
+        location: dict[str, Any] = {"uri": uri}
+        if relative:
+            location["uriBaseId"] = "%SRCROOT%"
+        out.append(
+            {
+                "level": "warning",
+                "message": {"text": neutralize(f"{s.path} not linted: {s.reason}")},
+                "locations": [{"physicalLocation": {"artifactLocation": location}}],
+                "descriptor": {"id": "skipped"},
+            }
+        )
+    return out
 
 
 def render_sarif(result: LintResult, root: Path | None = None) -> str:
