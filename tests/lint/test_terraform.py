@@ -269,3 +269,18 @@ def test_a_network_rule_created_zero_times_is_not_reported(
     # A rule with count = 0 admits nobody; it was reported as if it existed.
     files.add("main.tf", _az().replace("  name ", f"  {meta}\n  name ", 1))
     assert len(files.lint()) == reported
+
+
+def test_an_item_of_an_object_variable_resolves_a_network_rule(files: Files) -> None:
+    # cidr_blocks = [var.net.db.cidr] and from_port = var.ports[0] stayed unresolved.
+    files.add(
+        "main.tf",
+        'variable "net" {}\nvariable "ports" {\n  default = [6379]\n}\n'
+        'resource "aws_security_group" "db" {\n  ingress {\n'
+        '    from_port = var.ports[0]\n    to_port = var.ports[0]\n    protocol = "tcp"\n'
+        '    cidr_blocks = [var.net.db["cidr"]]\n  }\n}\n',
+    )
+    files.add("terraform.tfvars", 'net = {\n  db = { cidr = "0.0.0.0/0" }\n}\n')
+    (f,) = files.lint()
+    assert (f.line, f.severity.label, f.confidence.value) == (10, "high", "high")
+    assert "admits 0.0.0.0/0 to 6379 (Redis)" in f.why

@@ -184,6 +184,13 @@ def _json_blocks(kind: str, node: Located, depth: int, labels: tuple[str, ...] =
 
 _WHOLE = re.compile(r"^\$\{(.*)\}$", re.S)
 _REF = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
+# An item or attribute of a list or object variable taken by literal keys only (var.acls[0],
+# var.net["db"], var.net.db.cidr): read from the value where it is known; an index that is
+# itself an expression (var.acls[count.index]) is not evaluated.
+_PATH_REF = re.compile(
+    r'^((?:var|local)\.[A-Za-z_][\w-]*)((?:\s*\[\s*(?:\d+|"[^"$]*")\s*\]|\.[A-Za-z_][\w-]*)+)$'
+)
+_STEP = re.compile(r'\s*\[\s*(?:(\d+)|"([^"$]*)")\s*\]|\.([A-Za-z_][\w-]*)')
 _RESOURCE_REF = re.compile(
     r"^(?!(?:var|local|each|count|self|path|terraform|module)\.)(?:data\.)?[a-z][a-z0-9_]*\.[\w-]+"
     r"(?:\[[^\]]*\])?(?:\.[\w-]+(?:\[[^\]]*\])?)+$"
@@ -201,6 +208,12 @@ _LITERAL = re.compile(r'"([^"$]*)"')
 _STRUCTURE = re.compile(r'["\\{}\[\]]')
 
 
+def _known_ref(expr: str) -> bool:
+    """Whether an expression is a reference ``Scope.lookup`` reads (var.x, local.x, or an item
+    or attribute of one by literal keys)."""
+    return bool(_REF.match(expr) or _PATH_REF.match(expr))
+
+
 class Scope:
     """Values of ``var.*`` and ``local.*`` in one module directory."""
 
@@ -209,8 +222,33 @@ class Scope:
         self.origin: dict[str, str] = {}
 
     def lookup(self, ref: str) -> Any:
-        """The raw value bound to 'var.x'/'local.x', or Unresolved."""
-        return self.values.get(ref, Unresolved(ref))
+        """The raw value bound to 'var.x'/'local.x', or to an item or attribute of one taken
+        by literal keys ('var.x[0]', 'var.x["k"]', 'var.x.y'), or Unresolved."""
+        path = _PATH_REF.match(ref)
+        if not path:
+            return self.values.get(ref, Unresolved(ref))
+        value = self.values.get(path.group(1), Unresolved(ref))
+        for index, key, attr in _STEP.findall(path.group(2)):
+            value = self._raw(value)
+            if isinstance(value, list) and (index or key.isdigit()):
+                n = int(index or key)
+                value = value[n] if n < len(value) else Unresolved(ref)
+            elif isinstance(value, dict) and (key or attr or index) in value:
+                value = value[key or attr or index]
+            else:  # no such item, or not a list or object (or not known): not guessed
+                return Unresolved(ref)
+        return value
+
+    def _raw(self, value: Any, depth: int = 0) -> Any:
+        """A value that is itself a whole reference (a local naming a variable) replaced by
+        what that reference holds, unflattened, so an index applies to the list it names."""
+        while depth < 8 and isinstance(value, str):
+            whole = _WHOLE.match(value)
+            expr = whole.group(1).strip() if whole else ""
+            if not (_REF.match(expr) or _PATH_REF.match(expr)):
+                break
+            value, depth = self.lookup(expr), depth + 1
+        return value
 
     def resolve(self, value: Any, depth: int = 0) -> Any:
         """A value with its references replaced where they are known (lists flattened)."""
@@ -225,7 +263,7 @@ class Scope:
         if not isinstance(value, str) or "${" not in value:
             return value
         whole = _WHOLE.match(value)
-        if whole and _REF.match(whole.group(1).strip()):
+        if whole and _known_ref(whole.group(1).strip()):
             found = self.lookup(whole.group(1).strip())
             return found if isinstance(found, Unresolved) else self.resolve(found, depth + 1)
         if whole and _RESOURCE_REF.match(whole.group(1).strip()):
@@ -237,7 +275,7 @@ class Scope:
 
         def sub(m: re.Match[str]) -> str:
             expr = m.group(1).strip()
-            got = self.resolve(self.lookup(expr), depth + 1) if _REF.match(expr) else None
+            got = self.resolve(self.lookup(expr), depth + 1) if _known_ref(expr) else None
             if isinstance(got, str | int | float) and not isinstance(got, bool):
                 return str(got)
             raise LookupError(expr)

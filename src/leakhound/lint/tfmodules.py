@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .inputs import InputSkipped, read_config
+from .network import Unresolved
 from .sources import ConfigSyntaxError, real_path
-from .terraform import Block, Scope, load, module_scope, not_created
+from .terraform import _PATH_REF, _WHOLE, Block, Scope, load, module_scope, not_created
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
 _META = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -67,6 +68,14 @@ class Instance:
             named = _NAMED.match(text)
             if named and named.group(1) in inst.scope.values:
                 value = inst.scope.values[named.group(1)]
+                continue
+            whole = _WHOLE.match(text)
+            expr = whole.group(1).strip() if whole else ""
+            # An item of a known variable or local (var.policies["site"], var.acls[0]).
+            if _PATH_REF.match(expr) and not isinstance(
+                item := inst.scope.lookup(expr), Unresolved
+            ):
+                value = item
                 continue
             out = _OUTPUT.match(text)
             child = inst.children.get(out.group(1)) if out else None
