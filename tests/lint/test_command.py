@@ -516,3 +516,56 @@ def test_sarif_names_each_skipped_file_as_a_tool_notification(
     assert got["notes.yaml"].startswith("notes.yaml not linted: invalid YAML")
     _, text, _ = _run([".", "--format", "terminal"], capsys)
     assert "3 skipped (--format json or sarif lists them)" in text
+
+
+@pytest.mark.parametrize(
+    "var_file",
+    [
+        pytest.param("infra/terraform.tfvars", id="as-walked"),
+        pytest.param("{tmp}/infra/./terraform.tfvars", id="absolute"),
+    ],
+)
+def test_a_var_file_under_the_linted_folder_is_read_and_counted_once(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    var_file: str,
+) -> None:
+    # The walk read infra/terraform.tfvars, then --var-file read it again: "files" said 3.
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "infra" / "terraform.tfvars").write_text('acl = "public-read"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["infra", "--format", "json", "--var-file", var_file.format(tmp=tmp_path)]
+    _, out, _ = _run(args, capsys)
+    doc = json.loads(out)
+    assert doc["files"] == 2
+    assert [(f["path"], f["rule"]) for f in doc["findings"]] == [("infra/main.tf", "LH121")]
+
+
+def test_a_broken_var_file_under_the_linted_folder_is_one_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reported by the walk, then again as the --var-file: two LH100 for one file.
+    (tmp_path / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "terraform.tfvars").write_text("acl = = \n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run([".", "--format", "json", "--var-file", "terraform.tfvars"], capsys)
+    doc = json.loads(out)
+    broken = [(f["path"], f["line"]) for f in doc["findings"] if f["rule"] == "LH100"]
+    assert broken == [("terraform.tfvars", 1)]
+    assert doc["files"] == 2
+
+
+def test_a_var_file_also_named_as_a_path_is_applied_and_counted_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "prod.tfvars").write_text('acl = "public-read"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["infra", "prod.tfvars", "--format", "json", "--var-file", "prod.tfvars"]
+    _, out, _ = _run(args, capsys)
+    doc = json.loads(out)
+    assert (doc["files"], doc["skipped"]) == (2, [])
+    assert [(f["path"], f["rule"]) for f in doc["findings"]] == [("infra/main.tf", "LH121")]

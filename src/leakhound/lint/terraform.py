@@ -18,7 +18,7 @@ from typing import Any
 
 from .model import NETWORK_RULE, Finding
 from .network import Unresolved, is_world, judge, stores_label
-from .sources import ConfigSyntaxError, Located, load_json
+from .sources import ConfigSyntaxError, Located, load_json, real_path
 
 
 @dataclass
@@ -355,7 +355,8 @@ def by_precedence(
     terraform.tfvars, terraform.tfvars.json, the *.auto.tfvars(.json) in name order, then the
     ``-var-file`` ones (``explicit``) in the order given."""
     explicit = explicit or {}
-    auto = [p for p in tfvars if p not in explicit]
+    given = {real_path(p) for p in explicit}  # one file, however it was spelled
+    auto = [p for p in tfvars if real_path(p) not in given]
     order = sorted(auto, key=lambda p: (not p.name.startswith("terraform.tfvars"), p.name))
     return {**{p: tfvars[p] for p in order}, **explicit}
 
