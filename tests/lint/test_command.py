@@ -569,3 +569,32 @@ def test_a_var_file_also_named_as_a_path_is_applied_and_counted_once(
     doc = json.loads(out)
     assert (doc["files"], doc["skipped"]) == (2, [])
     assert [(f["path"], f["rule"]) for f in doc["findings"]] == [("infra/main.tf", "LH121")]
+
+
+def test_a_value_from_a_var_file_names_that_file_and_line_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The finding gave the resource's line only: the prod.tfvars line that made the bucket
+    # public was nowhere (a bucket ACL's why does not even name the file).
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "prod.tfvars").write_text('# prod\n\nacl = "public-read"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["infra", "--var-file", "prod.tfvars"]
+    _, out, _ = _run([*args, "--format", "json"], capsys)
+    (f,) = json.loads(out)["findings"]
+    assert (f["path"], f["line"]) == ("infra/main.tf", 9)
+    assert f["set_at"] == [{"variable": "var.acl", "path": "prod.tfvars", "line": 3}]
+    _, out, _ = _run([*args, "--format", "sarif"], capsys)
+    log = json.loads(out)
+    _validate(log)
+    (result,) = log["runs"][0]["results"]
+    (related,) = result["relatedLocations"]
+    assert related["physicalLocation"] == {
+        "artifactLocation": {"uri": "prod.tfvars", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 3},
+    }
+    assert related["message"]["text"] == "var.acl set here"
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 9}
+    _, out, _ = _run(args, capsys)
+    assert "set: var.acl at prod.tfvars:3" in out

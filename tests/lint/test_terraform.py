@@ -284,3 +284,19 @@ def test_an_item_of_an_object_variable_resolves_a_network_rule(files: Files) -> 
     (f,) = files.lint()
     assert (f.line, f.severity.label, f.confidence.value) == (10, "high", "high")
     assert "admits 0.0.0.0/0 to 6379 (Redis)" in f.why
+
+
+def test_a_network_rule_names_the_tfvars_line_that_set_its_source(files: Files) -> None:
+    files.add(
+        "net/main.tf", 'variable "src" {}\nlocals {\n  src = var.src\n}\n' + _az(source="local.src")
+    )
+    files.add("net/terraform.tfvars", 'other = 1\nsrc = "0.0.0.0/0"\n')
+    (f,) = files.lint()
+    assert (f.path, f.line, f.severity.label) == ("net/main.tf", 11, "high")
+    assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.src", "net/terraform.tfvars", 2)]
+
+
+def test_a_default_is_not_named_as_set_elsewhere(files: Files) -> None:
+    files.add("main.tf", 'variable "src" {\n  default = "0.0.0.0/0"\n}\n' + _az(source="var.src"))
+    (f,) = files.lint()
+    assert f.set_at == ()

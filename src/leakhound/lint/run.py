@@ -239,6 +239,7 @@ def _tfvars_beside(run: _Run, directory: Path) -> None:
         try:
             text = read_config(path)
             run.tfvars[directory][path] = terraform.load_tfvars(path.name, text)
+            run.display[path] = run.show(path)
         except InputSkipped as exc:
             run.result.skipped.append(Skipped(run.show(path), exc.reason))
         except ConfigSyntaxError as exc:
@@ -259,6 +260,7 @@ def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
         key = real_path(path)
         if key in walked:
             out[path] = walked[key]
+            run.display.setdefault(path, run.show(path))
             continue
         # Walked but not read as a tfvars (named as a path, or one that could not be read
         # or parsed): read as one here, but not said or counted twice.
@@ -267,6 +269,7 @@ def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
         shown = run.show(path)
         try:
             out[path] = terraform.load_tfvars(path.name, read_config(path))
+            run.display[path] = shown
         except InputSkipped as exc:
             if not again:
                 run.result.skipped.append(Skipped(shown, exc.reason))
@@ -316,6 +319,7 @@ def _lint_file(run: _Run, path: Path, kind: str | None, text: str) -> bool:
         run.display[path] = shown
     elif kind == "tfvars":
         run.tfvars[path.parent][path] = terraform.load_tfvars(path.name, text)
+        run.display[path] = shown
     elif kind == "json" or (kind is None and path.suffix.lower() == ".json"):
         doc = load_json(text)
         if not cloud_rules.is_export(doc):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import NETWORK_RULE, Finding
+from .model import NETWORK_RULE, Finding, SetAt
 from .network import Unresolved, is_world, judge, stores_label
 from .sources import ConfigSyntaxError, Located, load_json, real_path
 
@@ -201,6 +201,8 @@ _INTERP = re.compile(r"\$\{([^{}]*)\}")
 # is taken (var.x.y, var.x[0]), nor a name inside another (each.value.var).
 _NAME = r"((?:var|local)\.[A-Za-z_][\w-]*)(?![\w.\[-])"
 _INNER_REF = re.compile(rf"\$\{{\s*{_NAME}\s*\}}|(\$\{{\s*)?(?<![\w.]){_NAME}")
+# Any var./local. reference (not a name inside another: each.value.var).
+_ANY_REF = re.compile(r"(?<![\w.])(?:var|local)\.[A-Za-z_][\w-]*")
 _LITERAL = re.compile(r'"([^"$]*)"')
 # What a policy's reader (awspolicy, which neither undoes escapes nor skips brackets inside a
 # string) would take for structure: a value holding one is not written into the text, so
@@ -220,6 +222,9 @@ class Scope:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.origin: dict[str, str] = {}
+        # The tfvars / --var-file lines that set a variable (a module's variable: those that
+        # set what its caller passed).
+        self.where: dict[str, tuple[SetAt, ...]] = {}
 
     def lookup(self, ref: str) -> Any:
         """The raw value bound to 'var.x'/'local.x', or to an item or attribute of one taken
@@ -284,6 +289,23 @@ class Scope:
             return _INTERP.sub(sub, value)
         except LookupError:
             return Unresolved(value.replace("${", "").replace("}", ""))
+
+    def set_at(self, raw: Any) -> tuple[SetAt, ...]:
+        """Where the variables a raw value refers to (directly or through locals) were set by a
+        tfvars or ``--var-file`` line, in the order met."""
+        out: dict[SetAt, None] = {}
+        seen: set[str] = set()
+        todo = [str(raw)]
+        while todo:
+            for ref in _ANY_REF.findall(todo.pop()):
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                if ref in self.where:
+                    out.update(dict.fromkeys(self.where[ref]))
+                elif ref.startswith("local.") and ref in self.values:
+                    todo.append(str(self.values[ref]))
+        return tuple(out)
 
     def provenance(self, ref: str) -> str:
         """Where a known ``var.x``/``local.x`` got its value ("var.x from its default",
@@ -361,9 +383,12 @@ def by_precedence(
     return {**{p: tfvars[p] for p in order}, **explicit}
 
 
-def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
+def module_scope(
+    files: dict[Path, Block], tfvars: dict[Path, Block], display: dict[Path, str] | None = None
+) -> Scope:
     """Variable defaults, locals and tfvars of one module directory (the tfvars in the order
-    they apply, as ``by_precedence`` gives them: a later one wins)."""
+    they apply, as ``by_precedence`` gives them: a later one wins; ``display``: their reported
+    paths, for where each value was set)."""
     scope = Scope()
     for root in files.values():
         for b in root.blocks:
@@ -378,9 +403,11 @@ def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
         # A tfvars of the module's folder is named by its name; another (a --var-file) as the
         # user gave it: ../shared/terraform.tfvars is not the folder's own terraform.tfvars.
         shown = path.name if path.parent in folders else path.as_posix()
-        for name, (val, _) in values.attrs.items():
+        reported = (display or {}).get(path, path.as_posix())
+        for name, (val, line) in values.attrs.items():
             scope.values[f"var.{name}"] = val
             scope.origin[f"var.{name}"] = shown
+            scope.where[f"var.{name}"] = (SetAt(f"var.{name}", reported, line),)
     return scope
 
 
@@ -438,6 +465,7 @@ class _Module:
             if ref in self.scope.values
         ]
         why = verdict.why + (f" ({'; '.join(notes)})" if notes else "")
+        set_at = self.scope.set_at(raw)
         self.findings.append(
             Finding(
                 NETWORK_RULE,
@@ -449,6 +477,7 @@ class _Module:
                 why,
                 NETWORK_RULE.help,
                 verdict.confidence,
+                set_at,
             )
         )
 
@@ -511,7 +540,7 @@ def lint_module(
 ) -> list[Finding]:
     """Network rule findings (LH120) for the .tf files of one directory (``display``: each
     file's reported path); buckets are judged over the module tree (``buckets``)."""
-    m = _Module(module_scope(files, tfvars))
+    m = _Module(module_scope(files, tfvars, display))
     for fpath, root in files.items():
         path = display[fpath]
         for res in root.blocks:

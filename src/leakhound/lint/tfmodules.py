@@ -287,7 +287,7 @@ class _Reader:
         if why:
             tree.unread.append(f"the other files of {self.show(directory)} ({why})")
         files, context = found if found is not None else (self.tf[directory], frozenset())
-        scope = module_scope(files, self.tfvars.get(directory, {}))
+        scope = module_scope(files, self.tfvars.get(directory, {}), self.display)
         root = Instance(directory, files, scope, context=context)
         tree.instances.append(root)
         self.reached.add(real_path(directory))
@@ -327,6 +327,8 @@ class _Reader:
                 for k, v in args.items():
                     scope.values[f"var.{k}"] = caller.scope.resolve(v)
                     scope.origin[f"var.{k}"] = f"the argument of {name}"
+                    if where := caller.scope.set_at(v):  # the caller's tfvars set it
+                        scope.where[f"var.{k}"] = where
                 child = Instance(
                     folder, child_files, scope, f"{name}.", caller, args, context=context
                 )
