@@ -300,3 +300,13 @@ def test_a_default_is_not_named_as_set_elsewhere(files: Files) -> None:
     files.add("main.tf", 'variable "src" {\n  default = "0.0.0.0/0"\n}\n' + _az(source="var.src"))
     (f,) = files.lint()
     assert f.set_at == ()
+
+
+def test_locals_whose_items_refer_to_each_other_in_a_loop_stay_unresolved(files: Files) -> None:
+    files.add(
+        "main.tf",
+        'locals {\n  a = local.b[0]\n  b = local.a["k"]\n  c = local.c.x\n}\n'
+        + _az(source="local.a", port='"${local.c}"'),
+    )
+    got = [(f.severity.label, f.confidence.value) for f in files.lint()]
+    assert got == [("low", "low")]

@@ -226,7 +226,7 @@ class Scope:
         # set what its caller passed).
         self.where: dict[str, tuple[SetAt, ...]] = {}
 
-    def lookup(self, ref: str) -> Any:
+    def lookup(self, ref: str, depth: int = 0) -> Any:
         """The raw value bound to 'var.x'/'local.x', or to an item or attribute of one taken
         by literal keys ('var.x[0]', 'var.x["k"]', 'var.x.y'), or Unresolved."""
         path = _PATH_REF.match(ref)
@@ -234,7 +234,7 @@ class Scope:
             return self.values.get(ref, Unresolved(ref))
         value = self.values.get(path.group(1), Unresolved(ref))
         for index, key, attr in _STEP.findall(path.group(2)):
-            value = self._raw(value)
+            value = self._raw(value, depth)
             if isinstance(value, list) and (index or key.isdigit()):
                 n = int(index or key)
                 value = value[n] if n < len(value) else Unresolved(ref)
@@ -247,12 +247,15 @@ class Scope:
     def _raw(self, value: Any, depth: int = 0) -> Any:
         """A value that is itself a whole reference (a local naming a variable) replaced by
         what that reference holds, unflattened, so an index applies to the list it names."""
-        while depth < 8 and isinstance(value, str):
+        while isinstance(value, str):
             whole = _WHOLE.match(value)
             expr = whole.group(1).strip() if whole else ""
-            if not (_REF.match(expr) or _PATH_REF.match(expr)):
+            if not _known_ref(expr):
                 break
-            value, depth = self.lookup(expr), depth + 1
+            if depth >= 8:  # locals that refer to each other in a loop
+                return Unresolved(expr)
+            depth += 1
+            value = self.lookup(expr, depth)
         return value
 
     def resolve(self, value: Any, depth: int = 0) -> Any:
