@@ -1437,3 +1437,32 @@ def test_an_item_of_a_json_var_file_is_resolved(files: Files) -> None:
     (f,) = files.lint()
     assert (f.severity.label, f.confidence.value) == ("high", "high")
     assert "acl = public-read" in f.why
+
+
+@pytest.mark.parametrize(
+    ("principal", "tfvars", "public"),
+    [
+        pytest.param("{ AWS = var.who[0] }", 'who = ["*"]', True, id="index"),
+        pytest.param("{ AWS = var.p.aws }", 'p = { aws = "*" }', True, id="attribute"),
+        pytest.param('{ AWS = var.p["aws"] }', 'p = { aws = "*" }', True, id="key"),
+        pytest.param(
+            "{ AWS = var.who[0] }",
+            'who = ["arn:aws:iam::123456789012:root", "*"]',
+            False,
+            id="index-not-everyone",
+        ),
+    ],
+)
+def test_an_item_of_a_variable_inside_jsonencode_is_written_out(
+    files: Files, principal: str, tfvars: str, public: bool
+) -> None:
+    # Principal = { AWS = var.who[0] } stayed as written: a "may be public" at low confidence
+    # whatever who held.
+    files.add("main.tf", BUCKET + 'variable "who" {}\nvariable "p" {}\n' + _policy(principal) + OFF)
+    files.add("terraform.tfvars", tfvars + "\n")
+    found = [(f.severity.label, f.confidence) for f in files.lint()]
+    assert found == ([("high", Confidence.HIGH)] if public else [])
+    if public:
+        (f,) = files.lint()
+        assert "from terraform.tfvars" in f.why
+        assert [(w.path, w.line) for w in f.set_at] == [("terraform.tfvars", 1)]

@@ -197,9 +197,13 @@ _RESOURCE_REF = re.compile(
 )
 _INTERP = re.compile(r"\$\{([^{}]*)\}")
 # A var./local. reference inside an expression (a jsonencode'd policy): bare (Principal =
-# var.who) or a string's whole interpolation ("${var.bucket}"); not one whose attribute or item
-# is taken (var.x.y, var.x[0]), nor a name inside another (each.value.var).
-_NAME = r"((?:var|local)\.[A-Za-z_][\w-]*)(?![\w.\[-])"
+# var.who) or a string's whole interpolation ("${var.bucket}"), with the items or attributes it
+# takes by literal keys (var.who[0], var.p.aws); not one that takes one by an expression
+# (var.x[count.index]), nor a name inside another (each.value.var).
+_NAME = (
+    r'((?:var|local)\.[A-Za-z_][\w-]*(?:\[\s*(?:\d+|"[^"$]*")\s*\]|\.[A-Za-z_][\w-]*)*)'
+    r"(?![\w.\[-])"
+)
 _INNER_REF = re.compile(rf"\$\{{\s*{_NAME}\s*\}}|(\$\{{\s*)?(?<![\w.]){_NAME}")
 # Any var./local. reference (not a name inside another: each.value.var).
 _ANY_REF = re.compile(r"(?<![\w.])(?:var|local)\.[A-Za-z_][\w-]*")
@@ -330,7 +334,7 @@ class Scope:
             interpolated, inside, bare = m.groups()
             ref = interpolated or bare
             within = bare and any(a < m.start() < b for a, b in spans)
-            if inside or within or ref not in self.values:
+            if inside or within or isinstance(self.lookup(ref), Unresolved):
                 return m.group(0)  # within a larger interpolation (${var.x == …}), or not known
             got = self.resolve(f"${{{ref}}}")
             literal: str | None = _literal(got)
@@ -339,7 +343,8 @@ class Scope:
                 literal = str(got) if plain and not _STRUCTURE.search(str(got)) else None
             if literal is None:
                 return m.group(0)
-            used.append(self.provenance(ref))
+            path = _PATH_REF.match(ref)
+            used.append(self.provenance(path.group(1) if path else ref))
             return literal
 
         return _INNER_REF.sub(sub, text), list(dict.fromkeys(used))
