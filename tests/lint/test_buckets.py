@@ -1373,3 +1373,96 @@ def test_a_value_written_into_a_policy_cannot_change_its_structure(
     files.add("main.tf", text)
     files.add("terraform.tfvars", tfvars + "\n")
     assert [(f.severity.label, f.confidence) for f in files.lint()] == expected
+
+
+ITEM_ACL = """variable "acls" {
+  default = ["private"]
+}
+variable "cfg" {
+  default = {}
+}
+locals {
+  acl = var.cfg.acl
+}
+resource "aws_s3_bucket_acl" "cases" {
+  bucket = aws_s3_bucket.cases.id
+  acl    = %s
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("acl", "tfvars", "expected"),
+    [
+        pytest.param("var.acls[0]", 'acls = ["public-read"]', ("high", "high"), id="index"),
+        pytest.param(
+            "var.acls[1]", 'acls = ["private", "public-read"]', ("high", "high"), id="index-1"
+        ),
+        pytest.param("var.acls[0]", 'acls = ["private", "public-read"]', None, id="index-private"),
+        pytest.param("var.acls[0]", "", None, id="index-of-the-default"),
+        pytest.param('var.cfg["acl"]', 'cfg = { acl = "public-read" }', ("high", "high"), id="key"),
+        pytest.param("var.cfg.acl", 'cfg = { acl = "public-read" }', ("high", "high"), id="attr"),
+        pytest.param(
+            'var.cfg.site["acls"][0]',
+            'cfg = { site = { acls = ["public-read"] } }',
+            ("high", "high"),
+            id="nested",
+        ),
+        pytest.param("local.acl", 'cfg = { acl = "public-read" }', ("high", "high"), id="local"),
+        pytest.param(
+            "var.acls[count.index]",
+            'acls = ["public-read"]',
+            ("medium", "low"),
+            id="expression-index-not-evaluated",
+        ),
+        pytest.param("var.acls[3]", 'acls = ["private"]', ("medium", "low"), id="no-such-item"),
+        pytest.param("var.cfg.acl", 'cfg = { other = "x" }', ("medium", "low"), id="no-such-key"),
+    ],
+)
+def test_an_item_or_attribute_of_a_variable_is_resolved_where_known(
+    files: Files, acl: str, tfvars: str, expected: tuple[str, str] | None
+) -> None:
+    # var.acls[0], var.cfg["acl"] and var.cfg.acl were left unresolved whatever the tfvars
+    # held: acls = ["public-read"] was a low-confidence "may be public".
+    files.add("main.tf", BUCKET + ITEM_ACL % acl + OFF)
+    if tfvars:
+        files.add("terraform.tfvars", tfvars + "\n")
+    got = [(f.severity.label, f.confidence.value) for f in files.lint()]
+    assert got == ([expected] if expected else [])
+
+
+def test_an_item_of_a_json_var_file_is_resolved(files: Files) -> None:
+    files.add("main.tf", BUCKET + ITEM_ACL % 'var.cfg["site"].acl' + OFF)
+    files.add("terraform.tfvars.json", '{"cfg": {"site": {"acl": "public-read"}}}')
+    (f,) = files.lint()
+    assert (f.severity.label, f.confidence.value) == ("high", "high")
+    assert "acl = public-read" in f.why
+
+
+@pytest.mark.parametrize(
+    ("principal", "tfvars", "public"),
+    [
+        pytest.param("{ AWS = var.who[0] }", 'who = ["*"]', True, id="index"),
+        pytest.param("{ AWS = var.p.aws }", 'p = { aws = "*" }', True, id="attribute"),
+        pytest.param('{ AWS = var.p["aws"] }', 'p = { aws = "*" }', True, id="key"),
+        pytest.param(
+            "{ AWS = var.who[0] }",
+            'who = ["arn:aws:iam::123456789012:root", "*"]',
+            False,
+            id="index-not-everyone",
+        ),
+    ],
+)
+def test_an_item_of_a_variable_inside_jsonencode_is_written_out(
+    files: Files, principal: str, tfvars: str, public: bool
+) -> None:
+    # Principal = { AWS = var.who[0] } stayed as written: a "may be public" at low confidence
+    # whatever who held.
+    files.add("main.tf", BUCKET + 'variable "who" {}\nvariable "p" {}\n' + _policy(principal) + OFF)
+    files.add("terraform.tfvars", tfvars + "\n")
+    found = [(f.severity.label, f.confidence) for f in files.lint()]
+    assert found == ([("high", Confidence.HIGH)] if public else [])
+    if public:
+        (f,) = files.lint()
+        assert "from terraform.tfvars" in f.why
+        assert [(w.path, w.line) for w in f.set_at] == [("terraform.tfvars", 1)]

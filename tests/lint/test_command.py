@@ -482,3 +482,119 @@ def test_a_folder_named_like_a_tfvars_is_skipped_as_a_folder(
     assert json.loads(out)["skipped"] == [
         {"path": "infra/dev.auto.tfvars", "reason": "a folder, not a file, not read"}
     ]
+
+
+def test_sarif_names_each_skipped_file_as_a_tool_notification(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files not linted (a FIFO, one over the size limit, a YAML file that does not parse) were
+    # listed in the JSON report only: a SARIF consumer saw no trace of them.
+    import os
+
+    from leakhound.lint.sources import MAX_BYTES
+
+    os.mkfifo(tmp_path / "main.tf")
+    _sparse(tmp_path / "big.tf", MAX_BYTES + 1)
+    (tmp_path / "notes.yaml").write_text("a: [\n", encoding="utf-8")
+    (tmp_path / "redis.conf").write_text("bind 0.0.0.0\nprotected-mode no\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run([".", "--format", "sarif"], capsys)
+    log = json.loads(out)
+    _validate(log)
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    got = {
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: n["message"]["text"]
+        for n in notes
+    }
+    assert {n["level"] for n in notes} == {"warning"}
+    assert sorted(got) == ["big.tf", "main.tf", "notes.yaml"]
+    assert (
+        got["main.tf"]
+        == "main.tf not linted: not a regular file (a device, FIFO or socket), not read"
+    )
+    assert got["big.tf"].startswith("big.tf not linted: larger than 10 MiB")
+    assert got["notes.yaml"].startswith("notes.yaml not linted: invalid YAML")
+    _, text, _ = _run([".", "--format", "terminal"], capsys)
+    assert "3 skipped (--format json or sarif lists them)" in text
+
+
+@pytest.mark.parametrize(
+    "var_file",
+    [
+        pytest.param("infra/terraform.tfvars", id="as-walked"),
+        pytest.param("{tmp}/infra/./terraform.tfvars", id="absolute"),
+    ],
+)
+def test_a_var_file_under_the_linted_folder_is_read_and_counted_once(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    var_file: str,
+) -> None:
+    # The walk read infra/terraform.tfvars, then --var-file read it again: "files" said 3.
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "infra" / "terraform.tfvars").write_text('acl = "public-read"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["infra", "--format", "json", "--var-file", var_file.format(tmp=tmp_path)]
+    _, out, _ = _run(args, capsys)
+    doc = json.loads(out)
+    assert doc["files"] == 2
+    assert [(f["path"], f["rule"]) for f in doc["findings"]] == [("infra/main.tf", "LH121")]
+
+
+def test_a_broken_var_file_under_the_linted_folder_is_one_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reported by the walk, then again as the --var-file: two LH100 for one file.
+    (tmp_path / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "terraform.tfvars").write_text("acl = = \n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run([".", "--format", "json", "--var-file", "terraform.tfvars"], capsys)
+    doc = json.loads(out)
+    broken = [(f["path"], f["line"]) for f in doc["findings"] if f["rule"] == "LH100"]
+    assert broken == [("terraform.tfvars", 1)]
+    assert doc["files"] == 2
+
+
+def test_a_var_file_also_named_as_a_path_is_applied_and_counted_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "prod.tfvars").write_text('acl = "public-read"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["infra", "prod.tfvars", "--format", "json", "--var-file", "prod.tfvars"]
+    _, out, _ = _run(args, capsys)
+    doc = json.loads(out)
+    assert (doc["files"], doc["skipped"]) == (2, [])
+    assert [(f["path"], f["rule"]) for f in doc["findings"]] == [("infra/main.tf", "LH121")]
+
+
+def test_a_value_from_a_var_file_names_that_file_and_line_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The finding gave the resource's line only: the prod.tfvars line that made the bucket
+    # public was nowhere (a bucket ACL's why does not even name the file).
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "prod.tfvars").write_text('# prod\n\nacl = "public-read"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["infra", "--var-file", "prod.tfvars"]
+    _, out, _ = _run([*args, "--format", "json"], capsys)
+    (f,) = json.loads(out)["findings"]
+    assert (f["path"], f["line"]) == ("infra/main.tf", 9)
+    assert f["set_at"] == [{"variable": "var.acl", "path": "prod.tfvars", "line": 3}]
+    _, out, _ = _run([*args, "--format", "sarif"], capsys)
+    log = json.loads(out)
+    _validate(log)
+    (result,) = log["runs"][0]["results"]
+    (related,) = result["relatedLocations"]
+    assert related["physicalLocation"] == {
+        "artifactLocation": {"uri": "prod.tfvars", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 3},
+    }
+    assert related["message"]["text"] == "var.acl set here"
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 9}
+    _, out, _ = _run(args, capsys)
+    assert "set: var.acl at prod.tfvars:3" in out

@@ -269,3 +269,44 @@ def test_a_network_rule_created_zero_times_is_not_reported(
     # A rule with count = 0 admits nobody; it was reported as if it existed.
     files.add("main.tf", _az().replace("  name ", f"  {meta}\n  name ", 1))
     assert len(files.lint()) == reported
+
+
+def test_an_item_of_an_object_variable_resolves_a_network_rule(files: Files) -> None:
+    # cidr_blocks = [var.net.db.cidr] and from_port = var.ports[0] stayed unresolved.
+    files.add(
+        "main.tf",
+        'variable "net" {}\nvariable "ports" {\n  default = [6379]\n}\n'
+        'resource "aws_security_group" "db" {\n  ingress {\n'
+        '    from_port = var.ports[0]\n    to_port = var.ports[0]\n    protocol = "tcp"\n'
+        '    cidr_blocks = [var.net.db["cidr"]]\n  }\n}\n',
+    )
+    files.add("terraform.tfvars", 'net = {\n  db = { cidr = "0.0.0.0/0" }\n}\n')
+    (f,) = files.lint()
+    assert (f.line, f.severity.label, f.confidence.value) == (10, "high", "high")
+    assert "admits 0.0.0.0/0 to 6379 (Redis)" in f.why
+
+
+def test_a_network_rule_names_the_tfvars_line_that_set_its_source(files: Files) -> None:
+    files.add(
+        "net/main.tf", 'variable "src" {}\nlocals {\n  src = var.src\n}\n' + _az(source="local.src")
+    )
+    files.add("net/terraform.tfvars", 'other = 1\nsrc = "0.0.0.0/0"\n')
+    (f,) = files.lint()
+    assert (f.path, f.line, f.severity.label) == ("net/main.tf", 11, "high")
+    assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.src", "net/terraform.tfvars", 2)]
+
+
+def test_a_default_is_not_named_as_set_elsewhere(files: Files) -> None:
+    files.add("main.tf", 'variable "src" {\n  default = "0.0.0.0/0"\n}\n' + _az(source="var.src"))
+    (f,) = files.lint()
+    assert f.set_at == ()
+
+
+def test_locals_whose_items_refer_to_each_other_in_a_loop_stay_unresolved(files: Files) -> None:
+    files.add(
+        "main.tf",
+        'locals {\n  a = local.b[0]\n  b = local.a["k"]\n  c = local.c.x\n}\n'
+        + _az(source="local.a", port='"${local.c}"'),
+    )
+    got = [(f.severity.label, f.confidence.value) for f in files.lint()]
+    assert got == [("low", "low")]

@@ -526,3 +526,23 @@ def test_a_principal_the_caller_gives_a_module_inside_jsonencode_is_found(files:
     )
     assert f.confidence is Confidence.HIGH
     assert "(var.who from the argument of module.site)" in f.why
+
+
+def test_a_module_finding_names_the_root_tfvars_line_that_set_its_argument(
+    tmp_path: Path,
+) -> None:
+    # The caller passed var.acl, set by the root's terraform.tfvars: the module's finding
+    # did not say where the public ACL came from.
+    (tmp_path / "modules" / "b").mkdir(parents=True)
+    (tmp_path / "main.tf").write_text(
+        'variable "acl" {}\nmodule "b" {\n  source = "./modules/b"\n  acl = var.acl\n}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "terraform.tfvars").write_text('acl = "public-read"\n', encoding="utf-8")
+    (tmp_path / "modules" / "b" / "main.tf").write_text(
+        'variable "acl" {}\nresource "aws_s3_bucket" "b" {\n  bucket = "b"\n  acl = var.acl\n}\n',
+        encoding="utf-8",
+    )
+    (f,) = lint_paths([tmp_path], root=tmp_path).findings
+    assert (f.path, f.line, f.rule.id) == ("modules/b/main.tf", 4, "LH121")
+    assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.acl", "terraform.tfvars", 1)]

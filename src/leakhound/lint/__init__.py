@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .model import RULES, Confidence, Finding, LintResult, Rule, Severity, Skipped
+from .model import RULES, Confidence, Finding, LintResult, Rule, SetAt, Severity, Skipped
 
 
 def lint_paths(
@@ -29,6 +29,7 @@ __all__ = [
     "Finding",
     "LintResult",
     "Rule",
+    "SetAt",
     "Severity",
     "Skipped",
     "lint_paths",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .awspolicy import doubtful_policy, public_policy, resources, restricts
-from .model import BUCKET_PUBLIC, Confidence, Finding, Severity
+from .model import BUCKET_PUBLIC, Confidence, Finding, SetAt, Severity
 from .network import Unresolved
 from .terraform import Block, _as_block, _items, _lower, not_created
 from .tfmodules import Instance, Tree
@@ -105,6 +105,7 @@ class _Grant:
     why: str
     store: str
     doubt: bool = False  # may be public: a value it turns on is not known here
+    set_at: tuple[SetAt, ...] = ()  # the tfvars lines that set the values it was judged on
 
 
 @dataclass
@@ -205,18 +206,32 @@ class _Tree:
         r = inst.scope.resolve
 
         def grant(
-            what: str, key: str, line: int, why: str, store: str, doubt: bool = False
+            what: str,
+            key: str,
+            line: int,
+            why: str,
+            store: str,
+            doubt: bool = False,
+            where: tuple[SetAt, ...] | None = None,
         ) -> None:
             if report:
-                self.grants.append(_Grant(what, key, path, line, subject, why, store, doubt))
+                # Where the values were set: those of the attribute judged when given, else
+                # those of any attribute of the resource.
+                if where is None:
+                    where = inst.scope.set_at(_block_text(res))
+                self.grants.append(_Grant(what, key, path, line, subject, why, store, doubt, where))
 
         def policy(key: str) -> None:
             public, why = self.public(inst, res.get("policy"))
             line = res.line_of("policy")
+            held, text = inst.origin(res.get("policy"))  # policy = var.policy: its value's too
+            where = (*inst.scope.set_at(res.get("policy")), *held.scope.set_at(text))
+            where = tuple(dict.fromkeys(where))
             if public:
-                grant("s3-policy", key, line, _POLICY_WHY + (f" ({why})" if why else ""), "S3")
+                why = _POLICY_WHY + (f" ({why})" if why else "")
+                grant("s3-policy", key, line, why, "S3", where=where)
             elif why:
-                grant("s3-policy", key, line, f"{why}: {_POLICY_DOUBT}", "S3", doubt=True)
+                grant("s3-policy", key, line, f"{why}: {_POLICY_DOUBT}", "S3", True, where)
 
         if kind in ("aws_s3_bucket_acl", "aws_s3_bucket", *_S3_OBJECTS):
             own = f"s3:ref:{inst.prefix}{name}"
@@ -224,7 +239,8 @@ class _Tree:
             acl = _acl(r(res.get("acl")), kind in _S3_OBJECTS)
             if acl is not None:
                 why, doubt = acl
-                grant("s3-acl", key, res.line_of("acl"), why, "S3", doubt)
+                where = inst.scope.set_at(res.get("acl"))
+                grant("s3-acl", key, res.line_of("acl"), why, "S3", doubt, where)
             for line, why in _s3_grants(res, r):
                 grant("s3-acl", key, line, why, "S3")
             if kind == "aws_s3_bucket":
@@ -386,6 +402,7 @@ class _Tree:
             why,
             BUCKET_PUBLIC.help,
             confidence,
+            g.set_at,
         )
 
     def _s3_unknowns(self, key: str) -> str:
@@ -406,6 +423,11 @@ class _Tree:
         if self.s3_account is None:
             return own
         return {k: v or bool((own or {}).get(k)) for k, v in self.s3_account.items()}
+
+
+def _block_text(block: Block) -> str:
+    """A block's attributes and nested blocks as text, to find the references in it."""
+    return " ".join([str(block.attrs), *(_block_text(b) for b in block.blocks)])
 
 
 def _policy_text(inst: Instance, policy: Any) -> tuple[str, list[str]]:

@@ -112,6 +112,21 @@ RULES: tuple[Rule, ...] = (
 
 
 @dataclass(frozen=True)
+class SetAt:
+    """Where a value a finding was judged on was set, away from the resource: the variable and
+    the tfvars or ``--var-file`` line that gave it (``line`` 0 when not known)."""
+
+    name: str  # "var.acls"
+    path: str
+    line: int = 0
+
+    @property
+    def location(self) -> str:
+        """path:line, or the path alone when the line is not known."""
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True)
 class Finding:
     """One exposure (or one unparsable file) at an exact file and line."""
 
@@ -124,6 +139,7 @@ class Finding:
     why: str  # one line: why this is exposed (or why the file does not parse)
     fix: str  # one line: what to change
     confidence: Confidence = Confidence.HIGH
+    set_at: tuple[SetAt, ...] = ()  # the tfvars / --var-file lines its values came from
 
     @property
     def message(self) -> str:

@@ -56,6 +56,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "why": f.why,
         "fix": f.fix,
         "message": f.message,
+        # Where values it was judged on were set (a tfvars or --var-file line), besides path.
+        "set_at": [{"variable": w.name, "path": w.path, "line": w.line or None} for w in f.set_at],
     }
 
 
@@ -95,6 +97,12 @@ def render_terminal(result: LintResult, console: Console) -> None:
             head.append("  (low confidence)", style="dim")
         console.print(head, highlight=False, soft_wrap=True)
         console.print(Padding(Text(neutralize(f.why)), (0, 0, 0, 7), expand=False), highlight=False)
+        if f.set_at:
+            where = "; ".join(f"{w.name} at {w.location}" for w in f.set_at)
+            console.print(
+                Padding(Text("set: " + neutralize(where)), (0, 0, 0, 7), expand=False),
+                highlight=False,
+            )
         fix = Text("fix: " + neutralize(f.fix), style="dim")
         console.print(Padding(fix, (0, 0, 0, 7), expand=False), highlight=False)
     counts = ", ".join(f"{n} {label}" for label, n in _counts(result).items() if n)
@@ -102,7 +110,7 @@ def render_terminal(result: LintResult, console: Console) -> None:
     if counts:
         summary += f" ({counts})"
     if result.skipped:
-        summary += f", {len(result.skipped)} skipped (--format json lists them)"
+        summary += f", {len(result.skipped)} skipped (--format json or sarif lists them)"
     console.print(Text(summary), highlight=False)
 
 
@@ -175,6 +183,8 @@ def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, An
                         }
                     }
                 ],
+                # Where its values were set (a tfvars or --var-file line), when elsewhere.
+                **({"relatedLocations": _set_at(f, base)} if f.set_at else {}),
                 "partialFingerprints": fingerprint,
                 "properties": {
                     "severity": f.severity.label,
@@ -198,12 +208,60 @@ def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, An
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": base.as_uri().rstrip("/") + "/"}},
                 "automationDetails": {"id": "leakhound-lint/"},
-                "invocations": [{"executionSuccessful": True}],
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": _notifications(result, base),
+                    }
+                ],
                 "results": results,
                 "properties": {"files": len(result.files), "skipped": len(result.skipped)},
             }
         ],
     }
+
+
+def _set_at(f: Finding, base: Path) -> list[dict[str, Any]]:
+    """The tfvars / --var-file lines that set the values of a finding, as SARIF related
+    locations (the result's own location stays the resource's)."""
+    out = []
+    for n, w in enumerate(f.set_at):
+        uri, relative = _uri(w.path, base)
+        artifact: dict[str, Any] = {"uri": uri}
+        if relative:
+            artifact["uriBaseId"] = "%SRCROOT%"
+        physical: dict[str, Any] = {"artifactLocation": artifact}
+        if w.line:
+            physical["region"] = {"startLine": w.line}
+        out.append(
+            {
+                "id": n,
+                "physicalLocation": physical,
+                "message": {"text": neutralize(f"{w.name} set here")},
+            }
+        )
+    return out
+
+
+def _notifications(result: LintResult, base: Path) -> list[dict[str, Any]]:
+    """Each file not linted (too large, unreadable, not parseable, a FIFO…) as a SARIF
+    notification: a skipped file is not a finding, but a code-scanning view that shows no
+    finding for it must be able to say it was not read."""
+    out = []
+    for s in result.skipped:
+        uri, relative = _uri(s.path, base)
+        location: dict[str, Any] = {"uri": uri}
+        if relative:
+            location["uriBaseId"] = "%SRCROOT%"
+        out.append(
+            {
+                "level": "warning",
+                "message": {"text": neutralize(f"{s.path} not linted: {s.reason}")},
+                "locations": [{"physicalLocation": {"artifactLocation": location}}],
+                "descriptor": {"id": "skipped"},
+            }
+        )
+    return out
 
 
 def render_sarif(result: LintResult, root: Path | None = None) -> str:

@@ -239,6 +239,7 @@ def _tfvars_beside(run: _Run, directory: Path) -> None:
         try:
             text = read_config(path)
             run.tfvars[directory][path] = terraform.load_tfvars(path.name, text)
+            run.display[path] = run.show(path)
         except InputSkipped as exc:
             run.result.skipped.append(Skipped(run.show(path), exc.reason))
         except ConfigSyntaxError as exc:
@@ -249,17 +250,37 @@ def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
     """The files given by ``--var-file``, in their order; one that cannot be read is listed as
     skipped, one that does not parse is a finding (LH100) with the reason, and lint goes on."""
     out: dict[Path, terraform.Block] = {}
+    # A tfvars the walk read already (terraform.tfvars of a linted folder given again by
+    # --var-file) is not read again: its values apply here too, and it was counted, or listed
+    # as skipped or reported as broken, once, there.
+    walked = {real_path(p): b for found in run.tfvars.values() for p, b in found.items()}
     # A file given again applies again, over those given between: each is read once, at its
     # last place.
     for path in reversed(dict.fromkeys(reversed(paths))):
+        key = real_path(path)
+        if key in walked:
+            out[path] = walked[key]
+            run.display.setdefault(path, run.show(path))
+            continue
+        # Walked but not read as a tfvars (named as a path, or one that could not be read
+        # or parsed): read as one here, but not said or counted twice.
+        again = key in run.met
+        run.met.add(key)  # nor read again as a tfvars beside the .tf files
+        shown = run.show(path)
         try:
             out[path] = terraform.load_tfvars(path.name, read_config(path))
+            run.display[path] = shown
         except InputSkipped as exc:
-            run.result.skipped.append(Skipped(run.show(path), exc.reason))
+            if not again:
+                run.result.skipped.append(Skipped(shown, exc.reason))
             continue
         except ConfigSyntaxError as exc:
-            run.broken(path, exc)
-        run.result.files.append(run.show(path))  # read, or reported: counted as linted
+            if not again:
+                run.broken(path, exc)
+        if again and path in out:  # it is a tfvars after all: linted, not skipped
+            run.result.skipped = [s for s in run.result.skipped if s.path != shown]
+        if shown not in run.result.files:
+            run.result.files.append(shown)  # read, or reported: counted as linted
     return out
 
 
@@ -298,6 +319,7 @@ def _lint_file(run: _Run, path: Path, kind: str | None, text: str) -> bool:
         run.display[path] = shown
     elif kind == "tfvars":
         run.tfvars[path.parent][path] = terraform.load_tfvars(path.name, text)
+        run.display[path] = shown
     elif kind == "json" or (kind is None and path.suffix.lower() == ".json"):
         doc = load_json(text)
         if not cloud_rules.is_export(doc):

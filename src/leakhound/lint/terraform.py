@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import NETWORK_RULE, Finding
+from .model import NETWORK_RULE, Finding, SetAt
 from .network import Unresolved, is_world, judge, stores_label
-from .sources import ConfigSyntaxError, Located, load_json
+from .sources import ConfigSyntaxError, Located, load_json, real_path
 
 
 @dataclass
@@ -184,21 +184,40 @@ def _json_blocks(kind: str, node: Located, depth: int, labels: tuple[str, ...] =
 
 _WHOLE = re.compile(r"^\$\{(.*)\}$", re.S)
 _REF = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
+# An item or attribute of a list or object variable taken by literal keys only (var.acls[0],
+# var.net["db"], var.net.db.cidr): read from the value where it is known; an index that is
+# itself an expression (var.acls[count.index]) is not evaluated.
+_PATH_REF = re.compile(
+    r'^((?:var|local)\.[A-Za-z_][\w-]*)((?:\s*\[\s*(?:\d+|"[^"$]*")\s*\]|\.[A-Za-z_][\w-]*)+)$'
+)
+_STEP = re.compile(r'\s*\[\s*(?:(\d+)|"([^"$]*)")\s*\]|\.([A-Za-z_][\w-]*)')
 _RESOURCE_REF = re.compile(
     r"^(?!(?:var|local|each|count|self|path|terraform|module)\.)(?:data\.)?[a-z][a-z0-9_]*\.[\w-]+"
     r"(?:\[[^\]]*\])?(?:\.[\w-]+(?:\[[^\]]*\])?)+$"
 )
 _INTERP = re.compile(r"\$\{([^{}]*)\}")
 # A var./local. reference inside an expression (a jsonencode'd policy): bare (Principal =
-# var.who) or a string's whole interpolation ("${var.bucket}"); not one whose attribute or item
-# is taken (var.x.y, var.x[0]), nor a name inside another (each.value.var).
-_NAME = r"((?:var|local)\.[A-Za-z_][\w-]*)(?![\w.\[-])"
+# var.who) or a string's whole interpolation ("${var.bucket}"), with the items or attributes it
+# takes by literal keys (var.who[0], var.p.aws); not one that takes one by an expression
+# (var.x[count.index]), nor a name inside another (each.value.var).
+_NAME = (
+    r'((?:var|local)\.[A-Za-z_][\w-]*(?:\[\s*(?:\d+|"[^"$]*")\s*\]|\.[A-Za-z_][\w-]*)*)'
+    r"(?![\w.\[-])"
+)
 _INNER_REF = re.compile(rf"\$\{{\s*{_NAME}\s*\}}|(\$\{{\s*)?(?<![\w.]){_NAME}")
+# Any var./local. reference (not a name inside another: each.value.var).
+_ANY_REF = re.compile(r"(?<![\w.])(?:var|local)\.[A-Za-z_][\w-]*")
 _LITERAL = re.compile(r'"([^"$]*)"')
 # What a policy's reader (awspolicy, which neither undoes escapes nor skips brackets inside a
 # string) would take for structure: a value holding one is not written into the text, so
 # who = "x\", \"*" cannot add a Principal "*" nor sid = "}]" end the Statement list early.
 _STRUCTURE = re.compile(r'["\\{}\[\]]')
+
+
+def _known_ref(expr: str) -> bool:
+    """Whether an expression is a reference ``Scope.lookup`` reads (var.x, local.x, or an item
+    or attribute of one by literal keys)."""
+    return bool(_REF.match(expr) or _PATH_REF.match(expr))
 
 
 class Scope:
@@ -207,10 +226,41 @@ class Scope:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.origin: dict[str, str] = {}
+        # The tfvars / --var-file lines that set a variable (a module's variable: those that
+        # set what its caller passed).
+        self.where: dict[str, tuple[SetAt, ...]] = {}
 
-    def lookup(self, ref: str) -> Any:
-        """The raw value bound to 'var.x'/'local.x', or Unresolved."""
-        return self.values.get(ref, Unresolved(ref))
+    def lookup(self, ref: str, depth: int = 0) -> Any:
+        """The raw value bound to 'var.x'/'local.x', or to an item or attribute of one taken
+        by literal keys ('var.x[0]', 'var.x["k"]', 'var.x.y'), or Unresolved."""
+        path = _PATH_REF.match(ref)
+        if not path:
+            return self.values.get(ref, Unresolved(ref))
+        value = self.values.get(path.group(1), Unresolved(ref))
+        for index, key, attr in _STEP.findall(path.group(2)):
+            value = self._raw(value, depth)
+            if isinstance(value, list) and (index or key.isdigit()):
+                n = int(index or key)
+                value = value[n] if n < len(value) else Unresolved(ref)
+            elif isinstance(value, dict) and (key or attr or index) in value:
+                value = value[key or attr or index]
+            else:  # no such item, or not a list or object (or not known): not guessed
+                return Unresolved(ref)
+        return value
+
+    def _raw(self, value: Any, depth: int = 0) -> Any:
+        """A value that is itself a whole reference (a local naming a variable) replaced by
+        what that reference holds, unflattened, so an index applies to the list it names."""
+        while isinstance(value, str):
+            whole = _WHOLE.match(value)
+            expr = whole.group(1).strip() if whole else ""
+            if not _known_ref(expr):
+                break
+            if depth >= 8:  # locals that refer to each other in a loop
+                return Unresolved(expr)
+            depth += 1
+            value = self.lookup(expr, depth)
+        return value
 
     def resolve(self, value: Any, depth: int = 0) -> Any:
         """A value with its references replaced where they are known (lists flattened)."""
@@ -225,7 +275,7 @@ class Scope:
         if not isinstance(value, str) or "${" not in value:
             return value
         whole = _WHOLE.match(value)
-        if whole and _REF.match(whole.group(1).strip()):
+        if whole and _known_ref(whole.group(1).strip()):
             found = self.lookup(whole.group(1).strip())
             return found if isinstance(found, Unresolved) else self.resolve(found, depth + 1)
         if whole and _RESOURCE_REF.match(whole.group(1).strip()):
@@ -237,7 +287,7 @@ class Scope:
 
         def sub(m: re.Match[str]) -> str:
             expr = m.group(1).strip()
-            got = self.resolve(self.lookup(expr), depth + 1) if _REF.match(expr) else None
+            got = self.resolve(self.lookup(expr), depth + 1) if _known_ref(expr) else None
             if isinstance(got, str | int | float) and not isinstance(got, bool):
                 return str(got)
             raise LookupError(expr)
@@ -246,6 +296,23 @@ class Scope:
             return _INTERP.sub(sub, value)
         except LookupError:
             return Unresolved(value.replace("${", "").replace("}", ""))
+
+    def set_at(self, raw: Any) -> tuple[SetAt, ...]:
+        """Where the variables a raw value refers to (directly or through locals) were set by a
+        tfvars or ``--var-file`` line, in the order met."""
+        out: dict[SetAt, None] = {}
+        seen: set[str] = set()
+        todo = [str(raw)]
+        while todo:
+            for ref in _ANY_REF.findall(todo.pop()):
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                if ref in self.where:
+                    out.update(dict.fromkeys(self.where[ref]))
+                elif ref.startswith("local.") and ref in self.values:
+                    todo.append(str(self.values[ref]))
+        return tuple(out)
 
     def provenance(self, ref: str) -> str:
         """Where a known ``var.x``/``local.x`` got its value ("var.x from its default",
@@ -267,7 +334,7 @@ class Scope:
             interpolated, inside, bare = m.groups()
             ref = interpolated or bare
             within = bare and any(a < m.start() < b for a, b in spans)
-            if inside or within or ref not in self.values:
+            if inside or within or isinstance(self.lookup(ref), Unresolved):
                 return m.group(0)  # within a larger interpolation (${var.x == …}), or not known
             got = self.resolve(f"${{{ref}}}")
             literal: str | None = _literal(got)
@@ -276,7 +343,8 @@ class Scope:
                 literal = str(got) if plain and not _STRUCTURE.search(str(got)) else None
             if literal is None:
                 return m.group(0)
-            used.append(self.provenance(ref))
+            path = _PATH_REF.match(ref)
+            used.append(self.provenance(path.group(1) if path else ref))
             return literal
 
         return _INNER_REF.sub(sub, text), list(dict.fromkeys(used))
@@ -317,14 +385,18 @@ def by_precedence(
     terraform.tfvars, terraform.tfvars.json, the *.auto.tfvars(.json) in name order, then the
     ``-var-file`` ones (``explicit``) in the order given."""
     explicit = explicit or {}
-    auto = [p for p in tfvars if p not in explicit]
+    given = {real_path(p) for p in explicit}  # one file, however it was spelled
+    auto = [p for p in tfvars if real_path(p) not in given]
     order = sorted(auto, key=lambda p: (not p.name.startswith("terraform.tfvars"), p.name))
     return {**{p: tfvars[p] for p in order}, **explicit}
 
 
-def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
+def module_scope(
+    files: dict[Path, Block], tfvars: dict[Path, Block], display: dict[Path, str] | None = None
+) -> Scope:
     """Variable defaults, locals and tfvars of one module directory (the tfvars in the order
-    they apply, as ``by_precedence`` gives them: a later one wins)."""
+    they apply, as ``by_precedence`` gives them: a later one wins; ``display``: their reported
+    paths, for where each value was set)."""
     scope = Scope()
     for root in files.values():
         for b in root.blocks:
@@ -339,9 +411,11 @@ def module_scope(files: dict[Path, Block], tfvars: dict[Path, Block]) -> Scope:
         # A tfvars of the module's folder is named by its name; another (a --var-file) as the
         # user gave it: ../shared/terraform.tfvars is not the folder's own terraform.tfvars.
         shown = path.name if path.parent in folders else path.as_posix()
-        for name, (val, _) in values.attrs.items():
+        reported = (display or {}).get(path, path.as_posix())
+        for name, (val, line) in values.attrs.items():
             scope.values[f"var.{name}"] = val
             scope.origin[f"var.{name}"] = shown
+            scope.where[f"var.{name}"] = (SetAt(f"var.{name}", reported, line),)
     return scope
 
 
@@ -399,6 +473,7 @@ class _Module:
             if ref in self.scope.values
         ]
         why = verdict.why + (f" ({'; '.join(notes)})" if notes else "")
+        set_at = self.scope.set_at(raw)
         self.findings.append(
             Finding(
                 NETWORK_RULE,
@@ -410,6 +485,7 @@ class _Module:
                 why,
                 NETWORK_RULE.help,
                 verdict.confidence,
+                set_at,
             )
         )
 
@@ -472,7 +548,7 @@ def lint_module(
 ) -> list[Finding]:
     """Network rule findings (LH120) for the .tf files of one directory (``display``: each
     file's reported path); buckets are judged over the module tree (``buckets``)."""
-    m = _Module(module_scope(files, tfvars))
+    m = _Module(module_scope(files, tfvars, display))
     for fpath, root in files.items():
         path = display[fpath]
         for res in root.blocks:

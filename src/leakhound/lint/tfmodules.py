@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .inputs import InputSkipped, read_config
+from .network import Unresolved
 from .sources import ConfigSyntaxError, real_path
-from .terraform import Block, Scope, load, module_scope, not_created
+from .terraform import _PATH_REF, _WHOLE, Block, Scope, load, module_scope, not_created
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
 _META = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -67,6 +68,14 @@ class Instance:
             named = _NAMED.match(text)
             if named and named.group(1) in inst.scope.values:
                 value = inst.scope.values[named.group(1)]
+                continue
+            whole = _WHOLE.match(text)
+            expr = whole.group(1).strip() if whole else ""
+            # An item of a known variable or local (var.policies["site"], var.acls[0]).
+            if _PATH_REF.match(expr) and not isinstance(
+                item := inst.scope.lookup(expr), Unresolved
+            ):
+                value = item
                 continue
             out = _OUTPUT.match(text)
             child = inst.children.get(out.group(1)) if out else None
@@ -278,7 +287,7 @@ class _Reader:
         if why:
             tree.unread.append(f"the other files of {self.show(directory)} ({why})")
         files, context = found if found is not None else (self.tf[directory], frozenset())
-        scope = module_scope(files, self.tfvars.get(directory, {}))
+        scope = module_scope(files, self.tfvars.get(directory, {}), self.display)
         root = Instance(directory, files, scope, context=context)
         tree.instances.append(root)
         self.reached.add(real_path(directory))
@@ -318,6 +327,8 @@ class _Reader:
                 for k, v in args.items():
                     scope.values[f"var.{k}"] = caller.scope.resolve(v)
                     scope.origin[f"var.{k}"] = f"the argument of {name}"
+                    if where := caller.scope.set_at(v):  # the caller's tfvars set it
+                        scope.where[f"var.{k}"] = where
                 child = Instance(
                     folder, child_files, scope, f"{name}.", caller, args, context=context
                 )
