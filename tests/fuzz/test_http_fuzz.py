@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import example, given
@@ -53,12 +52,21 @@ def server() -> Iterator[tuple[Replies, int]]:
         yield replies, loop.serve(replies)
 
 
-def _http(port: int) -> net.Http:
+LIMITS = net.Limits(connect_timeout=1, read_timeout=0.5, total_timeout=2, max_body=CAP)
+
+
+def _scope(port: int) -> net.Scope:
     scope = net.Scope()
     scope.add("127.0.0.1", port)
-    return net.Http(
-        net.Limits(connect_timeout=1, read_timeout=0.5, total_timeout=2, max_body=CAP), scope
-    )
+    return scope
+
+
+def _http(port: int) -> net.Http:
+    return net.Http(LIMITS, _scope(port))
+
+
+def _transport(port: int) -> net.Transport:
+    return net.Transport(LIMITS, _scope(port))
 
 
 # --------------------------------------------------------------------------- payloads
@@ -226,11 +234,12 @@ def test_fingerprint_of_any_reply_is_one_verdict_with_one_line(
     replies.payload = payload
 
     async def go() -> Service:
-        async with _http(port) as http:
-            transport = SimpleNamespace(http=http)
+        # A whole transport: a reply that is not HTTP makes the probe ask, over plain TCP,
+        # who answered (``http_root.ask_who``).
+        async with _transport(port) as transport:
             return await ElasticsearchProbe().verdict(
                 transport, Endpoint("127.0.0.1", port, "http")
-            )  # type: ignore[arg-type]
+            )
 
     recorder = S.ConnectRecorder()
     with recorder.recording():
