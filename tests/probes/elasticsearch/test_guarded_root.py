@@ -189,3 +189,21 @@ def test_elasticsearchs_own_refusal_on_the_root_is_elasticsearch_without_a_chall
         "/ asks for credentials (HTTP 403, no realm); not served here: "
         "_cat/indices: HTTP 404; _search: HTTP 404: nothing readable was reached"
     )
+
+
+def _spring(status: int, error: str, path: str) -> Answer:
+    body = {"timestamp": "2026-01-01T00:00:00.000+00:00", "status": status, "error": error}
+    return as_json(status, {**body, "path": path})
+
+
+def test_a_web_frameworks_json_errors_name_no_elasticsearch() -> None:
+    # Spring's error documents hold "error" and "status" too, but no typed error object.
+    root = _spring(403, "Forbidden", "/")
+    got = _scan(
+        _proxy(root, _spring(404, "Not Found", "/_cat/indices"), _spring(404, "Not Found", "/"))
+    )
+    assert got.verdict == Verdict.not_of("elasticsearch")
+    assert got.reason == (
+        "HTTP 403 on / without an auth challenge, and no data API served "
+        "(_cat/indices: HTTP 404; _search: HTTP 404): nothing answers as Elasticsearch"
+    )

@@ -775,8 +775,17 @@ _UNSERVED = (404, 405)
 
 def _es_said(resp: Response) -> bool:
     """Whether an answer is Elasticsearch's own error document: the address serves it (a 404
-    of an index not found is the cluster's answer, not a path no proxy routes)."""
-    return _looks_like_es_error(resp.json_or_none())
+    of an index not found is the cluster's answer, not a path no proxy routes). Its error is
+    an object with a type (``security_exception``): a web framework's error document
+    (Spring's ``{"status": 404, "error": "Not Found"}``) names no Elasticsearch."""
+    body = resp.json_or_none()
+    error = body.get("error") if isinstance(body, dict) else None
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("status"), int)
+        and isinstance(error, dict)
+        and isinstance(error.get("type"), str)
+    )
 
 
 def _unserved(unserved: list[str]) -> str:
