@@ -207,3 +207,15 @@ def test_a_web_frameworks_json_errors_name_no_elasticsearch() -> None:
         "HTTP 403 on / without an auth challenge, and no data API served "
         "(_cat/indices: HTTP 404; _search: HTTP 404): nothing answers as Elasticsearch"
     )
+
+
+def test_a_401_without_a_challenge_still_asks_for_credentials() -> None:
+    # Only a bare 403 (a folder nginx will not list) names nothing: a 401 is a request for
+    # credentials by its status (a token gateway's, with no WWW-Authenticate).
+    gateway = as_json(401, {"message": "Unauthorized"})
+    got = _scan(_proxy(gateway, NOT_FOUND, NOT_FOUND))
+    assert got.verdict == Verdict.SECURED
+    assert got.reason == (
+        "/ asks for credentials (HTTP 401, no realm); not served here: "
+        "_cat/indices: HTTP 404; _search: HTTP 404: nothing readable was reached"
+    )

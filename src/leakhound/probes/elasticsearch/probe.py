@@ -420,8 +420,11 @@ class ElasticsearchProbe(Probe):
             # answer for a folder with no index page) and no refusal from a data API, nothing
             # here says Elasticsearch at all.
             # Elasticsearch's own refusal (a JSON error: an anonymous user without the right)
-            # says Elasticsearch as surely as a challenge.
-            challenged = root is not None and (root.challenge or _es_said(root))
+            # says Elasticsearch as surely as a challenge; a 401 asks for credentials by its
+            # status alone (a gateway's token check sends no WWW-Authenticate), never a folder.
+            challenged = root is not None and (
+                root.challenge or root.status == 401 or _es_said(root)
+            )
             if unserved and not (open_apis or closed_apis or failing or challenged):
                 assert root is not None
                 why = (
