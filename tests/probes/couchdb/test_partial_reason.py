@@ -74,3 +74,33 @@ def test_a_partial_reason_names_the_first_few_and_counts_the_rest() -> None:
         "5 of 12 databases read without credentials (open-0, open-1, open-2 and 2 more); "
         "7 ask for them (closed-0, closed-1, closed-2 and 4 more)"
     )
+
+
+def test_a_long_partial_reason_keeps_that_the_root_asks_for_credentials() -> None:
+    # A proxy guarding / alone: the reason of long names of every outcome is cut at 500
+    # characters before ", although / asks…", not through it.
+    outcomes = {
+        **{f"open-{n}-" + "a" * 70: "open" for n in range(4)},
+        **{f"closed-{n}-" + "b" * 70: "refused" for n in range(4)},
+        **{f"broken-{n}-" + "c" * 70: "failed" for n in range(4)},
+    }
+    inner = _couch(outcomes)
+
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return as_json(401, {"error": "unauthorized", "reason": "Authentication required."})
+        return inner(seen)
+
+    async def go(port: int) -> Service:
+        scope = Scope({("127.0.0.1", port)})
+        async with Transport(Limits(read_timeout=5, total_timeout=10), scope) as transport:
+            return await CouchdbProbe().verdict(transport, Endpoint("127.0.0.1", port))
+
+    with RecordedServer(route) as server:
+        got = asyncio.run(go(server.port))
+    assert got.verdict == Verdict.PARTIAL
+    assert got.reason.startswith("4 of 12 databases read without credentials (open-0-")
+    assert got.reason.endswith(
+        ", although / asks for credentials (HTTP 401: Authentication required.)"
+    )
+    assert len(got.reason) <= 500

@@ -145,3 +145,77 @@ def test_a_large_refusal_without_a_challenge_is_still_too_large() -> None:
     got = _scan(_proxy(root, NOT_FOUND, NOT_FOUND))
     assert got.verdict == Verdict.not_of("elasticsearch")
     assert "too large" in got.reason
+
+
+# Elasticsearch's own 404 (an index not found, for a user who may see none): the cluster
+# answered there, the address serves the API.
+INDEX_NOT_FOUND = as_json(
+    404,
+    {"error": {"type": "index_not_found_exception", "reason": "no such index [*]"}, "status": 404},
+)
+ANONYMOUS_403 = as_json(
+    403,
+    {
+        "error": {
+            "type": "security_exception",
+            "reason": "action [cluster:monitor/main] is unauthorized for user [_anonymous]",
+        },
+        "status": 403,
+    },
+)
+
+
+def test_elasticsearchs_own_404_on_the_data_apis_is_no_unserved_path() -> None:
+    # Behind a bare 403 it was taken for a proxy's 404, and the cluster for no Elasticsearch.
+    forbidden = Answer(403, b"<html>403 Forbidden</html>", {"content-type": "text/html"})
+    got = _scan(_proxy(forbidden, INDEX_NOT_FOUND, INDEX_NOT_FOUND))
+    assert got.verdict == Verdict.ERROR
+    assert "not served here" not in got.reason
+    assert got.reason.endswith("_cat/indices: HTTP 404; _search: HTTP 404 (failed)")
+
+
+def test_elasticsearchs_own_404_behind_a_challenge_is_not_secured() -> None:
+    got = _scan(_proxy(ROOT_401, INDEX_NOT_FOUND, INDEX_NOT_FOUND))
+    assert got.verdict == Verdict.ERROR
+    assert "not served here" not in got.reason
+
+
+def test_elasticsearchs_own_refusal_on_the_root_is_elasticsearch_without_a_challenge() -> None:
+    # An anonymous user without cluster:monitor/main: a 403 in Elasticsearch's JSON and no
+    # WWW-Authenticate; the data APIs not routed here. Not "nothing answers as Elasticsearch".
+    got = _scan(_proxy(ANONYMOUS_403, NOT_FOUND, NOT_FOUND))
+    assert got.verdict == Verdict.SECURED
+    assert got.reason == (
+        "/ asks for credentials (HTTP 403, no realm); not served here: "
+        "_cat/indices: HTTP 404; _search: HTTP 404: nothing readable was reached"
+    )
+
+
+def _spring(status: int, error: str, path: str) -> Answer:
+    body = {"timestamp": "2026-01-01T00:00:00.000+00:00", "status": status, "error": error}
+    return as_json(status, {**body, "path": path})
+
+
+def test_a_web_frameworks_json_errors_name_no_elasticsearch() -> None:
+    # Spring's error documents hold "error" and "status" too, but no typed error object.
+    root = _spring(403, "Forbidden", "/")
+    got = _scan(
+        _proxy(root, _spring(404, "Not Found", "/_cat/indices"), _spring(404, "Not Found", "/"))
+    )
+    assert got.verdict == Verdict.not_of("elasticsearch")
+    assert got.reason == (
+        "HTTP 403 on / without an auth challenge, and no data API served "
+        "(_cat/indices: HTTP 404; _search: HTTP 404): nothing answers as Elasticsearch"
+    )
+
+
+def test_a_401_without_a_challenge_still_asks_for_credentials() -> None:
+    # Only a bare 403 (a folder nginx will not list) names nothing: a 401 is a request for
+    # credentials by its status (a token gateway's, with no WWW-Authenticate).
+    gateway = as_json(401, {"message": "Unauthorized"})
+    got = _scan(_proxy(gateway, NOT_FOUND, NOT_FOUND))
+    assert got.verdict == Verdict.SECURED
+    assert got.reason == (
+        "/ asks for credentials (HTTP 401, no realm); not served here: "
+        "_cat/indices: HTTP 404; _search: HTTP 404: nothing readable was reached"
+    )

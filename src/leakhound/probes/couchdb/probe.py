@@ -276,7 +276,9 @@ class CouchdbProbe(Probe):
             if root_refused is not None:
                 closed = ("/", *closed)
                 if verdict.exposed:
-                    reason = f"{reason}, although {root_refused}"
+                    # Cut before it, not after: a long reason must not lose that / refused.
+                    although = f", although {root_refused}"
+                    reason = reason[: 500 - len(although)] + although
             return Service(endpoint, base, self.kind, verdict, reason[:500], fp, opened, closed)
 
         # Only refusals make ``secured``: a request that failed (timed out, reset, an error)

@@ -41,8 +41,9 @@ def requestable(
     rows: Iterable[dict[str, Any]], stop: threading.Event | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     """The rows of ``_cat/indices`` whose names may be requested (``valid_index_name``), in
-    the inventory's order (``in_order``), and how many were refused. CPU work in proportion
-    to the listing: run it off the event loop, where other targets' deadlines are running.
+    the inventory's order (the users' first, then the system's: ``.``), and how many were
+    refused. CPU work in proportion to the listing: run it off the event loop, where other
+    targets' deadlines are running.
     Once ``stop`` is set (the scan that waits for it cancelled) it gives up within a few
     thousand names, its answer unused: a thread cannot be cancelled, and a hostile listing
     of a million names would hold a stopped scan's exit for seconds."""

@@ -402,7 +402,7 @@ class ElasticsearchProbe(Probe):
                 open_apis.append(name)
             elif 200 <= res.status < 300:
                 pass  # not as Elasticsearch answers (a login page): the root's refusal stands
-            elif root_refused is not None and res.status in _UNSERVED:
+            elif root_refused is not None and res.status in _UNSERVED and not _es_said(res):
                 unserved.append(f"{name}: HTTP {res.status}")
             else:  # a read block (``refusal``) among them: not a request for credentials
                 failing.append(f"{name}: HTTP {res.status}")
@@ -419,7 +419,12 @@ class ElasticsearchProbe(Probe):
             # is the evidence of authentication. Without a challenge (a bare 403: nginx's
             # answer for a folder with no index page) and no refusal from a data API, nothing
             # here says Elasticsearch at all.
-            challenged = root is not None and root.challenge
+            # Elasticsearch's own refusal (a JSON error: an anonymous user without the right)
+            # says Elasticsearch as surely as a challenge; a 401 asks for credentials by its
+            # status alone (a gateway's token check sends no WWW-Authenticate), never a folder.
+            challenged = root is not None and (
+                root.challenge or root.status == 401 or _es_said(root)
+            )
             if unserved and not (open_apis or closed_apis or failing or challenged):
                 assert root is not None
                 why = (
@@ -769,6 +774,21 @@ _NOT_ES = Verdict.not_of(ElasticsearchProbe.kind)
 # found, method not allowed): a proxy that routes / alone. Elasticsearch answers neither to a
 # GET of _cat/indices or _search; a server error (5xx: a backend down) is a failure instead.
 _UNSERVED = (404, 405)
+
+
+def _es_said(resp: Response) -> bool:
+    """Whether an answer is Elasticsearch's own error document: the address serves it (a 404
+    of an index not found is the cluster's answer, not a path no proxy routes). Its error is
+    an object with a type (``security_exception``): a web framework's error document
+    (Spring's ``{"status": 404, "error": "Not Found"}``) names no Elasticsearch."""
+    body = resp.json_or_none()
+    error = body.get("error") if isinstance(body, dict) else None
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("status"), int)
+        and isinstance(error, dict)
+        and isinstance(error.get("type"), str)
+    )
 
 
 def _unserved(unserved: list[str]) -> str:
