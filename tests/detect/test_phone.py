@@ -54,6 +54,10 @@ P = "PHONE_NUMBER"
         pytest.param("07700 900123", "07700 900123", "+447700900123", id="uk-drama-mobile"),
         pytest.param("tel 07700900123", "07700900123", "+447700900123", id="uk-drama-unbroken"),
         pytest.param("tel 07700-900123", "07700-900123", "+447700900123", id="uk-drama-dash"),
+        pytest.param("07700 900 123", "07700 900 123", "+447700900123", id="uk-drama-5-3-3"),
+        # Germany's 07 area codes where the UK has given out no number: towns, not the UK.
+        pytest.param("07621 123456", "07621 123456", "+497621123456", id="de-loerrach"),
+        pytest.param("tel 07651 123456", "07651 123456", "+497651123456", id="de-titisee"),
     ],
 )
 def test_phone_numbers_are_found(text: str, number: str, e164: str) -> None:
