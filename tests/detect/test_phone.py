@@ -196,6 +196,13 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
             ["+33612345678", "+447911123456"],
             id="french-then-british",
         ),
+        # A label covers the number joined to the one after it, as a cue word does.
+        pytest.param(
+            "M: 0612345678-0698765432",
+            ["0612345678", "0698765432"],
+            ["+33612345678", "+33698765432"],
+            id="hyphen-after-a-label",
+        ),
         pytest.param(
             "tel 07700 900123 / 030 1234567",
             ["07700 900123", "030 1234567"],

@@ -229,13 +229,20 @@ class PhoneDetector(Detector):
             return []
         prefer = context.regions[:_PREFERRED]
         spans: list[Span] = []
+        label_end = -2  # where the last run after a label ended: a number joined to it by
+        # a hyphen ("M: 0612345678-0698765432") is under the same label
         for tries, m in enumerate(_candidates(text, hinted)):
             if tries >= _MAX_WINDOWS:
                 break
             window = m.group()
             # The words before first: a third of the windows follow one saying "an id"
             # (versions, order numbers), and reading them costs less than the number.
-            cue = 1 if _labelled(text, m.start()) else _nearest_cue(words_before(text, m.start()))
+            if _labelled(text, m.start()) or (
+                m.start() - 1 == label_end and text[label_end] == "-"
+            ):
+                cue, label_end = 1, m.end()
+            else:
+                cue = _nearest_cue(words_before(text, m.start()))
             up = cue > 0
             bare = False
             if not (hinted or up):
