@@ -54,6 +54,10 @@ P = "PHONE_NUMBER"
         pytest.param("07700 900123", "07700 900123", "+447700900123", id="uk-drama-mobile"),
         pytest.param("tel 07700900123", "07700900123", "+447700900123", id="uk-drama-unbroken"),
         pytest.param("tel 07700-900123", "07700-900123", "+447700900123", id="uk-drama-dash"),
+        pytest.param("07700 900 123", "07700 900 123", "+447700900123", id="uk-drama-5-3-3"),
+        # Germany's 07 area codes where the UK has given out no number: towns, not the UK.
+        pytest.param("07621 123456", "07621 123456", "+497621123456", id="de-loerrach"),
+        pytest.param("tel 07651 123456", "07651 123456", "+497651123456", id="de-titisee"),
     ],
 )
 def test_phone_numbers_are_found(text: str, number: str, e164: str) -> None:
@@ -191,6 +195,13 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
             ["0612345678", "07911 123456"],
             ["+33612345678", "+447911123456"],
             id="french-then-british",
+        ),
+        # A label covers the number joined to the one after it, as a cue word does.
+        pytest.param(
+            "M: 0612345678-0698765432",
+            ["0612345678", "0698765432"],
+            ["+33612345678", "+33698765432"],
+            id="hyphen-after-a-label",
         ),
         pytest.param(
             "tel 07700 900123 / 030 1234567",

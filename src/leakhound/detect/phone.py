@@ -111,9 +111,11 @@ _IN_FOURS = re.compile(r"\d{4}(?:([ \-.])\d{4})(?:\1\d{4})*(?:\1\d{1,4})?")
 _JOIN = re.compile(r"(?<=\d)-(?=\d)")
 # All of a stretch of text, as a match.
 _WHOLE = re.compile(r".+", re.DOTALL)
-# The UK's 07 block (mobiles, pagers, personal numbers) as the UK writes it: "07700
-# 900123", "07700900123", "07700-900123". Not "0770 0900123" (a German grouping).
-_UK_07 = re.compile(r"07\d{3}[ \u00a0\-]?\d{6}")
+# The mobile numbers Ofcom keeps for drama (07700 900000 to 900999) as the UK writes them:
+# "07700 900123", "07700900123", "07700-900123", "07700 900 123", "(07700) 900123". Not
+# "0770 0900123" (a German grouping), nor the rest of the 07 block: the UK refuses ranges it
+# has not given out there that are German area codes ("07621 123456" is Lörrach).
+_UK_07 = re.compile(r"\(?07700\)?[ \u00a0\-]?900[ \u00a0\-]?\d{3}")
 # Runs of digits, to compare how a number is grouped with how its country groups it.
 _DIGIT_RUN = re.compile(r"\d+")
 # "(415) 555-0123", "1 (415) 555-0123": the North American way, area code in brackets.
@@ -227,13 +229,20 @@ class PhoneDetector(Detector):
             return []
         prefer = context.regions[:_PREFERRED]
         spans: list[Span] = []
+        label_end = -2  # where the last run after a label ended: a number joined to it by
+        # a hyphen ("M: 0612345678-0698765432") is under the same label
         for tries, m in enumerate(_candidates(text, hinted)):
             if tries >= _MAX_WINDOWS:
                 break
             window = m.group()
             # The words before first: a third of the windows follow one saying "an id"
             # (versions, order numbers), and reading them costs less than the number.
-            cue = 1 if _labelled(text, m.start()) else _nearest_cue(words_before(text, m.start()))
+            if _labelled(text, m.start()) or (
+                m.start() - 1 == label_end and text[label_end] == "-"
+            ):
+                cue, label_end = 1, m.end()
+            else:
+                cue = _nearest_cue(words_before(text, m.start()))
             up = cue > 0
             bare = False
             if not (hinted or up):
@@ -554,14 +563,14 @@ def _reread(window: str, found: _Number, hinted: bool, prefer: tuple[str, ...]) 
 
 
 def _uk_07_read_elsewhere(window: str, compact: str, regions: tuple[str, ...]) -> bool:
-    """True when ``window``, which the UK refuses, is in the UK's 07 block as the UK
+    """True when ``window``, which the UK refuses, is in Ofcom's drama range as the UK
     writes it (``_UK_07``) and another of ``regions`` reads it.
 
-    phonenumbers refuses the ranges Ofcom holds back (07700 900xxx, for drama) or has not
-    given out, and Germany's open plan, whose patterns accept 07xxx area codes Germany does
-    not have, then took "07700 900123" as +49 7700 900123. Digits grouped as a UK mobile
-    are the UK's whether or not their range is assigned, once some country reads them as a
-    number at all; a German document's own numbers are read in Germany before this.
+    phonenumbers refuses the range Ofcom holds back (07700 900xxx), and Germany's open
+    plan, whose patterns accept 07xxx area codes Germany does not have, then took "07700
+    900123" as +49 7700 900123. Other 07 ranges the UK refuses stay with the country that
+    reads them: Germany's 076xx and 077xx are towns. A German document's own numbers are
+    read in Germany before this.
     """
     return _UK_07.fullmatch(window) is not None and any(
         _valid_number(window, compact, region) is not None for region in regions if region != "GB"
