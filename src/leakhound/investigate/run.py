@@ -193,7 +193,7 @@ def _format(
     ``passed``: an empty file is passed over, not a format unknown)."""
     path = stream.path
     head = stream.head
-    if not head and not stream.stats.stopped:
+    if stream.empty and not stream.stats.stopped:
         # A log just rotated (logrotate's create or copytruncate leaves it at size 0), or a
         # compressed file of nothing: no line to read, and no format to say, given or not
         passed.append(f"{display(path)}: empty: nothing to read")
