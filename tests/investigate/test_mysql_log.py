@@ -89,6 +89,34 @@ def test_a_slow_log_time_with_no_zone_is_noted_as_local(
     assert note is None or note in said[0]
 
 
+def test_a_slow_log_entry_under_an_unreadable_time_takes_no_earlier_one(
+    tmp_path: Path, run: Run
+) -> None:
+    # The # Time: line just before it is unreadable: the one before that is another moment's,
+    # not this entry's; its SET timestamp, where it has one, still dates it
+    path = tmp_path / "slow.log"
+    path.write_bytes(
+        b"# Time: 201207 10:00:00\n"
+        + SLOW_HEAD
+        + SLOW_ROWS
+        + b"SELECT * FROM cases;\n"
+        + b"# Time: 201299 23:59:59\n"
+        + SLOW_HEAD.replace(b".66", b".67")
+        + SLOW_ROWS
+        + b"SELECT * FROM cases;\n"
+        + b"# Time: 201299 23:59:59\n"
+        + SLOW_HEAD.replace(b".66", b".68")
+        + SLOW_ROWS
+        + b"SET timestamp=1607338800;\n"
+        + b"SELECT * FROM cases;\n"
+    )
+    inv = run(path)
+    seen = {a: s.first_seen for a, s in by_address(inv).items()}
+    assert seen == {"203.0.113.66": "2020-12-07T10:00:00Z", "203.0.113.68": "2020-12-07T11:00:00Z"}
+    reasons = [e.reason for e in inv.files[0].skipped_examples]
+    assert reasons.count("a slow-log entry without a time") == 1
+
+
 def test_an_audit_query_with_commas_quotes_and_newlines(tmp_path: Path, run: Run) -> None:
     path = tmp_path / "audit.log"
     path.write_bytes(

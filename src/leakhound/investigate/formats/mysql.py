@@ -290,6 +290,9 @@ class _Parser:
                 else:  # MariaDB's and older MySQL's YYMMDD H:MM:SS: local, no zone
                     self.t, self.t_local = _short_time(stamp, self.zone), True
             except BadTime as exc:
+                # the time before it is another moment's: the entries under it have none
+                # but their own SET timestamp
+                self.t, self.t_local = None, False
                 self.sink.skip(lineno, line, str(exc))
             return
         s = self.slow
