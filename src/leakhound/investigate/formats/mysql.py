@@ -371,10 +371,12 @@ class _Parser:
             elif iso_time:
                 self.t, self.t_local = iso(iso_time.decode())[0], False
         except BadTime as exc:
+            # MariaDB's lines after it with no time are of its second, not the last one read
+            self.t, self.t_local = None, False
             self.sink.skip(lineno, line, str(exc))
             return
         if self.t is None:
-            self.sink.skip(lineno, line, "a general-log line before any time")
+            self.sink.skip(lineno, line, "a general-log line with no readable time before it")
             return
         tid, arg = thread.decode(), argument.decode("utf-8", "replace")
         raw = line.decode("utf-8", "replace")
