@@ -180,11 +180,17 @@ def test_whole_zstd_frames_are_no_cut(tmp_path: Path) -> None:
     assert reader.zstd_cut(str(path)) == f"a frame cut short at byte {path.stat().st_size:,}"
 
 
-def test_a_corrupt_gzip_says_so_not_that_its_format_is_unknown(tmp_path: Path, run: Run) -> None:
+# a format given reads nothing more of it: still a problem, not a file of no line (nor, as a
+# compressed file of nothing would be, passed over as empty)
+@pytest.mark.parametrize("fmt", ["auto", "nginx"])
+def test_a_corrupt_gzip_says_so_not_that_its_format_is_unknown(
+    tmp_path: Path, run: Run, fmt: str
+) -> None:
     path = tmp_path / "access.log.2.gz"
     path.write_bytes(gzip.compress(LINE * 100)[:12] + b"\xff" * 200)
-    inv = run(path)
+    inv = run(path, format=fmt)
     assert inv.files == ()
+    assert inv.passed_over == ()
     (problem,) = inv.problems
     assert problem.startswith(
         f"{path}: nothing read: the compressed stream is corrupt or truncated"
