@@ -367,7 +367,6 @@ class _Parser:
         try:
             if short:
                 self.t, self.t_local = _short_time(short.decode(), self.zone), True
-                self.sink.note(lineno, self.local)
             elif iso_time:
                 self.t, self.t_local = iso(iso_time.decode())[0], False
         except BadTime as exc:
@@ -378,6 +377,8 @@ class _Parser:
         if self.t is None:
             self.sink.skip(lineno, line, "a general-log line with no readable time before it")
             return
+        if self.t_local:  # its own short time, or one before it (in the file before, even)
+            self.sink.note(lineno, self.local)
         tid, arg = thread.decode(), argument.decode("utf-8", "replace")
         raw = line.decode("utf-8", "replace")
         # A session's Connect line is written before its login is decided: the attempt is
