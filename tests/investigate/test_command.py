@@ -211,6 +211,18 @@ def test_no_readable_log_is_a_usage_error(
     assert "Traceback" not in err
 
 
+def test_the_log_time_zone_help_names_every_log_it_reads(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a slow log's short # Time: is read in --log-time-zone as much as a general log's is
+    with pytest.raises(SystemExit):
+        main(["investigate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    said = out.split("--log-time-zone ZONE")[-1].split("--since", 1)[0]  # its entry, not usage
+    for log in ("general", "slow", "audit", "Redis"):
+        assert log in said, log
+
+
 def test_bad_options_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> None:
     for args in (
         ["--since", "yesterday"],

@@ -89,6 +89,51 @@ def test_a_slow_log_time_with_no_zone_is_noted_as_local(
     assert note is None or note in said[0]
 
 
+def test_a_slow_log_entry_under_an_unreadable_time_takes_no_earlier_one(
+    tmp_path: Path, run: Run
+) -> None:
+    # The # Time: line just before it is unreadable: the one before that is another moment's,
+    # not this entry's; its SET timestamp, where it has one, still dates it
+    path = tmp_path / "slow.log"
+    path.write_bytes(
+        b"# Time: 201207 10:00:00\n"
+        + SLOW_HEAD
+        + SLOW_ROWS
+        + b"SELECT * FROM cases;\n"
+        + b"# Time: 201299 23:59:59\n"
+        + SLOW_HEAD.replace(b".66", b".67")
+        + SLOW_ROWS
+        + b"SELECT * FROM cases;\n"
+        + b"# Time: 201299 23:59:59\n"
+        + SLOW_HEAD.replace(b".66", b".68")
+        + SLOW_ROWS
+        + b"SET timestamp=1607338800;\n"
+        + b"SELECT * FROM cases;\n"
+    )
+    inv = run(path)
+    seen = {a: s.first_seen for a, s in by_address(inv).items()}
+    assert seen == {"203.0.113.66": "2020-12-07T10:00:00Z", "203.0.113.68": "2020-12-07T11:00:00Z"}
+    reasons = [e.reason for e in inv.files[0].skipped_examples]
+    assert reasons.count("a slow-log entry without a time") == 1
+
+
+def test_a_general_log_line_under_an_unreadable_time_takes_no_earlier_one(
+    tmp_path: Path, run: Run
+) -> None:
+    # MariaDB writes the time on a second's first line only: the lines after an unreadable
+    # one are of that second, not of the last second read
+    path = tmp_path / "general.log"
+    path.write_bytes(
+        b"201207 10:00:00\t     3 Connect\troot@203.0.113.66 on shop using TCP/IP\n"
+        b"\t\t     3 Query\tSELECT * FROM a\n"
+        b"201207 99:00:00\t     3 Query\tSELECT * FROM b\n"
+        b"\t\t     3 Query\tSELECT * FROM c\n"
+    )
+    inv = run(path)
+    assert [t.name for t in by_address(inv)["203.0.113.66"].targets] == ["shop.a"]
+    assert inv.files[0].skipped == 2
+
+
 def test_an_audit_query_with_commas_quotes_and_newlines(tmp_path: Path, run: Run) -> None:
     path = tmp_path / "audit.log"
     path.write_bytes(
@@ -110,7 +155,7 @@ def test_lines_of_no_log_are_skipped_with_a_reason(tmp_path: Path, run: Run) -> 
     f = inv.files[0]
     assert f.skipped == 2
     assert [e.reason for e in f.skipped_examples] == [
-        "a general-log line before any time",
+        "a general-log line with no readable time before it",
         "not a MySQL/MariaDB slow, general or audit log line",
     ]
 

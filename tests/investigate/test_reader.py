@@ -86,6 +86,24 @@ def test_an_empty_file_is_passed_over_whatever_format_is_given(tmp_path: Path, r
     assert [(Path(f.path).name, f.parsed) for f in inv.files] == [("access.log.1", 1)]
 
 
+def test_a_file_of_lines_too_long_to_sniff_is_not_passed_over_as_empty(
+    tmp_path: Path, run: Run
+) -> None:
+    # Lines of 64 KiB to 1 MiB (a scanner's long query strings) are left out of what is
+    # sniffed, so nothing is seen of the file's first chunk: it is not empty for all that
+    q = b"a" * 70_000
+    long = LINE.replace(b"/_cat/indices", b"/cases/_search?q=" + q)
+    (tmp_path / "access.log").write_bytes(long * 2)
+    given = run(tmp_path / "access.log", format="nginx")
+    assert given.passed_over == ()
+    assert [(f.format, f.parsed) for f in given.files] == [("nginx", 2)]
+    auto = run(tmp_path / "access.log")
+    assert auto.passed_over == ()
+    assert auto.problems == (
+        f"{tmp_path / 'access.log'}: format not recognised from its first lines (give --format)",
+    )
+
+
 def test_binary_garbage_is_not_recognised(tmp_path: Path, run: Run) -> None:
     path = tmp_path / "garbage.bin"
     path.write_bytes(os.urandom(200_000))
@@ -162,11 +180,17 @@ def test_whole_zstd_frames_are_no_cut(tmp_path: Path) -> None:
     assert reader.zstd_cut(str(path)) == f"a frame cut short at byte {path.stat().st_size:,}"
 
 
-def test_a_corrupt_gzip_says_so_not_that_its_format_is_unknown(tmp_path: Path, run: Run) -> None:
+# a format given reads nothing more of it: still a problem, not a file of no line (nor, as a
+# compressed file of nothing would be, passed over as empty)
+@pytest.mark.parametrize("fmt", ["auto", "nginx"])
+def test_a_corrupt_gzip_says_so_not_that_its_format_is_unknown(
+    tmp_path: Path, run: Run, fmt: str
+) -> None:
     path = tmp_path / "access.log.2.gz"
     path.write_bytes(gzip.compress(LINE * 100)[:12] + b"\xff" * 200)
-    inv = run(path)
+    inv = run(path, format=fmt)
     assert inv.files == ()
+    assert inv.passed_over == ()
     (problem,) = inv.problems
     assert problem.startswith(
         f"{path}: nothing read: the compressed stream is corrupt or truncated"

@@ -318,6 +318,20 @@ def test_only_the_file_of_a_set_with_local_times_says_so(tmp_path: Path, run: Ru
     assert [any("local time" in n for n in f.notes) for f in files] == [True, False]
 
 
+def test_a_file_whose_lines_carry_on_a_local_second_from_the_one_before_says_so(
+    tmp_path: Path, run: Run
+) -> None:
+    # MariaDB writes a second's time on its first line only: the rotation fell inside the
+    # second, and the newer file's lines, with no time of their own, are of that local one
+    (tmp_path / "mysql.log.1").write_bytes(
+        b"191205 10:00:00\t   12 Connect\troot@203.0.113.66 on support using TCP/IP\n"
+    )
+    (tmp_path / "mysql.log").write_bytes(b"\t\t   12 Query\tSELECT * FROM cases LIMIT 5000\n")
+    files = run(tmp_path).files
+    assert [f.format for f in files] == ["mysql", "mysql"]
+    assert [any("local time" in n for n in f.notes) for f in files] == [True, True]
+
+
 @pytest.mark.parametrize(
     ("fmt", "name"), [("cloudtrail", "trail.json"), ("redis", "redis.log")], ids=["runs", "set"]
 )

@@ -108,8 +108,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=_zone,
         metavar="ZONE",
         help="the server's time zone (Europe/Berlin, +01:00) for logs that write its local "
-        "time with no zone (MySQL's general, MariaDB's audit and Redis's log; default: read as "
-        "UTC) "
+        "time with no zone (MariaDB's general, slow and audit logs, MySQL's before 5.7, and "
+        "Redis's log; default: read as UTC) "
         "or with an abbreviation of several meanings (PostgreSQL's IST, CST)",
     )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")

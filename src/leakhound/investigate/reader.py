@@ -297,6 +297,9 @@ class LogStream:
         if self.compression:
             self.stats.notes.append(f"{self.compression}-compressed")
         self._first = self._first_lines()
+        # Nothing at all in it (a log just rotated, a .gz of nothing): not the same as an
+        # empty head, which lines too long to sniff by also leave
+        self.empty = not self._first
         self.head = _sniffable(self._first)
 
     def _first_lines(self) -> bytes:

@@ -193,10 +193,13 @@ def _format(
     ``passed``: an empty file is passed over, not a format unknown)."""
     path = stream.path
     head = stream.head
-    if not head and not stream.stats.stopped:
-        # A log just rotated (logrotate's create or copytruncate leaves it at size 0), or a
-        # compressed file of nothing: no line to read, and no format to say, given or not
-        passed.append(f"{display(path)}: empty: nothing to read")
+    if stream.empty:
+        if stream.stats.stopped:  # corrupt before its first byte: no --format reads more
+            problems.append(f"{display(path)}: nothing read: {stream.stats.stopped}")
+        else:
+            # A log just rotated (logrotate's create or copytruncate leaves it at size 0), or
+            # a compressed file of nothing: no line to read, and no format to say, given or not
+            passed.append(f"{display(path)}: empty: nothing to read")
         return None
     kind = error_log.recognise(head)
     if kind:

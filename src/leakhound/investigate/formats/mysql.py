@@ -290,6 +290,9 @@ class _Parser:
                 else:  # MariaDB's and older MySQL's YYMMDD H:MM:SS: local, no zone
                     self.t, self.t_local = _short_time(stamp, self.zone), True
             except BadTime as exc:
+                # the time before it is another moment's: the entries under it have none
+                # but their own SET timestamp
+                self.t, self.t_local = None, False
                 self.sink.skip(lineno, line, str(exc))
             return
         s = self.slow
@@ -364,15 +367,18 @@ class _Parser:
         try:
             if short:
                 self.t, self.t_local = _short_time(short.decode(), self.zone), True
-                self.sink.note(lineno, self.local)
             elif iso_time:
                 self.t, self.t_local = iso(iso_time.decode())[0], False
         except BadTime as exc:
+            # MariaDB's lines after it with no time are of its second, not the last one read
+            self.t, self.t_local = None, False
             self.sink.skip(lineno, line, str(exc))
             return
         if self.t is None:
-            self.sink.skip(lineno, line, "a general-log line before any time")
+            self.sink.skip(lineno, line, "a general-log line with no readable time before it")
             return
+        if self.t_local:  # its own short time, or one before it (in the file before, even)
+            self.sink.note(lineno, self.local)
         tid, arg = thread.decode(), argument.decode("utf-8", "replace")
         raw = line.decode("utf-8", "replace")
         # A session's Connect line is written before its login is decided: the attempt is

@@ -23,8 +23,9 @@ reads many keys in one round trip, so it is a read (that all were writes, or tha
 was refused, the log cannot say: the note says so). redis-server 7.0.15 closes ``MULTI``,
 ``SET``, ``INCR``, ``EXEC``; an ``EXEC`` answered ``EXECABORT`` (a queued command unknown or
 of the wrong arity); an ``EXEC`` with no ``MULTI`` before it; and ``MULTI``, ``EXEC`` with
-the very line of the reads' (every field alike but ``rbp``, the read buffer's peak): what was
-queued is nowhere to tell a read from the rest by, and a read missed is the worse mistake.
+the very line of the reads' (every field alike but the read buffer's ``rbs``, ``rbp`` and
+the ``tot-mem`` they count in, which vary with the buffer's resizing, not with what ran): what
+was queued is nowhere to tell a read from the rest by, and a read missed is the worse mistake.
 One still queuing when the client left (``MULTI``, ``GET``, then a close: ``cmd=get multi=1
 flags=x``) ran nothing: Redis drops the queued commands with the connection, so whatever it
 queued last, it is a probe.
