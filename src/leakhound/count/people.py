@@ -15,7 +15,10 @@ out whose identifier the store holds.
    where they are few enough to count each once (Elasticsearch's keyword fields:
    ``cardinality``, ``composite``; PostgreSQL's and MySQL's text columns whose identifiers
    the sample found whole: ``count(DISTINCT …)``, ``SELECT DISTINCT`` in keyset pages), and
-   identifiers found only in free text are estimated from the sample;
+   identifiers found only in free text are estimated from the sample. A count of values as
+   stored holds "Jane@x.com" and "jane@x.com" apart: it stands for as many people as the
+   sample's values of that field are identifiers per value (``Folds``), and bounds people
+   below only where the sample read no two values of one identifier there;
 3. everything estimated from the sample.
 
 The sample estimate starts from how many identifiers the sample saw once, twice and three

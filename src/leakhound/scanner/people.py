@@ -590,7 +590,7 @@ def _how_counted(etype: str, f: str, counted: Distinct, folds: Folds) -> str:
         said += (
             f", taken as {people:,} people: the {folds.values:,} distinct values the sample read "
             f"there are {folds.identifiers:,} identifiers (variants such as "
-            f'"Jane@x.com" and "jane@x.com"), {folds.ratio:.3f} a value'
+            f'"Jane@x.com" and "jane@x.com"), {folds.ratio:.3f} identifiers a value'
         )
         if not isinstance(counted, StoreDistinct):
             said += ", and its count bounds no people below"
@@ -630,7 +630,7 @@ def _with_store_count(
     low = max(low, len(union_seen))
     value = max(value, low)
     rest = from_sample(ids, total, leave_out=union_seen, strata=strata, drawn=drawn)
-    kw = ", ".join(_how_counted(etype, f, counts[f], folds[f]) for f in ranked)
+    kw = "; ".join(_how_counted(etype, f, counts[f], folds[f]) for f in ranked)
     stored = [counts[f] for f in ranked if isinstance(counts[f], StoreDistinct)]
     if stored:
         kw += (
@@ -646,8 +646,9 @@ def _with_store_count(
         )
     elif any(folds[f].variants or not folds[f].values for f in ranked):
         kw += (
-            f"; at least {round(low):,}: the distinct identifiers the sample read in them, "
-            "where the sample did not show the values as stored to be one identifier each"
+            f"; at least {round(low):,}: the greatest of the {len(union_seen):,} distinct "
+            "identifiers the sample read in them and the lower bounds of the counts in whose "
+            "values it read no variants"
         )
     basis = (
         f"{etype}: distinct values counted by the store across all its containers at "
