@@ -13,6 +13,7 @@ import pytest
 from leakhound.count.people import (
     IDENTIFYING,
     TOLD_FACTOR,
+    Folds,
     SampledIdentifiers,
     Stratum,
     from_sample,
@@ -217,6 +218,46 @@ def test_a_sample_says_which_fields_hold_identifiers_whole(
     merged = SampledIdentifiers(ids.entity_type)
     merged.merge(ids)
     assert merged.partial == partial
+
+
+@pytest.mark.parametrize(
+    ("values", "folds"),
+    [
+        pytest.param(["Jane@x.com", "jane@x.com"], Folds(1, 2), id="case-variants"),
+        pytest.param(["jane@x.com", " jane@x.com"], Folds(1, 2), id="space-variant"),
+        pytest.param(["jane@x.com", "jane@x.com"], Folds(1, 1), id="same-value-twice"),
+        pytest.param(["Jane@x.com", "Jane@x.com"], Folds(1, 1), id="capitals-alike"),
+        pytest.param(["jane@x.com", "john@x.com"], Folds(2, 2), id="two-people"),
+    ],
+)
+def test_the_sample_tells_values_as_stored_from_the_identifiers_they_are(
+    values: list[str], folds: Folds
+) -> None:
+    """A store counts a field's values as stored; the sample reads which of them are one
+    identifier, in each container and merged."""
+    from leakhound.count.summary import summarise_sample
+
+    _, found = summarise_sample([{"email": v} for v in values], key=b"k" * 32)
+    (ids,) = found.values()
+    assert ids.folds("email") == folds
+    assert ids.folds("email").variants == (folds.values > folds.identifiers)
+    merged = SampledIdentifiers(ids.entity_type)
+    merged.merge(ids)
+    merged.merge(ids)
+    assert merged.folds("email") == folds
+
+
+def test_values_variants_across_two_containers_show_when_merged() -> None:
+    from leakhound.count.summary import summarise_sample
+
+    _, first = summarise_sample([{"email": "Jane@x.com"}], key=b"k" * 32)
+    _, second = summarise_sample([{"email": "jane@x.com"}], key=b"k" * 32)
+    merged = SampledIdentifiers("EMAIL_ADDRESS")
+    for part in (first, second):
+        merged.merge(part["EMAIL_ADDRESS"])
+    assert merged.folds("email") == Folds(1, 2)
+    assert merged.folds("email").ratio == 0.5
+    assert merged.folds("notes") == Folds(0, 0) and merged.folds("notes").ratio == 1.0
 
 
 def _population(per_person: list[int]) -> list[int]:

@@ -105,6 +105,8 @@ def _sampled() -> SampledIdentifiers:
     text_only = {n.to_bytes(4, "big") for n in range(1000, 1010)}
     ids.docs = Counter(dict.fromkeys(keyword | text_only, 1))
     ids.fields = {"customer.email": keyword, "description": set(list(keyword)[:10]) | text_only}
+    # Each customer address read as one value as stored: no case variants.
+    ids.stored = {"customer.email": {b"v" + d: d for d in keyword}}
     return ids
 
 
@@ -161,6 +163,75 @@ def test_the_store_counts_its_keyword_fields_and_the_sample_adds_free_text() -> 
     assert 6_965 + 10 < people.low < people.value
     assert people.high is not None and people.high > people.value
     assert "cardinality" in people.basis and "free text" in people.basis
+    assert "have no case variants: at least 6,965 people" in people.basis
+
+
+def _es_people(sample: list[dict[str, Any]], probe: _Counting) -> Any:
+    """The people of the 10,000 cases of which ``sample`` was sampled (100 records), read as a
+    sample scan reads them."""
+    from leakhound.count.summary import summarise_sample
+
+    _, found = summarise_sample(sample, key=b"k" * 32)
+    acc = Access(probe, SERVICE, SERVICE, None)  # type: ignore[arg-type]
+    return asyncio.run(
+        count_people(
+            acc, [(CASES, 100)], [found], ScanOptions(people_read=0), Workers(0), b"k" * 32
+        )
+    )
+
+
+def _cases(spelt: Sequence[str]) -> list[dict[str, Any]]:
+    """100 cases, the nth written by customer n % 50, the first 50 in the first of
+    ``spelt``'s ways, the last 50 in its last."""
+    return [
+        {
+            "customer": {"email": (spelt[0] if n < 50 else spelt[-1]).format(n % 50)},
+            "agent_email": "",
+            "description": "",
+        }
+        for n in range(100)
+    ]
+
+
+def test_case_variants_in_the_sample_keep_a_keyword_count_from_the_lower_end() -> None:
+    # 50 customers each read twice, as "Customer7@Gmail.com" and "customer7@gmail.com": the
+    # keyword field's 7,000 values as stored are about 3,500 people, and its cardinality's
+    # lower bound (6,965) bounds no people at all.
+    probe = _Counting({"customer.email": Distinct(7_000, 6_965, 7_035, False)})
+    people = _es_people(_cases(["Customer{}@Gmail.com", "customer{}@gmail.com"]), probe)
+    assert people.method == "store-count"
+    assert people.low == 50  # the customers the sample read
+    assert people.value == 3_500
+    assert people.high == 7_035
+    assert "the 100 distinct values the sample read there are 50 identifiers" in people.basis
+    assert "its count bounds no people below" in people.basis
+
+
+def test_a_keyword_count_whose_sample_shows_no_case_variants_is_its_lower_end() -> None:
+    # 50 customers each read twice, written alike both times (in capitals, as stored): the
+    # count as stored is the people, its lower bound theirs, and the basis says why.
+    probe = _Counting({"customer.email": Distinct(7_000, 6_965, 7_035, False)})
+    people = _es_people(_cases(["Customer{}@Gmail.com"]), probe)
+    assert (people.value, people.low, people.high) == (7_000, 6_965, 7_035)
+    assert "the 50 distinct values the sample read there have no case variants" in people.basis
+
+
+def test_case_variants_in_one_of_two_fields_scale_that_field_alone() -> None:
+    probe = _Counting(
+        {
+            "customer.email": Distinct(7_000, 6_965, 7_035, False),
+            "agent_email": Distinct(400, 390, 410, False),
+        }
+    )
+    sample = _cases(["Customer{}@Gmail.com", "customer{}@gmail.com"])
+    for n, case in enumerate(sample):
+        case["agent_email"] = f"agent{n % 20}@corp.example"
+    people = _es_people(sample, probe)
+    # Customers 7,000 x 50/100, agents 400 as counted: no address of one is in the other.
+    assert people.value == 3_900
+    # The agents' count, without variants, bounds people below; the customers' does not.
+    assert people.low == 390
+    assert "agent_email 400 values as stored (the 20 distinct values" in people.basis
 
 
 def test_few_values_are_listed_and_one_in_two_fields_counts_once() -> None:
@@ -845,6 +916,49 @@ def test_case_variants_counted_apart_by_the_server_never_raise_the_lower_end(
     assert people.low == 600_000
     assert people.low <= people.value <= (people.high or 0)
     assert "letter case folded" in people.basis and "are two values and one address" in people.basis
+
+
+_VARIANTS = [
+    {"email": f"Customer{n % 50}@Gmail.com" if n < 50 else f"customer{n % 50}@gmail.com"}
+    for n in range(100)
+]
+
+
+@pytest.mark.parametrize("probe_class", [_MyCounting, _PgCounting], ids=["mysql", "postgresql"])
+def test_case_variants_the_sample_read_scale_the_servers_count_as_stored(
+    probe_class: type[_MyCounting],
+) -> None:
+    # The sample read 100 values as stored, 50 addresses: the 2,000,000 values as stored are
+    # about 1,000,000 people, not 2,000,000; the server's folded count (600,000) stays the
+    # lower end.
+    probe = probe_class(
+        {"email": StoreDistinct(2_000_000, 1_500_000, 2_000_000, False, folded=600_000)}
+    )
+    sample = [{**r, "notes": "", "id": n} for n, r in enumerate(_VARIANTS)]
+    people = (_my_people if probe_class is _MyCounting else _pg_people)(sample, probe)
+    assert (people.value, people.low, people.high) == (1_000_000, 600_000, 2_000_000)
+    assert "taken as 1,000,000 people" in people.basis
+    assert "the 100 distinct values the sample read there are 50 identifiers" in people.basis
+
+
+def test_the_servers_folded_count_is_the_least_a_column_of_variants_stands_for() -> None:
+    # Scaled by the sample's 50 identifiers in 100 values, 1,000,000 values would be 500,000
+    # people: the server counted 600,000 addresses lower-cased in one table.
+    probe = _MyCounting(
+        {"email": StoreDistinct(1_000_000, 1_000_000, 1_000_000, True, folded=600_000)}
+    )
+    people = _my_people([{**r, "notes": ""} for r in _VARIANTS], probe)
+    assert (people.value, people.low) == (600_000, 600_000)
+    assert "taken as 600,000 people" in people.basis
+
+
+def test_a_sample_of_no_case_variants_leaves_the_servers_count_as_stored_the_figure() -> None:
+    probe = _MyCounting(
+        {"email": StoreDistinct(2_000_000, 1_500_000, 2_000_000, False, folded=600_000)}
+    )
+    people = _my_people(_HUNDRED, probe)
+    assert (people.value, people.low) == (2_000_000, 600_000)
+    assert "the 100 distinct values the sample read there have no case variants" in people.basis
 
 
 def test_without_a_folded_count_the_lower_end_is_the_identifiers_the_sample_read() -> None:

@@ -15,7 +15,10 @@ out whose identifier the store holds.
    where they are few enough to count each once (Elasticsearch's keyword fields:
    ``cardinality``, ``composite``; PostgreSQL's and MySQL's text columns whose identifiers
    the sample found whole: ``count(DISTINCT …)``, ``SELECT DISTINCT`` in keyset pages), and
-   identifiers found only in free text are estimated from the sample;
+   identifiers found only in free text are estimated from the sample. A count of values as
+   stored holds "Jane@x.com" and "jane@x.com" apart: it stands for as many people as the
+   sample's values of that field are identifiers per value (``Folds``), and bounds people
+   below only where the sample read no two values of one identifier there;
 3. everything estimated from the sample.
 
 The sample estimate starts from how many identifiers the sample saw once, twice and three
@@ -90,6 +93,27 @@ def people_type(types: Iterable[str]) -> str | None:
     return next((t for t in IDENTIFYING if t in present), None)
 
 
+@dataclass(frozen=True, slots=True)
+class Folds:
+    """The distinct values of one field a sample read whole, as stored, and the distinct
+    identifiers they are (an address's letter case folded): what a store's count of that
+    field's values as stored is worth in people."""
+
+    identifiers: int
+    values: int
+
+    @property
+    def variants(self) -> bool:
+        """Whether two values read are one identifier ("Jane@x.com", "jane@x.com"): the
+        store's count as stored then counts some people twice or more."""
+        return self.values > self.identifiers
+
+    @property
+    def ratio(self) -> float:
+        """Identifiers per value as stored among those read (1.0 where none was read)."""
+        return self.identifiers / self.values if self.values else 1.0
+
+
 @dataclass
 class SampledIdentifiers:
     """The identifiers of one type a sample held: keyed digests only, never a value.
@@ -108,10 +132,21 @@ class SampledIdentifiers:
     fields: dict[str, set[bytes]] = field(default_factory=dict)
     per_record: int = 0
     partial: set[str] = field(default_factory=set)
+    # Per field, each distinct value read whole there as stored (its keyed digest) and the
+    # identifier it gave (the digest in ``fields``): two values of one identifier
+    # ("Jane@x.com" and "jane@x.com") are variants, which a store's count of values as stored
+    # counts apart (``folds``).
+    stored: dict[str, dict[bytes, bytes]] = field(default_factory=dict)
 
     def whole(self, name: str) -> bool:
         """Whether every identifier the sample found in field ``name`` was its value whole."""
         return name in self.fields and name not in self.partial
+
+    def folds(self, name: str) -> Folds:
+        """What the values of field ``name`` the sample read whole fold to: how many distinct
+        identifiers, of how many distinct values as stored."""
+        values = self.stored.get(name, {})
+        return Folds(len(set(values.values())), len(values))
 
     def merge(self, other: SampledIdentifiers) -> None:
         """Add another container's sample (of the same store)."""
@@ -121,6 +156,8 @@ class SampledIdentifiers:
             self.fields.setdefault(name, set()).update(digests)
         self.per_record = max(self.per_record, other.per_record)
         self.partial |= other.partial
+        for name, values in other.stored.items():
+            self.stored.setdefault(name, {}).update(values)
 
 
 def halving_sample(frequencies: Mapping[int, int], sampled: int, total: int) -> int | None:

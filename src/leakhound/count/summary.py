@@ -122,6 +122,8 @@ def summarise_sample(
                     if value is None:
                         ids.partial.add(name)
                     else:
+                        # The value as a store counts it (a keyword, a column as stored).
+                        ids.stored.setdefault(name, {})[keyed_digest(key, str(value))] = digest
                         wholes.setdefault(
                             (hit.entity_type, name, str(value)),
                             (ids, name, value, hit.normalized),

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 from ..count.people import (
     Estimate,
+    Folds,
     SampledIdentifiers,
     Stratum,
     drawn_as,
@@ -38,6 +39,7 @@ from ..count.people import (
     people_type,
 )
 from ..count.tally import DATE_NAMES, most_dated, years_by_name, years_of
+from ..detect import email
 from ..errors import NetError, TimeoutError_
 from ..models import (
     Container,
@@ -553,19 +555,50 @@ def _with_listed(
     )
 
 
-EMAIL_ADDRESS = "EMAIL_ADDRESS"
-
-
-def _at_least(etype: str, counted: Distinct) -> float:
-    """The people one field's count says a store holds at least. An SQL server's count of
-    values as stored says nothing of it (``StoreDistinct``): its lower-cased count of values
-    that are each one whole address does, of addresses; another store's count keeps its own lower
-    bound."""
+def _at_least(etype: str, counted: Distinct, folds: Folds) -> float:
+    """The people one field's count says a store holds at least. A count of values as stored
+    bounds people below only where no two of them are one identifier: an SQL server's
+    (``StoreDistinct``) says nothing of it, but its lower-cased count of values that are each
+    one whole address does, of addresses; another store's (Elasticsearch's ``cardinality`` of
+    a keyword field) keeps its own lower bound where the values the sample read in the field
+    held no variants ("Jane@x.com" beside "jane@x.com": ``Folds``), and bounds nothing where
+    they did, or where the sample read none whole."""
     if not isinstance(counted, StoreDistinct):
-        return counted.lower
-    if etype == EMAIL_ADDRESS and counted.folded is not None:
+        return counted.lower if folds.values and not folds.variants else 0
+    if etype == email.ENTITY and counted.folded is not None:
         return counted.folded
     return 0
+
+
+def _people_in(etype: str, counted: Distinct, folds: Folds) -> float:
+    """The people one field's count of values as stored stands for: scaled by the identifiers
+    per value the sample read there (``Folds.ratio``: values as stored overcount people by
+    their variants), never below an SQL server's lower-cased count of one-address values."""
+    value = counted.estimate * folds.ratio
+    if isinstance(counted, StoreDistinct) and etype == email.ENTITY and counted.folded:
+        value = max(value, counted.folded)
+    return value
+
+
+def _how_counted(etype: str, f: str, counted: Distinct, folds: Folds) -> str:
+    """How one field's count became people, as the basis says it."""
+    said = f"{f} {counted.estimate:,} values as stored"
+    if not folds.values:
+        return said + " (the sample read none of them whole)"
+    if folds.variants:
+        people = round(_people_in(etype, counted, folds))
+        said += (
+            f", taken as {people:,} people: the {folds.values:,} distinct values the sample read "
+            f"there are {folds.identifiers:,} identifiers (variants such as "
+            f'"Jane@x.com" and "jane@x.com"), {folds.ratio:.3f} identifiers a value'
+        )
+        if not isinstance(counted, StoreDistinct):
+            said += ", and its count bounds no people below"
+        return said
+    said += f" (the {folds.values:,} distinct values the sample read there have no case variants"
+    if not isinstance(counted, StoreDistinct):
+        said += f": at least {counted.lower:,} people, the count's own lower bound"
+    return said + ")"
 
 
 def _with_store_count(
@@ -582,21 +615,22 @@ def _with_store_count(
     """The store's counts of its fields whose values are identifiers (``how``), one union
     (overlaps between fields as the sample shows them), plus the sample's estimate of
     identifiers found in free text only."""
+    folds = {f: ids.folds(f) for f in counts}
     ranked = sorted(counts, key=lambda f: -counts[f].estimate)
     union_seen: set[bytes] = set()
     value = low = high = 0.0
     for n, f in enumerate(ranked):
         sample = ids.fields.get(f, set())
         overlap = len(sample & union_seen) / len(sample) if sample and n else 0.0
-        value += counts[f].estimate * (1 - overlap)
+        value += _people_in(etype, counts[f], folds[f]) * (1 - overlap)
         high += counts[f].upper
-        low = max(low, _at_least(etype, counts[f]))
+        low = max(low, _at_least(etype, counts[f], folds[f]))
         union_seen |= sample
     # Each identifier the sample read in these fields is one the store holds.
     low = max(low, len(union_seen))
     value = max(value, low)
     rest = from_sample(ids, total, leave_out=union_seen, strata=strata, drawn=drawn)
-    kw = ", ".join(f"{f} {counts[f].estimate:,}" for f in ranked)
+    kw = "; ".join(_how_counted(etype, f, counts[f], folds[f]) for f in ranked)
     stored = [counts[f] for f in ranked if isinstance(counts[f], StoreDistinct)]
     if stored:
         kw += (
@@ -604,11 +638,17 @@ def _with_store_count(
             + (
                 "the most distinct values one table holds that are each one whole "
                 "address, letter case folded, or "
-                if etype == EMAIL_ADDRESS and any(d.folded is not None for d in stored)
+                if etype == email.ENTITY and any(d.folded is not None for d in stored)
                 else ""
             )
             + "the distinct identifiers the sample read in them (values as stored are not "
             'people: "Jane@x.com" and "jane@x.com" are two values and one address)'
+        )
+    elif any(folds[f].variants or not folds[f].values for f in ranked):
+        kw += (
+            f"; at least {round(low):,}: the greatest of the {len(union_seen):,} distinct "
+            "identifiers the sample read in them and the lower bounds of the counts in whose "
+            "values it read no variants"
         )
     basis = (
         f"{etype}: distinct values counted by the store across all its containers at "
