@@ -1417,6 +1417,16 @@ resource "aws_s3_bucket_acl" "cases" {
         ),
         pytest.param("var.acls[3]", 'acls = ["private"]', ("medium", "low"), id="no-such-item"),
         pytest.param("var.cfg.acl", 'cfg = { other = "x" }', ("medium", "low"), id="no-such-key"),
+        pytest.param(
+            'var.acls["1"]',
+            'acls = ["private", "public-read"]',
+            ("high", "high"),
+            id="string-index",
+        ),
+        # "²".isdigit() is true but it is no index: an internal error (int() refused it).
+        pytest.param(
+            'var.acls["²"]', 'acls = ["public-read"]', ("medium", "low"), id="not-a-digit"
+        ),
     ],
 )
 def test_an_item_or_attribute_of_a_variable_is_resolved_where_known(

@@ -239,7 +239,9 @@ class Scope:
         value = self.values.get(path.group(1), Unresolved(ref))
         for index, key, attr in _STEP.findall(path.group(2)):
             value = self._raw(value, depth)
-            if isinstance(value, list) and (index or key.isdigit()):
+            # A list's index by a string key ("0") as Terraform converts it; only ASCII digits
+            # are a number ("²".isdigit() is true, and int() refuses it).
+            if isinstance(value, list) and (index or (key.isascii() and key.isdigit())):
                 n = int(index or key)
                 value = value[n] if n < len(value) else Unresolved(ref)
             elif isinstance(value, dict) and (key or attr or index) in value:
