@@ -546,3 +546,55 @@ def test_a_module_finding_names_the_root_tfvars_line_that_set_its_argument(
     (f,) = lint_paths([tmp_path], root=tmp_path).findings
     assert (f.path, f.line, f.rule.id) == ("modules/b/main.tf", 4, "LH121")
     assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.acl", "terraform.tfvars", 1)]
+
+
+ITEM_CHILD = """variable "acls" {
+  default = []
+}
+variable "cfg" {
+  default = {}
+}
+variable "acl" {
+  default = "private"
+}
+resource "aws_s3_bucket" "this" {
+  bucket = "site-assets"
+}
+resource "aws_s3_bucket_acl" "this" {
+  bucket = aws_s3_bucket.this.id
+  acl    = %s
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("arg", "acl"),
+    [
+        pytest.param(
+            'acls = [["private", "private"], "public-read"]', "var.acls[1]", id="nested-list"
+        ),
+        pytest.param(
+            'acls = [["private", "public-read"], ["private"]]',
+            "var.acls[0][1]",
+            id="item-of-an-item",
+        ),
+        # The object's var.acl is the caller's (public-read), not the module's own default.
+        pytest.param("cfg = { acl = var.acl }", "var.cfg.acl", id="object-item-from-the-caller"),
+        pytest.param("cfg = { acls = [var.acl] }", "var.cfg.acls[0]", id="list-in-an-object"),
+    ],
+)
+def test_an_item_of_a_module_argument_is_the_one_the_caller_wrote(
+    files: Files, arg: str, acl: str
+) -> None:
+    # The argument was flattened ([["private", "private"], "public-read"] read as three
+    # strings, its item 1 "private") and an object's references were read in the module's
+    # scope (var.acl its own default "private"): each public ACL passed unseen.
+    files.add(
+        "main.tf",
+        'variable "acl" {\n  default = "public-read"\n}\n'
+        f'module "site" {{\n  source = "./modules/site"\n  {arg}\n}}\n',
+    )
+    files.add("modules/site/main.tf", ITEM_CHILD % acl)
+    (f,) = files.lint()
+    assert (f.path, f.line, f.confidence) == ("modules/site/main.tf", 15, Confidence.HIGH)
+    assert "acl = public-read" in f.why

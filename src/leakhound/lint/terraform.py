@@ -299,6 +299,23 @@ class Scope:
         except LookupError:
             return Unresolved(value.replace("${", "").replace("}", ""))
 
+    def bind(self, value: Any, depth: int = 0) -> Any:
+        """A module argument's value as the callee sees it: its references replaced where they
+        are known, here in the caller's scope (an object's items too, not left for the callee
+        to read in its own), and its lists kept as written (``[["a", "b"], "c"]`` keeps its
+        item 1 "c", where ``resolve`` would flatten it)."""
+        if depth > 8:  # locals that refer to each other in a loop
+            return Unresolved(str(value))
+        if isinstance(value, list):
+            return [self.bind(item, depth + 1) for item in value]
+        if isinstance(value, dict):
+            return {k: self.bind(v, depth + 1) for k, v in value.items()}
+        whole = _WHOLE.match(value) if isinstance(value, str) else None
+        if whole and _known_ref(whole.group(1).strip()):
+            found = self.lookup(whole.group(1).strip())
+            return found if isinstance(found, Unresolved) else self.bind(found, depth + 1)
+        return self.resolve(value, depth)
+
     def set_at(self, raw: Any) -> tuple[SetAt, ...]:
         """Where the variables a raw value refers to (directly or through locals) were set by a
         tfvars or ``--var-file`` line, in the order met."""

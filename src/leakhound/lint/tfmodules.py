@@ -325,7 +325,7 @@ class _Reader:
                 args = {k: v for k, (v, _) in call.attrs.items() if k not in _META}
                 scope = module_scope(child_files, {})  # a called module's tfvars are not read
                 for k, v in args.items():
-                    scope.values[f"var.{k}"] = caller.scope.resolve(v)
+                    scope.values[f"var.{k}"] = caller.scope.bind(v)
                     scope.origin[f"var.{k}"] = f"the argument of {name}"
                     if where := caller.scope.set_at(v):  # the caller's tfvars set it
                         scope.where[f"var.{k}"] = where
