@@ -310,3 +310,19 @@ def test_locals_whose_items_refer_to_each_other_in_a_loop_stay_unresolved(files:
     )
     got = [(f.severity.label, f.confidence.value) for f in files.lint()]
     assert got == [("low", "low")]
+
+
+def test_a_network_rule_names_the_tfvars_line_of_what_it_was_judged_on(files: Files) -> None:
+    # var.desc (a description) was named as where the finding's values were set, and
+    # var.ports, in the allow block that gave the port, was not.
+    files.add(
+        "main.tf",
+        'variable "desc" {}\nvariable "ports" {}\n'
+        'resource "google_compute_firewall" "db" {\n  name = "db"\n  network = "default"\n'
+        '  description = var.desc\n  source_ranges = ["0.0.0.0/0"]\n'
+        '  allow {\n    protocol = "tcp"\n    ports = var.ports\n  }\n}\n',
+    )
+    files.add("terraform.tfvars", 'desc = "x"\nports = ["5432"]\n')
+    (f,) = files.lint()
+    assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.ports", "terraform.tfvars", 2)]
+    assert "(var.ports from terraform.tfvars)" in f.why

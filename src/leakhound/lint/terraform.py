@@ -461,6 +461,10 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+_AZURE_SOURCES = ("source_address_prefix", "source_address_prefixes")
+_AZURE_PORTS = ("destination_port_range", "destination_port_ranges")
+
+
 class _Module:
     """Findings for the resources of one module directory."""
 
@@ -482,7 +486,8 @@ class _Module:
         protocol: Any,
         raw: Any,
     ) -> None:
-        """Record a finding when the rule admits the Internet to a store port."""
+        """Record a finding when the rule admits the Internet to a store port (``raw``: the
+        values as written of the attributes it was judged on, to say where they came from)."""
         verdict = judge(sources, ports, protocol)
         if verdict is None:
             return
@@ -513,18 +518,13 @@ class _Module:
         direction, access = _lower(self.r(b.get("direction"))), _lower(self.r(b.get("access")))
         if direction == "outbound" or access == "deny":
             return
-        sources = [
-            *_items(self.r(b.get("source_address_prefix"))),
-            *_items(self.r(b.get("source_address_prefixes"))),
-        ]
-        ports = [
-            *_items(self.r(b.get("destination_port_range"))),
-            *_items(self.r(b.get("destination_port_ranges"))),
-        ]
+        sources = [x for k in _AZURE_SOURCES for x in _items(self.r(b.get(k)))]
+        ports = [x for k in _AZURE_PORTS for x in _items(self.r(b.get(k)))]
         name = self.r(b.get("name"))
         label = f"{subject} (rule '{name}')" if isinstance(name, str) else subject
         line = b.line_of("source_address_prefix", "source_address_prefixes")
-        self.rule(path, line, label, sources, ports, self.r(b.get("protocol")), b.attrs)
+        judged = [b.get(k) for k in (*_AZURE_SOURCES, *_AZURE_PORTS, "protocol")]
+        self.rule(path, line, label, sources, ports, self.r(b.get("protocol")), judged)
 
     def aws_ingress(
         self, path: str, b: Block, subject: str, v4: str, v6: str, proto_key: str
@@ -540,7 +540,8 @@ class _Module:
             else:
                 ports = [f"{lo}-{hi}"]
         sources = [*_items(self.r(b.get(v4))), *_items(self.r(b.get(v6)))]
-        self.rule(path, b.line_of(v4, v6), subject, sources, ports, protocol, b.attrs)
+        judged = [b.get(k) for k in (v4, v6, proto_key, "from_port", "to_port")]
+        self.rule(path, b.line_of(v4, v6), subject, sources, ports, protocol, judged)
 
     def gcp_firewall(self, path: str, b: Block, subject: str) -> None:
         """A GCP firewall: its sources (0.0.0.0/0 when none is named) and allow blocks."""
@@ -559,7 +560,8 @@ class _Module:
         for allow in b.children("allow"):
             protocol = self.r(allow.get("protocol"))
             ports = _items(self.r(allow.get("ports"))) or ["*"]
-            self.rule(path, line, subject, sources, ports, protocol, b.attrs)
+            judged = [b.get("source_ranges"), allow.get("protocol"), allow.get("ports")]
+            self.rule(path, line, subject, sources, ports, protocol, judged)
 
 
 def lint_module(
