@@ -598,3 +598,20 @@ def test_a_value_from_a_var_file_names_that_file_and_line_in_every_format(
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 9}
     _, out, _ = _run(args, capsys)
     assert "set: var.acl at prod.tfvars:3" in out
+
+
+def test_a_sarif_notification_refers_to_a_descriptor_the_tool_declares(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each skipped file's notification named descriptor "skipped", which the driver did not
+    # declare (no tool.driver.notifications): a reference that resolved to nothing.
+    (tmp_path / "notes.yaml").write_text("a: [\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run([".", "--format", "sarif"], capsys)
+    log = json.loads(out)
+    _validate(log)
+    (run,) = log["runs"]
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    ref = note["descriptor"]
+    declared = run["tool"]["driver"]["notifications"]
+    assert declared[ref["index"]]["id"] == ref["id"] == "skipped"
