@@ -598,3 +598,58 @@ def test_an_item_of_a_module_argument_is_the_one_the_caller_wrote(
     (f,) = files.lint()
     assert (f.path, f.line, f.confidence) == ("modules/site/main.tf", 15, Confidence.HIGH)
     assert "acl = public-read" in f.why
+
+
+ITEM_POLICY_CHILD = """variable "who" {
+  default = "arn:aws:iam::123456789012:root"
+}
+variable "policies" {}
+variable "buckets" {
+  default = {}
+}
+resource "aws_s3_bucket" "this" {
+  bucket = "site-assets"
+}
+resource "aws_s3_bucket_policy" "this" {
+  bucket = %s
+  policy = var.policies["site"]
+}
+"""
+
+
+def _item_policy_root(arg: str = "") -> str:
+    return (
+        'variable "who" {\n  default = "*"\n}\n'
+        'module "site" {\n  source = "./modules/site"\n  policies = {\n'
+        "    site = jsonencode({\n      Statement = [{\n"
+        '        Effect = "Allow"\n        Principal = { AWS = var.who }\n'
+        '        Action = "s3:GetObject"\n        Resource = "*"\n      }]\n    })\n  }\n'
+        f"  {arg}\n}}\n"
+    )
+
+
+def test_an_item_of_a_module_argument_is_read_in_the_caller(files: Files) -> None:
+    # policies = { site = jsonencode({… AWS = var.who …}) }: the item's var.who was read in the
+    # module (its own default, an account) instead of the caller's "*": the policy passed.
+    files.add("main.tf", _item_policy_root())
+    files.add("modules/site/main.tf", ITEM_POLICY_CHILD % "aws_s3_bucket.this.id")
+    (f,) = files.lint()
+    assert (f.path, f.line, f.confidence) == ("modules/site/main.tf", 13, Confidence.HIGH)
+    assert "var.who from its default" in f.why
+
+
+def test_a_bucket_named_by_an_item_of_a_module_argument_is_the_callers(files: Files) -> None:
+    # buckets = { site = aws_s3_bucket.cases.id }: the item was read as a bucket of the module
+    # (module.site.aws_s3_bucket.cases, which does not exist), not the caller's, whose access
+    # block stops the policy.
+    files.add(
+        "main.tf",
+        _item_policy_root("buckets = { site = aws_s3_bucket.cases.id }").replace("var.who", '"*"')
+        + 'resource "aws_s3_bucket" "cases" {\n  bucket = "cases-export"\n}\n'
+        + BLOCK_MODULE.replace("var.bucket", "aws_s3_bucket.cases.id")
+        .replace('variable "bucket" {}\n', "")
+        .replace('"this"', '"cases"')
+        % {"on": "true"},
+    )
+    files.add("modules/site/main.tf", ITEM_POLICY_CHILD % 'var.buckets["site"]')
+    assert files.lint() == []

@@ -220,6 +220,34 @@ def _known_ref(expr: str) -> bool:
     return bool(_REF.match(expr) or _PATH_REF.match(expr))
 
 
+def _take(value: Any, index: str, key: str, attr: str) -> tuple[bool, Any]:
+    """One step by a literal key into a list or object (``[0]``, ``["k"]``, ``.k``, as
+    ``_STEP`` finds them): whether the value has that item, and the item."""
+    # A list's index by a string key ("0") as Terraform converts it; only ASCII digits are a
+    # number ("²".isdigit() is true, and int() refuses it).
+    if isinstance(value, list) and (index or (key.isascii() and key.isdigit())):
+        n = int(index or key)
+        return (True, value[n]) if n < len(value) else (False, None)
+    name = key or attr or index
+    if isinstance(value, dict) and name in value:
+        return True, value[name]
+    return False, None
+
+
+def written_item(value: Any, steps: str) -> Any:
+    """The item that literal steps (``["site"]``, ``[0].acl``) take of a value as written (a
+    module call's argument, not resolved), or a reference to it where the value is itself a
+    reference (``var.p`` and ``["site"]`` give ``${var.p["site"]}``); None when it has none."""
+    for m in _STEP.finditer(steps):
+        whole = _WHOLE.match(value) if isinstance(value, str) else None
+        if whole and _known_ref(whole.group(1).strip()):
+            return "${" + whole.group(1).strip() + steps[m.start() :] + "}"
+        found, value = _take(value, *m.groups())
+        if not found:
+            return None
+    return value
+
+
 class Scope:
     """Values of ``var.*`` and ``local.*`` in one module directory."""
 
@@ -238,15 +266,8 @@ class Scope:
             return self.values.get(ref, Unresolved(ref))
         value = self.values.get(path.group(1), Unresolved(ref))
         for index, key, attr in _STEP.findall(path.group(2)):
-            value = self._raw(value, depth)
-            # A list's index by a string key ("0") as Terraform converts it; only ASCII digits
-            # are a number ("²".isdigit() is true, and int() refuses it).
-            if isinstance(value, list) and (index or (key.isascii() and key.isdigit())):
-                n = int(index or key)
-                value = value[n] if n < len(value) else Unresolved(ref)
-            elif isinstance(value, dict) and (key or attr or index) in value:
-                value = value[key or attr or index]
-            else:  # no such item, or not a list or object (or not known): not guessed
+            found, value = _take(self._raw(value, depth), index, key, attr)
+            if not found:  # no such item, or not a list or object (or not known): not guessed
                 return Unresolved(ref)
         return value
 
