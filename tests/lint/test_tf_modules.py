@@ -653,3 +653,23 @@ def test_a_bucket_named_by_an_item_of_a_module_argument_is_the_callers(files: Fi
     )
     files.add("modules/site/main.tf", ITEM_POLICY_CHILD % 'var.buckets["site"]')
     assert files.lint() == []
+
+
+def test_a_module_two_roots_call_with_their_tfvars_is_reported_once_naming_both(
+    files: Files,
+) -> None:
+    # Each root set acl in its own terraform.tfvars: the module's one finding came twice, the
+    # two differing only in the tfvars line they named.
+    call = (
+        'variable "acl" {}\nmodule "site" {\n  source = "../../modules/site"\n  acl = var.acl\n}\n'
+    )
+    for env in ("dev", "prod"):
+        files.add(f"envs/{env}/main.tf", call)
+        files.add(f"envs/{env}/terraform.tfvars", 'acl = "public-read"\n')
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    (f,) = files.lint()
+    assert (f.path, f.line) == ("modules/site/main.tf", 9)
+    assert sorted(w.path for w in f.set_at) == [
+        "envs/dev/terraform.tfvars",
+        "envs/prod/terraform.tfvars",
+    ]
