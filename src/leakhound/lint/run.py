@@ -267,21 +267,22 @@ def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
             continue
         # Walked but not read as a tfvars (named as a path, or one that could not be read
         # or parsed): read as one here, but not said or counted twice.
-        again = key in run.met
         run.met.add(key)  # nor read again as a tfvars beside the .tf files
         shown = run.show(path)
         try:
             out[path] = terraform.load_tfvars(path.name, read_config(path))
             run.display[path] = shown
         except InputSkipped as exc:
-            if not again:
+            if not any(s.path == shown for s in run.result.skipped):
                 run.result.skipped.append(Skipped(shown, exc.reason))
             continue
         except ConfigSyntaxError as exc:
-            if not again:
+            # Not said twice when the walk reported it broken; but said when the walk only
+            # passed it over (prod.vars named as a path: "not a configuration").
+            if not any(f.rule is PARSE_ERROR and f.path == shown for f in run.result.findings):
                 run.broken(path, exc)
-        if again and path in out:  # it is a tfvars after all: linted, not skipped
-            run.result.skipped = [s for s in run.result.skipped if s.path != shown]
+        # A tfvars after all, read or reported as broken: linted, not skipped.
+        run.result.skipped = [s for s in run.result.skipped if s.path != shown]
         if shown not in run.result.files:
             run.result.files.append(shown)  # read, or reported: counted as linted
     return out
