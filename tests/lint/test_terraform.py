@@ -326,3 +326,34 @@ def test_a_network_rule_names_the_tfvars_line_of_what_it_was_judged_on(files: Fi
     (f,) = files.lint()
     assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.ports", "terraform.tfvars", 2)]
     assert "(var.ports from terraform.tfvars)" in f.why
+
+
+def _leaves(value: object) -> int:
+    if isinstance(value, list):
+        return sum(_leaves(v) for v in value)
+    return 1
+
+
+def test_locals_that_multiply_are_read_to_a_bounded_number_of_items() -> None:
+    # a = [local.a × 20] resolved to 20⁴ = 160,000 items (30 references: 810,000, and a lint
+    # that did not end): each reference read again until the depth limit.
+    from leakhound.lint.terraform import Scope
+
+    scope = Scope()
+    scope.values["local.a"] = ["${local.a}"] * 20
+    resolved = scope.resolve("${local.a}")
+    assert 0 < len(resolved) < 50_000
+    assert "beyond the first" in resolved[-1].expr
+    assert 0 < _leaves(scope.bind("${local.a}")) < 50_000
+
+
+def test_a_rule_names_each_unresolved_source_once(files: Files) -> None:
+    # cidr_blocks = [var.a, var.a, var.a] said "admits var.a, var.a, var.a".
+    files.add(
+        "main.tf",
+        'variable "a" {}\nresource "aws_security_group" "db" {\n  ingress {\n'
+        '    from_port = 6379\n    to_port = 6379\n    protocol = "tcp"\n'
+        "    cidr_blocks = [var.a, var.a, var.a]\n  }\n}\n",
+    )
+    (f,) = files.lint()
+    assert f.why.startswith("admits var.a to 6379 (Redis);")

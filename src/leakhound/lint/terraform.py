@@ -214,6 +214,12 @@ _LITERAL = re.compile(r'"([^"$]*)"')
 _STRUCTURE = re.compile(r'["\\{}\[\]]')
 
 
+# The most items a list's value is read to (or a module argument bound to): far more than any
+# real list of addresses or grants; locals that refer to each other many times
+# (a = [local.a, local.a, …]) would otherwise multiply into millions.
+MAX_ITEMS = 10_000
+
+
 def _known_ref(expr: str) -> bool:
     """Whether an expression is a reference ``Scope.lookup`` reads (var.x, local.x, or an item
     or attribute of one by literal keys)."""
@@ -292,6 +298,9 @@ class Scope:
         if isinstance(value, list):
             out: list[Any] = []
             for item in value:
+                if len(out) >= MAX_ITEMS:  # locals that multiply: not read on for ever
+                    out.append(Unresolved(f"the items of a list beyond the first {MAX_ITEMS}"))
+                    break
                 r = self.resolve(item, depth + 1)
                 out.extend(r if isinstance(r, list) else [r])
             return out
@@ -320,21 +329,25 @@ class Scope:
         except LookupError:
             return Unresolved(value.replace("${", "").replace("}", ""))
 
-    def bind(self, value: Any, depth: int = 0) -> Any:
+    def bind(self, value: Any, depth: int = 0, budget: list[int] | None = None) -> Any:
         """A module argument's value as the callee sees it: its references replaced where they
         are known, here in the caller's scope (an object's items too, not left for the callee
         to read in its own), and its lists kept as written (``[["a", "b"], "c"]`` keeps its
         item 1 "c", where ``resolve`` would flatten it)."""
-        if depth > 8:  # locals that refer to each other in a loop
-            return Unresolved(str(value))
+        # At most MAX_ITEMS values bound in all: locals that multiply (a = [local.a, local.a,
+        # …]) would make a tree of a million items.
+        budget = [MAX_ITEMS] if budget is None else budget
+        budget[0] -= 1
+        if depth > 8 or budget[0] < 0:  # locals that refer to each other in a loop
+            return Unresolved(str(value)[:200])
         if isinstance(value, list):
-            return [self.bind(item, depth + 1) for item in value]
+            return [self.bind(item, depth + 1, budget) for item in value]
         if isinstance(value, dict):
-            return {k: self.bind(v, depth + 1) for k, v in value.items()}
+            return {k: self.bind(v, depth + 1, budget) for k, v in value.items()}
         whole = _WHOLE.match(value) if isinstance(value, str) else None
         if whole and _known_ref(whole.group(1).strip()):
             found = self.lookup(whole.group(1).strip())
-            return found if isinstance(found, Unresolved) else self.bind(found, depth + 1)
+            return found if isinstance(found, Unresolved) else self.bind(found, depth + 1, budget)
         return self.resolve(value, depth)
 
     def set_at(self, raw: Any) -> tuple[SetAt, ...]:
