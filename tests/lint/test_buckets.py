@@ -1417,6 +1417,16 @@ resource "aws_s3_bucket_acl" "cases" {
         ),
         pytest.param("var.acls[3]", 'acls = ["private"]', ("medium", "low"), id="no-such-item"),
         pytest.param("var.cfg.acl", 'cfg = { other = "x" }', ("medium", "low"), id="no-such-key"),
+        pytest.param(
+            'var.acls["1"]',
+            'acls = ["private", "public-read"]',
+            ("high", "high"),
+            id="string-index",
+        ),
+        # "²".isdigit() is true but it is no index: an internal error (int() refused it).
+        pytest.param(
+            'var.acls["²"]', 'acls = ["public-read"]', ("medium", "low"), id="not-a-digit"
+        ),
     ],
 )
 def test_an_item_or_attribute_of_a_variable_is_resolved_where_known(
@@ -1466,3 +1476,44 @@ def test_an_item_of_a_variable_inside_jsonencode_is_written_out(
         (f,) = files.lint()
         assert "from terraform.tfvars" in f.why
         assert [(w.path, w.line) for w in f.set_at] == [("terraform.tfvars", 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "access"),
+    [
+        pytest.param(
+            'resource "azurerm_storage_container" "cases" {\n  name = var.name\n'
+            '  storage_account_name = "acct"\n  container_access_type = var.access\n}\n',
+            "container",
+            id="azure-container",
+        ),
+        pytest.param(
+            'resource "google_storage_bucket_iam_member" "cases" {\n  bucket = var.name\n'
+            '  role = "roles/storage.objectViewer"\n  member = var.access\n}\n',
+            "allUsers",
+            id="gcs-member",
+        ),
+        pytest.param(
+            'resource "google_storage_bucket_acl" "cases" {\n  bucket = var.name\n'
+            "  role_entity = [var.access]\n}\n",
+            "READER:allUsers",
+            id="gcs-acl",
+        ),
+        pytest.param(
+            'resource "aws_s3_bucket_acl" "cases" {\n  bucket = var.name\n'
+            "  access_control_policy {\n    grant {\n      grantee {\n"
+            '        type = "Group"\n        uri  = var.access\n      }\n'
+            '      permission = "READ"\n    }\n    owner {\n      id = "x"\n    }\n  }\n}\n',
+            "http://acs.amazonaws.com/groups/global/AllUsers",
+            id="s3-grant",
+        ),
+    ],
+)
+def test_a_finding_names_only_the_tfvars_line_of_the_value_it_was_judged_on(
+    files: Files, text: str, access: str
+) -> None:
+    # var.name (the bucket's name) was named too, as if it had made the bucket public.
+    files.add("main.tf", 'variable "name" {}\nvariable "access" {}\n' + text)
+    files.add("terraform.tfvars", f'name = "cases"\naccess = "{access}"\n')
+    (f,) = files.lint()
+    assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.access", "terraform.tfvars", 2)]

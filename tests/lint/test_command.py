@@ -598,3 +598,37 @@ def test_a_value_from_a_var_file_names_that_file_and_line_in_every_format(
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 9}
     _, out, _ = _run(args, capsys)
     assert "set: var.acl at prod.tfvars:3" in out
+
+
+def test_a_sarif_notification_refers_to_a_descriptor_the_tool_declares(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each skipped file's notification named descriptor "skipped", which the driver did not
+    # declare (no tool.driver.notifications): a reference that resolved to nothing.
+    (tmp_path / "notes.yaml").write_text("a: [\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run([".", "--format", "sarif"], capsys)
+    log = json.loads(out)
+    _validate(log)
+    (run,) = log["runs"]
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    ref = note["descriptor"]
+    declared = run["tool"]["driver"]["notifications"]
+    assert declared[ref["index"]]["id"] == ref["id"] == "skipped"
+
+
+def test_a_broken_var_file_also_named_as_a_path_is_one_finding_not_a_skip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # prod.vars, named as a path too, was listed as skipped ("not a configuration leakhound
+    # lints") and counted as linted, and its syntax error was not reported at all.
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(VAR_ACL_TREE, encoding="utf-8")
+    (tmp_path / "prod.vars").write_text("acl = = \n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["infra", "prod.vars", "--format", "json", "--var-file", "prod.vars"]
+    _, out, _ = _run(args, capsys)
+    doc = json.loads(out)
+    assert (doc["files"], doc["skipped"]) == (2, [])
+    broken = [(f["path"], f["line"]) for f in doc["findings"] if f["rule"] == "LH100"]
+    assert broken == [("prod.vars", 1)]

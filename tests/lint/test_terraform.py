@@ -310,3 +310,50 @@ def test_locals_whose_items_refer_to_each_other_in_a_loop_stay_unresolved(files:
     )
     got = [(f.severity.label, f.confidence.value) for f in files.lint()]
     assert got == [("low", "low")]
+
+
+def test_a_network_rule_names_the_tfvars_line_of_what_it_was_judged_on(files: Files) -> None:
+    # var.desc (a description) was named as where the finding's values were set, and
+    # var.ports, in the allow block that gave the port, was not.
+    files.add(
+        "main.tf",
+        'variable "desc" {}\nvariable "ports" {}\n'
+        'resource "google_compute_firewall" "db" {\n  name = "db"\n  network = "default"\n'
+        '  description = var.desc\n  source_ranges = ["0.0.0.0/0"]\n'
+        '  allow {\n    protocol = "tcp"\n    ports = var.ports\n  }\n}\n',
+    )
+    files.add("terraform.tfvars", 'desc = "x"\nports = ["5432"]\n')
+    (f,) = files.lint()
+    assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.ports", "terraform.tfvars", 2)]
+    assert "(var.ports from terraform.tfvars)" in f.why
+
+
+def _leaves(value: object) -> int:
+    if isinstance(value, list):
+        return sum(_leaves(v) for v in value)
+    return 1
+
+
+def test_locals_that_multiply_are_read_to_a_bounded_number_of_items() -> None:
+    # a = [local.a × 20] resolved to 20⁴ = 160,000 items (30 references: 810,000, and a lint
+    # that did not end): each reference read again until the depth limit.
+    from leakhound.lint.terraform import Scope
+
+    scope = Scope()
+    scope.values["local.a"] = ["${local.a}"] * 20
+    resolved = scope.resolve("${local.a}")
+    assert 0 < len(resolved) < 50_000
+    assert "beyond the first" in resolved[-1].expr
+    assert 0 < _leaves(scope.bind("${local.a}")) < 50_000
+
+
+def test_a_rule_names_each_unresolved_source_once(files: Files) -> None:
+    # cidr_blocks = [var.a, var.a, var.a] said "admits var.a, var.a, var.a".
+    files.add(
+        "main.tf",
+        'variable "a" {}\nresource "aws_security_group" "db" {\n  ingress {\n'
+        '    from_port = 6379\n    to_port = 6379\n    protocol = "tcp"\n'
+        "    cidr_blocks = [var.a, var.a, var.a]\n  }\n}\n",
+    )
+    (f,) = files.lint()
+    assert f.why.startswith("admits var.a to 6379 (Redis);")

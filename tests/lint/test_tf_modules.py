@@ -546,3 +546,130 @@ def test_a_module_finding_names_the_root_tfvars_line_that_set_its_argument(
     (f,) = lint_paths([tmp_path], root=tmp_path).findings
     assert (f.path, f.line, f.rule.id) == ("modules/b/main.tf", 4, "LH121")
     assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.acl", "terraform.tfvars", 1)]
+
+
+ITEM_CHILD = """variable "acls" {
+  default = []
+}
+variable "cfg" {
+  default = {}
+}
+variable "acl" {
+  default = "private"
+}
+resource "aws_s3_bucket" "this" {
+  bucket = "site-assets"
+}
+resource "aws_s3_bucket_acl" "this" {
+  bucket = aws_s3_bucket.this.id
+  acl    = %s
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("arg", "acl"),
+    [
+        pytest.param(
+            'acls = [["private", "private"], "public-read"]', "var.acls[1]", id="nested-list"
+        ),
+        pytest.param(
+            'acls = [["private", "public-read"], ["private"]]',
+            "var.acls[0][1]",
+            id="item-of-an-item",
+        ),
+        # The object's var.acl is the caller's (public-read), not the module's own default.
+        pytest.param("cfg = { acl = var.acl }", "var.cfg.acl", id="object-item-from-the-caller"),
+        pytest.param("cfg = { acls = [var.acl] }", "var.cfg.acls[0]", id="list-in-an-object"),
+    ],
+)
+def test_an_item_of_a_module_argument_is_the_one_the_caller_wrote(
+    files: Files, arg: str, acl: str
+) -> None:
+    # The argument was flattened ([["private", "private"], "public-read"] read as three
+    # strings, its item 1 "private") and an object's references were read in the module's
+    # scope (var.acl its own default "private"): each public ACL passed unseen.
+    files.add(
+        "main.tf",
+        'variable "acl" {\n  default = "public-read"\n}\n'
+        f'module "site" {{\n  source = "./modules/site"\n  {arg}\n}}\n',
+    )
+    files.add("modules/site/main.tf", ITEM_CHILD % acl)
+    (f,) = files.lint()
+    assert (f.path, f.line, f.confidence) == ("modules/site/main.tf", 15, Confidence.HIGH)
+    assert "acl = public-read" in f.why
+
+
+ITEM_POLICY_CHILD = """variable "who" {
+  default = "arn:aws:iam::123456789012:root"
+}
+variable "policies" {}
+variable "buckets" {
+  default = {}
+}
+resource "aws_s3_bucket" "this" {
+  bucket = "site-assets"
+}
+resource "aws_s3_bucket_policy" "this" {
+  bucket = %s
+  policy = var.policies["site"]
+}
+"""
+
+
+def _item_policy_root(arg: str = "") -> str:
+    return (
+        'variable "who" {\n  default = "*"\n}\n'
+        'module "site" {\n  source = "./modules/site"\n  policies = {\n'
+        "    site = jsonencode({\n      Statement = [{\n"
+        '        Effect = "Allow"\n        Principal = { AWS = var.who }\n'
+        '        Action = "s3:GetObject"\n        Resource = "*"\n      }]\n    })\n  }\n'
+        f"  {arg}\n}}\n"
+    )
+
+
+def test_an_item_of_a_module_argument_is_read_in_the_caller(files: Files) -> None:
+    # policies = { site = jsonencode({… AWS = var.who …}) }: the item's var.who was read in the
+    # module (its own default, an account) instead of the caller's "*": the policy passed.
+    files.add("main.tf", _item_policy_root())
+    files.add("modules/site/main.tf", ITEM_POLICY_CHILD % "aws_s3_bucket.this.id")
+    (f,) = files.lint()
+    assert (f.path, f.line, f.confidence) == ("modules/site/main.tf", 13, Confidence.HIGH)
+    assert "var.who from its default" in f.why
+
+
+def test_a_bucket_named_by_an_item_of_a_module_argument_is_the_callers(files: Files) -> None:
+    # buckets = { site = aws_s3_bucket.cases.id }: the item was read as a bucket of the module
+    # (module.site.aws_s3_bucket.cases, which does not exist), not the caller's, whose access
+    # block stops the policy.
+    files.add(
+        "main.tf",
+        _item_policy_root("buckets = { site = aws_s3_bucket.cases.id }").replace("var.who", '"*"')
+        + 'resource "aws_s3_bucket" "cases" {\n  bucket = "cases-export"\n}\n'
+        + BLOCK_MODULE.replace("var.bucket", "aws_s3_bucket.cases.id")
+        .replace('variable "bucket" {}\n', "")
+        .replace('"this"', '"cases"')
+        % {"on": "true"},
+    )
+    files.add("modules/site/main.tf", ITEM_POLICY_CHILD % 'var.buckets["site"]')
+    assert files.lint() == []
+
+
+def test_a_module_two_roots_call_with_their_tfvars_is_reported_once_naming_both(
+    files: Files,
+) -> None:
+    # Each root set acl in its own terraform.tfvars: the module's one finding came twice, the
+    # two differing only in the tfvars line they named.
+    call = (
+        'variable "acl" {}\nmodule "site" {\n  source = "../../modules/site"\n  acl = var.acl\n}\n'
+    )
+    for env in ("dev", "prod"):
+        files.add(f"envs/{env}/main.tf", call)
+        files.add(f"envs/{env}/terraform.tfvars", 'acl = "public-read"\n')
+    files.add("modules/site/main.tf", CHILD_BUCKET)
+    (f,) = files.lint()
+    assert (f.path, f.line) == ("modules/site/main.tf", 9)
+    assert sorted(w.path for w in f.set_at) == [
+        "envs/dev/terraform.tfvars",
+        "envs/prod/terraform.tfvars",
+    ]

@@ -212,21 +212,15 @@ class _Tree:
             why: str,
             store: str,
             doubt: bool = False,
-            where: tuple[SetAt, ...] | None = None,
+            where: tuple[SetAt, ...] = (),  # where the values it was judged on were set
         ) -> None:
             if report:
-                # Where the values were set: those of the attribute judged when given, else
-                # those of any attribute of the resource.
-                if where is None:
-                    where = inst.scope.set_at(_block_text(res))
                 self.grants.append(_Grant(what, key, path, line, subject, why, store, doubt, where))
 
         def policy(key: str) -> None:
             public, why = self.public(inst, res.get("policy"))
             line = res.line_of("policy")
-            held, text = inst.origin(res.get("policy"))  # policy = var.policy: its value's too
-            where = (*inst.scope.set_at(res.get("policy")), *held.scope.set_at(text))
-            where = tuple(dict.fromkeys(where))
+            where = _set_at(inst, res.get("policy"))
             if public:
                 why = _POLICY_WHY + (f" ({why})" if why else "")
                 grant("s3-policy", key, line, why, "S3", where=where)
@@ -241,8 +235,8 @@ class _Tree:
                 why, doubt = acl
                 where = inst.scope.set_at(res.get("acl"))
                 grant("s3-acl", key, res.line_of("acl"), why, "S3", doubt, where)
-            for line, why in _s3_grants(res, r):
-                grant("s3-acl", key, line, why, "S3")
+            for line, why, used in _s3_grants(res, r):
+                grant("s3-acl", key, line, why, "S3", where=inst.scope.set_at(used))
             if kind == "aws_s3_bucket":
                 policy(own)
         elif kind == "aws_s3_bucket_policy":
@@ -276,7 +270,9 @@ class _Tree:
                     "storage account sets allow_nested_items_to_be_public = false)"
                 )
                 key = self.key(inst, "azure", account, res)
-                grant("azure", key, res.line_of("container_access_type"), why, "Azure Blob")
+                line = res.line_of("container_access_type")
+                where = inst.scope.set_at(res.get("container_access_type"))
+                grant("azure", key, line, why, "Azure Blob", where=where)
         elif kind == "azurerm_storage_account":
             # The account-wide switch (allow_blob_public_access before provider 3.0):
             # false makes every container private, whatever its access type says.
@@ -298,7 +294,9 @@ class _Tree:
                     "Internet gets what the role allows"
                 )
                 key = self.key(inst, "gcs", res.get("bucket"), res)
-                grant("gcs-iam", key, res.line_of("member", "members"), why, "Google Cloud Storage")
+                line = res.line_of("member", "members")
+                used = (res.get("member"), res.get("members"), res.get("role"))
+                grant("gcs-iam", key, line, why, "Google Cloud Storage", where=_set_at(inst, used))
         elif kind == "google_storage_bucket_iam_policy":
             found, via = self.gcs_bindings(inst, res.get("policy_data"))
             if found:
@@ -307,7 +305,8 @@ class _Tree:
                     "role allows" + (f" ({via})" if via else "")
                 )
                 key = self.key(inst, "gcs", res.get("bucket"), res)
-                grant("gcs-iam", key, res.line_of("policy_data"), why, "Google Cloud Storage")
+                line, where = res.line_of("policy_data"), _set_at(inst, res.get("policy_data"))
+                grant("gcs-iam", key, line, why, "Google Cloud Storage", where=where)
         elif kind in _GCS_ACL_KINDS:
             self._gcs_acl(inst, res, grant)
 
@@ -318,6 +317,7 @@ class _Tree:
         r = inst.scope.resolve
         objects = "default_object" in res.labels[0]
         entries = [str(e) for e in _items(r(res.get("role_entity")))]
+        used: Any = (res.get("role_entity"), res.get("entity"), res.get("role"))
         if "entity" in res.attrs:  # google_storage_bucket_access_control: one entry
             entries.append(f"{r(res.get('role'))}:{r(res.get('entity'))}")
         found: list[tuple[str, str]] = []  # (role, entity)
@@ -329,7 +329,7 @@ class _Tree:
         canned = _lower(r(res.get("predefined_acl")))
         if not found and isinstance(canned, str) and canned in _GCS_PUBLIC_ACLS:
             found.append((_GCS_PUBLIC_ACLS[canned], "allUsers"))
-            line = res.line_of("predefined_acl")
+            line, used = res.line_of("predefined_acl"), res.get("predefined_acl")
         if not found:
             return
         role, entity = max(
@@ -342,7 +342,7 @@ class _Tree:
         who = "anyone" if entity.lower() == "allusers" else "any Google account"
         why = f"its ACL gives {role} to {entity}: {who} {what}"
         key = self.key(inst, "gcs", res.get("bucket"), res)
-        grant("gcs-acl", key, line, why, "Google Cloud Storage")
+        grant("gcs-acl", key, line, why, "Google Cloud Storage", where=_set_at(inst, used))
 
     def findings(self, unread: list[str]) -> list[Finding]:
         """The grants nothing in the tree stops; of those that only may be public (a value not
@@ -425,9 +425,11 @@ class _Tree:
         return {k: v or bool((own or {}).get(k)) for k, v in self.s3_account.items()}
 
 
-def _block_text(block: Block) -> str:
-    """A block's attributes and nested blocks as text, to find the references in it."""
-    return " ".join([str(block.attrs), *(_block_text(b) for b in block.blocks)])
+def _set_at(inst: Instance, raw: Any) -> tuple[SetAt, ...]:
+    """Where the values of a raw attribute were set, and when it is a whole reference bound
+    elsewhere (policy = var.policy, the caller's argument) those the value it holds refers to."""
+    held, text = inst.origin(raw)
+    return tuple(dict.fromkeys((*inst.scope.set_at(raw), *held.scope.set_at(text))))
 
 
 def _policy_text(inst: Instance, policy: Any) -> tuple[str, list[str]]:
@@ -479,14 +481,14 @@ def _nested(res: Block, name: str) -> list[Block]:
     return [*res.children(name), *(_as_block(i, res.line_of(name)) for i in items)]
 
 
-def _s3_grants(res: Block, r: Callable[[Any], Any]) -> list[tuple[int, str]]:
-    """(line, why) of each explicit grant to everyone: ``grant`` blocks of a legacy
-    ``aws_s3_bucket`` (``permissions``), ``access_control_policy { grant { grantee {…} } }`` of
-    an ``aws_s3_bucket_acl`` (``permission``)."""
+def _s3_grants(res: Block, r: Callable[[Any], Any]) -> list[tuple[int, str, Any]]:
+    """(line, why, the raw values judged) of each explicit grant to everyone: ``grant`` blocks
+    of a legacy ``aws_s3_bucket`` (``permissions``), ``access_control_policy { grant { grantee
+    {…} } }`` of an ``aws_s3_bucket_acl`` (``permission``)."""
     grants = [(g, g) for g in _nested(res, "grant")]
     for policy in _nested(res, "access_control_policy"):
         grants += [(g, e) for g in _nested(policy, "grant") for e in _nested(g, "grantee")]
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, Any]] = []
     for g, grantee in grants:
         uri = r(grantee.get("uri"))
         group = uri.rstrip("/").rsplit("/", 1)[-1] if isinstance(uri, str) else ""
@@ -496,7 +498,8 @@ def _s3_grants(res: Block, r: Callable[[Any], Any]) -> list[tuple[int, str]]:
         perms = [str(p).upper() for p in _items(r(g.get("permissions", g.get("permission"))))]
         what = ", ".join(_S3_PERMISSIONS.get(p, f"gets {p}") for p in perms) or "gets access"
         why = f"its ACL grants {', '.join(perms) or 'access'} to {group}: {who} {what}"
-        out.append((grantee.line_of("uri"), why))
+        used = (grantee.get("uri"), grantee.get("type"), g.get("permissions", g.get("permission")))
+        out.append((grantee.line_of("uri"), why, used))
     return out
 
 

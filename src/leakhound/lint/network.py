@@ -150,13 +150,14 @@ def judge(sources: list[object], ports: list[object], protocol: object) -> RuleV
             store_ports.extend(x for x in catalog.stores_in_range(lo, hi) if x not in store_ports)
     if not store_ports and not unknown_ports:
         return None
-    src = ", ".join(_show(s) for s in (world or unknown_sources))
+    # Each named once: a list of locals that repeat (a = [local.b, local.b, …]) is no longer why.
+    src = ", ".join(dict.fromkeys(_show(s) for s in (world or unknown_sources)))
     if store_ports:
         reach = catalog.describe_ports(sorted(store_ports))
         if any(port_ranges(p) == [(0, 65535)] for p in ports if not isinstance(p, Unresolved)):
             reach = f"all ports, including {reach}"
     else:
-        reach = f"port(s) {', '.join(_show(p) for p in unknown_ports)}"
+        reach = f"port(s) {', '.join(dict.fromkeys(_show(p) for p in unknown_ports))}"
     if world and store_ports:
         return RuleVerdict(
             Severity.HIGH, Confidence.HIGH, f"admits {src} to {reach}", tuple(sorted(store_ports))

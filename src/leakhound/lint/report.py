@@ -204,6 +204,8 @@ def sarif_document(result: LintResult, root: Path | None = None) -> dict[str, An
                         "version": __version__,
                         "semanticVersion": __version__,
                         "rules": rules,
+                        # What each invocation notification's descriptor refers to.
+                        "notifications": [_SKIPPED_NOTE],
                     }
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": base.as_uri().rstrip("/") + "/"}},
@@ -243,6 +245,14 @@ def _set_at(f: Finding, base: Path) -> list[dict[str, Any]]:
     return out
 
 
+_SKIPPED_NOTE = {
+    "id": "skipped",
+    "shortDescription": {
+        "text": "A file was not linted: too large, not a regular file, or not parseable."
+    },
+}
+
+
 def _notifications(result: LintResult, base: Path) -> list[dict[str, Any]]:
     """Each file not linted (too large, unreadable, not parseable, a FIFO…) as a SARIF
     notification: a skipped file is not a finding, but a code-scanning view that shows no
@@ -258,7 +268,7 @@ def _notifications(result: LintResult, base: Path) -> list[dict[str, Any]]:
                 "level": "warning",
                 "message": {"text": neutralize(f"{s.path} not linted: {s.reason}")},
                 "locations": [{"physicalLocation": {"artifactLocation": location}}],
-                "descriptor": {"id": "skipped"},
+                "descriptor": {"id": _SKIPPED_NOTE["id"], "index": 0},
             }
         )
     return out

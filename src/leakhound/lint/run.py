@@ -13,13 +13,13 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import buckets, cloud_rules, compose, helm, kubernetes, terraform, tfmodules
 from .inputs import InputSkipped, read_config
-from .model import PARSE_ERROR, Finding, LintResult, Severity, Skipped
+from .model import PARSE_ERROR, Finding, LintResult, SetAt, Severity, Skipped
 from .sources import ConfigSyntaxError, Located, load_json, load_yaml_all, real_path
 from .stores import couchdb, elasticsearch, mongodb, mysql, postgresql, redis
 
@@ -215,11 +215,14 @@ def lint_paths(
         run.result.findings.extend(
             terraform.lint_module(files, run.tfvars.get(directory, {}), run.display)
         )
-    # A module two roots call is judged in each; the same finding at its line is reported once.
+    # A module two roots call is judged in each; the same finding at its line is reported once,
+    # naming where each root set its values (envs/dev/terraform.tfvars, envs/prod/…).
     trees = tfmodules.trees(run.tf, run.tfvars, run.display, run.show_module)
-    run.result.findings.extend(
-        dict.fromkeys(f for t in trees for f in buckets.lint(t, run.display))
-    )
+    merged: dict[Finding, tuple[SetAt, ...]] = {}
+    for f in (f for t in trees for f in buckets.lint(t, run.display)):
+        key = replace(f, set_at=())
+        merged[key] = tuple(dict.fromkeys((*merged.get(key, ()), *f.set_at)))
+    run.result.findings.extend(replace(f, set_at=w) for f, w in merged.items())
     run.result.findings.extend(kubernetes.lint(run.k8s))
     run.result.findings.sort(key=lambda f: (f.path, f.line, f.rule.id))
     return run.result
@@ -264,21 +267,22 @@ def _var_files(run: _Run, paths: Sequence[Path]) -> dict[Path, terraform.Block]:
             continue
         # Walked but not read as a tfvars (named as a path, or one that could not be read
         # or parsed): read as one here, but not said or counted twice.
-        again = key in run.met
         run.met.add(key)  # nor read again as a tfvars beside the .tf files
         shown = run.show(path)
         try:
             out[path] = terraform.load_tfvars(path.name, read_config(path))
             run.display[path] = shown
         except InputSkipped as exc:
-            if not again:
+            if not any(s.path == shown for s in run.result.skipped):
                 run.result.skipped.append(Skipped(shown, exc.reason))
             continue
         except ConfigSyntaxError as exc:
-            if not again:
+            # Not said twice when the walk reported it broken; but said when the walk only
+            # passed it over (prod.vars named as a path: "not a configuration").
+            if not any(f.rule is PARSE_ERROR and f.path == shown for f in run.result.findings):
                 run.broken(path, exc)
-        if again and path in out:  # it is a tfvars after all: linted, not skipped
-            run.result.skipped = [s for s in run.result.skipped if s.path != shown]
+        # A tfvars after all, read or reported as broken: linted, not skipped.
+        run.result.skipped = [s for s in run.result.skipped if s.path != shown]
         if shown not in run.result.files:
             run.result.files.append(shown)  # read, or reported: counted as linted
     return out

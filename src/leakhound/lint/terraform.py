@@ -214,10 +214,44 @@ _LITERAL = re.compile(r'"([^"$]*)"')
 _STRUCTURE = re.compile(r'["\\{}\[\]]')
 
 
+# The most items a list's value is read to (or a module argument bound to): far more than any
+# real list of addresses or grants; locals that refer to each other many times
+# (a = [local.a, local.a, …]) would otherwise multiply into millions.
+MAX_ITEMS = 10_000
+
+
 def _known_ref(expr: str) -> bool:
     """Whether an expression is a reference ``Scope.lookup`` reads (var.x, local.x, or an item
     or attribute of one by literal keys)."""
     return bool(_REF.match(expr) or _PATH_REF.match(expr))
+
+
+def _take(value: Any, index: str, key: str, attr: str) -> tuple[bool, Any]:
+    """One step by a literal key into a list or object (``[0]``, ``["k"]``, ``.k``, as
+    ``_STEP`` finds them): whether the value has that item, and the item."""
+    # A list's index by a string key ("0") as Terraform converts it; only ASCII digits are a
+    # number ("²".isdigit() is true, and int() refuses it).
+    if isinstance(value, list) and (index or (key.isascii() and key.isdigit())):
+        n = int(index or key)
+        return (True, value[n]) if n < len(value) else (False, None)
+    name = key or attr or index
+    if isinstance(value, dict) and name in value:
+        return True, value[name]
+    return False, None
+
+
+def written_item(value: Any, steps: str) -> Any:
+    """The item that literal steps (``["site"]``, ``[0].acl``) take of a value as written (a
+    module call's argument, not resolved), or a reference to it where the value is itself a
+    reference (``var.p`` and ``["site"]`` give ``${var.p["site"]}``); None when it has none."""
+    for m in _STEP.finditer(steps):
+        whole = _WHOLE.match(value) if isinstance(value, str) else None
+        if whole and _known_ref(whole.group(1).strip()):
+            return "${" + whole.group(1).strip() + steps[m.start() :] + "}"
+        found, value = _take(value, *m.groups())
+        if not found:
+            return None
+    return value
 
 
 class Scope:
@@ -238,13 +272,8 @@ class Scope:
             return self.values.get(ref, Unresolved(ref))
         value = self.values.get(path.group(1), Unresolved(ref))
         for index, key, attr in _STEP.findall(path.group(2)):
-            value = self._raw(value, depth)
-            if isinstance(value, list) and (index or key.isdigit()):
-                n = int(index or key)
-                value = value[n] if n < len(value) else Unresolved(ref)
-            elif isinstance(value, dict) and (key or attr or index) in value:
-                value = value[key or attr or index]
-            else:  # no such item, or not a list or object (or not known): not guessed
+            found, value = _take(self._raw(value, depth), index, key, attr)
+            if not found:  # no such item, or not a list or object (or not known): not guessed
                 return Unresolved(ref)
         return value
 
@@ -269,6 +298,9 @@ class Scope:
         if isinstance(value, list):
             out: list[Any] = []
             for item in value:
+                if len(out) >= MAX_ITEMS:  # locals that multiply: not read on for ever
+                    out.append(Unresolved(f"the items of a list beyond the first {MAX_ITEMS}"))
+                    break
                 r = self.resolve(item, depth + 1)
                 out.extend(r if isinstance(r, list) else [r])
             return out
@@ -296,6 +328,27 @@ class Scope:
             return _INTERP.sub(sub, value)
         except LookupError:
             return Unresolved(value.replace("${", "").replace("}", ""))
+
+    def bind(self, value: Any, depth: int = 0, budget: list[int] | None = None) -> Any:
+        """A module argument's value as the callee sees it: its references replaced where they
+        are known, here in the caller's scope (an object's items too, not left for the callee
+        to read in its own), and its lists kept as written (``[["a", "b"], "c"]`` keeps its
+        item 1 "c", where ``resolve`` would flatten it)."""
+        # At most MAX_ITEMS values bound in all: locals that multiply (a = [local.a, local.a,
+        # …]) would make a tree of a million items.
+        budget = [MAX_ITEMS] if budget is None else budget
+        budget[0] -= 1
+        if depth > 8 or budget[0] < 0:  # locals that refer to each other in a loop
+            return Unresolved(str(value)[:200])
+        if isinstance(value, list):
+            return [self.bind(item, depth + 1, budget) for item in value]
+        if isinstance(value, dict):
+            return {k: self.bind(v, depth + 1, budget) for k, v in value.items()}
+        whole = _WHOLE.match(value) if isinstance(value, str) else None
+        if whole and _known_ref(whole.group(1).strip()):
+            found = self.lookup(whole.group(1).strip())
+            return found if isinstance(found, Unresolved) else self.bind(found, depth + 1, budget)
+        return self.resolve(value, depth)
 
     def set_at(self, raw: Any) -> tuple[SetAt, ...]:
         """Where the variables a raw value refers to (directly or through locals) were set by a
@@ -442,6 +495,10 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+_AZURE_SOURCES = ("source_address_prefix", "source_address_prefixes")
+_AZURE_PORTS = ("destination_port_range", "destination_port_ranges")
+
+
 class _Module:
     """Findings for the resources of one module directory."""
 
@@ -463,7 +520,8 @@ class _Module:
         protocol: Any,
         raw: Any,
     ) -> None:
-        """Record a finding when the rule admits the Internet to a store port."""
+        """Record a finding when the rule admits the Internet to a store port (``raw``: the
+        values as written of the attributes it was judged on, to say where they came from)."""
         verdict = judge(sources, ports, protocol)
         if verdict is None:
             return
@@ -494,18 +552,13 @@ class _Module:
         direction, access = _lower(self.r(b.get("direction"))), _lower(self.r(b.get("access")))
         if direction == "outbound" or access == "deny":
             return
-        sources = [
-            *_items(self.r(b.get("source_address_prefix"))),
-            *_items(self.r(b.get("source_address_prefixes"))),
-        ]
-        ports = [
-            *_items(self.r(b.get("destination_port_range"))),
-            *_items(self.r(b.get("destination_port_ranges"))),
-        ]
+        sources = [x for k in _AZURE_SOURCES for x in _items(self.r(b.get(k)))]
+        ports = [x for k in _AZURE_PORTS for x in _items(self.r(b.get(k)))]
         name = self.r(b.get("name"))
         label = f"{subject} (rule '{name}')" if isinstance(name, str) else subject
         line = b.line_of("source_address_prefix", "source_address_prefixes")
-        self.rule(path, line, label, sources, ports, self.r(b.get("protocol")), b.attrs)
+        judged = [b.get(k) for k in (*_AZURE_SOURCES, *_AZURE_PORTS, "protocol")]
+        self.rule(path, line, label, sources, ports, self.r(b.get("protocol")), judged)
 
     def aws_ingress(
         self, path: str, b: Block, subject: str, v4: str, v6: str, proto_key: str
@@ -521,7 +574,8 @@ class _Module:
             else:
                 ports = [f"{lo}-{hi}"]
         sources = [*_items(self.r(b.get(v4))), *_items(self.r(b.get(v6)))]
-        self.rule(path, b.line_of(v4, v6), subject, sources, ports, protocol, b.attrs)
+        judged = [b.get(k) for k in (v4, v6, proto_key, "from_port", "to_port")]
+        self.rule(path, b.line_of(v4, v6), subject, sources, ports, protocol, judged)
 
     def gcp_firewall(self, path: str, b: Block, subject: str) -> None:
         """A GCP firewall: its sources (0.0.0.0/0 when none is named) and allow blocks."""
@@ -540,7 +594,8 @@ class _Module:
         for allow in b.children("allow"):
             protocol = self.r(allow.get("protocol"))
             ports = _items(self.r(allow.get("ports"))) or ["*"]
-            self.rule(path, line, subject, sources, ports, protocol, b.attrs)
+            judged = [b.get("source_ranges"), allow.get("protocol"), allow.get("ports")]
+            self.rule(path, line, subject, sources, ports, protocol, judged)
 
 
 def lint_module(

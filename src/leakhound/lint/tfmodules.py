@@ -20,7 +20,16 @@ from typing import Any
 from .inputs import InputSkipped, read_config
 from .network import Unresolved
 from .sources import ConfigSyntaxError, real_path
-from .terraform import _PATH_REF, _WHOLE, Block, Scope, load, module_scope, not_created
+from .terraform import (
+    _PATH_REF,
+    _WHOLE,
+    Block,
+    Scope,
+    load,
+    module_scope,
+    not_created,
+    written_item,
+)
 
 # Arguments of a module block that are Terraform's own, not the module's variables.
 _META = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -71,10 +80,17 @@ class Instance:
                 continue
             whole = _WHOLE.match(text)
             expr = whole.group(1).strip() if whole else ""
+            path = _PATH_REF.match(expr)
+            arg = path.group(1).removeprefix("var.") if path else ""
+            if path and inst.parent is not None and path.group(1) != arg and arg in inst.args:
+                # An item of the caller's argument: as the caller wrote it, in the caller, whose
+                # references it names (policies = { site = jsonencode({… var.who …}) }).
+                item = written_item(inst.args[arg], path.group(2))
+                if item is not None:
+                    inst, value = inst.parent, item
+                    continue
             # An item of a known variable or local (var.policies["site"], var.acls[0]).
-            if _PATH_REF.match(expr) and not isinstance(
-                item := inst.scope.lookup(expr), Unresolved
-            ):
+            if path and not isinstance(item := inst.scope.lookup(expr), Unresolved):
                 value = item
                 continue
             out = _OUTPUT.match(text)
@@ -325,7 +341,7 @@ class _Reader:
                 args = {k: v for k, (v, _) in call.attrs.items() if k not in _META}
                 scope = module_scope(child_files, {})  # a called module's tfvars are not read
                 for k, v in args.items():
-                    scope.values[f"var.{k}"] = caller.scope.resolve(v)
+                    scope.values[f"var.{k}"] = caller.scope.bind(v)
                     scope.origin[f"var.{k}"] = f"the argument of {name}"
                     if where := caller.scope.set_at(v):  # the caller's tfvars set it
                         scope.where[f"var.{k}"] = where
