@@ -104,3 +104,34 @@ def test_a_long_partial_reason_keeps_that_the_root_asks_for_credentials() -> Non
         ", although / asks for credentials (HTTP 401: Authentication required.)"
     )
     assert len(got.reason) <= 500
+
+
+def test_a_secured_reason_names_the_refused_databases() -> None:
+    refused = {f"closed-{n}": "refused" for n in range(5)}
+    got = _verdict(refused)
+    assert got.verdict == Verdict.SECURED
+    assert got.reason == (
+        "/_all_dbs lists 5 databases without credentials, but each of 5 databases asks for "
+        "them (closed-0, closed-1, closed-2 and 2 more)"
+    )
+
+
+def test_an_error_reason_names_the_refused_and_the_failed_databases() -> None:
+    outcomes = {
+        **{f"closed-{n}": "refused" for n in range(4)},
+        **{f"broken-{n}": "failed" for n in range(4)},
+    }
+    got = _verdict(outcomes)
+    assert got.verdict == Verdict.ERROR
+    assert got.reason.startswith(
+        "/_all_dbs lists 8 databases without credentials, but 4 of 8 databases ask for them "
+        "(closed-0, closed-1, closed-2 and 1 more); 4 fail (broken-0: "
+    )
+    assert got.reason.endswith(" and 1 more)")
+
+
+def test_a_reason_of_failed_databases_only_counts_those_it_does_not_name() -> None:
+    got = _verdict({f"broken-{n}": "failed" for n in range(5)})
+    assert got.verdict == Verdict.ERROR
+    assert got.reason.startswith("databases fail: broken-0: ")
+    assert got.reason.endswith(" and 2 more")

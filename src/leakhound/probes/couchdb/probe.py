@@ -375,13 +375,14 @@ class CouchdbProbe(Probe):
             return service(
                 unsettled(failed) if failing else Verdict.SECURED,
                 f"/_all_dbs lists {len(names)} databases without credentials, but "
-                f"{some} {which} {verb} for them{fail}"[:500],
+                f"{some} {which} {verb} for them "
+                f"({_few([masked(n) or n for n in refused])}){fail}"[:500],
                 opened=("_all_dbs",),
                 closed=("_all_docs",),
             )
         return service(
             unsettled(failed),
-            f"{root}databases fail: " + "; ".join(failing[:3]),
+            f"{root}databases fail: {_few(failing, '; ', 120)}",
             opened=("_all_dbs",),
         )
 
