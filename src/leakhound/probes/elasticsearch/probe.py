@@ -500,7 +500,7 @@ class ElasticsearchProbe(Probe):
         if rows is None:
             return Inventory((), "cannot list indices: unexpected _cat/indices answer")
         hidden = await self._hidden(http, base)
-        valid, skipped = await requestable_rows(rows)
+        valid, skipped, repeated = await requestable_rows(rows)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
         # Masking is CPU work: the names reported only (numbered as ``names.behind`` reads).
@@ -509,8 +509,10 @@ class ElasticsearchProbe(Probe):
         indices = await asyncio.gather(
             *(self._index(http, base, r, hidden, interval, shown) for r in detailed)
         )
-        error = f"{skipped} index name(s) refused as invalid" if skipped else None
-        return Inventory(tuple(indices), error, len(rest))
+        notes = [f"{skipped} index name(s) refused as invalid"] if skipped else []
+        if repeated:
+            notes.append(f"{repeated} row(s) naming an index listed before left out")
+        return Inventory(tuple(indices), "; ".join(notes) or None, len(rest))
 
     async def _cat_indices(self, http: Http, base: str) -> list[dict[str, Any]] | None:
         return await cat_indices(
