@@ -292,7 +292,7 @@ def test_an_index_listed_twice_is_one_container_and_the_repeat_is_noted(
         ("cart-jdoe", 1, None),
         ("orders", 4, 100),
     ]
-    assert inventory.error == "1 row(s) naming an index listed before left out"
+    assert inventory.error == "1 repeated index name(s) left out"
 
 
 def _requestable_model(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int, int]:

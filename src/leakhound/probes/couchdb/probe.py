@@ -317,6 +317,9 @@ class CouchdbProbe(Probe):
                 unsettled([listing.status]),
                 f"{root}unexpected /_all_dbs answer (HTTP {listing.status})",
             )
+        # Each name once: a hostile listing naming a database twice would have it asked, and
+        # counted in the reason, twice.
+        names = list(dict.fromkeys(names))
         if root_refused is None and await _admin_party(http, base):
             fp = replace(fp, details={**fp.details, "admin_party": True})
         party = (
@@ -401,7 +404,8 @@ class CouchdbProbe(Probe):
             return Inventory((), f"cannot list databases: HTTP {resp.status} on /_all_dbs")
         valid = [n for n in names if valid_database(n)]
         skipped = len(names) - len(valid)
-        valid = in_order(valid)
+        valid = in_order(valid)  # each name once, as the verdict asked them
+        repeated = len(names) - skipped - len(valid)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         infos: dict[str, Any] = {}
         if dbs_info_allowed(service.fingerprint, service.endpoint):
@@ -412,8 +416,10 @@ class CouchdbProbe(Probe):
         found = await asyncio.gather(
             *(self._database(http, base, n, infos.get(n), shown.get(n, n)) for n in detailed)
         )
-        error = f"{skipped} database name(s) refused as invalid" if skipped else None
-        return Inventory(tuple(found), error, len(rest))
+        notes = [f"{skipped} database name(s) refused as invalid"] if skipped else []
+        if repeated:
+            notes.append(f"{repeated} repeated database name(s) left out")
+        return Inventory(tuple(found), "; ".join(notes) or None, len(rest))
 
     async def _database(self, http: Http, base: str, name: str, info: Any, shown: str) -> Container:
         """Database ``name`` as a container named ``shown`` (``names.shown_names``)."""

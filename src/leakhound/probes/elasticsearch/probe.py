@@ -511,7 +511,7 @@ class ElasticsearchProbe(Probe):
         )
         notes = [f"{skipped} index name(s) refused as invalid"] if skipped else []
         if repeated:
-            notes.append(f"{repeated} row(s) naming an index listed before left out")
+            notes.append(f"{repeated} repeated index name(s) left out")
         return Inventory(tuple(indices), "; ".join(notes) or None, len(rest))
 
     async def _cat_indices(self, http: Http, base: str) -> list[dict[str, Any]] | None:
