@@ -35,7 +35,14 @@ from ...models import (
 from ...net import Http, Response, Transport
 from .. import sampling
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
-from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
+from ..http_root import (
+    cut_said,
+    first_answer,
+    not_the_kind,
+    not_welcome,
+    realm_of,
+    redirect,
+)
 from .allow import ALLOW, SYSTEM_DATABASES
 from .names import Databases, database_names, in_order, masked, shown_names
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
@@ -241,7 +248,11 @@ class CouchdbProbe(Probe):
             # "/" alone. It must read as CouchDB's own error to name the product at all.
             why = couch_error(body)
             if why is None:
-                why = f"HTTP {root.status} on / without CouchDB's error answer"
+                # A body cut at the cap (``Response.cut``) was not read, rather than read and
+                # found to be something else: the reason says which.
+                why = f"HTTP {root.status} on /" + (
+                    cut_said(root) if root.cut else " without CouchDB's error answer"
+                )
                 return not_the_kind(endpoint, base, self.kind, root, why)
             fp = Fingerprint(product="couchdb", realm=realm_of(root), tls=tls)
             refused = f"/ asks for credentials (HTTP {root.status}: {why})"

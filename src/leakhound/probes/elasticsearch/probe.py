@@ -27,7 +27,7 @@ from ...models import (
 from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
 from ..http_root import (
-    FIRST_ANSWER_CAP,
+    cut_said,
     first_answer,
     not_the_kind,
     not_welcome,
@@ -338,8 +338,7 @@ class ElasticsearchProbe(Probe):
             realm = realm_of(root)
             fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
             why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
-            if root.cut:  # a challenge is judged by its status and headers, not its page
-                why += f", its body over the {FIRST_ANSWER_CAP:,} byte cap not read whole"
+            why += cut_said(root)  # a challenge is judged by its status and headers
             return await self._data_access(http, endpoint, base, fp, root_refused=why, root=root)
         if (moved := redirect(root)) is not None:
             return not_the_kind(endpoint, base, self.kind, root, moved)
