@@ -214,7 +214,8 @@ CASES = [
         "couchdb",
         failing_database,
         ("error",),
-        r"^/_all_dbs lists 2 databases .* 1 of 2 databases ask for them; 1 fail \(broken-db: ",
+        r"^/_all_dbs lists 2 databases .* 1 of 2 databases ask for them \(closed-db\); "
+        r"1 fail \(broken-db: ",
     ),
     Case(
         "couchdb-hostile-names",

@@ -206,6 +206,12 @@ def not_welcome(resp: Response, what: str) -> str:
     return f"HTTP 200 on / but not {what}" + (f" (server {server!r})" if server else "")
 
 
+def cut_said(resp: Response) -> str:
+    """What a reason adds of a refusal whose body was cut at the first answer's cap
+    (``Response.cut``: judged by its status and headers, its body only a page), else ""."""
+    return f", its body over the {FIRST_ANSWER_CAP:,} byte cap not read whole" if resp.cut else ""
+
+
 _REALM = re.compile(r'realm="([^"]*)"', re.I)
 
 

@@ -1,6 +1,7 @@
-"""A ``partial`` CouchDB's reason names its databases of each outcome: those read without
-credentials, those that asked for them and those that failed, the first few of each and how
-many more, in one line."""
+"""A CouchDB's reason names its databases of each outcome (``partial``, ``secured`` or
+``error`` alike): those read without credentials, those that asked for them and those that
+failed, the first few of each and how many more, in one line; a database listed twice is
+asked, counted and inventoried once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import unquote
 from hostile.recorded import Answer, RecordedServer, Seen, as_json, recorded
 from leakhound.models import Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.base import Inventory
 from leakhound.probes.couchdb.probe import CouchdbProbe
 
 ROOT = "couchdb/root-couchdb-3.4.2.json"
@@ -104,3 +106,79 @@ def test_a_long_partial_reason_keeps_that_the_root_asks_for_credentials() -> Non
         ", although / asks for credentials (HTTP 401: Authentication required.)"
     )
     assert len(got.reason) <= 500
+
+
+def test_a_secured_reason_names_the_refused_databases() -> None:
+    refused = {f"closed-{n}": "refused" for n in range(5)}
+    got = _verdict(refused)
+    assert got.verdict == Verdict.SECURED
+    assert got.reason == (
+        "/_all_dbs lists 5 databases without credentials, but each of 5 databases asks for "
+        "them (closed-0, closed-1, closed-2 and 2 more)"
+    )
+
+
+def test_an_error_reason_names_the_refused_and_the_failed_databases() -> None:
+    outcomes = {
+        **{f"closed-{n}": "refused" for n in range(4)},
+        **{f"broken-{n}": "failed" for n in range(4)},
+    }
+    got = _verdict(outcomes)
+    assert got.verdict == Verdict.ERROR
+    assert got.reason.startswith(
+        "/_all_dbs lists 8 databases without credentials, but 4 of 8 databases ask for them "
+        "(closed-0, closed-1, closed-2 and 1 more); 4 fail (broken-0: "
+    )
+    assert got.reason.endswith(" and 1 more)")
+
+
+def test_a_reason_of_failed_databases_only_counts_those_it_does_not_name() -> None:
+    got = _verdict({f"broken-{n}": "failed" for n in range(5)})
+    assert got.verdict == Verdict.ERROR
+    assert got.reason.startswith("databases fail: broken-0: ")
+    assert got.reason.endswith(" and 2 more")
+
+
+def _listed_twice(outcomes: dict[str, str]) -> Callable[[Seen], Answer]:
+    """``_couch``, its listing naming each database twice (a hostile server, a honeypot)."""
+    inner = _couch(outcomes)
+
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/_all_dbs":
+            return as_json(200, [*outcomes, *outcomes])
+        return inner(seen)
+
+    return route
+
+
+def test_a_database_listed_twice_is_asked_and_counted_once() -> None:
+    outcomes = {"open-db": "open", "hr": "refused"}
+    with RecordedServer(_listed_twice(outcomes)) as server:
+
+        async def go() -> Service:
+            scope = Scope({("127.0.0.1", server.port)})
+            async with Transport(Limits(read_timeout=5, total_timeout=10), scope) as transport:
+                return await CouchdbProbe().verdict(transport, Endpoint("127.0.0.1", server.port))
+
+        got = asyncio.run(go())
+        asked = [s.path for s in server.received if s.path.startswith("/hr/")]
+    assert got.reason == (
+        "1 of 2 databases read without credentials (open-db); 1 ask for them (hr)"
+    )
+    assert len(asked) == 1
+
+
+def test_a_database_listed_twice_is_one_container_and_the_repeat_is_noted() -> None:
+    outcomes = {"open-db": "open", "other-db": "open"}
+    with RecordedServer(_listed_twice(outcomes)) as server:
+
+        async def go() -> Inventory:
+            scope = Scope({("127.0.0.1", server.port)})
+            async with Transport(Limits(read_timeout=5, total_timeout=10), scope) as transport:
+                probe = CouchdbProbe()
+                service = await probe.verdict(transport, Endpoint("127.0.0.1", server.port))
+                return await probe.inventory(transport, service, max_containers=10)
+
+        got = asyncio.run(go())
+    assert [c.name for c in got.containers] == ["open-db", "other-db"]
+    assert got.error == "2 repeated database name(s) left out"

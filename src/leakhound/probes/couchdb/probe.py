@@ -35,7 +35,14 @@ from ...models import (
 from ...net import Http, Response, Transport
 from .. import sampling
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
-from ..http_root import first_answer, not_the_kind, not_welcome, realm_of, redirect
+from ..http_root import (
+    cut_said,
+    first_answer,
+    not_the_kind,
+    not_welcome,
+    realm_of,
+    redirect,
+)
 from .allow import ALLOW, SYSTEM_DATABASES
 from .names import Databases, database_names, in_order, masked, shown_names
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
@@ -241,7 +248,11 @@ class CouchdbProbe(Probe):
             # "/" alone. It must read as CouchDB's own error to name the product at all.
             why = couch_error(body)
             if why is None:
-                why = f"HTTP {root.status} on / without CouchDB's error answer"
+                # A body cut at the cap (``Response.cut``) was not read, rather than read and
+                # found to be something else: the reason says which.
+                why = f"HTTP {root.status} on /" + (
+                    cut_said(root) if root.cut else " without CouchDB's error answer"
+                )
                 return not_the_kind(endpoint, base, self.kind, root, why)
             fp = Fingerprint(product="couchdb", realm=realm_of(root), tls=tls)
             refused = f"/ asks for credentials (HTTP {root.status}: {why})"
@@ -317,6 +328,9 @@ class CouchdbProbe(Probe):
                 unsettled([listing.status]),
                 f"{root}unexpected /_all_dbs answer (HTTP {listing.status})",
             )
+        # Each name once: a hostile listing naming a database twice would have it asked, and
+        # counted in the reason, twice.
+        names = list(dict.fromkeys(names))
         if root_refused is None and await _admin_party(http, base):
             fp = replace(fp, details={**fp.details, "admin_party": True})
         party = (
@@ -375,13 +389,14 @@ class CouchdbProbe(Probe):
             return service(
                 unsettled(failed) if failing else Verdict.SECURED,
                 f"/_all_dbs lists {len(names)} databases without credentials, but "
-                f"{some} {which} {verb} for them{fail}"[:500],
+                f"{some} {which} {verb} for them "
+                f"({_few([masked(n) or n for n in refused])}){fail}"[:500],
                 opened=("_all_dbs",),
                 closed=("_all_docs",),
             )
         return service(
             unsettled(failed),
-            f"{root}databases fail: " + "; ".join(failing[:3]),
+            f"{root}databases fail: {_few(failing, '; ', 120)}",
             opened=("_all_dbs",),
         )
 
@@ -400,7 +415,8 @@ class CouchdbProbe(Probe):
             return Inventory((), f"cannot list databases: HTTP {resp.status} on /_all_dbs")
         valid = [n for n in names if valid_database(n)]
         skipped = len(names) - len(valid)
-        valid = in_order(valid)
+        valid = in_order(valid)  # each name once, as the verdict asked them
+        repeated = len(names) - skipped - len(valid)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         infos: dict[str, Any] = {}
         if dbs_info_allowed(service.fingerprint, service.endpoint):
@@ -411,8 +427,10 @@ class CouchdbProbe(Probe):
         found = await asyncio.gather(
             *(self._database(http, base, n, infos.get(n), shown.get(n, n)) for n in detailed)
         )
-        error = f"{skipped} database name(s) refused as invalid" if skipped else None
-        return Inventory(tuple(found), error, len(rest))
+        notes = [f"{skipped} database name(s) refused as invalid"] if skipped else []
+        if repeated:
+            notes.append(f"{repeated} repeated database name(s) left out")
+        return Inventory(tuple(found), "; ".join(notes) or None, len(rest))
 
     async def _database(self, http: Http, base: str, name: str, info: Any, shown: str) -> Container:
         """Database ``name`` as a container named ``shown`` (``names.shown_names``)."""

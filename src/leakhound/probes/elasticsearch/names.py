@@ -39,38 +39,49 @@ _FORBIDDEN = re.compile(r'[\\/*?"<>| ,#:]')
 
 def requestable(
     rows: Iterable[dict[str, Any]], stop: threading.Event | None = None
-) -> tuple[list[dict[str, Any]], int]:
-    """The rows of ``_cat/indices`` whose names may be requested (``valid_index_name``), in
-    the inventory's order (the users' first, then the system's: ``.``), and how many were
-    refused. CPU work in proportion to the listing: run it off the event loop, where other
-    targets' deadlines are running.
+) -> tuple[list[dict[str, Any]], int, int]:
+    """The rows of ``_cat/indices`` whose names may be requested (``valid_index_name``), each
+    name once (its first row: a hostile listing naming an index twice would make two
+    containers of it, its records read and counted twice), in the inventory's order (the
+    users' first, then the system's: ``.``); how many were refused, and how many repeated a
+    name listed before. CPU work in proportion to the listing: run it off the event loop,
+    where other targets' deadlines are running.
     Once ``stop`` is set (the scan that waits for it cancelled) it gives up within a few
     thousand names, its answer unused: a thread cannot be cancelled, and a hostile listing
     of a million names would hold a stopped scan's exit for seconds."""
     rows = list(rows)
     users: list[dict[str, Any]] = []
     system: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    repeated = 0
     for start in range(0, len(rows), _STOP_CHECKED):
         if stop is not None and stop.is_set():
-            return [], len(rows)
+            return [], len(rows), 0
         for row in rows[start : start + _STOP_CHECKED]:
             name: Any = row.get("index")
-            if valid_index_name(name):
-                (system if name.startswith(".") else users).append(row)
+            if not valid_index_name(name):
+                continue
+            if name in seen:
+                repeated += 1
+                continue
+            seen.add(name)
+            (system if name.startswith(".") else users).append(row)
     if stop is not None and stop.is_set():
-        return [], len(rows)
+        return [], len(rows), 0
     # Two sorts by the name alone, not one by (is-system, name): the same order (both are
     # stable), but strings compare in C where tuples do not, four times faster.
     users.sort(key=_index_name)
     system.sort(key=_index_name)
-    return users + system, len(rows) - len(users) - len(system)
+    return users + system, len(rows) - len(users) - len(system) - repeated, repeated
 
 
 _STOP_CHECKED = 4096  # names judged between two looks at ``stop``
 _index_name = itemgetter("index")
 
 
-async def requestable_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+async def requestable_rows(
+    rows: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], int, int]:
     """``requestable`` off the event loop: a listing of 200,000 names costs a second of CPU,
     on the loop a stall of every other target's request past its deadline. Cancelled, it
     tells the thread to stop rather than judge the listing to its end."""
@@ -107,10 +118,10 @@ async def listed(http: Http, base: str) -> list[str]:
     once, in the inventory's order (``requestable_rows``: judged as the inventory judges
     them, off the event loop)."""
     rows = await cat_indices(http, base, h="index") or []
-    valid, _refused = await requestable_rows(rows)
-    # Once each: a name listed twice would count twice among those masked alike (``Listing``)
-    # where the inventory's numbering (``shown_names``) counts it once.
-    return list(dict.fromkeys(str(r["index"]) for r in valid))
+    # Once each (``requestable``): a name listed twice would count twice among those masked
+    # alike (``Listing``) where the inventory's numbering (``shown_names``) counts it once.
+    valid, _refused, _repeated = await requestable_rows(rows)
+    return [str(r["index"]) for r in valid]
 
 
 class Indices(Originals[str]):

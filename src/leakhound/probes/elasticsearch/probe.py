@@ -27,7 +27,7 @@ from ...models import (
 from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
 from ..http_root import (
-    FIRST_ANSWER_CAP,
+    cut_said,
     first_answer,
     not_the_kind,
     not_welcome,
@@ -338,8 +338,7 @@ class ElasticsearchProbe(Probe):
             realm = realm_of(root)
             fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
             why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
-            if root.cut:  # a challenge is judged by its status and headers, not its page
-                why += f", its body over the {FIRST_ANSWER_CAP:,} byte cap not read whole"
+            why += cut_said(root)  # a challenge is judged by its status and headers
             return await self._data_access(http, endpoint, base, fp, root_refused=why, root=root)
         if (moved := redirect(root)) is not None:
             return not_the_kind(endpoint, base, self.kind, root, moved)
@@ -500,7 +499,7 @@ class ElasticsearchProbe(Probe):
         if rows is None:
             return Inventory((), "cannot list indices: unexpected _cat/indices answer")
         hidden = await self._hidden(http, base)
-        valid, skipped = await requestable_rows(rows)
+        valid, skipped, repeated = await requestable_rows(rows)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
         # Masking is CPU work: the names reported only (numbered as ``names.behind`` reads).
@@ -509,8 +508,10 @@ class ElasticsearchProbe(Probe):
         indices = await asyncio.gather(
             *(self._index(http, base, r, hidden, interval, shown) for r in detailed)
         )
-        error = f"{skipped} index name(s) refused as invalid" if skipped else None
-        return Inventory(tuple(indices), error, len(rest))
+        notes = [f"{skipped} index name(s) refused as invalid"] if skipped else []
+        if repeated:
+            notes.append(f"{repeated} repeated index name(s) left out")
+        return Inventory(tuple(indices), "; ".join(notes) or None, len(rest))
 
     async def _cat_indices(self, http: Http, base: str) -> list[dict[str, Any]] | None:
         return await cat_indices(

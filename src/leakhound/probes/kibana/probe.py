@@ -20,7 +20,7 @@ from ...net import Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs
 from ..elasticsearch import ElasticsearchProbe
 from ..elasticsearch.read import SCROLL, ElasticsearchReader
-from ..http_root import first_answer, not_the_kind, redirect
+from ..http_root import cut_said, first_answer, not_the_kind, redirect
 from .allow import ALLOW
 from .proxy import ProxyTransport
 
@@ -160,7 +160,7 @@ class KibanaProbe(Probe):
         fp = fp or _by_headers(resp)
         if fp is None:
             why = redirect(resp, "/api/status")
-            why = why or f"HTTP {resp.status} on /api/status with no Kibana status"
+            why = why or f"HTTP {resp.status} on /api/status with no Kibana status{cut_said(resp)}"
             return not_the_kind(endpoint, base, self.kind, resp, why)
         fp = replace(fp, tls=resp.tls)
         # The cluster is asked on the scheme Kibana answered on (one try, no fallback).
@@ -180,7 +180,10 @@ class KibanaProbe(Probe):
         if cluster.verdict in _RECOGNISED or reached:
             reason = f"through the console proxy: {cluster.reason}"
             if cluster.verdict == Verdict.SECURED and resp.status in (401, 403):
-                asks = f"{_name(fp)} asks for credentials (HTTP {resp.status} on /api/status)"
+                asks = (
+                    f"{_name(fp)} asks for credentials "
+                    f"(HTTP {resp.status} on /api/status{cut_said(resp)})"
+                )
                 reason = f"{asks}, and {reason}"
             return Service(
                 endpoint,
