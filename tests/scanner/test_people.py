@@ -163,7 +163,7 @@ def test_the_store_counts_its_keyword_fields_and_the_sample_adds_free_text() -> 
     assert 6_965 + 10 < people.low < people.value
     assert people.high is not None and people.high > people.value
     assert "cardinality" in people.basis and "free text" in people.basis
-    assert "have no case variants: at least 6,965 people" in people.basis
+    assert "are as many identifiers, no variants: at least 6,965 people" in people.basis
 
 
 def _es_people(sample: list[dict[str, Any]], probe: _Counting) -> Any:
@@ -195,14 +195,16 @@ def _cases(spelt: Sequence[str]) -> list[dict[str, Any]]:
 
 def test_case_variants_in_the_sample_keep_a_keyword_count_from_the_lower_end() -> None:
     # 50 customers each read twice, as "Customer7@Gmail.com" and "customer7@gmail.com": the
-    # keyword field's 7,000 values as stored are about 3,500 people, and its cardinality's
-    # lower bound (6,965) bounds no people at all.
+    # keyword field's 7,000 values as stored may count a person twice, so its cardinality's
+    # lower bound (6,965) bounds no people at all. The count stays the figure (a sample's
+    # share of variants is not the field's) and the upper end.
     probe = _Counting({"customer.email": Distinct(7_000, 6_965, 7_035, False)})
     people = _es_people(_cases(["Customer{}@Gmail.com", "customer{}@gmail.com"]), probe)
     assert people.method == "store-count"
     assert people.low == 50  # the customers the sample read
-    assert people.value == 3_500
+    assert people.value == 7_000
     assert people.high == 7_035
+    assert "may count one person more than once" in people.basis
     assert "the 100 distinct values the sample read there are 50 identifiers" in people.basis
     assert "its count bounds no people below" in people.basis
 
@@ -213,10 +215,13 @@ def test_a_keyword_count_whose_sample_shows_no_case_variants_is_its_lower_end() 
     probe = _Counting({"customer.email": Distinct(7_000, 6_965, 7_035, False)})
     people = _es_people(_cases(["Customer{}@Gmail.com"]), probe)
     assert (people.value, people.low, people.high) == (7_000, 6_965, 7_035)
-    assert "the 50 distinct values the sample read there have no case variants" in people.basis
+    assert (
+        "the 50 distinct values the sample read there are as many identifiers, no variants"
+        in people.basis
+    )
 
 
-def test_case_variants_in_one_of_two_fields_scale_that_field_alone() -> None:
+def test_case_variants_in_one_of_two_fields_take_that_fields_lower_bound_alone() -> None:
     probe = _Counting(
         {
             "customer.email": Distinct(7_000, 6_965, 7_035, False),
@@ -227,8 +232,8 @@ def test_case_variants_in_one_of_two_fields_scale_that_field_alone() -> None:
     for n, case in enumerate(sample):
         case["agent_email"] = f"agent{n % 20}@corp.example"
     people = _es_people(sample, probe)
-    # Customers 7,000 x 50/100, agents 400 as counted: no address of one is in the other.
-    assert people.value == 3_900
+    # Customers 7,000 and agents 400 as counted: no address of one is in the other.
+    assert people.value == 7_400
     # The agents' count, without variants, bounds people below; the customers' does not.
     assert people.low == 390
     assert "agent_email 400 values as stored (the 20 distinct values" in people.basis
@@ -925,31 +930,20 @@ _VARIANTS = [
 
 
 @pytest.mark.parametrize("probe_class", [_MyCounting, _PgCounting], ids=["mysql", "postgresql"])
-def test_case_variants_the_sample_read_scale_the_servers_count_as_stored(
+def test_case_variants_the_sample_read_are_said_beside_the_servers_count_as_stored(
     probe_class: type[_MyCounting],
 ) -> None:
-    # The sample read 100 values as stored, 50 addresses: the 2,000,000 values as stored are
-    # about 1,000,000 people, not 2,000,000; the server's folded count (600,000) stays the
-    # lower end.
+    # The sample read 100 values as stored, 50 addresses: the 2,000,000 values as stored may
+    # count a person twice, which the basis says; the server's folded count (600,000) stays
+    # the lower end, the count the figure and the upper end.
     probe = probe_class(
         {"email": StoreDistinct(2_000_000, 1_500_000, 2_000_000, False, folded=600_000)}
     )
     sample = [{**r, "notes": "", "id": n} for n, r in enumerate(_VARIANTS)]
     people = (_my_people if probe_class is _MyCounting else _pg_people)(sample, probe)
-    assert (people.value, people.low, people.high) == (1_000_000, 600_000, 2_000_000)
-    assert "taken as 1,000,000 people" in people.basis
+    assert (people.value, people.low, people.high) == (2_000_000, 600_000, 2_000_000)
+    assert "may count one person more than once" in people.basis
     assert "the 100 distinct values the sample read there are 50 identifiers" in people.basis
-
-
-def test_the_servers_folded_count_is_the_least_a_column_of_variants_stands_for() -> None:
-    # Scaled by the sample's 50 identifiers in 100 values, 1,000,000 values would be 500,000
-    # people: the server counted 600,000 addresses lower-cased in one table.
-    probe = _MyCounting(
-        {"email": StoreDistinct(1_000_000, 1_000_000, 1_000_000, True, folded=600_000)}
-    )
-    people = _my_people([{**r, "notes": ""} for r in _VARIANTS], probe)
-    assert (people.value, people.low) == (600_000, 600_000)
-    assert "taken as 600,000 people" in people.basis
 
 
 def test_a_sample_of_no_case_variants_leaves_the_servers_count_as_stored_the_figure() -> None:
@@ -958,7 +952,10 @@ def test_a_sample_of_no_case_variants_leaves_the_servers_count_as_stored_the_fig
     )
     people = _my_people(_HUNDRED, probe)
     assert (people.value, people.low) == (2_000_000, 600_000)
-    assert "the 100 distinct values the sample read there have no case variants" in people.basis
+    assert (
+        "the 100 distinct values the sample read there are as many identifiers, no variants"
+        in people.basis
+    )
 
 
 def test_without_a_folded_count_the_lower_end_is_the_identifiers_the_sample_read() -> None:

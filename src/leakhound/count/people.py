@@ -108,11 +108,6 @@ class Folds:
         store's count as stored then counts some people twice or more."""
         return self.values > self.identifiers
 
-    @property
-    def ratio(self) -> float:
-        """Identifiers per value as stored among those read (1.0 where none was read)."""
-        return self.identifiers / self.values if self.values else 1.0
-
 
 @dataclass
 class SampledIdentifiers:

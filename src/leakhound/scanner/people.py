@@ -561,41 +561,34 @@ def _at_least(etype: str, counted: Distinct, folds: Folds) -> float:
     (``StoreDistinct``) says nothing of it, but its lower-cased count of values that are each
     one whole address does, of addresses; another store's (Elasticsearch's ``cardinality`` of
     a keyword field) keeps its own lower bound where the values the sample read in the field
-    held no variants ("Jane@x.com" beside "jane@x.com": ``Folds``), and bounds nothing where
-    they did, or where the sample read none whole."""
+    held no variants ("Jane@x.com" beside "jane@x.com": ``Folds``; a field counted is one
+    the sample read whole), and bounds nothing where they did."""
     if not isinstance(counted, StoreDistinct):
-        return counted.lower if folds.values and not folds.variants else 0
+        return 0 if folds.variants else counted.lower
     if etype == email.ENTITY and counted.folded is not None:
         return counted.folded
     return 0
 
 
-def _people_in(etype: str, counted: Distinct, folds: Folds) -> float:
-    """The people one field's count of values as stored stands for: scaled by the identifiers
-    per value the sample read there (``Folds.ratio``: values as stored overcount people by
-    their variants), never below an SQL server's lower-cased count of one-address values."""
-    value = counted.estimate * folds.ratio
-    if isinstance(counted, StoreDistinct) and etype == email.ENTITY and counted.folded:
-        value = max(value, counted.folded)
-    return value
-
-
 def _how_counted(etype: str, f: str, counted: Distinct, folds: Folds) -> str:
     """How one field's count became people, as the basis says it."""
     said = f"{f} {counted.estimate:,} values as stored"
-    if not folds.values:
-        return said + " (the sample read none of them whole)"
     if folds.variants:
-        people = round(_people_in(etype, counted, folds))
+        # Not scaled by the sample's share of variants: a pair or two read say little of
+        # the whole field, and a keyword field whose normalizer folds case already counts
+        # the variants as one. The count stays the upper end it is.
         said += (
-            f", taken as {people:,} people: the {folds.values:,} distinct values the sample read "
-            f"there are {folds.identifiers:,} identifiers (variants such as "
-            f'"Jane@x.com" and "jane@x.com"), {folds.ratio:.3f} identifiers a value'
+            f", which may count one person more than once: the {folds.values:,} distinct "
+            f"values the sample read there are {folds.identifiers:,} identifiers (variants "
+            'such as "Jane@x.com" and "jane@x.com")'
         )
         if not isinstance(counted, StoreDistinct):
             said += ", and its count bounds no people below"
         return said
-    said += f" (the {folds.values:,} distinct values the sample read there have no case variants"
+    said += (
+        f" (the {folds.values:,} distinct values the sample read there are as many "
+        "identifiers, no variants"
+    )
     if not isinstance(counted, StoreDistinct):
         said += f": at least {counted.lower:,} people, the count's own lower bound"
     return said + ")"
@@ -622,7 +615,7 @@ def _with_store_count(
     for n, f in enumerate(ranked):
         sample = ids.fields.get(f, set())
         overlap = len(sample & union_seen) / len(sample) if sample and n else 0.0
-        value += _people_in(etype, counts[f], folds[f]) * (1 - overlap)
+        value += counts[f].estimate * (1 - overlap)
         high += counts[f].upper
         low = max(low, _at_least(etype, counts[f], folds[f]))
         union_seen |= sample
@@ -644,7 +637,7 @@ def _with_store_count(
             + "the distinct identifiers the sample read in them (values as stored are not "
             'people: "Jane@x.com" and "jane@x.com" are two values and one address)'
         )
-    elif any(folds[f].variants or not folds[f].values for f in ranked):
+    elif any(folds[f].variants for f in ranked):
         kw += (
             f"; at least {round(low):,}: the greatest of the {len(union_seen):,} distinct "
             "identifiers the sample read in them and the lower bounds of the counts in whose "
