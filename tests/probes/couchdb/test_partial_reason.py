@@ -182,3 +182,50 @@ def test_a_database_listed_twice_is_one_container_and_the_repeat_is_noted() -> N
         got = asyncio.run(go())
     assert [c.name for c in got.containers] == ["open-db", "other-db"]
     assert got.error == "2 repeated database name(s) left out"
+
+
+LONG = "x" * 70  # a database name over the 60 characters a reason shows of one
+
+
+def test_a_long_error_reason_cuts_the_failed_names_not_their_end() -> None:
+    outcomes = {
+        **{f"c{n}-{LONG}": "refused" for n in range(5)},
+        **{f"b{n}-{LONG}": "failed" for n in range(5)},
+    }
+    got = _verdict(outcomes)
+    assert got.verdict == Verdict.ERROR
+    assert len(got.reason) <= 500
+    assert "; 5 fail (b0-" in got.reason
+    assert got.reason.endswith("…)")
+
+
+def _admin_party(outcomes: dict[str, str]) -> Callable[[Seen], Answer]:
+    """``_couch``, its anonymous session a server admin's."""
+    inner = _couch(outcomes)
+
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/_session":
+            return as_json(200, {"ok": True, "userCtx": {"name": None, "roles": ["_admin"]}})
+        return inner(seen)
+
+    return route
+
+
+def test_a_long_partial_reason_keeps_the_admin_party() -> None:
+    outcomes = {
+        **{f"o{n}-{LONG}": "open" for n in range(4)},
+        **{f"c{n}-{LONG}": "refused" for n in range(3)},
+        **{f"b{n}-{LONG}": "failed" for n in range(3)},
+    }
+    with RecordedServer(_admin_party(outcomes)) as server:
+
+        async def go() -> Service:
+            scope = Scope({("127.0.0.1", server.port)})
+            async with Transport(Limits(read_timeout=5, total_timeout=10), scope) as transport:
+                return await CouchdbProbe().verdict(transport, Endpoint("127.0.0.1", server.port))
+
+        got = asyncio.run(go())
+    assert got.verdict == Verdict.PARTIAL
+    assert len(got.reason) <= 500
+    # No room left for the failed names: their count is kept, and the admin party.
+    assert got.reason.endswith("; 3 fail; anonymous users are server admins (admin party)")

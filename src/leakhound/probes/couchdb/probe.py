@@ -217,6 +217,19 @@ def _few(items: Sequence[str], sep: str = ", ", width: int = NAME_CHARS) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
+def _failures(failing: Sequence[str], room: int) -> str:
+    """``; N fail (…)``, the failed databases named (``_few``), in ``room`` characters: a
+    reason cut at 500 must not lose, in the middle of their names, how many more failed
+    and what follows (the admin party); the names are cut first, then the names' list."""
+    if not failing:
+        return ""
+    said = f"; {len(failing)} fail ({_few(failing, '; ', 120)})"
+    count = f"; {len(failing)} fail"
+    if len(said) <= room:
+        return said
+    return said[: room - 2] + "…)" if room >= len(count) + 4 else count
+
+
 class CouchdbProbe(Probe):
     """CouchDB 1–3 and servers of its HTTP API (pouchdb-server), over http or https."""
 
@@ -363,34 +376,44 @@ class CouchdbProbe(Probe):
         )
         which = ("system database" if not user else "database") + ("s" if len(asked) > 1 else "")
         # Databases that neither read nor refuse (an error) are named, not counted as either.
-        fail = f"; {len(failing)} fail ({_few(failing, '; ', 120)})" if failing else ""
+        # An exposed verdict's reason ends with the root's refusal, if any (``service``).
+        exposed_room = 500 - (len(f", although {root_refused}") if root_refused else 0)
         if readable and refused:
             # Each group named (its first few): the owner learns which databases to close,
             # and which refused or failed rather than read.
-            return service(
-                Verdict.PARTIAL,
+            head = (
                 f"{len(readable)} of {of} {which} read without credentials "
                 f"({_few([masked(n) or n for n in readable])}); {len(refused)} ask for them "
-                f"({_few([masked(n) or n for n in refused])}){fail}{party}",
+                f"({_few([masked(n) or n for n in refused])})"
+            )
+            fail = _failures(failing, exposed_room - len(head) - len(party))
+            return service(
+                Verdict.PARTIAL,
+                f"{head}{fail}{party}",
                 opened=("_all_dbs", "_all_docs"),
                 closed=("_all_docs",),
             )
         if readable:
             some = f"{len(readable)} of {of}" if failing else of
+            head = f"/_all_dbs and {some} {which} read without credentials"
+            fail = _failures(failing, exposed_room - len(head) - len(party))
             return service(
                 Verdict.OPEN,
-                f"/_all_dbs and {some} {which} read without credentials{fail}{party}"[:500],
+                f"{head}{fail}{party}",
                 opened=("_all_dbs", "_all_docs"),
             )
         if refused:
             some, verb = (
                 (f"{len(refused)} of {of}", "ask") if failing else (f"each of {of}", "asks")
             )
-            return service(
-                unsettled(failed) if failing else Verdict.SECURED,
+            head = (
                 f"/_all_dbs lists {len(names)} databases without credentials, but "
                 f"{some} {which} {verb} for them "
-                f"({_few([masked(n) or n for n in refused])}){fail}"[:500],
+                f"({_few([masked(n) or n for n in refused])})"
+            )
+            return service(
+                unsettled(failed) if failing else Verdict.SECURED,
+                head + _failures(failing, 500 - len(head)),
                 opened=("_all_dbs",),
                 closed=("_all_docs",),
             )
