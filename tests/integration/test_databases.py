@@ -23,6 +23,7 @@ from reports import report, run_scan, scan_argv, stored
 from scanproc import run_until
 
 from leakhound.cli import main
+from leakhound.count.people import TOLD_FACTOR, told
 from leakhound.lab import KINDS, LabTarget, SeedTruth
 from leakhound.lab import mariadb as lab_mariadb
 from leakhound.lab import mongodb as lab_mongodb
@@ -32,6 +33,7 @@ from leakhound.models import Fingerprint, from_dict
 from leakhound.probes.redis import connection as redis_connection
 from leakhound.probes.redis import probe as redis_probe
 from leakhound.probes.registry import words
+from leakhound.report import text as report_text
 from leakhound.report.text import product
 from leakhound.scanner import full as full_read
 
@@ -287,7 +289,13 @@ def estimated(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Scan:
 
 def assert_estimate_holds(name: str, people: dict[str, Any], truth: int) -> None:
     """The likely range holds the truth; the figure is within the factor its basis states
-    (the lab's 1% sample of 10,000 cases cannot do better), and within two of the truth."""
+    (the lab's 1% sample of 10,000 cases cannot do better), and the figure as shown holds
+    the truth: one figure (``told``) within ``TOLD_FACTOR`` of it, else its range, "between
+    low and high". The figure in the middle of a range shown as the range is where chance
+    put it: 100 of the lab's 10,000 cases drawn at random put it below half the truth in 1.4%
+    of 4,000 draws, each draw's range holding it (``benchmarks/people_estimate.py --shapes lab
+    --fractions 0.01 --runs 4000``), and Redis's key order, hence its sample, changes with
+    every start: no bound on it beyond the stated factor holds every run."""
     assert people["method"] == "sample" and people["entity_type"] == "EMAIL_ADDRESS", name
     low, value, high = people["low"], people["value"], people["high"]
     assert low <= truth <= high, (name, low, value, high, truth)
@@ -298,7 +306,11 @@ def assert_estimate_holds(name: str, people: dict[str, Any], truth: int) -> None
     assert stated and "likely between" in people["basis"], (name, people["basis"])
     factor = float(stated[1]) + 0.05  # printed to one decimal
     assert 1 / factor <= value / truth <= factor, (name, value, truth, stated[1])
-    assert 0.5 <= value / truth <= 2, (name, value, truth)
+    if told(value, low, high):
+        assert 1 / TOLD_FACTOR <= value / truth <= TOLD_FACTOR, (name, value, truth)
+    else:
+        shown = report_text.estimated(value, low, high)  # the range, held above
+        assert shown.startswith(f"between {low:,} and {high:,} "), (name, shown)
 
 
 # Kinds whose server counts and lists the distinct values of a column of identifiers.
