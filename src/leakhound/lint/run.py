@@ -211,21 +211,25 @@ def lint_paths(
         run.tfvars[directory] = terraform.by_precedence(
             run.tfvars[directory], explicit if directory in roots else {}
         )
-    for directory, files in run.tf.items():
-        run.result.findings.extend(
-            terraform.lint_module(files, run.tfvars.get(directory, {}), run.display)
-        )
-    # A module two roots call is judged in each; the same finding at its line is reported once,
-    # naming where each root set its values (envs/dev/terraform.tfvars, envs/prod/…).
+    # Each module is judged as its callers call it (its variables their arguments): a module
+    # two roots call is judged in each; the same finding at its line is reported once, naming
+    # where each root set its values (envs/dev/terraform.tfvars, envs/prod/…).
     trees = tfmodules.trees(run.tf, run.tfvars, run.display, run.show_module)
     merged: dict[Finding, tuple[SetAt, ...]] = {}
-    for f in (f for t in trees for f in buckets.lint(t, run.display)):
+    for f in (f for t in trees for f in _tree_findings(t, run.display)):
         key = replace(f, set_at=())
         merged[key] = tuple(dict.fromkeys((*merged.get(key, ()), *f.set_at)))
     run.result.findings.extend(replace(f, set_at=w) for f, w in merged.items())
     run.result.findings.extend(kubernetes.lint(run.k8s))
     run.result.findings.sort(key=lambda f: (f.path, f.line, f.rule.id))
     return run.result
+
+
+def _tree_findings(tree: tfmodules.Tree, display: dict[Path, str]) -> Iterable[Finding]:
+    """The network rules (LH120) of each module of a tree, then its buckets (LH121)."""
+    for inst in tree.instances:
+        yield from terraform.lint_module(inst.files, inst.scope, display, inst.prefix, inst.context)
+    yield from buckets.lint(tree, display)
 
 
 def _tfvars_beside(run: _Run, directory: Path) -> None:

@@ -599,18 +599,26 @@ class _Module:
 
 
 def lint_module(
-    files: dict[Path, Block], tfvars: dict[Path, Block], display: dict[Path, str]
+    files: dict[Path, Block],
+    scope: Scope,
+    display: dict[Path, str],
+    prefix: str = "",
+    context: frozenset[Path] = frozenset(),
 ) -> list[Finding]:
-    """Network rule findings (LH120) for the .tf files of one directory (``display``: each
-    file's reported path); buckets are judged over the module tree (``buckets``)."""
-    m = _Module(module_scope(files, tfvars, display))
+    """Network rule findings (LH120) for the .tf files of one module as called: its files,
+    its scope (its variables bound to the caller's arguments, for a module a root calls),
+    ``prefix`` its address ("module.db."), ``context`` the files read for their values only,
+    not reported (``display``: each file's reported path)."""
+    m = _Module(scope)
     for fpath, root in files.items():
+        if fpath in context:
+            continue
         path = display[fpath]
         for res in root.blocks:
             if res.type != "resource" or len(res.labels) < 2 or not_created(res, m.scope):
                 continue
             kind, name = res.labels[0], res.labels[1]
-            subject = f"{kind}.{name}"
+            subject = f"{prefix}{kind}.{name}"
             if kind == "azurerm_network_security_rule":
                 m.azure_rule(path, res, subject)
             elif kind == "azurerm_network_security_group":
