@@ -44,7 +44,9 @@ def test_a_local_copying_the_argument_is_the_callers_value(files: Files) -> None
     files.add("modules/sg/main.tf", SG_MODULE % "local.allowed")
     (f,) = files.lint()
     assert (f.severity.label, f.confidence) == ("high", Confidence.HIGH)
+    # where the local's value came from, not "local.allowed from locals" alone
     assert "admits 0.0.0.0/0" in f.why
+    assert "(local.allowed from locals, var.cidr from the argument of module.db)" in f.why
 
 
 def test_a_private_range_the_root_passes_is_no_finding(files: Files) -> None:

@@ -367,11 +367,18 @@ class Scope:
                     todo.append(str(self.values[ref]))
         return tuple(out)
 
-    def provenance(self, ref: str) -> str:
+    def provenance(self, ref: str, depth: int = 0) -> str:
         """Where a known ``var.x``/``local.x`` got its value ("var.x from its default",
-        "var.x from prod.auto.tfvars", "local.y from locals")."""
+        "var.x from prod.auto.tfvars", "local.y from locals"); a local that is a whole
+        reference says where that got its own ("local.y from locals, var.x from the argument
+        of module.db")."""
         origin = self.origin.get(ref, "locals")
-        return f"{ref} from {'its default' if origin == 'default' else origin}"
+        said = f"{ref} from {'its default' if origin == 'default' else origin}"
+        raw = self.values.get(ref)
+        whole = _WHOLE.match(raw) if ref.startswith("local.") and isinstance(raw, str) else None
+        if whole and depth < 8 and (named := whole.group(1).strip()) in self.values:
+            said += f", {self.provenance(named, depth + 1)}"
+        return said
 
     def written_out(self, text: str) -> tuple[str, list[str]]:
         """An expression's text (a ``jsonencode({…})`` policy) with each var./local. reference
