@@ -217,6 +217,9 @@ def iso_or_local(text: str, zone: tzinfo | None) -> tuple[float, bool]:
     none): with ``Z``, an offset or UTC, that; with none (MariaDB's, a ``log_timestamps``-less
     config's ``2019-12-05T10:11:12.123456``), the server's local time, read as ``local_time``
     reads it (in ``zone``, else as UTC), for the caller to say so."""
+    tail = text.rstrip()[-6:]
+    if tail[-1:] == "Z" or tail[0:1] in "+-" or tail[1:2] in "+-" or tail[-3:] in ("UTC", "GMT"):
+        return iso(text)[0], False  # its zone written (the cached, common case)
     m = _ISO.match(text.strip().replace(",", "."))
     if m is None:
         raise BadTime(f"not an ISO 8601 time: {text[:40]!r}")
