@@ -255,6 +255,21 @@ def test_empty_logs_beside_unreadable_ones_are_counted_apart(
     )
 
 
+def test_every_log_passed_over_is_not_called_unreadable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "error.log"
+    path.write_text(
+        '2026/12/07 10:00:00 [error] 123#123: *1 open() "/srv/x" failed (2: No such file or '
+        'directory), client: 203.0.113.5, server: _, request: "GET /x HTTP/1.1", host: "a"\n'
+    )
+    code, _, err = _cli(capsys, "investigate", path)
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 2 and "no request line in it, not read" in lines[0]
+    assert "nothing to investigate" in lines[1] and "no log could be read" not in lines[1]
+
+
 def test_the_help_gives_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["investigate", "--help"])

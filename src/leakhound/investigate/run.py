@@ -261,8 +261,10 @@ def nothing_read(inv: Investigation, shown: int = 5) -> str:
     if len(empty) > shown:
         names += f" and {len(empty) - shown:,} more"
     head = "nothing to investigate: no log line read"
-    if not empty:
+    if not empty and not inv.passed_over:
         return f"{head}: no log could be read (each LOG's reason above)"
+    if not empty:  # an error log of no request, a folder inside a folder…: not unreadable
+        return f"{head}: every LOG was passed over or could not be read (each one's reason above)"
     if not others:
         if len(empty) == 1:
             return f"{head}: {empty[0]} is empty" + (" (blank lines only)" if blank else "")
