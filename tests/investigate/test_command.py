@@ -3,6 +3,7 @@ with a scan and read by assess, notify and report, and bad input that never stop
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from leakhound.models import (
 )
 from leakhound.store import SqliteStore
 
+LINE_BYTES = (
+    b'203.0.113.66 - - [05/Mar/2019:04:00:00 +0000] "GET /_cat/indices HTTP/1.1" 200 420 "-" "-"\n'
+)
 FULL_IP = re.compile(r"\b203\.0\.113\.66\b|\b45\.227\.254\.8\b")
 
 
@@ -209,6 +213,69 @@ def test_no_readable_log_is_a_usage_error(
     assert code == 2
     assert "cannot read" in err and "no log could be read" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        pytest.param(
+            {"access.log": b"", "access.log.1.gz": gzip.compress(b"")},
+            "the 2 files are each empty",
+            id="all-empty",
+        ),
+        pytest.param({"redis.log": b"\n \n\n"}, "is empty (blank lines only)", id="blank-lines"),
+    ],
+)
+def test_every_log_empty_is_one_line_saying_there_is_nothing_to_investigate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, bytes], said: str
+) -> None:
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    code, out, err = _cli(capsys, "investigate", *(tmp_path / name for name in files))
+    # not 0 (no one read the data is not what the logs say), not 3 (no crash): the one line
+    # names each file and says it was empty
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "nothing to investigate: no log line read" in err and said in err
+    assert all(str(tmp_path / name) in err for name in files)
+
+
+def test_empty_logs_beside_unreadable_ones_are_counted_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "access.log").write_bytes(b"")
+    (tmp_path / "old.log.gz").write_bytes(gzip.compress(LINE_BYTES)[:11])  # cut in its header
+    code, _, err = _cli(capsys, "investigate", tmp_path / "access.log", tmp_path / "old.log.gz")
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 2 and "old.log.gz: nothing read: the compressed stream" in lines[0]
+    assert lines[1].endswith(
+        f"nothing to investigate: no log line read: 1 file(s) empty ({tmp_path / 'access.log'}), "
+        "1 other(s) not read (each one's reason above)"
+    )
+
+
+def test_every_log_passed_over_is_not_called_unreadable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "error.log"
+    path.write_text(
+        '2026/12/07 10:00:00 [error] 123#123: *1 open() "/srv/x" failed (2: No such file or '
+        'directory), client: 203.0.113.5, server: _, request: "GET /x HTTP/1.1", host: "a"\n'
+    )
+    code, _, err = _cli(capsys, "investigate", path)
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 2 and "no request line in it, not read" in lines[0]
+    assert "nothing to investigate" in lines[1] and "no log could be read" not in lines[1]
+
+
+def test_the_help_gives_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["investigate", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "Exit status: 0 done" in said and "2 a usage error or nothing to investigate" in said
+    assert "3 an internal error" in said
 
 
 def test_the_log_time_zone_help_names_every_log_it_reads(

@@ -67,6 +67,47 @@ def test_a_statement_of_endless_lines_is_held_to_a_bound(tmp_path: Path, run: Ru
             None,
             id="iso-time-with-its-zone",
         ),
+        pytest.param(
+            b"# Time: 2020-12-07T10:00:00.000000+01:00\n",
+            b"",
+            None,
+            "2020-12-07T09:00:00Z",
+            None,
+            id="iso-time-with-its-offset",
+        ),
+        # an ISO time with no zone (MariaDB's, a config's) is the server's local time too
+        pytest.param(
+            b"# Time: 2020-12-07T10:00:00.123456\n",
+            b"",
+            None,
+            "2020-12-07T10:00:00Z",
+            "read as UTC",
+            id="iso-time-without-zone-read-as-utc",
+        ),
+        pytest.param(
+            b"# Time: 2020-12-07T10:00:00.123456\n",
+            b"",
+            "Europe/Berlin",
+            "2020-12-07T09:00:00Z",
+            "read in Europe/Berlin",
+            id="iso-time-without-zone-in-the-zone-given",
+        ),
+        pytest.param(
+            b"# Time: 2020-12-07 10:00:00\n",
+            b"",
+            "+02:00",
+            "2020-12-07T08:00:00Z",
+            "read in UTC+02:00",
+            id="iso-time-with-a-space-without-zone",
+        ),
+        pytest.param(
+            b"# Time: 2020-12-07T10:00:00.123456\n",
+            b"SET timestamp=1607335200;\n",
+            "Europe/Berlin",
+            "2020-12-07T10:00:00Z",
+            None,
+            id="iso-time-without-zone-and-set-timestamp",
+        ),
     ],
 )
 def test_a_slow_log_time_with_no_zone_is_noted_as_local(
@@ -87,6 +128,29 @@ def test_a_slow_log_time_with_no_zone_is_noted_as_local(
     # the note every zone-less format gives, not one of the slow log's own
     assert said == ([] if note is None else [local_time_note(log_zone)])
     assert note is None or note in said[0]
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first", "noted"),
+    [
+        pytest.param("2020-12-07T10:00:00.123456Z", "Europe/Berlin", "2020-12-07T10:00:00Z", False),
+        pytest.param("2020-12-07T10:00:00.123456", None, "2020-12-07T10:00:00Z", True),
+        pytest.param("2020-12-07T10:00:00.123456", "Europe/Berlin", "2020-12-07T09:00:00Z", True),
+    ],
+)
+def test_a_general_log_iso_time_without_zone_is_noted_as_local(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str, noted: bool
+) -> None:
+    path = tmp_path / "general.log"
+    path.write_text(
+        f"{stamp}\t    3 Connect\troot@203.0.113.66 on shop using TCP/IP\n"
+        f"{stamp}\t    3 Query\tSELECT * FROM a\n"
+    )
+    log_zone = zone_of(zone) if zone else None
+    inv = run(path, log_zone=log_zone)
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    said = [n for n in inv.files[0].notes if "local time" in n]
+    assert said == ([local_time_note(log_zone)] if noted else [])
 
 
 def test_a_slow_log_entry_under_an_unreadable_time_takes_no_earlier_one(
@@ -193,6 +257,9 @@ def test_any_mix_of_lines_is_read_without_an_error(
     path = tmp_path / "fuzz.log"
     path.write_bytes(b"\n".join(lines) + b"\n")
     inv = run(path, format="mysql")
+    if not inv.files:  # line ends and spaces alone: passed over as empty
+        assert not b"".join(lines).strip() and inv.passed_over[0].endswith("nothing to read")
+        return
     (f,) = inv.files
     assert f.parsed + f.skipped <= f.lines
     assert all(e.reason for e in f.skipped_examples)

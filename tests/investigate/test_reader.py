@@ -86,6 +86,19 @@ def test_an_empty_file_is_passed_over_whatever_format_is_given(tmp_path: Path, r
     assert [(Path(f.path).name, f.parsed) for f in inv.files] == [("access.log.1", 1)]
 
 
+@pytest.mark.parametrize("fmt", ["auto", "nginx"])
+def test_a_file_of_blank_lines_is_passed_over_as_empty(tmp_path: Path, run: Run, fmt: str) -> None:
+    # not "format not recognised (give --format)": no format reads a line of it
+    (tmp_path / "access.log.1").write_bytes(LINE)
+    (tmp_path / "access.log").write_bytes(b"\n\r\n  \n")
+    inv = run(tmp_path, format=fmt)
+    assert inv.problems == ()
+    assert inv.passed_over == (
+        f"{tmp_path / 'access.log'}: empty (blank lines only): nothing to read",
+    )
+    assert [(Path(f.path).name, f.parsed) for f in inv.files] == [("access.log.1", 1)]
+
+
 def test_a_file_of_lines_too_long_to_sniff_is_not_passed_over_as_empty(
     tmp_path: Path, run: Run
 ) -> None:

@@ -31,6 +31,11 @@ FORMAT_NAMES = (
     "azure-storage",
 )
 OUT_FORMATS = ("terminal", "json", "markdown", "html")
+EXIT_STATUS = (
+    "Exit status: 0 done (whatever the logs show), 2 a usage error or nothing to investigate "
+    "(no log line read: every LOG empty, unreadable or no log, one line saying so), 3 an "
+    "internal error, 130 interrupted."
+)
 
 
 def _size(text: str) -> int:
@@ -73,6 +78,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "per source address, who touched the data, what they did and roughly how "
         "much they took, with evidence lines. LOG: a file, a glob, a rotated set, "
         "a folder (its files, oldest first), gzip/bz2/zstd-compressed, or - for stdin.",
+        epilog=EXIT_STATUS,
     )
     p.add_argument("logs", nargs="+", metavar="LOG")
     p.add_argument(
@@ -108,8 +114,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=_zone,
         metavar="ZONE",
         help="the server's time zone (Europe/Berlin, +01:00) for logs that write its local "
-        "time with no zone (MariaDB's general, slow and audit logs, MySQL's before 5.7, and "
-        "Redis's log; default: read as UTC) "
+        "time with no zone (MariaDB's general, slow and audit logs, MySQL's before 5.7, "
+        "Redis's log, OpenSearch's and Elasticsearch 6's text slow logs, and an access log "
+        "whose time has none; default: read as UTC) "
         "or with an abbreviation of several meanings (PostgreSQL's IST, CST)",
     )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")
@@ -145,12 +152,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run one investigation and print or write it; 0 done, 2 when no log could be read."""
+    """Run one investigation and print or write it; 0 done, 2 a usage error or nothing to
+    investigate (no log line read: every LOG empty, unreadable or no log)."""
     from .classify import networks
     from .formats.base import DEFAULT_BULK_BYTES
     from .inventory import from_scan
     from .render import RENDERERS
-    from .run import Options, investigate
+    from .run import Options, empty_files, investigate, nothing_read
 
     fmt = args.format
     if args.log_format and fmt == "auto":
@@ -181,8 +189,11 @@ def run(args: argparse.Namespace) -> int:
             log_zone=args.log_time_zone,
         )
         inv = investigate(args.logs, options)
+        # Read nothing: the empty files are named in the one line that says so, not each
+        folded = {p for p in inv.passed_over if empty_files([p])} if not inv.files else set()
         for problem in (*inv.problems, *inv.passed_over):
-            print(f"leakhound: {neutralize(problem)}", file=sys.stderr)
+            if problem not in folded:
+                print(f"leakhound: {neutralize(problem)}", file=sys.stderr)
         for f in inv.files:
             if f.skipped:
                 print(
@@ -190,8 +201,8 @@ def run(args: argparse.Namespace) -> int:
                     "skipped (examples in the result)",
                     file=sys.stderr,
                 )
-        if not inv.files:
-            raise UsageError("no log could be read")
+        if not inv.files:  # not "nothing found": exit 2, apart from 0 done and 3 a crash
+            raise UsageError(nothing_read(inv))
         if store is not None and scan_id is not None:
             from .render import to_json
 

@@ -300,6 +300,14 @@ class LogStream:
         # Nothing at all in it (a log just rotated, a .gz of nothing): not the same as an
         # empty head, which lines too long to sniff by also leave
         self.empty = not self._first
+        # Whole, and nothing but line ends and spaces in it: no line for any format either
+        self.blank = (
+            not self.empty
+            and len(self._first) < CHUNK
+            and not self.stats.overlong
+            and not self.stats.stopped
+            and not self._first.strip()
+        )
         self.head = _sniffable(self._first)
 
     def _first_lines(self) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -17,6 +17,10 @@ from .model import Investigation, Window
 from .reader import InputProblem, LogStream, ReadStats, display, expand, rotated_sets
 from .rotated import RotatedSet
 from .timeparse import iso, to_iso
+
+# What a file with no line in it is passed over as: ``nothing_read`` names such files apart
+EMPTY = "empty: nothing to read"
+BLANK = "empty (blank lines only): nothing to read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +203,10 @@ def _format(
         else:
             # A log just rotated (logrotate's create or copytruncate leaves it at size 0), or
             # a compressed file of nothing: no line to read, and no format to say, given or not
-            passed.append(f"{display(path)}: empty: nothing to read")
+            passed.append(f"{display(path)}: {EMPTY}")
+        return None
+    if stream.blank:  # "give --format" would read no line of it either
+        passed.append(f"{display(path)}: {BLANK}")
         return None
     kind = error_log.recognise(head)
     if kind:
@@ -230,3 +237,39 @@ def _finish(f: FileState, stats: ReadStats, fmt: str, options: Options) -> None:
         f.notes.append(f"stopped early: {stats.stopped}")
     if f.lines and f.skipped * 2 > f.lines and options.format != "auto":
         f.notes.append(f"most lines did not parse as {fmt}: is --format right?")
+
+
+def empty_files(passed_over: Sequence[str]) -> list[str]:
+    """The files of ``passed_over`` (its lines) passed over for having no line in them (a
+    log just rotated, a .gz of nothing, blank lines only)."""
+    return [
+        p.removesuffix(f": {why}")
+        for p in passed_over
+        for why in (EMPTY, BLANK)
+        if p.endswith(f": {why}")
+    ]
+
+
+def nothing_read(inv: Investigation, shown: int = 5) -> str:
+    """One line for an investigation that read no file: that there is nothing to
+    investigate, which files were empty and how many others were not read (each of which has
+    its own line saying why)."""
+    empty = empty_files(inv.passed_over)
+    blank = {p.removesuffix(f": {BLANK}") for p in inv.passed_over if p.endswith(f": {BLANK}")}
+    others = len(inv.problems) + len(inv.passed_over) - len(empty)
+    names = ", ".join(p + (" (blank lines only)" if p in blank else "") for p in empty[:shown])
+    if len(empty) > shown:
+        names += f" and {len(empty) - shown:,} more"
+    head = "nothing to investigate: no log line read"
+    if not empty and not inv.passed_over:
+        return f"{head}: no log could be read (each LOG's reason above)"
+    if not empty:  # an error log of no request, a folder inside a folder…: not unreadable
+        return f"{head}: every LOG was passed over or could not be read (each one's reason above)"
+    if not others:
+        if len(empty) == 1:
+            return f"{head}: {empty[0]} is empty" + (" (blank lines only)" if blank else "")
+        return f"{head}: the {len(empty):,} files are each empty ({names})"
+    return (
+        f"{head}: {len(empty):,} file(s) empty ({names}), {others:,} other(s) not read "
+        "(each one's reason above)"
+    )

@@ -212,6 +212,23 @@ def local_time(parts: tuple[int, int, int, int, int, int], zone: tzinfo | None) 
     return value
 
 
+def iso_or_local(text: str, zone: tzinfo | None) -> tuple[float, bool]:
+    """An ISO 8601 time a log may write with or without its zone → (epoch, whether it had
+    none): with ``Z``, an offset or UTC, that; with none (MariaDB's, a ``log_timestamps``-less
+    config's ``2019-12-05T10:11:12.123456``), the server's local time, read as ``local_time``
+    reads it (in ``zone``, else as UTC), for the caller to say so."""
+    tail = text.rstrip()[-6:]
+    if tail[-1:] == "Z" or tail[0:1] in "+-" or tail[1:2] in "+-" or tail[-3:] in ("UTC", "GMT"):
+        return iso(text)[0], False  # its zone written (the cached, common case)
+    m = _ISO.match(text.strip().replace(",", "."))
+    if m is None:
+        raise BadTime(f"not an ISO 8601 time: {text[:40]!r}")
+    if m[8]:
+        return iso(text)[0], False
+    parts = (int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]))
+    return local_time(parts, zone) + (float(m[7]) if m[7] else 0.0), True
+
+
 _OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
 
 

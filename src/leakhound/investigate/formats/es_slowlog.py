@@ -7,6 +7,8 @@ ES 7.x JSON: ``type`` index_search_slowlog, ``timestamp``, ``message`` ``[index]
 query] [node] [index][0] took[…], took_millis[…], total_hits[…], …, source[{…}], id[…],``.
 A slow log names no client address: its source is the X-Opaque-Id or the user, else
 ``(unattributed)``. Each shard logs its own line: a request is counted on its shard 0 line.
+The text lines' time (log4j's ``%d{ISO8601}``) is the node's local time with no zone: read in
+``--log-time-zone``, else as UTC, and the file's notes say which.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import Any
 from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, iso
-from .base import ParseOptions, first_lines
+from ..timeparse import BadTime, iso_or_local
+from .base import ParseOptions, first_lines, local_time_note
 from .search_body import searched
 
 NAME = "es-slowlog"
@@ -96,10 +98,12 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
             if "fetch" in kind:
                 continue  # the fetch phase of a request already counted in its query phase
             try:
-                t, _ = iso(when)
+                t, local = iso_or_local(when, options.log_zone)
             except BadTime as exc:
                 sink.skip(lineno, line, str(exc))
                 continue
+            if local:  # the text lines' log4j [%d{ISO8601}]: the node's local time, no zone
+                sink.note(lineno, local_time_note(options.log_zone))
             if m.group(2) != "0":
                 continue
             action, size, how = searched(READ, source)

@@ -7,12 +7,17 @@ The specifiers follow GoAccess's manual ("CUSTOM LOG/DATE FORMATS"): ``%h`` clie
 ``%e``/``%D``/``%T``/``%L``/``%^`` read and ignored, ``%~`` spaces; the predefined ``COMBINED``,
 ``COMMON`` and ``VCOMBINED``. A JSON template maps keys to specifiers, as GoAccess's does
 (``{"remote_addr": "%h", "time_local": "%d:%t %^", "request": "%r", …}``); nested keys work.
-Times: CLF (``10/Oct/2000:13:55:36 -0700``), ISO 8601, or epoch seconds/milliseconds.
+Times: CLF (``10/Oct/2000:13:55:36 -0700``), ISO 8601, or epoch seconds/milliseconds. The
+field a text format ignores right after the time (``%t %^``, as in ``COMBINED``) is its zone
+when it reads as one; a time with no zone is the server's local time, read in
+``--log-time-zone`` (else as UTC) and said in the file's notes.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from datetime import tzinfo
 from typing import Any
 
 import orjson
@@ -20,8 +25,8 @@ import orjson
 from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, clf, iso
-from .base import ParseOptions, first_lines
+from ..timeparse import BadTime, clf, iso_or_local, local_time
+from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify, classify_line
 
 NAME = "json"
@@ -99,17 +104,24 @@ def _lookup(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def when(text: Any) -> float:
-    """A time as access logs write it: CLF, ISO 8601, epoch seconds or milliseconds."""
+def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
+    """A time as access logs write it: CLF, ISO 8601, epoch seconds or milliseconds → (epoch,
+    whether it is a local time written with no zone: read in ``zone``, else as UTC)."""
     if isinstance(text, (int, float)):
-        return float(text) / (1000 if text > 1e11 else 1)
+        return float(text) / (1000 if text > 1e11 else 1), False
     s = str(text).strip().strip("[]")
     if s.replace(".", "", 1).isdigit():
         v = float(s)
-        return v / (1000 if v > 1e11 else 1)
+        return v / (1000 if v > 1e11 else 1), False
     if len(s) > 11 and s[2:3] == "/" and s[6:7] == "/":
-        return clf(s.encode())[0]
-    return iso(s)[0]
+        if " " in s:
+            return clf(s.encode())[0], False
+        t = clf(s.encode())[0]  # no zone: its wall clock, as UTC, then read in the zone
+        if zone is None:
+            return t, True
+        wall = time.gmtime(t)
+        return local_time(wall[:6], zone) + t % 1, True
+    return iso_or_local(s, zone)
 
 
 def compile_text(fmt: str) -> re.Pattern[bytes]:
@@ -129,6 +141,8 @@ def compile_text(fmt: str) -> re.Pattern[bytes]:
                 out.append(r"\s*")
                 continue
             group = spec if spec in "hdtxrmUqHsbRu" and spec not in used else None
+            if spec == "^" and fmt[max(i - 5, 0) : i - 2] in ("%t ", "%x ") and "z" not in used:
+                group = "z"  # what follows the time (COMBINED's "%t %^]") is its zone
             body = f"[^{stop}]*" if nxt else ".*"
             if nxt == " " and spec not in "rRu":
                 body = r"\S*"
@@ -218,7 +232,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every request of a custom or JSON access log into ``sink``."""
     fmt = options.log_format
     if fmt and not fmt.lstrip().startswith("{"):
-        _parse_text(stream, sink, compile_text(fmt))
+        _parse_text(stream, sink, compile_text(fmt), options.log_zone)
         return
     keys = compile_json(fmt) if fmt else None
     f = sink.file
@@ -250,10 +264,12 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
                 sink.skip(lineno, line, "no client address or time")
                 continue
             try:
-                t = when(v["x"])
+                t, local = when(v["x"], options.log_zone)
             except (BadTime, ValueError) as exc:
                 sink.skip(lineno, line, str(exc))
                 continue
+            if local:
+                sink.note(lineno, local_time_note(options.log_zone))
             _record(
                 v["h"],
                 t,
@@ -271,7 +287,12 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     f.lines = lineno
 
 
-def _parse_text(stream: Lines, sink: Activity, pattern: re.Pattern[bytes]) -> None:
+_ZONE = re.compile(r"[+-]\d\d:?\d\d|Z|UTC|GMT")
+
+
+def _parse_text(
+    stream: Lines, sink: Activity, pattern: re.Pattern[bytes], zone: tzinfo | None
+) -> None:
     f = sink.file
     lineno = f.lines
     groups = pattern.groupindex
@@ -285,11 +306,15 @@ def _parse_text(stream: Lines, sink: Activity, pattern: re.Pattern[bytes]) -> No
                 continue
             d = {k: (m.group(k) or b"").decode("utf-8", "replace") for k in groups}
             stamp = d.get("x") or (f"{d['d']}:{d['t']}" if "d" in d and "t" in d else d.get("d"))
+            if stamp and _ZONE.fullmatch(d.get("z", "")):
+                stamp += " " + d["z"]
             try:
-                t = when(stamp)
+                t, local = when(stamp, zone)
             except (BadTime, ValueError) as exc:
                 sink.skip(lineno, line, str(exc))
                 continue
+            if local:
+                sink.note(lineno, local_time_note(zone))
             _record(
                 d["h"],
                 t,

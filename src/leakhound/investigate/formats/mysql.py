@@ -23,7 +23,8 @@ audit log (the ``server_audit`` plugin), one parser for the three.
 
 The general and audit logs write the server's local time with no zone: read as UTC, said in
 the file's notes. So do MariaDB's and older MySQL's slow logs in ``# Time: YYMMDD H:MM:SS``
-(MySQL 5.7+ writes ISO with its zone), said where an entry's time is that line's: an entry's
+(MySQL 5.7+ writes ISO with its zone; an ISO time with none, ``2019-12-05T10:11:12.123456``,
+is a local one too, in either log), said where an entry's time is that line's: an entry's
 ``SET timestamp=`` (epoch seconds) is its time where it has one. Sessions over the Unix
 socket (``localhost`` with no address) are the host's own and left out, as for PostgreSQL.
 What each statement does is ``mysql_statements``'s to say.
@@ -53,7 +54,7 @@ from ..actions import (
 )
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, iso, local_time
+from ..timeparse import BadTime, iso_or_local, local_time
 from .base import ParseOptions, first_lines, local_time_note
 from .mysql_statements import (
     SYSTEM_SCHEMAS,
@@ -285,8 +286,10 @@ class _Parser:
             when = _SLOW_TIME.match(line)
             stamp = when.group(1).decode().strip() if when else ""
             try:
-                if "T" in stamp:  # MySQL 5.7+: ISO, with its Z or offset
-                    self.t, self.t_local = iso(stamp)[0], False
+                if (
+                    "T" in stamp or stamp[4:5] == "-"
+                ):  # MySQL 5.7+: ISO, with its Z or offset (MariaDB's: none)
+                    self.t, self.t_local = iso_or_local(stamp, self.zone)
                 else:  # MariaDB's and older MySQL's YYMMDD H:MM:SS: local, no zone
                     self.t, self.t_local = _short_time(stamp, self.zone), True
             except BadTime as exc:
@@ -368,7 +371,7 @@ class _Parser:
             if short:
                 self.t, self.t_local = _short_time(short.decode(), self.zone), True
             elif iso_time:
-                self.t, self.t_local = iso(iso_time.decode())[0], False
+                self.t, self.t_local = iso_or_local(iso_time.decode(), self.zone)
         except BadTime as exc:
             # MariaDB's lines after it with no time are of its second, not the last one read
             self.t, self.t_local = None, False

@@ -22,7 +22,9 @@ A transaction is logged by its end alone. ``MULTI``, ``GET``, ``HGETALL``, ``EXE
 reads many keys in one round trip, so it is a read (that all were writes, or that ``EXEC``
 was refused, the log cannot say: the note says so). redis-server 7.0.15 closes ``MULTI``,
 ``SET``, ``INCR``, ``EXEC``; an ``EXEC`` answered ``EXECABORT`` (a queued command unknown or
-of the wrong arity); an ``EXEC`` with no ``MULTI`` before it; and ``MULTI``, ``EXEC`` with
+of the wrong arity); an ``EXEC`` with no ``MULTI`` before it; one that ran nothing because a
+key it ``WATCH``ed changed (``EXEC``'s null reply: its last command is still ``exec``, set
+before the command runs); and ``MULTI``, ``EXEC`` with
 the very line of the reads' (every field alike but the read buffer's ``rbs``, ``rbp`` and
 the ``tot-mem`` they count in, which vary with the buffer's resizing, not with what ran): what
 was queued is nowhere to tell a read from the rest by, and a read missed is the worse mistake.
@@ -97,7 +99,8 @@ NOTE = (
 TRANSACTION_NOTE = (
     "a connection that ended with a transaction (cmd=exec) is counted a read: the commands "
     "it ran are not in the log (they may all have been writes, or the EXEC refused, "
-    "EXECABORT or without MULTI: Redis logs those alike); one closed inside MULTI ran "
+    "EXECABORT or without MULTI, or run nothing, a WATCHed key having changed: Redis logs "
+    "those alike); one closed inside MULTI ran "
     "nothing it queued and is a probe"
 )
 

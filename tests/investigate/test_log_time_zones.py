@@ -1,0 +1,91 @@
+"""Times written with no zone, in every format that may write them: read in --log-time-zone,
+else as UTC, and said in the file's notes; a time with its zone is read as written, unnoted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from investigate_helpers import SAMPLES, Run, by_address
+
+from leakhound.investigate.formats.base import local_time_note
+from leakhound.investigate.timeparse import zone_of
+
+LINE = (
+    '203.0.113.66 - - [05/Mar/2019:04:00:00 {zone}] "GET /_cat/indices HTTP/1.1" 200 420 "-" "-"\n'
+)
+
+
+def _local_notes(inv: object) -> list[str]:
+    return [n for f in inv.files for n in f.notes if "local time" in n]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("zone", "first"),
+    [
+        pytest.param(None, "2023-06-01T10:00:00Z", id="read-as-utc"),
+        pytest.param("Europe/Berlin", "2023-06-01T08:00:00Z", id="in-the-zone-given"),
+    ],
+)
+def test_a_text_slow_log_time_is_the_nodes_local_time(
+    run: Run, zone: str | None, first: str
+) -> None:
+    # log4j's [%d{ISO8601}] (OpenSearch, ES 6): 2023-06-01T10:00:00,123, no zone
+    log_zone = zone_of(zone) if zone else None
+    inv = run(SAMPLES / "opensearch-slowlog.log", log_zone=log_zone)
+    assert by_address(inv)["export-3"].first_seen == first
+    assert _local_notes(inv) == [local_time_note(log_zone)]
+
+
+def test_a_json_slow_log_time_with_its_zone_is_read_as_written(run: Run) -> None:
+    inv = run(SAMPLES / "es-slowlog.json", log_zone=zone_of("Europe/Berlin"))
+    assert by_address(inv)["app-42"].first_seen == "2023-06-01T10:00:00Z"  # its Z
+    assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize("preset", ["COMBINED", '%h %^[%d:%t %^] "%r" %s %b %^'])
+def test_a_goaccess_format_keeps_the_zone_after_the_time(
+    tmp_path: Path, run: Run, preset: str
+) -> None:
+    # GoAccess's COMBINED is "%h %^[%d:%t %^]": the field it ignores after the time is the
+    # zone, and 04:00 at -0700 is 11:00 UTC, not 04:00
+    path = tmp_path / "access.log"
+    path.write_text(LINE.format(zone="-0700"))
+    inv = run(path, log_format=preset, format="nginx")
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T11:00:00Z"
+    assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first", "noted"),
+    [
+        pytest.param('"2019-03-05T04:00:00"', None, "2019-03-05T04:00:00Z", True, id="iso-utc"),
+        pytest.param('"2019-03-05T04:00:00"', "+02:00", "2019-03-05T02:00:00Z", True, id="iso"),
+        pytest.param('"05/Mar/2019:04:00:00"', "+02:00", "2019-03-05T02:00:00Z", True, id="clf"),
+        pytest.param('"2019-03-05T04:00:00Z"', "+02:00", "2019-03-05T04:00:00Z", False, id="z"),
+        pytest.param('"05/Mar/2019:04:00:00 -0700"', "+02:00", "2019-03-05T11:00:00Z", False),
+        pytest.param("1551758400", "+02:00", "2019-03-05T04:00:00Z", False, id="epoch"),
+    ],
+)
+def test_a_json_access_log_time_with_no_zone_is_noted_as_local(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str, noted: bool
+) -> None:
+    path = tmp_path / "access.json"
+    path.write_text(
+        f'{{"time": {stamp}, "remote_addr": "203.0.113.66", '
+        '"request": "GET /_cat/indices HTTP/1.1", "status": 200, "body_bytes_sent": 420}\n'
+    )
+    log_zone = zone_of(zone) if zone else None
+    inv = run(path, log_zone=log_zone)
+    assert [f.format for f in inv.files] == ["json"]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == ([local_time_note(log_zone)] if noted else [])
+
+
+def test_a_custom_text_format_time_with_no_zone_is_noted_as_local(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    path.write_text('203.0.113.66 [05/Mar/2019:04:00:00] "GET /_cat/indices HTTP/1.1" 200 420\n')
+    zone = zone_of("Europe/Berlin")
+    inv = run(path, log_format='%h [%d:%t] "%r" %s %b', format="nginx", log_zone=zone)
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T03:00:00Z"
+    assert _local_notes(inv) == [local_time_note(zone)]
