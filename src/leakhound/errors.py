@@ -82,7 +82,32 @@ class DeniedError(ProtocolError):
 
 
 class TooLargeError(NetError):
-    """A response body or header block exceeds its cap."""
+    """A response body or header block exceeds its cap.
+
+    An HTTP answer over its cap carries what was read of it: its ``status`` (None where no
+    answer was, or for another protocol), the bytes of its body ``read`` before it was given
+    up, the first of them (``head``: what the answer looks like) and the ``cap``: an answer
+    was given, and the verdict may weigh it (a 200 of a data API is the store answering)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        read: int = 0,
+        head: bytes = b"",
+        cap: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.read, self.head, self.cap = status, read, head, cap
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields: pickled (a worker process's error) with them, not positionally.
+        return (_too_large, (str(self), self.status, self.read, self.head, self.cap))
+
+
+def _too_large(message: str, status: int | None, read: int, head: bytes, cap: int) -> TooLargeError:
+    return TooLargeError(message, status=status, read=read, head=head, cap=cap)
 
 
 class PolicyError(NetError):

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from ... import compromise
-from ...errors import NetError, ProtocolError
+from ...errors import NetError, ProtocolError, TooLargeError
 from ...models import (
     Container,
     Endpoint,
@@ -36,16 +36,18 @@ from ...net import Http, Response, Transport
 from .. import sampling
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
 from ..http_root import (
+    answered_over,
     cut_said,
     first_answer,
     not_the_kind,
     not_welcome,
+    over_said,
     realm_of,
     redirect,
 )
 from ..reason import Fit, fitted, listed
 from .allow import ALLOW, SYSTEM_DATABASES
-from .names import Databases, database_names, in_order, masked, shown_names
+from .names import Databases, database_names, in_order, masked, names_begun, shown_names
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
 from .sample import spread_records, spreads
 
@@ -293,6 +295,7 @@ class CouchdbProbe(Probe):
             opened: tuple[str, ...] = (),
             closed: tuple[str, ...] = (),
         ) -> Service:
+            parts = (*parts, over)
             if root_refused is not None:
                 closed = ("/", *closed)
                 if verdict.exposed:  # the reason ends with it: a long one must not lose it
@@ -304,40 +307,63 @@ class CouchdbProbe(Probe):
         # proved nothing, and is named in the reason beside the root's refusal, if any.
         root: tuple[str | Fit, ...] = (root_refused, "; ") if root_refused is not None else ()
         refusal = fitted(root_refused) if root_refused is not None else ""
+        over = ""  # the listing answered over the size cap: what was known of it
+        names: list[str] | None = None
         try:
-            listing = await http.get(base + "/_all_dbs", ALLOW)
+            listing: Response | None = await http.get(base + "/_all_dbs", ALLOW)
+        except TooLargeError as exc:
+            # A 2xx over the cap: the listing answered without credentials, only its size
+            # failed; the names whole in its first bytes are asked as any listing's.
+            begun = names_begun(exc.head) if answered_over(exc) else None
+            if begun is None:
+                why = over_said(exc) + (", no list of names" if answered_over(exc) else "")
+                return service(unsettled([exc]), *root, Fit(f"/_all_dbs: {why}"), " (failed)")
+            listing, names = None, begun
+            over = (
+                f"; /_all_dbs answers {over_said(exc)}: the {len(names)} names whole in its "
+                f"first {len(exc.head):,} bytes asked"
+            )
         except NetError as exc:
             return service(unsettled([exc]), *root, Fit(f"/_all_dbs: {exc}"), " (failed)")
-        if _refused(listing):
-            realm = realm_of(listing)
-            fp = replace(fp, realm=fp.realm or realm)
-            if root_refused is not None:
-                return Service(
-                    endpoint,
-                    base,
-                    self.kind,
+        if listing is not None:
+            if _refused(listing):
+                realm = realm_of(listing)
+                fp = replace(fp, realm=fp.realm or realm)
+                if root_refused is not None:
+                    return Service(
+                        endpoint,
+                        base,
+                        self.kind,
+                        Verdict.SECURED,
+                        refusal,
+                        fp,
+                        closed_apis=("/", "_all_dbs"),
+                    )
+                return service(
                     Verdict.SECURED,
-                    refusal,
-                    fp,
-                    closed_apis=("/", "_all_dbs"),
+                    "/_all_dbs asks for credentials (CouchDB 3's admin_only_all_dbs): "
+                    "without the names of its databases none can be read",
+                    closed=("_all_dbs",),
                 )
-            return service(
-                Verdict.SECURED,
-                "/_all_dbs asks for credentials (CouchDB 3's admin_only_all_dbs): "
-                "without the names of its databases none can be read",
-                closed=("_all_dbs",),
-            )
-        names = database_names(listing.json_or_none()) if listing.status == 200 else None
-        if names is None:
-            if root_refused is not None and 200 <= listing.status < 300:  # a login page
-                return Service(
-                    endpoint, base, self.kind, Verdict.SECURED, refusal, fp, closed_apis=("/",)
+            names = database_names(listing.json_or_none()) if listing.status == 200 else None
+            if names is None:
+                if root_refused is not None and 200 <= listing.status < 300:  # a login page
+                    return Service(
+                        endpoint,
+                        base,
+                        self.kind,
+                        Verdict.SECURED,
+                        refusal,
+                        fp,
+                        closed_apis=("/",),
+                    )
+                return service(
+                    unsettled([listing.status]),
+                    *root,
+                    f"unexpected /_all_dbs answer (HTTP {listing.status})",
                 )
-            return service(
-                unsettled([listing.status]),
-                *root,
-                f"unexpected /_all_dbs answer (HTTP {listing.status})",
-            )
+        if names is None:  # neither answered nor over the cap: never so (each returns above)
+            return service(Verdict.ERROR, *root, "no /_all_dbs answer")
         # Each name once: a hostile listing naming a database twice would have it asked, and
         # counted in the reason, twice.
         names = list(dict.fromkeys(names))

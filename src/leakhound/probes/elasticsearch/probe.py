@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ... import compromise
-from ...errors import NetError, ProtocolError
+from ...errors import NetError, ProtocolError, TooLargeError
 from ...models import (
     Container,
     Distinct,
@@ -27,10 +27,12 @@ from ...models import (
 from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
 from ..http_root import (
+    answered_over,
     cut_said,
     first_answer,
     not_the_kind,
     not_welcome,
+    over_said,
     realm_of,
     redirect,
 )
@@ -122,6 +124,15 @@ def _data_answer(api: str, resp: Response) -> bool:
     if api == "_cat/indices":
         return isinstance(body, list) and all(isinstance(r, dict) for r in body[:10])
     return isinstance(body, dict) and isinstance(body.get("hits"), dict)
+
+
+def _data_head(api: str, head: bytes) -> bool:
+    """Whether the first bytes of a data API's answer over the size cap read as
+    Elasticsearch's: a JSON list of index rows, or a search answer (``took`` first)."""
+    start = head[:1024].lstrip()
+    if api == "_cat/indices":
+        return start.startswith(b"[") and start[1:].lstrip()[:1] in (b"{", b"]")
+    return start.startswith(b"{") and b'"took"' in start[:200]
 
 
 def _looks_like_es_error(body: Any) -> bool:
@@ -398,11 +409,23 @@ class ElasticsearchProbe(Probe):
         open_apis, closed_apis, failing, realm = [], [], [], None
         unserved: list[str] = []  # behind a refusing root: not served here (``_UNSERVED``)
         failed: list[object] = []  # each failure: the exception, or the answer's status
+        over: list[str] = []  # data APIs that answered 2xx over the size cap
         for name, res in zip(checks, results, strict=True):
             if isinstance(res, BaseException):
                 if not isinstance(res, NetError):
                     raise res
-                failing.append(f"{name}: {res}")
+                # A 2xx over the cap: the store served it without credentials, only its size
+                # failed. Behind a refusing root its first bytes must read as the API's answer.
+                if (
+                    isinstance(res, TooLargeError)
+                    and answered_over(res)
+                    and (root_refused is None or _data_head(name, res.head))
+                ):
+                    open_apis.append(name)
+                    over.append(f"{name}: {over_said(res)}")
+                    continue
+                said = over_said(res) if isinstance(res, TooLargeError) else str(res)
+                failing.append(f"{name}: {said}")
                 failed.append(res)
             elif res.status in (401, 403) and not blocked(res):
                 closed_apis.append(name)
@@ -429,6 +452,7 @@ class ElasticsearchProbe(Probe):
             else ""
         )
         asks = f"; {', '.join(closed_apis)} ask for them" if closed_apis else ""
+        answered = f" ({'; '.join(over)})" if over else ""
         if root_refused is not None:
             # A data API this address does not serve (HTTP 404/405: a proxy that guards / and
             # routes nothing else) read nothing, and asked nothing either: the root's challenge
@@ -482,7 +506,7 @@ class ElasticsearchProbe(Probe):
                 )
             verdict = Verdict.OPEN if not closed_apis else Verdict.PARTIAL
             reason = fitted(
-                f"{', '.join(open_apis)} answer without credentials although / asks "
+                f"{', '.join(open_apis)} answer without credentials{answered} although / asks "
                 f"for them ({root_refused}){asks}{_unserved(unserved)}",
                 fails,
                 limit=room,
@@ -500,7 +524,9 @@ class ElasticsearchProbe(Probe):
         if open_apis:
             verdict = Verdict.PARTIAL if closed_apis else Verdict.OPEN
             reason = fitted(
-                f"{', '.join(open_apis)} answer without credentials{asks}", fails, limit=room
+                f"{', '.join(open_apis)} answer without credentials{answered}{asks}",
+                fails,
+                limit=room,
             )
         elif not failing:
             verdict = Verdict.SECURED
