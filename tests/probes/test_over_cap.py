@@ -11,14 +11,15 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
-from hostile.recorded import Answer, RecordedServer, Seen, as_json
+from hostile.recorded import Answer, RecordedServer, Seen, as_json, recorded
 from leakhound.models import Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import Probe
 from leakhound.probes.couchdb.probe import CouchdbProbe
 from leakhound.probes.elasticsearch import ElasticsearchProbe
+from leakhound.probes.kibana import KibanaProbe
 
 ES_ROOT = (Path(__file__).parents[1] / "data/elasticsearch/root-es-8.11.3.json").read_bytes()
 CAP = 20_000
@@ -97,4 +98,26 @@ def test_a_database_listing_over_the_cap_has_its_first_names_asked() -> None:
         rf"; /_all_dbs answers {READ}: the \d+ names whole in its first [\d,]+ bytes asked, "
         r"although / asks for credentials \(HTTP 401: Authentication required.\)$",
         got.reason,
+    )
+
+
+def test_through_kibana_8_the_cluster_s_relayed_status_decides_over_the_cap() -> None:
+    # Kibana 8 answers 200 and relays the cluster's status in a header: a refusal over the
+    # cap is no answer read without credentials.
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/api/status":
+            return recorded("kibana/status-kibana-8.11.3.json", **{"kbn-name": "kibana"})
+        path = urlsplit(seen.params.get("path", "")).path
+        if path == "/":
+            return Answer(200, ES_ROOT, {"x-console-proxy-status-code": "200"})
+        status = {"x-console-proxy-status-code": "401"}
+        if path == "/_cat/indices":
+            return Answer(200, json.dumps(ROWS).encode(), status)
+        return Answer(200, b'{"error": {"type": "security_exception"}, "status": 401}', status)
+
+    got = _verdict(KibanaProbe(), route)
+    assert got.verdict == Verdict.ERROR, got.reason
+    assert got.open_apis == ()
+    assert re.search(
+        r"_cat/indices: HTTP 401 over the 20,000 byte cap, [\d,]+ bytes read", got.reason
     )

@@ -377,7 +377,12 @@ class Http:
                     break
                 head += chunk[: OVER_HEAD - len(head)]
             return TooLargeError(
-                message, status=response.status_code, read=size, head=head, cap=cap
+                message,
+                status=response.status_code,
+                read=size,
+                head=head,
+                cap=cap,
+                headers={k.lower(): v for k, v in response.headers.items()},
             )
 
         try:
