@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import http.cookiejar
 import ssl
 import zlib
@@ -84,6 +85,7 @@ MAX_JSON_VALUES = 2_000_000
 # Bytes of an answer over its cap kept in the error (``TooLargeError.head``): what answered,
 # and a listing's first names (a CouchDB's /_all_dbs).
 OVER_HEAD = 64 * 1024
+OVER_HEAD_WAIT = 1.0  # seconds its first bytes are waited for where it declared too many
 # What every request says it is: the store's owner finds leakhound's scans in its logs by it
 # (``leakhound investigate`` tells the owner's own from anyone else's).
 USER_AGENT = "leakhound (read-only exposure scanner)"
@@ -399,13 +401,22 @@ class Http:
             inflater = _inflater(response.headers.get("content-encoding", "")) if decode else None
             # Raw bytes, decompressed here in bounded steps: httpx would inflate each network
             # read in one unbounded call (64 KiB of gzip hold 64 MiB; "gzip, gzip" 64 GiB).
+            if declared_over:
+                # Declared over the cap: its first bytes only, to say what answered, as many
+                # as come at once (a server that declares much and sends little is not
+                # waited for).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(OVER_HEAD_WAIT):
+                        async for raw in response.aiter_raw():
+                            chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
+                            size += len(chunk)
+                            chunks.append(chunk)
+                            if size >= min(OVER_HEAD, cap):
+                                break
+                raise _over(f"response of {length} bytes is over the {cap} byte cap")
             async for raw in response.aiter_raw():
                 chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
                 size += len(chunk)
-                if declared_over and size >= min(OVER_HEAD, cap):
-                    # Declared over the cap: its first bytes only, to say what answered.
-                    chunks.append(chunk)
-                    raise _over(f"response of {length} bytes is over the {cap} byte cap")
                 if size > cap and cut_ok:
                     chunks.append(chunk[: len(chunk) - (size - cap)])
                     return Response(
@@ -420,8 +431,6 @@ class Http:
                     chunks.append(chunk)
                     raise _over(f"response body over the {cap} byte cap")
                 chunks.append(chunk)
-            if declared_over:  # shorter than it said
-                raise _over(f"response of {length} bytes is over the {cap} byte cap")
             return Response(
                 response.status_code, headers_out, b"".join(chunks), str(response.url), tls
             )
