@@ -95,7 +95,7 @@ def test_a_database_listing_over_the_cap_has_its_first_names_asked() -> None:
     assert got.verdict == Verdict.PARTIAL, got.reason
     assert got.reason.startswith("3 of the first 50 of ")
     assert re.search(
-        rf"; /_all_dbs answers {READ}: the \d+ names whole in its first [\d,]+ bytes asked, "
+        rf"; /_all_dbs answers {READ}: \d+ names known, those whole in its first [\d,]+ bytes, "
         r"although / asks for credentials \(HTTP 401: Authentication required.\)$",
         got.reason,
     )

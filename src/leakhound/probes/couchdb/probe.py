@@ -320,8 +320,8 @@ class CouchdbProbe(Probe):
                 return service(unsettled([exc]), *root, Fit(f"/_all_dbs: {why}"), " (failed)")
             listing, names = None, begun
             over = (
-                f"; /_all_dbs answers {over_said(exc)}: the {len(names)} names whole in its "
-                f"first {len(exc.head):,} bytes asked"
+                f"; /_all_dbs answers {over_said(exc)}: {len(names)} names known, those whole "
+                f"in its first {len(exc.head):,} bytes"
             )
         except NetError as exc:
             return service(unsettled([exc]), *root, Fit(f"/_all_dbs: {exc}"), " (failed)")
