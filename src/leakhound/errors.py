@@ -25,6 +25,8 @@ an object store's). Never from an error's words: a server writes what it likes t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class LeakhoundError(Exception):
     """Base of every error leakhound raises on purpose."""
@@ -82,7 +84,43 @@ class DeniedError(ProtocolError):
 
 
 class TooLargeError(NetError):
-    """A response body or header block exceeds its cap."""
+    """A response body or header block exceeds its cap.
+
+    An HTTP answer over its cap carries what was read of it: its ``status`` (None where no
+    answer was, or for another protocol), the bytes of its body ``read`` before it was given
+    up, the first of them (``head``: what the answer looks like), its ``headers`` and the
+    ``cap``: an answer was given, and the verdict may weigh it (a 200 of a data API is the
+    store answering)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        read: int = 0,
+        head: bytes = b"",
+        cap: int = 0,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.read, self.head, self.cap = status, read, head, cap
+        self.headers: Mapping[str, str] = headers or {}
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields: pickled (a worker process's error) with them, not positionally.
+        fields = (self.status, self.read, self.head, self.cap, dict(self.headers))
+        return (_too_large, (str(self), *fields))
+
+
+def _too_large(
+    message: str,
+    status: int | None,
+    read: int,
+    head: bytes,
+    cap: int,
+    headers: dict[str, str],
+) -> TooLargeError:
+    return TooLargeError(message, status=status, read=read, head=head, cap=cap, headers=headers)
 
 
 class PolicyError(NetError):

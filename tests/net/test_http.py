@@ -286,6 +286,31 @@ def test_body_over_the_cap_is_refused(loop: S.ServerLoop, chunked: bool) -> None
         asyncio.run(_get(_http(port, max_body=4999), url, max_body=10_000))
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_an_answer_over_the_cap_says_its_status_and_what_was_read(
+    loop: S.ServerLoop, chunked: bool
+) -> None:
+    body = b"[" + b'"name",' * 2000 + b'"end"]'
+
+    async def handle(conn: S.Conn) -> None:
+        while await conn.request_or_400() is not None:
+            if chunked:
+                await conn.send(
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+                )
+            else:
+                await conn.reply(200, body)
+
+    port = loop.serve(handle)
+    with pytest.raises(TooLargeError) as caught:
+        asyncio.run(_get(_http(port, max_body=4999), f"http://127.0.0.1:{port}/"))
+    exc = caught.value
+    assert (exc.status, exc.cap) == (200, 4999)
+    assert exc.read >= len(exc.head) > 0 and exc.head.startswith(b'["name",')
+    assert body.startswith(exc.head)
+
+
 def test_gzip_bomb_is_cut_at_the_cap_without_inflating_past_it(loop: S.ServerLoop) -> None:
     port = loop.serve(S.gzip_bomb(S.gzip_parts(), plain_bytes=1024**3))
     cap = 1024 * 1024

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import http.cookiejar
 import ssl
 import zlib
@@ -81,6 +82,10 @@ def secrets_of(credentials: Credentials | None) -> frozenset[str]:
 # Parsing allocates 30-130 bytes per JSON value: a 32 MiB body of "{}," is 11 million dicts
 # (1.5 GB, seconds of CPU on the event loop). Bodies that could hold more values are refused.
 MAX_JSON_VALUES = 2_000_000
+# Bytes of an answer over its cap kept in the error (``TooLargeError.head``): what answered,
+# and a listing's first names (a CouchDB's /_all_dbs).
+OVER_HEAD = 64 * 1024
+OVER_HEAD_WAIT = 1.0  # seconds its first bytes are waited for where it declared too many
 # What every request says it is: the store's owner finds leakhound's scans in its logs by it
 # (``leakhound investigate`` tells the owner's own from anyone else's).
 USER_AGENT = "leakhound (read-only exposure scanner)"
@@ -363,6 +368,25 @@ class Http:
             headers["Accept-Encoding"] = "identity"
         request = self._client.build_request(method, url, content=content, headers=headers or None)
         response = await self._client.send(request, stream=True)
+        chunks: list[bytes] = []
+        size = 0
+
+        def _over(message: str) -> TooLargeError:
+            """An answer over the cap, with its status, the bytes read and the first of them."""
+            head = b""
+            for chunk in chunks:
+                if len(head) >= OVER_HEAD:
+                    break
+                head += chunk[: OVER_HEAD - len(head)]
+            return TooLargeError(
+                message,
+                status=response.status_code,
+                read=size,
+                head=head,
+                cap=cap,
+                headers={k.lower(): v for k, v in response.headers.items()},
+            )
+
         try:
             headers_out = {
                 k.lower(): ", ".join(response.headers.get_list(k)) for k in response.headers
@@ -372,14 +396,24 @@ class Http:
             cut_ok = challenge_cut and _challenges(response.status_code, headers_out)
             declared = response.headers.get("content-length")
             length = int(declared) if declared and declared.isdigit() else 0
-            if length > cap and method != "HEAD" and not cut_ok:
-                raise TooLargeError(f"response of {length} bytes is over the {cap} byte cap")
+            declared_over = length > cap and method != "HEAD" and not cut_ok
             tls = _tls_info(response.extensions.get("network_stream"))
             inflater = _inflater(response.headers.get("content-encoding", "")) if decode else None
-            chunks: list[bytes] = []
-            size = 0
             # Raw bytes, decompressed here in bounded steps: httpx would inflate each network
             # read in one unbounded call (64 KiB of gzip hold 64 MiB; "gzip, gzip" 64 GiB).
+            if declared_over:
+                # Declared over the cap: its first bytes only, to say what answered, as many
+                # as come at once (a server that declares much and sends little is not
+                # waited for).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(OVER_HEAD_WAIT):
+                        async for raw in response.aiter_raw():
+                            chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
+                            size += len(chunk)
+                            chunks.append(chunk)
+                            if size >= min(OVER_HEAD, cap):
+                                break
+                raise _over(f"response of {length} bytes is over the {cap} byte cap")
             async for raw in response.aiter_raw():
                 chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
                 size += len(chunk)
@@ -394,7 +428,8 @@ class Http:
                         cut=True,
                     )
                 if size > cap:
-                    raise TooLargeError(f"response body over the {cap} byte cap")
+                    chunks.append(chunk)
+                    raise _over(f"response body over the {cap} byte cap")
                 chunks.append(chunk)
             return Response(
                 response.status_code, headers_out, b"".join(chunks), str(response.url), tls

@@ -28,6 +28,7 @@ from ..models import (
     Words,
 )
 from ..net import Policy, Transport
+from .reason import fitted
 
 ERROR_CHARS = 300  # of an inventory's or a container's error: a reason to read, not a log
 
@@ -295,9 +296,10 @@ class Probe(ABC):
         opened: tuple[str, ...] = (),
         closed: tuple[str, ...] = (),
     ) -> Service:
-        """This kind's verdict on endpoint, as reached at url (the reason cut at 500 characters)."""
+        """This kind's verdict on endpoint, as reached at url: the reason in 500 characters,
+        fitted by its probe (``reason.fitted``), else cut at its end."""
         return Service(
-            endpoint, url, self.kind, verdict, reason[:500], fp or Fingerprint(), opened, closed
+            endpoint, url, self.kind, verdict, fitted(reason), fp or Fingerprint(), opened, closed
         )
 
     @abstractmethod

@@ -219,3 +219,18 @@ def realm_of(resp: Response) -> str | None:
     """The realm a refusal's ``WWW-Authenticate`` names, if any (200 characters at most)."""
     m = _REALM.search(resp.headers.get("www-authenticate", ""))
     return m.group(1)[:200] if m else None
+
+
+def answered_over(exc: Exception) -> bool:
+    """Whether a request failed only for its answer's size: an HTTP 2xx over the cap
+    (``TooLargeError.status``), which the store sent, so it was reached and served it."""
+    return isinstance(exc, TooLargeError) and exc.status is not None and 200 <= exc.status < 300
+
+
+def over_said(exc: TooLargeError) -> str:
+    """What a reason says of an answer over the cap: its status, the cap and the bytes read
+    (``HTTP 200 over the 33,554,432 byte cap, 33,554,433 bytes read, not parsed``); the
+    error's own words where no answer was read."""
+    if exc.status is None:
+        return str(exc)
+    return f"HTTP {exc.status} over the {exc.cap:,} byte cap, {exc.read:,} bytes read, not parsed"

@@ -196,7 +196,7 @@ def test_a_long_error_reason_cuts_the_failed_names_not_their_end() -> None:
     assert got.verdict == Verdict.ERROR
     assert len(got.reason) <= 500
     assert "; 5 fail (b0-" in got.reason
-    assert got.reason.endswith("…)")
+    assert got.reason.endswith(": HTTP 500 and 3 more)")
 
 
 def _admin_party(outcomes: dict[str, str]) -> Callable[[Seen], Answer]:
@@ -227,5 +227,49 @@ def test_a_long_partial_reason_keeps_the_admin_party() -> None:
         got = asyncio.run(go())
     assert got.verdict == Verdict.PARTIAL
     assert len(got.reason) <= 500
-    # No room left for the failed names: their count is kept, and the admin party.
-    assert got.reason.endswith("; 3 fail; anonymous users are server admins (admin party)")
+    # Each group names as many as the room leaves and counts the rest; the admin party kept.
+    assert "read without credentials (o0-" in got.reason
+    assert "; 3 ask for them (c0-" in got.reason
+    assert "; 3 fail (b0-" in got.reason
+    assert got.reason.endswith(" and 2 more); anonymous users are server admins (admin party)")
+
+
+def _userdb(user: str) -> str:
+    return "userdb-" + user.encode().hex()
+
+
+def test_per_user_databases_masked_alike_are_counted_in_a_reason() -> None:
+    # Two users' databases mask alike (userdb-j***@g***.com): said once, with how many.
+    jane, john = _userdb("jane.doe@gmail.com"), _userdb("john.roe@gmail.com")
+    got = _verdict({jane: "open", john: "open", "hr": "refused"})
+    assert got.verdict == Verdict.PARTIAL
+    assert got.reason == (
+        "2 of 3 databases read without credentials (userdb-j***@g***.com ×2); 1 ask for them (hr)"
+    )
+
+
+def test_a_long_root_refusal_keeps_how_many_databases_fail() -> None:
+    # / refused with long words of the server's, and every database fails: the server's
+    # words are cut, not the failures and their count.
+    outcomes = {f"b{n}-{LONG}": "failed" for n in range(5)}
+    inner = _couch(outcomes)
+
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return as_json(401, {"error": "unauthorized", "reason": "Log in first. " * 14})
+        return inner(seen)
+
+    with RecordedServer(route) as server:
+
+        async def go() -> Service:
+            scope = Scope({("127.0.0.1", server.port)})
+            async with Transport(Limits(read_timeout=5, total_timeout=10), scope) as transport:
+                return await CouchdbProbe().verdict(transport, Endpoint("127.0.0.1", server.port))
+
+        got = asyncio.run(go())
+    assert got.verdict == Verdict.ERROR
+    assert len(got.reason) <= 500
+    assert got.reason.startswith("/ asks for credentials (HTTP 401: Log in first. ")
+    assert got.reason.count("asks for credentials") == 1
+    assert "); databases fail: b0-" in got.reason
+    assert got.reason.endswith(": HTTP 500 and 3 more")

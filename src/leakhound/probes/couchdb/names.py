@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from ...errors import NetError, ProtocolError
 from ...net import Http
 from ..shown import Listing, Originals, masked_name, masked_names
@@ -36,6 +38,21 @@ def database_names(body: Any) -> list[str] | None:
     if not isinstance(body, list) or not all(isinstance(n, str) for n in body[:100]):
         return None
     return [n for n in body[:MAX_DATABASES] if isinstance(n, str)]
+
+
+def names_begun(head: bytes) -> list[str] | None:
+    """The names whole in the first bytes of an ``/_all_dbs`` answer over the size cap (a
+    JSON list cut anywhere: up to its last name followed by a comma); None where they do not
+    begin a list of names."""
+    start = head.lstrip()
+    if not start.startswith(b"["):
+        return None
+    end = start.rfind(b'",')
+    try:
+        body = orjson.loads(start[: end + 1] + b"]") if end > 0 else []
+    except orjson.JSONDecodeError:
+        return None
+    return database_names(body)
 
 
 def user_of(name: str) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from ... import compromise
-from ...errors import NetError, ProtocolError
+from ...errors import NetError, ProtocolError, TooLargeError
 from ...models import (
     Container,
     Endpoint,
@@ -36,15 +36,18 @@ from ...net import Http, Response, Transport
 from .. import sampling
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
 from ..http_root import (
+    answered_over,
     cut_said,
     first_answer,
     not_the_kind,
     not_welcome,
+    over_said,
     realm_of,
     redirect,
 )
+from ..reason import Fit, fitted, listed
 from .allow import ALLOW, SYSTEM_DATABASES
-from .names import Databases, database_names, in_order, masked, shown_names
+from .names import Databases, database_names, in_order, masked, names_begun, shown_names
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
 from .sample import spread_records, spreads
 
@@ -205,29 +208,19 @@ def dbs_info_allowed(fp: Fingerprint, endpoint: Endpoint) -> bool:
     )
 
 
-NAMED = 3  # databases of one outcome a verdict's reason names; the rest are counted
-NAME_CHARS = 60  # of a database name in a reason: the reason is one line of 500 at most
+def _names(names: Sequence[str]) -> Fit:
+    """`` (a, b, c and 2 more)``: databases named (masked where their names hold personal
+    data, ``few``), fitted to the room a reason leaves."""
+    return listed([masked(n) or n for n in names], " (")
 
 
-def _few(items: Sequence[str], sep: str = ", ", width: int = NAME_CHARS) -> str:
-    """The first ``NAMED`` of ``items`` (each cut at ``width`` characters), and how many
-    more."""
-    shown = sep.join(i if len(i) <= width else i[: width - 1] + "…" for i in items[:NAMED])
-    more = len(items) - NAMED
-    return f"{shown} and {more} more" if more > 0 else shown
-
-
-def _failures(failing: Sequence[str], room: int) -> str:
-    """``; N fail (…)``, the failed databases named (``_few``), in ``room`` characters: a
-    reason cut at 500 must not lose, in the middle of their names, how many more failed
-    and what follows (the admin party); the names are cut first, then the names' list."""
+def _failures(failing: Sequence[str]) -> Fit:
+    """``; N fail (…)``, the failed databases named (``few``): fitted to the room a reason
+    leaves, their count kept where none is left for their names."""
     if not failing:
-        return ""
-    said = f"; {len(failing)} fail ({_few(failing, '; ', 120)})"
+        return Fit("")
     count = f"; {len(failing)} fail"
-    if len(said) <= room:
-        return said
-    return said[: room - 2] + "…)" if room >= len(count) + 4 else count
+    return listed(failing, f"{count} (", short=count, sep="; ", width=120)
 
 
 class CouchdbProbe(Probe):
@@ -268,7 +261,12 @@ class CouchdbProbe(Probe):
                 )
                 return not_the_kind(endpoint, base, self.kind, root, why)
             fp = Fingerprint(product="couchdb", realm=realm_of(root), tls=tls)
-            refused = f"/ asks for credentials (HTTP {root.status}: {why})"
+            # The server's words are fitted to the room a longer reason leaves (``fitted``).
+            refused = Fit(
+                f"/ asks for credentials (HTTP {root.status}: {why})",
+                f"/ asks for credentials (HTTP {root.status})",
+                ")",
+            )
             return await self._data_access(http, endpoint, base, fp, refused)
         why = redirect(root)
         if why is None and root.status != 200:
@@ -287,60 +285,85 @@ class CouchdbProbe(Probe):
         endpoint: Endpoint,
         base: str,
         fp: Fingerprint,
-        root_refused: str | None = None,
+        root_refused: Fit | None = None,
     ) -> Service:
         """The listing, then each listed database: whether they read without credentials."""
 
         def service(
             verdict: Verdict,
-            reason: str,
+            *parts: str | Fit,
             opened: tuple[str, ...] = (),
             closed: tuple[str, ...] = (),
         ) -> Service:
+            parts = (*parts, over)
             if root_refused is not None:
                 closed = ("/", *closed)
-                if verdict.exposed:
-                    # Cut before it, not after: a long reason must not lose that / refused.
-                    although = f", although {root_refused}"
-                    reason = reason[: 500 - len(although)] + although
-            return Service(endpoint, base, self.kind, verdict, reason[:500], fp, opened, closed)
+                if verdict.exposed:  # the reason ends with it: a long one must not lose it
+                    parts = (*parts, ", although ", root_refused)
+            reason = fitted(*parts)
+            return Service(endpoint, base, self.kind, verdict, reason, fp, opened, closed)
 
         # Only refusals make ``secured``: a request that failed (timed out, reset, an error)
         # proved nothing, and is named in the reason beside the root's refusal, if any.
-        root = f"/ asks for credentials ({root_refused}); " if root_refused is not None else ""
+        root: tuple[str | Fit, ...] = (root_refused, "; ") if root_refused is not None else ()
+        refusal = fitted(root_refused) if root_refused is not None else ""
+        over = ""  # the listing answered over the size cap: what was known of it
+        names: list[str] | None = None
         try:
-            listing = await http.get(base + "/_all_dbs", ALLOW)
+            listing: Response | None = await http.get(base + "/_all_dbs", ALLOW)
+        except TooLargeError as exc:
+            # A 2xx over the cap: the listing answered without credentials, only its size
+            # failed; the names whole in its first bytes are asked as any listing's.
+            begun = names_begun(exc.head) if answered_over(exc) else None
+            if begun is None:
+                why = over_said(exc) + (", no list of names" if answered_over(exc) else "")
+                return service(unsettled([exc]), *root, Fit(f"/_all_dbs: {why}"), " (failed)")
+            listing, names = None, begun
+            over = (
+                f"; /_all_dbs answers {over_said(exc)}: {len(names)} names known, those whole "
+                f"in its first {len(exc.head):,} bytes"
+            )
         except NetError as exc:
-            return service(unsettled([exc]), f"{root}/_all_dbs: {exc} (failed)")
-        if _refused(listing):
-            realm = realm_of(listing)
-            fp = replace(fp, realm=fp.realm or realm)
-            if root_refused is not None:
-                return Service(
-                    endpoint,
-                    base,
-                    self.kind,
+            return service(unsettled([exc]), *root, Fit(f"/_all_dbs: {exc}"), " (failed)")
+        if listing is not None:
+            if _refused(listing):
+                realm = realm_of(listing)
+                fp = replace(fp, realm=fp.realm or realm)
+                if root_refused is not None:
+                    return Service(
+                        endpoint,
+                        base,
+                        self.kind,
+                        Verdict.SECURED,
+                        refusal,
+                        fp,
+                        closed_apis=("/", "_all_dbs"),
+                    )
+                return service(
                     Verdict.SECURED,
-                    root_refused,
-                    fp,
-                    closed_apis=("/", "_all_dbs"),
+                    "/_all_dbs asks for credentials (CouchDB 3's admin_only_all_dbs): "
+                    "without the names of its databases none can be read",
+                    closed=("_all_dbs",),
                 )
-            return service(
-                Verdict.SECURED,
-                "/_all_dbs asks for credentials (CouchDB 3's admin_only_all_dbs): "
-                "without the names of its databases none can be read",
-                closed=("_all_dbs",),
-            )
-        names = database_names(listing.json_or_none()) if listing.status == 200 else None
-        if names is None:
-            if root_refused is not None and 200 <= listing.status < 300:  # a login page
-                return Service(
-                    endpoint, base, self.kind, Verdict.SECURED, root_refused, fp, closed_apis=("/",)
+            names = database_names(listing.json_or_none()) if listing.status == 200 else None
+            if names is None:
+                if root_refused is not None and 200 <= listing.status < 300:  # a login page
+                    return Service(
+                        endpoint,
+                        base,
+                        self.kind,
+                        Verdict.SECURED,
+                        refusal,
+                        fp,
+                        closed_apis=("/",),
+                    )
+                return service(
+                    unsettled([listing.status]),
+                    *root,
+                    f"unexpected /_all_dbs answer (HTTP {listing.status})",
                 )
-            return service(
-                unsettled([listing.status]),
-                f"{root}unexpected /_all_dbs answer (HTTP {listing.status})",
-            )
+        if names is None:  # neither answered nor over the cap: never so (each returns above)
+            return service(Verdict.ERROR, *root, "no /_all_dbs answer")
         # Each name once: a hostile listing naming a database twice would have it asked, and
         # counted in the reason, twice.
         names = list(dict.fromkeys(names))
@@ -357,7 +380,8 @@ class CouchdbProbe(Probe):
         if not asked:
             return service(
                 Verdict.OPEN,
-                "/_all_dbs answers without credentials and lists no database" + party,
+                "/_all_dbs answers without credentials and lists no database",
+                party,
                 opened=("_all_dbs",),
             )
         outcomes = await asyncio.gather(*(_reads(http, base, n) for n in asked))
@@ -375,51 +399,55 @@ class CouchdbProbe(Probe):
             else f"{len(asked)}"
         )
         which = ("system database" if not user else "database") + ("s" if len(asked) > 1 else "")
-        # Databases that neither read nor refuse (an error) are named, not counted as either.
-        # An exposed verdict's reason ends with the root's refusal, if any (``service``).
-        exposed_room = 500 - (len(f", although {root_refused}") if root_refused else 0)
+        # Databases that neither read nor refuse (an error) are named, not counted as either;
+        # each group's names are fitted to the room the reason leaves (``fitted``).
         if readable and refused:
             # Each group named (its first few): the owner learns which databases to close,
             # and which refused or failed rather than read.
-            head = (
-                f"{len(readable)} of {of} {which} read without credentials "
-                f"({_few([masked(n) or n for n in readable])}); {len(refused)} ask for them "
-                f"({_few([masked(n) or n for n in refused])})"
-            )
-            fail = _failures(failing, exposed_room - len(head) - len(party))
             return service(
                 Verdict.PARTIAL,
-                f"{head}{fail}{party}",
+                f"{len(readable)} of {of} {which} read without credentials",
+                _names(readable),
+                f"; {len(refused)} ask for them",
+                _names(refused),
+                _failures(failing),
+                party,
                 opened=("_all_dbs", "_all_docs"),
                 closed=("_all_docs",),
             )
         if readable:
             some = f"{len(readable)} of {of}" if failing else of
-            head = f"/_all_dbs and {some} {which} read without credentials"
-            fail = _failures(failing, exposed_room - len(head) - len(party))
             return service(
                 Verdict.OPEN,
-                f"{head}{fail}{party}",
+                f"/_all_dbs and {some} {which} read without credentials",
+                _failures(failing),
+                party,
                 opened=("_all_dbs", "_all_docs"),
             )
         if refused:
             some, verb = (
                 (f"{len(refused)} of {of}", "ask") if failing else (f"each of {of}", "asks")
             )
-            head = (
-                f"/_all_dbs lists {len(names)} databases without credentials, but "
-                f"{some} {which} {verb} for them "
-                f"({_few([masked(n) or n for n in refused])})"
-            )
             return service(
                 unsettled(failed) if failing else Verdict.SECURED,
-                head + _failures(failing, 500 - len(head)),
+                f"/_all_dbs lists {len(names)} databases without credentials, but "
+                f"{some} {which} {verb} for them",
+                _names(refused),
+                _failures(failing),
                 opened=("_all_dbs",),
                 closed=("_all_docs",),
             )
         return service(
             unsettled(failed),
-            f"{root}databases fail: {_few(failing, '; ', 120)}",
+            *root,
+            listed(
+                failing,
+                "databases fail: ",
+                "",
+                short=f"{len(failing)} databases fail",
+                sep="; ",
+                width=120,
+            ),
             opened=("_all_dbs",),
         )
 

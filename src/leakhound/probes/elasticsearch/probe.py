@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ... import compromise
-from ...errors import NetError, ProtocolError
+from ...errors import NetError, ProtocolError, TooLargeError
 from ...models import (
     Container,
     Distinct,
@@ -27,13 +27,16 @@ from ...models import (
 from ...net import Http, Response, Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, unsettled
 from ..http_root import (
+    answered_over,
     cut_said,
     first_answer,
     not_the_kind,
     not_welcome,
+    over_said,
     realm_of,
     redirect,
 )
+from ..reason import REASON_CHARS, fitted, listed, short
 from .allow import ALLOW
 from .names import Indices, cat_indices, requestable_rows, shown_names
 from .refusal import blocked, refused
@@ -121,6 +124,15 @@ def _data_answer(api: str, resp: Response) -> bool:
     if api == "_cat/indices":
         return isinstance(body, list) and all(isinstance(r, dict) for r in body[:10])
     return isinstance(body, dict) and isinstance(body.get("hits"), dict)
+
+
+def _data_head(api: str, head: bytes) -> bool:
+    """Whether the first bytes of a data API's answer over the size cap read as
+    Elasticsearch's: a JSON list of index rows, or a search answer (``took`` first)."""
+    start = head[:1024].lstrip()
+    if api == "_cat/indices":
+        return start.startswith(b"[") and start[1:].lstrip()[:1] in (b"{", b"]")
+    return start.startswith(b"{") and b'"took"' in start[:200]
 
 
 def _looks_like_es_error(body: Any) -> bool:
@@ -317,16 +329,21 @@ class ElasticsearchProbe(Probe):
         # The indices behind masked container names (``names``): searched by their own.
         self._indices = Indices()
 
-    async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
-        """Try the endpoint's scheme (http, then https when none was given) and classify."""
+    async def verdict(
+        self, transport: Transport, endpoint: Endpoint, *, room: int = REASON_CHARS
+    ) -> Service:
+        """Try the endpoint's scheme (http, then https when none was given) and classify;
+        the reason in ``room`` characters (a Kibana's says its own words around it)."""
         first = await first_answer(
             transport, endpoint, self.kind, "/", ALLOW, too_large=_NOT_ES, what="root answer"
         )
         if isinstance(first, Service):
             return first
-        return await self._classify(transport.http, endpoint, first.base, first.response)
+        return await self._classify(transport.http, endpoint, first.base, first.response, room)
 
-    async def _classify(self, http: Http, endpoint: Endpoint, base: str, root: Response) -> Service:
+    async def _classify(
+        self, http: Http, endpoint: Endpoint, base: str, root: Response, room: int
+    ) -> Service:
         if root.status in (401, 403) and _xml_error(root):
             # Elasticsearch and OpenSearch refuse in JSON, a proxy in front of them in HTML or
             # text; an XML <Error> is an S3-compatible or Azure store's, for its kind to judge.
@@ -337,9 +354,12 @@ class ElasticsearchProbe(Probe):
             # anonymous role may read indices but not cluster information.
             realm = realm_of(root)
             fp = Fingerprint(product=_product_from_realm(realm), realm=realm, tls=root.tls)
-            why = f"HTTP {root.status}" + (f", realm {realm!r}" if realm else ", no realm")
+            # The realm is kept whole in the fingerprint; a reason names its first characters.
+            why = f"HTTP {root.status}" + (f", realm {short(realm)!r}" if realm else ", no realm")
             why += cut_said(root)  # a challenge is judged by its status and headers
-            return await self._data_access(http, endpoint, base, fp, root_refused=why, root=root)
+            return await self._data_access(
+                http, endpoint, base, fp, root_refused=why, root=root, room=room
+            )
         if (moved := redirect(root)) is not None:
             return not_the_kind(endpoint, base, self.kind, root, moved)
         body = root.json_or_none()
@@ -360,7 +380,7 @@ class ElasticsearchProbe(Probe):
             why = not_welcome(root, "an Elasticsearch/OpenSearch root")
             return not_the_kind(endpoint, base, self.kind, root, why)
         fp = _with_tls(parsed, root)
-        return await self._data_access(http, endpoint, base, fp)
+        return await self._data_access(http, endpoint, base, fp, room=room)
 
     async def _data_access(
         self,
@@ -370,6 +390,7 @@ class ElasticsearchProbe(Probe):
         fp: Fingerprint,
         root_refused: str | None = None,
         root: Response | None = None,
+        room: int = REASON_CHARS,
     ) -> Service:
         """Ask the data APIs (list and search) whether they need credentials: they decide the
         verdict. ``root_refused``: why the root (``root``) asked for credentials; the data APIs
@@ -388,11 +409,23 @@ class ElasticsearchProbe(Probe):
         open_apis, closed_apis, failing, realm = [], [], [], None
         unserved: list[str] = []  # behind a refusing root: not served here (``_UNSERVED``)
         failed: list[object] = []  # each failure: the exception, or the answer's status
+        over: list[str] = []  # data APIs that answered 2xx over the size cap
         for name, res in zip(checks, results, strict=True):
             if isinstance(res, BaseException):
                 if not isinstance(res, NetError):
                     raise res
-                failing.append(f"{name}: {res}")
+                # A 2xx over the cap: the store served it without credentials, only its size
+                # failed. Behind a refusing root its first bytes must read as the API's answer.
+                if (
+                    isinstance(res, TooLargeError)
+                    and answered_over(res)
+                    and (root_refused is None or _data_head(name, res.head))
+                ):
+                    open_apis.append(name)
+                    over.append(f"{name}: {over_said(res)}")
+                    continue
+                said = over_said(res) if isinstance(res, TooLargeError) else str(res)
+                failing.append(f"{name}: {said}")
                 failed.append(res)
             elif res.status in (401, 403) and not blocked(res):
                 closed_apis.append(name)
@@ -410,8 +443,16 @@ class ElasticsearchProbe(Probe):
             fp = replace(fp, realm=realm)
         # A data API that failed (timed out, reset, an error) neither reads nor refuses: it is
         # named in the reason, and only refusals from every one asked make ``secured``.
-        fails = f"; {'; '.join(failing)} (failed)" if failing else ""
+        # The failures' words are fitted to the room the reason leaves (``fitted``).
+        fails = (
+            listed(
+                failing, "; ", " (failed)", short=f"; {len(failing)} failed", sep="; ", width=200
+            )
+            if failing
+            else ""
+        )
         asks = f"; {', '.join(closed_apis)} ask for them" if closed_apis else ""
+        answered = f" ({'; '.join(over)})" if over else ""
         if root_refused is not None:
             # A data API this address does not serve (HTTP 404/405: a proxy that guards / and
             # routes nothing else) read nothing, and asked nothing either: the root's challenge
@@ -426,17 +467,19 @@ class ElasticsearchProbe(Probe):
             )
             if unserved and not (open_apis or closed_apis or failing or challenged):
                 assert root is not None
-                why = (
+                why = fitted(
                     f"HTTP {root.status} on / without an auth challenge, and no data API "
-                    f"served ({'; '.join(unserved)}): nothing answers as Elasticsearch"
+                    f"served ({'; '.join(unserved)}): nothing answers as Elasticsearch",
+                    limit=room,
                 )
                 return not_the_kind(endpoint, base, self.kind, root, why)
             if not open_apis and not failing:  # the root's own words, confirmed
-                reason = (
+                reason = fitted(
                     f"/ asks for credentials ({root_refused}){asks}{_unserved(unserved)}: "
                     "nothing readable was reached"
                     if unserved
-                    else root_refused
+                    else root_refused,
+                    limit=room,
                 )
                 return Service(
                     endpoint,
@@ -453,14 +496,20 @@ class ElasticsearchProbe(Probe):
                     base,
                     self.kind,
                     unsettled(failed),
-                    f"/ asks for credentials ({root_refused}){asks}{_unserved(unserved)}{fails}",
+                    fitted(
+                        f"/ asks for credentials ({root_refused}){asks}{_unserved(unserved)}",
+                        fails,
+                        limit=room,
+                    ),
                     fp,
                     closed_apis=("/", *closed_apis),
                 )
             verdict = Verdict.OPEN if not closed_apis else Verdict.PARTIAL
-            reason = (
-                f"{', '.join(open_apis)} answer without credentials although / asks "
-                f"for them ({root_refused}){asks}{_unserved(unserved)}{fails}"
+            reason = fitted(
+                f"{', '.join(open_apis)} answer without credentials{answered} although / asks "
+                f"for them ({root_refused}){asks}{_unserved(unserved)}",
+                fails,
+                limit=room,
             )
             return Service(
                 endpoint,
@@ -474,15 +523,21 @@ class ElasticsearchProbe(Probe):
             )
         if open_apis:
             verdict = Verdict.PARTIAL if closed_apis else Verdict.OPEN
-            reason = f"{', '.join(open_apis)} answer without credentials{asks}{fails}"
+            reason = fitted(
+                f"{', '.join(open_apis)} answer without credentials{answered}{asks}",
+                fails,
+                limit=room,
+            )
         elif not failing:
             verdict = Verdict.SECURED
-            reason = "root answers without credentials, data APIs ask for them"
+            reason = fitted("root answers without credentials, data APIs ask for them", limit=room)
         elif closed_apis:
             verdict = unsettled(failed)
-            reason = f"root answers without credentials{asks}{fails}"
+            reason = fitted(f"root answers without credentials{asks}", fails, limit=room)
         else:
-            verdict, reason = unsettled(failed), "data APIs fail: " + "; ".join(failing)
+            verdict = unsettled(failed)
+            fail = listed(failing, "data APIs fail: ", "", sep="; ", width=200)
+            reason = fitted(fail, limit=room)
         return Service(
             endpoint, base, self.kind, verdict, reason, fp, tuple(open_apis), tuple(closed_apis)
         )

@@ -21,11 +21,13 @@ from ..base import FullReader, Inventory, Probe, SampleDocs
 from ..elasticsearch import ElasticsearchProbe
 from ..elasticsearch.read import SCROLL, ElasticsearchReader
 from ..http_root import cut_said, first_answer, not_the_kind, redirect
+from ..reason import REASON_CHARS, Fit, fitted
 from .allow import ALLOW
 from .proxy import ProxyTransport
 
 NAME_HEADERS = {"kbn-name": "kibana", "osd-name": "opensearch-dashboards"}
 _NOT_KIBANA = Verdict.not_of("kibana")
+_NOT_ES = Verdict.not_of("elasticsearch")
 _RECOGNISED = (Verdict.OPEN, Verdict.PARTIAL, Verdict.SECURED)
 _CLUSTER_KEYS = ("product", "version", "distribution", "cluster_name", "cluster_uuid", "node_name")
 # How long a scroll through the proxy lives between pages: it cannot be released (DELETE never
@@ -165,7 +167,19 @@ class KibanaProbe(Probe):
         fp = replace(fp, tls=resp.tls)
         # The cluster is asked on the scheme Kibana answered on (one try, no fallback).
         proxied = replace(endpoint, scheme=scheme)
-        cluster = await self._elasticsearch.verdict(ProxyTransport(transport, base), proxied)
+        # The cluster's reason is the end of this one, which says why: it is asked to fit
+        # the room Kibana's own words leave before it, whichever are said.
+        asks = (
+            f"{_name(fp)} asks for credentials (HTTP {resp.status} on /api/status{cut_said(resp)})"
+        )
+        through = "through the console proxy: "
+        secured = f"{asks}, and {through}"
+        unreached = f"{_name(fp)} answers, but its console proxy reaches no cluster: "
+        heads = (secured, through, unreached + f"{_NOT_ES.value}: ")
+        room = REASON_CHARS - max(len(h) for h in heads)
+        cluster = await self._elasticsearch.verdict(
+            ProxyTransport(transport, base), proxied, room=room
+        )
         cfp = cluster.fingerprint
         if cfp.product != "unknown":
             fp = replace(
@@ -178,28 +192,22 @@ class KibanaProbe(Probe):
         # A cluster that answered a data API (open or refused) was reached, whatever failed.
         reached = bool(cluster.open_apis or cluster.closed_apis)
         if cluster.verdict in _RECOGNISED or reached:
-            reason = f"through the console proxy: {cluster.reason}"
-            if cluster.verdict == Verdict.SECURED and resp.status in (401, 403):
-                asks = (
-                    f"{_name(fp)} asks for credentials "
-                    f"(HTTP {resp.status} on /api/status{cut_said(resp)})"
-                )
-                reason = f"{asks}, and {reason}"
+            refused = cluster.verdict == Verdict.SECURED and resp.status in (401, 403)
             return Service(
                 endpoint,
                 base,
                 self.kind,
                 cluster.verdict,
-                reason[:500],
+                fitted(secured if refused else through, Fit(cluster.reason)),
                 fp,
                 cluster.open_apis,
                 cluster.closed_apis,
             )
-        why = cluster.reason
+        head = unreached
         if cluster.verdict != Verdict.ERROR:
-            why = f"{cluster.verdict.value}: {why}"
-        why = f"{_name(fp)} answers, but its console proxy reaches no cluster: {why}"
-        return Service(endpoint, base, self.kind, Verdict.ERROR, why[:500], fp)
+            head += f"{cluster.verdict.value}: "
+        why = fitted(head, Fit(cluster.reason))
+        return Service(endpoint, base, self.kind, Verdict.ERROR, why, fp)
 
     def _cluster(self, transport: Transport, service: Service) -> tuple[Transport, Service]:
         """The console proxy as a transport, and the service as the cluster it reaches."""

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from ...errors import PolicyError, ProtocolError
+from ...errors import PolicyError, ProtocolError, TooLargeError
 from ...net import Http, Policy, Response, Transport
 from .allow import ALLOW, PROXY_PATH, READ_AS_GET
 
@@ -79,17 +79,28 @@ class ConsoleProxy(Http):
             # no "?pretty" (after a query it would corrupt the last parameter); Kibana adds it
             # anyway.
             path += "?" + urlencode({"pretty": "true", **params})
-        response = await self._outer.request(
-            "POST",
-            self._base + PROXY_PATH,
-            ALLOW,
-            json=json,
-            params={"path": path, "method": "GET"},
-            max_body=max_body,
-            headers=XSRF_HEADERS,
-            decode=decode,
-            challenge_cut=challenge_cut,
-        )
+        try:
+            response = await self._outer.request(
+                "POST",
+                self._base + PROXY_PATH,
+                ALLOW,
+                json=json,
+                params={"path": path, "method": "GET"},
+                max_body=max_body,
+                headers=XSRF_HEADERS,
+                decode=decode,
+                challenge_cut=challenge_cut,
+            )
+        except TooLargeError as exc:
+            # Over the cap, the status is the cluster's as Kibana 8's header relays it too.
+            raise TooLargeError(
+                str(exc),
+                status=_relayed(exc.status, exc.headers) if exc.status is not None else None,
+                read=exc.read,
+                head=exc.head,
+                cap=exc.cap,
+                headers=exc.headers,
+            ) from exc
         return _cluster_answer(response, url)
 
 
@@ -97,14 +108,23 @@ def _cluster_answer(response: Response, url: str) -> Response:
     """The cluster's answer inside the proxy's: its status from Kibana 8's header."""
     if response.status == 403 and _FILTERED in response.body[:500]:
         raise ProtocolError("Kibana's console.proxyFilter refuses the path")
-    status = response.status
-    relayed = response.headers.get(STATUS_HEADER)
-    if response.status == 200 and relayed is not None:
-        if not (relayed.isascii() and relayed.isdigit() and len(relayed) == 3):
-            # The cluster's status is unknown: its answer cannot be read as a success.
-            raise ProtocolError(f"the console proxy relays no status ({relayed[:20]!r})")
-        status = int(relayed)
+    status = _relayed(response.status, response.headers)
+    if status is None:
+        # The cluster's status is unknown: its answer cannot be read as a success.
+        relayed = response.headers.get(STATUS_HEADER, "")
+        raise ProtocolError(f"the console proxy relays no status ({relayed[:20]!r})")
     return Response(status, response.headers, response.body, url, response.tls, response.cut)
+
+
+def _relayed(status: int, headers: Mapping[str, str]) -> int | None:
+    """The cluster's status in the proxy's answer: Kibana 8's header where it answers 200,
+    else the proxy's own; None where the header holds no status."""
+    relayed = headers.get(STATUS_HEADER)
+    if status != 200 or relayed is None:
+        return status
+    if not (relayed.isascii() and relayed.isdigit() and len(relayed) == 3):
+        return None
+    return int(relayed)
 
 
 class ProxyTransport(Transport):

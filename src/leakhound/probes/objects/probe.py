@@ -15,6 +15,7 @@ objects. Sample and full reads: ``read.py``.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -25,6 +26,7 @@ from ...net import Http, Transport
 from .. import foreign
 from ..base import FileBounds, FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..http_root import ask_who, asking, failures, not_http, told
+from ..reason import Fit, fitted
 from .api import READ_CHECK_KEY, Entry, ObjectApi, Refused
 from .inventory import Listing
 from .read import ObjectReader, named, sample_objects
@@ -203,13 +205,14 @@ class ObjectProbe(Probe):
                 closed=(f"{noun} list",),
             )
         # Most open first (stable: named order within a word), so that the bucket deciding the
-        # verdict is named before the reason is cut at 500 characters.
+        # verdict is named first, and those left out of a long reason are counted by word.
         ranked = sorted(found, key=lambda a: WORDS.index(a.word))
         best = ranked[0].word
-        parts = [f"{a.bucket}: {a.reason}" for a in ranked]
-        if listed is not None:
-            parts.insert(0, f"anyone lists its {api.plural} ({len(listed)})")
-        reason = "; ".join(parts) + (f"; {more} more {api.plural} not checked" if more else "")
+        reason = fitted(
+            f"anyone lists its {api.plural} ({len(listed)}); " if listed is not None else "",
+            _checked(ranked, api.plural),
+            f"; {more} more {api.plural} not checked" if more else "",
+        )
         return self._service(endpoint, base, _VERDICTS[best], reason, fp, opened, closed)
 
     def _example(self, endpoint: Endpoint) -> str:
@@ -421,3 +424,20 @@ class ObjectProbe(Probe):
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """Every object of a container, along its listing, each in ranged chunks."""
         return ObjectReader(self.api, transport.http, service, self.bounds)
+
+
+def _checked(ranked: Sequence[BucketAccess], plural: str) -> Fit:
+    """Each checked bucket and its access, fitted to the room a reason leaves: the first few
+    named, the rest counted by what they allow (``fitted``)."""
+    said = [f"{a.bucket}: {a.reason}" for a in ranked]
+
+    def counted(k: int) -> str:
+        words = Counter(a.word for a in ranked[k:])
+        return f"{plural} checked ({', '.join(f'{n} {w}' for w, n in words.items())})"
+
+    fewer = tuple(
+        f"{'; '.join(said[:k])}; {len(ranked) - k} more {counted(k)}"
+        for k in (10, 5, 3, 2, 1)
+        if k < len(said)
+    )
+    return Fit("; ".join(said), f"{len(ranked)} {counted(0)}" if fewer else "", fewer=fewer)

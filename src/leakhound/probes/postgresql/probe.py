@@ -37,6 +37,7 @@ from ..base import (
     failures_said,
 )
 from ..estimate import MAX_WINDOW_ROWS, KeyEstimate, along_key
+from ..reason import fitted
 from ..reconnect import Reconnecting
 from ..years import year_span
 from . import distinct
@@ -174,7 +175,7 @@ class PostgresqlProbe(Probe):
                 url,
                 self.kind,
                 verdict,
-                reason[:500],
+                fitted(reason),  # the server's words last: cut at its end
                 fp or Fingerprint(),
                 ("startup",) if verdict == Verdict.OPEN else (),
                 ("startup",) if verdict == Verdict.SECURED else (),

@@ -1,0 +1,123 @@
+"""A data API that answers HTTP 200 over the size cap (``Limits.max_body``) after the first
+answer: the store was reached and served it without credentials, only its size failed. The
+verdict weighs the answer (open where it is the API's, behind a refusing root only where its
+first bytes read as the API's), and the reason says what happened: the status, the cap and
+the bytes read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from hostile.recorded import Answer, RecordedServer, Seen, as_json, recorded
+from leakhound.models import Endpoint, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.base import Probe
+from leakhound.probes.couchdb.probe import CouchdbProbe
+from leakhound.probes.elasticsearch import ElasticsearchProbe
+from leakhound.probes.kibana import KibanaProbe
+
+ES_ROOT = (Path(__file__).parents[1] / "data/elasticsearch/root-es-8.11.3.json").read_bytes()
+CAP = 20_000
+READ = r"HTTP 200 over the 20,000 byte cap, [\d,]+ bytes read, not parsed"
+ROWS = [{"index": f"logs-{n:05d}"} for n in range(2_000)]  # about 50 KB: over the cap
+REFUSED = as_json(401, {"error": {"type": "security_exception"}, "status": 401})
+CHALLENGE = {"www-authenticate": 'Basic realm="security"'}
+
+
+def _verdict(probe: Probe, route: Callable[[Seen], Answer]) -> Service:
+    with RecordedServer(route) as server:
+
+        async def go() -> Service:
+            scope = Scope({("127.0.0.1", server.port)})
+            limits = Limits(read_timeout=5, total_timeout=10, max_body=CAP)
+            async with Transport(limits, scope) as transport:
+                return await probe.verdict(transport, Endpoint("127.0.0.1", server.port))
+
+        return asyncio.run(go())
+
+
+def test_an_index_listing_over_the_cap_is_read_access() -> None:
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return Answer(200, ES_ROOT, {"content-type": "application/json"})
+        if seen.path == "/_cat/indices":
+            return as_json(200, ROWS)
+        return REFUSED
+
+    got = _verdict(ElasticsearchProbe(), route)
+    assert got.verdict == Verdict.PARTIAL, got.reason
+    assert got.open_apis == ("_cat/indices",) and got.closed_apis == ("_search",)
+    assert re.fullmatch(
+        rf"_cat/indices answer without credentials \(_cat/indices: {READ}\); _search ask for them",
+        got.reason,
+    )
+
+
+def test_behind_a_refusing_root_an_answer_over_the_cap_must_begin_as_the_api_s() -> None:
+    def route(seen: Seen, page: bytes) -> Answer:
+        if seen.path == "/":
+            return as_json(401, {"error": "unauthorized"}, **CHALLENGE)
+        if seen.path == "/_cat/indices":
+            return Answer(200, page, {"content-type": "text/html"})
+        return as_json(401, {"error": "unauthorized"}, **CHALLENGE)
+
+    rows = json.dumps(ROWS).encode()
+    got = _verdict(ElasticsearchProbe(), lambda seen: route(seen, rows))
+    assert got.verdict == Verdict.PARTIAL, got.reason
+    assert got.reason.startswith("_cat/indices answer without credentials (_cat/indices: HTTP 200")
+
+    page = b"<html>" + b"<p>log in</p>" * 3_000 + b"</html>"
+    got = _verdict(ElasticsearchProbe(), lambda seen: route(seen, page))
+    assert got.verdict == Verdict.ERROR, got.reason
+    assert re.search(rf"; _search ask for them; _cat/indices: {READ} \(failed\)$", got.reason)
+
+
+NAMES = [f"db-{n:05d}" for n in range(3_000)]  # about 30 KB: over the cap
+
+
+def test_a_database_listing_over_the_cap_has_its_first_names_asked() -> None:
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return as_json(401, {"error": "unauthorized", "reason": "Authentication required."})
+        if seen.path == "/_all_dbs":
+            return as_json(200, NAMES)
+        name = unquote(seen.path[1:].partition("/")[0])
+        if name in NAMES[:3]:
+            return as_json(200, {"total_rows": 0, "offset": 0, "rows": []})
+        return as_json(401, {"error": "unauthorized", "reason": "You are not authorized."})
+
+    got = _verdict(CouchdbProbe(), route)
+    assert got.verdict == Verdict.PARTIAL, got.reason
+    assert got.reason.startswith("3 of the first 50 of ")
+    assert re.search(
+        rf"; /_all_dbs answers {READ}: \d+ names known, those whole in its first [\d,]+ bytes, "
+        r"although / asks for credentials \(HTTP 401: Authentication required.\)$",
+        got.reason,
+    )
+
+
+def test_through_kibana_8_the_cluster_s_relayed_status_decides_over_the_cap() -> None:
+    # Kibana 8 answers 200 and relays the cluster's status in a header: a refusal over the
+    # cap is no answer read without credentials.
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/api/status":
+            return recorded("kibana/status-kibana-8.11.3.json", **{"kbn-name": "kibana"})
+        path = urlsplit(seen.params.get("path", "")).path
+        if path == "/":
+            return Answer(200, ES_ROOT, {"x-console-proxy-status-code": "200"})
+        status = {"x-console-proxy-status-code": "401"}
+        if path == "/_cat/indices":
+            return Answer(200, json.dumps(ROWS).encode(), status)
+        return Answer(200, b'{"error": {"type": "security_exception"}, "status": 401}', status)
+
+    got = _verdict(KibanaProbe(), route)
+    assert got.verdict == Verdict.ERROR, got.reason
+    assert got.open_apis == ()
+    assert re.search(
+        r"_cat/indices: HTTP 401 over the 20,000 byte cap, [\d,]+ bytes read", got.reason
+    )
