@@ -61,25 +61,6 @@ def test_up_twice_is_the_same_lab(own_lab: Path) -> None:
     assert lab.status(own_lab) == first
 
 
-def test_down_stops_the_processes_and_is_idempotent(own_lab: Path) -> None:
-    running = lab.up(own_lab)
-    record = json.loads((own_lab / "lab.json").read_text())
-    stopped = lab.down(own_lab)
-    assert not stopped.running and stopped.targets == ()
-    for part in PARTS:
-        assert not process.alive(record[part]["pid"], record[part]["start_time"]), part
-        # Nothing of its process group runs on either (node's children, MinIO's threads).
-        group = subprocess.run(["ps", "-o", "stat=", "-g", str(record[part]["pid"])],
-                               capture_output=True, text=True, check=False)  # fmt: skip
-        assert [s for s in group.stdout.split() if not s.startswith("Z")] == [], part
-    for part in record["stores"].values():
-        assert not process.alive(part["pid"], part["start_time"])
-    assert not any(listening(t.url) for t in running.targets)
-    assert not lab.down(own_lab).running
-    assert not lab.status(own_lab).running
-    assert (own_lab / "lab.json").is_file()  # down removes nothing
-
-
 def test_up_after_down_keeps_the_data(own_lab: Path) -> None:
     lab.up(own_lab)
     truth = lab.seed(own_lab, records=200, seed=5)
@@ -135,3 +116,24 @@ def test_up_restarts_the_object_stores_together(own_lab: Path) -> None:
     # The restarted servers still hold the seeded data (test_up_after_down_keeps_the_data's).
     paths = LabPaths(own_lab)
     assert objectstores.still_seeded(paths, read_record(paths) or {}, 200, 5)
+
+
+# Last: every test before it finds the lab running (a cold start of it costs ~30 s), and it
+# stops what they restarted, too.
+def test_down_stops_the_processes_and_is_idempotent(own_lab: Path) -> None:
+    running = lab.up(own_lab)
+    record = json.loads((own_lab / "lab.json").read_text())
+    stopped = lab.down(own_lab)
+    assert not stopped.running and stopped.targets == ()
+    for part in PARTS:
+        assert not process.alive(record[part]["pid"], record[part]["start_time"]), part
+        # Nothing of its process group runs on either (node's children, MinIO's threads).
+        group = subprocess.run(["ps", "-o", "stat=", "-g", str(record[part]["pid"])],
+                               capture_output=True, text=True, check=False)  # fmt: skip
+        assert [s for s in group.stdout.split() if not s.startswith("Z")] == [], part
+    for part in record["stores"].values():
+        assert not process.alive(part["pid"], part["start_time"])
+    assert not any(listening(t.url) for t in running.targets)
+    assert not lab.down(own_lab).running
+    assert not lab.status(own_lab).running
+    assert (own_lab / "lab.json").is_file()  # down removes nothing

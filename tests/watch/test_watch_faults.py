@@ -255,10 +255,15 @@ def test_sigterm_lets_a_round_finish_within_its_grace(toy: ToyStore, tmp_path: P
                     "0s",
                     "--db",
                     str(db),
+                    # The silent endpoint holds the round open for a few seconds of these
+                    # deadlines (a connect, a read and a whole request each, for every kind
+                    # asked in turn): past the SIGTERM, well inside the grace.
+                    "--connect-timeout",
+                    "1",
                     "--read-timeout",
-                    "3",
+                    "1",
                     "--timeout",
-                    "3",
+                    "1",
                     "--grace",
                     "30",
                     "--alert",
@@ -271,6 +276,8 @@ def test_sigterm_lets_a_round_finish_within_its_grace(toy: ToyStore, tmp_path: P
             got = len(hook.requests)
     finally:
         silent.close()
+    # SIGTERM came while the round was under way, which then finished within its grace
+    assert any("the round under way has 30 s to finish" in line for line in _clean(err))
     assert _rows(db, "SELECT status, evaluated FROM watch_rounds") == [("done", 1)]
     assert got == 1  # delivered before the process ended
     assert _rows(db, "SELECT status FROM watch_deliveries") == [("delivered",)]
