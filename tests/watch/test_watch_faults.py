@@ -259,11 +259,11 @@ def test_sigterm_lets_a_round_finish_within_its_grace(toy: ToyStore, tmp_path: P
                     # deadlines (a connect, a read and a whole request each, for every kind
                     # asked in turn): past the SIGTERM, well inside the grace.
                     "--connect-timeout",
-                    "1",
+                    "2",
                     "--read-timeout",
-                    "1",
+                    "2",
                     "--timeout",
-                    "1",
+                    "2",
                     "--grace",
                     "30",
                     "--alert",
