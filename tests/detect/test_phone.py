@@ -209,6 +209,62 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
             ["+447700900123", "+49301234567"],
             id="uk-drama-then-berlin",
         ),
+        # A "+" after a hyphen is the next number when the run before it holds one; each is
+        # read in its own country.
+        pytest.param(
+            "+33612345678-+33698765432",
+            ["+33612345678", "+33698765432"],
+            ["+33612345678", "+33698765432"],
+            id="hyphen-two-international-unbroken",
+        ),
+        pytest.param(
+            "+442079460958-+33612345678",
+            ["+442079460958", "+33612345678"],
+            ["+442079460958", "+33612345678"],
+            id="hyphen-uk-then-fr-international-unbroken",
+        ),
+        pytest.param(
+            "+33 1 23 45 67 89-+33612345678",
+            ["+33 1 23 45 67 89", "+33612345678"],
+            ["+33123456789", "+33612345678"],
+            id="hyphen-spaced-then-unbroken-international",
+        ),
+        pytest.param(
+            "tel 0612345678-+442079460958",
+            ["0612345678", "+442079460958"],
+            ["+33612345678", "+442079460958"],
+            id="hyphen-national-then-international",
+        ),
+        pytest.param(
+            "M: +33612345678-+33698765432-+442079460958",
+            ["+33612345678", "+33698765432", "+442079460958"],
+            ["+33612345678", "+33698765432", "+442079460958"],
+            id="hyphen-three-international-after-a-label",
+        ),
+        pytest.param(
+            "+33 1 23 45 67 89-+33 6 12 34 56 78",
+            ["+33 1 23 45 67 89", "+33 6 12 34 56 78"],
+            ["+33123456789", "+33612345678"],
+            id="hyphen-two-international-spaced",
+        ),
+        pytest.param(
+            "+44 20 7946 0958-+44 161 496 0000",
+            ["+44 20 7946 0958", "+44 161 496 0000"],
+            ["+442079460958", "+441614960000"],
+            id="hyphen-two-uk-international-spaced",
+        ),
+        pytest.param(
+            "+33612345678/+442079460958",
+            ["+33612345678", "+442079460958"],
+            ["+33612345678", "+442079460958"],
+            id="slash-two-international-unbroken",
+        ),
+        pytest.param(
+            "+33612345678,+442079460958",
+            ["+33612345678", "+442079460958"],
+            ["+33612345678", "+442079460958"],
+            id="comma-two-international-unbroken",
+        ),
     ],
 )
 def test_two_numbers_in_one_run_are_both_found(
@@ -217,6 +273,18 @@ def test_two_numbers_in_one_run_are_both_found(
     got = hits(text, P)
     assert [text[h.start : h.end] for h in got] == numbers
     assert [h.normalized for h in got] == e164s
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("5-+33612345678", id="difference-of-a-signed-number"),
+        pytest.param("v2-+33612345678", id="version-then-signed-number"),
+        pytest.param("abc1234567-+33698765432", id="glued-id-then-signed-number"),
+    ],
+)
+def test_a_plus_after_a_hyphen_after_no_number_stays_glued(text: str) -> None:
+    assert found(text, P) == []
 
 
 def test_two_bare_numbers_joined_by_a_hyphen_are_read_as_bare_numbers() -> None:

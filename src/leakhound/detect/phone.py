@@ -338,6 +338,7 @@ def _undated(
 def _unglued(text: str, hinted: bool, candidate: re.Pattern[str]) -> Iterator[re.Match[str]]:
     """``_candidates`` before the clock times are taken off (``candidate``: ``_CANDIDATE``
     compiled for ``text``)."""
+    previous: re.Match[str] | None = None  # the last run read whole
     for m in candidate.finditer(text):
         start = m.start()
         if (
@@ -347,14 +348,35 @@ def _unglued(text: str, hinted: bool, candidate: re.Pattern[str]) -> Iterator[re
             or not _glued(text[start - 1], text[start])
             or _glued_word(text, start) in _CONTEXT_UP
             or _labelled(text, start)
+            or _joined_plus(text, start, previous)
         ):
             yield m
+            previous = m
         elif _SPACED_CODE.match(text, start) is None:
             yield from candidate.finditer(text, start + 1, m.end())
+            previous = None
         elif not text[start - 1].isdigit():
             yield m
-        # else a sum or a version's build ("2+33 6 12 34 56 78", "3.5.26+352.30676427"):
-        # not a number, and its national part alone would be another country's (+34 6…)
+            previous = m
+        else:
+            # A sum or a version's build ("2+33 6 12 34 56 78", "3.5.26+352.30676427"): not
+            # a number, and its national part alone would be another country's (+34 6…).
+            previous = None
+
+
+def _joined_plus(text: str, start: int, previous: re.Match[str] | None) -> bool:
+    """True when the run at ``start`` is a "+" joined by a hyphen to the run before it,
+    read whole and holding a number's worth of digits ("+33612345678-+33698765432",
+    "0612345678-+44 …"): the second of two numbers, as "-" joins them elsewhere
+    (``_split_joined``). The run's own digits decide whether it is one; a "+" after a
+    hyphen after anything else ("v2-+1", "5-+3") is glued."""
+    return (
+        text[start] == "+"
+        and text[start - 1] == "-"
+        and previous is not None
+        and previous.end() == start - 1
+        and len(_NON_DIGIT.sub("", previous.group())) >= PhoneDetector.min_digits
+    )
 
 
 def _glued(before: str, first: str) -> bool:
