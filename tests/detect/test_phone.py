@@ -135,6 +135,14 @@ def test_timestamps_builds_and_ids_are_not_phones(text: str) -> None:
         pytest.param("due 03 09 2028", id="spaced-day-first-date"),
         pytest.param("logged 12 31 2023", id="spaced-month-first-date"),
         pytest.param("17:32 2028 09 03", id="clock-then-spaced-year-first-date"),
+        # A capital letter and ":" label a phone in signatures ("P: 020 …"), not a date.
+        pytest.param("P: 2019-03-12", id="p-label-iso-date"),
+        pytest.param("P: 12.03.2019", id="p-label-dotted-date"),
+        pytest.param("P:2019-03-12", id="p-label-glued-date"),
+        pytest.param("T: 12/03/2019 10:30", id="t-label-date-time"),
+        pytest.param("M: 03 09 2028", id="m-label-spaced-date"),
+        pytest.param("P: 2028 09 03 10:30", id="p-label-spaced-date-time"),
+        pytest.param("12.03.2019 2019-03-12", id="two-dates-one-run"),
     ],
 )
 def test_dates_and_times_are_not_phones(text: str) -> None:
@@ -159,6 +167,53 @@ def test_dates_and_times_are_not_phones(text: str) -> None:
 )
 def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: str) -> None:
     assert found(text, P) == [number]
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        pytest.param("call 020 7946 0958 12.03.2019", ["020 7946 0958"], id="dotted-date-after"),
+        pytest.param("0207946 0958 2019-03-12", ["0207946 0958"], id="iso-date-after-no-cue"),
+        pytest.param("call 020 7946 0958 2019-03-12", ["020 7946 0958"], id="iso-date-after-cue"),
+        pytest.param("call 06 12 34 56 78 12/03/2019", ["06 12 34 56 78"], id="slashed-date-after"),
+        pytest.param("call 020 7946 0958 12 03 2019", ["020 7946 0958"], id="spaced-date-after"),
+        pytest.param(
+            "call 020 7946 0958 12.03.2019 10:30", ["020 7946 0958"], id="date-and-clock-after"
+        ),
+        pytest.param("call 0207946 0958 12.03.19", ["0207946 0958"], id="two-digit-year-after"),
+        pytest.param("P: 020 7946 0958 2019-03-12", ["020 7946 0958"], id="label-date-after"),
+        pytest.param(
+            "call 020 7946 0958 12.03.2019 06 12 34 56 78",
+            ["020 7946 0958", "06 12 34 56 78"],
+            id="date-between-two-numbers",
+        ),
+    ],
+)
+def test_a_run_ending_with_a_date_keeps_the_number_before_it(text: str, numbers: list[str]) -> None:
+    assert found(text, P) == numbers
+
+
+def test_the_quick_look_for_a_date_misses_none_the_search_finds() -> None:
+    # _may_hold_date spares most runs _RUN_DATE's search; it must not spare one with a date.
+    from leakhound.detect import phone
+
+    dates = ["12.03.2019", "2019-03-12", "12/03/19", "1.1.19", "12-31-2023", "03 09 2028"]
+    dates += ["2028 09 03", "9 3 2028", "2028\t9\t3"]
+    numbers = ["020 7946 0958", "06 12 34 56 78", "0207946 0958", "+44 20 7946 0958", "1-800"]
+    runs = [*dates]
+    for date in dates:
+        for number in numbers:
+            runs += [f"{number} {date}", f"{date} {number}", f"{number} {date} {number}"]
+    for run in runs:
+        if phone._RUN_DATE.search(run):
+            assert phone._may_hold_date(run), run
+    assert sum(phone._RUN_DATE.search(run) is not None for run in runs) > len(runs) // 2
+
+
+def test_a_number_before_a_date_is_read_as_alone() -> None:
+    (dated,) = hits("call 020 7946 0958 12.03.2019", P)
+    (alone,) = hits("call 020 7946 0958", P)
+    assert (dated.normalized, dated.score) == (alone.normalized, alone.score)
 
 
 @pytest.mark.parametrize(
@@ -594,6 +649,7 @@ def test_ids_glued_to_a_word_are_not_phones(text: str) -> None:
         pytest.param("M: 07911 123456", id="m-spaced"),
         pytest.param("Mob: 07911 123456", id="mob-spaced"),
         pytest.param("Tel.: 030 1234567", id="tel-dot-colon-spaced"),
+        pytest.param("P: 020 7946 0958", id="p-spaced"),
     ],
 )
 def test_a_label_says_phone_as_a_cue_word_does(text: str) -> None:
