@@ -528,6 +528,53 @@ def test_a_guessed_country_scores_lower_than_the_documents_own() -> None:
     assert known.score > guessed
 
 
+# Germany (DIN 5008) writes a direct line's extension after a hyphen: "030 1234567-8" is
+# Berlin's 030 1234567, extension 8, dialled as +49 30 12345678. No other country in the
+# usual order writes a number so, though Britain's plan accepts the same 11 digits
+# (0301 234 5678), France's 0221 12345 0 and the Netherlands' 040 1234567.
+@pytest.mark.parametrize(
+    ("text", "e164"),
+    [
+        pytest.param("tel 030 1234567-8", "+493012345678", id="berlin-not-uk-030"),
+        pytest.param("tel 0221 12345-0", "+49221123450", id="cologne-not-france"),
+        pytest.param("tel 040 123456-7", "+49401234567", id="hamburg-not-netherlands"),
+        pytest.param("tel 030 1234567-89", "+4930123456789", id="two-digit-extension"),
+        pytest.param("tel 069 1234567-8", "+496912345678", id="frankfurt"),
+    ],
+)
+def test_a_hyphen_extension_is_read_as_germany_writes_it(text: str, e164: str) -> None:
+    (h,) = hits(text, P)
+    assert (text[h.start : h.end], h.normalized) == (text[4:], e164)
+    # Its country is guessed, not known: it scores as a guessed number does.
+    assert h.score == hits("tel 0571 457379", P)[0].score
+
+
+@pytest.mark.parametrize(
+    ("text", "e164"),
+    [
+        pytest.param("tel 0301 234 5678", "+443012345678", id="uk-grouping"),
+        pytest.param("tel 0301 234567-8", "+443012345678", id="no-german-grouping-before"),
+        pytest.param("tel 06 12 34 56-78", "+33612345678", id="french-pairs"),
+    ],
+)
+def test_other_groupings_of_the_same_digits_keep_their_country(text: str, e164: str) -> None:
+    assert [h.normalized for h in hits(text, P)] == [e164]
+
+
+@pytest.mark.parametrize(
+    ("country", "e164"),
+    [
+        pytest.param("DE", "+493012345678", id="germany"),
+        pytest.param("GB", "+443012345678", id="britain"),
+    ],
+)
+def test_a_hyphen_extension_is_read_in_the_documents_country(country: str, e164: str) -> None:
+    doc = {"text": "tel 030 1234567-8", "country": country}
+    (h,) = scan_document(doc, types={P})
+    assert h.normalized == e164
+    assert h.score > hits("tel 030 1234567-8", P)[0].score
+
+
 def test_context_word_raises_the_score() -> None:
     bare = hits("06 12 34 56 78", P)[0].score
     called = hits("call 06 12 34 56 78", P)[0].score

@@ -899,9 +899,33 @@ def _written_as_in(raw: str, number: phonenumbers.PhoneNumber) -> bool:
     """True when ``raw`` groups its digits the way the number's country prints them.
 
     "030 12345678" is Berlin, "0301 234 5678" would be British: when several countries
-    accept the same digits, the grouping tells them apart.
+    accept the same digits, the grouping tells them apart. In a country that writes an
+    extension after a hyphen (``_HYPHEN_EXTENSION``), the digits before it are compared:
+    "030 1234567-8" is Berlin's 030 1234567 and its extension 8, dialled as one number
+    (+49 30 12345678), and no British number is written so.
     """
-    return _groups(raw) == _national_groups(number)
+    groups = _groups(raw)
+    if groups == _national_groups(number):
+        return True
+    if number.country_code not in _HYPHEN_EXTENSION_CODES or len(groups) != 3:
+        return False
+    extension = _HYPHEN_EXTENSION.search(raw)
+    if extension is None:
+        return False
+    nsn = phonenumbers.national_significant_number(number)
+    size = len(extension.group()) - 1
+    if size >= len(nsn):
+        return False
+    main = PhoneNumber(country_code=number.country_code, national_number=int(nsn[:-size]))
+    return groups[:-1] == _national_groups(main)
+
+
+# An extension after a hyphen ending a number, as Germany (DIN 5008) and Austria write a
+# direct line: area code, a space, the number, a hyphen and the extension ("030
+# 1234567-89", "0221 12345-0"). It is part of the number dialled, and of its E.164 form.
+# Up to five digits: Germany's longest extensions.
+_HYPHEN_EXTENSION = re.compile(r"(?<=\d)-\d{1,5}$")
+_HYPHEN_EXTENSION_CODES = frozenset({43, 49})
 
 
 def _national_groups(number: phonenumbers.PhoneNumber) -> tuple[int, ...]:
