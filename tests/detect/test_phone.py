@@ -182,6 +182,15 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
         ),
         pytest.param("call 0207946 0958 12.03.19", ["0207946 0958"], id="two-digit-year-after"),
         pytest.param("P: 020 7946 0958 2019-03-12", ["020 7946 0958"], id="label-date-after"),
+        # An ISO date and time glued ("T") leaves its year at the end of the run.
+        pytest.param(
+            "call 020 7946 0958 2019-03-12T10:00", ["020 7946 0958"], id="iso-date-time-after"
+        ),
+        pytest.param(
+            "call 06 12 34 56 78 2019-03-12T10:00:00Z",
+            ["06 12 34 56 78"],
+            id="iso-date-time-zulu-after",
+        ),
         pytest.param(
             "call 020 7946 0958 12.03.2019 06 12 34 56 78",
             ["020 7946 0958", "06 12 34 56 78"],

@@ -337,9 +337,17 @@ def _undated(
     """Each run, or the runs around the dates that are groups of it (``_RUN_DATE``): "17:32
     03 09 2028 06 12 34 56 78", "call 020 7946 0958 12.03.2019", "0207946 0958 2019-03-12".
     Read whole, the run was refused as a date, and the number beside the date with it; the
-    date alone is no number."""
+    date alone is no number. A run cut short by a date and time glued to its last group is
+    read before that group ("020 7946 0958 2019-03-12T10:00")."""
     for m in runs:
         run = m.group()
+        if m.end() < len(text) and text[m.end()] in "-/.":
+            # The run stopped inside a longer token: a date and time glued to its last group
+            # ("020 7946 0958 2019-03-12T10:00", whose "T" ends no run) leaves its year in it.
+            cut = max(run.rfind(space) for space in _SPACES) + 1
+            if cut and _DATE.match(text, m.start() + cut):
+                yield from candidate.finditer(text, m.start(), m.start() + cut)
+                continue
         if not _may_hold_date(run):
             yield m
             continue
