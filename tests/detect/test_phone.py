@@ -135,6 +135,14 @@ def test_timestamps_builds_and_ids_are_not_phones(text: str) -> None:
         pytest.param("due 03 09 2028", id="spaced-day-first-date"),
         pytest.param("logged 12 31 2023", id="spaced-month-first-date"),
         pytest.param("17:32 2028 09 03", id="clock-then-spaced-year-first-date"),
+        # A capital letter and ":" label a phone in signatures ("P: 020 …"), not a date.
+        pytest.param("P: 2019-03-12", id="p-label-iso-date"),
+        pytest.param("P: 12.03.2019", id="p-label-dotted-date"),
+        pytest.param("P:2019-03-12", id="p-label-glued-date"),
+        pytest.param("T: 12/03/2019 10:30", id="t-label-date-time"),
+        pytest.param("M: 03 09 2028", id="m-label-spaced-date"),
+        pytest.param("P: 2028 09 03 10:30", id="p-label-spaced-date-time"),
+        pytest.param("12.03.2019 2019-03-12", id="two-dates-one-run"),
     ],
 )
 def test_dates_and_times_are_not_phones(text: str) -> None:
@@ -159,6 +167,62 @@ def test_dates_and_times_are_not_phones(text: str) -> None:
 )
 def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: str) -> None:
     assert found(text, P) == [number]
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        pytest.param("call 020 7946 0958 12.03.2019", ["020 7946 0958"], id="dotted-date-after"),
+        pytest.param("0207946 0958 2019-03-12", ["0207946 0958"], id="iso-date-after-no-cue"),
+        pytest.param("call 020 7946 0958 2019-03-12", ["020 7946 0958"], id="iso-date-after-cue"),
+        pytest.param("call 06 12 34 56 78 12/03/2019", ["06 12 34 56 78"], id="slashed-date-after"),
+        pytest.param("call 020 7946 0958 12 03 2019", ["020 7946 0958"], id="spaced-date-after"),
+        pytest.param(
+            "call 020 7946 0958 12.03.2019 10:30", ["020 7946 0958"], id="date-and-clock-after"
+        ),
+        pytest.param("call 0207946 0958 12.03.19", ["0207946 0958"], id="two-digit-year-after"),
+        pytest.param("P: 020 7946 0958 2019-03-12", ["020 7946 0958"], id="label-date-after"),
+        # An ISO date and time glued ("T") leaves its year at the end of the run.
+        pytest.param(
+            "call 020 7946 0958 2019-03-12T10:00", ["020 7946 0958"], id="iso-date-time-after"
+        ),
+        pytest.param(
+            "call 06 12 34 56 78 2019-03-12T10:00:00Z",
+            ["06 12 34 56 78"],
+            id="iso-date-time-zulu-after",
+        ),
+        pytest.param(
+            "call 020 7946 0958 12.03.2019 06 12 34 56 78",
+            ["020 7946 0958", "06 12 34 56 78"],
+            id="date-between-two-numbers",
+        ),
+    ],
+)
+def test_a_run_ending_with_a_date_keeps_the_number_before_it(text: str, numbers: list[str]) -> None:
+    assert found(text, P) == numbers
+
+
+def test_the_quick_look_for_a_date_misses_none_the_search_finds() -> None:
+    # _may_hold_date spares most runs _RUN_DATE's search; it must not spare one with a date.
+    from leakhound.detect import phone
+
+    dates = ["12.03.2019", "2019-03-12", "12/03/19", "1.1.19", "12-31-2023", "03 09 2028"]
+    dates += ["2028 09 03", "9 3 2028", "2028\t9\t3"]
+    numbers = ["020 7946 0958", "06 12 34 56 78", "0207946 0958", "+44 20 7946 0958", "1-800"]
+    runs = [*dates]
+    for date in dates:
+        for number in numbers:
+            runs += [f"{number} {date}", f"{date} {number}", f"{number} {date} {number}"]
+    for run in runs:
+        if phone._RUN_DATE.search(run):
+            assert phone._may_hold_date(run), run
+    assert sum(phone._RUN_DATE.search(run) is not None for run in runs) > len(runs) // 2
+
+
+def test_a_number_before_a_date_is_read_as_alone() -> None:
+    (dated,) = hits("call 020 7946 0958 12.03.2019", P)
+    (alone,) = hits("call 020 7946 0958", P)
+    assert (dated.normalized, dated.score) == (alone.normalized, alone.score)
 
 
 @pytest.mark.parametrize(
@@ -209,6 +273,62 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
             ["+447700900123", "+49301234567"],
             id="uk-drama-then-berlin",
         ),
+        # A "+" after a hyphen is the next number when the run before it holds one; each is
+        # read in its own country.
+        pytest.param(
+            "+33612345678-+33698765432",
+            ["+33612345678", "+33698765432"],
+            ["+33612345678", "+33698765432"],
+            id="hyphen-two-international-unbroken",
+        ),
+        pytest.param(
+            "+442079460958-+33612345678",
+            ["+442079460958", "+33612345678"],
+            ["+442079460958", "+33612345678"],
+            id="hyphen-uk-then-fr-international-unbroken",
+        ),
+        pytest.param(
+            "+33 1 23 45 67 89-+33612345678",
+            ["+33 1 23 45 67 89", "+33612345678"],
+            ["+33123456789", "+33612345678"],
+            id="hyphen-spaced-then-unbroken-international",
+        ),
+        pytest.param(
+            "tel 0612345678-+442079460958",
+            ["0612345678", "+442079460958"],
+            ["+33612345678", "+442079460958"],
+            id="hyphen-national-then-international",
+        ),
+        pytest.param(
+            "M: +33612345678-+33698765432-+442079460958",
+            ["+33612345678", "+33698765432", "+442079460958"],
+            ["+33612345678", "+33698765432", "+442079460958"],
+            id="hyphen-three-international-after-a-label",
+        ),
+        pytest.param(
+            "+33 1 23 45 67 89-+33 6 12 34 56 78",
+            ["+33 1 23 45 67 89", "+33 6 12 34 56 78"],
+            ["+33123456789", "+33612345678"],
+            id="hyphen-two-international-spaced",
+        ),
+        pytest.param(
+            "+44 20 7946 0958-+44 161 496 0000",
+            ["+44 20 7946 0958", "+44 161 496 0000"],
+            ["+442079460958", "+441614960000"],
+            id="hyphen-two-uk-international-spaced",
+        ),
+        pytest.param(
+            "+33612345678/+442079460958",
+            ["+33612345678", "+442079460958"],
+            ["+33612345678", "+442079460958"],
+            id="slash-two-international-unbroken",
+        ),
+        pytest.param(
+            "+33612345678,+442079460958",
+            ["+33612345678", "+442079460958"],
+            ["+33612345678", "+442079460958"],
+            id="comma-two-international-unbroken",
+        ),
     ],
 )
 def test_two_numbers_in_one_run_are_both_found(
@@ -217,6 +337,18 @@ def test_two_numbers_in_one_run_are_both_found(
     got = hits(text, P)
     assert [text[h.start : h.end] for h in got] == numbers
     assert [h.normalized for h in got] == e164s
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("5-+33612345678", id="difference-of-a-signed-number"),
+        pytest.param("v2-+33612345678", id="version-then-signed-number"),
+        pytest.param("abc1234567-+33698765432", id="glued-id-then-signed-number"),
+    ],
+)
+def test_a_plus_after_a_hyphen_after_no_number_stays_glued(text: str) -> None:
+    assert found(text, P) == []
 
 
 def test_two_bare_numbers_joined_by_a_hyphen_are_read_as_bare_numbers() -> None:
@@ -405,6 +537,53 @@ def test_a_guessed_country_scores_lower_than_the_documents_own() -> None:
     assert known.score > guessed
 
 
+# Germany (DIN 5008) writes a direct line's extension after a hyphen: "030 1234567-8" is
+# Berlin's 030 1234567, extension 8, dialled as +49 30 12345678. No other country in the
+# usual order writes a number so, though Britain's plan accepts the same 11 digits
+# (0301 234 5678), France's 0221 12345 0 and the Netherlands' 040 1234567.
+@pytest.mark.parametrize(
+    ("text", "e164"),
+    [
+        pytest.param("tel 030 1234567-8", "+493012345678", id="berlin-not-uk-030"),
+        pytest.param("tel 0221 12345-0", "+49221123450", id="cologne-not-france"),
+        pytest.param("tel 040 123456-7", "+49401234567", id="hamburg-not-netherlands"),
+        pytest.param("tel 030 1234567-89", "+4930123456789", id="two-digit-extension"),
+        pytest.param("tel 069 1234567-8", "+496912345678", id="frankfurt"),
+    ],
+)
+def test_a_hyphen_extension_is_read_as_germany_writes_it(text: str, e164: str) -> None:
+    (h,) = hits(text, P)
+    assert (text[h.start : h.end], h.normalized) == (text[4:], e164)
+    # Its country is guessed, not known: it scores as a guessed number does.
+    assert h.score == hits("tel 0571 457379", P)[0].score
+
+
+@pytest.mark.parametrize(
+    ("text", "e164"),
+    [
+        pytest.param("tel 0301 234 5678", "+443012345678", id="uk-grouping"),
+        pytest.param("tel 0301 234567-8", "+443012345678", id="no-german-grouping-before"),
+        pytest.param("tel 06 12 34 56-78", "+33612345678", id="french-pairs"),
+    ],
+)
+def test_other_groupings_of_the_same_digits_keep_their_country(text: str, e164: str) -> None:
+    assert [h.normalized for h in hits(text, P)] == [e164]
+
+
+@pytest.mark.parametrize(
+    ("country", "e164"),
+    [
+        pytest.param("DE", "+493012345678", id="germany"),
+        pytest.param("GB", "+443012345678", id="britain"),
+    ],
+)
+def test_a_hyphen_extension_is_read_in_the_documents_country(country: str, e164: str) -> None:
+    doc = {"text": "tel 030 1234567-8", "country": country}
+    (h,) = scan_document(doc, types={P})
+    assert h.normalized == e164
+    assert h.score > hits("tel 030 1234567-8", P)[0].score
+
+
 def test_context_word_raises_the_score() -> None:
     bare = hits("06 12 34 56 78", P)[0].score
     called = hits("call 06 12 34 56 78", P)[0].score
@@ -526,6 +705,7 @@ def test_ids_glued_to_a_word_are_not_phones(text: str) -> None:
         pytest.param("M: 07911 123456", id="m-spaced"),
         pytest.param("Mob: 07911 123456", id="mob-spaced"),
         pytest.param("Tel.: 030 1234567", id="tel-dot-colon-spaced"),
+        pytest.param("P: 020 7946 0958", id="p-spaced"),
     ],
 )
 def test_a_label_says_phone_as_a_cue_word_does(text: str) -> None:
