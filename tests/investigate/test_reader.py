@@ -300,3 +300,31 @@ def test_lines_after_an_overlong_one_keep_their_numbers(tmp_path: Path, run: Run
     f = inv.files[0]
     assert (f.lines, f.skipped) == (3, 1)
     assert by_address(inv)["203.0.113.3"].actions[0].examples[0].line == 3
+
+
+MYSQL_LINE = b"2019-12-05T10:00:00.000000Z\t    3 Connect\troot@203.0.113.66 on shop using TCP/IP\n"
+
+
+@pytest.mark.parametrize("first", [b"BZh", b"BZh9 started", b"\x1f\x8bX"])
+def test_a_log_that_starts_like_a_compressed_magic_is_read_as_lines(
+    tmp_path: Path, run: Run, first: bytes
+) -> None:
+    # A file whose first bytes were "BZh" (or gzip's two) was taken for a bzip2 (gzip) stream,
+    # then refused as corrupt: nothing of it read. A compressed stream's header is longer.
+    path = tmp_path / "general.log"
+    path.write_bytes(first + b"\n" + MYSQL_LINE)
+    inv = run(path, format="mysql")
+    assert inv.problems == () and inv.files[0].lines == 2
+
+
+@pytest.mark.parametrize(
+    "packed", [bz2.compress(MYSQL_LINE), bz2.compress(b""), gzip.compress(MYSQL_LINE)]
+)
+def test_a_compressed_log_is_still_recognised_by_its_header(
+    tmp_path: Path, run: Run, packed: bytes
+) -> None:
+    path = tmp_path / "general.log"  # no .gz/.bz2 name: the header alone says
+    path.write_bytes(packed)
+    inv = run(path, format="mysql")
+    assert inv.problems == ()
+    assert not inv.files or inv.files[0].lines == 1

@@ -27,7 +27,15 @@ FIRST_LINE_SCAN = 64 << 20  # a file whose first line runs past this is no log
 BOMB_RATIO = 1000
 BOMB_FLOOR = 1 << 30
 
-_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\x28\xb5\x2f\xfd", "zstd"))
+# A compressed stream's first bytes: gzip's magic and deflate (its one method); bzip2's "BZh",
+# its block size and the magic of its first block (or of its end, when empty); zstd's magic.
+# Not "BZh" alone: a log whose first line starts so is a log, not a corrupt bzip2 stream.
+_MAGIC = (
+    (re.compile(rb"\x1f\x8b\x08"), "gzip"),
+    (re.compile(rb"BZh[1-9](?:1AY&SY|\x17rE8P\x90)"), "bz2"),
+    (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd"),
+)
+MAGIC_BYTES = 10  # the longest of them
 _ROTATED = re.compile(r"\.(\d+)(?:\.(?:gz|bz2|zst))?$")
 
 
@@ -229,7 +237,7 @@ def _decompressed(raw: BinaryIO, head: bytes, stats: ReadStats) -> tuple[Any, st
     """A stream of the file's content and its compression (None when plain)."""
     counted: Any = _Counting(_Prefixed(raw, head), stats)  # a readable file to the codecs
     for magic, kind in _MAGIC:
-        if head.startswith(magic):
+        if magic.match(head):
             if kind == "gzip":
                 return gzip.GzipFile(fileobj=counted), kind
             if kind == "bz2":
@@ -289,7 +297,7 @@ class LogStream:
         self.stats = ReadStats()
         self._raw = _open(path)
         try:
-            magic = self._raw.read(4)
+            magic = self._raw.read(MAGIC_BYTES)
             self._stream, self.compression = _decompressed(self._raw, magic, self.stats)
         except Exception:
             self.close()
