@@ -37,6 +37,9 @@ MARIADB_SETUP = (
     "INSERT INTO lh_cs.people VALUES "
     + ", ".join(f"({n}, X'{h}')" for n, h in enumerate(ASCII_ROWS, 1))
     + ", (4, 'plain@x.com'), (5, 'plain@x.com ');\n"
+    # Another table of the same people and one more: listed, none is one "jos?@x.com".
+    "CREATE TABLE lh_cs.more (id INT PRIMARY KEY, email VARCHAR(60) CHARACTER SET ascii);\n"
+    "INSERT INTO lh_cs.more VALUES (1, X'6a6f73e940782e636f6d'), (2, X'6a6f73e140782e636f6d');\n"
     # Bytes cp1250 does not define (0x81, 0x83): "?" each to a utf8mb4 session.
     "CREATE TABLE lh_cs.legacy (id INT PRIMARY KEY, note VARCHAR(60) CHARACTER SET cp1250);\n"
     "INSERT INTO lh_cs.legacy VALUES (1, X'6181'), (2, X'6183'), (3, X'61e8');\n"
@@ -109,8 +112,20 @@ def test_an_ascii_column_s_people_are_each_counted_once(mariadb: int, tmp_path: 
     (result,) = doc["results"]
     people = result["people"]
     assert people["method"] == "read" and people["exact"], people
-    # josé, josè, josã and plain (its two spellings one address); u1é … u5000è; a and b.
-    assert people["value"] == 4 + 5000 + 2, people
+    # josé, josè, josã, josá and plain (its two spellings one address); u1é … u5000è; a, b.
+    assert people["value"] == 5 + 5000 + 2, people
+
+
+def test_an_ascii_column_s_people_listed_by_the_server_are_each_counted_once(
+    mariadb: int, tmp_path: Path
+) -> None:
+    # Not read whole: the server lists each column's values, byte for byte where the
+    # session cannot carry them (as stored, the people of both tables were one "jos?").
+    doc, _ = report(tmp_path, f"mysql://root@127.0.0.1:{mariadb}", "--people-read", "0")
+    (result,) = doc["results"]
+    people = result["people"]
+    assert people["method"] == "store-list", people
+    assert people["value"] == people["low"] == 5 + 5000 + 2, people
 
 
 def test_bytes_a_character_set_does_not_define_keep_values_apart(mariadb: int) -> None:
@@ -150,6 +165,30 @@ def test_the_server_s_count_of_an_ascii_column_says_it_merged_values(mariadb: in
     # the byte-for-byte count); "plain@x.com " is "plain@x.com" in both.
     assert isinstance(counted, StoreDistinct) and counted.as_bytes == 4
     assert counted.estimate == 2 and not counted.exact
+
+
+def test_a_listing_of_ascii_columns_keeps_values_the_server_would_send_alike(
+    mariadb: int,
+) -> None:
+    probe, transport, service = _mysql(mariadb)
+    tables = _tables(mariadb)
+    both = [tables["lh_cs.people"], tables["lh_cs.more"]]
+
+    async def listed() -> list[str]:
+        return [v async for v in probe.distinct_values(transport, service, both, "email")]
+
+    values = asyncio.run(listed())
+    assert sorted(values) == sorted(
+        [
+            "josã@x.com",
+            "josè@x.com",
+            "josé@x.com",
+            "plain@x.com",
+            "plain@x.com ",  # byte for byte: read as the same address
+            "josá@x.com",
+            "josé@x.com",  # in both tables: listed for each, counted once
+        ]
+    )
 
 
 @pytest.mark.parametrize("column", ["email", "nopad"])

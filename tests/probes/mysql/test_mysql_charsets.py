@@ -14,7 +14,7 @@ import pytest
 
 from leakhound.models import Container
 from leakhound.probes.base import ReadPlan
-from leakhound.probes.mysql import ALLOW, sql
+from leakhound.probes.mysql import ALLOW, distinct, sql
 from leakhound.probes.mysql import read as mysql_read
 from leakhound.probes.mysql import sample as mysql_sample
 from leakhound.probes.mysql.charsets import CODECS, STRAY, decode, lossy
@@ -217,3 +217,36 @@ def test_a_full_read_of_an_ascii_key_pages_after_its_bytes(
     assert asyncio.run(read()) == ["josã@x.com", "josè@x.com", "josé@x.com", "plain@x.com"]
     # The second page follows the first's last key as stored, in the column's character set.
     assert "`email` > _ascii X'6a6f73e840782e636f6d'" in table.sent[1]
+
+
+class AsciiValues:
+    """An ascii column's distinct values as a server lists them byte for byte, after the
+    bytes of a ``_binary`` literal."""
+
+    def __init__(self, values: list[bytes]) -> None:
+        self.values = sorted(values)
+        self.sent: list[str] = []
+
+    async def query(self, statement: str, width: int | None = None) -> ResultSet:
+        assert ALLOW.allows("query", statement), statement
+        self.sent.append(statement)
+        limit = int(re.search(r" LIMIT (\d+)", statement)[1])  # type: ignore[index]
+        after = re.search(r" > _binary X'([0-9a-f]*)'", statement)
+        kept = [v for v in self.values if after is None or v > bytes.fromhex(after[1])]
+        column = Column("v", _TEXT, BINARY_CHARSET)
+        return ResultSet((column,), [(v,) for v in kept[:limit]])
+
+
+def test_a_listing_of_an_ascii_column_gives_values_the_server_would_send_alike() -> None:
+    table = AsciiValues(_EMAILS)
+
+    async def listed() -> list[str]:
+        got = distinct.values(table, "shop", "t", "email", 2, charset="ascii")  # type: ignore[arg-type]
+        return [v async for v in got]
+
+    assert asyncio.run(listed()) == ["josã@x.com", "josè@x.com", "josé@x.com", "plain@x.com"]
+    # Each page after the bytes of the last value listed.
+    assert table.sent[1].endswith(
+        "WHERE CAST(`email` AS BINARY) > _binary X'6a6f73e840782e636f6d' "
+        "ORDER BY CAST(`email` AS BINARY) LIMIT 2"
+    )

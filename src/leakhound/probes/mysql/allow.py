@@ -94,6 +94,10 @@ ALLOW = statements(
         rf"COUNT\(DISTINCT HEX\(TRIM\(TRAILING ' ' FROM (?P=col)\)\)\) FROM {TABLE}",
         rf"SELECT DISTINCT {_STORED} FROM {TABLE} WHERE (?:(?P=col) IS NOT NULL|"  # noqa: S608 - a pattern
         rf"{_STORED_AGAIN} > _utf8mb4 {HEX}) ORDER BY {_STORED_AGAIN} LIMIT {LIMIT}",
+        # A text column of a character set the session cannot carry whole, as its bytes.
+        rf"SELECT DISTINCT CAST\((?P<col>{IDENT}) AS BINARY\) FROM {TABLE} WHERE "  # noqa: S608 - a pattern
+        rf"(?:(?P=col) IS NOT NULL|CAST\((?P=col) AS BINARY\) > _binary {HEX}) "
+        rf"ORDER BY CAST\((?P=col) AS BINARY\) LIMIT {LIMIT}",
         # The column itself, in its own collation and order, where that merges nothing
         # (``distinct.merges_nothing``): its three counts, and its pages.
         rf"SELECT COUNT\(DISTINCT (?P<col>{IDENT})\), COUNT\(DISTINCT {_STORED_AGAIN}\), "  # noqa: S608 - a pattern
@@ -153,6 +157,10 @@ NEVER = (
     "SELECT `id`, CAST(`e` AS BINARY) AS `e`, LOAD_FILE('/etc/passwd') FROM `a`.`b` LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `k` > _ascii X'61' OR SLEEP(10) ORDER BY `k` LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `k` > _ascii(X'61') ORDER BY `k` LIMIT 5",
+    "SELECT DISTINCT CAST(`pw` AS BINARY) FROM `mysql`.`user` WHERE `pw` IS NOT NULL "
+    "ORDER BY CAST(`pw` AS BINARY) LIMIT 5",
+    "SELECT DISTINCT CAST(`e` AS BINARY) FROM `a`.`b` WHERE CAST(`pw` AS BINARY) > "
+    "_binary X'61' ORDER BY CAST(`e` AS BINARY) LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `id` IN (1) UNION SELECT * FROM `mysql`.`user`",
     "SELECT * FROM `mysql`.`user` WHERE `id` IN (1)",
     "SELECT * FROM `a`.`b` WHERE RAND(1) < 0.5 OR SLEEP(10) LIMIT 5",

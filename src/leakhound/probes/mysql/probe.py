@@ -468,10 +468,14 @@ class MysqlProbe(Probe):
             await distinct.limit_time(conn, transport.limits.read_timeout)
             for c in tables:
                 native = next(f.type for f in c.fields if f.path == field)
-                own = native.lower() in distinct.TEXT_ORDERED and await distinct.merges_nothing(
-                    conn, *where(c), field
+                # A column the session cannot carry whole is listed as its bytes.
+                charset = (c.details.get("charsets") or {}).get(field)
+                own = (
+                    not charset
+                    and native.lower() in distinct.TEXT_ORDERED
+                    and await distinct.merges_nothing(conn, *where(c), field)
                 )
-                listed = distinct.values(conn, *where(c), field, own=own)
+                listed = distinct.values(conn, *where(c), field, own=own, charset=charset)
                 async with aclosing(listed):
                     async for v in listed:
                         yield v

@@ -221,6 +221,20 @@ def distinct_after(
     )
 
 
+def distinct_bytes_after(
+    schema: str, name: str, column: str, after: bytes | None, limit: int
+) -> str:
+    """The next ``limit`` distinct values of one text column as its bytes (``columns``: a
+    character set the session cannot carry whole, whose values ``AS_STORED`` would list as
+    one "?"), in their order, after the bytes ``after`` (None: from the first)."""
+    v = f"CAST({ident(column)} AS BINARY)"
+    cond = f"{ident(column)} IS NOT NULL" if after is None else f"{v} > {literal('binary', after)}"
+    return (
+        f"SELECT DISTINCT {v} FROM {table(schema, name)} WHERE {cond} "  # noqa: S608
+        f"ORDER BY {v} LIMIT {int(limit)}"
+    )
+
+
 def columns(names: Sequence[str] = (), binary: Collection[str] = ()) -> str:
     """What a read selects: every column (``*``), or, where some of ``names`` are
     ``binary`` (text in a character set the session's utf8mb4 cannot carry whole:
