@@ -56,8 +56,9 @@ CODECS: Mapping[str, str] = {
     "ujis": "euc_jp",
 }
 # Where a byte a character set does not define becomes a character of the Private Use Area
-# (U+EF80-U+EFFF, byte 0x80-0xFF), which no codec of ``CODECS`` gives for a byte or a
-# pair of bytes it defines: two values that differ in such a byte stay apart.
+# (U+EF00 plus the byte: U+EF00-U+EFFF), which no codec of ``CODECS`` gives for a byte or a
+# pair of bytes it defines (gb18030 alone maps all of Unicode, in four bytes): two values
+# that differ in such a byte stay apart.
 STRAY = 0xEF00
 
 
