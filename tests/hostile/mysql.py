@@ -102,7 +102,8 @@ def _shop(sql: str) -> bytes:
         return result(TABLES, [table_row("shop", "a"), table_row("shop", "b")])
     if sql.startswith("SELECT COLUMN_NAME"):
         return result(
-            ["c", "d", "t", "n"], [["id", "int", "int", "NO"], ["email", "varchar", "text", "YES"]]
+            ["c", "d", "t", "n", "s"],
+            [["id", "int", "int", "NO", None], ["email", "varchar", "text", "YES", "utf8mb4"]],
         )
     if sql.startswith("SELECT INDEX_NAME"):
         return result(["i", "u", "s", "c"], [["PRIMARY", "0", "1", "id"]])

@@ -60,8 +60,8 @@ CASES = [
         "columns-of-two-columns",
         _on("SELECT COLUMN_NAME", result(["c", "d"], [["id", "int"]])),
         {
-            "shop.a": "columns: an answer of 2 columns where the statement asks for 4",
-            "shop.b": "columns: an answer of 2 columns where the statement asks for 4",
+            "shop.a": "columns: an answer of 2 columns where the statement asks for 5",
+            "shop.b": "columns: an answer of 2 columns where the statement asks for 5",
         },
     ),
     Case(
@@ -86,7 +86,10 @@ CASES = [
         "nul-in-a-column-name",
         _on(
             "SELECT COLUMN_NAME",
-            result(["c", "d", "t", "n"], [["id", "int", "int", "NO"], ["e\0", "text", "t", "NO"]]),
+            result(
+                ["c", "d", "t", "n", "s"],
+                [["id", "int", "int", "NO", None], ["e\0", "text", "t", "NO", "utf8mb4"]],
+            ),
         ),
         {
             "shop.a": "^columns: a column name that is empty or holds NUL$",

@@ -54,6 +54,24 @@ def _built(db: str, table: str) -> list[str]:
         sql.count_distinct(db, table, table),
         sql.distinct_after(db, table, table, None, 10_000),
         sql.distinct_after(db, table, table, "a' OR '1'='1 \\' `x` ü", 10_000),
+        # Text in a character set the session cannot carry whole, read as its bytes.
+        sql.first_rows(db, table, 100, sql.columns(["id", table], {table})),
+        sql.after_key(
+            db,
+            table,
+            [table],
+            ["text:ascii"],
+            [b"jos\xe9"],
+            10,
+            [b"z"],
+            sql.columns([table], {table}),
+        ),
+        sql.key_at(db, table, ["k", table], 50_000, {table}),
+        sql.distinct_bytes_after(db, table, table, None, 10_000),
+        sql.distinct_bytes_after(db, table, table, b"a' OR \xe9`", 10_000),
+        sql.at_offset(db, table, 5000, 1000, sql.columns([table, "x"], {table, "x"})),
+        sql.at_keys(db, table, "id", [1, 2], sql.columns(["id", table], {table})),
+        sql.at_random(db, table, 0.015, 400, 1, sql.columns([table, "id"], {table})),
     ]
 
 

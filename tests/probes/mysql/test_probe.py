@@ -485,7 +485,9 @@ async def _by_statement(
             listed = [["shop", t, "InnoDB", n, "16384", "100"] for t, n in rows.items()]
             return result_set(["s", "t", "e", "r", "d", "a"], listed)
         if "information_schema.COLUMNS" in statement:
-            return result_set(["c", "d", "t", "n"], [["email", "varchar", "varchar(40)", "YES"]])
+            return result_set(
+                ["c", "d", "t", "n", "s"], [["email", "varchar", "varchar(40)", "YES", "utf8mb4"]]
+            )
         if "information_schema.STATISTICS" in statement:
             return result_set(["i", "u", "s", "c"], [])  # no index
         for table, n in rows.items():
@@ -562,7 +564,9 @@ def test_a_server_that_stalls_on_every_table_is_logged_into_again_a_few_times() 
 def test_a_size_older_than_the_rows_a_year_counted_is_not_given() -> None:
     # MariaDB counts TABLE_ROWS as rows come but measures DATA_LENGTH only when it recomputes
     # its statistics: 2.5 million rows counted along the date's index in 16 KiB is no size.
-    cols = result_set(["c", "d", "t", "n"], [["created_at", "datetime", "datetime", "YES"]])
+    cols = result_set(
+        ["c", "d", "t", "n", "s"], [["created_at", "datetime", "datetime", "YES", None]]
+    )
     answers = {
         sql.list_tables(10): result_set(
             ["s", "t", "e", "r", "d", "a"], [["shop", "orders", "InnoDB", "2500000", "16384", "0"]]

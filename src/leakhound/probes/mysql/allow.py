@@ -3,20 +3,22 @@
 Each statement's whole text must match one pattern before it leaves (``net.statements``):
 ``information_schema`` reads for the inventory (names compared as hex literals),
 ``COUNT(*)``, ``MIN``/``MAX`` of a date column and its rows a ``YEAR``, ``SELECT *`` of one
-table with a limit, after a key (and up to one) or from an offset, at a list of whole-number
-keys or by a seeded chance ``RAND(n) < p`` (samples spread over the table), the key columns
-of one row at an offset (where a partition ends), a column's distinct values as stored
-(``CONVERT(… USING utf8mb4) COLLATE utf8mb4_bin``) counted (``COUNT(DISTINCT``; beside it,
-those that are one whole address, ``REGEXP`` ``email.ONE_ADDRESS``, ``LOWER``-ed and the
-values byte for byte, ``HEX``) or listed after a value (a hex literal), or the column itself
-where its collation merges nothing (its three counts equal), under the session's statement
-timeout, and the read-only transaction around them. A table is two backtick-quoted
-identifiers and never one of the server's own schemas, whatever the letter case
-(``mysql.user`` holds the password hashes; servers with ``lower_case_table_names=1`` fold
-``MYSQL`` into it). No pattern admits a function call other than ``YEAR``, ``CONVERT``,
-``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH`` or ``LOWER`` of a column, ``REGEXP`` of
-``email.py``'s two patterns and ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``,
-``UNION``, a comment or a ``;``.
+table (or its columns by name, a text column in a character set the session cannot carry
+whole as ``CAST(… AS BINARY)`` under its own name: ``sql.columns``) with a limit, after a
+key (and up to one; a text key's value with its character set's introducer) or from an
+offset, at a list of whole-number keys or by a seeded chance ``RAND(n) < p`` (samples
+spread over the table), the key columns of one row at an offset (where a partition ends), a
+column's distinct values as stored (``CONVERT(… USING utf8mb4) COLLATE utf8mb4_bin``)
+counted (``COUNT(DISTINCT``; beside it, those that are one whole address, ``REGEXP``
+``email.ONE_ADDRESS``, ``LOWER``-ed and the values byte for byte, ``HEX``) or listed after a
+value (a hex literal), or the column itself where its collation merges nothing (its three
+counts equal), under the session's statement timeout, and the read-only transaction around
+them. A table is two backtick-quoted identifiers and never one of the server's own schemas,
+whatever the letter case (``mysql.user`` holds the password hashes; servers with
+``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
+other than ``YEAR``, ``CONVERT``, ``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH``, ``LOWER``
+or ``CAST(… AS BINARY)`` of a column, ``REGEXP`` of ``email.py``'s two patterns and
+``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ IDENT = r"`(?:[^`\x00]|``)+`"
 _SYSTEM = "|".join(sql.SYSTEM_SCHEMAS)
 TABLE = rf"(?!(?i:`(?:{_SYSTEM})`)\.){IDENT}\.{IDENT}"
 HEX = r"X'(?:[0-9a-f]{2})*'"
-VALUE = rf"(?:-?\d{{1,65}}(?:\.\d{{1,30}})?|_(?:utf8mb4|binary) {HEX})"
+# A character set's introducer: a name alone (no bracket, no space), as ``sql.literal`` writes.
+VALUE = rf"(?:-?\d{{1,65}}(?:\.\d{{1,30}})?|_[a-z][a-z0-9]{{1,15}} {HEX})"
 LIMIT = r"[1-9]\d{0,6}"
 # A keyset condition: comparisons of a key column with a value, joined by AND/OR in brackets
 # (after a key, and up to the key where a partition ends).
@@ -49,6 +52,13 @@ _WINDOWS = (
     rf"LIMIT {LIMIT}\) AS w\)){{0,{BATCH - 1}}}"
 )
 _KEY = rf"{IDENT}(?:, {IDENT}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
+# What a read selects (``sql.columns``): every column, or each by name, a text column in a
+# character set utf8mb4 cannot carry whole as its bytes under its own name.
+_COLUMN = rf"(?:{IDENT}|CAST\((?P<c>{IDENT}) AS BINARY\) AS (?P=c))"
+_COLUMN_AGAIN = _COLUMN.replace("?P<c>", "?P<c2>").replace("(?P=c)", "(?P=c2)")
+_MAX_COLUMNS = 4096  # MySQL's limit on a table's columns
+COLUMNS = rf"(?:\*|{_COLUMN}(?:, {_COLUMN_AGAIN}){{0,{_MAX_COLUMNS - 1}}})"
+_KEY_COLUMNS = rf"{_COLUMN}(?:, {_COLUMN_AGAIN}){{0,{sql.MAX_KEY_COLUMNS - 1}}}"
 # A text column's value as stored (``sql.AS_STORED``), the column named once and the same
 # column after.
 _STORED = re.escape(sql.AS_STORED).replace(r"\{column\}", f"(?P<col>{IDENT})")
@@ -84,6 +94,10 @@ ALLOW = statements(
         rf"COUNT\(DISTINCT HEX\(TRIM\(TRAILING ' ' FROM (?P=col)\)\)\) FROM {TABLE}",
         rf"SELECT DISTINCT {_STORED} FROM {TABLE} WHERE (?:(?P=col) IS NOT NULL|"  # noqa: S608 - a pattern
         rf"{_STORED_AGAIN} > _utf8mb4 {HEX}) ORDER BY {_STORED_AGAIN} LIMIT {LIMIT}",
+        # A text column of a character set the session cannot carry whole, as its bytes.
+        rf"SELECT DISTINCT CAST\((?P<col>{IDENT}) AS BINARY\) FROM {TABLE} WHERE "  # noqa: S608 - a pattern
+        rf"(?:(?P=col) IS NOT NULL|CAST\((?P=col) AS BINARY\) > _binary {HEX}) "
+        rf"ORDER BY CAST\((?P=col) AS BINARY\) LIMIT {LIMIT}",
         # The column itself, in its own collation and order, where that merges nothing
         # (``distinct.merges_nothing``): its three counts, and its pages.
         rf"SELECT COUNT\(DISTINCT (?P<col>{IDENT})\), COUNT\(DISTINCT {_STORED_AGAIN}\), "  # noqa: S608 - a pattern
@@ -94,14 +108,16 @@ ALLOW = statements(
         _WINDOWS,
         rf"SELECT MIN\({IDENT}\), MAX\({IDENT}\) FROM {TABLE}",  # noqa: S608 - a pattern
         rf"SELECT YEAR\({IDENT}\), COUNT\(\*\) FROM {TABLE} GROUP BY 1",  # noqa: S608 - a pattern
-        rf"SELECT \* FROM {TABLE} LIMIT {LIMIT}",  # noqa: S608 - a pattern
-        rf"SELECT \* FROM {TABLE}(?: WHERE {_AFTER})? ORDER BY {_KEY} LIMIT {LIMIT}",  # noqa: S608 - a pattern
-        rf"SELECT \* FROM {TABLE} LIMIT {LIMIT} OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
+        rf"SELECT {COLUMNS} FROM {TABLE} LIMIT {LIMIT}",  # noqa: S608 - a pattern
+        rf"SELECT {COLUMNS} FROM {TABLE}(?: WHERE {_AFTER})? ORDER BY {_KEY} LIMIT {LIMIT}",  # noqa: S608 - a pattern
+        rf"SELECT {COLUMNS} FROM {TABLE} LIMIT {LIMIT} OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
         # A sample: each row by a seeded chance (one pass over a table of a bounded size).
-        rf"SELECT \* FROM {TABLE} WHERE RAND\(\d{{1,10}}\) < (?:0\.\d{{1,12}}|1) LIMIT {LIMIT}",  # noqa: S608 - a pattern
+        rf"SELECT {COLUMNS} FROM {TABLE} WHERE RAND\(\d{{1,10}}\) < (?:0\.\d{{1,12}}|1) "  # noqa: S608 - a pattern
+        rf"LIMIT {LIMIT}",
         # A sample's places: rows of whole-number keys, numbers alone.
-        rf"SELECT \* FROM {TABLE} WHERE {IDENT} IN \({_WHOLE}(?:, {_WHOLE}){{0,{MAX_IN - 1}}}\)",  # noqa: S608 - a pattern
-        rf"SELECT {_KEY} FROM {TABLE} ORDER BY {_KEY} LIMIT 1 OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
+        rf"SELECT {COLUMNS} FROM {TABLE} WHERE {IDENT} IN "  # noqa: S608 - a pattern
+        rf"\({_WHOLE}(?:, {_WHOLE}){{0,{MAX_IN - 1}}}\)",
+        rf"SELECT {_KEY_COLUMNS} FROM {TABLE} ORDER BY {_KEY} LIMIT 1 OFFSET \d{{1,19}}",  # noqa: S608 - a pattern
     ],
 )
 # What must never leave, for the tests and the reader (none can match a pattern above).
@@ -135,6 +151,16 @@ NEVER = (
     "SELECT `id` FROM `a`.`b` ORDER BY `id` LIMIT 1 OFFSET 5 INTO OUTFILE '/tmp/x'",
     "SELECT * FROM `a`.`b` WHERE `id` <= 5 OR SLEEP(10) ORDER BY `id` LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `id` IN (1, SLEEP(10))",
+    # Columns read as their bytes: a column alone, under its own name, of a user's table.
+    "SELECT CAST(LOAD_FILE('/etc/passwd') AS BINARY) AS `x` FROM `a`.`b` LIMIT 5",
+    "SELECT CAST(`pw` AS BINARY) AS `pw` FROM `mysql`.`user` LIMIT 5",
+    "SELECT `id`, CAST(`e` AS BINARY) AS `e`, LOAD_FILE('/etc/passwd') FROM `a`.`b` LIMIT 5",
+    "SELECT * FROM `a`.`b` WHERE `k` > _ascii X'61' OR SLEEP(10) ORDER BY `k` LIMIT 5",
+    "SELECT * FROM `a`.`b` WHERE `k` > _ascii(X'61') ORDER BY `k` LIMIT 5",
+    "SELECT DISTINCT CAST(`pw` AS BINARY) FROM `mysql`.`user` WHERE `pw` IS NOT NULL "
+    "ORDER BY CAST(`pw` AS BINARY) LIMIT 5",
+    "SELECT DISTINCT CAST(`e` AS BINARY) FROM `a`.`b` WHERE CAST(`pw` AS BINARY) > "
+    "_binary X'61' ORDER BY CAST(`e` AS BINARY) LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `id` IN (1) UNION SELECT * FROM `mysql`.`user`",
     "SELECT * FROM `mysql`.`user` WHERE `id` IN (1)",
     "SELECT * FROM `a`.`b` WHERE RAND(1) < 0.5 OR SLEEP(10) LIMIT 5",

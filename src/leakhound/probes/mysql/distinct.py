@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from ...errors import ProtocolError
 from ..keyset import PAGE, counts, keyset
-from . import sql
+from . import charsets, sql
 from .connection import Connection
 from .tables import is_mariadb
 from .wire import ServerError
@@ -76,10 +76,14 @@ def values(
     size: int = PAGE,
     *,
     own: bool = False,
+    charset: str | None = None,
 ) -> AsyncGenerator[str, None]:
     """Each distinct value of one column of one table, once, page by page (ProtocolError for
     a value that is not UTF-8: it could not be paged after); ``own``: in the column's own
-    collation and order (``merges_nothing``)."""
+    collation and order (``merges_nothing``); ``charset``: a column the session cannot carry
+    whole (``charsets.lossy``), listed as its bytes, each read in that character set."""
+    if charset:
+        return _as_bytes(conn, schema, table, column, size, charset)
 
     async def ask(after: str | None, n: int) -> Sequence[str | None]:
         statement = sql.distinct_after(schema, table, column, after, n, own=own)
@@ -88,5 +92,29 @@ def values(
             return [None if r[0] is None else r[0].decode() for r in got.rows]
         except UnicodeDecodeError as exc:
             raise ProtocolError("a distinct value that is not UTF-8") from exc
+
+    return keyset(ask, size)
+
+
+def _as_bytes(
+    conn: Connection, schema: str, table: str, column: str, size: int, charset: str
+) -> AsyncGenerator[str, None]:
+    """A column's distinct values byte for byte (``sql.distinct_bytes_after``), each read in
+    its character set (``charsets.decode``): values the session would send alike stay apart
+    (a listing as stored gives "jos?@x.com" once for the people of two tables). Each page
+    goes on after the bytes of the last value read."""
+    last: dict[str, bytes] = {}
+
+    async def ask(after: str | None, n: int) -> Sequence[str | None]:
+        statement = sql.distinct_bytes_after(
+            schema, table, column, None if after is None else last[after], n
+        )
+        got = await conn.query(statement, width=1)
+        raws = [r[0] for r in got.rows]
+        out = [None if r is None else charsets.decode(r, charset) for r in raws]
+        last.clear()
+        if out and out[-1] is not None and raws[-1] is not None:
+            last[out[-1]] = raws[-1]
+        return out
 
     return keyset(ask, size)

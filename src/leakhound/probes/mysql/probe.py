@@ -298,6 +298,8 @@ class MysqlProbe(Probe):
         except NetError as exc:
             return container(estimate, False, f"columns: {exc}"[:300])
         details["json_columns"] = list(info.json)
+        if info.charsets:  # read as their bytes (``charsets``)
+            details["charsets"] = dict(info.charsets)
         if info.key:
             details["key"] = list(info.key)
         docs, exact = estimate, False
@@ -383,8 +385,12 @@ class MysqlProbe(Probe):
                     raise
             await conn.close()
             conn = await connect(transport, service.endpoint)
-            got = await conn.query(sql.first_rows(schema, table, rows))
-            return SampleDocs(tuple(documents(got, json)))
+            info = (
+                await describe(conn, schema, table) if container.details.get("charsets") else None
+            )
+            select, stored = (info.select, dict(info.charsets)) if info else ("*", {})
+            got = await conn.query(sql.first_rows(schema, table, rows, select))
+            return SampleDocs(tuple(documents(got, json, stored)))
         except NetError as exc:
             return SampleDocs.failed(exc)
         except ValueError as exc:
@@ -462,10 +468,14 @@ class MysqlProbe(Probe):
             await distinct.limit_time(conn, transport.limits.read_timeout)
             for c in tables:
                 native = next(f.type for f in c.fields if f.path == field)
-                own = native.lower() in distinct.TEXT_ORDERED and await distinct.merges_nothing(
-                    conn, *where(c), field
+                # A column the session cannot carry whole is listed as its bytes.
+                charset = (c.details.get("charsets") or {}).get(field)
+                own = (
+                    not charset
+                    and native.lower() in distinct.TEXT_ORDERED
+                    and await distinct.merges_nothing(conn, *where(c), field)
                 )
-                listed = distinct.values(conn, *where(c), field, own=own)
+                listed = distinct.values(conn, *where(c), field, own=own, charset=charset)
                 async with aclosing(listed):
                     async for v in listed:
                         yield v

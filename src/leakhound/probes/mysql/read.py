@@ -18,6 +18,7 @@ index: the rows split evenly) and kept in the plan, so a resumed read has the sa
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from ...errors import NetError, ProtocolError
@@ -62,6 +63,7 @@ class MysqlReader(FullReader):
                 list(info.key_kinds),
                 container.docs,
                 partitions,
+                dict(info.charsets),
             )
         finally:
             await conn.close()
@@ -73,6 +75,10 @@ class MysqlReader(FullReader):
             "kinds": list(info.key_kinds),
             "json": list(info.json),
             "ends": [[v.hex() for v in end] for end in ends],
+            # Text columns the session cannot carry whole, read as their bytes (with every
+            # column's name: they are then selected by name).
+            "charsets": dict(info.charsets),
+            "columns": [c for c, _ in info.columns] if info.charsets else [],
         }
         return ReadPlan(
             container.name, len(ends) + 1, KEYSET if info.key else OFFSET, state, container.docs
@@ -99,6 +105,15 @@ class TablePages(PartitionReader):
         schema, table = state.get("database"), state.get("table")
         key, kinds, json = state.get("key"), state.get("kinds"), state.get("json")
         ends = state.get("ends", [])
+        # Plans of before: every column as the session reads it.
+        stored, names = state.get("charsets", {}), state.get("columns", [])
+        if (
+            not isinstance(stored, dict)
+            or not _strings(list(stored) + list(stored.values()))
+            or not _strings(names)
+            or (stored and not set(stored) <= set(names))
+        ):
+            raise ProtocolError(f"{plan.container}: the stored read plan is not MySQL's")
         if (
             not isinstance(schema, str)
             or not isinstance(table, str)
@@ -128,7 +143,8 @@ class TablePages(PartitionReader):
         )
         self.schema, self.table = schema, table
         self.key, self.kinds, self.json = list(key), list(kinds), list(json)
-        self.decoder = decoder(frozenset(json))
+        self.decoder = decoder(frozenset(json), stored)
+        self.select = sql.columns(names, stored)
         self.offset = 0
         if isinstance(position, dict):
             self._restore(position)
@@ -150,9 +166,16 @@ class TablePages(PartitionReader):
     def _statement(self) -> str:
         if self.key:
             return sql.after_key(
-                self.schema, self.table, self.key, self.kinds, self.after, self.size, self.upto
+                self.schema,
+                self.table,
+                self.key,
+                self.kinds,
+                self.after,
+                self.size,
+                self.upto,
+                self.select,
             )
-        return sql.at_offset(self.schema, self.table, self.offset, self.size)
+        return sql.at_offset(self.schema, self.table, self.offset, self.size, self.select)
 
     async def next_page(self) -> Page | None:
         """The next rows; None after the last."""
@@ -214,6 +237,7 @@ async def _ends(
     kinds: list[str],
     rows: int | None,
     partitions: int,
+    stored: Mapping[str, str] | None = None,
 ) -> list[list[bytes]]:
     """The keys where each partition but the last ends (none where one partition will do):
     evenly between the key's first and last value where the key is one whole number (an
@@ -238,7 +262,8 @@ async def _ends(
                     return [[p] for p in points]
     ends: list[list[bytes]] = []
     for n in range(1, partitions):
-        got = await conn.query(sql.key_at(schema, table, key, rows * n // partitions - 1))
+        at = rows * n // partitions - 1
+        got = await conn.query(sql.key_at(schema, table, key, at, stored or ()))
         if not got.rows:
             break  # fewer rows than counted: the last partition reads the rest
         values = list(got.rows[0])

@@ -6,12 +6,14 @@ data that is not UTF-8 (images, hashes) is left out as MongoDB's binary is: list
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import orjson
 
 from ...models import FieldType
+from . import charsets
 from .wire import (
     BINARY_CHARSET,
     BIT_TYPE,
@@ -85,10 +87,13 @@ def field_type(native: str) -> FieldType:
     return _FIELD_TYPES.get(native.lower(), FieldType.UNKNOWN)
 
 
-def value(column: Column, raw: bytes | None, json: bool = False) -> Any:
-    """One value as detection reads it."""
+def value(column: Column, raw: bytes | None, json: bool = False, charset: str = "") -> Any:
+    """One value as detection reads it; ``charset``: a text column read as its bytes, stored
+    in that character set (``charsets.decode``)."""
     if raw is None:
         return None
+    if charset and not json:
+        return charsets.decode(raw, charset)
     kind = column.type
     if kind == JSON_TYPE or json:
         try:
@@ -134,11 +139,13 @@ def _nothing(raw: bytes) -> None:
     return None
 
 
-def converter(column: Column, json: bool = False) -> Callable[[bytes], Any]:
+def converter(column: Column, json: bool = False, charset: str = "") -> Callable[[bytes], Any]:
     """What ``value`` does to the common values of a column, chosen once per result set: a
     builtin where one will do, which raises ValueError wherever ``value`` would do something
     else (text that is not UTF-8, a number that is not one); that row then goes through
     ``value``."""
+    if charset and not json:
+        return partial(charsets.decode, charset=charset)
     kind = column.type
     if kind == JSON_TYPE or json:
         return orjson.loads
@@ -155,25 +162,39 @@ def converter(column: Column, json: bool = False) -> Callable[[bytes], Any]:
     return bytes.decode  # strict UTF-8: what is not falls back to ``value``
 
 
-def decoder(json_columns: Collection[str] = ()) -> Callable[[tuple[Column, ...]], Decoder]:
+def decoder(
+    json_columns: Collection[str] = (), stored: Mapping[str, str] | None = None
+) -> Callable[[tuple[Column, ...]], Decoder]:
     """Rows decoded as they are read (``read_result``): documents of each value as ``value``
-    makes it."""
+    makes it; ``stored``: the columns read as their bytes, with their character sets
+    (``TableInfo.charsets``)."""
+    stored = stored or {}
 
     def make(columns: tuple[Column, ...]) -> Decoder:
+        # A column read as its bytes comes as binary (charset 63): one the server sent in
+        # utf8mb4 after all (a table changed since it was described) is decoded as that.
+        sets = [stored.get(c.name, "") if c.charset == BINARY_CHARSET else "" for c in columns]
         flags = [c.name in json_columns for c in columns]
 
         def careful(row: Row) -> dict[str, Any]:
-            return {c.name: value(c, raw, j) for c, raw, j in zip(columns, row, flags, strict=True)}
+            return {
+                c.name: value(c, raw, j, cs)
+                for c, raw, j, cs in zip(columns, row, flags, sets, strict=True)
+            }
 
-        fields = tuple((c.name, converter(c, j)) for c, j in zip(columns, flags, strict=True))
+        fields = tuple(
+            (c.name, converter(c, j, cs)) for c, j, cs in zip(columns, flags, sets, strict=True)
+        )
         return Decoder(fields, careful)
 
     return make
 
 
-def documents(result: ResultSet, json_columns: Collection[str] = ()) -> list[dict[str, Any]]:
-    """Every row of a result set of raw values as a document."""
-    careful = decoder(json_columns)(result.columns).careful
+def documents(
+    result: ResultSet, json_columns: Collection[str] = (), stored: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Every row of a result set of raw values as a document (``decoder``)."""
+    careful = decoder(json_columns, stored)(result.columns).careful
     return [careful(row) for row in result.rows]
 
 

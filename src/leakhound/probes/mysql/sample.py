@@ -31,7 +31,7 @@ from . import sql
 from .connection import Connection
 from .read import between
 from .rows import documents
-from .tables import describe
+from .tables import TableInfo, describe
 
 # A table read in one pass for its sample: at most this many rows and bytes.
 SCAN_ROWS = 2_000_000
@@ -49,16 +49,21 @@ async def sample_rows(
     (or not counted) is read from its start."""
     rows = container.docs
     json = container.details.get("json_columns") or ()
+    info = None
+    if container.details.get("charsets"):
+        # Text the session cannot carry whole (``charsets``): its columns read as their
+        # bytes, by name.
+        info = await describe(conn, schema, table)
     if not rows or rows <= size:
-        return await _first(conn, schema, table, size, json)
+        return await _first(conn, schema, table, size, json, info)
     try:
-        return await _spread(conn, container, schema, table, rows, size, json)
+        return await _spread(conn, container, schema, table, rows, size, json, info)
     except NetError as exc:
         if exc.denied or conn.stream.closed:  # closed: the caller reads on a new one
             raise
         # The server refused the spread read (an odd answer): the first rows, said to be
         # that, rather than no sample at all.
-        return await _first(conn, schema, table, size, json)
+        return await _first(conn, schema, table, size, json, info)
 
 
 async def _spread(
@@ -69,13 +74,14 @@ async def _spread(
     rows: int,
     size: int,
     json: Any,
+    info: TableInfo | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
-    info = await describe(conn, schema, table)
+    info = info or await describe(conn, schema, table)
     edges: tuple[bytes, bytes] | None = None
     if len(info.key) == 1 and info.key_kinds == ("number",):
         edges = await _edges(conn, schema, table, info.key[0])
         if edges is not None:
-            found = await _at_keys(conn, schema, table, info.key[0], edges, size, json)
+            found = await _at_keys(conn, info, schema, table, edges, size, json)
             if len(found) * 2 >= size:
                 return found, sampling.SPREAD
     # One pass at a seeded chance, on a table counted row by row (a share from an estimate
@@ -86,19 +92,21 @@ async def _spread(
     if container.docs_exact and rows <= SCAN_ROWS and bounded:
         share = 1.5 * size / rows
         limit = 4 * size
-        statement = sql.at_random(schema, table, share, limit, sampling.SEED)
-        found = documents(await conn.query(statement), json)
+        statement = sql.at_random(schema, table, share, limit, sampling.SEED, info.select)
+        found = documents(await conn.query(statement), json, dict(info.charsets))
         if len(found) < limit:  # the pass reached the table's end
             return sampling.evenly(found, size), sampling.SPREAD
     if edges is not None:
-        return await _runs(conn, schema, table, info.key[0], edges, size, json)
-    return await _first(conn, schema, table, size, json)
+        return await _runs(conn, info, schema, table, edges, size, json)
+    return await _first(conn, schema, table, size, json, info)
 
 
 async def _first(
-    conn: Connection, schema: str, table: str, size: int, json: Any
+    conn: Connection, schema: str, table: str, size: int, json: Any, info: TableInfo | None
 ) -> tuple[list[dict[str, Any]], str]:
-    return documents(await conn.query(sql.first_rows(schema, table, size)), json), sampling.FIRST
+    select, stored = (info.select, dict(info.charsets)) if info else ("*", {})
+    got = await conn.query(sql.first_rows(schema, table, size, select))
+    return documents(got, json, stored), sampling.FIRST
 
 
 async def _edges(conn: Connection, schema: str, table: str, key: str) -> tuple[bytes, bytes] | None:
@@ -114,9 +122,9 @@ async def _edges(conn: Connection, schema: str, table: str, key: str) -> tuple[b
 
 async def _at_keys(
     conn: Connection,
+    info: TableInfo,
     schema: str,
     table: str,
-    key: str,
     edges: tuple[bytes, bytes],
     size: int,
     json: Any,
@@ -128,17 +136,18 @@ async def _at_keys(
         return []
 
     async def ask(places: list[int]) -> list[dict[str, Any]]:
-        got = await conn.query(sql.at_keys(schema, table, key, [low + p for p in places]))
-        return documents(got, json)
+        keys = [low + p for p in places]
+        got = await conn.query(sql.at_keys(schema, table, info.key[0], keys, info.select))
+        return documents(got, json, dict(info.charsets))
 
     return await sampling.draw(ask, span, size)
 
 
 async def _runs(
     conn: Connection,
+    info: TableInfo,
     schema: str,
     table: str,
-    key: str,
     edges: tuple[bytes, bytes],
     size: int,
     json: Any,
@@ -152,6 +161,8 @@ async def _runs(
     for n, (after, upto) in enumerate(zip(starts, ends, strict=True)):
         want = -(-(size - len(out)) // (len(starts) - n))
         if want > 0:
-            statement = sql.after_key(schema, table, [key], ["number"], after, want, upto)
-            out += documents(await conn.query(statement), json)
+            statement = sql.after_key(
+                schema, table, [info.key[0]], ["number"], after, want, upto, info.select
+            )
+            out += documents(await conn.query(statement), json, dict(info.charsets))
     return out, sampling.RUNS

@@ -11,7 +11,7 @@ an introducer (``_utf8mb4 X'…'``) so that they compare in the column's own col
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ...detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
 from ..estimate import MAX_WINDOW_ROWS
@@ -43,7 +43,7 @@ LIST_TABLES = (
     + " ORDER BY TABLE_SCHEMA, TABLE_NAME LIMIT "
 )
 COLUMNS_OF = (
-    "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE FROM "
+    "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME FROM "
     "information_schema.COLUMNS WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {table} "
     "ORDER BY ORDINAL_POSITION"
 )
@@ -221,22 +221,55 @@ def distinct_after(
     )
 
 
-def first_rows(schema: str, name: str, limit: int) -> str:
+def distinct_bytes_after(
+    schema: str, name: str, column: str, after: bytes | None, limit: int
+) -> str:
+    """The next ``limit`` distinct values of one text column as its bytes (``columns``: a
+    character set the session cannot carry whole, whose values ``AS_STORED`` would list as
+    one "?"), in their order, after the bytes ``after`` (None: from the first)."""
+    v = f"CAST({ident(column)} AS BINARY)"
+    cond = f"{ident(column)} IS NOT NULL" if after is None else f"{v} > {literal('binary', after)}"
+    return (
+        f"SELECT DISTINCT {v} FROM {table(schema, name)} WHERE {cond} "  # noqa: S608
+        f"ORDER BY {v} LIMIT {int(limit)}"
+    )
+
+
+def columns(names: Sequence[str] = (), binary: Collection[str] = ()) -> str:
+    """What a read selects: every column (``*``), or, where some of ``names`` are
+    ``binary`` (text in a character set the session's utf8mb4 cannot carry whole:
+    ``charsets.lossy``), each by name, those as their bytes (``CAST(… AS BINARY)``, under
+    their own name)."""
+    if not binary:
+        return "*"
+    return ", ".join(
+        f"CAST({ident(n)} AS BINARY) AS {ident(n)}" if n in binary else ident(n) for n in names
+    )
+
+
+def first_rows(schema: str, name: str, limit: int, cols: str = "*") -> str:
     """Up to ``limit`` rows in the order the server finds cheapest."""
-    return f"SELECT * FROM {table(schema, name)} LIMIT {int(limit)}"  # noqa: S608
+    return f"SELECT {cols} FROM {table(schema, name)} LIMIT {int(limit)}"  # noqa: S608
 
 
 _NUMBER = re.compile(r"-?\d{1,65}(?:\.\d{1,30})?")
+_CHARSET = re.compile(r"[a-z][a-z0-9]{1,15}")  # a character set's name (SHOW CHARACTER SET)
 
 
 def literal(kind: str, raw: bytes) -> str:
     """A key value as the server printed it, back as a literal of its ``kind``: ``number``
-    (digits only, checked), ``text`` (compared in the column's collation) or ``binary``."""
+    (digits only, checked), ``text`` (compared in the column's collation), ``text:<charset>``
+    (the same, its bytes read as stored in that character set: ``columns``) or ``binary``."""
     if kind == "number":
         value = raw.decode("ascii", "replace")
         if not _NUMBER.fullmatch(value):
             raise ValueError(f"not a number: {value[:40]!r}")
         return value
+    if kind.startswith("text:"):
+        charset = kind.removeprefix("text:")
+        if not _CHARSET.fullmatch(charset):
+            raise ValueError(f"not a character set: {charset[:40]!r}")
+        return f"_{charset} {hexlit(raw)}"
     return f"_{'binary' if kind == 'binary' else 'utf8mb4'} {hexlit(raw)}"
 
 
@@ -248,9 +281,10 @@ def after_key(
     after: list[bytes] | None,
     limit: int,
     upto: list[bytes] | None = None,
+    select: str = "*",
 ) -> str:
     """The next ``limit`` rows in key order, after the key values ``after`` (None: from the
-    first) and up to ``upto`` included (None: to the last)."""
+    first) and up to ``upto`` included (None: to the last); ``select``: ``columns``."""
     cols = ", ".join(ident(k) for k in key)
     conditions = []
     if after is not None:
@@ -260,7 +294,7 @@ def after_key(
         values = [literal(kind, raw) for kind, raw in zip(kinds, upto, strict=True)]
         conditions.append(_upto(key, values))
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return f"SELECT * FROM {table(schema, name)}{where} ORDER BY {cols} LIMIT {int(limit)}"  # noqa: S608
+    return f"SELECT {select} FROM {table(schema, name)}{where} ORDER BY {cols} LIMIT {int(limit)}"  # noqa: S608
 
 
 def _after(key: list[str], values: list[str]) -> str:
@@ -280,32 +314,38 @@ def _upto(key: list[str], values: list[str]) -> str:
     return f"({first} OR ({ident(key[0])} = {values[0]} AND {_upto(key[1:], values[1:])}))"
 
 
-def key_at(schema: str, name: str, key: list[str], offset: int) -> str:
+def key_at(
+    schema: str, name: str, key: list[str], offset: int, binary: Collection[str] = ()
+) -> str:
     """The key of the row at ``offset`` in key order (where a partition ends): read from the
-    key's index alone."""
+    key's index alone (its ``binary`` columns as their bytes, ``columns``)."""
     cols = ", ".join(ident(k) for k in key)
-    return f"SELECT {cols} FROM {table(schema, name)} ORDER BY {cols} LIMIT 1 OFFSET {int(offset)}"  # noqa: S608
+    picked = columns(key, binary) if binary else cols
+    return (
+        f"SELECT {picked} FROM {table(schema, name)} ORDER BY {cols} LIMIT 1 OFFSET {int(offset)}"  # noqa: S608
+    )
 
 
-def at_keys(schema: str, name: str, key: str, values: list[int]) -> str:
+def at_keys(schema: str, name: str, key: str, values: list[int], cols: str = "*") -> str:
     """The rows whose whole-number ``key`` is one of ``values`` (a sample's places): one
     index lookup each."""
     listed = ", ".join(str(int(v)) for v in values)
-    return f"SELECT * FROM {table(schema, name)} WHERE {ident(key)} IN ({listed})"  # noqa: S608
+    return f"SELECT {cols} FROM {table(schema, name)} WHERE {ident(key)} IN ({listed})"  # noqa: S608
 
 
-def at_random(schema: str, name: str, share: float, limit: int, seed: int) -> str:
+def at_random(schema: str, name: str, share: float, limit: int, seed: int, cols: str = "*") -> str:
     """Each row with chance ``share`` (``RAND`` seeded: the same rows every time the table is
     scanned in the same order), at most ``limit`` of them: one pass over the table."""
     chance = "1" if share >= 1 else f"{max(share, 1e-12):.12f}"
     return (
-        f"SELECT * FROM {table(schema, name)} WHERE RAND({int(seed)}) < {chance} LIMIT {int(limit)}"  # noqa: S608
+        f"SELECT {cols} FROM {table(schema, name)} WHERE RAND({int(seed)}) < {chance} "  # noqa: S608
+        f"LIMIT {int(limit)}"
     )
 
 
-def at_offset(schema: str, name: str, offset: int, limit: int) -> str:
+def at_offset(schema: str, name: str, offset: int, limit: int, cols: str = "*") -> str:
     """``limit`` rows from ``offset`` in the server's order (a table without a usable key)."""
-    return f"SELECT * FROM {table(schema, name)} LIMIT {int(limit)} OFFSET {int(offset)}"  # noqa: S608
+    return f"SELECT {cols} FROM {table(schema, name)} LIMIT {int(limit)} OFFSET {int(offset)}"  # noqa: S608
 
 
 # The most rows an honest answer holds to a statement without a LIMIT: information_schema's

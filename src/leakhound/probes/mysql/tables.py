@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ...errors import ProtocolError
 from ...models import Container
 from . import sql
+from .charsets import lossy
 from .connection import Connection
 from .wire import Greeting, ResultSet, text
 
@@ -33,6 +34,14 @@ class TableInfo:
     key_source: str  # "primary", "unique" or ""
     leading: frozenset[str]
     json: tuple[str, ...]
+    # Text columns whose character set the session's utf8mb4 cannot carry whole
+    # (``charsets.lossy``), with it: read as their bytes (``select``).
+    charsets: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def select(self) -> str:
+        """What a read of its rows selects (``sql.columns``)."""
+        return sql.columns([c for c, _ in self.columns], dict(self.charsets))
 
 
 _WHOLE_NUMBER_TYPES = frozenset({"tinyint", "smallint", "mediumint", "int", "integer", "bigint"})
@@ -51,21 +60,30 @@ def is_mariadb(greeting: Greeting) -> bool:
     return "mariadb" in greeting.version.lower()
 
 
-def _kind(data_type: str) -> str | None:
+def _kind(data_type: str, charset: str | None = None) -> str | None:
+    """How a key value is written back (``sql.literal``): a text column read as its bytes
+    (``charsets.lossy``) in its own character set."""
     data_type = data_type.lower()
     if data_type in _NOT_KEYS:
         return None
     if data_type in _NUMBER_TYPES:
         return "number"
-    return "binary" if data_type in _BINARY_TYPES else "text"
+    if data_type in _BINARY_TYPES:
+        return "binary"
+    return f"text:{charset}" if charset else "text"
 
 
 async def describe(conn: Connection, schema: str, name: str) -> TableInfo:
     """Columns, keys and JSON columns of one table, from information_schema."""
-    got = await conn.query(sql.columns_of(schema, name), width=4)
+    got = await conn.query(sql.columns_of(schema, name), width=5)
     columns = [
         (text(r[0] or b"", 256), text(r[1] or b"", 64).lower(), r[3] == b"YES") for r in got.rows
     ]
+    charsets = tuple(
+        (text(r[0] or b"", 256), text(r[4], 64).lower())
+        for r in got.rows
+        if r[4] is not None and lossy(text(r[4], 64))
+    )
     if not all(c and "\0" not in c for c, _, _ in columns):
         # No MySQL column is so named: a statement could not quote it (sql.ident).
         raise ProtocolError("a column name that is empty or holds NUL")
@@ -95,7 +113,7 @@ async def describe(conn: Connection, schema: str, name: str) -> TableInfo:
     kinds: tuple[str, ...] = ()
     source = ""
     for label, (unique, cols) in indexes.items():  # PRIMARY first (ORDER BY)
-        found = tuple(_kind(types.get(c, "json")) for c in cols)
+        found = tuple(_kind(types.get(c, "json"), dict(charsets).get(c)) for c in cols)
         if (
             unique
             and cols
@@ -113,6 +131,7 @@ async def describe(conn: Connection, schema: str, name: str) -> TableInfo:
         source,
         frozenset(leading),
         tuple(c for c, _ in types.items() if c in json),
+        charsets,
     )
 
 

@@ -35,6 +35,9 @@ READ_ONLY = "SET default_transaction_read_only = on"
 # arguments than the built-in one would be called instead, as the user the scan logs in as,
 # read-only session or not (a ``COPY … TO PROGRAM`` inside it runs a command).
 OWN_NAMES = "SET search_path = pg_catalog"
+# A database of encoding SQL_ASCII holds any bytes: its values read as they are (a UTF8
+# session has the server stop at the first that is not UTF-8), decoded by us (``wire.STRAY``).
+RAW_ENCODING = "SET client_encoding = 'SQL_ASCII'"
 _NAME = r'"(?:[^"]|"")+"'  # a quoted identifier
 # A table of a user's schema: never the server's own catalogs (pg_authid holds the password
 # hashes), whatever the inventory was told (the TABLES query leaves them out, the pattern
@@ -125,6 +128,7 @@ ALLOW = statements(
     [
         _literal(READ_ONLY),
         _literal(OWN_NAMES),
+        _literal(RAW_ENCODING),
         _literal(DATABASES),
         _literal(TABLES),
         _literal(COLUMNS),

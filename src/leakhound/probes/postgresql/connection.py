@@ -17,7 +17,7 @@ from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .. import foreign
 from ..scram import MECHANISM, Scram
-from .allow import ALLOW, OWN_NAMES, READ_ONLY
+from .allow import ALLOW, OWN_NAMES, RAW_ENCODING, READ_ONLY
 from .wire import (
     Result,
     ServerError,
@@ -225,6 +225,8 @@ async def connect(
         conn = Connection(stream, greeting)
         await conn.run(READ_ONLY)
         await conn.run(OWN_NAMES)
+        if greeting.params.get("server_encoding", "").upper() == "SQL_ASCII":
+            await conn.run(RAW_ENCODING)
         return conn
     except BaseException:
         await stream.close()

@@ -16,6 +16,7 @@ from typing import Any
 
 from ...errors import ProtocolError
 from .connection import JSON_TYPES, TYPED, cell, json_value
+from .wire import STRAY
 
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 # What COPY TO writes after a backslash, and what it stood for; any other character stands
@@ -67,7 +68,7 @@ class CopyRows:
         were read without theirs)."""
         if not lines:
             return [], ""
-        text = b"".join(lines).decode("utf-8", "replace")
+        text = b"".join(lines).decode("utf-8", STRAY)  # SQL_ASCII's bytes: wire.STRAY
         if not text.endswith("\n"):
             raise ProtocolError("a COPY row without its line end")
         names, convert = self.names, self.convert

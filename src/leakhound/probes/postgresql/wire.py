@@ -8,6 +8,7 @@ error, not memory.
 
 from __future__ import annotations
 
+import codecs
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,24 @@ _EXPECTED = frozenset(b"REASKZTDCIN"[i : i + 1] for i in range(11))
 _COPY_EXPECTED = frozenset(b"HdcCENSAZ")
 _MAX_OTHER = 1 << 20  # bytes of any message but a row: the server's are tens of bytes
 _LENGTH = struct.Struct(">i").unpack_from  # a message's length, after its type byte
+
+
+# A database of encoding SQL_ASCII holds whatever bytes were written to it: its session
+# reads them as they are (``allow.RAW_ENCODING``; a UTF8 session would have the server refuse
+# the first value that is not UTF-8), and they are read here as UTF-8 where they are, each
+# byte that is not as the character of its number (Latin-1, the most common encoding such
+# text was written in: "jos\xe9@x.com" is "josé@x.com", as its UTF-8 spelling is). Two
+# values that differ stay two but where they spell the same text, never one "\ufffd".
+STRAY = "leakhound-latin1"
+
+
+def _stray_bytes(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error(STRAY, _stray_bytes)
 
 
 def startup(user: str, database: str) -> bytes:
@@ -211,7 +230,7 @@ def _data_row(body: bytes, expected: int) -> list[str | None]:
             continue
         if at + size > len(body):
             raise ProtocolError("a value longer than its row")
-        values.append(body[at : at + size].decode("utf-8", "replace"))
+        values.append(body[at : at + size].decode("utf-8", STRAY))
         at += size
     return values
 

@@ -1,0 +1,118 @@
+"""Text columns whose values the connection's character set cannot carry, read as stored.
+
+leakhound's session reads results in utf8mb4: the server converts each text value from its
+column's character set, and a byte that set cannot map (0xE9 in an ``ascii`` column, 0x81 in
+a ``cp1250`` one, a broken sequence in ``sjis``) arrives as "?". Two values that differ only
+there arrive alike ("jos\\xe9@x.com" and "jos\\xe8@x.com" both "jos?@x.com"): one person
+where the table holds two. Such columns (every character set but those that map each value
+they can hold: ``LOSSLESS``) are selected as binary (``sql.columns``) and decoded here, in
+their own character set; a byte it does not define becomes one character of its own
+(``_stray``), so that two values that differ stay two.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Mapping
+from functools import cache
+
+# Character sets whose every value converts to utf8mb4 as it is: UTF-8 itself (utf8 and
+# utf8mb3 are its 3-byte subset), MySQL's latin1 (cp1252 whose five undefined bytes map to
+# the C1 controls: every byte a character), the UTF-16/32 forms and binary (never
+# converted).
+LOSSLESS = frozenset(
+    {"utf8mb4", "utf8mb3", "utf8", "latin1", "binary", "ucs2", "utf16", "utf16le", "utf32"}
+)
+# MySQL's character sets (SHOW CHARACTER SET) and Python's codec for each; those without one
+# (dec8, hp8, swe7, armscii8, keybcs2, geostd8) are read byte for byte (``latin_1``: each
+# byte one character, two values apart stay apart).
+CODECS: Mapping[str, str] = {
+    "ascii": "ascii",
+    "big5": "big5",
+    "cp1250": "cp1250",
+    "cp1251": "cp1251",
+    "cp1256": "cp1256",
+    "cp1257": "cp1257",
+    "cp850": "cp850",
+    "cp852": "cp852",
+    "cp866": "cp866",
+    "cp932": "cp932",
+    "euckr": "euc_kr",
+    "eucjpms": "euc_jp",
+    "gb18030": "gb18030",
+    "gb2312": "gb2312",
+    "gbk": "gbk",
+    "greek": "iso8859_7",
+    "hebrew": "iso8859_8",
+    "koi8r": "koi8_r",
+    "koi8u": "koi8_u",
+    "latin2": "iso8859_2",
+    "latin5": "iso8859_9",
+    "latin7": "iso8859_13",
+    "macce": "mac_latin2",
+    "macroman": "mac_roman",
+    "sjis": "shift_jis",
+    "tis620": "tis_620",
+    "ujis": "euc_jp",
+}
+# Where a byte a character set does not define becomes a character of the Private Use Area
+# (U+EF00 plus the byte: U+EF00-U+EFFF), which no codec of ``CODECS`` gives for a byte or a
+# pair of bytes it defines (gb18030 alone maps all of Unicode, in four bytes): two values
+# that differ in such a byte stay apart.
+STRAY = 0xEF00
+
+
+def lossy(charset: str | None) -> bool:
+    """Whether a text column of this character set may hold values the server would send
+    with "?" in place of some bytes (None: not a text column)."""
+    return charset is not None and charset.lower() not in LOSSLESS
+
+
+@cache
+def _stray(codec: str) -> dict[int, str]:
+    """What each byte a single-byte codec does not define becomes: the character of its
+    number (0xE9 in ``ascii``: "é", as latin1 reads it), unless the codec gives that
+    character for another byte (0xD7 in ``iso8859_8``, whose 0xAA is "×"), then ``STRAY``'s.
+    Empty for a codec of more than one byte a character (every stray byte ``STRAY``'s)."""
+    try:
+        given = {bytes([b]).decode(codec, "ignore") for b in range(256)}
+    except LookupError:
+        return {}
+    if codecs.lookup(codec).name in _MULTI:
+        return {}
+    out: dict[int, str] = {}
+    for b in range(256):
+        try:
+            bytes([b]).decode(codec)
+        except UnicodeDecodeError:
+            out[b] = chr(b) if chr(b) not in given else chr(STRAY + b)
+    return out
+
+
+_MULTI = frozenset(
+    codecs.lookup(c).name
+    for c in ("big5", "cp932", "euc_kr", "euc_jp", "gb18030", "gb2312", "gbk", "shift_jis")
+)
+
+
+def decode(raw: bytes, charset: str) -> str:
+    """A value stored in ``charset``, as text: each byte it defines as it defines it, each
+    byte it does not as a character of its own (``_stray``)."""
+    codec = CODECS.get(charset.lower(), "latin_1")
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError:
+        pass
+    stray = _stray(codec)
+    out: list[str] = []
+    at = 0
+    while at < len(raw):
+        try:
+            out.append(raw[at:].decode(codec))
+            break
+        except UnicodeDecodeError as exc:
+            out.append(raw[at : at + exc.start].decode(codec))
+            for b in raw[at + exc.start : at + exc.end]:
+                out.append(stray.get(b) or chr(STRAY + b))
+            at += exc.end
+    return "".join(out)

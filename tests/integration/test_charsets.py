@@ -1,0 +1,235 @@
+"""Text the session's character set cannot carry, against a MariaDB and a PostgreSQL this
+module starts itself (the lab's code, a free loopback port each, stopped at the end; the
+lab's own servers are never touched: other tests count their databases).
+
+MariaDB: an ``ascii`` column holding bytes past ASCII (the server sends each as "?" to a
+utf8mb4 session: two people one "jos?@x.com"), a ``cp1250`` one holding bytes cp1250 does
+not define, an ascii key read in two partitions, and values that differ in trailing spaces
+alone. PostgreSQL: a database of encoding SQL_ASCII holding Latin-1 bytes (a UTF8 session
+has the server refuse them). Each counts its people as they are: every one, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reports import report
+from sqlclient import mariadb as client
+
+from leakhound.lab.databases import serving
+from leakhound.models import Container, Endpoint, Service, StoreDistinct, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.mysql import MysqlProbe
+from leakhound.probes.postgresql import PostgresqlProbe
+
+# Rows of the ascii table: three people the server would send as one "jos?@x.com", and one
+# more written twice, the second time with a trailing space (one value in a PAD SPACE
+# collation, one address read).
+ASCII_ROWS = ("6a6f73e940782e636f6d", "6a6f73e840782e636f6d", "6a6f73e340782e636f6d")
+MARIADB_SETUP = (
+    "SET SESSION sql_mode = '';\n"
+    "CREATE DATABASE lh_cs;\n"
+    "CREATE TABLE lh_cs.people (id INT PRIMARY KEY, email VARCHAR(60) CHARACTER SET ascii);\n"
+    "INSERT INTO lh_cs.people VALUES "
+    + ", ".join(f"({n}, X'{h}')" for n, h in enumerate(ASCII_ROWS, 1))
+    + ", (4, 'plain@x.com'), (5, 'plain@x.com ');\n"
+    # Another table of the same people and one more: listed, none is one "jos?@x.com".
+    "CREATE TABLE lh_cs.more (id INT PRIMARY KEY, email VARCHAR(60) CHARACTER SET ascii);\n"
+    "INSERT INTO lh_cs.more VALUES (1, X'6a6f73e940782e636f6d'), (2, X'6a6f73e140782e636f6d');\n"
+    # Bytes cp1250 does not define (0x81, 0x83): "?" each to a utf8mb4 session.
+    "CREATE TABLE lh_cs.legacy (id INT PRIMARY KEY, note VARCHAR(60) CHARACTER SET cp1250);\n"
+    "INSERT INTO lh_cs.legacy VALUES (1, X'6181'), (2, X'6183'), (3, X'61e8');\n"
+    # An ascii key past ASCII, 5,000 rows: two partitions of a full read, paged after it.
+    "CREATE DATABASE lh_keys;\n"
+    "CREATE TABLE lh_keys.by_email (email VARCHAR(60) CHARACTER SET ascii PRIMARY KEY, n INT);\n"
+    "INSERT INTO lh_keys.by_email SELECT CONCAT('u', seq, UNHEX(IF(seq % 2, 'E9', 'E8')), "
+    "'@x.com'), seq FROM lh_keys.seq_1_to_5000;\n"
+    # Values apart in trailing spaces alone, in a PAD SPACE collation and a NO PAD one.
+    "CREATE DATABASE lh_pad;\n"
+    "CREATE TABLE lh_pad.spaces (id INT PRIMARY KEY, email VARCHAR(60) CHARACTER SET utf8mb4 "
+    "COLLATE utf8mb4_general_ci, nopad VARCHAR(60) CHARACTER SET utf8mb4 COLLATE "
+    "utf8mb4_nopad_bin);\n"
+    "INSERT INTO lh_pad.spaces VALUES (1, 'a@x.com', 'a@x.com'), (2, 'a@x.com ', 'a@x.com '), "
+    "(3, 'A@x.com', 'A@x.com'), (4, 'b@x.com', 'b@x.com');\n"
+)
+
+
+@pytest.fixture(scope="module")
+def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A MariaDB of this module's own, its tables made: its port."""
+    with serving("mysql", tmp_path_factory.mktemp("charsets")) as got:
+        client(got.target.port, MARIADB_SETUP)
+        yield got.target.port
+
+
+@pytest.fixture(scope="module")
+def postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A PostgreSQL of this module's own with a SQL_ASCII database of Latin-1 bytes (and the
+    same address once in UTF-8, one person): its port."""
+    import psycopg
+
+    with serving("postgresql", tmp_path_factory.mktemp("charsets")) as got:
+        port = got.target.port
+        with psycopg.connect(
+            host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
+            conn.execute(
+                "CREATE DATABASE lh_ascii ENCODING 'SQL_ASCII' TEMPLATE template0 "
+                "LC_COLLATE 'C' LC_CTYPE 'C'"
+            )
+        with psycopg.connect(
+            host="127.0.0.1", port=port, user="postgres", dbname="lh_ascii", autocommit=True
+        ) as conn:
+            conn.execute("CREATE TABLE people (id int PRIMARY KEY, email text)")
+            rows = (*ASCII_ROWS[:2], "6a6f73c3a940782e636f6d", "706c61696e40782e636f6d")
+            for n, h in enumerate(rows, 1):
+                conn.execute(
+                    "INSERT INTO people VALUES (%s, convert_from(decode(%s, 'hex'), 'SQL_ASCII'))",
+                    (n, h),
+                )
+        yield port
+
+
+def _mysql(port: int) -> tuple[MysqlProbe, Transport, Service]:
+    transport = Transport(Limits(), Scope({("127.0.0.1", port)}), None)
+    endpoint = Endpoint("127.0.0.1", port, "mysql")
+    service = Service(endpoint, f"mysql://127.0.0.1:{port}", "mysql", Verdict.OPEN, "")
+    return MysqlProbe(), transport, service
+
+
+def _tables(port: int) -> dict[str, Container]:
+    probe, transport, service = _mysql(port)
+    got = asyncio.run(probe.inventory(transport, service, max_containers=20))
+    return {c.name: c for c in got.containers}
+
+
+def test_an_ascii_column_s_people_are_each_counted_once(mariadb: int, tmp_path: Path) -> None:
+    doc, _ = report(tmp_path, f"mysql://root@127.0.0.1:{mariadb}")
+    (result,) = doc["results"]
+    people = result["people"]
+    assert people["method"] == "read" and people["exact"], people
+    # josé, josè, josã, josá and plain (its two spellings one address); u1é … u5000è; a, b.
+    assert people["value"] == 5 + 5000 + 2, people
+
+
+def test_an_ascii_column_s_people_listed_by_the_server_are_each_counted_once(
+    mariadb: int, tmp_path: Path
+) -> None:
+    # Not read whole: the server lists each column's values, byte for byte where the
+    # session cannot carry them (as stored, the people of both tables were one "jos?").
+    doc, _ = report(tmp_path, f"mysql://root@127.0.0.1:{mariadb}", "--people-read", "0")
+    (result,) = doc["results"]
+    people = result["people"]
+    assert people["method"] == "store-list", people
+    assert people["value"] == people["low"] == 5 + 5000 + 2, people
+
+
+def test_bytes_a_character_set_does_not_define_keep_values_apart(mariadb: int) -> None:
+    probe, transport, service = _mysql(mariadb)
+    legacy = _tables(mariadb)["lh_cs.legacy"]
+    sample = asyncio.run(probe.sample(transport, service, legacy, 10))
+    assert sorted(d["note"] for d in sample.docs) == ["a\x81", "a\x83", "ač"]
+
+
+def test_an_ascii_key_past_ascii_is_read_whole_in_partitions(mariadb: int) -> None:
+    probe, transport, service = _mysql(mariadb)
+    table = _tables(mariadb)["lh_keys.by_email"]
+    reader = probe.reader(transport, service)
+
+    async def read() -> list[Any]:
+        plan = await reader.open(table, 2)
+        assert plan.partitions == 2
+        out = []
+        for n in range(plan.partitions):
+            part = reader.partition(plan, n, None, size=700)
+            while (page := await part.next_page()) is not None:
+                out += [(d["n"], d["email"]) for d in page.docs]
+            await part.close()
+        return out
+
+    got = asyncio.run(read())
+    assert sorted(got) == [(n, f"u{n}{'é' if n % 2 else 'è'}@x.com") for n in range(1, 5001)]
+
+
+def test_the_server_s_count_of_an_ascii_column_says_it_merged_values(mariadb: int) -> None:
+    probe, transport, service = _mysql(mariadb)
+    people = _tables(mariadb)["lh_cs.people"]
+    got = asyncio.run(probe.count_distinct(transport, service, [people], ["email"]))
+    assert got is not None
+    counted = got["email"]
+    # As stored, the three ascii addresses are one "jos?@x.com" (said so: not exact, up to
+    # the byte-for-byte count); "plain@x.com " is "plain@x.com" in both.
+    assert isinstance(counted, StoreDistinct) and counted.as_bytes == 4
+    assert counted.estimate == 2 and not counted.exact
+
+
+def test_a_listing_of_ascii_columns_keeps_values_the_server_would_send_alike(
+    mariadb: int,
+) -> None:
+    probe, transport, service = _mysql(mariadb)
+    tables = _tables(mariadb)
+    both = [tables["lh_cs.people"], tables["lh_cs.more"]]
+
+    async def listed() -> list[str]:
+        return [v async for v in probe.distinct_values(transport, service, both, "email")]
+
+    values = asyncio.run(listed())
+    assert sorted(values) == sorted(
+        [
+            "josã@x.com",
+            "josè@x.com",
+            "josé@x.com",
+            "plain@x.com",
+            "plain@x.com ",  # byte for byte: read as the same address
+            "josá@x.com",
+            "josé@x.com",  # in both tables: listed for each, counted once
+        ]
+    )
+
+
+@pytest.mark.parametrize("column", ["email", "nopad"])
+def test_trailing_spaces_alone_make_no_second_value(mariadb: int, column: str) -> None:
+    # "a@x.com " is the address a@x.com as a read of each row finds it: the server's count
+    # (as stored, and byte for byte but trailing spaces) holds it one value with "a@x.com",
+    # whatever the column's own collation pads; its addresses lower-cased are a and b.
+    probe, transport, service = _mysql(mariadb)
+    spaces = _tables(mariadb)["lh_pad.spaces"]
+    got = asyncio.run(probe.count_distinct(transport, service, [spaces], [column]))
+    assert got is not None
+    counted = got[column]
+    assert isinstance(counted, StoreDistinct) and counted.exact
+    assert (counted.estimate, counted.as_bytes, counted.folded) == (3, 3, 2)
+
+    async def listed() -> list[str]:
+        return [v async for v in probe.distinct_values(transport, service, [spaces], column)]
+
+    values = asyncio.run(listed())
+    assert len(values) == 3 and {v.rstrip(" ").lower() for v in values} == {"a@x.com", "b@x.com"}
+
+
+def test_a_sql_ascii_database_s_people_are_each_counted_once(
+    postgresql: int, tmp_path: Path
+) -> None:
+    probe = PostgresqlProbe()
+    transport = Transport(Limits(), Scope({("127.0.0.1", postgresql)}), None)
+    endpoint = Endpoint("127.0.0.1", postgresql, "postgresql")
+    url = f"postgresql://postgres@127.0.0.1:{postgresql}/"
+    service = Service(endpoint, url, "postgresql", Verdict.OPEN, "")
+    inventory = asyncio.run(probe.inventory(transport, service, max_containers=20))
+    (table,) = [c for c in inventory.containers if c.name.startswith("lh_ascii.")]
+    sample = asyncio.run(probe.sample(transport, service, table, 10))
+    assert sample.error is None
+    assert sorted(d["email"] for d in sample.docs) == [
+        "josè@x.com",
+        "josé@x.com",
+        "josé@x.com",  # its UTF-8 spelling
+        "plain@x.com",
+    ]
+    doc, _ = report(tmp_path, url)
+    (result,) = doc["results"]
+    people = result["people"]
+    assert people["method"] == "read" and people["exact"] and people["value"] == 3, people

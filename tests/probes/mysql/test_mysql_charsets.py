@@ -1,0 +1,252 @@
+"""Text columns in a character set the session's utf8mb4 cannot carry whole (``ascii``,
+``cp1250``, ``sjis``…): read as their bytes and decoded in their own character set, so that
+two values the server would both send as "jos?@x.com" stay two, in samples and full reads,
+their keys paged after in that character set."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from leakhound.models import Container
+from leakhound.probes.base import ReadPlan
+from leakhound.probes.mysql import ALLOW, distinct, sql
+from leakhound.probes.mysql import read as mysql_read
+from leakhound.probes.mysql import sample as mysql_sample
+from leakhound.probes.mysql.charsets import CODECS, STRAY, decode, lossy
+from leakhound.probes.mysql.rows import decoder, documents
+from leakhound.probes.mysql.tables import TableInfo
+from leakhound.probes.mysql.wire import BINARY_CHARSET, Column, ResultSet
+
+_ID, _TEXT = 3, 253  # MYSQL_TYPE_LONG, MYSQL_TYPE_VAR_STRING
+_UTF8MB4 = 45
+# Two people the server sends alike from an ascii column: "jos?@x.com".
+JOSE, JOSE_GRAVE = b"jos\xe9@x.com", b"jos\xe8@x.com"
+
+
+@pytest.mark.parametrize(
+    ("charset", "raw", "text"),
+    [
+        pytest.param("ascii", JOSE, "josé@x.com", id="ascii-high-byte-as-latin1"),
+        pytest.param("ascii", JOSE_GRAVE, "josè@x.com", id="ascii-another-high-byte"),
+        pytest.param("ascii", b"plain@x.com", "plain@x.com", id="ascii-plain"),
+        pytest.param("cp1250", b"a\xe8@x.com", "ač@x.com", id="cp1250-defined"),
+        pytest.param("cp1250", b"a\x81@x.com", "a\x81@x.com", id="cp1250-undefined-as-c1"),
+        pytest.param("hebrew", b"\xd7", chr(STRAY + 0xD7), id="hebrew-byte-whose-char-is-taken"),
+        pytest.param("hebrew", b"\xaa", "×", id="hebrew-defined-times"),
+        pytest.param("sjis", b"\x82\xa0", "あ", id="sjis-defined"),
+        pytest.param("sjis", b"a\xff@x", f"a{chr(STRAY + 0xFF)}@x", id="sjis-stray-byte"),
+        pytest.param("dec8", b"a\xe9", "a\xe9", id="no-codec-byte-for-byte"),
+    ],
+)
+def test_a_value_is_read_in_its_own_character_set(charset: str, raw: bytes, text: str) -> None:
+    assert decode(raw, charset) == text
+
+
+@pytest.mark.parametrize("charset", sorted(CODECS))
+def test_two_values_that_differ_in_a_byte_stay_two(charset: str) -> None:
+    # Every byte after "a", then every byte between "a" and "@x": no two of the 256 values
+    # read alike, whatever the character set defines.
+    for make in (lambda b: b"a" + bytes([b]), lambda b: b"a" + bytes([b]) + b"@x"):
+        read = {decode(make(b), charset) for b in range(256)}
+        assert len(read) == 256
+
+
+@pytest.mark.parametrize(
+    "codec", sorted({c for c in CODECS.values() if c not in ("ascii",)}), ids=str
+)
+def test_no_byte_or_pair_a_codec_defines_reads_as_a_stray_byte(codec: str) -> None:
+    # A stray byte's character (U+EF00-U+EFFF) is never one a character set gives for a
+    # byte or a pair of bytes it defines, so a value holding one is never read as another.
+    for n in range(1 << 16):
+        raw = bytes([n >> 8, n & 0xFF]) if n > 0xFF else bytes([n])
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        assert not any(STRAY <= ord(ch) <= STRAY + 0xFF for ch in text), (codec, raw)
+
+
+@pytest.mark.parametrize(
+    ("charset", "lossy_"),
+    [
+        ("ascii", True),
+        ("cp1250", True),
+        ("sjis", True),
+        ("dec8", True),
+        ("utf8mb4", False),
+        ("utf8mb3", False),
+        ("latin1", False),
+        ("binary", False),
+        ("UTF8MB4", False),
+        (None, False),
+    ],
+)
+def test_which_character_sets_are_read_as_bytes(charset: str | None, lossy_: bool) -> None:
+    assert lossy(charset) is lossy_
+
+
+def test_columns_read_as_bytes_are_selected_by_name_under_their_own() -> None:
+    assert sql.columns(["id", "email"]) == "*"
+    assert sql.columns(["id", "email"], {"email"}) == ("`id`, CAST(`email` AS BINARY) AS `email`")
+    statement = sql.first_rows("shop", "t", 5, sql.columns(["id", "e`x"], {"e`x"}))
+    assert statement == "SELECT `id`, CAST(`e``x` AS BINARY) AS `e``x` FROM `shop`.`t` LIMIT 5"
+    assert ALLOW.allows("query", statement)
+
+
+def test_a_key_read_as_bytes_is_paged_after_in_its_own_character_set() -> None:
+    assert sql.literal("text:ascii", JOSE) == "_ascii X'6a6f73e940782e636f6d'"
+    assert sql.literal("text", b"a") == "_utf8mb4 X'61'"
+    with pytest.raises(ValueError, match="not a character set"):
+        sql.literal("text:ascii X'00' OR 1", b"a")
+
+
+def test_a_binary_column_of_a_text_column_read_as_bytes_is_decoded_in_its_character_set() -> None:
+    columns = (Column("id", _ID, 63), Column("email", _TEXT, BINARY_CHARSET))
+    got = ResultSet(columns, [(b"1", JOSE), (b"2", JOSE_GRAVE), (b"3", None)])
+    docs = documents(got, (), {"email": "ascii"})
+    assert [d["email"] for d in docs] == ["josé@x.com", "josè@x.com", None]
+    # The fast path of a page read gives the same values.
+    fast = decoder((), {"email": "ascii"})(columns)
+    assert [f(JOSE) for name, f in fast.fields if name == "email"] == ["josé@x.com"]
+    # A column the server sent as utf8mb4 after all (the table changed) is read as that.
+    plain = ResultSet((Column("email", _TEXT, _UTF8MB4),), [("josé@x.com".encode(),)])
+    assert documents(plain, (), {"email": "ascii"}) == [{"email": "josé@x.com"}]
+
+
+class AsciiTable:
+    """A table of an ``ascii`` key column ``email`` holding bytes past ASCII, answering as a
+    MySQL server does: each such byte "?" where the column is selected itself, the bytes
+    where it is selected as binary; keys compared byte for byte (ascii_bin)."""
+
+    def __init__(self, emails: list[bytes]) -> None:
+        self.emails = sorted(emails)
+        self.sent: list[str] = []
+        self.stream = SimpleNamespace(closed=False)
+
+    def _result(self, emails: list[bytes], statement: str) -> ResultSet:
+        if "CAST(`email` AS BINARY)" in statement:
+            column, values = Column("email", _TEXT, BINARY_CHARSET), emails
+        else:
+            column = Column("email", _TEXT, _UTF8MB4)
+            values = [re.sub(rb"[\x80-\xff]", b"?", e) for e in emails]
+        rows = [(v, str(n).encode()) for n, v in enumerate(values)]
+        return ResultSet((column, Column("n", _ID, 63)), rows, rows[-1] if rows else ())
+
+    async def query(self, statement: str, decode: Any = None) -> ResultSet:
+        assert ALLOW.allows("query", statement), statement
+        self.sent.append(statement)
+        limit = int(re.search(r" LIMIT (\d+)", statement)[1])  # type: ignore[index]
+        after = re.search(r"`email` > _(\w+) X'([0-9a-f]*)'", statement)
+        keys = [e for e in self.emails if after is None or e > bytes.fromhex(after[2])]
+        got = self._result(keys[:limit], statement)
+        if decode is None:
+            return got
+        careful = decode(got.columns).careful
+        return ResultSet(got.columns, [careful(r) for r in got.rows], got.last)
+
+
+_INFO = TableInfo(
+    (("email", "varchar"), ("n", "int")),
+    ("email",),
+    ("text:ascii",),
+    "primary",
+    frozenset({"email"}),
+    (),
+    (("email", "ascii"),),
+)
+_EMAILS = [JOSE, JOSE_GRAVE, b"jos\xe3@x.com", b"plain@x.com"]
+
+
+def test_a_sample_of_an_ascii_column_keeps_values_the_server_would_send_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def describe(conn: Any, schema: str, name: str) -> TableInfo:
+        return _INFO
+
+    monkeypatch.setattr(mysql_sample, "describe", describe)
+    table = AsciiTable(_EMAILS)
+    details = {"database": "shop", "table": "t", "charsets": {"email": "ascii"}}
+    container = Container("shop.t", 4, 100, docs_exact=True, details=details)
+    docs, _ = asyncio.run(mysql_sample.sample_rows(table, container, "shop", "t", 10))  # type: ignore[arg-type]
+    assert sorted(d["email"] for d in docs) == [
+        "josã@x.com",
+        "josè@x.com",
+        "josé@x.com",
+        "plain@x.com",
+    ]
+
+
+def test_a_full_read_of_an_ascii_key_pages_after_its_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = AsciiTable(_EMAILS)
+
+    async def connect(transport: Any, endpoint: Any) -> AsciiTable:
+        return table
+
+    monkeypatch.setattr(mysql_read, "connect", connect)
+    state = {
+        "database": "shop",
+        "table": "t",
+        "key": ["email"],
+        "kinds": ["text:ascii"],
+        "json": [],
+        "ends": [],
+        "charsets": {"email": "ascii"},
+        "columns": ["email", "n"],
+    }
+    reader = SimpleNamespace(
+        transport=SimpleNamespace(limits=SimpleNamespace(max_body=1 << 20)), endpoint=None
+    )
+    pages = mysql_read.TablePages(reader, ReadPlan("shop.t", 1, "keyset", state, 4), 0, None, 2)  # type: ignore[arg-type]
+
+    async def read() -> list[Any]:
+        out = []
+        # At most as many pages as the rows need (a key paged after as "?" repeats a page).
+        for _ in range(5):
+            if (page := await pages.next_page()) is None:
+                break
+            out += [d["email"] for d in page.docs]
+        return out
+
+    assert asyncio.run(read()) == ["josã@x.com", "josè@x.com", "josé@x.com", "plain@x.com"]
+    # The second page follows the first's last key as stored, in the column's character set.
+    assert "`email` > _ascii X'6a6f73e840782e636f6d'" in table.sent[1]
+
+
+class AsciiValues:
+    """An ascii column's distinct values as a server lists them byte for byte, after the
+    bytes of a ``_binary`` literal."""
+
+    def __init__(self, values: list[bytes]) -> None:
+        self.values = sorted(values)
+        self.sent: list[str] = []
+
+    async def query(self, statement: str, width: int | None = None) -> ResultSet:
+        assert ALLOW.allows("query", statement), statement
+        self.sent.append(statement)
+        limit = int(re.search(r" LIMIT (\d+)", statement)[1])  # type: ignore[index]
+        after = re.search(r" > _binary X'([0-9a-f]*)'", statement)
+        kept = [v for v in self.values if after is None or v > bytes.fromhex(after[1])]
+        column = Column("v", _TEXT, BINARY_CHARSET)
+        return ResultSet((column,), [(v,) for v in kept[:limit]])
+
+
+def test_a_listing_of_an_ascii_column_gives_values_the_server_would_send_alike() -> None:
+    table = AsciiValues(_EMAILS)
+
+    async def listed() -> list[str]:
+        got = distinct.values(table, "shop", "t", "email", 2, charset="ascii")  # type: ignore[arg-type]
+        return [v async for v in got]
+
+    assert asyncio.run(listed()) == ["josã@x.com", "josè@x.com", "josé@x.com", "plain@x.com"]
+    # Each page after the bytes of the last value listed.
+    assert table.sent[1].endswith(
+        "WHERE CAST(`email` AS BINARY) > _binary X'6a6f73e840782e636f6d' "
+        "ORDER BY CAST(`email` AS BINARY) LIMIT 2"
+    )
