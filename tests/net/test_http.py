@@ -311,6 +311,21 @@ def test_an_answer_over_the_cap_says_its_status_and_what_was_read(
     assert body.startswith(exc.head)
 
 
+def test_an_answer_declared_over_the_cap_and_closed_early_is_still_over_the_cap(
+    loop: S.ServerLoop,
+) -> None:
+    # Its first bytes are read to say what answered; a server that then closes (a lie about
+    # its length, or a crash) sent an answer over the cap all the same, not invalid HTTP.
+    async def handle(conn: S.Conn) -> None:
+        if await conn.request_or_400() is not None:
+            await conn.send(b'HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n["a", "b",')
+
+    port = loop.serve(handle)
+    with pytest.raises(TooLargeError) as caught:
+        asyncio.run(_get(_http(port, max_body=4999), f"http://127.0.0.1:{port}/"))
+    assert (caught.value.status, caught.value.head) == (200, b'["a", "b",')
+
+
 def test_gzip_bomb_is_cut_at_the_cap_without_inflating_past_it(loop: S.ServerLoop) -> None:
     port = loop.serve(S.gzip_bomb(S.gzip_parts(), plain_bytes=1024**3))
     cap = 1024 * 1024

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import http.cookiejar
 import ssl
 import zlib
@@ -404,8 +403,9 @@ class Http:
             if declared_over:
                 # Declared over the cap: its first bytes only, to say what answered, as many
                 # as come at once (a server that declares much and sends little is not
-                # waited for).
-                with contextlib.suppress(TimeoutError):
+                # waited for, nor one that closes, or sends a body that does not inflate:
+                # it answered over the cap all the same).
+                with suppress(TimeoutError, httpx.TransportError, ProtocolError):
                     async with asyncio.timeout(OVER_HEAD_WAIT):
                         async for raw in response.aiter_raw():
                             chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
