@@ -340,6 +340,33 @@ def test_gzip_bomb_is_cut_at_the_cap_without_inflating_past_it(loop: S.ServerLoo
     assert peak < 8 * cap, f"{peak / 2**20:.0f} MiB"
 
 
+def test_an_answer_declared_over_the_cap_inflates_only_its_first_bytes(
+    loop: S.ServerLoop,
+) -> None:
+    # Its first bytes say what answered (64 KiB): a gzip bomb declared over the cap is not
+    # inflated to the cap for them.
+    parts = S.gzip_parts()
+
+    async def handle(conn: S.Conn) -> None:
+        if await conn.request_or_400() is not None:
+            await conn.send(
+                b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+                b"Content-Length: 1000000000000\r\n\r\n" + parts.head + parts.block * 8
+            )
+
+    port = loop.serve(handle)
+    cap = 32 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLargeError) as caught:
+            asyncio.run(_get(_http(port, max_body=cap), f"http://127.0.0.1:{port}/"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert caught.value.status == 200 and caught.value.head[:4] == bytes(4)
+    assert peak < 8 * 1024 * 1024, f"{peak / 2**20:.0f} MiB"
+
+
 def test_stacked_content_codings_are_refused(loop: S.ServerLoop) -> None:
     body = S.nested_gzip_body(S.gzip_parts(), 64 * 1024**2)
     port = loop.serve(S.nested_gzip_bomb(body))

@@ -407,11 +407,12 @@ class Http:
                 # it answered over the cap all the same).
                 with suppress(TimeoutError, httpx.TransportError, ProtocolError):
                     async with asyncio.timeout(OVER_HEAD_WAIT):
+                        want = max(1, min(OVER_HEAD, cap))  # inflated no further
                         async for raw in response.aiter_raw():
-                            chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
+                            chunk = inflater.feed(raw, want - size) if inflater else raw
                             size += len(chunk)
                             chunks.append(chunk)
-                            if size >= min(OVER_HEAD, cap):
+                            if size >= want:
                                 break
                 raise _over(f"response of {length} bytes is over the {cap} byte cap")
             async for raw in response.aiter_raw():
