@@ -311,6 +311,21 @@ def test_an_answer_over_the_cap_says_its_status_and_what_was_read(
     assert body.startswith(exc.head)
 
 
+def test_an_answer_declared_over_the_cap_and_closed_early_is_still_over_the_cap(
+    loop: S.ServerLoop,
+) -> None:
+    # Its first bytes are read to say what answered; a server that then closes (a lie about
+    # its length, or a crash) sent an answer over the cap all the same, not invalid HTTP.
+    async def handle(conn: S.Conn) -> None:
+        if await conn.request_or_400() is not None:
+            await conn.send(b'HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n["a", "b",')
+
+    port = loop.serve(handle)
+    with pytest.raises(TooLargeError) as caught:
+        asyncio.run(_get(_http(port, max_body=4999), f"http://127.0.0.1:{port}/"))
+    assert (caught.value.status, caught.value.head) == (200, b'["a", "b",')
+
+
 def test_gzip_bomb_is_cut_at_the_cap_without_inflating_past_it(loop: S.ServerLoop) -> None:
     port = loop.serve(S.gzip_bomb(S.gzip_parts(), plain_bytes=1024**3))
     cap = 1024 * 1024
@@ -323,6 +338,33 @@ def test_gzip_bomb_is_cut_at_the_cap_without_inflating_past_it(loop: S.ServerLoo
         tracemalloc.stop()
     # One network read of this stream inflates to ~64 MiB when decoded in one call.
     assert peak < 8 * cap, f"{peak / 2**20:.0f} MiB"
+
+
+def test_an_answer_declared_over_the_cap_inflates_only_its_first_bytes(
+    loop: S.ServerLoop,
+) -> None:
+    # Its first bytes say what answered (64 KiB): a gzip bomb declared over the cap is not
+    # inflated to the cap for them.
+    parts = S.gzip_parts()
+
+    async def handle(conn: S.Conn) -> None:
+        if await conn.request_or_400() is not None:
+            await conn.send(
+                b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+                b"Content-Length: 1000000000000\r\n\r\n" + parts.head + parts.block * 8
+            )
+
+    port = loop.serve(handle)
+    cap = 32 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLargeError) as caught:
+            asyncio.run(_get(_http(port, max_body=cap), f"http://127.0.0.1:{port}/"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert caught.value.status == 200 and caught.value.head[:4] == bytes(4)
+    assert peak < 8 * 1024 * 1024, f"{peak / 2**20:.0f} MiB"
 
 
 def test_stacked_content_codings_are_refused(loop: S.ServerLoop) -> None:

@@ -13,10 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
+
 from hostile.recorded import Answer, RecordedServer, Seen, as_json, recorded
 from leakhound.models import Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import Probe
+from leakhound.probes.couchdb.names import names_begun
 from leakhound.probes.couchdb.probe import CouchdbProbe
 from leakhound.probes.elasticsearch import ElasticsearchProbe
 from leakhound.probes.kibana import KibanaProbe
@@ -99,6 +102,59 @@ def test_a_database_listing_over_the_cap_has_its_first_names_asked() -> None:
         r"although / asks for credentials \(HTTP 401: Authentication required.\)$",
         got.reason,
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"[" + b"1," * 20_000 + b"1]", id="numbers"),
+        pytest.param(json.dumps([{"a": "b"}] * 3_000).encode(), id="objects"),
+        pytest.param(b'["' + b"x" * 30_000 + b'"]', id="first-name-past-the-cap"),
+    ],
+)
+def test_a_list_over_the_cap_with_no_name_whole_is_no_listing_read(body: bytes) -> None:
+    # A list over the cap is not one of no database: none of its names was read, and
+    # behind a refusing root nothing says it is CouchDB's listing.
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return as_json(401, {"error": "unauthorized", "reason": "Authentication required."})
+        if seen.path == "/_all_dbs":
+            return Answer(200, body, {"content-type": "application/json"})
+        return as_json(401, {"error": "unauthorized", "reason": "You are not authorized."})
+
+    got = _verdict(CouchdbProbe(), route)
+    assert got.verdict == Verdict.ERROR, got.reason
+    assert got.open_apis == ()
+    assert re.search(rf"; /_all_dbs: {READ}, no list of names \(failed\)$", got.reason)
+
+
+@pytest.mark.parametrize(
+    ("head", "names"),
+    [
+        pytest.param(b'["a", "b\\", c', ["a"], id="cut-after-an-escaped-quote-and-comma"),
+        pytest.param(b'["a", "b\\", c", "d', ["a", 'b", c'], id="escaped-quote-and-comma"),
+        pytest.param(b'["a\\\\", "b', ["a\\"], id="escaped-backslash-before-the-quote"),
+        pytest.param(b' ["a","b","c', ["a", "b"], id="spaced"),
+        pytest.param(b"[1, 2, 3", None, id="no-name"),
+    ],
+)
+def test_the_names_whole_in_a_listing_s_first_bytes(head: bytes, names: list[str] | None) -> None:
+    assert names_begun(head) == names
+
+
+def test_behind_a_refusing_root_a_list_over_the_cap_must_be_of_index_rows() -> None:
+    # ``_cat/indices?h=index`` answers rows of one column, ``index``: any other JSON list of
+    # objects (a proxy's, an application's) is not Elasticsearch answering.
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/_cat/indices":
+            rows = [{"user": "x", "n": n} for n in range(3_000)]
+            return Answer(200, json.dumps(rows).encode(), {"content-type": "application/json"})
+        return as_json(401, {"error": "unauthorized"}, **CHALLENGE)
+
+    got = _verdict(ElasticsearchProbe(), route)
+    assert got.verdict == Verdict.ERROR, got.reason
+    assert got.open_apis == ()
+    assert re.search(rf"_cat/indices: {READ} \(failed\)$", got.reason)
 
 
 def test_through_kibana_8_the_cluster_s_relayed_status_decides_over_the_cap() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import http.cookiejar
 import ssl
 import zlib
@@ -404,14 +403,16 @@ class Http:
             if declared_over:
                 # Declared over the cap: its first bytes only, to say what answered, as many
                 # as come at once (a server that declares much and sends little is not
-                # waited for).
-                with contextlib.suppress(TimeoutError):
+                # waited for, nor one that closes, or sends a body that does not inflate:
+                # it answered over the cap all the same).
+                with suppress(TimeoutError, httpx.TransportError, ProtocolError):
                     async with asyncio.timeout(OVER_HEAD_WAIT):
+                        want = max(1, min(OVER_HEAD, cap))  # inflated no further
                         async for raw in response.aiter_raw():
-                            chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
+                            chunk = inflater.feed(raw, want - size) if inflater else raw
                             size += len(chunk)
                             chunks.append(chunk)
-                            if size >= min(OVER_HEAD, cap):
+                            if size >= want:
                                 break
                 raise _over(f"response of {length} bytes is over the {cap} byte cap")
             async for raw in response.aiter_raw():

@@ -40,19 +40,31 @@ def database_names(body: Any) -> list[str] | None:
     return [n for n in body[:MAX_DATABASES] if isinstance(n, str)]
 
 
+_BEGUN_TRIES = 3  # ends of a name a cut listing is parsed up to: each parse reads it all
+
+
 def names_begun(head: bytes) -> list[str] | None:
     """The names whole in the first bytes of an ``/_all_dbs`` answer over the size cap (a
-    JSON list cut anywhere: up to its last name followed by a comma); None where they do not
-    begin a list of names."""
+    JSON list cut anywhere: up to its last name followed by a comma, not an escaped quote
+    inside a name); None where they do not begin a list of names, or none is whole (a list
+    over the cap names some: an empty one is no listing read)."""
     start = head.lstrip()
     if not start.startswith(b"["):
         return None
-    end = start.rfind(b'",')
-    try:
-        body = orjson.loads(start[: end + 1] + b"]") if end > 0 else []
-    except orjson.JSONDecodeError:
-        return None
-    return database_names(body)
+    end, tries = len(start), 0
+    while tries < _BEGUN_TRIES and (end := start.rfind(b'",', 0, end)) > 0:
+        back = end
+        while back > 0 and start[back - 1] == ord("\\"):
+            back -= 1
+        if (end - back) % 2:  # \" inside a name
+            continue
+        tries += 1
+        try:
+            body = orjson.loads(start[: end + 1] + b"]")
+        except orjson.JSONDecodeError:
+            continue
+        return database_names(body) or None
+    return None
 
 
 def user_of(name: str) -> str | None:

@@ -128,10 +128,14 @@ def _data_answer(api: str, resp: Response) -> bool:
 
 def _data_head(api: str, head: bytes) -> bool:
     """Whether the first bytes of a data API's answer over the size cap read as
-    Elasticsearch's: a JSON list of index rows, or a search answer (``took`` first)."""
+    Elasticsearch's: a JSON list of index rows (``{"index": …}``, the one column asked), or a
+    search answer (``took`` first)."""
     start = head[:1024].lstrip()
     if api == "_cat/indices":
-        return start.startswith(b"[") and start[1:].lstrip()[:1] in (b"{", b"]")
+        row = start[1:].lstrip()
+        return (
+            start.startswith(b"[") and row.startswith(b"{") and row[1:].lstrip()[:7] == b'"index"'
+        )
     return start.startswith(b"{") and b'"took"' in start[:200]
 
 
