@@ -16,7 +16,6 @@ when it reads as one; a time with no zone is the server's local time, read in
 from __future__ import annotations
 
 import re
-import time
 from datetime import tzinfo
 from typing import Any
 
@@ -25,7 +24,7 @@ import orjson
 from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, clf, iso_or_local, local_time
+from ..timeparse import BadTime, clf, iso_or_local, wall_in
 from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify, classify_line
 
@@ -114,13 +113,10 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
     if len(s) > 11 and s[2:3] == "/" and s[6:7] == "/":
-        if " " in s:
-            return clf(s.encode())[0], False
-        t = clf(s.encode())[0]  # no zone: its wall clock, as UTC, then read in the zone
-        if zone is None:
-            return t, True
-        wall = time.gmtime(t)
-        return local_time(wall[:6], zone) + t % 1, True
+        t, off = clf(s.encode())
+        if off:
+            return t, False
+        return wall_in(t, zone), True  # no zone: its wall clock, as UTC, then in the zone
     return iso_or_local(s, zone)
 
 
