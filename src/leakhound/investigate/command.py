@@ -34,7 +34,7 @@ OUT_FORMATS = ("terminal", "json", "markdown", "html")
 EXIT_STATUS = (
     "Exit status: 0 done (whatever the logs show), 2 a usage error or nothing to investigate "
     "(no log line read: every LOG empty, unreadable or no log, one line saying so), 3 an "
-    "internal error, 130 interrupted."
+    "internal error or a findings database (--db) that cannot be opened, 130 interrupted."
 )
 
 
