@@ -173,3 +173,29 @@ def test_a_zone_less_iso_time_is_read_as_local_time_reads_it(wall: str, zone: st
         t, local = iso_or_local(wall, tz)
         assert local
         assert t == pytest.approx(want, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("stamp", "first", "noted"),
+    [
+        pytest.param("2020-12-30T22:30:06,949", "2020-12-30T21:30:06Z", True, id="iso8601"),
+        pytest.param("2020-12-30T22:30:06,949+0200", "2020-12-30T20:30:06Z", False, id="offset"),
+    ],
+)
+def test_an_es_audit_time_with_no_zone_is_noted_as_local(
+    tmp_path: Path, run: Run, stamp: str, first: str, noted: bool
+) -> None:
+    # log4j2.properties' audit pattern edited from %d{ISO8601_OFFSET_DATE_TIME_HHCMM} to
+    # %d{ISO8601}: the node's local time, no zone
+    path = tmp_path / "cluster_audit.json"
+    path.write_text(
+        f'{{"type":"audit", "timestamp":"{stamp}", "event.type":"rest", '
+        '"event.action":"anonymous_access_granted", "origin.type":"rest", '
+        '"origin.address":"203.0.113.66:52434", "url.path":"/_cat/indices", '
+        '"request.method":"GET", "request.id":"TqA9OisyQ8WTl1ivJUV1AA"}\n'
+    )
+    zone = zone_of("Europe/Berlin")
+    inv = run(path, log_zone=zone)
+    assert [f.format for f in inv.files] == ["es-audit"]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == ([local_time_note(zone)] if noted else [])
