@@ -233,6 +233,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     keys = compile_json(fmt) if fmt else None
     f = sink.file
     lineno = f.lines
+    local_note = local_time_note(options.log_zone)  # once, not a string a line
     for batch in stream.batches():
         for line in batch:
             lineno += 1
@@ -265,7 +266,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
                 sink.skip(lineno, line, str(exc))
                 continue
             if local:
-                sink.note(lineno, local_time_note(options.log_zone))
+                sink.note(lineno, local_note)
             _record(
                 v["h"],
                 t,
@@ -292,6 +293,7 @@ def _parse_text(
     f = sink.file
     lineno = f.lines
     groups = pattern.groupindex
+    local_note = local_time_note(zone)
     for batch in stream.batches():
         for line in batch:
             lineno += 1
@@ -310,7 +312,7 @@ def _parse_text(
                 sink.skip(lineno, line, str(exc))
                 continue
             if local:
-                sink.note(lineno, local_time_note(zone))
+                sink.note(lineno, local_note)
             _record(
                 d["h"],
                 t,
