@@ -199,3 +199,23 @@ def test_an_es_audit_time_with_no_zone_is_noted_as_local(
     assert [f.format for f in inv.files] == ["es-audit"]
     assert by_address(inv)["203.0.113.66"].first_seen == first
     assert _local_notes(inv) == ([local_time_note(zone)] if noted else [])
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        pytest.param("1551758400 +0000", id="epoch"),
+        pytest.param("2019-03-05T04:00:00Z +0000", id="iso-with-its-zone"),
+        pytest.param("2019-03-05T05:00:00+01:00 +0100", id="iso-with-its-offset"),
+    ],
+)
+def test_a_goaccess_time_with_its_own_zone_is_not_given_a_second(
+    tmp_path: Path, run: Run, stamp: str
+) -> None:
+    # "%x %^": the field after a time that is epoch seconds or ISO with its zone is not a zone
+    # to add to it (the line was skipped as no time)
+    path = tmp_path / "access.log"
+    path.write_text(f'203.0.113.66 [{stamp}] "GET /_cat/indices HTTP/1.1" 200 420\n')
+    inv = run(path, log_format='%h [%x %^] "%r" %s %b', format="nginx")
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+    assert [f.skipped for f in inv.files] == [0]

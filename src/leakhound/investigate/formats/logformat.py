@@ -24,7 +24,7 @@ import orjson
 from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, clf, iso_or_local, wall_in
+from ..timeparse import BadTime, clf, has_zone, iso_or_local, wall_in
 from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify, classify_line
 
@@ -304,8 +304,15 @@ def _parse_text(
                 continue
             d = {k: (m.group(k) or b"").decode("utf-8", "replace") for k in groups}
             stamp = d.get("x") or (f"{d['d']}:{d['t']}" if "d" in d and "t" in d else d.get("d"))
-            if stamp and _ZONE.fullmatch(d.get("z", "")):
-                stamp += " " + d["z"]
+            z = d.get("z")
+            if (
+                z
+                and stamp
+                and _ZONE.fullmatch(z)
+                and not has_zone(stamp)  # an ISO %x with its own
+                and not stamp.replace(".", "", 1).isdigit()  # epoch seconds: UTC already
+            ):
+                stamp += " " + z
             try:
                 t, local = when(stamp, zone)
             except (BadTime, ValueError) as exc:
