@@ -278,6 +278,28 @@ def test_the_help_gives_the_exit_statuses(capsys: pytest.CaptureFixture[str]) ->
     assert "3 an internal error" in said
 
 
+def test_the_readme_gives_the_exit_statuses_the_help_gives(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["investigate", "--help"])
+    helped = " ".join(capsys.readouterr().out.split())
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("\n## Detecting personal data on its own", 1)[0].rsplit("\n## ", 1)[1]
+    said = " ".join(section.split()).split("Exit status: 0 done (whatever", 1)[1]
+    said = "0 done " + said
+    for status in ("0 done", "2 a usage error", "3 an internal error or a findings database",
+                   "130 interrupted"):  # fmt: skip
+        assert status in helped and status in said, status
+    # 3: a --db that is no database, as the two say
+    db = tmp_path / "findings.db"
+    db.write_bytes(b"not sqlite " * 400)
+    code, _, err = _cli(
+        capsys, "investigate", SAMPLES / "mongodb.log", "--db", db, "--scan", "last"
+    )
+    assert code == 3 and "findings database" in err
+
+
 def test_the_log_time_zone_help_names_every_log_it_reads(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -89,3 +89,133 @@ def test_a_custom_text_format_time_with_no_zone_is_noted_as_local(tmp_path: Path
     inv = run(path, log_format='%h [%d:%t] "%r" %s %b', format="nginx", log_zone=zone)
     assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T03:00:00Z"
     assert _local_notes(inv) == [local_time_note(zone)]
+
+
+@pytest.mark.parametrize("name", ["UTC", "GMT"])
+def test_a_goaccess_format_reads_a_zone_named_after_the_time(
+    tmp_path: Path, run: Run, name: str
+) -> None:
+    # Apache's "[%{%d/%b/%Y:%H:%M:%S}t %{%Z}t]" read by COMBINED: its "%^" after the time is
+    # "UTC", a zone like "+0000", not a time to skip
+    path = tmp_path / "access.log"
+    path.write_text(LINE.format(zone=name))
+    inv = run(path, log_format="COMBINED", format="nginx", log_zone=zone_of("+02:00"))
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+    assert [f.skipped for f in inv.files] == [0]
+    assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        pytest.param("05/Mar/2019:04:00:00", "+02:00", "2019-03-05T02:00:00Z", id="clf"),
+        pytest.param("2019-03-05 04:00:00", "+02:00", "2019-03-05T02:00:00Z", id="iso"),
+        pytest.param("2019-03-05T04:00:00", None, "2019-03-05T04:00:00Z", id="iso-utc"),
+    ],
+)
+def test_an_access_log_time_in_brackets_with_no_zone_is_noted_as_local(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str
+) -> None:
+    # Apache's LogFormat "%h %l %u [%{%d/%b/%Y:%H:%M:%S}t] …" (or %Y-%m-%d %H:%M:%S): the
+    # server's local time with no zone, as nginx's combined reader meets it
+    path = tmp_path / "access.log"
+    path.write_text(
+        "\n".join(
+            f'203.0.113.{n} - - [{stamp}] "GET /_cat/indices HTTP/1.1" 200 420 "-" "-"'
+            for n in (66, 67)
+        )
+        + "\n"
+    )
+    log_zone = zone_of(zone) if zone else None
+    inv = run(path, log_zone=log_zone)
+    assert [f.format for f in inv.files] == ["nginx"]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == [local_time_note(log_zone)]
+
+
+def test_an_access_log_time_iso8601_with_its_zone_is_read_as_written(
+    tmp_path: Path, run: Run
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(
+        '203.0.113.66 - - [2019-03-05T04:00:00-07:00] "GET /_cat/indices HTTP/1.1" 200 420\n'
+    )
+    inv = run(path, log_zone=zone_of("+02:00"))
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T11:00:00Z"
+    assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize("zone", [None, "Europe/Berlin", "America/New_York", "+05:30"])
+@pytest.mark.parametrize(
+    "wall",
+    [
+        "2023-06-01T10:00:00",
+        "2023-06-01T10:00:00,123",
+        "2023-06-01 10:59:59.999999",
+        "2023-03-26T02:30:00.5",  # Berlin's spring gap
+        "2023-10-29T02:30:00.25",  # Berlin's repeated hour: its first
+        "2023-11-05T01:30:00",  # New York's repeated hour
+        "1969-12-31T23:59:59.5",
+    ],
+)
+def test_a_zone_less_iso_time_is_read_as_local_time_reads_it(wall: str, zone: str | None) -> None:
+    from leakhound.investigate.timeparse import iso_or_local, local_time
+
+    tz = zone_of(zone) if zone else None
+    m = [
+        int(x) for x in wall.replace("T", " ").replace(",", ".").split(".")[0].split()[0].split("-")
+    ]
+    clock = wall.replace("T", " ").replace(",", ".").split()[1]
+    hh, mm, ss = clock.split(":")
+    frac = float("0." + ss.split(".")[1]) if "." in ss else 0.0
+    want = local_time((m[0], m[1], m[2], int(hh), int(mm), int(ss.split(".")[0])), tz) + frac
+    for _ in range(2):  # and the same again, from the caches
+        t, local = iso_or_local(wall, tz)
+        assert local
+        assert t == pytest.approx(want, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("stamp", "first", "noted"),
+    [
+        pytest.param("2020-12-30T22:30:06,949", "2020-12-30T21:30:06Z", True, id="iso8601"),
+        pytest.param("2020-12-30T22:30:06,949+0200", "2020-12-30T20:30:06Z", False, id="offset"),
+    ],
+)
+def test_an_es_audit_time_with_no_zone_is_noted_as_local(
+    tmp_path: Path, run: Run, stamp: str, first: str, noted: bool
+) -> None:
+    # log4j2.properties' audit pattern edited from %d{ISO8601_OFFSET_DATE_TIME_HHCMM} to
+    # %d{ISO8601}: the node's local time, no zone
+    path = tmp_path / "cluster_audit.json"
+    path.write_text(
+        f'{{"type":"audit", "timestamp":"{stamp}", "event.type":"rest", '
+        '"event.action":"anonymous_access_granted", "origin.type":"rest", '
+        '"origin.address":"203.0.113.66:52434", "url.path":"/_cat/indices", '
+        '"request.method":"GET", "request.id":"TqA9OisyQ8WTl1ivJUV1AA"}\n'
+    )
+    zone = zone_of("Europe/Berlin")
+    inv = run(path, log_zone=zone)
+    assert [f.format for f in inv.files] == ["es-audit"]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == ([local_time_note(zone)] if noted else [])
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        pytest.param("1551758400 +0000", id="epoch"),
+        pytest.param("2019-03-05T04:00:00Z +0000", id="iso-with-its-zone"),
+        pytest.param("2019-03-05T05:00:00+01:00 +0100", id="iso-with-its-offset"),
+    ],
+)
+def test_a_goaccess_time_with_its_own_zone_is_not_given_a_second(
+    tmp_path: Path, run: Run, stamp: str
+) -> None:
+    # "%x %^": the field after a time that is epoch seconds or ISO with its zone is not a zone
+    # to add to it (the line was skipped as no time)
+    path = tmp_path / "access.log"
+    path.write_text(f'203.0.113.66 [{stamp}] "GET /_cat/indices HTTP/1.1" 200 420\n')
+    inv = run(path, log_format='%h [%x %^] "%r" %s %b', format="nginx")
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+    assert [f.skipped for f in inv.files] == [0]

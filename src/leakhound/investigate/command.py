@@ -34,7 +34,7 @@ OUT_FORMATS = ("terminal", "json", "markdown", "html")
 EXIT_STATUS = (
     "Exit status: 0 done (whatever the logs show), 2 a usage error or nothing to investigate "
     "(no log line read: every LOG empty, unreadable or no log, one line saying so), 3 an "
-    "internal error, 130 interrupted."
+    "internal error or a findings database (--db) that cannot be opened, 130 interrupted."
 )
 
 
@@ -115,8 +115,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="ZONE",
         help="the server's time zone (Europe/Berlin, +01:00) for logs that write its local "
         "time with no zone (MariaDB's general, slow and audit logs, MySQL's before 5.7, "
-        "Redis's log, OpenSearch's and Elasticsearch 6's text slow logs, and an access log "
-        "whose time has none; default: read as UTC) "
+        "Redis's log, OpenSearch's and Elasticsearch 6's text slow logs, and an access or "
+        "Elasticsearch audit log whose time has none; default: read as UTC) "
         "or with an abbreviation of several meanings (PostgreSQL's IST, CST)",
     )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")

@@ -5,18 +5,21 @@ $body_bytes_sent "$http_referer" "$http_user_agent"`` (nginx.org, ngx_http_log_m
 ``LogFormat "%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-agent}i\\"" combined`` and
 ``common`` without the last two (httpd.apache.org, mod_log_config). Fields appended after the
 user agent (``$request_time``, ``$http_x_forwarded_for``) are allowed and ignored, and so is
-``$time_iso8601`` in the brackets in place of ``$time_local``.
+``$time_iso8601`` in the brackets in place of ``$time_local``. A time there with no zone
+(Apache's ``%{%d/%b/%Y:%H:%M:%S}t``) is the server's local time, read in ``--log-time-zone``
+(else as UTC) and said in the file's notes.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import tzinfo
 
 from ..actions import BULK_READ, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, clf, iso
-from .base import ParseOptions, first_lines
+from ..timeparse import BadTime, clf, has_zone, iso, wall_in
+from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify_line
 
 NAME = "nginx"
@@ -42,7 +45,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
 
         logformat.parse(stream, sink, options)
         return
-    feed(stream, sink, LINE, 1, 2, 3, 4, 5, 6, 8)
+    feed(stream, sink, LINE, 1, 2, 3, 4, 5, 6, 8, options.log_zone)
 
 
 def feed(
@@ -56,8 +59,12 @@ def feed(
     g_status: int,
     g_bytes: int,
     g_agent: int,
+    zone: tzinfo | None = None,
 ) -> None:
-    """The hot loop shared by CLF-shaped formats: one regex match and cached lookups a line."""
+    """The hot loop shared by CLF-shaped formats: one regex match and cached lookups a line.
+    A time written with no zone (Apache's ``%{%Y-%m-%d %H:%M:%S}t``) is read in ``zone``
+    (--log-time-zone), else as UTC, and noted."""
+    local = local_time_note(zone)
     f = sink.file
     match = pattern.match
     add = sink.add
@@ -80,13 +87,19 @@ def feed(
                 t, off = clf(g[g_time - 1])
             except BadTime as exc:
                 try:  # nginx's $time_iso8601 in place of $time_local: a common log_format
-                    t, zone = iso(g[g_time - 1].decode("ascii"))
-                    off = zone.encode()
+                    stamp = g[g_time - 1].decode("ascii")
+                    t, written = iso(stamp)
+                    off = written.encode() if has_zone(stamp) else b""
                 except (BadTime, UnicodeDecodeError):
                     skip(lineno, line, str(exc))
                     continue
+            if not off:  # no zone written: the server's local time
+                t = wall_in(t, zone)
             if off is not last_off:
-                offsets.add(off.decode())
+                if off:
+                    offsets.add(off.decode())
+                else:
+                    sink.note(lineno, local)
                 last_off = off
             req = g[g_req - 1]
             c = classify_line(req)

@@ -6,6 +6,9 @@ access_denied, anonymous_access_denied, authentication_failed…), ``origin.addr
 (``[::1]:52434``), ``url.path``/``url.query``/``request.method`` on REST events, ``action``
 (``indices:data/read/search``) and ``indices`` on transport events, ``request.id`` shared by
 the events of one request (counted once), ``request.body`` when ``emit_request_body`` is on.
+The time is log4j's ``%d{ISO8601_OFFSET_DATE_TIME_HHCMM}`` in ``log4j2.properties``; one edited
+to write no zone (``%d{ISO8601}``) is the node's local time, read in ``--log-time-zone`` (else
+as UTC) and said in the file's notes.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from ..actions import (
 )
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, iso
-from .base import ParseOptions, host_of, json_lines, sniff_json
+from ..timeparse import BadTime, iso_or_local
+from .base import ParseOptions, host_of, json_lines, local_time_note, sniff_json
 from .http import RANSOM_NAMES, classify
 from .search_body import searched
 
@@ -79,6 +82,7 @@ def sniff(head: bytes) -> bool:
 def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every audit event into ``sink``, one per request."""
     seen: dict[str, None] = {}
+    local_note = local_time_note(options.log_zone)
 
     def handle(e: dict[str, Any], lineno: int, line: bytes) -> str | None:
         when = e.get("timestamp") or e.get("@timestamp")
@@ -94,9 +98,11 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
                 for k in list(seen)[:4096]:
                     del seen[k]
         try:
-            t, _ = iso(when)
+            t, local = iso_or_local(when, options.log_zone)
         except BadTime as exc:
             return str(exc)
+        if local:
+            sink.note(lineno, local_note)
         event = str(e.get("event.action", ""))
         ok = event not in DENIED
         path = e.get("url.path")

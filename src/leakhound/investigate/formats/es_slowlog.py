@@ -56,6 +56,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
 
     f = sink.file
     lineno = f.lines
+    local_note = local_time_note(options.log_zone)  # once, not a string a line
     for batch in stream.batches():
         for line in batch:
             lineno += 1
@@ -103,7 +104,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
                 sink.skip(lineno, line, str(exc))
                 continue
             if local:  # the text lines' log4j [%d{ISO8601}]: the node's local time, no zone
-                sink.note(lineno, local_time_note(options.log_zone))
+                sink.note(lineno, local_note)
             if m.group(2) != "0":
                 continue
             action, size, how = searched(READ, source)

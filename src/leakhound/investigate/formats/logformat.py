@@ -16,7 +16,6 @@ when it reads as one; a time with no zone is the server's local time, read in
 from __future__ import annotations
 
 import re
-import time
 from datetime import tzinfo
 from typing import Any
 
@@ -25,7 +24,7 @@ import orjson
 from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, clf, iso_or_local, local_time
+from ..timeparse import BadTime, clf, has_zone, iso_or_local, wall_in
 from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify, classify_line
 
@@ -114,13 +113,10 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
     if len(s) > 11 and s[2:3] == "/" and s[6:7] == "/":
-        if " " in s:
-            return clf(s.encode())[0], False
-        t = clf(s.encode())[0]  # no zone: its wall clock, as UTC, then read in the zone
-        if zone is None:
-            return t, True
-        wall = time.gmtime(t)
-        return local_time(wall[:6], zone) + t % 1, True
+        t, off = clf(s.encode())
+        if off:
+            return t, False
+        return wall_in(t, zone), True  # no zone: its wall clock, as UTC, then in the zone
     return iso_or_local(s, zone)
 
 
@@ -237,6 +233,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     keys = compile_json(fmt) if fmt else None
     f = sink.file
     lineno = f.lines
+    local_note = local_time_note(options.log_zone)  # once, not a string a line
     for batch in stream.batches():
         for line in batch:
             lineno += 1
@@ -269,7 +266,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
                 sink.skip(lineno, line, str(exc))
                 continue
             if local:
-                sink.note(lineno, local_time_note(options.log_zone))
+                sink.note(lineno, local_note)
             _record(
                 v["h"],
                 t,
@@ -296,6 +293,7 @@ def _parse_text(
     f = sink.file
     lineno = f.lines
     groups = pattern.groupindex
+    local_note = local_time_note(zone)
     for batch in stream.batches():
         for line in batch:
             lineno += 1
@@ -306,15 +304,22 @@ def _parse_text(
                 continue
             d = {k: (m.group(k) or b"").decode("utf-8", "replace") for k in groups}
             stamp = d.get("x") or (f"{d['d']}:{d['t']}" if "d" in d and "t" in d else d.get("d"))
-            if stamp and _ZONE.fullmatch(d.get("z", "")):
-                stamp += " " + d["z"]
+            z = d.get("z")
+            if (
+                z
+                and stamp
+                and _ZONE.fullmatch(z)
+                and not has_zone(stamp)  # an ISO %x with its own
+                and not stamp.replace(".", "", 1).isdigit()  # epoch seconds: UTC already
+            ):
+                stamp += " " + z
             try:
                 t, local = when(stamp, zone)
             except (BadTime, ValueError) as exc:
                 sink.skip(lineno, line, str(exc))
                 continue
             if local:
-                sink.note(lineno, local_time_note(zone))
+                sink.note(lineno, local_note)
             _record(
                 d["h"],
                 t,
