@@ -492,3 +492,30 @@ def test_an_error_line_never_quotes_the_password_the_command_line_gave(
     assert main(["scan", "127.0.0.1:9", "--auth", "app:sesame9-given", "--db", db]) == 3
     err = capsys.readouterr().err
     assert err.count("login as app with *** failed") == 2 and "sesame9" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "last"],
+        ["assess", "last"],
+        ["notify", "last", "--kind", "authority"],
+        ["export-subjects", "last"],
+        ["purge", "last"],
+        ["scan", "--resume", "last"],
+        ["investigate", "LOG", "--scan", "last"],
+    ],
+    ids=lambda a: a[0] if a[0] != "scan" else "resume",
+)
+def test_a_command_that_reads_the_database_leaves_no_empty_one_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    # Each made an empty 160 KB findings database at a mistyped --db, then said "no scan in".
+    db = tmp_path / "typo.db"
+    log = tmp_path / "access.log"
+    log.write_text('203.0.113.9 - - [05/Dec/2019:10:00:00 +0000] "GET / HTTP/1.1" 200 5\n')
+    argv = [str(log) if a == "LOG" else a for a in argv]
+    assert main([*argv, "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert f"no findings database at {db}" in err and len(err.strip().splitlines()) == 1
+    assert not db.exists()

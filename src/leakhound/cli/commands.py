@@ -49,8 +49,10 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         raise KeyboardInterrupt from exc
 
 
-def _store(args: argparse.Namespace) -> SqliteStore:
-    return SqliteStore(args.db)
+def _store(args: argparse.Namespace, *, create: bool = False) -> SqliteStore:
+    """The findings database of ``--db``; made when missing only for a command that writes
+    a scan into it (``create``), never by one that reads it."""
+    return SqliteStore(args.db, create=create)
 
 
 def _kinds(text: str | None) -> tuple[str, ...]:
@@ -97,7 +99,7 @@ def scan(args: argparse.Namespace) -> int:
             rate=args.rate,
         ),
     )
-    with _store(args) as store:
+    with _store(args, create=not args.resume) as store:
         if args.resume:
             full_depth = store.scan_options(args.resume).get("depth") == "full"
         else:
@@ -241,7 +243,7 @@ def notify(args: argparse.Namespace) -> int:
 
 def scans(args: argparse.Namespace) -> int:
     """``leakhound scans``: the stored scans, newest first."""
-    with _store(args) as store:
+    with _store(args, create=True) as store:  # none yet: an empty database to scan into
         for s in store.scans():
             print(
                 f"{s['scan_id']}  {s['started_at']}  {s['status']:<11}  "
@@ -320,7 +322,7 @@ def watch(args: argparse.Namespace) -> int:
         "yes": args.yes,
     }
     config = watch_.load(cli)
-    with _store(args) as store:
+    with _store(args, create=True) as store:
         w = watch_.Watch(
             config,
             store,

@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     if args.scan:
         from ..store import SqliteStore
 
-        store = SqliteStore(args.db)
+        store = SqliteStore(args.db, create=False)
         scan_id = store.resolve(args.scan)
         inventory = from_scan(store.load(scan_id))
     try:

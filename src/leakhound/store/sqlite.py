@@ -512,8 +512,15 @@ def _chmod(path: Path, mode: int) -> None:
 class SqliteStore:
     """Scans, results and asset history in one SQLite file."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, create: bool = True) -> None:
+        """The database at ``path`` (default: the user's), made when missing unless
+        ``create`` is off (a command that only reads it: no empty file left behind)."""
         self.path = Path(path) if path else default_db_path()
+        if not create and not self.path.exists():
+            raise UsageError(
+                f"no findings database at {self.path}: no scan was stored there "
+                "(give the --db a scan wrote)"
+            )
         try:
             if self.path.exists():
                 _keep_private(self.path)
