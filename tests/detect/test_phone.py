@@ -196,6 +196,18 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
             ["020 7946 0958", "06 12 34 56 78"],
             id="date-between-two-numbers",
         ),
+        # A date before the number too: what is before the glued date and time is read
+        # around its own date.
+        pytest.param(
+            "call 12.03.2019 0612345678 2019-03-12T10:00",
+            ["0612345678"],
+            id="date-before-and-iso-date-time-after",
+        ),
+        pytest.param(
+            "call 2019-03-11 020 7946 0958 2019-03-12T10:00:00Z",
+            ["020 7946 0958"],
+            id="iso-date-before-and-iso-date-time-after",
+        ),
     ],
 )
 def test_a_run_ending_with_a_date_keeps_the_number_before_it(text: str, numbers: list[str]) -> None:

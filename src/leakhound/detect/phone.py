@@ -346,7 +346,10 @@ def _undated(
             # ("020 7946 0958 2019-03-12T10:00", whose "T" ends no run) leaves its year in it.
             cut = max(run.rfind(space) for space in _SPACES) + 1
             if cut and _DATE.match(text, m.start() + cut):
-                yield from candidate.finditer(text, m.start(), m.start() + cut)
+                # What is before it is read as any run is: it may hold a date of its own
+                # ("12.03.2019 0612345678 2019-03-12T10:00").
+                before = candidate.finditer(text, m.start(), m.start() + cut)
+                yield from _undated(text, candidate, before)
                 continue
         if not _may_hold_date(run):
             yield m
