@@ -208,6 +208,22 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
             ["020 7946 0958"],
             id="iso-date-before-and-iso-date-time-after",
         ),
+        # Two numbers joined by a hyphen beside a date: read apart, as without the date.
+        pytest.param(
+            "call 0612345678-06 12 34 56 78 2019-03-12",
+            ["0612345678", "06 12 34 56 78"],
+            id="joined-numbers-before-a-date",
+        ),
+        pytest.param(
+            "call 12.03.2019 0612345678-06 98 76 54 32",
+            ["0612345678", "06 98 76 54 32"],
+            id="joined-numbers-after-a-date",
+        ),
+        pytest.param(
+            "call 0612345678-0698765432 2019-03-12T10:00",
+            ["0612345678", "0698765432"],
+            id="joined-numbers-before-an-iso-date-time",
+        ),
     ],
 )
 def test_a_run_ending_with_a_date_keeps_the_number_before_it(text: str, numbers: list[str]) -> None:

@@ -349,19 +349,22 @@ def _undated(
                 # What is before it is read as any run is: it may hold a date of its own
                 # ("12.03.2019 0612345678 2019-03-12T10:00").
                 before = candidate.finditer(text, m.start(), m.start() + cut)
-                yield from _undated(text, candidate, before)
+                yield from _undated(text, candidate, _split_joined(text, before))
                 continue
         if not _may_hold_date(run):
             yield m
             continue
+        # The runs around a date may be numbers joined by a hyphen, as any run
+        # ("0612345678-06 12 34 56 78 2019-03-12"): ``_split_joined`` reads them apart.
         start = 0
         for date in _RUN_DATE.finditer(run):
-            yield from candidate.finditer(text, m.start() + start, m.start() + date.start())
+            around = candidate.finditer(text, m.start() + start, m.start() + date.start())
+            yield from _split_joined(text, around)
             start = date.end()
         if start == 0:
             yield m
         else:
-            yield from candidate.finditer(text, m.start() + start, m.end())
+            yield from _split_joined(text, candidate.finditer(text, m.start() + start, m.end()))
 
 
 def _may_hold_date(run: str) -> bool:
