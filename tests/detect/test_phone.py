@@ -224,6 +224,18 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
             ["0612345678", "0698765432"],
             id="joined-numbers-before-an-iso-date-time",
         ),
+        # A date written with spaces, inside the whole run, ends what is left once the other
+        # date is cut: a date, not a number (+49 30 92028).
+        pytest.param(
+            "call 0612345678 03 09 2028 12.03.2019",
+            ["0612345678"],
+            id="spaced-date-then-date-after",
+        ),
+        pytest.param(
+            "call 0612345678 2028 09 03 2019-03-12T10:00",
+            ["0612345678"],
+            id="spaced-date-then-iso-date-time-after",
+        ),
     ],
 )
 def test_a_run_ending_with_a_date_keeps_the_number_before_it(text: str, numbers: list[str]) -> None:

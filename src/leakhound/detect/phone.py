@@ -354,17 +354,19 @@ def _undated(
         if not _may_hold_date(run):
             yield m
             continue
-        # The runs around a date may be numbers joined by a hyphen, as any run
-        # ("0612345678-06 12 34 56 78 2019-03-12"): ``_split_joined`` reads them apart.
+        # The runs around a date are read as any run: they may be numbers joined by a
+        # hyphen ("0612345678-06 12 34 56 78 2019-03-12"), or end with a date written with
+        # spaces that was inside the whole run ("0612345678 03 09 2028 12.03.2019").
         start = 0
         for date in _RUN_DATE.finditer(run):
             around = candidate.finditer(text, m.start() + start, m.start() + date.start())
-            yield from _split_joined(text, around)
+            yield from _undated(text, candidate, _split_joined(text, around))
             start = date.end()
         if start == 0:
             yield m
         else:
-            yield from _split_joined(text, candidate.finditer(text, m.start() + start, m.end()))
+            after = candidate.finditer(text, m.start() + start, m.end())
+            yield from _undated(text, candidate, _split_joined(text, after))
 
 
 def _may_hold_date(run: str) -> bool:
