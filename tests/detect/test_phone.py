@@ -236,6 +236,17 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
             ["0612345678"],
             id="spaced-date-then-iso-date-time-after",
         ),
+        # The second of two joined numbers starts after the hyphen, where no run starts.
+        pytest.param(
+            "call 0612345678-0698765432 12.03.2019",
+            ["0612345678", "0698765432"],
+            id="date-after-joined-numbers",
+        ),
+        pytest.param(
+            "call 0612345678-0698765432 03 09 2028",
+            ["0612345678", "0698765432"],
+            id="spaced-date-after-joined-numbers",
+        ),
     ],
 )
 def test_a_run_ending_with_a_date_keeps_the_number_before_it(text: str, numbers: list[str]) -> None:
