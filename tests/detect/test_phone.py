@@ -196,6 +196,57 @@ def test_a_clock_or_date_beside_a_number_is_not_read_into_it(text: str, number: 
             ["020 7946 0958", "06 12 34 56 78"],
             id="date-between-two-numbers",
         ),
+        # A date before the number too: what is before the glued date and time is read
+        # around its own date.
+        pytest.param(
+            "call 12.03.2019 0612345678 2019-03-12T10:00",
+            ["0612345678"],
+            id="date-before-and-iso-date-time-after",
+        ),
+        pytest.param(
+            "call 2019-03-11 020 7946 0958 2019-03-12T10:00:00Z",
+            ["020 7946 0958"],
+            id="iso-date-before-and-iso-date-time-after",
+        ),
+        # Two numbers joined by a hyphen beside a date: read apart, as without the date.
+        pytest.param(
+            "call 0612345678-06 12 34 56 78 2019-03-12",
+            ["0612345678", "06 12 34 56 78"],
+            id="joined-numbers-before-a-date",
+        ),
+        pytest.param(
+            "call 12.03.2019 0612345678-06 98 76 54 32",
+            ["0612345678", "06 98 76 54 32"],
+            id="joined-numbers-after-a-date",
+        ),
+        pytest.param(
+            "call 0612345678-0698765432 2019-03-12T10:00",
+            ["0612345678", "0698765432"],
+            id="joined-numbers-before-an-iso-date-time",
+        ),
+        # A date written with spaces, inside the whole run, ends what is left once the other
+        # date is cut: a date, not a number (+49 30 92028).
+        pytest.param(
+            "call 0612345678 03 09 2028 12.03.2019",
+            ["0612345678"],
+            id="spaced-date-then-date-after",
+        ),
+        pytest.param(
+            "call 0612345678 2028 09 03 2019-03-12T10:00",
+            ["0612345678"],
+            id="spaced-date-then-iso-date-time-after",
+        ),
+        # The second of two joined numbers starts after the hyphen, where no run starts.
+        pytest.param(
+            "call 0612345678-0698765432 12.03.2019",
+            ["0612345678", "0698765432"],
+            id="date-after-joined-numbers",
+        ),
+        pytest.param(
+            "call 0612345678-0698765432 03 09 2028",
+            ["0612345678", "0698765432"],
+            id="spaced-date-after-joined-numbers",
+        ),
     ],
 )
 def test_a_run_ending_with_a_date_keeps_the_number_before_it(text: str, numbers: list[str]) -> None:

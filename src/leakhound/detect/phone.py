@@ -346,19 +346,41 @@ def _undated(
             # ("020 7946 0958 2019-03-12T10:00", whose "T" ends no run) leaves its year in it.
             cut = max(run.rfind(space) for space in _SPACES) + 1
             if cut and _DATE.match(text, m.start() + cut):
-                yield from candidate.finditer(text, m.start(), m.start() + cut)
+                # What is before it is read as any run is: it may hold a date of its own
+                # ("12.03.2019 0612345678 2019-03-12T10:00").
+                before = _runs_in(text, candidate, m.start(), m.start() + cut)
+                yield from _undated(text, candidate, _split_joined(text, before))
                 continue
         if not _may_hold_date(run):
             yield m
             continue
+        # The runs around a date are read as any run: they may be numbers joined by a
+        # hyphen ("0612345678-06 12 34 56 78 2019-03-12"), or end with a date written with
+        # spaces that was inside the whole run ("0612345678 03 09 2028 12.03.2019").
         start = 0
         for date in _RUN_DATE.finditer(run):
-            yield from candidate.finditer(text, m.start() + start, m.start() + date.start())
+            around = _runs_in(text, candidate, m.start() + start, m.start() + date.start())
+            yield from _undated(text, candidate, _split_joined(text, around))
             start = date.end()
         if start == 0:
             yield m
         else:
-            yield from candidate.finditer(text, m.start() + start, m.end())
+            after = candidate.finditer(text, m.start() + start, m.end())
+            yield from _undated(text, candidate, _split_joined(text, after))
+
+
+def _runs_in(
+    text: str, candidate: re.Pattern[str], start: int, end: int
+) -> Iterator[re.Match[str]]:
+    """The runs of ``text[start:end]``, a stretch of one run: as ``candidate`` finds them,
+    or, for the second of two numbers joined by a hyphen (``_split_joined``), where no run
+    starts (a digit after "-"), the stretch to its last digit ("0612345678-0698765432
+    12.03.2019")."""
+    if not (start and text[start - 1] == "-" and text[start].isdigit()):
+        return candidate.finditer(text, start, end)
+    while not text[end - 1].isdigit():
+        end -= 1
+    return _WHOLE.finditer(text, start, end)  # one match: the whole stretch
 
 
 def _may_hold_date(run: str) -> bool:
