@@ -282,3 +282,21 @@ def test_a_listing_of_an_ascii_column_gives_values_the_server_would_send_alike()
         "WHERE CAST(`email` AS BINARY) > _binary X'6a6f73e840782e636f6d' "
         "ORDER BY CAST(`email` AS BINARY) LIMIT 2"
     )
+
+
+def test_a_listing_goes_on_past_two_values_that_read_alike() -> None:
+    # cp932 holds two codes of some characters (NEC's and IBM's, 0x8790 and 0x81E0 both "≒";
+    # 0xED40 and 0xFA5C both "纊"): two values apart byte for byte, alike as text. Each is
+    # listed (the people counted from them are one), and the pages go on after the bytes.
+    values = [b"\x81\xe0@x", b"\x87\x90@x", b"\xed\x40@x", b"\xfa\x5c@x", b"z@x"]
+    table = AsciiValues(values)
+
+    async def listed() -> list[str]:
+        got = distinct.values(table, "shop", "t", "email", 2, charset="cp932")  # type: ignore[arg-type]
+        return [v async for v in got]
+
+    assert asyncio.run(listed()) == ["z@x", "≒@x", "≒@x", "纊@x", "纊@x"]
+    assert table.sent[2].endswith(
+        "WHERE CAST(`email` AS BINARY) > _binary X'ed404078' "
+        "ORDER BY CAST(`email` AS BINARY) LIMIT 2"
+    )

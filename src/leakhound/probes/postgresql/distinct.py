@@ -30,11 +30,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncGenerator, Sequence
-from contextlib import aclosing
 from typing import NamedTuple
 
 from ...errors import ProtocolError
-from ..keyset import PAGE, counts, keyset
+from ..keyset import PAGE, counts, keyset, keyset_bytes
 from .allow import ADDRESS_FOLDED, AS_BYTES, AS_STORED, quote
 from .connection import Connection
 from .wire import STRAY
@@ -175,26 +174,23 @@ def values(
 _BYTEA = re.compile(r"\\x((?:[0-9a-f]{2})*)")  # bytea's output, hex format
 
 
-async def _as_bytes(
+def _as_bytes(
     conn: Connection, schema: str, table: str, column: str, size: int
 ) -> AsyncGenerator[str, None]:
     """A column of a database of encoding SQL_ASCII, listed by its values' bytes
-    (``bytes_page_of``), each read as the session reads it (``wire.STRAY``): as text, a page
-    could only go on after a value of ASCII alone (the server converts no code point past
-    it to SQL_ASCII), and two values may read alike (Latin-1 "jos\\xe9" and UTF-8 "josé")."""
+    (``bytes_page_of``, ``keyset_bytes``), each read as the session reads it (``wire.STRAY``):
+    as text, a page could only go on after a value of ASCII alone (the server converts no
+    code point past it to SQL_ASCII), and two values may read alike (Latin-1 "jos\\xe9" and
+    UTF-8 "josé")."""
 
-    async def ask(after: str | None, n: int) -> Sequence[str | None]:
-        start = None if after is None else bytes.fromhex(after)
-        got = await conn.run(bytes_page_of(schema, table, column, start, n), width=1)
-        out: list[str | None] = []
+    async def ask(after: bytes | None, n: int) -> Sequence[bytes | None]:
+        got = await conn.run(bytes_page_of(schema, table, column, after, n), width=1)
+        out: list[bytes | None] = []
         for (v,) in got.rows:
             m = _BYTEA.fullmatch(v or "")
             if m is None:
                 raise ProtocolError("a value as bytes that is not bytea's hex")
-            out.append(m[1])
+            out.append(bytes.fromhex(m[1]))
         return out
 
-    listed = keyset(ask, size)
-    async with aclosing(listed):
-        async for v in listed:
-            yield bytes.fromhex(v).decode("utf-8", STRAY)
+    return keyset_bytes(ask, lambda raw: raw.decode("utf-8", STRAY), size)
