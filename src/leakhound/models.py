@@ -525,9 +525,11 @@ class StoreDistinct(Distinct):
     # holds at least as many distinct addresses. None: not counted.
     folded: int | None = None
     # Distinct values byte for byte (but trailing spaces, which the count as stored pads
-    # alike), added up over the tables, where the server counted them: above the counts as
-    # stored where converting a value to compare it merged two (MySQL's ``CONVERT(… USING
-    # utf8mb4)`` turns each byte an ``ascii`` or ``cp1250`` column cannot map into "?").
+    # alike), added up over the tables, where the server counted them and its listing
+    # (``Probe.distinct_values``) compares them as stored: above the counts as stored where
+    # converting a value to compare it merged two (MySQL's ``CONVERT(… USING utf8mb4)``
+    # turns each byte an ``ascii`` or ``cp1250`` column cannot map into "?"), which the
+    # listing then gives as one. A table listed byte for byte adds its count as stored.
     as_bytes: int | None = None
 
 

@@ -126,6 +126,7 @@ def test_an_ascii_column_s_people_listed_by_the_server_are_each_counted_once(
     people = result["people"]
     assert people["method"] == "store-list", people
     assert people["value"] == people["low"] == 5 + 5000 + 2, people
+    assert people["exact"] and people["high"] == people["value"], people
 
 
 def test_bytes_a_character_set_does_not_define_keep_values_apart(mariadb: int) -> None:
@@ -162,9 +163,10 @@ def test_the_server_s_count_of_an_ascii_column_says_it_merged_values(mariadb: in
     assert got is not None
     counted = got["email"]
     # As stored, the three ascii addresses are one "jos?@x.com" (said so: not exact, up to
-    # the byte-for-byte count); "plain@x.com " is "plain@x.com" in both.
-    assert isinstance(counted, StoreDistinct) and counted.as_bytes == 4
-    assert counted.estimate == 2 and not counted.exact
+    # the byte-for-byte count); "plain@x.com " is "plain@x.com" in both. Its listing is byte
+    # for byte: it merges none of them (``as_bytes`` no more than the count as stored).
+    assert isinstance(counted, StoreDistinct) and counted.upper == 4
+    assert counted.estimate == 2 and not counted.exact and counted.as_bytes == 2
 
 
 def test_a_listing_of_ascii_columns_keeps_values_the_server_would_send_alike(
@@ -233,3 +235,23 @@ def test_a_sql_ascii_database_s_people_are_each_counted_once(
     (result,) = doc["results"]
     people = result["people"]
     assert people["method"] == "read" and people["exact"] and people["value"] == 3, people
+
+
+def test_a_sql_ascii_database_s_values_are_listed_by_the_server_each_apart(
+    postgresql: int,
+) -> None:
+    # As text, the Latin-1 and UTF-8 spellings of josé read alike in one page ("a page that
+    # does not move on"), and a page after a value past ASCII is refused (no code point past
+    # it converts to SQL_ASCII): listed by their bytes, each value once.
+    probe = PostgresqlProbe()
+    transport = Transport(Limits(), Scope({("127.0.0.1", postgresql)}), None)
+    endpoint = Endpoint("127.0.0.1", postgresql, "postgresql")
+    url = f"postgresql://postgres@127.0.0.1:{postgresql}/"
+    service = Service(endpoint, url, "postgresql", Verdict.OPEN, "")
+    inventory = asyncio.run(probe.inventory(transport, service, max_containers=20))
+    (table,) = [c for c in inventory.containers if c.name.startswith("lh_ascii.")]
+
+    async def listed() -> list[str]:
+        return [v async for v in probe.distinct_values(transport, service, [table], "email")]
+
+    assert asyncio.run(listed()) == ["josé@x.com", "josè@x.com", "josé@x.com", "plain@x.com"]

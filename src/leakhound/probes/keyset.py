@@ -8,6 +8,7 @@ values, the column in its own order, which its index does."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 
 from ..errors import ProtocolError
 
@@ -54,3 +55,24 @@ async def keyset(
         assert after is not None
         if len(after.encode()) > MAX_VALUE_BYTES:
             raise ProtocolError("a value too long to page after: free text, not identifiers")
+
+
+async def keyset_bytes(
+    ask: Callable[[bytes | None, int], Awaitable[Sequence[bytes | None]]],
+    decode: Callable[[bytes], str],
+    size: int = PAGE,
+) -> AsyncGenerator[str, None]:
+    """``keyset`` of values listed as their bytes (a character set the session cannot carry
+    whole), each page after the bytes of the last, each value as ``decode`` reads it: two
+    values whose bytes differ may read alike (cp932's two codes of one character, SQL_ASCII's
+    Latin-1 and UTF-8 spellings), each is given, and the listing goes on. Paged as hex
+    digits: a value to page after holds at most ``MAX_VALUE_BYTES`` of them."""
+
+    async def by_hex(after: str | None, n: int) -> Sequence[str | None]:
+        got = await ask(None if after is None else bytes.fromhex(after), n)
+        return [None if v is None else v.hex() for v in got]
+
+    listed = keyset(by_hex, size)
+    async with aclosing(listed):
+        async for v in listed:
+            yield decode(bytes.fromhex(v))

@@ -4,6 +4,7 @@ hex literal, values read as UTF-8 (the connection's), a count read as a count.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -137,3 +138,40 @@ def test_the_stores_count_keeps_address_and_byte_counts_beside_those_as_stored(
     conn.answers = {"b": (b"4", b"4", b"6")}
     one = asyncio.run(MysqlProbe().count_distinct(transport, service, [_table("b")], ["email"]))  # type: ignore[arg-type]
     assert one == {"email": StoreDistinct(4, 4, 6, False, folded=4, as_bytes=6)}
+
+
+def test_a_column_listed_byte_for_byte_adds_no_merges_to_its_listing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Table b's ascii column: 4 values as stored, 6 byte for byte (two "?" after CONVERT).
+    # Its listing is byte for byte (``distinct.values``, charset): the 6 listed are all of
+    # them, so nothing the listing merged (``people._merged_by_conversion``) is left; the
+    # count alone still is at most 11 and not exact.
+    from leakhound.models import StoreDistinct
+    from leakhound.probes.mysql import probe as module
+
+    conn = _Tables({"a": (b"5", b"3", b"5"), "b": (b"4", b"4", b"6")})
+
+    async def connect(*_: Any) -> _Tables:
+        return conn
+
+    async def limit_time(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(module, "connect", connect)
+    monkeypatch.setattr(module.distinct, "limit_time", limit_time)
+    transport = SimpleNamespace(limits=SimpleNamespace(read_timeout=10.0))
+    service = SimpleNamespace(endpoint=None)
+    ascii_b = dataclasses.replace(
+        _table("b"), details={**_table("b").details, "charsets": {"email": "ascii"}}
+    )
+    got = asyncio.run(
+        MysqlProbe().count_distinct(transport, service, [_table("a"), ascii_b], ["email"])
+    )  # type: ignore[arg-type]
+    assert got == {"email": StoreDistinct(9, 5, 11, False, folded=4, as_bytes=9)}
+    # Where table a's column is not read as bytes and merged one value, that one stays.
+    conn.answers["a"] = (b"5", b"3", b"6")
+    got = asyncio.run(
+        MysqlProbe().count_distinct(transport, service, [_table("a"), ascii_b], ["email"])
+    )  # type: ignore[arg-type]
+    assert got == {"email": StoreDistinct(9, 5, 12, False, folded=4, as_bytes=10)}

@@ -6,17 +6,20 @@ Latin-1 character: two values that differ stay two, never one "\\ufffd"."""
 from __future__ import annotations
 
 import asyncio
+import re
 import struct
+from typing import Any
 
 import pytest
 
+from leakhound.errors import ProtocolError
 from leakhound.models import Endpoint
 from leakhound.net import FrameReader, Limits, Scope, Transport
-from leakhound.probes.postgresql import ALLOW
+from leakhound.probes.postgresql import ALLOW, distinct
 from leakhound.probes.postgresql.allow import RAW_ENCODING
 from leakhound.probes.postgresql.connection import connect
 from leakhound.probes.postgresql.copy import CopyRows
-from leakhound.probes.postgresql.wire import read_result
+from leakhound.probes.postgresql.wire import Result, read_result
 
 JOSE, JOSE_GRAVE = b"jos\xe9@x.com", b"jos\xe8@x.com"  # Latin-1, as SQL_ASCII keeps them
 
@@ -87,3 +90,106 @@ def test_a_sql_ascii_database_is_read_as_its_bytes(encoding: str, raw: bool) -> 
     asyncio.run(go())
     assert (b"Q" + RAW_ENCODING.encode() in sent) is raw
     assert ALLOW.allows("query", RAW_ENCODING)
+
+
+_STORED = '"email"::pg_catalog.text COLLATE pg_catalog."C"'
+_BYTES = f"pg_catalog.convert_to({_STORED}, 'SQL_ASCII')"
+
+
+class _BytePages:
+    """A SQL_ASCII database's column listed as its values' bytes (bytea's hex output), each
+    page after the bytes of a ``decode`` literal; as text, a page after a value past ASCII
+    is refused, as PostgreSQL refuses ``E'\\U000000e9'`` in such a database."""
+
+    def __init__(self, values: list[bytes]) -> None:
+        self.values = sorted(values)
+        self.asked: list[str] = []
+
+    async def run(self, sql: str, *, width: int | None = None) -> Result:
+        assert ALLOW.allows("query", sql), sql
+        self.asked.append(sql)
+        size = int(sql.rsplit(" LIMIT ", 1)[1])
+        after = re.search(r"pg_catalog\.decode\('([0-9a-f]*)', 'hex'\)", sql)
+        left = [v for v in self.values if after is None or v > bytes.fromhex(after[1])]
+        return Result([("v", 17)], [["\\x" + v.hex()] for v in left[:size]])
+
+
+def _listed_as_bytes(conn: Any, size: int) -> list[str]:
+    async def go() -> list[str]:
+        got = distinct.values(conn, "public", "t", "email", size, as_bytes=True)
+        return [v async for v in got]
+
+    return asyncio.run(go())
+
+
+def test_a_sql_ascii_column_is_listed_by_its_bytes_page_after_page() -> None:
+    # Latin-1 "jos\xe9" and UTF-8 "josé" read alike (one page held both: as text, "a page
+    # that does not move on"), and a page after a value past ASCII (as text: refused by the
+    # server, "conversion between UTF8 and SQL_ASCII is not supported").
+    utf8 = "josé@x.com".encode()
+    conn = _BytePages([JOSE, JOSE_GRAVE, utf8, b"plain@x.com", b"a@x.com"])
+    # Byte order: UTF-8's é (c3 a9) before Latin-1's è (e8) and é (e9).
+    assert _listed_as_bytes(conn, 2) == [
+        "a@x.com",
+        "josé@x.com",
+        "josè@x.com",
+        "josé@x.com",
+        "plain@x.com",
+    ]
+    assert conn.asked[0].startswith(f"SELECT DISTINCT {_BYTES} FROM ONLY ")
+    assert conn.asked[1].endswith(
+        f"WHERE {_BYTES} OPERATOR(pg_catalog.>) pg_catalog.decode('{utf8.hex()}', 'hex') "
+        f"ORDER BY {_BYTES} LIMIT 2"
+    )
+
+
+def test_an_answer_that_is_not_bytea_hex_is_one_protocol_error() -> None:
+    class Escaped(_BytePages):
+        async def run(self, sql: str, *, width: int | None = None) -> Result:
+            return Result([("v", 17)], [["jos\\351@x.com"]])  # bytea_output = escape
+
+    with pytest.raises(ProtocolError, match="not bytea's hex"):
+        _listed_as_bytes(Escaped([]), 2)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE "email" IS NOT NULL '
+        f"ORDER BY {_BYTES} LIMIT 5",
+        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} '
+        f"OPERATOR(pg_catalog.>) pg_catalog.decode('6a6fe9', 'hex') ORDER BY {_BYTES} LIMIT 5",
+    ],
+)
+def test_a_listing_by_bytes_is_allowed(statement: str) -> None:
+    assert ALLOW.allows("query", statement)
+    assert distinct.bytes_page_of("public", "t", "email", None, 5) == (
+        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE "email" IS NOT NULL '
+        f"ORDER BY {_BYTES} LIMIT 5"
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # the server's catalogs; another encoding; a value after which to page but hex
+        f"SELECT DISTINCT {_BYTES.replace('email', 'rolpassword')} FROM ONLY "
+        '"pg_catalog"."pg_authid" WHERE "rolpassword" IS NOT NULL '
+        f"ORDER BY {_BYTES.replace('email', 'rolpassword')} LIMIT 5",
+        f'SELECT DISTINCT {_BYTES.replace("SQL_ASCII", "UTF8")} FROM ONLY "public"."t" '
+        f'WHERE "email" IS NOT NULL ORDER BY {_BYTES.replace("SQL_ASCII", "UTF8")} LIMIT 5',
+        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} '
+        "OPERATOR(pg_catalog.>) pg_catalog.decode('6a', 'hex') OR pg_sleep(10) IS NULL "
+        f"ORDER BY {_BYTES} LIMIT 5",
+        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} '
+        "OPERATOR(pg_catalog.>) pg_catalog.decode('6a'') || pg_sleep(10)::text || (''', "
+        f"'hex') ORDER BY {_BYTES} LIMIT 5",
+        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} '
+        "OPERATOR(pg_catalog.>) pg_catalog.pg_read_binary_file('/etc/passwd') "
+        f"ORDER BY {_BYTES} LIMIT 5",
+        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} > '
+        f"decode('6a', 'hex') ORDER BY {_BYTES} LIMIT 5",
+    ],
+)
+def test_no_other_listing_by_bytes_is_allowed(statement: str) -> None:
+    assert not ALLOW.allows("query", statement)

@@ -13,7 +13,7 @@ their own character set; a byte it does not define becomes one character of its 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 
 # Character sets whose every value converts to utf8mb4 as it is: UTF-8 itself (utf8 and
@@ -93,6 +93,18 @@ _MULTI = frozenset(
     codecs.lookup(c).name
     for c in ("big5", "cp932", "euc_kr", "euc_jp", "gb18030", "gb2312", "gbk", "shift_jis")
 )
+
+
+def strict(charset: str) -> Callable[[bytes], str]:
+    """``decode`` of a value each byte of which ``charset`` defines, its codec chosen once (a
+    page's fast path, ``rows.converter``); UnicodeDecodeError, a ValueError, for any other
+    value: ``decode`` reads it then."""
+    codec = CODECS.get(charset.lower(), "latin_1")
+
+    def read(raw: bytes) -> str:
+        return raw.decode(codec)
+
+    return read
 
 
 def decode(raw: bytes, charset: str) -> str:

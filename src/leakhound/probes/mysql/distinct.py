@@ -21,10 +21,11 @@ values. Every statement runs in the read-only transaction of
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
+from functools import partial
 from typing import NamedTuple
 
 from ...errors import ProtocolError
-from ..keyset import PAGE, counts, keyset
+from ..keyset import PAGE, counts, keyset, keyset_bytes
 from . import charsets, sql
 from .connection import Connection
 from .tables import is_mariadb
@@ -102,19 +103,11 @@ def _as_bytes(
     """A column's distinct values byte for byte (``sql.distinct_bytes_after``), each read in
     its character set (``charsets.decode``): values the session would send alike stay apart
     (a listing as stored gives "jos?@x.com" once for the people of two tables). Each page
-    goes on after the bytes of the last value read."""
-    last: dict[str, bytes] = {}
+    goes on after the bytes of the last value read (``keyset_bytes``)."""
 
-    async def ask(after: str | None, n: int) -> Sequence[str | None]:
-        statement = sql.distinct_bytes_after(
-            schema, table, column, None if after is None else last[after], n
-        )
+    async def ask(after: bytes | None, n: int) -> Sequence[bytes | None]:
+        statement = sql.distinct_bytes_after(schema, table, column, after, n)
         got = await conn.query(statement, width=1)
-        raws = [r[0] for r in got.rows]
-        out = [None if r is None else charsets.decode(r, charset) for r in raws]
-        last.clear()
-        if out and out[-1] is not None and raws[-1] is not None:
-            last[out[-1]] = raws[-1]
-        return out
+        return [r[0] for r in got.rows]
 
-    return keyset(ask, size)
+    return keyset_bytes(ask, partial(charsets.decode, charset=charset), size)

@@ -430,26 +430,34 @@ class MysqlProbe(Probe):
         """Each text column's distinct values, ``COUNT(DISTINCT …)`` of each table holding
         it (``StoreDistinct``): as stored, exact for one table; for several, from the largest
         table's count (a value in every table) to their sum (a value in one), the sum the
-        figure; at most the sum byte for byte (values the conversion merged, ``as_bytes``);
+        figure; at most the sum byte for byte (values the conversion merged; ``as_bytes``: those
+        a listing gives as one, none in a column listed byte for byte);
         and the largest table's count of values each one whole address, lower-cased (``folded``)."""
         conn = await connect(transport, service.endpoint)
         out: dict[str, Distinct] = {}
         try:
             await distinct.limit_time(conn, transport.limits.read_timeout)
             for f in fields:
-                counts = [
-                    await distinct.count(conn, *where(c), f) for c in self.holding(containers, f)
-                ]
+                holding = self.holding(containers, f)
+                counts = [await distinct.count(conn, *where(c), f) for c in holding]
                 if counts:
                     stored = [n.stored for n in counts]
                     as_bytes = sum(n.as_bytes for n in counts)
+                    # A column listed byte for byte (``distinct.values``: its character set
+                    # one the session cannot carry whole) lists apart what its conversion
+                    # merged: only the other tables' merges are the listing's.
+                    kept = sum(
+                        max(0, n.as_bytes - n.stored)
+                        for c, n in zip(holding, counts, strict=True)
+                        if not (c.details.get("charsets") or {}).get(f)
+                    )
                     out[f] = StoreDistinct(
                         sum(stored),
                         max(stored),
                         max(sum(stored), as_bytes),
                         len(counts) == 1 and as_bytes <= sum(stored),
                         folded=max(n.folded for n in counts),
-                        as_bytes=as_bytes,
+                        as_bytes=sum(stored) + kept,
                     )
         finally:
             await conn.close()

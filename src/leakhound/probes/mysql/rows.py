@@ -7,7 +7,6 @@ data that is not UTF-8 (images, hashes) is left out as MongoDB's binary is: list
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from functools import partial
 from typing import Any
 
 import orjson
@@ -145,7 +144,7 @@ def converter(column: Column, json: bool = False, charset: str = "") -> Callable
     else (text that is not UTF-8, a number that is not one); that row then goes through
     ``value``."""
     if charset and not json:
-        return partial(charsets.decode, charset=charset)
+        return charsets.strict(charset)
     kind = column.type
     if kind == JSON_TYPE or json:
         return orjson.loads

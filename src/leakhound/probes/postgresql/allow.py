@@ -76,6 +76,12 @@ ADDRESS_FOLDED = (
     "OPERATOR(pg_catalog.=) pg_catalog.char_length({v}) THEN pg_catalog.lower({v}) END"
 )
 _FOLDED = re.escape(ADDRESS_FOLDED).replace(r"\{v\}", _STORED_AGAIN)
+# A value as stored, as its bytes (``distinct.as_bytes``: a database of encoding SQL_ASCII,
+# whose values a text literal cannot always spell), and the bytes a page starts after.
+AS_BYTES = "pg_catalog.convert_to({v}, 'SQL_ASCII')"
+_BYTES = re.escape(AS_BYTES).replace(r"\{v\}", _STORED)
+_BYTES_AGAIN = re.escape(AS_BYTES).replace(r"\{v\}", _STORED_AGAIN)
+_HEX = rf"pg_catalog\.decode\('(?:[0-9a-f]{{2}}){{1,{MAX_VALUE_BYTES}}}', 'hex'\)"
 
 DATABASES = (
     "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
@@ -160,6 +166,11 @@ ALLOW = statements(
         rf"SELECT DISTINCT {_STORED} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
         rf"{_STORED_AGAIN} OPERATOR\(pg_catalog\.>\) {_CODES}) "
         rf"ORDER BY {_STORED_AGAIN} LIMIT \d{{1,7}}",
+        # The same, each value as its bytes (a database of encoding SQL_ASCII), a page after
+        # the bytes of the last.
+        rf"SELECT DISTINCT {_BYTES} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
+        rf"{_BYTES_AGAIN} OPERATOR\(pg_catalog\.>\) {_HEX}) "
+        rf"ORDER BY {_BYTES_AGAIN} LIMIT \d{{1,7}}",
         # The column itself, in its own collation and order, where that merges nothing
         # (``distinct.merges_nothing``): its two counts, and its pages.
         rf"SELECT pg_catalog\.count\(DISTINCT (?P<col>{_NAME})\), "

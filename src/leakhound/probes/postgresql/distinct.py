@@ -28,12 +28,15 @@ from one ran a command as the server's account, a read-only transaction notwiths
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator, Sequence
 from typing import NamedTuple
 
-from ..keyset import PAGE, counts, keyset
-from .allow import ADDRESS_FOLDED, AS_STORED, quote
+from ...errors import ProtocolError
+from ..keyset import PAGE, counts, keyset, keyset_bytes
+from .allow import ADDRESS_FOLDED, AS_BYTES, AS_STORED, quote
 from .connection import Connection
+from .wire import STRAY
 
 
 def timeout(seconds: float) -> str:
@@ -100,6 +103,23 @@ def page_of(
     )
 
 
+def bytes_page_of(
+    schema: str, table: str, column: str, after: bytes | None, size: int = PAGE
+) -> str:
+    """``page_of`` of each value as its bytes (``AS_BYTES``: a database of encoding
+    SQL_ASCII), in their order, after the bytes ``after`` (None: from the first)."""
+    v = AS_BYTES.format(v=as_stored(column))
+    where = (
+        f"{quote(column)} IS NOT NULL"
+        if after is None
+        else f"{v} OPERATOR(pg_catalog.>) pg_catalog.decode('{after.hex()}', 'hex')"
+    )
+    return (
+        f"SELECT DISTINCT {v} FROM ONLY {quote(schema)}.{quote(table)} WHERE {where} "
+        f"ORDER BY {v} LIMIT {int(size)}"
+    )
+
+
 class Counted(NamedTuple):
     """One column's distinct values in one table (``count_of``)."""
 
@@ -136,12 +156,41 @@ def values(
     size: int = PAGE,
     *,
     own: bool = False,
+    as_bytes: bool = False,
 ) -> AsyncGenerator[str, None]:
     """Each distinct value of one column of one table, once, page by page; ``own``: in the
-    column's own collation and order (``merges_nothing``)."""
+    column's own collation and order (``merges_nothing``); ``as_bytes``: listed as its
+    bytes (``_as_bytes``)."""
+    if as_bytes:
+        return _as_bytes(conn, schema, table, column, size)
 
     async def ask(after: str | None, n: int) -> Sequence[str | None]:
         got = await conn.run(page_of(schema, table, column, after, n, own=own), width=1)
         return [r[0] for r in got.rows]
 
     return keyset(ask, size)
+
+
+_BYTEA = re.compile(r"\\x((?:[0-9a-f]{2})*)")  # bytea's output, hex format
+
+
+def _as_bytes(
+    conn: Connection, schema: str, table: str, column: str, size: int
+) -> AsyncGenerator[str, None]:
+    """A column of a database of encoding SQL_ASCII, listed by its values' bytes
+    (``bytes_page_of``, ``keyset_bytes``), each read as the session reads it (``wire.STRAY``):
+    as text, a page could only go on after a value of ASCII alone (the server converts no
+    code point past it to SQL_ASCII), and two values may read alike (Latin-1 "jos\\xe9" and
+    UTF-8 "josé")."""
+
+    async def ask(after: bytes | None, n: int) -> Sequence[bytes | None]:
+        got = await conn.run(bytes_page_of(schema, table, column, after, n), width=1)
+        out: list[bytes | None] = []
+        for (v,) in got.rows:
+            m = _BYTEA.fullmatch(v or "")
+            if m is None:
+                raise ProtocolError("a value as bytes that is not bytea's hex")
+            out.append(bytes.fromhex(m[1]))
+        return out
+
+    return keyset_bytes(ask, lambda raw: raw.decode("utf-8", STRAY), size)

@@ -317,10 +317,14 @@ class PostgresqlProbe(Probe):
         async with aclosing(tables):
             async for conn, where in tables:
                 _, schema, table = where
-                own = types[where] in distinct.TEXT_ORDERED and await distinct.merges_nothing(
-                    conn, schema, table, field
+                # A database of encoding SQL_ASCII: its values listed as their bytes.
+                raw = conn.greeting.params.get("server_encoding", "").upper() == "SQL_ASCII"
+                own = (
+                    not raw
+                    and types[where] in distinct.TEXT_ORDERED
+                    and await distinct.merges_nothing(conn, schema, table, field)
                 )
-                listed = distinct.values(conn, schema, table, field, own=own)
+                listed = distinct.values(conn, schema, table, field, own=own, as_bytes=raw)
                 async with aclosing(listed):
                     async for v in listed:
                         yield v
