@@ -307,6 +307,11 @@ class CouchdbProbe(Probe):
         # proved nothing, and is named in the reason beside the root's refusal, if any.
         root: tuple[str | Fit, ...] = (root_refused, "; ") if root_refused is not None else ()
         refusal = fitted(root_refused) if root_refused is not None else ""
+
+        def secured_by_root(*closed: str) -> Service:
+            """Secured, in the words of the root's refusal."""
+            return Service(endpoint, base, self.kind, Verdict.SECURED, refusal, fp, (), closed)
+
         over = ""  # the listing answered over the size cap: what was known of it
         names: list[str] | None = None
         try:
@@ -330,15 +335,7 @@ class CouchdbProbe(Probe):
                 realm = realm_of(listing)
                 fp = replace(fp, realm=fp.realm or realm)
                 if root_refused is not None:
-                    return Service(
-                        endpoint,
-                        base,
-                        self.kind,
-                        Verdict.SECURED,
-                        refusal,
-                        fp,
-                        closed_apis=("/", "_all_dbs"),
-                    )
+                    return secured_by_root("/", "_all_dbs")
                 return service(
                     Verdict.SECURED,
                     "/_all_dbs asks for credentials (CouchDB 3's admin_only_all_dbs): "
@@ -348,15 +345,7 @@ class CouchdbProbe(Probe):
             names = database_names(listing.json_or_none()) if listing.status == 200 else None
             if names is None:
                 if root_refused is not None and 200 <= listing.status < 300:  # a login page
-                    return Service(
-                        endpoint,
-                        base,
-                        self.kind,
-                        Verdict.SECURED,
-                        refusal,
-                        fp,
-                        closed_apis=("/",),
-                    )
+                    return secured_by_root("/")
                 return service(
                     unsettled([listing.status]),
                     *root,
