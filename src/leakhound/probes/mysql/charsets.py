@@ -68,18 +68,20 @@ def lossy(charset: str | None) -> bool:
     return charset is not None and charset.lower() not in LOSSLESS
 
 
+def _codec(charset: str) -> str:
+    """Python's codec for a MySQL character set (``CODECS``; else each byte one character)."""
+    return CODECS.get(charset.lower(), "latin_1")
+
+
 @cache
 def _stray(codec: str) -> dict[int, str]:
     """What each byte a single-byte codec does not define becomes: the character of its
     number (0xE9 in ``ascii``: "é", as latin1 reads it), unless the codec gives that
     character for another byte (0xD7 in ``iso8859_8``, whose 0xAA is "×"), then ``STRAY``'s.
     Empty for a codec of more than one byte a character (every stray byte ``STRAY``'s)."""
-    try:
-        given = {bytes([b]).decode(codec, "ignore") for b in range(256)}
-    except LookupError:
-        return {}
     if codecs.lookup(codec).name in _MULTI:
         return {}
+    given = {bytes([b]).decode(codec, "ignore") for b in range(256)}
     out: dict[int, str] = {}
     for b in range(256):
         try:
@@ -99,7 +101,7 @@ def strict(charset: str) -> Callable[[bytes], str]:
     """``decode`` of a value each byte of which ``charset`` defines, its codec chosen once (a
     page's fast path, ``rows.converter``); UnicodeDecodeError, a ValueError, for any other
     value: ``decode`` reads it then."""
-    codec = CODECS.get(charset.lower(), "latin_1")
+    codec = _codec(charset)
 
     def read(raw: bytes) -> str:
         return raw.decode(codec)
@@ -110,7 +112,7 @@ def strict(charset: str) -> Callable[[bytes], str]:
 def decode(raw: bytes, charset: str) -> str:
     """A value stored in ``charset``, as text: each byte it defines as it defines it, each
     byte it does not as a character of its own (``_stray``)."""
-    codec = CODECS.get(charset.lower(), "latin_1")
+    codec = _codec(charset)
     try:
         return raw.decode(codec)
     except UnicodeDecodeError:
