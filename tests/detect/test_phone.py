@@ -277,6 +277,81 @@ def test_a_number_before_a_date_is_read_as_alone() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        pytest.param("tel 0612345678 192.168.1.10", ["0612345678"], id="address-after"),
+        pytest.param("tel 06 12 34 56 78 10.0.0.1", ["06 12 34 56 78"], id="address-after-grouped"),
+        pytest.param("tel 192.168.1.10 0612345678", ["0612345678"], id="address-before"),
+        pytest.param(
+            "tel 06 12 34 56 78 10.0.0.1 06 98 76 54 32",
+            ["06 12 34 56 78", "06 98 76 54 32"],
+            id="address-between-two-numbers",
+        ),
+        pytest.param("0612345678 192.168.1.10", [], id="bare-number-stays-bare"),
+        # Belgium dots its numbers: after a country code, or with a leading zero, which no
+        # octet has, the dotted groups are a number's.
+        pytest.param("+32 2.555.12.12", ["+32 2.555.12.12"], id="belgian-international"),
+        pytest.param("+32 2.555.12.12 10.0.0.1", ["+32 2.555.12.12"], id="belgian-then-address"),
+        pytest.param("tel 02.555.12.12", ["02.555.12.12"], id="belgian-national"),
+        pytest.param(
+            "tel 02.555.12.12 192.168.1.10", ["02.555.12.12"], id="belgian-national-then-address"
+        ),
+    ],
+)
+def test_an_ip_address_beside_a_number_is_not_read_into_it(text: str, numbers: list[str]) -> None:
+    assert found(text, P) == numbers
+
+
+def test_a_number_beside_an_ip_address_is_read_as_alone() -> None:
+    doc = {"country": "FR", "text": "0612345678 192.168.1.10"}
+    got = [(h.normalized, h.score) for h in scan_document(doc, types={P})]
+    alone = [
+        (h.normalized, h.score) for h in scan_document(doc | {"text": "0612345678"}, types={P})
+    ]
+    assert got == alone == [("+33612345678", alone[0][1])]
+
+
+@pytest.mark.parametrize(
+    ("text", "score_of"),
+    [
+        # A date glued by a hyphen to a "+": the "+" starts the number, the date is not read
+        # into it.
+        pytest.param("20191231-+33612345678", "+33612345678", id="date-hyphen-plus"),
+        pytest.param("tel 20191231-+33612345678", "tel +33612345678", id="cue-date-hyphen-plus"),
+    ],
+)
+def test_a_date_joined_to_a_plus_is_not_read_into_the_number(text: str, score_of: str) -> None:
+    (got,) = hits(text, P)
+    (alone,) = hits(score_of, P)
+    assert (text[got.start : got.end], got.normalized) == ("+33612345678", "+33612345678")
+    assert got.score == alone.score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("P: 12.03.2019 0612345678", id="letter-label-dotted-date"),
+        pytest.param("M: 2019-03-12 07911 123456", id="letter-label-iso-date"),
+        pytest.param("Mob. 12/03/2019 020 7946 0958", id="word-label-slashed-date"),
+        pytest.param("Tel.: 12.03.19 030 1234567", id="tel-dot-colon-two-digit-year"),
+    ],
+)
+def test_a_label_carries_past_a_date_to_the_number_after_it(text: str) -> None:
+    label, _, rest = text.partition(" ")
+    number = rest.partition(" ")[2]
+    (dated,) = hits(text, P)
+    (labelled,) = hits(f"{label} {number}", P)
+    assert text[dated.start : dated.end] == number
+    assert (dated.normalized, dated.score) == (labelled.normalized, labelled.score)
+
+
+def test_a_label_carries_past_one_date_only_to_the_next_number() -> None:
+    # The label is the first number's; a second date and number after it are not labelled.
+    text = "P: 12.03.2019 0612345678 13.03.2019 0698765432"
+    assert found(text, P) == ["0612345678"]
+
+
+@pytest.mark.parametrize(
     ("text", "numbers", "e164s"),
     [
         pytest.param(

@@ -132,6 +132,14 @@ _NANP_SHAPE = re.compile(r"(?:1[ \-]?)?\(\d{3}\)[ \-]?\d{3}[ \-.]\d{4}$")
 # octets up to 255: "616.03.34.52" is how Spain dots a mobile number.
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _DOTTED_QUAD = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+# What ends the numbers of a run as a date does (``_undated``): a date (``_RUN_DATE``) or an
+# IPv4 address that is a group of its own ("0612345678 192.168.1.10" is no +49 612345678192
+# and +49 168110). Not a dotted group after a country code, which is how Belgium writes its
+# numbers ("+32 2.555.12.12"); a part with a leading zero is no octet ("02.555.12.12").
+_RUN_BREAK = re.compile(
+    rf"{_RUN_DATE.pattern}|(?<![^ \t\u00a0])(?<!\+\d[ \t\u00a0])(?<!\+\d\d[ \t\u00a0])"
+    rf"(?<!\+\d\d\d[ \t\u00a0]){_DOTTED_QUAD.pattern}(?![^ \t\u00a0])"
+)
 # An unbroken digit string: ids, timestamps and phone numbers look the same.
 _BARE = re.compile(r"\+?\d+")
 
@@ -334,11 +342,13 @@ def _split_joined(text: str, runs: Iterator[re.Match[str]]) -> Iterator[re.Match
 def _undated(
     text: str, candidate: re.Pattern[str], runs: Iterator[re.Match[str]]
 ) -> Iterator[re.Match[str]]:
-    """Each run, or the runs around the dates that are groups of it (``_RUN_DATE``): "17:32
-    03 09 2028 06 12 34 56 78", "call 020 7946 0958 12.03.2019", "0207946 0958 2019-03-12".
-    Read whole, the run was refused as a date, and the number beside the date with it; the
-    date alone is no number. A run cut short by a date and time glued to its last group is
-    read before that group ("020 7946 0958 2019-03-12T10:00")."""
+    """Each run, or the runs around the dates and IPv4 addresses that are groups of it
+    (``_RUN_BREAK``): "17:32 03 09 2028 06 12 34 56 78", "call 020 7946 0958 12.03.2019",
+    "0207946 0958 2019-03-12", "0612345678 192.168.1.10". Read whole, the run was refused
+    as a date, and the number beside the date with it, or an address's octets were read as
+    a number's digits; the date or address alone is no number. A run cut short by a date
+    and time glued to its last group is read before that group ("020 7946 0958
+    2019-03-12T10:00")."""
     for m in runs:
         run = m.group()
         if m.end() < len(text) and text[m.end()] in "-/.":
@@ -358,7 +368,7 @@ def _undated(
         # hyphen ("0612345678-06 12 34 56 78 2019-03-12"), or end with a date written with
         # spaces that was inside the whole run ("0612345678 03 09 2028 12.03.2019").
         start = 0
-        for date in _RUN_DATE.finditer(run):
+        for date in _RUN_BREAK.finditer(run):
             around = _runs_in(text, candidate, m.start() + start, m.start() + date.start())
             yield from _undated(text, candidate, _split_joined(text, around))
             start = date.end()
@@ -384,9 +394,10 @@ def _runs_in(
 
 
 def _may_hold_date(run: str) -> bool:
-    """False when ``run`` holds no date ``_RUN_DATE`` reads, told in a third of the time a
-    search takes on support tickets: such a date is one of its groups, with "-", "/" or
-    ".", or three of them first or last, a year first or last of the three."""
+    """False when ``run`` holds no date or address ``_RUN_BREAK`` reads, told in a third of
+    the time a search takes on support tickets: such a date is one of its groups, with "-",
+    "/" or ".", or three of them first or last, a year first or last of the three; such an
+    address is one of its groups, with three "."."""
     groups = run.split()
     if len(groups) >= 3:
         for group in (groups[0], groups[2], groups[-3], groups[-1]):
@@ -395,6 +406,8 @@ def _may_hold_date(run: str) -> bool:
     if "-" in run or "/" in run or "." in run:
         for group in groups:
             if 6 <= len(group) <= 10 and _DATE.fullmatch(group) is not None:
+                return True
+            if 7 <= len(group) <= 15 and _DOTTED_QUAD.fullmatch(group) is not None:
                 return True
     return False
 
@@ -476,14 +489,26 @@ _LABELS = wordset("mob ph")
 _LETTER_LABELS = frozenset("MTFP")
 _LONGEST_LABEL = 3
 _SPACES = " \t\u00a0"
+# The characters of a date ``_DATE`` reads, and its longest ("2019-03-12"): what
+# ``_labelled`` looks through to a label.
+_DATE_CHARS = frozenset("0123456789-/.")
+_LONGEST_DATE = 10
 
 
 def _labelled(text: str, start: int) -> bool:
     """True when the run at ``start`` follows a label saying "phone" (``_LABELS``), glued
-    to it or after spaces."""
+    to it or after spaces, or with one date between ("P: 12.03.2019 0612345678": the label
+    is the number's, as a cue word before the date is)."""
     i = start
     while i and text[i - 1] in _SPACES:
         i -= 1
+    j = i
+    while j and i - j <= _LONGEST_DATE and text[j - 1] in _DATE_CHARS:
+        j -= 1
+    if j < i and (not j or text[j - 1] in _SPACES) and _DATE.fullmatch(text, j, i):
+        i = j
+        while i and text[i - 1] in _SPACES:
+            i -= 1
     colon = i > 0 and text[i - 1] == ":"
     i -= colon
     dot = i > 0 and text[i - 1] == "."
