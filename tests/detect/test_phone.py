@@ -466,6 +466,77 @@ def test_two_numbers_in_one_run_are_both_found(
 
 
 @pytest.mark.parametrize(
+    ("text", "e164s"),
+    [
+        pytest.param(
+            "tel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89 06 11 22 33 44",
+            ["+33612345678", "+33698765432", "+33123456789", "+33611223344"],
+            id="four-grouped-with-spaces",
+        ),
+        pytest.param(
+            "tel 06 12 34 56 78 12.03.2019 06 98 76 54 32 01 23 45 67 89 06 11 22 33 44",
+            ["+33612345678", "+33698765432", "+33123456789", "+33611223344"],
+            id="grouped-third-and-fourth-after-a-date",
+        ),
+        pytest.param(
+            "+33612345678 12.03.2019 33698765432 33611223344 33123456789 33699887766",
+            ["+33612345678", "+33698765432", "+33611223344", "+33123456789", "+33699887766"],
+            id="unbroken-after-a-date",
+        ),
+        pytest.param(
+            "tel 0612345678 12.03.2019 0698765432 0123456789 0611223344 0699887766 0612345678",
+            [
+                *("+33612345678", "+33698765432", "+33123456789"),
+                *("+33611223344", "+33699887766", "+33612345678"),
+            ],
+            id="unbroken-national-after-a-date",
+        ),
+        pytest.param(
+            "tel 020 7946 0958 020 7946 0959 020 7946 0960 020 7946 0961",
+            ["+442079460958", "+442079460959", "+442079460960", "+442079460961"],
+            id="uk-grouped",
+        ),
+        pytest.param(
+            "call (415) 555-0123 (415) 555-0124 (415) 555-0125 (415) 555-0126",
+            ["+14155550123", "+14155550124", "+14155550125", "+14155550126"],
+            id="us-brackets",
+        ),
+    ],
+)
+def test_each_number_of_a_long_run_of_them_is_found(text: str, e164s: list[str]) -> None:
+    got = hits(text, P)
+    assert [h.normalized for h in got] == e164s
+    # Each span is one number, no group of the next glued to it, and a cue before the run
+    # covers all its numbers, as it did when a run of two was read whole.
+    assert all(len(text[h.start : h.end].split()) <= 5 for h in got)
+    assert len({h.score for h in got}) == 1
+
+
+def test_a_megabyte_run_of_numbers_yields_one_number_a_window() -> None:
+    from leakhound.detect import phone
+
+    text = "tel " + "06 12 34 56 78 " * 70_000
+    got = hits(text, P)
+    assert [(text[h.start : h.end], h.normalized) for h in got] == [
+        ("06 12 34 56 78", "+33612345678")
+    ] * phone._MAX_WINDOWS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("1" * 1_000_000, id="unbroken-digits"),
+        pytest.param("tel " + "1 " * 500_000, id="single-digit-groups"),
+        pytest.param("tel " + "0 12 3 45 6 78 9 " * 60_000, id="uneven-groups"),
+        pytest.param("tel " + "06-" * 330_000 + "1", id="hyphen-pairs"),
+        pytest.param(("x " + "1 2 3 4 5 6 7 8 9 0 " * 5 + "y ") * 20_000, id="many-long-runs"),
+    ],
+)
+def test_a_megabyte_run_of_digit_groups_holding_no_number_yields_none(text: str) -> None:
+    assert hits(text, P) == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         pytest.param("5-+33612345678", id="difference-of-a-signed-number"),

@@ -56,7 +56,9 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # or fewer straight before never start one ("KB5034441", "0x80070005", an IBAN's "FR76
 # …"), so the most common glued runs cost nothing more. A run may end before an extension
 # ("…0123x45", "…0123 ext 45"), which is not part of the number, but not before the next
-# group of a UUID ("08275746-6499-4b5c-9156-…" is no +49 8275 7466499). The first
+# group of a UUID ("08275746-6499-4b5c-9156-…" is no +49 8275 7466499). A run has no
+# longest: one longer than two numbers and what is between them is read number by number
+# (``_split_long``), not cut where a cap falls, in the middle of a number. The first
 # character comes before the look-behinds because `re` scans much faster for a pattern
 # that starts with a character class, faster still with ASCII digits (``digits.py``);
 # the usual refusal (a digit before) is tried first.
@@ -64,7 +66,7 @@ _CANDIDATE = DigitRegex(
     r"[+(\d](?<![\d_+\-][(\d])(?:(?<=\+)|(?<![\w./:].)|(?<=[:/]\()"
     r"|(?<=[^\W\d_]{3}.)|(?<=[^\W\d_]{3}[.:].)|(?<=[^\W\d_]:.)|(?<=[^\W\d_]\.:.))"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
-    r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w|-[0-9a-fA-F]{4}-)"
+    r"[\d \t\u00a0().\-/]{5,}\d(?!(?!x\d|ext)\w|-[0-9a-fA-F]{4}-)"
 )
 # What may stand between a word and a run glued to it ("Tel.0612…", "Tel:0612…",
 # "Tel.:0612…").
@@ -247,28 +249,29 @@ class PhoneDetector(Detector):
         spans: list[Span] = []
         label_end = -2  # where the last run after a label ended: a number joined to it by
         # a hyphen ("M: 0612345678-0698765432") is under the same label
-        for tries, m in enumerate(_candidates(text, hinted)):
+        for tries, (m, run, whole) in enumerate(_candidates(text, hinted, prefer)):
             if tries >= _MAX_WINDOWS:
                 break
             window = m.group()
             # The words before first: a third of the windows follow one saying "an id"
-            # (versions, order numbers), and reading them costs less than the number.
-            if _labelled(text, m.start()) or (
-                m.start() - 1 == label_end and text[label_end] == "-"
-            ):
+            # (versions, order numbers), and reading them costs less than the number. A
+            # number in a long run of them is under the words before the run, as all were
+            # when the run was read as one window.
+            if _labelled(text, run) or (m.start() - 1 == label_end and text[label_end] == "-"):
                 cue, label_end = 1, m.end()
             else:
-                cue = _nearest_cue(words_before(text, m.start()))
+                cue = _nearest_cue(words_before(text, run))
             up = cue > 0
             bare = False
             if not (hinted or up):
-                if cue < 0 or _after_hash(text, m.start()):
+                if cue < 0 or _after_hash(text, run):
                     continue  # "order 0612345678", "#4155550123": an id
                 # An unbroken digit string with nothing saying "phone", unless it is
                 # written as the document's country writes its numbers, trunk "0" first
-                # ("0612345678" in a French customer's record).
+                # ("0612345678" in a French customer's record); not one of a run of them.
                 bare = (
-                    window[0] != "+"
+                    whole
+                    and window[0] != "+"
                     and not window.startswith("00")
                     and _BARE.fullmatch(window) is not None
                 )
@@ -285,8 +288,11 @@ class PhoneDetector(Detector):
         return spans
 
 
-def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
-    """The runs of ``text`` that could hold a phone number (``_CANDIDATE``).
+def _candidates(
+    text: str, hinted: bool, prefer: tuple[str, ...] = ()
+) -> Iterator[tuple[re.Match[str], int, bool]]:
+    """The runs of ``text`` that could hold a phone number (``_CANDIDATE``), each with where
+    the run it was read in starts and whether it is all of it (``_split_long``).
 
     A run glued to something before it is kept when the field says "phone" (``hinted``),
     when the word it is glued to does ("mobile07911123456", "Tel.0612…", "call+1577…"),
@@ -302,18 +308,109 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
     ("+33612345678-+33698765432", ``_joined_plus``); a run with a date as one of its groups
     is read around it ("020 7946 0958 12.03.2019", ``_undated``). A
     run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when what
-    is left is a date.
+    is left is a date. A run longer than two numbers and what is between them is read
+    number by number (``_split_long``; ``prefer``: the document's countries).
     """
     candidate = _CANDIDATE.for_text(text)  # once: choosing reads the whole text
+    tries = [_LONG_RUN_TRIES]  # shared by the long runs of the text: bounded work
     for m in _undated(text, candidate, _split_joined(text, _unglued(text, hinted, candidate))):
         hour = _HOUR.search(m.group()) if _MINUTES.match(text, m.end()) else None
         if hour is None:
-            yield m
+            yield from _split_long(text, m, hinted, prefer, tries)
             continue
         groups = _DIGIT_RUN.findall(m.group(), 0, hour.start())
         if _YEAR.fullmatch(groups[0]) or _YEAR.fullmatch(groups[-1]):
             continue  # a date and time
-        yield from candidate.finditer(text, m.start(), m.start() + hour.start())
+        for before in candidate.finditer(text, m.start(), m.start() + hour.start()):
+            yield from _split_long(text, before, hinted, prefer, tries)
+
+
+# The longest run read whole, as one window: two numbers and what is between them
+# ("06 12 34 56 78 12.03.2019 06 98 76 54 32" and a little more), which the matcher
+# splits (``_matched``). A longer run is read a number at a time (``_split_long``).
+_LONG_RUN = 42
+# The windows ``_split_long`` may ask phonenumbers about in one text: a long run of digit
+# groups that hold no number ("1 2 3 4 …" over a megabyte) costs no more than this.
+_LONG_RUN_TRIES = 4 * _MAX_WINDOWS
+# The most digits a number has (E.164), and the most a window is read for: two numbers.
+_MOST_DIGITS = 15
+_MOST_READ = 32
+# A group of a run: what spaces stand between.
+_RUN_GROUP = re.compile(r"[^ \t\u00a0]+")
+# The start of a number in a group ("(415) …", "0612…"), and its last digit.
+_NUMBER_START = re.compile(r"[(\d]")
+
+
+def _split_long(
+    text: str, m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]
+) -> Iterator[tuple[re.Match[str], int, bool]]:
+    """``m``, or, for a run longer than ``_LONG_RUN`` or with more digits than a window is
+    read for (``_MOST_READ``), each number in it, with where the run starts and whether the
+    number is all of it: from each group
+    on, the longest stretch of groups that reads as one number (``_one_number``), then on
+    after it; a group that starts none is passed. Each stretch holds at most
+    ``_MOST_DIGITS`` digits and ``_LONG_RUN`` characters, so the work is linear in the run;
+    the phonenumbers reads of the whole text are bounded by ``tries``."""
+    size = m.end() - m.start()
+    if size <= _MOST_READ or (
+        size <= _LONG_RUN and len(_NON_DIGIT.sub("", m.group())) <= _MOST_READ
+    ):
+        yield m, m.start(), True
+        return
+    pos, end = m.start(), m.end()
+    while pos < end and tries[0] > 0:
+        limit = min(end, pos + _LONG_RUN)
+        groups: list[tuple[int, int]] = []
+        for g in _RUN_GROUP.finditer(text, pos, limit):
+            if g.end() == limit < end and text[limit] not in _SPACES:
+                break  # cut by the limit: not a group
+            groups.append(g.span())
+        if not groups:  # one group longer than any number: passed whole
+            pos = next(_RUN_GROUP.finditer(text, pos, end)).end()
+            continue
+        first = _NUMBER_START.search(text, groups[0][0], groups[0][1])
+        taken = 0
+        if first is not None:
+            start = first.start()
+            for k in range(len(groups), 0, -1):  # the longest reading first
+                stop = groups[k - 1][1]
+                while stop > start and not text[stop - 1].isdigit():
+                    stop -= 1
+                digits = len(_NON_DIGIT.sub("", text[start:stop]))
+                if digits > _MOST_DIGITS:
+                    continue
+                if digits < PhoneDetector.min_digits:
+                    break
+                tries[0] -= 1
+                if _one_number(text[start:stop], k > 1, hinted, prefer):
+                    taken = stop
+                    break
+                if tries[0] <= 0:
+                    return
+        if taken:
+            number = _WHOLE.match(text, start, taken)
+            if number is not None:
+                yield number, m.start(), False
+            pos = taken
+        else:
+            pos = groups[0][1]
+
+
+def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...]) -> bool:
+    """True when ``window``, a stretch of a long run, reads whole as one number; written in
+    several groups (``grouped``), grouped as its country prints it too: in a run of numbers
+    grouped with spaces, only the grouping tells where one ends ("06 12 34 56 78 06 98" is
+    a valid German number, and no French one)."""
+    numbers = _numbers_in(window, hinted, prefer)
+    if len(numbers) != 1 or numbers[0][:2] != (0, len(window)):
+        return False
+    if not grouped:
+        return True
+    number = phonenumbers.parse(numbers[0][2])
+    if window[0] == "+":
+        written = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+        return _groups(window) == _groups(written)
+    return _written_as_in(window, number)
 
 
 def _split_joined(text: str, runs: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
@@ -575,7 +672,7 @@ _Number = tuple[int, int, str, bool, int]
 def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tuple[_Number, ...]:
     """The numbers in one window; ``prefer``: the countries its document points at."""
     compact = _NON_DIGIT.sub("", window)
-    if len(compact) < 7 or len(compact) > 32:
+    if len(compact) < 7 or len(compact) > _MOST_READ:
         return ()  # too short for any number; too long for two
     if _DATE.search(window) or _DOTTED_QUAD.fullmatch(window) or _SPACED_DATE.fullmatch(window):
         return ()
