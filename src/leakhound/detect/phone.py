@@ -337,7 +337,7 @@ _MOST_DIGITS = 15
 _MOST_READ = 32
 # A group of a run: what spaces stand between.
 _RUN_GROUP = re.compile(r"[^ \t\u00a0]+")
-# The start of a number in a group ("(415) …", "0612…"), and its last digit.
+# Where a number may start in a group: its first bracket or digit ("(415) …", "0612…").
 _NUMBER_START = re.compile(r"[(\d]")
 
 
@@ -346,11 +346,11 @@ def _split_long(
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
     """``m``, or, for a run longer than ``_LONG_RUN`` or with more digits than a window is
     read for (``_MOST_READ``), each number in it, with where the run starts and whether the
-    number is all of it: from each group
-    on, the longest stretch of groups that reads as one number (``_one_number``), then on
-    after it; a group that starts none is passed. Each stretch holds at most
-    ``_MOST_DIGITS`` digits and ``_LONG_RUN`` characters, so the work is linear in the run;
-    the phonenumbers reads of the whole text are bounded by ``tries``."""
+    number is all of it: from each group on, the longest stretch of groups that reads as one
+    number (``_one_number``), then on after it; a group that starts none is passed. Each
+    stretch holds at most ``_MOST_DIGITS`` digits and ``_LONG_RUN`` characters, so the work
+    is linear in the run; the phonenumbers reads of the whole text are bounded by ``tries``.
+    """
     size = m.end() - m.start()
     if size <= _MOST_READ or (
         size <= _LONG_RUN and len(_NON_DIGIT.sub("", m.group())) <= _MOST_READ
