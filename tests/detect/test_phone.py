@@ -288,6 +288,12 @@ def test_a_number_before_a_date_is_read_as_alone() -> None:
             id="address-between-two-numbers",
         ),
         pytest.param("0612345678 192.168.1.10", [], id="bare-number-stays-bare"),
+        # Spain may dot a landline as an address is written (91.123.45.67): such a group is
+        # an address beside a number, as it already was alone.
+        pytest.param("tel 91.123.45.67", [], id="address-shaped-spanish-alone"),
+        pytest.param(
+            "tel 91.123.45.67 0612345678", ["0612345678"], id="address-shaped-spanish-beside"
+        ),
         # Belgium dots its numbers: after a country code, or with a leading zero, which no
         # octet has, the dotted groups are a number's.
         pytest.param("+32 2.555.12.12", ["+32 2.555.12.12"], id="belgian-international"),
@@ -491,6 +497,18 @@ def test_two_numbers_in_one_run_are_both_found(
             ],
             id="unbroken-national-after-a-date",
         ),
+        # Two numbers grouped with spaces, no longer than two numbers: the matcher does not
+        # split them.
+        pytest.param(
+            "tel 06 12 34 56 78 06 98 76 54 32",
+            ["+33612345678", "+33698765432"],
+            id="two-grouped-with-spaces",
+        ),
+        pytest.param(
+            "tel 06 12 34 56 78 06 98 76 54 32 10:30",
+            ["+33612345678", "+33698765432"],
+            id="two-grouped-with-spaces-then-clock",
+        ),
         pytest.param(
             "tel 020 7946 0958 020 7946 0959 020 7946 0960 020 7946 0961",
             ["+442079460958", "+442079460959", "+442079460960", "+442079460961"],
@@ -530,6 +548,10 @@ def test_a_megabyte_run_of_numbers_yields_one_number_a_window() -> None:
         pytest.param("tel " + "0 12 3 45 6 78 9 " * 60_000, id="uneven-groups"),
         pytest.param("tel " + "06-" * 330_000 + "1", id="hyphen-pairs"),
         pytest.param(("x " + "1 2 3 4 5 6 7 8 9 0 " * 5 + "y ") * 20_000, id="many-long-runs"),
+        pytest.param(
+            ("x " + "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 " + "y ") * 30_000,
+            id="many-runs-of-two-numbers-worth",
+        ),
     ],
 )
 def test_a_megabyte_run_of_digit_groups_holding_no_number_yields_none(text: str) -> None:

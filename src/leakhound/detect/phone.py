@@ -316,13 +316,19 @@ def _candidates(
     for m in _undated(text, candidate, _split_joined(text, _unglued(text, hinted, candidate))):
         hour = _HOUR.search(m.group()) if _MINUTES.match(text, m.end()) else None
         if hour is None:
-            yield from _split_long(text, m, hinted, prefer, tries)
+            if _read_whole(m, hinted, prefer, tries):
+                yield m, m.start(), True
+            else:
+                yield from _split_long(text, m, hinted, prefer, tries)
             continue
         groups = _DIGIT_RUN.findall(m.group(), 0, hour.start())
         if _YEAR.fullmatch(groups[0]) or _YEAR.fullmatch(groups[-1]):
             continue  # a date and time
         for before in candidate.finditer(text, m.start(), m.start() + hour.start()):
-            yield from _split_long(text, before, hinted, prefer, tries)
+            if _read_whole(before, hinted, prefer, tries):
+                yield before, before.start(), True
+            else:
+                yield from _split_long(text, before, hinted, prefer, tries)
 
 
 # The longest run read whole, as one window: two numbers and what is between them
@@ -341,22 +347,38 @@ _RUN_GROUP = re.compile(r"[^ \t\u00a0]+")
 _NUMBER_START = re.compile(r"[(\d]")
 
 
+def _read_whole(m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]) -> bool:
+    """True when the run ``m`` is read as one window: it holds one number's worth of digits,
+    or two numbers' worth in ``_LONG_RUN`` characters at most where the matcher finds what
+    is inside, or ``tries`` are spent. Not a longer run, nor one in which the matcher finds
+    nothing ("06 12 34 56 78 06 98 76 54 32": it does not split numbers grouped with
+    spaces): ``_split_long``. Asking the matcher is a try: it is asked again for the window,
+    from its cache, unless the window's cue refuses it first."""
+    run = m.group()
+    if len(run) - run.count(" ") <= _MOST_DIGITS:  # most runs: no need to count digits
+        return True
+    if len(run) > _LONG_RUN:
+        return False
+    digits = len(_NON_DIGIT.sub("", run))
+    if digits <= _MOST_DIGITS or _IN_FOURS.fullmatch(run):  # a card's or an IBAN's digits
+        return True
+    if digits > _MOST_READ:
+        return False
+    if tries[0] <= 0:
+        return True  # read as before: find_in's bound on windows holds
+    tries[0] -= 1
+    return bool(_numbers_in(run, hinted, prefer))
+
+
 def _split_long(
     text: str, m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
-    """``m``, or, for a run longer than ``_LONG_RUN`` or with more digits than a window is
-    read for (``_MOST_READ``), each number in it, with where the run starts and whether the
-    number is all of it: from each group on, the longest stretch of groups that reads as one
-    number (``_one_number``), then on after it; a group that starts none is passed. Each
-    stretch holds at most ``_MOST_DIGITS`` digits and ``_LONG_RUN`` characters, so the work
-    is linear in the run; the phonenumbers reads of the whole text are bounded by ``tries``.
-    """
-    size = m.end() - m.start()
-    if size <= _MOST_READ or (
-        size <= _LONG_RUN and len(_NON_DIGIT.sub("", m.group())) <= _MOST_READ
-    ):
-        yield m, m.start(), True
-        return
+    """Each number in the run ``m``, which is not read whole (``_read_whole``), with where
+    the run starts and whether the number is all of it (never): from each group on, the
+    longest stretch of groups that reads as one number (``_one_number``), then on after it;
+    a group that starts none is passed. Each stretch holds at most ``_MOST_DIGITS`` digits
+    and ``_LONG_RUN`` characters, so the work is linear in the run; the phonenumbers reads
+    of the whole text are bounded by ``tries``."""
     pos, end = m.start(), m.end()
     while pos < end and tries[0] > 0:
         limit = min(end, pos + _LONG_RUN)
