@@ -530,6 +530,27 @@ def test_each_number_of_a_long_run_of_them_is_found(text: str, e164s: list[str])
     assert len({h.score for h in got}) == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # Spaces padding a column, more than a stretch is read over: the number after them
+        # is read, not passed as a group too long to be one.
+        pytest.param(
+            "tel 0612345678" + " " * 50 + "0698765432",
+            ["0612345678", "0698765432"],
+            id="unbroken",
+        ),
+        pytest.param(
+            "tel 06 12 34 56 78" + " " * 45 + "06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="grouped",
+        ),
+    ],
+)
+def test_numbers_in_columns_padded_with_spaces_are_all_found(text: str, numbers: list[str]) -> None:
+    assert found(text, P) == numbers
+
+
 def test_a_megabyte_run_of_numbers_yields_one_number_a_window() -> None:
     from leakhound.detect import phone
 

@@ -381,6 +381,8 @@ def _split_long(
     of the whole text are bounded by ``tries``."""
     pos, end = m.start(), m.end()
     while pos < end and tries[0] > 0:
+        while text[pos] in _SPACES:  # a run ends on a digit: the next group is there
+            pos += 1
         limit = min(end, pos + _LONG_RUN)
         groups: list[tuple[int, int]] = []
         for g in _RUN_GROUP.finditer(text, pos, limit):
