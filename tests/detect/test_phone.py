@@ -485,7 +485,7 @@ def test_two_numbers_in_one_run_are_both_found(
             id="grouped-third-and-fourth-after-a-date",
         ),
         pytest.param(
-            "+33612345678 12.03.2019 33698765432 33611223344 33123456789 33699887766",
+            "tel +33612345678 12.03.2019 33698765432 33611223344 33123456789 33699887766",
             ["+33612345678", "+33698765432", "+33611223344", "+33123456789", "+33699887766"],
             id="unbroken-after-a-date",
         ),
@@ -528,6 +528,61 @@ def test_each_number_of_a_long_run_of_them_is_found(text: str, e164s: list[str])
     # covers all its numbers, as it did when a run of two was read whole.
     assert all(len(text[h.start : h.end].split()) <= 5 for h in got)
     assert len({h.score for h in got}) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A row of figures with nothing saying "phone": stretches of it read as Spanish or
+        # Italian numbers ("340 560 780", "800 900 100"), no country code or trunk "0".
+        pytest.param(
+            "values 120 340 560 780 901 234 567 890 123 456 789 012 345 678 901", id="threes"
+        ),
+        pytest.param("100 200 300 400 500 600 700 800 900 100 200 300 400 500 600", id="hundreds"),
+        pytest.param(
+            "sizes 1024 2048 4096 8192 16384 32768 65536 131072 262144 524288", id="powers"
+        ),
+        pytest.param("ports 8080 8443 9200 9300 5601 6379 27017 5432 3306 11211 2375", id="ports"),
+        # Unbroken, each is refused alone as an id (a "+" dropped needs a cue): so in a row.
+        pytest.param(
+            "values 16094592000 16094592001 16094592002 16094592003 16094592004",
+            id="unbroken-ids",
+        ),
+    ],
+)
+def test_a_long_row_of_figures_holds_no_number(text: str) -> None:
+    assert found(text, P) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # With nothing saying "phone", a long run's numbers written with a trunk "0", a
+        # country code, brackets or in one token are still found.
+        pytest.param(
+            "06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="trunk-zero",
+        ),
+        pytest.param(
+            "+33 6 12 34 56 78 +33 6 98 76 54 32 +33 1 23 45 67 89",
+            ["+33 6 12 34 56 78", "+33 6 98 76 54 32", "+33 1 23 45 67 89"],
+            id="country-code",
+        ),
+        pytest.param(
+            "(415) 555-0123 (415) 555-0124 (415) 555-0125 (415) 555-0126",
+            ["(415) 555-0123", "(415) 555-0124", "(415) 555-0125", "(415) 555-0126"],
+            id="brackets",
+        ),
+        pytest.param(
+            "415-555-0123 415-555-0124 415-555-0125 415-555-0126",
+            ["415-555-0123", "415-555-0124", "415-555-0125", "415-555-0126"],
+            id="one-token",
+        ),
+    ],
+)
+def test_a_long_run_of_numbers_with_no_cue_is_still_read(text: str, numbers: list[str]) -> None:
+    assert found(text, P) == numbers
 
 
 @pytest.mark.parametrize(

@@ -277,6 +277,17 @@ class PhoneDetector(Detector):
                 )
                 if bare and window[0] != "0":
                     continue
+                if (
+                    not whole
+                    and window[0] not in "+(0"
+                    and (_BARE.fullmatch(window) or any(c in _SPACES for c in window))
+                ):
+                    # A number of a long run with nothing saying "phone" is written with
+                    # its country code or trunk "0", or in one token ("415-555-0123"): a
+                    # row of figures ("120 340 560 780", "sizes 1024 2048 4096 8192
+                    # 16384") holds stretches that read as Spanish or Italian numbers,
+                    # as unbroken ids do (``bare``).
+                    continue
             numbers = _numbers_in(window, hinted, prefer)
             if not numbers or (bare and numbers[0][4] != _IN_CONTEXT):
                 continue
