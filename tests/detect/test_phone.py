@@ -531,6 +531,50 @@ def test_each_number_of_a_long_run_of_them_is_found(text: str, e164s: list[str])
 
 
 @pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # Grouped as people write them, not as phonenumbers prints them ("01512 3456789",
+        # "612 34 56 78", "07911 123456"): each is still one number, and no number is read
+        # from the groups of two ("345 678 612" is no Italian mobile).
+        pytest.param(
+            "tel 0151 23456789 0151 23456710 0151 23456741",
+            ["0151 23456789", "0151 23456710", "0151 23456741"],
+            id="de-mobile",
+        ),
+        pytest.param(
+            "tel 612 345 678 612 345 609 612 345 630",
+            ["612 345 678", "612 345 609", "612 345 630"],
+            id="es-mobile-in-threes",
+        ),
+        pytest.param(
+            "tel 912 345 678 912 345 609",
+            ["912 345 678", "912 345 609"],
+            id="es-landline-in-threes-two",
+        ),
+        pytest.param(
+            "tel 91 123 45 67 91 123 45 98 91 123 45 29",
+            ["91 123 45 67", "91 123 45 98", "91 123 45 29"],
+            id="es-madrid",
+        ),
+        pytest.param(
+            "tel 07911 123 456 07911 123 487 07911 123 418",
+            ["07911 123 456", "07911 123 487", "07911 123 418"],
+            id="uk-mobile-5-3-3",
+        ),
+        pytest.param(
+            "tel 0207 946 0958 0207 946 0989 0207 946 0910",
+            ["0207 946 0958", "0207 946 0989", "0207 946 0910"],
+            id="uk-london-4-3-4",
+        ),
+    ],
+)
+def test_a_long_run_of_numbers_grouped_otherwise_than_printed_is_read_number_by_number(
+    text: str, numbers: list[str]
+) -> None:
+    assert found(text, P) == numbers
+
+
+@pytest.mark.parametrize(
     "text",
     [
         # A row of figures with nothing saying "phone": stretches of it read as Spanish or

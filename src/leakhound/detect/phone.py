@@ -386,10 +386,12 @@ def _split_long(
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
     """Each number in the run ``m``, which is not read whole (``_read_whole``), with where
     the run starts and whether the number is all of it (never): from each group on, the
-    longest stretch of groups that reads as one number (``_one_number``), then on after it;
-    a group that starts none is passed. Each stretch holds at most ``_MOST_DIGITS`` digits
-    and ``_LONG_RUN`` characters, so the work is linear in the run; the phonenumbers reads
-    of the whole text are bounded by ``tries``."""
+    longest stretch of groups that reads as one number grouped as its country prints it
+    (``_one_number``), or else the longest that reads as one number in groups of two digits
+    or more (``_plain_groups``), then on after it; a group that starts none is passed.
+    Each stretch holds at most ``_MOST_DIGITS`` digits and ``_LONG_RUN`` characters, so the
+    work is linear in the run; the phonenumbers reads of the whole text are bounded by
+    ``tries``."""
     pos, end = m.start(), m.end()
     while pos < end and tries[0] > 0:
         while text[pos] in _SPACES:  # a run ends on a digit: the next group is there
@@ -404,7 +406,7 @@ def _split_long(
             pos = next(_RUN_GROUP.finditer(text, pos, end)).end()
             continue
         first = _NUMBER_START.search(text, groups[0][0], groups[0][1])
-        taken = 0
+        taken = ungrouped = 0
         if first is not None:
             start = first.start()
             for k in range(len(groups), 0, -1):  # the longest reading first
@@ -417,11 +419,18 @@ def _split_long(
                 if digits < PhoneDetector.min_digits:
                     break
                 tries[0] -= 1
-                if _one_number(text[start:stop], k > 1, hinted, prefer):
+                one = _one_number(text[start:stop], k > 1, hinted, prefer)
+                if one:
                     taken = stop
                     break
+                if one is not None and not ungrouped and _plain_groups(text[start:stop]):
+                    ungrouped = stop
                 if tries[0] <= 0:
-                    return
+                    break
+            # No stretch grouped as its country prints it: the longest that is one number
+            # in groups of two digits or more, as people group them otherwise ("0151
+            # 23456789", printed "01512 3456789"; Spain's "612 345 678"; "0207 946 0958").
+            taken = taken or ungrouped
         if taken:
             number = _WHOLE.match(text, start, taken)
             if number is not None:
@@ -429,16 +438,26 @@ def _split_long(
             pos = taken
         else:
             pos = groups[0][1]
+        if tries[0] <= 0:
+            return
 
 
-def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...]) -> bool:
+def _plain_groups(window: str) -> bool:
+    """True when no group of digits in ``window`` is a single digit: a number grouped
+    otherwise than its country prints it ("0151 23456789"), not a row of small figures
+    ("0 12 3 45 6 78 9" reads as +44 1234567890)."""
+    return all(len(g) > 1 for g in _DIGIT_RUN.findall(window))
+
+
+def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...]) -> bool | None:
     """True when ``window``, a stretch of a long run, reads whole as one number; written in
     several groups (``grouped``), grouped as its country prints it too: in a run of numbers
-    grouped with spaces, only the grouping tells where one ends ("06 12 34 56 78 06 98" is
-    a valid German number, and no French one)."""
+    grouped with spaces, the grouping tells best where one ends ("06 12 34 56 78 06 98" is
+    a valid German number, and no French one). False when it reads as one number grouped
+    otherwise, None when it does not read as one number."""
     numbers = _numbers_in(window, hinted, prefer)
     if len(numbers) != 1 or numbers[0][:2] != (0, len(window)):
-        return False
+        return None
     if not grouped:
         return True
     number = phonenumbers.parse(numbers[0][2])
