@@ -277,6 +277,87 @@ def test_a_number_before_a_date_is_read_as_alone() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        pytest.param("tel 0612345678 192.168.1.10", ["0612345678"], id="address-after"),
+        pytest.param("tel 06 12 34 56 78 10.0.0.1", ["06 12 34 56 78"], id="address-after-grouped"),
+        pytest.param("tel 192.168.1.10 0612345678", ["0612345678"], id="address-before"),
+        pytest.param(
+            "tel 06 12 34 56 78 10.0.0.1 06 98 76 54 32",
+            ["06 12 34 56 78", "06 98 76 54 32"],
+            id="address-between-two-numbers",
+        ),
+        pytest.param("0612345678 192.168.1.10", [], id="bare-number-stays-bare"),
+        # Spain may dot a landline as an address is written (91.123.45.67): such a group is
+        # an address beside a number, as it already was alone.
+        pytest.param("tel 91.123.45.67", [], id="address-shaped-spanish-alone"),
+        pytest.param(
+            "tel 91.123.45.67 0612345678", ["0612345678"], id="address-shaped-spanish-beside"
+        ),
+        # Belgium dots its numbers: after a country code, or with a leading zero, which no
+        # octet has, the dotted groups are a number's.
+        pytest.param("+32 2.555.12.12", ["+32 2.555.12.12"], id="belgian-international"),
+        pytest.param("+32 2.555.12.12 10.0.0.1", ["+32 2.555.12.12"], id="belgian-then-address"),
+        pytest.param("tel 02.555.12.12", ["02.555.12.12"], id="belgian-national"),
+        pytest.param(
+            "tel 02.555.12.12 192.168.1.10", ["02.555.12.12"], id="belgian-national-then-address"
+        ),
+    ],
+)
+def test_an_ip_address_beside_a_number_is_not_read_into_it(text: str, numbers: list[str]) -> None:
+    assert found(text, P) == numbers
+
+
+def test_a_number_beside_an_ip_address_is_read_as_alone() -> None:
+    doc = {"country": "FR", "text": "0612345678 192.168.1.10"}
+    got = [(h.normalized, h.score) for h in scan_document(doc, types={P})]
+    alone = [
+        (h.normalized, h.score) for h in scan_document(doc | {"text": "0612345678"}, types={P})
+    ]
+    assert got == alone == [("+33612345678", alone[0][1])]
+
+
+@pytest.mark.parametrize(
+    ("text", "score_of"),
+    [
+        # A date glued by a hyphen to a "+": the "+" starts the number, the date is not read
+        # into it.
+        pytest.param("20191231-+33612345678", "+33612345678", id="date-hyphen-plus"),
+        pytest.param("tel 20191231-+33612345678", "tel +33612345678", id="cue-date-hyphen-plus"),
+    ],
+)
+def test_a_date_joined_to_a_plus_is_not_read_into_the_number(text: str, score_of: str) -> None:
+    (got,) = hits(text, P)
+    (alone,) = hits(score_of, P)
+    assert (text[got.start : got.end], got.normalized) == ("+33612345678", "+33612345678")
+    assert got.score == alone.score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("P: 12.03.2019 0612345678", id="letter-label-dotted-date"),
+        pytest.param("M: 2019-03-12 07911 123456", id="letter-label-iso-date"),
+        pytest.param("Mob. 12/03/2019 020 7946 0958", id="word-label-slashed-date"),
+        pytest.param("Tel.: 12.03.19 030 1234567", id="tel-dot-colon-two-digit-year"),
+    ],
+)
+def test_a_label_carries_past_a_date_to_the_number_after_it(text: str) -> None:
+    label, _, rest = text.partition(" ")
+    number = rest.partition(" ")[2]
+    (dated,) = hits(text, P)
+    (labelled,) = hits(f"{label} {number}", P)
+    assert text[dated.start : dated.end] == number
+    assert (dated.normalized, dated.score) == (labelled.normalized, labelled.score)
+
+
+def test_a_label_carries_past_one_date_only_to_the_next_number() -> None:
+    # The label is the first number's; a second date and number after it are not labelled.
+    text = "P: 12.03.2019 0612345678 13.03.2019 0698765432"
+    assert found(text, P) == ["0612345678"]
+
+
+@pytest.mark.parametrize(
     ("text", "numbers", "e164s"),
     [
         pytest.param(
@@ -388,6 +469,213 @@ def test_two_numbers_in_one_run_are_both_found(
     got = hits(text, P)
     assert [text[h.start : h.end] for h in got] == numbers
     assert [h.normalized for h in got] == e164s
+
+
+@pytest.mark.parametrize(
+    ("text", "e164s"),
+    [
+        pytest.param(
+            "tel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89 06 11 22 33 44",
+            ["+33612345678", "+33698765432", "+33123456789", "+33611223344"],
+            id="four-grouped-with-spaces",
+        ),
+        pytest.param(
+            "tel 06 12 34 56 78 12.03.2019 06 98 76 54 32 01 23 45 67 89 06 11 22 33 44",
+            ["+33612345678", "+33698765432", "+33123456789", "+33611223344"],
+            id="grouped-third-and-fourth-after-a-date",
+        ),
+        pytest.param(
+            "tel +33612345678 12.03.2019 33698765432 33611223344 33123456789 33699887766",
+            ["+33612345678", "+33698765432", "+33611223344", "+33123456789", "+33699887766"],
+            id="unbroken-after-a-date",
+        ),
+        pytest.param(
+            "tel 0612345678 12.03.2019 0698765432 0123456789 0611223344 0699887766 0612345678",
+            [
+                *("+33612345678", "+33698765432", "+33123456789"),
+                *("+33611223344", "+33699887766", "+33612345678"),
+            ],
+            id="unbroken-national-after-a-date",
+        ),
+        # Two numbers grouped with spaces, no longer than two numbers: the matcher does not
+        # split them.
+        pytest.param(
+            "tel 06 12 34 56 78 06 98 76 54 32",
+            ["+33612345678", "+33698765432"],
+            id="two-grouped-with-spaces",
+        ),
+        pytest.param(
+            "tel 06 12 34 56 78 06 98 76 54 32 10:30",
+            ["+33612345678", "+33698765432"],
+            id="two-grouped-with-spaces-then-clock",
+        ),
+        pytest.param(
+            "tel 020 7946 0958 020 7946 0959 020 7946 0960 020 7946 0961",
+            ["+442079460958", "+442079460959", "+442079460960", "+442079460961"],
+            id="uk-grouped",
+        ),
+        pytest.param(
+            "call (415) 555-0123 (415) 555-0124 (415) 555-0125 (415) 555-0126",
+            ["+14155550123", "+14155550124", "+14155550125", "+14155550126"],
+            id="us-brackets",
+        ),
+    ],
+)
+def test_each_number_of_a_long_run_of_them_is_found(text: str, e164s: list[str]) -> None:
+    got = hits(text, P)
+    assert [h.normalized for h in got] == e164s
+    # Each span is one number, no group of the next glued to it, and a cue before the run
+    # covers all its numbers, as it did when a run of two was read whole.
+    assert all(len(text[h.start : h.end].split()) <= 5 for h in got)
+    assert len({h.score for h in got}) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # Grouped as people write them, not as phonenumbers prints them ("01512 3456789",
+        # "612 34 56 78", "07911 123456"): each is still one number, and no number is read
+        # from the groups of two ("345 678 612" is no Italian mobile).
+        pytest.param(
+            "tel 0151 23456789 0151 23456710 0151 23456741",
+            ["0151 23456789", "0151 23456710", "0151 23456741"],
+            id="de-mobile",
+        ),
+        pytest.param(
+            "tel 612 345 678 612 345 609 612 345 630",
+            ["612 345 678", "612 345 609", "612 345 630"],
+            id="es-mobile-in-threes",
+        ),
+        pytest.param(
+            "tel 912 345 678 912 345 609",
+            ["912 345 678", "912 345 609"],
+            id="es-landline-in-threes-two",
+        ),
+        pytest.param(
+            "tel 91 123 45 67 91 123 45 98 91 123 45 29",
+            ["91 123 45 67", "91 123 45 98", "91 123 45 29"],
+            id="es-madrid",
+        ),
+        pytest.param(
+            "tel 07911 123 456 07911 123 487 07911 123 418",
+            ["07911 123 456", "07911 123 487", "07911 123 418"],
+            id="uk-mobile-5-3-3",
+        ),
+        pytest.param(
+            "tel 0207 946 0958 0207 946 0989 0207 946 0910",
+            ["0207 946 0958", "0207 946 0989", "0207 946 0910"],
+            id="uk-london-4-3-4",
+        ),
+    ],
+)
+def test_a_long_run_of_numbers_grouped_otherwise_than_printed_is_read_number_by_number(
+    text: str, numbers: list[str]
+) -> None:
+    assert found(text, P) == numbers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A row of figures with nothing saying "phone": stretches of it read as Spanish or
+        # Italian numbers ("340 560 780", "800 900 100"), no country code or trunk "0".
+        pytest.param(
+            "values 120 340 560 780 901 234 567 890 123 456 789 012 345 678 901", id="threes"
+        ),
+        pytest.param("100 200 300 400 500 600 700 800 900 100 200 300 400 500 600", id="hundreds"),
+        pytest.param(
+            "sizes 1024 2048 4096 8192 16384 32768 65536 131072 262144 524288", id="powers"
+        ),
+        pytest.param("ports 8080 8443 9200 9300 5601 6379 27017 5432 3306 11211 2375", id="ports"),
+        # Unbroken, each is refused alone as an id (a "+" dropped needs a cue): so in a row.
+        pytest.param(
+            "values 16094592000 16094592001 16094592002 16094592003 16094592004",
+            id="unbroken-ids",
+        ),
+    ],
+)
+def test_a_long_row_of_figures_holds_no_number(text: str) -> None:
+    assert found(text, P) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # With nothing saying "phone", a long run's numbers written with a trunk "0", a
+        # country code, brackets or in one token are still found.
+        pytest.param(
+            "06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="trunk-zero",
+        ),
+        pytest.param(
+            "+33 6 12 34 56 78 +33 6 98 76 54 32 +33 1 23 45 67 89",
+            ["+33 6 12 34 56 78", "+33 6 98 76 54 32", "+33 1 23 45 67 89"],
+            id="country-code",
+        ),
+        pytest.param(
+            "(415) 555-0123 (415) 555-0124 (415) 555-0125 (415) 555-0126",
+            ["(415) 555-0123", "(415) 555-0124", "(415) 555-0125", "(415) 555-0126"],
+            id="brackets",
+        ),
+        pytest.param(
+            "415-555-0123 415-555-0124 415-555-0125 415-555-0126",
+            ["415-555-0123", "415-555-0124", "415-555-0125", "415-555-0126"],
+            id="one-token",
+        ),
+    ],
+)
+def test_a_long_run_of_numbers_with_no_cue_is_still_read(text: str, numbers: list[str]) -> None:
+    assert found(text, P) == numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # Spaces padding a column, more than a stretch is read over: the number after them
+        # is read, not passed as a group too long to be one.
+        pytest.param(
+            "tel 0612345678" + " " * 50 + "0698765432",
+            ["0612345678", "0698765432"],
+            id="unbroken",
+        ),
+        pytest.param(
+            "tel 06 12 34 56 78" + " " * 45 + "06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="grouped",
+        ),
+    ],
+)
+def test_numbers_in_columns_padded_with_spaces_are_all_found(text: str, numbers: list[str]) -> None:
+    assert found(text, P) == numbers
+
+
+def test_a_megabyte_run_of_numbers_yields_one_number_a_window() -> None:
+    from leakhound.detect import phone
+
+    text = "tel " + "06 12 34 56 78 " * 70_000
+    got = hits(text, P)
+    assert [(text[h.start : h.end], h.normalized) for h in got] == [
+        ("06 12 34 56 78", "+33612345678")
+    ] * phone._MAX_WINDOWS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("1" * 1_000_000, id="unbroken-digits"),
+        pytest.param("tel " + "1 " * 500_000, id="single-digit-groups"),
+        pytest.param("tel " + "0 12 3 45 6 78 9 " * 60_000, id="uneven-groups"),
+        pytest.param("tel " + "06-" * 330_000 + "1", id="hyphen-pairs"),
+        pytest.param(("x " + "1 2 3 4 5 6 7 8 9 0 " * 5 + "y ") * 20_000, id="many-long-runs"),
+        pytest.param(
+            ("x " + "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 " + "y ") * 30_000,
+            id="many-runs-of-two-numbers-worth",
+        ),
+    ],
+)
+def test_a_megabyte_run_of_digit_groups_holding_no_number_yields_none(text: str) -> None:
+    assert hits(text, P) == []
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,9 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # or fewer straight before never start one ("KB5034441", "0x80070005", an IBAN's "FR76
 # …"), so the most common glued runs cost nothing more. A run may end before an extension
 # ("…0123x45", "…0123 ext 45"), which is not part of the number, but not before the next
-# group of a UUID ("08275746-6499-4b5c-9156-…" is no +49 8275 7466499). The first
+# group of a UUID ("08275746-6499-4b5c-9156-…" is no +49 8275 7466499). A run has no
+# longest: one longer than two numbers and what is between them is read number by number
+# (``_split_long``), not cut where a cap falls, in the middle of a number. The first
 # character comes before the look-behinds because `re` scans much faster for a pattern
 # that starts with a character class, faster still with ASCII digits (``digits.py``);
 # the usual refusal (a digit before) is tried first.
@@ -64,7 +66,7 @@ _CANDIDATE = DigitRegex(
     r"[+(\d](?<![\d_+\-][(\d])(?:(?<=\+)|(?<![\w./:].)|(?<=[:/]\()"
     r"|(?<=[^\W\d_]{3}.)|(?<=[^\W\d_]{3}[.:].)|(?<=[^\W\d_]:.)|(?<=[^\W\d_]\.:.))"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
-    r"[\d \t\u00a0().\-/]{5,40}\d(?!(?!x\d|ext)\w|-[0-9a-fA-F]{4}-)"
+    r"[\d \t\u00a0().\-/]{5,}\d(?!(?!x\d|ext)\w|-[0-9a-fA-F]{4}-)"
 )
 # What may stand between a word and a run glued to it ("Tel.0612…", "Tel:0612…",
 # "Tel.:0612…").
@@ -132,6 +134,14 @@ _NANP_SHAPE = re.compile(r"(?:1[ \-]?)?\(\d{3}\)[ \-]?\d{3}[ \-.]\d{4}$")
 # octets up to 255: "616.03.34.52" is how Spain dots a mobile number.
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _DOTTED_QUAD = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+# What ends the numbers of a run as a date does (``_undated``): a date (``_RUN_DATE``) or an
+# IPv4 address that is a group of its own ("0612345678 192.168.1.10" is no +49 612345678192
+# and +49 168110). Not a dotted group after a country code, which is how Belgium writes its
+# numbers ("+32 2.555.12.12"); a part with a leading zero is no octet ("02.555.12.12").
+_RUN_BREAK = re.compile(
+    rf"{_RUN_DATE.pattern}|(?<![^ \t\u00a0])(?<!\+\d[ \t\u00a0])(?<!\+\d\d[ \t\u00a0])"
+    rf"(?<!\+\d\d\d[ \t\u00a0]){_DOTTED_QUAD.pattern}(?![^ \t\u00a0])"
+)
 # An unbroken digit string: ids, timestamps and phone numbers look the same.
 _BARE = re.compile(r"\+?\d+")
 
@@ -239,32 +249,44 @@ class PhoneDetector(Detector):
         spans: list[Span] = []
         label_end = -2  # where the last run after a label ended: a number joined to it by
         # a hyphen ("M: 0612345678-0698765432") is under the same label
-        for tries, m in enumerate(_candidates(text, hinted)):
+        for tries, (m, run, whole) in enumerate(_candidates(text, hinted, prefer)):
             if tries >= _MAX_WINDOWS:
                 break
             window = m.group()
             # The words before first: a third of the windows follow one saying "an id"
-            # (versions, order numbers), and reading them costs less than the number.
-            if _labelled(text, m.start()) or (
-                m.start() - 1 == label_end and text[label_end] == "-"
-            ):
+            # (versions, order numbers), and reading them costs less than the number. A
+            # number in a long run of them is under the words before the run, as all were
+            # when the run was read as one window.
+            if _labelled(text, run) or (m.start() - 1 == label_end and text[label_end] == "-"):
                 cue, label_end = 1, m.end()
             else:
-                cue = _nearest_cue(words_before(text, m.start()))
+                cue = _nearest_cue(words_before(text, run))
             up = cue > 0
             bare = False
             if not (hinted or up):
-                if cue < 0 or _after_hash(text, m.start()):
+                if cue < 0 or _after_hash(text, run):
                     continue  # "order 0612345678", "#4155550123": an id
                 # An unbroken digit string with nothing saying "phone", unless it is
                 # written as the document's country writes its numbers, trunk "0" first
-                # ("0612345678" in a French customer's record).
+                # ("0612345678" in a French customer's record); not one of a run of them.
                 bare = (
-                    window[0] != "+"
+                    whole
+                    and window[0] != "+"
                     and not window.startswith("00")
                     and _BARE.fullmatch(window) is not None
                 )
                 if bare and window[0] != "0":
+                    continue
+                if (
+                    not whole
+                    and window[0] not in "+(0"
+                    and (_BARE.fullmatch(window) or any(c in _SPACES for c in window))
+                ):
+                    # A number of a long run with nothing saying "phone" is written with
+                    # its country code or trunk "0", or in one token ("415-555-0123"): a
+                    # row of figures ("120 340 560 780", "sizes 1024 2048 4096 8192
+                    # 16384") holds stretches that read as Spanish or Italian numbers,
+                    # as unbroken ids do (``bare``).
                     continue
             numbers = _numbers_in(window, hinted, prefer)
             if not numbers or (bare and numbers[0][4] != _IN_CONTEXT):
@@ -277,8 +299,11 @@ class PhoneDetector(Detector):
         return spans
 
 
-def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
-    """The runs of ``text`` that could hold a phone number (``_CANDIDATE``).
+def _candidates(
+    text: str, hinted: bool, prefer: tuple[str, ...] = ()
+) -> Iterator[tuple[re.Match[str], int, bool]]:
+    """The runs of ``text`` that could hold a phone number (``_CANDIDATE``), each with where
+    the run it was read in starts and whether it is all of it (``_split_long``).
 
     A run glued to something before it is kept when the field says "phone" (``hinted``),
     when the word it is glued to does ("mobile07911123456", "Tel.0612…", "call+1577…"),
@@ -294,18 +319,152 @@ def _candidates(text: str, hinted: bool) -> Iterator[re.Match[str]]:
     ("+33612345678-+33698765432", ``_joined_plus``); a run with a date as one of its groups
     is read around it ("020 7946 0958 12.03.2019", ``_undated``). A
     run followed by a clock's minutes loses its hour (``_HOUR``), or is dropped when what
-    is left is a date.
+    is left is a date. A run longer than two numbers and what is between them is read
+    number by number (``_split_long``; ``prefer``: the document's countries).
     """
     candidate = _CANDIDATE.for_text(text)  # once: choosing reads the whole text
+    tries = [_LONG_RUN_TRIES]  # shared by the long runs of the text: bounded work
     for m in _undated(text, candidate, _split_joined(text, _unglued(text, hinted, candidate))):
         hour = _HOUR.search(m.group()) if _MINUTES.match(text, m.end()) else None
         if hour is None:
-            yield m
+            if _read_whole(m, hinted, prefer, tries):
+                yield m, m.start(), True
+            else:
+                yield from _split_long(text, m, hinted, prefer, tries)
             continue
         groups = _DIGIT_RUN.findall(m.group(), 0, hour.start())
         if _YEAR.fullmatch(groups[0]) or _YEAR.fullmatch(groups[-1]):
             continue  # a date and time
-        yield from candidate.finditer(text, m.start(), m.start() + hour.start())
+        for before in candidate.finditer(text, m.start(), m.start() + hour.start()):
+            if _read_whole(before, hinted, prefer, tries):
+                yield before, before.start(), True
+            else:
+                yield from _split_long(text, before, hinted, prefer, tries)
+
+
+# The longest run read whole, as one window: two numbers and what is between them
+# ("06 12 34 56 78 12.03.2019 06 98 76 54 32" and a little more), which the matcher
+# splits (``_matched``). A longer run is read a number at a time (``_split_long``).
+_LONG_RUN = 42
+# The windows ``_split_long`` may ask phonenumbers about in one text: a long run of digit
+# groups that hold no number ("1 2 3 4 …" over a megabyte) costs no more than this.
+_LONG_RUN_TRIES = 4 * _MAX_WINDOWS
+# The most digits a number has (E.164), and the most a window is read for: two numbers.
+_MOST_DIGITS = 15
+_MOST_READ = 32
+# A group of a run: what spaces stand between.
+_RUN_GROUP = re.compile(r"[^ \t\u00a0]+")
+# Where a number may start in a group: its first bracket or digit ("(415) …", "0612…").
+_NUMBER_START = re.compile(r"[(\d]")
+
+
+def _read_whole(m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]) -> bool:
+    """True when the run ``m`` is read as one window: it holds one number's worth of digits,
+    or two numbers' worth in ``_LONG_RUN`` characters at most where the matcher finds what
+    is inside, or ``tries`` are spent. Not a longer run, nor one in which the matcher finds
+    nothing ("06 12 34 56 78 06 98 76 54 32": it does not split numbers grouped with
+    spaces): ``_split_long``. Asking the matcher is a try: it is asked again for the window,
+    from its cache, unless the window's cue refuses it first."""
+    run = m.group()
+    if len(run) - run.count(" ") <= _MOST_DIGITS:  # most runs: no need to count digits
+        return True
+    if len(run) > _LONG_RUN:
+        return False
+    digits = len(_NON_DIGIT.sub("", run))
+    if digits <= _MOST_DIGITS or _IN_FOURS.fullmatch(run):  # a card's or an IBAN's digits
+        return True
+    if digits > _MOST_READ:
+        return False
+    if tries[0] <= 0:
+        return True  # read as before: find_in's bound on windows holds
+    tries[0] -= 1
+    return bool(_numbers_in(run, hinted, prefer))
+
+
+def _split_long(
+    text: str, m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]
+) -> Iterator[tuple[re.Match[str], int, bool]]:
+    """Each number in the run ``m``, which is not read whole (``_read_whole``), with where
+    the run starts and whether the number is all of it (never): from each group on, the
+    longest stretch of groups that reads as one number grouped as its country prints it
+    (``_one_number``), or else the longest that reads as one number in groups of two digits
+    or more (``_plain_groups``), then on after it; a group that starts none is passed.
+    Each stretch holds at most ``_MOST_DIGITS`` digits and ``_LONG_RUN`` characters, so the
+    work is linear in the run; the phonenumbers reads of the whole text are bounded by
+    ``tries``."""
+    pos, end = m.start(), m.end()
+    while pos < end and tries[0] > 0:
+        while text[pos] in _SPACES:  # a run ends on a digit: the next group is there
+            pos += 1
+        limit = min(end, pos + _LONG_RUN)
+        groups: list[tuple[int, int]] = []
+        for g in _RUN_GROUP.finditer(text, pos, limit):
+            if g.end() == limit < end and text[limit] not in _SPACES:
+                break  # cut by the limit: not a group
+            groups.append(g.span())
+        if not groups:  # one group longer than any number: passed whole
+            pos = next(_RUN_GROUP.finditer(text, pos, end)).end()
+            continue
+        first = _NUMBER_START.search(text, groups[0][0], groups[0][1])
+        taken = ungrouped = 0
+        if first is not None:
+            start = first.start()
+            for k in range(len(groups), 0, -1):  # the longest reading first
+                stop = groups[k - 1][1]
+                while stop > start and not text[stop - 1].isdigit():
+                    stop -= 1
+                digits = len(_NON_DIGIT.sub("", text[start:stop]))
+                if digits > _MOST_DIGITS:
+                    continue
+                if digits < PhoneDetector.min_digits:
+                    break
+                tries[0] -= 1
+                one = _one_number(text[start:stop], k > 1, hinted, prefer)
+                if one:
+                    taken = stop
+                    break
+                if one is not None and not ungrouped and _plain_groups(text[start:stop]):
+                    ungrouped = stop
+                if tries[0] <= 0:
+                    break
+            # No stretch grouped as its country prints it: the longest that is one number
+            # in groups of two digits or more, as people group them otherwise ("0151
+            # 23456789", printed "01512 3456789"; Spain's "612 345 678"; "0207 946 0958").
+            taken = taken or ungrouped
+        if taken:
+            number = _WHOLE.match(text, start, taken)
+            if number is not None:
+                yield number, m.start(), False
+            pos = taken
+        else:
+            pos = groups[0][1]
+        if tries[0] <= 0:
+            return
+
+
+def _plain_groups(window: str) -> bool:
+    """True when no group of digits in ``window`` is a single digit: a number grouped
+    otherwise than its country prints it ("0151 23456789"), not a row of small figures
+    ("0 12 3 45 6 78 9" reads as +44 1234567890)."""
+    return all(len(g) > 1 for g in _DIGIT_RUN.findall(window))
+
+
+def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...]) -> bool | None:
+    """True when ``window``, a stretch of a long run, reads whole as one number; written in
+    several groups (``grouped``), grouped as its country prints it too: in a run of numbers
+    grouped with spaces, the grouping tells best where one ends ("06 12 34 56 78 06 98" is
+    a valid German number, and no French one). False when it reads as one number grouped
+    otherwise, None when it does not read as one number."""
+    numbers = _numbers_in(window, hinted, prefer)
+    if len(numbers) != 1 or numbers[0][:2] != (0, len(window)):
+        return None
+    if not grouped:
+        return True
+    number = phonenumbers.parse(numbers[0][2])
+    if window[0] == "+":
+        written = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+        return _groups(window) == _groups(written)
+    return _written_as_in(window, number)
 
 
 def _split_joined(text: str, runs: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
@@ -334,11 +493,13 @@ def _split_joined(text: str, runs: Iterator[re.Match[str]]) -> Iterator[re.Match
 def _undated(
     text: str, candidate: re.Pattern[str], runs: Iterator[re.Match[str]]
 ) -> Iterator[re.Match[str]]:
-    """Each run, or the runs around the dates that are groups of it (``_RUN_DATE``): "17:32
-    03 09 2028 06 12 34 56 78", "call 020 7946 0958 12.03.2019", "0207946 0958 2019-03-12".
-    Read whole, the run was refused as a date, and the number beside the date with it; the
-    date alone is no number. A run cut short by a date and time glued to its last group is
-    read before that group ("020 7946 0958 2019-03-12T10:00")."""
+    """Each run, or the runs around the dates and IPv4 addresses that are groups of it
+    (``_RUN_BREAK``): "17:32 03 09 2028 06 12 34 56 78", "call 020 7946 0958 12.03.2019",
+    "0207946 0958 2019-03-12", "0612345678 192.168.1.10". Read whole, the run was refused
+    as a date, and the number beside the date with it, or an address's octets were read as
+    a number's digits; the date or address alone is no number. A run cut short by a date
+    and time glued to its last group is read before that group ("020 7946 0958
+    2019-03-12T10:00")."""
     for m in runs:
         run = m.group()
         if m.end() < len(text) and text[m.end()] in "-/.":
@@ -358,7 +519,7 @@ def _undated(
         # hyphen ("0612345678-06 12 34 56 78 2019-03-12"), or end with a date written with
         # spaces that was inside the whole run ("0612345678 03 09 2028 12.03.2019").
         start = 0
-        for date in _RUN_DATE.finditer(run):
+        for date in _RUN_BREAK.finditer(run):
             around = _runs_in(text, candidate, m.start() + start, m.start() + date.start())
             yield from _undated(text, candidate, _split_joined(text, around))
             start = date.end()
@@ -384,9 +545,10 @@ def _runs_in(
 
 
 def _may_hold_date(run: str) -> bool:
-    """False when ``run`` holds no date ``_RUN_DATE`` reads, told in a third of the time a
-    search takes on support tickets: such a date is one of its groups, with "-", "/" or
-    ".", or three of them first or last, a year first or last of the three."""
+    """False when ``run`` holds no date or address ``_RUN_BREAK`` reads, told in a third of
+    the time a search takes on support tickets: such a date is one of its groups, with "-",
+    "/" or ".", or three of them first or last, a year first or last of the three; such an
+    address is one of its groups, with three "."."""
     groups = run.split()
     if len(groups) >= 3:
         for group in (groups[0], groups[2], groups[-3], groups[-1]):
@@ -395,6 +557,8 @@ def _may_hold_date(run: str) -> bool:
     if "-" in run or "/" in run or "." in run:
         for group in groups:
             if 6 <= len(group) <= 10 and _DATE.fullmatch(group) is not None:
+                return True
+            if 7 <= len(group) <= 15 and _DOTTED_QUAD.fullmatch(group) is not None:
                 return True
     return False
 
@@ -476,14 +640,26 @@ _LABELS = wordset("mob ph")
 _LETTER_LABELS = frozenset("MTFP")
 _LONGEST_LABEL = 3
 _SPACES = " \t\u00a0"
+# The characters of a date ``_DATE`` reads, and its longest ("2019-03-12"): what
+# ``_labelled`` looks through to a label.
+_DATE_CHARS = frozenset("0123456789-/.")
+_LONGEST_DATE = 10
 
 
 def _labelled(text: str, start: int) -> bool:
     """True when the run at ``start`` follows a label saying "phone" (``_LABELS``), glued
-    to it or after spaces."""
+    to it or after spaces, or with one date between ("P: 12.03.2019 0612345678": the label
+    is the number's, as a cue word before the date is)."""
     i = start
     while i and text[i - 1] in _SPACES:
         i -= 1
+    j = i
+    while j and i - j <= _LONGEST_DATE and text[j - 1] in _DATE_CHARS:
+        j -= 1
+    if j < i and (not j or text[j - 1] in _SPACES) and _DATE.fullmatch(text, j, i):
+        i = j
+        while i and text[i - 1] in _SPACES:
+            i -= 1
     colon = i > 0 and text[i - 1] == ":"
     i -= colon
     dot = i > 0 and text[i - 1] == "."
@@ -550,7 +726,7 @@ _Number = tuple[int, int, str, bool, int]
 def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tuple[_Number, ...]:
     """The numbers in one window; ``prefer``: the countries its document points at."""
     compact = _NON_DIGIT.sub("", window)
-    if len(compact) < 7 or len(compact) > 32:
+    if len(compact) < 7 or len(compact) > _MOST_READ:
         return ()  # too short for any number; too long for two
     if _DATE.search(window) or _DOTTED_QUAD.fullmatch(window) or _SPACED_DATE.fullmatch(window):
         return ()
