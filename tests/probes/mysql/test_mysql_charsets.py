@@ -17,7 +17,7 @@ from leakhound.probes.base import ReadPlan
 from leakhound.probes.mysql import ALLOW, distinct, sql
 from leakhound.probes.mysql import read as mysql_read
 from leakhound.probes.mysql import sample as mysql_sample
-from leakhound.probes.mysql.charsets import CODECS, STRAY, decode, lossy
+from leakhound.probes.mysql.charsets import CODECS, STRAY, decode, lossy, strict
 from leakhound.probes.mysql.rows import decoder, documents
 from leakhound.probes.mysql.tables import TableInfo
 from leakhound.probes.mysql.wire import BINARY_CHARSET, Column, ResultSet, scan_rows
@@ -69,6 +69,20 @@ def test_no_byte_or_pair_a_codec_defines_reads_as_a_stray_byte(codec: str) -> No
         except UnicodeDecodeError:
             continue
         assert not any(STRAY <= ord(ch) <= STRAY + 0xFF for ch in text), (codec, raw)
+
+
+def test_gb18030_values_of_the_stray_range_and_stray_bytes_stay_apart() -> None:
+    # gb18030 maps all of Unicode: U+EF81 and U+EFFF are four bytes of it, while 0x81 alone
+    # at the end and 0xFF are bytes it does not define, once read as those characters.
+    own = [f"a{chr(c)}" for c in (0xEF00, 0xEF81, 0xEFFF, 0xF000)]
+    strays = [b"a\x81", b"a\xff", b"a\x80"]
+    raws = [v.encode("gb18030") for v in own] + strays
+    raws += [v.encode("gb18030") + s[1:] for v in own for s in strays]
+    read = [decode(raw, "gb18030") for raw in raws]
+    assert len(set(read)) == len(raws)
+    # A page's fast path reads a value each byte of which gb18030 defines as decode does.
+    fast = strict("gb18030")
+    assert [fast(v.encode("gb18030")) for v in own] == read[: len(own)]
 
 
 @pytest.mark.parametrize(
