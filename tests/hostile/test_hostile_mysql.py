@@ -96,6 +96,27 @@ CASES = [
             "shop.b": "^columns: a column name that is empty or holds NUL$",
         },
     ),
+    Case(
+        # A text key of a character set no server has (its name would go back in the key's
+        # literal, ``_<name> X'…'``, at each page of a full read): the table refused when
+        # described, before any read is planned.
+        "a-text-key-of-a-hostile-character-set",
+        lambda sql: (
+            result(
+                ["c", "d", "t", "n", "s"],
+                [["email", "varchar", "text", "NO", "ascii X'00' OR 1=1 -- "]],
+            )
+            if sql.startswith("SELECT COLUMN_NAME")
+            else result(["i", "u", "s", "c"], [["PRIMARY", "0", "1", "email"]])
+            if sql.startswith("SELECT INDEX_NAME")
+            else None
+        ),
+        {
+            "shop.a": r"^columns: a column of a character set no server has: "
+            r"\"ascii x'00' or 1=1 -- \"$",
+            "shop.b": r"^columns: a column of a character set no server has: ",
+        },
+    ),
 ]
 
 

@@ -56,6 +56,9 @@ CODECS: Mapping[str, str] = {
     "tis620": "tis_620",
     "ujis": "euc_jp",
 }
+# Every character set MySQL and MariaDB have (SHOW CHARACTER SET): a column said to be of
+# another is a server's lie, and its name would go back in a key's literal (``_<name> X'…'``).
+KNOWN = LOSSLESS | CODECS.keys() | {"dec8", "hp8", "swe7", "armscii8", "keybcs2", "geostd8"}
 # Where a byte a character set does not define becomes a character of the Private Use Area
 # (U+EF00 plus the byte: U+EF00-U+EFFF), which no codec of ``CODECS`` gives for a byte or a
 # pair of bytes it defines. gb18030 alone maps all of Unicode (in four bytes): a value of it

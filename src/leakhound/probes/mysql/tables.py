@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ...errors import ProtocolError
 from ...models import Container
 from . import sql
-from .charsets import lossy
+from .charsets import KNOWN, lossy
 from .connection import Connection
 from .wire import Greeting, ResultSet, text
 
@@ -74,16 +74,17 @@ def _kind(data_type: str, charset: str | None = None) -> str | None:
 
 
 async def describe(conn: Connection, schema: str, name: str) -> TableInfo:
-    """Columns, keys and JSON columns of one table, from information_schema."""
+    """Columns, keys and JSON columns of one table, from information_schema (ProtocolError
+    for a column of a character set neither MySQL nor MariaDB has: ``charsets.KNOWN``)."""
     got = await conn.query(sql.columns_of(schema, name), width=5)
     columns = [
         (text(r[0] or b"", 256), text(r[1] or b"", 64).lower(), r[3] == b"YES") for r in got.rows
     ]
-    charsets = tuple(
-        (text(r[0] or b"", 256), text(r[4], 64).lower())
-        for r in got.rows
-        if r[4] is not None and lossy(text(r[4], 64))
-    )
+    named = [(text(r[0] or b"", 256), text(r[4], 64).lower()) for r in got.rows if r[4] is not None]
+    if unknown := [s for _, s in named if s not in KNOWN]:
+        # Refused before any read is planned: a key of it could not be paged after.
+        raise ProtocolError(f"a column of a character set no server has: {unknown[0][:40]!r}")
+    charsets = tuple((c, s) for c, s in named if lossy(s))
     if not all(c and "\0" not in c for c, _, _ in columns):
         # No MySQL column is so named: a statement could not quote it (sql.ident).
         raise ProtocolError("a column name that is empty or holds NUL")
