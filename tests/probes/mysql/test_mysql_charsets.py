@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from leakhound.errors import ProtocolError
 from leakhound.models import Container
 from leakhound.probes.base import ReadPlan
+from leakhound.probes.keyset import digest
 from leakhound.probes.mysql import ALLOW, distinct, sql
 from leakhound.probes.mysql import read as mysql_read
 from leakhound.probes.mysql import sample as mysql_sample
@@ -265,22 +267,27 @@ def test_a_full_read_of_an_ascii_key_pages_after_its_bytes(
     assert "`email` > _ascii X'6a6f73e840782e636f6d'" in table.sent[1]
 
 
+def unhex(digits: str) -> str:
+    """A hex literal's text."""
+    return bytes.fromhex(digits).decode()
+
+
 class AsciiValues:
-    """An ascii column's distinct values as a server lists them byte for byte, after the
-    bytes of a ``_binary`` literal."""
+    """An ascii column's distinct values as a server lists them byte for byte, each beside
+    its MD5, in the order of that, after the MD5 of a quoted literal."""
 
     def __init__(self, values: list[bytes]) -> None:
-        self.values = sorted(values)
+        self.values = sorted(values, key=digest)
         self.sent: list[str] = []
 
     async def query(self, statement: str, width: int | None = None) -> ResultSet:
         assert ALLOW.allows("query", statement), statement
         self.sent.append(statement)
         limit = int(re.search(r" LIMIT (\d+)", statement)[1])  # type: ignore[index]
-        after = re.search(r" > _binary X'([0-9a-f]*)'", statement)
-        kept = [v for v in self.values if after is None or v > bytes.fromhex(after[1])]
-        column = Column("v", _TEXT, BINARY_CHARSET)
-        return ResultSet((column,), [(v,) for v in kept[:limit]])
+        after = re.search(r" > X'([0-9a-f]{64})'", statement)
+        kept = [v for v in self.values if after is None or digest(v) > unhex(after[1])]
+        columns = (Column("v", _TEXT, BINARY_CHARSET), Column("h", _TEXT, 45))
+        return ResultSet(columns, [(v, digest(v).encode()) for v in kept[:limit]])
 
 
 def test_a_listing_of_an_ascii_column_gives_values_the_server_would_send_alike() -> None:
@@ -290,12 +297,47 @@ def test_a_listing_of_an_ascii_column_gives_values_the_server_would_send_alike()
         got = distinct.values(table, "shop", "t", "email", 2, charset="ascii")  # type: ignore[arg-type]
         return [v async for v in got]
 
-    assert asyncio.run(listed()) == ["josã@x.com", "josè@x.com", "josé@x.com", "plain@x.com"]
-    # Each page after the bytes of the last value listed.
+    assert sorted(asyncio.run(listed())) == [
+        "josã@x.com",
+        "josè@x.com",
+        "josé@x.com",
+        "plain@x.com",
+    ]
+    # Each page after the MD5 of the last value listed.
+    last = digest(table.values[1])
     assert table.sent[1].endswith(
-        "WHERE CAST(`email` AS BINARY) > _binary X'6a6f73e840782e636f6d' "
-        "ORDER BY CAST(`email` AS BINARY) LIMIT 2"
+        f"WHERE MD5(CAST(`email` AS BINARY)) > X'{last.encode().hex()}' ORDER BY 2 LIMIT 2"
     )
+
+
+def test_a_listing_as_bytes_goes_on_past_a_value_too_long_to_write_back() -> None:
+    # Free text of 5,000 bytes: paged after as its bytes, the listing stopped there ("too
+    # long to page after"); after its MD5, it goes on.
+    long = [b"note \xe9 " + bytes([97 + n]) * 5000 for n in range(5)]
+    table = AsciiValues([*long, b"plain@x.com", b"jos\xe9@x.com"])
+
+    async def listed() -> list[str]:
+        got = distinct.values(table, "shop", "t", "email", 2, charset="ascii")  # type: ignore[arg-type]
+        return [v async for v in got]
+
+    got = asyncio.run(listed())
+    assert sorted(got) == sorted([decode(v, "ascii") for v in table.values])
+    assert len(table.sent) == 4 and all(len(s) < 300 for s in table.sent)
+
+
+def test_a_page_out_of_md5_order_is_one_protocol_error() -> None:
+    class Unordered(AsciiValues):
+        async def query(self, statement: str, width: int | None = None) -> ResultSet:
+            got = await super().query(statement, width)
+            return ResultSet(got.columns, list(reversed(got.rows)))
+
+    async def listed() -> list[str]:
+        table = Unordered([b"a@x.com", b"b@x.com", b"c@x.com"])
+        got = distinct.values(table, "shop", "t", "email", 3, charset="ascii")  # type: ignore[arg-type]
+        return [v async for v in got]
+
+    with pytest.raises(ProtocolError, match="does not move on"):
+        asyncio.run(listed())
 
 
 def test_a_listing_goes_on_past_two_values_that_read_alike() -> None:
@@ -309,8 +351,8 @@ def test_a_listing_goes_on_past_two_values_that_read_alike() -> None:
         got = distinct.values(table, "shop", "t", "email", 2, charset="cp932")  # type: ignore[arg-type]
         return [v async for v in got]
 
-    assert asyncio.run(listed()) == ["z@x", "≒@x", "≒@x", "纊@x", "纊@x"]
+    assert sorted(asyncio.run(listed())) == ["z@x", "≒@x", "≒@x", "纊@x", "纊@x"]
+    last = digest(table.values[3])
     assert table.sent[2].endswith(
-        "WHERE CAST(`email` AS BINARY) > _binary X'ed404078' "
-        "ORDER BY CAST(`email` AS BINARY) LIMIT 2"
+        f"WHERE MD5(CAST(`email` AS BINARY)) > X'{last.encode().hex()}' ORDER BY 2 LIMIT 2"
     )

@@ -81,7 +81,9 @@ _FOLDED = re.escape(ADDRESS_FOLDED).replace(r"\{v\}", _STORED_AGAIN)
 AS_BYTES = "pg_catalog.convert_to({v}, 'SQL_ASCII')"
 _BYTES = re.escape(AS_BYTES).replace(r"\{v\}", _STORED)
 _BYTES_AGAIN = re.escape(AS_BYTES).replace(r"\{v\}", _STORED_AGAIN)
-_HEX = rf"pg_catalog\.decode\('(?:[0-9a-f]{{2}}){{1,{MAX_VALUE_BYTES}}}', 'hex'\)"
+# Its MD5, in "C": what a listing of them is ordered by and pages after (``keyset_bytes``).
+MD5 = 'pg_catalog.md5({v}) COLLATE pg_catalog."C"'
+_MD5 = re.escape(MD5).replace(r"\{v\}", _BYTES_AGAIN)
 
 DATABASES = (
     "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
@@ -166,11 +168,10 @@ ALLOW = statements(
         rf"SELECT DISTINCT {_STORED} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
         rf"{_STORED_AGAIN} OPERATOR\(pg_catalog\.>\) {_CODES}) "
         rf"ORDER BY {_STORED_AGAIN} LIMIT \d{{1,7}}",
-        # The same, each value as its bytes (a database of encoding SQL_ASCII), a page after
-        # the bytes of the last.
-        rf"SELECT DISTINCT {_BYTES} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
-        rf"{_BYTES_AGAIN} OPERATOR\(pg_catalog\.>\) {_HEX}) "
-        rf"ORDER BY {_BYTES_AGAIN} LIMIT \d{{1,7}}",
+        # The same, each value as its bytes (a database of encoding SQL_ASCII) beside its
+        # MD5, in the order of that, a page after the MD5 of the last.
+        rf"SELECT DISTINCT {_BYTES}, {_MD5} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
+        rf"{_MD5} OPERATOR\(pg_catalog\.>\) '[0-9a-f]{{32}}') ORDER BY 2 LIMIT \d{{1,7}}",
         # The column itself, in its own collation and order, where that merges nothing
         # (``distinct.merges_nothing``): its two counts, and its pages.
         rf"SELECT pg_catalog\.count\(DISTINCT (?P<col>{_NAME})\), "

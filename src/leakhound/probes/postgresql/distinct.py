@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from ...errors import ProtocolError
 from ..keyset import PAGE, counts, keyset, keyset_bytes
-from .allow import ADDRESS_FOLDED, AS_BYTES, AS_STORED, quote
+from .allow import ADDRESS_FOLDED, AS_BYTES, AS_STORED, MD5, quote
 from .connection import Connection
 from .wire import STRAY
 
@@ -103,20 +103,22 @@ def page_of(
     )
 
 
-def bytes_page_of(
-    schema: str, table: str, column: str, after: bytes | None, size: int = PAGE
-) -> str:
+def bytes_page_of(schema: str, table: str, column: str, after: str | None, size: int = PAGE) -> str:
     """``page_of`` of each value as its bytes (``AS_BYTES``: a database of encoding
-    SQL_ASCII), in their order, after the bytes ``after`` (None: from the first)."""
+    SQL_ASCII), each beside its MD5 (in "C"), in the order of that, after the MD5 ``after``
+    (32 hex digits: ``keyset.keyset_bytes``; None: from the first)."""
     v = AS_BYTES.format(v=as_stored(column))
+    md5 = MD5.format(v=v)
+    if after is not None and not re.fullmatch(r"[0-9a-f]{32}", after):
+        raise ValueError(f"not an MD5: {after[:40]!r}")
     where = (
         f"{quote(column)} IS NOT NULL"
         if after is None
-        else f"{v} OPERATOR(pg_catalog.>) pg_catalog.decode('{after.hex()}', 'hex')"
+        else f"{md5} OPERATOR(pg_catalog.>) '{after}'"
     )
     return (
-        f"SELECT DISTINCT {v} FROM ONLY {quote(schema)}.{quote(table)} WHERE {where} "
-        f"ORDER BY {v} LIMIT {int(size)}"
+        f"SELECT DISTINCT {v}, {md5} FROM ONLY {quote(schema)}.{quote(table)} WHERE {where} "
+        f"ORDER BY 2 LIMIT {int(size)}"
     )
 
 
@@ -178,15 +180,15 @@ def _as_bytes(
     conn: Connection, schema: str, table: str, column: str, size: int
 ) -> AsyncGenerator[str, None]:
     """A column of a database of encoding SQL_ASCII, listed by its values' bytes
-    (``bytes_page_of``, ``keyset_bytes``), each read as the session reads it (``wire.STRAY``):
-    as text, a page could only go on after a value of ASCII alone (the server converts no
-    code point past it to SQL_ASCII), and two values may read alike (Latin-1 "jos\\xe9" and
-    UTF-8 "josé")."""
+    (``bytes_page_of``, ``keyset_bytes``: each page after the MD5 of the last value, however
+    long), each read as the session reads it (``wire.STRAY``): as text, a page could only go
+    on after a value of ASCII alone (the server converts no code point past it to
+    SQL_ASCII), and two values may read alike (Latin-1 "jos\\xe9" and UTF-8 "josé")."""
 
-    async def ask(after: bytes | None, n: int) -> Sequence[bytes | None]:
-        got = await conn.run(bytes_page_of(schema, table, column, after, n), width=1)
+    async def ask(after: str | None, n: int) -> Sequence[bytes | None]:
+        got = await conn.run(bytes_page_of(schema, table, column, after, n), width=2)
         out: list[bytes | None] = []
-        for (v,) in got.rows:
+        for v, *_ in got.rows:
             m = _BYTEA.fullmatch(v or "")
             if m is None:
                 raise ProtocolError("a value as bytes that is not bytea's hex")
