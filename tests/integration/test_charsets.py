@@ -28,6 +28,7 @@ from leakhound.probes.mysql.connection import connect as mysql_connect
 from leakhound.probes.postgresql import PostgresqlProbe
 from leakhound.probes.postgresql import distinct as pg_distinct
 from leakhound.probes.postgresql.connection import connect as pg_connect
+from leakhound.probes.postgresql.wire import STRAY
 
 # Rows of the ascii table: three people the server would send as one "jos?@x.com", and one
 # more written twice, the second time with a trailing space (one value in a PAD SPACE
@@ -66,6 +67,23 @@ MARIADB_SETUP = (
     + ";\n"
 )
 LONG_NOTES = sorted("é" + c * 3000 for c in "abcde")
+SPELLINGS = [
+    t.encode("latin-1").hex()
+    for t in (
+        "caf\xc3\xa9 \xe9",
+        "caf\xe9 \xe9",
+        "caf\xc3\xa9 \xc3\xa9",
+        "\xc3\xa9",
+        "\xe9",
+        "\xc3",
+        "\xc3\x83",
+        "\xe2\x82\xac",
+        "\xe2\x82",
+        "\xc3\xa2\xc2\x82",
+        "\x80",
+        "\xed\xa0\x80",
+    )
+]
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +129,14 @@ def postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         with psycopg.connect(
             host="127.0.0.1", port=port, user="postgres", dbname="lh_long", autocommit=True
         ) as conn:
+            # One text spelt in Latin-1, in UTF-8, in both; bytes that are not UTF-8.
+            conn.execute("CREATE TABLE spellings (id int PRIMARY KEY, v text)")
+            for n, h in enumerate(SPELLINGS, 1):
+                conn.execute(
+                    "INSERT INTO spellings VALUES (%s, convert_from(decode(%s, 'hex'), "
+                    "'SQL_ASCII'))",
+                    (n, h),
+                )
             conn.execute("CREATE TABLE notes (id int PRIMARY KEY, note text)")
             for n, c in enumerate("abcde", 1):
                 conn.execute(
@@ -313,3 +339,34 @@ def test_a_listing_as_bytes_goes_on_past_values_too_long_to_write_back(
 
     mysql, pg = asyncio.run(listed())
     assert sorted(mysql) == sorted(pg) == LONG_NOTES
+
+
+def test_a_sql_ascii_database_s_count_of_values_is_of_them_as_read(postgresql: int) -> None:
+    # As stored, "jos\xe9@x.com" and its UTF-8 spelling were two values (one person counted
+    # twice); counted as read, as a read of each row and a listing by bytes give them.
+    probe = PostgresqlProbe()
+    transport = Transport(Limits(), Scope({("127.0.0.1", postgresql)}), None)
+    endpoint = Endpoint("127.0.0.1", postgresql, "postgresql")
+    url = f"postgresql://postgres@127.0.0.1:{postgresql}/"
+    service = Service(endpoint, url, "postgresql", Verdict.OPEN, "")
+    inventory = asyncio.run(probe.inventory(transport, service, max_containers=20))
+    (table,) = [c for c in inventory.containers if c.name.startswith("lh_ascii.")]
+    got = asyncio.run(probe.count_distinct(transport, service, [table], ["email"]))
+    assert got is not None
+    counted = got["email"]
+    assert isinstance(counted, StoreDistinct) and counted.exact
+    assert counted.estimate == 3 and counted.folded == 1
+
+    async def spellings() -> tuple[int, list[str]]:
+        conn = await pg_connect(transport, endpoint, "lh_long")
+        try:
+            n = await pg_distinct.count(conn, "public", "spellings", "v", raw=True)
+            listing = pg_distinct.values(conn, "public", "spellings", "v", 5, as_bytes=True)
+            return n.stored, [v async for v in listing]
+        finally:
+            await conn.close()
+
+    n, listed = asyncio.run(spellings())
+    read = {bytes.fromhex(h).decode("utf-8", STRAY) for h in SPELLINGS}
+    assert len(listed) == len(SPELLINGS) and set(listed) == read
+    assert n == len(read) == 7

@@ -16,7 +16,7 @@ from leakhound.errors import ProtocolError
 from leakhound.models import Endpoint
 from leakhound.net import FrameReader, Limits, Scope, Transport
 from leakhound.probes.keyset import digest
-from leakhound.probes.postgresql import ALLOW, distinct
+from leakhound.probes.postgresql import ALLOW, allow, distinct
 from leakhound.probes.postgresql.allow import RAW_ENCODING
 from leakhound.probes.postgresql.connection import connect
 from leakhound.probes.postgresql.copy import CopyRows
@@ -200,3 +200,53 @@ def test_a_listing_by_bytes_is_allowed(statement: str) -> None:
 )
 def test_no_other_listing_by_bytes_is_allowed(statement: str) -> None:
     assert not ALLOW.allows("query", statement)
+
+
+def _as_read(raw: bytes) -> bytes:
+    """``allow.AS_READ`` as PostgreSQL computes it, its regular expressions run by Python's
+    ``re`` on the bytes (one character a byte, as in SQL_ASCII; its alternatives start with
+    bytes of their own, so the first that matches is also the longest, as PostgreSQL picks)."""
+    utf8 = allow.UTF8_CHAR.encode()
+    if re.fullmatch(b"(?:" + utf8 + b")*", raw):
+        return raw
+    out = b""
+    for one, stray in re.findall(b"((?:" + utf8 + b"))|([\\x80-\\xff])", raw):
+        out += one or stray.decode("latin-1").encode()
+    return out
+
+
+_SPELLINGS = [
+    "jos\xe9@x.com",  # Latin-1
+    "jos\xc3\xa9@x.com",  # UTF-8
+    "caf\xc3\xa9 \xe9",  # both in one value
+    "caf\xe9 \xe9",
+    "\xc3",  # a lead byte alone
+    "\xc3\x83",  # its Latin-1 character in UTF-8
+    "\xe2\x82\xac",  # €
+    "\xe2\x82",  # a sequence cut short
+    "\xc3\xa2\xc2\x82",
+    "\xed\xa0\x80",  # a surrogate: not UTF-8
+    "\xf4\x90\x80\x80",  # past U+10FFFF
+    "\xc0\xaf",  # an overlong "/"
+    "\xf0\x9f\x98\x80 \xff",
+    "plain@x.com",
+]
+
+
+@pytest.mark.parametrize("text", _SPELLINGS)
+def test_a_sql_ascii_value_is_counted_as_it_is_read(text: str) -> None:
+    raw = text.encode("latin-1")
+    assert _as_read(raw) == raw.decode("utf-8", STRAY).encode()
+
+
+def test_the_latin1_and_utf8_spellings_of_one_text_are_counted_once() -> None:
+    raws = [t.encode("latin-1") for t in _SPELLINGS]
+    read = {r.decode("utf-8", STRAY) for r in raws}
+    assert len({_as_read(r) for r in raws}) == len(read) < len(raws)
+    # Counted so in a SQL_ASCII database (as stored elsewhere), the statement allowed.
+    counted = distinct.count_of("public", "t", "email", raw=True)
+    assert ALLOW.allows("query", counted)
+    assert counted.startswith(
+        "SELECT pg_catalog.count(DISTINCT " + allow.AS_READ.replace("{v}", _STORED)
+    )
+    assert allow.AS_READ not in distinct.count_of("public", "t", "email")

@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from ...errors import ProtocolError
 from ..keyset import PAGE, counts, keyset, keyset_bytes
-from .allow import ADDRESS_FOLDED, AS_BYTES, AS_STORED, MD5, quote
+from .allow import ADDRESS_FOLDED, AS_BYTES, AS_READ, AS_STORED, MD5, quote
 from .connection import Connection
 from .wire import STRAY
 
@@ -49,12 +49,16 @@ def as_stored(column: str) -> str:
     return AS_STORED.format(column=quote(column))
 
 
-def count_of(schema: str, table: str, column: str) -> str:
+def count_of(schema: str, table: str, column: str, *, raw: bool = False) -> str:
     """The distinct non-null values of one column two ways: as stored (``AS_STORED``), and
-    those that are each one whole e-mail address lower-cased (``ADDRESS_FOLDED``)."""
+    those that are each one whole e-mail address lower-cased (``ADDRESS_FOLDED``); ``raw``:
+    a database of encoding SQL_ASCII, whose values are counted as leakhound reads them
+    (``AS_READ``: a Latin-1 and a UTF-8 spelling of one text one value, as a read or a
+    listing by bytes finds them), not as stored (two values, one person counted twice)."""
     v = as_stored(column)
+    counted = AS_READ.replace("{v}", v) if raw else v
     return (
-        f"SELECT pg_catalog.count(DISTINCT {v}), "
+        f"SELECT pg_catalog.count(DISTINCT {counted}), "
         f"pg_catalog.count(DISTINCT {ADDRESS_FOLDED.replace('{v}', v)}) "
         f"FROM ONLY {quote(schema)}.{quote(table)}"
     )
@@ -129,10 +133,12 @@ class Counted(NamedTuple):
     folded: int  # each one whole address, lower-cased: at most the addresses leakhound reads
 
 
-async def count(conn: Connection, schema: str, table: str, column: str) -> Counted:
-    """The distinct values of one column of one table (ProtocolError for an answer that is
-    not two counts)."""
-    got = await conn.run(count_of(schema, table, column), width=2)
+async def count(
+    conn: Connection, schema: str, table: str, column: str, *, raw: bool = False
+) -> Counted:
+    """The distinct values of one column of one table (``count_of``; ProtocolError for an
+    answer that is not two counts)."""
+    got = await conn.run(count_of(schema, table, column, raw=raw), width=2)
     return Counted(*counts(got.rows))
 
 
