@@ -3,7 +3,8 @@ values in order after the last one listed (``SELECT DISTINCT v … WHERE v > las
 LIMIT n``). Nothing stays open on the server. The statements are each kind's (PostgreSQL's,
 MySQL's ``distinct``): each value as stored, in a binary collation, which an index on the
 column in its own collation does not order, or, where that collation merges no two of its
-values, the column in its own order, which its index does."""
+values, the column in its own order, which its index does; a column listed as its values'
+bytes, in the order of their MD5 (``keyset_bytes``), each page after the MD5 of the last."""
 
 from __future__ import annotations
 

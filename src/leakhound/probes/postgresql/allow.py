@@ -18,7 +18,9 @@ last value, each as stored (``AS_STORED``: text in "C"), the last given back as 
 string of code points alone (``E'\\U00000061…'``, ``distinct.py``), beside the count
 those that are one whole address counted lower-cased (``ADDRESS_FOLDED``), under a statement
 timeout, their aggregate, operator, type and collation named in ``pg_catalog`` (never one
-a user made in ``public``)."""
+a user made in ``public``). In a database of encoding SQL_ASCII, a value is counted as
+leakhound reads it (``AS_READ``) and listed as its bytes, a page after the MD5 of the last
+(``MD5``)."""
 
 from __future__ import annotations
 
