@@ -172,6 +172,17 @@ def test_text_key_values_are_hex_whatever_they_hold() -> None:
     assert sql.literal("number", b"-12.50") == "-12.50"
 
 
+def test_a_key_literal_names_only_a_character_set_a_server_has() -> None:
+    # The introducer is a name the server gave (its column's character set): the allow-list
+    # admits those MySQL and MariaDB have, none made up.
+    for charset in ("ascii", "cp1250", "sjis", "utf8mb4", "binary"):
+        statement = f"SELECT * FROM `a`.`b` WHERE `k` > _{charset} X'61' ORDER BY `k` LIMIT 5"
+        assert ALLOW.allows("query", statement), statement
+    for charset in ("klingon", "filename", "utf8mb4x"):
+        statement = f"SELECT * FROM `a`.`b` WHERE `k` > _{charset} X'61' ORDER BY `k` LIMIT 5"
+        assert not ALLOW.allows("query", statement), statement
+
+
 def test_a_composite_key_pages_on_a_range_of_its_first_column() -> None:
     statement = sql.after_key(
         "d", "t", ["a", "b", "c"], ["number", "text", "number"], [b"1", b"x", b"3"], 10

@@ -119,6 +119,8 @@ def test_a_key_read_as_bytes_is_paged_after_in_its_own_character_set() -> None:
     assert sql.literal("text", b"a") == "_utf8mb4 X'61'"
     with pytest.raises(ValueError, match="not a character set"):
         sql.literal("text:ascii X'00' OR 1", b"a")
+    with pytest.raises(ValueError, match="not a character set"):
+        sql.literal("text:klingon", b"a")  # a stored plan's key of a name no server has
 
 
 def test_a_binary_column_of_a_text_column_read_as_bytes_is_decoded_in_its_character_set() -> None:

@@ -29,13 +29,16 @@ import re
 from ...net import statements
 from ..estimate import BATCH
 from . import sql
+from .charsets import KNOWN
 
 IDENT = r"`(?:[^`\x00]|``)+`"
 _SYSTEM = "|".join(sql.SYSTEM_SCHEMAS)
 TABLE = rf"(?!(?i:`(?:{_SYSTEM})`)\.){IDENT}\.{IDENT}"
 HEX = r"X'(?:[0-9a-f]{2})*'"
-# A character set's introducer: a name alone (no bracket, no space), as ``sql.literal`` writes.
-VALUE = rf"(?:-?\d{{1,65}}(?:\.\d{{1,30}})?|_[a-z][a-z0-9]{{1,15}} {HEX})"
+# A character set's introducer: the name of one MySQL or MariaDB has (``charsets.KNOWN``;
+# no bracket, no space), as ``sql.literal`` writes.
+_INTRODUCER = "|".join(sorted(KNOWN))
+VALUE = rf"(?:-?\d{{1,65}}(?:\.\d{{1,30}})?|_(?:{_INTRODUCER}) {HEX})"
 LIMIT = r"[1-9]\d{0,6}"
 # A keyset condition: comparisons of a key column with a value, joined by AND/OR in brackets
 # (after a key, and up to the key where a partition ends).
@@ -159,6 +162,7 @@ NEVER = (
     "SELECT `id`, CAST(`e` AS BINARY) AS `e`, LOAD_FILE('/etc/passwd') FROM `a`.`b` LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `k` > _ascii X'61' OR SLEEP(10) ORDER BY `k` LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `k` > _ascii(X'61') ORDER BY `k` LIMIT 5",
+    "SELECT * FROM `a`.`b` WHERE `k` > _klingon X'61' ORDER BY `k` LIMIT 5",
     "SELECT DISTINCT CAST(`pw` AS BINARY) FROM `mysql`.`user` WHERE `pw` IS NOT NULL "
     "ORDER BY CAST(`pw` AS BINARY) LIMIT 5",
     "SELECT DISTINCT CAST(`e` AS BINARY) FROM `a`.`b` WHERE CAST(`pw` AS BINARY) > "

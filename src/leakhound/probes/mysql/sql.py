@@ -15,6 +15,7 @@ from collections.abc import Collection, Sequence
 
 from ...detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
 from ..estimate import MAX_WINDOW_ROWS
+from .charsets import KNOWN
 
 # Schemas of the server itself: never containers, never read (mysql.user above all).
 SYSTEM_SCHEMAS = ("information_schema", "performance_schema", "mysql", "sys")
@@ -259,7 +260,6 @@ def first_rows(schema: str, name: str, limit: int, cols: str = "*") -> str:
 
 
 _NUMBER = re.compile(r"-?\d{1,65}(?:\.\d{1,30})?")
-_CHARSET = re.compile(r"[a-z][a-z0-9]{1,15}")  # a character set's name (SHOW CHARACTER SET)
 
 
 def literal(kind: str, raw: bytes) -> str:
@@ -273,7 +273,7 @@ def literal(kind: str, raw: bytes) -> str:
         return value
     if kind.startswith("text:"):
         charset = kind.removeprefix("text:")
-        if not _CHARSET.fullmatch(charset):
+        if charset not in KNOWN:  # a name no server has (a stored plan's): never sent
             raise ValueError(f"not a character set: {charset[:40]!r}")
         return f"_{charset} {hexlit(raw)}"
     return f"_{'binary' if kind == 'binary' else 'utf8mb4'} {hexlit(raw)}"

@@ -70,21 +70,25 @@ def _kind(data_type: str, charset: str | None = None) -> str | None:
         return "number"
     if data_type in _BINARY_TYPES:
         return "binary"
+    if charset and charset not in KNOWN:
+        # A server's lie (``charsets.KNOWN``): its name would go back in a key's literal
+        # (``_<name> X'…'``), so not a key; its values are still read, byte for byte.
+        return None
     return f"text:{charset}" if charset else "text"
 
 
 async def describe(conn: Connection, schema: str, name: str) -> TableInfo:
-    """Columns, keys and JSON columns of one table, from information_schema (ProtocolError
-    for a column of a character set neither MySQL nor MariaDB has: ``charsets.KNOWN``)."""
+    """Columns, keys and JSON columns of one table, from information_schema (a column of a
+    character set neither MySQL nor MariaDB has is read byte for byte, never a key: ``_kind``)."""
     got = await conn.query(sql.columns_of(schema, name), width=5)
     columns = [
         (text(r[0] or b"", 256), text(r[1] or b"", 64).lower(), r[3] == b"YES") for r in got.rows
     ]
-    named = [(text(r[0] or b"", 256), text(r[4], 64).lower()) for r in got.rows if r[4] is not None]
-    if unknown := [s for _, s in named if s not in KNOWN]:
-        # Refused before any read is planned: a key of it could not be paged after.
-        raise ProtocolError(f"a column of a character set no server has: {unknown[0][:40]!r}")
-    charsets = tuple((c, s) for c, s in named if lossy(s))
+    charsets = tuple(
+        (text(r[0] or b"", 256), text(r[4], 64).lower())
+        for r in got.rows
+        if r[4] is not None and lossy(text(r[4], 64))
+    )
     if not all(c and "\0" not in c for c, _, _ in columns):
         # No MySQL column is so named: a statement could not quote it (sql.ident).
         raise ProtocolError("a column name that is empty or holds NUL")
