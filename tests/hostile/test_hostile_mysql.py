@@ -43,6 +43,7 @@ class Case:
 
 
 MANY = "a-sample-of-300000-rows"  # the sample asks for 100
+ODD_COLUMN = "a-column-of-a-hostile-character-set"
 
 CASES = [
     Case(
@@ -96,6 +97,41 @@ CASES = [
             "shop.b": "^columns: a column name that is empty or holds NUL$",
         },
     ),
+    Case(
+        # A text key of a character set no server has (its name would go back in the key's
+        # literal, ``_<name> X'…'``, at each page of a full read): not a key, the table read
+        # without one, its values byte for byte.
+        "a-text-key-of-a-hostile-character-set",
+        lambda sql: (
+            result(
+                ["c", "d", "t", "n", "s"],
+                [["email", "varchar", "text", "NO", "ascii X'00' OR 1=1 -- "]],
+            )
+            if sql.startswith("SELECT COLUMN_NAME")
+            else result(["i", "u", "s", "c"], [["PRIMARY", "0", "1", "email"]])
+            if sql.startswith("SELECT INDEX_NAME")
+            else result(["email"], [[f"user{i}@example.com"] for i in (1, 2, 3)])
+            if sql.startswith("SELECT CAST(`email` AS BINARY) AS `email` FROM")
+            else None
+        ),
+        {"shop.a": "^$", "shop.b": "^$"},
+    ),
+    Case(
+        # One column of a character set no server has, beside a key of numbers: the rest of
+        # the table is no less readable.
+        ODD_COLUMN,
+        lambda sql: (
+            result(
+                ["c", "d", "t", "n", "s"],
+                [["id", "int", "int", "NO", None], ["email", "varchar", "text", "YES", "klingon"]],
+            )
+            if sql.startswith("SELECT COLUMN_NAME")
+            else result([("id", 3), "email"], [[str(i), f"user{i}@example.com"] for i in (1, 2, 3)])
+            if sql.startswith("SELECT `id`, CAST(`email` AS BINARY) AS `email` FROM")
+            else None
+        ),
+        {"shop.a": "^$", "shop.b": "^$"},
+    ),
 ]
 
 
@@ -131,6 +167,13 @@ def test_a_good_table_listed_beside_a_bad_name_is_sampled(scan: Scan) -> None:
         (good,) = [i for i in scan.by_name[name]["indices"] if i["index"]["name"] == "shop.a"]
         assert good["index"]["docs"] == 3
         assert {p["entity_type"] for p in good["sample"]["pii"]} == {"EMAIL_ADDRESS"}
+
+
+def test_a_column_of_a_character_set_no_server_has_costs_no_table(scan: Scan) -> None:
+    for name in ("a-text-key-of-a-hostile-character-set", ODD_COLUMN):
+        for index in scan.by_name[name]["indices"]:
+            assert index["index"]["docs"] == 3
+            assert {p["entity_type"] for p in index["sample"]["pii"]} == {"EMAIL_ADDRESS"}
 
 
 def test_more_rows_than_asked_for_cost_the_sample_not_the_memory(scan: Scan) -> None:

@@ -23,8 +23,12 @@ from sqlclient import mariadb as client
 from leakhound.lab.databases import serving
 from leakhound.models import Container, Endpoint, Service, StoreDistinct, Verdict
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.mysql import MysqlProbe
+from leakhound.probes.mysql import MysqlProbe, distinct
+from leakhound.probes.mysql.connection import connect as mysql_connect
 from leakhound.probes.postgresql import PostgresqlProbe
+from leakhound.probes.postgresql import distinct as pg_distinct
+from leakhound.probes.postgresql.connection import connect as pg_connect
+from leakhound.probes.postgresql.wire import STRAY
 
 # Rows of the ascii table: three people the server would send as one "jos?@x.com", and one
 # more written twice, the second time with a trailing space (one value in a PAD SPACE
@@ -55,7 +59,31 @@ MARIADB_SETUP = (
     "utf8mb4_nopad_bin);\n"
     "INSERT INTO lh_pad.spaces VALUES (1, 'a@x.com', 'a@x.com'), (2, 'a@x.com ', 'a@x.com '), "
     "(3, 'A@x.com', 'A@x.com'), (4, 'b@x.com', 'b@x.com');\n"
+    # Free text past ASCII, longer than a value a page can go on after as its bytes.
+    "CREATE DATABASE lh_long;\n"
+    "CREATE TABLE lh_long.notes (id INT PRIMARY KEY, note TEXT CHARACTER SET ascii);\n"
+    "INSERT INTO lh_long.notes VALUES "
+    + ", ".join(f"({n}, CONCAT(X'e9', REPEAT('{c}', 3000)))" for n, c in enumerate("abcde", 1))
+    + ";\n"
 )
+LONG_NOTES = sorted("é" + c * 3000 for c in "abcde")
+SPELLINGS = [
+    t.encode("latin-1").hex()
+    for t in (
+        "caf\xc3\xa9 \xe9",
+        "caf\xe9 \xe9",
+        "caf\xc3\xa9 \xc3\xa9",
+        "\xc3\xa9",
+        "\xe9",
+        "\xc3",
+        "\xc3\x83",
+        "\xe2\x82\xac",
+        "\xe2\x82",
+        "\xc3\xa2\xc2\x82",
+        "\x80",
+        "\xed\xa0\x80",
+    )
+]
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +118,30 @@ def postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
                 conn.execute(
                     "INSERT INTO people VALUES (%s, convert_from(decode(%s, 'hex'), 'SQL_ASCII'))",
                     (n, h),
+                )
+        with psycopg.connect(
+            host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
+            conn.execute(
+                "CREATE DATABASE lh_long ENCODING 'SQL_ASCII' TEMPLATE template0 "
+                "LC_COLLATE 'C' LC_CTYPE 'C'"
+            )
+        with psycopg.connect(
+            host="127.0.0.1", port=port, user="postgres", dbname="lh_long", autocommit=True
+        ) as conn:
+            # One text spelt in Latin-1, in UTF-8, in both; bytes that are not UTF-8.
+            conn.execute("CREATE TABLE spellings (id int PRIMARY KEY, v text)")
+            for n, h in enumerate(SPELLINGS, 1):
+                conn.execute(
+                    "INSERT INTO spellings VALUES (%s, convert_from(decode(%s, 'hex'), "
+                    "'SQL_ASCII'))",
+                    (n, h),
+                )
+            conn.execute("CREATE TABLE notes (id int PRIMARY KEY, note text)")
+            for n, c in enumerate("abcde", 1):
+                conn.execute(
+                    "INSERT INTO notes VALUES (%s, convert_from(decode(%s, 'hex'), 'SQL_ASCII'))",
+                    (n, "e9" + c.encode().hex() * 3000),
                 )
         yield port
 
@@ -254,4 +306,67 @@ def test_a_sql_ascii_database_s_values_are_listed_by_the_server_each_apart(
     async def listed() -> list[str]:
         return [v async for v in probe.distinct_values(transport, service, [table], "email")]
 
-    assert asyncio.run(listed()) == ["josé@x.com", "josè@x.com", "josé@x.com", "plain@x.com"]
+    assert sorted(asyncio.run(listed())) == [
+        "josè@x.com",
+        "josé@x.com",
+        "josé@x.com",
+        "plain@x.com",
+    ]
+
+
+def test_a_listing_as_bytes_goes_on_past_values_too_long_to_write_back(
+    mariadb: int, postgresql: int
+) -> None:
+    # Values of 3,001 bytes, two a page: each page after the MD5 of the last (as its bytes,
+    # past 1,024 of them, the listing stopped: "too long to page after").
+    mysql_transport = Transport(Limits(), Scope({("127.0.0.1", mariadb)}), None)
+    pg_transport = Transport(Limits(), Scope({("127.0.0.1", postgresql)}), None)
+
+    async def listed() -> tuple[list[str], list[str]]:
+        conn = await mysql_connect(mysql_transport, Endpoint("127.0.0.1", mariadb, "mysql"))
+        try:
+            mysql = distinct.values(conn, "lh_long", "notes", "note", 2, charset="ascii")
+            got = [v async for v in mysql]
+        finally:
+            await conn.close()
+        endpoint = Endpoint("127.0.0.1", postgresql, "postgresql")
+        pg = await pg_connect(pg_transport, endpoint, "lh_long")
+        try:
+            listing = pg_distinct.values(pg, "public", "notes", "note", 2, as_bytes=True)
+            return got, [v async for v in listing]
+        finally:
+            await pg.close()
+
+    mysql, pg = asyncio.run(listed())
+    assert sorted(mysql) == sorted(pg) == LONG_NOTES
+
+
+def test_a_sql_ascii_database_s_count_of_values_is_of_them_as_read(postgresql: int) -> None:
+    # As stored, "jos\xe9@x.com" and its UTF-8 spelling were two values (one person counted
+    # twice); counted as read, as a read of each row and a listing by bytes give them.
+    probe = PostgresqlProbe()
+    transport = Transport(Limits(), Scope({("127.0.0.1", postgresql)}), None)
+    endpoint = Endpoint("127.0.0.1", postgresql, "postgresql")
+    url = f"postgresql://postgres@127.0.0.1:{postgresql}/"
+    service = Service(endpoint, url, "postgresql", Verdict.OPEN, "")
+    inventory = asyncio.run(probe.inventory(transport, service, max_containers=20))
+    (table,) = [c for c in inventory.containers if c.name.startswith("lh_ascii.")]
+    got = asyncio.run(probe.count_distinct(transport, service, [table], ["email"]))
+    assert got is not None
+    counted = got["email"]
+    assert isinstance(counted, StoreDistinct) and counted.exact
+    assert counted.estimate == 3 and counted.folded == 1
+
+    async def spellings() -> tuple[int, list[str]]:
+        conn = await pg_connect(transport, endpoint, "lh_long")
+        try:
+            n = await pg_distinct.count(conn, "public", "spellings", "v", raw=True)
+            listing = pg_distinct.values(conn, "public", "spellings", "v", 5, as_bytes=True)
+            return n.stored, [v async for v in listing]
+        finally:
+            await conn.close()
+
+    n, listed = asyncio.run(spellings())
+    read = {bytes.fromhex(h).decode("utf-8", STRAY) for h in SPELLINGS}
+    assert len(listed) == len(SPELLINGS) and set(listed) == read
+    assert n == len(read) == 7

@@ -3,12 +3,13 @@ values in order after the last one listed (``SELECT DISTINCT v … WHERE v > las
 LIMIT n``). Nothing stays open on the server. The statements are each kind's (PostgreSQL's,
 MySQL's ``distinct``): each value as stored, in a binary collation, which an index on the
 column in its own collation does not order, or, where that collation merges no two of its
-values, the column in its own order, which its index does."""
+values, the column in its own order, which its index does; a column listed as its values'
+bytes, in the order of their MD5 (``keyset_bytes``), each page after the MD5 of the last."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from contextlib import aclosing
 
 from ..errors import ProtocolError
 
@@ -57,22 +58,46 @@ async def keyset(
             raise ProtocolError("a value too long to page after: free text, not identifiers")
 
 
+def digest(raw: bytes) -> str:
+    """A value's MD5 as 32 lower-case hex digits: what a listing as bytes pages after
+    (``keyset_bytes``), as the server computes it (MySQL's ``MD5``, PostgreSQL's ``md5``)."""
+    return hashlib.md5(raw, usedforsecurity=False).hexdigest()
+
+
 async def keyset_bytes(
-    ask: Callable[[bytes | None, int], Awaitable[Sequence[bytes | None]]],
+    ask: Callable[[str | None, int], Awaitable[Sequence[bytes | None]]],
     decode: Callable[[bytes], str],
     size: int = PAGE,
 ) -> AsyncGenerator[str, None]:
     """``keyset`` of values listed as their bytes (a character set the session cannot carry
-    whole), each page after the bytes of the last, each value as ``decode`` reads it: two
-    values whose bytes differ may read alike (cp932's two codes of one character, SQL_ASCII's
-    Latin-1 and UTF-8 spellings), each is given, and the listing goes on. Paged as hex
-    digits: a value to page after holds at most ``MAX_VALUE_BYTES`` of them."""
-
-    async def by_hex(after: str | None, n: int) -> Sequence[str | None]:
-        got = await ask(None if after is None else bytes.fromhex(after), n)
-        return [None if v is None else v.hex() for v in got]
-
-    listed = keyset(by_hex, size)
-    async with aclosing(listed):
-        async for v in listed:
-            yield decode(bytes.fromhex(v))
+    whole), each value as ``decode`` reads it: two values whose bytes differ may read alike
+    (cp932's two codes of one character, SQL_ASCII's Latin-1 and UTF-8 spellings), each is
+    given, and the listing goes on. In the order of their MD5 digests (``digest``), each page
+    ``ask(after, size)`` after the digest of the last value (None: from the first): 32 hex
+    digits whatever that value's length, where its bytes as a literal could not go past
+    ``MAX_VALUE_BYTES`` (a value of free text stopped the listing). The digests are computed
+    again here, so a page out of their order, or not after the last, is one ProtocolError.
+    A value whose digest another's equals (made to, MD5 being broken) is not listed: one
+    value fewer, never a page that does not end."""
+    after: str | None = None
+    listed = 0
+    while True:
+        page = await ask(after, size)
+        keys = [None if v is None else digest(v) for v in page]
+        # Two values of one digest are next to each other in a page as across two (the
+        # second not after the first's): the second is left out in both, never an error.
+        if any(
+            k is None or (prev is not None and k < prev)
+            for prev, k in zip([after, *keys], keys, strict=False)
+        ) or (after is not None and keys[:1] == [after]):
+            raise ProtocolError("a page of distinct values that does not move on")
+        for prev, k, v in zip([after, *keys], keys, page, strict=False):
+            if k != prev:
+                assert v is not None
+                yield decode(v)
+        listed += len(page)
+        if len(page) < size:
+            return
+        if listed > MAX_VALUES:
+            raise ProtocolError(f"more than {MAX_VALUES:,} distinct values in one column")
+        after = keys[-1]

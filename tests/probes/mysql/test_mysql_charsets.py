@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from leakhound.errors import ProtocolError
 from leakhound.models import Container
 from leakhound.probes.base import ReadPlan
+from leakhound.probes.keyset import digest
 from leakhound.probes.mysql import ALLOW, distinct, sql
 from leakhound.probes.mysql import read as mysql_read
 from leakhound.probes.mysql import sample as mysql_sample
-from leakhound.probes.mysql.charsets import CODECS, STRAY, decode, lossy
+from leakhound.probes.mysql.charsets import CODECS, STRAY, decode, lossy, strict
 from leakhound.probes.mysql.rows import decoder, documents
 from leakhound.probes.mysql.tables import TableInfo
 from leakhound.probes.mysql.wire import BINARY_CHARSET, Column, ResultSet, scan_rows
@@ -71,6 +73,20 @@ def test_no_byte_or_pair_a_codec_defines_reads_as_a_stray_byte(codec: str) -> No
         assert not any(STRAY <= ord(ch) <= STRAY + 0xFF for ch in text), (codec, raw)
 
 
+def test_gb18030_values_of_the_stray_range_and_stray_bytes_stay_apart() -> None:
+    # gb18030 maps all of Unicode: U+EF81 and U+EFFF are four bytes of it, while 0x81 alone
+    # at the end and 0xFF are bytes it does not define, once read as those characters.
+    own = [f"a{chr(c)}" for c in (0xEF00, 0xEF81, 0xEFFF, 0xF000)]
+    strays = [b"a\x81", b"a\xff", b"a\x80"]
+    raws = [v.encode("gb18030") for v in own] + strays
+    raws += [v.encode("gb18030") + s[1:] for v in own for s in strays]
+    read = [decode(raw, "gb18030") for raw in raws]
+    assert len(set(read)) == len(raws)
+    # A page's fast path reads a value each byte of which gb18030 defines as decode does.
+    fast = strict("gb18030")
+    assert [fast(v.encode("gb18030")) for v in own] == read[: len(own)]
+
+
 @pytest.mark.parametrize(
     ("charset", "lossy_"),
     [
@@ -103,6 +119,8 @@ def test_a_key_read_as_bytes_is_paged_after_in_its_own_character_set() -> None:
     assert sql.literal("text", b"a") == "_utf8mb4 X'61'"
     with pytest.raises(ValueError, match="not a character set"):
         sql.literal("text:ascii X'00' OR 1", b"a")
+    with pytest.raises(ValueError, match="not a character set"):
+        sql.literal("text:klingon", b"a")  # a stored plan's key of a name no server has
 
 
 def test_a_binary_column_of_a_text_column_read_as_bytes_is_decoded_in_its_character_set() -> None:
@@ -251,22 +269,27 @@ def test_a_full_read_of_an_ascii_key_pages_after_its_bytes(
     assert "`email` > _ascii X'6a6f73e840782e636f6d'" in table.sent[1]
 
 
+def unhex(digits: str) -> str:
+    """A hex literal's text."""
+    return bytes.fromhex(digits).decode()
+
+
 class AsciiValues:
-    """An ascii column's distinct values as a server lists them byte for byte, after the
-    bytes of a ``_binary`` literal."""
+    """An ascii column's distinct values as a server lists them byte for byte, each beside
+    its MD5, in the order of that, after the MD5 of a quoted literal."""
 
     def __init__(self, values: list[bytes]) -> None:
-        self.values = sorted(values)
+        self.values = sorted(values, key=digest)
         self.sent: list[str] = []
 
     async def query(self, statement: str, width: int | None = None) -> ResultSet:
         assert ALLOW.allows("query", statement), statement
         self.sent.append(statement)
         limit = int(re.search(r" LIMIT (\d+)", statement)[1])  # type: ignore[index]
-        after = re.search(r" > _binary X'([0-9a-f]*)'", statement)
-        kept = [v for v in self.values if after is None or v > bytes.fromhex(after[1])]
-        column = Column("v", _TEXT, BINARY_CHARSET)
-        return ResultSet((column,), [(v,) for v in kept[:limit]])
+        after = re.search(r" > X'([0-9a-f]{64})'", statement)
+        kept = [v for v in self.values if after is None or digest(v) > unhex(after[1])]
+        columns = (Column("v", _TEXT, BINARY_CHARSET), Column("h", _TEXT, 45))
+        return ResultSet(columns, [(v, digest(v).encode()) for v in kept[:limit]])
 
 
 def test_a_listing_of_an_ascii_column_gives_values_the_server_would_send_alike() -> None:
@@ -276,12 +299,81 @@ def test_a_listing_of_an_ascii_column_gives_values_the_server_would_send_alike()
         got = distinct.values(table, "shop", "t", "email", 2, charset="ascii")  # type: ignore[arg-type]
         return [v async for v in got]
 
-    assert asyncio.run(listed()) == ["josã@x.com", "josè@x.com", "josé@x.com", "plain@x.com"]
-    # Each page after the bytes of the last value listed.
+    assert sorted(asyncio.run(listed())) == [
+        "josã@x.com",
+        "josè@x.com",
+        "josé@x.com",
+        "plain@x.com",
+    ]
+    # Each page after the MD5 of the last value listed.
+    last = digest(table.values[1])
     assert table.sent[1].endswith(
-        "WHERE CAST(`email` AS BINARY) > _binary X'6a6f73e840782e636f6d' "
-        "ORDER BY CAST(`email` AS BINARY) LIMIT 2"
+        f"WHERE MD5(CAST(`email` AS BINARY)) > X'{last.encode().hex()}' ORDER BY 2 LIMIT 2"
     )
+
+
+def test_a_listing_as_bytes_goes_on_past_a_value_too_long_to_write_back() -> None:
+    # Free text of 5,000 bytes: paged after as its bytes, the listing stopped there ("too
+    # long to page after"); after its MD5, it goes on.
+    long = [b"note \xe9 " + bytes([97 + n]) * 5000 for n in range(5)]
+    table = AsciiValues([*long, b"plain@x.com", b"jos\xe9@x.com"])
+
+    async def listed() -> list[str]:
+        got = distinct.values(table, "shop", "t", "email", 2, charset="ascii")  # type: ignore[arg-type]
+        return [v async for v in got]
+
+    got = asyncio.run(listed())
+    assert sorted(got) == sorted([decode(v, "ascii") for v in table.values])
+    assert len(table.sent) == 4 and all(len(s) < 300 for s in table.sent)
+
+
+# Two values of one MD5 (Wang and Yu's collision, 2004): 128 bytes each, six apart.
+COLLIDING = [
+    bytes.fromhex(
+        "d131dd02c5e6eec4693d9a0698aff95c2fcab58712467eab4004583eb8fb7f89"
+        "55ad340609f4b30283e488832571415a085125e8f7cdc99fd91dbdf280373c5b"
+        "d8823e3156348f5bae6dacd436c919c6dd53e2b487da03fd02396306d248cda0"
+        "e99f33420f577ee8ce54b67080a80d1ec69821bcb6a8839396f9652b6ff72a70"
+    ),
+    bytes.fromhex(
+        "d131dd02c5e6eec4693d9a0698aff95c2fcab50712467eab4004583eb8fb7f89"
+        "55ad340609f4b30283e4888325f1415a085125e8f7cdc99fd91dbd7280373c5b"
+        "d8823e3156348f5bae6dacd436c919c6dd53e23487da03fd02396306d248cda0"
+        "e99f33420f577ee8ce54b67080280d1ec69821bcb6a8839396f965ab6ff72a70"
+    ),
+]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5])
+def test_two_values_of_one_md5_cost_the_listing_one_value_wherever_the_page_ends(
+    size: int,
+) -> None:
+    # Made to collide (MD5 is broken), the second is left out whether it starts the next page
+    # (not after the first's MD5) or follows the first in one page: never a ProtocolError.
+    assert digest(COLLIDING[0]) == digest(COLLIDING[1]) and COLLIDING[0] != COLLIDING[1]
+    table = AsciiValues([*COLLIDING, b"plain@x.com", b"jos\xe9@x.com", b"z@x"])
+
+    async def listed() -> list[str]:
+        got = distinct.values(table, "shop", "t", "email", size, charset="ascii")  # type: ignore[arg-type]
+        return [v async for v in got]
+
+    kept = [v for v in table.values if v != COLLIDING[1]]
+    assert sorted(asyncio.run(listed())) == sorted(decode(v, "ascii") for v in kept)
+
+
+def test_a_page_out_of_md5_order_is_one_protocol_error() -> None:
+    class Unordered(AsciiValues):
+        async def query(self, statement: str, width: int | None = None) -> ResultSet:
+            got = await super().query(statement, width)
+            return ResultSet(got.columns, list(reversed(got.rows)))
+
+    async def listed() -> list[str]:
+        table = Unordered([b"a@x.com", b"b@x.com", b"c@x.com"])
+        got = distinct.values(table, "shop", "t", "email", 3, charset="ascii")  # type: ignore[arg-type]
+        return [v async for v in got]
+
+    with pytest.raises(ProtocolError, match="does not move on"):
+        asyncio.run(listed())
 
 
 def test_a_listing_goes_on_past_two_values_that_read_alike() -> None:
@@ -295,8 +387,8 @@ def test_a_listing_goes_on_past_two_values_that_read_alike() -> None:
         got = distinct.values(table, "shop", "t", "email", 2, charset="cp932")  # type: ignore[arg-type]
         return [v async for v in got]
 
-    assert asyncio.run(listed()) == ["z@x", "≒@x", "≒@x", "纊@x", "纊@x"]
+    assert sorted(asyncio.run(listed())) == ["z@x", "≒@x", "≒@x", "纊@x", "纊@x"]
+    last = digest(table.values[3])
     assert table.sent[2].endswith(
-        "WHERE CAST(`email` AS BINARY) > _binary X'ed404078' "
-        "ORDER BY CAST(`email` AS BINARY) LIMIT 2"
+        f"WHERE MD5(CAST(`email` AS BINARY)) > X'{last.encode().hex()}' ORDER BY 2 LIMIT 2"
     )

@@ -40,7 +40,10 @@ _E, _PW, _ID, _EMAIL = (_stored(f'"{c}"') for c in ("e", "rolpassword", "id", "e
 def _built(schema: str, table: str, column: str, after: str | None) -> list[str]:
     return [
         distinct.count_of(schema, table, column),
+        distinct.count_of(schema, table, column, raw=True),
         distinct.page_of(schema, table, column, after, 10_000),
+        distinct.bytes_page_of(schema, table, column, None, 10_000),
+        distinct.bytes_page_of(schema, table, column, "0f" * 16, 10_000),
     ]
 
 

@@ -15,11 +15,12 @@ import pytest
 from leakhound.errors import ProtocolError
 from leakhound.models import Endpoint
 from leakhound.net import FrameReader, Limits, Scope, Transport
-from leakhound.probes.postgresql import ALLOW, distinct
+from leakhound.probes.keyset import digest
+from leakhound.probes.postgresql import ALLOW, allow, distinct
 from leakhound.probes.postgresql.allow import RAW_ENCODING
 from leakhound.probes.postgresql.connection import connect
 from leakhound.probes.postgresql.copy import CopyRows
-from leakhound.probes.postgresql.wire import Result, read_result
+from leakhound.probes.postgresql.wire import STRAY, Result, read_result
 
 JOSE, JOSE_GRAVE = b"jos\xe9@x.com", b"jos\xe8@x.com"  # Latin-1, as SQL_ASCII keeps them
 
@@ -96,22 +97,27 @@ _STORED = '"email"::pg_catalog.text COLLATE pg_catalog."C"'
 _BYTES = f"pg_catalog.convert_to({_STORED}, 'SQL_ASCII')"
 
 
+_MD5 = f'pg_catalog.md5({_BYTES}) COLLATE pg_catalog."C"'
+
+
 class _BytePages:
     """A SQL_ASCII database's column listed as its values' bytes (bytea's hex output), each
-    page after the bytes of a ``decode`` literal; as text, a page after a value past ASCII
-    is refused, as PostgreSQL refuses ``E'\\U000000e9'`` in such a database."""
+    beside its MD5, in the order of that, each page after the MD5 of the last; as text, a
+    page after a value past ASCII is refused, as PostgreSQL refuses ``E'\\U000000e9'`` in
+    such a database."""
 
     def __init__(self, values: list[bytes]) -> None:
-        self.values = sorted(values)
+        self.values = sorted(values, key=digest)
         self.asked: list[str] = []
 
     async def run(self, sql: str, *, width: int | None = None) -> Result:
         assert ALLOW.allows("query", sql), sql
         self.asked.append(sql)
         size = int(sql.rsplit(" LIMIT ", 1)[1])
-        after = re.search(r"pg_catalog\.decode\('([0-9a-f]*)', 'hex'\)", sql)
-        left = [v for v in self.values if after is None or v > bytes.fromhex(after[1])]
-        return Result([("v", 17)], [["\\x" + v.hex()] for v in left[:size]])
+        after = re.search(r"OPERATOR\(pg_catalog\.>\) '([0-9a-f]{32})'", sql)
+        left = [v for v in self.values if after is None or digest(v) > after[1]]
+        rows = [["\\x" + v.hex(), digest(v)] for v in left[:size]]
+        return Result([("v", 17), ("h", 25)], rows)
 
 
 def _listed_as_bytes(conn: Any, size: int) -> list[str]:
@@ -128,19 +134,27 @@ def test_a_sql_ascii_column_is_listed_by_its_bytes_page_after_page() -> None:
     # server, "conversion between UTF8 and SQL_ASCII is not supported").
     utf8 = "josé@x.com".encode()
     conn = _BytePages([JOSE, JOSE_GRAVE, utf8, b"plain@x.com", b"a@x.com"])
-    # Byte order: UTF-8's é (c3 a9) before Latin-1's è (e8) and é (e9).
-    assert _listed_as_bytes(conn, 2) == [
+    assert sorted(_listed_as_bytes(conn, 2)) == [
         "a@x.com",
-        "josé@x.com",
         "josè@x.com",
+        "josé@x.com",
         "josé@x.com",
         "plain@x.com",
     ]
-    assert conn.asked[0].startswith(f"SELECT DISTINCT {_BYTES} FROM ONLY ")
+    assert conn.asked[0].startswith(f"SELECT DISTINCT {_BYTES}, {_MD5} FROM ONLY ")
     assert conn.asked[1].endswith(
-        f"WHERE {_BYTES} OPERATOR(pg_catalog.>) pg_catalog.decode('{utf8.hex()}', 'hex') "
-        f"ORDER BY {_BYTES} LIMIT 2"
+        f"WHERE {_MD5} OPERATOR(pg_catalog.>) '{digest(conn.values[1])}' ORDER BY 2 LIMIT 2"
     )
+
+
+def test_a_listing_by_bytes_goes_on_past_a_value_too_long_to_write_back() -> None:
+    # Free text of 5,000 bytes: paged after as its bytes, the listing stopped there ("too
+    # long to page after"); after its MD5, it goes on.
+    long = [b"note \xe9 " + bytes([97 + n]) * 5000 for n in range(5)]
+    conn = _BytePages([*long, b"plain@x.com", JOSE])
+    got = _listed_as_bytes(conn, 2)
+    assert sorted(got) == sorted(v.decode("utf-8", STRAY) for v in conn.values)
+    assert len(conn.asked) == 4 and all(len(s) < 600 for s in conn.asked)
 
 
 def test_an_answer_that_is_not_bytea_hex_is_one_protocol_error() -> None:
@@ -152,44 +166,87 @@ def test_an_answer_that_is_not_bytea_hex_is_one_protocol_error() -> None:
         _listed_as_bytes(Escaped([]), 2)
 
 
-@pytest.mark.parametrize(
-    "statement",
-    [
-        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE "email" IS NOT NULL '
-        f"ORDER BY {_BYTES} LIMIT 5",
-        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} '
-        f"OPERATOR(pg_catalog.>) pg_catalog.decode('6a6fe9', 'hex') ORDER BY {_BYTES} LIMIT 5",
-    ],
+_FIRST = (
+    f'SELECT DISTINCT {_BYTES}, {_MD5} FROM ONLY "public"."t" WHERE "email" IS NOT NULL '
+    "ORDER BY 2 LIMIT 5"
 )
+_NEXT = (
+    f'SELECT DISTINCT {_BYTES}, {_MD5} FROM ONLY "public"."t" WHERE {_MD5} '
+    f"OPERATOR(pg_catalog.>) '{'0a' * 16}' ORDER BY 2 LIMIT 5"
+)
+
+
+@pytest.mark.parametrize("statement", [_FIRST, _NEXT])
 def test_a_listing_by_bytes_is_allowed(statement: str) -> None:
     assert ALLOW.allows("query", statement)
-    assert distinct.bytes_page_of("public", "t", "email", None, 5) == (
-        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE "email" IS NOT NULL '
-        f"ORDER BY {_BYTES} LIMIT 5"
-    )
+    assert distinct.bytes_page_of("public", "t", "email", None, 5) == _FIRST
+    assert distinct.bytes_page_of("public", "t", "email", "0a" * 16, 5) == _NEXT
 
 
 @pytest.mark.parametrize(
     "statement",
     [
-        # the server's catalogs; another encoding; a value after which to page but hex
-        f"SELECT DISTINCT {_BYTES.replace('email', 'rolpassword')} FROM ONLY "
-        '"pg_catalog"."pg_authid" WHERE "rolpassword" IS NOT NULL '
-        f"ORDER BY {_BYTES.replace('email', 'rolpassword')} LIMIT 5",
-        f'SELECT DISTINCT {_BYTES.replace("SQL_ASCII", "UTF8")} FROM ONLY "public"."t" '
-        f'WHERE "email" IS NOT NULL ORDER BY {_BYTES.replace("SQL_ASCII", "UTF8")} LIMIT 5',
-        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} '
-        "OPERATOR(pg_catalog.>) pg_catalog.decode('6a', 'hex') OR pg_sleep(10) IS NULL "
-        f"ORDER BY {_BYTES} LIMIT 5",
-        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} '
-        "OPERATOR(pg_catalog.>) pg_catalog.decode('6a'') || pg_sleep(10)::text || (''', "
-        f"'hex') ORDER BY {_BYTES} LIMIT 5",
-        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} '
-        "OPERATOR(pg_catalog.>) pg_catalog.pg_read_binary_file('/etc/passwd') "
-        f"ORDER BY {_BYTES} LIMIT 5",
-        f'SELECT DISTINCT {_BYTES} FROM ONLY "public"."t" WHERE {_BYTES} > '
-        f"decode('6a', 'hex') ORDER BY {_BYTES} LIMIT 5",
+        # the server's catalogs; another encoding; a value after which to page but an MD5
+        _FIRST.replace('"email"', '"rolpassword"').replace(
+            '"public"."t"', '"pg_catalog"."pg_authid"'
+        ),
+        _FIRST.replace("SQL_ASCII", "UTF8"),
+        _NEXT.replace("'0a0a", "'0a' OR pg_sleep(10) IS NULL OR '0a0a"),
+        _NEXT.replace("0a" * 16, "0a" * 17),
+        _NEXT.replace(f"'{'0a' * 16}'", "pg_catalog.pg_read_binary_file('/etc/passwd')"),
+        _NEXT.replace("pg_catalog.md5", "md5"),
+        _NEXT.replace("'SQL_ASCII')) COLLATE pg_catalog.\"C\"", "'SQL_ASCII'))"),
     ],
 )
 def test_no_other_listing_by_bytes_is_allowed(statement: str) -> None:
     assert not ALLOW.allows("query", statement)
+
+
+def _as_read(raw: bytes) -> bytes:
+    """``allow.AS_READ`` as PostgreSQL computes it, its regular expressions run by Python's
+    ``re`` on the bytes (one character a byte, as in SQL_ASCII; its alternatives start with
+    bytes of their own, so the first that matches is also the longest, as PostgreSQL picks)."""
+    utf8 = allow.UTF8_CHAR.encode()
+    if re.fullmatch(b"(?:" + utf8 + b")*", raw):
+        return raw
+    out = b""
+    for one, stray in re.findall(b"((?:" + utf8 + b"))|([\\x80-\\xff])", raw):
+        out += one or stray.decode("latin-1").encode()
+    return out
+
+
+_SPELLINGS = [
+    "jos\xe9@x.com",  # Latin-1
+    "jos\xc3\xa9@x.com",  # UTF-8
+    "caf\xc3\xa9 \xe9",  # both in one value
+    "caf\xe9 \xe9",
+    "\xc3",  # a lead byte alone
+    "\xc3\x83",  # its Latin-1 character in UTF-8
+    "\xe2\x82\xac",  # €
+    "\xe2\x82",  # a sequence cut short
+    "\xc3\xa2\xc2\x82",
+    "\xed\xa0\x80",  # a surrogate: not UTF-8
+    "\xf4\x90\x80\x80",  # past U+10FFFF
+    "\xc0\xaf",  # an overlong "/"
+    "\xf0\x9f\x98\x80 \xff",
+    "plain@x.com",
+]
+
+
+@pytest.mark.parametrize("text", _SPELLINGS)
+def test_a_sql_ascii_value_is_counted_as_it_is_read(text: str) -> None:
+    raw = text.encode("latin-1")
+    assert _as_read(raw) == raw.decode("utf-8", STRAY).encode()
+
+
+def test_the_latin1_and_utf8_spellings_of_one_text_are_counted_once() -> None:
+    raws = [t.encode("latin-1") for t in _SPELLINGS]
+    read = {r.decode("utf-8", STRAY) for r in raws}
+    assert len({_as_read(r) for r in raws}) == len(read) < len(raws)
+    # Counted so in a SQL_ASCII database (as stored elsewhere), the statement allowed.
+    counted = distinct.count_of("public", "t", "email", raw=True)
+    assert ALLOW.allows("query", counted)
+    assert counted.startswith(
+        "SELECT pg_catalog.count(DISTINCT " + allow.AS_READ.replace("{v}", _STORED)
+    )
+    assert allow.AS_READ not in distinct.count_of("public", "t", "email")

@@ -11,13 +11,14 @@ spread over the table), the key columns of one row at an offset (where a partiti
 column's distinct values as stored (``CONVERT(… USING utf8mb4) COLLATE utf8mb4_bin``)
 counted (``COUNT(DISTINCT``; beside it, those that are one whole address, ``REGEXP``
 ``email.ONE_ADDRESS``, ``LOWER``-ed and the values byte for byte, ``HEX``) or listed after a
-value (a hex literal), or the column itself where its collation merges nothing (its three
+value (a hex literal; listed as bytes, each beside its ``MD5`` and after the MD5 of the
+last), or the column itself where its collation merges nothing (its three
 counts equal), under the session's statement timeout, and the read-only transaction around
 them. A table is two backtick-quoted identifiers and never one of the server's own schemas,
 whatever the letter case (``mysql.user`` holds the password hashes; servers with
 ``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
-other than ``YEAR``, ``CONVERT``, ``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH``, ``LOWER``
-or ``CAST(… AS BINARY)`` of a column, ``REGEXP`` of ``email.py``'s two patterns and
+other than ``YEAR``, ``CONVERT``, ``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH``, ``LOWER``,
+``MD5`` or ``CAST(… AS BINARY)`` of a column, ``REGEXP`` of ``email.py``'s two patterns and
 ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
 """
 
@@ -28,13 +29,16 @@ import re
 from ...net import statements
 from ..estimate import BATCH
 from . import sql
+from .charsets import KNOWN
 
 IDENT = r"`(?:[^`\x00]|``)+`"
 _SYSTEM = "|".join(sql.SYSTEM_SCHEMAS)
 TABLE = rf"(?!(?i:`(?:{_SYSTEM})`)\.){IDENT}\.{IDENT}"
 HEX = r"X'(?:[0-9a-f]{2})*'"
-# A character set's introducer: a name alone (no bracket, no space), as ``sql.literal`` writes.
-VALUE = rf"(?:-?\d{{1,65}}(?:\.\d{{1,30}})?|_[a-z][a-z0-9]{{1,15}} {HEX})"
+# A character set's introducer: the name of one MySQL or MariaDB has (``charsets.KNOWN``;
+# no bracket, no space), as ``sql.literal`` writes.
+_INTRODUCER = "|".join(sorted(KNOWN))
+VALUE = rf"(?:-?\d{{1,65}}(?:\.\d{{1,30}})?|_(?:{_INTRODUCER}) {HEX})"
 LIMIT = r"[1-9]\d{0,6}"
 # A keyset condition: comparisons of a key column with a value, joined by AND/OR in brackets
 # (after a key, and up to the key where a partition ends).
@@ -95,9 +99,10 @@ ALLOW = statements(
         rf"SELECT DISTINCT {_STORED} FROM {TABLE} WHERE (?:(?P=col) IS NOT NULL|"  # noqa: S608 - a pattern
         rf"{_STORED_AGAIN} > _utf8mb4 {HEX}) ORDER BY {_STORED_AGAIN} LIMIT {LIMIT}",
         # A text column of a character set the session cannot carry whole, as its bytes.
-        rf"SELECT DISTINCT CAST\((?P<col>{IDENT}) AS BINARY\) FROM {TABLE} WHERE "  # noqa: S608 - a pattern
-        rf"(?:(?P=col) IS NOT NULL|CAST\((?P=col) AS BINARY\) > _binary {HEX}) "
-        rf"ORDER BY CAST\((?P=col) AS BINARY\) LIMIT {LIMIT}",
+        # Each beside its MD5, in the order of that, a page after the MD5 of the last.
+        rf"SELECT DISTINCT CAST\((?P<col>{IDENT}) AS BINARY\), MD5\(CAST\((?P=col) AS "  # noqa: S608 - a pattern
+        rf"BINARY\)\) FROM {TABLE} WHERE (?:(?P=col) IS NOT NULL|MD5\(CAST\((?P=col) AS "
+        rf"BINARY\)\) > X'(?:3[0-9]|6[1-6]){{32}}') ORDER BY 2 LIMIT {LIMIT}",
         # The column itself, in its own collation and order, where that merges nothing
         # (``distinct.merges_nothing``): its three counts, and its pages.
         rf"SELECT COUNT\(DISTINCT (?P<col>{IDENT})\), COUNT\(DISTINCT {_STORED_AGAIN}\), "  # noqa: S608 - a pattern
@@ -157,6 +162,7 @@ NEVER = (
     "SELECT `id`, CAST(`e` AS BINARY) AS `e`, LOAD_FILE('/etc/passwd') FROM `a`.`b` LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `k` > _ascii X'61' OR SLEEP(10) ORDER BY `k` LIMIT 5",
     "SELECT * FROM `a`.`b` WHERE `k` > _ascii(X'61') ORDER BY `k` LIMIT 5",
+    "SELECT * FROM `a`.`b` WHERE `k` > _klingon X'61' ORDER BY `k` LIMIT 5",
     "SELECT DISTINCT CAST(`pw` AS BINARY) FROM `mysql`.`user` WHERE `pw` IS NOT NULL "
     "ORDER BY CAST(`pw` AS BINARY) LIMIT 5",
     "SELECT DISTINCT CAST(`e` AS BINARY) FROM `a`.`b` WHERE CAST(`pw` AS BINARY) > "

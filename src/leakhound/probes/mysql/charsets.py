@@ -13,6 +13,7 @@ their own character set; a byte it does not define becomes one character of its 
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable, Mapping
 from functools import cache
 
@@ -55,11 +56,19 @@ CODECS: Mapping[str, str] = {
     "tis620": "tis_620",
     "ujis": "euc_jp",
 }
+# Every character set MySQL and MariaDB have (SHOW CHARACTER SET): a column said to be of
+# another is a server's lie, and its name would go back in a key's literal (``_<name> X'…'``).
+KNOWN = LOSSLESS | CODECS.keys() | {"dec8", "hp8", "swe7", "armscii8", "keybcs2", "geostd8"}
 # Where a byte a character set does not define becomes a character of the Private Use Area
 # (U+EF00 plus the byte: U+EF00-U+EFFF), which no codec of ``CODECS`` gives for a byte or a
-# pair of bytes it defines (gb18030 alone maps all of Unicode, in four bytes): two values
-# that differ in such a byte stay apart.
+# pair of bytes it defines. gb18030 alone maps all of Unicode (in four bytes): a value of it
+# may hold U+EF81 as much as a stray 0x81 becomes it, so in a codec that maps all of Unicode
+# (``_ANY``) each character of U+EF00-U+F000 a value holds is given after ``ESCAPE`` (U+F000,
+# itself so given): a character of that range alone is a stray byte's, one after ``ESCAPE``
+# the value's own, and two values that differ stay apart.
 STRAY = 0xEF00
+ESCAPE = chr(STRAY + 0x100)
+_OURS = re.compile(f"[{chr(STRAY)}-{ESCAPE}]")
 
 
 def lossy(charset: str | None) -> bool:
@@ -95,6 +104,13 @@ _MULTI = frozenset(
     codecs.lookup(c).name
     for c in ("big5", "cp932", "euc_kr", "euc_jp", "gb18030", "gb2312", "gbk", "shift_jis")
 )
+# Codecs that map all of Unicode, U+EF00-U+F000 with it (``ESCAPE``).
+_ANY = frozenset({codecs.lookup("gb18030").name})
+
+
+def _escaped(text: str) -> str:
+    """A value's own characters of U+EF00-U+F000 each after ``ESCAPE`` (``STRAY``)."""
+    return _OURS.sub(lambda m: ESCAPE + m[0], text) if _OURS.search(text) else text
 
 
 def strict(charset: str) -> Callable[[bytes], str]:
@@ -102,6 +118,12 @@ def strict(charset: str) -> Callable[[bytes], str]:
     page's fast path, ``rows.converter``); UnicodeDecodeError, a ValueError, for any other
     value: ``decode`` reads it then."""
     codec = _codec(charset)
+    if codecs.lookup(codec).name in _ANY:
+
+        def read_any(raw: bytes) -> str:
+            return _escaped(raw.decode(codec))
+
+        return read_any
 
     def read(raw: bytes) -> str:
         return raw.decode(codec)
@@ -111,10 +133,11 @@ def strict(charset: str) -> Callable[[bytes], str]:
 
 def decode(raw: bytes, charset: str) -> str:
     """A value stored in ``charset``, as text: each byte it defines as it defines it, each
-    byte it does not as a character of its own (``_stray``)."""
+    byte it does not as a character of its own (``_stray``, ``STRAY``)."""
     codec = _codec(charset)
+    own = _escaped if codecs.lookup(codec).name in _ANY else str
     try:
-        return raw.decode(codec)
+        return own(raw.decode(codec))
     except UnicodeDecodeError:
         pass
     stray = _stray(codec)
@@ -122,10 +145,10 @@ def decode(raw: bytes, charset: str) -> str:
     at = 0
     while at < len(raw):
         try:
-            out.append(raw[at:].decode(codec))
+            out.append(own(raw[at:].decode(codec)))
             break
         except UnicodeDecodeError as exc:
-            out.append(raw[at : at + exc.start].decode(codec))
+            out.append(own(raw[at : at + exc.start].decode(codec)))
             for b in raw[at + exc.start : at + exc.end]:
                 out.append(stray.get(b) or chr(STRAY + b))
             at += exc.end

@@ -103,11 +103,11 @@ def _as_bytes(
     """A column's distinct values byte for byte (``sql.distinct_bytes_after``), each read in
     its character set (``charsets.decode``): values the session would send alike stay apart
     (a listing as stored gives "jos?@x.com" once for the people of two tables). Each page
-    goes on after the bytes of the last value read (``keyset_bytes``)."""
+    goes on after the MD5 of the last value read (``keyset_bytes``), however long it is."""
 
-    async def ask(after: bytes | None, n: int) -> Sequence[bytes | None]:
+    async def ask(after: str | None, n: int) -> Sequence[bytes | None]:
         statement = sql.distinct_bytes_after(schema, table, column, after, n)
-        got = await conn.query(statement, width=1)
+        got = await conn.query(statement, width=2)
         return [r[0] for r in got.rows]
 
     return keyset_bytes(ask, partial(charsets.decode, charset=charset), size)

@@ -15,6 +15,7 @@ from collections.abc import Collection, Sequence
 
 from ...detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
 from ..estimate import MAX_WINDOW_ROWS
+from .charsets import KNOWN
 
 # Schemas of the server itself: never containers, never read (mysql.user above all).
 SYSTEM_SCHEMAS = ("information_schema", "performance_schema", "mysql", "sys")
@@ -221,18 +222,24 @@ def distinct_after(
     )
 
 
-def distinct_bytes_after(
-    schema: str, name: str, column: str, after: bytes | None, limit: int
-) -> str:
+def distinct_bytes_after(schema: str, name: str, column: str, after: str | None, limit: int) -> str:
     """The next ``limit`` distinct values of one text column as its bytes (``columns``: a
     character set the session cannot carry whole, whose values ``AS_STORED`` would list as
-    one "?"), in their order, after the bytes ``after`` (None: from the first)."""
+    one "?"), each beside its MD5, in the order of that, after the MD5 ``after`` (32 hex
+    digits: ``keyset.keyset_bytes``; None: from the first)."""
     v = f"CAST({ident(column)} AS BINARY)"
-    cond = f"{ident(column)} IS NOT NULL" if after is None else f"{v} > {literal('binary', after)}"
+    if after is not None and not _MD5.fullmatch(after):
+        raise ValueError(f"not an MD5: {after[:40]!r}")
+    # The MD5 as a hex literal (a binary string: compared byte for byte, in the order of its
+    # digits), as every value a statement holds.
+    cond = f"{ident(column)} IS NOT NULL" if after is None else f"MD5({v}) > {hexlit(after)}"
     return (
-        f"SELECT DISTINCT {v} FROM {table(schema, name)} WHERE {cond} "  # noqa: S608
-        f"ORDER BY {v} LIMIT {int(limit)}"
+        f"SELECT DISTINCT {v}, MD5({v}) FROM {table(schema, name)} WHERE {cond} "  # noqa: S608
+        f"ORDER BY 2 LIMIT {int(limit)}"
     )
+
+
+_MD5 = re.compile(r"[0-9a-f]{32}")
 
 
 def columns(names: Sequence[str] = (), binary: Collection[str] = ()) -> str:
@@ -253,7 +260,6 @@ def first_rows(schema: str, name: str, limit: int, cols: str = "*") -> str:
 
 
 _NUMBER = re.compile(r"-?\d{1,65}(?:\.\d{1,30})?")
-_CHARSET = re.compile(r"[a-z][a-z0-9]{1,15}")  # a character set's name (SHOW CHARACTER SET)
 
 
 def literal(kind: str, raw: bytes) -> str:
@@ -267,7 +273,7 @@ def literal(kind: str, raw: bytes) -> str:
         return value
     if kind.startswith("text:"):
         charset = kind.removeprefix("text:")
-        if not _CHARSET.fullmatch(charset):
+        if charset not in KNOWN:  # a name no server has (a stored plan's): never sent
             raise ValueError(f"not a character set: {charset[:40]!r}")
         return f"_{charset} {hexlit(raw)}"
     return f"_{'binary' if kind == 'binary' else 'utf8mb4'} {hexlit(raw)}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ...errors import ProtocolError
 from ...models import Container
 from . import sql
-from .charsets import lossy
+from .charsets import KNOWN, lossy
 from .connection import Connection
 from .wire import Greeting, ResultSet, text
 
@@ -70,11 +70,16 @@ def _kind(data_type: str, charset: str | None = None) -> str | None:
         return "number"
     if data_type in _BINARY_TYPES:
         return "binary"
+    if charset and charset not in KNOWN:
+        # A server's lie (``charsets.KNOWN``): its name would go back in a key's literal
+        # (``_<name> X'…'``), so not a key; its values are still read, byte for byte.
+        return None
     return f"text:{charset}" if charset else "text"
 
 
 async def describe(conn: Connection, schema: str, name: str) -> TableInfo:
-    """Columns, keys and JSON columns of one table, from information_schema."""
+    """Columns, keys and JSON columns of one table, from information_schema (a column of a
+    character set neither MySQL nor MariaDB has is read byte for byte, never a key: ``_kind``)."""
     got = await conn.query(sql.columns_of(schema, name), width=5)
     columns = [
         (text(r[0] or b"", 256), text(r[1] or b"", 64).lower(), r[3] == b"YES") for r in got.rows

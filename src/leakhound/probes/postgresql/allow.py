@@ -18,7 +18,9 @@ last value, each as stored (``AS_STORED``: text in "C"), the last given back as 
 string of code points alone (``E'\\U00000061…'``, ``distinct.py``), beside the count
 those that are one whole address counted lower-cased (``ADDRESS_FOLDED``), under a statement
 timeout, their aggregate, operator, type and collation named in ``pg_catalog`` (never one
-a user made in ``public``)."""
+a user made in ``public``). In a database of encoding SQL_ASCII, a value is counted as
+leakhound reads it (``AS_READ``) and listed as its bytes, a page after the MD5 of the last
+(``MD5``)."""
 
 from __future__ import annotations
 
@@ -81,7 +83,31 @@ _FOLDED = re.escape(ADDRESS_FOLDED).replace(r"\{v\}", _STORED_AGAIN)
 AS_BYTES = "pg_catalog.convert_to({v}, 'SQL_ASCII')"
 _BYTES = re.escape(AS_BYTES).replace(r"\{v\}", _STORED)
 _BYTES_AGAIN = re.escape(AS_BYTES).replace(r"\{v\}", _STORED_AGAIN)
-_HEX = rf"pg_catalog\.decode\('(?:[0-9a-f]{{2}}){{1,{MAX_VALUE_BYTES}}}', 'hex'\)"
+# A value of a database of encoding SQL_ASCII (``{v}``: as stored) as leakhound reads it,
+# as UTF-8 bytes (``wire.STRAY``): a value of UTF-8 alone as it is, else each of its
+# characters (``regexp_matches``, one a match: a UTF-8 sequence, the longest alternative,
+# else one byte past ASCII) as it is or, a byte that is not UTF-8, as its Latin-1
+# character. So "jos\xe9@x.com" and its UTF-8 spelling are one value to count, as a read
+# of each or a listing by bytes finds them one address. The UTF-8 sequences are RFC 3629's
+# (Python's decoder's: no surrogate, no overlong form), the bytes each "\xhh" of the regular
+# expression (one character a byte in SQL_ASCII).
+UTF8_CHAR = (
+    r"[\x01-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|"
+    r"[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|"
+    r"\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+AS_READ = (
+    f"CASE WHEN {{v}} OPERATOR(pg_catalog.~) '^(?:{UTF8_CHAR})*$' "
+    "THEN pg_catalog.convert_to({v}, 'SQL_ASCII') ELSE (SELECT pg_catalog.string_agg("
+    "CASE WHEN m.t[2] IS NULL THEN pg_catalog.convert_to(m.t[1], 'SQL_ASCII') "
+    "ELSE pg_catalog.convert(pg_catalog.convert_to(m.t[2], 'SQL_ASCII'), 'LATIN1', 'UTF8') "
+    "END, ''::pg_catalog.bytea ORDER BY m.n) FROM pg_catalog.regexp_matches("
+    f"{{v}}, '((?:{UTF8_CHAR}))|([\\x80-\\xff])', 'g') WITH ORDINALITY AS m(t, n)) END"
+)
+_READ = re.escape(AS_READ).replace(r"\{v\}", _STORED, 1).replace(r"\{v\}", _STORED_AGAIN)
+# Its MD5, in "C": what a listing of them is ordered by and pages after (``keyset_bytes``).
+MD5 = 'pg_catalog.md5({v}) COLLATE pg_catalog."C"'
+_MD5 = re.escape(MD5).replace(r"\{v\}", _BYTES_AGAIN)
 
 DATABASES = (
     "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
@@ -163,14 +189,16 @@ ALLOW = statements(
         # starts as code points alone (``distinct.py``).
         rf"SELECT pg_catalog\.count\(DISTINCT {_STORED}\), "
         rf"pg_catalog\.count\(DISTINCT {_FOLDED}\) FROM ONLY {_TABLE}",
+        # A database of encoding SQL_ASCII: each value as leakhound reads it (``AS_READ``).
+        rf"SELECT pg_catalog\.count\(DISTINCT {_READ}\), "
+        rf"pg_catalog\.count\(DISTINCT {_FOLDED}\) FROM ONLY {_TABLE}",
         rf"SELECT DISTINCT {_STORED} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
         rf"{_STORED_AGAIN} OPERATOR\(pg_catalog\.>\) {_CODES}) "
         rf"ORDER BY {_STORED_AGAIN} LIMIT \d{{1,7}}",
-        # The same, each value as its bytes (a database of encoding SQL_ASCII), a page after
-        # the bytes of the last.
-        rf"SELECT DISTINCT {_BYTES} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
-        rf"{_BYTES_AGAIN} OPERATOR\(pg_catalog\.>\) {_HEX}) "
-        rf"ORDER BY {_BYTES_AGAIN} LIMIT \d{{1,7}}",
+        # The same, each value as its bytes (a database of encoding SQL_ASCII) beside its
+        # MD5, in the order of that, a page after the MD5 of the last.
+        rf"SELECT DISTINCT {_BYTES}, {_MD5} FROM ONLY {_TABLE} WHERE (?:(?P=col) IS NOT NULL|"
+        rf"{_MD5} OPERATOR\(pg_catalog\.>\) '[0-9a-f]{{32}}') ORDER BY 2 LIMIT \d{{1,7}}",
         # The column itself, in its own collation and order, where that merges nothing
         # (``distinct.merges_nothing``): its two counts, and its pages.
         rf"SELECT pg_catalog\.count\(DISTINCT (?P<col>{_NAME})\), "

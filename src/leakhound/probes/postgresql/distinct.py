@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from ...errors import ProtocolError
 from ..keyset import PAGE, counts, keyset, keyset_bytes
-from .allow import ADDRESS_FOLDED, AS_BYTES, AS_STORED, quote
+from .allow import ADDRESS_FOLDED, AS_BYTES, AS_READ, AS_STORED, MD5, quote
 from .connection import Connection
 from .wire import STRAY
 
@@ -49,12 +49,16 @@ def as_stored(column: str) -> str:
     return AS_STORED.format(column=quote(column))
 
 
-def count_of(schema: str, table: str, column: str) -> str:
+def count_of(schema: str, table: str, column: str, *, raw: bool = False) -> str:
     """The distinct non-null values of one column two ways: as stored (``AS_STORED``), and
-    those that are each one whole e-mail address lower-cased (``ADDRESS_FOLDED``)."""
+    those that are each one whole e-mail address lower-cased (``ADDRESS_FOLDED``); ``raw``:
+    a database of encoding SQL_ASCII, whose values are counted as leakhound reads them
+    (``AS_READ``: a Latin-1 and a UTF-8 spelling of one text one value, as a read or a
+    listing by bytes finds them), not as stored (two values, one person counted twice)."""
     v = as_stored(column)
+    counted = AS_READ.replace("{v}", v) if raw else v
     return (
-        f"SELECT pg_catalog.count(DISTINCT {v}), "
+        f"SELECT pg_catalog.count(DISTINCT {counted}), "
         f"pg_catalog.count(DISTINCT {ADDRESS_FOLDED.replace('{v}', v)}) "
         f"FROM ONLY {quote(schema)}.{quote(table)}"
     )
@@ -103,20 +107,22 @@ def page_of(
     )
 
 
-def bytes_page_of(
-    schema: str, table: str, column: str, after: bytes | None, size: int = PAGE
-) -> str:
+def bytes_page_of(schema: str, table: str, column: str, after: str | None, size: int = PAGE) -> str:
     """``page_of`` of each value as its bytes (``AS_BYTES``: a database of encoding
-    SQL_ASCII), in their order, after the bytes ``after`` (None: from the first)."""
+    SQL_ASCII), each beside its MD5 (in "C"), in the order of that, after the MD5 ``after``
+    (32 hex digits: ``keyset.keyset_bytes``; None: from the first)."""
     v = AS_BYTES.format(v=as_stored(column))
+    md5 = MD5.format(v=v)
+    if after is not None and not re.fullmatch(r"[0-9a-f]{32}", after):
+        raise ValueError(f"not an MD5: {after[:40]!r}")
     where = (
         f"{quote(column)} IS NOT NULL"
         if after is None
-        else f"{v} OPERATOR(pg_catalog.>) pg_catalog.decode('{after.hex()}', 'hex')"
+        else f"{md5} OPERATOR(pg_catalog.>) '{after}'"
     )
     return (
-        f"SELECT DISTINCT {v} FROM ONLY {quote(schema)}.{quote(table)} WHERE {where} "
-        f"ORDER BY {v} LIMIT {int(size)}"
+        f"SELECT DISTINCT {v}, {md5} FROM ONLY {quote(schema)}.{quote(table)} WHERE {where} "
+        f"ORDER BY 2 LIMIT {int(size)}"
     )
 
 
@@ -127,10 +133,12 @@ class Counted(NamedTuple):
     folded: int  # each one whole address, lower-cased: at most the addresses leakhound reads
 
 
-async def count(conn: Connection, schema: str, table: str, column: str) -> Counted:
-    """The distinct values of one column of one table (ProtocolError for an answer that is
-    not two counts)."""
-    got = await conn.run(count_of(schema, table, column), width=2)
+async def count(
+    conn: Connection, schema: str, table: str, column: str, *, raw: bool = False
+) -> Counted:
+    """The distinct values of one column of one table (``count_of``; ProtocolError for an
+    answer that is not two counts)."""
+    got = await conn.run(count_of(schema, table, column, raw=raw), width=2)
     return Counted(*counts(got.rows))
 
 
@@ -178,15 +186,15 @@ def _as_bytes(
     conn: Connection, schema: str, table: str, column: str, size: int
 ) -> AsyncGenerator[str, None]:
     """A column of a database of encoding SQL_ASCII, listed by its values' bytes
-    (``bytes_page_of``, ``keyset_bytes``), each read as the session reads it (``wire.STRAY``):
-    as text, a page could only go on after a value of ASCII alone (the server converts no
-    code point past it to SQL_ASCII), and two values may read alike (Latin-1 "jos\\xe9" and
-    UTF-8 "josé")."""
+    (``bytes_page_of``, ``keyset_bytes``: each page after the MD5 of the last value, however
+    long), each read as the session reads it (``wire.STRAY``): as text, a page could only go
+    on after a value of ASCII alone (the server converts no code point past it to
+    SQL_ASCII), and two values may read alike (Latin-1 "jos\\xe9" and UTF-8 "josé")."""
 
-    async def ask(after: bytes | None, n: int) -> Sequence[bytes | None]:
-        got = await conn.run(bytes_page_of(schema, table, column, after, n), width=1)
+    async def ask(after: str | None, n: int) -> Sequence[bytes | None]:
+        got = await conn.run(bytes_page_of(schema, table, column, after, n), width=2)
         out: list[bytes | None] = []
-        for (v,) in got.rows:
+        for v, *_ in got.rows:
             m = _BYTEA.fullmatch(v or "")
             if m is None:
                 raise ProtocolError("a value as bytes that is not bytea's hex")

@@ -284,7 +284,8 @@ class PostgresqlProbe(Probe):
         fields: Sequence[str],
     ) -> dict[str, Distinct] | None:
         """Each text column's distinct values, ``count(DISTINCT …)`` of each table holding
-        it (``StoreDistinct``): as stored, exact for one table; for several, from the largest
+        it (``StoreDistinct``): as stored (in a database of encoding SQL_ASCII, as read:
+        ``distinct.count_of``), exact for one table; for several, from the largest
         table's count (a value in every table) to their sum (a value in one), the sum the
         figure; and the largest table's count of values each one whole address, lower-cased
         (``folded``)."""
@@ -294,7 +295,9 @@ class PostgresqlProbe(Probe):
             tables = _by_database(transport, service, self.holding(containers, f))
             async with aclosing(tables):
                 async for conn, (_, schema, table) in tables:
-                    counts.append(await distinct.count(conn, schema, table, f))
+                    # A database of encoding SQL_ASCII: its values counted as read.
+                    raw = _raw(conn)
+                    counts.append(await distinct.count(conn, schema, table, f, raw=raw))
             if counts:
                 stored = [n.stored for n in counts]
                 out[f] = StoreDistinct(
@@ -318,7 +321,7 @@ class PostgresqlProbe(Probe):
             async for conn, where in tables:
                 _, schema, table = where
                 # A database of encoding SQL_ASCII: its values listed as their bytes.
-                raw = conn.greeting.params.get("server_encoding", "").upper() == "SQL_ASCII"
+                raw = _raw(conn)
                 own = (
                     not raw
                     and types[where] in distinct.TEXT_ORDERED
@@ -328,6 +331,11 @@ class PostgresqlProbe(Probe):
                 async with aclosing(listed):
                     async for v in listed:
                         yield v
+
+
+def _raw(conn: Connection) -> bool:
+    """Whether a connection's database is of encoding SQL_ASCII (``allow.RAW_ENCODING``)."""
+    return conn.greeting.params.get("server_encoding", "").upper() == "SQL_ASCII"
 
 
 def _refused(service: Any, error: ServerError, fp: Fingerprint | None = None) -> Service:
