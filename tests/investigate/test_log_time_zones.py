@@ -219,3 +219,39 @@ def test_a_goaccess_time_with_its_own_zone_is_not_given_a_second(
     inv = run(path, log_format='%h [%x %^] "%r" %s %b', format="nginx")
     assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
     assert [f.skipped for f in inv.files] == [0]
+
+
+GLUED = [
+    pytest.param("05/Mar/2019:04:00:00-0700", "2019-03-05T11:00:00Z", id="glued"),
+    pytest.param("05/Mar/2019:04:00:00+01:00", "2019-03-05T03:00:00Z", id="glued-colon"),
+    pytest.param("05/Mar/2019:04:00:00.250-0700", "2019-03-05T11:00:00Z", id="glued-fraction"),
+    pytest.param("05/Mar/2019:04:00:00Z", "2019-03-05T04:00:00Z", id="glued-z"),
+    pytest.param("05/Mar/2019:04:00:00 -0700", "2019-03-05T11:00:00Z", id="spaced"),
+]
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        # a GoAccess time-format %T%z: [10/Oct/2020:13:55:36+0000]
+        pytest.param('%h [%d:%t] "%r" %s %b', '203.0.113.66 [{t}] "{r}" 200 420', id="goaccess"),
+        pytest.param('%h [%x] "%r" %s %b', '203.0.113.66 [{t}] "{r}" 200 420', id="goaccess-x"),
+        # Apache's LogFormat "%h %l %u %{%d/%b/%Y:%H:%M:%S%z}t …", no space before the zone
+        pytest.param(None, '203.0.113.66 - - [{t}] "{r}" 200 420 "-" "-"', id="apache"),
+        pytest.param(None, '{{"time_local": "{t}", "remote_addr": "203.0.113.66", "request": '
+                     '"{r}", "status": 200, "body_bytes_sent": 420}}', id="json"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(("stamp", "first"), GLUED)
+def test_a_clf_time_with_its_zone_glued_on_is_read_in_that_zone(
+    tmp_path: Path, run: Run, log_format: str | None, line: str, stamp: str, first: str
+) -> None:
+    # "04:00:00-0700" was read as 04:00 local time, the zone lost (and so noted)
+    path = tmp_path / "access.log"
+    text = line.format(t=stamp, r="GET /_cat/indices HTTP/1.1")
+    path.write_text(f"{text}\n{text.replace('203.0.113.66', '203.0.113.67')}\n")
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, log_zone=zone_of("Europe/Berlin"), **opts)
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == []

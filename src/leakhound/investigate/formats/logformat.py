@@ -7,10 +7,10 @@ The specifiers follow GoAccess's manual ("CUSTOM LOG/DATE FORMATS"): ``%h`` clie
 ``%e``/``%D``/``%T``/``%L``/``%^`` read and ignored, ``%~`` spaces; the predefined ``COMBINED``,
 ``COMMON`` and ``VCOMBINED``. A JSON template maps keys to specifiers, as GoAccess's does
 (``{"remote_addr": "%h", "time_local": "%d:%t %^", "request": "%r", …}``); nested keys work.
-Times: CLF (``10/Oct/2000:13:55:36 -0700``), ISO 8601, or epoch seconds/milliseconds. The
-field a text format ignores right after the time (``%t %^``, as in ``COMBINED``) is its zone
-when it reads as one; a time with no zone is the server's local time, read in
-``--log-time-zone`` (else as UTC) and said in the file's notes.
+Times: CLF (``10/Oct/2000:13:55:36 -0700``, or ``…13:55:36-0700`` with the zone glued on), ISO
+8601, or epoch seconds/milliseconds. The field a text format ignores right after the time
+(``%t %^``, as in ``COMBINED``) is its zone when it reads as one; a time with no zone is the
+server's local time, read in ``--log-time-zone`` (else as UTC) and said in the file's notes.
 """
 
 from __future__ import annotations
