@@ -255,3 +255,68 @@ def test_a_clf_time_with_its_zone_glued_on_is_read_in_that_zone(
     assert [f.skipped for f in inv.files] == [0]
     assert by_address(inv)["203.0.113.66"].first_seen == first
     assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line", "first", "noted"),
+    [
+        # GoAccess's CLOUDFRONT and W3C read "%d %t" under a %Y-%m-%d date-format: the two were
+        # joined as "2019-03-05:04:00:00", no time, and every line skipped
+        pytest.param(
+            '%d %t %h "%r" %s %b',
+            '2019-03-05 04:00:00 203.0.113.66 "{r}" 200 420',
+            "2019-03-05T03:00:00Z",
+            True,
+            id="iso-date",
+        ),
+        pytest.param(
+            '%d\t%t\t%h\t"%r"\t%s\t%b',
+            '2019-03-05\t04:00:00\t203.0.113.66\t"{r}"\t200\t420',
+            "2019-03-05T03:00:00Z",
+            True,
+            id="iso-date-tabs",
+        ),
+        pytest.param(
+            '%d %t %^ %h "%r" %s %b',
+            '2019-03-05 04:00:00 -0700 203.0.113.66 "{r}" 200 420',
+            "2019-03-05T11:00:00Z",
+            False,
+            id="iso-date-its-zone",
+        ),
+        pytest.param(
+            '{"date": "%d", "time": "%t", "ip": "%h", "request": "%r", "status": "%s"}',
+            '{{"date": "2019-03-05", "time": "04:00:00", "ip": "203.0.113.66", "request": "{r}", '
+            '"status": 200}}',
+            "2019-03-05T03:00:00Z",
+            True,
+            id="json-keys-apart",
+        ),
+        pytest.param(
+            '{"date": "%d", "time": "%t", "ip": "%h", "request": "%r", "status": "%s"}',
+            '{{"date": "05/Mar/2019", "time": "04:00:00", "ip": "203.0.113.66", "request": '
+            '"{r}", "status": 200}}',
+            "2019-03-05T03:00:00Z",
+            True,
+            id="json-keys-apart-clf",
+        ),
+        pytest.param(
+            '{"when": "%d:%t %^", "ip": "%h", "request": "%r", "status": "%s"}',
+            '{{"when": "05/Mar/2019:04:00:00 -0700", "ip": "203.0.113.66", "request": "{r}", '
+            '"status": 200}}',
+            "2019-03-05T11:00:00Z",
+            False,
+            id="json-one-key",
+        ),
+    ],
+)
+def test_a_goaccess_date_and_time_apart_are_read_as_one_time(
+    tmp_path: Path, run: Run, log_format: str, line: str, first: str, noted: bool
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(line.format(r="GET /_cat/indices HTTP/1.1") + "\n")
+    zone = zone_of("Europe/Berlin")
+    fmt = "json" if log_format.startswith("{") else "nginx"
+    inv = run(path, log_format=log_format, format=fmt, log_zone=zone)
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == ([local_time_note(zone)] if noted else [])

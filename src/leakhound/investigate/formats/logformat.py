@@ -231,6 +231,13 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
         _parse_text(stream, sink, compile_text(fmt), options.log_zone)
         return
     keys = compile_json(fmt) if fmt else None
+    # The date and the time under keys of their own ({"date": "%d", "time": "%t"}), not one
+    # key's whole time ("time_local": "%d:%t %^")
+    held: dict[str, str] = {}
+    for k, spec in (keys or {}).items():
+        for letter in re.findall(r"%([a-zA-Z])", spec):
+            held.setdefault(letter, k)
+    apart = "d" in held and "t" in held and held["d"] != held["t"]
     f = sink.file
     lineno = f.lines
     local_note = local_time_note(options.log_zone)  # once, not a string a line
@@ -254,7 +261,11 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
                     for letter in re.findall(r"%([a-zA-Z])", spec):
                         v.setdefault(letter, val)
                 if "d" in v and "x" not in v:
-                    v["x"] = v["d"]
+                    date, clock = v["d"], v.get("t")
+                    if apart and isinstance(date, str) and isinstance(clock, str):
+                        v["x"] = _date_time(date, clock)
+                    else:
+                        v["x"] = date
             else:
                 v = {letter: _lookup(obj, names) for letter, names in GUESS.items()}
             if v.get("h") is None or v.get("x") is None:
@@ -287,6 +298,13 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
 _ZONE = re.compile(r"[+-]\d\d:?\d\d|Z|UTC|GMT")
 
 
+def _date_time(date: str, clock: str) -> str:
+    """A ``%d`` and a ``%t`` as one time: a CLF date joined as CLF writes it
+    (``10/Oct/2000:13:55:36``), an ISO one as ISO 8601 (``2000-10-10 13:55:36``: GoAccess's
+    ``CLOUDFRONT`` and ``W3C`` formats, ``%d %t`` under a ``%Y-%m-%d`` date-format)."""
+    return f"{date}:{clock}" if "/" in date else f"{date} {clock}"
+
+
 def _parse_text(
     stream: Lines, sink: Activity, pattern: re.Pattern[bytes], zone: tzinfo | None
 ) -> None:
@@ -303,7 +321,9 @@ def _parse_text(
                     sink.skip(lineno, line, "does not match --log-format")
                 continue
             d = {k: (m.group(k) or b"").decode("utf-8", "replace") for k in groups}
-            stamp = d.get("x") or (f"{d['d']}:{d['t']}" if "d" in d and "t" in d else d.get("d"))
+            stamp = d.get("x") or (
+                _date_time(d["d"], d["t"]) if "d" in d and "t" in d else d.get("d")
+            )
             z = d.get("z")
             if (
                 z
