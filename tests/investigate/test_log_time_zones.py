@@ -320,3 +320,48 @@ def test_a_goaccess_date_and_time_apart_are_read_as_one_time(
     assert [f.skipped for f in inv.files] == [0]
     assert by_address(inv)["203.0.113.66"].first_seen == first
     assert _local_notes(inv) == ([local_time_note(zone)] if noted else [])
+
+
+HOURS = "2020-12-30T22:30:06,949+02"  # log4j's %d{ISO8601_OFFSET_DATE_TIME_HH}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "address"),
+    [
+        pytest.param(
+            "cluster_audit.json",
+            f'{{"type":"audit", "timestamp":"{HOURS}", "event.type":"rest", '
+            '"event.action":"anonymous_access_granted", "origin.type":"rest", '
+            '"origin.address":"203.0.113.66:52434", "url.path":"/_cat/indices", '
+            '"request.method":"GET", "request.id":"TqA9OisyQ8WTl1ivJUV1AA"}\n',
+            "203.0.113.66",
+            id="es-audit",
+        ),
+        pytest.param(
+            "slowlog.log",
+            f"[{HOURS}][WARN ][i.s.s.query              ] [node-1] [customers][0] "
+            "took[1.5s], took_millis[1500], total_hits[250000 hits], stats[], "
+            "search_type[QUERY_THEN_FETCH], total_shards[1], "
+            'source[{"size":5000}], id[export-3], \n',
+            "export-3",
+            id="slow-log",
+        ),
+        pytest.param(
+            "access.json",
+            f'{{"time": "{HOURS.replace(",", ".")}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200, "body_bytes_sent": 420}\n',
+            "203.0.113.66",
+            id="json-access-log",
+        ),
+    ],
+)
+def test_an_iso_time_with_an_offset_of_hours_alone_is_read_in_it(
+    tmp_path: Path, run: Run, name: str, text: str, address: str
+) -> None:
+    # ISO 8601's ±hh: "+02" was no zone (the time skipped as not ISO 8601)
+    path = tmp_path / name
+    path.write_text(text)
+    inv = run(path, log_zone=zone_of("America/New_York"))
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)[address].first_seen == "2020-12-30T20:30:06Z"
+    assert _local_notes(inv) == []

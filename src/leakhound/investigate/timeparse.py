@@ -14,8 +14,11 @@ _MONTHS = {
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
+# The zone: Z, an offset of hours and minutes or of hours alone (ISO 8601's ±hh, as log4j's
+# %d{ISO8601_OFFSET_DATE_TIME_HH} writes it: 22:30:06,949+02), UTC or GMT
 _ISO = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d:?\d\d|UTC|GMT)?\s*$"
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*"
+    r"(Z|[+-]\d\d(?::?\d\d)?|UTC|GMT)?\s*$"
 )
 
 
@@ -119,7 +122,7 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
     if off not in ("Z", "UTC", "GMT"):
         sign = -1 if off[0] == "-" else 1
         digits = off[1:].replace(":", "")
-        epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+        epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
     result = (epoch + (float(frac) if frac else 0.0), off)
     if len(_iso_cache) > 100_000:
         _iso_cache.clear()
@@ -228,9 +231,13 @@ def local_time(parts: tuple[int, int, int, int, int, int], zone: tzinfo | None) 
 
 def has_zone(text: str) -> bool:
     """Whether an ISO 8601 time ends in its zone (``Z``, an offset, ``UTC``, ``GMT``): every
-    zone ``iso`` reads is in its last six characters."""
+    zone ``iso`` reads is in its last six characters (``+01:00``, ``+0100``, ``+01``)."""
     tail = text.rstrip()[-6:]
-    return tail[-1:] == "Z" or tail[0:1] in "+-" or tail[1:2] in "+-" or tail[-3:] in ("UTC", "GMT")
+    return (
+        tail[-1:] == "Z"
+        or any(tail[i : i + 1] in ("+", "-") for i in (0, 1, 3))
+        or tail[-3:] in ("UTC", "GMT")
+    )
 
 
 def iso_or_local(text: str, zone: tzinfo | None) -> tuple[float, bool]:
