@@ -365,3 +365,24 @@ def test_an_iso_time_with_an_offset_of_hours_alone_is_read_in_it(
     assert [f.skipped for f in inv.files] == [0]
     assert by_address(inv)[address].first_seen == "2020-12-30T20:30:06Z"
     assert _local_notes(inv) == []
+
+
+ZONE_FIELD = [
+    ('%d %t %^ %h "%r" %s', '2020-12-30 22:30:06 +02 {ip} "{r}" 200'),
+    ('%h [%d:%t %^] "%r" %s', '{ip} [30/Dec/2020:22:30:06 +02] "{r}" 200'),
+    ('%h [%x] "%r" %s', '{ip} [30/Dec/2020:22:30:06+02] "{r}" 200'),
+]
+
+
+@pytest.mark.parametrize(("log_format", "line"), ZONE_FIELD, ids=["iso", "clf", "glued"])
+def test_a_zone_field_of_hours_alone_is_the_times_zone(
+    tmp_path: Path, run: Run, log_format: str, line: str
+) -> None:
+    # The field after %t read as its zone took "-0700" but not "+02": the time was read as
+    # local, in --log-time-zone (seven hours off here), or skipped when glued on
+    path = tmp_path / "access.log"
+    path.write_text(line.format(ip="203.0.113.66", r="GET /_cat/indices HTTP/1.1") + "\n")
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of("America/New_York"))
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)["203.0.113.66"].first_seen == "2020-12-30T20:30:06Z"
+    assert _local_notes(inv) == []

@@ -69,7 +69,9 @@ def clf(text: bytes) -> tuple[float, bytes]:
         if off and off not in (b"Z", b"UTC", b"GMT"):  # a --log-format's "%t %^" gives those
             sign = -1 if off[:1] == b"-" else 1
             digits = off.lstrip(b"+-").replace(b":", b"")
-            epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+            if len(digits) not in (2, 4):  # ±hh (a "%t %^" zone field's +02) or ±hhmm
+                raise ValueError
+            epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
     except (ValueError, KeyError, IndexError):
         raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}") from None
     if not 1 <= int(day) <= 31 or int(hh) > 23:

@@ -295,7 +295,8 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     f.lines = lineno
 
 
-_ZONE = re.compile(r"[+-]\d\d:?\d\d|Z|UTC|GMT")
+# An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read
+_ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z|UTC|GMT")
 
 
 def _date_time(date: str, clock: str) -> str:
