@@ -403,6 +403,9 @@ def test_flow_bytes_become_records_with_the_scans_document_size(
         pytest.param("%d %t", "a --log-format needs %h and %r (or %U)", id="no-client"),
         pytest.param("CLOUDFRONT", "a --log-format needs %h and %r (or %U)", id="unknown-name"),
         pytest.param('{"ip": "%h"', "the JSON --log-format is not JSON", id="bad-json"),
+        # Every line was skipped ("no request"), exit 0: a JSON template's keys are all read
+        pytest.param('{"ip": "%h", "t": "%x"}', "a --log-format needs %h", id="json-no-request"),
+        pytest.param('{"r": "%r", "t": "%x"}', "a --log-format needs %h", id="json-no-client"),
     ],
 )
 def test_a_log_format_that_cannot_be_read_is_a_usage_error(

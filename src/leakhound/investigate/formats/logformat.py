@@ -172,6 +172,10 @@ def compile_json(fmt: str) -> dict[str, str]:
     if not isinstance(template, dict):
         raise ValueError("the JSON --log-format must be an object")
     walk(template, "")
+    # As a text format: with keys given (none guessed), no line is read without these
+    letters = set(re.findall(r"%([a-zA-Z])", " ".join(out.values())))
+    if out and ("h" not in letters or not letters & {"r", "U"}):
+        raise ValueError("a --log-format needs %h and %r (or %U)")
     return out
 
 
