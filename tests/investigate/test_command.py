@@ -406,6 +406,10 @@ def test_flow_bytes_become_records_with_the_scans_document_size(
         # Every line was skipped ("no request"), exit 0: a JSON template's keys are all read
         pytest.param('{"ip": "%h", "t": "%x"}', "a --log-format needs %h", id="json-no-request"),
         pytest.param('{"r": "%r", "t": "%x"}', "a --log-format needs %h", id="json-no-client"),
+        # An internal error (RecursionError) while its keys were read
+        pytest.param(
+            '{"a": ' * 990 + '"%x"' + "}" * 990, "a --log-format needs %h", id="json-deep"
+        ),
     ],
 )
 def test_a_log_format_that_cannot_be_read_is_a_usage_error(

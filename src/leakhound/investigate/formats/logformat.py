@@ -160,18 +160,22 @@ def compile_json(fmt: str) -> dict[str, str]:
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"the JSON --log-format is not JSON: {exc}") from None
     out: dict[str, str] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        for k, v in node.items():
-            path = f"{prefix}{k}"
-            if isinstance(v, dict):
-                walk(v, path + ".")
-            elif isinstance(v, str):
-                out[path] = v
-
     if not isinstance(template, dict):
         raise ValueError("the JSON --log-format must be an object")
-    walk(template, "")
+    # Depth first, in the order written, with no recursion: JSON nests deeper than Python's
+    # stack (a template of 1,000 objects one in another was a RecursionError)
+    stack = [("", iter(template.items()))]
+    while stack:
+        prefix, items = stack[-1]
+        for k, v in items:
+            path = f"{prefix}{k}"
+            if isinstance(v, dict):
+                stack.append((path + ".", iter(v.items())))
+                break
+            if isinstance(v, str):
+                out[path] = v
+        else:
+            stack.pop()
     # As a text format: with keys given (none guessed), no line is read without these
     letters = set(re.findall(r"%([a-zA-Z])", " ".join(out.values())))
     if out and ("h" not in letters or not letters & {"r", "U"}):
