@@ -147,6 +147,21 @@ def test_text_after_a_chunk_of_blank_lines_is_recognised_and_numbered(
     assert by_address(inv)["203.0.113.66"].actions[0].examples[0].line == first + 1
 
 
+def test_text_after_an_overlong_line_and_a_chunk_of_blank_lines_is_recognised(
+    tmp_path: Path, run: Run
+) -> None:
+    # The overlong line left the blank lines after it as the head: "format not recognised"
+    overlong = b"x" * (reader.MAX_LINE + 1) + b"\n"
+    path = tmp_path / "access.log"
+    path.write_bytes(overlong + b"\n" * (reader.CHUNK + 10) + REQUEST.format(n=1).encode() + LINE)
+    inv = run(path)
+    assert inv.problems == () and inv.passed_over == ()
+    f = inv.files[0]
+    first = 1 + reader.CHUNK + 10 + 1
+    assert (f.format, f.parsed, f.lines, f.skipped) == ("nginx", 2, first + 1, 1)
+    assert by_address(inv)["203.0.113.66"].actions[0].examples[0].line == first + 1
+
+
 @pytest.mark.parametrize(
     "spaces", [b"\t ", b"\t" * (reader.MAX_LINE * 2)], ids=["short", "overlong"]
 )

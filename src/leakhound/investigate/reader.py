@@ -311,7 +311,9 @@ class LogStream:
         # Nothing at all in it (a log just rotated, a .gz of nothing): not the same as an
         # empty head, which lines too long to sniff by also leave
         self.empty = not self._first
-        if not self.empty and not self._first.strip() and not self._unread_text:
+        # Blank lines after an overlong first line too: the lines with text after them are
+        # what it is recognised by (not blank, though: that line held more than spaces)
+        if not self.empty and not self._first.strip():
             self._first = self._past_blank(self._first)
         # Read to its end, and nothing but line ends and spaces in it (however large): no
         # line for any format either
