@@ -395,3 +395,30 @@ def test_flow_bytes_become_records_with_the_scans_document_size(
     assert s["records"]["value"] == round((73400320 + 31457280) / (size / docs))
     assert "average stored size over the indices of scan" in s["records"]["method"]
     assert set(doc["summary"]["unknown_personal_readers"]) == {"203.0.113.66", "10.20.1.5"}
+
+
+@pytest.mark.parametrize(
+    ("log_format", "why"),
+    [
+        pytest.param("%d %t", "a --log-format needs %h and %r (or %U)", id="no-client"),
+        pytest.param("CLOUDFRONT", "a --log-format needs %h and %r (or %U)", id="unknown-name"),
+        pytest.param('{"ip": "%h"', "the JSON --log-format is not JSON", id="bad-json"),
+        # Every line was skipped ("no request"), exit 0: a JSON template's keys are all read
+        pytest.param('{"ip": "%h", "t": "%x"}', "a --log-format needs %h", id="json-no-request"),
+        pytest.param('{"r": "%r", "t": "%x"}', "a --log-format needs %h", id="json-no-client"),
+        # An internal error (RecursionError) while its keys were read
+        pytest.param(
+            '{"a": ' * 990 + '"%x"' + "}" * 990, "a --log-format needs %h", id="json-deep"
+        ),
+    ],
+)
+def test_a_log_format_that_cannot_be_read_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], log_format: str, why: str
+) -> None:
+    # It was an internal error (exit 3, "please report it") once the first file was parsed
+    code, out, err = _cli(
+        capsys, "investigate", SAMPLES / "nginx-combined.log", "--log-format", log_format
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith(f"leakhound: error: {why}")
+    assert "internal error" not in err

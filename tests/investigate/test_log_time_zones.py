@@ -219,3 +219,170 @@ def test_a_goaccess_time_with_its_own_zone_is_not_given_a_second(
     inv = run(path, log_format='%h [%x %^] "%r" %s %b', format="nginx")
     assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
     assert [f.skipped for f in inv.files] == [0]
+
+
+GLUED = [
+    pytest.param("05/Mar/2019:04:00:00-0700", "2019-03-05T11:00:00Z", id="glued"),
+    pytest.param("05/Mar/2019:04:00:00+01:00", "2019-03-05T03:00:00Z", id="glued-colon"),
+    pytest.param("05/Mar/2019:04:00:00.250-0700", "2019-03-05T11:00:00Z", id="glued-fraction"),
+    pytest.param("05/Mar/2019:04:00:00Z", "2019-03-05T04:00:00Z", id="glued-z"),
+    pytest.param("05/Mar/2019:04:00:00 -0700", "2019-03-05T11:00:00Z", id="spaced"),
+]
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        # a GoAccess time-format %T%z: [10/Oct/2020:13:55:36+0000]
+        pytest.param('%h [%d:%t] "%r" %s %b', '203.0.113.66 [{t}] "{r}" 200 420', id="goaccess"),
+        pytest.param('%h [%x] "%r" %s %b', '203.0.113.66 [{t}] "{r}" 200 420', id="goaccess-x"),
+        # Apache's LogFormat "%h %l %u %{%d/%b/%Y:%H:%M:%S%z}t …", no space before the zone
+        pytest.param(None, '203.0.113.66 - - [{t}] "{r}" 200 420 "-" "-"', id="apache"),
+        pytest.param(None, '{{"time_local": "{t}", "remote_addr": "203.0.113.66", "request": '
+                     '"{r}", "status": 200, "body_bytes_sent": 420}}', id="json"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(("stamp", "first"), GLUED)
+def test_a_clf_time_with_its_zone_glued_on_is_read_in_that_zone(
+    tmp_path: Path, run: Run, log_format: str | None, line: str, stamp: str, first: str
+) -> None:
+    # "04:00:00-0700" was read as 04:00 local time, the zone lost (and so noted)
+    path = tmp_path / "access.log"
+    text = line.format(t=stamp, r="GET /_cat/indices HTTP/1.1")
+    path.write_text(f"{text}\n{text.replace('203.0.113.66', '203.0.113.67')}\n")
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, log_zone=zone_of("Europe/Berlin"), **opts)
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line", "first", "noted"),
+    [
+        # GoAccess's CLOUDFRONT and W3C read "%d %t" under a %Y-%m-%d date-format: the two were
+        # joined as "2019-03-05:04:00:00", no time, and every line skipped
+        pytest.param(
+            '%d %t %h "%r" %s %b',
+            '2019-03-05 04:00:00 203.0.113.66 "{r}" 200 420',
+            "2019-03-05T03:00:00Z",
+            True,
+            id="iso-date",
+        ),
+        pytest.param(
+            '%d\t%t\t%h\t"%r"\t%s\t%b',
+            '2019-03-05\t04:00:00\t203.0.113.66\t"{r}"\t200\t420',
+            "2019-03-05T03:00:00Z",
+            True,
+            id="iso-date-tabs",
+        ),
+        pytest.param(
+            '%d %t %^ %h "%r" %s %b',
+            '2019-03-05 04:00:00 -0700 203.0.113.66 "{r}" 200 420',
+            "2019-03-05T11:00:00Z",
+            False,
+            id="iso-date-its-zone",
+        ),
+        pytest.param(
+            '{"date": "%d", "time": "%t", "ip": "%h", "request": "%r", "status": "%s"}',
+            '{{"date": "2019-03-05", "time": "04:00:00", "ip": "203.0.113.66", "request": "{r}", '
+            '"status": 200}}',
+            "2019-03-05T03:00:00Z",
+            True,
+            id="json-keys-apart",
+        ),
+        pytest.param(
+            '{"date": "%d", "time": "%t", "ip": "%h", "request": "%r", "status": "%s"}',
+            '{{"date": "05/Mar/2019", "time": "04:00:00", "ip": "203.0.113.66", "request": '
+            '"{r}", "status": 200}}',
+            "2019-03-05T03:00:00Z",
+            True,
+            id="json-keys-apart-clf",
+        ),
+        pytest.param(
+            '{"when": "%d:%t %^", "ip": "%h", "request": "%r", "status": "%s"}',
+            '{{"when": "05/Mar/2019:04:00:00 -0700", "ip": "203.0.113.66", "request": "{r}", '
+            '"status": 200}}',
+            "2019-03-05T11:00:00Z",
+            False,
+            id="json-one-key",
+        ),
+    ],
+)
+def test_a_goaccess_date_and_time_apart_are_read_as_one_time(
+    tmp_path: Path, run: Run, log_format: str, line: str, first: str, noted: bool
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(line.format(r="GET /_cat/indices HTTP/1.1") + "\n")
+    zone = zone_of("Europe/Berlin")
+    fmt = "json" if log_format.startswith("{") else "nginx"
+    inv = run(path, log_format=log_format, format=fmt, log_zone=zone)
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == ([local_time_note(zone)] if noted else [])
+
+
+HOURS = "2020-12-30T22:30:06,949+02"  # log4j's %d{ISO8601_OFFSET_DATE_TIME_HH}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "address"),
+    [
+        pytest.param(
+            "cluster_audit.json",
+            f'{{"type":"audit", "timestamp":"{HOURS}", "event.type":"rest", '
+            '"event.action":"anonymous_access_granted", "origin.type":"rest", '
+            '"origin.address":"203.0.113.66:52434", "url.path":"/_cat/indices", '
+            '"request.method":"GET", "request.id":"TqA9OisyQ8WTl1ivJUV1AA"}\n',
+            "203.0.113.66",
+            id="es-audit",
+        ),
+        pytest.param(
+            "slowlog.log",
+            f"[{HOURS}][WARN ][i.s.s.query              ] [node-1] [customers][0] "
+            "took[1.5s], took_millis[1500], total_hits[250000 hits], stats[], "
+            "search_type[QUERY_THEN_FETCH], total_shards[1], "
+            'source[{"size":5000}], id[export-3], \n',
+            "export-3",
+            id="slow-log",
+        ),
+        pytest.param(
+            "access.json",
+            f'{{"time": "{HOURS.replace(",", ".")}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200, "body_bytes_sent": 420}\n',
+            "203.0.113.66",
+            id="json-access-log",
+        ),
+    ],
+)
+def test_an_iso_time_with_an_offset_of_hours_alone_is_read_in_it(
+    tmp_path: Path, run: Run, name: str, text: str, address: str
+) -> None:
+    # ISO 8601's ±hh: "+02" was no zone (the time skipped as not ISO 8601)
+    path = tmp_path / name
+    path.write_text(text)
+    inv = run(path, log_zone=zone_of("America/New_York"))
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)[address].first_seen == "2020-12-30T20:30:06Z"
+    assert _local_notes(inv) == []
+
+
+ZONE_FIELD = [
+    ('%d %t %^ %h "%r" %s', '2020-12-30 22:30:06 +02 {ip} "{r}" 200'),
+    ('%h [%d:%t %^] "%r" %s', '{ip} [30/Dec/2020:22:30:06 +02] "{r}" 200'),
+    ('%h [%x] "%r" %s', '{ip} [30/Dec/2020:22:30:06+02] "{r}" 200'),
+]
+
+
+@pytest.mark.parametrize(("log_format", "line"), ZONE_FIELD, ids=["iso", "clf", "glued"])
+def test_a_zone_field_of_hours_alone_is_the_times_zone(
+    tmp_path: Path, run: Run, log_format: str, line: str
+) -> None:
+    # The field after %t read as its zone took "-0700" but not "+02": the time was read as
+    # local, in --log-time-zone (seven hours off here), or skipped when glued on
+    path = tmp_path / "access.log"
+    path.write_text(line.format(ip="203.0.113.66", r="GET /_cat/indices HTTP/1.1") + "\n")
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of("America/New_York"))
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)["203.0.113.66"].first_seen == "2020-12-30T20:30:06Z"
+    assert _local_notes(inv) == []

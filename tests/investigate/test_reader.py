@@ -99,6 +99,100 @@ def test_a_file_of_blank_lines_is_passed_over_as_empty(tmp_path: Path, run: Run,
     assert [(Path(f.path).name, f.parsed) for f in inv.files] == [("access.log.1", 1)]
 
 
+PACK = {
+    "plain": lambda data: data,
+    "gzip": gzip.compress,
+    "bz2": bz2.compress,
+    "zstd": zstandard.ZstdCompressor().compress,
+}
+
+
+@pytest.mark.parametrize("codec", list(PACK))
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"\n" * (reader.CHUNK + 10), id="over-a-chunk"),
+        pytest.param(b" \n" * (reader.CHUNK // 2), id="exactly-a-chunk"),
+        pytest.param(b"\r\n" * 100 + b" " * (reader.MAX_LINE * 2) + b"\n\t\n", id="overlong"),
+        pytest.param(b" \t" * reader.MAX_LINE, id="overlong-no-line-end"),
+    ],
+)
+def test_a_large_file_of_blank_lines_is_passed_over_as_empty(
+    tmp_path: Path, run: Run, codec: str, content: bytes
+) -> None:
+    # Only a file under one read chunk was seen to be blank: a larger one was "format not
+    # recognised (give --format)", or with --format read to its end for no line.
+    path = tmp_path / "access.log"
+    path.write_bytes(PACK[codec](content))
+    for fmt in ("auto", "nginx"):
+        inv = run(path, format=fmt)
+        assert (inv.problems, inv.files) == ((), ())
+        assert inv.passed_over == (f"{path}: empty (blank lines only): nothing to read",)
+
+
+@pytest.mark.parametrize("codec", ["plain", "gzip"])
+def test_text_after_a_chunk_of_blank_lines_is_recognised_and_numbered(
+    tmp_path: Path, run: Run, codec: str
+) -> None:
+    # The blank lines are read past a chunk at a time (never held) to the first lines with
+    # text, which the file is recognised by; they still count as lines.
+    blank = b"\n" * (reader.CHUNK + 10) + b"  \r\n" * 5
+    path = tmp_path / "access.log"
+    path.write_bytes(PACK[codec](blank + REQUEST.format(n=1).encode() + LINE))
+    inv = run(path)
+    assert inv.problems == () and inv.passed_over == ()
+    f = inv.files[0]
+    first = reader.CHUNK + 10 + 5 + 1
+    assert (f.format, f.parsed, f.lines) == ("nginx", 2, first + 1)
+    assert by_address(inv)["203.0.113.66"].actions[0].examples[0].line == first + 1
+
+
+def test_text_after_an_overlong_line_and_a_chunk_of_blank_lines_is_recognised(
+    tmp_path: Path, run: Run
+) -> None:
+    # The overlong line left the blank lines after it as the head: "format not recognised"
+    overlong = b"x" * (reader.MAX_LINE + 1) + b"\n"
+    path = tmp_path / "access.log"
+    path.write_bytes(overlong + b"\n" * (reader.CHUNK + 10) + REQUEST.format(n=1).encode() + LINE)
+    inv = run(path)
+    assert inv.problems == () and inv.passed_over == ()
+    f = inv.files[0]
+    first = 1 + reader.CHUNK + 10 + 1
+    assert (f.format, f.parsed, f.lines, f.skipped) == ("nginx", 2, first + 1, 1)
+    assert by_address(inv)["203.0.113.66"].actions[0].examples[0].line == first + 1
+
+
+@pytest.mark.parametrize(
+    "spaces", [b"\t ", b"\t" * (reader.MAX_LINE * 2)], ids=["short", "overlong"]
+)
+def test_the_line_the_text_begins_on_after_blank_ones_is_kept_whole(
+    tmp_path: Path, spaces: bytes
+) -> None:
+    # The spaces before the text go with it (a continuation line's indent), and past
+    # MAX_LINE the line is cut out as any overlong one, in its place an empty line.
+    path = tmp_path / "a.log"
+    path.write_bytes(b" \n" * reader.CHUNK + spaces + b"x\ny")
+    with LogStream(str(path)) as stream:
+        assert not stream.blank
+        lines = [ln for batch in stream.batches() for ln in batch]
+        overlong = stream.stats.overlong
+    assert len(lines) == reader.CHUNK + 2
+    assert not any(ln.strip() for ln in lines[: reader.CHUNK])  # each blank line, as a line
+    assert lines[-2:] == [spaces + b"x" if len(spaces) < reader.MAX_LINE else b"", b"y"]
+    assert overlong == (len(spaces) > reader.MAX_LINE)
+
+
+def test_an_overlong_first_line_with_text_before_blank_lines_is_not_blank(
+    tmp_path: Path, run: Run
+) -> None:
+    # Cut out unread, but not nothing: "give --format" still stands
+    path = tmp_path / "access.log"
+    path.write_bytes(b" " * reader.MAX_LINE + b"x" + b"\n" * (reader.CHUNK + 10))
+    inv = run(path)
+    assert inv.passed_over == ()
+    assert inv.problems == (f"{path}: format not recognised from its first lines (give --format)",)
+
+
 def test_a_file_of_lines_too_long_to_sniff_is_not_passed_over_as_empty(
     tmp_path: Path, run: Run
 ) -> None:

@@ -357,3 +357,60 @@ def test_a_rule_names_each_unresolved_source_once(files: Files) -> None:
     )
     (f,) = files.lint()
     assert f.why.startswith("admits var.a to 6379 (Redis);")
+
+
+REDIS_SG = """resource "aws_security_group" "cache" {
+  ingress {
+    from_port   = 6379
+    to_port     = 6379
+    protocol    = "tcp"
+    cidr_blocks = %s
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("locals_", "cidrs", "said"),
+    [
+        pytest.param(
+            'open = "${var.net}/0"',
+            "[local.open]",
+            "local.open from locals, var.net from terraform.tfvars",
+            id="within-a-string",
+        ),
+        pytest.param(
+            'open = ["${var.net}/${var.bits}"]',
+            "local.open",
+            "local.open from locals, var.net from terraform.tfvars, var.bits from its default",
+            id="a-list-of-two",
+        ),
+        pytest.param(
+            'base = var.net\n  open = "${local.base}/${var.bits}"',
+            "[local.open]",
+            "local.open from locals, local.base from locals, var.net from terraform.tfvars, "
+            "var.bits from its default",
+            id="through-a-local",
+        ),
+        pytest.param(
+            'open = "${local.open}/0"',
+            '["0.0.0.0/0", local.open]',
+            "local.open from locals)",
+            id="a-loop",
+        ),
+    ],
+)
+def test_a_local_that_interpolates_a_variable_says_where_that_came_from(
+    files: Files, locals_: str, cidrs: str, said: str
+) -> None:
+    # "${var.net}/0" said "local.open from locals" alone: only a local that is a whole
+    # reference (local.open = var.net) was followed to where its variable was set
+    files.add(
+        "main.tf",
+        'variable "net" {}\nvariable "bits" {\n  default = 0\n}\n'
+        f"locals {{\n  {locals_}\n}}\n" + REDIS_SG % cidrs,
+    )
+    files.add("terraform.tfvars", 'net = "0.0.0.0"\n')
+    (f,) = files.lint()
+    assert "admits 0.0.0.0/0 to 6379 (Redis)" in f.why
+    assert f"({said}" in f.why

@@ -85,3 +85,13 @@ def test_a_module_two_roots_call_alike_is_reported_once(files: Files) -> None:
     files.add("modules/sg/main.tf", SG_MODULE % "var.cidr")
     (f,) = files.lint()
     assert (f.path, f.subject) == ("modules/sg/main.tf", "module.db.aws_security_group.db")
+
+
+def test_a_local_interpolating_the_argument_names_the_call(files: Files) -> None:
+    # "${var.ip}/0" within a string was "local.allowed from locals" alone
+    files.add("main.tf", _call("db", '"0.0.0.0"').replace("cidr ", "ip   "))
+    module = SG_MODULE.replace('"cidr"', '"ip"').replace("var.cidr", '"${var.ip}/0"')
+    files.add("modules/sg/main.tf", module % "local.allowed")
+    (f,) = files.lint()
+    assert (f.severity.label, f.confidence) == ("high", Confidence.HIGH)
+    assert "(local.allowed from locals, var.ip from the argument of module.db)" in f.why

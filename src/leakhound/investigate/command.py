@@ -167,6 +167,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--since is after --until")
     if args.logs.count("-") > 1:
         raise UsageError("stdin (-) can be read once")
+    if args.log_format:  # the user's mistake, said before any file is read: not a crash
+        from .formats import logformat
+
+        try:
+            if args.log_format.lstrip().startswith("{"):
+                logformat.compile_json(args.log_format)
+            else:
+                logformat.compile_text(args.log_format)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     inventory = None
     store = None
     scan_id = None

@@ -304,19 +304,46 @@ class LogStream:
             raise
         if self.compression:
             self.stats.notes.append(f"{self.compression}-compressed")
+        self._unread_text = False  # an overlong first line cut out held more than spaces
+        self._blank_ends = 0  # line ends of blank lines read past, given back by chunks()
+        self._blank_tail = b""  # the spaces the first line with text begins with
         self._first = self._first_lines()
         # Nothing at all in it (a log just rotated, a .gz of nothing): not the same as an
         # empty head, which lines too long to sniff by also leave
         self.empty = not self._first
-        # Whole, and nothing but line ends and spaces in it: no line for any format either
+        # Blank lines after an overlong first line too: the lines with text after them are
+        # what it is recognised by (not blank, though: that line held more than spaces)
+        if not self.empty and not self._first.strip():
+            self._first = self._past_blank(self._first)
+        # Read to its end, and nothing but line ends and spaces in it (however large): no
+        # line for any format either
         self.blank = (
-            not self.empty
-            and len(self._first) < CHUNK
-            and not self.stats.overlong
-            and not self.stats.stopped
-            and not self._first.strip()
+            not self.empty and not self._first and not self._unread_text and not self.stats.stopped
         )
-        self.head = _sniffable(self._first)
+        self.head = _sniffable(self._blank_tail + self._first)
+
+    def _past_blank(self, chunk: bytes) -> bytes:
+        """From a first chunk of nothing but blank lines, the first chunk with text in it (b""
+        when there is none to the file's end), read a chunk at a time and never held: the
+        blank lines are counted (``_blank_ends``, those over ``MAX_LINE`` as overlong, as
+        ``batches`` would) and the spaces that begin the line the text is on kept
+        (``_blank_tail``, at most ``MAX_LINE`` and one: longer, that line is cut out
+        whatever it holds). ``chunks`` gives them back first, so line numbers stay right
+        and the file's first lines with text in them are what it is sniffed by."""
+        ends, tail = 0, b""
+        while chunk and not chunk.strip():
+            cut = chunk.rfind(b"\n")
+            if cut < 0:
+                tail += chunk
+            else:
+                if len(tail) + chunk.find(b"\n") > MAX_LINE:
+                    self.stats.overlong += 1
+                ends += chunk.count(b"\n")
+                tail = chunk[cut + 1 :]
+            tail = tail[: MAX_LINE + 1]
+            chunk = self._read()
+        self._blank_ends, self._blank_tail = ends, tail
+        return chunk
 
     def _first_lines(self) -> bytes:
         """The first chunk, past a first line over ``MAX_LINE`` (cut out and counted here as
@@ -326,14 +353,17 @@ class LogStream:
         if not first or b"\n" in first:
             return first
         parts, size = [first], len(first)
+        text = bool(first.strip())  # whether it is more than spaces, should it be cut out
         while True:
             chunk = self._read()
             if not chunk:  # no newline at all: one line, kept unless it is overlong
                 if size > MAX_LINE:
                     self.stats.overlong += 1
+                    self._unread_text = text
                     return b"\n"
                 return b"".join(parts)
             cut = chunk.find(b"\n")
+            text = text or bool((chunk if cut < 0 else chunk[:cut]).strip())
             if cut < 0 and size + len(chunk) > FIRST_LINE_SCAN:
                 # A sparse file of zeros (/var/log/lastlog: hundreds of GB with high UIDs)
                 # would be read to its end looking for a line.
@@ -351,6 +381,7 @@ class LogStream:
                 if parts:
                     return b"".join(parts) + chunk[cut + 1 :]
                 self.stats.overlong += 1
+                self._unread_text = text
                 return b"\n" + chunk[cut + 1 :]  # an empty line in its place (numbering)
 
     def close(self) -> None:
@@ -403,6 +434,13 @@ class LogStream:
 
     def chunks(self) -> Iterator[bytes]:
         """The decompressed content, a chunk at a time (formats that are not line-based)."""
+        while self._blank_ends:  # blank lines read past to the first text: as line ends
+            n = min(self._blank_ends, CHUNK)
+            self._blank_ends -= n
+            yield b"\n" * n
+        tail, self._blank_tail = self._blank_tail, b""
+        if tail:
+            yield tail
         chunk, self._first = self._first, b""
         while chunk:
             yield chunk

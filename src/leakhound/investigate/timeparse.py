@@ -14,8 +14,11 @@ _MONTHS = {
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
+# The zone: Z, an offset of hours and minutes or of hours alone (ISO 8601's ±hh, as log4j's
+# %d{ISO8601_OFFSET_DATE_TIME_HH} writes it: 22:30:06,949+02), UTC or GMT
 _ISO = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d:?\d\d|UTC|GMT)?\s*$"
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*"
+    r"(Z|[+-]\d\d(?::?\d\d)?|UTC|GMT)?\s*$"
 )
 
 
@@ -27,15 +30,23 @@ _clf_cache: dict[bytes, tuple[float, bytes]] = {}
 _clf_day: dict[bytes, tuple[float, bytes]] = {}  # "05/Mar/2019 +0000" → its midnight, zone
 
 
+# The seconds of a CLF time and what follows them: its zone, after a space or glued to them
+# (``13:55:36+0000``, as a GoAccess time-format ``%T%z`` or Apache's ``%{…%S%z}t`` writes it)
+_CLF_SECONDS = re.compile(rb"(\d\d(?:\.\d+)?)\s*(\S*)")
+
+
 def clf(text: bytes) -> tuple[float, bytes]:
-    """``10/Oct/2000:13:55:36 -0700`` (nginx/Apache ``%t``, S3) → (epoch, offset); with no
-    zone (Apache's ``%{%d/%b/%Y:%H:%M:%S}t``), its wall clock as UTC and the offset ``b""``."""
+    """``10/Oct/2000:13:55:36 -0700`` (nginx/Apache ``%t``, S3), or with the zone glued to the
+    time (``…13:55:36-0700``) → (epoch, offset); with no zone (Apache's
+    ``%{%d/%b/%Y:%H:%M:%S}t``), its wall clock as UTC and the offset ``b""``."""
     hit = _clf_cache.get(text)
     if hit is not None:
         return hit
-    # The usual 26 bytes (05/Mar/2019:04:00:00 +0000): the day and zone once, the clock by
-    # slicing, so a log with a new second on every line still costs no full parse per line.
-    if len(text) == 26 and text[11] == 58 and text[20] == 32:
+    # The usual 26 bytes (05/Mar/2019:04:00:00 +0000, or 25 with the zone glued): the day and
+    # zone once, the clock by slicing, so a log with a new second on every line still costs
+    # no full parse per line.
+    fast = len(text) in (25, 26) and text[11] == 58 and text[20] in b" +-"
+    if fast:
         base = _clf_day.get(text[:11] + text[20:])
         if base is not None:
             try:
@@ -47,7 +58,10 @@ def clf(text: bytes) -> tuple[float, bytes]:
     try:
         day, mon, rest = text.split(b"/", 2)
         year, hh, mm, ss_off = rest.split(b":", 3)
-        ss, _, off = ss_off.partition(b" ")
+        seconds = _CLF_SECONDS.fullmatch(ss_off)
+        if seconds is None:
+            raise ValueError
+        ss, off = seconds.groups()
         epoch = calendar.timegm(
             (int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]), 0, 0, 0)
         )
@@ -55,7 +69,9 @@ def clf(text: bytes) -> tuple[float, bytes]:
         if off and off not in (b"Z", b"UTC", b"GMT"):  # a --log-format's "%t %^" gives those
             sign = -1 if off[:1] == b"-" else 1
             digits = off.lstrip(b"+-").replace(b":", b"")
-            epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+            if len(digits) not in (2, 4):  # ±hh (a "%t %^" zone field's +02) or ±hhmm
+                raise ValueError
+            epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
     except (ValueError, KeyError, IndexError):
         raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}") from None
     if not 1 <= int(day) <= 31 or int(hh) > 23:
@@ -65,7 +81,7 @@ def clf(text: bytes) -> tuple[float, bytes]:
         _clf_day.clear()
     result = (epoch + frac, off)  # b"" for a time written with no zone
     _clf_cache[text] = result
-    if len(text) == 26 and not frac:
+    if fast and not frac:
         midnight = epoch - (int(hh) * 3600 + int(mm) * 60 + int(ss[:2]))
         _clf_day[text[:11] + text[20:]] = (midnight, result[1])
     return result
@@ -108,7 +124,7 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
     if off not in ("Z", "UTC", "GMT"):
         sign = -1 if off[0] == "-" else 1
         digits = off[1:].replace(":", "")
-        epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+        epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
     result = (epoch + (float(frac) if frac else 0.0), off)
     if len(_iso_cache) > 100_000:
         _iso_cache.clear()
@@ -217,9 +233,13 @@ def local_time(parts: tuple[int, int, int, int, int, int], zone: tzinfo | None) 
 
 def has_zone(text: str) -> bool:
     """Whether an ISO 8601 time ends in its zone (``Z``, an offset, ``UTC``, ``GMT``): every
-    zone ``iso`` reads is in its last six characters."""
+    zone ``iso`` reads is in its last six characters (``+01:00``, ``+0100``, ``+01``)."""
     tail = text.rstrip()[-6:]
-    return tail[-1:] == "Z" or tail[0:1] in "+-" or tail[1:2] in "+-" or tail[-3:] in ("UTC", "GMT")
+    return (
+        tail[-1:] == "Z"
+        or any(tail[i : i + 1] in ("+", "-") for i in (0, 1, 3))
+        or tail[-3:] in ("UTC", "GMT")
+    )
 
 
 def iso_or_local(text: str, zone: tzinfo | None) -> tuple[float, bool]:

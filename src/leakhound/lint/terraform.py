@@ -367,17 +367,21 @@ class Scope:
                     todo.append(str(self.values[ref]))
         return tuple(out)
 
-    def provenance(self, ref: str, depth: int = 0) -> str:
+    def provenance(self, ref: str, depth: int = 0, seen: set[str] | None = None) -> str:
         """Where a known ``var.x``/``local.x`` got its value ("var.x from its default",
-        "var.x from prod.auto.tfvars", "local.y from locals"); a local that is a whole
-        reference says where that got its own ("local.y from locals, var.x from the argument
-        of module.db")."""
+        "var.x from prod.auto.tfvars", "local.y from locals"); a local says where the known
+        references in its value got their own, whether it is one (``local.y = var.x``) or
+        they are within it (``"${var.x}/32"``, a list of them): "local.y from locals, var.x
+        from the argument of module.db", each named once."""
         origin = self.origin.get(ref, "locals")
         said = f"{ref} from {'its default' if origin == 'default' else origin}"
-        raw = self.values.get(ref)
-        whole = _WHOLE.match(raw) if ref.startswith("local.") and isinstance(raw, str) else None
-        if whole and depth < 8 and (named := whole.group(1).strip()) in self.values:
-            said += f", {self.provenance(named, depth + 1)}"
+        if not ref.startswith("local.") or depth >= 8:  # 8: locals that refer to each other
+            return said
+        seen = {ref} if seen is None else seen
+        for named in _referred(self.values.get(ref)):
+            if named in self.values and named not in seen:
+                seen.add(named)
+                said += f", {self.provenance(named, depth + 1, seen)}"
         return said
 
     def written_out(self, text: str) -> tuple[str, list[str]]:
@@ -414,6 +418,37 @@ class Scope:
         Internet (``concat(var.a, ["0.0.0.0/0"])`` admits 0.0.0.0/0 whatever var.a holds)."""
         world = [lit for lit in _LITERAL.findall(expr) if is_world(lit)]
         return [*world, Unresolved(expr)] if world else Unresolved(expr)
+
+
+def _referred(value: Any) -> list[str]:
+    """The var./local. names a value as written refers to, each once in the order met: those
+    within its strings' interpolations (``${var.x}/32``, ``${cidrsubnet(var.x, 8, 1)}``),
+    not a literal's text (``"see var.x"``), in its lists and objects too."""
+    names: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            stack.extend(reversed([part for pair in item.items() for part in pair]))
+        elif isinstance(item, str):
+            names += (n for body in _interpolations(item) for n in _ANY_REF.findall(body))
+    return list(dict.fromkeys(names))
+
+
+def _interpolations(text: str) -> list[str]:
+    """What the ``${…}`` of a string hold, braces within them matched (``${ {a = 1} }``)."""
+    out = []
+    start = text.find("${")
+    while start >= 0:
+        depth, i = 1, start + 2
+        while i < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        out.append(text[start + 2 : i - 1 if depth == 0 else i])
+        start = text.find("${", i)
+    return out
 
 
 def _literal(value: Any) -> str | None:

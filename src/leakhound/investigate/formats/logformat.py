@@ -7,10 +7,10 @@ The specifiers follow GoAccess's manual ("CUSTOM LOG/DATE FORMATS"): ``%h`` clie
 ``%e``/``%D``/``%T``/``%L``/``%^`` read and ignored, ``%~`` spaces; the predefined ``COMBINED``,
 ``COMMON`` and ``VCOMBINED``. A JSON template maps keys to specifiers, as GoAccess's does
 (``{"remote_addr": "%h", "time_local": "%d:%t %^", "request": "%r", …}``); nested keys work.
-Times: CLF (``10/Oct/2000:13:55:36 -0700``), ISO 8601, or epoch seconds/milliseconds. The
-field a text format ignores right after the time (``%t %^``, as in ``COMBINED``) is its zone
-when it reads as one; a time with no zone is the server's local time, read in
-``--log-time-zone`` (else as UTC) and said in the file's notes.
+Times: CLF (``10/Oct/2000:13:55:36 -0700``, or ``…13:55:36-0700`` with the zone glued on), ISO
+8601, or epoch seconds/milliseconds. The field a text format ignores right after the time
+(``%t %^``, as in ``COMBINED``) is its zone when it reads as one; a time with no zone is the
+server's local time, read in ``--log-time-zone`` (else as UTC) and said in the file's notes.
 """
 
 from __future__ import annotations
@@ -160,18 +160,26 @@ def compile_json(fmt: str) -> dict[str, str]:
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"the JSON --log-format is not JSON: {exc}") from None
     out: dict[str, str] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        for k, v in node.items():
-            path = f"{prefix}{k}"
-            if isinstance(v, dict):
-                walk(v, path + ".")
-            elif isinstance(v, str):
-                out[path] = v
-
     if not isinstance(template, dict):
         raise ValueError("the JSON --log-format must be an object")
-    walk(template, "")
+    # Depth first, in the order written, with no recursion: JSON nests deeper than Python's
+    # stack (a template of 1,000 objects one in another was a RecursionError)
+    stack = [("", iter(template.items()))]
+    while stack:
+        prefix, items = stack[-1]
+        for k, v in items:
+            path = f"{prefix}{k}"
+            if isinstance(v, dict):
+                stack.append((path + ".", iter(v.items())))
+                break
+            if isinstance(v, str):
+                out[path] = v
+        else:
+            stack.pop()
+    # As a text format: with keys given (none guessed), no line is read without these
+    letters = set(re.findall(r"%([a-zA-Z])", " ".join(out.values())))
+    if out and ("h" not in letters or not letters & {"r", "U"}):
+        raise ValueError("a --log-format needs %h and %r (or %U)")
     return out
 
 
@@ -231,6 +239,13 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
         _parse_text(stream, sink, compile_text(fmt), options.log_zone)
         return
     keys = compile_json(fmt) if fmt else None
+    # The date and the time under keys of their own ({"date": "%d", "time": "%t"}), not one
+    # key's whole time ("time_local": "%d:%t %^")
+    held: dict[str, str] = {}
+    for k, spec in (keys or {}).items():
+        for letter in re.findall(r"%([a-zA-Z])", spec):
+            held.setdefault(letter, k)
+    apart = "d" in held and "t" in held and held["d"] != held["t"]
     f = sink.file
     lineno = f.lines
     local_note = local_time_note(options.log_zone)  # once, not a string a line
@@ -254,7 +269,11 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
                     for letter in re.findall(r"%([a-zA-Z])", spec):
                         v.setdefault(letter, val)
                 if "d" in v and "x" not in v:
-                    v["x"] = v["d"]
+                    date, clock = v["d"], v.get("t")
+                    if apart and isinstance(date, str) and isinstance(clock, str):
+                        v["x"] = _date_time(date, clock)
+                    else:
+                        v["x"] = date
             else:
                 v = {letter: _lookup(obj, names) for letter, names in GUESS.items()}
             if v.get("h") is None or v.get("x") is None:
@@ -284,7 +303,15 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     f.lines = lineno
 
 
-_ZONE = re.compile(r"[+-]\d\d:?\d\d|Z|UTC|GMT")
+# An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read
+_ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z|UTC|GMT")
+
+
+def _date_time(date: str, clock: str) -> str:
+    """A ``%d`` and a ``%t`` as one time: a CLF date joined as CLF writes it
+    (``10/Oct/2000:13:55:36``), an ISO one as ISO 8601 (``2000-10-10 13:55:36``: GoAccess's
+    ``CLOUDFRONT`` and ``W3C`` formats, ``%d %t`` under a ``%Y-%m-%d`` date-format)."""
+    return f"{date}:{clock}" if "/" in date else f"{date} {clock}"
 
 
 def _parse_text(
@@ -303,7 +330,9 @@ def _parse_text(
                     sink.skip(lineno, line, "does not match --log-format")
                 continue
             d = {k: (m.group(k) or b"").decode("utf-8", "replace") for k in groups}
-            stamp = d.get("x") or (f"{d['d']}:{d['t']}" if "d" in d and "t" in d else d.get("d"))
+            stamp = d.get("x") or (
+                _date_time(d["d"], d["t"]) if "d" in d and "t" in d else d.get("d")
+            )
             z = d.get("z")
             if (
                 z
