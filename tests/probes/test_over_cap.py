@@ -159,7 +159,7 @@ def test_behind_a_refusing_root_a_list_over_the_cap_must_be_of_index_rows() -> N
 
 def test_through_kibana_8_the_cluster_s_relayed_status_decides_over_the_cap() -> None:
     # Kibana 8 answers 200 and relays the cluster's status in a header: a refusal over the
-    # cap is no answer read without credentials.
+    # cap is no answer read without credentials, and a refusal all the same.
     def route(seen: Seen) -> Answer:
         if seen.path == "/api/status":
             return recorded("kibana/status-kibana-8.11.3.json", **{"kbn-name": "kibana"})
@@ -172,8 +172,69 @@ def test_through_kibana_8_the_cluster_s_relayed_status_decides_over_the_cap() ->
         return Answer(200, b'{"error": {"type": "security_exception"}, "status": 401}', status)
 
     got = _verdict(KibanaProbe(), route)
-    assert got.verdict == Verdict.ERROR, got.reason
-    assert got.open_apis == ()
-    assert re.search(
-        r"_cat/indices: HTTP 401 over the 20,000 byte cap, [\d,]+ bytes read", got.reason
-    )
+    assert got.verdict == Verdict.SECURED, got.reason
+    assert got.open_apis == () and "failed" not in got.reason
+
+
+BIG_REFUSAL = json.dumps({"error": "unauthorized", "pad": "x" * CAP}).encode()
+
+
+def _refusal_over_the_cap(status: int) -> Answer:
+    # No WWW-Authenticate: a gateway's token check, or an anonymous user without the right.
+    return Answer(status, BIG_REFUSAL, {"content-type": "application/json"})
+
+
+def _es_refusing(status: int, big: bool) -> Callable[[Seen], Answer]:
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return Answer(200, ES_ROOT, {"content-type": "application/json"})
+        if seen.path == "/_cat/indices" and big:
+            return _refusal_over_the_cap(status)
+        return as_json(status, {"error": {"type": "security_exception"}, "status": status})
+
+    return route
+
+
+def _couch_refusing(path: str, status: int, big: bool) -> Callable[[Seen], Answer]:
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return as_json(200, {"couchdb": "Welcome", "version": "3.3.3"})
+        if seen.path == "/_all_dbs" and path != "/_all_dbs":
+            return as_json(200, ["customers"])
+        if seen.path == path:
+            if big:
+                return _refusal_over_the_cap(status)
+            return as_json(status, {"error": "unauthorized", "reason": "You are not authorized."})
+        return as_json(404, {"error": "not_found", "reason": "missing"})
+
+    return route
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize(
+    ("probe", "route"),
+    [
+        pytest.param(ElasticsearchProbe, _es_refusing, id="es-cat-indices"),
+        pytest.param(
+            CouchdbProbe,
+            lambda s, b: _couch_refusing("/_all_dbs", s, b),
+            id="couchdb-all-dbs",
+        ),
+        pytest.param(
+            CouchdbProbe,
+            lambda s, b: _couch_refusing("/customers/_all_docs", s, b),
+            id="couchdb-database",
+        ),
+    ],
+)
+def test_a_refusal_over_the_cap_without_a_challenge_is_decided_as_one_under_it(
+    probe: Callable[[], Probe],
+    route: Callable[[int, bool], Callable[[Seen], Answer]],
+    status: int,
+) -> None:
+    # A 401 or 403 refuses whatever its size: not a failure for its size.
+    small = _verdict(probe(), route(status, False))
+    got = _verdict(probe(), route(status, True))
+    assert small.verdict == Verdict.SECURED, small.reason
+    assert (got.verdict, got.reason) == (small.verdict, small.reason)
+    assert (got.open_apis, got.closed_apis) == (small.open_apis, small.closed_apis)

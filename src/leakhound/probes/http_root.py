@@ -48,8 +48,9 @@ async def first_answer(
 
     A refused connection is ``closed``, a silent one ``timeout``, an answer too large (over
     ``FIRST_ANSWER_CAP``) ``too_large`` (the kind's not-<kind>: no store of it answers so) but
-    for a refusal with an auth challenge, returned with its body cut at the cap
-    (``Response.cut``: its status and headers are the evidence, for the kind to judge), any
+    for a refusal (HTTP 401 or 403, with an auth challenge or without), returned with its body
+    cut at the cap (``Response.cut``: its status and headers are the evidence, for the kind to
+    judge as the same status under the cap), any
     other failure on every scheme ``error`` with each scheme's reason; an http port that asks
     for https is asked again over https. Otherwise the answer, for the kind to classify. A
     verdict no answer decided carries the URL that was tried (``http://`` first on a port that
@@ -62,9 +63,7 @@ async def first_answer(
         base = endpoint.url(scheme)
         try:
             got = await asking(
-                transport.http.get(
-                    base + path, allow, max_body=FIRST_ANSWER_CAP, challenge_cut=True
-                ),
+                transport.http.get(base + path, allow, max_body=FIRST_ANSWER_CAP, refusal_cut=True),
                 lambda: ask_who(transport, endpoint, path, allow),
                 at_once=unanswered,
             )

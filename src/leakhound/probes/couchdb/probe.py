@@ -315,7 +315,8 @@ class CouchdbProbe(Probe):
         over = ""  # the listing answered over the size cap: what was known of it
         names: list[str] | None = None
         try:
-            listing: Response | None = await http.get(base + "/_all_dbs", ALLOW)
+            # A refusal over the cap is one all the same (``refusal_cut``).
+            listing: Response | None = await http.get(base + "/_all_dbs", ALLOW, refusal_cut=True)
         except TooLargeError as exc:
             # A 2xx over the cap: the listing answered without credentials, only its size
             # failed; the names whole in its first bytes are asked as any listing's.
@@ -608,7 +609,9 @@ async def _reads(http: Http, base: str, name: str) -> str | NetError:
     """Whether one database's ``_all_docs`` answers without credentials: "open", "refused",
     or why neither (the request's failure, or the answer's words)."""
     try:
-        resp = await http.get(db_path(base, name) + "/_all_docs", ALLOW, params={"limit": "1"})
+        resp = await http.get(
+            db_path(base, name) + "/_all_docs", ALLOW, params={"limit": "1"}, refusal_cut=True
+        )
     except NetError as exc:
         return exc
     if _refused(resp):

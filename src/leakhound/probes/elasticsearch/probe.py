@@ -405,9 +405,9 @@ class ElasticsearchProbe(Probe):
                 base + "/_cat/indices",
                 ALLOW,
                 params={"format": "json", "h": "index"},
-                challenge_cut=True,
+                refusal_cut=True,
             ),
-            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}, challenge_cut=True),
+            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}, refusal_cut=True),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
         open_apis, closed_apis, failing, realm = [], [], [], None
