@@ -45,7 +45,8 @@ from ..http_root import (
     realm_of,
     redirect,
 )
-from ..reason import Fit, fitted, listed
+from ..reason import NAMED, Fit, fitted, listed
+from ..shown import masked_name
 from .allow import ALLOW, SYSTEM_DATABASES
 from .names import Databases, database_names, in_order, masked, names_begun, shown_names
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
@@ -365,6 +366,20 @@ class CouchdbProbe(Probe):
             else ""
         )
         named = [n for n in names if valid_database(n)]
+        if names and not named:
+            # Strings none of which CouchDB would take for a database name (``valid_database``):
+            # a JSON list of another server, not a listing of databases, and nothing of it can
+            # be asked as one.
+            # The first few are named, their personal data masked (a server's strings may be
+            # anything); the rest are only counted, so not masked.
+            seen = [masked_name(n) or n for n in names[:NAMED]] + ["…"] * len(names[NAMED:])
+            why = fitted(
+                f"/_all_dbs answers {len(names)} string(s), none a CouchDB database name",
+                listed(seen, " (", short=""),
+                over,
+                ": not CouchDB's listing",
+            )
+            return Service(endpoint, base, self.kind, _NOT_COUCHDB, why, Fingerprint(tls=fp.tls))
         user = [n for n in named if not n.startswith("_")]
         asked = (user or named)[:VERDICT_CHECKS]
         if not asked:

@@ -1,0 +1,76 @@
+"""A ``/_all_dbs`` answer is CouchDB's listing only where it names databases CouchDB could hold:
+a JSON list of strings none of which is a CouchDB database name (``^[a-z][a-z0-9_$()+/-]*$``,
+or a system database) is another server answering JSON, ``not-couchdb`` with what it said, not
+an ``open`` server that "lists no database"."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from hostile.recorded import Answer, RecordedServer, Seen, as_json
+from leakhound.models import Endpoint, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.couchdb.probe import CouchdbProbe
+
+WELCOME = as_json(200, {"couchdb": "Welcome", "version": "3.3.3"})
+REFUSED = as_json(401, {"error": "unauthorized", "reason": "Authentication required."})
+
+
+def _verdict(root: Answer, listing: Any) -> Service:
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return root
+        if seen.path == "/_all_dbs":
+            return Answer(200, json.dumps(listing).encode(), {"content-type": "application/json"})
+        if seen.path == "/_session":
+            return as_json(200, {"userCtx": {"name": None, "roles": []}})
+        return as_json(200, {"total_rows": 0, "offset": 0, "rows": []})
+
+    with RecordedServer(route) as server:
+
+        async def go() -> Service:
+            scope = Scope({("127.0.0.1", server.port)})
+            limits = Limits(read_timeout=5, total_timeout=10)
+            async with Transport(limits, scope) as transport:
+                return await CouchdbProbe().verdict(transport, Endpoint("127.0.0.1", server.port))
+
+        return asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    "root", [pytest.param(WELCOME, id="welcome"), pytest.param(REFUSED, id="refused-root")]
+)
+def test_strings_none_a_database_name_are_not_couchdb_s_listing(root: Answer) -> None:
+    got = _verdict(root, ["Hello World", "OK", "1st", "user.name@example.com"])
+    assert got.verdict == Verdict.not_of("couchdb"), got.reason
+    assert got.reason.startswith(
+        "/_all_dbs answers 4 string(s), none a CouchDB database name (Hello World, OK, 1st and "
+        "1 more): not CouchDB's listing"
+    )
+    assert got.open_apis == ()
+
+
+def test_a_name_of_personal_data_is_masked_in_the_reason() -> None:
+    got = _verdict(WELCOME, ["Jane.Doe@example.com"])
+    assert got.verdict == Verdict.not_of("couchdb"), got.reason
+    assert "Jane.Doe@example.com" not in got.reason and "@" in got.reason
+
+
+@pytest.mark.parametrize(
+    ("listing", "said"),
+    [
+        pytest.param([], "lists no database", id="empty"),
+        pytest.param(["Bad Name", "_users"], "1 system database read", id="a-system-database"),
+        pytest.param(["Bad Name", "customers"], "1 database read", id="one-valid-name"),
+    ],
+)
+def test_a_listing_with_a_database_name_or_none_at_all_stays_couchdb_s(
+    listing: list[str], said: str
+) -> None:
+    got = _verdict(WELCOME, listing)
+    assert got.verdict == Verdict.OPEN, got.reason
+    assert said in got.reason
