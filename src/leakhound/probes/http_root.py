@@ -233,3 +233,13 @@ def over_said(exc: TooLargeError) -> str:
     if exc.status is None:
         return str(exc)
     return f"HTTP {exc.status} over the {exc.cap:,} byte cap, {exc.read:,} bytes read, not parsed"
+
+
+def listing_cut(exc: TooLargeError, api: str, count: int, noun: str) -> str:
+    """What an inventory says of a listing (``api``) that answered 2xx over the size cap and
+    whose first bytes (``TooLargeError.head``) gave ``count`` whole ``noun``: it was cut at
+    the cap, how much was read, and that only those are listed."""
+    return (
+        f"{api} was cut at the {exc.cap:,} byte cap ({exc.read:,} bytes read): only the "
+        f"{count:,} {noun} whole in its first {len(exc.head):,} bytes are listed"
+    )

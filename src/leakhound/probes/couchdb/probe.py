@@ -48,7 +48,15 @@ from ..http_root import (
 from ..reason import NAMED, Fit, fitted, listed
 from ..shown import masked_name
 from .allow import ALLOW, SYSTEM_DATABASES
-from .names import Databases, database_names, in_order, masked, names_begun, shown_names
+from .names import (
+    Databases,
+    all_dbs,
+    database_names,
+    in_order,
+    masked,
+    names_begun,
+    shown_names,
+)
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
 from .sample import spread_records, spreads
 
@@ -463,12 +471,12 @@ class CouchdbProbe(Probe):
         one record, wipe/ransom signs; those that ask for credentials as such."""
         http, base = transport.http, service.url
         try:
-            resp = await http.get(base + "/_all_dbs", ALLOW)
+            # Over the size cap, the names whole in its first bytes: what was read is kept.
+            names, status, cut = await all_dbs(http, base)
         except NetError as exc:
             return Inventory((), f"cannot list databases: {exc}")
-        names = database_names(resp.json_or_none()) if resp.status == 200 else None
         if names is None:
-            return Inventory((), f"cannot list databases: HTTP {resp.status} on /_all_dbs")
+            return Inventory((), f"cannot list databases: HTTP {status} on /_all_dbs")
         valid = [n for n in names if valid_database(n)]
         skipped = len(names) - len(valid)
         valid = in_order(valid)  # each name once, as the verdict asked them
@@ -483,7 +491,9 @@ class CouchdbProbe(Probe):
         found = await asyncio.gather(
             *(self._database(http, base, n, infos.get(n), shown.get(n, n)) for n in detailed)
         )
-        notes = [f"{skipped} database name(s) refused as invalid"] if skipped else []
+        notes = [cut] if cut else []
+        if skipped:
+            notes.append(f"{skipped} database name(s) refused as invalid")
         if repeated:
             notes.append(f"{repeated} repeated database name(s) left out")
         return Inventory(tuple(found), "; ".join(notes) or None, len(rest))
@@ -496,7 +506,7 @@ class CouchdbProbe(Probe):
         if not isinstance(info, dict):
             info = None
             try:
-                resp = await http.get(path, ALLOW)
+                resp = await http.get(path, ALLOW, refusal_cut=True)
                 body = resp.json_or_none()
                 if resp.status == 200 and isinstance(body, dict):
                     info = body
@@ -514,6 +524,7 @@ class CouchdbProbe(Probe):
                     path + "/_all_docs",
                     ALLOW,
                     params={"include_docs": "true", "limit": str(FIELD_DOCS)},
+                    refusal_cut=True,
                 )
                 rows = rows_of(resp.json_or_none()) if resp.status == 200 else None
                 if rows is not None:
@@ -594,6 +605,7 @@ class CouchdbProbe(Probe):
                 db_path(service.url, name) + "/_all_docs",
                 ALLOW,
                 params={"include_docs": "true", "limit": str(size + extra)},
+                refusal_cut=True,
             )
         except NetError as exc:
             return SampleDocs.failed(exc)
