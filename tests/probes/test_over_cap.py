@@ -22,6 +22,7 @@ from leakhound.probes.base import Inventory, Probe, SampleDocs
 from leakhound.probes.couchdb.names import names_begun
 from leakhound.probes.couchdb.probe import CouchdbProbe
 from leakhound.probes.elasticsearch import ElasticsearchProbe
+from leakhound.probes.elasticsearch import names as es_names
 from leakhound.probes.elasticsearch.names import rows_begun
 from leakhound.probes.kibana import KibanaProbe
 
@@ -364,3 +365,24 @@ def test_a_listing_refused_over_the_cap_is_said_refused_in_the_inventory(
     got = _inventory(probe(), route, kind)
     assert got.containers == ()
     assert got.error is not None and got.error.endswith(said), got.error
+
+
+def test_a_masked_index_is_found_again_in_a_listing_over_the_cap() -> None:
+    # A sample finds an index shown masked by its own name in ``_cat/indices``: over the cap,
+    # among the rows whole in its first bytes, as the inventory that showed it listed them.
+    rows = [{"index": "cart-jane.doe@gmail.com"}, *ROWS]
+
+    def route(seen: Seen) -> Answer:
+        return as_json(200, rows)
+
+    with RecordedServer(route) as server:
+
+        async def go() -> list[str]:
+            scope = Scope({("127.0.0.1", server.port)})
+            limits = Limits(read_timeout=5, total_timeout=10, max_body=CAP)
+            async with Transport(limits, scope) as transport:
+                return await es_names.listed(transport.http, f"http://127.0.0.1:{server.port}")
+
+        got = asyncio.run(go())
+    assert got[:3] == ["cart-jane.doe@gmail.com", "logs-00000", "logs-00001"]
+    assert len(rows) > len(got) > 3

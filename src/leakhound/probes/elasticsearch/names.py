@@ -103,8 +103,8 @@ def shown_names(indices: Iterable[str]) -> dict[str, str]:
 
 async def cat_indices(http: Http, base: str, **params: str) -> list[dict[str, Any]] | None:
     """The rows of ``_cat/indices`` as JSON (``params``: its columns, ``h``, and units), hidden
-    indices included; None where its answer is no list. ``ProtocolError`` where it is not
-    answered."""
+    indices included (over the size cap, those whole in its first bytes: ``cat_indices_cut``);
+    None where its answer is no list. ``ProtocolError`` where it is not answered."""
     return (await cat_indices_cut(http, base, **params))[0]
 
 
@@ -160,7 +160,7 @@ async def listed(http: Http, base: str) -> list[str]:
     """Every index ``_cat/indices`` names that may be requested, hidden ones included, each
     once, in the inventory's order (``requestable_rows``: judged as the inventory judges
     them, off the event loop)."""
-    rows = (await cat_indices_cut(http, base, h="index"))[0] or []
+    rows = await cat_indices(http, base, h="index") or []
     # Once each (``requestable``): a name listed twice would count twice among those masked
     # alike (``Listing``) where the inventory's numbering (``shown_names``) counts it once.
     valid, _refused, _repeated = await requestable_rows(rows)
