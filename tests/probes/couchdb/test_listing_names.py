@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from hostile.recorded import Answer, RecordedServer, Seen, as_json
+from hostile.recorded import Answer, RecordedServer, Seen, as_json, recorded
 from leakhound.models import Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.couchdb.probe import CouchdbProbe
 
 WELCOME = as_json(200, {"couchdb": "Welcome", "version": "3.3.3"})
 REFUSED = as_json(401, {"error": "unauthorized", "reason": "Authentication required."})
+POUCHDB = recorded("couchdb/root-pouchdb-server-4.2.0.json")
 
 
 def _verdict(root: Answer, listing: Any) -> Service:
@@ -74,3 +75,15 @@ def test_a_listing_with_a_database_name_or_none_at_all_stays_couchdb_s(
     got = _verdict(WELCOME, listing)
     assert got.verdict == Verdict.OPEN, got.reason
     assert said in got.reason
+
+
+def test_pouchdb_server_s_names_outside_couchdb_s_rule_are_its_listing_still() -> None:
+    # pouchdb-server creates a database of any name (``PUT /MyTodos``) and lists it: its
+    # welcome proved the server, so the listing is one, open, its names never requested.
+    got = _verdict(POUCHDB, ["MyTodos", "Notes 2024"])
+    assert got.verdict == Verdict.OPEN, got.reason
+    assert got.reason.startswith(
+        "/_all_dbs answers without credentials and lists 2 database(s), none with a name "
+        "CouchDB allows: none is asked"
+    ), got.reason
+    assert got.fingerprint.product == "pouchdb-server"

@@ -374,10 +374,11 @@ class CouchdbProbe(Probe):
             else ""
         )
         named = [n for n in names if valid_database(n)]
-        if names and not named:
+        if names and not named and fp.product != "pouchdb-server":
             # Strings none of which CouchDB would take for a database name (``valid_database``):
             # a JSON list of another server, not a listing of databases, and nothing of it can
-            # be asked as one.
+            # be asked as one. pouchdb-server checks no name (``PUT /My Todos`` makes one):
+            # its welcome proved it, and its listing stays one.
             # The first few are named, their personal data masked (a server's strings may be
             # anything); the rest are only counted, so not masked.
             seen = [masked_name(n) or n for n in names[:NAMED]] + ["…"] * len(names[NAMED:])
@@ -391,9 +392,15 @@ class CouchdbProbe(Probe):
         user = [n for n in named if not n.startswith("_")]
         asked = (user or named)[:VERDICT_CHECKS]
         if not asked:
+            # pouchdb-server's names outside CouchDB's rule: listed, never requested.
+            lists = (
+                f"{len(names)} database(s), none with a name CouchDB allows: none is asked"
+                if names
+                else "no database"
+            )
             return service(
                 Verdict.OPEN,
-                "/_all_dbs answers without credentials and lists no database",
+                f"/_all_dbs answers without credentials and lists {lists}",
                 party,
                 opened=("_all_dbs",),
             )
