@@ -14,6 +14,7 @@ import pytest
 from hostile.recorded import Answer, RecordedServer, Seen, as_json, recorded
 from leakhound.models import Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.couchdb import probe as couchdb_probe
 from leakhound.probes.couchdb.probe import CouchdbProbe
 
 WELCOME = as_json(200, {"couchdb": "Welcome", "version": "3.3.3"})
@@ -87,3 +88,23 @@ def test_pouchdb_server_s_names_outside_couchdb_s_rule_are_its_listing_still() -
         "CouchDB allows: none is asked"
     ), got.reason
     assert got.fingerprint.product == "pouchdb-server"
+
+
+def test_a_long_string_is_masked_only_as_far_as_the_reason_shows_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A string of megabytes is not masked whole (CPU work on the event loop): only its first
+    # characters, many times what the reason shows of it.
+    seen: list[int] = []
+    masked_name = couchdb_probe.masked_name
+
+    def measured(name: str) -> str | None:
+        seen.append(len(name))
+        return masked_name(name)
+
+    monkeypatch.setattr(couchdb_probe, "masked_name", measured)
+    long = "Jane.Doe@example.com " * 20_000  # 420,000 characters
+    got = _verdict(WELCOME, [long, long + "x", "OK"])
+    assert got.verdict == Verdict.not_of("couchdb"), got.reason
+    assert "Jane.Doe@example.com" not in got.reason and "j***@e***.com" in got.reason
+    assert seen and max(seen) <= 4096, seen

@@ -89,6 +89,10 @@ _DATE_NAMES = (
     "time",
 )
 _NOT_COUCHDB = Verdict.not_of("couchdb")
+# Characters of a listed string masked for a reason: many times the NAME_CHARS it shows of
+# one, so that no personal data cut at the end shrinks into view once masked, and a string
+# of megabytes is not masked whole on the event loop.
+_SEEN_CHARS = 4096
 
 
 def parse_root(body: Any) -> Fingerprint | None:
@@ -380,8 +384,11 @@ class CouchdbProbe(Probe):
             # be asked as one. pouchdb-server checks no name (``PUT /My Todos`` makes one):
             # its welcome proved it, and its listing stays one.
             # The first few are named, their personal data masked (a server's strings may be
-            # anything); the rest are only counted, so not masked.
-            seen = [masked_name(n) or n for n in names[:NAMED]] + ["…"] * len(names[NAMED:])
+            # anything, of any length: each masked as far as a reason could show of it); the
+            # rest are only counted, so not masked.
+            seen = [masked_name(n[:_SEEN_CHARS]) or n[:_SEEN_CHARS] for n in names[:NAMED]] + [
+                "…"
+            ] * len(names[NAMED:])
             why = fitted(
                 f"/_all_dbs answers {len(names)} string(s), none a CouchDB database name",
                 listed(seen, " (", short=""),
