@@ -108,3 +108,11 @@ def test_a_long_string_is_masked_only_as_far_as_the_reason_shows_it(
     assert got.verdict == Verdict.not_of("couchdb"), got.reason
     assert "Jane.Doe@example.com" not in got.reason and "j***@e***.com" in got.reason
     assert seen and max(seen) <= 4096, seen
+
+
+def test_strings_masked_alike_are_said_once_and_the_rest_counted() -> None:
+    # Two strings that mask alike are said once with how many; the names after them are named
+    # up to the few, the rest counted, never shown as placeholders.
+    got = _verdict(WELCOME, ["jane@gmail.com", "john@gmail.com", "Bob", "Carl", "Dave"])
+    assert got.verdict == Verdict.not_of("couchdb"), got.reason
+    assert "(j***@g***.com ×2, Bob, Carl and 1 more)" in got.reason, got.reason

@@ -45,7 +45,7 @@ from ..http_root import (
     realm_of,
     redirect,
 )
-from ..reason import NAMED, Fit, fitted, listed
+from ..reason import NAMED, Fit, fitted, listed, short
 from ..shown import masked_name
 from .allow import ALLOW, SYSTEM_DATABASES
 from .names import (
@@ -93,6 +93,7 @@ _NOT_COUCHDB = Verdict.not_of("couchdb")
 # one, so that no personal data cut at the end shrinks into view once masked, and a string
 # of megabytes is not masked whole on the event loop.
 _SEEN_CHARS = 4096
+_SEEN_MASKED = 100  # strings masked at most to find the few a reason names apart
 
 
 def parse_root(body: Any) -> Fingerprint | None:
@@ -225,6 +226,22 @@ def _names(names: Sequence[str]) -> Fit:
     """`` (a, b, c and 2 more)``: databases named (masked where their names hold personal
     data, ``few``), fitted to the room a reason leaves."""
     return listed([masked(n) or n for n in names], " (")
+
+
+def _seen(strings: Sequence[str]) -> list[str]:
+    """A listing's strings as a reason names them (``listed``): masked, each in its first
+    ``_SEEN_CHARS`` (a server's strings may be anything, of any length), as far as the first
+    NAMED said apart (strings that mask alike are said once with how many: ``few``), at most
+    ``_SEEN_MASKED``; the rest stand for a count ("…"), neither masked nor shown."""
+    seen: list[str] = []
+    said: set[str] = set()
+    for text in strings[:_SEEN_MASKED]:
+        if len(said) >= NAMED:
+            break
+        shown = masked_name(text[:_SEEN_CHARS]) or text[:_SEEN_CHARS]
+        seen.append(shown)
+        said.add(short(shown))
+    return seen + ["…"] * (len(strings) - len(seen))
 
 
 def _failures(failing: Sequence[str]) -> Fit:
@@ -383,15 +400,10 @@ class CouchdbProbe(Probe):
             # a JSON list of another server, not a listing of databases, and nothing of it can
             # be asked as one. pouchdb-server checks no name (``PUT /My Todos`` makes one):
             # its welcome proved it, and its listing stays one.
-            # The first few are named, their personal data masked (a server's strings may be
-            # anything, of any length: each masked as far as a reason could show of it); the
-            # rest are only counted, so not masked.
-            seen = [masked_name(n[:_SEEN_CHARS]) or n[:_SEEN_CHARS] for n in names[:NAMED]] + [
-                "…"
-            ] * len(names[NAMED:])
+            # The first few are named, their personal data masked; the rest are only counted.
             why = fitted(
                 f"/_all_dbs answers {len(names)} string(s), none a CouchDB database name",
-                listed(seen, " (", short=""),
+                listed(_seen(names), " (", short=""),
                 over,
                 ": not CouchDB's listing",
             )
