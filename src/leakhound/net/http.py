@@ -99,8 +99,8 @@ class Response:
     body: bytes
     url: str
     tls: TlsInfo | None = None
-    # The body was cut at its cap, not read whole: a refusal with an auth challenge asked
-    # with ``challenge_cut`` (judged by its status and headers, its body only a page).
+    # The body was cut at its cap, not read whole: a refusal (401, 403) asked with
+    # ``refusal_cut`` (judged by its status and headers, its body only a page).
     cut: bool = False
 
     @property
@@ -255,20 +255,21 @@ class Http:
         max_body: int | None = None,
         headers: Mapping[str, str] | None = None,
         decode: bool = True,
-        challenge_cut: bool = False,
+        refusal_cut: bool = False,
     ) -> Response:
         """Send one request after the scope and allow-list checks; follow same-origin redirects.
         ``headers``: a few the API asks for (Kibana's ``kbn-xsrf``), never credentials.
         ``decode=False``: the body as stored (an object's own gzip is its content, and a
         ranged read cuts an encoded stream anywhere), no content coding asked for or undone.
-        ``challenge_cut``: a refusal with an auth challenge (``Response.challenge``) whose body
-        is over the cap is returned with its body cut there (``Response.cut``), not refused as
-        too large: its status and headers say what it is, its body is only a login page."""
+        ``refusal_cut``: a refusal (HTTP 401 or 403, with an auth challenge or without)
+        whose body is over the cap is returned with its body cut there (``Response.cut``), not
+        refused as too large: its status says what it is, whatever its size, and its body is
+        only a login page (or a flood), judged as the same status under the cap is."""
         if params:
             url = str(httpx.URL(url, params=params))
         for _hop in range(self.limits.max_redirects + 1):
             response = await self._send(
-                method, url, allow, json, max_body, headers, decode, challenge_cut
+                method, url, allow, json, max_body, headers, decode, refusal_cut
             )
             location = response.headers.get("location")
             if response.status not in (301, 302, 303, 307, 308) or not location:
@@ -315,7 +316,7 @@ class Http:
         max_body: int | None,
         headers: Mapping[str, str] | None = None,
         decode: bool = True,
-        challenge_cut: bool = False,
+        refusal_cut: bool = False,
     ) -> Response:
         host = self._check(method, url, allow)
         cap = min(max_body or self.limits.max_body, self.limits.max_body)
@@ -323,7 +324,7 @@ class Http:
             try:
                 async with asyncio.timeout(self.limits.total_timeout):
                     return await self._exchange(
-                        method, url, json, cap, headers, decode, challenge_cut
+                        method, url, json, cap, headers, decode, refusal_cut
                     )
             except TimeoutError as exc:
                 raise TimeoutError_(
@@ -358,7 +359,7 @@ class Http:
         cap: int,
         extra: Mapping[str, str] | None = None,
         decode: bool = True,
-        challenge_cut: bool = False,
+        refusal_cut: bool = False,
     ) -> Response:
         content = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
@@ -390,9 +391,9 @@ class Http:
             headers_out = {
                 k.lower(): ", ".join(response.headers.get_list(k)) for k in response.headers
             }
-            # A refusal with an auth challenge is judged by its status and headers: a body
-            # over the cap (a proxy's login page, or a flood) is cut there, not fatal.
-            cut_ok = challenge_cut and _challenges(response.status_code, headers_out)
+            # A refusal is judged by its status and headers, whatever its size: a body over
+            # the cap (a proxy's login page, or a flood) is cut there, not fatal.
+            cut_ok = refusal_cut and response.status_code in (401, 403)
             declared = response.headers.get("content-length")
             length = int(declared) if declared and declared.isdigit() else 0
             declared_over = length > cap and method != "HEAD" and not cut_ok

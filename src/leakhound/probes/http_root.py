@@ -48,8 +48,9 @@ async def first_answer(
 
     A refused connection is ``closed``, a silent one ``timeout``, an answer too large (over
     ``FIRST_ANSWER_CAP``) ``too_large`` (the kind's not-<kind>: no store of it answers so) but
-    for a refusal with an auth challenge, returned with its body cut at the cap
-    (``Response.cut``: its status and headers are the evidence, for the kind to judge), any
+    for a refusal (HTTP 401 or 403, with an auth challenge or without), returned with its body
+    cut at the cap (``Response.cut``: its status and headers are the evidence, for the kind to
+    judge as the same status under the cap), any
     other failure on every scheme ``error`` with each scheme's reason; an http port that asks
     for https is asked again over https. Otherwise the answer, for the kind to classify. A
     verdict no answer decided carries the URL that was tried (``http://`` first on a port that
@@ -62,9 +63,7 @@ async def first_answer(
         base = endpoint.url(scheme)
         try:
             got = await asking(
-                transport.http.get(
-                    base + path, allow, max_body=FIRST_ANSWER_CAP, challenge_cut=True
-                ),
+                transport.http.get(base + path, allow, max_body=FIRST_ANSWER_CAP, refusal_cut=True),
                 lambda: ask_who(transport, endpoint, path, allow),
                 at_once=unanswered,
             )
@@ -234,3 +233,13 @@ def over_said(exc: TooLargeError) -> str:
     if exc.status is None:
         return str(exc)
     return f"HTTP {exc.status} over the {exc.cap:,} byte cap, {exc.read:,} bytes read, not parsed"
+
+
+def listing_cut(exc: TooLargeError, api: str, count: int, noun: str) -> str:
+    """What an inventory says of a listing (``api``) that answered 2xx over the size cap and
+    whose first bytes (``TooLargeError.head``) gave ``count`` whole ``noun``: it was cut at
+    the cap, how much was read, and that only those are listed."""
+    return (
+        f"{api} was cut at the {exc.cap:,} byte cap ({exc.read:,} bytes read): only the "
+        f"{count:,} {noun} whole in its first {len(exc.head):,} bytes are listed"
+    )

@@ -159,3 +159,28 @@ def test_params_are_json_keys() -> None:
     sample(route)
     keys = [p["startkey"] for p in seen if "startkey" in p]
     assert keys and all(json.loads(k).startswith("CS-") for k in keys)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_refused_seek_leaves_no_span_reading_after_the_sample() -> None:
+    # The other spans are stopped once one is refused: left running, they read on after the
+    # sample returned, and the event loop's end cancels a connection they had begun
+    # ("coroutine 'connect_tcp.<locals>.try_connect' was never awaited").
+    left: list[asyncio.Task[Any]] = []
+    refused = _seeks_answer(as_json(401, {"error": "unauthorized"}), IDS)
+    with RecordedServer(refused) as server:
+
+        async def go() -> SampleDocs:
+            scope = Scope({("127.0.0.1", server.port)})
+            ep = Endpoint("127.0.0.1", server.port)
+            service = Service(ep, ep.url("http"), "couchdb", Verdict.OPEN, "open")
+            async with Transport(Limits(read_timeout=5, total_timeout=30), scope) as transport:
+                got = await CouchdbProbe().sample(
+                    transport, service, Container(DB, 3000, None), 100
+                )
+            left.extend(t for t in asyncio.all_tasks() if t is not asyncio.current_task())
+            return got
+
+        got = asyncio.run(go())
+    assert got.denied
+    assert left == []

@@ -139,12 +139,22 @@ def test_an_endless_challenge_is_cut_at_the_cap_and_judged() -> None:
     assert got.reason.startswith("HTTP 401, realm 'x', its body over the ")
 
 
-def test_a_large_refusal_without_a_challenge_is_still_too_large() -> None:
-    # No challenge: nothing says it is a refusal for credentials rather than a flood.
-    root = Answer(401, b" " * BIG, {"content-type": "text/html"})
-    got = _scan(_proxy(root, NOT_FOUND, NOT_FOUND))
-    assert got.verdict == Verdict.not_of("elasticsearch")
-    assert "too large" in got.reason
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_large_refusal_without_a_challenge_is_judged_as_a_small_one(status: int) -> None:
+    # A 401 or 403 refuses whatever its size: over the cap it is decided as the same status
+    # under it is, its body said not to be read whole, not a "root answer too large".
+    small = _scan(
+        _proxy(Answer(status, LOGIN, {"content-type": "text/html"}), DENIED_CAT, NOT_FOUND)
+    )
+    root = Answer(status, b" " * BIG, {"content-type": "text/html"})
+    got = _scan(_proxy(root, DENIED_CAT, NOT_FOUND))
+    assert got.verdict == small.verdict == Verdict.SECURED, got.reason
+    cut = f", its body over the {FIRST_ANSWER_CAP:,} byte cap not read whole"
+    assert got.reason == small.reason.replace(", no realm", ", no realm" + cut)
+    assert got.closed_apis == small.closed_apis == ("/", "_cat/indices")
+
+
+DENIED_CAT = as_json(401, DENIED)
 
 
 # Elasticsearch's own 404 (an index not found, for a user who may see none): the cluster

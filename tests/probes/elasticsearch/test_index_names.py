@@ -279,8 +279,8 @@ def test_an_index_listed_twice_is_one_container_and_the_repeat_is_noted(
         {"index": "orders", "docs.count": "999", "store.size": "999"},
     ]
 
-    async def cat_indices(self: ElasticsearchProbe, http: Any, base: str) -> list[Any]:
-        return rows
+    async def cat_indices(self: ElasticsearchProbe, http: Any, base: str) -> tuple[Any, None]:
+        return rows, None
 
     monkeypatch.setattr(ElasticsearchProbe, "_cat_indices", cat_indices)
 
@@ -360,8 +360,8 @@ def test_a_cancelled_inventory_stops_its_name_check_thread(
             release.wait(10)
         return valid_index_name(name)
 
-    async def cat_indices(self: ElasticsearchProbe, http: Any, base: str) -> list[Any]:
-        return listing
+    async def cat_indices(self: ElasticsearchProbe, http: Any, base: str) -> tuple[Any, None]:
+        return listing, None
 
     monkeypatch.setattr(names, "valid_index_name", blocking)
     monkeypatch.setattr(ElasticsearchProbe, "_cat_indices", cat_indices)

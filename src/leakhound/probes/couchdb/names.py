@@ -20,8 +20,9 @@ from typing import Any
 
 import orjson
 
-from ...errors import NetError, ProtocolError
+from ...errors import NetError, ProtocolError, TooLargeError
 from ...net import Http
+from ..http_root import answered_over, listing_cut
 from ..shown import Listing, Originals, masked_name, masked_names
 from .allow import ALLOW
 
@@ -65,6 +66,23 @@ def names_begun(head: bytes) -> list[str] | None:
             continue
         return database_names(body) or None
     return None
+
+
+async def all_dbs(http: Http, base: str) -> tuple[list[str] | None, int, str | None]:
+    """The names ``/_all_dbs`` lists (None where its answer is no list of names), its status,
+    and where it answered 2xx over the size cap, what the inventory says of the cut
+    (``listing_cut``): then the names are those whole in its first bytes (``names_begun``).
+    ``NetError`` where it is not answered (``TooLargeError`` over the cap with no name
+    whole)."""
+    try:
+        resp = await http.get(base + "/_all_dbs", ALLOW, refusal_cut=True)
+    except TooLargeError as exc:
+        begun = names_begun(exc.head) if answered_over(exc) else None
+        if begun is None or exc.status is None:
+            raise
+        return begun, exc.status, listing_cut(exc, "/_all_dbs", len(begun), "names")
+    names = database_names(resp.json_or_none()) if resp.status == 200 else None
+    return names, resp.status, None
 
 
 def user_of(name: str) -> str | None:
@@ -113,14 +131,11 @@ class Databases(Originals[str]):
 
         async def listing() -> Listing[str]:
             try:
-                resp = await http.get(base + "/_all_dbs", ALLOW)
-                names = database_names(resp.json()) if resp.status == 200 else None
+                names, status, _cut = await all_dbs(http, base)
             except NetError as exc:  # its ProtocolError and TooLargeError too
                 raise ProtocolError(f"{name}: cannot list databases to find it: {exc}") from exc
             if names is None:
-                raise ProtocolError(
-                    f"{name}: cannot list databases to find it (HTTP {resp.status})"
-                )
+                raise ProtocolError(f"{name}: cannot list databases to find it (HTTP {status})")
             return Listing(in_order(names), masked)
 
         real = await self.find(base, name, listing)

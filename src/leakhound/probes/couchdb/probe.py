@@ -45,9 +45,18 @@ from ..http_root import (
     realm_of,
     redirect,
 )
-from ..reason import Fit, fitted, listed
+from ..reason import NAMED, Fit, fitted, listed, short
+from ..shown import masked_name
 from .allow import ALLOW, SYSTEM_DATABASES
-from .names import Databases, database_names, in_order, masked, names_begun, shown_names
+from .names import (
+    Databases,
+    all_dbs,
+    database_names,
+    in_order,
+    masked,
+    names_begun,
+    shown_names,
+)
 from .read import DESIGN_PREFIX, CouchdbReader, db_path, records, rows_of
 from .sample import spread_records, spreads
 
@@ -80,6 +89,11 @@ _DATE_NAMES = (
     "time",
 )
 _NOT_COUCHDB = Verdict.not_of("couchdb")
+# Characters of a listed string masked for a reason: many times the NAME_CHARS it shows of
+# one, so that no personal data cut at the end shrinks into view once masked, and a string
+# of megabytes is not masked whole on the event loop.
+_SEEN_CHARS = 4096
+_SEEN_MASKED = 100  # strings masked at most to find the few a reason names apart
 
 
 def parse_root(body: Any) -> Fingerprint | None:
@@ -214,6 +228,22 @@ def _names(names: Sequence[str]) -> Fit:
     return listed([masked(n) or n for n in names], " (")
 
 
+def _seen(strings: Sequence[str]) -> list[str]:
+    """A listing's strings as a reason names them (``listed``): masked, each in its first
+    ``_SEEN_CHARS`` (a server's strings may be anything, of any length), as far as the first
+    NAMED said apart (strings that mask alike are said once with how many: ``few``), at most
+    ``_SEEN_MASKED``; the rest stand for a count ("…"), neither masked nor shown."""
+    seen: list[str] = []
+    said: set[str] = set()
+    for text in strings[:_SEEN_MASKED]:
+        if len(said) >= NAMED:
+            break
+        shown = masked_name(text[:_SEEN_CHARS]) or text[:_SEEN_CHARS]
+        seen.append(shown)
+        said.add(short(shown))
+    return seen + ["…"] * (len(strings) - len(seen))
+
+
 def _failures(failing: Sequence[str]) -> Fit:
     """``; N fail (…)``, the failed databases named (``few``): fitted to the room a reason
     leaves, their count kept where none is left for their names."""
@@ -315,7 +345,8 @@ class CouchdbProbe(Probe):
         over = ""  # the listing answered over the size cap: what was known of it
         names: list[str] | None = None
         try:
-            listing: Response | None = await http.get(base + "/_all_dbs", ALLOW)
+            # A refusal over the cap is one all the same (``refusal_cut``).
+            listing: Response | None = await http.get(base + "/_all_dbs", ALLOW, refusal_cut=True)
         except TooLargeError as exc:
             # A 2xx over the cap: the listing answered without credentials, only its size
             # failed; the names whole in its first bytes are asked as any listing's.
@@ -364,12 +395,31 @@ class CouchdbProbe(Probe):
             else ""
         )
         named = [n for n in names if valid_database(n)]
+        if names and not named and fp.product != "pouchdb-server":
+            # Strings none of which CouchDB would take for a database name (``valid_database``):
+            # a JSON list of another server, not a listing of databases, and nothing of it can
+            # be asked as one. pouchdb-server checks no name (``PUT /My Todos`` makes one):
+            # its welcome proved it, and its listing stays one.
+            # The first few are named, their personal data masked; the rest are only counted.
+            why = fitted(
+                f"/_all_dbs answers {len(names)} string(s), none a CouchDB database name",
+                listed(_seen(names), " (", short=""),
+                over,
+                ": not CouchDB's listing",
+            )
+            return Service(endpoint, base, self.kind, _NOT_COUCHDB, why, Fingerprint(tls=fp.tls))
         user = [n for n in named if not n.startswith("_")]
         asked = (user or named)[:VERDICT_CHECKS]
         if not asked:
+            # pouchdb-server's names outside CouchDB's rule: listed, never requested.
+            lists = (
+                f"{len(names)} database(s), none with a name CouchDB allows: none is asked"
+                if names
+                else "no database"
+            )
             return service(
                 Verdict.OPEN,
-                "/_all_dbs answers without credentials and lists no database",
+                f"/_all_dbs answers without credentials and lists {lists}",
                 party,
                 opened=("_all_dbs",),
             )
@@ -447,12 +497,12 @@ class CouchdbProbe(Probe):
         one record, wipe/ransom signs; those that ask for credentials as such."""
         http, base = transport.http, service.url
         try:
-            resp = await http.get(base + "/_all_dbs", ALLOW)
+            # Over the size cap, the names whole in its first bytes: what was read is kept.
+            names, status, cut = await all_dbs(http, base)
         except NetError as exc:
             return Inventory((), f"cannot list databases: {exc}")
-        names = database_names(resp.json_or_none()) if resp.status == 200 else None
         if names is None:
-            return Inventory((), f"cannot list databases: HTTP {resp.status} on /_all_dbs")
+            return Inventory((), f"cannot list databases: HTTP {status} on /_all_dbs")
         valid = [n for n in names if valid_database(n)]
         skipped = len(names) - len(valid)
         valid = in_order(valid)  # each name once, as the verdict asked them
@@ -467,7 +517,9 @@ class CouchdbProbe(Probe):
         found = await asyncio.gather(
             *(self._database(http, base, n, infos.get(n), shown.get(n, n)) for n in detailed)
         )
-        notes = [f"{skipped} database name(s) refused as invalid"] if skipped else []
+        notes = [cut] if cut else []
+        if skipped:
+            notes.append(f"{skipped} database name(s) refused as invalid")
         if repeated:
             notes.append(f"{repeated} repeated database name(s) left out")
         return Inventory(tuple(found), "; ".join(notes) or None, len(rest))
@@ -480,7 +532,7 @@ class CouchdbProbe(Probe):
         if not isinstance(info, dict):
             info = None
             try:
-                resp = await http.get(path, ALLOW)
+                resp = await http.get(path, ALLOW, refusal_cut=True)
                 body = resp.json_or_none()
                 if resp.status == 200 and isinstance(body, dict):
                     info = body
@@ -498,6 +550,7 @@ class CouchdbProbe(Probe):
                     path + "/_all_docs",
                     ALLOW,
                     params={"include_docs": "true", "limit": str(FIELD_DOCS)},
+                    refusal_cut=True,
                 )
                 rows = rows_of(resp.json_or_none()) if resp.status == 200 else None
                 if rows is not None:
@@ -578,6 +631,7 @@ class CouchdbProbe(Probe):
                 db_path(service.url, name) + "/_all_docs",
                 ALLOW,
                 params={"include_docs": "true", "limit": str(size + extra)},
+                refusal_cut=True,
             )
         except NetError as exc:
             return SampleDocs.failed(exc)
@@ -608,7 +662,9 @@ async def _reads(http: Http, base: str, name: str) -> str | NetError:
     """Whether one database's ``_all_docs`` answers without credentials: "open", "refused",
     or why neither (the request's failure, or the answer's words)."""
     try:
-        resp = await http.get(db_path(base, name) + "/_all_docs", ALLOW, params={"limit": "1"})
+        resp = await http.get(
+            db_path(base, name) + "/_all_docs", ALLOW, params={"limit": "1"}, refusal_cut=True
+        )
     except NetError as exc:
         return exc
     if _refused(resp):

@@ -67,9 +67,19 @@ async def spread_records(http: Http, url: str, size: int) -> list[Any] | None:
                 got = await _first(http, url, first, start)
             return got
 
-    found = await asyncio.gather(
-        *(span(f, s, e) for f, s, e in zip(bounds, starts, ends, strict=True))
-    )
+    spans = [
+        asyncio.ensure_future(span(f, s, e)) for f, s, e in zip(bounds, starts, ends, strict=True)
+    ]
+    try:
+        found = await asyncio.gather(*spans)
+    except BaseException:
+        # One span failed (a refusal ends the sample): the others are stopped and waited
+        # for, not left reading after the sample returned (their transport closed under
+        # them, a connection begun and never finished when the event loop ends).
+        for task in spans:
+            task.cancel()
+        await asyncio.gather(*spans, return_exceptions=True)
+        raise
     sample = [doc for doc in found if doc is not None]
     return sample if len(sample) * 2 >= size else None
 
@@ -103,7 +113,7 @@ async def _ids(http: Http, url: str, params: dict[str, str]) -> list[str]:
 
 
 async def _rows(http: Http, url: str, params: dict[str, str]) -> list[dict[str, Any]]:
-    resp = await http.get(url, ALLOW, params=params)
+    resp = await http.get(url, ALLOW, params=params, refusal_cut=True)
     if resp.denied:
         raise DeniedError(f"HTTP {resp.status} on _all_docs")
     rows = rows_of(resp.json()) if resp.status == 200 else None

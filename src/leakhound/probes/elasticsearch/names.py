@@ -15,8 +15,11 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from ...errors import NetError, ProtocolError
+import orjson
+
+from ...errors import NetError, ProtocolError, TooLargeError
 from ...net import Http
+from ..http_root import answered_over, listing_cut
 from ..shown import Listing, Originals, masked_name, masked_names
 from .allow import ALLOW
 
@@ -100,17 +103,57 @@ def shown_names(indices: Iterable[str]) -> dict[str, str]:
 
 async def cat_indices(http: Http, base: str, **params: str) -> list[dict[str, Any]] | None:
     """The rows of ``_cat/indices`` as JSON (``params``: its columns, ``h``, and units), hidden
-    indices included; None where its answer is no list. ``ProtocolError`` where it is not
-    answered."""
+    indices included (over the size cap, those whole in its first bytes: ``cat_indices_cut``);
+    None where its answer is no list. ``ProtocolError`` where it is not answered."""
+    return (await cat_indices_cut(http, base, **params))[0]
+
+
+async def cat_indices_cut(
+    http: Http, base: str, **params: str
+) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """``cat_indices``, and where its answer was a 2xx over the size cap, the rows whole in
+    its first bytes (``rows_begun``) with what the inventory says of the cut
+    (``listing_cut``); the ``TooLargeError`` where none is whole."""
     params = {"format": "json", **params, "expand_wildcards": "all"}
-    resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
-    if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
-        params.pop("expand_wildcards")
-        resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
+    try:
+        resp = await http.get(base + "/_cat/indices", ALLOW, params=params, refusal_cut=True)
+        if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
+            params.pop("expand_wildcards")
+            resp = await http.get(base + "/_cat/indices", ALLOW, params=params, refusal_cut=True)
+    except TooLargeError as exc:
+        begun = rows_begun(exc.head) if answered_over(exc) else None
+        if begun is None:
+            raise
+        return begun, listing_cut(exc, "_cat/indices", len(begun), "rows")
     if resp.status != 200:
         raise ProtocolError(f"HTTP {resp.status} on _cat/indices")
     body = resp.json()
-    return [r for r in body if isinstance(r, dict)] if isinstance(body, list) else None
+    return ([r for r in body if isinstance(r, dict)] if isinstance(body, list) else None), None
+
+
+_BEGUN_TRIES = 3  # ends of a row a cut listing is parsed up to: each parse reads it all
+_ROW_END = re.compile(rb"}\s*,")
+
+
+def rows_begun(head: bytes) -> list[dict[str, Any]] | None:
+    """The rows whole in the first bytes of a ``_cat/indices`` JSON answer over the size cap
+    (a list of flat objects of strings cut anywhere: up to its last object followed by a
+    comma); None where they do not begin a list of objects that each name an index, or none
+    is whole."""
+    start = head.lstrip()
+    if not start.startswith(b"["):
+        return None
+    ends = [m.start() for m in _ROW_END.finditer(start)][-_BEGUN_TRIES:]
+    for end in reversed(ends):
+        try:
+            body = orjson.loads(start[: end + 1] + b"]")
+        except orjson.JSONDecodeError:
+            continue  # a "}," inside a string: an earlier end
+        rows = body if isinstance(body, list) else []
+        if rows and all(isinstance(r, dict) and isinstance(r.get("index"), str) for r in rows):
+            return rows
+        return None
+    return None
 
 
 async def listed(http: Http, base: str) -> list[str]:

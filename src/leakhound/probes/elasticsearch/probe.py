@@ -38,7 +38,7 @@ from ..http_root import (
 )
 from ..reason import REASON_CHARS, fitted, listed, short
 from .allow import ALLOW
-from .names import Indices, cat_indices, requestable_rows, shown_names
+from .names import Indices, cat_indices_cut, requestable_rows, shown_names
 from .refusal import blocked, refused
 
 # Preferred names for the "main date" of a record, most telling first.
@@ -405,9 +405,9 @@ class ElasticsearchProbe(Probe):
                 base + "/_cat/indices",
                 ALLOW,
                 params={"format": "json", "h": "index"},
-                challenge_cut=True,
+                refusal_cut=True,
             ),
-            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}, challenge_cut=True),
+            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}, refusal_cut=True),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
         open_apis, closed_apis, failing, realm = [], [], [], None
@@ -552,7 +552,8 @@ class ElasticsearchProbe(Probe):
         """Every index with exact counts, sizes, fields, date range and wipe/ransom signs."""
         http, base = transport.http, service.url
         try:
-            rows = await self._cat_indices(http, base)
+            # Over the size cap, the rows whole in its first bytes: what was read is kept.
+            rows, cut = await self._cat_indices(http, base)
         except NetError as exc:
             return Inventory((), f"cannot list indices: {exc}")
         if rows is None:
@@ -567,13 +568,17 @@ class ElasticsearchProbe(Probe):
         indices = await asyncio.gather(
             *(self._index(http, base, r, hidden, interval, shown) for r in detailed)
         )
-        notes = [f"{skipped} index name(s) refused as invalid"] if skipped else []
+        notes = [cut] if cut else []
+        if skipped:
+            notes.append(f"{skipped} index name(s) refused as invalid")
         if repeated:
             notes.append(f"{repeated} repeated index name(s) left out")
         return Inventory(tuple(indices), "; ".join(notes) or None, len(rest))
 
-    async def _cat_indices(self, http: Http, base: str) -> list[dict[str, Any]] | None:
-        return await cat_indices(
+    async def _cat_indices(
+        self, http: Http, base: str
+    ) -> tuple[list[dict[str, Any]] | None, str | None]:
+        return await cat_indices_cut(
             http, base, bytes="b", h="health,status,index,docs.count,store.size"
         )
 

@@ -58,11 +58,11 @@ class ConsoleProxy(Http):
         max_body: int | None = None,
         headers: Mapping[str, str] | None = None,
         decode: bool = True,
-        challenge_cut: bool = False,
+        refusal_cut: bool = False,
     ) -> Response:
         """Send one cluster request through the console proxy, as a GET (``decode`` and
-        ``challenge_cut`` as for ``Http.request``: the proxy's answer as stored, or decoded;
-        a refusal with a challenge cut at the cap)."""
+        ``refusal_cut`` as for ``Http.request``: the proxy's answer as stored, or decoded;
+        a refusal, relayed or not, cut at the cap)."""
         if not url.startswith(self._base):
             raise PolicyError(f"{url[:100]!r} is not behind {self._base}")
         path = url[len(self._base) :] or "/"
@@ -89,13 +89,18 @@ class ConsoleProxy(Http):
                 max_body=max_body,
                 headers=XSRF_HEADERS,
                 decode=decode,
-                challenge_cut=challenge_cut,
+                refusal_cut=refusal_cut,
             )
         except TooLargeError as exc:
-            # Over the cap, the status is the cluster's as Kibana 8's header relays it too.
+            # Over the cap, the status is the cluster's as Kibana 8's header relays it too:
+            # a refusal is one whatever its size (``refusal_cut``), its body cut at the cap.
+            status = _relayed(exc.status, exc.headers) if exc.status is not None else None
+            if refusal_cut and status in (401, 403):
+                assert status is not None
+                return Response(status, exc.headers, exc.head, url, None, cut=True)
             raise TooLargeError(
                 str(exc),
-                status=_relayed(exc.status, exc.headers) if exc.status is not None else None,
+                status=status,
                 read=exc.read,
                 head=exc.head,
                 cap=exc.cap,
