@@ -141,6 +141,22 @@ def test_a_partial_stores_refused_containers_are_evidence_apart() -> None:
     assert "1 more listed but not readable" in alert.title
 
 
+def test_a_listing_cut_short_makes_its_counts_a_floor_and_says_why() -> None:
+    cut = result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)})
+    why = "/_all_dbs was cut at the 33,554,432 byte cap: only the 1 names whole in it are listed"
+    cut = replace(cut, inventory_error=why)
+    alert = run(Issues(), cut).alerts[0]
+    assert alert.evidence["inventory_incomplete"] == why
+    assert "at least 1 " in alert.title
+    text = "\n".join(alert.lines())
+    assert "containers (at least 1, largest first):" in text
+    assert f"inventory incomplete: {why}" in text
+    # a whole listing's figures stay as they were: no floor, no incomplete line
+    whole = run(Issues(), result(9200, containers={"cases": 500})).alerts[0]
+    assert "inventory_incomplete" not in whole.evidence and "at least" not in whole.title
+    assert "containers (1, largest first):" in "\n".join(whole.lines())
+
+
 @pytest.mark.parametrize(
     "closed",
     [Verdict.SECURED, Verdict.CLOSED, Verdict.not_of("elasticsearch")],

@@ -76,6 +76,8 @@ class Alert:
         ev = self.evidence
         if ev.get("reason"):
             out.append(f"why: {ev['reason']}")
+        if ev.get("inventory_incomplete"):
+            out.append(f"inventory incomplete: {ev['inventory_incomplete']}")
         if ev.get("first_seen_exposed"):
             out.append(f"first seen exposed: {ev['first_seen_exposed']}")
         for line in ev.get("changes") or ():
@@ -85,7 +87,8 @@ class Alert:
             total = ev.get("containers_total", len(containers))
             shut = ev.get("containers_refused")
             more = f"; {shut} more listed but not readable, after them" if shut else ""
-            out.append(f"containers ({total}, largest first{more}):")
+            least = "at least " if ev.get("inventory_incomplete") else ""
+            out.append(f"containers ({least}{total}, largest first{more}):")
             for c in containers:
                 docs = "?" if c.get("docs") is None else f"{c['docs']:,}"
                 kinds = f"; {', '.join(c['pii'])}" if c.get("pii") else ""

@@ -543,8 +543,10 @@ def _opened_title(r: ResultRecord) -> str:
         records = w.records(docs.records) + (f" ({w.containers(n)} not counted)" if n else "")
     kinds = sorted(_kinds(r))
     pii = f"; personal data: {', '.join(kinds)}" if kinds else ""
+    # A listing cut short (a cap, a refusal part-way): the figures are what it reached.
+    least = "at least " if r.inventory_error or r.truncated else ""
     return (
-        f"{how} {_text(product)} store at {_url(r)}: {w.containers(len(read))}, "
+        f"{how} {_text(product)} store at {_url(r)}: {least}{w.containers(len(read))}, "
         f"{records}{f' ({shut} more listed but not readable)' if shut else ''}{pii}"
     )
 
@@ -602,6 +604,8 @@ def _evidence(ctx: Context, r: ResultRecord, changes: list[str] | None = None) -
         info["of_sampled"] = sampled["records"]
     out["containers"] = shown
     out["containers_total"] = len(r.containers) - len(shut) + r.truncated
+    if r.inventory_error:  # the listing stopped short: the total is what it reached
+        out["inventory_incomplete"] = _text(r.inventory_error, 300)
     out["sampled"] = sampled
     if shut:
         out["containers_refused"] = len(shut)
