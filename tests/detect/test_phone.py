@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
@@ -676,6 +678,75 @@ def test_a_megabyte_run_of_numbers_yields_one_number_a_window() -> None:
 )
 def test_a_megabyte_run_of_digit_groups_holding_no_number_yields_none(text: str) -> None:
     assert hits(text, P) == []
+
+
+# A row of 2-digit figures, none with a leading "0", that holds no number.
+_FIGURES = " ".join(str(i * 37 % 90 + 10) for i in range(120))
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # Single digits, in as many groups as no country prints a number in: none is read.
+        pytest.param(
+            "tel 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 0612345678",
+            ["0612345678"],
+            id="single-digits-then-a-number",
+        ),
+        # Nothing says "phone" before the row: find_in refuses its stretches, unread.
+        pytest.param(
+            _FIGURES + "\ntel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="row-of-figures-then-numbers",
+        ),
+        # A cue before the junk: its stretches are read, a bounded number of them.
+        pytest.param(
+            "tel " + " ".join(["11"] * 80) + "\ntel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="cued-junk-then-numbers",
+        ),
+        pytest.param(
+            "tel " + "1 " * 500_000 + "\ntel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="megabyte-of-single-digits-then-numbers",
+        ),
+        pytest.param(
+            # The text's reads spent, a run of two numbers' worth is still read whole.
+            ("tel " + " ".join(["11"] * 40) + "\n") * 12_000 + "tel 0612345678 0698765432",
+            ["0612345678", "0698765432"],
+            id="megabyte-of-cued-junk-runs",
+        ),
+    ],
+)
+def test_a_long_run_of_junk_figures_leaves_the_numbers_after_it(
+    text: str, numbers: list[str]
+) -> None:
+    assert found(text, P) == numbers
+
+
+def test_no_country_prints_a_number_in_more_groups_than_a_split_reads() -> None:
+    # _split_long reads no stretch of more groups than _MOST_GROUPS with a one-digit group:
+    # every format phonenumbers prints with, national prefix and country code included.
+    from phonenumbers import PhoneMetadata
+    from phonenumbers.phonenumberutil import SUPPORTED_REGIONS
+
+    from leakhound.detect import phone
+
+    most = 0
+    for region in SUPPORTED_REGIONS:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        for fmt in [*metadata.number_format, *metadata.intl_number_format]:
+            rule = fmt.format
+            if fmt.national_prefix_formatting_rule:
+                prefix = fmt.national_prefix_formatting_rule.replace(
+                    "$NP", metadata.national_prefix or "0"
+                ).replace("$FG", "\\1")
+                first = re.search(r"\\\d", rule)
+                assert first is not None
+                rule = rule[: first.start()] + prefix + rule[first.end() :]
+            national = len(re.findall(r"\d+", re.sub(r"\\\d", "9", rule)))
+            most = max(most, national + 1)  # "+" and the country code
+    assert most <= phone._MOST_GROUPS
 
 
 @pytest.mark.parametrize(

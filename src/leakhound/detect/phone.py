@@ -323,23 +323,50 @@ def _candidates(
     number by number (``_split_long``; ``prefer``: the document's countries).
     """
     candidate = _CANDIDATE.for_text(text)  # once: choosing reads the whole text
-    tries = [_LONG_RUN_TRIES]  # shared by the long runs of the text: bounded work
+    tries = [_LONG_RUN_TRIES, _LONG_RUN_STEPS]  # shared by the long runs: bounded work
     for m in _undated(text, candidate, _split_joined(text, _unglued(text, hinted, candidate))):
         hour = _HOUR.search(m.group()) if _MINUTES.match(text, m.end()) else None
         if hour is None:
-            if _read_whole(m, hinted, prefer, tries):
-                yield m, m.start(), True
-            else:
-                yield from _split_long(text, m, hinted, prefer, tries)
+            yield from _read_run(text, m, hinted, prefer, tries)
             continue
         groups = _DIGIT_RUN.findall(m.group(), 0, hour.start())
         if _YEAR.fullmatch(groups[0]) or _YEAR.fullmatch(groups[-1]):
             continue  # a date and time
         for before in candidate.finditer(text, m.start(), m.start() + hour.start()):
-            if _read_whole(before, hinted, prefer, tries):
-                yield before, before.start(), True
-            else:
-                yield from _split_long(text, before, hinted, prefer, tries)
+            yield from _read_run(text, before, hinted, prefer, tries)
+
+
+def _read_run(
+    text: str, m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]
+) -> Iterator[tuple[re.Match[str], int, bool]]:
+    """The run ``m`` as one window, or the numbers split from it (``_split_long``). The cue
+    before a long run is decided first (``_run_cue``), as ``find_in`` decides it for each of
+    its windows: a run after a word saying "an id" spends none of the text's ``tries``, and
+    one with no cue only on the stretches ``find_in`` may keep."""
+    run = m.group()
+    if len(run) - run.count(" ") <= _MOST_DIGITS:  # most runs: no need for the cue
+        yield m, m.start(), True
+        return
+    cue = _run_cue(text, m.start(), hinted)
+    if cue < 0:
+        return  # "order 12 34 56 …": find_in refuses each of its windows
+    if _read_whole(m, hinted, prefer, tries):
+        yield m, m.start(), True
+    else:
+        yield from _split_long(text, m, hinted, prefer, tries, cue > 0)
+
+
+def _run_cue(text: str, start: int, hinted: bool) -> int:
+    """What ``find_in`` decides from the words before the run at ``start``, for every window
+    of it: 1 when they are read as numbers after a word saying "phone" (or the field says
+    so), -1 when they are refused as ids ("order", "#"), 0 when nothing says either. A run
+    after a hyphen may be under a label before it (``find_in``'s ``label_end``): 1."""
+    if hinted or (start and text[start - 1] == "-") or _labelled(text, start):
+        return 1
+    cue = _nearest_cue(words_before(text, start))
+    if cue == 0 and _after_hash(text, start):
+        return -1
+    return cue
 
 
 # The longest run read whole, as one window: two numbers and what is between them
@@ -349,6 +376,18 @@ _LONG_RUN = 42
 # The windows ``_split_long`` may ask phonenumbers about in one text: a long run of digit
 # groups that hold no number ("1 2 3 4 …" over a megabyte) costs no more than this.
 _LONG_RUN_TRIES = 4 * _MAX_WINDOWS
+# The groups ``_split_long`` may pass in one text: reading none costs little, but not
+# nothing ("1 2 3 4 …" over a megabyte, in which no stretch is read).
+_LONG_RUN_STEPS = 16 * _LONG_RUN_TRIES
+# The windows one long run may ask about, and the groups it may pass, since it last found
+# a number: a run of junk figures leaves the rest of the text's to the runs after it.
+_RUN_TRIES = _MAX_WINDOWS
+_RUN_STEPS = 4 * _MAX_WINDOWS
+# The most groups of digits a number is printed in: a "+", its country code and five
+# groups (France, Sweden, Luxembourg; a test holds it to phonenumbers' formats). A longer
+# stretch with a group of one digit is not grouped as printed, nor in groups of two digits
+# or more (``_plain_groups``): no reading of it is kept, and none is asked for.
+_MOST_GROUPS = 6
 # The most digits a number has (E.164), and the most a window is read for: two numbers.
 _MOST_DIGITS = 15
 _MOST_READ = 32
@@ -382,7 +421,12 @@ def _read_whole(m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: 
 
 
 def _split_long(
-    text: str, m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]
+    text: str,
+    m: re.Match[str],
+    hinted: bool,
+    prefer: tuple[str, ...],
+    tries: list[int],
+    cued: bool = True,
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
     """Each number in the run ``m``, which is not read whole (``_read_whole``), with where
     the run starts and whether the number is all of it (never): from each group on, the
@@ -390,10 +434,20 @@ def _split_long(
     (``_one_number``), or else the longest that reads as one number in groups of two digits
     or more (``_plain_groups``), then on after it; a group that starts none is passed.
     Each stretch holds at most ``_MOST_DIGITS`` digits and ``_LONG_RUN`` characters, so the
-    work is linear in the run; the phonenumbers reads of the whole text are bounded by
-    ``tries``."""
+    work is linear in the run; the phonenumbers reads and the groups passed in the whole
+    text are bounded by ``tries`` (reads, groups), and in the run by ``_RUN_TRIES`` reads
+    and ``_RUN_STEPS`` groups since its last number: a run of junk figures leaves the
+    rest to the runs after it. With nothing saying "phone" before the run (not ``cued``),
+    a stretch ``find_in`` would refuse (``_marked``) is not read, nor one of more than
+    ``_MOST_GROUPS`` groups that no country groups so: neither spends a read."""
     pos, end = m.start(), m.end()
-    while pos < end and tries[0] > 0:
+    fruitless = steps = 0  # reads and groups since the run's last number
+    passed = False  # the group before was passed, read as no number
+    while pos < end and tries[0] > 0 and tries[1] > 0:
+        if fruitless >= _RUN_TRIES or steps >= _RUN_STEPS:
+            return
+        steps += 1
+        tries[1] -= 1
         while text[pos] in _SPACES:  # a run ends on a digit: the next group is there
             pos += 1
         limit = min(end, pos + _LONG_RUN)
@@ -409,37 +463,55 @@ def _split_long(
         taken = ungrouped = 0
         if first is not None:
             start = first.start()
-            for k in range(len(groups), 0, -1):  # the longest reading first
+            # Not marked: find_in keeps only one token ("415-555-0123"), not a bare one.
+            marked = cued or _marked(text, start)
+            for k in range(len(groups) if marked else 1, 0, -1):  # the longest reading first
                 stop = groups[k - 1][1]
                 while stop > start and not text[stop - 1].isdigit():
                     stop -= 1
-                digits = len(_NON_DIGIT.sub("", text[start:stop]))
+                window = text[start:stop]
+                digits = len(_NON_DIGIT.sub("", window))
                 if digits > _MOST_DIGITS:
                     continue
-                if digits < PhoneDetector.min_digits:
+                if digits < PhoneDetector.min_digits or (not marked and window.isdigit()):
                     break
+                if k > _MOST_GROUPS and not _plain_groups(window):
+                    continue  # "1 2 3 4 5 6 7 8": no country prints a number so
                 tries[0] -= 1
-                one = _one_number(text[start:stop], k > 1, hinted, prefer)
+                fruitless += 1
+                one = _one_number(window, k > 1, hinted, prefer)
                 if one:
                     taken = stop
                     break
-                if one is not None and not ungrouped and _plain_groups(text[start:stop]):
+                if one is not None and not ungrouped and _plain_groups(window):
                     ungrouped = stop
-                if tries[0] <= 0:
+                if tries[0] <= 0 or fruitless >= _RUN_TRIES:
                     break
             # No stretch grouped as its country prints it: the longest that is one number
             # in groups of two digits or more, as people group them otherwise ("0151
             # 23456789", printed "01512 3456789"; Spain's "612 345 678"; "0207 946 0958").
-            taken = taken or ungrouped
+            # With nothing saying "phone", a trunk "0" grouped so after a figure passed is
+            # one of a row of them ("… 789 012 345 678 901": Italy prints 012 345678).
+            if cued or text[start] != "0" or not passed:
+                taken = taken or ungrouped
         if taken:
             number = _WHOLE.match(text, start, taken)
             if number is not None:
                 yield number, m.start(), False
             pos = taken
+            fruitless = steps = 0
+            passed = False
         else:
             pos = groups[0][1]
-        if tries[0] <= 0:
-            return
+            passed = True
+
+
+def _marked(text: str, start: int) -> bool:
+    """True when a number of a long run starting at ``start`` may be kept with nothing saying
+    "phone" before the run: it starts with a country code's "+", a bracket or a trunk "0",
+    or follows a hyphen (``_run_cue``). ``find_in`` refuses the others written in several
+    groups."""
+    return text[start] in "+(0" or (start > 0 and text[start - 1] == "-")
 
 
 def _plain_groups(window: str) -> bool:
