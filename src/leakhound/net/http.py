@@ -262,9 +262,11 @@ class Http:
         ``decode=False``: the body as stored (an object's own gzip is its content, and a
         ranged read cuts an encoded stream anywhere), no content coding asked for or undone.
         ``refusal_cut``: a refusal (HTTP 401 or 403, with an auth challenge or without)
-        whose body is over the cap is returned with its body cut there (``Response.cut``), not
+        whose body is over the cap is returned with its body cut (``Response.cut``), not
         refused as too large: its status says what it is, whatever its size, and its body is
-        only a login page (or a flood), judged as the same status under the cap is."""
+        only a login page (or a flood), judged as the same status under the cap is. One that
+        declares a length over the cap is cut at its first bytes (``OVER_HEAD`` at most), as many as
+        come within ``OVER_HEAD_WAIT`` (never read on to the cap, nor waited for)."""
         if params:
             url = str(httpx.URL(url, params=params))
         for _hop in range(self.limits.max_redirects + 1):
@@ -396,7 +398,7 @@ class Http:
             cut_ok = refusal_cut and response.status_code in (401, 403)
             declared = response.headers.get("content-length")
             length = int(declared) if declared and declared.isdigit() else 0
-            declared_over = length > cap and method != "HEAD" and not cut_ok
+            declared_over = length > cap and method != "HEAD"
             tls = _tls_info(response.extensions.get("network_stream"))
             inflater = _inflater(response.headers.get("content-encoding", "")) if decode else None
             # Raw bytes, decompressed here in bounded steps: httpx would inflate each network
@@ -415,6 +417,15 @@ class Http:
                             chunks.append(chunk)
                             if size >= want:
                                 break
+                if cut_ok:  # a refusal: its first bytes are all a page of it can tell
+                    return Response(
+                        response.status_code,
+                        headers_out,
+                        b"".join(chunks)[: min(OVER_HEAD, cap)],
+                        str(response.url),
+                        tls,
+                        cut=True,
+                    )
                 raise _over(f"response of {length} bytes is over the {cap} byte cap")
             async for raw in response.aiter_raw():
                 chunk = inflater.feed(raw, cap - size + 1) if inflater else raw
