@@ -401,7 +401,12 @@ def test_flow_bytes_become_records_with_the_scans_document_size(
     ("log_format", "why"),
     [
         pytest.param("%d %t", "a --log-format needs %h and %r (or %U)", id="no-client"),
-        pytest.param("CLOUDFRONT", "a --log-format needs %h and %r (or %U)", id="unknown-name"),
+        pytest.param(
+            "CLOUDFRONT", "a --log-format names no format known: 'CLOUDFRONT'", id="unknown-name"
+        ),
+        # Every line was skipped ("not an ISO 8601 time: None"), exit 0
+        pytest.param('%h "%r" %s', "a --log-format needs a time", id="no-time"),
+        pytest.param('{"ip": "%h", "r": "%r"}', "a --log-format needs a time", id="json-no-time"),
         pytest.param('{"ip": "%h"', "the JSON --log-format is not JSON", id="bad-json"),
         # Every line was skipped ("no request"), exit 0: a JSON template's keys are all read
         pytest.param('{"ip": "%h", "t": "%x"}', "a --log-format needs %h", id="json-no-request"),

@@ -122,6 +122,11 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
 
 def compile_text(fmt: str) -> re.Pattern[bytes]:
     """A regex for a GoAccess text format: one named group per kept specifier."""
+    if "%" not in fmt and fmt.strip().upper() not in PREDEFINED:
+        raise ValueError(
+            f"a --log-format names no format known: {fmt.strip()[:40]!r} (give "
+            f"{', '.join(PREDEFINED)}, or the format in GoAccess's % specifiers)"
+        )
     fmt = PREDEFINED.get(fmt.strip().upper(), fmt)
     out = ["^"]
     i = 0
@@ -148,9 +153,17 @@ def compile_text(fmt: str) -> re.Pattern[bytes]:
         else:
             out.append(re.escape(c))
             i += 1
-    if "h" not in used or not ("r" in used or "U" in used):
-        raise ValueError("a --log-format needs %h and %r (or %U)")
+    _needed(used)
     return re.compile("".join(out).encode())
+
+
+def _needed(letters: set[str]) -> None:
+    """Raise unless a format has what reading a line needs: the client, the request, a time
+    (every line was skipped, exit 0, where one was missing)."""
+    if "h" not in letters or not letters & {"r", "U"}:
+        raise ValueError("a --log-format needs %h and %r (or %U)")
+    if not letters & {"d", "t", "x"}:
+        raise ValueError("a --log-format needs a time: %d and %t, or %x")
 
 
 def compile_json(fmt: str) -> dict[str, str]:
@@ -178,8 +191,8 @@ def compile_json(fmt: str) -> dict[str, str]:
             stack.pop()
     # As a text format: with keys given (none guessed), no line is read without these
     letters = set(re.findall(r"%([a-zA-Z])", " ".join(out.values())))
-    if out and ("h" not in letters or not letters & {"r", "U"}):
-        raise ValueError("a --log-format needs %h and %r (or %U)")
+    if out:
+        _needed(letters)
     return out
 
 
