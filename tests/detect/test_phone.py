@@ -724,6 +724,66 @@ def test_a_long_run_of_junk_figures_leaves_the_numbers_after_it(
     assert found(text, P) == numbers
 
 
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # A column's figure before the numbers: not one of a row of like figures.
+        pytest.param(
+            "17 0151 23456789 0151 23456710",
+            ["0151 23456789", "0151 23456710"],
+            id="figure-column",
+        ),
+        pytest.param(
+            "1 0151 23456789 0151 23456710 0151 23456711",
+            ["0151 23456789", "0151 23456710", "0151 23456711"],
+            id="one-digit-column",
+        ),
+    ],
+)
+def test_a_trunk_0_number_after_a_figure_of_another_width_is_kept(
+    text: str, numbers: list[str]
+) -> None:
+    assert found(text, P) == numbers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "values 415 555 0123 415 555 0199 212 555 0100",
+        "+1 415 555 0123 415 555 0199 212 555 0100",
+    ],
+)
+def test_a_trunk_0_stretch_of_a_row_of_like_figures_is_no_number(text: str) -> None:
+    # "0199 212 555": its groups after the first as long as the figure passed before it.
+    assert "0199 212 555" not in found(text, P)
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        pytest.param(
+            "tel +33 6 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["+33 6 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="cued",
+        ),
+        pytest.param(
+            "+33 6 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["+33 6 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="cue-less",
+        ),
+        pytest.param(
+            "+49 151 23456789 0151 23456710 0151 23456711",
+            ["+49 151 23456789", "0151 23456710", "0151 23456711"],
+            id="then-trunk-0",
+        ),
+    ],
+)
+def test_a_long_run_starting_with_a_country_code_reads_it(text: str, numbers: list[str]) -> None:
+    # The first stretch starts at the "+", not at the country code's digits ("33 6 12 …"
+    # was read as an Italian number, "34 56 78 06 98 76" after it).
+    assert found(text, P) == numbers
+
+
 def test_no_country_prints_a_number_in_more_groups_than_a_split_reads() -> None:
     # _split_long reads no stretch of more groups than _MOST_GROUPS with a one-digit group:
     # every format phonenumbers prints with, national prefix and country code included.

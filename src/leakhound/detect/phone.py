@@ -393,8 +393,9 @@ _MOST_DIGITS = 15
 _MOST_READ = 32
 # A group of a run: what spaces stand between.
 _RUN_GROUP = re.compile(r"[^ \t\u00a0]+")
-# Where a number may start in a group: its first bracket or digit ("(415) …", "0612…").
-_NUMBER_START = re.compile(r"[(\d]")
+# Where a number may start in a group: its "+", first bracket or digit ("+33 6 …", "(415) …",
+# "0612…").
+_NUMBER_START = re.compile(r"[+(\d]")
 
 
 def _read_whole(m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]) -> bool:
@@ -442,7 +443,7 @@ def _split_long(
     ``_MOST_GROUPS`` groups that no country groups so: neither spends a read."""
     pos, end = m.start(), m.end()
     fruitless = steps = 0  # reads and groups since the run's last number
-    passed = False  # the group before was passed, read as no number
+    passed = 0  # the digits of the group before when it was passed, read as no number
     while pos < end and tries[0] > 0 and tries[1] > 0:
         if fruitless >= _RUN_TRIES or steps >= _RUN_STEPS:
             return
@@ -490,20 +491,28 @@ def _split_long(
             # No stretch grouped as its country prints it: the longest that is one number
             # in groups of two digits or more, as people group them otherwise ("0151
             # 23456789", printed "01512 3456789"; Spain's "612 345 678"; "0207 946 0958").
-            # With nothing saying "phone", a trunk "0" grouped so after a figure passed is
-            # one of a row of them ("… 789 012 345 678 901": Italy prints 012 345678).
-            if cued or text[start] != "0" or not passed:
+            # With nothing saying "phone", a trunk "0" grouped so after a figure passed, its
+            # other groups as long as it, is one of a row of them ("… 789 012 345 678 901":
+            # Italy prints 012 345678), not a number in a column after one ("17 0151 …").
+            if cued or text[start] != "0" or not _row_of(text[start:ungrouped], passed):
                 taken = taken or ungrouped
         if taken:
             number = _WHOLE.match(text, start, taken)
             if number is not None:
                 yield number, m.start(), False
             pos = taken
-            fruitless = steps = 0
-            passed = False
+            fruitless = steps = passed = 0
         else:
             pos = groups[0][1]
-            passed = True
+            passed = len(_NON_DIGIT.sub("", text[groups[0][0] : pos]))
+
+
+def _row_of(window: str, width: int) -> bool:
+    """True when the groups of digits of ``window`` after its first have ``width`` digits
+    each (not 0): one more stretch of a row of like figures ("012 345 678" after "789",
+    "0199 212 555" after "555"), not "0151 23456789" after "17"."""
+    groups = _DIGIT_RUN.findall(window)
+    return width > 0 and all(len(g) == width for g in groups[1:])
 
 
 def _marked(text: str, start: int) -> bool:
