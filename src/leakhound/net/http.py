@@ -265,8 +265,8 @@ class Http:
         whose body is over the cap is returned with its body cut (``Response.cut``), not
         refused as too large: its status says what it is, whatever its size, and its body is
         only a login page (or a flood), judged as the same status under the cap is. One that
-        declares a length over the cap is cut at its first bytes (``OVER_HEAD`` at most), as many as
-        come within ``OVER_HEAD_WAIT`` (never read on to the cap, nor waited for)."""
+        declares a length over the cap is cut at its first bytes (``OVER_HEAD`` at most), as
+        many as come within ``OVER_HEAD_WAIT`` (never read on to the cap, nor waited for)."""
         if params:
             url = str(httpx.URL(url, params=params))
         for _hop in range(self.limits.max_redirects + 1):
