@@ -68,14 +68,16 @@ CASES = [
         reason=r"^broken: listing it answers HTTP 500.*; b: listing and reading refused ",
         also=("broken",),
     ),
-    # Many refused buckets named before the failing one: the reason, cut at 500 characters,
-    # still names the bucket that makes the verdict.
+    # Many refused buckets named before the failing one: the reason names the bucket that
+    # makes the verdict first, a few refused ones, and counts the rest. (Nine refused buckets
+    # are enough to be summed up; more only stretch the store's 5 s deadline on a loaded
+    # machine.)
     Case(
         "many-secured-one-failing",
         "s3",
         "error",
-        reason=r"^broken: listing it answers HTTP 500",
-        also=(*(f"private-bucket-{i:02}" for i in range(20)), "broken"),
+        reason=r"^broken: listing it answers HTTP 500.*; 5 more buckets checked \(5 secured\)$",
+        also=(*(f"private-bucket-{i:02}" for i in range(8)), "broken"),
     ),
     # Listing refused, reading answers HTTP 500: nothing refused the reads, so not secured.
     Case(
