@@ -175,3 +175,56 @@ def test_a_column_listed_byte_for_byte_adds_no_merges_to_its_listing(
         MysqlProbe().count_distinct(transport, service, [_table("a"), ascii_b], ["email"])
     )  # type: ignore[arg-type]
     assert got == {"email": StoreDistinct(9, 5, 12, False, folded=4, as_bytes=10)}
+
+
+class _Listing(_Server):
+    """A table's column listed through the probe: its count, then its pages."""
+
+    async def close(self) -> None:
+        return None
+
+
+def test_a_column_is_listed_in_pages_as_large_as_a_quarter_of_a_reply_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 25,000 addresses in a table of 60 bytes a row: pages of 10,000 read a column no index
+    # orders whole three times (200,000 values: 21 pages, 58 s of MariaDB's time); the
+    # first page of as many values as a quarter of the reply's byte cap holds at a row's
+    # length lists it whole.
+    from leakhound.net import Limits
+    from leakhound.probes.mysql import probe as module
+
+    values = [f"customer{n:05d}@gmail.com".encode() for n in range(25_000)]
+    conn = _Listing(values)
+
+    async def connect(*_: Any) -> _Listing:
+        return conn
+
+    async def limit_time(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(module, "connect", connect)
+    monkeypatch.setattr(module.distinct, "limit_time", limit_time)
+    table = dataclasses.replace(_table("people"), docs=25_000, store_bytes=25_000 * 60)
+    transport = SimpleNamespace(limits=Limits())
+    service = SimpleNamespace(endpoint=None)
+
+    async def go() -> list[str]:
+        listed = MysqlProbe().distinct_values(transport, service, [table], "email")  # type: ignore[arg-type]
+        return [v async for v in listed]
+
+    assert asyncio.run(go()) == [v.decode() for v in values]
+    pages = [s for s in conn.asked if s.startswith("SELECT DISTINCT")]
+    assert len(pages) == 1 and pages[0].endswith(f"LIMIT {Limits().max_body // 4 // 76}")
+
+
+def test_later_pages_hold_what_the_byte_budget_holds_at_the_last_pages_length() -> None:
+    values = [f"customer{n:04d}@gmail.com".encode() for n in range(1000)]  # 22 bytes each
+
+    async def go(conn: Any) -> list[str]:
+        listed = distinct.values(conn, "support", "cases", "email", 10, budget=38 * 400)
+        return [v async for v in listed]
+
+    conn = _Server(values)
+    assert asyncio.run(go(conn)) == [v.decode() for v in values]
+    assert [int(s.rsplit(" ", 1)[1]) for s in conn.asked] == [10, 400, 400, 400]

@@ -197,6 +197,19 @@ def test_a_value_too_long_to_page_after_is_one_protocol_error() -> None:
         _listed(_Pages(["a" * 3000, "b" * 3000]), 2)
 
 
+def test_pages_grow_to_what_the_byte_budget_holds() -> None:
+    values = [f"customer{n:04d}@gmail.com" for n in range(1000)]  # 22 bytes each
+    conn = _Pages(values)
+
+    async def go() -> list[str]:
+        listed = distinct.values(conn, "public", "t", "email", 10, budget=(22 + 16) * 400)
+        return [v async for v in listed]
+
+    assert asyncio.run(go()) == values
+    # 10 values first, then 400 a page (each value's bytes and ``keyset.FRAMING``)
+    assert [int(s.rsplit(" ", 1)[1]) for s in conn.asked] == [10, 400, 400, 400]
+
+
 @pytest.mark.parametrize("name", HOSTILE)
 @pytest.mark.parametrize("after", VALUES)
 def test_a_column_whose_collation_merges_nothing_is_counted_twice_and_paged_itself(

@@ -78,13 +78,16 @@ def values(
     *,
     own: bool = False,
     charset: str | None = None,
+    budget: int | None = None,
 ) -> AsyncGenerator[str, None]:
     """Each distinct value of one column of one table, once, page by page (ProtocolError for
     a value that is not UTF-8: it could not be paged after); ``own``: in the column's own
     collation and order (``merges_nothing``); ``charset``: a column the session cannot carry
-    whole (``charsets.lossy``), listed as its bytes, each read in that character set."""
+    whole (``charsets.lossy``), listed as its bytes, each read in that character set;
+    ``size``: the first page's values, ``budget``: the bytes of values a page after it may
+    hold (``keyset.sized``: a column no index orders is read whole by every page)."""
     if charset:
-        return _as_bytes(conn, schema, table, column, size, charset)
+        return _as_bytes(conn, schema, table, column, size, charset, budget)
 
     async def ask(after: str | None, n: int) -> Sequence[str | None]:
         statement = sql.distinct_after(schema, table, column, after, n, own=own)
@@ -94,11 +97,17 @@ def values(
         except UnicodeDecodeError as exc:
             raise ProtocolError("a distinct value that is not UTF-8") from exc
 
-    return keyset(ask, size)
+    return keyset(ask, size, budget=budget)
 
 
 def _as_bytes(
-    conn: Connection, schema: str, table: str, column: str, size: int, charset: str
+    conn: Connection,
+    schema: str,
+    table: str,
+    column: str,
+    size: int,
+    charset: str,
+    budget: int | None = None,
 ) -> AsyncGenerator[str, None]:
     """A column's distinct values byte for byte (``sql.distinct_bytes_after``), each read in
     its character set (``charsets.decode``): values the session would send alike stay apart
@@ -110,4 +119,4 @@ def _as_bytes(
         got = await conn.query(statement, width=2)
         return [r[0] for r in got.rows]
 
-    return keyset_bytes(ask, partial(charsets.decode, charset=charset), size)
+    return keyset_bytes(ask, partial(charsets.decode, charset=charset), size, budget=budget)

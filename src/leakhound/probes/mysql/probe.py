@@ -26,6 +26,7 @@ from ...models import (
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..estimate import KeyEstimate, along_key
+from ..keyset import first_size
 from ..reconnect import Reconnecting
 from . import distinct, sql
 from .allow import ALLOW
@@ -483,7 +484,19 @@ class MysqlProbe(Probe):
                     and native.lower() in distinct.TEXT_ORDERED
                     and await distinct.merges_nothing(conn, *where(c), field)
                 )
-                listed = distinct.values(conn, *where(c), field, own=own, charset=charset)
+                # Pages as large as a quarter of a reply's byte budget holds (the first
+                # from the table's average row): a column no index orders is read whole by
+                # every page, and sorted (``keyset.sized``).
+                budget = transport.limits.max_body // 4
+                listed = distinct.values(
+                    conn,
+                    *where(c),
+                    field,
+                    first_size(row_bytes(c), budget),
+                    own=own,
+                    charset=charset,
+                    budget=budget,
+                )
                 async with aclosing(listed):
                     async for v in listed:
                         yield v

@@ -165,25 +165,28 @@ def values(
     *,
     own: bool = False,
     as_bytes: bool = False,
+    budget: int | None = None,
 ) -> AsyncGenerator[str, None]:
     """Each distinct value of one column of one table, once, page by page; ``own``: in the
     column's own collation and order (``merges_nothing``); ``as_bytes``: listed as its
-    bytes (``_as_bytes``)."""
+    bytes (``_as_bytes``); ``size``: the first page's values, ``budget``: the bytes of
+    values a page after it may hold (``keyset.sized``: a column no index orders is read
+    whole by every page)."""
     if as_bytes:
-        return _as_bytes(conn, schema, table, column, size)
+        return _as_bytes(conn, schema, table, column, size, budget)
 
     async def ask(after: str | None, n: int) -> Sequence[str | None]:
         got = await conn.run(page_of(schema, table, column, after, n, own=own), width=1)
         return [r[0] for r in got.rows]
 
-    return keyset(ask, size)
+    return keyset(ask, size, budget=budget)
 
 
 _BYTEA = re.compile(r"\\x((?:[0-9a-f]{2})*)")  # bytea's output, hex format
 
 
 def _as_bytes(
-    conn: Connection, schema: str, table: str, column: str, size: int
+    conn: Connection, schema: str, table: str, column: str, size: int, budget: int | None = None
 ) -> AsyncGenerator[str, None]:
     """A column of a database of encoding SQL_ASCII, listed by its values' bytes
     (``bytes_page_of``, ``keyset_bytes``: each page after the MD5 of the last value, however
@@ -201,4 +204,4 @@ def _as_bytes(
             out.append(bytes.fromhex(m[1]))
         return out
 
-    return keyset_bytes(ask, lambda raw: raw.decode("utf-8", STRAY), size)
+    return keyset_bytes(ask, lambda raw: raw.decode("utf-8", STRAY), size, budget=budget)

@@ -37,6 +37,7 @@ from ..base import (
     failures_said,
 )
 from ..estimate import MAX_WINDOW_ROWS, KeyEstimate, along_key
+from ..keyset import first_size
 from ..reason import fitted
 from ..reconnect import Reconnecting
 from ..years import year_span
@@ -316,6 +317,16 @@ class PostgresqlProbe(Probe):
         (``distinct.values``)."""
         holding = self.holding(containers, field)
         types = {_where(c): next(f.type for f in c.fields if f.path == field) for c in holding}
+        # Pages as large as a quarter of a reply's byte budget holds (the first from the
+        # table's average row): a column no index orders is read whole by every page, and
+        # sorted (``keyset.sized``).
+        budget = transport.limits.max_body // 4
+        first = {
+            _where(c): first_size(
+                c.store_bytes // c.docs if c.store_bytes and c.docs else None, budget
+            )
+            for c in holding
+        }
         tables = _by_database(transport, service, holding)
         async with aclosing(tables):
             async for conn, where in tables:
@@ -327,7 +338,16 @@ class PostgresqlProbe(Probe):
                     and types[where] in distinct.TEXT_ORDERED
                     and await distinct.merges_nothing(conn, schema, table, field)
                 )
-                listed = distinct.values(conn, schema, table, field, own=own, as_bytes=raw)
+                listed = distinct.values(
+                    conn,
+                    schema,
+                    table,
+                    field,
+                    first[where],
+                    own=own,
+                    as_bytes=raw,
+                    budget=budget,
+                )
                 async with aclosing(listed):
                     async for v in listed:
                         yield v
