@@ -6,7 +6,8 @@ MariaDB: an ``ascii`` column holding bytes past ASCII (the server sends each as 
 utf8mb4 session: two people one "jos?@x.com"), a ``cp1250`` one holding bytes cp1250 does
 not define, an ascii key read in two partitions, and values that differ in trailing spaces
 alone. PostgreSQL: a database of encoding SQL_ASCII holding Latin-1 bytes (a UTF8 session
-has the server refuse them). Each counts its people as they are: every one, once.
+has the server refuse them). Each counts its people as they are: every one, once. Both: a
+column of short addresses holding values too long to page after, listed whole.
 """
 
 from __future__ import annotations
@@ -65,8 +66,26 @@ MARIADB_SETUP = (
     "INSERT INTO lh_long.notes VALUES "
     + ", ".join(f"({n}, CONCAT(X'e9', REPEAT('{c}', 3000)))" for n, c in enumerate("abcde", 1))
     + ";\n"
+    # Short addresses and values too long to page after among them (``MIXED_ROWS``).
+    "CREATE DATABASE lh_mixed;\n"
+    "CREATE TABLE lh_mixed.people (id INT PRIMARY KEY, email TEXT);\n"
 )
 LONG_NOTES = sorted("é" + c * 3000 for c in "abcde")
+# Short addresses and three values of 5,000 bytes among them: with pages of 10, one last of
+# the first page, two in a row last of the second (each too long to page after).
+MIXED_SHORT = [f"customer{n:03d}@gmail.com" for n in range(30)]
+MIXED_LONG = [
+    "customer008@gmail.com " + "x" * 5000,
+    "customer017@gmail.com " + "y" * 5000,
+    "customer017@gmail.com " + "z" * 5000,
+]
+# Rows of both servers' table of them (CONCAT and REPEAT in both).
+MIXED_ROWS = ", ".join(
+    f"({n}, CONCAT('{v[:22]}', REPEAT('{v[22]}', {len(v) - 22})))"
+    if len(v) > 100
+    else f"({n}, '{v}')"
+    for n, v in enumerate(MIXED_SHORT + MIXED_LONG, 1)
+)
 SPELLINGS = [
     t.encode("latin-1").hex()
     for t in (
@@ -90,7 +109,9 @@ SPELLINGS = [
 def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A MariaDB of this module's own, its tables made: its port."""
     with serving("mysql", tmp_path_factory.mktemp("charsets")) as got:
-        client(got.target.port, MARIADB_SETUP)
+        client(
+            got.target.port, MARIADB_SETUP + f"INSERT INTO lh_mixed.people VALUES {MIXED_ROWS};\n"
+        )
         yield got.target.port
 
 
@@ -109,6 +130,8 @@ def postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
                 "CREATE DATABASE lh_ascii ENCODING 'SQL_ASCII' TEMPLATE template0 "
                 "LC_COLLATE 'C' LC_CTYPE 'C'"
             )
+            conn.execute("CREATE TABLE mixed (id int PRIMARY KEY, email text)")
+            conn.execute(f"INSERT INTO mixed VALUES {MIXED_ROWS}")
         with psycopg.connect(
             host="127.0.0.1", port=port, user="postgres", dbname="lh_ascii", autocommit=True
         ) as conn:
@@ -370,3 +393,34 @@ def test_a_sql_ascii_database_s_count_of_values_is_of_them_as_read(postgresql: i
     read = {bytes.fromhex(h).decode("utf-8", STRAY) for h in SPELLINGS}
     assert len(listed) == len(SPELLINGS) and set(listed) == read
     assert n == len(read) == 7
+
+
+@pytest.mark.parametrize("own", [False, True], ids=["as-stored", "own-collation"])
+def test_a_listing_goes_on_past_values_too_long_to_page_after(
+    mariadb: int, postgresql: int, own: bool
+) -> None:
+    # Pages of 10 of short addresses and values of 5,000 bytes: a page ending in one went on
+    # after it no more ("too long to page after": the listing, and its exact people count,
+    # ended); each page now goes on after its last short value, the long ones after it
+    # asked again, each listed once, in either order.
+    mysql_transport = Transport(Limits(), Scope({("127.0.0.1", mariadb)}), None)
+    pg_transport = Transport(Limits(), Scope({("127.0.0.1", postgresql)}), None)
+
+    async def listed() -> tuple[list[str], list[str]]:
+        conn = await mysql_connect(mysql_transport, Endpoint("127.0.0.1", mariadb, "mysql"))
+        try:
+            mysql = distinct.values(conn, "lh_mixed", "people", "email", 10, own=own)
+            got = [v async for v in mysql]
+        finally:
+            await conn.close()
+        endpoint = Endpoint("127.0.0.1", postgresql, "postgresql")
+        pg = await pg_connect(pg_transport, endpoint, "postgres")
+        try:
+            listing = pg_distinct.values(pg, "public", "mixed", "email", 10, own=own)
+            return got, [v async for v in listing]
+        finally:
+            await pg.close()
+
+    mysql, pg = asyncio.run(listed())
+    assert len(mysql) == len(pg) == 33
+    assert sorted(mysql) == sorted(pg) == sorted(MIXED_SHORT + MIXED_LONG)

@@ -20,8 +20,12 @@ MAX_PAGE = 1_000_000
 # its value's length; PostgreSQL: a DataRow's 11): a page's size is measured with them.
 FRAMING = 16
 # A value to page after, at most: longer is free text, not an identifier (and would go back
-# to the server in every page's statement).
+# to the server in every page's statement). A longer one is listed all the same: the next
+# page goes on after the last value short enough (``keyset``).
 MAX_VALUE_BYTES = 2048
+# Values in a row, in the listing's order, too long to page after: each is listed again by
+# every page until a value short enough comes (a column of free text, not identifiers).
+MAX_LONG = 1_000
 # Values one column of one table may list: a server listing more than the scan would ever
 # ask for (a million at most, all fields together) is not answering the statement.
 MAX_VALUES = 5_000_000
@@ -65,29 +69,51 @@ async def keyset(
     """Each value ``ask(after, size)`` lists (the next ``size`` values after ``after``; None:
     from the first), once, page by page until a page comes short; ``budget``: the bytes a
     page's values may fill, each page after the first as many values as that holds at the
-    length of the last page's (``sized``; None: ``size`` every page)."""
+    length of the last page's (``sized``; None: ``size`` every page).
+
+    A page goes on after its last value short enough to go back to the server
+    (``MAX_VALUE_BYTES``): the values after that one, too long, are listed again first by
+    the next page, which asks for as many more, and are left out there (a column of short
+    identifiers holding a few of free text is listed whole, where a long value last of a
+    page once ended the listing). More than ``MAX_LONG`` of them in a row is one
+    ProtocolError."""
     after: str | None = None
+    # The values listed after ``after`` (each too long to page after), by digest.
+    since: set[str] = set()
     listed = 0
+    n = size
     while True:
-        page = await ask(after, size)
+        asked = n + len(since)
+        page = await ask(after, asked)
         # The order is the server's collation, not Python's: a page is only checked to hold
         # each value once and to move on from the last (``>`` never lists it again).
         if any(v is None for v in page) or after in page or len(set(page)) < len(page):
             raise ProtocolError("a page of distinct values that does not move on")
-        for v in page:
+        raw = [v.encode() for v in page if v is not None]
+        fresh = [(v, b) for v, b in zip(page, raw, strict=True) if digest(b) not in since]
+        if len(page) >= asked and not fresh:
+            raise ProtocolError("a page of distinct values that does not move on")
+        for v, _ in fresh:
             assert v is not None
             yield v
-        listed += len(page)
-        if len(page) < size:
+        listed += len(fresh)
+        if len(page) < asked:
             return
         if listed > MAX_VALUES:
             raise ProtocolError(f"more than {MAX_VALUES:,} distinct values in one column")
-        after = page[-1]
-        assert after is not None
-        if len(after.encode()) > MAX_VALUE_BYTES:
-            raise ProtocolError("a value too long to page after: free text, not identifiers")
+        short = [i for i, b in enumerate(raw) if len(b) <= MAX_VALUE_BYTES]
+        if short:
+            after = page[short[-1]]
+            since = {digest(b) for b in raw[short[-1] + 1 :]}
+        else:
+            since |= {digest(b) for b in raw}
+        if len(since) > MAX_LONG:
+            raise ProtocolError(
+                f"more than {MAX_LONG:,} values in a row too long to page after: free text, "
+                "not identifiers"
+            )
         if budget:
-            size = sized(budget, len(page), sum(len(v.encode()) for v in page if v is not None))
+            n = sized(budget, len(raw), sum(map(len, raw)))
 
 
 def digest(raw: bytes) -> str:

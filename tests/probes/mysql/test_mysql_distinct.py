@@ -177,6 +177,18 @@ def test_a_column_listed_byte_for_byte_adds_no_merges_to_its_listing(
     assert got == {"email": StoreDistinct(9, 5, 12, False, folded=4, as_bytes=10)}
 
 
+def test_values_too_long_to_page_after_are_listed_among_short_ones_each_once() -> None:
+    # A long value last of a full page: the next goes on after the short one before it,
+    # asking one more (a value of 5,000 bytes once ended the listing).
+    short = [f"customer{n:03d}@gmail.com".encode() for n in range(30)]
+    long = [b"customer008@gmail.com " + b"x" * 5000, b"customer017@gmail.com " + b"y" * 5000]
+    conn = _Server(short + long)
+    assert _listed(conn, 10) == sorted(v.decode() for v in short + long)
+    assert f"X'{b'customer008@gmail.com'.hex()}' ORDER BY" in conn.asked[1]
+    assert conn.asked[1].endswith("LIMIT 11")
+    assert all(len(s) < 1_000 for s in conn.asked)
+
+
 class _Listing(_Server):
     """A table's column listed through the probe: its count, then its pages."""
 

@@ -11,6 +11,7 @@ import pytest
 
 from leakhound.detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
 from leakhound.errors import ProtocolError
+from leakhound.probes import keyset
 from leakhound.probes.postgresql import ALLOW, distinct
 from leakhound.probes.postgresql.wire import Result
 
@@ -192,9 +193,43 @@ def test_a_server_that_does_not_move_on_is_one_protocol_error() -> None:
         _listed(_Pages(["a@b.com", "c@d.com", "e@f.com"], stuck=True), 2)
 
 
-def test_a_value_too_long_to_page_after_is_one_protocol_error() -> None:
+# Short addresses and three values of 5,000 bytes: one last of the first page of 10, two in
+# a row ending the second (a page once went on after its last value, and one too long to go
+# back to the server ended the listing).
+_SHORT = [f"customer{n:03d}@gmail.com" for n in range(30)]
+_LONG = [
+    "customer008@gmail.com " + "x" * 5000,
+    "customer017@gmail.com " + "y" * 5000,
+    "customer017@gmail.com " + "z" * 5000,
+]
+
+
+def test_values_too_long_to_page_after_are_listed_among_short_ones_each_once() -> None:
+    conn = _Pages(_SHORT + _LONG)
+    got = _listed(conn, 10)
+    assert got == sorted(_SHORT + _LONG)
+    # Each page goes on after its last short value: the long ones after it are asked again
+    # (as many more values asked), never pasted into a statement.
+    assert all(len(s) < 2_000 for s in conn.asked)
+    assert distinct.escaped("customer008@gmail.com") in conn.asked[1]
+    assert conn.asked[1].endswith("LIMIT 11")
+
+
+def test_a_page_of_long_values_alone_is_asked_again_larger() -> None:
+    values = ["a" * 3000, "b" * 3000, "c" * 3000, "d" * 3000, "e@x.com"]
+    conn = _Pages(values)
+    assert _listed(conn, 2) == sorted(values)
+    # From the first again, two more each time: 2, 4, then 6 (short: the last)
+    assert [s.rsplit(" ", 1)[1] for s in conn.asked] == ["2", "4", "6"]
+    assert all("IS NOT NULL" in s for s in conn.asked)
+
+
+def test_more_long_values_in_a_row_than_max_long_is_one_protocol_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(keyset, "MAX_LONG", 3)
     with pytest.raises(ProtocolError, match="too long to page after"):
-        _listed(_Pages(["a" * 3000, "b" * 3000]), 2)
+        _listed(_Pages([c * 3000 for c in "abcdef"]), 2)
 
 
 def test_pages_grow_to_what_the_byte_budget_holds() -> None:
