@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
-from ..errors import ProtocolError
+from ..errors import ProtocolError, TooLargeError
+
+V = TypeVar("V", str, bytes)
 
 PAGE = 10_000  # values a page, where nothing tells how long they are
 # Values one page asks for at most, however short they are (``sized``).
@@ -60,6 +63,26 @@ def sized(budget: int, values: int, nbytes: int) -> int:
     return max(1, min(MAX_PAGE, budget * values // max(1, nbytes + FRAMING * values)))
 
 
+async def _asking(
+    ask: Callable[[str | None, int], Awaitable[Sequence[V | None]]],
+    after: str | None,
+    n: int,
+    more: int = 0,
+) -> tuple[int, Sequence[V | None]]:
+    """``ask(after, n + more)``'s page, and the ``n`` it holds: a reply over the byte cap
+    (TooLargeError: values far longer than the last page's, which sized this one) is asked
+    again for a quarter as many, down to ``PAGE``, how many every page asked before pages
+    were sized by bytes (a listing that went then goes now), before the error stands. The
+    error closed the connection: ``ask`` opens another (``distinct.values``' ``reopen``)."""
+    while True:
+        try:
+            return n, await ask(after, n + more)
+        except TooLargeError:
+            if n <= PAGE:
+                raise
+            n = max(PAGE, n // 4)
+
+
 async def keyset(
     ask: Callable[[str | None, int], Awaitable[Sequence[str | None]]],
     size: int = PAGE,
@@ -69,7 +92,8 @@ async def keyset(
     """Each value ``ask(after, size)`` lists (the next ``size`` values after ``after``; None:
     from the first), once, page by page until a page comes short; ``budget``: the bytes a
     page's values may fill, each page after the first as many values as that holds at the
-    length of the last page's (``sized``; None: ``size`` every page).
+    length of the last page's (``sized``; None: ``size`` every page), a page whose reply is
+    over the byte cap asked again smaller (``_asking``).
 
     A page goes on after its last value short enough to go back to the server
     (``MAX_VALUE_BYTES``): the values after that one, too long, are listed again first by
@@ -83,8 +107,8 @@ async def keyset(
     listed = 0
     n = size
     while True:
+        n, page = await _asking(ask, after, n, len(since))
         asked = n + len(since)
-        page = await ask(after, asked)
         # The order is the server's collation, not Python's: a page is only checked to hold
         # each value once and to move on from the last (``>`` never lists it again).
         if any(v is None for v in page) or after in page or len(set(page)) < len(page):
@@ -139,11 +163,11 @@ async def keyset_bytes(
     again here, so a page out of their order, or not after the last, is one ProtocolError.
     A value whose digest another's equals (made to, MD5 being broken) is not listed: one
     value fewer, never a page that does not end. ``budget``: as ``keyset``'s (a value's
-    digest, 32 hex digits, counted with it)."""
+    digest, 32 hex digits, counted with it), a reply over the cap asked again smaller."""
     after: str | None = None
     listed = 0
     while True:
-        page = await ask(after, size)
+        size, page = await _asking(ask, after, size)
         keys = [None if v is None else digest(v) for v in page]
         # Two values of one digest are next to each other in a page as across two (the
         # second not after the first's): the second is left out in both, never an error.

@@ -5,12 +5,14 @@ and the keyset pages each after the last value listed."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from leakhound.detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
-from leakhound.errors import ProtocolError
+from leakhound.errors import ProtocolError, TooLargeError
+from leakhound.models import Container, FieldInfo
 from leakhound.probes import keyset
 from leakhound.probes.postgresql import ALLOW, distinct
 from leakhound.probes.postgresql.wire import Result
@@ -307,3 +309,83 @@ def test_a_columns_count_also_folds_address_shaped_values_of_that_column_alone()
         counted.replace('FROM ONLY "public"."t"', 'FROM ONLY "pg_catalog"."pg_authid"'),
     ):
         assert not ALLOW.allows("query", other), other
+
+
+class _Database(_Pages):
+    """A database's connection as the probe lists a column on it: the statement timeout, the
+    column's two counts (``merges_nothing``), its pages; a page of more than ``cap`` bytes
+    (each value with ``keyset.FRAMING``) is over the reply's byte cap, which closes it."""
+
+    def __init__(self, values: list[str], cap: int) -> None:
+        super().__init__(values)
+        self.cap = cap
+        self.stream = SimpleNamespace(closed=False)
+        self.greeting = SimpleNamespace(params={"server_encoding": "UTF8"})
+
+    async def run(self, sql: str, *, width: int | None = None) -> Result:
+        if self.stream.closed:
+            raise ProtocolError("the connection was closed after an error")
+        if sql.startswith("SET statement_timeout"):
+            return Result()
+        if sql.startswith("SELECT pg_catalog.count"):
+            return Result([("a", 20), ("b", 20)], [["1", "1"]])
+        got = await super().run(sql, width=width)
+        if sum(len(r[0] or "") + keyset.FRAMING for r in got.rows) > self.cap:
+            self.stream.closed = True
+            raise TooLargeError(f"reply over the {self.cap} byte cap")
+        return got
+
+    async def close(self) -> None:
+        self.stream.closed = True
+
+
+def test_a_page_over_the_reply_cap_is_asked_again_smaller_on_a_new_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A reply cap of 4 MB, a page's budget 1 MB: the first page sized at the table's rows of
+    # 10 bytes (stale statistics: 38,461 values) is over it, its values of 300 bytes: it
+    # closes the connection, and the page is asked again for a quarter as many, at least
+    # PAGE, on another to the same database, then the next table on that one (it once ended
+    # the listing, the people counted from the server's counts).
+    from leakhound.net import Limits
+    from leakhound.probes.postgresql import PostgresqlProbe
+    from leakhound.probes.postgresql import probe as module
+
+    values = [f"customer{n:05d}@gmail.com " + "x" * 275 for n in range(20_000)]
+    opened = [_Database(values, 4_000_000), _Database(values, 4_000_000)]
+    given = iter(opened)
+    databases: list[str] = []
+
+    async def connect(_: Any, __: Any, db: str) -> _Database:
+        databases.append(db)
+        return next(given)
+
+    monkeypatch.setattr(module, "connect", connect)
+
+    def table(name: str, row: int) -> Container:
+        return Container(
+            f"crm.public.{name}",
+            20_000,
+            20_000 * row,
+            fields=(FieldInfo("email", "text"),),
+            details={"database": "crm", "schema": "public", "table": name},
+        )
+
+    transport = SimpleNamespace(limits=Limits(max_body=4_000_000))
+    service = SimpleNamespace(endpoint=None)
+
+    async def go() -> list[str]:
+        listed = PostgresqlProbe().distinct_values(
+            transport,  # type: ignore[arg-type]
+            service,  # type: ignore[arg-type]
+            [table("people", 10), table("more", 300)],
+            "email",
+        )
+        return [v async for v in listed]
+
+    assert asyncio.run(go()) == sorted(values) * 2
+    assert databases == ["crm", "crm"]
+    pages = [int(s.rsplit(" ", 1)[1]) for c in opened for s in c.asked]
+    assert pages[:2] == [1_000_000 // 26, keyset.PAGE]
+    assert all(c.stream.closed for c in opened)
+    assert '"more"' in opened[1].asked[-1]

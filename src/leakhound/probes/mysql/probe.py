@@ -472,10 +472,22 @@ class MysqlProbe(Probe):
         tables = self.holding(containers, field)
         if not tables:
             return
-        conn = await connect(transport, service.endpoint)
+
+        async def opened() -> Connection:
+            conn = await connect(transport, service.endpoint)
+            try:
+                await distinct.limit_time(conn, transport.limits.read_timeout)
+            except BaseException:
+                await conn.close()
+                raise
+            return conn
+
+        # A reply over the byte cap closes the connection; its page is asked again smaller
+        # on another (``keyset._asking``), and the next table's statements go on that one.
+        link = Reconnecting(await opened(), opened)
         try:
-            await distinct.limit_time(conn, transport.limits.read_timeout)
             for c in tables:
+                conn = await link.ready()
                 native = next(f.type for f in c.fields if f.path == field)
                 # A column the session cannot carry whole is listed as its bytes.
                 charset = (c.details.get("charsets") or {}).get(field)
@@ -496,12 +508,13 @@ class MysqlProbe(Probe):
                     own=own,
                     charset=charset,
                     budget=budget,
+                    reopen=link.ready,
                 )
                 async with aclosing(listed):
                     async for v in listed:
                         yield v
         finally:
-            await conn.close()
+            await link.close()
 
 
 # How TABLE_ROWS is obtained, where nothing better was: InnoDB samples a few index pages

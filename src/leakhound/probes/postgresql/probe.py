@@ -104,22 +104,33 @@ _TYPES = {
 
 async def _by_database(
     transport: Transport, service: Service, containers: Sequence[Container]
-) -> AsyncGenerator[tuple[Connection, tuple[str, str, str]], None]:
+) -> AsyncGenerator[tuple[Reconnecting[Connection], tuple[str, str, str]], None]:
     """Each container's (database, schema, table) on a read-only connection to its database
     (one a database, in turn), under a statement timeout of the read deadline (the server
-    stops when we stop waiting). Used in ``aclosing``: a connection closes with the loop."""
+    stops when we stop waiting); opened again (``Reconnecting.ready``) once a statement
+    closed it, as a reply over the byte cap does (a listing's page, asked again smaller:
+    ``keyset._asking``). Used in ``aclosing``: a connection closes with the loop."""
     by_db: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for c in containers:
         where = _where(c)
         by_db[where[0]].append(where)
     for db, tables in sorted(by_db.items()):
-        conn = await connect(transport, service.endpoint, db)
+
+        async def opened(db: str = db) -> Connection:
+            conn = await connect(transport, service.endpoint, db)
+            try:
+                await conn.run(distinct.timeout(transport.limits.read_timeout))
+            except BaseException:
+                await conn.close()
+                raise
+            return conn
+
+        link = Reconnecting(await opened(), opened)
         try:
-            await conn.run(distinct.timeout(transport.limits.read_timeout))
             for t in tables:
-                yield conn, t
+                yield link, t
         finally:
-            await conn.close()
+            await link.close()
 
 
 def _split(name: str) -> tuple[str, str, str]:
@@ -295,7 +306,8 @@ class PostgresqlProbe(Probe):
             counts = []
             tables = _by_database(transport, service, self.holding(containers, f))
             async with aclosing(tables):
-                async for conn, (_, schema, table) in tables:
+                async for link, (_, schema, table) in tables:
+                    conn = link.conn
                     # A database of encoding SQL_ASCII: its values counted as read.
                     raw = _raw(conn)
                     counts.append(await distinct.count(conn, schema, table, f, raw=raw))
@@ -329,7 +341,8 @@ class PostgresqlProbe(Probe):
         }
         tables = _by_database(transport, service, holding)
         async with aclosing(tables):
-            async for conn, where in tables:
+            async for link, where in tables:
+                conn = await link.ready()
                 _, schema, table = where
                 # A database of encoding SQL_ASCII: its values listed as their bytes.
                 raw = _raw(conn)
@@ -347,6 +360,7 @@ class PostgresqlProbe(Probe):
                     own=own,
                     as_bytes=raw,
                     budget=budget,
+                    reopen=link.ready,
                 )
                 async with aclosing(listed):
                     async for v in listed:
