@@ -8,9 +8,11 @@ when a store is too large to read whole). Lists the column twice through ``disti
 on the probe's own connection (a read-only transaction, the read deadline as the statement
 timeout): with fixed pages of ``keyset.PAGE`` values (how every listing went before) and as
 ``MysqlProbe.distinct_values`` sizes them (the first page at the table's average row, each
-next one at the last page's value length, a quarter of the reply's byte cap). The server's
+next one at the last page's value length, a quarter of the reply's byte cap, at most
+``keyset.MAX_PAGE`` values). The server's
 time is its own: the slow log (``long_query_time = 0``, in ``mysql.slow_log``) summed over
-the listing's statements, beside the pages and the wall time.
+the listing's statements, beside the pages and the wall time. Then the memory a page
+of ``keyset.MAX_PAGE`` values and one of a million hold at once (tracemalloc).
 
 Run: .venv/bin/python benchmarks/sql_listing.py [--rows 200000]
      [--dir /var/tmp/leakhound-sql-listing] [--read-timeout 60]
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,7 @@ import pymysql
 from leakhound.lab.databases import serving
 from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.keyset import PAGE, first_size
+from leakhound.probes.keyset import MAX_PAGE, PAGE, first_size, keyset
 from leakhound.probes.mysql import MysqlProbe, distinct
 from leakhound.probes.mysql.connection import connect
 from leakhound.probes.mysql.tables import row_bytes
@@ -54,6 +57,27 @@ def _seed(cur: Any, rows: int) -> None:
         )
     cur.execute("ANALYZE TABLE bench.people")
     cur.fetchall()
+
+
+def _page_memory(values: int) -> str:
+    """The memory one page of ``values`` 25-byte addresses holds at once: tracemalloc's peak
+    over ``keyset.keyset`` of it, each value given as a connection gives it (its bytes in
+    a row, decoded), the reply's own bytes aside (``keyset.MAX_PAGE``)."""
+
+    async def ask(after: str | None, n: int) -> list[str | None]:
+        rows = [] if after else [(f"person{k:07d}@example.org".encode(),) for k in range(values)]
+        return [r[0].decode() for r in rows]
+
+    async def go() -> int:
+        return len([v async for v in keyset(ask, values + 1)])
+
+    tracemalloc.start()
+    try:
+        asyncio.run(go())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return f"{peak / 2**20:6.1f} MiB ({peak // values} bytes a value)"
 
 
 def _listing(cur: Any, port: int, limits: Limits, size: int, budget: int | None) -> str:
@@ -119,6 +143,8 @@ def main() -> None:
         print(f"pages of {PAGE:,}:           ", _listing(cur, port, limits, PAGE, None))
         first = first_size(row_bytes(people), budget)
         print(f"pages by bytes (first {first:,}):", _listing(cur, port, limits, first, budget))
+    for n in (MAX_PAGE, 1_000_000):
+        print(f"one page of {n:,} values held at once:", _page_memory(n))
 
 
 if __name__ == "__main__":

@@ -81,3 +81,11 @@ def test_a_page_of_page_values_over_the_byte_cap_is_the_listings_error() -> None
     with pytest.raises(TooLargeError):
         _listed(keyset.keyset(column.ask, 40_000, budget=_CAP // 4))
     assert column.asked == [40_000, keyset.PAGE]
+
+
+def test_a_page_is_never_larger_than_max_page() -> None:
+    # A million addresses of 25 bytes fit a quarter of the 32 MiB cap in 5 pages; a page's
+    # values are held at once (about 220 bytes each in Python), so at most MAX_PAGE.
+    assert keyset.MAX_PAGE == 100_000
+    assert keyset.sized(8 * 2**20, 1_000, 25_000) == keyset.MAX_PAGE
+    assert keyset.first_size(40, 8 * 2**20) == keyset.MAX_PAGE

@@ -17,8 +17,14 @@ from ..errors import ProtocolError, TooLargeError
 V = TypeVar("V", str, bytes)
 
 PAGE = 10_000  # values a page, where nothing tells how long they are
-# Values one page asks for at most, however short they are (``sized``).
-MAX_PAGE = 1_000_000
+# Values one page asks for at most, however short they are (``sized``). A page's values are
+# all held at once, about 220 bytes each as Python objects beside the reply's bytes (their
+# text, their bytes, the values left to give; tracemalloc's peak over ``keyset`` of one page
+# of 25-byte addresses: 21 MiB for 100,000, 211 MiB for a million), and a scan lists in
+# several workers at once: tens of MiB each, not hundreds. The win stays: 200,000 addresses
+# no index orders are 3 pages, passes over the table, where pages of ``PAGE`` took 21 (9.2 s
+# of MariaDB's time beside 76 s). Both measured by ``benchmarks/sql_listing.py``.
+MAX_PAGE = 100_000
 # Bytes a value takes in a reply beside its own, at least (MySQL: a row's 4-byte header and
 # its value's length; PostgreSQL: a DataRow's 11): a page's size is measured with them.
 FRAMING = 16
@@ -56,10 +62,10 @@ def sized(budget: int, values: int, nbytes: int) -> int:
     """The values the next page asks for: as many as ``budget`` bytes of reply hold at the
     length of the last page's (``values`` of ``nbytes`` together, each with its
     ``FRAMING``). A column no index orders is read whole for every page (``SELECT DISTINCT
-    … ORDER BY``: a table of 200,000 addresses took 21 pages of 10,000, 58-85 s of the
-    server's time on MariaDB 10.11, where one page of them all took 9 s and the same
-    unordered 7-12 s); pages as large as the reply's byte budget allows list it in a pass
-    or two (2 pages, 8.6-16 s), and a column of long values still in pages within it."""
+    … ORDER BY``: a table of 200,000 addresses took 21 pages of 10,000, 57-76 s of the
+    server's time on MariaDB 10.11, ``benchmarks/sql_listing.py``); pages as large as the
+    reply's byte budget allows, ``MAX_PAGE`` at most, list it in a few passes (3 pages,
+    9.2 s), and a column of long values still in pages within it."""
     return max(1, min(MAX_PAGE, budget * values // max(1, nbytes + FRAMING * values)))
 
 
