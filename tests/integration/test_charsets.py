@@ -435,3 +435,99 @@ def test_a_listing_goes_on_past_values_too_long_to_page_after(
             client(mariadb, "DROP DATABASE lh_mixed;\n")
     assert len(mysql) == len(pg) == 33
     assert sorted(mysql) == sorted(pg) == sorted(MIXED_SHORT + MIXED_LONG)
+
+
+def test_a_listing_page_over_the_reply_cap_is_asked_again_smaller(
+    mariadb: int, postgresql: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reply cap of 4 MB (a page's budget 1 MB) and tables whose statistics say 10 bytes a
+    # row: the first page, 38,461 values, reaches the 300-byte values after the 20,000
+    # addresses and is over the cap (TooLargeError closed the connection and ended the
+    # listing); it is asked again at 10,000 on a new connection, read-only as the first.
+    from leakhound.models import FieldInfo
+    from leakhound.probes.mysql import probe as mysql_module
+    from leakhound.probes.postgresql import probe as pg_module
+
+    limits = Limits(max_body=4_000_000)
+    short = [f"a{n:05d}@example.org" for n in range(1, 20_001)]
+    long = [f"b{n:05d}" + "y" * 294 for n in range(1, 20_001)]
+    opened: list[str] = []
+
+    def counting(kind: str, connect: Any) -> Any:
+        async def counted(*args: Any) -> Any:
+            opened.append(kind)
+            return await connect(*args)
+
+        return counted
+
+    monkeypatch.setattr(mysql_module, "connect", counting("mysql", mysql_module.connect))
+    monkeypatch.setattr(pg_module, "connect", counting("postgresql", pg_module.connect))
+
+    def table(name: str, native: str, **where: str) -> Container:
+        return Container(
+            name, 40_000, 40_000 * 10, fields=(FieldInfo("email", native),), details=where
+        )
+
+    async def listed() -> tuple[list[str], list[str]]:
+        got = []
+        for probe, port, kind, container in (
+            (
+                MysqlProbe(),
+                mariadb,
+                "mysql",
+                table("lh_cap.people", "text", database="lh_cap", table="people", engine="InnoDB"),
+            ),
+            (
+                PostgresqlProbe(),
+                postgresql,
+                "postgresql",
+                table(
+                    "postgres.public.capped",
+                    "text",
+                    database="postgres",
+                    schema="public",
+                    table="capped",
+                ),
+            ),
+        ):
+            transport = Transport(limits, Scope({("127.0.0.1", port)}), None)
+            endpoint = Endpoint("127.0.0.1", port, kind)
+            service = Service(endpoint, f"{kind}://127.0.0.1:{port}", kind, Verdict.OPEN, "")
+            values = probe.distinct_values(transport, service, [container], "email")
+            got.append([v async for v in values])
+        return got[0], got[1]
+
+    import psycopg
+
+    # Made here and dropped at the end: the other tests count every person of both servers.
+    try:
+        client(
+            mariadb,
+            "CREATE DATABASE lh_cap;\n"
+            "CREATE TABLE lh_cap.people (id INT PRIMARY KEY, email TEXT);\n"
+            "INSERT INTO lh_cap.people SELECT seq, "
+            "CONCAT('a', LPAD(seq, 5, '0'), '@example.org') FROM lh_cap.seq_1_to_20000;\n"
+            "INSERT INTO lh_cap.people SELECT 20000 + seq, "
+            "CONCAT('b', LPAD(seq, 5, '0'), REPEAT('y', 294)) FROM lh_cap.seq_1_to_20000;\n",
+        )
+        with psycopg.connect(
+            host="127.0.0.1", port=postgresql, user="postgres", dbname="postgres", autocommit=True
+        ) as admin:
+            try:
+                admin.execute("CREATE TABLE capped (id int PRIMARY KEY, email text)")
+                admin.execute(
+                    "INSERT INTO capped SELECT g, 'a' || lpad(g::text, 5, '0') || '@example.org' "
+                    "FROM generate_series(1, 20000) AS g"
+                )
+                admin.execute(
+                    "INSERT INTO capped SELECT 20000 + g, 'b' || lpad(g::text, 5, '0') || "
+                    "repeat('y', 294) FROM generate_series(1, 20000) AS g"
+                )
+                mysql, pg = asyncio.run(listed())
+            finally:
+                admin.execute("DROP TABLE IF EXISTS capped")
+    finally:
+        client(mariadb, "DROP DATABASE IF EXISTS lh_cap;\n")
+    assert sorted(mysql) == sorted(pg) == short + long
+    # One connection each, and one more for the page asked again.
+    assert opened == ["mysql", "mysql", "postgresql", "postgresql"], opened

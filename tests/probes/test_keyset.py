@@ -89,3 +89,15 @@ def test_a_page_is_never_larger_than_max_page() -> None:
     assert keyset.MAX_PAGE == 100_000
     assert keyset.sized(8 * 2**20, 1_000, 25_000) == keyset.MAX_PAGE
     assert keyset.first_size(40, 8 * 2**20) == keyset.MAX_PAGE
+
+
+def test_pages_after_one_over_the_byte_cap_ask_no_more_until_past_it() -> None:
+    # A first page sized at 10-byte rows (38,461 values) reaches the long values after the
+    # addresses: asked again at 10,000 (addresses alone), the next page, sized at their
+    # length, would reach them again (29,411 values, over the cap: a pass and a connection
+    # each). It asks no more than 10,000 until past the 38,461 the first asked for.
+    column = _Column(_SHORT + _LONG)
+    got = _listed(keyset.keyset(column.ask, 38_461, budget=_CAP // 4))
+    assert got == sorted(_SHORT + _LONG)
+    long_sized = keyset.sized(_CAP // 4, 10_000, 10_000 * 300)
+    assert column.asked[:5] == [38_461, keyset.PAGE, keyset.PAGE, keyset.PAGE, long_sized]

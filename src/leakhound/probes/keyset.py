@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from ..errors import ProtocolError, TooLargeError
 
 V = TypeVar("V", str, bytes)
+# A listing's question: the next ``n`` values after ``after`` (None: from the first).
+Ask = Callable[[str | None, int], Awaitable[Sequence[V | None]]]
 
 PAGE = 10_000  # values a page, where nothing tells how long they are
 # Values one page asks for at most, however short they are (``sized``). A page's values are
@@ -69,24 +71,37 @@ def sized(budget: int, values: int, nbytes: int) -> int:
     return max(1, min(MAX_PAGE, budget * values // max(1, nbytes + FRAMING * values)))
 
 
-async def _asking(
-    ask: Callable[[str | None, int], Awaitable[Sequence[V | None]]],
-    after: str | None,
-    n: int,
-    more: int = 0,
-) -> tuple[int, Sequence[V | None]]:
-    """``ask(after, n + more)``'s page, and the ``n`` it holds: a reply over the byte cap
+class _Asking(Generic[V]):
+    """The pages of one listing, each ``ask(after, n)``: a reply over the byte cap
     (TooLargeError: values far longer than the last page's, which sized this one) is asked
     again for a quarter as many, down to ``PAGE``, how many every page asked before pages
     were sized by bytes (a listing that went then goes now), before the error stands. The
-    error closed the connection: ``ask`` opens another (``distinct.values``' ``reopen``)."""
-    while True:
-        try:
-            return n, await ask(after, n + more)
-        except TooLargeError:
-            if n <= PAGE:
-                raise
-            n = max(PAGE, n // 4)
+    error closed the connection: ``ask`` opens another (``distinct.values``' ``reopen``).
+    The pages after it ask for no more until the listing is past the values the page over
+    the cap asked for: a page after short ones, sized at their length, would reach the long
+    ones again, each time a pass over the table and a connection (the probes open 3 at
+    most: ``reconnect.RECONNECTS``)."""
+
+    def __init__(self, ask: Ask[V]) -> None:
+        self._ask: Ask[V] = ask
+        self._most = MAX_PAGE  # values a page asks for at most, while ``listed < _until``
+        self._until = 0
+
+    async def page(
+        self, after: str | None, n: int, listed: int, more: int = 0
+    ) -> tuple[int, Sequence[V | None]]:
+        """``ask(after, n + more)``'s page, ``listed`` values into the listing, and the
+        ``n`` it holds."""
+        if listed < self._until:
+            n = min(n, self._most)
+        while True:
+            try:
+                return n, await self._ask(after, n + more)
+            except TooLargeError:
+                if n <= PAGE:
+                    raise
+                self._until = listed + n
+                n = self._most = max(PAGE, n // 4)
 
 
 async def keyset(
@@ -99,7 +114,7 @@ async def keyset(
     from the first), once, page by page until a page comes short; ``budget``: the bytes a
     page's values may fill, each page after the first as many values as that holds at the
     length of the last page's (``sized``; None: ``size`` every page), a page whose reply is
-    over the byte cap asked again smaller (``_asking``).
+    over the byte cap asked again smaller (``_Asking``).
 
     A page goes on after its last value short enough to go back to the server
     (``MAX_VALUE_BYTES``): the values after that one, too long, are listed again first by
@@ -112,8 +127,9 @@ async def keyset(
     since: set[str] = set()
     listed = 0
     n = size
+    asking = _Asking(ask)
     while True:
-        n, page = await _asking(ask, after, n, len(since))
+        n, page = await asking.page(after, n, listed, len(since))
         asked = n + len(since)
         # The order is the server's collation, not Python's: a page is only checked to hold
         # each value once and to move on from the last (``>`` never lists it again).
@@ -172,8 +188,9 @@ async def keyset_bytes(
     digest, 32 hex digits, counted with it), a reply over the cap asked again smaller."""
     after: str | None = None
     listed = 0
+    asking = _Asking(ask)
     while True:
-        size, page = await _asking(ask, after, size)
+        size, page = await asking.page(after, size, listed)
         keys = [None if v is None else digest(v) for v in page]
         # Two values of one digest are next to each other in a page as across two (the
         # second not after the first's): the second is left out in both, never an error.

@@ -483,7 +483,7 @@ class MysqlProbe(Probe):
             return conn
 
         # A reply over the byte cap closes the connection; its page is asked again smaller
-        # on another (``keyset._asking``), and the next table's statements go on that one.
+        # on another (``keyset._Asking``), and the next table's statements go on that one.
         link = Reconnecting(await opened(), opened)
         try:
             for c in tables:

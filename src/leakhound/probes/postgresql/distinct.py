@@ -173,7 +173,7 @@ def values(
     bytes (``_as_bytes``); ``size``: the first page's values, ``budget``: the bytes of
     values a page after it may hold (``keyset.sized``: a column no index orders is read
     whole by every page); ``reopen``: the connection to ask the next page on once one closed
-    ``conn`` (a reply over the byte cap, asked again smaller: ``keyset._asking``)."""
+    ``conn`` (a reply over the byte cap, asked again smaller: ``keyset._Asking``)."""
     if as_bytes:
         return _as_bytes(conn, schema, table, column, size, budget, reopen)
 

@@ -109,7 +109,7 @@ async def _by_database(
     (one a database, in turn), under a statement timeout of the read deadline (the server
     stops when we stop waiting); opened again (``Reconnecting.ready``) once a statement
     closed it, as a reply over the byte cap does (a listing's page, asked again smaller:
-    ``keyset._asking``). Used in ``aclosing``: a connection closes with the loop."""
+    ``keyset._Asking``). Used in ``aclosing``: a connection closes with the loop."""
     by_db: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for c in containers:
         where = _where(c)
