@@ -7,7 +7,8 @@ utf8mb4 session: two people one "jos?@x.com"), a ``cp1250`` one holding bytes cp
 not define, an ascii key read in two partitions, and values that differ in trailing spaces
 alone. PostgreSQL: a database of encoding SQL_ASCII holding Latin-1 bytes (a UTF8 session
 has the server refuse them). Each counts its people as they are: every one, once. Both, for
-one test: a column of short addresses holding values too long to page after, listed whole.
+two tests: a column of short addresses holding values too long to page after, listed whole;
+a listing whose page is over a small reply cap, asked again smaller on a new connection.
 """
 
 from __future__ import annotations
