@@ -6,7 +6,9 @@ MariaDB: an ``ascii`` column holding bytes past ASCII (the server sends each as 
 utf8mb4 session: two people one "jos?@x.com"), a ``cp1250`` one holding bytes cp1250 does
 not define, an ascii key read in two partitions, and values that differ in trailing spaces
 alone. PostgreSQL: a database of encoding SQL_ASCII holding Latin-1 bytes (a UTF8 session
-has the server refuse them). Each counts its people as they are: every one, once.
+has the server refuse them). Each counts its people as they are: every one, once. Both, for
+two tests: a column of short addresses holding values too long to page after, listed whole;
+a listing whose page is over a small reply cap, asked again smaller on a new connection.
 """
 
 from __future__ import annotations
@@ -67,6 +69,21 @@ MARIADB_SETUP = (
     + ";\n"
 )
 LONG_NOTES = sorted("é" + c * 3000 for c in "abcde")
+# Short addresses and three values of 5,000 bytes among them: with pages of 10, one last of
+# the first page, two in a row last of the second (each too long to page after).
+MIXED_SHORT = [f"customer{n:03d}@gmail.com" for n in range(30)]
+MIXED_LONG = [
+    "customer008@gmail.com " + "x" * 5000,
+    "customer017@gmail.com " + "y" * 5000,
+    "customer017@gmail.com " + "z" * 5000,
+]
+# Rows of both servers' table of them (CONCAT and REPEAT in both).
+MIXED_ROWS = ", ".join(
+    f"({n}, CONCAT('{v[:22]}', REPEAT('{v[22]}', {len(v) - 22})))"
+    if len(v) > 100
+    else f"({n}, '{v}')"
+    for n, v in enumerate(MIXED_SHORT + MIXED_LONG, 1)
+)
 SPELLINGS = [
     t.encode("latin-1").hex()
     for t in (
@@ -370,3 +387,148 @@ def test_a_sql_ascii_database_s_count_of_values_is_of_them_as_read(postgresql: i
     read = {bytes.fromhex(h).decode("utf-8", STRAY) for h in SPELLINGS}
     assert len(listed) == len(SPELLINGS) and set(listed) == read
     assert n == len(read) == 7
+
+
+@pytest.mark.parametrize("own", [False, True], ids=["as-stored", "own-collation"])
+def test_a_listing_goes_on_past_values_too_long_to_page_after(
+    mariadb: int, postgresql: int, own: bool
+) -> None:
+    # Pages of 10 of short addresses and values of 5,000 bytes: a page ending in one went on
+    # after it no more ("too long to page after": the listing, and its exact people count,
+    # ended); each page now goes on after its last short value, the long ones after it
+    # asked again, each listed once, in either order.
+    mysql_transport = Transport(Limits(), Scope({("127.0.0.1", mariadb)}), None)
+    pg_transport = Transport(Limits(), Scope({("127.0.0.1", postgresql)}), None)
+
+    async def listed() -> tuple[list[str], list[str]]:
+        conn = await mysql_connect(mysql_transport, Endpoint("127.0.0.1", mariadb, "mysql"))
+        try:
+            mysql = distinct.values(conn, "lh_mixed", "people", "email", 10, own=own)
+            got = [v async for v in mysql]
+        finally:
+            await conn.close()
+        endpoint = Endpoint("127.0.0.1", postgresql, "postgresql")
+        pg = await pg_connect(pg_transport, endpoint, "postgres")
+        try:
+            listing = pg_distinct.values(pg, "public", "mixed", "email", 10, own=own)
+            return got, [v async for v in listing]
+        finally:
+            await pg.close()
+
+    import psycopg
+
+    # Made here and dropped at the end: the other tests count every person of both servers.
+    client(
+        mariadb,
+        "CREATE DATABASE lh_mixed;\n"
+        "CREATE TABLE lh_mixed.people (id INT PRIMARY KEY, email TEXT);\n"
+        f"INSERT INTO lh_mixed.people VALUES {MIXED_ROWS};\n",
+    )
+    with psycopg.connect(
+        host="127.0.0.1", port=postgresql, user="postgres", dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute("CREATE TABLE mixed (id int PRIMARY KEY, email text)")
+        admin.execute(f"INSERT INTO mixed VALUES {MIXED_ROWS}")
+        try:
+            mysql, pg = asyncio.run(listed())
+        finally:
+            admin.execute("DROP TABLE mixed")
+            client(mariadb, "DROP DATABASE lh_mixed;\n")
+    assert len(mysql) == len(pg) == 33
+    assert sorted(mysql) == sorted(pg) == sorted(MIXED_SHORT + MIXED_LONG)
+
+
+def test_a_listing_page_over_the_reply_cap_is_asked_again_smaller(
+    mariadb: int, postgresql: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reply cap of 4 MB (a page's budget 1 MB) and tables whose statistics say 10 bytes a
+    # row: the first page, 38,461 values, reaches the 300-byte values after the 20,000
+    # addresses and is over the cap (TooLargeError closed the connection and ended the
+    # listing); it is asked again at 10,000 on a new connection, read-only as the first.
+    from leakhound.models import FieldInfo
+    from leakhound.probes.mysql import probe as mysql_module
+    from leakhound.probes.postgresql import probe as pg_module
+
+    limits = Limits(max_body=4_000_000)
+    short = [f"a{n:05d}@example.org" for n in range(1, 20_001)]
+    long = [f"b{n:05d}" + "y" * 294 for n in range(1, 20_001)]
+    opened: list[str] = []
+
+    def counting(kind: str, connect: Any) -> Any:
+        async def counted(*args: Any) -> Any:
+            opened.append(kind)
+            return await connect(*args)
+
+        return counted
+
+    monkeypatch.setattr(mysql_module, "connect", counting("mysql", mysql_module.connect))
+    monkeypatch.setattr(pg_module, "connect", counting("postgresql", pg_module.connect))
+
+    def table(name: str, native: str, **where: str) -> Container:
+        return Container(
+            name, 40_000, 40_000 * 10, fields=(FieldInfo("email", native),), details=where
+        )
+
+    async def listed() -> tuple[list[str], list[str]]:
+        got = []
+        for probe, port, kind, container in (
+            (
+                MysqlProbe(),
+                mariadb,
+                "mysql",
+                table("lh_cap.people", "text", database="lh_cap", table="people", engine="InnoDB"),
+            ),
+            (
+                PostgresqlProbe(),
+                postgresql,
+                "postgresql",
+                table(
+                    "postgres.public.capped",
+                    "text",
+                    database="postgres",
+                    schema="public",
+                    table="capped",
+                ),
+            ),
+        ):
+            transport = Transport(limits, Scope({("127.0.0.1", port)}), None)
+            endpoint = Endpoint("127.0.0.1", port, kind)
+            service = Service(endpoint, f"{kind}://127.0.0.1:{port}", kind, Verdict.OPEN, "")
+            values = probe.distinct_values(transport, service, [container], "email")
+            got.append([v async for v in values])
+        return got[0], got[1]
+
+    import psycopg
+
+    # Made here and dropped at the end: the other tests count every person of both servers.
+    try:
+        client(
+            mariadb,
+            "CREATE DATABASE lh_cap;\n"
+            "CREATE TABLE lh_cap.people (id INT PRIMARY KEY, email TEXT);\n"
+            "INSERT INTO lh_cap.people SELECT seq, "
+            "CONCAT('a', LPAD(seq, 5, '0'), '@example.org') FROM lh_cap.seq_1_to_20000;\n"
+            "INSERT INTO lh_cap.people SELECT 20000 + seq, "
+            "CONCAT('b', LPAD(seq, 5, '0'), REPEAT('y', 294)) FROM lh_cap.seq_1_to_20000;\n",
+        )
+        with psycopg.connect(
+            host="127.0.0.1", port=postgresql, user="postgres", dbname="postgres", autocommit=True
+        ) as admin:
+            try:
+                admin.execute("CREATE TABLE capped (id int PRIMARY KEY, email text)")
+                admin.execute(
+                    "INSERT INTO capped SELECT g, 'a' || lpad(g::text, 5, '0') || '@example.org' "
+                    "FROM generate_series(1, 20000) AS g"
+                )
+                admin.execute(
+                    "INSERT INTO capped SELECT 20000 + g, 'b' || lpad(g::text, 5, '0') || "
+                    "repeat('y', 294) FROM generate_series(1, 20000) AS g"
+                )
+                mysql, pg = asyncio.run(listed())
+            finally:
+                admin.execute("DROP TABLE IF EXISTS capped")
+    finally:
+        client(mariadb, "DROP DATABASE IF EXISTS lh_cap;\n")
+    assert sorted(mysql) == sorted(pg) == short + long
+    # One connection each, and one more for the page asked again.
+    assert opened == ["mysql", "mysql", "postgresql", "postgresql"], opened

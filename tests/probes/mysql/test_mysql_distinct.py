@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from leakhound.errors import ProtocolError
+from leakhound.errors import ProtocolError, TooLargeError
 from leakhound.models import Container, FieldInfo
+from leakhound.probes import keyset
 from leakhound.probes.mysql import ALLOW, MysqlProbe, distinct
 from leakhound.probes.mysql.wire import Column, ResultSet
 
@@ -175,3 +176,124 @@ def test_a_column_listed_byte_for_byte_adds_no_merges_to_its_listing(
         MysqlProbe().count_distinct(transport, service, [_table("a"), ascii_b], ["email"])
     )  # type: ignore[arg-type]
     assert got == {"email": StoreDistinct(9, 5, 12, False, folded=4, as_bytes=10)}
+
+
+def test_values_too_long_to_page_after_are_listed_among_short_ones_each_once() -> None:
+    # A long value last of a full page: the next goes on after the short one before it,
+    # asking one more (a value of 5,000 bytes once ended the listing).
+    short = [f"customer{n:03d}@gmail.com".encode() for n in range(30)]
+    long = [b"customer008@gmail.com " + b"x" * 5000, b"customer017@gmail.com " + b"y" * 5000]
+    conn = _Server(short + long)
+    assert _listed(conn, 10) == sorted(v.decode() for v in short + long)
+    assert f"X'{b'customer008@gmail.com'.hex()}' ORDER BY" in conn.asked[1]
+    assert conn.asked[1].endswith("LIMIT 11")
+    assert all(len(s) < 1_000 for s in conn.asked)
+
+
+class _Listing(_Server):
+    """A table's column listed through the probe: its count, then its pages; a page of more
+    than ``cap`` bytes (each value with ``keyset.FRAMING``) is over the reply's byte cap,
+    which closes the connection."""
+
+    def __init__(self, values: list[bytes], cap: int | None = None) -> None:
+        super().__init__(values)
+        self.cap = cap
+        self.stream = SimpleNamespace(closed=False)
+
+    async def query(self, sql: str, decoder: Any = None, *, width: int | None = None) -> ResultSet:
+        if self.stream.closed:
+            raise ProtocolError("the connection was closed after an error")
+        got = await super().query(sql, decoder, width=width)
+        if self.cap is not None and sum(len(r[0]) + 16 for r in got.rows) > self.cap:
+            self.stream.closed = True
+            raise TooLargeError(f"reply over the {self.cap} byte cap")
+        return got
+
+    async def close(self) -> None:
+        self.stream.closed = True
+
+
+def test_a_column_is_listed_in_pages_as_large_as_a_quarter_of_a_reply_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 25,000 addresses in a table of 200 bytes a row: pages of 10,000 read a column no index
+    # orders whole three times (200,000 values: 21 pages, 57 s of MariaDB's time); the
+    # first page of as many values as a quarter of the reply's byte cap holds at a row's
+    # length lists it whole.
+    from leakhound.net import Limits
+    from leakhound.probes.mysql import probe as module
+
+    values = [f"customer{n:05d}@gmail.com".encode() for n in range(25_000)]
+    conn = _Listing(values)
+
+    async def connect(*_: Any) -> _Listing:
+        return conn
+
+    async def limit_time(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(module, "connect", connect)
+    monkeypatch.setattr(module.distinct, "limit_time", limit_time)
+    table = dataclasses.replace(_table("people"), docs=25_000, store_bytes=25_000 * 200)
+    transport = SimpleNamespace(limits=Limits())
+    service = SimpleNamespace(endpoint=None)
+
+    async def go() -> list[str]:
+        listed = MysqlProbe().distinct_values(transport, service, [table], "email")  # type: ignore[arg-type]
+        return [v async for v in listed]
+
+    assert asyncio.run(go()) == [v.decode() for v in values]
+    pages = [s for s in conn.asked if s.startswith("SELECT DISTINCT")]
+    assert len(pages) == 1 and pages[0].endswith(f"LIMIT {Limits().max_body // 4 // 216}")
+
+
+def test_a_page_over_the_reply_cap_is_asked_again_smaller_on_a_new_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A reply cap of 4 MB, a page's budget 1 MB: the first page sized at the table's rows
+    # of 10 bytes (stale statistics: 38,461 values) is over it, its values of 300 bytes: it
+    # closes the connection, and the page is asked again for a quarter as many, at least
+    # PAGE, on another, then the next table on that one (it once ended the listing, the
+    # people counted from the server's counts).
+    from leakhound.net import Limits
+    from leakhound.probes.mysql import probe as module
+
+    values = [f"customer{n:05d}@gmail.com ".encode() + b"x" * 275 for n in range(20_000)]
+    opened = [_Listing(values, cap=4_000_000), _Listing(values, cap=4_000_000)]
+    given = iter(opened)
+
+    async def connect(*_: Any) -> _Listing:
+        return next(given)
+
+    async def limit_time(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(module, "connect", connect)
+    monkeypatch.setattr(module.distinct, "limit_time", limit_time)
+    people = dataclasses.replace(_table("people"), docs=20_000, store_bytes=20_000 * 10)
+    more = dataclasses.replace(_table("more"), docs=20_000, store_bytes=20_000 * 300)
+    transport = SimpleNamespace(limits=Limits(max_body=4_000_000))
+    service = SimpleNamespace(endpoint=None)
+
+    async def go() -> list[str]:
+        listed = MysqlProbe().distinct_values(transport, service, [people, more], "email")  # type: ignore[arg-type]
+        return [v async for v in listed]
+
+    got = asyncio.run(go())
+    assert got == [v.decode() for v in values] * 2
+    pages = [int(s.rsplit(" ", 1)[1]) for c in opened for s in c.asked if "LIMIT" in s]
+    assert pages[:2] == [1_000_000 // 26, keyset.PAGE]
+    assert all(c.stream.closed for c in opened)
+    assert "`more`" in opened[1].asked[-1]
+
+
+def test_later_pages_hold_what_the_byte_budget_holds_at_the_last_pages_length() -> None:
+    values = [f"customer{n:04d}@gmail.com".encode() for n in range(1000)]  # 22 bytes each
+
+    async def go(conn: Any) -> list[str]:
+        listed = distinct.values(conn, "support", "cases", "email", 10, budget=38 * 400)
+        return [v async for v in listed]
+
+    conn = _Server(values)
+    assert asyncio.run(go(conn)) == [v.decode() for v in values]
+    assert [int(s.rsplit(" ", 1)[1]) for s in conn.asked] == [10, 400, 400, 400]

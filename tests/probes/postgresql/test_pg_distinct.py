@@ -5,12 +5,15 @@ and the keyset pages each after the last value listed."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from leakhound.detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
-from leakhound.errors import ProtocolError
+from leakhound.errors import ProtocolError, TooLargeError
+from leakhound.models import Container, FieldInfo
+from leakhound.probes import keyset
 from leakhound.probes.postgresql import ALLOW, distinct
 from leakhound.probes.postgresql.wire import Result
 
@@ -192,9 +195,56 @@ def test_a_server_that_does_not_move_on_is_one_protocol_error() -> None:
         _listed(_Pages(["a@b.com", "c@d.com", "e@f.com"], stuck=True), 2)
 
 
-def test_a_value_too_long_to_page_after_is_one_protocol_error() -> None:
+# Short addresses and three values of 5,000 bytes: one last of the first page of 10, two in
+# a row ending the second (a page once went on after its last value, and one too long to go
+# back to the server ended the listing).
+_SHORT = [f"customer{n:03d}@gmail.com" for n in range(30)]
+_LONG = [
+    "customer008@gmail.com " + "x" * 5000,
+    "customer017@gmail.com " + "y" * 5000,
+    "customer017@gmail.com " + "z" * 5000,
+]
+
+
+def test_values_too_long_to_page_after_are_listed_among_short_ones_each_once() -> None:
+    conn = _Pages(_SHORT + _LONG)
+    got = _listed(conn, 10)
+    assert got == sorted(_SHORT + _LONG)
+    # Each page goes on after its last short value: the long ones after it are asked again
+    # (as many more values asked), never pasted into a statement.
+    assert all(len(s) < 2_000 for s in conn.asked)
+    assert distinct.escaped("customer008@gmail.com") in conn.asked[1]
+    assert conn.asked[1].endswith("LIMIT 11")
+
+
+def test_a_page_of_long_values_alone_is_asked_again_larger() -> None:
+    values = ["a" * 3000, "b" * 3000, "c" * 3000, "d" * 3000, "e@x.com"]
+    conn = _Pages(values)
+    assert _listed(conn, 2) == sorted(values)
+    # From the first again, two more each time: 2, 4, then 6 (short: the last)
+    assert [s.rsplit(" ", 1)[1] for s in conn.asked] == ["2", "4", "6"]
+    assert all("IS NOT NULL" in s for s in conn.asked)
+
+
+def test_more_long_values_in_a_row_than_max_long_is_one_protocol_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(keyset, "MAX_LONG", 3)
     with pytest.raises(ProtocolError, match="too long to page after"):
-        _listed(_Pages(["a" * 3000, "b" * 3000]), 2)
+        _listed(_Pages([c * 3000 for c in "abcdef"]), 2)
+
+
+def test_pages_grow_to_what_the_byte_budget_holds() -> None:
+    values = [f"customer{n:04d}@gmail.com" for n in range(1000)]  # 22 bytes each
+    conn = _Pages(values)
+
+    async def go() -> list[str]:
+        listed = distinct.values(conn, "public", "t", "email", 10, budget=(22 + 16) * 400)
+        return [v async for v in listed]
+
+    assert asyncio.run(go()) == values
+    # 10 values first, then 400 a page (each value's bytes and ``keyset.FRAMING``)
+    assert [int(s.rsplit(" ", 1)[1]) for s in conn.asked] == [10, 400, 400, 400]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -259,3 +309,83 @@ def test_a_columns_count_also_folds_address_shaped_values_of_that_column_alone()
         counted.replace('FROM ONLY "public"."t"', 'FROM ONLY "pg_catalog"."pg_authid"'),
     ):
         assert not ALLOW.allows("query", other), other
+
+
+class _Database(_Pages):
+    """A database's connection as the probe lists a column on it: the statement timeout, the
+    column's two counts (``merges_nothing``), its pages; a page of more than ``cap`` bytes
+    (each value with ``keyset.FRAMING``) is over the reply's byte cap, which closes it."""
+
+    def __init__(self, values: list[str], cap: int) -> None:
+        super().__init__(values)
+        self.cap = cap
+        self.stream = SimpleNamespace(closed=False)
+        self.greeting = SimpleNamespace(params={"server_encoding": "UTF8"})
+
+    async def run(self, sql: str, *, width: int | None = None) -> Result:
+        if self.stream.closed:
+            raise ProtocolError("the connection was closed after an error")
+        if sql.startswith("SET statement_timeout"):
+            return Result()
+        if sql.startswith("SELECT pg_catalog.count"):
+            return Result([("a", 20), ("b", 20)], [["1", "1"]])
+        got = await super().run(sql, width=width)
+        if sum(len(r[0] or "") + keyset.FRAMING for r in got.rows) > self.cap:
+            self.stream.closed = True
+            raise TooLargeError(f"reply over the {self.cap} byte cap")
+        return got
+
+    async def close(self) -> None:
+        self.stream.closed = True
+
+
+def test_a_page_over_the_reply_cap_is_asked_again_smaller_on_a_new_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A reply cap of 4 MB, a page's budget 1 MB: the first page sized at the table's rows of
+    # 10 bytes (stale statistics: 38,461 values) is over it, its values of 300 bytes: it
+    # closes the connection, and the page is asked again for a quarter as many, at least
+    # PAGE, on another to the same database, then the next table on that one (it once ended
+    # the listing, the people counted from the server's counts).
+    from leakhound.net import Limits
+    from leakhound.probes.postgresql import PostgresqlProbe
+    from leakhound.probes.postgresql import probe as module
+
+    values = [f"customer{n:05d}@gmail.com " + "x" * 275 for n in range(20_000)]
+    opened = [_Database(values, 4_000_000), _Database(values, 4_000_000)]
+    given = iter(opened)
+    databases: list[str] = []
+
+    async def connect(_: Any, __: Any, db: str) -> _Database:
+        databases.append(db)
+        return next(given)
+
+    monkeypatch.setattr(module, "connect", connect)
+
+    def table(name: str, row: int) -> Container:
+        return Container(
+            f"crm.public.{name}",
+            20_000,
+            20_000 * row,
+            fields=(FieldInfo("email", "text"),),
+            details={"database": "crm", "schema": "public", "table": name},
+        )
+
+    transport = SimpleNamespace(limits=Limits(max_body=4_000_000))
+    service = SimpleNamespace(endpoint=None)
+
+    async def go() -> list[str]:
+        listed = PostgresqlProbe().distinct_values(
+            transport,  # type: ignore[arg-type]
+            service,  # type: ignore[arg-type]
+            [table("people", 10), table("more", 300)],
+            "email",
+        )
+        return [v async for v in listed]
+
+    assert asyncio.run(go()) == sorted(values) * 2
+    assert databases == ["crm", "crm"]
+    pages = [int(s.rsplit(" ", 1)[1]) for c in opened for s in c.asked]
+    assert pages[:2] == [1_000_000 // 26, keyset.PAGE]
+    assert all(c.stream.closed for c in opened)
+    assert '"more"' in opened[1].asked[-1]

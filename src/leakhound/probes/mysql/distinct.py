@@ -20,7 +20,7 @@ values. Every statement runs in the read-only transaction of
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from functools import partial
 from typing import NamedTuple
 
@@ -78,15 +78,24 @@ def values(
     *,
     own: bool = False,
     charset: str | None = None,
+    budget: int | None = None,
+    reopen: Callable[[], Awaitable[Connection]] | None = None,
 ) -> AsyncGenerator[str, None]:
     """Each distinct value of one column of one table, once, page by page (ProtocolError for
     a value that is not UTF-8: it could not be paged after); ``own``: in the column's own
     collation and order (``merges_nothing``); ``charset``: a column the session cannot carry
-    whole (``charsets.lossy``), listed as its bytes, each read in that character set."""
+    whole (``charsets.lossy``), listed as its bytes, each read in that character set;
+    ``size``: the first page's values, ``budget``: the bytes of values a page after it may
+    hold (``keyset.sized``: a column no index orders is read whole by every page);
+    ``reopen``: the connection to ask the next page on once one closed ``conn`` (a reply over
+    the byte cap, asked again smaller: ``keyset._Asking``)."""
     if charset:
-        return _as_bytes(conn, schema, table, column, size, charset)
+        return _as_bytes(conn, schema, table, column, size, charset, budget, reopen)
 
     async def ask(after: str | None, n: int) -> Sequence[str | None]:
+        nonlocal conn
+        if reopen is not None and conn.stream.closed:
+            conn = await reopen()
         statement = sql.distinct_after(schema, table, column, after, n, own=own)
         got = await conn.query(statement, width=1)
         try:
@@ -94,11 +103,18 @@ def values(
         except UnicodeDecodeError as exc:
             raise ProtocolError("a distinct value that is not UTF-8") from exc
 
-    return keyset(ask, size)
+    return keyset(ask, size, budget=budget)
 
 
 def _as_bytes(
-    conn: Connection, schema: str, table: str, column: str, size: int, charset: str
+    conn: Connection,
+    schema: str,
+    table: str,
+    column: str,
+    size: int,
+    charset: str,
+    budget: int | None = None,
+    reopen: Callable[[], Awaitable[Connection]] | None = None,
 ) -> AsyncGenerator[str, None]:
     """A column's distinct values byte for byte (``sql.distinct_bytes_after``), each read in
     its character set (``charsets.decode``): values the session would send alike stay apart
@@ -106,8 +122,11 @@ def _as_bytes(
     goes on after the MD5 of the last value read (``keyset_bytes``), however long it is."""
 
     async def ask(after: str | None, n: int) -> Sequence[bytes | None]:
+        nonlocal conn
+        if reopen is not None and conn.stream.closed:
+            conn = await reopen()
         statement = sql.distinct_bytes_after(schema, table, column, after, n)
         got = await conn.query(statement, width=2)
         return [r[0] for r in got.rows]
 
-    return keyset_bytes(ask, partial(charsets.decode, charset=charset), size)
+    return keyset_bytes(ask, partial(charsets.decode, charset=charset), size, budget=budget)

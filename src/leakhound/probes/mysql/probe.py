@@ -26,6 +26,7 @@ from ...models import (
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from ..estimate import KeyEstimate, along_key
+from ..keyset import first_size
 from ..reconnect import Reconnecting
 from . import distinct, sql
 from .allow import ALLOW
@@ -471,10 +472,22 @@ class MysqlProbe(Probe):
         tables = self.holding(containers, field)
         if not tables:
             return
-        conn = await connect(transport, service.endpoint)
+
+        async def opened() -> Connection:
+            conn = await connect(transport, service.endpoint)
+            try:
+                await distinct.limit_time(conn, transport.limits.read_timeout)
+            except BaseException:
+                await conn.close()
+                raise
+            return conn
+
+        # A reply over the byte cap closes the connection; its page is asked again smaller
+        # on another (``keyset._Asking``), and the next table's statements go on that one.
+        link = Reconnecting(await opened(), opened)
         try:
-            await distinct.limit_time(conn, transport.limits.read_timeout)
             for c in tables:
+                conn = await link.ready()
                 native = next(f.type for f in c.fields if f.path == field)
                 # A column the session cannot carry whole is listed as its bytes.
                 charset = (c.details.get("charsets") or {}).get(field)
@@ -483,12 +496,25 @@ class MysqlProbe(Probe):
                     and native.lower() in distinct.TEXT_ORDERED
                     and await distinct.merges_nothing(conn, *where(c), field)
                 )
-                listed = distinct.values(conn, *where(c), field, own=own, charset=charset)
+                # Pages as large as a quarter of a reply's byte budget holds (the first
+                # from the table's average row): a column no index orders is read whole by
+                # every page, and sorted (``keyset.sized``).
+                budget = transport.limits.max_body // 4
+                listed = distinct.values(
+                    conn,
+                    *where(c),
+                    field,
+                    first_size(row_bytes(c), budget),
+                    own=own,
+                    charset=charset,
+                    budget=budget,
+                    reopen=link.ready,
+                )
                 async with aclosing(listed):
                     async for v in listed:
                         yield v
         finally:
-            await conn.close()
+            await link.close()
 
 
 # How TABLE_ROWS is obtained, where nothing better was: InnoDB samples a few index pages

@@ -29,7 +29,7 @@ from one ran a command as the server's account, a read-only transaction notwiths
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import NamedTuple
 
 from ...errors import ProtocolError
@@ -165,25 +165,39 @@ def values(
     *,
     own: bool = False,
     as_bytes: bool = False,
+    budget: int | None = None,
+    reopen: Callable[[], Awaitable[Connection]] | None = None,
 ) -> AsyncGenerator[str, None]:
     """Each distinct value of one column of one table, once, page by page; ``own``: in the
     column's own collation and order (``merges_nothing``); ``as_bytes``: listed as its
-    bytes (``_as_bytes``)."""
+    bytes (``_as_bytes``); ``size``: the first page's values, ``budget``: the bytes of
+    values a page after it may hold (``keyset.sized``: a column no index orders is read
+    whole by every page); ``reopen``: the connection to ask the next page on once one closed
+    ``conn`` (a reply over the byte cap, asked again smaller: ``keyset._Asking``)."""
     if as_bytes:
-        return _as_bytes(conn, schema, table, column, size)
+        return _as_bytes(conn, schema, table, column, size, budget, reopen)
 
     async def ask(after: str | None, n: int) -> Sequence[str | None]:
+        nonlocal conn
+        if reopen is not None and conn.stream.closed:
+            conn = await reopen()
         got = await conn.run(page_of(schema, table, column, after, n, own=own), width=1)
         return [r[0] for r in got.rows]
 
-    return keyset(ask, size)
+    return keyset(ask, size, budget=budget)
 
 
 _BYTEA = re.compile(r"\\x((?:[0-9a-f]{2})*)")  # bytea's output, hex format
 
 
 def _as_bytes(
-    conn: Connection, schema: str, table: str, column: str, size: int
+    conn: Connection,
+    schema: str,
+    table: str,
+    column: str,
+    size: int,
+    budget: int | None = None,
+    reopen: Callable[[], Awaitable[Connection]] | None = None,
 ) -> AsyncGenerator[str, None]:
     """A column of a database of encoding SQL_ASCII, listed by its values' bytes
     (``bytes_page_of``, ``keyset_bytes``: each page after the MD5 of the last value, however
@@ -192,6 +206,9 @@ def _as_bytes(
     SQL_ASCII), and two values may read alike (Latin-1 "jos\\xe9" and UTF-8 "josé")."""
 
     async def ask(after: str | None, n: int) -> Sequence[bytes | None]:
+        nonlocal conn
+        if reopen is not None and conn.stream.closed:
+            conn = await reopen()
         got = await conn.run(bytes_page_of(schema, table, column, after, n), width=2)
         out: list[bytes | None] = []
         for v, *_ in got.rows:
@@ -201,4 +218,4 @@ def _as_bytes(
             out.append(bytes.fromhex(m[1]))
         return out
 
-    return keyset_bytes(ask, lambda raw: raw.decode("utf-8", STRAY), size)
+    return keyset_bytes(ask, lambda raw: raw.decode("utf-8", STRAY), size, budget=budget)

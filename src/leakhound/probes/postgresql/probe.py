@@ -37,6 +37,7 @@ from ..base import (
     failures_said,
 )
 from ..estimate import MAX_WINDOW_ROWS, KeyEstimate, along_key
+from ..keyset import first_size
 from ..reason import fitted
 from ..reconnect import Reconnecting
 from ..years import year_span
@@ -103,22 +104,33 @@ _TYPES = {
 
 async def _by_database(
     transport: Transport, service: Service, containers: Sequence[Container]
-) -> AsyncGenerator[tuple[Connection, tuple[str, str, str]], None]:
+) -> AsyncGenerator[tuple[Reconnecting[Connection], tuple[str, str, str]], None]:
     """Each container's (database, schema, table) on a read-only connection to its database
     (one a database, in turn), under a statement timeout of the read deadline (the server
-    stops when we stop waiting). Used in ``aclosing``: a connection closes with the loop."""
+    stops when we stop waiting); opened again (``Reconnecting.ready``) once a statement
+    closed it, as a reply over the byte cap does (a listing's page, asked again smaller:
+    ``keyset._Asking``). Used in ``aclosing``: a connection closes with the loop."""
     by_db: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for c in containers:
         where = _where(c)
         by_db[where[0]].append(where)
     for db, tables in sorted(by_db.items()):
-        conn = await connect(transport, service.endpoint, db)
+
+        async def opened(db: str = db) -> Connection:
+            conn = await connect(transport, service.endpoint, db)
+            try:
+                await conn.run(distinct.timeout(transport.limits.read_timeout))
+            except BaseException:
+                await conn.close()
+                raise
+            return conn
+
+        link = Reconnecting(await opened(), opened)
         try:
-            await conn.run(distinct.timeout(transport.limits.read_timeout))
             for t in tables:
-                yield conn, t
+                yield link, t
         finally:
-            await conn.close()
+            await link.close()
 
 
 def _split(name: str) -> tuple[str, str, str]:
@@ -294,7 +306,8 @@ class PostgresqlProbe(Probe):
             counts = []
             tables = _by_database(transport, service, self.holding(containers, f))
             async with aclosing(tables):
-                async for conn, (_, schema, table) in tables:
+                async for link, (_, schema, table) in tables:
+                    conn = link.conn
                     # A database of encoding SQL_ASCII: its values counted as read.
                     raw = _raw(conn)
                     counts.append(await distinct.count(conn, schema, table, f, raw=raw))
@@ -316,9 +329,20 @@ class PostgresqlProbe(Probe):
         (``distinct.values``)."""
         holding = self.holding(containers, field)
         types = {_where(c): next(f.type for f in c.fields if f.path == field) for c in holding}
+        # Pages as large as a quarter of a reply's byte budget holds (the first from the
+        # table's average row): a column no index orders is read whole by every page, and
+        # sorted (``keyset.sized``).
+        budget = transport.limits.max_body // 4
+        first = {
+            _where(c): first_size(
+                c.store_bytes // c.docs if c.store_bytes and c.docs else None, budget
+            )
+            for c in holding
+        }
         tables = _by_database(transport, service, holding)
         async with aclosing(tables):
-            async for conn, where in tables:
+            async for link, where in tables:
+                conn = await link.ready()
                 _, schema, table = where
                 # A database of encoding SQL_ASCII: its values listed as their bytes.
                 raw = _raw(conn)
@@ -327,7 +351,17 @@ class PostgresqlProbe(Probe):
                     and types[where] in distinct.TEXT_ORDERED
                     and await distinct.merges_nothing(conn, schema, table, field)
                 )
-                listed = distinct.values(conn, schema, table, field, own=own, as_bytes=raw)
+                listed = distinct.values(
+                    conn,
+                    schema,
+                    table,
+                    field,
+                    first[where],
+                    own=own,
+                    as_bytes=raw,
+                    budget=budget,
+                    reopen=link.ready,
+                )
                 async with aclosing(listed):
                     async for v in listed:
                         yield v
