@@ -301,6 +301,16 @@ def test_a_number_before_a_date_is_read_as_alone() -> None:
         pytest.param("+32 2.555.12.12", ["+32 2.555.12.12"], id="belgian-international"),
         pytest.param("+32 2.555.12.12 10.0.0.1", ["+32 2.555.12.12"], id="belgian-then-address"),
         pytest.param("tel 02.555.12.12", ["02.555.12.12"], id="belgian-national"),
+        # A dotted quad after a country code is an address too, the number beside it whole.
+        pytest.param("+34 91.123.45.67", [], id="address-shaped-after-a-code"),
+        pytest.param(
+            "tel +34 91.123.45.67 0612345678", ["0612345678"], id="address-after-a-code-beside"
+        ),
+        pytest.param(
+            "tel 0612345678 +34 91.123.45.67 06 98 76 54 32",
+            ["0612345678", "06 98 76 54 32"],
+            id="address-after-a-code-between-numbers",
+        ),
         pytest.param(
             "tel 02.555.12.12 192.168.1.10", ["02.555.12.12"], id="belgian-national-then-address"
         ),
@@ -308,6 +318,30 @@ def test_a_number_before_a_date_is_read_as_alone() -> None:
 )
 def test_an_ip_address_beside_a_number_is_not_read_into_it(text: str, numbers: list[str]) -> None:
     assert found(text, P) == numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        pytest.param("tel +34 91.123.45.67 0612345678", ["0612345678"], id="cued"),
+        pytest.param("+34 91.123.45.67 +34 91 123 45 68", ["+34 91 123 45 68"], id="cue-less"),
+        pytest.param(
+            "tel 06 12 34 56 78 91.123.45.67 06 98 76 54 32",
+            ["06 12 34 56 78", "06 98 76 54 32"],
+            id="between",
+        ),
+    ],
+)
+def test_a_dotted_quad_is_an_address_whatever_scores_the_phone_beside_it(
+    text: str, phones: list[str]
+) -> None:
+    # "+34 91.123.45.67" read as a Spanish number beat the address when a cue scored it
+    # higher: the address was lost, whatever the phones beside it.
+    got = scan_document({"text": text}, types={P, "IP_ADDRESS"})
+    assert [(h.entity_type, text[h.start : h.end]) for h in got] == sorted(
+        [("IP_ADDRESS", "91.123.45.67"), *((P, phone) for phone in phones)],
+        key=lambda hit: text.index(hit[1]),
+    )
 
 
 def test_a_number_beside_an_ip_address_is_read_as_alone() -> None:
@@ -716,12 +750,46 @@ _FIGURES = " ".join(str(i * 37 % 90 + 10) for i in range(120))
             ["0612345678", "0698765432"],
             id="megabyte-of-cued-junk-runs",
         ),
+        # Runs of junk after a cue each spend reads: four spent all the text's, and the
+        # numbers of the run after them were lost. Each leaves the runs after it a share.
+        pytest.param(
+            ("tel " + " ".join(["11"] * 40) + "\n") * 4
+            + "tel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="four-cued-junk-runs-then-numbers",
+        ),
+        pytest.param(
+            "".join(f"tel {' '.join([str(n)] * 40)}\n" for n in range(11, 17))
+            + "tel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="six-unlike-cued-junk-runs-then-numbers",
+        ),
     ],
 )
 def test_a_long_run_of_junk_figures_leaves_the_numbers_after_it(
     text: str, numbers: list[str]
 ) -> None:
     assert found(text, P) == numbers
+
+
+def test_runs_of_junk_after_a_cue_spend_no_more_than_the_texts_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each run has a share of what is left, never all of it: many runs of junk figures in
+    # one text still cost no more phonenumbers reads than the text's bound.
+    from leakhound.detect import phone
+
+    reads = []
+    one_number = phone._one_number
+
+    def counted(window: str, *args: object) -> bool | None:
+        reads.append(window)
+        return one_number(window, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phone, "_one_number", counted)
+    text = "".join(f"tel {' '.join([str(n)] * 40)}\n" for n in range(10, 24))
+    assert found(text, P) == []
+    assert 0 < len(reads) <= phone._LONG_RUN_TRIES
 
 
 @pytest.mark.parametrize(
@@ -756,6 +824,73 @@ def test_a_trunk_0_number_after_a_figure_of_another_width_is_kept(
 def test_a_trunk_0_stretch_of_a_row_of_like_figures_is_no_number(text: str) -> None:
     # "0199 212 555": its groups after the first as long as the figure passed before it.
     assert "0199 212 555" not in found(text, P)
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # Nothing says "phone": a stretch grouped as North America prints a number is one,
+        # not "0123 415", across two of them.
+        pytest.param(
+            "values 415 555 0123 415 555 0199 212 555 0100",
+            ["415 555 0123", "415 555 0199", "212 555 0100"],
+            id="nanp-cue-less",
+        ),
+        pytest.param(
+            "415 555 0123 0612345678 06 12 34 56 78 212 555 0100",
+            ["415 555 0123", "0612345678", "06 12 34 56 78", "212 555 0100"],
+            id="nanp-beside-french",
+        ),
+        # A trunk "0" in brackets after the country code is no group of the number.
+        pytest.param(
+            "+33 (0) 6 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["+33 (0) 6 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="fr-trunk-in-brackets",
+        ),
+        pytest.param(
+            "tel +33 (0) 6 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["+33 (0) 6 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="fr-trunk-in-brackets-cued",
+        ),
+        pytest.param(
+            "+44 (0)20 7946 0958 020 7946 0959 020 7946 0960",
+            ["+44 (0)20 7946 0958", "020 7946 0959", "020 7946 0960"],
+            id="uk-trunk-in-brackets",
+        ),
+        # "00", the international call prefix, is no group either.
+        pytest.param(
+            "0033 6 12 34 56 78 06 98 76 54 32 0033 6 11 22 33 44",
+            ["0033 6 12 34 56 78", "06 98 76 54 32", "0033 6 11 22 33 44"],
+            id="fr-00-prefix",
+        ),
+        pytest.param(
+            "tel 06 98 76 54 32 0033 6 12 34 56 78 01 23 45 67 89",
+            ["06 98 76 54 32", "0033 6 12 34 56 78", "01 23 45 67 89"],
+            id="fr-00-prefix-between",
+        ),
+        # A label glued to the run by a hyphen says "phone" for all of it.
+        pytest.param(
+            "Fax-06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="fax-hyphen",
+        ),
+        pytest.param(
+            "Tel 06 98 76 54 32 Fax-06 12 34 56 78 0611223344 0655443322",
+            ["06 98 76 54 32", "06 12 34 56 78", "0611223344", "0655443322"],
+            id="fax-hyphen-after-a-number",
+        ),
+        # Two numbers' worth the matcher reads only part of: the rest is split from it.
+        pytest.param(
+            "tel 06 12 34 56 78 0611223344",
+            ["06 12 34 56 78", "0611223344"],
+            id="grouped-then-unbroken",
+        ),
+    ],
+)
+def test_each_number_of_a_long_run_is_read_whole_however_written(
+    text: str, numbers: list[str]
+) -> None:
+    assert found(text, P) == numbers
 
 
 @pytest.mark.parametrize(
@@ -1116,6 +1251,8 @@ def test_masked_phone_keeps_country_code_and_last_two_digits() -> None:
         pytest.param("ph:020 7946 0958", "020 7946 0958", "+442079460958", id="ph-label-glued"),
         pytest.param("ph: 02079460958", "02079460958", "+442079460958", id="ph-label-unbroken"),
         pytest.param("T: 0612345678", "0612345678", "+33612345678", id="t-label-signature"),
+        pytest.param("Fax-06 12 34 56 78", "06 12 34 56 78", "+33612345678", id="fax-hyphen"),
+        pytest.param("Tel-0612345678", "0612345678", "+33612345678", id="tel-hyphen-unbroken"),
     ],
 )
 def test_numbers_glued_to_a_word_saying_phone_are_found(text: str, number: str, e164: str) -> None:
@@ -1150,6 +1287,8 @@ def test_numbers_glued_to_a_word_saying_phone_are_found(text: str, number: str, 
         pytest.param("release v10.0.19045.2965", id="version-after-v"),
         pytest.param("id_0612345678", id="underscore-id"),
         pytest.param("ticket-0612345678", id="dash-id"),
+        pytest.param("user-06 12 34 56 78", id="dash-word-saying-nothing-spaced"),
+        pytest.param("SKU-06 12 34 56 78 06 98 76 54 32", id="dash-word-before-a-long-run"),
         pytest.param("telephone" * 3 + "0612345678", id="word-longer-than-any-cue"),
         # Labels count as labels only: a capital letter before ":", "mob" and "ph" before
         # ":" or ".", and nothing longer glued before them.
