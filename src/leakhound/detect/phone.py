@@ -64,7 +64,7 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # that starts with a character class, faster still with ASCII digits (``digits.py``);
 # the usual refusal (a digit before) is tried first.
 _CANDIDATE = DigitRegex(
-    r"[+(\d](?:(?<![\d_+\-][(\d])|(?<=[^\W\d_]{3}-[(\d]))"
+    r"[+(\d](?<![\d_+][(\d])(?:(?<!-[(\d])|(?<=[^\W\d_]{3}-[(\d]))"
     r"(?:(?<=\+)|(?<![\w./:].)|(?<=[:/]\()"
     r"|(?<=[^\W\d_]{3}.)|(?<=[^\W\d_]{3}[.:].)|(?<=[^\W\d_]:.)|(?<=[^\W\d_]\.:.))"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
