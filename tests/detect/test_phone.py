@@ -301,16 +301,28 @@ def test_a_number_before_a_date_is_read_as_alone() -> None:
         pytest.param("+32 2.555.12.12", ["+32 2.555.12.12"], id="belgian-international"),
         pytest.param("+32 2.555.12.12 10.0.0.1", ["+32 2.555.12.12"], id="belgian-then-address"),
         pytest.param("tel 02.555.12.12", ["02.555.12.12"], id="belgian-national"),
-        # A dotted quad after a country code is an address too, the number beside it whole.
-        pytest.param("+34 91.123.45.67", [], id="address-shaped-after-a-code"),
+        # Dotted groups straight after an international prefix are a number's however
+        # they read as an address: Spain and Belgium write numbers so.
+        pytest.param("+34 91.123.45.67", ["+34 91.123.45.67"], id="spanish-dotted-after-a-code"),
+        pytest.param("0034 91.123.45.67", ["0034 91.123.45.67"], id="spanish-dotted-after-00"),
+        pytest.param("+32 2.250.12.12", ["+32 2.250.12.12"], id="belgian-dotted-quad-after-a-code"),
         pytest.param(
-            "tel +34 91.123.45.67 0612345678", ["0612345678"], id="address-after-a-code-beside"
+            "tel +34 91.123.45.67 0612345678",
+            ["+34 91.123.45.67", "0612345678"],
+            id="spanish-dotted-after-a-code-beside",
         ),
         pytest.param(
             "tel 0612345678 +34 91.123.45.67 06 98 76 54 32",
-            ["0612345678", "06 98 76 54 32"],
-            id="address-after-a-code-between-numbers",
+            ["0612345678", "+34 91.123.45.67", "06 98 76 54 32"],
+            id="spanish-dotted-after-a-code-between-numbers",
         ),
+        pytest.param(
+            "tel 0612345678 0034 91.123.45.67 06 98 76 54 32",
+            ["0612345678", "0034 91.123.45.67", "06 98 76 54 32"],
+            id="spanish-dotted-after-00-between-numbers",
+        ),
+        # Not after a country code's digits with no "+" or "00": an address.
+        pytest.param("tel 34 91.123.45.67 0612345678", ["0612345678"], id="code-without-prefix"),
         pytest.param(
             "tel 02.555.12.12 192.168.1.10", ["02.555.12.12"], id="belgian-national-then-address"
         ),
@@ -321,27 +333,45 @@ def test_an_ip_address_beside_a_number_is_not_read_into_it(text: str, numbers: l
 
 
 @pytest.mark.parametrize(
-    ("text", "phones"),
+    ("text", "expected"),
     [
-        pytest.param("tel +34 91.123.45.67 0612345678", ["0612345678"], id="cued"),
-        pytest.param("+34 91.123.45.67 +34 91 123 45 68", ["+34 91 123 45 68"], id="cue-less"),
+        # With or without a cue, and the number beside it: the number, not an address.
+        pytest.param("+34 91.123.45.67", [(P, "+34 91.123.45.67")], id="cue-less"),
+        pytest.param("tel +34 91.123.45.67", [(P, "+34 91.123.45.67")], id="cued"),
+        pytest.param("0032 2.250.12.12", [(P, "0032 2.250.12.12")], id="belgian-after-00"),
+        pytest.param(
+            "+34 91.123.45.67 +34 91 123 45 68",
+            [(P, "+34 91.123.45.67"), (P, "+34 91 123 45 68")],
+            id="beside-a-number",
+        ),
+        pytest.param(
+            "from +34 91.123.45.67", [(P, "+34 91.123.45.67")], id="after-a-word-saying-ip"
+        ),
+        # No number reads it: the address still stands.
+        pytest.param("+34 10.0.0.1", [("IP_ADDRESS", "10.0.0.1")], id="no-number-there"),
+        # No international prefix: an address, the numbers beside it whole.
         pytest.param(
             "tel 06 12 34 56 78 91.123.45.67 06 98 76 54 32",
-            ["06 12 34 56 78", "06 98 76 54 32"],
-            id="between",
+            [(P, "06 12 34 56 78"), ("IP_ADDRESS", "91.123.45.67"), (P, "06 98 76 54 32")],
+            id="between-numbers",
+        ),
+        pytest.param(
+            "tel 91.123.45.67 0612345678",
+            [("IP_ADDRESS", "91.123.45.67"), (P, "0612345678")],
+            id="before-a-number",
+        ),
+        pytest.param(
+            "tel 34 91.123.45.67", [("IP_ADDRESS", "91.123.45.67")], id="code-without-prefix"
         ),
     ],
 )
-def test_a_dotted_quad_is_an_address_whatever_scores_the_phone_beside_it(
-    text: str, phones: list[str]
+def test_a_dotted_quad_after_a_country_code_is_a_phone_number_not_an_address(
+    text: str, expected: list[tuple[str, str]]
 ) -> None:
-    # "+34 91.123.45.67" read as a Spanish number beat the address when a cue scored it
-    # higher: the address was lost, whatever the phones beside it.
+    # "+34 91.123.45.67" is how Spain writes a Madrid number: the address scored above it
+    # with nothing saying "phone", and the branch before this read it as an address always.
     got = scan_document({"text": text}, types={P, "IP_ADDRESS"})
-    assert [(h.entity_type, text[h.start : h.end]) for h in got] == sorted(
-        [("IP_ADDRESS", "91.123.45.67"), *((P, phone) for phone in phones)],
-        key=lambda hit: text.index(hit[1]),
-    )
+    assert [(h.entity_type, text[h.start : h.end]) for h in got] == expected
 
 
 def test_a_number_beside_an_ip_address_is_read_as_alone() -> None:

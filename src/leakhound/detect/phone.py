@@ -143,14 +143,15 @@ _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _DOTTED_QUAD = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 # What ends the numbers of a run as a date does (``_undated``): a date (``_RUN_DATE``) or an
 # IPv4 address that is a group of its own ("0612345678 192.168.1.10" is no +49 612345678192
-# and +49 168110). After a country code too: a dotted quad is ip.py's address wherever it
-# is ("+34 91.123.45.67" was a Spanish number when a cue word scored it above the address,
-# and the address lost, the address otherwise); the number beside it is read alone. How
-# Belgium dots its numbers is no quad: a part over 255 ("+32 2.555.12.12") or with a leading
-# zero ("02.555.12.12").
+# and +49 168110). Not dotted groups straight after an international prefix, "+" or "00"
+# and a country code ("+34 91.123.45.67", "0032 2.123.45.67"): that is how Spain and
+# Belgium write their numbers, and ip.py gives way to them (``_AFTER_COUNTRY_CODE`` there).
+# A part over 255 ("+32 2.555.12.12") or with a leading zero ("02.555.12.12") is no quad.
 _RUN_BREAK = re.compile(
-    rf"{_RUN_DATE.pattern}"
-    rf"|(?<![^ \t\u00a0]){_DOTTED_QUAD.pattern}(?![^ \t\u00a0])"
+    rf"{_RUN_DATE.pattern}|(?<![^ \t\u00a0])(?<!\+\d[ \t\u00a0])(?<!\+\d\d[ \t\u00a0])"
+    rf"(?<!\+\d\d\d[ \t\u00a0])(?<!(?<![^ \t\u00a0])00[1-9][ \t\u00a0])"
+    rf"(?<!(?<![^ \t\u00a0])00[1-9]\d[ \t\u00a0])(?<!(?<![^ \t\u00a0])00[1-9]\d\d[ \t\u00a0])"
+    rf"{_DOTTED_QUAD.pattern}(?![^ \t\u00a0])"
 )
 # An unbroken digit string: ids, timestamps and phone numbers look the same.
 _BARE = re.compile(r"\+?\d+")
