@@ -887,6 +887,13 @@ def test_a_trunk_0_stretch_of_a_row_of_like_figures_is_no_number(text: str) -> N
             ["+44 (0)20 7946 0958", "020 7946 0959", "020 7946 0960"],
             id="uk-trunk-in-brackets",
         ),
+        # Glued to the group after it, the trunk "0" leaves that group apart from the
+        # country code ("+49 30 …", not "+4930 …"): the number as printed ends there.
+        pytest.param(
+            "+49 (0)30 12345678 06 12 34 56 78 +33 6 98 76 54 32",
+            ["+49 (0)30 12345678", "06 12 34 56 78", "+33 6 98 76 54 32"],
+            id="de-trunk-in-brackets-glued",
+        ),
         # "00", the international call prefix, is no group either.
         pytest.param(
             "0033 6 12 34 56 78 06 98 76 54 32 0033 6 11 22 33 44",

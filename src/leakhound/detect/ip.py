@@ -132,7 +132,7 @@ _CONTEXT_UP = frozenset(
 
 _VERSION_AFTER = frozenset({"version", "build", "release"})
 # An international prefix, "+" or "00" and a country code, straight before a dotted quad:
-# "+34 91.123.45.67", "0032 2.123.45.67" are Spanish and Belgian phone numbers as those
+# "+34 91.123.45.67", "0032 2.250.12.12" are Spanish and Belgian phone numbers as those
 # countries write them (phone.py reads them whole). The address scores lower there, below
 # any phone number written with its country code, so the number wins where it is one and
 # the address is still found where it is not ("+34 10.0.0.1").

@@ -144,7 +144,7 @@ _DOTTED_QUAD = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 # What ends the numbers of a run as a date does (``_undated``): a date (``_RUN_DATE``) or an
 # IPv4 address that is a group of its own ("0612345678 192.168.1.10" is no +49 612345678192
 # and +49 168110). Not dotted groups straight after an international prefix, "+" or "00"
-# and a country code ("+34 91.123.45.67", "0032 2.123.45.67"): that is how Spain and
+# and a country code ("+34 91.123.45.67", "0032 2.250.12.12"): that is how Spain and
 # Belgium write their numbers, and ip.py gives way to them (``_AFTER_COUNTRY_CODE`` there).
 # A part over 255 ("+32 2.555.12.12") or with a leading zero ("02.555.12.12") is no quad.
 _RUN_BREAK = re.compile(
@@ -567,11 +567,12 @@ def _plain_groups(window: str) -> bool:
     otherwise than its country prints it ("0151 23456789"), not a row of small figures
     ("0 12 3 45 6 78 9" reads as +44 1234567890). A trunk "0" in brackets after a country
     code ("+44 (0)20 …") is no group."""
-    return all(len(g) > 1 for g in _DIGIT_RUN.findall(_TRUNK_IN_BRACKETS.sub("", window)))
+    return all(len(g) > 1 for g in _DIGIT_RUN.findall(_TRUNK_IN_BRACKETS.sub(" ", window)))
 
 
 # A trunk "0" in brackets after a country code ("+33 (0) 6 12 …", "+44 (0)20 …"): dialled
-# from abroad it is dropped, so it is no group of the number as its country prints it.
+# from abroad it is dropped, so it is no group of the number as its country prints it. It
+# is replaced by a space, not removed: "+44 (0)20" is the groups "+44 20", not "+4420".
 _TRUNK_IN_BRACKETS = re.compile(r"(?<=\d)[ \t\u00a0]*\(0\)")
 
 
@@ -586,9 +587,9 @@ def _as_printed_abroad(window: str) -> str | None:
     with a country code ("+33 (0) 6 12 …" as "+33 6 12 …", "0033 6 12 …" as "33 6 12 …":
     the "00" of the international call prefix is no group); None when it is not."""
     if window[0] == "+":
-        return _TRUNK_IN_BRACKETS.sub("", window)
+        return _TRUNK_IN_BRACKETS.sub(" ", window)
     if window.startswith("00"):
-        return _TRUNK_IN_BRACKETS.sub("", window[2:])
+        return _TRUNK_IN_BRACKETS.sub(" ", window[2:])
     return None
 
 
