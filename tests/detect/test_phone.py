@@ -653,6 +653,12 @@ def test_a_long_run_of_numbers_grouped_otherwise_than_printed_is_read_number_by_
             "sizes 1024 2048 4096 8192 16384 32768 65536 131072 262144 524288", id="powers"
         ),
         pytest.param("ports 8080 8443 9200 9300 5601 6379 27017 5432 3306 11211 2375", id="ports"),
+        # Stretches grouped as North America groups a number ("256 512 1024"), in a row of
+        # figures whose widths go on: no US number.
+        pytest.param("sizes 256 512 1024 2048 4096 8192 16384", id="powers-from-256"),
+        pytest.param("sizes 128 256 512 1024 2048 4096 8192 16384", id="powers-from-128"),
+        pytest.param("widths 320 480 768 1024 1280 1920 2560 3840", id="screen-widths"),
+        pytest.param("modes 640 480 800 600 1024 768 1280 720 1920 1080", id="screen-modes"),
         # Unbroken, each is refused alone as an id (a "+" dropped needs a cue): so in a row.
         pytest.param(
             "values 16094592000 16094592001 16094592002 16094592003 16094592004",

@@ -135,8 +135,12 @@ _NANP_SHAPE = re.compile(r"(?:1[ \-]?)?\(\d{3}\)[ \-]?\d{3}[ \-.]\d{4}$")
 # "415 555 0123": the North American grouping with spaces, an area code and an exchange
 # that do not start with "0" or "1". A stretch of a long run with nothing saying "phone"
 # is read when so grouped, as the tokens "415-555-0123" are: a row of figures is of one
-# width ("120 340 560 780", "1024 2048 4096"), not three, then four digits.
+# width ("120 340 560 780", "1024 2048 4096"), not three, then four digits, or else goes on
+# in figures of those widths before and after the stretch ("256 512 1024 2048";
+# ``_split_long``).
 _NANP_SPACED = re.compile(r"[2-9]\d\d[ \t\u00a0][2-9]\d\d[ \t\u00a0]\d{4}")
+# A group of four digits: a row of figures going on after a stretch so grouped.
+_FOUR_DIGITS = re.compile(r"\d{4}")
 # 81.2.69.160: an IPv4 address is ip.py's, though some read as valid phone numbers. Only
 # octets up to 255: "616.03.34.52" is how Spain dots a mobile number.
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -491,7 +495,11 @@ def _split_long(
             most = len(groups) if marked else 1
             if not marked and len(groups) >= 3:
                 nanp = _NANP_SPACED.fullmatch(text, start, groups[2][1])
-                most = 3 if nanp else 1
+                # Not a stretch of a row of figures whose widths go on: after a figure of
+                # three digits passed, or before one of four ("sizes 256 512 1024 2048",
+                # "widths 320 480 768 1024 1280": no US number there).
+                row = passed == 3 or (len(groups) > 3 and _FOUR_DIGITS.fullmatch(text, *groups[3]))
+                most = 3 if nanp and not row else 1
             for k in range(most, 0, -1):  # the longest reading first
                 stop = groups[k - 1][1]
                 while stop > start and not text[stop - 1].isdigit():
