@@ -939,6 +939,37 @@ def test_each_number_of_a_long_run_is_read_whole_however_written(
 @pytest.mark.parametrize(
     ("text", "numbers"),
     [
+        # A run of one number's worth of digits that reads as none whole is read as a long
+        # run is: the short figure beside the number is passed, the number found.
+        pytest.param("tel 456 0612345678", ["0612345678"], id="figure-before-unbroken"),
+        pytest.param("tel 456 06 12 34 56 78", ["06 12 34 56 78"], id="figure-before-grouped"),
+        pytest.param(
+            "tel 123 91.123.45.67 456 0612345678", ["0612345678"], id="figure-after-an-address"
+        ),
+        pytest.param(
+            "+44 (0)20 7946 0958 21 +44 (0)20 7946 0959",
+            ["+44 (0)20 7946 0958", "+44 (0)20 7946 0959"],
+            id="figure-after-a-country-code-number",
+        ),
+        # With nothing saying "phone", what a long run keeps: a trunk "0" or country code.
+        pytest.param("456 06 12 34 56 78", ["06 12 34 56 78"], id="cue-less-trunk-zero"),
+        pytest.param("456 612 345 678", [], id="cue-less-no-trunk"),
+        # Refused whole, refused in pieces: an id's cue, a card's or a date's shape.
+        pytest.param("order 456 0612345678", [], id="id-cue"),
+        pytest.param("ref 456 06 12 34 56 78", [], id="id-cue-grouped"),
+        pytest.param("phone 3714 496353 98431", [], id="amex-shape"),
+        pytest.param("tel 03 09 2028 5", [], id="spaced-date"),
+    ],
+)
+def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
+    text: str, numbers: list[str]
+) -> None:
+    assert found(text, P) == numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
         pytest.param(
             "tel +33 6 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
             ["+33 6 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],

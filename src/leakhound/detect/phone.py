@@ -361,7 +361,10 @@ def _read_run(
     its windows: a run after a word saying "an id" spends none of the text's ``tries``, and
     one with no cue only on the stretches ``find_in`` may keep."""
     run = m.group()
-    if len(run) - run.count(" ") <= _MOST_DIGITS:  # most runs: no need for the cue
+    chars = len(run) - run.count(" ")
+    if chars <= _MOST_DIGITS and (
+        chars <= PhoneDetector.min_digits or not any(c in run for c in _SPACES)
+    ):  # most runs: one group, or too few digits to split; no need for the cue
         yield m, m.start(), True
         return
     cue = _run_cue(text, m.start(), hinted)
@@ -423,15 +426,18 @@ def _read_whole(m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: 
     longer run, nor one in which the matcher finds nothing, or leaves a number's worth
     ("06 12 34 56 78 06 98 76 54 32": it does not split numbers grouped with spaces):
     ``_split_long``. Asking the matcher is a try: it is asked again for the window,
-    from its cache, unless the window's cue refuses it first."""
+    from its cache, unless the window's cue refuses it first. One number's worth of digits
+    in several groups that reads as no number is split too, unless its shape is refused
+    (``_refused``): a short figure beside a number ("tel 456 0612345678", "+44 (0)20 7946
+    0958 21") lost the number with it. That read is find_in's next, from the cache: no try."""
     run = m.group()
-    if len(run) - run.count(" ") <= _MOST_DIGITS:  # most runs: no need to count digits
-        return True
-    if len(run) > _LONG_RUN:
+    if len(run) > _LONG_RUN and len(run) - run.count(" ") > _MOST_DIGITS:
         return False
     digits = len(_NON_DIGIT.sub("", run))
-    if digits <= _MOST_DIGITS or _IN_FOURS.fullmatch(run):  # a card's or an IBAN's digits
+    if _IN_FOURS.fullmatch(run):  # a card's or an IBAN's digits
         return True
+    if digits <= _MOST_DIGITS:
+        return _refused(run) or bool(_numbers_in(run, hinted, prefer))
     if digits > _MOST_READ:
         return False
     if tries[0] <= 0:
@@ -881,9 +887,7 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
     compact = _NON_DIGIT.sub("", window)
     if len(compact) < 7 or len(compact) > _MOST_READ:
         return ()  # too short for any number; too long for two
-    if _DATE.search(window) or _DOTTED_QUAD.fullmatch(window) or _SPACED_DATE.fullmatch(window):
-        return ()
-    if _NOT_PHONE_SHAPE.fullmatch(window):
+    if _refused(window):
         return ()
     if window.isdigit() and 11 <= len(window) <= 15 and not window.startswith("0"):
         # 33612345678 or 14155550123 as an unbroken string: a "+" that was dropped. Not
@@ -958,6 +962,17 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
             return found
         fallback = fallback or found
     return fallback
+
+
+def _refused(window: str) -> bool:
+    """True when ``window`` is a date, an address, an SSN's or an Amex card's shape: no
+    number, and no stretch of it is read as one either (``_read_whole``)."""
+    return bool(
+        _DATE.search(window)
+        or _DOTTED_QUAD.fullmatch(window)
+        or _SPACED_DATE.fullmatch(window)
+        or _NOT_PHONE_SHAPE.fullmatch(window)
+    )
 
 
 def _reread(window: str, found: _Number, hinted: bool, prefer: tuple[str, ...]) -> _Number:
