@@ -967,6 +967,15 @@ def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
     assert found(text, P) == numbers
 
 
+def test_a_long_run_of_two_digit_figures_after_a_cue_holds_no_number() -> None:
+    # In groups of two and no trunk "0" first, no country in our list prints a number:
+    # 60 random figures read as 8 North American or Italian numbers grouped otherwise.
+    figures = " ".join(str(i * 37 % 90 + 10) for i in range(60))
+    assert found("tel " + figures, P) == []
+    # A French number, "0" first and printed so, is still one beside them.
+    assert found(f"tel 06 12 34 56 78 {figures}", P) == ["06 12 34 56 78"]
+
+
 @pytest.mark.parametrize(
     ("text", "numbers"),
     [

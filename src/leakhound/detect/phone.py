@@ -524,7 +524,12 @@ def _split_long(
                 if one:
                     taken = stop
                     break
-                if one is not None and not ungrouped and _plain_groups(window):
+                if (
+                    one is not None
+                    and not ungrouped
+                    and _plain_groups(window)
+                    and not _PAIRS_WITHOUT_TRUNK.fullmatch(window)
+                ):
                     ungrouped = stop
                 if fruitless >= reads:
                     # Cut short: not the longest stretch grouped otherwise either, when a
@@ -582,6 +587,14 @@ def _plain_groups(window: str) -> bool:
     ("0 12 3 45 6 78 9" reads as +44 1234567890). A trunk "0" in brackets after a country
     code ("+44 (0)20 …") is no group."""
     return all(len(g) > 1 for g in _DIGIT_RUN.findall(_TRUNK_IN_BRACKETS.sub(" ", window)))
+
+
+# Groups of two digits, the first not a trunk "0" ("63 15 43 75 72"): how France prints a
+# number, "0" first, and no country in our list prints one otherwise so. Grouped otherwise
+# than printed, such a stretch of a long run is no number: after a cue, a row of two-digit
+# figures ("tel 82 18 42 25 73 11 94 …") read as 8 North American or Italian numbers in 60
+# groups.
+_PAIRS_WITHOUT_TRUNK = re.compile(r"[1-9]\d(?:[ \t\u00a0]\d\d)+")
 
 
 # A trunk "0" in brackets after a country code ("+33 (0) 6 12 …", "+44 (0)20 …"): dialled
