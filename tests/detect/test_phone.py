@@ -967,6 +967,26 @@ def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
     assert found(text, P) == numbers
 
 
+def test_short_runs_that_read_as_no_number_count_in_the_bound_on_windows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Split when it reads as none whole, a short run that holds no number either is still
+    # one of the 32 windows a value reads: 300 of them are not all read.
+    from leakhound.detect import phone
+
+    reads = set()
+    numbers_in = phone._numbers_in
+
+    def counted(window: str, *args: object) -> object:
+        reads.add(window)
+        return numbers_in(window, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phone, "_numbers_in", counted)
+    text = " ".join(f"qty 1{n:03d} 1{n:03d}1 x" for n in range(300))  # "1000 10001 x", …
+    assert found(text, P) == []
+    assert len(reads) <= phone._MAX_WINDOWS + phone._LONG_RUN_TRIES + 1
+
+
 def test_a_long_run_of_two_digit_figures_after_a_cue_holds_no_number() -> None:
     # In groups of two and no trunk "0" first, no country in our list prints a number:
     # 60 random figures read as 8 North American or Italian numbers grouped otherwise.

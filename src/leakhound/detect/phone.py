@@ -359,21 +359,36 @@ def _read_run(
     """The run ``m`` as one window, or the numbers split from it (``_split_long``). The cue
     before a long run is decided first (``_run_cue``), as ``find_in`` decides it for each of
     its windows: a run after a word saying "an id" spends none of the text's ``tries``, and
-    one with no cue only on the stretches ``find_in`` may keep."""
+    one with no cue only on the stretches ``find_in`` may keep. A run of one number's worth
+    of digits (``one``) is one of find_in's windows whatever it holds, as it was before it
+    could be split: yielded whole when refused or when no number is split from it, so that
+    find_in's bound on windows counts it."""
     run = m.group()
     chars = len(run) - run.count(" ")
     if chars <= _MOST_DIGITS and (
-        chars <= PhoneDetector.min_digits or not any(c in run for c in _SPACES)
-    ):  # most runs: one group, or too few digits to split; no need for the cue
+        chars <= PhoneDetector.min_digits
+        or not any(c in run for c in _SPACES)
+        or _numbers_in(run, hinted, prefer)  # find_in reads it next, from the cache
+    ):  # most runs: one group, too few digits to split, or a number; no need for the cue
         yield m, m.start(), True
         return
+    one = chars <= _MOST_DIGITS or (
+        len(run) <= _LONG_RUN and len(_NON_DIGIT.sub("", run)) <= _MOST_DIGITS
+    )
     cue = _run_cue(text, m.start(), hinted)
     if cue < 0:
+        if one:
+            yield m, m.start(), True  # find_in refuses it
         return  # "order 12 34 56 …": find_in refuses each of its windows
     if _read_whole(m, hinted, prefer, tries):
         yield m, m.start(), True
-    else:
-        yield from _split_long(text, m, hinted, prefer, tries, cue > 0)
+        return
+    split = False
+    for number in _split_long(text, m, hinted, prefer, tries, cue > 0):
+        split = True
+        yield number
+    if one and not split:
+        yield m, m.start(), True  # read whole again, from the cache: none
 
 
 def _run_cue(text: str, start: int, hinted: bool) -> int:
