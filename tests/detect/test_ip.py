@@ -203,6 +203,35 @@ def test_ip_mapping_type_is_a_hint() -> None:
     assert mapped > plain
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("+34 81.2.69.160", id="plus-code"),
+        pytest.param("+351 81.2.69.160", id="plus-three-digit-code"),
+        pytest.param("0034 81.2.69.160", id="00-code"),
+        pytest.param("client +1 81.2.69.160", id="after-a-word-saying-ip"),
+    ],
+)
+def test_a_quad_after_an_international_prefix_scores_below_a_phone_number(text: str) -> None:
+    # "+34 91.123.45.67" is a Spanish number as Spain writes it: the address scores below
+    # one written with a country code (0.75), and is still found where no number reads it.
+    (h,) = hits(text, IP)
+    assert h.score <= 0.75
+    assert hits(text.replace("+", "").replace("00", ""), IP)[0].score > h.score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("x0034 81.2.69.160", id="00-glued-to-a-word"),
+        pytest.param("34 81.2.69.160", id="code-without-prefix"),
+        pytest.param("+34  81.2.69.160", id="two-spaces"),
+    ],
+)
+def test_a_quad_not_straight_after_an_international_prefix_keeps_its_score(text: str) -> None:
+    assert hits(text, IP)[0].score == hits("81.2.69.160", IP)[0].score
+
+
 def test_public_scores_higher_than_private() -> None:
     public = hits("from 81.2.69.160", IP)[0].score
     private = hits("from 192.168.1.20", IP)[0].score

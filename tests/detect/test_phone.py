@@ -301,6 +301,28 @@ def test_a_number_before_a_date_is_read_as_alone() -> None:
         pytest.param("+32 2.555.12.12", ["+32 2.555.12.12"], id="belgian-international"),
         pytest.param("+32 2.555.12.12 10.0.0.1", ["+32 2.555.12.12"], id="belgian-then-address"),
         pytest.param("tel 02.555.12.12", ["02.555.12.12"], id="belgian-national"),
+        # Dotted groups straight after an international prefix are a number's however
+        # they read as an address: Spain and Belgium write numbers so.
+        pytest.param("+34 91.123.45.67", ["+34 91.123.45.67"], id="spanish-dotted-after-a-code"),
+        pytest.param("0034 91.123.45.67", ["0034 91.123.45.67"], id="spanish-dotted-after-00"),
+        pytest.param("+32 2.250.12.12", ["+32 2.250.12.12"], id="belgian-dotted-quad-after-a-code"),
+        pytest.param(
+            "tel +34 91.123.45.67 0612345678",
+            ["+34 91.123.45.67", "0612345678"],
+            id="spanish-dotted-after-a-code-beside",
+        ),
+        pytest.param(
+            "tel 0612345678 +34 91.123.45.67 06 98 76 54 32",
+            ["0612345678", "+34 91.123.45.67", "06 98 76 54 32"],
+            id="spanish-dotted-after-a-code-between-numbers",
+        ),
+        pytest.param(
+            "tel 0612345678 0034 91.123.45.67 06 98 76 54 32",
+            ["0612345678", "0034 91.123.45.67", "06 98 76 54 32"],
+            id="spanish-dotted-after-00-between-numbers",
+        ),
+        # Not after a country code's digits with no "+" or "00": an address.
+        pytest.param("tel 34 91.123.45.67 0612345678", ["0612345678"], id="code-without-prefix"),
         pytest.param(
             "tel 02.555.12.12 192.168.1.10", ["02.555.12.12"], id="belgian-national-then-address"
         ),
@@ -308,6 +330,48 @@ def test_a_number_before_a_date_is_read_as_alone() -> None:
 )
 def test_an_ip_address_beside_a_number_is_not_read_into_it(text: str, numbers: list[str]) -> None:
     assert found(text, P) == numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # With or without a cue, and the number beside it: the number, not an address.
+        pytest.param("+34 91.123.45.67", [(P, "+34 91.123.45.67")], id="cue-less"),
+        pytest.param("tel +34 91.123.45.67", [(P, "+34 91.123.45.67")], id="cued"),
+        pytest.param("0032 2.250.12.12", [(P, "0032 2.250.12.12")], id="belgian-after-00"),
+        pytest.param(
+            "+34 91.123.45.67 +34 91 123 45 68",
+            [(P, "+34 91.123.45.67"), (P, "+34 91 123 45 68")],
+            id="beside-a-number",
+        ),
+        pytest.param(
+            "from +34 91.123.45.67", [(P, "+34 91.123.45.67")], id="after-a-word-saying-ip"
+        ),
+        # No number reads it: the address still stands.
+        pytest.param("+34 10.0.0.1", [("IP_ADDRESS", "10.0.0.1")], id="no-number-there"),
+        # No international prefix: an address, the numbers beside it whole.
+        pytest.param(
+            "tel 06 12 34 56 78 91.123.45.67 06 98 76 54 32",
+            [(P, "06 12 34 56 78"), ("IP_ADDRESS", "91.123.45.67"), (P, "06 98 76 54 32")],
+            id="between-numbers",
+        ),
+        pytest.param(
+            "tel 91.123.45.67 0612345678",
+            [("IP_ADDRESS", "91.123.45.67"), (P, "0612345678")],
+            id="before-a-number",
+        ),
+        pytest.param(
+            "tel 34 91.123.45.67", [("IP_ADDRESS", "91.123.45.67")], id="code-without-prefix"
+        ),
+    ],
+)
+def test_a_dotted_quad_after_a_country_code_is_a_phone_number_not_an_address(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    # "+34 91.123.45.67" is how Spain writes a Madrid number: the address scored above it
+    # with nothing saying "phone", and the branch before this read it as an address always.
+    got = scan_document({"text": text}, types={P, "IP_ADDRESS"})
+    assert [(h.entity_type, text[h.start : h.end]) for h in got] == expected
 
 
 def test_a_number_beside_an_ip_address_is_read_as_alone() -> None:
@@ -589,6 +653,12 @@ def test_a_long_run_of_numbers_grouped_otherwise_than_printed_is_read_number_by_
             "sizes 1024 2048 4096 8192 16384 32768 65536 131072 262144 524288", id="powers"
         ),
         pytest.param("ports 8080 8443 9200 9300 5601 6379 27017 5432 3306 11211 2375", id="ports"),
+        # Stretches grouped as North America groups a number ("256 512 1024"), in a row of
+        # figures whose widths go on: no US number.
+        pytest.param("sizes 256 512 1024 2048 4096 8192 16384", id="powers-from-256"),
+        pytest.param("sizes 128 256 512 1024 2048 4096 8192 16384", id="powers-from-128"),
+        pytest.param("widths 320 480 768 1024 1280 1920 2560 3840", id="screen-widths"),
+        pytest.param("modes 640 480 800 600 1024 768 1280 720 1920 1080", id="screen-modes"),
         # Unbroken, each is refused alone as an id (a "+" dropped needs a cue): so in a row.
         pytest.param(
             "values 16094592000 16094592001 16094592002 16094592003 16094592004",
@@ -716,12 +786,46 @@ _FIGURES = " ".join(str(i * 37 % 90 + 10) for i in range(120))
             ["0612345678", "0698765432"],
             id="megabyte-of-cued-junk-runs",
         ),
+        # Runs of junk after a cue each spend reads: four spent all the text's, and the
+        # numbers of the run after them were lost. Each leaves the runs after it a share.
+        pytest.param(
+            ("tel " + " ".join(["11"] * 40) + "\n") * 4
+            + "tel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="four-cued-junk-runs-then-numbers",
+        ),
+        pytest.param(
+            "".join(f"tel {' '.join([str(n)] * 40)}\n" for n in range(11, 17))
+            + "tel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="six-unlike-cued-junk-runs-then-numbers",
+        ),
     ],
 )
 def test_a_long_run_of_junk_figures_leaves_the_numbers_after_it(
     text: str, numbers: list[str]
 ) -> None:
     assert found(text, P) == numbers
+
+
+def test_runs_of_junk_after_a_cue_spend_no_more_than_the_texts_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each run has a share of what is left, never all of it: many runs of junk figures in
+    # one text still cost no more phonenumbers reads than the text's bound.
+    from leakhound.detect import phone
+
+    reads = []
+    one_number = phone._one_number
+
+    def counted(window: str, *args: object) -> bool | None:
+        reads.append(window)
+        return one_number(window, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phone, "_one_number", counted)
+    text = "".join(f"tel {' '.join([str(n)] * 40)}\n" for n in range(10, 24))
+    assert found(text, P) == []
+    assert 0 < len(reads) <= phone._LONG_RUN_TRIES
 
 
 @pytest.mark.parametrize(
@@ -756,6 +860,140 @@ def test_a_trunk_0_number_after_a_figure_of_another_width_is_kept(
 def test_a_trunk_0_stretch_of_a_row_of_like_figures_is_no_number(text: str) -> None:
     # "0199 212 555": its groups after the first as long as the figure passed before it.
     assert "0199 212 555" not in found(text, P)
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # Nothing says "phone": a stretch grouped as North America prints a number is one,
+        # not "0123 415", across two of them.
+        pytest.param(
+            "values 415 555 0123 415 555 0199 212 555 0100",
+            ["415 555 0123", "415 555 0199", "212 555 0100"],
+            id="nanp-cue-less",
+        ),
+        pytest.param(
+            "415 555 0123 0612345678 06 12 34 56 78 212 555 0100",
+            ["415 555 0123", "0612345678", "06 12 34 56 78", "212 555 0100"],
+            id="nanp-beside-french",
+        ),
+        # A trunk "0" in brackets after the country code is no group of the number.
+        pytest.param(
+            "+33 (0) 6 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["+33 (0) 6 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="fr-trunk-in-brackets",
+        ),
+        pytest.param(
+            "tel +33 (0) 6 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["+33 (0) 6 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="fr-trunk-in-brackets-cued",
+        ),
+        pytest.param(
+            "+44 (0)20 7946 0958 020 7946 0959 020 7946 0960",
+            ["+44 (0)20 7946 0958", "020 7946 0959", "020 7946 0960"],
+            id="uk-trunk-in-brackets",
+        ),
+        # Glued to the group after it, the trunk "0" leaves that group apart from the
+        # country code ("+49 30 …", not "+4930 …"): the number as printed ends there.
+        pytest.param(
+            "+49 (0)30 12345678 06 12 34 56 78 +33 6 98 76 54 32",
+            ["+49 (0)30 12345678", "06 12 34 56 78", "+33 6 98 76 54 32"],
+            id="de-trunk-in-brackets-glued",
+        ),
+        # "00", the international call prefix, is no group either.
+        pytest.param(
+            "0033 6 12 34 56 78 06 98 76 54 32 0033 6 11 22 33 44",
+            ["0033 6 12 34 56 78", "06 98 76 54 32", "0033 6 11 22 33 44"],
+            id="fr-00-prefix",
+        ),
+        pytest.param(
+            "tel 06 98 76 54 32 0033 6 12 34 56 78 01 23 45 67 89",
+            ["06 98 76 54 32", "0033 6 12 34 56 78", "01 23 45 67 89"],
+            id="fr-00-prefix-between",
+        ),
+        # A label glued to the run by a hyphen says "phone" for all of it.
+        pytest.param(
+            "Fax-06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
+            ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
+            id="fax-hyphen",
+        ),
+        pytest.param(
+            "Tel 06 98 76 54 32 Fax-06 12 34 56 78 0611223344 0655443322",
+            ["06 98 76 54 32", "06 12 34 56 78", "0611223344", "0655443322"],
+            id="fax-hyphen-after-a-number",
+        ),
+        # Two numbers' worth the matcher reads only part of: the rest is split from it.
+        pytest.param(
+            "tel 06 12 34 56 78 0611223344",
+            ["06 12 34 56 78", "0611223344"],
+            id="grouped-then-unbroken",
+        ),
+    ],
+)
+def test_each_number_of_a_long_run_is_read_whole_however_written(
+    text: str, numbers: list[str]
+) -> None:
+    assert found(text, P) == numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # A run of one number's worth of digits that reads as none whole is read as a long
+        # run is: the short figure beside the number is passed, the number found.
+        pytest.param("tel 456 0612345678", ["0612345678"], id="figure-before-unbroken"),
+        pytest.param("tel 456 06 12 34 56 78", ["06 12 34 56 78"], id="figure-before-grouped"),
+        pytest.param(
+            "tel 123 91.123.45.67 456 0612345678", ["0612345678"], id="figure-after-an-address"
+        ),
+        pytest.param(
+            "+44 (0)20 7946 0958 21 +44 (0)20 7946 0959",
+            ["+44 (0)20 7946 0958", "+44 (0)20 7946 0959"],
+            id="figure-after-a-country-code-number",
+        ),
+        # With nothing saying "phone", what a long run keeps: a trunk "0" or country code.
+        pytest.param("456 06 12 34 56 78", ["06 12 34 56 78"], id="cue-less-trunk-zero"),
+        pytest.param("456 612 345 678", [], id="cue-less-no-trunk"),
+        # Refused whole, refused in pieces: an id's cue, a card's or a date's shape.
+        pytest.param("order 456 0612345678", [], id="id-cue"),
+        pytest.param("ref 456 06 12 34 56 78", [], id="id-cue-grouped"),
+        pytest.param("phone 3714 496353 98431", [], id="amex-shape"),
+        pytest.param("tel 03 09 2028 5", [], id="spaced-date"),
+    ],
+)
+def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
+    text: str, numbers: list[str]
+) -> None:
+    assert found(text, P) == numbers
+
+
+def test_short_runs_that_read_as_no_number_count_in_the_bound_on_windows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Split when it reads as none whole, a short run that holds no number either is still
+    # one of the 32 windows a value reads: 300 of them are not all read.
+    from leakhound.detect import phone
+
+    reads = set()
+    numbers_in = phone._numbers_in
+
+    def counted(window: str, *args: object) -> object:
+        reads.add(window)
+        return numbers_in(window, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phone, "_numbers_in", counted)
+    text = " ".join(f"qty 1{n:03d} 1{n:03d}1 x" for n in range(300))  # "1000 10001 x", …
+    assert found(text, P) == []
+    assert len(reads) <= phone._MAX_WINDOWS + phone._LONG_RUN_TRIES + 1
+
+
+def test_a_long_run_of_two_digit_figures_after_a_cue_holds_no_number() -> None:
+    # In groups of two and no trunk "0" first, no country in our list prints a number:
+    # 60 random figures read as 8 North American or Italian numbers grouped otherwise.
+    figures = " ".join(str(i * 37 % 90 + 10) for i in range(60))
+    assert found("tel " + figures, P) == []
+    # A French number, "0" first and printed so, is still one beside them.
+    assert found(f"tel 06 12 34 56 78 {figures}", P) == ["06 12 34 56 78"]
 
 
 @pytest.mark.parametrize(
@@ -1116,6 +1354,8 @@ def test_masked_phone_keeps_country_code_and_last_two_digits() -> None:
         pytest.param("ph:020 7946 0958", "020 7946 0958", "+442079460958", id="ph-label-glued"),
         pytest.param("ph: 02079460958", "02079460958", "+442079460958", id="ph-label-unbroken"),
         pytest.param("T: 0612345678", "0612345678", "+33612345678", id="t-label-signature"),
+        pytest.param("Fax-06 12 34 56 78", "06 12 34 56 78", "+33612345678", id="fax-hyphen"),
+        pytest.param("Tel-0612345678", "0612345678", "+33612345678", id="tel-hyphen-unbroken"),
     ],
 )
 def test_numbers_glued_to_a_word_saying_phone_are_found(text: str, number: str, e164: str) -> None:
@@ -1150,6 +1390,8 @@ def test_numbers_glued_to_a_word_saying_phone_are_found(text: str, number: str, 
         pytest.param("release v10.0.19045.2965", id="version-after-v"),
         pytest.param("id_0612345678", id="underscore-id"),
         pytest.param("ticket-0612345678", id="dash-id"),
+        pytest.param("user-06 12 34 56 78", id="dash-word-saying-nothing-spaced"),
+        pytest.param("SKU-06 12 34 56 78 06 98 76 54 32", id="dash-word-before-a-long-run"),
         pytest.param("telephone" * 3 + "0612345678", id="word-longer-than-any-cue"),
         # Labels count as labels only: a capital letter before ":", "mob" and "ph" before
         # ":" or ".", and nothing longer glued before them.

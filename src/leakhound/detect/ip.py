@@ -131,6 +131,13 @@ _CONTEXT_UP = frozenset(
 
 
 _VERSION_AFTER = frozenset({"version", "build", "release"})
+# An international prefix, "+" or "00" and a country code, straight before a dotted quad:
+# "+34 91.123.45.67", "0032 2.250.12.12" are Spanish and Belgian phone numbers as those
+# countries write them (phone.py reads them whole). The address scores lower there, below
+# any phone number written with its country code, so the number wins where it is one and
+# the address is still found where it is not ("+34 10.0.0.1").
+_AFTER_COUNTRY_CODE = re.compile(r"(?:\+\d{1,3}|(?<![^ \t\u00a0])00[1-9]\d{0,2})[ \t\u00a0]$")
+_AFTER_COUNTRY_CODE_PENALTY = 0.2
 
 
 class IpDetector(Detector):
@@ -180,7 +187,10 @@ class IpDetector(Detector):
         if judged is None:
             return None
         score, normalized = judged
-        return _with_context(text, m.start(), m.end(), score, normalized, hinted)
+        start = m.start()
+        if start and _AFTER_COUNTRY_CODE.search(text, max(0, start - 6), start):
+            score -= _AFTER_COUNTRY_CODE_PENALTY
+        return _with_context(text, start, m.end(), score, normalized, hinted)
 
     def _v6(self, text: str, m: re.Match[str], hinted: bool) -> Span | None:
         judged = _judge_v6(m.group("addr"))

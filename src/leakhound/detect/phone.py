@@ -49,10 +49,11 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # A digit or "(" must not follow a digit or one of "_+-./:", so the middle of longer ids,
 # the seconds of "09:53:24.679590" and "v10.0.1" never start one; a "(" may follow ":" or
 # "/" ("Tel:(415) …"). A run may also start glued to a word of three letters or more
-# (every word saying "phone" has), straight or through one "." or ":"
-# ("mobile07911123456", "Tel:07700…", "Zeta12345678"), to any word through ":" or ".:"
-# (the labels "M:07700…", "ph:020…", "Tel.:030…"), and a "+" after anything ("call+1…",
-# "Tel:+44…", "users/+44…/", "1+1"): ``_candidates`` keeps those it should. Two letters
+# (every word saying "phone" has), straight or through one "." or ":" or "-"
+# ("mobile07911123456", "Tel:07700…", "Fax-06 12 …", "Zeta12345678"), to any word
+# through ":" or ".:" (the labels "M:07700…", "ph:020…", "Tel.:030…"), and a "+" after
+# anything ("call+1…", "Tel:+44…", "users/+44…/", "1+1"): ``_candidates`` keeps those it
+# should (a run glued by a "-" to a word saying nothing is read as before). Two letters
 # or fewer straight before never start one ("KB5034441", "0x80070005", an IBAN's "FR76
 # …"), so the most common glued runs cost nothing more. A run may end before an extension
 # ("…0123x45", "…0123 ext 45"), which is not part of the number, but not before the next
@@ -63,14 +64,15 @@ _DEGREES = re.compile(r"\s*[+\-]?\d{1,3}\.\d+\s*")
 # that starts with a character class, faster still with ASCII digits (``digits.py``);
 # the usual refusal (a digit before) is tried first.
 _CANDIDATE = DigitRegex(
-    r"[+(\d](?<![\d_+\-][(\d])(?:(?<=\+)|(?<![\w./:].)|(?<=[:/]\()"
+    r"[+(\d](?<![\d_+][(\d])(?:(?<!-[(\d])|(?<=[^\W\d_]{3}-[(\d]))"
+    r"(?:(?<=\+)|(?<![\w./:].)|(?<=[:/]\()"
     r"|(?<=[^\W\d_]{3}.)|(?<=[^\W\d_]{3}[.:].)|(?<=[^\W\d_]:.)|(?<=[^\W\d_]\.:.))"
     r"(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
     r"[\d \t\u00a0().\-/]{5,}\d(?!(?!x\d|ext)\w|-[0-9a-fA-F]{4}-)"
 )
 # What may stand between a word and a run glued to it ("Tel.0612…", "Tel:0612…",
-# "Tel.:0612…").
-_GLUE = ".:"
+# "Tel.:0612…", "Fax-0612…").
+_GLUE = ".:-"
 # The longest word ``_glued_word`` reads before a run: longer than any word saying "phone".
 _LONGEST_GLUED_WORD = 20
 # A country code and a separator: "+33 6…", "+1-202…", "+44 (0)20…". Ids, digests and
@@ -130,17 +132,30 @@ _UK_07 = re.compile(r"\(?07700\)?[ \u00a0\-]?900[ \u00a0\-]?\d{3}")
 _DIGIT_RUN = re.compile(r"\d+")
 # "(415) 555-0123", "1 (415) 555-0123": the North American way, area code in brackets.
 _NANP_SHAPE = re.compile(r"(?:1[ \-]?)?\(\d{3}\)[ \-]?\d{3}[ \-.]\d{4}$")
+# "415 555 0123": the North American grouping with spaces, an area code and an exchange
+# that do not start with "0" or "1". A stretch of a long run with nothing saying "phone"
+# is read when so grouped, as the tokens "415-555-0123" are: a row of figures is of one
+# width ("120 340 560 780", "1024 2048 4096"), not three, then four digits, or else goes on
+# in figures of those widths before and after the stretch ("256 512 1024 2048";
+# ``_split_long``).
+_NANP_SPACED = re.compile(r"[2-9]\d\d[ \t\u00a0][2-9]\d\d[ \t\u00a0]\d{4}")
+# A group of four digits: a row of figures going on after a stretch so grouped.
+_FOUR_DIGITS = re.compile(r"\d{4}")
 # 81.2.69.160: an IPv4 address is ip.py's, though some read as valid phone numbers. Only
 # octets up to 255: "616.03.34.52" is how Spain dots a mobile number.
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _DOTTED_QUAD = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 # What ends the numbers of a run as a date does (``_undated``): a date (``_RUN_DATE``) or an
 # IPv4 address that is a group of its own ("0612345678 192.168.1.10" is no +49 612345678192
-# and +49 168110). Not a dotted group after a country code, which is how Belgium writes its
-# numbers ("+32 2.555.12.12"); a part with a leading zero is no octet ("02.555.12.12").
+# and +49 168110). Not dotted groups straight after an international prefix, "+" or "00"
+# and a country code ("+34 91.123.45.67", "0032 2.250.12.12"): that is how Spain and
+# Belgium write their numbers, and ip.py gives way to them (``_AFTER_COUNTRY_CODE`` there).
+# A part over 255 ("+32 2.555.12.12") or with a leading zero ("02.555.12.12") is no quad.
 _RUN_BREAK = re.compile(
     rf"{_RUN_DATE.pattern}|(?<![^ \t\u00a0])(?<!\+\d[ \t\u00a0])(?<!\+\d\d[ \t\u00a0])"
-    rf"(?<!\+\d\d\d[ \t\u00a0]){_DOTTED_QUAD.pattern}(?![^ \t\u00a0])"
+    rf"(?<!\+\d\d\d[ \t\u00a0])(?<!(?<![^ \t\u00a0])00[1-9][ \t\u00a0])"
+    rf"(?<!(?<![^ \t\u00a0])00[1-9]\d[ \t\u00a0])(?<!(?<![^ \t\u00a0])00[1-9]\d\d[ \t\u00a0])"
+    rf"{_DOTTED_QUAD.pattern}(?![^ \t\u00a0])"
 )
 # An unbroken digit string: ids, timestamps and phone numbers look the same.
 _BARE = re.compile(r"\+?\d+")
@@ -281,9 +296,11 @@ class PhoneDetector(Detector):
                     not whole
                     and window[0] not in "+(0"
                     and (_BARE.fullmatch(window) or any(c in _SPACES for c in window))
+                    and not _NANP_SPACED.fullmatch(window)
                 ):
                     # A number of a long run with nothing saying "phone" is written with
-                    # its country code or trunk "0", or in one token ("415-555-0123"): a
+                    # its country code or trunk "0", in one token ("415-555-0123") or as
+                    # North America groups it ("415 555 0123", ``_NANP_SPACED``): a
                     # row of figures ("120 340 560 780", "sizes 1024 2048 4096 8192
                     # 16384") holds stretches that read as Spanish or Italian numbers,
                     # as unbroken ids do (``bare``).
@@ -342,18 +359,36 @@ def _read_run(
     """The run ``m`` as one window, or the numbers split from it (``_split_long``). The cue
     before a long run is decided first (``_run_cue``), as ``find_in`` decides it for each of
     its windows: a run after a word saying "an id" spends none of the text's ``tries``, and
-    one with no cue only on the stretches ``find_in`` may keep."""
+    one with no cue only on the stretches ``find_in`` may keep. A run of one number's worth
+    of digits (``one``) is one of find_in's windows whatever it holds, as it was before it
+    could be split: yielded whole when refused or when no number is split from it, so that
+    find_in's bound on windows counts it."""
     run = m.group()
-    if len(run) - run.count(" ") <= _MOST_DIGITS:  # most runs: no need for the cue
+    chars = len(run) - run.count(" ")
+    if chars <= _MOST_DIGITS and (
+        chars <= PhoneDetector.min_digits
+        or not any(c in run for c in _SPACES)
+        or _numbers_in(run, hinted, prefer)  # find_in reads it next, from the cache
+    ):  # most runs: one group, too few digits to split, or a number; no need for the cue
         yield m, m.start(), True
         return
+    one = chars <= _MOST_DIGITS or (
+        len(run) <= _LONG_RUN and len(_NON_DIGIT.sub("", run)) <= _MOST_DIGITS
+    )
     cue = _run_cue(text, m.start(), hinted)
     if cue < 0:
+        if one:
+            yield m, m.start(), True  # find_in refuses it
         return  # "order 12 34 56 …": find_in refuses each of its windows
     if _read_whole(m, hinted, prefer, tries):
         yield m, m.start(), True
-    else:
-        yield from _split_long(text, m, hinted, prefer, tries, cue > 0)
+        return
+    split = False
+    for number in _split_long(text, m, hinted, prefer, tries, cue > 0):
+        split = True
+        yield number
+    if one and not split:
+        yield m, m.start(), True  # read whole again, from the cache: none
 
 
 def _run_cue(text: str, start: int, hinted: bool) -> int:
@@ -379,8 +414,9 @@ _LONG_RUN_TRIES = 4 * _MAX_WINDOWS
 # The groups ``_split_long`` may pass in one text: reading none costs little, but not
 # nothing ("1 2 3 4 …" over a megabyte, in which no stretch is read).
 _LONG_RUN_STEPS = 16 * _LONG_RUN_TRIES
-# The windows one long run may ask about, and the groups it may pass, since it last found
-# a number: a run of junk figures leaves the rest of the text's to the runs after it.
+# The most windows one long run may ask about, and groups it may pass, since it last found
+# a number; never more than a quarter of what the text has left (``_share``): four runs of junk
+# figures spent all of the text's reads, and the numbers in a run after them were lost.
 _RUN_TRIES = _MAX_WINDOWS
 _RUN_STEPS = 4 * _MAX_WINDOWS
 # The most groups of digits a number is printed in: a "+", its country code and five
@@ -401,24 +437,32 @@ _NUMBER_START = re.compile(r"[+(\d]")
 def _read_whole(m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]) -> bool:
     """True when the run ``m`` is read as one window: it holds one number's worth of digits,
     or two numbers' worth in ``_LONG_RUN`` characters at most where the matcher finds what
-    is inside, or ``tries`` are spent. Not a longer run, nor one in which the matcher finds
-    nothing ("06 12 34 56 78 06 98 76 54 32": it does not split numbers grouped with
-    spaces): ``_split_long``. Asking the matcher is a try: it is asked again for the window,
-    from its cache, unless the window's cue refuses it first."""
+    is inside (all but fewer digits than a number has), or ``tries`` are spent. Not a
+    longer run, nor one in which the matcher finds nothing, or leaves a number's worth
+    ("06 12 34 56 78 06 98 76 54 32": it does not split numbers grouped with spaces):
+    ``_split_long``. Asking the matcher is a try: it is asked again for the window,
+    from its cache, unless the window's cue refuses it first. One number's worth of digits
+    in several groups that reads as no number is split too, unless its shape is refused
+    (``_refused``): a short figure beside a number ("tel 456 0612345678", "+44 (0)20 7946
+    0958 21") lost the number with it. That read is find_in's next, from the cache: no try."""
     run = m.group()
-    if len(run) - run.count(" ") <= _MOST_DIGITS:  # most runs: no need to count digits
-        return True
-    if len(run) > _LONG_RUN:
+    if len(run) > _LONG_RUN and len(run) - run.count(" ") > _MOST_DIGITS:
         return False
     digits = len(_NON_DIGIT.sub("", run))
-    if digits <= _MOST_DIGITS or _IN_FOURS.fullmatch(run):  # a card's or an IBAN's digits
+    if _IN_FOURS.fullmatch(run):  # a card's or an IBAN's digits
         return True
+    if digits <= _MOST_DIGITS:
+        return _refused(run) or bool(_numbers_in(run, hinted, prefer))
     if digits > _MOST_READ:
         return False
     if tries[0] <= 0:
         return True  # read as before: find_in's bound on windows holds
     tries[0] -= 1
-    return bool(_numbers_in(run, hinted, prefer))
+    found = _numbers_in(run, hinted, prefer)
+    # All it holds, too: digits enough for a number left out of those found are split from
+    # it ("06 12 34 56 78 0611223344": the matcher finds the second only).
+    covered = sum(len(_NON_DIGIT.sub("", run[start:end])) for start, end, *_ in found)
+    return bool(found) and digits - covered < PhoneDetector.min_digits
 
 
 def _split_long(
@@ -436,16 +480,18 @@ def _split_long(
     or more (``_plain_groups``), then on after it; a group that starts none is passed.
     Each stretch holds at most ``_MOST_DIGITS`` digits and ``_LONG_RUN`` characters, so the
     work is linear in the run; the phonenumbers reads and the groups passed in the whole
-    text are bounded by ``tries`` (reads, groups), and in the run by ``_RUN_TRIES`` reads
-    and ``_RUN_STEPS`` groups since its last number: a run of junk figures leaves the
-    rest to the runs after it. With nothing saying "phone" before the run (not ``cued``),
+    text are bounded by ``tries`` (reads, groups), and in the run since its last number by
+    ``_RUN_TRIES`` reads and ``_RUN_STEPS`` groups, a quarter of what the text has left at most
+    (``_share``): a run of junk figures, or several, leave some to the runs after them. With
+    nothing saying "phone" before the run (not ``cued``),
     a stretch ``find_in`` would refuse (``_marked``) is not read, nor one of more than
     ``_MOST_GROUPS`` groups that no country groups so: neither spends a read."""
     pos, end = m.start(), m.end()
     fruitless = steps = 0  # reads and groups since the run's last number
+    reads, passes = _share(tries)  # the most of each it may spend before its next number
     passed = 0  # the digits of the group before when it was passed, read as no number
-    while pos < end and tries[0] > 0 and tries[1] > 0:
-        if fruitless >= _RUN_TRIES or steps >= _RUN_STEPS:
+    while pos < end:
+        if fruitless >= reads or steps >= passes:
             return
         steps += 1
         tries[1] -= 1
@@ -464,9 +510,18 @@ def _split_long(
         taken = ungrouped = 0
         if first is not None:
             start = first.start()
-            # Not marked: find_in keeps only one token ("415-555-0123"), not a bare one.
+            # Not marked: find_in keeps only one token ("415-555-0123"), not a bare one, or
+            # three as North America groups a number ("415 555 0123").
             marked = cued or _marked(text, start)
-            for k in range(len(groups) if marked else 1, 0, -1):  # the longest reading first
+            most = len(groups) if marked else 1
+            if not marked and len(groups) >= 3:
+                nanp = _NANP_SPACED.fullmatch(text, start, groups[2][1])
+                # Not a stretch of a row of figures whose widths go on: after a figure of
+                # three digits passed, or before one of four ("sizes 256 512 1024 2048",
+                # "widths 320 480 768 1024 1280": no US number there).
+                row = passed == 3 or (len(groups) > 3 and _FOUR_DIGITS.fullmatch(text, *groups[3]))
+                most = 3 if nanp and not row else 1
+            for k in range(most, 0, -1):  # the longest reading first
                 stop = groups[k - 1][1]
                 while stop > start and not text[stop - 1].isdigit():
                     stop -= 1
@@ -476,7 +531,7 @@ def _split_long(
                     continue
                 if digits < PhoneDetector.min_digits or (not marked and window.isdigit()):
                     break
-                if k > _MOST_GROUPS and not _plain_groups(window):
+                if k - _trunk_groups(window) > _MOST_GROUPS and not _plain_groups(window):
                     continue  # "1 2 3 4 5 6 7 8": no country prints a number so
                 tries[0] -= 1
                 fruitless += 1
@@ -484,10 +539,18 @@ def _split_long(
                 if one:
                     taken = stop
                     break
-                if one is not None and not ungrouped and _plain_groups(window):
+                if (
+                    one is not None
+                    and not ungrouped
+                    and _plain_groups(window)
+                    and not _PAIRS_WITHOUT_TRUNK.fullmatch(window)
+                ):
                     ungrouped = stop
-                if tries[0] <= 0 or fruitless >= _RUN_TRIES:
-                    break
+                if fruitless >= reads:
+                    # Cut short: not the longest stretch grouped otherwise either, when a
+                    # shorter one unread may be the number grouped as printed ("06 98 76
+                    # 54 32 01 23" read as German before "06 98 76 54 32").
+                    return
             # No stretch grouped as its country prints it: the longest that is one number
             # in groups of two digits or more, as people group them otherwise ("0151
             # 23456789", printed "01512 3456789"; Spain's "612 345 678"; "0207 946 0958").
@@ -502,9 +565,19 @@ def _split_long(
                 yield number, m.start(), False
             pos = taken
             fruitless = steps = passed = 0
+            reads, passes = _share(tries)
         else:
             pos = groups[0][1]
             passed = len(_NON_DIGIT.sub("", text[groups[0][0] : pos]))
+
+
+def _share(tries: list[int]) -> tuple[int, int]:
+    """The reads and groups a long run may spend on its way to its next number: at most
+    ``_RUN_TRIES`` and ``_RUN_STEPS``, and a quarter of what the text has left of each
+    (``tries``), so that runs of junk before it leave it a share, a smaller one the more
+    junk came before: the text's bound holds, and a run after eight of junk still has the
+    few reads a number grouped as printed takes."""
+    return min(_RUN_TRIES, tries[0] // 4), min(_RUN_STEPS, tries[1] // 4)
 
 
 def _row_of(window: str, width: int) -> bool:
@@ -526,8 +599,40 @@ def _marked(text: str, start: int) -> bool:
 def _plain_groups(window: str) -> bool:
     """True when no group of digits in ``window`` is a single digit: a number grouped
     otherwise than its country prints it ("0151 23456789"), not a row of small figures
-    ("0 12 3 45 6 78 9" reads as +44 1234567890)."""
-    return all(len(g) > 1 for g in _DIGIT_RUN.findall(window))
+    ("0 12 3 45 6 78 9" reads as +44 1234567890). A trunk "0" in brackets after a country
+    code ("+44 (0)20 …") is no group."""
+    return all(len(g) > 1 for g in _DIGIT_RUN.findall(_TRUNK_IN_BRACKETS.sub(" ", window)))
+
+
+# Groups of two digits, the first not a trunk "0" ("63 15 43 75 72"): how France prints a
+# number, "0" first, and no country in our list prints one otherwise so. Grouped otherwise
+# than printed, such a stretch of a long run is no number: after a cue, a row of two-digit
+# figures ("tel 82 18 42 25 73 11 94 …") read as 8 North American or Italian numbers in 60
+# groups.
+_PAIRS_WITHOUT_TRUNK = re.compile(r"[1-9]\d(?:[ \t\u00a0]\d\d)+")
+
+
+# A trunk "0" in brackets after a country code ("+33 (0) 6 12 …", "+44 (0)20 …"): dialled
+# from abroad it is dropped, so it is no group of the number as its country prints it. It
+# is replaced by a space, not removed: "+44 (0)20" is the groups "+44 20", not "+4420".
+_TRUNK_IN_BRACKETS = re.compile(r"(?<=\d)[ \t\u00a0]*\(0\)")
+
+
+def _trunk_groups(window: str) -> int:
+    """How many groups of ``window`` (what spaces stand between) are a trunk "0" in brackets
+    after a country code ("+33 (0) 6 12 34 56 78" is printed in six groups, not seven)."""
+    return sum(1 for g in _RUN_GROUP.findall(window) if g == "(0)")
+
+
+def _as_printed_abroad(window: str) -> str | None:
+    """``window`` as phonenumbers' INTERNATIONAL format would group it when it is written
+    with a country code ("+33 (0) 6 12 …" as "+33 6 12 …", "0033 6 12 …" as "33 6 12 …":
+    the "00" of the international call prefix is no group); None when it is not."""
+    if window[0] == "+":
+        return _TRUNK_IN_BRACKETS.sub(" ", window)
+    if window.startswith("00"):
+        return _TRUNK_IN_BRACKETS.sub(" ", window[2:])
+    return None
 
 
 def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...]) -> bool | None:
@@ -542,9 +647,10 @@ def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...
     if not grouped:
         return True
     number = phonenumbers.parse(numbers[0][2])
-    if window[0] == "+":
+    abroad = _as_printed_abroad(window)
+    if abroad is not None:
         written = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
-        return _groups(window) == _groups(written)
+        return _groups(abroad) == _groups(written)
     return _written_as_in(window, number)
 
 
@@ -809,9 +915,7 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
     compact = _NON_DIGIT.sub("", window)
     if len(compact) < 7 or len(compact) > _MOST_READ:
         return ()  # too short for any number; too long for two
-    if _DATE.search(window) or _DOTTED_QUAD.fullmatch(window) or _SPACED_DATE.fullmatch(window):
-        return ()
-    if _NOT_PHONE_SHAPE.fullmatch(window):
+    if _refused(window):
         return ()
     if window.isdigit() and 11 <= len(window) <= 15 and not window.startswith("0"):
         # 33612345678 or 14155550123 as an unbroken string: a "+" that was dropped. Not
@@ -886,6 +990,17 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
             return found
         fallback = fallback or found
     return fallback
+
+
+def _refused(window: str) -> bool:
+    """True when ``window`` is a date, an address, an SSN's or an Amex card's shape: no
+    number, and no stretch of it is read as one either (``_read_whole``)."""
+    return bool(
+        _DATE.search(window)
+        or _DOTTED_QUAD.fullmatch(window)
+        or _SPACED_DATE.fullmatch(window)
+        or _NOT_PHONE_SHAPE.fullmatch(window)
+    )
 
 
 def _reread(window: str, found: _Number, hinted: bool, prefer: tuple[str, ...]) -> _Number:
