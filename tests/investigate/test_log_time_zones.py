@@ -386,3 +386,85 @@ def test_a_zone_field_of_hours_alone_is_the_times_zone(
     assert [f.skipped for f in inv.files] == [0]
     assert by_address(inv)["203.0.113.66"].first_seen == "2020-12-30T20:30:06Z"
     assert _local_notes(inv) == []
+
+
+ABBREVIATED = [
+    pytest.param("07/Dec/2026:10:00:00 CET", "2026-12-07T09:00:00Z", id="cet"),
+    pytest.param("07/Jun/2026:10:00:00 CEST", "2026-06-07T08:00:00Z", id="cest"),
+    pytest.param("07/Jun/2026:10:00:00 EEST", "2026-06-07T07:00:00Z", id="eest"),
+    pytest.param("07/Jun/2026:10:00:00 WEST", "2026-06-07T09:00:00Z", id="west"),
+    pytest.param("07/Jun/2026:10:00:00 BST", "2026-06-07T09:00:00Z", id="bst"),
+    pytest.param("07/Dec/2026:10:00:00 EST", "2026-12-07T15:00:00Z", id="est"),
+    pytest.param("07/Dec/2026:10:00:00 GMT", "2026-12-07T10:00:00Z", id="gmt"),
+]
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param(None, '203.0.113.66 - - [{t}] "{r}" 200 420 "-" "-"', id="apache-%Z"),
+        pytest.param("COMBINED", '203.0.113.66 - - [{t}] "{r}" 200 420 "-" "-"', id="combined"),
+        pytest.param(None, '{{"time_local": "{t}", "remote_addr": "203.0.113.66", "request": '
+                     '"{r}", "status": 200}}', id="json"),
+        pytest.param(None, '{{"time": "{iso}", "remote_addr": "203.0.113.66", "request": '
+                     '"{r}", "status": 200}}', id="json-iso"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(("stamp", "first"), ABBREVIATED)
+def test_an_access_log_time_with_its_zones_abbreviation_is_read_in_that_zone(
+    tmp_path: Path, run: Run, log_format: str | None, line: str, stamp: str, first: str
+) -> None:
+    # Apache's %{%d/%b/%Y:%H:%M:%S %Z}t: every line was skipped ("not a [day/Mon/year:hh:mm:ss
+    # zone] time"), and COMBINED's "%t %^" read "CEST" as no zone, its time as UTC.
+    day, clock_zone = stamp.split(":", 1)
+    d, mon, y = day.split("/")
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    iso = f"{y}-{months.index(mon) + 1:02d}-{d} {clock_zone}"
+    path = tmp_path / "access.log"
+    path.write_text(line.format(t=stamp, iso=iso, r="GET /_cat/indices HTTP/1.1") + "\n")
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, **opts)
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == []
+
+
+AMBIGUOUS = [
+    pytest.param("IST", None, None, id="ist-india-ireland-or-israel"),
+    pytest.param("CST", None, None, id="cst-us-china-or-cuba"),
+    pytest.param("IST", "Asia/Kolkata", "2019-03-04T22:30:00Z", id="ist-in-the-zone-given"),
+    pytest.param("IST", "Europe/Berlin", None, id="ist-in-a-zone-that-does-not-use-it"),
+]
+
+
+@pytest.mark.parametrize(
+    ("log_format", "abbr", "zone", "first"),
+    [
+        *(pytest.param(None, *p.values, id=f"brackets-{p.id}") for p in AMBIGUOUS),
+        *(pytest.param("COMBINED", *p.values, id=f"combined-{p.id}") for p in AMBIGUOUS),
+        # in brackets, a word after the time is its zone; in a --log-format's "%t %^" only a
+        # zone's name is (a word that is none, INFO, leaves the time as the server's local)
+        pytest.param(None, "XYZT", None, None, id="brackets-unknown"),
+    ],
+)
+def test_an_ambiguous_zone_abbreviation_is_an_unreadable_line_saying_why(
+    tmp_path: Path, run: Run, abbr: str, zone: str | None, first: str | None, log_format: str | None
+) -> None:
+    # An abbreviation of several meanings is not guessed: read in a --log-time-zone that
+    # uses it, else the line is counted as unreadable with the zone named.
+    text = LINE.format(zone=abbr) + LINE.format(zone="+0000").replace(".66", ".67")
+    path = tmp_path / "access.log"
+    path.write_text(text)
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, log_zone=zone_of(zone) if zone else None, **opts)
+    (f,) = inv.files
+    assert by_address(inv)["203.0.113.67"].first_seen == "2019-03-05T04:00:00Z"
+    if first is None:
+        assert f.skipped == 1
+        assert [(s.line, s.reason.split(":")[0]) for s in f.skipped_examples] == [
+            (1, f"the zone {abbr} names several offsets or none known")
+        ]
+        assert "203.0.113.66" not in by_address(inv)
+    else:
+        assert f.skipped == 0
+        assert by_address(inv)["203.0.113.66"].first_seen == first

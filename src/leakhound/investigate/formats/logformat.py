@@ -24,7 +24,17 @@ import orjson
 from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, clf, has_zone, iso_or_local, wall_in
+from ..timeparse import (
+    ABBREVIATIONS,
+    AMBIGUOUS,
+    BadTime,
+    abbreviated,
+    clf,
+    clf_named,
+    has_zone,
+    iso_or_local,
+    wall_in,
+)
 from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify, classify_line
 
@@ -113,10 +123,17 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
     if len(s) > 11 and s[2:3] == "/" and s[6:7] == "/":
-        t, off = clf(s.encode())
+        try:
+            t, off = clf(s.encode())
+        except BadTime:
+            if zone is None or not s[-1:].isalpha():
+                raise
+            return clf_named(s.encode(), zone)[0], False  # IST, where --log-time-zone uses it
         if off:
             return t, False
         return wall_in(t, zone), True  # no zone: its wall clock, as UTC, then in the zone
+    if s[-1:].isalpha() and s[-1:] != "Z" and s[-3:] not in ("UTC", "GMT"):
+        return abbreviated(s, zone)[0], False  # 2026-12-07 10:00:00 CET
     return iso_or_local(s, zone)
 
 
@@ -316,7 +333,9 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     f.lines = lineno
 
 
-# An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read
+# An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read; and a
+# zone's abbreviation (CET, and IST to say why it is not read), as written (a word of another
+# case or meaning, INFO, is no zone)
 _ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z|UTC|GMT")
 
 
@@ -350,7 +369,7 @@ def _parse_text(
             if (
                 z
                 and stamp
-                and _ZONE.fullmatch(z)
+                and (_ZONE.fullmatch(z) or z in ABBREVIATIONS or z in AMBIGUOUS)
                 and not has_zone(stamp)  # an ISO %x with its own
                 and not stamp.replace(".", "", 1).isdigit()  # epoch seconds: UTC already
             ):
