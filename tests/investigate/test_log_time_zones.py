@@ -468,3 +468,53 @@ def test_an_ambiguous_zone_abbreviation_is_an_unreadable_line_saying_why(
     else:
         assert f.skipped == 0
         assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+UTC_NOTE = (
+    "times are UTC, as a W3C extended or CloudFront log writes them: --log-time-zone not applied"
+)
+W3C_HEADER = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+IIS = "2019-03-05 04:00:00 10.0.0.5 GET /cust/_search - 443 - 203.0.113.66 curl/8.5.0 - 200 0 0 5\n"
+CLOUDFRONT = (
+    "2019-03-05\t04:00:00\tFRA56-C1\t420\t203.0.113.66\tGET\td111111abcdef8.cloudfront.net\t"
+    "/cust/_search\t200\t-\tcurl/8.5.0\t-\t-\tMiss\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("log_format", "text", "utc"),
+    [
+        pytest.param("W3C", IIS, True, id="w3c"),
+        pytest.param("W3C", W3C_HEADER + "#Fields: date time …\n" + IIS, True, id="w3c-header"),
+        pytest.param("CLOUDFRONT", "#Version: 1.0\n" + CLOUDFRONT, True, id="cloudfront"),
+        pytest.param("cloudfront", CLOUDFRONT, True, id="cloudfront-lower-case"),
+        # a format of one's own for a W3C log: its directives say the times are UTC
+        pytest.param("%d %t %^ %m %U %q %^ %^ %h %u", W3C_HEADER + IIS, True, id="w3c-by-header"),
+        # the same format, no directives: the server's local time, read in the zone given
+        pytest.param("%d %t %^ %m %U %q %^ %^ %h %u", IIS, False, id="local-without-header"),
+    ],
+)
+def test_w3c_and_cloudfront_times_are_utc_whatever_the_log_time_zone(
+    tmp_path: Path, run: Run, log_format: str, text: str, utc: bool
+) -> None:
+    # W3C extended logs' times are "specified in GMT", CloudFront's in UTC: --log-time-zone
+    # read them as Berlin's local time, an hour early (CLOUDFRONT and W3C were no format)
+    path = tmp_path / "access.log"
+    path.write_text(text)
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of("Europe/Berlin"))
+    (f,) = inv.files
+    assert f.skipped == 0  # the directives are no unreadable lines
+    src = by_address(inv)["203.0.113.66"]
+    assert src.first_seen == ("2019-03-05T04:00:00Z" if utc else "2019-03-05T03:00:00Z")
+    assert src.requests == 1
+    assert [n for n in f.notes if "UTC" in n or "local time" in n] == [
+        UTC_NOTE if utc else local_time_note(zone_of("Europe/Berlin"))
+    ]
+
+
+def test_a_w3c_time_with_no_log_time_zone_is_not_noted_as_local(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(IIS)
+    inv = run(path, log_format="W3C", format="nginx")
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+    assert _local_notes(inv) == [] and not any("UTC" in n for n in inv.files[0].notes)

@@ -91,8 +91,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--log-format",
         metavar="FORMAT",
         help="a custom access-log format in GoAccess's notation (%%h %%^[%%d:%%t "
-        '%%^] "%%r" %%s %%b …, or a JSON template), implies --format json '
-        "for JSON templates and nginx otherwise",
+        '%%^] "%%r" %%s %%b …, or a JSON template) or one of its names (COMBINED, COMMON, '
+        "VCOMBINED, W3C, CLOUDFRONT), implies --format json for JSON templates and nginx "
+        "otherwise",
     )
     p.add_argument(
         "--owner",

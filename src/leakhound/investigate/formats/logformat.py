@@ -5,8 +5,10 @@ The specifiers follow GoAccess's manual ("CUSTOM LOG/DATE FORMATS"): ``%h`` clie
 ``%t`` time, ``%x`` date and time, ``%r`` request line, ``%m`` method, ``%U`` path, ``%q`` query,
 ``%H`` protocol, ``%s`` status, ``%b`` bytes sent, ``%R`` referer, ``%u`` user agent, ``%v``/
 ``%e``/``%D``/``%T``/``%L``/``%^`` read and ignored, ``%~`` spaces; the predefined ``COMBINED``,
-``COMMON`` and ``VCOMBINED``. A JSON template maps keys to specifiers, as GoAccess's does
-(``{"remote_addr": "%h", "time_local": "%d:%t %^", "request": "%r", …}``); nested keys work.
+``COMMON``, ``VCOMBINED``, ``W3C`` and ``CLOUDFRONT`` (whose times are UTC, as are those of a
+file with W3C directives, ``#Fields: …``: never read in ``--log-time-zone``). A JSON template
+maps keys to specifiers, as GoAccess's does (``{"remote_addr": "%h", "time_local": "%d:%t %^",
+"request": "%r", …}``); nested keys work.
 Times: CLF (``10/Oct/2000:13:55:36 -0700``, or ``…13:55:36-0700`` with the zone glued on), ISO
 8601, or epoch seconds/milliseconds. The field a text format ignores right after the time
 (``%t %^``, as in ``COMBINED``) is its zone when it reads as one; a time with no zone is the
@@ -44,7 +46,24 @@ PREDEFINED = {
     "COMBINED": '%h %^[%d:%t %^] "%r" %s %b "%R" "%u"',
     "COMMON": '%h %^[%d:%t %^] "%r" %s %b',
     "VCOMBINED": '%v:%^ %h %^[%d:%t %^] "%r" %s %b "%R" "%u"',
+    # GoAccess's: IIS's default W3C fields (date time s-ip cs-method cs-uri-stem cs-uri-query
+    # s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status …), and CloudFront's
+    # standard log (date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem
+    # sc-status cs(Referer) cs(User-Agent) cs-uri-query …), tab-separated
+    "W3C": "%d %t %^ %m %U %q %^ %^ %h %u %R %s %^ %^ %L",
+    "CLOUDFRONT": "%d\t%t\t%^\t%b\t%h\t%m\t%v\t%U\t%s\t%R\t%u\t%q\t%^",
 }
+# Formats whose times are UTC by definition (the W3C extended log's "All times are specified
+# in GMT"; CloudFront's "in Coordinated Universal Time"): written with no zone, they are not
+# the server's local time, and --log-time-zone does not shift them.
+UTC_FORMATS = frozenset(("W3C", "CLOUDFRONT"))
+# A W3C extended log's directives (#Version: 1.0, #Fields: date time …), which IIS writes at
+# the top of a file and again after each restart: no request, and they make its times UTC
+# whatever --log-format reads its lines.
+_W3C_DIRECTIVE = re.compile(rb"#(?:Version|Fields|Software|Date|Remark|Start-Date|End-Date):")
+UTC_NOTE = (
+    "times are UTC, as a W3C extended or CloudFront log writes them: --log-time-zone not applied"
+)
 # Key names of JSON access logs seen in nginx/Apache/Caddy/Traefik configurations.
 GUESS = {
     "h": (
@@ -233,7 +252,8 @@ def _record(
             sink.skip(lineno, line, "not an HTTP request line")
             return
     elif path:
-        c = classify(method or "GET", path + (f"?{query}" if query else ""))
+        # "-": no query, as W3C and CloudFront logs write an empty field
+        c = classify(method or "GET", path + (f"?{query}" if query and query != "-" else ""))
     else:
         sink.skip(lineno, line, "no request")
         return
@@ -266,7 +286,8 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every request of a custom or JSON access log into ``sink``."""
     fmt = options.log_format
     if fmt and not fmt.lstrip().startswith("{"):
-        _parse_text(stream, sink, compile_text(fmt), options.log_zone)
+        utc = fmt.strip().upper() in UTC_FORMATS
+        _parse_text(stream, sink, compile_text(fmt), options.log_zone, utc)
         return
     keys = compile_json(fmt) if fmt else None
     # The date and the time under keys of their own ({"date": "%d", "time": "%t"}), not one
@@ -347,8 +368,14 @@ def _date_time(date: str, clock: str) -> str:
 
 
 def _parse_text(
-    stream: Lines, sink: Activity, pattern: re.Pattern[bytes], zone: tzinfo | None
+    stream: Lines,
+    sink: Activity,
+    pattern: re.Pattern[bytes],
+    zone: tzinfo | None,
+    utc: bool = False,
 ) -> None:
+    """The lines of a text ``--log-format``; ``utc``: of a format whose times are UTC (a W3C
+    extended log's directives say so too), not read in ``zone``."""
     f = sink.file
     lineno = f.lines
     groups = pattern.groupindex
@@ -358,7 +385,9 @@ def _parse_text(
             lineno += 1
             m = pattern.match(line)
             if m is None:
-                if line.strip():
+                if _W3C_DIRECTIVE.match(line):
+                    utc = True
+                elif line.strip():
                     sink.skip(lineno, line, "does not match --log-format")
                 continue
             d = {k: (m.group(k) or b"").decode("utf-8", "replace") for k in groups}
@@ -375,11 +404,14 @@ def _parse_text(
             ):
                 stamp += " " + z
             try:
-                t, local = when(stamp, zone)
+                t, local = when(stamp, None if utc else zone)
             except (BadTime, ValueError) as exc:
                 sink.skip(lineno, line, str(exc))
                 continue
-            if local:
+            if local and utc:
+                if zone is not None:  # said where it could be thought applied
+                    sink.note(lineno, UTC_NOTE)
+            elif local:
                 sink.note(lineno, local_note)
             _record(
                 d["h"],
