@@ -403,6 +403,7 @@ ABBREVIATED = [
     ("log_format", "line"),
     [
         pytest.param(None, '203.0.113.66 - - [{t}] "{r}" 200 420 "-" "-"', id="apache-%Z"),
+        pytest.param(None, '203.0.113.66 - - [{iso}] "{r}" 200 420 "-" "-"', id="apache-iso-%Z"),
         pytest.param("COMBINED", '203.0.113.66 - - [{t}] "{r}" 200 420 "-" "-"', id="combined"),
         pytest.param(None, '{{"time_local": "{t}", "remote_addr": "203.0.113.66", "request": '
                      '"{r}", "status": 200}}', id="json"),

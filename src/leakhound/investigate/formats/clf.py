@@ -21,7 +21,7 @@ from datetime import tzinfo
 from ..actions import BULK_READ, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, clf, clf_named, has_zone, iso, wall_in
+from ..timeparse import BadTime, abbreviated, clf, clf_named, has_zone, iso, wall_in
 from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify_line
 
@@ -51,18 +51,27 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     feed(stream, sink, LINE, 1, 2, 3, 4, 5, 6, 8, options.log_zone)
 
 
-def _other_time(stamp: bytes, zone: tzinfo | None) -> tuple[float, bytes]:
-    """A time in the brackets that ``clf`` does not read: nginx's ``$time_iso8601`` in place
-    of ``$time_local`` (a common log_format), or a CLF time with a zone abbreviation of
-    several meanings (IST) that ``zone`` (--log-time-zone) uses; BadTime otherwise."""
+def _other_time(stamp: bytes, zone: tzinfo | None, why: BadTime) -> tuple[float, bytes]:
+    """A time in the brackets that ``clf`` does not read (``why``): nginx's ``$time_iso8601``
+    in place of ``$time_local`` (a common log_format), an ISO time with its zone's
+    abbreviation (Apache's ``%{%Y-%m-%d %H:%M:%S %Z}t``), or a CLF time with an abbreviation
+    of several meanings (IST) that ``zone`` (--log-time-zone) uses; BadTime saying why not."""
     try:
         text = stamp.decode("ascii")
+    except UnicodeDecodeError:
+        raise why from None
+    if text[-1:].isalpha() and text[-1:] != "Z" and text[-3:] not in ("UTC", "GMT"):
+        if text[2:3] == "/":  # a CLF time: clf read its zone by the table
+            if zone is None:
+                raise why
+            return clf_named(stamp, zone)
+        t, abbr = abbreviated(text, zone)
+        return t, abbr.encode()
+    try:
         t, written = iso(text)
-        return t, written.encode() if has_zone(text) else b""
-    except (BadTime, UnicodeDecodeError):
-        if zone is None:
-            raise BadTime("not a time") from None
-        return clf_named(stamp, zone)
+    except BadTime:
+        raise why from None
+    return t, written.encode() if has_zone(text) else b""
 
 
 def feed(
@@ -104,9 +113,9 @@ def feed(
                 t, off = clf(g[g_time - 1])
             except BadTime as exc:
                 try:
-                    t, off = _other_time(g[g_time - 1], zone)
-                except BadTime:
-                    skip(lineno, line, str(exc))
+                    t, off = _other_time(g[g_time - 1], zone, exc)
+                except BadTime as why:
+                    skip(lineno, line, str(why))
                     continue
             if not off:  # no zone written: the server's local time
                 t = wall_in(t, zone)
