@@ -382,7 +382,7 @@ class Scope:
         if not ref.startswith("local.") or depth >= 8:  # 8: locals that refer to each other
             return said
         seen = {ref} if seen is None else seen
-        for named in _referred(self.values.get(ref)):
+        for named in references(self.values.get(ref)):
             if named in self.values and named not in seen:
                 seen.add(named)
                 said += f", {self.provenance(named, depth + 1, seen)}"
@@ -426,11 +426,6 @@ class Scope:
         Internet (``concat(var.a, ["0.0.0.0/0"])`` admits 0.0.0.0/0 whatever var.a holds)."""
         world = [lit for lit in _LITERAL.findall(expr) if is_world(lit)]
         return [*world, Unresolved(expr)] if world else Unresolved(expr)
-
-
-def _referred(value: Any) -> list[str]:
-    """The var./local. names a value as written refers to, each once in the order met."""
-    return references(value)
 
 
 def references(value: Any) -> list[str]:
