@@ -475,6 +475,10 @@ UTC_NOTE = (
     "times are UTC, as a W3C extended or CloudFront log writes them: --log-time-zone not applied"
 )
 W3C_HEADER = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+IIS_FIELDS = (
+    "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+    "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n"
+)
 IIS = "2019-03-05 04:00:00 10.0.0.5 GET /cust/_search - 443 - 203.0.113.66 curl/8.5.0 - 200 0 0 5\n"
 CLOUDFRONT = (
     "2019-03-05\t04:00:00\tFRA56-C1\t420\t203.0.113.66\tGET\td111111abcdef8.cloudfront.net\t"
@@ -487,6 +491,15 @@ CLOUDFRONT = (
     [
         pytest.param("W3C", IIS, True, id="w3c"),
         pytest.param("W3C", W3C_HEADER + "#Fields: date time …\n" + IIS, True, id="w3c-header"),
+        # IIS's whole #Fields line: as many words as the format has fields, it matched the
+        # format and was counted unreadable ("not an ISO 8601 time: '#Fields: date'")
+        pytest.param("W3C", W3C_HEADER + IIS_FIELDS + IIS, True, id="w3c-iis-fields"),
+        pytest.param(
+            "%d %t %^ %m %U %q %^ %^ %h %u %^ %^ %^ %^ %^",
+            W3C_HEADER + IIS_FIELDS + IIS,
+            True,
+            id="iis-fields-by-header",
+        ),
         pytest.param("CLOUDFRONT", "#Version: 1.0\n" + CLOUDFRONT, True, id="cloudfront"),
         pytest.param("cloudfront", CLOUDFRONT, True, id="cloudfront-lower-case"),
         # a format of one's own for a W3C log: its directives say the times are UTC

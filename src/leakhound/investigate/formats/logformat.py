@@ -60,7 +60,7 @@ UTC_FORMATS = frozenset(("W3C", "CLOUDFRONT"))
 # A W3C extended log's directives (#Version: 1.0, #Fields: date time …), which IIS writes at
 # the top of a file and again after each restart: no request, and they make its times UTC
 # whatever --log-format reads its lines.
-_W3C_DIRECTIVE = re.compile(rb"#(?:Version|Fields|Software|Date|Remark|Start-Date|End-Date):")
+W3C_DIRECTIVE = re.compile(rb"#(?:Version|Fields|Software|Date|Remark|Start-Date|End-Date):")
 UTC_NOTE = (
     "times are UTC, as a W3C extended or CloudFront log writes them: --log-time-zone not applied"
 )
@@ -383,11 +383,13 @@ def _parse_text(
     for batch in stream.batches():
         for line in batch:
             lineno += 1
+            # Before the format: a #Fields line of as many words as it has fields matches it
+            if W3C_DIRECTIVE.match(line):
+                utc = True
+                continue
             m = pattern.match(line)
             if m is None:
-                if _W3C_DIRECTIVE.match(line):
-                    utc = True
-                elif line.strip():
+                if line.strip():
                     sink.skip(lineno, line, "does not match --log-format")
                 continue
             d = {k: (m.group(k) or b"").decode("utf-8", "replace") for k in groups}
