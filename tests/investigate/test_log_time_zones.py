@@ -532,3 +532,74 @@ def test_a_w3c_time_with_no_log_time_zone_is_not_noted_as_local(tmp_path: Path, 
     inv = run(path, log_format="W3C", format="nginx")
     assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
     assert _local_notes(inv) == [] and not any("UTC" in n for n in inv.files[0].notes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(W3C_HEADER + IIS_FIELDS + IIS, id="iis"),
+        pytest.param(
+            "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) "
+            "cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) "
+            "x-edge-result-type\n" + CLOUDFRONT,
+            id="cloudfront",
+        ),
+    ],
+)
+def test_a_w3c_log_is_read_by_its_fields_directive_in_utc(
+    tmp_path: Path, run: Run, text: str
+) -> None:
+    # No --log-format: recognised by its directives ("format not recognised" before), its
+    # columns those #Fields names, its times UTC whatever --log-time-zone says
+    path = tmp_path / "u_ex190305.log"
+    path.write_text(text)
+    inv = run(path, log_zone=zone_of("Europe/Berlin"))
+    assert inv.problems == ()
+    (f,) = inv.files
+    assert (f.format, f.skipped) == ("w3c", 0)
+    src = by_address(inv)["203.0.113.66"]
+    assert (src.first_seen, src.requests, src.action_names) == (
+        "2019-03-05T04:00:00Z",
+        1,
+        ("read",),
+    )
+    assert [n for n in f.notes if "UTC" in n or "local time" in n] == [UTC_NOTE]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        pytest.param(
+            W3C_HEADER + "#Fields: date time cs-method cs-uri-stem\n2019-03-05 04:00:00 GET /\n",
+            "its #Fields directive names no c-ip",
+            id="no-client",
+        ),
+        pytest.param(
+            W3C_HEADER + IIS_FIELDS + IIS.replace(" 5\n", "\n"),
+            "14 fields where #Fields names 15",
+            id="a-field-short",
+        ),
+        pytest.param(
+            W3C_HEADER + IIS_FIELDS + IIS.replace("04:00:00", "4h"),
+            "not an ISO 8601 time: '2019-03-05 4h'",
+            id="bad-time",
+        ),
+    ],
+)
+def test_a_w3c_line_not_read_says_why(tmp_path: Path, run: Run, text: str, why: str) -> None:
+    path = tmp_path / "u_ex190305.log"
+    path.write_text(text)
+    (f,) = run(path).files
+    assert (f.format, f.lines, f.skipped) == ("w3c", text.count("\n"), 1)
+    assert [s.reason for s in f.skipped_examples] == [why]
+
+
+def test_a_w3c_line_before_any_fields_directive_is_not_guessed(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "u_ex190305.log"
+    path.write_text(IIS + W3C_HEADER + IIS_FIELDS + IIS.replace(".66", ".67"))
+    inv = run(path, format="w3c")
+    (f,) = inv.files
+    assert [(s.line, s.reason) for s in f.skipped_examples] == [
+        (1, "no #Fields directive before it")
+    ]
+    assert set(by_address(inv)) == {"203.0.113.67"}

@@ -29,6 +29,7 @@ FORMAT_NAMES = (
     "s3-access",
     "cloudtrail",
     "azure-storage",
+    "w3c",
 )
 OUT_FORMATS = ("terminal", "json", "markdown", "html")
 EXIT_STATUS = (
