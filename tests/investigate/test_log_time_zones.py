@@ -471,6 +471,28 @@ def test_an_ambiguous_zone_abbreviation_is_an_unreadable_line_saying_why(
         assert by_address(inv)["203.0.113.66"].first_seen == first
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(LINE.format(zone="IST"), id="clf"),
+        pytest.param(
+            LINE.replace("05/Mar/2019:04:00:00 {zone}", "2019-03-05 04:00:00 IST"), id="iso"
+        ),
+    ],
+)
+def test_an_ambiguous_zone_not_used_by_the_zone_given_does_not_ask_for_one(
+    tmp_path: Path, run: Run, line: str
+) -> None:
+    # The line said "give --log-time-zone (the server's zone)" where one was given
+    path = tmp_path / "access.log"
+    path.write_text(line)
+    (f,) = run(path, log_zone=zone_of("Europe/Berlin")).files
+    assert [s.reason for s in f.skipped_examples] == [
+        "the zone IST names several offsets or none known: the --log-time-zone given, "
+        "Europe/Berlin, does not use it at that time"
+    ]
+
+
 UTC_NOTE = (
     "times are UTC, as a W3C extended or CloudFront log writes them: --log-time-zone not applied"
 )

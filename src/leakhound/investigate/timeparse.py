@@ -182,12 +182,13 @@ ABBREVIATIONS = {
 AMBIGUOUS = frozenset(("IST", "CST", "CDT", "AST", "PST"))
 
 
-def unknown_zone(abbr: str) -> str:
-    """Why a time written with a zone abbreviation not in ``ABBREVIATIONS`` is not read."""
-    return (
-        f"the zone {abbr} names several offsets or none known: give --log-time-zone "
-        "(the server's zone)"
-    )
+def unknown_zone(abbr: str, zone: tzinfo | None = None) -> str:
+    """Why a time written with a zone abbreviation not in ``ABBREVIATIONS`` is not read (in
+    ``zone``, --log-time-zone, when one was given)."""
+    said = f"the zone {abbr} names several offsets or none known: "
+    if zone is not None:  # given, and that is not its zone then: another need not be given
+        return said + f"the --log-time-zone given, {zone}, does not use it at that time"
+    return said + "give --log-time-zone (the server's zone)"
 
 
 _ABBREVIATED = re.compile(
@@ -223,7 +224,7 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
                     return local.timestamp() + frac, abbr
         got = ABBREVIATIONS.get(abbr.upper())
         if got is None:
-            raise BadTime(unknown_zone(abbr))
+            raise BadTime(unknown_zone(abbr, zone))
         minutes = got
     return calendar.timegm(wall.timetuple()) - minutes * 60 + frac, abbr
 
