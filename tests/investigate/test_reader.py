@@ -426,8 +426,8 @@ def test_a_compressed_log_is_still_recognised_by_its_header(
 
 @pytest.mark.parametrize(
     "blank",
-    [b"\n" * 3, b" \r\n\t\n" * 3, b"\n" * (reader.CHUNK + 10)],
-    ids=["blank-lines", "spaces", "chunks-of-blank-lines"],
+    [b"\n" * 3, b" \r\n\t\n" * 3, b"\n" * (reader.HEAD + 10), b"\n" * (reader.CHUNK + 10)],
+    ids=["blank-lines", "spaces", "more-than-sniffed", "chunks-of-blank-lines"],
 )
 @pytest.mark.parametrize("size", [100_000, reader.MAX_LINE * 2], ids=["over-head", "over-max"])
 def test_a_huge_first_line_after_blank_ones_does_not_hide_the_file(
@@ -460,3 +460,20 @@ def test_an_overlong_line_ended_in_the_next_chunk_is_cut_out(tmp_path: Path, run
     assert (f.lines, f.skipped) == (3, 1)
     assert any("over 1 MiB" in n for n in f.notes)
     assert set(by_address(inv)) == {"203.0.113.1", "203.0.113.3"}
+
+
+@pytest.mark.parametrize(
+    "blank", [reader.HEAD + 10, reader.CHUNK // 2], ids=["head", "half-a-chunk"]
+)
+def test_more_blank_lines_than_are_sniffed_do_not_hide_the_file(
+    tmp_path: Path, run: Run, blank: int
+) -> None:
+    # Over 64 KiB of blank lines but under a chunk: what was sniffed was blank lines alone,
+    # "format not recognised from its first lines"
+    path = tmp_path / "access.log"
+    path.write_text("\n" * blank + REQUEST.format(n=1) + REQUEST.format(n=2))
+    inv = run(path)
+    assert inv.problems == ()
+    (f,) = inv.files
+    assert (f.format, f.lines, f.skipped) == ("nginx", blank + 2, 0)
+    assert by_address(inv)["203.0.113.2"].actions[0].examples[0].line == blank + 2

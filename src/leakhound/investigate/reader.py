@@ -521,8 +521,11 @@ def _sniffable(first: bytes) -> bytes:
     """The first lines of a file for sniffing, leaving out lines too long to judge by (a
     1 MiB query string first would leave no whole line in a plain cut, and so would blank lines
     before a 100 KiB one)."""
+    # From the line its text begins on: blank lines before it (64 KiB of them, under the
+    # chunk that _past_blank reads past) would be all the cut held
     text = len(first) - len(first.lstrip())
-    if b"\n" in first[text:HEAD]:  # the first line with text is whole in the cut
+    first = first[first.rfind(b"\n", 0, text) + 1 :]
+    if b"\n" in first[:HEAD]:  # the first line with text is whole in the cut
         return first[:HEAD]
     lines = first.split(b"\n")
     kept = [ln for ln in lines[:-1] if len(ln) < HEAD]
