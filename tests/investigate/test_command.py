@@ -401,9 +401,7 @@ def test_flow_bytes_become_records_with_the_scans_document_size(
     ("log_format", "why"),
     [
         pytest.param("%d %t", "a --log-format needs %h and %r (or %U)", id="no-client"),
-        pytest.param(
-            "CLOUDFRONT", "a --log-format names no format known: 'CLOUDFRONT'", id="unknown-name"
-        ),
+        pytest.param("SQUID", "a --log-format names no format known: 'SQUID'", id="unknown-name"),
         # Every line was skipped ("not an ISO 8601 time: None"), exit 0
         pytest.param('%h "%r" %s', "a --log-format needs a time", id="no-time"),
         pytest.param('{"ip": "%h", "r": "%r"}', "a --log-format needs a time", id="json-no-time"),

@@ -218,6 +218,28 @@ CASES = [
             "123.100.2.10": ("unknown", {"read"}, (1, 1, 1)),
         },
     ),
+    (
+        # Recognised by its directives, read by the columns its #Fields names (a second
+        # #Fields, after a restart, names others); they were "format not recognised"
+        "iis-w3c.log",
+        "w3c",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"enumerate", "bulk-read"}, (5000, 0, 10000)),
+            "45.227.254.8": ("unknown", {"wipe", "ransom-note"}, None),
+            "192.0.2.3": ("unknown", {"probe"}, None),
+        },
+    ),
+    (
+        "cloudfront.log",
+        "w3c",
+        0,
+        {
+            "203.0.113.66": ("unknown", {"enumerate", "bulk-read"}, (5000, 0, 10000)),
+            "45.227.254.8": ("unknown", {"wipe"}, None),
+            "192.0.2.100": ("unknown", {"probe"}, None),
+        },
+    ),
 ]
 
 

@@ -386,3 +386,242 @@ def test_a_zone_field_of_hours_alone_is_the_times_zone(
     assert [f.skipped for f in inv.files] == [0]
     assert by_address(inv)["203.0.113.66"].first_seen == "2020-12-30T20:30:06Z"
     assert _local_notes(inv) == []
+
+
+ABBREVIATED = [
+    pytest.param("07/Dec/2026:10:00:00 CET", "2026-12-07T09:00:00Z", id="cet"),
+    pytest.param("07/Jun/2026:10:00:00 CEST", "2026-06-07T08:00:00Z", id="cest"),
+    pytest.param("07/Jun/2026:10:00:00 EEST", "2026-06-07T07:00:00Z", id="eest"),
+    pytest.param("07/Jun/2026:10:00:00 WEST", "2026-06-07T09:00:00Z", id="west"),
+    pytest.param("07/Jun/2026:10:00:00 BST", "2026-06-07T09:00:00Z", id="bst"),
+    pytest.param("07/Dec/2026:10:00:00 EST", "2026-12-07T15:00:00Z", id="est"),
+    pytest.param("07/Dec/2026:10:00:00 GMT", "2026-12-07T10:00:00Z", id="gmt"),
+]
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param(None, '203.0.113.66 - - [{t}] "{r}" 200 420 "-" "-"', id="apache-%Z"),
+        pytest.param(None, '203.0.113.66 - - [{iso}] "{r}" 200 420 "-" "-"', id="apache-iso-%Z"),
+        pytest.param("COMBINED", '203.0.113.66 - - [{t}] "{r}" 200 420 "-" "-"', id="combined"),
+        pytest.param(None, '{{"time_local": "{t}", "remote_addr": "203.0.113.66", "request": '
+                     '"{r}", "status": 200}}', id="json"),
+        pytest.param(None, '{{"time": "{iso}", "remote_addr": "203.0.113.66", "request": '
+                     '"{r}", "status": 200}}', id="json-iso"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(("stamp", "first"), ABBREVIATED)
+def test_an_access_log_time_with_its_zones_abbreviation_is_read_in_that_zone(
+    tmp_path: Path, run: Run, log_format: str | None, line: str, stamp: str, first: str
+) -> None:
+    # Apache's %{%d/%b/%Y:%H:%M:%S %Z}t: every line was skipped ("not a [day/Mon/year:hh:mm:ss
+    # zone] time"), and COMBINED's "%t %^" read "CEST" as no zone, its time as UTC.
+    day, clock_zone = stamp.split(":", 1)
+    d, mon, y = day.split("/")
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    iso = f"{y}-{months.index(mon) + 1:02d}-{d} {clock_zone}"
+    path = tmp_path / "access.log"
+    path.write_text(line.format(t=stamp, iso=iso, r="GET /_cat/indices HTTP/1.1") + "\n")
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, **opts)
+    assert [f.skipped for f in inv.files] == [0]
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert _local_notes(inv) == []
+
+
+AMBIGUOUS = [
+    pytest.param("IST", None, None, id="ist-india-ireland-or-israel"),
+    pytest.param("CST", None, None, id="cst-us-china-or-cuba"),
+    pytest.param("IST", "Asia/Kolkata", "2019-03-04T22:30:00Z", id="ist-in-the-zone-given"),
+    pytest.param("IST", "Europe/Berlin", None, id="ist-in-a-zone-that-does-not-use-it"),
+]
+
+
+@pytest.mark.parametrize(
+    ("log_format", "abbr", "zone", "first"),
+    [
+        *(pytest.param(None, *p.values, id=f"brackets-{p.id}") for p in AMBIGUOUS),
+        *(pytest.param("COMBINED", *p.values, id=f"combined-{p.id}") for p in AMBIGUOUS),
+        # in brackets, a word after the time is its zone; in a --log-format's "%t %^" only a
+        # zone's name is (a word that is none, INFO, leaves the time as the server's local)
+        pytest.param(None, "XYZT", None, None, id="brackets-unknown"),
+    ],
+)
+def test_an_ambiguous_zone_abbreviation_is_an_unreadable_line_saying_why(
+    tmp_path: Path, run: Run, abbr: str, zone: str | None, first: str | None, log_format: str | None
+) -> None:
+    # An abbreviation of several meanings is not guessed: read in a --log-time-zone that
+    # uses it, else the line is counted as unreadable with the zone named.
+    text = LINE.format(zone=abbr) + LINE.format(zone="+0000").replace(".66", ".67")
+    path = tmp_path / "access.log"
+    path.write_text(text)
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, log_zone=zone_of(zone) if zone else None, **opts)
+    (f,) = inv.files
+    assert by_address(inv)["203.0.113.67"].first_seen == "2019-03-05T04:00:00Z"
+    if first is None:
+        assert f.skipped == 1
+        assert [(s.line, s.reason.split(":")[0]) for s in f.skipped_examples] == [
+            (1, f"the zone {abbr} names several offsets or none known")
+        ]
+        assert "203.0.113.66" not in by_address(inv)
+    else:
+        assert f.skipped == 0
+        assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(LINE.format(zone="IST"), id="clf"),
+        pytest.param(
+            LINE.replace("05/Mar/2019:04:00:00 {zone}", "2019-03-05 04:00:00 IST"), id="iso"
+        ),
+    ],
+)
+def test_an_ambiguous_zone_not_used_by_the_zone_given_does_not_ask_for_one(
+    tmp_path: Path, run: Run, line: str
+) -> None:
+    # The line said "give --log-time-zone (the server's zone)" where one was given
+    path = tmp_path / "access.log"
+    path.write_text(line)
+    (f,) = run(path, log_zone=zone_of("Europe/Berlin")).files
+    assert [s.reason for s in f.skipped_examples] == [
+        "the zone IST names several offsets or none known: the --log-time-zone given, "
+        "Europe/Berlin, does not use it at that time"
+    ]
+
+
+UTC_NOTE = (
+    "times are UTC, as a W3C extended or CloudFront log writes them: --log-time-zone not applied"
+)
+W3C_HEADER = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+IIS_FIELDS = (
+    "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+    "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n"
+)
+IIS = "2019-03-05 04:00:00 10.0.0.5 GET /cust/_search - 443 - 203.0.113.66 curl/8.5.0 - 200 0 0 5\n"
+CLOUDFRONT = (
+    "2019-03-05\t04:00:00\tFRA56-C1\t420\t203.0.113.66\tGET\td111111abcdef8.cloudfront.net\t"
+    "/cust/_search\t200\t-\tcurl/8.5.0\t-\t-\tMiss\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("log_format", "text", "utc"),
+    [
+        pytest.param("W3C", IIS, True, id="w3c"),
+        pytest.param("W3C", W3C_HEADER + "#Fields: date time …\n" + IIS, True, id="w3c-header"),
+        # IIS's whole #Fields line: as many words as the format has fields, it matched the
+        # format and was counted unreadable ("not an ISO 8601 time: '#Fields: date'")
+        pytest.param("W3C", W3C_HEADER + IIS_FIELDS + IIS, True, id="w3c-iis-fields"),
+        pytest.param(
+            "%d %t %^ %m %U %q %^ %^ %h %u %^ %^ %^ %^ %^",
+            W3C_HEADER + IIS_FIELDS + IIS,
+            True,
+            id="iis-fields-by-header",
+        ),
+        pytest.param("CLOUDFRONT", "#Version: 1.0\n" + CLOUDFRONT, True, id="cloudfront"),
+        pytest.param("cloudfront", CLOUDFRONT, True, id="cloudfront-lower-case"),
+        # a format of one's own for a W3C log: its directives say the times are UTC
+        pytest.param("%d %t %^ %m %U %q %^ %^ %h %u", W3C_HEADER + IIS, True, id="w3c-by-header"),
+        # the same format, no directives: the server's local time, read in the zone given
+        pytest.param("%d %t %^ %m %U %q %^ %^ %h %u", IIS, False, id="local-without-header"),
+    ],
+)
+def test_w3c_and_cloudfront_times_are_utc_whatever_the_log_time_zone(
+    tmp_path: Path, run: Run, log_format: str, text: str, utc: bool
+) -> None:
+    # W3C extended logs' times are "specified in GMT", CloudFront's in UTC: --log-time-zone
+    # read them as Berlin's local time, an hour early (CLOUDFRONT and W3C were no format)
+    path = tmp_path / "access.log"
+    path.write_text(text)
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of("Europe/Berlin"))
+    (f,) = inv.files
+    assert f.skipped == 0  # the directives are no unreadable lines
+    src = by_address(inv)["203.0.113.66"]
+    assert src.first_seen == ("2019-03-05T04:00:00Z" if utc else "2019-03-05T03:00:00Z")
+    assert src.requests == 1
+    assert [n for n in f.notes if "UTC" in n or "local time" in n] == [
+        UTC_NOTE if utc else local_time_note(zone_of("Europe/Berlin"))
+    ]
+
+
+def test_a_w3c_time_with_no_log_time_zone_is_not_noted_as_local(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(IIS)
+    inv = run(path, log_format="W3C", format="nginx")
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+    assert _local_notes(inv) == [] and not any("UTC" in n for n in inv.files[0].notes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(W3C_HEADER + IIS_FIELDS + IIS, id="iis"),
+        pytest.param(
+            "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) "
+            "cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) "
+            "x-edge-result-type\n" + CLOUDFRONT,
+            id="cloudfront",
+        ),
+    ],
+)
+def test_a_w3c_log_is_read_by_its_fields_directive_in_utc(
+    tmp_path: Path, run: Run, text: str
+) -> None:
+    # No --log-format: recognised by its directives ("format not recognised" before), its
+    # columns those #Fields names, its times UTC whatever --log-time-zone says
+    path = tmp_path / "u_ex190305.log"
+    path.write_text(text)
+    inv = run(path, log_zone=zone_of("Europe/Berlin"))
+    assert inv.problems == ()
+    (f,) = inv.files
+    assert (f.format, f.skipped) == ("w3c", 0)
+    src = by_address(inv)["203.0.113.66"]
+    assert (src.first_seen, src.requests, src.action_names) == (
+        "2019-03-05T04:00:00Z",
+        1,
+        ("read",),
+    )
+    assert [n for n in f.notes if "UTC" in n or "local time" in n] == [UTC_NOTE]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        pytest.param(
+            W3C_HEADER + "#Fields: date time cs-method cs-uri-stem\n2019-03-05 04:00:00 GET /\n",
+            "its #Fields directive names no c-ip",
+            id="no-client",
+        ),
+        pytest.param(
+            W3C_HEADER + IIS_FIELDS + IIS.replace(" 5\n", "\n"),
+            "14 fields where #Fields names 15",
+            id="a-field-short",
+        ),
+        pytest.param(
+            W3C_HEADER + IIS_FIELDS + IIS.replace("04:00:00", "4h"),
+            "not an ISO 8601 time: '2019-03-05 4h'",
+            id="bad-time",
+        ),
+    ],
+)
+def test_a_w3c_line_not_read_says_why(tmp_path: Path, run: Run, text: str, why: str) -> None:
+    path = tmp_path / "u_ex190305.log"
+    path.write_text(text)
+    (f,) = run(path).files
+    assert (f.format, f.lines, f.skipped) == ("w3c", text.count("\n"), 1)
+    assert [s.reason for s in f.skipped_examples] == [why]
+
+
+def test_a_w3c_line_before_any_fields_directive_is_not_guessed(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "u_ex190305.log"
+    path.write_text(IIS + W3C_HEADER + IIS_FIELDS + IIS.replace(".66", ".67"))
+    inv = run(path, format="w3c")
+    (f,) = inv.files
+    assert [(s.line, s.reason) for s in f.skipped_examples] == [
+        (1, "no #Fields directive before it")
+    ]
+    assert set(by_address(inv)) == {"203.0.113.67"}

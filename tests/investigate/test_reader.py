@@ -422,3 +422,58 @@ def test_a_compressed_log_is_still_recognised_by_its_header(
     inv = run(path, format="mysql")
     assert inv.problems == ()
     assert not inv.files or inv.files[0].lines == 1
+
+
+@pytest.mark.parametrize(
+    "blank",
+    [b"\n" * 3, b" \r\n\t\n" * 3, b"\n" * (reader.HEAD + 10), b"\n" * (reader.CHUNK + 10)],
+    ids=["blank-lines", "spaces", "more-than-sniffed", "chunks-of-blank-lines"],
+)
+@pytest.mark.parametrize("size", [100_000, reader.MAX_LINE * 2], ids=["over-head", "over-max"])
+def test_a_huge_first_line_after_blank_ones_does_not_hide_the_file(
+    tmp_path: Path, run: Run, blank: bytes, size: int
+) -> None:
+    # Blank lines, then a line longer than what is sniffed: the head was the blank lines and
+    # the start of that line, "format not recognised from its first lines"
+    path = tmp_path / "access.log"
+    huge = REQUEST.format(n=1).replace("_search", "_search?q=" + "A" * size).encode()
+    path.write_bytes(blank + huge + REQUEST.format(n=2).encode() + REQUEST.format(n=3).encode())
+    inv = run(path)
+    assert inv.problems == () and inv.passed_over == ()
+    (f,) = inv.files
+    before = blank.count(b"\n")
+    overlong = size > reader.MAX_LINE
+    assert (f.format, f.lines, f.skipped) == ("nginx", before + 3, int(overlong))
+    got = by_address(inv)
+    assert ("203.0.113.1" in got) is not overlong  # cut out unread, as one unreadable line
+    assert got["203.0.113.3"].actions[0].examples[0].line == before + 3
+
+
+def test_an_overlong_line_ended_in_the_next_chunk_is_cut_out(tmp_path: Path, run: Run) -> None:
+    # Begun in one chunk and ended in the next, a line up to two chunks long was read whole
+    # (a request read as any other) where one over MAX_LINE is cut out unread.
+    path = tmp_path / "access.log"
+    huge = REQUEST.format(n=2).replace("_search", "_search?q=" + "A" * (reader.MAX_LINE + 99))
+    path.write_text(REQUEST.format(n=1) + huge + REQUEST.format(n=3))
+    inv = run(path)
+    (f,) = inv.files
+    assert (f.lines, f.skipped) == (3, 1)
+    assert any("over 1 MiB" in n for n in f.notes)
+    assert set(by_address(inv)) == {"203.0.113.1", "203.0.113.3"}
+
+
+@pytest.mark.parametrize(
+    "blank", [reader.HEAD + 10, reader.CHUNK // 2], ids=["head", "half-a-chunk"]
+)
+def test_more_blank_lines_than_are_sniffed_do_not_hide_the_file(
+    tmp_path: Path, run: Run, blank: int
+) -> None:
+    # Over 64 KiB of blank lines but under a chunk: what was sniffed was blank lines alone,
+    # "format not recognised from its first lines"
+    path = tmp_path / "access.log"
+    path.write_text("\n" * blank + REQUEST.format(n=1) + REQUEST.format(n=2))
+    inv = run(path)
+    assert inv.problems == ()
+    (f,) = inv.files
+    assert (f.format, f.lines, f.skipped) == ("nginx", blank + 2, 0)
+    assert by_address(inv)["203.0.113.2"].actions[0].examples[0].line == blank + 2

@@ -1517,3 +1517,21 @@ def test_a_finding_names_only_the_tfvars_line_of_the_value_it_was_judged_on(
     files.add("terraform.tfvars", f'name = "cases"\naccess = "{access}"\n')
     (f,) = files.lint()
     assert [(w.name, w.path, w.line) for w in f.set_at] == [("var.access", "terraform.tfvars", 2)]
+
+
+@pytest.mark.parametrize(
+    "sid",
+    [
+        pytest.param('"granted by var.who"', id="a-strings-text"),
+        pytest.param('"$${var.who}"', id="escaped"),
+    ],
+)
+def test_a_policy_strings_text_naming_a_variable_is_not_a_reference(files: Files, sid: str) -> None:
+    # "granted by var.who" had var.who's value written into it ("granted by "arn:…"") and
+    # its tfvars line named as where the policy's values were set; "$${var.who}" too.
+    who = 'variable "who" {}\n'
+    files.add("main.tf", BUCKET + who + _policy('"*"', f"\n      Sid = {sid}") + OFF)
+    files.add("terraform.tfvars", 'who = "arn:aws:iam::123456789012:root"\n')
+    (f,) = files.lint()
+    assert f.why.startswith("its policy allows Principal '*'")
+    assert (f.set_at, "var.who" in f.why) == ((), False)

@@ -414,3 +414,48 @@ def test_a_local_that_interpolates_a_variable_says_where_that_came_from(
     (f,) = files.lint()
     assert "admits 0.0.0.0/0 to 6379 (Redis)" in f.why
     assert f"({said}" in f.why
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        pytest.param('"${var.src}"', True, id="interpolated"),
+        pytest.param("var.src", True, id="bare-expression"),
+        pytest.param('"$${var.src}"', False, id="escaped"),
+        pytest.param('"$${var.src}/${var.mask}"', False, id="escaped-beside-another"),
+    ],
+)
+def test_an_escaped_interpolation_is_literal_text_not_a_reference(
+    files: Files, source: str, found: bool
+) -> None:
+    # "$${var.src}" is Terraform's literal "${var.src}": it was read as var.src, unknown,
+    # and the rule reported as admitting whatever var.src might hold.
+    mask = 'variable "mask" {\n  default = "32"\n}\n'
+    files.add("main.tf", 'variable "src" {}\n' + mask + _az(source=source))
+    assert bool(files.lint()) is found
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        pytest.param("var.src", ["var.src"], id="bare-expression"),
+        pytest.param('"${var.src}"', ["var.src"], id="interpolated"),
+        pytest.param('["0.0.0.0/0", "set by var.src"]', [], id="a-strings-text"),
+        pytest.param('["0.0.0.0/0", "$${var.src}"]', [], id="escaped"),
+        pytest.param(
+            '["0.0.0.0/0", "${lower("var.src")}"]', [], id="a-quoted-string-in-an-interpolation"
+        ),
+    ],
+)
+def test_only_a_reference_names_the_tfvars_line_that_set_it(
+    files: Files, source: str, named: list[str]
+) -> None:
+    # A string's text naming var.src ("set by var.src") was taken for a reference to it, and
+    # the tfvars line that set var.src named as where the finding's values came from.
+    rule = _az(source="null").replace("source_address_prefix  = null", "")
+    rule = rule.replace("}\n", f"  source_address_prefixes = {source}\n}}\n")
+    files.add("main.tf", 'variable "src" {}\n' + rule)
+    files.add("terraform.tfvars", 'src = ["0.0.0.0/0"]\n')
+    (f,) = files.lint()
+    assert [w.name for w in f.set_at] == named
+    assert ("var.src from terraform.tfvars" in f.why) is bool(named)

@@ -29,6 +29,7 @@ FORMAT_NAMES = (
     "s3-access",
     "cloudtrail",
     "azure-storage",
+    "w3c",
 )
 OUT_FORMATS = ("terminal", "json", "markdown", "html")
 EXIT_STATUS = (
@@ -91,8 +92,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--log-format",
         metavar="FORMAT",
         help="a custom access-log format in GoAccess's notation (%%h %%^[%%d:%%t "
-        '%%^] "%%r" %%s %%b …, or a JSON template), implies --format json '
-        "for JSON templates and nginx otherwise",
+        '%%^] "%%r" %%s %%b …, or a JSON template) or one of its names (COMBINED, COMMON, '
+        "VCOMBINED, W3C, CLOUDFRONT), implies --format json for JSON templates and nginx "
+        "otherwise",
     )
     p.add_argument(
         "--owner",
@@ -116,8 +118,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="the server's time zone (Europe/Berlin, +01:00) for logs that write its local "
         "time with no zone (MariaDB's general, slow and audit logs, MySQL's before 5.7, "
         "Redis's log, OpenSearch's and Elasticsearch 6's text slow logs, and an access or "
-        "Elasticsearch audit log whose time has none; default: read as UTC) "
-        "or with an abbreviation of several meanings (PostgreSQL's IST, CST)",
+        "Elasticsearch audit log whose time has none, not a W3C or CloudFront one: UTC by "
+        "definition; default: read as UTC) or with an abbreviation of several meanings (IST, "
+        "CST: PostgreSQL's, an access log's %%Z)",
     )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")
     p.add_argument("--until", type=_time, metavar="T", help="window end (ISO 8601, UTC)")

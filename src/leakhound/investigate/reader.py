@@ -315,6 +315,9 @@ class LogStream:
         # what it is recognised by (not blank, though: that line held more than spaces)
         if not self.empty and not self._first.strip():
             self._first = self._past_blank(self._first)
+        # The first line with text may run past the chunk it starts in (blank lines, even
+        # chunks of them, before a 2 MiB line): read to its end, and cut out if it is overlong
+        self._first = self._whole_first_text(self._first)
         # Read to its end, and nothing but line ends and spaces in it (however large): no
         # line for any format either
         self.blank = (
@@ -344,6 +347,41 @@ class LogStream:
             chunk = self._read()
         self._blank_ends, self._blank_tail = ends, tail
         return chunk
+
+    def _whole_first_text(self, chunk: bytes) -> bytes:
+        """``chunk`` with the line its text begins on whole: read on to that line's end when
+        it runs past the chunk, and put an empty line in its place (counted as ``batches``
+        counts one) when it is over ``MAX_LINE``, the spaces before it in ``_blank_tail``
+        included; the lines after it are what the file is recognised by."""
+        text = len(chunk) - len(chunk.lstrip())
+        if text == len(chunk) or b"\n" in chunk[text:]:
+            return chunk  # no text, or its line ends in the chunk
+        start = chunk.rfind(b"\n", 0, text) + 1
+        size = len(chunk) - start + (len(self._blank_tail) if start == 0 else 0)
+        parts = [chunk[start:]] if size <= MAX_LINE else []  # never held past MAX_LINE
+        while True:
+            more = self._read()
+            cut = more.find(b"\n")
+            size += cut if cut >= 0 else len(more)
+            if size > MAX_LINE:
+                parts = []
+            elif more:
+                parts.append(more if cut < 0 else more[: cut + 1])
+            if cut >= 0 or not more:
+                break
+            if size > FIRST_LINE_SCAN:  # a sparse file of zeros after blank lines
+                self.stats.stopped = (
+                    f"no line end in its first {FIRST_LINE_SCAN >> 20} MiB: no text log"
+                )
+                break
+        rest = more[cut + 1 :] if cut >= 0 else b""
+        if size <= MAX_LINE:
+            return chunk[:start] + b"".join(parts) + rest
+        self.stats.overlong += 1
+        self._unread_text = True
+        if start == 0:
+            self._blank_tail = b""  # the spaces it began with: cut out with it
+        return chunk[:start] + b"\n" + rest
 
     def _first_lines(self) -> bytes:
         """The first chunk, past a first line over ``MAX_LINE`` (cut out and counted here as
@@ -460,6 +498,11 @@ class LogStream:
                 skipping = False
             lines = (tail + chunk).split(b"\n") if tail else chunk.split(b"\n")
             tail = lines.pop()
+            # A line whole in a chunk is shorter than the chunk (CHUNK is MAX_LINE): only the
+            # one the last chunk's tail began can be over it, ended in this one
+            if len(lines) > 0 and len(lines[0]) > MAX_LINE:
+                stats.overlong += 1
+                lines[0] = b""
             if len(tail) > MAX_LINE:
                 stats.overlong += 1
                 tail = b""
@@ -476,8 +519,13 @@ HEAD = 65536  # what sniffing sees: the first lines, those over it left out
 
 def _sniffable(first: bytes) -> bytes:
     """The first lines of a file for sniffing, leaving out lines too long to judge by (a
-    1 MiB query string first would leave no whole line in a plain cut)."""
-    if b"\n" in first[:HEAD]:
+    1 MiB query string first would leave no whole line in a plain cut, and so would blank lines
+    before a 100 KiB one)."""
+    # From the line its text begins on: blank lines before it (64 KiB of them, under the
+    # chunk that _past_blank reads past) would be all the cut held
+    text = len(first) - len(first.lstrip())
+    first = first[first.rfind(b"\n", 0, text) + 1 :]
+    if b"\n" in first[:HEAD]:  # the first line with text is whole in the cut
         return first[:HEAD]
     lines = first.split(b"\n")
     kept = [ln for ln in lines[:-1] if len(ln) < HEAD]

@@ -66,12 +66,19 @@ def clf(text: bytes) -> tuple[float, bytes]:
             (int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]), 0, 0, 0)
         )
         frac = float(b"0" + ss[2:]) if len(ss) > 2 and ss[2:3] == b"." else 0.0
-        if off and off not in (b"Z", b"UTC", b"GMT"):  # a --log-format's "%t %^" gives those
+        if off.isalpha() and off not in (b"Z", b"UTC", b"GMT"):  # CET, as Apache's %Z writes
+            named = ABBREVIATIONS.get(off.decode().upper())
+            if named is None:
+                raise BadTime(unknown_zone(off.decode())) from None
+            epoch -= named * 60
+        elif off and off not in (b"Z", b"UTC", b"GMT"):  # a --log-format's "%t %^" gives those
             sign = -1 if off[:1] == b"-" else 1
             digits = off.lstrip(b"+-").replace(b":", b"")
             if len(digits) not in (2, 4):  # ±hh (a "%t %^" zone field's +02) or ±hhmm
                 raise ValueError
             epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
+    except BadTime:
+        raise
     except (ValueError, KeyError, IndexError):
         raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}") from None
     if not 1 <= int(day) <= 31 or int(hh) > 23:
@@ -160,8 +167,9 @@ def parse_user_time(text: str) -> float:
 
 
 # Zone abbreviations that name one offset wherever the tz database uses them (minutes east of
-# UTC). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT, AST and PST (US Pacific,
-# and the Philippines' +08 in Asia/Manila) are left out: they need --log-time-zone.
+# UTC), in PostgreSQL's log_time and access logs' times (Apache's %Z). IST (India, Ireland,
+# Israel), CST (US, China, Cuba), CDT, AST and PST (US Pacific, and the Philippines' +08 in
+# Asia/Manila) are left out: they need --log-time-zone.
 ABBREVIATIONS = {
     "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
     "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240,
@@ -169,6 +177,20 @@ ABBREVIATIONS = {
     "HST": -600, "JST": 540, "KST": 540, "AWST": 480, "ACST": 570, "ACDT": 630,
     "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780, "SAST": 120, "HKT": 480,
 }  # fmt: skip
+# Abbreviations the tz database gives several offsets (the ones left out above): a time written
+# with one is read only in a --log-time-zone that uses it, never guessed
+AMBIGUOUS = frozenset(("IST", "CST", "CDT", "AST", "PST"))
+
+
+def unknown_zone(abbr: str, zone: tzinfo | None = None) -> str:
+    """Why a time written with a zone abbreviation not in ``ABBREVIATIONS`` is not read (in
+    ``zone``, --log-time-zone, when one was given)."""
+    said = f"the zone {abbr} names several offsets or none known: "
+    if zone is not None:  # given, and that is not its zone then: another need not be given
+        return said + f"the --log-time-zone given, {zone}, does not use it at that time"
+    return said + "give --log-time-zone (the server's zone)"
+
+
 _ABBREVIATED = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s+([A-Za-z]{2,6}|[+-]\d\d(?::?\d\d)?)$"
 )
@@ -202,12 +224,25 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
                     return local.timestamp() + frac, abbr
         got = ABBREVIATIONS.get(abbr.upper())
         if got is None:
-            raise BadTime(
-                f"the zone {abbr} names several offsets or none known: give --log-time-zone "
-                "(the server's log_timezone)"
-            )
+            raise BadTime(unknown_zone(abbr, zone))
         minutes = got
     return calendar.timegm(wall.timetuple()) - minutes * 60 + frac, abbr
+
+
+_CLF_NAMED = re.compile(r"(\d\d?)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d(?:\.\d+)?)\s*([A-Za-z]{2,6})")
+
+
+def clf_named(text: bytes, zone: tzinfo | None) -> tuple[float, bytes]:
+    """A CLF time whose zone is an abbreviation ``clf`` does not read alone (IST, CST), read as
+    ``abbreviated`` reads one: where ``zone`` (--log-time-zone) uses it at that time; BadTime
+    (why) otherwise."""
+    m = _CLF_NAMED.fullmatch(text.decode("ascii", "replace").strip())
+    if m is None or m[2].encode() not in _MONTHS:
+        raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}")
+    d, mon, y, hh, mi, ss, abbr = m.groups()
+    stamp = f"{y}-{_MONTHS[mon.encode()]:02d}-{int(d):02d} {hh}:{mi}:{ss} {abbr}"
+    t, abbr = abbreviated(stamp, zone)
+    return t, abbr.encode()
 
 
 _local_cache: dict[tuple[int, ...], float] = {}

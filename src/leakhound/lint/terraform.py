@@ -306,6 +306,10 @@ class Scope:
             return out
         if not isinstance(value, str) or "${" not in value:
             return value
+        if "$${" in value:  # Terraform's escape of a literal "${": text, kept as written
+            masked = value.replace("$${", _ESCAPED)
+            got = self.resolve(masked, depth) if "${" in masked else masked
+            return _unmask(got)
         whole = _WHOLE.match(value)
         if whole and _known_ref(whole.group(1).strip()):
             found = self.lookup(whole.group(1).strip())
@@ -355,16 +359,16 @@ class Scope:
         tfvars or ``--var-file`` line, in the order met."""
         out: dict[SetAt, None] = {}
         seen: set[str] = set()
-        todo = [str(raw)]
+        todo = [raw]
         while todo:
-            for ref in _ANY_REF.findall(todo.pop()):
+            for ref in references(todo.pop()):
                 if ref in seen:
                     continue
                 seen.add(ref)
                 if ref in self.where:
                     out.update(dict.fromkeys(self.where[ref]))
                 elif ref.startswith("local.") and ref in self.values:
-                    todo.append(str(self.values[ref]))
+                    todo.append(self.values[ref])
         return tuple(out)
 
     def provenance(self, ref: str, depth: int = 0, seen: set[str] | None = None) -> str:
@@ -378,7 +382,7 @@ class Scope:
         if not ref.startswith("local.") or depth >= 8:  # 8: locals that refer to each other
             return said
         seen = {ref} if seen is None else seen
-        for named in _referred(self.values.get(ref)):
+        for named in references(self.values.get(ref)):
             if named in self.values and named not in seen:
                 seen.add(named)
                 said += f", {self.provenance(named, depth + 1, seen)}"
@@ -393,12 +397,16 @@ class Scope:
         # A bare reference within a larger interpolation ("${lower(var.who)}") stays: written
         # in, its quotes would end the string, which then reads as no principal at all.
         spans = [i.span() for i in _INTERP.finditer(text)]
+        # Only what HCL reads as an expression refers: not a string's text ("see var.who")
+        # nor an escaped "$${var.who}", Terraform's literal "${var.who}"
+        code = code_of(text)
 
         def sub(m: re.Match[str]) -> str:
             interpolated, inside, bare = m.groups()
             ref = interpolated or bare
             within = bare and any(a < m.start() < b for a, b in spans)
-            if inside or within or isinstance(self.lookup(ref), Unresolved):
+            text_only = code[m.start(1) if interpolated else m.start(3)] == " "
+            if inside or within or text_only or isinstance(self.lookup(ref), Unresolved):
                 return m.group(0)  # within a larger interpolation (${var.x == …}), or not known
             got = self.resolve(f"${{{ref}}}")
             literal: str | None = _literal(got)
@@ -420,35 +428,73 @@ class Scope:
         return [*world, Unresolved(expr)] if world else Unresolved(expr)
 
 
-def _referred(value: Any) -> list[str]:
-    """The var./local. names a value as written refers to, each once in the order met: those
-    within its strings' interpolations (``${var.x}/32``, ``${cidrsubnet(var.x, 8, 1)}``),
-    not a literal's text (``"see var.x"``), in its lists and objects too."""
+def references(value: Any) -> list[str]:
+    """The var./local. names a value as written refers to, each once in the order met, in its
+    lists and objects too: those in its strings' interpolations and directives (``${var.x}/32``,
+    ``${cidrsubnet(var.x, 8, 1)}``, ``%{ if var.x }``; a bare ``var.x`` expression is one, as
+    the parser writes it ``${var.x}``), not a string's text (``"see var.x"``, inside an
+    interpolation's quotes too) nor an escaped ``$${var.x}``, which is the literal ``${var.x}``."""
     names: list[str] = []
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, list):
+        if isinstance(item, list | tuple):  # a tuple: the values of several attributes
             stack.extend(reversed(item))
         elif isinstance(item, dict):
             stack.extend(reversed([part for pair in item.items() for part in pair]))
         elif isinstance(item, str):
-            names += (n for body in _interpolations(item) for n in _ANY_REF.findall(body))
+            names += _ANY_REF.findall(code_of(item))
     return list(dict.fromkeys(names))
 
 
-def _interpolations(text: str) -> list[str]:
-    """What the ``${…}`` of a string hold, braces within them matched (``${ {a = 1} }``)."""
-    out = []
-    start = text.find("${")
-    while start >= 0:
-        depth, i = 1, start + 2
-        while i < len(text) and depth:
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
-            i += 1
-        out.append(text[start + 2 : i - 1 if depth == 0 else i])
-        start = text.find("${", i)
-    return out
+_TEXT, _QUOTED = -1, -2  # code_of's modes besides an expression's brace depth (0 and up)
+
+
+def code_of(text: str) -> str:
+    """A string as HCL reads it (a template), with all that is not expression blanked out,
+    every character where it was: its literal text, ``$${``/``%%{`` escapes, and the quoted
+    strings inside its ``${…}``/``%{…}`` (their own interpolations kept)."""
+    out = [" "] * len(text)
+    modes = [_TEXT]
+    i, n = 0, len(text)
+    while i < n:
+        mode, c = modes[-1], text[i]
+        if mode < 0:  # a template's text: the string's own, or one quoted in an expression
+            if text.startswith(("$${", "%%{"), i):
+                i += 3
+            elif text.startswith(("${", "%{"), i):
+                modes.append(0)
+                i += 2
+            elif mode == _QUOTED and c == "\\":
+                i += 2
+            else:
+                if mode == _QUOTED and c == '"':
+                    modes.pop()
+                i += 1
+            continue
+        if c == '"':
+            modes.append(_QUOTED)
+        elif c == "}" and mode == 0:
+            modes.pop()
+        else:
+            modes[-1] += {"{": 1, "}": -1}.get(c, 0)
+            out[i] = c
+        i += 1
+    return "".join(out)
+
+
+_ESCAPED = "\x00"  # a "$${" while a string is resolved: no "${" for _INTERP to take
+
+
+def _unmask(value: Any) -> Any:
+    """A resolved value with its escaped ``$${`` written back."""
+    if isinstance(value, str):
+        return value.replace(_ESCAPED, "$${")
+    if isinstance(value, Unresolved):
+        return Unresolved(value.expr.replace(_ESCAPED, "$${"))
+    if isinstance(value, list):
+        return [_unmask(v) for v in value]
+    return value
 
 
 def _literal(value: Any) -> str | None:
@@ -567,11 +613,7 @@ class _Module:
         verdict = judge(sources, ports, protocol)
         if verdict is None:
             return
-        notes = [
-            self.scope.provenance(ref)
-            for ref in dict.fromkeys(re.findall(r"\b(?:var|local)\.[\w-]+", str(raw)))
-            if ref in self.scope.values
-        ]
+        notes = [self.scope.provenance(ref) for ref in references(raw) if ref in self.scope.values]
         why = verdict.why + (f" ({'; '.join(notes)})" if notes else "")
         set_at = self.scope.set_at(raw)
         self.findings.append(

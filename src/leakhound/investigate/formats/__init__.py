@@ -18,6 +18,7 @@ from . import (
     postgresql,
     redis,
     s3_access,
+    w3c,
 )
 from .base import LogFormat
 
@@ -39,6 +40,7 @@ FORMATS: dict[str, LogFormat] = {
     "s3-access": s3_access,
     "cloudtrail": cloudtrail,
     "azure-storage": azure_storage,
+    "w3c": w3c,
 }
 # One JSON document a file (an NSG flow log's hour, a CloudTrail delivery): never read on
 # into the next file as one stream, as the files of a rotated set of a line format are.
@@ -56,6 +58,7 @@ SNIFF_ORDER: tuple[str, ...] = (
     "mysql",
     "couchdb",
     "redis",
+    "w3c",
     "json",
     "s3-access",
     "azure-storage",

@@ -7,7 +7,10 @@ $body_bytes_sent "$http_referer" "$http_user_agent"`` (nginx.org, ngx_http_log_m
 user agent (``$request_time``, ``$http_x_forwarded_for``) are allowed and ignored, and so is
 ``$time_iso8601`` in the brackets in place of ``$time_local``. A time there with no zone
 (Apache's ``%{%d/%b/%Y:%H:%M:%S}t``) is the server's local time, read in ``--log-time-zone``
-(else as UTC) and said in the file's notes.
+(else as UTC) and said in the file's notes; one with its zone's abbreviation (Apache's
+``%{%d/%b/%Y:%H:%M:%S %Z}t``: ``CET``, ``CEST``) is read by ``timeparse.ABBREVIATIONS`` where
+the abbreviation has one meaning, else in a ``--log-time-zone`` that uses it, else skipped
+saying why.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import tzinfo
 from ..actions import BULK_READ, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, clf, has_zone, iso, wall_in
+from ..timeparse import BadTime, abbreviated, clf, clf_named, has_zone, iso, wall_in
 from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify_line
 
@@ -46,6 +49,29 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
         logformat.parse(stream, sink, options)
         return
     feed(stream, sink, LINE, 1, 2, 3, 4, 5, 6, 8, options.log_zone)
+
+
+def _other_time(stamp: bytes, zone: tzinfo | None, why: BadTime) -> tuple[float, bytes]:
+    """A time in the brackets that ``clf`` does not read (``why``): nginx's ``$time_iso8601``
+    in place of ``$time_local`` (a common log_format), an ISO time with its zone's
+    abbreviation (Apache's ``%{%Y-%m-%d %H:%M:%S %Z}t``), or a CLF time with an abbreviation
+    of several meanings (IST) that ``zone`` (--log-time-zone) uses; BadTime saying why not."""
+    try:
+        text = stamp.decode("ascii")
+    except UnicodeDecodeError:
+        raise why from None
+    if text[-1:].isalpha() and text[-1:] != "Z" and text[-3:] not in ("UTC", "GMT"):
+        if text[2:3] == "/":  # a CLF time: clf read its zone by the table
+            if zone is None:
+                raise why
+            return clf_named(stamp, zone)
+        t, abbr = abbreviated(text, zone)
+        return t, abbr.encode()
+    try:
+        t, written = iso(text)
+    except BadTime:
+        raise why from None
+    return t, written.encode() if has_zone(text) else b""
 
 
 def feed(
@@ -86,12 +112,10 @@ def feed(
             try:
                 t, off = clf(g[g_time - 1])
             except BadTime as exc:
-                try:  # nginx's $time_iso8601 in place of $time_local: a common log_format
-                    stamp = g[g_time - 1].decode("ascii")
-                    t, written = iso(stamp)
-                    off = written.encode() if has_zone(stamp) else b""
-                except (BadTime, UnicodeDecodeError):
-                    skip(lineno, line, str(exc))
+                try:
+                    t, off = _other_time(g[g_time - 1], zone, exc)
+                except BadTime as why:
+                    skip(lineno, line, str(why))
                     continue
             if not off:  # no zone written: the server's local time
                 t = wall_in(t, zone)

@@ -5,8 +5,10 @@ The specifiers follow GoAccess's manual ("CUSTOM LOG/DATE FORMATS"): ``%h`` clie
 ``%t`` time, ``%x`` date and time, ``%r`` request line, ``%m`` method, ``%U`` path, ``%q`` query,
 ``%H`` protocol, ``%s`` status, ``%b`` bytes sent, ``%R`` referer, ``%u`` user agent, ``%v``/
 ``%e``/``%D``/``%T``/``%L``/``%^`` read and ignored, ``%~`` spaces; the predefined ``COMBINED``,
-``COMMON`` and ``VCOMBINED``. A JSON template maps keys to specifiers, as GoAccess's does
-(``{"remote_addr": "%h", "time_local": "%d:%t %^", "request": "%r", …}``); nested keys work.
+``COMMON``, ``VCOMBINED``, ``W3C`` and ``CLOUDFRONT`` (whose times are UTC, as are those of a
+file with W3C directives, ``#Fields: …``: never read in ``--log-time-zone``). A JSON template
+maps keys to specifiers, as GoAccess's does (``{"remote_addr": "%h", "time_local": "%d:%t %^",
+"request": "%r", …}``); nested keys work.
 Times: CLF (``10/Oct/2000:13:55:36 -0700``, or ``…13:55:36-0700`` with the zone glued on), ISO
 8601, or epoch seconds/milliseconds. The field a text format ignores right after the time
 (``%t %^``, as in ``COMBINED``) is its zone when it reads as one; a time with no zone is the
@@ -24,7 +26,17 @@ import orjson
 from ..actions import BULK_READ, CTX_NONE, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, clf, has_zone, iso_or_local, wall_in
+from ..timeparse import (
+    ABBREVIATIONS,
+    AMBIGUOUS,
+    BadTime,
+    abbreviated,
+    clf,
+    clf_named,
+    has_zone,
+    iso_or_local,
+    wall_in,
+)
 from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify, classify_line
 
@@ -34,7 +46,24 @@ PREDEFINED = {
     "COMBINED": '%h %^[%d:%t %^] "%r" %s %b "%R" "%u"',
     "COMMON": '%h %^[%d:%t %^] "%r" %s %b',
     "VCOMBINED": '%v:%^ %h %^[%d:%t %^] "%r" %s %b "%R" "%u"',
+    # GoAccess's: IIS's default W3C fields (date time s-ip cs-method cs-uri-stem cs-uri-query
+    # s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status …), and CloudFront's
+    # standard log (date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem
+    # sc-status cs(Referer) cs(User-Agent) cs-uri-query …), tab-separated
+    "W3C": "%d %t %^ %m %U %q %^ %^ %h %u %R %s %^ %^ %L",
+    "CLOUDFRONT": "%d\t%t\t%^\t%b\t%h\t%m\t%v\t%U\t%s\t%R\t%u\t%q\t%^",
 }
+# Formats whose times are UTC by definition (the W3C extended log's "All times are specified
+# in GMT"; CloudFront's "in Coordinated Universal Time"): written with no zone, they are not
+# the server's local time, and --log-time-zone does not shift them.
+UTC_FORMATS = frozenset(("W3C", "CLOUDFRONT"))
+# A W3C extended log's directives (#Version: 1.0, #Fields: date time …), which IIS writes at
+# the top of a file and again after each restart: no request, and they make its times UTC
+# whatever --log-format reads its lines.
+W3C_DIRECTIVE = re.compile(rb"#(?:Version|Fields|Software|Date|Remark|Start-Date|End-Date):")
+UTC_NOTE = (
+    "times are UTC, as a W3C extended or CloudFront log writes them: --log-time-zone not applied"
+)
 # Key names of JSON access logs seen in nginx/Apache/Caddy/Traefik configurations.
 GUESS = {
     "h": (
@@ -113,10 +142,17 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
     if len(s) > 11 and s[2:3] == "/" and s[6:7] == "/":
-        t, off = clf(s.encode())
+        try:
+            t, off = clf(s.encode())
+        except BadTime:
+            if zone is None or not s[-1:].isalpha():
+                raise
+            return clf_named(s.encode(), zone)[0], False  # IST, where --log-time-zone uses it
         if off:
             return t, False
         return wall_in(t, zone), True  # no zone: its wall clock, as UTC, then in the zone
+    if s[-1:].isalpha() and s[-1:] != "Z" and s[-3:] not in ("UTC", "GMT"):
+        return abbreviated(s, zone)[0], False  # 2026-12-07 10:00:00 CET
     return iso_or_local(s, zone)
 
 
@@ -216,7 +252,8 @@ def _record(
             sink.skip(lineno, line, "not an HTTP request line")
             return
     elif path:
-        c = classify(method or "GET", path + (f"?{query}" if query else ""))
+        # "-": no query, as W3C and CloudFront logs write an empty field
+        c = classify(method or "GET", path + (f"?{query}" if query and query != "-" else ""))
     else:
         sink.skip(lineno, line, "no request")
         return
@@ -249,7 +286,8 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     """Every request of a custom or JSON access log into ``sink``."""
     fmt = options.log_format
     if fmt and not fmt.lstrip().startswith("{"):
-        _parse_text(stream, sink, compile_text(fmt), options.log_zone)
+        utc = fmt.strip().upper() in UTC_FORMATS
+        _parse_text(stream, sink, compile_text(fmt), options.log_zone, utc)
         return
     keys = compile_json(fmt) if fmt else None
     # The date and the time under keys of their own ({"date": "%d", "time": "%t"}), not one
@@ -316,7 +354,9 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     f.lines = lineno
 
 
-# An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read
+# An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read; and a
+# zone's abbreviation (CET, and IST to say why it is not read), as written (a word of another
+# case or meaning, INFO, is no zone)
 _ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z|UTC|GMT")
 
 
@@ -328,8 +368,14 @@ def _date_time(date: str, clock: str) -> str:
 
 
 def _parse_text(
-    stream: Lines, sink: Activity, pattern: re.Pattern[bytes], zone: tzinfo | None
+    stream: Lines,
+    sink: Activity,
+    pattern: re.Pattern[bytes],
+    zone: tzinfo | None,
+    utc: bool = False,
 ) -> None:
+    """The lines of a text ``--log-format``; ``utc``: of a format whose times are UTC (a W3C
+    extended log's directives say so too), not read in ``zone``."""
     f = sink.file
     lineno = f.lines
     groups = pattern.groupindex
@@ -337,6 +383,10 @@ def _parse_text(
     for batch in stream.batches():
         for line in batch:
             lineno += 1
+            # Before the format: a #Fields line of as many words as it has fields matches it
+            if W3C_DIRECTIVE.match(line):
+                utc = True
+                continue
             m = pattern.match(line)
             if m is None:
                 if line.strip():
@@ -350,17 +400,20 @@ def _parse_text(
             if (
                 z
                 and stamp
-                and _ZONE.fullmatch(z)
+                and (_ZONE.fullmatch(z) or z in ABBREVIATIONS or z in AMBIGUOUS)
                 and not has_zone(stamp)  # an ISO %x with its own
                 and not stamp.replace(".", "", 1).isdigit()  # epoch seconds: UTC already
             ):
                 stamp += " " + z
             try:
-                t, local = when(stamp, zone)
+                t, local = when(stamp, None if utc else zone)
             except (BadTime, ValueError) as exc:
                 sink.skip(lineno, line, str(exc))
                 continue
-            if local:
+            if local and utc:
+                if zone is not None:  # said where it could be thought applied
+                    sink.note(lineno, UTC_NOTE)
+            elif local:
                 sink.note(lineno, local_note)
             _record(
                 d["h"],
