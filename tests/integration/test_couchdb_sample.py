@@ -2,8 +2,8 @@
 database written customer by customer, with ids in that order, is sampled at one record a
 span of its id range, the same records scan after scan, where its first 100 records are three
 customers'. Its design document, at the low end of the ids, is never part of it. Its ids are
-listed and the records read by id (a few requests); a database counted past ``LISTED_UP_TO``
-records has a seek a span, which draws the same records.
+listed and the records read by id (a few requests); a database counted past
+``LISTED_A_RECORD`` records a record drawn has a seek a span, which draws the same records.
 
 The database is a scratch one, written on the open server (admin party) and deleted
 afterwards: the seeded databases are never touched.
@@ -23,7 +23,7 @@ from probing import probed
 from leakhound.net.policy import Request, add_audit_hook, remove_audit_hook
 from leakhound.probes.base import SampleDocs
 from leakhound.probes.couchdb.probe import CouchdbProbe
-from leakhound.probes.couchdb.sample import LISTED_UP_TO
+from leakhound.probes.couchdb.sample import LISTED_A_RECORD
 
 SCRATCH = "lh-spread-customers"
 CUSTOMERS, EACH = 100, 30  # 3,000 records, 30 a customer, written (and named) in turn
@@ -92,7 +92,7 @@ def test_a_database_counted_past_the_listed_size_is_sought_for_the_same_records(
     customers: str,
 ) -> None:
     listed, _ = _sample(customers)
-    sought, sent = _sample(customers, docs=LISTED_UP_TO + 1)
+    sought, sent = _sample(customers, docs=LISTED_A_RECORD * 100 + 1)
     assert sought.drawn == listed.drawn == "spread"
     assert [d["n"] for d in sought.docs] == [d["n"] for d in listed.docs]
     assert 102 <= len(sent) <= 2 + 2 * 100  # its two ends, then a seek or two a span

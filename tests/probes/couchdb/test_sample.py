@@ -1,9 +1,9 @@
 """CouchDB samples spread over a database's ids (``probes/couchdb/sample.py``) where a server
 answers what the real one does not: ids past ASCII, seeks that fail or lie, refusals, listings
-out of order or too long, ``keys`` ignored. A database of up to ``LISTED_UP_TO`` records has
-its ids listed and its records read by id; a larger one (as the inventory counted it: the fake
-holds what it holds) has a seek a span. The real pouchdb-server's spread is in
-``tests/integration/test_couchdb_sample.py``."""
+out of order or too long, ``keys`` ignored. A database of up to ``LISTED_A_RECORD`` records a
+record drawn has its ids listed and its records read by id; a larger one (as the inventory
+counted it: the fake holds what it holds) has a seek a span. The real pouchdb-server's spread
+is in ``tests/integration/test_couchdb_sample.py``."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from leakhound.models import Container, Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import SampleDocs
 from leakhound.probes.couchdb.probe import CouchdbProbe
-from leakhound.probes.couchdb.sample import KEYS_CHARS, LISTED_UP_TO, spreads
+from leakhound.probes.couchdb.sample import KEYS_CHARS, LISTED_A_RECORD, spreads
 
 DB = "cases"
+LISTED_UP_TO = LISTED_A_RECORD * 100  # records of a database listed, a sample of 100
 LISTED, SOUGHT = 3000, LISTED_UP_TO + 1  # records the inventory counted
 
 
@@ -64,7 +65,9 @@ def all_docs(ids: list[str]) -> Callable[[Seen], Answer]:
     return route
 
 
-def sample(route: Callable[[Seen], Answer], docs: int = LISTED) -> tuple[SampleDocs, list[Seen]]:
+def sample(
+    route: Callable[[Seen], Answer], docs: int = LISTED, size: int = 100
+) -> tuple[SampleDocs, list[Seen]]:
     with RecordedServer(route) as server:
 
         async def go() -> SampleDocs:
@@ -75,7 +78,7 @@ def sample(route: Callable[[Seen], Answer], docs: int = LISTED) -> tuple[SampleD
             service = Service(ep, ep.url("http"), "couchdb", Verdict.OPEN, "open")
             try:
                 return await CouchdbProbe().sample(
-                    transport, service, Container(DB, docs, None), 100
+                    transport, service, Container(DB, docs, None), size
                 )
             finally:
                 await transport.aclose()
@@ -141,6 +144,15 @@ def test_a_database_of_the_listed_size_is_listed_and_one_more_sought() -> None:
     assert not _seeks(seen)
     _, seen = sample(all_docs(IDS), LISTED_UP_TO + 1)
     assert len(_seeks(seen)) >= 100
+
+
+def test_a_smaller_sample_lists_only_smaller_databases() -> None:
+    # A sample of 5: a listing of 500 ids at most, where seven seeks or so would do.
+    listed, seen = sample(all_docs(IDS[:500]), 5 * LISTED_A_RECORD, size=5)
+    assert len(listed.docs) == 5 and len(seen) == 2 and not _seeks(seen)
+    assert seen[0].params["limit"] == str(2 * 5 * LISTED_A_RECORD)
+    sought, seen = sample(all_docs(IDS[:500]), 5 * LISTED_A_RECORD + 1, size=5)
+    assert _ns(sought) == _ns(listed) and 5 <= len(_seeks(seen)) <= 12
 
 
 def test_ids_by_id_are_asked_in_requests_of_bounded_urls() -> None:

@@ -14,13 +14,14 @@ have no such scale (past ASCII), or the spans found fewer than half the sample, 
 reads the first records instead.
 
 How the records are found costs round trips, not what is drawn. A database of up to
-``LISTED_UP_TO`` records has its ids listed in one read (``_all_docs`` without documents, about
-100 bytes an id), its places looked up in that list, and the records at them read by id
-(``keys``, as many ids a request as ``KEYS_CHARS`` of URL hold): two or three requests, where a
-seek a span is a hundred, each costing a server such as pouchdb-server 10 ms however little it
-returns. A larger database has each place sought on the server, an index seek a span (``limit``
-2: a design document may come first), and its ends by two more. A record that its id no longer
-finds (deleted since the listing; a server that takes no ``keys`` on a GET) is sought too.
+``LISTED_A_RECORD`` records a record drawn (10,000 for a sample of 100) has its ids listed in
+one read (``_all_docs`` without documents, about 100 bytes an id), its places looked up in that
+list, and the records at them read by id (``keys``, as many ids a request as ``KEYS_CHARS`` of
+URL hold): two or three requests, where a seek a span is a hundred, each costing a server such
+as pouchdb-server 10 ms however little it returns. A larger database has each place sought on
+the server, an index seek a span (``limit`` 2: a design document may come first), and its ends
+by two more. A record that its id no longer finds (deleted since the listing; a server that
+takes no ``keys`` on a GET) is sought too.
 """
 
 from __future__ import annotations
@@ -43,12 +44,10 @@ from .read import DESIGN_PREFIX, records, rows_of
 
 SPREAD_FROM = 4  # samples' worth of records past which a database is sampled over its ids
 CONCURRENT = 2  # span reads in flight at once, a database (more only crowd the connection pool)
-# Records of a database whose ids are listed to draw its sample (about 1 MB of listing, which
-# pouchdb-server sends in the time of 20 seeks, CouchDB faster); past it, a seek a span.
-LISTED_UP_TO = 10_000
-# Rows the listing asks for: room for records written since the inventory counted them, and
-# for design documents; a listing that fills it is not the whole database, and is not used.
-_LISTED_ROWS = 2 * LISTED_UP_TO
+# Records a record drawn of a database whose ids are listed to draw its sample: a listing
+# that costs no more than the seeks it saves (pouchdb-server lists 10,000 ids, about 1 MB, in
+# the time of 20 to 70 seeks; CouchDB faster); past it, a seek a span.
+LISTED_A_RECORD = 100
 # Characters of ``keys`` (as the URL carries them) a read by id sends: URLs stay well under the
 # 8 KiB request line that servers and proxies commonly take.
 KEYS_CHARS = 4_000
@@ -72,7 +71,8 @@ async def spread_records(
     scale or the spans found fewer than half of them. ``docs``: its records as counted, which
     decide whether its ids are listed. Raises NetError (``DeniedError`` for a 401 or 403)
     where a read fails."""
-    ids = await _listed(http, url) if docs is not None and docs <= LISTED_UP_TO else None
+    listed = docs is not None and docs <= LISTED_A_RECORD * size
+    ids = await _listed(http, url, 2 * LISTED_A_RECORD * size) if listed else None
     if ids is not None:
         low, high = (ids[0], ids[-1]) if ids else (None, None)
     else:
@@ -117,12 +117,13 @@ def _pick(ids: Sequence[str], first: str, start: str, end: str | None) -> str | 
     return None
 
 
-async def _listed(http: Http, url: str) -> list[str] | None:
+async def _listed(http: Http, url: str, limit: int) -> list[str] | None:
     """The database's ids in order, design documents left out; None where the listing is not
-    the whole database or not in code point order (the seeks then find what the server's own
-    order says)."""
-    rows = await _rows(http, url, {"limit": str(_LISTED_ROWS)})
-    if len(rows) >= _LISTED_ROWS:
+    the whole database (it fills ``limit``: twice the records counted at most, room for those
+    written since and for design documents) or not in code point order (the seeks then find
+    what the server's own order says)."""
+    rows = await _rows(http, url, {"limit": str(limit)})
+    if len(rows) >= limit:
         return None
     ids = [r["id"] for r in rows if not r["id"].startswith(DESIGN_PREFIX)]
     if any(not a < b for a, b in itertools.pairwise(ids)):
