@@ -19,7 +19,7 @@ from leakhound.models import Container, Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import SampleDocs
 from leakhound.probes.couchdb.probe import CouchdbProbe
-from leakhound.probes.couchdb.sample import KEYS_CHARS, LISTED_A_RECORD, spreads
+from leakhound.probes.couchdb.sample import KEYS_CHARS, LISTED_A_RECORD, LISTED_MOST, spreads
 
 DB = "cases"
 LISTED_UP_TO = LISTED_A_RECORD * 100  # records of a database listed, a sample of 100
@@ -283,13 +283,13 @@ def _seeks_answer(answer: Answer, ids: list[str]) -> Callable[[Seen], Answer]:
 
 
 def _listing_answer(answer: Answer, ids: list[str]) -> Callable[[Seen], Answer]:
-    """Every read of many ids or records (the listing, a read by id, the first records but
-    for ``limit`` 100) answered ``answer``, the rest honestly."""
+    """The listing of ids (no documents, no ``startkey``, not ``descending``, past ``limit``
+    1) answered ``answer``, the rest honestly."""
     honest = all_docs(ids)
 
     def route(seen: Seen) -> Answer:
         p = seen.params
-        if not ({"startkey", "descending"} & set(p)) and p.get("limit") != "100":
+        if not ({"startkey", "descending", "include_docs"} & set(p)) and p.get("limit") != "1":
             return answer
         return honest(seen)
 
@@ -311,11 +311,23 @@ def test_seeks_that_fail_give_the_first_records(answer: Answer) -> None:
     assert _ns(got) == list(range(100))
 
 
-@pytest.mark.parametrize("answer", FAILURES)
-def test_a_listing_that_fails_gives_the_first_records(answer: Answer) -> None:
+@pytest.mark.parametrize(
+    "answer", [*FAILURES, pytest.param(Answer(200, b" " * (33 << 20)), id="over-the-size-cap")]
+)
+def test_a_listing_that_fails_has_the_spans_sought(answer: Answer) -> None:
     got, seen = sample(_listing_answer(answer, IDS))
-    assert got.drawn == "first" and got.error is None
-    assert _ns(got) == list(range(100)) and not _seeks(seen)
+    sought, _ = sample(all_docs(IDS), SOUGHT)
+    assert got.drawn == "spread" and _ns(got) == _ns(sought)
+    assert seen[0].params == {"limit": str(2 * LISTED_UP_TO)} and len(_seeks(seen)) >= 100
+
+
+def test_a_large_sample_lists_at_most_a_bounded_database() -> None:
+    # --sample 1000: 100,000 records a sample's worth, listed up to LISTED_MOST
+    got, seen = sample(all_docs(IDS), LISTED_MOST + 1, size=1000)
+    assert got.drawn == "spread" and not any(s.params.get("limit") == "100000" for s in seen)
+    assert len(_seeks(seen)) >= 1000
+    _, seen = sample(all_docs(IDS), LISTED_MOST, size=1000)
+    assert seen[0].params == {"limit": str(2 * LISTED_MOST)} and not _seeks(seen)
 
 
 @pytest.mark.parametrize(

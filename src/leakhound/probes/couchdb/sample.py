@@ -48,6 +48,9 @@ CONCURRENT = 2  # span reads in flight at once, a database (more only crowd the 
 # that costs no more than the seeks it saves (pouchdb-server lists 10,000 ids, about 1 MB, in
 # the time of 20 to 70 seeks; CouchDB faster); past it, a seek a span.
 LISTED_A_RECORD = 100
+# Records of a database listed at most, whatever the sample (``--sample 10000``): its listing
+# (twice as many rows) stays far under the response cap, and a larger one has its seeks.
+LISTED_MOST = 50_000
 # Characters of ``keys`` (as the URL carries them) a read by id sends: URLs stay well under the
 # 8 KiB request line that servers and proxies commonly take.
 KEYS_CHARS = 4_000
@@ -71,8 +74,8 @@ async def spread_records(
     scale or the spans found fewer than half of them. ``docs``: its records as counted, which
     decide whether its ids are listed. Raises NetError (``DeniedError`` for a 401 or 403)
     where a read fails."""
-    listed = docs is not None and docs <= LISTED_A_RECORD * size
-    ids = await _listed(http, url, 2 * LISTED_A_RECORD * size) if listed else None
+    most = min(LISTED_A_RECORD * size, LISTED_MOST)
+    ids = await _listed(http, url, 2 * most) if docs is not None and docs <= most else None
     if ids is not None:
         low, high = (ids[0], ids[-1]) if ids else (None, None)
     else:
@@ -118,11 +121,16 @@ def _pick(ids: Sequence[str], first: str, start: str, end: str | None) -> str | 
 
 
 async def _listed(http: Http, url: str, limit: int) -> list[str] | None:
-    """The database's ids in order, design documents left out; None where the listing is not
-    the whole database (it fills ``limit``: twice the records counted at most, room for those
-    written since and for design documents) or not in code point order (the seeks then find
-    what the server's own order says)."""
-    rows = await _rows(http, url, {"limit": str(limit)})
+    """The database's ids in order, design documents left out; None where the listing fails
+    (but for a refusal), is not the whole database (it fills ``limit``: twice the records
+    counted at most, room for those written since and for design documents) or is not in code
+    point order: the seeks then find what the server's own order says."""
+    try:
+        rows = await _rows(http, url, {"limit": str(limit)})
+    except DeniedError:
+        raise
+    except NetError:
+        return None  # over the size cap, an odd answer: the seeks say what they find
     if len(rows) >= limit:
         return None
     ids = [r["id"] for r in rows if not r["id"].startswith(DESIGN_PREFIX)]
