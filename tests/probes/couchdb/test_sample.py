@@ -169,6 +169,44 @@ def test_ids_by_id_are_asked_in_requests_of_bounded_urls() -> None:
     )
 
 
+def _keys_chars(seen: Seen) -> int:
+    """Characters of a read by id's ``keys`` as its URL carries them."""
+    return len(seen.query.split("keys=", 1)[1].split("&")[0])
+
+
+def test_a_read_by_id_full_to_the_bound_counts_the_brackets() -> None:
+    # 100 ids that fill one request's bound exactly but for the brackets (``%5B``, ``%5D``),
+    # less the comma the last id has not: the brackets pass it unless they are counted.
+    wide = KEYS_CHARS // 100 - len("%22%22%2C")
+    ids = ["k" * (wide - 7) + f"-{n:06d}" for n in range(3000)]
+    got, seen = sample(all_docs(ids))
+    asked = [s for s in seen if "keys" in s.params]
+    assert got.drawn == "spread" and len(got.docs) == 100 and not _seeks(seen)
+    assert asked and all(_keys_chars(s) <= KEYS_CHARS for s in asked)
+
+
+@pytest.mark.parametrize(
+    "length",
+    [
+        pytest.param(KEYS_CHARS, id="past-the-keys-bound"),
+        # past what a URL holds (httpx: 65,536 characters of query): never sent at all
+        pytest.param(70_000, id="past-a-url"),
+    ],
+)
+def test_an_id_too_long_to_be_asked_by_id_is_sought_in_its_span(length: int) -> None:
+    listed, _ = sample(all_docs(IDS))
+    picked = listed.docs[10]["_id"]
+    long = picked + "y" * (length - len(picked))  # in the same place among the ids
+    ids = [long if i == picked else i for i in IDS]
+    got, seen = sample(all_docs(ids))
+    asked = [s for s in seen if "keys" in s.params]
+    assert got.drawn == "spread" and got.error is None and len(got.docs) == 100
+    assert got.docs[10]["_id"] == long and [d["_id"] for d in got.docs[11:]] == [
+        d["_id"] for d in listed.docs[11:]
+    ]
+    assert all(_keys_chars(s) <= KEYS_CHARS for s in asked) and 1 <= len(_seeks(seen)) <= 2
+
+
 @pytest.mark.parametrize(
     "answer",
     [

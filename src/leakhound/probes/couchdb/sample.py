@@ -21,7 +21,7 @@ URL hold): two or three requests, where a seek a span is a hundred, each costing
 as pouchdb-server 10 ms however little it returns. A larger database has each place sought on
 the server, an index seek a span (``limit`` 2: a design document may come first), and its ends
 by two more. A record that its id no longer finds (deleted since the listing; a server that
-takes no ``keys`` on a GET) is sought too.
+takes no ``keys`` on a GET), or whose id alone is longer than ``KEYS_CHARS``, is sought too.
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ LISTED_MOST = 50_000
 # Characters of ``keys`` (as the URL carries them) a read by id sends: URLs stay well under the
 # 8 KiB request line that servers and proxies commonly take.
 KEYS_CHARS = 4_000
+# ``keys``' own characters past its ids': "[" and "]" (``%5B``, ``%5D``), less the comma that
+# its last id has not.
+_BRACKETS = 3
 _LIMIT = "2"  # rows a span asks for: its record, and one more past a design document
 # Ids start with "_" only for design documents ("_design/…"): "_design0" sorts past them all.
 _PAST_DESIGN = "_design0"
@@ -140,14 +143,19 @@ async def _listed(http: Http, url: str, limit: int) -> list[str] | None:
 
 
 async def _by_id(http: Http, url: str, ids: list[str]) -> dict[str, Any]:
-    """The records of ``ids`` that are found by id, requests of up to ``KEYS_CHARS`` of ids."""
+    """The records of ``ids`` that are found by id, requests of up to ``KEYS_CHARS`` of ids;
+    an id longer than that alone is not asked (its record is sought)."""
     batches: list[list[str]] = []
     chars = KEYS_CHARS
     for one in ids:
         width = len(quote(_key(one), safe="")) + 3  # and a comma
+        if _BRACKETS + width > KEYS_CHARS:
+            # Past the bound on its own (past what a URL holds, which httpx refuses to build,
+            # for an id of 65,536 characters or so): sought in its span, by the span's keys.
+            continue
         if chars + width > KEYS_CHARS:
             batches.append([])
-            chars = 0
+            chars = _BRACKETS
         batches[-1].append(one)
         chars += width
     gate = asyncio.Semaphore(CONCURRENT)
