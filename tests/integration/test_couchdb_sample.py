@@ -1,7 +1,9 @@
 """CouchDB samples spread over a database's ids, against the lab's real open pouchdb-server: a
 database written customer by customer, with ids in that order, is sampled at one record a
 span of its id range, the same records scan after scan, where its first 100 records are three
-customers'. Its design document, at the low end of the ids, is never part of it.
+customers'. Its design document, at the low end of the ids, is never part of it. Its ids are
+listed and the records read by id (a few requests); a database counted past
+``LISTED_A_RECORD`` records a record drawn has a seek a span, which draws the same records.
 
 The database is a scratch one, written on the open server (admin party) and deleted
 afterwards: the seeded databases are never touched.
@@ -21,6 +23,7 @@ from probing import probed
 from leakhound.net.policy import Request, add_audit_hook, remove_audit_hook
 from leakhound.probes.base import SampleDocs
 from leakhound.probes.couchdb.probe import CouchdbProbe
+from leakhound.probes.couchdb.sample import LISTED_A_RECORD
 
 SCRATCH = "lh-spread-customers"
 CUSTOMERS, EACH = 100, 30  # 3,000 records, 30 a customer, written (and named) in turn
@@ -76,12 +79,23 @@ def test_a_sample_spans_the_customers_of_a_database_written_in_order(customers: 
     assert len({d["email"] for d in sample.docs}) >= 90
     assert all(not d["_id"].startswith("_design/") and "_rev" not in d for d in sample.docs)
     assert {(r.method, r.target) for r in sent} == {("GET", f"/{SCRATCH}/_all_docs")}
-    assert 102 <= len(sent) <= 2 + 2 * 100  # its two ends, then a seek or two a span
+    # its ids listed, then its 100 records read by id: not a seek a span
+    assert len(sent) <= 3 and not any("startkey" in r.url for r in sent)
     # in id order, the first 100 records are four customers'
     with httpx.Client(base_url=customers, timeout=60.0, trust_env=False) as http:
         first = http.get(f"/{SCRATCH}/_all_docs", params={"limit": 101, "include_docs": "true"})
     emails = {r["doc"]["email"] for r in first.json()["rows"] if "email" in r["doc"]}
     assert len(emails) == 4
+
+
+def test_a_database_counted_past_the_listed_size_is_sought_for_the_same_records(
+    customers: str,
+) -> None:
+    listed, _ = _sample(customers)
+    sought, sent = _sample(customers, docs=LISTED_A_RECORD * 100 + 1)
+    assert sought.drawn == listed.drawn == "spread"
+    assert [d["n"] for d in sought.docs] == [d["n"] for d in listed.docs]
+    assert 102 <= len(sent) <= 2 + 2 * 100  # its two ends, then a seek or two a span
 
 
 def test_the_same_records_scan_after_scan(customers: str) -> None:

@@ -617,7 +617,7 @@ class CouchdbProbe(Probe):
         if spreads(container.docs, size):
             url = db_path(service.url, name) + "/_all_docs"
             try:
-                found = await spread_records(transport.http, url, size)
+                found = await spread_records(transport.http, url, size, container.docs)
             except NetError as exc:
                 if exc.denied:
                     return SampleDocs.failed(exc)
