@@ -405,9 +405,8 @@ class ElasticsearchProbe(Probe):
                 base + "/_cat/indices",
                 ALLOW,
                 params={"format": "json", "h": "index"},
-                refusal_cut=True,
             ),
-            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}, refusal_cut=True),
+            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
         open_apis, closed_apis, failing, realm = [], [], [], None
