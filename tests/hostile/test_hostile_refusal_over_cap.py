@@ -3,7 +3,8 @@ Elasticsearch index's count and mapping, sample and full read, a CouchDB databas
 an S3 bucket's or an Azure container's listing and objects. Each is decided as the same
 status under the cap is (a denied container, a refused sample or read, a secured bucket), not
 failed as an answer too large: its status says what it is, its body (a proxy's login page, or
-a flood) only a page."""
+a flood) only a page. And an Elasticsearch inventory whose ``index.hidden`` settings answer
+over the cap says so, rather than show hidden indices unmarked without a word."""
 
 from __future__ import annotations
 
@@ -60,12 +61,12 @@ def _service(ep: Endpoint, kind: str) -> Service:
 ROW = {"health": "green", "status": "open", "index": "customers", "docs.count": "3"}
 
 
-def _es(status: int, big: bool) -> Callable[[Seen], Answer]:
+def _es(status: int, big: bool, hidden: Answer | None = None) -> Callable[[Seen], Answer]:
     def route(seen: Seen) -> Answer:
         if seen.path == "/_cat/indices":
             return as_json(200, [ROW])
         if seen.path == "/_all/_settings/index.hidden":
-            return as_json(200, {"customers": {"settings": {}}})
+            return hidden or as_json(200, {"customers": {"settings": {}}})
         if seen.path.startswith("/customers/"):  # _count, _mapping, _search
             return _refusal(status, big)
         return as_json(404, {"error": {"type": "index_not_found_exception"}, "status": 404})
@@ -122,6 +123,23 @@ def test_an_es_full_read_refused_over_the_cap_is_refused_for_credentials(
     got = _run(_es(status, big), go)
     assert isinstance(got, DeniedError), repr(got)
     assert str(got) == f"_search: HTTP {status}"
+
+
+def test_es_hidden_index_settings_over_the_cap_are_said_unknown() -> None:
+    settings = {f"logs-{n:05d}": {"settings": {"index.hidden": "true"}} for n in range(1_000)}
+
+    async def go(transport: Transport, ep: Endpoint) -> str | None:
+        service = _service(ep, "elasticsearch")
+        got = await ElasticsearchProbe().inventory(transport, service, max_containers=5)
+        assert [c.name for c in got.containers] == ["customers"]
+        return got.error
+
+    got = _run(_es(401, False, hidden=as_json(200, settings)), go)
+    assert got is not None
+    assert got.startswith(
+        "which indices are hidden is unknown (index.hidden settings: HTTP 200 over the 20,000 "
+        "byte cap, "
+    ), got
 
 
 # -- CouchDB: full read ------------------------------------------------------------------------
