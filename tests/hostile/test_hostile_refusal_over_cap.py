@@ -18,6 +18,7 @@ from leakhound.errors import DeniedError, NetError
 from leakhound.models import Container, Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.azblob import AzblobProbe
+from leakhound.probes.base import FileBounds
 from leakhound.probes.couchdb.probe import CouchdbProbe
 from leakhound.probes.elasticsearch import ElasticsearchProbe
 from leakhound.probes.s3 import S3Probe
@@ -236,3 +237,53 @@ def test_an_azure_container_refusing_over_the_cap_is_secured(status: int, big: b
     verdict, reason = _run(route, go, scheme="azblob", containers=("c",))
     assert verdict == Verdict.SECURED, reason
     assert f"c: listing and reading refused ({status})" in reason
+
+
+@STATUSES
+def test_an_s3_store_refusing_over_the_cap_is_s3_by_the_code_in_its_first_bytes(
+    status: int,
+) -> None:
+    # S3's error document says its code first: cut at the cap, the code is still whole in it,
+    # and the store is S3 (its buckets checked), as the same refusal under the cap is.
+    big = S3_DENIED.replace(b"Access Denied.", b"Access Denied. " * 2_000)
+    assert len(big) > CAP
+
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/":
+            return Answer(status, big, {"content-type": "application/xml", **S3_HEADERS})
+        return Answer(403, S3_DENIED, {"content-type": "application/xml", **S3_HEADERS})
+
+    async def go(transport: Transport, ep: Endpoint) -> tuple[Verdict, str]:
+        got = await S3Probe().verdict(transport, ep)
+        return got.verdict, got.reason
+
+    verdict, reason = _run(route, go, scheme="s3", containers=("b",))
+    assert verdict == Verdict.SECURED, reason
+    assert reason == "b: listing and reading refused (AccessDenied)"
+
+
+def test_an_s3_error_page_over_the_cap_is_said_as_that_error_not_ignored_ranges() -> None:
+    # Only the object over the cap says the store ignores ranges; a 500's page over it is that
+    # error (the same over-the-cap answer, not the store's way with ranges).
+    listing = (
+        b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name>'
+        b"<IsTruncated>false</IsTruncated><Contents><Key>cases.csv</Key>"
+        b"<LastModified>2019-05-01T10:00:00.000Z</LastModified><Size>5000</Size></Contents>"
+        b"</ListBucketResult>"
+    )
+
+    def route(seen: Seen) -> Answer:
+        if seen.path == "/b" and "list-type" in seen.params:
+            return Answer(200, listing, {"content-type": "application/xml", **S3_HEADERS})
+        return Answer(500, PAGE[True], {"content-type": "text/html", **S3_HEADERS})
+
+    async def go(transport: Transport, ep: Endpoint) -> tuple[Any, ...]:
+        service = Service(ep, ep.url("http"), "s3", Verdict.OPEN, "open")
+        container = Container("b", None, 5000, details={"bucket": "b", "prefix": ""})
+        got = await S3Probe(FileBounds(max_bytes=1_000)).sample(transport, service, container, 5)
+        return got.docs, got.error, got.denied
+
+    docs, error, denied = _run(route, go, scheme="s3")
+    assert (docs, denied) == ((), False)
+    assert error.startswith("cases.csv: HTTP 500 over the 16,384 byte cap, "), error
+    assert "ignores ranges" not in error
