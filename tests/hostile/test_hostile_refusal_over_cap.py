@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -21,6 +22,7 @@ from leakhound.probes.azblob import AzblobProbe
 from leakhound.probes.base import FileBounds
 from leakhound.probes.couchdb.probe import CouchdbProbe
 from leakhound.probes.elasticsearch import ElasticsearchProbe
+from leakhound.probes.kibana import KibanaProbe
 from leakhound.probes.s3 import S3Probe
 
 from .recorded import Answer, RecordedServer, Seen, as_json
@@ -287,3 +289,34 @@ def test_an_s3_error_page_over_the_cap_is_said_as_that_error_not_ignored_ranges(
     assert (docs, denied) == ((), False)
     assert error.startswith("cases.csv: HTTP 500 over the 16,384 byte cap, "), error
     assert "ignores ranges" not in error
+
+
+# -- Kibana: an index behind the console proxy -------------------------------------------------
+
+
+@pytest.mark.parametrize("relayed", [False, True], ids=["kibana-7-status", "kibana-8-header"])
+@STATUSES
+def test_an_index_refusing_over_the_cap_through_kibana_is_denied(
+    status: int, relayed: bool
+) -> None:
+    # Kibana 7 passes the cluster's status through; Kibana 8 answers 200 and relays it in
+    # x-console-proxy-status-code: a refusal over the cap is one either way.
+    def route(seen: Seen) -> Answer:
+        path = urlsplit(seen.params.get("path", "")).path
+        got = _es(status, True)(Seen(seen.method, path, "", {}, b""))
+        if not relayed:
+            return got
+        return Answer(
+            200, got.body, {**got.headers, "x-console-proxy-status-code": str(got.status)}
+        )
+
+    async def go(transport: Transport, ep: Endpoint) -> Container:
+        service = _service(ep, "kibana")
+        got = await KibanaProbe().inventory(transport, service, max_containers=5)
+        assert got.error is None, got.error
+        (container,) = got.containers
+        return container
+
+    got = _run(route, go)
+    assert got.denied, got.error
+    assert got.error == f"_count: HTTP {status}; _mapping: HTTP {status}"
