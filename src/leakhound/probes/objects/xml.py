@@ -74,6 +74,8 @@ def read(body: bytes, records: frozenset[str], *, max_records: int) -> Doc:
         root = ET.fromstring(body)  # noqa: S314 - DTDs and entities refused above
     except ET.ParseError as exc:
         raise ProtocolError(f"invalid XML: {exc}") from None
+    except LookupError as exc:  # an encoding Python has no codec for (expat's own: ParseError)
+        raise ProtocolError(f"invalid XML: {exc}") from None
     doc = Doc(_name(root.tag))
     stack: list[tuple[ET.Element, int]] = [(root, 1)]
     while stack:
@@ -124,4 +126,6 @@ def begun(body: bytes) -> Doc | None:
             depth -= 1
     except ET.ParseError:  # where the cut (or the page) stops being XML: what came before
         pass
+    except LookupError:  # an encoding Python has no codec for: nothing read
+        return None
     return doc
