@@ -346,6 +346,31 @@ def test_a_refusal_declared_over_the_cap_is_cut_at_its_first_bytes_not_waited_fo
     assert got.body == page  # what came at once
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+@pytest.mark.parametrize("status", [404, 407, 500])
+def test_another_error_over_the_cap_is_over_the_cap_not_cut(
+    loop: S.ServerLoop, status: int, chunked: bool
+) -> None:
+    # Only 401 and 403 are judged by their status whatever their size: any other error over
+    # the cap (a proxy's 407 too) is an answer too large, as a 200 is.
+    body = b"<html>" + b"x" * 5_000
+
+    async def handle(conn: S.Conn) -> None:
+        while await conn.request_or_400() is not None:
+            if chunked:
+                await conn.send(
+                    b"HTTP/1.1 %d No\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"%x\r\n%s\r\n0\r\n\r\n" % (status, len(body), body)
+                )
+            else:
+                await conn.reply(status, body)
+
+    port = loop.serve(handle)
+    with pytest.raises(TooLargeError) as caught:
+        asyncio.run(_get(_http(port, max_body=4999), f"http://127.0.0.1:{port}/"))
+    assert caught.value.status == status
+
+
 def test_gzip_bomb_is_cut_at_the_cap_without_inflating_past_it(loop: S.ServerLoop) -> None:
     port = loop.serve(S.gzip_bomb(S.gzip_parts(), plain_bytes=1024**3))
     cap = 1024 * 1024
