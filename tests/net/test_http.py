@@ -330,7 +330,7 @@ def test_an_answer_declared_over_the_cap_and_closed_early_is_still_over_the_cap(
 def test_a_refusal_declared_over_the_cap_is_cut_at_its_first_bytes_not_waited_for(
     loop: S.ServerLoop, status: int
 ) -> None:
-    # A refusal asked with refusal_cut is judged by its status: one that declares 100 MB and
+    # A refusal, whatever was asked, is judged by its status: one that declares 100 MB and
     # then stalls is its first bytes, not a read to the cap that the read deadline ends.
     page = b"<html>" + b"x" * 1_000  # under the cap, and then nothing more
 
@@ -341,10 +341,31 @@ def test_a_refusal_declared_over_the_cap_is_cut_at_its_first_bytes_not_waited_fo
 
     port = loop.serve(handle)
     http = _http(port, read_timeout=4, total_timeout=8, max_body=4999)
-    got = asyncio.run(_get(http, f"http://127.0.0.1:{port}/", refusal_cut=True))
+    got = asyncio.run(_get(http, f"http://127.0.0.1:{port}/"))
     assert (got.status, got.cut) == (status, True)
     assert got.body == page  # what came at once
-    # without refusal_cut it is an answer over the cap, as any other
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+@pytest.mark.parametrize("status", [404, 407, 500])
+def test_another_error_over_the_cap_is_over_the_cap_not_cut(
+    loop: S.ServerLoop, status: int, chunked: bool
+) -> None:
+    # Only 401 and 403 are judged by their status whatever their size: any other error over
+    # the cap (a proxy's 407 too) is an answer too large, as a 200 is.
+    body = b"<html>" + b"x" * 5_000
+
+    async def handle(conn: S.Conn) -> None:
+        while await conn.request_or_400() is not None:
+            if chunked:
+                await conn.send(
+                    b"HTTP/1.1 %d No\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"%x\r\n%s\r\n0\r\n\r\n" % (status, len(body), body)
+                )
+            else:
+                await conn.reply(status, body)
+
+    port = loop.serve(handle)
     with pytest.raises(TooLargeError) as caught:
         asyncio.run(_get(_http(port, max_body=4999), f"http://127.0.0.1:{port}/"))
     assert caught.value.status == status

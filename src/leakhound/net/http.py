@@ -99,8 +99,8 @@ class Response:
     body: bytes
     url: str
     tls: TlsInfo | None = None
-    # The body was cut at its cap, not read whole: a refusal (401, 403) asked with
-    # ``refusal_cut`` (judged by its status and headers, its body only a page).
+    # The body was cut at its cap, not read whole: a refusal (401, 403) over the cap, judged
+    # by its status and headers, its body only a page (``Http.request``).
     cut: bool = False
 
     @property
@@ -255,24 +255,22 @@ class Http:
         max_body: int | None = None,
         headers: Mapping[str, str] | None = None,
         decode: bool = True,
-        refusal_cut: bool = False,
     ) -> Response:
         """Send one request after the scope and allow-list checks; follow same-origin redirects.
         ``headers``: a few the API asks for (Kibana's ``kbn-xsrf``), never credentials.
         ``decode=False``: the body as stored (an object's own gzip is its content, and a
         ranged read cuts an encoded stream anywhere), no content coding asked for or undone.
-        ``refusal_cut``: a refusal (HTTP 401 or 403, with an auth challenge or without)
-        whose body is over the cap is returned with its body cut (``Response.cut``), not
-        refused as too large: its status says what it is, whatever its size, and its body is
-        only a login page (or a flood), judged as the same status under the cap is. One that
-        declares a length over the cap is cut at its first bytes (``OVER_HEAD`` at most), as
-        many as come within ``OVER_HEAD_WAIT`` (never read on to the cap, nor waited for)."""
+        A refusal (HTTP 401 or 403, with an auth challenge or without) whose body is over the
+        cap is returned with its body cut (``Response.cut``), not refused as too large, for
+        every request: its status says what it is, whatever its size, and its body is only a
+        login page (or a flood), judged as the same status under the cap is (a caller that
+        reads a 401/403's words finds them in its first bytes, or none). One that declares a
+        length over the cap is cut at its first bytes (``OVER_HEAD`` at most), as many as come
+        within ``OVER_HEAD_WAIT`` (never read on to the cap, nor waited for)."""
         if params:
             url = str(httpx.URL(url, params=params))
         for _hop in range(self.limits.max_redirects + 1):
-            response = await self._send(
-                method, url, allow, json, max_body, headers, decode, refusal_cut
-            )
+            response = await self._send(method, url, allow, json, max_body, headers, decode)
             location = response.headers.get("location")
             if response.status not in (301, 302, 303, 307, 308) or not location:
                 return response
@@ -318,16 +316,13 @@ class Http:
         max_body: int | None,
         headers: Mapping[str, str] | None = None,
         decode: bool = True,
-        refusal_cut: bool = False,
     ) -> Response:
         host = self._check(method, url, allow)
         cap = min(max_body or self.limits.max_body, self.limits.max_body)
         async with self._gate.slot(host):
             try:
                 async with asyncio.timeout(self.limits.total_timeout):
-                    return await self._exchange(
-                        method, url, json, cap, headers, decode, refusal_cut
-                    )
+                    return await self._exchange(method, url, json, cap, headers, decode)
             except TimeoutError as exc:
                 raise TimeoutError_(
                     f"no complete answer within {self.limits.total_timeout:g}s"
@@ -361,7 +356,6 @@ class Http:
         cap: int,
         extra: Mapping[str, str] | None = None,
         decode: bool = True,
-        refusal_cut: bool = False,
     ) -> Response:
         content = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
@@ -395,7 +389,7 @@ class Http:
             }
             # A refusal is judged by its status and headers, whatever its size: a body over
             # the cap (a proxy's login page, or a flood) is cut there, not fatal.
-            cut_ok = refusal_cut and response.status_code in (401, 403)
+            cut_ok = response.status_code in (401, 403)
             declared = response.headers.get("content-length")
             length = int(declared) if declared and declared.isdigit() else 0
             declared_over = length > cap and method != "HEAD"

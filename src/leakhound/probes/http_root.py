@@ -63,7 +63,7 @@ async def first_answer(
         base = endpoint.url(scheme)
         try:
             got = await asking(
-                transport.http.get(base + path, allow, max_body=FIRST_ANSWER_CAP, refusal_cut=True),
+                transport.http.get(base + path, allow, max_body=FIRST_ANSWER_CAP),
                 lambda: ask_who(transport, endpoint, path, allow),
                 at_once=unanswered,
             )

@@ -48,6 +48,11 @@ def test_texts_are_clipped() -> None:
         pytest.param(b"<R><Contents>", "invalid XML", id="cut"),
         pytest.param(b"not xml at all", "not XML", id="text"),
         pytest.param(b"", "not XML", id="empty"),
+        pytest.param(
+            b'<?xml version="1.0" encoding="ebcdic"?><R/>',
+            "unknown encoding",
+            id="no-such-encoding",
+        ),
     ],
 )
 def test_what_is_not_a_bounded_xml_answer_is_refused(body: bytes, why: str) -> None:
@@ -59,3 +64,39 @@ def test_many_non_record_elements_do_not_pile_up() -> None:
     body = b"<R>" + b"<x/>" * 300_000 + b"<IsTruncated>false</IsTruncated></R>"
     doc = xml.read(body, RECORDS, max_records=10)
     assert doc.fields["IsTruncated"] == "false" and doc.records == []
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        pytest.param(
+            b'<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Den',
+            {"Code": "AccessDenied"},
+            id="cut-in-a-field",
+        ),
+        pytest.param(
+            b"<Error><Code>A</Code><Sub><Code>B</Code></Sub><Message>m</Message>",
+            {"Code": "A", "Message": "m"},
+            id="only-the-root-s-leaves",
+        ),
+    ],
+)
+def test_a_cut_body_gives_the_fields_whole_in_its_first_bytes(
+    body: bytes, fields: dict[str, str]
+) -> None:
+    doc = xml.begun(body)
+    assert doc is not None and doc.root == "Error" and doc.fields == fields
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"<html><p>log in</p>", id="a-page"),
+        pytest.param(b"not xml", id="text"),
+        pytest.param(b'<!DOCTYPE x [<!ENTITY a "b">]><Error><Code>&a;</Code>', id="dtd"),
+        pytest.param(b'<?xml version="1.0" encoding="ebcdic"?><Error>', id="no-such-encoding"),
+    ],
+)
+def test_a_cut_body_that_is_no_xml_error_gives_none_of_one(body: bytes) -> None:
+    doc = xml.begun(body)
+    assert doc is None or doc.root != "Error"

@@ -75,7 +75,7 @@ async def all_dbs(http: Http, base: str) -> tuple[list[str] | None, int, str | N
     ``NetError`` where it is not answered (``TooLargeError`` over the cap with no name
     whole)."""
     try:
-        resp = await http.get(base + "/_all_dbs", ALLOW, refusal_cut=True)
+        resp = await http.get(base + "/_all_dbs", ALLOW)
     except TooLargeError as exc:
         begun = names_begun(exc.head) if answered_over(exc) else None
         if begun is None or exc.status is None:

@@ -345,8 +345,8 @@ class CouchdbProbe(Probe):
         over = ""  # the listing answered over the size cap: what was known of it
         names: list[str] | None = None
         try:
-            # A refusal over the cap is one all the same (``refusal_cut``).
-            listing: Response | None = await http.get(base + "/_all_dbs", ALLOW, refusal_cut=True)
+            # A refusal over the cap is one all the same (``Response.cut``).
+            listing: Response | None = await http.get(base + "/_all_dbs", ALLOW)
         except TooLargeError as exc:
             # A 2xx over the cap: the listing answered without credentials, only its size
             # failed; the names whole in its first bytes are asked as any listing's.
@@ -532,7 +532,7 @@ class CouchdbProbe(Probe):
         if not isinstance(info, dict):
             info = None
             try:
-                resp = await http.get(path, ALLOW, refusal_cut=True)
+                resp = await http.get(path, ALLOW)
                 body = resp.json_or_none()
                 if resp.status == 200 and isinstance(body, dict):
                     info = body
@@ -550,7 +550,6 @@ class CouchdbProbe(Probe):
                     path + "/_all_docs",
                     ALLOW,
                     params={"include_docs": "true", "limit": str(FIELD_DOCS)},
-                    refusal_cut=True,
                 )
                 rows = rows_of(resp.json_or_none()) if resp.status == 200 else None
                 if rows is not None:
@@ -631,7 +630,6 @@ class CouchdbProbe(Probe):
                 db_path(service.url, name) + "/_all_docs",
                 ALLOW,
                 params={"include_docs": "true", "limit": str(size + extra)},
-                refusal_cut=True,
             )
         except NetError as exc:
             return SampleDocs.failed(exc)
@@ -662,9 +660,7 @@ async def _reads(http: Http, base: str, name: str) -> str | NetError:
     """Whether one database's ``_all_docs`` answers without credentials: "open", "refused",
     or why neither (the request's failure, or the answer's words)."""
     try:
-        resp = await http.get(
-            db_path(base, name) + "/_all_docs", ALLOW, params={"limit": "1"}, refusal_cut=True
-        )
+        resp = await http.get(db_path(base, name) + "/_all_docs", ALLOW, params={"limit": "1"})
     except NetError as exc:
         return exc
     if _refused(resp):

@@ -241,7 +241,7 @@ async def _ids(http: Http, url: str, params: dict[str, str]) -> list[str]:
 
 
 async def _rows(http: Http, url: str, params: dict[str, str]) -> list[dict[str, Any]]:
-    resp = await http.get(url, ALLOW, params=params, refusal_cut=True)
+    resp = await http.get(url, ALLOW, params=params)
     if resp.denied:
         raise DeniedError(f"HTTP {resp.status} on _all_docs")
     rows = rows_of(resp.json()) if resp.status == 200 else None

@@ -116,10 +116,10 @@ async def cat_indices_cut(
     (``listing_cut``); the ``TooLargeError`` where none is whole."""
     params = {"format": "json", **params, "expand_wildcards": "all"}
     try:
-        resp = await http.get(base + "/_cat/indices", ALLOW, params=params, refusal_cut=True)
+        resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
         if resp.status == 400:  # before 7.7, _cat/indices has no expand_wildcards
             params.pop("expand_wildcards")
-            resp = await http.get(base + "/_cat/indices", ALLOW, params=params, refusal_cut=True)
+            resp = await http.get(base + "/_cat/indices", ALLOW, params=params)
     except TooLargeError as exc:
         begun = rows_begun(exc.head) if answered_over(exc) else None
         if begun is None:

@@ -405,9 +405,8 @@ class ElasticsearchProbe(Probe):
                 base + "/_cat/indices",
                 ALLOW,
                 params={"format": "json", "h": "index"},
-                refusal_cut=True,
             ),
-            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}, refusal_cut=True),
+            "_search": http.get(base + "/_search", ALLOW, params={"size": "0"}),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
         open_apis, closed_apis, failing, realm = [], [], [], None
@@ -558,7 +557,7 @@ class ElasticsearchProbe(Probe):
             return Inventory((), f"cannot list indices: {exc}")
         if rows is None:
             return Inventory((), "cannot list indices: unexpected _cat/indices answer")
-        hidden = await self._hidden(http, base)
+        hidden, unknown = await self._hidden(http, base)
         valid, skipped, repeated = await requestable_rows(rows)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
@@ -569,6 +568,8 @@ class ElasticsearchProbe(Probe):
             *(self._index(http, base, r, hidden, interval, shown) for r in detailed)
         )
         notes = [cut] if cut else []
+        if unknown:
+            notes.append(unknown)
         if skipped:
             notes.append(f"{skipped} index name(s) refused as invalid")
         if repeated:
@@ -582,7 +583,12 @@ class ElasticsearchProbe(Probe):
             http, base, bytes="b", h="health,status,index,docs.count,store.size"
         )
 
-    async def _hidden(self, http: Http, base: str) -> set[str]:
+    async def _hidden(self, http: Http, base: str) -> tuple[set[str], str | None]:
+        """The indices whose ``index.hidden`` is set, and what the inventory says where the
+        settings were asked and not read (over the size cap: a cluster whose listing was cut
+        has more settings than the cap holds), rather than show hidden indices unmarked
+        without a word. A status other than 200 (a version or a proxy that does not serve
+        them) marks none, as before: only names starting with "." are then hidden."""
         try:
             resp = await http.get(
                 base + "/_all/_settings/index.hidden",
@@ -590,15 +596,16 @@ class ElasticsearchProbe(Probe):
                 params={"expand_wildcards": "all", "flat_settings": "true"},
             )
             body = resp.json() if resp.status == 200 else {}
-        except NetError:
-            return set()
+        except NetError as exc:
+            said = over_said(exc) if isinstance(exc, TooLargeError) else str(exc)
+            return set(), f"which indices are hidden is unknown (index.hidden settings: {said})"
         out = set()
         if isinstance(body, dict):
             for name, value in body.items():
                 settings = value.get("settings") if isinstance(value, dict) else None
                 if isinstance(settings, dict) and settings.get("index.hidden") in ("true", True):
                     out.add(name)
-        return out
+        return out, None
 
     async def _index(
         self,

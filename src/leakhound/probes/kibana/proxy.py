@@ -58,11 +58,10 @@ class ConsoleProxy(Http):
         max_body: int | None = None,
         headers: Mapping[str, str] | None = None,
         decode: bool = True,
-        refusal_cut: bool = False,
     ) -> Response:
-        """Send one cluster request through the console proxy, as a GET (``decode`` and
-        ``refusal_cut`` as for ``Http.request``: the proxy's answer as stored, or decoded;
-        a refusal, relayed or not, cut at the cap)."""
+        """Send one cluster request through the console proxy, as a GET (``decode`` as for
+        ``Http.request``: the proxy's answer as stored, or decoded; a refusal, relayed or
+        not, cut at the cap as ``Http.request`` cuts one)."""
         if not url.startswith(self._base):
             raise PolicyError(f"{url[:100]!r} is not behind {self._base}")
         path = url[len(self._base) :] or "/"
@@ -89,13 +88,12 @@ class ConsoleProxy(Http):
                 max_body=max_body,
                 headers=XSRF_HEADERS,
                 decode=decode,
-                refusal_cut=refusal_cut,
             )
         except TooLargeError as exc:
             # Over the cap, the status is the cluster's as Kibana 8's header relays it too:
-            # a refusal is one whatever its size (``refusal_cut``), its body cut at the cap.
+            # a refusal is one whatever its size, its body cut at the cap.
             status = _relayed(exc.status, exc.headers) if exc.status is not None else None
-            if refusal_cut and status in (401, 403):
+            if status in (401, 403):
                 assert status is not None
                 return Response(status, exc.headers, exc.head, url, None, cut=True)
             raise TooLargeError(

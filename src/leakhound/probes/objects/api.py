@@ -217,12 +217,14 @@ def quote_key(key: str) -> str:
 
 
 def error_doc(resp: Response) -> tuple[str, str]:
-    """(code, message) of an XML error body; ("", "") when the body is no such thing."""
+    """(code, message) of an XML error body; ("", "") when the body is no such thing. A
+    refusal's body cut at the cap (``Response.cut``) gives the fields whole in its first
+    bytes (``xml.begun``): its code, which the store says first."""
     try:
-        doc = xml.read(resp.body, frozenset(), max_records=0)
+        doc: xml.Doc | None = xml.read(resp.body, frozenset(), max_records=0)
     except ProtocolError:
-        return "", ""
-    if doc.root != "Error":
+        doc = xml.begun(resp.body) if resp.cut else None
+    if doc is None or doc.root != "Error":
         return "", ""
     return doc.fields.get("Code", "")[:100], " ".join(doc.fields.get("Message", "").split())[:200]
 

@@ -38,6 +38,7 @@ from ..base import (
     SampleDocs,
     count_of,
 )
+from ..http_root import over_said
 from .api import Entry, ListPage, ObjectApi, Refused
 from .inventory import extension_of, shown_key
 
@@ -211,11 +212,16 @@ async def sample_objects(
             got = await api.read(
                 http, place.base, place.host, place.bucket, e.key, 0, bounds.max_bytes
             )
-        except TooLargeError:
-            errors.append(
-                f"{shown_key(e.key)}: the store ignores ranges and answers more than "
-                f"--max-bytes ({bounds.max_bytes:,} bytes): not read"
-            )
+        except TooLargeError as exc:
+            # Only the object itself (a 2xx) over the cap says the range was not kept to; an
+            # error page over it (a 404, a 500) is that error, said as any other failure.
+            if exc.status is not None and 200 <= exc.status < 300:
+                errors.append(
+                    f"{shown_key(e.key)}: the store ignores ranges and answers more than "
+                    f"--max-bytes ({bounds.max_bytes:,} bytes): not read"
+                )
+            else:
+                errors.append(f"{shown_key(e.key)}: {over_said(exc)}")
             continue
         except NetError as exc:
             errors.append(f"{shown_key(e.key)}: {exc}")

@@ -74,6 +74,8 @@ def read(body: bytes, records: frozenset[str], *, max_records: int) -> Doc:
         root = ET.fromstring(body)  # noqa: S314 - DTDs and entities refused above
     except ET.ParseError as exc:
         raise ProtocolError(f"invalid XML: {exc}") from None
+    except LookupError as exc:  # an encoding Python has no codec for (expat's own: ParseError)
+        raise ProtocolError(f"invalid XML: {exc}") from None
     doc = Doc(_name(root.tag))
     stack: list[tuple[ET.Element, int]] = [(root, 1)]
     while stack:
@@ -95,4 +97,35 @@ def read(body: bytes, records: frozenset[str], *, max_records: int) -> Doc:
                 stack.append((child, depth + 1))
             elif depth == 1:
                 doc.fields.setdefault(name, (child.text or "")[:MAX_TEXT])
+    return doc
+
+
+def begun(body: bytes) -> Doc | None:
+    """The root and the leaf fields whole in the first bytes of a body cut short (a refusal
+    over the size cap, ``Response.cut``: an S3 error's ``Code`` comes before its words),
+    bounded and refused as ``read`` bounds and refuses a body; None where they are not XML."""
+    if not body[:4096].lstrip().startswith(b"<") or b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        return None
+    if body.count(b"<") > 2 * MAX_ELEMENTS:
+        return None
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+    doc: Doc | None = None
+    depth = 0
+    try:
+        parser.feed(body)
+        for item in parser.read_events():
+            event, elem = item[0], item[-1]
+            if not isinstance(elem, ET.Element):  # only "start" and "end" were asked for
+                continue
+            if event == "start":
+                depth += 1
+                doc = doc or Doc(_name(elem.tag))
+                continue
+            if doc is not None and depth == 2 and len(elem) == 0:
+                doc.fields.setdefault(_name(elem.tag), (elem.text or "")[:MAX_TEXT])
+            depth -= 1
+    except ET.ParseError:  # where the cut (or the page) stops being XML: what came before
+        pass
+    except LookupError:  # an encoding Python has no codec for: nothing read
+        return None
     return doc
