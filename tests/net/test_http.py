@@ -14,7 +14,14 @@ import pytest
 
 from hostile import servers as S  # tests/ is on sys.path, as for every test folder
 from leakhound import net
-from leakhound.errors import ConnectError, PolicyError, ProtocolError, TimeoutError_, TooLargeError
+from leakhound.errors import (
+    ConnectError,
+    NetError,
+    PolicyError,
+    ProtocolError,
+    TimeoutError_,
+    TooLargeError,
+)
 from leakhound.probes.elasticsearch import ALLOW
 
 ANY_GET = net.rules("test", [("GET", r"/.*"), ("POST", r"/[a-z]+/_search")])
@@ -628,3 +635,24 @@ def test_the_secrets_of_credentials_are_each_password_and_its_basic_header(
     )
     found = net.secrets_of(net.OwnerAuth(httpx.NetRCAuth(str(netrc))))
     assert {"s3cret", "hunter22", basic} <= found
+
+
+# --------------------------------------------------------------------------- URLs too long
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        pytest.param("/db/_all_docs", {"startkey": '"' + "x" * 70_000 + '"'}, id="query"),
+        pytest.param("/" + "x" * 70_000, None, id="path"),
+    ],
+)
+def test_a_url_too_long_to_send_is_one_net_error_and_nothing_is_sent(
+    loop: S.ServerLoop, path: str, params: dict[str, str] | None
+) -> None:
+    """An id past httpx's 65,536 characters as a key (a CouchDB startkey): the request fails
+    as a request does, with its reason, not with httpx's own error out of every handler."""
+    port = loop.serve(S.fixed(200, b"{}"))
+    with pytest.raises(NetError, match=r"the request cannot be sent: .*too long"):
+        asyncio.run(_get(_http(port), f"http://127.0.0.1:{port}{path}", params=params))
+    assert _received(loop, port) == []

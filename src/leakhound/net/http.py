@@ -268,7 +268,10 @@ class Http:
         length over the cap is cut at its first bytes (``OVER_HEAD`` at most), as many as come
         within ``OVER_HEAD_WAIT`` (never read on to the cap, nor waited for)."""
         if params:
-            url = str(httpx.URL(url, params=params))
+            try:
+                url = str(httpx.URL(url, params=params))
+            except httpx.InvalidURL as exc:  # not an HTTPError: one of this request's own
+                raise NetError(f"the request cannot be sent: {exc}") from exc
         for _hop in range(self.limits.max_redirects + 1):
             response = await self._send(method, url, allow, json, max_body, headers, decode)
             location = response.headers.get("location")
@@ -345,6 +348,8 @@ class Http:
                 raise ProtocolError(f"connection broken: {describe(exc)}") from exc
             except httpx.HTTPError as exc:
                 raise ProtocolError(describe(exc)) from exc
+            except httpx.InvalidURL as exc:  # a URL over httpx's 65,536 characters, say
+                raise NetError(f"the request cannot be sent: {exc}") from exc
             except (ssl.SSLError, OSError) as exc:
                 raise ProtocolError(describe(exc)) from exc
 
