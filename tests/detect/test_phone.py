@@ -997,6 +997,29 @@ def test_a_long_run_of_two_digit_figures_after_a_cue_holds_no_number() -> None:
 
 
 @pytest.mark.parametrize(
+    ("doc", "e164s"),
+    [
+        # One window of two-digit groups with no trunk "0": no country in our list prints
+        # a number so ("63 15 43 75 72" was +1 631 543 7572, "33 31 23 45 67" Italian).
+        pytest.param({"text": "tel 63 15 43 75 72"}, [], id="cued-us-digits"),
+        pytest.param({"text": "tel 33 31 23 45 67"}, [], id="cued-italian-digits"),
+        pytest.param({"text": "63 15 43 75 72", "country": "US"}, [], id="us-document"),
+        pytest.param({"phone": "63 15 43 75 72"}, [], id="phone-field"),
+        # As its own country prints it, or "0" first, it is a number.
+        pytest.param(
+            {"text": "tel 32 12 34 56", "country": "DK"}, ["+4532123456"], id="danish-document"
+        ),
+        pytest.param({"text": "tel 06 12 34 56 78"}, ["+33612345678"], id="french-trunk-0"),
+        pytest.param({"text": "tel 631 543 7572"}, ["+16315437572"], id="us-as-printed"),
+    ],
+)
+def test_pairs_without_a_trunk_0_are_a_number_only_as_its_country_prints_them(
+    doc: dict[str, str], e164s: list[str]
+) -> None:
+    assert [h.normalized for h in scan_document(doc, types={P})] == e164s
+
+
+@pytest.mark.parametrize(
     ("text", "numbers"),
     [
         pytest.param(

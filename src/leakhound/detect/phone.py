@@ -159,6 +159,13 @@ _RUN_BREAK = re.compile(
 )
 # An unbroken digit string: ids, timestamps and phone numbers look the same.
 _BARE = re.compile(r"\+?\d+")
+# Groups of two digits, the first not a trunk "0" ("63 15 43 75 72"): how France prints a
+# number, "0" first, and no country in our list prints one otherwise so. A window so
+# written reads only as a number its country prints so (``_numbers_in``; Denmark's "32 12
+# 34 56" in a Danish document), never grouped otherwise: not "tel 63 15 43 75 72" as the
+# North American +1 631 543 7572, nor a row of two-digit figures after a cue ("tel 82 18 42
+# 25 73 11 94 …") as 8 North American or Italian numbers in 60 groups.
+_PAIRS_WITHOUT_TRUNK = re.compile(r"[1-9]\d(?:[ \t\u00a0]\d\d)+")
 
 # Regions tried for numbers written without a country code, in the order that makes the
 # most likely reading win when several countries accept the same digits.
@@ -539,12 +546,7 @@ def _split_long(
                 if one:
                     taken = stop
                     break
-                if (
-                    one is not None
-                    and not ungrouped
-                    and _plain_groups(window)
-                    and not _PAIRS_WITHOUT_TRUNK.fullmatch(window)
-                ):
+                if one is not None and not ungrouped and _plain_groups(window):
                     ungrouped = stop
                 if fruitless >= reads:
                     # Cut short: not the longest stretch grouped otherwise either, when a
@@ -602,14 +604,6 @@ def _plain_groups(window: str) -> bool:
     ("0 12 3 45 6 78 9" reads as +44 1234567890). A trunk "0" in brackets after a country
     code ("+44 (0)20 …") is no group."""
     return all(len(g) > 1 for g in _DIGIT_RUN.findall(_TRUNK_IN_BRACKETS.sub(" ", window)))
-
-
-# Groups of two digits, the first not a trunk "0" ("63 15 43 75 72"): how France prints a
-# number, "0" first, and no country in our list prints one otherwise so. Grouped otherwise
-# than printed, such a stretch of a long run is no number: after a cue, a row of two-digit
-# figures ("tel 82 18 42 25 73 11 94 …") read as 8 North American or Italian numbers in 60
-# groups.
-_PAIRS_WITHOUT_TRUNK = re.compile(r"[1-9]\d(?:[ \t\u00a0]\d\d)+")
 
 
 # A trunk "0" in brackets after a country code ("+33 (0) 6 12 …", "+44 (0)20 …"): dialled
@@ -941,15 +935,18 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
     if len(regions) > 1:
         regions = tuple(r for r in regions if len(compact) in _NATIONAL_LENGTHS[r]) or regions
     national = window[0] != "+" and compact[:2] != "00"
+    # Two-digit groups with no trunk "0" are a number only as its country prints them.
+    pairs = _PAIRS_WITHOUT_TRUNK.fullmatch(window) is not None
     if national and prefer:
         # The document's own countries first: a valid reading there needs no grouping
-        # to confirm it ("0571 457379" is Minden in a German customer's record).
+        # to confirm it ("0571 457379" is Minden in a German customer's record), unless
+        # written in pairs with no trunk "0".
         tried = []
         for region in prefer:
             if region not in regions and not _could_be_national(compact, region):
                 continue
             number = _valid_number(window, compact, region)
-            if number is not None:
+            if number is not None and not (pairs and not _written_as_in(window, number)):
                 return ((0, len(window), _e164(number), False, _IN_CONTEXT),)
             if region == "GB" and _uk_07_read_elsewhere(window, compact, regions):
                 return ((0, len(window), "+44" + compact[1:], False, _IN_CONTEXT),)
@@ -962,7 +959,9 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
         # something else. The matcher finds what is inside, at ~350 µs a window: not
         # for a run grouped in fours the way cards and IBANs are printed
         # ("4111 1111 1111 1111", "1777 6317 0669 07"), which no country's numbers are.
-        if _IN_FOURS.fullmatch(window):
+        if _IN_FOURS.fullmatch(window) or pairs:
+            # Nor in pairs with no trunk "0": none of the regions the matcher reads in
+            # prints a number so (a stretch in a document's country is read by itself).
             return ()
         if window.isascii() and window.isdigit() and window[0] != "0":
             # An unbroken run with no trunk "0" and no "+": read in the US, Spain or
@@ -982,6 +981,8 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
         if number is None:
             uk_07 = uk_07 or (region == "GB" and national and _UK_07.fullmatch(window) is not None)
             continue
+        if pairs and not _written_as_in(window, number):
+            continue  # "63 15 43 75 72": no +1 631 543 7572
         if uk_07:
             return ((0, len(window), "+44" + compact[1:], False, how),)  # _uk_07_read_elsewhere
         found = ((0, len(window), _e164(number), intl, how),)
