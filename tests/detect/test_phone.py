@@ -997,6 +997,48 @@ def test_a_long_run_of_two_digit_figures_after_a_cue_holds_no_number() -> None:
 
 
 @pytest.mark.parametrize(
+    ("doc", "numbers"),
+    [
+        # The German number before points the document at Germany, which reads "06 12 34 56
+        # 78 06 98" as one number: the grouping France prints ends each where it ends.
+        pytest.param(
+            {"text": "+49 30 12345678 06 12 34 56 78 06 98 76 54 32"},
+            [
+                ("+49 30 12345678", "+493012345678"),
+                ("06 12 34 56 78", "+49612345678"),
+                ("06 98 76 54 32", "+49698765432"),
+            ],
+            id="after-a-german-number",
+        ),
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 06 98 76 54 32", "country": "DE"},
+            [("06 12 34 56 78", "+49612345678"), ("06 98 76 54 32", "+49698765432")],
+            id="german-document",
+        ),
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 06 11 22 33 44", "country": "NL"},
+            [("06 12 34 56 78", "+31612345678"), ("06 11 22 33 44", "+31611223344")],
+            id="dutch-document",
+        ),
+        pytest.param(
+            {"text": "tel 030 1234 5678 030 1234 5679 030 1234 5670", "country": "DE"},
+            [
+                ("030 1234 5678", "+493012345678"),
+                ("030 1234 5679", "+493012345679"),
+                ("030 1234 5670", "+493012345670"),
+            ],
+            id="berlin-in-fours",
+        ),
+    ],
+)
+def test_a_long_run_in_a_documents_country_ends_each_number_where_its_grouping_does(
+    doc: dict[str, str], numbers: list[tuple[str, str]]
+) -> None:
+    got = scan_document(doc, types={P})
+    assert [(doc["text"][h.start : h.end], h.normalized) for h in got] == numbers
+
+
+@pytest.mark.parametrize(
     ("doc", "e164s"),
     [
         # One window of two-digit groups with no trunk "0": no country in our list prints

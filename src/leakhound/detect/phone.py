@@ -634,7 +634,11 @@ def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...
     several groups (``grouped``), grouped as its country prints it too: in a run of numbers
     grouped with spaces, the grouping tells best where one ends ("06 12 34 56 78 06 98" is
     a valid German number, and no French one). False when it reads as one number grouped
-    otherwise, None when it does not read as one number."""
+    otherwise, None when it does not read as one number. A reading in the document's
+    country (``prefer``), which needs no grouping to confirm it, is grouped as printed when
+    the country the digits alone point at prints it so: after "+49 30 12345678", "06 12 34
+    56 78" is read in Germany but ends where France's grouping ends it, not in "06 12 34 56
+    78 06 98", a longer German number grouped as no country prints it."""
     numbers = _numbers_in(window, hinted, prefer)
     if len(numbers) != 1 or numbers[0][:2] != (0, len(window)):
         return None
@@ -645,7 +649,9 @@ def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...
     if abroad is not None:
         written = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
         return _groups(abroad) == _groups(written)
-    return _written_as_in(window, number)
+    if _written_as_in(window, number):
+        return True
+    return numbers[0][4] == _IN_CONTEXT and _one_number(window, grouped, hinted, ()) is True
 
 
 def _split_joined(text: str, runs: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
