@@ -967,6 +967,52 @@ def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
     assert found(text, P) == numbers
 
 
+@pytest.mark.parametrize(
+    ("doc", "numbers"),
+    [
+        # An unbroken number with all the digits its country's have, and a figure after it:
+        # read whole, Germany's open plan took it for one number (+49 612345678456).
+        pytest.param(
+            {"text": "tel 0612345678 456"}, [("0612345678", "+33612345678")], id="figure-after"
+        ),
+        pytest.param(
+            {"text": "tel 0612345678 456", "country": "FR"},
+            [("0612345678", "+33612345678")],
+            id="french-document",
+        ),
+        # The number is read as it would be alone: in a German document, as German.
+        pytest.param(
+            {"text": "tel 0612345678 456", "country": "DE"},
+            [("0612345678", "+49612345678")],
+            id="german-document",
+        ),
+        pytest.param(
+            {"text": "0612345678 456", "country": "FR"},
+            [("0612345678", "+33612345678")],
+            id="no-cue-french-document",
+        ),
+        pytest.param(
+            {"text": "tel 0612345678 45 67"}, [("0612345678", "+33612345678")], id="two-figures"
+        ),
+        pytest.param(
+            {"text": "tel 07911123456 12"}, [("07911123456", "+447911123456")], id="uk-mobile"
+        ),
+        # Shorter than its country's numbers, the unbroken group may go on in the next one.
+        pytest.param(
+            {"text": "tel 0612345 678"}, [("0612345 678", "+33612345678")], id="grouped-7-3"
+        ),
+        pytest.param(
+            {"text": "tel 0151 23456789"}, [("0151 23456789", "+4915123456789")], id="de-mobile"
+        ),
+    ],
+)
+def test_a_short_figure_after_an_unbroken_number_is_not_read_into_it(
+    doc: dict[str, str], numbers: list[tuple[str, str]]
+) -> None:
+    got = scan_document(doc, types={P})
+    assert [(doc["text"][h.start : h.end], h.normalized) for h in got] == numbers
+
+
 def test_short_runs_that_read_as_no_number_count_in_the_bound_on_windows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

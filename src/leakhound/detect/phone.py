@@ -369,13 +369,13 @@ def _read_run(
     one with no cue only on the stretches ``find_in`` may keep. A run of one number's worth
     of digits (``one``) is one of find_in's windows whatever it holds, as it was before it
     could be split: yielded whole when refused or when no number is split from it, so that
-    find_in's bound on windows counts it."""
+    find_in's bound on windows counts it (``_reads_whole``)."""
     run = m.group()
     chars = len(run) - run.count(" ")
     if chars <= _MOST_DIGITS and (
         chars <= PhoneDetector.min_digits
         or not any(c in run for c in _SPACES)
-        or _numbers_in(run, hinted, prefer)  # find_in reads it next, from the cache
+        or _reads_whole(run, hinted, prefer)  # find_in reads it next, from the cache
     ):  # most runs: one group, too few digits to split, or a number; no need for the cue
         yield m, m.start(), True
         return
@@ -459,7 +459,7 @@ def _read_whole(m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: 
     if _IN_FOURS.fullmatch(run):  # a card's or an IBAN's digits
         return True
     if digits <= _MOST_DIGITS:
-        return _refused(run) or bool(_numbers_in(run, hinted, prefer))
+        return _refused(run) or _reads_whole(run, hinted, prefer)
     if digits > _MOST_READ:
         return False
     if tries[0] <= 0:
@@ -571,6 +571,39 @@ def _split_long(
         else:
             pos = groups[0][1]
             passed = len(_NON_DIGIT.sub("", text[groups[0][0] : pos]))
+
+
+def _reads_whole(run: str, hinted: bool, prefer: tuple[str, ...]) -> bool:
+    """True when ``run``, one number's worth of digits, reads whole as a number: not when it
+    reads as none ("tel 456 0612345678"), nor as one grouped otherwise than printed after
+    a number written unbroken that has all the digits its country's numbers have
+    (``_complete``): "tel 0612345678 456" is France's 06 12 34 56 78 and a figure, not
+    Germany's 06123 45678456, which its open plan accepts. The split reads the unbroken
+    number first, as alone, and passes the figure. A shorter one may go on in the groups
+    after it ("0612345 678" is no German 06123 45 and a figure, but France's number)."""
+    if not _numbers_in(run, hinted, prefer):
+        return False
+    first = _RUN_GROUP.match(run)
+    if first is None or first.end() == len(run) or not first.group().isdigit():
+        return True
+    unbroken = first.group()
+    return (
+        len(unbroken) < PhoneDetector.min_digits
+        or not _complete(unbroken, hinted)
+        or _one_number(run, True, hinted, prefer) is not False
+    )
+
+
+def _complete(window: str, hinted: bool) -> bool:
+    """True when ``window`` reads as one number, its country told by its digits alone, with
+    as many digits as that country's longest numbers: no more of a run is its."""
+    numbers = _numbers_in(window, hinted)
+    if len(numbers) != 1 or numbers[0][:2] != (0, len(window)):
+        return False
+    number = phonenumbers.parse(numbers[0][2])
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(number.country_code or 0)
+    lengths = _possible_lengths(regions[0]) if regions else frozenset()
+    return bool(lengths) and len(phonenumbers.national_significant_number(number)) >= max(lengths)
 
 
 def _share(tries: list[int]) -> tuple[int, int]:
