@@ -625,3 +625,31 @@ def test_a_w3c_line_before_any_fields_directive_is_not_guessed(tmp_path: Path, r
         (1, "no #Fields directive before it")
     ]
     assert set(by_address(inv)) == {"203.0.113.67"}
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param(None, LINE.replace("{zone}", "+0100"), id="brackets"),
+        pytest.param("COMBINED", LINE.replace("{zone}", "+0100"), id="combined"),
+        pytest.param(
+            None,
+            '{"time_local": "05/Mar/2019:04:00:00 +0100", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n',
+            id="json",
+        ),
+    ],
+)
+@pytest.mark.parametrize("day", ["5", " 5"], ids=["one-digit", "space-padded"])
+def test_a_clf_time_with_a_day_of_one_digit_is_read(
+    tmp_path: Path, run: Run, log_format: str | None, line: str, day: str
+) -> None:
+    # No server writes one by default (nginx, Apache's %t, lighttpd, HAProxy, Caddy: two
+    # digits), but Apache's %{%e/%b/%Y:%H:%M:%S %z}t does: a --log-format or JSON time was
+    # unreadable as "not an ISO 8601 time", though the brackets read it
+    path = tmp_path / "access.log"
+    path.write_text(line.replace("05/Mar/2019", f"{day}/Mar/2019"))
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, **opts)
+    assert inv.files[0].skipped == 0
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T03:00:00Z"

@@ -229,6 +229,12 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
     return calendar.timegm(wall.timetuple()) - minutes * 60 + frac, abbr
 
 
+def clf_like(text: str) -> bool:
+    """Whether a time begins as CLF's ``day/Mon/``, its day of two digits or of one (no server
+    writes one by default; Apache's ``%{%e/%b/%Y:%H:%M:%S %z}t`` does, space-padded)."""
+    return (text[2:3] == "/" and text[6:7] == "/") or (text[1:2] == "/" and text[5:6] == "/")
+
+
 _CLF_NAMED = re.compile(r"(\d\d?)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d(?:\.\d+)?)\s*([A-Za-z]{2,6})")
 
 

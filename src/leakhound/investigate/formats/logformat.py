@@ -32,6 +32,7 @@ from ..timeparse import (
     BadTime,
     abbreviated,
     clf,
+    clf_like,
     clf_named,
     has_zone,
     iso_or_local,
@@ -141,7 +142,7 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
     if s.replace(".", "", 1).isdigit():
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
-    if len(s) > 11 and s[2:3] == "/" and s[6:7] == "/":
+    if len(s) > 10 and clf_like(s):  # 7/Dec/2026:10:00:00 too, as clf reads it
         try:
             t, off = clf(s.encode())
         except BadTime:
