@@ -627,6 +627,75 @@ def test_a_w3c_line_before_any_fields_directive_is_not_guessed(tmp_path: Path, r
     assert set(by_address(inv)) == {"203.0.113.67"}
 
 
+ZONE_WORD_FORMATS = [
+    pytest.param("COMBINED", LINE.replace("{zone}", "{field}"), id="combined"),
+    pytest.param(
+        '%d %t %^ %h "%r" %s',
+        '2026-12-07 10:00:00 {field} 203.0.113.66 "GET /_cat/indices HTTP/1.1" 200\n',
+        id="iso-unbracketed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("log_format", "line"), ZONE_WORD_FORMATS)
+@pytest.mark.parametrize(
+    ("field", "zone", "first", "local"),
+    [
+        pytest.param("cet", None, "2026-12-07T09:00:00Z", False, id="lower-case-cet"),
+        pytest.param("Cet", "America/New_York", "2026-12-07T09:00:00Z", False, id="mixed-case"),
+        pytest.param("est", None, "2026-12-07T15:00:00Z", False, id="lower-case-est"),
+        pytest.param("ist", "Asia/Kolkata", "2026-12-07T04:30:00Z", False, id="ist-in-its-zone"),
+        pytest.param("WIB", None, None, False, id="unknown-wib"),
+        pytest.param("WIB", "Europe/Berlin", None, False, id="unknown-wib-not-in-the-zone"),
+        pytest.param("WIB", "Asia/Jakarta", "2026-12-07T03:00:00Z", False, id="wib-in-its-zone"),
+        # no zone-looking word: the time stays the server's local one, read in the zone given
+        pytest.param("INFO", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="level-info"),
+        pytest.param("GET", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="method-get"),
+        pytest.param("web", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="lower-case-word"),
+        pytest.param("WEB01", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="a-host-name"),
+    ],
+)
+def test_a_zone_field_word_is_read_in_any_case_and_an_unknown_one_is_not_taken_as_local(
+    tmp_path: Path,
+    run: Run,
+    log_format: str,
+    line: str,
+    field: str,
+    zone: str | None,
+    first: str | None,
+    local: bool,
+) -> None:
+    # "%t %^" took "cet" for no zone (the time read as local, an hour off in Berlin) and so
+    # "WIB": read as --log-time-zone's local time, or as UTC, with nothing said of the zone
+    def text(word: str) -> str:
+        return line.format(field=word).replace("05/Mar/2019:04:00:00", "07/Dec/2026:10:00:00")
+
+    path = tmp_path / "access.log"
+    path.write_text(text(field) + text("+0000").replace(".66", ".67"))
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of(zone) if zone else None)
+    (f,) = inv.files
+    assert by_address(inv)["203.0.113.67"].first_seen == "2026-12-07T10:00:00Z"
+    if first is None:
+        assert [(s.line, s.reason.split(":")[0]) for s in f.skipped_examples] == [
+            (1, f"the zone {field} names several offsets or none known")
+        ]
+        assert "203.0.113.66" not in by_address(inv)
+    else:
+        assert f.skipped == 0
+        assert by_address(inv)["203.0.113.66"].first_seen == first
+        assert bool(_local_notes(inv)) == local
+
+
+def test_a_word_after_a_utc_formats_time_is_no_zone(tmp_path: Path, run: Run) -> None:
+    # W3C's field after the time is s-ip, or whatever a site's #Fields puts there (an IIS
+    # s-computername, WEBSRV): never a zone, the line is read, in UTC
+    path = tmp_path / "access.log"
+    path.write_text(IIS.replace("10.0.0.5", "WEBSRV"))
+    inv = run(path, log_format="W3C", format="nginx")
+    assert inv.files[0].skipped == 0
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+
+
 @pytest.mark.parametrize(
     ("log_format", "line"),
     [

@@ -220,7 +220,7 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         if zone is not None:
             for fold in (0, 1):
                 local = wall.replace(tzinfo=zone, fold=fold)
-                if local.tzname() == abbr:
+                if (local.tzname() or "").upper() == abbr.upper():  # ist as IST
                     return local.timestamp() + frac, abbr
         got = ABBREVIATIONS.get(abbr.upper())
         if got is None:
