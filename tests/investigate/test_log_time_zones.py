@@ -697,6 +697,58 @@ def test_a_word_after_a_utc_formats_time_is_no_zone(tmp_path: Path, run: Run) ->
 
 
 @pytest.mark.parametrize(
+    "log_format",
+    [
+        pytest.param(None, id="brackets"),
+        pytest.param("COMBINED", id="combined"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("abbr", "offset", "first"),
+    [
+        pytest.param("IST", "+05:30", "2019-03-04T22:30:00Z", id="ist-india"),
+        pytest.param("IST", "+01:00", "2019-03-05T03:00:00Z", id="ist-irish-summer"),
+        pytest.param("IST", "+02:00", "2019-03-05T02:00:00Z", id="ist-israel"),
+        pytest.param("CST", "+08:00", "2019-03-04T20:00:00Z", id="cst-china"),
+        pytest.param("CST", "-06:00", "2019-03-05T10:00:00Z", id="cst-us-central"),
+        pytest.param("PST", "-08:00", "2019-03-05T12:00:00Z", id="pst-us-pacific"),
+        pytest.param("IST", "+05:00", None, id="ist-at-an-offset-it-never-means"),
+        pytest.param("CST", "+05:30", None, id="cst-at-ists-offset"),
+    ],
+)
+def test_an_ambiguous_zone_is_read_at_a_fixed_offset_that_is_one_of_its_meanings(
+    tmp_path: Path, run: Run, log_format: str | None, abbr: str, offset: str, first: str | None
+) -> None:
+    # --log-time-zone +05:30 never "used" IST (its name is UTC+05:30): every line unreadable
+    path = tmp_path / "access.log"
+    path.write_text(LINE.format(zone=abbr))
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, log_zone=zone_of(offset), **opts)
+    (f,) = inv.files
+    if first is None:
+        assert [s.reason for s in f.skipped_examples] == [
+            f"the zone {abbr} names several offsets or none known: the --log-time-zone given, "
+            f"UTC{offset}, does not use it at that time"
+        ]
+    else:
+        assert f.skipped == 0
+        assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+def test_an_iso_time_with_an_ambiguous_zone_is_read_at_a_fixed_offset_it_means(
+    tmp_path: Path, run: Run
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(
+        '{"time": "2019-03-05 04:00:00 IST", "remote_addr": "203.0.113.66", '
+        '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+    )
+    inv = run(path, log_zone=zone_of("+05:30"))
+    assert inv.files[0].skipped == 0
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-04T22:30:00Z"
+
+
+@pytest.mark.parametrize(
     ("log_format", "line"),
     [
         pytest.param(None, LINE.replace("{zone}", "+0100"), id="brackets"),
