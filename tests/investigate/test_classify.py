@@ -62,6 +62,14 @@ def test_networks_from_a_file_with_comments(tmp_path: Path) -> None:
     assert rules[0].name == "backup network"
 
 
+def test_a_networks_file_beginning_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    # Notepad saves UTF-8 with one: "--owner @owner.txt line 1: not a CIDR or address"
+    f = tmp_path / "owner.txt"
+    f.write_bytes(b"\xef\xbb\xbf10.20.0.0/16\tbackup network\n")
+    rules = networks([f"@{f}"], "--owner", "owner")
+    assert [(str(r.network), r.name) for r in rules] == [("10.20.0.0/16", "backup network")]
+
+
 @pytest.mark.parametrize("spec", ["10.0.0.0/33", "not-a-net", "@/nonexistent/file"])
 def test_bad_networks_are_usage_errors(spec: str) -> None:
     with pytest.raises(UsageError):

@@ -625,3 +625,152 @@ def test_a_w3c_line_before_any_fields_directive_is_not_guessed(tmp_path: Path, r
         (1, "no #Fields directive before it")
     ]
     assert set(by_address(inv)) == {"203.0.113.67"}
+
+
+ZONE_WORD_FORMATS = [
+    pytest.param("COMBINED", LINE.replace("{zone}", "{field}"), id="combined"),
+    pytest.param(
+        '%d %t %^ %h "%r" %s',
+        '2026-12-07 10:00:00 {field} 203.0.113.66 "GET /_cat/indices HTTP/1.1" 200\n',
+        id="iso-unbracketed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("log_format", "line"), ZONE_WORD_FORMATS)
+@pytest.mark.parametrize(
+    ("field", "zone", "first", "local"),
+    [
+        pytest.param("cet", None, "2026-12-07T09:00:00Z", False, id="lower-case-cet"),
+        pytest.param("Cet", "America/New_York", "2026-12-07T09:00:00Z", False, id="mixed-case"),
+        pytest.param("est", None, "2026-12-07T15:00:00Z", False, id="lower-case-est"),
+        pytest.param("ist", "Asia/Kolkata", "2026-12-07T04:30:00Z", False, id="ist-in-its-zone"),
+        pytest.param("WIB", None, None, False, id="unknown-wib"),
+        pytest.param("WIB", "Europe/Berlin", None, False, id="unknown-wib-not-in-the-zone"),
+        pytest.param("WIB", "Asia/Jakarta", "2026-12-07T03:00:00Z", False, id="wib-in-its-zone"),
+        # no zone-looking word: the time stays the server's local one, read in the zone given
+        pytest.param("INFO", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="level-info"),
+        pytest.param("GET", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="method-get"),
+        pytest.param("web", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="lower-case-word"),
+        pytest.param("WEB01", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="a-host-name"),
+    ],
+)
+def test_a_zone_field_word_is_read_in_any_case_and_an_unknown_one_is_not_taken_as_local(
+    tmp_path: Path,
+    run: Run,
+    log_format: str,
+    line: str,
+    field: str,
+    zone: str | None,
+    first: str | None,
+    local: bool,
+) -> None:
+    # "%t %^" took "cet" for no zone (the time read as local, an hour off in Berlin) and so
+    # "WIB": read as --log-time-zone's local time, or as UTC, with nothing said of the zone
+    def text(word: str) -> str:
+        return line.format(field=word).replace("05/Mar/2019:04:00:00", "07/Dec/2026:10:00:00")
+
+    path = tmp_path / "access.log"
+    path.write_text(text(field) + text("+0000").replace(".66", ".67"))
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of(zone) if zone else None)
+    (f,) = inv.files
+    assert by_address(inv)["203.0.113.67"].first_seen == "2026-12-07T10:00:00Z"
+    if first is None:
+        assert [(s.line, s.reason.split(":")[0]) for s in f.skipped_examples] == [
+            (1, f"the zone {field} names several offsets or none known")
+        ]
+        assert "203.0.113.66" not in by_address(inv)
+    else:
+        assert f.skipped == 0
+        assert by_address(inv)["203.0.113.66"].first_seen == first
+        assert bool(_local_notes(inv)) == local
+
+
+def test_a_word_after_a_utc_formats_time_is_no_zone(tmp_path: Path, run: Run) -> None:
+    # W3C's field after the time is s-ip, or whatever a site's #Fields puts there (an IIS
+    # s-computername, WEBSRV): never a zone, the line is read, in UTC
+    path = tmp_path / "access.log"
+    path.write_text(IIS.replace("10.0.0.5", "WEBSRV"))
+    inv = run(path, log_format="W3C", format="nginx")
+    assert inv.files[0].skipped == 0
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "log_format",
+    [
+        pytest.param(None, id="brackets"),
+        pytest.param("COMBINED", id="combined"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("abbr", "offset", "first"),
+    [
+        pytest.param("IST", "+05:30", "2019-03-04T22:30:00Z", id="ist-india"),
+        pytest.param("IST", "+01:00", "2019-03-05T03:00:00Z", id="ist-irish-summer"),
+        pytest.param("IST", "+02:00", "2019-03-05T02:00:00Z", id="ist-israel"),
+        pytest.param("CST", "+08:00", "2019-03-04T20:00:00Z", id="cst-china"),
+        pytest.param("CST", "-06:00", "2019-03-05T10:00:00Z", id="cst-us-central"),
+        pytest.param("PST", "-08:00", "2019-03-05T12:00:00Z", id="pst-us-pacific"),
+        pytest.param("IST", "+05:00", None, id="ist-at-an-offset-it-never-means"),
+        pytest.param("CST", "+05:30", None, id="cst-at-ists-offset"),
+    ],
+)
+def test_an_ambiguous_zone_is_read_at_a_fixed_offset_that_is_one_of_its_meanings(
+    tmp_path: Path, run: Run, log_format: str | None, abbr: str, offset: str, first: str | None
+) -> None:
+    # --log-time-zone +05:30 never "used" IST (its name is UTC+05:30): every line unreadable
+    path = tmp_path / "access.log"
+    path.write_text(LINE.format(zone=abbr))
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, log_zone=zone_of(offset), **opts)
+    (f,) = inv.files
+    if first is None:
+        assert [s.reason for s in f.skipped_examples] == [
+            f"the zone {abbr} names several offsets or none known: the --log-time-zone given, "
+            f"UTC{offset}, does not use it at that time"
+        ]
+    else:
+        assert f.skipped == 0
+        assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+def test_an_iso_time_with_an_ambiguous_zone_is_read_at_a_fixed_offset_it_means(
+    tmp_path: Path, run: Run
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(
+        '{"time": "2019-03-05 04:00:00 IST", "remote_addr": "203.0.113.66", '
+        '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+    )
+    inv = run(path, log_zone=zone_of("+05:30"))
+    assert inv.files[0].skipped == 0
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-04T22:30:00Z"
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param(None, LINE.replace("{zone}", "+0100"), id="brackets"),
+        pytest.param("COMBINED", LINE.replace("{zone}", "+0100"), id="combined"),
+        pytest.param(
+            None,
+            '{"time_local": "05/Mar/2019:04:00:00 +0100", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n',
+            id="json",
+        ),
+    ],
+)
+@pytest.mark.parametrize("day", ["5", " 5"], ids=["one-digit", "space-padded"])
+def test_a_clf_time_with_a_day_of_one_digit_is_read(
+    tmp_path: Path, run: Run, log_format: str | None, line: str, day: str
+) -> None:
+    # No server writes one by default (nginx, Apache's %t, lighttpd, HAProxy, Caddy: two
+    # digits), but Apache's %{%e/%b/%Y:%H:%M:%S %z}t does: a --log-format or JSON time was
+    # unreadable as "not an ISO 8601 time", though the brackets read it
+    path = tmp_path / "access.log"
+    path.write_text(line.replace("05/Mar/2019", f"{day}/Mar/2019"))
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, **opts)
+    assert inv.files[0].skipped == 0
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T03:00:00Z"

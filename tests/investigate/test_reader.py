@@ -477,3 +477,54 @@ def test_more_blank_lines_than_are_sniffed_do_not_hide_the_file(
     (f,) = inv.files
     assert (f.format, f.lines, f.skipped) == ("nginx", blank + 2, 0)
     assert by_address(inv)["203.0.113.2"].actions[0].examples[0].line == blank + 2
+
+
+BOM = b"\xef\xbb\xbf"
+W3C_LOG = (
+    b"#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+    b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+    b"cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n"
+    b"2019-03-05 04:00:00 10.0.0.5 GET /cust/_search - 443 - 203.0.113.66 curl/8.5.0 - 200 0 0 5\n"
+)
+JSON_LINE = (
+    b'{"time_local": "05/Mar/2019:04:00:00 +0000", "remote_addr": "203.0.113.66", '
+    b'"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "found"),
+    [
+        pytest.param(W3C_LOG, "auto", "w3c", id="w3c-its-version-directive"),
+        pytest.param(W3C_LOG, "w3c", "w3c", id="w3c-given"),
+        pytest.param(JSON_LINE, "auto", "json", id="nginx-json"),
+        pytest.param(JSON_LINE, "json", "json", id="nginx-json-given"),
+        pytest.param(LINE, "auto", "nginx", id="clf"),
+        pytest.param(LINE, "nginx", "nginx", id="clf-given"),
+    ],
+)
+@pytest.mark.parametrize("codec", ["plain", "gzip"])
+def test_a_byte_order_mark_before_the_first_line_is_read_as_absent(
+    tmp_path: Path, run: Run, text: bytes, fmt: str, found: str, codec: str
+) -> None:
+    # IIS and Windows tools begin a UTF-8 file with one: a W3C or JSON log was "format not
+    # recognised", and a CLF line's client was "\ufeff203.0.113.66"
+    last = text.splitlines(keepends=True)[-1]
+    data = BOM + text + last.replace(b".66", b".67")
+    path = tmp_path / "access.log"
+    path.write_bytes(gzip.compress(data) if codec == "gzip" else data)
+    inv = run(path, format=fmt)
+    assert inv.problems == ()
+    (f,) = inv.files
+    assert (f.format, f.lines, f.skipped) == (found, data.count(b"\n"), 0)
+    assert sorted(by_address(inv)) == ["203.0.113.66", "203.0.113.67"]
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+
+
+def test_a_byte_order_mark_only_begins_a_file(tmp_path: Path) -> None:
+    # Left out where the file begins, not where a line does: the second line keeps its bytes
+    path = tmp_path / "access.log"
+    path.write_bytes(BOM + LINE + BOM + LINE)
+    with LogStream(str(path)) as stream:
+        lines = [ln for batch in stream.batches() for ln in batch]
+    assert lines == [LINE.rstrip(b"\n"), BOM + LINE.rstrip(b"\n")]

@@ -63,8 +63,8 @@ def networks(specs: list[str], option: str, default_name: str) -> list[Rule]:
     for spec in specs:
         if spec.startswith("@"):
             path = Path(spec[1:])
-            try:
-                text = path.read_text(encoding="utf-8")
+            try:  # utf-8-sig: a byte-order mark (Notepad writes one) is no part of line 1
+                text = path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"{option} {spec}: cannot read: {exc}") from None
             rules += _networks_from(text, f"{option} {path}", default_name)

@@ -36,6 +36,7 @@ _MAGIC = (
     (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd"),
 )
 MAGIC_BYTES = 10  # the longest of them
+UTF8_BOM = b"\xef\xbb\xbf"
 _ROTATED = re.compile(r"\.(\d+)(?:\.(?:gz|bz2|zst))?$")
 
 
@@ -386,8 +387,12 @@ class LogStream:
     def _first_lines(self) -> bytes:
         """The first chunk, past a first line over ``MAX_LINE`` (cut out and counted here as
         ``batches`` would): the lines after it are what the format is recognised from, or
-        one huge first line would hide a whole file."""
+        one huge first line would hide a whole file. A UTF-8 byte-order mark it begins with
+        (IIS and Windows tools write one) is left out: the first line is read as if it were
+        absent (a ``#Version:`` directive, a JSON object, the client address of a CLF line)."""
         first = self._read()
+        if first[:3] == UTF8_BOM:
+            first = first[3:]
         if not first or b"\n" in first:
             return first
         parts, size = [first], len(first)

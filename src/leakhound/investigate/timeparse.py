@@ -180,6 +180,14 @@ ABBREVIATIONS = {
 # Abbreviations the tz database gives several offsets (the ones left out above): a time written
 # with one is read only in a --log-time-zone that uses it, never guessed
 AMBIGUOUS = frozenset(("IST", "CST", "CDT", "AST", "PST"))
+# Their meanings (minutes east of UTC): a --log-time-zone given as a fixed offset (+05:30) that is
+# one of them reads the abbreviation at that offset, as a named zone that uses it does. IST:
+# India, Irish summer time, Israel; CST: US Central, Cuba, China; CDT: US Central, Cuba; AST:
+# Atlantic, and Arabia's as systems before tzdata 2017a wrote it; PST: US Pacific, Philippines.
+MEANINGS = {
+    "IST": (330, 60, 120), "CST": (-360, -300, 480), "CDT": (-300, -240),
+    "AST": (-240, 180), "PST": (-480, 480),
+}  # fmt: skip
 
 
 def unknown_zone(abbr: str, zone: tzinfo | None = None) -> str:
@@ -220,13 +228,23 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         if zone is not None:
             for fold in (0, 1):
                 local = wall.replace(tzinfo=zone, fold=fold)
-                if local.tzname() == abbr:
+                if (local.tzname() or "").upper() == abbr.upper():  # ist as IST
                     return local.timestamp() + frac, abbr
         got = ABBREVIATIONS.get(abbr.upper())
+        if got is None and isinstance(zone, timezone):  # a fixed offset: one of its meanings?
+            fixed = zone.utcoffset(None) // timedelta(minutes=1)
+            if fixed in MEANINGS.get(abbr.upper(), ()):
+                got = fixed
         if got is None:
             raise BadTime(unknown_zone(abbr, zone))
         minutes = got
     return calendar.timegm(wall.timetuple()) - minutes * 60 + frac, abbr
+
+
+def clf_like(text: str) -> bool:
+    """Whether a time begins as CLF's ``day/Mon/``, its day of two digits or of one (no server
+    writes one by default; Apache's ``%{%e/%b/%Y:%H:%M:%S %z}t`` does, space-padded)."""
+    return (text[2:3] == "/" and text[6:7] == "/") or (text[1:2] == "/" and text[5:6] == "/")
 
 
 _CLF_NAMED = re.compile(r"(\d\d?)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d(?:\.\d+)?)\s*([A-Za-z]{2,6})")

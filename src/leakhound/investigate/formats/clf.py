@@ -21,7 +21,7 @@ from datetime import tzinfo
 from ..actions import BULK_READ, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, abbreviated, clf, clf_named, has_zone, iso, wall_in
+from ..timeparse import BadTime, abbreviated, clf, clf_like, clf_named, has_zone, iso, wall_in
 from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify_line
 
@@ -61,7 +61,7 @@ def _other_time(stamp: bytes, zone: tzinfo | None, why: BadTime) -> tuple[float,
     except UnicodeDecodeError:
         raise why from None
     if text[-1:].isalpha() and text[-1:] != "Z" and text[-3:] not in ("UTC", "GMT"):
-        if text[2:3] == "/":  # a CLF time: clf read its zone by the table
+        if clf_like(text):  # a CLF time: clf read its zone by the table
             if zone is None:
                 raise why
             return clf_named(stamp, zone)

@@ -32,6 +32,7 @@ from ..timeparse import (
     BadTime,
     abbreviated,
     clf,
+    clf_like,
     clf_named,
     has_zone,
     iso_or_local,
@@ -141,7 +142,7 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
     if s.replace(".", "", 1).isdigit():
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
-    if len(s) > 11 and s[2:3] == "/" and s[6:7] == "/":
+    if len(s) > 10 and clf_like(s):  # 7/Dec/2026:10:00:00 too, as clf reads it
         try:
             t, off = clf(s.encode())
         except BadTime:
@@ -354,10 +355,35 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
     f.lines = lineno
 
 
-# An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read; and a
-# zone's abbreviation (CET, and IST to say why it is not read), as written (a word of another
-# case or meaning, INFO, is no zone)
-_ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z|UTC|GMT")
+# An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read
+_ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z")
+# A word as strftime's %Z writes a zone's abbreviation (upper case, 3 to 5 letters: WIB, HKT):
+# a zone, read where --log-time-zone uses it, else its line unreadable saying why, never its
+# time taken as local. But not the words a format may put after its time that are no zone: a
+# log level (log4j's, syslog's, Serilog's), a method, a protocol.
+_ZONE_WORD = re.compile(r"[A-Z]{3,5}")
+_NOT_ZONES = frozenset(
+    (
+        "INFO", "WARN", "ERROR", "ERR", "DEBUG", "TRACE", "FATAL", "CRIT", "ALERT", "EMERG",
+        "FINE", "VRB", "DBG", "INF", "WRN", "FTL", "TRC", "LOG", "NOTE",
+        "GET", "PUT", "POST", "HEAD", "PATCH", "HTTP", "HTTPS", "TCP", "UDP", "TLS",
+    )
+)  # fmt: skip
+
+
+def _zone_field(z: str, utc: bool) -> str | None:
+    """The zone a field after ``%t`` writes, as ``when`` reads it after the time, None when it
+    is none: an offset, ``Z``; an abbreviation the tables know in any case (``cet`` as
+    ``CET``, ``IST``); an upper-case word of 3 to 5 letters that is no level or method (an
+    abbreviation they do not know, ``WIB``), except in a format whose times are UTC."""
+    if _ZONE.fullmatch(z):
+        return z
+    word = z.upper()
+    if word in ABBREVIATIONS or word in AMBIGUOUS:
+        return word
+    if not utc and _ZONE_WORD.fullmatch(z) and z not in _NOT_ZONES:
+        return z
+    return None
 
 
 def _date_time(date: str, clock: str) -> str:
@@ -400,7 +426,7 @@ def _parse_text(
             if (
                 z
                 and stamp
-                and (_ZONE.fullmatch(z) or z in ABBREVIATIONS or z in AMBIGUOUS)
+                and (z := _zone_field(z, utc))
                 and not has_zone(stamp)  # an ISO %x with its own
                 and not stamp.replace(".", "", 1).isdigit()  # epoch seconds: UTC already
             ):
