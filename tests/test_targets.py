@@ -112,6 +112,29 @@ def test_target_file_with_comments(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("127.0.0.1:9200\n", id="list"),
+        pytest.param(
+            '<?xml version="1.0"?><nmaprun><host><address addr="127.0.0.1" addrtype="ipv4"/>'
+            '<ports><port protocol="tcp" portid="9200"><state state="open"/></port></ports>'
+            "</host></nmaprun>",
+            id="nmap-xml",
+        ),
+        pytest.param(
+            '[{"ip": "127.0.0.1", "ports": [{"port": 9200, "status": "open"}]}]', id="masscan"
+        ),
+    ],
+)
+def test_a_target_file_beginning_with_a_byte_order_mark_is_read(tmp_path: Path, text: str) -> None:
+    """A list saved by Notepad or PowerShell 5 starts with a UTF-8 byte-order mark: it is no
+    part of the first target (nor hides an nmap or masscan export)."""
+    f = tmp_path / "targets.txt"
+    f.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert endpoints(parse_targets([f"@{f}"], PORTS)) == [Endpoint("127.0.0.1", 9200)]
+
+
 def test_target_file_error_names_the_line(tmp_path: Path) -> None:
     f = tmp_path / "targets.txt"
     f.write_text("127.0.0.1\nnot a host\n")

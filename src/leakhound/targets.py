@@ -372,7 +372,8 @@ def _read_file(path_text: str) -> str:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise TargetError(f"target file {path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
-        return path.read_text(encoding="utf-8", errors="replace")
+        # utf-8-sig: a byte-order mark (Notepad, PowerShell 5 write one) is no part of line 1
+        return path.read_text(encoding="utf-8-sig", errors="replace")
     except OSError as exc:
         raise TargetError(f"cannot read target file {path}: {exc.strerror or exc}") from exc
 
