@@ -581,9 +581,9 @@ def test_a_column_whose_collation_merges_nothing_is_listed_in_its_own_indexed_or
     own: list[tuple[str, bool]] = []
     values = distinct.values
 
-    def spied(conn: Any, schema: str, table: str, column: str, **kw: Any) -> Any:
+    def spied(conn: Any, schema: str, table: str, column: str, *args: Any, **kw: Any) -> Any:
         own.append((table, kw.get("own", False)))
-        return values(conn, schema, table, column, **kw)
+        return values(conn, schema, table, column, *args, **kw)
 
     monkeypatch.setattr(distinct, "values", spied)
     probe = PostgresqlProbe()
