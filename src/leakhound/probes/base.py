@@ -39,6 +39,13 @@ def failures_said(errors: Sequence[str], limit: int = ERROR_CHARS) -> str | None
     return "; ".join(errors)[:limit] or None
 
 
+def row_bytes(container: Container) -> int | None:
+    """A row's average size on disk, where the inventory knows both the size and the count."""
+    if container.store_bytes and container.docs:
+        return max(1, container.store_bytes // container.docs)
+    return None
+
+
 def unsettled(failed: Sequence[object]) -> Verdict:
     """The verdict of a store whose access questions (``failed``: each failure, an exception
     or an answer's words) got neither an answer with data nor a refusal: ``timeout`` when

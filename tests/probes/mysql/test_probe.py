@@ -13,13 +13,13 @@ import pytest
 from leakhound.errors import ProtocolError
 from leakhound.models import Container, Endpoint, FieldType, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.base import ReadPlan
+from leakhound.probes.base import ReadPlan, row_bytes
 from leakhound.probes.mysql import ALLOW, MysqlProbe, sql, wire
 from leakhound.probes.mysql.connection import greet, log_in
 from leakhound.probes.mysql.probe import _iso, _stale
 from leakhound.probes.mysql.read import MysqlReader, TablePages, _ends, between
 from leakhound.probes.mysql.rows import json_fields, main_date
-from leakhound.probes.mysql.tables import row_bytes, rows_that_fit
+from leakhound.probes.mysql.tables import rows_that_fit
 from leakhound.probes.reconnect import RECONNECTS
 from leakhound.probes.registry import DEFAULT
 

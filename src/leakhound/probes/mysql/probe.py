@@ -24,7 +24,7 @@ from ...models import (
     YearCount,
 )
 from ...net import Transport
-from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
+from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, row_bytes
 from ..estimate import KeyEstimate, along_key
 from ..keyset import first_size
 from ..reconnect import Reconnecting
@@ -40,7 +40,6 @@ from .tables import (
     TableInfo,
     describe,
     is_mariadb,
-    row_bytes,
     rows_that_fit,
     where,
     whole_key,

@@ -24,11 +24,11 @@ from typing import Any
 from ...errors import NetError, ProtocolError
 from ...models import Container, Endpoint
 from ...net import Transport
-from ..base import FullReader, Page, PartitionReader, ReadPlan
+from ..base import FullReader, Page, PartitionReader, ReadPlan, row_bytes
 from . import sql
 from .connection import Connection, connect
 from .rows import decoded, decoder
-from .tables import REMOTE_ENGINES, describe, row_bytes, rows_that_fit, where
+from .tables import REMOTE_ENGINES, describe, rows_that_fit, where
 from .wire import ResultSet, ServerError
 
 KEYSET, OFFSET = "keyset", "offset"

@@ -148,13 +148,6 @@ def where(container: Container) -> tuple[str, str]:
     return schema, table
 
 
-def row_bytes(container: Container) -> int | None:
-    """A row's average size on disk, where the inventory knows both the size and the count."""
-    if container.store_bytes and container.docs:
-        return max(1, container.store_bytes // container.docs)
-    return None
-
-
 def rows_that_fit(size: int, average: int | None, budget: int) -> int:
     """At most ``size`` rows, fewer where rows of ``average`` bytes would fill more than a
     quarter of one reply's byte budget (a table of documents or images): a page over the

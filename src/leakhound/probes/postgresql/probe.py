@@ -35,6 +35,7 @@ from ..base import (
     ReadPlan,
     SampleDocs,
     failures_said,
+    row_bytes,
 )
 from ..estimate import MAX_WINDOW_ROWS, KeyEstimate, along_key
 from ..keyset import first_size
@@ -333,12 +334,7 @@ class PostgresqlProbe(Probe):
         # table's average row): a column no index orders is read whole by every page, and
         # sorted (``keyset.sized``).
         budget = transport.limits.max_body // 4
-        first = {
-            _where(c): first_size(
-                c.store_bytes // c.docs if c.store_bytes and c.docs else None, budget
-            )
-            for c in holding
-        }
+        first = {_where(c): first_size(row_bytes(c), budget) for c in holding}
         tables = _by_database(transport, service, holding)
         async with aclosing(tables):
             async for link, where in tables:
