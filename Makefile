@@ -68,7 +68,7 @@ lab-build: venv
 
 # Lint, then every test (unit, hostile, fuzz, integration against the real lab servers).
 test: system-deps venv lint lab-build
-	$(BIN)/pytest -q --durations=30
+	$(BIN)/pytest -q --durations=30 -n auto --dist loadgroup
 
 lab-down: venv
 	$(BIN)/leakhound lab down

@@ -87,3 +87,28 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabSession]:
     state_dir = Path(env) if env else tmp_path_factory.getbasetemp() / "lab"
     with lab_session(state_dir) as session:
         yield session
+
+
+# Tests that use the shared lab, or start servers of their own that are heavy on the two cores
+# (a second lab, an Elasticsearch node), run one after another in one worker of `pytest -n`
+# (`--dist loadgroup`), first, while the other workers take the rest: the lab is started once
+# a session, and its tests never compete with one another for it.
+SERVER_GROUP = "servers"
+_SERVER_PATHS = ("integration", "lab/test_lab_lifecycle.py", "watch/test_watch_lab.py")
+
+
+def _uses_servers(item: pytest.Item) -> bool:
+    where = Path(str(item.path)).relative_to(Path(__file__).parent).as_posix()
+    if any(where == p or where.startswith(p + "/") for p in _SERVER_PATHS):
+        return True
+    return "lab" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    servers = [item for item in items if _uses_servers(item)]
+    if not servers:
+        return
+    chosen = {id(item) for item in servers}
+    for item in servers:
+        item.add_marker(pytest.mark.xdist_group(SERVER_GROUP))
+    items[:] = servers + [item for item in items if id(item) not in chosen]
