@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import phonenumbers
+from arguments import counts
 from faker import Faker
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from stdnum import iban as stdnum_iban
@@ -492,8 +493,7 @@ def tickets(n: int, seed: int = 0, locales: tuple[str, ...] = LOCALES) -> Iterat
 
 def main() -> None:
     """Print tickets as JSON lines: ``corpus.py [N] [SEED]``."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    n, seed = counts(__doc__, (10, 0))
     for t in tickets(n, seed):
         sys.stdout.write(json.dumps(asdict(t), ensure_ascii=False) + "\n")
 

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from arguments import counts
 from corpus import tickets
 
 from leakhound.detect import scan_batch
@@ -50,7 +51,7 @@ def per_ticket(n: int, fn: Callable[[], object]) -> float:
 
 
 def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 6000
+    (n,) = counts(__doc__, (6000,))
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     texts = [t.text for t in tickets(n, seed=1)]
     scan_batch([{"text": t} for t in tickets(200, seed=2)])  # warm: imports, compiled regexes

@@ -47,6 +47,7 @@ import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
+from arguments import counts  # noqa: E402
 from corpus import TYPES, tickets  # noqa: E402
 from detect_peers import datafog, presidio  # noqa: E402
 
@@ -76,10 +77,7 @@ def _figure(rate: float) -> str:
 
 
 def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    n_ner = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-    n_presidio = int(sys.argv[3]) if len(sys.argv) > 3 else 300
-    rounds = int(sys.argv[4]) if len(sys.argv) > 4 else ROUNDS
+    n, n_ner, n_presidio, rounds = counts(__doc__, (10_000, 1000, 300, ROUNDS))
     all_cpus = os.sched_getaffinity(0)
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from arguments import counts
 
 from leakhound.detect import scan_batch
 from leakhound.detect.scan import clear_caches
@@ -181,7 +182,7 @@ def best(fn: Callable[[], int]) -> tuple[float, float, int]:
 
 def main() -> None:
     """Print each file's MB/s with detection beside leakhound detect's."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    (n,) = counts(__doc__, (5000,))
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     started = time.perf_counter()

@@ -28,6 +28,7 @@ from typing import Any
 
 import heldout_phrases as P
 import phonenumbers
+from arguments import counts
 from faker import Faker
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
@@ -520,8 +521,7 @@ def _put(doc: dict[str, Any], path: str, value: str) -> None:
 
 def main() -> None:
     """Print records as JSON lines: ``heldout.py [N] [SEED]``."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 7
-    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    n, seed = counts(__doc__, (7, 0))
     for r in records(n, seed):
         sys.stdout.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
 
