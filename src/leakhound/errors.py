@@ -74,6 +74,11 @@ class ProtocolError(NetError):
     """The peer does not speak (valid) HTTP, or TLS does not match."""
 
 
+class ClosedError(ProtocolError):
+    """A command on a connection an earlier error (a reply over its cap, a deadline) closed:
+    its framing could no longer be trusted."""
+
+
 class DeniedError(ProtocolError):
     """The store refused the request for want of credentials: HTTP 401 or 403."""
 

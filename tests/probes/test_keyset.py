@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, Sequence
 
 import pytest
 
-from leakhound.errors import TooLargeError
+from leakhound.errors import ClosedError, TooLargeError
 from leakhound.probes import keyset
 
 _CAP = 4_000_000  # the reply's byte cap of these tests; a page's budget is a quarter of it
@@ -101,3 +101,31 @@ def test_pages_after_one_over_the_byte_cap_ask_no_more_until_past_it() -> None:
     assert got == sorted(_SHORT + _LONG)
     long_sized = keyset.sized(_CAP // 4, 10_000, 10_000 * 300)
     assert column.asked[:5] == [38_461, keyset.PAGE, keyset.PAGE, keyset.PAGE, long_sized]
+
+
+def test_a_listing_that_cannot_ask_again_ends_on_the_reply_over_the_cap() -> None:
+    # The reply over the cap closed the connection, and none could be opened again: the
+    # listing's error is the reply over the cap, its cause, not the closed connection.
+    column = _Column(_SHORT + _LONG)
+    closed = False
+
+    async def ask(after: str | None, n: int) -> Sequence[str | None]:
+        nonlocal closed
+        if closed:
+            raise ClosedError("the connection was closed after an error")
+        try:
+            return await column.ask(after, n)
+        except TooLargeError:
+            closed = True
+            raise
+
+    with pytest.raises(TooLargeError, match="byte cap"):
+        _listed(keyset.keyset(ask, 20_000, budget=_CAP // 4))
+
+
+def test_a_closed_connection_before_any_reply_over_the_cap_is_its_own_error() -> None:
+    async def ask(after: str | None, n: int) -> Sequence[str | None]:
+        raise ClosedError("the connection was closed after an error")
+
+    with pytest.raises(ClosedError):
+        _listed(keyset.keyset(ask, 1_000, budget=_CAP // 4))

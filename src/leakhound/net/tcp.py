@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from ..errors import ConnectError, ProtocolError, TimeoutError_, TooLargeError
+from ..errors import ClosedError, ConnectError, ProtocolError, TimeoutError_, TooLargeError
 from .policy import Gate, Limits, Policy, describe
 
 T = TypeVar("T")
@@ -225,7 +225,7 @@ class TcpStream:
         beside: bool = False,
     ) -> list[T]:
         if self.closed:
-            raise ProtocolError("the connection was closed after an error")
+            raise ClosedError("the connection was closed after an error")
         for command, _ in requests:
             self._gate.admit(self._host, self._port, command, statement, self._allow, self.url)
         limits = _waiting(self._gate.limits, wait)

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-from ..errors import ProtocolError, TooLargeError
+from ..errors import ClosedError, ProtocolError, TooLargeError
 
 V = TypeVar("V", str, bytes)
 # A listing's question: the next ``n`` values after ``after`` (None: from the first).
@@ -76,7 +76,8 @@ class _Asking(Generic[V]):
     (TooLargeError: values far longer than the last page's, which sized this one) is asked
     again for a quarter as many, down to ``PAGE``, how many every page asked before pages
     were sized by bytes (a listing that went then goes now), before the error stands. The
-    error closed the connection: ``ask`` opens another (``distinct.values``' ``reopen``).
+    error closed the connection: ``ask`` opens another (``distinct.values``' ``reopen``); if it
+    cannot, the listing ends on the reply over the cap, its cause.
     The pages after it ask for no more until the listing is past the values the page over
     the cap asked for: a page after short ones, sized at their length, would reach the long
     ones again, each time a pass over the table and a connection (the probes open 3 at
@@ -94,14 +95,23 @@ class _Asking(Generic[V]):
         ``n`` it holds."""
         if listed < self._until:
             n = min(n, self._most)
+        over: TooLargeError | None = None  # the reply over the cap this page is asked after
         while True:
             try:
                 return n, await self._ask(after, n + more)
-            except TooLargeError:
+            except TooLargeError as exc:
                 if n <= PAGE:
                     raise
+                over = exc
                 self._until = listed + n
                 n = self._most = max(PAGE, n // 4)
+            except ClosedError as exc:
+                # Asked again on a connection that could not be opened again (or none to
+                # open): the reply over the cap is why the listing ends, not the closed
+                # connection it left.
+                if over is None:
+                    raise
+                raise over from exc
 
 
 async def keyset(

@@ -55,3 +55,18 @@ class Reconnecting(Generic[C]):
     async def close(self) -> None:
         """Close the connection in use."""
         await self.conn.close()
+
+
+def on_demand(conn: C, reopen: Callable[[], Awaitable[C]] | None) -> Callable[[], Awaitable[C]]:
+    """The connection to send a listing's next statement on: ``conn`` until an error closed
+    it, then the one ``reopen`` gives (``Reconnecting.ready``). Without ``reopen``, ``conn``
+    even closed: its statements then fail at once (ClosedError)."""
+    current = conn
+
+    async def ready() -> C:
+        nonlocal current
+        if reopen is not None and current.stream.closed:
+            current = await reopen()
+        return current
+
+    return ready

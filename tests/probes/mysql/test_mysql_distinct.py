@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from leakhound.errors import ProtocolError, TooLargeError
+from leakhound.errors import ClosedError, ProtocolError, TooLargeError
 from leakhound.models import Container, FieldInfo
 from leakhound.probes import keyset
 from leakhound.probes.mysql import ALLOW, MysqlProbe, distinct
@@ -202,7 +202,7 @@ class _Listing(_Server):
 
     async def query(self, sql: str, decoder: Any = None, *, width: int | None = None) -> ResultSet:
         if self.stream.closed:
-            raise ProtocolError("the connection was closed after an error")
+            raise ClosedError("the connection was closed after an error")
         got = await super().query(sql, decoder, width=width)
         if self.cap is not None and sum(len(r[0]) + 16 for r in got.rows) > self.cap:
             self.stream.closed = True

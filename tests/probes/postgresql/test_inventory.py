@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from leakhound.errors import ProtocolError, TimeoutError_
+from leakhound.errors import ClosedError, TimeoutError_
 from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.estimate import BATCH
@@ -44,7 +44,7 @@ class Server:
             async def run(self, sql: str, **_: Any) -> Result:  # width=, wait=
                 assert ALLOW.allows("query", sql), sql
                 if stream.closed:
-                    raise ProtocolError("the connection was closed after an error")
+                    raise ClosedError("the connection was closed after an error")
                 server.sent.append(sql)
                 if sql == TABLES:
                     listed = [

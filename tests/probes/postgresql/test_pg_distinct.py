@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from leakhound.detect.email import NOT_ONE_ADDRESS, ONE_ADDRESS
-from leakhound.errors import ProtocolError, TooLargeError
+from leakhound.errors import ClosedError, ProtocolError, TooLargeError
 from leakhound.models import Container, FieldInfo
 from leakhound.probes import keyset
 from leakhound.probes.postgresql import ALLOW, distinct
@@ -324,7 +324,7 @@ class _Database(_Pages):
 
     async def run(self, sql: str, *, width: int | None = None) -> Result:
         if self.stream.closed:
-            raise ProtocolError("the connection was closed after an error")
+            raise ClosedError("the connection was closed after an error")
         if sql.startswith("SET statement_timeout"):
             return Result()
         if sql.startswith("SELECT pg_catalog.count"):

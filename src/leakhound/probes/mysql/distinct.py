@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from ...errors import ProtocolError
 from ..keyset import PAGE, counts, keyset, keyset_bytes
+from ..reconnect import on_demand
 from . import charsets, sql
 from .connection import Connection
 from .tables import is_mariadb
@@ -92,12 +93,11 @@ def values(
     if charset:
         return _as_bytes(conn, schema, table, column, size, charset, budget, reopen)
 
+    connection = on_demand(conn, reopen)
+
     async def ask(after: str | None, n: int) -> Sequence[str | None]:
-        nonlocal conn
-        if reopen is not None and conn.stream.closed:
-            conn = await reopen()
         statement = sql.distinct_after(schema, table, column, after, n, own=own)
-        got = await conn.query(statement, width=1)
+        got = await (await connection()).query(statement, width=1)
         try:
             return [None if r[0] is None else r[0].decode() for r in got.rows]
         except UnicodeDecodeError as exc:
@@ -121,12 +121,11 @@ def _as_bytes(
     (a listing as stored gives "jos?@x.com" once for the people of two tables). Each page
     goes on after the MD5 of the last value read (``keyset_bytes``), however long it is."""
 
+    connection = on_demand(conn, reopen)
+
     async def ask(after: str | None, n: int) -> Sequence[bytes | None]:
-        nonlocal conn
-        if reopen is not None and conn.stream.closed:
-            conn = await reopen()
         statement = sql.distinct_bytes_after(schema, table, column, after, n)
-        got = await conn.query(statement, width=2)
+        got = await (await connection()).query(statement, width=2)
         return [r[0] for r in got.rows]
 
     return keyset_bytes(ask, partial(charsets.decode, charset=charset), size, budget=budget)

@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 from ...errors import ProtocolError
 from ..keyset import PAGE, counts, keyset, keyset_bytes
+from ..reconnect import on_demand
 from .allow import ADDRESS_FOLDED, AS_BYTES, AS_READ, AS_STORED, MD5, quote
 from .connection import Connection
 from .wire import STRAY
@@ -177,11 +178,12 @@ def values(
     if as_bytes:
         return _as_bytes(conn, schema, table, column, size, budget, reopen)
 
+    connection = on_demand(conn, reopen)
+
     async def ask(after: str | None, n: int) -> Sequence[str | None]:
-        nonlocal conn
-        if reopen is not None and conn.stream.closed:
-            conn = await reopen()
-        got = await conn.run(page_of(schema, table, column, after, n, own=own), width=1)
+        got = await (await connection()).run(
+            page_of(schema, table, column, after, n, own=own), width=1
+        )
         return [r[0] for r in got.rows]
 
     return keyset(ask, size, budget=budget)
@@ -205,11 +207,12 @@ def _as_bytes(
     on after a value of ASCII alone (the server converts no code point past it to
     SQL_ASCII), and two values may read alike (Latin-1 "jos\\xe9" and UTF-8 "josé")."""
 
+    connection = on_demand(conn, reopen)
+
     async def ask(after: str | None, n: int) -> Sequence[bytes | None]:
-        nonlocal conn
-        if reopen is not None and conn.stream.closed:
-            conn = await reopen()
-        got = await conn.run(bytes_page_of(schema, table, column, after, n), width=2)
+        got = await (await connection()).run(
+            bytes_page_of(schema, table, column, after, n), width=2
+        )
         out: list[bytes | None] = []
         for v, *_ in got.rows:
             m = _BYTEA.fullmatch(v or "")
