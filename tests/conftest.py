@@ -104,6 +104,7 @@ def _uses_servers(item: pytest.Item) -> bool:
     return "lab" in getattr(item, "fixturenames", ())
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     servers = [item for item in items if _uses_servers(item)]
     if not servers:
@@ -112,3 +113,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in servers:
         item.add_marker(pytest.mark.xdist_group(SERVER_GROUP))
     items[:] = servers + [item for item in items if id(item) not in chosen]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In a worker of ``--dist loadgroup``, after pytest-xdist named the groups: every test of
+    the servers' group carries its name, or the lab's tests would run in every worker at once
+    (a pytest that pytest-xdist cannot name groups in: see the pin in pyproject.toml)."""
+    if not getattr(session.config.option, "loadgroup", False):  # set in xdist's workers
+        return
+    unnamed = [i.nodeid for i in session.items if _uses_servers(i) and "@" not in i.nodeid]
+    if unnamed:
+        raise pytest.UsageError(
+            f"pytest-xdist did not group {unnamed[0]} with the servers' tests: "
+            "pin pytest as pyproject.toml says"
+        )

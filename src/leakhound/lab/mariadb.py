@@ -113,6 +113,15 @@ def greeting_version(packet: bytes) -> str | None:
     return packet[5:end].decode("ascii", "replace") if end > 5 else None
 
 
+def _tmpdir(server: Server) -> str:
+    """The server's own folder for temporary tables, made if missing, rather than the /tmp
+    every other server and test shares: an install here once aborted on "Could not remove
+    temporary table: '/tmp/#sql-temptable-…', error: 2" while other labs ran."""
+    tmp = server.home / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    return f"--tmpdir={tmp}"
+
+
 class MariaDBStore(LabStore):
     """Two mariadbd servers from mariadb-install-db: root without a password, and with one."""
 
@@ -136,8 +145,8 @@ class MariaDBStore(LabStore):
         # --no-defaults first, or Debian's /etc/mysql is read; "normal" root authentication,
         # or root@localhost gets unix_socket and cannot log in over TCP.
         argv = [find_program("mariadb-install-db", _PACKAGE), "--no-defaults", *_as_root(),
-                f"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db",
-                "--skip-name-resolve", *_TUNING]  # fmt: skip
+                f"--datadir={data}", _tmpdir(server), "--auth-root-authentication-method=normal",
+                "--skip-test-db", "--skip-name-resolve", *_TUNING]  # fmt: skip
         run(argv, server.log, "mariadb-install-db")
         done.write_text("mariadb-install-db done\n")
 
@@ -147,7 +156,8 @@ class MariaDBStore(LabStore):
 
         argv = [
             find_program("mariadbd", _PACKAGE), "--no-defaults", *_as_root(),
-            f"--datadir={server.home / 'data'}", f"--socket={socket_path(server.home)}",
+            f"--datadir={server.home / 'data'}", _tmpdir(server),
+            f"--socket={socket_path(server.home)}",
             f"--pid-file={server.home / 'mariadbd.pid'}",
             f"--port={server.port}", "--bind-address=127.0.0.1",
             # 127.0.0.1 is matched as such, never looked up (no DNS, and root@127.0.0.1 exists).
