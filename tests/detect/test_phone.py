@@ -794,6 +794,23 @@ _FIGURES = " ".join(str(i * 37 % 90 + 10) for i in range(120))
             ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
             id="four-cued-junk-runs-then-numbers",
         ),
+        # Junk before a number in the same run: the run's share spent, it goes on at the
+        # next group a number starts with a trunk "0", "+" or "(", with a fresh share.
+        pytest.param(
+            "tel " + " ".join(str(n) for n in range(10, 22)) + " 06 12 34 56 78",
+            ["06 12 34 56 78"],
+            id="twelve-junk-pairs-then-a-number",
+        ),
+        pytest.param(
+            "tel " + " ".join(["11"] * 40) + " 06 12 34 56 78 +44 20 7946 0958",
+            ["06 12 34 56 78", "+44 20 7946 0958"],
+            id="forty-junk-pairs-then-numbers",
+        ),
+        pytest.param(
+            "tel " + " ".join(str(1001 + 13 * n) for n in range(30)) + " 0612345678",
+            ["0612345678"],
+            id="thirty-junk-figures-then-a-number",
+        ),
         pytest.param(
             "".join(f"tel {' '.join([str(n)] * 40)}\n" for n in range(11, 17))
             + "tel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
@@ -826,6 +843,44 @@ def test_runs_of_junk_after_a_cue_spend_no_more_than_the_texts_reads(
     text = "".join(f"tel {' '.join([str(n)] * 40)}\n" for n in range(10, 24))
     assert found(text, P) == []
     assert 0 < len(reads) <= phone._LONG_RUN_TRIES
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        pytest.param("11 ", id="pairs"),
+        pytest.param("06 ", id="trunk-zero-pairs"),
+        pytest.param("012 345 ", id="trunk-zero-row"),
+        pytest.param("1001 0612 ", id="figures-and-trunk-zero"),
+    ],
+)
+def test_a_long_run_of_junk_stays_bounded_in_reads(
+    monkeypatch: pytest.MonkeyPatch, junk: str
+) -> None:
+    # Going on after junk at the next group that may start a number, with a fresh share of
+    # what the text has left: the reads of a megabyte-long run still stay within the text's
+    # bound, and the jumps within its bound on groups.
+    from leakhound.detect import phone
+
+    reads = []
+    one_number = phone._one_number
+    after_junk = phone._after_junk
+    jumps = []
+
+    def counted(window: str, *args: object) -> bool | None:
+        reads.append(window)
+        return one_number(window, *args)  # type: ignore[arg-type]
+
+    def jumped(*args: object) -> object:
+        jumps.append(args[1])
+        return after_junk(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phone, "_one_number", counted)
+    monkeypatch.setattr(phone, "_after_junk", jumped)
+    text = "tel " + junk * (1_000_000 // len(junk)) + "1"
+    found(text, P)
+    assert 0 < len(reads) <= phone._LONG_RUN_TRIES
+    assert len(jumps) <= phone._LONG_RUN_STEPS
 
 
 @pytest.mark.parametrize(
@@ -994,6 +1049,30 @@ def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
         pytest.param(
             {"text": "tel 0612345678 45 67"}, [("0612345678", "+33612345678")], id="two-figures"
         ),
+        # Grouped as France prints it, the number and the figure are read as when unbroken:
+        # read whole, Germany's open plan took them for one number grouped as none prints it.
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 456"},
+            [("06 12 34 56 78", "+33612345678")],
+            id="grouped-figure-after",
+        ),
+        pytest.param(
+            {"text": "06 12 34 56 78 456"},
+            [("06 12 34 56 78", "+33612345678")],
+            id="grouped-figure-after-no-cue",
+        ),
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 45 6"},
+            [("06 12 34 56 78", "+33612345678")],
+            id="grouped-two-figures",
+        ),
+        # Fewer digits than its country's numbers, the first groups may go on in the next:
+        # Ofcom's "07700 900 123" is no German 07700 900 and a figure.
+        pytest.param(
+            {"text": "tel 07700 900 123"},
+            [("07700 900 123", "+447700900123")],
+            id="uk-drama-5-3-3",
+        ),
         pytest.param(
             {"text": "tel 07911123456 12"}, [("07911123456", "+447911123456")], id="uk-mobile"
         ),
@@ -1093,6 +1172,12 @@ def test_a_long_run_in_a_documents_country_ends_each_number_where_its_grouping_d
         pytest.param({"text": "tel 33 31 23 45 67"}, [], id="cued-italian-digits"),
         pytest.param({"text": "63 15 43 75 72", "country": "US"}, [], id="us-document"),
         pytest.param({"phone": "63 15 43 75 72"}, [], id="phone-field"),
+        # Dotted, as France dots its numbers: no trunk "0", no country code, no number.
+        pytest.param({"text": "63.15.43.75.72"}, [], id="dotted"),
+        pytest.param({"text": "tel 63.15.43.75.72"}, [], id="dotted-cued"),
+        pytest.param({"phone": "63.15.43.75.72"}, [], id="dotted-phone-field"),
+        pytest.param({"text": "tel 06.12.34.56.78"}, ["+33612345678"], id="dotted-french"),
+        pytest.param({"text": "+33 6.12.34.56.78"}, ["+33612345678"], id="dotted-intl"),
         # As its own country prints it, or "0" first, it is a number.
         pytest.param(
             {"text": "tel 32 12 34 56", "country": "DK"}, ["+4532123456"], id="danish-document"

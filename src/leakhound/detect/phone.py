@@ -159,13 +159,14 @@ _RUN_BREAK = re.compile(
 )
 # An unbroken digit string: ids, timestamps and phone numbers look the same.
 _BARE = re.compile(r"\+?\d+")
-# Groups of two digits, the first not a trunk "0" ("63 15 43 75 72"): how France prints a
-# number, "0" first, and no country in our list prints one otherwise so. A window so
-# written reads only as a number its country prints so (``_numbers_in``; Denmark's "32 12
-# 34 56" in a Danish document), never grouped otherwise: not "tel 63 15 43 75 72" as the
-# North American +1 631 543 7572, nor a row of two-digit figures after a cue ("tel 82 18 42
-# 25 73 11 94 …") as 8 North American or Italian numbers in 60 groups.
-_PAIRS_WITHOUT_TRUNK = re.compile(r"[1-9]\d(?:[ \t\u00a0]\d\d)+")
+# Groups of two digits, the first not a trunk "0" ("63 15 43 75 72", "63.15.43.75.72"):
+# how France prints a number, "0" first, with spaces or dots, and no country in our list
+# prints one otherwise so. A window so written reads only as a number its country prints
+# so (``_numbers_in``; Denmark's "32 12 34 56" in a Danish document), never grouped
+# otherwise: not "tel 63 15 43 75 72" nor "63.15.43.75.72" as the North American +1 631
+# 543 7572, nor a row of two-digit figures after a cue ("tel 82 18 42 25 73 11 94 …") as 8
+# North American or Italian numbers in 60 groups.
+_PAIRS_WITHOUT_TRUNK = re.compile(r"[1-9]\d(?:[ \t\u00a0.]\d\d)+")
 
 # Regions tried for numbers written without a country code, in the order that makes the
 # most likely reading win when several countries accept the same digits.
@@ -499,7 +500,15 @@ def _split_long(
     passed = 0  # the digits of the group before when it was passed, read as no number
     while pos < end:
         if fruitless >= reads or steps >= passes:
-            return
+            # The run's share spent on junk since its last number: on at the next group a
+            # number of a run of junk most often starts ("+", "(" or a trunk "0"), with a
+            # fresh share of what the text has left; the junk between is passed unread.
+            # Each share is a quarter of what is left and every jump a step of the text's:
+            # the text's bounds hold however long the run.
+            pos, passed, (reads, passes) = _after_junk(text, pos, end, tries)
+            if pos >= end:
+                return
+            fruitless = steps = 0
         steps += 1
         tries[1] -= 1
         while text[pos] in _SPACES:  # a run ends on a digit: the next group is there
@@ -551,8 +560,10 @@ def _split_long(
                 if fruitless >= reads:
                     # Cut short: not the longest stretch grouped otherwise either, when a
                     # shorter one unread may be the number grouped as printed ("06 98 76
-                    # 54 32 01 23" read as German before "06 98 76 54 32").
-                    return
+                    # 54 32 01 23" read as German before "06 98 76 54 32"); on after
+                    # the group (``_after_junk``).
+                    ungrouped = 0
+                    break
             # No stretch grouped as its country prints it: the longest that is one number
             # in groups of two digits or more, as people group them otherwise ("0151
             # 23456789", printed "01512 3456789"; Spain's "612 345 678"; "0207 946 0958").
@@ -573,6 +584,26 @@ def _split_long(
             passed = len(_NON_DIGIT.sub("", text[groups[0][0] : pos]))
 
 
+# Where a number in a run of junk most often starts: a group's "+", bracket or trunk "0".
+_MARKED_GROUP = re.compile(r"(?<![^ \t\u00a0])[+(0]")
+
+
+def _after_junk(text: str, pos: int, end: int, tries: list[int]) -> tuple[int, int, Shares]:
+    """Where ``_split_long`` goes on in a run after its share of reads or groups is spent,
+    the groups before ``pos`` done: the next group that starts with "+", "(" or "0"
+    (``_MARKED_GROUP``), the digits of the group before it (what ``_split_long`` passed
+    last), and a fresh share (``_share``); ``end`` when there is none or the text has too
+    little left for a share. The jump is a step of the text's (``tries``): jumps are
+    bounded too."""
+    tries[1] -= 1
+    share = _share(tries)
+    marked = _MARKED_GROUP.search(text, pos, end) if min(share) > 0 else None
+    if marked is None:
+        return end, 0, share
+    before = text[pos : marked.start()].split()
+    return marked.start(), len(_NON_DIGIT.sub("", before[-1])) if before else 0, share
+
+
 def _reads_whole(run: str, hinted: bool, prefer: tuple[str, ...]) -> bool:
     """True when ``run``, one number's worth of digits, reads whole as a number: not when it
     reads as none ("tel 456 0612345678"), nor as one grouped otherwise than printed after
@@ -580,18 +611,46 @@ def _reads_whole(run: str, hinted: bool, prefer: tuple[str, ...]) -> bool:
     (``_complete``): "tel 0612345678 456" is France's 06 12 34 56 78 and a figure, not
     Germany's 06123 45678456, which its open plan accepts. The split reads the unbroken
     number first, as alone, and passes the figure. A shorter one may go on in the groups
-    after it ("0612345 678" is no German 06123 45 and a figure, but France's number)."""
+    after it ("0612345 678" is no German 06123 45 and a figure, but France's number). Nor
+    does a run read whole as a number grouped otherwise than printed when its first groups
+    are a number grouped as printed and the rest a figure (``_printed_then_figure``): "tel
+    06 12 34 56 78 456" is France's number and a figure, as "tel 0612345678 456" is."""
     if not _numbers_in(run, hinted, prefer):
         return False
     first = _RUN_GROUP.match(run)
-    if first is None or first.end() == len(run) or not first.group().isdigit():
+    if first is None or first.end() == len(run):
         return True
+    if not first.group().isdigit():
+        return not _printed_then_figure(run, hinted, prefer)
     unbroken = first.group()
-    return (
-        len(unbroken) < PhoneDetector.min_digits
-        or not _complete(unbroken, hinted)
-        or _one_number(run, True, hinted, prefer) is not False
-    )
+    if len(unbroken) < PhoneDetector.min_digits:
+        return not _printed_then_figure(run, hinted, prefer)
+    return not _complete(unbroken, hinted) or _one_number(run, True, hinted, prefer) is not False
+
+
+def _printed_then_figure(run: str, hinted: bool, prefer: tuple[str, ...]) -> bool:
+    """True when ``run``, which reads whole as one number, reads so only grouped otherwise
+    than its country prints it, while its first groups read as one number grouped as
+    printed, with all the digits its country's numbers have (``_complete``), and what
+    follows them has fewer digits than a number: "06 12 34 56 78 456" is France's number
+    and a figure, not Germany's 06123 45678456, which its open plan accepts; "07700 900
+    123" stays whole (Germany's "07700 900" is shorter than Germany's longest). The
+    stretches tried end before the last group, the longest first."""
+    if _one_number(run, True, hinted, prefer) is not False:
+        return False
+    ends = [g.end() for g in _RUN_GROUP.finditer(run)][:-1]
+    for end in reversed(ends):
+        stretch = run[:end]
+        while not stretch[-1].isdigit():
+            stretch = stretch[:-1]
+        if len(_NON_DIGIT.sub("", stretch)) < PhoneDetector.min_digits:
+            return False
+        rest = len(_NON_DIGIT.sub("", run[end:]))
+        if rest >= PhoneDetector.min_digits:
+            continue
+        if _complete(stretch, hinted) and _one_number(stretch, " " in stretch, hinted, prefer):
+            return True
+    return False
 
 
 def _complete(window: str, hinted: bool) -> bool:
@@ -606,7 +665,11 @@ def _complete(window: str, hinted: bool) -> bool:
     return bool(lengths) and len(phonenumbers.national_significant_number(number)) >= max(lengths)
 
 
-def _share(tries: list[int]) -> tuple[int, int]:
+# What a run may spend before its next number: (reads, groups).
+Shares = tuple[int, int]
+
+
+def _share(tries: list[int]) -> Shares:
     """The reads and groups a long run may spend on its way to its next number: at most
     ``_RUN_TRIES`` and ``_RUN_STEPS``, and a quarter of what the text has left of each
     (``tries``), so that runs of junk before it leave it a share, a smaller one the more
