@@ -7,7 +7,7 @@ import re
 import pytest
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
-from leakhound.detect import digits, masked_text, scan_document
+from leakhound.detect import Hit, digits, masked_text, scan_document
 
 from .util import found, hits
 
@@ -1124,17 +1124,39 @@ def test_a_long_run_of_two_digit_figures_after_a_cue_holds_no_number() -> None:
 @pytest.mark.parametrize(
     ("doc", "numbers"),
     [
-        # The German number before points the document at Germany, which reads "06 12 34 56
-        # 78 06 98" as one number: the grouping France prints ends each where it ends.
+        # The German number before points the document at Germany, but only a phone does:
+        # a number grouped as France prints it, its trunk "0" first, is France's.
         pytest.param(
             {"text": "+49 30 12345678 06 12 34 56 78 06 98 76 54 32"},
             [
                 ("+49 30 12345678", "+493012345678"),
-                ("06 12 34 56 78", "+49612345678"),
-                ("06 98 76 54 32", "+49698765432"),
+                ("06 12 34 56 78", "+33612345678"),
+                ("06 98 76 54 32", "+33698765432"),
             ],
             id="after-a-german-number",
         ),
+        pytest.param(
+            {"text": "tel +49 30 12345678 06 12 34 56 78"},
+            [("+49 30 12345678", "+493012345678"), ("06 12 34 56 78", "+33612345678")],
+            id="one-after-a-german-number",
+        ),
+        pytest.param(
+            {"text": "+49 30 12345678", "note": "or 06 12 34 56 78"},
+            [("+49 30 12345678", "+493012345678"), ("06 12 34 56 78", "+33612345678")],
+            id="german-number-in-another-field",
+        ),
+        # Grouped as Germany prints it, or otherwise than France does, it stays German.
+        pytest.param(
+            {"text": "+49 30 12345678 06123 45678"},
+            [("+49 30 12345678", "+493012345678"), ("06123 45678", "+49612345678")],
+            id="german-grouping-after-a-german-number",
+        ),
+        pytest.param(
+            {"text": "+49 30 12345678 0612345678"},
+            [("+49 30 12345678", "+493012345678"), ("0612345678", "+49612345678")],
+            id="unbroken-after-a-german-number",
+        ),
+        # A country field says more than a grouping: the document's own country reads it.
         pytest.param(
             {"text": "tel 06 12 34 56 78 06 98 76 54 32", "country": "DE"},
             [("06 12 34 56 78", "+49612345678"), ("06 98 76 54 32", "+49698765432")],
@@ -1160,7 +1182,11 @@ def test_a_long_run_in_a_documents_country_ends_each_number_where_its_grouping_d
     doc: dict[str, str], numbers: list[tuple[str, str]]
 ) -> None:
     got = scan_document(doc, types={P})
-    assert [(doc["text"][h.start : h.end], h.normalized) for h in got] == numbers
+    assert [(_value_at(doc, h), h.normalized) for h in got] == numbers
+
+
+def _value_at(doc: dict[str, str], hit: Hit) -> str:
+    return doc[hit.path][hit.start : hit.end]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,9 @@ of "Tel:+44 20 …" alone would be another number, or another country's.
 A number written without its country code is read first in the countries its document
 points at (``Context.regions``: a country field, an address, an e-mail's domain, an
 IBAN, another phone; ``region.py``), and scores higher there than when its country is
-only guessed from the digits and their grouping.
+only guessed from the digits and their grouping. Where only other phones point at a
+country, a number grouped as another country prints it, with that country's trunk "0",
+is that country's ("+49 30 12345678 06 12 34 56 78" holds a French number).
 """
 
 from __future__ import annotations
@@ -268,7 +270,11 @@ class PhoneDetector(Detector):
         hinted = ENTITY in field.hints
         if not hinted and _GEO in field.hints and _DEGREES.fullmatch(text):
             return []
-        prefer = context.regions[:_PREFERRED]
+        # A region only other phones point at is passed in lower case (``_numbers_in``):
+        # ``prefer`` stays one hashable key of the window caches.
+        prefer = tuple(
+            r.lower() if r in context.by_phone else r for r in context.regions[:_PREFERRED]
+        )
         spans: list[Span] = []
         label_end = -2  # where the last run after a label ended: a number joined to it by
         # a hyphen ("M: 0612345678-0698765432") is under the same label
@@ -424,7 +430,9 @@ _LONG_RUN_TRIES = 4 * _MAX_WINDOWS
 _LONG_RUN_STEPS = 16 * _LONG_RUN_TRIES
 # The most windows one long run may ask about, and groups it may pass, since it last found
 # a number; never more than a quarter of what the text has left (``_share``): four runs of junk
-# figures spent all of the text's reads, and the numbers in a run after them were lost.
+# figures spent all of the text's reads, and the numbers in a run after them were lost. Spent,
+# the run goes on at its next group a number may start ("0", "+", "("; ``_after_junk``)
+# with a new share: ten groups of junk before a number in the same run lost it.
 _RUN_TRIES = _MAX_WINDOWS
 _RUN_STEPS = 4 * _MAX_WINDOWS
 # The most groups of digits a number is printed in: a "+", its country code and five
@@ -490,7 +498,9 @@ def _split_long(
     work is linear in the run; the phonenumbers reads and the groups passed in the whole
     text are bounded by ``tries`` (reads, groups), and in the run since its last number by
     ``_RUN_TRIES`` reads and ``_RUN_STEPS`` groups, a quarter of what the text has left at most
-    (``_share``): a run of junk figures, or several, leave some to the runs after them. With
+    (``_share``): a run of junk figures, or several, leave some to the runs after them. Its
+    share spent, a run goes on at its next group starting with "+", "(" or "0", with a fresh
+    share (``_after_junk``): a number after junk in the same run is still found. With
     nothing saying "phone" before the run (not ``cued``),
     a stretch ``find_in`` would refuse (``_marked``) is not read, nor one of more than
     ``_MOST_GROUPS`` groups that no country groups so: neither spends a read."""
@@ -1045,9 +1055,15 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
         # written in pairs with no trunk "0".
         tried = []
         for region in prefer:
+            by_phone = region.islower()  # only other phones point at it (``find_in``)
+            region = region.upper()
             if region not in regions and not _could_be_national(compact, region):
                 continue
             number = _valid_number(window, compact, region)
+            if number is not None and by_phone:
+                elsewhere = _printed_elsewhere(window, compact, number, regions)
+                if elsewhere is not None:
+                    return ((0, len(window), _e164(elsewhere), False, _GUESSED),)
             if number is not None and not (pairs and not _written_as_in(window, number)):
                 return ((0, len(window), _e164(number), False, _IN_CONTEXT),)
             if region == "GB" and _uk_07_read_elsewhere(window, compact, regions):
@@ -1093,6 +1109,25 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
             return found
         fallback = fallback or found
     return fallback
+
+
+def _printed_elsewhere(
+    window: str, compact: str, number: PhoneNumber, regions: tuple[str, ...]
+) -> PhoneNumber | None:
+    """The number ``window`` is in another of ``regions`` whose trunk prefix "0" it starts
+    with and which prints it grouped as written, when ``number``, its reading in a country
+    only other phones point at, is grouped otherwise; None when there is none. After
+    "+49 30 12345678", "06 12 34 56 78" is France's number, not Germany's 06123 45678: the
+    region of the number before says less than the grouping France prints and its "0"."""
+    if compact[0] != "0" or window.isdigit() or _written_as_in(window, number):
+        return None
+    for region in regions:
+        if region not in _TRUNK_ZERO or region == phonenumbers.region_code_for_number(number):
+            continue
+        other = _valid_number(window, compact, region)
+        if other is not None and _written_as_in(window, other):
+            return other
+    return None
 
 
 def _refused(window: str) -> bool:
