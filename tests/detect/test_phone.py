@@ -1190,6 +1190,25 @@ def _value_at(doc: dict[str, str], hit: Hit) -> str:
 
 
 @pytest.mark.parametrize(
+    ("prefer", "number"),
+    [
+        pytest.param((("DE", True),), "+33612345678", id="only-a-phone-points-there"),
+        pytest.param((("DE", False),), "+49612345678", id="a-field-points-there"),
+        pytest.param((("GB", True), ("DE", True)), "+33612345678", id="two-by-phone"),
+    ],
+)
+def test_the_window_reader_is_told_in_so_many_words_which_countries_only_phones_point_at(
+    prefer: tuple[tuple[str, bool], ...], number: str
+) -> None:
+    # The document's countries reach the cached window reader as they are named, each
+    # with whether only other phones point at it: no flag hidden in the case of a name
+    # that other readers of the same tuple compare as written.
+    from leakhound.detect import phone
+
+    assert [n[2] for n in phone._numbers_in("06 12 34 56 78", False, prefer)] == [number]
+
+
+@pytest.mark.parametrize(
     ("doc", "e164s"),
     [
         # One window of two-digit groups with no trunk "0": no country in our list prints

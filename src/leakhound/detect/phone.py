@@ -245,6 +245,9 @@ _SCORES = (0.75, 0.65, 0.55)
 # The document's countries tried before the usual order: a document rarely points at
 # more than two, and each costs a parse.
 _PREFERRED = 2
+# Those countries as the window readers take them, each with whether only other phones
+# point at it (``Context.by_phone``; ``_numbers_in``): one hashable key of their caches.
+Preferred = tuple[tuple[str, bool], ...]
 
 
 class PhoneDetector(Detector):
@@ -270,11 +273,7 @@ class PhoneDetector(Detector):
         hinted = ENTITY in field.hints
         if not hinted and _GEO in field.hints and _DEGREES.fullmatch(text):
             return []
-        # A region only other phones point at is passed in lower case (``_numbers_in``):
-        # ``prefer`` stays one hashable key of the window caches.
-        prefer = tuple(
-            r.lower() if r in context.by_phone else r for r in context.regions[:_PREFERRED]
-        )
+        prefer = tuple((r, r in context.by_phone) for r in context.regions[:_PREFERRED])
         spans: list[Span] = []
         label_end = -2  # where the last run after a label ended: a number joined to it by
         # a hyphen ("M: 0612345678-0698765432") is under the same label
@@ -331,7 +330,7 @@ class PhoneDetector(Detector):
 
 
 def _candidates(
-    text: str, hinted: bool, prefer: tuple[str, ...] = ()
+    text: str, hinted: bool, prefer: Preferred = ()
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
     """The runs of ``text`` that could hold a phone number (``_CANDIDATE``), each with where
     the run it was read in starts and whether it is all of it (``_split_long``).
@@ -368,7 +367,7 @@ def _candidates(
 
 
 def _read_run(
-    text: str, m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]
+    text: str, m: re.Match[str], hinted: bool, prefer: Preferred, tries: list[int]
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
     """The run ``m`` as one window, or the numbers split from it (``_split_long``). The cue
     before a long run is decided first (``_run_cue``), as ``find_in`` decides it for each of
@@ -450,7 +449,7 @@ _RUN_GROUP = re.compile(r"[^ \t\u00a0]+")
 _NUMBER_START = re.compile(r"[+(\d]")
 
 
-def _read_whole(m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]) -> bool:
+def _read_whole(m: re.Match[str], hinted: bool, prefer: Preferred, tries: list[int]) -> bool:
     """True when the run ``m`` is read as one window: it holds one number's worth of digits,
     or two numbers' worth in ``_LONG_RUN`` characters at most where the matcher finds what
     is inside (all but fewer digits than a number has), or ``tries`` are spent. Not a
@@ -485,7 +484,7 @@ def _split_long(
     text: str,
     m: re.Match[str],
     hinted: bool,
-    prefer: tuple[str, ...],
+    prefer: Preferred,
     tries: list[int],
     cued: bool = True,
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
@@ -614,7 +613,7 @@ def _after_junk(text: str, pos: int, end: int, tries: list[int]) -> tuple[int, i
     return marked.start(), len(_NON_DIGIT.sub("", before[-1])) if before else 0, share
 
 
-def _reads_whole(run: str, hinted: bool, prefer: tuple[str, ...]) -> bool:
+def _reads_whole(run: str, hinted: bool, prefer: Preferred) -> bool:
     """True when ``run``, one number's worth of digits, reads whole as a number: not when it
     reads as none ("tel 456 0612345678"), nor as one grouped otherwise than printed after
     a number written unbroken that has all the digits its country's numbers have
@@ -638,7 +637,7 @@ def _reads_whole(run: str, hinted: bool, prefer: tuple[str, ...]) -> bool:
     return not _complete(unbroken, hinted) or _one_number(run, True, hinted, prefer) is not False
 
 
-def _printed_then_figure(run: str, hinted: bool, prefer: tuple[str, ...]) -> bool:
+def _printed_then_figure(run: str, hinted: bool, prefer: Preferred) -> bool:
     """True when ``run``, which reads whole as one number, reads so only grouped otherwise
     than its country prints it, while its first groups read as one number grouped as
     printed, with all the digits its country's numbers have (``_complete``), and what
@@ -735,7 +734,7 @@ def _as_printed_abroad(window: str) -> str | None:
     return None
 
 
-def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...]) -> bool | None:
+def _one_number(window: str, grouped: bool, hinted: bool, prefer: Preferred) -> bool | None:
     """True when ``window``, a stretch of a long run, reads whole as one number; written in
     several groups (``grouped``), grouped as its country prints it too: in a run of numbers
     grouped with spaces, the grouping tells best where one ends ("06 12 34 56 78 06 98" is
@@ -1016,7 +1015,7 @@ _Number = tuple[int, int, str, bool, int]
 
 
 @lru_cache(maxsize=VALUE_CACHE_ENTRIES)
-def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tuple[_Number, ...]:
+def _numbers_in(window: str, hinted: bool, prefer: Preferred = ()) -> tuple[_Number, ...]:
     """The numbers in one window; ``prefer``: the countries its document points at."""
     compact = _NON_DIGIT.sub("", window)
     if len(compact) < 7 or len(compact) > _MOST_READ:
@@ -1054,9 +1053,7 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
         # to confirm it ("0571 457379" is Minden in a German customer's record), unless
         # written in pairs with no trunk "0".
         tried = []
-        for region in prefer:
-            by_phone = region.islower()  # only other phones point at it (``find_in``)
-            region = region.upper()
+        for region, by_phone in prefer:  # by_phone: only other phones point at it
             if region not in regions and not _could_be_national(compact, region):
                 continue
             number = _valid_number(window, compact, region)
@@ -1141,7 +1138,7 @@ def _refused(window: str) -> bool:
     )
 
 
-def _reread(window: str, found: _Number, hinted: bool, prefer: tuple[str, ...]) -> _Number:
+def _reread(window: str, found: _Number, hinted: bool, prefer: Preferred) -> _Number:
     """A number the matcher ``found`` in a long ``window``, its country chosen as for a
     window holding it alone (``_numbers_in``): "0612345678 - 0698765432" was read in the
     order for 20 digits, Germany's first (+49 612345678), and a French document's
