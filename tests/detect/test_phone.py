@@ -1156,6 +1156,27 @@ def test_a_long_run_of_two_digit_figures_after_a_cue_holds_no_number() -> None:
             [("+49 30 12345678", "+493012345678"), ("0612345678", "+49612345678")],
             id="unbroken-after-a-german-number",
         ),
+        # Its first group as that country prints it, trunk "0" and prefix, the pairs after
+        # are how people write its numbers there too: the Dutch mobile, Rome's number.
+        pytest.param(
+            {"text": "+31 20 123 4567 06 12 34 56 78"},
+            [("+31 20 123 4567", "+31201234567"), ("06 12 34 56 78", "+31612345678")],
+            id="dutch-mobile-after-a-dutch-number",
+        ),
+        pytest.param(
+            {"text": "+31 20 123 4567 06 12 34 56 78 06 11 22 33 44"},
+            [
+                ("+31 20 123 4567", "+31201234567"),
+                ("06 12 34 56 78", "+31612345678"),
+                ("06 11 22 33 44", "+31611223344"),
+            ],
+            id="dutch-mobiles-run-after-a-dutch-number",
+        ),
+        pytest.param(
+            {"text": "+39 06 1234 5678", "note": "or 06 12 34 56 79"},
+            [("+39 06 1234 5678", "+390612345678"), ("06 12 34 56 79", "+390612345679")],
+            id="rome-after-an-italian-number",
+        ),
         # A country field says more than a grouping: the document's own country reads it.
         pytest.param(
             {"text": "tel 06 12 34 56 78 06 98 76 54 32", "country": "DE"},
@@ -1194,7 +1215,7 @@ def _value_at(doc: dict[str, str], hit: Hit) -> str:
     [
         pytest.param((("DE", True),), "+33612345678", id="only-a-phone-points-there"),
         pytest.param((("DE", False),), "+49612345678", id="a-field-points-there"),
-        pytest.param((("GB", True), ("DE", True)), "+33612345678", id="two-by-phone"),
+        pytest.param((("NL", True), ("DE", True)), "+31612345678", id="dutch-prefix-first"),
     ],
 )
 def test_the_window_reader_is_told_in_so_many_words_which_countries_only_phones_point_at(

@@ -14,7 +14,9 @@ points at (``Context.regions``: a country field, an address, an e-mail's domain,
 IBAN, another phone; ``region.py``), and scores higher there than when its country is
 only guessed from the digits and their grouping. Where only other phones point at a
 country, a number grouped as another country prints it, with that country's trunk "0",
-is that country's ("+49 30 12345678 06 12 34 56 78" holds a French number).
+is that country's ("+49 30 12345678 06 12 34 56 78" holds a French number), unless its
+first group is as the phones' country prints it ("06 12 34 56 78" after "+31 20 123 4567"
+is the Dutch mobile 06 12345678).
 """
 
 from __future__ import annotations
@@ -1115,8 +1117,14 @@ def _printed_elsewhere(
     with and which prints it grouped as written, when ``number``, its reading in a country
     only other phones point at, is grouped otherwise; None when there is none. After
     "+49 30 12345678", "06 12 34 56 78" is France's number, not Germany's 06123 45678: the
-    region of the number before says less than the grouping France prints and its "0"."""
+    region of the number before says less than the grouping France prints and its "0".
+    Not when its first group is the one that country prints, trunk "0" and area code or
+    prefix, the rest grouped in pairs as people write them there too: after "+31 20 123
+    4567", "06 12 34 56 78" is the Dutch mobile 06 12345678; after "+39 06 1234 5678",
+    Rome's 06 12345678."""
     if compact[0] != "0" or window.isdigit() or _written_as_in(window, number):
+        return None
+    if _groups(window)[:1] == _national_groups(number)[:1]:
         return None
     for region in regions:
         if region not in _TRUNK_ZERO or region == phonenumbers.region_code_for_number(number):
