@@ -1083,6 +1083,24 @@ def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
         pytest.param(
             {"text": "tel 0151 23456789"}, [("0151 23456789", "+4915123456789")], id="de-mobile"
         ),
+        # In a German customer's record the first groups are read in Germany, whose numbers
+        # are longer: Eltville's 06123 456789 and Bonn's 0228 1234567 in pairs, whole.
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 9", "country": "DE"},
+            [("06 12 34 56 78 9", "+496123456789")],
+            id="german-document-eltville-in-pairs",
+        ),
+        pytest.param(
+            {"text": "tel 02 28 12 34 56 7", "country": "DE"},
+            [("02 28 12 34 56 7", "+492281234567")],
+            id="german-document-bonn-in-pairs",
+        ),
+        # In a French one, the French number and a figure.
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 9", "country": "FR"},
+            [("06 12 34 56 78", "+33612345678")],
+            id="french-document-figure-after",
+        ),
     ],
 )
 def test_a_short_figure_after_an_unbroken_number_is_not_read_into_it(

@@ -646,6 +646,9 @@ def _printed_then_figure(run: str, hinted: bool, prefer: Preferred) -> bool:
     follows them has fewer digits than a number: "06 12 34 56 78 456" is France's number
     and a figure, not Germany's 06123 45678456, which its open plan accepts; "07700 900
     123" stays whole (Germany's "07700 900" is shorter than Germany's longest). The
+    country is the one the stretch is read in, the document's first: in a German
+    customer's record "06 12 34 56 78 9" is Eltville's 06123 456789, whose first groups are
+    a German number shorter than Germany's longest, not a French one and a figure. The
     stretches tried end before the last group, the longest first."""
     if _one_number(run, True, hinted, prefer) is not False:
         return False
@@ -659,15 +662,18 @@ def _printed_then_figure(run: str, hinted: bool, prefer: Preferred) -> bool:
         rest = len(_NON_DIGIT.sub("", run[end:]))
         if rest >= PhoneDetector.min_digits:
             continue
-        if _complete(stretch, hinted) and _one_number(stretch, " " in stretch, hinted, prefer):
+        if _complete(stretch, hinted, prefer) and _one_number(
+            stretch, " " in stretch, hinted, prefer
+        ):
             return True
     return False
 
 
-def _complete(window: str, hinted: bool) -> bool:
-    """True when ``window`` reads as one number, its country told by its digits alone, with
-    as many digits as that country's longest numbers: no more of a run is its."""
-    numbers = _numbers_in(window, hinted)
+def _complete(window: str, hinted: bool, prefer: Preferred = ()) -> bool:
+    """True when ``window`` reads as one number, its country told by its digits alone (or
+    read first in the document's countries, ``prefer``), with as many digits as that
+    country's longest numbers: no more of a run is its."""
+    numbers = _numbers_in(window, hinted, prefer)
     if len(numbers) != 1 or numbers[0][:2] != (0, len(window)):
         return False
     number = phonenumbers.parse(numbers[0][2])
