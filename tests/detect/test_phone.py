@@ -7,7 +7,7 @@ import re
 import pytest
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
-from leakhound.detect import digits, masked_text, scan_document
+from leakhound.detect import Hit, digits, masked_text, scan_document
 
 from .util import found, hits
 
@@ -794,6 +794,23 @@ _FIGURES = " ".join(str(i * 37 % 90 + 10) for i in range(120))
             ["06 12 34 56 78", "06 98 76 54 32", "01 23 45 67 89"],
             id="four-cued-junk-runs-then-numbers",
         ),
+        # Junk before a number in the same run: the run's share spent, it goes on at the
+        # next group a number starts with a trunk "0", "+" or "(", with a fresh share.
+        pytest.param(
+            "tel " + " ".join(str(n) for n in range(10, 22)) + " 06 12 34 56 78",
+            ["06 12 34 56 78"],
+            id="twelve-junk-pairs-then-a-number",
+        ),
+        pytest.param(
+            "tel " + " ".join(["11"] * 40) + " 06 12 34 56 78 +44 20 7946 0958",
+            ["06 12 34 56 78", "+44 20 7946 0958"],
+            id="forty-junk-pairs-then-numbers",
+        ),
+        pytest.param(
+            "tel " + " ".join(str(1001 + 13 * n) for n in range(30)) + " 0612345678",
+            ["0612345678"],
+            id="thirty-junk-figures-then-a-number",
+        ),
         pytest.param(
             "".join(f"tel {' '.join([str(n)] * 40)}\n" for n in range(11, 17))
             + "tel 06 12 34 56 78 06 98 76 54 32 01 23 45 67 89",
@@ -826,6 +843,44 @@ def test_runs_of_junk_after_a_cue_spend_no_more_than_the_texts_reads(
     text = "".join(f"tel {' '.join([str(n)] * 40)}\n" for n in range(10, 24))
     assert found(text, P) == []
     assert 0 < len(reads) <= phone._LONG_RUN_TRIES
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        pytest.param("11 ", id="pairs"),
+        pytest.param("06 ", id="trunk-zero-pairs"),
+        pytest.param("012 345 ", id="trunk-zero-row"),
+        pytest.param("1001 0612 ", id="figures-and-trunk-zero"),
+    ],
+)
+def test_a_long_run_of_junk_stays_bounded_in_reads(
+    monkeypatch: pytest.MonkeyPatch, junk: str
+) -> None:
+    # Going on after junk at the next group that may start a number, with a fresh share of
+    # what the text has left: the reads of a megabyte-long run still stay within the text's
+    # bound, and the jumps within its bound on groups.
+    from leakhound.detect import phone
+
+    reads = []
+    one_number = phone._one_number
+    after_junk = phone._after_junk
+    jumps = []
+
+    def counted(window: str, *args: object) -> bool | None:
+        reads.append(window)
+        return one_number(window, *args)  # type: ignore[arg-type]
+
+    def jumped(*args: object) -> object:
+        jumps.append(args[1])
+        return after_junk(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phone, "_one_number", counted)
+    monkeypatch.setattr(phone, "_after_junk", jumped)
+    text = "tel " + junk * (1_000_000 // len(junk)) + "1"
+    found(text, P)
+    assert 0 < len(reads) <= phone._LONG_RUN_TRIES
+    assert len(jumps) <= phone._LONG_RUN_STEPS
 
 
 @pytest.mark.parametrize(
@@ -994,6 +1049,30 @@ def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
         pytest.param(
             {"text": "tel 0612345678 45 67"}, [("0612345678", "+33612345678")], id="two-figures"
         ),
+        # Grouped as France prints it, the number and the figure are read as when unbroken:
+        # read whole, Germany's open plan took them for one number grouped as none prints it.
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 456"},
+            [("06 12 34 56 78", "+33612345678")],
+            id="grouped-figure-after",
+        ),
+        pytest.param(
+            {"text": "06 12 34 56 78 456"},
+            [("06 12 34 56 78", "+33612345678")],
+            id="grouped-figure-after-no-cue",
+        ),
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 45 6"},
+            [("06 12 34 56 78", "+33612345678")],
+            id="grouped-two-figures",
+        ),
+        # Fewer digits than its country's numbers, the first groups may go on in the next:
+        # Ofcom's "07700 900 123" is no German 07700 900 and a figure.
+        pytest.param(
+            {"text": "tel 07700 900 123"},
+            [("07700 900 123", "+447700900123")],
+            id="uk-drama-5-3-3",
+        ),
         pytest.param(
             {"text": "tel 07911123456 12"}, [("07911123456", "+447911123456")], id="uk-mobile"
         ),
@@ -1003,6 +1082,24 @@ def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
         ),
         pytest.param(
             {"text": "tel 0151 23456789"}, [("0151 23456789", "+4915123456789")], id="de-mobile"
+        ),
+        # In a German customer's record the first groups are read in Germany, whose numbers
+        # are longer: Eltville's 06123 456789 and Bonn's 0228 1234567 in pairs, whole.
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 9", "country": "DE"},
+            [("06 12 34 56 78 9", "+496123456789")],
+            id="german-document-eltville-in-pairs",
+        ),
+        pytest.param(
+            {"text": "tel 02 28 12 34 56 7", "country": "DE"},
+            [("02 28 12 34 56 7", "+492281234567")],
+            id="german-document-bonn-in-pairs",
+        ),
+        # In a French one, the French number and a figure.
+        pytest.param(
+            {"text": "tel 06 12 34 56 78 9", "country": "FR"},
+            [("06 12 34 56 78", "+33612345678")],
+            id="french-document-figure-after",
         ),
     ],
 )
@@ -1045,17 +1142,60 @@ def test_a_long_run_of_two_digit_figures_after_a_cue_holds_no_number() -> None:
 @pytest.mark.parametrize(
     ("doc", "numbers"),
     [
-        # The German number before points the document at Germany, which reads "06 12 34 56
-        # 78 06 98" as one number: the grouping France prints ends each where it ends.
+        # The German number before points the document at Germany, but only a phone does:
+        # a number grouped as France prints it, its trunk "0" first, is France's.
         pytest.param(
             {"text": "+49 30 12345678 06 12 34 56 78 06 98 76 54 32"},
             [
                 ("+49 30 12345678", "+493012345678"),
-                ("06 12 34 56 78", "+49612345678"),
-                ("06 98 76 54 32", "+49698765432"),
+                ("06 12 34 56 78", "+33612345678"),
+                ("06 98 76 54 32", "+33698765432"),
             ],
             id="after-a-german-number",
         ),
+        pytest.param(
+            {"text": "tel +49 30 12345678 06 12 34 56 78"},
+            [("+49 30 12345678", "+493012345678"), ("06 12 34 56 78", "+33612345678")],
+            id="one-after-a-german-number",
+        ),
+        pytest.param(
+            {"text": "+49 30 12345678", "note": "or 06 12 34 56 78"},
+            [("+49 30 12345678", "+493012345678"), ("06 12 34 56 78", "+33612345678")],
+            id="german-number-in-another-field",
+        ),
+        # Grouped as Germany prints it, or otherwise than France does, it stays German.
+        pytest.param(
+            {"text": "+49 30 12345678 06123 45678"},
+            [("+49 30 12345678", "+493012345678"), ("06123 45678", "+49612345678")],
+            id="german-grouping-after-a-german-number",
+        ),
+        pytest.param(
+            {"text": "+49 30 12345678 0612345678"},
+            [("+49 30 12345678", "+493012345678"), ("0612345678", "+49612345678")],
+            id="unbroken-after-a-german-number",
+        ),
+        # Its first group as that country prints it, trunk "0" and prefix, the pairs after
+        # are how people write its numbers there too: the Dutch mobile, Rome's number.
+        pytest.param(
+            {"text": "+31 20 123 4567 06 12 34 56 78"},
+            [("+31 20 123 4567", "+31201234567"), ("06 12 34 56 78", "+31612345678")],
+            id="dutch-mobile-after-a-dutch-number",
+        ),
+        pytest.param(
+            {"text": "+31 20 123 4567 06 12 34 56 78 06 11 22 33 44"},
+            [
+                ("+31 20 123 4567", "+31201234567"),
+                ("06 12 34 56 78", "+31612345678"),
+                ("06 11 22 33 44", "+31611223344"),
+            ],
+            id="dutch-mobiles-run-after-a-dutch-number",
+        ),
+        pytest.param(
+            {"text": "+39 06 1234 5678", "note": "or 06 12 34 56 79"},
+            [("+39 06 1234 5678", "+390612345678"), ("06 12 34 56 79", "+390612345679")],
+            id="rome-after-an-italian-number",
+        ),
+        # A country field says more than a grouping: the document's own country reads it.
         pytest.param(
             {"text": "tel 06 12 34 56 78 06 98 76 54 32", "country": "DE"},
             [("06 12 34 56 78", "+49612345678"), ("06 98 76 54 32", "+49698765432")],
@@ -1081,7 +1221,30 @@ def test_a_long_run_in_a_documents_country_ends_each_number_where_its_grouping_d
     doc: dict[str, str], numbers: list[tuple[str, str]]
 ) -> None:
     got = scan_document(doc, types={P})
-    assert [(doc["text"][h.start : h.end], h.normalized) for h in got] == numbers
+    assert [(_value_at(doc, h), h.normalized) for h in got] == numbers
+
+
+def _value_at(doc: dict[str, str], hit: Hit) -> str:
+    return doc[hit.path][hit.start : hit.end]
+
+
+@pytest.mark.parametrize(
+    ("prefer", "number"),
+    [
+        pytest.param((("DE", True),), "+33612345678", id="only-a-phone-points-there"),
+        pytest.param((("DE", False),), "+49612345678", id="a-field-points-there"),
+        pytest.param((("NL", True), ("DE", True)), "+31612345678", id="dutch-prefix-first"),
+    ],
+)
+def test_the_window_reader_is_told_in_so_many_words_which_countries_only_phones_point_at(
+    prefer: tuple[tuple[str, bool], ...], number: str
+) -> None:
+    # The document's countries reach the cached window reader as they are named, each
+    # with whether only other phones point at it: no flag hidden in the case of a name
+    # that other readers of the same tuple compare as written.
+    from leakhound.detect import phone
+
+    assert [n[2] for n in phone._numbers_in("06 12 34 56 78", False, prefer)] == [number]
 
 
 @pytest.mark.parametrize(
@@ -1093,6 +1256,12 @@ def test_a_long_run_in_a_documents_country_ends_each_number_where_its_grouping_d
         pytest.param({"text": "tel 33 31 23 45 67"}, [], id="cued-italian-digits"),
         pytest.param({"text": "63 15 43 75 72", "country": "US"}, [], id="us-document"),
         pytest.param({"phone": "63 15 43 75 72"}, [], id="phone-field"),
+        # Dotted, as France dots its numbers: no trunk "0", no country code, no number.
+        pytest.param({"text": "63.15.43.75.72"}, [], id="dotted"),
+        pytest.param({"text": "tel 63.15.43.75.72"}, [], id="dotted-cued"),
+        pytest.param({"phone": "63.15.43.75.72"}, [], id="dotted-phone-field"),
+        pytest.param({"text": "tel 06.12.34.56.78"}, ["+33612345678"], id="dotted-french"),
+        pytest.param({"text": "+33 6.12.34.56.78"}, ["+33612345678"], id="dotted-intl"),
         # As its own country prints it, or "0" first, it is a number.
         pytest.param(
             {"text": "tel 32 12 34 56", "country": "DK"}, ["+4532123456"], id="danish-document"

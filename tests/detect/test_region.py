@@ -67,6 +67,29 @@ def test_what_a_document_says_of_its_country(doc: dict[str, str], regions: tuple
     assert _regions(doc) == regions
 
 
+@pytest.mark.parametrize(
+    ("doc", "by_phone"),
+    [
+        pytest.param({"text": "or call +49 30 1234567"}, {"DE"}, id="other-phone"),
+        pytest.param({"text": "or call 0049 30 1234567"}, {"DE"}, id="other-phone-00"),
+        pytest.param({"country": "DE", "text": "+49 30 1234567"}, set(), id="field-too"),
+        pytest.param(
+            {"text": "anna@orange.fr, +49 30 1234567, +33 6 12 34 56 78"},
+            {"DE"},
+            id="email-too",
+        ),
+        pytest.param({"country": "FR"}, set(), id="field-alone"),
+    ],
+)
+def test_the_countries_only_phones_point_at_are_told_apart(
+    doc: dict[str, str], by_phone: set[str]
+) -> None:
+    votes = Regions()
+    for path, value in doc.items():
+        votes.read(value, field_for(path), sum(c.isdigit() for c in value) >= IBAN_DIGITS)
+    assert votes.context().by_phone == by_phone
+
+
 def test_a_documents_context_is_kept_in_a_bounded_cache_and_equal_once_made_again() -> None:
     # Orders of countries grow with the documents read: the cache of answers has a limit,
     # and an answer made again after eviction is the same memo key as the first.

@@ -74,9 +74,15 @@ class Context:
     most trusted first: a country or locale field, a country in the customer's address,
     another phone's country code, an IBAN's country, an e-mail's country-code domain.
     A phone number written without its country code is read in those first.
+    ``by_phone`` are those of ``regions`` only other phones' country codes point at: a
+    national number grouped as another country prints it, with its trunk prefix, is read
+    there rather than in them ("+49 30 12345678 06 12 34 56 78" holds a French number),
+    unless its first group is theirs as they print it ("06 12 34 56 78" after "+31 20 123
+    4567" is the Dutch mobile 06 12345678).
     """
 
     regions: tuple[str, ...] = ()
+    by_phone: frozenset[str] = frozenset()
 
 
 NO_CONTEXT = Context()

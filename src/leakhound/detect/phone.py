@@ -12,7 +12,11 @@ of "Tel:+44 20 …" alone would be another number, or another country's.
 A number written without its country code is read first in the countries its document
 points at (``Context.regions``: a country field, an address, an e-mail's domain, an
 IBAN, another phone; ``region.py``), and scores higher there than when its country is
-only guessed from the digits and their grouping.
+only guessed from the digits and their grouping. Where only other phones point at a
+country, a number grouped as another country prints it, with that country's trunk "0",
+is that country's ("+49 30 12345678 06 12 34 56 78" holds a French number), unless its
+first group is as the phones' country prints it ("06 12 34 56 78" after "+31 20 123 4567"
+is the Dutch mobile 06 12345678).
 """
 
 from __future__ import annotations
@@ -159,13 +163,14 @@ _RUN_BREAK = re.compile(
 )
 # An unbroken digit string: ids, timestamps and phone numbers look the same.
 _BARE = re.compile(r"\+?\d+")
-# Groups of two digits, the first not a trunk "0" ("63 15 43 75 72"): how France prints a
-# number, "0" first, and no country in our list prints one otherwise so. A window so
-# written reads only as a number its country prints so (``_numbers_in``; Denmark's "32 12
-# 34 56" in a Danish document), never grouped otherwise: not "tel 63 15 43 75 72" as the
-# North American +1 631 543 7572, nor a row of two-digit figures after a cue ("tel 82 18 42
-# 25 73 11 94 …") as 8 North American or Italian numbers in 60 groups.
-_PAIRS_WITHOUT_TRUNK = re.compile(r"[1-9]\d(?:[ \t\u00a0]\d\d)+")
+# Groups of two digits, the first not a trunk "0" ("63 15 43 75 72", "63.15.43.75.72"):
+# how France prints a number, "0" first, with spaces or dots, and no country in our list
+# prints one otherwise so. A window so written reads only as a number its country prints
+# so (``_numbers_in``; Denmark's "32 12 34 56" in a Danish document), never grouped
+# otherwise: not "tel 63 15 43 75 72" nor "63.15.43.75.72" as the North American +1 631
+# 543 7572, nor a row of two-digit figures after a cue ("tel 82 18 42 25 73 11 94 …") as 8
+# North American or Italian numbers in 60 groups.
+_PAIRS_WITHOUT_TRUNK = re.compile(r"[1-9]\d(?:[ \t\u00a0.]\d\d)+")
 
 # Regions tried for numbers written without a country code, in the order that makes the
 # most likely reading win when several countries accept the same digits.
@@ -242,6 +247,9 @@ _SCORES = (0.75, 0.65, 0.55)
 # The document's countries tried before the usual order: a document rarely points at
 # more than two, and each costs a parse.
 _PREFERRED = 2
+# Those countries as the window readers take them, each with whether only other phones
+# point at it (``Context.by_phone``; ``_numbers_in``): one hashable key of their caches.
+Preferred = tuple[tuple[str, bool], ...]
 
 
 class PhoneDetector(Detector):
@@ -267,7 +275,7 @@ class PhoneDetector(Detector):
         hinted = ENTITY in field.hints
         if not hinted and _GEO in field.hints and _DEGREES.fullmatch(text):
             return []
-        prefer = context.regions[:_PREFERRED]
+        prefer = tuple((r, r in context.by_phone) for r in context.regions[:_PREFERRED])
         spans: list[Span] = []
         label_end = -2  # where the last run after a label ended: a number joined to it by
         # a hyphen ("M: 0612345678-0698765432") is under the same label
@@ -324,7 +332,7 @@ class PhoneDetector(Detector):
 
 
 def _candidates(
-    text: str, hinted: bool, prefer: tuple[str, ...] = ()
+    text: str, hinted: bool, prefer: Preferred = ()
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
     """The runs of ``text`` that could hold a phone number (``_CANDIDATE``), each with where
     the run it was read in starts and whether it is all of it (``_split_long``).
@@ -361,7 +369,7 @@ def _candidates(
 
 
 def _read_run(
-    text: str, m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]
+    text: str, m: re.Match[str], hinted: bool, prefer: Preferred, tries: list[int]
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
     """The run ``m`` as one window, or the numbers split from it (``_split_long``). The cue
     before a long run is decided first (``_run_cue``), as ``find_in`` decides it for each of
@@ -422,8 +430,10 @@ _LONG_RUN_TRIES = 4 * _MAX_WINDOWS
 # nothing ("1 2 3 4 …" over a megabyte, in which no stretch is read).
 _LONG_RUN_STEPS = 16 * _LONG_RUN_TRIES
 # The most windows one long run may ask about, and groups it may pass, since it last found
-# a number; never more than a quarter of what the text has left (``_share``): four runs of junk
-# figures spent all of the text's reads, and the numbers in a run after them were lost.
+# a number or went on after junk; never more than a quarter of what the text has left (``_share``): four runs of junk
+# figures spent all of the text's reads, and the numbers in a run after them were lost. Spent,
+# the run goes on at its next group a number may start ("0", "+", "("; ``_after_junk``)
+# with a new share: ten groups of junk before a number in the same run lost it.
 _RUN_TRIES = _MAX_WINDOWS
 _RUN_STEPS = 4 * _MAX_WINDOWS
 # The most groups of digits a number is printed in: a "+", its country code and five
@@ -441,7 +451,7 @@ _RUN_GROUP = re.compile(r"[^ \t\u00a0]+")
 _NUMBER_START = re.compile(r"[+(\d]")
 
 
-def _read_whole(m: re.Match[str], hinted: bool, prefer: tuple[str, ...], tries: list[int]) -> bool:
+def _read_whole(m: re.Match[str], hinted: bool, prefer: Preferred, tries: list[int]) -> bool:
     """True when the run ``m`` is read as one window: it holds one number's worth of digits,
     or two numbers' worth in ``_LONG_RUN`` characters at most where the matcher finds what
     is inside (all but fewer digits than a number has), or ``tries`` are spent. Not a
@@ -476,7 +486,7 @@ def _split_long(
     text: str,
     m: re.Match[str],
     hinted: bool,
-    prefer: tuple[str, ...],
+    prefer: Preferred,
     tries: list[int],
     cued: bool = True,
 ) -> Iterator[tuple[re.Match[str], int, bool]]:
@@ -489,7 +499,9 @@ def _split_long(
     work is linear in the run; the phonenumbers reads and the groups passed in the whole
     text are bounded by ``tries`` (reads, groups), and in the run since its last number by
     ``_RUN_TRIES`` reads and ``_RUN_STEPS`` groups, a quarter of what the text has left at most
-    (``_share``): a run of junk figures, or several, leave some to the runs after them. With
+    (``_share``): a run of junk figures, or several, leave some to the runs after them. Its
+    share spent, a run goes on at its next group starting with "+", "(" or "0", with a fresh
+    share (``_after_junk``): a number after junk in the same run is still found. With
     nothing saying "phone" before the run (not ``cued``),
     a stretch ``find_in`` would refuse (``_marked``) is not read, nor one of more than
     ``_MOST_GROUPS`` groups that no country groups so: neither spends a read."""
@@ -499,7 +511,15 @@ def _split_long(
     passed = 0  # the digits of the group before when it was passed, read as no number
     while pos < end:
         if fruitless >= reads or steps >= passes:
-            return
+            # The run's share spent on junk since its last number: on at the next group a
+            # number of a run of junk most often starts ("+", "(" or a trunk "0"), with a
+            # fresh share of what the text has left; the junk between is passed unread.
+            # Each share is a quarter of what is left and every jump a step of the text's:
+            # the text's bounds hold however long the run.
+            pos, passed, (reads, passes) = _after_junk(text, pos, end, tries)
+            if pos >= end:
+                return
+            fruitless = steps = 0
         steps += 1
         tries[1] -= 1
         while text[pos] in _SPACES:  # a run ends on a digit: the next group is there
@@ -551,8 +571,10 @@ def _split_long(
                 if fruitless >= reads:
                     # Cut short: not the longest stretch grouped otherwise either, when a
                     # shorter one unread may be the number grouped as printed ("06 98 76
-                    # 54 32 01 23" read as German before "06 98 76 54 32").
-                    return
+                    # 54 32 01 23" read as German before "06 98 76 54 32"); on after
+                    # the group (``_after_junk``).
+                    ungrouped = 0
+                    break
             # No stretch grouped as its country prints it: the longest that is one number
             # in groups of two digits or more, as people group them otherwise ("0151
             # 23456789", printed "01512 3456789"; Spain's "612 345 678"; "0207 946 0958").
@@ -573,31 +595,85 @@ def _split_long(
             passed = len(_NON_DIGIT.sub("", text[groups[0][0] : pos]))
 
 
-def _reads_whole(run: str, hinted: bool, prefer: tuple[str, ...]) -> bool:
+# Where a number in a run of junk most often starts: a group's "+", bracket or trunk "0".
+_MARKED_GROUP = re.compile(r"(?<![^ \t\u00a0])[+(0]")
+
+
+def _after_junk(text: str, pos: int, end: int, tries: list[int]) -> tuple[int, int, Shares]:
+    """Where ``_split_long`` goes on in a run after its share of reads or groups is spent,
+    the groups before ``pos`` done: the next group that starts with "+", "(" or "0"
+    (``_MARKED_GROUP``), the digits of the group before it (what ``_split_long`` passed
+    last), and a fresh share (``_share``); ``end`` when there is none or the text has too
+    little left for a share. The jump is a step of the text's (``tries``): jumps are
+    bounded too."""
+    tries[1] -= 1
+    share = _share(tries)
+    marked = _MARKED_GROUP.search(text, pos, end) if min(share) > 0 else None
+    if marked is None:
+        return end, 0, share
+    before = text[pos : marked.start()].split()
+    return marked.start(), len(_NON_DIGIT.sub("", before[-1])) if before else 0, share
+
+
+def _reads_whole(run: str, hinted: bool, prefer: Preferred) -> bool:
     """True when ``run``, one number's worth of digits, reads whole as a number: not when it
     reads as none ("tel 456 0612345678"), nor as one grouped otherwise than printed after
     a number written unbroken that has all the digits its country's numbers have
     (``_complete``): "tel 0612345678 456" is France's 06 12 34 56 78 and a figure, not
     Germany's 06123 45678456, which its open plan accepts. The split reads the unbroken
     number first, as alone, and passes the figure. A shorter one may go on in the groups
-    after it ("0612345 678" is no German 06123 45 and a figure, but France's number)."""
+    after it ("0612345 678" is no German 06123 45 and a figure, but France's number). Nor
+    does a run read whole as a number grouped otherwise than printed when its first groups
+    are a number grouped as printed and the rest a figure (``_printed_then_figure``): "tel
+    06 12 34 56 78 456" is France's number and a figure, as "tel 0612345678 456" is."""
     if not _numbers_in(run, hinted, prefer):
         return False
     first = _RUN_GROUP.match(run)
-    if first is None or first.end() == len(run) or not first.group().isdigit():
+    if first is None or first.end() == len(run):
         return True
+    if not first.group().isdigit():
+        return not _printed_then_figure(run, hinted, prefer)
     unbroken = first.group()
-    return (
-        len(unbroken) < PhoneDetector.min_digits
-        or not _complete(unbroken, hinted)
-        or _one_number(run, True, hinted, prefer) is not False
-    )
+    if len(unbroken) < PhoneDetector.min_digits:
+        return not _printed_then_figure(run, hinted, prefer)
+    return not _complete(unbroken, hinted) or _one_number(run, True, hinted, prefer) is not False
 
 
-def _complete(window: str, hinted: bool) -> bool:
-    """True when ``window`` reads as one number, its country told by its digits alone, with
-    as many digits as that country's longest numbers: no more of a run is its."""
-    numbers = _numbers_in(window, hinted)
+def _printed_then_figure(run: str, hinted: bool, prefer: Preferred) -> bool:
+    """True when ``run``, which reads whole as one number, reads so only grouped otherwise
+    than its country prints it, while its first groups read as one number grouped as
+    printed, with all the digits its country's numbers have (``_complete``), and what
+    follows them has fewer digits than a number: "06 12 34 56 78 456" is France's number
+    and a figure, not Germany's 06123 45678456, which its open plan accepts; "07700 900
+    123" stays whole (Germany's "07700 900" is shorter than Germany's longest). The
+    country is the one the stretch is read in, the document's first: in a German
+    customer's record "06 12 34 56 78 9" is Eltville's 06123 456789, whose first groups are
+    a German number shorter than Germany's longest, not a French one and a figure. The
+    stretches tried end before the last group, the longest first."""
+    if _one_number(run, True, hinted, prefer) is not False:
+        return False
+    ends = [g.end() for g in _RUN_GROUP.finditer(run)][:-1]
+    for end in reversed(ends):
+        stretch = run[:end]
+        while not stretch[-1].isdigit():
+            stretch = stretch[:-1]
+        if len(_NON_DIGIT.sub("", stretch)) < PhoneDetector.min_digits:
+            return False
+        rest = len(_NON_DIGIT.sub("", run[end:]))
+        if rest >= PhoneDetector.min_digits:
+            continue
+        if _complete(stretch, hinted, prefer) and _one_number(
+            stretch, " " in stretch, hinted, prefer
+        ):
+            return True
+    return False
+
+
+def _complete(window: str, hinted: bool, prefer: Preferred = ()) -> bool:
+    """True when ``window`` reads as one number, its country told by its digits alone (or
+    read first in the document's countries, ``prefer``), with as many digits as that
+    country's longest numbers: no more of a run is its."""
+    numbers = _numbers_in(window, hinted, prefer)
     if len(numbers) != 1 or numbers[0][:2] != (0, len(window)):
         return False
     number = phonenumbers.parse(numbers[0][2])
@@ -606,7 +682,11 @@ def _complete(window: str, hinted: bool) -> bool:
     return bool(lengths) and len(phonenumbers.national_significant_number(number)) >= max(lengths)
 
 
-def _share(tries: list[int]) -> tuple[int, int]:
+# What a run may spend before its next number: (reads, groups).
+Shares = tuple[int, int]
+
+
+def _share(tries: list[int]) -> Shares:
     """The reads and groups a long run may spend on its way to its next number: at most
     ``_RUN_TRIES`` and ``_RUN_STEPS``, and a quarter of what the text has left of each
     (``tries``), so that runs of junk before it leave it a share, a smaller one the more
@@ -662,7 +742,7 @@ def _as_printed_abroad(window: str) -> str | None:
     return None
 
 
-def _one_number(window: str, grouped: bool, hinted: bool, prefer: tuple[str, ...]) -> bool | None:
+def _one_number(window: str, grouped: bool, hinted: bool, prefer: Preferred) -> bool | None:
     """True when ``window``, a stretch of a long run, reads whole as one number; written in
     several groups (``grouped``), grouped as its country prints it too: in a run of numbers
     grouped with spaces, the grouping tells best where one ends ("06 12 34 56 78 06 98" is
@@ -943,7 +1023,7 @@ _Number = tuple[int, int, str, bool, int]
 
 
 @lru_cache(maxsize=VALUE_CACHE_ENTRIES)
-def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tuple[_Number, ...]:
+def _numbers_in(window: str, hinted: bool, prefer: Preferred = ()) -> tuple[_Number, ...]:
     """The numbers in one window; ``prefer``: the countries its document points at."""
     compact = _NON_DIGIT.sub("", window)
     if len(compact) < 7 or len(compact) > _MOST_READ:
@@ -981,10 +1061,14 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
         # to confirm it ("0571 457379" is Minden in a German customer's record), unless
         # written in pairs with no trunk "0".
         tried = []
-        for region in prefer:
+        for region, by_phone in prefer:  # by_phone: only other phones point at it
             if region not in regions and not _could_be_national(compact, region):
                 continue
             number = _valid_number(window, compact, region)
+            if number is not None and by_phone:
+                elsewhere = _printed_elsewhere(window, compact, number, regions)
+                if elsewhere is not None:
+                    return ((0, len(window), _e164(elsewhere), False, _GUESSED),)
             if number is not None and not (pairs and not _written_as_in(window, number)):
                 return ((0, len(window), _e164(number), False, _IN_CONTEXT),)
             if region == "GB" and _uk_07_read_elsewhere(window, compact, regions):
@@ -1032,6 +1116,31 @@ def _numbers_in(window: str, hinted: bool, prefer: tuple[str, ...] = ()) -> tupl
     return fallback
 
 
+def _printed_elsewhere(
+    window: str, compact: str, number: PhoneNumber, regions: tuple[str, ...]
+) -> PhoneNumber | None:
+    """The number ``window`` is in another of ``regions`` whose trunk prefix "0" it starts
+    with and which prints it grouped as written, when ``number``, its reading in a country
+    only other phones point at, is grouped otherwise; None when there is none. After
+    "+49 30 12345678", "06 12 34 56 78" is France's number, not Germany's 06123 45678: the
+    region of the number before says less than the grouping France prints and its "0".
+    Not when its first group is the one that country prints, trunk "0" and area code or
+    prefix, the rest grouped in pairs as people write them there too: after "+31 20 123
+    4567", "06 12 34 56 78" is the Dutch mobile 06 12345678; after "+39 06 1234 5678",
+    Rome's 06 12345678."""
+    if compact[0] != "0" or window.isdigit() or _written_as_in(window, number):
+        return None
+    if _groups(window)[:1] == _national_groups(number)[:1]:
+        return None
+    for region in regions:
+        if region not in _TRUNK_ZERO or region == phonenumbers.region_code_for_number(number):
+            continue
+        other = _valid_number(window, compact, region)
+        if other is not None and _written_as_in(window, other):
+            return other
+    return None
+
+
 def _refused(window: str) -> bool:
     """True when ``window`` is a date, an address, an SSN's or an Amex card's shape: no
     number, and no stretch of it is read as one either (``_read_whole``)."""
@@ -1043,7 +1152,7 @@ def _refused(window: str) -> bool:
     )
 
 
-def _reread(window: str, found: _Number, hinted: bool, prefer: tuple[str, ...]) -> _Number:
+def _reread(window: str, found: _Number, hinted: bool, prefer: Preferred) -> _Number:
     """A number the matcher ``found`` in a long ``window``, its country chosen as for a
     window holding it alone (``_numbers_in``): "0612345678 - 0698765432" was read in the
     order for 20 digits, Germany's first (+49 612345678), and a French document's

@@ -153,14 +153,17 @@ def address_region(value: str) -> str | None:
 class Regions:
     """Votes for the countries one document points at, as its strings are walked."""
 
-    __slots__ = ("votes",)
+    __slots__ = ("other", "votes")
 
     def __init__(self) -> None:
         self.votes: dict[str, float] = {}
+        self.other: set[str] = set()  # regions something other than a phone points at
 
-    def _vote(self, region: str | None, weight: float) -> None:
+    def _vote(self, region: str | None, weight: float, by_phone: bool = False) -> None:
         if region is not None:
             self.votes[region] = self.votes.get(region, 0.0) + weight
+            if not by_phone:
+                self.other.add(region)
 
     def read(self, value: str, field: Field, iban: bool = True) -> None:
         """Take what one string value says (``iban``: it may hold an IBAN, as far as the
@@ -177,11 +180,11 @@ class Regions:
                     self._vote("GB" if tld == "uk" else tld.upper(), EMAIL_WEIGHT)
         if "+" in value:
             for m in _PLUS.finditer(value):
-                self._vote(_calling_region(m.group(1)), PHONE_WEIGHT)
+                self._vote(_calling_region(m.group(1)), PHONE_WEIGHT, by_phone=True)
         if "00" in value:
             for m in _DOUBLE_ZERO.finditer(value):
                 if m.start() == 0 or not value[m.start() - 1].isalnum():
-                    self._vote(_calling_region(m.group(1)), PHONE_WEIGHT)
+                    self._vote(_calling_region(m.group(1)), PHONE_WEIGHT, by_phone=True)
         if iban:
             for country in countries_of(value):
                 self._vote(country, IBAN_WEIGHT)
@@ -191,7 +194,8 @@ class Regions:
         if not self.votes:
             return NO_CONTEXT
         ranked = sorted(self.votes, key=self.votes.__getitem__, reverse=True)
-        return _context(tuple(r for r in ranked if r in SUPPORTED_REGIONS))
+        regions = tuple(r for r in ranked if r in SUPPORTED_REGIONS)
+        return _context(regions, frozenset(r for r in regions if r not in self.other))
 
 
 # Bounded: a document may rank any countries in any order, so the distinct answers grow
@@ -199,7 +203,7 @@ class Regions:
 # a store written to defeat it). An answer evicted and made again compares and hashes as the
 # old one did, so memo keys (scan.py) stay the same.
 @lru_cache(maxsize=4096)
-def _context(regions: tuple[str, ...]) -> Context:
+def _context(regions: tuple[str, ...], by_phone: frozenset[str] = frozenset()) -> Context:
     # One Context object per distinct answer, recently met: they are compared and hashed in
     # memo keys.
-    return Context(regions)
+    return Context(regions, by_phone)
