@@ -641,10 +641,15 @@ ZONE_WORD_FORMATS = [
 @pytest.mark.parametrize(
     ("field", "zone", "first", "local"),
     [
-        pytest.param("cet", None, "2026-12-07T09:00:00Z", False, id="lower-case-cet"),
-        pytest.param("Cet", "America/New_York", "2026-12-07T09:00:00Z", False, id="mixed-case"),
-        pytest.param("est", None, "2026-12-07T15:00:00Z", False, id="lower-case-est"),
-        pytest.param("ist", "Asia/Kolkata", "2026-12-07T04:30:00Z", False, id="ist-in-its-zone"),
+        pytest.param("CET", "America/New_York", "2026-12-07T09:00:00Z", False, id="cet"),
+        pytest.param("IST", "Asia/Kolkata", "2026-12-07T04:30:00Z", False, id="ist-in-its-zone"),
+        # a zone abbreviation is upper case, as the tables spell it: a lower-case word that
+        # is one in another case is a word, the time the server's local one, as any word's
+        pytest.param("cet", None, "2026-12-07T10:00:00Z", True, id="lower-case-cet"),
+        pytest.param("Cet", "America/New_York", "2026-12-07T15:00:00Z", True, id="mixed-case"),
+        pytest.param("est", None, "2026-12-07T10:00:00Z", True, id="lower-case-est"),
+        pytest.param("west", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="lower-case-west"),
+        pytest.param("ist", "Asia/Kolkata", "2026-12-07T04:30:00Z", True, id="lower-case-ist"),
         pytest.param("WIB", None, None, False, id="unknown-wib"),
         pytest.param("WIB", "Europe/Berlin", None, False, id="unknown-wib-not-in-the-zone"),
         pytest.param("WIB", "Asia/Jakarta", "2026-12-07T03:00:00Z", False, id="wib-in-its-zone"),
@@ -655,7 +660,7 @@ ZONE_WORD_FORMATS = [
         pytest.param("WEB01", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="a-host-name"),
     ],
 )
-def test_a_zone_field_word_is_read_in_any_case_and_an_unknown_one_is_not_taken_as_local(
+def test_a_zone_field_word_is_read_as_spelt_and_an_unknown_one_is_not_taken_as_local(
     tmp_path: Path,
     run: Run,
     log_format: str,
@@ -665,8 +670,8 @@ def test_a_zone_field_word_is_read_in_any_case_and_an_unknown_one_is_not_taken_a
     first: str | None,
     local: bool,
 ) -> None:
-    # "%t %^" took "cet" for no zone (the time read as local, an hour off in Berlin) and so
-    # "WIB": read as --log-time-zone's local time, or as UTC, with nothing said of the zone
+    # "%t %^" took "WIB" for no zone: read as --log-time-zone's local time, or as UTC, with
+    # nothing said of the zone; then "west" or "est", words, for zones (WEST, EST)
     def text(word: str) -> str:
         return line.format(field=word).replace("05/Mar/2019:04:00:00", "07/Dec/2026:10:00:00")
 
@@ -684,6 +689,38 @@ def test_a_zone_field_word_is_read_in_any_case_and_an_unknown_one_is_not_taken_a
         assert f.skipped == 0
         assert by_address(inv)["203.0.113.66"].first_seen == first
         assert bool(_local_notes(inv)) == local
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(LINE.replace("{zone}", "{word}"), id="brackets"),
+        pytest.param(
+            LINE.replace("05/Mar/2019:04:00:00 {zone}", "2019-03-05 04:00:00 {word}"),
+            id="brackets-iso",
+        ),
+        pytest.param(
+            '{{"time": "2019-03-05 04:00:00 {word}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}}\n',
+            id="json-iso",
+        ),
+    ],
+)
+@pytest.mark.parametrize("word", ["cet", "west", "est", "Cet", "ist"])
+@pytest.mark.parametrize("zone", [None, "Asia/Kolkata"])
+def test_a_lower_case_word_after_the_time_in_brackets_is_no_zone(
+    tmp_path: Path, run: Run, line: str, word: str, zone: str | None
+) -> None:
+    # In brackets (and a JSON time) a word after the time is its zone: "west" was read as
+    # WEST, "est" as EST, five hours apart; a word is no abbreviation, the line unreadable
+    path = tmp_path / "access.log"
+    path.write_text(line.format(word=word))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    (f,) = inv.files
+    assert [s.reason for s in f.skipped_examples] == [
+        f"not a zone abbreviation: {word!r} (written in upper case, as CET)"
+    ]
+    assert by_address(inv) == {}
 
 
 def test_a_word_after_a_utc_formats_time_is_no_zone(tmp_path: Path, run: Run) -> None:

@@ -67,7 +67,7 @@ def clf(text: bytes) -> tuple[float, bytes]:
         )
         frac = float(b"0" + ss[2:]) if len(ss) > 2 and ss[2:3] == b"." else 0.0
         if off.isalpha() and off not in (b"Z", b"UTC", b"GMT"):  # CET, as Apache's %Z writes
-            named = ABBREVIATIONS.get(off.decode().upper())
+            named = ABBREVIATIONS.get(off.decode())  # as spelt: a lower-case word is none
             if named is None:
                 raise BadTime(unknown_zone(off.decode())) from None
             epoch -= named * 60
@@ -193,6 +193,8 @@ MEANINGS = {
 def unknown_zone(abbr: str, zone: tzinfo | None = None) -> str:
     """Why a time written with a zone abbreviation not in ``ABBREVIATIONS`` is not read (in
     ``zone``, --log-time-zone, when one was given)."""
+    if not abbr.isupper():  # cet, est: words, not abbreviations as a zone database spells them
+        return f"not a zone abbreviation: {abbr!r} (written in upper case, as CET)"
     said = f"the zone {abbr} names several offsets or none known: "
     if zone is not None:  # given, and that is not its zone then: another need not be given
         return said + f"the --log-time-zone given, {zone}, does not use it at that time"
@@ -228,12 +230,12 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         if zone is not None:
             for fold in (0, 1):
                 local = wall.replace(tzinfo=zone, fold=fold)
-                if (local.tzname() or "").upper() == abbr.upper():  # ist as IST
+                if local.tzname() == abbr:  # as spelt (ChST too): ist is a word, not IST
                     return local.timestamp() + frac, abbr
-        got = ABBREVIATIONS.get(abbr.upper())
+        got = ABBREVIATIONS.get(abbr)
         if got is None and isinstance(zone, timezone):  # a fixed offset: one of its meanings?
             fixed = zone.utcoffset(None) // timedelta(minutes=1)
-            if fixed in MEANINGS.get(abbr.upper(), ()):
+            if fixed in MEANINGS.get(abbr, ()):
                 got = fixed
         if got is None:
             raise BadTime(unknown_zone(abbr, zone))

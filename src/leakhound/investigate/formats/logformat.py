@@ -373,14 +373,14 @@ _NOT_ZONES = frozenset(
 
 def _zone_field(z: str, utc: bool) -> str | None:
     """The zone a field after ``%t`` writes, as ``when`` reads it after the time, None when it
-    is none: an offset, ``Z``; an abbreviation the tables know in any case (``cet`` as
-    ``CET``, ``IST``); an upper-case word of 3 to 5 letters that is no level or method (an
-    abbreviation they do not know, ``WIB``), except in a format whose times are UTC."""
+    is none: an offset, ``Z``; an abbreviation the tables know, as they spell it (``CET``,
+    ``IST``: ``cet`` or ``west`` is a word, no zone); an upper-case word of 3 to 5 letters that
+    is no level or method (an abbreviation they do not know), except in a format whose times
+    are UTC."""
     if _ZONE.fullmatch(z):
         return z
-    word = z.upper()
-    if word in ABBREVIATIONS or word in AMBIGUOUS:
-        return word
+    if z in ABBREVIATIONS or z in AMBIGUOUS:
+        return z
     if not utc and _ZONE_WORD.fullmatch(z) and z not in _NOT_ZONES:
         return z
     return None
