@@ -3,13 +3,17 @@ else as UTC, and said in the file's notes; a time with its zone is read as writt
 
 from __future__ import annotations
 
+import calendar
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from investigate_helpers import SAMPLES, Run, by_address
 
 from leakhound.investigate.formats.base import local_time_note
-from leakhound.investigate.timeparse import zone_of
+from leakhound.investigate.timeparse import ABBREVIATIONS, MEANINGS, zone_of
 
 LINE = (
     '203.0.113.66 - - [05/Mar/2019:04:00:00 {zone}] "GET /_cat/indices HTTP/1.1" 200 420 "-" "-"\n'
@@ -650,8 +654,11 @@ ZONE_WORD_FORMATS = [
         pytest.param("est", None, "2026-12-07T10:00:00Z", True, id="lower-case-est"),
         pytest.param("west", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="lower-case-west"),
         pytest.param("ist", "Asia/Kolkata", "2026-12-07T04:30:00Z", True, id="lower-case-ist"),
-        pytest.param("WIB", None, None, False, id="unknown-wib"),
-        pytest.param("WIB", "Europe/Berlin", None, False, id="unknown-wib-not-in-the-zone"),
+        pytest.param("XYZT", None, None, False, id="unknown"),
+        pytest.param("XYZT", "Europe/Berlin", None, False, id="unknown-not-in-the-zone"),
+        # WIB has one meaning, +07: read as such whatever the zone given, as CET is
+        pytest.param("WIB", None, "2026-12-07T03:00:00Z", False, id="wib"),
+        pytest.param("WIB", "Europe/Berlin", "2026-12-07T03:00:00Z", False, id="wib-elsewhere"),
         pytest.param("WIB", "Asia/Jakarta", "2026-12-07T03:00:00Z", False, id="wib-in-its-zone"),
         # no zone-looking word: the time stays the server's local one, read in the zone given
         pytest.param("INFO", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="level-info"),
@@ -770,6 +777,83 @@ def test_an_ambiguous_zone_is_read_at_a_fixed_offset_that_is_one_of_its_meanings
     else:
         assert f.skipped == 0
         assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+def _offset(minutes: int) -> str:
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# Every table entry at each offset it means, given as --log-time-zone's fixed offset
+AT_OWN_OFFSET = [
+    *(
+        pytest.param(abbr, minutes, id=f"{abbr}{_offset(minutes)}")
+        for abbr, minutes in ABBREVIATIONS.items()
+    ),
+    *(
+        pytest.param(abbr, minutes, id=f"{abbr}{_offset(minutes)}")
+        for abbr, meanings in MEANINGS.items()
+        for minutes in meanings
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param(None, LINE.replace("{zone}", "{abbr}"), id="brackets"),
+        pytest.param("COMBINED", LINE.replace("{zone}", "{abbr}"), id="combined"),
+        pytest.param(
+            None,
+            '{{"time": "2019-03-05 04:00:00 {abbr}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}}\n',
+            id="json-iso",
+        ),
+    ],
+)
+@pytest.mark.parametrize(("abbr", "minutes"), AT_OWN_OFFSET)
+def test_every_zone_abbreviation_is_read_at_a_fixed_offset_it_means(
+    tmp_path: Path, run: Run, log_format: str | None, line: str, abbr: str, minutes: int
+) -> None:
+    # WIB (Western Indonesia, +07) in --log-time-zone +07:00 was unreadable: in no table, it
+    # was read only where a named zone's own abbreviation is WIB (Asia/Jakarta)
+    path = tmp_path / "access.log"
+    path.write_text(line.format(abbr=abbr))
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, log_zone=zone_of(_offset(minutes)), **opts)
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    want = calendar.timegm((2019, 3, 5, 4, 0, 0)) - minutes * 60
+    first = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(want))
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+def test_wib_is_read_at_plus_seven_hours(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(LINE.format(zone="WIB"))
+    for zone in (None, "+07:00"):
+        inv = run(path, log_zone=zone_of(zone) if zone else None)
+        assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-04T21:00:00Z"
+
+
+def test_every_abbreviation_the_zone_database_uses_is_in_the_tables() -> None:
+    # The system's tz database from 2019 on: an alphabetic abbreviation in neither table (WIB,
+    # WITA, PKT, EAT were) is read only in a named zone that uses it, never at an offset
+    used: dict[str, set[int]] = {}
+    start = datetime(2019, 1, 1, tzinfo=UTC)
+    for name in available_timezones():
+        zone = ZoneInfo(name)
+        for week in range(0, 12 * 53, 2):
+            local = (start + timedelta(weeks=week)).astimezone(zone)
+            abbr, offset = local.tzname() or "", local.utcoffset()
+            if abbr.isalpha() and offset is not None:
+                used.setdefault(abbr, set()).add(offset // timedelta(minutes=1))
+    assert "CET" in used  # the system's tz database is there
+    wrong = {
+        abbr: sorted(offsets)
+        for abbr, offsets in used.items()
+        if offsets != {ABBREVIATIONS.get(abbr)} and not offsets <= set(MEANINGS.get(abbr, ()))
+    }
+    assert wrong == {}
 
 
 def test_an_iso_time_with_an_ambiguous_zone_is_read_at_a_fixed_offset_it_means(

@@ -167,27 +167,36 @@ def parse_user_time(text: str) -> float:
 
 
 # Zone abbreviations that name one offset wherever the tz database uses them (minutes east of
-# UTC), in PostgreSQL's log_time and access logs' times (Apache's %Z). IST (India, Ireland,
-# Israel), CST (US, China, Cuba), CDT, AST and PST (US Pacific, and the Philippines' +08 in
-# Asia/Manila) are left out: they need --log-time-zone.
+# UTC), in PostgreSQL's log_time and access logs' times (Apache's %Z), spelt as it spells them
+# (ChST). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT, AST, ADT and PST (US
+# Pacific, and the Philippines' +08 in Asia/Manila) are left out: they need --log-time-zone.
+# Every alphabetic abbreviation the tz database gives a zone from 2019 on is here or in
+# MEANINGS (a test checks the system's): one in neither (WIB was) is read only in a named
+# --log-time-zone whose own abbreviation it is, never at a fixed offset (+07:00), whose name
+# (UTC+07:00) is no abbreviation.
 ABBREVIATIONS = {
     "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
-    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240,
-    "MST": -420, "MDT": -360, "PDT": -420, "AKST": -540, "AKDT": -480,
-    "HST": -600, "JST": 540, "KST": 540, "AWST": 480, "ACST": 570, "ACDT": 630,
-    "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780, "SAST": 120, "HKT": 480,
+    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "MSD": 240, "EST": -300,
+    "EDT": -240, "MST": -420, "MDT": -360, "PDT": -420, "AKST": -540, "AKDT": -480,
+    "HST": -600, "HDT": -540, "NST": -210, "NDT": -150, "JST": 540, "KST": 540, "AWST": 480,
+    "AWDT": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
+    "SAST": 120, "CAT": 120, "EAT": 180, "WAT": 60, "IDT": 180, "PKT": 300, "PKST": 360,
+    "HKT": 480, "WIB": 420, "WITA": 480, "WIT": 540, "ChST": 600,
 }  # fmt: skip
-# Abbreviations the tz database gives several offsets (the ones left out above): a time written
-# with one is read only in a --log-time-zone that uses it, never guessed
-AMBIGUOUS = frozenset(("IST", "CST", "CDT", "AST", "PST"))
-# Their meanings (minutes east of UTC): a --log-time-zone given as a fixed offset (+05:30) that is
+# Abbreviations of several offsets, in the tz database or as systems outside it write them:
+# their meanings (minutes east of UTC). A time written with one is read only in a
+# --log-time-zone that uses it, never guessed; one given as a fixed offset (+05:30) that is
 # one of them reads the abbreviation at that offset, as a named zone that uses it does. IST:
 # India, Irish summer time, Israel; CST: US Central, Cuba, China; CDT: US Central, Cuba; AST:
-# Atlantic, and Arabia's as systems before tzdata 2017a wrote it; PST: US Pacific, Philippines.
+# Atlantic, and Arabia's as systems before tzdata 2017a wrote it (ADT its summer time); PST:
+# US Pacific, Philippines; SST: Samoa, and Singapore as some write it; GST: Guam's before
+# 2000, and the Gulf's as some write it.
 MEANINGS = {
     "IST": (330, 60, 120), "CST": (-360, -300, 480), "CDT": (-300, -240),
-    "AST": (-240, 180), "PST": (-480, 480),
+    "AST": (-240, 180), "ADT": (-180, 240), "PST": (-480, 480), "SST": (-660, 480),
+    "GST": (600, 240),
 }  # fmt: skip
+AMBIGUOUS = frozenset(MEANINGS)
 
 
 def unknown_zone(abbr: str, zone: tzinfo | None = None) -> str:

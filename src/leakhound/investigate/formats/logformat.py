@@ -357,7 +357,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
 
 # An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read
 _ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z")
-# A word as strftime's %Z writes a zone's abbreviation (upper case, 3 to 5 letters: WIB, HKT):
+# A word as strftime's %Z writes a zone's abbreviation (upper case, 3 to 5 letters: HKT):
 # a zone, read where --log-time-zone uses it, else its line unreadable saying why, never its
 # time taken as local. But not the words a format may put after its time that are no zone: a
 # log level (log4j's, syslog's, Serilog's), a method, a protocol.
