@@ -13,7 +13,7 @@ import pytest
 from investigate_helpers import SAMPLES, Run, by_address
 
 from leakhound.investigate.formats.base import local_time_note
-from leakhound.investigate.timeparse import ABBREVIATIONS, MEANINGS, zone_of
+from leakhound.investigate.timeparse import ABBREVIATIONS, MEANINGS, BadTime, iso, zone_of
 
 LINE = (
     '203.0.113.66 - - [05/Mar/2019:04:00:00 {zone}] "GET /_cat/indices HTTP/1.1" 200 420 "-" "-"\n'
@@ -895,3 +895,62 @@ def test_a_clf_time_with_a_day_of_one_digit_is_read(
     inv = run(path, **opts)
     assert inv.files[0].skipped == 0
     assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T03:00:00Z"
+
+
+@pytest.mark.parametrize("log_format", ["COMBINED", '%h %^[%d:%t %^] "%r" %s %b %^'])
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first", "local"),
+    [
+        pytest.param("2026-12-07T10:20:30+01:00", None, "2026-12-07T09:20:30Z", False, id="offset"),
+        pytest.param(
+            "2026-12-07T10:20:30+01:00", "America/New_York", "2026-12-07T09:20:30Z", False,
+            id="offset-whatever-the-zone",
+        ),
+        pytest.param("2026-12-07T10:20:30.250-05:00", None, "2026-12-07T15:20:30Z", False,
+                     id="fraction"),
+        pytest.param("2026-12-07T10:20:30Z", "Europe/Berlin", "2026-12-07T10:20:30Z", False,
+                     id="z"),
+        pytest.param("2026-12-07T10:20:30+01:00 ", None, "2026-12-07T09:20:30Z", False,
+                     id="a-space-after"),
+        pytest.param("2026-12-07 10:20:30 +0100", None, "2026-12-07T09:20:30Z", False,
+                     id="zone-apart"),
+        pytest.param("2026-12-07T10:20:30", "Europe/Berlin", "2026-12-07T09:20:30Z", True,
+                     id="no-zone"),
+    ],
+)  # fmt: skip
+def test_an_iso_time_in_combineds_brackets_is_read(
+    tmp_path: Path,
+    run: Run,
+    log_format: str,
+    stamp: str,
+    zone: str | None,
+    first: str,
+    local: bool,
+) -> None:
+    # nginx's log_format with $time_iso8601 in combined's [$time_local] place: "[%d:%t %^]"
+    # wants a space before "]", so every line was "does not match --log-format"; with one,
+    # %d and %t cut the time at its first colon and "2026-12-07T10 00:00+01:00" was no time
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of(zone) if zone else None)
+    (f,) = inv.files
+    assert [s.reason for s in f.skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert bool(_local_notes(inv)) == local
+
+
+def test_an_iso_time_cut_at_its_first_colon_is_not_read_from_the_hours_cache() -> None:
+    # The per-hour cache checked the colon before the seconds only: once 10:59:59 of that day
+    # and zone was read, "2026-12-07T10 20:30+01:00" was read as 10:20:30, else unreadable
+    assert iso("2026-12-07T10:59:59+01:00")[0] == iso("2026-12-07T09:59:59Z")[0]
+    with pytest.raises(BadTime):
+        iso("2026-12-07T10 20:30+01:00")
+
+
+def test_an_iso_time_with_its_offset_in_brackets_is_read_by_x(tmp_path: Path, run: Run) -> None:
+    # "[%x %^]" wanted a space and a field after the time, as "[%d:%t %^]" did
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", "2026-12-07T10:20:30+01:00"))
+    inv = run(path, log_format='%h %^[%x %^] "%r" %s %b %^', format="nginx")
+    assert inv.files[0].skipped == 0
+    assert by_address(inv)["203.0.113.66"].first_seen == "2026-12-07T09:20:30Z"

@@ -105,7 +105,15 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
         return hit
     # 2023-06-01T10:00:05.123+00:00: the hour and zone once, minutes, seconds and fraction by
     # slicing (audit and database logs give every line its own millisecond).
-    if len(text) >= 20 and text[4] == "-" and text[10] in "T " and text[16] == ":":
+    # Its colons checked, both: "2026-12-07T10 00:00+01:00" (a time cut at its first colon
+    # and joined by a space) is not 10:00:00, and is read by the regex, or not at all.
+    if (
+        len(text) >= 20
+        and text[4] == "-"
+        and text[10] in "T "
+        and text[13] == ":"
+        and text[16] == ":"
+    ):
         rest = text[19:]
         frac = ""
         if rest[:1] in ".,":

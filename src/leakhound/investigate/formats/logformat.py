@@ -184,6 +184,12 @@ def compile_text(fmt: str) -> re.Pattern[bytes]:
             body = f"[^{stop}]*" if nxt else ".*"
             if nxt == " " and spec not in "rRu":
                 body = r"\S*"
+            if group == "z" and nxt == "]" and out[-1] == re.escape(" "):
+                # COMBINED's "[%d:%t %^]" with nginx's $time_iso8601 in the brackets,
+                # [2026-12-07T10:00:00+01:00]: its zone in the time, no space, no field after it
+                out[-1] = rf"(?:\ (?P<z>{body}))?"
+                used.add(group)
+                continue
             out.append(f"(?P<{group}>{body})" if group else f"(?:{body})")
             if group:
                 used.add(group)
@@ -386,11 +392,20 @@ def _zone_field(z: str, utc: bool) -> str | None:
     return None
 
 
+# An ISO 8601 date and hour: what "%d:" reads of an ISO time (COMBINED's "[%d:%t %^]" with
+# nginx's $time_iso8601, 2026-12-07T10:00:00+01:00, its %d ending at the first colon)
+_ISO_DATE_HOUR = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d")
+
+
 def _date_time(date: str, clock: str) -> str:
     """A ``%d`` and a ``%t`` as one time: a CLF date joined as CLF writes it
     (``10/Oct/2000:13:55:36``), an ISO one as ISO 8601 (``2000-10-10 13:55:36``: GoAccess's
-    ``CLOUDFRONT`` and ``W3C`` formats, ``%d %t`` under a ``%Y-%m-%d`` date-format)."""
-    return f"{date}:{clock}" if "/" in date else f"{date} {clock}"
+    ``CLOUDFRONT`` and ``W3C`` formats, ``%d %t`` under a ``%Y-%m-%d`` date-format), and an
+    ISO time that ``%d:%t`` cut at its first colon (``2026-12-07T10`` and ``00:00+01:00``)
+    whole again."""
+    if "/" in date or _ISO_DATE_HOUR.fullmatch(date):
+        return f"{date}:{clock}"
+    return f"{date} {clock}"
 
 
 def _parse_text(
