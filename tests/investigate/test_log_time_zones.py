@@ -835,6 +835,33 @@ def test_wib_is_read_at_plus_seven_hours(tmp_path: Path, run: Run) -> None:
         assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-04T21:00:00Z"
 
 
+@pytest.mark.parametrize(
+    ("zone", "first"),
+    [
+        pytest.param(None, None, id="no-zone-given"),
+        pytest.param("+07:00", "2019-03-04T21:00:00Z", id="western-as-tzdata-before-2013e"),
+        pytest.param("Asia/Jakarta", None, id="jakarta-today-writes-wib"),
+        pytest.param("+09:00", "2019-03-04T19:00:00Z", id="eastern"),
+        pytest.param("Asia/Jayapura", "2019-03-04T19:00:00Z", id="jayapura"),
+    ],
+)
+def test_wit_is_read_only_at_an_offset_it_means(
+    tmp_path: Path, run: Run, zone: str | None, first: str | None
+) -> None:
+    # WIT was Jakarta's +07 until tzdata 2013e (WIT, CIT, EIT then; WIB, WITA, WIT since), as
+    # AST was Arabia's until 2017a: read as +09 alone, a Jakarta log's time was 2 hours off
+    path = tmp_path / "access.log"
+    path.write_text(LINE.format(zone="WIT"))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    if first is None:
+        (example,) = inv.files[0].skipped_examples
+        assert example.reason.startswith("the zone WIT names several offsets")
+        assert by_address(inv) == {}
+    else:
+        assert inv.files[0].skipped == 0
+        assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
 def test_every_abbreviation_the_zone_database_uses_is_in_the_tables() -> None:
     # The system's tz database from 2019 on: an alphabetic abbreviation in neither table (WIB,
     # WITA, PKT, EAT were) is read only in a named zone that uses it, never at an offset

@@ -176,8 +176,9 @@ def parse_user_time(text: str) -> float:
 
 # Zone abbreviations that name one offset wherever the tz database uses them (minutes east of
 # UTC), in PostgreSQL's log_time and access logs' times (Apache's %Z), spelt as it spells them
-# (ChST). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT, AST, ADT and PST (US
-# Pacific, and the Philippines' +08 in Asia/Manila) are left out: they need --log-time-zone.
+# (ChST). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT, AST, ADT, PST (US
+# Pacific, and the Philippines' +08 in Asia/Manila) and WIT are left out: they need
+# --log-time-zone.
 # Every alphabetic abbreviation the tz database gives a zone from 2019 on is here or in
 # MEANINGS (a test checks the system's): one in neither (WIB was) is read only in a named
 # --log-time-zone whose own abbreviation it is, never at a fixed offset (+07:00), whose name
@@ -189,7 +190,7 @@ ABBREVIATIONS = {
     "HST": -600, "HDT": -540, "NST": -210, "NDT": -150, "JST": 540, "KST": 540, "AWST": 480,
     "AWDT": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
     "SAST": 120, "CAT": 120, "EAT": 180, "WAT": 60, "IDT": 180, "PKT": 300, "PKST": 360,
-    "HKT": 480, "WIB": 420, "WITA": 480, "WIT": 540, "ChST": 600,
+    "HKT": 480, "WIB": 420, "WITA": 480, "ChST": 600,
 }  # fmt: skip
 # Abbreviations of several offsets, in the tz database or as systems outside it write them:
 # their meanings (minutes east of UTC). A time written with one is read only in a
@@ -198,11 +199,12 @@ ABBREVIATIONS = {
 # India, Irish summer time, Israel; CST: US Central, Cuba, China; CDT: US Central, Cuba; AST:
 # Atlantic, and Arabia's as systems before tzdata 2017a wrote it (ADT its summer time); PST:
 # US Pacific, Philippines; SST: Samoa, and Singapore as some write it; GST: Guam's before
-# 2000, and the Gulf's as some write it.
+# 2000, and the Gulf's as some write it; WIT: eastern Indonesia (Jayapura), and western
+# (Jakarta, +07) as systems before tzdata 2013e wrote it (WIT, CIT, EIT then).
 MEANINGS = {
     "IST": (330, 60, 120), "CST": (-360, -300, 480), "CDT": (-300, -240),
     "AST": (-240, 180), "ADT": (-180, 240), "PST": (-480, 480), "SST": (-660, 480),
-    "GST": (600, 240),
+    "GST": (600, 240), "WIT": (540, 420),
 }  # fmt: skip
 AMBIGUOUS = frozenset(MEANINGS)
 
