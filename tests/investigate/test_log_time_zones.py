@@ -740,6 +740,19 @@ def test_a_word_after_a_utc_formats_time_is_no_zone(tmp_path: Path, run: Run) ->
     assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
 
 
+@pytest.mark.parametrize("word", ["CAT", "NST", "IDT", "SST", "GST", "CET", "IST"])
+def test_a_zone_word_after_a_utc_formats_time_is_no_zone(
+    tmp_path: Path, run: Run, word: str
+) -> None:
+    # An IIS s-computername after the time that the zone tables know (CAT, SST: added to
+    # them) was read as a zone: the UTC time shifted (CAT, 2 hours), or unreadable (SST)
+    path = tmp_path / "access.log"
+    path.write_text(IIS.replace("10.0.0.5", word))
+    inv = run(path, log_format="W3C", format="nginx")
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+
+
 @pytest.mark.parametrize(
     "log_format",
     [

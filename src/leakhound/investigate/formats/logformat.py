@@ -379,15 +379,18 @@ _NOT_ZONES = frozenset(
 
 def _zone_field(z: str, utc: bool) -> str | None:
     """The zone a field after ``%t`` writes, as ``when`` reads it after the time, None when it
-    is none: an offset, ``Z``; an abbreviation the tables know, as they spell it (``CET``,
-    ``IST``: ``cet`` or ``west`` is a word, no zone); an upper-case word of 3 to 5 letters that
-    is no level or method (an abbreviation they do not know), except in a format whose times
-    are UTC."""
+    is none: an offset, ``Z``; except in a format whose times are UTC (its field there an
+    s-ip, an IIS s-computername: ``CAT``, ``SST`` too), an abbreviation the tables know, as
+    they spell it (``CET``, ``IST``: ``cet`` or ``west`` is a word, no zone), and an
+    upper-case word of 3 to 5 letters that is no level or method (an abbreviation they do
+    not know)."""
     if _ZONE.fullmatch(z):
         return z
+    if utc:
+        return None
     if z in ABBREVIATIONS or z in AMBIGUOUS:
         return z
-    if not utc and _ZONE_WORD.fullmatch(z) and z not in _NOT_ZONES:
+    if _ZONE_WORD.fullmatch(z) and z not in _NOT_ZONES:
         return z
     return None
 
