@@ -987,6 +987,18 @@ def test_an_iso_time_cut_at_its_first_colon_is_not_read_from_the_hours_cache() -
         iso("2026-12-07T10 20:30+01:00")
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["2026-12-07T11:²0:30+01:00", "2026-12-07T11:20:3²+01:00", "2026-12-07T11:20:30.²+01:00"],
+)
+def test_a_digit_that_is_no_number_in_a_cached_hour_is_a_bad_time(text: str) -> None:
+    # "²" is a digit to str.isdigit, not to int(): once that hour was read, the hour cache's
+    # int() raised ValueError, which a format catching BadTime (an audit log's) let through
+    iso("2026-12-07T11:59:59+01:00")
+    with pytest.raises(BadTime):
+        iso(text)
+
+
 def test_an_iso_time_with_its_offset_in_brackets_is_read_by_x(tmp_path: Path, run: Run) -> None:
     # "[%x %^]" wanted a space and a field after the time, as "[%d:%t %^]" did
     path = tmp_path / "access.log"

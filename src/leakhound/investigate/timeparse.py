@@ -118,11 +118,11 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
         frac = ""
         if rest[:1] in ".,":
             n = 1
-            while n < len(rest) and rest[n].isdigit():
+            while n < len(rest) and rest[n].isdecimal():  # not isdigit: "²" is no int
                 n += 1
             frac, rest = rest[1:n], rest[n:]
         base = _iso_hour.get(text[:13] + rest)
-        if base is not None and text[14:16].isdigit() and text[17:19].isdigit():
+        if base is not None and text[14:16].isdecimal() and text[17:19].isdecimal():
             fm, fs = int(text[14:16]), int(text[17:19])
             if fm < 60 and fs < 61:
                 return base[0] + fm * 60 + fs + (float("0." + frac) if frac else 0.0), base[1]
