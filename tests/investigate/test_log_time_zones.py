@@ -3,13 +3,17 @@ else as UTC, and said in the file's notes; a time with its zone is read as writt
 
 from __future__ import annotations
 
+import calendar
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from investigate_helpers import SAMPLES, Run, by_address
 
 from leakhound.investigate.formats.base import local_time_note
-from leakhound.investigate.timeparse import zone_of
+from leakhound.investigate.timeparse import ABBREVIATIONS, MEANINGS, BadTime, iso, zone_of
 
 LINE = (
     '203.0.113.66 - - [05/Mar/2019:04:00:00 {zone}] "GET /_cat/indices HTTP/1.1" 200 420 "-" "-"\n'
@@ -641,12 +645,20 @@ ZONE_WORD_FORMATS = [
 @pytest.mark.parametrize(
     ("field", "zone", "first", "local"),
     [
-        pytest.param("cet", None, "2026-12-07T09:00:00Z", False, id="lower-case-cet"),
-        pytest.param("Cet", "America/New_York", "2026-12-07T09:00:00Z", False, id="mixed-case"),
-        pytest.param("est", None, "2026-12-07T15:00:00Z", False, id="lower-case-est"),
-        pytest.param("ist", "Asia/Kolkata", "2026-12-07T04:30:00Z", False, id="ist-in-its-zone"),
-        pytest.param("WIB", None, None, False, id="unknown-wib"),
-        pytest.param("WIB", "Europe/Berlin", None, False, id="unknown-wib-not-in-the-zone"),
+        pytest.param("CET", "America/New_York", "2026-12-07T09:00:00Z", False, id="cet"),
+        pytest.param("IST", "Asia/Kolkata", "2026-12-07T04:30:00Z", False, id="ist-in-its-zone"),
+        # a zone abbreviation is upper case, as the tables spell it: a lower-case word that
+        # is one in another case is a word, the time the server's local one, as any word's
+        pytest.param("cet", None, "2026-12-07T10:00:00Z", True, id="lower-case-cet"),
+        pytest.param("Cet", "America/New_York", "2026-12-07T15:00:00Z", True, id="mixed-case"),
+        pytest.param("est", None, "2026-12-07T10:00:00Z", True, id="lower-case-est"),
+        pytest.param("west", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="lower-case-west"),
+        pytest.param("ist", "Asia/Kolkata", "2026-12-07T04:30:00Z", True, id="lower-case-ist"),
+        pytest.param("XYZT", None, None, False, id="unknown"),
+        pytest.param("XYZT", "Europe/Berlin", None, False, id="unknown-not-in-the-zone"),
+        # WIB has one meaning, +07: read as such whatever the zone given, as CET is
+        pytest.param("WIB", None, "2026-12-07T03:00:00Z", False, id="wib"),
+        pytest.param("WIB", "Europe/Berlin", "2026-12-07T03:00:00Z", False, id="wib-elsewhere"),
         pytest.param("WIB", "Asia/Jakarta", "2026-12-07T03:00:00Z", False, id="wib-in-its-zone"),
         # no zone-looking word: the time stays the server's local one, read in the zone given
         pytest.param("INFO", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="level-info"),
@@ -655,7 +667,7 @@ ZONE_WORD_FORMATS = [
         pytest.param("WEB01", "Europe/Berlin", "2026-12-07T09:00:00Z", True, id="a-host-name"),
     ],
 )
-def test_a_zone_field_word_is_read_in_any_case_and_an_unknown_one_is_not_taken_as_local(
+def test_a_zone_field_word_is_read_as_spelt_and_an_unknown_one_is_not_taken_as_local(
     tmp_path: Path,
     run: Run,
     log_format: str,
@@ -665,8 +677,8 @@ def test_a_zone_field_word_is_read_in_any_case_and_an_unknown_one_is_not_taken_a
     first: str | None,
     local: bool,
 ) -> None:
-    # "%t %^" took "cet" for no zone (the time read as local, an hour off in Berlin) and so
-    # "WIB": read as --log-time-zone's local time, or as UTC, with nothing said of the zone
+    # "%t %^" took "WIB" for no zone: read as --log-time-zone's local time, or as UTC, with
+    # nothing said of the zone; then "west" or "est", words, for zones (WEST, EST)
     def text(word: str) -> str:
         return line.format(field=word).replace("05/Mar/2019:04:00:00", "07/Dec/2026:10:00:00")
 
@@ -686,6 +698,38 @@ def test_a_zone_field_word_is_read_in_any_case_and_an_unknown_one_is_not_taken_a
         assert bool(_local_notes(inv)) == local
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(LINE.replace("{zone}", "{word}"), id="brackets"),
+        pytest.param(
+            LINE.replace("05/Mar/2019:04:00:00 {zone}", "2019-03-05 04:00:00 {word}"),
+            id="brackets-iso",
+        ),
+        pytest.param(
+            '{{"time": "2019-03-05 04:00:00 {word}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}}\n',
+            id="json-iso",
+        ),
+    ],
+)
+@pytest.mark.parametrize("word", ["cet", "west", "est", "Cet", "ist"])
+@pytest.mark.parametrize("zone", [None, "Asia/Kolkata"])
+def test_a_lower_case_word_after_the_time_in_brackets_is_no_zone(
+    tmp_path: Path, run: Run, line: str, word: str, zone: str | None
+) -> None:
+    # In brackets (and a JSON time) a word after the time is its zone: "west" was read as
+    # WEST, "est" as EST, five hours apart; a word is no abbreviation, the line unreadable
+    path = tmp_path / "access.log"
+    path.write_text(line.format(word=word))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    (f,) = inv.files
+    assert [s.reason for s in f.skipped_examples] == [
+        f"not a zone abbreviation: {word!r} (written in upper case, as CET)"
+    ]
+    assert by_address(inv) == {}
+
+
 def test_a_word_after_a_utc_formats_time_is_no_zone(tmp_path: Path, run: Run) -> None:
     # W3C's field after the time is s-ip, or whatever a site's #Fields puts there (an IIS
     # s-computername, WEBSRV): never a zone, the line is read, in UTC
@@ -693,6 +737,19 @@ def test_a_word_after_a_utc_formats_time_is_no_zone(tmp_path: Path, run: Run) ->
     path.write_text(IIS.replace("10.0.0.5", "WEBSRV"))
     inv = run(path, log_format="W3C", format="nginx")
     assert inv.files[0].skipped == 0
+    assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
+
+
+@pytest.mark.parametrize("word", ["CAT", "NST", "IDT", "SST", "GST", "CET", "IST"])
+def test_a_zone_word_after_a_utc_formats_time_is_no_zone(
+    tmp_path: Path, run: Run, word: str
+) -> None:
+    # An IIS s-computername after the time that the zone tables know (CAT, SST: added to
+    # them) was read as a zone: the UTC time shifted (CAT, 2 hours), or unreadable (SST)
+    path = tmp_path / "access.log"
+    path.write_text(IIS.replace("10.0.0.5", word))
+    inv = run(path, log_format="W3C", format="nginx")
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
     assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T04:00:00Z"
 
 
@@ -735,6 +792,110 @@ def test_an_ambiguous_zone_is_read_at_a_fixed_offset_that_is_one_of_its_meanings
         assert by_address(inv)["203.0.113.66"].first_seen == first
 
 
+def _offset(minutes: int) -> str:
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# Every table entry at each offset it means, given as --log-time-zone's fixed offset
+AT_OWN_OFFSET = [
+    *(
+        pytest.param(abbr, minutes, id=f"{abbr}{_offset(minutes)}")
+        for abbr, minutes in ABBREVIATIONS.items()
+    ),
+    *(
+        pytest.param(abbr, minutes, id=f"{abbr}{_offset(minutes)}")
+        for abbr, meanings in MEANINGS.items()
+        for minutes in meanings
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param(None, LINE.replace("{zone}", "{abbr}"), id="brackets"),
+        pytest.param("COMBINED", LINE.replace("{zone}", "{abbr}"), id="combined"),
+        pytest.param(
+            None,
+            '{{"time": "2019-03-05 04:00:00 {abbr}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}}\n',
+            id="json-iso",
+        ),
+    ],
+)
+@pytest.mark.parametrize(("abbr", "minutes"), AT_OWN_OFFSET)
+def test_every_zone_abbreviation_is_read_at_a_fixed_offset_it_means(
+    tmp_path: Path, run: Run, log_format: str | None, line: str, abbr: str, minutes: int
+) -> None:
+    # WIB (Western Indonesia, +07) in --log-time-zone +07:00 was unreadable: in no table, it
+    # was read only where a named zone's own abbreviation is WIB (Asia/Jakarta)
+    path = tmp_path / "access.log"
+    path.write_text(line.format(abbr=abbr))
+    opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, log_zone=zone_of(_offset(minutes)), **opts)
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    want = calendar.timegm((2019, 3, 5, 4, 0, 0)) - minutes * 60
+    first = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(want))
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+def test_wib_is_read_at_plus_seven_hours(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(LINE.format(zone="WIB"))
+    for zone in (None, "+07:00"):
+        inv = run(path, log_zone=zone_of(zone) if zone else None)
+        assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-04T21:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("zone", "first"),
+    [
+        pytest.param(None, None, id="no-zone-given"),
+        pytest.param("+07:00", "2019-03-04T21:00:00Z", id="western-as-tzdata-before-2013e"),
+        pytest.param("Asia/Jakarta", None, id="jakarta-today-writes-wib"),
+        pytest.param("+09:00", "2019-03-04T19:00:00Z", id="eastern"),
+        pytest.param("Asia/Jayapura", "2019-03-04T19:00:00Z", id="jayapura"),
+    ],
+)
+def test_wit_is_read_only_at_an_offset_it_means(
+    tmp_path: Path, run: Run, zone: str | None, first: str | None
+) -> None:
+    # WIT was Jakarta's +07 until tzdata 2013e (WIT, CIT, EIT then; WIB, WITA, WIT since), as
+    # AST was Arabia's until 2017a: read as +09 alone, a Jakarta log's time was 2 hours off
+    path = tmp_path / "access.log"
+    path.write_text(LINE.format(zone="WIT"))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    if first is None:
+        (example,) = inv.files[0].skipped_examples
+        assert example.reason.startswith("the zone WIT names several offsets")
+        assert by_address(inv) == {}
+    else:
+        assert inv.files[0].skipped == 0
+        assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+def test_every_abbreviation_the_zone_database_uses_is_in_the_tables() -> None:
+    # The system's tz database from 2019 on: an alphabetic abbreviation in neither table (WIB,
+    # WITA, PKT, EAT were) is read only in a named zone that uses it, never at an offset
+    used: dict[str, set[int]] = {}
+    start = datetime(2019, 1, 1, tzinfo=UTC)
+    for name in available_timezones():
+        zone = ZoneInfo(name)
+        for week in range(0, 12 * 53, 2):
+            local = (start + timedelta(weeks=week)).astimezone(zone)
+            abbr, offset = local.tzname() or "", local.utcoffset()
+            if abbr.isalpha() and offset is not None:
+                used.setdefault(abbr, set()).add(offset // timedelta(minutes=1))
+    assert "CET" in used  # the system's tz database is there
+    wrong = {
+        abbr: sorted(offsets)
+        for abbr, offsets in used.items()
+        if offsets != {ABBREVIATIONS.get(abbr)} and not offsets <= set(MEANINGS.get(abbr, ()))
+    }
+    assert wrong == {}
+
+
 def test_an_iso_time_with_an_ambiguous_zone_is_read_at_a_fixed_offset_it_means(
     tmp_path: Path, run: Run
 ) -> None:
@@ -774,3 +935,74 @@ def test_a_clf_time_with_a_day_of_one_digit_is_read(
     inv = run(path, **opts)
     assert inv.files[0].skipped == 0
     assert by_address(inv)["203.0.113.66"].first_seen == "2019-03-05T03:00:00Z"
+
+
+@pytest.mark.parametrize("log_format", ["COMBINED", '%h %^[%d:%t %^] "%r" %s %b %^'])
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first", "local"),
+    [
+        pytest.param("2026-12-07T10:20:30+01:00", None, "2026-12-07T09:20:30Z", False, id="offset"),
+        pytest.param(
+            "2026-12-07T10:20:30+01:00", "America/New_York", "2026-12-07T09:20:30Z", False,
+            id="offset-whatever-the-zone",
+        ),
+        pytest.param("2026-12-07T10:20:30.250-05:00", None, "2026-12-07T15:20:30Z", False,
+                     id="fraction"),
+        pytest.param("2026-12-07T10:20:30Z", "Europe/Berlin", "2026-12-07T10:20:30Z", False,
+                     id="z"),
+        pytest.param("2026-12-07T10:20:30+01:00 ", None, "2026-12-07T09:20:30Z", False,
+                     id="a-space-after"),
+        pytest.param("2026-12-07 10:20:30 +0100", None, "2026-12-07T09:20:30Z", False,
+                     id="zone-apart"),
+        pytest.param("2026-12-07T10:20:30", "Europe/Berlin", "2026-12-07T09:20:30Z", True,
+                     id="no-zone"),
+    ],
+)  # fmt: skip
+def test_an_iso_time_in_combineds_brackets_is_read(
+    tmp_path: Path,
+    run: Run,
+    log_format: str,
+    stamp: str,
+    zone: str | None,
+    first: str,
+    local: bool,
+) -> None:
+    # nginx's log_format with $time_iso8601 in combined's [$time_local] place: "[%d:%t %^]"
+    # wants a space before "]", so every line was "does not match --log-format"; with one,
+    # %d and %t cut the time at its first colon and "2026-12-07T10 00:00+01:00" was no time
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of(zone) if zone else None)
+    (f,) = inv.files
+    assert [s.reason for s in f.skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert bool(_local_notes(inv)) == local
+
+
+def test_an_iso_time_cut_at_its_first_colon_is_not_read_from_the_hours_cache() -> None:
+    # The per-hour cache checked the colon before the seconds only: once 10:59:59 of that day
+    # and zone was read, "2026-12-07T10 20:30+01:00" was read as 10:20:30, else unreadable
+    assert iso("2026-12-07T10:59:59+01:00")[0] == iso("2026-12-07T09:59:59Z")[0]
+    with pytest.raises(BadTime):
+        iso("2026-12-07T10 20:30+01:00")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-12-07T11:²0:30+01:00", "2026-12-07T11:20:3²+01:00", "2026-12-07T11:20:30.²+01:00"],
+)
+def test_a_digit_that_is_no_number_in_a_cached_hour_is_a_bad_time(text: str) -> None:
+    # "²" is a digit to str.isdigit, not to int(): once that hour was read, the hour cache's
+    # int() raised ValueError, which a format catching BadTime (an audit log's) let through
+    iso("2026-12-07T11:59:59+01:00")
+    with pytest.raises(BadTime):
+        iso(text)
+
+
+def test_an_iso_time_with_its_offset_in_brackets_is_read_by_x(tmp_path: Path, run: Run) -> None:
+    # "[%x %^]" wanted a space and a field after the time, as "[%d:%t %^]" did
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", "2026-12-07T10:20:30+01:00"))
+    inv = run(path, log_format='%h %^[%x %^] "%r" %s %b %^', format="nginx")
+    assert inv.files[0].skipped == 0
+    assert by_address(inv)["203.0.113.66"].first_seen == "2026-12-07T09:20:30Z"

@@ -67,7 +67,7 @@ def clf(text: bytes) -> tuple[float, bytes]:
         )
         frac = float(b"0" + ss[2:]) if len(ss) > 2 and ss[2:3] == b"." else 0.0
         if off.isalpha() and off not in (b"Z", b"UTC", b"GMT"):  # CET, as Apache's %Z writes
-            named = ABBREVIATIONS.get(off.decode().upper())
+            named = ABBREVIATIONS.get(off.decode())  # as spelt: a lower-case word is none
             if named is None:
                 raise BadTime(unknown_zone(off.decode())) from None
             epoch -= named * 60
@@ -105,16 +105,24 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
         return hit
     # 2023-06-01T10:00:05.123+00:00: the hour and zone once, minutes, seconds and fraction by
     # slicing (audit and database logs give every line its own millisecond).
-    if len(text) >= 20 and text[4] == "-" and text[10] in "T " and text[16] == ":":
+    # Its colons checked, both: "2026-12-07T10 00:00+01:00" (a time cut at its first colon
+    # and joined by a space) is not 10:00:00, and is read by the regex, or not at all.
+    if (
+        len(text) >= 20
+        and text[4] == "-"
+        and text[10] in "T "
+        and text[13] == ":"
+        and text[16] == ":"
+    ):
         rest = text[19:]
         frac = ""
         if rest[:1] in ".,":
             n = 1
-            while n < len(rest) and rest[n].isdigit():
+            while n < len(rest) and rest[n].isdecimal():  # not isdigit: "²" is no int
                 n += 1
             frac, rest = rest[1:n], rest[n:]
         base = _iso_hour.get(text[:13] + rest)
-        if base is not None and text[14:16].isdigit() and text[17:19].isdigit():
+        if base is not None and text[14:16].isdecimal() and text[17:19].isdecimal():
             fm, fs = int(text[14:16]), int(text[17:19])
             if fm < 60 and fs < 61:
                 return base[0] + fm * 60 + fs + (float("0." + frac) if frac else 0.0), base[1]
@@ -167,32 +175,45 @@ def parse_user_time(text: str) -> float:
 
 
 # Zone abbreviations that name one offset wherever the tz database uses them (minutes east of
-# UTC), in PostgreSQL's log_time and access logs' times (Apache's %Z). IST (India, Ireland,
-# Israel), CST (US, China, Cuba), CDT, AST and PST (US Pacific, and the Philippines' +08 in
-# Asia/Manila) are left out: they need --log-time-zone.
+# UTC), in PostgreSQL's log_time and access logs' times (Apache's %Z), spelt as it spells them
+# (ChST). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT, AST, ADT, PST (US
+# Pacific, and the Philippines' +08 in Asia/Manila) and WIT are left out: they need
+# --log-time-zone.
+# Every alphabetic abbreviation the tz database gives a zone from 2019 on is here or in
+# MEANINGS (a test checks the system's): one in neither (WIB was) is read only in a named
+# --log-time-zone whose own abbreviation it is, never at a fixed offset (+07:00), whose name
+# (UTC+07:00) is no abbreviation.
 ABBREVIATIONS = {
     "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
-    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240,
-    "MST": -420, "MDT": -360, "PDT": -420, "AKST": -540, "AKDT": -480,
-    "HST": -600, "JST": 540, "KST": 540, "AWST": 480, "ACST": 570, "ACDT": 630,
-    "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780, "SAST": 120, "HKT": 480,
+    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "MSD": 240, "EST": -300,
+    "EDT": -240, "MST": -420, "MDT": -360, "PDT": -420, "AKST": -540, "AKDT": -480,
+    "HST": -600, "HDT": -540, "NST": -210, "NDT": -150, "JST": 540, "KST": 540, "AWST": 480,
+    "AWDT": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
+    "SAST": 120, "CAT": 120, "EAT": 180, "WAT": 60, "IDT": 180, "PKT": 300, "PKST": 360,
+    "HKT": 480, "WIB": 420, "WITA": 480, "ChST": 600,
 }  # fmt: skip
-# Abbreviations the tz database gives several offsets (the ones left out above): a time written
-# with one is read only in a --log-time-zone that uses it, never guessed
-AMBIGUOUS = frozenset(("IST", "CST", "CDT", "AST", "PST"))
-# Their meanings (minutes east of UTC): a --log-time-zone given as a fixed offset (+05:30) that is
+# Abbreviations of several offsets, in the tz database or as systems outside it write them:
+# their meanings (minutes east of UTC). A time written with one is read only in a
+# --log-time-zone that uses it, never guessed; one given as a fixed offset (+05:30) that is
 # one of them reads the abbreviation at that offset, as a named zone that uses it does. IST:
 # India, Irish summer time, Israel; CST: US Central, Cuba, China; CDT: US Central, Cuba; AST:
-# Atlantic, and Arabia's as systems before tzdata 2017a wrote it; PST: US Pacific, Philippines.
+# Atlantic, and Arabia's as systems before tzdata 2017a wrote it (ADT its summer time); PST:
+# US Pacific, Philippines; SST: Samoa, and Singapore as some write it; GST: Guam's before
+# 2000, and the Gulf's as some write it; WIT: eastern Indonesia (Jayapura), and western
+# (Jakarta, +07) as systems before tzdata 2013e wrote it (WIT, CIT, EIT then).
 MEANINGS = {
     "IST": (330, 60, 120), "CST": (-360, -300, 480), "CDT": (-300, -240),
-    "AST": (-240, 180), "PST": (-480, 480),
+    "AST": (-240, 180), "ADT": (-180, 240), "PST": (-480, 480), "SST": (-660, 480),
+    "GST": (600, 240), "WIT": (540, 420),
 }  # fmt: skip
+AMBIGUOUS = frozenset(MEANINGS)
 
 
 def unknown_zone(abbr: str, zone: tzinfo | None = None) -> str:
     """Why a time written with a zone abbreviation not in ``ABBREVIATIONS`` is not read (in
     ``zone``, --log-time-zone, when one was given)."""
+    if not abbr.isupper():  # cet, est: words, not abbreviations as a zone database spells them
+        return f"not a zone abbreviation: {abbr!r} (written in upper case, as CET)"
     said = f"the zone {abbr} names several offsets or none known: "
     if zone is not None:  # given, and that is not its zone then: another need not be given
         return said + f"the --log-time-zone given, {zone}, does not use it at that time"
@@ -228,12 +249,12 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         if zone is not None:
             for fold in (0, 1):
                 local = wall.replace(tzinfo=zone, fold=fold)
-                if (local.tzname() or "").upper() == abbr.upper():  # ist as IST
+                if local.tzname() == abbr:  # as spelt (ChST too): ist is a word, not IST
                     return local.timestamp() + frac, abbr
-        got = ABBREVIATIONS.get(abbr.upper())
+        got = ABBREVIATIONS.get(abbr)
         if got is None and isinstance(zone, timezone):  # a fixed offset: one of its meanings?
             fixed = zone.utcoffset(None) // timedelta(minutes=1)
-            if fixed in MEANINGS.get(abbr.upper(), ()):
+            if fixed in MEANINGS.get(abbr, ()):
                 got = fixed
         if got is None:
             raise BadTime(unknown_zone(abbr, zone))

@@ -184,6 +184,12 @@ def compile_text(fmt: str) -> re.Pattern[bytes]:
             body = f"[^{stop}]*" if nxt else ".*"
             if nxt == " " and spec not in "rRu":
                 body = r"\S*"
+            if group == "z" and nxt == "]" and out[-1] == re.escape(" "):
+                # COMBINED's "[%d:%t %^]" with nginx's $time_iso8601 in the brackets,
+                # [2026-12-07T10:00:00+01:00]: its zone in the time, no space, no field after it
+                out[-1] = rf"(?:\ (?P<z>{body}))?"
+                used.add(group)
+                continue
             out.append(f"(?P<{group}>{body})" if group else f"(?:{body})")
             if group:
                 used.add(group)
@@ -357,7 +363,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
 
 # An offset of hours alone (+02) too: ISO 8601's ±hh, which ``iso`` and ``clf`` read
 _ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z")
-# A word as strftime's %Z writes a zone's abbreviation (upper case, 3 to 5 letters: WIB, HKT):
+# A word as strftime's %Z writes a zone's abbreviation (upper case, 3 to 5 letters: HKT):
 # a zone, read where --log-time-zone uses it, else its line unreadable saying why, never its
 # time taken as local. But not the words a format may put after its time that are no zone: a
 # log level (log4j's, syslog's, Serilog's), a method, a protocol.
@@ -373,24 +379,36 @@ _NOT_ZONES = frozenset(
 
 def _zone_field(z: str, utc: bool) -> str | None:
     """The zone a field after ``%t`` writes, as ``when`` reads it after the time, None when it
-    is none: an offset, ``Z``; an abbreviation the tables know in any case (``cet`` as
-    ``CET``, ``IST``); an upper-case word of 3 to 5 letters that is no level or method (an
-    abbreviation they do not know, ``WIB``), except in a format whose times are UTC."""
+    is none: an offset, ``Z``; except in a format whose times are UTC (its field there an
+    s-ip, an IIS s-computername: ``CAT``, ``SST`` too), an abbreviation the tables know, as
+    they spell it (``CET``, ``IST``: ``cet`` or ``west`` is a word, no zone), and an
+    upper-case word of 3 to 5 letters that is no level or method (an abbreviation they do
+    not know)."""
     if _ZONE.fullmatch(z):
         return z
-    word = z.upper()
-    if word in ABBREVIATIONS or word in AMBIGUOUS:
-        return word
-    if not utc and _ZONE_WORD.fullmatch(z) and z not in _NOT_ZONES:
+    if utc:
+        return None
+    if z in ABBREVIATIONS or z in AMBIGUOUS:
+        return z
+    if _ZONE_WORD.fullmatch(z) and z not in _NOT_ZONES:
         return z
     return None
+
+
+# An ISO 8601 date and hour: what "%d:" reads of an ISO time (COMBINED's "[%d:%t %^]" with
+# nginx's $time_iso8601, 2026-12-07T10:00:00+01:00, its %d ending at the first colon)
+_ISO_DATE_HOUR = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d")
 
 
 def _date_time(date: str, clock: str) -> str:
     """A ``%d`` and a ``%t`` as one time: a CLF date joined as CLF writes it
     (``10/Oct/2000:13:55:36``), an ISO one as ISO 8601 (``2000-10-10 13:55:36``: GoAccess's
-    ``CLOUDFRONT`` and ``W3C`` formats, ``%d %t`` under a ``%Y-%m-%d`` date-format)."""
-    return f"{date}:{clock}" if "/" in date else f"{date} {clock}"
+    ``CLOUDFRONT`` and ``W3C`` formats, ``%d %t`` under a ``%Y-%m-%d`` date-format), and an
+    ISO time that ``%d:%t`` cut at its first colon (``2026-12-07T10`` and ``00:00+01:00``)
+    whole again."""
+    if "/" in date or _ISO_DATE_HOUR.fullmatch(date):
+        return f"{date}:{clock}"
+    return f"{date} {clock}"
 
 
 def _parse_text(
