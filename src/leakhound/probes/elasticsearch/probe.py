@@ -567,14 +567,17 @@ class ElasticsearchProbe(Probe):
         indices = await asyncio.gather(
             *(self._index(http, base, r, hidden, interval, shown) for r in detailed)
         )
-        notes = [cut] if cut else []
-        if unknown:
-            notes.append(unknown)
+        # Missing from the listing: what the cut left out, names that cannot be asked for.
+        missing = [cut] if cut else []
         if skipped:
-            notes.append(f"{skipped} index name(s) refused as invalid")
+            missing.append(f"{skipped} index name(s) refused as invalid")
+        # Not missing: every index is listed and counted all the same.
+        notes = [unknown] if unknown else []
         if repeated:
-            notes.append(f"{repeated} repeated index name(s) left out")
-        return Inventory(tuple(indices), "; ".join(notes) or None, len(rest))
+            notes.append(f"{repeated} repeated index name(s) listed once")
+        return Inventory(
+            tuple(indices), "; ".join(missing) or None, len(rest), "; ".join(notes) or None
+        )
 
     async def _cat_indices(
         self, http: Http, base: str
