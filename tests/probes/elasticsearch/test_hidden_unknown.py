@@ -1,5 +1,5 @@
-"""A cluster whose ``index.hidden`` settings time out or are not JSON: every index is still
-listed and counted, only which of them are hidden is unknown. That is a note on a whole
+"""A cluster whose ``index.hidden`` settings time out or are no JSON object: every index is
+still listed and counted, only which of them are hidden is unknown. That is a note on a whole
 listing (``inventory_note``), never "inventory incomplete": no report, no watch alert reads
 its figures as "at least"."""
 
@@ -45,8 +45,8 @@ RULES = Rules(remind=3600, remind_max=4 * 3600, count_jump=0.5, count_jump_min=1
 
 class Cluster:
     """An open cluster of ``INDICES`` whose ``/_all/_settings/index.hidden`` answers as
-    ``settings`` says: after the client gave up (``timeout``), or with a page that is not
-    JSON (``not-json``)."""
+    ``settings`` says: after the client gave up (``timeout``), with a page that is not
+    JSON (``not-json``), or with JSON that is no object of settings (``not-an-object``)."""
 
     def __init__(self, settings: str) -> None:
         self.settings = settings
@@ -66,6 +66,8 @@ class Cluster:
             if self.settings == "timeout":
                 self.released.wait(30)
                 return as_json(200, {})
+            if self.settings == "not-an-object":  # JSON, but no index's settings in it
+                return as_json(200, [{"customers": {"settings": {"index.hidden": "true"}}}])
             return Answer(200, b"<html><p>maintenance</p></html>", {"content-type": "text/html"})
         if parts == ["_search"]:
             return as_json(200, {"hits": {"total": {"value": 5}, "hits": []}, "_shards": SHARDS})
@@ -89,7 +91,7 @@ def serve(settings: str) -> Iterator[RecordedServer]:
         cluster.released.set()
 
 
-@pytest.fixture(params=["timeout", "not-json"])
+@pytest.fixture(params=["timeout", "not-json", "not-an-object"])
 def server(request: pytest.FixtureRequest) -> Iterator[RecordedServer]:
     yield from serve(request.param)
 
