@@ -341,6 +341,7 @@ def _result(reason: str) -> TargetResult:
         service,
         (ContainerResult(index, sample),),
         inventory_error="the server said: open",
+        inventory_note="which indices are hidden is unknown (the server said: open)",
         honeypot=("banner quotes open",),
     )
 
@@ -368,6 +369,7 @@ def test_hide_secrets_hides_what_a_server_said_never_names_kinds_or_verdicts(
         cr.container.error,
         cr.sample.error if cr.sample else None,
         hidden.inventory_error,
+        hidden.inventory_note,
         *hidden.honeypot,
     ]
     if password == "open":

@@ -710,6 +710,9 @@ class TargetResult:
     honeypot: tuple[str, ...] = field(default=(), metadata={"omit_empty": True})
     # A sample scan's people in the store (``count/people.py``); None: no identifier seen.
     people: PeopleCount | None = field(default=None, metadata={"omit_empty": True})
+    # What the inventory could not learn of a listing that is whole (``Inventory.note``):
+    # unlike ``inventory_error``, the containers and their figures are all there.
+    inventory_note: str | None = field(default=None, metadata={"omit_empty": True})
 
     @property
     def exposed(self) -> bool:

@@ -337,6 +337,7 @@ _SAID = frozenset(
         "reason",
         "error",
         "inventory_error",
+        "inventory_note",
         "compromise_reasons",
         "honeypot",
         "docs_basis",

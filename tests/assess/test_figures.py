@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from pathlib import Path
 
+from rich.console import Console
 from scans import READ_AND_REFUSED, Build, Ix
 
 from leakhound.assess import Method, assess, records_by_year, years_basis
-from leakhound.assess.render import figure_text, render_markdown, to_dict
+from leakhound.assess.render import figure_text, render_markdown, render_terminal, to_dict
 from leakhound.models import (
     Container,
     ContainerResult,
@@ -667,6 +669,32 @@ def test_what_an_inventory_could_not_list_is_said_not_counted_in_every_format(
         whole = store.load(scan_id)
     assert "Not counted" not in render_markdown(assess(whole))
     assert "Not counted" not in html.render(whole)
+
+
+def test_an_inventory_note_is_said_by_assess_beside_exact_figures(tmp_path: Path) -> None:
+    # Which indices are hidden is unknown, every index listed and counted: it was in assess's
+    # "not_counted" while an inventory error; moved to the result's inventory_note, only the
+    # HTML report said it, assess's JSON, markdown and terminal nothing at all.
+    note = "which indices are hidden is unknown (index.hidden settings: read timed out after 1s)"
+    ep = Endpoint("198.51.100.7", 9200)
+    svc = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "open")
+    cases = Container("cases", 1000, 4096, False, False)
+    sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 90),))
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(
+            scan_id, TargetResult(svc, (ContainerResult(cases, sample),), inventory_note=note)
+        )
+        a = assess(store.load(scan_id))
+    (st,) = to_dict(a)["stores"]
+    assert (st["not_counted"], st["inventory_notes"]) == ([], [note])
+    text = render_markdown(a).replace("\\", "")
+    assert "| Inventory notes | what the stores' inventories could not learn; " in text
+    assert f"http://198.51.100.7:9200: {note} |" in text and "Not counted" not in text
+    buf = io.StringIO()
+    render_terminal(a, Console(file=buf, width=400, force_terminal=False))
+    out = buf.getvalue()
+    assert "Inventory notes" in out and note in out and "Not counted" not in out
 
 
 def test_a_store_sampled_at_two_endpoints_is_not_pooled_twice(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,19 @@ def test_scan_round_trip_keeps_results_and_masks(tmp_path: Path) -> None:
     (r,) = doc.results
     assert r.service.verdict == "open"
     assert r.containers[0].sample.pii[0].examples == ("j***@e***.com",)
+
+
+def test_an_inventory_note_is_kept_apart_from_an_inventory_error(tmp_path: Path) -> None:
+    note = "which indices are hidden is unknown (index.hidden settings: read timed out after 1s)"
+    noted = replace(_result(Verdict.OPEN), inventory_note=note)
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["127.0.0.1:9200", "127.0.0.1:9201"], {})
+        store.record(scan_id, noted)
+        store.record(scan_id, _result(Verdict.OPEN, 9201))  # nothing to note: none kept
+        store.finish_scan(scan_id)
+        got = {r.service.endpoint.port: r for r in store.load(scan_id).results}
+    assert (got[9200].inventory_note, got[9200].inventory_error) == (note, None)
+    assert (got[9201].inventory_note, got[9201].inventory_error) == (None, None)
 
 
 def test_second_scan_of_same_target_becomes_history(tmp_path: Path) -> None:

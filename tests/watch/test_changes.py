@@ -157,6 +157,20 @@ def test_a_listing_cut_short_makes_its_counts_a_floor_and_says_why() -> None:
     assert "containers (1, largest first):" in "\n".join(whole.lines())
 
 
+def test_a_note_on_a_whole_listing_is_said_and_its_counts_are_no_floor() -> None:
+    # Which indices are hidden is unknown, but every index was listed and counted: the
+    # figures are exact, the note is said beside them, never as "inventory incomplete".
+    note = "which indices are hidden is unknown (index.hidden settings: read timed out after 1s)"
+    whole = result(9200, containers={"cases": 500}, kinds={"cases": (EMAIL,)})
+    alert = run(Issues(), replace(whole, inventory_note=note)).alerts[0]
+    assert "at least" not in alert.title
+    assert "inventory_incomplete" not in alert.evidence
+    assert alert.evidence["inventory_note"] == note
+    text = "\n".join(alert.lines())
+    assert "containers (1, largest first):" in text and "at least" not in text
+    assert f"inventory note: {note}" in text and "incomplete" not in text
+
+
 @pytest.mark.parametrize(
     "closed",
     [Verdict.SECURED, Verdict.CLOSED, Verdict.not_of("elasticsearch")],

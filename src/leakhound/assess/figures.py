@@ -213,6 +213,9 @@ class Store:
     # What its inventory could not list, as the scan said it (a bucket anyone reads by key but
     # nobody lists, containers past --max-indices): in none of the figures
     incomplete: tuple[str, ...] = ()
+    # What its inventory could not learn of a whole listing (which indices are hidden): the
+    # figures hold every container all the same
+    notes: tuple[str, ...] = ()
 
     @property
     def words(self) -> Words:
@@ -265,6 +268,9 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                         ]
                     )
                 ),
+                notes=tuple(
+                    dict.fromkeys(r.inventory_note for r in st.results if r.inventory_note)
+                ),
             )
         )
     return tuple(out)
@@ -274,6 +280,12 @@ def not_counted(stores: Iterable[Store]) -> str:
     """What the stores' inventories could not list, one store after another ('' where
     every inventory was complete): the figures leave it out."""
     return "; ".join(f"{st.url}: {why}" for st in stores for why in st.incomplete)
+
+
+def inventory_notes(stores: Iterable[Store]) -> str:
+    """What the stores' inventories could not learn of listings that are whole, one store
+    after another ('' where there is nothing to say): the figures hold every container."""
+    return "; ".join(f"{st.url}: {note}" for st in stores for note in st.notes)
 
 
 def _product(fp: Fingerprint) -> str:

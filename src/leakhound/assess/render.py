@@ -21,7 +21,15 @@ from .document import (
     Target,
     to_markdown,
 )
-from .figures import Figure, Method, common_words, estimate_ways, not_counted, shown_as_range
+from .figures import (
+    Figure,
+    Method,
+    common_words,
+    estimate_ways,
+    inventory_notes,
+    not_counted,
+    shown_as_range,
+)
 from .gdpr import Duty
 from .severity import Criterion
 
@@ -177,6 +185,8 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 "other_endpoints": list(st.other_endpoints),
                 # what its inventory could not list: in none of the figures
                 "not_counted": list(st.incomplete),
+                # what its inventory could not learn of a whole listing: the figures stand
+                "inventory_notes": list(st.notes),
             }
             for st in a.stores
         ],
@@ -274,6 +284,18 @@ def blocks(a: Assessment) -> list[Block]:
                 *(
                     (("Not counted", "what the stores' inventories could not list", left),)
                     if (left := not_counted(a.stores))
+                    else ()
+                ),
+                *(
+                    (
+                        (
+                            "Inventory notes",
+                            "what the stores' inventories could not learn; every container is "
+                            "listed and counted all the same",
+                            noted,
+                        ),
+                    )
+                    if (noted := inventory_notes(a.stores))
                     else ()
                 ),
                 ("Exposure began", a.exposure.started_text, ""),
@@ -424,6 +446,8 @@ def render_terminal(a: Assessment, console: Console) -> None:
     t.add_row("Dates of the records", _range(a.date_range))
     if left := not_counted(a.stores):
         t.add_row("Not counted", neutralize(left))
+    if noted := inventory_notes(a.stores):  # the listings are whole: the figures stand
+        t.add_row("Inventory notes", neutralize(noted))
     t.add_row("Exposure", f"{a.exposure.started_text} → {a.exposure.ended_text}")
     console.print(t, highlight=False)
     inputs = RichTable(title="Severity inputs (ENISA 2013)", title_justify="left")

@@ -62,6 +62,10 @@ class Inventory:
     containers: tuple[Container, ...]
     error: str | None = None  # why the listing is missing or incomplete
     truncated: int = 0  # containers listed but not inventoried in detail (over the cap)
+    # What the inventory could not learn of a listing that is whole (every container listed
+    # and counted): which indices are hidden, names the server repeated and that were listed
+    # once. Never a reason to read its figures as "at least".
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from ..assess import (
 )
 from ..assess.categories import category_score
 from ..assess.document import CSP
-from ..assess.figures import Figure, container_dates, not_counted
+from ..assess.figures import Figure, container_dates, inventory_notes, not_counted
 from ..assess.figures import held as held_records
 from ..assess.render import deadline_text, duty_text, figure_text, likely_high, shown_as_range
 from ..models import Words
@@ -205,6 +205,7 @@ def view(
         "records_fig": {"text": figure_text(a.records, "records"), "basis": a.records.basis},
         "date_range": _range(a.date_range),
         "not_counted": not_counted(a.stores),
+        "inventory_notes": inventory_notes(a.stores),
         "next_steps": list(a.next_steps),
         "assessment": _assessment(a) if assessment is not None else None,
     }

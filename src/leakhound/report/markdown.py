@@ -68,6 +68,8 @@ def render(scan: ScanRecord) -> str:
             out += ["Read with the credentials given (--auth); the verdict is without them.", ""]
         if r.inventory_error:
             out += [f"Inventory incomplete: {cell(r.inventory_error)}", ""]
+        if r.inventory_note:  # the listing is whole: its figures stand
+            out += [f"Inventory note: {cell(r.inventory_note)}", ""]
         w = words(r.service.kind)
         out += [
             f"| {w.container_heading} | {w.records_heading} | Size | Dates "

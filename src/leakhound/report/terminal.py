@@ -170,6 +170,8 @@ def _containers(r: TargetResult, console: Console) -> None:
         console.print(
             Text.assemble("inventory incomplete: ", safe(r.inventory_error)), highlight=False
         )
+    if r.inventory_note:  # the listing is whole: its figures stand
+        console.print(Text.assemble("inventory note: ", safe(r.inventory_note)), highlight=False)
     if r.truncated:
         console.print(
             f"{w.containers(r.truncated, 'more')} listed but not inventoried (raise --max-indices)",

@@ -259,6 +259,7 @@ async def _scan_target(run: _Scan, target: Target) -> TargetResult:
         authenticated=authenticated,
         honeypot=honeypot.tells(acc.read_as, inv.containers),
         people=people,
+        inventory_note=inv.note,
     )
 
 

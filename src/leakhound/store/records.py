@@ -52,6 +52,7 @@ class ResultRecord(TargetResult):
             result.authenticated,
             result.honeypot,
             result.people,
+            result.inventory_note,
             history,
         )
 

@@ -78,6 +78,8 @@ class Alert:
             out.append(f"why: {ev['reason']}")
         if ev.get("inventory_incomplete"):
             out.append(f"inventory incomplete: {ev['inventory_incomplete']}")
+        if ev.get("inventory_note"):
+            out.append(f"inventory note: {ev['inventory_note']}")
         if ev.get("first_seen_exposed"):
             out.append(f"first seen exposed: {ev['first_seen_exposed']}")
         for line in ev.get("changes") or ():

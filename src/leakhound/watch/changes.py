@@ -606,6 +606,8 @@ def _evidence(ctx: Context, r: ResultRecord, changes: list[str] | None = None) -
     out["containers_total"] = len(r.containers) - len(shut) + r.truncated
     if r.inventory_error:  # the listing stopped short: the total is what it reached
         out["inventory_incomplete"] = _text(r.inventory_error, 300)
+    if r.inventory_note:  # the listing is whole: the total stands, only this is unknown
+        out["inventory_note"] = _text(r.inventory_note, 300)
     out["sampled"] = sampled
     if shut:
         out["containers_refused"] = len(shut)

@@ -517,12 +517,13 @@ class CouchdbProbe(Probe):
         found = await asyncio.gather(
             *(self._database(http, base, n, infos.get(n), shown.get(n, n)) for n in detailed)
         )
-        notes = [cut] if cut else []
+        # Missing from the listing: what the cut left out, names that cannot be asked for.
+        missing = [cut] if cut else []
         if skipped:
-            notes.append(f"{skipped} database name(s) refused as invalid")
-        if repeated:
-            notes.append(f"{repeated} repeated database name(s) left out")
-        return Inventory(tuple(found), "; ".join(notes) or None, len(rest))
+            missing.append(f"{skipped} database name(s) refused as invalid")
+        # Not missing: each repeated database is listed and counted once.
+        note = f"{repeated} repeated database name(s) listed once" if repeated else None
+        return Inventory(tuple(found), "; ".join(missing) or None, len(rest), note)
 
     async def _database(self, http: Http, base: str, name: str, info: Any, shown: str) -> Container:
         """Database ``name`` as a container named ``shown`` (``names.shown_names``)."""

@@ -567,14 +567,17 @@ class ElasticsearchProbe(Probe):
         indices = await asyncio.gather(
             *(self._index(http, base, r, hidden, interval, shown) for r in detailed)
         )
-        notes = [cut] if cut else []
-        if unknown:
-            notes.append(unknown)
+        # Missing from the listing: what the cut left out, names that cannot be asked for.
+        missing = [cut] if cut else []
         if skipped:
-            notes.append(f"{skipped} index name(s) refused as invalid")
+            missing.append(f"{skipped} index name(s) refused as invalid")
+        # Not missing: every index is listed and counted all the same.
+        notes = [unknown] if unknown else []
         if repeated:
-            notes.append(f"{repeated} repeated index name(s) left out")
-        return Inventory(tuple(indices), "; ".join(notes) or None, len(rest))
+            notes.append(f"{repeated} repeated index name(s) listed once")
+        return Inventory(
+            tuple(indices), "; ".join(missing) or None, len(rest), "; ".join(notes) or None
+        )
 
     async def _cat_indices(
         self, http: Http, base: str
@@ -587,8 +590,10 @@ class ElasticsearchProbe(Probe):
         """The indices whose ``index.hidden`` is set, and what the inventory says where the
         settings were asked and not read (over the size cap: a cluster whose listing was cut
         has more settings than the cap holds), rather than show hidden indices unmarked
-        without a word. A status other than 200 (a version or a proxy that does not serve
-        them) marks none, as before: only names starting with "." are then hidden."""
+        without a word; so does a 200 whose JSON is no object of settings. A status other
+        than 200 (a version or a proxy that does not serve them) marks none, as before: only
+        names starting with "." are then hidden."""
+        unknown = "which indices are hidden is unknown (index.hidden settings: {})"
         try:
             resp = await http.get(
                 base + "/_all/_settings/index.hidden",
@@ -598,13 +603,14 @@ class ElasticsearchProbe(Probe):
             body = resp.json() if resp.status == 200 else {}
         except NetError as exc:
             said = over_said(exc) if isinstance(exc, TooLargeError) else str(exc)
-            return set(), f"which indices are hidden is unknown (index.hidden settings: {said})"
+            return set(), unknown.format(said)
+        if not isinstance(body, dict):
+            return set(), unknown.format("HTTP 200, no object of settings")
         out = set()
-        if isinstance(body, dict):
-            for name, value in body.items():
-                settings = value.get("settings") if isinstance(value, dict) else None
-                if isinstance(settings, dict) and settings.get("index.hidden") in ("true", True):
-                    out.add(name)
+        for name, value in body.items():
+            settings = value.get("settings") if isinstance(value, dict) else None
+            if isinstance(settings, dict) and settings.get("index.hidden") in ("true", True):
+                out.add(name)
         return out, None
 
     async def _index(
