@@ -330,8 +330,10 @@ def test_the_rate_of_a_host_counts_its_http_requests_and_its_commands_alike() ->
 
         async def go() -> float:
             async with Transport(Limits(rate=2.0), scope) as transport:
-                await transport.http.get(f"http://127.0.0.1:{port}/", allow)
+                # Timed from before the first request: the second may leave 0.5 s after the
+                # first left, however long the first took to be answered (a loaded machine).
                 start = time.monotonic()
+                await transport.http.get(f"http://127.0.0.1:{port}/", allow)
                 stream = await transport.tcp("127.0.0.1", port, allow, scheme="http")
                 try:
                     await stream.exchange("GET", b"GET / HTTP/1.0\r\n\r\n", None, statement="/")
@@ -339,4 +341,4 @@ def test_the_rate_of_a_host_counts_its_http_requests_and_its_commands_alike() ->
                     await stream.close()
                 return time.monotonic() - start
 
-        assert asyncio.run(go()) >= 0.4
+        assert asyncio.run(go()) >= 0.45
