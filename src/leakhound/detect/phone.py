@@ -430,10 +430,11 @@ _LONG_RUN_TRIES = 4 * _MAX_WINDOWS
 # nothing ("1 2 3 4 …" over a megabyte, in which no stretch is read).
 _LONG_RUN_STEPS = 16 * _LONG_RUN_TRIES
 # The most windows one long run may ask about, and groups it may pass, since it last found
-# a number or went on after junk; never more than a quarter of what the text has left (``_share``): four runs of junk
-# figures spent all of the text's reads, and the numbers in a run after them were lost. Spent,
-# the run goes on at its next group a number may start ("0", "+", "("; ``_after_junk``)
-# with a new share: ten groups of junk before a number in the same run lost it.
+# a number or went on after junk; never more than a quarter of what the text has left
+# (``_share``): four runs of junk figures spent all of the text's reads, and the numbers in a
+# run after them were lost. Spent, the run goes on at its next group a number may start ("0",
+# "+", "("; ``_after_junk``) with a new share: ten groups of junk before a number in the same
+# run lost it.
 _RUN_TRIES = _MAX_WINDOWS
 _RUN_STEPS = 4 * _MAX_WINDOWS
 # The most groups of digits a number is printed in: a "+", its country code and five
