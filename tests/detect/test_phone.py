@@ -1049,23 +1049,6 @@ def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
         pytest.param(
             {"text": "tel 0612345678 45 67"}, [("0612345678", "+33612345678")], id="two-figures"
         ),
-        # Grouped as France prints it, the number and the figure are read as when unbroken:
-        # read whole, Germany's open plan took them for one number grouped as none prints it.
-        pytest.param(
-            {"text": "tel 06 12 34 56 78 456"},
-            [("06 12 34 56 78", "+33612345678")],
-            id="grouped-figure-after",
-        ),
-        pytest.param(
-            {"text": "06 12 34 56 78 456"},
-            [("06 12 34 56 78", "+33612345678")],
-            id="grouped-figure-after-no-cue",
-        ),
-        pytest.param(
-            {"text": "tel 06 12 34 56 78 45 6"},
-            [("06 12 34 56 78", "+33612345678")],
-            id="grouped-two-figures",
-        ),
         # Fewer digits than its country's numbers, the first groups may go on in the next:
         # Ofcom's "07700 900 123" is no German 07700 900 and a figure.
         pytest.param(
@@ -1094,12 +1077,6 @@ def test_a_short_figure_beside_a_number_in_a_short_run_leaves_the_number(
             {"text": "tel 02 28 12 34 56 7", "country": "DE"},
             [("02 28 12 34 56 7", "+492281234567")],
             id="german-document-bonn-in-pairs",
-        ),
-        # In a French one, the French number and a figure.
-        pytest.param(
-            {"text": "tel 06 12 34 56 78 9", "country": "FR"},
-            [("06 12 34 56 78", "+33612345678")],
-            id="french-document-figure-after",
         ),
     ],
 )

@@ -623,51 +623,18 @@ def _reads_whole(run: str, hinted: bool, prefer: Preferred) -> bool:
     (``_complete``): "tel 0612345678 456" is France's 06 12 34 56 78 and a figure, not
     Germany's 06123 45678456, which its open plan accepts. The split reads the unbroken
     number first, as alone, and passes the figure. A shorter one may go on in the groups
-    after it ("0612345 678" is no German 06123 45 and a figure, but France's number). Nor
-    does a run read whole as a number grouped otherwise than printed when its first groups
-    are a number grouped as printed and the rest a figure (``_printed_then_figure``): "tel
-    06 12 34 56 78 456" is France's number and a figure, as "tel 0612345678 456" is."""
+    after it ("0612345 678" is no German 06123 45 and a figure, but France's number)."""
     if not _numbers_in(run, hinted, prefer):
         return False
     first = _RUN_GROUP.match(run)
-    if first is None or first.end() == len(run):
+    if first is None or first.end() == len(run) or not first.group().isdigit():
         return True
-    if not first.group().isdigit():
-        return not _printed_then_figure(run, hinted, prefer)
     unbroken = first.group()
-    if len(unbroken) < PhoneDetector.min_digits:
-        return not _printed_then_figure(run, hinted, prefer)
-    return not _complete(unbroken, hinted) or _one_number(run, True, hinted, prefer) is not False
-
-
-def _printed_then_figure(run: str, hinted: bool, prefer: Preferred) -> bool:
-    """True when ``run``, which reads whole as one number, reads so only grouped otherwise
-    than its country prints it, while its first groups read as one number grouped as
-    printed, with all the digits its country's numbers have (``_complete``), and what
-    follows them has fewer digits than a number: "06 12 34 56 78 456" is France's number
-    and a figure, not Germany's 06123 45678456, which its open plan accepts; "07700 900
-    123" stays whole (Germany's "07700 900" is shorter than Germany's longest). The
-    country is the one the stretch is read in, the document's first: in a German
-    customer's record "06 12 34 56 78 9" is Eltville's 06123 456789, whose first groups are
-    a German number shorter than Germany's longest, not a French one and a figure. The
-    stretches tried end before the last group, the longest first."""
-    if _one_number(run, True, hinted, prefer) is not False:
-        return False
-    ends = [g.end() for g in _RUN_GROUP.finditer(run)][:-1]
-    for end in reversed(ends):
-        stretch = run[:end]
-        while not stretch[-1].isdigit():
-            stretch = stretch[:-1]
-        if len(_NON_DIGIT.sub("", stretch)) < PhoneDetector.min_digits:
-            return False
-        rest = len(_NON_DIGIT.sub("", run[end:]))
-        if rest >= PhoneDetector.min_digits:
-            continue
-        if _complete(stretch, hinted, prefer) and _one_number(
-            stretch, " " in stretch, hinted, prefer
-        ):
-            return True
-    return False
+    return (
+        len(unbroken) < PhoneDetector.min_digits
+        or not _complete(unbroken, hinted)
+        or _one_number(run, True, hinted, prefer) is not False
+    )
 
 
 def _complete(window: str, hinted: bool, prefer: Preferred = ()) -> bool:
