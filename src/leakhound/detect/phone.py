@@ -637,11 +637,10 @@ def _reads_whole(run: str, hinted: bool, prefer: Preferred) -> bool:
     )
 
 
-def _complete(window: str, hinted: bool, prefer: Preferred = ()) -> bool:
-    """True when ``window`` reads as one number, its country told by its digits alone (or
-    read first in the document's countries, ``prefer``), with as many digits as that
-    country's longest numbers: no more of a run is its."""
-    numbers = _numbers_in(window, hinted, prefer)
+def _complete(window: str, hinted: bool) -> bool:
+    """True when ``window`` reads as one number, its country told by its digits alone, with
+    as many digits as that country's longest numbers: no more of a run is its."""
+    numbers = _numbers_in(window, hinted)
     if len(numbers) != 1 or numbers[0][:2] != (0, len(window)):
         return False
     number = phonenumbers.parse(numbers[0][2])
