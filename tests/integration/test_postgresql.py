@@ -86,13 +86,14 @@ def inherited(lab: Any) -> Iterator[Any]:
             conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
 
 
-def _scan(tmp: Path, url: str, *argv: str) -> dict[str, Any]:
+def _scan(tmp: Path, url: str, *argv: str, database: str = SCRATCH) -> dict[str, Any]:
+    """The scan's tables of ``database`` by name."""
     doc, _ = report(tmp, url, *argv)
     (result,) = doc["results"]
     return {
-        ir["index"]["name"].removeprefix(f"{SCRATCH}.public."): ir
+        ir["index"]["name"].removeprefix(f"{database}.public."): ir
         for ir in result["indices"]
-        if ir["index"]["name"].startswith(f"{SCRATCH}.")
+        if ir["index"]["name"].startswith(f"{database}.")
     }
 
 
@@ -610,3 +611,104 @@ def test_a_column_whose_collation_merges_nothing_is_listed_in_its_own_indexed_or
     assert sorted(listed["plain"]) == sorted(as_name) == sorted(mixed)
     assert sorted(listed["merged"]) == sorted([*mixed, "josé@example.org", "jose@example.org"])
     assert sorted(listed["apart"]) == sorted(mixed)
+
+
+SEQSCAN = "lh_seqscan"  # a database whose planner cannot scan a range of ctids alone
+SEQSCAN_IDS = [i for i in range(1, 6001) if i % 7]  # 6,000 rows written, every 7th deleted
+
+
+@pytest.fixture(scope="module")
+def no_range_scans(lab: Any) -> Iterator[Any]:
+    """The open server, with a scratch database whose sessions have TID scans turned off:
+    its planner answers a range of ctids as PostgreSQL 13 and older do, a sequential scan of
+    the whole table filtered (dropped at the end)."""
+    target = lab.status.target("open", kind="postgresql")
+    with _connect(target.port, "postgres") as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {SEQSCAN}")
+        conn.execute(f"CREATE DATABASE {SEQSCAN}")
+        conn.execute(f"ALTER DATABASE {SEQSCAN} SET enable_tidscan = off")
+    try:
+        with _connect(target.port, SEQSCAN) as conn:
+            conn.execute("CREATE TABLE people (id int, email text, note text)")
+            conn.execute(
+                "INSERT INTO people SELECT g, 'p' || g || '@example.org', repeat('x', 200) "
+                "FROM generate_series(1, 6000) g"
+            )
+            conn.execute("DELETE FROM people WHERE id % 7 = 0")  # holes in the blocks
+            plan = conn.execute(
+                "EXPLAIN SELECT * FROM people WHERE ctid > '(0,0)' AND ctid < '(8,0)'"
+            ).fetchall()
+            assert "Seq Scan" in plan[0][0], plan  # the planner as before 14
+        yield target
+    finally:
+        with _connect(target.port, "postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {SEQSCAN} WITH (FORCE)")
+
+
+def test_a_server_that_cannot_scan_a_range_of_ctids_is_read_in_one_pass(
+    no_range_scans: Any, tmp_path: Path
+) -> None:
+    """Each window of the ctid-range reader would be a scan of the whole table there: a
+    table of 18 pages would be scanned 18 times. It is read in one COPY, every row once."""
+    from leakhound.net.policy import Request, add_audit_hook, remove_audit_hook
+
+    sent: list[Request] = []
+    add_audit_hook(sent.append)
+    try:
+        got = _scan(
+            tmp_path,
+            no_range_scans.url,
+            *("--depth", "full", "--batch", "300", "--index", f"{SEQSCAN}.*"),
+            database=SEQSCAN,
+        )
+    finally:
+        remove_audit_hook(sent.append)
+    full = got["people"]["full"]
+    assert (full["docs"], full["complete"], full["method"]) == (
+        len(SEQSCAN_IDS),
+        True,
+        "ctid-stream",
+    )
+    copies = [r.target for r in sent if r.target.startswith("COPY ") and '"people"' in r.target]
+    assert len(copies) == 1, copies
+
+
+def test_a_stream_resumes_after_the_last_row_read(no_range_scans: Any) -> None:
+    """Read from a stored position (a checkpoint's ctid), the stream gives every row after
+    it once, in pages of at least the size asked for, and nothing before it."""
+    import asyncio
+
+    from leakhound.models import Endpoint, Service, Verdict
+    from leakhound.net import Limits, Scope, Transport
+    from leakhound.probes.postgresql import PostgresqlProbe
+
+    with _connect(no_range_scans.port, SEQSCAN) as conn:
+        rows = conn.execute(
+            "SELECT ctid::text AS position, id FROM people ORDER BY people.ctid"
+        ).fetchall()
+    position, _ = rows[2000]
+    after = sorted(i for _, i in rows[2001:])
+    probe = PostgresqlProbe()
+    endpoint = Endpoint("127.0.0.1", no_range_scans.port)
+    service = Service(endpoint, no_range_scans.url, "postgresql", Verdict.OPEN)
+
+    async def go() -> tuple[str, list[int], list[int]]:
+        async with Transport(Limits(), Scope({("127.0.0.1", no_range_scans.port)})) as transport:
+            inv = await probe.inventory(transport, service, max_containers=1000)
+            (table,) = [c for c in inv.containers if c.name == f"{SEQSCAN}.public.people"]
+            reader = probe.reader(transport, service)
+            plan = await reader.open(table, 4)
+            part = reader.partition(plan, 0, {"ctid": position}, size=500)
+            ids, sizes = [], []
+            try:
+                while (page := await part.next_page()) is not None:
+                    ids += [doc["id"] for doc in page.docs]
+                    sizes.append(len(page.docs))
+            finally:
+                await part.close()
+            return plan.method, ids, sizes
+
+    method, ids, sizes = asyncio.run(go())
+    assert method == "ctid-stream"
+    assert sorted(ids) == after and len(ids) == len(after)
+    assert all(n >= 500 for n in sizes[:-1]) and len(sizes) >= 3

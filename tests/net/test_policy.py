@@ -42,12 +42,18 @@ def test_a_statement_list_takes_copy_only_as_a_query_s_rows_to_the_client() -> N
     assert net.statements("s", [r"COPY \(SELECT 1\) TO STDOUT"]).allows(
         "query", "COPY (SELECT 1) TO STDOUT"
     )
+    assert net.statements("s", [r"EXPLAIN \(COSTS OFF\) SELECT 1"]).allows(
+        "query", "EXPLAIN (COSTS OFF) SELECT 1"
+    )
     for pattern in (
         r"COPY t TO STDOUT",
         r"COPY \(SELECT 1\) TO PROGRAM 'sh'",
         r"COPY \(SELECT 1\) TO '/tmp/x'",
         r"COPY t FROM STDIN",
         r"DELETE FROM t",
+        r"EXPLAIN ANALYZE DELETE FROM t",  # ANALYZE runs what it plans
+        r"EXPLAIN \(ANALYZE\) SELECT 1",
+        r"EXPLAIN \(COSTS OFF\) DELETE FROM t",
     ):
         with pytest.raises(ValueError, match="not a read statement"):
             net.statements("s", [pattern])

@@ -102,11 +102,16 @@ class StatementList:
 def statements(kind: str, patterns: Iterable[str]) -> StatementList:
     """Build a statement allow-list; a pattern must start with a read verb (SELECT, SHOW,
     SET of a read-only session parameter, BEGIN/START of a read-only transaction, COMMIT),
-    or be a query's rows copied to the client (``COPY (SELECT …) TO STDOUT``, nothing else)."""
+    be a query's rows copied to the client (``COPY (SELECT …) TO STDOUT``, nothing else), or
+    a SELECT's plan (``EXPLAIN (COSTS OFF) SELECT``: planned, never run, as ANALYZE would)."""
     built = []
     for p in patterns:
         copy_out = p.startswith(r"COPY \(SELECT ") and p.endswith(r"\) TO STDOUT")
-        if not copy_out and not re.match(r"(?:SELECT|SHOW|SET|BEGIN|START|COMMIT|ROLLBACK)\b", p):
+        verb = (
+            r"(?:SELECT|SHOW|SET|BEGIN|START|COMMIT|ROLLBACK"
+            r"|EXPLAIN \\\(COSTS OFF\\\) SELECT)\b"
+        )
+        if not copy_out and not re.match(verb, p):
             raise ValueError(f"{p[:40]!r} is not a read statement")
         built.append(re.compile(p, re.S))
     return StatementList(kind, tuple(built))

@@ -206,6 +206,13 @@ class TcpStream:
         replies = await self._send([(command, payload)], read_reply, statement, wait, beside)
         return replies[0] if replies else None
 
+    async def more(self, read_reply: Callable[[FrameReader], Awaitable[T]]) -> T:
+        """Read on in a reply that ``exchange`` left unfinished (its reader returned at a part
+        of it): nothing is written, so there is nothing for the allow-list to judge; the
+        part is held to a reply's budget and deadlines, as a reply is."""
+        replies = await self._send([], read_reply, reading_on=True)
+        return replies[0]
+
     async def pipeline(
         self,
         requests: Sequence[tuple[str, bytes]],
@@ -223,6 +230,7 @@ class TcpStream:
         statement: str = "",
         wait: float | None = None,
         beside: bool = False,
+        reading_on: bool = False,
     ) -> list[T]:
         if self.closed:
             raise ClosedError("the connection was closed after an error")
@@ -232,12 +240,14 @@ class TcpStream:
         async with (self._gate.paced if beside else self._gate.slot)(self._host):
             try:
                 async with asyncio.timeout(limits.total_timeout):
-                    self._writer.write(b"".join(payload for _, payload in requests))
-                    await self._writer.drain()
+                    if requests:
+                        self._writer.write(b"".join(payload for _, payload in requests))
+                        await self._writer.drain()
                     if read_reply is None:
                         return []
                     frames = FrameReader(self._reader, limits, self._pending, first_wait=wait)
-                    replies = [await read_reply(frames) for _ in requests]
+                    count = 1 if reading_on else len(requests)
+                    replies = [await read_reply(frames) for _ in range(count)]
                     self._pending = frames.pending
                     return replies
             except TimeoutError as exc:

@@ -13,7 +13,7 @@ import pytest
 from leakhound.models import Container
 from leakhound.probes.base import ReadPlan
 from leakhound.probes.postgresql import ALLOW
-from leakhound.probes.postgresql.probe import PostgresqlReader, _CtidPages
+from leakhound.probes.postgresql.read import PostgresqlReader, _CtidPages, _CtidStream
 from leakhound.probes.postgresql.wire import Result
 
 _WHERE = re.compile(
@@ -82,7 +82,9 @@ def _plan(blocks: int | None, partitions: int) -> ReadPlan:
     if blocks is not None:
         details["blocks"] = blocks  # type: ignore[assignment]
     container = Container("db.public.t", 10, None, details=details)
-    return asyncio.run(PostgresqlReader(None, None).open(container, partitions))  # type: ignore[arg-type]
+    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+    reader.ranging["db"] = True  # a server that scans a range of ctids alone (14 and later)
+    return asyncio.run(reader.open(container, partitions))
 
 
 def _read_plan(table: Table, plan: ReadPlan, size: int) -> list[list[str]]:
@@ -227,3 +229,69 @@ def test_a_plan_kept_before_partitions_reads_the_whole_table() -> None:
     )
     ctids = [(b, 1) for b in range(50)]
     assert len(_read_plan(Table(ctids), plan, 7)[0]) == 50
+
+
+def test_a_server_that_cannot_scan_a_range_of_ctids_reads_a_table_as_one_stream() -> None:
+    details = {"database": "db", "schema": "public", "table": "t", "blocks": 100_000}
+    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+    reader.ranging["db"] = False
+    plan = asyncio.run(reader.open(Container("db.public.t", 10, None, details=details), 8))
+    assert (plan.method, plan.partitions) == ("ctid-stream", 1)
+    first = reader.partition(plan, 0, None, size=10)
+    assert isinstance(first, _CtidStream)
+    assert ALLOW.allows("query", first.statement()) and "WHERE" not in first.statement()
+    again = reader.partition(plan, 0, {"ctid": "(7,3)"}, size=10)
+    assert isinstance(again, _CtidStream)
+    assert again.statement().endswith(" WHERE ctid > '(7,3)'::tid) TO STDOUT")
+    assert ALLOW.allows("query", again.statement())
+
+
+class Stream:
+    """A COPY under way: its lines handed out in the parts the reader asks for."""
+
+    def __init__(self, ctids: list[tuple[int, int]]) -> None:
+        self.lines = [f"{b}.{i}\t({b},{i})\n".encode() for b, i in ctids]
+
+    async def copy_part(self, sql: str | None, upto: int) -> tuple[list[bytes], bool]:
+        assert sql is None  # the statement went with the connection's first part
+        part, self.lines = self.lines[:upto], self.lines[upto:]
+        return part, not self.lines
+
+    async def close(self) -> None:
+        pass
+
+
+def _streamed(ctids: list[tuple[int, int]], size: int, after: str | None = None) -> list[str]:
+    from leakhound.probes.postgresql.copy import CopyRows
+
+    async def go() -> list[str]:
+        pages = _CtidStream(None, "db", "public", "t", after, size)  # type: ignore[arg-type]
+        pages.conn, pages.rows = Stream(ctids), CopyRows([("n", 25)])  # type: ignore[assignment]
+        got: list[str] = []
+        while (page := await pages.next_page()) is not None:
+            got += [doc["n"] for doc in page.docs]
+            assert page.position == {"ctid": "({},{})".format(*_ctid(got[-1]))}
+        return got
+
+    return asyncio.run(go())
+
+
+def test_a_stream_is_cut_into_pages_each_resuming_after_its_last_row() -> None:
+    ctids = [(b, i) for b in range(30) for i in range(1, 8)]
+    assert _streamed(ctids, 50) == [f"{b}.{i}" for b, i in ctids]
+
+
+@pytest.mark.parametrize(
+    ("ctids", "after"),
+    [
+        ([(5, 1), (6, 1), (2, 1), (3, 1)], None),  # a scan that wrapped round midway
+        ([(1, 1), (2, 1)], "(4,1)"),  # rows before the position it was asked to start after
+    ],
+)
+def test_rows_out_of_ctid_order_stop_the_stream(
+    ctids: list[tuple[int, int]], after: str | None
+) -> None:
+    from leakhound.errors import ProtocolError
+
+    with pytest.raises(ProtocolError, match="out of ctid order"):
+        _streamed(ctids, 2, after)

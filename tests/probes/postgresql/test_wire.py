@@ -14,7 +14,13 @@ from leakhound.probes.postgresql import ALLOW
 from leakhound.probes.postgresql.allow import quote
 from leakhound.probes.postgresql.connection import cell
 from leakhound.probes.postgresql.copy import CopyRows
-from leakhound.probes.postgresql.wire import ServerError, read_copy, read_result, startup
+from leakhound.probes.postgresql.wire import (
+    ServerError,
+    read_copy,
+    read_copy_part,
+    read_result,
+    startup,
+)
 
 
 def _msg(kind: bytes, body: bytes) -> bytes:
@@ -288,3 +294,32 @@ def test_a_window_s_page_of_many_escapes_is_read_in_a_few_copies_of_its_bytes() 
 def test_a_copy_row_of_the_wrong_shape_is_one_protocol_error(lines: list[bytes]) -> None:
     with pytest.raises(ProtocolError):
         CopyRows(_COLUMNS).documents(lines)
+
+
+@pytest.mark.parametrize("chunks", [1, 5, 60])
+def test_a_copy_read_in_parts_gives_every_row_once_and_then_its_end(chunks: int) -> None:
+    """Each part holds at least the rows asked for (or the rest); the bytes received past a
+    part are the next part's (``pending``, as a connection hands them on)."""
+    lines = [f"{n}@x.org\t(0,{n})\n".encode() for n in range(1, 101)]
+
+    async def go() -> list[tuple[int, bool]]:
+        reader = asyncio.StreamReader()
+        data = _copy_reply(*lines)
+        step = max(1, len(data) // chunks)
+        for at in range(0, len(data), step):
+            reader.feed_data(data[at : at + step])
+        reader.feed_eof()
+        pending, parts, got = b"", [], []
+        while True:
+            frames = FrameReader(reader, Limits(), pending)  # type: ignore[arg-type]
+            part, ended = await read_copy_part(frames, None, 30)
+            pending = frames.pending
+            got += part
+            parts.append((len(part), ended))
+            if ended:
+                assert got == lines
+                return parts
+
+    parts = asyncio.run(go())
+    assert all(n >= 30 for n, _ in parts[:-1]) and parts[-1][1]
+    assert [ended for _, ended in parts].count(True) == 1

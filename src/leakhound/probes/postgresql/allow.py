@@ -214,6 +214,15 @@ ALLOW = statements(
         rf"COPY \(SELECT \*, ctid::text AS \"\?ctid\" FROM ONLY {_TABLE} "
         rf"WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'"
         rf"::tid( AND ctid < '\(\d{{1,10}},0\)'::tid)? ORDER BY ctid LIMIT \d{{1,7}}\) TO STDOUT",
+        # A server that cannot scan a range of ctids alone (``read.ranges_ctids``): the
+        # question, the plan of one (planned, never run), then the table after a ctid in one
+        # COPY, in a session that scans it from its first block in one process, to its end.
+        rf"EXPLAIN \(COSTS OFF\) SELECT \* FROM ONLY {_TABLE} "
+        r"WHERE ctid > '\(0,0\)'::tid AND ctid < '\(8,0\)'::tid",
+        _literal("SET synchronize_seqscans = off"),
+        _literal("SET max_parallel_workers_per_gather = 0"),
+        rf"COPY \(SELECT \*, ctid::text AS \"\?ctid\" FROM ONLY {_TABLE}"
+        rf"(?: WHERE ctid > '\(\d{{1,10}},\d{{1,5}}\)'::tid)?\) TO STDOUT",
     ],
 )
 

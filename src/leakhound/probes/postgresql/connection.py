@@ -26,6 +26,7 @@ from .wire import (
     parse_failures,
     query,
     read_copy,
+    read_copy_part,
     read_message,
     read_result,
     startup,
@@ -163,6 +164,23 @@ class Connection:
                 raise ProtocolError(f"an unreadable PostgreSQL COPY: {exc}") from exc
 
         got = await self.stream.exchange("query", query(sql), lines, statement=sql)
+        assert got is not None
+        return got
+
+    async def copy_part(self, sql: str | None, upto: int) -> tuple[list[bytes], bool]:
+        """The first part of a ``COPY (SELECT …) TO STDOUT`` (``sql``, on the allow-list), or
+        with None the next part of the one under way: at least ``upto`` rows' lines (fewer
+        at its end), and whether it ended. Until it ends the connection asks nothing else."""
+
+        async def part(frames: FrameReader) -> tuple[list[bytes], bool]:
+            try:
+                return await read_copy_part(frames, None, upto)
+            except parse_failures() as exc:
+                raise ProtocolError(f"an unreadable PostgreSQL COPY: {exc}") from exc
+
+        if sql is None:
+            return await self.stream.more(part)
+        got = await self.stream.exchange("query", query(sql), part, statement=sql)
         assert got is not None
         return got
 

@@ -29,10 +29,7 @@ from .. import sampling
 from ..base import (
     FullReader,
     Inventory,
-    Page,
-    PartitionReader,
     Probe,
-    ReadPlan,
     SampleDocs,
     failures_said,
     row_bytes,
@@ -45,7 +42,7 @@ from ..years import year_span
 from . import distinct
 from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, WHOLE_KEYS, quote
 from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
-from .copy import CopyRows
+from .read import MAX_BLOCK, PostgresqlReader, table_of
 from .wire import ServerError
 
 # Tables up to this size are counted exactly (SELECT count(*)); larger ones keep the
@@ -59,20 +56,8 @@ YEARS_INDEXED_ROWS = 50_000_000
 YEARS_VISIBLE = 0.9
 _MAX_YEARS = 200  # years between the oldest and newest date: more, and no years are counted
 _NOT_PG = Verdict.not_of("postgresql")
-_CTID = re.compile(r"\(\d{1,10},\d{1,5}\)")
-_FIRST_WINDOW = 8  # blocks: ~100 rows of a table of 600-byte rows
-_MAX_WINDOW = 1 << 16  # blocks (512 MiB of 8 KiB blocks): a window of sparse blocks
-_GROWTH = 4  # a window grows at most this many times from one page to the next
-# A window holding more than this many pages of rows is read in ctid order instead, a page
-# at a time: a page is never more than this many times the rows asked for.
-_CAP_PAGES = 4
-_MAX_BLOCK = 4_294_967_295  # a ctid's block number is 32 bits
-_MAX_ITEM = 65535  # a ctid's item number is 16 bits: (block, 65535) is past every row of it
 _ITEMS_OVER_AVERAGE = 3  # a block's rows drawn up to three times the average: see per_block
 _MAX_ROWS_A_BLOCK = 1169  # MaxHeapTuplesPerPage of the largest blocks (32 KiB; 291 of 8 KiB)
-# A table is split into partitions of at least this many blocks (8 MiB of 8 KiB blocks):
-# below that, a second connection costs more than it saves.
-_MIN_PARTITION_BLOCKS = 1024
 # Preferred names for the "main date" of a record, most telling first.
 _DATE_NAMES = (
     "created_at",
@@ -113,7 +98,7 @@ async def _by_database(
     ``keyset._Asking``). Used in ``aclosing``: a connection closes with the loop."""
     by_db: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for c in containers:
-        where = _where(c)
+        where = table_of(c)
         by_db[where[0]].append(where)
     for db, tables in sorted(by_db.items()):
 
@@ -132,19 +117,6 @@ async def _by_database(
                 yield link, t
         finally:
             await link.close()
-
-
-def _split(name: str) -> tuple[str, str, str]:
-    """database, schema, table of a container (their names may hold dots: kept in details)."""
-    db, schema, table = [*name.split(".", 2), "", ""][:3]
-    return db, schema, table
-
-
-def _where(container: Container) -> tuple[str, str, str]:
-    d = container.details
-    if all(isinstance(d.get(k), str) for k in ("database", "schema", "table")):
-        return d["database"], d["schema"], d["table"]
-    return _split(container.name)
 
 
 def _main_date(columns: list[tuple[str, str]]) -> str | None:
@@ -257,7 +229,7 @@ class PostgresqlProbe(Probe):
         """Up to ``size`` rows spread over the table, in a read-only session: rows at
         random places of its blocks (``sampled_rows``); a table of no more rows than that, or
         whose rows and blocks the inventory does not know, its first ``size`` rows."""
-        db, schema, table = _where(container)
+        db, schema, table = table_of(container)
         try:
             conn = await connect(transport, service.endpoint, db)
         except NetError as exc:
@@ -329,12 +301,12 @@ class PostgresqlProbe(Probe):
         """A text column's distinct values, table by table, in keyset pages
         (``distinct.values``)."""
         holding = self.holding(containers, field)
-        types = {_where(c): next(f.type for f in c.fields if f.path == field) for c in holding}
+        types = {table_of(c): next(f.type for f in c.fields if f.path == field) for c in holding}
         # Pages as large as a quarter of a reply's byte budget holds (the first from the
         # table's average row): a column no index orders is read whole by every page, and
         # sorted (``keyset.sized``).
         budget = transport.limits.max_body // 4
-        first = {_where(c): first_size(row_bytes(c), budget) for c in holding}
+        first = {table_of(c): first_size(row_bytes(c), budget) for c in holding}
         tables = _by_database(transport, service, holding)
         async with aclosing(tables):
             async for link, where in tables:
@@ -438,7 +410,7 @@ async def sampled_rows(
     rows asked (its counts far off)."""
     rows, blocks = container.docs, container.details.get("blocks")
     if rows is not None and rows > size and isinstance(blocks, int) and blocks > 0:
-        blocks = min(blocks, _MAX_BLOCK)  # a ctid's block is 32 bits, whatever was said
+        blocks = min(blocks, MAX_BLOCK)  # a ctid's block is 32 bits, whatever was said
         per = per_block(rows, blocks)
 
         async def ask(places: list[int]) -> list[dict[str, Any]]:
@@ -750,209 +722,3 @@ async def _table(
             **({"blocks": blocks} if blocks else {}),
         },
     )
-
-
-class PostgresqlReader(FullReader):
-    """A table in ctid order, each page the rows after the last ctid read: the position is one
-    value, valid on any connection while the table is not rewritten (VACUUM FULL, CLUSTER),
-    and nothing stays open on the server.
-
-    A page is a window of blocks after the position (``ctid < '(block,0)'``): from PostgreSQL
-    14 that is a TID Range Scan of those blocks alone. The window's rows come whole, unsorted
-    and without their ctids, and the next page starts after the window's last block: the
-    server does what pg_dump's COPY of the table does, and no more (sorting each page by
-    ctid and writing each ctid cost it 1.3 µs a row more, half again its work). The window
-    is sized to hold about a page of rows, from the rows the last one held. One that holds
-    more than ``_CAP_PAGES`` pages (rows far denser than before it) is read in ctid order
-    instead, a page at a time, so no page is ever larger than that. An empty window is
-    followed by the ordered page up to the partition's end (the table's end for the last),
-    which alone says there are no more rows (or skips a run of empty blocks). Before 14 each
-    page filters a sequential scan (slower on big tables, still exact).
-
-    The table's blocks, as the inventory counted them, are split into partitions read on
-    connections of their own: the server turns one partition's rows into text while this
-    process reads another's. The last partition has no end: rows written past the counted
-    blocks are read too. A page comes as ``COPY (SELECT …) TO STDOUT`` (see ``copy``)."""
-
-    method = "ctid-range"
-
-    def __init__(self, transport: Transport, endpoint: Endpoint) -> None:
-        self.transport, self.endpoint = transport, endpoint
-
-    async def open(self, container: Container, partitions: int) -> ReadPlan:
-        """The table's blocks in up to ``partitions`` ranges, each in ctid order."""
-        db, schema, table = _where(container)
-        blocks = container.details.get("blocks")
-        starts = [0]
-        if isinstance(blocks, int) and blocks > 0:
-            count = max(1, min(partitions, blocks // _MIN_PARTITION_BLOCKS))
-            starts = [blocks * n // count for n in range(count)]
-        return ReadPlan(
-            container.name,
-            len(starts),
-            self.method,
-            {"database": db, "schema": schema, "table": table, "starts": starts},
-            container.docs,
-        )
-
-    async def reopen(self, plan: ReadPlan) -> ReadPlan:
-        """A position never expires: the same plan."""
-        return plan
-
-    def partition(
-        self, plan: ReadPlan, number: int, position: Any, *, size: int
-    ) -> PartitionReader:
-        """The partition's rows after the stored ctid (from its first block when None)."""
-        state = plan.state if isinstance(plan.state, dict) else {}
-        db, schema, table = (state.get(k) for k in ("database", "schema", "table"))
-        if not (isinstance(db, str) and isinstance(schema, str) and isinstance(table, str)):
-            raise ProtocolError(f"{plan.container}: the stored read plan is not PostgreSQL's")
-        starts = state.get("starts", [0])  # a plan of one partition kept before "starts"
-        if (
-            not isinstance(starts, list)
-            or len(starts) != plan.partitions
-            or not all(isinstance(b, int) and 0 <= b <= _MAX_BLOCK for b in starts)
-            or starts != sorted(starts)
-            or not 0 <= number < len(starts)
-        ):
-            raise ProtocolError(f"{plan.container}: an unreadable stored read plan")
-        after = position.get("ctid") if isinstance(position, dict) else None
-        if after is not None and not (isinstance(after, str) and _CTID.fullmatch(after)):
-            raise ProtocolError(f"{plan.container}: an unreadable stored position")
-        end = starts[number + 1] if number + 1 < len(starts) else None
-        return _CtidPages(self, db, schema, table, after or f"({starts[number]},0)", size, end=end)
-
-
-class _CtidPages(PartitionReader):
-    def __init__(
-        self,
-        reader: PostgresqlReader,
-        db: str,
-        schema: str,
-        table: str,
-        after: str,
-        size: int,
-        *,
-        end: int | None = None,
-    ) -> None:
-        self.reader, self.db, self.size = reader, db, max(1, size)
-        self.where = f"{quote(schema)}.{quote(table)}"
-        self.after = after
-        self.end = end  # the block this partition stops before (None: the table's end)
-        self.blocks = _FIRST_WINDOW  # blocks a page's window spans past the position's
-        self.dense: int | None = None  # the end of a window being read in order, if one is
-        self.conn: Connection | None = None
-        self.rows: CopyRows | None = None
-        self.done = False
-
-    async def _window(self, upper: int) -> list[bytes]:
-        """Every row after the position in the blocks before ``upper``, in the order the
-        scan meets them: no sort, no position a row; more than ``_CAP_PAGES`` pages of rows
-        are cut short (and the caller reads that window in order instead)."""
-        assert self.conn is not None
-        return await self.conn.copy(
-            f"COPY (SELECT * FROM ONLY {self.where} WHERE ctid > '{self.after}'::tid "
-            f"AND ctid < '({upper},0)'::tid LIMIT {self.size * _CAP_PAGES + 1}) TO STDOUT"
-        )
-
-    async def _ordered(self, upper: int | None) -> list[bytes]:
-        """The first page of rows after the position (before ``upper``'s block), in ctid
-        order, each with its ctid."""
-        assert self.conn is not None
-        bound = "" if upper is None else f" AND ctid < '({upper},0)'::tid"
-        return await self.conn.copy(
-            f'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY {self.where} WHERE ctid > '
-            f"'{self.after}'::tid{bound} ORDER BY ctid LIMIT {self.size}) TO STDOUT"
-        )
-
-    def _in_order(self, lines: list[bytes], position: str | None = None) -> Page:
-        """A page read in ctid order: the position is its last row's, or ``position`` (the
-        end of the window its rows were all of)."""
-        assert self.rows is not None
-        docs, last = self.rows.documents(lines)
-        if not _CTID.fullmatch(last):
-            raise ProtocolError("a row without a readable ctid: cannot page on")
-        self.after = position or last
-        return Page(tuple(docs), {"ctid": self.after})
-
-    async def next_page(self) -> Page | None:
-        try:
-            return await self._next_page()
-        except NetError:
-            if self.conn is not None and self.conn.stream.closed:
-                # Its framing lost (cut midway, a deadline): the page is asked again on a
-                # new connection, from the same position.
-                await self.close()
-            raise
-
-    async def _next_page(self) -> Page | None:
-        if self.done:
-            return None
-        if self.conn is None:
-            self.conn = await connect(self.reader.transport, self.reader.endpoint, self.db)
-            # The columns' names and types: COPY sends only the values.
-            self.rows = CopyRows(
-                (await self.conn.run(f"SELECT * FROM ONLY {self.where} LIMIT 0")).columns
-            )
-        assert self.rows is not None
-        while True:
-            if self.dense is not None:
-                page = await self._dense_page(self.dense)
-                if page is None and not self.done:
-                    continue  # nothing was left of it: windows again, from its end
-                return page
-            block, item = (int(n) for n in self.after[1:-1].split(","))
-            start = block + 1 if item == _MAX_ITEM else block  # a window's end: past its block
-            upper = min(start + self.blocks, _MAX_BLOCK)
-            final = self.end is not None and upper >= self.end
-            if self.end is not None and final:
-                upper = self.end
-            lines = await self._window(upper) if upper > start else []
-            if len(lines) > self.size * _CAP_PAGES:
-                # Rows far denser than the blocks before: this window is read in order, a
-                # page at a time, and the next one spans fewer blocks.
-                self.dense = upper
-                self.blocks = max(1, self.blocks * self.size // len(lines))
-                continue
-            if lines:
-                docs, _ = self.rows.documents(lines, positioned=False)
-                # Every row of the window was read: the next page starts at its end.
-                self.after = f"({upper - 1},{_MAX_ITEM})"
-                self.done = final
-                # The next window spans the blocks a page's rows fill here (growing at most
-                # _GROWTH times a page through sparse blocks).
-                fit = self.blocks * self.size // len(docs)
-                self.blocks = max(1, min(fit, self.blocks * _GROWTH, _MAX_WINDOW))
-                return Page(tuple(docs), {"ctid": self.after})
-            if final:
-                self.done = True
-                return None
-            # Nothing in the window: the partition's end, or empty blocks. The rest says.
-            lines = await self._ordered(self.end)
-            self.blocks = min(self.blocks * 2, _MAX_WINDOW)
-            if len(lines) < self.size:
-                self.done = True
-            if not lines:
-                return None
-            return self._in_order(lines)
-
-    async def _dense_page(self, until: int) -> Page | None:
-        """The next page of a window too dense to take whole (up to ``until``'s block), in
-        ctid order; once its rows are out, the position is the window's end (None: none
-        were left, its rows deleted meanwhile)."""
-        lines = await self._ordered(until)
-        if len(lines) >= self.size:
-            return self._in_order(lines)
-        self.dense = None
-        end = f"({until - 1},{_MAX_ITEM})"
-        if self.end is not None and until >= self.end:
-            self.done = True
-        if not lines:
-            self.after = end
-            return None
-        return self._in_order(lines, end)
-
-    async def close(self) -> None:
-        if self.conn is not None:
-            await self.conn.close()
-            self.conn = None

@@ -153,7 +153,18 @@ async def read_result(frames: FrameReader, most: int | None = None) -> Result:
 
 async def read_copy(frames: FrameReader, most: int | None = None) -> list[bytes]:
     """The answer to a ``COPY … TO STDOUT``, up to ReadyForQuery: one line a row (CopyData,
-    ``\\n`` included), or ServerError; more than ``most`` rows are one ProtocolError.
+    ``\\n`` included), or ServerError; more than ``most`` rows are one ProtocolError."""
+    lines, _ = await read_copy_part(frames, most)
+    return lines
+
+
+async def read_copy_part(
+    frames: FrameReader, most: int | None = None, upto: int | None = None
+) -> tuple[list[bytes], bool]:
+    """The answer to a ``COPY … TO STDOUT`` as ``read_copy`` reads it, or with ``upto`` its
+    next part: once it holds ``upto`` rows (or a few more: the rest of the bytes received),
+    the lines so far and False; the rest stays unread, for the next part. True: the answer
+    ended (ReadyForQuery).
 
     A page is thousands of small messages: they are cut in place from the bytes already
     received, in one loop, not awaited one by one (two awaits a row cost more than the rest
@@ -191,7 +202,7 @@ async def read_copy(frames: FrameReader, most: int | None = None) -> list[bytes]
                     raise error
                 if most is not None and len(lines) > most:
                     raise _too_many(most)
-                return lines
+                return lines, True
             elif kind == 0x45:  # E
                 error = ServerError(error_fields(data[at + 5 : end]))
             at = end
@@ -201,6 +212,8 @@ async def read_copy(frames: FrameReader, most: int | None = None) -> list[bytes]
         frames.advance(at - start)
         if most is not None and len(lines) > most:
             raise _too_many(most)
+        if upto is not None and len(lines) >= upto and error is None:
+            return lines, False
         await frames.fill(need)
 
 
