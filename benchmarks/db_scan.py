@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,10 +110,10 @@ def metered(produce: Callable[..., Any]) -> Callable[..., Any]:
     whose cores the server shares."""
 
     @functools.wraps(produce)
-    def run(*args: Any) -> Any:
+    def run(*args: Any, **options: Any) -> Any:
         inst = args[-1]
         server, ours = _tree_cpu(inst.pid), _children_cpu()
-        got = produce(*args)
+        got = produce(*args, **options)
         got.server_cpu = _tree_cpu(inst.pid) - server
         got.cpu = got.cpu or _children_cpu() - ours  # a child's own figure where it gave one
         return got
@@ -321,11 +322,13 @@ def instance(kind: str, folder: Path, size: int, dataset: Callable[[], Any]) -> 
 
 
 @metered
-def leakhound_read(readers: int, inst: Instance) -> Run:
+def leakhound_read(readers: int, inst: Instance, *, windows: bool = False, label: str = "") -> Run:
     """leakhound's full read with detection off, in a process of its own; with ``readers``,
-    its partitions read by that many worker processes (as ``--workers N`` reads them)."""
+    its partitions read by that many worker processes (as ``--workers N`` reads them).
+    ``windows``: PostgreSQL's tables read in windows of blocks whatever the server's planner
+    does with them (the reader before it asked); ``label``: said after the tool's name."""
     argv = [sys.executable, __file__, "--leakhound-read", inst.target.url]
-    argv += ["--readers", str(readers)]
+    argv += ["--readers", str(readers), *(["--windows"] if windows else [])]
     with tempfile.TemporaryFile() as out:
         seconds, rss, code, err = timed(argv, stdout=out)
         out.seek(0)
@@ -338,9 +341,12 @@ def leakhound_read(readers: int, inst: Instance) -> Run:
         note += f" errors: {got['errors'][:2]}"
     # The child's own clock: from its first request to its last page, start-up left out.
     return Run(
-        f"leakhound (detection off, {readers} reading processes)"
-        if readers
-        else "leakhound (detection off)",
+        (
+            f"leakhound (detection off, {readers} reading processes)"
+            if readers
+            else "leakhound (detection off)"
+        )
+        + label,
         got["records"],
         got["seconds"],
         rss,
@@ -349,10 +355,11 @@ def leakhound_read(readers: int, inst: Instance) -> Run:
     )
 
 
-async def _count_read(url: str, readers: int) -> dict[str, Any]:
+async def _count_read(url: str, readers: int, windows: bool = False) -> dict[str, Any]:
     """Every record of every non-system container of url, through the full scan's pipeline,
     counted and nothing else (the child process of leakhound_read): read by this process, or
-    with ``readers``, by that many worker processes, each reading its own partitions."""
+    with ``readers``, by that many worker processes, each reading its own partitions.
+    ``windows``: a PostgreSQL server's tables in windows of blocks, whatever its planner."""
     from leakhound.net import Scope, Transport
     from leakhound.probes.base import ReadPlan
     from leakhound.probes.registry import DEFAULT
@@ -406,6 +413,11 @@ async def _count_read(url: str, readers: int) -> dict[str, Any]:
         acc = await access(DEFAULT, transport, None, target)
         inv = await acc.probe.inventory(acc.transport, acc.read_as, max_containers=1000)
         reader = acc.probe.reader(acc.transport, acc.read_as)
+        if windows:
+            from leakhound.probes.postgresql.read import PostgresqlReader
+
+            assert isinstance(reader, PostgresqlReader)
+            reader.ranging = defaultdict(lambda: True)
         assert options.full is not None
         ctx = ReadContext(
             acc.probe,
@@ -616,12 +628,39 @@ def _pymongo_find(inst: Instance) -> Run:
     )
 
 
+@contextmanager
+def _tid_scans_off(inst: Instance) -> Iterator[None]:
+    """The benchmark's PostgreSQL server planning a range of ctids as PostgreSQL 13 and
+    older do (a sequential scan of the whole table, filtered): TID scans off for the
+    database of the cases, for the sessions that start meanwhile."""
+    import psycopg
+
+    from leakhound.lab import postgresql as pg_lab
+
+    def alter(sql: str) -> None:
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=inst.target.port,
+            user="postgres",
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(sql)
+
+    alter(f"ALTER DATABASE {pg_lab.DATABASE} SET enable_tidscan = off")
+    try:
+        yield
+    finally:
+        alter(f"ALTER DATABASE {pg_lab.DATABASE} RESET enable_tidscan")
+
+
 def full_part(
     folder: Path,
     kinds: Sequence[str],
     sizes: Sequence[int],
     detect: bool,
     readers: Sequence[int] = (),
+    old_planner: int = 0,
 ) -> None:
     from leakhound.lab.seeder import generate
 
@@ -657,6 +696,15 @@ def full_part(
                 parallel = [leakhound_read(n, inst) for n in readers]
                 peers = dump_tools(inst)
                 runs = [ours, *parallel, *peers]
+                if kind == "postgresql" and old_planner:
+                    with _tid_scans_off(inst):
+                        runs.append(leakhound_read(0, inst, label=", TID scans off"))
+                        if size <= old_planner:
+                            runs.append(
+                                leakhound_read(
+                                    0, inst, windows=True, label=", TID scans off, windows"
+                                )
+                            )
                 if detect:
                     runs.append(leakhound_full_scan(inst))
             rss[kind][size] = ours.rss_kib
@@ -717,7 +765,17 @@ def main() -> int:
         help="also leakhound's read (detection off) by N worker processes, as `scan --workers "
         "N` reads; comma-separated, 0 or empty: none",
     )
+    ap.add_argument(
+        "--old-planner",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also PostgreSQL's read with TID scans off (a server of 13 or older plans a "
+        "range of ctids so): by leakhound as it is, and up to N records by windows of blocks "
+        "as before it asked the planner (each window a scan of the whole table)",
+    )
     ap.add_argument("--leakhound-read", metavar="URL", help=argparse.SUPPRESS)
+    ap.add_argument("--windows", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.leakhound_read:
         import leakhound.scanner  # noqa: F401  (imported before the freeze, as by `scan`)
@@ -725,7 +783,7 @@ def main() -> int:
 
         started()  # as the command line does before a scan
         readers = int(args.readers or 0)
-        print(json.dumps(asyncio.run(_count_read(args.leakhound_read, readers))))
+        print(json.dumps(asyncio.run(_count_read(args.leakhound_read, readers, args.windows))))
         return 0
     kinds = [k for k in args.kinds.split(",") if k]
     unknown = sorted(set(kinds) - set(KINDS))
@@ -746,7 +804,7 @@ def main() -> int:
             args.dir.mkdir(parents=True, exist_ok=True)
             sizes = sorted(int(s) for s in args.sizes.split(",") if s)
             each = [int(n) for n in args.readers.split(",") if n and int(n)]
-            full_part(args.dir, kinds, sizes, args.detect, each)
+            full_part(args.dir, kinds, sizes, args.detect, each, args.old_planner)
     finally:
         _stop_live()
     return 0

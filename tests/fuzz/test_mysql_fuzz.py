@@ -267,7 +267,7 @@ def test_any_name_stays_inside_its_backticks(
         sql.count(db, table),
         sql.first_rows(db, table, limit),
         sql.date_range(db, table, column),
-        sql.at_offset(db, table, limit, limit),
+        sql.from_offset(db, table, limit),
         sql.after_key(db, table, [column, "id"], ["text", "number"], [value, b"7"], limit),
         sql.columns_of(db, table),
         sql.keys_of(db, table),

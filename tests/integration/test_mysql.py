@@ -38,6 +38,7 @@ ODD_DB = "we`ird'db;/*"
 ODD_TABLE = 'ta`ble"; DROP TABLE canary; -- /*x*/'
 CANARY = "canary"
 READER = "lh_reader"  # a password-less account that may read the payroll only
+HEAP, HEAP_ROWS = "heap", 7  # a table without a key, of more pages than one (--batch 2)
 
 
 def _q(name: str) -> str:
@@ -96,6 +97,10 @@ def mariadb(lab: Any) -> Iterator[Lab]:
         f"(2, 'other.person@example.net'), (3, 'third.person@example.net');\n"
         f"CREATE TABLE {_q(ODD_DB)}.{CANARY} (id INT PRIMARY KEY);\n"
         f"INSERT INTO {_q(ODD_DB)}.{CANARY} VALUES (1), (2);\n"
+        f"CREATE TABLE {_q(ODD_DB)}.{HEAP} (note VARCHAR(20), contact VARCHAR(100));\n"
+        f"INSERT INTO {_q(ODD_DB)}.{HEAP} VALUES "
+        + ", ".join(f"('n{n}', 'heap{n}@example.net')" for n in range(HEAP_ROWS))
+        + ";\n"
         f"CREATE USER '{READER}'@'%';\nGRANT SELECT ON hr.* TO '{READER}'@'%';\n" + _STALE_TABLES
     )
     try:
@@ -205,6 +210,22 @@ def test_a_table_without_a_key_is_read_by_offset(odd: dict[str, Any], mariadb: L
     for name in (PAYROLL, RANSOM):
         assert tables[name]["full"]["docs"] == mariadb.truth.containers[name].documents
     assert tables[CASES]["full"] is None  # not selected by --index
+
+
+def test_a_table_without_a_key_is_read_in_one_statement_a_page_at_a_time(
+    odd: dict[str, Any], request_audit: list[Any]
+) -> None:
+    """A statement a page (LIMIT n OFFSET m) would have the server walk past every row
+    before the offset again for each page: the table is one statement of every row, its rows
+    taken a page at a time as they arrive."""
+    full = _tables(odd)[f"{ODD_DB}.{HEAP}"]["full"]
+    assert (full["docs"], full["complete"], full["method"]) == (HEAP_ROWS, True, "offset")
+    rows = [
+        r.target
+        for r in request_audit
+        if r.kind == "mysql" and f".`{HEAP}`" in r.target and " OFFSET " in r.target
+    ]
+    assert rows == [f"SELECT * FROM {_q(ODD_DB)}.`{HEAP}` LIMIT 18446744073709551615 OFFSET 0"]
 
 
 def test_a_size_the_statistics_measured_before_the_rows_is_not_given(

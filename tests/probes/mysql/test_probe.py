@@ -358,6 +358,52 @@ def test_each_partition_reads_its_own_range_of_the_key() -> None:
     )
 
 
+class _Streaming:
+    """A connection whose statement's rows are handed out in the parts asked for."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = [{"n": n} for n in range(rows)]
+        self.statements: list[str | None] = []
+
+    async def rows_part(self, sql: str | None, decoder: Any, upto: int) -> Any:
+        self.statements.append(sql)
+        part, self.rows = self.rows[:upto], self.rows[upto:]
+        return (), part, not self.rows
+
+    async def close(self) -> None:
+        pass
+
+
+def test_a_table_without_a_key_resumes_its_one_statement_at_the_offset_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reader = MysqlReader(_transport(1), Endpoint("127.0.0.1", 1, "mysql"))
+    state = {"database": "d", "table": "t", "key": [], "kinds": [], "json": [], "ends": []}
+    plan = ReadPlan("d.t", 1, "offset", state, 100)
+    pages = reader.partition(plan, 0, {"offset": 40}, size=25)
+    assert isinstance(pages, TablePages)
+    conn = _Streaming(60)  # the rows from the 41st on
+
+    async def connected(*_: Any) -> _Streaming:
+        return conn
+
+    async def go() -> list[tuple[int, Any]]:
+        got = []
+        while (page := await pages.next_page()) is not None:
+            got.append((len(page.docs), page.position))
+        return got
+
+    monkeypatch.setattr("leakhound.probes.mysql.read.connect", connected)
+    got = asyncio.run(go())
+    assert got == [(25, {"offset": 65}), (25, {"offset": 90}), (10, {"offset": 100})]
+    assert conn.statements == [
+        "SELECT * FROM `d`.`t` LIMIT 18446744073709551615 OFFSET 40",
+        None,  # the same statement's rows, read on
+        None,
+    ]
+    assert ALLOW.allows("query", conn.statements[0] or "")
+
+
 @pytest.mark.parametrize(
     ("partitions", "ends", "number"),
     [

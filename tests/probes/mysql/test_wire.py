@@ -506,3 +506,38 @@ def test_a_row_longer_than_the_budget_is_refused_before_it_is_read() -> None:
     data = _rows()[: -len(packet(EOF, 5))] + b"\x00\x00\x10\x05"
     with pytest.raises(TooLargeError):
         _result(data, max_body=64 * 1024, read_timeout=0.2)
+
+
+@pytest.mark.parametrize("chunks", [1, 4, 50])
+def test_a_result_set_read_in_parts_gives_every_row_once_then_its_end(chunks: int) -> None:
+    """Each part holds at least the rows asked for (or the rest); the bytes received past a
+    part are the next part's (``pending``, as a connection hands them on)."""
+    from .replay import result_set
+
+    rows = [(f"n{n}", f"p{n}@example.net") for n in range(23)]
+    data = result_set(["note", "contact"], rows)
+
+    async def go() -> list[tuple[int, bool]]:
+        reader = asyncio.StreamReader()
+        step = max(1, len(data) // chunks)
+        for at in range(0, len(data), step):
+            reader.feed_data(data[at : at + step])
+        reader.feed_eof()
+        packets = wire.Packets()
+        packets.seq = 1
+        frames = FrameReader(reader, Limits())  # type: ignore[arg-type]
+        header = await wire.read_header(packets, frames)
+        assert isinstance(header, wire.Streamed)
+        got: list[tuple[bytes, bytes]] = []
+        parts: list[tuple[int, bool]] = []
+        while not header.ended:
+            part, error = await wire.read_rows(packets, frames, header, None, 5)
+            assert error is None
+            got += [(r[0], r[1]) for r in part]
+            parts.append((len(part), header.ended))
+            frames = FrameReader(reader, Limits(), frames.pending)  # type: ignore[arg-type]
+        assert got == [(a.encode(), b.encode()) for a, b in rows]
+        return parts
+
+    parts = asyncio.run(go())
+    assert all(n >= 5 for n, _ in parts[:-1]) and [e for _, e in parts].count(True) == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...errors import ProtocolError
 from ...models import Endpoint
@@ -29,11 +30,14 @@ from .wire import (
     Packets,
     ResultSet,
     ServerError,
+    Streamed,
     handshake_response,
     parse_error,
     parse_greeting,
     query,
+    read_header,
     read_result,
+    read_rows,
     scramble,
     text,
 )
@@ -56,6 +60,7 @@ class Connection:
     packets: Packets = field(default_factory=Packets)
     read_only: bool = False  # the session refuses writes (False: a plain transaction)
     utc: bool = False  # TIMESTAMPs read in UTC (the session took time_zone = +00:00)
+    streamed: Streamed | None = None  # the result set ``rows_part`` is reading
 
     async def run(self, sql: str, decoder: Decode | None = None) -> ResultSet | ServerError:
         """One statement's result (rows of raw values, or decoded by ``decoder``), or the
@@ -87,6 +92,43 @@ class Connection:
                 f"an answer of {len(got.columns)} columns where the statement asks for {width}"
             )
         return got
+
+    async def rows_part(
+        self, sql: str | None, decoder: Decode, upto: int
+    ) -> tuple[tuple[Column, ...], list[Any], bool]:
+        """The first part of a statement's rows (``sql``), or with None the next part of the
+        one under way: its columns, at least ``upto`` rows decoded (fewer at its end), and
+        whether it ended; ServerError when the server refuses it or stops midway. Until it
+        ends the connection asks nothing else."""
+
+        async def first(frames: FrameReader) -> tuple[list[Any], ServerError | None]:
+            got = await read_header(self.packets, frames, decoder)
+            if isinstance(got, ServerError):
+                return [], got
+            if not isinstance(got, Streamed):
+                raise ProtocolError("an answer without rows where a table's rows were asked for")
+            self.streamed = got
+            return await read_rows(self.packets, frames, got, None, upto)
+
+        async def more(frames: FrameReader) -> tuple[list[Any], ServerError | None]:
+            assert self.streamed is not None
+            return await read_rows(self.packets, frames, self.streamed, None, upto)
+
+        if sql is not None:
+            self.packets.reset()
+            got = await self.stream.exchange(
+                "query", self.packets.encode(query(sql)), first, statement=sql
+            )
+            assert got is not None
+        elif self.streamed is None or self.streamed.ended:
+            raise ProtocolError("no result set under way to read on")
+        else:
+            got = await self.stream.more(more)
+        rows, error = got
+        if error is not None:
+            raise error
+        assert self.streamed is not None
+        return self.streamed.columns, rows, self.streamed.ended
 
     async def begin(self) -> None:
         """A read-only session and transaction (a plain one where the server knows neither)."""

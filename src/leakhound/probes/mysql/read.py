@@ -3,10 +3,11 @@
 Where the table has a primary key (else a unique key of NOT NULL columns), a page is the next
 rows in key order after the last key read: the position is those key values, valid on any
 connection and in any later transaction, so a read resumes exactly where its checkpoint left it
-and costs the server one index range a page. A table without such a key is read by offset:
-weaker, because a row inserted or deleted before the offset between two transactions (a resumed
-read) shifts every row after it, so a resumed read may miss or repeat rows, and the server
-walks past all the skipped rows again for each page.
+and costs the server one index range a page. A table without such a key is read in one
+statement of every row, in one transaction (one snapshot), its rows taken a page at a time as
+they arrive; the position is the rows read so far, an offset. Weaker: a resumed read starts a
+new statement at that offset, in a new transaction, and a row inserted or deleted before it
+meanwhile shifts every row after it, so a resumed read may miss or repeat rows.
 
 A keyed table of more than a few pages is read in as many partitions as asked, each a range
 of the key on a connection of its own (the server sends one partition's rows while the
@@ -164,23 +165,23 @@ class TablePages(PartitionReader):
             raise ProtocolError(f"an unreadable stored read position: {exc}") from exc
 
     def _statement(self) -> str:
-        if self.key:
-            return sql.after_key(
-                self.schema,
-                self.table,
-                self.key,
-                self.kinds,
-                self.after,
-                self.size,
-                self.upto,
-                self.select,
-            )
-        return sql.at_offset(self.schema, self.table, self.offset, self.size, self.select)
+        return sql.after_key(
+            self.schema,
+            self.table,
+            self.key,
+            self.kinds,
+            self.after,
+            self.size,
+            self.upto,
+            self.select,
+        )
 
     async def next_page(self) -> Page | None:
         """The next rows; None after the last."""
         if self.done:
             return None
+        if not self.key:
+            return await self._streamed_page()
         try:
             if self.conn is None:
                 self.conn = await connect(self.reader.transport, self.reader.endpoint)
@@ -193,11 +194,30 @@ class TablePages(PartitionReader):
         if not got.rows:
             return None
         docs = tuple(decoded(got))
-        if not self.key:
-            self.offset += len(got.rows)
-            return Page(docs, {"offset": self.offset})
         self.after = _key_of(got, self.key)
         return Page(docs, {"after": [v.hex() for v in self.after]})
+
+    async def _streamed_page(self) -> Page | None:
+        """The next rows of a table without a usable key: one statement of every row from
+        the offset the read is at, its rows taken a page at a time as they arrive (a
+        statement a page would have the server walk past every row before the offset again
+        for each page: a table of N pages walked N times)."""
+        try:
+            statement: str | None = None
+            if self.conn is None:
+                self.conn = await connect(self.reader.transport, self.reader.endpoint)
+                statement = sql.from_offset(self.schema, self.table, self.offset, self.select)
+            _, rows, ended = await self.conn.rows_part(statement, self.decoder, self.size)
+        except NetError:
+            await self.close()  # asked again on a new connection, from the same offset
+            raise
+        if ended:
+            self.done = True
+            await self.close()
+        if not rows:
+            return None
+        self.offset += len(rows)
+        return Page(tuple(rows), {"offset": self.offset})
 
     def retryable(self, exc: NetError) -> bool:
         """Not a statement the server refused for good (no privilege, a table gone)."""

@@ -349,9 +349,13 @@ def at_random(schema: str, name: str, share: float, limit: int, seed: int, cols:
     )
 
 
-def at_offset(schema: str, name: str, offset: int, limit: int, cols: str = "*") -> str:
-    """``limit`` rows from ``offset`` in the server's order (a table without a usable key)."""
-    return f"SELECT {cols} FROM {table(schema, name)} LIMIT {int(limit)} OFFSET {int(offset)}"  # noqa: S608
+ALL_ROWS = 18446744073709551615  # MySQL's LIMIT for "to the end" (an OFFSET needs a LIMIT)
+
+
+def from_offset(schema: str, name: str, offset: int, cols: str = "*") -> str:
+    """Every row from ``offset`` on, in the server's order (a table without a usable key, read
+    in one statement whose rows are taken as they arrive)."""
+    return f"SELECT {cols} FROM {table(schema, name)} LIMIT {ALL_ROWS} OFFSET {int(offset)}"  # noqa: S608
 
 
 # The most rows an honest answer holds to a statement without a LIMIT: information_schema's

@@ -348,6 +348,35 @@ async def read_result(
     (a value: the connection stays usable after a complete ERR packet). Rows are tuples of
     raw values, or the dicts ``decoder``, given the columns, makes of them; more than
     ``most`` rows are one ProtocolError, as soon as they are received."""
+    got = await read_header(packets, frames, decoder)
+    if not isinstance(got, Streamed):
+        return got
+    rows, error = await read_rows(packets, frames, got, most)
+    if error is not None:
+        return error
+    if decoder is None:
+        rows = [tuple(r.values()) for r in rows]
+    return ResultSet(got.columns, rows, parse_row(got.last, len(got.columns)) if got.last else ())
+
+
+@dataclass
+class Streamed:
+    """A result set whose rows are being read: its columns, how a row is decoded, the raw
+    payload of the last row read, and whether its end was read."""
+
+    columns: tuple[Column, ...]
+    decode: Decoder
+    last: bytes = b""
+    ended: bool = False
+
+
+async def read_header(
+    packets: Packets,
+    frames: FrameReader,
+    decoder: Callable[[tuple[Column, ...]], Decoder] | None = None,
+) -> Streamed | ResultSet | ServerError:
+    """The start of the reply to a COM_QUERY: a result set's columns, their EOF read (its rows
+    are ``read_rows``'s), or a whole reply that holds no rows (an OK, the server's error)."""
     first = await packets.read(frames)
     if not first:
         raise ProtocolError("an empty packet where a query's answer was expected")
@@ -366,9 +395,22 @@ async def read_result(
     end = await packets.read(frames)
     if not is_eof(end):
         raise ProtocolError("a result set's columns not followed by EOF")
-    decode = (decoder or raw)(columns)
+    return Streamed(columns, (decoder or raw)(columns))
+
+
+async def read_rows(
+    packets: Packets,
+    frames: FrameReader,
+    result: Streamed,
+    most: int | None = None,
+    upto: int | None = None,
+) -> tuple[list[Any], ServerError | None]:
+    """A result set's rows, decoded, up to its end (``result.ended``) or the server's error in
+    their place; with ``upto``, a part of them: once it holds ``upto`` rows (or a few more:
+    the rest of the bytes received), the rest left for the next part. More than ``most`` rows
+    are one ProtocolError, as soon as they are received."""
+    count, decode = len(result.columns), result.decode
     rows: list[Any] = []
-    last = b""
     while True:
         # The rows already received are cut in one loop; the socket is awaited only for
         # the packet the buffer ends in the middle of.
@@ -377,18 +419,17 @@ async def read_result(
         frames.advance(at - start)
         if most is not None and len(rows) > most:
             raise ProtocolError(f"more rows than the {most:,} the statement asks for")
-        last = cut or last
+        result.last = cut or result.last
         if stop is _LONG:  # a row of 16 MiB or more: its parts joined the careful way
-            last = await packets.read(frames)
-            rows.append(decode.careful(parse_row(last, count)))
+            result.last = await packets.read(frames)
+            rows.append(decode.careful(parse_row(result.last, count)))
             if most is not None and len(rows) > most:
                 raise ProtocolError(f"more rows than the {most:,} the statement asks for")
         elif stop is not None:
-            if not is_eof(stop):
-                return parse_error(stop)
-            if decoder is None:
-                rows = [tuple(r.values()) for r in rows]
-            return ResultSet(columns, rows, parse_row(last, count) if last else ())
+            result.ended = True
+            return rows, None if is_eof(stop) else parse_error(stop)
+        elif upto is not None and len(rows) >= upto:
+            return rows, None
         else:
             have = len(data) - at
             need = 4 if have < 4 else 4 + (data[at] | data[at + 1] << 8 | data[at + 2] << 16)
