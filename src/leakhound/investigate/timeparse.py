@@ -30,9 +30,10 @@ _clf_cache: dict[bytes, tuple[float, bytes]] = {}
 _clf_day: dict[bytes, tuple[float, bytes]] = {}  # "05/Mar/2019 +0000" → its midnight, zone
 
 
-# The seconds of a CLF time and what follows them: its zone, after a space or glued to them
+# A CLF time: its day of two digits, of one or space-padded (Apache's %e), its clock of two
+# ASCII digits each, and what follows its seconds: its zone, after a space or glued to them
 # (``13:55:36+0000``, as a GoAccess time-format ``%T%z`` or Apache's ``%{…%S%z}t`` writes it)
-_CLF_SECONDS = re.compile(rb"(\d\d(?:\.\d+)?)\s*(\S*)")
+_CLF_PARTS = re.compile(rb" ?(\d\d?)/([A-Za-z]{3})/(\d{4}):(\d\d):(\d\d):(\d\d(?:\.\d+)?)\s*(\S*)")
 
 
 def clf(text: bytes) -> tuple[float, bytes]:
@@ -45,27 +46,34 @@ def clf(text: bytes) -> tuple[float, bytes]:
     # The usual 26 bytes (05/Mar/2019:04:00:00 +0000, or 25 with the zone glued): the day and
     # zone once, the clock by slicing, so a log with a new second on every line still costs
     # no full parse per line.
-    fast = len(text) in (25, 26) and text[11] == 58 and text[20] in b" +-"
+    # The clock's colons and digits checked as the full parse checks them (ASCII digits: b"+1"
+    # and b" 1" are ints to int()), so the two agree on every time.
+    fast = (
+        len(text) in (25, 26)
+        and text[11] == 58
+        and text[14] == 58
+        and text[17] == 58
+        and text[20] in b" +-"
+    )
     if fast:
         base = _clf_day.get(text[:11] + text[20:])
-        if base is not None:
-            try:
-                h, m, sec = int(text[12:14]), int(text[15:17]), int(text[18:20])
-            except ValueError:
-                h = 99
-            if h < 24 and m < 60 and sec < 61:
+        clock = text[12:14] + text[15:17] + text[18:20]
+        if base is not None and clock.isdigit():
+            h, m, sec = int(clock[:2]), int(clock[2:4]), int(clock[4:])
+            if h < 24 and m < 60 and sec < 60:
                 return base[0] + h * 3600 + m * 60 + sec, base[1]
+    parts = _CLF_PARTS.fullmatch(text)
     try:
-        day, mon, rest = text.split(b"/", 2)
-        year, hh, mm, ss_off = rest.split(b":", 3)
-        seconds = _CLF_SECONDS.fullmatch(ss_off)
-        if seconds is None:
+        if parts is None:
             raise ValueError
-        ss, off = seconds.groups()
+        day, mon, year, hh, mm, ss, off = parts.groups()
+        # A day, hour, minute or second out of range (31/Feb, 04:60, a leap second's :60) is
+        # no time: timegm would carry it into the next one, as datetime and ``iso`` refuse it
+        datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]))
         epoch = calendar.timegm(
             (int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]), 0, 0, 0)
         )
-        frac = float(b"0" + ss[2:]) if len(ss) > 2 and ss[2:3] == b"." else 0.0
+        frac = float(b"0" + ss[2:]) if len(ss) > 2 else 0.0
         if off.isalpha() and off not in (b"Z", b"UTC", b"GMT"):  # CET, as Apache's %Z writes
             named = ABBREVIATIONS.get(off.decode())  # as spelt: a lower-case word is none
             if named is None:
@@ -81,8 +89,6 @@ def clf(text: bytes) -> tuple[float, bytes]:
         raise
     except (ValueError, KeyError, IndexError):
         raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}") from None
-    if not 1 <= int(day) <= 31 or int(hh) > 23:
-        raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}")
     if len(_clf_cache) > 100_000:
         _clf_cache.clear()
         _clf_day.clear()
@@ -98,7 +104,7 @@ _iso_cache: dict[str, tuple[float, str]] = {}
 _iso_hour: dict[str, tuple[float, str]] = {}  # "2023-06-01T10+00:00" → its epoch, zone
 
 
-def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
+def iso(text: str) -> tuple[float, str]:
     """ISO 8601 (``2019-03-05T10:00:00.123Z``, ``…+01:00``, ``… UTC``) → (epoch, offset)."""
     hit = _iso_cache.get(text)
     if hit is not None:
@@ -121,10 +127,13 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
             while n < len(rest) and rest[n].isdecimal():  # not isdigit: "²" is no int
                 n += 1
             frac, rest = rest[1:n], rest[n:]
+            if not frac:  # "10:00:00.Z": a point and no digit, which the regex refuses
+                rest = "."
         base = _iso_hour.get(text[:13] + rest)
         if base is not None and text[14:16].isdecimal() and text[17:19].isdecimal():
             fm, fs = int(text[14:16]), int(text[17:19])
-            if fm < 60 and fs < 61:
+            # Second 60 (a leap second) as datetime takes it: none, as the full parse says
+            if fm < 60 and fs < 60:
                 return base[0] + fm * 60 + fs + (float("0." + frac) if frac else 0.0), base[1]
     m = _ISO.match(text.strip().replace(",", "."))  # log4j writes 22:30:06,949
     if not m:
@@ -135,7 +144,7 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
         datetime(int(y), int(mo), int(d), int(hh), int(mi), int(ss))  # range check
     except ValueError:
         raise BadTime(f"not a valid date: {text[:40]!r}") from None
-    off = off or default_offset
+    off = off or "Z"
     if off not in ("Z", "UTC", "GMT"):
         sign = -1 if off[0] == "-" else 1
         digits = off[1:].replace(":", "")
