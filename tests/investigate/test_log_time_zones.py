@@ -13,7 +13,14 @@ import pytest
 from investigate_helpers import SAMPLES, Run, by_address
 
 from leakhound.investigate.formats.base import local_time_note
-from leakhound.investigate.timeparse import ABBREVIATIONS, MEANINGS, BadTime, iso, zone_of
+from leakhound.investigate.timeparse import (
+    ABBREVIATIONS,
+    MEANINGS,
+    BadTime,
+    iso,
+    meanings,
+    zone_of,
+)
 
 LINE = (
     '203.0.113.66 - - [05/Mar/2019:04:00:00 {zone}] "GET /_cat/indices HTTP/1.1" 200 420 "-" "-"\n'
@@ -1006,3 +1013,76 @@ def test_an_iso_time_with_its_offset_in_brackets_is_read_by_x(tmp_path: Path, ru
     inv = run(path, log_format='%h %^[%x %^] "%r" %s %b %^', format="nginx")
     assert inv.files[0].skipped == 0
     assert by_address(inv)["203.0.113.66"].first_seen == "2026-12-07T09:20:30Z"
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        pytest.param("2012-06-01 10:00:00 MSK", None, "2012-06-01T06:00:00Z", id="msk-2012"),
+        pytest.param("2011-03-27 01:59:59 MSK", None, "2011-03-26T22:59:59Z", id="msk-before"),
+        pytest.param("2011-03-27 03:00:00 MSK", None, "2011-03-26T23:00:00Z", id="msk-from"),
+        pytest.param("2014-10-26 00:59:59 MSK", None, "2014-10-25T20:59:59Z", id="msk-last"),
+        pytest.param("2014-10-26 02:00:00 MSK", None, "2014-10-25T23:00:00Z", id="msk-after"),
+        pytest.param("2019-06-01 10:00:00 MSK", None, "2019-06-01T07:00:00Z", id="msk-2019"),
+        pytest.param("2010-06-01 10:00:00 MSD", None, "2010-06-01T06:00:00Z", id="msd-2010"),
+        pytest.param("2012-06-01 10:00:00 MSK", "Europe/Moscow", "2012-06-01T06:00:00Z",
+                     id="msk-in-moscow"),
+        pytest.param("2016-06-01 10:00:00 KST", "Asia/Pyongyang", "2016-06-01T01:30:00Z",
+                     id="kst-in-pyongyang"),
+        pytest.param("2016-06-01 10:00:00 KST", "Asia/Seoul", "2016-06-01T01:00:00Z",
+                     id="kst-in-seoul"),
+        pytest.param("2016-06-01 10:00:00 KST", "+08:30", "2016-06-01T01:30:00Z",
+                     id="kst-at-pyongyangs-offset"),
+        pytest.param("2019-06-01 10:00:00 KST", None, "2019-06-01T01:00:00Z", id="kst-2019"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+def test_an_abbreviation_is_read_at_its_meaning_when_the_time_was_written(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str, shape: str
+) -> None:
+    # MSK was +04 from March 2011 to October 2014 (Moscow's permanent "summer" time): the
+    # table, of the tz database's abbreviations from 2019 on, read it +03, an hour late
+    if shape == "clf":
+        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        pytest.param("2014-10-26 01:30:00 MSK", id="msk-the-hour-that-came-twice"),
+        pytest.param("2016-06-01 10:00:00 KST", id="kst-of-pyongyang-or-seoul"),
+    ],
+)
+def test_an_abbreviation_of_two_meanings_then_is_not_guessed(
+    tmp_path: Path, run: Run, stamp: str
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path)
+    (example,) = inv.files[0].skipped_examples
+    assert example.reason.startswith(f"the zone {stamp[-3:]} names several offsets")
+    assert by_address(inv) == {}
+
+
+def test_every_abbreviation_the_zone_database_used_from_2000_is_read_at_its_meaning_then() -> None:
+    # The tables are of 2019 on: MSK (+04, 2011-2014) and Pyongyang's KST (+08:30, 2015-2018)
+    # meant other offsets before, which an access log of those years wrote
+    wrong: dict[str, set[tuple[str, int]]] = {}
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    for name in available_timezones():
+        zone = ZoneInfo(name)
+        for week in range(0, 19 * 53, 2):
+            local = (start + timedelta(weeks=week, hours=week % 24)).astimezone(zone)
+            abbr, offset = local.tzname() or "", local.utcoffset()
+            if not abbr.isalpha() or offset is None:
+                continue
+            minutes = offset // timedelta(minutes=1)
+            if minutes not in meanings(abbr, local.replace(tzinfo=None)):
+                wrong.setdefault(abbr, set()).add((local.strftime("%Y-%m"), minutes))
+    assert wrong == {}

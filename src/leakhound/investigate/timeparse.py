@@ -69,16 +69,14 @@ def clf(text: bytes) -> tuple[float, bytes]:
         day, mon, year, hh, mm, ss, off = parts.groups()
         # A day, hour, minute or second out of range (31/Feb, 04:60, a leap second's :60) is
         # no time: timegm would carry it into the next one, as datetime and ``iso`` refuse it
-        datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]))
-        epoch = calendar.timegm(
-            (int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]), 0, 0, 0)
-        )
+        wall = datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]))
+        epoch = calendar.timegm(wall.timetuple())
         frac = float(b"0" + ss[2:]) if len(ss) > 2 else 0.0
         if off.isalpha() and off not in (b"Z", b"UTC", b"GMT"):  # CET, as Apache's %Z writes
-            named = ABBREVIATIONS.get(off.decode())  # as spelt: a lower-case word is none
-            if named is None:
+            named = meanings(off.decode(), wall)  # as spelt: a lower-case word is none
+            if len(named) != 1:
                 raise BadTime(unknown_zone(off.decode())) from None
-            epoch -= named * 60
+            epoch -= named[0] * 60
         elif off and off not in (b"Z", b"UTC", b"GMT"):  # a --log-format's "%t %^" gives those
             sign = -1 if off[:1] == b"-" else 1
             digits = off.lstrip(b"+-").replace(b":", b"")
@@ -94,7 +92,7 @@ def clf(text: bytes) -> tuple[float, bytes]:
         _clf_day.clear()
     result = (epoch + frac, off)  # b"" for a time written with no zone
     _clf_cache[text] = result
-    if fast and not frac:
+    if fast and not frac and off.decode("ascii", "replace") not in _ERAS:  # one meaning all day
         midnight = epoch - (int(hh) * 3600 + int(mm) * 60 + int(ss[:2]))
         _clf_day[text[:11] + text[20:]] = (midnight, result[1])
     return result
@@ -216,6 +214,28 @@ MEANINGS = {
     "GST": (600, 240), "WIT": (540, 420),
 }  # fmt: skip
 AMBIGUOUS = frozenset(MEANINGS)
+# Abbreviations the tz database gave another meaning before 2019, by the wall clock a time was
+# written at, [from, to): their meanings then. MSK was Moscow's permanent "summer" time, +04,
+# from 27 March 2011 (02:00 at +03) to 26 October 2014, whose hour from 01:00 came twice, at +04
+# and then at +03; KST was also Pyongyang's own +08:30 from 15 August 2015 to 5 May 2018, as
+# it was Seoul's +09. A test checks them against the system's tz database from 2000 on.
+_ERAS: dict[str, tuple[tuple[datetime, datetime, tuple[int, ...]], ...]] = {
+    "MSK": (
+        (datetime(2011, 3, 27, 2), datetime(2014, 10, 26, 1), (240,)),
+        (datetime(2014, 10, 26, 1), datetime(2014, 10, 26, 2), (240, 180)),
+    ),
+    "KST": ((datetime(2015, 8, 14, 23, 30), datetime(2018, 5, 5), (540, 510)),),
+}
+
+
+def meanings(abbr: str, wall: datetime) -> tuple[int, ...]:
+    """The offsets (minutes east of UTC) a zone abbreviation, as spelt, names at a wall-clock
+    time: one (``ABBREVIATIONS``, or its meaning then), several, or none known (``()``)."""
+    for start, end, offsets in _ERAS.get(abbr, ()):
+        if start <= wall < end:
+            return offsets
+    one = ABBREVIATIONS.get(abbr)
+    return (one,) if one is not None else MEANINGS.get(abbr, ())
 
 
 def unknown_zone(abbr: str, zone: tzinfo | None = None) -> str:
@@ -260,10 +280,11 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
                 local = wall.replace(tzinfo=zone, fold=fold)
                 if local.tzname() == abbr:  # as spelt (ChST too): ist is a word, not IST
                     return local.timestamp() + frac, abbr
-        got = ABBREVIATIONS.get(abbr)
+        offsets = meanings(abbr, wall)
+        got = offsets[0] if len(offsets) == 1 else None
         if got is None and isinstance(zone, timezone):  # a fixed offset: one of its meanings?
             fixed = zone.utcoffset(None) // timedelta(minutes=1)
-            if fixed in MEANINGS.get(abbr, ()):
+            if fixed in offsets:
                 got = fixed
         if got is None:
             raise BadTime(unknown_zone(abbr, zone))
