@@ -405,7 +405,7 @@ ABBREVIATED = [
     pytest.param("07/Jun/2026:10:00:00 EEST", "2026-06-07T07:00:00Z", id="eest"),
     pytest.param("07/Jun/2026:10:00:00 WEST", "2026-06-07T09:00:00Z", id="west"),
     pytest.param("07/Jun/2026:10:00:00 BST", "2026-06-07T09:00:00Z", id="bst"),
-    pytest.param("07/Dec/2026:10:00:00 EST", "2026-12-07T15:00:00Z", id="est"),
+    pytest.param("07/Jun/2026:10:00:00 EDT", "2026-06-07T14:00:00Z", id="edt"),
     pytest.param("07/Dec/2026:10:00:00 GMT", "2026-12-07T10:00:00Z", id="gmt"),
 ]
 
@@ -1086,3 +1086,47 @@ def test_every_abbreviation_the_zone_database_used_from_2000_is_read_at_its_mean
             if minutes not in meanings(abbr, local.replace(tzinfo=None)):
                 wrong.setdefault(abbr, set()).add((local.strftime("%Y-%m"), minutes))
     assert wrong == {}
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        pytest.param("07/Dec/2026:10:00:00 EST", "America/New_York", "2026-12-07T15:00:00Z",
+                     id="us-eastern"),
+        pytest.param("07/Dec/2026:10:00:00 EST", "-05:00", "2026-12-07T15:00:00Z",
+                     id="us-eastern-offset"),
+        pytest.param("07/Jul/2013:10:00:00 EST", "Australia/Sydney", "2013-07-07T00:00:00Z",
+                     id="sydney-winter"),
+        pytest.param("07/Jan/2013:10:00:00 EST", "Australia/Sydney", "2013-01-06T23:00:00Z",
+                     id="sydney-summer-spelt-est-too"),
+        pytest.param("07/Jan/2013:10:00:00 EST", "Australia/Brisbane", "2013-01-07T00:00:00Z",
+                     id="brisbane"),
+        pytest.param("07/Jul/2013:10:00:00 EST", "+10:00", "2013-07-07T00:00:00Z",
+                     id="australian-eastern-offset"),
+        pytest.param("07/Jan/2013:10:00:00 CST", "Australia/Adelaide", "2013-01-06T23:30:00Z",
+                     id="adelaide-summer-spelt-cst-too"),
+        pytest.param("07/Jul/2013:10:00:00 CST", "+09:30", "2013-07-07T00:30:00Z",
+                     id="australian-central-offset"),
+        pytest.param("07/Jan/2013:10:00:00 EST", "Europe/Berlin", None, id="a-zone-without-it"),
+        pytest.param("07/Dec/2026:10:00:00 EST", None, None, id="no-zone-given"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["clf", "iso"])
+def test_est_is_us_or_australian_eastern_as_the_log_time_zone_says(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None, shape: str
+) -> None:
+    # Australian Eastern time was EST, in summer (+11) too, in tzdata before 2014f: read as US
+    # Eastern (-05) alone, such a log's times were 15 or 16 hours off, said nowhere
+    if shape == "iso":
+        t = datetime.strptime(stamp[:20], "%d/%b/%Y:%H:%M:%S")
+        stamp = t.strftime("%Y-%m-%d %H:%M:%S") + stamp[20:]
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    if first is None:
+        (example,) = inv.files[0].skipped_examples
+        assert example.reason.startswith(f"the zone {stamp[-3:]} names several offsets")
+        assert by_address(inv) == {}
+    else:
+        assert [s.reason for s in inv.files[0].skipped_examples] == []
+        assert by_address(inv)["203.0.113.66"].first_seen == first

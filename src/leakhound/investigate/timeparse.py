@@ -184,15 +184,15 @@ def parse_user_time(text: str) -> float:
 # Zone abbreviations that name one offset wherever the tz database uses them (minutes east of
 # UTC), in PostgreSQL's log_time and access logs' times (Apache's %Z), spelt as it spells them
 # (ChST). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT, AST, ADT, PST (US
-# Pacific, and the Philippines' +08 in Asia/Manila) and WIT are left out: they need
-# --log-time-zone.
+# Pacific, and the Philippines' +08 in Asia/Manila), EST (US Eastern, and Australian Eastern
+# as tzdata before 2014f wrote it) and WIT are left out: they need --log-time-zone.
 # Every alphabetic abbreviation the tz database gives a zone from 2019 on is here or in
 # MEANINGS (a test checks the system's): one in neither (WIB was) is read only in a named
 # --log-time-zone whose own abbreviation it is, never at a fixed offset (+07:00), whose name
 # (UTC+07:00) is no abbreviation.
 ABBREVIATIONS = {
     "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
-    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "MSD": 240, "EST": -300,
+    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "MSD": 240,
     "EDT": -240, "MST": -420, "MDT": -360, "PDT": -420, "AKST": -540, "AKDT": -480,
     "HST": -600, "HDT": -540, "NST": -210, "NDT": -150, "JST": 540, "KST": 540, "AWST": 480,
     "AWDT": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
@@ -203,17 +203,24 @@ ABBREVIATIONS = {
 # their meanings (minutes east of UTC). A time written with one is read only in a
 # --log-time-zone that uses it, never guessed; one given as a fixed offset (+05:30) that is
 # one of them reads the abbreviation at that offset, as a named zone that uses it does. IST:
-# India, Irish summer time, Israel; CST: US Central, Cuba, China; CDT: US Central, Cuba; AST:
+# India, Irish summer time, Israel; CST: US Central, Cuba, China, and Australian Central
+# (Adelaide, Darwin) as tzdata before 2014f wrote it, standard and summer time alike (CST/CST,
+# ACST/ACDT since); EST: US Eastern, and Australian Eastern likewise (EST/EST for AEST/AEDT:
+# a Sydney server of those systems writes EST in January at +11); CDT: US Central, Cuba; AST:
 # Atlantic, and Arabia's as systems before tzdata 2017a wrote it (ADT its summer time); PST:
 # US Pacific, Philippines; SST: Samoa, and Singapore as some write it; GST: Guam's before
 # 2000, and the Gulf's as some write it; WIT: eastern Indonesia (Jayapura), and western
 # (Jakarta, +07) as systems before tzdata 2013e wrote it (WIT, CIT, EIT then).
 MEANINGS = {
-    "IST": (330, 60, 120), "CST": (-360, -300, 480), "CDT": (-300, -240),
+    "IST": (330, 60, 120), "CST": (-360, -300, 480, 570, 630), "CDT": (-300, -240),
+    "EST": (-300, 600, 660),
     "AST": (-240, 180), "ADT": (-180, 240), "PST": (-480, 480), "SST": (-660, 480),
     "GST": (600, 240), "WIT": (540, 420),
 }  # fmt: skip
 AMBIGUOUS = frozenset(MEANINGS)
+# What the tz database spells today for an abbreviation it spelt otherwise before: in a named
+# --log-time-zone (Australia/Sydney), EST is read where the zone writes AEST or AEDT then
+SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT")}
 # Abbreviations the tz database gave another meaning before 2019, by the wall clock a time was
 # written at, [from, to): their meanings then. MSK was Moscow's permanent "summer" time, +04,
 # from 27 March 2011 (02:00 at +03) to 26 October 2014, whose hour from 01:00 came twice, at +04
@@ -278,7 +285,9 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         if zone is not None:
             for fold in (0, 1):
                 local = wall.replace(tzinfo=zone, fold=fold)
-                if local.tzname() == abbr:  # as spelt (ChST too): ist is a word, not IST
+                named = local.tzname()
+                # as spelt (ChST too): ist is a word, not IST
+                if named == abbr or named in SPELT_SINCE.get(abbr, ()):
                     return local.timestamp() + frac, abbr
         offsets = meanings(abbr, wall)
         got = offsets[0] if len(offsets) == 1 else None
