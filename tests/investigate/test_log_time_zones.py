@@ -1130,3 +1130,35 @@ def test_est_is_us_or_australian_eastern_as_the_log_time_zone_says(
     else:
         assert [s.reason for s in inv.files[0].skipped_examples] == []
         assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    ("zone", "first"),
+    [
+        pytest.param("-02:00", "2016-03-05T06:00:00Z", id="south-georgia-offset"),
+        pytest.param("Atlantic/South_Georgia", "2016-03-05T06:00:00Z", id="south-georgia"),
+        pytest.param("+04:00", "2016-03-05T00:00:00Z", id="gulf-offset"),
+        pytest.param("Asia/Dubai", "2016-03-05T00:00:00Z", id="dubai"),
+        pytest.param("+10:00", "2016-03-04T18:00:00Z", id="guam-before-2000-offset"),
+        pytest.param("Europe/Berlin", None, id="a-zone-without-it"),
+        pytest.param(None, None, id="no-zone-given"),
+    ],
+)
+@pytest.mark.parametrize(
+    "stamp", ["05/Mar/2016:04:00:00 GST", "2016-03-05 04:00:00 GST"], ids=["clf", "iso"]
+)
+def test_gst_is_read_only_at_a_meaning_the_log_time_zone_gives(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None
+) -> None:
+    # GST was South Georgia's -02 as well as the Gulf's +04 in tzdata before 2017a: a log
+    # of --log-time-zone -02:00 or Atlantic/South_Georgia was unreadable
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    if first is None:
+        (example,) = inv.files[0].skipped_examples
+        assert example.reason.startswith("the zone GST names several offsets")
+        assert by_address(inv) == {}
+    else:
+        assert [s.reason for s in inv.files[0].skipped_examples] == []
+        assert by_address(inv)["203.0.113.66"].first_seen == first

@@ -209,18 +209,20 @@ ABBREVIATIONS = {
 # a Sydney server of those systems writes EST in January at +11); CDT: US Central, Cuba; AST:
 # Atlantic, and Arabia's as systems before tzdata 2017a wrote it (ADT its summer time); PST:
 # US Pacific, Philippines; SST: Samoa, and Singapore as some write it; GST: Guam's before
-# 2000, and the Gulf's as some write it; WIT: eastern Indonesia (Jayapura), and western
-# (Jakarta, +07) as systems before tzdata 2013e wrote it (WIT, CIT, EIT then).
+# 2000, the Gulf's (Dubai), and South Georgia's (-02), as tzdata before 2017a wrote both;
+# WIT: eastern Indonesia (Jayapura), and western (Jakarta, +07) as systems before tzdata 2013e
+# wrote it (WIT, CIT, EIT then).
 MEANINGS = {
     "IST": (330, 60, 120), "CST": (-360, -300, 480, 570, 630), "CDT": (-300, -240),
     "EST": (-300, 600, 660),
     "AST": (-240, 180), "ADT": (-180, 240), "PST": (-480, 480), "SST": (-660, 480),
-    "GST": (600, 240), "WIT": (540, 420),
+    "GST": (600, 240, -120), "WIT": (540, 420),
 }  # fmt: skip
 AMBIGUOUS = frozenset(MEANINGS)
 # What the tz database spells today for an abbreviation it spelt otherwise before: in a named
-# --log-time-zone (Australia/Sydney), EST is read where the zone writes AEST or AEDT then
-SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT")}
+# --log-time-zone (Australia/Sydney), EST is read where the zone writes AEST or AEDT then; GST
+# where it writes +04 (Asia/Dubai) or -02 (Atlantic/South_Georgia), as since tzdata 2017a
+SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "GST": ("+04", "-02")}
 # Abbreviations the tz database gave another meaning before 2019, by the wall clock a time was
 # written at, [from, to): their meanings then. MSK was Moscow's permanent "summer" time, +04,
 # from 27 March 2011 (02:00 at +03) to 26 October 2014, whose hour from 01:00 came twice, at +04
