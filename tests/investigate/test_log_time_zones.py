@@ -1162,3 +1162,59 @@ def test_gst_is_read_only_at_a_meaning_the_log_time_zone_gives(
     else:
         assert [s.reason for s in inv.files[0].skipped_examples] == []
         assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first", "local"),
+    [
+        pytest.param("2024-03-01 10:00:00 +0100", None, "2024-03-01T09:00:00Z", False,
+                     id="offset-apart"),
+        pytest.param("2024-03-01 10:00:00 +01:00", None, "2024-03-01T09:00:00Z", False,
+                     id="offset-with-colon"),
+        pytest.param("2024-03-01 10:00:00.250 -0500", None, "2024-03-01T15:00:00Z", False,
+                     id="fraction"),
+        pytest.param("2024-03-01 10:00:00+01:00", None, "2024-03-01T09:00:00Z", False,
+                     id="offset-glued"),
+        pytest.param("2024-03-01 10:00:00 CET", None, "2024-03-01T09:00:00Z", False,
+                     id="abbreviation"),
+        pytest.param("2024-03-01 10:00:00 UTC", "Europe/Berlin", "2024-03-01T10:00:00Z", False,
+                     id="utc"),
+        pytest.param("2024-03-01 10:00:00", "Europe/Berlin", "2024-03-01T09:00:00Z", True,
+                     id="no-zone"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param(
+            '%h %^[%x %^] "%r" %s %b %^',
+            LINE.replace("05/Mar/2019:04:00:00 {zone}", "{stamp}"),
+            id="brackets",
+        ),
+        pytest.param(
+            '%x %^ %h "%r" %s %b',
+            '{stamp} 203.0.113.66 "GET /_cat/indices HTTP/1.1" 200 420\n',
+            id="first-field",
+        ),
+    ],
+)
+def test_an_iso_time_with_a_space_is_read_whole_by_x(
+    tmp_path: Path,
+    run: Run,
+    log_format: str,
+    line: str,
+    stamp: str,
+    zone: str | None,
+    first: str,
+    local: bool,
+) -> None:
+    # A %x followed by a space read a word: "2024-03-01", and every line was "not an ISO 8601
+    # time: '2024-03-01'"
+    if log_format.startswith("%x") and stamp.count(" ") < 2:
+        line = line.replace("{stamp} ", "{stamp} - ")  # the "%^" after the time: a field
+    path = tmp_path / "access.log"
+    path.write_text(line.format(stamp=stamp))
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of(zone) if zone else None)
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert bool(_local_notes(inv)) == local
