@@ -1218,3 +1218,53 @@ def test_an_iso_time_with_a_space_is_read_whole_by_x(
     assert [s.reason for s in inv.files[0].skipped_examples] == []
     assert by_address(inv)["203.0.113.66"].first_seen == first
     assert bool(_local_notes(inv)) == local
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone"),
+    [
+        pytest.param("2014-10-26 01:30:00 MSK", "Europe/Moscow", id="msk-in-moscow"),
+        pytest.param("2013-04-07 02:30:00 EST", "Australia/Sydney", id="est-in-sydney"),
+        pytest.param("2013-04-07 02:30:00 CST", "Australia/Adelaide", id="cst-in-adelaide"),
+    ],
+)
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+def test_the_hour_a_named_zone_repeated_under_one_abbreviation_is_not_guessed(
+    tmp_path: Path, run: Run, stamp: str, zone: str, shape: str
+) -> None:
+    # Both sides of the change spelt alike (MSK +04 then +03; EST for AEDT then AEST before
+    # tzdata 2014f): the first was taken, an hour off for every line of the second
+    if shape == "clf":
+        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone))
+    (example,) = inv.files[0].skipped_examples
+    assert example.reason.startswith(f"the zone {stamp[-3:]} names two offsets at that time")
+    assert by_address(inv) == {}
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        pytest.param("2014-10-26 01:30:00 MSK", "+03:00", "2014-10-25T22:30:00Z",
+                     id="msk-repeated-at-an-offset"),
+        pytest.param("2014-10-26 02:30:00 MSK", "Europe/Moscow", "2014-10-25T23:30:00Z",
+                     id="msk-after-the-repeated-hour"),
+        pytest.param("2013-04-07 03:30:00 EST", "Australia/Sydney", "2013-04-06T17:30:00Z",
+                     id="est-after-the-repeated-hour"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+def test_a_time_beside_a_change_of_meaning_is_read_at_its_one_meaning(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str, shape: str
+) -> None:
+    if shape == "clf":
+        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first

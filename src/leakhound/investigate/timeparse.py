@@ -285,12 +285,22 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         minutes = -minutes if abbr[0] == "-" else minutes
     else:
         if zone is not None:
+            found = []
             for fold in (0, 1):
                 local = wall.replace(tzinfo=zone, fold=fold)
                 named = local.tzname()
                 # as spelt (ChST too): ist is a word, not IST
                 if named == abbr or named in SPELT_SINCE.get(abbr, ()):
-                    return local.timestamp() + frac, abbr
+                    found.append(local.timestamp())
+            # The hour a change of clocks repeated, spelt alike on both sides (Moscow's MSK of
+            # 26 October 2014, Sydney's EST of before 2014f at the end of summer): not guessed
+            if len(set(found)) > 1:
+                raise BadTime(
+                    f"the zone {abbr} names two offsets at that time in {zone}, the hour its "
+                    "clocks repeated: not guessed"
+                )
+            if found:
+                return found[0] + frac, abbr
         offsets = meanings(abbr, wall)
         got = offsets[0] if len(offsets) == 1 else None
         if got is None and isinstance(zone, timezone):  # a fixed offset: one of its meanings?
