@@ -1254,6 +1254,10 @@ def test_the_hour_a_named_zone_repeated_under_one_abbreviation_is_not_guessed(
                      id="msk-after-the-repeated-hour"),
         pytest.param("2013-04-07 03:30:00 EST", "Australia/Sydney", "2013-04-06T17:30:00Z",
                      id="est-after-the-repeated-hour"),
+        pytest.param("2018-05-04 23:45:00 KST", None, "2018-05-04T14:45:00Z",
+                     id="kst-seouls-alone-in-the-half-hour-pyongyang-skipped"),
+        pytest.param("2015-08-14 23:15:00 KST", None, "2015-08-14T14:15:00Z",
+                     id="kst-before-pyongyangs-half-hour"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("shape", ["iso", "clf"])

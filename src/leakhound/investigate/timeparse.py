@@ -227,13 +227,15 @@ SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "GST": ("+04", 
 # written at, [from, to): their meanings then. MSK was Moscow's permanent "summer" time, +04,
 # from 27 March 2011 (02:00 at +03) to 26 October 2014, whose hour from 01:00 came twice, at +04
 # and then at +03; KST was also Pyongyang's own +08:30 from 15 August 2015 to 5 May 2018, as
-# it was Seoul's +09. A test checks them against the system's tz database from 2000 on.
+# it was Seoul's +09 (from 23:30 of the 14th, which came again at +08:30, to 23:30 of 4 May,
+# when Pyongyang's clocks went on to midnight). A test checks them against the system's tz
+# database from 2000 on.
 _ERAS: dict[str, tuple[tuple[datetime, datetime, tuple[int, ...]], ...]] = {
     "MSK": (
         (datetime(2011, 3, 27, 2), datetime(2014, 10, 26, 1), (240,)),
         (datetime(2014, 10, 26, 1), datetime(2014, 10, 26, 2), (240, 180)),
     ),
-    "KST": ((datetime(2015, 8, 14, 23, 30), datetime(2018, 5, 5), (540, 510)),),
+    "KST": ((datetime(2015, 8, 14, 23, 30), datetime(2018, 5, 4, 23, 30), (540, 510)),),
 }
 
 
