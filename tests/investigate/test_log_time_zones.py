@@ -1272,3 +1272,24 @@ def test_a_time_beside_a_change_of_meaning_is_read_at_its_one_meaning(
     inv = run(path, log_zone=zone_of(zone) if zone else None)
     assert [s.reason for s in inv.files[0].skipped_examples] == []
     assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    ("stamp", "first"),
+    [
+        pytest.param("07/Jul/2013:10:00:00 WST", "2013-07-07T02:00:00Z", id="winter"),
+        pytest.param("07/Jan/2008:10:00:00 WST", "2008-01-07T01:00:00Z", id="summer-2008"),
+        pytest.param("2013-07-07 10:00:00 WST", "2013-07-07T02:00:00Z", id="iso"),
+    ],
+)
+def test_perths_wst_of_before_2014f_is_read_in_australia_perth(
+    tmp_path: Path, run: Run, stamp: str, first: str
+) -> None:
+    # Perth was WST, in its summers of 2006-2009 too, as EST and CST were Sydney's and
+    # Adelaide's: in Australia/Perth, which writes AWST now, its lines were unreadable, said
+    # "does not use it at that time"
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of("Australia/Perth"))
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first

@@ -220,9 +220,13 @@ MEANINGS = {
 }  # fmt: skip
 AMBIGUOUS = frozenset(MEANINGS)
 # What the tz database spells today for an abbreviation it spelt otherwise before: in a named
-# --log-time-zone (Australia/Sydney), EST is read where the zone writes AEST or AEDT then; GST
-# where it writes +04 (Asia/Dubai) or -02 (Atlantic/South_Georgia), as since tzdata 2017a
-SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "GST": ("+04", "-02")}
+# --log-time-zone (Australia/Sydney), EST is read where the zone writes AEST or AEDT then (and
+# Perth's WST, of no other meaning known here, where it writes AWST or AWDT); GST where it
+# writes +04 (Asia/Dubai) or -02 (Atlantic/South_Georgia), as since tzdata 2017a
+SPELT_SINCE = {
+    "EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "WST": ("AWST", "AWDT"),
+    "GST": ("+04", "-02"),
+}  # fmt: skip
 # Abbreviations the tz database gave another meaning before 2019, by the wall clock a time was
 # written at, [from, to): their meanings then. MSK was Moscow's permanent "summer" time, +04,
 # from 27 March 2011 (02:00 at +03) to 26 October 2014, whose hour from 01:00 came twice, at +04
