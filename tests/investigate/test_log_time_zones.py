@@ -1254,6 +1254,12 @@ def test_the_hour_a_named_zone_repeated_under_one_abbreviation_is_not_guessed(
                      id="msk-after-the-repeated-hour"),
         pytest.param("2013-04-07 03:30:00 EST", "Australia/Sydney", "2013-04-06T17:30:00Z",
                      id="est-after-the-repeated-hour"),
+        # Hours a named zone skipped, spelt alike on both sides: the one meaning of then, as a
+        # CLF time reads it by the table
+        pytest.param("2011-03-27 02:30:00 MSK", "Europe/Moscow", "2011-03-26T22:30:00Z",
+                     id="msk-the-hour-moscow-skipped"),
+        pytest.param("2018-05-04 23:45:00 KST", "Asia/Pyongyang", "2018-05-04T14:45:00Z",
+                     id="kst-the-half-hour-pyongyang-skipped"),
         pytest.param("2018-05-04 23:45:00 KST", None, "2018-05-04T14:45:00Z",
                      id="kst-seouls-alone-in-the-half-hour-pyongyang-skipped"),
         pytest.param("2015-08-14 23:15:00 KST", None, "2015-08-14T14:15:00Z",

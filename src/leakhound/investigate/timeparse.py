@@ -294,29 +294,31 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
         minutes = -minutes if abbr[0] == "-" else minutes
     else:
+        found: set[float] = set()  # the times the zone's folds spelt so give it
         if zone is not None:
-            found = []
             for fold in (0, 1):
                 local = wall.replace(tzinfo=zone, fold=fold)
                 named = local.tzname()
                 # as spelt (ChST too): ist is a word, not IST
                 if named == abbr or named in SPELT_SINCE.get(abbr, ()):
-                    found.append(local.timestamp())
-            # The hour a change of clocks repeated, spelt alike on both sides (Moscow's MSK of
-            # 26 October 2014, Sydney's EST of before 2014f at the end of summer): not guessed
-            if len(set(found)) > 1:
-                raise BadTime(
-                    f"the zone {abbr} names two offsets at that time in {zone}, the hour its "
-                    "clocks repeated: not guessed"
-                )
-            if found:
-                return found[0] + frac, abbr
+                    found.add(local.timestamp())
+            if len(found) == 1:
+                return found.pop() + frac, abbr
+        # Two: the hour a change of clocks repeated, spelt alike on both sides (Moscow's MSK of
+        # 26 October 2014, Sydney's EST of before 2014f at the end of summer), or skipped (a
+        # wall clock never there, fold 0 and 1 its two sides): the abbreviation's one meaning
+        # then decides, as it does in ``clf``, else it is not guessed
         offsets = meanings(abbr, wall)
         got = offsets[0] if len(offsets) == 1 else None
         if got is None and isinstance(zone, timezone):  # a fixed offset: one of its meanings?
             fixed = zone.utcoffset(None) // timedelta(minutes=1)
             if fixed in offsets:
                 got = fixed
+        if got is None and found:
+            raise BadTime(
+                f"the zone {abbr} names two offsets at that time in {zone}, an hour its clocks "
+                "repeated or skipped: not guessed"
+            )
         if got is None:
             raise BadTime(unknown_zone(abbr, zone))
         minutes = got
