@@ -79,7 +79,7 @@ def clf(text: bytes) -> tuple[float, bytes]:
         if off.isalpha() and off not in (b"Z", b"UTC", b"GMT"):  # CET, as Apache's %Z writes
             named = meanings(off.decode(), wall)  # as spelt: a lower-case word is none
             if len(named) != 1:
-                raise BadTime(unknown_zone(off.decode())) from None
+                raise BadTime(unknown_zone(off.decode(), None, named)) from None
             epoch -= named[0] * 60
         elif off and off not in (b"Z", b"UTC", b"GMT"):  # a --log-format's "%t %^" gives those
             sign = -1 if off[:1] == b"-" else 1
@@ -257,12 +257,17 @@ def meanings(abbr: str, wall: datetime) -> tuple[int, ...]:
     return (one,) if one is not None else MEANINGS.get(abbr, ())
 
 
-def unknown_zone(abbr: str, zone: tzinfo | None = None) -> str:
+def unknown_zone(abbr: str, zone: tzinfo | None = None, offsets: tuple[int, ...] = ()) -> str:
     """Why a time written with a zone abbreviation not in ``ABBREVIATIONS`` is not read (in
-    ``zone``, --log-time-zone, when one was given)."""
+    ``zone``, --log-time-zone, when one was given); ``offsets``: the ones it names then
+    (``meanings``), said so that a reader sees which --log-time-zone would read it."""
     if not abbr.isupper():  # cet, est: words, not abbreviations as a zone database spells them
         return f"not a zone abbreviation: {abbr!r} (written in upper case, as CET)"
-    said = f"the zone {abbr} names several offsets or none known: "
+    if len(offsets) > 1:
+        named = [f"{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in offsets]
+        said = f"the zone {abbr} names several offsets, {', '.join(named[:-1])} and {named[-1]}: "
+    else:
+        said = f"the zone {abbr} names no offset known: "
     if zone is not None:  # given, and that is not its zone then: another need not be given
         return said + f"the --log-time-zone given, {zone}, does not use it at that time"
     return said + "give --log-time-zone (the server's zone)"
@@ -320,7 +325,7 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
                 "repeated or skipped: not guessed"
             )
         if got is None:
-            raise BadTime(unknown_zone(abbr, zone))
+            raise BadTime(unknown_zone(abbr, zone, offsets))
         minutes = got
     return calendar.timegm(wall.timetuple()) - minutes * 60 + frac, abbr
 
