@@ -413,8 +413,9 @@ def test_the_summary_says_what_of_the_logs_could_not_be_read(tmp_path: Path, run
     )
     inv = run(path, tmp_path / "missing.log")
     assert inv.summary.sentence.endswith(
-        "(1 of 2 log lines could not be read; 1 log file(s) or argument(s) could not be read "
-        "at all)"
+        "(1 of 2 log lines could not be read, so this covers the 1 read only; why, for all of "
+        "them: not a [day/Mon/year:hh:mm:ss zone] time: b'Sun Dec 6 10:01:00 2026'; 1 log "
+        "file(s) or argument(s) could not be read at all)"
     )
 
 
