@@ -449,7 +449,7 @@ def test_a_log_none_of_whose_lines_is_read_is_not_called_untouched(
     assert code == 2 and "Traceback" not in err
     said = (html.unescape(out) if out_format == "html" else out).lower()
     assert "no unknown source" not in said and "as far as the logs show" not in said
-    assert "the logs could not be read: none of their 3 line(s) was read" in said
+    assert "the logs could not be read, not one of their 3 line(s)" in said
     assert "the zone est names several offsets" in said and "give --log-time-zone" in said
     last = err.splitlines()[-1]
     assert "nothing to investigate: the logs could not be read" in last

@@ -519,10 +519,14 @@ def _honest(sentence: str, files: Sequence[FileState], problems: Sequence[str]) 
         reason, n = c
         why = f"; why, for {'all' if n == skipped else f'{n:,}'} of them: {reason}"
     if skipped and not any(f.parsed for f in files):
-        said = (
-            f"the logs could not be read: none of their {lines:,} line(s) was read, so they "
-            f"say nothing of who touched the store ({skipped:,} skipped{why})"
+        unread = (
+            f", not one of their {lines:,} line(s)"
+            if skipped == lines
+            else f": {skipped:,} of their {lines:,} line(s) were not and the others held no request"
         )
+        said = f"the logs could not be read{unread}, so they say nothing of who touched the store"
+        if why:
+            said += f" ({why.removeprefix('; ')})"
         if problems:
             said += f"; {len(problems):,} log file(s) or argument(s) could not be read at all"
         return said
