@@ -4,6 +4,7 @@ with a scan and read by assess, notify and report, and bad input that never stop
 from __future__ import annotations
 
 import gzip
+import html
 import re
 from pathlib import Path
 
@@ -199,7 +200,7 @@ def test_a_wrong_format_is_counted_not_fatal(capsys: pytest.CaptureFixture[str])
         "--format-out",
         "json",
     )
-    assert code == 0
+    assert code == 2  # no line read: nothing to investigate, the result written saying why
     f = orjson.loads(out)["files"][0]
     assert f["skipped"] == f["lines"]
     assert any("is --format right?" in n for n in f["notes"])
@@ -425,3 +426,77 @@ def test_a_log_format_that_cannot_be_read_is_a_usage_error(
     assert (code, out) == (2, "")
     assert err.startswith(f"leakhound: error: {why}")
     assert "internal error" not in err
+
+
+def _est_lines(n: int) -> str:
+    """``n`` access-log lines of a US server writing EST, none read without --log-time-zone."""
+    return "".join(
+        f'203.0.113.{i} - - [07/Dec/2026:10:0{i}:00 EST] "GET /customers/_search HTTP/1.1" 200 '
+        '9000 "-" "curl/8"\n'
+        for i in range(1, n + 1)
+    )
+
+
+@pytest.mark.parametrize("out_format", ["terminal", "json", "markdown", "html"])
+def test_a_log_none_of_whose_lines_is_read_is_not_called_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], out_format: str
+) -> None:
+    # Every time in EST (US Eastern, or Australian Eastern before tzdata 2014f): not one line
+    # read is no evidence that nobody came; the result says why, and the exit is not 0
+    path = tmp_path / "access.log"
+    path.write_text(_est_lines(3))
+    code, out, err = _cli(capsys, "investigate", path, "--format-out", out_format)
+    assert code == 2 and "Traceback" not in err
+    said = (html.unescape(out) if out_format == "html" else out).lower()
+    assert "no unknown source" not in said and "as far as the logs show" not in said
+    assert "the logs could not be read, not one of their 3 line(s)" in said
+    assert "the zone est names several offsets" in said and "give --log-time-zone" in said
+    last = err.splitlines()[-1]
+    assert "nothing to investigate: the logs could not be read" in last
+    assert "give --log-time-zone" in last
+
+
+def test_a_log_none_of_whose_lines_is_read_is_not_stored_with_its_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "findings.db"
+    scan_id = _scan(db)
+    path = tmp_path / "access.log"
+    path.write_text(_est_lines(2))
+    code, _, err = _cli(capsys, "investigate", path, "--db", db, "--scan", scan_id)
+    assert code == 2 and "stored with scan" not in err
+    with SqliteStore(db) as store:
+        assert store.load_investigation(scan_id) is None
+
+
+@pytest.mark.parametrize("out_format", ["terminal", "json", "markdown", "html"])
+def test_some_lines_unread_are_counted_beside_the_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], out_format: str
+) -> None:
+    # Three lines unread, the fourth the owner's: "nobody else came" covers the one line read
+    path = tmp_path / "access.log"
+    path.write_text(
+        _est_lines(3) + '198.51.100.4 - - [07/Dec/2026:10:05:00 -0500] "GET / HTTP/1.1" 200 '
+        '100 "-" "curl/8"\n'
+    )
+    code, out, _ = _cli(
+        capsys, "investigate", path, "--owner", "198.51.100.0/24", "--format-out", out_format
+    )
+    assert code == 0
+    said = " ".join((html.unescape(out) if out_format == "html" else out).split())
+    assert "as far as the logs show" not in said
+    assert (
+        "as far as the lines read show (3 of 4 log lines could not be read, so this covers the "
+        "1 read only; why, for all of them: the zone EST names several offsets, -05:00, +10:00 "
+        "and +11:00: give --log-time-zone (the server's zone))"
+    ) in said
+
+
+def test_the_log_time_zone_help_names_est_as_ambiguous(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["investigate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    said = out.split("--log-time-zone ZONE")[-1].split("--since", 1)[0]
+    assert "several meanings (IST, CST, EST" in said

@@ -413,8 +413,9 @@ def test_the_summary_says_what_of_the_logs_could_not_be_read(tmp_path: Path, run
     )
     inv = run(path, tmp_path / "missing.log")
     assert inv.summary.sentence.endswith(
-        "(1 of 2 log lines could not be read; 1 log file(s) or argument(s) could not be read "
-        "at all)"
+        "(1 of 2 log lines could not be read, so this covers the 1 read only; why, for all of "
+        "them: not a [day/Mon/year:hh:mm:ss zone] time: b'Sun Dec 6 10:01:00 2026'; 1 log "
+        "file(s) or argument(s) could not be read at all)"
     )
 
 
@@ -517,3 +518,21 @@ def test_a_redis_transaction_is_classed_by_whether_it_ran(
     assert not said or all(
         w in said[0] for w in ("all have been writes", "EXECABORT", "MULTI", "WATCHed key")
     )
+
+
+def test_a_log_of_unread_lines_and_blank_ones_says_nothing_of_who_came(
+    tmp_path: Path, run: Run
+) -> None:
+    # The blank lines are no request, the others could not be read: no line said who came
+    path = tmp_path / "access.log"
+    path.write_text(
+        '203.0.113.9 - - [07/Dec/2026:10:00:00 EST] "GET /customers/_search HTTP/1.1" 200 9000 '
+        '"-" "curl"\n\n\n'
+    )
+    sentence = run(path).summary.sentence
+    assert sentence.startswith(
+        "the logs could not be read: 1 of their 3 line(s) were not and the others held no "
+        "request, so they say nothing of who touched the store (why, for all of them: the zone "
+        "EST names several offsets"
+    )
+    assert "no unknown source" not in sentence

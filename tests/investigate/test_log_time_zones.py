@@ -13,7 +13,14 @@ import pytest
 from investigate_helpers import SAMPLES, Run, by_address
 
 from leakhound.investigate.formats.base import local_time_note
-from leakhound.investigate.timeparse import ABBREVIATIONS, MEANINGS, BadTime, iso, zone_of
+from leakhound.investigate.timeparse import (
+    ABBREVIATIONS,
+    MEANINGS,
+    BadTime,
+    iso,
+    meanings,
+    zone_of,
+)
 
 LINE = (
     '203.0.113.66 - - [05/Mar/2019:04:00:00 {zone}] "GET /_cat/indices HTTP/1.1" 200 420 "-" "-"\n'
@@ -398,7 +405,7 @@ ABBREVIATED = [
     pytest.param("07/Jun/2026:10:00:00 EEST", "2026-06-07T07:00:00Z", id="eest"),
     pytest.param("07/Jun/2026:10:00:00 WEST", "2026-06-07T09:00:00Z", id="west"),
     pytest.param("07/Jun/2026:10:00:00 BST", "2026-06-07T09:00:00Z", id="bst"),
-    pytest.param("07/Dec/2026:10:00:00 EST", "2026-12-07T15:00:00Z", id="est"),
+    pytest.param("07/Jun/2026:10:00:00 EDT", "2026-06-07T14:00:00Z", id="edt"),
     pytest.param("07/Dec/2026:10:00:00 GMT", "2026-12-07T10:00:00Z", id="gmt"),
 ]
 
@@ -466,8 +473,9 @@ def test_an_ambiguous_zone_abbreviation_is_an_unreadable_line_saying_why(
     assert by_address(inv)["203.0.113.67"].first_seen == "2019-03-05T04:00:00Z"
     if first is None:
         assert f.skipped == 1
-        assert [(s.line, s.reason.split(":")[0]) for s in f.skipped_examples] == [
-            (1, f"the zone {abbr} names several offsets or none known")
+        said = "several offsets" if abbr in MEANINGS else "no offset known"
+        assert [(s.line, s.reason.split(",")[0].split(":")[0]) for s in f.skipped_examples] == [
+            (1, f"the zone {abbr} names {said}")
         ]
         assert "203.0.113.66" not in by_address(inv)
     else:
@@ -492,8 +500,8 @@ def test_an_ambiguous_zone_not_used_by_the_zone_given_does_not_ask_for_one(
     path.write_text(line)
     (f,) = run(path, log_zone=zone_of("Europe/Berlin")).files
     assert [s.reason for s in f.skipped_examples] == [
-        "the zone IST names several offsets or none known: the --log-time-zone given, "
-        "Europe/Berlin, does not use it at that time"
+        "the zone IST names several offsets, +05:30, +01:00 and +02:00: the --log-time-zone "
+        "given, Europe/Berlin, does not use it at that time"
     ]
 
 
@@ -688,8 +696,9 @@ def test_a_zone_field_word_is_read_as_spelt_and_an_unknown_one_is_not_taken_as_l
     (f,) = inv.files
     assert by_address(inv)["203.0.113.67"].first_seen == "2026-12-07T10:00:00Z"
     if first is None:
-        assert [(s.line, s.reason.split(":")[0]) for s in f.skipped_examples] == [
-            (1, f"the zone {field} names several offsets or none known")
+        said = "several offsets" if field in MEANINGS else "no offset known"
+        assert [(s.line, s.reason.split(",")[0].split(":")[0]) for s in f.skipped_examples] == [
+            (1, f"the zone {field} names {said}")
         ]
         assert "203.0.113.66" not in by_address(inv)
     else:
@@ -783,10 +792,11 @@ def test_an_ambiguous_zone_is_read_at_a_fixed_offset_that_is_one_of_its_meanings
     inv = run(path, log_zone=zone_of(offset), **opts)
     (f,) = inv.files
     if first is None:
-        assert [s.reason for s in f.skipped_examples] == [
-            f"the zone {abbr} names several offsets or none known: the --log-time-zone given, "
-            f"UTC{offset}, does not use it at that time"
-        ]
+        (why,) = [s.reason for s in f.skipped_examples]
+        assert why.startswith(f"the zone {abbr} names several offsets, ")
+        assert why.endswith(
+            f": the --log-time-zone given, UTC{offset}, does not use it at that time"
+        )
     else:
         assert f.skipped == 0
         assert by_address(inv)["203.0.113.66"].first_seen == first
@@ -1006,3 +1016,321 @@ def test_an_iso_time_with_its_offset_in_brackets_is_read_by_x(tmp_path: Path, ru
     inv = run(path, log_format='%h %^[%x %^] "%r" %s %b %^', format="nginx")
     assert inv.files[0].skipped == 0
     assert by_address(inv)["203.0.113.66"].first_seen == "2026-12-07T09:20:30Z"
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        pytest.param("2012-06-01 10:00:00 MSK", None, "2012-06-01T06:00:00Z", id="msk-2012"),
+        pytest.param("2011-03-27 01:59:59 MSK", None, "2011-03-26T22:59:59Z", id="msk-before"),
+        pytest.param("2011-03-27 03:00:00 MSK", None, "2011-03-26T23:00:00Z", id="msk-from"),
+        pytest.param("2014-10-26 00:59:59 MSK", None, "2014-10-25T20:59:59Z", id="msk-last"),
+        pytest.param("2014-10-26 02:00:00 MSK", None, "2014-10-25T23:00:00Z", id="msk-after"),
+        pytest.param("2019-06-01 10:00:00 MSK", None, "2019-06-01T07:00:00Z", id="msk-2019"),
+        pytest.param("2010-06-01 10:00:00 MSD", None, "2010-06-01T06:00:00Z", id="msd-2010"),
+        pytest.param("2012-06-01 10:00:00 MSK", "Europe/Moscow", "2012-06-01T06:00:00Z",
+                     id="msk-in-moscow"),
+        pytest.param("2016-06-01 10:00:00 KST", "Asia/Pyongyang", "2016-06-01T01:30:00Z",
+                     id="kst-in-pyongyang"),
+        pytest.param("2016-06-01 10:00:00 KST", "Asia/Seoul", "2016-06-01T01:00:00Z",
+                     id="kst-in-seoul"),
+        pytest.param("2016-06-01 10:00:00 KST", "+08:30", "2016-06-01T01:30:00Z",
+                     id="kst-at-pyongyangs-offset"),
+        pytest.param("2019-06-01 10:00:00 KST", None, "2019-06-01T01:00:00Z", id="kst-2019"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+def test_an_abbreviation_is_read_at_its_meaning_when_the_time_was_written(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str, shape: str
+) -> None:
+    # MSK was +04 from March 2011 to October 2014 (Moscow's permanent "summer" time): the
+    # table, of the tz database's abbreviations from 2019 on, read it +03, an hour late
+    if shape == "clf":
+        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        pytest.param("2014-10-26 01:30:00 MSK", id="msk-the-hour-that-came-twice"),
+        pytest.param("2016-06-01 10:00:00 KST", id="kst-of-pyongyang-or-seoul"),
+    ],
+)
+def test_an_abbreviation_of_two_meanings_then_is_not_guessed(
+    tmp_path: Path, run: Run, stamp: str
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path)
+    (example,) = inv.files[0].skipped_examples
+    assert example.reason.startswith(f"the zone {stamp[-3:]} names several offsets")
+    assert by_address(inv) == {}
+
+
+def test_every_abbreviation_the_zone_database_used_from_2000_is_read_at_its_meaning_then() -> None:
+    # The tables are of 2019 on: MSK (+04, 2011-2014) and Pyongyang's KST (+08:30, 2015-2018)
+    # meant other offsets before, which an access log of those years wrote
+    wrong: dict[str, set[tuple[str, int]]] = {}
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    for name in available_timezones():
+        zone = ZoneInfo(name)
+        for week in range(0, 19 * 53, 2):
+            local = (start + timedelta(weeks=week, hours=week % 24)).astimezone(zone)
+            abbr, offset = local.tzname() or "", local.utcoffset()
+            if not abbr.isalpha() or offset is None:
+                continue
+            minutes = offset // timedelta(minutes=1)
+            if minutes not in meanings(abbr, local.replace(tzinfo=None)):
+                wrong.setdefault(abbr, set()).add((local.strftime("%Y-%m"), minutes))
+    assert wrong == {}
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        pytest.param("07/Dec/2026:10:00:00 EST", "America/New_York", "2026-12-07T15:00:00Z",
+                     id="us-eastern"),
+        pytest.param("07/Dec/2026:10:00:00 EST", "-05:00", "2026-12-07T15:00:00Z",
+                     id="us-eastern-offset"),
+        pytest.param("07/Jul/2013:10:00:00 EST", "Australia/Sydney", "2013-07-07T00:00:00Z",
+                     id="sydney-winter"),
+        pytest.param("07/Jan/2013:10:00:00 EST", "Australia/Sydney", "2013-01-06T23:00:00Z",
+                     id="sydney-summer-spelt-est-too"),
+        pytest.param("07/Jan/2013:10:00:00 EST", "Australia/Brisbane", "2013-01-07T00:00:00Z",
+                     id="brisbane"),
+        pytest.param("07/Jul/2013:10:00:00 EST", "+10:00", "2013-07-07T00:00:00Z",
+                     id="australian-eastern-offset"),
+        pytest.param("07/Jan/2013:10:00:00 CST", "Australia/Adelaide", "2013-01-06T23:30:00Z",
+                     id="adelaide-summer-spelt-cst-too"),
+        pytest.param("07/Jul/2013:10:00:00 CST", "+09:30", "2013-07-07T00:30:00Z",
+                     id="australian-central-offset"),
+        pytest.param("07/Jan/2013:10:00:00 EST", "Europe/Berlin", None, id="a-zone-without-it"),
+        pytest.param("07/Dec/2026:10:00:00 EST", None, None, id="no-zone-given"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["clf", "iso"])
+def test_est_is_us_or_australian_eastern_as_the_log_time_zone_says(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None, shape: str
+) -> None:
+    # Australian Eastern time was EST, in summer (+11) too, in tzdata before 2014f: read as US
+    # Eastern (-05) alone, such a log's times were 15 or 16 hours off, said nowhere
+    if shape == "iso":
+        t = datetime.strptime(stamp[:20], "%d/%b/%Y:%H:%M:%S")
+        stamp = t.strftime("%Y-%m-%d %H:%M:%S") + stamp[20:]
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    if first is None:
+        (example,) = inv.files[0].skipped_examples
+        assert example.reason.startswith(f"the zone {stamp[-3:]} names several offsets")
+        assert by_address(inv) == {}
+    else:
+        assert [s.reason for s in inv.files[0].skipped_examples] == []
+        assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    ("zone", "first"),
+    [
+        pytest.param("-02:00", "2016-03-05T06:00:00Z", id="south-georgia-offset"),
+        pytest.param("Atlantic/South_Georgia", "2016-03-05T06:00:00Z", id="south-georgia"),
+        pytest.param("+04:00", "2016-03-05T00:00:00Z", id="gulf-offset"),
+        pytest.param("Asia/Dubai", "2016-03-05T00:00:00Z", id="dubai"),
+        pytest.param("+10:00", "2016-03-04T18:00:00Z", id="guam-before-2000-offset"),
+        pytest.param("Europe/Berlin", None, id="a-zone-without-it"),
+        pytest.param(None, None, id="no-zone-given"),
+    ],
+)
+@pytest.mark.parametrize(
+    "stamp", ["05/Mar/2016:04:00:00 GST", "2016-03-05 04:00:00 GST"], ids=["clf", "iso"]
+)
+def test_gst_is_read_only_at_a_meaning_the_log_time_zone_gives(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None
+) -> None:
+    # GST was South Georgia's -02 as well as the Gulf's +04 in tzdata before 2017a: a log
+    # of --log-time-zone -02:00 or Atlantic/South_Georgia was unreadable
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    if first is None:
+        (example,) = inv.files[0].skipped_examples
+        assert example.reason.startswith("the zone GST names several offsets")
+        assert by_address(inv) == {}
+    else:
+        assert [s.reason for s in inv.files[0].skipped_examples] == []
+        assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first", "local"),
+    [
+        pytest.param("2024-03-01 10:00:00 +0100", None, "2024-03-01T09:00:00Z", False,
+                     id="offset-apart"),
+        pytest.param("2024-03-01 10:00:00 +01:00", None, "2024-03-01T09:00:00Z", False,
+                     id="offset-with-colon"),
+        pytest.param("2024-03-01 10:00:00.250 -0500", None, "2024-03-01T15:00:00Z", False,
+                     id="fraction"),
+        pytest.param("2024-03-01 10:00:00+01:00", None, "2024-03-01T09:00:00Z", False,
+                     id="offset-glued"),
+        pytest.param("2024-03-01 10:00:00 CET", None, "2024-03-01T09:00:00Z", False,
+                     id="abbreviation"),
+        pytest.param("2024-03-01 10:00:00 UTC", "Europe/Berlin", "2024-03-01T10:00:00Z", False,
+                     id="utc"),
+        pytest.param("2024-03-01 10:00:00", "Europe/Berlin", "2024-03-01T09:00:00Z", True,
+                     id="no-zone"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param(
+            '%h %^[%x %^] "%r" %s %b %^',
+            LINE.replace("05/Mar/2019:04:00:00 {zone}", "{stamp}"),
+            id="brackets",
+        ),
+        pytest.param(
+            '%x %^ %h "%r" %s %b',
+            '{stamp} 203.0.113.66 "GET /_cat/indices HTTP/1.1" 200 420\n',
+            id="first-field",
+        ),
+    ],
+)
+def test_an_iso_time_with_a_space_is_read_whole_by_x(
+    tmp_path: Path,
+    run: Run,
+    log_format: str,
+    line: str,
+    stamp: str,
+    zone: str | None,
+    first: str,
+    local: bool,
+) -> None:
+    # A %x followed by a space read a word: "2024-03-01", and every line was "not an ISO 8601
+    # time: '2024-03-01'"
+    if log_format.startswith("%x") and stamp.count(" ") < 2:
+        line = line.replace("{stamp} ", "{stamp} - ")  # the "%^" after the time: a field
+    path = tmp_path / "access.log"
+    path.write_text(line.format(stamp=stamp))
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of(zone) if zone else None)
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+    assert bool(_local_notes(inv)) == local
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone"),
+    [
+        pytest.param("2014-10-26 01:30:00 MSK", "Europe/Moscow", id="msk-in-moscow"),
+        pytest.param("2013-04-07 02:30:00 EST", "Australia/Sydney", id="est-in-sydney"),
+        pytest.param("2013-04-07 02:30:00 CST", "Australia/Adelaide", id="cst-in-adelaide"),
+    ],
+)
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+def test_the_hour_a_named_zone_repeated_under_one_abbreviation_is_not_guessed(
+    tmp_path: Path, run: Run, stamp: str, zone: str, shape: str
+) -> None:
+    # Both sides of the change spelt alike (MSK +04 then +03; EST for AEDT then AEST before
+    # tzdata 2014f): the first was taken, an hour off for every line of the second
+    if shape == "clf":
+        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone))
+    (example,) = inv.files[0].skipped_examples
+    assert example.reason.startswith(f"the zone {stamp[-3:]} names two offsets at that time")
+    assert by_address(inv) == {}
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        pytest.param("2014-10-26 01:30:00 MSK", "+03:00", "2014-10-25T22:30:00Z",
+                     id="msk-repeated-at-an-offset"),
+        pytest.param("2014-10-26 02:30:00 MSK", "Europe/Moscow", "2014-10-25T23:30:00Z",
+                     id="msk-after-the-repeated-hour"),
+        pytest.param("2013-04-07 03:30:00 EST", "Australia/Sydney", "2013-04-06T17:30:00Z",
+                     id="est-after-the-repeated-hour"),
+        # Hours a named zone skipped, spelt alike on both sides: the one meaning of then, as a
+        # CLF time reads it by the table
+        pytest.param("2011-03-27 02:30:00 MSK", "Europe/Moscow", "2011-03-26T22:30:00Z",
+                     id="msk-the-hour-moscow-skipped"),
+        pytest.param("2018-05-04 23:45:00 KST", "Asia/Pyongyang", "2018-05-04T14:45:00Z",
+                     id="kst-the-half-hour-pyongyang-skipped"),
+        pytest.param("2018-05-04 23:45:00 KST", None, "2018-05-04T14:45:00Z",
+                     id="kst-seouls-alone-in-the-half-hour-pyongyang-skipped"),
+        pytest.param("2015-08-14 23:15:00 KST", None, "2015-08-14T14:15:00Z",
+                     id="kst-before-pyongyangs-half-hour"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+def test_a_time_beside_a_change_of_meaning_is_read_at_its_one_meaning(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str, shape: str
+) -> None:
+    if shape == "clf":
+        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    ("stamp", "first"),
+    [
+        pytest.param("07/Jul/2013:10:00:00 WST", "2013-07-07T02:00:00Z", id="winter"),
+        pytest.param("07/Jan/2008:10:00:00 WST", "2008-01-07T01:00:00Z", id="summer-2008"),
+        pytest.param("2013-07-07 10:00:00 WST", "2013-07-07T02:00:00Z", id="iso"),
+    ],
+)
+def test_perths_wst_of_before_2014f_is_read_in_australia_perth(
+    tmp_path: Path, run: Run, stamp: str, first: str
+) -> None:
+    # Perth was WST, in its summers of 2006-2009 too, as EST and CST were Sydney's and
+    # Adelaide's: in Australia/Perth, which writes AWST now, its lines were unreadable, said
+    # "does not use it at that time"
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_zone=zone_of("Australia/Perth"))
+    assert [s.reason for s in inv.files[0].skipped_examples] == []
+    assert by_address(inv)["203.0.113.66"].first_seen == first
+
+
+@pytest.mark.parametrize(
+    ("stamp", "why"),
+    [
+        pytest.param(
+            "07/Dec/2026:10:00:00 EST",
+            "the zone EST names several offsets, -05:00, +10:00 and +11:00: give "
+            "--log-time-zone (the server's zone)",
+            id="clf-est",
+        ),
+        pytest.param(
+            "2026-12-07 10:00:00 CST",
+            "the zone CST names several offsets, -06:00, -05:00, +08:00, +09:30 and +10:30: "
+            "give --log-time-zone (the server's zone)",
+            id="iso-cst",
+        ),
+        pytest.param(
+            "07/Dec/2026:10:00:00 XYZT",
+            "the zone XYZT names no offset known: give --log-time-zone (the server's zone)",
+            id="clf-unknown",
+        ),
+    ],
+)
+def test_an_unreadable_abbreviation_says_the_offsets_it_names(
+    tmp_path: Path, run: Run, stamp: str, why: str
+) -> None:
+    # Which --log-time-zone reads the line is plain from the line's reason: -05:00 for a US one
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    (example,) = run(path).files[0].skipped_examples
+    assert example.reason == why

@@ -95,6 +95,9 @@ class FileState:
     parsed: int = 0
     skipped: int = 0
     skipped_examples: list[tuple[int, str, str]] = field(default_factory=list)
+    # why lines were skipped, each reason's count (the first REASONS reasons): the summary
+    # names the commonest, as "give --log-time-zone" for a log all of whose times say EST
+    reasons: dict[str, int] = field(default_factory=dict)
     outside_window: int = 0
     first: float | None = None
     last: float | None = None
@@ -107,6 +110,8 @@ class FileState:
 
 
 SKEW = 300.0
+OVERLONG = "over 1 MiB, cut out unread"  # the reason counted for a line the reader cut out
+REASONS = 50  # reasons counted apart a file: one quoting its line's text is new each line
 # A search response under this size holds no hit: an empty page ends a scroll (its scroll id,
 # took, _shards and an empty hits array are a few hundred bytes). A search of size 0 answering
 # more carried more than a few counts: its aggregations returned documents (top_hits) or a
@@ -144,6 +149,8 @@ class Activity:
         """Count a line that could not be read, keeping the first few as examples."""
         f = self.holding(lineno)
         f.skipped += 1
+        if reason in f.reasons or len(f.reasons) < REASONS:
+            f.reasons[reason] = f.reasons.get(reason, 0) + 1
         if len(f.skipped_examples) < 5:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
             f.skipped_examples.append((lineno - f.base, reason, text[:200]))

@@ -485,9 +485,7 @@ def build(
     )
     hidden_unknown = [(st.first, a) for a, st in hidden if st.kind == UNKNOWN]
     summary = summarise(sources, window, inv, since, hidden_unknown)
-    unread = _unread(activity.files, problems)
-    if unread:  # the sentence quoted in drafts is no stronger than the logs that were read
-        summary = replace(summary, sentence=f"{summary.sentence} ({unread})")
+    summary = replace(summary, sentence=_honest(summary.sentence, activity.files, problems))
     timeline = tuple(
         Hour(to_iso(h * 3600.0) or "", kind, cell[0], cell[1])
         for (h, kind), cell in sorted(activity.timeline.items())
@@ -510,16 +508,55 @@ def build(
     )
 
 
-def _unread(files: Sequence[FileState], problems: Sequence[str]) -> str | None:
-    """What of the logs given could not be read, in words (None: all of it was)."""
-    parts = []
+def _honest(sentence: str, files: Sequence[FileState], problems: Sequence[str]) -> str:
+    """``sentence`` no stronger than the logs that were read: with no line read it is not
+    said at all (that nothing was seen would read as nobody came); with some lines unread,
+    how many of how many, and the commonest reason (give --log-time-zone), beside it."""
     skipped = sum(f.skipped for f in files)
+    lines = sum(f.lines for f in files)
+    why = ""
+    if c := _commonest(files):
+        reason, n = c
+        why = f"; why, for {'all' if n == skipped else f'{n:,}'} of them: {reason}"
+    if skipped and not any(f.parsed for f in files):
+        unread = (
+            f", not one of their {lines:,} line(s)"
+            if skipped == lines
+            else f": {skipped:,} of their {lines:,} line(s) were not and the others held no request"
+        )
+        said = f"the logs could not be read{unread}, so they say nothing of who touched the store"
+        if why:
+            said += f" ({why.removeprefix('; ')})"
+        if problems:
+            said += f"; {len(problems):,} log file(s) or argument(s) could not be read at all"
+        return said
+    parts = []
     if skipped:
-        lines = sum(f.lines for f in files)
-        parts.append(f"{skipped:,} of {lines:,} log lines could not be read")
+        sentence = sentence.replace(", as far as the logs show", ", as far as the lines read show")
+        parts.append(
+            f"{skipped:,} of {lines:,} log lines could not be read, so this covers the "
+            f"{lines - skipped:,} read only{why}"
+        )
     if problems:
         parts.append(f"{len(problems):,} log file(s) or argument(s) could not be read at all")
-    return "; ".join(parts) or None
+    return f"{sentence} ({'; '.join(parts)})" if parts else sentence
+
+
+def _commonest(files: Sequence[FileState]) -> tuple[str, int] | None:
+    """The reason most unread lines were skipped for, and their count (None: none skipped)."""
+    counts: dict[str, int] = {}
+    for f in files:
+        for reason, n in f.reasons.items():
+            counts[reason] = counts.get(reason, 0) + n
+    if not counts:
+        return None
+    return max(counts.items(), key=lambda x: x[1])
+
+
+def unread_lines(inv: Investigation) -> bool:
+    """Whether ``inv`` read files but not one line of them: every line skipped (times in a
+    zone abbreviation of several meanings without --log-time-zone, a wrong --format)."""
+    return any(f.skipped for f in inv.files) and not any(f.parsed for f in inv.files)
 
 
 def _gravity(s: Source) -> int:
@@ -527,4 +564,4 @@ def _gravity(s: Source) -> int:
     return max((NAMES.index(n) for n in names), default=0) if names else 0
 
 
-__all__ = ["RANSOM_NOTE", "WIPE", "build", "estimate", "summarise"]
+__all__ = ["RANSOM_NOTE", "WIPE", "build", "estimate", "summarise", "unread_lines"]

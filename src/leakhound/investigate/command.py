@@ -34,8 +34,10 @@ FORMAT_NAMES = (
 OUT_FORMATS = ("terminal", "json", "markdown", "html")
 EXIT_STATUS = (
     "Exit status: 0 done (whatever the logs show), 2 a usage error or nothing to investigate "
-    "(no log line read: every LOG empty, unreadable or no log, one line saying so), 3 an "
-    "internal error or a findings database (--db) that cannot be opened, 130 interrupted."
+    "(no log line read: every LOG empty, unreadable or no log, one line saying so; or every "
+    "line of the logs read skipped, as times in EST without --log-time-zone: the result is "
+    "written, saying so, and not stored), 3 an internal error or a findings database (--db) "
+    "that cannot be opened, 130 interrupted."
 )
 
 
@@ -120,7 +122,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "Redis's log, OpenSearch's and Elasticsearch 6's text slow logs, and an access or "
         "Elasticsearch audit log whose time has none, not a W3C or CloudFront one: UTC by "
         "definition; default: read as UTC) or with an abbreviation of several meanings (IST, "
-        "CST: PostgreSQL's, an access log's %%Z)",
+        "CST, EST: PostgreSQL's, an access log's %%Z)",
     )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")
     p.add_argument("--until", type=_time, metavar="T", help="window end (ISO 8601, UTC)")
@@ -156,7 +158,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run one investigation and print or write it; 0 done, 2 a usage error or nothing to
-    investigate (no log line read: every LOG empty, unreadable or no log)."""
+    investigate (no log line read: every LOG empty, unreadable or no log, or every line of
+    those read skipped, then with the result written)."""
+    from .build import unread_lines
     from .classify import networks
     from .formats.base import DEFAULT_BULK_BYTES
     from .inventory import from_scan
@@ -216,7 +220,10 @@ def run(args: argparse.Namespace) -> int:
                 )
         if not inv.files:  # not "nothing found": exit 2, apart from 0 done and 3 a crash
             raise UsageError(nothing_read(inv))
-        if store is not None and scan_id is not None:
+        # Files read, not one line of them (times in EST without --log-time-zone): the result,
+        # its skipped lines the evidence of why, is written, not stored, and exits 2 as above
+        unread = unread_lines(inv)
+        if store is not None and scan_id is not None and not unread:
             from .render import to_json
 
             store.save_investigation(scan_id, to_json(inv))
@@ -239,6 +246,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
+    if unread:
+        raise UsageError(f"nothing to investigate: {inv.summary.sentence}")
     return 0
 
 

@@ -7,7 +7,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
-from .activity import Activity, FileState
+from .activity import OVERLONG, Activity, FileState
 from .build import build
 from .classify import Classifier, Rule
 from .formats import WHOLE_FILE, by_name, error_log, sniff
@@ -232,6 +232,7 @@ def _finish(f: FileState, stats: ReadStats, fmt: str, options: Options) -> None:
     f.notes.extend(stats.notes)
     if stats.overlong:
         f.skipped += stats.overlong
+        f.reasons[OVERLONG] = f.reasons.get(OVERLONG, 0) + stats.overlong
         f.notes.append(f"{stats.overlong:,} line(s) over 1 MiB cut out unread")
     if stats.stopped:
         f.notes.append(f"stopped early: {stats.stopped}")

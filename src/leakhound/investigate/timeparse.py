@@ -30,9 +30,15 @@ _clf_cache: dict[bytes, tuple[float, bytes]] = {}
 _clf_day: dict[bytes, tuple[float, bytes]] = {}  # "05/Mar/2019 +0000" → its midnight, zone
 
 
-# The seconds of a CLF time and what follows them: its zone, after a space or glued to them
+# A CLF time: its day of two digits, of one or space-padded (Apache's %e), its clock of two
+# ASCII digits each, and what follows its seconds: its zone, after a space or glued to them
 # (``13:55:36+0000``, as a GoAccess time-format ``%T%z`` or Apache's ``%{…%S%z}t`` writes it)
-_CLF_SECONDS = re.compile(rb"(\d\d(?:\.\d+)?)\s*(\S*)")
+_CLF_PARTS = re.compile(rb" ?(\d\d?)/([A-Za-z]{3})/(\d{4}):(\d\d):(\d\d):(\d\d(?:\.\d+)?)\s*(\S*)")
+
+
+# A clock's two ASCII digits, 00 to 59, to their value: one lookup checks and reads them (int()
+# takes b"+1" and b" 1", and costs more than the dict on every line of a log)
+_SIXTY = {b"%02d" % n: n for n in range(60)}
 
 
 def clf(text: bytes) -> tuple[float, bytes]:
@@ -45,32 +51,36 @@ def clf(text: bytes) -> tuple[float, bytes]:
     # The usual 26 bytes (05/Mar/2019:04:00:00 +0000, or 25 with the zone glued): the day and
     # zone once, the clock by slicing, so a log with a new second on every line still costs
     # no full parse per line.
-    fast = len(text) in (25, 26) and text[11] == 58 and text[20] in b" +-"
+    # The clock's colons and digits checked as the full parse checks them, so the two agree on
+    # every time.
+    fast = (
+        len(text) in (25, 26)
+        and text[11] == 58
+        and text[14] == 58
+        and text[17] == 58
+        and text[20] in b" +-"
+    )
     if fast:
         base = _clf_day.get(text[:11] + text[20:])
         if base is not None:
-            try:
-                h, m, sec = int(text[12:14]), int(text[15:17]), int(text[18:20])
-            except ValueError:
-                h = 99
-            if h < 24 and m < 60 and sec < 61:
+            h, m, sec = _SIXTY.get(text[12:14]), _SIXTY.get(text[15:17]), _SIXTY.get(text[18:20])
+            if h is not None and h < 24 and m is not None and sec is not None:
                 return base[0] + h * 3600 + m * 60 + sec, base[1]
+    parts = _CLF_PARTS.fullmatch(text)
     try:
-        day, mon, rest = text.split(b"/", 2)
-        year, hh, mm, ss_off = rest.split(b":", 3)
-        seconds = _CLF_SECONDS.fullmatch(ss_off)
-        if seconds is None:
+        if parts is None:
             raise ValueError
-        ss, off = seconds.groups()
-        epoch = calendar.timegm(
-            (int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]), 0, 0, 0)
-        )
-        frac = float(b"0" + ss[2:]) if len(ss) > 2 and ss[2:3] == b"." else 0.0
+        day, mon, year, hh, mm, ss, off = parts.groups()
+        # A day, hour, minute or second out of range (31/Feb, 04:60, a leap second's :60) is
+        # no time: timegm would carry it into the next one, as datetime and ``iso`` refuse it
+        wall = datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss[:2]))
+        epoch = calendar.timegm(wall.timetuple())
+        frac = float(b"0" + ss[2:]) if len(ss) > 2 else 0.0
         if off.isalpha() and off not in (b"Z", b"UTC", b"GMT"):  # CET, as Apache's %Z writes
-            named = ABBREVIATIONS.get(off.decode())  # as spelt: a lower-case word is none
-            if named is None:
-                raise BadTime(unknown_zone(off.decode())) from None
-            epoch -= named * 60
+            named = meanings(off.decode(), wall)  # as spelt: a lower-case word is none
+            if len(named) != 1:
+                raise BadTime(unknown_zone(off.decode(), None, named)) from None
+            epoch -= named[0] * 60
         elif off and off not in (b"Z", b"UTC", b"GMT"):  # a --log-format's "%t %^" gives those
             sign = -1 if off[:1] == b"-" else 1
             digits = off.lstrip(b"+-").replace(b":", b"")
@@ -81,14 +91,12 @@ def clf(text: bytes) -> tuple[float, bytes]:
         raise
     except (ValueError, KeyError, IndexError):
         raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}") from None
-    if not 1 <= int(day) <= 31 or int(hh) > 23:
-        raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}")
     if len(_clf_cache) > 100_000:
         _clf_cache.clear()
         _clf_day.clear()
     result = (epoch + frac, off)  # b"" for a time written with no zone
     _clf_cache[text] = result
-    if fast and not frac:
+    if fast and not frac and off.decode("ascii", "replace") not in _ERAS:  # one meaning all day
         midnight = epoch - (int(hh) * 3600 + int(mm) * 60 + int(ss[:2]))
         _clf_day[text[:11] + text[20:]] = (midnight, result[1])
     return result
@@ -98,7 +106,7 @@ _iso_cache: dict[str, tuple[float, str]] = {}
 _iso_hour: dict[str, tuple[float, str]] = {}  # "2023-06-01T10+00:00" → its epoch, zone
 
 
-def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
+def iso(text: str) -> tuple[float, str]:
     """ISO 8601 (``2019-03-05T10:00:00.123Z``, ``…+01:00``, ``… UTC``) → (epoch, offset)."""
     hit = _iso_cache.get(text)
     if hit is not None:
@@ -121,10 +129,13 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
             while n < len(rest) and rest[n].isdecimal():  # not isdigit: "²" is no int
                 n += 1
             frac, rest = rest[1:n], rest[n:]
+            if not frac:  # "10:00:00.Z": a point and no digit, which the regex refuses
+                rest = "."
         base = _iso_hour.get(text[:13] + rest)
         if base is not None and text[14:16].isdecimal() and text[17:19].isdecimal():
             fm, fs = int(text[14:16]), int(text[17:19])
-            if fm < 60 and fs < 61:
+            # Second 60 (a leap second) as datetime takes it: none, as the full parse says
+            if fm < 60 and fs < 60:
                 return base[0] + fm * 60 + fs + (float("0." + frac) if frac else 0.0), base[1]
     m = _ISO.match(text.strip().replace(",", "."))  # log4j writes 22:30:06,949
     if not m:
@@ -135,7 +146,7 @@ def iso(text: str, *, default_offset: str = "Z") -> tuple[float, str]:
         datetime(int(y), int(mo), int(d), int(hh), int(mi), int(ss))  # range check
     except ValueError:
         raise BadTime(f"not a valid date: {text[:40]!r}") from None
-    off = off or default_offset
+    off = off or "Z"
     if off not in ("Z", "UTC", "GMT"):
         sign = -1 if off[0] == "-" else 1
         digits = off[1:].replace(":", "")
@@ -177,15 +188,15 @@ def parse_user_time(text: str) -> float:
 # Zone abbreviations that name one offset wherever the tz database uses them (minutes east of
 # UTC), in PostgreSQL's log_time and access logs' times (Apache's %Z), spelt as it spells them
 # (ChST). IST (India, Ireland, Israel), CST (US, China, Cuba), CDT, AST, ADT, PST (US
-# Pacific, and the Philippines' +08 in Asia/Manila) and WIT are left out: they need
-# --log-time-zone.
+# Pacific, and the Philippines' +08 in Asia/Manila), EST (US Eastern, and Australian Eastern
+# as tzdata before 2014f wrote it) and WIT are left out: they need --log-time-zone.
 # Every alphabetic abbreviation the tz database gives a zone from 2019 on is here or in
 # MEANINGS (a test checks the system's): one in neither (WIB was) is read only in a named
 # --log-time-zone whose own abbreviation it is, never at a fixed offset (+07:00), whose name
 # (UTC+07:00) is no abbreviation.
 ABBREVIATIONS = {
     "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
-    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "MSD": 240, "EST": -300,
+    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "MSD": 240,
     "EDT": -240, "MST": -420, "MDT": -360, "PDT": -420, "AKST": -540, "AKDT": -480,
     "HST": -600, "HDT": -540, "NST": -210, "NDT": -150, "JST": 540, "KST": 540, "AWST": 480,
     "AWDT": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
@@ -196,25 +207,67 @@ ABBREVIATIONS = {
 # their meanings (minutes east of UTC). A time written with one is read only in a
 # --log-time-zone that uses it, never guessed; one given as a fixed offset (+05:30) that is
 # one of them reads the abbreviation at that offset, as a named zone that uses it does. IST:
-# India, Irish summer time, Israel; CST: US Central, Cuba, China; CDT: US Central, Cuba; AST:
+# India, Irish summer time, Israel; CST: US Central, Cuba, China, and Australian Central
+# (Adelaide, Darwin) as tzdata before 2014f wrote it, standard and summer time alike (CST/CST,
+# ACST/ACDT since); EST: US Eastern, and Australian Eastern likewise (EST/EST for AEST/AEDT:
+# a Sydney server of those systems writes EST in January at +11); CDT: US Central, Cuba; AST:
 # Atlantic, and Arabia's as systems before tzdata 2017a wrote it (ADT its summer time); PST:
 # US Pacific, Philippines; SST: Samoa, and Singapore as some write it; GST: Guam's before
-# 2000, and the Gulf's as some write it; WIT: eastern Indonesia (Jayapura), and western
-# (Jakarta, +07) as systems before tzdata 2013e wrote it (WIT, CIT, EIT then).
+# 2000, the Gulf's (Dubai), and South Georgia's (-02), as tzdata before 2017a wrote both;
+# WIT: eastern Indonesia (Jayapura), and western (Jakarta, +07) as systems before tzdata 2013e
+# wrote it (WIT, CIT, EIT then).
 MEANINGS = {
-    "IST": (330, 60, 120), "CST": (-360, -300, 480), "CDT": (-300, -240),
+    "IST": (330, 60, 120), "CST": (-360, -300, 480, 570, 630), "CDT": (-300, -240),
+    "EST": (-300, 600, 660),
     "AST": (-240, 180), "ADT": (-180, 240), "PST": (-480, 480), "SST": (-660, 480),
-    "GST": (600, 240), "WIT": (540, 420),
+    "GST": (600, 240, -120), "WIT": (540, 420),
 }  # fmt: skip
 AMBIGUOUS = frozenset(MEANINGS)
+# What the tz database spells today for an abbreviation it spelt otherwise before: in a named
+# --log-time-zone (Australia/Sydney), EST is read where the zone writes AEST or AEDT then (and
+# Perth's WST, of no other meaning known here, where it writes AWST or AWDT); GST where it
+# writes +04 (Asia/Dubai) or -02 (Atlantic/South_Georgia), as since tzdata 2017a
+SPELT_SINCE = {
+    "EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "WST": ("AWST", "AWDT"),
+    "GST": ("+04", "-02"),
+}  # fmt: skip
+# Abbreviations the tz database gave another meaning before 2019, by the wall clock a time was
+# written at, [from, to): their meanings then. MSK was Moscow's permanent "summer" time, +04,
+# from 27 March 2011 (02:00 at +03) to 26 October 2014, whose hour from 01:00 came twice, at +04
+# and then at +03; KST was also Pyongyang's own +08:30 from 15 August 2015 to 5 May 2018, as
+# it was Seoul's +09 (from 23:30 of the 14th, which came again at +08:30, to 23:30 of 4 May,
+# when Pyongyang's clocks went on to midnight). A test checks them against the system's tz
+# database from 2000 on.
+_ERAS: dict[str, tuple[tuple[datetime, datetime, tuple[int, ...]], ...]] = {
+    "MSK": (
+        (datetime(2011, 3, 27, 2), datetime(2014, 10, 26, 1), (240,)),
+        (datetime(2014, 10, 26, 1), datetime(2014, 10, 26, 2), (240, 180)),
+    ),
+    "KST": ((datetime(2015, 8, 14, 23, 30), datetime(2018, 5, 4, 23, 30), (540, 510)),),
+}
 
 
-def unknown_zone(abbr: str, zone: tzinfo | None = None) -> str:
+def meanings(abbr: str, wall: datetime) -> tuple[int, ...]:
+    """The offsets (minutes east of UTC) a zone abbreviation, as spelt, names at a wall-clock
+    time: one (``ABBREVIATIONS``, or its meaning then), several, or none known (``()``)."""
+    for start, end, offsets in _ERAS.get(abbr, ()):
+        if start <= wall < end:
+            return offsets
+    one = ABBREVIATIONS.get(abbr)
+    return (one,) if one is not None else MEANINGS.get(abbr, ())
+
+
+def unknown_zone(abbr: str, zone: tzinfo | None = None, offsets: tuple[int, ...] = ()) -> str:
     """Why a time written with a zone abbreviation not in ``ABBREVIATIONS`` is not read (in
-    ``zone``, --log-time-zone, when one was given)."""
+    ``zone``, --log-time-zone, when one was given); ``offsets``: the ones it names then
+    (``meanings``), said so that a reader sees which --log-time-zone would read it."""
     if not abbr.isupper():  # cet, est: words, not abbreviations as a zone database spells them
         return f"not a zone abbreviation: {abbr!r} (written in upper case, as CET)"
-    said = f"the zone {abbr} names several offsets or none known: "
+    if len(offsets) > 1:
+        named = [f"{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in offsets]
+        said = f"the zone {abbr} names several offsets, {', '.join(named[:-1])} and {named[-1]}: "
+    else:
+        said = f"the zone {abbr} names no offset known: "
     if zone is not None:  # given, and that is not its zone then: another need not be given
         return said + f"the --log-time-zone given, {zone}, does not use it at that time"
     return said + "give --log-time-zone (the server's zone)"
@@ -246,18 +299,33 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
         minutes = -minutes if abbr[0] == "-" else minutes
     else:
+        found: set[float] = set()  # the times the zone's folds spelt so give it
         if zone is not None:
             for fold in (0, 1):
                 local = wall.replace(tzinfo=zone, fold=fold)
-                if local.tzname() == abbr:  # as spelt (ChST too): ist is a word, not IST
-                    return local.timestamp() + frac, abbr
-        got = ABBREVIATIONS.get(abbr)
+                named = local.tzname()
+                # as spelt (ChST too): ist is a word, not IST
+                if named == abbr or named in SPELT_SINCE.get(abbr, ()):
+                    found.add(local.timestamp())
+            if len(found) == 1:
+                return found.pop() + frac, abbr
+        # Two: the hour a change of clocks repeated, spelt alike on both sides (Moscow's MSK of
+        # 26 October 2014, Sydney's EST of before 2014f at the end of summer), or skipped (a
+        # wall clock never there, fold 0 and 1 its two sides): the abbreviation's one meaning
+        # then decides, as it does in ``clf``, else it is not guessed
+        offsets = meanings(abbr, wall)
+        got = offsets[0] if len(offsets) == 1 else None
         if got is None and isinstance(zone, timezone):  # a fixed offset: one of its meanings?
             fixed = zone.utcoffset(None) // timedelta(minutes=1)
-            if fixed in MEANINGS.get(abbr, ()):
+            if fixed in offsets:
                 got = fixed
+        if got is None and found:
+            raise BadTime(
+                f"the zone {abbr} names two offsets at that time in {zone}, an hour its clocks "
+                "repeated or skipped: not guessed"
+            )
         if got is None:
-            raise BadTime(unknown_zone(abbr, zone))
+            raise BadTime(unknown_zone(abbr, zone, offsets))
         minutes = got
     return calendar.timegm(wall.timetuple()) - minutes * 60 + frac, abbr
 

@@ -10,7 +10,8 @@ file with W3C directives, ``#Fields: …``: never read in ``--log-time-zone``). 
 maps keys to specifiers, as GoAccess's does (``{"remote_addr": "%h", "time_local": "%d:%t %^",
 "request": "%r", …}``); nested keys work.
 Times: CLF (``10/Oct/2000:13:55:36 -0700``, or ``…13:55:36-0700`` with the zone glued on), ISO
-8601, or epoch seconds/milliseconds. The field a text format ignores right after the time
+8601 (a ``%x`` before a space reads one with a space for its T whole, ``2024-03-01
+10:00:00``), or epoch seconds/milliseconds. The field a text format ignores right after the time
 (``%t %^``, as in ``COMBINED``) is its zone when it reads as one; a time with no zone is the
 server's local time, read in ``--log-time-zone`` (else as UTC) and said in the file's notes.
 """
@@ -157,6 +158,13 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
     return iso_or_local(s, zone)
 
 
+# An ISO 8601 time with a space for its T (nginx's "$time_local" in a custom log_format with a
+# strftime-like time, Apache's %{%Y-%m-%d %H:%M:%S}t), its fraction and a zone glued on: what
+# a "%x" followed by a space reads whole ("[%x %^]" with [2024-03-01 10:00:00 +0100]), where a
+# word alone cut it at the date
+_ISO_SPACED = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d(?::?\d\d)?)?"
+
+
 def compile_text(fmt: str) -> re.Pattern[bytes]:
     """A regex for a GoAccess text format: one named group per kept specifier."""
     if "%" not in fmt and fmt.strip().upper() not in PREDEFINED:
@@ -184,6 +192,8 @@ def compile_text(fmt: str) -> re.Pattern[bytes]:
             body = f"[^{stop}]*" if nxt else ".*"
             if nxt == " " and spec not in "rRu":
                 body = r"\S*"
+                if spec == "x":  # an ISO time with a space in it, whole, else a word
+                    body = rf"(?:{_ISO_SPACED}|\S*)"
             if group == "z" and nxt == "]" and out[-1] == re.escape(" "):
                 # COMBINED's "[%d:%t %^]" with nginx's $time_iso8601 in the brackets,
                 # [2026-12-07T10:00:00+01:00]: its zone in the time, no space, no field after it

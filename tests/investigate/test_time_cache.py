@@ -1,0 +1,152 @@
+"""The time readers' caches (a day's or an hour's base, then the clock by slicing) against the
+full parse: the same time, or the same refusal, for every stamp, whatever was read before."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leakhound.investigate import timeparse
+from leakhound.investigate.timeparse import BadTime, clf, iso
+
+
+@contextmanager
+def _no_cache() -> Iterator[None]:
+    """Every cache of ``timeparse`` emptied before and after."""
+    caches = (
+        timeparse._clf_cache,
+        timeparse._clf_day,
+        timeparse._iso_cache,
+        timeparse._iso_hour,
+    )
+    for c in caches:
+        c.clear()
+    try:
+        yield
+    finally:
+        for c in caches:
+            c.clear()
+
+
+def _outcome(read: Callable[[], tuple[float, object]]) -> tuple[float, object] | str:
+    try:
+        t, zone = read()
+    except BadTime:
+        return "refused"
+    return float(t), zone
+
+
+# A clock's two digits, mostly in range, sometimes not (60, 75), sometimes not digits at all
+# (" 1" and "+1" are ints to int(), "²" a digit to str.isdigit, "٣" a decimal to int())
+_TWO = st.one_of(
+    st.integers(0, 61).map(lambda n: f"{n:02d}"),
+    st.integers(0, 61).map(lambda n: f"{n:02d}"),
+    st.sampled_from(["75", " 1", "+1", "²0", "0²", "٣0", "1", "x0"]),
+)
+_COLON = st.sampled_from([":"] * 8 + [" ", "x", "-"])
+
+
+@st.composite
+def _iso_stamps(draw: st.DrawFn) -> tuple[str, str]:
+    """(a stamp, one of the same day, hour and zone at :00:00, read first to fill the cache)."""
+    date = draw(st.sampled_from(["2026-12-07", "2016-12-31", "2019-02-28", "2024-02-29"]))
+    sep = draw(st.sampled_from(["T", " "]))
+    hour = draw(st.sampled_from(["00", "10", "23"]))
+    frac = draw(st.sampled_from(["", "", ".5", ",250", ".", ",", ".²", ".٣"]))
+    zone = draw(
+        st.sampled_from(["Z", "+01:00", "+0100", "-05", " UTC", " +0100", "", "+01:00 ", "GMT"])
+    )
+    clock = draw(_TWO) + draw(_COLON) + draw(_TWO)
+    head = f"{date}{sep}{hour}{draw(_COLON)}"
+    return head + clock + frac + zone, f"{date}{sep}{hour}:00:00{zone}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_iso_stamps())
+def test_the_iso_hour_cache_reads_every_stamp_as_the_full_parse_does(
+    stamps: tuple[str, str],
+) -> None:
+    # Second 60 was read from the hour cache (as the next minute's :00) once that hour had
+    # been read, and refused by the full parse: whether a line was read hung on the lines
+    # before it
+    text, warm = stamps
+    with _no_cache():
+        cold = _outcome(lambda: iso(text))
+    with _no_cache():
+        _outcome(lambda: iso(warm))
+        assert _outcome(lambda: iso(text)) == cold
+
+
+@st.composite
+def _clf_stamps(draw: st.DrawFn) -> tuple[bytes, bytes]:
+    """(a CLF stamp, one of the same day and zone at 00:00:00, read first to fill the cache):
+    mostly one of the usual 25 or 26 bytes, one piece of it sometimes out of range or no
+    digit, or a colon something else."""
+    day = draw(st.sampled_from(["07", "31", "29", "07", "07", "00", "32", " 7", "7", "+7"]))
+    month = draw(st.sampled_from(["Dec", "Feb", "Mar", "Dec", "Foo", "dec"]))
+    year = draw(st.sampled_from(["2026", "2016", "2024"]))
+    zone = draw(
+        st.sampled_from([" +0000", "-0700", " -0700", "+01:00", " CET", "Z", "", " UTC", " +02"])
+    )
+    frac = draw(st.sampled_from(["", "", "", "", ".5", "."]))
+    clock = draw(_TWO) + draw(_COLON) + draw(_TWO) + draw(_COLON) + draw(_TWO) + frac
+    head = f"{day}/{month}/{year}{draw(_COLON)}"
+    return (head + clock + zone).encode(), f"{day}/{month}/{year}:00:00:00{zone}".encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(_clf_stamps())
+def test_the_clf_day_cache_reads_every_stamp_as_the_full_parse_does(
+    stamps: tuple[bytes, bytes],
+) -> None:
+    # The day cache took 04x00x00 (no colons) and second 60 once that day had been read;
+    # the full parse refused the first, and read 31/Feb, 04:75 and :60 by carrying them on
+    text, warm = stamps
+    with _no_cache():
+        cold = _outcome(lambda: clf(text))
+    with _no_cache():
+        _outcome(lambda: clf(warm))
+        assert _outcome(lambda: clf(text)) == cold
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(b"31/Feb/2019:04:00:00 +0000", id="february-31"),
+        pytest.param(b"05/Mar/2019:04:60:00 +0000", id="minute-60"),
+        pytest.param(b"05/Mar/2019:04:00:60 +0000", id="second-60"),
+        pytest.param(b"05/Mar/2019:04:+1:00 +0000", id="a-sign-for-a-digit"),
+        pytest.param(b"05/Mar/2019:04: 1:00 +0000", id="a-space-for-a-digit"),
+    ],
+)
+def test_a_clf_time_out_of_range_is_refused_not_carried_on(text: bytes) -> None:
+    # timegm carries 31/Feb into 3/Mar and 04:60 into 05:00: a time the log never wrote
+    with _no_cache(), pytest.raises(BadTime):
+        clf(text)
+
+
+@pytest.mark.parametrize(
+    ("warm", "text"),
+    [
+        pytest.param("2026-12-07T10:00:00+01:00", "2026-12-07T10:59:60+01:00", id="second-60"),
+        pytest.param("2026-12-07T10:00:00.5Z", "2026-12-07T10:00:00.Z", id="a-point-no-digit"),
+    ],
+)
+def test_an_iso_time_the_full_parse_refuses_is_refused_from_the_hour_cache(
+    warm: str, text: str
+) -> None:
+    with _no_cache():
+        iso(warm)
+        with pytest.raises(BadTime):
+            iso(text)
+
+
+def test_a_clf_time_without_colons_is_refused_from_the_day_cache() -> None:
+    with _no_cache():
+        clf(b"05/Mar/2019:04:00:00 +0000")
+        with pytest.raises(BadTime):
+            clf(b"05/Mar/2019:04x10x00 +0000")
