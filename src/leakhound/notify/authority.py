@@ -35,7 +35,7 @@ from ..assess.document import (
     Target,
     Text,
 )
-from ..assess.figures import container_dates, not_counted
+from ..assess.figures import container_dates, inventory_notes, not_counted
 from ..assess.figures import held as held_records
 from ..assess.render import (
     container_count,
@@ -225,6 +225,21 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 ),
             )
             if (left := not_counted(a.stores))
+            else ()
+        ),
+        *(
+            (
+                Para(
+                    (
+                        Strong("Inventory notes: "),
+                        "the stores' inventories listed every container, so the figures "
+                        "above stand, and noted: ",
+                        Target(noted),
+                        ".",
+                    )
+                ),
+            )
+            if (noted := inventory_notes(a.stores))
             else ()
         ),
         Para((Strong("Date range of the records: "), _range(a), ".")),
