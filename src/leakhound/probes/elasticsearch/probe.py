@@ -590,9 +590,10 @@ class ElasticsearchProbe(Probe):
         """The indices whose ``index.hidden`` is set, and what the inventory says where the
         settings were asked and not read (over the size cap: a cluster whose listing was cut
         has more settings than the cap holds), rather than show hidden indices unmarked
-        without a word; so does a 200 whose JSON is no object of settings. A status other
-        than 200 (a version or a proxy that does not serve them) marks none, as before: only
-        names starting with "." are then hidden."""
+        without a word; so does a 200 whose JSON is no object of settings, and any other
+        status (settings that ask for credentials while the listing does not, a proxy that
+        does not pass them on, a node that fails them): only names starting with "." are then
+        marked hidden, and the note says why no more are."""
         unknown = "which indices are hidden is unknown (index.hidden settings: {})"
         try:
             resp = await http.get(
@@ -600,7 +601,9 @@ class ElasticsearchProbe(Probe):
                 ALLOW,
                 params={"expand_wildcards": "all", "flat_settings": "true"},
             )
-            body = resp.json() if resp.status == 200 else {}
+            if resp.status != 200:
+                return set(), unknown.format(f"HTTP {resp.status}")
+            body = resp.json()
         except NetError as exc:
             said = over_said(exc) if isinstance(exc, TooLargeError) else str(exc)
             return set(), unknown.format(said)
