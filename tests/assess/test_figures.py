@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -695,6 +696,29 @@ def test_an_inventory_note_is_said_by_assess_beside_exact_figures(tmp_path: Path
     render_terminal(a, Console(file=buf, width=400, force_terminal=False))
     out = buf.getvalue()
     assert "Inventory notes" in out and note in out and "Not counted" not in out
+
+
+def test_a_servers_words_in_an_inventory_error_or_note_are_inert_in_markdown(
+    tmp_path: Path,
+) -> None:
+    # An error or a note may quote the server (MongoDB's errmsg, MySQL's login refusal): the
+    # assessment and the 72-hour draft wrote them into their Markdown as markup, links live.
+    said = "cannot list databases: [click](http://evil.example) *now*"
+    ep = Endpoint("198.51.100.7", 27017)
+    svc = Service(ep, "mongodb://198.51.100.7:27017", "mongodb", Verdict.OPEN, "open")
+    users = Container("shop.users", 10, None, False, False)
+    sample = Sample(10, 10, (PiiSummary("EMAIL_ADDRESS", 10, (), (), 9),))
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        result = TargetResult(
+            svc, (ContainerResult(users, sample),), inventory_error=said, inventory_note=said
+        )
+        store.record(scan_id, result)
+        scan = store.load(scan_id)
+    a = assess(scan)
+    for text in (render_markdown(a), notify(scan, a, kind="authority")):
+        assert not re.search(r"(?<!\\)\]\(http://evil|(?<!\\)\*now", text), text
+        assert text.count(r"\[click\](http://evil.example) \*now\*") == 2, text
 
 
 def test_a_store_sampled_at_two_endpoints_is_not_pooled_twice(tmp_path: Path) -> None:

@@ -219,8 +219,9 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 Para(
                     (
                         Strong("Not counted: "),
-                        "what the stores' inventories could not list is in none of these "
-                        f"figures: {left}.",
+                        "what the stores' inventories could not list is in none of these figures: ",
+                        Target(left),  # a server's words among them
+                        ".",
                     )
                 ),
             )
