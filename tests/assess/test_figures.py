@@ -942,3 +942,48 @@ def test_records_by_year_of_a_read_that_stopped_early_say_so(tmp_path: Path) -> 
     # a read that stopped early is not said to have read every record
     assert "every one read" not in a.records.basis
     assert "every record read" not in markdown.render(doc)
+
+
+def test_an_inventory_note_beside_a_listing_cut_short_claims_no_container_was_missed(
+    tmp_path: Path,
+) -> None:
+    # A cluster whose _cat/indices was cut at the size cap has more settings than the cap holds:
+    # an error and a note on one store. "Not counted" said what was not listed, and the row or
+    # the sentence after it that every container was listed (assess, the HTML report, the
+    # 72-hour draft): the two contradicted each other.
+    cut = "the _cat/indices listing was cut at the size cap"
+    note = "which indices are hidden is unknown (index.hidden settings: over the size cap)"
+    ep = Endpoint("198.51.100.7", 9200)
+    svc = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "open")
+    cases = Container("cases", 1000, 4096, False, False)
+    sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 90),))
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(
+            scan_id,
+            TargetResult(
+                svc,
+                (ContainerResult(cases, sample),),
+                inventory_error=cut,
+                truncated=2,
+                inventory_note=note,
+            ),
+        )
+        scan = store.load(scan_id)
+    a = assess(scan)
+    texts = {
+        "assess": render_markdown(a).replace("\\", ""),
+        "report": html.render(scan),
+        "draft": notify(scan, a, kind="authority").replace("\\", ""),
+    }
+    for where, text in texts.items():
+        assert "Not counted" in text and cut in text and note in text, where
+        assert "listed every container" not in text, where
+        assert "every container is listed" not in text, where
+    assert "every container they listed is counted all the same" in texts["assess"]
+    assert "every container they listed is counted all the same" in texts["report"]
+    assert (
+        "**Inventory notes:** what the stores' inventories could not learn of the containers "
+        "they listed, every one of them counted in these figures all the same: "
+        f"http://198.51.100.7:9200: {note}." in texts["draft"]
+    )

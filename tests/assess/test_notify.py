@@ -389,8 +389,9 @@ def test_an_inventory_note_is_said_beside_the_authority_drafts_figures(tmp_path:
     text = draft(noted)
     records = text.index("**Approximate number of personal data records:**")
     said = text.index(
-        "**Inventory notes:** the stores' inventories listed every container, so the figures "
-        f"above stand, and noted: {result.service.url}: {note}."
+        "**Inventory notes:** what the stores' inventories could not learn of the containers "
+        "they listed, every one of them counted in these figures all the same: "
+        f"{result.service.url}: {note}."
     )
     assert records < said < text.index("**Date range of the records:**")
     assert "Not counted" not in text

@@ -290,8 +290,8 @@ def blocks(a: Assessment) -> list[Block]:
                     (
                         (
                             "Inventory notes",
-                            "what the stores' inventories could not learn; every container is "
-                            "listed and counted all the same",
+                            "what the stores' inventories could not learn; every container "
+                            "they listed is counted all the same",
                             Target(noted),  # a server's words among them
                         ),
                     )

@@ -233,9 +233,9 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 Para(
                     (
                         Strong("Inventory notes: "),
-                        "the stores' inventories listed every container, so the figures "
-                        "above stand, and noted: ",
-                        Target(noted),
+                        "what the stores' inventories could not learn of the containers "
+                        "they listed, every one of them counted in these figures all the same: ",
+                        Target(noted),  # a server's words among them
                         ".",
                     )
                 ),
