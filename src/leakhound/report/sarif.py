@@ -24,7 +24,7 @@ import orjson
 
 from ..assess import ContainerExposure, entity_class
 from ..assess.categories import SECRET, Identifiability, category_score
-from ..assess.figures import container_exposures
+from ..assess.figures import container_exposures, listing_gaps
 from ..models import Documents, TargetResult, Verdict
 from ..probes.registry import words
 from ..redact import neutralize
@@ -194,20 +194,11 @@ _INCOMPLETE_NOTE = {
 }
 
 
-def _incomplete(r: TargetResult) -> list[str]:
-    """Why a result's listing is incomplete, in the assess report's words ([] when whole)."""
-    out = [r.inventory_error] if r.inventory_error else []
-    if r.truncated:
-        more = words(r.service.kind).containers(r.truncated, "more")
-        out.append(f"{more} listed but not inventoried (--max-indices)")
-    return out
-
-
 def _inventory(r: TargetResult) -> tuple[str, dict[str, Any]]:
     """What a store result's message adds on its inventory, and its properties."""
     text = ""
     props: dict[str, Any] = {}
-    if why := _incomplete(r):
+    if why := listing_gaps((r,)):
         text += f"; inventory incomplete: {'; '.join(why)}"
     if r.inventory_error:
         props["inventory_error"] = _text(r.inventory_error)
@@ -230,7 +221,7 @@ def notifications(scan: ScanRecord) -> list[dict[str, Any]]:
             "descriptor": {"id": _INCOMPLETE_NOTE["id"], "index": 0},
         }
         for r in scan.exposed
-        if (why := _incomplete(r))
+        if (why := listing_gaps((r,)))
     ]
 
 
