@@ -192,6 +192,15 @@ def _year_interval(fp: Fingerprint | None) -> str | None:
     return "calendar_interval"
 
 
+def can_hide(fp: Fingerprint | None) -> bool:
+    """Whether an index of the cluster can be hidden (``index.hidden``): every OpenSearch,
+    Elasticsearch 7.7 and later; assumed where the version is unknown."""
+    m = re.match(r"(\d+)\.(\d+)", (fp.version if fp is not None else None) or "")
+    if fp is None or not m or fp.product != "elasticsearch":
+        return True
+    return (int(m[1]), int(m[2])) >= (7, 7)
+
+
 def random_sample(fp: Fingerprint | None) -> bool:
     """Whether the cluster scores documents at random from a field's values, the same
     every time (``random_score`` with ``seed`` and ``field``: every OpenSearch, Elasticsearch
@@ -558,6 +567,8 @@ class ElasticsearchProbe(Probe):
         if rows is None:
             return Inventory((), "cannot list indices: unexpected _cat/indices answer")
         hidden, unknown = await self._hidden(http, base)
+        if not can_hide(service.fingerprint):  # no index of it is hidden: nothing unknown
+            unknown = None
         valid, skipped, repeated = await requestable_rows(rows)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
