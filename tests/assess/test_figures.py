@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -697,6 +698,29 @@ def test_an_inventory_note_is_said_by_assess_beside_exact_figures(tmp_path: Path
     assert "Inventory notes" in out and note in out and "Not counted" not in out
 
 
+def test_a_servers_words_in_an_inventory_error_or_note_are_inert_in_markdown(
+    tmp_path: Path,
+) -> None:
+    # An error or a note may quote the server (MongoDB's errmsg, MySQL's login refusal): the
+    # assessment and the 72-hour draft wrote them into their Markdown as markup, links live.
+    said = "cannot list databases: [click](http://evil.example) *now*"
+    ep = Endpoint("198.51.100.7", 27017)
+    svc = Service(ep, "mongodb://198.51.100.7:27017", "mongodb", Verdict.OPEN, "open")
+    users = Container("shop.users", 10, None, False, False)
+    sample = Sample(10, 10, (PiiSummary("EMAIL_ADDRESS", 10, (), (), 9),))
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        result = TargetResult(
+            svc, (ContainerResult(users, sample),), inventory_error=said, inventory_note=said
+        )
+        store.record(scan_id, result)
+        scan = store.load(scan_id)
+    a = assess(scan)
+    for text in (render_markdown(a), notify(scan, a, kind="authority")):
+        assert not re.search(r"(?<!\\)\]\(http://evil|(?<!\\)\*now", text), text
+        assert text.count(r"\[click\](http://evil.example) \*now\*") == 2, text
+
+
 def test_a_store_sampled_at_two_endpoints_is_not_pooled_twice(tmp_path: Path) -> None:
     # Two nodes of one cluster, each sampled (the same records), and a second store: the pool
     # holds the cluster's sample twice, each identifier seen "twice", an estimate too low.
@@ -918,3 +942,48 @@ def test_records_by_year_of_a_read_that_stopped_early_say_so(tmp_path: Path) -> 
     # a read that stopped early is not said to have read every record
     assert "every one read" not in a.records.basis
     assert "every record read" not in markdown.render(doc)
+
+
+def test_an_inventory_note_beside_a_listing_cut_short_claims_no_container_was_missed(
+    tmp_path: Path,
+) -> None:
+    # A cluster whose _cat/indices was cut at the size cap has more settings than the cap holds:
+    # an error and a note on one store. "Not counted" said what was not listed, and the row or
+    # the sentence after it that every container was listed (assess, the HTML report, the
+    # 72-hour draft): the two contradicted each other.
+    cut = "the _cat/indices listing was cut at the size cap"
+    note = "which indices are hidden is unknown (index.hidden settings: over the size cap)"
+    ep = Endpoint("198.51.100.7", 9200)
+    svc = Service(ep, ep.url("http"), "elasticsearch", Verdict.OPEN, "open")
+    cases = Container("cases", 1000, 4096, False, False)
+    sample = Sample(100, 100, (PiiSummary("EMAIL_ADDRESS", 100, (), (), 90),))
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(
+            scan_id,
+            TargetResult(
+                svc,
+                (ContainerResult(cases, sample),),
+                inventory_error=cut,
+                truncated=2,
+                inventory_note=note,
+            ),
+        )
+        scan = store.load(scan_id)
+    a = assess(scan)
+    texts = {
+        "assess": render_markdown(a).replace("\\", ""),
+        "report": html.render(scan),
+        "draft": notify(scan, a, kind="authority").replace("\\", ""),
+    }
+    for where, text in texts.items():
+        assert "Not counted" in text and cut in text and note in text, where
+        assert "listed every container" not in text, where
+        assert "every container is listed" not in text, where
+    assert "every container they listed is counted all the same" in texts["assess"]
+    assert "every container they listed is counted all the same" in texts["report"]
+    assert (
+        "**Inventory notes:** what the stores' inventories could not learn of the containers "
+        "they listed, every one of them counted in these figures all the same: "
+        f"http://198.51.100.7:9200: {note}." in texts["draft"]
+    )

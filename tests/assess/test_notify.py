@@ -4,6 +4,7 @@ for the people, blanks for what only the owner knows, target strings made inert.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -373,3 +374,28 @@ def test_the_letter_to_the_people_says_how_many_databases_were_open(tmp_path: Pa
     text = draft(two, kind="subjects")
     assert ", two of our databases (" in text and "one of our databases" not in text
     assert "what the databases are used for" in text and "the information they held" in text
+
+
+def test_an_inventory_note_is_said_beside_the_authority_drafts_figures(tmp_path: Path) -> None:
+    # assess said "Inventory notes" beside its figures; the 72-hour draft, built on the same
+    # figures, said nothing of what the inventory could not learn.
+    note = "which indices are hidden is unknown (index.hidden settings: HTTP 403)"
+    build = builder(tmp_path)
+    (result,) = build(Ix("shop-orders", docs=48210, pii={"EMAIL_ADDRESS": (95, 90)})).results
+    with SqliteStore(tmp_path / "noted.db") as store:
+        scan_id = store.begin_scan(["x"], {})
+        store.record(scan_id, replace(result, inventory_note=note))
+        noted = store.load(scan_id)
+    text = draft(noted)
+    records = text.index("**Approximate number of personal data records:**")
+    said = text.index(
+        "**Inventory notes:** what the stores' inventories could not learn of the containers "
+        "they listed, every one of them counted in these figures all the same: "
+        f"{result.service.url}: {note}."
+    )
+    assert records < said < text.index("**Date range of the records:**")
+    assert "Not counted" not in text
+    page = draft(noted, fmt="html")
+    assert "<strong>Inventory notes: </strong>" in page and note in page
+    # a whole inventory with nothing to note says nothing of it
+    assert "Inventory notes" not in draft(build(Ix("shop-orders", docs=48210)))

@@ -13,8 +13,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from leakhound.models import Container, ContainerResult, Endpoint, Service, TargetResult, Verdict
 from leakhound.report import FORMATS, sarif
-from leakhound.store import ScanRecord
+from leakhound.store import ScanRecord, SqliteStore
 
 SCHEMA = Path(__file__).parent.parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
@@ -129,3 +130,71 @@ def test_a_full_reads_figures_are_written_as_every_other_count(full_scan: ScanRe
         )
         for t in texts
     ), texts
+
+
+def _noted(
+    tmp_path: Path, *, error: str | None = None, truncated: int = 0, note: str | None = None
+) -> dict[str, Any]:
+    """The SARIF log of a scan of one open store whose inventory says what it could not see."""
+    ep = Endpoint("127.0.0.1", 9200)
+    svc = Service(ep, "http://127.0.0.1:9200", "elasticsearch", Verdict.OPEN, "open")
+    cases = ContainerResult(Container("cases", 1000, 4096, False, False), None)
+    result = TargetResult(
+        svc, (cases,), inventory_error=error, truncated=truncated, inventory_note=note
+    )
+    with SqliteStore(tmp_path / f"{error}-{truncated}-{note}.db") as store:
+        scan_id = store.begin_scan(["127.0.0.1"], {"sample": 0})
+        store.record(scan_id, result)
+        store.finish_scan(scan_id)
+        log = json.loads(sarif.render(store.load(scan_id)))
+    validate(log)
+    return log
+
+
+CUT = "the listing was cut at the byte cap"
+HIDDEN = "which indices are hidden is unknown (index.hidden settings: HTTP 403)"
+
+
+def test_an_incomplete_inventory_is_said_in_the_store_result_and_as_a_warning(
+    tmp_path: Path,
+) -> None:
+    # SARIF carried none of it: a code-scanning view showed the counts as whole.
+    (run,) = _noted(tmp_path, error=CUT, truncated=3)["runs"]
+    (store,) = run["results"]
+    assert store["properties"]["inventory_error"] == CUT
+    assert store["properties"]["indices_truncated"] == 3
+    assert "inventory_note" not in store["properties"]
+    why = f"{CUT}; 3 more indices listed but not inventoried (--max-indices)"
+    assert store["message"]["text"].endswith(f"; 1 index; inventory incomplete: {why}")
+    assert (
+        store["partialFingerprints"]
+        == _noted(tmp_path)["runs"][0]["results"][0]["partialFingerprints"]
+    )
+    (warning,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert warning["level"] == "warning"
+    assert warning["message"]["text"] == f"http://127.0.0.1:9200: inventory incomplete: {why}"
+    uri = warning["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "http://127.0.0.1:9200"
+    notes = run["tool"]["driver"]["notifications"]
+    assert notes[warning["descriptor"]["index"]]["id"] == warning["descriptor"]["id"]
+
+
+def test_a_note_on_a_whole_inventory_is_said_in_the_store_result_not_as_a_warning(
+    tmp_path: Path,
+) -> None:
+    (run,) = _noted(tmp_path, note=HIDDEN)["runs"]
+    (store,) = run["results"]
+    assert store["properties"]["inventory_note"] == HIDDEN
+    assert store["properties"]["documents"] == 1000  # the counts stand
+    assert store["message"]["text"].endswith(f"; 1 index; inventory note: {HIDDEN}")
+    assert "toolExecutionNotifications" not in run["invocations"][0]
+    assert "notifications" not in run["tool"]["driver"]
+
+
+def test_a_whole_inventory_adds_nothing_to_the_log(tmp_path: Path) -> None:
+    (run,) = _noted(tmp_path)["runs"]
+    (store,) = run["results"]
+    assert store["message"]["text"] == "http://127.0.0.1:9200 is open: open; 1 index"
+    assert set(store["properties"]) == {"verdict", "indices", "documents"}
+    assert "toolExecutionNotifications" not in run["invocations"][0]
+    assert "notifications" not in run["tool"]["driver"]

@@ -24,6 +24,7 @@ from ..models import (
     PeopleCount,
     Sample,
     Service,
+    TargetResult,
     Verdict,
     Words,
 )
@@ -257,23 +258,31 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 refused_docs=Documents.of(cr.container for cr in shut).records,
                 refused_credentials=sum(cr.asked_credentials() for cr in shut),
                 kind=svc.kind,
-                incomplete=tuple(
-                    dict.fromkeys(
-                        [r.inventory_error for r in st.results if r.inventory_error]
-                        + [
-                            f"{words(svc.kind).containers(r.truncated, 'more')} listed but not "
-                            "inventoried (--max-indices)"
-                            for r in st.results
-                            if r.truncated
-                        ]
-                    )
-                ),
+                incomplete=listing_gaps(st.results),
                 notes=tuple(
                     dict.fromkeys(r.inventory_note for r in st.results if r.inventory_note)
                 ),
             )
         )
     return tuple(out)
+
+
+def listing_gaps(results: Iterable[TargetResult]) -> tuple[str, ...]:
+    """What the inventories of ``results`` (one store's, at one endpoint or several) could not
+    list, each said once: their errors, then the containers past --max-indices (() where
+    every listing was whole)."""
+    results = tuple(results)
+    return tuple(
+        dict.fromkeys(
+            [r.inventory_error for r in results if r.inventory_error]
+            + [
+                f"{words(r.service.kind).containers(r.truncated, 'more')} listed but not "
+                "inventoried (--max-indices)"
+                for r in results
+                if r.truncated
+            ]
+        )
+    )
 
 
 def not_counted(stores: Iterable[Store]) -> str:

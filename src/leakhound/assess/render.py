@@ -282,7 +282,7 @@ def blocks(a: Assessment) -> list[Block]:
                     ),
                 ),
                 *(
-                    (("Not counted", "what the stores' inventories could not list", left),)
+                    (("Not counted", "what the stores' inventories could not list", Target(left)),)
                     if (left := not_counted(a.stores))
                     else ()
                 ),
@@ -290,9 +290,9 @@ def blocks(a: Assessment) -> list[Block]:
                     (
                         (
                             "Inventory notes",
-                            "what the stores' inventories could not learn; every container is "
-                            "listed and counted all the same",
-                            noted,
+                            "what the stores' inventories could not learn; every container "
+                            "they listed is counted all the same",
+                            Target(noted),  # a server's words among them
                         ),
                     )
                     if (noted := inventory_notes(a.stores))

@@ -35,7 +35,7 @@ from ..assess.document import (
     Target,
     Text,
 )
-from ..assess.figures import container_dates, not_counted
+from ..assess.figures import container_dates, inventory_notes, not_counted
 from ..assess.figures import held as held_records
 from ..assess.render import (
     container_count,
@@ -219,12 +219,28 @@ def blocks(scan: ScanRecord, a: Assessment) -> list[Block]:
                 Para(
                     (
                         Strong("Not counted: "),
-                        "what the stores' inventories could not list is in none of these "
-                        f"figures: {left}.",
+                        "what the stores' inventories could not list is in none of these figures: ",
+                        Target(left),  # a server's words among them
+                        ".",
                     )
                 ),
             )
             if (left := not_counted(a.stores))
+            else ()
+        ),
+        *(
+            (
+                Para(
+                    (
+                        Strong("Inventory notes: "),
+                        "what the stores' inventories could not learn of the containers "
+                        "they listed, every one of them counted in these figures all the same: ",
+                        Target(noted),  # a server's words among them
+                        ".",
+                    )
+                ),
+            )
+            if (noted := inventory_notes(a.stores))
             else ()
         ),
         Para((Strong("Date range of the records: "), _range(a), ".")),

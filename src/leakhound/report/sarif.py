@@ -6,6 +6,12 @@ A result's location is the store's URL (the container's name percent-encoded aft
 container as a logical location; its fingerprint is stable across scans so that code-scanning
 tools can follow one finding over time. Messages name containers and records in the store's
 own words; rule ids and property names ("indices", "documents") never change.
+
+A store whose inventory is incomplete (an error part-way, containers over ``--max-indices``)
+or carries a note (which indices are hidden is unknown) says so in its result's message and
+properties (``inventory_error``, ``indices_truncated``, ``inventory_note``, the JSON report's
+names), and an incomplete one also as a warning of the run's invocation
+(``toolExecutionNotifications``): its counts are what the listing reached.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ import orjson
 
 from ..assess import ContainerExposure, entity_class
 from ..assess.categories import SECRET, Identifiability, category_score
-from ..assess.figures import container_exposures
-from ..models import Documents, Verdict
+from ..assess.figures import container_exposures, listing_gaps
+from ..models import Documents, TargetResult, Verdict
 from ..probes.registry import words
 from ..redact import neutralize
 from ..store.records import ScanRecord
@@ -179,6 +185,46 @@ def _result(
     return result
 
 
+# What each invocation notification's descriptor refers to.
+_INCOMPLETE_NOTE = {
+    "id": "inventory-incomplete",
+    "shortDescription": {
+        "text": "A store's inventory is incomplete: its counts are what the listing reached."
+    },
+}
+
+
+def _inventory(r: TargetResult) -> tuple[str, dict[str, Any]]:
+    """What a store result's message adds on its inventory, and its properties."""
+    text = ""
+    props: dict[str, Any] = {}
+    if why := listing_gaps((r,)):
+        text += f"; inventory incomplete: {'; '.join(why)}"
+    if r.inventory_error:
+        props["inventory_error"] = _text(r.inventory_error)
+    if r.truncated:
+        props["indices_truncated"] = r.truncated
+    if r.inventory_note:  # the listing is whole: the counts stand
+        text += f"; inventory note: {r.inventory_note}"
+        props["inventory_note"] = _text(r.inventory_note)
+    return text, props
+
+
+def notifications(scan: ScanRecord) -> list[dict[str, Any]]:
+    """Each exposed store whose inventory is incomplete as a warning of the run: a
+    code-scanning view of its finding must be able to say its counts are partial, and why."""
+    return [
+        {
+            "level": "warning",
+            "message": {"text": _text(f"{r.service.url}: inventory incomplete: {'; '.join(why)}")},
+            "locations": [_store_location(r.service.url, r.service.endpoint.key)],
+            "descriptor": {"id": _INCOMPLETE_NOTE["id"], "index": 0},
+        }
+        for r in scan.exposed
+        if (why := listing_gaps((r,)))
+    ]
+
+
 def _pii_level(entity_type: str) -> str:
     """error for credentials and data scoring 2+ on ENISA's DPC scale, note for data that
     barely identifies anyone (IP addresses), warning for the rest (contact details)."""
@@ -208,17 +254,20 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
             counts["uncounted_indices"] = held.uncounted
         if shut:
             counts["refused_indices"] = shut
+        said, inventory = _inventory(r)
         out.append(
             _result(
                 rule,
                 _text(
                     f"{svc.url} is {svc.verdict}: {svc.reason}; {w.containers(len(read))}"
                     + (f" ({shut} more listed but not readable)" if shut else "")
+                    + said
                 ),
                 _store_location(svc.url, endpoint),
                 _fingerprint(rule, endpoint),
                 verdict=svc.verdict.value,
                 **counts,
+                **inventory,
             )
         )
     for i in container_exposures(scan):
@@ -270,19 +319,21 @@ def document(scan: ScanRecord) -> dict[str, Any]:
         invocation["startTimeUtc"] = started
     if finished:
         invocation["endTimeUtc"] = finished
+    driver: dict[str, Any] = {
+        "name": "leakhound",
+        "version": version,
+        "semanticVersion": version,
+        "rules": list(RULES),
+    }
+    if warned := notifications(scan):  # a scan whose inventories are whole: as before
+        invocation["toolExecutionNotifications"] = warned
+        driver["notifications"] = [_INCOMPLETE_NOTE]
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "leakhound",
-                        "version": version,
-                        "semanticVersion": version,
-                        "rules": list(RULES),
-                    }
-                },
+                "tool": {"driver": driver},
                 "automationDetails": {"id": f"leakhound-scan/{scan.scan_id}"},
                 "invocations": [invocation],
                 "results": results(scan),

@@ -192,6 +192,15 @@ def _year_interval(fp: Fingerprint | None) -> str | None:
     return "calendar_interval"
 
 
+def can_hide(fp: Fingerprint | None) -> bool:
+    """Whether an index of the cluster can be hidden (``index.hidden``): every OpenSearch,
+    Elasticsearch 7.7 and later; assumed where the version is unknown."""
+    m = re.match(r"(\d+)\.(\d+)", (fp.version if fp is not None else None) or "")
+    if fp is None or not m or fp.product != "elasticsearch":
+        return True
+    return (int(m[1]), int(m[2])) >= (7, 7)
+
+
 def random_sample(fp: Fingerprint | None) -> bool:
     """Whether the cluster scores documents at random from a field's values, the same
     every time (``random_score`` with ``seed`` and ``field``: every OpenSearch, Elasticsearch
@@ -558,6 +567,8 @@ class ElasticsearchProbe(Probe):
         if rows is None:
             return Inventory((), "cannot list indices: unexpected _cat/indices answer")
         hidden, unknown = await self._hidden(http, base)
+        if not can_hide(service.fingerprint):  # no index of it is hidden: nothing unknown
+            unknown = None
         valid, skipped, repeated = await requestable_rows(rows)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
@@ -590,9 +601,10 @@ class ElasticsearchProbe(Probe):
         """The indices whose ``index.hidden`` is set, and what the inventory says where the
         settings were asked and not read (over the size cap: a cluster whose listing was cut
         has more settings than the cap holds), rather than show hidden indices unmarked
-        without a word; so does a 200 whose JSON is no object of settings. A status other
-        than 200 (a version or a proxy that does not serve them) marks none, as before: only
-        names starting with "." are then hidden."""
+        without a word; so does a 200 whose JSON is no object of settings, and any other
+        status (settings that ask for credentials while the listing does not, a proxy that
+        does not pass them on, a node that fails them): only names starting with "." are then
+        marked hidden, and the note says why no more are."""
         unknown = "which indices are hidden is unknown (index.hidden settings: {})"
         try:
             resp = await http.get(
@@ -600,7 +612,9 @@ class ElasticsearchProbe(Probe):
                 ALLOW,
                 params={"expand_wildcards": "all", "flat_settings": "true"},
             )
-            body = resp.json() if resp.status == 200 else {}
+            if resp.status != 200:
+                return set(), unknown.format(f"HTTP {resp.status}")
+            body = resp.json()
         except NetError as exc:
             said = over_said(exc) if isinstance(exc, TooLargeError) else str(exc)
             return set(), unknown.format(said)
