@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fnmatch
 import functools
 import json
 import os
@@ -46,7 +47,6 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -322,21 +322,36 @@ def instance(kind: str, folder: Path, size: int, dataset: Callable[[], Any]) -> 
 
 
 @metered
-def leakhound_read(readers: int, inst: Instance, *, windows: bool = False, label: str = "") -> Run:
+def leakhound_read(
+    readers: int,
+    inst: Instance,
+    *,
+    windows: bool = False,
+    label: str = "",
+    only: str | None = None,
+    records: int | None = None,
+) -> Run:
     """leakhound's full read with detection off, in a process of its own; with ``readers``,
     its partitions read by that many worker processes (as ``--workers N`` reads them).
     ``windows``: PostgreSQL's tables read in windows of blocks whatever the server's planner
-    does with them (the reader before it asked); ``label``: said after the tool's name."""
+    does with them (the reader before it asked); ``label``: said after the tool's name;
+    ``only``: the containers matching this pattern alone, ``records`` of them. The reading
+    process imports leakhound from $DB_SCAN_READ_SRC where set (another commit's ``src``: the
+    read before a change, beside it)."""
     argv = [sys.executable, __file__, "--leakhound-read", inst.target.url]
     argv += ["--readers", str(readers), *(["--windows"] if windows else [])]
+    argv += ["--only", only] if only else []
+    src = os.environ.get("DB_SCAN_READ_SRC")
+    env = {**os.environ, "PYTHONPATH": src} if src else None
+    expected = inst.records if records is None else records
     with tempfile.TemporaryFile() as out:
-        seconds, rss, code, err = timed(argv, stdout=out)
+        seconds, rss, code, err = timed(argv, stdout=out, env=env)
         out.seek(0)
         body = out.read().decode()
     if code != 0:
         return Run("leakhound", 0, seconds, rss, f"failed: {err.strip()[-200:]}")
     got = json.loads(body)
-    note = "" if got["records"] == inst.records else f"read {got['records']:,} of {inst.records:,}"
+    note = "" if got["records"] == expected else f"read {got['records']:,} of {expected:,}"
     if got["errors"]:
         note += f" errors: {got['errors'][:2]}"
     # The child's own clock: from its first request to its last page, start-up left out.
@@ -355,11 +370,14 @@ def leakhound_read(readers: int, inst: Instance, *, windows: bool = False, label
     )
 
 
-async def _count_read(url: str, readers: int, windows: bool = False) -> dict[str, Any]:
+async def _count_read(
+    url: str, readers: int, windows: bool = False, only: str | None = None
+) -> dict[str, Any]:
     """Every record of every non-system container of url, through the full scan's pipeline,
     counted and nothing else (the child process of leakhound_read): read by this process, or
     with ``readers``, by that many worker processes, each reading its own partitions.
-    ``windows``: a PostgreSQL server's tables in windows of blocks, whatever its planner."""
+    ``windows``: a PostgreSQL server's tables in windows of blocks, whatever its planner;
+    ``only``: the containers whose names match this fnmatch pattern alone."""
     from leakhound.net import Scope, Transport
     from leakhound.probes.base import ReadPlan
     from leakhound.probes.registry import DEFAULT
@@ -414,10 +432,10 @@ async def _count_read(url: str, readers: int, windows: bool = False) -> dict[str
         inv = await acc.probe.inventory(acc.transport, acc.read_as, max_containers=1000)
         reader = acc.probe.reader(acc.transport, acc.read_as)
         if windows:
-            from leakhound.probes.postgresql.read import PostgresqlReader
+            from leakhound.probes.postgresql.read import PostgresqlReader, table_of
 
             assert isinstance(reader, PostgresqlReader)
-            reader.ranging = defaultdict(lambda: True)
+            reader.ranging.update((table_of(c)[0], True) for c in inv.containers)
         assert options.full is not None
         ctx = ReadContext(
             acc.probe,
@@ -430,7 +448,9 @@ async def _count_read(url: str, readers: int, windows: bool = False) -> dict[str
             queue=options.full.queue,
         )
         for container in inv.containers:
-            if options.full.selects(container):
+            if options.full.selects(container) and (
+                only is None or fnmatch.fnmatchcase(container.name, only)
+            ):
                 error = await read_container(ctx, container, executor, partitions=PARTITIONS)
                 if error:
                     errors.append(f"{container.name}: {error}")
@@ -654,6 +674,36 @@ def _tid_scans_off(inst: Instance) -> Iterator[None]:
         alter(f"ALTER DATABASE {pg_lab.DATABASE} RESET enable_tidscan")
 
 
+_KEYLESS = "cases_nokey"  # the cases copied into a table without a key (--keyless)
+
+
+def _keyless(inst: Instance) -> list[Run]:
+    """MySQL's cases copied into a table without a key (CREATE TABLE … AS SELECT keeps no
+    key), read by leakhound and by mysqldump, then dropped."""
+    from leakhound.lab.mariadb import CASES
+
+    database = CASES.split(".")[0]
+
+    def sql(statement: str) -> str:
+        argv = ["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{inst.target.port}", "-uroot"]
+        argv += ["--batch", "--skip-column-names", "-e", statement]
+        return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+
+    table = f"{database}.{_KEYLESS}"
+    sql(f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} AS SELECT * FROM {CASES}")
+    try:
+        rows = int(sql(f"SELECT COUNT(*) FROM {table}"))
+        ours = leakhound_read(0, inst, label=f", {_KEYLESS}: no key", only=table, records=rows)
+        argv = [shutil.which("mysqldump") or "mysqldump", "--no-defaults", "-h", "127.0.0.1"]
+        argv += ["-P", str(inst.target.port), "-u", "root", "--single-transaction", "--quick"]
+        argv += [database, _KEYLESS]
+        dump = _dump(f"mysqldump --single-transaction --quick, {_KEYLESS}", argv, inst)
+        dump.records = rows
+        return [ours, dump]
+    finally:
+        sql(f"DROP TABLE IF EXISTS {table}")
+
+
 def full_part(
     folder: Path,
     kinds: Sequence[str],
@@ -661,6 +711,7 @@ def full_part(
     detect: bool,
     readers: Sequence[int] = (),
     old_planner: int = 0,
+    keyless: int = 0,
 ) -> None:
     from leakhound.lab.seeder import generate
 
@@ -696,6 +747,8 @@ def full_part(
                 parallel = [leakhound_read(n, inst) for n in readers]
                 peers = dump_tools(inst)
                 runs = [ours, *parallel, *peers]
+                if kind == "mysql" and size <= keyless:
+                    runs += _keyless(inst)
                 if kind == "postgresql" and old_planner:
                     with _tid_scans_off(inst):
                         runs.append(leakhound_read(0, inst, label=", TID scans off"))
@@ -774,8 +827,17 @@ def main() -> int:
         "range of ctids so): by leakhound as it is, and up to N records by windows of blocks "
         "as before it asked the planner (each window a scan of the whole table)",
     )
+    ap.add_argument(
+        "--keyless",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also MySQL's cases copied into a table without a key, up to N records: read by "
+        "leakhound (one statement of every row) and by mysqldump",
+    )
     ap.add_argument("--leakhound-read", metavar="URL", help=argparse.SUPPRESS)
     ap.add_argument("--windows", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--only", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.leakhound_read:
         import leakhound.scanner  # noqa: F401  (imported before the freeze, as by `scan`)
@@ -783,7 +845,8 @@ def main() -> int:
 
         started()  # as the command line does before a scan
         readers = int(args.readers or 0)
-        print(json.dumps(asyncio.run(_count_read(args.leakhound_read, readers, args.windows))))
+        got = _count_read(args.leakhound_read, readers, args.windows, args.only)
+        print(json.dumps(asyncio.run(got)))
         return 0
     kinds = [k for k in args.kinds.split(",") if k]
     unknown = sorted(set(kinds) - set(KINDS))
@@ -804,7 +867,7 @@ def main() -> int:
             args.dir.mkdir(parents=True, exist_ok=True)
             sizes = sorted(int(s) for s in args.sizes.split(",") if s)
             each = [int(n) for n in args.readers.split(",") if n and int(n)]
-            full_part(args.dir, kinds, sizes, args.detect, each, args.old_planner)
+            full_part(args.dir, kinds, sizes, args.detect, each, args.old_planner, args.keyless)
     finally:
         _stop_live()
     return 0
