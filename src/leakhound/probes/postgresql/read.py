@@ -241,11 +241,10 @@ class _CtidPages(PartitionReader):
             # Nothing in the window: the partition's end, or empty blocks. The rest says.
             lines = await self._ordered(self.end)
             self.blocks = min(self.blocks * 2, _MAX_WINDOW)
+            page = self._in_order(lines) if lines else None  # read before the end is said
             if len(lines) < self.size:
                 self.done = True
-            if not lines:
-                return None
-            return self._in_order(lines)
+            return page
 
     async def _dense_page(self, until: int) -> Page | None:
         """The next page of a window too dense to take whole (up to ``until``'s block), in
@@ -254,14 +253,14 @@ class _CtidPages(PartitionReader):
         lines = await self._ordered(until)
         if len(lines) >= self.size:
             return self._in_order(lines)
-        self.dense = None
         end = f"({until - 1},{_MAX_ITEM})"
+        page = self._in_order(lines, end) if lines else None  # read before the end is said
+        self.dense = None
         if self.end is not None and until >= self.end:
             self.done = True
-        if not lines:
+        if page is None:
             self.after = end
-            return None
-        return self._in_order(lines, end)
+        return page
 
     async def close(self) -> None:
         if self.conn is not None:
@@ -353,11 +352,16 @@ class _CtidStream(PartitionReader):
             sql = self.statement()
         assert self.rows is not None
         lines, ended = await self.conn.copy_part(sql, self.size)
+        page = self._page(lines) if lines else None
+        # Only once its last part is read as a page: a part that fails is asked again.
         if ended:
             self.done = True
             await self.close()
-        if not lines:
-            return None
+        return page
+
+    def _page(self, lines: list[bytes]) -> Page:
+        """A part's rows, checked in ctid order after the position, which moves to its last."""
+        assert self.rows is not None
         docs, last = self.rows.documents(lines)
         first = lines[0].rsplit(b"\t", 1)[-1].rstrip(b"\n").decode("ascii", "replace")
         if not (_CTID.fullmatch(last) and _CTID.fullmatch(first)):
