@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -231,10 +232,12 @@ def test_a_plan_kept_before_partitions_reads_the_whole_table() -> None:
     assert len(_read_plan(Table(ctids), plan, 7)[0]) == 50
 
 
-def test_a_server_that_cannot_scan_a_range_of_ctids_reads_a_table_as_one_stream() -> None:
+def test_a_server_that_cannot_scan_a_range_of_ctids_reads_a_table_as_one_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     details = {"database": "db", "schema": "public", "table": "t", "blocks": 100_000}
+    _planned_as(monkeypatch, lambda sql: "Seq Scan on t")
     reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
-    reader.ranging["db"] = False
     plan = asyncio.run(reader.open(Container("db.public.t", 10, None, details=details), 8))
     assert (plan.method, plan.partitions) == ("ctid-stream", 1)
     first = reader.partition(plan, 0, None, size=10)
@@ -244,6 +247,27 @@ def test_a_server_that_cannot_scan_a_range_of_ctids_reads_a_table_as_one_stream(
     assert isinstance(again, _CtidStream)
     assert again.statement().endswith(" WHERE ctid > '(7,3)'::tid) TO STDOUT")
     assert ALLOW.allows("query", again.statement())
+
+
+def _planned_as(monkeypatch: pytest.MonkeyPatch, plan: Callable[[str], str]) -> list[str]:
+    """Connections of the reader whose server plans a statement as ``plan`` says (its first
+    line): the statements they were asked."""
+    asked: list[str] = []
+
+    class Planner:
+        async def run(self, sql: str, width: int | None = None) -> Result:
+            assert ALLOW.allows("query", sql), sql
+            asked.append(sql)
+            return Result([("QUERY PLAN", 25)], [[plan(sql)], ["  Filter: ..."]])
+
+        async def close(self) -> None:
+            pass
+
+    async def connect(*args: object) -> Planner:
+        return Planner()
+
+    monkeypatch.setattr("leakhound.probes.postgresql.read.connect", connect)
+    return asked
 
 
 class Stream:
@@ -402,3 +426,32 @@ def test_a_last_page_read_in_order_that_fails_is_asked_again_not_skipped(
             got += sorted((doc["n"] for doc in page.docs), key=_ctid)
 
     assert asyncio.run(go()) == [f"{b}.{i}" for b, i in ctids] and table.garbled
+
+
+def test_a_small_table_planned_as_a_scan_leaves_the_other_tables_of_its_database_ranged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A server that scans a range of ctids alone still plans a table of a few blocks as a
+    # scan of it (cheaper than the range's first random read: PostgreSQL 15 plans a table of
+    # 4 blocks so): that table's answer is not its database's.
+    from leakhound.probes.postgresql.wire import ServerError
+
+    def plan(sql: str) -> str:
+        if '"gone"' in sql:
+            raise ServerError({"C": "42P01", "M": 'relation "gone" does not exist'})
+        return "Seq Scan on small" if '"small"' in sql else "Tid Range Scan on big"
+
+    asked = _planned_as(monkeypatch, plan)
+    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+
+    def opened(name: str, blocks: int) -> str:
+        details = {"database": "db", "schema": "public", "table": name, "blocks": blocks}
+        container = Container(f"db.public.{name}", 10, None, details=details)
+        return asyncio.run(reader.open(container, 8)).method
+
+    assert [opened(t, b) for t, b in (("small", 4), ("gone", 9), ("big", 100_000))] == [
+        "ctid-stream",
+        "ctid-stream",
+        "ctid-range",
+    ]
+    assert opened("other", 100_000) == "ctid-range" and len(asked) == 3  # a yes is the server's

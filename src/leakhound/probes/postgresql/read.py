@@ -82,21 +82,26 @@ class PostgresqlReader(FullReader):
 
     def __init__(self, transport: Transport, endpoint: Endpoint) -> None:
         self.transport, self.endpoint = transport, endpoint
-        self.ranging: dict[str, bool] = {}  # a database's answer to ``ranges_ctids``, once
+        # Databases whose planner scanned a range of a table's ctids alone (``ranges_ctids``)
+        self.ranging: dict[str, bool] = {}
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """The table's blocks in up to ``partitions`` ranges, each in ctid order; on a server
         that cannot scan a range of ctids, the whole table in one stream."""
         db, schema, table = table_of(container)
         where = f"{quote(schema)}.{quote(table)}"
-        if db not in self.ranging:
+        ranging = self.ranging.get(db, False)
+        if not ranging:
+            # Asked again for each table until one is ranged: the planner of a server that
+            # can still scans a table of a few blocks whole (cheaper than a range's first
+            # read), and an error is that table's.
             conn = await connect(self.transport, self.endpoint, db)
             try:
-                self.ranging[db] = await ranges_ctids(conn, where)
+                ranging = self.ranging[db] = await ranges_ctids(conn, where)
             finally:
                 await conn.close()
         state = {"database": db, "schema": schema, "table": table, "starts": [0]}
-        if not self.ranging[db]:
+        if not ranging:
             return ReadPlan(container.name, 1, STREAM, state, container.docs)
         blocks = container.details.get("blocks")
         if isinstance(blocks, int) and blocks > 0:
