@@ -133,6 +133,7 @@ def _shop(sql: str) -> bytes:
 
 
 Answer = Callable[[str], bytes | None]  # None: the honest server's answer
+SLOW = 3.0  # seconds: past the read deadline of the hostile scans (2 s)
 
 
 @dataclass
@@ -145,6 +146,9 @@ class FakeMysql:
     # cut; every later one is answered whole.
     cut_once: str | None = None
     cut_at: int | None = None  # where that answer is cut (None: at its half)
+    # Statements answered after ``SLOW`` seconds (a server that walks past rows before the
+    # first it sends): longer than the scans' read deadline.
+    slow: Callable[[str], bool] = lambda sql: False
 
     async def __call__(self, conn: S.Conn) -> None:
         await conn.send(packet(0, GREETING))
@@ -159,6 +163,8 @@ class FakeMysql:
                 self.cut_once = None
                 await conn.send(answer[: self.cut_at or len(answer) // 2])
                 return
+            if self.slow(sql):
+                await asyncio.sleep(SLOW)
             await conn.send(answer)
 
     @staticmethod

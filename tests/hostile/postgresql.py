@@ -120,6 +120,7 @@ def _shop(sql: str) -> bytes:
 
 
 Answer = Callable[[str], bytes | None]  # None: the honest server's answer
+SLOW = 3.0  # seconds: past the read deadline of the hostile scans (2 s)
 
 
 @dataclass
@@ -131,6 +132,9 @@ class FakePostgresql:
     # The first statement starting with this gets half its answer, then the connection is
     # cut; every later one is answered whole.
     cut_once: str | None = None
+    # Statements answered after ``SLOW`` seconds (a server that passes over rows before the
+    # first it sends): longer than the scans' read deadline.
+    slow: Callable[[str], bool] = lambda sql: False
 
     async def __call__(self, conn: S.Conn) -> None:
         try:
@@ -149,6 +153,8 @@ class FakePostgresql:
                     self.cut_once = None
                     await conn.send(answer[: len(answer) // 2])
                     return
+                if self.slow(sql):
+                    await asyncio.sleep(SLOW)
                 await conn.send(answer)
         except (asyncio.IncompleteReadError, ConnectionError):
             return

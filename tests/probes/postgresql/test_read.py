@@ -276,7 +276,9 @@ class Stream:
     def __init__(self, ctids: list[tuple[int, int]]) -> None:
         self.lines = [f"{b}.{i}\t({b},{i})\n".encode() for b, i in ctids]
 
-    async def copy_part(self, sql: str | None, upto: int) -> tuple[list[bytes], bool]:
+    async def copy_part(
+        self, sql: str | None, upto: int, *, wait: float | None = None
+    ) -> tuple[list[bytes], bool]:
         assert sql is None  # the statement went with the connection's first part
         part, self.lines = self.lines[:upto], self.lines[upto:]
         return part, not self.lines
@@ -333,7 +335,9 @@ class Restreamed(Stream):
         assert sql.endswith(" LIMIT 0"), sql  # the columns, once a connection
         return Result([("n", 25)], [])
 
-    async def copy_part(self, sql: str | None, upto: int) -> tuple[list[bytes], bool]:
+    async def copy_part(
+        self, sql: str | None, upto: int, *, wait: float | None = None
+    ) -> tuple[list[bytes], bool]:
         if sql is not None:
             assert ALLOW.allows("query", sql), sql
             self.statements.append(sql)

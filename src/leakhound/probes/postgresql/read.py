@@ -309,6 +309,11 @@ STREAM_SETTINGS = (
 )
 
 
+# Blocks a second a scan passes over at the slowest (50 MiB of 8 KiB blocks), to a resumed
+# stream's first row.
+_SKIPPED = 6400
+
+
 class _CtidStream(PartitionReader):
     """Every row of a table after a position, in ctid order, from one ``COPY`` whose rows are
     cut into pages as they arrive (the server waits, its socket full, while a page is
@@ -356,7 +361,9 @@ class _CtidStream(PartitionReader):
             )
             sql = self.statement()
         assert self.rows is not None
-        lines, ended = await self.conn.copy_part(sql, self.size)
+        # Resumed, the scan passes over the blocks before the position before its first row.
+        wait = None if sql is None or self.after is None else 10 + _tid(self.after)[0] / _SKIPPED
+        lines, ended = await self.conn.copy_part(sql, self.size, wait=wait)
         page = self._page(lines) if lines else None
         # Only once its last part is read as a page: a part that fails is asked again.
         if ended:
