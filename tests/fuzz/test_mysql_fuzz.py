@@ -277,7 +277,7 @@ def test_an_answer_read_in_parts_is_the_answer_read_whole(
         assert isinstance(end, ServerError) and str(end) == str(whole)
     else:
         assert type(end) is type(whole), (end, whole)
-    # Every part but the last holds at least ``upto`` rows.
+    # Every part but the last holds at least ``upto`` rows (the budget, far larger, cuts none).
     assert all(len(part) >= upto for part in parts[:-1])
 
 

@@ -175,7 +175,7 @@ def test_a_postgresql_copy_read_in_parts_is_the_copy_read_whole(
 ) -> None:
     whole = _parse(read_copy, data)
     parts, end = _copy_in_parts(data, cuts, upto)
-    # Every part but the last holds at least ``upto`` rows.
+    # Every part but the last holds at least ``upto`` rows (the budget, far larger, cuts none).
     assert all(len(p) >= upto for p in (parts if end is not True else parts[:-1]))
     if isinstance(whole, list):
         assert end is True and [line for p in parts for line in p] == whole
