@@ -154,6 +154,21 @@ def test_a_hostile_name_stays_one_quoted_identifier(name: str) -> None:
         "AND ctid < '(9,0)'::tid LIMIT 10) TO STDOUT",
         'SELECT * FROM ONLY "information_schema"."tables" LIMIT 5',
         'SELECT * FROM ONLY "pg_toast"."pg_toast_1260" LIMIT 5',
+        # the range plan's question: planned, never run, of a user's table alone
+        'EXPLAIN (ANALYZE, COSTS OFF) SELECT * FROM ONLY "public"."t" '
+        "WHERE ctid > '(0,0)'::tid AND ctid < '(8,0)'::tid",
+        'EXPLAIN (COSTS OFF) SELECT * FROM ONLY "public"."t" '
+        "WHERE ctid > '(0,0)'::tid AND ctid < '(8,0)'::tid; DELETE FROM t",
+        'EXPLAIN (COSTS OFF) DELETE FROM ONLY "public"."t" '
+        "WHERE ctid > '(0,0)'::tid AND ctid < '(8,0)'::tid",
+        'EXPLAIN (COSTS OFF) SELECT * FROM ONLY "pg_catalog"."pg_authid" '
+        "WHERE ctid > '(0,0)'::tid AND ctid < '(8,0)'::tid",
+        # a stream: a user's table whole, to the client, nothing after it
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY "pg_catalog"."pg_authid") TO STDOUT',
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY "public"."t") TO PROGRAM \'sh\'',
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY "public"."t") TO STDOUT; '
+        "COPY t FROM PROGRAM 'sh'",
+        "SET synchronize_seqscans = off; DROP TABLE t",
     ],
 )
 def test_no_other_statement_is_allowed(statement: str) -> None:
