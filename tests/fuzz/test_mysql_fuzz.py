@@ -20,8 +20,11 @@ from leakhound.probes.mysql.wire import (
     Packets,
     ResultSet,
     ServerError,
+    Streamed,
     parse_greeting,
+    read_header,
     read_result,
+    read_rows,
 )
 from probes.mysql.lexer import idents, tokens
 
@@ -208,6 +211,74 @@ def test_rows_decoded_as_read_are_each_value_as_value_makes_it(
     assert repr(decoded(got)) == repr(expected)  # value for value, type for type; NaN too
     last = tuple(raw for raw, _ in rows[-1][: len(cols)]) if rows else ()
     assert got.last == last
+
+
+def _in_parts(data: bytes, step: int, upto: int) -> tuple[list[list[Any]], Any]:
+    """An answer read as ``Connection.rows_part`` reads it: its header, then parts of ``upto``
+    rows, each with a reader of its own (what one received beyond its part handed on), the
+    socket's bytes arriving ``step`` at a time: the parts' rows, then True (ended), the
+    server's error or the ProtocolError/TooLargeError."""
+
+    async def go() -> tuple[list[list[Any]], Any]:
+        reader = asyncio.StreamReader()
+        for at in range(0, len(data), step):
+            reader.feed_data(data[at : at + step])
+        reader.feed_eof()
+        packets, parts, pending = Packets(), [], b""
+        packets.seq = 1
+        frames = FrameReader(reader, Limits(max_body=CAP, read_timeout=1.0))
+        frames.CHUNK = step
+        head = await read_header(packets, frames)
+        if not isinstance(head, Streamed):
+            return parts, head
+        while True:
+            pending = frames.pending
+            frames = FrameReader(reader, Limits(max_body=CAP, read_timeout=1.0), pending)
+            frames.CHUNK = step
+            rows, error = await read_rows(packets, frames, head, None, upto)
+            parts.append([tuple(r.values()) for r in rows])
+            if error is not None:
+                return parts, error
+            if head.ended:
+                return parts, True
+
+    try:
+        return asyncio.run(go())
+    except (ProtocolError, TooLargeError) as exc:
+        return [], exc
+
+
+@FAST
+@given(
+    ANSWERS | st.binary(max_size=300),
+    st.sampled_from([1, 3, 7, 64, 4096]),
+    st.integers(1, 4),
+)
+@example(
+    _packet(b"\x01", 1)
+    + _packet(_definition(b"a", 253, 45), 2)
+    + _packet(b"\xfe\x00\x00\x02\x00", 3)
+    + b"".join(_packet(b"\x01" + bytes([48 + n]), 4 + n) for n in range(5))
+    + _packet(b"\xfe\x00\x00\x02\x00", 9),
+    3,
+    2,
+)
+def test_an_answer_read_in_parts_is_the_answer_read_whole(
+    data: bytes, step: int, upto: int
+) -> None:
+    whole = _answer(data)
+    parts, end = _in_parts(data, step, upto)
+    if isinstance(end, ResultSet):  # an answer without rows (an OK): no parts to read
+        assert end == whole
+    elif isinstance(whole, ResultSet):
+        assert end is True, end
+        assert [row for part in parts for row in part] == whole.rows
+    elif isinstance(whole, ServerError) and not parts:
+        assert isinstance(end, ServerError) and str(end) == str(whole)
+    else:
+        assert type(end) is type(whole), (end, whole)
+    # Every part but the last holds at least ``upto`` rows (the budget, far larger, cuts none).
+    assert all(len(part) >= upto for part in parts[:-1])
 
 
 GREETINGS = st.builds(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import struct
 from collections.abc import Awaitable, Callable
+from itertools import pairwise
 from typing import Any
 
 import bson
@@ -18,7 +19,7 @@ from leakhound.net import FrameReader, Limits
 from leakhound.probes.mongodb.wire import read_message as read_op_msg
 from leakhound.probes.postgresql.connection import _greeted, _result, json_value
 from leakhound.probes.postgresql.copy import CopyRows
-from leakhound.probes.postgresql.wire import read_copy
+from leakhound.probes.postgresql.wire import read_copy, read_copy_part
 from leakhound.probes.redis.resp import read_reply
 
 from .budget import budget
@@ -105,6 +106,81 @@ def test_postgresql_answers_give_a_value_or_one_net_error(data: bytes) -> None:
 def test_a_postgresql_copy_gives_its_rows_or_one_net_error(data: bytes) -> None:
     got = _parse(read_copy, data)
     assert isinstance(got, NetError | list)
+
+
+class _Chunks:
+    """A socket that hands its bytes out in the given chunks, then the end."""
+
+    def __init__(self, data: bytes, cuts: list[int]) -> None:
+        bounds = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
+        self.chunks = [data[a:b] for a, b in pairwise(bounds)]
+
+    async def read(self, n: int) -> bytes:
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+def _copy_in_parts(data: bytes, cuts: list[int], upto: int) -> tuple[list[list[bytes]], Any]:
+    """A COPY's answer read a part of ``upto`` rows at a time, each part with a reader of its
+    own (as ``TcpStream.more`` reads on): the parts, then True (ended) or the error."""
+
+    async def go() -> tuple[list[list[bytes]], Any]:
+        sock: Any = _Chunks(data, cuts)
+        pending, parts = b"", []
+        while True:
+            frames = FrameReader(sock, LIMITS, pending)
+            try:
+                lines, ended = await read_copy_part(frames, None, upto)
+            except NetError as exc:
+                assert str(exc) and "\n" not in str(exc)
+                return parts, exc
+            pending = frames.pending
+            parts.append(lines)
+            if ended:
+                return parts, True
+
+    return asyncio.run(go())
+
+
+def _copy_answer(rows: list[bytes], tail: bytes) -> bytes:
+    def msg(kind: bytes, body: bytes) -> bytes:
+        return kind + struct.pack(">i", len(body) + 4) + body
+
+    head = msg(b"H", b"\x00\x00\x01\x00\x00")
+    return head + b"".join(msg(b"d", r) for r in rows) + tail
+
+
+_COPY_TAILS = st.sampled_from(
+    [
+        b"c\x00\x00\x00\x04C\x00\x00\x00\x0bCOPY 3\x00Z\x00\x00\x00\x05I",
+        b"E\x00\x00\x00\x0fSERROR\x00Mno\x00\x00Z\x00\x00\x00\x05I",
+        b"c\x00\x00\x00\x04",
+        b"",
+        b"Q\x00\x00\x00\x04",
+    ]
+)
+
+
+@FAST
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        _pg_messages(),
+        st.builds(_copy_answer, st.lists(st.binary(max_size=12), max_size=12), _COPY_TAILS),
+    ),
+    cuts=st.lists(st.integers(0, 400), max_size=6),
+    upto=st.integers(1, 5),
+)
+def test_a_postgresql_copy_read_in_parts_is_the_copy_read_whole(
+    data: bytes, cuts: list[int], upto: int
+) -> None:
+    whole = _parse(read_copy, data)
+    parts, end = _copy_in_parts(data, cuts, upto)
+    # Every part but the last holds at least ``upto`` rows (the budget, far larger, cuts none).
+    assert all(len(p) >= upto for p in (parts if end is not True else parts[:-1]))
+    if isinstance(whole, list):
+        assert end is True and [line for p in parts for line in p] == whole
+    else:
+        assert type(end) is type(whole) and str(end) == str(whole)
 
 
 _COPY_TEXT = st.lists(

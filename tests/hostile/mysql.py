@@ -69,6 +69,15 @@ def result(columns: list[ColumnSpec], rows: list[list[Value]]) -> bytes:
     return b"".join(packet(seq, p) for seq, p in enumerate(payloads, 1))
 
 
+def ended_by_error(columns: list[ColumnSpec], rows: list[list[Value]], code: int) -> bytes:
+    """A text result set whose rows the server stops with an ERR packet (a statement killed
+    or timed out midway) where their EOF would be."""
+    whole = result(columns, rows)
+    seq = 3 + len(columns) + len(rows)  # the EOF's sequence id
+    stop = b"\xff" + struct.pack("<H", code) + b"#70100Query execution was interrupted"
+    return whole[: -(4 + len(EOF))] + packet(seq, stop)
+
+
 def many_rows(n: int) -> bytes:
     """A result set of one column and ``n`` rows of NULL (5 bytes each), ``n`` a multiple of
     256: the packets of one turn of the sequence ids, repeated."""
@@ -90,6 +99,10 @@ def table_row(schema: Value, name: Value) -> list[Value]:
     return [schema, name, "InnoDB", "3", "16384", "100"]
 
 
+# A table without a usable key is read in one statement of every row after an offset.
+EVERY_ROW = "SELECT * FROM `shop`.`a` LIMIT 18446744073709551615 OFFSET "
+
+
 def _shop(sql: str) -> bytes:
     """What an honest server answers: two tables of three customers each."""
     if sql.startswith(("SET ", "START ")):
@@ -109,6 +122,10 @@ def _shop(sql: str) -> bytes:
         return result(["i", "u", "s", "c"], [["PRIMARY", "0", "1", "id"]])
     if sql.startswith("SELECT COUNT(*)"):
         return result(["c"], [["3"]])
+    if sql.startswith(EVERY_ROW):  # a table without a key: every row from an offset
+        offset = int(sql.rsplit(" ", 1)[1])
+        rows = [[str(i), f"user{i}@example.com"] for i in (1, 2, 3)][offset:]
+        return result([("id", 3), "email"], rows)
     if sql.startswith("SELECT *"):
         rows: list[list[Value]] = [[str(i), f"user{i}@example.com"] for i in (1, 2, 3)]
         return result([("id", 3), "email"], rows)
@@ -116,6 +133,7 @@ def _shop(sql: str) -> bytes:
 
 
 Answer = Callable[[str], bytes | None]  # None: the honest server's answer
+SLOW = 3.0  # seconds: past the read deadline of the hostile scans (2 s)
 
 
 @dataclass
@@ -124,6 +142,13 @@ class FakeMysql:
 
     answers: Answer = lambda sql: None
     statements: list[str] = field(default_factory=list)
+    # The first statement starting with this gets half its answer, then the connection is
+    # cut; every later one is answered whole.
+    cut_once: str | None = None
+    cut_at: int | None = None  # where that answer is cut (None: at its half)
+    # Statements answered after ``SLOW`` seconds (a server that walks past rows before the
+    # first it sends): longer than the scans' read deadline.
+    slow: Callable[[str], bool] = lambda sql: False
 
     async def __call__(self, conn: S.Conn) -> None:
         await conn.send(packet(0, GREETING))
@@ -133,7 +158,14 @@ class FakeMysql:
         while (payload := await self._read(conn)) is not None:
             sql = payload[1:].decode("utf-8", "replace")
             self.statements.append(sql)
-            await conn.send(self.answers(sql) or _shop(sql))
+            answer = self.answers(sql) or _shop(sql)
+            if self.cut_once and sql.startswith(self.cut_once):
+                self.cut_once = None
+                await conn.send(answer[: self.cut_at or len(answer) // 2])
+                return
+            if self.slow(sql):
+                await asyncio.sleep(SLOW)
+            await conn.send(answer)
 
     @staticmethod
     async def _read(conn: S.Conn) -> bytes | None:

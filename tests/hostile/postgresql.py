@@ -11,6 +11,7 @@ statement received is kept in ``statements``.
 from __future__ import annotations
 
 import asyncio
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,10 +83,17 @@ def table_row(schema: Value, name: Value) -> list[Value]:
     return [schema, name, "3", "8192", "1", "r", "1"]
 
 
+STREAM = 'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY '
+# The plan of a range of ctids where the server scans it alone (PostgreSQL 14 and later).
+RANGE_PLAN = result(["QUERY PLAN"], [["Tid Range Scan on a"], ["  TID Cond: (ctid > '(0,0)')"]])
+
+
 def _shop(sql: str) -> bytes:
     """What an honest server answers: two tables of three customers each."""
     if sql.startswith("SET "):
         return command()
+    if sql.startswith("EXPLAIN (COSTS OFF) SELECT"):  # a server before 14: a whole scan
+        return result(["QUERY PLAN"], [["Seq Scan on a"], ["  Filter: (ctid > '(0,0)')"]])
     if sql.startswith("SELECT datname"):
         return result(["datname"], [["shop"]])
     if sql.startswith("SELECT n.nspname, c.relname, c.reltuples"):
@@ -97,6 +105,12 @@ def _shop(sql: str) -> bytes:
         return result(["s", "t", "c"], [["public", "a", "id"], ["public", "b", "id"]])
     if sql.startswith("SELECT count(*)"):
         return result([("count", INT8)], [["3"]])
+    if sql.startswith(STREAM) and "ORDER BY" not in sql:
+        # A server that cannot scan a range of ctids: the table in one COPY, after a ctid.
+        after = re.search(r"WHERE ctid > '\((\d+),(\d+)\)'", sql)
+        start = (int(after[1]), int(after[2])) if after else (-1, 0)
+        rows = [r[:-1] + b"\t(0,%d)\n" % n for n, r in enumerate(ROWS, 1) if (0, n) > start]
+        return copy(rows)
     if sql.startswith("COPY ("):
         return copy(ROWS if "ctid > '(0,0)'" in sql else [])
     if sql.startswith("SELECT *"):
@@ -106,6 +120,7 @@ def _shop(sql: str) -> bytes:
 
 
 Answer = Callable[[str], bytes | None]  # None: the honest server's answer
+SLOW = 3.0  # seconds: past the read deadline of the hostile scans (2 s)
 
 
 @dataclass
@@ -117,6 +132,9 @@ class FakePostgresql:
     # The first statement starting with this gets half its answer, then the connection is
     # cut; every later one is answered whole.
     cut_once: str | None = None
+    # Statements answered after ``SLOW`` seconds (a server that passes over rows before the
+    # first it sends): longer than the scans' read deadline.
+    slow: Callable[[str], bool] = lambda sql: False
 
     async def __call__(self, conn: S.Conn) -> None:
         try:
@@ -135,6 +153,8 @@ class FakePostgresql:
                     self.cut_once = None
                     await conn.send(answer[: len(answer) // 2])
                     return
+                if self.slow(sql):
+                    await asyncio.sleep(SLOW)
                 await conn.send(answer)
         except (asyncio.IncompleteReadError, ConnectionError):
             return

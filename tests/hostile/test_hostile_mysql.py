@@ -18,7 +18,16 @@ from leakhound.probes.mysql import ALLOW
 from . import audited
 from . import servers as S
 from .audited import Scan
-from .mysql import TABLES, Answer, FakeMysql, many_rows, result, table_row
+from .mysql import (
+    EVERY_ROW,
+    TABLES,
+    Answer,
+    FakeMysql,
+    ended_by_error,
+    many_rows,
+    result,
+    table_row,
+)
 
 WALL_BOUND = 60.0  # seconds: a correctness bound, not a benchmark
 
@@ -187,4 +196,72 @@ def test_only_allow_listed_statements_were_sent(scan: Scan) -> None:
     assert scan.sent
     for request in scan.sent:
         assert request.kind == "mysql"
+        assert ALLOW.allows(request.method, request.target), request
+
+
+def _keyless(stop: str) -> Answer:
+    """A shop whose tables have no key; the first statement of every row of ``shop.a`` is
+    stopped after its first row by the server's error (``stop == "error"``)."""
+    stopped: list[str] = []
+
+    def answer(sql: str) -> bytes | None:
+        if sql.startswith("SELECT INDEX_NAME"):
+            return result(["i", "u", "s", "c"], [])
+        if stop == "error" and sql.startswith(EVERY_ROW) and not stopped:
+            stopped.append(sql)
+            return ended_by_error([("id", 3), "email"], ROWS[:1], 1317)
+        return None
+
+    return answer
+
+
+# A table without a key, read in full a row a part: its one statement cut midway, or stopped
+# by the server's error after its first row; asked again from the rows read so far (cut, the
+# server walks past the rows before that offset for longer than the read deadline).
+ROWS: list[list[str | bytes | None]] = [[str(i), f"user{i}@example.com"] for i in (1, 2, 3)]
+# The cut: three bytes into the second row, the first one whole (a part of one row is read):
+# a result of the first row alone, but for its EOF (9 bytes).
+AFTER_ONE = len(result([("id", 3), "email"], ROWS[:1])) - 9 + 3
+KEYLESS = {
+    "every-row-cut-once": lambda: FakeMysql(
+        _keyless("cut"),
+        cut_once=EVERY_ROW,
+        cut_at=AFTER_ONE,
+        slow=lambda sql: sql.startswith(EVERY_ROW) and not sql.endswith(" OFFSET 0"),
+    ),
+    "every-row-stopped-once": lambda: FakeMysql(_keyless("error")),
+}
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
+    """The servers of tables without a key, read in full in one run of the CLI."""
+    tmp = tmp_path_factory.mktemp("hostile-mysql-full")
+    with S.ServerLoop() as loop:
+        handlers = {name: make() for name, make in KEYLESS.items()}
+        yield audited.scan_servers(
+            loop, handlers, "mysql", tmp / "f.db", "--depth", "full", "--batch", "1"
+        )
+
+
+@pytest.mark.parametrize("name", list(KEYLESS))
+def test_a_keyless_table_cut_or_stopped_midway_is_read_on_from_its_offset(
+    full: Scan, name: str
+) -> None:
+    audited.assert_quiet_and_in_time(full, WALL_BOUND)
+    got = full.by_name[name]
+    reads = {i["index"]["name"]: i["full"] for i in got["indices"]}
+    assert set(reads) == {"shop.a", "shop.b"}
+    for read in reads.values():
+        assert (read["complete"], read["error"], read["docs"]) == (True, None, 3), read
+        assert read["method"] == "offset"
+        assert {p["entity_type"] for p in read["pii"]} == {"EMAIL_ADDRESS"}
+    # The statement was asked again from the rows read so far, on a new connection.
+    if name == "every-row-cut-once":
+        port = full.ports[name]
+        asked = [
+            r.target for r in full.sent if r.target.startswith(EVERY_ROW) and f":{port}" in r.url
+        ]
+        assert asked == [EVERY_ROW + "0", EVERY_ROW + "1"]
+    for request in full.sent:
         assert ALLOW.allows(request.method, request.target), request

@@ -712,3 +712,46 @@ def test_a_stream_resumes_after_the_last_row_read(no_range_scans: Any) -> None:
     assert method == "ctid-stream"
     assert sorted(ids) == after and len(ids) == len(after)
     assert all(n >= 500 for n in sizes[:-1]) and len(sizes) >= 3
+
+
+def test_a_small_table_planned_as_a_scan_leaves_its_databases_large_tables_ranged(
+    lab: Any,
+) -> None:
+    """The planner of a server that scans a range of ctids alone still plans a table of a
+    few blocks as a scan of it: asked of that table first, the answer is that table's, and a
+    large table of the same database is read by ranges of its blocks."""
+    import asyncio
+
+    from leakhound.models import Endpoint, Service, Verdict
+    from leakhound.net import Limits, Scope, Transport
+    from leakhound.probes.postgresql import PostgresqlProbe
+
+    setup = [
+        "CREATE TABLE a_small (id int, email text)",
+        "INSERT INTO a_small SELECT g, 'p' || g || '@example.org' FROM generate_series(1, 200) g",
+        "CREATE TABLE b_large (id int, email text, note text)",
+        "INSERT INTO b_large SELECT g, 'p' || g || '@example.org', repeat('x', 200) "
+        "FROM generate_series(1, 6000) g",
+        "ANALYZE",
+    ]
+    name = "lh_small_first"
+    with _scratch(lab, name, setup) as port:
+        probe = PostgresqlProbe()
+        service = Service(
+            Endpoint("127.0.0.1", port),
+            f"postgresql://127.0.0.1:{port}",
+            "postgresql",
+            Verdict.OPEN,
+        )
+
+        async def go() -> list[str]:
+            async with Transport(Limits(), Scope({("127.0.0.1", port)})) as transport:
+                inv = await probe.inventory(transport, service, max_containers=1000)
+                tables = {c.name: c for c in inv.containers}
+                reader = probe.reader(transport, service)
+                return [
+                    (await reader.open(tables[f"{name}.public.{t}"], 4)).method
+                    for t in ("a_small", "b_large")
+                ]
+
+        assert asyncio.run(go()) == ["ctid-stream", "ctid-range"]

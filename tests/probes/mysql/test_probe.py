@@ -365,7 +365,9 @@ class _Streaming:
         self.rows = [{"n": n} for n in range(rows)]
         self.statements: list[str | None] = []
 
-    async def rows_part(self, sql: str | None, decoder: Any, upto: int) -> Any:
+    async def rows_part(
+        self, sql: str | None, decoder: Any, upto: int, *, wait: float | None = None
+    ) -> Any:
         self.statements.append(sql)
         part, self.rows = self.rows[:upto], self.rows[upto:]
         return (), part, not self.rows

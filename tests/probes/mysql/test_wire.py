@@ -541,3 +541,35 @@ def test_a_result_set_read_in_parts_gives_every_row_once_then_its_end(chunks: in
 
     parts = asyncio.run(go())
     assert all(n >= 5 for n, _ in parts[:-1]) and [e for _, e in parts].count(True) == 1
+
+
+def test_a_result_set_of_rows_wider_than_a_part_s_budget_is_read_in_parts_that_fit_it() -> None:
+    """Rows of 220 bytes, a part of 100 asked for, a reply's budget of 1,000 bytes: each part
+    ends before the row that would take it past its budget."""
+    from .replay import result_set
+
+    rows = [("x" * 200, f"p{n}@example.net") for n in range(10)]
+    data = result_set(["note", "contact"], rows)
+
+    async def go() -> list[int]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(data)
+        reader.feed_eof()
+        packets = wire.Packets()
+        packets.seq = 1
+        frames = FrameReader(reader, Limits(max_body=1000))  # type: ignore[arg-type]
+        header = await wire.read_header(packets, frames)
+        assert isinstance(header, wire.Streamed)
+        got: list[tuple[bytes, bytes]] = []
+        sizes: list[int] = []
+        while not header.ended:
+            frames = FrameReader(reader, Limits(max_body=1000), frames.pending)  # type: ignore[arg-type]
+            part, error = await wire.read_rows(packets, frames, header, None, 100)
+            assert error is None
+            got += [(r[0], r[1]) for r in part]
+            sizes.append(len(part))
+        assert got == [(a.encode(), b.encode()) for a, b in rows]
+        return sizes
+
+    sizes = asyncio.run(go())
+    assert len(sizes) >= 3 and all(0 < n <= 4 for n in sizes[:-1])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -231,10 +232,12 @@ def test_a_plan_kept_before_partitions_reads_the_whole_table() -> None:
     assert len(_read_plan(Table(ctids), plan, 7)[0]) == 50
 
 
-def test_a_server_that_cannot_scan_a_range_of_ctids_reads_a_table_as_one_stream() -> None:
+def test_a_server_that_cannot_scan_a_range_of_ctids_reads_a_table_as_one_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     details = {"database": "db", "schema": "public", "table": "t", "blocks": 100_000}
+    _planned_as(monkeypatch, lambda sql: "Seq Scan on t")
     reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
-    reader.ranging["db"] = False
     plan = asyncio.run(reader.open(Container("db.public.t", 10, None, details=details), 8))
     assert (plan.method, plan.partitions) == ("ctid-stream", 1)
     first = reader.partition(plan, 0, None, size=10)
@@ -246,13 +249,36 @@ def test_a_server_that_cannot_scan_a_range_of_ctids_reads_a_table_as_one_stream(
     assert ALLOW.allows("query", again.statement())
 
 
+def _planned_as(monkeypatch: pytest.MonkeyPatch, plan: Callable[[str], str]) -> list[str]:
+    """Connections of the reader whose server plans a statement as ``plan`` says (its first
+    line): the statements they were asked."""
+    asked: list[str] = []
+
+    class Planner:
+        async def run(self, sql: str, width: int | None = None) -> Result:
+            assert ALLOW.allows("query", sql), sql
+            asked.append(sql)
+            return Result([("QUERY PLAN", 25)], [[plan(sql)], ["  Filter: ..."]])
+
+        async def close(self) -> None:
+            pass
+
+    async def connect(*args: object) -> Planner:
+        return Planner()
+
+    monkeypatch.setattr("leakhound.probes.postgresql.read.connect", connect)
+    return asked
+
+
 class Stream:
     """A COPY under way: its lines handed out in the parts the reader asks for."""
 
     def __init__(self, ctids: list[tuple[int, int]]) -> None:
         self.lines = [f"{b}.{i}\t({b},{i})\n".encode() for b, i in ctids]
 
-    async def copy_part(self, sql: str | None, upto: int) -> tuple[list[bytes], bool]:
+    async def copy_part(
+        self, sql: str | None, upto: int, *, wait: float | None = None
+    ) -> tuple[list[bytes], bool]:
         assert sql is None  # the statement went with the connection's first part
         part, self.lines = self.lines[:upto], self.lines[upto:]
         return part, not self.lines
@@ -295,3 +321,141 @@ def test_rows_out_of_ctid_order_stop_the_stream(
 
     with pytest.raises(ProtocolError, match="out of ctid order"):
         _streamed(ctids, 2, after)
+
+
+class Restreamed(Stream):
+    """A connection whose COPY answers each statement anew from ``ctids``, after the
+    position the statement asks for: the statements kept."""
+
+    def __init__(self, ctids: list[tuple[int, int]], statements: list[str]) -> None:
+        super().__init__(ctids)
+        self.statements = statements
+
+    async def run(self, sql: str) -> Result:
+        assert sql.endswith(" LIMIT 0"), sql  # the columns, once a connection
+        return Result([("n", 25)], [])
+
+    async def copy_part(
+        self, sql: str | None, upto: int, *, wait: float | None = None
+    ) -> tuple[list[bytes], bool]:
+        if sql is not None:
+            assert ALLOW.allows("query", sql), sql
+            self.statements.append(sql)
+            match = re.search(r"WHERE ctid > '\((\d+),(\d+)\)'", sql)
+            after = (int(match[1]), int(match[2])) if match else (-1, 0)
+            self.lines = [n for n in self.lines if _ctid(n.split(b"\t")[0].decode()) > after]
+        return await super().copy_part(None, upto)
+
+
+def test_an_unreadable_last_part_of_a_stream_fails_each_time_it_is_asked_again() -> None:
+    # The stream's last part holds a row out of order: asked again (as the pipeline asks a
+    # failed page again), the read fails again; it never ends as if that part had been read.
+    from leakhound.errors import ProtocolError
+
+    ctids = [(1, 1), (2, 1), (4, 1), (3, 1)]
+    statements: list[str] = []
+
+    async def go() -> list[str]:
+        pages = _CtidStream(None, "db", "public", "t", None, 2)  # type: ignore[arg-type]
+
+        async def session() -> Restreamed:
+            return Restreamed(ctids, statements)
+
+        pages._session = session  # type: ignore[method-assign]
+        got: list[str] = []
+        for _ in range(4):
+            try:
+                page = await pages.next_page()
+            except ProtocolError:
+                continue
+            assert page is not None, "the read ended without the rows of its failed part"
+            got += [doc["n"] for doc in page.docs]
+        return got
+
+    assert asyncio.run(go()) == ["1.1", "2.1"]
+    # The first statement from the table's first row, then each from the last row read.
+    assert "WHERE" not in statements[0]
+    assert statements[1:] == [statements[0][:-11] + " WHERE ctid > '(2,1)'::tid) TO STDOUT"] * 2
+
+
+class Garbled(Table):
+    """A table whose first short page read in ctid order (the last of what it was asked
+    for) comes with a row without its ctid (a connection that stays usable: the page is
+    asked again on it)."""
+
+    def __init__(self, ctids: list[tuple[int, int]]) -> None:
+        super().__init__(ctids)
+        self.stream = type("Open", (), {"closed": False})()
+        self.garbled = False
+
+    async def copy(self, sql: str) -> list[bytes]:
+        lines = await super().copy(sql)
+        if "ORDER BY ctid" in sql and 0 < len(lines) < 10 and not self.garbled:
+            self.garbled = True
+            return [*lines[:-1], lines[-1].split(b"\t")[0] + b"\tjunk\n"]
+        return lines
+
+
+@pytest.mark.parametrize(
+    "ctids",
+    [
+        [(100, 1), (100, 2)],  # past an empty window: the last rows, read in order
+        [(0, i) for i in range(1, 60)],  # a window too dense to take whole, its last page
+    ],
+    ids=["after-empty-blocks", "dense-window"],
+)
+def test_a_last_page_read_in_order_that_fails_is_asked_again_not_skipped(
+    ctids: list[tuple[int, int]],
+) -> None:
+    from leakhound.errors import ProtocolError
+    from leakhound.probes.postgresql.copy import CopyRows
+
+    table = Garbled(ctids)
+
+    async def go() -> list[str]:
+        end = 8 if ctids[0][0] == 0 else None  # the dense window: the partition's last
+        pages = _CtidPages(None, "db", "public", "t", "(0,0)", 10, end=end)  # type: ignore[arg-type]
+        pages.conn, pages.rows = table, CopyRows([("n", 25)])  # type: ignore[assignment]
+        got: list[str] = []
+        failed = 0
+        while True:
+            try:
+                page = await pages.next_page()
+            except ProtocolError:
+                failed += 1
+                assert failed == 1
+                continue
+            if page is None:
+                return got
+            got += sorted((doc["n"] for doc in page.docs), key=_ctid)
+
+    assert asyncio.run(go()) == [f"{b}.{i}" for b, i in ctids] and table.garbled
+
+
+def test_a_small_table_planned_as_a_scan_leaves_the_other_tables_of_its_database_ranged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A server that scans a range of ctids alone still plans a table of a few blocks as a
+    # scan of it (cheaper than the range's first random read: PostgreSQL 15 plans a table of
+    # 4 blocks so): that table's answer is not its database's.
+    from leakhound.probes.postgresql.wire import ServerError
+
+    def plan(sql: str) -> str:
+        if '"gone"' in sql:
+            raise ServerError({"C": "42P01", "M": 'relation "gone" does not exist'})
+        return "Seq Scan on small" if '"small"' in sql else "Tid Range Scan on big"
+
+    asked = _planned_as(monkeypatch, plan)
+    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+
+    def opened(name: str, blocks: int) -> str:
+        details = {"database": "db", "schema": "public", "table": name, "blocks": blocks}
+        container = Container(f"db.public.{name}", 10, None, details=details)
+        return asyncio.run(reader.open(container, 8)).method
+
+    assert [opened(t, b) for t, b in (("small", 4), ("gone", 9), ("big", 100_000))] == [
+        "ctid-stream",
+        "ctid-stream",
+        "ctid-range",
+    ]
+    assert opened("other", 100_000) == "ctid-range" and len(asked) == 3  # a yes is the server's

@@ -154,6 +154,21 @@ def test_a_hostile_name_stays_one_quoted_identifier(name: str) -> None:
         "AND ctid < '(9,0)'::tid LIMIT 10) TO STDOUT",
         'SELECT * FROM ONLY "information_schema"."tables" LIMIT 5',
         'SELECT * FROM ONLY "pg_toast"."pg_toast_1260" LIMIT 5',
+        # the range plan's question: planned, never run, of a user's table alone
+        'EXPLAIN (ANALYZE, COSTS OFF) SELECT * FROM ONLY "public"."t" '
+        "WHERE ctid > '(0,0)'::tid AND ctid < '(8,0)'::tid",
+        'EXPLAIN (COSTS OFF) SELECT * FROM ONLY "public"."t" '
+        "WHERE ctid > '(0,0)'::tid AND ctid < '(8,0)'::tid; DELETE FROM t",
+        'EXPLAIN (COSTS OFF) DELETE FROM ONLY "public"."t" '
+        "WHERE ctid > '(0,0)'::tid AND ctid < '(8,0)'::tid",
+        'EXPLAIN (COSTS OFF) SELECT * FROM ONLY "pg_catalog"."pg_authid" '
+        "WHERE ctid > '(0,0)'::tid AND ctid < '(8,0)'::tid",
+        # a stream: a user's table whole, to the client, nothing after it
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY "pg_catalog"."pg_authid") TO STDOUT',
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY "public"."t") TO PROGRAM \'sh\'',
+        'COPY (SELECT *, ctid::text AS "?ctid" FROM ONLY "public"."t") TO STDOUT; '
+        "COPY t FROM PROGRAM 'sh'",
+        "SET synchronize_seqscans = off; DROP TABLE t",
     ],
 )
 def test_no_other_statement_is_allowed(statement: str) -> None:
@@ -323,3 +338,28 @@ def test_a_copy_read_in_parts_gives_every_row_once_and_then_its_end(chunks: int)
     parts = asyncio.run(go())
     assert all(n >= 30 for n, _ in parts[:-1]) and parts[-1][1]
     assert [ended for _, ended in parts].count(True) == 1
+
+
+def test_a_copy_of_rows_wider_than_a_part_s_budget_is_read_in_parts_that_fit_it() -> None:
+    """Rows of 300 bytes, a part of 100 asked for, a reply's budget of 1,000 bytes: each part
+    ends before the row that would take it past its budget (a part of rows as wide as a
+    table of documents holds, a page of them over the budget, is not refused on every try)."""
+    lines = [b"x" * 290 + b"\t(0,%d)\n" % n for n in range(1, 11)]
+
+    async def go() -> list[int]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(_copy_reply(*lines))
+        reader.feed_eof()
+        pending, sizes, got = b"", [], []
+        while True:
+            frames = FrameReader(reader, Limits(max_body=1000), pending)  # type: ignore[arg-type]
+            part, ended = await read_copy_part(frames, None, 100)
+            pending = frames.pending
+            got += part
+            sizes.append(len(part))
+            if ended:
+                assert got == lines
+                return sizes
+
+    sizes = asyncio.run(go())
+    assert len(sizes) > 3 and all(0 < n <= 3 for n in sizes[:-1])

@@ -94,12 +94,13 @@ class Connection:
         return got
 
     async def rows_part(
-        self, sql: str | None, decoder: Decode, upto: int
+        self, sql: str | None, decoder: Decode, upto: int, *, wait: float | None = None
     ) -> tuple[tuple[Column, ...], list[Any], bool]:
         """The first part of a statement's rows (``sql``), or with None the next part of the
         one under way: its columns, at least ``upto`` rows decoded (fewer at its end), and
         whether it ended; ServerError when the server refuses it or stops midway. Until it
-        ends the connection asks nothing else."""
+        ends the connection asks nothing else. ``wait``: seconds the server may take before
+        its answer, when longer than the read deadline (rows it passes over first)."""
 
         async def first(frames: FrameReader) -> tuple[list[Any], ServerError | None]:
             got = await read_header(self.packets, frames, decoder)
@@ -117,7 +118,7 @@ class Connection:
         if sql is not None:
             self.packets.reset()
             got = await self.stream.exchange(
-                "query", self.packets.encode(query(sql)), first, statement=sql
+                "query", self.packets.encode(query(sql)), first, statement=sql, wait=wait
             )
             assert got is not None
         elif self.streamed is None or self.streamed.ended:

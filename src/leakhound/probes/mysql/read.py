@@ -34,6 +34,7 @@ from .wire import ResultSet, ServerError
 
 KEYSET, OFFSET = "keyset", "offset"
 MIN_PARTITION = 2_000  # rows a partition holds at least: a smaller table is one partition
+_WALKED = 100_000  # rows a second the server walks past to an offset, at the slowest
 # Errors that asking again cannot change: a statement refused, a table or column gone.
 _FINAL = frozenset({1044, 1045, 1054, 1064, 1142, 1146, 1227})
 
@@ -204,10 +205,15 @@ class TablePages(PartitionReader):
         for each page: a table of N pages walked N times)."""
         try:
             statement: str | None = None
+            wait: float | None = None
             if self.conn is None:
                 self.conn = await connect(self.reader.transport, self.reader.endpoint)
                 statement = sql.from_offset(self.schema, self.table, self.offset, self.select)
-            _, rows, ended = await self.conn.rows_part(statement, self.decoder, self.size)
+                # The server walks past the rows before the offset before it sends one.
+                wait = 10 + self.offset / _WALKED if self.offset else None
+            _, rows, ended = await self.conn.rows_part(
+                statement, self.decoder, self.size, wait=wait
+            )
         except NetError:
             await self.close()  # asked again on a new connection, from the same offset
             raise

@@ -407,7 +407,8 @@ async def read_rows(
 ) -> tuple[list[Any], ServerError | None]:
     """A result set's rows, decoded, up to its end (``result.ended``) or the server's error in
     their place; with ``upto``, a part of them: once it holds ``upto`` rows (or a few more:
-    the rest of the bytes received), the rest left for the next part. More than ``most`` rows
+    the rest of the bytes received), or fewer where the next would not fit the reply's byte
+    budget, the rest left for the next part. More than ``most`` rows
     are one ProtocolError, as soon as they are received."""
     count, decode = len(result.columns), result.decode
     rows: list[Any] = []
@@ -415,7 +416,9 @@ async def read_rows(
         # The rows already received are cut in one loop; the socket is awaited only for
         # the packet the buffer ends in the middle of.
         data, start = frames.buffered()
-        at, packets.seq, stop, cut = scan_rows(data, start, decode, packets.seq, rows)
+        at, packets.seq, stop, cut = scan_rows(
+            data, start, decode, packets.seq, rows, start + frames.budget
+        )
         frames.advance(at - start)
         if most is not None and len(rows) > most:
             raise ProtocolError(f"more rows than the {most:,} the statement asks for")
@@ -433,6 +436,9 @@ async def read_rows(
         else:
             have = len(data) - at
             need = 4 if have < 4 else 4 + (data[at] | data[at + 1] << 8 | data[at + 2] << 16)
+            if upto is not None and rows and need > frames.budget:
+                # A row past the reply's budget: the next part's, with a budget of its own.
+                return rows, None
             await frames.fill(need)
 
 
@@ -449,9 +455,10 @@ def parse_row(payload: bytes, width: int) -> Row:
 
 
 def scan_rows(
-    data: bytes, at: int, decode: Decoder, seq: int, rows: list[Any]
+    data: bytes, at: int, decode: Decoder, seq: int, rows: list[Any], limit: int | None = None
 ) -> tuple[int, int, bytes | None, bytes]:
-    """The complete row packets of ``data`` from ``at``, each appended to ``rows`` as the dict
+    """The complete row packets of ``data`` from ``at`` (ending before ``limit``: the reply's
+    budget), each appended to ``rows`` as the dict
     of its values decoded. Returns where the packets read end, the next sequence id, the
     payload of the packet that ended the rows (EOF or ERR, read too; ``_LONG`` before a
     packet in parts, not read; None where ``data`` ends before a packet does), and the
@@ -460,7 +467,7 @@ def scan_rows(
     One loop over the bytes already received, without an object a packet: every length is
     checked by where it ends (a value running past its packet leaves the row's end
     elsewhere than the packet's end: one check a row, not one a value)."""
-    end = len(data)
+    end = len(data) if limit is None else min(len(data), limit)
     fields, careful = decode.fields, decode.careful
     append = rows.append
     row_at = row_end = 0

@@ -167,10 +167,14 @@ class Connection:
         assert got is not None
         return got
 
-    async def copy_part(self, sql: str | None, upto: int) -> tuple[list[bytes], bool]:
+    async def copy_part(
+        self, sql: str | None, upto: int, *, wait: float | None = None
+    ) -> tuple[list[bytes], bool]:
         """The first part of a ``COPY (SELECT …) TO STDOUT`` (``sql``, on the allow-list), or
         with None the next part of the one under way: at least ``upto`` rows' lines (fewer
-        at its end), and whether it ended. Until it ends the connection asks nothing else."""
+        at its end), and whether it ended. Until it ends the connection asks nothing else.
+        ``wait``: seconds the server may take before its first row, when longer than the
+        read deadline (rows it passes over first)."""
 
         async def part(frames: FrameReader) -> tuple[list[bytes], bool]:
             try:
@@ -180,7 +184,7 @@ class Connection:
 
         if sql is None:
             return await self.stream.more(part)
-        got = await self.stream.exchange("query", query(sql), part, statement=sql)
+        got = await self.stream.exchange("query", query(sql), part, statement=sql, wait=wait)
         assert got is not None
         return got
 

@@ -82,21 +82,26 @@ class PostgresqlReader(FullReader):
 
     def __init__(self, transport: Transport, endpoint: Endpoint) -> None:
         self.transport, self.endpoint = transport, endpoint
-        self.ranging: dict[str, bool] = {}  # a database's answer to ``ranges_ctids``, once
+        # Databases whose planner scanned a range of a table's ctids alone (``ranges_ctids``)
+        self.ranging: dict[str, bool] = {}
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """The table's blocks in up to ``partitions`` ranges, each in ctid order; on a server
         that cannot scan a range of ctids, the whole table in one stream."""
         db, schema, table = table_of(container)
         where = f"{quote(schema)}.{quote(table)}"
-        if db not in self.ranging:
+        ranging = self.ranging.get(db, False)
+        if not ranging:
+            # Asked again for each table until one is ranged: the planner of a server that
+            # can still scans a table of a few blocks whole (cheaper than a range's first
+            # read), and an error is that table's.
             conn = await connect(self.transport, self.endpoint, db)
             try:
-                self.ranging[db] = await ranges_ctids(conn, where)
+                ranging = self.ranging[db] = await ranges_ctids(conn, where)
             finally:
                 await conn.close()
         state = {"database": db, "schema": schema, "table": table, "starts": [0]}
-        if not self.ranging[db]:
+        if not ranging:
             return ReadPlan(container.name, 1, STREAM, state, container.docs)
         blocks = container.details.get("blocks")
         if isinstance(blocks, int) and blocks > 0:
@@ -241,11 +246,10 @@ class _CtidPages(PartitionReader):
             # Nothing in the window: the partition's end, or empty blocks. The rest says.
             lines = await self._ordered(self.end)
             self.blocks = min(self.blocks * 2, _MAX_WINDOW)
+            page = self._in_order(lines) if lines else None  # read before the end is said
             if len(lines) < self.size:
                 self.done = True
-            if not lines:
-                return None
-            return self._in_order(lines)
+            return page
 
     async def _dense_page(self, until: int) -> Page | None:
         """The next page of a window too dense to take whole (up to ``until``'s block), in
@@ -254,14 +258,14 @@ class _CtidPages(PartitionReader):
         lines = await self._ordered(until)
         if len(lines) >= self.size:
             return self._in_order(lines)
-        self.dense = None
         end = f"({until - 1},{_MAX_ITEM})"
+        page = self._in_order(lines, end) if lines else None  # read before the end is said
+        self.dense = None
         if self.end is not None and until >= self.end:
             self.done = True
-        if not lines:
+        if page is None:
             self.after = end
-            return None
-        return self._in_order(lines, end)
+        return page
 
     async def close(self) -> None:
         if self.conn is not None:
@@ -303,6 +307,11 @@ STREAM_SETTINGS = (
     "SET max_parallel_workers_per_gather = 0",
     "SET statement_timeout = 0",
 )
+
+
+# Blocks a second a scan passes over at the slowest (50 MiB of 8 KiB blocks), to a resumed
+# stream's first row.
+_SKIPPED = 6400
 
 
 class _CtidStream(PartitionReader):
@@ -352,12 +361,19 @@ class _CtidStream(PartitionReader):
             )
             sql = self.statement()
         assert self.rows is not None
-        lines, ended = await self.conn.copy_part(sql, self.size)
+        # Resumed, the scan passes over the blocks before the position before its first row.
+        wait = None if sql is None or self.after is None else 10 + _tid(self.after)[0] / _SKIPPED
+        lines, ended = await self.conn.copy_part(sql, self.size, wait=wait)
+        page = self._page(lines) if lines else None
+        # Only once its last part is read as a page: a part that fails is asked again.
         if ended:
             self.done = True
             await self.close()
-        if not lines:
-            return None
+        return page
+
+    def _page(self, lines: list[bytes]) -> Page:
+        """A part's rows, checked in ctid order after the position, which moves to its last."""
+        assert self.rows is not None
         docs, last = self.rows.documents(lines)
         first = lines[0].rsplit(b"\t", 1)[-1].rstrip(b"\n").decode("ascii", "replace")
         if not (_CTID.fullmatch(last) and _CTID.fullmatch(first)):

@@ -163,8 +163,8 @@ async def read_copy_part(
 ) -> tuple[list[bytes], bool]:
     """The answer to a ``COPY … TO STDOUT`` as ``read_copy`` reads it, or with ``upto`` its
     next part: once it holds ``upto`` rows (or a few more: the rest of the bytes received),
-    the lines so far and False; the rest stays unread, for the next part. True: the answer
-    ended (ReadyForQuery).
+    or fewer where the next would not fit the reply's byte budget, the lines so far and
+    False; the rest stays unread, for the next part. True: the answer ended (ReadyForQuery).
 
     A page is thousands of small messages: they are cut in place from the bytes already
     received, in one loop, not awaited one by one (two awaits a row cost more than the rest
@@ -176,7 +176,8 @@ async def read_copy_part(
     messages = 0  # other than rows
     while True:
         data, start = frames.buffered()
-        at, size, need = start, len(data), 5
+        # Messages are cut up to the reply's budget: one past it is left for ``fill``.
+        at, size, need = start, min(len(data), start + frames.budget), 5
         while size - at >= 5:
             kind = data[at]
             (length,) = _LENGTH(data, at + 1)
@@ -212,7 +213,14 @@ async def read_copy_part(
         frames.advance(at - start)
         if most is not None and len(lines) > most:
             raise _too_many(most)
-        if upto is not None and len(lines) >= upto and error is None:
+        # A part ends at its rows, or before a row past the reply's budget: that row is the
+        # next part's, which has a budget of its own.
+        if (
+            upto is not None
+            and lines
+            and error is None
+            and (len(lines) >= upto or need > frames.budget)
+        ):
             return lines, False
         await frames.fill(need)
 
