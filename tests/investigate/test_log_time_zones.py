@@ -7,6 +7,7 @@ import calendar
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
@@ -1018,6 +1019,17 @@ def test_an_iso_time_with_its_offset_in_brackets_is_read_by_x(tmp_path: Path, ru
     assert by_address(inv)["203.0.113.66"].first_seen == "2026-12-07T09:20:30Z"
 
 
+def _read_stamp(tmp_path: Path, run: Run, stamp: str, zone: str | None, shape: str) -> Any:
+    """The access log of one line whose time is ``stamp`` (written ``2014-10-26 01:30:00 MSK``;
+    ``shape`` clf: as CLF writes it, ``26/Oct/2014:01:30:00 MSK``), read in ``zone``."""
+    if shape == "clf":
+        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    return run(path, log_zone=zone_of(zone) if zone else None)
+
+
 @pytest.mark.parametrize(
     ("stamp", "zone", "first"),
     [
@@ -1045,12 +1057,7 @@ def test_an_abbreviation_is_read_at_its_meaning_when_the_time_was_written(
 ) -> None:
     # MSK was +04 from March 2011 to October 2014 (Moscow's permanent "summer" time): the
     # table, of the tz database's abbreviations from 2019 on, read it +03, an hour late
-    if shape == "clf":
-        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
-        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
-    path = tmp_path / "access.log"
-    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
-    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    inv = _read_stamp(tmp_path, run, stamp, zone, shape)
     assert [s.reason for s in inv.files[0].skipped_examples] == []
     assert by_address(inv)["203.0.113.66"].first_seen == first
 
@@ -1237,12 +1244,7 @@ def test_the_hour_a_named_zone_repeated_under_one_abbreviation_is_not_guessed(
 ) -> None:
     # Both sides of the change spelt alike (MSK +04 then +03; EST for AEDT then AEST before
     # tzdata 2014f): the first was taken, an hour off for every line of the second
-    if shape == "clf":
-        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
-        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
-    path = tmp_path / "access.log"
-    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
-    inv = run(path, log_zone=zone_of(zone))
+    inv = _read_stamp(tmp_path, run, stamp, zone, shape)
     (example,) = inv.files[0].skipped_examples
     assert example.reason.startswith(f"the zone {stamp[-3:]} names two offsets at that time")
     assert by_address(inv) == {}
@@ -1273,12 +1275,7 @@ def test_the_hour_a_named_zone_repeated_under_one_abbreviation_is_not_guessed(
 def test_a_time_beside_a_change_of_meaning_is_read_at_its_one_meaning(
     tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str, shape: str
 ) -> None:
-    if shape == "clf":
-        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
-        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
-    path = tmp_path / "access.log"
-    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
-    inv = run(path, log_zone=zone_of(zone) if zone else None)
+    inv = _read_stamp(tmp_path, run, stamp, zone, shape)
     assert [s.reason for s in inv.files[0].skipped_examples] == []
     assert by_address(inv)["203.0.113.66"].first_seen == first
 
