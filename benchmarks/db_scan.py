@@ -677,7 +677,7 @@ def _tid_scans_off(inst: Instance) -> Iterator[None]:
 _KEYLESS = "cases_nokey"  # the cases copied into a table without a key (--keyless)
 
 
-def _keyless(inst: Instance) -> list[Run]:
+def _keyless(inst: Instance) -> tuple[Run, Run]:
     """MySQL's cases copied into a table without a key (CREATE TABLE … AS SELECT keeps no
     key), read by leakhound and by mysqldump, then dropped."""
     from leakhound.lab.mariadb import CASES
@@ -699,7 +699,7 @@ def _keyless(inst: Instance) -> list[Run]:
         argv += [database, _KEYLESS]
         dump = _dump(f"mysqldump --single-transaction --quick, {_KEYLESS}", argv, inst)
         dump.records = rows
-        return [ours, dump]
+        return ours, dump
     finally:
         sql(f"DROP TABLE IF EXISTS {table}")
 
@@ -747,26 +747,31 @@ def full_part(
                 parallel = [leakhound_read(n, inst) for n in readers]
                 peers = dump_tools(inst)
                 runs = [ours, *parallel, *peers]
+                # Each run's ratio is to the dump tool's read of the same records.
+                peer_of = {id(run): peers[0] for run in runs if run is not peers[0]}
                 if kind == "mysql" and size <= keyless:
-                    runs += _keyless(inst)
+                    table, table_dump = _keyless(inst)
+                    runs += [table, table_dump]
+                    peer_of[id(table)] = table_dump
                 if kind == "postgresql" and old_planner:
                     with _tid_scans_off(inst):
-                        runs.append(leakhound_read(0, inst, label=", TID scans off"))
+                        more = [leakhound_read(0, inst, label=", TID scans off")]
                         if size <= old_planner:
-                            runs.append(
-                                leakhound_read(
-                                    0, inst, windows=True, label=", TID scans off, windows"
-                                )
-                            )
+                            label = ", TID scans off, windows"
+                            more.append(leakhound_read(0, inst, windows=True, label=label))
+                    runs += more
+                    peer_of.update((id(run), peers[0]) for run in more)
                 if detect:
                     runs.append(leakhound_full_scan(inst))
+                    peer_of[id(runs[-1])] = peers[0]
             rss[kind][size] = ours.rss_kib
-            peer = peers[0]
             for run in runs:
-                ratio = f"{run.rate / peer.rate:.2f}x" if run is not peer and peer.rate else ""
+                peer = peer_of.get(id(run))
+                ratio = f"{run.rate / peer.rate:.2f}x" if peer is not None and peer.rate else ""
                 per = 1e6 / run.records if run.records else 0.0
+                records = (peer or run).records  # what the store holds of what was read
                 print(
-                    f"{kind:<10} {inst.records:>9,} {run.tool[:56]:<56} {run.rate:>10,.0f} "
+                    f"{kind:<10} {records:>9,} {run.tool[:56]:<56} {run.rate:>10,.0f} "
                     f"{run.seconds:>7.1f} {run.rss_kib / 1024:>8.0f} {ratio:>6} "
                     f"{run.cpu * per:>10.1f} {run.server_cpu * per:>7.1f}  {run.note}"
                 )
