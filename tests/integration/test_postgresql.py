@@ -622,27 +622,20 @@ def no_range_scans(lab: Any) -> Iterator[Any]:
     """The open server, with a scratch database whose sessions have TID scans turned off:
     its planner answers a range of ctids as PostgreSQL 13 and older do, a sequential scan of
     the whole table filtered (dropped at the end)."""
-    target = lab.status.target("open", kind="postgresql")
-    with _connect(target.port, "postgres") as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SEQSCAN}")
-        conn.execute(f"CREATE DATABASE {SEQSCAN}")
-        conn.execute(f"ALTER DATABASE {SEQSCAN} SET enable_tidscan = off")
-    try:
-        with _connect(target.port, SEQSCAN) as conn:
-            conn.execute("CREATE TABLE people (id int, email text, note text)")
-            conn.execute(
-                "INSERT INTO people SELECT g, 'p' || g || '@example.org', repeat('x', 200) "
-                "FROM generate_series(1, 6000) g"
-            )
-            conn.execute("DELETE FROM people WHERE id % 7 = 0")  # holes in the blocks
+    setup = [
+        f"ALTER DATABASE {SEQSCAN} SET enable_tidscan = off",
+        "CREATE TABLE people (id int, email text, note text)",
+        "INSERT INTO people SELECT g, 'p' || g || '@example.org', repeat('x', 200) "
+        "FROM generate_series(1, 6000) g",
+        "DELETE FROM people WHERE id % 7 = 0",  # holes in the blocks
+    ]
+    with _scratch(lab, SEQSCAN, setup) as port:
+        with _connect(port, SEQSCAN) as conn:  # a new session: the setting holds
             plan = conn.execute(
                 "EXPLAIN SELECT * FROM people WHERE ctid > '(0,0)' AND ctid < '(8,0)'"
             ).fetchall()
-            assert "Seq Scan" in plan[0][0], plan  # the planner as before 14
-        yield target
-    finally:
-        with _connect(target.port, "postgres") as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SEQSCAN} WITH (FORCE)")
+        assert "Seq Scan" in plan[0][0], plan  # the planner as before 14
+        yield lab.status.target("open", kind="postgresql")
 
 
 def test_a_server_that_cannot_scan_a_range_of_ctids_is_read_in_one_pass(
