@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import socketserver
 import stat
+import sys
 import threading
 from pathlib import Path
 
@@ -122,6 +124,17 @@ def test_detect_reads_json_lines_and_reports_bad_lines(
     assert "jane" not in out.out
     assert out.err.startswith("line 1:") and out.err.count("\n") == 1
     assert rc == 2  # bad input: documented exit status of detect
+
+
+def test_detect_reads_stdin_when_its_file_is_a_dash(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b'{"text": "write to jane @contoso com"}\n'))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["detect", "-", "--types", "email_address"]) == 0
+    out = capsys.readouterr()
+    (finding,) = [json.loads(x) for x in out.out.splitlines()]
+    assert finding["masked"] == "j***@c***.com" and out.err == ""
 
 
 def test_detect_refuses_unknown_types(capsys: pytest.CaptureFixture[str]) -> None:

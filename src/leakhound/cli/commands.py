@@ -153,8 +153,9 @@ def detect(args: argparse.Namespace) -> int:
             )
     if not 0.0 <= args.min_score <= 1.0:
         raise UsageError("--min-score must be between 0 and 1")
-    source: Any = args.file if args.file else sys.stdin.buffer
-    if args.file and not args.file.is_file():
+    stdin = args.file is None or str(args.file) == "-"  # "-": stdin, as other tools read it
+    source: Any = sys.stdin.buffer if stdin else args.file
+    if not stdin and not args.file.is_file():
         raise UsageError(f"cannot read {args.file}: no such file")
     return run_jsonl(
         source,

@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     detect = sub.add_parser(
         "detect",
         help="find personal data in JSON lines",
-        description="Read JSON documents, one a line (stdin without FILE); "
+        description="Read JSON documents, one a line (stdin without FILE or with -); "
         "write one JSON line per finding, values masked.",
     )
     detect.add_argument("file", nargs="?", type=Path, metavar="FILE")
