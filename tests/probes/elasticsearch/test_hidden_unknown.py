@@ -51,8 +51,8 @@ class Cluster:
     for credentials the listing did not ask for (``forbidden``), or with a proxy's 404 for a
     path it does not pass on (``not-passed``)."""
 
-    def __init__(self, settings: str) -> None:
-        self.settings = settings
+    def __init__(self, settings: str, indices: dict[str, int] = INDICES) -> None:
+        self.settings, self.indices = settings, indices
         self.released = threading.Event()  # the stalled answer goes once the test is done
 
     def route(self, seen: Seen) -> Answer:
@@ -62,7 +62,7 @@ class Cluster:
         if parts == ["_cat", "indices"]:
             rows = [
                 {"index": i, "health": "green", "status": "open", "docs.count": str(n)}
-                for i, n in INDICES.items()
+                for i, n in self.indices.items()
             ]
             return as_json(200, rows)
         if parts == ["_all", "_settings", "index.hidden"]:
@@ -89,8 +89,8 @@ class Cluster:
         return as_json(200, {"hits": {"total": {"value": n}, "hits": hits}, "_shards": SHARDS})
 
 
-def serve(settings: str) -> Iterator[RecordedServer]:
-    cluster = Cluster(settings)
+def serve(settings: str, indices: dict[str, int] = INDICES) -> Iterator[RecordedServer]:
+    cluster = Cluster(settings, indices)
     try:
         with RecordedServer(cluster.route) as server:
             yield server
@@ -138,6 +138,15 @@ def test_a_cluster_that_hides_no_index_has_nothing_unknown_to_note(settings: str
         assert sorted((c.name, c.docs) for c in old.containers) == sorted(INDICES.items())
         new = asyncio.run(_inventory(server, Fingerprint("elasticsearch", "7.17.0")))
         assert new.note is not None and new.note.startswith(UNKNOWN), new.note
+
+
+@pytest.mark.parametrize("settings", ["forbidden", "not-json"])
+def test_a_cluster_listing_no_index_has_nothing_unknown_to_note(settings: str) -> None:
+    # No index to mark: which of none is hidden is not unknown, and its settings are not asked.
+    for server in serve(settings, indices={}):
+        got = asyncio.run(_inventory(server))
+        assert got.containers == () and got.note is None and got.error is None, got
+        assert not any("_settings" in seen.path for seen in server.received)
 
 
 OPENSEARCH = Fingerprint("opensearch", "2.19.1")

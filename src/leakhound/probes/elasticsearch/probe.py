@@ -566,9 +566,11 @@ class ElasticsearchProbe(Probe):
             return Inventory((), f"cannot list indices: {exc}")
         if rows is None:
             return Inventory((), "cannot list indices: unexpected _cat/indices answer")
-        hidden, unknown = await self._hidden(http, base)
-        if not can_hide(service.fingerprint):  # no index of it is hidden: nothing unknown
-            unknown = None
+        hidden: set[str] = set()
+        unknown = None
+        # No index listed, or none of it can be hidden: nothing to mark, nothing unknown.
+        if rows and can_hide(service.fingerprint):
+            hidden, unknown = await self._hidden(http, base)
         valid, skipped, repeated = await requestable_rows(rows)
         detailed, rest = valid[:max_containers], valid[max_containers:]
         interval = _year_interval(service.fingerprint)
