@@ -61,6 +61,28 @@ def _pg(kind: bytes, body: bytes, length: int | None = None) -> bytes:
     return kind + struct.pack(">i", length or len(body) + 4) + body
 
 
+REFUSED_IN_CLEAR = _pg(b"E", b"SFATAL\0C28000\0Mno pg_hba.conf entry, no encryption\0\0")
+SSL_REQUEST = struct.pack(">ii", 8, 80877103)
+
+
+def _pg_tls(granted: bytes, after: bytes | None = None) -> S.Handler:
+    """A PostgreSQL that refuses a startup in clear (pg_hba.conf's ``hostssl`` lines alone)
+    and answers a request for TLS with ``granted``; then, to what the client sends next (its
+    TLS hello), ``after`` (default: nothing, silent)."""
+
+    async def handle(conn: S.Conn) -> None:
+        first = await conn.reader.read(65536)
+        if first != SSL_REQUEST:
+            await conn.send(REFUSED_IN_CLEAR)
+            return
+        await conn.send(granted)
+        if after is not None and await conn.reader.read(65536):
+            await conn.send(after)
+        await asyncio.sleep(30)
+
+    return handle
+
+
 def _bulk(text: str) -> bytes:
     raw = text.encode()
     return b"$%d\r\n%s\r\n" % (len(raw), raw)
@@ -235,6 +257,44 @@ CASES = [
         lambda: _answers(b"-NOAUTH Authentication\nrequired.\r\n"),
         ("secured",),
         "Authentication required",
+    ),
+    # Refused in clear, then TLS: a grant followed at once by a welcome in clear (a man in
+    # the middle's injection, read as if it came encrypted) is refused, never "open".
+    Case(
+        "postgresql-tls-grant-with-bytes-after-it",
+        "postgresql",
+        lambda: _pg_tls(b"S" + _pg(b"R", b"\0\0\0\0") + _pg(b"Z", b"I")),
+        ("secured",),
+        r"over TLS: the server sent more than its grant of TLS.*no encryption",
+    ),
+    Case(
+        "postgresql-tls-granted-then-no-tls",
+        "postgresql",
+        lambda: _pg_tls(b"S", after=b"HTTP/1.1 400 Bad Request\r\n\r\n"),
+        ("secured",),
+        r"over TLS: TLS handshake failed",
+    ),
+    Case(
+        "postgresql-tls-answered-neither-s-nor-n",
+        "postgresql",
+        lambda: _pg_tls(b"X"),
+        ("secured",),
+        r"over TLS: an answer to the request for TLS that is neither S nor N",
+    ),
+    # No TLS here (N, or an error as a server without it may answer): the refusal in clear.
+    Case(
+        "postgresql-tls-not-granted",
+        "postgresql",
+        lambda: _pg_tls(b"N"),
+        ("secured",),
+        r"^the server refuses the login: no pg_hba.conf entry, no encryption$",
+    ),
+    Case(
+        "postgresql-tls-answered-with-an-error",
+        "postgresql",
+        lambda: _pg_tls(_pg(b"E", b"SFATAL\0C08P01\0Munsupported frontend protocol\0\0")),
+        ("secured",),
+        r"^the server refuses the login: no pg_hba.conf entry, no encryption$",
     ),
     Case(
         "postgresql-endless-notices",

@@ -16,7 +16,6 @@ import zlib
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -31,10 +30,12 @@ from ..errors import (
     ProtocolError,
     TimeoutError_,
     TooLargeError,
-    UsageError,
 )
 from ..models import TlsInfo
 from .policy import Gate, Limits, Policy, Scope, describe, is_loopback
+from .tls import insecure_context as _insecure_context
+from .tls import tls_info as _tls_info
+from .tls import verifying_context as _verifying_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,46 +140,6 @@ class Response:
 def _challenges(status: int, headers: Mapping[str, str]) -> bool:
     """``Response.challenge`` of a status and its headers (lower-cased names)."""
     return status in (401, 403) and bool(headers.get("www-authenticate", "").strip())
-
-
-def _tls_info(stream: Any) -> TlsInfo | None:
-    """Read the peer certificate, if any, from httpcore's network stream."""
-    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    if ssl_object is None:
-        return None
-    der = ssl_object.getpeercert(binary_form=True)
-    if not der:
-        return TlsInfo()
-    from cryptography import x509
-
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError:
-        return TlsInfo(subject="(unparseable certificate)")
-    not_after = cert.not_valid_after_utc
-    return TlsInfo(
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
-        not_after=not_after.isoformat(),
-        expired=not_after < datetime.now(UTC),
-    )
-
-
-def _insecure_context() -> ssl.SSLContext:
-    # We inspect certificates, we do not trust them: scanning must also see self-signed servers.
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def _verifying_context(ca_file: str | None) -> ssl.SSLContext:
-    # For a client that sends credentials: the system's CAs (or the owner's), host names
-    # checked.
-    try:
-        return ssl.create_default_context(cafile=ca_file)
-    except (OSError, ssl.SSLError) as exc:
-        raise UsageError(f"--ca-file {ca_file}: {describe(exc)}") from exc
 
 
 class Http:

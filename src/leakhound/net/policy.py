@@ -92,9 +92,10 @@ class StatementList:
 
     def allows(self, method: str, path: str, query: str = "") -> bool:
         """Whether ``path``, a statement, fits a pattern (``method`` names the message: the
-        protocol's startup and login messages, and ``identify``, the one fixed question a
-        server that does not answer as the kind is asked, ``probes/foreign.ASK``, pass)."""
-        return method in ("startup", "auth", "identify") or (
+        protocol's startup and login messages, its request for TLS, and ``identify``, the
+        one fixed question a server that does not answer as the kind is asked,
+        ``probes/foreign.ASK``, pass)."""
+        return method in ("startup", "tls", "auth", "identify") or (
             method == "query" and any(p.fullmatch(path) for p in self.patterns)
         )
 

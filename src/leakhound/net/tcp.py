@@ -16,7 +16,9 @@ from dataclasses import replace
 from typing import TypeVar
 
 from ..errors import ClosedError, ConnectError, ProtocolError, TimeoutError_, TooLargeError
+from ..models import TlsInfo
 from .policy import Gate, Limits, Policy, describe
+from .tls import tls_info
 
 T = TypeVar("T")
 
@@ -175,12 +177,52 @@ class TcpStream:
         self.url = url
         self.closed = False
         self._pending = b""  # received beyond the last reply read
+        # Encrypted with the server's certificate and name checked (``start_tls``): what
+        # lets an owner's password travel (``Transport.login``).
+        self.verified = False
+
+    def certificate(self) -> TlsInfo | None:
+        """What the report says of the connection's TLS: its peer's certificate (None in
+        clear)."""
+        return tls_info(self._writer)
 
     @property
     def tls(self) -> ssl.SSLObject | None:
         """The TLS session, when the connection is encrypted."""
         obj = self._writer.get_extra_info("ssl_object")
         return obj if isinstance(obj, ssl.SSLObject) else None
+
+    async def start_tls(self, context: ssl.SSLContext) -> None:
+        """Encrypt the connection, once the protocol's own request for TLS was granted
+        (PostgreSQL's SSLRequest, MySQL's SSL request). Bytes the server sent after its
+        grant, before the handshake, would be read as if they had come encrypted: a man in
+        the middle's injection (CVE-2021-23214 in libpq), so the connection is refused."""
+        if self.closed:
+            raise ClosedError("the connection was closed after an error")
+        buffered = getattr(self._reader, "_buffer", b"")  # asyncio's, not yet read
+        if self._pending or buffered:
+            await self.close()
+            raise ProtocolError("the server sent more than its grant of TLS before the handshake")
+        try:
+            async with asyncio.timeout(self._gate.limits.connect_timeout):
+                await self._writer.start_tls(context, server_hostname=self._host)
+        except TimeoutError as exc:
+            await self.close()
+            limit = self._gate.limits.connect_timeout
+            raise TimeoutError_(f"TLS handshake timed out after {limit:g}s") from exc
+        except ssl.SSLCertVerificationError as exc:
+            await self.close()
+            raise ProtocolError(
+                f"the server's certificate is not trusted ({exc.verify_message}): give its CA "
+                "with --ca-file, or --insecure-auth to send the credentials all the same"
+            ) from exc
+        except ssl.SSLError as exc:
+            await self.close()
+            raise ProtocolError(f"TLS handshake failed: {describe(exc)}") from exc
+        except (ConnectionError, OSError) as exc:
+            await self.close()
+            raise ProtocolError(f"connection broken in the TLS handshake: {describe(exc)}") from exc
+        self.verified = context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
 
     async def exchange(
         self,

@@ -14,6 +14,7 @@ from ..errors import PolicyError
 from .http import Credentials, Http, OwnerAuth
 from .policy import Gate, Limits, Policy, Scope, is_loopback
 from .tcp import TcpStream, connect
+from .tls import insecure_context, verifying_context
 
 
 class Transport:
@@ -32,6 +33,11 @@ class Transport:
         self.credentials: OwnerAuth | None = credentials
         self._http: Http | None = None
         self._gate: Gate | None = None
+        self._verifying: ssl.SSLContext | None = None
+        self._inspecting: ssl.SSLContext | None = None
+        # Endpoints that refused a connection in clear and took one over TLS: their next
+        # connections ask for TLS first.
+        self.tls_first: set[tuple[str, int]] = set()
 
     @property
     def http(self) -> Http:
@@ -63,6 +69,18 @@ class Transport:
         other = Transport(limits, self.scope)
         other._gate = self._tcp_gate().with_limits(limits)
         return other
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The TLS context of a kind that asks for TLS inside its own protocol: verifying
+        where the owner's credentials may be sent over it (``net.tls``), else trusting none."""
+        owner = self.credentials
+        if owner is not None and isinstance(owner.auth, tuple) and not owner.insecure:
+            if self._verifying is None:
+                self._verifying = verifying_context(owner.ca_file)
+            return self._verifying
+        if self._inspecting is None:
+            self._inspecting = insecure_context()
+        return self._inspecting
 
     def login(self, host: str, *, encrypted: bool) -> tuple[str, str] | None:
         """The owner's user name and password for a kind that logs in over its own protocol,

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ...errors import DeniedError, ProtocolError
+from ...errors import DeniedError, NetError, ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .. import foreign
@@ -58,6 +58,7 @@ class Greeting:
     mechanisms: list[str] = field(default_factory=list)  # SASL's
     error: ServerError | None = None
     params: dict[str, str] = field(default_factory=dict)  # ParameterStatus: server_version…
+    tls_failed: str | None = None  # why a startup refused in clear was not asked over TLS
 
 
 async def _greeting(frames: FrameReader) -> Greeting:
@@ -196,15 +197,59 @@ class Connection:
         await self.stream.close()
 
 
+# SSLRequest: the length and the code a client sends, before its startup, to ask for TLS.
+SSL_REQUEST = struct.pack(">ii", 8, 80877103)
+
+
+async def _tls_granted(frames: FrameReader) -> bool:
+    """The answer to SSLRequest: one byte, S (TLS follows) or N (stay in clear); an error
+    (E) is how a server that knows no TLS may say no."""
+    answer = await frames.exactly(1)
+    if answer not in (b"S", b"N", b"E"):
+        raise ProtocolError(f"an answer to the request for TLS that is neither S nor N: {answer!r}")
+    return answer == b"S"
+
+
 async def open_connection(
     transport: Transport, endpoint: Endpoint, database: str | None = None, *, ask: bool = False
 ) -> tuple[TcpStream, Greeting]:
     """A connection and the server's answer to our startup (no password sent yet).
 
+    In clear first; a startup refused in clear for this host (``28…``, as pg_hba.conf
+    refuses one without a ``host`` line that takes it: a cluster of ``hostssl`` lines alone
+    says "no encryption") is asked again over TLS, where the server grants it, and the
+    endpoint's next connections ask for TLS first (``Transport.tls_first``). As psql's
+    ``sslmode=prefer`` would find it, in the other order.
+
     ``ask`` (a verdict): an answer late by ``foreign.QUIET`` seconds has the server asked
     who it is on another connection; one that answers as another protocol is not PostgreSQL
     (``foreign.Foreign``), without waiting until the read deadline (a Redis or an HTTP
     server given the startup packet waits for a line's end that never comes)."""
+    key = (endpoint.host.lower(), endpoint.port)
+    if key in transport.tls_first:
+        encrypted = await _open(transport, endpoint, database, tls=True)
+        if encrypted is not None:
+            return encrypted
+    stream, greeting = await _open_in_clear(transport, endpoint, database, ask)
+    error = greeting.error
+    if error is None or not error.code.startswith("28"):
+        return stream, greeting
+    try:
+        encrypted = await _open(transport, endpoint, database, tls=True)
+    except NetError as exc:
+        greeting.tls_failed = str(exc)
+        return stream, greeting
+    if encrypted is None:  # no TLS here: the refusal in clear stands
+        return stream, greeting
+    await stream.close()
+    if encrypted[1].error is None:
+        transport.tls_first.add(key)
+    return encrypted
+
+
+async def _open_in_clear(
+    transport: Transport, endpoint: Endpoint, database: str | None, ask: bool
+) -> tuple[TcpStream, Greeting]:
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="postgresql")
 
     async def who() -> foreign.Named | None:
@@ -213,9 +258,7 @@ async def open_connection(
         )
 
     try:
-        user = endpoint.user or DEFAULT_USER
-        db = database or endpoint.base_path.strip("/") or DEFAULT_DATABASE
-        reply = stream.exchange("startup", startup(user, db), _greeted)
+        reply = stream.exchange("startup", _startup(endpoint, database), _greeted)
         greeting = await (foreign.racing(reply, who, after=foreign.QUIET) if ask else reply)
         if isinstance(greeting, foreign.Named):
             raise foreign.Foreign(greeting, "no answer to the startup")
@@ -224,6 +267,30 @@ async def open_connection(
         await stream.close()
         raise
     return stream, greeting
+
+
+async def _open(
+    transport: Transport, endpoint: Endpoint, database: str | None, *, tls: bool
+) -> tuple[TcpStream, Greeting] | None:
+    """A connection over TLS and the server's answer to our startup; None where the server
+    does not grant TLS."""
+    stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="postgresql")
+    try:
+        if not await stream.exchange("tls", SSL_REQUEST, _tls_granted):
+            await stream.close()
+            return None
+        await stream.start_tls(transport.tls_context())
+        greeting = await stream.exchange("startup", _startup(endpoint, database), _greeted)
+        assert greeting is not None
+    except BaseException:
+        await stream.close()
+        raise
+    return stream, greeting
+
+
+def _startup(endpoint: Endpoint, database: str | None) -> bytes:
+    user = endpoint.user or DEFAULT_USER
+    return startup(user, database or endpoint.base_path.strip("/") or DEFAULT_DATABASE)
 
 
 async def connect(
@@ -236,6 +303,10 @@ async def connect(
     try:
         if not greeting.ok and greeting.error is None and greeting.asks is not None:
             greeting = await _login(transport, endpoint, stream, greeting)
+        if greeting.error is not None and greeting.tls_failed:
+            raise DeniedError(
+                f"refused in clear ({greeting.error.text}), and over TLS: {greeting.tls_failed}"
+            )
         if greeting.error is not None:
             raise greeting.error
         if not greeting.ok:
@@ -260,7 +331,7 @@ async def _login(
 ) -> Greeting:
     """The owner's password, the way the server asks for it (MD5 or SCRAM-SHA-256; a
     cleartext password only where the net layer allows credentials to travel)."""
-    login = transport.login(endpoint.host, encrypted=False)
+    login = transport.login(endpoint.host, encrypted=stream.verified)
     if login is None:
         return greeting
     user, password = endpoint.user or login[0] or DEFAULT_USER, login[1]

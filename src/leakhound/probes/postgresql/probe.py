@@ -10,7 +10,7 @@ from contextlib import aclosing
 from typing import Any
 
 from ... import compromise
-from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
+from ...errors import ConnectError, DeniedError, NetError, ProtocolError, TimeoutError_
 from ...models import (
     Container,
     Distinct,
@@ -20,6 +20,7 @@ from ...models import (
     Fingerprint,
     Service,
     StoreDistinct,
+    TlsInfo,
     Verdict,
     Words,
     YearCount,
@@ -169,10 +170,14 @@ class PostgresqlProbe(Probe):
         try:
             if transport.credentials is not None:
                 conn = await connect(transport, endpoint)  # the owner's re-check: a full login
-                fp = _fingerprint(conn.greeting.params)
+                fp = _fingerprint(conn.greeting.params, conn.stream.certificate())
                 await conn.close()
-                return service(Verdict.OPEN, f"logged in as {user} with the credentials given", fp)
+                how = " over TLS" if fp.tls is not None else ""
+                return service(
+                    Verdict.OPEN, f"logged in as {user}{how} with the credentials given", fp
+                )
             stream, greeting = await open_connection(transport, endpoint, ask=True)
+            cert = stream.certificate()
             await stream.close()
         except ConnectError as exc:
             return service(Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR, str(exc))
@@ -180,22 +185,26 @@ class PostgresqlProbe(Probe):
             return service(Verdict.TIMEOUT, str(exc))
         except ServerError as exc:
             return _refused(service, exc)
+        except DeniedError as exc:  # the owner's login, refused before a password was asked
+            return service(Verdict.SECURED, str(exc), Fingerprint(product="postgresql"))
         except ProtocolError as exc:
             return service(_NOT_PG, f"not the PostgreSQL protocol: {exc}")
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
-        fp = _fingerprint(greeting.params)
+        fp = _fingerprint(greeting.params, cert)
+        # Over TLS: the server refused the connection in clear (``open_connection``).
+        tls = " over TLS (refused in clear)" if cert is not None else ""
         if greeting.error is not None:
-            return _refused(service, greeting.error, fp)
+            return _refused(service, greeting.error, fp, tls, greeting.tls_failed)
         if greeting.ok:
             return service(
-                Verdict.OPEN, f"the server lets {user} in without a password (trust)", fp
+                Verdict.OPEN, f"the server lets {user} in without a password (trust){tls}", fp
             )
         asks = ASKS.get(greeting.asks or -1, f"authentication {greeting.asks}")
         return service(
             Verdict.SECURED,
-            f"the server asks {user} for {asks}",
-            Fingerprint(product="postgresql", realm=asks),
+            f"the server asks {user} for {asks}{tls}",
+            Fingerprint(product="postgresql", realm=asks, tls=cert),
         )
 
     async def inventory(
@@ -340,20 +349,29 @@ def _raw(conn: Connection) -> bool:
     return conn.greeting.params.get("server_encoding", "").upper() == "SQL_ASCII"
 
 
-def _refused(service: Any, error: ServerError, fp: Fingerprint | None = None) -> Service:
+def _refused(
+    service: Any,
+    error: ServerError,
+    fp: Fingerprint | None = None,
+    tls: str = "",
+    tls_failed: str | None = None,
+) -> Service:
     """An error at the startup: the cluster refuses this host or this user (secured), or
-    something else went wrong."""
+    something else went wrong. ``tls``: said of a refusal over TLS, after one in clear;
+    ``tls_failed``: why a refusal in clear was not asked again over TLS."""
     if error.code.startswith("28"):  # invalid authorization: pg_hba refuses, password wrong
+        # The server's words last, where the reason is cut.
+        over = f" (over TLS: {tls_failed})" if tls_failed else tls
         return service(
             Verdict.SECURED,
-            f"the server refuses the login: {error.text}",
+            f"the server refuses the login{over}: {error.text}",
             fp or Fingerprint(product="postgresql", realm=error.code),
         )
-    result: Service = service(Verdict.ERROR, f"the server answers {error}", fp)
+    result: Service = service(Verdict.ERROR, f"the server answers {error}{tls}", fp)
     return result
 
 
-def _fingerprint(params: dict[str, str]) -> Fingerprint:
+def _fingerprint(params: dict[str, str], tls: TlsInfo | None = None) -> Fingerprint:
     version = params.get("server_version")
     # (TimeZone is left out: it is the session's, UTC, asked at startup)
     details: dict[str, Any] = {k: params[k] for k in ("server_encoding",) if k in params}
@@ -361,6 +379,7 @@ def _fingerprint(params: dict[str, str]) -> Fingerprint:
         product="postgresql",
         version=version.split(" ")[0][:50] if version else None,
         details=details,
+        tls=tls,
     )
 
 

@@ -1,0 +1,58 @@
+"""TLS as the network layer speaks it, for HTTP and for the kinds that speak their own
+protocol: which certificates a connection trusts, and what the report says of the one it saw.
+
+Scanning trusts no certificate (it must see self-signed servers); a client that sends an
+owner's credentials verifies the server's certificate and host name (the system's CAs, or
+``--ca-file``), unless told otherwise (``--insecure-auth``).
+"""
+
+from __future__ import annotations
+
+import ssl
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import UsageError
+from ..models import TlsInfo
+from .policy import describe
+
+
+def insecure_context() -> ssl.SSLContext:
+    """A context that inspects certificates without trusting them."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def verifying_context(ca_file: str | None) -> ssl.SSLContext:
+    """A context for a client that sends credentials: the system's CAs (or the owner's),
+    host names checked."""
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"--ca-file {ca_file}: {describe(exc)}") from exc
+
+
+def tls_info(stream: Any) -> TlsInfo | None:
+    """The peer certificate of a connection (anything with ``get_extra_info``, as asyncio's
+    and httpcore's streams have), None when it is not encrypted."""
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    if not der:
+        return TlsInfo()
+    from cryptography import x509
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return TlsInfo(subject="(unparseable certificate)")
+    not_after = cert.not_valid_after_utc
+    return TlsInfo(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        not_after=not_after.isoformat(),
+        expired=not_after < datetime.now(UTC),
+    )
