@@ -8,7 +8,7 @@ import dataclasses
 import functools
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -178,16 +178,17 @@ class Serving:
 
 
 @contextlib.contextmanager
-def serving(kind: str, folder: Path) -> Iterator[Serving]:
+def serving(kind: str, folder: Path, options: Sequence[str] = ()) -> Iterator[Serving]:
     """The kind's open server in folder/kind on a free loopback port, stopped on leaving
-    (its data kept in the folder for the next run)."""
+    (its data kept in the folder for the next run); ``options``: the server's command-line
+    options after the lab's own."""
     from .state import cache_dir, free_ports
 
     store = by_kind(kind)
     home = folder / kind
     home.mkdir(parents=True, exist_ok=True)
     (port,) = free_ports(1)
-    server = Server(kind, "open", home, home / "server.log", port)
+    server = Server(kind, "open", home, home / "server.log", port, tuple(options))
     store.prepare(server, cache_dir())
     pid = store.start(server)
     started = process.start_time(pid)

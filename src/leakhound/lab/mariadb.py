@@ -168,7 +168,7 @@ class MariaDBStore(LabStore):
             init.write_text(_SECURE)
             init.chmod(0o600)
             argv.append(f"--init-file={init}")
-        return process.spawn(argv, server.log, cwd=server.home)
+        return process.spawn([*argv, *server.options], server.log, cwd=server.home)
 
     def wait(self, server: Server, pid: int, started: int | None) -> str:
         """The server's handshake packet (sent before any authentication) names its version."""

@@ -222,7 +222,7 @@ class FerretDBStore(LabStore):
             argv += ["--test-enable-new-auth", f"--setup-database={AUTH_DATABASE}",
                      f"--setup-username={USERNAME}"]  # fmt: skip
             env["FERRETDB_SETUP_PASSWORD"] = PASSWORD
-        return process.spawn(argv, server.log, cwd=server.home, env=env)
+        return process.spawn([*argv, *server.options], server.log, cwd=server.home, env=env)
 
     def wait(self, server: Server, pid: int, started: int | None) -> str:
         """An OP_MSG hello (allowed without credentials) answers ok: 1; the version is the

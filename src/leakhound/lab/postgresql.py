@@ -156,7 +156,7 @@ class PostgresStore(LabStore):
             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
             "-c", "shared_buffers=32MB", "-c", "max_connections=40",
         ]  # fmt: skip
-        return process.spawn(argv, server.log, cwd=server.home)
+        return process.spawn([*argv, *server.options], server.log, cwd=server.home)
 
     def wait(self, server: Server, pid: int, started: int | None) -> str:
         """A StartupMessage gets an authentication request ("R"), not "starting up" ("E")."""

@@ -126,7 +126,8 @@ class RedisStore(LabStore):
         conf.write_text("\n".join(lines) + "\n")
         conf.chmod(0o600)
         redis_server = find_program("redis-server", "redis-server")
-        return process.spawn([redis_server, str(conf)], server.log, cwd=server.home)
+        argv = [redis_server, str(conf), *server.options]
+        return process.spawn(argv, server.log, cwd=server.home)
 
     def wait(self, server: Server, pid: int, started: int | None) -> str:
         """PING answers +PONG (open) or -NOAUTH (secured) once the data is loaded."""

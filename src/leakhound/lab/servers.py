@@ -60,6 +60,8 @@ class Server:
     home: Path  # its own folder in the state directory (data, config, socket)
     log: Path  # its stdout and stderr
     port: int
+    # Command-line options after the lab's own (a test's server of its own: MariaDB over TLS)
+    options: tuple[str, ...] = ()
 
     @property
     def secured(self) -> bool:

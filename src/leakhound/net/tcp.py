@@ -180,6 +180,9 @@ class TcpStream:
         # Encrypted with the server's certificate and name checked (``start_tls``): what
         # lets an owner's password travel (``Transport.login``).
         self.verified = False
+        # Why a connection whose server offered TLS is in clear: the handshake that failed
+        # on the connection before it (set by the kind, which asked).
+        self.tls_failed: str | None = None
 
     def certificate(self) -> TlsInfo | None:
         """What the report says of the connection's TLS: its peer's certificate (None in

@@ -69,13 +69,22 @@ def ok(seq: int) -> bytes:
     return packet(b"\x00\x00\x00\x02\x00\x00\x00", seq)
 
 
-# MySQL 8.0.20's greeting as a public capture printed it: caching_sha2_password, 20-byte nonce.
-MYSQL_8_GREETING = packet(
-    b"\x0a8.0.20\x00\x0b\x00\x00\x00\x05?r66p\x029\x00\xff\xff\xff\x02\x00\xff\xc7\x15"
-    + bytes(10)
-    + b"\x1e\\<PRz\\\x03pNcr\x00caching_sha2_password\x00",
-    0,
-)
+def _mysql_8_greeting(capabilities: bytes) -> bytes:
+    return packet(
+        b"\x0a8.0.20\x00\x0b\x00\x00\x00\x05?r66p\x029\x00"
+        + capabilities
+        + b"\xff\x02\x00\xff\xc7\x15"
+        + bytes(10)
+        + b"\x1e\\<PRz\\\x03pNcr\x00caching_sha2_password\x00",
+        0,
+    )
+
+
+# MySQL 8.0.20's greeting as a public capture printed it: caching_sha2_password, 20-byte nonce,
+# TLS offered (CLIENT_SSL among its capabilities); and the same without that offer, for the
+# logins in clear.
+MYSQL_8_GREETING_TLS = _mysql_8_greeting(b"\xff\xff")
+MYSQL_8_GREETING = _mysql_8_greeting(b"\xff\xf7")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...errors import ProtocolError
+from ...errors import NetError, PolicyError, ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .. import foreign
@@ -22,6 +22,7 @@ from .allow import ALLOW
 from .sql import READ_ONLY_SESSION, START, START_READ_ONLY, UTC_SESSION, rows_at_most
 from .wire import (
     CACHING_SHA2,
+    CLIENT_SSL,
     NATIVE,
     Column,
     Cursor,
@@ -39,6 +40,7 @@ from .wire import (
     read_result,
     read_rows,
     scramble,
+    ssl_request,
     text,
 )
 
@@ -152,9 +154,33 @@ async def greet(
     """A TCP connection and the server's greeting; ServerError when the server refuses us
     before any login (1130: host not allowed), ProtocolError when it is not MySQL.
 
+    Over TLS where the server offers it (CLIENT_SSL), as MySQL's own client connects by
+    default (``--ssl-mode=PREFERRED``): a server that takes logins over TLS alone
+    (``require_secure_transport``, an account ``REQUIRE SSL``) is let in as it would let
+    anyone in. Where the handshake fails (a server of TLS 1.0 alone, a certificate the
+    owner's password may not go to), in clear on a new connection, ``TcpStream.tls_failed``
+    saying why.
+
     ``ask`` (a verdict): a greeting late by ``foreign.QUIET`` seconds has the server asked
     who it is on another connection; one that answers as another protocol is not MySQL
     (``foreign.Foreign``), without waiting for a greeting until the read deadline."""
+    stream, greeting, packets = await _greet(transport, endpoint, ask=ask)
+    if not greeting.capabilities & CLIENT_SSL:
+        return stream, greeting, packets
+    try:
+        # No answer: the TLS handshake follows at once.
+        await stream.exchange("tls", packets.encode(ssl_request(greeting)), None)
+        await stream.start_tls(transport.tls_context())
+    except NetError as exc:
+        await stream.close()
+        stream, greeting, packets = await _greet(transport, endpoint)
+        stream.tls_failed = str(exc)
+    return stream, greeting, packets
+
+
+async def _greet(
+    transport: Transport, endpoint: Endpoint, *, ask: bool = False
+) -> tuple[TcpStream, Greeting, Packets]:
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="mysql")
     packets = Packets()
 
@@ -178,10 +204,18 @@ async def greet(
     return stream, greeting, packets
 
 
-def credentials(transport: Transport, endpoint: Endpoint) -> tuple[str, str]:
+def credentials(
+    transport: Transport, endpoint: Endpoint, stream: TcpStream | None = None
+) -> tuple[str, str]:
     """The owner's user (else the URL's, else root) and password (PolicyError where they may
-    not travel); without credentials, the URL's user or root with an empty password."""
-    login = transport.login(endpoint.host, encrypted=False)
+    not travel over ``stream``: in clear, or over TLS to a certificate not trusted); without
+    credentials, the URL's user or root with an empty password."""
+    try:
+        login = transport.login(endpoint.host, encrypted=stream is not None and stream.verified)
+    except PolicyError as exc:
+        if stream is not None and stream.tls_failed:
+            raise PolicyError(f"{exc} (its TLS failed: {stream.tls_failed})") from None
+        raise
     if login is not None:
         return login[0] or endpoint.user or ROOT, login[1]
     return endpoint.user or ROOT, ""
@@ -201,7 +235,8 @@ async def log_in(
         return got
 
     plugin = greeting.plugin if greeting.plugin in (NATIVE, CACHING_SHA2) else NATIVE
-    answer = await send(handshake_response(greeting, user, password))
+    tls = stream.tls is not None
+    answer = await send(handshake_response(greeting, user, password, tls=tls))
     for _ in range(_MAX_AUTH_ROUNDS):
         head = answer[:1]
         if head == b"\x00":
@@ -218,6 +253,10 @@ async def log_in(
         elif head == b"\x01" and plugin == CACHING_SHA2:
             if answer[1:] == b"\x03":  # fast authentication succeeded: an OK follows
                 answer = await _next(stream, packets)
+            elif answer[1:] == b"\x04" and tls:
+                # Full authentication over TLS: the password itself, as MySQL's client sends
+                # it there (it may travel: ``credentials`` said so for this connection).
+                answer = await send(password.encode() + b"\0")
             elif answer[1:] == b"\x04":
                 raise ProtocolError(
                     "caching_sha2_password asks for full authentication (the "
@@ -253,8 +292,12 @@ async def _next(stream: TcpStream, packets: Packets) -> bytes:
 async def connect(transport: Transport, endpoint: Endpoint) -> Connection:
     """A connection logged in (the owner's credentials, else root without a password) and in
     a read-only transaction; ServerError when the login or the transaction is refused."""
-    user, password = credentials(transport, endpoint)
     stream, greeting, packets = await greet(transport, endpoint)
+    try:
+        user, password = credentials(transport, endpoint, stream)
+    except BaseException:
+        await stream.close()
+        raise
     conn = Connection(stream, greeting, user, packets)
     try:
         refused = await log_in(stream, greeting, packets, user, password)

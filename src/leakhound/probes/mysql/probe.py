@@ -19,6 +19,7 @@ from ...models import (
     Fingerprint,
     Service,
     StoreDistinct,
+    TlsInfo,
     Verdict,
     Words,
     YearCount,
@@ -78,8 +79,11 @@ _NEEDS_TLS = 3159  # require_secure_transport
 _NOT_MYSQL = Verdict.not_of("mysql")
 
 
-def fingerprint(greeting: Greeting, comment: str | None = None) -> Fingerprint:
-    """What the greeting says: product, version, login plugin, whether TLS is offered."""
+def fingerprint(
+    greeting: Greeting, comment: str | None = None, tls: TlsInfo | None = None
+) -> Fingerprint:
+    """What the greeting says: product, version, login plugin, whether TLS is offered (and
+    ``tls``, the certificate of a connection over it)."""
     version = greeting.version.removeprefix("5.5.5-")  # a prefix for old replication clients
     details: dict[str, Any] = {
         "auth_plugin": greeting.plugin or None,
@@ -91,6 +95,7 @@ def fingerprint(greeting: Greeting, comment: str | None = None) -> Fingerprint:
         product="mariadb" if is_mariadb(greeting) else "mysql",
         version=version[:50],
         details=details,
+        tls=tls,
     )
 
 
@@ -131,11 +136,6 @@ class MysqlProbe(Probe):
             return self.answer(endpoint, url, verdict, " ".join(reason.split()), fp, opened, closed)
 
         try:
-            user, password = credentials(transport, endpoint)
-        except PolicyError as exc:
-            return service(Verdict.ERROR, str(exc))
-        who = f"{user} with an empty password" if not password else user
-        try:
             stream, greeting, packets = await greet(transport, endpoint, ask=True)
         except ConnectError as exc:
             return service(Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR, str(exc))
@@ -158,7 +158,14 @@ class MysqlProbe(Probe):
             return service(_NOT_MYSQL, f"not the MySQL protocol: {exc}")
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
-        fp = fingerprint(greeting)
+        cert = stream.certificate()
+        fp = fingerprint(greeting, tls=cert)
+        try:
+            user, password = credentials(transport, endpoint, stream)
+        except PolicyError as exc:
+            await stream.close()
+            return service(Verdict.ERROR, str(exc), fp)
+        who = f"{user} with an empty password" if not password else user
         conn = Connection(stream, greeting, user, packets)
         try:
             refused = await log_in(stream, greeting, packets, user, password)
@@ -167,12 +174,12 @@ class MysqlProbe(Probe):
                     return service(
                         Verdict.SECURED, f"{who} is refused: {refused}", fp, closed=("login",)
                     )
-                if refused.code == _NEEDS_TLS:
+                if refused.code == _NEEDS_TLS:  # in clear: TLS not offered, or it failed
+                    why = stream.tls_failed or "the server offers none"
                     return service(
                         Verdict.ERROR,
-                        f"the server takes logins over TLS only, "
-                        f"which leakhound's MySQL client does not "
-                        f"speak: {refused}",
+                        f"the server takes logins over TLS only, and TLS failed here "
+                        f"({why}): {refused}",
                         fp,
                     )
                 return service(Verdict.ERROR, f"login as {who}: {refused}", fp)
@@ -180,7 +187,7 @@ class MysqlProbe(Probe):
             got = await conn.query(sql.WHO)
             row = got.rows[0] if got.rows and len(got.rows[0]) == 3 else (None, None, None)
             account = text(row[1] or b"", 200)
-            fp = fingerprint(greeting, text(row[2]) if row[2] else None)
+            fp = fingerprint(greeting, text(row[2]) if row[2] else None, cert)
             if account == "@" or account.startswith("skip-grants"):
                 # MariaDB says "@", MySQL "skip-grants user@skip-grants host".
                 return service(

@@ -8,7 +8,8 @@ sequence id out of order is one ``ProtocolError``.
 
 The client asks for as little as it can: no ``CLIENT_MULTI_STATEMENTS`` (a ``;`` cannot start a
 second statement even if one got past the allow-list), no ``CLIENT_LOCAL_FILES`` (a server
-that answers a query with a request for one of our files is refused), no TLS, no database.
+that answers a query with a request for one of our files is refused), no database; TLS
+where the server offers it (``ssl_request``), as MySQL's own client does by default.
 """
 
 from __future__ import annotations
@@ -282,11 +283,23 @@ def scramble(plugin: str, password: str, nonce: bytes) -> bytes:
     )
 
 
-def handshake_response(greeting: Greeting, user: str, password: str) -> bytes:
-    """HandshakeResponse41: our capabilities, the user and the auth response of the
-    server's plugin (mysql_native_password when it named none or one we do not speak)."""
-    plugin = greeting.plugin if greeting.plugin in (NATIVE, CACHING_SHA2) else NATIVE
+def _flags(greeting: Greeting, tls: bool) -> int:
     flags = CLIENT_FLAGS & (greeting.capabilities | CLIENT_PROTOCOL_41)
+    return flags | CLIENT_SSL if tls else flags
+
+
+def ssl_request(greeting: Greeting) -> bytes:
+    """SSLRequest: a HandshakeResponse41 cut after its fixed part, CLIENT_SSL among its
+    capabilities; the TLS handshake follows at once, then the whole response over TLS."""
+    return struct.pack("<IIB", _flags(greeting, True), 1 << 24, UTF8MB4_GENERAL_CI) + bytes(23)
+
+
+def handshake_response(greeting: Greeting, user: str, password: str, *, tls: bool = False) -> bytes:
+    """HandshakeResponse41: our capabilities (CLIENT_SSL over ``tls``), the user and the
+    auth response of the server's plugin (mysql_native_password when it named none or one we
+    do not speak)."""
+    plugin = greeting.plugin if greeting.plugin in (NATIVE, CACHING_SHA2) else NATIVE
+    flags = _flags(greeting, tls)
     auth = scramble(plugin, password, greeting.nonce)
     out = struct.pack("<IIB", flags, 1 << 24, UTF8MB4_GENERAL_CI) + bytes(23)
     out += user.encode() + b"\0" + bytes([len(auth)]) + auth

@@ -1,0 +1,59 @@
+"""A real MariaDB that takes logins over TLS alone (``require_secure_transport``) and lets root
+in without a password: found open over TLS, as MySQL's own client connects by default, its
+tables read; a login in clear is refused by the server itself."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reports import report
+from sqlclient import mariadb as client
+
+from leakhound.lab.databases import serving
+
+EMAILS = ("ana@example.com", "bo@example.org", "cy@example.net")
+
+
+@pytest.fixture(scope="module")
+def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    folder = tmp_path_factory.mktemp("mysqltls")
+    cert, key = folder / "server.crt", folder / "server.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=leakhound-mysql-tls-test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    with serving("mysql", folder, (f"--ssl-cert={cert}", f"--ssl-key={key}")) as got:
+        port = got.target.port
+        rows = ", ".join(f"({n}, '{e}')" for n, e in enumerate(EMAILS, 1))
+        client(
+            port,
+            "CREATE DATABASE shop; CREATE TABLE shop.people (id INT PRIMARY KEY, email TEXT); "
+            f"INSERT INTO shop.people VALUES {rows}; SET GLOBAL require_secure_transport = ON;",
+        )
+        yield port
+
+
+def test_a_server_taking_logins_over_tls_alone_is_found_open_over_tls(
+    port: int, tmp_path: Path
+) -> None:
+    # MariaDB's own client, made to stay in clear (it asks for TLS by default): refused, as
+    # if root had a password (MariaDB 10.11 answers 1045, "Access denied", not MySQL's 3159):
+    # a scan in clear would have called this server secured.
+    argv = ["mariadb", "--no-defaults", "--skip-ssl", "-h127.0.0.1", f"-P{port}", "-uroot"]
+    clear = subprocess.run(argv, input=b"SELECT 1", capture_output=True, timeout=60)
+    assert clear.returncode != 0 and b"ERROR 1045" in clear.stderr, clear
+    doc, _ = report(tmp_path, f"mysql://root@127.0.0.1:{port}")
+    (result,) = doc["results"]
+    service: dict[str, Any] = result["service"]
+    assert service["verdict"] == "open", service
+    assert service["fingerprint"]["tls"]["subject"] == "CN=leakhound-mysql-tls-test"
+    assert service["fingerprint"]["details"]["tls_offered"] is True
+    (people,) = [ir for ir in result["indices"] if ir["index"]["name"] == "shop.people"]
+    assert (people["index"]["docs"], people["index"]["docs_exact"]) == (3, True)
+    assert people["sample"]["docs"] == 3
+    assert "EMAIL_ADDRESS" in {p["entity_type"] for p in people["sample"]["pii"]}

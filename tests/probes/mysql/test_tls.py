@@ -1,0 +1,180 @@
+"""MySQL over TLS where the server offers it (CLIENT_SSL), as MySQL's own client connects by
+default: the SSLRequest, the handshake, the login over it (caching_sha2_password's full
+authentication with it); and in clear on a new connection where the handshake fails."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import struct
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from hostile import servers as S
+from leakhound.models import Endpoint, Service, Verdict
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.mysql import wire
+from leakhound.probes.mysql.connection import greet, log_in
+from leakhound.probes.mysql.probe import MysqlProbe
+
+from .replay import MYSQL_8_GREETING_TLS, err, ok, packet
+
+PROBE = MysqlProbe()
+FAST_AUTH_OK = packet(b"\x01\x03", 3) + ok(4)
+FULL_AUTH = packet(b"\x01\x04", 3)
+
+
+@pytest.fixture(scope="module")
+def server_tls(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
+    context, _, _ = S.self_signed(tmp_path_factory.mktemp("mysql-tls"))
+    return context
+
+
+def _transport(port: int, credentials: tuple[str, str] | None = None) -> Transport:
+    limits = Limits(connect_timeout=2, read_timeout=2, total_timeout=5)
+    return Transport(limits, Scope({("127.0.0.1", port)}), credentials)
+
+
+class TlsReplay:
+    """A server on loopback that sends ``first``, reads the client's SSLRequest, takes the TLS
+    handshake (``context``) and then answers each packet the client writes over TLS with the
+    next reply, recording every packet. Blocking sockets in a thread: each read takes
+    exactly a packet's bytes, so the client's TLS hello, sent at once after its SSLRequest,
+    is left for the handshake (as a real server reads it)."""
+
+    def __init__(self, first: bytes, replies: list[bytes], context: ssl.SSLContext) -> None:
+        self.first, self.replies, self.context = first, replies, context
+        self.received: list[bytes] = []
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> TlsReplay:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
+        self._thread.join(5)
+
+    def _serve(self) -> None:
+        conn, _ = self._sock.accept()
+        with conn:
+            conn.sendall(self.first)
+            self.received.append(_packet(conn))
+            with self.context.wrap_socket(conn, server_side=True) as tls:
+                for reply in self.replies:
+                    self.received.append(_packet(tls))
+                    tls.sendall(reply)
+                time.sleep(0.2)
+
+
+def _exactly(sock: socket.socket, n: int) -> bytes:
+    out = b""
+    while len(out) < n:
+        chunk = sock.recv(n - len(out))
+        if not chunk:
+            raise ConnectionError("closed")
+        out += chunk
+    return out
+
+
+def _packet(sock: socket.socket) -> bytes:
+    header = _exactly(sock, 4)
+    return _exactly(sock, int.from_bytes(header[:3], "little"))
+
+
+def _login(
+    replies: list[bytes], password: str, tls: ssl.SSLContext
+) -> tuple[object, list[bytes], bool]:
+    async def go(port: int) -> tuple[object, bool]:
+        transport = _transport(port)
+        stream, greeting, packets = await greet(transport, Endpoint("127.0.0.1", port))
+        try:
+            refused = await log_in(stream, greeting, packets, "root", password)
+            return refused, stream.tls is not None
+        finally:
+            await stream.close()
+
+    with TlsReplay(MYSQL_8_GREETING_TLS, replies, tls) as server:
+        refused, encrypted = asyncio.run(go(server.port))
+    return refused, server.received, encrypted
+
+
+def test_a_server_offering_tls_is_logged_in_to_over_it(server_tls: ssl.SSLContext) -> None:
+    refused, received, encrypted = _login([FAST_AUTH_OK], "secret", server_tls)
+    assert refused is None and encrypted
+    request, response = received
+    # The SSLRequest: the response's fixed part alone, CLIENT_SSL among its capabilities.
+    (flags,) = struct.unpack_from("<I", request)
+    assert len(request) == 32 and flags & wire.CLIENT_SSL
+    (flags,) = struct.unpack_from("<I", response)
+    assert flags & wire.CLIENT_SSL and response[32:].startswith(b"root\0")
+    assert not flags & (wire.CLIENT_MULTI_STATEMENTS | wire.CLIENT_LOCAL_FILES)
+
+
+def test_caching_sha2_full_authentication_sends_the_password_over_tls_alone(
+    server_tls: ssl.SSLContext,
+) -> None:
+    refused, received, encrypted = _login([FULL_AUTH, ok(5)], "secret", server_tls)
+    assert refused is None and encrypted
+    assert received[-1] == b"secret\0"
+
+
+def _verdict(handler: S.Handler) -> Service:
+    async def go(port: int) -> Service:
+        return await PROBE.verdict(_transport(port), Endpoint("127.0.0.1", port))
+
+    with S.ServerLoop() as loop:
+        port = loop.serve(handler)
+        return asyncio.run(go(port))
+
+
+def _tls_then_clear(after_request: bytes, in_clear: bytes) -> S.Handler:
+    """A server that offers TLS, answers the SSLRequest with ``after_request`` instead of a
+    handshake and hangs up; on a connection that logs in at once (in clear), ``in_clear``."""
+
+    async def handle(conn: S.Conn) -> None:
+        await conn.send(MYSQL_8_GREETING_TLS)
+        header = await conn.reader.readexactly(4)
+        body = await conn.reader.readexactly(int.from_bytes(header[:3], "little"))
+        if len(body) == 32:  # the SSLRequest
+            await conn.send(after_request)
+            return
+        await conn.send(in_clear)
+
+    return handle
+
+
+def test_a_failed_handshake_is_followed_by_a_login_in_clear() -> None:
+    # A server whose TLS cannot be spoken (TLS 1.0 alone, a broken setup): read in clear,
+    # as it would be without its offer; the refusal says what happened to TLS.
+    service = _verdict(
+        _tls_then_clear(b"HTTP/1.1 400 Bad Request\r\n\r\n", err(3159, "secure transport", 2))
+    )
+    assert service.verdict == Verdict.ERROR, service
+    assert "takes logins over TLS only, and TLS failed here (TLS handshake failed" in (
+        service.reason
+    )
+    assert service.fingerprint.tls is None
+
+
+def test_a_denied_login_in_clear_after_a_failed_handshake_is_secured() -> None:
+    service = _verdict(
+        _tls_then_clear(b"\x15\x03\x01\x00\x02\x02\x28", err(1045, "Access denied", 2))
+    )
+    assert service.verdict == Verdict.SECURED and "Access denied" in service.reason, service
+
+
+def test_the_certificate_of_a_connection_over_tls_is_in_the_fingerprint(
+    server_tls: ssl.SSLContext, tmp_path: Path
+) -> None:
+    with TlsReplay(MYSQL_8_GREETING_TLS, [err(1045, "Access denied", 3)], server_tls) as p:
+        service = asyncio.run(PROBE.verdict(_transport(p.port), Endpoint("127.0.0.1", p.port)))
+    assert service.verdict == Verdict.SECURED, service
+    assert service.fingerprint.tls is not None
+    assert service.fingerprint.tls.subject == "CN=hostile.test"
