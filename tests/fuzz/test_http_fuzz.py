@@ -44,11 +44,9 @@ class Replies:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[Replies, int]]:
-    """One replying server for the module; one TLS context for all its clients."""
+    """One replying server for the module."""
     replies = Replies()
-    context = net._insecure_context()  # loading the CA store costs ~40 ms per client
-    with S.ServerLoop() as loop, pytest.MonkeyPatch.context() as mp:
-        mp.setattr(net, "_insecure_context", lambda: context)
+    with S.ServerLoop() as loop:
         yield replies, loop.serve(replies)
 
 

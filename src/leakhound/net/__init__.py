@@ -11,7 +11,6 @@ from .http import (
     Http,
     OwnerAuth,
     Response,
-    _insecure_context,
     secrets_of,
 )
 from .policy import (
@@ -49,7 +48,6 @@ __all__ = [
     "Scope",
     "TcpStream",
     "Transport",
-    "_insecure_context",
     "add_audit_hook",
     "commands",
     "remove_audit_hook",
