@@ -132,3 +132,22 @@ def test_a_version_3_database_learns_which_store_each_result_was(tmp_path: Path)
     with SqliteStore(path) as store:
         ids = dict(store._db.execute("SELECT endpoint, store_id FROM results").fetchall())
     assert ids == {"h:1": "elasticsearch:U", "h:2": "elasticsearch@h:2"}
+
+
+def test_a_store_that_tells_its_identity_keeps_the_history_of_its_endpoints(
+    tmp_path: Path,
+) -> None:
+    # An older leakhound read no identity of a replica set or a standby: its results were kept
+    # under their endpoints. The first scan that reads the identity keeps their history.
+    with SqliteStore(tmp_path / "f.db") as store:
+        before = _scan(store, _result(9200, Verdict.OPEN, uuid=None))
+        elsewhere = _scan(store, _result(9500, Verdict.OPEN, uuid=None))
+        later = store.load(_scan(store, _result(9200, Verdict.OPEN), _result(9201, Verdict.OPEN)))
+        first_scan = store.load(before)
+    for result in later.results:
+        history = result.history
+        assert history.first_scan_id == before, result.service.endpoint
+        assert (history.previous_scans, history.previous_verdict) == (1, Verdict.OPEN)
+        assert history.first_seen_exposed == first_scan.started_at
+    # the other endpoint's results stay its own
+    assert elsewhere not in {r.history.first_scan_id for r in later.results}

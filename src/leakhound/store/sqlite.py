@@ -1135,11 +1135,18 @@ class SqliteStore:
 
     def history(self, store_id: str, scan_id: str) -> History:
         """What the scans up to ``scan_id`` saw of the store (``Service.store_id``), at any of
-        its endpoints (one row a scan: its most open verdict)."""
+        its endpoints (one row a scan: its most open verdict); with what they saw at those
+        endpoints before it told its identity (a MongoDB replica set's, a PostgreSQL
+        cluster's, which older versions did not read: its results then were kept under their
+        endpoint, ``kind@host:port``, and no migration can give them an identity their bodies
+        do not hold), so that its first sighting stays the first."""
         rows = self._db.execute(
             """SELECT r.scan_id, r.verdict, s.started_at, s.rowid FROM results r
                JOIN scans s ON s.scan_id = r.scan_id
-               WHERE r.store_id=? ORDER BY s.rowid""",
+               WHERE r.store_id = ?1 OR r.store_id IN (
+                   SELECT DISTINCT o.kind || '@' || o.endpoint FROM results o
+                   WHERE o.store_id = ?1)
+               ORDER BY s.rowid""",
             (store_id,),
         ).fetchall()
         scans: dict[str, tuple[str, str, int]] = {}

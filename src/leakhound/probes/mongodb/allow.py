@@ -5,8 +5,12 @@ that ends a line, padded with spaces off MongoDB's ports: a field every command 
 by no server as an instruction; a server that refuses it is asked the plain ``hello``, one
 that knows no ``hello``, before 3.6.21, 4.0.21, 4.2.10 and 4.4.2, its legacy name
 ``isMaster``, the same read of the server's role and wire versions).
-``listDatabases`` with ``authorizedDatabases: false`` decides (without it, a server with
-authorisation on answers an empty list with ``ok: 1``: a false "open"); ``listCollections``,
+``replSetGetConfig`` of a member of a replica set reads the set's configuration for its
+``replicaSetId`` alone, the identity its members share (a read; ``replSetReconfig`` is
+never sent). ``listDatabases`` with ``authorizedDatabases: false`` decides (without it, a
+server with authorisation on answers an empty list with ``ok: 1``: a false "open"); a
+member's reads carry ``$readPreference: primaryPreferred``, a field, so that a secondary
+answers them (``connection.SECONDARY_READS``); ``listCollections``,
 ``listIndexes`` and ``find`` read; ``collStats`` counts a collection from its statistics
 (``count`` where it is refused: FerretDB on SQLite answers ``count`` by reading every
 document). A full read is one cursor a collection: ``getMore`` takes its next batch and
@@ -30,6 +34,7 @@ ALLOW = commands(
         "hello",
         "isMaster",
         "buildInfo",
+        "replSetGetConfig",
         "listDatabases",
         "listCollections",
         "listIndexes",

@@ -18,6 +18,20 @@ from .wire import encode, read_message
 
 AUTH_DATABASE = "admin"
 DENIED_CODES = frozenset({13, 18})  # Unauthorized, AuthenticationFailed
+# A member of a replica set that is not its primary refuses the commands that read data
+# unless the client says it may read from a secondary: NotPrimaryNoSecondaryOk (13435, "not
+# primary and secondaryOk=false"). Over OP_MSG, which has no secondaryOk bit, that is said by
+# a ``$readPreference`` other than primary; a client connected to one server (not through
+# the set) sends primaryPreferred (the drivers' Server Selection specification, "Topology
+# type: Single": ``{"mode": "primaryPreferred"}`` on OP_MSG, to a member; never to a
+# standalone server, FerretDB's among them). These are the commands MongoDB lets a secondary
+# answer only so (``AllowedOnSecondary::kOptIn``: listDatabases, count, find…); hello,
+# buildInfo and replSetGetConfig always answer, and getMore and killCursors follow the
+# cursor their find opened (the drivers send no read preference with them).
+SECONDARY_READS = frozenset(
+    {"listDatabases", "listCollections", "listIndexes", "collStats", "count", "find"}
+)
+READ_PREFERENCE = {"mode": "primaryPreferred"}
 
 
 class CommandFailed(ProtocolError):
@@ -58,6 +72,9 @@ class Connection:
 
     stream: TcpStream
     reply_bytes: int = 0  # the size of the last reply read
+    # A member of a replica set (hello's ``setName``): its reads carry ``READ_PREFERENCE``,
+    # so that a secondary answers them as the primary does.
+    member: bool = False
 
     async def _reply(self, frames: FrameReader) -> dict[str, Any]:
         budget = frames.budget
@@ -71,6 +88,8 @@ class Connection:
         """The command's reply; CommandFailed when it says ``ok: 0``. ``wait``: seconds the
         server may take to start its reply, when longer than the read deadline."""
         name = next(iter(command))
+        if self.member and name in SECONDARY_READS:
+            command = {**command, "$readPreference": READ_PREFERENCE}
         payload = encode({**command, "$db": db})
         reply = await self.stream.exchange(name, payload, self._reply, wait=wait)
         assert reply is not None
@@ -83,10 +102,11 @@ class Connection:
         await self.stream.close()
 
 
-async def connect(transport: Transport, endpoint: Endpoint) -> Connection:
-    """A connection, logged in as the owner when their credentials were given."""
+async def connect(transport: Transport, endpoint: Endpoint, *, member: bool = False) -> Connection:
+    """A connection, logged in as the owner when their credentials were given; ``member``: to
+    a member of a replica set (``Connection.member``)."""
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="mongodb")
-    conn = Connection(stream)
+    conn = Connection(stream, member=member)
     try:
         login = transport.login(endpoint.host, encrypted=False)
         if login is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import random
 from collections.abc import Callable, Sequence
@@ -276,6 +277,8 @@ class MongodbProbe(Probe):
             if not isinstance(said.get("maxWireVersion"), int):
                 return service(_NOT_MONGODB, "hello answered without a wire version")
             fp = await self._fingerprint(conn, said)
+            conn.member = member_of_a_set(fp)
+            role = member_said(fp)
             try:
                 await conn.run(
                     "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
@@ -285,15 +288,15 @@ class MongodbProbe(Probe):
                     return service(
                         Verdict.SECURED,
                         f"listDatabases asks for credentials "
-                        f"({exc.name or exc.code}: {exc.message})",
+                        f"({exc.name or exc.code}: {exc.message}){role}",
                         fp,
                         ("hello",),
                         ("listDatabases",),
                     )
-                return service(Verdict.ERROR, str(exc), fp, ("hello",))
+                return service(Verdict.ERROR, f"{exc}{role}", fp, ("hello",))
             return service(
                 Verdict.OPEN,
-                "listDatabases answers without credentials",
+                f"listDatabases answers without credentials{role}",
                 fp,
                 ("hello", "listDatabases"),
             )
@@ -308,10 +311,16 @@ class MongodbProbe(Probe):
 
     @staticmethod
     async def _fingerprint(conn: Connection, hello: dict[str, Any]) -> Fingerprint:
-        """What hello and buildInfo say (buildInfo answers without credentials)."""
+        """What hello and buildInfo say (buildInfo answers without credentials); of a member
+        of a replica set, its set, its role in it and the set's identity (``set_identity``)."""
         details: dict[str, Any] = {"max_wire_version": hello.get("maxWireVersion")}
-        if isinstance(hello.get("setName"), str):
-            details["replica_set"] = hello["setName"][:100]
+        set_name = hello.get("setName")
+        identity = None
+        if isinstance(set_name, str):
+            set_name = set_name[:100]
+            details["replica_set"] = set_name
+            details["member"] = member_role(hello)
+            identity = await set_identity(conn, hello)
         try:
             build = await conn.run("admin", {"buildInfo": 1})
         except CommandFailed:
@@ -328,6 +337,8 @@ class MongodbProbe(Probe):
         return Fingerprint(
             product="mongodb",
             version=version[:50] if isinstance(version, str) else None,
+            cluster_name=set_name if isinstance(set_name, str) else None,
+            cluster_uuid=identity,
             details=details,
         )
 
@@ -336,7 +347,7 @@ class MongodbProbe(Probe):
     ) -> Inventory:
         """Every collection of every database, counted; fields from one document."""
         try:
-            conn = await connect(transport, service.endpoint)
+            conn = await connect(transport, service.endpoint, member=member_of_a_set(service))
         except NetError as exc:
             return Inventory((), f"cannot connect: {exc}")
         found: list[Container] = []
@@ -416,8 +427,9 @@ class MongodbProbe(Probe):
         (``spread_sample``): one at a place of each of ``size`` spans on MongoDB, in
         ``RUNS`` runs of neighbours on FerretDB; its first in natural order where it cannot
         be spread."""
+        member = member_of_a_set(service)
         try:
-            conn = await connect(transport, service.endpoint)
+            conn = await connect(transport, service.endpoint, member=member)
         except NetError as exc:
             return SampleDocs.failed(exc)
         try:
@@ -437,7 +449,7 @@ class MongodbProbe(Probe):
                     got = None  # the spread read failed: the first documents, said so
                     if conn.stream.closed:  # past the read timeout: on a new connection
                         await conn.close()
-                        conn = await connect(transport, service.endpoint)
+                        conn = await connect(transport, service.endpoint, member=member)
                 if got is not None:
                     # one document a place, but for a few spans made up by neighbours
                     spread = places == size and got[1] * 10 <= size
@@ -452,11 +464,92 @@ class MongodbProbe(Probe):
 
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """Every document in ``_id`` order, page by page from the last ``_id`` read."""
-        return MongodbReader(transport, service.endpoint, self._originals)
+        return MongodbReader(
+            transport, service.endpoint, self._originals, member=member_of_a_set(service)
+        )
 
     def field_type(self, native: str) -> FieldType:
         """BSON types in neutral words."""
         return _TYPES.get(native, FieldType.UNKNOWN)
+
+
+# A member's role in its replica set, from its hello (the drivers' server types: RSPrimary,
+# RSSecondary, RSArbiter, RSOther).
+ROLES = ("primary", "secondary", "arbiter", "other")
+
+
+def member_role(hello: dict[str, Any]) -> str:
+    """What a member of a replica set is in it, as its hello says: ``primary`` (writable:
+    ``isWritablePrimary``, or ``ismaster`` of the legacy hello), ``secondary``, ``arbiter``
+    (a voter that holds no data), else ``other`` (starting, recovering, rolling back, or a
+    member the set's configuration has no place for)."""
+    if hello.get("isWritablePrimary") is True or hello.get("ismaster") is True:
+        return "primary"
+    if hello.get("secondary") is True:
+        return "secondary"
+    if hello.get("arbiterOnly") is True:
+        return "arbiter"
+    return "other"
+
+
+def member_of_a_set(of: Service | Fingerprint) -> bool:
+    """Whether a service (or its fingerprint) is a member of a replica set: its reads carry a
+    read preference a secondary answers (``connection.SECONDARY_READS``)."""
+    fp = of.fingerprint if isinstance(of, Service) else of
+    return isinstance(fp.details.get("replica_set"), str)
+
+
+def member_said(fp: Fingerprint) -> str:
+    """The member's role for a verdict's reason ('; a secondary of replica set rs0'), '' for
+    a server of no replica set."""
+    name, role = fp.details.get("replica_set"), fp.details.get("member")
+    if not isinstance(name, str):
+        return ""
+    said = {
+        "primary": "the primary",
+        "secondary": "a secondary",
+        "arbiter": "an arbiter (it holds no data)",
+    }.get(str(role), "a member (neither primary nor secondary)")
+    return f"; {said} of replica set {name}"
+
+
+# The hosts a member's hello lists: the same lists at every member of one set (its
+# configuration's members, hidden ones left out).
+_MEMBER_LISTS = ("hosts", "passives", "arbiters")
+
+
+async def set_identity(conn: Connection, hello: dict[str, Any]) -> str | None:
+    """The identity of the replica set a member belongs to, the same at each of its members:
+    the ``replicaSetId`` its configuration holds (``replSetGetConfig``: an ObjectId made
+    when the set was initiated, never changed after, unique where the set's name is not:
+    "rs0" is every tutorial's); where that is refused (a member that asks for credentials)
+    or missing, its name with a digest of the hosts its hello lists (``set/<digest>``: two
+    sets of one name are told apart by their members' addresses; two of one name and the
+    same addresses, a template deployed twice, alike, would be counted as one). None when
+    the hello lists no host."""
+    name = str(hello.get("setName"))[:100]
+    try:
+        got = await conn.run("admin", {"replSetGetConfig": 1})
+    except CommandFailed:
+        got = {}
+    config = got.get("config")
+    settings = config.get("settings") if isinstance(config, dict) else None
+    set_id = settings.get("replicaSetId") if isinstance(settings, dict) else None
+    if isinstance(set_id, bson.ObjectId):
+        return str(set_id)
+    hosts = sorted(
+        {
+            h.lower()
+            for key in _MEMBER_LISTS
+            if isinstance(listed := hello.get(key), list)
+            for h in listed
+            if isinstance(h, str)
+        }
+    )
+    if not hosts:
+        return None
+    digest = hashlib.sha256("\n".join(hosts).encode()).hexdigest()[:24]
+    return f"{name}/{digest}"
 
 
 _TYPES = {
@@ -871,10 +964,17 @@ class MongodbReader(FullReader):
         transport: Transport,
         endpoint: Endpoint,
         originals: Originals[tuple[str, str]] | None = None,
+        *,
+        member: bool = False,
     ) -> None:
         self.transport, self.endpoint = transport, endpoint
         self.originals: Originals[tuple[str, str]] = originals or Originals()
         self.fields: tuple[str, ...] | None = None
+        self.member = member  # of a replica set: reads a secondary answers too
+
+    async def connect(self) -> Connection:
+        """A connection of this read's (``connection.connect``)."""
+        return await connect(self.transport, self.endpoint, member=self.member)
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """One partition: the ``_id`` order of the collection, its database and name kept;
@@ -898,7 +998,7 @@ class MongodbReader(FullReader):
         else found in a listing asked on a connection of its own."""
         if (pair := self.originals.get(self.endpoint.key, container.name)) is not None:
             return pair
-        conn = await connect(self.transport, self.endpoint)
+        conn = await self.connect()
         try:
             return await _unmasked(conn, self.originals, self.endpoint.key, container.name)
         finally:
@@ -918,7 +1018,7 @@ class MongodbReader(FullReader):
 
     def project(self, fields: Sequence[str]) -> FullReader:
         """Documents holding only ``fields`` (and ``_id``): a projection."""
-        projected = MongodbReader(self.transport, self.endpoint, self.originals)
+        projected = MongodbReader(self.transport, self.endpoint, self.originals, member=self.member)
         projected.fields = tuple(fields)
         return projected
 
@@ -1047,7 +1147,7 @@ class _CursorPages(PartitionReader):
 
     async def _find(self) -> list[dict[str, Any]]:
         if self.conn is None:
-            self.conn = await connect(self.reader.transport, self.reader.endpoint)
+            self.conn = await self.reader.connect()
         if self.shown is not None:
             reader = self.reader
             where = await _unmasked(self.conn, reader.originals, reader.endpoint.key, self.shown)
@@ -1109,7 +1209,7 @@ class _CursorPages(PartitionReader):
             return
         with suppress(NetError):
             if self.conn is None or self.conn.stream.closed:
-                self.conn = await connect(self.reader.transport, self.reader.endpoint)
+                self.conn = await self.reader.connect()
             await self.conn.run(
                 self.db, {"killCursors": self.collection, "cursors": [bson.Int64(cursor)]}
             )

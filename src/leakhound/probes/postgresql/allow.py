@@ -20,7 +20,10 @@ those that are one whole address counted lower-cased (``ADDRESS_FOLDED``), under
 timeout, their aggregate, operator, type and collation named in ``pg_catalog`` (never one
 a user made in ``public``). In a database of encoding SQL_ASCII, a value is counted as
 leakhound reads it (``AS_READ``) and listed as its bytes, a page after the MD5 of the last
-(``MD5``)."""
+(``MD5``).
+
+The verdict of a server that lets us in reads its system identifier and whether it is a
+standby (``SYSTEM_IDENTIFIER``, ``IN_RECOVERY``): a primary and its standbys are one store."""
 
 from __future__ import annotations
 
@@ -109,6 +112,13 @@ _READ = re.escape(AS_READ).replace(r"\{v\}", _STORED, 1).replace(r"\{v\}", _STOR
 MD5 = 'pg_catalog.md5({v}) COLLATE pg_catalog."C"'
 _MD5 = re.escape(MD5).replace(r"\{v\}", _BYTES_AGAIN)
 
+# The cluster's identity: the system identifier initdb chose, which a streaming standby (a
+# copy made by pg_basebackup) shares with its primary: one store at both (9.6+; EXECUTE is
+# PUBLIC's unless an owner revoked it, then the store is known by its endpoint). And whether
+# the server is a standby (in recovery: read-only, its rows its primary's). Both read the
+# server's own state, nothing of a table.
+SYSTEM_IDENTIFIER = "SELECT system_identifier FROM pg_catalog.pg_control_system()"
+IN_RECOVERY = "SELECT pg_catalog.pg_is_in_recovery()"
 DATABASES = (
     "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT "
     "datistemplate ORDER BY datname"
@@ -161,6 +171,8 @@ ALLOW = statements(
         _literal(READ_ONLY),
         _literal(OWN_NAMES),
         _literal(RAW_ENCODING),
+        _literal(SYSTEM_IDENTIFIER),
+        _literal(IN_RECOVERY),
         _literal(DATABASES),
         _literal(TABLES),
         _literal(COLUMNS),

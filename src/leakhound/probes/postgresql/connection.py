@@ -315,15 +315,21 @@ async def connect(
                 # An AuthenticationRequest we had no credentials for: the protocol's refusal.
                 raise DeniedError(asks)
             raise ProtocolError(asks)
-        conn = Connection(stream, greeting)
-        await conn.run(READ_ONLY)
-        await conn.run(OWN_NAMES)
-        if greeting.params.get("server_encoding", "").upper() == "SQL_ASCII":
-            await conn.run(RAW_ENCODING)
-        return conn
+        return await session(stream, greeting)
     except BaseException:
         await stream.close()
         raise
+
+
+async def session(stream: TcpStream, greeting: Greeting) -> Connection:
+    """The connection of a server that let us in (``greeting``), its session made read-only
+    and its unqualified names the server's own, before anything else is asked."""
+    conn = Connection(stream, greeting)
+    await conn.run(READ_ONLY)
+    await conn.run(OWN_NAMES)
+    if greeting.params.get("server_encoding", "").upper() == "SQL_ASCII":
+        await conn.run(RAW_ENCODING)
+    return conn
 
 
 async def _login(

@@ -3,10 +3,12 @@ tables as containers, samples and full reads in read-only sessions."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import defaultdict
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
+from dataclasses import replace
 from typing import Any
 
 from ... import compromise
@@ -41,8 +43,18 @@ from ..reason import fitted
 from ..reconnect import Reconnecting
 from ..years import year_span
 from . import distinct
-from .allow import ALLOW, COLUMNS, DATABASES, INDEXED, TABLES, WHOLE_KEYS, quote
-from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection
+from .allow import (
+    ALLOW,
+    COLUMNS,
+    DATABASES,
+    IN_RECOVERY,
+    INDEXED,
+    SYSTEM_IDENTIFIER,
+    TABLES,
+    WHOLE_KEYS,
+    quote,
+)
+from .connection import ASKS, DEFAULT_USER, Connection, cell, connect, open_connection, session
 from .read import MAX_BLOCK, PostgresqlReader, table_of
 from .wire import ServerError
 
@@ -170,15 +182,27 @@ class PostgresqlProbe(Probe):
         try:
             if transport.credentials is not None:
                 conn = await connect(transport, endpoint)  # the owner's re-check: a full login
-                fp = _fingerprint(conn.greeting.params, conn.stream.certificate())
-                await conn.close()
+                try:
+                    fp, role = await _identified(
+                        conn, _fingerprint(conn.greeting.params, conn.stream.certificate())
+                    )
+                finally:
+                    await conn.close()
                 how = " over TLS" if fp.tls is not None else ""
-                return service(
-                    Verdict.OPEN, f"logged in as {user}{how} with the credentials given", fp
-                )
+                said = f"logged in as {user}{how} with the credentials given{role}"
+                return service(Verdict.OPEN, said, fp)
             stream, greeting = await open_connection(transport, endpoint, ask=True)
             cert = stream.certificate()
-            await stream.close()
+            fp, role = _fingerprint(greeting.params, cert), ""
+            try:
+                if greeting.ok and greeting.error is None:
+                    opened: Connection | None = None
+                    with contextlib.suppress(NetError):  # decided: its identity is a bonus
+                        opened = await session(stream, greeting)
+                    if opened is not None:
+                        fp, role = await _identified(opened, fp)
+            finally:
+                await stream.close()
         except ConnectError as exc:
             return service(Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR, str(exc))
         except TimeoutError_ as exc:
@@ -191,14 +215,15 @@ class PostgresqlProbe(Probe):
             return service(_NOT_PG, f"not the PostgreSQL protocol: {exc}")
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
-        fp = _fingerprint(greeting.params, cert)
         # Over TLS: the server refused the connection in clear (``open_connection``).
         tls = " over TLS (refused in clear)" if cert is not None else ""
         if greeting.error is not None:
             return _refused(service, greeting.error, fp, tls, greeting.tls_failed)
         if greeting.ok:
             return service(
-                Verdict.OPEN, f"the server lets {user} in without a password (trust){tls}", fp
+                Verdict.OPEN,
+                f"the server lets {user} in without a password (trust){tls}{role}",
+                fp,
             )
         asks = ASKS.get(greeting.asks or -1, f"authentication {greeting.asks}")
         return service(
@@ -369,6 +394,29 @@ def _refused(
         )
     result: Service = service(Verdict.ERROR, f"the server answers {error}{tls}", fp)
     return result
+
+
+async def _identified(conn: Connection, fp: Fingerprint) -> tuple[Fingerprint, str]:
+    """The fingerprint with the cluster's identity (``cluster_uuid``: its system identifier,
+    shared by a primary and its streaming standbys) and whether it is a standby
+    (``details.standby``), and a few words for the verdict's reason where it is one. What the
+    server refuses or fails to say is left out, never an error: the verdict is decided (a
+    system identifier refused leaves the store known by its endpoint)."""
+    details = dict(fp.details)
+    identity = None
+    with contextlib.suppress(NetError):
+        got = await conn.run(IN_RECOVERY, width=1)
+        if got.rows and got.rows[0][0] in ("t", "f"):
+            details["standby"] = got.rows[0][0] == "t"
+    with contextlib.suppress(NetError):
+        got = await conn.run(SYSTEM_IDENTIFIER, width=1)
+        value = got.rows[0][0] if got.rows else None
+        if value and value.isdigit() and len(value) <= 20:
+            identity = value
+    role = (
+        "; a standby (in recovery: its primary's rows, read-only)" if details.get("standby") else ""
+    )
+    return replace(fp, cluster_uuid=identity, details=details), role
 
 
 def _fingerprint(params: dict[str, str], tls: TlsInfo | None = None) -> Fingerprint:
