@@ -364,6 +364,10 @@ class _Streaming:
     def __init__(self, rows: int) -> None:
         self.rows = [{"n": n} for n in range(rows)]
         self.statements: list[str | None] = []
+        self.greeting = wire.Greeting("10.11.19-MariaDB", 1, 0, b"", wire.NATIVE)
+
+    async def streaming(self, *, mariadb: bool) -> None:
+        assert mariadb  # the session's settings in the server's own words
 
     async def rows_part(
         self, sql: str | None, decoder: Any, upto: int, *, wait: float | None = None

@@ -29,7 +29,7 @@ from ..base import FullReader, Page, PartitionReader, ReadPlan, row_bytes
 from . import sql
 from .connection import Connection, connect
 from .rows import decoded, decoder
-from .tables import REMOTE_ENGINES, describe, rows_that_fit, where
+from .tables import REMOTE_ENGINES, describe, is_mariadb, rows_that_fit, where
 from .wire import ResultSet, ServerError
 
 KEYSET, OFFSET = "keyset", "offset"
@@ -208,6 +208,7 @@ class TablePages(PartitionReader):
             wait: float | None = None
             if self.conn is None:
                 self.conn = await connect(self.reader.transport, self.reader.endpoint)
+                await self.conn.streaming(mariadb=is_mariadb(self.conn.greeting))
                 statement = sql.from_offset(self.schema, self.table, self.offset, self.select)
                 # The server walks past the rows before the offset before it sends one.
                 wait = 10 + self.offset / _WALKED if self.offset else None
