@@ -7,15 +7,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
-from leakhound.errors import ProtocolError
+from leakhound.errors import ClosedError, ProtocolError
 from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.base import ReadPlan
+from leakhound.probes.base import ReadPlan, note_of
 from leakhound.probes.mysql import ALLOW, sql
 from leakhound.probes.mysql.read import MysqlReader, TablePages
+from leakhound.probes.mysql.wire import NATIVE, Greeting
 
 from .replay import MYSQL_8_GREETING, ok, recorded, replay, result_set
 
@@ -156,3 +158,75 @@ def test_a_connection_whose_rows_are_still_read_sends_no_other_statement() -> No
     statements = asyncio.run(go())
     assert statements[-1] == "SELECT * FROM `d`.`t` LIMIT 18446744073709551615 OFFSET 0"
     assert not any("COUNT" in s or "LIMIT 5" in s for s in statements)
+
+
+class _Cut:
+    """A connection whose statement's rows stop, the connection lost, after ``cut`` rows
+    (``None``: never): every statement it is asked for kept."""
+
+    greeting = Greeting("10.11.19-MariaDB", 1, 0, b"", NATIVE)
+
+    def __init__(self, rows: list[int], statements: list[str | None], cut: int | None) -> None:
+        self.rows, self.statements, self.cut = rows, statements, cut
+
+    async def streaming(self, *, mariadb: bool) -> None:
+        pass
+
+    async def rows_part(
+        self, statement: str | None, decoder: Any, upto: int, *, wait: float | None = None
+    ) -> Any:
+        self.statements.append(statement)
+        if self.cut is not None and self.cut < upto:
+            raise ClosedError("connection broken: the server went away")
+        part, self.rows = self.rows[:upto], self.rows[upto:]
+        if self.cut is not None:
+            self.cut -= len(part)
+        return (), [{"n": n} for n in part], not self.rows
+
+    async def close(self) -> None:
+        pass
+
+
+def test_a_stream_whose_connection_is_lost_says_it_was_resumed_in_another_transaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The server dropped the connection after two pages: the read begins its statement again
+    # at the rows read so far, in a new transaction, and its positions say so from then on.
+    statements: list[str | None] = []
+    table = list(range(10))
+    conns = iter([_Cut(table, statements, 4), _Cut(table[4:], statements, None)])
+
+    async def connected(*_: Any) -> _Cut:
+        return next(conns)
+
+    async def go() -> list[dict[str, Any]]:
+        pages = _pages(1, 2)
+        positions: list[dict[str, Any]] = []
+        while True:
+            try:
+                page = await pages.next_page()
+            except ClosedError:
+                continue  # as the pipeline asks a failed page again
+            if page is None:
+                return positions
+            positions.append(page.position)
+
+    monkeypatch.setattr("leakhound.probes.mysql.read.connect", connected)
+    positions = asyncio.run(go())
+    assert [p["offset"] for p in positions] == [2, 4, 6, 8, 10]
+    assert [note_of(p) is not None for p in positions] == [False, False, True, True, True]
+    assert positions[-1]["resumed"] == 1
+    assert statements[0] is not None and statements[0].endswith(" OFFSET 0")
+    assert statements[3] is not None and statements[3].endswith(" OFFSET 4")
+
+
+def test_a_stream_read_in_one_transaction_says_nothing_more() -> None:
+    async def go() -> list[Any]:
+        pages = _pages(1, 3)
+        pages.conn = _Cut(list(range(7)), [], None)  # type: ignore[assignment]
+        got = []
+        while (page := await pages.next_page()) is not None:
+            got.append(page.position)
+        return got
+
+    assert asyncio.run(go()) == [{"offset": 3}, {"offset": 6}, {"offset": 7}]

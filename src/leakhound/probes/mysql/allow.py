@@ -14,8 +14,9 @@ counted (``COUNT(DISTINCT``; beside it, those that are one whole address, ``REGE
 value (a hex literal; listed as bytes, each beside its ``MD5`` and after the MD5 of the
 last), or the column itself where its collation merges nothing (its three
 counts equal), under the session's statement timeout, and the read-only transaction around
-them. A table is two backtick-quoted identifiers and never one of the server's own schemas,
-whatever the letter case (``mysql.user`` holds the password hashes; servers with
+them; for a table read in one statement, its session's write timeout (one value) and no
+statement timeout. A table is two backtick-quoted identifiers and never one of the server's
+own schemas, whatever the letter case (``mysql.user`` holds the password hashes; servers with
 ``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
 other than ``YEAR``, ``CONVERT``, ``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH``, ``LOWER``,
 ``MD5`` or ``CAST(… AS BINARY)`` of a column, ``REGEXP`` of ``email.py``'s two patterns and
