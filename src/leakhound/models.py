@@ -620,6 +620,9 @@ class FullRead:
     # The field ``years`` are of where the container names no date field (a Redis hash's, a
     # file's column): the usual name of a record's date that dated the most records.
     date_field: str | None = field(default=None, metadata={"omit_empty": True})
+    # Where the read was not what ``method`` says throughout, how (one line from the
+    # reader: a read of one transaction resumed in another).
+    note: str | None = field(default=None, metadata={"omit_empty": True})
 
 
 @dataclass(frozen=True, slots=True)

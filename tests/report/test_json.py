@@ -179,3 +179,24 @@ def test_people_shown_as_their_range_say_so_in_the_json(
     assert line["result"]["people"]["shown_as_range"] is ranged
     assert ScanRecord.from_dict(doc).results[0] == node
     assert TargetResult  # the model the JSON's result is
+
+
+def test_a_full_reads_note_is_in_the_json_and_the_schema_and_absent_without_one(
+    full_scan: ScanRecord,
+) -> None:
+    # A MySQL table without a key resumed in a new transaction says so beside its method.
+    note = "read in 2 transactions, not one"
+    target = full_scan.results[0]
+    cr = target.containers[0]
+    assert cr.full is not None
+    noted = dataclasses.replace(cr, full=dataclasses.replace(cr.full, note=note))
+    scan = dataclasses.replace(
+        full_scan, results=(dataclasses.replace(target, containers=(noted,)),)
+    )
+    doc = json.loads(json_report.render(scan))
+    validate(doc)
+    assert doc["results"][0]["indices"][0]["full"]["note"] == note
+    assert ScanRecord.from_dict(doc).results[0].containers[0].full == noted.full
+    assert (
+        "note" not in json.loads(json_report.render(full_scan))["results"][0]["indices"][0]["full"]
+    )

@@ -109,3 +109,11 @@ def test_a_container_not_sampled_says_how_far_its_full_read_went(full: FullRead,
     # "not sampled: read in full (below)", as if every record had been read.
     assert text.pii_kinds(None, full).endswith(says)
     assert text.pii_line(None, full).endswith(says)
+
+
+def test_a_full_reads_note_follows_its_kinds() -> None:
+    full = FullRead("offset", 1, 10, note="read in 2 transactions, not one")
+    assert text.full_pii_line(full) == "NOTE: read in 2 transactions, not one"
+    stopped = FullRead("offset", 1, 10, complete=False, error="reset", note="read in 2")
+    assert text.full_pii_line(stopped) == "INCOMPLETE: reset; NOTE: read in 2"
+    assert text.full_pii_line(FullRead("offset", 1, 10)) == ""

@@ -169,3 +169,42 @@ def test_a_container_stopped_part_way_is_not_checkpointed_in_the_endpoint_tally(
         resumed.close()
     assert totals.docs == 400  # each record once: the 50 read before the stop not twice
     assert totals.people is not None and totals.people.distinct.estimate == 200
+
+
+def test_a_note_a_page_position_holds_is_reported_with_the_read_and_kept_by_a_resume(
+    tmp_path: Path,
+) -> None:
+    # A MySQL table read in one transaction, resumed in another after its second page: the
+    # position says so, and the container's figures say it, also after a killed scan.
+    note = "read in 2 transactions, not one"
+    container = _container("t")
+    plan = ReadPlan("t", 1, "offset", {})
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan_id = store.begin_scan(["x"], {"depth": "full"})
+        sink = _sink(store, scan_id)
+        sink.start(container, plan, [0])
+        work = sink.work(container)
+        sink.page(container, plan, 0, work(_docs(2012)[:50]), 50, {"offset": 50})
+        sink.page(container, plan, 0, work(_docs(2012)[50:100]), 50, {"offset": 100})
+        sink.close()  # killed here
+        resumed = _sink(store, scan_id)
+        assert resumed.restore(container) is not None
+        position = {"offset": 150, "resumed": 1, "note": note}
+        resumed.page(container, plan, 0, work(_docs(2012)[100:150]), 50, position)
+        resumed.close()  # killed again: the note is in the checkpoint
+        again = _sink(store, scan_id)
+        assert again.restore(container) is not None
+        again.page(container, plan, 0, work(_docs(2012)[150:]), 50, {"offset": 200})
+        again.partition_done(container, plan, 0)
+        full = again.finish(container, "offset", None)
+        again.close()
+    assert full.note == note and full.complete and full.docs == 200
+
+
+def test_a_read_whose_positions_hold_no_note_has_none(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        sink = _sink(store, store.begin_scan(["x"], {"depth": "full"}))
+        _read(sink, "cases-2012", 2012)
+        full = sink.finish(_container("cases-2012"), "pit", None)
+        sink.close()
+    assert full.note is None

@@ -42,6 +42,7 @@ class FrameReader:
         pending: bytes = b"",
         *,
         first_wait: float | None = None,
+        every_wait: float | None = None,
     ) -> None:
         self._reader = reader
         self._limits = limits
@@ -52,6 +53,9 @@ class FrameReader:
         # server that computes over a whole collection before it answers); every later
         # read is held to the read deadline again.
         self._first_wait = first_wait
+        # Seconds any read of the reply may take, where longer than the read deadline (a
+        # server that passes over rows it does not send anywhere in a part of a stream).
+        self._every_wait = every_wait
 
     @property
     def pending(self) -> bytes:
@@ -69,6 +73,8 @@ class FrameReader:
         """The next bytes from the socket, within the read deadline; ProtocolError(closed)
         when the peer closed the connection instead."""
         timeout = self._limits.read_timeout
+        if self._every_wait is not None:
+            timeout = max(timeout, self._every_wait)
         if self._first_wait is not None:
             timeout, self._first_wait = max(timeout, self._first_wait), None
         try:
@@ -236,6 +242,7 @@ class TcpStream:
         statement: str = "",
         wait: float | None = None,
         beside: bool = False,
+        quiet: bool = False,
     ) -> T | None:
         """Send one command's bytes and read its reply with ``read_reply`` (None: no reply).
 
@@ -247,15 +254,23 @@ class TcpStream:
         as much. ``beside``: a question asked beside a request of the same probe still pending
         (``probes/foreign.racing``): paced by the host's rate, it takes no concurrency slot,
         which that request holds (with every slot so held, it would wait for their deadline).
+        ``quiet``: ``wait`` holds for every read of the reply, not its first bytes alone.
         """
-        replies = await self._send([(command, payload)], read_reply, statement, wait, beside)
+        replies = await self._send(
+            [(command, payload)], read_reply, statement, wait, beside, quiet=quiet
+        )
         return replies[0] if replies else None
 
-    async def more(self, read_reply: Callable[[FrameReader], Awaitable[T]]) -> T:
+    async def more(
+        self, read_reply: Callable[[FrameReader], Awaitable[T]], *, wait: float | None = None
+    ) -> T:
         """Read on in a reply that ``exchange`` left unfinished (its reader returned at a part
         of it): nothing is written, so there is nothing for the allow-list to judge; the
-        part is held to a reply's budget and deadlines, as a reply is."""
-        replies = await self._send([], read_reply, reading_on=True)
+        part is held to a reply's budget and deadlines, as a reply is. ``wait``: seconds
+        the server may be silent before any bytes of the part, when longer than the read
+        deadline (rows it passes over without sending); the part's total deadline grows by
+        as much."""
+        replies = await self._send([], read_reply, wait=wait, reading_on=True, quiet=True)
         return replies[0]
 
     async def pipeline(
@@ -276,6 +291,7 @@ class TcpStream:
         wait: float | None = None,
         beside: bool = False,
         reading_on: bool = False,
+        quiet: bool = False,
     ) -> list[T]:
         if self.closed:
             raise ClosedError("the connection was closed after an error")
@@ -290,7 +306,13 @@ class TcpStream:
                         await self._writer.drain()
                     if read_reply is None:
                         return []
-                    frames = FrameReader(self._reader, limits, self._pending, first_wait=wait)
+                    frames = FrameReader(
+                        self._reader,
+                        limits,
+                        self._pending,
+                        first_wait=None if quiet else wait,
+                        every_wait=wait if quiet else None,
+                    )
                     count = 1 if reading_on else len(requests)
                     replies = [await read_reply(frames) for _ in range(count)]
                     self._pending = frames.pending

@@ -170,12 +170,25 @@ def count_of(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
+NOTE = "note"  # the key of a position's note (``Page``)
+
+
+def note_of(position: Any) -> str | None:
+    """The note a position holds (``Page``), at most a line of 300 characters; else None."""
+    if isinstance(position, dict) and isinstance(note := position.get(NOTE), str) and note:
+        return note[:300]
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page of one partition: its records and where the partition's next page starts."""
 
     docs: tuple[Any, ...]
-    position: Any  # opaque, JSON-serialisable; None where the read cannot be re-entered
+    # Opaque, JSON-serialisable; None where the read cannot be re-entered. A position that is
+    # a dict may hold ``NOTE``: one line the report shows beside the read (``FullRead.note``:
+    # how the read differed from its method, a transaction it was resumed in).
+    position: Any
 
 
 class PartitionReader(ABC):

@@ -244,6 +244,8 @@ def full_pii_line(full: FullRead | None, max_fields: int = 4, words: Words = NEU
     line = "; ".join(parts)
     if full.error:
         line = f"INCOMPLETE: {full.error}" + (f"; {line}" if line else "")
+    if full.note:  # how the read differed from its method (a transaction it resumed in)
+        line += ("; " if line else "") + f"NOTE: {full.note}"
     return line
 
 

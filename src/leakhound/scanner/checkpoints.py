@@ -26,7 +26,7 @@ from ..models import (
     from_dict,
     to_dict,
 )
-from ..probes.base import ReadPlan
+from ..probes.base import ReadPlan, note_of
 from ..store.sqlite import SqliteStore
 from .full import PartitionState, Sink, Stop
 from .owned import own_mark
@@ -82,6 +82,7 @@ class TallySink(Sink):
         self._folded: dict[tuple[str, int], int] = {}  # bytes that fold wrote
         self._plans: dict[str, ReadPlan] = {}  # the newest plan of each container
         self._restored: dict[str, FullRead] = {}  # containers a resumed scan had finished
+        self._notes: dict[str, str] = {}  # the last note a page's position held (Page)
         # The endpoint's tally: every container read to its end (a resume starts from its
         # checkpoint), and the bytes of its pieces written since it was last folded.
         self.total = merged(self.key, store.total_tallies(scan_id, endpoint))
@@ -113,6 +114,7 @@ class TallySink(Sink):
             plan = ReadPlan.from_json(rows[0].plan)
             return plan, [PartitionState(r.partition, r.position, True, r.docs) for r in rows]
         for r in rows:
+            self._note(container.name, r.position)
             self._reset(
                 container.name,
                 r.partition,
@@ -135,6 +137,7 @@ class TallySink(Sink):
     def start(self, container: Container, plan: ReadPlan, partitions: Sequence[int]) -> None:
         """Partitions from zero: their rows and tallies emptied, the plan recorded."""
         self._plans[container.name] = plan
+        self._notes.pop(container.name, None)  # of a read whose rows are counted no more
         self.store.start_partitions(
             self.scan_id, self.endpoint, container.name, plan.to_json(), partitions
         )
@@ -150,6 +153,7 @@ class TallySink(Sink):
         """What ``restore`` took back of ``container`` dropped: its checkpoints stay as kept."""
         self._restored.pop(container.name, None)
         self._plans.pop(container.name, None)
+        self._notes.pop(container.name, None)
         for k in [k for k in self._tallies if k[0] == container.name]:
             self._tallies.pop(k).close()
             self._stored.pop(k, None)
@@ -184,6 +188,7 @@ class TallySink(Sink):
         """Merge a page's tally and checkpoint it with the partition's new position."""
         k = (container.name, partition)
         self._tallies[k].merge_bytes(result)
+        self._note(container.name, position)
         self._checkpoint(container, partition, result, docs, position)
         self._stored[k] += len(result)
         if self._stored[k] > max(FOLD_BYTES, self._folded[k]):
@@ -194,6 +199,11 @@ class TallySink(Sink):
                 self.scan_id, self.endpoint, container.name, partition, self._tallies[k].to_parts()
             )
             self._stored[k] = 0
+
+    def _note(self, name: str, position: Any) -> None:
+        """Keep the note a position holds: the report shows it beside the read."""
+        if (note := note_of(position)) is not None:
+            self._notes[name] = note
 
     def _checkpoint(
         self,
@@ -260,6 +270,7 @@ class TallySink(Sink):
         error = stop.reason if stop is not None else None
         restored = self._restored.pop(container.name, None)
         plan = self._plans.pop(container.name, None)
+        note = self._notes.pop(container.name, None)
         if restored is not None:
             return restored
         total = Tally(self.key)
@@ -280,6 +291,7 @@ class TallySink(Sink):
                 error=error,
                 failure=failure_of(stop.denied) if stop is not None else None,
                 date_field=total.dated_by()[0],
+                note=note,
             )
             if error is None and plan is not None:
                 self._total_stored += self.store.finish_container(

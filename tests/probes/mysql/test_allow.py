@@ -85,6 +85,8 @@ def test_every_fixed_statement_is_allowed() -> None:
         sql.list_tables(1000),
         sql.statement_timeout(10, mariadb=False),
         sql.statement_timeout(10, mariadb=True),
+        *sql.stream_session(mariadb=False),
+        *sql.stream_session(mariadb=True),
     ):
         assert ALLOW.allows("query", statement), statement
 

@@ -366,6 +366,10 @@ class _Streaming:
     def __init__(self, rows: int) -> None:
         self.rows = [{"n": n} for n in range(rows)]
         self.statements: list[str | None] = []
+        self.greeting = wire.Greeting("10.11.19-MariaDB", 1, 0, b"", wire.NATIVE)
+
+    async def streaming(self, *, mariadb: bool) -> None:
+        assert mariadb  # the session's settings in the server's own words
 
     async def rows_part(
         self, sql: str | None, decoder: Any, upto: int, *, wait: float | None = None
@@ -399,7 +403,9 @@ def test_a_table_without_a_key_resumes_its_one_statement_at_the_offset_read(
 
     monkeypatch.setattr("leakhound.probes.mysql.read.connect", connected)
     got = asyncio.run(go())
-    assert got == [(25, {"offset": 65}), (25, {"offset": 90}), (10, {"offset": 100})]
+    assert [(n, p["offset"]) for n, p in got] == [(25, 65), (25, 90), (10, 100)]
+    # The rows before the offset were read in another transaction: each position says so.
+    assert all(p["resumed"] == 1 and "read in 2 transactions" in p["note"] for _, p in got)
     assert conn.statements == [
         "SELECT * FROM `d`.`t` LIMIT 18446744073709551615 OFFSET 40",
         None,  # the same statement's rows, read on

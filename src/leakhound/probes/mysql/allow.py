@@ -14,8 +14,9 @@ counted (``COUNT(DISTINCT``; beside it, those that are one whole address, ``REGE
 value (a hex literal; listed as bytes, each beside its ``MD5`` and after the MD5 of the
 last), or the column itself where its collation merges nothing (its three
 counts equal), under the session's statement timeout, and the read-only transaction around
-them. A table is two backtick-quoted identifiers and never one of the server's own schemas,
-whatever the letter case (``mysql.user`` holds the password hashes; servers with
+them; for a table read in one statement, its session's write timeout (one value) and no
+statement timeout. A table is two backtick-quoted identifiers and never one of the server's
+own schemas, whatever the letter case (``mysql.user`` holds the password hashes; servers with
 ``lower_case_table_names=1`` fold ``MYSQL`` into it). No pattern admits a function call
 other than ``YEAR``, ``CONVERT``, ``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH``, ``LOWER``,
 ``MD5`` or ``CAST(… AS BINARY)`` of a column, ``REGEXP`` of ``email.py``'s two patterns and
@@ -94,6 +95,8 @@ ALLOW = statements(
         # under the session's statement timeout.
         re.escape(sql.MAX_EXECUTION_TIME) + r"\d{1,9}",
         re.escape(sql.MAX_STATEMENT_TIME) + r"\d{1,6}",
+        # A table read in one statement: the server waits for a slow reader (one value).
+        re.escape(sql.STREAM_WRITE_TIMEOUT),
         rf"SELECT COUNT\(DISTINCT {_STORED}\), COUNT\(DISTINCT {_FOLDED}\), "  # noqa: S608 - a pattern
         rf"COUNT\(DISTINCT HEX\(TRIM\(TRAILING ' ' FROM (?P=col)\)\)\) FROM {TABLE}",
         rf"SELECT DISTINCT {_STORED} FROM {TABLE} WHERE (?:(?P=col) IS NOT NULL|"  # noqa: S608 - a pattern

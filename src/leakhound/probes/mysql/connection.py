@@ -19,7 +19,14 @@ from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .. import foreign
 from .allow import ALLOW
-from .sql import READ_ONLY_SESSION, START, START_READ_ONLY, UTC_SESSION, rows_at_most
+from .sql import (
+    READ_ONLY_SESSION,
+    START,
+    START_READ_ONLY,
+    UTC_SESSION,
+    rows_at_most,
+    stream_session,
+)
 from .wire import (
     CACHING_SHA2,
     CLIENT_SSL,
@@ -67,6 +74,7 @@ class Connection:
     async def run(self, sql: str, decoder: Decode | None = None) -> ResultSet | ServerError:
         """One statement's result (rows of raw values, or decoded by ``decoder``), or the
         server's error as a value."""
+        self._idle()
         self.packets.reset()
 
         most = rows_at_most(sql)
@@ -118,6 +126,7 @@ class Connection:
             return await read_rows(self.packets, frames, self.streamed, None, upto)
 
         if sql is not None:
+            self._idle()
             self.packets.reset()
             got = await self.stream.exchange(
                 "query", self.packets.encode(query(sql)), first, statement=sql, wait=wait
@@ -133,6 +142,17 @@ class Connection:
         assert self.streamed is not None
         return self.streamed.columns, rows, self.streamed.ended
 
+    def _idle(self) -> None:
+        """ProtocolError, before a byte is written, while a result set is still being read
+        (``rows_part``): the server sends its rows until their end, and a statement written
+        meanwhile would have its answer read as rows of the first (or the rows as its
+        answer)."""
+        if self.streamed is not None and not self.streamed.ended:
+            raise ProtocolError(
+                "a statement on a connection whose result set is still being read: refused "
+                "(the answers would be read out of step)"
+            )
+
     async def begin(self) -> None:
         """A read-only session and transaction (a plain one where the server knows neither)."""
         got = await self.run(READ_ONLY_SESSION)
@@ -142,6 +162,14 @@ class Connection:
         # A server that refuses the zone keeps its own: TIMESTAMPs then read in it.
         self.utc = not isinstance(await self.run(UTC_SESSION), ServerError)
         await self.query(START_READ_ONLY if self.read_only else START)
+
+    async def streaming(self, *, mariadb: bool) -> None:
+        """The session made fit to read a table in one statement (``sql.stream_session``:
+        the server waits for a slow reader, and no statement timeout stops the read); a
+        setting the server does not have (a statement timeout before MySQL 5.7.8 or MariaDB
+        10.1) is left as it is."""
+        for statement in stream_session(mariadb=mariadb):
+            await self.run(statement)  # an error is a value: the setting is left alone
 
     async def close(self) -> None:
         """Close the connection (an open transaction is rolled back by the server)."""

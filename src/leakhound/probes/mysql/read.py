@@ -5,9 +5,12 @@ rows in key order after the last key read: the position is those key values, val
 connection and in any later transaction, so a read resumes exactly where its checkpoint left it
 and costs the server one index range a page. A table without such a key is read in one
 statement of every row, in one transaction (one snapshot), its rows taken a page at a time as
-they arrive; the position is the rows read so far, an offset. Weaker: a resumed read starts a
-new statement at that offset, in a new transaction, and a row inserted or deleted before it
-meanwhile shifts every row after it, so a resumed read may miss or repeat rows.
+they arrive, on a session that waits for a slow reader and has no statement timeout
+(``sql.stream_session``); the position is the rows read so far, an offset. Weaker: a resumed
+read (a connection lost all the same, ``--resume``) starts a new statement at that offset, in
+a new transaction, and a row inserted or deleted before it meanwhile shifts every row after
+it, so a resumed read may miss or repeat rows: its positions then say so (``NOTE``, shown in
+the report as ``full.note``).
 
 A keyed table of more than a few pages is read in as many partitions as asked, each a range
 of the key on a connection of its own (the server sends one partition's rows while the
@@ -25,11 +28,11 @@ from typing import Any
 from ...errors import NetError, ProtocolError
 from ...models import Container, Endpoint
 from ...net import Transport
-from ..base import FullReader, Page, PartitionReader, ReadPlan, row_bytes
+from ..base import NOTE, FullReader, Page, PartitionReader, ReadPlan, row_bytes
 from . import sql
 from .connection import Connection, connect
 from .rows import decoded, decoder
-from .tables import REMOTE_ENGINES, describe, rows_that_fit, where
+from .tables import REMOTE_ENGINES, describe, is_mariadb, rows_that_fit, where
 from .wire import ResultSet, ServerError
 
 KEYSET, OFFSET = "keyset", "offset"
@@ -148,6 +151,9 @@ class TablePages(PartitionReader):
         self.decoder = decoder(frozenset(json), stored)
         self.select = sql.columns(names, stored)
         self.offset = 0
+        # Statements a streamed read began past its first row: each in a transaction of its
+        # own (said in the report, ``_position``).
+        self.resumed = 0
         if isinstance(position, dict):
             self._restore(position)
         self.conn: Connection | None = None
@@ -155,7 +161,11 @@ class TablePages(PartitionReader):
 
     def _restore(self, position: dict[str, Any]) -> None:
         after, offset = position.get("after"), position.get("offset")
+        resumed = position.get("resumed", 0)
         try:
+            if not isinstance(resumed, int) or isinstance(resumed, bool) or resumed < 0:
+                raise ValueError("a count of resumed statements that is not one")
+            self.resumed = resumed
             if after is not None:
                 if not _strings(after) or len(after) != len(self.key):
                     raise ValueError("a key of another length")
@@ -208,9 +218,14 @@ class TablePages(PartitionReader):
             wait: float | None = None
             if self.conn is None:
                 self.conn = await connect(self.reader.transport, self.reader.endpoint)
+                await self.conn.streaming(mariadb=is_mariadb(self.conn.greeting))
                 statement = sql.from_offset(self.schema, self.table, self.offset, self.select)
                 # The server walks past the rows before the offset before it sends one.
                 wait = 10 + self.offset / _WALKED if self.offset else None
+                if self.offset:
+                    # The rows before were read in another transaction (a connection lost,
+                    # a read resumed): the report says so.
+                    self.resumed += 1
             _, rows, ended = await self.conn.rows_part(
                 statement, self.decoder, self.size, wait=wait
             )
@@ -223,7 +238,24 @@ class TablePages(PartitionReader):
         if not rows:
             return None
         self.offset += len(rows)
-        return Page(tuple(rows), {"offset": self.offset})
+        return Page(tuple(rows), self._position())
+
+    def _position(self) -> dict[str, Any]:
+        """The rows read so far; once the read was resumed in another transaction, how many
+        times, and that said in a line for the report (``Page``)."""
+        if not self.resumed:
+            return {"offset": self.offset}
+        times = "once" if self.resumed == 1 else f"{self.resumed} times"
+        return {
+            "offset": self.offset,
+            "resumed": self.resumed,
+            NOTE: (
+                f"read in {self.resumed + 1} transactions, not one: its one statement was "
+                f"begun again {times} at the rows read so far, in a new transaction (a "
+                "connection lost or a read resumed); a row written or deleted meanwhile "
+                "before that point may have been missed or read twice"
+            ),
+        }
 
     def retryable(self, exc: NetError) -> bool:
         """Not a statement the server refused for good (no privilege, a table gone)."""

@@ -150,6 +150,23 @@ def statement_timeout(seconds: float, *, mariadb: bool) -> str:
     return f"{MAX_EXECUTION_TIME}{max(1, min(int(seconds * 1000), 999_999_999))}"
 
 
+# A table read in one statement (``from_offset``) takes as long as the table and as the
+# reader's pace (``--docs-rate``, a slow consumer): while the reader reads nothing, the
+# server waits on a full socket, and past ``net_write_timeout`` (60 s by default) it drops
+# the connection, and with it the statement's transaction. Its session waits up to an hour
+# a write (a bound: a reader gone, the server still frees the connection) and has no
+# statement timeout, as mysqldump's and mariadb-dump's sessions have none. Session
+# variables only, never data, never another session's.
+STREAM_WRITE_SECONDS = 3600
+STREAM_WRITE_TIMEOUT = f"SET SESSION net_write_timeout = {STREAM_WRITE_SECONDS}"
+
+
+def stream_session(*, mariadb: bool) -> tuple[str, ...]:
+    """The statements that make a session fit to read a table in one statement."""
+    untimed = f"{MAX_STATEMENT_TIME if mariadb else MAX_EXECUTION_TIME}0"
+    return (STREAM_WRITE_TIMEOUT, untimed)
+
+
 # A text column's values compared as stored, code point for code point: the column's own
 # collation may hold two people one value (``utf8mb4_unicode_ci``, ``utf8mb4_0900_ai_ci``,
 # ``utf8mb4_uca1400_ai_ci``: "josé@x.com" and "jose@x.com", "Jane" and "jane"), and a

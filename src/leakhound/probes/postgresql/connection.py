@@ -134,12 +134,25 @@ class Connection:
 
     stream: TcpStream
     greeting: Greeting
+    copying: bool = False  # a COPY ``copy_part`` reads is under way (its end not read yet)
+
+    def _idle(self) -> None:
+        """ProtocolError, before a byte is written, while a COPY is still being read
+        (``copy_part``): the server sends its rows until their end, and a statement written
+        meanwhile would have its answer read as rows of the COPY (or the rows as its
+        answer)."""
+        if self.copying:
+            raise ProtocolError(
+                "a statement on a connection whose COPY is still being read: refused (the "
+                "answers would be read out of step)"
+            )
 
     async def run(self, sql: str, *, width: int | None = None, wait: float | None = None) -> Result:
         """One statement (which must be on the allow-list) and its result. ``width``: the
         columns the statement asks for, where it names them (ProtocolError for a result of
         another width: a server answering some other question); ``wait``: seconds the server
         may compute before it answers, when longer than the read deadline."""
+        self._idle()
         most = rows_at_most(sql)
 
         async def result(frames: FrameReader) -> Result:
@@ -155,7 +168,7 @@ class Connection:
 
     async def copy(self, sql: str) -> list[bytes]:
         """One ``COPY (SELECT …) TO STDOUT`` (on the allow-list) and its rows' lines."""
-
+        self._idle()
         most = rows_at_most(sql)
 
         async def lines(frames: FrameReader) -> list[bytes]:
@@ -173,9 +186,10 @@ class Connection:
     ) -> tuple[list[bytes], bool]:
         """The first part of a ``COPY (SELECT …) TO STDOUT`` (``sql``, on the allow-list), or
         with None the next part of the one under way: at least ``upto`` rows' lines (fewer
-        at its end), and whether it ended. Until it ends the connection asks nothing else.
-        ``wait``: seconds the server may take before its first row, when longer than the
-        read deadline (rows it passes over first)."""
+        at its end), and whether it ended. Until it ends the connection asks nothing else
+        (ProtocolError, nothing written). ``wait``: seconds the server may be silent
+        anywhere in the part, when longer than the read deadline (rows it passes over
+        without sending: before the position it starts after, dead rows, a filter's)."""
 
         async def part(frames: FrameReader) -> tuple[list[bytes], bool]:
             try:
@@ -183,10 +197,18 @@ class Connection:
             except parse_failures() as exc:
                 raise ProtocolError(f"an unreadable PostgreSQL COPY: {exc}") from exc
 
+        got: tuple[list[bytes], bool] | None
         if sql is None:
-            return await self.stream.more(part)
-        got = await self.stream.exchange("query", query(sql), part, statement=sql, wait=wait)
+            if not self.copying:
+                raise ProtocolError("no COPY under way to read on")
+            got = await self.stream.more(part, wait=wait)
+        else:
+            self._idle()
+            got = await self.stream.exchange(
+                "query", query(sql), part, statement=sql, wait=wait, quiet=True
+            )
         assert got is not None
+        self.copying = not got[1]
         return got
 
     async def close(self) -> None:

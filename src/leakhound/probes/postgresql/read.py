@@ -100,10 +100,12 @@ class PostgresqlReader(FullReader):
                 ranging = self.ranging[db] = await ranges_ctids(conn, where)
             finally:
                 await conn.close()
-        state = {"database": db, "schema": schema, "table": table, "starts": [0]}
-        if not ranging:
-            return ReadPlan(container.name, 1, STREAM, state, container.docs)
+        state: dict[str, Any] = {"database": db, "schema": schema, "table": table, "starts": [0]}
         blocks = container.details.get("blocks")
+        if not ranging:
+            if isinstance(blocks, int) and blocks > 0:
+                state["blocks"] = blocks  # what a stream may pass over without a row
+            return ReadPlan(container.name, 1, STREAM, state, container.docs)
         if isinstance(blocks, int) and blocks > 0:
             count = max(1, min(partitions, blocks // _MIN_PARTITION_BLOCKS))
             state["starts"] = [blocks * n // count for n in range(count)]
@@ -134,7 +136,10 @@ class PostgresqlReader(FullReader):
         if after is not None and not (isinstance(after, str) and _CTID.fullmatch(after)):
             raise ProtocolError(f"{plan.container}: an unreadable stored position")
         if plan.method == STREAM:
-            return _CtidStream(self, db, schema, table, after, size)
+            blocks = state.get("blocks")  # None in a plan kept before it
+            if blocks is not None and not (isinstance(blocks, int) and 0 <= blocks <= MAX_BLOCK):
+                raise ProtocolError(f"{plan.container}: an unreadable stored read plan")
+            return _CtidStream(self, db, schema, table, after, size, blocks=blocks)
         end = starts[number + 1] if number + 1 < len(starts) else None
         return _CtidPages(self, db, schema, table, after or f"({starts[number]},0)", size, end=end)
 
@@ -309,9 +314,23 @@ STREAM_SETTINGS = (
 )
 
 
-# Blocks a second a scan passes over at the slowest (50 MiB of 8 KiB blocks), to a resumed
-# stream's first row.
+# Blocks a second a scan passes over at the slowest (50 MiB of 8 KiB blocks), without a row
+# to send: before a resumed stream's first row, and over a run of dead rows (or of rows the
+# position filters out) anywhere in the table.
 _SKIPPED = 6400
+# The longest a stream's server may be silent, whatever the table's size says: a server that
+# scans still, or one that holds the read without a row, is given up on after this.
+_MAX_SILENCE = 3600.0
+
+
+def silence(blocks: int | None, after: str | None) -> float:
+    """Seconds a stream's server may send nothing, in any part: 10 and the time its scan
+    takes over every block of the table (as the inventory counted them, or up to the
+    position where that is further) at the slowest, at most ``_MAX_SILENCE``. A scan that
+    meets a long run of dead rows is silent while it passes over them; the table's size
+    bounds that run."""
+    furthest = max(blocks or 0, _tid(after)[0] if after is not None else 0)
+    return min(10 + furthest / _SKIPPED, _MAX_SILENCE)
 
 
 class _CtidStream(PartitionReader):
@@ -328,10 +347,13 @@ class _CtidStream(PartitionReader):
         table: str,
         after: str | None,
         size: int,
+        *,
+        blocks: int | None = None,
     ) -> None:
         self.reader, self.db, self.size = reader, db, max(1, size)
         self.where = f"{quote(schema)}.{quote(table)}"
         self.after = after  # None: from the table's first row
+        self.blocks = blocks  # the table's blocks when the read was planned (None: unknown)
         self.conn: Connection | None = None
         self.rows: CopyRows | None = None
         self.done = False
@@ -361,8 +383,10 @@ class _CtidStream(PartitionReader):
             )
             sql = self.statement()
         assert self.rows is not None
-        # Resumed, the scan passes over the blocks before the position before its first row.
-        wait = None if sql is None or self.after is None else 10 + _tid(self.after)[0] / _SKIPPED
+        # The scan may pass over many blocks without a row to send, in any part: before the
+        # position it resumes after, over dead rows. A server that scans is not given up on
+        # for that silence; one that holds the read without a row is, past ``silence``.
+        wait = silence(self.blocks, self.after)
         lines, ended = await self.conn.copy_part(sql, self.size, wait=wait)
         page = self._page(lines) if lines else None
         # Only once its last part is read as a page: a part that fails is asked again.

@@ -1,0 +1,157 @@
+"""A table read in one ``COPY`` (``_CtidStream``) from a server on loopback: a server that is
+silent while its scan passes over rows it does not send is waited for, within a bound; and a
+connection whose COPY is still being read asks nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from hostile.postgresql import GREETING, command, message, result
+from leakhound.errors import ProtocolError, TimeoutError_
+from leakhound.models import Endpoint
+from leakhound.net import Limits, Scope, Transport
+from leakhound.probes.base import ReadPlan
+from leakhound.probes.postgresql import read
+from leakhound.probes.postgresql.read import STREAM, PostgresqlReader, _CtidStream, silence
+
+ROWS = [b"%d\tuser%d@example.com\t(%d,1)\n" % (n, n, n) for n in range(1, 5)]
+STATE = {"database": "db", "schema": "public", "table": "t", "starts": [0], "blocks": 4}
+READ_DEADLINE = 0.3  # seconds; each silence of the servers below is longer
+
+
+@asynccontextmanager
+async def _server(
+    parts: list[tuple[float, list[bytes]]], statements: list[str]
+) -> AsyncIterator[int]:
+    """A server that lets anyone in and answers a COPY with ``parts``: each after its
+    seconds of silence (``inf``: never), then the COPY's end."""
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            (length,) = struct.unpack(">i", await reader.readexactly(4))
+            await reader.readexactly(length - 4)
+            writer.write(GREETING)
+            while True:
+                head = await reader.readexactly(5)
+                body = await reader.readexactly(struct.unpack(">i", head[1:])[0] - 4)
+                if head[:1] != b"Q":
+                    return  # Terminate
+                sql = body.rstrip(b"\0").decode()
+                statements.append(sql)
+                if sql.startswith("SET "):
+                    writer.write(command())
+                elif sql.endswith(" LIMIT 0"):
+                    writer.write(result(["id", "email"], []))
+                elif sql.startswith("COPY ("):
+                    writer.write(message(b"H", b"\0\0\0"))
+                    for seconds, rows in parts:
+                        await writer.drain()
+                        await asyncio.sleep(seconds)
+                        writer.write(b"".join(message(b"d", row) for row in rows))
+                    n = sum(len(rows) for _, rows in parts)
+                    end = message(b"c", b"") + message(b"C", b"COPY %d\0" % n)
+                    writer.write(end + message(b"Z", b"I"))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+    async with server:
+        yield server.sockets[0].getsockname()[1]
+
+
+def _stream(port: int, size: int) -> _CtidStream:
+    scope = Scope({("127.0.0.1", port)})
+    transport = Transport(Limits(read_timeout=READ_DEADLINE, total_timeout=5), scope)
+    reader = PostgresqlReader(transport, Endpoint("127.0.0.1", port, "postgresql"))
+    pages = reader.partition(ReadPlan("db.public.t", 1, STREAM, STATE, 4), 0, None, size=size)
+    assert isinstance(pages, _CtidStream)
+    return pages
+
+
+def _read(parts: list[tuple[float, list[bytes]]], size: int) -> list[Any]:
+    async def go() -> list[Any]:
+        async with _server(parts, []) as port:
+            pages = _stream(port, size)
+            try:
+                got: list[Any] = []
+                while (page := await pages.next_page()) is not None:
+                    got += [doc["email"] for doc in page.docs]
+                return got
+            finally:
+                await pages.close()
+
+    return asyncio.run(go())
+
+
+EVERY = [f"user{n}@example.com" for n in range(1, 5)]
+
+
+def test_a_stream_silent_while_its_scan_passes_over_dead_rows_midway_reads_on() -> None:
+    # Rows 1-2, then the server passes over a run of dead rows (silent past the read
+    # deadline), then rows 3-4: the second part is waited for, not asked again.
+    assert _read([(0, ROWS[:2]), (3 * READ_DEADLINE, ROWS[2:])], size=2) == EVERY
+
+
+def test_a_stream_silent_before_its_first_row_reads_on() -> None:
+    # The table's first blocks hold dead rows only: the first part is waited for too.
+    assert _read([(3 * READ_DEADLINE, ROWS)], size=10) == EVERY
+
+
+def test_a_server_that_holds_a_stream_without_a_row_is_given_up_on_past_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(read, "_MAX_SILENCE", 2 * READ_DEADLINE)
+    with pytest.raises(TimeoutError_):
+        _read([(0, ROWS[:2]), (float("inf"), ROWS[2:])], size=2)
+
+
+@pytest.mark.parametrize(
+    ("blocks", "after", "seconds"),
+    [
+        pytest.param(None, None, 10, id="unknown-table"),
+        pytest.param(6400 * 50, None, 60, id="table-of-2.5-GiB"),
+        pytest.param(6400, "(640000,3)", 110, id="position-past-the-counted-blocks"),
+        pytest.param(4_294_967_295, None, 3600, id="hostile-size-capped"),
+    ],
+)
+def test_the_silence_a_stream_is_allowed_is_its_table_scanned_at_the_slowest_at_most_an_hour(
+    blocks: int | None, after: str | None, seconds: float
+) -> None:
+    assert silence(blocks, after) == seconds
+
+
+def test_a_connection_whose_copy_is_still_read_sends_no_other_statement() -> None:
+    # A statement written while the server still sends a COPY's rows would have its answer
+    # read as rows (or the rows as its answer): refused before a byte is written.
+    statements: list[str] = []
+
+    async def go() -> None:
+        async with _server([(0, ROWS[:2]), (1.0, ROWS[2:])], statements) as port:
+            pages = _stream(port, 2)
+            try:
+                assert await pages.next_page() is not None and not pages.done
+                conn = pages.conn
+                assert conn is not None
+                with pytest.raises(ProtocolError, match="still being read"):
+                    await conn.run("SET statement_timeout = 0")
+                with pytest.raises(ProtocolError, match="still being read"):
+                    await conn.copy(pages.statement())
+                with pytest.raises(ProtocolError, match="still being read"):
+                    await conn.copy_part(pages.statement(), 2)
+                await asyncio.sleep(0.2)  # what was written, the server has read
+            finally:
+                await pages.close()
+
+    asyncio.run(go())
+    assert (
+        statements[-1].startswith("COPY (") and sum(s.startswith("COPY") for s in statements) == 1
+    )
