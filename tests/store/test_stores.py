@@ -105,6 +105,31 @@ def test_a_replica_met_first_is_another_way_into_its_masters_store(tmp_path: Pat
     assert summarise(scan).exposed_documents == 20
 
 
+def test_a_redis_server_named_by_its_process_before_keeps_its_history(tmp_path: Path) -> None:
+    """Results stored when a Redis server's run_id named its store move to its replication
+    ID when the same process is seen again: its first exposure stays where it was."""
+
+    def redis(fp: Fingerprint) -> TargetResult:
+        ep = Endpoint("127.0.0.1", 6379)
+        return TargetResult(Service(ep, ep.url("redis"), "redis", Verdict.OPEN, "open", fp))
+
+    run_id, replid = "a" * 40, "c0" * 20
+    before = Fingerprint("redis", "7.0.15", cluster_uuid=run_id)
+    now = Fingerprint("redis", "7.0.15", cluster_uuid=replid, details={"run_id": run_id})
+    restarted = Fingerprint("redis", "7.0.15", cluster_uuid="d0" * 20, details={"run_id": "b"})
+    with SqliteStore(tmp_path / "f.db") as store:
+        first = _scan(store, redis(before))
+        later = store.load(_scan(store, redis(now)))
+        again = store.load(_scan(store, redis(restarted)))
+        first_scan = store.load(first)
+    history = later.results[0].history
+    assert (history.first_scan_id, history.previous_scans) == (first, 1)
+    assert history.first_seen_exposed == first_scan.started_at
+    assert later.results[0].service.store_id == f"redis:{replid}"
+    # A restart is a new process and a new replication ID: a new store, as it always was.
+    assert again.results[0].history.previous_scans == 0
+
+
 def test_the_same_cluster_at_a_new_endpoint_keeps_its_history(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "f.db") as store:
         first = _scan(store, _result(9200, Verdict.OPEN))
