@@ -293,3 +293,15 @@ def test_a_cluster_node_reads_only_its_own_keys(cluster: Cluster) -> None:
             await conn.close()
 
     assert asyncio.run(go()) == []
+
+
+def test_a_cluster_replica_is_read_in_full_as_its_own_keys(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """A full read of a replica node goes along SCAN after READONLY: every key of its shard
+    read, none redirected to its master."""
+    doc, _ = report(tmp_path, f"redis://127.0.0.1:{cluster.replica}", "--depth", "full")
+    (result,) = doc["results"]
+    own = int(_cli(cluster.replica, "DBSIZE"))
+    assert result["full"]["docs"] == own > 0
+    assert result["full"]["people"]["distinct"]["estimate"] == own  # one address a key

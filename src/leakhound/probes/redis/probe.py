@@ -98,10 +98,11 @@ class RedisProbe(Probe):
                 return service(
                     _NOT_REDIS, "a Redis Sentinel: it watches servers, it holds no data", fp
                 )
-            repl = await _replication(conn)
+            # One round trip: where it stands (its store's identity), and whether keys read.
+            about, scan = await conn.many([("INFO", "replication"), ("SCAN", 0, "COUNT", 1)])
+            repl = _replication(about)
             fp = _placed(fp, repl)
             standing = _standing(fields, repl)
-            scan = await conn.call("SCAN", 0, "COUNT", 1)
             refused = _refused(scan)
             if refused:
                 return service(
@@ -204,9 +205,8 @@ class RedisProbe(Probe):
         return RedisReader(transport, service.endpoint, cluster_replica=_cluster_replica(service))
 
 
-async def _replication(conn: Connection) -> Replication:
-    """What ``INFO replication`` says (nothing, where it answers an error)."""
-    reply = await conn.call("INFO", "replication")
+def _replication(reply: Reply) -> Replication:
+    """What an ``INFO replication`` reply says (nothing, where it is an error)."""
     return Replication() if isinstance(reply, RedisError) else replication(info_fields(reply))
 
 
