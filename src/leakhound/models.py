@@ -294,6 +294,23 @@ class Service:
         uuid = self.fingerprint.cluster_uuid
         return f"{self.kind}:{uuid}" if uuid else f"{self.kind}@{self.endpoint.key}"
 
+    @property
+    def former_store_ids(self) -> tuple[str, ...]:
+        """What an earlier leakhound named this store by, where that was another identity
+        the server still tells (``_FORMER_IDENTITY``): its stored history is this store's."""
+        field = _FORMER_IDENTITY.get(self.kind)
+        former = self.fingerprint.details.get(field) if field else None
+        if isinstance(former, str) and former and former != self.fingerprint.cluster_uuid:
+            return (f"{self.kind}:{former}",)
+        return ()
+
+
+# The details field that holds what named a kind's store before its identity changed: a
+# Redis server's process (run_id), before the replication ID its replicas share named it.
+# Results stored under it are moved to the new identity when the server is seen again (no
+# migration can: a stored result does not hold the replication ID).
+_FORMER_IDENTITY = {"redis": "run_id"}
+
 
 @dataclass(frozen=True, slots=True)
 class FieldInfo:

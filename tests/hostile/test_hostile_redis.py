@@ -1,6 +1,8 @@
 """Hostile Redis servers past INFO: a keyspace line no Redis writes, a SCAN cursor that never
-ends while it lists nothing. Each costs what it touches one line of reason, in time, nothing
-is an internal error, and only commands of the allow-list are sent.
+ends while it lists nothing, a cluster node whose CLUSTER NODES is garbage or refused, a
+replica whose master's address is no address. Each costs what it touches one line of reason,
+in time, nothing is an internal error, only commands of the allow-list are sent, and only to
+the servers scanned (never to a node a listing names).
 
 One scan through the real CLI over every server at once, as ``test_hostile_wire.py`` does.
 """
@@ -79,6 +81,24 @@ def _on(name: bytes, reply: bytes) -> Answer:
     return lambda command: reply if command[0].upper() == name else None
 
 
+def _section(section: bytes, reply: bytes, then: Answer | None = None) -> Answer:
+    """``reply`` to INFO of ``section``; ``then`` (or the honest server) to the rest."""
+
+    def answer(command: list[bytes]) -> bytes | None:
+        if command[0].upper() == b"INFO" and command[1:2] == [section]:
+            return reply
+        return then(command) if then else None
+
+    return answer
+
+
+def _cluster_node(nodes: bytes) -> Answer:
+    """A node of a Redis Cluster (INFO server says so) whose CLUSTER NODES answers ``nodes``
+    (READONLY is never asked of a master)."""
+    server = _bulk(b"# Server\r\nredis_version:7.0.15\r\nredis_mode:cluster\r\n")
+    return _section(b"server", server, _on(b"CLUSTER", nodes))
+
+
 @dataclass(frozen=True)
 class Case:
     """One hostile server, the inventory error expected and the patterns kept."""
@@ -87,6 +107,8 @@ class Case:
     answers: Answer
     inventory: str
     patterns: tuple[str, ...]
+    note: str = "^$"  # the inventory note
+    reason: str = "^INFO and SCAN answer without credentials$"
 
 
 CASES = [
@@ -101,6 +123,56 @@ CASES = [
         _on(b"SCAN", _array(_bulk(b"7"), _array())),
         "^db0: keys listed in 1,000 SCAN calls, no more$",
         (),
+    ),
+    Case(
+        "a-cluster-node-whose-listing-is-garbage",
+        _cluster_node(_bulk(bytes(range(256)) * 64)),
+        "^$",
+        ("customer:*",),
+        r"^one node of a Redis Cluster: its figures are the keys of its own hash slots, not "
+        r"the cluster's \(CLUSTER NODES did not name it, so which nodes hold the others is "
+        r"not known\)$",
+        "; a node of a Redis Cluster, holding its own hash slots' keys only$",
+    ),
+    Case(
+        "a-cluster-node-refused-its-listing",
+        _cluster_node(
+            b"-NOPERM this user has no permissions to run the 'cluster|nodes' command\r\n"
+        ),
+        "^$",
+        ("customer:*",),
+        r"\(CLUSTER NODES: NOPERM this user has no permissions .*; which nodes hold the "
+        r"others is not known\)$",
+        "; a node of a Redis Cluster",
+    ),
+    Case(
+        "a-cluster-node-naming-nodes-elsewhere",
+        _cluster_node(
+            _bulk(
+                b"a" * 40
+                + b" 127.0.0.1:1@1 myself,master - 0 0 1 connected 0-100\n"
+                + b"b" * 40
+                + b" 192.0.2.1:6379@16379 master - 0 0 1 connected 101-16383\n"
+            )
+        ),
+        "^$",
+        ("customer:*",),
+        r"^one shard of a Redis Cluster: .* held by 192\.0\.2\.1:6379 \(slots 101-16383\): "
+        r"scan them for the rest$",
+        "; a node of a Redis Cluster",
+    ),
+    Case(
+        "a-replica-of-a-master-at-no-address",
+        _section(
+            b"replication",
+            _bulk(
+                b"role:slave\r\nmaster_host:\x1b[31mevil\r\nmaster_port:6379\r\n"
+                b"master_link_status:up\r\nmaster_replid:" + b"e" * 40 + b"\r\n"
+            ),
+        ),
+        "^$",
+        ("customer:*",),
+        reason="^INFO and SCAN answer without credentials; a replica$",
     ),
 ]
 
@@ -125,6 +197,9 @@ def test_a_hostile_answer_costs_what_it_touches_with_one_line(scan: Scan, case: 
     assert got["service"]["verdict"] == "open"
     inventory_error = got.get("inventory_error") or ""
     assert re.search(case.inventory, inventory_error), inventory_error
+    note = got.get("inventory_note") or ""
+    assert re.search(case.note, note), note
+    assert re.search(case.reason, got["service"]["reason"]), got["service"]["reason"]
     patterns = tuple(
         i["index"]["name"] for i in got["indices"] if i["index"]["name"] != "(other keys)"
     )
@@ -133,6 +208,9 @@ def test_a_hostile_answer_costs_what_it_touches_with_one_line(scan: Scan, case: 
 
 def test_only_allow_listed_commands_were_sent(scan: Scan) -> None:
     assert scan.sent
+    ports = {f"redis://127.0.0.1:{p}" for p in scan.ports.values()}
     for request in scan.sent:
         assert request.kind == "redis"
         assert ALLOW.allows(request.method, request.target), request
+        assert request.url in ports, request  # never a node a cluster listing names
+    assert any(r.method == "CLUSTER NODES" for r in scan.sent)

@@ -87,6 +87,49 @@ def test_a_node_and_its_proxy_are_one_store(tmp_path: Path) -> None:
     assert a.records.value == 4000  # not 6000: the proxy's containers are the node's
 
 
+def test_a_replica_met_first_is_another_way_into_its_masters_store(tmp_path: Path) -> None:
+    """A Redis replica shares its master's replication ID, so its store: the master speaks
+    for the store and the replica is listed as another way in, whichever the scan met
+    first (the replica holds a copy)."""
+
+    def redis(port: int, role: str) -> TargetResult:
+        ep = Endpoint("127.0.0.1", port)
+        fp = Fingerprint("redis", "7.0.15", cluster_uuid="c0" * 20, details={"role": role})
+        svc = Service(ep, ep.url("redis"), "redis", Verdict.OPEN, "open", fp)
+        return TargetResult(svc, (ContainerResult(Container("customer:*", 20, None), None),))
+
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan = store.load(_scan(store, redis(6380, "replica"), redis(6379, "master")))
+    (only,) = scan.stores
+    assert [r.service.endpoint.port for r in only.results] == [6379, 6380]
+    assert summarise(scan).exposed_documents == 20
+
+
+def test_a_redis_server_named_by_its_process_before_keeps_its_history(tmp_path: Path) -> None:
+    """Results stored when a Redis server's run_id named its store move to its replication
+    ID when the same process is seen again: its first exposure stays where it was."""
+
+    def redis(fp: Fingerprint) -> TargetResult:
+        ep = Endpoint("127.0.0.1", 6379)
+        return TargetResult(Service(ep, ep.url("redis"), "redis", Verdict.OPEN, "open", fp))
+
+    run_id, replid = "a" * 40, "c0" * 20
+    before = Fingerprint("redis", "7.0.15", cluster_uuid=run_id)
+    now = Fingerprint("redis", "7.0.15", cluster_uuid=replid, details={"run_id": run_id})
+    restarted = Fingerprint("redis", "7.0.15", cluster_uuid="d0" * 20, details={"run_id": "b"})
+    with SqliteStore(tmp_path / "f.db") as store:
+        first = _scan(store, redis(before))
+        later = store.load(_scan(store, redis(now)))
+        again = store.load(_scan(store, redis(restarted)))
+        first_scan = store.load(first)
+    history = later.results[0].history
+    assert (history.first_scan_id, history.previous_scans) == (first, 1)
+    assert history.first_seen_exposed == first_scan.started_at
+    assert later.results[0].service.store_id == f"redis:{replid}"
+    # A restart is a new process and a new replication ID: a new store, as it always was.
+    assert again.results[0].history.previous_scans == 0
+
+
 def test_the_same_cluster_at_a_new_endpoint_keeps_its_history(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "f.db") as store:
         first = _scan(store, _result(9200, Verdict.OPEN))

@@ -124,7 +124,9 @@ class CommandList:
 
     A command not named here never leaves: the TCP layer asks before it writes a byte.
     ``never`` lists what must never be sent, for the tests and the reader: a command both
-    allowed and never-allowed is refused at construction.
+    allowed and never-allowed is refused at construction. A name of two words
+    (``CLUSTER NODES``) allows that subcommand alone, of a command that may be on ``never``
+    for all its others: the kind names each command it sends by its two words then.
     """
 
     kind: str

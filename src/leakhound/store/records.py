@@ -70,6 +70,14 @@ def _fullness(cr: ContainerResult) -> tuple[int, ...]:
     )
 
 
+def _rank(r: ResultRecord) -> tuple[int, bool, int]:
+    """Where an endpoint ranks among its store's: the most open first, then a server before
+    its replicas (a copy is another way in; its fingerprint's role says ``replica``), then
+    the one that listed the most containers."""
+    replica = r.service.fingerprint.details.get("role") == "replica"
+    return (openness(r.service.verdict), replica, -len(r.containers))
+
+
 @dataclass(frozen=True, slots=True)
 class StoreView:
     """One exposed store as a scan saw it: every endpoint it answered at, most open first,
@@ -110,7 +118,7 @@ class StoreView:
                 by_store.setdefault(r.service.store_id, []).append(r)
         out = []
         for identity, found in by_store.items():
-            ranked = sorted(found, key=lambda r: (openness(r.service.verdict), -len(r.containers)))
+            ranked = sorted(found, key=_rank)
             kept: dict[str, tuple[ResultRecord, ContainerResult]] = {}
             for r in ranked:
                 for cr in r.containers:

@@ -684,6 +684,8 @@ class SqliteStore:
         now = _now()
         body = to_dict(result)
         with self._tx() as db:
+            for former in svc.former_store_ids:  # its history under what named it before
+                db.execute("UPDATE results SET store_id=? WHERE store_id=?", (svc.store_id, former))
             db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (

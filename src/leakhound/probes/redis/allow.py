@@ -3,10 +3,18 @@
 ``INFO`` decides (a version answers, ``-NOAUTH`` asks for credentials, ``-DENIED`` is protected
 mode); ``SCAN`` lists keys without blocking the server (never ``KEYS *``); ``TYPE`` and one
 bounded read per type show a value. ``SELECT`` changes the database of our own connection
-only; ``AUTH`` is sent only with the owner's credentials.
+only, and so does ``READONLY`` (a Redis Cluster replica then serves reads of its own keys
+rather than redirect them to its master); ``AUTH`` is sent only with the owner's credentials.
+
+``CLUSTER`` is never sent, but for one read-only subcommand, ``CLUSTER NODES`` (which nodes
+hold which hash slots): its other subcommands write (RESET, FAILOVER, ADDSLOTS, FORGET,
+MEET…). A command is judged by ``name_of``: its first word, and for a command of which only
+some subcommands are allowed, its second, both upper-cased as the server reads them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from ...net import commands
 
@@ -18,6 +26,8 @@ ALLOW = commands(
         "TYPE",
         "SELECT",
         "AUTH",
+        "READONLY",
+        "CLUSTER NODES",
         "GETRANGE",
         "STRLEN",
         "HSCAN",
@@ -66,3 +76,21 @@ ALLOW = commands(
         "EXPIRE",
     },
 )
+
+# Commands allowed by subcommand only ("CLUSTER NODES"): judged by their first two words.
+_BY_SUBCOMMAND = frozenset(c.split(" ", 1)[0] for c in ALLOW.commands if " " in c)
+
+
+def name_of(args: Sequence[str | bytes | int]) -> str:
+    """The name the allow-list judges a command by: its first word, with its second for a
+    command allowed by subcommand only (``CLUSTER NODES``), upper-cased as Redis reads them
+    (``cluster reset`` is ``CLUSTER RESET``, refused): ASCII letters only, as Redis compares
+    names, so no other byte becomes a letter of an allowed name."""
+    words = [
+        (a if isinstance(a, bytes) else str(a).encode()).upper().decode("latin-1") for a in args[:2]
+    ]
+    if any(" " in w for w in words):  # a word of words ("CLUSTER NODES" as one argument)
+        return repr(words)  # names no command of Redis's, nor an entry of the list
+    if words and words[0] in _BY_SUBCOMMAND:
+        return " ".join(words)
+    return words[0] if words else ""

@@ -8,7 +8,7 @@ from typing import Any
 from ...errors import ProtocolError
 from ...models import Container, Endpoint
 from ...net import FrameReader, TcpStream, Transport
-from .allow import ALLOW
+from .allow import ALLOW, name_of
 from .keys import document, glob_of, pattern_of, reads
 from .resp import RedisError, Reply, encode, read_reply, text
 
@@ -30,13 +30,13 @@ class Connection:
 
     async def call(self, *args: str | bytes | int) -> Reply:
         """One command and its reply."""
-        return await self.stream.exchange(str(args[0]), encode(*args), _reply)
+        return await self.stream.exchange(name_of(args), encode(*args), _reply)
 
     async def many(self, commands: list[tuple[str | bytes | int, ...]]) -> list[Reply]:
         """Several commands in one round trip, their replies in order."""
         if not commands:
             return []
-        return await self.stream.pipeline([(str(c[0]), encode(*c)) for c in commands], _reply)
+        return await self.stream.pipeline([(name_of(c), encode(*c)) for c in commands], _reply)
 
     async def select(self, db: int) -> None:
         """Make ``db`` this connection's database."""
@@ -51,8 +51,13 @@ class Connection:
         await self.stream.close()
 
 
-async def connect(transport: Transport, endpoint: Endpoint) -> Connection:
-    """A connection, logged in with the owner's credentials when they were given."""
+async def connect(
+    transport: Transport, endpoint: Endpoint, *, cluster_replica: bool = False
+) -> Connection:
+    """A connection, logged in with the owner's credentials when they were given; to a
+    replica node of a Redis Cluster (``cluster_replica``), made to read its own keys
+    (``READONLY``: without it, the replica redirects every read of a key to its master with
+    ``-MOVED``, and the keys SCAN lists would all read as gone)."""
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="redis")
     conn = Connection(stream)
     try:
@@ -62,6 +67,10 @@ async def connect(transport: Transport, endpoint: Endpoint) -> Connection:
             got = await conn.call("AUTH", *([user] if user else []), password)
             if isinstance(got, RedisError):
                 raise got.raised("AUTH refused")
+        if cluster_replica:
+            got = await conn.call("READONLY")
+            if isinstance(got, RedisError):
+                raise got.raised("READONLY")
     except BaseException:
         await conn.close()
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
 from .allow import ALLOW
 from .connection import Connection, connect, read_keys, scan_page, where
 from .keys import pattern_of
+from .nodes import Replication, cluster_nodes, cluster_note, replication
 from .read import RedisReader
 from .resp import RedisError, Reply, info_fields, text
 
@@ -96,20 +98,27 @@ class RedisProbe(Probe):
                 return service(
                     _NOT_REDIS, "a Redis Sentinel: it watches servers, it holds no data", fp
                 )
-            scan = await conn.call("SCAN", 0, "COUNT", 1)
+            # One round trip: where it stands (its store's identity), and whether keys read.
+            about, scan = await conn.many([("INFO", "replication"), ("SCAN", 0, "COUNT", 1)])
+            repl = _replication(about)
+            fp = _placed(fp, repl)
+            standing = _standing(fields, repl)
             refused = _refused(scan)
             if refused:
                 return service(
                     Verdict.SECURED,
-                    f"INFO answers, SCAN asks for credentials: {refused}",
+                    f"INFO answers, SCAN asks for credentials: {refused}{standing}",
                     fp,
                     ("INFO",),
                     ("SCAN",),
                 )
             if isinstance(scan, RedisError):
-                return service(Verdict.ERROR, f"SCAN: {scan.message}", fp, ("INFO",))
+                return service(Verdict.ERROR, f"SCAN: {scan.message}{standing}", fp, ("INFO",))
             return service(
-                Verdict.OPEN, "INFO and SCAN answer without credentials", fp, ("INFO", "SCAN")
+                Verdict.OPEN,
+                f"INFO and SCAN answer without credentials{standing}",
+                fp,
+                ("INFO", "SCAN"),
             )
         except TimeoutError_ as exc:
             return service(Verdict.TIMEOUT, str(exc))
@@ -123,11 +132,16 @@ class RedisProbe(Probe):
     async def inventory(
         self, transport: Transport, service: Service, *, max_containers: int
     ) -> Inventory:
-        """Each database's keys grouped by pattern, counted exactly when listed whole."""
+        """Each database's keys grouped by pattern, counted exactly when listed whole; on a
+        node of a Redis Cluster, its shard's share, with a note naming the nodes of the other
+        hash slots (``CLUSTER NODES``: they are the user's to scan, never connected to)."""
         try:
-            conn = await connect(transport, service.endpoint)
+            conn = await connect(
+                transport, service.endpoint, cluster_replica=_cluster_replica(service)
+            )
         except NetError as exc:
             return Inventory((), f"cannot connect: {exc}")
+        note = None
         try:
             keyspace = info_fields(await conn.call("INFO", "keyspace"))
             dbs = sorted(int(m.group(1)) for k in keyspace if (m := _KEYSPACE.fullmatch(k)))
@@ -145,6 +159,8 @@ class RedisProbe(Probe):
                     errors.append(f"db{db}: {short}")
                 found += patterns
                 listed[db] = (keys, whole)
+            if service.fingerprint.details.get("redis_mode") == "cluster":
+                note = await _shard(conn)
         except NetError as exc:
             return Inventory((), f"cannot list keys: {exc}")
         finally:
@@ -155,6 +171,7 @@ class RedisProbe(Probe):
             (*kept, *_other_keys(kept, found, listed)),
             failures_said(errors),
             max(0, len(found) - max_containers),
+            note,
         )
 
     async def sample(
@@ -162,7 +179,9 @@ class RedisProbe(Probe):
     ) -> SampleDocs:
         """The first ``size`` keys of the pattern SCAN finds, each with a bounded read."""
         try:
-            conn = await connect(transport, service.endpoint)
+            conn = await connect(
+                transport, service.endpoint, cluster_replica=_cluster_replica(service)
+            )
         except NetError as exc:
             return SampleDocs.failed(exc)
         try:
@@ -183,7 +202,61 @@ class RedisProbe(Probe):
 
     def reader(self, transport: Transport, service: Service) -> FullReader:
         """Every key of a pattern, along the SCAN cursor (resumable from any cursor)."""
-        return RedisReader(transport, service.endpoint)
+        return RedisReader(transport, service.endpoint, cluster_replica=_cluster_replica(service))
+
+
+def _replication(reply: Reply) -> Replication:
+    """What an ``INFO replication`` reply says (nothing, where it is an error)."""
+    return Replication() if isinstance(reply, RedisError) else replication(info_fields(reply))
+
+
+def _placed(fp: Fingerprint, repl: Replication) -> Fingerprint:
+    """The fingerprint with the store's identity: the replication ID a master shares with
+    its replicas (the process's run_id where INFO replication gives none), and the role."""
+    details = dict(fp.details)
+    if repl.role:
+        details["role"] = repl.role
+    if repl.master:
+        details["replica_of"] = repl.master
+    if repl.role == "replica":
+        details["master_link"] = "up" if repl.link_up else "down"
+    if repl.replid is None:
+        return replace(fp, details=details)
+    if fp.cluster_uuid:
+        details["run_id"] = fp.cluster_uuid
+    return replace(fp, cluster_uuid=repl.replid, details=details)
+
+
+def _standing(fields: dict[str, str], repl: Replication) -> str:
+    """'; a replica of HOST:PORT', '; a node of a Redis Cluster…': where the server stands,
+    as the end of its verdict's reason ('' for a standalone master)."""
+    said = [repl.said] if repl.said else []
+    if fields.get("redis_mode") == "cluster":
+        said.append("a node of a Redis Cluster, holding its own hash slots' keys only")
+    return "".join(f"; {x}" for x in said)
+
+
+def _cluster_replica(service: Service) -> bool:
+    """Whether the server is a replica node of a Redis Cluster (its reads need READONLY)."""
+    details = service.fingerprint.details
+    return details.get("redis_mode") == "cluster" and details.get("role") == "replica"
+
+
+async def _shard(conn: Connection) -> str:
+    """The inventory note of a Redis Cluster node: its shard's hash slots, and which nodes
+    hold the others (or why that is not known)."""
+    try:
+        reply = await conn.call("CLUSTER", "NODES")
+    except NetError as exc:
+        reply = RedisError(str(exc))
+    if isinstance(reply, RedisError) or text(reply) is None:
+        why = reply.message if isinstance(reply, RedisError) else "no text"
+        return (
+            "one node of a Redis Cluster: its figures are the keys of its own hash slots, not "
+            f"the cluster's (CLUSTER NODES: {why[:200]}; which nodes hold the others is not "
+            "known)"
+        )
+    return cluster_note(cluster_nodes(text(reply) or ""))
 
 
 def _keyspace_count(line: str) -> int | None:

@@ -38,8 +38,11 @@ class RedisReader(FullReader):
 
     method = "scan"
 
-    def __init__(self, transport: Transport, endpoint: Endpoint) -> None:
+    def __init__(
+        self, transport: Transport, endpoint: Endpoint, *, cluster_replica: bool = False
+    ) -> None:
         self.transport, self.endpoint = transport, endpoint
+        self.cluster_replica = cluster_replica  # a replica node of a Redis Cluster: READONLY
 
     async def open(self, container: Container, partitions: int) -> ReadPlan:
         """One partition; the plan keeps where the pattern lives (or the patterns it is not),
@@ -107,7 +110,11 @@ class KeyReader(PartitionReader):
         if self.done:
             return None
         if self.conn is None:
-            self.conn = await connect(self.reader.transport, self.reader.endpoint)
+            self.conn = await connect(
+                self.reader.transport,
+                self.reader.endpoint,
+                cluster_replica=self.reader.cluster_replica,
+            )
             await self.conn.select(self.db)
         keys: list[bytes] = []
         cursor: bytes | int = self.cursor
