@@ -70,6 +70,15 @@ def _fullness(cr: ContainerResult) -> tuple[int, ...]:
     )
 
 
+def _a_copy(r: TargetResult) -> bool:
+    """Whether the endpoint answered as a copy of another of its store, kept from it: a
+    PostgreSQL standby (``details.standby``), a member of a MongoDB replica set other than
+    its primary (``details.member``). Its primary speaks for the store where it is as open,
+    not whichever of them the scan happened to finish first."""
+    details = r.service.fingerprint.details
+    return details.get("standby") is True or details.get("member") not in (None, "primary")
+
+
 @dataclass(frozen=True, slots=True)
 class StoreView:
     """One exposed store as a scan saw it: every endpoint it answered at, most open first,
@@ -110,7 +119,10 @@ class StoreView:
                 by_store.setdefault(r.service.store_id, []).append(r)
         out = []
         for identity, found in by_store.items():
-            ranked = sorted(found, key=lambda r: (openness(r.service.verdict), -len(r.containers)))
+            ranked = sorted(
+                found,
+                key=lambda r: (openness(r.service.verdict), _a_copy(r), -len(r.containers)),
+            )
             kept: dict[str, tuple[ResultRecord, ContainerResult]] = {}
             for r in ranked:
                 for cr in r.containers:
