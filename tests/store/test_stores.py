@@ -194,3 +194,30 @@ def test_a_store_that_tells_its_identity_keeps_the_history_of_its_endpoints(
         assert history.first_seen_exposed == first_scan.started_at
     # the other endpoint's results stay its own
     assert elsewhere not in {r.history.first_scan_id for r in later.results}
+
+
+def _member(port: int, kind: str, details: dict[str, object]) -> TargetResult:
+    ep = Endpoint("127.0.0.1", port)
+    fp = Fingerprint(product=kind, cluster_uuid="set-1", details=details)
+    svc = Service(ep, f"{kind}://127.0.0.1:{port}", kind, Verdict.OPEN, f"why {port}", fp)
+    box = ContainerResult(Container("shop.customers", 30, 10), Sample(30, 30, ()))
+    return TargetResult(svc, (box,))
+
+
+def test_a_primary_speaks_for_its_store_whichever_member_the_scan_finished_first(
+    tmp_path: Path,
+) -> None:
+    # A sample scan records its targets as they finish: a standby (a secondary) may come first.
+    pairs = {
+        "postgresql": ({"standby": True}, {"standby": False}),
+        "mongodb": (
+            {"replica_set": "rs0", "member": "secondary"},
+            {"replica_set": "rs0", "member": "primary"},
+        ),
+    }
+    for kind, (copy, primary) in pairs.items():
+        with SqliteStore(tmp_path / f"{kind}.db") as store:
+            scan = store.load(_scan(store, _member(5433, kind, copy), _member(5432, kind, primary)))
+        (one,) = scan.stores
+        assert one.service.endpoint.port == 5432, kind
+        assert [r.service.endpoint.port for r in one.others] == [5433]

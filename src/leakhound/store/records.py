@@ -72,10 +72,22 @@ def _fullness(cr: ContainerResult) -> tuple[int, ...]:
 
 def _rank(r: ResultRecord) -> tuple[int, bool, int]:
     """Where an endpoint ranks among its store's: the most open first, then a server before
-    its replicas (a copy is another way in; its fingerprint's role says ``replica``), then
-    the one that listed the most containers."""
-    replica = r.service.fingerprint.details.get("role") == "replica"
-    return (openness(r.service.verdict), replica, -len(r.containers))
+    its copies (``_a_copy``), then the one that listed the most containers."""
+    return (openness(r.service.verdict), _a_copy(r), -len(r.containers))
+
+
+def _a_copy(r: ResultRecord) -> bool:
+    """Whether the endpoint answered as a copy of another of its store, kept from it: a
+    Redis replica (``details.role``), a PostgreSQL standby (``details.standby``), a member
+    of a MongoDB replica set other than its primary (``details.member``). Its primary speaks
+    for the store where it is as open, not whichever of them the scan happened to finish
+    first."""
+    details = r.service.fingerprint.details
+    return (
+        details.get("role") == "replica"
+        or details.get("standby") is True
+        or details.get("member") not in (None, "primary")
+    )
 
 
 @dataclass(frozen=True, slots=True)

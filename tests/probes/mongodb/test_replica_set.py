@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +52,6 @@ def _members() -> dict[str, Member]:
         "secondary": Member(SET, secondary, "secondary", customers(DOCS)),
         "arbiter": Member(SET, SET.arbiters[0], "arbiter", None),
         "other-set": Member(OTHER, OTHER.hosts[0], "primary", customers(3)),
-        "secured-primary": Member(SET, primary, "primary", None, secured=True),
-        "secured-secondary": Member(SET, secondary, "secondary", None, secured=True),
         "other-secured": Member(OTHER, OTHER.hosts[0], "primary", None, secured=True),
         "standalone": Member(None, "", "primary", customers(3)),
     }
@@ -109,15 +107,52 @@ def test_the_members_of_one_set_are_one_store_by_its_replica_set_id(fakes: Fakes
     assert other.store_id != got[0].store_id
 
 
+def _served(members: dict[str, Member], hosts: Callable[[dict[str, int]], tuple[str, ...]]) -> Any:
+    """``members`` served on loopback, each then made a member of a set named rs0 whose hosts
+    are ``hosts(ports)``: their verdicts by name."""
+    with S.ServerLoop() as loop:
+        ports = {name: loop.serve(handler(m)) for name, m in members.items()}
+        rs = ReplicaSet("rs0", hosts(ports), (), bson.ObjectId())
+        for m in members.values():
+            m.rs = rs
+        return {name: Fakes(loop, members, ports).verdict(name) for name in members}
+
+
 def test_secured_members_are_one_store_by_their_set_name_and_hosts(fakes: Fakes) -> None:
-    # replSetGetConfig asks for credentials: the set's name and the hosts hello lists.
-    primary, secondary = fakes.verdict("secured-primary"), fakes.verdict("secured-secondary")
+    # replSetGetConfig asks for credentials: the set's name and the hosts hello lists, each
+    # member reached at one of them.
+    got = _served(
+        {
+            "primary": Member(None, "", "primary", None, secured=True),
+            "secondary": Member(None, "", "secondary", None, secured=True),
+        },
+        lambda ports: tuple(f"127.0.0.1:{p}" for p in ports.values()),
+    )
+    primary, secondary = got["primary"], got["secondary"]
     other = fakes.verdict("other-secured")
     assert {primary.verdict.value, secondary.verdict.value, other.verdict.value} == {"secured"}
     assert primary.fingerprint.cluster_uuid == secondary.fingerprint.cluster_uuid
     assert str(primary.fingerprint.cluster_uuid).startswith("rs0/")
+    assert primary.store_id == secondary.store_id
     assert other.fingerprint.cluster_uuid != primary.fingerprint.cluster_uuid
     assert secondary.reason.endswith("; a secondary of replica set rs0")
+
+
+def test_sets_of_the_default_name_and_hosts_on_two_machines_are_two_stores() -> None:
+    # Two single-member sets as every tutorial makes them (rs0 of "localhost:27017"), on two
+    # machines, asking for credentials: nothing says they are one set.
+    got = _served(
+        {
+            "here": Member(None, "localhost:27017", "primary", None, secured=True),
+            "there": Member(None, "localhost:27017", "primary", None, secured=True),
+        },
+        lambda ports: ("localhost:27017",),
+    )
+    here, there = got["here"], got["there"]
+    assert {here.verdict.value, there.verdict.value} == {"secured"}
+    assert here.fingerprint.cluster_uuid is None and there.fingerprint.cluster_uuid is None
+    assert here.store_id != there.store_id
+    assert here.fingerprint.cluster_name == there.fingerprint.cluster_name == "rs0"
 
 
 def test_an_arbiter_says_it_holds_no_data(fakes: Fakes) -> None:
@@ -161,6 +196,13 @@ class _Refusing:
         raise CommandFailed(next(iter(command)), {"ok": 0, "code": 13, "errmsg": "auth"})
 
 
+def _identity(hosts: list[str], at: str) -> str | None:
+    """The identity of a set rs0 of ``hosts`` whose replSetGetConfig is refused, at ``at``."""
+    host, port = at.rsplit(":", 1)
+    hello = {"setName": "rs0", "hosts": hosts}
+    return asyncio.run(set_identity(_Refusing(), hello, Endpoint(host, int(port))))  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("a", "b", "same"),
     [
@@ -174,15 +216,32 @@ class _Refusing:
 def test_without_its_id_a_set_is_known_by_its_name_and_hosts(
     a: list[str], b: list[str], same: bool
 ) -> None:
-    async def of(hosts: list[str]) -> str | None:
-        return await set_identity(_Refusing(), {"setName": "rs0", "hosts": hosts})  # type: ignore[arg-type]
-
-    assert (asyncio.run(of(a)) == asyncio.run(of(b))) is same
+    # each reached at the first host it lists
+    one, other = _identity(a, a[0].lower()), _identity(b, b[0].lower())
+    assert one is not None and other is not None
+    assert (one == other) is same
 
 
 def test_a_set_whose_hello_lists_no_host_has_no_identity() -> None:
-    got = asyncio.run(set_identity(_Refusing(), {"setName": "rs0"}))  # type: ignore[arg-type]
-    assert got is None
+    assert _identity([], "x:1") is None
+
+
+@pytest.mark.parametrize(
+    ("hosts", "at"),
+    [
+        (["localhost:27017"], "203.0.113.5:27017"),
+        (["mongo1:27017", "mongo2:27017"], "198.51.100.7:27017"),
+        (["10.0.0.4:27017", "10.0.0.5:27017"], "203.0.113.5:27017"),
+        (["localhost:27017"], "127.0.0.1:27018"),
+    ],
+    ids=["loopback", "unqualified", "private", "another-port"],
+)
+def test_a_set_reached_at_none_of_its_hosts_is_known_by_its_endpoint(
+    hosts: list[str], at: str
+) -> None:
+    # The hosts a set lists are its own machine's names for its members: two sets on two
+    # machines list the same ones, and one reached elsewhere tells nothing of the other.
+    assert _identity(hosts, at) is None
 
 
 def _sent_names(member: Member) -> list[str]:
@@ -262,5 +321,5 @@ def test_a_replica_set_id_that_is_no_object_id_is_not_taken() -> None:
             return {"config": {"settings": {"replicaSetId": "everyone"}}, "ok": 1}
 
     hello = {"setName": "rs0", "hosts": ["x:1"]}
-    got = asyncio.run(set_identity(Lying(), hello))  # type: ignore[arg-type]
+    got = asyncio.run(set_identity(Lying(), hello, Endpoint("x", 1)))  # type: ignore[arg-type]
     assert got is not None and got.startswith("rs0/")

@@ -276,7 +276,7 @@ class MongodbProbe(Probe):
                 return service(_NOT_MONGODB, f"hello refused: {exc}")
             if not isinstance(said.get("maxWireVersion"), int):
                 return service(_NOT_MONGODB, "hello answered without a wire version")
-            fp = await self._fingerprint(conn, said)
+            fp = await self._fingerprint(conn, said, endpoint)
             conn.member = member_of_a_set(fp)
             role = member_said(fp)
             try:
@@ -310,7 +310,9 @@ class MongodbProbe(Probe):
             await conn.close()
 
     @staticmethod
-    async def _fingerprint(conn: Connection, hello: dict[str, Any]) -> Fingerprint:
+    async def _fingerprint(
+        conn: Connection, hello: dict[str, Any], endpoint: Endpoint
+    ) -> Fingerprint:
         """What hello and buildInfo say (buildInfo answers without credentials); of a member
         of a replica set, its set, its role in it and the set's identity (``set_identity``)."""
         details: dict[str, Any] = {"max_wire_version": hello.get("maxWireVersion")}
@@ -320,7 +322,7 @@ class MongodbProbe(Probe):
             set_name = set_name[:100]
             details["replica_set"] = set_name
             details["member"] = member_role(hello)
-            identity = await set_identity(conn, hello)
+            identity = await set_identity(conn, hello, endpoint)
         try:
             build = await conn.run("admin", {"buildInfo": 1})
         except CommandFailed:
@@ -518,15 +520,19 @@ def member_said(fp: Fingerprint) -> str:
 _MEMBER_LISTS = ("hosts", "passives", "arbiters")
 
 
-async def set_identity(conn: Connection, hello: dict[str, Any]) -> str | None:
+async def set_identity(conn: Connection, hello: dict[str, Any], endpoint: Endpoint) -> str | None:
     """The identity of the replica set a member belongs to, the same at each of its members:
     the ``replicaSetId`` its configuration holds (``replSetGetConfig``: an ObjectId made
     when the set was initiated, never changed after, unique where the set's name is not:
     "rs0" is every tutorial's); where that is refused (a member that asks for credentials)
     or missing, its name with a digest of the hosts its hello lists (``set/<digest>``: two
-    sets of one name are told apart by their members' addresses; two of one name and the
-    same addresses, a template deployed twice, alike, would be counted as one). None when
-    the hello lists no host."""
+    sets of one name are told apart by their members' addresses). That fallback only where
+    the member was reached (``endpoint``) at one of the addresses it lists: the addresses a
+    set is configured with are often the same in sets that share nothing ("localhost:27017"
+    of every single-member set, a template's "mongo1:27017", private addresses, a
+    Kubernetes service's names), and only the address the scan reached it at tells which
+    machine answered. None (the store known by its endpoint) when the hello lists no host,
+    or not the one the member was reached at."""
     name = str(hello.get("setName"))[:100]
     try:
         got = await conn.run("admin", {"replSetGetConfig": 1})
@@ -546,7 +552,7 @@ async def set_identity(conn: Connection, hello: dict[str, Any]) -> str | None:
             if isinstance(h, str)
         }
     )
-    if not hosts:
+    if not hosts or endpoint.netloc.lower() not in hosts:
         return None
     digest = hashlib.sha256("\n".join(hosts).encode()).hexdigest()[:24]
     return f"{name}/{digest}"
