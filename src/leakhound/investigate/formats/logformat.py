@@ -30,6 +30,7 @@ from ..reader import Lines
 from ..timeparse import (
     ABBREVIATIONS,
     AMBIGUOUS,
+    ZONE_DECIDES,
     BadTime,
     abbreviated,
     clf,
@@ -150,6 +151,8 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
             if zone is None or not s[-1:].isalpha():
                 raise
             return clf_named(s.encode(), zone)[0], False  # IST, where --log-time-zone uses it
+        if zone is not None and off in ZONE_DECIDES:  # BST: London's, or Bougainville's
+            return clf_named(s.encode(), zone)[0], False
         if off:
             return t, False
         return wall_in(t, zone), True  # no zone: its wall clock, as UTC, then in the zone
