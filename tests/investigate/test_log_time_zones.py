@@ -1465,3 +1465,79 @@ def test_bst_in_bougainville_is_its_plus_eleven_never_british_summer_time(
         opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
     inv = run(path, log_zone=zone_of(zone) if zone else None, **opts)
     _read_or_refused(inv, first, "the zone BST names several offsets, +01:00 and +11:00")
+
+
+@pytest.mark.parametrize(
+    ("log_format", "stamp", "first"),
+    [
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "2024-03-01 10:00:00 +0100",
+                     "2024-03-01T09:00:00Z", id="iso-spaced"),
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "10/Oct/2023:13:55:36 -0700",
+                     "2023-10-10T20:55:36Z", id="clf"),
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "2024-03-01T10:00:00 CET",
+                     "2024-03-01T09:00:00Z", id="abbreviation"),
+        pytest.param('%h %^[%d:%t %z] "%r" %s %b %^', "10/Oct/2023:13:55:36 -0700",
+                     "2023-10-10T20:55:36Z", id="date-and-time"),
+        # its own zone and the field's the same instant
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "2024-03-01T10:00:00+01:00 +0100",
+                     "2024-03-01T09:00:00Z", id="both-agree"),
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "2024-03-01T10:00:00+01:00",
+                     "2024-03-01T09:00:00Z", id="its-own-and-no-field"),
+    ],
+)  # fmt: skip
+def test_a_z_field_is_the_times_zone(
+    tmp_path: Path, run: Run, log_format: str, stamp: str, first: str
+) -> None:
+    # "[%x %z]": the zone after the time matched no specifier kept, and the time was read as
+    # the server's local one, in --log-time-zone: here hours off, said nowhere
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of("America/New_York"))
+    _read_or_refused(inv, first, "")
+    assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize(
+    ("stamp", "why"),
+    [
+        pytest.param("2024-03-01 10:00:00 web", "the %z field is no zone: 'web'", id="a-word"),
+        pytest.param("2024-03-01 10:00:00 INFO", "the %z field is no zone: 'INFO'", id="a-level"),
+        pytest.param(
+            "2024-03-01T10:00:00+01:00 +0200",
+            "the time's own zone and the %z field's are not one: '2024-03-01T10:00:00+01:00' "
+            "and '+0200'",
+            id="two-zones",
+        ),
+        pytest.param(
+            "2024-03-01 10:00:00 XYZT",
+            "the zone XYZT names no offset known: the --log-time-zone given, America/New_York, "
+            "does not use it at that time",
+            id="unknown-abbreviation",
+        ),
+    ],
+)
+def test_a_z_field_that_is_no_zone_refuses_its_line_saying_why(
+    tmp_path: Path, run: Run, stamp: str, why: str
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(
+        path,
+        log_format='%h %^[%x %z] "%r" %s %b %^',
+        format="nginx",
+        log_zone=zone_of("America/New_York"),
+    )
+    assert [s.reason for s in inv.files[0].skipped_examples] == [why]
+    assert by_address(inv) == {}
+
+
+def test_a_json_templates_z_key_is_the_times_zone(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "access.json"
+    path.write_text(
+        '{"time": "2024-03-01 10:00:00", "tz": "+0100", "remote_addr": "203.0.113.66", '
+        '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+    )
+    template = '{"time": "%x", "tz": "%z", "remote_addr": "%h", "request": "%r", "status": "%s"}'
+    inv = run(path, log_format=template, log_zone=zone_of("America/New_York"))
+    _read_or_refused(inv, "2024-03-01T09:00:00Z", "")
+    assert _local_notes(inv) == []
