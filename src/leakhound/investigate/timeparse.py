@@ -413,7 +413,7 @@ def clf_named(text: bytes, zone: tzinfo | None) -> tuple[float, bytes]:
     zone decides (BST), read as ``abbreviated`` reads one: where ``zone`` (--log-time-zone) uses
     it at that time; BadTime (why) otherwise."""
     # A log of BST read in Europe/London comes here every line: a dict lookup, not a parse
-    key = (text, id(zone))
+    key = (text, zone)
     hit = _named_cache.get(key)
     if hit is not None:
         return hit
@@ -429,17 +429,19 @@ def clf_named(text: bytes, zone: tzinfo | None) -> tuple[float, bytes]:
     return t, abbr.encode()
 
 
-_named_cache: dict[tuple[bytes, int], tuple[float, bytes]] = {}
+# Keyed by the zone itself, not its id(): a zone let go may leave its id to the next one made
+# (a --log-time-zone of +08:00, then one of -06:00), which read the first's times from here
+_named_cache: dict[tuple[bytes, tzinfo | None], tuple[float, bytes]] = {}
 
 
-_local_cache: dict[tuple[int, ...], float] = {}
+_local_cache: dict[tuple[int | tzinfo | None, ...], float] = {}
 
 
 def local_time(parts: tuple[int, int, int, int, int, int], zone: tzinfo | None) -> float:
     """A wall-clock time a log wrote with no zone (year, month, day, hour, minute, second),
     read in ``zone`` (the server's, ``--log-time-zone``; a time a change of summer time
     repeats is its first), else as UTC."""
-    key = (*parts, id(zone))
+    key = (*parts, zone)
     hit = _local_cache.get(key)
     if hit is not None:
         return hit
@@ -476,7 +478,7 @@ def iso_or_local(text: str, zone: tzinfo | None) -> tuple[float, bool]:
     return wall_in(iso(text)[0], zone), True
 
 
-_wall_cache: dict[tuple[int, int], float] = {}  # (wall clock as UTC, id(zone)) → epoch
+_wall_cache: dict[tuple[int, tzinfo], float] = {}  # (wall clock as UTC, zone) → epoch
 
 
 def wall_in(t: float, zone: tzinfo | None) -> float:
@@ -485,7 +487,7 @@ def wall_in(t: float, zone: tzinfo | None) -> float:
     if zone is None:
         return t
     whole = math.floor(t)
-    key = (whole, id(zone))
+    key = (whole, zone)
     hit = _wall_cache.get(key)
     if hit is None:
         hit = local_time(time.gmtime(whole)[:6], zone)
