@@ -1531,13 +1531,24 @@ def test_a_z_field_that_is_no_zone_refuses_its_line_saying_why(
     assert by_address(inv) == {}
 
 
-def test_a_json_templates_z_key_is_the_times_zone(tmp_path: Path, run: Run) -> None:
+@pytest.mark.parametrize(
+    ("time", "keys"),
+    [
+        pytest.param('"2024-03-01 10:00:00", "tz": "+0100"', '"time": "%x", "tz": "%z"',
+                     id="a-key-of-its-own"),
+        # in the time's own key: the time has it already
+        pytest.param('"01/Mar/2024:10:00:00 +0100"', '"time": "%d:%t %z"', id="in-the-times-key"),
+    ],
+)  # fmt: skip
+def test_a_json_templates_z_key_is_the_times_zone(
+    tmp_path: Path, run: Run, time: str, keys: str
+) -> None:
     path = tmp_path / "access.json"
     path.write_text(
-        '{"time": "2024-03-01 10:00:00", "tz": "+0100", "remote_addr": "203.0.113.66", '
+        f'{{"time": {time}, "remote_addr": "203.0.113.66", '
         '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
     )
-    template = '{"time": "%x", "tz": "%z", "remote_addr": "%h", "request": "%r", "status": "%s"}'
+    template = f'{{{keys}, "remote_addr": "%h", "request": "%r", "status": "%s"}}'
     inv = run(path, log_format=template, log_zone=zone_of("America/New_York"))
     _read_or_refused(inv, "2024-03-01T09:00:00Z", "")
     assert _local_notes(inv) == []

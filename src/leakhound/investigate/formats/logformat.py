@@ -321,6 +321,9 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
         for letter in re.findall(r"%([a-zA-Z])", spec):
             held.setdefault(letter, k)
     apart = "d" in held and "t" in held and held["d"] != held["t"]
+    # A zone under a key of its own ({"time": "%x", "tz": "%z"}); under the time's key
+    # ("time_local": "%d:%t %z") it is in the time already
+    zoned = "z" in held and held["z"] not in (held.get("x"), held.get("d"), held.get("t"))
     f = sink.file
     lineno = f.lines
     local_note = local_time_note(options.log_zone)  # once, not a string a line
@@ -356,7 +359,7 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
                 continue
             try:
                 stamp = v["x"]
-                written = v.get("z")  # {"time": "%x", "zone": "%z"}: its zone, said so
+                written = v.get("z") if zoned else None  # its zone, said so
                 if isinstance(stamp, str) and written not in (None, "", "-"):
                     stamp = _with_zone(stamp, str(written), options.log_zone)
                 t, local = when(stamp, options.log_zone)
