@@ -536,3 +536,51 @@ def test_a_log_of_unread_lines_and_blank_ones_says_nothing_of_who_came(
         "EST names several offsets"
     )
     assert "no unknown source" not in sentence
+
+
+def test_the_commonest_reason_counts_reasons_that_quote_each_lines_text_as_one(
+    tmp_path: Path, run: Run
+) -> None:
+    # Each line's own time quoted made a reason of its own: three off the calendar counted as
+    # three reasons of one line each, and the two EST lines' reason was said to be the commonest
+    line = '203.0.113.9 - - [{t}] "GET /customers/_search HTTP/1.1" 200 9000 "-" "curl"\n'
+    days = (
+        "29/Feb/2026:10:00:00 +0000",
+        "30/Feb/2026:10:00:00 +0000",
+        "31/Feb/2026:10:00:00 +0000",
+    )
+    path = tmp_path / "access.log"
+    path.write_text(
+        "".join(line.format(t=t) for t in days)
+        + line.format(t="07/Dec/2026:10:00:00 EST") * 2
+        + line.format(t="07/Dec/2026:10:00:00 +0000")
+    )
+    inv = run(path)
+    assert [f.skipped for f in inv.files] == [5]
+    assert (
+        "why, for 3 of them: not a [day/Mon/year:hh:mm:ss zone] time: b'29/Feb/2026:10:00:00 +0000'"
+    ) in inv.summary.sentence
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        pytest.param("not an ISO 8601 time: '2024-13-01'", "not an ISO 8601 time: …", id="str"),
+        pytest.param("not a time: b'31/Feb'", "not a time: …", id="bytes"),
+        pytest.param('not a time: "it\'s"', "not a time: …", id="double-quoted"),
+        pytest.param(
+            "not a zone abbreviation: 'cet' (written in upper case, as CET)",
+            "not a zone abbreviation: … (written in upper case, as CET)",
+            id="quoted-inside",
+        ),
+        pytest.param(
+            "the zone EST names several offsets: give --log-time-zone (the server's zone)",
+            "the zone EST names several offsets: give --log-time-zone (the server's zone)",
+            id="an-apostrophe-is-no-quote",
+        ),
+    ],
+)
+def test_a_reasons_kind_is_it_without_the_values_it_quotes(reason: str, kind: str) -> None:
+    from leakhound.investigate.activity import reason_kind
+
+    assert reason_kind(reason) == kind

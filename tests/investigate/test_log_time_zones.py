@@ -16,6 +16,7 @@ from investigate_helpers import SAMPLES, Run, by_address
 from leakhound.investigate.formats.base import local_time_note
 from leakhound.investigate.timeparse import (
     ABBREVIATIONS,
+    FORMER,
     MEANINGS,
     BadTime,
     iso,
@@ -819,6 +820,12 @@ AT_OWN_OFFSET = [
         for abbr, meanings in MEANINGS.items()
         for minutes in meanings
     ),
+    # and what the tz database wrote before it spelt numbers (SGT, VET, LHST, Bougainville's BST)
+    *(
+        pytest.param(abbr, minutes, id=f"{abbr}{_offset(minutes)}-former")
+        for abbr, meanings in FORMER.items()
+        for minutes in meanings
+    ),
 ]
 
 
@@ -1321,3 +1328,227 @@ def test_an_unreadable_abbreviation_says_the_offsets_it_names(
     # Which --log-time-zone reads the line is plain from the line's reason: -05:00 for a US one
     (example,) = _read_line(tmp_path, run, stamp, None).files[0].skipped_examples
     assert example.reason == why
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        # tzdata before 2014f spelt Lord Howe's summer LHST too, and 2014f-2016j LHST/LHDT
+        pytest.param("2016-07-07 10:00:00 LHST", "Australia/Lord_Howe", "2016-07-06T23:30:00Z",
+                     id="lhst-winter"),
+        pytest.param("2013-01-07 10:00:00 LHST", "Australia/Lord_Howe", "2013-01-06T23:00:00Z",
+                     id="lhst-summer-as-before-2014f"),
+        pytest.param("2016-01-07 10:00:00 LHDT", "Australia/Lord_Howe", "2016-01-06T23:00:00Z",
+                     id="lhdt"),
+        pytest.param("2016-07-07 10:00:00 CWST", "Australia/Eucla", "2016-07-07T01:15:00Z",
+                     id="cwst"),
+        pytest.param("2008-01-07 10:00:00 CWST", "Australia/Eucla", "2008-01-07T00:15:00Z",
+                     id="cwst-summer-2008"),
+        pytest.param("2016-07-07 10:00:00 ACWST", "Australia/Eucla", "2016-07-07T01:15:00Z",
+                     id="acwst-of-2014f"),
+        pytest.param("2016-07-07 10:00:00 LHST", "+10:30", "2016-07-06T23:30:00Z",
+                     id="lhst-at-its-offset"),
+        pytest.param("2016-07-07 10:00:00 LHST", None, None, id="lhst-without-a-zone"),
+        pytest.param("2016-07-07 10:00:00 CWST", "Australia/Perth", None, id="cwst-in-perth"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+def test_lord_howe_and_euclas_letters_are_read_in_their_zone(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None, shape: str
+) -> None:
+    # The zones write numbers now (+1030/+11, +0845): a log of LHST or CWST was refused in
+    # Australia/Lord_Howe and Australia/Eucla, "does not use it at that time"
+    inv = _read_stamp(tmp_path, run, stamp, zone, shape)
+    _read_or_refused(inv, first, f"the zone {stamp.split()[-1]} names several offsets")
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        pytest.param("2016-07-07 10:00:00 SGT", "Asia/Singapore", "2016-07-07T02:00:00Z",
+                     id="sgt-in-singapore"),
+        pytest.param("2016-07-07 10:00:00 SGT", None, "2016-07-07T02:00:00Z",
+                     id="sgt-of-one-meaning-without-a-zone"),
+        pytest.param("2016-07-07 10:00:00 SGT", "Europe/Berlin", "2016-07-07T02:00:00Z",
+                     id="sgt-of-one-meaning-elsewhere"),
+        pytest.param("2016-07-07 10:00:00 BRT", "America/Sao_Paulo", "2016-07-07T13:00:00Z",
+                     id="brt"),
+        pytest.param("2016-01-07 10:00:00 BRST", "America/Sao_Paulo", "2016-01-07T12:00:00Z",
+                     id="brst"),
+        pytest.param("2016-07-07 10:00:00 ART", "America/Argentina/Buenos_Aires",
+                     "2016-07-07T13:00:00Z", id="art"),
+        pytest.param("2015-07-07 10:00:00 VET", "America/Caracas", "2015-07-07T14:30:00Z",
+                     id="vet-of-2007-2016"),
+        pytest.param("2017-07-07 10:00:00 VET", "America/Caracas", "2017-07-07T14:00:00Z",
+                     id="vet-since-2016"),
+        pytest.param("2015-07-07 10:00:00 VET", "-04:30", "2015-07-07T14:30:00Z",
+                     id="vet-at-an-offset-it-meant"),
+        pytest.param("2015-07-07 10:00:00 AMT", "Asia/Yerevan", "2015-07-07T06:00:00Z",
+                     id="amt-armenia"),
+        pytest.param("2015-07-07 10:00:00 AMT", "America/Manaus", "2015-07-07T14:00:00Z",
+                     id="amt-amazon"),
+        # as tzdata wrote Colombo's until 2016h, and Arabia's until 2017a
+        pytest.param("2015-07-07 10:00:00 IST", "Asia/Colombo", "2015-07-07T04:30:00Z",
+                     id="ist-in-colombo"),
+        pytest.param("2015-07-07 10:00:00 AST", "Asia/Riyadh", "2015-07-07T07:00:00Z",
+                     id="ast-in-riyadh"),
+        pytest.param("2015-07-07 10:00:00 VET", None, None, id="vet-without-a-zone"),
+        pytest.param("2015-07-07 10:00:00 AMT", None, None, id="amt-without-a-zone"),
+        pytest.param("2015-07-07 10:00:00 AMT", "Europe/Berlin", None, id="amt-elsewhere"),
+        pytest.param("2015-07-07 10:00:00 VET", "America/Bogota", None, id="vet-elsewhere"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+def test_letters_the_zone_database_replaced_with_numbers_are_read_in_their_zone(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None, shape: str
+) -> None:
+    # tzdata 2017a (and 2016d-2016j) spell these zones as numbers (+08, -03, -04): a log
+    # written with the letters before was refused even in its own --log-time-zone
+    inv = _read_stamp(tmp_path, run, stamp, zone, shape)
+    _read_or_refused(inv, first, f"the zone {stamp.split()[-1]} names several offsets")
+
+
+def test_a_refused_former_abbreviation_says_the_offsets_it_meant(tmp_path: Path, run: Run) -> None:
+    (example,) = (
+        _read_line(tmp_path, run, "2015-07-07 10:00:00 VET", None).files[0].skipped_examples
+    )
+    assert example.reason == (
+        "the zone VET names several offsets, -04:30 and -04:00: give --log-time-zone "
+        "(the server's zone)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        pytest.param("2015-07-07 10:00:00 BST", "Pacific/Bougainville", "2015-07-06T23:00:00Z",
+                     id="bougainville-2015"),
+        pytest.param("2016-01-07 10:00:00 BST", "Pacific/Bougainville", "2016-01-06T23:00:00Z",
+                     id="bougainville-2016"),
+        # at +10 then, as Port Moresby: BST was neither of its meanings
+        pytest.param("2014-07-07 10:00:00 BST", "Pacific/Bougainville", None,
+                     id="bougainville-before-its-change"),
+        pytest.param("2015-07-07 10:00:00 BST", "+11:00", "2015-07-06T23:00:00Z",
+                     id="at-bougainvilles-offset"),
+        pytest.param("2015-07-07 10:00:00 BST", "Europe/London", "2015-07-07T09:00:00Z",
+                     id="london"),
+        pytest.param("2015-07-07 10:00:00 BST", None, "2015-07-07T09:00:00Z", id="no-zone"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+@pytest.mark.parametrize("log_format", [None, "COMBINED", "json"])
+def test_bst_in_bougainville_is_its_plus_eleven_never_british_summer_time(
+    tmp_path: Path,
+    run: Run,
+    stamp: str,
+    zone: str | None,
+    first: str | None,
+    shape: str,
+    log_format: str | None,
+) -> None:
+    # Bougainville wrote BST at +11 (tzdata 2014i-2016j): read in Pacific/Bougainville, a
+    # line's BST was British summer time, +01, ten hours off and said nowhere
+    if shape == "clf":
+        stamp = (
+            datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S").strftime("%d/%b/%Y:%H:%M:%S")
+            + stamp[19:]
+        )
+    path = tmp_path / "access.log"
+    if log_format == "json":
+        path.write_text(
+            f'{{"time": "{stamp}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+        )
+        opts = {}
+    else:
+        path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+        opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, log_zone=zone_of(zone) if zone else None, **opts)
+    _read_or_refused(inv, first, "the zone BST names several offsets, +01:00 and +11:00")
+
+
+@pytest.mark.parametrize(
+    ("log_format", "stamp", "first"),
+    [
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "2024-03-01 10:00:00 +0100",
+                     "2024-03-01T09:00:00Z", id="iso-spaced"),
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "10/Oct/2023:13:55:36 -0700",
+                     "2023-10-10T20:55:36Z", id="clf"),
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "2024-03-01T10:00:00 CET",
+                     "2024-03-01T09:00:00Z", id="abbreviation"),
+        pytest.param('%h %^[%d:%t %z] "%r" %s %b %^', "10/Oct/2023:13:55:36 -0700",
+                     "2023-10-10T20:55:36Z", id="date-and-time"),
+        # its own zone and the field's the same instant
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "2024-03-01T10:00:00+01:00 +0100",
+                     "2024-03-01T09:00:00Z", id="both-agree"),
+        pytest.param('%h %^[%x %z] "%r" %s %b %^', "2024-03-01T10:00:00+01:00",
+                     "2024-03-01T09:00:00Z", id="its-own-and-no-field"),
+    ],
+)  # fmt: skip
+def test_a_z_field_is_the_times_zone(
+    tmp_path: Path, run: Run, log_format: str, stamp: str, first: str
+) -> None:
+    # "[%x %z]": the zone after the time matched no specifier kept, and the time was read as
+    # the server's local one, in --log-time-zone: here hours off, said nowhere
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(path, log_format=log_format, format="nginx", log_zone=zone_of("America/New_York"))
+    _read_or_refused(inv, first, "")
+    assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize(
+    ("stamp", "why"),
+    [
+        pytest.param("2024-03-01 10:00:00 web", "the %z field is no zone: 'web'", id="a-word"),
+        pytest.param("2024-03-01 10:00:00 INFO", "the %z field is no zone: 'INFO'", id="a-level"),
+        pytest.param(
+            "2024-03-01T10:00:00+01:00 +0200",
+            "the time's own zone and the %z field's are not one: '2024-03-01T10:00:00+01:00' "
+            "and '+0200'",
+            id="two-zones",
+        ),
+        pytest.param(
+            "2024-03-01 10:00:00 XYZT",
+            "the zone XYZT names no offset known: the --log-time-zone given, America/New_York, "
+            "does not use it at that time",
+            id="unknown-abbreviation",
+        ),
+    ],
+)
+def test_a_z_field_that_is_no_zone_refuses_its_line_saying_why(
+    tmp_path: Path, run: Run, stamp: str, why: str
+) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    inv = run(
+        path,
+        log_format='%h %^[%x %z] "%r" %s %b %^',
+        format="nginx",
+        log_zone=zone_of("America/New_York"),
+    )
+    assert [s.reason for s in inv.files[0].skipped_examples] == [why]
+    assert by_address(inv) == {}
+
+
+@pytest.mark.parametrize(
+    ("time", "keys"),
+    [
+        pytest.param('"2024-03-01 10:00:00", "tz": "+0100"', '"time": "%x", "tz": "%z"',
+                     id="a-key-of-its-own"),
+        # in the time's own key: the time has it already
+        pytest.param('"01/Mar/2024:10:00:00 +0100"', '"time": "%d:%t %z"', id="in-the-times-key"),
+    ],
+)  # fmt: skip
+def test_a_json_templates_z_key_is_the_times_zone(
+    tmp_path: Path, run: Run, time: str, keys: str
+) -> None:
+    path = tmp_path / "access.json"
+    path.write_text(
+        f'{{"time": {time}, "remote_addr": "203.0.113.66", '
+        '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+    )
+    template = f'{{{keys}, "remote_addr": "%h", "request": "%r", "status": "%s"}}'
+    inv = run(path, log_format=template, log_zone=zone_of("America/New_York"))
+    _read_or_refused(inv, "2024-03-01T09:00:00Z", "")
+    assert _local_notes(inv) == []

@@ -3,6 +3,7 @@ full parse: the same time, or the same refusal, for every stamp, whatever was re
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -150,3 +151,29 @@ def test_a_clf_time_without_colons_is_refused_from_the_day_cache() -> None:
         clf(b"05/Mar/2019:04:00:00 +0000")
         with pytest.raises(BadTime):
             clf(b"05/Mar/2019:04x10x00 +0000")
+
+
+def test_a_zone_made_after_another_was_let_go_does_not_read_the_others_times() -> None:
+    # The caches of times read in a zone were keyed by id(zone): a --log-time-zone of -06:00
+    # made where one of +08:00 had been let go took its id, and its times, 14 hours off
+    from datetime import timedelta, timezone
+
+    from leakhound.investigate.timeparse import clf_named, iso_or_local, local_time
+
+    parts = (2019, 3, 5, 4, 0, 0)
+    hours = (8, -6, 8, -6, 5, -3)
+    got = []
+    for h in hours:
+        zone = timezone(timedelta(hours=h))
+        got.append(
+            (
+                local_time(parts, zone),
+                iso_or_local("2019-03-05T04:00:00", zone)[0],
+                clf_named(b"05/Mar/2019:04:00:00 CST", zone)[0] if h in (8, -6) else None,
+            )
+        )
+        del zone  # its id free for the next
+    wall = calendar.timegm(parts)
+    assert got == [
+        (wall - h * 3600, wall - h * 3600, wall - h * 3600 if h in (8, -6) else None) for h in hours
+    ]

@@ -7,6 +7,7 @@ timeline keeps one cell per hour and class.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -95,9 +96,12 @@ class FileState:
     parsed: int = 0
     skipped: int = 0
     skipped_examples: list[tuple[int, str, str]] = field(default_factory=list)
-    # why lines were skipped, each reason's count (the first REASONS reasons): the summary
-    # names the commonest, as "give --log-time-zone" for a log all of whose times say EST
+    # why lines were skipped, each kind of reason's count (the first REASONS kinds; a kind is
+    # a reason without the line's own text it quotes, ``reason_kind``): the summary names the
+    # commonest, as "give --log-time-zone" for a log all of whose times say EST, by the first
+    # reason of that kind (``reason_examples``)
     reasons: dict[str, int] = field(default_factory=dict)
+    reason_examples: dict[str, str] = field(default_factory=dict)
     outside_window: int = 0
     first: float | None = None
     last: float | None = None
@@ -111,7 +115,18 @@ class FileState:
 
 SKEW = 300.0
 OVERLONG = "over 1 MiB, cut out unread"  # the reason counted for a line the reader cut out
-REASONS = 50  # reasons counted apart a file: one quoting its line's text is new each line
+REASONS = 50  # kinds of reasons counted apart a file
+# A value a reason quotes (Python's repr of the line's text: 'x', "it's", b'x'): a quote after
+# no letter (not "the server's") to one followed by none
+_QUOTED = re.compile(r"""(?<!\w)b?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(?!\w)""")
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without the values it quotes: ``not an ISO 8601 time: '2024-13-01'`` and
+    ``… '2024-14-01'`` are of one kind, ``not an ISO 8601 time: …``, counted together."""
+    return _QUOTED.sub("…", reason)
+
+
 # A search response under this size holds no hit: an empty page ends a scroll (its scroll id,
 # took, _shards and an empty hits array are a few hundred bytes). A search of size 0 answering
 # more carried more than a few counts: its aggregations returned documents (top_hits) or a
@@ -149,8 +164,10 @@ class Activity:
         """Count a line that could not be read, keeping the first few as examples."""
         f = self.holding(lineno)
         f.skipped += 1
-        if reason in f.reasons or len(f.reasons) < REASONS:
-            f.reasons[reason] = f.reasons.get(reason, 0) + 1
+        kind = reason_kind(reason)
+        if kind in f.reasons or len(f.reasons) < REASONS:
+            f.reasons[kind] = f.reasons.get(kind, 0) + 1
+            f.reason_examples.setdefault(kind, reason)
         if len(f.skipped_examples) < 5:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
             f.skipped_examples.append((lineno - f.base, reason, text[:200]))

@@ -543,14 +543,18 @@ def _honest(sentence: str, files: Sequence[FileState], problems: Sequence[str]) 
 
 
 def _commonest(files: Sequence[FileState]) -> tuple[str, int] | None:
-    """The reason most unread lines were skipped for, and their count (None: none skipped)."""
+    """The kind of reason most unread lines were skipped for, by its first example (a reason
+    quoting each line's own text is one kind), and their count (None: none skipped)."""
     counts: dict[str, int] = {}
+    examples: dict[str, str] = {}
     for f in files:
-        for reason, n in f.reasons.items():
-            counts[reason] = counts.get(reason, 0) + n
+        for kind, n in f.reasons.items():
+            counts[kind] = counts.get(kind, 0) + n
+            examples.setdefault(kind, f.reason_examples.get(kind, kind))
     if not counts:
         return None
-    return max(counts.items(), key=lambda x: x[1])
+    kind, n = max(counts.items(), key=lambda x: x[1])
+    return examples[kind], n
 
 
 def unread_lines(inv: Investigation) -> bool:

@@ -223,14 +223,60 @@ MEANINGS = {
     "GST": (600, 240, -120), "WIT": (540, 420),
 }  # fmt: skip
 AMBIGUOUS = frozenset(MEANINGS)
-# What the tz database spells today for an abbreviation it spelt otherwise before: in a named
-# --log-time-zone (Australia/Sydney), EST is read where the zone writes AEST or AEDT then (and
-# Perth's WST, of no other meaning known here, where it writes AWST or AWDT); GST where it
-# writes +04 (Asia/Dubai) or -02 (Atlantic/South_Georgia), as since tzdata 2017a
-SPELT_SINCE = {
-    "EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "WST": ("AWST", "AWDT"),
-    "GST": ("+04", "-02"),
+# What the tz database spells today for an abbreviation it spelt otherwise before, in letters:
+# in a named --log-time-zone (Australia/Sydney), EST is read where the zone writes AEST or AEDT
+# then (and Perth's WST where it writes AWST or AWDT). Where it writes a number for the letters
+# it wrote before (+04 for Dubai's GST, +11 for Lord Howe's LHST), ``FORMER`` decides.
+SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "WST": ("AWST", "AWDT")}
+# Abbreviations the tz database wrote from 2000 on and spells otherwise since, mostly as numbers
+# (its 2014f, 2016d-2016j and 2017a releases: SGT is +08, BRT -03, LHST +1030 and +11 now), at
+# every offset each meant then (minutes east of UTC): tzdata 2014e, 2016c and 2016j compiled
+# with zic, each zone's abbreviation from 2000 on beside the system's of today at the same
+# instant. One meaning, and in no other table: read as such anywhere, as ``ABBREVIATIONS``.
+# Several (VET, -04:30 from 2007 to 2016, -04 before and since; AMT, the Amazon's -04 and
+# Armenia's +04): read only at a --log-time-zone's offset then, else refused naming them. One
+# the tables give another meaning today (BST, Bougainville's +11 from 2014 to 2016, British
+# summer time's +01) is read in a named zone that now spells that time as a number only at
+# that zone's offset, never at the other's.
+FORMER = {
+    "ACT": (-300,), "ACWDT": (585,), "ACWST": (525,), "AFT": (270,), "ALMST": (420,),
+    "ALMT": (360,), "AMST": (-180, 300), "AMT": (-240, 240), "ANAST": (720, 780),
+    "ANAT": (660, 720), "AQTST": (300, 360), "AQTT": (240, 300), "ARST": (-180, -120),
+    "ART": (-180,), "AZOST": (0,), "AZOT": (-60,), "AZST": (300,), "AZT": (240,),
+    "BDST": (420,), "BDT": (360,), "BNT": (480,), "BOT": (-240,), "BRST": (-120,),
+    "BRT": (-180,), "BST": (660,), "BTT": (360,), "CAST": (660,), "CCT": (390,),
+    "CHADT": (825,), "CHAST": (765,), "CHOST": (540,), "CHOT": (480, 540), "CHUT": (600,),
+    "CKT": (-600,), "CLST": (-180,), "CLT": (-240,), "COT": (-300,), "CVT": (-60,),
+    "CWST": (525, 585), "CXT": (420,), "DAVT": (300, 420), "DDUT": (600,), "EASST": (-300,),
+    "EAST": (-360,), "ECT": (-300,), "EGST": (0,), "EGT": (-60,), "FET": (180,),
+    "FJST": (780,), "FJT": (720,), "FKST": (-180,), "FKT": (-240,), "FNST": (-60,),
+    "FNT": (-120,), "GALT": (-360,), "GAMT": (-540,), "GEST": (240, 300), "GET": (180, 240),
+    "GFT": (-180,), "GILT": (720,), "GYT": (-240,), "HADT": (-540,), "HAST": (-600,),
+    "HOVST": (480,), "HOVT": (420,), "ICT": (420,), "IOT": (360,), "IRDT": (270,),
+    "IRKST": (540,), "IRKT": (480, 540), "IRST": (210,), "KGST": (360,), "KGT": (300, 360),
+    "KOST": (660,), "KRAST": (480,), "KRAT": (420, 480), "LHDT": (660,), "LHST": (630, 660),
+    "LINT": (840,), "LKT": (360,), "MAGST": (720,), "MAGT": (600, 660, 720), "MART": (-570,),
+    "MAWT": (300, 360), "MHT": (720,), "MIST": (660,), "MMT": (390,), "MPT": (600,),
+    "MUST": (300,), "MUT": (240,), "MVT": (300,), "MYT": (480,), "NCT": (660,),
+    "NFT": (660, 690), "NOVST": (420,), "NOVT": (360, 420), "NPT": (345,), "NRT": (720,),
+    "NUT": (-660,), "OMSST": (420,), "OMST": (360, 420), "ORAST": (300,), "ORAT": (240, 300),
+    "PET": (-300,), "PETST": (720, 780), "PETT": (660, 720), "PGT": (600,), "PHOT": (780,),
+    "PHT": (480,), "PMDT": (-120,), "PMST": (-180,), "PONT": (660,), "PWT": (540,),
+    "PYST": (-180,), "PYT": (-240,), "QYZT": (360,), "RET": (240,), "ROTT": (-180,),
+    "SAKST": (660,), "SAKT": (600, 660), "SAMST": (240, 300), "SAMT": (180, 240),
+    "SBT": (660,), "SCT": (240,), "SDT": (-600,), "SGT": (480,), "SRET": (660,),
+    "SRT": (-180,), "SYOT": (180,), "TAHT": (-600,), "TFT": (300,), "TJT": (300,),
+    "TKT": (-660, 780), "TLT": (540,), "TMT": (300,), "TOST": (840,), "TOT": (780,),
+    "TVT": (720,), "UCT": (0,), "ULAST": (540,), "ULAT": (480,), "UYST": (-120,),
+    "UYT": (-180,), "UZT": (300,), "VET": (-270, -240), "VLAST": (660,), "VLAT": (600, 660),
+    "VOLST": (240,), "VOLT": (180, 240), "VUT": (660,), "WAKT": (720,), "WARST": (-180,),
+    "WART": (-240,), "WAST": (120,), "WFT": (720,), "WGST": (-120,), "WGT": (-180,),
+    "WSDT": (-600, 840), "WSST": (780,), "WST": (-660, 480, 540, 780), "XJT": (360,),
+    "YAKST": (600,), "YAKT": (540, 600), "YEKST": (360,), "YEKT": (300, 360),
 }  # fmt: skip
+# The abbreviations a named zone decides between a meaning of today and a former one (BST):
+# read alone, by the table, where no --log-time-zone was given, and again in one that was
+ZONE_DECIDES = frozenset(a.encode() for a in FORMER if a in ABBREVIATIONS)
 # Abbreviations the tz database gave another meaning before 2019, by the wall clock a time was
 # written at, [from, to): their meanings then. MSK was Moscow's permanent "summer" time, +04,
 # from 27 March 2011 (02:00 at +03) to 26 October 2014, whose hour from 01:00 came twice, at +04
@@ -254,7 +300,16 @@ def meanings(abbr: str, wall: datetime) -> tuple[int, ...]:
         if start <= wall < end:
             return offsets
     one = ABBREVIATIONS.get(abbr)
-    return (one,) if one is not None else MEANINGS.get(abbr, ())
+    if one is not None:
+        return (one,)
+    return MEANINGS.get(abbr) or FORMER.get(abbr, ())
+
+
+def every_meaning(abbr: str, wall: datetime) -> tuple[int, ...]:
+    """``meanings`` and the meanings the tz database gave ``abbr`` before it spelt them as
+    numbers (``FORMER``): what a named zone spelling a number then may have written it for."""
+    now = meanings(abbr, wall)
+    return now + tuple(m for m in FORMER.get(abbr, ()) if m not in now)
 
 
 def unknown_zone(abbr: str, zone: tzinfo | None = None, offsets: tuple[int, ...] = ()) -> str:
@@ -273,6 +328,7 @@ def unknown_zone(abbr: str, zone: tzinfo | None = None, offsets: tuple[int, ...]
     return said + "give --log-time-zone (the server's zone)"
 
 
+_MINUTE = timedelta(minutes=1)
 _ABBREVIATED = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s+([A-Za-z]{2,6}|[+-]\d\d(?::?\d\d)?)$"
 )
@@ -300,12 +356,23 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         minutes = -minutes if abbr[0] == "-" else minutes
     else:
         found: set[float] = set()  # the times the zone's folds spelt so give it
+        numbers = False  # whether the zone spells the time as a number (+11), no letters
         if zone is not None:
+            every = every_meaning(abbr, wall)
             for fold in (0, 1):
                 local = wall.replace(tzinfo=zone, fold=fold)
-                named = local.tzname()
+                named = local.tzname() or ""
+                # A number where the tz database wrote letters before (2017a): the letters
+                # read at that offset if it is one they meant (Lord Howe's LHST at +1030)
+                spelt = named[:1] in ("+", "-") and not isinstance(zone, timezone)
+                numbers = numbers or spelt
+                offset = local.utcoffset()
                 # as spelt (ChST too): ist is a word, not IST
-                if named == abbr or named in SPELT_SINCE.get(abbr, ()):
+                if (
+                    named == abbr
+                    or named in SPELT_SINCE.get(abbr, ())
+                    or (spelt and offset is not None and offset // _MINUTE in every)
+                ):
                     found.add(local.timestamp())
             if len(found) == 1:
                 return found.pop() + frac, abbr
@@ -314,10 +381,12 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         # wall clock never there, fold 0 and 1 its two sides): the abbreviation's one meaning
         # then decides, as it does in ``clf``, else it is not guessed
         offsets = meanings(abbr, wall)
+        if numbers:  # the zone's letters of then are no more: any meaning they had, then
+            offsets = every_meaning(abbr, wall)
         got = offsets[0] if len(offsets) == 1 else None
-        if got is None and isinstance(zone, timezone):  # a fixed offset: one of its meanings?
-            fixed = zone.utcoffset(None) // timedelta(minutes=1)
-            if fixed in offsets:
+        if isinstance(zone, timezone):  # a fixed offset: one of its meanings, of now or before?
+            fixed = zone.utcoffset(None) // _MINUTE
+            if fixed in every_meaning(abbr, wall):
                 got = fixed
         if got is None and found:
             raise BadTime(
@@ -340,26 +409,39 @@ _CLF_NAMED = re.compile(r"(\d\d?)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d(?:\.\d+)?)
 
 
 def clf_named(text: bytes, zone: tzinfo | None) -> tuple[float, bytes]:
-    """A CLF time whose zone is an abbreviation ``clf`` does not read alone (IST, CST), read as
-    ``abbreviated`` reads one: where ``zone`` (--log-time-zone) uses it at that time; BadTime
-    (why) otherwise."""
+    """A CLF time whose zone is an abbreviation ``clf`` does not read alone (IST, CST), or one a
+    zone decides (BST), read as ``abbreviated`` reads one: where ``zone`` (--log-time-zone) uses
+    it at that time; BadTime (why) otherwise."""
+    # A log of BST read in Europe/London comes here every line: a dict lookup, not a parse
+    key = (text, zone)
+    hit = _named_cache.get(key)
+    if hit is not None:
+        return hit
     m = _CLF_NAMED.fullmatch(text.decode("ascii", "replace").strip())
     if m is None or m[2].encode() not in _MONTHS:
         raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}")
     d, mon, y, hh, mi, ss, abbr = m.groups()
     stamp = f"{y}-{_MONTHS[mon.encode()]:02d}-{int(d):02d} {hh}:{mi}:{ss} {abbr}"
     t, abbr = abbreviated(stamp, zone)
+    if len(_named_cache) > 100_000:
+        _named_cache.clear()
+    _named_cache[key] = (t, abbr.encode())
     return t, abbr.encode()
 
 
-_local_cache: dict[tuple[int, ...], float] = {}
+# Keyed by the zone itself, not its id(): a zone let go may leave its id to the next one made
+# (a --log-time-zone of +08:00, then one of -06:00), which read the first's times from here
+_named_cache: dict[tuple[bytes, tzinfo | None], tuple[float, bytes]] = {}
+
+
+_local_cache: dict[tuple[int | tzinfo | None, ...], float] = {}
 
 
 def local_time(parts: tuple[int, int, int, int, int, int], zone: tzinfo | None) -> float:
     """A wall-clock time a log wrote with no zone (year, month, day, hour, minute, second),
     read in ``zone`` (the server's, ``--log-time-zone``; a time a change of summer time
     repeats is its first), else as UTC."""
-    key = (*parts, id(zone))
+    key = (*parts, zone)
     hit = _local_cache.get(key)
     if hit is not None:
         return hit
@@ -396,7 +478,7 @@ def iso_or_local(text: str, zone: tzinfo | None) -> tuple[float, bool]:
     return wall_in(iso(text)[0], zone), True
 
 
-_wall_cache: dict[tuple[int, int], float] = {}  # (wall clock as UTC, id(zone)) → epoch
+_wall_cache: dict[tuple[int, tzinfo], float] = {}  # (wall clock as UTC, zone) → epoch
 
 
 def wall_in(t: float, zone: tzinfo | None) -> float:
@@ -405,7 +487,7 @@ def wall_in(t: float, zone: tzinfo | None) -> float:
     if zone is None:
         return t
     whole = math.floor(t)
-    key = (whole, id(zone))
+    key = (whole, zone)
     hit = _wall_cache.get(key)
     if hit is None:
         hit = local_time(time.gmtime(whole)[:6], zone)

@@ -21,7 +21,17 @@ from datetime import tzinfo
 from ..actions import BULK_READ, READ
 from ..activity import Activity
 from ..reader import Lines
-from ..timeparse import BadTime, abbreviated, clf, clf_like, clf_named, has_zone, iso, wall_in
+from ..timeparse import (
+    ZONE_DECIDES,
+    BadTime,
+    abbreviated,
+    clf,
+    clf_like,
+    clf_named,
+    has_zone,
+    iso,
+    wall_in,
+)
 from .base import ParseOptions, first_lines, local_time_note
 from .http import DUMP_AGENTS, classify_line
 
@@ -111,6 +121,8 @@ def feed(
             g = m.groups()
             try:
                 t, off = clf(g[g_time - 1])
+                if zone is not None and off in ZONE_DECIDES:  # BST: London's, or Bougainville's
+                    t, off = clf_named(g[g_time - 1], zone)
             except BadTime as exc:
                 try:
                     t, off = _other_time(g[g_time - 1], zone, exc)

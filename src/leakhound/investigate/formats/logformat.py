@@ -12,8 +12,10 @@ maps keys to specifiers, as GoAccess's does (``{"remote_addr": "%h", "time_local
 Times: CLF (``10/Oct/2000:13:55:36 -0700``, or ``…13:55:36-0700`` with the zone glued on), ISO
 8601 (a ``%x`` before a space reads one with a space for its T whole, ``2024-03-01
 10:00:00``), or epoch seconds/milliseconds. The field a text format ignores right after the time
-(``%t %^``, as in ``COMBINED``) is its zone when it reads as one; a time with no zone is the
-server's local time, read in ``--log-time-zone`` (else as UTC) and said in the file's notes.
+(``%t %^``, as in ``COMBINED``) is its zone when it reads as one; a ``%z`` (GoAccess has none:
+its zone is in ``--datetime-format``) is the time's zone, applied, or its line refused saying
+why (no zone, or another than the time's own); a time with no zone is the server's local time,
+read in ``--log-time-zone`` (else as UTC) and said in the file's notes.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..reader import Lines
 from ..timeparse import (
     ABBREVIATIONS,
     AMBIGUOUS,
+    ZONE_DECIDES,
     BadTime,
     abbreviated,
     clf,
@@ -150,6 +153,8 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
             if zone is None or not s[-1:].isalpha():
                 raise
             return clf_named(s.encode(), zone)[0], False  # IST, where --log-time-zone uses it
+        if zone is not None and off in ZONE_DECIDES:  # BST: London's, or Bougainville's
+            return clf_named(s.encode(), zone)[0], False
         if off:
             return t, False
         return wall_in(t, zone), True  # no zone: its wall clock, as UTC, then in the zone
@@ -189,15 +194,17 @@ def compile_text(fmt: str) -> re.Pattern[bytes]:
             group = spec if spec in "hdtxrmUqHsbRu" and spec not in used else None
             if spec == "^" and fmt[max(i - 5, 0) : i - 2] in ("%t ", "%x ") and "z" not in used:
                 group = "z"  # what follows the time (COMBINED's "%t %^]") is its zone
+            if spec == "z" and "Z" not in used:
+                group = "Z"  # the time's zone, said so: applied, or its line refused
             body = f"[^{stop}]*" if nxt else ".*"
             if nxt == " " and spec not in "rRu":
                 body = r"\S*"
                 if spec == "x":  # an ISO time with a space in it, whole, else a word
                     body = rf"(?:{_ISO_SPACED}|\S*)"
-            if group == "z" and nxt == "]" and out[-1] == re.escape(" "):
+            if group in ("z", "Z") and nxt == "]" and out[-1] == re.escape(" "):
                 # COMBINED's "[%d:%t %^]" with nginx's $time_iso8601 in the brackets,
                 # [2026-12-07T10:00:00+01:00]: its zone in the time, no space, no field after it
-                out[-1] = rf"(?:\ (?P<z>{body}))?"
+                out[-1] = rf"(?:\ (?P<{group}>{body}))?"
                 used.add(group)
                 continue
             out.append(f"(?P<{group}>{body})" if group else f"(?:{body})")
@@ -314,6 +321,9 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
         for letter in re.findall(r"%([a-zA-Z])", spec):
             held.setdefault(letter, k)
     apart = "d" in held and "t" in held and held["d"] != held["t"]
+    # A zone under a key of its own ({"time": "%x", "tz": "%z"}); under the time's key
+    # ("time_local": "%d:%t %z") it is in the time already
+    zoned = "z" in held and held["z"] not in (held.get("x"), held.get("d"), held.get("t"))
     f = sink.file
     lineno = f.lines
     local_note = local_time_note(options.log_zone)  # once, not a string a line
@@ -348,7 +358,11 @@ def parse(stream: Lines, sink: Activity, options: ParseOptions) -> None:
                 sink.skip(lineno, line, "no client address or time")
                 continue
             try:
-                t, local = when(v["x"], options.log_zone)
+                stamp = v["x"]
+                written = v.get("z") if zoned else None  # its zone, said so
+                if isinstance(stamp, str) and written not in (None, "", "-"):
+                    stamp = _with_zone(stamp, str(written), options.log_zone)
+                t, local = when(stamp, options.log_zone)
             except (BadTime, ValueError) as exc:
                 sink.skip(lineno, line, str(exc))
                 continue
@@ -403,6 +417,32 @@ def _zone_field(z: str, utc: bool) -> str | None:
     if _ZONE_WORD.fullmatch(z) and z not in _NOT_ZONES:
         return z
     return None
+
+
+# The zone at the end of a time, whatever its shape: what ``_with_zone`` takes off to put the
+# %z field's in its place (a time that has one: ``has_zone``, or a word after it)
+_OWN_ZONE = re.compile(r"\s*(?:Z|[+-]\d\d(?::?\d\d)?|UTC|GMT|[A-Za-z]{2,6})\s*$")
+
+
+def _with_zone(stamp: str, field: str, zone: tzinfo | None) -> str:
+    """A time and the zone a ``%z`` field wrote beside it (``[%x %z]`` reading ``[2024-03-01
+    10:00:00 +0100]``), as one time for ``when``: the field's zone applied, never dropped;
+    BadTime when the field is no zone, or when the time's own zone says another instant.
+    GoAccess has no ``%z`` in a --log-format (it skips a specifier it does not know, and the
+    zone with it): its zone is its ``--datetime-format``'s ``%z``, read with ``%x``."""
+    z = _zone_field(field.strip(), False)
+    if z is None:
+        raise BadTime(f"the %z field is no zone: {field[:40]!r}")
+    if stamp.replace(".", "", 1).isdigit():  # epoch seconds: the same instant in any zone
+        return stamp
+    own = _OWN_ZONE.search(stamp) if has_zone(stamp) or stamp[-1:].isalpha() else None
+    if own is None:
+        return f"{stamp} {z}"
+    if when(stamp, zone)[0] != when(f"{stamp[: own.start()]} {z}", zone)[0]:
+        raise BadTime(
+            f"the time's own zone and the %z field's are not one: {stamp[-40:]!r} and {z!r}"
+        )
+    return stamp
 
 
 # An ISO 8601 date and hour: what "%d:" reads of an ISO time (COMBINED's "[%d:%t %^]" with
@@ -460,6 +500,8 @@ def _parse_text(
             ):
                 stamp += " " + z
             try:
+                if stamp and d.get("Z", "-") not in ("", "-"):  # a %z, written: "-" is none
+                    stamp = _with_zone(stamp, d["Z"], zone)
                 t, local = when(stamp, None if utc else zone)
             except (BadTime, ValueError) as exc:
                 sink.skip(lineno, line, str(exc))
