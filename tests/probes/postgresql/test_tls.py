@@ -17,7 +17,7 @@ from hostile import servers as S
 from leakhound.errors import PolicyError
 from leakhound.models import Endpoint
 from leakhound.net import Limits, OwnerAuth, Scope, Transport
-from leakhound.probes.postgresql.connection import connect
+from leakhound.probes.postgresql.connection import connect, open_connection
 from leakhound.probes.postgresql.wire import ServerError
 
 SSL_REQUEST = struct.pack(">ii", 8, 80877103)
@@ -136,3 +136,55 @@ def test_a_certificate_not_trusted_gets_no_password_and_says_why(
     ):
         _connect(server.port, None)
     assert server.received == []
+
+
+def test_a_connection_refused_in_clear_is_closed_when_the_tls_one_is_cancelled() -> None:
+    # Refused in clear, then a grant of TLS and no handshake: the scan gives up on the host
+    # (cancelled) before the handshake's deadline; neither connection is left open.
+    refusal = b"SFATAL\0C28000\0Mno pg_hba.conf entry, no encryption\0\0"
+
+    async def go() -> list[bool]:
+        asked_tls = asyncio.Event()
+        closed: list[bool] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            first = await reader.read(65536)
+            if first == SSL_REQUEST:
+                writer.write(b"S")
+                asked_tls.set()
+            else:
+                writer.write(b"E" + struct.pack(">i", 4 + len(refusal)) + refusal)
+            await writer.drain()
+
+            async def eof() -> None:
+                while await reader.read(65536):  # a TLS hello, then nothing
+                    pass
+
+            try:
+                await asyncio.wait_for(eof(), 3)
+                closed.append(True)
+            except TimeoutError:
+                closed.append(False)
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        limits = Limits(connect_timeout=30, read_timeout=30, total_timeout=60)
+        transport = Transport(limits, Scope({("127.0.0.1", port)}))
+        task = asyncio.create_task(open_connection(transport, Endpoint("127.0.0.1", port)))
+        await asyncio.wait_for(asked_tls.wait(), 5)
+        task.cancel()
+        held = None
+        try:
+            await task
+        except asyncio.CancelledError as exc:
+            # Held, its frames hold what the client left open: not closed for it by the
+            # garbage collector, as a scan that keeps the error (its report) would not be.
+            held = exc
+        while len(closed) < 2:
+            await asyncio.sleep(0.01)
+        server.close()
+        del held
+        return closed
+
+    assert asyncio.run(go()) == [True, True]

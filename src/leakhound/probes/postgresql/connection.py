@@ -251,6 +251,9 @@ async def open_connection(
     except NetError as exc:
         greeting.tls_failed = str(exc)
         return stream, greeting
+    except BaseException:  # cancelled: the connection refused in clear is not left open
+        await stream.close()
+        raise
     if encrypted is None:  # no TLS here: the refusal in clear stands
         return stream, greeting
     await stream.close()
