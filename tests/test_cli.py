@@ -137,6 +137,18 @@ def test_detect_reads_stdin_when_its_file_is_a_dash(
     assert finding["masked"] == "j***@c***.com" and out.err == ""
 
 
+def test_detect_reads_a_file_named_dash_given_as_a_path(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # "./-" names the file "-", as for cat and grep: only a bare "-" is stdin.
+    (tmp_path / "-").write_bytes(b'{"text": "write to jane @contoso com"}\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    assert main(["detect", "./-", "--types", "email_address"]) == 0
+    (finding,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert finding["masked"] == "j***@c***.com"
+
+
 def test_detect_refuses_unknown_types(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["detect", "--types", "EMAIL_ADDRESS,SHOE_SIZE"]) == 2
     assert "SHOE_SIZE" in capsys.readouterr().err

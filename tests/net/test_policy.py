@@ -57,3 +57,16 @@ def test_a_statement_list_takes_copy_only_as_a_query_s_rows_to_the_client() -> N
     ):
         with pytest.raises(ValueError, match="not a read statement"):
             net.statements("s", [pattern])
+
+
+def test_a_request_for_tls_passes_the_sql_kinds_alone() -> None:
+    # PostgreSQL's SSLRequest and MySQL's SSL request are protocol messages, as a startup is;
+    # a command list (Redis, MongoDB) knows no such message and sends nothing by that name.
+    from leakhound.probes.mongodb.allow import ALLOW as MONGODB
+    from leakhound.probes.mysql.allow import ALLOW as MYSQL
+    from leakhound.probes.postgresql.allow import ALLOW as POSTGRESQL
+    from leakhound.probes.redis.allow import ALLOW as REDIS
+
+    assert POSTGRESQL.allows("tls", "") and MYSQL.allows("tls", "")
+    assert not REDIS.allows("tls") and not MONGODB.allows("tls")
+    assert not POSTGRESQL.allows("TLS", "") and not MYSQL.allows("tls ", "")

@@ -194,6 +194,35 @@ def test_a_failed_exchange_closes_the_connection(server: RawServer) -> None:
     asyncio.run(go())
 
 
+def test_bytes_received_but_not_read_before_a_tls_handshake_are_refused(
+    server: RawServer,
+) -> None:
+    # Bytes still in asyncio's buffer (no reader took them) when TLS starts would be read
+    # as if they had come encrypted: a man in the middle's injection.
+    async def go() -> bool:
+        stream = await _transport(server.port).tcp("127.0.0.1", server.port, ALLOW, scheme="t")
+        await stream.exchange("PING", b"PING\r\n", None)  # its answer left unread
+        while not stream._reader._buffer:  # type: ignore[attr-defined]
+            await asyncio.sleep(0.01)
+        with pytest.raises(ProtocolError, match="more than its grant of TLS"):
+            await stream.start_tls(net.tls.insecure_context())
+        return stream.closed
+
+    assert asyncio.run(go())
+
+
+def test_a_tls_handshake_the_server_never_answers_is_a_timeout() -> None:
+    async def go() -> bool:
+        with RawServer(reply=None) as s:
+            transport = _transport(s.port, connect_timeout=0.2)
+            stream = await transport.tcp("127.0.0.1", s.port, ALLOW, scheme="t")
+            with pytest.raises(TimeoutError_, match="TLS handshake timed out"):
+                await stream.start_tls(net.tls.insecure_context())
+            return stream.closed
+
+    assert asyncio.run(go())
+
+
 def test_bytes_past_a_reply_are_the_next_exchange_s() -> None:
     # Two lines arrive in one read: the second is the answer to the next command, not lost.
     async def go() -> list[bytes | None]:

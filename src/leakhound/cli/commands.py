@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Coroutine
 from contextlib import nullcontext, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import UsageError
@@ -153,9 +154,9 @@ def detect(args: argparse.Namespace) -> int:
             )
     if not 0.0 <= args.min_score <= 1.0:
         raise UsageError("--min-score must be between 0 and 1")
-    stdin = args.file is None or str(args.file) == "-"  # "-": stdin, as other tools read it
-    source: Any = sys.stdin.buffer if stdin else args.file
-    if not stdin and not args.file.is_file():
+    stdin = args.file in (None, "-")  # "-": stdin, as other tools read it ("./-": a file)
+    source: Any = sys.stdin.buffer if stdin else Path(args.file)
+    if not stdin and not source.is_file():
         raise UsageError(f"cannot read {args.file}: no such file")
     return run_jsonl(
         source,

@@ -273,7 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read JSON documents, one a line (stdin without FILE or with -); "
         "write one JSON line per finding, values masked.",
     )
-    detect.add_argument("file", nargs="?", type=Path, metavar="FILE")
+    # A string, not a Path: Path("./-") is Path("-"), and only a bare "-" is stdin.
+    detect.add_argument("file", nargs="?", metavar="FILE")
     detect.add_argument(
         "--types",
         metavar="T1,T2",

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ...errors import DeniedError, NetError, ProtocolError
+from ...errors import DeniedError, NetError, PolicyError, ProtocolError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .. import foreign
@@ -241,32 +241,58 @@ async def open_connection(
     refuses one without a ``host`` line that takes it: a cluster of ``hostssl`` lines alone
     says "no encryption") is asked again over TLS, where the server grants it, and the
     endpoint's next connections ask for TLS first (``Transport.tls_first``). As psql's
-    ``sslmode=prefer`` would find it, in the other order.
+    ``sslmode=prefer`` would find it, in the other order. Where the owner's password may not
+    go to the host in clear, TLS is asked first, as psql does; in clear where it is not
+    granted or fails (``TcpStream.tls_failed`` saying why), and no password then.
 
     ``ask`` (a verdict): an answer late by ``foreign.QUIET`` seconds has the server asked
     who it is on another connection; one that answers as another protocol is not PostgreSQL
     (``foreign.Foreign``), without waiting until the read deadline (a Redis or an HTTP
     server given the startup packet waits for a line's end that never comes)."""
     key = (endpoint.host.lower(), endpoint.port)
-    if key in transport.tls_first:
-        encrypted = await _open(transport, endpoint, database, tls=True)
-        if encrypted is not None:
-            return encrypted
+    failed = None  # why TLS, asked first, failed
+    first = key in transport.tls_first or _barred_in_clear(transport, endpoint.host)
+    if first:
+        try:
+            encrypted = await _open(transport, endpoint, database, tls=True)
+        except NetError as exc:
+            if key in transport.tls_first:
+                raise
+            failed = str(exc)
+        else:
+            if encrypted is not None:
+                return encrypted
     stream, greeting = await _open_in_clear(transport, endpoint, database, ask)
+    stream.tls_failed = failed
     error = greeting.error
-    if error is None or not error.code.startswith("28"):
+    if first or error is None or not error.code.startswith("28"):  # TLS asked already
+        greeting.tls_failed = failed
         return stream, greeting
     try:
         encrypted = await _open(transport, endpoint, database, tls=True)
     except NetError as exc:
         greeting.tls_failed = str(exc)
         return stream, greeting
+    except BaseException:  # cancelled: the connection refused in clear is not left open
+        await stream.close()
+        raise
     if encrypted is None:  # no TLS here: the refusal in clear stands
         return stream, greeting
     await stream.close()
     if encrypted[1].error is None:
         transport.tls_first.add(key)
     return encrypted
+
+
+def _barred_in_clear(transport: Transport, host: str) -> bool:
+    """Whether the owner's password may not go to ``host`` in clear (``Transport.login``):
+    its connections ask for TLS first, as psql's ``sslmode=prefer`` does, so that a server
+    taking logins in clear and over TLS alike gets it over TLS."""
+    try:
+        transport.login(host, encrypted=False)
+    except PolicyError:
+        return True
+    return False
 
 
 async def _open_in_clear(
@@ -359,7 +385,12 @@ async def _login(
 ) -> Greeting:
     """The owner's password, the way the server asks for it (MD5 or SCRAM-SHA-256; a
     cleartext password only where the net layer allows credentials to travel)."""
-    login = transport.login(endpoint.host, encrypted=stream.verified)
+    try:
+        login = transport.login(endpoint.host, encrypted=stream.verified)
+    except PolicyError as exc:
+        if stream.tls_failed:
+            raise PolicyError(f"{exc} (its TLS failed: {stream.tls_failed})") from None
+        raise
     if login is None:
         return greeting
     user, password = endpoint.user or login[0] or DEFAULT_USER, login[1]
