@@ -123,3 +123,16 @@ def test_the_owner_s_password_goes_only_to_a_certificate_trusted(
     ]
     assert "leakhound-tls-test" in result["service"]["fingerprint"]["tls"]["subject"]
     assert "with the credentials given" not in result["service"]["reason"]
+
+
+def test_a_full_read_in_worker_processes_asks_for_tls_first_too(
+    cluster: TlsCluster, tmp_path: Path
+) -> None:
+    # The plan says the server refused a connection in clear: each worker's partition
+    # reader asks for TLS first, so the scan's one refusal is its verdict's.
+    before = cluster.refusals()
+    url = f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres"
+    doc, _ = report(tmp_path, url, "--depth", "full", workers=2)
+    (people,) = [ir for ir in _result(doc)["indices"] if ir["index"]["name"].endswith("people")]
+    assert people["full"]["docs"] == 3, people["full"]
+    assert cluster.refusals() - before == 1
