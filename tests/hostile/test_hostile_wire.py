@@ -276,6 +276,13 @@ CASES = [
         r"over TLS: TLS handshake failed",
     ),
     Case(
+        "postgresql-tls-granted-then-silent",
+        "postgresql",
+        lambda: _pg_tls(b"S"),
+        ("secured",),
+        r"over TLS: TLS handshake timed out after 1s.*no encryption",
+    ),
+    Case(
         "postgresql-tls-answered-neither-s-nor-n",
         "postgresql",
         lambda: _pg_tls(b"X"),
