@@ -378,4 +378,8 @@ async def connect(
             raise ConnectError("host name does not resolve") from exc
         raise ConnectError(text) from exc
     netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return TcpStream(reader, writer, gate, host.lower(), port, allow, f"{scheme}://{netloc}")
+    stream = TcpStream(reader, writer, gate, host.lower(), port, allow, f"{scheme}://{netloc}")
+    stream.verified = (
+        tls is not None and tls.verify_mode == ssl.CERT_REQUIRED and tls.check_hostname
+    )
+    return stream

@@ -102,13 +102,20 @@ class Connection:
         await self.stream.close()
 
 
-async def connect(transport: Transport, endpoint: Endpoint, *, member: bool = False) -> Connection:
+async def connect(
+    transport: Transport, endpoint: Endpoint, *, member: bool = False, tls: bool | None = None
+) -> Connection:
     """A connection, logged in as the owner when their credentials were given; ``member``: to
-    a member of a replica set (``Connection.member``)."""
-    stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="mongodb")
+    a member of a replica set (``Connection.member``). Over TLS from its first byte with
+    ``tls``, by default where the endpoint took no connection in clear
+    (``Transport.tls_first``: a server of ``net.tls.mode: requireTLS``)."""
+    if tls is None:
+        tls = (endpoint.host.lower(), endpoint.port) in transport.tls_first
+    context = transport.tls_context() if tls else None
+    stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="mongodb", tls=context)
     conn = Connection(stream, member=member)
     try:
-        login = transport.login(endpoint.host, encrypted=False)
+        login = transport.login(endpoint.host, encrypted=stream.verified)
         if login is not None:
             await _scram_sha_256(conn, *login)
     except BaseException:

@@ -11,6 +11,7 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -263,22 +264,28 @@ class MongodbProbe(Probe):
         try:
             padded = endpoint.port not in self.default_ports
             try:
-                try:
-                    said = await conn.run("admin", hello(padded))
-                except CommandFailed as exc:
-                    # Only a server of the wire protocol answers ok: 0 at all. One that knows
-                    # no hello (MongoDB before 3.6.21, 4.0.21, 4.2.10, 4.4.2) is asked its
-                    # legacy name; one that takes no comment (none is known to), the plain
-                    # hello.
-                    legacy = exc.code == COMMAND_NOT_FOUND
-                    said = await conn.run("admin", {"isMaster" if legacy else "hello": 1})
+                said = await _hello(conn, padded)
             except CommandFailed as exc:
                 return service(_NOT_MONGODB, f"hello refused: {exc}")
+            except ProtocolError:
+                # Cut or reset before any answer, as a server taking TLS alone
+                # (``requireTLS``) cuts a connection in clear: asked again over TLS.
+                if conn.stream.tls is not None:
+                    raise
+                encrypted = await _over_tls(transport, endpoint, padded)
+                if encrypted is None:
+                    raise
+                await conn.close()
+                conn, said = encrypted
+                transport.tls_first.add((endpoint.host.lower(), endpoint.port))
             if not isinstance(said.get("maxWireVersion"), int):
                 return service(_NOT_MONGODB, "hello answered without a wire version")
             fp = await self._fingerprint(conn, said, endpoint)
+            fp = replace(fp, tls=conn.stream.certificate())
             conn.member = member_of_a_set(fp)
             role = member_said(fp)
+            if fp.tls is not None:
+                role += " (over TLS: the server cut a connection in clear)"
             try:
                 await conn.run(
                     "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}
@@ -987,11 +994,19 @@ class MongodbReader(FullReader):
         for a masked name, that it is masked (its own names, personal data, are found again
         when the cursor opens, never written in a checkpoint)."""
         place = _place(container)
+        # Cut in clear (``verdict``): a partition read in another process asks for TLS too.
+        tls = {"tls": True} if self._tls_key in self.transport.tls_first else {}
         if place is None:
             await self._unmasked(container)  # one no longer listed fails here
-            return ReadPlan(container.name, 1, self.method, {"masked": True}, container.docs)
-        state = {"database": place[0], "collection": place[1]}
+            state: dict[str, Any] = {"masked": True, **tls}
+            return ReadPlan(container.name, 1, self.method, state, container.docs)
+        state = {"database": place[0], "collection": place[1], **tls}
         return ReadPlan(container.name, 1, self.method, state, container.docs)
+
+    @property
+    def _tls_key(self) -> tuple[str, int]:
+        """The endpoint as ``Transport.tls_first`` holds it."""
+        return (self.endpoint.host.lower(), self.endpoint.port)
 
     async def own_name(self, container: Container) -> str | None:
         """The database and collection a masked container name stands for, as JSON."""
@@ -1018,6 +1033,8 @@ class MongodbReader(FullReader):
         self, plan: ReadPlan, number: int, position: Any, *, size: int
     ) -> PartitionReader:
         """Documents after the stored ``_id`` (from the first when None)."""
+        if isinstance(plan.state, dict) and plan.state.get("tls") is True:
+            self.transport.tls_first.add(self._tls_key)
         after = position.get("after") if isinstance(position, dict) else None
         where = _planned(plan) or plan.container  # a masked name: found when it opens
         return _CursorPages(self, where, after, size, self.fields, total=plan.total)
@@ -1225,3 +1242,34 @@ class _CursorPages(PartitionReader):
         if self.conn is not None:
             await self.conn.close()
             self.conn = None
+
+
+async def _hello(conn: Connection, padded: bool) -> dict[str, Any]:
+    """The server's hello: CommandFailed where it refuses even the legacy name."""
+    try:
+        return await conn.run("admin", hello(padded))
+    except CommandFailed as exc:
+        # Only a server of the wire protocol answers ok: 0 at all. One that knows no hello
+        # (MongoDB before 3.6.21, 4.0.21, 4.2.10, 4.4.2) is asked its legacy name; one that
+        # takes no comment (none is known to), the plain hello.
+        legacy = exc.code == COMMAND_NOT_FOUND
+        return await conn.run("admin", {"isMaster" if legacy else "hello": 1})
+
+
+async def _over_tls(
+    transport: Transport, endpoint: Endpoint, padded: bool
+) -> tuple[Connection, dict[str, Any]] | None:
+    """A connection over TLS and its hello, where the server answers one there; None where
+    it does not (not MongoDB over TLS either: the failure in clear stands)."""
+    try:
+        conn = await connect(transport, endpoint, tls=True)
+    except NetError:
+        return None
+    try:
+        return conn, await _hello(conn, padded)
+    except NetError:
+        await conn.close()
+        return None
+    except BaseException:
+        await conn.close()
+        raise
