@@ -469,3 +469,17 @@ def test_a_containers_estimated_people_carry_their_likely_range(tmp_path: Path) 
         scan = store.load(scan_id)
     (row,) = html_report.view(scan)["containers"]
     assert row["people"] == "≈ 3,020 (2,000–4,500)"
+
+
+def test_a_full_reads_note_is_shown_beside_its_container(tmp_path: Path) -> None:
+    # A MySQL table without a key resumed in a new transaction: the text and Markdown
+    # reports say so (NOTE:), and so does the HTML report's row of it.
+    note = "read in 2 transactions, not one <b>"
+    scan = _read_whole(tmp_path, 1000)
+    cr = scan.results[0].containers[0]
+    assert cr.full is not None
+    noted = replace(cr, full=replace(cr.full, note=note))
+    scan = replace(scan, results=(replace(scan.results[0], containers=(noted,)),))
+    page = html_report.render(scan)
+    assert f"note: {html.escape(note)}" in page
+    assert "note: " not in html_report.render(_read_whole(tmp_path / "plain", 1000))

@@ -110,6 +110,9 @@ class ContainerExposure:
     # A read of it was refused for want of credentials (``ContainerResult.asked_credentials``).
     asked_credentials: bool = False
     kind: str = ""  # its store's kind: what the texts call it and its records (``words``)
+    # How its full read differed from its method (``FullRead.note``: a MySQL table read in
+    # more than one transaction); None otherwise.
+    note: str | None = None
 
     # What the inventory said of it, read from ``container`` (never copied, never drifting).
     @property
@@ -345,6 +348,7 @@ def _exposure(
     full: bool = False,
     years: tuple[tuple[int, int], ...] = (),
     years_read: bool = False,
+    note: str | None = None,
 ) -> ContainerExposure:
     return ContainerExposure(
         url=svc.url,
@@ -358,6 +362,7 @@ def _exposure(
         years=years,
         years_read=years_read or full,
         kind=svc.kind,
+        note=note,
     )
 
 
@@ -431,6 +436,7 @@ def _from_full(svc: Service, c: Container, full: FullRead) -> ContainerExposure:
         subjects=subjects,
         full=True,
         years=tuple((y.year, y.docs) for y in full.years),  # each record read, dated
+        note=full.note,
     )
 
 

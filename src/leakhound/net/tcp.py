@@ -267,9 +267,9 @@ class TcpStream:
         """Read on in a reply that ``exchange`` left unfinished (its reader returned at a part
         of it): nothing is written, so there is nothing for the allow-list to judge; the
         part is held to a reply's budget and deadlines, as a reply is. ``wait``: seconds
-        the server may be silent before any bytes of the part, when longer than the read
-        deadline (rows it passes over without sending); the part's total deadline grows by
-        as much."""
+        the server may be silent before any bytes of the part, and between any of them,
+        when longer than the read deadline (rows it passes over without sending); the
+        part's total deadline grows by what ``wait`` adds to the read deadline, once."""
         replies = await self._send([], read_reply, wait=wait, reading_on=True, quiet=True)
         return replies[0]
 
@@ -343,7 +343,9 @@ class TcpStream:
 def _waiting(limits: Limits, wait: float | None) -> Limits:
     """``limits`` with a total deadline longer by what waiting ``wait`` seconds for the
     reply's first bytes adds to the read deadline (the wait itself is the FrameReader's,
-    for those first bytes alone)."""
+    for those first bytes alone, or for every read of a ``quiet`` reply: once, all the
+    same, so a peer silent for nearly ``wait`` before each byte is cut off at that
+    deadline)."""
     if wait is None or wait <= limits.read_timeout:
         return limits
     return replace(limits, total_timeout=limits.total_timeout + wait - limits.read_timeout)

@@ -441,6 +441,8 @@ def _container_row(i: ContainerExposure) -> dict[str, Any]:
         flags.append("compromised: " + "; ".join(i.compromise_reasons))
     if i.sample_error and i.docs:
         flags.append(f"sample: {i.sample_error}")
+    if i.note:  # how its full read differed from its method (as the text reports say)
+        flags.append(f"note: {i.note}")
     return {
         "store": i.url,
         "name": i.name,

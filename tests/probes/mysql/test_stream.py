@@ -230,3 +230,41 @@ def test_a_stream_read_in_one_transaction_says_nothing_more() -> None:
         return got
 
     assert asyncio.run(go()) == [{"offset": 3}, {"offset": 6}, {"offset": 7}]
+
+
+def test_a_resumed_statement_that_fails_before_its_rows_is_not_counted_a_transaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Lost after two pages; the statement begun again at the rows read so far fails before
+    # its first row (asked again), the next one reads on: the rows came from two
+    # transactions, not three.
+    statements: list[str | None] = []
+    table = list(range(10))
+    conns = iter(
+        [
+            _Cut(table, statements, 4),
+            _Cut(table[4:], statements, 0),
+            _Cut(table[4:], statements, None),
+        ]
+    )
+
+    async def connected(*_: Any) -> _Cut:
+        return next(conns)
+
+    async def go() -> list[dict[str, Any]]:
+        pages = _pages(1, 2)
+        positions: list[dict[str, Any]] = []
+        while True:
+            try:
+                page = await pages.next_page()
+            except ClosedError:
+                continue  # as the pipeline asks a failed page again
+            if page is None:
+                return positions
+            positions.append(page.position)
+
+    monkeypatch.setattr("leakhound.probes.mysql.read.connect", connected)
+    positions = asyncio.run(go())
+    assert [p["offset"] for p in positions] == [2, 4, 6, 8, 10]
+    assert positions[-1]["resumed"] == 1
+    assert (note_of(positions[-1]) or "").startswith("read in 2 transactions")

@@ -155,3 +155,27 @@ def test_a_connection_whose_copy_is_still_read_sends_no_other_statement() -> Non
     assert (
         statements[-1].startswith("COPY (") and sum(s.startswith("COPY") for s in statements) == 1
     )
+
+
+def test_a_server_that_trickles_rows_within_the_silence_is_cut_off_at_the_parts_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each row after nearly the silence allowed (past the read deadline): every read is in
+    # time, the part is not. Its total deadline (1 s and the silence past the read deadline)
+    # ends it, not the rows' pace.
+    monkeypatch.setattr(read, "_MAX_SILENCE", 2 * READ_DEADLINE)
+    trickled = [(1.5 * READ_DEADLINE, [ROWS[n % 4]]) for n in range(20)]
+
+    async def go() -> None:
+        async with _server(trickled, []) as port:
+            scope = Scope({("127.0.0.1", port)})
+            transport = Transport(Limits(read_timeout=READ_DEADLINE, total_timeout=1), scope)
+            reader = PostgresqlReader(transport, Endpoint("127.0.0.1", port, "postgresql"))
+            pages = reader.partition(ReadPlan("db.public.t", 1, STREAM, STATE, 4), 0, None, size=50)
+            try:
+                await pages.next_page()
+            finally:
+                await pages.close()
+
+    with pytest.raises(TimeoutError_, match=r"no complete answer within 1\.3s"):
+        asyncio.run(go())

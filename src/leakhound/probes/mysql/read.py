@@ -222,13 +222,14 @@ class TablePages(PartitionReader):
                 statement = sql.from_offset(self.schema, self.table, self.offset, self.select)
                 # The server walks past the rows before the offset before it sends one.
                 wait = 10 + self.offset / _WALKED if self.offset else None
-                if self.offset:
-                    # The rows before were read in another transaction (a connection lost,
-                    # a read resumed): the report says so.
-                    self.resumed += 1
             _, rows, ended = await self.conn.rows_part(
                 statement, self.decoder, self.size, wait=wait
             )
+            if statement is not None and self.offset:
+                # The rows before were read in another transaction (a connection lost, a
+                # read resumed): the report says so. Counted once its rows came, not when
+                # asked: a statement that failed before its first part read nothing.
+                self.resumed += 1
         except NetError:
             await self.close()  # asked again on a new connection, from the same offset
             raise
