@@ -36,7 +36,7 @@ class Transport:
         self._verifying: ssl.SSLContext | None = None
         self._inspecting: ssl.SSLContext | None = None
         # Endpoints that refused a connection in clear and took one over TLS: their next
-        # connections ask for TLS first.
+        # connections ask for TLS first (``asks_tls_first``).
         self.tls_first: set[tuple[str, int]] = set()
 
     @property
@@ -69,6 +69,15 @@ class Transport:
         other = Transport(limits, self.scope)
         other._gate = self._tcp_gate().with_limits(limits)
         return other
+
+    def asks_tls_first(self, host: str, port: int) -> bool:
+        """Whether connections to the endpoint ask for TLS first (``tls_first``)."""
+        return (host.lower(), port) in self.tls_first
+
+    def ask_tls_first(self, host: str, port: int) -> None:
+        """From now on, connections to the endpoint ask for TLS first: it refused one in
+        clear and took one over TLS."""
+        self.tls_first.add((host.lower(), port))
 
     def tls_context(self) -> ssl.SSLContext:
         """The TLS context of a kind that asks for TLS inside its own protocol: verifying

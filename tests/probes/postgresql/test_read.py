@@ -11,11 +11,14 @@ from collections.abc import Callable
 
 import pytest
 
-from leakhound.models import Container
+from leakhound.models import Container, Endpoint
+from leakhound.net import Transport
 from leakhound.probes.base import ReadPlan
 from leakhound.probes.postgresql import ALLOW
 from leakhound.probes.postgresql.read import PostgresqlReader, _CtidPages, _CtidStream
 from leakhound.probes.postgresql.wire import Result
+
+ENDPOINT = Endpoint("127.0.0.1", 5432)  # never reached: the pages are served by fakes
 
 _WHERE = re.compile(
     r"ctid > '\((\d+),(\d+)\)'::tid(?: AND ctid < '\((\d+),0\)'::tid)? "
@@ -83,13 +86,13 @@ def _plan(blocks: int | None, partitions: int) -> ReadPlan:
     if blocks is not None:
         details["blocks"] = blocks  # type: ignore[assignment]
     container = Container("db.public.t", 10, None, details=details)
-    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+    reader = PostgresqlReader(Transport(), ENDPOINT)
     reader.ranging["db"] = True  # a server that scans a range of ctids alone (14 and later)
     return asyncio.run(reader.open(container, partitions))
 
 
 def _read_plan(table: Table, plan: ReadPlan, size: int) -> list[list[str]]:
-    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+    reader = PostgresqlReader(Transport(), ENDPOINT)
     return [
         _pages(table, reader.partition(plan, n, None, size=size))  # type: ignore[arg-type]
         for n in range(plan.partitions)
@@ -201,7 +204,7 @@ def test_a_small_or_uncounted_table_is_one_partition() -> None:
 def test_a_partition_resumes_after_its_position_and_stops_at_its_end() -> None:
     ctids = [(b, i) for b in range(4096) for i in (1, 2)]
     plan = _plan(4096, 2)
-    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+    reader = PostgresqlReader(Transport(), ENDPOINT)
     first = _pages(Table(ctids), reader.partition(plan, 0, {"ctid": "(2000,1)"}, size=300))  # type: ignore[arg-type]
     assert first[0] == "2000.2" and first[-1] == "2047.2"
 
@@ -221,7 +224,7 @@ def test_a_stored_plan_that_is_not_ours_is_refused(state: dict[str, object]) -> 
 
     plan = ReadPlan("db.public.t", 2, "ctid-range", state)
     with pytest.raises(ProtocolError):
-        PostgresqlReader(None, None).partition(plan, 1, None, size=10)  # type: ignore[arg-type]
+        PostgresqlReader(Transport(), ENDPOINT).partition(plan, 1, None, size=10)
 
 
 def test_a_plan_kept_before_partitions_reads_the_whole_table() -> None:
@@ -237,7 +240,7 @@ def test_a_server_that_cannot_scan_a_range_of_ctids_reads_a_table_as_one_stream(
 ) -> None:
     details = {"database": "db", "schema": "public", "table": "t", "blocks": 100_000}
     _planned_as(monkeypatch, lambda sql: "Seq Scan on t")
-    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+    reader = PostgresqlReader(Transport(), ENDPOINT)
     plan = asyncio.run(reader.open(Container("db.public.t", 10, None, details=details), 8))
     assert (plan.method, plan.partitions) == ("ctid-stream", 1)
     first = reader.partition(plan, 0, None, size=10)
@@ -446,7 +449,7 @@ def test_a_small_table_planned_as_a_scan_leaves_the_other_tables_of_its_database
         return "Seq Scan on small" if '"small"' in sql else "Tid Range Scan on big"
 
     asked = _planned_as(monkeypatch, plan)
-    reader = PostgresqlReader(None, None)  # type: ignore[arg-type]
+    reader = PostgresqlReader(Transport(), ENDPOINT)
 
     def opened(name: str, blocks: int) -> str:
         details = {"database": "db", "schema": "public", "table": name, "blocks": blocks}

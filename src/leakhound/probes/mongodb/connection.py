@@ -110,7 +110,7 @@ async def connect(
     ``tls``, by default where the endpoint took no connection in clear
     (``Transport.tls_first``: a server of ``net.tls.mode: requireTLS``)."""
     if tls is None:
-        tls = (endpoint.host.lower(), endpoint.port) in transport.tls_first
+        tls = transport.asks_tls_first(endpoint.host, endpoint.port)
     context = transport.tls_context() if tls else None
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="mongodb", tls=context)
     conn = Connection(stream, member=member)

@@ -42,6 +42,8 @@ from ..base import (
     ReadPlan,
     SampleDocs,
     failures_said,
+    tls_followed,
+    tls_planned,
 )
 from ..shown import Listing, Originals, masked_name, masked_names, unnumbered
 from ..years import year_span
@@ -277,7 +279,7 @@ class MongodbProbe(Probe):
                     raise
                 await conn.close()
                 conn, said = encrypted
-                transport.tls_first.add((endpoint.host.lower(), endpoint.port))
+                transport.ask_tls_first(endpoint.host, endpoint.port)
             if not isinstance(said.get("maxWireVersion"), int):
                 return service(_NOT_MONGODB, "hello answered without a wire version")
             fp = await self._fingerprint(conn, said, endpoint)
@@ -995,18 +997,13 @@ class MongodbReader(FullReader):
         when the cursor opens, never written in a checkpoint)."""
         place = _place(container)
         # Cut in clear (``verdict``): a partition read in another process asks for TLS too.
-        tls = {"tls": True} if self._tls_key in self.transport.tls_first else {}
+        tls = tls_planned(self.transport, self.endpoint)
         if place is None:
             await self._unmasked(container)  # one no longer listed fails here
             state: dict[str, Any] = {"masked": True, **tls}
             return ReadPlan(container.name, 1, self.method, state, container.docs)
         state = {"database": place[0], "collection": place[1], **tls}
         return ReadPlan(container.name, 1, self.method, state, container.docs)
-
-    @property
-    def _tls_key(self) -> tuple[str, int]:
-        """The endpoint as ``Transport.tls_first`` holds it."""
-        return (self.endpoint.host.lower(), self.endpoint.port)
 
     async def own_name(self, container: Container) -> str | None:
         """The database and collection a masked container name stands for, as JSON."""
@@ -1033,8 +1030,7 @@ class MongodbReader(FullReader):
         self, plan: ReadPlan, number: int, position: Any, *, size: int
     ) -> PartitionReader:
         """Documents after the stored ``_id`` (from the first when None)."""
-        if isinstance(plan.state, dict) and plan.state.get("tls") is True:
-            self.transport.tls_first.add(self._tls_key)
+        tls_followed(plan, self.transport, self.endpoint)
         after = position.get("after") if isinstance(position, dict) else None
         where = _planned(plan) or plan.container  # a masked name: found when it opens
         return _CursorPages(self, where, after, size, self.fields, total=plan.total)

@@ -249,14 +249,14 @@ async def open_connection(
     who it is on another connection; one that answers as another protocol is not PostgreSQL
     (``foreign.Foreign``), without waiting until the read deadline (a Redis or an HTTP
     server given the startup packet waits for a line's end that never comes)."""
-    key = (endpoint.host.lower(), endpoint.port)
+    remembered = transport.asks_tls_first(endpoint.host, endpoint.port)
     failed = None  # why TLS, asked first, failed
-    first = key in transport.tls_first or _barred_in_clear(transport, endpoint.host)
+    first = remembered or _barred_in_clear(transport, endpoint.host)
     if first:
         try:
             encrypted = await _open(transport, endpoint, database, tls=True)
         except NetError as exc:
-            if key in transport.tls_first:
+            if remembered:
                 raise
             failed = str(exc)
         else:
@@ -280,7 +280,7 @@ async def open_connection(
         return stream, greeting
     await stream.close()
     if encrypted[1].error is None:
-        transport.tls_first.add(key)
+        transport.ask_tls_first(endpoint.host, endpoint.port)
     return encrypted
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from ...errors import NetError, ProtocolError
 from ...models import Container, Endpoint
 from ...net import Transport
-from ..base import FullReader, Page, PartitionReader, ReadPlan
+from ..base import FullReader, Page, PartitionReader, ReadPlan, tls_followed, tls_planned
 from .allow import quote
 from .connection import Connection, connect
 from .copy import CopyRows
@@ -101,9 +101,7 @@ class PostgresqlReader(FullReader):
             finally:
                 await conn.close()
         state: dict[str, Any] = {"database": db, "schema": schema, "table": table, "starts": [0]}
-        if self._tls_key in self.transport.tls_first:
-            # Refused in clear: a partition read in another process asks for TLS first too.
-            state["tls"] = True
+        state.update(tls_planned(self.transport, self.endpoint))
         blocks = container.details.get("blocks")
         if not ranging:
             if isinstance(blocks, int) and blocks > 0:
@@ -117,11 +115,6 @@ class PostgresqlReader(FullReader):
     async def reopen(self, plan: ReadPlan) -> ReadPlan:
         """A position never expires: the same plan."""
         return plan
-
-    @property
-    def _tls_key(self) -> tuple[str, int]:
-        """The endpoint as ``Transport.tls_first`` holds it."""
-        return (self.endpoint.host.lower(), self.endpoint.port)
 
     def partition(
         self, plan: ReadPlan, number: int, position: Any, *, size: int
@@ -143,8 +136,7 @@ class PostgresqlReader(FullReader):
         after = position.get("ctid") if isinstance(position, dict) else None
         if after is not None and not (isinstance(after, str) and _CTID.fullmatch(after)):
             raise ProtocolError(f"{plan.container}: an unreadable stored position")
-        if state.get("tls") is True:
-            self.transport.tls_first.add(self._tls_key)
+        tls_followed(plan, self.transport, self.endpoint)
         if plan.method == STREAM:
             blocks = state.get("blocks")  # None in a plan kept before it
             if blocks is not None and not (isinstance(blocks, int) and 0 <= blocks <= MAX_BLOCK):

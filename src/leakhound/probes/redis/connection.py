@@ -52,16 +52,25 @@ class Connection:
 
 
 async def connect(
-    transport: Transport, endpoint: Endpoint, *, cluster_replica: bool = False
+    transport: Transport,
+    endpoint: Endpoint,
+    *,
+    cluster_replica: bool = False,
+    tls: bool | None = None,
 ) -> Connection:
     """A connection, logged in with the owner's credentials when they were given; to a
     replica node of a Redis Cluster (``cluster_replica``), made to read its own keys
     (``READONLY``: without it, the replica redirects every read of a key to its master with
-    ``-MOVED``, and the keys SCAN lists would all read as gone)."""
-    stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="redis")
+    ``-MOVED``, and the keys SCAN lists would all read as gone). Over TLS from its first byte
+    with ``tls``, by default where the endpoint took no connection in clear
+    (``Transport.asks_tls_first``: a Redis of ``tls-port`` alone)."""
+    if tls is None:
+        tls = transport.asks_tls_first(endpoint.host, endpoint.port)
+    context = transport.tls_context() if tls else None
+    stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="redis", tls=context)
     conn = Connection(stream)
     try:
-        login = transport.login(endpoint.host, encrypted=False)
+        login = transport.login(endpoint.host, encrypted=stream.verified)
         if login is not None:
             user, password = login
             got = await conn.call("AUTH", *([user] if user else []), password)

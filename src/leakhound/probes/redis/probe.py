@@ -66,7 +66,21 @@ class RedisProbe(Probe):
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
         try:
-            info = await conn.call("INFO", "server")
+            try:
+                info = await conn.call("INFO", "server")
+            except ProtocolError:
+                # Cut or reset before any answer, as a Redis of ``tls-port`` alone cuts a
+                # connection in clear: asked again over TLS.
+                if conn.stream.tls is not None:
+                    raise
+                encrypted = await _over_tls(transport, endpoint)
+                if encrypted is None:
+                    raise
+                await conn.close()
+                conn, info = encrypted
+                transport.ask_tls_first(endpoint.host, endpoint.port)
+            cert = conn.stream.certificate()
+            over = " (over TLS: the server cut a connection in clear)" if cert is not None else ""
             refused = _refused(info)
             if refused:
                 why = (
@@ -76,8 +90,8 @@ class RedisProbe(Probe):
                 )
                 return service(
                     Verdict.SECURED,
-                    f"INFO: {why}",
-                    Fingerprint(product="redis", realm=refused.split(" ", 1)[0]),
+                    f"INFO: {why}{over}",
+                    Fingerprint(product="redis", realm=refused.split(" ", 1)[0], tls=cert),
                     closed=("INFO",),
                 )
             fields = info_fields(info)
@@ -88,6 +102,7 @@ class RedisProbe(Probe):
             fp = Fingerprint(
                 product="valkey" if "valkey_version" in fields else "redis",
                 version=version[:50],
+                tls=cert,
                 cluster_uuid=fields.get("run_id"),
                 details={
                     **{k: fields[k] for k in ("redis_mode", "role") if k in fields},
@@ -102,7 +117,7 @@ class RedisProbe(Probe):
             about, scan = await conn.many([("INFO", "replication"), ("SCAN", 0, "COUNT", 1)])
             repl = _replication(about)
             fp = _placed(fp, repl)
-            standing = _standing(fields, repl)
+            standing = _standing(fields, repl) + over
             refused = _refused(scan)
             if refused:
                 return service(
@@ -392,3 +407,20 @@ async def _patterns(
         del key
     short = f"keys listed in {INVENTORY_CALLS:,} SCAN calls, no more" if unfinished else None
     return out, whole, short
+
+
+async def _over_tls(transport: Transport, endpoint: Endpoint) -> tuple[Connection, Any] | None:
+    """A connection over TLS and its answer to ``INFO server``, where the server answers one
+    there; None where it does not (no Redis over TLS either: the failure in clear stands)."""
+    try:
+        conn = await connect(transport, endpoint, tls=True)
+    except NetError:
+        return None
+    try:
+        return conn, await conn.call("INFO", "server")
+    except NetError:
+        await conn.close()
+        return None
+    except BaseException:
+        await conn.close()
+        raise

@@ -22,7 +22,16 @@ from typing import Any
 from ...errors import ProtocolError
 from ...models import Container, Endpoint
 from ...net import Transport
-from ..base import FullReader, Overrun, Page, PartitionReader, ReadPlan, count_of
+from ..base import (
+    FullReader,
+    Overrun,
+    Page,
+    PartitionReader,
+    ReadPlan,
+    count_of,
+    tls_followed,
+    tls_planned,
+)
 from . import connection
 from .connection import Connection, connect, read_keys, scan_page, where
 
@@ -49,7 +58,12 @@ class RedisReader(FullReader):
         and the database's keys (INFO keyspace) for a container the inventory did not count:
         what bounds a SCAN that never comes back to 0."""
         db, pattern, other_than = where(container)
-        state = {"database": db, "pattern": pattern, "other_than": sorted(other_than)}
+        state = {
+            "database": db,
+            "pattern": pattern,
+            "other_than": sorted(other_than),
+            **tls_planned(self.transport, self.endpoint),
+        }
         keys = count_of(container.details.get("database_keys"))
         return ReadPlan(container.name, 1, self.method, state, container.docs, store_total=keys)
 
@@ -61,6 +75,7 @@ class RedisReader(FullReader):
         self, plan: ReadPlan, number: int, position: Any, *, size: int
     ) -> PartitionReader:
         """The pattern's keys from ``position`` (a cursor; None: from the start)."""
+        tls_followed(plan, self.transport, self.endpoint)
         pos = position if isinstance(position, dict) else {}
         cursor, scans = pos.get("cursor"), pos.get("scans")
         reader = KeyReader(self, plan, str(cursor) if cursor is not None else "0", size)
