@@ -96,6 +96,12 @@ def test_people_across_a_master_and_its_replica_count_one_store(scan: ScanRecord
     expected = "each counted once across the 2 stores whose identifiers were read whole"
     assert expected in " ".join(render(three).split())
     assert expected in markdown.render(three)
+    # Pooled samples are counted as their basis counts them, a copy's sample named there.
+    pooled = dataclasses.replace(
+        across, basis="EMAIL_ADDRESS: the samples of the 3 stores pooled (…)"
+    )
+    shown = markdown.render(dataclasses.replace(three, people_across=(pooled,)))
+    assert "once across the 3 stores estimated from their samples pooled" in shown
 
 
 def test_the_cluster_column_is_there_only_where_a_store_names_its_cluster(scan: ScanRecord) -> None:

@@ -177,6 +177,8 @@ def people_across(p: PeopleAcross, stores: int) -> str:
     stores its endpoints are (``ScanRecord.stores_at``): a master and its replica are one."""
     n = stores
     if p.basis is not None:
+        # Its basis counts each sample pooled as a store, and names the copies it pooled once.
+        n = len(p.endpoints)
         d = p.distinct
         figure = f"{d.estimate:,} (exact)" if d.exact else estimated(d.estimate, d.lower, d.upper)
         return (
