@@ -8,9 +8,18 @@ from typing import Any
 
 from rich.console import Console
 
-from leakhound.models import Distinct, PeopleAcross
+from leakhound.models import (
+    Distinct,
+    Endpoint,
+    Fingerprint,
+    PeopleAcross,
+    Service,
+    TargetResult,
+    Verdict,
+)
 from leakhound.report import markdown, terminal
 from leakhound.store import ScanRecord
+from leakhound.store.records import History, ResultRecord
 
 
 def render(scan: ScanRecord, **kw: Any) -> str:
@@ -57,6 +66,42 @@ def test_people_counted_across_stores_close_the_summary(scan: ScanRecord) -> Non
     assert expected in " ".join(render(with_people).split())
     assert expected[len("People: ") :] in markdown.render(with_people)
     assert "counted once across" not in render(scan)
+
+
+def test_people_across_a_master_and_its_replica_count_one_store(scan: ScanRecord) -> None:
+    """A Redis master and its replica are one store (their replication ID): people read
+    whole at both and at a PostgreSQL server are counted across two stores, not three."""
+
+    def redis(port: int, role: str) -> ResultRecord:
+        ep = Endpoint("127.0.0.1", port)
+        fp = Fingerprint("redis", "7.0.15", cluster_uuid="c0" * 20, details={"role": role})
+        svc = Service(ep, ep.url("redis"), "redis", Verdict.OPEN, "open", fp)
+        return ResultRecord.of(TargetResult(svc), History())
+
+    pg = Endpoint("127.0.0.1", 5432)
+    postgres = ResultRecord.of(
+        TargetResult(Service(pg, pg.url("postgresql"), "postgresql", Verdict.OPEN, "open")),
+        History(),
+    )
+    across = PeopleAcross(
+        "EMAIL_ADDRESS",
+        Distinct(3543, 3543, 3543, True),
+        ("127.0.0.1:5432", "127.0.0.1:6379", "127.0.0.1:6380"),
+    )
+    three = dataclasses.replace(
+        scan,
+        results=(postgres, redis(6379, "master"), redis(6380, "replica")),
+        people_across=(across,),
+    )
+    expected = "each counted once across the 2 stores whose identifiers were read whole"
+    assert expected in " ".join(render(three).split())
+    assert expected in markdown.render(three)
+    # Pooled samples are counted as their basis counts them, a copy's sample named there.
+    pooled = dataclasses.replace(
+        across, basis="EMAIL_ADDRESS: the samples of the 3 stores pooled (…)"
+    )
+    shown = markdown.render(dataclasses.replace(three, people_across=(pooled,)))
+    assert "once across the 3 stores estimated from their samples pooled" in shown
 
 
 def test_the_cluster_column_is_there_only_where_a_store_names_its_cluster(scan: ScanRecord) -> None:

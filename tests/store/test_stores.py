@@ -130,6 +130,29 @@ def test_a_redis_server_named_by_its_process_before_keeps_its_history(tmp_path: 
     assert again.results[0].history.previous_scans == 0
 
 
+def test_a_run_id_naming_another_store_moves_none_of_its_results(tmp_path: Path) -> None:
+    """A server's run_id is its own word: one that gives another store's replication ID as
+    its run_id (a copy, a honeypot) takes none of that store's results, which were named by
+    that replication ID, never by a process, and stay its history."""
+
+    def redis(port: int, fp: Fingerprint) -> TargetResult:
+        ep = Endpoint("127.0.0.1", port)
+        return TargetResult(Service(ep, ep.url("redis"), "redis", Verdict.OPEN, "open", fp))
+
+    real = Fingerprint("redis", "7.0.15", cluster_uuid="c0" * 20, details={"run_id": "a" * 40})
+    hostile = Fingerprint("redis", "7.0.15", cluster_uuid="e0" * 20, details={"run_id": "c0" * 20})
+    with SqliteStore(tmp_path / "f.db") as store:
+        first = _scan(store, redis(6379, real))
+        _scan(store, redis(6390, hostile))
+        again = store.load(_scan(store, redis(6379, real)))
+        rows = store._db.execute("SELECT store_id FROM results WHERE scan_id=?", (first,))
+        assert [r[0] for r in rows] == [f"redis:{'c0' * 20}"]
+    assert (again.results[0].history.first_scan_id, again.results[0].history.previous_scans) == (
+        first,
+        1,
+    )
+
+
 def test_the_same_cluster_at_a_new_endpoint_keeps_its_history(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "f.db") as store:
         first = _scan(store, _result(9200, Verdict.OPEN))

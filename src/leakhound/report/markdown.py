@@ -48,7 +48,10 @@ def render(scan: ScanRecord) -> str:
         f"compromised {s.all_words.container[1]}: {s.compromised_containers}",
         *([f"- {shut}"] if shut else []),
         f"- Personal data types seen in {_where_seen(scan)}: {', '.join(s.pii_types) or 'none'}",
-        *(f"- People: {text.people_across(p)}" for p in scan.people_across),
+        *(
+            f"- People: {text.people_across(p, scan.stores_at(p.endpoints))}"
+            for p in scan.people_across
+        ),
         "",
         "| Endpoint | Verdict | Product | Reason | First seen |",
         "|---|---|---|---|---|",

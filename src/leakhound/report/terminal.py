@@ -93,7 +93,9 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
         highlight=False,
     )
     for p in scan.people_across:
-        console.print(f"People: {text.people_across(p)}", highlight=False)
+        console.print(
+            f"People: {text.people_across(p, scan.stores_at(p.endpoints))}", highlight=False
+        )
     console.print(f"scan_id: {scan.scan_id}", highlight=False)
 
 

@@ -170,12 +170,15 @@ def people(full: FullRead | FullTotals | None) -> str:
     return f"{distinct(p.distinct)} ({p.entity_type} in {where or 'any field'})"
 
 
-def people_across(p: PeopleAcross) -> str:
+def people_across(p: PeopleAcross, stores: int) -> str:
     """'3,543 distinct EMAIL_ADDRESS, each counted once across the 4 stores read whole';
     '≈3,900 (estimate, between 2,400 and 6,100) distinct EMAIL_ADDRESS, each counted once
-    across the 6 stores estimated from their samples pooled: …'."""
-    n = len(p.endpoints)
+    across the 6 stores estimated from their samples pooled: …'. ``stores``: how many
+    stores its endpoints are (``ScanRecord.stores_at``): a master and its replica are one."""
+    n = stores
     if p.basis is not None:
+        # Its basis counts each sample pooled as a store, and names the copies it pooled once.
+        n = len(p.endpoints)
         d = p.distinct
         figure = f"{d.estimate:,} (exact)" if d.exact else estimated(d.estimate, d.lower, d.upper)
         return (

@@ -7,7 +7,7 @@ attributes, never raw dicts. ``ScanRecord.to_dict`` is the scan's JSON shape
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,6 +174,19 @@ class ScanRecord:
     def stores(self) -> tuple[StoreView, ...]:
         """The exposed stores, each once however many endpoints it answered at."""
         return StoreView.group(self.results)
+
+    def stores_at(self, endpoints: Iterable[str]) -> int:
+        """How many stores answered at these endpoints (``Endpoint.key``): a store read at
+        two of them (a Redis master and its replica, two nodes of one cluster) is one; an
+        endpoint of no exposed store counts as a store of its own."""
+        wanted = set(endpoints)
+        seen = set()
+        for st in self.stores:
+            at = {r.service.endpoint.key for r in st.results} & wanted
+            if at:
+                seen.add(st.identity)
+                wanted -= at
+        return len(seen) + len(wanted)
 
     def to_dict(self) -> dict[str, Any]:
         """The scan as JSON-ready data."""

@@ -684,8 +684,15 @@ class SqliteStore:
         now = _now()
         body = to_dict(result)
         with self._tx() as db:
-            for former in svc.former_store_ids:  # its history under what named it before
-                db.execute("UPDATE results SET store_id=? WHERE store_id=?", (svc.store_id, former))
+            # Its history under what named it before: only results that name said (a result
+            # whose store a replication ID named keeps the process's in its details), so a
+            # server giving another store's ID as its run_id takes none of that store's.
+            for former in svc.former_store_ids:
+                db.execute(
+                    """UPDATE results SET store_id=? WHERE store_id=? AND json_extract(body,
+                       '$.service.fingerprint.details.run_id') IS NULL""",
+                    (svc.store_id, former),
+                )
             db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (

@@ -141,3 +141,18 @@ def test_a_command_is_judged_by_the_name_the_server_reads(
     args: tuple[str | bytes | int, ...], name: str
 ) -> None:
     assert name_of(args) == name
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("TYPE", b"user 1"), id="type"),
+        pytest.param(("GETRANGE", b"session of jane", "0", "1023"), id="getrange"),
+        pytest.param(("HSCAN", b"cart 42", "0", "COUNT", "100"), id="hscan"),
+    ],
+)
+def test_a_key_holding_a_space_is_read(args: tuple[str | bytes, ...]) -> None:
+    """Only a command's name is judged: a key of a command of one word is its argument,
+    and a space in it (keys often hold one) refuses nothing."""
+    reply, sent = _sent(*args)
+    assert reply == "OK" and sent.startswith(b"*%d\r\n$" % len(args))

@@ -4,6 +4,7 @@ its role and the note of a cluster node's share."""
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,27 @@ def test_a_line_that_is_no_node_is_left_out(line: str) -> None:
 def test_a_slot_no_cluster_has_is_left_out(slots: str) -> None:
     (node,) = cluster_nodes(_line("a", "10.0.0.1:6379", "myself,master", slots=slots))
     assert node.slots == ()
+
+
+def test_a_listing_of_more_slot_entries_than_a_cluster_has_is_read_so_far() -> None:
+    """A cluster's masters hold each slot once: a listing of many more slot entries (768
+    lines of 8,192 each) is read no further than twice the slots, not entry by entry."""
+    line = f"{'1' * 40} 127.0.0.1:7000@17000 master - 0 0 1 connected " + " ".join(
+        str(i) for i in range(0, SLOTS, 2)
+    )
+    nodes = cluster_nodes("\n".join([line] * 768))
+    assert len(nodes) == 768
+    assert nodes[0].slots[:2] == ((0, 0), (2, 2)) and len(nodes[0].slots) == SLOTS // 2
+    assert sum(len(n.slots) for n in nodes) == 2 * SLOTS
+
+
+def test_a_listing_of_millions_of_lines_is_split_no_further_than_it_is_read() -> None:
+    """4 MiB of short lines split whole were 1.4 million strings, for the MAX_NODES read."""
+    text = "ab\n" * (4 * 2**20 // 3)
+    tracemalloc.start()
+    try:
+        assert cluster_nodes(text) == ()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * len(text)

@@ -89,8 +89,9 @@ def name_of(args: Sequence[str | bytes | int]) -> str:
     words = [
         (a if isinstance(a, bytes) else str(a).encode()).upper().decode("latin-1") for a in args[:2]
     ]
-    if any(" " in w for w in words):  # a word of words ("CLUSTER NODES" as one argument)
-        return repr(words)  # names no command of Redis's, nor an entry of the list
-    if words and words[0] in _BY_SUBCOMMAND:
-        return " ".join(words)
-    return words[0] if words else ""
+    # The second word names only a command allowed by subcommand: of any other, it is an
+    # argument (a key, "user 1", may hold a space).
+    named = words if words and words[0] in _BY_SUBCOMMAND else words[:1]
+    if any(" " in w for w in named):  # a word of words ("CLUSTER NODES" as one argument)
+        return repr(named)  # names no command of Redis's, nor an entry of the list
+    return " ".join(named)

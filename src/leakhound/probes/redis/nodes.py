@@ -21,6 +21,10 @@ from dataclasses import dataclass
 SLOTS = 16384  # hash slots of a Redis Cluster
 # CLUSTER NODES lines read, at most: Redis advises clusters of up to 1,000 nodes.
 MAX_NODES = 2000
+# Slot entries read over a whole listing: a cluster's masters hold each of its slots once,
+# in at most SLOTS ranges, beside a few being moved. A hostile listing of 2,000 lines of
+# 8,000 entries each was 16 million regular expressions on the event loop (14 s).
+MAX_SLOT_ENTRIES = 2 * SLOTS
 MAX_RANGES = 8  # slot ranges of one shard written out in a note; past them, "…"
 MAX_SHARDS = 10  # other shards named in a note; past them, how many more
 MAX_REPLICAS = 3  # replicas of one other shard named in a note
@@ -98,8 +102,11 @@ def cluster_nodes(text: str) -> tuple[ClusterNode, ...]:
     the node's yet, or still are, and are left to its plain ranges.
     """
     out = []
-    for line in text.splitlines()[:MAX_NODES]:
-        parts = line.split()
+    entries = MAX_SLOT_ENTRIES  # slot entries still to read
+    # Split no further than the lines and words read: 32 MiB of short lines split whole were
+    # millions of strings (770 MB) for the first MAX_NODES of them.
+    for line in text.split("\n", MAX_NODES)[:MAX_NODES]:
+        parts = line.split(maxsplit=8 + entries)
         if len(parts) < 8 or not _NODE_ID.fullmatch(parts[0]):
             continue
         flags = set(parts[2].split(","))
@@ -108,7 +115,9 @@ def cluster_nodes(text: str) -> tuple[ClusterNode, ...]:
         host, _, port = parts[1].split("@", 1)[0].rpartition(":")
         master_id = parts[3] if _NODE_ID.fullmatch(parts[3]) else None
         slots = []
-        for slot in parts[8 : 8 + SLOTS]:
+        listed = parts[8 : 8 + entries]  # the rest of a longer line is one word past these
+        entries -= len(listed)
+        for slot in listed:
             if m := _SLOT.fullmatch(slot):
                 low, high = int(m[1]), int(m[2] or m[1])
                 if low <= high < SLOTS:
