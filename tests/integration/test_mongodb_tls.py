@@ -4,12 +4,12 @@ and reads it, in worker processes too. The same server's port in clear seeds it.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from certs import self_signed
 from reports import report
 
 from leakhound.lab.databases import serving
@@ -28,12 +28,7 @@ def ports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ports]:
     import pymongo
 
     folder = tmp_path_factory.mktemp("mongotls")
-    cert, key = folder / "server.crt", folder / "server.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=leakhound-mongodb-tls-test", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed(folder, "leakhound-mongodb-tls-test")
     (tls,) = free_ports(1)
     options = (
         f"--listen-tls=127.0.0.1:{tls}",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from certs import self_signed
 from reports import report
 from sqlclient import mariadb as client
 
@@ -21,12 +22,7 @@ EMAILS = ("ana@example.com", "bo@example.org", "cy@example.net")
 @pytest.fixture(scope="module")
 def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     folder = tmp_path_factory.mktemp("mysqltls")
-    cert, key = folder / "server.crt", folder / "server.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=leakhound-mysql-tls-test", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed(folder, "leakhound-mysql-tls-test")
     with serving("mysql", folder, (f"--ssl-cert={cert}", f"--ssl-key={key}")) as got:
         port = got.target.port
         rows = ", ".join(f"({n}, '{e}')" for n, e in enumerate(EMAILS, 1))

@@ -5,13 +5,13 @@ certificate trusted (``--ca-file``)."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from certs import self_signed
 from reports import report
 
 from leakhound.lab import postgresql as lab_postgresql
@@ -46,13 +46,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsCluster]:
     with serving("postgresql", folder) as got:
         port = got.target.port
         data = folder / "postgresql" / "data"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-subj", "/CN=leakhound-tls-test", "-addext", "subjectAltName=IP:127.0.0.1",
-             "-keyout", str(data / "server.key"), "-out", str(data / "server.crt")],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        (data / "server.key").chmod(0o600)
+        self_signed(data, "leakhound-tls-test", loopback=True)
         give(data, account("postgres", "postgresql"))
         with psycopg.connect(
             host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True

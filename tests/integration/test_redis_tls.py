@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from certs import self_signed
 from reports import report
 
 from leakhound.lab.databases import serving
@@ -26,12 +27,7 @@ class Ports(NamedTuple):
 @pytest.fixture(scope="module")
 def ports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ports]:
     folder = tmp_path_factory.mktemp("redistls")
-    cert, key = folder / "server.crt", folder / "server.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=leakhound-redis-tls-test", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed(folder, "leakhound-redis-tls-test")
     (tls,) = free_ports(1)
     options = ("--tls-port", str(tls), "--tls-cert-file", str(cert), "--tls-key-file", str(key),
                "--tls-auth-clients", "no")  # fmt: skip
