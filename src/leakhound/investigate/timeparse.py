@@ -230,9 +230,12 @@ AMBIGUOUS = frozenset(MEANINGS)
 SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "WST": ("AWST", "AWDT")}
 # Abbreviations the tz database wrote from 2000 on and spells otherwise since, mostly as numbers
 # (its 2014f, 2016d-2016j and 2017a releases: SGT is +08, BRT -03, LHST +1030 and +11 now), at
-# every offset each meant then (minutes east of UTC): tzdata 2014e, 2016c and 2016j compiled
-# with zic, each zone's abbreviation from 2000 on beside the system's of today at the same
-# instant. One meaning, and in no other table: read as such anywhere, as ``ABBREVIATIONS``.
+# every offset each meant then (minutes east of UTC): every tzdata release from 2014e on
+# compiled with zic, each zone's abbreviation from 2000 on beside the system's of today at the
+# same instant (2014e, 2016c and 2016j alone missed Chile's CLT and Easter Island's EAST of
+# 2015, a year at summer time's offset, Choibalsan's CHOST +10 of 2001-2006, Qyzylorda's QYZST
+# of 2000-2004 and Vostok's VOST). One meaning, and in no other table: read as such anywhere,
+# as ``ABBREVIATIONS``.
 # Several (VET, -04:30 from 2007 to 2016, -04 before and since; AMT, the Amazon's -04 and
 # Armenia's +04): read only at a --log-time-zone's offset then, else refused naming them. One
 # the tables give another meaning today (BST, Bougainville's +11 from 2014 to 2016, British
@@ -245,10 +248,10 @@ FORMER = {
     "ART": (-180,), "AZOST": (0,), "AZOT": (-60,), "AZST": (300,), "AZT": (240,),
     "BDST": (420,), "BDT": (360,), "BNT": (480,), "BOT": (-240,), "BRST": (-120,),
     "BRT": (-180,), "BST": (660,), "BTT": (360,), "CAST": (660,), "CCT": (390,),
-    "CHADT": (825,), "CHAST": (765,), "CHOST": (540,), "CHOT": (480, 540), "CHUT": (600,),
-    "CKT": (-600,), "CLST": (-180,), "CLT": (-240,), "COT": (-300,), "CVT": (-60,),
+    "CHADT": (825,), "CHAST": (765,), "CHOST": (540, 600), "CHOT": (480, 540), "CHUT": (600,),
+    "CKT": (-600,), "CLST": (-180,), "CLT": (-240, -180), "COT": (-300,), "CVT": (-60,),
     "CWST": (525, 585), "CXT": (420,), "DAVT": (300, 420), "DDUT": (600,), "EASST": (-300,),
-    "EAST": (-360,), "ECT": (-300,), "EGST": (0,), "EGT": (-60,), "FET": (180,),
+    "EAST": (-360, -300), "ECT": (-300,), "EGST": (0,), "EGT": (-60,), "FET": (180,),
     "FJST": (780,), "FJT": (720,), "FKST": (-180,), "FKT": (-240,), "FNST": (-60,),
     "FNT": (-120,), "GALT": (-360,), "GAMT": (-540,), "GEST": (240, 300), "GET": (180, 240),
     "GFT": (-180,), "GILT": (720,), "GYT": (-240,), "HADT": (-540,), "HAST": (-600,),
@@ -262,14 +265,16 @@ FORMER = {
     "NUT": (-660,), "OMSST": (420,), "OMST": (360, 420), "ORAST": (300,), "ORAT": (240, 300),
     "PET": (-300,), "PETST": (720, 780), "PETT": (660, 720), "PGT": (600,), "PHOT": (780,),
     "PHT": (480,), "PMDT": (-120,), "PMST": (-180,), "PONT": (660,), "PWT": (540,),
-    "PYST": (-180,), "PYT": (-240,), "QYZT": (360,), "RET": (240,), "ROTT": (-180,),
+    "PYST": (-180,), "PYT": (-240,), "QYZST": (420,), "QYZT": (360,), "RET": (240,),
+    "ROTT": (-180,),
     "SAKST": (660,), "SAKT": (600, 660), "SAMST": (240, 300), "SAMT": (180, 240),
     "SBT": (660,), "SCT": (240,), "SDT": (-600,), "SGT": (480,), "SRET": (660,),
     "SRT": (-180,), "SYOT": (180,), "TAHT": (-600,), "TFT": (300,), "TJT": (300,),
     "TKT": (-660, 780), "TLT": (540,), "TMT": (300,), "TOST": (840,), "TOT": (780,),
     "TVT": (720,), "UCT": (0,), "ULAST": (540,), "ULAT": (480,), "UYST": (-120,),
     "UYT": (-180,), "UZT": (300,), "VET": (-270, -240), "VLAST": (660,), "VLAT": (600, 660),
-    "VOLST": (240,), "VOLT": (180, 240), "VUT": (660,), "WAKT": (720,), "WARST": (-180,),
+    "VOLST": (240,), "VOLT": (180, 240), "VOST": (360,), "VUT": (660,), "WAKT": (720,),
+    "WARST": (-180,),
     "WART": (-240,), "WAST": (120,), "WFT": (720,), "WGST": (-120,), "WGT": (-180,),
     "WSDT": (-600, 840), "WSST": (780,), "WST": (-660, 480, 540, 780), "XJT": (360,),
     "YAKST": (600,), "YAKT": (540, 600), "YEKST": (360,), "YEKT": (300, 360),
