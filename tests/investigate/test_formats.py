@@ -562,10 +562,37 @@ def test_the_commonest_reason_counts_reasons_that_quote_each_lines_text_as_one(
     ) in inv.summary.sentence
 
 
+def test_the_commonest_reason_counts_reasons_that_say_each_lines_numbers_as_one(
+    tmp_path: Path, run: Run
+) -> None:
+    # "N fields where #Fields names 15" says each cut line's own count, unquoted: three lines
+    # cut short at three places were three reasons of one line each, and two lines of a date
+    # off the calendar were said to be the commonest
+    fields = (
+        "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+        "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
+    )
+    good = (
+        "{d} 04:00:00 10.0.0.5 GET /_cat/indices v=true 443 - 203.0.113.66 curl/8.5.0 - 200 0 0 5\n"
+    )
+    path = tmp_path / "u_ex190305.log"
+    path.write_text(
+        f"#Software: Microsoft Internet Information Services 10.0\n#Fields: {fields}\n"
+        + good.format(d="2019-03-05")
+        + "2019-03-05 04:00:01 10.0.0.5\n"
+        + "2019-03-05 04:00:02 10.0.0.5 GET\n"
+        + "2019-03-05 04:00:03 10.0.0.5 GET /_cat/indices\n"
+        + good.format(d="2019-02-30") * 2
+    )
+    inv = run(path)
+    assert [f.skipped for f in inv.files] == [5]
+    assert "why, for 3 of them: 3 fields where #Fields names 15" in inv.summary.sentence
+
+
 @pytest.mark.parametrize(
     ("reason", "kind"),
     [
-        pytest.param("not an ISO 8601 time: '2024-13-01'", "not an ISO 8601 time: …", id="str"),
+        pytest.param("not an ISO 8601 time: '2024-13-01'", "not an ISO … time: …", id="str"),
         pytest.param("not a time: b'31/Feb'", "not a time: …", id="bytes"),
         pytest.param('not a time: "it\'s"', "not a time: …", id="double-quoted"),
         pytest.param(
@@ -577,6 +604,20 @@ def test_the_commonest_reason_counts_reasons_that_quote_each_lines_text_as_one(
             "the zone EST names several offsets: give --log-time-zone (the server's zone)",
             "the zone EST names several offsets: give --log-time-zone (the server's zone)",
             id="an-apostrophe-is-no-quote",
+        ),
+        # Numbers a reason says of its line unquoted were a kind a line too
+        pytest.param(
+            "5 fields where #Fields names 15", "… fields where #Fields names …", id="w3c-fields"
+        ),
+        pytest.param(
+            "7 csvlog columns, at least 23 expected",
+            "… csvlog columns, at least … expected",
+            id="csvlog-columns",
+        ),
+        pytest.param(
+            "not a valid date: (2026, 2, 31, 10, 0, 0)",
+            "not a valid date: (…, …, …, …, …, …)",
+            id="redis-time-off-the-calendar",
         ),
     ],
 )

@@ -1408,6 +1408,35 @@ def test_letters_the_zone_database_replaced_with_numbers_are_read_in_their_zone(
     _read_or_refused(inv, first, f"the zone {stamp.split()[-1]} names several offsets")
 
 
+@pytest.mark.parametrize(
+    ("stamp", "zone", "first"),
+    [
+        # Chile's year at summer time's offset, 2015, tzdata 2015a-2016b spelt CLT (and Easter
+        # Island's EAST): read at -04 (-06) anywhere, an hour off, and so in their own zone
+        pytest.param("2015-07-07 10:00:00 CLT", "America/Santiago", "2015-07-07T13:00:00Z",
+                     id="clt-2015-in-santiago"),
+        pytest.param("2014-07-07 10:00:00 CLT", "America/Santiago", "2014-07-07T14:00:00Z",
+                     id="clt-2014-in-santiago"),
+        pytest.param("2015-07-07 10:00:00 CLT", None, None, id="clt-without-a-zone"),
+        pytest.param("2015-07-07 10:00:00 EAST", "Pacific/Easter", "2015-07-07T15:00:00Z",
+                     id="east-2015-on-easter-island"),
+        # Choibalsan's summers of 2001-2006 were CHOST at +10 (+09 those of 2015-2016)
+        pytest.param("2005-07-07 10:00:00 CHOST", "+10:00", "2005-07-07T00:00:00Z",
+                     id="chost-2005"),
+        pytest.param("2005-07-07 10:00:00 CHOST", None, None, id="chost-without-a-zone"),
+        # in no release of 2014e, 2016c or 2016j's table: "names no offset known"
+        pytest.param("2003-07-07 10:00:00 QYZST", None, "2003-07-07T03:00:00Z", id="qyzst"),
+        pytest.param("2010-07-07 10:00:00 VOST", None, "2010-07-07T04:00:00Z", id="vost"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["iso", "clf"])
+def test_letters_of_the_releases_between_are_read_at_their_meanings_then(
+    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None, shape: str
+) -> None:
+    inv = _read_stamp(tmp_path, run, stamp, zone, shape)
+    _read_or_refused(inv, first, f"the zone {stamp.split()[-1]} names several offsets")
+
+
 def test_a_refused_former_abbreviation_says_the_offsets_it_meant(tmp_path: Path, run: Run) -> None:
     (example,) = (
         _read_line(tmp_path, run, "2015-07-07 10:00:00 VET", None).files[0].skipped_examples

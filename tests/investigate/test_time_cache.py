@@ -23,6 +23,8 @@ def _no_cache() -> Iterator[None]:
         timeparse._clf_day,
         timeparse._iso_cache,
         timeparse._iso_hour,
+        timeparse._named_cache,
+        getattr(timeparse, "_named_hour", {}),  # the hour cache of named zones
     )
     for c in caches:
         c.clear()
@@ -177,3 +179,74 @@ def test_a_zone_made_after_another_was_let_go_does_not_read_the_others_times() -
     assert got == [
         (wall - h * 3600, wall - h * 3600, wall - h * 3600 if h in (8, -6) else None) for h in hours
     ]
+
+
+def _named_by_abbreviated(text: str, zone: object) -> float | str:
+    """What ``abbreviated`` alone reads a CLF time of an abbreviation at, or why it refuses."""
+    from datetime import datetime
+
+    stamp, abbr = text.rsplit(" ", 1)
+    wall = datetime.strptime(stamp, "%d/%b/%Y:%H:%M:%S")
+    try:
+        return timeparse.abbreviated(f"{wall:%Y-%m-%d %H:%M:%S} {abbr}", zone)[0]  # type: ignore[arg-type]
+    except BadTime as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "hours", "abbr"),
+    [
+        pytest.param("Europe/London", "27/Oct/2019", (0, 1, 2), "BST", id="london-autumn"),
+        pytest.param("Europe/London", "31/Mar/2019", (0, 1, 2), "BST", id="london-spring"),
+        pytest.param("America/New_York", "10/Mar/2019", (1, 2, 3), "EST", id="new-york-spring"),
+        pytest.param("America/New_York", "03/Nov/2019", (0, 1, 2), "EST", id="new-york-autumn"),
+        # its clocks changed at 00:01, within an hour
+        pytest.param("America/Goose_Bay", "14/Mar/2010", (0, 1), "AST", id="goose-bay-00-01"),
+        pytest.param("Australia/Lord_Howe", "06/Oct/2019", (1, 2, 3), "LHST", id="lord-howe"),
+        pytest.param("Pacific/Bougainville", "28/Dec/2014", (1, 2, 3), "BST", id="bougainville"),
+    ],
+)  # fmt: skip
+def test_a_named_zones_hour_cache_reads_every_second_as_abbreviated_does(
+    zone: str, day: str, hours: tuple[int, ...], abbr: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from leakhound.investigate.timeparse import clf_named
+
+    tz = ZoneInfo(zone)
+    with _no_cache():
+        for h in hours:
+            for second in range(0, 3600, 7):
+                text = f"{day}:{h:02d}:{second // 60:02d}:{second % 60:02d} {abbr}"
+                try:
+                    got: float | str = clf_named(text.encode(), tz)[0]
+                except BadTime as exc:
+                    got = str(exc)
+                assert got == _named_by_abbreviated(text, tz), text
+
+
+def test_a_log_of_bst_read_in_london_is_not_read_by_abbreviated_each_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each line of British summer time in --log-time-zone Europe/London was read again by
+    # abbreviated (a regex, datetimes in the zone): twice the time of the whole log
+    from zoneinfo import ZoneInfo
+
+    from leakhound.investigate.timeparse import clf_named
+
+    calls = []
+    real = timeparse.abbreviated
+
+    def counted(text: str, zone: object) -> tuple[float, str]:
+        calls.append(text)
+        return real(text, zone)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(timeparse, "abbreviated", counted)
+    london = ZoneInfo("Europe/London")
+    with _no_cache():
+        got = [
+            clf_named(f"01/Jul/2019:10:{s // 60:02d}:{s % 60:02d} BST".encode(), london)[0]
+            for s in range(3600)
+        ]
+    assert got == [calendar.timegm((2019, 7, 1, 9, 0, 0)) + s for s in range(3600)]
+    assert len(calls) < 10

@@ -119,12 +119,16 @@ REASONS = 50  # kinds of reasons counted apart a file
 # A value a reason quotes (Python's repr of the line's text: 'x', "it's", b'x'): a quote after
 # no letter (not "the server's") to one followed by none
 _QUOTED = re.compile(r"""(?<!\w)b?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(?!\w)""")
+# A number a reason says of its line unquoted: a W3C line's "5 fields where #Fields names 14",
+# a csvlog row's "7 csvlog columns", Redis's and MySQL's "not a valid date: (2024, 2, 31, …)"
+_NUMBER = re.compile(r"\d+")
 
 
 def reason_kind(reason: str) -> str:
-    """A reason without the values it quotes: ``not an ISO 8601 time: '2024-13-01'`` and
-    ``… '2024-14-01'`` are of one kind, ``not an ISO 8601 time: …``, counted together."""
-    return _QUOTED.sub("…", reason)
+    """A reason without the values it quotes or the numbers it says: ``not an ISO 8601 time:
+    '2024-13-01'`` and ``… '2024-14-01'`` are of one kind, ``not an ISO … time: …``, and so
+    are ``5 fields where #Fields names 14`` and ``6 fields …``, counted together."""
+    return _NUMBER.sub("…", _QUOTED.sub("…", reason))
 
 
 # A search response under this size holds no hit: an empty page ends a scroll (its scroll id,

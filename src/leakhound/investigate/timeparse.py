@@ -230,9 +230,12 @@ AMBIGUOUS = frozenset(MEANINGS)
 SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "WST": ("AWST", "AWDT")}
 # Abbreviations the tz database wrote from 2000 on and spells otherwise since, mostly as numbers
 # (its 2014f, 2016d-2016j and 2017a releases: SGT is +08, BRT -03, LHST +1030 and +11 now), at
-# every offset each meant then (minutes east of UTC): tzdata 2014e, 2016c and 2016j compiled
-# with zic, each zone's abbreviation from 2000 on beside the system's of today at the same
-# instant. One meaning, and in no other table: read as such anywhere, as ``ABBREVIATIONS``.
+# every offset each meant then (minutes east of UTC): every tzdata release from 2014e on
+# compiled with zic, each zone's abbreviation from 2000 on beside the system's of today at the
+# same instant (2014e, 2016c and 2016j alone missed Chile's CLT and Easter Island's EAST of
+# 2015, a year at summer time's offset, Choibalsan's CHOST +10 of 2001-2006, Qyzylorda's QYZST
+# of 2000-2004 and Vostok's VOST). One meaning, and in no other table: read as such anywhere,
+# as ``ABBREVIATIONS``.
 # Several (VET, -04:30 from 2007 to 2016, -04 before and since; AMT, the Amazon's -04 and
 # Armenia's +04): read only at a --log-time-zone's offset then, else refused naming them. One
 # the tables give another meaning today (BST, Bougainville's +11 from 2014 to 2016, British
@@ -245,10 +248,10 @@ FORMER = {
     "ART": (-180,), "AZOST": (0,), "AZOT": (-60,), "AZST": (300,), "AZT": (240,),
     "BDST": (420,), "BDT": (360,), "BNT": (480,), "BOT": (-240,), "BRST": (-120,),
     "BRT": (-180,), "BST": (660,), "BTT": (360,), "CAST": (660,), "CCT": (390,),
-    "CHADT": (825,), "CHAST": (765,), "CHOST": (540,), "CHOT": (480, 540), "CHUT": (600,),
-    "CKT": (-600,), "CLST": (-180,), "CLT": (-240,), "COT": (-300,), "CVT": (-60,),
+    "CHADT": (825,), "CHAST": (765,), "CHOST": (540, 600), "CHOT": (480, 540), "CHUT": (600,),
+    "CKT": (-600,), "CLST": (-180,), "CLT": (-240, -180), "COT": (-300,), "CVT": (-60,),
     "CWST": (525, 585), "CXT": (420,), "DAVT": (300, 420), "DDUT": (600,), "EASST": (-300,),
-    "EAST": (-360,), "ECT": (-300,), "EGST": (0,), "EGT": (-60,), "FET": (180,),
+    "EAST": (-360, -300), "ECT": (-300,), "EGST": (0,), "EGT": (-60,), "FET": (180,),
     "FJST": (780,), "FJT": (720,), "FKST": (-180,), "FKT": (-240,), "FNST": (-60,),
     "FNT": (-120,), "GALT": (-360,), "GAMT": (-540,), "GEST": (240, 300), "GET": (180, 240),
     "GFT": (-180,), "GILT": (720,), "GYT": (-240,), "HADT": (-540,), "HAST": (-600,),
@@ -262,14 +265,16 @@ FORMER = {
     "NUT": (-660,), "OMSST": (420,), "OMST": (360, 420), "ORAST": (300,), "ORAT": (240, 300),
     "PET": (-300,), "PETST": (720, 780), "PETT": (660, 720), "PGT": (600,), "PHOT": (780,),
     "PHT": (480,), "PMDT": (-120,), "PMST": (-180,), "PONT": (660,), "PWT": (540,),
-    "PYST": (-180,), "PYT": (-240,), "QYZT": (360,), "RET": (240,), "ROTT": (-180,),
+    "PYST": (-180,), "PYT": (-240,), "QYZST": (420,), "QYZT": (360,), "RET": (240,),
+    "ROTT": (-180,),
     "SAKST": (660,), "SAKT": (600, 660), "SAMST": (240, 300), "SAMT": (180, 240),
     "SBT": (660,), "SCT": (240,), "SDT": (-600,), "SGT": (480,), "SRET": (660,),
     "SRT": (-180,), "SYOT": (180,), "TAHT": (-600,), "TFT": (300,), "TJT": (300,),
     "TKT": (-660, 780), "TLT": (540,), "TMT": (300,), "TOST": (840,), "TOT": (780,),
     "TVT": (720,), "UCT": (0,), "ULAST": (540,), "ULAT": (480,), "UYST": (-120,),
     "UYT": (-180,), "UZT": (300,), "VET": (-270, -240), "VLAST": (660,), "VLAT": (600, 660),
-    "VOLST": (240,), "VOLT": (180, 240), "VUT": (660,), "WAKT": (720,), "WARST": (-180,),
+    "VOLST": (240,), "VOLT": (180, 240), "VOST": (360,), "VUT": (660,), "WAKT": (720,),
+    "WARST": (-180,),
     "WART": (-240,), "WAST": (120,), "WFT": (720,), "WGST": (-120,), "WGT": (-180,),
     "WSDT": (-600, 840), "WSST": (780,), "WST": (-660, 480, 540, 780), "XJT": (360,),
     "YAKST": (600,), "YAKT": (540, 600), "YEKST": (360,), "YEKT": (300, 360),
@@ -412,7 +417,9 @@ def clf_named(text: bytes, zone: tzinfo | None) -> tuple[float, bytes]:
     """A CLF time whose zone is an abbreviation ``clf`` does not read alone (IST, CST), or one a
     zone decides (BST), read as ``abbreviated`` reads one: where ``zone`` (--log-time-zone) uses
     it at that time; BadTime (why) otherwise."""
-    # A log of BST read in Europe/London comes here every line: a dict lookup, not a parse
+    # A log of BST read in Europe/London comes here every line, a new second on most: the
+    # offset the zone decides is kept by the hour (where it is one all the hour), so a line
+    # costs a regex and a sum, not ``abbreviated``'s datetimes (twice the time of the log)
     key = (text, zone)
     hit = _named_cache.get(key)
     if hit is not None:
@@ -421,17 +428,43 @@ def clf_named(text: bytes, zone: tzinfo | None) -> tuple[float, bytes]:
     if m is None or m[2].encode() not in _MONTHS:
         raise BadTime(f"not a [day/Mon/year:hh:mm:ss zone] time: {text[:40]!r}")
     d, mon, y, hh, mi, ss, abbr = m.groups()
-    stamp = f"{y}-{_MONTHS[mon.encode()]:02d}-{int(d):02d} {hh}:{mi}:{ss} {abbr}"
-    t, abbr = abbreviated(stamp, zone)
+    day = f"{y}-{_MONTHS[mon.encode()]:02d}-{int(d):02d}"
+    hour = (day, hh, abbr, zone)
+    minutes = _named_hour.get(hour)
+    if minutes is not None and int(mi) < 60 and int(ss[:2]) < 60:  # 04:60 refused below
+        wall = calendar.timegm((int(y), _MONTHS[mon.encode()], int(d), int(hh), int(mi), 0))
+        t = wall + float(ss) - minutes * 60
+    else:
+        t, _ = abbreviated(f"{day} {hh}:{mi}:{ss} {abbr}", zone)
+        if minutes is None and (offset := _hour_offset(day, hh, abbr, zone)) is not None:
+            if len(_named_hour) > 10_000:
+                _named_hour.clear()
+            _named_hour[hour] = offset
     if len(_named_cache) > 100_000:
         _named_cache.clear()
     _named_cache[key] = (t, abbr.encode())
     return t, abbr.encode()
 
 
+def _hour_offset(day: str, hh: str, abbr: str, zone: tzinfo | None) -> int | None:
+    """The offset (minutes east) ``abbreviated`` reads ``abbr`` at in ``zone`` all through an
+    hour of the wall clock, the same at its first second and its last; None where it is not
+    (a change of clocks at 00:01, as Gaza's and Goose Bay's were) or the time is refused."""
+    found = set()
+    for clock in ("00:00", "59:59"):
+        try:
+            t, _ = abbreviated(f"{day} {hh}:{clock} {abbr}", zone)
+        except BadTime:
+            return None
+        wall = datetime.fromisoformat(f"{day}T{hh}:{clock}").replace(tzinfo=UTC).timestamp()
+        found.add(round((wall - t) / 60))
+    return found.pop() if len(found) == 1 else None
+
+
 # Keyed by the zone itself, not its id(): a zone let go may leave its id to the next one made
 # (a --log-time-zone of +08:00, then one of -06:00), which read the first's times from here
 _named_cache: dict[tuple[bytes, tzinfo | None], tuple[float, bytes]] = {}
+_named_hour: dict[tuple[str, str, str, tzinfo | None], int] = {}  # (day, hour, abbr, zone)
 
 
 _local_cache: dict[tuple[int | tzinfo | None, ...], float] = {}
