@@ -214,20 +214,6 @@ class PartitionReader(ABC):
         return not isinstance(exc, PositionExpired | PolicyError | Overrun) and not exc.denied
 
 
-def tls_planned(transport: Transport, endpoint: Endpoint) -> dict[str, bool]:
-    """What a read plan's state keeps of its endpoint's TLS (``{"tls": True}`` where it
-    refused a connection in clear and took one over TLS), so that a partition read in
-    another process (a worker of the scan, a Dask task) asks for TLS first too
-    (``tls_followed``)."""
-    return {"tls": True} if transport.asks_tls_first(endpoint.host, endpoint.port) else {}
-
-
-def tls_followed(plan: ReadPlan, transport: Transport, endpoint: Endpoint) -> None:
-    """A partition's connections ask for TLS first where its plan says so (``tls_planned``)."""
-    if isinstance(plan.state, dict) and plan.state.get("tls") is True:
-        transport.ask_tls_first(endpoint.host, endpoint.port)
-
-
 class FullReader(ABC):
     """Reads every record of a container of one service (``--depth full``, subject export).
 

@@ -42,10 +42,9 @@ from ..base import (
     ReadPlan,
     SampleDocs,
     failures_said,
-    tls_followed,
-    tls_planned,
 )
 from ..shown import Listing, Originals, masked_name, masked_names, unnumbered
+from ..tls import over_tls, tls_followed, tls_planned
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -274,7 +273,9 @@ class MongodbProbe(Probe):
                 # (``requireTLS``) cuts a connection in clear: asked again over TLS.
                 if conn.stream.tls is not None:
                     raise
-                encrypted = await _over_tls(transport, endpoint, padded)
+                encrypted = await over_tls(
+                    lambda: connect(transport, endpoint, tls=True), lambda c: _hello(c, padded)
+                )
                 if encrypted is None:
                     raise
                 await conn.close()
@@ -1250,22 +1251,3 @@ async def _hello(conn: Connection, padded: bool) -> dict[str, Any]:
         # takes no comment (none is known to), the plain hello.
         legacy = exc.code == COMMAND_NOT_FOUND
         return await conn.run("admin", {"isMaster" if legacy else "hello": 1})
-
-
-async def _over_tls(
-    transport: Transport, endpoint: Endpoint, padded: bool
-) -> tuple[Connection, dict[str, Any]] | None:
-    """A connection over TLS and its hello, where the server answers one there; None where
-    it does not (not MongoDB over TLS either: the failure in clear stands)."""
-    try:
-        conn = await connect(transport, endpoint, tls=True)
-    except NetError:
-        return None
-    try:
-        return conn, await _hello(conn, padded)
-    except NetError:
-        await conn.close()
-        return None
-    except BaseException:
-        await conn.close()
-        raise

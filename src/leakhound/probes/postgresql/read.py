@@ -18,7 +18,8 @@ from typing import Any
 from ...errors import NetError, ProtocolError
 from ...models import Container, Endpoint
 from ...net import Transport
-from ..base import FullReader, Page, PartitionReader, ReadPlan, tls_followed, tls_planned
+from ..base import FullReader, Page, PartitionReader, ReadPlan
+from ..tls import tls_followed, tls_planned
 from .allow import quote
 from .connection import Connection, connect
 from .copy import CopyRows

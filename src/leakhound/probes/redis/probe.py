@@ -14,6 +14,7 @@ from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
 from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
+from ..tls import over_tls
 from .allow import ALLOW
 from .connection import Connection, connect, read_keys, scan_page, where
 from .keys import pattern_of
@@ -73,7 +74,10 @@ class RedisProbe(Probe):
                 # connection in clear: asked again over TLS.
                 if conn.stream.tls is not None:
                     raise
-                encrypted = await _over_tls(transport, endpoint)
+                encrypted = await over_tls(
+                    lambda: connect(transport, endpoint, tls=True),
+                    lambda c: c.call("INFO", "server"),
+                )
                 if encrypted is None:
                     raise
                 await conn.close()
@@ -407,20 +411,3 @@ async def _patterns(
         del key
     short = f"keys listed in {INVENTORY_CALLS:,} SCAN calls, no more" if unfinished else None
     return out, whole, short
-
-
-async def _over_tls(transport: Transport, endpoint: Endpoint) -> tuple[Connection, Any] | None:
-    """A connection over TLS and its answer to ``INFO server``, where the server answers one
-    there; None where it does not (no Redis over TLS either: the failure in clear stands)."""
-    try:
-        conn = await connect(transport, endpoint, tls=True)
-    except NetError:
-        return None
-    try:
-        return conn, await conn.call("INFO", "server")
-    except NetError:
-        await conn.close()
-        return None
-    except BaseException:
-        await conn.close()
-        raise

@@ -29,9 +29,8 @@ from ..base import (
     PartitionReader,
     ReadPlan,
     count_of,
-    tls_followed,
-    tls_planned,
 )
+from ..tls import tls_followed, tls_planned
 from . import connection
 from .connection import Connection, connect, read_keys, scan_page, where
 
