@@ -74,6 +74,11 @@ class ProtocolError(NetError):
     """The peer does not speak (valid) HTTP, or TLS does not match."""
 
 
+class ConnectionLost(ProtocolError):
+    """The peer reset or closed the connection instead of answering in full (a server of
+    TLS alone does so to a connection in clear)."""
+
+
 class ClosedError(ProtocolError):
     """A command on a connection an earlier error (a reply over its cap, a deadline) closed:
     its framing could no longer be trusted."""

@@ -15,7 +15,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from ..errors import ClosedError, ConnectError, ProtocolError, TimeoutError_, TooLargeError
+from ..errors import (
+    ClosedError,
+    ConnectError,
+    ConnectionLost,
+    ProtocolError,
+    TimeoutError_,
+    TooLargeError,
+)
 from ..models import TlsInfo
 from .policy import Gate, Limits, Policy, describe
 from .tls import tls_info
@@ -83,7 +90,7 @@ class FrameReader:
         except TimeoutError as exc:
             raise TimeoutError_(f"read timed out after {timeout:g}s") from exc
         if not chunk:
-            raise ProtocolError(closed)
+            raise ConnectionLost(closed)
         return chunk
 
     async def first(self, limit: int = 512) -> bytes:
@@ -322,7 +329,7 @@ class TcpStream:
                 raise TimeoutError_(f"no complete answer within {limits.total_timeout:g}s") from exc
             except (ConnectionError, OSError) as exc:
                 await self.close()
-                raise ProtocolError(f"connection broken: {describe(exc)}") from exc
+                raise ConnectionLost(f"connection broken: {describe(exc)}") from exc
             except BaseException:
                 await self.close()
                 raise

@@ -19,7 +19,14 @@ from typing import Any
 import bson
 
 from ... import compromise
-from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_, TooLargeError
+from ...errors import (
+    ConnectError,
+    ConnectionLost,
+    NetError,
+    ProtocolError,
+    TimeoutError_,
+    TooLargeError,
+)
 from ...models import (
     Container,
     Endpoint,
@@ -268,7 +275,7 @@ class MongodbProbe(Probe):
                 said = await _hello(conn, padded)
             except CommandFailed as exc:
                 return service(_NOT_MONGODB, f"hello refused: {exc}")
-            except ProtocolError:
+            except ConnectionLost:
                 # Cut or reset before any answer, as a server taking TLS alone
                 # (``requireTLS``) cuts a connection in clear: asked again over TLS.
                 if conn.stream.tls is not None:

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from ... import compromise
-from ...errors import ConnectError, NetError, ProtocolError, TimeoutError_
+from ...errors import ConnectError, ConnectionLost, NetError, ProtocolError, TimeoutError_
 from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
@@ -69,7 +69,7 @@ class RedisProbe(Probe):
         try:
             try:
                 info = await conn.call("INFO", "server")
-            except ProtocolError:
+            except ConnectionLost:
                 # Cut or reset before any answer, as a Redis of ``tls-port`` alone cuts a
                 # connection in clear: asked again over TLS.
                 if conn.stream.tls is not None:
