@@ -1330,107 +1330,91 @@ def test_an_unreadable_abbreviation_says_the_offsets_it_names(
     assert example.reason == why
 
 
-@pytest.mark.parametrize(
-    ("stamp", "zone", "first"),
-    [
-        # tzdata before 2014f spelt Lord Howe's summer LHST too, and 2014f-2016j LHST/LHDT
-        pytest.param("2016-07-07 10:00:00 LHST", "Australia/Lord_Howe", "2016-07-06T23:30:00Z",
-                     id="lhst-winter"),
-        pytest.param("2013-01-07 10:00:00 LHST", "Australia/Lord_Howe", "2013-01-06T23:00:00Z",
-                     id="lhst-summer-as-before-2014f"),
-        pytest.param("2016-01-07 10:00:00 LHDT", "Australia/Lord_Howe", "2016-01-06T23:00:00Z",
-                     id="lhdt"),
-        pytest.param("2016-07-07 10:00:00 CWST", "Australia/Eucla", "2016-07-07T01:15:00Z",
-                     id="cwst"),
-        pytest.param("2008-01-07 10:00:00 CWST", "Australia/Eucla", "2008-01-07T00:15:00Z",
-                     id="cwst-summer-2008"),
-        pytest.param("2016-07-07 10:00:00 ACWST", "Australia/Eucla", "2016-07-07T01:15:00Z",
-                     id="acwst-of-2014f"),
-        pytest.param("2016-07-07 10:00:00 LHST", "+10:30", "2016-07-06T23:30:00Z",
-                     id="lhst-at-its-offset"),
-        pytest.param("2016-07-07 10:00:00 LHST", None, None, id="lhst-without-a-zone"),
-        pytest.param("2016-07-07 10:00:00 CWST", "Australia/Perth", None, id="cwst-in-perth"),
-    ],
-)  # fmt: skip
-@pytest.mark.parametrize("shape", ["iso", "clf"])
-def test_lord_howe_and_euclas_letters_are_read_in_their_zone(
-    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None, shape: str
-) -> None:
-    # The zones write numbers now (+1030/+11, +0845): a log of LHST or CWST was refused in
-    # Australia/Lord_Howe and Australia/Eucla, "does not use it at that time"
-    inv = _read_stamp(tmp_path, run, stamp, zone, shape)
-    _read_or_refused(inv, first, f"the zone {stamp.split()[-1]} names several offsets")
+# The zones write numbers now (+1030/+11, +0845): a log of LHST or CWST was refused in
+# Australia/Lord_Howe and Australia/Eucla, "does not use it at that time"
+LORD_HOWE_AND_EUCLA = [
+    # tzdata before 2014f spelt Lord Howe's summer LHST too, and 2014f-2016j LHST/LHDT
+    pytest.param("2016-07-07 10:00:00 LHST", "Australia/Lord_Howe", "2016-07-06T23:30:00Z",
+                 id="lhst-winter"),
+    pytest.param("2013-01-07 10:00:00 LHST", "Australia/Lord_Howe", "2013-01-06T23:00:00Z",
+                 id="lhst-summer-as-before-2014f"),
+    pytest.param("2016-01-07 10:00:00 LHDT", "Australia/Lord_Howe", "2016-01-06T23:00:00Z",
+                 id="lhdt"),
+    pytest.param("2016-07-07 10:00:00 CWST", "Australia/Eucla", "2016-07-07T01:15:00Z",
+                 id="cwst"),
+    pytest.param("2008-01-07 10:00:00 CWST", "Australia/Eucla", "2008-01-07T00:15:00Z",
+                 id="cwst-summer-2008"),
+    pytest.param("2016-07-07 10:00:00 ACWST", "Australia/Eucla", "2016-07-07T01:15:00Z",
+                 id="acwst-of-2014f"),
+    pytest.param("2016-07-07 10:00:00 LHST", "+10:30", "2016-07-06T23:30:00Z",
+                 id="lhst-at-its-offset"),
+    pytest.param("2016-07-07 10:00:00 LHST", None, None, id="lhst-without-a-zone"),
+    pytest.param("2016-07-07 10:00:00 CWST", "Australia/Perth", None, id="cwst-in-perth"),
+]  # fmt: skip
+
+
+# tzdata 2017a (and 2016d-2016j) spell these zones as numbers (+08, -03, -04): a log
+# written with the letters before was refused even in its own --log-time-zone
+REPLACED_WITH_NUMBERS = [
+    pytest.param("2016-07-07 10:00:00 SGT", "Asia/Singapore", "2016-07-07T02:00:00Z",
+                 id="sgt-in-singapore"),
+    pytest.param("2016-07-07 10:00:00 SGT", None, "2016-07-07T02:00:00Z",
+                 id="sgt-of-one-meaning-without-a-zone"),
+    pytest.param("2016-07-07 10:00:00 SGT", "Europe/Berlin", "2016-07-07T02:00:00Z",
+                 id="sgt-of-one-meaning-elsewhere"),
+    pytest.param("2016-07-07 10:00:00 BRT", "America/Sao_Paulo", "2016-07-07T13:00:00Z",
+                 id="brt"),
+    pytest.param("2016-01-07 10:00:00 BRST", "America/Sao_Paulo", "2016-01-07T12:00:00Z",
+                 id="brst"),
+    pytest.param("2016-07-07 10:00:00 ART", "America/Argentina/Buenos_Aires",
+                 "2016-07-07T13:00:00Z", id="art"),
+    pytest.param("2015-07-07 10:00:00 VET", "America/Caracas", "2015-07-07T14:30:00Z",
+                 id="vet-of-2007-2016"),
+    pytest.param("2017-07-07 10:00:00 VET", "America/Caracas", "2017-07-07T14:00:00Z",
+                 id="vet-since-2016"),
+    pytest.param("2015-07-07 10:00:00 VET", "-04:30", "2015-07-07T14:30:00Z",
+                 id="vet-at-an-offset-it-meant"),
+    pytest.param("2015-07-07 10:00:00 AMT", "Asia/Yerevan", "2015-07-07T06:00:00Z",
+                 id="amt-armenia"),
+    pytest.param("2015-07-07 10:00:00 AMT", "America/Manaus", "2015-07-07T14:00:00Z",
+                 id="amt-amazon"),
+    # as tzdata wrote Colombo's until 2016h, and Arabia's until 2017a
+    pytest.param("2015-07-07 10:00:00 IST", "Asia/Colombo", "2015-07-07T04:30:00Z",
+                 id="ist-in-colombo"),
+    pytest.param("2015-07-07 10:00:00 AST", "Asia/Riyadh", "2015-07-07T07:00:00Z",
+                 id="ast-in-riyadh"),
+    pytest.param("2015-07-07 10:00:00 VET", None, None, id="vet-without-a-zone"),
+    pytest.param("2015-07-07 10:00:00 AMT", None, None, id="amt-without-a-zone"),
+    pytest.param("2015-07-07 10:00:00 AMT", "Europe/Berlin", None, id="amt-elsewhere"),
+    pytest.param("2015-07-07 10:00:00 VET", "America/Bogota", None, id="vet-elsewhere"),
+]  # fmt: skip
+
+
+OF_RELEASES_BETWEEN = [
+    # Chile's year at summer time's offset, 2015, tzdata 2015a-2016b spelt CLT (and Easter
+    # Island's EAST): read at -04 (-06) anywhere, an hour off, and so in their own zone
+    pytest.param("2015-07-07 10:00:00 CLT", "America/Santiago", "2015-07-07T13:00:00Z",
+                 id="clt-2015-in-santiago"),
+    pytest.param("2014-07-07 10:00:00 CLT", "America/Santiago", "2014-07-07T14:00:00Z",
+                 id="clt-2014-in-santiago"),
+    pytest.param("2015-07-07 10:00:00 CLT", None, None, id="clt-without-a-zone"),
+    pytest.param("2015-07-07 10:00:00 EAST", "Pacific/Easter", "2015-07-07T15:00:00Z",
+                 id="east-2015-on-easter-island"),
+    # Choibalsan's summers of 2001-2006 were CHOST at +10 (+09 those of 2015-2016)
+    pytest.param("2005-07-07 10:00:00 CHOST", "+10:00", "2005-07-07T00:00:00Z",
+                 id="chost-2005"),
+    pytest.param("2005-07-07 10:00:00 CHOST", None, None, id="chost-without-a-zone"),
+    # in no release of 2014e, 2016c or 2016j's table: "names no offset known"
+    pytest.param("2003-07-07 10:00:00 QYZST", None, "2003-07-07T03:00:00Z", id="qyzst"),
+    pytest.param("2010-07-07 10:00:00 VOST", None, "2010-07-07T04:00:00Z", id="vost"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("stamp", "zone", "first"),
-    [
-        pytest.param("2016-07-07 10:00:00 SGT", "Asia/Singapore", "2016-07-07T02:00:00Z",
-                     id="sgt-in-singapore"),
-        pytest.param("2016-07-07 10:00:00 SGT", None, "2016-07-07T02:00:00Z",
-                     id="sgt-of-one-meaning-without-a-zone"),
-        pytest.param("2016-07-07 10:00:00 SGT", "Europe/Berlin", "2016-07-07T02:00:00Z",
-                     id="sgt-of-one-meaning-elsewhere"),
-        pytest.param("2016-07-07 10:00:00 BRT", "America/Sao_Paulo", "2016-07-07T13:00:00Z",
-                     id="brt"),
-        pytest.param("2016-01-07 10:00:00 BRST", "America/Sao_Paulo", "2016-01-07T12:00:00Z",
-                     id="brst"),
-        pytest.param("2016-07-07 10:00:00 ART", "America/Argentina/Buenos_Aires",
-                     "2016-07-07T13:00:00Z", id="art"),
-        pytest.param("2015-07-07 10:00:00 VET", "America/Caracas", "2015-07-07T14:30:00Z",
-                     id="vet-of-2007-2016"),
-        pytest.param("2017-07-07 10:00:00 VET", "America/Caracas", "2017-07-07T14:00:00Z",
-                     id="vet-since-2016"),
-        pytest.param("2015-07-07 10:00:00 VET", "-04:30", "2015-07-07T14:30:00Z",
-                     id="vet-at-an-offset-it-meant"),
-        pytest.param("2015-07-07 10:00:00 AMT", "Asia/Yerevan", "2015-07-07T06:00:00Z",
-                     id="amt-armenia"),
-        pytest.param("2015-07-07 10:00:00 AMT", "America/Manaus", "2015-07-07T14:00:00Z",
-                     id="amt-amazon"),
-        # as tzdata wrote Colombo's until 2016h, and Arabia's until 2017a
-        pytest.param("2015-07-07 10:00:00 IST", "Asia/Colombo", "2015-07-07T04:30:00Z",
-                     id="ist-in-colombo"),
-        pytest.param("2015-07-07 10:00:00 AST", "Asia/Riyadh", "2015-07-07T07:00:00Z",
-                     id="ast-in-riyadh"),
-        pytest.param("2015-07-07 10:00:00 VET", None, None, id="vet-without-a-zone"),
-        pytest.param("2015-07-07 10:00:00 AMT", None, None, id="amt-without-a-zone"),
-        pytest.param("2015-07-07 10:00:00 AMT", "Europe/Berlin", None, id="amt-elsewhere"),
-        pytest.param("2015-07-07 10:00:00 VET", "America/Bogota", None, id="vet-elsewhere"),
-    ],
-)  # fmt: skip
+    ("stamp", "zone", "first"), LORD_HOWE_AND_EUCLA + REPLACED_WITH_NUMBERS + OF_RELEASES_BETWEEN
+)
 @pytest.mark.parametrize("shape", ["iso", "clf"])
-def test_letters_the_zone_database_replaced_with_numbers_are_read_in_their_zone(
-    tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None, shape: str
-) -> None:
-    # tzdata 2017a (and 2016d-2016j) spell these zones as numbers (+08, -03, -04): a log
-    # written with the letters before was refused even in its own --log-time-zone
-    inv = _read_stamp(tmp_path, run, stamp, zone, shape)
-    _read_or_refused(inv, first, f"the zone {stamp.split()[-1]} names several offsets")
-
-
-@pytest.mark.parametrize(
-    ("stamp", "zone", "first"),
-    [
-        # Chile's year at summer time's offset, 2015, tzdata 2015a-2016b spelt CLT (and Easter
-        # Island's EAST): read at -04 (-06) anywhere, an hour off, and so in their own zone
-        pytest.param("2015-07-07 10:00:00 CLT", "America/Santiago", "2015-07-07T13:00:00Z",
-                     id="clt-2015-in-santiago"),
-        pytest.param("2014-07-07 10:00:00 CLT", "America/Santiago", "2014-07-07T14:00:00Z",
-                     id="clt-2014-in-santiago"),
-        pytest.param("2015-07-07 10:00:00 CLT", None, None, id="clt-without-a-zone"),
-        pytest.param("2015-07-07 10:00:00 EAST", "Pacific/Easter", "2015-07-07T15:00:00Z",
-                     id="east-2015-on-easter-island"),
-        # Choibalsan's summers of 2001-2006 were CHOST at +10 (+09 those of 2015-2016)
-        pytest.param("2005-07-07 10:00:00 CHOST", "+10:00", "2005-07-07T00:00:00Z",
-                     id="chost-2005"),
-        pytest.param("2005-07-07 10:00:00 CHOST", None, None, id="chost-without-a-zone"),
-        # in no release of 2014e, 2016c or 2016j's table: "names no offset known"
-        pytest.param("2003-07-07 10:00:00 QYZST", None, "2003-07-07T03:00:00Z", id="qyzst"),
-        pytest.param("2010-07-07 10:00:00 VOST", None, "2010-07-07T04:00:00Z", id="vost"),
-    ],
-)  # fmt: skip
-@pytest.mark.parametrize("shape", ["iso", "clf"])
-def test_letters_of_the_releases_between_are_read_at_their_meanings_then(
+def test_letters_the_zone_database_spelt_otherwise_are_read_at_their_meanings_then(
     tmp_path: Path, run: Run, stamp: str, zone: str | None, first: str | None, shape: str
 ) -> None:
     inv = _read_stamp(tmp_path, run, stamp, zone, shape)

@@ -187,17 +187,13 @@ class _Cut:
         pass
 
 
-def test_a_stream_whose_connection_is_lost_says_it_was_resumed_in_another_transaction(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The server dropped the connection after two pages: the read begins its statement again
-    # at the rows read so far, in a new transaction, and its positions say so from then on.
-    statements: list[str | None] = []
-    table = list(range(10))
-    conns = iter([_Cut(table, statements, 4), _Cut(table[4:], statements, None)])
+def _positions_over(conns: list[Any], monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The positions of a keyless table's pages of 2 read over ``conns`` in turn (each lost
+    connection replaced by the next), a failed page asked again as the pipeline asks it."""
+    left = iter(conns)
 
-    async def connected(*_: Any) -> _Cut:
-        return next(conns)
+    async def connected(*_: Any) -> Any:
+        return next(left)
 
     async def go() -> list[dict[str, Any]]:
         pages = _pages(1, 2)
@@ -206,13 +202,25 @@ def test_a_stream_whose_connection_is_lost_says_it_was_resumed_in_another_transa
             try:
                 page = await pages.next_page()
             except ClosedError:
-                continue  # as the pipeline asks a failed page again
+                continue
             if page is None:
                 return positions
             positions.append(page.position)
 
     monkeypatch.setattr("leakhound.probes.mysql.read.connect", connected)
-    positions = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def test_a_stream_whose_connection_is_lost_says_it_was_resumed_in_another_transaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The server dropped the connection after two pages: the read begins its statement again
+    # at the rows read so far, in a new transaction, and its positions say so from then on.
+    statements: list[str | None] = []
+    table = list(range(10))
+    positions = _positions_over(
+        [_Cut(table, statements, 4), _Cut(table[4:], statements, None)], monkeypatch
+    )
     assert [p["offset"] for p in positions] == [2, 4, 6, 8, 10]
     assert [note_of(p) is not None for p in positions] == [False, False, True, True, True]
     assert positions[-1]["resumed"] == 1
@@ -240,31 +248,12 @@ def test_a_resumed_statement_that_fails_before_its_rows_is_not_counted_a_transac
     # transactions, not three.
     statements: list[str | None] = []
     table = list(range(10))
-    conns = iter(
-        [
-            _Cut(table, statements, 4),
-            _Cut(table[4:], statements, 0),
-            _Cut(table[4:], statements, None),
-        ]
-    )
-
-    async def connected(*_: Any) -> _Cut:
-        return next(conns)
-
-    async def go() -> list[dict[str, Any]]:
-        pages = _pages(1, 2)
-        positions: list[dict[str, Any]] = []
-        while True:
-            try:
-                page = await pages.next_page()
-            except ClosedError:
-                continue  # as the pipeline asks a failed page again
-            if page is None:
-                return positions
-            positions.append(page.position)
-
-    monkeypatch.setattr("leakhound.probes.mysql.read.connect", connected)
-    positions = asyncio.run(go())
+    conns = [
+        _Cut(table, statements, 4),
+        _Cut(table[4:], statements, 0),
+        _Cut(table[4:], statements, None),
+    ]
+    positions = _positions_over(conns, monkeypatch)
     assert [p["offset"] for p in positions] == [2, 4, 6, 8, 10]
     assert positions[-1]["resumed"] == 1
     assert (note_of(positions[-1]) or "").startswith("read in 2 transactions")
