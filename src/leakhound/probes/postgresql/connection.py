@@ -254,7 +254,7 @@ async def open_connection(
     first = remembered or _barred_in_clear(transport, endpoint.host)
     if first:
         try:
-            encrypted = await _open(transport, endpoint, database, tls=True)
+            encrypted = await _open_over_tls(transport, endpoint, database)
         except NetError as exc:
             if remembered:
                 raise
@@ -269,7 +269,7 @@ async def open_connection(
         greeting.tls_failed = failed
         return stream, greeting
     try:
-        encrypted = await _open(transport, endpoint, database, tls=True)
+        encrypted = await _open_over_tls(transport, endpoint, database)
     except NetError as exc:
         greeting.tls_failed = str(exc)
         return stream, greeting
@@ -317,8 +317,8 @@ async def _open_in_clear(
     return stream, greeting
 
 
-async def _open(
-    transport: Transport, endpoint: Endpoint, database: str | None, *, tls: bool
+async def _open_over_tls(
+    transport: Transport, endpoint: Endpoint, database: str | None
 ) -> tuple[TcpStream, Greeting] | None:
     """A connection over TLS and the server's answer to our startup; None where the server
     does not grant TLS."""
