@@ -400,6 +400,18 @@ def reset_on_accept() -> Handler:
     return handle
 
 
+def recv_exactly(sock: socket.socket, n: int) -> bytes:
+    """``n`` bytes from a blocking socket (a server that must read no further than one
+    message, as one that then takes a TLS handshake on the same socket)."""
+    out = b""
+    while len(out) < n:
+        chunk = sock.recv(n - len(out))
+        if not chunk:
+            raise ConnectionError("closed")
+        out += chunk
+    return out
+
+
 def reset(conn: Conn) -> None:
     """Close the connection with a TCP RST."""
     sock = conn.writer.get_extra_info("socket")

@@ -73,19 +73,9 @@ class TlsReplay:
                 time.sleep(0.2)
 
 
-def _exactly(sock: socket.socket, n: int) -> bytes:
-    out = b""
-    while len(out) < n:
-        chunk = sock.recv(n - len(out))
-        if not chunk:
-            raise ConnectionError("closed")
-        out += chunk
-    return out
-
-
 def _packet(sock: socket.socket) -> bytes:
-    header = _exactly(sock, 4)
-    return _exactly(sock, int.from_bytes(header[:3], "little"))
+    header = S.recv_exactly(sock, 4)
+    return S.recv_exactly(sock, int.from_bytes(header[:3], "little"))
 
 
 def _login(

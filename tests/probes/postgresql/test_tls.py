@@ -66,30 +66,20 @@ class AsksPassword:
         conn.settimeout(5)
         sock: socket.socket = conn
         how = "clear"
-        first = _exactly(conn, 8)
+        first = S.recv_exactly(conn, 8)
         if first == SSL_REQUEST:
             conn.sendall(b"S")
             sock, how = self.context.wrap_socket(conn, server_side=True), "tls"
-            first = _exactly(sock, 8)
+            first = S.recv_exactly(sock, 8)
         (length,) = struct.unpack(">i", first[:4])
-        _exactly(sock, length - 8)  # the rest of the startup
+        S.recv_exactly(sock, length - 8)  # the rest of the startup
         sock.sendall(ASKS_MD5)
-        kind = _exactly(sock, 1)
-        (length,) = struct.unpack(">i", _exactly(sock, 4))
-        body = _exactly(sock, length - 4)
+        kind = S.recv_exactly(sock, 1)
+        (length,) = struct.unpack(">i", S.recv_exactly(sock, 4))
+        body = S.recv_exactly(sock, length - 4)
         if kind == b"p":
             self.received.append((how, body))
         sock.sendall(WRONG_PASSWORD)
-
-
-def _exactly(sock: socket.socket, n: int) -> bytes:
-    out = b""
-    while len(out) < n:
-        chunk = sock.recv(n - len(out))
-        if not chunk:
-            raise ConnectionError("closed")
-        out += chunk
-    return out
 
 
 @pytest.fixture(scope="module")
