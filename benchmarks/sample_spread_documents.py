@@ -46,7 +46,7 @@ from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.elasticsearch import ElasticsearchProbe
 from leakhound.probes.mongodb import MongodbProbe
 from leakhound.probes.mongodb.connection import connect as mongo_connect
-from leakhound.probes.mongodb.probe import _find
+from leakhound.probes.mongodb.sample import find_batch
 from leakhound.probes.mongodb.wire import plain
 
 SCRATCH = "lh_spread"
@@ -144,7 +144,7 @@ async def bench_mongodb(
         async def first(name: str = name) -> list[Any]:
             conn = await mongo_connect(transport, endpoint)
             try:
-                return [plain(d) for d in await _find(conn, SCRATCH, name, {}, args.size)]
+                return [plain(d) for d in await find_batch(conn, SCRATCH, name, {}, args.size)]
             finally:
                 await conn.close()
 

@@ -160,7 +160,7 @@ def test_the_cursor_reader_gives_pages_or_one_net_error(replies: list[dict[str, 
 
     from leakhound.models import Endpoint
     from leakhound.net import Limits, Transport
-    from leakhound.probes.mongodb.probe import MongodbReader, _CursorPages
+    from leakhound.probes.mongodb.read import MongodbReader, _CursorPages
 
     conn = _Replies(replies)
     reader = MongodbReader(Transport(Limits(max_body=64 * 1024)), Endpoint("127.0.0.1", 1))

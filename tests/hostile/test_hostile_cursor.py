@@ -18,7 +18,7 @@ import orjson
 import pytest
 
 from leakhound.probes.mongodb import ALLOW
-from leakhound.probes.mongodb.probe import EMPTY_BATCHES
+from leakhound.probes.mongodb.read import EMPTY_BATCHES
 from leakhound.scanner.full import GROWTH, RETRIES, SLACK_PAGES
 
 from . import audited

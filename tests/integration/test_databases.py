@@ -469,7 +469,7 @@ def test_other_kinds_say_their_samples_are_the_first_records(estimated: Scan, la
 def test_ferretdb_says_its_samples_are_runs_or_the_first_records(estimated: Scan, lab: Any) -> None:
     # FerretDB reads the whole collection for every find: runs of neighbours over the _id
     # range (a few finds) for a collection of more than four samples' documents, the first
-    # documents of a smaller one (probes/mongodb/probe.py)
+    # documents of a smaller one (probes/mongodb/sample.py)
     result = estimated.result(lab.status.target("open", kind="mongodb"))
     for ir in result["indices"]:
         drawn = (ir["sample"] or {}).get("drawn")

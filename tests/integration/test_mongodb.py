@@ -28,7 +28,8 @@ from leakhound.models import Container, Endpoint, Service
 from leakhound.net import Limits, Scope, Transport
 from leakhound.net.policy import Request, add_audit_hook, remove_audit_hook
 from leakhound.probes.base import SampleDocs
-from leakhound.probes.mongodb.probe import RUNS, MongodbProbe
+from leakhound.probes.mongodb.probe import MongodbProbe
+from leakhound.probes.mongodb.sample import RUNS
 
 SCRATCH = "lh_spread"
 RECORDS, YEARS = 10_000, range(2005, 2025)

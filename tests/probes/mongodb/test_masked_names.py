@@ -12,7 +12,8 @@ import pytest
 from leakhound.models import Container, Endpoint, Service, Verdict
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import Inventory, ReadPlan, SampleDocs
-from leakhound.probes.mongodb.probe import MongodbProbe, shown_names
+from leakhound.probes.mongodb.names import shown_names
+from leakhound.probes.mongodb.probe import MongodbProbe
 
 from .test_read import FakeMongo
 

@@ -19,9 +19,9 @@ from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport, add_audit_hook, remove_audit_hook
 from leakhound.net.policy import Request
 from leakhound.probes.base import Page
-from leakhound.probes.mongodb import ALLOW, probe
+from leakhound.probes.mongodb import ALLOW, names, read
 from leakhound.probes.mongodb.connection import connect
-from leakhound.probes.mongodb.probe import MongodbReader, SlowSort, _CursorPages
+from leakhound.probes.mongodb.read import MongodbReader, SlowSort, _CursorPages
 
 Reply = Callable[["FakeMongo", dict[str, Any]], dict[str, Any] | None]
 
@@ -345,7 +345,7 @@ def test_a_cursor_is_given_the_time_to_sort_the_documents_its_collection_counts(
     ends whole, with one find."""
     fake = FakeMongo(list(range(1, 51)))
     fake.find_delay = 1.5
-    counted = int(2.0 * probe.SORT_RATE)  # two seconds of sorting
+    counted = int(2.0 * read.SORT_RATE)  # two seconds of sorting
 
     async def go() -> list[Page]:
         async with _served(fake, read_timeout=0.5, total_timeout=1) as reader:
@@ -358,11 +358,11 @@ def test_a_cursor_is_given_the_time_to_sort_the_documents_its_collection_counts(
 
 
 def test_the_wait_for_a_cursor_grows_with_the_count_within_a_ceiling() -> None:
-    assert probe.opening_wait(10, None) == 10
-    assert probe.opening_wait(10, 0) == 10
-    assert probe.opening_wait(10, -5) == 10
-    assert probe.opening_wait(10, 100_000) == 10 + 100_000 / probe.SORT_RATE
-    assert probe.opening_wait(10, 10**15) == 10 + probe.SORT_WAIT_MAX
+    assert read.opening_wait(10, None) == 10
+    assert read.opening_wait(10, 0) == 10
+    assert read.opening_wait(10, -5) == 10
+    assert read.opening_wait(10, 100_000) == 10 + 100_000 / read.SORT_RATE
+    assert read.opening_wait(10, 10**15) == 10 + read.SORT_WAIT_MAX
 
 
 class WithAView(FakeMongo):
@@ -483,7 +483,7 @@ def test_a_collection_list_that_never_ends_stops_and_its_cursor_is_killed() -> N
     fake = ManyCollections(3, endless=True)
     got = _inventory(fake, 10)
     assert len(got.containers) == 10
-    assert _sent(fake).count("getMore") == probe.LIST_BATCHES - 1
+    assert _sent(fake).count("getMore") == names.LIST_BATCHES - 1
     assert _sent(fake)[-1] != "getMore" and "killCursors" in _sent(fake)
     assert got.error is not None and "100 batches, no more" in got.error
 
@@ -525,7 +525,7 @@ def test_a_collections_bytes_on_disk_with_its_indexes(stats: dict[str, Any], siz
 def test_a_container_is_named_db_dot_collection_unless_its_database_would_mislead(
     db: str, collection: str, name: str
 ) -> None:
-    assert probe.container_name(db, collection) == name
+    assert names.container_name(db, collection) == name
 
 
 def test_no_two_collections_share_a_container_name() -> None:
@@ -534,15 +534,15 @@ def test_no_two_collections_share_a_container_name() -> None:
         for db in ("a", "a.b", "a.b.c", '"a', '"a.b"', "", ".", '"', "a.")
         for c in ("b.c", "c", ".c", 'b".c', "", "b", '"a.b".c')
     ]
-    names = [probe.container_name(db, c) for db, c in pairs]
-    assert len(set(names)) == len(pairs)
+    shown = [names.container_name(db, c) for db, c in pairs]
+    assert len(set(shown)) == len(pairs)
 
 
 def _on(db: str, collection: str) -> Any:
     from leakhound.models import Container
 
     where = {"database": db, "collection": collection}
-    return Container(probe.container_name(db, collection), 3, None, details=where)
+    return Container(names.container_name(db, collection), 3, None, details=where)
 
 
 def test_a_full_read_asks_the_database_and_collection_its_plan_keeps() -> None:

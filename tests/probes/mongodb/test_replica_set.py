@@ -25,7 +25,7 @@ from leakhound.models import Endpoint, Service
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.mongodb import ALLOW, MongodbProbe
 from leakhound.probes.mongodb.connection import CommandFailed
-from leakhound.probes.mongodb.probe import member_role, set_identity
+from leakhound.probes.mongodb.replset import member_role, set_identity
 
 from .replset import OPT_IN, Member, ReplicaSet, customers, handler
 

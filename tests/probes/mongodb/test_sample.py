@@ -18,11 +18,11 @@ from leakhound.models import Container, Fingerprint, Service, Verdict
 from leakhound.net.policy import Request, add_audit_hook, remove_audit_hook
 from leakhound.probes.base import SampleDocs
 from leakhound.probes.mongodb import ALLOW
-from leakhound.probes.mongodb.probe import (
+from leakhound.probes.mongodb.probe import MongodbProbe
+from leakhound.probes.mongodb.sample import (
     FERRETDB_SPREAD_MAX,
     RUNS,
     SPREAD_FROM,
-    MongodbProbe,
     id_starts,
     spreads,
 )
