@@ -21,7 +21,7 @@ from leakhound.probes.mysql import wire
 from leakhound.probes.mysql.connection import greet, log_in
 from leakhound.probes.mysql.probe import MysqlProbe
 
-from .replay import MYSQL_8_GREETING_TLS, err, ok, packet
+from .replay import MYSQL_8_GREETING_TLS, err, ok, packet, recorded
 
 PROBE = MysqlProbe()
 FAST_AUTH_OK = packet(b"\x01\x03", 3) + ok(4)
@@ -158,6 +158,46 @@ def test_a_denied_login_in_clear_after_a_failed_handshake_is_secured() -> None:
         _tls_then_clear(b"\x15\x03\x01\x00\x02\x02\x28", err(1045, "Access denied", 2))
     )
     assert service.verdict == Verdict.SECURED and "Access denied" in service.reason, service
+
+
+def _tls_cut_then_let_in(after_request: bytes, replies: list[bytes]) -> S.Handler:
+    """A server that offers TLS and cuts its handshake (``after_request`` instead of one); on
+    the connection in clear, each packet the client writes answered with the next reply."""
+
+    async def read_packet(conn: S.Conn) -> bytes:
+        header = await conn.reader.readexactly(4)
+        return await conn.reader.readexactly(int.from_bytes(header[:3], "little"))
+
+    async def handle(conn: S.Conn) -> None:
+        await conn.send(MYSQL_8_GREETING_TLS)
+        if len(await read_packet(conn)) == 32:  # the SSLRequest
+            await conn.send(after_request)
+            return
+        for n, reply in enumerate(replies):
+            if n:
+                await read_packet(conn)
+            await conn.send(reply)
+        await asyncio.sleep(0.2)
+
+    return handle
+
+
+def test_a_server_read_in_clear_after_its_tls_failed_says_so() -> None:
+    # The server offered TLS; its handshake was cut (a broken setup, or a man in the middle
+    # stripping it) and root got in on a connection in clear: open, and the reason says the
+    # reading went in clear, and why, where before it read as any server without TLS.
+    read_only = recorded("mariadb-10.11-set-read-only")
+    start = read_only[:3] + b"\x01" + read_only[4:]
+    replies = [recorded("mariadb-10.11-login-ok"), read_only, start, start]
+    service = _verdict(
+        _tls_cut_then_let_in(
+            b"HTTP/1.1 400 Bad Request\r\n\r\n", [*replies, recorded("mariadb-10.11-who")]
+        )
+    )
+    assert service.verdict == Verdict.OPEN, service
+    assert "; in clear: the TLS it offered failed (TLS handshake failed" in service.reason
+    assert service.fingerprint.details["tls_failed"].startswith("TLS handshake failed")
+    assert service.fingerprint.tls is None
 
 
 def test_the_certificate_of_a_connection_over_tls_is_in_the_fingerprint(

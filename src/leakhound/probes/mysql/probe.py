@@ -80,10 +80,14 @@ _NOT_MYSQL = Verdict.not_of("mysql")
 
 
 def fingerprint(
-    greeting: Greeting, comment: str | None = None, tls: TlsInfo | None = None
+    greeting: Greeting,
+    comment: str | None = None,
+    tls: TlsInfo | None = None,
+    tls_failed: str | None = None,
 ) -> Fingerprint:
     """What the greeting says: product, version, login plugin, whether TLS is offered (and
-    ``tls``, the certificate of a connection over it)."""
+    ``tls``, the certificate of a connection over it; ``tls_failed``, why a handshake the
+    server offered failed, the connection then in clear)."""
     version = greeting.version.removeprefix("5.5.5-")  # a prefix for old replication clients
     details: dict[str, Any] = {
         "auth_plugin": greeting.plugin or None,
@@ -91,6 +95,8 @@ def fingerprint(
     }
     if comment:
         details["version_comment"] = comment[:100]
+    if tls_failed:
+        details["tls_failed"] = tls_failed[:200]
     return Fingerprint(
         product="mariadb" if is_mariadb(greeting) else "mysql",
         version=version[:50],
@@ -158,8 +164,11 @@ class MysqlProbe(Probe):
             return service(_NOT_MYSQL, f"not the MySQL protocol: {exc}")
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
-        cert = stream.certificate()
-        fp = fingerprint(greeting, tls=cert)
+        cert, failed = stream.certificate(), stream.tls_failed
+        fp = fingerprint(greeting, tls=cert, tls_failed=failed)
+        # The server offered TLS and its handshake failed (a broken setup, or a man in the
+        # middle cutting it): what was read, was read in clear, and the reason says so.
+        in_clear = f"; in clear: the TLS it offered failed ({failed})" if failed else ""
         try:
             user, password = credentials(transport, endpoint, stream)
         except PolicyError as exc:
@@ -172,7 +181,10 @@ class MysqlProbe(Probe):
             if refused is not None:
                 if refused.code in _DENIED:
                     return service(
-                        Verdict.SECURED, f"{who} is refused: {refused}", fp, closed=("login",)
+                        Verdict.SECURED,
+                        f"{who} is refused: {refused}{in_clear}",
+                        fp,
+                        closed=("login",),
                     )
                 if refused.code == _NEEDS_TLS:  # in clear: TLS not offered, or it failed
                     why = stream.tls_failed or "the server offers none"
@@ -187,13 +199,13 @@ class MysqlProbe(Probe):
             got = await conn.query(sql.WHO)
             row = got.rows[0] if got.rows and len(got.rows[0]) == 3 else (None, None, None)
             account = text(row[1] or b"", 200)
-            fp = fingerprint(greeting, text(row[2]) if row[2] else None, cert)
+            fp = fingerprint(greeting, text(row[2]) if row[2] else None, cert, failed)
             if account == "@" or account.startswith("skip-grants"):
                 # MariaDB says "@", MySQL "skip-grants user@skip-grants host".
                 return service(
                     Verdict.OPEN,
                     f"{who} logs in: the server runs without its grant tables "
-                    f"(--skip-grant-tables), anyone reads everything",
+                    f"(--skip-grant-tables), anyone reads everything{in_clear}",
                     fp,
                     ("login", "information_schema"),
                 )
@@ -202,7 +214,7 @@ class MysqlProbe(Probe):
                     Verdict.PARTIAL,
                     f"{who} is let in as the anonymous account "
                     f"({account}): it reads what was granted to "
-                    f"anyone",
+                    f"anyone{in_clear}",
                     fp,
                     ("login",),
                 )
@@ -210,7 +222,7 @@ class MysqlProbe(Probe):
                 Verdict.OPEN,
                 f"{who} logs in (as {account or user}); "
                 f"{'a read-only' if conn.read_only else 'a'} "
-                f"transaction reads information_schema",
+                f"transaction reads information_schema{in_clear}",
                 fp,
                 ("login", "information_schema"),
             )
