@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from leakhound.count.tally import Tally, count_batch, merged
-from leakhound.store.sqlite import _MIGRATIONS, SqliteStore
+from leakhound.store.migrations import MIGRATIONS
+from leakhound.store.sqlite import SqliteStore
 
 DOCS = [
     {
@@ -88,7 +89,7 @@ def test_a_slice_marked_done_keeps_its_batches_for_resume(tmp_path: Path) -> Non
 def test_a_version_1_database_gains_the_checkpoint_tables(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as db:
-        db.executescript(_MIGRATIONS[1] + ";PRAGMA user_version=1;")
+        db.executescript(MIGRATIONS[1] + ";PRAGMA user_version=1;")
     with SqliteStore(path) as store:
         scan_id = _started(store, 2)
         blob = count_batch(DOCS, None, None, 0.5, store.hash_key)
@@ -195,7 +196,7 @@ def test_a_version_2_scan_under_way_keeps_its_checkpoints(tmp_path: Path) -> Non
     # a scroll slice without a position (a scroll cannot be re-entered).
     path = tmp_path / "v2.db"
     with sqlite3.connect(path) as db:
-        db.executescript(_MIGRATIONS[1] + ";" + _MIGRATIONS[2] + ";PRAGMA user_version=2;")
+        db.executescript(MIGRATIONS[1] + ";" + MIGRATIONS[2] + ";PRAGMA user_version=2;")
         db.execute("INSERT INTO scans VALUES ('s', 't', NULL, 'running', '[]', '{}', '0')")
         db.execute(
             "INSERT INTO full_slices VALUES ('s', 'h:1', 'cases', 0, 2, 'pit-os', "

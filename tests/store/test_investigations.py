@@ -11,7 +11,7 @@ import pytest
 
 from leakhound.errors import UsageError
 from leakhound.store import SqliteStore
-from leakhound.store.sqlite import _MIGRATIONS, SCHEMA_VERSION
+from leakhound.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 
 def _version(path: Path) -> int:
@@ -24,7 +24,7 @@ def test_an_older_database_gains_the_investigations_table(tmp_path: Path, versio
     path = tmp_path / f"v{version}.db"
     with sqlite3.connect(path) as db:
         for n in range(1, version + 1):
-            db.executescript(_MIGRATIONS[n] + ";")
+            db.executescript(MIGRATIONS[n] + ";")
         db.execute(f"PRAGMA user_version={version}")
         db.execute("INSERT INTO scans VALUES ('s', 't', 't', 'done', '[]', '{}', '0')")
     assert SCHEMA_VERSION == 10  # 8: people across stores; 9: their identifiers; 10: rekeyed

@@ -20,7 +20,7 @@ from leakhound.models import (
 )
 from leakhound.report.summary import summarise
 from leakhound.store import SqliteStore
-from leakhound.store.sqlite import _MIGRATIONS
+from leakhound.store.migrations import MIGRATIONS
 
 
 def _result(
@@ -182,7 +182,7 @@ def test_a_version_3_database_learns_which_store_each_result_was(tmp_path: Path)
     )
     with sqlite3.connect(path) as db:
         for n in (1, 2, 3):
-            db.executescript(_MIGRATIONS[n] + ";")
+            db.executescript(MIGRATIONS[n] + ";")
         db.execute("PRAGMA user_version=3")
         db.execute("INSERT INTO scans VALUES ('s', 't', 't', 'done', '[]', '{}', '0')")
         db.execute(
