@@ -370,11 +370,21 @@ class Documents:
     # Containers (not copies) whose records nobody counted (an object store's folders that no
     # sample read, a count the store refused): in no figure above, and said to be missing.
     uncounted: int = 0
+    # Of ``records``, those of containers the store estimated (``Container.docs_exact`` off:
+    # PostgreSQL's reltuples, a listing that counts nested records too), not counted.
+    estimated: int = 0
 
     @classmethod
     def of(cls, containers: typing.Iterable[Container]) -> Documents:
-        """As the inventory counted the containers."""
-        return cls.read((c, c.docs) for c in containers)
+        """As the inventory counted the containers (or estimated them: ``estimated``)."""
+        containers = list(containers)
+        found = cls.read((c, c.docs) for c in containers)
+        # ``records`` holds the copies' rows where nothing else in the store holds any.
+        copies_only = not any(not c.derived and (c.docs or c.docs is None) for c in containers)
+        guessed = sum(
+            c.docs or 0 for c in containers if not c.docs_exact and bool(c.derived) == copies_only
+        )
+        return dataclasses.replace(found, estimated=guessed) if guessed else found
 
     @classmethod
     def read(cls, counts: typing.Iterable[tuple[Container, int | None]]) -> Documents:

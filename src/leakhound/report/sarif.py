@@ -252,6 +252,8 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
         counts: dict[str, Any] = {"indices": len(read), "documents": held.records}
         if held.uncounted:  # not in "documents": nobody counted their records
             counts["uncounted_indices"] = held.uncounted
+        if held.estimated:  # in "documents": the store's estimate, not its count
+            counts["estimated_documents"] = held.estimated
         if shut:
             counts["refused_indices"] = shut
         said, inventory = _inventory(r)

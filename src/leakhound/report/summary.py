@@ -40,6 +40,8 @@ class Summary:
         default=0, metadata={"json": "refused_indices", "omit_empty": True}
     )
     refused_documents: int = field(default=0, metadata={"omit_empty": True})
+    # Of exposed_documents, the records of containers their store estimated, not counted
+    estimated_documents: int = field(default=0, metadata={"omit_empty": True})
     # Of those, the containers refused for want of credentials (the probe's mark); the rest
     # failed otherwise (a timeout, an error), and whether anyone could read them is not known
     refused_for_credentials: int = field(default=0, metadata={"omit_empty": True})
@@ -69,7 +71,12 @@ class Summary:
 
     @property
     def documents(self) -> Documents:
-        return Documents(self.exposed_documents, self.copied_documents, self.uncounted_containers)
+        return Documents(
+            self.exposed_documents,
+            self.copied_documents,
+            self.uncounted_containers,
+            self.estimated_documents,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as the JSON reports write it (schema/scan-result.schema.json)."""
@@ -86,6 +93,7 @@ def summarise(scan: ScanRecord) -> Summary:
     verdicts: Counter[str] = Counter(r.service.verdict.value for r in scan.results)
     pii_types: set[str] = set()
     containers = docs = copies = uncounted = compromised = with_pii = refused = refused_docs = 0
+    guessed = 0
     credentials = 0
     exposed_by: Counter[str] = Counter()
     refused_by: Counter[str] = Counter()
@@ -97,6 +105,7 @@ def summarise(scan: ScanRecord) -> Summary:
         counted = Documents.of(cr.container for cr in read)
         docs, copies = docs + counted.records, copies + counted.copies
         uncounted += counted.uncounted
+        guessed += counted.estimated
         containers += len(read)
         refused += len(shut)
         exposed_by[store.service.kind] += len(read)
@@ -123,6 +132,7 @@ def summarise(scan: ScanRecord) -> Summary:
         uncounted_containers=uncounted,
         refused_containers=refused,
         refused_documents=refused_docs,
+        estimated_documents=guessed,
         refused_for_credentials=credentials,
         exposed_by_kind=dict(exposed_by),
         refused_by_kind=dict(refused_by),

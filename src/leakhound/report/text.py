@@ -42,11 +42,15 @@ def count(n: int | None, exact: bool = True) -> str:
 
 def documents(d: Documents, words: Words = NEUTRAL) -> str:
     """A store's records, the rows of copies not added to them, and the containers nobody
-    counted (in ``words``), when there are any: '?' where none was counted, never 0."""
+    counted (in ``words``), when there are any: '?' where none was counted, never 0. A figure
+    holding the store's estimates is '~' (the container tables' mark), and says how much of it
+    was estimated where the rest was counted: '~12,400 (2,400 of them estimated)'."""
     if d.uncounted and not d.records:
         text = f"? ({words.containers(d.uncounted)} not counted)"
     else:
-        text = f"{d.records:,}"
+        text = f"~{d.records:,}" if d.estimated else f"{d.records:,}"
+        if d.estimated and d.estimated < d.records:
+            text += f" ({d.estimated:,} of them estimated)"
         if d.uncounted:
             text += f" (+{words.containers(d.uncounted)} not counted)"
     return text + (f" (+{d.copies:,} in copies)" if d.copies else "")
@@ -56,7 +60,7 @@ def records(d: Documents, words: Words = NEUTRAL) -> str:
     """``documents`` followed by the records' word: '1 row', '1,000 (+300 in copies) rows',
     '? (2 folders not counted) records'."""
     figure = documents(d, words)
-    return f"{figure} {words.record[0] if figure == '1' else words.record[1]}"
+    return f"{figure} {words.record[0] if figure in ('1', '~1') else words.record[1]}"
 
 
 def of_kinds(kinds: Iterable[str]) -> Words:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from ..models import Documents, Verdict
 from ..probes.registry import words
 from ..probes.shown import unnumbered
 from ..redact import neutralize
+from ..report import text
 from ..store.records import History, ResultRecord, ScanRecord
 from ..store.watch import IssueChange, IssueRow, parse_stamp, stamp
 from . import alert as ev
@@ -540,7 +541,9 @@ def _opened_title(r: ResultRecord) -> str:
         records = f"{w.record[1]} not counted"
     else:
         n = docs.uncounted
-        records = w.records(docs.records) + (f" ({w.containers(n)} not counted)" if n else "")
+        records = text.records(replace(docs, uncounted=0), w) + (
+            f" ({w.containers(n)} not counted)" if n else ""
+        )
     kinds = sorted(_kinds(r))
     pii = f"; personal data: {', '.join(kinds)}" if kinds else ""
     # A listing cut short (a cap, a refusal part-way): the figures are what it reached.
