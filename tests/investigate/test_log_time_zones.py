@@ -406,7 +406,8 @@ ABBREVIATED = [
     pytest.param("07/Jun/2026:10:00:00 CEST", "2026-06-07T08:00:00Z", id="cest"),
     pytest.param("07/Jun/2026:10:00:00 EEST", "2026-06-07T07:00:00Z", id="eest"),
     pytest.param("07/Jun/2026:10:00:00 WEST", "2026-06-07T09:00:00Z", id="west"),
-    pytest.param("07/Jun/2026:10:00:00 BST", "2026-06-07T09:00:00Z", id="bst"),
+    # before Bougainville's +11 of December 2014, BST's one meaning (of two since)
+    pytest.param("07/Jun/2014:10:00:00 BST", "2014-06-07T09:00:00Z", id="bst"),
     pytest.param("07/Jun/2026:10:00:00 EDT", "2026-06-07T14:00:00Z", id="edt"),
     pytest.param("07/Dec/2026:10:00:00 GMT", "2026-12-07T10:00:00Z", id="gmt"),
 ]
@@ -1421,6 +1422,40 @@ def test_letters_the_zone_database_spelt_otherwise_are_read_at_their_meanings_th
     _read_or_refused(inv, first, f"the zone {stamp.split()[-1]} names several offsets")
 
 
+@pytest.mark.parametrize(
+    ("stamp", "first"),
+    [
+        pytest.param("07/Jun/2026:10:00:00 BST", None, id="british-summer-2026"),
+        pytest.param("28/Dec/2014:03:00:00 BST", None, id="from-bougainvilles-change"),
+        pytest.param("28/Dec/2014:02:59:59 BST", "2014-12-28T01:59:59Z", id="before-it"),
+        pytest.param("07/Jun/2010:10:00:00 BST", "2010-06-07T09:00:00Z", id="british-2010"),
+    ],
+)
+@pytest.mark.parametrize("log_format", [None, "COMBINED", "json"])
+def test_bst_with_no_zone_given_is_refused_where_it_meant_two_offsets(
+    tmp_path: Path, run: Run, stamp: str, first: str | None, log_format: str | None
+) -> None:
+    # BST is British summer time's +01 and, from December 2014, Bougainville's +11 as tzdata
+    # 2014i-2016j wrote it: with no --log-time-zone it was read as +01 all the same, where
+    # IST and CST of several meanings are refused, ten hours off for a Bougainville server
+    path = tmp_path / "access.log"
+    if log_format == "json":
+        path.write_text(
+            f'{{"time_local": "{stamp}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+        )
+        opts = {}
+    else:
+        path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+        opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, **opts)
+    _read_or_refused(
+        inv,
+        first,
+        "the zone BST names several offsets, +01:00 and +11:00: give --log-time-zone",
+    )
+
+
 def test_a_refused_former_abbreviation_says_the_offsets_it_meant(tmp_path: Path, run: Run) -> None:
     (example,) = (
         _read_line(tmp_path, run, "2015-07-07 10:00:00 VET", None).files[0].skipped_examples
@@ -1445,7 +1480,10 @@ def test_a_refused_former_abbreviation_says_the_offsets_it_meant(tmp_path: Path,
                      id="at-bougainvilles-offset"),
         pytest.param("2015-07-07 10:00:00 BST", "Europe/London", "2015-07-07T09:00:00Z",
                      id="london"),
-        pytest.param("2015-07-07 10:00:00 BST", None, "2015-07-07T09:00:00Z", id="no-zone"),
+        # +01 or +11 then, as IST is one of three: not guessed
+        pytest.param("2015-07-07 10:00:00 BST", None, None, id="no-zone"),
+        pytest.param("2014-07-07 10:00:00 BST", None, "2014-07-07T09:00:00Z",
+                     id="no-zone-before-bougainvilles-bst"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("shape", ["iso", "clf"])

@@ -240,7 +240,8 @@ SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "WST": ("AWST",
 # Armenia's +04): read only at a --log-time-zone's offset then, else refused naming them. One
 # the tables give another meaning today (BST, Bougainville's +11 from 2014 to 2016, British
 # summer time's +01) is read in a named zone that now spells that time as a number only at
-# that zone's offset, never at the other's.
+# that zone's offset, never at the other's, and with no zone given only where it had one
+# meaning (BST before December 2014: ``_ERAS``).
 FORMER = {
     "ACT": (-300,), "ACWDT": (585,), "ACWST": (525,), "AFT": (270,), "ALMST": (420,),
     "ALMT": (360,), "AMST": (-180, 300), "AMT": (-240, 240), "ANAST": (720, 780),
@@ -280,10 +281,12 @@ FORMER = {
     "YAKST": (600,), "YAKT": (540, 600), "YEKST": (360,), "YEKT": (300, 360),
 }  # fmt: skip
 # The abbreviations a named zone decides between a meaning of today and a former one (BST):
-# read alone, by the table, where no --log-time-zone was given, and again in one that was
+# read alone, by the table, where no --log-time-zone was given (where they had one meaning
+# then: ``_ERAS``), and again in one that was
 ZONE_DECIDES = frozenset(a.encode() for a in FORMER if a in ABBREVIATIONS)
-# Abbreviations the tz database gave another meaning before 2019, by the wall clock a time was
-# written at, [from, to): their meanings then. MSK was Moscow's permanent "summer" time, +04,
+# Abbreviations the tz database gave another meaning before 2019 (or gave one since, in a
+# release some systems still run), by the wall clock a time was written at, [from, to): their
+# meanings then. MSK was Moscow's permanent "summer" time, +04,
 # from 27 March 2011 (02:00 at +03) to 26 October 2014, whose hour from 01:00 came twice, at +04
 # and then at +03; KST was also Pyongyang's own +08:30 from 15 August 2015 to 5 May 2018, as
 # it was Seoul's +09 (from 23:30 of the 14th, which came again at +08:30, to 23:30 of 4 May,
@@ -295,6 +298,11 @@ _ERAS: dict[str, tuple[tuple[datetime, datetime, tuple[int, ...]], ...]] = {
         (datetime(2014, 10, 26, 1), datetime(2014, 10, 26, 2), (240, 180)),
     ),
     "KST": ((datetime(2015, 8, 14, 23, 30), datetime(2018, 5, 4, 23, 30), (540, 510)),),
+    # BST: British summer time's +01, and from 28 December 2014 (03:00, its clocks put on from
+    # 02:00 at +10) Bougainville's +11 as tzdata 2014i to 2016j wrote it, as a system of those
+    # releases still writes it (``FORMER``): two meanings then, which only a zone decides, as
+    # IST's. (Bangladesh's standard time, +06, tzdata spelt BDT, then +06: never BST.)
+    "BST": ((datetime(2014, 12, 28, 3), datetime.max, (60, 660)),),
 }
 
 
