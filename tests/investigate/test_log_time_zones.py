@@ -773,24 +773,36 @@ def test_a_zone_word_after_a_utc_formats_time_is_no_zone(
     ],
 )
 @pytest.mark.parametrize(
-    ("abbr", "offset", "first"),
+    ("abbr", "offset", "day", "first"),
     [
-        pytest.param("IST", "+05:30", "2019-03-04T22:30:00Z", id="ist-india"),
-        pytest.param("IST", "+01:00", "2019-03-05T03:00:00Z", id="ist-irish-summer"),
-        pytest.param("IST", "+02:00", "2019-03-05T02:00:00Z", id="ist-israel"),
-        pytest.param("CST", "+08:00", "2019-03-04T20:00:00Z", id="cst-china"),
-        pytest.param("CST", "-06:00", "2019-03-05T10:00:00Z", id="cst-us-central"),
-        pytest.param("PST", "-08:00", "2019-03-05T12:00:00Z", id="pst-us-pacific"),
-        pytest.param("IST", "+05:00", None, id="ist-at-an-offset-it-never-means"),
-        pytest.param("CST", "+05:30", None, id="cst-at-ists-offset"),
+        pytest.param("IST", "+05:30", "05/Mar/2019", "2019-03-04T22:30:00Z", id="ist-india"),
+        pytest.param("IST", "+01:00", "05/Jul/2019", "2019-07-05T03:00:00Z",
+                     id="ist-irish-summer"),
+        pytest.param("IST", "+02:00", "05/Mar/2019", "2019-03-05T02:00:00Z", id="ist-israel"),
+        pytest.param("CST", "+08:00", "05/Mar/2019", "2019-03-04T20:00:00Z", id="cst-china"),
+        pytest.param("CST", "-06:00", "05/Mar/2019", "2019-03-05T10:00:00Z",
+                     id="cst-us-central"),
+        pytest.param("PST", "-08:00", "05/Mar/2019", "2019-03-05T12:00:00Z",
+                     id="pst-us-pacific"),
+        pytest.param("IST", "+05:00", "05/Mar/2019", None, id="ist-at-an-offset-it-never-means"),
+        pytest.param("CST", "+05:30", "05/Mar/2019", None, id="cst-at-ists-offset"),
+        # a meaning of IST, but not on that day: Ireland's is summer time, Israel's winter
+        pytest.param("IST", "+01:00", "05/Mar/2019", None, id="ist-irish-in-winter"),
+        pytest.param("IST", "+02:00", "05/Jul/2019", None, id="ist-israel-in-summer"),
     ],
-)
+)  # fmt: skip
 def test_an_ambiguous_zone_is_read_at_a_fixed_offset_that_is_one_of_its_meanings(
-    tmp_path: Path, run: Run, log_format: str | None, abbr: str, offset: str, first: str | None
+    tmp_path: Path,
+    run: Run,
+    log_format: str | None,
+    abbr: str,
+    offset: str,
+    day: str,
+    first: str | None,
 ) -> None:
     # --log-time-zone +05:30 never "used" IST (its name is UTC+05:30): every line unreadable
     path = tmp_path / "access.log"
-    path.write_text(LINE.format(zone=abbr))
+    path.write_text(LINE.format(zone=abbr).replace("05/Mar/2019", day))
     opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
     inv = run(path, log_zone=zone_of(offset), **opts)
     (f,) = inv.files
@@ -830,6 +842,16 @@ AT_OWN_OFFSET = [
 ]
 
 
+# The meanings that were not a zone's on 5 March 2019, a northern winter's day: a day each was
+# (summer times; Perth's summer of 2006-2009, WST +09 as tzdata wrote it; Guam's GST of before
+# 2000, ChST since)
+MEANT_ON = {
+    ("CDT", -300): (2019, 7, 5), ("CDT", -240): (2019, 7, 5), ("ADT", -180): (2019, 7, 5),
+    ("IST", 60): (2019, 7, 5), ("BST", 60): (2019, 7, 5), ("GST", 600): (1999, 3, 5),
+    ("WST", 540): (2008, 1, 5),
+}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("log_format", "line"),
     [
@@ -849,12 +871,16 @@ def test_every_zone_abbreviation_is_read_at_a_fixed_offset_it_means(
 ) -> None:
     # WIB (Western Indonesia, +07) in --log-time-zone +07:00 was unreadable: in no table, it
     # was read only where a named zone's own abbreviation is WIB (Asia/Jakarta)
+    y, m, d = MEANT_ON.get((abbr, minutes), (2019, 3, 5))
+    day = datetime(y, m, d)
+    line = line.replace("05/Mar/2019", day.strftime("%d/%b/%Y"))
+    line = line.replace("2019-03-05", day.strftime("%Y-%m-%d"))
     path = tmp_path / "access.log"
     path.write_text(line.format(abbr=abbr))
     opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
     inv = run(path, log_zone=zone_of(_offset(minutes)), **opts)
     assert [s.reason for s in inv.files[0].skipped_examples] == []
-    want = calendar.timegm((2019, 3, 5, 4, 0, 0)) - minutes * 60
+    want = calendar.timegm((y, m, d, 4, 0, 0)) - minutes * 60
     first = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(want))
     assert by_address(inv)["203.0.113.66"].first_seen == first
 
@@ -913,6 +939,49 @@ def test_every_abbreviation_the_zone_database_uses_is_in_the_tables() -> None:
         if offsets != {ABBREVIATIONS.get(abbr)} and not offsets <= set(MEANINGS.get(abbr, ()))
     }
     assert wrong == {}
+
+
+@pytest.mark.parametrize(
+    ("stamp", "offset", "first"),
+    [
+        pytest.param("2019-07-05 04:00:00 IST", "+01:00", "2019-07-05T03:00:00Z",
+                     id="ist-irish-summer"),
+        pytest.param("2019-01-05 04:00:00 IST", "+01:00", None, id="ist-irish-in-winter"),
+        pytest.param("2019-01-05 04:00:00 IST", "+02:00", "2019-01-05T02:00:00Z",
+                     id="ist-israel-winter"),
+        pytest.param("2019-07-05 04:00:00 IST", "+02:00", None, id="ist-israel-in-summer"),
+        pytest.param("2019-01-05 04:00:00 EST", "+11:00", "2019-01-04T17:00:00Z",
+                     id="est-sydney-summer"),
+        pytest.param("2019-07-05 04:00:00 EST", "+11:00", None, id="est-plus-11-in-july"),
+        pytest.param("2019-07-05 04:00:00 EST", "+10:00", "2019-07-04T18:00:00Z",
+                     id="est-australian-winter"),
+        pytest.param("2019-07-05 04:00:00 EST", "-05:00", "2019-07-05T09:00:00Z",
+                     id="est-panama-all-year"),
+        pytest.param("2019-07-05 04:00:00 CST", "+10:30", None, id="cst-adelaide-in-july"),
+        pytest.param("2019-07-05 04:00:00 CST", "-05:00", None, id="cst-cuba-in-summer"),
+        pytest.param("2019-01-05 04:00:00 CST", "-05:00", "2019-01-05T09:00:00Z",
+                     id="cst-cuba-winter"),
+        # a meaning no zone writes in letters now (Riyadh's +03): by the tables, any day
+        pytest.param("2019-07-05 04:00:00 AST", "+03:00", "2019-07-05T01:00:00Z",
+                     id="ast-arabia"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["clf", "iso"])
+def test_an_ambiguous_zone_at_a_fixed_offset_is_read_only_at_a_meaning_it_had_that_day(
+    tmp_path: Path, run: Run, stamp: str, offset: str, first: str | None, shape: str
+) -> None:
+    # Any meaning of the abbreviation at the offset was taken, whatever the day: IST at
+    # +01:00 in January (Ireland writes GMT then), EST at +11:00 in July (Sydney's winter)
+    if shape == "clf":
+        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
+    inv = _read_line(tmp_path, run, stamp, offset)
+    _read_or_refused(inv, first, f"the zone {stamp[-3:]} names several offsets")
+    if first is None:
+        (example,) = inv.files[0].skipped_examples
+        assert example.reason.endswith(
+            f"the --log-time-zone given, UTC{offset}, does not use it at that time"
+        )
 
 
 def test_an_iso_time_with_an_ambiguous_zone_is_read_at_a_fixed_offset_it_means(
@@ -1163,7 +1232,8 @@ def test_est_is_us_or_australian_eastern_as_the_log_time_zone_says(
         pytest.param("Atlantic/South_Georgia", "2016-03-05T06:00:00Z", id="south-georgia"),
         pytest.param("+04:00", "2016-03-05T00:00:00Z", id="gulf-offset"),
         pytest.param("Asia/Dubai", "2016-03-05T00:00:00Z", id="dubai"),
-        pytest.param("+10:00", "2016-03-04T18:00:00Z", id="guam-before-2000-offset"),
+        # Guam's GST was before 2000 (ChST since): no meaning of GST in 2016
+        pytest.param("+10:00", None, id="guam-before-2000-offset"),
         pytest.param("Europe/Berlin", None, id="a-zone-without-it"),
         pytest.param(None, None, id="no-zone-given"),
     ],

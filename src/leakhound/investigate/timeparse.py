@@ -325,6 +325,54 @@ def every_meaning(abbr: str, wall: datetime) -> tuple[int, ...]:
     return now + tuple(m for m in FORMER.get(abbr, ()) if m not in now)
 
 
+_lettered_cache: dict[str, dict[int, tuple[tzinfo, ...]]] = {}
+
+
+def _lettered(abbr: str) -> dict[int, tuple[tzinfo, ...]]:
+    """The zones of the system's tz database that write ``abbr`` (or what they spell it since,
+    ``SPELT_SINCE``) from 2000 on, by the offset (minutes east) they write it at: sampled at
+    noon on 15 January and 15 July of every year, either side of a summer time."""
+    hit = _lettered_cache.get(abbr)
+    if hit is not None:
+        return hit
+    from zoneinfo import ZoneInfo, available_timezones
+
+    names = (abbr, *SPELT_SINCE.get(abbr, ()))
+    found: dict[int, dict[str, tzinfo]] = {}
+    for name in sorted(available_timezones()):
+        zone = ZoneInfo(name)
+        for year in range(2000, datetime.now(UTC).year + 2):
+            for month in (1, 7):
+                local = datetime(year, month, 15, 12, tzinfo=zone)
+                offset = local.utcoffset()
+                if local.tzname() in names and offset is not None:
+                    found.setdefault(offset // _MINUTE, {})[name] = zone
+    result = {minutes: tuple(zones.values()) for minutes, zones in found.items()}
+    _lettered_cache[abbr] = result
+    return result
+
+
+def meant_then(abbr: str, wall: datetime, minutes: int) -> bool:
+    """Whether ``abbr``, written at the wall clock ``wall``, meant ``minutes`` east of UTC then:
+    one of its meanings (``every_meaning``) that a zone writing it in those letters was at then
+    (IST's +01:00 in Irish summer time only, +02:00 in Israel's winter only; EST's +11:00 in
+    Australian summer only), or one no zone writes in letters now (Riyadh's AST, Singapore's
+    SST, Caracas's VET: the tables' meanings, at any date)."""
+    if minutes not in every_meaning(abbr, wall):
+        return False
+    zones = _lettered(abbr).get(minutes)
+    if not zones:
+        return True
+    names = (abbr, *SPELT_SINCE.get(abbr, ()))
+    for zone in zones:
+        for fold in (0, 1):
+            local = wall.replace(tzinfo=zone, fold=fold)
+            offset = local.utcoffset()
+            if offset is not None and offset // _MINUTE == minutes and local.tzname() in names:
+                return True
+    return False
+
+
 def unknown_zone(abbr: str, zone: tzinfo | None = None, offsets: tuple[int, ...] = ()) -> str:
     """Why a time written with a zone abbreviation not in ``ABBREVIATIONS`` is not read (in
     ``zone``, --log-time-zone, when one was given); ``offsets``: the ones it names then
@@ -397,9 +445,9 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         if numbers:  # the zone's letters of then are no more: any meaning they had, then
             offsets = every_meaning(abbr, wall)
         got = offsets[0] if len(offsets) == 1 else None
-        if isinstance(zone, timezone):  # a fixed offset: one of its meanings, of now or before?
+        if isinstance(zone, timezone):  # a fixed offset: one of its meanings then?
             fixed = zone.utcoffset(None) // _MINUTE
-            if fixed in every_meaning(abbr, wall):
+            if meant_then(abbr, wall, fixed):
                 got = fixed
         if got is None and found:
             raise BadTime(
