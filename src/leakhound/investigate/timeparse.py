@@ -206,7 +206,8 @@ ABBREVIATIONS = {
 # Abbreviations of several offsets, in the tz database or as systems outside it write them:
 # their meanings (minutes east of UTC). A time written with one is read only in a
 # --log-time-zone that uses it, never guessed; one given as a fixed offset (+05:30) that is
-# one of them reads the abbreviation at that offset, as a named zone that uses it does. IST:
+# one of them on that date (``meant_then``) reads the abbreviation at that offset, as a named
+# zone that uses it does. IST:
 # India, Irish summer time, Israel; CST: US Central, Cuba, China, and Australian Central
 # (Adelaide, Darwin) as tzdata before 2014f wrote it, standard and summer time alike (CST/CST,
 # ACST/ACDT since); EST: US Eastern, and Australian Eastern likewise (EST/EST for AEST/AEDT:
