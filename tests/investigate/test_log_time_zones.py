@@ -1673,3 +1673,87 @@ def test_a_json_templates_z_key_is_the_times_zone(
     inv = run(path, log_format=template, log_zone=zone_of("America/New_York"))
     _read_or_refused(inv, "2024-03-01T09:00:00Z", "")
     assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize(
+    ("stamp", "first"),
+    [
+        pytest.param("07/Jun/2026:10:00:00 +0530 IST", "2026-06-07T04:30:00Z", id="india"),
+        pytest.param("07/Jun/2026:10:00:00 +0100 IST", "2026-06-07T09:00:00Z", id="ireland"),
+        pytest.param("07/Jan/2026:10:00:00 +0200 IST", "2026-01-07T08:00:00Z", id="israel"),
+        pytest.param("07/Jun/2026:10:00:00 -0500 CDT", "2026-06-07T15:00:00Z", id="one-meaning"),
+        pytest.param("07/Jun/2026:10:00:00 +0700 ABCD", "2026-06-07T03:00:00Z",
+                     id="letters-no-table-knows"),
+        # the abbreviation says another offset: neither is guessed the right one
+        pytest.param("07/Jun/2026:10:00:00 +0900 IST", None, id="no-meaning-of-ist"),
+        pytest.param("07/Jan/2026:10:00:00 +0100 IST", None, id="irish-summer-in-january"),
+        pytest.param("07/Jun/2026:10:00:00 +0530 CET", None, id="cet-at-ists-offset"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["clf", "iso"])
+@pytest.mark.parametrize("log_format", [None, "COMBINED", "json"])
+def test_an_offset_written_beside_an_abbreviation_says_which_it_is(
+    tmp_path: Path, run: Run, stamp: str, first: str | None, shape: str, log_format: str | None
+) -> None:
+    # Apache's %{%d/%b/%Y:%H:%M:%S %z %Z}t: the line was refused ("not a [day/Mon/year:hh:mm:ss
+    # zone] time", or IST "names several offsets") with no --log-time-zone, though its offset
+    # says which IST it is
+    if shape == "iso":
+        t = datetime.strptime(stamp[:20], "%d/%b/%Y:%H:%M:%S")
+        stamp = t.strftime("%Y-%m-%d %H:%M:%S") + stamp[20:]
+    path = tmp_path / "access.log"
+    if log_format == "json":
+        path.write_text(
+            f'{{"time_local": "{stamp}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+        )
+        opts = {}
+    else:
+        path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+        opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, **opts)
+    offset, abbr = stamp.split()[-2:]
+    _read_or_refused(
+        inv,
+        first,
+        f"the offset and the zone abbreviation written are not one: {offset!r} and {abbr!r}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param('%h [%x] %z "%r" %s %b', '203.0.113.66 [{t} {a}] {o} "{r}" 200 420',
+                     id="abbreviation-in-the-time"),
+        pytest.param('%h [%x %z] "%r" %s %b', '203.0.113.66 [{t}{o} {a}] "{r}" 200 420',
+                     id="offset-in-the-time"),
+        pytest.param('{"time": "%x", "tz": "%z", "remote_addr": "%h", "request": "%r", '
+                     '"status": "%s"}',
+                     '{{"time": "{t} {a}", "tz": "{o}", "remote_addr": "203.0.113.66", '
+                     '"request": "{r}", "status": 200}}', id="json"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    ("offset", "first"),
+    [
+        pytest.param("+0530", "2026-06-07T04:30:00Z", id="india"),
+        pytest.param("+0900", None, id="contradicting"),
+    ],
+)
+def test_a_z_field_offset_says_which_abbreviation_of_the_time_it_is(
+    tmp_path: Path, run: Run, log_format: str, line: str, offset: str, first: str | None
+) -> None:
+    # A %z of +0530 beside a time in IST was refused: IST "names several offsets", as if the
+    # %z said nothing
+    path = tmp_path / "access.log"
+    path.write_text(
+        line.format(t="2026-06-07 10:00:00", a="IST", o=offset, r="GET /_cat/indices HTTP/1.1")
+        + "\n"
+    )
+    fmt = "json" if log_format.startswith("{") else "nginx"
+    inv = run(path, log_format=log_format, format=fmt)
+    _read_or_refused(
+        inv,
+        first,
+        f"the offset and the zone abbreviation written are not one: {offset!r} and 'IST'",
+    )

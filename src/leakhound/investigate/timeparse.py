@@ -461,6 +461,50 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
     return calendar.timegm(wall.timetuple()) - minutes * 60 + frac, abbr
 
 
+# A time written with its offset and its zone's abbreviation both, the offset first, as
+# Apache's %{%d/%b/%Y:%H:%M:%S %z %Z}t writes them: 07/Jun/2026:10:00:00 +0530 IST
+_OFFSET_AND_LETTERS = re.compile(r"(.+?)\s*([+-]\d\d(?::?\d\d)?)\s+([A-Za-z]{2,6})")
+
+
+def offset_and_letters(text: str) -> float | None:
+    """A CLF or ISO time written with its offset and its zone's abbreviation both
+    (``07/Jun/2026:10:00:00 +0530 IST``) → its epoch, read at the offset (``at_offset``);
+    None for a time not so written."""
+    m = _OFFSET_AND_LETTERS.fullmatch(text.strip())
+    if m is None or m[3] in ("UTC", "GMT", "Z"):
+        return None
+    return at_offset(m[1], m[2], m[3])
+
+
+def at_offset(base: str, offset: str, abbr: str) -> float:
+    """A time ``base`` (CLF or ISO, no zone) that a log wrote with the offset ``offset`` and
+    the zone abbreviation ``abbr`` (in the time, or one in a ``%z`` field): read at the offset,
+    which says which IST is meant with no --log-time-zone, the abbreviation checked to mean
+    that offset on that date as at a fixed --log-time-zone (``meant_then``); BadTime where it
+    does not (CET at +0530, IST at +0100 in January), or where the time is none."""
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    fixed = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+    if clf_like(base):
+        t, _ = clf(f"{base} {offset}".encode())
+    else:
+        t, _ = iso(f"{base} {offset}")
+    if abbr.isupper() and not (abbr in ABBREVIATIONS or abbr in MEANINGS or abbr in FORMER):
+        return t  # letters the tables do not know (ABBREVIATIONS): the offset says it all
+    try:
+        if clf_like(base):
+            lettered, _ = clf_named(f"{base} {abbr}".encode(), fixed)
+        else:
+            lettered, _ = abbreviated(f"{base} {abbr}", fixed)
+    except BadTime:
+        lettered = None
+    if lettered is None or abs(lettered - t) >= 1:
+        raise BadTime(
+            f"the offset and the zone abbreviation written are not one: {offset!r} and {abbr!r}"
+        )
+    return t
+
+
 def clf_like(text: str) -> bool:
     """Whether a time begins as CLF's ``day/Mon/``, its day of two digits or of one (no server
     writes one by default; Apache's ``%{%e/%b/%Y:%H:%M:%S %z}t`` does, space-padded)."""

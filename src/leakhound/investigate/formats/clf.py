@@ -30,6 +30,7 @@ from ..timeparse import (
     clf_named,
     has_zone,
     iso,
+    offset_and_letters,
     wall_in,
 )
 from .base import ParseOptions, first_lines, local_time_note
@@ -70,6 +71,8 @@ def _other_time(stamp: bytes, zone: tzinfo | None, why: BadTime) -> tuple[float,
         text = stamp.decode("ascii")
     except UnicodeDecodeError:
         raise why from None
+    if text[-1:].isalpha() and (both := offset_and_letters(text)) is not None:
+        return both, text.split()[-2].encode()  # +0530 IST: the offset says which IST
     if text[-1:].isalpha() and text[-1:] != "Z" and text[-3:] not in ("UTC", "GMT"):
         if clf_like(text):  # a CLF time: clf read its zone by the table
             if zone is None:

@@ -35,11 +35,13 @@ from ..timeparse import (
     ZONE_DECIDES,
     BadTime,
     abbreviated,
+    at_offset,
     clf,
     clf_like,
     clf_named,
     has_zone,
     iso_or_local,
+    offset_and_letters,
     wall_in,
 )
 from .base import ParseOptions, first_lines, local_time_note
@@ -146,6 +148,8 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
     if s.replace(".", "", 1).isdigit():
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
+    if s[-1:].isalpha() and (both := offset_and_letters(s)) is not None:
+        return both, False  # +0530 IST: the offset says which IST
     if len(s) > 10 and clf_like(s):  # 7/Dec/2026:10:00:00 too, as clf reads it
         try:
             t, off = clf(s.encode())
@@ -416,7 +420,13 @@ def _zone_field(z: str, utc: bool) -> str | None:
         return z
     if _ZONE_WORD.fullmatch(z) and z not in _NOT_ZONES:
         return z
+    if _OFFSET_AND_WORD.fullmatch(z):  # "+0530 IST" in COMBINED's "[%d:%t %^]": both
+        return z
     return None
+
+
+# An offset and a zone's abbreviation, as Apache's %{… %z %Z}t writes them after the time
+_OFFSET_AND_WORD = re.compile(r"[+-]\d\d(?::?\d\d)?\s+[A-Z][A-Za-z]{1,5}")
 
 
 # The zone at the end of a time, whatever its shape: what ``_with_zone`` takes off to put the
@@ -438,11 +448,28 @@ def _with_zone(stamp: str, field: str, zone: tzinfo | None) -> str:
     own = _OWN_ZONE.search(stamp) if has_zone(stamp) or stamp[-1:].isalpha() else None
     if own is None:
         return f"{stamp} {z}"
+    # An offset on one side and an abbreviation on the other (IST, +0530): the offset says
+    # which IST, and the abbreviation is checked to mean it then, else the line is refused
+    base, written = stamp[: own.start()], own.group().strip()
+    if _is_offset(z) and _is_letters(written):
+        at_offset(base, z, written)
+        return f"{base} {z}"
+    if _is_offset(written) and _is_letters(z):
+        at_offset(base, written, z)
+        return stamp
     if when(stamp, zone)[0] != when(f"{stamp[: own.start()]} {z}", zone)[0]:
         raise BadTime(
             f"the time's own zone and the %z field's are not one: {stamp[-40:]!r} and {z!r}"
         )
     return stamp
+
+
+def _is_offset(zone: str) -> bool:
+    return zone[:1] in ("+", "-") and _ZONE.fullmatch(zone) is not None
+
+
+def _is_letters(zone: str) -> bool:
+    return zone.isalpha() and zone not in ("Z", "UTC", "GMT")
 
 
 # An ISO 8601 date and hour: what "%d:" reads of an ISO time (COMBINED's "[%d:%t %^]" with
