@@ -348,6 +348,39 @@ def test_a_custom_log_format_like_goaccess(
 
 
 @pytest.mark.parametrize(
+    ("method", "action"),
+    [
+        pytest.param("GET", "enumerate", id="get"),
+        pytest.param("DELETE", "wipe", id="delete"),
+        pytest.param("PURGE", "probe", id="purge"),
+        pytest.param("MOVE", "probe", id="webdav-move"),
+    ],
+)
+def test_a_method_skipped_right_after_the_time_is_the_requests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], method: str, action: str
+) -> None:
+    # "%t %^ %U": the field skipped after the time, read as its zone where it is one, was the
+    # method: a DELETE taken for a GET (the method a path alone is given), a read, and PURGE
+    # or MOVE, upper-case words, taken for zones no table knows, every line refused
+    path = tmp_path / "custom.log"
+    path.write_text(f"203.0.113.5 05/Mar/2019:10:00:00 {method} /customers HTTP/1.1 200 21\n")
+    code, out, _ = _cli(
+        capsys,
+        "investigate",
+        path,
+        "--log-format",
+        "%h %d:%t %^ %U %H %s %b",
+        "--format-out",
+        "json",
+    )
+    result = orjson.loads(out)
+    assert code == 0 and result["files"][0]["skipped"] == 0
+    (source,) = result["sources"]
+    assert [a["action"] for a in source["actions"]] == [action]
+    assert source["first_seen"] == "2019-03-05T10:00:00Z"
+
+
+@pytest.mark.parametrize(
     ("text", "want"),
     [
         pytest.param(

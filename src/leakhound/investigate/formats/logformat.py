@@ -12,7 +12,8 @@ maps keys to specifiers, as GoAccess's does (``{"remote_addr": "%h", "time_local
 Times: CLF (``10/Oct/2000:13:55:36 -0700``, or ``…13:55:36-0700`` with the zone glued on), ISO
 8601 (a ``%x`` before a space reads one with a space for its T whole, ``2024-03-01
 10:00:00``), or epoch seconds/milliseconds. The field a text format ignores right after the time
-(``%t %^``, as in ``COMBINED``) is its zone when it reads as one; a ``%z`` (GoAccess has none:
+(``%t %^``, as in ``COMBINED``) is its zone when it reads as one, and the request's method
+when it is one and the format reads no other (``%t %^ %U``); a ``%z`` (GoAccess has none:
 its zone is in ``--datetime-format``) is the time's zone, applied, or its line refused saying
 why (no zone, or another than the time's own); a time with no zone is the server's local time,
 read in ``--log-time-zone`` (else as UTC) and said in the file's notes.
@@ -396,11 +397,22 @@ _ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z")
 # time taken as local. But not the words a format may put after its time that are no zone: a
 # log level (log4j's, syslog's, Serilog's), a method, a protocol.
 _ZONE_WORD = re.compile(r"[A-Z]{3,5}")
-_NOT_ZONES = frozenset(
+# HTTP's methods (RFC 9110's, WebDAV's and its kin's in the IANA registry, and the caches'
+# PURGE and BAN): a field right after the time holding one is the request's method (a "%t %^
+# %U" skipping it), never a zone, and the method of a format that reads no other
+_HTTP_METHODS = frozenset(
+    (
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+        "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "REPORT",
+        "MERGE", "LINK", "UNLINK", "BIND", "REBIND", "UNBIND", "ACL", "LABEL", "QUERY",
+        "PURGE", "BAN",
+    )
+)  # fmt: skip
+_NOT_ZONES = _HTTP_METHODS | frozenset(
     (
         "INFO", "WARN", "ERROR", "ERR", "DEBUG", "TRACE", "FATAL", "CRIT", "ALERT", "EMERG",
         "FINE", "VRB", "DBG", "INF", "WRN", "FTL", "TRC", "LOG", "NOTE",
-        "GET", "PUT", "POST", "HEAD", "PATCH", "HTTP", "HTTPS", "TCP", "UDP", "TLS",
+        "HTTP", "HTTPS", "TCP", "UDP", "TLS",
     )
 )  # fmt: skip
 
@@ -518,6 +530,8 @@ def _parse_text(
                 _date_time(d["d"], d["t"]) if "d" in d and "t" in d else d.get("d")
             )
             z = d.get("z")
+            if z in _HTTP_METHODS and not d.get("m") and not d.get("r"):
+                d["m"] = z  # "%t %^ %U": the field skipped was the method, not a zone
             if (
                 z
                 and stamp
