@@ -14,6 +14,7 @@ from investigate_helpers import SAMPLES
 
 from leakhound.cli import main
 from leakhound.investigate import generate
+from leakhound.investigate.timeparse import zone_of
 from leakhound.models import (
     Container,
     ContainerResult,
@@ -311,6 +312,22 @@ def test_the_log_time_zone_help_names_every_log_it_reads(
     said = out.split("--log-time-zone ZONE")[-1].split("--since", 1)[0]  # its entry, not usage
     for log in ("general", "slow", "audit", "Redis"):
         assert log in said, log
+
+
+def test_the_log_time_zone_help_says_what_it_takes_and_what_it_changes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # It named two examples and no kind ("Europe/Berlin, +01:00") in a paragraph of logs, and
+    # not what a zone given does to an abbreviation it decides (BST)
+    with pytest.raises(SystemExit):
+        main(["investigate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    said = out.split("--log-time-zone ZONE")[-1].split("--since", 1)[0]
+    assert "an IANA name (Europe/Berlin) or an offset from UTC (+01:00, -0500)" in said
+    assert "are read in it, not as UTC" in said
+    assert "abbreviation of several meanings (IST, CST, EST, BST)" in said
+    for example in ("Europe/Berlin", "+01:00", "-0500"):  # each example is taken
+        zone_of(example)
 
 
 def test_bad_options_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> None:
