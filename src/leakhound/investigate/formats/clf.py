@@ -10,7 +10,8 @@ user agent (``$request_time``, ``$http_x_forwarded_for``) are allowed and ignore
 (else as UTC) and said in the file's notes; one with its zone's abbreviation (Apache's
 ``%{%d/%b/%Y:%H:%M:%S %Z}t``: ``CET``, ``CEST``) is read by ``timeparse.ABBREVIATIONS`` where
 the abbreviation has one meaning, else in a ``--log-time-zone`` that uses it, else skipped
-saying why.
+saying why; one with its offset before it (``%{%d/%b/%Y:%H:%M:%S %z %Z}t``: ``+0530 IST``)
+at that offset, the abbreviation checked to mean it then.
 """
 
 from __future__ import annotations

@@ -149,7 +149,8 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
     if s.replace(".", "", 1).isdigit():
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
-    if s[-1:].isalpha() and (both := offset_and_letters(s)) is not None:
+    lettered = s[-1:].isalpha() and s[-1:] != "Z" and s[-3:] not in ("UTC", "GMT")
+    if lettered and (both := offset_and_letters(s)) is not None:
         return both, False  # +0530 IST: the offset says which IST
     if len(s) > 10 and clf_like(s):  # 7/Dec/2026:10:00:00 too, as clf reads it
         try:
@@ -163,7 +164,7 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
         if off:
             return t, False
         return wall_in(t, zone), True  # no zone: its wall clock, as UTC, then in the zone
-    if s[-1:].isalpha() and s[-1:] != "Z" and s[-3:] not in ("UTC", "GMT"):
+    if lettered:
         return abbreviated(s, zone)[0], False  # 2026-12-07 10:00:00 CET
     return iso_or_local(s, zone)
 
