@@ -88,6 +88,10 @@ def _other_time(stamp: bytes, zone: tzinfo | None, why: BadTime) -> tuple[float,
     return t, written.encode() if has_zone(text) else b""
 
 
+def _last_word(stamp: bytes) -> bytes:
+    return stamp.rpartition(b" ")[2]
+
+
 def feed(
     stream: Lines,
     sink: Activity,
@@ -123,10 +127,16 @@ def feed(
                     skip(lineno, line, "not in the access-log shape")
                 continue
             g = m.groups()
+            stamp = g[g_time - 1]
             try:
-                t, off = clf(g[g_time - 1])
-                if zone is not None and off in ZONE_DECIDES:  # BST: London's, or Bougainville's
-                    t, off = clf_named(g[g_time - 1], zone)
+                # BST: London's, or Bougainville's, as the zone decides, straight away (clf
+                # refuses it where it names two, a BadTime a line)
+                if zone is not None and stamp[-1:].isalpha() and _last_word(stamp) in ZONE_DECIDES:
+                    t, off = clf_named(stamp, zone)
+                else:
+                    t, off = clf(stamp)
+                    if zone is not None and off in ZONE_DECIDES:  # glued on: 10:00:00BST
+                        t, off = clf_named(stamp, zone)
             except BadTime as exc:
                 try:
                     t, off = _other_time(g[g_time - 1], zone, exc)

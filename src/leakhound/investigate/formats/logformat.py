@@ -150,8 +150,13 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
     lettered = s[-1:].isalpha() and s[-1:] != "Z" and s[-3:] not in ("UTC", "GMT")
-    if lettered and (both := offset_and_letters(s)) is not None:
-        return both, False  # +0530 IST: the offset says which IST
+    # +0530 IST: the offset says which IST (a sign in the tail, or it is no offset)
+    if lettered and ("+" in s[-14:] or "-" in s[-14:]):
+        both = offset_and_letters(s)
+        if both is not None:
+            return both, False
+    if zone is not None and lettered and s.rpartition(" ")[2].encode() in ZONE_DECIDES:
+        return clf_named(s.encode(), zone)[0] if clf_like(s) else abbreviated(s, zone)[0], False
     if len(s) > 10 and clf_like(s):  # 7/Dec/2026:10:00:00 too, as clf reads it
         try:
             t, off = clf(s.encode())
