@@ -14,6 +14,7 @@ from investigate_helpers import SAMPLES
 
 from leakhound.cli import main
 from leakhound.investigate import generate
+from leakhound.investigate.timeparse import zone_of
 from leakhound.models import (
     Container,
     ContainerResult,
@@ -313,6 +314,22 @@ def test_the_log_time_zone_help_names_every_log_it_reads(
         assert log in said, log
 
 
+def test_the_log_time_zone_help_says_what_it_takes_and_what_it_changes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # It named two examples and no kind ("Europe/Berlin, +01:00") in a paragraph of logs, and
+    # not what a zone given does to an abbreviation it decides (BST)
+    with pytest.raises(SystemExit):
+        main(["investigate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    said = out.split("--log-time-zone ZONE")[-1].split("--since", 1)[0]
+    assert "an IANA name (Europe/Berlin) or an offset from UTC (+01:00, -0500)" in said
+    assert "are read in it, not as UTC" in said
+    assert "abbreviation of several meanings (IST, CST, EST, BST)" in said
+    for example in ("Europe/Berlin", "+01:00", "-0500"):  # each example is taken
+        zone_of(example)
+
+
 def test_bad_options_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> None:
     for args in (
         ["--since", "yesterday"],
@@ -345,6 +362,39 @@ def test_a_custom_log_format_like_goaccess(
     code, out, _ = _cli(capsys, "investigate", path, "--log-format", tpl, "--format-out", "json")
     s = orjson.loads(out)["sources"][0]
     assert code == 0 and s["address"] == "203.0.113.6" and s["first_seen"] == "2019-03-05T10:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("method", "action"),
+    [
+        pytest.param("GET", "enumerate", id="get"),
+        pytest.param("DELETE", "wipe", id="delete"),
+        pytest.param("PURGE", "probe", id="purge"),
+        pytest.param("MOVE", "probe", id="webdav-move"),
+    ],
+)
+def test_a_method_skipped_right_after_the_time_is_the_requests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], method: str, action: str
+) -> None:
+    # "%t %^ %U": the field skipped after the time, read as its zone where it is one, was the
+    # method: a DELETE taken for a GET (the method a path alone is given), a read, and PURGE
+    # or MOVE, upper-case words, taken for zones no table knows, every line refused
+    path = tmp_path / "custom.log"
+    path.write_text(f"203.0.113.5 05/Mar/2019:10:00:00 {method} /customers HTTP/1.1 200 21\n")
+    code, out, _ = _cli(
+        capsys,
+        "investigate",
+        path,
+        "--log-format",
+        "%h %d:%t %^ %U %H %s %b",
+        "--format-out",
+        "json",
+    )
+    result = orjson.loads(out)
+    assert code == 0 and result["files"][0]["skipped"] == 0
+    (source,) = result["sources"]
+    assert [a["action"] for a in source["actions"]] == [action]
+    assert source["first_seen"] == "2019-03-05T10:00:00Z"
 
 
 @pytest.mark.parametrize(

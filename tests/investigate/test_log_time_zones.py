@@ -406,7 +406,8 @@ ABBREVIATED = [
     pytest.param("07/Jun/2026:10:00:00 CEST", "2026-06-07T08:00:00Z", id="cest"),
     pytest.param("07/Jun/2026:10:00:00 EEST", "2026-06-07T07:00:00Z", id="eest"),
     pytest.param("07/Jun/2026:10:00:00 WEST", "2026-06-07T09:00:00Z", id="west"),
-    pytest.param("07/Jun/2026:10:00:00 BST", "2026-06-07T09:00:00Z", id="bst"),
+    # before Bougainville's +11 of December 2014, BST's one meaning (of two since)
+    pytest.param("07/Jun/2014:10:00:00 BST", "2014-06-07T09:00:00Z", id="bst"),
     pytest.param("07/Jun/2026:10:00:00 EDT", "2026-06-07T14:00:00Z", id="edt"),
     pytest.param("07/Dec/2026:10:00:00 GMT", "2026-12-07T10:00:00Z", id="gmt"),
 ]
@@ -772,24 +773,36 @@ def test_a_zone_word_after_a_utc_formats_time_is_no_zone(
     ],
 )
 @pytest.mark.parametrize(
-    ("abbr", "offset", "first"),
+    ("abbr", "offset", "day", "first"),
     [
-        pytest.param("IST", "+05:30", "2019-03-04T22:30:00Z", id="ist-india"),
-        pytest.param("IST", "+01:00", "2019-03-05T03:00:00Z", id="ist-irish-summer"),
-        pytest.param("IST", "+02:00", "2019-03-05T02:00:00Z", id="ist-israel"),
-        pytest.param("CST", "+08:00", "2019-03-04T20:00:00Z", id="cst-china"),
-        pytest.param("CST", "-06:00", "2019-03-05T10:00:00Z", id="cst-us-central"),
-        pytest.param("PST", "-08:00", "2019-03-05T12:00:00Z", id="pst-us-pacific"),
-        pytest.param("IST", "+05:00", None, id="ist-at-an-offset-it-never-means"),
-        pytest.param("CST", "+05:30", None, id="cst-at-ists-offset"),
+        pytest.param("IST", "+05:30", "05/Mar/2019", "2019-03-04T22:30:00Z", id="ist-india"),
+        pytest.param("IST", "+01:00", "05/Jul/2019", "2019-07-05T03:00:00Z",
+                     id="ist-irish-summer"),
+        pytest.param("IST", "+02:00", "05/Mar/2019", "2019-03-05T02:00:00Z", id="ist-israel"),
+        pytest.param("CST", "+08:00", "05/Mar/2019", "2019-03-04T20:00:00Z", id="cst-china"),
+        pytest.param("CST", "-06:00", "05/Mar/2019", "2019-03-05T10:00:00Z",
+                     id="cst-us-central"),
+        pytest.param("PST", "-08:00", "05/Mar/2019", "2019-03-05T12:00:00Z",
+                     id="pst-us-pacific"),
+        pytest.param("IST", "+05:00", "05/Mar/2019", None, id="ist-at-an-offset-it-never-means"),
+        pytest.param("CST", "+05:30", "05/Mar/2019", None, id="cst-at-ists-offset"),
+        # a meaning of IST, but not on that day: Ireland's is summer time, Israel's winter
+        pytest.param("IST", "+01:00", "05/Mar/2019", None, id="ist-irish-in-winter"),
+        pytest.param("IST", "+02:00", "05/Jul/2019", None, id="ist-israel-in-summer"),
     ],
-)
+)  # fmt: skip
 def test_an_ambiguous_zone_is_read_at_a_fixed_offset_that_is_one_of_its_meanings(
-    tmp_path: Path, run: Run, log_format: str | None, abbr: str, offset: str, first: str | None
+    tmp_path: Path,
+    run: Run,
+    log_format: str | None,
+    abbr: str,
+    offset: str,
+    day: str,
+    first: str | None,
 ) -> None:
     # --log-time-zone +05:30 never "used" IST (its name is UTC+05:30): every line unreadable
     path = tmp_path / "access.log"
-    path.write_text(LINE.format(zone=abbr))
+    path.write_text(LINE.format(zone=abbr).replace("05/Mar/2019", day))
     opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
     inv = run(path, log_zone=zone_of(offset), **opts)
     (f,) = inv.files
@@ -829,6 +842,16 @@ AT_OWN_OFFSET = [
 ]
 
 
+# The meanings that were not a zone's on 5 March 2019, a northern winter's day: a day each was
+# (summer times; Perth's summer of 2006-2009, WST +09 as tzdata wrote it; Guam's GST of before
+# 2000, ChST since)
+MEANT_ON = {
+    ("CDT", -300): (2019, 7, 5), ("CDT", -240): (2019, 7, 5), ("ADT", -180): (2019, 7, 5),
+    ("IST", 60): (2019, 7, 5), ("BST", 60): (2019, 7, 5), ("GST", 600): (1999, 3, 5),
+    ("WST", 540): (2008, 1, 5),
+}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("log_format", "line"),
     [
@@ -848,12 +871,16 @@ def test_every_zone_abbreviation_is_read_at_a_fixed_offset_it_means(
 ) -> None:
     # WIB (Western Indonesia, +07) in --log-time-zone +07:00 was unreadable: in no table, it
     # was read only where a named zone's own abbreviation is WIB (Asia/Jakarta)
+    y, m, d = MEANT_ON.get((abbr, minutes), (2019, 3, 5))
+    day = datetime(y, m, d)
+    line = line.replace("05/Mar/2019", day.strftime("%d/%b/%Y"))
+    line = line.replace("2019-03-05", day.strftime("%Y-%m-%d"))
     path = tmp_path / "access.log"
     path.write_text(line.format(abbr=abbr))
     opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
     inv = run(path, log_zone=zone_of(_offset(minutes)), **opts)
     assert [s.reason for s in inv.files[0].skipped_examples] == []
-    want = calendar.timegm((2019, 3, 5, 4, 0, 0)) - minutes * 60
+    want = calendar.timegm((y, m, d, 4, 0, 0)) - minutes * 60
     first = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(want))
     assert by_address(inv)["203.0.113.66"].first_seen == first
 
@@ -912,6 +939,49 @@ def test_every_abbreviation_the_zone_database_uses_is_in_the_tables() -> None:
         if offsets != {ABBREVIATIONS.get(abbr)} and not offsets <= set(MEANINGS.get(abbr, ()))
     }
     assert wrong == {}
+
+
+@pytest.mark.parametrize(
+    ("stamp", "offset", "first"),
+    [
+        pytest.param("2019-07-05 04:00:00 IST", "+01:00", "2019-07-05T03:00:00Z",
+                     id="ist-irish-summer"),
+        pytest.param("2019-01-05 04:00:00 IST", "+01:00", None, id="ist-irish-in-winter"),
+        pytest.param("2019-01-05 04:00:00 IST", "+02:00", "2019-01-05T02:00:00Z",
+                     id="ist-israel-winter"),
+        pytest.param("2019-07-05 04:00:00 IST", "+02:00", None, id="ist-israel-in-summer"),
+        pytest.param("2019-01-05 04:00:00 EST", "+11:00", "2019-01-04T17:00:00Z",
+                     id="est-sydney-summer"),
+        pytest.param("2019-07-05 04:00:00 EST", "+11:00", None, id="est-plus-11-in-july"),
+        pytest.param("2019-07-05 04:00:00 EST", "+10:00", "2019-07-04T18:00:00Z",
+                     id="est-australian-winter"),
+        pytest.param("2019-07-05 04:00:00 EST", "-05:00", "2019-07-05T09:00:00Z",
+                     id="est-panama-all-year"),
+        pytest.param("2019-07-05 04:00:00 CST", "+10:30", None, id="cst-adelaide-in-july"),
+        pytest.param("2019-07-05 04:00:00 CST", "-05:00", None, id="cst-cuba-in-summer"),
+        pytest.param("2019-01-05 04:00:00 CST", "-05:00", "2019-01-05T09:00:00Z",
+                     id="cst-cuba-winter"),
+        # a meaning no zone writes in letters now (Riyadh's +03): by the tables, any day
+        pytest.param("2019-07-05 04:00:00 AST", "+03:00", "2019-07-05T01:00:00Z",
+                     id="ast-arabia"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["clf", "iso"])
+def test_an_ambiguous_zone_at_a_fixed_offset_is_read_only_at_a_meaning_it_had_that_day(
+    tmp_path: Path, run: Run, stamp: str, offset: str, first: str | None, shape: str
+) -> None:
+    # Any meaning of the abbreviation at the offset was taken, whatever the day: IST at
+    # +01:00 in January (Ireland writes GMT then), EST at +11:00 in July (Sydney's winter)
+    if shape == "clf":
+        t = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S") + stamp[19:]
+    inv = _read_line(tmp_path, run, stamp, offset)
+    _read_or_refused(inv, first, f"the zone {stamp[-3:]} names several offsets")
+    if first is None:
+        (example,) = inv.files[0].skipped_examples
+        assert example.reason.endswith(
+            f"the --log-time-zone given, UTC{offset}, does not use it at that time"
+        )
 
 
 def test_an_iso_time_with_an_ambiguous_zone_is_read_at_a_fixed_offset_it_means(
@@ -1162,7 +1232,8 @@ def test_est_is_us_or_australian_eastern_as_the_log_time_zone_says(
         pytest.param("Atlantic/South_Georgia", "2016-03-05T06:00:00Z", id="south-georgia"),
         pytest.param("+04:00", "2016-03-05T00:00:00Z", id="gulf-offset"),
         pytest.param("Asia/Dubai", "2016-03-05T00:00:00Z", id="dubai"),
-        pytest.param("+10:00", "2016-03-04T18:00:00Z", id="guam-before-2000-offset"),
+        # Guam's GST was before 2000 (ChST since): no meaning of GST in 2016
+        pytest.param("+10:00", None, id="guam-before-2000-offset"),
         pytest.param("Europe/Berlin", None, id="a-zone-without-it"),
         pytest.param(None, None, id="no-zone-given"),
     ],
@@ -1421,6 +1492,40 @@ def test_letters_the_zone_database_spelt_otherwise_are_read_at_their_meanings_th
     _read_or_refused(inv, first, f"the zone {stamp.split()[-1]} names several offsets")
 
 
+@pytest.mark.parametrize(
+    ("stamp", "first"),
+    [
+        pytest.param("07/Jun/2026:10:00:00 BST", None, id="british-summer-2026"),
+        pytest.param("28/Dec/2014:03:00:00 BST", None, id="from-bougainvilles-change"),
+        pytest.param("28/Dec/2014:02:59:59 BST", "2014-12-28T01:59:59Z", id="before-it"),
+        pytest.param("07/Jun/2010:10:00:00 BST", "2010-06-07T09:00:00Z", id="british-2010"),
+    ],
+)
+@pytest.mark.parametrize("log_format", [None, "COMBINED", "json"])
+def test_bst_with_no_zone_given_is_refused_where_it_meant_two_offsets(
+    tmp_path: Path, run: Run, stamp: str, first: str | None, log_format: str | None
+) -> None:
+    # BST is British summer time's +01 and, from December 2014, Bougainville's +11 as tzdata
+    # 2014i-2016j wrote it: with no --log-time-zone it was read as +01 all the same, where
+    # IST and CST of several meanings are refused, ten hours off for a Bougainville server
+    path = tmp_path / "access.log"
+    if log_format == "json":
+        path.write_text(
+            f'{{"time_local": "{stamp}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+        )
+        opts = {}
+    else:
+        path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+        opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, **opts)
+    _read_or_refused(
+        inv,
+        first,
+        "the zone BST names several offsets, +01:00 and +11:00: give --log-time-zone",
+    )
+
+
 def test_a_refused_former_abbreviation_says_the_offsets_it_meant(tmp_path: Path, run: Run) -> None:
     (example,) = (
         _read_line(tmp_path, run, "2015-07-07 10:00:00 VET", None).files[0].skipped_examples
@@ -1445,7 +1550,10 @@ def test_a_refused_former_abbreviation_says_the_offsets_it_meant(tmp_path: Path,
                      id="at-bougainvilles-offset"),
         pytest.param("2015-07-07 10:00:00 BST", "Europe/London", "2015-07-07T09:00:00Z",
                      id="london"),
-        pytest.param("2015-07-07 10:00:00 BST", None, "2015-07-07T09:00:00Z", id="no-zone"),
+        # +01 or +11 then, as IST is one of three: not guessed
+        pytest.param("2015-07-07 10:00:00 BST", None, None, id="no-zone"),
+        pytest.param("2014-07-07 10:00:00 BST", None, "2014-07-07T09:00:00Z",
+                     id="no-zone-before-bougainvilles-bst"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("shape", ["iso", "clf"])
@@ -1565,3 +1673,87 @@ def test_a_json_templates_z_key_is_the_times_zone(
     inv = run(path, log_format=template, log_zone=zone_of("America/New_York"))
     _read_or_refused(inv, "2024-03-01T09:00:00Z", "")
     assert _local_notes(inv) == []
+
+
+@pytest.mark.parametrize(
+    ("stamp", "first"),
+    [
+        pytest.param("07/Jun/2026:10:00:00 +0530 IST", "2026-06-07T04:30:00Z", id="india"),
+        pytest.param("07/Jun/2026:10:00:00 +0100 IST", "2026-06-07T09:00:00Z", id="ireland"),
+        pytest.param("07/Jan/2026:10:00:00 +0200 IST", "2026-01-07T08:00:00Z", id="israel"),
+        pytest.param("07/Jun/2026:10:00:00 -0500 CDT", "2026-06-07T15:00:00Z", id="one-meaning"),
+        pytest.param("07/Jun/2026:10:00:00 +0700 ABCD", "2026-06-07T03:00:00Z",
+                     id="letters-no-table-knows"),
+        # the abbreviation says another offset: neither is guessed the right one
+        pytest.param("07/Jun/2026:10:00:00 +0900 IST", None, id="no-meaning-of-ist"),
+        pytest.param("07/Jan/2026:10:00:00 +0100 IST", None, id="irish-summer-in-january"),
+        pytest.param("07/Jun/2026:10:00:00 +0530 CET", None, id="cet-at-ists-offset"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("shape", ["clf", "iso"])
+@pytest.mark.parametrize("log_format", [None, "COMBINED", "json"])
+def test_an_offset_written_beside_an_abbreviation_says_which_it_is(
+    tmp_path: Path, run: Run, stamp: str, first: str | None, shape: str, log_format: str | None
+) -> None:
+    # Apache's %{%d/%b/%Y:%H:%M:%S %z %Z}t: the line was refused ("not a [day/Mon/year:hh:mm:ss
+    # zone] time", or IST "names several offsets") with no --log-time-zone, though its offset
+    # says which IST it is
+    if shape == "iso":
+        t = datetime.strptime(stamp[:20], "%d/%b/%Y:%H:%M:%S")
+        stamp = t.strftime("%Y-%m-%d %H:%M:%S") + stamp[20:]
+    path = tmp_path / "access.log"
+    if log_format == "json":
+        path.write_text(
+            f'{{"time_local": "{stamp}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+        )
+        opts = {}
+    else:
+        path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+        opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
+    inv = run(path, **opts)
+    offset, abbr = stamp.split()[-2:]
+    _read_or_refused(
+        inv,
+        first,
+        f"the offset and the zone abbreviation written are not one: {offset!r} and {abbr!r}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line"),
+    [
+        pytest.param('%h [%x] %z "%r" %s %b', '203.0.113.66 [{t} {a}] {o} "{r}" 200 420',
+                     id="abbreviation-in-the-time"),
+        pytest.param('%h [%x %z] "%r" %s %b', '203.0.113.66 [{t}{o} {a}] "{r}" 200 420',
+                     id="offset-in-the-time"),
+        pytest.param('{"time": "%x", "tz": "%z", "remote_addr": "%h", "request": "%r", '
+                     '"status": "%s"}',
+                     '{{"time": "{t} {a}", "tz": "{o}", "remote_addr": "203.0.113.66", '
+                     '"request": "{r}", "status": 200}}', id="json"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    ("offset", "first"),
+    [
+        pytest.param("+0530", "2026-06-07T04:30:00Z", id="india"),
+        pytest.param("+0900", None, id="contradicting"),
+    ],
+)
+def test_a_z_field_offset_says_which_abbreviation_of_the_time_it_is(
+    tmp_path: Path, run: Run, log_format: str, line: str, offset: str, first: str | None
+) -> None:
+    # A %z of +0530 beside a time in IST was refused: IST "names several offsets", as if the
+    # %z said nothing
+    path = tmp_path / "access.log"
+    path.write_text(
+        line.format(t="2026-06-07 10:00:00", a="IST", o=offset, r="GET /_cat/indices HTTP/1.1")
+        + "\n"
+    )
+    fmt = "json" if log_format.startswith("{") else "nginx"
+    inv = run(path, log_format=log_format, format=fmt)
+    _read_or_refused(
+        inv,
+        first,
+        f"the offset and the zone abbreviation written are not one: {offset!r} and 'IST'",
+    )

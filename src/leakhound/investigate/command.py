@@ -117,12 +117,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--log-time-zone",
         type=_zone,
         metavar="ZONE",
-        help="the server's time zone (Europe/Berlin, +01:00) for logs that write its local "
-        "time with no zone (MariaDB's general, slow and audit logs, MySQL's before 5.7, "
-        "Redis's log, OpenSearch's and Elasticsearch 6's text slow logs, and an access or "
-        "Elasticsearch audit log whose time has none, not a W3C or CloudFront one: UTC by "
-        "definition; default: read as UTC) or with an abbreviation of several meanings (IST, "
-        "CST, EST: PostgreSQL's, an access log's %%Z)",
+        help="the server's time zone, an IANA name (Europe/Berlin) or an offset from UTC "
+        "(+01:00, -0500). Times written with no zone (general, slow, audit and Redis logs, "
+        "access logs without one; not W3C or CloudFront: UTC) are read in it, not as UTC; a "
+        "zone abbreviation of several meanings (IST, CST, EST, BST) at its meaning there",
     )
     p.add_argument("--since", type=_time, metavar="T", help="window start (ISO 8601, UTC)")
     p.add_argument("--until", type=_time, metavar="T", help="window end (ISO 8601, UTC)")

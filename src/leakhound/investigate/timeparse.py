@@ -206,7 +206,8 @@ ABBREVIATIONS = {
 # Abbreviations of several offsets, in the tz database or as systems outside it write them:
 # their meanings (minutes east of UTC). A time written with one is read only in a
 # --log-time-zone that uses it, never guessed; one given as a fixed offset (+05:30) that is
-# one of them reads the abbreviation at that offset, as a named zone that uses it does. IST:
+# one of them on that date (``meant_then``) reads the abbreviation at that offset, as a named
+# zone that uses it does. IST:
 # India, Irish summer time, Israel; CST: US Central, Cuba, China, and Australian Central
 # (Adelaide, Darwin) as tzdata before 2014f wrote it, standard and summer time alike (CST/CST,
 # ACST/ACDT since); EST: US Eastern, and Australian Eastern likewise (EST/EST for AEST/AEDT:
@@ -240,7 +241,8 @@ SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "WST": ("AWST",
 # Armenia's +04): read only at a --log-time-zone's offset then, else refused naming them. One
 # the tables give another meaning today (BST, Bougainville's +11 from 2014 to 2016, British
 # summer time's +01) is read in a named zone that now spells that time as a number only at
-# that zone's offset, never at the other's.
+# that zone's offset, never at the other's, and with no zone given only where it had one
+# meaning (BST before December 2014: ``_ERAS``).
 FORMER = {
     "ACT": (-300,), "ACWDT": (585,), "ACWST": (525,), "AFT": (270,), "ALMST": (420,),
     "ALMT": (360,), "AMST": (-180, 300), "AMT": (-240, 240), "ANAST": (720, 780),
@@ -280,10 +282,12 @@ FORMER = {
     "YAKST": (600,), "YAKT": (540, 600), "YEKST": (360,), "YEKT": (300, 360),
 }  # fmt: skip
 # The abbreviations a named zone decides between a meaning of today and a former one (BST):
-# read alone, by the table, where no --log-time-zone was given, and again in one that was
+# read alone, by the table, where no --log-time-zone was given (where they had one meaning
+# then: ``_ERAS``), and again in one that was
 ZONE_DECIDES = frozenset(a.encode() for a in FORMER if a in ABBREVIATIONS)
-# Abbreviations the tz database gave another meaning before 2019, by the wall clock a time was
-# written at, [from, to): their meanings then. MSK was Moscow's permanent "summer" time, +04,
+# Abbreviations the tz database gave another meaning before 2019 (or gave one since, in a
+# release some systems still run), by the wall clock a time was written at, [from, to): their
+# meanings then. MSK was Moscow's permanent "summer" time, +04,
 # from 27 March 2011 (02:00 at +03) to 26 October 2014, whose hour from 01:00 came twice, at +04
 # and then at +03; KST was also Pyongyang's own +08:30 from 15 August 2015 to 5 May 2018, as
 # it was Seoul's +09 (from 23:30 of the 14th, which came again at +08:30, to 23:30 of 4 May,
@@ -295,6 +299,11 @@ _ERAS: dict[str, tuple[tuple[datetime, datetime, tuple[int, ...]], ...]] = {
         (datetime(2014, 10, 26, 1), datetime(2014, 10, 26, 2), (240, 180)),
     ),
     "KST": ((datetime(2015, 8, 14, 23, 30), datetime(2018, 5, 4, 23, 30), (540, 510)),),
+    # BST: British summer time's +01, and from 28 December 2014 (03:00, its clocks put on from
+    # 02:00 at +10) Bougainville's +11 as tzdata 2014i to 2016j wrote it, as a system of those
+    # releases still writes it (``FORMER``): two meanings then, which only a zone decides, as
+    # IST's. (Bangladesh's standard time, +06, tzdata spelt BDT, then +06: never BST.)
+    "BST": ((datetime(2014, 12, 28, 3), datetime.max, (60, 660)),),
 }
 
 
@@ -315,6 +324,54 @@ def every_meaning(abbr: str, wall: datetime) -> tuple[int, ...]:
     numbers (``FORMER``): what a named zone spelling a number then may have written it for."""
     now = meanings(abbr, wall)
     return now + tuple(m for m in FORMER.get(abbr, ()) if m not in now)
+
+
+_lettered_cache: dict[str, dict[int, tuple[tzinfo, ...]]] = {}
+
+
+def _lettered(abbr: str) -> dict[int, tuple[tzinfo, ...]]:
+    """The zones of the system's tz database that write ``abbr`` (or what they spell it since,
+    ``SPELT_SINCE``) from 2000 on, by the offset (minutes east) they write it at: sampled at
+    noon on 15 January and 15 July of every year, either side of a summer time."""
+    hit = _lettered_cache.get(abbr)
+    if hit is not None:
+        return hit
+    from zoneinfo import ZoneInfo, available_timezones
+
+    names = (abbr, *SPELT_SINCE.get(abbr, ()))
+    found: dict[int, dict[str, tzinfo]] = {}
+    for name in sorted(available_timezones()):
+        zone = ZoneInfo(name)
+        for year in range(2000, datetime.now(UTC).year + 2):
+            for month in (1, 7):
+                local = datetime(year, month, 15, 12, tzinfo=zone)
+                offset = local.utcoffset()
+                if local.tzname() in names and offset is not None:
+                    found.setdefault(offset // _MINUTE, {})[name] = zone
+    result = {minutes: tuple(zones.values()) for minutes, zones in found.items()}
+    _lettered_cache[abbr] = result
+    return result
+
+
+def meant_then(abbr: str, wall: datetime, minutes: int) -> bool:
+    """Whether ``abbr``, written at the wall clock ``wall``, meant ``minutes`` east of UTC then:
+    one of its meanings (``every_meaning``) that a zone writing it in those letters was at then
+    (IST's +01:00 in Irish summer time only, +02:00 in Israel's winter only; EST's +11:00 in
+    Australian summer only), or one no zone writes in letters now (Riyadh's AST, Singapore's
+    SST, Caracas's VET: the tables' meanings, at any date)."""
+    if minutes not in every_meaning(abbr, wall):
+        return False
+    zones = _lettered(abbr).get(minutes)
+    if not zones:
+        return True
+    names = (abbr, *SPELT_SINCE.get(abbr, ()))
+    for zone in zones:
+        for fold in (0, 1):
+            local = wall.replace(tzinfo=zone, fold=fold)
+            offset = local.utcoffset()
+            if offset is not None and offset // _MINUTE == minutes and local.tzname() in names:
+                return True
+    return False
 
 
 def unknown_zone(abbr: str, zone: tzinfo | None = None, offsets: tuple[int, ...] = ()) -> str:
@@ -389,9 +446,9 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
         if numbers:  # the zone's letters of then are no more: any meaning they had, then
             offsets = every_meaning(abbr, wall)
         got = offsets[0] if len(offsets) == 1 else None
-        if isinstance(zone, timezone):  # a fixed offset: one of its meanings, of now or before?
+        if isinstance(zone, timezone):  # a fixed offset: one of its meanings then?
             fixed = zone.utcoffset(None) // _MINUTE
-            if fixed in every_meaning(abbr, wall):
+            if meant_then(abbr, wall, fixed):
                 got = fixed
         if got is None and found:
             raise BadTime(
@@ -402,6 +459,50 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
             raise BadTime(unknown_zone(abbr, zone, offsets))
         minutes = got
     return calendar.timegm(wall.timetuple()) - minutes * 60 + frac, abbr
+
+
+# A time written with its offset and its zone's abbreviation both, the offset first, as
+# Apache's %{%d/%b/%Y:%H:%M:%S %z %Z}t writes them: 07/Jun/2026:10:00:00 +0530 IST
+_OFFSET_AND_LETTERS = re.compile(r"(.+?)\s*([+-]\d\d(?::?\d\d)?)\s+([A-Za-z]{2,6})")
+
+
+def offset_and_letters(text: str) -> float | None:
+    """A CLF or ISO time written with its offset and its zone's abbreviation both
+    (``07/Jun/2026:10:00:00 +0530 IST``) → its epoch, read at the offset (``at_offset``);
+    None for a time not so written."""
+    m = _OFFSET_AND_LETTERS.fullmatch(text.strip())
+    if m is None or m[3] in ("UTC", "GMT", "Z"):
+        return None
+    return at_offset(m[1], m[2], m[3])
+
+
+def at_offset(base: str, offset: str, abbr: str) -> float:
+    """A time ``base`` (CLF or ISO, no zone) that a log wrote with the offset ``offset`` and
+    the zone abbreviation ``abbr`` (in the time, or one in a ``%z`` field): read at the offset,
+    which says which IST is meant with no --log-time-zone, the abbreviation checked to mean
+    that offset on that date as at a fixed --log-time-zone (``meant_then``); BadTime where it
+    does not (CET at +0530, IST at +0100 in January), or where the time is none."""
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    fixed = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+    if clf_like(base):
+        t, _ = clf(f"{base} {offset}".encode())
+    else:
+        t, _ = iso(f"{base} {offset}")
+    if abbr.isupper() and not (abbr in ABBREVIATIONS or abbr in MEANINGS or abbr in FORMER):
+        return t  # letters the tables do not know (ABBREVIATIONS): the offset says it all
+    try:
+        if clf_like(base):
+            lettered, _ = clf_named(f"{base} {abbr}".encode(), fixed)
+        else:
+            lettered, _ = abbreviated(f"{base} {abbr}", fixed)
+    except BadTime:
+        lettered = None
+    if lettered is None or abs(lettered - t) >= 1:
+        raise BadTime(
+            f"the offset and the zone abbreviation written are not one: {offset!r} and {abbr!r}"
+        )
+    return t
 
 
 def clf_like(text: str) -> bool:

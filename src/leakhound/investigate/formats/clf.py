@@ -10,7 +10,8 @@ user agent (``$request_time``, ``$http_x_forwarded_for``) are allowed and ignore
 (else as UTC) and said in the file's notes; one with its zone's abbreviation (Apache's
 ``%{%d/%b/%Y:%H:%M:%S %Z}t``: ``CET``, ``CEST``) is read by ``timeparse.ABBREVIATIONS`` where
 the abbreviation has one meaning, else in a ``--log-time-zone`` that uses it, else skipped
-saying why.
+saying why; one with its offset before it (``%{%d/%b/%Y:%H:%M:%S %z %Z}t``: ``+0530 IST``)
+at that offset, the abbreviation checked to mean it then.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..timeparse import (
     clf_named,
     has_zone,
     iso,
+    offset_and_letters,
     wall_in,
 )
 from .base import ParseOptions, first_lines, local_time_note
@@ -70,6 +72,8 @@ def _other_time(stamp: bytes, zone: tzinfo | None, why: BadTime) -> tuple[float,
         text = stamp.decode("ascii")
     except UnicodeDecodeError:
         raise why from None
+    if text[-1:].isalpha() and (both := offset_and_letters(text)) is not None:
+        return both, text.split()[-2].encode()  # +0530 IST: the offset says which IST
     if text[-1:].isalpha() and text[-1:] != "Z" and text[-3:] not in ("UTC", "GMT"):
         if clf_like(text):  # a CLF time: clf read its zone by the table
             if zone is None:
@@ -82,6 +86,10 @@ def _other_time(stamp: bytes, zone: tzinfo | None, why: BadTime) -> tuple[float,
     except BadTime:
         raise why from None
     return t, written.encode() if has_zone(text) else b""
+
+
+def _last_word(stamp: bytes) -> bytes:
+    return stamp.rpartition(b" ")[2]
 
 
 def feed(
@@ -119,10 +127,16 @@ def feed(
                     skip(lineno, line, "not in the access-log shape")
                 continue
             g = m.groups()
+            stamp = g[g_time - 1]
             try:
-                t, off = clf(g[g_time - 1])
-                if zone is not None and off in ZONE_DECIDES:  # BST: London's, or Bougainville's
-                    t, off = clf_named(g[g_time - 1], zone)
+                # BST: London's, or Bougainville's, as the zone decides, straight away (clf
+                # refuses it where it names two, a BadTime a line)
+                if zone is not None and stamp[-1:].isalpha() and _last_word(stamp) in ZONE_DECIDES:
+                    t, off = clf_named(stamp, zone)
+                else:
+                    t, off = clf(stamp)
+                    if zone is not None and off in ZONE_DECIDES:  # glued on: 10:00:00BST
+                        t, off = clf_named(stamp, zone)
             except BadTime as exc:
                 try:
                     t, off = _other_time(g[g_time - 1], zone, exc)

@@ -12,7 +12,8 @@ maps keys to specifiers, as GoAccess's does (``{"remote_addr": "%h", "time_local
 Times: CLF (``10/Oct/2000:13:55:36 -0700``, or ``…13:55:36-0700`` with the zone glued on), ISO
 8601 (a ``%x`` before a space reads one with a space for its T whole, ``2024-03-01
 10:00:00``), or epoch seconds/milliseconds. The field a text format ignores right after the time
-(``%t %^``, as in ``COMBINED``) is its zone when it reads as one; a ``%z`` (GoAccess has none:
+(``%t %^``, as in ``COMBINED``) is its zone when it reads as one, and the request's method
+when it is one and the format reads no other (``%t %^ %U``); a ``%z`` (GoAccess has none:
 its zone is in ``--datetime-format``) is the time's zone, applied, or its line refused saying
 why (no zone, or another than the time's own); a time with no zone is the server's local time,
 read in ``--log-time-zone`` (else as UTC) and said in the file's notes.
@@ -35,11 +36,13 @@ from ..timeparse import (
     ZONE_DECIDES,
     BadTime,
     abbreviated,
+    at_offset,
     clf,
     clf_like,
     clf_named,
     has_zone,
     iso_or_local,
+    offset_and_letters,
     wall_in,
 )
 from .base import ParseOptions, first_lines, local_time_note
@@ -146,6 +149,14 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
     if s.replace(".", "", 1).isdigit():
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
+    lettered = s[-1:].isalpha() and s[-1:] != "Z" and s[-3:] not in ("UTC", "GMT")
+    # +0530 IST: the offset says which IST (a sign in the tail, or it is no offset)
+    if lettered and ("+" in s[-14:] or "-" in s[-14:]):
+        both = offset_and_letters(s)
+        if both is not None:
+            return both, False
+    if zone is not None and lettered and s.rpartition(" ")[2].encode() in ZONE_DECIDES:
+        return clf_named(s.encode(), zone)[0] if clf_like(s) else abbreviated(s, zone)[0], False
     if len(s) > 10 and clf_like(s):  # 7/Dec/2026:10:00:00 too, as clf reads it
         try:
             t, off = clf(s.encode())
@@ -158,7 +169,7 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
         if off:
             return t, False
         return wall_in(t, zone), True  # no zone: its wall clock, as UTC, then in the zone
-    if s[-1:].isalpha() and s[-1:] != "Z" and s[-3:] not in ("UTC", "GMT"):
+    if lettered:
         return abbreviated(s, zone)[0], False  # 2026-12-07 10:00:00 CET
     return iso_or_local(s, zone)
 
@@ -392,11 +403,22 @@ _ZONE = re.compile(r"[+-]\d\d(?::?\d\d)?|Z")
 # time taken as local. But not the words a format may put after its time that are no zone: a
 # log level (log4j's, syslog's, Serilog's), a method, a protocol.
 _ZONE_WORD = re.compile(r"[A-Z]{3,5}")
-_NOT_ZONES = frozenset(
+# HTTP's methods (RFC 9110's, WebDAV's and its kin's in the IANA registry, and the caches'
+# PURGE and BAN): a field right after the time holding one is the request's method (a "%t %^
+# %U" skipping it), never a zone, and the method of a format that reads no other
+_HTTP_METHODS = frozenset(
+    (
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+        "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "REPORT",
+        "MERGE", "LINK", "UNLINK", "BIND", "REBIND", "UNBIND", "ACL", "LABEL", "QUERY",
+        "PURGE", "BAN",
+    )
+)  # fmt: skip
+_NOT_ZONES = _HTTP_METHODS | frozenset(
     (
         "INFO", "WARN", "ERROR", "ERR", "DEBUG", "TRACE", "FATAL", "CRIT", "ALERT", "EMERG",
         "FINE", "VRB", "DBG", "INF", "WRN", "FTL", "TRC", "LOG", "NOTE",
-        "GET", "PUT", "POST", "HEAD", "PATCH", "HTTP", "HTTPS", "TCP", "UDP", "TLS",
+        "HTTP", "HTTPS", "TCP", "UDP", "TLS",
     )
 )  # fmt: skip
 
@@ -416,7 +438,13 @@ def _zone_field(z: str, utc: bool) -> str | None:
         return z
     if _ZONE_WORD.fullmatch(z) and z not in _NOT_ZONES:
         return z
+    if _OFFSET_AND_WORD.fullmatch(z):  # "+0530 IST" in COMBINED's "[%d:%t %^]": both
+        return z
     return None
+
+
+# An offset and a zone's abbreviation, as Apache's %{… %z %Z}t writes them after the time
+_OFFSET_AND_WORD = re.compile(r"[+-]\d\d(?::?\d\d)?\s+[A-Z][A-Za-z]{1,5}")
 
 
 # The zone at the end of a time, whatever its shape: what ``_with_zone`` takes off to put the
@@ -438,11 +466,28 @@ def _with_zone(stamp: str, field: str, zone: tzinfo | None) -> str:
     own = _OWN_ZONE.search(stamp) if has_zone(stamp) or stamp[-1:].isalpha() else None
     if own is None:
         return f"{stamp} {z}"
+    # An offset on one side and an abbreviation on the other (IST, +0530): the offset says
+    # which IST, and the abbreviation is checked to mean it then, else the line is refused
+    base, written = stamp[: own.start()], own.group().strip()
+    if _is_offset(z) and _is_letters(written):
+        at_offset(base, z, written)
+        return f"{base} {z}"
+    if _is_offset(written) and _is_letters(z):
+        at_offset(base, written, z)
+        return stamp
     if when(stamp, zone)[0] != when(f"{stamp[: own.start()]} {z}", zone)[0]:
         raise BadTime(
             f"the time's own zone and the %z field's are not one: {stamp[-40:]!r} and {z!r}"
         )
     return stamp
+
+
+def _is_offset(zone: str) -> bool:
+    return zone[:1] in ("+", "-") and _ZONE.fullmatch(zone) is not None
+
+
+def _is_letters(zone: str) -> bool:
+    return zone.isalpha() and zone not in ("Z", "UTC", "GMT")
 
 
 # An ISO 8601 date and hour: what "%d:" reads of an ISO time (COMBINED's "[%d:%t %^]" with
@@ -491,6 +536,8 @@ def _parse_text(
                 _date_time(d["d"], d["t"]) if "d" in d and "t" in d else d.get("d")
             )
             z = d.get("z")
+            if z in _HTTP_METHODS and not d.get("m") and not d.get("r"):
+                d["m"] = z  # "%t %^ %U": the field skipped was the method, not a zone
             if (
                 z
                 and stamp
