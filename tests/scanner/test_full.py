@@ -499,3 +499,33 @@ def test_a_read_on_dask_keeps_the_note_its_pages_positions_held(
     sink.close()
     assert stop is None and read.complete and read.docs == 3 * PAGE
     assert read.note == "begun again 3 times"
+
+
+class _EmptyLastPages(Pages):
+    """Pages of records, then an empty page whose position holds a note (a MySQL statement
+    begun again that sent no row)."""
+
+    async def next_page(self) -> Page | None:
+        if self.at == self.reader.pages:
+            self.at += 1
+            return Page((), {"n": self.at, NOTE: "read in 2 transactions"})
+        if self.at > (self.reader.pages or 0):
+            return None
+        return await super().next_page()
+
+
+class _EmptyLastReader(Reader):
+    def partition(self, plan: ReadPlan, number: int, position: Any, *, size: int) -> Pages:
+        return _EmptyLastPages(self, number, position)
+
+
+def test_an_empty_page_counts_nothing_and_its_note_is_kept(
+    findings: tuple[SqliteStore, str],
+) -> None:
+    container = Container("cases", 20, None)
+    sink = _tally(findings)
+    stop, _ = _read_into(_EmptyLastReader(20, 2), sink, container)
+    read = sink.finish(container, "test", stop)
+    sink.close()
+    assert stop is None and read.complete and read.docs == 2 * PAGE
+    assert read.note == "read in 2 transactions"
