@@ -232,9 +232,9 @@ class TablePages(PartitionReader):
             except TimeoutError_ as exc:
                 if wait is not None and wait >= _MAX_WALK:
                     raise WalkTimedOut(
-                        f"the statement begun again at row {self.offset:,} sent no row within "
-                        f"{_MAX_WALK:g}s, the most a statement begun again waits for the server "
-                        f"to walk past the rows before its offset ({exc}): not asked again"
+                        f"the statement begun again at row {self.offset:,}, given {_MAX_WALK:g}s "
+                        "(the most it may wait) to walk past the rows before its offset, timed "
+                        f"out ({exc}): not asked again, which would hold the read as long again"
                     ) from exc
                 raise
             if statement is not None and self.offset:

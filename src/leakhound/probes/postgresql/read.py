@@ -416,10 +416,10 @@ class _CtidStream(PartitionReader):
             )
         except TimeoutError_ as exc:
             left, self.left = self.left, 0.0
+            spent = f"{left:g}s left" if left > deadline else "none left"
             raise TimeoutError_(
-                f"{exc}, with {max(0.0, left - deadline):g}s left of the {self.allowed:g}s a "
-                "stream of this table may be silent in all (a scan of its blocks at the "
-                "slowest, at most an hour)"
+                f"{exc}: waited with {spent} of the {self.allowed:g}s a stream of this table "
+                "may be silent in all (a scan of its blocks at the slowest, at most an hour)"
             ) from exc
         finally:
             self.left = max(0.0, self.left - (time.monotonic() - began - deadline))
