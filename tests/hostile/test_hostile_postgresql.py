@@ -191,6 +191,11 @@ def test_a_page_cut_midway_is_asked_again_on_a_new_connection(
             for r in scans[1].sent
         )
         assert {p["entity_type"] for p in full["pii"]} == {"EMAIL_ADDRESS"}
+    notes = sorted(i["full"].get("note") or "" for i in got["indices"])
+    if name == STREAM_CUT:  # the table cut had its rows from two COPYs: the report says so
+        assert notes[0] == "" and notes[1].startswith("read in 2 snapshots, not one: its one ")
+    else:  # each page is a statement of its own: asked again, it says nothing more
+        assert notes == ["", ""]
 
 
 def test_only_allow_listed_statements_were_sent(scans: tuple[Scan, Scan]) -> None:

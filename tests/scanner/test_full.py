@@ -15,7 +15,9 @@ import pytest
 
 from leakhound.errors import DeniedError, NetError, ProtocolError
 from leakhound.models import Container, Endpoint, Failure, Service, Verdict
+from leakhound.net import Limits
 from leakhound.probes.base import (
+    NOTE,
     FullReader,
     Overrun,
     Page,
@@ -443,3 +445,87 @@ def test_a_stopped_dask_partition_is_kept_unfinished_and_a_resume_reads_it_once(
     resumed.close()
     assert why is None and reader.asked >= 3  # read again from its start
     assert full.complete and full.docs == 3 * PAGE
+
+
+class _NotedPages(Pages):
+    """Pages whose positions say how the read differed from its method (``NOTE``)."""
+
+    async def next_page(self) -> Page | None:
+        page = await super().next_page()
+        if page is None:
+            return None
+        return Page(page.docs, {"n": self.at, NOTE: f"begun again {self.at} times"})
+
+
+class _NotedReader(Reader):
+    def partition(self, plan: ReadPlan, number: int, position: Any, *, size: int) -> Pages:
+        return _NotedPages(self, number, position)
+
+
+class _Probe:
+    """The kind a Dask task rebuilds its reader from."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader_ = reader
+
+    def reader(self, transport: Any, service: Service) -> Reader:
+        return self.reader_
+
+
+class _Client:
+    """A Dask client that runs each task in a thread of this process."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any, pure: bool, **kw: Any) -> Any:
+        return asyncio.ensure_future(asyncio.to_thread(fn, *args, **kw))
+
+    async def cancel(self, futures: Sequence[Any]) -> None:
+        for f in futures:
+            f.cancel()
+
+
+def test_a_read_on_dask_keeps_the_note_its_pages_positions_held(
+    findings: tuple[SqliteStore, str],
+) -> None:
+    # A Dask task keeps no position: the note its pages held travels back beside its tally.
+    reader = _NotedReader(30, 3)
+    container = Container("cases", 30, None)
+    sink = _tally(findings)
+    service = Service(Endpoint("127.0.0.1", 1), "test://127.0.0.1:1", "test", Verdict.OPEN, "")
+    ctx = ReadContext(_Probe(reader), service, reader, sink, Workers(0), Pacer(None), batch=PAGE)  # type: ignore[arg-type]
+    executor = dask.DaskExecutor("tcp://127.0.0.1:1", Limits(), None)
+    executor._client = _Client()
+    stop = asyncio.run(read_container(ctx, container, executor, partitions=1))
+    read = sink.finish(container, "test", stop)
+    sink.close()
+    assert stop is None and read.complete and read.docs == 3 * PAGE
+    assert read.note == "begun again 3 times"
+
+
+class _EmptyLastPages(Pages):
+    """Pages of records, then an empty page whose position holds a note (a MySQL statement
+    begun again that sent no row)."""
+
+    async def next_page(self) -> Page | None:
+        if self.at == self.reader.pages:
+            self.at += 1
+            return Page((), {"n": self.at, NOTE: "read in 2 transactions"})
+        if self.at > (self.reader.pages or 0):
+            return None
+        return await super().next_page()
+
+
+class _EmptyLastReader(Reader):
+    def partition(self, plan: ReadPlan, number: int, position: Any, *, size: int) -> Pages:
+        return _EmptyLastPages(self, number, position)
+
+
+def test_an_empty_page_counts_nothing_and_its_note_is_kept(
+    findings: tuple[SqliteStore, str],
+) -> None:
+    container = Container("cases", 20, None)
+    sink = _tally(findings)
+    stop, _ = _read_into(_EmptyLastReader(20, 2), sink, container)
+    read = sink.finish(container, "test", stop)
+    sink.close()
+    assert stop is None and read.complete and read.docs == 2 * PAGE
+    assert read.note == "read in 2 transactions"

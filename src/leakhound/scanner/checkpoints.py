@@ -26,7 +26,7 @@ from ..models import (
     from_dict,
     to_dict,
 )
-from ..probes.base import ReadPlan, note_of
+from ..probes.base import NOTE, ReadPlan, note_of
 from ..store.sqlite import SqliteStore
 from .full import PartitionState, Sink, Stop
 from .owned import own_mark
@@ -251,10 +251,13 @@ class TallySink(Sink):
         result: Any,
         *,
         done: bool = True,
+        note: str | None = None,
     ) -> int:
         """A partition counted elsewhere (a Dask task): its tally kept as one row; one that
-        stopped before its end (``done=False``) is kept unfinished, without a position."""
+        stopped before its end (``done=False``) is kept unfinished, without a position. Its
+        ``note`` is shown beside the read, as a page's would be."""
         tally = Tally.from_bytes(result, self.key)
+        self._note(container.name, {NOTE: note})
         if done:
             self.store.finish_partition(
                 self.scan_id, self.endpoint, container.name, partition, result

@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import UsageError
 from ..models import Container
 from ..net import Limits
-from ..probes.base import Overrun, ReadPlan
+from ..probes.base import Overrun, ReadPlan, note_of
 from .full import Collector, Executor, PartitionState, ReadContext, RecordBound
 from .pacing import Pacer
 from .partition import ReadTask, pump
@@ -42,6 +42,17 @@ class Stopped:
 
     result: Any
     why: str
+    note: str | None = None  # the last note a page's position held (``Read.note``)
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """What a Dask task folded of a partition read to its end, with the last note a page's
+    position held (``Page``: how the read differed from its method): a task keeps no
+    position, so the note travels back beside its result."""
+
+    result: Any
+    note: str | None = None
 
 
 def read_partition(
@@ -52,8 +63,9 @@ def read_partition(
     bound: RecordBound | None = None,
 ) -> Any:
     """A Dask task: read one partition to its end, run the task's work on each page, and
-    return what the collector folded; ``Stopped`` with it once the partition alone is past
-    the read's ``bound`` (or its reader stops it)."""
+    return what the collector folded (``Read``, with the note its pages' positions held);
+    ``Stopped`` with it once the partition alone is past the read's ``bound`` (or its reader
+    stops it)."""
     return asyncio.run(_read_partition(task, collector, docs_rate, bound))
 
 
@@ -65,9 +77,12 @@ async def _read_partition(
 ) -> Any:
     pacer = Pacer(docs_rate)
     collected = collector()
+    note: str | None = None
 
     async def on_page(result: Any, docs: int, position: Any) -> None:
+        nonlocal note
         collected.add(result)
+        note = note_of(position) or note
         if bound is not None:
             bound.add(task.number, docs)
             if (why := bound.over()) is not None:
@@ -79,10 +94,10 @@ async def _read_partition(
         try:
             await pump(part, task.work, None, on_page)
         except Overrun as exc:
-            return Stopped(collected.result(), str(exc))
+            return Stopped(collected.result(), str(exc), note)
         finally:
             await part.close()
-    return collected.result()
+    return Read(collected.result(), note)
 
 
 class DaskExecutor(Executor):
@@ -152,9 +167,10 @@ class DaskExecutor(Executor):
                     failures.append(exc)
                     continue
                 stopped = result if isinstance(result, Stopped) else None
-                if stopped is not None:  # what it counted is kept, then the read stops
-                    result = stopped.result
-                docs = ctx.sink.partition_result(container, plan, n, result, done=stopped is None)
+                # What it counted is kept (then a stopped read stops), with its note.
+                docs = ctx.sink.partition_result(
+                    container, plan, n, result.result, done=stopped is None, note=result.note
+                )
                 ctx.counted(container, docs)
                 try:
                     ctx.admit(container, n, docs)

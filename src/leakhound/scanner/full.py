@@ -216,10 +216,12 @@ class Sink(ABC):
         result: Any,
         *,
         done: bool = True,
+        note: str | None = None,
     ) -> int:
         """A whole partition's result at once (an executor that reads remotely); returns the
         records it counted. ``done=False``: the partition's read stopped before its end (its
-        records kept, without a position: a resumed read starts it over)."""
+        records kept, without a position: a resumed read starts it over). ``note``: the last
+        note its pages' positions held (``Page``), shown beside the read."""
         raise NotImplementedError(f"{type(self).__name__} takes pages only")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from leakhound.errors import ClosedError, ProtocolError
+from leakhound.errors import ClosedError, NetError, ProtocolError, TimeoutError_
 from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport
 from leakhound.probes.base import ReadPlan, note_of
@@ -257,3 +257,68 @@ def test_a_resumed_statement_that_fails_before_its_rows_is_not_counted_a_transac
     assert [p["offset"] for p in positions] == [2, 4, 6, 8, 10]
     assert positions[-1]["resumed"] == 1
     assert (note_of(positions[-1]) or "").startswith("read in 2 transactions")
+
+
+def test_a_statement_begun_again_that_sends_no_row_still_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Lost after four rows; the rows after them deleted meanwhile, the statement begun again
+    # at row 4 sends none: the read was still one of two transactions, and an empty page
+    # carries the note (rows may have been missed: those deleted shifted the offset).
+    statements: list[str | None] = []
+    positions = _positions_over(
+        [_Cut(list(range(6)), statements, 4), _Cut([], statements, None)], monkeypatch
+    )
+    assert [p["offset"] for p in positions] == [2, 4, 4]
+    assert statements[-1] is not None and statements[-1].endswith(" OFFSET 4")
+    assert positions[-1]["resumed"] == 1
+    assert (note_of(positions[-1]) or "").startswith("read in 2 transactions")
+
+
+class _Silent(_Cut):
+    """A connection whose statement sends nothing within its wait (a deadline passed)."""
+
+    def __init__(self) -> None:
+        super().__init__([], [], None)
+        self.waits: list[float | None] = []
+
+    async def rows_part(
+        self, statement: str | None, decoder: Any, upto: int, *, wait: float | None = None
+    ) -> Any:
+        self.statements.append(statement)
+        self.waits.append(wait)
+        raise TimeoutError_(f"read timed out after {wait}s")
+
+
+@pytest.mark.parametrize(
+    ("offset", "wait", "final"),
+    [
+        pytest.param(2_000_000, 30.0, False, id="walked-in-30s"),
+        # 10 billion rows at 100,000 a second would be 27 hours: an hour at most, then it
+        # stops, saying why, and is not asked again.
+        pytest.param(10_000_000_000, 3600.0, True, id="capped"),
+    ],
+)
+def test_a_statement_begun_again_waits_an_hour_at_most_for_its_first_row(
+    offset: int, wait: float, final: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    silent = _Silent()
+
+    async def connected(*_: Any) -> Any:
+        return silent
+
+    async def go() -> NetError:
+        pages = _pages(1, 2)
+        pages.offset = offset
+        with pytest.raises(TimeoutError_) as caught:
+            await pages.next_page()
+        return caught.value
+
+    monkeypatch.setattr("leakhound.probes.mysql.read.connect", connected)
+    exc = asyncio.run(go())
+    assert silent.waits == [wait]
+    assert _pages(1, 2).retryable(exc) is not final
+    if final:
+        assert str(exc).startswith(
+            f"the statement begun again at row {offset:,}, given 3600s (the most it may wait) "
+        )

@@ -294,7 +294,9 @@ def _streamed(ctids: list[tuple[int, int]], size: int, after: str | None = None)
     from leakhound.probes.postgresql.copy import CopyRows
 
     async def go() -> list[str]:
-        pages = _CtidStream(None, "db", "public", "t", after, size)  # type: ignore[arg-type]
+        pages = _CtidStream(
+            PostgresqlReader(Transport(), ENDPOINT), "db", "public", "t", after, size
+        )
         pages.conn, pages.rows = Stream(ctids), CopyRows([("n", 25)])  # type: ignore[assignment]
         got: list[str] = []
         while (page := await pages.next_page()) is not None:
@@ -359,7 +361,7 @@ def test_an_unreadable_last_part_of_a_stream_fails_each_time_it_is_asked_again()
     statements: list[str] = []
 
     async def go() -> list[str]:
-        pages = _CtidStream(None, "db", "public", "t", None, 2)  # type: ignore[arg-type]
+        pages = _CtidStream(PostgresqlReader(Transport(), ENDPOINT), "db", "public", "t", None, 2)
 
         async def session() -> Restreamed:
             return Restreamed(ctids, statements)

@@ -16,7 +16,7 @@ from hostile.postgresql import GREETING, command, message, result
 from leakhound.errors import ProtocolError, TimeoutError_
 from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.base import ReadPlan
+from leakhound.probes.base import ReadPlan, note_of
 from leakhound.probes.postgresql import read
 from leakhound.probes.postgresql.read import STREAM, PostgresqlReader, _CtidStream, silence
 
@@ -179,3 +179,59 @@ def test_a_server_that_trickles_rows_within_the_silence_is_cut_off_at_the_parts_
 
     with pytest.raises(TimeoutError_, match=r"no complete answer within 1\.3s"):
         asyncio.run(go())
+
+
+def test_a_server_silent_before_every_part_spends_the_silence_of_the_whole_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The stream may be silent 5 read deadlines in all (its table's size, however large
+    # the server says it is, gives at most _MAX_SILENCE): a server silent 4 before each
+    # part has the first read, and is given up on in the second, not an allowance a part.
+    monkeypatch.setattr(read, "_MAX_SILENCE", 5 * READ_DEADLINE)
+    with pytest.raises(TimeoutError_, match=r"of the 1\.5s a stream of this table may be silent"):
+        _read([(4 * READ_DEADLINE, ROWS[:2]), (4 * READ_DEADLINE, ROWS[2:])], size=2)
+
+
+def _resumed(parts: list[tuple[float, list[bytes]]], position: dict[str, Any]) -> list[Any]:
+    """The positions of a stream resumed at ``position``, its server answering ``parts``."""
+
+    async def go() -> list[Any]:
+        async with _server(parts, []) as port:
+            scope = Scope({("127.0.0.1", port)})
+            transport = Transport(Limits(read_timeout=READ_DEADLINE, total_timeout=5), scope)
+            reader = PostgresqlReader(transport, Endpoint("127.0.0.1", port, "postgresql"))
+            plan = ReadPlan("db.public.t", 1, STREAM, STATE, 4)
+            pages = reader.partition(plan, 0, position, size=2)
+            try:
+                got: list[Any] = []
+                while (page := await pages.next_page()) is not None:
+                    got.append(page.position)
+                return got
+            finally:
+                await pages.close()
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("parts", "ctids"),
+    [
+        pytest.param([(0, ROWS[2:])], ["(4,1)"], id="rows-after-it"),
+        # Nothing after the position (deleted meanwhile): an empty page says it all the same.
+        pytest.param([(0, [])], ["(2,1)"], id="nothing-after-it"),
+    ],
+)
+def test_a_stream_resumed_after_a_row_says_it_was_read_in_more_snapshots(
+    parts: list[tuple[float, list[bytes]]], ctids: list[str]
+) -> None:
+    positions = _resumed(parts, {"ctid": "(2,1)"})
+    assert [p["ctid"] for p in positions] == ctids
+    assert all(p["resumed"] == 1 for p in positions)
+    assert (note_of(positions[-1]) or "").startswith("read in 2 snapshots, not one: ")
+    # Resumed once more from its checkpoint: the count goes on.
+    again = _resumed([(0, [])], positions[-1])
+    assert (note_of(again[-1]) or "").startswith("read in 3 snapshots, not one: its one COPY was ")
+
+
+def test_a_stream_read_from_its_first_row_in_one_copy_says_nothing_more() -> None:
+    assert all(note_of(p) is None and "resumed" not in p for p in _resumed([(0, ROWS)], {}))

@@ -4,15 +4,17 @@ sent, whatever its case."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from leakhound.errors import PolicyError
 from leakhound.models import Endpoint
 from leakhound.net import Limits, Scope, Transport
-from leakhound.probes.redis import ALLOW
+from leakhound.probes.redis import ALLOW, allow
 from leakhound.probes.redis.allow import name_of
 from leakhound.probes.redis.connection import Connection, connect
 from leakhound.probes.redis.resp import Reply
@@ -156,3 +158,27 @@ def test_a_key_holding_a_space_is_read(args: tuple[str | bytes, ...]) -> None:
     and a space in it (keys often hold one) refuses nothing."""
     reply, sent = _sent(*args)
     assert reply == "OK" and sent.startswith(b"*%d\r\n$" % len(args))
+
+
+def _words_in_code() -> set[str]:
+    """Every string the Redis probe's code holds whole (its allow-list aside): each command
+    it sends is named there, as a literal (``conn.call("INFO", …)``, ``keys.reads``)."""
+    folder = Path(allow.__file__).parent
+    words: set[str] = set()
+    for path in folder.glob("*.py"):
+        if path.name != "allow.py":
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            words |= {
+                n.value
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            }
+    return words
+
+
+def test_every_allowed_command_is_one_the_probe_s_code_names() -> None:
+    # The list is no wider than what is sent: a command the code never names (STRLEN, HLEN…
+    # were listed and never sent) would be one more a bug could send unnoticed.
+    words = _words_in_code()
+    unnamed = sorted(c for c in ALLOW.commands if not all(w in words for w in c.split(" ")))
+    assert unnamed == []

@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import NetError, ProtocolError
+from ...errors import NetError, ProtocolError, TimeoutError_
 from ...models import Container, Endpoint
 from ...net import Transport
 from ..base import NOTE, FullReader, Page, PartitionReader, ReadPlan, row_bytes
@@ -38,6 +38,9 @@ from .wire import ResultSet, ServerError
 KEYSET, OFFSET = "keyset", "offset"
 MIN_PARTITION = 2_000  # rows a partition holds at least: a smaller table is one partition
 _WALKED = 100_000  # rows a second the server walks past to an offset, at the slowest
+# The longest a statement begun again at an offset waits for its first row, however many rows
+# it walks past first (360 million at the slowest): past it the read stops, saying so.
+_MAX_WALK = 3600.0
 # Errors that asking again cannot change: a statement refused, a table or column gone.
 _FINAL = frozenset({1044, 1045, 1054, 1064, 1142, 1146, 1227})
 
@@ -221,10 +224,19 @@ class TablePages(PartitionReader):
                 await self.conn.streaming(mariadb=is_mariadb(self.conn.greeting))
                 statement = sql.from_offset(self.schema, self.table, self.offset, self.select)
                 # The server walks past the rows before the offset before it sends one.
-                wait = 10 + self.offset / _WALKED if self.offset else None
-            _, rows, ended = await self.conn.rows_part(
-                statement, self.decoder, self.size, wait=wait
-            )
+                wait = walk_wait(self.offset)
+            try:
+                _, rows, ended = await self.conn.rows_part(
+                    statement, self.decoder, self.size, wait=wait
+                )
+            except TimeoutError_ as exc:
+                if wait is not None and wait >= _MAX_WALK:
+                    raise WalkTimedOut(
+                        f"the statement begun again at row {self.offset:,}, given {_MAX_WALK:g}s "
+                        "(the most it may wait) to walk past the rows before its offset, timed "
+                        f"out ({exc}): not asked again, which would hold the read as long again"
+                    ) from exc
+                raise
             if statement is not None and self.offset:
                 # The rows before were read in another transaction (a connection lost, a
                 # read resumed): the report says so. Counted once its rows came, not when
@@ -237,7 +249,10 @@ class TablePages(PartitionReader):
             self.done = True
             await self.close()
         if not rows:
-            return None
+            # A statement begun again that sent no row (the rows after the offset deleted
+            # meanwhile, or shifted before it) still made the read one of more transactions:
+            # an empty page carries the note its position says.
+            return Page((), self._position()) if statement is not None and self.offset else None
         self.offset += len(rows)
         return Page(tuple(rows), self._position())
 
@@ -259,8 +274,9 @@ class TablePages(PartitionReader):
         }
 
     def retryable(self, exc: NetError) -> bool:
-        """Not a statement the server refused for good (no privilege, a table gone)."""
-        if isinstance(exc, ServerError) and exc.code in _FINAL:
+        """Not a statement the server refused for good (no privilege, a table gone), nor one
+        begun again that waited its longest for a first row (``WalkTimedOut``)."""
+        if (isinstance(exc, ServerError) and exc.code in _FINAL) or isinstance(exc, WalkTimedOut):
             return False
         return super().retryable(exc)
 
@@ -269,6 +285,18 @@ class TablePages(PartitionReader):
         if self.conn is not None:
             await self.conn.close()
             self.conn = None
+
+
+class WalkTimedOut(TimeoutError_):
+    """A statement begun again at an offset sent no row within ``_MAX_WALK``: asked again, it
+    would hold the read as long each time."""
+
+
+def walk_wait(offset: int) -> float | None:
+    """Seconds a statement begun at ``offset`` may take before its first row: 10 and the time
+    the server takes to walk past the rows before it at the slowest, at most ``_MAX_WALK``
+    (None from the first row: the read deadline)."""
+    return min(10 + offset / _WALKED, _MAX_WALK) if offset else None
 
 
 def _strings(value: Any) -> bool:

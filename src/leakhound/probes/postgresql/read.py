@@ -13,12 +13,13 @@ Two readers, both in ctid order, both resumable from the last ctid read:
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
-from ...errors import NetError, ProtocolError
+from ...errors import NetError, ProtocolError, TimeoutError_
 from ...models import Container, Endpoint
 from ...net import Transport
-from ..base import FullReader, Page, PartitionReader, ReadPlan
+from ..base import NOTE, FullReader, Page, PartitionReader, ReadPlan
 from ..tls import tls_followed, tls_planned
 from .allow import quote
 from .connection import Connection, connect
@@ -137,12 +138,15 @@ class PostgresqlReader(FullReader):
         after = position.get("ctid") if isinstance(position, dict) else None
         if after is not None and not (isinstance(after, str) and _CTID.fullmatch(after)):
             raise ProtocolError(f"{plan.container}: an unreadable stored position")
+        resumed = position.get("resumed", 0) if isinstance(position, dict) else 0
+        if not isinstance(resumed, int) or isinstance(resumed, bool) or resumed < 0:
+            raise ProtocolError(f"{plan.container}: an unreadable stored position")
         tls_followed(plan, self.transport, self.endpoint)
         if plan.method == STREAM:
             blocks = state.get("blocks")  # None in a plan kept before it
             if blocks is not None and not (isinstance(blocks, int) and 0 <= blocks <= MAX_BLOCK):
                 raise ProtocolError(f"{plan.container}: an unreadable stored read plan")
-            return _CtidStream(self, db, schema, table, after, size, blocks=blocks)
+            return _CtidStream(self, db, schema, table, after, size, blocks=blocks, resumed=resumed)
         end = starts[number + 1] if number + 1 < len(starts) else None
         return _CtidPages(self, db, schema, table, after or f"({starts[number]},0)", size, end=end)
 
@@ -321,17 +325,18 @@ STREAM_SETTINGS = (
 # to send: before a resumed stream's first row, and over a run of dead rows (or of rows the
 # position filters out) anywhere in the table.
 _SKIPPED = 6400
-# The longest a stream's server may be silent, whatever the table's size says: a server that
-# scans still, or one that holds the read without a row, is given up on after this.
+# The longest a stream's server may be silent in all, whatever the table's size says (the
+# server's own pg_relation_size): a server that scans still, or one that holds the read
+# without a row, is given up on after this.
 _MAX_SILENCE = 3600.0
 
 
 def silence(blocks: int | None, after: str | None) -> float:
-    """Seconds a stream's server may send nothing, in any part: 10 and the time its scan
-    takes over every block of the table (as the inventory counted them, or up to the
-    position where that is further) at the slowest, at most ``_MAX_SILENCE``. A scan that
-    meets a long run of dead rows is silent while it passes over them; the table's size
-    bounds that run."""
+    """Seconds a stream's server may send nothing, over all its parts together: 10 and the
+    time its scan takes over every block of the table (as the inventory counted them, or up
+    to the position where that is further) at the slowest, at most ``_MAX_SILENCE``. A scan
+    that meets a long run of dead rows is silent while it passes over them; the table's size
+    bounds those runs together, as one scan passes over each block once."""
     furthest = max(blocks or 0, _tid(after)[0] if after is not None else 0)
     return min(10 + furthest / _SKIPPED, _MAX_SILENCE)
 
@@ -340,7 +345,13 @@ class _CtidStream(PartitionReader):
     """Every row of a table after a position, in ctid order, from one ``COPY`` whose rows are
     cut into pages as they arrive (the server waits, its socket full, while a page is
     read). Each row comes with its ctid: a page's last is the position to resume after, and
-    a row out of ctid order (a scan that did not run as asked) stops the read."""
+    a row out of ctid order (a scan that did not run as asked) stops the read.
+
+    Its server may be silent past the read deadline (``silence``) for as long in all, not in
+    each part: each part's silence past the read deadline is taken from what is left (a
+    server that sent a part an hour would otherwise hold the read an hour a part). A COPY
+    begun again after the position (a connection lost, a read resumed) is another snapshot
+    of the table: its positions then say in how many the table was read (``NOTE``)."""
 
     def __init__(
         self,
@@ -352,11 +363,18 @@ class _CtidStream(PartitionReader):
         size: int,
         *,
         blocks: int | None = None,
+        resumed: int = 0,
     ) -> None:
         self.reader, self.db, self.size = reader, db, max(1, size)
         self.where = f"{quote(schema)}.{quote(table)}"
         self.after = after  # None: from the table's first row
         self.blocks = blocks  # the table's blocks when the read was planned (None: unknown)
+        # Seconds the stream's server may still be silent at once; what each part takes past
+        # the read deadline is taken from it, over all its parts (asked again or not).
+        self.allowed = silence(blocks, after)
+        self.left = self.allowed
+        # COPYs begun after a row had been read, each its own snapshot (``_position``).
+        self.resumed = resumed
         self.conn: Connection | None = None
         self.rows: CopyRows | None = None
         self.done = False
@@ -388,10 +406,35 @@ class _CtidStream(PartitionReader):
         assert self.rows is not None
         # The scan may pass over many blocks without a row to send, in any part: before the
         # position it resumes after, over dead rows. A server that scans is not given up on
-        # for that silence; one that holds the read without a row is, past ``silence``.
-        wait = silence(self.blocks, self.after)
-        lines, ended = await self.conn.copy_part(sql, self.size, wait=wait)
-        page = self._page(lines) if lines else None
+        # for that silence; one that holds the read without a row is, once the silence
+        # the stream is allowed in all is spent.
+        deadline = self.reader.transport.limits.read_timeout
+        began = time.monotonic()
+        try:
+            lines, ended = await self.conn.copy_part(
+                sql, self.size, wait=self.left if self.left > deadline else None
+            )
+        except TimeoutError_ as exc:
+            left, self.left = self.left, 0.0
+            spent = f"{left:g}s left" if left > deadline else "none left"
+            raise TimeoutError_(
+                f"{exc}: waited with {spent} of the {self.allowed:g}s a stream of this table "
+                "may be silent in all (a scan of its blocks at the slowest, at most an hour)"
+            ) from exc
+        finally:
+            self.left = max(0.0, self.left - (time.monotonic() - began - deadline))
+        if sql is not None and self.after is not None:
+            # Begun after the rows read so far: another snapshot. Counted once it answered,
+            # not when asked: a COPY that failed before its first part read nothing.
+            self.resumed += 1
+        if lines:
+            page: Page | None = self._page(lines)
+        elif sql is not None and self.after is not None:
+            # Begun again and nothing after the position: still a read of more snapshots,
+            # which an empty page says.
+            page = Page((), self._position(self.after))
+        else:
+            page = None
         # Only once its last part is read as a page: a part that fails is asked again.
         if ended:
             self.done = True
@@ -411,7 +454,24 @@ class _CtidStream(PartitionReader):
                 "block, in one process"
             )
         self.after = last
-        return Page(tuple(docs), {"ctid": last})
+        return Page(tuple(docs), self._position(last))
+
+    def _position(self, ctid: str) -> dict[str, Any]:
+        """The last ctid read; once a COPY was begun again after a row, how many times, and
+        that said in a line for the report (``Page``)."""
+        if not self.resumed:
+            return {"ctid": ctid}
+        times = "once" if self.resumed == 1 else f"{self.resumed} times"
+        return {
+            "ctid": ctid,
+            "resumed": self.resumed,
+            NOTE: (
+                f"read in {self.resumed + 1} snapshots, not one: its one COPY was begun again "
+                f"{times} after the last row read (a connection lost or a read resumed); a "
+                "row written, moved by an update or deleted meanwhile may have been missed "
+                "or read twice"
+            ),
+        }
 
     async def _session(self) -> Connection:
         """A connection with ``STREAM_SETTINGS`` made; a setting the server refuses (one it
