@@ -41,6 +41,7 @@ from ..estimate import MAX_WINDOW_ROWS, KeyEstimate, along_key
 from ..keyset import first_size
 from ..reason import fitted
 from ..reconnect import Reconnecting
+from ..tls import TLS_DISABLED
 from ..years import year_span
 from . import distinct
 from .allow import (
@@ -387,6 +388,8 @@ def _refused(
     if error.code.startswith("28"):  # invalid authorization: pg_hba refuses, password wrong
         # The server's words last, where the reason is cut.
         over = f" (over TLS: {tls_failed})" if tls_failed else tls
+        if tls_failed == TLS_DISABLED:
+            over = f" ({TLS_DISABLED})"
         return service(
             Verdict.SECURED,
             f"the server refuses the login{over}: {error.text}",
