@@ -216,8 +216,12 @@ class PostgresqlProbe(Probe):
             return service(_NOT_PG, f"not the PostgreSQL protocol: {exc}")
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
-        # Over TLS: the server refused the connection in clear (``open_connection``).
-        tls = " over TLS (refused in clear)" if cert is not None else ""
+        # Over TLS: the target URL asks for it, or the server refused the connection in
+        # clear (``open_connection``).
+        tls = ""
+        if cert is not None:
+            asked = endpoint.tls_required
+            tls = " over TLS, as the target URL asks" if asked else " over TLS (refused in clear)"
         if greeting.error is not None:
             return _refused(service, greeting.error, fp, tls, greeting.tls_failed)
         if greeting.ok:
