@@ -196,6 +196,7 @@ def test_ssl_mode_disabled_logs_in_in_clear_to_a_server_offering_tls() -> None:
     (flags,) = struct.unpack_from("<I", login)
     assert not flags & wire.CLIENT_SSL and login[32:].startswith(b"root\0")
     assert service.verdict == Verdict.SECURED, service
+    assert "in clear (TLS not tried: the target URL disables it)" in service.reason
 
 
 def test_ssl_mode_required_to_a_server_offering_no_tls_sends_no_login() -> None:

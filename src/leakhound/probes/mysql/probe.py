@@ -29,6 +29,7 @@ from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, row_
 from ..estimate import KeyEstimate, along_key
 from ..keyset import first_size
 from ..reconnect import Reconnecting
+from ..tls import TLS_DISABLED
 from . import distinct, sql
 from .allow import ALLOW
 from .connection import Connection, connect, credentials, greet, log_in
@@ -167,12 +168,18 @@ class MysqlProbe(Probe):
             return service(Verdict.ERROR, str(exc), fp)
         who = f"{user} with an empty password" if not password else user
         conn = Connection(stream, greeting, user, packets)
+        # TLS offered and left alone, as the target URL's ssl-mode=DISABLED says: said.
+        offered = stream.tls_failed == TLS_DISABLED and greeting.capabilities & CLIENT_SSL
+        clear = f" in clear ({TLS_DISABLED})" if offered else ""
         try:
             refused = await log_in(stream, greeting, packets, user, password)
             if refused is not None:
                 if refused.code in _DENIED:
                     return service(
-                        Verdict.SECURED, f"{who} is refused: {refused}", fp, closed=("login",)
+                        Verdict.SECURED,
+                        f"{who} is refused{clear}: {refused}",
+                        fp,
+                        closed=("login",),
                     )
                 if refused.code == _NEEDS_TLS:  # in clear: TLS not offered, or it failed
                     why = stream.tls_failed or "the server offers none"
