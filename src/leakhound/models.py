@@ -146,7 +146,7 @@ class Endpoint:
     # bare port tries both, the one that answers kept. Written in JSON only when there is one.
     other_scheme: str | None = field(default=None, metadata={"omit_empty": True})
     # What the target URL asks of TLS (``rediss://``, ``?tls=true``, ``?sslmode=…``,
-    # ``?ssl-mode=…``; ``TLS_MODES``): "require" (over TLS from the start, the certificate
+    # ``?ssl-mode=…``; ``targets._TLS_PARAMETERS``): "require" (over TLS from the start, the certificate
     # inspected, not trusted), "verify-ca" (its CA verified), "verify-full" (its CA and host
     # name verified), "disable" (never over TLS). None: as the kind finds it, in clear first
     # then over TLS where the server asks for it. Written in JSON only when there is one.
@@ -209,8 +209,7 @@ class Endpoint:
         return f"{chosen}://{user}{self.netloc}{path}"
 
 
-# What a target URL may ask of TLS (``Endpoint.tls``), and those asking for it from the start.
-TLS_MODES = ("disable", "require", "verify-ca", "verify-full")
+# What a target URL may ask of TLS (``Endpoint.tls``) that asks for it from the start.
 TLS_REQUIRED = frozenset({"require", "verify-ca", "verify-full"})
 
 
