@@ -146,10 +146,11 @@ class Endpoint:
     # bare port tries both, the one that answers kept. Written in JSON only when there is one.
     other_scheme: str | None = field(default=None, metadata={"omit_empty": True})
     # What the target URL asks of TLS (``rediss://``, ``?tls=true``, ``?sslmode=…``,
-    # ``?ssl-mode=…``; ``targets._TLS_PARAMETERS``): "require" (over TLS from the start, the certificate
-    # inspected, not trusted), "verify-ca" (its CA verified), "verify-full" (its CA and host
-    # name verified), "disable" (never over TLS). None: as the kind finds it, in clear first
-    # then over TLS where the server asks for it. Written in JSON only when there is one.
+    # ``?ssl-mode=…``; ``targets._TLS_PARAMETERS``): "require" (over TLS from the start,
+    # the certificate inspected, not trusted), "verify-ca" (its CA verified), "verify-full"
+    # (its CA and host name verified), "disable" (never over TLS). None: as the kind finds
+    # it, in clear first then over TLS where the server asks for it. Written in JSON only
+    # when there is one.
     tls: str | None = field(default=None, metadata={"omit_empty": True})
 
     @property

@@ -42,7 +42,7 @@ def _refusal(
 def test_a_certificate_no_trusted_ca_signed_says_so_and_how_to_trust_it(tmp_path: Path) -> None:
     text = _refusal(tmp_path)
     assert text.startswith("the server's certificate is not trusted: no CA trusted here signed")
-    assert text.endswith("give its CA with --ca-file")
+    assert text.endswith("give its CA with --ca-file (beside --auth)")
 
 
 def test_a_certificate_for_another_host_says_so(tmp_path: Path) -> None:

@@ -348,10 +348,10 @@ class TcpStream:
 def _hint(context: ssl.SSLContext) -> str:
     """How to have a certificate of an unknown CA trusted: its CA, and where the context
     verifies for the owner's credentials alone (not for a target URL's ``verify-*``), the
-    choice of sending them all the same."""
+    choice of sending them all the same (``--ca-file`` goes with the owner's credentials)."""
     if getattr(context, "for_credentials", False):
         return "give its CA with --ca-file, or --insecure-auth to send the credentials all the same"
-    return "give its CA with --ca-file"
+    return "give its CA with --ca-file (beside --auth)"
 
 
 def _waiting(limits: Limits, wait: float | None) -> Limits:
