@@ -11,6 +11,8 @@
         ├── TimeoutError_          connect/read/total deadline passed
         ├── ProtocolError          not HTTP, broken HTTP, TLS mismatch, reset, an error answered
         │   └── DeniedError        the store refused the request for want of credentials
+        ├── TlsError               TLS the target asked for failed, or a certificate verified
+        │                          and not trusted (unknown CA, another host's, expired)
         ├── TooLargeError          body or headers over the cap
         └── PolicyError            the request would leave the scope or the read-only allow-list
 
@@ -72,6 +74,11 @@ class TimeoutError_(NetError):  # trailing "_": the builtin TimeoutError stays u
 
 class ProtocolError(NetError):
     """The peer does not speak (valid) HTTP, or TLS does not match."""
+
+
+class TlsError(NetError):
+    """TLS failed where it could not be done without: a certificate verified and not
+    trusted, a handshake failed, a server without the TLS its target URL asks for."""
 
 
 class ConnectionLost(ProtocolError):

@@ -145,6 +145,18 @@ class Endpoint:
     # ``https://h/es``, one key; or http://h:p and https://h:p): tried after ``scheme``, as a
     # bare port tries both, the one that answers kept. Written in JSON only when there is one.
     other_scheme: str | None = field(default=None, metadata={"omit_empty": True})
+    # What the target URL asks of TLS (``rediss://``, ``?tls=true``, ``?sslmode=…``,
+    # ``?ssl-mode=…``; ``targets._TLS_PARAMETERS``): "require" (over TLS from the start,
+    # the certificate inspected, not trusted), "verify-ca" (its CA verified), "verify-full"
+    # (its CA and host name verified), "disable" (never over TLS). None: as the kind finds
+    # it, in clear first then over TLS where the server asks for it. Written in JSON only
+    # when there is one.
+    tls: str | None = field(default=None, metadata={"omit_empty": True})
+
+    @property
+    def tls_required(self) -> bool:
+        """Whether the target URL asks for TLS from the start (``tls``)."""
+        return self.tls in TLS_REQUIRED
 
     @property
     def netloc(self) -> str:
@@ -196,6 +208,10 @@ class Endpoint:
         if chosen not in _PROXIED_SCHEMES or self.behind_path or self.account:
             path = self.base_path
         return f"{chosen}://{user}{self.netloc}{path}"
+
+
+# What a target URL may ask of TLS (``Endpoint.tls``) that asks for it from the start.
+TLS_REQUIRED = frozenset({"require", "verify-ca", "verify-full"})
 
 
 @dataclass(frozen=True, slots=True)

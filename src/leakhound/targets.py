@@ -9,7 +9,7 @@ import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
 
 from .errors import ScopeError, TargetError
 from .models import Endpoint, Target
@@ -225,8 +225,41 @@ def parse_one(
 
 
 # One scheme a kind whose URL's path means something (postgres:// is postgresql://): two
-# targets of one server merge under one name, their paths compared as the same kind's.
-_SCHEME_NAMES = {"postgres": "postgresql"}
+# targets of one server merge under one name, their paths compared as the same kind's; and
+# the kind's one scheme for a scheme saying TLS (rediss://, ``_TLS_SCHEMES``).
+_SCHEME_NAMES = {"postgres": "postgresql", "rediss": "redis"}
+# Schemes that ask for TLS from the start, as their clients do (``Endpoint.tls``).
+_TLS_SCHEMES = {"rediss": "require"}
+# The query parameters through which a database URL asks for TLS, as its own clients read
+# them (libpq's sslmode, MySQL's --ssl-mode, MongoDB's tls/ssl, MariaDB's and JDBC's ssl):
+# scheme -> parameter (lower case) -> value (any case) -> ``Endpoint.tls`` (None: as a
+# scan does it unasked, in clear first, then over TLS where the server asks for it: what
+# "prefer" and "allow" say). A database URL's query carries nothing else here: another
+# parameter may be a password (libpq's ?password=), so it is refused, unquoted.
+_BOOLEAN: dict[str, str | None] = {"true": "require", "false": "disable"}
+_MYSQL_MODES: dict[str, str | None] = {
+    "DISABLED": "disable",
+    "PREFERRED": None,
+    "REQUIRED": "require",
+    "VERIFY_CA": "verify-ca",
+    "VERIFY_IDENTITY": "verify-full",
+}
+_MYSQL_TLS = {"ssl-mode": _MYSQL_MODES, "sslmode": _MYSQL_MODES, "ssl": _BOOLEAN}
+_TLS_PARAMETERS: dict[str, dict[str, dict[str, str | None]]] = {
+    "mongodb": {"tls": _BOOLEAN, "ssl": _BOOLEAN},
+    "postgresql": {
+        "sslmode": {
+            "disable": "disable",
+            "allow": None,
+            "prefer": None,
+            "require": "require",
+            "verify-ca": "verify-ca",
+            "verify-full": "verify-full",
+        }
+    },
+    "mysql": _MYSQL_TLS,
+    "mariadb": _MYSQL_TLS,
+}
 _HTTP = frozenset({"http", "https"})
 # Database schemes whose URL's path the probe reads (the PostgreSQL database to log in to).
 _PATH_SCHEMES = frozenset({"postgresql"})
@@ -256,12 +289,7 @@ def _parse_url(url: str, kinds: Kinds) -> Target:
     scheme = parts.scheme.lower()
     if parts.password or (parts.username and scheme in ("http", "https")):
         raise TargetError(f"credentials in a target URL are not accepted: {hide_password(text)!r}")
-    if parts.query or parts.fragment:
-        # Not quoted: a query may carry a password (libpq's ?password=, a signed URL's).
-        shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        raise TargetError(
-            f"target URL must not carry a query or fragment: {shown!r} (they are not quoted)"
-        )
+    tls = _tls_of(scheme, parts)
     host = _host(parts.hostname, text)
     named = kinds.of_scheme(scheme, port)
     if port is None:
@@ -286,11 +314,50 @@ def _parse_url(url: str, kinds: Kinds) -> Target:
         # The base path a kind locates names an account: a store of its own at the host:port.
         account = base.strip("/") or None
         return Target(
-            Endpoint(host, port, scheme, base, containers=containers, account=account), named
+            Endpoint(host, port, scheme, base, containers=containers, account=account, tls=tls),
+            named,
         )
     if user is not None and (not user or len(user) > 128 or not user.isprintable()):
         raise TargetError(f"not a user name in target URL {text!r}")
-    return Target(Endpoint(host, port, scheme, parts.path.rstrip("/"), user), named)
+    return Target(Endpoint(host, port, scheme, parts.path.rstrip("/"), user, tls=tls), named)
+
+
+def _tls_of(scheme: str, parts: SplitResult) -> str | None:
+    """What a URL asks of TLS (``Endpoint.tls``): its scheme's (rediss://), or its query's
+    TLS parameter (``_TLS_PARAMETERS``); TargetError for any other query or a fragment
+    (unquoted: they may carry a password), an unknown value (naming those accepted), or
+    parameters at odds."""
+    shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    known = _TLS_PARAMETERS.get(_SCHEME_NAMES.get(scheme, scheme), {})
+    asked: dict[str | None, str] = {}
+    if scheme in _TLS_SCHEMES:
+        asked[_TLS_SCHEMES[scheme]] = f"{scheme}://"
+    pairs = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
+    if (
+        parts.fragment
+        or (parts.query and not pairs)
+        or any(k.lower() not in known for k, _ in pairs)
+    ):
+        # Not quoted: a query may carry a password (libpq's ?password=, a signed URL's).
+        only = f" other than {' or '.join(f'{k}=' for k in known)}" if known else ""
+        tls = " (rediss:// is Redis over TLS)" if scheme == "redis" else ""
+        raise TargetError(
+            f"target URL must not carry a query{only} or a fragment: {shown!r} (they are not "
+            f"quoted){tls}"
+        )
+    for key, value in pairs:
+        values = {v.lower(): mode for v, mode in known[key.lower()].items()}
+        if value.lower() not in values:
+            accepted = ", ".join(known[key.lower()])
+            raise TargetError(
+                f"{key}={value[:40]!r} is not a TLS setting of a {scheme} URL (accepted: "
+                f"{accepted}): {shown!r}"
+            )
+        asked[values[value.lower()]] = f"{key}={value}"
+    if len(asked) > 1:
+        said = ", ".join(asked.values())
+        raise TargetError(f"the target URL asks for TLS in ways at odds ({said}): {shown!r}")
+    return next(iter(asked), None)
 
 
 def _locate(
@@ -575,6 +642,7 @@ def _merged(ep: Endpoint, other: Endpoint) -> Endpoint:
         containers=tuple(dict.fromkeys((*ep.containers, *other.containers))),
         user=ep.user or other.user,
         account=ep.account or other.account,
+        tls=ep.tls or other.tls,
     )
 
 

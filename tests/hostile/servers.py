@@ -529,8 +529,11 @@ def nested_gzip_bomb(body: bytes, encoding: str = "gzip, gzip") -> Handler:
 # --------------------------------------------------------------------------- TLS
 
 
-def self_signed(folder: Path) -> tuple[ssl.SSLContext, Path, Path]:
-    """A server TLS context with a fresh self-signed certificate for 127.0.0.1."""
+def self_signed(
+    folder: Path, *, host: str = "127.0.0.1", expired: bool = False
+) -> tuple[ssl.SSLContext, Path, Path]:
+    """A server TLS context with a fresh self-signed certificate for ``host`` (an address or
+    a name), valid for 30 days, or expired yesterday."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -545,12 +548,9 @@ def self_signed(folder: Path) -> tuple[ssl.SSLContext, Path, Path]:
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
+        .not_valid_before(now - dt.timedelta(days=30 if expired else 1))
+        .not_valid_after(now + dt.timedelta(days=-1 if expired else 30))
+        .add_extension(x509.SubjectAlternativeName([_san(host)]), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
@@ -565,6 +565,15 @@ def self_signed(folder: Path) -> tuple[ssl.SSLContext, Path, Path]:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert_path, key_path)
     return ctx, cert_path, key_path
+
+
+def _san(host: str) -> Any:
+    from cryptography import x509
+
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)
 
 
 # --------------------------------------------------------------------------- fake Elasticsearch

@@ -53,3 +53,35 @@ def test_a_server_taking_logins_over_tls_alone_is_found_open_over_tls(
     assert (people["index"]["docs"], people["index"]["docs_exact"]) == (3, True)
     assert people["sample"]["docs"] == 3
     assert "EMAIL_ADDRESS" in {p["entity_type"] for p in people["sample"]["pii"]}
+
+
+def test_ssl_mode_required_is_read_over_tls_in_worker_processes(port: int, tmp_path: Path) -> None:
+    url = f"mysql://root@127.0.0.1:{port}/?ssl-mode=REQUIRED"
+    doc, _ = report(tmp_path, url, "--depth", "full", workers=2)
+    (result,) = doc["results"]
+    assert result["service"]["verdict"] == "open", result["service"]
+    assert result["service"]["endpoint"]["tls"] == "require"
+    (people,) = [ir for ir in result["indices"] if ir["index"]["name"] == "shop.people"]
+    assert people["full"]["docs"] == 3 and not people["full"].get("error"), people["full"]
+
+
+def test_ssl_mode_verify_identity_to_a_certificate_not_trusted_says_so(
+    port: int, tmp_path: Path
+) -> None:
+    doc, _ = report(tmp_path, f"mysql://root@127.0.0.1:{port}/?ssl-mode=VERIFY_IDENTITY")
+    (result,) = doc["results"]
+    service = result["service"]
+    assert service["verdict"] == "error", service
+    assert "certificate is not trusted: no CA trusted here signed it" in service["reason"]
+    assert result["indices"] == []
+
+
+def test_ssl_mode_disabled_logs_in_in_clear_and_says_tls_was_not_tried(
+    port: int, tmp_path: Path
+) -> None:
+    doc, _ = report(tmp_path, f"mysql://root@127.0.0.1:{port}/?ssl-mode=DISABLED")
+    service = doc["results"][0]["service"]
+    # MariaDB refuses root in clear (1045, as above): a scan told to stay in clear sees that.
+    assert service["verdict"] == "secured" and service["fingerprint"]["tls"] is None, service
+    assert "is refused in clear (TLS not tried: the target URL disables it)" in service["reason"]
+    assert service["endpoint"]["tls"] == "disable"

@@ -130,3 +130,41 @@ def test_a_full_read_in_worker_processes_asks_for_tls_first_too(
     (people,) = [ir for ir in _result(doc)["indices"] if ir["index"]["name"].endswith("people")]
     assert people["full"]["docs"] == 3, people["full"]
     assert cluster.refusals() - before == 1
+
+
+def test_sslmode_require_asks_for_tls_first_and_is_never_refused_in_clear(
+    cluster: TlsCluster, tmp_path: Path
+) -> None:
+    before = cluster.refusals()
+    url = f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres?sslmode=require"
+    doc, _ = report(tmp_path, url, "--depth", "full", workers=2)
+    result = _result(doc)
+    service = result["service"]
+    assert service["verdict"] == "open", service
+    assert "without a password (trust) over TLS, as the target URL asks" in service["reason"]
+    assert service["endpoint"]["tls"] == "require"
+    (people,) = [ir for ir in result["indices"] if ir["index"]["name"].endswith("people")]
+    assert people["full"]["docs"] == 3 and not people["full"].get("error"), people["full"]
+    assert cluster.refusals() == before  # no connection of the scan was in clear
+
+
+def test_sslmode_verify_full_to_a_certificate_not_trusted_says_so(
+    cluster: TlsCluster, tmp_path: Path
+) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres?sslmode=verify-full"
+    doc, _ = report(tmp_path, url)
+    service = _result(doc)["service"]
+    assert service["verdict"] == "error", service
+    assert "certificate is not trusted: no CA trusted here signed it" in service["reason"]
+    assert "give its CA with --ca-file" in service["reason"]
+
+
+def test_sslmode_disable_is_refused_in_clear_and_says_tls_was_not_tried(
+    cluster: TlsCluster, tmp_path: Path
+) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres?sslmode=disable"
+    doc, _ = report(tmp_path, url)
+    service = _result(doc)["service"]
+    assert service["verdict"] == "secured", service
+    assert "(TLS not tried: the target URL disables it)" in service["reason"]
+    assert service["fingerprint"]["tls"] is None

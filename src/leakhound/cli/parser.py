@@ -70,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         "scan",
         help="scan targets for open stores",
         description="Scan targets: host, host:port, CIDR, [IPv6]:port, a URL whose scheme "
-        "names the kind (http://, https://, mongodb://, redis://, postgresql:// or "
-        "postgres://, mysql:// or mariadb://, s3://, azblob://; no password in a URL: "
+        "names the kind (http://, https://, mongodb://, redis:// or rediss:// over TLS, "
+        "postgresql:// or postgres://, mysql:// or mariadb://, s3://, azblob://; TLS as the "
+        "URL asks: ?tls=, ?sslmode=, ?ssl-mode=; no password in a URL: "
         "--auth, --auth-env or --netrc give credentials), or @FILE (one "
         "target a line, an nmap -oX / masscan -oJ export, or a search engine's export).",
     )

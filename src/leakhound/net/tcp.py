@@ -21,11 +21,12 @@ from ..errors import (
     ConnectionLost,
     ProtocolError,
     TimeoutError_,
+    TlsError,
     TooLargeError,
 )
 from ..models import TlsInfo
 from .policy import Gate, Limits, Policy, describe
-from .tls import tls_info
+from .tls import tls_info, untrusted
 
 T = TypeVar("T")
 
@@ -228,10 +229,7 @@ class TcpStream:
             raise TimeoutError_(f"TLS handshake timed out after {limit:g}s") from exc
         except ssl.SSLCertVerificationError as exc:
             await self.close()
-            raise ProtocolError(
-                f"the server's certificate is not trusted ({exc.verify_message}): give its CA "
-                "with --ca-file, or --insecure-auth to send the credentials all the same"
-            ) from exc
+            raise TlsError(untrusted(exc, _hint(context))) from exc
         except ssl.SSLError as exc:
             await self.close()
             raise ProtocolError(f"TLS handshake failed: {describe(exc)}") from exc
@@ -347,6 +345,15 @@ class TcpStream:
             pass
 
 
+def _hint(context: ssl.SSLContext) -> str:
+    """How to have a certificate of an unknown CA trusted: its CA, and where the context
+    verifies for the owner's credentials alone (not for a target URL's ``verify-*``), the
+    choice of sending them all the same (``--ca-file`` goes with the owner's credentials)."""
+    if getattr(context, "for_credentials", False):
+        return "give its CA with --ca-file, or --insecure-auth to send the credentials all the same"
+    return "give its CA with --ca-file (beside --auth)"
+
+
 def _waiting(limits: Limits, wait: float | None) -> Limits:
     """``limits`` with a total deadline longer by what waiting ``wait`` seconds for the
     reply's first bytes adds to the read deadline (the wait itself is the FrameReader's,
@@ -379,6 +386,9 @@ async def connect(
         raise TimeoutError_(f"connect timed out after {limits.connect_timeout:g}s") from exc
     except ConnectionRefusedError as exc:
         raise ConnectError("connection refused") from exc
+    except ssl.SSLCertVerificationError as exc:
+        assert tls is not None
+        raise TlsError(untrusted(exc, _hint(tls))) from exc
     except ssl.SSLError as exc:
         raise ProtocolError(f"TLS handshake failed: {describe(exc)}") from exc
     except OSError as exc:

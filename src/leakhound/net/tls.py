@@ -36,6 +36,38 @@ def verifying_context(ca_file: str | None) -> ssl.SSLContext:
         raise UsageError(f"--ca-file {ca_file}: {describe(exc)}") from exc
 
 
+def checking_ca(ca_file: str | None) -> ssl.SSLContext:
+    """A context that verifies the certificate's CA (the system's, or the owner's) but not
+    the host name it names: libpq's ``sslmode=verify-ca``, MySQL's ``VERIFY_CA``."""
+    ctx = verifying_context(ca_file)
+    ctx.check_hostname = False
+    return ctx
+
+
+# OpenSSL's X509_V_ERR_* codes a scan meets, by what the user can do about them.
+_NO_CA = frozenset({2, 18, 19, 20, 21})  # unknown issuer, self-signed (leaf or chain)
+_OTHER_HOST = frozenset({62, 64})  # host name, IP address mismatch
+_EXPIRED, _NOT_YET = 10, 9
+
+
+def untrusted(exc: ssl.SSLCertVerificationError, hint: str = "give its CA with --ca-file") -> str:
+    """One line saying why a verified certificate was not trusted, by its cause (an unknown
+    CA, another host's name, expired) and what to do; ``hint``: how to trust an unknown CA."""
+    code, said = exc.verify_code, exc.verify_message or describe(exc)
+    if code in _OTHER_HOST:
+        return f"the server's certificate is for another host name ({said})"
+    if code == _EXPIRED:
+        return f"the server's certificate has expired ({said})"
+    if code == _NOT_YET:
+        return f"the server's certificate is not valid yet ({said})"
+    if code in _NO_CA:
+        return (
+            f"the server's certificate is not trusted: no CA trusted here signed it ({said}): "
+            f"{hint}"
+        )
+    return f"the server's certificate is not trusted ({said}): {hint}"
+
+
 def tls_info(stream: Any) -> TlsInfo | None:
     """The peer certificate of a connection (anything with ``get_extra_info``, as asyncio's
     and httpcore's streams have), None when it is not encrypted."""

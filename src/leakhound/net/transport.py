@@ -14,7 +14,7 @@ from ..errors import PolicyError
 from .http import Credentials, Http, OwnerAuth
 from .policy import Gate, Limits, Policy, Scope, is_loopback
 from .tcp import TcpStream, connect
-from .tls import insecure_context, verifying_context
+from .tls import checking_ca, insecure_context, verifying_context
 
 
 class Transport:
@@ -35,6 +35,7 @@ class Transport:
         self._gate: Gate | None = None
         self._verifying: ssl.SSLContext | None = None
         self._inspecting: ssl.SSLContext | None = None
+        self._checking: dict[str, ssl.SSLContext] = {}  # a target URL's verify-*
         # Endpoints that refused a connection in clear and took one over TLS: their next
         # connections ask for TLS first (``asks_tls_first``).
         self.tls_first: set[tuple[str, int]] = set()
@@ -79,14 +80,26 @@ class Transport:
         clear and took one over TLS."""
         self.tls_first.add((host.lower(), port))
 
-    def tls_context(self) -> ssl.SSLContext:
-        """The TLS context of a kind that asks for TLS inside its own protocol: verifying
-        where the owner's credentials may be sent over it (``net.tls``), else trusting none."""
+    def tls_context(self, verify: str | None = None) -> ssl.SSLContext:
+        """The TLS context of a kind that speaks its own protocol: verifying where the
+        owner's credentials may be sent over it (``net.tls``), or where the target URL asks
+        (``verify``: ``Endpoint.tls``, "verify-full" its CA and host name, "verify-ca" its CA
+        alone; the owner's ``--ca-file``, else the system's CAs), else trusting none."""
         owner = self.credentials
+        ca_file = owner.ca_file if owner is not None else None
         if owner is not None and isinstance(owner.auth, tuple) and not owner.insecure:
             if self._verifying is None:
-                self._verifying = verifying_context(owner.ca_file)
+                self._verifying = verifying_context(ca_file)
+                # What a certificate's failure suggests (``tcp._hint``): --insecure-auth too.
+                self._verifying.for_credentials = True  # type: ignore[attr-defined]
             return self._verifying
+        if verify in ("verify-full", "verify-ca"):
+            if verify not in self._checking:
+                full = verify == "verify-full"
+                self._checking[verify] = (
+                    verifying_context(ca_file) if full else checking_ca(ca_file)
+                )
+            return self._checking[verify]
         if self._inspecting is None:
             self._inspecting = insecure_context()
         return self._inspecting

@@ -4,10 +4,11 @@ a partition read in another process asks for TLS first too."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-from ..errors import NetError
+from ..errors import ConnectionLost, NetError, TlsError
 from ..models import Endpoint
 from ..net import Transport
 from .base import ReadPlan
@@ -29,6 +30,8 @@ async def over_tls(
     kind over TLS either: the failure in clear stands)."""
     try:
         conn = await connect()
+    except TlsError as exc:  # a server over TLS whose certificate is not trusted: said
+        raise TlsError(f"over TLS (a connection in clear was cut): {exc}") from exc
     except NetError:
         return None
     try:
@@ -39,6 +42,51 @@ async def over_tls(
     except BaseException:
         await conn.close()
         raise
+
+
+# Why a connection is in clear where TLS was not even tried (``Endpoint.tls`` "disable").
+TLS_DISABLED = "TLS not tried: the target URL disables it"
+
+
+def tls_from_start(transport: Transport, endpoint: Endpoint) -> bool:
+    """Whether connections to the endpoint are over TLS from their first byte: its target
+    URL asks for TLS (``Endpoint.tls``), or it refused one in clear and took one over TLS
+    (``Transport.asks_tls_first``); never where its URL disables TLS."""
+    if endpoint.tls == "disable":
+        return False
+    return endpoint.tls_required or transport.asks_tls_first(endpoint.host, endpoint.port)
+
+
+def over_tls_said(endpoint: Endpoint) -> str:
+    """What a verdict over TLS says of why: its target URL asked, or the server cut a
+    connection in clear."""
+    if endpoint.tls_required:
+        return " (over TLS, as the target URL asks)"
+    return " (over TLS: the server cut a connection in clear)"
+
+
+def tls_context(transport: Transport, endpoint: Endpoint) -> ssl.SSLContext:
+    """The TLS context of the endpoint's connections: verifying where its target URL asks
+    (``verify-ca``, ``verify-full``) or the owner's credentials need it."""
+    return transport.tls_context(endpoint.tls)
+
+
+async def cut_in_clear(
+    lost: ConnectionLost,
+    endpoint: Endpoint,
+    connect: Callable[[], Awaitable[C]],
+    ask: Callable[[C], Awaitable[T]],
+) -> tuple[C, T]:
+    """After a connection in clear was cut or reset before any answer (``lost``), as a
+    server of TLS alone cuts it: the same asked over TLS (``over_tls``). ``lost`` stands
+    where the target URL disables TLS (said so) or no server answers over TLS; TlsError
+    where one does with a certificate that fails verification."""
+    if endpoint.tls == "disable":
+        raise ConnectionLost(f"{lost} ({TLS_DISABLED})") from lost
+    encrypted = await over_tls(connect, ask)
+    if encrypted is None:
+        raise lost
+    return encrypted
 
 
 def tls_planned(transport: Transport, endpoint: Endpoint) -> dict[str, bool]:

@@ -66,7 +66,11 @@ class TlsReplay:
         with conn:
             conn.sendall(self.first)
             self.received.append(_packet(conn))
-            with self.context.wrap_socket(conn, server_side=True) as tls:
+            try:
+                tls = self.context.wrap_socket(conn, server_side=True)
+            except (ssl.SSLError, OSError):
+                return  # a client that does not trust the certificate hangs up
+            with tls:
                 for reply in self.replies:
                     self.received.append(_packet(tls))
                     tls.sendall(reply)
@@ -208,3 +212,51 @@ def test_the_certificate_of_a_connection_over_tls_is_in_the_fingerprint(
     assert service.verdict == Verdict.SECURED, service
     assert service.fingerprint.tls is not None
     assert service.fingerprint.tls.subject == "CN=hostile.test"
+
+
+# The target URL's ssl-mode (``Endpoint.tls``).
+
+
+def _verdict_of(port: int, tls: str) -> Service:
+    return asyncio.run(PROBE.verdict(_transport(port), Endpoint("127.0.0.1", port, tls=tls)))
+
+
+def test_ssl_mode_disabled_logs_in_in_clear_to_a_server_offering_tls() -> None:
+    logins: list[bytes] = []
+
+    async def handle(conn: S.Conn) -> None:
+        await conn.send(MYSQL_8_GREETING_TLS)
+        header = await conn.reader.readexactly(4)
+        logins.append(await conn.reader.readexactly(int.from_bytes(header[:3], "little")))
+        await conn.send(err(1045, "Access denied", 2))
+
+    with S.ServerLoop() as loop:
+        service = _verdict_of(loop.serve(handle), "disable")
+    (login,) = logins  # no SSLRequest: the login itself, in clear
+    (flags,) = struct.unpack_from("<I", login)
+    assert not flags & wire.CLIENT_SSL and login[32:].startswith(b"root\0")
+    assert service.verdict == Verdict.SECURED, service
+    assert "in clear (TLS not tried: the target URL disables it)" in service.reason
+
+
+def test_ssl_mode_required_to_a_server_offering_no_tls_sends_no_login() -> None:
+    from hostile.mysql import FakeMysql
+
+    fake = FakeMysql()
+    with S.ServerLoop() as loop:
+        service = _verdict_of(loop.serve(fake), "require")
+    assert service.verdict == Verdict.ERROR, service
+    assert service.reason == "the server offers no TLS, which the target URL requires"
+    assert fake.statements == []
+
+
+def test_ssl_mode_verify_identity_refuses_a_certificate_not_trusted(
+    server_tls: ssl.SSLContext,
+) -> None:
+    with TlsReplay(MYSQL_8_GREETING_TLS, [], server_tls) as server:
+        service = _verdict_of(server.port, "verify-full")
+    # Not read in clear on another connection: the URL asks for a verified certificate.
+    assert service.verdict == Verdict.ERROR, service
+    assert "certificate is not trusted: no CA trusted here signed it" in service.reason
+    assert "--ca-file" in service.reason and "\n" not in service.reason
+    assert len(server.received) == 1  # the SSLRequest alone

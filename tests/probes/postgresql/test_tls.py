@@ -15,8 +15,9 @@ import pytest
 
 from hostile import servers as S
 from leakhound.errors import PolicyError
-from leakhound.models import Endpoint
+from leakhound.models import Endpoint, Service, Verdict
 from leakhound.net import Limits, OwnerAuth, Scope, Transport
+from leakhound.probes.postgresql import PostgresqlProbe
 from leakhound.probes.postgresql.connection import connect, open_connection
 from leakhound.probes.postgresql.wire import ServerError
 
@@ -178,3 +179,68 @@ def test_a_connection_refused_in_clear_is_closed_when_the_tls_one_is_cancelled()
         return closed
 
     assert asyncio.run(go()) == [True, True]
+
+
+# The target URL's sslmode (``Endpoint.tls``).
+
+_NO_ENCRYPTION = b"SFATAL\0C28000\0Mno pg_hba.conf entry, no encryption\0\0"
+REFUSED_IN_CLEAR = b"E" + struct.pack(">i", 4 + len(_NO_ENCRYPTION)) + _NO_ENCRYPTION
+
+
+def _verdict(handler: S.Handler, tls: str) -> Service:
+    with S.ServerLoop() as loop:
+        port = loop.serve(handler)
+        limits = Limits(connect_timeout=2, read_timeout=2, total_timeout=5)
+        transport = Transport(limits, Scope({("127.0.0.1", port)}))
+        endpoint = Endpoint("127.0.0.1", port, "postgresql", tls=tls)
+        return asyncio.run(PostgresqlProbe().verdict(transport, endpoint))
+
+
+def _answering(to_tls: bytes, to_startup: bytes, seen: list[str]) -> S.Handler:
+    """A server that answers a request for TLS with ``to_tls`` and a startup in clear with
+    ``to_startup``, noting which it received in ``seen``."""
+
+    async def handle(conn: S.Conn) -> None:
+        while True:
+            (length,) = struct.unpack(">i", await conn.reader.readexactly(4))
+            body = await conn.reader.readexactly(length - 4)
+            if length == 8 and body == SSL_REQUEST[4:]:
+                seen.append("tls")
+                await conn.send(to_tls)
+                continue
+            seen.append("startup")
+            await conn.send(to_startup)
+            return
+
+    return handle
+
+
+def test_sslmode_require_sends_no_startup_in_clear_to_a_server_without_tls() -> None:
+    seen: list[str] = []
+    service = _verdict(_answering(b"N", REFUSED_IN_CLEAR, seen), "require")
+    assert service.verdict == Verdict.ERROR, service
+    assert service.reason == "the server grants no TLS, which the target URL requires"
+    assert seen == ["tls"]
+
+
+def test_sslmode_disable_never_asks_for_tls_and_says_so() -> None:
+    # Refused in clear for want of encryption: unasked, the scan would try TLS next.
+    seen: list[str] = []
+    service = _verdict(_answering(b"S", REFUSED_IN_CLEAR, seen), "disable")
+    assert seen == ["startup"]
+    assert service.verdict == Verdict.SECURED, service
+    assert "(TLS not tried: the target URL disables it)" in service.reason
+
+
+def test_sslmode_verify_full_refuses_a_certificate_not_trusted(
+    server_tls: tuple[ssl.SSLContext, Path],
+) -> None:
+    context, _ = server_tls
+    with AsksPassword(context) as server:
+        limits = Limits(connect_timeout=2, read_timeout=2, total_timeout=5)
+        transport = Transport(limits, Scope({("127.0.0.1", server.port)}))
+        endpoint = Endpoint("127.0.0.1", server.port, "postgresql", tls="verify-full")
+        service = asyncio.run(PostgresqlProbe().verdict(transport, endpoint))
+    assert service.verdict == Verdict.ERROR, service
+    assert "certificate is not trusted: no CA trusted here signed it" in service.reason
+    assert "give its CA with --ca-file" in service.reason and "\n" not in service.reason

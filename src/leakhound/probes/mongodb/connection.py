@@ -13,6 +13,7 @@ from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from ..scram import MECHANISM, Scram
 from ..shown import masked_name
+from ..tls import tls_context, tls_from_start
 from .allow import ALLOW
 from .wire import encode, read_message
 
@@ -110,8 +111,8 @@ async def connect(
     ``tls``, by default where the endpoint took no connection in clear
     (``Transport.tls_first``: a server of ``net.tls.mode: requireTLS``)."""
     if tls is None:
-        tls = transport.asks_tls_first(endpoint.host, endpoint.port)
-    context = transport.tls_context() if tls else None
+        tls = tls_from_start(transport, endpoint)
+    context = tls_context(transport, endpoint) if tls else None
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="mongodb", tls=context)
     conn = Connection(stream, member=member)
     try:

@@ -6,6 +6,7 @@ names of collections in ``names.py``, replica sets in ``replset.py``."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -41,7 +42,7 @@ from ..base import (
     failures_said,
 )
 from ..shown import Originals, masked_name
-from ..tls import over_tls
+from ..tls import cut_in_clear, over_tls_said, tls_from_start
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -151,8 +152,24 @@ class MongodbProbe(Probe):
 
         service = partial(self.answer, endpoint, url)
 
+        padded = endpoint.port not in self.default_ports
+
+        def over_tls() -> Awaitable[Connection]:
+            return connect(transport, endpoint, tls=True)
+
+        async def ask(c: Connection) -> dict[str, Any]:
+            return await _hello(c, padded)
+
+        first: dict[str, Any] | None = None  # hello's answer over TLS, after a login cut
         try:
-            conn = await connect(transport, endpoint)
+            try:
+                conn = await connect(transport, endpoint)
+            except ConnectionLost as exc:
+                # The owner's login in clear cut, as a server taking TLS alone cuts it.
+                if tls_from_start(transport, endpoint):
+                    raise
+                conn, first = await cut_in_clear(exc, endpoint, over_tls, ask)
+                transport.ask_tls_first(endpoint.host, endpoint.port)
         except ConnectError as exc:
             return service(Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR, str(exc))
         except TimeoutError_ as exc:
@@ -160,21 +177,17 @@ class MongodbProbe(Probe):
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
         try:
-            padded = endpoint.port not in self.default_ports
             try:
-                said = await _hello(conn, padded)
+                said = first if first is not None else await ask(conn)
             except CommandFailed as exc:
                 return service(_NOT_MONGODB, f"hello refused: {exc}")
-            except ConnectionLost:
+            except ConnectionLost as exc:
                 # Cut or reset before any answer, as a server taking TLS alone
-                # (``requireTLS``) cuts a connection in clear: asked again over TLS.
+                # (``requireTLS``) cuts a connection in clear: asked again over TLS, unless
+                # its target URL says not.
                 if conn.stream.tls is not None:
                     raise
-                encrypted = await over_tls(
-                    lambda: connect(transport, endpoint, tls=True), lambda c: _hello(c, padded)
-                )
-                if encrypted is None:
-                    raise
+                encrypted = await cut_in_clear(exc, endpoint, over_tls, ask)
                 await conn.close()
                 conn, said = encrypted
                 transport.ask_tls_first(endpoint.host, endpoint.port)
@@ -185,7 +198,7 @@ class MongodbProbe(Probe):
             conn.member = member_of_a_set(fp)
             role = member_said(fp)
             if fp.tls is not None:
-                role += " (over TLS: the server cut a connection in clear)"
+                role += over_tls_said(endpoint)
             try:
                 await conn.run(
                     "admin", {"listDatabases": 1, "nameOnly": True, "authorizedDatabases": False}

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...errors import NetError, PolicyError, ProtocolError
+from ...errors import NetError, PolicyError, ProtocolError, TlsError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .. import foreign
+from ..tls import TLS_DISABLED, tls_context
 from .allow import ALLOW
 from .sql import (
     READ_ONLY_SESSION,
@@ -187,20 +188,32 @@ async def greet(
     (``require_secure_transport``, an account ``REQUIRE SSL``) is let in as it would let
     anyone in. Where the handshake fails (a server of TLS 1.0 alone, a certificate the
     owner's password may not go to), in clear on a new connection, ``TcpStream.tls_failed``
-    saying why.
+    saying why. The target URL's ``ssl-mode`` (``Endpoint.tls``): ``REQUIRED`` and
+    ``VERIFY_*`` take TLS only (TlsError where the server offers none; its failure raised);
+    ``DISABLED`` never asks for it.
 
     ``ask`` (a verdict): a greeting late by ``foreign.QUIET`` seconds has the server asked
     who it is on another connection; one that answers as another protocol is not MySQL
     (``foreign.Foreign``), without waiting for a greeting until the read deadline."""
     stream, greeting, packets = await _greet(transport, endpoint, ask=ask)
+    if endpoint.tls == "disable":
+        stream.tls_failed = TLS_DISABLED
+        return stream, greeting, packets
     if not greeting.capabilities & CLIENT_SSL:
+        if endpoint.tls_required:
+            await stream.close()
+            raise TlsError("the server offers no TLS, which the target URL requires")
         return stream, greeting, packets
     try:
         # No answer: the TLS handshake follows at once.
         await stream.exchange("tls", packets.encode(ssl_request(greeting)), None)
-        await stream.start_tls(transport.tls_context())
+        await stream.start_tls(tls_context(transport, endpoint))
     except NetError as exc:
         await stream.close()
+        if endpoint.tls_required:
+            if isinstance(exc, TlsError):
+                raise
+            raise TlsError(f"TLS, which the target URL requires, failed: {exc}") from exc
         stream, greeting, packets = await _greet(transport, endpoint)
         stream.tls_failed = str(exc)
     return stream, greeting, packets

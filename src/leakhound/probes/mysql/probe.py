@@ -29,6 +29,7 @@ from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said, row_
 from ..estimate import KeyEstimate, along_key
 from ..keyset import first_size
 from ..reconnect import Reconnecting
+from ..tls import TLS_DISABLED
 from . import distinct, sql
 from .allow import ALLOW
 from .connection import Connection, connect, credentials, greet, log_in
@@ -164,10 +165,12 @@ class MysqlProbe(Probe):
             return service(_NOT_MYSQL, f"not the MySQL protocol: {exc}")
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
-        cert, failed = stream.certificate(), stream.tls_failed
-        fp = fingerprint(greeting, tls=cert, tls_failed=failed)
         # The server offered TLS and its handshake failed (a broken setup, or a man in the
-        # middle cutting it): what was read, was read in clear, and the reason says so.
+        # middle cutting it): what was read, was read in clear, and the reason says so. TLS
+        # the target URL disables was not tried: no failure, said apart (``clear``).
+        cert = stream.certificate()
+        failed = stream.tls_failed if stream.tls_failed != TLS_DISABLED else None
+        fp = fingerprint(greeting, tls=cert, tls_failed=failed)
         in_clear = f"; in clear: the TLS it offered failed ({failed})" if failed else ""
         try:
             user, password = credentials(transport, endpoint, stream)
@@ -176,13 +179,16 @@ class MysqlProbe(Probe):
             return service(Verdict.ERROR, str(exc), fp)
         who = f"{user} with an empty password" if not password else user
         conn = Connection(stream, greeting, user, packets)
+        # TLS offered and left alone, as the target URL's ssl-mode=DISABLED says: said.
+        offered = stream.tls_failed == TLS_DISABLED and greeting.capabilities & CLIENT_SSL
+        clear = f" in clear ({TLS_DISABLED})" if offered else ""
         try:
             refused = await log_in(stream, greeting, packets, user, password)
             if refused is not None:
                 if refused.code in _DENIED:
                     return service(
                         Verdict.SECURED,
-                        f"{who} is refused: {refused}{in_clear}",
+                        f"{who} is refused{clear}: {refused}{in_clear}",
                         fp,
                         closed=("login",),
                     )

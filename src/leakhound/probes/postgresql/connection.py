@@ -12,11 +12,12 @@ from typing import Any
 
 import orjson
 
-from ...errors import DeniedError, NetError, PolicyError, ProtocolError
+from ...errors import DeniedError, NetError, PolicyError, ProtocolError, TlsError
 from ...models import Endpoint
 from ...net import FrameReader, TcpStream, Transport
 from .. import foreign
 from ..scram import MECHANISM, Scram
+from ..tls import TLS_DISABLED, tls_context, tls_from_start
 from .allow import ALLOW, OWN_NAMES, RAW_ENCODING, READ_ONLY
 from .wire import (
     Result,
@@ -245,13 +246,18 @@ async def open_connection(
     go to the host in clear, TLS is asked first, as psql does; in clear where it is not
     granted or fails (``TcpStream.tls_failed`` saying why), and no password then.
 
+    The target URL's ``sslmode`` (``Endpoint.tls``): ``require`` and ``verify-*`` ask for
+    TLS first and only (TlsError where the server grants none, or its certificate fails the
+    verification asked for); ``disable`` never asks for it (``TLS_DISABLED`` saying so).
+
     ``ask`` (a verdict): an answer late by ``foreign.QUIET`` seconds has the server asked
     who it is on another connection; one that answers as another protocol is not PostgreSQL
     (``foreign.Foreign``), without waiting until the read deadline (a Redis or an HTTP
     server given the startup packet waits for a line's end that never comes)."""
-    remembered = transport.asks_tls_first(endpoint.host, endpoint.port)
-    failed = None  # why TLS, asked first, failed
-    first = remembered or _barred_in_clear(transport, endpoint.host)
+    disabled = endpoint.tls == "disable"  # the target URL's sslmode=disable: never TLS
+    remembered = tls_from_start(transport, endpoint)  # the URL's sslmode=require, verify-*
+    failed = TLS_DISABLED if disabled else None  # why TLS, asked first, failed
+    first = remembered or (not disabled and _barred_in_clear(transport, endpoint.host))
     if first:
         try:
             encrypted = await _open_over_tls(transport, endpoint, database)
@@ -262,10 +268,12 @@ async def open_connection(
         else:
             if encrypted is not None:
                 return encrypted
+            if endpoint.tls_required:
+                raise TlsError("the server grants no TLS, which the target URL requires")
     stream, greeting = await _open_in_clear(transport, endpoint, database, ask)
     stream.tls_failed = failed
     error = greeting.error
-    if first or error is None or not error.code.startswith("28"):  # TLS asked already
+    if first or disabled or error is None or not error.code.startswith("28"):  # asked, or never
         greeting.tls_failed = failed
         return stream, greeting
     try:
@@ -327,7 +335,7 @@ async def _open_over_tls(
         if not await stream.exchange("tls", SSL_REQUEST, _tls_granted):
             await stream.close()
             return None
-        await stream.start_tls(transport.tls_context())
+        await stream.start_tls(tls_context(transport, endpoint))
         greeting = await stream.exchange("startup", _startup(endpoint, database), _greeted)
         assert greeting is not None
     except BaseException:

@@ -41,6 +41,7 @@ from ..estimate import MAX_WINDOW_ROWS, KeyEstimate, along_key
 from ..keyset import first_size
 from ..reason import fitted
 from ..reconnect import Reconnecting
+from ..tls import TLS_DISABLED
 from ..years import year_span
 from . import distinct
 from .allow import (
@@ -215,8 +216,12 @@ class PostgresqlProbe(Probe):
             return service(_NOT_PG, f"not the PostgreSQL protocol: {exc}")
         except NetError as exc:
             return service(Verdict.ERROR, str(exc))
-        # Over TLS: the server refused the connection in clear (``open_connection``).
-        tls = " over TLS (refused in clear)" if cert is not None else ""
+        # Over TLS: the target URL asks for it, or the server refused the connection in
+        # clear (``open_connection``).
+        tls = ""
+        if cert is not None:
+            asked = endpoint.tls_required
+            tls = " over TLS, as the target URL asks" if asked else " over TLS (refused in clear)"
         if greeting.error is not None:
             return _refused(service, greeting.error, fp, tls, greeting.tls_failed)
         if greeting.ok:
@@ -387,6 +392,8 @@ def _refused(
     if error.code.startswith("28"):  # invalid authorization: pg_hba refuses, password wrong
         # The server's words last, where the reason is cut.
         over = f" (over TLS: {tls_failed})" if tls_failed else tls
+        if tls_failed == TLS_DISABLED:
+            over = f" ({TLS_DISABLED})"
         return service(
             Verdict.SECURED,
             f"the server refuses the login{over}: {error.text}",

@@ -8,6 +8,7 @@ from typing import Any
 from ...errors import ProtocolError
 from ...models import Container, Endpoint
 from ...net import FrameReader, TcpStream, Transport
+from ..tls import tls_context, tls_from_start
 from .allow import ALLOW, name_of
 from .keys import document, glob_of, pattern_of, reads
 from .resp import RedisError, Reply, encode, read_reply, text
@@ -65,8 +66,8 @@ async def connect(
     with ``tls``, by default where the endpoint took no connection in clear
     (``Transport.asks_tls_first``: a Redis of ``tls-port`` alone)."""
     if tls is None:
-        tls = transport.asks_tls_first(endpoint.host, endpoint.port)
-    context = transport.tls_context() if tls else None
+        tls = tls_from_start(transport, endpoint)
+    context = tls_context(transport, endpoint) if tls else None
     stream = await transport.tcp(endpoint.host, endpoint.port, ALLOW, scheme="redis", tls=context)
     conn = Connection(stream)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -14,7 +15,7 @@ from ...errors import ConnectError, ConnectionLost, NetError, ProtocolError, Tim
 from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
-from ..tls import over_tls
+from ..tls import cut_in_clear, over_tls_said, tls_from_start
 from .allow import ALLOW
 from .connection import Connection, connect, read_keys, scan_page, where
 from .keys import pattern_of
@@ -48,7 +49,7 @@ class RedisProbe(Probe):
     # A container is a pattern of key names in one database (db0:user:*), a record a key.
     words = Words(("key pattern", "key patterns"), ("key", "keys"))
     default_ports = (6379,)
-    schemes = ("redis",)
+    schemes = ("redis", "rediss")  # rediss://: Redis over TLS (``targets._tls_of``)
     allow = ALLOW
 
     async def verdict(self, transport: Transport, endpoint: Endpoint) -> Service:
@@ -57,8 +58,22 @@ class RedisProbe(Probe):
 
         service = partial(self.answer, endpoint, url)
 
+        def over_tls() -> Awaitable[Connection]:
+            return connect(transport, endpoint, tls=True)
+
+        async def ask(c: Connection) -> Reply:
+            return await c.call("INFO", "server")
+
+        first: Reply | None = None  # INFO's answer over TLS, after a login cut in clear
         try:
-            conn = await connect(transport, endpoint)
+            try:
+                conn = await connect(transport, endpoint)
+            except ConnectionLost as exc:
+                # The owner's AUTH in clear cut, as a Redis of ``tls-port`` alone cuts it.
+                if tls_from_start(transport, endpoint):
+                    raise
+                conn, first = await cut_in_clear(exc, endpoint, over_tls, ask)
+                transport.ask_tls_first(endpoint.host, endpoint.port)
         except ConnectError as exc:
             closed = "refused" in str(exc)
             return service(Verdict.CLOSED if closed else Verdict.ERROR, str(exc))
@@ -68,23 +83,18 @@ class RedisProbe(Probe):
             return service(Verdict.ERROR, str(exc))
         try:
             try:
-                info = await conn.call("INFO", "server")
-            except ConnectionLost:
+                info = first if first is not None else await ask(conn)
+            except ConnectionLost as exc:
                 # Cut or reset before any answer, as a Redis of ``tls-port`` alone cuts a
-                # connection in clear: asked again over TLS.
+                # connection in clear: asked again over TLS, unless its target URL says not.
                 if conn.stream.tls is not None:
                     raise
-                encrypted = await over_tls(
-                    lambda: connect(transport, endpoint, tls=True),
-                    lambda c: c.call("INFO", "server"),
-                )
-                if encrypted is None:
-                    raise
+                encrypted = await cut_in_clear(exc, endpoint, over_tls, ask)
                 await conn.close()
                 conn, info = encrypted
                 transport.ask_tls_first(endpoint.host, endpoint.port)
             cert = conn.stream.certificate()
-            over = " (over TLS: the server cut a connection in clear)" if cert is not None else ""
+            over = over_tls_said(endpoint) if cert is not None else ""
             refused = _refused(info)
             if refused:
                 why = (

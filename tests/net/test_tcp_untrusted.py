@@ -1,0 +1,74 @@
+"""A connection over TLS from its first byte to a certificate that fails verification: one
+line naming why (no CA trusted here signed it, another host's name, expired), never the
+handshake's generic failure."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from hostile import servers as S  # tests/ is on sys.path, as for every test folder
+from leakhound import net
+from leakhound.errors import TlsError
+from leakhound.net import Limits, Scope, Transport
+from leakhound.net.tls import checking_ca, verifying_context
+
+ALLOW = net.commands("test", {"PING"})
+
+
+async def _quiet(conn: S.Conn) -> None:
+    await conn.reader.read(1)
+
+
+def _refusal(
+    folder: Path, *, host: str = "127.0.0.1", expired: bool = False, trusted: bool = False
+) -> str:
+    """Why a verified connection fails to a server whose certificate is for ``host``
+    (``expired``), its own CA ``trusted`` or not."""
+    with S.ServerLoop() as loop:
+        context, cert_path, _ = S.self_signed(folder, host=host, expired=expired)
+        port = loop.serve(_quiet, tls=context)
+        tls = verifying_context(str(cert_path) if trusted else None)
+        transport = Transport(Limits(connect_timeout=2), Scope({("127.0.0.1", port)}))
+        with pytest.raises(TlsError) as caught:
+            asyncio.run(transport.tcp("127.0.0.1", port, ALLOW, scheme="test", tls=tls))
+    text = str(caught.value)
+    assert "\n" not in text
+    return text
+
+
+def test_a_certificate_no_trusted_ca_signed_says_so_and_how_to_trust_it(tmp_path: Path) -> None:
+    text = _refusal(tmp_path)
+    assert text.startswith("the server's certificate is not trusted: no CA trusted here signed")
+    assert text.endswith("give its CA with --ca-file (beside --auth)")
+
+
+def test_a_certificate_for_another_host_says_so(tmp_path: Path) -> None:
+    text = _refusal(tmp_path, host="db.other.test", trusted=True)
+    assert text.startswith("the server's certificate is for another host name (")
+
+
+def test_an_expired_certificate_says_so(tmp_path: Path) -> None:
+    text = _refusal(tmp_path, expired=True, trusted=True)
+    assert text.startswith("the server's certificate has expired (")
+
+
+def test_verify_ca_takes_a_trusted_certificate_for_another_host(tmp_path: Path) -> None:
+    # sslmode=verify-ca, VERIFY_CA: the CA checked, not the name.
+    with S.ServerLoop() as loop:
+        context, cert_path, _ = S.self_signed(tmp_path, host="db.other.test")
+        port = loop.serve(_quiet, tls=context)
+        transport = Transport(Limits(connect_timeout=2), Scope({("127.0.0.1", port)}))
+
+        async def go() -> bool:
+            stream = await transport.tcp(
+                "127.0.0.1", port, ALLOW, scheme="test", tls=checking_ca(str(cert_path))
+            )
+            try:
+                return stream.tls is not None and not stream.verified
+            finally:
+                await stream.close()
+
+        assert asyncio.run(go())
