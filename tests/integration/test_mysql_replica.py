@@ -8,11 +8,13 @@ the replica made one by this test's admin connection (PyMySQL: ``CHANGE MASTER T
 source's address, from its binary log's current position, ``START SLAVE``), stopped at the end.
 MariaDB names a source by its address and ``server_id`` alone (no UUID): the two join because
 the scan reached the source at the address the replica names (``probes/mysql/replication.py``).
+And a Galera node of one, bootstrapped: of its cluster's store (its state UUID).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,3 +169,44 @@ def test_a_user_refused_the_replica_status_scans_each_server_as_a_store_of_its_o
         assert "replica" not in service["fingerprint"]["details"]
         assert "a replica of" not in service["reason"]
     assert len(_assessed(doc, db, capsys)["stores"]) == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def galera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A Galera cluster of one node, bootstrapped (Debian's galera-4, which mariadb-server
+    depends on): its port. A second node does not join here: its state transfer (rsync)
+    runs as ``nobody`` and cannot write the data folder the lab's launcher makes root's
+    alone."""
+    home = tmp_path_factory.mktemp("mysql-galera")
+    options = (
+        "--wsrep-on=ON",
+        "--wsrep-provider=/usr/lib/galera/libgalera_smm.so",
+        "--wsrep-cluster-address=gcomm://",
+        "--wsrep-new-cluster",
+        "--wsrep-node-address=127.0.0.1",
+        f"--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{_free_port()}",
+        "--binlog-format=ROW",
+        "--innodb-autoinc-lock-mode=2",
+    )
+    with serving("mysql", home, options) as node:
+        yield node.target.port
+
+
+def test_a_galera_node_is_of_its_clusters_store(galera: int, tmp_path: Path) -> None:
+    with _connect(galera) as conn, conn.cursor() as cur:
+        cur.execute("SHOW STATUS LIKE 'wsrep_cluster_state_uuid'")
+        ((_, state),) = cur.fetchall()
+    assert state
+    doc, _ = report(tmp_path, f"mysql://root@127.0.0.1:{galera}")
+    (result,) = doc["results"]
+    service = result["service"]
+    assert service["verdict"] == "open", service["reason"]
+    assert service["fingerprint"]["cluster_uuid"] == state
+    details = service["fingerprint"]["details"]
+    assert details["galera"] is True and "replica" not in details
