@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from leakhound.assess import assess
 from leakhound.models import (
     Container,
@@ -237,6 +239,7 @@ def test_a_primary_speaks_for_its_store_whichever_member_the_scan_finished_first
             {"replica_set": "rs0", "member": "secondary"},
             {"replica_set": "rs0", "member": "primary"},
         ),
+        "mysql": ({"replica": True, "replica_of": "127.0.0.1:5432"}, {}),
     }
     for kind, (copy, primary) in pairs.items():
         with SqliteStore(tmp_path / f"{kind}.db") as store:
@@ -244,3 +247,81 @@ def test_a_primary_speaks_for_its_store_whichever_member_the_scan_finished_first
         (one,) = scan.stores
         assert one.service.endpoint.port == 5432, kind
         assert [r.service.endpoint.port for r in one.others] == [5433]
+
+
+def _mariadb(host: str, port: int, details: dict[str, object]) -> TargetResult:
+    ep = Endpoint(host, port)
+    fp = Fingerprint(product="mariadb", details=details)  # MariaDB tells no identity
+    svc = Service(ep, f"mysql://root@{host}:{port}", "mysql", Verdict.OPEN, "why", fp)
+    box = ContainerResult(Container("shop.customers", 30, 10), Sample(30, 30, ()))
+    return TargetResult(svc, (box,))
+
+
+def _replica_of(address: str, server_id: object = 1) -> dict[str, object]:
+    return {"replica": True, "replica_of": address, "source_server_id": server_id}
+
+
+def test_a_mariadb_replica_joins_the_source_the_scan_reached_at_the_address_it_names(
+    tmp_path: Path,
+) -> None:
+    # The replica recorded first: its source still speaks for the store.
+    replica = _mariadb("127.0.0.1", 3307, _replica_of("127.0.0.1:3306"))
+    source = _mariadb("127.0.0.1", 3306, {"server_id": 1})
+    alone = _mariadb("127.0.0.1", 3308, {})
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan = store.load(_scan(store, replica, source, alone))
+    one, other = scan.stores
+    assert one.identity == "mysql@127.0.0.1:3306"
+    assert [r.service.endpoint.port for r in one.results] == [3306, 3307]
+    assert [r.service.endpoint.port for r in other.results] == [3308]
+    assert scan.stores_at(["127.0.0.1:3306", "127.0.0.1:3307", "127.0.0.1:3308"]) == 2
+    # Each result keeps its own history: the joining is the scan's, not the store's name.
+    assert {r.service.store_id for r in scan.results} == {
+        "mysql@127.0.0.1:3306",
+        "mysql@127.0.0.1:3307",
+        "mysql@127.0.0.1:3308",
+    }
+
+
+@pytest.mark.parametrize(
+    ("replica", "source"),
+    [
+        pytest.param(
+            _mariadb("127.0.0.1", 3307, _replica_of("127.0.0.1:3306", 2)),
+            _mariadb("127.0.0.1", 3306, {"server_id": 1}),
+            id="another-server-id",
+        ),
+        pytest.param(
+            _mariadb("127.0.0.1", 3307, _replica_of("127.0.0.1:3306")),
+            _mariadb("127.0.0.1", 3306, {}),
+            id="no-binary-log-at-that-address",
+        ),
+        pytest.param(
+            # its own machine's loopback, not the scanner's
+            _mariadb("10.0.0.7", 3306, _replica_of("127.0.0.1:3306")),
+            _mariadb("127.0.0.1", 3306, {"server_id": 1}),
+            id="loopback-named-by-a-replica-elsewhere",
+        ),
+        pytest.param(
+            _mariadb("10.0.0.7", 3306, _replica_of("db.internal:3306")),
+            _mariadb("10.0.0.5", 3306, {"server_id": 1}),
+            id="a-name-the-scan-did-not-reach",
+        ),
+        pytest.param(
+            _mariadb("10.0.0.7", 3306, _replica_of("10.0.0.5:3306", True)),
+            _mariadb("10.0.0.5", 3306, {"server_id": 1}),
+            id="a-server-id-not-a-number",
+        ),
+        pytest.param(
+            _mariadb("10.0.0.7", 3306, _replica_of("10.0.0.7:3306")),
+            _mariadb("10.0.0.5", 3306, {"server_id": 1}),
+            id="itself",
+        ),
+    ],
+)
+def test_a_mariadb_replica_is_a_store_of_its_own_where_nothing_says_which_source(
+    tmp_path: Path, replica: TargetResult, source: TargetResult
+) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan = store.load(_scan(store, replica, source))
+    assert len(scan.stores) == 2

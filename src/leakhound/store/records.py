@@ -7,6 +7,7 @@ attributes, never raw dicts. ``ScanRecord.to_dict`` is the scan's JSON shape
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,15 +80,54 @@ def _rank(r: ResultRecord) -> tuple[int, bool, int]:
 def _a_copy(r: ResultRecord) -> bool:
     """Whether the endpoint answered as a copy of another of its store, kept from it: a
     Redis replica (``details.role``), a PostgreSQL standby (``details.standby``), a member
-    of a MongoDB replica set other than its primary (``details.member``). Its primary speaks
-    for the store where it is as open, not whichever of them the scan happened to finish
-    first."""
+    of a MongoDB replica set other than its primary (``details.member``), a MySQL or MariaDB
+    replica (``details.replica``). Its primary speaks for the store where it is as open, not
+    whichever of them the scan happened to finish first."""
     details = r.service.fingerprint.details
     return (
         details.get("role") == "replica"
         or details.get("standby") is True
         or details.get("member") not in (None, "primary")
+        or details.get("replica") is True
     )
+
+
+def _loopback(host: str) -> bool:
+    """Whether a host names the machine it is written on."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _sources(exposed: list[ResultRecord]) -> dict[int, str]:
+    """The store of each replica that names its source by address alone (a MariaDB replica:
+    ``details.replica_of`` and ``details.source_server_id``, ``probes/mysql/replication.py``),
+    by its index in ``exposed``: its source's, where the scan reached a server of its kind at
+    that very address whose ``details.server_id`` is the one named; an address of loopback
+    only where the replica too was reached on loopback (its own machine). The address is the
+    replica's view, and server ids are set by hand (1 by default everywhere): elsewhere, or
+    in another scan, nothing says which server that address is."""
+    at = {(r.service.kind, r.service.endpoint.netloc.lower()): r for r in exposed}
+    out: dict[int, str] = {}
+    for n, r in enumerate(exposed):
+        details = r.service.fingerprint.details
+        address, named = details.get("replica_of"), details.get("source_server_id")
+        if r.service.fingerprint.cluster_uuid or not isinstance(address, str):
+            continue
+        if not isinstance(named, int) or isinstance(named, bool):
+            continue
+        source = at.get((r.service.kind, address.lower()))
+        if source is None or source is r or source.service.fingerprint.cluster_uuid:
+            continue
+        if source.service.fingerprint.details.get("server_id") != named:
+            continue
+        if _loopback(source.service.endpoint.host) and not _loopback(r.service.endpoint.host):
+            continue
+        out[n] = source.service.store_id
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +165,10 @@ class StoreView:
     def group(cls, results: tuple[ResultRecord, ...]) -> tuple[StoreView, ...]:
         """The exposed results grouped by store, in the order the scan met the stores."""
         by_store: dict[str, list[ResultRecord]] = {}
-        for r in results:
-            if r.exposed:
-                by_store.setdefault(r.service.store_id, []).append(r)
+        exposed = [r for r in results if r.exposed]
+        sources = _sources(exposed)
+        for n, r in enumerate(exposed):
+            by_store.setdefault(sources.get(n, r.service.store_id), []).append(r)
         out = []
         for identity, found in by_store.items():
             ranked = sorted(found, key=_rank)

@@ -87,6 +87,13 @@ def test_every_fixed_statement_is_allowed() -> None:
         sql.statement_timeout(10, mariadb=True),
         *sql.stream_session(mariadb=False),
         *sql.stream_session(mariadb=True),
+        # which store the server is of (replication.py)
+        sql.GALERA_STATE,
+        sql.MYSQL_SERVER,
+        sql.MARIADB_SERVER,
+        sql.MARIADB_REPLICAS,
+        sql.MYSQL_REPLICAS,
+        sql.MYSQL_REPLICAS_BEFORE_8022,
     ):
         assert ALLOW.allows("query", statement), statement
 

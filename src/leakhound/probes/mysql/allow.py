@@ -21,6 +21,10 @@ own schemas, whatever the letter case (``mysql.user`` holds the password hashes;
 other than ``YEAR``, ``CONVERT``, ``HEX``, ``TRIM``, ``LENGTH``, ``CHAR_LENGTH``, ``LOWER``,
 ``MD5`` or ``CAST(… AS BINARY)`` of a column, ``REGEXP`` of ``email.py``'s two patterns and
 ``RAND`` of a number (never ``LOAD_FILE``), ``INTO``, ``UNION``, a comment or a ``;``.
+Beside them, six constant statements say which store the server is of (``replication.py``):
+``SHOW STATUS LIKE 'wsrep_cluster_state_uuid'``, ``@@server_uuid``, ``@@server_id`` and
+``@@log_bin``, and the replica status (``SHOW ALL SLAVES STATUS``, ``SHOW REPLICA STATUS``,
+``SHOW SLAVE STATUS``): reads, none of them a channel's name or anything the server said.
 """
 
 from __future__ import annotations
@@ -85,6 +89,13 @@ ALLOW = statements(
         re.escape(sql.START),
         re.escape(sql.UTC_SESSION),
         re.escape(sql.WHO),
+        # Which store the server is of (``replication.py``): constants alone.
+        re.escape(sql.GALERA_STATE),
+        re.escape(sql.MYSQL_SERVER),
+        re.escape(sql.MARIADB_SERVER),
+        re.escape(sql.MARIADB_REPLICAS),
+        re.escape(sql.MYSQL_REPLICAS),
+        re.escape(sql.MYSQL_REPLICAS_BEFORE_8022),
         re.escape(sql.COUNT_TABLES),
         re.escape(sql.LIST_TABLES) + LIMIT,
         _literal(sql.COLUMNS_OF),
@@ -148,6 +159,17 @@ NEVER = (
     "SET GLOBAL read_only = 0",
     "SET SESSION sql_log_bin = 0",
     "SHOW GRANTS",
+    "SHOW STATUS",
+    "SHOW STATUS LIKE 'wsrep%'",
+    "SHOW SLAVE HOSTS",
+    "SHOW PROCESSLIST",
+    "SHOW SLAVE STATUS FOR CHANNEL 'x'",
+    "SHOW ALL SLAVES STATUS; SELECT 1",
+    "SELECT @@server_uuid, LOAD_FILE('/etc/passwd')",
+    "STOP SLAVE",
+    "START SLAVE",
+    "CHANGE MASTER TO MASTER_HOST='10.0.0.5'",
+    "RESET SLAVE ALL",
     "GRANT ALL ON *.* TO 'x'@'%'",
     "CREATE USER 'x'@'%'",
     "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE `a`.`b`",

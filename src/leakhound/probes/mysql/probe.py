@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
+from dataclasses import replace
 from typing import Any
 
 from ... import compromise
@@ -34,6 +35,7 @@ from . import distinct, sql
 from .allow import ALLOW
 from .connection import Connection, connect, credentials, greet, log_in
 from .read import MysqlReader
+from .replication import replication
 from .rows import documents, json_fields, main_date
 from .rows import field_type as _field_type
 from .sample import sample_rows
@@ -206,12 +208,15 @@ class MysqlProbe(Probe):
             row = got.rows[0] if got.rows and len(got.rows[0]) == 3 else (None, None, None)
             account = text(row[1] or b"", 200)
             fp = fingerprint(greeting, text(row[2]) if row[2] else None, cert, failed)
+            # Which store it is of: its own, or the source it replicates (``replication``).
+            store = await replication(conn, mariadb=is_mariadb(greeting))
+            fp = replace(fp, cluster_uuid=store.identity, details=fp.details | store.details)
             if account == "@" or account.startswith("skip-grants"):
                 # MariaDB says "@", MySQL "skip-grants user@skip-grants host".
                 return service(
                     Verdict.OPEN,
                     f"{who} logs in: the server runs without its grant tables "
-                    f"(--skip-grant-tables), anyone reads everything{in_clear}",
+                    f"(--skip-grant-tables), anyone reads everything{store.said}{in_clear}",
                     fp,
                     ("login", "information_schema"),
                 )
@@ -220,7 +225,7 @@ class MysqlProbe(Probe):
                     Verdict.PARTIAL,
                     f"{who} is let in as the anonymous account "
                     f"({account}): it reads what was granted to "
-                    f"anyone{in_clear}",
+                    f"anyone{store.said}{in_clear}",
                     fp,
                     ("login",),
                 )
@@ -228,7 +233,7 @@ class MysqlProbe(Probe):
                 Verdict.OPEN,
                 f"{who} logs in (as {account or user}); "
                 f"{'a read-only' if conn.read_only else 'a'} "
-                f"transaction reads information_schema{in_clear}",
+                f"transaction reads information_schema{store.said}{in_clear}",
                 fp,
                 ("login", "information_schema"),
             )

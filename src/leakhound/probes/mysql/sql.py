@@ -35,6 +35,18 @@ START = "START TRANSACTION"
 # counted as the other stores count theirs, and the times shown say one instant.
 UTC_SESSION = "SET time_zone = '+00:00'"
 WHO = "SELECT VERSION(), CURRENT_USER(), @@version_comment"
+# Which store the server is of (``replication.py``), all read-only and answered to whoever
+# logged in, the replica status only with a replication privilege (root has it): a Galera
+# cluster's state UUID (its nodes' own; an empty set elsewhere), the server's own id (MySQL's
+# UUID made at its first start; MariaDB's number, set by hand, 1 by default, and whether it
+# keeps a binary log, which a replica's source must), and what it replicates from: MariaDB's
+# every connection, MySQL's every channel (``SHOW SLAVE STATUS`` before MySQL 8.0.22).
+GALERA_STATE = "SHOW STATUS LIKE 'wsrep_cluster_state_uuid'"
+MYSQL_SERVER = "SELECT @@server_uuid"
+MARIADB_SERVER = "SELECT @@server_id, @@log_bin"
+MARIADB_REPLICAS = "SHOW ALL SLAVES STATUS"
+MYSQL_REPLICAS = "SHOW REPLICA STATUS"
+MYSQL_REPLICAS_BEFORE_8022 = "SHOW SLAVE STATUS"
 # Constants throughout (no name from the server in them).
 COUNT_TABLES = "SELECT COUNT(*) FROM information_schema.TABLES WHERE " + _USER_TABLES  # noqa: S608
 LIST_TABLES = (
