@@ -14,7 +14,7 @@ from ..errors import PolicyError
 from .http import Credentials, Http, OwnerAuth
 from .policy import Gate, Limits, Policy, Scope, is_loopback
 from .tcp import TcpStream, connect
-from .tls import checking_ca, insecure_context, verifying_context
+from .tls import checking_ca, credentials_context, insecure_context, verifying_context
 
 
 class Transport:
@@ -89,9 +89,8 @@ class Transport:
         ca_file = owner.ca_file if owner is not None else None
         if owner is not None and isinstance(owner.auth, tuple) and not owner.insecure:
             if self._verifying is None:
-                self._verifying = verifying_context(ca_file)
                 # What a certificate's failure suggests (``tcp._hint``): --insecure-auth too.
-                self._verifying.for_credentials = True  # type: ignore[attr-defined]
+                self._verifying = credentials_context(ca_file)
             return self._verifying
         if verify in ("verify-full", "verify-ca"):
             if verify not in self._checking:
