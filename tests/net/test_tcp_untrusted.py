@@ -113,3 +113,22 @@ def test_a_certificate_refused_for_a_url_s_verify_full_does_not_suggest_insecure
 
     text = _refused_through(tmp_path, anyone, "verify-full")
     assert text.endswith("give its CA with --ca-file (beside --auth)")
+
+
+def test_a_url_s_verify_full_refused_beside_the_owner_s_credentials_does_not_suggest_insecure_auth(
+    tmp_path: Path,
+) -> None:
+    # --insecure-auth would not lift what the target URL asks: not suggested.
+    def owner(port: int) -> Transport:
+        return Transport(
+            Limits(connect_timeout=2), Scope({("127.0.0.1", port)}), OwnerAuth(("app", "pw"))
+        )
+
+    text = _refused_through(tmp_path, owner, "verify-full")
+    assert text.endswith("give its CA with --ca-file (beside --auth)")
+
+
+def test_a_url_s_verify_ca_beside_the_owner_s_credentials_checks_the_host_name_too() -> None:
+    owner = Transport(Limits(), Scope(), OwnerAuth(("app", "pw")))
+    assert owner.tls_context("verify-ca").check_hostname
+    assert not Transport(Limits(), Scope()).tls_context("verify-ca").check_hostname
