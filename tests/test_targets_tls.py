@@ -138,3 +138,78 @@ def test_two_targets_of_one_server_keep_the_tls_asked() -> None:
     )
     (merged,) = targets(specs)
     assert merged.endpoint.tls == "require"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "tls"),
+    [
+        pytest.param("sslmode=require", "sslmode=verify-full", "verify-full", id="verified-then"),
+        pytest.param("sslmode=verify-full", "sslmode=require", "verify-full", id="verified-first"),
+        pytest.param("sslmode=verify-ca", "sslmode=verify-full", "verify-full", id="full-over-ca"),
+        pytest.param("sslmode=prefer", "sslmode=verify-ca", "verify-ca", id="unasked-first"),
+    ],
+)
+def test_one_server_named_twice_keeps_the_most_verified_tls(
+    first: str, then: str, tls: str
+) -> None:
+    # The verification a URL asks for is never lost to the other URL named first.
+    specs = parse_targets(
+        [f"postgresql://10.0.0.5/db?{first}", f"postgresql://10.0.0.5/db?{then}"],
+        DEFAULT.target_kinds(),
+    )
+    (merged,) = targets(specs)
+    assert merged.endpoint.tls == tls
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        pytest.param(
+            (
+                "postgresql://10.0.0.5/db?sslmode=disable",
+                "postgresql://10.0.0.5/db?sslmode=verify-full",
+            ),
+            id="disable-first",
+        ),
+        pytest.param(("rediss://10.0.0.5:6380", "mongodb://10.0.0.5:6380/?tls=false"), id="kinds"),
+    ],
+)
+def test_one_server_named_with_tls_disabled_and_asked_is_refused(pair: tuple[str, str]) -> None:
+    specs = parse_targets(list(pair), DEFAULT.target_kinds())
+    with pytest.raises(
+        TargetError, match=r"10\.0\.0\.5:\d+ is named twice, one target URL disabling"
+    ):
+        targets(specs)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("postgresql://10.0.0.5/db?sslmode=require;password=Pw-9f3k", id="semicolon"),
+        pytest.param("postgresql://10.0.0.5/db?sslmode=x%26password%3DPw-9f3k", id="escaped-amp"),
+        pytest.param("mysql://10.0.0.5/?ssl-mode=Pw-9f3k%20Pw-9f3k", id="spaced"),
+    ],
+)
+def test_an_unknown_tls_setting_quotes_no_parameter_hidden_in_it(url: str) -> None:
+    with pytest.raises(TargetError, match="is not a TLS setting") as caught:
+        _endpoint(url)
+    assert "Pw-9f3k" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("postgresql://10.0.0.5:99999/db?password=Pw-9f3k", id="port-over"),
+        pytest.param("postgresql://10.0.0.5:0/db?password=Pw-9f3k", id="port-zero"),
+        pytest.param("postgresql://a,b/db?password=Pw-9f3k", id="two-hosts"),
+        pytest.param("postgresql:///db?password=Pw-9f3k", id="no-host"),
+        pytest.param("postgresql://app:Pw-9f3k@10.0.0.5/db?password=Pw-9f3k", id="user-password"),
+        pytest.param("ftp://10.0.0.5/?password=Pw-9f3k", id="unknown-scheme"),
+        pytest.param("mongodb://10.0.0.5/#Pw-9f3k", id="fragment"),
+    ],
+)
+def test_a_refused_url_s_query_is_never_quoted(url: str) -> None:
+    # Whatever the refusal is about, the query (libpq's ?password=) stays unquoted.
+    with pytest.raises(TargetError) as caught:
+        _endpoint(url)
+    assert "Pw-9f3k" not in str(caught.value)

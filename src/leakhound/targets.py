@@ -169,14 +169,16 @@ def parse_one(
         raise TargetError("empty target")
     if "\x00" in text or any(ord(c) < 32 for c in text):
         raise TargetError("target contains control characters")
+    scheme, sep, _ = text.partition("://")
     if hide_password(text) != text:  # refused before anything else echoes the text
         raise TargetError(
             f"credentials in a target are not accepted (give them with --auth-env, --auth "
-            f"or --netrc): {hide_password(text)!r}"
+            f"or --netrc): {_unqueried(hide_password(text)) if sep else hide_password(text)!r}"
         )
     shown = hide_password(text, loose=True)  # what any other error quotes (a password
     # URL parsers cut apart, or read none of: a user part with a space)
-    scheme, sep, _ = text.partition("://")
+    if sep:
+        shown = _unqueried(shown)
     if sep:
         if scheme.lower() not in kinds.schemes:
             known = ", ".join(f"{s}://" for s in kinds.schemes)
@@ -265,8 +267,15 @@ _HTTP = frozenset({"http", "https"})
 _PATH_SCHEMES = frozenset({"postgresql"})
 
 
+def _unqueried(url: str) -> str:
+    """A URL an error quotes, its password already hidden (``hide_password``), cut before
+    its query or fragment: they may carry a password (libpq's ?password=), whatever the
+    error is about."""
+    return re.split(r"[?#]", url, maxsplit=1)[0]
+
+
 def _parse_url(url: str, kinds: Kinds) -> Target:
-    text = hide_password(url, loose=True)  # what an error quotes: never a password
+    text = _unqueried(hide_password(url, loose=True))  # what an error quotes
     if "," in url.partition("://")[2].split("/", 1)[0]:
         raise TargetError(
             f"a target URL names one host (name each member of a replica set or cluster "
@@ -322,6 +331,10 @@ def _parse_url(url: str, kinds: Kinds) -> Target:
     return Target(Endpoint(host, port, scheme, parts.path.rstrip("/"), user, tls=tls), named)
 
 
+# What a TLS setting's value the user mistyped may be quoted as: a word, never a parameter.
+_SETTING_WORD = re.compile(r"[A-Za-z0-9_-]{0,24}")
+
+
 def _tls_of(scheme: str, parts: SplitResult) -> str | None:
     """What a URL asks of TLS (``Endpoint.tls``): its scheme's (rediss://), or its query's
     TLS parameter (``_TLS_PARAMETERS``); TargetError for any other query or a fragment
@@ -349,9 +362,11 @@ def _tls_of(scheme: str, parts: SplitResult) -> str | None:
         values = {v.lower(): mode for v, mode in known[key.lower()].items()}
         if value.lower() not in values:
             accepted = ", ".join(known[key.lower()])
+            # Quoted only where it is a word: ``;`` or an escaped ``&`` in it can carry a
+            # parameter more (``sslmode=require;password=…``), a password.
+            said = f"{key}={value!r}" if _SETTING_WORD.fullmatch(value) else f"{key}= (unquoted)"
             raise TargetError(
-                f"{key}={value[:40]!r} is not a TLS setting of a {scheme} URL (accepted: "
-                f"{accepted}): {shown!r}"
+                f"{said} is not a TLS setting of a {scheme} URL (accepted: {accepted}): {shown!r}"
             )
         asked[values[value.lower()]] = f"{key}={value}"
     if len(asked) > 1:
@@ -642,8 +657,27 @@ def _merged(ep: Endpoint, other: Endpoint) -> Endpoint:
         containers=tuple(dict.fromkeys((*ep.containers, *other.containers))),
         user=ep.user or other.user,
         account=ep.account or other.account,
-        tls=ep.tls or other.tls,
+        tls=_tls_merged(ep, other),
     )
+
+
+# ``Endpoint.tls`` from the least to the most that a URL asks of a certificate.
+_TLS_STRENGTH = ("require", "verify-ca", "verify-full")
+
+
+def _tls_merged(ep: Endpoint, other: Endpoint) -> str | None:
+    """What two targets of one store ask of TLS, as one: what either asks where the other
+    asks nothing; the most verified of two that ask for it (a ``verify-full`` is never
+    lost to a ``require`` named first); TargetError for TLS disabled by one and asked by
+    the other (neither can be honoured without dropping the other)."""
+    if ep.tls is None or other.tls is None or ep.tls == other.tls:
+        return ep.tls or other.tls
+    if "disable" in (ep.tls, other.tls):
+        raise TargetError(
+            f"{ep.netloc} is named twice, one target URL disabling TLS, the other asking "
+            f"for it ({ep.tls}, {other.tls}): name it once"
+        )
+    return max(ep.tls, other.tls, key=_TLS_STRENGTH.index)
 
 
 def _database_path(ep: Endpoint) -> bool:

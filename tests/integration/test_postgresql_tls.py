@@ -162,9 +162,11 @@ def test_sslmode_verify_full_to_a_certificate_not_trusted_says_so(
 def test_sslmode_disable_is_refused_in_clear_and_says_tls_was_not_tried(
     cluster: TlsCluster, tmp_path: Path
 ) -> None:
+    # Open over TLS (trust): refused in clear, it is no "secured" store.
     url = f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres?sslmode=disable"
     doc, _ = report(tmp_path, url)
     service = _result(doc)["service"]
-    assert service["verdict"] == "secured", service
+    assert service["verdict"] == "error", service
+    assert "the server refuses this connection in clear" in service["reason"]
     assert "(TLS not tried: the target URL disables it)" in service["reason"]
     assert service["fingerprint"]["tls"] is None

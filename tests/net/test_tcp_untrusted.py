@@ -5,6 +5,7 @@ handshake's generic failure."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from hostile import servers as S  # tests/ is on sys.path, as for every test fol
 from leakhound import net
 from leakhound.errors import TlsError
 from leakhound.net import Limits, Scope, Transport
+from leakhound.net.http import OwnerAuth
 from leakhound.net.tls import checking_ca, verifying_context
 
 ALLOW = net.commands("test", {"PING"})
@@ -72,3 +74,61 @@ def test_verify_ca_takes_a_trusted_certificate_for_another_host(tmp_path: Path) 
                 await stream.close()
 
         assert asyncio.run(go())
+
+
+def _refused_through(
+    folder: Path, transport_of: Callable[[int], Transport], verify: str | None
+) -> str:
+    """Why a connection fails whose context is the transport's for ``verify``."""
+    with S.ServerLoop() as loop:
+        context, _, _ = S.self_signed(folder)
+        port = loop.serve(_quiet, tls=context)
+        transport = transport_of(port)
+        with pytest.raises(TlsError) as caught:
+            asyncio.run(
+                transport.tcp(
+                    "127.0.0.1", port, ALLOW, scheme="test", tls=transport.tls_context(verify)
+                )
+            )
+    return str(caught.value)
+
+
+def test_a_certificate_refused_for_the_owner_s_credentials_suggests_insecure_auth(
+    tmp_path: Path,
+) -> None:
+    def owner(port: int) -> Transport:
+        return Transport(
+            Limits(connect_timeout=2), Scope({("127.0.0.1", port)}), OwnerAuth(("app", "pw"))
+        )
+
+    text = _refused_through(tmp_path, owner, None)
+    assert text.endswith("--insecure-auth to send the credentials all the same")
+
+
+def test_a_certificate_refused_for_a_url_s_verify_full_does_not_suggest_insecure_auth(
+    tmp_path: Path,
+) -> None:
+    def anyone(port: int) -> Transport:
+        return Transport(Limits(connect_timeout=2), Scope({("127.0.0.1", port)}))
+
+    text = _refused_through(tmp_path, anyone, "verify-full")
+    assert text.endswith("give its CA with --ca-file (beside --auth)")
+
+
+def test_a_url_s_verify_full_refused_beside_the_owner_s_credentials_does_not_suggest_insecure_auth(
+    tmp_path: Path,
+) -> None:
+    # --insecure-auth would not lift what the target URL asks: not suggested.
+    def owner(port: int) -> Transport:
+        return Transport(
+            Limits(connect_timeout=2), Scope({("127.0.0.1", port)}), OwnerAuth(("app", "pw"))
+        )
+
+    text = _refused_through(tmp_path, owner, "verify-full")
+    assert text.endswith("give its CA with --ca-file (beside --auth)")
+
+
+def test_a_url_s_verify_ca_beside_the_owner_s_credentials_checks_the_host_name_too() -> None:
+    owner = Transport(Limits(), Scope(), OwnerAuth(("app", "pw")))
+    assert owner.tls_context("verify-ca").check_hostname
+    assert not Transport(Limits(), Scope()).tls_context("verify-ca").check_hostname

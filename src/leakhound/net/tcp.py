@@ -26,7 +26,7 @@ from ..errors import (
 )
 from ..models import TlsInfo
 from .policy import Gate, Limits, Policy, describe
-from .tls import tls_info, untrusted
+from .tls import for_credentials, tls_info, untrusted
 
 T = TypeVar("T")
 
@@ -349,7 +349,7 @@ def _hint(context: ssl.SSLContext) -> str:
     """How to have a certificate of an unknown CA trusted: its CA, and where the context
     verifies for the owner's credentials alone (not for a target URL's ``verify-*``), the
     choice of sending them all the same (``--ca-file`` goes with the owner's credentials)."""
-    if getattr(context, "for_credentials", False):
+    if for_credentials(context):
         return "give its CA with --ca-file, or --insecure-auth to send the credentials all the same"
     return "give its CA with --ca-file (beside --auth)"
 

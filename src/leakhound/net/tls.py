@@ -9,6 +9,7 @@ owner's credentials verifies the server's certificate and host name (the system'
 from __future__ import annotations
 
 import ssl
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,24 @@ def verifying_context(ca_file: str | None) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=ca_file)
     except (OSError, ssl.SSLError) as exc:
         raise UsageError(f"--ca-file {ca_file}: {describe(exc)}") from exc
+
+
+# The verifying contexts made for the owner's credentials (``credentials_context``).
+_FOR_CREDENTIALS: weakref.WeakSet[ssl.SSLContext] = weakref.WeakSet()
+
+
+def credentials_context(ca_file: str | None) -> ssl.SSLContext:
+    """A verifying context for a kind that sends the owner's credentials over its own
+    protocol: a certificate it fails suggests ``--insecure-auth`` too (``for_credentials``)."""
+    ctx = verifying_context(ca_file)
+    _FOR_CREDENTIALS.add(ctx)
+    return ctx
+
+
+def for_credentials(ctx: ssl.SSLContext) -> bool:
+    """Whether ``ctx`` verifies for the owner's credentials alone (``credentials_context``),
+    not for a target URL's ``verify-*``."""
+    return ctx in _FOR_CREDENTIALS
 
 
 def checking_ca(ca_file: str | None) -> ssl.SSLContext:

@@ -14,7 +14,7 @@ from ..errors import PolicyError
 from .http import Credentials, Http, OwnerAuth
 from .policy import Gate, Limits, Policy, Scope, is_loopback
 from .tcp import TcpStream, connect
-from .tls import checking_ca, insecure_context, verifying_context
+from .tls import checking_ca, credentials_context, insecure_context, verifying_context
 
 
 class Transport:
@@ -87,19 +87,23 @@ class Transport:
         alone; the owner's ``--ca-file``, else the system's CAs), else trusting none."""
         owner = self.credentials
         ca_file = owner.ca_file if owner is not None else None
-        if owner is not None and isinstance(owner.auth, tuple) and not owner.insecure:
-            if self._verifying is None:
-                self._verifying = verifying_context(ca_file)
-                # What a certificate's failure suggests (``tcp._hint``): --insecure-auth too.
-                self._verifying.for_credentials = True  # type: ignore[attr-defined]
-            return self._verifying
+        verifies = owner is not None and isinstance(owner.auth, tuple) and not owner.insecure
         if verify in ("verify-full", "verify-ca"):
+            # Not the owner's context, whose failure suggests --insecure-auth: that would
+            # not lift the URL's verification. Its host name checked where the owner's
+            # credentials need it.
+            verify = "verify-full" if verifies else verify
             if verify not in self._checking:
                 full = verify == "verify-full"
                 self._checking[verify] = (
                     verifying_context(ca_file) if full else checking_ca(ca_file)
                 )
             return self._checking[verify]
+        if verifies:
+            if self._verifying is None:
+                # What a certificate's failure suggests (``tcp._hint``): --insecure-auth too.
+                self._verifying = credentials_context(ca_file)
+            return self._verifying
         if self._inspecting is None:
             self._inspecting = insecure_context()
         return self._inspecting

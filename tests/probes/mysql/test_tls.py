@@ -260,3 +260,18 @@ def test_ssl_mode_verify_identity_refuses_a_certificate_not_trusted(
     assert "certificate is not trusted: no CA trusted here signed it" in service.reason
     assert "--ca-file" in service.reason and "\n" not in service.reason
     assert len(server.received) == 1  # the SSLRequest alone
+
+
+def test_ssl_mode_disabled_to_a_server_of_tls_alone_says_tls_was_not_tried() -> None:
+    async def handle(conn: S.Conn) -> None:
+        await conn.send(MYSQL_8_GREETING_TLS)
+        header = await conn.reader.readexactly(4)
+        await conn.reader.readexactly(int.from_bytes(header[:3], "little"))
+        await conn.send(err(3159, "secure transport", 2))
+
+    with S.ServerLoop() as loop:
+        service = _verdict_of(loop.serve(handle), "disable")
+    assert service.verdict == Verdict.ERROR, service
+    assert service.reason.startswith(
+        "the server takes logins over TLS only (TLS not tried: the target URL disables it): "
+    )

@@ -224,9 +224,23 @@ def test_sslmode_require_sends_no_startup_in_clear_to_a_server_without_tls() -> 
 
 
 def test_sslmode_disable_never_asks_for_tls_and_says_so() -> None:
-    # Refused in clear for want of encryption: unasked, the scan would try TLS next.
+    # Refused in clear for want of encryption: unasked, the scan would try TLS next. Over
+    # TLS, not tried, it may let anyone in: not "secured".
     seen: list[str] = []
     service = _verdict(_answering(b"S", REFUSED_IN_CLEAR, seen), "disable")
+    assert seen == ["startup"]
+    assert service.verdict == Verdict.ERROR, service
+    assert service.reason == (
+        "the server refuses this connection in clear (TLS not tried: the target URL disables "
+        "it): no pg_hba.conf entry, no encryption"
+    )
+
+
+def test_sslmode_disable_to_a_password_refused_in_clear_is_secured_and_says_so() -> None:
+    wrong = b'SFATAL\0C28P01\0Mpassword authentication failed for user "app"\0\0'
+    refused = b"E" + struct.pack(">i", 4 + len(wrong)) + wrong
+    seen: list[str] = []
+    service = _verdict(_answering(b"S", refused, seen), "disable")
     assert seen == ["startup"]
     assert service.verdict == Verdict.SECURED, service
     assert "(TLS not tried: the target URL disables it)" in service.reason

@@ -196,10 +196,10 @@ class MysqlProbe(Probe):
                     )
                 if refused.code == _NEEDS_TLS:  # in clear: TLS not offered, or it failed
                     why = stream.tls_failed or "the server offers none"
+                    failed = "" if why == TLS_DISABLED else ", and TLS failed here"
                     return service(
                         Verdict.ERROR,
-                        f"the server takes logins over TLS only, and TLS failed here "
-                        f"({why}): {refused}",
+                        f"the server takes logins over TLS only{failed} ({why}): {refused}",
                         fp,
                     )
                 return service(Verdict.ERROR, f"login as {who}: {refused}", fp)

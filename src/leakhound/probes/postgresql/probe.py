@@ -379,6 +379,11 @@ def _raw(conn: Connection) -> bool:
     return conn.greeting.params.get("server_encoding", "").upper() == "SQL_ASCII"
 
 
+# What pg_hba.conf's refusal of a connection in clear ends with: "no encryption" since
+# PostgreSQL 12, "SSL off" before.
+_IN_CLEAR = re.compile(r"\bno encryption\b|\bSSL off\b")
+
+
 def _refused(
     service: Any,
     error: ServerError,
@@ -389,6 +394,14 @@ def _refused(
     """An error at the startup: the cluster refuses this host or this user (secured), or
     something else went wrong. ``tls``: said of a refusal over TLS, after one in clear;
     ``tls_failed``: why a refusal in clear was not asked again over TLS."""
+    if tls_failed == TLS_DISABLED and error.code.startswith("28") and _IN_CLEAR.search(error.text):
+        # pg_hba.conf refuses this connection in clear (a cluster of ``hostssl`` lines says
+        # so too): over TLS, not tried, it may let anyone in. Not known: no "secured".
+        return service(
+            Verdict.ERROR,
+            f"the server refuses this connection in clear ({TLS_DISABLED}): {error.text}",
+            fp or Fingerprint(product="postgresql", realm=error.code),
+        )
     if error.code.startswith("28"):  # invalid authorization: pg_hba refuses, password wrong
         # The server's words last, where the reason is cut.
         over = f" (over TLS: {tls_failed})" if tls_failed else tls
