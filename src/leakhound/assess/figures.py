@@ -212,6 +212,7 @@ class Store:
     other_endpoints: tuple[str, ...] = ()  # the same store reached at other endpoints
     refused: int = 0  # containers listed, but their read asked for credentials (or failed)
     refused_docs: int = 0  # records the store counted in those
+    refused_estimated: int = 0  # of refused_docs, those the store estimated, not counted
     refused_credentials: int = 0  # of those, refused for want of credentials (the rest failed)
     kind: str = ""  # what the texts call its containers and records (``words``)
     # What its inventory could not list, as the scan said it (a bucket anyone reads by key but
@@ -246,6 +247,7 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
         listed = [cr for _, cr in st.containers]
         shut = [cr for cr in listed if cr.refused(svc.verdict)]
         read = [cr for cr in listed if not cr.refused(svc.verdict)]
+        held = Documents.of(cr.container for cr in shut)
         out.append(
             Store(
                 url=svc.url,
@@ -258,7 +260,8 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 docs=Documents.of(cr.container for cr in read).records,
                 other_endpoints=tuple(r.service.endpoint.key for r in st.others),
                 refused=len(shut),
-                refused_docs=Documents.of(cr.container for cr in shut).records,
+                refused_docs=held.records,
+                refused_estimated=held.estimated,
                 refused_credentials=sum(cr.asked_credentials() for cr in shut),
                 kind=svc.kind,
                 incomplete=listing_gaps(st.results),

@@ -75,17 +75,23 @@ def containers(by_kind: Mapping[str, int]) -> str:
 
 
 def refused(
-    containers: int, documents: int, credentials: int, by_kind: Mapping[str, int] | None = None
+    containers: int,
+    documents: int,
+    credentials: int,
+    by_kind: Mapping[str, int] | None = None,
+    estimated: int = 0,
 ) -> str:
     """Containers a partial store listed but refused to read, and the records it said they
     hold: not exposed, so never in the exposed figures ('' when there are none).
     ``credentials``: how many of them asked for credentials (the rest failed otherwise);
-    ``by_kind``: the containers by their stores' kinds, which name them (else neutral)."""
+    ``by_kind``: the containers by their stores' kinds, which name them (else neutral);
+    ``estimated``: of ``documents``, those the store estimated ('~', as ``documents``)."""
     if not containers:
         return ""
     by_kind = by_kind or {"": containers}
     named = Words.tally(((kind_words(k), n) for k, n in by_kind.items()), "more")
-    held = f", holding {of_kinds(by_kind).records(documents)}" if documents else ""
+    figure = records(Documents(documents, 0, 0, estimated), of_kinds(by_kind))
+    held = f", holding {figure}" if documents else ""
     return f"{named} listed but not readable ({why_refused(containers, credentials)}){held}"
 
 
