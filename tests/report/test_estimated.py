@@ -24,7 +24,7 @@ from leakhound.models import (
     TargetResult,
     Verdict,
 )
-from leakhound.report import html, markdown, sarif, terminal
+from leakhound.report import html, markdown, sarif, terminal, text
 from leakhound.report.summary import summarise
 from leakhound.store import ScanRecord, SqliteStore
 
@@ -104,7 +104,7 @@ def test_an_estimate_of_a_copy_is_not_an_estimate_of_the_records() -> None:
         "shop.public.orders_mv", 5_000, 8192, docs_exact=False, derived="materialized view"
     )
     got = Documents.of((table("shop.public.people", 10_000, exact=True), view))
-    assert got == Documents(10_000, 5_000, 0, 0)
+    assert got == Documents(10_000, 5_000, 0, 0, 5_000)
     # The copies alone: their rows are the store's records, estimates and all.
     assert Documents.of((view,)) == Documents(5_000, 0, 0, 5_000)
 
@@ -143,3 +143,26 @@ def test_a_sarif_finding_gives_its_tables_estimate_as_one(tmp_path: Path) -> Non
     log = json.loads(sarif.render(scan))
     (found,) = [r for r in log["runs"][0]["results"] if "EMAIL_ADDRESS" in r["message"]["text"]]
     assert "table 'shop.public.orders' (~2,400,000 rows)" in found["message"]["text"]
+
+
+def test_the_rows_of_copies_the_store_estimated_are_marked_so(tmp_path: Path) -> None:
+    # A materialized view's rows (pg_class's estimate) beside the table they copy: not added
+    # to its records, and shown beside them as an estimate, where they read as a count.
+    view = Container(
+        "shop.public.orders_mv", 5_000, 8192, docs_exact=False, derived="materialized view"
+    )
+    scan = stored(tmp_path, table("shop.public.people", 10_000, exact=True), view)
+    assert "2 tables, 10,000 (+~5,000 in copies) rows" in rendered(scan)
+    assert "- Exposed: 2 tables, 10,000 (+~5,000 in copies) rows" in markdown.render(scan)
+    summary = summarise(scan).to_dict()
+    assert (summary["copied_documents"], summary["copied_estimated_documents"]) == (5_000, 5_000)
+    assert "estimated_documents" not in summary
+    other = table("shop.public.orders_by_day", 300, exact=True)
+    counted = Documents.of(
+        (
+            table("shop.public.people", 10_000, exact=True),
+            view,
+            replace(other, derived="materialized view"),
+        )
+    )
+    assert text.documents(counted) == "10,000 (+~5,300 in copies, 5,000 of them estimated)"

@@ -719,7 +719,10 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
             f"({', '.join(sorted({str(i.derived) for i in copies}))})"
         )
         if originals:
-            note = f"; {sum(i.docs or 0 for i in copies):,} records of {what} not added"
+            # '~': some of them the store estimated (docs_exact off), as a table marks them
+            rows = sum(i.docs or 0 for i in copies)
+            mark = "" if all(i.docs_exact for i in copies) else "~"
+            note = f"; {mark}{rows:,} records of {what} not added"
         else:
             note = f"; only {what} held personal data: their records counted"
     # Exposed indices whose sample was never read (--sample 0, or it failed): nobody knows

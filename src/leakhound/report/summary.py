@@ -51,6 +51,8 @@ class Summary:
     # estimated, not counted
     estimated_documents: int = field(default=0, metadata={"omit_empty": True})
     refused_estimated_documents: int = field(default=0, metadata={"omit_empty": True})
+    # Of copied_documents, likewise
+    copied_estimated_documents: int = field(default=0, metadata={"omit_empty": True})
 
     @property
     def words(self) -> Words:
@@ -78,6 +80,7 @@ class Summary:
             self.copied_documents,
             self.uncounted_containers,
             self.estimated_documents,
+            self.copied_estimated_documents,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,7 +98,7 @@ def summarise(scan: ScanRecord) -> Summary:
     verdicts: Counter[str] = Counter(r.service.verdict.value for r in scan.results)
     pii_types: set[str] = set()
     containers = docs = copies = uncounted = compromised = with_pii = refused = refused_docs = 0
-    guessed = refused_guessed = 0
+    guessed = refused_guessed = copies_guessed = 0
     credentials = 0
     exposed_by: Counter[str] = Counter()
     refused_by: Counter[str] = Counter()
@@ -107,7 +110,10 @@ def summarise(scan: ScanRecord) -> Summary:
         counted = Documents.of(cr.container for cr in read)
         docs, copies = docs + counted.records, copies + counted.copies
         uncounted += counted.uncounted
-        guessed += counted.estimated
+        guessed, copies_guessed = (
+            guessed + counted.estimated,
+            copies_guessed + counted.copies_estimated,
+        )
         containers += len(read)
         refused += len(shut)
         exposed_by[store.service.kind] += len(read)
@@ -143,4 +149,5 @@ def summarise(scan: ScanRecord) -> Summary:
         refused_by_kind=dict(refused_by),
         estimated_documents=guessed,
         refused_estimated_documents=refused_guessed,
+        copied_estimated_documents=copies_guessed,
     )
