@@ -389,10 +389,13 @@ class Documents:
     # Of ``records``, those of containers the store estimated (``Container.docs_exact`` off:
     # PostgreSQL's reltuples, a listing that counts nested records too), not counted.
     estimated: int = 0
+    # Of ``copies``, those of containers the store estimated, likewise.
+    copies_estimated: int = 0
 
     @classmethod
     def of(cls, containers: typing.Iterable[Container]) -> Documents:
-        """As the inventory counted the containers (or estimated them: ``estimated``)."""
+        """As the inventory counted the containers (or estimated them: ``estimated``,
+        ``copies_estimated``)."""
         containers = list(containers)
         found = cls.read((c, c.docs) for c in containers)
         # ``records`` holds the copies' rows where nothing else in the store holds any.
@@ -400,7 +403,12 @@ class Documents:
         guessed = sum(
             c.docs or 0 for c in containers if not c.docs_exact and bool(c.derived) == copies_only
         )
-        return dataclasses.replace(found, estimated=guessed) if guessed else found
+        copied = (
+            0
+            if copies_only
+            else sum(c.docs or 0 for c in containers if c.derived and not c.docs_exact)
+        )
+        return dataclasses.replace(found, estimated=guessed, copies_estimated=copied)
 
     @classmethod
     def read(cls, counts: typing.Iterable[tuple[Container, int | None]]) -> Documents:

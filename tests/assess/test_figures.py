@@ -987,3 +987,23 @@ def test_an_inventory_note_beside_a_listing_cut_short_claims_no_container_was_mi
         "they listed, every one of them counted in these figures all the same: "
         f"http://198.51.100.7:9200: {note}." in texts["draft"]
     )
+
+
+def test_copies_the_store_estimated_are_left_out_as_an_estimate(build_scan: Build) -> None:
+    # The view's rows are pg_class's estimate: the rows left out say so, as its table does.
+    a = assess(
+        build_scan(
+            Ix("crm.public.customers", docs=1000, pii={"EMAIL_ADDRESS": (90, 80)}),
+            Ix(
+                "crm.public.customers_by_city",
+                docs=1200,
+                pii={"EMAIL_ADDRESS": (90, 80)},
+                derived="materialized view",
+                estimate=(None, None, "pg_class.reltuples"),
+            ),
+        )
+    )
+    assert (a.records.value, a.records.method) == (1000, Method.EXACT)
+    assert "; ~1,200 records of 1 container of copies (materialized view) not added" in (
+        a.records.basis
+    )

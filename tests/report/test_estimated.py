@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -16,11 +17,14 @@ from leakhound.models import (
     Documents,
     Endpoint,
     Fingerprint,
+    PiiField,
+    PiiSummary,
+    Sample,
     Service,
     TargetResult,
     Verdict,
 )
-from leakhound.report import markdown, sarif, terminal
+from leakhound.report import html, markdown, sarif, terminal, text
 from leakhound.report.summary import summarise
 from leakhound.store import ScanRecord, SqliteStore
 
@@ -30,17 +34,22 @@ def table(name: str, rows: int, *, exact: bool) -> Container:
     return Container(name, rows, 8192, False, False, docs_exact=exact, docs_basis=basis)
 
 
-def stored(tmp_path: Path, *containers: Container) -> ScanRecord:
+def stored(
+    tmp_path: Path,
+    *containers: Container,
+    verdict: Verdict = Verdict.OPEN,
+    sample: Sample | None = None,
+) -> ScanRecord:
     ep = Endpoint("127.0.0.1", 5432, "postgresql")
     svc = Service(
         ep,
         "postgresql://127.0.0.1:5432",
         "postgresql",
-        Verdict.OPEN,
+        verdict,
         "the server lets postgres in without a password (trust)",
         Fingerprint(product="postgresql"),
     )
-    results = tuple(ContainerResult(c, None, None) for c in containers)
+    results = tuple(ContainerResult(c, sample, None) for c in containers)
     with SqliteStore(tmp_path / "f.db") as store:
         scan_id = store.begin_scan(["127.0.0.1:5432"], {"sample": 0})
         store.record(scan_id, TargetResult(svc, results))
@@ -95,6 +104,65 @@ def test_an_estimate_of_a_copy_is_not_an_estimate_of_the_records() -> None:
         "shop.public.orders_mv", 5_000, 8192, docs_exact=False, derived="materialized view"
     )
     got = Documents.of((table("shop.public.people", 10_000, exact=True), view))
-    assert got == Documents(10_000, 5_000, 0, 0)
+    assert got == Documents(10_000, 5_000, 0, 0, 5_000)
     # The copies alone: their rows are the store's records, estimates and all.
     assert Documents.of((view,)) == Documents(5_000, 0, 0, 5_000)
+
+
+def test_the_records_of_refused_tables_the_store_estimated_are_marked_so(tmp_path: Path) -> None:
+    # A partial store lists a table its login may not read (permission denied): its rows are
+    # pg_class's estimate, not a count, and the figure of what was listed but not readable
+    # says so as the exposed one does.
+    refused = replace(table("shop.public.payroll", 90_000, exact=False), denied=True)
+    scan = stored(
+        tmp_path,
+        table("shop.public.people", 10_000, exact=True),
+        refused,
+        Container("shop.public.salaries", 1_000, 8192, denied=True),
+        verdict=Verdict.PARTIAL,
+    )
+    held = "holding ~91,000 (90,000 of them estimated) rows"
+    assert held in rendered(scan)
+    assert held in markdown.render(scan)
+    assert held in " ".join(html.render(scan).split())
+    summary = summarise(scan).to_dict()
+    assert (summary["refused_documents"], summary["refused_estimated_documents"]) == (
+        91_000,
+        90_000,
+    )
+    assert "estimated_documents" not in summary  # the exposed table was counted
+
+
+def test_a_sarif_finding_gives_its_tables_estimate_as_one(tmp_path: Path) -> None:
+    email = PiiSummary("EMAIL_ADDRESS", 40, (PiiField("email", 40),), ("j***@e***.com",), 40)
+    scan = stored(
+        tmp_path,
+        table("shop.public.orders", 2_400_000, exact=False),
+        sample=Sample(100, 100, (email,)),
+    )
+    log = json.loads(sarif.render(scan))
+    (found,) = [r for r in log["runs"][0]["results"] if "EMAIL_ADDRESS" in r["message"]["text"]]
+    assert "table 'shop.public.orders' (~2,400,000 rows)" in found["message"]["text"]
+
+
+def test_the_rows_of_copies_the_store_estimated_are_marked_so(tmp_path: Path) -> None:
+    # A materialized view's rows (pg_class's estimate) beside the table they copy: not added
+    # to its records, and shown beside them as an estimate, where they read as a count.
+    view = Container(
+        "shop.public.orders_mv", 5_000, 8192, docs_exact=False, derived="materialized view"
+    )
+    scan = stored(tmp_path, table("shop.public.people", 10_000, exact=True), view)
+    assert "2 tables, 10,000 (+~5,000 in copies) rows" in rendered(scan)
+    assert "- Exposed: 2 tables, 10,000 (+~5,000 in copies) rows" in markdown.render(scan)
+    summary = summarise(scan).to_dict()
+    assert (summary["copied_documents"], summary["copied_estimated_documents"]) == (5_000, 5_000)
+    assert "estimated_documents" not in summary
+    other = table("shop.public.orders_by_day", 300, exact=True)
+    counted = Documents.of(
+        (
+            table("shop.public.people", 10_000, exact=True),
+            view,
+            replace(other, derived="materialized view"),
+        )
+    )
+    assert text.documents(counted) == "10,000 (+~5,300 in copies, 5,000 of them estimated)"

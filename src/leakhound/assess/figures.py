@@ -212,6 +212,7 @@ class Store:
     other_endpoints: tuple[str, ...] = ()  # the same store reached at other endpoints
     refused: int = 0  # containers listed, but their read asked for credentials (or failed)
     refused_docs: int = 0  # records the store counted in those
+    refused_estimated: int = 0  # of refused_docs, those the store estimated, not counted
     refused_credentials: int = 0  # of those, refused for want of credentials (the rest failed)
     kind: str = ""  # what the texts call its containers and records (``words``)
     # What its inventory could not list, as the scan said it (a bucket anyone reads by key but
@@ -246,6 +247,7 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
         listed = [cr for _, cr in st.containers]
         shut = [cr for cr in listed if cr.refused(svc.verdict)]
         read = [cr for cr in listed if not cr.refused(svc.verdict)]
+        held = Documents.of(cr.container for cr in shut)
         out.append(
             Store(
                 url=svc.url,
@@ -258,7 +260,8 @@ def stores(scan: ScanRecord) -> tuple[Store, ...]:
                 docs=Documents.of(cr.container for cr in read).records,
                 other_endpoints=tuple(r.service.endpoint.key for r in st.others),
                 refused=len(shut),
-                refused_docs=Documents.of(cr.container for cr in shut).records,
+                refused_docs=held.records,
+                refused_estimated=held.estimated,
                 refused_credentials=sum(cr.asked_credentials() for cr in shut),
                 kind=svc.kind,
                 incomplete=listing_gaps(st.results),
@@ -716,7 +719,10 @@ def records(containers: Iterable[ContainerExposure]) -> Figure:
             f"({', '.join(sorted({str(i.derived) for i in copies}))})"
         )
         if originals:
-            note = f"; {sum(i.docs or 0 for i in copies):,} records of {what} not added"
+            # '~': some of them the store estimated (docs_exact off), as a table marks them
+            rows = sum(i.docs or 0 for i in copies)
+            mark = "" if all(i.docs_exact for i in copies) else "~"
+            note = f"; {mark}{rows:,} records of {what} not added"
         else:
             note = f"; only {what} held personal data: their records counted"
     # Exposed indices whose sample was never read (--sample 0, or it failed): nobody knows

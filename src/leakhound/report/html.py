@@ -374,7 +374,8 @@ def _in_short(a: Assessment, kinds: list[Kind]) -> str:
     refused_by: Counter[str] = Counter()
     for st in a.stores:
         refused_by[st.kind] += st.refused
-    shut = f" ({text.refused(refused, held, asked, refused_by)})" if refused else ""
+    guessed = sum(st.refused_estimated for st in a.stores)
+    shut = f" ({text.refused(refused, held, asked, refused_by, guessed)})" if refused else ""
     exposed = [i for i in a.containers if not i.refused]
     # Containers nobody counted (an object store's folders no sample read) are not 0 records.
     uncounted = sum(1 for i in exposed if i.docs is None and not i.derived)

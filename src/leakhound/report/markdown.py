@@ -35,7 +35,11 @@ def render(scan: ScanRecord) -> str:
     """The scan as a Markdown document."""
     s = summarise(scan)
     shut = text.refused(
-        s.refused_containers, s.refused_documents, s.refused_for_credentials, s.refused_by_kind
+        s.refused_containers,
+        s.refused_documents,
+        s.refused_for_credentials,
+        s.refused_by_kind,
+        s.refused_estimated_documents,
     )
     out = [
         f"# leakhound scan {scan.scan_id}",

@@ -29,6 +29,7 @@ from ..models import Documents, TargetResult, Verdict
 from ..probes.registry import words
 from ..redact import neutralize
 from ..store.records import ScanRecord
+from . import text
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -288,8 +289,10 @@ def results(scan: ScanRecord) -> list[dict[str, Any]]:
             )
         for k in i.pii:
             cls = entity_class(k.entity_type)
-            docs = f"? {i.words.record[1]}" if i.docs is None else i.words.records(i.docs)
             records = i.words.record[1]
+            # '~': the store's estimate (docs_exact off), as the container tables mark it
+            figure = text.count(i.docs, i.docs_exact)
+            docs = f"{figure} {i.words.record[0] if figure in ('1', '~1') else records}"
             fields = ", ".join(k.fields[:5]) + (", …" if len(k.fields) > 5 else "")
             out.append(
                 _result(

@@ -40,8 +40,6 @@ class Summary:
         default=0, metadata={"json": "refused_indices", "omit_empty": True}
     )
     refused_documents: int = field(default=0, metadata={"omit_empty": True})
-    # Of exposed_documents, the records of containers their store estimated, not counted
-    estimated_documents: int = field(default=0, metadata={"omit_empty": True})
     # Of those, the containers refused for want of credentials (the probe's mark); the rest
     # failed otherwise (a timeout, an error), and whether anyone could read them is not known
     refused_for_credentials: int = field(default=0, metadata={"omit_empty": True})
@@ -49,6 +47,12 @@ class Summary:
     # containers: what the reports call them (registry.words); never written in the JSON
     exposed_by_kind: dict[str, int] = field(default_factory=dict, metadata={"skip": True})
     refused_by_kind: dict[str, int] = field(default_factory=dict, metadata={"skip": True})
+    # Of exposed_documents, and of refused_documents, the records of containers their store
+    # estimated, not counted
+    estimated_documents: int = field(default=0, metadata={"omit_empty": True})
+    refused_estimated_documents: int = field(default=0, metadata={"omit_empty": True})
+    # Of copied_documents, likewise
+    copied_estimated_documents: int = field(default=0, metadata={"omit_empty": True})
 
     @property
     def words(self) -> Words:
@@ -76,6 +80,7 @@ class Summary:
             self.copied_documents,
             self.uncounted_containers,
             self.estimated_documents,
+            self.copied_estimated_documents,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,7 +98,7 @@ def summarise(scan: ScanRecord) -> Summary:
     verdicts: Counter[str] = Counter(r.service.verdict.value for r in scan.results)
     pii_types: set[str] = set()
     containers = docs = copies = uncounted = compromised = with_pii = refused = refused_docs = 0
-    guessed = 0
+    guessed = refused_guessed = copies_guessed = 0
     credentials = 0
     exposed_by: Counter[str] = Counter()
     refused_by: Counter[str] = Counter()
@@ -105,13 +110,20 @@ def summarise(scan: ScanRecord) -> Summary:
         counted = Documents.of(cr.container for cr in read)
         docs, copies = docs + counted.records, copies + counted.copies
         uncounted += counted.uncounted
-        guessed += counted.estimated
+        guessed, copies_guessed = (
+            guessed + counted.estimated,
+            copies_guessed + counted.copies_estimated,
+        )
         containers += len(read)
         refused += len(shut)
         exposed_by[store.service.kind] += len(read)
         refused_by[store.service.kind] += len(shut)
         credentials += sum(cr.asked_credentials() for cr in shut)
-        refused_docs += Documents.of(cr.container for cr in shut).records
+        held = Documents.of(cr.container for cr in shut)
+        refused_docs, refused_guessed = (
+            refused_docs + held.records,
+            refused_guessed + held.estimated,
+        )
         for cr in listed:
             # A name can show a wipe (a ransom note's database) even where reading is refused.
             compromised += cr.container.compromised
@@ -132,8 +144,10 @@ def summarise(scan: ScanRecord) -> Summary:
         uncounted_containers=uncounted,
         refused_containers=refused,
         refused_documents=refused_docs,
-        estimated_documents=guessed,
         refused_for_credentials=credentials,
         exposed_by_kind=dict(exposed_by),
         refused_by_kind=dict(refused_by),
+        estimated_documents=guessed,
+        refused_estimated_documents=refused_guessed,
+        copied_estimated_documents=copies_guessed,
     )

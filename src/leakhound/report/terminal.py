@@ -82,7 +82,11 @@ def render(scan: ScanRecord, console: Console, *, show_closed: bool = False) -> 
         if r.exposed or r.containers:
             _containers(r, console)
     refused = text.refused(
-        s.refused_containers, s.refused_documents, s.refused_for_credentials, s.refused_by_kind
+        s.refused_containers,
+        s.refused_documents,
+        s.refused_for_credentials,
+        s.refused_by_kind,
+        s.refused_estimated_documents,
     )
     console.print(
         f"Exposed: {s.exposed_endpoints} endpoint(s), {s.named()}, "

@@ -44,7 +44,8 @@ def documents(d: Documents, words: Words = NEUTRAL) -> str:
     """A store's records, the rows of copies not added to them, and the containers nobody
     counted (in ``words``), when there are any: '?' where none was counted, never 0. A figure
     holding the store's estimates is '~' (the container tables' mark), and says how much of it
-    was estimated where the rest was counted: '~12,400 (2,400 of them estimated)'."""
+    was estimated where the rest was counted: '~12,400 (2,400 of them estimated)'; the copies'
+    rows likewise: '10,000 (+~5,000 in copies)'."""
     if d.uncounted and not d.records:
         text = f"? ({words.containers(d.uncounted)} not counted)"
     else:
@@ -53,7 +54,13 @@ def documents(d: Documents, words: Words = NEUTRAL) -> str:
             text += f" ({d.estimated:,} of them estimated)"
         if d.uncounted:
             text += f" (+{words.containers(d.uncounted)} not counted)"
-    return text + (f" (+{d.copies:,} in copies)" if d.copies else "")
+    if not d.copies:
+        return text
+    copies = f"~{d.copies:,}" if d.copies_estimated else f"{d.copies:,}"
+    some = d.copies_estimated and d.copies_estimated < d.copies
+    return f"{text} (+{copies} in copies" + (
+        f", {d.copies_estimated:,} of them estimated)" if some else ")"
+    )
 
 
 def records(d: Documents, words: Words = NEUTRAL) -> str:
@@ -75,17 +82,23 @@ def containers(by_kind: Mapping[str, int]) -> str:
 
 
 def refused(
-    containers: int, documents: int, credentials: int, by_kind: Mapping[str, int] | None = None
+    containers: int,
+    documents: int,
+    credentials: int,
+    by_kind: Mapping[str, int] | None = None,
+    estimated: int = 0,
 ) -> str:
     """Containers a partial store listed but refused to read, and the records it said they
     hold: not exposed, so never in the exposed figures ('' when there are none).
     ``credentials``: how many of them asked for credentials (the rest failed otherwise);
-    ``by_kind``: the containers by their stores' kinds, which name them (else neutral)."""
+    ``by_kind``: the containers by their stores' kinds, which name them (else neutral);
+    ``estimated``: of ``documents``, those the store estimated ('~', as ``documents``)."""
     if not containers:
         return ""
     by_kind = by_kind or {"": containers}
     named = Words.tally(((kind_words(k), n) for k, n in by_kind.items()), "more")
-    held = f", holding {of_kinds(by_kind).records(documents)}" if documents else ""
+    figure = records(Documents(documents, 0, 0, estimated), of_kinds(by_kind))
+    held = f", holding {figure}" if documents else ""
     return f"{named} listed but not readable ({why_refused(containers, credentials)}){held}"
 
 

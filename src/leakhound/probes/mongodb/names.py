@@ -14,7 +14,6 @@ import bson
 
 from ...errors import NetError, ProtocolError
 from ...models import Container
-from ..base import ReadPlan
 from ..shown import Listing, Originals, masked_name, masked_names, unnumbered
 from .connection import Connection
 from .cursor import BadCursor, batch_of
@@ -103,25 +102,6 @@ def _unsure(gaps: Sequence[tuple[str, str]], shown: str, found: tuple[str, str] 
                 " masking alike would number this one otherwise; not read, lest another"
                 " collection be read as it: scan again"
             )
-
-
-def planned(plan: ReadPlan) -> tuple[str, str] | None:
-    """The database and collection a read plan is of: kept in its state; None for a masked
-    container name (found when its cursor opens: its own names are kept nowhere). A plan
-    checkpointed before the pair was kept (its state None) names ``db.collection`` as that
-    version wrote and read it, the database before the first dot: a resumed read goes on
-    where it was."""
-    state = plan.state
-    if state is None:
-        first, _, rest = plan.container.partition(".")
-        return first, rest
-    if isinstance(state, dict) and state.get("masked") is True:
-        return None
-    db = state.get("database") if isinstance(state, dict) else None
-    collection = state.get("collection") if isinstance(state, dict) else None
-    if not isinstance(db, str) or not isinstance(collection, str):
-        raise ProtocolError(f"{plan.container}: the stored read plan is not MongoDB's")
-    return db, collection
 
 
 LIST_BATCHES = 100  # listCollections batches of one database, at most (a cursor that never ends)

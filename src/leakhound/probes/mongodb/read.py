@@ -19,7 +19,7 @@ from ..shown import Originals
 from ..tls import tls_followed, tls_planned
 from .connection import Connection, connect
 from .cursor import BadCursor, batch_of
-from .names import place, planned, unmasked
+from .names import place, unmasked
 from .wire import plain
 
 
@@ -33,6 +33,25 @@ def _decode_id(text: str) -> Any:
         return bson.decode(base64.b64decode(text))["_id"]
     except (ValueError, KeyError, bson.errors.BSONError) as exc:
         raise ProtocolError("an unreadable stored read position") from exc
+
+
+def _planned(plan: ReadPlan) -> tuple[str, str] | None:
+    """The database and collection a read plan is of: kept in its state; None for a masked
+    container name (found when its cursor opens: its own names are kept nowhere). A plan
+    checkpointed before the pair was kept (its state None) names ``db.collection`` as that
+    version wrote and read it, the database before the first dot: a resumed read goes on
+    where it was."""
+    state = plan.state
+    if state is None:
+        first, _, rest = plan.container.partition(".")
+        return first, rest
+    if isinstance(state, dict) and state.get("masked") is True:
+        return None
+    db = state.get("database") if isinstance(state, dict) else None
+    collection = state.get("collection") if isinstance(state, dict) else None
+    if not isinstance(db, str) or not isinstance(collection, str):
+        raise ProtocolError(f"{plan.container}: the stored read plan is not MongoDB's")
+    return db, collection
 
 
 class MongodbReader(FullReader):
@@ -112,7 +131,7 @@ class MongodbReader(FullReader):
         """Documents after the stored ``_id`` (from the first when None)."""
         tls_followed(plan, self.transport, self.endpoint)
         after = position.get("after") if isinstance(position, dict) else None
-        where = planned(plan) or plan.container  # a masked name: found when it opens
+        where = _planned(plan) or plan.container  # a masked name: found when it opens
         return _CursorPages(self, where, after, size, self.fields, total=plan.total)
 
     def project(self, fields: Sequence[str]) -> FullReader:
