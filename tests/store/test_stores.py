@@ -303,6 +303,23 @@ def test_a_mariadb_replica_joins_the_source_the_scan_reached_at_the_address_it_n
             id="loopback-named-by-a-replica-elsewhere",
         ),
         pytest.param(
+            # a private address of the replica's network, reached from another: the scan's
+            # 10.0.0.5 is a server of its own network, both of the default server_id 1
+            _mariadb("93.184.216.34", 3306, _replica_of("10.0.0.5:3306")),
+            _mariadb("10.0.0.5", 3306, {"server_id": 1}),
+            id="private-address-named-by-a-replica-reached-at-a-public-one",
+        ),
+        pytest.param(
+            _mariadb("93.184.216.34", 3306, _replica_of("[fd00::5]:3306")),
+            _mariadb("fd00::5", 3306, {"server_id": 1}),
+            id="unique-local-ipv6-named-by-a-replica-reached-at-a-public-address",
+        ),
+        pytest.param(
+            _mariadb("93.184.216.34", 3306, _replica_of("100.64.0.5:3306")),
+            _mariadb("100.64.0.5", 3306, {"server_id": 1}),
+            id="shared-address-named-by-a-replica-reached-at-a-public-one",
+        ),
+        pytest.param(
             _mariadb("10.0.0.7", 3306, _replica_of("db.internal:3306")),
             _mariadb("10.0.0.5", 3306, {"server_id": 1}),
             id="a-name-the-scan-did-not-reach",
@@ -325,3 +342,36 @@ def test_a_mariadb_replica_is_a_store_of_its_own_where_nothing_says_which_source
     with SqliteStore(tmp_path / "f.db") as store:
         scan = store.load(_scan(store, replica, source))
     assert len(scan.stores) == 2
+
+
+@pytest.mark.parametrize(
+    ("replica", "source"),
+    [
+        pytest.param(
+            _mariadb("10.0.0.7", 3306, _replica_of("10.0.0.5:3306")),
+            _mariadb("10.0.0.5", 3306, {"server_id": 1}),
+            id="both-reached-in-one-private-network",
+        ),
+        pytest.param(
+            _mariadb("127.0.0.1", 3307, _replica_of("10.0.0.5:3306")),
+            _mariadb("10.0.0.5", 3306, {"server_id": 1}),
+            id="a-replica-of-the-scanners-machine-naming-its-network",
+        ),
+        pytest.param(
+            _mariadb("10.0.0.7", 3306, _replica_of("93.184.216.34:3306")),
+            _mariadb("93.184.216.34", 3306, {"server_id": 1}),
+            id="a-public-address-from-anywhere",
+        ),
+    ],
+)
+def test_a_mariadb_replica_joins_a_source_whose_address_means_the_same_server_to_both(
+    tmp_path: Path, replica: TargetResult, source: TargetResult
+) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan = store.load(_scan(store, replica, source))
+    (one,) = scan.stores
+    assert one.identity == source.service.store_id
+    assert [r.service.endpoint for r in one.results] == [
+        source.service.endpoint,
+        replica.service.endpoint,
+    ]
