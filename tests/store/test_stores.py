@@ -375,3 +375,33 @@ def test_a_mariadb_replica_joins_a_source_whose_address_means_the_same_server_to
         source.service.endpoint,
         replica.service.endpoint,
     ]
+
+
+def _mysql(host: str, details: dict[str, object], docs: int, exact: bool) -> TargetResult:
+    uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562"  # the one at both
+    fp = Fingerprint(product="mysql", cluster_uuid=uuid, details=details)
+    svc = Service(Endpoint(host, 3306), f"mysql://root@{host}:3306", "mysql", Verdict.OPEN, "", fp)
+    box = Container("shop.customers", docs, 10, docs_exact=exact)
+    return TargetResult(svc, (ContainerResult(box, Sample(100, 100, ())),))
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        # replication stopped long ago: its table counted row by row, under the 2,000,000
+        # rows past which the source's is estimated
+        pytest.param({"replica": True, "replica_of": "10.0.0.5:3306"}, id="a-stale-replica"),
+        # a server claiming the source's @@server_uuid as its own
+        pytest.param({}, id="a-server-of-the-same-uuid"),
+    ],
+)
+def test_a_smaller_exact_count_of_one_store_hides_not_the_larger_estimate(
+    tmp_path: Path, copy: dict[str, object]
+) -> None:
+    source = _mysql("10.0.0.5", {}, 10_000_000, exact=False)
+    other = _mysql("10.0.0.6", copy, 1_500_000, exact=True)
+    for order in ((source, other), (other, source)):
+        with SqliteStore(tmp_path / f"{len(order)}-{order[0] is source}.db") as store:
+            scan = store.load(_scan(store, *order))
+        (one,) = scan.stores
+        assert [cr.container.docs for _, cr in one.containers] == [10_000_000]

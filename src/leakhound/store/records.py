@@ -59,15 +59,19 @@ class ResultRecord(TargetResult):
 
 
 def _fullness(cr: ContainerResult) -> tuple[int, ...]:
-    """How much a view of a container says, to keep the fullest of several endpoints'."""
+    """How much a view of a container says, to keep the fullest of several endpoints'. Of
+    views read alike, the larger count, an exact one before an estimate only where they are
+    equal: a copy behind its source (a replica stopped long ago) or a server claiming the
+    store's identity counts its smaller table row by row where the source's is estimated
+    (``probes/mysql``: past 2,000,000 rows), and its count would hide the store's."""
     full, sample = cr.full, cr.sample
     return (
         int(full is not None and full.complete),
         int(full is not None),
         int(sample is not None and not sample.error and sample.docs > 0),
         sample.docs if sample else 0,
-        int(cr.container.docs_exact),
         cr.container.docs or 0,
+        int(cr.container.docs_exact),
     )
 
 
