@@ -303,6 +303,23 @@ def test_a_mariadb_replica_joins_the_source_the_scan_reached_at_the_address_it_n
             id="loopback-named-by-a-replica-elsewhere",
         ),
         pytest.param(
+            # a private address of the replica's network, reached from another: the scan's
+            # 10.0.0.5 is a server of its own network, both of the default server_id 1
+            _mariadb("93.184.216.34", 3306, _replica_of("10.0.0.5:3306")),
+            _mariadb("10.0.0.5", 3306, {"server_id": 1}),
+            id="private-address-named-by-a-replica-reached-at-a-public-one",
+        ),
+        pytest.param(
+            _mariadb("93.184.216.34", 3306, _replica_of("[fd00::5]:3306")),
+            _mariadb("fd00::5", 3306, {"server_id": 1}),
+            id="unique-local-ipv6-named-by-a-replica-reached-at-a-public-address",
+        ),
+        pytest.param(
+            _mariadb("93.184.216.34", 3306, _replica_of("100.64.0.5:3306")),
+            _mariadb("100.64.0.5", 3306, {"server_id": 1}),
+            id="shared-address-named-by-a-replica-reached-at-a-public-one",
+        ),
+        pytest.param(
             _mariadb("10.0.0.7", 3306, _replica_of("db.internal:3306")),
             _mariadb("10.0.0.5", 3306, {"server_id": 1}),
             id="a-name-the-scan-did-not-reach",
@@ -325,3 +342,66 @@ def test_a_mariadb_replica_is_a_store_of_its_own_where_nothing_says_which_source
     with SqliteStore(tmp_path / "f.db") as store:
         scan = store.load(_scan(store, replica, source))
     assert len(scan.stores) == 2
+
+
+@pytest.mark.parametrize(
+    ("replica", "source"),
+    [
+        pytest.param(
+            _mariadb("10.0.0.7", 3306, _replica_of("10.0.0.5:3306")),
+            _mariadb("10.0.0.5", 3306, {"server_id": 1}),
+            id="both-reached-in-one-private-network",
+        ),
+        pytest.param(
+            _mariadb("127.0.0.1", 3307, _replica_of("10.0.0.5:3306")),
+            _mariadb("10.0.0.5", 3306, {"server_id": 1}),
+            id="a-replica-of-the-scanners-machine-naming-its-network",
+        ),
+        pytest.param(
+            _mariadb("10.0.0.7", 3306, _replica_of("93.184.216.34:3306")),
+            _mariadb("93.184.216.34", 3306, {"server_id": 1}),
+            id="a-public-address-from-anywhere",
+        ),
+    ],
+)
+def test_a_mariadb_replica_joins_a_source_whose_address_means_the_same_server_to_both(
+    tmp_path: Path, replica: TargetResult, source: TargetResult
+) -> None:
+    with SqliteStore(tmp_path / "f.db") as store:
+        scan = store.load(_scan(store, replica, source))
+    (one,) = scan.stores
+    assert one.identity == source.service.store_id
+    assert [r.service.endpoint for r in one.results] == [
+        source.service.endpoint,
+        replica.service.endpoint,
+    ]
+
+
+def _mysql(host: str, details: dict[str, object], docs: int, exact: bool) -> TargetResult:
+    uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562"  # the one at both
+    fp = Fingerprint(product="mysql", cluster_uuid=uuid, details=details)
+    svc = Service(Endpoint(host, 3306), f"mysql://root@{host}:3306", "mysql", Verdict.OPEN, "", fp)
+    box = Container("shop.customers", docs, 10, docs_exact=exact)
+    return TargetResult(svc, (ContainerResult(box, Sample(100, 100, ())),))
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        # replication stopped long ago: its table counted row by row, under the 2,000,000
+        # rows past which the source's is estimated
+        pytest.param({"replica": True, "replica_of": "10.0.0.5:3306"}, id="a-stale-replica"),
+        # a server claiming the source's @@server_uuid as its own
+        pytest.param({}, id="a-server-of-the-same-uuid"),
+    ],
+)
+def test_a_smaller_exact_count_of_one_store_hides_not_the_larger_estimate(
+    tmp_path: Path, copy: dict[str, object]
+) -> None:
+    source = _mysql("10.0.0.5", {}, 10_000_000, exact=False)
+    other = _mysql("10.0.0.6", copy, 1_500_000, exact=True)
+    for order in ((source, other), (other, source)):
+        with SqliteStore(tmp_path / f"{len(order)}-{order[0] is source}.db") as store:
+            scan = store.load(_scan(store, *order))
+        (one,) = scan.stores
+        assert [cr.container.docs for _, cr in one.containers] == [10_000_000]

@@ -59,15 +59,19 @@ class ResultRecord(TargetResult):
 
 
 def _fullness(cr: ContainerResult) -> tuple[int, ...]:
-    """How much a view of a container says, to keep the fullest of several endpoints'."""
+    """How much a view of a container says, to keep the fullest of several endpoints'. Of
+    views read alike, the larger count, an exact one before an estimate only where they are
+    equal: a copy behind its source (a replica stopped long ago) or a server claiming the
+    store's identity counts its smaller table row by row where the source's is estimated
+    (``probes/mysql``: past 2,000,000 rows), and its count would hide the store's."""
     full, sample = cr.full, cr.sample
     return (
         int(full is not None and full.complete),
         int(full is not None),
         int(sample is not None and not sample.error and sample.docs > 0),
         sample.docs if sample else 0,
-        int(cr.container.docs_exact),
         cr.container.docs or 0,
+        int(cr.container.docs_exact),
     )
 
 
@@ -92,14 +96,17 @@ def _a_copy(r: ResultRecord) -> bool:
     )
 
 
-def _loopback(host: str) -> bool:
-    """Whether a host names the machine it is written on."""
+def _reach(host: str) -> int:
+    """How far an address names one server: 0 the machine it is written on (loopback), 1 a
+    network of its own (private, unique-local, link-local, shared: another network has a
+    server at the same address), 2 anywhere (a public address, or a name)."""
     if host.lower() == "localhost":
-        return True
+        return 0
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        ip = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return False
+        return 2
+    return 0 if ip.is_loopback else 2 if ip.is_global else 1
 
 
 def _sources(exposed: list[ResultRecord]) -> dict[int, str]:
@@ -107,9 +114,12 @@ def _sources(exposed: list[ResultRecord]) -> dict[int, str]:
     ``details.replica_of`` and ``details.source_server_id``, ``probes/mysql/replication.py``),
     by its index in ``exposed``: its source's, where the scan reached a server of its kind at
     that very address whose ``details.server_id`` is the one named; an address of loopback
-    only where the replica too was reached on loopback (its own machine). The address is the
-    replica's view, and server ids are set by hand (1 by default everywhere): elsewhere, or
-    in another scan, nothing says which server that address is."""
+    only where the replica too was reached on loopback (its own machine), a private one
+    (``_reach``) only where the replica too was reached on loopback or a private address
+    (its network: a replica reached at a public address names a server of a network the
+    scan may not be in, its 10.0.0.5 not the scan's). The address is the replica's view,
+    and server ids are set by hand (1 by default everywhere): elsewhere, or in another
+    scan, nothing says which server that address is."""
     at = {(r.service.kind, r.service.endpoint.netloc.lower()): r for r in exposed}
     out: dict[int, str] = {}
     for n, r in enumerate(exposed):
@@ -124,7 +134,7 @@ def _sources(exposed: list[ResultRecord]) -> dict[int, str]:
             continue
         if source.service.fingerprint.details.get("server_id") != named:
             continue
-        if _loopback(source.service.endpoint.host) and not _loopback(r.service.endpoint.host):
+        if _reach(r.service.endpoint.host) > _reach(source.service.endpoint.host):
             continue
         out[n] = source.service.store_id
     return out

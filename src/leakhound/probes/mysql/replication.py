@@ -20,10 +20,12 @@ the source speaking for it (``store.records``). What says so, read-only, after t
   host name, a private address, "127.0.0.1" of its own machine): the replica joins its source
   only in a scan that reached a server at that very address, whose ``@@server_id`` is the one
   named (a source keeps a binary log: its ``server_id`` is kept in ``details.server_id`` only
-  then), and an address of loopback only where the replica too was reached on loopback (the
-  same machine). That joining is ``store.records``'s, across one scan's results; the
-  fingerprint carries no identity (``cluster_uuid`` None: a store known by its endpoint, as
-  before, its history its endpoint's).
+  then), an address of loopback only where the replica too was reached on loopback (the
+  same machine), a private one only where the replica too was reached on loopback or a
+  private address (its network, not another's of the same addresses). That joining is
+  ``store.records``'s, across one scan's results; the fingerprint carries no identity
+  (``cluster_uuid`` None: a store known by its endpoint, as before, its history its
+  endpoint's).
 
 A replica says so: ``details.replica`` (it ranks after its source), ``details.replica_of``
 (``host:port``), and its reason (``; a replica of 10.0.0.5:3306``, with ``, not replicating
