@@ -235,3 +235,17 @@ def test_a_stream_resumed_after_a_row_says_it_was_read_in_more_snapshots(
 
 def test_a_stream_read_from_its_first_row_in_one_copy_says_nothing_more() -> None:
     assert all(note_of(p) is None and "resumed" not in p for p in _resumed([(0, ROWS)], {}))
+
+
+def test_an_honest_server_sending_slow_parts_keeps_the_silence_for_its_dead_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Rows sent at a steady pace, each well within the read deadline, in parts that take
+    # longer than it: the server is never silent, so none of the 1.5 s the stream may be
+    # silent in all is spent. A run of dead rows after them (silent 2 read deadlines) is
+    # waited for, as it would be first.
+    monkeypatch.setattr(read, "_MAX_SILENCE", 5 * READ_DEADLINE)
+    rows = [b"%d\tuser%d@example.com\t(%d,1)\n" % (n, n, n) for n in range(1, 18)]
+    paced = [(0.6 * READ_DEADLINE, [row]) for row in rows[:16]]
+    got = _read([*paced, (2 * READ_DEADLINE, rows[16:])], size=4)
+    assert got == [f"user{n}@example.com" for n in range(1, 18)]

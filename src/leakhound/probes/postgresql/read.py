@@ -13,7 +13,6 @@ Two readers, both in ctid order, both resumable from the last ctid read:
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from ...errors import NetError, ProtocolError, TimeoutError_
@@ -408,10 +407,12 @@ class _CtidStream(PartitionReader):
         # position it resumes after, over dead rows. A server that scans is not given up on
         # for that silence; one that holds the read without a row is, once the silence
         # the stream is allowed in all is spent.
+        # Only the server's silence past the read deadline is taken (``Connection.silent``),
+        # not the time a part took to arrive, nor its wait for the host's rate or a slot.
         deadline = self.reader.transport.limits.read_timeout
-        began = time.monotonic()
+        conn = self.conn
         try:
-            lines, ended = await self.conn.copy_part(
+            lines, ended = await conn.copy_part(
                 sql, self.size, wait=self.left if self.left > deadline else None
             )
         except TimeoutError_ as exc:
@@ -422,7 +423,7 @@ class _CtidStream(PartitionReader):
                 "may be silent in all (a scan of its blocks at the slowest, at most an hour)"
             ) from exc
         finally:
-            self.left = max(0.0, self.left - (time.monotonic() - began - deadline))
+            self.left = max(0.0, self.left - conn.silent)
         if sql is not None and self.after is not None:
             # Begun after the rows read so far: another snapshot. Counted once it answered,
             # not when asked: a COPY that failed before its first part read nothing.
