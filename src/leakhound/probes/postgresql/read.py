@@ -368,8 +368,8 @@ class _CtidStream(PartitionReader):
         self.where = f"{quote(schema)}.{quote(table)}"
         self.after = after  # None: from the table's first row
         self.blocks = blocks  # the table's blocks when the read was planned (None: unknown)
-        # Seconds the stream's server may still be silent at once; what each part takes past
-        # the read deadline is taken from it, over all its parts (asked again or not).
+        # Seconds the stream's server may still be silent at once; what it is silent past the
+        # read deadline in each part is taken from it, over all its parts (asked again or not).
         self.allowed = silence(blocks, after)
         self.left = self.allowed
         # COPYs begun after a row had been read, each its own snapshot (``_position``).
