@@ -275,3 +275,16 @@ def test_a_server_silent_then_gone_spends_the_silence_it_was_given(
 
     with pytest.raises(TimeoutError_, match=r"waited with 0\.\d+s left of the 1\.5s"):
         asyncio.run(go())
+
+
+def test_quick_parts_give_the_stream_no_more_silence_than_it_is_allowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Twelve parts sent at once (each well within the read deadline), then a silence of
+    # 8 read deadlines: past the 5 the stream may be silent in all, however quick the parts
+    # before it were (their time short of the read deadline is not silence to spend later).
+    monkeypatch.setattr(read, "_MAX_SILENCE", 5 * READ_DEADLINE)
+    rows = [b"%d\tuser%d@example.com\t(%d,1)\n" % (n, n, n) for n in range(1, 14)]
+    quick = [(0.0, [row]) for row in rows[:12]]
+    with pytest.raises(TimeoutError_, match=r"of the 1\.5s a stream of this table may be silent"):
+        _read([*quick, (8 * READ_DEADLINE, rows[12:])], size=1)
