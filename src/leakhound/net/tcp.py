@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
@@ -64,6 +65,9 @@ class FrameReader:
         # Seconds any read of the reply may take, where longer than the read deadline (a
         # server that passes over rows it does not send anywhere in a part of a stream).
         self._every_wait = every_wait
+        # Seconds the reads waited past the read deadline, all together: the server's silence
+        # that only a longer wait allowed (not the time the reply took to arrive).
+        self.silent = 0.0
 
     @property
     def pending(self) -> bytes:
@@ -85,11 +89,15 @@ class FrameReader:
             timeout = max(timeout, self._every_wait)
         if self._first_wait is not None:
             timeout, self._first_wait = max(timeout, self._first_wait), None
+        began = time.monotonic() if timeout > self._limits.read_timeout else None
         try:
             async with asyncio.timeout(timeout):
                 chunk = await self._reader.read(self.CHUNK)
         except TimeoutError as exc:
             raise TimeoutError_(f"read timed out after {timeout:g}s") from exc
+        finally:
+            if began is not None:
+                self.silent += max(0.0, time.monotonic() - began - self._limits.read_timeout)
         if not chunk:
             raise ConnectionLost(closed)
         return chunk
@@ -197,6 +205,9 @@ class TcpStream:
         # Why a connection whose server offered TLS is in clear: the handshake that failed
         # on the connection before it (set by the kind, which asked).
         self.tls_failed: str | None = None
+        # Seconds the server was silent past the read deadline in the last reply or part
+        # read, however it ended (``FrameReader.silent``): what a longer ``wait`` allowed.
+        self.silent = 0.0
 
     def certificate(self) -> TlsInfo | None:
         """What the report says of the connection's TLS: its peer's certificate (None in
@@ -298,6 +309,7 @@ class TcpStream:
         reading_on: bool = False,
         quiet: bool = False,
     ) -> list[T]:
+        self.silent = 0.0
         if self.closed:
             raise ClosedError("the connection was closed after an error")
         for command, _ in requests:
@@ -319,7 +331,10 @@ class TcpStream:
                         every_wait=wait if quiet else None,
                     )
                     count = 1 if reading_on else len(requests)
-                    replies = [await read_reply(frames) for _ in range(count)]
+                    try:
+                        replies = [await read_reply(frames) for _ in range(count)]
+                    finally:
+                        self.silent = frames.silent
                     self._pending = frames.pending
                     return replies
             except TimeoutError as exc:

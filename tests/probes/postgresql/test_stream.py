@@ -30,7 +30,8 @@ async def _server(
     parts: list[tuple[float, list[bytes]]], statements: list[str]
 ) -> AsyncIterator[int]:
     """A server that lets anyone in and answers a COPY with ``parts``: each after its
-    seconds of silence (``inf``: never), then the COPY's end."""
+    seconds of silence (``inf``: never), then the COPY's end; a part of no rows after a
+    silence closes the connection instead."""
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -53,6 +54,8 @@ async def _server(
                     for seconds, rows in parts:
                         await writer.drain()
                         await asyncio.sleep(seconds)
+                        if not rows and seconds:  # silent, then gone
+                            return
                         writer.write(b"".join(message(b"d", row) for row in rows))
                     n = sum(len(rows) for _, rows in parts)
                     end = message(b"c", b"") + message(b"C", b"COPY %d\0" % n)
@@ -235,3 +238,53 @@ def test_a_stream_resumed_after_a_row_says_it_was_read_in_more_snapshots(
 
 def test_a_stream_read_from_its_first_row_in_one_copy_says_nothing_more() -> None:
     assert all(note_of(p) is None and "resumed" not in p for p in _resumed([(0, ROWS)], {}))
+
+
+def test_an_honest_server_sending_slow_parts_keeps_the_silence_for_its_dead_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Rows sent at a steady pace, each well within the read deadline, in parts that take
+    # longer than it: the server is never silent, so none of the 1.5 s the stream may be
+    # silent in all is spent. A run of dead rows after them (silent 2 read deadlines) is
+    # waited for, as it would be first.
+    monkeypatch.setattr(read, "_MAX_SILENCE", 5 * READ_DEADLINE)
+    rows = [b"%d\tuser%d@example.com\t(%d,1)\n" % (n, n, n) for n in range(1, 18)]
+    paced = [(0.6 * READ_DEADLINE, [row]) for row in rows[:16]]
+    got = _read([*paced, (2 * READ_DEADLINE, rows[16:])], size=4)
+    assert got == [f"user{n}@example.com" for n in range(1, 18)]
+
+
+def test_a_server_silent_then_gone_spends_the_silence_it_was_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Silent 4 read deadlines, then the connection closed: the silence is taken from the 5
+    # the stream may have in all though the part failed, so the page asked again waits
+    # with what is left (a server closing each time would otherwise hold every attempt).
+    from leakhound.scanner import full
+
+    monkeypatch.setattr(read, "_MAX_SILENCE", 5 * READ_DEADLINE)
+    monkeypatch.setattr(full, "RETRIES", 1)
+
+    async def go() -> None:
+        async with _server([(4 * READ_DEADLINE, [])], []) as port:
+            pages = _stream(port, 2)
+            try:
+                await full.next_page(pages)
+            finally:
+                await pages.close()
+
+    with pytest.raises(TimeoutError_, match=r"waited with 0\.\d+s left of the 1\.5s"):
+        asyncio.run(go())
+
+
+def test_quick_parts_give_the_stream_no_more_silence_than_it_is_allowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Twelve parts sent at once (each well within the read deadline), then a silence of
+    # 8 read deadlines: past the 5 the stream may be silent in all, however quick the parts
+    # before it were (their time short of the read deadline is not silence to spend later).
+    monkeypatch.setattr(read, "_MAX_SILENCE", 5 * READ_DEADLINE)
+    rows = [b"%d\tuser%d@example.com\t(%d,1)\n" % (n, n, n) for n in range(1, 14)]
+    quick = [(0.0, [row]) for row in rows[:12]]
+    with pytest.raises(TimeoutError_, match=r"of the 1\.5s a stream of this table may be silent"):
+        _read([*quick, (8 * READ_DEADLINE, rows[12:])], size=1)

@@ -212,6 +212,12 @@ class Connection:
         self.copying = not got[1]
         return got
 
+    @property
+    def silent(self) -> float:
+        """Seconds the server was silent past the read deadline in the last part read,
+        however it ended (``TcpStream.silent``)."""
+        return self.stream.silent
+
     async def close(self) -> None:
         """Say goodbye (Terminate) and close."""
         if not self.stream.closed:

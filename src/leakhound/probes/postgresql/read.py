@@ -13,7 +13,6 @@ Two readers, both in ctid order, both resumable from the last ctid read:
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from ...errors import NetError, ProtocolError, TimeoutError_
@@ -369,8 +368,8 @@ class _CtidStream(PartitionReader):
         self.where = f"{quote(schema)}.{quote(table)}"
         self.after = after  # None: from the table's first row
         self.blocks = blocks  # the table's blocks when the read was planned (None: unknown)
-        # Seconds the stream's server may still be silent at once; what each part takes past
-        # the read deadline is taken from it, over all its parts (asked again or not).
+        # Seconds the stream's server may still be silent at once; what it is silent past the
+        # read deadline in each part is taken from it, over all its parts (asked again or not).
         self.allowed = silence(blocks, after)
         self.left = self.allowed
         # COPYs begun after a row had been read, each its own snapshot (``_position``).
@@ -408,10 +407,12 @@ class _CtidStream(PartitionReader):
         # position it resumes after, over dead rows. A server that scans is not given up on
         # for that silence; one that holds the read without a row is, once the silence
         # the stream is allowed in all is spent.
+        # Only the server's silence past the read deadline is taken (``Connection.silent``),
+        # not the time a part took to arrive, nor its wait for the host's rate or a slot.
         deadline = self.reader.transport.limits.read_timeout
-        began = time.monotonic()
+        conn = self.conn
         try:
-            lines, ended = await self.conn.copy_part(
+            lines, ended = await conn.copy_part(
                 sql, self.size, wait=self.left if self.left > deadline else None
             )
         except TimeoutError_ as exc:
@@ -422,7 +423,7 @@ class _CtidStream(PartitionReader):
                 "may be silent in all (a scan of its blocks at the slowest, at most an hour)"
             ) from exc
         finally:
-            self.left = max(0.0, self.left - (time.monotonic() - began - deadline))
+            self.left = max(0.0, self.left - conn.silent)
         if sql is not None and self.after is not None:
             # Begun after the rows read so far: another snapshot. Counted once it answered,
             # not when asked: a COPY that failed before its first part read nothing.
