@@ -89,6 +89,27 @@ async def cut_in_clear(
     return encrypted
 
 
+async def connected(
+    transport: Transport,
+    endpoint: Endpoint,
+    connect: Callable[[], Awaitable[C]],
+    over: Callable[[], Awaitable[C]],
+    ask: Callable[[C], Awaitable[T]],
+) -> tuple[C, T | None]:
+    """A connection (``connect``); where it was cut in clear before it was ready (the
+    owner's login cut, as a server of TLS alone cuts it), one over TLS (``over``, asked
+    ``ask``: its answer beside it, ``cut_in_clear``), the endpoint's next connections asking
+    for TLS first. None beside a connection as made: its first question is still to ask."""
+    try:
+        return await connect(), None
+    except ConnectionLost as exc:
+        if tls_from_start(transport, endpoint):
+            raise
+        conn, first = await cut_in_clear(exc, endpoint, over, ask)
+        transport.ask_tls_first(endpoint.host, endpoint.port)
+        return conn, first
+
+
 def tls_planned(transport: Transport, endpoint: Endpoint) -> dict[str, bool]:
     """What a read plan's state keeps of its endpoint's TLS (``{"tls": True}`` where it
     refused a connection in clear and took one over TLS), so that a partition read in

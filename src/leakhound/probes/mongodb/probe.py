@@ -42,7 +42,7 @@ from ..base import (
     failures_said,
 )
 from ..shown import Originals, masked_name
-from ..tls import cut_in_clear, over_tls_said, tls_from_start
+from ..tls import connected, cut_in_clear, over_tls_said
 from ..years import year_span
 from .allow import ALLOW
 from .connection import CommandFailed, Connection, connect
@@ -160,16 +160,11 @@ class MongodbProbe(Probe):
         async def ask(c: Connection) -> dict[str, Any]:
             return await _hello(c, padded)
 
-        first: dict[str, Any] | None = None  # hello's answer over TLS, after a login cut
         try:
-            try:
-                conn = await connect(transport, endpoint)
-            except ConnectionLost as exc:
-                # The owner's login in clear cut, as a server taking TLS alone cuts it.
-                if tls_from_start(transport, endpoint):
-                    raise
-                conn, first = await cut_in_clear(exc, endpoint, over_tls, ask)
-                transport.ask_tls_first(endpoint.host, endpoint.port)
+            # ``first``: hello's answer over TLS, after the owner's login was cut in clear.
+            conn, first = await connected(
+                transport, endpoint, lambda: connect(transport, endpoint), over_tls, ask
+            )
         except ConnectError as exc:
             return service(Verdict.CLOSED if "refused" in str(exc) else Verdict.ERROR, str(exc))
         except TimeoutError_ as exc:

@@ -15,7 +15,7 @@ from ...errors import ConnectError, ConnectionLost, NetError, ProtocolError, Tim
 from ...models import Container, Endpoint, Fingerprint, Service, Verdict, Words
 from ...net import Transport
 from ..base import FullReader, Inventory, Probe, SampleDocs, failures_said
-from ..tls import cut_in_clear, over_tls_said, tls_from_start
+from ..tls import connected, cut_in_clear, over_tls_said
 from .allow import ALLOW
 from .connection import Connection, connect, read_keys, scan_page, where
 from .keys import pattern_of
@@ -64,16 +64,12 @@ class RedisProbe(Probe):
         async def ask(c: Connection) -> Reply:
             return await c.call("INFO", "server")
 
-        first: Reply | None = None  # INFO's answer over TLS, after a login cut in clear
         try:
-            try:
-                conn = await connect(transport, endpoint)
-            except ConnectionLost as exc:
-                # The owner's AUTH in clear cut, as a Redis of ``tls-port`` alone cuts it.
-                if tls_from_start(transport, endpoint):
-                    raise
-                conn, first = await cut_in_clear(exc, endpoint, over_tls, ask)
-                transport.ask_tls_first(endpoint.host, endpoint.port)
+            # ``first``: INFO's answer over TLS, after the owner's AUTH was cut in clear (as a
+            # Redis of ``tls-port`` alone cuts it).
+            conn, first = await connected(
+                transport, endpoint, lambda: connect(transport, endpoint), over_tls, ask
+            )
         except ConnectError as exc:
             closed = "refused" in str(exc)
             return service(Verdict.CLOSED if closed else Verdict.ERROR, str(exc))
