@@ -364,6 +364,29 @@ def meant_then(abbr: str, wall: datetime, minutes: int) -> bool:
     zones = _lettered(abbr).get(minutes)
     if not zones:
         return True
+    # Kept by the hour where its first and last second agree (a change of clocks inside it
+    # read second by second): a log of IST at +05:30 asks on every line, a new second on most,
+    # and the zones' datetimes cost as much again as the rest of ``abbreviated``
+    key = (abbr, minutes, wall.year, wall.month, wall.day, wall.hour)
+    hit = _meant_hour.get(key)
+    if hit is not None:
+        return hit
+    first = _meant_in(zones, abbr, wall.replace(minute=0, second=0, microsecond=0), minutes)
+    last = _meant_in(zones, abbr, wall.replace(minute=59, second=59, microsecond=0), minutes)
+    if first != last:
+        return _meant_in(zones, abbr, wall, minutes)
+    if len(_meant_hour) > 10_000:
+        _meant_hour.clear()
+    _meant_hour[key] = first
+    return first
+
+
+_meant_hour: dict[tuple[str, int, int, int, int, int], bool] = {}
+
+
+def _meant_in(zones: tuple[tzinfo, ...], abbr: str, wall: datetime, minutes: int) -> bool:
+    """Whether one of ``zones`` wrote ``abbr`` at ``minutes`` east at the wall clock ``wall``
+    (either side of an hour its clocks repeated)."""
     names = (abbr, *SPELT_SINCE.get(abbr, ()))
     for zone in zones:
         for fold in (0, 1):
