@@ -1688,6 +1688,10 @@ def test_a_json_templates_z_key_is_the_times_zone(
         pytest.param("07/Jun/2026:10:00:00 +0900 IST", None, id="no-meaning-of-ist"),
         pytest.param("07/Jan/2026:10:00:00 +0100 IST", None, id="irish-summer-in-january"),
         pytest.param("07/Jun/2026:10:00:00 +0530 CET", None, id="cet-at-ists-offset"),
+        # a UTC server's %z %Z, and London's in winter: refused as no time at all
+        pytest.param("07/Dec/2026:10:00:00 +0000 UTC", "2026-12-07T10:00:00Z", id="utc"),
+        pytest.param("07/Dec/2026:10:00:00 +0000 GMT", "2026-12-07T10:00:00Z", id="gmt"),
+        pytest.param("07/Dec/2026:10:00:00 +0100 GMT", None, id="gmt-at-another-offset"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("shape", ["clf", "iso"])
@@ -1757,3 +1761,21 @@ def test_a_z_field_offset_says_which_abbreviation_of_the_time_it_is(
         first,
         f"the offset and the zone abbreviation written are not one: {offset!r} and 'IST'",
     )
+
+
+@pytest.mark.parametrize("log_format", [None, "json"])
+def test_a_date_and_an_abbreviation_with_no_clock_is_refused_as_written(
+    tmp_path: Path, run: Run, log_format: str | None
+) -> None:
+    # The -07 of its date was taken for an offset before CET: refused as "not an ISO 8601
+    # time: '2026-12 -07'", a time the log never wrote
+    path = tmp_path / "access.log"
+    if log_format == "json":
+        path.write_text(
+            '{"time_local": "2026-12-07 CET", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+        )
+    else:
+        path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", "2026-12-07 CET"))
+    (example,) = run(path).files[0].skipped_examples
+    assert "2026-12-07 CET" in example.reason

@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, tzinfo
 
 import pytest
 from hypothesis import given, settings
@@ -25,6 +26,7 @@ def _no_cache() -> Iterator[None]:
         timeparse._iso_hour,
         timeparse._named_cache,
         getattr(timeparse, "_named_hour", {}),  # the hour cache of named zones
+        getattr(timeparse, "_meant_hour", {}),  # meant_then's, by the hour
     )
     for c in caches:
         c.clear()
@@ -250,3 +252,53 @@ def test_a_log_of_bst_read_in_london_is_not_read_by_abbreviated_each_second(
         ]
     assert got == [calendar.timegm((2019, 7, 1, 9, 0, 0)) + s for s in range(3600)]
     assert len(calls) < 10
+
+
+class _CountedZone(tzinfo):
+    """A zone of the tz database whose every reading is counted."""
+
+    def __init__(self, zone: tzinfo, reads: list[None]) -> None:
+        self.zone, self.reads = zone, reads
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        self.reads.append(None)
+        return self.zone.utcoffset(dt.replace(tzinfo=None) if dt else dt)
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self.zone.tzname(dt.replace(tzinfo=None) if dt else dt)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return self.zone.dst(dt.replace(tzinfo=None) if dt else dt)
+
+
+@pytest.mark.parametrize(
+    ("day", "hours", "minutes", "when_meant"),
+    [
+        # Dublin's IST from 01:00 GMT on 31 March 2019 (its hour 01 never there), to the hour
+        # 01 of 27 October that came twice, IST then GMT
+        pytest.param((2019, 3, 31), (0, 1, 2), 60, {0: False, 1: True, 2: True}, id="spring"),
+        pytest.param((2019, 10, 27), (0, 1, 2), 60, {0: True, 1: True, 2: False}, id="autumn"),
+        pytest.param((2019, 7, 1), (10,), 330, {10: True}, id="india"),
+    ],
+)
+def test_meant_then_reads_the_zone_database_by_the_hour_not_each_second(
+    monkeypatch: pytest.MonkeyPatch,
+    day: tuple[int, int, int],
+    hours: tuple[int, ...],
+    minutes: int,
+    when_meant: dict[int, bool],
+) -> None:
+    # A log of IST at --log-time-zone +05:30 read every zone writing IST at that offset, both
+    # sides of a repeated hour, on every line: as much again as the rest of its reading
+    reads: list[None] = []
+    lettered = timeparse._lettered("IST")
+    counted = {m: tuple(_CountedZone(z, reads) for z in zs) for m, zs in lettered.items()}
+    monkeypatch.setattr(timeparse, "_lettered", lambda abbr: counted)
+    with _no_cache():
+        for h in hours:
+            got = {
+                timeparse.meant_then("IST", datetime(*day, h, s // 60, s % 60), minutes)
+                for s in range(3600)
+            }
+            assert got == {when_meant[h]}, h
+    assert len(reads) < 40 * len(hours)

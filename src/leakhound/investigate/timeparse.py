@@ -364,6 +364,29 @@ def meant_then(abbr: str, wall: datetime, minutes: int) -> bool:
     zones = _lettered(abbr).get(minutes)
     if not zones:
         return True
+    # Kept by the hour where its first and last second agree (a change of clocks inside it
+    # read second by second): a log of IST at +05:30 asks on every line, a new second on most,
+    # and the zones' datetimes cost as much again as the rest of ``abbreviated``
+    key = (abbr, minutes, wall.year, wall.month, wall.day, wall.hour)
+    hit = _meant_hour.get(key)
+    if hit is not None:
+        return hit
+    first = _meant_in(zones, abbr, wall.replace(minute=0, second=0, microsecond=0), minutes)
+    last = _meant_in(zones, abbr, wall.replace(minute=59, second=59, microsecond=0), minutes)
+    if first != last:
+        return _meant_in(zones, abbr, wall, minutes)
+    if len(_meant_hour) > 10_000:
+        _meant_hour.clear()
+    _meant_hour[key] = first
+    return first
+
+
+_meant_hour: dict[tuple[str, int, int, int, int, int], bool] = {}
+
+
+def _meant_in(zones: tuple[tzinfo, ...], abbr: str, wall: datetime, minutes: int) -> bool:
+    """Whether one of ``zones`` wrote ``abbr`` at ``minutes`` east at the wall clock ``wall``
+    (either side of an hour its clocks repeated)."""
     names = (abbr, *SPELT_SINCE.get(abbr, ()))
     for zone in zones:
         for fold in (0, 1):
@@ -462,8 +485,10 @@ def abbreviated(text: str, zone: tzinfo | None) -> tuple[float, str]:
 
 
 # A time written with its offset and its zone's abbreviation both, the offset first, as
-# Apache's %{%d/%b/%Y:%H:%M:%S %z %Z}t writes them: 07/Jun/2026:10:00:00 +0530 IST
-_OFFSET_AND_LETTERS = re.compile(r"(.+?)\s*([+-]\d\d(?::?\d\d)?)\s+([A-Za-z]{2,6})")
+# Apache's %{%d/%b/%Y:%H:%M:%S %z %Z}t writes them: 07/Jun/2026:10:00:00 +0530 IST (a UTC
+# server's +0000 UTC, London's +0000 GMT in winter). A clock before the offset: the -07 of a
+# date (2026-12-07 CET) is no offset
+_OFFSET_AND_LETTERS = re.compile(r"(.+?:\d\d(?:\.\d+)?)\s*([+-]\d\d(?::?\d\d)?)\s+([A-Za-z]{2,6})")
 
 
 def offset_and_letters(text: str) -> float | None:
@@ -471,7 +496,7 @@ def offset_and_letters(text: str) -> float | None:
     (``07/Jun/2026:10:00:00 +0530 IST``) → its epoch, read at the offset (``at_offset``);
     None for a time not so written."""
     m = _OFFSET_AND_LETTERS.fullmatch(text.strip())
-    if m is None or m[3] in ("UTC", "GMT", "Z"):
+    if m is None:
         return None
     return at_offset(m[1], m[2], m[3])
 
@@ -489,6 +514,12 @@ def at_offset(base: str, offset: str, abbr: str) -> float:
         t, _ = clf(f"{base} {offset}".encode())
     else:
         t, _ = iso(f"{base} {offset}")
+    if abbr in ("UTC", "GMT"):  # +0000 UTC: UTC itself, at no other offset
+        if fixed.utcoffset(None):
+            raise BadTime(
+                f"the offset and the zone abbreviation written are not one: {offset!r} and {abbr!r}"
+            )
+        return t
     if abbr.isupper() and not (abbr in ABBREVIATIONS or abbr in MEANINGS or abbr in FORMER):
         return t  # letters the tables do not know (ABBREVIATIONS): the offset says it all
     try:

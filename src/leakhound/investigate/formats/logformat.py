@@ -150,8 +150,8 @@ def when(text: Any, zone: tzinfo | None = None) -> tuple[float, bool]:
         v = float(s)
         return v / (1000 if v > 1e11 else 1), False
     lettered = s[-1:].isalpha() and s[-1:] != "Z" and s[-3:] not in ("UTC", "GMT")
-    # +0530 IST: the offset says which IST (a sign in the tail, or it is no offset)
-    if lettered and ("+" in s[-14:] or "-" in s[-14:]):
+    # +0530 IST: the offset says which IST (a sign in the tail, or it is no offset); +0000 UTC
+    if s[-1:].isalpha() and s[-1:] != "Z" and ("+" in s[-14:] or "-" in s[-14:]):
         both = offset_and_letters(s)
         if both is not None:
             return both, False
