@@ -1495,7 +1495,9 @@ def test_letters_the_zone_database_spelt_otherwise_are_read_at_their_meanings_th
 @pytest.mark.parametrize(
     ("stamp", "first"),
     [
-        pytest.param("07/Jun/2026:10:00:00 BST", None, id="british-summer-2026"),
+        pytest.param("07/Jun/2026:10:00:00 BST", "2026-06-07T09:00:00Z", id="british-2026"),
+        pytest.param("07/Jun/2017:10:00:00 BST", None, id="british-or-bougainville-2017"),
+        pytest.param("01/Jan/2018:00:00:00 BST", "2017-12-31T23:00:00Z", id="from-2018"),
         pytest.param("28/Dec/2014:03:00:00 BST", None, id="from-bougainvilles-change"),
         pytest.param("28/Dec/2014:02:59:59 BST", "2014-12-28T01:59:59Z", id="before-it"),
         pytest.param("07/Jun/2010:10:00:00 BST", "2010-06-07T09:00:00Z", id="british-2010"),
@@ -1505,9 +1507,10 @@ def test_letters_the_zone_database_spelt_otherwise_are_read_at_their_meanings_th
 def test_bst_with_no_zone_given_is_refused_where_it_meant_two_offsets(
     tmp_path: Path, run: Run, stamp: str, first: str | None, log_format: str | None
 ) -> None:
-    # BST is British summer time's +01 and, from December 2014, Bougainville's +11 as tzdata
-    # 2014i-2016j wrote it: with no --log-time-zone it was read as +01 all the same, where
-    # IST and CST of several meanings are refused, ten hours off for a Bougainville server
+    # BST is British summer time's +01 and, from December 2014 to 2017, Bougainville's +11 as
+    # tzdata 2014i-2016j wrote it: with no --log-time-zone it was read as +01 all the same,
+    # where IST and CST of several meanings are refused, ten hours off for a Bougainville
+    # server; from 2018 on, when no release wrote it so, +01 again (every London summer)
     path = tmp_path / "access.log"
     if log_format == "json":
         path.write_text(

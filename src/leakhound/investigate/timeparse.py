@@ -242,7 +242,7 @@ SPELT_SINCE = {"EST": ("AEST", "AEDT"), "CST": ("ACST", "ACDT"), "WST": ("AWST",
 # the tables give another meaning today (BST, Bougainville's +11 from 2014 to 2016, British
 # summer time's +01) is read in a named zone that now spells that time as a number only at
 # that zone's offset, never at the other's, and with no zone given only where it had one
-# meaning (BST before December 2014: ``_ERAS``).
+# meaning (BST before December 2014 and from 2018: ``_ERAS``).
 FORMER = {
     "ACT": (-300,), "ACWDT": (585,), "ACWST": (525,), "AFT": (270,), "ALMST": (420,),
     "ALMT": (360,), "AMST": (-180, 300), "AMT": (-240, 240), "ANAST": (720, 780),
@@ -300,10 +300,12 @@ _ERAS: dict[str, tuple[tuple[datetime, datetime, tuple[int, ...]], ...]] = {
     ),
     "KST": ((datetime(2015, 8, 14, 23, 30), datetime(2018, 5, 4, 23, 30), (540, 510)),),
     # BST: British summer time's +01, and from 28 December 2014 (03:00, its clocks put on from
-    # 02:00 at +10) Bougainville's +11 as tzdata 2014i to 2016j wrote it, as a system of those
-    # releases still writes it (``FORMER``): two meanings then, which only a zone decides, as
-    # IST's. (Bangladesh's standard time, +06, tzdata spelt BDT, then +06: never BST.)
-    "BST": ((datetime(2014, 12, 28, 3), datetime.max, (60, 660)),),
+    # 02:00 at +10) Bougainville's +11 as tzdata 2014i to 2016j wrote it (``FORMER``): two
+    # meanings then, which only a zone decides, as IST's. Up to 2018 only: 2017a wrote +11,
+    # and a system still on a release of 2014-2016 writing a log of today is next to none,
+    # where every London server writes BST each summer: read as +01 again. (Bangladesh's
+    # standard time, +06, tzdata spelt BDT, then +06: never BST.)
+    "BST": ((datetime(2014, 12, 28, 3), datetime(2018, 1, 1), (60, 660)),),
 }
 
 
