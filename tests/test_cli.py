@@ -395,9 +395,30 @@ def test_a_resumed_scan_takes_its_workers_from_the_command_line_and_its_reading_
     assert options.kinds == ()
 
 
-def test_ca_file_without_credentials_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["scan", "127.0.0.1:1", "--ca-file", "/etc/hostname"]) == 2
-    assert "--ca-file and --insecure-auth go with" in capsys.readouterr().err
+def test_insecure_auth_without_credentials_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["scan", "127.0.0.1:1", "--insecure-auth"]) == 2
+    assert "--insecure-auth goes with --auth" in capsys.readouterr().err
+
+
+def test_ca_file_without_credentials_serves_a_scan_alone(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # What a target URL's verify-* TLS trusts: a scan takes it alone; a command where it
+    # serves only the owner's credentials (export subjects) does not.
+    missing = str(tmp_path / "nope.pem")
+    assert main(["scan", "127.0.0.1:1", "--ca-file", missing, "--db", str(tmp_path / "f.db")]) == 2
+    assert f"--ca-file: cannot read {missing}" in capsys.readouterr().err
+    from argparse import Namespace
+
+    from leakhound.cli.credentials import credentials
+    from leakhound.errors import UsageError
+
+    given = Namespace(auth=None, auth_env=None, netrc=None, ca_file="/etc/hostname")
+    assert credentials(given, ca_alone=True) is None
+    with pytest.raises(UsageError, match="--ca-file goes with --auth"):
+        credentials(given)
 
 
 def test_a_netrc_file_that_does_not_parse_is_named_without_its_tokens(

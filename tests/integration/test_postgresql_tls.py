@@ -159,6 +159,25 @@ def test_sslmode_verify_full_to_a_certificate_not_trusted_says_so(
     assert "give its CA with --ca-file" in service["reason"]
 
 
+def test_sslmode_verify_full_trusts_the_ca_file_given_alone_in_every_process(
+    cluster: TlsCluster, tmp_path: Path
+) -> None:
+    # --ca-file without --auth: what the URL's verify-full trusts, in the worker processes'
+    # partition readers too; the verdict is reached over the verified connection.
+    before = cluster.refusals()
+    url = f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres?sslmode=verify-full"
+    ca = ["--ca-file", str(cluster.ca_file)]
+    doc, _ = report(tmp_path, url, *ca, "--depth", "full", workers=2)
+    result = _result(doc)
+    service = result["service"]
+    assert service["verdict"] == "open", service
+    assert "over TLS, as the target URL asks" in service["reason"]
+    assert not result.get("authenticated")
+    (people,) = [ir for ir in result["indices"] if ir["index"]["name"].endswith("people")]
+    assert people["full"]["docs"] == 3 and not people["full"].get("error"), people["full"]
+    assert cluster.refusals() == before
+
+
 def test_sslmode_disable_is_refused_in_clear_and_says_tls_was_not_tried(
     cluster: TlsCluster, tmp_path: Path
 ) -> None:

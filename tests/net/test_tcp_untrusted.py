@@ -44,7 +44,7 @@ def _refusal(
 def test_a_certificate_no_trusted_ca_signed_says_so_and_how_to_trust_it(tmp_path: Path) -> None:
     text = _refusal(tmp_path)
     assert text.startswith("the server's certificate is not trusted: no CA trusted here signed")
-    assert text.endswith("give its CA with --ca-file (beside --auth)")
+    assert text.endswith("give its CA with --ca-file")
 
 
 def test_a_certificate_for_another_host_says_so(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_a_certificate_refused_for_a_url_s_verify_full_does_not_suggest_insecure
         return Transport(Limits(connect_timeout=2), Scope({("127.0.0.1", port)}))
 
     text = _refused_through(tmp_path, anyone, "verify-full")
-    assert text.endswith("give its CA with --ca-file (beside --auth)")
+    assert text.endswith("give its CA with --ca-file")
 
 
 def test_a_url_s_verify_full_refused_beside_the_owner_s_credentials_does_not_suggest_insecure_auth(
@@ -125,7 +125,7 @@ def test_a_url_s_verify_full_refused_beside_the_owner_s_credentials_does_not_sug
         )
 
     text = _refused_through(tmp_path, owner, "verify-full")
-    assert text.endswith("give its CA with --ca-file (beside --auth)")
+    assert text.endswith("give its CA with --ca-file")
 
 
 def test_a_url_s_verify_ca_beside_the_owner_s_credentials_checks_the_host_name_too() -> None:

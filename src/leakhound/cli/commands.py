@@ -18,7 +18,7 @@ from ..models import Verdict
 from ..redact import neutralize
 from ..startup import started
 from ..store import ScanRecord, SqliteStore
-from .credentials import credentials
+from .credentials import ca_file, credentials
 from .output import emit, private_file, write
 
 if TYPE_CHECKING:
@@ -92,6 +92,7 @@ def scan(args: argparse.Namespace) -> int:
         include_system=args.include_system,
         full=full,
         files=FileBounds(max_objects=max(1, args.max_objects), max_bytes=args.max_bytes),
+        ca_file=ca_file(args),
         limits=Limits(
             connect_timeout=args.connect_timeout,
             read_timeout=args.read_timeout,
@@ -114,7 +115,7 @@ def scan(args: argparse.Namespace) -> int:
                 events["on_progress"] = progress.advance
             common: dict[str, Any] = {
                 "store": store,
-                "credentials": credentials(args),
+                "credentials": credentials(args, ca_alone=True),
                 "scope_file": args.scope,
                 "max_hosts": args.max_hosts,
                 "yes": args.yes,

@@ -11,18 +11,27 @@ from ..errors import UsageError
 from ..net import Credentials, OwnerAuth
 
 
-def credentials(args: argparse.Namespace) -> Credentials | None:
+def credentials(args: argparse.Namespace, *, ca_alone: bool = False) -> Credentials | None:
     """The owner's credentials (``--auth``, ``--auth-env``, ``--netrc``) with how they may
-    travel (``--ca-file``, ``--insecure-auth``); None when none were given."""
+    travel (``--ca-file``, ``--insecure-auth``); None when none were given. ``ca_alone``: a
+    command where ``--ca-file`` serves without them too (``scan``: what a target URL's
+    verify-* TLS trusts, ``ca_file``)."""
     plain = _plain(args)
     if plain is None:
-        if getattr(args, "ca_file", None) or getattr(args, "insecure_auth", False):
-            raise UsageError("--ca-file and --insecure-auth go with --auth, --auth-env or --netrc")
+        if getattr(args, "insecure_auth", False):
+            raise UsageError("--insecure-auth goes with --auth, --auth-env or --netrc")
+        if getattr(args, "ca_file", None) and not ca_alone:
+            raise UsageError("--ca-file goes with --auth, --auth-env or --netrc here")
         return None
-    ca_file = getattr(args, "ca_file", None)
-    if ca_file is not None and not Path(ca_file).is_file():
-        raise UsageError(f"--ca-file: cannot read {ca_file}")
-    return OwnerAuth(plain, ca_file=ca_file, insecure=getattr(args, "insecure_auth", False))
+    return OwnerAuth(plain, ca_file=ca_file(args), insecure=getattr(args, "insecure_auth", False))
+
+
+def ca_file(args: argparse.Namespace) -> str | None:
+    """``--ca-file``, a file that can be read (UsageError otherwise), or None."""
+    path = getattr(args, "ca_file", None)
+    if path is not None and not Path(path).is_file():
+        raise UsageError(f"--ca-file: cannot read {path}")
+    return path
 
 
 def _plain(args: argparse.Namespace) -> Any:

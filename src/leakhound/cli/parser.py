@@ -566,8 +566,9 @@ def _credential_options(parser: argparse.ArgumentParser, auth_help: str) -> None
     parser.add_argument(
         "--ca-file",
         metavar="FILE",
-        help="CA certificates (PEM) to trust when sending credentials over "
-        "https (default: the system's)",
+        help="CA certificates (PEM) to trust when sending credentials over https or TLS "
+        "(default: the system's); for scan, without credentials too: what a target URL's "
+        "verify-* TLS (sslmode=verify-full, ssl-mode=VERIFY_IDENTITY) trusts",
     )
     parser.add_argument(
         "--insecure-auth",

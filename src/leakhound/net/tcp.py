@@ -363,10 +363,10 @@ class TcpStream:
 def _hint(context: ssl.SSLContext) -> str:
     """How to have a certificate of an unknown CA trusted: its CA, and where the context
     verifies for the owner's credentials alone (not for a target URL's ``verify-*``), the
-    choice of sending them all the same (``--ca-file`` goes with the owner's credentials)."""
+    choice of sending them all the same."""
     if for_credentials(context):
         return "give its CA with --ca-file, or --insecure-auth to send the credentials all the same"
-    return "give its CA with --ca-file (beside --auth)"
+    return "give its CA with --ca-file"
 
 
 def _waiting(limits: Limits, wait: float | None) -> Limits:

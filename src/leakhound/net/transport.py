@@ -18,19 +18,24 @@ from .tls import checking_ca, credentials_context, insecure_context, verifying_c
 
 
 class Transport:
-    """HTTP and TCP to in-scope endpoints; ``credentials`` are the owner's, or None."""
+    """HTTP and TCP to in-scope endpoints; ``credentials`` are the owner's, or None;
+    ``ca_file``: the CA certificates (PEM) a target URL's verify-* TLS trusts without them
+    (``--ca-file`` alone; the owner's own ``ca_file`` where they are given)."""
 
     def __init__(
         self,
         limits: Limits | None = None,
         scope: Scope | None = None,
         credentials: Credentials | None = None,
+        *,
+        ca_file: str | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self.scope = scope or Scope()
         if credentials is not None and not isinstance(credentials, OwnerAuth):
             credentials = OwnerAuth(credentials)
         self.credentials: OwnerAuth | None = credentials
+        self.ca_file = ca_file or (credentials.ca_file if credentials is not None else None)
         self._http: Http | None = None
         self._gate: Gate | None = None
         self._verifying: ssl.SSLContext | None = None
@@ -67,7 +72,7 @@ class Transport:
         (a verdict's): for a raw-TCP kind tried on a port that is not its own. Its HTTP
         client, if asked for, would be its own, outside those bounds: not for HTTP kinds."""
         limits = replace(self.limits, read_timeout=min(self.limits.read_timeout, read_timeout))
-        other = Transport(limits, self.scope)
+        other = Transport(limits, self.scope, ca_file=self.ca_file)
         other._gate = self._tcp_gate().with_limits(limits)
         return other
 
@@ -84,9 +89,9 @@ class Transport:
         """The TLS context of a kind that speaks its own protocol: verifying where the
         owner's credentials may be sent over it (``net.tls``), or where the target URL asks
         (``verify``: ``Endpoint.tls``, "verify-full" its CA and host name, "verify-ca" its CA
-        alone; the owner's ``--ca-file``, else the system's CAs), else trusting none."""
+        alone; ``--ca-file``, else the system's CAs), else trusting none."""
         owner = self.credentials
-        ca_file = owner.ca_file if owner is not None else None
+        ca_file = self.ca_file
         verifies = owner is not None and isinstance(owner.auth, tuple) and not owner.insecure
         if verify in ("verify-full", "verify-ca"):
             # Not the owner's context, whose failure suggests --insecure-auth: that would

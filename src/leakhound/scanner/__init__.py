@@ -66,10 +66,7 @@ async def scan(
     ``probes`` adds store kinds to the built-in ones (or replaces one of the same kind).
     """
     options = options or ScanOptions()
-    if options.full and options.full.dask and credentials:
-        raise UsageError(
-            "--dask does not take --auth: the credentials would travel to the cluster's workers"
-        )
+    _on_dask(options, credentials)
     registry = _registry(probes)
     session = begin(
         store, specs, options, registry, scope_file=scope_file, max_hosts=max_hosts, yes=yes
@@ -103,12 +100,22 @@ async def resume(
         max_hosts=max_hosts,
         yes=yes,
     )
-    full = session.options.full
-    if full and full.dask and credentials:
+    _on_dask(session.options, credentials)
+    return await _run(store, session, registry, credentials, on_start, on_progress, on_docs)
+
+
+def _on_dask(options: ScanOptions, credentials: Credentials | None) -> None:
+    """UsageError where a read on a Dask cluster would need what stays on this machine: the
+    owner's credentials (they would travel to the cluster's workers), a --ca-file (a file of
+    this machine's, not of theirs)."""
+    if not (options.full and options.full.dask):
+        return
+    if credentials:
         raise UsageError(
             "--dask does not take --auth: the credentials would travel to the cluster's workers"
         )
-    return await _run(store, session, registry, credentials, on_start, on_progress, on_docs)
+    if options.ca_file:
+        raise UsageError("--dask does not take --ca-file: the file is on this machine only")
 
 
 async def _run(

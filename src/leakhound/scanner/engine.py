@@ -97,8 +97,12 @@ async def scan_targets(
     workers = Workers(options.workers)
     # Verdicts are always decided without credentials; given ones only serve to read what a
     # secured or partial store holds (an authorised owner's re-check).
-    transport = Transport(options.limits, scope)
-    authed = Transport(options.limits, scope, credentials) if credentials else None
+    transport = Transport(options.limits, scope, ca_file=options.ca_file)
+    authed = (
+        Transport(options.limits, scope, credentials, ca_file=options.ca_file)
+        if credentials
+        else None
+    )
     executor: Executor | None = None
     if full:
         executor = (
@@ -284,7 +288,9 @@ async def _read_all(
         and _picklable(acc.probe, acc.transport.credentials)
     ):
         # The workers read their own partitions: pages never cross a process boundary.
-        executor = ProcessExecutor(run.options.limits, acc.transport.credentials)
+        executor = ProcessExecutor(
+            run.options.limits, acc.transport.credentials, acc.transport.ca_file
+        )
     ctx = ReadContext(
         acc.probe,
         acc.read_as,

@@ -74,6 +74,9 @@ class ScanOptions:
     people_read: int = PEOPLE_READ
     full: FullOptions | None = None  # --depth full: every record of the selected containers
     files: FileBounds = field(default_factory=FileBounds)  # --max-objects, --max-bytes
+    # --ca-file without --auth: the CA certificates a target URL's verify-* TLS trusts (the
+    # system's where None). A file of this machine's: never stored, given again to --resume.
+    ca_file: str | None = None
 
     def to_json(self, scope: Sequence[str] | None = None) -> dict[str, Any]:
         """What a stored scan keeps of its options (and its --scope ranges)."""

@@ -48,12 +48,13 @@ class ReadTask:
     credentials: OwnerAuth | None
     work: Callable[[Sequence[Any]], Any]
     audit: bool = False  # hand the requests sent back to the scan's audit hooks
+    ca_file: str | None = None  # what a target URL's verify-* TLS trusts (``Transport``)
 
     def transport(self) -> Transport:
         """A transport to the task's endpoint alone."""
         scope = Scope()
         scope.add(self.service.endpoint.host, self.service.endpoint.port)
-        return Transport(self.limits, scope, self.credentials)
+        return Transport(self.limits, scope, self.credentials, ca_file=self.ca_file)
 
     def partition(self, transport: Transport) -> PartitionReader:
         """The partition's reader, from the task's position."""
@@ -172,9 +173,12 @@ class ProcessExecutor(Executor):
     """Partitions read by the scan's worker processes, each reading and counting its own
     pages; this process checkpoints them (``Sink.page``), paces them and keeps progress."""
 
-    def __init__(self, limits: Limits, credentials: OwnerAuth | None = None) -> None:
+    def __init__(
+        self, limits: Limits, credentials: OwnerAuth | None = None, ca_file: str | None = None
+    ) -> None:
         self.limits = limits
         self.credentials = credentials
+        self.ca_file = ca_file
 
     async def run(
         self, ctx: ReadContext, container: Container, plan: ReadPlan, todo: Sequence[PartitionState]
@@ -204,6 +208,7 @@ class ProcessExecutor(Executor):
                         self.credentials,
                         work,
                         auditing(),
+                        self.ca_file,
                     ),
                     shared,
                 )
