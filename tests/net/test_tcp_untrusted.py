@@ -132,3 +132,30 @@ def test_a_url_s_verify_ca_beside_the_owner_s_credentials_checks_the_host_name_t
     owner = Transport(Limits(), Scope(), OwnerAuth(("app", "pw")))
     assert owner.tls_context("verify-ca").check_hostname
     assert not Transport(Limits(), Scope()).tls_context("verify-ca").check_hostname
+
+
+def test_a_ca_file_for_the_urls_verify_alone_is_not_trusted_for_the_owner_s_credentials(
+    tmp_path: Path,
+) -> None:
+    # ScanOptions.ca_file (--ca-file without --auth) beside an owner's credentials of the
+    # system's CAs: the credentials go only where their own CAs trust, never to a
+    # certificate the other file's CA signed (it is trusted for a URL's verify-* alone).
+    with S.ServerLoop() as loop:
+        context, cert_path, _ = S.self_signed(tmp_path)
+        port = loop.serve(_quiet, tls=context)
+        scope = Scope({("127.0.0.1", port)})
+        owner = Transport(
+            Limits(connect_timeout=2), scope, OwnerAuth(("app", "pw")), ca_file=str(cert_path)
+        )
+        anyone = Transport(Limits(connect_timeout=2), scope, ca_file=str(cert_path))
+
+        async def go(transport: Transport, verify: str | None) -> None:
+            stream = await transport.tcp(
+                "127.0.0.1", port, ALLOW, scheme="test", tls=transport.tls_context(verify)
+            )
+            await stream.close()
+
+        asyncio.run(go(anyone, "verify-full"))  # what the file is for
+        for verify in (None, "verify-full"):
+            with pytest.raises(TlsError):
+                asyncio.run(go(owner, verify))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import stat
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -125,3 +128,49 @@ def test_csv_cells_cannot_become_formulas() -> None:
         reveal=True,
     )
     assert out.getvalue().splitlines()[1].startswith("EMAIL_ADDRESS,'=cmd")
+
+
+def test_the_export_s_verdicts_trust_the_ca_file_given_with_the_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # export-subjects takes --ca-file with the owner's credentials: as in a scan, the verdict
+    # (without the credentials) of a target URL's verify-* trusts it too, else a store the
+    # scan read open is "no longer open" for want of a CA that was given.
+    from hostile import servers as S
+    from leakhound import net
+    from leakhound.models import Endpoint
+    from leakhound.net import Limits, Transport
+    from leakhound.net.http import OwnerAuth
+    from leakhound.probes.registry import Registry
+    from leakhound.scanner import export
+
+    seen: list[Transport] = []
+
+    async def read_endpoint(*args: Any) -> None:
+        seen.append(args[2])  # the verdict's transport
+
+    async def quiet(conn: S.Conn) -> None:
+        await conn.reader.read(1)
+
+    monkeypatch.setattr(export, "_read_endpoint", read_endpoint)
+    with S.ServerLoop() as loop:
+        context, cert, _ = S.self_signed(tmp_path)
+        port = loop.serve(quiet, tls=context)
+        endpoint = Endpoint("127.0.0.1", port)
+        target = SimpleNamespace(result=SimpleNamespace(service=SimpleNamespace(endpoint=endpoint)))
+        run = SimpleNamespace(options=SimpleNamespace(workers=0))
+        owner = OwnerAuth(("app", "pw"), ca_file=str(cert))
+
+        async def go() -> None:
+            await export._collect(run, Registry(), [target], Limits(connect_timeout=2), owner)  # type: ignore[arg-type, list-item]
+            (transport,) = seen
+            stream = await transport.tcp(
+                "127.0.0.1",
+                port,
+                net.commands("test", {"PING"}),
+                scheme="test",
+                tls=transport.tls_context("verify-full"),
+            )
+            await stream.close()
+
+        asyncio.run(go())

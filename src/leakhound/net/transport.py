@@ -20,7 +20,8 @@ from .tls import checking_ca, credentials_context, insecure_context, verifying_c
 class Transport:
     """HTTP and TCP to in-scope endpoints; ``credentials`` are the owner's, or None;
     ``ca_file``: the CA certificates (PEM) a target URL's verify-* TLS trusts without them
-    (``--ca-file`` alone; the owner's own ``ca_file`` where they are given)."""
+    (``--ca-file`` alone; the owner's own ``ca_file`` where they are given, which alone is
+    trusted where their credentials are sent over TLS)."""
 
     def __init__(
         self,
@@ -91,8 +92,10 @@ class Transport:
         (``verify``: ``Endpoint.tls``, "verify-full" its CA and host name, "verify-ca" its CA
         alone; ``--ca-file``, else the system's CAs), else trusting none."""
         owner = self.credentials
-        ca_file = self.ca_file
         verifies = owner is not None and isinstance(owner.auth, tuple) and not owner.insecure
+        # Where the owner's credentials are sent over it, their own CAs alone: never a
+        # --ca-file given for the target URLs' verify-* only (``ScanOptions.ca_file``).
+        ca_file = owner.ca_file if owner is not None and verifies else self.ca_file
         if verify in ("verify-full", "verify-ca"):
             # Not the owner's context, whose failure suggests --insecure-auth: that would
             # not lift the URL's verification. Its host name checked where the owner's

@@ -96,13 +96,15 @@ async def scan_targets(
     full = options.full
     workers = Workers(options.workers)
     # Verdicts are always decided without credentials; given ones only serve to read what a
-    # secured or partial store holds (an authorised owner's re-check).
-    transport = Transport(options.limits, scope, ca_file=options.ca_file)
+    # secured or partial store holds (an authorised owner's re-check). A --ca-file given with
+    # them (watch's, a library caller's) is what a target URL's verify-* trusts too.
     authed = (
         Transport(options.limits, scope, credentials, ca_file=options.ca_file)
         if credentials
         else None
     )
+    ca_file = authed.ca_file if authed is not None else options.ca_file
+    transport = Transport(options.limits, scope, ca_file=ca_file)
     executor: Executor | None = None
     if full:
         executor = (

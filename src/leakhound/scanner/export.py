@@ -407,8 +407,9 @@ async def _collect(
     for t in targets:
         scope.add(t.result.service.endpoint.host, t.result.service.endpoint.port)
     # As in a scan: the verdict without credentials; given ones only read what they open.
-    transport = Transport(limits, scope)
+    # Its --ca-file (given with them) is what a target URL's verify-* trusts, as in a scan.
     authed = Transport(limits, scope, credentials) if credentials else None
+    transport = Transport(limits, scope, ca_file=authed.ca_file if authed else None)
     workers = Workers(run.options.workers)
     try:
         for target in targets:

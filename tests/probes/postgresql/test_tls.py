@@ -258,3 +258,24 @@ def test_sslmode_verify_full_refuses_a_certificate_not_trusted(
     assert service.verdict == Verdict.ERROR, service
     assert "certificate is not trusted: no CA trusted here signed it" in service.reason
     assert "give its CA with --ca-file" in service.reason and "\n" not in service.reason
+
+
+def test_a_scan_s_verdict_of_verify_full_trusts_the_ca_file_given_with_the_credentials(
+    server_tls: tuple[ssl.SSLContext, Path], tmp_path: Path
+) -> None:
+    # As watch runs a scan: the owner's --ca-file in their credentials, none in its options.
+    # The verdict, decided without the credentials, trusts it as a scan's --ca-file is:
+    # else a cluster the owner's CA signed is an error for want of a CA that was given.
+    from leakhound import scanner
+    from leakhound.scanner.options import ScanOptions
+    from leakhound.store import SqliteStore
+
+    context, cert = server_tls
+    options = ScanOptions(limits=Limits(connect_timeout=2, read_timeout=2, total_timeout=5))
+    owner = OwnerAuth(("app", "pw"), ca_file=str(cert))
+    with AsksPassword(context) as server, SqliteStore(tmp_path / "s.db") as store:
+        url = f"postgresql://127.0.0.1:{server.port}/?sslmode=verify-full"
+        scan_id = asyncio.run(scanner.scan([url], options, store=store, credentials=owner))
+        (result,) = store.load(scan_id).results
+    assert result.service.verdict == Verdict.SECURED, result.service
+    assert "not trusted" not in result.service.reason
