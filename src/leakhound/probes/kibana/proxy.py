@@ -134,7 +134,7 @@ class ProxyTransport(Transport):
     """A ``Transport`` whose HTTP client is the console proxy of one Kibana."""
 
     def __init__(self, outer: Transport, base: str) -> None:
-        super().__init__(outer.limits, outer.scope)
+        super().__init__(outer.limits, outer.scope, ca_file=outer.ca_file)
         self.credentials = outer.credentials
         self._proxy = ConsoleProxy(outer.http, base)
 
