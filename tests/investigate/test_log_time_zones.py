@@ -1112,6 +1112,20 @@ def _read_stamp(tmp_path: Path, run: Run, stamp: str, zone: str | None, shape: s
     return _read_line(tmp_path, run, stamp, zone)
 
 
+def _read_as(tmp_path: Path, run: Run, stamp: str, log_format: str | None) -> Any:
+    """One request at ``stamp``, investigated as a line of ``log_format``: the default
+    (CLF), nginx's COMBINED, or a JSON line's ``time_local``."""
+    path = tmp_path / "access.log"
+    if log_format == "json":
+        path.write_text(
+            f'{{"time_local": "{stamp}", "remote_addr": "203.0.113.66", '
+            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
+        )
+        return run(path)
+    path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
+    return run(path, **({"log_format": log_format, "format": "nginx"} if log_format else {}))
+
+
 def _read_or_refused(inv: Any, first: str | None, refused: str) -> None:
     """The line read at ``first``, or (None) refused for a reason starting ``refused``."""
     if first is None:
@@ -1511,17 +1525,7 @@ def test_bst_with_no_zone_given_is_refused_where_it_meant_two_offsets(
     # tzdata 2014i-2016j wrote it: with no --log-time-zone it was read as +01 all the same,
     # where IST and CST of several meanings are refused, ten hours off for a Bougainville
     # server; from 2018 on, when no release wrote it so, +01 again (every London summer)
-    path = tmp_path / "access.log"
-    if log_format == "json":
-        path.write_text(
-            f'{{"time_local": "{stamp}", "remote_addr": "203.0.113.66", '
-            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
-        )
-        opts = {}
-    else:
-        path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
-        opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
-    inv = run(path, **opts)
+    inv = _read_as(tmp_path, run, stamp, log_format)
     _read_or_refused(
         inv,
         first,
@@ -1708,17 +1712,7 @@ def test_an_offset_written_beside_an_abbreviation_says_which_it_is(
     if shape == "iso":
         t = datetime.strptime(stamp[:20], "%d/%b/%Y:%H:%M:%S")
         stamp = t.strftime("%Y-%m-%d %H:%M:%S") + stamp[20:]
-    path = tmp_path / "access.log"
-    if log_format == "json":
-        path.write_text(
-            f'{{"time_local": "{stamp}", "remote_addr": "203.0.113.66", '
-            '"request": "GET /_cat/indices HTTP/1.1", "status": 200}\n'
-        )
-        opts = {}
-    else:
-        path.write_text(LINE.replace("05/Mar/2019:04:00:00 {zone}", stamp))
-        opts = {"log_format": log_format, "format": "nginx"} if log_format else {}
-    inv = run(path, **opts)
+    inv = _read_as(tmp_path, run, stamp, log_format)
     offset, abbr = stamp.split()[-2:]
     _read_or_refused(
         inv,
