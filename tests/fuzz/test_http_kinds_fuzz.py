@@ -205,7 +205,9 @@ ES_ROOT = (
 
 
 def _run(probe: Any, http: FakeHttp, endpoint: Endpoint) -> TargetResult:
-    transport = SimpleNamespace(http=http, limits=http.limits, scope=http.scope, credentials=None)
+    transport = SimpleNamespace(
+        http=http, limits=http.limits, scope=http.scope, credentials=None, ca_file=None
+    )
 
     async def go() -> TargetResult:
         service = await probe.verdict(transport, endpoint)
